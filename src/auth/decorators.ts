@@ -1,0 +1,59 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrors } from '../common/envelope';
+import type { Role } from '../tenancy/membership.entity';
+import type { RequestContext } from './request-context';
+
+export const IS_PUBLIC = 'latchkey:public';
+export const BUSINESS_SCOPED = 'latchkey:business-scoped';
+export const PLATFORM_ONLY = 'latchkey:platform-only';
+export const REQUIRED_ROLE = 'latchkey:required-role';
+export const REQUIRED_SCOPE = 'latchkey:required-scope';
+
+/** Opens a route: every other route needs a bearer token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
+export const BusinessScoped = () =>
+  applyDecorators(
+    SetMetadata(BUSINESS_SCOPED, true),
+    ApiBearerAuth('bearer'),
+    ApiSecurity('business-id'),
+    ApiErrors({
+      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED'],
+      422: ['VALIDATION_ERROR (x-business-id missing or not a uuid)'],
+    }),
+  );
+
+/** A `/platform/v1` controller: a platform admin's platform token, no business header. */
+export const PlatformOnly = () =>
+  applyDecorators(
+    SetMetadata(PLATFORM_ONLY, true),
+    ApiBearerAuth('bearer'),
+    ApiErrors({
+      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+      403: ['PLATFORM_ADMIN_REQUIRED'],
+    }),
+  );
+
+/** The caller needs at least this role in the business (a platform token has every role). */
+export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+
+/** The caller's token must allow this scope (null scopes allow everything within the role). */
+export const RequireScope = (scope: string) => SetMetadata(REQUIRED_SCOPE, scope);
+
+export const CONTEXT_KEY = 'latchkeyContext';
+
+/** Hands the request context the guards built to a handler. */
+export const Ctx = createParamDecorator((_: unknown, host: ExecutionContext): RequestContext => {
+  const request = host.switchToHttp().getRequest<Record<string, unknown>>();
+  const ctx = request[CONTEXT_KEY];
+  if (!ctx) throw new Error('No request context: is this route @Public()?');
+  return ctx as RequestContext;
+});

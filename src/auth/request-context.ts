@@ -1,0 +1,74 @@
+import type { EventActor, EventOrigin } from '../database/domain-event';
+import type { BusinessStatus } from '../tenancy/business.entity';
+import type { IdentityKind } from '../tenancy/identity.entity';
+import { Role, roleAtLeast } from '../tenancy/membership.entity';
+import { scopesAllow } from './scopes';
+
+export interface Actor {
+  id: string;
+  kind: IdentityKind;
+  /** The email of a user, or `machine:<name>`. */
+  label: string;
+  isPlatformAdmin: boolean;
+}
+
+export interface CallerToken {
+  id: string;
+  jti: string;
+  businessId: string | null;
+  scopes: string[] | null;
+}
+
+export interface ActingBusiness {
+  id: string;
+  name: string;
+  status: BusinessStatus;
+}
+
+/**
+ * Who is calling, with which token, in which business and role. The guards build it; handlers
+ * receive it with `@Ctx()` and services take it first.
+ */
+export class RequestContext {
+  constructor(
+    readonly origin: EventOrigin,
+    readonly actor: Actor,
+    readonly token: CallerToken,
+    readonly business: ActingBusiness | null = null,
+    /** The caller's membership role; null for a platform token acting in a business. */
+    readonly role: Role | null = null,
+  ) {}
+
+  /** A platform admin's platform token, which may act in any business. */
+  get isPlatformToken(): boolean {
+    return this.token.businessId === null && this.actor.isPlatformAdmin;
+  }
+
+  /** The business the request acts in; only business-scoped routes have one. */
+  get businessId(): string {
+    if (!this.business) throw new Error('RequestContext has no business: route is not business-scoped');
+    return this.business.id;
+  }
+
+  inBusiness(business: ActingBusiness, role: Role | null): RequestContext {
+    return new RequestContext(this.origin, this.actor, this.token, business, role);
+  }
+
+  /** A platform token acts with every role; otherwise the membership role decides. */
+  hasRole(required: Role): boolean {
+    if (this.isPlatformToken) return true;
+    return this.role !== null && roleAtLeast(this.role, required);
+  }
+
+  allowsScope(scope: string): boolean {
+    return scopesAllow(this.token.scopes, scope);
+  }
+
+  get eventActor(): EventActor {
+    return { id: this.actor.id, type: this.actor.kind, label: this.actor.label };
+  }
+}
+
+/** The actor of changes made from a shell or at first start. */
+export const SYSTEM_ACTOR: EventActor = { id: null, type: 'system', label: 'system' };
+export const NO_ORIGIN: EventOrigin = { requestId: null, ip: null, userAgent: null };

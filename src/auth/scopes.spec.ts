@@ -1,0 +1,36 @@
+import { scopeCovers, SCOPE_PATTERN, scopesAllow, scopesWithin } from './scopes';
+
+describe('scopes', () => {
+  it('covers an equal scope and a wildcard child', () => {
+    expect(scopeCovers('audit:read', 'audit:read')).toBe(true);
+    expect(scopeCovers('audit:*', 'audit:read')).toBe(true);
+    expect(scopeCovers('audit:*', 'audit:read:deep')).toBe(true);
+  });
+
+  it('does not cover a sibling, a parent, or a lookalike', () => {
+    expect(scopeCovers('audit:read', 'audit:write')).toBe(false);
+    expect(scopeCovers('audit:*', 'audit')).toBe(false);
+    expect(scopeCovers('audit:*', 'auditor:read')).toBe(false);
+    expect(scopeCovers('tokens', 'tokens:admin')).toBe(false);
+  });
+
+  it('treats null as unrestricted and [] as nothing', () => {
+    expect(scopesAllow(null, 'members:write')).toBe(true);
+    expect(scopesAllow([], 'members:write')).toBe(false);
+  });
+
+  it('never lets a restricted holder grant more than it holds', () => {
+    expect(scopesWithin(['audit:read'], ['audit:*'])).toBe(true);
+    expect(scopesWithin(['audit:*'], ['audit:read'])).toBe(false);
+    expect(scopesWithin(null, ['audit:read'])).toBe(false);
+    expect(scopesWithin(['anything:custom'], null)).toBe(true);
+  });
+
+  it.each(['tokens:admin', 'a', 'a:*', 'billing.v2:read-only', 'x_y:z:*'])('accepts %s', (s) => {
+    expect(SCOPE_PATTERN.test(s)).toBe(true);
+  });
+
+  it.each(['', 'A:b', '*', 'a:', ':a', 'a b', 'a:B'])('rejects %j', (s) => {
+    expect(SCOPE_PATTERN.test(s)).toBe(false);
+  });
+});

@@ -1,0 +1,25 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { toErrorResponse } from './error-response';
+import { loggableError } from './safe-error';
+
+/** Turns every error into the public error shape, with the request id, and logs only our faults. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly logger: PinoLogger) {
+    this.logger.setContext(AllExceptionsFilter.name);
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const response = toErrorResponse(exception, request?.id ?? null);
+    if (response.unexpected) {
+      this.logger.error({ err: loggableError(exception) }, 'unexpected error');
+    }
+    if (reply.sent) return;
+    void reply.status(response.status).headers(response.headers).send(response.body);
+  }
+}

@@ -1,0 +1,136 @@
+import { HttpException } from '@nestjs/common';
+import { codeForStatus, ErrorCode } from './error-codes';
+import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
+
+export interface ErrorBody {
+  success: false;
+  message: string;
+  code: ErrorCode;
+  detail: string | ValidationIssue[];
+  request_id: string | null;
+}
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorBody;
+  /** True when the cause is a fault of ours, which is logged; a 4xx is the caller's. */
+  unexpected: boolean;
+}
+
+// Error codes of drivers and sockets that mean "the database cannot be reached right now".
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '40P01', // deadlock_detected: the transaction was rolled back and may be retried
+  '40001', // serialization_failure
+]);
+
+function isStorageUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; driverError?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) {
+    return true;
+  }
+  if (e.driverError && e.driverError !== err) return isStorageUnavailable(e.driverError);
+  return (
+    typeof e.message === 'string' &&
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
+      e.message,
+    )
+  );
+}
+
+function fromStatus(
+  status: number,
+  message: string,
+  requestId: string | null,
+  headers: Record<string, string> = {},
+): ErrorResponse {
+  const code = codeForStatus(status);
+  return {
+    status,
+    headers,
+    body: { success: false, message, code, detail: message, request_id: requestId },
+    unexpected: status >= 500,
+  };
+}
+
+/**
+ * Maps anything thrown while serving a request to the public error shape. It is the one place
+ * that decides what a caller may learn from a failure: a 500 says nothing of its cause.
+ */
+export function toErrorResponse(err: unknown, requestId: string | null): ErrorResponse {
+  if (err instanceof RequestValidationError) {
+    return {
+      status: err.status,
+      headers: err.headers,
+      body: {
+        success: false,
+        message: err.message,
+        code: err.code,
+        detail: err.issues,
+        request_id: requestId,
+      },
+      unexpected: false,
+    };
+  }
+  if (err instanceof DomainError) {
+    return {
+      status: err.status,
+      headers: err.headers,
+      body: {
+        success: false,
+        message: err.message,
+        code: err.code,
+        detail: err.message,
+        request_id: requestId,
+      },
+      unexpected: err.status >= 500 && err.code !== 'STORAGE_UNAVAILABLE',
+    };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const response = err.getResponse();
+    let message = err.message;
+    if (typeof response === 'object' && response && 'message' in response) {
+      const m = (response as { message: unknown }).message;
+      if (typeof m === 'string') message = m;
+    }
+    if (status === 404 && /^Cannot [A-Z]+ /.test(message)) {
+      const r = fromStatus(404, 'Route not found', requestId);
+      r.body.code = 'ROUTE_NOT_FOUND';
+      return r;
+    }
+    return fromStatus(status, status >= 500 ? 'Internal server error' : message, requestId);
+  }
+  if (isStorageUnavailable(err)) {
+    return fromStatus(503, 'Storage is temporarily unavailable', requestId, {
+      'retry-after': '5',
+    });
+  }
+  // Fastify's own errors (body parsing, content type, URL escapes) carry a 4xx statusCode.
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const fastifyCode = (err as { code?: unknown }).code;
+    let message = (err as Error).message ?? 'Bad request';
+    if (err instanceof SyntaxError || fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      message = 'Malformed JSON body';
+    } else if (fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      message = "Body cannot be empty when content-type is set to 'application/json'";
+    }
+    return fromStatus(statusCode, message, requestId);
+  }
+  return fromStatus(500, 'Internal server error', requestId);
+}

@@ -1,0 +1,63 @@
+import { ConfigValidationError, loadConfig } from './app-config';
+
+describe(loadConfig.name, () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut).toMatchObject({
+      PORT: 3000,
+      SQLITE_PATH: './data/latchkey.sqlite',
+      TOKEN_PREFIX: 'lk',
+      TOKEN_CACHE_TTL_MS: 5000,
+      LOG_LEVEL: 'info',
+      BOOTSTRAP_ADMIN_EMAIL: 'admin@latchkey.local',
+      TRUST_PROXY: false,
+      RATE_LIMIT_OAUTH_PER_MINUTE: 60,
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 300,
+      RATE_LIMIT_TOKEN_PER_MINUTE: 0,
+    });
+    expect(sut.databaseDriver).toBe('sqlite');
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const sut = loadConfig({ PORT: '8080', TRUST_PROXY: 'true', TOKEN_CACHE_TTL_MS: '250' });
+    expect(sut.PORT).toBe(8080);
+    expect(sut.TRUST_PROXY).toBe(true);
+    expect(sut.TOKEN_CACHE_TTL_MS).toBe(250);
+  });
+
+  it('chooses PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseDriver).toBe('postgres');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'http://x'],
+    ['TOKEN_PREFIX', 'Bad_Prefix'],
+    ['TOKEN_CACHE_TTL_MS', '60000'],
+    ['LOG_LEVEL', 'loud'],
+    ['BOOTSTRAP_ADMIN_EMAIL', 'not-an-email'],
+    ['TRUST_PROXY', 'maybe'],
+    ['RATE_LIMIT_OAUTH_PER_MINUTE', '-1'],
+  ])('rejects %s=%s and names the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigValidationError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('reports every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigValidationError');
+    } catch (e) {
+      expect((e as ConfigValidationError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'LOG_LEVEL',
+        'PORT',
+      ]);
+    }
+  });
+
+  it('ignores variables it does not own', () => {
+    expect(() => loadConfig({ HOME: '/root', PATH: '/bin' })).not.toThrow();
+  });
+});

@@ -1,0 +1,122 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+/**
+ * The validated environment. Every setting the service has is here, under the name of its
+ * environment variable, and nothing else in the code reads `process.env`.
+ */
+export class AppConfig {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  SQLITE_PATH = './data/latchkey.sqlite';
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Matches(/^[a-z][a-z0-9]{0,15}$/, {
+    message: 'TOKEN_PREFIX must be 1 to 16 lowercase letters or digits, starting with a letter',
+  })
+  TOKEN_PREFIX = 'lk';
+
+  /** The verifier cache may serve a stale entry for at most this long, so it is capped at 10 s. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  TOKEN_CACHE_TTL_MS = 5000;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  // require_tld is off because the default bootstrap address has no TLD.
+  @IsEmail({ require_tld: false })
+  BOOTSTRAP_ADMIN_EMAIL = 'admin@latchkey.local';
+
+  @Transform(toBool)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_OAUTH_PER_MINUTE = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_TOKEN_PER_MINUTE = 0;
+
+  get databaseDriver(): 'postgres' | 'sqlite' {
+    return this.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const KNOWN_KEYS = new Set(Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL'));
+
+/**
+ * Builds the config from an environment map and fails with every bad variable named.
+ * An empty string counts as unset, as shells and compose files often pass one.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),
+    );
+  }
+  return config;
+}

@@ -1,0 +1,37 @@
+import type { EntityManager } from 'typeorm';
+
+/** Who caused a change: a person, a machine, or the system itself (bootstrap, CLI). */
+export interface EventActor {
+  id: string | null;
+  type: 'user' | 'machine' | 'system';
+  label: string;
+}
+
+/** Where a change came from, for the audit trail. */
+export interface EventOrigin {
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * A change that happened inside a unit of work. Listeners receive it while the transaction is
+ * still open and write through `manager`, so that their writes commit or roll back with it.
+ */
+export abstract class DomainEvent {
+  /** The event-emitter name, e.g. `member.added`. */
+  abstract readonly name: string;
+
+  declare readonly manager: EntityManager;
+
+  protected constructor(
+    readonly actor: EventActor,
+    readonly origin: EventOrigin,
+  ) {}
+
+  /** Binds the event to the transaction it is emitted in. Not enumerable: never serialized. */
+  bind(manager: EntityManager): this {
+    Object.defineProperty(this, 'manager', { value: manager, enumerable: false });
+    return this;
+  }
+}

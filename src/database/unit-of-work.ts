@@ -1,0 +1,83 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, StorageUnavailableError } from '../common/domain-error';
+import { loggableError } from '../common/safe-error';
+import { DomainEvent } from './domain-event';
+
+/** The handle a unit of work gives its callback: the transaction's manager, and its events. */
+export class Transaction {
+  private readonly afterCommitHooks: (() => void)[] = [];
+
+  constructor(
+    readonly manager: EntityManager,
+    private readonly emitter: EventEmitter2,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Emits a domain event and waits for every listener, which write with this transaction.
+   * A listener's failure rolls the whole change back: a change is never kept without its
+   * audit record.
+   */
+  async emit(event: DomainEvent): Promise<void> {
+    try {
+      await this.emitter.emitAsync(event.name, event.bind(this.manager));
+    } catch (e) {
+      if (e instanceof DomainError) throw e;
+      this.logger.error({ err: loggableError(e), event: event.name }, 'event listener failed');
+      throw new StorageUnavailableError('The change could not be recorded; nothing was changed');
+    }
+  }
+
+  /** Runs `hook` once the transaction has committed; never if it rolls back. */
+  afterCommit(hook: () => void): void {
+    this.afterCommitHooks.push(hook);
+  }
+
+  runAfterCommitHooks(): void {
+    for (const hook of this.afterCommitHooks) {
+      try {
+        hook();
+      } catch (e) {
+        this.logger.error({ err: loggableError(e) }, 'after-commit hook failed');
+      }
+    }
+  }
+}
+
+/**
+ * Runs every write in one transaction. On SQLite, TypeORM holds a single connection, so a
+ * second transaction started while one is open would nest as a savepoint of the first: units
+ * of work are therefore queued and run one at a time there.
+ */
+@Injectable()
+export class UnitOfWork {
+  private readonly logger = new Logger(UnitOfWork.name);
+  private readonly serialize: boolean;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
+  ) {
+    this.serialize = dataSource.options.type !== 'postgres';
+  }
+
+  run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (!this.serialize) return this.execute(work);
+    const result = this.tail.then(() => this.execute(work));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async execute<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let tx!: Transaction;
+    const result = await this.dataSource.transaction(async (manager) => {
+      tx = new Transaction(manager, this.emitter, this.logger);
+      return work(tx);
+    });
+    tx.runAfterCommitHooks();
+    return result;
+  }
+}

@@ -1,0 +1,71 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+/** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
+@Entity({ name: 'api_tokens' })
+export class ApiToken {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  /** Public, non-secret identifier, used in audit entries and revocation messages. */
+  @Column({ type: 'varchar', length: 32 })
+  jti!: string;
+
+  /** Null only for a platform admin's platform token. */
+  @Column({ type: 'uuid', nullable: true })
+  businessId!: string | null;
+
+  @Column({ type: 'uuid' })
+  identityId!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  /** Null is unrestricted within the identity's role; a list narrows the token. */
+  @Column({ type: 'simple-json', nullable: true })
+  scopes!: string[] | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  preview!: string;
+
+  @Column({ type: Date })
+  createdAt!: Date;
+
+  @Column({ type: 'varchar', length: 340 })
+  createdBy!: string;
+
+  @Column({ type: Date, nullable: true })
+  expiresAt!: Date | null;
+
+  @Column({ type: Date, nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ type: Date, nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 340, nullable: true })
+  revokedBy!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  revokedById!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  revocationReason!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  rotatedFromId!: string | null;
+}
+
+/** Status is derived, never stored, so it cannot disagree with the timestamps. */
+export function tokenStatus(
+  token: Pick<ApiToken, 'revokedAt' | 'expiresAt'>,
+  now = new Date(),
+): TokenStatus {
+  if (token.revokedAt) return 'revoked';
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
