@@ -36,6 +36,8 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
       },
       principal.actor,
       principal.token,
+      null,
+      principal.role,
     );
     return true;
   }
@@ -60,7 +62,9 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
   }
 
   private principalOf(context: ExecutionContext): VerifiedPrincipal {
-    const request = context.switchToHttp().getRequest<{ passportView: { user: VerifiedPrincipal } }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ passportView: { user: VerifiedPrincipal } }>();
     return request.passportView.user;
   }
 }

@@ -1,5 +1,5 @@
-import type { EventActor, EventOrigin } from '../database/domain-event';
-import type { BusinessStatus } from '../tenancy/business.entity';
+import type { Author, EventActor, EventOrigin } from '../database/domain-event';
+import type { Business } from '../tenancy/business.entity';
 import type { IdentityKind } from '../tenancy/identity.entity';
 import { Role, roleAtLeast } from '../tenancy/membership.entity';
 import { scopesAllow } from './scopes';
@@ -19,11 +19,7 @@ export interface CallerToken {
   scopes: string[] | null;
 }
 
-export interface ActingBusiness {
-  id: string;
-  name: string;
-  status: BusinessStatus;
-}
+export type ActingBusiness = Business;
 
 /**
  * Who is calling, with which token, in which business and role. The guards build it; handlers
@@ -46,7 +42,8 @@ export class RequestContext {
 
   /** The business the request acts in; only business-scoped routes have one. */
   get businessId(): string {
-    if (!this.business) throw new Error('RequestContext has no business: route is not business-scoped');
+    if (!this.business)
+      throw new Error('RequestContext has no business: route is not business-scoped');
     return this.business.id;
   }
 
@@ -67,8 +64,14 @@ export class RequestContext {
   get eventActor(): EventActor {
     return { id: this.actor.id, type: this.actor.kind, label: this.actor.label };
   }
+
+  /** The caller as the author of a change, for domain events. */
+  get author(): Author {
+    return { actor: this.eventActor, origin: this.origin };
+  }
 }
 
 /** The actor of changes made from a shell or at first start. */
 export const SYSTEM_ACTOR: EventActor = { id: null, type: 'system', label: 'system' };
 export const NO_ORIGIN: EventOrigin = { requestId: null, ip: null, userAgent: null };
+export const SYSTEM_AUTHOR: Author = { actor: SYSTEM_ACTOR, origin: NO_ORIGIN };

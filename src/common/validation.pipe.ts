@@ -47,7 +47,11 @@ export function toIssues(errors: ValidationError[], location: Location): Validat
         issues.push({ loc: [location, ...loc], msg: 'Field required', type: 'missing' });
       } else {
         for (const [constraint, msg] of Object.entries(error.constraints)) {
-          const issue: ValidationIssue = { loc: [location, ...loc], msg, type: typeName(constraint) };
+          const issue: ValidationIssue = {
+            loc: [location, ...loc],
+            msg,
+            type: typeName(constraint),
+          };
           if (!SECRET_FIELDS.has(error.property)) issue.input = error.value;
           issues.push(issue);
         }
@@ -91,7 +95,11 @@ export class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const location = locationOf(metadata);
     const isDto = typeof metadata.metatype === 'function' && this.toValidate(metadata);
-    if (isDto && location !== 'path' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (
+      isDto &&
+      location !== 'path' &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
       if (value === undefined && location === 'query') value = {};
       else if (value === undefined || value === null) value = {};
       else

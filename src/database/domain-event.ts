@@ -1,3 +1,4 @@
+import { OnEvent } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 
 /** Who caused a change: a person, a machine, or the system itself (bootstrap, CLI). */
@@ -12,6 +13,12 @@ export interface EventOrigin {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
+}
+
+/** Who makes a change, and from where. */
+export interface Author {
+  actor: EventActor;
+  origin: EventOrigin;
 }
 
 /**
@@ -35,3 +42,9 @@ export abstract class DomainEvent {
     return this;
   }
 }
+
+/**
+ * Listens to a domain event inside its unit of work. Errors propagate (event-emitter's default
+ * would log and swallow them), so a listener that cannot write rolls the change back.
+ */
+export const OnDomainEvent = (name: string) => OnEvent(name, { suppressErrors: false });

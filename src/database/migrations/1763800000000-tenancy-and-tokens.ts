@@ -34,7 +34,11 @@ export class TenancyAndTokens1763800000000 implements MigrationInterface {
           { name: 'deleted_at', type: t.timestamp, isNullable: true },
         ],
         foreignKeys: [
-          { columnNames: ['business_id'], referencedTableName: 'businesses', referencedColumnNames: ['id'] },
+          {
+            columnNames: ['business_id'],
+            referencedTableName: 'businesses',
+            referencedColumnNames: ['id'],
+          },
         ],
         indices: [
           { name: 'ux_identities_email', columnNames: ['email'], isUnique: true },
@@ -53,11 +57,22 @@ export class TenancyAndTokens1763800000000 implements MigrationInterface {
           { name: 'created_at', type: t.timestamp },
         ],
         foreignKeys: [
-          { columnNames: ['business_id'], referencedTableName: 'businesses', referencedColumnNames: ['id'] },
-          { columnNames: ['identity_id'], referencedTableName: 'identities', referencedColumnNames: ['id'] },
+          {
+            columnNames: ['business_id'],
+            referencedTableName: 'businesses',
+            referencedColumnNames: ['id'],
+          },
+          {
+            columnNames: ['identity_id'],
+            referencedTableName: 'identities',
+            referencedColumnNames: ['id'],
+          },
         ],
         indices: [
-          { name: 'ix_memberships_business_created', columnNames: ['business_id', 'created_at', 'identity_id'] },
+          {
+            name: 'ix_memberships_business_created',
+            columnNames: ['business_id', 'created_at', 'identity_id'],
+          },
           { name: 'ix_memberships_identity', columnNames: ['identity_id'] },
         ],
       }),
@@ -86,16 +101,30 @@ export class TenancyAndTokens1763800000000 implements MigrationInterface {
           { name: 'rotated_from_id', type: t.uuid, isNullable: true },
         ],
         foreignKeys: [
-          { columnNames: ['business_id'], referencedTableName: 'businesses', referencedColumnNames: ['id'] },
-          { columnNames: ['identity_id'], referencedTableName: 'identities', referencedColumnNames: ['id'] },
+          {
+            columnNames: ['business_id'],
+            referencedTableName: 'businesses',
+            referencedColumnNames: ['id'],
+          },
+          {
+            columnNames: ['identity_id'],
+            referencedTableName: 'identities',
+            referencedColumnNames: ['id'],
+          },
         ],
       }),
     );
     await queryRunner.createIndices('api_tokens', [
       new TableIndex({ name: 'ux_api_tokens_hash', columnNames: ['token_hash'], isUnique: true }),
       new TableIndex({ name: 'ux_api_tokens_jti', columnNames: ['jti'], isUnique: true }),
-      new TableIndex({ name: 'ix_api_tokens_business_created', columnNames: ['business_id', 'created_at', 'id'] }),
-      new TableIndex({ name: 'ix_api_tokens_identity', columnNames: ['identity_id', 'business_id'] }),
+      new TableIndex({
+        name: 'ix_api_tokens_business_created',
+        columnNames: ['business_id', 'created_at', 'id'],
+      }),
+      new TableIndex({
+        name: 'ix_api_tokens_identity',
+        columnNames: ['identity_id', 'business_id'],
+      }),
     ]);
   }
 

@@ -1,0 +1,100 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { SYSTEM_AUTHOR } from './auth/request-context';
+import { toErrorResponse } from './common/error-response';
+import { AppConfig } from './config/app-config';
+import { migrateUnderLock } from './database/migrate';
+import { setupSwagger } from './docs/swagger';
+import { PlatformAdminsService } from './tenancy/platform-admins.service';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Honours a sane incoming `x-request-id`, or makes one. The raw request keeps it for pino. */
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  (req as IncomingMessage & { id?: string }).id = id;
+  return id;
+}
+
+function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const response = toErrorResponse(err, request.id ?? null);
+  void reply.status(response.status).headers(response.headers).send(response.body);
+}
+
+export interface StartedApp {
+  app: NestFastifyApplication;
+  /** The first platform admin's token, when this start created one; shown once. */
+  bootstrapToken: string | null;
+}
+
+/**
+ * Builds the app, runs migrations under a lock, and creates the first platform admin when the
+ * database has none. The caller decides whether to listen (main) or to inject (tests).
+ */
+export async function startApp(
+  config: AppConfig,
+  options: { logs?: boolean } = {},
+): Promise<StartedApp> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.TRUST_PROXY,
+    genReqId: requestId,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    // Fastify's own routing errors (a bad % escape) in the API's error shape, not Fastify's.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      sendError(
+        Object.assign(error, { statusCode: 400, message: 'Malformed URL' }),
+        request,
+        reply,
+      );
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    logger: options.logs === false ? false : undefined,
+  });
+  const logger = app.get(Logger);
+  if (options.logs !== false) app.useLogger(logger);
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+  });
+  // Swagger UI needs its own scripts and styles: the strict policy is relaxed for /docs alone.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url.startsWith('/docs')) {
+      void reply.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+      );
+    }
+    done(null, payload);
+  });
+
+  setupSwagger(app);
+
+  const dataSource = app.get(DataSource);
+  const admins = app.get(PlatformAdminsService);
+  const bootstrapToken = await migrateUnderLock(dataSource, () =>
+    admins.bootstrapIfEmpty(SYSTEM_AUTHOR, config.BOOTSTRAP_ADMIN_EMAIL),
+  );
+  await app.init();
+  await fastify.ready();
+  return { app, bootstrapToken };
+}

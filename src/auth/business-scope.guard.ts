@@ -1,0 +1,63 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { RequestValidationError } from '../common/domain-error';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { AuthError } from './auth-error';
+import { BUSINESS_SCOPED, CONTEXT_KEY } from './decorators';
+import { RequestContext } from './request-context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * For `@BusinessScoped()` routes: reads `x-business-id`, checks that the caller's token may act
+ * in that business, and binds the business and role into the request context.
+ */
+@Injectable()
+export class BusinessScopeGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tenancy: TenancyDirectory,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const scoped = this.reflector.getAllAndOverride<boolean>(BUSINESS_SCOPED, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!scoped) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
+    const ctx = request[CONTEXT_KEY] as RequestContext;
+
+    const header = request.headers['x-business-id'];
+    if (typeof header !== 'string' || !UUID.test(header)) {
+      throw new RequestValidationError([
+        {
+          loc: ['header', 'x-business-id'],
+          msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
+          type: header === undefined ? 'missing' : 'uuid_parsing',
+          ...(header === undefined ? {} : { input: header }),
+        },
+      ]);
+    }
+    const businessId = header.toLowerCase();
+
+    if (ctx.isPlatformToken) {
+      const business = await this.tenancy.findBusiness(businessId);
+      if (!business) throw new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
+      request[CONTEXT_KEY] = ctx.inBusiness(business, null);
+      return true;
+    }
+    if (ctx.token.businessId !== businessId) {
+      throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
+    }
+    const business = await this.tenancy.findBusiness(businessId);
+    if (!business)
+      throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
+    if (business.status === 'suspended') {
+      throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');
+    }
+    request[CONTEXT_KEY] = ctx.inBusiness(business, ctx.role);
+    return true;
+  }
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config';
+import { redactSecrets } from './safe-error';
+
+/**
+ * Structured logs that never carry a secret: request headers are not logged at all (so neither
+ * Authorization nor cookies are), URLs and messages are scrubbed of anything token-shaped.
+ */
+export function loggerModule(config: AppConfig) {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: config.LOG_LEVEL,
+      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.secret'],
+        censor: '[REDACTED]',
+      },
+      serializers: {
+        req: (req: { id?: string; method?: string; url?: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url ? redactSecrets(req.url) : req.url,
+          remote_address: req.remoteAddress,
+        }),
+        res: (res: { statusCode?: number }) => ({ status_code: res.statusCode }),
+      },
+      hooks: {
+        logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)),
+          );
+        },
+      },
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+        err || res.statusCode >= 500 ? 'error' : 'info',
+      autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+    },
+  });
+}

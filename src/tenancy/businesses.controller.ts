@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, PlatformOnly } from '../auth/decorators';
+import { RequestContext } from '../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { NoStore } from '../common/no-store';
+import { PageQueryDto } from '../common/pagination';
+import { uuidPipe } from '../common/validation.pipe';
+import { BusinessesService } from './businesses.service';
+import { BusinessViewDto, CreateBusinessDto, CreatedBusinessDto } from './dto/tenancy.dto';
+
+@ApiTags('platform: businesses')
+@PlatformOnly()
+@Controller('platform/v1/businesses')
+export class BusinessesController {
+  constructor(private readonly businesses: BusinessesService) {}
+
+  @Post()
+  @NoStore()
+  @ApiOperation({
+    summary: "Create a business with its owner; returns the owner's first token, once",
+  })
+  @ApiEnvelope(201, CreatedBusinessDto)
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  create(@Ctx() ctx: RequestContext, @Body() dto: CreateBusinessDto) {
+    return this.businesses.create(ctx.author, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List businesses, oldest first' })
+  @ApiEnvelope(200, BusinessViewDto, { paginated: true })
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  list(@Query() query: PageQueryDto) {
+    return this.businesses.list(query);
+  }
+
+  @Post(':business_id/suspend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Suspend a business: its tokens are refused until it resumes' })
+  @ApiEnvelope(200, BusinessViewDto)
+  @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  suspend(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {
+    return this.businesses.suspend(ctx.author, id);
+  }
+
+  @Post(':business_id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a suspended business' })
+  @ApiEnvelope(200, BusinessViewDto)
+  @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  resume(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {
+    return this.businesses.resume(ctx.author, id);
+  }
+}

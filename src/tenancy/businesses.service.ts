@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Outcome } from '../common/envelope';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { Author } from '../database/domain-event';
+import { UnitOfWork } from '../database/unit-of-work';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { TokensService } from '../tokens/tokens.service';
+import { Business } from './business.entity';
+import { BusinessesRepository } from './businesses.repository';
+import {
+  BusinessViewDto,
+  CreateBusinessDto,
+  CreatedBusinessDto,
+  MemberViewDto,
+} from './dto/tenancy.dto';
+import {
+  expiryInDays,
+  FIRST_TOKEN_DAYS,
+  IdentitiesService,
+  identityRef,
+} from './identities.service';
+import { Membership } from './membership.entity';
+import { MembershipsRepository } from './memberships.repository';
+import {
+  BusinessCreatedEvent,
+  BusinessResumedEvent,
+  BusinessSuspendedEvent,
+  MemberAddedEvent,
+} from './tenancy.events';
+import { TenancyError } from './tenancy-error';
+
+@Injectable()
+export class BusinessesService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly businesses: BusinessesRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly identities: IdentitiesService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  /** Creates a business with its owner, and returns the owner's first token, shown once. */
+  create(author: Author, dto: CreateBusinessDto): Promise<CreatedBusinessDto> {
+    return this.uow.run(async (tx) => {
+      const now = new Date();
+      const business = Object.assign(new Business(), {
+        id: randomUUID(),
+        name: dto.name,
+        status: 'active',
+        createdAt: now,
+      } satisfies Business);
+      await this.businesses.insert(tx.manager, business);
+      const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
+      await tx.emit(
+        new BusinessCreatedEvent(
+          author.actor,
+          author.origin,
+          { id: business.id, name: business.name },
+          identityRef(owner),
+        ),
+      );
+      const membership = Object.assign(new Membership(), {
+        businessId: business.id,
+        identityId: owner.id,
+        role: 'owner',
+        createdAt: now,
+      } satisfies Membership);
+      await this.memberships.insert(tx.manager, membership);
+      await tx.emit(
+        new MemberAddedEvent(author.actor, author.origin, business.id, identityRef(owner), 'owner'),
+      );
+      const first = await this.tokens.issue(tx, author, {
+        businessId: business.id,
+        identityId: owner.id,
+        name: 'first-token',
+        scopes: null,
+        expiresAt: expiryInDays(dto.expires_in_days ?? FIRST_TOKEN_DAYS),
+      });
+      return {
+        business: BusinessViewDto.of(business),
+        owner: MemberViewDto.of(owner, membership),
+        first_token: IssuedTokenDto.issued(first.secret, first.token),
+      };
+    });
+  }
+
+  async list(query: PageQueryDto): Promise<Page<BusinessViewDto>> {
+    const limit = pageLimit(query);
+    const rows = await this.businesses.listAnyBusiness(limit, decodeCursor(query.cursor));
+    return toPage(
+      rows,
+      limit,
+      (b) => ({ at: b.createdAt.toISOString(), id: b.id }),
+      BusinessViewDto.of,
+    );
+  }
+
+  /** Suspends a business: its tokens are refused until it is resumed. Idempotent. */
+  suspend(author: Author, businessId: string): Promise<Outcome<BusinessViewDto>> {
+    return this.setStatus(author, businessId, 'suspended');
+  }
+
+  /** Resumes a business: its tokens that were not revoked work again. Idempotent. */
+  resume(author: Author, businessId: string): Promise<Outcome<BusinessViewDto>> {
+    return this.setStatus(author, businessId, 'active');
+  }
+
+  private setStatus(
+    author: Author,
+    businessId: string,
+    status: 'active' | 'suspended',
+  ): Promise<Outcome<BusinessViewDto>> {
+    return this.uow.run(async (tx) => {
+      const business = await this.businesses.findById(businessId, tx.manager);
+      if (!business) throw new TenancyError('BUSINESS_NOT_FOUND', 'Business not found');
+      const changed = await this.businesses.setStatus(tx.manager, businessId, status);
+      const ref = { id: business.id, name: business.name };
+      if (!changed) {
+        const code = status === 'suspended' ? 'ALREADY_SUSPENDED' : 'ALREADY_ACTIVE';
+        return new Outcome(BusinessViewDto.of(business), code, `Business is already ${status}`);
+      }
+      await tx.emit(
+        status === 'suspended'
+          ? new BusinessSuspendedEvent(author.actor, author.origin, ref)
+          : new BusinessResumedEvent(author.actor, author.origin, ref),
+      );
+      return new Outcome(BusinessViewDto.of({ ...business, status }));
+    });
+  }
+}

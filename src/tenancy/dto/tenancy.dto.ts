@@ -1,0 +1,231 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
+import { Business } from '../business.entity';
+import { Identity } from '../identity.entity';
+import { Membership, Role, ROLES } from '../membership.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const normalizeEmail = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+/** Emails are compared lowercased. TLD-less addresses are allowed, like the bootstrap default. */
+class EmailField {
+  @ApiProperty({ example: 'dev@acme.test', maxLength: 320 })
+  @Transform(normalizeEmail)
+  @IsString()
+  @MaxLength(320)
+  @IsEmail({ require_tld: false })
+  email!: string;
+}
+
+class FirstTokenLifetime {
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, example: 7, description: 'Default 7' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  expires_in_days?: number;
+}
+
+export class CreateBusinessDto extends FirstTokenLifetime {
+  @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 'owner@acme.test', maxLength: 320 })
+  @Transform(normalizeEmail)
+  @IsString()
+  @MaxLength(320)
+  @IsEmail({ require_tld: false })
+  owner_email!: string;
+}
+
+export class AddMemberDto extends FirstTokenLifetime {
+  @ApiProperty({ example: 'dev@acme.test', maxLength: 320 })
+  @Transform(normalizeEmail)
+  @IsString()
+  @MaxLength(320)
+  @IsEmail({ require_tld: false })
+  email!: string;
+
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class ChangeRoleDto {
+  @ApiProperty({ enum: ROLES, example: 'admin' })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class CreateMachineIdentityDto {
+  @ApiProperty({
+    example: 'ci-runner',
+    description: 'Lowercase letters, digits, dot, dash and underscore; unique in the business',
+  })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/^[a-z0-9][a-z0-9._-]*$/, {
+    message: 'name must be lowercase letters, digits, dot, dash or underscore',
+  })
+  name!: string;
+
+  @ApiProperty({ enum: ['admin', 'member'], example: 'member' })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class AddPlatformAdminDto extends EmailField {
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, description: 'Default: no expiry' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  expires_in_days?: number;
+}
+
+const iso = (d: Date) => d.toISOString();
+
+export class BusinessViewDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'Acme Corp' })
+  name!: string;
+  @ApiProperty({ enum: ['active', 'suspended'] })
+  status!: string;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  static of(b: Business): BusinessViewDto {
+    return { id: b.id, name: b.name, status: b.status, created_at: iso(b.createdAt) };
+  }
+}
+
+export class MemberViewDto {
+  @ApiProperty({ format: 'uuid' })
+  identity_id!: string;
+  @ApiProperty({ enum: ['user', 'machine'] })
+  kind!: string;
+  @ApiProperty({ nullable: true, example: 'dev@acme.test' })
+  email!: string | null;
+  @ApiProperty({ nullable: true, example: null })
+  name!: string | null;
+  @ApiProperty({ enum: ROLES })
+  role!: Role;
+  @ApiProperty({ format: 'date-time' })
+  joined_at!: string;
+
+  static of(identity: Identity, membership: Membership): MemberViewDto {
+    return {
+      identity_id: identity.id,
+      kind: identity.kind,
+      email: identity.email,
+      name: identity.name,
+      role: membership.role,
+      joined_at: iso(membership.createdAt),
+    };
+  }
+}
+
+export class MachineIdentityViewDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'ci-runner' })
+  name!: string;
+  @ApiProperty({ enum: ['admin', 'member'], nullable: true })
+  role!: Role | null;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  static of(identity: Identity, role: Role | null): MachineIdentityViewDto {
+    return {
+      id: identity.id,
+      name: identity.name ?? '',
+      role,
+      created_at: iso(identity.createdAt),
+    };
+  }
+}
+
+export class CreatedBusinessDto {
+  @ApiProperty({ type: BusinessViewDto })
+  business!: BusinessViewDto;
+  @ApiProperty({ type: MemberViewDto })
+  owner!: MemberViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: "The owner's first token, shown once" })
+  first_token!: IssuedTokenDto;
+}
+
+export class AddedMemberDto {
+  @ApiProperty({ type: MemberViewDto })
+  member!: MemberViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: "The member's first token, shown once" })
+  first_token!: IssuedTokenDto;
+}
+
+export class PlatformAdminViewDto {
+  @ApiProperty({ format: 'uuid' })
+  identity_id!: string;
+  @ApiProperty({ example: 'ops@latchkey.test' })
+  email!: string;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  static of(identity: Identity): PlatformAdminViewDto {
+    return {
+      identity_id: identity.id,
+      email: identity.email ?? '',
+      created_at: iso(identity.createdAt),
+    };
+  }
+}
+
+export class AddedPlatformAdminDto {
+  @ApiProperty({ type: PlatformAdminViewDto })
+  admin!: PlatformAdminViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: 'A platform token for the admin, shown once' })
+  first_token!: IssuedTokenDto;
+}
+
+export class MeIdentityDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ enum: ['user', 'machine'] })
+  kind!: string;
+  @ApiProperty({ nullable: true })
+  email!: string | null;
+  @ApiProperty({ nullable: true })
+  name!: string | null;
+  @ApiProperty()
+  is_platform_admin!: boolean;
+}
+
+export class MeViewDto {
+  @ApiProperty({ type: MeIdentityDto })
+  identity!: MeIdentityDto;
+  @ApiProperty({ type: TokenViewDto })
+  token!: TokenViewDto;
+  @ApiProperty({ type: BusinessViewDto })
+  business!: BusinessViewDto;
+  @ApiProperty({ enum: ROLES, nullable: true, description: 'Null for a platform token' })
+  role!: Role | null;
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Keyset } from '../common/pagination';
+import { assertBusinessId } from '../common/tenant-scope';
+import { Identity } from './identity.entity';
+
+@Injectable()
+export class IdentitiesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** By id across businesses: for the verifier and the platform routes only. */
+  findByIdAnyBusiness(id: string, em: EntityManager = this.dataSource.manager) {
+    return em.findOneBy(Identity, { id });
+  }
+
+  findUserByEmail(email: string, em: EntityManager = this.dataSource.manager) {
+    return em.findOneBy(Identity, { kind: 'user', email });
+  }
+
+  findMachine(businessId: string, id: string, em: EntityManager = this.dataSource.manager) {
+    assertBusinessId(businessId);
+    return em.findOneBy(Identity, { kind: 'machine', businessId, id, deletedAt: IsNull() });
+  }
+
+  findMachineByName(businessId: string, name: string, em: EntityManager) {
+    assertBusinessId(businessId);
+    return em.findOneBy(Identity, { kind: 'machine', businessId, name, deletedAt: IsNull() });
+  }
+
+  listMachines(businessId: string, limit: number, after: Keyset | null): Promise<Identity[]> {
+    assertBusinessId(businessId);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(Identity, 'i')
+      .where('i.business_id = :businessId', { businessId })
+      .andWhere("i.kind = 'machine'")
+      .andWhere('i.deleted_at IS NULL')
+      .orderBy('i.created_at', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      qb.andWhere('(i.created_at > :at OR (i.created_at = :at AND i.id > :id))', {
+        at: new Date(after.at),
+        id: after.id,
+      });
+    }
+    return qb.getMany();
+  }
+
+  listPlatformAdmins(limit: number, after: Keyset | null): Promise<Identity[]> {
+    const qb = this.dataSource.manager
+      .createQueryBuilder(Identity, 'i')
+      .where('i.is_platform_admin = :yes', { yes: true })
+      .orderBy('i.created_at', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      qb.andWhere('(i.created_at > :at OR (i.created_at = :at AND i.id > :id))', {
+        at: new Date(after.at),
+        id: after.id,
+      });
+    }
+    return qb.getMany();
+  }
+
+  countPlatformAdmins(em: EntityManager = this.dataSource.manager): Promise<number> {
+    return em.countBy(Identity, { isPlatformAdmin: true });
+  }
+
+  async insert(em: EntityManager, identity: Identity): Promise<void> {
+    await em.insert(Identity, identity);
+  }
+
+  async softDeleteMachine(em: EntityManager, businessId: string, id: string): Promise<boolean> {
+    assertBusinessId(businessId);
+    const result = await em
+      .createQueryBuilder()
+      .update(Identity)
+      .set({ deletedAt: new Date() })
+      .where("id = :id AND business_id = :businessId AND kind = 'machine' AND deleted_at IS NULL", {
+        id,
+        businessId,
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  async setPlatformAdmin(em: EntityManager, id: string, isPlatformAdmin: boolean): Promise<void> {
+    await em.update(Identity, { id }, { isPlatformAdmin });
+  }
+}

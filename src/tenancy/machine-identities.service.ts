@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { RequestContext } from '../auth/request-context';
+import { RequestValidationError } from '../common/domain-error';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { UnitOfWork } from '../database/unit-of-work';
+import { TokensService } from '../tokens/tokens.service';
+import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
+import { identityRef } from './identities.service';
+import { Identity } from './identity.entity';
+import { IdentitiesRepository } from './identities.repository';
+import { Membership } from './membership.entity';
+import { MembershipsRepository } from './memberships.repository';
+import { IdentityCreatedEvent, IdentityDeletedEvent, MemberAddedEvent } from './tenancy.events';
+import { TenancyError } from './tenancy-error';
+
+/** Machines (CI runners, services) that hold tokens of one business. */
+@Injectable()
+export class MachineIdentitiesService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly identities: IdentitiesRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {
+    const limit = pageLimit(query);
+    const rows = await this.memberships.list(
+      ctx.businessId,
+      'machine',
+      limit,
+      decodeCursor(query.cursor),
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ at: r.membership.createdAt.toISOString(), id: r.membership.identityId }),
+      (r) => MachineIdentityViewDto.of(r.identity, r.membership.role),
+    );
+  }
+
+  create(ctx: RequestContext, dto: CreateMachineIdentityDto): Promise<MachineIdentityViewDto> {
+    if (dto.role === 'owner') {
+      throw new RequestValidationError([
+        {
+          loc: ['body', 'role'],
+          msg: 'A machine identity may be an admin or a member, never an owner',
+          type: 'enum',
+          input: dto.role,
+        },
+      ]);
+    }
+    return this.uow.run(async (tx) => {
+      if (await this.identities.findMachineByName(ctx.businessId, dto.name, tx.manager)) {
+        throw new TenancyError(
+          'IDENTITY_EXISTS',
+          'A machine identity with this name already exists',
+        );
+      }
+      const now = new Date();
+      const identity = Object.assign(new Identity(), {
+        id: randomUUID(),
+        kind: 'machine',
+        email: null,
+        name: dto.name,
+        businessId: ctx.businessId,
+        isPlatformAdmin: false,
+        createdAt: now,
+        deletedAt: null,
+      } satisfies Identity);
+      await this.identities.insert(tx.manager, identity);
+      await this.memberships.insert(
+        tx.manager,
+        Object.assign(new Membership(), {
+          businessId: ctx.businessId,
+          identityId: identity.id,
+          role: dto.role,
+          createdAt: now,
+        } satisfies Membership),
+      );
+      const ref = identityRef(identity);
+      await tx.emit(new IdentityCreatedEvent(ctx.eventActor, ctx.origin, ctx.businessId, ref));
+      await tx.emit(
+        new MemberAddedEvent(ctx.eventActor, ctx.origin, ctx.businessId, ref, dto.role),
+      );
+      return MachineIdentityViewDto.of(identity, dto.role);
+    });
+  }
+
+  /** Deletes a machine identity and revokes every token it holds. */
+  delete(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
+    return this.uow.run(async (tx) => {
+      const identity = await this.identities.findMachine(ctx.businessId, identityId, tx.manager);
+      if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
+      const membership = await this.memberships.find(ctx.businessId, identityId, tx.manager);
+      await this.identities.softDeleteMachine(tx.manager, ctx.businessId, identityId);
+      await this.memberships.delete(tx.manager, ctx.businessId, identityId);
+      const revoked = await this.tokens.revokeAllOfIdentity(
+        tx,
+        ctx.author,
+        ctx.businessId,
+        identityId,
+        'machine identity deleted',
+      );
+      await tx.emit(
+        new IdentityDeletedEvent(
+          ctx.eventActor,
+          ctx.origin,
+          ctx.businessId,
+          identityRef(identity),
+          revoked,
+        ),
+      );
+      return MachineIdentityViewDto.of(identity, membership?.role ?? null);
+    });
+  }
+}

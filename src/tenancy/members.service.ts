@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '../auth/request-context';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { TokensService } from '../tokens/tokens.service';
+import { BusinessesRepository } from './businesses.repository';
+import { AddedMemberDto, AddMemberDto, ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
+import {
+  expiryInDays,
+  FIRST_TOKEN_DAYS,
+  IdentitiesService,
+  identityRef,
+} from './identities.service';
+import { Membership, Role } from './membership.entity';
+import { MemberRow, MembershipsRepository } from './memberships.repository';
+import { MemberAddedEvent, MemberRemovedEvent, MemberRoleChangedEvent } from './tenancy.events';
+import { TenancyError } from './tenancy-error';
+
+/** The people of a business. Machines have their own service. */
+@Injectable()
+export class MembersService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly businesses: BusinessesRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly identities: IdentitiesService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
+    const limit = pageLimit(query);
+    const rows = await this.memberships.list(
+      ctx.businessId,
+      'user',
+      limit,
+      decodeCursor(query.cursor),
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ at: r.membership.createdAt.toISOString(), id: r.membership.identityId }),
+      (r) => MemberViewDto.of(r.identity, r.membership),
+    );
+  }
+
+  /** Adds a person, created if new, and returns their first token, shown once. */
+  add(ctx: RequestContext, dto: AddMemberDto): Promise<AddedMemberDto> {
+    this.assertMayGrant(ctx, dto.role);
+    return this.uow.run(async (tx) => {
+      const identity = await this.identities.findOrCreateUser(tx, ctx.author, dto.email);
+      if (await this.memberships.find(ctx.businessId, identity.id, tx.manager)) {
+        throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
+      }
+      const membership = Object.assign(new Membership(), {
+        businessId: ctx.businessId,
+        identityId: identity.id,
+        role: dto.role,
+        createdAt: new Date(),
+      } satisfies Membership);
+      await this.memberships.insert(tx.manager, membership);
+      await tx.emit(
+        new MemberAddedEvent(
+          ctx.eventActor,
+          ctx.origin,
+          ctx.businessId,
+          identityRef(identity),
+          dto.role,
+        ),
+      );
+      const first = await this.tokens.issue(tx, ctx.author, {
+        businessId: ctx.businessId,
+        identityId: identity.id,
+        name: 'first-token',
+        scopes: null,
+        expiresAt: expiryInDays(dto.expires_in_days ?? FIRST_TOKEN_DAYS),
+      });
+      return {
+        member: MemberViewDto.of(identity, membership),
+        first_token: IssuedTokenDto.issued(first.secret, first.token),
+      };
+    });
+  }
+
+  /** Changes a member's role. Only an owner touches owners, and the last owner stays. */
+  changeRole(ctx: RequestContext, identityId: string, dto: ChangeRoleDto): Promise<MemberViewDto> {
+    return this.uow.run(async (tx) => {
+      const row = await this.lockAndFind(tx, ctx, identityId);
+      const from = row.membership.role;
+      if (from === dto.role) return MemberViewDto.of(row.identity, row.membership);
+      this.assertMayGrant(ctx, from);
+      this.assertMayGrant(ctx, dto.role);
+      if (from === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
+      await this.memberships.updateRole(tx.manager, ctx.businessId, identityId, dto.role);
+      await tx.emit(
+        new MemberRoleChangedEvent(
+          ctx.eventActor,
+          ctx.origin,
+          ctx.businessId,
+          identityRef(row.identity),
+          from,
+          dto.role,
+        ),
+      );
+      return MemberViewDto.of(row.identity, { ...row.membership, role: dto.role });
+    });
+  }
+
+  /** Removes a member and revokes every token they hold in this business. */
+  remove(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
+    return this.uow.run(async (tx) => {
+      const row = await this.lockAndFind(tx, ctx, identityId);
+      this.assertMayGrant(ctx, row.membership.role);
+      if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
+      await this.memberships.delete(tx.manager, ctx.businessId, identityId);
+      const revoked = await this.tokens.revokeAllOfIdentity(
+        tx,
+        ctx.author,
+        ctx.businessId,
+        identityId,
+        'member removed from business',
+      );
+      await tx.emit(
+        new MemberRemovedEvent(
+          ctx.eventActor,
+          ctx.origin,
+          ctx.businessId,
+          identityRef(row.identity),
+          row.membership.role,
+          revoked,
+        ),
+      );
+      return MemberViewDto.of(row.identity, row.membership);
+    });
+  }
+
+  private async lockAndFind(
+    tx: Transaction,
+    ctx: RequestContext,
+    identityId: string,
+  ): Promise<MemberRow> {
+    await this.businesses.lockForMembershipChange(tx.manager, ctx.businessId);
+    const row = await this.memberships.findMember(ctx.businessId, identityId, 'user', tx.manager);
+    if (!row) throw new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
+    return row;
+  }
+
+  /** Only an owner may make, unmake or remove an owner. */
+  private assertMayGrant(ctx: RequestContext, role: Role): void {
+    if (role === 'owner' && !ctx.hasRole('owner')) {
+      throw new TenancyError(
+        'INSUFFICIENT_ROLE',
+        'Only an owner may add, demote or remove an owner',
+      );
+    }
+  }
+
+  private async assertNotLastOwner(tx: Transaction, businessId: string): Promise<void> {
+    if ((await this.memberships.countOwners(tx.manager, businessId)) <= 1) {
+      throw new TenancyError(
+        'LAST_OWNER',
+        'The last owner of a business cannot be removed or demoted',
+      );
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Keyset } from '../common/pagination';
+import { assertBusinessId } from '../common/tenant-scope';
+import { Identity, IdentityKind } from './identity.entity';
+import { Membership, Role } from './membership.entity';
+
+export interface MemberRow {
+  membership: Membership;
+  identity: Identity;
+}
+
+@Injectable()
+export class MembershipsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  find(businessId: string, identityId: string, em: EntityManager = this.dataSource.manager) {
+    assertBusinessId(businessId);
+    return em.findOneBy(Membership, { businessId, identityId });
+  }
+
+  /** A membership with its identity, of the given kind. */
+  async findMember(
+    businessId: string,
+    identityId: string,
+    kind: IdentityKind,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<MemberRow | null> {
+    assertBusinessId(businessId);
+    const membership = await em.findOneBy(Membership, { businessId, identityId });
+    if (!membership) return null;
+    const identity = await em.findOneBy(Identity, { id: identityId, kind });
+    return identity ? { membership, identity } : null;
+  }
+
+  /** Members of one kind, oldest membership first, keyset on (created_at, identity_id). */
+  async list(
+    businessId: string,
+    kind: IdentityKind,
+    limit: number,
+    after: Keyset | null,
+  ): Promise<MemberRow[]> {
+    assertBusinessId(businessId);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(Membership, 'm')
+      .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
+      .where('m.business_id = :businessId', { businessId })
+      .andWhere('i.kind = :kind', { kind })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.identity_id', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      qb.andWhere('(m.created_at > :at OR (m.created_at = :at AND m.identity_id > :id))', {
+        at: new Date(after.at),
+        id: after.id,
+      });
+    }
+    const rows = await qb.getMany();
+    return rows.map((m) => {
+      const { identity, ...membership } = m as Membership & { identity: Identity };
+      return { membership: Object.assign(new Membership(), membership), identity };
+    });
+  }
+
+  countOwners(em: EntityManager, businessId: string): Promise<number> {
+    assertBusinessId(businessId);
+    return em.countBy(Membership, { businessId, role: 'owner' });
+  }
+
+  async insert(em: EntityManager, membership: Membership): Promise<void> {
+    assertBusinessId(membership.businessId);
+    await em.insert(Membership, membership);
+  }
+
+  async updateRole(em: EntityManager, businessId: string, identityId: string, role: Role) {
+    assertBusinessId(businessId);
+    await em.update(Membership, { businessId, identityId }, { role });
+  }
+
+  async delete(em: EntityManager, businessId: string, identityId: string): Promise<boolean> {
+    assertBusinessId(businessId);
+    const result = await em.delete(Membership, { businessId, identityId });
+    return (result.affected ?? 0) > 0;
+  }
+}

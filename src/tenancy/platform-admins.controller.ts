@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, PlatformOnly } from '../auth/decorators';
+import { RequestContext } from '../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { NoStore } from '../common/no-store';
+import { PageQueryDto } from '../common/pagination';
+import { uuidPipe } from '../common/validation.pipe';
+import {
+  AddedPlatformAdminDto,
+  AddPlatformAdminDto,
+  PlatformAdminViewDto,
+} from './dto/tenancy.dto';
+import { PlatformAdminsService } from './platform-admins.service';
+
+@ApiTags('platform: admins')
+@PlatformOnly()
+@Controller('platform/v1/admins')
+export class PlatformAdminsController {
+  constructor(private readonly admins: PlatformAdminsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List platform admins' })
+  @ApiEnvelope(200, PlatformAdminViewDto, { paginated: true })
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  list(@Query() query: PageQueryDto) {
+    return this.admins.list(query);
+  }
+
+  @Post()
+  @NoStore()
+  @ApiOperation({ summary: 'Make a person a platform admin; returns their platform token, once' })
+  @ApiEnvelope(201, AddedPlatformAdminDto)
+  @ApiErrors({ 409: ['IDENTITY_EXISTS'], 422: ['VALIDATION_ERROR'] })
+  add(@Ctx() ctx: RequestContext, @Body() dto: AddPlatformAdminDto) {
+    return this.admins.add(ctx.author, dto);
+  }
+
+  @Delete(':identity_id')
+  @ApiOperation({ summary: 'Remove a platform admin and revoke their platform tokens' })
+  @ApiEnvelope(200, PlatformAdminViewDto)
+  @ApiErrors({
+    404: ['IDENTITY_NOT_FOUND'],
+    409: ['LAST_PLATFORM_ADMIN'],
+    422: ['VALIDATION_ERROR'],
+  })
+  remove(@Ctx() ctx: RequestContext, @Param('identity_id', uuidPipe('identity_id')) id: string) {
+    return this.admins.remove(ctx.author, id);
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { Author } from '../database/domain-event';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { TokensService } from '../tokens/tokens.service';
+import {
+  AddedPlatformAdminDto,
+  AddPlatformAdminDto,
+  PlatformAdminViewDto,
+} from './dto/tenancy.dto';
+import { expiryInDays, IdentitiesService, identityRef } from './identities.service';
+import { Identity } from './identity.entity';
+import { IdentitiesRepository } from './identities.repository';
+import { PlatformAdminAddedEvent, PlatformAdminRemovedEvent } from './tenancy.events';
+import { TenancyError } from './tenancy-error';
+
+/** The people who run the installation. */
+@Injectable()
+export class PlatformAdminsService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly identities: IdentitiesRepository,
+    private readonly users: IdentitiesService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async list(query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
+    const limit = pageLimit(query);
+    const rows = await this.identities.listPlatformAdmins(limit, decodeCursor(query.cursor));
+    return toPage(
+      rows,
+      limit,
+      (i) => ({ at: i.createdAt.toISOString(), id: i.id }),
+      PlatformAdminViewDto.of,
+    );
+  }
+
+  /** Makes a person a platform admin and returns a platform token for them, shown once. */
+  add(author: Author, dto: AddPlatformAdminDto): Promise<AddedPlatformAdminDto> {
+    return this.uow.run(async (tx) => {
+      const identity = await this.users.findOrCreateUser(tx, author, dto.email);
+      if (identity.isPlatformAdmin) {
+        throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
+      }
+      const { secret, admin } = await this.grant(tx, author, identity, dto.expires_in_days);
+      return { admin: PlatformAdminViewDto.of(admin), first_token: secret };
+    });
+  }
+
+  /** Revokes platform admin rights and every platform token of that person. The last admin stays. */
+  remove(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
+    return this.uow.run(async (tx) => {
+      const identity = await this.identities.findByIdAnyBusiness(identityId, tx.manager);
+      if (!identity?.isPlatformAdmin)
+        throw new TenancyError('IDENTITY_NOT_FOUND', 'Platform admin not found');
+      if ((await this.identities.countPlatformAdmins(tx.manager)) <= 1) {
+        throw new TenancyError('LAST_PLATFORM_ADMIN', 'The last platform admin cannot be removed');
+      }
+      await this.identities.setPlatformAdmin(tx.manager, identity.id, false);
+      const revoked = await this.tokens.revokeAllOfIdentity(
+        tx,
+        author,
+        null,
+        identity.id,
+        'platform admin removed',
+      );
+      await tx.emit(
+        new PlatformAdminRemovedEvent(author.actor, author.origin, identityRef(identity), revoked),
+      );
+      return PlatformAdminViewDto.of(identity);
+    });
+  }
+
+  /**
+   * At first start: when the installation has no platform admin, makes one and returns its
+   * platform token. Returns null when an admin exists already.
+   */
+  bootstrapIfEmpty(author: Author, email: string): Promise<string | null> {
+    return this.uow.run(async (tx) => {
+      if ((await this.identities.countPlatformAdmins(tx.manager)) > 0) return null;
+      const identity = await this.users.findOrCreateUser(tx, author, email);
+      return (await this.grant(tx, author, identity, undefined, 'bootstrap')).secret.token;
+    });
+  }
+
+  /** For the CLI: a new platform token for `email`, made a platform admin first if need be. */
+  issuePlatformToken(author: Author, email: string): Promise<string> {
+    return this.uow.run(async (tx) => {
+      const identity = await this.users.findOrCreateUser(tx, author, email);
+      if (!identity.isPlatformAdmin)
+        return (await this.grant(tx, author, identity, undefined, 'cli')).secret.token;
+      const issued = await this.tokens.issue(tx, author, {
+        businessId: null,
+        identityId: identity.id,
+        name: 'cli',
+        scopes: null,
+        expiresAt: null,
+      });
+      return issued.secret;
+    });
+  }
+
+  private async grant(
+    tx: Transaction,
+    author: Author,
+    identity: Identity,
+    expiresInDays: number | undefined,
+    tokenName = 'first-token',
+  ): Promise<{ admin: Identity; secret: IssuedTokenDto }> {
+    await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
+    await tx.emit(new PlatformAdminAddedEvent(author.actor, author.origin, identityRef(identity)));
+    const issued = await this.tokens.issue(tx, author, {
+      businessId: null,
+      identityId: identity.id,
+      name: tokenName,
+      scopes: null,
+      expiresAt: expiryInDays(expiresInDays),
+    });
+    return {
+      admin: { ...identity, isPlatformAdmin: true },
+      secret: IssuedTokenDto.issued(issued.secret, issued.token),
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Business } from './business.entity';
+import { BusinessesRepository } from './businesses.repository';
+import { Identity } from './identity.entity';
+import { IdentitiesRepository } from './identities.repository';
+import { Membership } from './membership.entity';
+import { MembershipsRepository } from './memberships.repository';
+
+/**
+ * The read side of tenancy that other modules may use: the verifier and the tokens service ask
+ * here who an identity is and what it may do, and never touch tenancy's tables themselves.
+ */
+@Injectable()
+export class TenancyDirectory {
+  constructor(
+    private readonly businesses: BusinessesRepository,
+    private readonly identities: IdentitiesRepository,
+    private readonly memberships: MembershipsRepository,
+  ) {}
+
+  findBusiness(businessId: string): Promise<Business | null> {
+    return this.businesses.findById(businessId);
+  }
+
+  findIdentityAnyBusiness(identityId: string): Promise<Identity | null> {
+    return this.identities.findByIdAnyBusiness(identityId);
+  }
+
+  findMembership(businessId: string, identityId: string): Promise<Membership | null> {
+    return this.memberships.find(businessId, identityId);
+  }
+
+  /** A live machine identity of the business, with its membership. */
+  async findMachineMember(
+    businessId: string,
+    identityId: string,
+    em?: EntityManager,
+  ): Promise<{ identity: Identity; membership: Membership } | null> {
+    const identity = await this.identities.findMachine(businessId, identityId, em);
+    if (!identity) return null;
+    const membership = await this.memberships.find(businessId, identityId, em);
+    return membership ? { identity, membership } : null;
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module';
+import { BusinessesController } from './businesses.controller';
+import { BusinessesService } from './businesses.service';
+import { IdentitiesService } from './identities.service';
+import { MachineIdentitiesController } from './machine-identities.controller';
+import { MachineIdentitiesService } from './machine-identities.service';
+import { MeController } from './me.controller';
+import { MeService } from './me.service';
+import { MembersController } from './members.controller';
+import { MembersService } from './members.service';
+import { PlatformAdminsController } from './platform-admins.controller';
+import { PlatformAdminsService } from './platform-admins.service';
+import { TenancyCoreModule } from './tenancy-core.module';
+
+@Module({
+  imports: [TenancyCoreModule, TokensModule],
+  controllers: [
+    BusinessesController,
+    PlatformAdminsController,
+    MembersController,
+    MachineIdentitiesController,
+    MeController,
+  ],
+  providers: [
+    BusinessesService,
+    IdentitiesService,
+    MembersService,
+    MachineIdentitiesService,
+    PlatformAdminsService,
+    MeService,
+  ],
+  exports: [PlatformAdminsService, BusinessesService],
+})
+export class TenancyModule {}

@@ -1,0 +1,74 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiToken, TokenStatus, tokenStatus } from '../api-token.entity';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A token as the API shows it: never the secret, never the hash. */
+export class TokenViewDto {
+  @ApiProperty({ format: 'uuid', example: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10' })
+  id!: string;
+  @ApiProperty({ example: '4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e' })
+  jti!: string;
+  @ApiProperty({ example: 'ci-deploy' })
+  name!: string;
+  @ApiProperty({ example: 'lk_ab12…wxyz' })
+  preview!: string;
+  @ApiProperty({ type: [String], nullable: true, example: ['audit:read'] })
+  scopes!: string[] | null;
+  @ApiProperty({ enum: ['active', 'expired', 'revoked'], example: 'active' })
+  status!: TokenStatus;
+  @ApiProperty({ format: 'uuid', nullable: true })
+  business_id!: string | null;
+  @ApiProperty({ format: 'uuid' })
+  identity_id!: string;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+  @ApiProperty({ example: 'owner@acme.test' })
+  created_by!: string;
+  @ApiProperty({ format: 'date-time', nullable: true })
+  expires_at!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true })
+  last_used_at!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, example: null })
+  revoked_at!: string | null;
+  @ApiProperty({ nullable: true, example: null })
+  revoked_by!: string | null;
+  @ApiProperty({ nullable: true, example: null })
+  revocation_reason!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, example: null })
+  rotated_from_id!: string | null;
+
+  static of(token: ApiToken, now = new Date()): TokenViewDto {
+    return {
+      id: token.id,
+      jti: token.jti,
+      name: token.name,
+      preview: token.preview,
+      scopes: token.scopes,
+      status: tokenStatus(token, now),
+      business_id: token.businessId,
+      identity_id: token.identityId,
+      created_at: token.createdAt.toISOString(),
+      created_by: token.createdBy,
+      expires_at: iso(token.expiresAt),
+      last_used_at: iso(token.lastUsedAt),
+      revoked_at: iso(token.revokedAt),
+      revoked_by: token.revokedBy,
+      revocation_reason: token.revocationReason,
+      rotated_from_id: token.rotatedFromId,
+    };
+  }
+}
+
+/** A token view plus its secret, which is shown in this one response and never again. */
+export class IssuedTokenDto extends TokenViewDto {
+  @ApiProperty({
+    description: 'The secret. Shown once: store it now.',
+    example: 'lk_3xAmpLeRandomPart0123456789abQ1w2E3',
+  })
+  token!: string;
+
+  static issued(secret: string, token: ApiToken): IssuedTokenDto {
+    return { token: secret, ...TokenViewDto.of(token) };
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { AuthError } from '../auth/auth-error';
+import type { Actor, CallerToken } from '../auth/request-context';
+import { identityLabel } from '../tenancy/identity.entity';
+import { Role } from '../tenancy/membership.entity';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { tokenStatus } from './api-token.entity';
+import { TokensRepository } from './tokens.repository';
+import { hashSecret, isWellFormedSecret } from './token-secret';
+
+/** Who a valid bearer token speaks for. */
+export interface VerifiedPrincipal {
+  actor: Actor;
+  token: CallerToken;
+  /** The identity's role in the token's business; null for a platform token. */
+  role: Role | null;
+}
+
+/**
+ * Turns a presented secret into a principal, or a 401 that says why not. The checksum is
+ * checked first, so a malformed string never reaches the database.
+ */
+@Injectable()
+export class TokenVerifier {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+  ) {}
+
+  async verify(secret: string): Promise<VerifiedPrincipal> {
+    if (!isWellFormedSecret(secret)) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    const token = await this.tokens.findByHashAnyBusiness(hashSecret(secret));
+    if (!token) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    switch (tokenStatus(token)) {
+      case 'revoked':
+        throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
+      case 'expired':
+        throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
+      case 'active':
+        break;
+    }
+    const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
+    if (!identity || identity.deletedAt) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    // A token speaks only while its identity still holds the standing it was issued under:
+    // a membership of the token's business, or platform admin rights for a platform token.
+    let role: Role | null = null;
+    if (token.businessId === null) {
+      if (!identity.isPlatformAdmin) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    } else {
+      const membership = await this.tenancy.findMembership(token.businessId, identity.id);
+      if (!membership) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+      role = membership.role;
+    }
+    return {
+      actor: {
+        id: identity.id,
+        kind: identity.kind,
+        label: identityLabel(identity),
+        isPlatformAdmin: identity.isPlatformAdmin,
+      },
+      token: { id: token.id, jti: token.jti, businessId: token.businessId, scopes: token.scopes },
+      role,
+    };
+  }
+}
