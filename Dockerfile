@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: compile TypeScript and native modules, then drop dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# better-sqlite3 falls back to compiling from source with node-gyp.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+COPY package.json package-lock.json ./
+RUN npm ci
+
+COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY src ./src
+# tsc -p tsconfig.build.json: emits to dist/, entry dist/src/main.js (rootDir is ".").
+RUN npm run build \
+ && npm prune --omit=dev
+
+# ---- runtime: production dependencies and compiled output only, as the node user ----
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+
+ENV NODE_ENV=production \
+    PORT=3000 \
+    SQLITE_PATH=/app/data/latchkey.sqlite
+
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./package.json
+
+# The only writable place: the SQLite file, used when DATABASE_URL is not set.
+RUN mkdir -p /app/data && chown node:node /app/data
+
+USER node
+EXPOSE 3000
+
+# The slim image has no curl: ask node itself (global fetch, Node 20).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+CMD ["node", "dist/src/main.js"]

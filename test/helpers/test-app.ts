@@ -1,0 +1,81 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { startApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
+import { Driver, TEST_DATABASE_URL } from '../setup/servers';
+
+/** One isolated database: a temp SQLite file, or a fresh PostgreSQL database. */
+export interface TestDatabase {
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(driver: Driver): Promise<TestDatabase> {
+  if (driver === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+    return {
+      env: { SQLITE_PATH: join(dir, 'test.sqlite') },
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    };
+  }
+  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: async () => {
+      const client = new Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestApp {
+  driver: Driver;
+  app: NestFastifyApplication;
+  http: () => TestAgent;
+  dataSource: DataSource;
+  /** The bootstrap platform admin's token. */
+  platformToken: string;
+  db: TestDatabase;
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+/** Boots the real app, through its real migrations, on a database of its own. */
+export async function bootTestApp(
+  driver: Driver,
+  env: Record<string, string> = {},
+  existing?: TestDatabase,
+): Promise<TestApp & { bootstrapToken: string | null }> {
+  const db = existing ?? (await createTestDatabase(driver));
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...db.env, ...env });
+  const { app, bootstrapToken } = await startApp(config, { logs: false });
+  const server = app.getHttpServer();
+  return {
+    driver,
+    app,
+    http: () => request(server),
+    dataSource: app.get(DataSource),
+    platformToken: bootstrapToken ?? '',
+    bootstrapToken,
+    db,
+    close: async (options = {}) => {
+      await app.close();
+      if (!options.keepDatabase) await db.drop();
+    },
+  };
+}

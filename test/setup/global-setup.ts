@@ -1,0 +1,42 @@
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
+
+async function checkPostgres(url: string): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (e) {
+    throw new Error(`TEST_DATABASE_URL is set but PostgreSQL does not answer: ${(e as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function checkRedis(url: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    throw new Error(`REDIS_URL is set but Redis does not answer: ${(e as Error).message}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Fails the run loudly when a configured server is missing, and says what is left out. */
+export default async function globalSetup(): Promise<void> {
+  const notes: string[] = [];
+  if (TEST_DATABASE_URL) await checkPostgres(TEST_DATABASE_URL);
+  else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
+  if (TEST_REDIS_URL) await checkRedis(TEST_REDIS_URL);
+  else notes.push('Redis-backed suites (set REDIS_URL to run them)');
+  if (notes.length > 0) {
+    process.stdout.write(`\nServer-backed suites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`);
+  } else {
+    process.stdout.write('\nServer-backed suites: PostgreSQL and Redis both configured; all suites run.\n\n');
+  }
+}
