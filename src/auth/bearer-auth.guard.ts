@@ -56,7 +56,7 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
   }
 
   override handleRequest<T>(err: unknown, user: T): T {
-    if (err) throw err;
+    if (err instanceof Error) throw err;
     if (!user) throw AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
     return user;
   }

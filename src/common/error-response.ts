@@ -105,7 +105,7 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
     const response = err.getResponse();
     let message = err.message;
     if (typeof response === 'object' && response && 'message' in response) {
-      const m = (response as { message: unknown }).message;
+      const m: unknown = response.message;
       if (typeof m === 'string') message = m;
     }
     if (status === 404 && /^Cannot [A-Z]+ /.test(message)) {
@@ -124,7 +124,7 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const fastifyCode = (err as { code?: unknown }).code;
-    let message = (err as Error).message ?? 'Bad request';
+    let message = err instanceof Error ? err.message : 'Bad request';
     if (err instanceof SyntaxError || fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       message = 'Malformed JSON body';
     } else if (fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {

@@ -112,7 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
-  const errors = validateSync(config, { forbidUnknownValues: false });
+  const errors = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigValidationError(
       errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),

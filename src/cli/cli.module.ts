@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AppConfig } from '../config/app-config';
+import { AppConfigModule } from '../config/config.module';
+import { DatabaseModule } from '../database/database.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { BootstrapCommand, CreateBusinessCommand } from './commands';
+
+/** The app's services without HTTP, for shell commands. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        EventEmitterModule.forRoot({ wildcard: false }),
+        DatabaseModule,
+        TenancyModule,
+      ],
+      providers: [BootstrapCommand, CreateBusinessCommand],
+    };
+  }
+}

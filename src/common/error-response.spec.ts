@@ -1,0 +1,92 @@
+import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { AuthError } from '../auth/auth-error';
+import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
+import { toErrorResponse } from './error-response';
+
+describe(toErrorResponse.name, () => {
+  it('maps a domain error to its status, code and message, with the request id', () => {
+    const sut = toErrorResponse(new DomainError('LAST_OWNER', 'The last owner stays'), 'req-1');
+    expect(sut.status).toBe(409);
+    expect(sut.body).toEqual({
+      success: false,
+      message: 'The last owner stays',
+      code: 'LAST_OWNER',
+      detail: 'The last owner stays',
+      request_id: 'req-1',
+    });
+    expect(sut.unexpected).toBe(false);
+  });
+
+  it('lets a domain error override the status of its code', () => {
+    const sut = toErrorResponse(
+      new DomainError('INVALID_TOKEN', 'invalid token', { status: 422 }),
+      null,
+    );
+    expect(sut.status).toBe(422);
+    expect(sut.body.code).toBe('INVALID_TOKEN');
+  });
+
+  it('carries the bearer challenge of a 401', () => {
+    const sut = toErrorResponse(AuthError.bearer('TOKEN_REVOKED', 'revoked'), null);
+    expect(sut.status).toBe(401);
+    expect(sut.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  });
+
+  it('puts the issue list of a validation error in detail', () => {
+    const issues = [{ loc: ['body', 'name'], msg: 'Field required', type: 'missing' }];
+    const sut = toErrorResponse(new RequestValidationError(issues), 'r');
+    expect(sut.status).toBe(422);
+    expect(sut.body.detail).toEqual(issues);
+  });
+
+  it('maps framework HTTP exceptions to codes by status', () => {
+    expect(toErrorResponse(new BadRequestException('bad'), null).body.code).toBe('BAD_REQUEST');
+    expect(toErrorResponse(new PayloadTooLargeException(), null).body.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x'), null).body.code).toBe(
+      'ROUTE_NOT_FOUND',
+    );
+  });
+
+  it('maps a body-parser error with a 4xx statusCode to that status', () => {
+    const err = Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 });
+    const sut = toErrorResponse(err, null);
+    expect(sut.status).toBe(400);
+    expect(sut.body.message).toBe('Malformed JSON body');
+  });
+
+  it('hides what a 500 was about', () => {
+    const sut = toErrorResponse(new Error('secret internals at /srv/app.ts:42'), 'r');
+    expect(sut.status).toBe(500);
+    expect(sut.body.message).toBe('Internal server error');
+    expect(JSON.stringify(sut.body)).not.toContain('internals');
+    expect(sut.unexpected).toBe(true);
+  });
+
+  it('answers 503 with Retry-After when the database cannot be reached', () => {
+    const driverError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const sut = toErrorResponse(new QueryFailedError('SELECT 1', [], driverError), null);
+    expect(sut.status).toBe(503);
+    expect(sut.body.code).toBe('STORAGE_UNAVAILABLE');
+    expect(sut.headers['retry-after']).toBe('5');
+  });
+
+  it('does not leak the parameters of a failed query', () => {
+    const hash = 'a'.repeat(64);
+    const err = new QueryFailedError('INSERT ...', [hash], new Error('duplicate key'));
+    const sut = toErrorResponse(err, null);
+    expect(sut.status).toBe(500);
+    expect(JSON.stringify(sut.body)).not.toContain(hash);
+  });
+
+  it('answers a storage-unavailable domain error with 503 and Retry-After', () => {
+    const sut = toErrorResponse(new StorageUnavailableError(), null);
+    expect(sut.status).toBe(503);
+    expect(sut.headers['retry-after']).toBe('5');
+    expect(sut.unexpected).toBe(false);
+  });
+});

@@ -1,0 +1,24 @@
+import { mintSecret } from '../tokens/token-secret';
+import { loggableError, redactSecrets } from './safe-error';
+
+describe(redactSecrets.name, () => {
+  it('masks token secrets and SHA-256 hashes', () => {
+    const { secret, hash } = mintSecret('lk');
+    const sut = redactSecrets(`token ${secret} hash ${hash} ok`);
+    expect(sut).toBe('token [REDACTED] hash [REDACTED] ok');
+  });
+
+  it('keeps ordinary text, uuids and jtis', () => {
+    const text = 'token 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 jti 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e';
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe(loggableError.name, () => {
+  it('keeps only name, code, message and stack: never query parameters', () => {
+    const err = Object.assign(new Error('boom'), { code: 'X1', parameters: ['a'.repeat(64)] });
+    const sut = loggableError(err);
+    expect(Object.keys(sut).sort()).toEqual(['code', 'message', 'stack', 'type']);
+    expect(JSON.stringify(sut)).not.toContain('a'.repeat(64));
+  });
+});
