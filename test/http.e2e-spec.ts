@@ -30,7 +30,11 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
       .set('content-type', 'application/json')
       .send('{"name": ')
       .expect(400);
-    expect(res.body).toMatchObject({ success: false, code: 'BAD_REQUEST', request_id: expect.any(String) });
+    expect(res.body).toMatchObject({
+      success: false,
+      code: 'BAD_REQUEST',
+      request_id: expect.any(String),
+    });
   });
 
   it('answers a bad % escape in the URL with 400 in the error shape', async () => {
@@ -65,13 +69,25 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
   });
 
   it('rejects a JSON body that is not an object with 422', async () => {
-    const res = await t.http().post('/platform/v1/businesses').set(admin()).send([1, 2]).expect(422);
+    const res = await t
+      .http()
+      .post('/platform/v1/businesses')
+      .set(admin())
+      .send([1, 2])
+      .expect(422);
     expect(res.body.detail[0].loc).toEqual(['body']);
   });
 
   it('answers a malformed path uuid with 422 located in the path', async () => {
-    const res = await t.http().post('/platform/v1/businesses/not-a-uuid/suspend').set(admin()).expect(422);
-    expect(res.body.detail[0]).toMatchObject({ loc: ['path', 'business_id'], type: 'uuid_parsing' });
+    const res = await t
+      .http()
+      .post('/platform/v1/businesses/not-a-uuid/suspend')
+      .set(admin())
+      .expect(422);
+    expect(res.body.detail[0]).toMatchObject({
+      loc: ['path', 'business_id'],
+      type: 'uuid_parsing',
+    });
   });
 
   it.each([
@@ -89,11 +105,12 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { data: { items: { id: string }[]; next_cursor: string | null } } } = await t
-        .http()
-        .get(`/platform/v1/businesses?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-        .set(admin())
-        .expect(200);
+      const res: { body: { data: { items: { id: string }[]; next_cursor: string | null } } } =
+        await t
+          .http()
+          .get(`/platform/v1/businesses?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(admin())
+          .expect(200);
       seen.push(...res.body.data.items.map((b) => b.id));
       cursor = res.body.data.next_cursor;
     } while (cursor);
@@ -108,7 +125,11 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
   });
 
   it('replaces an unsafe x-request-id with a generated one', async () => {
-    const res = await t.http().get('/health/live').set('x-request-id', 'bad id\twith spaces').expect(200);
+    const res = await t
+      .http()
+      .get('/health/live')
+      .set('x-request-id', 'bad id\twith spaces')
+      .expect(200);
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -153,7 +174,11 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
       'business-id': { type: 'apiKey', in: 'header', name: 'x-business-id' },
     });
     const members = res.body.paths['/api/v1/members'].post;
-    expect(members.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'business-id': [] }]));
-    expect(Object.keys(members.responses)).toEqual(expect.arrayContaining(['201', '401', '403', '422']));
+    expect(members.security).toEqual(
+      expect.arrayContaining([{ bearer: [] }, { 'business-id': [] }]),
+    );
+    expect(Object.keys(members.responses)).toEqual(
+      expect.arrayContaining(['201', '401', '403', '422']),
+    );
   });
 });

@@ -26,7 +26,12 @@ export async function createBusiness(t: TestApp, name = unique('biz')): Promise<
     .send({ name, owner_email: ownerEmail })
     .expect(201);
   const data = res.body.data;
-  return { id: data.business.id, ownerId: data.owner.identity_id, ownerEmail, ownerToken: data.first_token.token };
+  return {
+    id: data.business.id,
+    ownerId: data.owner.identity_id,
+    ownerEmail,
+    ownerToken: data.first_token.token,
+  };
 }
 
 /** Adds a person to a business, as its owner, and returns their first token. */
@@ -43,7 +48,11 @@ export async function addMember(
     .set('x-business-id', business.id)
     .send({ email, role })
     .expect(201);
-  return { identityId: res.body.data.member.identity_id, email, token: res.body.data.first_token.token };
+  return {
+    identityId: res.body.data.member.identity_id,
+    email,
+    token: res.body.data.first_token.token,
+  };
 }
 
 /** Creates a machine identity in a business, as its owner. */

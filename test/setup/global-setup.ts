@@ -8,14 +8,20 @@ async function checkPostgres(url: string): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (e) {
-    throw new Error(`TEST_DATABASE_URL is set but PostgreSQL does not answer: ${(e as Error).message}`);
+    throw new Error(
+      `TEST_DATABASE_URL is set but PostgreSQL does not answer: ${(e as Error).message}`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
 async function checkRedis(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -35,8 +41,12 @@ export default async function globalSetup(): Promise<void> {
   if (TEST_REDIS_URL) await checkRedis(TEST_REDIS_URL);
   else notes.push('Redis-backed suites (set REDIS_URL to run them)');
   if (notes.length > 0) {
-    process.stdout.write(`\nServer-backed suites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`);
+    process.stdout.write(
+      `\nServer-backed suites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`,
+    );
   } else {
-    process.stdout.write('\nServer-backed suites: PostgreSQL and Redis both configured; all suites run.\n\n');
+    process.stdout.write(
+      '\nServer-backed suites: PostgreSQL and Redis both configured; all suites run.\n\n',
+    );
   }
 }
