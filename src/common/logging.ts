@@ -35,7 +35,11 @@ export function loggerModule(config: AppConfig) {
       },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
         err || res.statusCode >= 500 ? 'error' : 'info',
-      autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+      // Under Fastify's middleware layer `url` is relative to the mount point; originalUrl is not.
+      autoLogging: {
+        ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+          (req.originalUrl ?? req.url ?? '').startsWith('/health'),
+      },
     },
   });
 }

@@ -1,6 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { StorageUnavailableError } from '../common/domain-error';
 import { Public } from '../auth/decorators';
 import { RawResponse } from '../common/envelope';
 import { RedisHealthIndicator } from './redis.health';
@@ -25,10 +31,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer' })
-  ready() {
-    return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 2000 }),
-      ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
-    ]);
+  async ready() {
+    try {
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: 2000 }),
+        ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+      ]);
+    } catch (e) {
+      if (!(e instanceof ServiceUnavailableException)) throw e;
+      const result = e.getResponse() as HealthCheckResult;
+      const down = Object.keys(result.error ?? {}).join(', ');
+      throw new StorageUnavailableError(`Not ready: ${down || 'a dependency'} does not answer`);
+    }
   }
 }

@@ -18,6 +18,8 @@ export class RedisHealthIndicator implements OnModuleDestroy {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,
+          // No background reconnect loop: each readiness check connects again if it must.
+          retryStrategy: () => null,
         })
       : null;
     this.client?.on('error', () => undefined); // reported through the check, not the log
@@ -30,17 +32,17 @@ export class RedisHealthIndicator implements OnModuleDestroy {
   async check(key: string) {
     const check = this.indicator.check(key);
     try {
-      if (this.client!.status === 'wait') await this.client!.connect();
+      if (this.client!.status === 'wait' || this.client!.status === 'end')
+        await this.client!.connect();
       await this.client!.ping();
       return check.up();
     } catch {
+      this.client!.disconnect();
       return check.down({ message: 'Redis does not answer' });
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.client && this.client.status !== 'end') {
-      await this.client.quit().catch(() => undefined);
-    }
+  onModuleDestroy(): void {
+    this.client?.disconnect();
   }
 }

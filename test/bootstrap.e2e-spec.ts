@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { bootTestApp, createTestDatabase, TestDatabase } from './helpers/test-app';
+import { DRIVERS } from './setup/servers';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+
+/** Runs the CLI from source, as `npm run -s cli` runs it from the build. */
+function cli(args: string[], env: Record<string, string>) {
+  return run(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', LOG_LEVEL: 'silent', ...env },
+    timeout: 60_000,
+  });
+}
+
+describe.each(DRIVERS)('bootstrap on %s', (driver) => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase(driver);
+  });
+  afterEach(() => db.drop());
+
+  it('creates the platform admin on the first start only', async () => {
+    const first = await bootTestApp(driver, { BOOTSTRAP_ADMIN_EMAIL: 'root@example.test' }, db);
+    expect(first.bootstrapToken).toMatch(/^lk_[0-9A-Za-z]{36}$/);
+    await first
+      .http()
+      .get('/platform/v1/admins')
+      .set('authorization', `Bearer ${first.bootstrapToken}`)
+      .expect(200)
+      .expect((res) =>
+        expect(res.body.data.items.map((a: { email: string }) => a.email)).toEqual([
+          'root@example.test',
+        ]),
+      );
+    await first.close({ keepDatabase: true });
+
+    const second = await bootTestApp(driver, {}, db);
+    expect(second.bootstrapToken).toBeNull();
+    // The first token still works after a restart.
+    await second
+      .http()
+      .get('/platform/v1/businesses')
+      .set('authorization', `Bearer ${first.bootstrapToken}`)
+      .expect(200);
+    await second.close({ keepDatabase: true });
+  });
+
+  it('CLI bootstrap prints only a working platform token on stdout', async () => {
+    const { stdout } = await cli(['bootstrap', '--email', 'ops@example.test'], db.env);
+    expect(stdout).toMatch(/^lk_[0-9A-Za-z]{36}\n$/);
+    const token = stdout.trim();
+
+    const app = await bootTestApp(driver, {}, db);
+    // The CLI made the first admin, so the server has nothing to bootstrap.
+    expect(app.bootstrapToken).toBeNull();
+    await app
+      .http()
+      .get('/platform/v1/businesses')
+      .set('authorization', `Bearer ${token}`)
+      .expect(200);
+    await app.close({ keepDatabase: true });
+  });
+
+  it('CLI bootstrap refuses a bad email on stderr with a non-zero exit', async () => {
+    await expect(cli(['bootstrap', '--email', 'not-an-email'], db.env)).rejects.toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringContaining('email'),
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { TEST_REDIS_URL } from './setup/servers';
+
+// Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
+const suite = TEST_REDIS_URL ? describe : describe.skip;
+
+suite('readiness with Redis configured', () => {
+  let up: TestApp;
+  let down: TestApp;
+  beforeAll(async () => {
+    up = await bootTestApp('sqlite', { REDIS_URL: TEST_REDIS_URL! });
+    // Nothing listens on port 1: a Redis that does not answer.
+    down = await bootTestApp('sqlite', { REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(async () => {
+    await up.close();
+    await down.close();
+  });
+
+  it('reports Redis up when it answers', async () => {
+    const res = await up.http().get('/health/ready').expect(200);
+    expect(res.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+
+  it('answers 503 when Redis does not answer', async () => {
+    const res = await down.http().get('/health/ready').expect(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body).toMatchObject({
+      success: false,
+      code: 'STORAGE_UNAVAILABLE',
+      message: 'Not ready: redis does not answer',
+    });
+  });
+});
