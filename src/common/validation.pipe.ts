@@ -95,17 +95,12 @@ export class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const location = locationOf(metadata);
     const isDto = typeof metadata.metatype === 'function' && this.toValidate(metadata);
-    if (
-      isDto &&
-      location !== 'path' &&
-      (value === null || typeof value !== 'object' || Array.isArray(value))
-    ) {
-      if (value === undefined && location === 'query') value = {};
-      else if (value === undefined || value === null) value = {};
-      else
-        throw new RequestValidationError([
-          { loc: [location], msg: 'Input should be an object', type: 'model_attributes_type' },
-        ]);
+    // No body at all is checked as an empty object, so each required field is reported missing.
+    if (isDto && location !== 'path' && (value === undefined || value === null)) value = {};
+    if (isDto && location !== 'path' && (typeof value !== 'object' || Array.isArray(value))) {
+      throw new RequestValidationError([
+        { loc: [location], msg: 'Input should be an object', type: 'model_attributes_type' },
+      ]);
     }
     try {
       return await super.transform(value, metadata);

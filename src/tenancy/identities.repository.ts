@@ -66,6 +66,20 @@ export class IdentitiesRepository {
     return em.countBy(Identity, { isPlatformAdmin: true });
   }
 
+  /**
+   * Locks the platform admin rows, so two concurrent removals cannot both see a second admin.
+   * SQLite needs nothing: its units of work already run one at a time.
+   */
+  async lockPlatformAdmins(em: EntityManager): Promise<void> {
+    if (em.connection.options.type !== 'postgres') return;
+    await em
+      .createQueryBuilder(Identity, 'i')
+      .select('i.id')
+      .where('i.is_platform_admin = :yes', { yes: true })
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
   async insert(em: EntityManager, identity: Identity): Promise<void> {
     await em.insert(Identity, identity);
   }

@@ -43,14 +43,15 @@ export class PlatformAdminsService {
       if (identity.isPlatformAdmin) {
         throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
       }
-      const { secret, admin } = await this.grant(tx, author, identity, dto.expires_in_days);
-      return { admin: PlatformAdminViewDto.of(admin), first_token: secret };
+      const { issued, admin } = await this.grant(tx, author, identity, dto.expires_in_days);
+      return { admin: PlatformAdminViewDto.of(admin), first_token: issued };
     });
   }
 
   /** Revokes platform admin rights and every platform token of that person. The last admin stays. */
   remove(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
     return this.uow.run(async (tx) => {
+      await this.identities.lockPlatformAdmins(tx.manager);
       const identity = await this.identities.findByIdAnyBusiness(identityId, tx.manager);
       if (!identity?.isPlatformAdmin)
         throw new TenancyError('IDENTITY_NOT_FOUND', 'Platform admin not found');
@@ -80,7 +81,7 @@ export class PlatformAdminsService {
     return this.uow.run(async (tx) => {
       if ((await this.identities.countPlatformAdmins(tx.manager)) > 0) return null;
       const identity = await this.users.findOrCreateUser(tx, author, email);
-      return (await this.grant(tx, author, identity, undefined, 'bootstrap')).secret.token;
+      return (await this.grant(tx, author, identity, undefined, 'bootstrap')).issued.token;
     });
   }
 
@@ -89,7 +90,7 @@ export class PlatformAdminsService {
     return this.uow.run(async (tx) => {
       const identity = await this.users.findOrCreateUser(tx, author, email);
       if (!identity.isPlatformAdmin)
-        return (await this.grant(tx, author, identity, undefined, 'cli')).secret.token;
+        return (await this.grant(tx, author, identity, undefined, 'cli')).issued.token;
       const issued = await this.tokens.issue(tx, author, {
         businessId: null,
         identityId: identity.id,
@@ -107,7 +108,7 @@ export class PlatformAdminsService {
     identity: Identity,
     expiresInDays: number | undefined,
     tokenName = 'first-token',
-  ): Promise<{ admin: Identity; secret: IssuedTokenDto }> {
+  ): Promise<{ admin: Identity; issued: IssuedTokenDto }> {
     await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
     await tx.emit(new PlatformAdminAddedEvent(author.actor, author.origin, identityRef(identity)));
     const issued = await this.tokens.issue(tx, author, {
@@ -119,7 +120,7 @@ export class PlatformAdminsService {
     });
     return {
       admin: { ...identity, isPlatformAdmin: true },
-      secret: IssuedTokenDto.issued(issued.secret, issued.token),
+      issued: IssuedTokenDto.issued(issued.secret, issued.token),
     };
   }
 }
