@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { keysetPage } from '../database/keyset';
 import { Business, BusinessStatus } from './business.entity';
 
 @Injectable()
@@ -18,18 +19,8 @@ export class BusinessesRepository {
 
   /** Oldest first, keyset on (created_at, id). Reads across tenants: platform admins only. */
   listAnyBusiness(limit: number, after: Keyset | null): Promise<Business[]> {
-    const qb = this.dataSource.manager
-      .createQueryBuilder(Business, 'b')
-      .orderBy('b.created_at', 'ASC')
-      .addOrderBy('b.id', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      qb.where('(b.created_at > :at OR (b.created_at = :at AND b.id > :id))', {
-        at: new Date(after.at),
-        id: after.id,
-      });
-    }
-    return qb.getMany();
+    const qb = this.dataSource.manager.createQueryBuilder(Business, 'b');
+    return keysetPage(qb, 'b.created_at', 'b.id', limit, after).getMany();
   }
 
   async insert(em: EntityManager, business: Business): Promise<void> {

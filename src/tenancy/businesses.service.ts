@@ -4,7 +4,6 @@ import { Outcome } from '../common/envelope';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokensService } from '../tokens/tokens.service';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
@@ -14,12 +13,7 @@ import {
   CreatedBusinessDto,
   MemberViewDto,
 } from './dto/tenancy.dto';
-import {
-  expiryInDays,
-  FIRST_TOKEN_DAYS,
-  IdentitiesService,
-  identityRef,
-} from './identities.service';
+import { IdentitiesService, identityRef } from './identities.service';
 import { Membership } from './membership.entity';
 import { MembershipsRepository } from './memberships.repository';
 import {
@@ -70,17 +64,16 @@ export class BusinessesService {
       await tx.emit(
         new MemberAddedEvent(author.actor, author.origin, business.id, identityRef(owner), 'owner'),
       );
-      const first = await this.tokens.issue(tx, author, {
-        businessId: business.id,
-        identityId: owner.id,
-        name: 'first-token',
-        scopes: null,
-        expiresAt: expiryInDays(dto.expires_in_days ?? FIRST_TOKEN_DAYS),
-      });
       return {
         business: BusinessViewDto.of(business),
         owner: MemberViewDto.of(owner, membership),
-        first_token: IssuedTokenDto.issued(first.secret, first.token),
+        first_token: await this.tokens.issueFirstToken(
+          tx,
+          author,
+          business.id,
+          owner.id,
+          dto.expires_in_days,
+        ),
       };
     });
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { keysetPage } from '../database/keyset';
 import { Identity } from './identity.entity';
 
 @Injectable()
@@ -27,39 +28,11 @@ export class IdentitiesRepository {
     return em.findOneBy(Identity, { kind: 'machine', businessId, name, deletedAt: IsNull() });
   }
 
-  listMachines(businessId: string, limit: number, after: Keyset | null): Promise<Identity[]> {
-    assertBusinessId(businessId);
-    const qb = this.dataSource.manager
-      .createQueryBuilder(Identity, 'i')
-      .where('i.business_id = :businessId', { businessId })
-      .andWhere("i.kind = 'machine'")
-      .andWhere('i.deleted_at IS NULL')
-      .orderBy('i.created_at', 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      qb.andWhere('(i.created_at > :at OR (i.created_at = :at AND i.id > :id))', {
-        at: new Date(after.at),
-        id: after.id,
-      });
-    }
-    return qb.getMany();
-  }
-
   listPlatformAdmins(limit: number, after: Keyset | null): Promise<Identity[]> {
     const qb = this.dataSource.manager
       .createQueryBuilder(Identity, 'i')
-      .where('i.is_platform_admin = :yes', { yes: true })
-      .orderBy('i.created_at', 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      qb.andWhere('(i.created_at > :at OR (i.created_at = :at AND i.id > :id))', {
-        at: new Date(after.at),
-        id: after.id,
-      });
-    }
-    return qb.getMany();
+      .where('i.is_platform_admin = :yes', { yes: true });
+    return keysetPage(qb, 'i.created_at', 'i.id', limit, after).getMany();
   }
 
   countPlatformAdmins(em: EntityManager = this.dataSource.manager): Promise<number> {

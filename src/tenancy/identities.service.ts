@@ -10,16 +10,6 @@ export function identityRef(identity: Identity): IdentityRef {
   return { id: identity.id, kind: identity.kind, label: identityLabel(identity) };
 }
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The expiry of a token that lives `days` days from now, or null for no expiry. */
-export function expiryInDays(days: number | null | undefined): Date | null {
-  return days ? new Date(Date.now() + days * DAY_MS) : null;
-}
-
-/** The first token of a member or business owner expires in 7 days unless told otherwise. */
-export const FIRST_TOKEN_DAYS = 7;
-
 @Injectable()
 export class IdentitiesService {
   constructor(private readonly identities: IdentitiesRepository) {}

@@ -2,16 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokensService } from '../tokens/tokens.service';
 import { BusinessesRepository } from './businesses.repository';
 import { AddedMemberDto, AddMemberDto, ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
-import {
-  expiryInDays,
-  FIRST_TOKEN_DAYS,
-  IdentitiesService,
-  identityRef,
-} from './identities.service';
+import { IdentitiesService, identityRef } from './identities.service';
 import { Membership, Role } from './membership.entity';
 import { MemberRow, MembershipsRepository } from './memberships.repository';
 import { MemberAddedEvent, MemberRemovedEvent, MemberRoleChangedEvent } from './tenancy.events';
@@ -68,16 +62,15 @@ export class MembersService {
           dto.role,
         ),
       );
-      const first = await this.tokens.issue(tx, ctx.author, {
-        businessId: ctx.businessId,
-        identityId: identity.id,
-        name: 'first-token',
-        scopes: null,
-        expiresAt: expiryInDays(dto.expires_in_days ?? FIRST_TOKEN_DAYS),
-      });
       return {
         member: MemberViewDto.of(identity, membership),
-        first_token: IssuedTokenDto.issued(first.secret, first.token),
+        first_token: await this.tokens.issueFirstToken(
+          tx,
+          ctx.author,
+          ctx.businessId,
+          identity.id,
+          dto.expires_in_days,
+        ),
       };
     });
   }

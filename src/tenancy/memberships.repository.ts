@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { keysetPage } from '../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
 
@@ -45,17 +46,8 @@ export class MembershipsRepository {
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
-      .andWhere('i.kind = :kind', { kind })
-      .orderBy('m.created_at', 'ASC')
-      .addOrderBy('m.identity_id', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      qb.andWhere('(m.created_at > :at OR (m.created_at = :at AND m.identity_id > :id))', {
-        at: new Date(after.at),
-        id: after.id,
-      });
-    }
-    const rows = await qb.getMany();
+      .andWhere('i.kind = :kind', { kind });
+    const rows = await keysetPage(qb, 'm.created_at', 'm.identity_id', limit, after).getMany();
     return rows.map((m) => {
       const { identity, ...membership } = m as Membership & { identity: Identity };
       return { membership: Object.assign(new Membership(), membership), identity };

@@ -9,7 +9,8 @@ import {
   AddPlatformAdminDto,
   PlatformAdminViewDto,
 } from './dto/tenancy.dto';
-import { expiryInDays, IdentitiesService, identityRef } from './identities.service';
+import { expiryInDays } from '../tokens/token-lifetime';
+import { IdentitiesService, identityRef } from './identities.service';
 import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
 import { PlatformAdminAddedEvent, PlatformAdminRemovedEvent } from './tenancy.events';

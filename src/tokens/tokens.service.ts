@@ -4,7 +4,8 @@ import { Transaction } from '../database/unit-of-work';
 import { AppConfig } from '../config/app-config';
 import type { CallerToken } from '../auth/request-context';
 import { ApiToken } from './api-token.entity';
-import { TokenViewDto } from './dto/token-view.dto';
+import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
 import { TokenError } from './token-error';
 import { TokenCreatedEvent, TokenRef, TokenRevokedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
@@ -73,6 +74,27 @@ export class TokensService {
       ),
     );
     return { secret: minted.secret, token };
+  }
+
+  /**
+   * The first token of a business owner or a new member: unrestricted within the role, and
+   * expiring in 7 days unless told otherwise. Returned with its secret, shown once.
+   */
+  async issueFirstToken(
+    tx: Transaction,
+    author: Author,
+    businessId: string,
+    identityId: string,
+    expiresInDays: number = FIRST_TOKEN_DAYS,
+  ): Promise<IssuedTokenDto> {
+    const { secret, token } = await this.issue(tx, author, {
+      businessId,
+      identityId,
+      name: 'first-token',
+      scopes: null,
+      expiresAt: expiryInDays(expiresInDays),
+    });
+    return IssuedTokenDto.issued(secret, token);
   }
 
   /** The view of the token making the call. */
