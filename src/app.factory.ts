@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
-import { SYSTEM_AUTHOR } from './auth/request-context';
+import { SYSTEM_AUTHOR } from './database/domain-event';
 import { toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { migrateUnderLock } from './database/migrate';

@@ -42,19 +42,14 @@ export class BusinessScopeGuard implements CanActivate {
     }
     const businessId = header.toLowerCase();
 
-    if (ctx.isPlatformToken) {
-      const business = await this.tenancy.findBusiness(businessId);
-      if (!business) throw new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
-      request[CONTEXT_KEY] = ctx.inBusiness(business, null);
-      return true;
-    }
-    if (ctx.token.businessId !== businessId) {
+    // A business token acts only in its own business (whose row a foreign key guarantees); a
+    // platform token may act in any business that exists, suspended ones included.
+    if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
       throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
     }
     const business = await this.tenancy.findBusiness(businessId);
-    if (!business)
-      throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
-    if (business.status === 'suspended') {
+    if (!business) throw new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
+    if (!ctx.isPlatformToken && business.status === 'suspended') {
       throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');
     }
     request[CONTEXT_KEY] = ctx.inBusiness(business, ctx.role);

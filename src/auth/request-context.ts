@@ -1,4 +1,4 @@
-import type { Author, EventActor, EventOrigin } from '../database/domain-event';
+import type { Author, EventOrigin } from '../database/domain-event';
 import type { Business } from '../tenancy/business.entity';
 import type { IdentityKind } from '../tenancy/identity.entity';
 import { Role, roleAtLeast } from '../tenancy/membership.entity';
@@ -19,8 +19,6 @@ export interface CallerToken {
   scopes: string[] | null;
 }
 
-export type ActingBusiness = Business;
-
 /**
  * Who is calling, with which token, in which business and role. The guards build it; handlers
  * receive it with `@Ctx()` and services take it first.
@@ -30,7 +28,7 @@ export class RequestContext {
     readonly origin: EventOrigin,
     readonly actor: Actor,
     readonly token: CallerToken,
-    readonly business: ActingBusiness | null = null,
+    readonly business: Business | null = null,
     /** The caller's membership role; null for a platform token acting in a business. */
     readonly role: Role | null = null,
   ) {}
@@ -47,7 +45,7 @@ export class RequestContext {
     return this.business.id;
   }
 
-  inBusiness(business: ActingBusiness, role: Role | null): RequestContext {
+  inBusiness(business: Business, role: Role | null): RequestContext {
     return new RequestContext(this.origin, this.actor, this.token, business, role);
   }
 
@@ -61,17 +59,11 @@ export class RequestContext {
     return scopesAllow(this.token.scopes, scope);
   }
 
-  get eventActor(): EventActor {
-    return { id: this.actor.id, type: this.actor.kind, label: this.actor.label };
-  }
-
   /** The caller as the author of a change, for domain events. */
   get author(): Author {
-    return { actor: this.eventActor, origin: this.origin };
+    return {
+      actor: { id: this.actor.id, type: this.actor.kind, label: this.actor.label },
+      origin: this.origin,
+    };
   }
 }
-
-/** The actor of changes made from a shell or at first start. */
-export const SYSTEM_ACTOR: EventActor = { id: null, type: 'system', label: 'system' };
-export const NO_ORIGIN: EventOrigin = { requestId: null, ip: null, userAgent: null };
-export const SYSTEM_AUTHOR: Author = { actor: SYSTEM_ACTOR, origin: NO_ORIGIN };

@@ -1,15 +1,6 @@
 /** Free-form scope syntax: `segment(:segment)*`, where `*` as a later segment is a wildcard. */
 export const SCOPE_PATTERN = /^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$/;
 
-/** The scopes that gate built-in actions, together with the caller's role. */
-export const BUILTIN_SCOPES = [
-  'tokens:admin',
-  'members:write',
-  'audit:read',
-  'introspect',
-] as const;
-export type BuiltinScope = (typeof BUILTIN_SCOPES)[number];
-
 /** True when the granted scope covers the required one: equal, or `a:*` over any `a:…`. */
 export function scopeCovers(granted: string, required: string): boolean {
   if (granted === required) return true;

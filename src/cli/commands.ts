@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
-import { SYSTEM_AUTHOR } from '../auth/request-context';
+import { SYSTEM_AUTHOR } from '../database/domain-event';
 import { migrateUnderLock } from '../database/migrate';
 import { BusinessesService } from '../tenancy/businesses.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';

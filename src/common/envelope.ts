@@ -60,13 +60,13 @@ export class ErrorBodyDto {
 }
 
 /**
- * Documents a success response in the envelope, with `data` of the given DTO (or a list of
- * them in `items` with `next_cursor` when `paginated`).
+ * Documents a success response in the envelope, with `data` of the given DTO (or a page of
+ * them, `items` with `next_cursor`, when `paginated`).
  */
 export function ApiEnvelope(
   status: number,
   model: Type<unknown> | null,
-  options: { description?: string; paginated?: boolean; isArray?: boolean } = {},
+  options: { description?: string; paginated?: boolean } = {},
 ) {
   let data: Record<string, unknown> = { nullable: true, example: null };
   if (model && options.paginated) {
@@ -77,8 +77,6 @@ export function ApiEnvelope(
         next_cursor: { type: 'string', nullable: true, example: null },
       },
     };
-  } else if (model && options.isArray) {
-    data = { type: 'array', items: { $ref: getSchemaPath(model) } };
   } else if (model) {
     data = { $ref: getSchemaPath(model) };
   }

@@ -55,17 +55,23 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
   ]);
 }
 
-export function pageLimit(query: PageQueryDto): number {
-  return query.limit ?? 50;
+/** The keyset of a row listed in creation order. */
+export function createdKey(row: { createdAt: Date; id: string }): Keyset {
+  return { at: row.createdAt.toISOString(), id: row.id };
 }
 
-/** Cuts a fetched `limit + 1` rows into a page and the cursor of the next one. */
-export function toPage<R, T>(
-  rows: R[],
-  limit: number,
+/**
+ * One page of a keyset list: `fetch` reads `limit + 1` rows after the cursor's position, and
+ * the extra row, when there is one, says a next page exists.
+ */
+export async function paginate<R, T>(
+  query: PageQueryDto,
+  fetch: (limit: number, after: Keyset | null) => Promise<R[]>,
   keyOf: (row: R) => Keyset,
   view: (row: R) => T,
-): Page<T> {
+): Promise<Page<T>> {
+  const limit = query.limit ?? 50;
+  const rows = await fetch(limit, decodeCursor(query.cursor));
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return {

@@ -21,6 +21,12 @@ export interface Author {
   origin: EventOrigin;
 }
 
+/** The author of changes made from a shell or at first start. */
+export const SYSTEM_AUTHOR: Author = {
+  actor: { id: null, type: 'system', label: 'system' },
+  origin: { requestId: null, ip: null, userAgent: null },
+};
+
 /**
  * A change that happened inside a unit of work. Listeners receive it while the transaction is
  * still open and write through `manager`, so that their writes commit or roll back with it.
@@ -31,10 +37,8 @@ export abstract class DomainEvent {
 
   declare readonly manager: EntityManager;
 
-  protected constructor(
-    readonly actor: EventActor,
-    readonly origin: EventOrigin,
-  ) {}
+  /** Who made the change, and from where. */
+  protected constructor(readonly author: Author) {}
 
   /** Binds the event to the transaction it is emitted in. Not enumerable: never serialized. */
   bind(manager: EntityManager): this {

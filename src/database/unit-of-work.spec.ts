@@ -4,18 +4,14 @@ import { DataSource } from 'typeorm';
 import { StorageUnavailableError } from '../common/domain-error';
 import { Business } from '../tenancy/business.entity';
 import { dataSourceOptions } from './data-source-options';
-import { DomainEvent, EventActor } from './domain-event';
+import { DomainEvent, SYSTEM_AUTHOR } from './domain-event';
 import { loadConfig } from '../config/app-config';
 import { UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
   constructor() {
-    super({ id: null, type: 'system', label: 'system' } satisfies EventActor, {
-      requestId: null,
-      ip: null,
-      userAgent: null,
-    });
+    super(SYSTEM_AUTHOR);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Outcome } from '../common/envelope';
-import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
@@ -48,8 +48,7 @@ export class BusinessesService {
       const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
       await tx.emit(
         new BusinessCreatedEvent(
-          author.actor,
-          author.origin,
+          author,
           { id: business.id, name: business.name },
           identityRef(owner),
         ),
@@ -61,9 +60,7 @@ export class BusinessesService {
         createdAt: now,
       } satisfies Membership);
       await this.memberships.insert(tx.manager, membership);
-      await tx.emit(
-        new MemberAddedEvent(author.actor, author.origin, business.id, identityRef(owner), 'owner'),
-      );
+      await tx.emit(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
       return {
         business: BusinessViewDto.of(business),
         owner: MemberViewDto.of(owner, membership),
@@ -78,13 +75,11 @@ export class BusinessesService {
     });
   }
 
-  async list(query: PageQueryDto): Promise<Page<BusinessViewDto>> {
-    const limit = pageLimit(query);
-    const rows = await this.businesses.listAnyBusiness(limit, decodeCursor(query.cursor));
-    return toPage(
-      rows,
-      limit,
-      (b) => ({ at: b.createdAt.toISOString(), id: b.id }),
+  list(query: PageQueryDto): Promise<Page<BusinessViewDto>> {
+    return paginate(
+      query,
+      (limit, after) => this.businesses.listAnyBusiness(limit, after),
+      createdKey,
       BusinessViewDto.of,
     );
   }
@@ -115,8 +110,8 @@ export class BusinessesService {
       }
       await tx.emit(
         status === 'suspended'
-          ? new BusinessSuspendedEvent(author.actor, author.origin, ref)
-          : new BusinessResumedEvent(author.actor, author.origin, ref),
+          ? new BusinessSuspendedEvent(author, ref)
+          : new BusinessResumedEvent(author, ref),
       );
       return new Outcome(BusinessViewDto.of({ ...business, status }));
     });

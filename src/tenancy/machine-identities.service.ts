@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
-import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
@@ -10,7 +10,7 @@ import { identityRef } from './identities.service';
 import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
 import { Membership } from './membership.entity';
-import { MembershipsRepository } from './memberships.repository';
+import { memberKey, MembershipsRepository } from './memberships.repository';
 import { IdentityCreatedEvent, IdentityDeletedEvent, MemberAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
@@ -24,18 +24,11 @@ export class MachineIdentitiesService {
     private readonly tokens: TokensService,
   ) {}
 
-  async list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {
-    const limit = pageLimit(query);
-    const rows = await this.memberships.list(
-      ctx.businessId,
-      'machine',
-      limit,
-      decodeCursor(query.cursor),
-    );
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ at: r.membership.createdAt.toISOString(), id: r.membership.identityId }),
+  list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {
+    return paginate(
+      query,
+      (limit, after) => this.memberships.list(ctx.businessId, 'machine', limit, after),
+      memberKey,
       (r) => MachineIdentityViewDto.of(r.identity, r.membership.role),
     );
   }
@@ -80,10 +73,8 @@ export class MachineIdentitiesService {
         } satisfies Membership),
       );
       const ref = identityRef(identity);
-      await tx.emit(new IdentityCreatedEvent(ctx.eventActor, ctx.origin, ctx.businessId, ref));
-      await tx.emit(
-        new MemberAddedEvent(ctx.eventActor, ctx.origin, ctx.businessId, ref, dto.role),
-      );
+      await tx.emit(new IdentityCreatedEvent(ctx.author, ctx.businessId, ref));
+      await tx.emit(new MemberAddedEvent(ctx.author, ctx.businessId, ref, dto.role));
       return MachineIdentityViewDto.of(identity, dto.role);
     });
   }
@@ -104,13 +95,7 @@ export class MachineIdentitiesService {
         'machine identity deleted',
       );
       await tx.emit(
-        new IdentityDeletedEvent(
-          ctx.eventActor,
-          ctx.origin,
-          ctx.businessId,
-          identityRef(identity),
-          revoked,
-        ),
+        new IdentityDeletedEvent(ctx.author, ctx.businessId, identityRef(identity), revoked),
       );
       return MachineIdentityViewDto.of(identity, membership?.role ?? null);
     });

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
-import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { BusinessesRepository } from './businesses.repository';
 import { AddedMemberDto, AddMemberDto, ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
 import { Membership, Role } from './membership.entity';
-import { MemberRow, MembershipsRepository } from './memberships.repository';
+import { MemberRow, memberKey, MembershipsRepository } from './memberships.repository';
 import { MemberAddedEvent, MemberRemovedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
@@ -22,18 +22,11 @@ export class MembersService {
     private readonly tokens: TokensService,
   ) {}
 
-  async list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
-    const limit = pageLimit(query);
-    const rows = await this.memberships.list(
-      ctx.businessId,
-      'user',
-      limit,
-      decodeCursor(query.cursor),
-    );
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ at: r.membership.createdAt.toISOString(), id: r.membership.identityId }),
+  list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
+    return paginate(
+      query,
+      (limit, after) => this.memberships.list(ctx.businessId, 'user', limit, after),
+      memberKey,
       (r) => MemberViewDto.of(r.identity, r.membership),
     );
   }
@@ -54,13 +47,7 @@ export class MembersService {
       } satisfies Membership);
       await this.memberships.insert(tx.manager, membership);
       await tx.emit(
-        new MemberAddedEvent(
-          ctx.eventActor,
-          ctx.origin,
-          ctx.businessId,
-          identityRef(identity),
-          dto.role,
-        ),
+        new MemberAddedEvent(ctx.author, ctx.businessId, identityRef(identity), dto.role),
       );
       return {
         member: MemberViewDto.of(identity, membership),
@@ -87,8 +74,7 @@ export class MembersService {
       await this.memberships.updateRole(tx.manager, ctx.businessId, identityId, dto.role);
       await tx.emit(
         new MemberRoleChangedEvent(
-          ctx.eventActor,
-          ctx.origin,
+          ctx.author,
           ctx.businessId,
           identityRef(row.identity),
           from,
@@ -115,8 +101,7 @@ export class MembersService {
       );
       await tx.emit(
         new MemberRemovedEvent(
-          ctx.eventActor,
-          ctx.origin,
+          ctx.author,
           ctx.businessId,
           identityRef(row.identity),
           row.membership.role,

@@ -11,6 +11,11 @@ export interface MemberRow {
   identity: Identity;
 }
 
+/** Members are listed in the order they joined. */
+export function memberKey(row: MemberRow): Keyset {
+  return { at: row.membership.createdAt.toISOString(), id: row.membership.identityId };
+}
+
 @Injectable()
 export class MembershipsRepository {
   constructor(private readonly dataSource: DataSource) {}

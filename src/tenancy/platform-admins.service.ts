@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
@@ -26,13 +26,11 @@ export class PlatformAdminsService {
     private readonly tokens: TokensService,
   ) {}
 
-  async list(query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
-    const limit = pageLimit(query);
-    const rows = await this.identities.listPlatformAdmins(limit, decodeCursor(query.cursor));
-    return toPage(
-      rows,
-      limit,
-      (i) => ({ at: i.createdAt.toISOString(), id: i.id }),
+  list(query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
+    return paginate(
+      query,
+      (limit, after) => this.identities.listPlatformAdmins(limit, after),
+      createdKey,
       PlatformAdminViewDto.of,
     );
   }
@@ -67,9 +65,7 @@ export class PlatformAdminsService {
         identity.id,
         'platform admin removed',
       );
-      await tx.emit(
-        new PlatformAdminRemovedEvent(author.actor, author.origin, identityRef(identity), revoked),
-      );
+      await tx.emit(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);
     });
   }
@@ -111,7 +107,7 @@ export class PlatformAdminsService {
     tokenName = 'first-token',
   ): Promise<{ admin: Identity; issued: IssuedTokenDto }> {
     await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
-    await tx.emit(new PlatformAdminAddedEvent(author.actor, author.origin, identityRef(identity)));
+    await tx.emit(new PlatformAdminAddedEvent(author, identityRef(identity)));
     const issued = await this.tokens.issue(tx, author, {
       businessId: null,
       identityId: identity.id,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
 import { Identity } from './identity.entity';
@@ -29,17 +28,5 @@ export class TenancyDirectory {
 
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
     return this.memberships.find(businessId, identityId);
-  }
-
-  /** A live machine identity of the business, with its membership. */
-  async findMachineMember(
-    businessId: string,
-    identityId: string,
-    em?: EntityManager,
-  ): Promise<{ identity: Identity; membership: Membership } | null> {
-    const identity = await this.identities.findMachine(businessId, identityId, em);
-    if (!identity) return null;
-    const membership = await this.memberships.find(businessId, identityId, em);
-    return membership ? { identity, membership } : null;
   }
 }

@@ -8,6 +8,9 @@ import { tokenStatus } from './api-token.entity';
 import { TokensRepository } from './tokens.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 
+// Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
+const invalidToken = () => AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+
 /** Who a valid bearer token speaks for. */
 export interface VerifiedPrincipal {
   actor: Actor;
@@ -28,9 +31,9 @@ export class TokenVerifier {
   ) {}
 
   async verify(secret: string): Promise<VerifiedPrincipal> {
-    if (!isWellFormedSecret(secret)) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    if (!isWellFormedSecret(secret)) throw invalidToken();
     const token = await this.tokens.findByHashAnyBusiness(hashSecret(secret));
-    if (!token) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    if (!token) throw invalidToken();
     switch (tokenStatus(token)) {
       case 'revoked':
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
@@ -40,15 +43,15 @@ export class TokenVerifier {
         break;
     }
     const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
-    if (!identity || identity.deletedAt) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+    if (!identity || identity.deletedAt) throw invalidToken();
     // A token speaks only while its identity still holds the standing it was issued under:
     // a membership of the token's business, or platform admin rights for a platform token.
     let role: Role | null = null;
     if (token.businessId === null) {
-      if (!identity.isPlatformAdmin) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+      if (!identity.isPlatformAdmin) throw invalidToken();
     } else {
       const membership = await this.tenancy.findMembership(token.businessId, identity.id);
-      if (!membership) throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+      if (!membership) throw invalidToken();
       role = membership.role;
     }
     return {

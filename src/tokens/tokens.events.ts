@@ -1,4 +1,4 @@
-import { DomainEvent, EventActor, EventOrigin } from '../database/domain-event';
+import { Author, DomainEvent } from '../database/domain-event';
 
 /** What an audit entry may say about a token: never its secret or hash. */
 export interface TokenRef {
@@ -12,24 +12,22 @@ export interface TokenRef {
 export class TokenCreatedEvent extends DomainEvent {
   readonly name = 'token.created';
   constructor(
-    actor: EventActor,
-    origin: EventOrigin,
+    author: Author,
     readonly token: TokenRef,
     readonly scopes: string[] | null,
     readonly expiresAt: string | null,
   ) {
-    super(actor, origin);
+    super(author);
   }
 }
 
 export class TokenRevokedEvent extends DomainEvent {
   readonly name = 'token.revoked';
   constructor(
-    actor: EventActor,
-    origin: EventOrigin,
+    author: Author,
     readonly token: TokenRef,
     readonly reason: string | null,
   ) {
-    super(actor, origin);
+    super(author);
   }
 }

@@ -66,8 +66,7 @@ export class TokensService {
     await this.tokens.insert(tx.manager, token);
     await tx.emit(
       new TokenCreatedEvent(
-        author.actor,
-        author.origin,
+        author,
         tokenRef(token),
         token.scopes,
         token.expiresAt?.toISOString() ?? null,
@@ -133,7 +132,7 @@ export class TokensService {
       });
       if (!won) continue;
       revoked.push(token.id);
-      await tx.emit(new TokenRevokedEvent(author.actor, author.origin, tokenRef(token), reason));
+      await tx.emit(new TokenRevokedEvent(author, tokenRef(token), reason));
     }
     return revoked;
   }

@@ -10,6 +10,5 @@ export function columnTypes(queryRunner: QueryRunner) {
     uuid: pg ? 'uuid' : 'varchar(36)',
     timestamp: pg ? 'timestamptz' : 'datetime',
     json: 'text',
-    isPostgres: pg,
   };
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -22,21 +23,27 @@ const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 /** Emails are compared lowercased. TLD-less addresses are allowed, like the bootstrap default. */
-class EmailField {
-  @ApiProperty({ example: 'dev@acme.test', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(320)
-  @IsEmail({ require_tld: false })
-  email!: string;
-}
+const EmailProperty = (example: string) =>
+  applyDecorators(
+    ApiProperty({ example, maxLength: 320 }),
+    Transform(normalizeEmail),
+    IsString(),
+    MaxLength(320),
+    IsEmail({ require_tld: false }),
+  );
+
+/** `expires_in_days`: an optional token lifetime of 1 to 365 days. */
+const ExpiresInDaysProperty = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: 1, maximum: 365, example: 7, description }),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(365),
+  );
 
 class FirstTokenLifetime {
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, example: 7, description: 'Default 7' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(365)
+  @ExpiresInDaysProperty('Lifetime of the first token; default 7')
   expires_in_days?: number;
 }
 
@@ -48,20 +55,12 @@ export class CreateBusinessDto extends FirstTokenLifetime {
   @MaxLength(200)
   name!: string;
 
-  @ApiProperty({ example: 'owner@acme.test', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(320)
-  @IsEmail({ require_tld: false })
+  @EmailProperty('owner@acme.test')
   owner_email!: string;
 }
 
 export class AddMemberDto extends FirstTokenLifetime {
-  @ApiProperty({ example: 'dev@acme.test', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(320)
-  @IsEmail({ require_tld: false })
+  @EmailProperty('dev@acme.test')
   email!: string;
 
   @ApiProperty({ enum: ROLES, example: 'member' })
@@ -94,12 +93,11 @@ export class CreateMachineIdentityDto {
   role!: Role;
 }
 
-export class AddPlatformAdminDto extends EmailField {
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, description: 'Default: no expiry' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(365)
+export class AddPlatformAdminDto {
+  @EmailProperty('ops@latchkey.test')
+  email!: string;
+
+  @ExpiresInDaysProperty('Lifetime of the platform token; default: no expiry')
   expires_in_days?: number;
 }
 
