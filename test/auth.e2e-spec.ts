@@ -42,13 +42,6 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
-  /** Runs SQL written with `?` placeholders on either driver. */
-  const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => {
-    let n = 0;
-    const query = t.driver === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text;
-    return t.dataSource.query(query, params);
-  };
-
   /** A timestamp as the driver's column stores it. */
   const dbTime = (date: Date): Date | string =>
     t.driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
@@ -133,7 +126,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
     it('rejects an expired token with TOKEN_EXPIRED', async () => {
       const b = await createBusiness(t);
-      await sql('UPDATE api_tokens SET expires_at = ? WHERE token_hash = ?', [
+      await t.sql('UPDATE api_tokens SET expires_at = ? WHERE token_hash = ?', [
         dbTime(new Date(Date.now() - 60_000)),
         hashSecret(b.ownerToken),
       ]);
@@ -142,7 +135,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
     it('rejects a revoked token with TOKEN_REVOKED', async () => {
       const b = await createBusiness(t);
-      await sql(
+      await t.sql(
         'UPDATE api_tokens SET revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE token_hash = ?',
         [dbTime(new Date(Date.now() - 1_000)), 'test', 'revoked by test', hashSecret(b.ownerToken)],
       );
@@ -152,7 +145,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     it('reports a revoked token as revoked even when it has also expired', async () => {
       const b = await createBusiness(t);
       const past = dbTime(new Date(Date.now() - 60_000));
-      await sql('UPDATE api_tokens SET revoked_at = ?, expires_at = ? WHERE token_hash = ?', [
+      await t.sql('UPDATE api_tokens SET revoked_at = ?, expires_at = ? WHERE token_hash = ?', [
         past,
         past,
         hashSecret(b.ownerToken),
@@ -317,7 +310,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       expect(['INVALID_TOKEN', 'TOKEN_REVOKED']).toContain(res.body.code);
       expectBearerError(res, res.body.code);
 
-      const rows = await sql<{ revoked_at: unknown; revocation_reason: string | null }>(
+      const rows = await t.sql<{ revoked_at: unknown; revocation_reason: string | null }>(
         'SELECT revoked_at, revocation_reason FROM api_tokens WHERE business_id = ? AND identity_id = ?',
         [b.id, member.identityId],
       );
@@ -346,12 +339,12 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       const member = await addMember(t, b, 'member');
       await me(member.token, b.id).expect(200);
 
-      await sql('DELETE FROM memberships WHERE business_id = ? AND identity_id = ?', [
+      await t.sql('DELETE FROM memberships WHERE business_id = ? AND identity_id = ?', [
         b.id,
         member.identityId,
       ]);
       // The token row itself is untouched: only the membership is gone.
-      const rows = await sql<{ revoked_at: unknown }>(
+      const rows = await t.sql<{ revoked_at: unknown }>(
         'SELECT revoked_at FROM api_tokens WHERE token_hash = ?',
         [hashSecret(member.token)],
       );
@@ -428,7 +421,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
   describe('scopes', () => {
     const setScopes = (token: string, scopes: string[] | null) =>
-      sql('UPDATE api_tokens SET scopes = ? WHERE token_hash = ?', [
+      t.sql('UPDATE api_tokens SET scopes = ? WHERE token_hash = ?', [
         scopes === null ? null : JSON.stringify(scopes),
         hashSecret(token),
       ]);

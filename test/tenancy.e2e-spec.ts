@@ -31,16 +31,6 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
   const platform = (token = t.platformToken) => ({ authorization: `Bearer ${token}` });
 
-  /** Runs SQL written with `?` placeholders on either driver. */
-  const query = <T = Record<string, unknown>>(
-    sql: string,
-    params: unknown[] = [],
-  ): Promise<T[]> => {
-    let n = 0;
-    const text = t.driver === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    return t.dataSource.query(text, params);
-  };
-
   const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't';
 
   const me = (token: string, businessId: string) =>
@@ -106,14 +96,14 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expectExpiresInDays(first_token.expires_at, 7);
       expect(JSON.stringify(res.body)).not.toContain('token_hash');
 
-      const [row] = await query('SELECT name, status FROM businesses WHERE id = ?', [business.id]);
+      const [row] = await t.sql('SELECT name, status FROM businesses WHERE id = ?', [business.id]);
       expect(row).toEqual({ name, status: 'active' });
-      const memberships = await query(
+      const memberships = await t.sql(
         'SELECT identity_id, role FROM memberships WHERE business_id = ?',
         [business.id],
       );
       expect(memberships).toEqual([{ identity_id: owner.identity_id, role: 'owner' }]);
-      const tokens = await query<{
+      const tokens = await t.sql<{
         id: string;
         token_hash: string;
         identity_id: string;
@@ -142,7 +132,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         })
         .expect(201);
       expectExpiresInDays(res.body.data.first_token.expires_at, 30);
-      const [row] = await query<{ expires_at: unknown }>(
+      const [row] = await t.sql<{ expires_at: unknown }>(
         'SELECT expires_at FROM api_tokens WHERE id = ?',
         [res.body.data.first_token.id],
       );
@@ -182,7 +172,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         code: null,
         data: { id: b.id, status: 'suspended' },
       });
-      let [row] = await query<{ status: string }>('SELECT status FROM businesses WHERE id = ?', [
+      let [row] = await t.sql<{ status: string }>('SELECT status FROM businesses WHERE id = ?', [
         b.id,
       ]);
       expect(row.status).toBe('suspended');
@@ -212,7 +202,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         code: null,
         data: { id: b.id, status: 'active' },
       });
-      [row] = await query<{ status: string }>('SELECT status FROM businesses WHERE id = ?', [b.id]);
+      [row] = await t.sql<{ status: string }>('SELECT status FROM businesses WHERE id = ?', [b.id]);
       expect(row.status).toBe('active');
       await me(b.ownerToken, b.id).expect(200);
     });
@@ -240,7 +230,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(201);
       const expected = `${local.toLowerCase()}@x.test`;
       expect(res.body.data.owner.email).toBe(expected);
-      const [row] = await query<{ email: string }>('SELECT email FROM identities WHERE id = ?', [
+      const [row] = await t.sql<{ email: string }>('SELECT email FROM identities WHERE id = ?', [
         res.body.data.owner.identity_id,
       ]);
       expect(row.email).toBe(expected);
@@ -258,9 +248,9 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const a = await create(email);
       const b = await create(email.toUpperCase());
       expect(b.body.data.owner.identity_id).toBe(a.body.data.owner.identity_id);
-      const rows = await query('SELECT id FROM identities WHERE email = ?', [email]);
+      const rows = await t.sql('SELECT id FROM identities WHERE email = ?', [email]);
       expect(rows).toHaveLength(1);
-      const m = await query('SELECT business_id FROM memberships WHERE identity_id = ?', [
+      const m = await t.sql('SELECT business_id FROM memberships WHERE identity_id = ?', [
         a.body.data.owner.identity_id,
       ]);
       expect(m).toHaveLength(2);
@@ -300,7 +290,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         const who = await me(first_token.token, b.id).expect(200);
         expect(who.body.data).toMatchObject({ identity: { id: member.identity_id, email }, role });
 
-        const rows = await query(
+        const rows = await t.sql(
           'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
           [b.id, member.identity_id],
         );
@@ -329,7 +319,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .send({ email: m.email, role: 'admin' })
         .expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'MEMBER_EXISTS' });
-      const rows = await query(
+      const rows = await t.sql(
         'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
         [b.id, m.identityId],
       );
@@ -371,7 +361,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         success: true,
         data: { identity_id: admin.identityId, role: 'member' },
       });
-      const rows = await query(
+      const rows = await t.sql(
         'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
         [b.id, admin.identityId],
       );
@@ -397,7 +387,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
           .send({ email, role: 'owner' })
           .expect(403);
         expect(res.body).toMatchObject({ success: false, code: 'INSUFFICIENT_ROLE' });
-        expect(await query('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
+        expect(await t.sql('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
       });
 
       it('may not promote to owner', async () => {
@@ -411,7 +401,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
           .send({ role: 'owner' })
           .expect(403);
         expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await query(
+        const rows = await t.sql(
           'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
           [b.id, member.identityId],
         );
@@ -429,7 +419,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
           .send({ role: 'member' })
           .expect(403);
         expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await query(
+        const rows = await t.sql(
           'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
           [b.id, b.ownerId],
         );
@@ -446,7 +436,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
           .set(asMember(admin.token, b.id))
           .expect(403);
         expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await query(
+        const rows = await t.sql(
           'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
           [b.id, b.ownerId],
         );
@@ -477,7 +467,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
           data: { identity_id: id, role: 'member' },
         });
         expect(
-          await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+          await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
             b.id,
             id,
           ]),
@@ -495,7 +485,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .send({ role: 'admin' })
         .expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'LAST_OWNER' });
-      const rows = await query(
+      const rows = await t.sql(
         'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
         [b.id, b.ownerId],
       );
@@ -512,7 +502,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'LAST_OWNER' });
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           b.id,
           b.ownerId,
         ]),
@@ -531,7 +521,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(200);
       expect(res.body.data).toMatchObject({ identity_id: b.ownerId, role: 'admin' });
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           b.id,
           b.ownerId,
         ]),
@@ -564,7 +554,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         data: { identity_id: inA.identityId, email },
       });
 
-      const revoked = await query<{
+      const revoked = await t.sql<{
         revoked_at: unknown;
         revoked_by: string;
         revocation_reason: string;
@@ -578,7 +568,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect(revoked[0].revocation_reason).toEqual(expect.any(String));
       expect(revoked[0].revocation_reason.length).toBeGreaterThan(0);
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           a.id,
           inA.identityId,
         ]),
@@ -586,13 +576,13 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect((await listMembers(a)).map((m) => m.identity_id)).toEqual([a.ownerId]);
       expect((await listMembers(other)).map((m) => m.identity_id)).toContain(inA.identityId);
 
-      const kept = await query<{ revoked_at: unknown }>(
+      const kept = await t.sql<{ revoked_at: unknown }>(
         'SELECT revoked_at FROM api_tokens WHERE business_id = ? AND identity_id = ?',
         [other.id, inA.identityId],
       );
       expect(kept).toEqual([{ revoked_at: null }]);
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           other.id,
           inA.identityId,
         ]),
@@ -616,7 +606,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         const res = await (method === 'patch' ? req.send({ role: 'admin' }) : req).expect(404);
         expect(res.body).toMatchObject({ success: false, code: 'MEMBER_NOT_FOUND' });
         expect(
-          await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+          await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
             other.id,
             stranger.identityId,
           ]),
@@ -670,7 +660,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(422);
       expect(add.body.code).toBe('VALIDATION_ERROR');
       expect(add.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'role']);
-      expect(await query('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
+      expect(await t.sql('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
 
       const patch = await t
         .http()
@@ -683,7 +673,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         'role',
       ]);
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           b.id,
           m.identityId,
         ]),
@@ -709,7 +699,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         role: 'member',
         created_at: expect.any(String),
       });
-      const [row] = await query<{
+      const [row] = await t.sql<{
         kind: string;
         name: string;
         business_id: string;
@@ -719,7 +709,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       ]);
       expect(row).toEqual({ kind: 'machine', name, business_id: b.id, deleted_at: null });
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           b.id,
           res.body.data.id,
         ]),
@@ -737,7 +727,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(422);
       expect(res.body.code).toBe('VALIDATION_ERROR');
       expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'role']);
-      expect(await query('SELECT id FROM identities WHERE name = ?', [name])).toHaveLength(0);
+      expect(await t.sql('SELECT id FROM identities WHERE name = ?', [name])).toHaveLength(0);
     });
 
     it('answers a duplicate name in the same business with 409 IDENTITY_EXISTS, but allows it elsewhere', async () => {
@@ -759,7 +749,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .send({ name, role: 'admin' })
         .expect(201);
       expect(elsewhere.body.data).toMatchObject({ name, role: 'admin' });
-      const rows = await query<{ business_id: string }>(
+      const rows = await t.sql<{ business_id: string }>(
         "SELECT business_id FROM identities WHERE kind = 'machine' AND name = ?",
         [name],
       );
@@ -776,7 +766,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .expect(422);
       expect(res.body.code).toBe('VALIDATION_ERROR');
       expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'name']);
-      expect(await query('SELECT id FROM identities WHERE name = ?', ['Has Spaces'])).toHaveLength(
+      expect(await t.sql('SELECT id FROM identities WHERE name = ?', ['Has Spaces'])).toHaveLength(
         0,
       );
     });
@@ -809,13 +799,13 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       });
 
       expect((await listMachines(b)).map((m) => m.id)).not.toContain(machine.id);
-      const [row] = await query<{ deleted_at: unknown }>(
+      const [row] = await t.sql<{ deleted_at: unknown }>(
         'SELECT deleted_at FROM identities WHERE id = ?',
         [machine.id],
       );
       expect(row.deleted_at).not.toBeNull();
       expect(
-        await query('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
+        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
           b.id,
           machine.id,
         ]),
@@ -839,7 +829,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .set(asMember(a.ownerToken, a.id))
         .expect(404);
       expect(res.body).toMatchObject({ success: false, code: 'IDENTITY_NOT_FOUND' });
-      const [row] = await query<{ deleted_at: unknown }>(
+      const [row] = await t.sql<{ deleted_at: unknown }>(
         'SELECT deleted_at FROM identities WHERE id = ?',
         [machine.id],
       );
@@ -906,7 +896,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       });
       await t.http().get('/platform/v1/businesses').set(platform(first_token.token)).expect(200);
       expect((await listAdmins()).map((a) => a.identity_id)).toContain(admin.identity_id);
-      const [row] = await query<{ is_platform_admin: unknown }>(
+      const [row] = await t.sql<{ is_platform_admin: unknown }>(
         'SELECT is_platform_admin FROM identities WHERE id = ?',
         [admin.identity_id],
       );
@@ -923,7 +913,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .send({ email })
         .expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'IDENTITY_EXISTS' });
-      const tokens = await query(
+      const tokens = await t.sql(
         'SELECT t.id FROM api_tokens t JOIN identities i ON i.id = t.identity_id WHERE i.email = ? AND t.business_id IS NULL',
         [email],
       );
@@ -958,12 +948,12 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect(denied.headers['www-authenticate']).toContain('Bearer');
 
       expect((await listAdmins()).map((a) => a.identity_id)).not.toContain(admin.identity_id);
-      const [row] = await query<{ is_platform_admin: unknown }>(
+      const [row] = await t.sql<{ is_platform_admin: unknown }>(
         'SELECT is_platform_admin FROM identities WHERE id = ?',
         [admin.identity_id],
       );
       expect(truthy(row.is_platform_admin)).toBe(false);
-      const [token] = await query<{ revoked_at: unknown }>(
+      const [token] = await t.sql<{ revoked_at: unknown }>(
         'SELECT revoked_at FROM api_tokens WHERE id = ?',
         [first_token.id],
       );
@@ -1002,7 +992,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         .set(platform())
         .expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'LAST_PLATFORM_ADMIN' });
-      const [row] = await query<{ is_platform_admin: unknown }>(
+      const [row] = await t.sql<{ is_platform_admin: unknown }>(
         'SELECT is_platform_admin FROM identities WHERE id = ?',
         [selfId],
       );
@@ -1039,7 +1029,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect(token).not.toHaveProperty('token');
       expect(token).not.toHaveProperty('token_hash');
       expect(JSON.stringify(res.body)).not.toContain(b.ownerToken);
-      const [row] = await query<{ id: string }>('SELECT id FROM api_tokens WHERE token_hash = ?', [
+      const [row] = await t.sql<{ id: string }>('SELECT id FROM api_tokens WHERE token_hash = ?', [
         createHash('sha256').update(b.ownerToken).digest('hex'),
       ]);
       expect(token.id).toBe(row.id);

@@ -52,6 +52,8 @@ export interface TestApp {
   /** The bootstrap platform admin's token. */
   platformToken: string;
   db: TestDatabase;
+  /** Runs SQL written with `?` placeholders on either driver. */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
@@ -65,11 +67,17 @@ export async function bootTestApp(
   const config = loadConfig({ LOG_LEVEL: 'silent', ...db.env, ...env });
   const { app, bootstrapToken } = await startApp(config, { logs: false });
   const server = app.getHttpServer();
+  const dataSource = app.get(DataSource);
   return {
     driver,
     app,
     http: () => request(server),
-    dataSource: app.get(DataSource),
+    dataSource,
+    sql: (text, params = []) => {
+      let n = 0;
+      const native = driver === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text;
+      return dataSource.query(native, params);
+    },
     platformToken: bootstrapToken ?? '',
     bootstrapToken,
     db,
