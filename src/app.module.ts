@@ -8,8 +8,10 @@ import { loggerModule } from './common/logging';
 import { RequestValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { BusModule } from './bus/bus.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { OAuth2Module } from './oauth2/oauth2.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { TokensModule } from './tokens/tokens.module';
 
@@ -24,9 +26,11 @@ export class AppModule {
         loggerModule(config),
         EventEmitterModule.forRoot({ wildcard: false }),
         DatabaseModule,
+        BusModule,
         AuthModule,
         TokensModule,
         TenancyModule,
+        OAuth2Module,
         HealthModule,
       ],
       providers: [

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { VerifiedPrincipal } from '../tokens/token-verifier';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY, IS_PUBLIC } from './decorators';
-import { RequestContext } from './request-context';
+import { originOf, RequestContext } from './request-context';
 
 type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 
@@ -29,11 +29,7 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
     const principal = this.principalOf(context);
     request[CONTEXT_KEY] = new RequestContext(
-      {
-        requestId: request.id,
-        ip: request.ip ?? null,
-        userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
-      },
+      originOf(request),
       principal.actor,
       principal.token,
       null,

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Author, EventOrigin } from '../database/domain-event';
 import type { Business } from '../tenancy/business.entity';
 import type { IdentityKind } from '../tenancy/identity.entity';
@@ -17,6 +18,8 @@ export interface CallerToken {
   jti: string;
   businessId: string | null;
   scopes: string[] | null;
+  createdAt: Date;
+  expiresAt: Date | null;
 }
 
 /**
@@ -66,4 +69,13 @@ export class RequestContext {
       origin: this.origin,
     };
   }
+}
+
+/** Where a request came from, as audit entries record it. */
+export function originOf(request: FastifyRequest): EventOrigin {
+  return {
+    requestId: request.id,
+    ip: request.ip ?? null,
+    userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+  };
 }

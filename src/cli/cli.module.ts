@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
+import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { BootstrapCommand, CreateBusinessCommand } from './commands';
@@ -16,6 +17,7 @@ export class CliModule {
         AppConfigModule.forRoot(config),
         EventEmitterModule.forRoot({ wildcard: false }),
         DatabaseModule,
+        BusModule,
         TenancyModule,
       ],
       providers: [BootstrapCommand, CreateBusinessCommand],

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
+import { RevocationBus } from '../bus/revocation-bus';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { Business } from './business.entity';
@@ -28,6 +29,7 @@ import { TenancyError } from './tenancy-error';
 export class BusinessesService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly bus: RevocationBus,
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
@@ -108,6 +110,7 @@ export class BusinessesService {
         const code = status === 'suspended' ? 'ALREADY_SUSPENDED' : 'ALREADY_ACTIVE';
         return new Outcome(BusinessViewDto.of(business), code, `Business is already ${status}`);
       }
+      tx.afterCommit(() => this.bus.publish({ type: 'business.changed', business_id: businessId }));
       await tx.emit(
         status === 'suspended'
           ? new BusinessSuspendedEvent(author, ref)

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { RevocationBus } from '../bus/revocation-bus';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
@@ -19,6 +20,7 @@ import { TenancyError } from './tenancy-error';
 export class MachineIdentitiesService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly bus: RevocationBus,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly tokens: TokensService,
@@ -93,6 +95,13 @@ export class MachineIdentitiesService {
         ctx.businessId,
         identityId,
         'machine identity deleted',
+      );
+      tx.afterCommit(() =>
+        this.bus.publish({
+          type: 'membership.changed',
+          business_id: ctx.businessId,
+          identity_id: identityId,
+        }),
       );
       await tx.emit(
         new IdentityDeletedEvent(ctx.author, ctx.businessId, identityRef(identity), revoked),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { RevocationBus } from '../bus/revocation-bus';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { BusinessesRepository } from './businesses.repository';
@@ -16,6 +17,7 @@ import { TenancyError } from './tenancy-error';
 export class MembersService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly bus: RevocationBus,
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
@@ -72,6 +74,7 @@ export class MembersService {
       this.assertMayGrant(ctx, dto.role);
       if (from === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
       await this.memberships.updateRole(tx.manager, ctx.businessId, identityId, dto.role);
+      this.membershipChanged(tx, ctx.businessId, identityId);
       await tx.emit(
         new MemberRoleChangedEvent(
           ctx.author,
@@ -99,6 +102,7 @@ export class MembersService {
         identityId,
         'member removed from business',
       );
+      this.membershipChanged(tx, ctx.businessId, identityId);
       await tx.emit(
         new MemberRemovedEvent(
           ctx.author,
@@ -110,6 +114,16 @@ export class MembersService {
       );
       return MemberViewDto.of(row.identity, row.membership);
     });
+  }
+
+  private membershipChanged(tx: Transaction, businessId: string, identityId: string): void {
+    tx.afterCommit(() =>
+      this.bus.publish({
+        type: 'membership.changed',
+        business_id: businessId,
+        identity_id: identityId,
+      }),
+    );
   }
 
   private async lockAndFind(

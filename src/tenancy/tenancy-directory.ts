@@ -29,4 +29,11 @@ export class TenancyDirectory {
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
     return this.memberships.find(businessId, identityId);
   }
+
+  /** A live machine identity that is a member of the business, or null. */
+  async findMachineMember(businessId: string, identityId: string): Promise<Identity | null> {
+    const identity = await this.identities.findMachine(businessId, identityId);
+    if (!identity) return null;
+    return (await this.memberships.find(businessId, identityId)) ? identity : null;
+  }
 }

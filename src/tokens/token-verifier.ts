@@ -5,6 +5,7 @@ import { identityLabel } from '../tenancy/identity.entity';
 import { Role } from '../tenancy/membership.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { tokenStatus } from './api-token.entity';
+import { LastUsedWriter } from './last-used-writer';
 import { TokensRepository } from './tokens.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 
@@ -28,6 +29,7 @@ export class TokenVerifier {
   constructor(
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
+    private readonly lastUsed: LastUsedWriter,
   ) {}
 
   async verify(secret: string): Promise<VerifiedPrincipal> {
@@ -54,6 +56,7 @@ export class TokenVerifier {
       if (!membership) throw invalidToken();
       role = membership.role;
     }
+    this.lastUsed.touch(token.id);
     return {
       actor: {
         id: identity.id,
@@ -61,7 +64,14 @@ export class TokenVerifier {
         label: identityLabel(identity),
         isPlatformAdmin: identity.isPlatformAdmin,
       },
-      token: { id: token.id, jti: token.jti, businessId: token.businessId, scopes: token.scopes },
+      token: {
+        id: token.id,
+        jti: token.jti,
+        businessId: token.businessId,
+        scopes: token.scopes,
+        createdAt: token.createdAt,
+        expiresAt: token.expiresAt,
+      },
       role,
     };
   }

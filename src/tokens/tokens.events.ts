@@ -31,3 +31,28 @@ export class TokenRevokedEvent extends DomainEvent {
     super(author);
   }
 }
+
+export class TokenRotatedEvent extends DomainEvent {
+  readonly name = 'token.rotated';
+  constructor(
+    author: Author,
+    readonly from: TokenRef,
+    readonly to: TokenRef,
+    readonly gracePeriodSeconds: number,
+  ) {
+    super(author);
+  }
+}
+
+export class TokensBulkRevokedEvent extends DomainEvent {
+  readonly name = 'token.bulk_revoked';
+  constructor(
+    author: Author,
+    readonly businessId: string,
+    readonly filters: Record<string, unknown>,
+    readonly reason: string,
+    readonly tokenIds: string[],
+  ) {
+    super(author);
+  }
+}

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
+import { LastUsedWriter } from './last-used-writer';
+import { PlatformTokensController } from './platform-tokens.controller';
 import { TokenVerifier } from './token-verifier';
+import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 
 @Module({
   imports: [TenancyCoreModule],
-  providers: [TokensRepository, TokensService, TokenVerifier],
-  exports: [TokensService, TokenVerifier],
+  controllers: [TokensController, PlatformTokensController],
+  providers: [TokensRepository, TokensService, TokenVerifier, LastUsedWriter],
+  exports: [TokensService, TokenVerifier, LastUsedWriter],
 })
 export class TokensModule {}

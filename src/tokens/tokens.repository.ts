@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThan, SelectQueryBuilder } from 'typeorm';
+import type { Keyset } from '../common/pagination';
+import { keysetPage } from '../database/keyset';
 import { assertBusinessId } from '../common/tenant-scope';
 import { ApiToken } from './api-token.entity';
 
@@ -8,6 +10,12 @@ export interface Revocation {
   revokedBy: string;
   revokedById: string | null;
   reason: string | null;
+}
+
+export interface TokenFilters {
+  status?: 'active' | 'expired' | 'revoked';
+  identityId?: string;
+  namePrefix?: string;
 }
 
 @Injectable()
@@ -25,8 +33,8 @@ export class TokensRepository {
   }
 
   /** A platform token (no business) by id: for its own holder and platform routes only. */
-  findPlatformTokenById(id: string) {
-    return this.dataSource.manager.findOneBy(ApiToken, { businessId: IsNull(), id });
+  findPlatformTokenById(id: string, em: EntityManager = this.dataSource.manager) {
+    return em.findOneBy(ApiToken, { businessId: IsNull(), id });
   }
 
   async insert(em: EntityManager, token: ApiToken): Promise<void> {
@@ -63,9 +71,101 @@ export class TokensRepository {
         revocationReason: revocation.reason,
       })
       .where('id = :id AND revoked_at IS NULL', { id: token.id });
-    if (token.businessId === null) qb.andWhere('business_id IS NULL');
-    else qb.andWhere('business_id = :businessId', { businessId: token.businessId });
+    this.sameBusiness(qb, token.businessId);
     const result = await qb.execute();
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Tokens of one business, oldest first, keyset on (created_at, id). */
+  listInBusiness(businessId: string, filters: TokenFilters, limit: number, after: Keyset | null) {
+    assertBusinessId(businessId);
+    const qb = this.filtered(filters).andWhere('t.business_id = :businessId', { businessId });
+    return keysetPage(qb, 't.created_at', 't.id', limit, after).getMany();
+  }
+
+  /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
+  listAnyBusiness(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    after: Keyset | null,
+  ) {
+    const qb = this.filtered(filters);
+    if (filters.businessId)
+      qb.andWhere('t.business_id = :businessId', { businessId: filters.businessId });
+    return keysetPage(qb, 't.created_at', 't.id', limit, after).getMany();
+  }
+
+  /** Unrevoked tokens of a business that a bulk revocation may match. */
+  findUnrevokedInBusiness(
+    em: EntityManager,
+    businessId: string,
+    filters: { identityId?: string; createdBefore?: Date },
+  ) {
+    assertBusinessId(businessId);
+    return em.findBy(ApiToken, {
+      businessId,
+      revokedAt: IsNull(),
+      ...(filters.identityId ? { identityId: filters.identityId } : {}),
+      ...(filters.createdBefore ? { createdAt: LessThan(filters.createdBefore) } : {}),
+    });
+  }
+
+  async rename(em: EntityManager, businessId: string, id: string, name: string): Promise<void> {
+    assertBusinessId(businessId);
+    await em.update(ApiToken, { businessId, id }, { name });
+  }
+
+  /** Records that tokens were used at `at`: one statement per 500 tokens. */
+  async markUsed(em: EntityManager, ids: string[], at: Date): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await em.update(ApiToken, { id: In(ids.slice(i, i + 500)) }, { lastUsedAt: at });
+    }
+  }
+
+  /** Brings an unrevoked token's expiry forward (a rotation's grace period). */
+  async setExpiry(em: EntityManager, token: ApiToken, expiresAt: Date): Promise<void> {
+    const qb = em
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ expiresAt })
+      .where('id = :id AND revoked_at IS NULL', { id: token.id });
+    this.sameBusiness(qb, token.businessId);
+    await qb.execute();
+  }
+
+  private filtered(filters: TokenFilters): SelectQueryBuilder<ApiToken> {
+    const qb = this.dataSource.manager.createQueryBuilder(ApiToken, 't').where('1 = 1');
+    const now = new Date();
+    switch (filters.status) {
+      case 'revoked':
+        qb.andWhere('t.revoked_at IS NOT NULL');
+        break;
+      case 'expired':
+        qb.andWhere('t.revoked_at IS NULL AND t.expires_at <= :now', { now });
+        break;
+      case 'active':
+        qb.andWhere('t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)', {
+          now,
+        });
+        break;
+      case undefined:
+        break;
+    }
+    if (filters.identityId)
+      qb.andWhere('t.identity_id = :identityId', { identityId: filters.identityId });
+    if (filters.namePrefix) {
+      const escaped = filters.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+      qb.andWhere("t.name LIKE :prefix ESCAPE '\\'", { prefix: `${escaped}%` });
+    }
+    return qb;
+  }
+
+  /** Scopes a write to the token's own business, or to platform tokens. */
+  private sameBusiness(
+    qb: { andWhere(where: string, params?: object): unknown },
+    businessId: string | null,
+  ) {
+    if (businessId === null) qb.andWhere('business_id IS NULL');
+    else qb.andWhere('business_id = :businessId', { businessId });
   }
 }

@@ -1,16 +1,39 @@
 import { Injectable } from '@nestjs/common';
-import { Author } from '../database/domain-event';
-import { Transaction } from '../database/unit-of-work';
-import { AppConfig } from '../config/app-config';
-import type { CallerToken } from '../auth/request-context';
-import { ApiToken } from './api-token.entity';
-import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
-import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
-import { TokenError } from './token-error';
-import { TokenCreatedEvent, TokenRef, TokenRevokedEvent } from './tokens.events';
-import { TokensRepository } from './tokens.repository';
-import { mintSecret, newJti } from './token-secret';
 import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import type { CallerToken, RequestContext } from '../auth/request-context';
+import { scopesAllow, scopesWithin } from '../auth/scopes';
+import { RequestValidationError } from '../common/domain-error';
+import { Outcome } from '../common/envelope';
+import { createdKey, Page, paginate } from '../common/pagination';
+import { RevocationBus } from '../bus/revocation-bus';
+import { AppConfig } from '../config/app-config';
+import { Author } from '../database/domain-event';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { identityLabel } from '../tenancy/identity.entity';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { ApiToken, tokenStatus } from './api-token.entity';
+import {
+  BulkRevokeDto,
+  BulkRevokeResultDto,
+  CreateTokenDto,
+  ListPlatformTokensQueryDto,
+  ListTokensQueryDto,
+  RenameTokenDto,
+  RotateTokenDto,
+} from './dto/token-requests.dto';
+import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { TokenError } from './token-error';
+import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
+import {
+  TokenCreatedEvent,
+  TokenRef,
+  TokenRevokedEvent,
+  TokenRotatedEvent,
+  TokensBulkRevokedEvent,
+} from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+import { hashSecret, isWellFormedSecret, mintSecret, newJti } from './token-secret';
 
 export interface IssueTokenInput {
   businessId: string | null;
@@ -18,6 +41,7 @@ export interface IssueTokenInput {
   name: string;
   scopes: string[] | null;
   expiresAt: Date | null;
+  rotatedFromId?: string | null;
 }
 
 export function tokenRef(token: ApiToken): TokenRef {
@@ -30,12 +54,250 @@ export function tokenRef(token: ApiToken): TokenRef {
   };
 }
 
+/** Built-in scopes that only an owner or admin may hold: a member cannot grant them. */
+const ADMIN_SCOPES = ['tokens:admin', 'members:write', 'audit:read'];
+
+const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
+
 @Injectable()
 export class TokensService {
   constructor(
     private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly bus: RevocationBus,
   ) {}
+
+  /** Creates a token for the caller, or (admins) for a machine identity of the business. */
+  create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
+    const expiresAt = this.expiryOf(dto);
+    const scopes = dto.scopes ?? null;
+    return this.uow.run(async (tx) => {
+      const identityId = await this.targetIdentity(ctx, dto.identity_id);
+      this.assertMayGrant(ctx, scopes);
+      const { secret, token } = await this.issue(tx, ctx.author, {
+        businessId: ctx.businessId,
+        identityId,
+        name: dto.name,
+        scopes,
+        expiresAt,
+      });
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
+    // Without the right to manage every token, a caller lists only their own.
+    const own = !this.managesAll(ctx);
+    if (own && query.identity_id && query.identity_id !== ctx.actor.id) {
+      return Promise.resolve({ items: [], next_cursor: null });
+    }
+    const filters = {
+      status: query.status,
+      identityId: own ? ctx.actor.id : query.identity_id,
+      namePrefix: query.name,
+    };
+    return paginate(
+      query,
+      (limit, after) => this.tokens.listInBusiness(ctx.businessId, filters, limit, after),
+      createdKey,
+      (t) => TokenViewDto.of(t),
+    );
+  }
+
+  listAnyBusiness(query: ListPlatformTokensQueryDto): Promise<Page<TokenViewDto>> {
+    const filters = {
+      status: query.status,
+      identityId: query.identity_id,
+      namePrefix: query.name,
+      businessId: query.business_id,
+    };
+    return paginate(
+      query,
+      (limit, after) => this.tokens.listAnyBusiness(filters, limit, after),
+      createdKey,
+      (t) => TokenViewDto.of(t),
+    );
+  }
+
+  async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
+    return TokenViewDto.of(await this.findVisible(ctx, tokenId));
+  }
+
+  rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
+    return this.uow.run(async (tx) => {
+      const token = await this.findVisible(ctx, tokenId, tx.manager);
+      await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
+      return TokenViewDto.of({ ...token, name: dto.name });
+    });
+  }
+
+  /** Revokes a token the caller may see. Revoking again keeps the first revocation. */
+  revoke(
+    ctx: RequestContext,
+    tokenId: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    return this.uow.run(async (tx) => {
+      const token = await this.findVisible(ctx, tokenId, tx.manager);
+      return this.revokeOutcome(tx, ctx.author, token, reason);
+    });
+  }
+
+  /** Revokes the token that makes the call: the last step of a client-side rotation. */
+  revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
+    return this.uow.run(async (tx) => {
+      const token = await this.reload(tx.manager, ctx.token);
+      if (!token) throw notFound();
+      return this.revokeOutcome(tx, ctx.author, token, reason);
+    });
+  }
+
+  /** A platform admin's revoke by value. An unknown or malformed secret is a 422. */
+  async revokeByValue(
+    author: Author,
+    secret: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const token = await this.findBySecret(secret);
+    if (!token) {
+      throw new TokenError('INVALID_TOKEN', 'invalid token', { status: 422 });
+    }
+    return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+  }
+
+  /**
+   * RFC 7009: whoever presents a token may revoke it, and the answer never says whether it
+   * existed. The revocation is recorded as made by the token's own identity.
+   */
+  async revokePresented(origin: Author['origin'], secret: string): Promise<void> {
+    const token = await this.findBySecret(secret);
+    if (!token || token.revokedAt) return;
+    const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
+    const author: Author = {
+      actor: {
+        id: token.identityId,
+        type: identity?.kind ?? 'user',
+        label: identity ? identityLabel(identity) : token.identityId,
+      },
+      origin,
+    };
+    await this.uow.run((tx) =>
+      this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)'),
+    );
+  }
+
+  /**
+   * Issues a successor with the same name and scopes, and retires the old token now or at the
+   * end of the grace period, whichever the caller asked for.
+   */
+  rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
+    const grace = dto.grace_period_seconds ?? 0;
+    return this.uow.run(async (tx) => {
+      const old = await this.findVisible(ctx, tokenId, tx.manager);
+      if (tokenStatus(old) !== 'active') {
+        throw new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
+      }
+      this.assertMayGrant(ctx, old.scopes);
+      const now = Date.now();
+      if (dto.expires_at && dto.expires_at.getTime() <= now) {
+        throw futureDate('expires_at', dto.expires_at);
+      }
+      const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const { secret, token } = await this.issue(tx, ctx.author, {
+        businessId: old.businessId,
+        identityId: old.identityId,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: dto.expires_at ?? (lifetime === null ? null : new Date(now + lifetime)),
+        rotatedFromId: old.id,
+      });
+      if (grace === 0) {
+        await this.revokeToken(tx, ctx.author, old, 'rotated');
+      } else {
+        const graceEnd = new Date(now + grace * 1000);
+        const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+        await this.tokens.setExpiry(tx.manager, old, end);
+        this.publishAfterCommit(tx, old);
+      }
+      await tx.emit(new TokenRotatedEvent(ctx.author, tokenRef(old), tokenRef(token), grace));
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  /** Revokes every unrevoked token of the business that matches, in one transaction. */
+  bulkRevoke(ctx: RequestContext, dto: BulkRevokeDto): Promise<BulkRevokeResultDto> {
+    if (!dto.identity_id && !dto.created_before && !dto.scope && !dto.all) {
+      throw new RequestValidationError([
+        {
+          loc: ['body'],
+          msg: 'Give at least one of identity_id, created_before, scope, or all: true',
+          type: 'missing',
+        },
+      ]);
+    }
+    return this.uow.run(async (tx) => {
+      const candidates = await this.tokens.findUnrevokedInBusiness(tx.manager, ctx.businessId, {
+        identityId: dto.identity_id,
+        createdBefore: dto.created_before,
+      });
+      const scope = dto.scope;
+      const matched = scope
+        ? candidates.filter((t) => t.scopes !== null && scopesAllow(t.scopes, scope))
+        : candidates;
+      const ids = matched.map((t) => t.id);
+      if (dto.dry_run) return { matched: matched.length, revoked: 0, token_ids: ids };
+      const revoked: string[] = [];
+      for (const token of matched) {
+        if (await this.revokeToken(tx, ctx.author, token, dto.reason)) revoked.push(token.id);
+      }
+      await tx.emit(
+        new TokensBulkRevokedEvent(
+          ctx.author,
+          ctx.businessId,
+          {
+            identity_id: dto.identity_id ?? null,
+            created_before: dto.created_before?.toISOString() ?? null,
+            scope: dto.scope ?? null,
+            all: dto.all ?? false,
+          },
+          dto.reason,
+          revoked,
+        ),
+      );
+      return { matched: matched.length, revoked: revoked.length, token_ids: revoked };
+    });
+  }
+
+  /**
+   * RFC 7662. Anything the caller may not learn about (unknown, revoked, expired, of another
+   * business, of a suspended business) is only `{active: false}`.
+   */
+  async introspect(caller: CallerToken, secret: string): Promise<Record<string, unknown>> {
+    const token = await this.findBySecret(secret);
+    const inactive = { active: false };
+    if (!token || tokenStatus(token) !== 'active') return inactive;
+    if (caller.businessId !== null && token.businessId !== caller.businessId) return inactive;
+    if (token.businessId !== null) {
+      const business = await this.tenancy.findBusiness(token.businessId);
+      const membership = await this.tenancy.findMembership(token.businessId, token.identityId);
+      if (business?.status !== 'active' || !membership) return inactive;
+    } else {
+      const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
+      if (!identity?.isPlatformAdmin) return inactive;
+    }
+    return {
+      active: true,
+      scope: token.scopes === null ? null : token.scopes.join(' '),
+      sub: token.identityId,
+      business_id: token.businessId,
+      exp: token.expiresAt ? Math.floor(token.expiresAt.getTime() / 1000) : null,
+      iat: Math.floor(token.createdAt.getTime() / 1000),
+      jti: token.jti,
+      token_type: 'Bearer',
+    };
+  }
 
   /** Mints and stores a token inside the caller's transaction. The secret leaves only here. */
   async issue(
@@ -61,7 +323,7 @@ export class TokensService {
       revokedBy: null,
       revokedById: null,
       revocationReason: null,
-      rotatedFromId: null,
+      rotatedFromId: input.rotatedFromId ?? null,
     } satisfies ApiToken);
     await this.tokens.insert(tx.manager, token);
     await tx.emit(
@@ -98,17 +360,14 @@ export class TokensService {
 
   /** The view of the token making the call. */
   async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
-    const token =
-      caller.businessId === null
-        ? await this.tokens.findPlatformTokenById(caller.id)
-        : await this.tokens.findById(caller.businessId, caller.id);
-    if (!token) throw new TokenError('TOKEN_NOT_FOUND', 'Token not found');
+    const token = await this.reload(undefined, caller);
+    if (!token) throw notFound();
     return TokenViewDto.of(token);
   }
 
   /**
    * Revokes every unrevoked token of an identity in a business (or its platform tokens when
-   * `businessId` is null), one audit event per token. Returns the ids it revoked.
+   * `businessId` is null), one event per token. Returns the ids it revoked.
    */
   async revokeAllOfIdentity(
     tx: Transaction,
@@ -121,19 +380,162 @@ export class TokensService {
       businessId === null
         ? await this.tokens.findUnrevokedPlatformTokens(tx.manager, identityId)
         : await this.tokens.findUnrevokedOfIdentity(tx.manager, businessId, identityId);
-    const revokedAt = new Date();
     const revoked: string[] = [];
     for (const token of candidates) {
-      const won = await this.tokens.revokeIfUnrevoked(tx.manager, token, {
-        revokedAt,
-        revokedBy: author.actor.label,
-        revokedById: author.actor.id,
-        reason,
-      });
-      if (!won) continue;
-      revoked.push(token.id);
-      await tx.emit(new TokenRevokedEvent(author, tokenRef(token), reason));
+      if (await this.revokeToken(tx, author, token, reason)) revoked.push(token.id);
     }
     return revoked;
   }
+
+  /**
+   * The one revocation path. First revocation wins (a conditional UPDATE); only the winner
+   * emits the event, and the bus hears of it once the transaction has committed.
+   */
+  private async revokeToken(
+    tx: Transaction,
+    author: Author,
+    token: ApiToken,
+    reason: string | null,
+    revokedAt = new Date(),
+  ): Promise<boolean> {
+    const won = await this.tokens.revokeIfUnrevoked(tx.manager, token, {
+      revokedAt,
+      revokedBy: author.actor.label,
+      revokedById: author.actor.id,
+      reason,
+    });
+    if (!won) return false;
+    await tx.emit(new TokenRevokedEvent(author, tokenRef(token), reason));
+    this.publishAfterCommit(tx, token);
+    return true;
+  }
+
+  private async revokeOutcome(
+    tx: Transaction,
+    author: Author,
+    token: ApiToken,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const revokedAt = new Date();
+    if (await this.revokeToken(tx, author, token, reason, revokedAt)) {
+      return new Outcome(
+        TokenViewDto.of({
+          ...token,
+          revokedAt,
+          revokedBy: author.actor.label,
+          revokedById: author.actor.id,
+          revocationReason: reason,
+        }),
+      );
+    }
+    const current = (await this.reload(tx.manager, token)) ?? token;
+    return new Outcome(
+      TokenViewDto.of(current),
+      'ALREADY_REVOKED',
+      'The token was already revoked; the first revocation stands',
+    );
+  }
+
+  private publishAfterCommit(tx: Transaction, token: ApiToken): void {
+    tx.afterCommit(() =>
+      this.bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),
+    );
+  }
+
+  /** Owners and admins whose token allows `tokens:admin` manage every token of the business. */
+  private managesAll(ctx: RequestContext): boolean {
+    return ctx.hasRole('admin') && ctx.allowsScope('tokens:admin');
+  }
+
+  /** A token of the business the caller may see; anything else is 404, never 403. */
+  private async findVisible(ctx: RequestContext, tokenId: string, em?: EntityManager) {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+    if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx))) throw notFound();
+    return token;
+  }
+
+  private async findBySecret(secret: string): Promise<ApiToken | null> {
+    if (!isWellFormedSecret(secret)) return null;
+    return this.tokens.findByHashAnyBusiness(hashSecret(secret));
+  }
+
+  private reload(em: EntityManager | undefined, token: { id: string; businessId: string | null }) {
+    return token.businessId === null
+      ? this.tokens.findPlatformTokenById(token.id, em)
+      : this.tokens.findById(token.businessId, token.id, em);
+  }
+
+  /** The identity a new token is for: the caller, or a machine identity named by an admin. */
+  private async targetIdentity(
+    ctx: RequestContext,
+    identityId: string | undefined,
+  ): Promise<string> {
+    if (identityId === undefined || identityId === ctx.actor.id) {
+      if (ctx.isPlatformToken) {
+        throw new RequestValidationError([
+          {
+            loc: ['body', 'identity_id'],
+            msg: 'A platform token issues business tokens only for machine identities',
+            type: 'missing',
+          },
+        ]);
+      }
+      return ctx.actor.id;
+    }
+    if (!this.managesAll(ctx)) {
+      throw new TokenError(
+        'INSUFFICIENT_ROLE',
+        'Only an owner or admin may issue tokens for others',
+      );
+    }
+    const machine = await this.tenancy.findMachineMember(ctx.businessId, identityId);
+    if (!machine) {
+      throw new TokenError(
+        'IDENTITY_NOT_FOUND',
+        'No machine identity with this id in the business',
+      );
+    }
+    return machine.id;
+  }
+
+  /** A new token never holds more than the token that makes it, nor more than the role. */
+  private assertMayGrant(ctx: RequestContext, scopes: string[] | null): void {
+    const beyondToken = !scopesWithin(scopes, ctx.token.scopes);
+    const beyondRole =
+      !ctx.hasRole('admin') && scopes !== null && ADMIN_SCOPES.some((s) => scopesAllow(scopes, s));
+    if (beyondToken || beyondRole) {
+      throw new TokenError(
+        'SCOPE_ESCALATION',
+        'The new token would hold more than its creator may grant',
+      );
+    }
+  }
+
+  private expiryOf(dto: CreateTokenDto): Date | null {
+    if (dto.expires_at && dto.expires_in_days) {
+      throw new RequestValidationError([
+        {
+          loc: ['body', 'expires_at'],
+          msg: 'Give expires_at or expires_in_days, not both',
+          type: 'value_error',
+        },
+      ]);
+    }
+    if (dto.expires_at) {
+      if (dto.expires_at.getTime() <= Date.now()) throw futureDate('expires_at', dto.expires_at);
+      return dto.expires_at;
+    }
+    return expiryInDays(dto.expires_in_days);
+  }
+}
+
+function futureDate(field: string, value: Date): RequestValidationError {
+  return new RequestValidationError([
+    {
+      loc: ['body', field],
+      msg: 'Input should be in the future',
+      type: 'date_future',
+      input: value.toISOString(),
+    },
+  ]);
 }

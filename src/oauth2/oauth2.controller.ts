@@ -1,0 +1,117 @@
+import {
+  ArgumentsHost,
+  Body,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Ctx, Public, RequireScope } from '../auth/decorators';
+import { originOf, RequestContext } from '../auth/request-context';
+import { RawResponse } from '../common/envelope';
+import { TokensService } from '../tokens/tokens.service';
+
+/** An RFC 6749 §5.2 error: answered as `{error, error_description}`, not in the envelope. */
+export class OAuthRequestError extends Error {
+  constructor(readonly description: string) {
+    super(description);
+  }
+}
+
+@Catch(OAuthRequestError)
+class OAuthErrorFilter implements ExceptionFilter {
+  catch(error: OAuthRequestError, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply
+      .status(400)
+      .header('cache-control', 'no-store')
+      .send({ error: 'invalid_request', error_description: error.description });
+  }
+}
+
+/** The `token` parameter of a form-encoded or JSON body (RFC 7009 §2.1, RFC 7662 §2.1). */
+function tokenParam(body: unknown): string {
+  const token = (body as { token?: unknown } | null | undefined)?.token;
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new OAuthRequestError('The token parameter is required');
+  }
+  return token;
+}
+
+const ORIGIN_BODY = {
+  schema: {
+    type: 'object',
+    required: ['token'],
+    properties: {
+      token: { type: 'string', example: 'lk_…' },
+      token_type_hint: {
+        type: 'string',
+        example: 'access_token',
+        description: 'Accepted and ignored',
+      },
+    },
+  },
+};
+
+@ApiTags('oauth2')
+@RawResponse()
+@UseFilters(OAuthErrorFilter)
+@Controller('oauth2')
+export class OAuth2Controller {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post('revoke')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'RFC 7009 token revocation: possession is the proof',
+    description:
+      'Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never ' +
+      'confirms a token.',
+  })
+  @ApiBody(ORIGIN_BODY)
+  @ApiResponse({ status: 200, description: 'Revoked, or nothing to revoke' })
+  @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
+  async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
+    await this.tokens.revokePresented(originOf(request), tokenParam(body));
+  }
+
+  @Post('introspect')
+  @HttpCode(200)
+  @RequireScope('introspect')
+  @ApiBearerAuth('bearer')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'RFC 7662 token introspection (needs the introspect scope)',
+    description:
+      'A token that is unknown, revoked, expired, or of another business is only {"active": false}.',
+  })
+  @ApiBody(ORIGIN_BODY)
+  @ApiResponse({
+    status: 200,
+    schema: {
+      type: 'object',
+      properties: {
+        active: { type: 'boolean' },
+        scope: { type: 'string', nullable: true },
+        sub: { type: 'string' },
+        business_id: { type: 'string', nullable: true },
+        exp: { type: 'integer', nullable: true },
+        iat: { type: 'integer' },
+        jti: { type: 'string' },
+        token_type: { type: 'string', example: 'Bearer' },
+      },
+    },
+  })
+  @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
+  @ApiResponse({ status: 403, description: 'Error codes: INSUFFICIENT_SCOPE' })
+  introspect(@Ctx() ctx: RequestContext, @Body() body: unknown) {
+    return this.tokens.introspect(ctx.token, tokenParam(body));
+  }
+}

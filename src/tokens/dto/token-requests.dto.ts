@@ -1,0 +1,201 @@
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { SCOPE_PATTERN } from '../../auth/scopes';
+import { PageQueryDto } from '../../common/pagination';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
+const toDate = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date;
+};
+
+const SCOPES_DOC: ApiPropertyOptions = {
+  type: [String],
+  nullable: true,
+  example: ['audit:read', 'deploy:*'],
+  description:
+    'Omit or null for a token unrestricted within its role; a list narrows it ([] allows only ' +
+    'managing its own tokens). Never more than the calling token holds.',
+};
+
+export class CreateTokenDto {
+  @ApiProperty({ example: 'ci-deploy', minLength: 1, maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional(SCOPES_DOC)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  scopes?: string[] | null;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2027-01-31T00:00:00.000Z' })
+  @IsOptional()
+  @Transform(toDate)
+  @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  expires_at?: Date;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, example: 90 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  expires_in_days?: number;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'An admin may name a machine identity of the business; default: the caller',
+  })
+  @IsOptional()
+  @IsUUID()
+  identity_id?: string;
+}
+
+export class RenameTokenDto {
+  @ApiProperty({ example: 'ci-deploy-2', minLength: 1, maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+}
+
+export class RevokeTokenDto {
+  @ApiPropertyOptional({ maxLength: 500, example: 'leaked in a CI log' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class RevokeByValueDto extends RevokeTokenDto {
+  @ApiProperty({ description: 'The token secret to revoke', example: 'lk_…' })
+  @IsString()
+  @MaxLength(200)
+  token!: string;
+}
+
+export class RotateTokenDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 604800,
+    default: 0,
+    description: 'How long the old token keeps working; 0 revokes it now',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(604800)
+  grace_period_seconds?: number;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: "Default: the old token's lifetime length, counted from now",
+  })
+  @IsOptional()
+  @Transform(toDate)
+  @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  expires_at?: Date;
+}
+
+export class BulkRevokeDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  identity_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @Transform(toDate)
+  @IsDate({ message: 'created_before must be an ISO 8601 date-time' })
+  created_before?: Date;
+
+  @ApiPropertyOptional({
+    example: 'deploy:write',
+    description: 'Tokens whose scope list grants this scope (unrestricted tokens are not matched)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(SCOPE_PATTERN)
+  scope?: string;
+
+  @ApiPropertyOptional({ example: true, description: 'Every unrevoked token of the business' })
+  @IsOptional()
+  @Equals(true, { message: 'all must be true when given' })
+  all?: true;
+
+  @ApiProperty({ minLength: 1, maxLength: 500, example: 'credential leak in incident 42' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  dry_run?: boolean;
+}
+
+export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+
+export class ListTokensQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: TOKEN_STATUSES })
+  @IsOptional()
+  @IsIn(TOKEN_STATUSES)
+  status?: (typeof TOKEN_STATUSES)[number];
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  identity_id?: string;
+
+  @ApiPropertyOptional({ description: 'Name prefix', example: 'ci-' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string;
+}
+
+export class ListPlatformTokensQueryDto extends ListTokensQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  business_id?: string;
+}
+
+export class BulkRevokeResultDto {
+  @ApiProperty({ example: 3 })
+  matched!: number;
+  @ApiProperty({ example: 3 })
+  revoked!: number;
+  @ApiProperty({ type: [String], format: 'uuid' })
+  token_ids!: string[];
+}

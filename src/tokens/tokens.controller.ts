@@ -1,0 +1,128 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
+import { RequestContext } from '../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { NoStore } from '../common/no-store';
+import { uuidPipe } from '../common/validation.pipe';
+import {
+  BulkRevokeDto,
+  BulkRevokeResultDto,
+  CreateTokenDto,
+  ListTokensQueryDto,
+  RenameTokenDto,
+  RevokeTokenDto,
+  RotateTokenDto,
+} from './dto/token-requests.dto';
+import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { TokensService } from './tokens.service';
+
+const tokenId = () => Param('token_id', uuidPipe('token_id'));
+
+@ApiTags('tokens')
+@BusinessScoped()
+@Controller('api/v1/tokens')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post()
+  @NoStore()
+  @ApiOperation({
+    summary: 'Create a token; the secret is in this response only',
+    description:
+      'For the caller, or (owner or admin with tokens:admin) for a machine identity of the ' +
+      'business. Scopes never exceed those of the calling token.',
+  })
+  @ApiEnvelope(201, IssuedTokenDto)
+  @ApiErrors({
+    403: ['SCOPE_ESCALATION', 'INSUFFICIENT_ROLE'],
+    404: ['IDENTITY_NOT_FOUND'],
+    422: ['VALIDATION_ERROR'],
+  })
+  create(@Ctx() ctx: RequestContext, @Body() dto: CreateTokenDto) {
+    return this.tokens.create(ctx, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List tokens: a member's own, or every token for an admin" })
+  @ApiEnvelope(200, TokenViewDto, { paginated: true })
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  list(@Ctx() ctx: RequestContext, @Query() query: ListTokensQueryDto) {
+    return this.tokens.list(ctx, query);
+  }
+
+  @Post('self/revoke')
+  @ApiOperation({ summary: 'Revoke the token making this call (the last step of a rotation)' })
+  @ApiEnvelope(201, TokenViewDto)
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  revokeSelf(@Ctx() ctx: RequestContext, @Body() dto: RevokeTokenDto) {
+    return this.tokens.revokeSelf(ctx, dto.reason ?? null);
+  }
+
+  @Post('bulk-revoke')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @RequireScope('tokens:admin')
+  @ApiOperation({
+    summary: 'Revoke every matching token of the business in one transaction',
+    description:
+      'At least one of identity_id, created_before, scope or all: true. dry_run only counts.',
+  })
+  @ApiEnvelope(200, BulkRevokeResultDto)
+  @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
+  bulkRevoke(@Ctx() ctx: RequestContext, @Body() dto: BulkRevokeDto) {
+    return this.tokens.bulkRevoke(ctx, dto);
+  }
+
+  @Get(':token_id')
+  @ApiOperation({ summary: 'One token' })
+  @ApiEnvelope(200, TokenViewDto)
+  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  get(@Ctx() ctx: RequestContext, @tokenId() id: string) {
+    return this.tokens.get(ctx, id);
+  }
+
+  @Patch(':token_id')
+  @ApiOperation({ summary: 'Rename a token' })
+  @ApiEnvelope(200, TokenViewDto)
+  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  rename(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RenameTokenDto) {
+    return this.tokens.rename(ctx, id, dto);
+  }
+
+  @Post(':token_id/revoke')
+  @ApiOperation({
+    summary: 'Revoke a token, with a reason',
+    description: 'Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.',
+  })
+  @ApiEnvelope(201, TokenViewDto)
+  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  revoke(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
+    return this.tokens.revoke(ctx, id, dto.reason ?? null);
+  }
+
+  @Delete(':token_id')
+  @ApiOperation({ summary: 'Revoke a token (the same revocation, answered 200)' })
+  @ApiEnvelope(200, TokenViewDto)
+  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  delete(@Ctx() ctx: RequestContext, @tokenId() id: string) {
+    return this.tokens.revoke(ctx, id, null);
+  }
+
+  @Post(':token_id/rotate')
+  @NoStore()
+  @ApiOperation({
+    summary:
+      'Issue a successor with the same name and scopes; retire the old one now or after a grace period',
+  })
+  @ApiEnvelope(201, IssuedTokenDto)
+  @ApiErrors({
+    403: ['SCOPE_ESCALATION'],
+    404: ['TOKEN_NOT_FOUND'],
+    409: ['TOKEN_NOT_ACTIVE'],
+    422: ['VALIDATION_ERROR'],
+  })
+  rotate(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RotateTokenDto) {
+    return this.tokens.rotate(ctx, id, dto);
+  }
+}
