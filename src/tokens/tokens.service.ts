@@ -275,6 +275,12 @@ export class TokensService {
    * business, of a suspended business) is only `{active: false}`.
    */
   async introspect(caller: CallerToken, secret: string): Promise<Record<string, unknown>> {
+    if (caller.businessId !== null) {
+      const own = await this.tenancy.findBusiness(caller.businessId);
+      if (own?.status !== 'active') {
+        throw new TokenError('BUSINESS_SUSPENDED', 'This business is suspended');
+      }
+    }
     const token = await this.findBySecret(secret);
     const inactive = { active: false };
     if (!token || tokenStatus(token) !== 'active') return inactive;
