@@ -72,4 +72,68 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
       stderr: expect.stringContaining('email'),
     });
   });
+
+  it('CLI create-business, create-token and revoke work from a shell', async () => {
+    const created = await cli(
+      ['create-business', '--name', 'Shell Co', '--owner-email', 'owner@shell.test'],
+      db.env,
+    );
+    const businessId = JSON.parse(created.stdout).business.id as string;
+    const { stdout } = await cli(
+      [
+        'create-token',
+        '--business',
+        businessId,
+        '--email',
+        'owner@shell.test',
+        '--name',
+        'cli',
+        '--scopes',
+        'deploy:*',
+      ],
+      db.env,
+    );
+    expect(stdout).toMatch(/^lk_[0-9A-Za-z]{36}\n$/);
+    const token = stdout.trim();
+
+    const app = await bootTestApp(driver, {}, db);
+    const me = await app
+      .http()
+      .get('/api/v1/me')
+      .set({ authorization: `Bearer ${token}`, 'x-business-id': businessId })
+      .expect(200);
+    expect(me.body.data.token.scopes).toEqual(['deploy:*']);
+
+    const revoked = await cli(['revoke', '--token', token, '--reason', 'from the shell'], db.env);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({
+      status: 'revoked',
+      revoked_by: 'system',
+      revocation_reason: 'from the shell',
+    });
+    const after = await app
+      .http()
+      .get('/api/v1/me')
+      .set({ authorization: `Bearer ${token}`, 'x-business-id': businessId })
+      .expect(401);
+    expect(after.body.code).toBe('TOKEN_REVOKED');
+    await app.close({ keepDatabase: true });
+  });
+
+  it('CLI create-token refuses someone who is not a member', async () => {
+    const created = await cli(
+      ['create-business', '--name', 'Shell Co', '--owner-email', 'owner@shell.test'],
+      db.env,
+    );
+    const businessId = JSON.parse(created.stdout).business.id as string;
+    await expect(
+      cli(
+        ['create-token', '--business', businessId, '--email', 'stranger@shell.test', '--name', 'x'],
+        db.env,
+      ),
+    ).rejects.toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringContaining('not a member'),
+    });
+  });
 });

@@ -5,7 +5,13 @@ import { AppConfigModule } from '../config/config.module';
 import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
-import { BootstrapCommand, CreateBusinessCommand } from './commands';
+import { TokensModule } from '../tokens/tokens.module';
+import {
+  BootstrapCommand,
+  CreateBusinessCommand,
+  CreateTokenCommand,
+  RevokeCommand,
+} from './commands';
 
 /** The app's services without HTTP, for shell commands. */
 @Module({})
@@ -19,8 +25,9 @@ export class CliModule {
         DatabaseModule,
         BusModule,
         TenancyModule,
+        TokensModule,
       ],
-      providers: [BootstrapCommand, CreateBusinessCommand],
+      providers: [BootstrapCommand, CreateBusinessCommand, CreateTokenCommand, RevokeCommand],
     };
   }
 }

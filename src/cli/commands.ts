@@ -5,7 +5,9 @@ import { migrateUnderLock } from '../database/migrate';
 import { BusinessesService } from '../tenancy/businesses.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
 import { AddPlatformAdminDto, CreateBusinessDto } from '../tenancy/dto/tenancy.dto';
-import { validateDto } from './validate-dto';
+import { CreateTokenDto, RevokeByValueDto } from '../tokens/dto/token-requests.dto';
+import { TokensService } from '../tokens/tokens.service';
+import { CliUsageError, validateDto } from './validate-dto';
 
 /**
  * Commands print only their answer on stdout, so scripts can capture it; everything else
@@ -65,6 +67,105 @@ export class CreateBusinessCommand extends CommandRunner {
 
   @Option({ flags: '--owner-email <email>', description: "the owner's email", required: true })
   parseOwnerEmail(value: string): string {
+    return value;
+  }
+}
+
+@Command({
+  name: 'create-token',
+  description: 'Print a new token for a member of a business (the secret alone, shown once)',
+})
+export class CreateTokenCommand extends CommandRunner {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokensService,
+  ) {
+    super();
+  }
+
+  async run(
+    _params: string[],
+    options: {
+      business?: string;
+      email?: string;
+      name?: string;
+      scopes?: string[];
+      expiresInDays?: number;
+    },
+  ): Promise<void> {
+    const { email } = validateDto(AddPlatformAdminDto, { email: options.email });
+    if (!options.business || !/^[0-9a-f-]{36}$/i.test(options.business)) {
+      throw new CliUsageError('Invalid options:\n  business: must be a business id (uuid)');
+    }
+    const dto = validateDto(CreateTokenDto, {
+      name: options.name,
+      scopes: options.scopes,
+      expires_in_days: options.expiresInDays,
+    });
+    await migrateUnderLock(this.dataSource, () => Promise.resolve());
+    const issued = await this.tokens.issueForMember(SYSTEM_AUTHOR, options.business, email, dto);
+    process.stdout.write(`${issued.token}\n`);
+  }
+
+  @Option({ flags: '--business <id>', description: 'the business id', required: true })
+  parseBusiness(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--email <email>', description: "the member's email", required: true })
+  parseEmail(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--name <name>', description: 'the token name', required: true })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--scopes <list>',
+    description: 'comma-separated scopes (default: unrestricted)',
+  })
+  parseScopes(value: string): string[] {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  }
+
+  @Option({ flags: '--expires-in-days <n>', description: 'lifetime in days (default: none)' })
+  parseExpiresInDays(value: string): number {
+    return Number(value);
+  }
+}
+
+@Command({
+  name: 'revoke',
+  description: 'Revoke a token by its value and print the revoked token as JSON',
+})
+export class RevokeCommand extends CommandRunner {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokensService,
+  ) {
+    super();
+  }
+
+  async run(_params: string[], options: { token?: string; reason?: string }): Promise<void> {
+    const dto = validateDto(RevokeByValueDto, { token: options.token, reason: options.reason });
+    await migrateUnderLock(this.dataSource, () => Promise.resolve());
+    const outcome = await this.tokens.revokeByValue(SYSTEM_AUTHOR, dto.token, dto.reason ?? null);
+    if (outcome.code) process.stderr.write(`${outcome.message}\n`);
+    process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
+  }
+
+  @Option({ flags: '--token <secret>', description: 'the token to revoke', required: true })
+  parseToken(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--reason <text>', description: 'why (at most 500 characters)' })
+  parseReason(value: string): string {
     return value;
   }
 }

@@ -30,6 +30,10 @@ export class TenancyDirectory {
     return this.memberships.find(businessId, identityId);
   }
 
+  findUserByEmail(email: string): Promise<Identity | null> {
+    return this.identities.findUserByEmail(email);
+  }
+
   /** A live machine identity that is a member of the business, or null. */
   async findMachineMember(businessId: string, identityId: string): Promise<Identity | null> {
     const identity = await this.identities.findMachine(businessId, identityId);

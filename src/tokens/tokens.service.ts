@@ -364,6 +364,37 @@ export class TokensService {
     return IssuedTokenDto.issued(secret, token);
   }
 
+  /**
+   * For the CLI: a token for a person, by email, in a business they belong to. The shell is
+   * trusted like a platform admin, so no scope ceiling applies.
+   */
+  async issueForMember(
+    author: Author,
+    businessId: string,
+    email: string,
+    dto: CreateTokenDto,
+  ): Promise<IssuedTokenDto> {
+    const expiresAt = this.expiryOf(dto);
+    const identity = await this.tenancy.findUserByEmail(email);
+    const member = identity && (await this.tenancy.findMembership(businessId, identity.id));
+    if (!identity || !member) {
+      throw new TokenError(
+        'MEMBER_NOT_FOUND',
+        `${email} is not a member of business ${businessId}`,
+      );
+    }
+    return this.uow.run(async (tx) => {
+      const { secret, token } = await this.issue(tx, author, {
+        businessId,
+        identityId: identity.id,
+        name: dto.name,
+        scopes: dto.scopes ?? null,
+        expiresAt,
+      });
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
   /** The view of the token making the call. */
   async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
     const token = await this.reload(undefined, caller);
