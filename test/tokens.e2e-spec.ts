@@ -1,0 +1,743 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { hashSecret } from '../src/tokens/token-secret';
+import {
+  addMember,
+  asMember,
+  BusinessFixture,
+  createBusiness,
+  createMachine,
+} from './factories/tenancy.factory';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { DRIVERS } from './setup/servers';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SECRET_PATTERN = /^lk_[0-9A-Za-z]{36}$/;
+
+type Row = Record<string, unknown>;
+
+interface View {
+  id: string;
+  jti: string;
+  name: string;
+  identity_id: string;
+  business_id: string | null;
+  status: string;
+  scopes: string[] | null;
+  expires_at: string | null;
+}
+
+/** Asserts the error envelope, its status and its code. */
+function expectError(res: Response, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.body).toEqual({
+    success: false,
+    message: expect.any(String),
+    code,
+    detail: status === 422 ? expect.any(Array) : expect.any(String),
+    request_id: expect.any(String),
+  });
+}
+
+/** Asserts a 422 whose detail has an issue located at `loc`. */
+function expectValidation(res: Response, loc: (string | number)[]): void {
+  expectError(res, 422, 'VALIDATION_ERROR');
+  const locs = (res.body.detail as { loc: (string | number)[] }[]).map((d) => d.loc);
+  expect(locs).toContainEqual(loc);
+}
+
+/** A timestamp read back from either driver (Date on PostgreSQL, UTC string on SQLite). */
+function fromDb(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text);
+  return new Date(zoned ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+/** The scopes column (JSON text) read back. */
+function scopesOf(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+describe.each(DRIVERS)('Tokens API on %s', (driver) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // No verifier caching, so rows edited directly in SQL are seen on the next request.
+    t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
+  });
+  afterAll(() => t.close());
+
+  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
+
+  /** A timestamp as the driver's column stores it. */
+  const dbTime = (date: Date): Date | string =>
+    t.driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+
+  const createToken = (token: string, businessId: string, body: object) =>
+    t.http().post('/api/v1/tokens').set(asMember(token, businessId)).send(body);
+
+  /** Creates a token through the API and returns its secret and view. */
+  const issue = async (
+    token: string,
+    businessId: string,
+    body: object,
+  ): Promise<{ secret: string; view: View }> => {
+    const res = await createToken(token, businessId, body);
+    expect(res.status).toBe(201);
+    const { token: secret, ...view } = res.body.data;
+    return { secret, view };
+  };
+
+  const listTokens = (token: string, businessId: string, query: Record<string, string> = {}) =>
+    t.http().get('/api/v1/tokens').query(query).set(asMember(token, businessId));
+
+  const me = (token: string, businessId: string) =>
+    t.http().get('/api/v1/me').set(asMember(token, businessId));
+
+  const row = async (id: string): Promise<Row | undefined> =>
+    (await t.sql('SELECT * FROM api_tokens WHERE id = ?', [id]))[0];
+
+  const countTokens = async (businessId: string): Promise<number> => {
+    const rows = await t.sql<{ n: unknown }>(
+      'SELECT COUNT(*) AS n FROM api_tokens WHERE business_id = ?',
+      [businessId],
+    );
+    return Number(rows[0].n);
+  };
+
+  const ids = (res: Response): string[] => (res.body.data.items as View[]).map((v) => v.id);
+
+  describe('POST /api/v1/tokens', () => {
+    let biz: BusinessFixture;
+    beforeEach(async () => {
+      biz = await createBusiness(t);
+    });
+
+    it('creates a token: 201, no-store, the secret once, the view, and only a hash in the DB', async () => {
+      const before = Date.now();
+      const res = await createToken(biz.ownerToken, biz.id, {
+        name: 'ci-deploy',
+        scopes: ['deploy:write', 'audit:read'],
+        expires_in_days: 90,
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toMatchObject({ success: true, data: expect.any(Object) });
+
+      const data = res.body.data;
+      const secret: string = data.token;
+      expect(secret).toMatch(SECRET_PATTERN);
+      expect(data).toMatchObject({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        jti: expect.any(String),
+        name: 'ci-deploy',
+        preview: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
+        scopes: ['deploy:write', 'audit:read'],
+        status: 'active',
+        business_id: biz.id,
+        identity_id: biz.ownerId,
+        created_at: expect.any(String),
+        created_by: biz.ownerEmail,
+        expires_at: expect.any(String),
+        last_used_at: null,
+        revoked_at: null,
+        revoked_by: null,
+        revocation_reason: null,
+        rotated_from_id: null,
+      });
+      expect(data).not.toHaveProperty('token_hash');
+      const raw = JSON.stringify(res.body);
+      expect(raw).not.toContain('token_hash');
+      expect(raw).not.toMatch(/[0-9a-f]{64}/i);
+      expect(raw).not.toContain(hashSecret(secret));
+      const expiresAt = new Date(data.expires_at as string).getTime();
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 90 * DAY_MS - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 90 * DAY_MS + 1000);
+
+      const stored = await row(data.id);
+      expect(stored).toBeDefined();
+      expect(stored).toMatchObject({
+        id: data.id,
+        jti: data.jti,
+        business_id: biz.id,
+        identity_id: biz.ownerId,
+        name: 'ci-deploy',
+        preview: data.preview,
+        created_by: biz.ownerEmail,
+        token_hash: hashSecret(secret),
+        revoked_at: null,
+      });
+      expect(scopesOf(stored!.scopes)).toEqual(['deploy:write', 'audit:read']);
+      expect(fromDb(stored!.expires_at).toISOString()).toBe(data.expires_at);
+      const storedText = JSON.stringify(stored);
+      expect(storedText).not.toContain(secret);
+      expect(storedText).not.toContain(secret.slice(3));
+    });
+
+    it('issues a token that authenticates on GET /api/v1/me', async () => {
+      const { secret, view } = await issue(biz.ownerToken, biz.id, { name: 'works' });
+      const res = await me(secret, biz.id).expect(200);
+      expect(res.body.data.token.id).toBe(view.id);
+      expect(res.body.data.identity.id).toBe(biz.ownerId);
+      expect(res.body.data.role).toBe('owner');
+    });
+
+    it('creates a token with no expiry and unrestricted scopes when both are omitted', async () => {
+      const { view } = await issue(biz.ownerToken, biz.id, { name: 'forever' });
+      expect(view).toMatchObject({ scopes: null, expires_at: null, status: 'active' });
+      const stored = await row(view.id);
+      expect(stored!.expires_at).toBeNull();
+      expect(stored!.scopes).toBeNull();
+    });
+
+    describe('validation', () => {
+      const cases: [string, Record<string, unknown>, (string | number)[]][] = [
+        ['name missing', { scopes: [] }, ['body', 'name']],
+        ['name empty', { name: '' }, ['body', 'name']],
+        ['name of 101 characters', { name: 'x'.repeat(101) }, ['body', 'name']],
+        ['scopes not an array', { name: 'a', scopes: 'deploy:write' }, ['body', 'scopes']],
+        ['expires_in_days 0', { name: 'a', expires_in_days: 0 }, ['body', 'expires_in_days']],
+        ['expires_in_days 366', { name: 'a', expires_in_days: 366 }, ['body', 'expires_in_days']],
+        [
+          'expires_at in the past',
+          { name: 'a', expires_at: new Date(Date.now() - DAY_MS).toISOString() },
+          ['body', 'expires_at'],
+        ],
+        [
+          'identity_id not a uuid',
+          { name: 'a', identity_id: 'not-a-uuid' },
+          ['body', 'identity_id'],
+        ],
+        ['an unknown extra field', { name: 'a', colour: 'red' }, ['body', 'colour']],
+      ];
+
+      it.each(cases)('answers %s with 422 located in the body', async (_label, body, loc) => {
+        const res = await createToken(biz.ownerToken, biz.id, body);
+        expectValidation(res, loc);
+        expect(await countTokens(biz.id)).toBe(1);
+      });
+
+      it('answers a bad scope string with 422 located at scopes', async () => {
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'a',
+          scopes: ['deploy:write', 'Bad Scope'],
+        });
+        expectError(res, 422, 'VALIDATION_ERROR');
+        const locs = (res.body.detail as { loc: (string | number)[] }[]).map((d) => d.loc);
+        expect(locs.some((l) => l[0] === 'body' && l[1] === 'scopes')).toBe(true);
+        expect(await countTokens(biz.id)).toBe(1);
+      });
+
+      it('refuses both expires_at and expires_in_days with 422 in the body', async () => {
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'a',
+          expires_at: new Date(Date.now() + 10 * DAY_MS).toISOString(),
+          expires_in_days: 10,
+        });
+        expectError(res, 422, 'VALIDATION_ERROR');
+        const locs = (res.body.detail as { loc: (string | number)[] }[]).map((d) => d.loc);
+        expect(locs.some((l) => l[0] === 'body')).toBe(true);
+        expect(locs.some((l) => l[1] === 'expires_at' || l[1] === 'expires_in_days')).toBe(true);
+        expect(await countTokens(biz.id)).toBe(1);
+      });
+    });
+
+    describe('expiry', () => {
+      it('sets expires_at to now + 30 days for expires_in_days 30', async () => {
+        const before = Date.now();
+        const { view } = await issue(biz.ownerToken, biz.id, {
+          name: 'thirty',
+          expires_in_days: 30,
+        });
+        const after = Date.now();
+        const expiresAt = new Date(view.expires_at!);
+        expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
+        expect(expiresAt.getTime()).toBeLessThanOrEqual(after + 30 * DAY_MS + 1000);
+        const stored = await row(view.id);
+        expect(Math.abs(fromDb(stored!.expires_at).getTime() - expiresAt.getTime())).toBeLessThan(
+          1000,
+        );
+      });
+
+      it('honours expires_at exactly', async () => {
+        const at = new Date(Date.now() + 12 * DAY_MS + 123).toISOString();
+        const { view } = await issue(biz.ownerToken, biz.id, { name: 'exact', expires_at: at });
+        expect(view.expires_at).toBe(at);
+        const stored = await row(view.id);
+        expect(fromDb(stored!.expires_at).toISOString()).toBe(at);
+      });
+    });
+
+    describe('identity_id', () => {
+      it('lets an owner issue a token for a machine identity, which authenticates as the machine', async () => {
+        const machine = await createMachine(t, biz, 'member');
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'ci-runner',
+          identity_id: machine.id,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.body.data).toMatchObject({
+          identity_id: machine.id,
+          business_id: biz.id,
+          created_by: biz.ownerEmail,
+          status: 'active',
+        });
+        const secret: string = res.body.data.token;
+        expect(secret).toMatch(SECRET_PATTERN);
+
+        const stored = await row(res.body.data.id);
+        expect(stored).toMatchObject({ identity_id: machine.id, token_hash: hashSecret(secret) });
+
+        const who = await me(secret, biz.id).expect(200);
+        expect(who.body.data.identity).toMatchObject({
+          id: machine.id,
+          kind: 'machine',
+          name: machine.name,
+        });
+        expect(who.body.data.token.id).toBe(res.body.data.id);
+      });
+
+      it('refuses a member naming a machine identity with 403', async () => {
+        const machine = await createMachine(t, biz, 'member');
+        const member = await addMember(t, biz, 'member');
+        const res = await createToken(member.token, biz.id, {
+          name: 'sneaky',
+          identity_id: machine.id,
+        });
+        expectError(res, 403, 'INSUFFICIENT_ROLE');
+        const rows = await t.sql('SELECT id FROM api_tokens WHERE identity_id = ?', [machine.id]);
+        expect(rows).toHaveLength(0);
+      });
+
+      it('answers an owner naming a user member with 404 IDENTITY_NOT_FOUND', async () => {
+        const member = await addMember(t, biz, 'member');
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'for-a-person',
+          identity_id: member.identityId,
+        });
+        expectError(res, 404, 'IDENTITY_NOT_FOUND');
+        const rows = await t.sql('SELECT id FROM api_tokens WHERE identity_id = ?', [
+          member.identityId,
+        ]);
+        expect(rows).toHaveLength(1);
+      });
+
+      it('answers an owner naming a machine of another business with 404 IDENTITY_NOT_FOUND', async () => {
+        const other = await createBusiness(t);
+        const machine = await createMachine(t, other, 'member');
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'cross-tenant',
+          identity_id: machine.id,
+        });
+        expectError(res, 404, 'IDENTITY_NOT_FOUND');
+        const rows = await t.sql('SELECT id FROM api_tokens WHERE identity_id = ?', [machine.id]);
+        expect(rows).toHaveLength(0);
+      });
+
+      it('answers an unknown identity_id with 404 IDENTITY_NOT_FOUND', async () => {
+        const res = await createToken(biz.ownerToken, biz.id, {
+          name: 'nobody',
+          identity_id: randomUUID(),
+        });
+        expectError(res, 404, 'IDENTITY_NOT_FOUND');
+      });
+    });
+
+    describe('scopes', () => {
+      it('lets a deploy:* token create a deploy:write token', async () => {
+        const { secret: deployAll } = await issue(biz.ownerToken, biz.id, {
+          name: 'deploy-all',
+          scopes: ['deploy:*'],
+        });
+        const { view } = await issue(deployAll, biz.id, {
+          name: 'deploy-write',
+          scopes: ['deploy:write'],
+        });
+        expect(view.scopes).toEqual(['deploy:write']);
+        expect(view.identity_id).toBe(biz.ownerId);
+        expect(scopesOf((await row(view.id))!.scopes)).toEqual(['deploy:write']);
+      });
+
+      it.each([
+        ['audit:read', { scopes: ['audit:read'] }],
+        ['null scopes', { scopes: null }],
+        ['omitted scopes', {}],
+      ])('refuses a deploy:* token granting %s with 403 SCOPE_ESCALATION', async (_l, extra) => {
+        const { secret: deployAll } = await issue(biz.ownerToken, biz.id, {
+          name: 'deploy-all',
+          scopes: ['deploy:*'],
+        });
+        const count = await countTokens(biz.id);
+        const res = await createToken(deployAll, biz.id, { name: 'escalated', ...extra });
+        expectError(res, 403, 'SCOPE_ESCALATION');
+        expect(await countTokens(biz.id)).toBe(count);
+      });
+
+      it('refuses a member (unrestricted first token) asking for tokens:admin', async () => {
+        const member = await addMember(t, biz, 'member');
+        const count = await countTokens(biz.id);
+        const res = await createToken(member.token, biz.id, {
+          name: 'wannabe-admin',
+          scopes: ['tokens:admin'],
+        });
+        expectError(res, 403, 'SCOPE_ESCALATION');
+        expect(await countTokens(biz.id)).toBe(count);
+      });
+
+      it('lets an owner grant tokens:admin', async () => {
+        const { view } = await issue(biz.ownerToken, biz.id, {
+          name: 'token-admin',
+          scopes: ['tokens:admin'],
+        });
+        expect(view.scopes).toEqual(['tokens:admin']);
+        expect(scopesOf((await row(view.id))!.scopes)).toEqual(['tokens:admin']);
+      });
+
+      it('lets an unrestricted owner token grant a custom scope', async () => {
+        const { view } = await issue(biz.ownerToken, biz.id, {
+          name: 'billing',
+          scopes: ['billing:read'],
+        });
+        expect(view.scopes).toEqual(['billing:read']);
+        expect(scopesOf((await row(view.id))!.scopes)).toEqual(['billing:read']);
+      });
+    });
+  });
+
+  describe('GET /api/v1/tokens', () => {
+    let biz: BusinessFixture;
+    beforeEach(async () => {
+      biz = await createBusiness(t);
+    });
+
+    it('shows a member only their own tokens', async () => {
+      const member = await addMember(t, biz, 'member');
+      const { view: mine } = await issue(member.token, biz.id, { name: 'member-made' });
+      await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
+
+      const res = await listTokens(member.token, biz.id).expect(200);
+      expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
+      const items = res.body.data.items as View[];
+      expect(items).toHaveLength(2);
+      expect(items.every((v) => v.identity_id === member.identityId)).toBe(true);
+      expect(ids(res)).toContain(mine.id);
+      expect(JSON.stringify(res.body)).not.toContain('token_hash');
+      expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{64}/i);
+    });
+
+    it("gives a member an empty list when they filter on someone else's identity_id", async () => {
+      const member = await addMember(t, biz, 'member');
+      const res = await listTokens(member.token, biz.id, { identity_id: biz.ownerId }).expect(200);
+      expect(res.body.data).toEqual({ items: [], next_cursor: null });
+    });
+
+    it('shows an owner every token of the business and none of another', async () => {
+      const member = await addMember(t, biz, 'member');
+      const { view: memberToken } = await issue(member.token, biz.id, { name: 'member-made' });
+      const { view: ownerToken } = await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
+      const other = await createBusiness(t);
+      const { view: foreign } = await issue(other.ownerToken, other.id, { name: 'foreign' });
+
+      const res = await listTokens(biz.ownerToken, biz.id).expect(200);
+      const items = res.body.data.items as View[];
+      // owner first token, member first token, and the two made here
+      expect(items).toHaveLength(4);
+      expect(items.every((v) => v.business_id === biz.id)).toBe(true);
+      expect(ids(res)).toEqual(expect.arrayContaining([memberToken.id, ownerToken.id]));
+      expect(ids(res)).not.toContain(foreign.id);
+      const owners = new Set(items.map((v) => v.identity_id));
+      expect(owners).toEqual(new Set([biz.ownerId, member.identityId]));
+    });
+
+    it('filters by status: active, revoked and expired', async () => {
+      const { view: active } = await issue(biz.ownerToken, biz.id, { name: 'stays-active' });
+      const { view: revoked } = await issue(biz.ownerToken, biz.id, { name: 'gets-revoked' });
+      const { view: expired } = await issue(biz.ownerToken, biz.id, { name: 'gets-expired' });
+      await t.sql(
+        'UPDATE api_tokens SET revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE id = ?',
+        [dbTime(new Date(Date.now() - 1000)), 'test', 'by test', revoked.id],
+      );
+      await t.sql('UPDATE api_tokens SET expires_at = ? WHERE id = ?', [
+        dbTime(new Date(Date.now() - 60_000)),
+        expired.id,
+      ]);
+
+      const act = await listTokens(biz.ownerToken, biz.id, { status: 'active' }).expect(200);
+      expect(ids(act)).toContain(active.id);
+      expect(ids(act)).not.toContain(revoked.id);
+      expect(ids(act)).not.toContain(expired.id);
+      expect((act.body.data.items as View[]).every((v) => v.status === 'active')).toBe(true);
+      expect(ids(act)).toHaveLength(2); // plus the owner's first token
+
+      const rev = await listTokens(biz.ownerToken, biz.id, { status: 'revoked' }).expect(200);
+      expect(ids(rev)).toEqual([revoked.id]);
+      expect(rev.body.data.items[0]).toMatchObject({
+        status: 'revoked',
+        revoked_by: 'test',
+        revocation_reason: 'by test',
+      });
+
+      const exp = await listTokens(biz.ownerToken, biz.id, { status: 'expired' }).expect(200);
+      expect(ids(exp)).toEqual([expired.id]);
+      expect(exp.body.data.items[0].status).toBe('expired');
+    });
+
+    it('filters by identity_id for an owner', async () => {
+      const member = await addMember(t, biz, 'member');
+      const { view } = await issue(member.token, biz.id, { name: 'member-made' });
+      await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
+      const res = await listTokens(biz.ownerToken, biz.id, {
+        identity_id: member.identityId,
+      }).expect(200);
+      const items = res.body.data.items as View[];
+      expect(items).toHaveLength(2);
+      expect(items.every((v) => v.identity_id === member.identityId)).toBe(true);
+      expect(ids(res)).toContain(view.id);
+    });
+
+    it('filters by name prefix', async () => {
+      const { view: a } = await issue(biz.ownerToken, biz.id, { name: 'ci-alpha' });
+      const { view: b } = await issue(biz.ownerToken, biz.id, { name: 'ci-beta' });
+      await issue(biz.ownerToken, biz.id, { name: 'deploy-ci' });
+      const res = await listTokens(biz.ownerToken, biz.id, { name: 'ci-' }).expect(200);
+      expect(ids(res).sort()).toEqual([a.id, b.id].sort());
+    });
+
+    it('treats % in the name prefix literally', async () => {
+      const { view: pct } = await issue(biz.ownerToken, biz.id, { name: 'pct%one' });
+      await issue(biz.ownerToken, biz.id, { name: 'pctXone' });
+      await issue(biz.ownerToken, biz.id, { name: 'pct-two' });
+      const res = await listTokens(biz.ownerToken, biz.id, { name: 'pct%' }).expect(200);
+      expect(ids(res)).toEqual([pct.id]);
+      const none = await listTokens(biz.ownerToken, biz.id, { name: '%' }).expect(200);
+      expect(ids(none)).toEqual([]);
+    });
+
+    it('pages with a keyset cursor: limit=2 visits every token once', async () => {
+      for (let i = 0; i < 5; i++) await issue(biz.ownerToken, biz.id, { name: `page-${i}` });
+      const all = await listTokens(biz.ownerToken, biz.id).expect(200);
+      expect(ids(all)).toHaveLength(6);
+      expect(all.body.data.next_cursor).toBeNull();
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: Record<string, string> = { limit: '2' };
+        if (cursor) query.cursor = cursor;
+        const res = await listTokens(biz.ownerToken, biz.id, query).expect(200);
+        expect(res.body.data.items.length).toBeLessThanOrEqual(2);
+        seen.push(...ids(res));
+        cursor = res.body.data.next_cursor as string | null;
+        pages++;
+        expect(pages).toBeLessThan(10);
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual(ids(all));
+    });
+
+    it('answers a bad status with 422 located in the query', async () => {
+      const res = await listTokens(biz.ownerToken, biz.id, { status: 'zombie' });
+      expectValidation(res, ['query', 'status']);
+    });
+  });
+
+  describe('GET /api/v1/tokens/{token_id}', () => {
+    let biz: BusinessFixture;
+    beforeEach(async () => {
+      biz = await createBusiness(t);
+    });
+
+    const getToken = (token: string, businessId: string, id: string) =>
+      t.http().get(`/api/v1/tokens/${id}`).set(asMember(token, businessId));
+
+    it('shows a member their own token', async () => {
+      const member = await addMember(t, biz, 'member');
+      const { view } = await issue(member.token, biz.id, { name: 'mine', scopes: [] });
+      const res = await getToken(member.token, biz.id, view.id).expect(200);
+      expect(res.body).toMatchObject({ success: true });
+      expect(res.body.data).toEqual(view);
+      expect(res.body.data).not.toHaveProperty('token');
+      expect(res.body.data).not.toHaveProperty('token_hash');
+    });
+
+    it("answers another member's token with 404 TOKEN_NOT_FOUND, never 403", async () => {
+      const alice = await addMember(t, biz, 'member');
+      const bob = await addMember(t, biz, 'member');
+      const { view } = await issue(bob.token, biz.id, { name: 'bobs' });
+      expectError(await getToken(alice.token, biz.id, view.id), 404, 'TOKEN_NOT_FOUND');
+      const { view: owners } = await issue(biz.ownerToken, biz.id, { name: 'owners' });
+      expectError(await getToken(alice.token, biz.id, owners.id), 404, 'TOKEN_NOT_FOUND');
+    });
+
+    it('answers a token of another business with 404, even for an owner', async () => {
+      const other = await createBusiness(t);
+      const { view } = await issue(other.ownerToken, other.id, { name: 'foreign' });
+      expectError(await getToken(biz.ownerToken, biz.id, view.id), 404, 'TOKEN_NOT_FOUND');
+      expectError(await getToken(other.ownerToken, biz.id, view.id), 403, 'BUSINESS_MISMATCH');
+      await getToken(other.ownerToken, other.id, view.id).expect(200);
+    });
+
+    it('answers an unknown id with 404 TOKEN_NOT_FOUND', async () => {
+      expectError(await getToken(biz.ownerToken, biz.id, randomUUID()), 404, 'TOKEN_NOT_FOUND');
+    });
+
+    it('answers a malformed id with 422 located in the path', async () => {
+      const res = await getToken(biz.ownerToken, biz.id, 'not-a-uuid');
+      expectValidation(res, ['path', 'token_id']);
+    });
+  });
+
+  describe('PATCH /api/v1/tokens/{token_id}', () => {
+    let biz: BusinessFixture;
+    beforeEach(async () => {
+      biz = await createBusiness(t);
+    });
+
+    const rename = (token: string, businessId: string, id: string, body: object) =>
+      t.http().patch(`/api/v1/tokens/${id}`).set(asMember(token, businessId)).send(body);
+
+    it('renames a token and stores the new name', async () => {
+      const { view } = await issue(biz.ownerToken, biz.id, { name: 'old-name' });
+      const res = await rename(biz.ownerToken, biz.id, view.id, { name: 'new-name' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        success: true,
+        data: { id: view.id, jti: view.jti, name: 'new-name', status: 'active' },
+      });
+      expect(res.body.data).not.toHaveProperty('token');
+      expect((await row(view.id))!.name).toBe('new-name');
+    });
+
+    it('lets a member rename their own token', async () => {
+      const member = await addMember(t, biz, 'member');
+      const { view } = await issue(member.token, biz.id, { name: 'before' });
+      await rename(member.token, biz.id, view.id, { name: 'after' }).expect(200);
+      expect((await row(view.id))!.name).toBe('after');
+    });
+
+    it('answers an empty name with 422 and keeps the old name', async () => {
+      const { view } = await issue(biz.ownerToken, biz.id, { name: 'keep-me' });
+      const res = await rename(biz.ownerToken, biz.id, view.id, { name: '' });
+      expectValidation(res, ['body', 'name']);
+      expect((await row(view.id))!.name).toBe('keep-me');
+    });
+
+    it("answers another business's token with 404 and leaves it alone", async () => {
+      const other = await createBusiness(t);
+      const { view } = await issue(other.ownerToken, other.id, { name: 'foreign' });
+      const res = await rename(biz.ownerToken, biz.id, view.id, { name: 'hijacked' });
+      expectError(res, 404, 'TOKEN_NOT_FOUND');
+      expect((await row(view.id))!.name).toBe('foreign');
+    });
+
+    it("answers a member renaming another member's token with 404", async () => {
+      const alice = await addMember(t, biz, 'member');
+      const bob = await addMember(t, biz, 'member');
+      const { view } = await issue(bob.token, biz.id, { name: 'bobs' });
+      const res = await rename(alice.token, biz.id, view.id, { name: 'alices-now' });
+      expectError(res, 404, 'TOKEN_NOT_FOUND');
+      expect((await row(view.id))!.name).toBe('bobs');
+    });
+  });
+
+  describe('an admin whose token lacks tokens:admin', () => {
+    it("sees only their own tokens and gets 404 for the owner's token", async () => {
+      const biz = await createBusiness(t);
+      const admin = await addMember(t, biz, 'admin');
+      const { secret: scoped, view: scopedView } = await issue(admin.token, biz.id, {
+        name: 'members-only',
+        scopes: ['members:write'],
+      });
+      const { view: ownerView } = await issue(biz.ownerToken, biz.id, { name: 'owners' });
+
+      const res = await listTokens(scoped, biz.id).expect(200);
+      const items = res.body.data.items as View[];
+      expect(items.length).toBeGreaterThanOrEqual(2);
+      expect(items.every((v) => v.identity_id === admin.identityId)).toBe(true);
+      expect(ids(res)).toContain(scopedView.id);
+      expect(ids(res)).not.toContain(ownerView.id);
+
+      const one = await t
+        .http()
+        .get(`/api/v1/tokens/${ownerView.id}`)
+        .set(asMember(scoped, biz.id));
+      expectError(one, 404, 'TOKEN_NOT_FOUND');
+
+      // With the unrestricted first token, the same admin sees everything.
+      const full = await listTokens(admin.token, biz.id).expect(200);
+      expect(ids(full)).toContain(ownerView.id);
+    });
+  });
+
+  describe('GET /platform/v1/tokens', () => {
+    it('lists tokens across businesses, and business_id narrows', async () => {
+      const a = await createBusiness(t);
+      const b = await createBusiness(t);
+      const prefix = `plat-${randomUUID().slice(0, 8)}-`;
+      const { view: inA } = await issue(a.ownerToken, a.id, { name: `${prefix}a` });
+      const { view: inB } = await issue(b.ownerToken, b.id, { name: `${prefix}b` });
+
+      const res = await t
+        .http()
+        .get('/platform/v1/tokens')
+        .query({ name: prefix })
+        .set(platform())
+        .expect(200);
+      expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
+      expect(ids(res).sort()).toEqual([inA.id, inB.id].sort());
+      expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{64}/i);
+
+      const narrowed = await t
+        .http()
+        .get('/platform/v1/tokens')
+        .query({ name: prefix, business_id: a.id })
+        .set(platform())
+        .expect(200);
+      expect(ids(narrowed)).toEqual([inA.id]);
+
+      const whole = await t
+        .http()
+        .get('/platform/v1/tokens')
+        .query({ business_id: b.id })
+        .set(platform())
+        .expect(200);
+      const items = whole.body.data.items as View[];
+      expect(items).toHaveLength(2);
+      expect(items.every((v) => v.business_id === b.id)).toBe(true);
+    });
+
+    it('refuses a business token with 403 PLATFORM_ADMIN_REQUIRED', async () => {
+      const biz = await createBusiness(t);
+      const res = await t
+        .http()
+        .get('/platform/v1/tokens')
+        .set('authorization', `Bearer ${biz.ownerToken}`);
+      expectError(res, 403, 'PLATFORM_ADMIN_REQUIRED');
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('documents the token routes and the responses of create', async () => {
+      const res = await t.http().get('/docs-json').expect(200);
+      const paths = res.body.paths as Record<string, Record<string, unknown>>;
+      expect(paths['/api/v1/tokens']).toEqual(
+        expect.objectContaining({ post: expect.any(Object), get: expect.any(Object) }),
+      );
+      for (const [path, method] of [
+        ['/api/v1/tokens/{token_id}/revoke', 'post'],
+        ['/api/v1/tokens/{token_id}/rotate', 'post'],
+        ['/api/v1/tokens/bulk-revoke', 'post'],
+        ['/oauth2/revoke', 'post'],
+        ['/oauth2/introspect', 'post'],
+        ['/platform/v1/tokens/revoke', 'post'],
+      ]) {
+        expect({ path, op: paths[path]?.[method] !== undefined }).toEqual({ path, op: true });
+      }
+      const create = paths['/api/v1/tokens'].post as { responses: Record<string, unknown> };
+      expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '403', '422']));
+    });
+  });
+});
