@@ -346,6 +346,19 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(again.body.code).toBe('ALREADY_REVOKED');
       expect(again.body.data.revoked_at).toBe(res.body.data.revoked_at);
     });
+
+    it('takes an optional reason in the body', async () => {
+      const b = await createBusiness(t);
+      const tok = await createToken(b.id, b.ownerToken);
+      const res = await t
+        .http()
+        .delete(`/api/v1/tokens/${tok.id}`)
+        .set(asMember(b.ownerToken, b.id))
+        .send({ reason: 'offboarding' })
+        .expect(200);
+      expect(res.body.data.revocation_reason).toBe('offboarding');
+      expect((await tokenRow(tok.id)).revocation_reason).toBe('offboarding');
+    });
   });
 
   describe('tenant isolation', () => {

@@ -102,11 +102,14 @@ export class TokensController {
   }
 
   @Delete(':token_id')
-  @ApiOperation({ summary: 'Revoke a token (the same revocation, answered 200)' })
+  @ApiOperation({
+    summary:
+      'Revoke a token (the same revocation, answered 200); the body and its reason are optional',
+  })
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
-  delete(@Ctx() ctx: RequestContext, @tokenId() id: string) {
-    return this.tokens.revoke(ctx, id, null);
+  delete(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
+    return this.tokens.revoke(ctx, id, dto.reason ?? null);
   }
 
   @Post(':token_id/rotate')
