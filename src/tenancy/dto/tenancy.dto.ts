@@ -1,24 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ExpiresInDaysProperty, Trim } from '../../common/dto-fields';
 import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
 import { Business } from '../business.entity';
 import { Identity } from '../identity.entity';
 import { Membership, Role, ROLES } from '../membership.entity';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
@@ -32,16 +21,6 @@ const EmailProperty = (example: string) =>
     IsEmail({ require_tld: false }),
   );
 
-/** `expires_in_days`: an optional token lifetime of 1 to 365 days. */
-const ExpiresInDaysProperty = (description: string) =>
-  applyDecorators(
-    ApiPropertyOptional({ minimum: 1, maximum: 365, example: 7, description }),
-    IsOptional(),
-    IsInt(),
-    Min(1),
-    Max(365),
-  );
-
 class FirstTokenLifetime {
   @ExpiresInDaysProperty('Lifetime of the first token; default 7')
   expires_in_days?: number;
@@ -49,7 +28,7 @@ class FirstTokenLifetime {
 
 export class CreateBusinessDto extends FirstTokenLifetime {
   @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 200 })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -79,7 +58,7 @@ export class CreateMachineIdentityDto {
     example: 'ci-runner',
     description: 'Lowercase letters, digits, dot, dash and underscore; unique in the business',
   })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -19,9 +19,8 @@ import {
   MinLength,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
+import { ExpiresInDaysProperty, Trim } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 const toDate = ({ value }: { value: unknown }) => {
@@ -41,7 +40,7 @@ const SCOPES_DOC: ApiPropertyOptions = {
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-deploy', minLength: 1, maxLength: 100 })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -62,11 +61,7 @@ export class CreateTokenDto {
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
   expires_at?: Date;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, example: 90 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(365)
+  @ExpiresInDaysProperty('Lifetime in days; omit both this and expires_at for no expiry')
   expires_in_days?: number;
 
   @ApiPropertyOptional({
@@ -80,7 +75,7 @@ export class CreateTokenDto {
 
 export class RenameTokenDto {
   @ApiProperty({ example: 'ci-deploy-2', minLength: 1, maxLength: 100 })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -152,7 +147,7 @@ export class BulkRevokeDto {
   all?: true;
 
   @ApiProperty({ minLength: 1, maxLength: 500, example: 'credential leak in incident 42' })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MinLength(1)
   @MaxLength(500)
