@@ -46,6 +46,7 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
     const view: Record<string, unknown> = {
       headers: { authorization: request.headers.authorization },
+      origin: originOf(request),
     };
     (request as unknown as { passportView: unknown }).passportView = view;
     return view;

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import type { Actor, CallerToken } from '../auth/request-context';
+import type { EventOrigin } from '../database/domain-event';
 import { identityLabel } from '../tenancy/identity.entity';
 import { Role } from '../tenancy/membership.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
+import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokensRepository } from './tokens.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 
@@ -30,16 +32,27 @@ export class TokenVerifier {
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly lastUsed: LastUsedWriter,
+    private readonly rejections: RejectedUseRecorder,
   ) {}
 
-  async verify(secret: string): Promise<VerifiedPrincipal> {
+  /** `origin` is where the request came from, recorded when a dead token is presented. */
+  async verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) throw invalidToken();
     const token = await this.tokens.findByHashAnyBusiness(hashSecret(secret));
     if (!token) throw invalidToken();
+    const ref = {
+      id: token.id,
+      jti: token.jti,
+      name: token.name,
+      businessId: token.businessId,
+      identityId: token.identityId,
+    };
     switch (tokenStatus(token)) {
       case 'revoked':
+        this.rejections.note(ref, 'revoked', origin);
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
       case 'expired':
+        this.rejections.note(ref, 'expired', origin);
         throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
       case 'active':
         break;

@@ -56,3 +56,21 @@ export class TokensBulkRevokedEvent extends DomainEvent {
     super(author);
   }
 }
+
+/** Why a presented token was refused, as `token.rejected` records it. */
+export type RejectionReason = 'revoked' | 'expired';
+
+/**
+ * A revoked or expired token was presented. Recorded in a unit of work of its own (nothing
+ * else changed), at most once a minute per token, so a leaked token still in use shows up.
+ */
+export class TokenRejectedEvent extends DomainEvent {
+  readonly name = 'token.rejected';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly reason: RejectionReason,
+  ) {
+    super(author);
+  }
+}

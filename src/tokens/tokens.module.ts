@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
 import { LastUsedWriter } from './last-used-writer';
 import { PlatformTokensController } from './platform-tokens.controller';
+import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokenVerifier } from './token-verifier';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
@@ -10,7 +11,7 @@ import { TokensService } from './tokens.service';
 @Module({
   imports: [TenancyCoreModule],
   controllers: [TokensController, PlatformTokensController],
-  providers: [TokensRepository, TokensService, TokenVerifier, LastUsedWriter],
+  providers: [TokensRepository, TokensService, TokenVerifier, LastUsedWriter, RejectedUseRecorder],
   exports: [TokensService, TokenVerifier, LastUsedWriter],
 })
 export class TokensModule {}
