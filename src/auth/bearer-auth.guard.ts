@@ -1,67 +1,78 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { VerifiedPrincipal } from '../tokens/token-verifier';
+import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
+import { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY, IS_PUBLIC } from './decorators';
 import { originOf, RequestContext } from './request-context';
 
 type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 
+const SCHEME = /^Bearer$/i;
+
+/**
+ * The credential of an `Authorization: Bearer <token>` header, by the rules passport-http-bearer
+ * applies (RFC 6750 §2.1): the scheme is case-insensitive, and the header is exactly two parts
+ * split on one space. Anything else, an empty token included, is no credential. The query string
+ * and the body are never read (RFC 6750 §2.2 and §2.3 are not offered).
+ */
+export function bearerTokenOf(header: string | undefined): string | null {
+  if (!header) return null;
+  const parts = header.split(' ');
+  if (parts.length !== 2 || !SCHEME.test(parts[0])) return null;
+  return parts[1] || null;
+}
+
 /**
  * The global guard: every route needs a valid bearer token unless it is `@Public()`. On
  * success it puts the request context on the request.
+ *
+ * It calls the verifier directly rather than through passport: passport's per-request
+ * machinery (a strategy object per request, callbacks, the request view) cost a measurable
+ * share of the hot path's throughput (see the README's Rate limits and Performance notes). The
+ * passport `BearerStrategy` stays registered for anything that wants `AuthGuard('bearer')`, and
+ * both reach the same `TokenVerifier.verify(secret, origin)`.
+ *
+ * A 401 is counted against the client IP's failed-authentication budget; once that is spent,
+ * the same failure answers 429 instead. A valid token is never counted and always passes.
  */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard('bearer') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+    private readonly failures: AuthFailureLimiter,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
-    const principal = this.principalOf(context);
+    const origin = originOf(request);
+    let principal: VerifiedPrincipal;
+    try {
+      const secret = bearerTokenOf(request.headers.authorization);
+      if (secret === null) {
+        throw AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
+      }
+      principal = await this.verifier.verify(secret, origin);
+    } catch (e) {
+      if (e instanceof AuthError && e.status === 401) {
+        throw (await this.failures.noteFailure(request.ip)) ?? e;
+      }
+      throw e;
+    }
     request[CONTEXT_KEY] = new RequestContext(
-      originOf(request),
+      origin,
       principal.actor,
       principal.token,
       null,
       principal.role,
     );
     return true;
-  }
-
-  /**
-   * Passport's bearer strategy also reads `access_token` from the body and the query string.
-   * Tokens must come from the Authorization header only, so passport sees just that header.
-   */
-  override getRequest(context: ExecutionContext): Record<string, unknown> {
-    const request = context.switchToHttp().getRequest<LatchkeyRequest>();
-    const view: Record<string, unknown> = {
-      headers: { authorization: request.headers.authorization },
-      origin: originOf(request),
-    };
-    (request as unknown as { passportView: unknown }).passportView = view;
-    return view;
-  }
-
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err instanceof Error) throw err;
-    if (!user) throw AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
-    return user;
-  }
-
-  private principalOf(context: ExecutionContext): VerifiedPrincipal {
-    const request = context
-      .switchToHttp()
-      .getRequest<{ passportView: { user: VerifiedPrincipal } }>();
-    return request.passportView.user;
   }
 }

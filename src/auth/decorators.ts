@@ -28,6 +28,7 @@ export const BusinessScoped = () =>
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED'],
       422: ['VALIDATION_ERROR (x-business-id missing or not a uuid)'],
+      429: ['RATE_LIMITED (see Retry-After)'],
     }),
   );
 
@@ -39,6 +40,7 @@ export const PlatformOnly = () =>
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['PLATFORM_ADMIN_REQUIRED'],
+      429: ['RATE_LIMITED (see Retry-After)'],
     }),
   );
 

@@ -1,6 +1,8 @@
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
 import { AuthError } from '../auth/auth-error';
+import { RateLimitedError } from '../throttle/rate-limited.error';
 import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
 import { toErrorResponse } from './error-response';
 
@@ -88,5 +90,19 @@ describe(toErrorResponse.name, () => {
     expect(sut.status).toBe(503);
     expect(sut.headers['retry-after']).toBe('5');
     expect(sut.unexpected).toBe(false);
+  });
+
+  it('answers a rate-limited error with 429, RATE_LIMITED and a plain integer Retry-After', () => {
+    const sut = toErrorResponse(new RateLimitedError(12.2), 'r');
+    expect(sut.status).toBe(429);
+    expect(sut.headers).toEqual({ 'retry-after': '13' });
+    expect(sut.body).toMatchObject({ success: false, code: 'RATE_LIMITED', request_id: 'r' });
+  });
+
+  it('answers the library ThrottlerException in the error shape, with Retry-After', () => {
+    const sut = toErrorResponse(new ThrottlerException(), 'r');
+    expect(sut.status).toBe(429);
+    expect(sut.body.code).toBe('RATE_LIMITED');
+    expect(sut.headers['retry-after']).toMatch(/^\d+$/);
   });
 });

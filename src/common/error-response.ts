@@ -113,6 +113,13 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
       r.body.code = 'ROUTE_NOT_FOUND';
       return r;
     }
+    if (status === 429) {
+      // A bare ThrottlerException (the library's guard used directly) carries no wait of its
+      // own: the whole window is the honest upper bound. Our guards throw RateLimitedError.
+      return fromStatus(429, 'Too many requests, retry later', requestId, {
+        'retry-after': '60',
+      });
+    }
     return fromStatus(status, status >= 500 ? 'Internal server error' : message, requestId);
   }
   if (isStorageUnavailable(err)) {

@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Ctx, Public, RequireScope } from '../auth/decorators';
 import { originOf, RequestContext } from '../auth/request-context';
 import { RawResponse } from '../common/envelope';
+import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
 import { TokensService } from '../tokens/tokens.service';
 
 /** An RFC 6749 §5.2 error: answered as `{error, error_description}`, not in the envelope. */
@@ -68,6 +69,7 @@ export class OAuth2Controller {
 
   @Post('revoke')
   @Public()
+  @OAuthRateLimit()
   @HttpCode(200)
   @ApiOperation({
     summary: 'RFC 7009 token revocation: possession is the proof',
@@ -83,6 +85,7 @@ export class OAuth2Controller {
   }
 
   @Post('introspect')
+  @OAuthRateLimit()
   @HttpCode(200)
   @RequireScope('introspect')
   @ApiBearerAuth('bearer')

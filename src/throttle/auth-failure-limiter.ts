@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config';
+import { RateLimitedError } from './rate-limited.error';
+import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
+
+/**
+ * Counts failed authentications per client IP (`request.ip`, which honours TRUST_PROXY), in the
+ * throttler's storage. Only failures are counted: a valid token never touches the storage, and
+ * still passes from an IP that is over its budget, so one misbehaving client behind a shared
+ * NAT does not lock out its neighbours, while token guessing from that IP stops.
+ */
+@Injectable()
+export class AuthFailureLimiter {
+  private readonly limit: number;
+
+  constructor(
+    config: AppConfig,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+  ) {
+    this.limit = config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
+  }
+
+  /**
+   * Notes one failed authentication from `ip`; answers the 429 to send instead of the 401 once
+   * the IP has spent its budget, or null while it has not (or when the limit is off).
+   */
+  async noteFailure(ip: string | undefined): Promise<RateLimitedError | null> {
+    if (this.limit === 0) return null;
+    const record = await this.storage.increment(
+      `${THROTTLER.authFailures}:${normalizeIp(ip ?? 'unknown')}`,
+      RATE_LIMIT_WINDOW_MS,
+      this.limit,
+      RATE_LIMIT_WINDOW_MS,
+      THROTTLER.authFailures,
+    );
+    if (!record.isBlocked) return null;
+    return new RateLimitedError(
+      record.timeToBlockExpire,
+      'Too many failed authentications from this address, retry later',
+    );
+  }
+}

@@ -1,0 +1,52 @@
+import { ExecutionContext, Injectable, OnModuleInit } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { RateLimitedError } from './rate-limited.error';
+
+/**
+ * The per-route limits (`/oauth2/*` per client IP, and per token), on the library's guard and
+ * storage. It runs as a global guard right after the bearer guard, so that a bad token is 401
+ * before any 429, and a 429 comes before the business header's 422 (the design's order of
+ * checks). Which throttlers exist, and on which routes each counts, is decided in
+ * `throttle.module.ts`; a limit of 0 registers no throttler at all.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
+  private enabled = false;
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  override async onModuleInit(): Promise<void> {
+    const throttlers = Array.isArray(this.options) ? this.options : this.options.throttlers;
+    this.enabled = throttlers.length > 0;
+    // The library warns when it has no throttler; with every limit off that is the intent.
+    if (this.enabled) await super.onModuleInit();
+  }
+
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    // With every limit off (as in benchmarks) the guard costs one branch.
+    if (!this.enabled) return Promise.resolve(true);
+    return super.canActivate(context);
+  }
+
+  /** The error shape and a plain `Retry-After`, instead of the library's bare exception. */
+  protected override throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new RateLimitedError(detail.timeToBlockExpire);
+  }
+}
