@@ -1,0 +1,504 @@
+/**
+ * `npm run bench`: the hot-path and scale-out figures of issue 5, printed against their goals.
+ * These are measurements, not tests: nothing here fails on a missed goal.
+ *
+ * All traffic goes to 127.0.0.1. It needs PostgreSQL and Redis (BENCH_POSTGRES_URL and
+ * BENCH_REDIS_URL, defaulting to the local servers), makes a database of its own and a Redis key
+ * prefix of its own, and removes both at the end. BENCH_DURATION_S (default 10) shortens the
+ * load runs for a quick look; BENCH_TOKENS and BENCH_REVOCATIONS set the sample sizes.
+ */
+import autocannon from 'autocannon';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from './lib/app-process';
+import { Child, stopAll } from './lib/child';
+import { LatchkeyClient, BusinessSetup, IssuedToken } from './lib/latchkey-client';
+import { describeMachine, machineLine } from './lib/machine';
+import { PgCountingProxy } from './lib/pg-counting-proxy';
+import { createScratchDatabase, ScratchDatabase, withClient } from './lib/postgres';
+import { freePort } from './lib/ports';
+import { deleteKeysWithPrefix, randomKeyPrefix, redisAnswers } from './lib/redis';
+import { rssMiB, sampleRss } from './lib/rss';
+import { mean, percentile, round, sleep } from './lib/stats';
+import { renderTable } from './lib/table';
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+const DURATION_S = Number(process.env.BENCH_DURATION_S || 10);
+const TOKENS = Number(process.env.BENCH_TOKENS || 2000);
+const PROBE_TOKENS = Math.max(50, Math.round(TOKENS / 4));
+const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS || 200);
+const CONNECTIONS = 50;
+/** How long B is polled after one revoke before that sample counts as "not propagated". */
+const PROPAGATION_BOUND_MS = 1500;
+/** Request logs cost the same on every route but would dominate a hello-world comparison. */
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
+
+interface Figure {
+  figure: string;
+  value: string;
+  goal: string;
+  met: boolean | null;
+}
+
+interface LoadRun {
+  path: string;
+  target: string;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+const figures: Figure[] = [];
+const raw: Record<string, unknown> = {};
+const notes: string[] = [];
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function figure(name: string, value: string, goal: string, met: boolean | null): void {
+  figures.push({ figure: name, value, goal, met });
+}
+
+async function load(
+  target: string,
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+  durationS = DURATION_S,
+): Promise<LoadRun> {
+  const result = await autocannon({
+    url: `${baseUrl}${path}`,
+    connections: CONNECTIONS,
+    duration: durationS,
+    headers,
+  });
+  const run = {
+    path,
+    target,
+    rps: round(result.requests.average, 0),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+  log(`  ${target} ${path}: ${run.rps} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms`);
+  if (run.non2xx > 0 || run.errors > 0) {
+    notes.push(`${target} ${path}: ${run.non2xx} non-2xx answers and ${run.errors} errors`);
+  }
+  return run;
+}
+
+/**
+ * Auth overhead: GET /api/v1/me (token cached by a first call) against GET /health/live on the
+ * same process, alternated, so drift in the machine hits both alike. Optionally interleaves the
+ * bare Fastify baseline too. Answers the runs and the process's peak RSS during them.
+ */
+async function authOverhead(
+  label: string,
+  app: AppProcess,
+  owner: BusinessSetup,
+  bareUrl?: string,
+): Promise<{ live: LoadRun[]; me: LoadRun[]; bare: LoadRun[]; peakRss: number }> {
+  const client = new LatchkeyClient(app.url);
+  const probe = await client.me(owner.ownerToken, owner.businessId);
+  if (probe.status !== 200) throw new Error(`${label}: /api/v1/me answered ${probe.status}`);
+  const headers = {
+    authorization: `Bearer ${owner.ownerToken}`,
+    'x-business-id': owner.businessId,
+  };
+  log(`${label}: warm-up`);
+  await load(label, app.url, '/health/live', {}, 3);
+  await load(label, app.url, '/api/v1/me', headers, 3);
+  const runs = { live: [] as LoadRun[], me: [] as LoadRun[], bare: [] as LoadRun[] };
+  const rss = sampleRss(app.pid);
+  for (let round = 0; round < 2; round++) {
+    runs.live.push(await load(label, app.url, '/health/live'));
+    runs.me.push(await load(label, app.url, '/api/v1/me', headers));
+    if (bareUrl) runs.bare.push(await load('fastify', bareUrl, '/health/live'));
+  }
+  return { ...runs, peakRss: rss.stop() };
+}
+
+function reportAuth(label: string, runs: { live: LoadRun[]; me: LoadRun[] }): void {
+  const live = mean(runs.live.map((r) => r.rps));
+  const me = mean(runs.me.map((r) => r.rps));
+  const ratio = me / live;
+  const addedP99 = mean(runs.me.map((r) => r.p99_ms)) - mean(runs.live.map((r) => r.p99_ms));
+  figure(
+    `auth overhead, ${label}: /api/v1/me ÷ /health/live`,
+    `${round(ratio)} (${round(me, 0)} vs ${round(live, 0)} req/s)`,
+    '≥ 0.90',
+    ratio >= 0.9,
+  );
+  figure(
+    `auth overhead, ${label}: p99 added`,
+    `${round(addedP99)} ms (p99 ${round(mean(runs.me.map((r) => r.p99_ms)))} vs ${round(mean(runs.live.map((r) => r.p99_ms)))} ms)`,
+    '≤ +1 ms',
+    addedP99 <= 1,
+  );
+}
+
+/** Cache miss: each of many fresh tokens presented twice, back to back, to a cold instance. */
+async function cacheMiss(
+  issuer: LatchkeyClient,
+  owner: BusinessSetup,
+  instance: AppProcess,
+  proxy: PgCountingProxy,
+): Promise<void> {
+  log(`cache miss: creating ${TOKENS + PROBE_TOKENS} tokens`);
+  const tokens = await issuer.createTokens(owner, TOKENS + PROBE_TOKENS, 8, 'miss');
+  const meTokens = tokens.slice(0, TOKENS);
+  const probeTokens = tokens.slice(TOKENS);
+  const client = new LatchkeyClient(instance.url);
+
+  const measure = async (token: IssuedToken, businessHeader: string, expected: number) => {
+    const before = proxy.snapshot().reads;
+    const res = await client.me(token.token, businessHeader);
+    if (res.status !== expected) {
+      throw new Error(
+        `cache miss: expected ${expected}, got ${res.status}: ${JSON.stringify(res.body)}`,
+      );
+    }
+    return { ms: res.ms, reads: proxy.snapshot().reads - before };
+  };
+
+  log(`cache miss: ${TOKENS} tokens × 2 requests of /api/v1/me on a cold instance`);
+  proxy.reset();
+  const miss: number[] = [];
+  const hit: number[] = [];
+  const missReads: number[] = [];
+  const hitReads: number[] = [];
+  for (const token of meTokens) {
+    const first = await measure(token, token.businessId, 200);
+    const second = await measure(token, token.businessId, 200);
+    miss.push(first.ms);
+    missReads.push(first.reads);
+    hit.push(second.ms);
+    hitReads.push(second.reads);
+  }
+  const meBreakdown = proxy.snapshot().readsByTable;
+
+  // The same, on a request that stops right after authentication: a valid token with a
+  // malformed x-business-id is 422 (DESIGN's order of checks), so every read is the verifier's.
+  log(`cache miss: ${PROBE_TOKENS} tokens × 2 verifier-only requests`);
+  proxy.reset();
+  let probeReads = 0;
+  const probeMiss: number[] = [];
+  for (const token of probeTokens) {
+    const first = await measure(token, 'not-a-uuid', 422);
+    const second = await measure(token, 'not-a-uuid', 422);
+    probeMiss.push(first.ms);
+    probeReads += first.reads + second.reads;
+  }
+  const probeBreakdown = proxy.snapshot().readsByTable;
+  const readsPerToken = probeReads / probeTokens.length;
+
+  const p99 = percentile(miss, 99);
+  figure(
+    `cache miss, postgres: /api/v1/me latency, ${TOKENS} distinct tokens`,
+    `p50 ${round(percentile(miss, 50))} ms, p99 ${round(p99)} ms (warm: p50 ${round(percentile(hit, 50))}, p99 ${round(percentile(hit, 99))} ms)`,
+    'p99 ≤ 10 ms',
+    p99 <= 10,
+  );
+  figure(
+    'cache miss, postgres: verifier reads per token per TTL per instance',
+    `${round(readsPerToken)} (each token presented twice within the TTL)`,
+    '≤ 1',
+    readsPerToken <= 1,
+  );
+  figure(
+    'cache miss, postgres: all reads of /api/v1/me, miss / warm',
+    `${round(mean(missReads))} / ${round(mean(hitReads))} per request`,
+    '(information)',
+    null,
+  );
+  raw.cache_miss = {
+    tokens: TOKENS,
+    me_latency_ms: {
+      miss_p50: percentile(miss, 50),
+      miss_p99: percentile(miss, 99),
+      miss_max: percentile(miss, 100),
+      warm_p50: percentile(hit, 50),
+      warm_p99: percentile(hit, 99),
+    },
+    me_reads_per_request: { miss: mean(missReads), warm: mean(hitReads), by_table: meBreakdown },
+    verifier_only: {
+      tokens: probeTokens.length,
+      reads_per_token_per_ttl: readsPerToken,
+      miss_p50_ms: percentile(probeMiss, 50),
+      miss_p99_ms: percentile(probeMiss, 99),
+      by_table: probeBreakdown,
+    },
+  };
+}
+
+/**
+ * Propagation: the token is warm on B, A revokes it, and B is polled (one request at a time)
+ * from the moment A's revoke response ends until B answers 401.
+ */
+async function propagation(owner: BusinessSetup, a: AppProcess, b: AppProcess): Promise<void> {
+  const clientA = new LatchkeyClient(a.url);
+  const clientB = new LatchkeyClient(b.url);
+  const warmups = 5;
+  log(`propagation: creating ${REVOCATIONS + warmups} tokens`);
+  const tokens = await clientA.createTokens(owner, REVOCATIONS + warmups, 8, 'prop');
+  const samples: number[] = [];
+  const polls: number[] = [];
+  let timeouts = 0;
+  const phaseDeadline = Date.now() + 120_000;
+  log(`propagation: ${REVOCATIONS} revocations on A, polled on B`);
+  for (const [i, token] of tokens.entries()) {
+    for (let w = 0; w < 2; w++) {
+      const warm = await clientB.me(token.token, token.businessId);
+      if (warm.status !== 200) throw new Error(`propagation: warm-up on B answered ${warm.status}`);
+    }
+    const revoke = await clientA.revokeToken(owner, token.id);
+    if (revoke.status !== 201) throw new Error(`propagation: revoke answered ${revoke.status}`);
+    const t0 = revoke.endedAt;
+    let n = 0;
+    let elapsed = Infinity;
+    for (;;) {
+      const res = await clientB.me(token.token, token.businessId);
+      n++;
+      if (res.status === 401) {
+        elapsed = res.endedAt - t0;
+        break;
+      }
+      if (res.endedAt - t0 > PROPAGATION_BOUND_MS) break;
+    }
+    if (i < warmups) continue;
+    polls.push(n);
+    if (Number.isFinite(elapsed)) samples.push(elapsed);
+    else timeouts++;
+    if (timeouts >= 10 && samples.length === 0) {
+      notes.push('propagation: stopped after 10 revocations that B never saw within the bound');
+      break;
+    }
+    if (Date.now() > phaseDeadline) {
+      notes.push(`propagation: stopped at the 120 s bound after ${samples.length + timeouts}`);
+      break;
+    }
+  }
+  const all = [...samples, ...Array<number>(timeouts).fill(Infinity)];
+  const p99 = percentile(all, 99);
+  const show = (v: number) =>
+    Number.isFinite(v) ? `${round(v)} ms` : `> ${PROPAGATION_BOUND_MS} ms`;
+  figure(
+    `propagation, 3 instances + Redis: revoke on A → 401 on B, ${all.length} revocations`,
+    `p50 ${show(percentile(all, 50))}, p99 ${show(p99)}, max ${show(percentile(all, 100))}` +
+      (timeouts > 0 ? `, ${timeouts} past the bound` : ''),
+    'p99 ≤ 25 ms',
+    p99 <= 25,
+  );
+  raw.propagation = {
+    revocations: all.length,
+    bound_ms: PROPAGATION_BOUND_MS,
+    past_bound: timeouts,
+    p50_ms: percentile(samples, 50),
+    p99_ms: Number.isFinite(p99) ? p99 : null,
+    max_ms: Number.isFinite(percentile(all, 100)) ? percentile(all, 100) : null,
+    mean_polls_until_401: mean(polls),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = describeMachine();
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  log(machineLine(machine));
+  if (!(await redisAnswers(REDIS_URL))) throw new Error(`Redis does not answer at ${REDIS_URL}`);
+  await withClient(POSTGRES_URL, (c) => c.query('SELECT 1')).catch((e: unknown) => {
+    throw new Error(`PostgreSQL does not answer at ${POSTGRES_URL}: ${(e as Error).message}`);
+  });
+
+  const children: (Child | undefined)[] = [];
+  const apps: AppProcess[] = [];
+  let db: ScratchDatabase | undefined;
+  let proxy: PgCountingProxy | undefined;
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+  const keyPrefix = randomKeyPrefix('latchkey_bench');
+  const cleanup = async () => {
+    await stopAll([...apps.map((a) => a.child), ...children]);
+    await proxy?.close();
+    await db?.drop().catch((e: unknown) => log(`could not drop ${db?.name}: ${String(e)}`));
+    await deleteKeysWithPrefix(REDIS_URL, keyPrefix).catch(() => undefined);
+    rmSync(sqliteDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    log('interrupted: cleaning up');
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    db = await createScratchDatabase(POSTGRES_URL);
+    log(`database ${db.name}, Redis key prefix ${keyPrefix}`);
+    const pgEnv = {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      LOG_LEVEL,
+      ...RATE_LIMITS_OFF,
+    };
+    const start = async (name: string, env: Record<string, string>) => {
+      const app = await startAppProcess({ name, env });
+      apps.push(app);
+      return app;
+    };
+
+    // Bare Fastify, and instance A on PostgreSQL.
+    const barePort = await freePort();
+    const bare = Child.spawn(
+      'fastify-hello',
+      process.execPath,
+      [join(REPO_ROOT, 'dist', 'bench', 'fastify-hello.js')],
+      { env: { PATH: process.env.PATH ?? '', PORT: String(barePort) } },
+    );
+    children.push(bare);
+    await bare.waitFor(/listening/, 10_000);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+
+    const a = await start('A', pgEnv);
+    if (!a.platformToken) throw new Error('A did not print the platform admin token');
+    await sleep(2000);
+    const idlePg = rssMiB(a.pid);
+    const clientA = new LatchkeyClient(a.url);
+    const ownerPg = await clientA.createBusiness(a.platformToken, 'bench');
+
+    // 1 and 2: auth and framework overhead on PostgreSQL.
+    const pg = await authOverhead('postgres', a, ownerPg, bareUrl);
+    reportAuth('postgres', pg);
+    const liveRps = mean(pg.live.map((r) => r.rps));
+    const bareRps = mean(pg.bare.map((r) => r.rps));
+    figure(
+      'framework overhead: Nest /health/live ÷ bare Fastify',
+      `${round(liveRps / bareRps)} (${round(liveRps, 0)} vs ${round(bareRps, 0)} req/s)`,
+      '≥ 0.70',
+      liveRps / bareRps >= 0.7,
+    );
+    raw.postgres_load = pg;
+    await bare.stop();
+
+    // 1 on SQLite, one instance with the in-process bus.
+    const s = await start('S', {
+      SQLITE_PATH: join(sqliteDir, 'bench.sqlite'),
+      LOG_LEVEL,
+      ...RATE_LIMITS_OFF,
+    });
+    await sleep(2000);
+    const idleSqlite = rssMiB(s.pid);
+    const ownerSqlite = await new LatchkeyClient(s.url).createBusiness(s.platformToken!, 'bench');
+    const sqlite = await authOverhead('sqlite', s, ownerSqlite);
+    reportAuth('sqlite', sqlite);
+    raw.sqlite_load = sqlite;
+    await s.stop();
+
+    // 5: memory.
+    figure(
+      'memory: RSS idle after start, postgres',
+      `${round(idlePg, 1)} MiB`,
+      '≤ 150 MB',
+      idlePg <= 150,
+    );
+    figure(
+      'memory: RSS idle after start, sqlite',
+      `${round(idleSqlite, 1)} MiB`,
+      '≤ 150 MB',
+      idleSqlite <= 150,
+    );
+    figure(
+      'memory: RSS peak under load of (1), postgres / sqlite',
+      `${round(pg.peakRss, 1)} / ${round(sqlite.peakRss, 1)} MiB`,
+      '(information)',
+      null,
+    );
+    raw.memory_mib = {
+      idle_postgres: idlePg,
+      idle_sqlite: idleSqlite,
+      peak_postgres: pg.peakRss,
+      peak_sqlite: sqlite.peakRss,
+    };
+
+    // 3 and 4: B and C join A on the same PostgreSQL and Redis; M reads through a counting proxy.
+    const pgUrl = new URL(db.url);
+    proxy = new PgCountingProxy(pgUrl.hostname, Number(pgUrl.port || 5432));
+    await proxy.listen();
+    const proxied = new URL(db.url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const [b, , m] = await Promise.all([
+      start('B', pgEnv),
+      start('C', pgEnv),
+      start('M', { ...pgEnv, DATABASE_URL: proxied.toString() }),
+    ]);
+    await cacheMiss(clientA, ownerPg, m, proxy);
+    await m.stop();
+    await propagation(ownerPg, a, b);
+  } finally {
+    await cleanup();
+  }
+
+  const rows = figures.map((f) => [
+    f.figure,
+    f.value,
+    f.goal,
+    f.met === null ? '' : f.met ? 'met' : 'MISSED',
+  ]);
+  const table = renderTable(['figure', 'value', 'goal', 'result'], rows);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const header = [
+    machineLine(machine),
+    `command: npm run bench (autocannon ${CONNECTIONS} connections, ${DURATION_S} s per run, runs alternated; ` +
+      `LOG_LEVEL=${LOG_LEVEL}; rate limits off; load generator on the same machine); took ${seconds} s`,
+    `load average: ${loadAtStart} at start, ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at end ` + '(other work on the machine skews every figure)',
+  ];
+  process.stdout.write(`\n${header.join('\n')}\n\n${table}\n`);
+  if (notes.length > 0) process.stdout.write(`\nnotes:\n  - ${notes.join('\n  - ')}\n`);
+
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'latest.json');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        command: 'npm run bench',
+        settings: {
+          connections: CONNECTIONS,
+          duration_s: DURATION_S,
+          log_level: LOG_LEVEL,
+          tokens: TOKENS,
+          revocations: REVOCATIONS,
+        },
+        took_s: seconds,
+        load_average: { start: loadAtStart, end: loadavg() },
+        figures,
+        notes,
+        raw,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  process.stdout.write(`\nresults written to ${file}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(
+      `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exit(1);
+  },
+);
