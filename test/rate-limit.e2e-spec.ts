@@ -1,0 +1,309 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
+import { mintSecret } from '../src/tokens/token-secret';
+import { addMember, asMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
+
+// Each test speaks from addresses of its own (TRUST_PROXY honours X-Forwarded-For), so budgets
+// never leak between tests, nor between runs that share one Redis.
+const run = randomBytes(2);
+let hosts = 0;
+const freshIp = () => `198.${18 + (run[0] % 2)}.${run[1]}.${++hosts}`;
+
+/** A 429 in the API's error shape, with a plain integer-seconds Retry-After. */
+function expectRateLimited(res: Response): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({
+    status: 429,
+    code: 'RATE_LIMITED',
+  });
+  expect(res.body).toEqual({
+    success: false,
+    message: expect.any(String),
+    code: 'RATE_LIMITED',
+    detail: expect.any(String),
+    request_id: expect.any(String),
+  });
+  expect(res.headers['retry-after']).toMatch(/^\d+$/);
+  expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+  // Only the plain header: not the library's per-throttler `Retry-After-<name>`.
+  expect(Object.keys(res.headers).filter((h) => h.startsWith('retry-after'))).toEqual([
+    'retry-after',
+  ]);
+}
+
+const unknownToken = () => mintSecret('lk').secret;
+
+describe.each(DRIVERS)('Rate limits on %s', (driver) => {
+  describe('per client IP: /oauth2/* and failed authentications', () => {
+    let t: TestApp;
+    let biz: BusinessFixture;
+    beforeAll(async () => {
+      t = await bootTestApp(driver, {
+        TRUST_PROXY: 'true',
+        RATE_LIMIT_OAUTH_PER_MINUTE: '3',
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
+        RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      });
+      biz = await createBusiness(t);
+    });
+    afterAll(() => t.close());
+
+    const revoke = (ip: string) =>
+      t.http().post('/oauth2/revoke').set('x-forwarded-for', ip).send({ token: unknownToken() });
+    const introspect = (ip: string, callerToken = biz.ownerToken) =>
+      t
+        .http()
+        .post('/oauth2/introspect')
+        .set('x-forwarded-for', ip)
+        .set('authorization', `Bearer ${callerToken}`)
+        .send({ token: unknownToken() });
+    const me = (ip: string, token: string | null, businessId = biz.id) => {
+      const req = t.http().get('/api/v1/me').set('x-forwarded-for', ip);
+      if (token !== null) req.set('authorization', `Bearer ${token}`);
+      return req.set('x-business-id', businessId);
+    };
+
+    it('answers 429 in the error shape on /oauth2/revoke once the IP spent its budget', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 3; i++) await revoke(ip).expect(200);
+      expectRateLimited(await revoke(ip));
+      // Another address keeps its own budget.
+      await revoke(freshIp()).expect(200);
+    });
+
+    it('answers 429 in the error shape on /oauth2/introspect once the IP spent its budget', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 3; i++) {
+        const res = await introspect(ip).expect(200);
+        expect(res.body).toEqual({ active: false });
+      }
+      expectRateLimited(await introspect(ip));
+    });
+
+    it('keeps one budget per IP across revoke and introspect', async () => {
+      const ip = freshIp();
+      await revoke(ip).expect(200);
+      await introspect(ip).expect(200);
+      await revoke(ip).expect(200);
+      expectRateLimited(await introspect(ip));
+      expectRateLimited(await revoke(ip));
+    });
+
+    it('checks the bearer token of /oauth2/introspect before the limit: 401, then 429', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 3; i++) await revoke(ip).expect(200);
+      const res = await introspect(ip, unknownToken());
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('INVALID_TOKEN');
+    });
+
+    it('does not limit public routes outside /oauth2', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 8; i++) {
+        await t.http().get('/health/live').set('x-forwarded-for', ip).expect(200);
+      }
+    });
+
+    it('answers 401 for the budget of failed authentications, then 429', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 3; i++) {
+        const res = await me(ip, unknownToken());
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('INVALID_TOKEN');
+      }
+      expectRateLimited(await me(ip, unknownToken()));
+      // A missing or malformed credential is a failed authentication too.
+      expectRateLimited(await me(ip, null));
+      expectRateLimited(await me(ip, 'not-a-token'));
+      // Another address is still told 401.
+      expect((await me(freshIp(), unknownToken())).status).toBe(401);
+    });
+
+    it('still lets a valid token through from an IP over its failure budget', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 4; i++) await me(ip, unknownToken());
+      expectRateLimited(await me(ip, unknownToken()));
+      const res = await me(ip, biz.ownerToken).expect(200);
+      expect(res.body.data.identity.email).toBe(biz.ownerEmail);
+    });
+  });
+
+  describe('per token', () => {
+    let t: TestApp;
+    let biz: BusinessFixture;
+    let members: string[];
+    beforeAll(async () => {
+      t = await bootTestApp(driver, {
+        RATE_LIMIT_OAUTH_PER_MINUTE: '0',
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+        RATE_LIMIT_TOKEN_PER_MINUTE: '3',
+      });
+      // The platform token spends 1 of its 3, the owner's token 2 of its 3.
+      biz = await createBusiness(t);
+      members = [(await addMember(t, biz)).token, (await addMember(t, biz)).token];
+    });
+    afterAll(() => t.close());
+
+    const me = (token: string, businessId: string) =>
+      t.http().get('/api/v1/me').set(asMember(token, businessId));
+
+    it('answers 429 once a token spent its budget, and keeps a budget per token', async () => {
+      const token = members[0];
+      for (let i = 0; i < 3; i++) await me(token, biz.id).expect(200);
+      expectRateLimited(await me(token, biz.id));
+      // The owner's token has its own budget, with one call left.
+      await me(biz.ownerToken, biz.id).expect(200);
+    });
+
+    it('checks the token first: a bad token is 401, never 429', async () => {
+      const res = await me(unknownToken(), biz.id);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    });
+
+    it('answers 429 before the x-business-id 422 and before a business 403', async () => {
+      const token = members[1];
+      for (let i = 0; i < 3; i++) await me(token, biz.id).expect(200);
+      expectRateLimited(await t.http().get('/api/v1/me').set('authorization', `Bearer ${token}`));
+      expectRateLimited(
+        await t
+          .http()
+          .get('/api/v1/me')
+          .set('authorization', `Bearer ${token}`)
+          .set('x-business-id', 'not-a-uuid'),
+      );
+      expectRateLimited(await me(token, '00000000-0000-4000-8000-000000000000'));
+    });
+
+    it('does not count requests to public routes', async () => {
+      for (let i = 0; i < 6; i++) {
+        await t.http().get('/health/live').set('authorization', `Bearer ${members[0]}`).expect(200);
+      }
+    });
+  });
+
+  describe('a limit of 0', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await bootTestApp(driver, {
+        RATE_LIMIT_OAUTH_PER_MINUTE: '0',
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+        RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      });
+    });
+    afterAll(() => t.close());
+
+    it('turns the oauth limit off: more calls than the default of 60 all pass', async () => {
+      for (let i = 0; i < 61; i++) {
+        await t.http().post('/oauth2/revoke').send({ token: unknownToken() }).expect(200);
+      }
+    });
+
+    it('turns the failed-authentication limit off: more than the default of 300 stay 401', async () => {
+      for (let i = 0; i < 301; i++) {
+        await t
+          .http()
+          .get('/platform/v1/businesses')
+          .set('authorization', `Bearer ${unknownToken()}`)
+          .expect(401);
+      }
+    });
+
+    it('turns the per-token limit off', async () => {
+      for (let i = 0; i < 20; i++) {
+        await t
+          .http()
+          .get('/platform/v1/businesses')
+          .set('authorization', `Bearer ${t.platformToken}`)
+          .expect(200);
+      }
+    });
+  });
+});
+
+// Runs only with REDIS_URL, which .ci/run always sets.
+const withRedis = TEST_REDIS_URL ? describe : describe.skip;
+
+withRedis('Rate limits shared through Redis', () => {
+  const prefix = `latchkey-test-${randomBytes(6).toString('hex')}:`;
+  const limits = {
+    REDIS_URL: TEST_REDIS_URL!,
+    REDIS_KEY_PREFIX: prefix,
+    TRUST_PROXY: 'true',
+    RATE_LIMIT_OAUTH_PER_MINUTE: '3',
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
+    RATE_LIMIT_TOKEN_PER_MINUTE: '3',
+  };
+  let a: TestApp;
+  let b: TestApp;
+  let redis: Redis;
+  beforeAll(async () => {
+    a = await bootTestApp('sqlite', limits);
+    // The same database, so that a token made on A is valid on B.
+    b = await bootTestApp('sqlite', limits, a.db);
+    b.platformToken = a.platformToken;
+    redis = new Redis(TEST_REDIS_URL!);
+  });
+  afterAll(async () => {
+    // Only this run's keys: the Redis is shared, and is never flushed.
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await b.close({ keepDatabase: true });
+    await a.close();
+  });
+
+  const revoke = (t: TestApp, ip: string) =>
+    t.http().post('/oauth2/revoke').set('x-forwarded-for', ip).send({ token: unknownToken() });
+
+  it('shares the oauth budget of an IP between two instances', async () => {
+    const ip = freshIp();
+    await revoke(a, ip).expect(200);
+    await revoke(b, ip).expect(200);
+    await revoke(a, ip).expect(200);
+    expectRateLimited(await revoke(b, ip));
+    expectRateLimited(await revoke(a, ip));
+  });
+
+  it('shares the failed-authentication budget of an IP between two instances', async () => {
+    const ip = freshIp();
+    const fail = (t: TestApp) =>
+      t
+        .http()
+        .get('/platform/v1/businesses')
+        .set('x-forwarded-for', ip)
+        .set('authorization', `Bearer ${unknownToken()}`);
+    expect((await fail(a)).status).toBe(401);
+    expect((await fail(b)).status).toBe(401);
+    expect((await fail(a)).status).toBe(401);
+    expectRateLimited(await fail(b));
+  });
+
+  it('shares the budget of a token between two instances', async () => {
+    const biz = await createBusiness(a);
+    const me = (t: TestApp) => t.http().get('/api/v1/me').set(asMember(biz.ownerToken, biz.id));
+    await me(a).expect(200);
+    await me(b).expect(200);
+    await me(a).expect(200);
+    expectRateLimited(await me(b));
+  });
+
+  it('keeps its counters under the configured key prefix', async () => {
+    const keys = await redis.keys(`${prefix}throttle:*`);
+    expect(keys.length).toBeGreaterThan(0);
+  });
+
+  it('lets requests through when Redis does not answer, rather than failing them', async () => {
+    // Nothing listens on port 1.
+    const down = await bootTestApp('sqlite', { ...limits, REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const ip = freshIp();
+      for (let i = 0; i < 5; i++) await revoke(down, ip).expect(200);
+    } finally {
+      await down.close();
+    }
+  });
+});
