@@ -114,12 +114,19 @@ export class Child {
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;
     this.proc.kill('SIGTERM');
-    const timer = new Promise<'timeout'>((resolve) =>
-      setTimeout(() => resolve('timeout'), graceMs),
-    );
-    if ((await Promise.race([this.exited, timer])) === 'timeout' && this.running) {
+    if (!(await this.exitsWithin(graceMs)) && this.running) {
       this.proc.kill('SIGKILL');
-      await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await this.exitsWithin(2000);
+    }
+  }
+
+  private async exitsWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([this.exited.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

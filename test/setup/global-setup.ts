@@ -40,6 +40,11 @@ export default async function globalSetup(): Promise<void> {
   else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
   if (TEST_REDIS_URL) await checkRedis(TEST_REDIS_URL);
   else notes.push('Redis-backed suites (set REDIS_URL to run them)');
+  if (!TEST_DATABASE_URL || !TEST_REDIS_URL) {
+    notes.push(
+      'the multi-instance suite: three app processes on one database and Redis (needs both)',
+    );
+  }
   if (notes.length > 0) {
     process.stdout.write(
       `\nServer-backed suites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`,
