@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -32,6 +33,7 @@ export class AppModule {
         TenancyModule,
         OAuth2Module,
         HealthModule,
+        AuditModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -16,3 +16,11 @@ export const ExpiresInDaysProperty = (description: string) =>
     Min(1),
     Max(365),
   );
+
+/** Turns an ISO 8601 date-time string into a Date; anything else is left for `@IsDate` to refuse. */
+export const ToDate = () =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return value;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? value : date;
+  });

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -19,15 +18,10 @@ import {
   MinLength,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
-import { ExpiresInDaysProperty, Trim } from '../../common/dto-fields';
+import { ExpiresInDaysProperty, ToDate, Trim } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
-const toDate = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return value;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date;
-};
 
 const SCOPES_DOC: ApiPropertyOptions = {
   type: [String],
@@ -57,7 +51,7 @@ export class CreateTokenDto {
 
   @ApiPropertyOptional({ format: 'date-time', example: '2027-01-31T00:00:00.000Z' })
   @IsOptional()
-  @Transform(toDate)
+  @ToDate()
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
   expires_at?: Date;
 
@@ -115,7 +109,7 @@ export class RotateTokenDto {
     description: "Default: the old token's lifetime length, counted from now",
   })
   @IsOptional()
-  @Transform(toDate)
+  @ToDate()
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
   expires_at?: Date;
 }
@@ -128,7 +122,7 @@ export class BulkRevokeDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @Transform(toDate)
+  @ToDate()
   @IsDate({ message: 'created_before must be an ISO 8601 date-time' })
   created_before?: Date;
 

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { ChainedEvent, chainHash, ChainWalker, GENESIS_HASH } from './audit-chain';
+
+const event = (seq: number, extra: Partial<ChainedEvent> = {}): ChainedEvent => ({
+  id: `00000000-0000-4000-8000-00000000000${seq}`,
+  seq,
+  business_id: null,
+  occurred_at: '2026-11-22T10:00:00.123Z',
+  action: 'token.revoked',
+  outcome: 'success',
+  actor: { id: null, type: 'system', label: 'system' },
+  target: { type: 'token', id: null, label: 'ci' },
+  request_id: null,
+  ip: null,
+  user_agent: null,
+  metadata: { reason: 'rotated' },
+  ...extra,
+});
+
+function chain(length: number) {
+  let prev = GENESIS_HASH;
+  return Array.from({ length }, (_, i) => {
+    const e = event(i + 1);
+    const hash = chainHash(prev, e);
+    const row = { ...e, prev_hash: prev, hash };
+    prev = hash;
+    return row;
+  });
+}
+
+describe(ChainWalker.name, () => {
+  it('hashes prev_hash followed by the RFC 8785 form of the event', () => {
+    const canonical =
+      '{"action":"token.revoked","actor":{"id":null,"label":"system","type":"system"},' +
+      '"business_id":null,"id":"00000000-0000-4000-8000-000000000001","ip":null,' +
+      '"metadata":{"reason":"rotated"},"occurred_at":"2026-11-22T10:00:00.123Z",' +
+      '"outcome":"success","request_id":null,"seq":1,' +
+      '"target":{"id":null,"label":"ci","type":"token"},"user_agent":null}';
+    const expected = createHash('sha256')
+      .update(GENESIS_HASH + canonical)
+      .digest('hex');
+    expect(chainHash(GENESIS_HASH, event(1))).toBe(expected);
+  });
+
+  it('accepts an intact chain fed in batches, and an empty one', () => {
+    const rows = chain(5);
+    const sut = new ChainWalker();
+    expect(sut.feed(rows.slice(0, 2))).toBe(true);
+    expect(sut.feed(rows.slice(2))).toBe(true);
+    expect(sut.finish({ seq: 5, hash: rows[4].hash })).toEqual({
+      valid: true,
+      checked: 5,
+      first_invalid_seq: null,
+    });
+    expect(new ChainWalker().finish(null)).toEqual({
+      valid: true,
+      checked: 0,
+      first_invalid_seq: null,
+    });
+  });
+
+  it('names the first seq that does not hold', () => {
+    const rows = chain(5);
+    const edited = rows.map((r) => (r.seq === 3 ? { ...r, action: 'token.created' } : r));
+    const withoutThird = rows.filter((r) => r.seq !== 3);
+    const head = { seq: 5, hash: rows[4].hash };
+    for (const [tampered, seq] of [
+      [edited, 3],
+      [withoutThird, 3],
+      [rows.slice(0, 4), 5],
+    ] as const) {
+      const sut = new ChainWalker();
+      sut.feed(tampered);
+      expect(sut.finish(head)).toMatchObject({ valid: false, first_invalid_seq: seq });
+    }
+  });
+});

@@ -1,0 +1,159 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { ToDate } from '../../common/dto-fields';
+import { PageQueryDto } from '../../common/pagination';
+import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-event.entity';
+import type { AuditFilters } from '../audit.repository';
+
+const ACTION = /^[a-z_]+\.[a-z_]+$/;
+
+/** `?action=a&action=b` arrives as an array, `?action=a` as a string: both become a list. */
+const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
+
+export class AuditFiltersDto {
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Repeatable: `?action=token.revoked&action=token.rejected`',
+    example: ['token.revoked'],
+  })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(ACTION, { each: true, message: 'each action must look like token.revoked' })
+  action?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Who acted' })
+  @IsOptional()
+  @IsUUID()
+  actor_id?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'What was acted on (token, identity, business)',
+  })
+  @IsOptional()
+  @IsUUID()
+  target_id?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Inclusive',
+    example: '2026-01-01T00:00:00Z',
+  })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  from?: Date;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Exclusive',
+    example: '2027-01-01T00:00:00Z',
+  })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  to?: Date;
+}
+
+export class AuditQueryDto extends IntersectionType(PageQueryDto, AuditFiltersDto) {}
+
+export class PlatformAuditQueryDto extends AuditQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only this business's events" })
+  @IsOptional()
+  @IsUUID()
+  business_id?: string;
+}
+
+export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export class AuditExportQueryDto extends AuditFiltersDto {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'ndjson' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
+  format?: ExportFormat;
+}
+
+export function filtersOf(dto: AuditFiltersDto): AuditFilters {
+  return {
+    actions: dto.action,
+    actorId: dto.actor_id,
+    targetId: dto.target_id,
+    outcome: dto.outcome,
+    from: dto.from,
+    to: dto.to,
+  };
+}
+
+class AuditActorDto {
+  @ApiProperty({ format: 'uuid', nullable: true, example: '7d0c6f7e-3c1f-4c51-9d35-4c2b8a1f0e11' })
+  id!: string | null;
+  @ApiProperty({ enum: ['user', 'machine', 'system'], example: 'user' })
+  type!: string;
+  @ApiProperty({ example: 'alice@acme.test', description: 'Email, machine:<name>, or system' })
+  label!: string;
+}
+
+class AuditTargetDto {
+  @ApiProperty({ example: 'token', description: 'token, user, machine or business' })
+  type!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, example: '0b8e4c52-8f8e-4a4e-9a55-0b1c5d3e2f10' })
+  id!: string | null;
+  @ApiProperty({ nullable: true, example: 'ci-deploy' })
+  label!: string | null;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 42, description: 'Position in its chain, from 1, without gaps' })
+  seq!: number;
+  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null for platform events' })
+  business_id!: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:15:30.123Z' })
+  occurred_at!: string;
+  @ApiProperty({ example: 'token.revoked' })
+  action!: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES, example: 'success' })
+  outcome!: string;
+  @ApiProperty({ type: AuditActorDto })
+  actor!: AuditActorDto;
+  @ApiProperty({ type: AuditTargetDto })
+  target!: AuditTargetDto;
+  @ApiProperty({ nullable: true, example: 'b5c1e2f0-1d2e-4f3a-9b8c-7d6e5f4a3b2c' })
+  request_id!: string | null;
+  @ApiProperty({ nullable: true, example: '203.0.113.7' })
+  ip!: string | null;
+  @ApiProperty({ nullable: true, example: 'curl/8.5.0' })
+  user_agent!: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { jti: 'Zq3h8s0d9f7g6h5j4k3l2m1n', reason: 'leaked in CI logs' },
+  })
+  metadata!: Record<string, unknown>;
+  @ApiProperty({ example: '0'.repeat(64), description: 'The hash of the previous event' })
+  prev_hash!: string;
+  @ApiProperty({
+    example: '9f2c…',
+    description: 'sha256(prev_hash || RFC 8785 JSON of this event without prev_hash and hash)',
+  })
+  hash!: string;
+}
+
+export class ChainVerdictDto {
+  @ApiProperty({ example: true })
+  valid!: boolean;
+  @ApiProperty({ example: 1024, description: 'Events checked' })
+  checked!: number;
+  @ApiProperty({ nullable: true, example: null, description: 'The first seq that does not hold' })
+  first_invalid_seq!: number | null;
+}
