@@ -49,6 +49,16 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * Namespaces the Redis keys and the bus channel of this deployment (`<prefix>invalidation`,
+   * on Redis or as a PostgreSQL NOTIFY channel), so that several deployments or test runs can
+   * share one server. At most 48 characters: PostgreSQL channel names stop at 63.
+   */
+  @Matches(/^[A-Za-z0-9:._-]{1,48}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1 to 48 letters, digits, or any of : . _ -',
+  })
+  REDIS_KEY_PREFIX = 'latchkey:';
+
   @Matches(/^[a-z][a-z0-9]{0,15}$/, {
     message: 'TOKEN_PREFIX must be 1 to 16 lowercase letters or digits, starting with a letter',
   })
