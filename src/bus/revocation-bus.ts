@@ -1,27 +1,95 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/safe-error';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import type { BusTransport, BusTransportEvents } from './bus-transport';
+import { InvalidationHandler, InvalidationMessage, parseWireMessage } from './invalidation-message';
+import { PgNotifyTransport } from './pg-notify-transport';
+import { RedisTransport } from './redis-transport';
+
+export type { InvalidationHandler, InvalidationMessage } from './invalidation-message';
+
+/** Whether this instance hears every invalidation, for readiness and the verifier cache. */
+export interface BusState {
+  transport: 'in-process' | BusTransport['name'];
+  /** False while messages from other instances may be missed. Always true in-process. */
+  connected: boolean;
+}
+
+export type BusStateListener = (connected: boolean) => void;
 
 /**
- * What changed, after commit, so that every instance can evict what it cached about it. Never
- * a secret: tokens are named by their public jti.
- */
-export type InvalidationMessage =
-  | { type: 'token.changed'; business_id: string | null; jti: string }
-  | { type: 'business.changed'; business_id: string }
-  | { type: 'membership.changed'; business_id: string; identity_id: string };
-
-export type InvalidationHandler = (message: InvalidationMessage) => void;
-
-/**
- * The revocation bus. In-process by default: a message published here reaches every
- * subscriber of this instance synchronously, before the response that caused it is sent.
+ * The revocation bus. A message published here reaches every subscriber of this instance
+ * synchronously, before the response that caused it is sent, so the instance that revoked
+ * never accepts the token again. It also goes out to the other processes on one channel,
+ * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub with REDIS_URL, otherwise PostgreSQL
+ * LISTEN/NOTIFY on PostgreSQL. On SQLite without Redis it stays in-process. An instance skips
+ * its own echo.
  */
 @Injectable()
-export class RevocationBus {
+export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationBus.name);
   private readonly handlers = new Set<InvalidationHandler>();
+  private readonly stateListeners = new Set<BusStateListener>();
+  /** Names this instance on the channel. Not a secret. */
+  private readonly instanceId = randomUUID();
+  private readonly remote: BusTransport | null;
+
+  constructor(config: AppConfig, dataSource: DataSource) {
+    const channel = `${config.REDIS_KEY_PREFIX}invalidation`;
+    const events: BusTransportEvents = {
+      message: (raw) => this.receive(raw),
+      connection: (up) => this.notifyState(up),
+    };
+    if (config.REDIS_URL) this.remote = new RedisTransport(config.REDIS_URL, channel, events);
+    else if (config.DATABASE_URL)
+      this.remote = new PgNotifyTransport(config.DATABASE_URL, channel, dataSource, events);
+    else this.remote = null;
+  }
+
+  get state(): BusState {
+    return this.remote
+      ? { transport: this.remote.name, connected: this.remote.connected }
+      : { transport: 'in-process', connected: true };
+  }
 
   publish(message: InvalidationMessage): void {
+    this.deliver(message);
+    this.remote?.publish(JSON.stringify({ ...message, origin: this.instanceId }));
+  }
+
+  /** Returns the function that unsubscribes. */
+  subscribe(handler: InvalidationHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Hears every change of `state.connected`; read `state` for the current one. */
+  onStateChange(listener: BusStateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.remote?.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.remote?.close();
+  }
+
+  private receive(raw: string): void {
+    const wire = parseWireMessage(raw);
+    if (!wire) {
+      this.logger.warn('ignored a malformed invalidation message');
+      return;
+    }
+    if (wire.origin === this.instanceId) return; // delivered locally when published
+    this.deliver(wire.message);
+  }
+
+  private deliver(message: InvalidationMessage): void {
     for (const handler of this.handlers) {
       try {
         handler(message);
@@ -31,9 +99,13 @@ export class RevocationBus {
     }
   }
 
-  /** Returns the function that unsubscribes. */
-  subscribe(handler: InvalidationHandler): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+  private notifyState(connected: boolean): void {
+    for (const listener of this.stateListeners) {
+      try {
+        listener(connected);
+      } catch (e) {
+        this.logger.error({ err: loggableError(e) }, 'bus state listener failed');
+      }
+    }
   }
 }

@@ -9,6 +9,7 @@ import {
 import { StorageUnavailableError } from '../common/domain-error';
 import { Public } from '../auth/decorators';
 import { RawResponse } from '../common/envelope';
+import { BusHealthIndicator } from './bus.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('operations')
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly bus: BusHealthIndicator,
   ) {}
 
   @Get('live')
@@ -30,17 +32,25 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer' })
+  @ApiOperation({
+    summary:
+      'Readiness: the database (and Redis, when configured) answer, and the bus is subscribed',
+  })
   async ready() {
     try {
       return await this.health.check([
         () => this.db.pingCheck('database', { timeout: 2000 }),
         ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+        () => this.bus.check('bus'),
       ]);
     } catch (e) {
       if (!(e instanceof ServiceUnavailableException)) throw e;
       const result = e.getResponse() as HealthCheckResult;
-      const down = Object.keys(result.error ?? {}).join(', ');
+      const failed = Object.keys(result.error ?? {});
+      // The bus rides on Redis: when Redis itself does not answer, that is the cause to name.
+      const down = (failed.includes('redis') ? failed.filter((k) => k !== 'bus') : failed).join(
+        ', ',
+      );
       throw new StorageUnavailableError(`Not ready: ${down || 'a dependency'} does not answer`);
     }
   }

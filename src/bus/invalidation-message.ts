@@ -1,0 +1,57 @@
+/**
+ * What changed, after commit, so that every instance can evict what it cached about it. Never
+ * a secret: tokens are named by their public jti.
+ */
+export type InvalidationMessage =
+  | { type: 'token.changed'; business_id: string | null; jti: string }
+  | { type: 'business.changed'; business_id: string }
+  | { type: 'membership.changed'; business_id: string; identity_id: string };
+
+export type InvalidationHandler = (message: InvalidationMessage) => void;
+
+/**
+ * A message as it travels between instances, flat on the wire (`{...message, origin}`):
+ * `origin` lets an instance skip its own echo.
+ */
+export interface WireMessage {
+  origin: string;
+  message: InvalidationMessage;
+}
+
+const isId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= 64;
+
+/**
+ * Reads a message from the shared channel. Anything malformed is answered with null rather
+ * than thrown: another deployment, or an older version, may share the channel.
+ */
+export function parseWireMessage(raw: string): WireMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  if (!isId(m.origin)) return null;
+  switch (m.type) {
+    case 'token.changed':
+      if (!isId(m.jti) || !(m.business_id === null || isId(m.business_id))) return null;
+      return {
+        origin: m.origin,
+        message: { type: m.type, business_id: m.business_id, jti: m.jti },
+      };
+    case 'business.changed':
+      if (!isId(m.business_id)) return null;
+      return { origin: m.origin, message: { type: m.type, business_id: m.business_id } };
+    case 'membership.changed':
+      if (!isId(m.business_id) || !isId(m.identity_id)) return null;
+      return {
+        origin: m.origin,
+        message: { type: m.type, business_id: m.business_id, identity_id: m.identity_id },
+      };
+    default:
+      return null;
+  }
+}
