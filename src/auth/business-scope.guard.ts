@@ -47,7 +47,10 @@ export class BusinessScopeGuard implements CanActivate {
     if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
       throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
     }
-    const business = await this.tenancy.findBusiness(businessId);
+    // A business token brings its business from the verifier's snapshot, which a suspension
+    // evicts; only a platform token naming some other business costs a read.
+    const business =
+      (!ctx.isPlatformToken && ctx.token.business) || (await this.tenancy.findBusiness(businessId));
     if (!business) throw new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
     if (!ctx.isPlatformToken && business.status === 'suspended') {
       throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');

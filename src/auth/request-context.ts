@@ -20,6 +20,11 @@ export interface CallerToken {
   scopes: string[] | null;
   createdAt: Date;
   expiresAt: Date | null;
+  /**
+   * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
+   * guard need not read it again; null for a platform token, absent when the verifier gave none.
+   */
+  business?: Readonly<Business> | null;
 }
 
 /**

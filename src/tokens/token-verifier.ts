@@ -1,18 +1,28 @@
 import { Injectable } from '@nestjs/common';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
 import type { Actor, CallerToken } from '../auth/request-context';
 import type { EventOrigin } from '../database/domain-event';
 import { identityLabel } from '../tenancy/identity.entity';
 import { Role } from '../tenancy/membership.entity';
-import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
-import { TokensRepository } from './tokens.repository';
-import { hashSecret, isWellFormedSecret } from './token-secret';
+import { TokensRepository, VerifierRow } from './tokens.repository';
+import { isWellFormedSecret } from './token-secret';
+import { TokenSnapshot, VerifierCache } from './verifier-cache';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+
+/**
+ * SHA-256, hex, as `hashSecret` stores it. `crypto.hash` (Node 20.12+) skips the Hash object
+ * that `createHash` allocates per call; older runtimes fall back.
+ */
+const sha256Hex: (secret: string) => string =
+  typeof oneShotHash === 'function'
+    ? (secret) => oneShotHash('sha256', secret, 'hex')
+    : (secret) => createHash('sha256').update(secret).digest('hex');
 
 /** Who a valid bearer token speaks for. */
 export interface VerifiedPrincipal {
@@ -24,13 +34,14 @@ export interface VerifiedPrincipal {
 
 /**
  * Turns a presented secret into a principal, or a 401 that says why not. The checksum is
- * checked first, so a malformed string never reaches the database.
+ * checked first, so a malformed string never reaches the database; a known hash is then served
+ * from the verifier cache, and every rule is checked against the snapshot on every request.
  */
 @Injectable()
 export class TokenVerifier {
   constructor(
     private readonly tokens: TokensRepository,
-    private readonly tenancy: TenancyDirectory,
+    private readonly cache: VerifierCache,
     private readonly lastUsed: LastUsedWriter,
     private readonly rejections: RejectedUseRecorder,
   ) {}
@@ -38,16 +49,29 @@ export class TokenVerifier {
   /** `origin` is where the request came from, recorded when a dead token is presented. */
   async verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) throw invalidToken();
-    const token = await this.tokens.findByHashAnyBusiness(hashSecret(secret));
-    if (!token) throw invalidToken();
-    const ref = {
-      id: token.id,
-      jti: token.jti,
-      name: token.name,
-      businessId: token.businessId,
-      identityId: token.identityId,
-    };
-    switch (tokenStatus(token)) {
+    const hash = sha256Hex(secret);
+    const snapshot = this.cache.get(hash) ?? (await this.load(hash));
+    return this.admit(snapshot, origin);
+  }
+
+  /** The cache miss: one query, whose answer (even "unknown") is cached unless it raced a change. */
+  private async load(hash: string): Promise<TokenSnapshot> {
+    if (this.cache.isKnownUnknown(hash)) throw invalidToken();
+    const ticket = this.cache.ticket();
+    const row = await this.tokens.findForVerifierAnyBusiness(hash);
+    if (!row) {
+      this.cache.setUnknown(hash, ticket);
+      throw invalidToken();
+    }
+    const snapshot = snapshotOf(row);
+    this.cache.set(hash, snapshot, ticket);
+    return snapshot;
+  }
+
+  /** The rules, against the clock: a cached token that has since expired is refused. */
+  private admit(snapshot: TokenSnapshot, origin: EventOrigin): VerifiedPrincipal {
+    const { ref } = snapshot;
+    switch (tokenStatus(snapshot)) {
       case 'revoked':
         this.rejections.note(ref, 'revoked', origin);
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
@@ -57,35 +81,51 @@ export class TokenVerifier {
       case 'active':
         break;
     }
-    const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
-    if (!identity || identity.deletedAt) throw invalidToken();
+    if (snapshot.identityDeleted) throw invalidToken();
     // A token speaks only while its identity still holds the standing it was issued under:
     // a membership of the token's business, or platform admin rights for a platform token.
-    let role: Role | null = null;
-    if (token.businessId === null) {
-      if (!identity.isPlatformAdmin) throw invalidToken();
-    } else {
-      const membership = await this.tenancy.findMembership(token.businessId, identity.id);
-      if (!membership) throw invalidToken();
-      role = membership.role;
+    if (ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
+      throw invalidToken();
     }
-    this.lastUsed.touch(token.id);
-    return {
-      actor: {
-        id: identity.id,
-        kind: identity.kind,
-        label: identityLabel(identity),
-        isPlatformAdmin: identity.isPlatformAdmin,
-      },
-      token: {
-        id: token.id,
-        jti: token.jti,
-        businessId: token.businessId,
-        scopes: token.scopes,
-        createdAt: token.createdAt,
-        expiresAt: token.expiresAt,
-      },
-      role,
-    };
+    this.lastUsed.touch(ref.id);
+    return snapshot.principal;
   }
+}
+
+/** Freezes what one query read into the snapshot the cache keeps and requests share. */
+function snapshotOf({ token, identity, membership, business }: VerifierRow): TokenSnapshot {
+  const role = token.businessId === null ? null : (membership?.role ?? null);
+  const principal: VerifiedPrincipal = Object.freeze({
+    actor: Object.freeze({
+      id: identity.id,
+      kind: identity.kind,
+      label: identityLabel(identity),
+      isPlatformAdmin: identity.isPlatformAdmin,
+    }),
+    token: Object.freeze({
+      id: token.id,
+      jti: token.jti,
+      businessId: token.businessId,
+      scopes: token.scopes === null ? null : (Object.freeze([...token.scopes]) as string[]),
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      business: business ? Object.freeze({ ...business }) : null,
+    }),
+    role,
+  });
+  return Object.freeze({
+    ref: Object.freeze({
+      id: token.id,
+      jti: token.jti,
+      name: token.name,
+      businessId: token.businessId,
+      identityId: token.identityId,
+    }),
+    expiresAt: token.expiresAt,
+    revokedAt: token.revokedAt,
+    identityDeleted: identity.deletedAt !== null,
+    isPlatformAdmin: identity.isPlatformAdmin,
+    role,
+    principal,
+  });
 }

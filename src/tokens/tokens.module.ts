@@ -7,11 +7,19 @@ import { TokenVerifier } from './token-verifier';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
+import { VerifierCache } from './verifier-cache';
 
 @Module({
   imports: [TenancyCoreModule],
   controllers: [TokensController, PlatformTokensController],
-  providers: [TokensRepository, TokensService, TokenVerifier, LastUsedWriter, RejectedUseRecorder],
+  providers: [
+    TokensRepository,
+    TokensService,
+    TokenVerifier,
+    VerifierCache,
+    LastUsedWriter,
+    RejectedUseRecorder,
+  ],
   exports: [TokensService, TokenVerifier, LastUsedWriter],
 })
 export class TokensModule {}

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, IsNull, LessThan, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, IsNull, LessThan, SelectQueryBuilder } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { keysetPage } from '../database/keyset';
 import { assertBusinessId } from '../common/tenant-scope';
+import { Business } from '../tenancy/business.entity';
+import { Identity } from '../tenancy/identity.entity';
+import { Membership } from '../tenancy/membership.entity';
 import { ApiToken } from './api-token.entity';
 
 export interface Revocation {
@@ -11,6 +14,22 @@ export interface Revocation {
   revokedById: string | null;
   reason: string | null;
 }
+
+/** Everything the verifier needs about one token, read in one query. */
+export interface VerifierRow {
+  token: ApiToken;
+  identity: Identity;
+  /** The identity's membership of the token's business; null when gone or for a platform token. */
+  membership: Membership | null;
+  /** The token's business; null for a platform token. */
+  business: Business | null;
+}
+
+type JoinedToken = ApiToken & {
+  identity?: Identity;
+  membership?: Membership | null;
+  business?: Business | null;
+};
 
 export interface TokenFilters {
   status?: 'active' | 'expired' | 'revoked';
@@ -25,6 +44,34 @@ export class TokensRepository {
   /** The verifier's lookup, across businesses by design: a hash names at most one token. */
   findByHashAnyBusiness(hash: string): Promise<ApiToken | null> {
     return this.dataSource.manager.findOneBy(ApiToken, { tokenHash: hash });
+  }
+
+  /**
+   * The verifier's cache miss, across businesses by design: the token by hash with its identity,
+   * that identity's membership of the token's business, and the business, in one indexed query
+   * (the hash's unique index, then three primary keys). Tenancy's tables are only read here.
+   */
+  async findForVerifierAnyBusiness(hash: string): Promise<VerifierRow | null> {
+    const row: JoinedToken | null = await this.dataSource.manager
+      .createQueryBuilder(ApiToken, 't')
+      .innerJoinAndMapOne('t.identity', Identity, 'i', 'i.id = t.identityId')
+      .leftJoinAndMapOne(
+        't.membership',
+        Membership,
+        'm',
+        'm.businessId = t.businessId AND m.identityId = t.identityId',
+      )
+      .leftJoinAndMapOne('t.business', Business, 'b', 'b.id = t.businessId')
+      .where('t.tokenHash = :hash', { hash })
+      .getOne();
+    if (!row?.identity) return null;
+    const { identity, membership, business, ...token } = row;
+    return {
+      token: Object.assign(new ApiToken(), token),
+      identity,
+      membership: membership ?? null,
+      business: business ?? null,
+    };
   }
 
   findById(businessId: string, id: string, em: EntityManager = this.dataSource.manager) {
@@ -115,11 +162,22 @@ export class TokensRepository {
     await em.update(ApiToken, { businessId, id }, { name });
   }
 
-  /** Records that tokens were used at `at`: one statement per 500 tokens. */
+  /**
+   * Records that tokens were used at `at`, in one statement whatever the batch size: the ids
+   * travel as one array parameter (`= ANY` on PostgreSQL, `json_each` on SQLite), so a large
+   * flush neither splits nor meets SQLite's bound-parameter limit.
+   */
   async markUsed(em: EntityManager, ids: string[], at: Date): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) {
-      await em.update(ApiToken, { id: In(ids.slice(i, i + 500)) }, { lastUsedAt: at });
-    }
+    if (ids.length === 0) return;
+    const postgres = em.connection.options.type === 'postgres';
+    await em
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ lastUsedAt: at })
+      .where(postgres ? 'id = ANY(:ids)' : 'id IN (SELECT value FROM json_each(:ids))', {
+        ids: postgres ? ids : JSON.stringify(ids),
+      })
+      .execute();
   }
 
   /** Brings an unrevoked token's expiry forward (a rotation's grace period). */

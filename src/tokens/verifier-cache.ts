@@ -1,0 +1,196 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { DataSource } from 'typeorm';
+import type { InvalidationMessage } from '../bus/invalidation-message';
+import { RevocationBus } from '../bus/revocation-bus';
+import { SqliteCommitWatch } from '../bus/sqlite-commit-watch';
+import { AppConfig } from '../config/app-config';
+import type { VerifiedPrincipal } from './token-verifier';
+import type { TokenRef } from './tokens.events';
+
+/** At most this many live tokens are cached per instance (about 1 KB each). */
+const MAX_ENTRIES = 50_000;
+/** Unknown hashes are remembered briefly, so a flood of made-up tokens costs one read each. */
+const UNKNOWN_TTL_MS = 1000;
+const MAX_UNKNOWN = 10_000;
+
+/**
+ * What the hot path needs about one token, as read in one query: enough to decide every request
+ * against the clock without the database. Immutable, and shared by the requests it serves.
+ */
+export interface TokenSnapshot {
+  /** The token as events name it (a rejected use is recorded with it). */
+  readonly ref: Readonly<TokenRef>;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly identityDeleted: boolean;
+  readonly isPlatformAdmin: boolean;
+  /** Null when the identity holds no membership of the token's business (or for a platform token). */
+  readonly role: VerifiedPrincipal['role'];
+  /** What a live token authenticates as; built once per snapshot, not once per request. */
+  readonly principal: VerifiedPrincipal;
+}
+
+/** Taken before a database read; a snapshot read under an older ticket is not cached. */
+export type CacheTicket = number;
+
+/**
+ * The verifier's cache: hash → snapshot, with a TTL of `TOKEN_CACHE_TTL_MS` (at most 10 s), plus
+ * a short negative cache of unknown hashes. Every bus message evicts what it touches, through
+ * indexes by jti, business and membership, so an eviction costs what it evicts.
+ *
+ * Two guards keep it exact:
+ * - a read that raced an eviction is served but not cached (the ticket);
+ * - while the bus may be missing messages (Redis down), the cache is emptied and bypassed, and
+ *   emptied again when the bus is back.
+ */
+@Injectable()
+export class VerifierCache implements OnModuleDestroy {
+  private readonly entries: LRUCache<string, TokenSnapshot> | null;
+  private readonly unknown: LRUCache<string, true> | null;
+  private readonly byJti = new Map<string, string>();
+  private readonly byBusiness = new Map<string, Set<string>>();
+  private readonly byMember = new Map<string, Set<string>>();
+  private generation = 0;
+  private bypass: boolean;
+  private readonly unsubscribe: (() => void)[];
+  private readonly sqliteCommits: SqliteCommitWatch | null;
+
+  constructor(config: AppConfig, bus: RevocationBus, dataSource: DataSource) {
+    const ttl = config.TOKEN_CACHE_TTL_MS;
+    // A TTL of 0 turns the cache off (lru-cache would read 0 as "no TTL").
+    this.entries =
+      ttl > 0
+        ? new LRUCache<string, TokenSnapshot>({
+            max: MAX_ENTRIES,
+            ttl,
+            dispose: (snapshot, hash) => this.unindex(hash, snapshot),
+          })
+        : null;
+    this.unknown =
+      ttl > 0
+        ? new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: Math.min(ttl, UNKNOWN_TTL_MS) })
+        : null;
+    this.bypass = !bus.state.connected;
+    // Without Redis, other processes on the same SQLite file are heard through the file itself.
+    this.sqliteCommits =
+      this.entries && bus.state.transport === 'in-process'
+        ? SqliteCommitWatch.of(dataSource)
+        : null;
+    this.unsubscribe = [
+      bus.subscribe((message) => this.evict(message)),
+      bus.onStateChange((connected) => {
+        // Whatever was cached may have missed a message: start again from the database.
+        this.flush();
+        this.bypass = !connected;
+      }),
+    ];
+  }
+
+  /** True while the cache is bypassed because the bus may be missing messages. */
+  get bypassed(): boolean {
+    return this.bypass;
+  }
+
+  get size(): number {
+    return this.entries?.size ?? 0;
+  }
+
+  get(hash: string): TokenSnapshot | undefined {
+    if (this.bypass) return undefined;
+    if (this.sqliteCommits?.changed()) this.flush();
+    return this.entries?.get(hash);
+  }
+
+  /** Ask after `get` missed, which has already looked for other processes' commits. */
+  isKnownUnknown(hash: string): boolean {
+    return !this.bypass && this.unknown?.has(hash) === true;
+  }
+
+  /** Take one before reading the database, and give it back to `set` or `setUnknown`. */
+  ticket(): CacheTicket {
+    return this.generation;
+  }
+
+  set(hash: string, snapshot: TokenSnapshot, ticket: CacheTicket): void {
+    if (!this.entries || !this.fresh(ticket)) return;
+    this.entries.set(hash, snapshot);
+    this.index(hash, snapshot);
+  }
+
+  setUnknown(hash: string, ticket: CacheTicket): void {
+    if (this.unknown && this.fresh(ticket)) this.unknown.set(hash, true);
+  }
+
+  /** Drops what a bus message touches. */
+  evict(message: InvalidationMessage): void {
+    this.generation++;
+    switch (message.type) {
+      case 'token.changed': {
+        const hash = this.byJti.get(message.jti);
+        if (hash !== undefined) this.entries?.delete(hash);
+        break;
+      }
+      case 'business.changed':
+        this.deleteAll(this.byBusiness.get(message.business_id));
+        break;
+      case 'membership.changed':
+        this.deleteAll(this.byMember.get(memberKey(message.business_id, message.identity_id)));
+        break;
+    }
+  }
+
+  flush(): void {
+    this.generation++;
+    this.entries?.clear();
+    this.unknown?.clear();
+    this.byJti.clear();
+    this.byBusiness.clear();
+    this.byMember.clear();
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+  }
+
+  private fresh(ticket: CacheTicket): boolean {
+    return !this.bypass && ticket === this.generation;
+  }
+
+  private deleteAll(hashes: Set<string> | undefined): void {
+    if (!hashes) return;
+    // Deleting disposes, which edits the set: iterate over a copy.
+    for (const hash of [...hashes]) this.entries?.delete(hash);
+  }
+
+  private index(hash: string, snapshot: TokenSnapshot): void {
+    const { jti, businessId, identityId } = snapshot.ref;
+    this.byJti.set(jti, hash);
+    if (businessId === null) return;
+    addTo(this.byBusiness, businessId, hash);
+    addTo(this.byMember, memberKey(businessId, identityId), hash);
+  }
+
+  private unindex(hash: string, snapshot: TokenSnapshot): void {
+    const { jti, businessId, identityId } = snapshot.ref;
+    if (this.byJti.get(jti) === hash) this.byJti.delete(jti);
+    if (businessId === null) return;
+    removeFrom(this.byBusiness, businessId, hash);
+    removeFrom(this.byMember, memberKey(businessId, identityId), hash);
+  }
+}
+
+const memberKey = (businessId: string, identityId: string) => `${businessId}/${identityId}`;
+
+function addTo(index: Map<string, Set<string>>, key: string, hash: string): void {
+  const hashes = index.get(key);
+  if (hashes) hashes.add(hash);
+  else index.set(key, new Set([hash]));
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, hash: string): void {
+  const hashes = index.get(key);
+  if (!hashes) return;
+  hashes.delete(hash);
+  if (hashes.size === 0) index.delete(key);
+}
