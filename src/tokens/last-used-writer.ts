@@ -24,6 +24,8 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
   private readonly lastMarked = new LRUCache<string, number>({ max: 100_000 });
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** The write under way, so that the shutdown flush waits for a timer flush to finish. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -39,7 +41,12 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 
   /** Writes what is pending. A failed write is logged and dropped: it is only a timestamp. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  private async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending];
     this.pending = new Set();
