@@ -63,7 +63,7 @@ export async function startApp(
   });
   const logger = app.get(Logger);
   if (options.logs !== false) app.useLogger(logger);
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts stops the server before Nest's hooks run (see there).
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -1,6 +1,42 @@
 import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApp } from './app.factory';
+import { redactSecrets } from './common/safe-error';
 import { ConfigValidationError, loadConfig } from './config/app-config';
+
+/** A shutdown that has not finished by then is cut short, so an orchestrator never waits forever. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
+/**
+ * SIGTERM and SIGINT stop the server in order: stop accepting and drain the requests in flight
+ * (Fastify's close; idle keep-alive connections are closed, new requests on busy ones get 503),
+ * and only then run Nest's hooks, which flush `last_used_at`, settle `token.rejected` writes,
+ * quit Redis and close the database pools. Nest's own `enableShutdownHooks` would run those
+ * hooks before the server stops accepting, so a request could land after the flush.
+ */
+function closeGracefullyOn(app: NestFastifyApplication, signals: NodeJS.Signals[]): void {
+  let closing = false;
+  const close = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`${signal} received: draining requests, then shutting down\n`);
+    setTimeout(() => {
+      process.stderr.write('Shutdown took too long; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    try {
+      await app.getHttpAdapter().getInstance().close();
+      await app.close();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(
+        `Shutdown failed: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`,
+      );
+      process.exit(1);
+    }
+  };
+  for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void close(s));
+}
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +51,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const { app, bootstrapToken } = await startApp(config);
+  closeGracefullyOn(app, ['SIGTERM', 'SIGINT']);
   await app.listen(config.PORT, '0.0.0.0');
   if (bootstrapToken) {
     // Outside the logger on purpose: the token must never reach a log pipeline.
