@@ -4,14 +4,20 @@ import { Strategy } from 'passport-http-bearer';
 import type { EventOrigin } from '../database/domain-event';
 import { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
 
-/** Passport's bearer strategy, backed by the token verifier. */
+/**
+ * Passport's bearer strategy, backed by the same verifier as the global `BearerAuthGuard`, which
+ * parses the header itself and skips passport on the hot path. It stays registered, so that
+ * `AuthGuard('bearer')` keeps working; a guard that uses it must show passport a header-only
+ * view carrying `origin`, because passport-http-bearer also reads `access_token` from the query
+ * string and the body.
+ */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
   constructor(private readonly verifier: TokenVerifier) {
     super({ passReqToCallback: true });
   }
 
-  /** `view` is the header-only request the bearer guard shows passport, with the origin. */
+  /** `view` is the header-only request shown to passport, with the origin. */
   validate(view: { origin: EventOrigin }, secret: string): Promise<VerifiedPrincipal> {
     return this.verifier.verify(secret, view.origin);
   }
