@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ChainedEvent, chainHash, ChainWalker, GENESIS_HASH } from './audit-chain';
+import { canonicalEvent, ChainedEvent, chainHash, ChainWalker, GENESIS_HASH } from './audit-chain';
+import { canonicalJson } from './canonical-json';
 
 const event = (seq: number, extra: Partial<ChainedEvent> = {}): ChainedEvent => ({
   id: `00000000-0000-4000-8000-00000000000${seq}`,
@@ -40,6 +41,18 @@ describe(ChainWalker.name, () => {
       .update(GENESIS_HASH + canonical)
       .digest('hex');
     expect(chainHash(GENESIS_HASH, event(1))).toBe(expected);
+  });
+
+  it('writes the same canonical form as the general JCS function', () => {
+    const unusual = event(7, {
+      business_id: '2f1e0d9c-8b7a-4654-a3b2-c1d0e9f8a7b6',
+      actor: { id: 'x', type: 'user', label: 'zoë+\u2028"quoted"@example.test' },
+      target: { type: 'machine', id: null, label: null },
+      ip: '::1',
+      user_agent: 'curl/8 \ud83d\ude00',
+      metadata: { z: [1, 2.5, null], a: { c: true, b: 'é' } },
+    });
+    for (const e of [event(1), unusual]) expect(canonicalEvent(e)).toBe(canonicalJson(e));
   });
 
   it('accepts an intact chain fed in batches, and an empty one', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 
 /** The `prev_hash` of the first event of every chain. */
@@ -25,7 +25,27 @@ export interface ChainedEvent {
 
 /** `sha256(prev_hash || JCS(event))`, in lowercase hex. */
 export function chainHash(prevHash: string, event: ChainedEvent): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+  // One-shot crypto.hash: no Hash object per event, which verify feels over a long chain.
+  return hash('sha256', prevHash + canonicalEvent(event), 'hex');
+}
+
+const str = JSON.stringify;
+
+/**
+ * `canonicalJson(event)` for the fixed shape of an event, with its keys already in JCS order;
+ * only `metadata` goes through the general function. Verify hashes every event of a chain,
+ * and this is several times faster than sorting keys per row. A unit test holds the two equal.
+ */
+export function canonicalEvent(e: ChainedEvent): string {
+  return (
+    `{"action":${str(e.action)},` +
+    `"actor":{"id":${str(e.actor.id)},"label":${str(e.actor.label)},"type":${str(e.actor.type)}},` +
+    `"business_id":${str(e.business_id)},"id":${str(e.id)},"ip":${str(e.ip)},` +
+    `"metadata":${canonicalJson(e.metadata)},"occurred_at":${str(e.occurred_at)},` +
+    `"outcome":${str(e.outcome)},"request_id":${str(e.request_id)},"seq":${str(e.seq)},` +
+    `"target":{"id":${str(e.target.id)},"label":${str(e.target.label)},"type":${str(e.target.type)}},` +
+    `"user_agent":${str(e.user_agent)}}`
+  );
 }
 
 /** Where a walk of a chain found it broken: the first `seq` that does not hold. */
@@ -54,7 +74,7 @@ export class ChainWalker {
       if (
         event.seq !== this.expectedSeq ||
         event.prev_hash !== this.hash ||
-        chainHash(this.hash, unhashed(event)) !== event.hash
+        chainHash(this.hash, event) !== event.hash
       ) {
         this.firstInvalid = Math.min(event.seq, this.expectedSeq);
         return false;
@@ -82,11 +102,4 @@ export class ChainWalker {
       first_invalid_seq: this.firstInvalid,
     };
   }
-}
-
-/** The event without `prev_hash` and `hash`: the part that is hashed. */
-export function unhashed(event: ChainedEvent & { prev_hash: string; hash: string }): ChainedEvent {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { prev_hash, hash, ...rest } = event;
-  return rest;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
-import { chainHash, GENESIS_HASH, unhashed } from './audit-chain';
+import { chainHash, GENESIS_HASH } from './audit-chain';
 import { AuditEntry, auditView } from './audit-entry';
 import { AuditChainHead, AuditEvent, AuditOutcome, PLATFORM_CHAIN } from './audit-event.entity';
 import { canonicalJson } from './canonical-json';
@@ -93,7 +93,7 @@ export class AuditRepository {
       prevHash: head.hash,
       hash: '',
     };
-    event.hash = chainHash(head.hash, unhashed(auditView(event)));
+    event.hash = chainHash(head.hash, auditView(event));
     await em.insert(AuditEvent, event);
     await em.update(AuditChainHead, { chainId }, { hash: event.hash });
     return event;

@@ -1,0 +1,332 @@
+/**
+ * `npm run bench:audit`: the audit log at scale, on PostgreSQL. Seeds AUDIT_BENCH_EVENTS
+ * (default 1,000,000) chained events into one business of a running server, then prints page
+ * latency at depth, the verify rate, a full NDJSON export's time and the server's RSS growth,
+ * and append throughput under 50 concurrent writers. Figures, not assertions.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ChainedEvent, chainHash } from '../src/audit/audit-chain';
+import { canonicalJson } from '../src/audit/canonical-json';
+import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from './lib/app-process';
+import { stopAll } from './lib/child';
+import { keepAliveAgent } from './lib/http';
+import { BusinessSetup, LatchkeyClient, scoped } from './lib/latchkey-client';
+import { describeMachine, machineLine } from './lib/machine';
+import { createScratchDatabase, withClient } from './lib/postgres';
+import { rssMiB, sampleRss } from './lib/rss';
+import { percentile, round } from './lib/stats';
+import { renderTable } from './lib/table';
+
+const SERVER_URL =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
+const SEED_BATCH = 10_000;
+const PAGE_SAMPLES = 200;
+const WRITERS = 50;
+const APPENDS = 5_000;
+const APPEND_MAX_MS = 60_000;
+
+/** The seeded mix: token.created is common enough to page 500k deep with an action filter. */
+const ACTIONS: [string, number][] = [
+  ['token.created', 0.6],
+  ['token.revoked', 0.3],
+  ['member.added', 0.05],
+  ['token.rejected', 0.05],
+];
+
+function actionAt(i: number): string {
+  const x = ((i * 2654435761) % 1000) / 1000;
+  let acc = 0;
+  for (const [action, share] of ACTIONS) {
+    acc += share;
+    if (x < acc) return action;
+  }
+  return ACTIONS[0][0];
+}
+
+/** Appends `count` valid chained events after the business's current head, in batches. */
+async function seed(url: string, businessId: string, count: number): Promise<number> {
+  return withClient(url, async (pg) => {
+    const head = await pg.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_chain_heads WHERE chain_id = $1',
+      [businessId],
+    );
+    let seq = head.rows[0].seq;
+    let prev = head.rows[0].hash;
+    const actor = { id: randomUUID(), type: 'user', label: 'seed@bench.test' };
+    const start = Date.now() - count * 2 - 60_000;
+    const began = performance.now();
+    for (let done = 0; done < count; done += SEED_BATCH) {
+      const n = Math.min(SEED_BATCH, count - done);
+      const cols = {
+        id: [] as string[],
+        seq: [] as number[],
+        at: [] as string[],
+        action: [] as string[],
+        outcome: [] as string[],
+        target: [] as string[],
+        label: [] as string[],
+        request: [] as string[],
+        metadata: [] as string[],
+        prev: [] as string[],
+        hash: [] as string[],
+      };
+      for (let k = 0; k < n; k++) {
+        seq++;
+        const action = actionAt(seq);
+        const metadata = { jti: `jti${seq}`, reason: action === 'token.revoked' ? 'bench' : null };
+        const event: ChainedEvent = {
+          id: randomUUID(),
+          seq,
+          business_id: businessId,
+          occurred_at: new Date(start + seq * 2).toISOString(),
+          action,
+          outcome: action === 'token.rejected' ? 'failure' : 'success',
+          actor,
+          target: { type: 'token', id: randomUUID(), label: `token-${seq}` },
+          request_id: randomUUID(),
+          ip: '127.0.0.1',
+          user_agent: 'bench/1.0',
+          metadata,
+        };
+        const hash = chainHash(prev, event);
+        cols.id.push(event.id);
+        cols.seq.push(seq);
+        cols.at.push(event.occurred_at);
+        cols.action.push(action);
+        cols.outcome.push(event.outcome);
+        cols.target.push(event.target.id as string);
+        cols.label.push(event.target.label as string);
+        cols.request.push(event.request_id as string);
+        cols.metadata.push(canonicalJson(metadata));
+        cols.prev.push(prev);
+        cols.hash.push(hash);
+        prev = hash;
+      }
+      await pg.query(
+        `INSERT INTO audit_events (id, chain_id, seq, business_id, occurred_at, action, outcome,
+           actor_id, actor_type, actor_label, target_type, target_id, target_label, request_id,
+           ip, user_agent, metadata, prev_hash, hash)
+         SELECT u.id, $1::text, u.seq, $1::uuid, u.at, u.action, u.outcome, $2, $3, $4, 'token',
+           u.target, u.label, u.request, '127.0.0.1', 'bench/1.0', u.metadata, u.prev, u.hash
+         FROM unnest($5::uuid[], $6::int[], $7::timestamptz[], $8::text[], $9::text[],
+           $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+           AS u(id, seq, at, action, outcome, target, label, request, metadata, prev, hash)`,
+        [
+          businessId,
+          actor.id,
+          actor.type,
+          actor.label,
+          cols.id,
+          cols.seq,
+          cols.at,
+          cols.action,
+          cols.outcome,
+          cols.target,
+          cols.label,
+          cols.request,
+          cols.metadata,
+          cols.prev,
+          cols.hash,
+        ],
+      );
+      if ((done / SEED_BATCH) % 10 === 0) {
+        process.stdout.write(`  seeded ${done + n} / ${count}\n`);
+      }
+    }
+    await pg.query('UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE chain_id = $3', [
+      seq,
+      prev,
+      businessId,
+    ]);
+    await pg.query('ANALYZE audit_events');
+    return (performance.now() - began) / 1000;
+  });
+}
+
+/** The API's cursor for the row at `depth` (bench setup only: the app itself never OFFSETs). */
+async function cursorAt(url: string, businessId: string, depth: number, action?: string) {
+  if (depth === 0) return undefined;
+  const row = await withClient(url, (pg) =>
+    pg.query<{ occurred_at: Date; id: string }>(
+      `SELECT occurred_at, id FROM audit_events WHERE business_id = $1
+       ${action ? 'AND action = $3' : ''}
+       ORDER BY occurred_at DESC, id DESC OFFSET $2 LIMIT 1`,
+      action ? [businessId, depth - 1, action] : [businessId, depth - 1],
+    ),
+  );
+  const { occurred_at, id } = row.rows[0];
+  return Buffer.from(JSON.stringify([occurred_at.toISOString(), id])).toString('base64url');
+}
+
+async function pageLatency(
+  client: LatchkeyClient,
+  owner: BusinessSetup,
+  cursor: string | undefined,
+  action?: string,
+) {
+  const query = new URLSearchParams({ limit: '50' });
+  if (cursor) query.set('cursor', cursor);
+  if (action) query.set('action', action);
+  const path = `/api/v1/audit-events?${query.toString()}`;
+  const headers = scoped(owner.ownerToken, owner.businessId);
+  for (let i = 0; i < 10; i++)
+    await client.request('GET', path, { headers, agent: keepAliveAgent });
+  const ms: number[] = [];
+  for (let i = 0; i < PAGE_SAMPLES; i++) {
+    const res = await client.request<{ data: { items: unknown[] } }>('GET', path, {
+      headers,
+      agent: keepAliveAgent,
+    });
+    if (res.status !== 200 || res.body.data.items.length !== 50) {
+      throw new Error(`page: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+    ms.push(res.ms);
+  }
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+}
+
+/** Streams the export, counting lines, without holding it. */
+function streamExport(
+  baseUrl: string,
+  owner: BusinessSetup,
+): Promise<{ lines: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      new URL('/api/v1/audit-events/export?format=ndjson', baseUrl),
+      { headers: scoped(owner.ownerToken, owner.businessId) },
+      (res) => {
+        if (res.statusCode !== 200) reject(new Error(`export: ${res.statusCode}`));
+        let lines = 0;
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+        });
+        res.on('end', () => resolve({ lines, bytes }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+/** Creates tokens from 50 concurrent writers; each creation appends one event to the chain. */
+async function appendThroughput(client: LatchkeyClient, owner: BusinessSetup) {
+  let started = 0;
+  let ok = 0;
+  const began = performance.now();
+  const writer = async () => {
+    while (started < APPENDS && performance.now() - began < APPEND_MAX_MS) {
+      const i = started++;
+      const res = await client.request('POST', '/api/v1/tokens', {
+        headers: scoped(owner.ownerToken, owner.businessId),
+        body: { name: `append-${i}` },
+        agent: keepAliveAgent,
+      });
+      if (res.status === 201) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  const seconds = (performance.now() - began) / 1000;
+  return { appends: ok, seconds, perSecond: ok / seconds };
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  process.stdout.write(`Audit benchmark (${machineLine(machine)})\n`);
+  const db = await createScratchDatabase(SERVER_URL, 'latchkey_audit_bench');
+  const app = await startAppProcess({
+    name: 'audit-bench',
+    env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF },
+  });
+  try {
+    const client = new LatchkeyClient(app.url);
+    const owner = await client.createBusiness(app.platformToken ?? '', 'audit');
+    process.stdout.write(`Seeding ${EVENTS} events in one business…\n`);
+    const seedSeconds = await seed(db.url, owner.businessId, EVENTS);
+
+    const rows: string[][] = [];
+    const results: Record<string, unknown> = { machine, events: EVENTS, seedSeconds };
+    const pages: Record<string, unknown> = {};
+    for (const depth of [0, 10_000, 500_000].filter((d) => d < EVENTS * 0.6)) {
+      for (const action of [undefined, 'token.created']) {
+        const cursor = await cursorAt(db.url, owner.businessId, depth, action);
+        const { p50, p99 } = await pageLatency(client, owner, cursor, action);
+        const label = `page of 50 at depth ${depth}${action ? ` (action=${action})` : ''}`;
+        pages[label] = { p50, p99 };
+        rows.push([
+          label,
+          `p50 ${round(p50)} ms, p99 ${round(p99)} ms`,
+          'p99 ≤ 5 ms',
+          p99 <= 5 ? 'met' : 'missed',
+        ]);
+      }
+    }
+    results.pages = pages;
+
+    const appends = await appendThroughput(client, owner);
+    results.appends = appends;
+    rows.push([
+      `append, ${WRITERS} concurrent writers`,
+      `${round(appends.perSecond, 0)} events/s (${appends.appends} in ${round(appends.seconds)} s)`,
+      '(reported)',
+      '',
+    ]);
+
+    const verifyBegan = performance.now();
+    const verify = await client.request<{ data: { valid: boolean; checked: number } }>(
+      'GET',
+      '/api/v1/audit-events/verify',
+      { headers: scoped(owner.ownerToken, owner.businessId), timeoutMs: 600_000 },
+    );
+    const verifySeconds = (performance.now() - verifyBegan) / 1000;
+    const rate = verify.body.data.checked / verifySeconds;
+    results.verify = { ...verify.body.data, seconds: verifySeconds, perSecond: rate };
+    rows.push([
+      `verify (valid: ${verify.body.data.valid})`,
+      `${round(rate, 0)} events/s (${verify.body.data.checked} in ${round(verifySeconds)} s)`,
+      '≥ 100000 events/s',
+      rate >= 100_000 ? 'met' : 'missed',
+    ]);
+
+    const rssBefore = rssMiB(app.pid);
+    const sampler = sampleRss(app.pid, 50);
+    const exportBegan = performance.now();
+    const exported = await streamExport(app.url, owner);
+    const exportSeconds = (performance.now() - exportBegan) / 1000;
+    const growth = sampler.stop() - rssBefore;
+    results.export = {
+      ...exported,
+      seconds: exportSeconds,
+      rssBeforeMiB: rssBefore,
+      rssGrowthMiB: growth,
+    };
+    rows.push([
+      `export NDJSON (${exported.lines} lines, ${round(exported.bytes / 2 ** 20, 0)} MiB)`,
+      `${round(exportSeconds)} s, server RSS +${round(growth, 1)} MiB`,
+      'RSS growth ≤ 100 MB',
+      growth <= 100 ? 'met' : 'missed',
+    ]);
+
+    process.stdout.write(`\nSeeded ${EVENTS} events in ${round(seedSeconds, 1)} s.\n`);
+    process.stdout.write(`${renderTable(['measure', 'figure', 'goal', ''], rows)}\n`);
+    const dir = join(REPO_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'audit-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    await stopAll([app.child]);
+    await db.drop();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
