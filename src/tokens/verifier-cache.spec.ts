@@ -1,0 +1,168 @@
+import type { DataSource } from 'typeorm';
+import type { BusStateListener, RevocationBus } from '../bus/revocation-bus';
+import type { InvalidationHandler } from '../bus/invalidation-message';
+import { loadConfig } from '../config/app-config';
+import { TokenSnapshot, VerifierCache } from './verifier-cache';
+
+/** A bus whose connection the test flips; messages are delivered as the real bus does. */
+class TestBus {
+  connected = true;
+  readonly handlers = new Set<InvalidationHandler>();
+  readonly listeners = new Set<BusStateListener>();
+  get state() {
+    return { transport: 'redis' as const, connected: this.connected };
+  }
+  subscribe(handler: InvalidationHandler) {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+  onStateChange(listener: BusStateListener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  publish(message: Parameters<InvalidationHandler>[0]) {
+    for (const handler of this.handlers) handler(message);
+  }
+  setConnected(connected: boolean) {
+    this.connected = connected;
+    for (const listener of this.listeners) listener(connected);
+  }
+}
+
+const postgres = { options: { type: 'postgres' } } as unknown as DataSource;
+
+function snapshot(
+  jti: string,
+  businessId: string | null,
+  identityId = 'identity-1',
+): TokenSnapshot {
+  return {
+    ref: { id: `id-${jti}`, jti, name: 'n', businessId, identityId },
+    expiresAt: null,
+    revokedAt: null,
+    identityDeleted: false,
+    isPlatformAdmin: false,
+    role: businessId ? 'member' : null,
+    principal: {} as TokenSnapshot['principal'],
+  };
+}
+
+describe(VerifierCache.name, () => {
+  let bus: TestBus;
+  let sut: VerifierCache;
+
+  beforeEach(() => {
+    bus = new TestBus();
+    sut = new VerifierCache(
+      loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
+      bus as unknown as RevocationBus,
+      postgres,
+    );
+  });
+
+  afterEach(() => sut.onModuleDestroy());
+
+  const put = (hash: string, s: TokenSnapshot) => sut.set(hash, s, sut.ticket());
+
+  it('serves what it was given', () => {
+    const s = snapshot('j1', 'b1');
+    put('h1', s);
+    expect(sut.get('h1')).toBe(s);
+  });
+
+  it('evicts one token by jti on token.changed', () => {
+    put('h1', snapshot('j1', 'b1'));
+    put('h2', snapshot('j2', 'b1'));
+    bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
+    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.get('h2')).toBeDefined();
+  });
+
+  it('evicts a platform token by jti', () => {
+    put('h1', snapshot('j1', null));
+    bus.publish({ type: 'token.changed', business_id: null, jti: 'j1' });
+    expect(sut.get('h1')).toBeUndefined();
+  });
+
+  it('evicts every token of a business on business.changed, and no other', () => {
+    put('h1', snapshot('j1', 'b1', 'i1'));
+    put('h2', snapshot('j2', 'b1', 'i2'));
+    put('h3', snapshot('j3', 'b2', 'i1'));
+    bus.publish({ type: 'business.changed', business_id: 'b1' });
+    expect([sut.get('h1'), sut.get('h2')]).toEqual([undefined, undefined]);
+    expect(sut.get('h3')).toBeDefined();
+  });
+
+  it('evicts one identity in one business on membership.changed', () => {
+    put('h1', snapshot('j1', 'b1', 'i1'));
+    put('h2', snapshot('j2', 'b1', 'i2'));
+    put('h3', snapshot('j3', 'b2', 'i1'));
+    bus.publish({ type: 'membership.changed', business_id: 'b1', identity_id: 'i1' });
+    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.get('h2')).toBeDefined();
+    expect(sut.get('h3')).toBeDefined();
+  });
+
+  it('keeps its indexes right when an entry is replaced', () => {
+    put('h1', snapshot('j1', 'b1'));
+    put('h1', snapshot('j1', 'b1'));
+    bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
+    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.size).toBe(0);
+  });
+
+  it('does not cache a read that raced an eviction', () => {
+    const ticket = sut.ticket();
+    bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
+    sut.set('h1', snapshot('j1', 'b1'), ticket);
+    sut.setUnknown('h2', ticket);
+    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.isKnownUnknown('h2')).toBe(false);
+  });
+
+  it('remembers unknown hashes', () => {
+    sut.setUnknown('h9', sut.ticket());
+    expect(sut.isKnownUnknown('h9')).toBe(true);
+  });
+
+  it('flushes and bypasses itself while the bus is down, and flushes again when it is back', () => {
+    put('h1', snapshot('j1', 'b1'));
+    bus.setConnected(false);
+    expect(sut.bypassed).toBe(true);
+    expect(sut.size).toBe(0);
+    put('h2', snapshot('j2', 'b1'));
+    sut.setUnknown('h3', sut.ticket());
+    expect(sut.get('h2')).toBeUndefined();
+    expect(sut.isKnownUnknown('h3')).toBe(false);
+
+    const ticketWhileDown = sut.ticket();
+    bus.setConnected(true);
+    expect(sut.bypassed).toBe(false);
+    // A read that started while the bus was down is not cached once it is back.
+    sut.set('h4', snapshot('j4', 'b1'), ticketWhileDown);
+    expect(sut.get('h4')).toBeUndefined();
+    put('h5', snapshot('j5', 'b1'));
+    expect(sut.get('h5')).toBeDefined();
+  });
+
+  it('starts bypassed when the bus is not connected yet', () => {
+    bus.connected = false;
+    const cold = new VerifierCache(loadConfig({}), bus as unknown as RevocationBus, postgres);
+    cold.set('h1', snapshot('j1', 'b1'), cold.ticket());
+    expect(cold.get('h1')).toBeUndefined();
+    cold.onModuleDestroy();
+  });
+
+  it('caches nothing with TOKEN_CACHE_TTL_MS=0', () => {
+    const off = new VerifierCache(
+      loadConfig({ TOKEN_CACHE_TTL_MS: '0' }),
+      bus as unknown as RevocationBus,
+      postgres,
+    );
+    off.set('h1', snapshot('j1', 'b1'), off.ticket());
+    off.setUnknown('h2', off.ticket());
+    expect(off.get('h1')).toBeUndefined();
+    expect(off.isKnownUnknown('h2')).toBe(false);
+    off.onModuleDestroy();
+  });
+});
