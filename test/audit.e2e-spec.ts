@@ -669,6 +669,34 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
     });
   });
 
+  it('documents the audit routes in the OpenAPI spec, with their security and examples', async () => {
+    const spec = (await t.http().get('/docs-json').expect(200)).body;
+    for (const path of [
+      '/api/v1/audit-events',
+      '/api/v1/audit-events/export',
+      '/api/v1/audit-events/verify',
+      '/platform/v1/audit-events',
+      '/platform/v1/audit-events/export',
+      '/platform/v1/audit-events/verify',
+    ]) {
+      expect(spec.paths[path]?.get?.security).toEqual(expect.any(Array));
+    }
+    const list = spec.paths['/api/v1/audit-events'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining([
+        'action',
+        'actor_id',
+        'target_id',
+        'outcome',
+        'from',
+        'to',
+        'limit',
+        'cursor',
+      ]),
+    );
+    expect(spec.components.schemas.AuditEventDto.properties.hash.description).toContain('RFC 8785');
+  });
+
   describe('verify and tampering', () => {
     const allowTampering = () =>
       driver === 'postgres'
