@@ -1,0 +1,244 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
+import { TokensRepository } from '../src/tokens/tokens.repository';
+import { VerifierCache } from '../src/tokens/verifier-cache';
+import { addMember, asMember, createBusiness } from './factories/tenancy.factory';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
+
+// Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
+const suite = TEST_REDIS_URL ? describe.each(DRIVERS) : describe.skip.each(DRIVERS);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns true, for at most `withinMs`; answers how long it took. */
+async function eventually(probe: () => Promise<boolean> | boolean, withinMs: number) {
+  const start = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - start;
+    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
+    await sleep(10);
+  }
+}
+
+async function sparePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A Redis of this test's own, on a spare port, that it may stop: never the shared one. */
+class PrivateRedis {
+  private process: ChildProcess | null = null;
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await sparePort());
+    await redis.up();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async up(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    this.process = child;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with ${code}: ${out}`));
+      });
+    });
+    child.stdout.resume();
+  }
+
+  async down(): Promise<void> {
+    const child = this.process;
+    this.process = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+suite('Revocation bus over Redis on %s', (driver) => {
+  const prefix = `latchkey-test-${randomBytes(4).toString('hex')}:`;
+  let a: TestApp;
+  let b: TestApp;
+  let platformToken: string;
+
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL: TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: prefix,
+      TOKEN_CACHE_TTL_MS: '10000',
+    };
+    a = await bootTestApp(driver, env);
+    b = await bootTestApp(driver, env, a.db);
+    platformToken = a.platformToken;
+    for (const app of [a, b]) {
+      await eventually(() => app.app.get(RevocationBus).state.connected, 5000);
+    }
+  });
+  afterAll(async () => {
+    await b?.close({ keepDatabase: true });
+    await a?.close();
+  });
+
+  const me = (t: TestApp, token: string, businessId: string) =>
+    t.http().get('/api/v1/me').set(asMember(token, businessId));
+  const platform = () => ({ authorization: `Bearer ${platformToken}` });
+
+  it('reports the bus up in readiness', async () => {
+    const res = await b.http().get('/health/ready').expect(200);
+    expect(res.body.details.bus).toEqual({ status: 'up', transport: 'redis' });
+  });
+
+  it('a revocation on A is refused by B within 1 s, and by A at once', async () => {
+    const biz = await createBusiness(a);
+    const alice = await addMember(a, biz);
+    await me(b, alice.token, biz.id).expect(200);
+    await me(b, alice.token, biz.id).expect(200);
+    await me(a, alice.token, biz.id).expect(200);
+    const view = await a.http().get('/api/v1/me').set(asMember(alice.token, biz.id)).expect(200);
+    const tokenId = view.body.data.token.id as string;
+
+    await a
+      .http()
+      .post(`/api/v1/tokens/${tokenId}/revoke`)
+      .set(asMember(biz.ownerToken, biz.id))
+      .send({})
+      .expect(201);
+    expect((await me(a, alice.token, biz.id)).status).toBe(401);
+    await eventually(async () => (await me(b, alice.token, biz.id)).status === 401, 1000);
+  });
+
+  it('a suspension on A is refused by B within 1 s', async () => {
+    const biz = await createBusiness(a);
+    await me(b, biz.ownerToken, biz.id).expect(200);
+    await a.http().post(`/platform/v1/businesses/${biz.id}/suspend`).set(platform()).expect(200);
+    await eventually(async () => (await me(b, biz.ownerToken, biz.id)).status === 403, 1000);
+  });
+
+  it('a member removed on A is refused by B within 1 s', async () => {
+    const biz = await createBusiness(a);
+    const alice = await addMember(a, biz);
+    await me(b, alice.token, biz.id).expect(200);
+    await a
+      .http()
+      .delete(`/api/v1/members/${alice.identityId}`)
+      .set(asMember(biz.ownerToken, biz.id))
+      .expect(200);
+    await eventually(async () => (await me(b, alice.token, biz.id)).status === 401, 1000);
+  });
+
+  it('the publishing instance hears its own message once (its echo is skipped)', async () => {
+    const seen: InvalidationMessage[] = [];
+    const unsubscribe = a.app.get(RevocationBus).subscribe((m) => seen.push(m));
+    try {
+      const biz = await createBusiness(a);
+      await a.http().post(`/platform/v1/businesses/${biz.id}/suspend`).set(platform()).expect(200);
+      // Give an echo time to come back from Redis; B's side shows the round trip is short.
+      await sleep(300);
+      expect(seen.filter((m) => m.business_id === biz.id)).toEqual([
+        { type: 'business.changed', business_id: biz.id },
+      ]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  describe('when the Redis connection drops', () => {
+    let redis: PrivateRedis;
+    let c: TestApp;
+
+    beforeAll(async () => {
+      redis = await PrivateRedis.start();
+      // C shares the database with A and B, but talks to a Redis of its own: it hears nothing
+      // A publishes, which makes every message it misses visible.
+      c = await bootTestApp(
+        driver,
+        { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, TOKEN_CACHE_TTL_MS: '10000' },
+        a.db,
+      );
+      await eventually(() => c.app.get(RevocationBus).state.connected, 5000);
+    });
+    afterAll(async () => {
+      await c?.close({ keepDatabase: true });
+      await redis?.down();
+    });
+
+    it('flushes the cache, bypasses it until the bus is back, then flushes it again', async () => {
+      const cache = c.app.get(VerifierCache);
+      const lookups = jest.spyOn(c.app.get(TokensRepository), 'findForVerifierAnyBusiness');
+      try {
+        const biz = await createBusiness(a);
+        const alice = await addMember(a, biz);
+        const bob = await addMember(a, biz);
+        await me(c, alice.token, biz.id).expect(200);
+        await me(c, bob.token, biz.id).expect(200);
+        lookups.mockClear();
+        await me(c, bob.token, biz.id).expect(200);
+        expect(lookups).not.toHaveBeenCalled();
+        expect(cache.size).toBeGreaterThan(0);
+
+        await redis.down();
+        await eventually(() => cache.bypassed, 5000);
+        expect(cache.size).toBe(0);
+        expect(c.app.get(RevocationBus).state).toEqual({ transport: 'redis', connected: false });
+        expect((await c.http().get('/health/ready')).status).toBe(503);
+
+        // Revoked where C cannot hear it: C refuses on its very next request all the same.
+        const view = await me(a, alice.token, biz.id).expect(200);
+        await a
+          .http()
+          .post(`/api/v1/tokens/${view.body.data.token.id as string}/revoke`)
+          .set(asMember(biz.ownerToken, biz.id))
+          .send({})
+          .expect(201);
+        expect((await me(c, alice.token, biz.id).expect(401)).body.code).toBe('TOKEN_REVOKED');
+        // Reading through: every request is a lookup while the bus is down.
+        lookups.mockClear();
+        for (let i = 0; i < 3; i++) await me(c, bob.token, biz.id).expect(200);
+        expect(lookups).toHaveBeenCalledTimes(3);
+        expect(cache.size).toBe(0);
+
+        await redis.up();
+        await eventually(() => c.app.get(RevocationBus).state.connected, 5000);
+        expect(cache.bypassed).toBe(false);
+        expect(cache.size).toBe(0);
+        expect((await c.http().get('/health/ready')).status).toBe(200);
+        expect((await me(c, alice.token, biz.id).expect(401)).body.code).toBe('TOKEN_REVOKED');
+        lookups.mockClear();
+        await me(c, bob.token, biz.id).expect(200);
+        await me(c, bob.token, biz.id).expect(200);
+        expect(lookups).toHaveBeenCalledTimes(1);
+      } finally {
+        lookups.mockRestore();
+      }
+    });
+  });
+});
