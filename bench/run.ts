@@ -60,6 +60,13 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+const SECTIONS = ['auth overhead', 'framework overhead', 'cache miss', 'propagation', 'memory'];
+
+/** The issue's numbering of the five figures, for the printed order. */
+function section(f: Figure): number {
+  return SECTIONS.findIndex((s) => f.figure.startsWith(s)) + 1;
+}
+
 function figure(name: string, value: string, goal: string, met: boolean | null): void {
   figures.push({ figure: name, value, goal, met });
 }
@@ -403,13 +410,13 @@ async function main(): Promise<void> {
     figure(
       'memory: RSS idle after start, postgres',
       `${round(idlePg, 1)} MiB`,
-      '≤ 150 MB',
+      '≤ 150 MiB',
       idlePg <= 150,
     );
     figure(
       'memory: RSS idle after start, sqlite',
       `${round(idleSqlite, 1)} MiB`,
-      '≤ 150 MB',
+      '≤ 150 MiB',
       idleSqlite <= 150,
     );
     figure(
@@ -444,12 +451,14 @@ async function main(): Promise<void> {
     await cleanup();
   }
 
-  const rows = figures.map((f) => [
-    f.figure,
-    f.value,
-    f.goal,
-    f.met === null ? '' : f.met ? 'met' : 'MISSED',
-  ]);
+  const rows = [...figures]
+    .sort((x, y) => section(x) - section(y))
+    .map((f) => [
+      `${section(f)}. ${f.figure}`,
+      f.value,
+      f.goal,
+      f.met === null ? '' : f.met ? 'met' : 'MISSED',
+    ]);
   const table = renderTable(['figure', 'value', 'goal', 'result'], rows);
   const seconds = Math.round((Date.now() - started) / 1000);
   const header = [
