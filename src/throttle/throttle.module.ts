@@ -31,8 +31,7 @@ function contextOf(context: ExecutionContext): RequestContext | undefined {
  */
 export function throttlerStorage(config: AppConfig): ThrottlerStorage {
   if (!config.REDIS_URL) return new ThrottlerStorageService();
-  const prefix = (config as AppConfig & { REDIS_KEY_PREFIX?: string }).REDIS_KEY_PREFIX;
-  return new RedisThrottlerStorage(config.REDIS_URL, `${prefix ?? 'latchkey:'}throttle:`);
+  return new RedisThrottlerStorage(config.REDIS_URL, `${config.REDIS_KEY_PREFIX}throttle:`);
 }
 
 /** The per-route throttlers; a limit of 0 registers none, so its check is skipped entirely. */
