@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { keepAliveAgent } from '../bench/lib/http';
 import type { BusinessSetup, IssuedToken } from '../bench/lib/latchkey-client';
 import { freePort } from '../bench/lib/ports';
 import { PrivateRedis } from '../bench/lib/redis';
@@ -49,6 +50,8 @@ async function revoke(cluster: Cluster, via: AppProcess, owner: BusinessSetup, t
 
 suite('three instances on one PostgreSQL and Redis', () => {
   beforeAll(() => buildApp(), HOOK_TIMEOUT_MS);
+  // Idle keep-alive sockets would otherwise hold the worker open after the instances stop.
+  afterAll(() => keepAliveAgent.destroy());
 
   describe('on the shared Redis', () => {
     let cluster: Cluster | undefined;

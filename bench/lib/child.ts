@@ -32,7 +32,8 @@ export class Child {
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
     this.exited = new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
+      // 'close', not 'exit': it comes once the stdio pipes are closed too, so nothing is left open.
+      proc.on('close', (code, signal) => {
         live.delete(proc);
         this.exitCode = code ?? (signal ? null : code);
         for (const waiter of this.waiters) waiter();
