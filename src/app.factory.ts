@@ -48,6 +48,10 @@ export async function startApp(
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Fastify's default ('idle') destroys every open connection on close() unless a
+    // serverFactory is given, which cuts off requests in flight. Node's server.close() already
+    // closes idle keep-alive connections, so with this off, close() drains: see main.ts.
+    forceCloseConnections: false,
     // Fastify's own routing errors (a bad % escape) in the API's error shape, not Fastify's.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       sendError(

@@ -6,10 +6,11 @@ import { ConfigValidationError, loadConfig } from './config/app-config';
 
 /** A shutdown that has not finished by then is cut short, so an orchestrator never waits forever. */
 const SHUTDOWN_DEADLINE_MS = 25_000;
+const IDLE_SWEEP_MS = 50;
 
 /**
  * SIGTERM and SIGINT stop the server in order: stop accepting and drain the requests in flight
- * (Fastify's close; idle keep-alive connections are closed, new requests on busy ones get 503),
+ * (Fastify's close; keep-alive connections are closed as soon as they are idle),
  * and only then run Nest's hooks, which flush `last_used_at`, settle `token.rejected` writes,
  * quit Redis and close the database pools. Nest's own `enableShutdownHooks` would run those
  * hooks before the server stops accepting, so a request could land after the flush.
@@ -25,7 +26,12 @@ function closeGracefullyOn(app: NestFastifyApplication, signals: NodeJS.Signals[
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     try {
-      await app.getHttpAdapter().getInstance().close();
+      const fastify = app.getHttpAdapter().getInstance();
+      // server.close() closes the connections idle at that moment; a keep-alive connection whose
+      // request was in flight goes idle later, and would hold the close until its timeout.
+      const sweep = setInterval(() => fastify.server.closeIdleConnections(), IDLE_SWEEP_MS);
+      await fastify.close();
+      clearInterval(sweep);
       await app.close();
       process.exit(0);
     } catch (e) {

@@ -1,0 +1,125 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from './helpers/test-app';
+import { DRIVERS } from './setup/servers';
+
+const ROOT = join(__dirname, '..');
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function sparePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+interface Server {
+  child: ChildProcess;
+  token: string;
+  exit: Promise<number | null>;
+}
+
+/** Starts `src/main.ts` as a process of its own, and waits until it listens. */
+async function startServer(db: TestDatabase, port: number): Promise<Server> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      TS_NODE_TRANSPILE_ONLY: '1',
+      LOG_LEVEL: 'silent',
+      PORT: String(port),
+      ...db.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  let out = '';
+  const token = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const token = /token \(shown once\): (\S+)/.exec(out)?.[1];
+      if (token && out.includes('Latchkey listening')) {
+        clearTimeout(timer);
+        resolve(token);
+      }
+    });
+    void exit.then((code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  child.stderr.resume();
+  return { child, token, exit };
+}
+
+describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
+  let db: TestDatabase;
+  let server: Server | null = null;
+  beforeAll(async () => {
+    db = await createTestDatabase(driver);
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    await db.drop();
+  });
+
+  it('on SIGTERM, finishes the request in flight, refuses new ones, flushes last_used_at, exits 0', async () => {
+    const port = await sparePort();
+    server = await startServer(db, port);
+
+    // A request whose body is still arriving when SIGTERM lands: it is in flight, and it is
+    // authenticated (and its token's use noted) only after the signal.
+    const body = JSON.stringify({ name: 'Drained Co', owner_email: 'owner@drained.test' });
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
+    const closed = once(socket, 'close');
+    socket.write(
+      'POST /platform/v1/businesses HTTP/1.1\r\nHost: localhost\r\n' +
+        `Authorization: Bearer ${server.token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await sleep(200);
+
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    const refused = connect(port, '127.0.0.1');
+    const [outcome] = await Promise.race([
+      once(refused, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]),
+      once(refused, 'connect').then(() => ['connected']),
+    ]);
+    refused.destroy();
+    expect(outcome).toBe('ECONNREFUSED');
+
+    // Not end(): a client that half-closes gives up its answer, and would not show the drain.
+    socket.write(body.slice(10));
+    await closed; // the server closes the connection once it has answered
+    expect(response).toMatch(/^HTTP\/1\.1 201 /);
+
+    expect(await server.exit).toBe(0);
+
+    const ds = new DataSource(
+      driver === 'postgres'
+        ? { type: 'postgres', url: db.env.DATABASE_URL }
+        : { type: 'better-sqlite3', database: db.env.SQLITE_PATH },
+    );
+    await ds.initialize();
+    try {
+      const businesses: unknown[] = await ds.query(
+        "SELECT id FROM businesses WHERE name = 'Drained Co'",
+      );
+      expect(businesses).toHaveLength(1);
+      const used: { last_used_at: unknown }[] = await ds.query(
+        'SELECT last_used_at FROM api_tokens WHERE business_id IS NULL',
+      );
+      expect(used.map((row) => row.last_used_at)).toEqual([expect.anything()]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
