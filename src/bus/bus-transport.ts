@@ -13,5 +13,7 @@ export interface BusTransport {
   start(): Promise<void>;
   /** Fire and forget: a lost message costs at most one TTL of staleness elsewhere. */
   publish(payload: string): void;
+  /** Waits for the publishes under way, so a process that exits (the CLI) does not drop them. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export class PgNotifyTransport implements BusTransport {
   private closing = false;
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
+  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(
     private readonly url: string,
@@ -38,9 +39,15 @@ export class PgNotifyTransport implements BusTransport {
   }
 
   publish(payload: string): void {
-    this.dataSource.query('SELECT pg_notify($1, $2)', [this.channel, payload]).catch((e) => {
-      this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
-    });
+    const sent = this.dataSource
+      .query('SELECT pg_notify($1, $2)', [this.channel, payload])
+      .catch((e) => this.logger.warn({ err: loggableError(e) }, 'invalidation not published'))
+      .finally(() => this.publishing.delete(sent));
+    this.publishing.add(sent);
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all([...this.publishing]);
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ export class RedisTransport implements BusTransport {
   private connection = 0;
   private firstOutcome: (() => void) | null = null;
   private closing = false;
+  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(
     url: string,
@@ -71,9 +72,17 @@ export class RedisTransport implements BusTransport {
   }
 
   publish(payload: string): void {
-    this.publisher.publish(this.channel, payload).catch((e: unknown) => {
-      this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
-    });
+    const sent = this.publisher
+      .publish(this.channel, payload)
+      .catch((e: unknown) => {
+        this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
+      })
+      .finally(() => this.publishing.delete(sent));
+    this.publishing.add(sent);
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all([...this.publishing]);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/safe-error';
 import { DataSource } from 'typeorm';
@@ -28,7 +34,9 @@ export type BusStateListener = (connected: boolean) => void;
  * its own echo.
  */
 @Injectable()
-export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
+export class RevocationBus
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(RevocationBus.name);
   private readonly handlers = new Set<InvalidationHandler>();
   private readonly stateListeners = new Set<BusStateListener>();
@@ -73,6 +81,11 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.remote?.start();
+  }
+
+  /** Before the pools close: a publish still under way needs its connection. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.remote?.settle();
   }
 
   async onApplicationShutdown(): Promise<void> {
