@@ -67,6 +67,39 @@ describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
       expect(businessReads).not.toHaveBeenCalled();
     });
 
+    it('answers GET /me from the snapshot: no identity or token read for a warm token', async () => {
+      const b = await createBusiness(t);
+      const repo = t.app.get(TokensRepository);
+      const tokenReads = [jest.spyOn(repo, 'findById'), jest.spyOn(repo, 'findPlatformTokenById')];
+      await warm(b.ownerToken, b.id);
+      tokenReads.forEach((spy) => spy.mockClear());
+      const res = await me(b.ownerToken, b.id).expect(200);
+      expect(res.body.data.identity).toEqual({
+        id: b.ownerId,
+        kind: 'user',
+        email: b.ownerEmail,
+        name: null,
+        is_platform_admin: false,
+      });
+      expect(res.body.data.token).toMatchObject({ status: 'active', business_id: b.id });
+      for (const spy of tokenReads) expect(spy).not.toHaveBeenCalled();
+      tokenReads.forEach((spy) => spy.mockRestore());
+    });
+
+    it('shows a rename in GET /me on the very next request', async () => {
+      const b = await createBusiness(t);
+      const token = await createToken(b, { name: 'before' });
+      await warm(token.secret, b.id);
+      await t
+        .http()
+        .patch(`/api/v1/tokens/${token.id}`)
+        .set(asMember(b.ownerToken, b.id))
+        .send({ name: 'after' })
+        .expect(200);
+      const res = await me(token.secret, b.id).expect(200);
+      expect(res.body.data.token.name).toBe('after');
+    });
+
     it('a platform token naming a business still reads that business', async () => {
       const b = await createBusiness(t);
       await t.http().get('/platform/v1/businesses').set(platform()).expect(200);

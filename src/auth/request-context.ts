@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Author, EventOrigin } from '../database/domain-event';
 import type { Business } from '../tenancy/business.entity';
+import type { ApiToken } from '../tokens/api-token.entity';
 import type { IdentityKind } from '../tenancy/identity.entity';
 import { Role, roleAtLeast } from '../tenancy/membership.entity';
 import { scopesAllow } from './scopes';
@@ -11,6 +12,10 @@ export interface Actor {
   /** The email of a user, or `machine:<name>`. */
   label: string;
   isPlatformAdmin: boolean;
+  /** A user's email; null for a machine. */
+  email: string | null;
+  /** A machine's name; null for a user. */
+  name: string | null;
 }
 
 export interface CallerToken {
@@ -25,6 +30,11 @@ export interface CallerToken {
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */
   business?: Readonly<Business> | null;
+  /**
+   * The token's row as the verifier read it (at most one cache TTL old), so `GET /me` answers
+   * without reading it again; absent when the verifier gave none.
+   */
+  row?: Readonly<ApiToken>;
 }
 
 /**

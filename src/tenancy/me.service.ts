@@ -2,26 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { TokensService } from '../tokens/tokens.service';
 import { BusinessViewDto, MeViewDto } from './dto/tenancy.dto';
-import { IdentitiesRepository } from './identities.repository';
-import { TenancyError } from './tenancy-error';
 
 @Injectable()
 export class MeService {
-  constructor(
-    private readonly identities: IdentitiesRepository,
-    private readonly tokens: TokensService,
-  ) {}
+  constructor(private readonly tokens: TokensService) {}
 
+  /** The caller as the verified token saw it: no further read when the token was cached. */
   async describe(ctx: RequestContext): Promise<MeViewDto> {
-    const identity = await this.identities.findByIdAnyBusiness(ctx.actor.id);
-    if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Identity not found');
     return {
       identity: {
-        id: identity.id,
-        kind: identity.kind,
-        email: identity.email,
-        name: identity.name,
-        is_platform_admin: identity.isPlatformAdmin,
+        id: ctx.actor.id,
+        kind: ctx.actor.kind,
+        email: ctx.actor.email,
+        name: ctx.actor.name,
+        is_platform_admin: ctx.actor.isPlatformAdmin,
       },
       token: await this.tokens.callerTokenView(ctx.token),
       business: BusinessViewDto.of(ctx.business!),

@@ -5,7 +5,7 @@ import type { Actor, CallerToken } from '../auth/request-context';
 import type { EventOrigin } from '../database/domain-event';
 import { identityLabel } from '../tenancy/identity.entity';
 import { Role } from '../tenancy/membership.entity';
-import { tokenStatus } from './api-token.entity';
+import { ApiToken, tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokensRepository, VerifierRow } from './tokens.repository';
@@ -101,6 +101,8 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       kind: identity.kind,
       label: identityLabel(identity),
       isPlatformAdmin: identity.isPlatformAdmin,
+      email: identity.email,
+      name: identity.name,
     }),
     token: Object.freeze({
       id: token.id,
@@ -110,6 +112,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       createdAt: token.createdAt,
       expiresAt: token.expiresAt,
       business: business ? Object.freeze({ ...business }) : null,
+      row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),
     role,
   });

@@ -129,6 +129,7 @@ export class TokensService {
     return this.uow.run(async (tx) => {
       const token = await this.findVisible(ctx, tokenId, tx.manager);
       await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
+      this.publishAfterCommit(tx, token);
       return TokenViewDto.of({ ...token, name: dto.name });
     });
   }
@@ -397,6 +398,8 @@ export class TokensService {
 
   /** The view of the token making the call. */
   async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
+    // The verifier's row is at most one cache TTL old, and evicted by every change to it.
+    if (caller.row) return TokenViewDto.of(caller.row);
     const token = await this.reload(undefined, caller);
     if (!token) throw notFound();
     return TokenViewDto.of(token);
