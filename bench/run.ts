@@ -32,7 +32,7 @@ const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS || 200);
 const CONNECTIONS = 50;
 /** How long B is polled after one revoke before that sample counts as "not propagated". */
 const PROPAGATION_BOUND_MS = 1500;
-/** Request logs cost the same on every route but would dominate a hello-world comparison. */
+/** At info every API request is logged but /health is not, which would skew (1); warn keeps both alike. */
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
 
 interface Figure {
