@@ -27,7 +27,7 @@ const SERVER_URL =
   'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
 const SEED_BATCH = 10_000;
-const PAGE_SAMPLES = 200;
+const PAGE_SAMPLES = 1_000;
 const WRITERS = 50;
 const APPENDS = 5_000;
 const APPEND_MAX_MS = 60_000;
@@ -176,7 +176,7 @@ async function pageLatency(
   if (action) query.set('action', action);
   const path = `/api/v1/audit-events?${query.toString()}`;
   const headers = scoped(owner.ownerToken, owner.businessId);
-  for (let i = 0; i < 10; i++)
+  for (let i = 0; i < 50; i++)
     await client.request('GET', path, { headers, agent: keepAliveAgent });
   const ms: number[] = [];
   for (let i = 0; i < PAGE_SAMPLES; i++) {

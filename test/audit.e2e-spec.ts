@@ -7,6 +7,7 @@ import {
   BusinessFixture,
   createBusiness,
   createMachine,
+  createToken as createTokenAs,
 } from './factories/tenancy.factory';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -84,15 +85,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
-  async function createToken(biz: BusinessFixture, body: Record<string, unknown> = {}) {
-    const res = await t
-      .http()
-      .post('/api/v1/tokens')
-      .set(asMember(biz.ownerToken, biz.id))
-      .send({ name: 'ci', ...body })
-      .expect(201);
-    return { id: res.body.data.id as string, secret: res.body.data.token as string };
-  }
+  const createToken = (business: BusinessFixture, body: Record<string, unknown> = {}) =>
+    createTokenAs(t, business, { name: 'ci', ...body });
 
   function revoke(biz: BusinessFixture, tokenId: string, reason = 'test') {
     return t

@@ -1,7 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../bench/lib/ports';
+import { PrivateRedis } from '../bench/lib/redis';
 import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
 import { TokensRepository } from '../src/tokens/tokens.repository';
 import { VerifierCache } from '../src/tokens/verifier-cache';
@@ -21,66 +20,6 @@ async function eventually(probe: () => Promise<boolean> | boolean, withinMs: num
     if (await probe()) return Date.now() - start;
     if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
     await sleep(10);
-  }
-}
-
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** A Redis of this test's own, on a spare port, that it may stop: never the shared one. */
-class PrivateRedis {
-  private process: ChildProcess | null = null;
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await sparePort());
-    await redis.up();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async up(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    this.process = child;
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}: ${out}`));
-      });
-    });
-    child.stdout.resume();
-  }
-
-  async down(): Promise<void> {
-    const child = this.process;
-    this.process = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
   }
 }
 
@@ -176,7 +115,8 @@ suite('Revocation bus over Redis on %s', (driver) => {
     let c: TestApp;
 
     beforeAll(async () => {
-      redis = await PrivateRedis.start();
+      redis = new PrivateRedis(await freePort());
+      await redis.start();
       // C shares the database with A and B, but talks to a Redis of its own: it hears nothing
       // A publishes, which makes every message it misses visible.
       c = await bootTestApp(
@@ -188,7 +128,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
     });
     afterAll(async () => {
       await c?.close({ keepDatabase: true });
-      await redis?.down();
+      await redis?.stop();
     });
 
     it('flushes the cache, bypasses it until the bus is back, then flushes it again', async () => {
@@ -205,7 +145,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
         expect(lookups).not.toHaveBeenCalled();
         expect(cache.size).toBeGreaterThan(0);
 
-        await redis.down();
+        await redis.stop();
         await eventually(() => cache.bypassed, 5000);
         expect(cache.size).toBe(0);
         expect(c.app.get(RevocationBus).state).toEqual({ transport: 'redis', connected: false });
@@ -226,7 +166,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
         expect(lookups).toHaveBeenCalledTimes(3);
         expect(cache.size).toBe(0);
 
-        await redis.up();
+        await redis.start();
         await eventually(() => c.app.get(RevocationBus).state.connected, 5000);
         expect(cache.bypassed).toBe(false);
         expect(cache.size).toBe(0);

@@ -1,23 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { freePort } from '../bench/lib/ports';
 import { createTestDatabase, TestDatabase } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 const ROOT = join(__dirname, '..');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface Server {
   child: ChildProcess;
@@ -68,7 +59,7 @@ describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
   });
 
   it('on SIGTERM, finishes the request in flight, refuses new ones, flushes last_used_at, exits 0', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     server = await startServer(db, port);
 
     // A request whose body is still arriving when SIGTERM lands: it is in flight, and it is

@@ -8,6 +8,7 @@ import {
   BusinessFixture,
   createBusiness,
   createMachine,
+  createToken as createTokenAs,
 } from './factories/tenancy.factory';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -45,15 +46,8 @@ describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
     await t.http().get(path).set(asMember(token, businessId)).expect(200);
   }
 
-  async function createToken(b: BusinessFixture, body: Record<string, unknown> = {}) {
-    const res = await t
-      .http()
-      .post('/api/v1/tokens')
-      .set(asMember(b.ownerToken, b.id))
-      .send({ name: 'cached', ...body })
-      .expect(201);
-    return { id: res.body.data.id as string, secret: res.body.data.token as string };
-  }
+  const createToken = (business: BusinessFixture, body: Record<string, unknown> = {}) =>
+    createTokenAs(t, business, { name: 'cached', ...body });
 
   describe('reads', () => {
     it('reads a token once per TTL: a warm token costs no lookup and no business read', async () => {

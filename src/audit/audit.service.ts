@@ -16,7 +16,7 @@ import {
   PlatformAuditQueryDto,
 } from './dto/audit.dto';
 
-const EXPORT_BATCH = 2_000;
+const EXPORT_BATCH = 1_000;
 const VERIFY_BATCH = 5_000;
 
 /** One chain, read in `seq` order batch by batch: a business's, or the platform's. */
@@ -122,13 +122,22 @@ async function* exportLines(
 async function verifyChain(chain: ChainSource): Promise<ChainVerdict> {
   // The head is read first: events appended during the walk lie beyond it and are not judged.
   const head = await chain.head();
-  const walker = new ChainWalker();
-  let afterSeq = 0;
   const lastSeq = head?.seq ?? 0;
-  while (afterSeq < lastSeq) {
-    const batch = (await chain.batch(afterSeq, VERIFY_BATCH)).filter((e) => e.seq <= lastSeq);
-    if (batch.length === 0 || !walker.feed(batch.map(auditView))) break;
-    afterSeq = batch[batch.length - 1].seq;
+  const walker = new ChainWalker();
+  const fetch = (afterSeq: number) =>
+    afterSeq < lastSeq
+      ? chain.batch(afterSeq, VERIFY_BATCH).then((b) => b.filter((e) => e.seq <= lastSeq))
+      : Promise.resolve([]);
+  let next = fetch(0);
+  for (;;) {
+    const batch = await next;
+    if (batch.length === 0) break;
+    // The next read overlaps this batch's hashing: the database and the CPU work side by side.
+    next = fetch(batch[batch.length - 1].seq);
+    if (!walker.feed(batch.map(auditView))) {
+      await next.catch(() => undefined);
+      break;
+    }
   }
   return walker.finish(head);
 }

@@ -76,3 +76,18 @@ export async function createMachine(
 export function asMember(token: string, businessId: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'x-business-id': businessId };
 }
+
+/** A token made by the business's owner (or `body.identity_id`'s machine); its id and secret. */
+export async function createToken(
+  t: TestApp,
+  business: BusinessFixture,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; secret: string }> {
+  const res = await t
+    .http()
+    .post('/api/v1/tokens')
+    .set(asMember(business.ownerToken, business.id))
+    .send({ name: 'test-token', ...body })
+    .expect(201);
+  return { id: res.body.data.id as string, secret: res.body.data.token as string };
+}
