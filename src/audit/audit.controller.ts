@@ -28,7 +28,8 @@ const VERIFY_DOC =
 /** Streams an export outside the envelope, as a file download. */
 function download(lines: AsyncGenerator<string>, format: string | undefined, name: string) {
   const csv = format === 'csv';
-  return new StreamableFile(Readable.from(lines), {
+  // One batch in flight at a time: the export holds a batch, not a queue of them.
+  return new StreamableFile(Readable.from(lines, { highWaterMark: 1 }), {
     type: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
     disposition: `attachment; filename="${name}.${csv ? 'csv' : 'ndjson'}"`,
   });

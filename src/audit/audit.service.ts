@@ -124,20 +124,11 @@ async function verifyChain(chain: ChainSource): Promise<ChainVerdict> {
   const head = await chain.head();
   const lastSeq = head?.seq ?? 0;
   const walker = new ChainWalker();
-  const fetch = (afterSeq: number) =>
-    afterSeq < lastSeq
-      ? chain.batch(afterSeq, VERIFY_BATCH).then((b) => b.filter((e) => e.seq <= lastSeq))
-      : Promise.resolve([]);
-  let next = fetch(0);
-  for (;;) {
-    const batch = await next;
-    if (batch.length === 0) break;
-    // The next read overlaps this batch's hashing: the database and the CPU work side by side.
-    next = fetch(batch[batch.length - 1].seq);
-    if (!walker.feed(batch.map(auditView))) {
-      await next.catch(() => undefined);
-      break;
-    }
+  let afterSeq = 0;
+  while (afterSeq < lastSeq) {
+    const batch = (await chain.batch(afterSeq, VERIFY_BATCH)).filter((e) => e.seq <= lastSeq);
+    if (batch.length === 0 || !walker.feed(batch.map(auditView))) break;
+    afterSeq = batch[batch.length - 1].seq;
   }
   return walker.finish(head);
 }
