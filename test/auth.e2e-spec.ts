@@ -1,29 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { hashSecret, mintSecret } from '../src/tokens/token-secret';
 import { addMember, asMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import { dbTime as dbTimeOf, expectBearerError, expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
-
-const BEARER_CHALLENGE = 'Bearer error="invalid_token"';
-
-/** Asserts the error envelope, its status and its code. */
-function expectError(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.body).toEqual({
-    success: false,
-    message: expect.any(String),
-    code,
-    detail: status === 422 ? expect.any(Array) : expect.any(String),
-    request_id: expect.any(String),
-  });
-}
-
-/** A 401 for the bearer token, with the RFC 6750 challenge. */
-function expectBearerError(res: Response, code = 'INVALID_TOKEN'): void {
-  expectError(res, 401, code);
-  expect(res.headers['www-authenticate']).toBe(BEARER_CHALLENGE);
-}
 
 /** The same string with one character in the middle of its random part changed. */
 function corrupt(secret: string): string {
@@ -42,9 +22,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
-  /** A timestamp as the driver's column stores it. */
-  const dbTime = (date: Date): Date | string =>
-    t.driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+  const dbTime = (date: Date) => dbTimeOf(t.driver, date);
 
   const me = (token: string, businessId: string) =>
     t.http().get('/api/v1/me').set(asMember(token, businessId));

@@ -5,13 +5,12 @@ import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
 import { TokensRepository } from '../src/tokens/tokens.repository';
 import { VerifierCache } from '../src/tokens/verifier-cache';
 import { addMember, asMember, createBusiness } from './factories/tenancy.factory';
+import { sleep } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 
 // Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
 const suite = TEST_REDIS_URL ? describe.each(DRIVERS) : describe.skip.each(DRIVERS);
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns true, for at most `withinMs`; answers how long it took. */
 async function eventually(probe: () => Promise<boolean> | boolean, withinMs: number) {

@@ -3,35 +3,18 @@ import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
 import { LastUsedWriter } from '../src/tokens/last-used-writer';
 import { hashSecret, mintSecret } from '../src/tokens/token-secret';
 import { addMember, asMember, createBusiness, createMachine } from './factories/tenancy.factory';
+import {
+  dbDate,
+  dbTime as dbTimeOf,
+  expectBearerError,
+  expectError,
+  sleep,
+} from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const BEARER_CHALLENGE = 'Bearer error="invalid_token"';
 const PLATFORM_ADMIN_EMAIL = 'admin@latchkey.local';
-
-/** Asserts the error envelope, its status and its code. */
-function expectError(
-  res: Response,
-  status: number,
-  code: string,
-  detail: unknown = status === 422 ? expect.any(Array) : expect.any(String),
-): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.body).toEqual({
-    success: false,
-    message: expect.any(String),
-    code,
-    detail,
-    request_id: expect.any(String),
-  });
-}
-
-/** A 401 for the bearer token, with the RFC 6750 challenge. */
-function expectBearerError(res: Response, code: string): void {
-  expectError(res, 401, code);
-  expect(res.headers['www-authenticate']).toBe(BEARER_CHALLENGE);
-}
 
 /** A 401 for a token that was revoked in a cascade (its identity may also be gone). */
 function expectCascadeRejected(res: Response): void {
@@ -46,23 +29,12 @@ function expectInvalidRequest(res: Response): void {
   expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
 }
 
-/** A timestamp column as a Date: PostgreSQL gives a Date, SQLite a UTC `YYYY-MM-DD hh:mm:ss.sss`. */
-function asDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
-  return new Date(zoned);
-}
-
 /** Asserts that a timestamp (ISO string or DB value) lies within `toleranceMs` of `expectedMs`. */
 function expectNear(value: unknown, expectedMs: number, toleranceMs = 10_000): void {
-  const date = asDate(value);
+  const date = dbDate(value);
   expect(date).not.toBeNull();
   expect(Math.abs((date as Date).getTime() - expectedMs)).toBeLessThan(toleranceMs);
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const sorted = (ids: string[]) => [...ids].sort();
 
@@ -100,9 +72,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
-  /** A timestamp as the driver's column stores it. */
-  const dbTime = (date: Date): Date | string =>
-    t.driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+  const dbTime = (date: Date) => dbTimeOf(t.driver, date);
 
   const me = (token: string, businessId: string) =>
     t.http().get('/api/v1/me').set(asMember(token, businessId));
@@ -222,7 +192,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
 
       const row = await tokenRow(tok.id);
-      expect(asDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
+      expect(dbDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
       expect(row).toMatchObject({
         revoked_by: b.ownerEmail,
         revoked_by_id: b.ownerId,
@@ -252,7 +222,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       });
 
       const row = await tokenRow(tok.id);
-      expect(asDate(row.revoked_at)?.toISOString()).toBe(first.body.data.revoked_at);
+      expect(dbDate(row.revoked_at)?.toISOString()).toBe(first.body.data.revoked_at);
       expect(row).toMatchObject({
         revoked_by: b.ownerEmail,
         revoked_by_id: b.ownerId,
@@ -335,7 +305,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
 
       const row = await tokenRow(tok.id);
-      expect(asDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
+      expect(dbDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
       expect(row).toMatchObject({ revoked_by: b.ownerEmail, revoked_by_id: b.ownerId });
 
       const again = await t
@@ -453,7 +423,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       );
       expect(rows).toHaveLength(1);
       expect(rows[0].revocation_reason).toBe(reason);
-      expect(asDate(rows[0].revoked_at)?.toISOString()).toBe([...revokedAts][0]);
+      expect(dbDate(rows[0].revoked_at)?.toISOString()).toBe([...revokedAts][0]);
     });
   });
 
@@ -521,7 +491,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       });
 
       const row = await tokenRow(tok.id);
-      expect(asDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
+      expect(dbDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
       expect(row).toMatchObject({
         revoked_by: PLATFORM_ADMIN_EMAIL,
         revocation_reason: 'found on pastebin',
@@ -612,7 +582,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       const res = await oauthRevoke().send({ token: tok.secret });
       expect(res.status).toBe(200);
       const after = await tokenRow(tok.id);
-      expect(asDate(after.revoked_at)?.toISOString()).toBe(first.body.data.revoked_at);
+      expect(dbDate(after.revoked_at)?.toISOString()).toBe(first.body.data.revoked_at);
       expect(after).toMatchObject({
         revoked_by: before.revoked_by,
         revoked_by_id: before.revoked_by_id,
@@ -822,7 +792,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
       const oldRow = await tokenRow(old.id);
       expect(oldRow.revoked_at).toBeNull();
-      const graceEnd = asDate(oldRow.expires_at) as Date;
+      const graceEnd = dbDate(oldRow.expires_at) as Date;
       expectNear(graceEnd, before + 2_000, 1_500);
 
       // Bounded wait: until half a second past the end of the grace period, at most 3.5 s.
@@ -857,8 +827,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         expectError(res, 422, 'VALIDATION_ERROR');
         expect(res.body.detail[0].loc).toEqual(['body', 'grace_period_seconds']);
         await expectUnrevokedInDb(old.id);
-        expect(asDate((await tokenRow(old.id)).expires_at)?.getTime()).toBe(
-          asDate(before.expires_at)?.getTime(),
+        expect(dbDate((await tokenRow(old.id)).expires_at)?.getTime()).toBe(
+          dbDate(before.expires_at)?.getTime(),
         );
         expect(await successorsOf(old.id)).toBe(0);
       },

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '../bench/lib/ports';
 import { createTestDatabase, TestDatabase } from './helpers/test-app';
+import { sleep } from './helpers/assertions';
 import { DRIVERS } from './setup/servers';
 
 const ROOT = join(__dirname, '..');
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Server {
   child: ChildProcess;

@@ -8,6 +8,7 @@ import {
   createBusiness,
   createMachine,
 } from './factories/tenancy.factory';
+import { dbDate, dbTime as dbTimeOf, expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -27,31 +28,11 @@ interface View {
   expires_at: string | null;
 }
 
-/** Asserts the error envelope, its status and its code. */
-function expectError(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.body).toEqual({
-    success: false,
-    message: expect.any(String),
-    code,
-    detail: status === 422 ? expect.any(Array) : expect.any(String),
-    request_id: expect.any(String),
-  });
-}
-
 /** Asserts a 422 whose detail has an issue located at `loc`. */
 function expectValidation(res: Response, loc: (string | number)[]): void {
   expectError(res, 422, 'VALIDATION_ERROR');
   const locs = (res.body.detail as { loc: (string | number)[] }[]).map((d) => d.loc);
   expect(locs).toContainEqual(loc);
-}
-
-/** A timestamp read back from either driver (Date on PostgreSQL, UTC string on SQLite). */
-function fromDb(value: unknown): Date {
-  if (value instanceof Date) return value;
-  const text = String(value);
-  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text);
-  return new Date(zoned ? text : `${text.replace(' ', 'T')}Z`);
 }
 
 /** The scopes column (JSON text) read back. */
@@ -69,9 +50,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
-  /** A timestamp as the driver's column stores it. */
-  const dbTime = (date: Date): Date | string =>
-    t.driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+  const dbTime = (date: Date) => dbTimeOf(t.driver, date);
 
   const createToken = (token: string, businessId: string, body: object) =>
     t.http().post('/api/v1/tokens').set(asMember(token, businessId)).send(body);
@@ -168,7 +147,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         revoked_at: null,
       });
       expect(scopesOf(stored!.scopes)).toEqual(['deploy:write', 'audit:read']);
-      expect(fromDb(stored!.expires_at).toISOString()).toBe(data.expires_at);
+      expect(dbDate(stored!.expires_at)!.toISOString()).toBe(data.expires_at);
       const storedText = JSON.stringify(stored);
       expect(storedText).not.toContain(secret);
       expect(storedText).not.toContain(secret.slice(3));
@@ -254,7 +233,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
         expect(expiresAt.getTime()).toBeLessThanOrEqual(after + 30 * DAY_MS + 1000);
         const stored = await row(view.id);
-        expect(Math.abs(fromDb(stored!.expires_at).getTime() - expiresAt.getTime())).toBeLessThan(
+        expect(Math.abs(dbDate(stored!.expires_at)!.getTime() - expiresAt.getTime())).toBeLessThan(
           1000,
         );
       });
@@ -264,7 +243,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         const { view } = await issue(biz.ownerToken, biz.id, { name: 'exact', expires_at: at });
         expect(view.expires_at).toBe(at);
         const stored = await row(view.id);
-        expect(fromDb(stored!.expires_at).toISOString()).toBe(at);
+        expect(dbDate(stored!.expires_at)!.toISOString()).toBe(at);
       });
     });
 

@@ -10,10 +10,9 @@ import {
   createMachine,
   createToken as createTokenAs,
 } from './factories/tenancy.factory';
+import { sleep } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
   let t: TestApp;

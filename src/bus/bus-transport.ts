@@ -11,9 +11,7 @@ export interface BusTransport {
   readonly connected: boolean;
   /** Connects, and waits for the first attempt to succeed or fail (bounded); never throws. */
   start(): Promise<void>;
-  /** Fire and forget: a lost message costs at most one TTL of staleness elsewhere. */
-  publish(payload: string): void;
-  /** Waits for the publishes under way, so a process that exits (the CLI) does not drop them. */
-  settle(): Promise<void>;
+  /** Sends one message; the bus tracks the promise and logs a failure. */
+  publish(payload: string): Promise<unknown>;
   close(): Promise<void>;
 }

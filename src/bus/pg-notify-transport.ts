@@ -21,7 +21,6 @@ export class PgNotifyTransport implements BusTransport {
   private closing = false;
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
-  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(
     private readonly url: string,
@@ -38,16 +37,8 @@ export class PgNotifyTransport implements BusTransport {
     return this.connect();
   }
 
-  publish(payload: string): void {
-    const sent = this.dataSource
-      .query('SELECT pg_notify($1, $2)', [this.channel, payload])
-      .catch((e) => this.logger.warn({ err: loggableError(e) }, 'invalidation not published'))
-      .finally(() => this.publishing.delete(sent));
-    this.publishing.add(sent);
-  }
-
-  async settle(): Promise<void> {
-    await Promise.all([...this.publishing]);
+  publish(payload: string): Promise<unknown> {
+    return this.dataSource.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,6 @@ export class RedisTransport implements BusTransport {
   private connection = 0;
   private firstOutcome: (() => void) | null = null;
   private closing = false;
-  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(
     url: string,
@@ -71,18 +70,8 @@ export class RedisTransport implements BusTransport {
     await first;
   }
 
-  publish(payload: string): void {
-    const sent = this.publisher
-      .publish(this.channel, payload)
-      .catch((e: unknown) => {
-        this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
-      })
-      .finally(() => this.publishing.delete(sent));
-    this.publishing.add(sent);
-  }
-
-  async settle(): Promise<void> {
-    await Promise.all([...this.publishing]);
+  publish(payload: string): Promise<unknown> {
+    return this.publisher.publish(this.channel, payload);
   }
 
   async close(): Promise<void> {

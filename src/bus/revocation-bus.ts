@@ -43,6 +43,8 @@ export class RevocationBus
   /** Names this instance on the channel. Not a secret. */
   private readonly instanceId = randomUUID();
   private readonly remote: BusTransport | null;
+  /** Publishes under way, so a process that exits (the CLI) does not drop them. */
+  private readonly publishing = new Set<Promise<void>>();
 
   constructor(config: AppConfig, dataSource: DataSource) {
     const channel = `${config.REDIS_KEY_PREFIX}invalidation`;
@@ -64,7 +66,16 @@ export class RevocationBus
 
   publish(message: InvalidationMessage): void {
     this.deliver(message);
-    this.remote?.publish(JSON.stringify({ ...message, origin: this.instanceId }));
+    if (!this.remote) return;
+    // Fire and forget: a lost message costs at most one cache TTL of staleness elsewhere.
+    const sent: Promise<void> = this.remote
+      .publish(JSON.stringify({ ...message, origin: this.instanceId }))
+      .then(
+        () => undefined,
+        (e: unknown) => this.logger.warn({ err: loggableError(e) }, 'invalidation not published'),
+      )
+      .finally(() => this.publishing.delete(sent));
+    this.publishing.add(sent);
   }
 
   /** Returns the function that unsubscribes. */
@@ -85,7 +96,7 @@ export class RevocationBus
 
   /** Before the pools close: a publish still under way needs its connection. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.remote?.settle();
+    await Promise.all([...this.publishing]);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,10 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { loggableError } from '../common/safe-error';
-import type { EventOrigin } from '../database/domain-event';
+import type { EventActor, EventOrigin } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
-import { identityLabel } from '../tenancy/identity.entity';
-import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { RejectionReason, TokenRef, TokenRejectedEvent } from './tokens.events';
 
 const ONCE_PER_MS = 60_000;
@@ -20,15 +18,17 @@ export class RejectedUseRecorder implements BeforeApplicationShutdown {
   private readonly recent = new LRUCache<string, true>({ max: 50_000, ttl: ONCE_PER_MS });
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(
-    private readonly uow: UnitOfWork,
-    private readonly tenancy: TenancyDirectory,
-  ) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
-  note(token: TokenRef, reason: RejectionReason, origin: EventOrigin): void {
+  /**
+   * `holder` is the identity the token was issued to, as the verifier read it: the presenter
+   * is unknown, so the event names the holder.
+   */
+  note(token: TokenRef, holder: EventActor, reason: RejectionReason, origin: EventOrigin): void {
     if (this.recent.has(token.id)) return;
     this.recent.set(token.id, true);
-    const write = this.record(token, reason, origin)
+    const write = this.uow
+      .run((tx) => tx.emit(new TokenRejectedEvent({ actor: holder, origin }, token, reason)))
       .catch((e) => {
         this.logger.warn({ err: loggableError(e), jti: token.jti }, 'token.rejected not recorded');
       })
@@ -43,14 +43,5 @@ export class RejectedUseRecorder implements BeforeApplicationShutdown {
 
   beforeApplicationShutdown(): Promise<void> {
     return this.settle();
-  }
-
-  private async record(token: TokenRef, reason: RejectionReason, origin: EventOrigin) {
-    // The presenter is unknown; the event names the identity the token was issued to.
-    const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
-    const actor = identity
-      ? { id: identity.id, type: identity.kind, label: identityLabel(identity) }
-      : { id: token.identityId, type: 'system' as const, label: 'unknown' };
-    await this.uow.run((tx) => tx.emit(new TokenRejectedEvent({ actor, origin }, token, reason)));
   }
 }

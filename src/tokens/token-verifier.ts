@@ -71,12 +71,14 @@ export class TokenVerifier {
   /** The rules, against the clock: a cached token that has since expired is refused. */
   private admit(snapshot: TokenSnapshot, origin: EventOrigin): VerifiedPrincipal {
     const { ref } = snapshot;
+    const { actor } = snapshot.principal;
+    const holder = { id: actor.id, type: actor.kind, label: actor.label };
     switch (tokenStatus(snapshot)) {
       case 'revoked':
-        this.rejections.note(ref, 'revoked', origin);
+        this.rejections.note(ref, holder, 'revoked', origin);
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
       case 'expired':
-        this.rejections.note(ref, 'expired', origin);
+        this.rejections.note(ref, holder, 'expired', origin);
         throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
       case 'active':
         break;
