@@ -13,9 +13,18 @@ export interface ChainedEvent {
   seq: number;
   business_id: string | null;
   occurred_at: string;
+  /** Absent on events written before the way in was kept. */
+  origin?: string;
   action: string;
   outcome: string;
-  actor: { id: string | null; type: string; label: string };
+  actor: {
+    id: string | null;
+    type: string;
+    label: string;
+    /** Both absent on events written before the acting token was kept. */
+    token_id?: string;
+    issued_by?: { id: string | null; label: string } | null;
+  };
   target: { type: string; id: string | null; label: string | null };
   request_id: string | null;
   ip: string | null;
@@ -37,11 +46,21 @@ const str = JSON.stringify;
  * and this is several times faster than sorting keys per row. A unit test holds the two equal.
  */
 export function canonicalEvent(e: ChainedEvent): string {
+  const { actor } = e;
+  const issuedBy =
+    actor.token_id === undefined
+      ? ''
+      : actor.issued_by
+        ? `"issued_by":{"id":${str(actor.issued_by.id)},"label":${str(actor.issued_by.label)}},`
+        : `"issued_by":null,`;
+  const tokenId = actor.token_id === undefined ? '' : `"token_id":${str(actor.token_id)},`;
+  const origin = e.origin === undefined ? '' : `"origin":${str(e.origin)},`;
   return (
     `{"action":${str(e.action)},` +
-    `"actor":{"id":${str(e.actor.id)},"label":${str(e.actor.label)},"type":${str(e.actor.type)}},` +
+    `"actor":{"id":${str(actor.id)},${issuedBy}"label":${str(actor.label)},${tokenId}` +
+    `"type":${str(actor.type)}},` +
     `"business_id":${str(e.business_id)},"id":${str(e.id)},"ip":${str(e.ip)},` +
-    `"metadata":${canonicalJson(e.metadata)},"occurred_at":${str(e.occurred_at)},` +
+    `"metadata":${canonicalJson(e.metadata)},"occurred_at":${str(e.occurred_at)},${origin}` +
     `"outcome":${str(e.outcome)},"request_id":${str(e.request_id)},"seq":${str(e.seq)},` +
     `"target":{"id":${str(e.target.id)},"label":${str(e.target.label)},"type":${str(e.target.type)}},` +
     `"user_agent":${str(e.user_agent)}}`

@@ -18,15 +18,26 @@ export interface AuditEntry {
 /** An event as the API, the NDJSON export and the hash all see it. */
 export type AuditEventView = ChainedEvent & { prev_hash: string; hash: string };
 
+/**
+ * The stored row as the API shows it. `origin` and the actor's `token_id` and `issued_by` appear
+ * only when stored: rows written before they were kept hashed without them, and still verify.
+ */
 export function auditView(e: AuditEvent): AuditEventView {
+  const actor: AuditEventView['actor'] = { id: e.actorId, type: e.actorType, label: e.actorLabel };
+  if (e.actorTokenId !== null) {
+    actor.token_id = e.actorTokenId;
+    actor.issued_by =
+      e.actorIssuedByLabel === null ? null : { id: e.actorIssuedById, label: e.actorIssuedByLabel };
+  }
   return {
     id: e.id,
     seq: e.seq,
     business_id: e.businessId,
     occurred_at: e.occurredAt.toISOString(),
+    ...(e.origin === null ? {} : { origin: e.origin }),
     action: e.action,
     outcome: e.outcome,
-    actor: { id: e.actorId, type: e.actorType, label: e.actorLabel },
+    actor,
     target: { type: e.targetType, id: e.targetId, label: e.targetLabel },
     request_id: e.requestId,
     ip: e.ip,

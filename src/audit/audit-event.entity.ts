@@ -45,6 +45,21 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 340 })
   actorLabel!: string;
 
+  /** The token the actor acted with; null for the system, the CLI, and events before it was kept. */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  actorTokenId!: string | null;
+
+  /** Who issued that token (its maker's identity id and label). */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  actorIssuedById!: string | null;
+
+  @Column({ type: 'varchar', length: 340, nullable: true })
+  actorIssuedByLabel!: string | null;
+
+  /** The way in: `api`, `cli` or `system`; null only for events written before it was kept. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  origin!: string | null;
+
   @Column({ type: 'varchar', length: 32 })
   targetType!: string;
 

@@ -24,7 +24,7 @@ describe(BearerStrategy.name, () => {
 
   it('hands the header token and the origin to the verifier, and yields its principal', async () => {
     const sut = new (AuthGuard('bearer'))();
-    const origin = { requestId: 'r', ip: '127.0.0.1', userAgent: null };
+    const origin = { channel: 'api' as const, requestId: 'r', ip: '127.0.0.1', userAgent: null };
     const view: Record<string, unknown> = {
       headers: { authorization: 'Bearer lk_secret' },
       origin,

@@ -5,6 +5,7 @@ import type { ApiToken } from '../tokens/api-token.entity';
 import type { IdentityKind } from '../tenancy/identity.entity';
 import { Role, roleAtLeast } from '../tenancy/membership.entity';
 import { scopesAllow } from './scopes';
+import { callerClass, decide, PolicyCaller, TargetClass, TokenAction } from './token-policy';
 
 export interface Actor {
   id: string;
@@ -25,6 +26,9 @@ export interface CallerToken {
   scopes: string[] | null;
   createdAt: Date;
   expiresAt: Date | null;
+  /** Who issued the token: its maker's identity (null for the system and the CLI) and label. */
+  createdById: string | null;
+  createdBy: string;
   /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
@@ -77,10 +81,26 @@ export class RequestContext {
     return scopesAllow(this.token.scopes, scope);
   }
 
-  /** The caller as the author of a change, for domain events. */
+  /** The caller as the token policy sees it. */
+  get policyCaller(): PolicyCaller {
+    return { class: callerClass(this.isPlatformToken, this.role), scopes: this.token.scopes };
+  }
+
+  /** Asks the token policy (`token-policy.ts`) whether this caller may act on the target. */
+  may(action: TokenAction, target: TargetClass) {
+    return decide(action, this.policyCaller, target);
+  }
+
+  /** The caller as the author of a change, for domain events: who, with which token, from where. */
   get author(): Author {
     return {
-      actor: { id: this.actor.id, type: this.actor.kind, label: this.actor.label },
+      actor: {
+        id: this.actor.id,
+        type: this.actor.kind,
+        label: this.actor.label,
+        tokenId: this.token.id,
+        issuedBy: { id: this.token.createdById, label: this.token.createdBy },
+      },
       origin: this.origin,
     };
   }
@@ -89,6 +109,7 @@ export class RequestContext {
 /** Where a request came from, as audit entries record it. */
 export function originOf(request: FastifyRequest): EventOrigin {
   return {
+    channel: 'api',
     requestId: request.id,
     ip: request.ip ?? null,
     userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,

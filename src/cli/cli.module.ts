@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
+import { AuditModule } from '../audit/audit.module';
 import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
@@ -26,6 +27,8 @@ export class CliModule {
         BusModule,
         TenancyModule,
         TokensModule,
+        // Every CLI write is audited like an HTTP one, with origin "cli".
+        AuditModule,
       ],
       providers: [BootstrapCommand, CreateBusinessCommand, CreateTokenCommand, RevokeCommand],
     };

@@ -1,12 +1,12 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
-import { SYSTEM_AUTHOR } from '../database/domain-event';
+import { CLI_AUTHOR } from '../database/domain-event';
 import { migrateUnderLock } from '../database/migrate';
 import { BusinessesService } from '../tenancy/businesses.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
 import { AddPlatformAdminDto, CreateBusinessDto } from '../tenancy/dto/tenancy.dto';
 import { CreateTokenDto, RevokeByValueDto } from '../tokens/dto/token-requests.dto';
-import { TokensService } from '../tokens/tokens.service';
+import { CLI_CALLER, TokensService } from '../tokens/tokens.service';
 import { CliUsageError, validateDto } from './validate-dto';
 
 /**
@@ -28,7 +28,7 @@ export class BootstrapCommand extends CommandRunner {
   async run(_params: string[], options: { email?: string }): Promise<void> {
     const { email } = validateDto(AddPlatformAdminDto, { email: options.email });
     await migrateUnderLock(this.dataSource, () => Promise.resolve());
-    const token = await this.admins.issuePlatformToken(SYSTEM_AUTHOR, email);
+    const token = await this.admins.issuePlatformToken(CLI_CALLER, CLI_AUTHOR, email);
     process.stdout.write(`${token}\n`);
   }
 
@@ -56,7 +56,7 @@ export class CreateBusinessCommand extends CommandRunner {
       owner_email: options.ownerEmail,
     });
     await migrateUnderLock(this.dataSource, () => Promise.resolve());
-    const created = await this.businesses.create(SYSTEM_AUTHOR, dto);
+    const created = await this.businesses.create(CLI_CALLER, CLI_AUTHOR, dto);
     process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
   }
 
@@ -103,7 +103,7 @@ export class CreateTokenCommand extends CommandRunner {
       expires_in_days: options.expiresInDays,
     });
     await migrateUnderLock(this.dataSource, () => Promise.resolve());
-    const issued = await this.tokens.issueForMember(SYSTEM_AUTHOR, options.business, email, dto);
+    const issued = await this.tokens.issueForMember(CLI_AUTHOR, options.business, email, dto);
     process.stdout.write(`${issued.token}\n`);
   }
 
@@ -154,7 +154,12 @@ export class RevokeCommand extends CommandRunner {
   async run(_params: string[], options: { token?: string; reason?: string }): Promise<void> {
     const dto = validateDto(RevokeByValueDto, { token: options.token, reason: options.reason });
     await migrateUnderLock(this.dataSource, () => Promise.resolve());
-    const outcome = await this.tokens.revokeByValue(SYSTEM_AUTHOR, dto.token, dto.reason ?? null);
+    const outcome = await this.tokens.revokeByValue(
+      CLI_CALLER,
+      CLI_AUTHOR,
+      dto.token,
+      dto.reason ?? null,
+    );
     if (outcome.code) process.stderr.write(`${outcome.message}\n`);
     process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
   }

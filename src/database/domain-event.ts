@@ -6,10 +6,21 @@ export interface EventActor {
   id: string | null;
   type: 'user' | 'machine' | 'system';
   label: string;
+  /** The token the actor acted with; absent for the system and the CLI. */
+  tokenId?: string | null;
+  /**
+   * Who issued that token. A token made for someone else (a member's first token) acts as that
+   * someone; this traces it back to its maker.
+   */
+  issuedBy?: { id: string | null; label: string } | null;
 }
+
+/** The way in: an HTTP request, a shell command, or the server itself (first-start bootstrap). */
+export type EventChannel = 'api' | 'cli' | 'system';
 
 /** Where a change came from, for the audit trail. */
 export interface EventOrigin {
+  channel: EventChannel;
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
@@ -21,10 +32,16 @@ export interface Author {
   origin: EventOrigin;
 }
 
-/** The author of changes made from a shell or at first start. */
+/** The author of changes the server makes by itself: the platform admin made at first start. */
 export const SYSTEM_AUTHOR: Author = {
   actor: { id: null, type: 'system', label: 'system' },
-  origin: { requestId: null, ip: null, userAgent: null },
+  origin: { channel: 'system', requestId: null, ip: null, userAgent: null },
+};
+
+/** The installation's operator at a shell (`npm run cli`). */
+export const CLI_AUTHOR: Author = {
+  actor: { id: null, type: 'system', label: 'cli' },
+  origin: { channel: 'cli', requestId: null, ip: null, userAgent: null },
 };
 
 /**

@@ -23,7 +23,7 @@ export class BusinessesController {
   @ApiEnvelope(201, CreatedBusinessDto)
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateBusinessDto) {
-    return this.businesses.create(ctx.author, dto);
+    return this.businesses.create(ctx.policyCaller, ctx.author, dto);
   }
 
   @Get()

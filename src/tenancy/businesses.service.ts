@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
@@ -36,8 +37,12 @@ export class BusinessesService {
     private readonly tokens: TokensService,
   ) {}
 
-  /** Creates a business with its owner, and returns the owner's first token, shown once. */
-  create(author: Author, dto: CreateBusinessDto): Promise<CreatedBusinessDto> {
+  /**
+   * Creates a business with its owner, and returns the owner's first token, shown once, to pass
+   * on: the token policy's `create_business` exception. `maker` is the platform token or the CLI.
+   */
+  create(maker: PolicyCaller, author: Author, dto: CreateBusinessDto): Promise<CreatedBusinessDto> {
+    enforce(decide('create_business', maker, 'owner'));
     return this.uow.run(async (tx) => {
       const now = new Date();
       const business = Object.assign(new Business(), {
@@ -69,8 +74,8 @@ export class BusinessesService {
         first_token: await this.tokens.issueFirstToken(
           tx,
           author,
-          business.id,
-          owner.id,
+          maker,
+          { businessId: business.id, identityId: owner.id, isAdmin: true },
           dto.expires_in_days,
         ),
       };

@@ -16,9 +16,13 @@ export class MachineIdentitiesController {
   constructor(private readonly machines: MachineIdentitiesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the machine identities of the business (owner or admin)' })
+  @RequireScope('members:read')
+  @ApiOperation({
+    summary:
+      'List the machine identities of the business (owner or admin; members:read, which members:write covers)',
+  })
   @ApiEnvelope(200, MachineIdentityViewDto, { paginated: true })
-  @ApiErrors({ 403: ['INSUFFICIENT_ROLE'], 422: ['VALIDATION_ERROR'] })
+  @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
   list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
     return this.machines.list(ctx, query);
   }

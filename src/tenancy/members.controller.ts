@@ -6,7 +6,14 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { AddedMemberDto, AddMemberDto, ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import {
+  AddedMemberDto,
+  AddMemberDto,
+  ChangeRoleDto,
+  MemberViewDto,
+  ReissueFirstTokenDto,
+} from './dto/tenancy.dto';
 import { MembersService } from './members.service';
 
 @ApiTags('members')
@@ -17,9 +24,13 @@ export class MembersController {
   constructor(private readonly members: MembersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the people of the business (owner or admin)' })
+  @RequireScope('members:read')
+  @ApiOperation({
+    summary:
+      'List the people of the business (owner or admin; members:read, which members:write covers)',
+  })
   @ApiEnvelope(200, MemberViewDto, { paginated: true })
-  @ApiErrors({ 403: ['INSUFFICIENT_ROLE'], 422: ['VALIDATION_ERROR'] })
+  @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
   list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
     return this.members.list(ctx, query);
   }
@@ -29,15 +40,46 @@ export class MembersController {
   @RequireScope('members:write')
   @ApiOperation({
     summary: 'Add a person; returns their first token, once (expires in 7 days by default)',
+    description:
+      'The first token goes to the caller, to pass on. Its scopes are at most the calling ' +
+      "token's, within the new member's role. Adding a person who already exists (by email) " +
+      'gives the caller a token that acts as them in this business only; the audit log names ' +
+      'the token and its maker on every action it takes. Only an owner adds an owner; only a ' +
+      'platform admin adds a platform admin; a platform token adds no one (it never receives a ' +
+      "person's secret).",
   })
   @ApiEnvelope(201, AddedMemberDto)
   @ApiErrors({
-    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
+    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'NOT_TOKEN_HOLDER', 'PLATFORM_ADMIN_REQUIRED'],
     409: ['MEMBER_EXISTS'],
     422: ['VALIDATION_ERROR'],
   })
   add(@Ctx() ctx: RequestContext, @Body() dto: AddMemberDto) {
     return this.members.add(ctx, dto);
+  }
+
+  @Post(':identity_id/token')
+  @NoStore()
+  @RequireScope('members:write')
+  @ApiOperation({
+    summary: "Re-issue a member's first token; the secret is in this response only",
+    description:
+      'For a member who lost theirs. Downward only: an admin for a member, an owner for an ' +
+      "admin or a member; an owner's is re-issued only by that owner. The token expires in 7 " +
+      "days by default, and its scopes are at most the calling token's. Earlier tokens stay.",
+  })
+  @ApiEnvelope(201, IssuedTokenDto)
+  @ApiErrors({
+    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'NOT_TOKEN_HOLDER'],
+    404: ['MEMBER_NOT_FOUND'],
+    422: ['VALIDATION_ERROR'],
+  })
+  reissueFirstToken(
+    @Ctx() ctx: RequestContext,
+    @Param('identity_id', uuidPipe('identity_id')) identityId: string,
+    @Body() dto: ReissueFirstTokenDto,
+  ) {
+    return this.members.reissueFirstToken(ctx, identityId, dto);
   }
 
   @Patch(':identity_id')

@@ -1,18 +1,29 @@
 import { Injectable } from '@nestjs/common';
+import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
+import { enforce, targetClass } from '../auth/token-policy';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { RevocationBus } from '../bus/revocation-bus';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokensService } from '../tokens/tokens.service';
 import { BusinessesRepository } from './businesses.repository';
-import { AddedMemberDto, AddMemberDto, ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
+import {
+  AddedMemberDto,
+  AddMemberDto,
+  ChangeRoleDto,
+  MemberViewDto,
+  ReissueFirstTokenDto,
+} from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
-import { Membership, Role } from './membership.entity';
+import { Membership, Role, roleAtLeast } from './membership.entity';
 import { MemberRow, memberKey, MembershipsRepository } from './memberships.repository';
 import { MemberAddedEvent, MemberRemovedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
 /** The people of a business. Machines have their own service. */
+const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
+
 @Injectable()
 export class MembersService {
   constructor(
@@ -33,11 +44,23 @@ export class MembersService {
     );
   }
 
-  /** Adds a person, created if new, and returns their first token, shown once. */
+  /**
+   * Adds a person, created if new, and returns their first token, shown once, to pass on. An
+   * existing person is added as they are: the first token acts as them in this business only,
+   * and its audit trail names the token and the one who made it.
+   */
   add(ctx: RequestContext, dto: AddMemberDto): Promise<AddedMemberDto> {
-    this.assertMayGrant(ctx, dto.role);
+    enforce(ctx.may('add_member', dto.role), memberNotFound);
     return this.uow.run(async (tx) => {
       const identity = await this.identities.findOrCreateUser(tx, ctx.author, dto.email);
+      // A platform admin's identity speaks for the whole installation: only a platform admin
+      // may place it in a business, or a business could collect a token that acts as one.
+      if (identity.isPlatformAdmin && !ctx.actor.isPlatformAdmin) {
+        throw AuthError.forbidden(
+          'PLATFORM_ADMIN_REQUIRED',
+          'Only a platform admin may add a platform admin to a business',
+        );
+      }
       if (await this.memberships.find(ctx.businessId, identity.id, tx.manager)) {
         throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
       }
@@ -56,11 +79,38 @@ export class MembersService {
         first_token: await this.tokens.issueFirstToken(
           tx,
           ctx.author,
-          ctx.businessId,
-          identity.id,
+          ctx.policyCaller,
+          { businessId: ctx.businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
           dto.expires_in_days,
         ),
       };
+    });
+  }
+
+  /**
+   * Re-issues a first token for a member who lost theirs: downward only (the token policy's
+   * `reissue` row), shown once, to pass on. Earlier tokens stay as they are.
+   */
+  reissueFirstToken(
+    ctx: RequestContext,
+    identityId: string,
+    dto: ReissueFirstTokenDto,
+  ): Promise<IssuedTokenDto> {
+    return this.uow.run(async (tx) => {
+      const row = (await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager))[0];
+      const holder = row && { id: identityId, kind: row.identity.kind, role: row.membership.role };
+      enforce(ctx.may('reissue', targetClass(ctx.actor.id, holder ?? null)), memberNotFound);
+      return this.tokens.issueFirstToken(
+        tx,
+        ctx.author,
+        ctx.policyCaller,
+        {
+          businessId: ctx.businessId,
+          identityId,
+          isAdmin: roleAtLeast(row!.membership.role, 'admin'),
+        },
+        dto.expires_in_days,
+      );
     });
   }
 
@@ -137,7 +187,7 @@ export class MembersService {
     return row;
   }
 
-  /** Only an owner may make, unmake or remove an owner. */
+  /** Only an owner may demote, promote to or remove an owner. */
   private assertMayGrant(ctx: RequestContext, role: Role): void {
     if (role === 'owner' && !ctx.hasRole('owner')) {
       throw new TenancyError(

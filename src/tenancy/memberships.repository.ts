@@ -39,6 +39,26 @@ export class MembershipsRepository {
     return identity ? { membership, identity } : null;
   }
 
+  /** The memberships, with identities, of those of `identityIds` who are members of the business. */
+  async findMembers(
+    businessId: string,
+    identityIds: readonly string[],
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<MemberRow[]> {
+    assertBusinessId(businessId);
+    if (identityIds.length === 0) return [];
+    const rows = await em
+      .createQueryBuilder(Membership, 'm')
+      .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
+      .where('m.business_id = :businessId', { businessId })
+      .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] })
+      .getMany();
+    return rows.map((m) => {
+      const { identity, ...membership } = m as Membership & { identity: Identity };
+      return { membership: Object.assign(new Membership(), membership), identity };
+    });
+  }
+
   /** Members of one kind, oldest membership first, keyset on (created_at, identity_id). */
   async list(
     businessId: string,

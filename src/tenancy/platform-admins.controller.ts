@@ -33,7 +33,7 @@ export class PlatformAdminsController {
   @ApiEnvelope(201, AddedPlatformAdminDto)
   @ApiErrors({ 409: ['IDENTITY_EXISTS'], 422: ['VALIDATION_ERROR'] })
   add(@Ctx() ctx: RequestContext, @Body() dto: AddPlatformAdminDto) {
-    return this.admins.add(ctx.author, dto);
+    return this.admins.add(ctx.policyCaller, ctx.author, dto);
   }
 
   @Delete(':identity_id')

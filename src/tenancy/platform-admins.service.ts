@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
@@ -35,14 +36,22 @@ export class PlatformAdminsService {
     );
   }
 
-  /** Makes a person a platform admin and returns a platform token for them, shown once. */
-  add(author: Author, dto: AddPlatformAdminDto): Promise<AddedPlatformAdminDto> {
+  /**
+   * Makes a person a platform admin and returns a platform token for them, shown once, to pass
+   * on (the token policy's `add_platform_admin`). Its scopes are at most `maker`'s.
+   */
+  add(
+    maker: PolicyCaller,
+    author: Author,
+    dto: AddPlatformAdminDto,
+  ): Promise<AddedPlatformAdminDto> {
+    enforce(decide('add_platform_admin', maker, 'admin'));
     return this.uow.run(async (tx) => {
       const identity = await this.users.findOrCreateUser(tx, author, dto.email);
       if (identity.isPlatformAdmin) {
         throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
       }
-      const { issued, admin } = await this.grant(tx, author, identity, dto.expires_in_days);
+      const { issued, admin } = await this.grant(tx, author, maker, identity, dto.expires_in_days);
       return { admin: PlatformAdminViewDto.of(admin), first_token: issued };
     });
   }
@@ -78,16 +87,18 @@ export class PlatformAdminsService {
     return this.uow.run(async (tx) => {
       if ((await this.identities.countPlatformAdmins(tx.manager)) > 0) return null;
       const identity = await this.users.findOrCreateUser(tx, author, email);
-      return (await this.grant(tx, author, identity, undefined, 'bootstrap')).issued.token;
+      const system = { class: 'cli', scopes: null } as const;
+      return (await this.grant(tx, author, system, identity, undefined, 'bootstrap')).issued.token;
     });
   }
 
   /** For the CLI: a new platform token for `email`, made a platform admin first if need be. */
-  issuePlatformToken(author: Author, email: string): Promise<string> {
+  issuePlatformToken(maker: PolicyCaller, author: Author, email: string): Promise<string> {
+    enforce(decide('add_platform_admin', maker, 'admin'));
     return this.uow.run(async (tx) => {
       const identity = await this.users.findOrCreateUser(tx, author, email);
       if (!identity.isPlatformAdmin)
-        return (await this.grant(tx, author, identity, undefined, 'cli')).issued.token;
+        return (await this.grant(tx, author, maker, identity, undefined, 'cli')).issued.token;
       const issued = await this.tokens.issue(tx, author, {
         businessId: null,
         identityId: identity.id,
@@ -102,6 +113,7 @@ export class PlatformAdminsService {
   private async grant(
     tx: Transaction,
     author: Author,
+    maker: PolicyCaller,
     identity: Identity,
     expiresInDays: number | undefined,
     tokenName = 'first-token',
@@ -112,7 +124,7 @@ export class PlatformAdminsService {
       businessId: null,
       identityId: identity.id,
       name: tokenName,
-      scopes: null,
+      scopes: maker.scopes === null ? null : [...maker.scopes],
       expiresAt: expiryInDays(expiresInDays),
     });
     return {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
 import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
-import { Membership } from './membership.entity';
+import { Membership, Role } from './membership.entity';
 import { MembershipsRepository } from './memberships.repository';
 
 /**
@@ -28,6 +29,24 @@ export class TenancyDirectory {
 
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
     return this.memberships.find(businessId, identityId);
+  }
+
+  /**
+   * Who among `identityIds` is a member of the business, with kind and role: what the token
+   * policy needs to class a target. Identities that are not members are absent. One query.
+   */
+  async membersOf(
+    businessId: string,
+    identityIds: readonly string[],
+    em?: EntityManager,
+  ): Promise<Map<string, { id: string; kind: Identity['kind']; role: Role }>> {
+    const rows = await this.memberships.findMembers(businessId, identityIds, em);
+    return new Map(
+      rows.map((r) => [
+        r.identity.id,
+        { id: r.identity.id, kind: r.identity.kind, role: r.membership.role },
+      ]),
+    );
   }
 
   findUserByEmail(email: string): Promise<Identity | null> {

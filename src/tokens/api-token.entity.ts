@@ -38,6 +38,10 @@ export class ApiToken {
   @Column({ type: 'varchar', length: 340 })
   createdBy!: string;
 
+  /** The identity that made the token; null when the system or the CLI made it. */
+  @Column({ type: 'uuid', nullable: true })
+  createdById!: string | null;
+
   @Column({ type: Date, nullable: true })
   expiresAt!: Date | null;
 

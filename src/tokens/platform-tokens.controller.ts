@@ -30,6 +30,6 @@ export class PlatformTokensController {
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 422: ['INVALID_TOKEN', 'VALIDATION_ERROR'] })
   revoke(@Ctx() ctx: RequestContext, @Body() dto: RevokeByValueDto) {
-    return this.tokens.revokeByValue(ctx.author, dto.token, dto.reason ?? null);
+    return this.tokens.revokeByValue(ctx.policyCaller, ctx.author, dto.token, dto.reason ?? null);
   }
 }

@@ -113,6 +113,8 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       scopes: token.scopes === null ? null : (Object.freeze([...token.scopes]) as string[]),
       createdAt: token.createdAt,
       expiresAt: token.expiresAt,
+      createdById: token.createdById,
+      createdBy: token.createdBy,
       business: business ? Object.freeze({ ...business }) : null,
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),

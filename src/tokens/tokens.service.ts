@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { CallerToken, RequestContext } from '../auth/request-context';
-import { scopesAllow, scopesWithin } from '../auth/scopes';
+import { firstTokenScopes, reachesAdminScope, scopesAllow, scopesWithin } from '../auth/scopes';
+import {
+  decide,
+  enforce,
+  PolicyCaller,
+  TargetClass,
+  targetClass,
+  TokenAction,
+} from '../auth/token-policy';
 import { RequestValidationError } from '../common/domain-error';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, paginate } from '../common/pagination';
@@ -44,6 +52,9 @@ export interface IssueTokenInput {
   rotatedFromId?: string | null;
 }
 
+/** The operator at a shell, as the token policy sees it. */
+export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null };
+
 export function tokenRef(token: ApiToken): TokenRef {
   return {
     id: token.id,
@@ -54,10 +65,9 @@ export function tokenRef(token: ApiToken): TokenRef {
   };
 }
 
-/** Built-in scopes that only an owner or admin may hold: a member cannot grant them. */
-const ADMIN_SCOPES = ['tokens:admin', 'members:write', 'audit:read'];
-
 const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
+const identityNotFound = () =>
+  new TokenError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
 
 @Injectable()
 export class TokensService {
@@ -74,7 +84,9 @@ export class TokensService {
     const expiresAt = this.expiryOf(dto);
     const scopes = dto.scopes ?? null;
     return this.uow.run(async (tx) => {
-      const identityId = await this.targetIdentity(ctx, dto.identity_id);
+      const identityId = dto.identity_id ?? ctx.actor.id;
+      const target = await this.memberTarget(ctx, identityId, tx.manager);
+      enforce(ctx.may('issue', target), identityNotFound);
       this.assertMayGrant(ctx, scopes);
       const { secret, token } = await this.issue(tx, ctx.author, {
         businessId: ctx.businessId,
@@ -127,7 +139,7 @@ export class TokensService {
 
   rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
     return this.uow.run(async (tx) => {
-      const token = await this.findVisible(ctx, tokenId, tx.manager);
+      const token = await this.findFor(ctx, 'rename', tokenId, tx.manager);
       await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
       this.publishAfterCommit(tx, token);
       return TokenViewDto.of({ ...token, name: dto.name });
@@ -141,13 +153,14 @@ export class TokensService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     return this.uow.run(async (tx) => {
-      const token = await this.findVisible(ctx, tokenId, tx.manager);
+      const token = await this.findFor(ctx, 'revoke', tokenId, tx.manager);
       return this.revokeOutcome(tx, ctx.author, token, reason);
     });
   }
 
   /** Revokes the token that makes the call: the last step of a client-side rotation. */
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
+    enforce(ctx.may('revoke', 'self'), notFound);
     return this.uow.run(async (tx) => {
       const token = await this.reload(tx.manager, ctx.token);
       if (!token) throw notFound();
@@ -155,16 +168,27 @@ export class TokensService {
     });
   }
 
-  /** A platform admin's revoke by value. An unknown or malformed secret is a 422. */
+  /**
+   * Revoke by value, for a platform admin or the CLI. An unknown or malformed secret is a 422,
+   * and so is one the caller may not revoke: a value never confirms that a token exists.
+   */
   async revokeByValue(
+    caller: PolicyCaller,
     author: Author,
     secret: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
+    const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token', { status: 422 });
     const token = await this.findBySecret(secret);
-    if (!token) {
-      throw new TokenError('INVALID_TOKEN', 'invalid token', { status: 422 });
-    }
+    if (!token) throw invalid();
+    // Outside a business, every holder but oneself is alike to the platform and the CLI rows.
+    const target: TargetClass =
+      token.identityId === author.actor.id
+        ? 'self'
+        : token.businessId === null
+          ? 'member'
+          : await this.holderTarget(token.businessId, author.actor.id ?? '', token.identityId);
+    enforce(decide('revoke', caller, target), invalid);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
   }
 
@@ -181,6 +205,8 @@ export class TokensService {
         id: token.identityId,
         type: identity?.kind ?? 'user',
         label: identity ? identityLabel(identity) : token.identityId,
+        tokenId: token.id,
+        issuedBy: { id: token.createdById, label: token.createdBy },
       },
       origin,
     };
@@ -196,7 +222,7 @@ export class TokensService {
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
     const grace = dto.grace_period_seconds ?? 0;
     return this.uow.run(async (tx) => {
-      const old = await this.findVisible(ctx, tokenId, tx.manager);
+      const old = await this.findFor(ctx, 'rotate', tokenId, tx.manager);
       if (tokenStatus(old) !== 'active') {
         throw new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
       }
@@ -244,9 +270,10 @@ export class TokensService {
         createdBefore: dto.created_before,
       });
       const scope = dto.scope;
+      const revocable = await this.revocableBy(ctx, candidates, tx.manager);
       const matched = scope
-        ? candidates.filter((t) => t.scopes !== null && scopesAllow(t.scopes, scope))
-        : candidates;
+        ? revocable.filter((t) => t.scopes !== null && scopesAllow(t.scopes, scope))
+        : revocable;
       const ids = matched.map((t) => t.id);
       if (dto.dry_run) return { matched: matched.length, revoked: 0, token_ids: ids };
       const revoked: string[] = [];
@@ -324,6 +351,7 @@ export class TokensService {
       preview: minted.preview,
       createdAt: new Date(),
       createdBy: author.actor.label,
+      createdById: author.actor.id,
       expiresAt: input.expiresAt,
       lastUsedAt: null,
       revokedAt: null,
@@ -345,21 +373,23 @@ export class TokensService {
   }
 
   /**
-   * The first token of a business owner or a new member: unrestricted within the role, and
-   * expiring in 7 days unless told otherwise. Returned with its secret, shown once.
+   * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
+   * unless told otherwise, and holding no more than its maker's scopes allow within the
+   * holder's role (unrestricted when the maker is). Returned with its secret, shown once.
+   * The caller has asked the token policy first.
    */
   async issueFirstToken(
     tx: Transaction,
     author: Author,
-    businessId: string,
-    identityId: string,
+    maker: PolicyCaller,
+    holder: { businessId: string; identityId: string; isAdmin: boolean },
     expiresInDays: number = FIRST_TOKEN_DAYS,
   ): Promise<IssuedTokenDto> {
     const { secret, token } = await this.issue(tx, author, {
-      businessId,
-      identityId,
+      businessId: holder.businessId,
+      identityId: holder.identityId,
       name: 'first-token',
-      scopes: null,
+      scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
       expiresAt: expiryInDays(expiresInDays),
     });
     return IssuedTokenDto.issued(secret, token);
@@ -377,17 +407,18 @@ export class TokensService {
   ): Promise<IssuedTokenDto> {
     const expiresAt = this.expiryOf(dto);
     const identity = await this.tenancy.findUserByEmail(email);
-    const member = identity && (await this.tenancy.findMembership(businessId, identity.id));
-    if (!identity || !member) {
-      throw new TokenError(
-        'MEMBER_NOT_FOUND',
-        `${email} is not a member of business ${businessId}`,
-      );
-    }
+    const target = identity
+      ? await this.holderTarget(businessId, '', identity.id, { members: true })
+      : 'unknown';
+    enforce(
+      decide('issue', CLI_CALLER, target),
+      () =>
+        new TokenError('MEMBER_NOT_FOUND', `${email} is not a member of business ${businessId}`),
+    );
     return this.uow.run(async (tx) => {
       const { secret, token } = await this.issue(tx, author, {
         businessId,
-        identityId: identity.id,
+        identityId: identity!.id,
         name: dto.name,
         scopes: dto.scopes ?? null,
         expiresAt,
@@ -482,16 +513,89 @@ export class TokensService {
     );
   }
 
-  /** Owners and admins whose token allows `tokens:admin` manage every token of the business. */
-  private managesAll(ctx: RequestContext): boolean {
-    return ctx.hasRole('admin') && ctx.allowsScope('tokens:admin');
-  }
-
   /** A token of the business the caller may see; anything else is 404, never 403. */
   private async findVisible(ctx: RequestContext, tokenId: string, em?: EntityManager) {
     const token = await this.tokens.findById(ctx.businessId, tokenId, em);
     if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx))) throw notFound();
     return token;
+  }
+
+  /** A token of the business that the token policy lets the caller act on, or its refusal. */
+  private async findFor(
+    ctx: RequestContext,
+    action: TokenAction,
+    tokenId: string,
+    em: EntityManager,
+  ): Promise<ApiToken> {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+    if (!token) throw notFound();
+    const target = await this.holderTarget(ctx.businessId, ctx.actor.id, token.identityId, {
+      em,
+    });
+    enforce(ctx.may(action, target), notFound);
+    return token;
+  }
+
+  /**
+   * Classes a token's holder for the policy. A holder who is no longer a member holds only
+   * revoked tokens (removal revokes them) and no role to protect, so counts as a member; with
+   * `members: true` (issuance) a non-member is `unknown` instead, for nothing is issued to them.
+   */
+  private async holderTarget(
+    businessId: string,
+    callerId: string,
+    identityId: string,
+    options: { members?: boolean; em?: EntityManager } = {},
+  ): Promise<TargetClass> {
+    if (identityId === callerId) return 'self';
+    const holder = (await this.tenancy.membersOf(businessId, [identityId], options.em)).get(
+      identityId,
+    );
+    if (!holder && options.members) return 'unknown';
+    return targetClass(callerId, holder ?? { id: identityId, kind: 'user', role: null });
+  }
+
+  /** The target of a new token: the caller, or an identity that must be a member. */
+  private memberTarget(
+    ctx: RequestContext,
+    identityId: string,
+    em: EntityManager,
+  ): Promise<TargetClass> {
+    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, { members: true, em });
+  }
+
+  /** Those of `candidates` the token policy lets the caller revoke: bulk revoke skips the rest. */
+  private async revocableBy(
+    ctx: RequestContext,
+    candidates: ApiToken[],
+    em: EntityManager,
+  ): Promise<ApiToken[]> {
+    const holders = await this.tenancy.membersOf(
+      ctx.businessId,
+      candidates.map((t) => t.identityId),
+      em,
+    );
+    return candidates.filter((t) => {
+      const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
+      return ctx.may('revoke', targetClass(ctx.actor.id, holder)).allowed;
+    });
+  }
+
+  /** Owners and admins whose token allows `tokens:admin` see every token of the business. */
+  private managesAll(ctx: RequestContext): boolean {
+    return ctx.hasRole('admin') && ctx.allowsScope('tokens:admin');
+  }
+
+  /** A new token never holds more than the token that makes it, nor more than the role. */
+  private assertMayGrant(ctx: RequestContext, scopes: string[] | null): void {
+    const beyondToken = !scopesWithin(scopes, ctx.token.scopes);
+    const beyondRole = !ctx.hasRole('admin') && reachesAdminScope(scopes);
+    if (beyondToken || beyondRole) {
+      throw new TokenError(
+        'SCOPE_ESCALATION',
+        'The new token would hold more than its creator may grant',
+      );
+    }
   }
 
   private async findBySecret(secret: string): Promise<ApiToken | null> {
@@ -503,52 +607,6 @@ export class TokensService {
     return token.businessId === null
       ? this.tokens.findPlatformTokenById(token.id, em)
       : this.tokens.findById(token.businessId, token.id, em);
-  }
-
-  /** The identity a new token is for: the caller, or a machine identity named by an admin. */
-  private async targetIdentity(
-    ctx: RequestContext,
-    identityId: string | undefined,
-  ): Promise<string> {
-    if (identityId === undefined || identityId === ctx.actor.id) {
-      if (ctx.isPlatformToken) {
-        throw new RequestValidationError([
-          {
-            loc: ['body', 'identity_id'],
-            msg: 'A platform token issues business tokens only for machine identities',
-            type: 'missing',
-          },
-        ]);
-      }
-      return ctx.actor.id;
-    }
-    if (!this.managesAll(ctx)) {
-      throw new TokenError(
-        'INSUFFICIENT_ROLE',
-        'Only an owner or admin may issue tokens for others',
-      );
-    }
-    const machine = await this.tenancy.findMachineMember(ctx.businessId, identityId);
-    if (!machine) {
-      throw new TokenError(
-        'IDENTITY_NOT_FOUND',
-        'No machine identity with this id in the business',
-      );
-    }
-    return machine.id;
-  }
-
-  /** A new token never holds more than the token that makes it, nor more than the role. */
-  private assertMayGrant(ctx: RequestContext, scopes: string[] | null): void {
-    const beyondToken = !scopesWithin(scopes, ctx.token.scopes);
-    const beyondRole =
-      !ctx.hasRole('admin') && scopes !== null && ADMIN_SCOPES.some((s) => scopesAllow(scopes, s));
-    if (beyondToken || beyondRole) {
-      throw new TokenError(
-        'SCOPE_ESCALATION',
-        'The new token would hold more than its creator may grant',
-      );
-    }
   }
 
   private expiryOf(dto: CreateTokenDto): Date | null {

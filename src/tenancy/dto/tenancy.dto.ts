@@ -47,6 +47,9 @@ export class AddMemberDto extends FirstTokenLifetime {
   role!: Role;
 }
 
+/** `POST /api/v1/members/{identity_id}/token`: the body is optional. */
+export class ReissueFirstTokenDto extends FirstTokenLifetime {}
+
 export class ChangeRoleDto {
   @ApiProperty({ enum: ROLES, example: 'admin' })
   @IsIn(ROLES)

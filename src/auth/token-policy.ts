@@ -1,0 +1,425 @@
+import type { Role } from '../tenancy/membership.entity';
+import { roleAtLeast } from '../tenancy/membership.entity';
+import { DomainError } from '../common/domain-error';
+import { AuthError } from './auth-error';
+import { scopesAllow } from './scopes';
+
+/**
+ * Who may act on whose token: the one policy that every route and CLI command that issues,
+ * rotates, renames, revokes or re-issues a token asks. The table below is the rule; the README's
+ * "Security model" prints it (`policyMarkdown()`, held equal to the README by a unit test), and
+ * `test/token-policy.e2e-spec.ts` runs every cell against a live app.
+ *
+ * The principle: people make their own tokens. A token is issued or rotated only for the
+ * caller's own identity, or for a machine identity the caller manages. The named exceptions
+ * (a business owner's first token, a new member's first token, a re-issued first token) each
+ * carry their reason. Revoking and renaming only take power away, so they follow "who may act on
+ * whom" instead: an owner over everyone, an admin over everyone but owners.
+ */
+
+/** What the caller does. `add_member` issues the new member's first token to the caller. */
+export const TOKEN_ACTIONS = [
+  'issue',
+  'rotate',
+  'rename',
+  'revoke',
+  'reissue',
+  'add_member',
+  'create_business',
+  'add_platform_admin',
+] as const;
+export type TokenAction = (typeof TOKEN_ACTIONS)[number];
+
+/**
+ * Who calls: a business token at its holder's role (a machine identity acts at its role, never
+ * owner), a platform admin's platform token, or the installation's operator at a shell.
+ */
+export const CALLERS = ['owner', 'admin', 'member', 'platform', 'cli'] as const;
+export type CallerClass = (typeof CALLERS)[number];
+
+/**
+ * Whose token: the caller's own identity, a machine identity of the business, another person
+ * at their role, or an id that names nobody the caller could act on. For `add_member` the target
+ * is the role the new member is given.
+ */
+export const TARGETS = ['self', 'machine', 'owner', 'admin', 'member', 'unknown'] as const;
+export type TargetClass = (typeof TARGETS)[number];
+
+/** The 403 codes the policy answers with. */
+export type DenyCode =
+  'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE' | 'NOT_TOKEN_HOLDER' | 'PLATFORM_ADMIN_REQUIRED';
+
+/**
+ * `allow`, `hide` (404: the caller may not see it), a 403 code, or `none`: the case cannot arise
+ * (a platform token is nobody's token in a business; the CLI has no identity), answered 404.
+ */
+export type Verdict = 'allow' | 'hide' | 'none' | DenyCode;
+
+/** A cell: a verdict, or one verdict when the calling token allows `scope` and one when not. */
+export type Cell = Verdict | { scope: string; with: Verdict; without: Verdict };
+
+/** What every caller needs before the target is read: the route's role and scope. */
+export interface Gate {
+  role: Role;
+  scope: string;
+}
+
+export interface ActionRule {
+  /** The routes and commands this action covers. */
+  routes: string;
+  /** The targets the action can name. */
+  targets: readonly TargetClass[];
+  gate: Gate | null;
+  /** Rows by caller; a caller with no row has no route or command for the action. */
+  cells: Partial<Record<CallerClass, Record<TargetClass, Cell>>>;
+  /** Why the exceptions and refusals in this row are what they are. */
+  why: string;
+}
+
+const others = (cell: Cell) => ({ owner: cell, admin: cell, member: cell });
+const manage = (verdict: Verdict, otherwise: Verdict = 'hide'): Cell => ({
+  scope: 'tokens:admin',
+  with: verdict,
+  without: otherwise,
+});
+const everyone = (cell: Cell): Record<TargetClass, Cell> => ({
+  self: cell,
+  machine: cell,
+  ...others(cell),
+  unknown: cell,
+});
+
+/** The table. Each cell is read after the gate; `unknown` answers 404 unless the row refuses all. */
+export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
+  issue: {
+    routes: 'POST /api/v1/tokens (identity_id), cli create-token',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: {
+        self: 'allow',
+        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
+        ...others('NOT_TOKEN_HOLDER'),
+        unknown: 'hide',
+      },
+      admin: {
+        self: 'allow',
+        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
+        ...others('NOT_TOKEN_HOLDER'),
+        unknown: 'hide',
+      },
+      member: { self: 'allow', ...everyoneBut('self', 'INSUFFICIENT_ROLE') },
+      platform: {
+        self: 'NOT_TOKEN_HOLDER',
+        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
+        ...others('NOT_TOKEN_HOLDER'),
+        unknown: 'hide',
+      },
+      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+    },
+    why:
+      'People make their own tokens; a secret made for someone else is a way to act as them. ' +
+      'Machines hold no secret of their own, so whoever manages them issues theirs. A member ' +
+      'learns nothing about other ids: every one is 403. The CLI is the operator, who already ' +
+      'holds the database; it issues for any member, audited with origin "cli".',
+  },
+  rotate: {
+    routes: 'POST /api/v1/tokens/{token_id}/rotate',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: {
+        self: 'allow',
+        machine: manage('allow'),
+        ...others(manage('NOT_TOKEN_HOLDER')),
+        unknown: 'hide',
+      },
+      admin: {
+        self: 'allow',
+        machine: manage('allow'),
+        ...others(manage('NOT_TOKEN_HOLDER')),
+        unknown: 'hide',
+      },
+      member: { self: 'allow', ...everyoneBut('self', 'hide') },
+      platform: {
+        self: 'none',
+        machine: manage('allow'),
+        ...others(manage('NOT_TOKEN_HOLDER')),
+        unknown: 'hide',
+      },
+    },
+    why:
+      "Rotation issues a new secret for the old token's identity, so it follows issuance: " +
+      "one's own token, or a machine's. Another person's token may be revoked, not rotated.",
+  },
+  rename: {
+    routes: 'PATCH /api/v1/tokens/{token_id}',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: {
+        self: 'allow',
+        machine: manage('allow'),
+        ...others(manage('allow')),
+        unknown: 'hide',
+      },
+      admin: {
+        self: 'allow',
+        machine: manage('allow'),
+        owner: manage('INSUFFICIENT_ROLE'),
+        admin: manage('allow'),
+        member: manage('allow'),
+        unknown: 'hide',
+      },
+      member: { self: 'allow', ...everyoneBut('self', 'hide') },
+      platform: {
+        self: 'none',
+        machine: manage('allow'),
+        ...others(manage('allow')),
+        unknown: 'hide',
+      },
+    },
+    why:
+      'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
+      'acts on an owner, as only an owner may remove one.',
+  },
+  revoke: {
+    routes:
+      'POST /api/v1/tokens/{token_id}/revoke, DELETE /api/v1/tokens/{token_id}, ' +
+      'POST /api/v1/tokens/bulk-revoke, cli revoke',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: {
+        self: 'allow',
+        machine: manage('allow'),
+        ...others(manage('allow')),
+        unknown: 'hide',
+      },
+      admin: {
+        self: 'allow',
+        machine: manage('allow'),
+        owner: manage('INSUFFICIENT_ROLE'),
+        admin: manage('allow'),
+        member: manage('allow'),
+        unknown: 'hide',
+      },
+      member: { self: 'allow', ...everyoneBut('self', 'hide') },
+      platform: {
+        self: 'none',
+        machine: manage('allow'),
+        ...others(manage('allow')),
+        unknown: 'hide',
+      },
+      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+    },
+    why:
+      'Revoking takes power away and hands out no secret, so it follows "who may act on whom": ' +
+      "an admin revoking an owner's tokens would remove an owner, which only an owner may do. " +
+      'Bulk revoke skips the tokens the caller may not revoke.',
+  },
+  reissue: {
+    routes: 'POST /api/v1/members/{identity_id}/token',
+    targets: TARGETS,
+    gate: { role: 'admin', scope: 'members:write' },
+    cells: {
+      owner: {
+        self: 'allow',
+        machine: 'hide',
+        owner: 'NOT_TOKEN_HOLDER',
+        admin: 'allow',
+        member: 'allow',
+        unknown: 'hide',
+      },
+      admin: {
+        self: 'allow',
+        machine: 'hide',
+        owner: 'INSUFFICIENT_ROLE',
+        admin: 'INSUFFICIENT_ROLE',
+        member: 'allow',
+        unknown: 'hide',
+      },
+      member: everyone('INSUFFICIENT_ROLE'),
+      platform: { self: 'none', machine: 'hide', ...others('NOT_TOKEN_HOLDER'), unknown: 'hide' },
+    },
+    why:
+      'Exception: a member who lost their first token needs a way back. The maker passes the ' +
+      'secret on, so it acts only downward: an admin for a member, an owner for an admin or a ' +
+      "member. An owner's is re-issued by nobody but that owner. Machines get tokens by issue.",
+  },
+  add_member: {
+    routes: 'POST /api/v1/members (role)',
+    targets: ['owner', 'admin', 'member'],
+    gate: { role: 'admin', scope: 'members:write' },
+    cells: {
+      owner: { ...everyone('none'), ...others('allow') },
+      admin: { ...everyone('none'), owner: 'INSUFFICIENT_ROLE', admin: 'allow', member: 'allow' },
+      member: everyone('INSUFFICIENT_ROLE'),
+      platform: { ...everyone('none'), ...others('NOT_TOKEN_HOLDER') },
+    },
+    why:
+      "Exception: a new member's first token goes to whoever adds them, to pass on. Only an " +
+      "owner adds an owner. A platform token never receives a person's secret; a platform admin " +
+      'gives a business its owner by creating the business.',
+  },
+  create_business: {
+    routes: 'POST /platform/v1/businesses (owner_email), cli create-business',
+    targets: ['owner'],
+    gate: null,
+    cells: {
+      owner: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
+      admin: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
+      member: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
+      platform: { ...everyone('none'), owner: 'allow' },
+      cli: { ...everyone('none'), owner: 'allow' },
+    },
+    why:
+      "Exception: a new business's owner has no token yet, so the platform admin who creates " +
+      "the business receives the first one, to pass on. With a new platform admin's first " +
+      "token, these are the only people's secrets a platform token receives.",
+  },
+  add_platform_admin: {
+    routes: 'POST /platform/v1/admins, cli bootstrap',
+    targets: ['admin'],
+    gate: null,
+    cells: {
+      owner: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
+      admin: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
+      member: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
+      platform: { ...everyone('none'), admin: 'allow' },
+      cli: { ...everyone('none'), admin: 'allow' },
+    },
+    why:
+      "Exception: a new platform admin's first platform token, as for a new member. `bootstrap` " +
+      "is the operator's way back when every platform token is lost.",
+  },
+};
+
+function everyoneBut(except: TargetClass, cell: Cell): Omit<Record<TargetClass, Cell>, 'self'> {
+  const all = everyone(cell);
+  delete (all as Partial<Record<TargetClass, Cell>>)[except];
+  return all;
+}
+
+/** The caller as the policy sees it. */
+export interface PolicyCaller {
+  class: CallerClass;
+  /** The calling token's scopes; null is unrestricted within the role. */
+  scopes: readonly string[] | null;
+}
+
+export type Decision =
+  | { allowed: true }
+  | { allowed: false; status: 404 }
+  | { allowed: false; status: 403; code: DenyCode };
+
+const GATE_RANK: Record<CallerClass, Role | 'all'> = {
+  owner: 'owner',
+  admin: 'admin',
+  member: 'member',
+  platform: 'all',
+  cli: 'all',
+};
+
+/** The one question: may this caller take this action on this target? */
+export function decide(action: TokenAction, caller: PolicyCaller, target: TargetClass): Decision {
+  const rule = TOKEN_POLICY[action];
+  const row = rule.cells[caller.class];
+  if (!row) return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
+  if (rule.gate && caller.class !== 'cli') {
+    const rank = GATE_RANK[caller.class];
+    if (rank !== 'all' && !roleAtLeast(rank, rule.gate.role)) {
+      return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
+    }
+    if (!scopesAllow(caller.scopes, rule.gate.scope)) {
+      return { allowed: false, status: 403, code: 'INSUFFICIENT_SCOPE' };
+    }
+  }
+  const cell = row[target];
+  const verdict =
+    typeof cell === 'string'
+      ? cell
+      : scopesAllow(caller.scopes, cell.scope)
+        ? cell.with
+        : cell.without;
+  if (verdict === 'allow') return { allowed: true };
+  if (verdict === 'hide' || verdict === 'none') return { allowed: false, status: 404 };
+  return { allowed: false, status: 403, code: verdict };
+}
+
+/** The caller class of a business or platform token. */
+export function callerClass(isPlatformToken: boolean, role: Role | null): CallerClass {
+  if (isPlatformToken) return 'platform';
+  return role ?? 'member';
+}
+
+/** The target class of an identity, as seen from the caller. */
+export function targetClass(
+  callerIdentityId: string,
+  holder: { id: string; kind: 'user' | 'machine'; role: Role | null } | null,
+): TargetClass {
+  if (!holder) return 'unknown';
+  if (holder.id === callerIdentityId) return 'self';
+  if (holder.kind === 'machine') return 'machine';
+  // A person whose membership has ended holds only revoked tokens, and no role to protect.
+  return holder.role ?? 'member';
+}
+
+function verdictText(v: Verdict): string {
+  if (v === 'allow') return 'yes';
+  if (v === 'hide') return '404';
+  if (v === 'none') return '—';
+  return `403 \`${v}\``;
+}
+
+function cellText(cell: Cell): string {
+  if (typeof cell === 'string') return verdictText(cell);
+  return `with \`${cell.scope}\`: ${verdictText(cell.with)}; else ${verdictText(cell.without)}`;
+}
+
+/** The table as Markdown, as the README prints it. */
+export function policyMarkdown(): string {
+  const lines: string[] = [];
+  for (const action of TOKEN_ACTIONS) {
+    const rule = TOKEN_POLICY[action];
+    lines.push(`**\`${action}\`**: ${rule.routes}.`);
+    if (rule.gate) {
+      lines.push(
+        `Every caller first needs the ${rule.gate.role} role (else 403 \`INSUFFICIENT_ROLE\`) ` +
+          `and a token allowing \`${rule.gate.scope}\` (else 403 \`INSUFFICIENT_SCOPE\`); ` +
+          'the CLI needs neither.',
+      );
+    }
+    lines.push('');
+    lines.push(`| caller | ${rule.targets.join(' | ')} |`);
+    lines.push(`|---|${rule.targets.map(() => '---').join('|')}|`);
+    for (const caller of CALLERS) {
+      const row = rule.cells[caller];
+      if (!row) continue;
+      lines.push(`| ${caller} | ${rule.targets.map((t) => cellText(row[t])).join(' | ')} |`);
+    }
+    lines.push('');
+    lines.push(`Why: ${rule.why}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const DENIAL_MESSAGES: Record<DenyCode, string> = {
+  INSUFFICIENT_ROLE: 'Your role does not allow this on that identity or its tokens',
+  INSUFFICIENT_SCOPE: 'This token lacks the scope for this action',
+  NOT_TOKEN_HOLDER:
+    "A person's token is issued or rotated only by that person, and a platform token never " +
+    "receives a person's secret",
+  PLATFORM_ADMIN_REQUIRED: 'Only a platform admin may do this',
+};
+
+/** Throws the policy's refusal: its 403, or the caller's own 404 for what may not be seen. */
+export function enforce(
+  decision: Decision,
+  notFound: () => Error = () => new DomainError('NOT_FOUND', 'Not found'),
+): void {
+  if (decision.allowed) return;
+  if (decision.status === 404) throw notFound();
+  throw AuthError.forbidden(decision.code, DENIAL_MESSAGES[decision.code]);
+}
