@@ -225,9 +225,12 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       expect(tokenRows.map((r) => r.action).sort()).toEqual(['token.created', 'token.revoked']);
     });
 
-    it('records who acted, on what, from where, and why', async () => {
+    it('records who acted, with which token made by whom, on what, from where, and why', async () => {
       const biz = await createBusiness(t);
       const token = await createToken(biz, { name: 'deploy' });
+      const ownerTokenId = (
+        await t.http().get('/api/v1/me').set(asMember(biz.ownerToken, biz.id)).expect(200)
+      ).body.data.token.id as string;
       await t
         .http()
         .post(`/api/v1/tokens/${token.id}/revoke`)
@@ -250,7 +253,15 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
         occurred_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         action: 'token.revoked',
         outcome: 'success',
-        actor: { id: biz.ownerId, type: 'user', label: biz.ownerEmail },
+        origin: 'api',
+        // The owner acted with the first token that the platform admin made for them.
+        actor: {
+          id: biz.ownerId,
+          type: 'user',
+          label: biz.ownerEmail,
+          token_id: ownerTokenId,
+          issued_by: { id: expect.any(String), label: 'admin@latchkey.local' },
+        },
         target: { type: 'token', id: token.id, label: 'deploy' },
         request_id: 'req-audit-1',
         ip: expect.any(String),

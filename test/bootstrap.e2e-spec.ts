@@ -107,9 +107,31 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
     const revoked = await cli(['revoke', '--token', token, '--reason', 'from the shell'], db.env);
     expect(JSON.parse(revoked.stdout)).toMatchObject({
       status: 'revoked',
-      revoked_by: 'system',
+      revoked_by: 'cli',
       revocation_reason: 'from the shell',
     });
+    // Every CLI write left its audit event, marked as the operator's, and the chains still hold.
+    const events = await app.sql<{ action: string; actor_label: string }>(
+      "SELECT action, actor_label FROM audit_events WHERE origin = 'cli' ORDER BY occurred_at, seq",
+    );
+    expect(events.map((e) => e.action).sort()).toEqual(
+      [
+        'business.created',
+        'identity.created',
+        'member.added',
+        'token.created', // the owner's first token
+        'token.created', // create-token
+        'token.revoked',
+      ].sort(),
+    );
+    expect(new Set(events.map((e) => e.actor_label))).toEqual(new Set(['cli']));
+    const ownerToken = JSON.parse(created.stdout).first_token.token as string;
+    const verify = await app
+      .http()
+      .get('/api/v1/audit-events/verify')
+      .set({ authorization: `Bearer ${ownerToken}`, 'x-business-id': businessId })
+      .expect(200);
+    expect(verify.body.data).toMatchObject({ valid: true, first_invalid_seq: null });
     const after = await app
       .http()
       .get('/api/v1/me')

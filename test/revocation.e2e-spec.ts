@@ -205,7 +205,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it('is idempotent: re-revoking answers 201 ALREADY_REVOKED with the original revocation', async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
-      const tok = await createToken(b.id, b.ownerToken);
+      const member = await addMember(t, b, 'member');
+      const tok = await createToken(b.id, member.token);
       const first = await revoke(b, b.ownerToken, tok.id, { reason: 'first reason' });
       expect(first.status).toBe(201);
       expect(first.body.code).toBeNull();

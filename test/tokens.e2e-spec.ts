@@ -289,13 +289,13 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         expect(rows).toHaveLength(0);
       });
 
-      it('answers an owner naming a user member with 404 IDENTITY_NOT_FOUND', async () => {
+      it('answers an owner naming a person with 403 NOT_TOKEN_HOLDER: people make their own', async () => {
         const member = await addMember(t, biz, 'member');
         const res = await createToken(biz.ownerToken, biz.id, {
           name: 'for-a-person',
           identity_id: member.identityId,
         });
-        expectError(res, 404, 'IDENTITY_NOT_FOUND');
+        expectError(res, 403, 'NOT_TOKEN_HOLDER');
         const rows = await t.sql('SELECT id FROM api_tokens WHERE identity_id = ?', [
           member.identityId,
         ]);

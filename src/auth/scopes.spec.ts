@@ -1,4 +1,4 @@
-import { scopeCovers, SCOPE_PATTERN, scopesAllow, scopesWithin } from './scopes';
+import { firstTokenScopes, scopeCovers, SCOPE_PATTERN, scopesAllow, scopesWithin } from './scopes';
 
 describe('scopes', () => {
   it('covers an equal scope and a wildcard child', () => {
@@ -32,5 +32,22 @@ describe('scopes', () => {
 
   it.each(['', 'A:b', '*', 'a:', ':a', 'a b', 'a:B'])('rejects %j', (s) => {
     expect(SCOPE_PATTERN.test(s)).toBe(false);
+  });
+});
+
+describe('members:read and first tokens', () => {
+  it('lets members:write (and members:*) cover members:read, not the other way', () => {
+    expect(scopesAllow(['members:write'], 'members:read')).toBe(true);
+    expect(scopesAllow(['members:*'], 'members:read')).toBe(true);
+    expect(scopesAllow(['members:read'], 'members:write')).toBe(false);
+    expect(scopesAllow(['tokens:admin'], 'members:read')).toBe(false);
+  });
+
+  it('caps a first token at its maker, within the holder role', () => {
+    expect(firstTokenScopes(null, false)).toBeNull();
+    expect(firstTokenScopes(['members:write'], true)).toEqual(['members:write']);
+    expect(firstTokenScopes(['members:write', 'deploy:*'], false)).toEqual(['deploy:*']);
+    expect(firstTokenScopes(['tokens:*', 'audit:read', 'x'], false)).toEqual(['x']);
+    expect(firstTokenScopes([], true)).toEqual([]);
   });
 });

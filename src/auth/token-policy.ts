@@ -206,7 +206,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       },
       member: { self: 'allow', ...everyoneBut('self', 'hide') },
       platform: {
-        self: 'none',
+        self: 'allow',
         machine: manage('allow'),
         ...others(manage('allow')),
         unknown: 'hide',
@@ -386,8 +386,7 @@ export function policyMarkdown(): string {
     if (rule.gate) {
       lines.push(
         `Every caller first needs the ${rule.gate.role} role (else 403 \`INSUFFICIENT_ROLE\`) ` +
-          `and a token allowing \`${rule.gate.scope}\` (else 403 \`INSUFFICIENT_SCOPE\`); ` +
-          'the CLI needs neither.',
+          `and a token allowing \`${rule.gate.scope}\` (else 403 \`INSUFFICIENT_SCOPE\`).`,
       );
     }
     lines.push('');
