@@ -93,13 +93,35 @@ export function filtersOf(dto: AuditFiltersDto): AuditFilters {
   };
 }
 
+class AuditTokenMakerDto {
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    description: 'Null when the system or CLI made it',
+  })
+  id!: string | null;
+  @ApiProperty({ example: 'owner@acme.test' })
+  label!: string;
+}
+
 class AuditActorDto {
   @ApiProperty({ format: 'uuid', nullable: true, example: '7d0c6f7e-3c1f-4c51-9d35-4c2b8a1f0e11' })
   id!: string | null;
   @ApiProperty({ enum: ['user', 'machine', 'system'], example: 'user' })
   type!: string;
-  @ApiProperty({ example: 'alice@acme.test', description: 'Email, machine:<name>, or system' })
+  @ApiProperty({ example: 'alice@acme.test', description: 'Email, machine:<name>, system or cli' })
   label!: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The token the actor acted with; absent for the system and the CLI',
+  })
+  token_id?: string;
+  @ApiPropertyOptional({
+    type: AuditTokenMakerDto,
+    nullable: true,
+    description: 'Who issued that token, so a token made for someone else is traceable',
+  })
+  issued_by?: AuditTokenMakerDto | null;
 }
 
 class AuditTargetDto {
@@ -120,6 +142,11 @@ export class AuditEventDto {
   business_id!: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:15:30.123Z' })
   occurred_at!: string;
+  @ApiPropertyOptional({
+    enum: ['api', 'cli', 'system'],
+    description: 'The way in; absent on events written before it was kept',
+  })
+  origin?: string;
   @ApiProperty({ example: 'token.revoked' })
   action!: string;
   @ApiProperty({ enum: AUDIT_OUTCOMES, example: 'success' })
