@@ -97,9 +97,13 @@ export class MembersService {
     dto: ReissueFirstTokenDto,
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      const row = (await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager))[0];
-      const holder = row && { id: identityId, kind: row.identity.kind, role: row.membership.role };
-      enforce(ctx.may('reissue', targetClass(ctx.actor.id, holder ?? null)), memberNotFound);
+      const rows = await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager);
+      const row: MemberRow | undefined = rows[0];
+      const holder = row
+        ? { id: identityId, kind: row.identity.kind, role: row.membership.role }
+        : null;
+      enforce(ctx.may('reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
+      if (!row) throw memberNotFound(); // the policy answers 404 for an unknown id already
       return this.tokens.issueFirstToken(
         tx,
         ctx.author,
@@ -107,7 +111,7 @@ export class MembersService {
         {
           businessId: ctx.businessId,
           identityId,
-          isAdmin: roleAtLeast(row!.membership.role, 'admin'),
+          isAdmin: roleAtLeast(row.membership.role, 'admin'),
         },
         dto.expires_in_days,
       );
