@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
+import { registerBodyParsers } from './common/body-parsers';
 import { toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { migrateUnderLock } from './database/migrate';
@@ -62,6 +63,9 @@ export async function startApp(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    // Our own parsers (registerBodyParsers): bounded JSON depth, empty means none, forms on
+    // /oauth2 only.
+    bodyParser: false,
     bufferLogs: true,
     logger: options.logs === false ? false : undefined,
   });
@@ -70,6 +74,7 @@ export async function startApp(
   // No enableShutdownHooks(): main.ts stops the server before Nest's hooks run (see there).
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -19,6 +19,20 @@ export interface AuditFilters {
   to?: Date;
 }
 
+/**
+ * What no database stores as given: a lone UTF-16 surrogate (each driver writes U+FFFD in its
+ * place) and U+0000 (PostgreSQL refuses it). Input validation keeps both out of requests; the
+ * log replaces them itself, so that what it hashes is exactly what it stores and reads back, on
+ * either driver, whatever path a string came by.
+ */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function storable(text: string): string;
+export function storable(text: string | null): string | null;
+export function storable(text: string | null): string | null {
+  return text === null ? null : text.replace(UNSTORABLE, '\uFFFD');
+}
+
 const COLUMNS: (keyof AuditEvent)[] = [
   'id',
   'chainId',
@@ -86,17 +100,19 @@ export class AuditRepository {
       outcome: entry.outcome,
       actorId: entry.actor.id,
       actorType: entry.actor.type,
-      actorLabel: entry.actor.label,
+      actorLabel: storable(entry.actor.label),
       actorTokenId: entry.actor.tokenId ?? null,
       actorIssuedById: entry.actor.tokenId ? (entry.actor.issuedBy?.id ?? null) : null,
-      actorIssuedByLabel: entry.actor.tokenId ? (entry.actor.issuedBy?.label ?? null) : null,
+      actorIssuedByLabel: entry.actor.tokenId
+        ? storable(entry.actor.issuedBy?.label ?? null)
+        : null,
       origin: entry.origin.channel,
       targetType: entry.target.type,
       targetId: entry.target.id,
-      targetLabel: entry.target.label,
-      requestId: entry.origin.requestId,
-      ip: entry.origin.ip,
-      userAgent: entry.origin.userAgent,
+      targetLabel: storable(entry.target.label),
+      requestId: storable(entry.origin.requestId),
+      ip: storable(entry.origin.ip),
+      userAgent: storable(entry.origin.userAgent),
       metadata: canonicalJson(entry.metadata),
       prevHash: head.hash,
       hash: '',

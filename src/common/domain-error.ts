@@ -35,8 +35,9 @@ export class RequestValidationError extends DomainError {
   constructor(
     readonly issues: ValidationIssue[],
     message = 'Request validation failed',
+    code: 'VALIDATION_ERROR' | 'INVALID_CURSOR' = 'VALIDATION_ERROR',
   ) {
-    super('VALIDATION_ERROR', message);
+    super(code, message);
   }
 }
 

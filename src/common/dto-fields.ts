@@ -1,7 +1,55 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import {
+  buildMessage,
+  IsInt,
+  IsOptional,
+  isEmail,
+  isUUID,
+  Max,
+  Min,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
+import type { IsEmailOptions } from 'validator/lib/isEmail';
+
+/**
+ * A validator from validator.js that answers false where the library would throw (isEmail
+ * throws a URIError on some ill-formed text), so odd input is a 422 for its field, never a 500.
+ * The name is class-validator's own, so the 422's `type` stays the same.
+ */
+function neverThrowing(
+  name: string,
+  check: (value: unknown) => boolean,
+  message: string,
+  options?: ValidationOptions,
+) {
+  return ValidateBy(
+    {
+      name,
+      validator: {
+        validate: (value: unknown) => {
+          try {
+            return check(value);
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: buildMessage((each) => `${each}$property ${message}`, options),
+      },
+    },
+    options,
+  );
+}
+
+/** `@IsEmail()`, refusing instead of throwing. */
+export const SafeIsEmail = (emailOptions?: IsEmailOptions, options?: ValidationOptions) =>
+  neverThrowing('isEmail', (v) => isEmail(v, emailOptions), 'must be an email', options);
+
+/** `@IsUUID()`, refusing instead of throwing. */
+export const SafeIsUUID = (options?: ValidationOptions) =>
+  neverThrowing('isUuid', (v) => isUUID(v), 'must be a UUID', options);
 
 /** Trims surrounding whitespace from a string field; other values are left for validation. */
 export const Trim = () =>

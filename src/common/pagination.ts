@@ -34,25 +34,50 @@ export function encodeCursor(key: Keyset): string {
   return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
 }
 
+/** Every list keys its rows by a uuid. */
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * `Date.toISOString()` of a year 1 to 9999, as `encodeCursor` writes it: within what both
+ * databases store (PostgreSQL's timestamptz starts at 4713 BC), and round-trip exact.
+ */
+const CURSOR_AT = /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** True for a real instant written as `toISOString()` writes it (no 2026-02-31). */
+function roundTrips(iso: string): boolean {
+  const time = Date.parse(iso);
+  return !Number.isNaN(time) && new Date(time).toISOString() === iso;
+}
+
+/**
+ * The keyset a cursor holds. A cursor that does not decode to exactly what `encodeCursor`
+ * wrote (two strings: an ISO timestamp and a uuid) is 422 INVALID_CURSOR, before any query:
+ * a tampered one must not reach the database, whose errors differ by driver.
+ */
 export function decodeCursor(cursor: string | undefined): Keyset | null {
   if (cursor === undefined) return null;
+  let parsed: unknown = null;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      typeof parsed[1] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0]))
-    ) {
-      return { at: parsed[0], id: parsed[1] };
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the validation error
+    // not JSON: refused below
   }
-  throw new RequestValidationError([
-    { loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' },
-  ]);
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    typeof parsed[0] === 'string' &&
+    typeof parsed[1] === 'string' &&
+    CURSOR_AT.test(parsed[0]) &&
+    roundTrips(parsed[0]) &&
+    CURSOR_ID.test(parsed[1]) &&
+    encodeCursor({ at: parsed[0], id: parsed[1] }) === cursor
+  ) {
+    return { at: parsed[0], id: parsed[1] };
+  }
+  throw new RequestValidationError(
+    [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }],
+    'Invalid cursor: pass next_cursor from the previous page as it is',
+    'INVALID_CURSOR',
+  );
 }
 
 /** The keyset of a row listed in creation order. */

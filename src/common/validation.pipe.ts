@@ -1,6 +1,12 @@
-import { ArgumentMetadata, Injectable, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  HttpException,
+  Injectable,
+  ParseUUIDPipe,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { RequestValidationError, ValidationIssue } from './domain-error';
+import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
 
 type Location = 'body' | 'query' | 'path' | 'header';
 
@@ -63,6 +69,44 @@ export function toIssues(errors: ValidationError[], location: Location): Validat
   return issues;
 }
 
+/** A UTF-16 surrogate without its partner: text no database stores as it was sent. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True for well-formed Unicode text without U+0000 (which PostgreSQL cannot store). */
+export function isCleanText(text: string): boolean {
+  return !text.includes('\0') && !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Every string (and key) in a parsed body, query or path that is not clean text, with its
+ * place. A loop over an explicit stack, not recursion: the body parser bounds the depth, but
+ * nothing here relies on it.
+ */
+export function uncleanText(value: unknown, location: Location): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const issue = (loc: (string | number)[]) =>
+    issues.push({
+      loc: [location, ...loc],
+      msg: 'Input should be well-formed Unicode text without U+0000',
+      type: 'string_unicode',
+    });
+  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [item, loc] = stack.pop()!;
+    if (typeof item === 'string') {
+      if (!isCleanText(item)) issue(loc);
+    } else if (Array.isArray(item)) {
+      item.forEach((child, i) => stack.push([child, [...loc, i]]));
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item)) {
+        if (!isCleanText(key)) issue([...loc, key]);
+        else stack.push([child, [...loc, key]]);
+      }
+    }
+  }
+  return issues.reverse();
+}
+
 function locationOf(metadata: ArgumentMetadata): Location {
   switch (metadata.type) {
     case 'body':
@@ -93,7 +137,13 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // `@Ctx()` and other custom parameters are the app's own objects, not input.
+    if (metadata.type === 'custom') return value;
     const location = locationOf(metadata);
+    // First, before any validator sees it: text that is not well-formed (or holds NUL) would be
+    // stored differently by each database, and breaks some validators.
+    const unclean = uncleanText(value, location);
+    if (unclean.length > 0) throw new RequestValidationError(unclean);
     const isDto = typeof metadata.metatype === 'function' && this.toValidate(metadata);
     // No body at all is checked as an empty object, so each required field is reported missing.
     if (isDto && location !== 'path' && (value === undefined || value === null)) value = {};
@@ -108,7 +158,12 @@ export class RequestValidationPipe extends ValidationPipe {
       if (e instanceof PendingValidationErrors) {
         throw new RequestValidationError(toIssues(e.errors, location));
       }
-      throw e;
+      if (e instanceof DomainError || e instanceof HttpException) throw e;
+      // A validator or transform that throws met input it could not handle: that is the
+      // input's fault, so a 422 for where it came from, never a 500.
+      throw new RequestValidationError([
+        { loc: [location], msg: 'Input could not be validated', type: 'value_error' },
+      ]);
     }
   }
 }

@@ -14,6 +14,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Ctx, Public, RequireScope } from '../auth/decorators';
 import { originOf, RequestContext } from '../auth/request-context';
+import { RequestValidationError } from '../common/domain-error';
 import { RawResponse } from '../common/envelope';
 import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
 import { TokensService } from '../tokens/tokens.service';
@@ -25,14 +26,19 @@ export class OAuthRequestError extends Error {
   }
 }
 
-@Catch(OAuthRequestError)
+/** RFC 6749 §5.2's shape for a bad request, a body that failed validation (ill-formed text) included. */
+@Catch(OAuthRequestError, RequestValidationError)
 class OAuthErrorFilter implements ExceptionFilter {
-  catch(error: OAuthRequestError, host: ArgumentsHost): void {
+  catch(error: OAuthRequestError | RequestValidationError, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const description =
+      error instanceof OAuthRequestError
+        ? error.description
+        : 'Parameters must be well-formed Unicode text without U+0000';
     void reply
       .status(400)
       .header('cache-control', 'no-store')
-      .send({ error: 'invalid_request', error_description: error.description });
+      .send({ error: 'invalid_request', error_description: description });
   }
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
-import { ToDate } from '../../common/dto-fields';
+import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-validator';
+import { SafeIsUUID, ToDate } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
 import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-event.entity';
 import type { AuditFilters } from '../audit.repository';
@@ -26,7 +26,7 @@ export class AuditFiltersDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Who acted' })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   actor_id?: string;
 
   @ApiPropertyOptional({
@@ -34,7 +34,7 @@ export class AuditFiltersDto {
     description: 'What was acted on (token, identity, business)',
   })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   target_id?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
@@ -68,7 +68,7 @@ export class AuditQueryDto extends IntersectionType(PageQueryDto, AuditFiltersDt
 export class PlatformAuditQueryDto extends AuditQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: "Only this business's events" })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   business_id?: string;
 }
 

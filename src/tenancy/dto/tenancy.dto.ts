@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ExpiresInDaysProperty, Trim } from '../../common/dto-fields';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ExpiresInDaysProperty, SafeIsEmail, Trim } from '../../common/dto-fields';
 import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
 import { Business } from '../business.entity';
 import { Identity } from '../identity.entity';
@@ -18,7 +18,7 @@ const EmailProperty = (example: string) =>
     Transform(normalizeEmail),
     IsString(),
     MaxLength(320),
-    IsEmail({ require_tld: false }),
+    SafeIsEmail({ require_tld: false }),
   );
 
 class FirstTokenLifetime {

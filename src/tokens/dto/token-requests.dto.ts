@@ -10,7 +10,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -18,7 +17,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
-import { ExpiresInDaysProperty, ToDate, Trim } from '../../common/dto-fields';
+import { ExpiresInDaysProperty, SafeIsUUID, ToDate, Trim } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
@@ -63,7 +62,7 @@ export class CreateTokenDto {
     description: 'An admin may name a machine identity of the business; default: the caller',
   })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   identity_id?: string;
 }
 
@@ -117,7 +116,7 @@ export class RotateTokenDto {
 export class BulkRevokeDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   identity_id?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
@@ -163,7 +162,7 @@ export class ListTokensQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   identity_id?: string;
 
   @ApiPropertyOptional({ description: 'Name prefix', example: 'ci-' })
@@ -176,7 +175,7 @@ export class ListTokensQueryDto extends PageQueryDto {
 export class ListPlatformTokensQueryDto extends ListTokensQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @SafeIsUUID()
   business_id?: string;
 }
 
