@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { RequestValidationError } from './domain-error';
-import { RequestValidationPipe } from './validation.pipe';
+import { isCleanText, RequestValidationPipe, uncleanText } from './validation.pipe';
 
 class Inner {
   @IsInt()
@@ -70,5 +70,46 @@ describe(RequestValidationPipe.name, () => {
       { type: 'body', metatype: Body },
     );
     expect(value).toBeInstanceOf(Body);
+  });
+});
+
+describe('uncleanText', () => {
+  it('finds lone surrogates and NUL anywhere, keys included, with their place', () => {
+    const issues = uncleanText(
+      { a: 'ok \u{1F600} e\u0301', b: ['x', 'y\ud800'], c: { d: 'n\u0000' }, ['k\udc00']: 1 },
+      'body',
+    );
+    expect(issues.map((i) => i.loc).sort()).toEqual(
+      [
+        ['body', 'b', 1],
+        ['body', 'c', 'd'],
+        ['body', 'k\udc00'],
+      ].sort(),
+    );
+    expect(issues.every((i) => i.type === 'string_unicode' && !('input' in i))).toBe(true);
+  });
+
+  it('accepts well-formed text, surrogate pairs and U+FFFD', () => {
+    expect(uncleanText({ a: '\ud83d\ude00', b: '\ufffd', c: '' }, 'query')).toEqual([]);
+    expect(isCleanText('\udc00\ud800')).toBe(false);
+  });
+});
+
+describe('RequestValidationPipe, when a validator throws', () => {
+  class Thrower {
+    @IsString()
+    name!: string;
+  }
+
+  it('answers 422 for the place, never lets the error out as a 500', async () => {
+    const sut = new RequestValidationPipe();
+    const poisoned = {
+      get name(): string {
+        throw new URIError('URI malformed');
+      },
+    };
+    await expect(
+      sut.transform(poisoned, { type: 'body', metatype: Thrower, data: '' }),
+    ).rejects.toBeInstanceOf(RequestValidationError);
   });
 });

@@ -140,6 +140,22 @@ export class RequestValidationPipe extends ValidationPipe {
     // `@Ctx()` and other custom parameters are the app's own objects, not input.
     if (metadata.type === 'custom') return value;
     const location = locationOf(metadata);
+    try {
+      return await this.check(value, metadata, location);
+    } catch (e) {
+      if (e instanceof PendingValidationErrors) {
+        throw new RequestValidationError(toIssues(e.errors, location));
+      }
+      if (e instanceof DomainError || e instanceof HttpException) throw e;
+      // A validator or transform that throws met input it could not handle: that is the
+      // input's fault, so a 422 for where it came from, never a 500.
+      throw new RequestValidationError([
+        { loc: [location], msg: 'Input could not be validated', type: 'value_error' },
+      ]);
+    }
+  }
+
+  private async check(value: unknown, metadata: ArgumentMetadata, location: Location) {
     // First, before any validator sees it: text that is not well-formed (or holds NUL) would be
     // stored differently by each database, and breaks some validators.
     const unclean = uncleanText(value, location);
@@ -152,19 +168,7 @@ export class RequestValidationPipe extends ValidationPipe {
         { loc: [location], msg: 'Input should be an object', type: 'model_attributes_type' },
       ]);
     }
-    try {
-      return await super.transform(value, metadata);
-    } catch (e) {
-      if (e instanceof PendingValidationErrors) {
-        throw new RequestValidationError(toIssues(e.errors, location));
-      }
-      if (e instanceof DomainError || e instanceof HttpException) throw e;
-      // A validator or transform that throws met input it could not handle: that is the
-      // input's fault, so a 422 for where it came from, never a 500.
-      throw new RequestValidationError([
-        { loc: [location], msg: 'Input could not be validated', type: 'value_error' },
-      ]);
-    }
+    return super.transform(value, metadata);
   }
 }
 
