@@ -49,7 +49,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
       return done(clientError(400, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',

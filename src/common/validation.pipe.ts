@@ -155,7 +155,11 @@ export class RequestValidationPipe extends ValidationPipe {
     }
   }
 
-  private async check(value: unknown, metadata: ArgumentMetadata, location: Location) {
+  private async check(
+    value: unknown,
+    metadata: ArgumentMetadata,
+    location: Location,
+  ): Promise<unknown> {
     // First, before any validator sees it: text that is not well-formed (or holds NUL) would be
     // stored differently by each database, and breaks some validators.
     const unclean = uncleanText(value, location);
