@@ -16,6 +16,10 @@ function cli(args: string[], env: Record<string, string>) {
   });
 }
 
+// Each CLI call is a fresh Node process that loads the app from source (several seconds each,
+// more on a busy machine); a test here makes up to three of them.
+jest.setTimeout(120_000);
+
 describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   let db: TestDatabase;
   beforeEach(async () => {
