@@ -1,6 +1,6 @@
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AuthError } from '../auth/auth-error';
 import { RateLimitedError } from '../throttle/rate-limited.error';
 import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
@@ -74,6 +74,45 @@ describe(toErrorResponse.name, () => {
     const sut = toErrorResponse(new QueryFailedError('SELECT 1', [], driverError), null);
     expect(sut.status).toBe(503);
     expect(sut.body.code).toBe('STORAGE_UNAVAILABLE');
+    expect(sut.headers['retry-after']).toBe('5');
+  });
+
+  it.each([
+    [
+      'statement_timeout cancelled it (57014)',
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+    ],
+    ['the server went silent', new Error('Query read timeout')],
+    [
+      'its backend was terminated (57P01)',
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      }),
+    ],
+    ['the connection dropped', new Error('Connection terminated unexpectedly')],
+    ['no connection came in time', new Error('Connection terminated due to connection timeout')],
+    [
+      'the pool had no free connection in time',
+      new Error('timeout exceeded when trying to connect'),
+    ],
+    [
+      'its client had failed',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
+  ])('answers 503 with Retry-After for a query that failed because %s', (_why, driverError) => {
+    const sut = toErrorResponse(new QueryFailedError('SELECT 1', [], driverError), 'r');
+    expect(sut.status).toBe(503);
+    expect(sut.headers['retry-after']).toBe('5');
+    expect(sut.body).toMatchObject({
+      success: false,
+      code: 'STORAGE_UNAVAILABLE',
+      request_id: 'r',
+    });
+  });
+
+  it('answers 503 for a statement on a query runner that TypeORM released when its connection failed', () => {
+    const sut = toErrorResponse(new QueryRunnerAlreadyReleasedError(), null);
+    expect(sut.status).toBe(503);
     expect(sut.headers['retry-after']).toBe('5');
   });
 

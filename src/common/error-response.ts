@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { codeForStatus, ErrorCode } from './error-codes';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
 
@@ -25,6 +26,9 @@ const UNAVAILABLE_CODES = new Set([
   'ETIMEDOUT',
   'EPIPE',
   'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
   'SQLITE_IOERR',
@@ -32,10 +36,18 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+  '57014', // query_canceled: statement_timeout fired (or a cancel request)
+  '25P03', // idle_in_transaction_session_timeout ended the session
   '53300', // too_many_connections
   '40P01', // deadlock_detected: the transaction was rolled back and may be retried
   '40001', // serialization_failure
 ]);
+
+// Messages of node-postgres and pg-pool that carry no code: a connection that dropped or timed
+// out while connecting, a pool with no free connection in time, a query with no answer within
+// DB_QUERY_TIMEOUT_MS, and a client used after its connection failed.
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|is not queryable/i;
 
 function isStorageUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
@@ -43,13 +55,11 @@ function isStorageUnavailable(err: unknown): boolean {
   if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) {
     return true;
   }
+  // TypeORM releases a query runner whose connection failed; the next statement of the same
+  // unit of work then meets the released runner instead of the connection error.
+  if (err instanceof QueryRunnerAlreadyReleasedError) return true;
   if (e.driverError && e.driverError !== err) return isStorageUnavailable(e.driverError);
-  return (
-    typeof e.message === 'string' &&
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
-      e.message,
-    )
-  );
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message);
 }
 
 function fromStatus(

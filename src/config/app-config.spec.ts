@@ -15,6 +15,9 @@ describe(loadConfig.name, () => {
       RATE_LIMIT_OAUTH_PER_MINUTE: 60,
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 300,
       RATE_LIMIT_TOKEN_PER_MINUTE: 0,
+      DB_STATEMENT_TIMEOUT_MS: 3000,
+      DB_QUERY_TIMEOUT_MS: 4000,
+      DB_CONNECT_TIMEOUT_MS: 3000,
     });
     expect(sut.databaseDriver).toBe('sqlite');
   });
@@ -24,6 +27,19 @@ describe(loadConfig.name, () => {
     expect(sut.PORT).toBe(8080);
     expect(sut.TRUST_PROXY).toBe(true);
     expect(sut.TOKEN_CACHE_TTL_MS).toBe(250);
+  });
+
+  it('reads the PostgreSQL timeouts in milliseconds', () => {
+    const sut = loadConfig({
+      DB_STATEMENT_TIMEOUT_MS: '1500',
+      DB_QUERY_TIMEOUT_MS: '2500',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+    });
+    expect(sut).toMatchObject({
+      DB_STATEMENT_TIMEOUT_MS: 1500,
+      DB_QUERY_TIMEOUT_MS: 2500,
+      DB_CONNECT_TIMEOUT_MS: 1000,
+    });
   });
 
   it('chooses PostgreSQL when DATABASE_URL is set', () => {
@@ -43,6 +59,12 @@ describe(loadConfig.name, () => {
     ['BOOTSTRAP_ADMIN_EMAIL', 'not-an-email'],
     ['TRUST_PROXY', 'maybe'],
     ['RATE_LIMIT_OAUTH_PER_MINUTE', '-1'],
+    ['DB_STATEMENT_TIMEOUT_MS', '0'],
+    ['DB_STATEMENT_TIMEOUT_MS', '5s'],
+    ['DB_QUERY_TIMEOUT_MS', '0'],
+    ['DB_QUERY_TIMEOUT_MS', '600001'],
+    ['DB_CONNECT_TIMEOUT_MS', '-1'],
+    ['DB_CONNECT_TIMEOUT_MS', '2.5'],
   ])('rejects %s=%s and names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

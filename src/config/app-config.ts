@@ -45,6 +45,35 @@ export class AppConfig {
   @MinLength(1)
   SQLITE_PATH = './data/latchkey.sqlite';
 
+  /**
+   * PostgreSQL's own `statement_timeout` on every app connection: the server cancels a statement
+   * that runs longer (SQLSTATE 57014), so a slow query or a lock wait ends while the connection
+   * stays usable. Below DB_QUERY_TIMEOUT_MS, so that a live but slow server answers first.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 3000;
+
+  /**
+   * How long the app waits for any answer to a query (node-postgres `query_timeout`). This is
+   * what bounds a request when the server or the network goes silent: the connection is then
+   * dropped and the caller gets 503. With the defaults a request is answered within 5 s.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_QUERY_TIMEOUT_MS = 4000;
+
+  /** How long to wait for a new PostgreSQL connection, or for a free one from the pool. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_CONNECT_TIMEOUT_MS = 3000;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;

@@ -1,7 +1,22 @@
+import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { BoundedPgClient } from './bounded-pg-client';
 import { ENTITIES, MIGRATIONS } from './entities';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/**
+ * TCP keep-alive probes start after this much idle time, so that a pooled connection to a host
+ * that vanished (no FIN, no RST) is found dead and dropped rather than handed to a request.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+
+/**
+ * The server ends a session that sits idle inside a transaction this long. The app never pauses
+ * inside one, so this only fires when the app side is gone (a partition, a killed process), and
+ * then it releases the row locks that session held, such as an audit chain head.
+ */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
 
 /** The one DataSource definition, shared by the app, the CLI and `ormconfig.ts`. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
@@ -14,12 +29,20 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     logging: false,
   } as const;
   if (config.DATABASE_URL) {
-    return {
-      ...common,
-      type: 'postgres',
-      url: config.DATABASE_URL,
-      extra: { max: 20, connectionTimeoutMillis: 5000 },
+    // Every wait on PostgreSQL is bounded, so that a slow, silent or vanished server gives the
+    // caller a 503 within about 5 s rather than a request that never ends (see README,
+    // "When the database is slow or gone"). Migrations lift these: see migrate.ts.
+    const extra: PoolConfig = {
+      Client: BoundedPgClient,
+      max: 20,
+      connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+      statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+      query_timeout: config.DB_QUERY_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     };
+    return { ...common, type: 'postgres', url: config.DATABASE_URL, extra };
   }
   return {
     ...common,
@@ -31,4 +54,19 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       db.pragma('foreign_keys = ON');
     },
   };
+}
+
+/**
+ * The options of the connection that runs migrations: the app's, without the query and
+ * statement timeouts. Waiting for another instance's migration lock, or a long migration, is
+ * expected there, and cutting either off would fail the start for nothing. Connecting stays
+ * bounded. One connection is enough: the lock, the migrations and their table share it.
+ */
+export function migrationDataSourceOptions(options: DataSourceOptions): DataSourceOptions {
+  if (options.type !== 'postgres') return options;
+  const extra = { ...(options.extra as PoolConfig | undefined) };
+  delete extra.query_timeout;
+  delete extra.statement_timeout;
+  delete extra.idle_in_transaction_session_timeout;
+  return { ...options, extra: { ...extra, max: 1 } };
 }

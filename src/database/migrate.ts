@@ -1,11 +1,19 @@
-import { DataSource } from 'typeorm';
+import { Logger } from '@nestjs/common';
+import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
+import { migrationDataSourceOptions } from './data-source-options';
 
 // An arbitrary constant: every Latchkey instance on a database takes the same advisory lock.
 const MIGRATION_LOCK_KEY = 7_316_020_251;
 
+const logger = new Logger('Migrations');
+
 /**
  * Runs pending migrations, then `afterMigrations`, under a PostgreSQL advisory lock so that
  * instances starting together neither race on the schema nor both bootstrap an admin.
+ *
+ * On PostgreSQL the lock and the migrations use a connection of their own, without the app's
+ * query and statement timeouts: an instance waits for another's migrations as long as they
+ * take, and a long migration is not cut off. `afterMigrations` runs on the app's DataSource.
  */
 export async function migrateUnderLock<T>(
   dataSource: DataSource,
@@ -15,17 +23,35 @@ export async function migrateUnderLock<T>(
     await dataSource.runMigrations({ transaction: 'each' });
     return afterMigrations();
   }
-  const lock = dataSource.createQueryRunner();
+  const migrator = new DataSource(migrationDataSourceOptions(dataSource.options));
+  await migrator.initialize();
+  const runner = migrator.createQueryRunner();
   try {
-    await lock.connect();
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await runner.connect();
+    // A statement_timeout set on the server or the role must not apply here either.
+    await runner.query('SET statement_timeout = 0');
+    await takeLock(runner);
     try {
-      await dataSource.runMigrations({ transaction: 'each' });
+      const executor = new MigrationExecutor(migrator, runner);
+      executor.transaction = 'each';
+      await executor.executePendingMigrations();
       return await afterMigrations();
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    await lock.release();
+    await runner.release();
+    await migrator.destroy();
   }
+}
+
+/** Takes the lock, and says once that it waits when another instance holds it. */
+async function takeLock(runner: QueryRunner): Promise<void> {
+  const rows: { locked: boolean }[] = await runner.query(
+    'SELECT pg_try_advisory_lock($1) AS locked',
+    [MIGRATION_LOCK_KEY],
+  );
+  if (rows[0]?.locked) return;
+  logger.log('Another instance holds the migration lock: waiting for it before migrating');
+  await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
 }

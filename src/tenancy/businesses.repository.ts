@@ -49,7 +49,9 @@ export class BusinessesRepository {
       .createQueryBuilder(Business, 'b')
       .select('b.id')
       .where('b.id = :id', { id: businessId })
-      .setLock('pessimistic_write')
+      // Not FOR UPDATE: that would block the FOR KEY SHARE a token insert's foreign key takes,
+      // and a token issuer holding a membership share lock would deadlock with a removal.
+      .setLock('for_no_key_update')
       .getOne();
   }
 }

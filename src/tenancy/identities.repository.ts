@@ -14,6 +14,17 @@ export class IdentitiesRepository {
     return em.findOneBy(Identity, { id });
   }
 
+  /**
+   * The identity, share-locked on PostgreSQL until the transaction ends: a platform token is
+   * issued only under this lock, so removing a platform admin (which updates the row) waits
+   * for issuers, then revokes their tokens too.
+   */
+  async findForIssue(em: EntityManager, id: string): Promise<Identity | null> {
+    const qb = em.createQueryBuilder(Identity, 'i').where('i.id = :id', { id });
+    if (em.connection.options.type === 'postgres') qb.setLock('pessimistic_read');
+    return qb.getOne();
+  }
+
   findUserByEmail(email: string, em: EntityManager = this.dataSource.manager) {
     return em.findOneBy(Identity, { kind: 'user', email });
   }
@@ -49,7 +60,8 @@ export class IdentitiesRepository {
       .createQueryBuilder(Identity, 'i')
       .select('i.id')
       .where('i.is_platform_admin = :yes', { yes: true })
-      .setLock('pessimistic_write')
+      // Not FOR UPDATE, which would block every token insert's foreign key on these rows.
+      .setLock('for_no_key_update')
       .getMany();
   }
 

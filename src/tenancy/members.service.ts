@@ -97,7 +97,10 @@ export class MembersService {
     dto: ReissueFirstTokenDto,
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      const rows = await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager);
+      // The issuance rule (see TokensService.holderTarget): under a share lock on the membership.
+      const rows = await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager, {
+        lock: true,
+      });
       const row: MemberRow | undefined = rows[0];
       const holder = row
         ? { id: identityId, kind: row.identity.kind, role: row.membership.role }

@@ -39,20 +39,29 @@ export class MembershipsRepository {
     return identity ? { membership, identity } : null;
   }
 
-  /** The memberships, with identities, of those of `identityIds` who are members of the business. */
+  /**
+   * The memberships, with identities, of those of `identityIds` who are members of the business.
+   * With `lock` (inside a transaction), the membership rows are share-locked on PostgreSQL
+   * (`FOR SHARE OF m`) until the transaction ends: see `TokensService`'s issuance rule.
+   */
   async findMembers(
     businessId: string,
     identityIds: readonly string[],
     em: EntityManager = this.dataSource.manager,
+    options: { lock?: boolean } = {},
   ): Promise<MemberRow[]> {
     assertBusinessId(businessId);
     if (identityIds.length === 0) return [];
-    const rows = await em
+    const qb = em
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
-      .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] })
-      .getMany();
+      .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] });
+    // SQLite runs one unit of work at a time, so a read inside it is already serialized.
+    if (options.lock && em.connection.options.type === 'postgres') {
+      qb.setLock('pessimistic_read', undefined, ['m']);
+    }
+    const rows = await qb.getMany();
     return rows.map((m) => {
       const { identity, ...membership } = m as Membership & { identity: Identity };
       return { membership: Object.assign(new Membership(), membership), identity };

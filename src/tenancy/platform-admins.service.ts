@@ -96,7 +96,8 @@ export class PlatformAdminsService {
   issuePlatformToken(maker: PolicyCaller, author: Author, email: string): Promise<string> {
     enforce(decide('add_platform_admin', maker, 'admin'));
     return this.uow.run(async (tx) => {
-      const identity = await this.users.findOrCreateUser(tx, author, email);
+      const found = await this.users.findOrCreateUser(tx, author, email);
+      const identity = (await this.identities.findForIssue(tx.manager, found.id)) ?? found;
       if (!identity.isPlatformAdmin)
         return (await this.grant(tx, author, maker, identity, undefined, 'cli')).issued.token;
       const issued = await this.tokens.issue(tx, author, {

@@ -39,8 +39,9 @@ export class TenancyDirectory {
     businessId: string,
     identityIds: readonly string[],
     em?: EntityManager,
+    options: { lock?: boolean } = {},
   ): Promise<Map<string, { id: string; kind: Identity['kind']; role: Role }>> {
-    const rows = await this.memberships.findMembers(businessId, identityIds, em);
+    const rows = await this.memberships.findMembers(businessId, identityIds, em, options);
     return new Map(
       rows.map((r) => [
         r.identity.id,

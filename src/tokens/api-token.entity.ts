@@ -62,6 +62,10 @@ export class ApiToken {
 
   @Column({ type: 'uuid', nullable: true })
   rotatedFromId!: string | null;
+
+  /** The successor, once rotated; set by one conditional UPDATE, so there is at most one. */
+  @Column({ type: 'uuid', nullable: true })
+  rotatedToId!: string | null;
 }
 
 /** Status is derived, never stored, so it cannot disagree with the timestamps. */

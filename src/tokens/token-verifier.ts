@@ -89,6 +89,9 @@ export class TokenVerifier {
     if (ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
       throw invalidToken();
     }
+    // Removal revokes every token of the membership; this fails closed should one escape it:
+    // a re-added member starts clean.
+    if (snapshot.predatesMembership) throw invalidToken();
     this.lastUsed.touch(ref.id);
     return snapshot.principal;
   }
@@ -133,6 +136,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
     identityDeleted: identity.deletedAt !== null,
     isPlatformAdmin: identity.isPlatformAdmin,
     role,
+    predatesMembership: membership !== null && token.createdAt < membership.createdAt,
     principal,
   });
 }

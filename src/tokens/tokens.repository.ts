@@ -123,6 +123,32 @@ export class TokensRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Claims the rotation of an active token for `successorId`: a conditional UPDATE, as for
+   * revocation, so of concurrent rotations exactly one wins (on PostgreSQL the losers wait for
+   * the winner's row lock, then find `rotated_to_id` set). False when another rotation won, or
+   * the token is no longer active.
+   */
+  async claimRotation(
+    em: EntityManager,
+    token: ApiToken,
+    successorId: string,
+    now: Date,
+  ): Promise<boolean> {
+    const qb = em
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ rotatedToId: successorId })
+      .where(
+        'id = :id AND rotated_to_id IS NULL AND revoked_at IS NULL AND ' +
+          '(expires_at IS NULL OR expires_at > :now)',
+        { id: token.id, now },
+      );
+    this.sameBusiness(qb, token.businessId);
+    const result = await qb.execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Tokens of one business, oldest first, keyset on (created_at, id). */
   listInBusiness(businessId: string, filters: TokenFilters, limit: number, after: Keyset | null) {
     assertBusinessId(businessId);

@@ -11,6 +11,7 @@ import {
   targetClass,
   TokenAction,
 } from '../auth/token-policy';
+import { AuthError } from '../auth/auth-error';
 import { RequestValidationError } from '../common/domain-error';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, paginate } from '../common/pagination';
@@ -50,6 +51,8 @@ export interface IssueTokenInput {
   scopes: string[] | null;
   expiresAt: Date | null;
   rotatedFromId?: string | null;
+  /** The new token's id, when the caller had to know it first (a rotation claims it). */
+  id?: string;
 }
 
 /** The operator at a shell, as the token policy sees it. */
@@ -66,6 +69,9 @@ export function tokenRef(token: ApiToken): TokenRef {
 }
 
 const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
+const notActive = () => new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
+const alreadyRotated = () =>
+  new TokenError('TOKEN_ALREADY_ROTATED', 'This token has been rotated already: use its successor');
 const identityNotFound = () =>
   new TokenError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
 
@@ -222,17 +228,23 @@ export class TokensService {
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
     const grace = dto.grace_period_seconds ?? 0;
     return this.uow.run(async (tx) => {
-      const old = await this.findFor(ctx, 'rotate', tokenId, tx.manager);
-      if (tokenStatus(old) !== 'active') {
-        throw new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
-      }
+      const old = await this.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
+      if (tokenStatus(old) !== 'active') throw notActive();
+      if (old.rotatedToId !== null) throw alreadyRotated();
       this.assertMayGrant(ctx, old.scopes);
       const now = Date.now();
       if (dto.expires_at && dto.expires_at.getTime() <= now) {
         throw futureDate('expires_at', dto.expires_at);
       }
+      // First wins: the database decides, with one conditional UPDATE on the old token.
+      const successorId = randomUUID();
+      if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
+        const current = await this.reload(tx.manager, old);
+        throw current && tokenStatus(current) === 'active' ? alreadyRotated() : notActive();
+      }
       const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
       const { secret, token } = await this.issue(tx, ctx.author, {
+        id: successorId,
         businessId: old.businessId,
         identityId: old.identityId,
         name: old.name,
@@ -317,6 +329,8 @@ export class TokensService {
       const business = await this.tenancy.findBusiness(token.businessId);
       const membership = await this.tenancy.findMembership(token.businessId, token.identityId);
       if (business?.status !== 'active' || !membership) return inactive;
+      // As the verifier: a token from an earlier membership of the same person is dead.
+      if (token.createdAt < membership.createdAt) return inactive;
     } else {
       const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
       if (!identity?.isPlatformAdmin) return inactive;
@@ -341,7 +355,7 @@ export class TokensService {
   ): Promise<{ secret: string; token: ApiToken }> {
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = Object.assign(new ApiToken(), {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       jti: newJti(),
       businessId: input.businessId,
       identityId: input.identityId,
@@ -359,6 +373,7 @@ export class TokensService {
       revokedById: null,
       revocationReason: null,
       rotatedFromId: input.rotatedFromId ?? null,
+      rotatedToId: null,
     } satisfies ApiToken);
     await this.tokens.insert(tx.manager, token);
     await tx.emit(
@@ -407,15 +422,19 @@ export class TokensService {
   ): Promise<IssuedTokenDto> {
     const expiresAt = this.expiryOf(dto);
     const identity = await this.tenancy.findUserByEmail(email);
-    const target = identity
-      ? await this.holderTarget(businessId, '', identity.id, { members: true })
-      : 'unknown';
-    enforce(
-      decide('issue', CLI_CALLER, target),
-      () =>
-        new TokenError('MEMBER_NOT_FOUND', `${email} is not a member of business ${businessId}`),
-    );
     return this.uow.run(async (tx) => {
+      const target = identity
+        ? await this.holderTarget(businessId, '', identity.id, {
+            members: true,
+            em: tx.manager,
+            lock: true,
+          })
+        : 'unknown';
+      enforce(
+        decide('issue', CLI_CALLER, target),
+        () =>
+          new TokenError('MEMBER_NOT_FOUND', `${email} is not a member of business ${businessId}`),
+      );
       const { secret, token } = await this.issue(tx, author, {
         businessId,
         identityId: identity!.id,
@@ -520,17 +539,23 @@ export class TokensService {
     return token;
   }
 
-  /** A token of the business that the token policy lets the caller act on, or its refusal. */
+  /**
+   * A token of the business that the token policy lets the caller act on, or its refusal.
+   * `lock` when the action issues a token for the holder (rotation): see `holderTarget`.
+   */
   private async findFor(
     ctx: RequestContext,
     action: TokenAction,
     tokenId: string,
     em: EntityManager,
+    options: { lock?: boolean } = {},
   ): Promise<ApiToken> {
     const token = await this.tokens.findById(ctx.businessId, tokenId, em);
     if (!token) throw notFound();
     const target = await this.holderTarget(ctx.businessId, ctx.actor.id, token.identityId, {
       em,
+      lock: options.lock,
+      callerIsMember: !ctx.isPlatformToken,
     });
     enforce(ctx.may(action, target), notFound);
     return token;
@@ -540,28 +565,58 @@ export class TokensService {
    * Classes a token's holder for the policy. A holder who is no longer a member holds only
    * revoked tokens (removal revokes them) and no role to protect, so counts as a member; with
    * `members: true` (issuance) a non-member is `unknown` instead, for nothing is issued to them.
+   *
+   * `lock` is the issuance rule, taken by everything that issues a token in a business (create,
+   * rotate, re-issue, the CLI): **a token is issued only under a share lock on its holder's
+   * membership row**, held until the transaction ends. Removing a member or deleting a machine
+   * deletes that row, which waits for every issuer holding the lock to commit, and then revokes
+   * what it finds, those issuers' tokens included; an issuer that comes after finds no
+   * membership and issues nothing. So once a removal returns, no active token of that identity
+   * in that business exists, and none can be made. (SQLite runs one unit of work at a time, so
+   * the same read inside the transaction is enough there.)
    */
   private async holderTarget(
     businessId: string,
     callerId: string,
     identityId: string,
-    options: { members?: boolean; em?: EntityManager } = {},
+    options: {
+      members?: boolean;
+      em?: EntityManager;
+      lock?: boolean;
+      callerIsMember?: boolean;
+    } = {},
   ): Promise<TargetClass> {
-    if (identityId === callerId) return 'self';
-    const holder = (await this.tenancy.membersOf(businessId, [identityId], options.em)).get(
-      identityId,
-    );
+    const mustRead = options.lock || identityId !== callerId;
+    const holder = mustRead
+      ? (
+          await this.tenancy.membersOf(businessId, [identityId], options.em, {
+            lock: options.lock,
+          })
+        ).get(identityId)
+      : undefined;
+    if (identityId === callerId) {
+      // The caller was removed while this request ran: their token speaks for no one now.
+      if (options.lock && options.callerIsMember && !holder) {
+        throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+      }
+      return 'self';
+    }
     if (!holder && options.members) return 'unknown';
     return targetClass(callerId, holder ?? { id: identityId, kind: 'user', role: null });
   }
 
-  /** The target of a new token: the caller, or an identity that must be a member. */
+  /** The target of a new token (the caller, or an identity that must be a member), locked. */
   private memberTarget(
     ctx: RequestContext,
     identityId: string,
     em: EntityManager,
   ): Promise<TargetClass> {
-    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, { members: true, em });
+    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, {
+      members: true,
+      em,
+      lock: true,
+      callerIsMember: !ctx.isPlatformToken,
+    });
   }
 
   /** Those of `candidates` the token policy lets the caller revoke: bulk revoke skips the rest. */

@@ -41,6 +41,7 @@ function snapshot(
     expiresAt: null,
     revokedAt: null,
     identityDeleted: false,
+    predatesMembership: false,
     isPlatformAdmin: false,
     role: businessId ? 'member' : null,
     principal: {} as TokenSnapshot['principal'],

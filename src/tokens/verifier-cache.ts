@@ -27,6 +27,11 @@ export interface TokenSnapshot {
   readonly isPlatformAdmin: boolean;
   /** Null when the identity holds no membership of the token's business (or for a platform token). */
   readonly role: VerifiedPrincipal['role'];
+  /**
+   * True when the token was made before the membership it would speak under: a token from an
+   * earlier membership of the same person, which must never come back to life.
+   */
+  readonly predatesMembership: boolean;
   /** What a live token authenticates as; built once per snapshot, not once per request. */
   readonly principal: VerifiedPrincipal;
 }
