@@ -120,9 +120,9 @@ export class TokensController {
   })
   @ApiEnvelope(201, IssuedTokenDto)
   @ApiErrors({
-    403: ['SCOPE_ESCALATION'],
+    403: ['SCOPE_ESCALATION', 'NOT_TOKEN_HOLDER'],
     404: ['TOKEN_NOT_FOUND'],
-    409: ['TOKEN_NOT_ACTIVE'],
+    409: ['TOKEN_NOT_ACTIVE', 'TOKEN_ALREADY_ROTATED'],
     422: ['VALIDATION_ERROR'],
   })
   rotate(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RotateTokenDto) {
