@@ -1,6 +1,10 @@
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { AuthError } from '../auth/auth-error';
 import { RateLimitedError } from '../throttle/rate-limited.error';
 import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
@@ -114,6 +118,8 @@ describe(toErrorResponse.name, () => {
     const sut = toErrorResponse(new QueryRunnerAlreadyReleasedError(), null);
     expect(sut.status).toBe(503);
     expect(sut.headers['retry-after']).toBe('5');
+    const provider = toErrorResponse(new QueryRunnerProviderAlreadyReleasedError(), null);
+    expect(provider.status).toBe(503);
   });
 
   it('does not leak the parameters of a failed query', () => {

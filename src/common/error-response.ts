@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { codeForStatus, ErrorCode } from './error-codes';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
 
@@ -56,8 +56,14 @@ function isStorageUnavailable(err: unknown): boolean {
     return true;
   }
   // TypeORM releases a query runner whose connection failed; the next statement of the same
-  // unit of work then meets the released runner instead of the connection error.
-  if (err instanceof QueryRunnerAlreadyReleasedError) return true;
+  // unit of work then meets the released runner (or, through its manager, its released
+  // provider) instead of the connection error.
+  if (
+    err instanceof QueryRunnerAlreadyReleasedError ||
+    err instanceof QueryRunnerProviderAlreadyReleasedError
+  ) {
+    return true;
+  }
   if (e.driverError && e.driverError !== err) return isStorageUnavailable(e.driverError);
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message);
 }

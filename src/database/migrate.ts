@@ -3,7 +3,7 @@ import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
 import { migrationDataSourceOptions } from './data-source-options';
 
 // An arbitrary constant: every Latchkey instance on a database takes the same advisory lock.
-const MIGRATION_LOCK_KEY = 7_316_020_251;
+export const MIGRATION_LOCK_KEY = 7_316_020_251;
 
 const logger = new Logger('Migrations');
 
@@ -47,10 +47,9 @@ export async function migrateUnderLock<T>(
 
 /** Takes the lock, and says once that it waits when another instance holds it. */
 async function takeLock(runner: QueryRunner): Promise<void> {
-  const rows: { locked: boolean }[] = await runner.query(
-    'SELECT pg_try_advisory_lock($1) AS locked',
-    [MIGRATION_LOCK_KEY],
-  );
+  const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+    MIGRATION_LOCK_KEY,
+  ])) as { locked: boolean }[];
   if (rows[0]?.locked) return;
   logger.log('Another instance holds the migration lock: waiting for it before migrating');
   await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { holdKeyLock, platformAdminKey } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity } from './identity.entity';
 
@@ -20,9 +21,8 @@ export class IdentitiesRepository {
    * for issuers, then revokes their tokens too.
    */
   async findForIssue(em: EntityManager, id: string): Promise<Identity | null> {
-    const qb = em.createQueryBuilder(Identity, 'i').where('i.id = :id', { id });
-    if (em.connection.options.type === 'postgres') qb.setLock('pessimistic_read');
-    return qb.getOne();
+    await holdKeyLock(em, platformAdminKey(id), 'shared');
+    return em.findOneBy(Identity, { id });
   }
 
   findUserByEmail(email: string, em: EntityManager = this.dataSource.manager) {
@@ -83,7 +83,13 @@ export class IdentitiesRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Grants or takes platform admin rights. Taking them first takes the platform-token issuance
+   * lock exclusively (see `findForIssue`), so the caller's revocation that follows finds every
+   * platform token, those issued a moment ago included.
+   */
   async setPlatformAdmin(em: EntityManager, id: string, isPlatformAdmin: boolean): Promise<void> {
+    if (!isPlatformAdmin) await holdKeyLock(em, platformAdminKey(id), 'exclusive');
     await em.update(Identity, { id }, { isPlatformAdmin });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { holdKeyLock, membershipKey } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
@@ -41,8 +42,8 @@ export class MembershipsRepository {
 
   /**
    * The memberships, with identities, of those of `identityIds` who are members of the business.
-   * With `lock` (inside a transaction), the membership rows are share-locked on PostgreSQL
-   * (`FOR SHARE OF m`) until the transaction ends: see `TokensService`'s issuance rule.
+   * With `lock` (inside a transaction, one identity), the issuance lock is taken first: see
+   * `TokensService.holderTarget` for the rule.
    */
   async findMembers(
     businessId: string,
@@ -57,9 +58,10 @@ export class MembershipsRepository {
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
       .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] });
-    // SQLite runs one unit of work at a time, so a read inside it is already serialized.
-    if (options.lock && em.connection.options.type === 'postgres') {
-      qb.setLock('pessimistic_read', undefined, ['m']);
+    if (options.lock) {
+      for (const identityId of new Set(identityIds)) {
+        await holdKeyLock(em, membershipKey(businessId, identityId), 'shared');
+      }
     }
     const rows = await qb.getMany();
     return rows.map((m) => {
@@ -103,8 +105,14 @@ export class MembershipsRepository {
     await em.update(Membership, { businessId, identityId }, { role });
   }
 
+  /**
+   * Ends a membership. It first takes the issuance lock exclusively, so it waits for every
+   * token issuance under way for this identity to commit, and none starts until it ends: the
+   * caller then revokes what it finds, and finds everything.
+   */
   async delete(em: EntityManager, businessId: string, identityId: string): Promise<boolean> {
     assertBusinessId(businessId);
+    await holdKeyLock(em, membershipKey(businessId, identityId), 'exclusive');
     const result = await em.delete(Membership, { businessId, identityId });
     return (result.affected ?? 0) > 0;
   }

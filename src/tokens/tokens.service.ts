@@ -229,8 +229,9 @@ export class TokensService {
     const grace = dto.grace_period_seconds ?? 0;
     return this.uow.run(async (tx) => {
       const old = await this.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
-      if (tokenStatus(old) !== 'active') throw notActive();
+      // A rotated token says so, even once the winner's grace-0 revocation has retired it.
       if (old.rotatedToId !== null) throw alreadyRotated();
+      if (tokenStatus(old) !== 'active') throw notActive();
       this.assertMayGrant(ctx, old.scopes);
       const now = Date.now();
       if (dto.expires_at && dto.expires_at.getTime() <= now) {
@@ -240,7 +241,7 @@ export class TokensService {
       const successorId = randomUUID();
       if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
         const current = await this.reload(tx.manager, old);
-        throw current && tokenStatus(current) === 'active' ? alreadyRotated() : notActive();
+        throw current?.rotatedToId ? alreadyRotated() : notActive();
       }
       const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
       const { secret, token } = await this.issue(tx, ctx.author, {
@@ -567,13 +568,14 @@ export class TokensService {
    * `members: true` (issuance) a non-member is `unknown` instead, for nothing is issued to them.
    *
    * `lock` is the issuance rule, taken by everything that issues a token in a business (create,
-   * rotate, re-issue, the CLI): **a token is issued only under a share lock on its holder's
-   * membership row**, held until the transaction ends. Removing a member or deleting a machine
-   * deletes that row, which waits for every issuer holding the lock to commit, and then revokes
-   * what it finds, those issuers' tokens included; an issuer that comes after finds no
-   * membership and issues nothing. So once a removal returns, no active token of that identity
-   * in that business exists, and none can be made. (SQLite runs one unit of work at a time, so
-   * the same read inside the transaction is enough there.)
+   * rotate, re-issue, the CLI): **a token is issued only under the membership's issuance lock,
+   * held shared until the transaction ends** (an advisory lock, `key-lock.ts`). Ending a
+   * membership (member removal, machine deletion) takes it exclusively before it deletes the
+   * row: it waits for every issuer under way to commit, then revokes what it finds, those
+   * issuers' tokens included, and an issuer that comes after waits, finds no membership, and
+   * issues nothing. So once a removal returns, no active token of that identity in that
+   * business exists, and none can be made. (SQLite runs one unit of work at a time, so the
+   * same read inside the transaction is enough there.)
    */
   private async holderTarget(
     businessId: string,

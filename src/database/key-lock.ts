@@ -1,0 +1,28 @@
+import type { EntityManager } from 'typeorm';
+
+/** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
+const KEY_SPACE = 0x4c4b;
+
+/**
+ * Holds a PostgreSQL advisory lock on `key` until the transaction ends: `shared` for the many
+ * that may run together, `exclusive` for the one that must run alone. Unlike row locks, the
+ * lock manager queues fairly: a shared request waits behind an exclusive one already waiting,
+ * so a stream of shared holders cannot starve it. Keys are hashed to 32 bits; a collision only
+ * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time.
+ */
+export async function holdKeyLock(
+  em: EntityManager,
+  key: string,
+  mode: 'shared' | 'exclusive',
+): Promise<void> {
+  if (em.connection.options.type !== 'postgres') return;
+  const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await em.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
+}
+
+/** The key that token issuance (shared) and removal (exclusive) take for one membership. */
+export const membershipKey = (businessId: string, identityId: string) =>
+  `membership:${businessId}:${identityId}`;
+
+/** The key that platform-token issuance (shared) and platform admin removal (exclusive) take. */
+export const platformAdminKey = (identityId: string) => `platform-admin:${identityId}`;
