@@ -20,10 +20,11 @@ export interface AuditFilters {
 }
 
 /**
- * What no database stores as given: a lone UTF-16 surrogate (each driver writes U+FFFD in its
- * place) and U+0000 (PostgreSQL refuses it). Input validation keeps both out of requests; the
- * log replaces them itself, so that what it hashes is exactly what it stores and reads back, on
- * either driver, whatever path a string came by.
+ * What no database stores as given: a lone UTF-16 surrogate (PostgreSQL's driver writes one
+ * U+FFFD in its place, SQLite's three) and U+0000 (PostgreSQL refuses it). Input validation
+ * keeps both out of requests; the log replaces them itself, in every text field of an event,
+ * so that what it hashes is exactly what it stores and reads back, on either driver, whatever
+ * path a string came by.
  */
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -96,19 +97,19 @@ export class AuditRepository {
       businessId: entry.businessId,
       // Taken under the head lock, so time never runs backwards along one chain's seq.
       occurredAt: new Date(),
-      action: entry.action,
+      action: storable(entry.action),
       outcome: entry.outcome,
-      actorId: entry.actor.id,
+      actorId: storable(entry.actor.id),
       actorType: entry.actor.type,
       actorLabel: storable(entry.actor.label),
-      actorTokenId: entry.actor.tokenId ?? null,
-      actorIssuedById: entry.actor.tokenId ? (entry.actor.issuedBy?.id ?? null) : null,
+      actorTokenId: storable(entry.actor.tokenId ?? null),
+      actorIssuedById: entry.actor.tokenId ? storable(entry.actor.issuedBy?.id ?? null) : null,
       actorIssuedByLabel: entry.actor.tokenId
         ? storable(entry.actor.issuedBy?.label ?? null)
         : null,
       origin: entry.origin.channel,
-      targetType: entry.target.type,
-      targetId: entry.target.id,
+      targetType: storable(entry.target.type),
+      targetId: storable(entry.target.id),
       targetLabel: storable(entry.target.label),
       requestId: storable(entry.origin.requestId),
       ip: storable(entry.origin.ip),

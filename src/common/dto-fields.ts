@@ -43,6 +43,31 @@ function neverThrowing(
   );
 }
 
+/** The length PostgreSQL's varchar and JSON Schema count: code points, not UTF-16 units. */
+export const codePoints = (text: string): number => [...text].length;
+
+/**
+ * `@MaxLength(n)` counted in code points. validator.js's own count skips U+FE0E and U+FE0F,
+ * so text past a column's length would pass validation and fail the insert (a 500 on
+ * PostgreSQL). The name is class-validator's, so the 422's `type` stays `string_too_long`.
+ */
+export const MaxLength = (max: number, options?: ValidationOptions) =>
+  neverThrowing(
+    'maxLength',
+    (v) => typeof v === 'string' && codePoints(v) <= max,
+    `must be shorter than or equal to ${max} characters`,
+    options,
+  );
+
+/** `@MinLength(n)` counted in code points. */
+export const MinLength = (min: number, options?: ValidationOptions) =>
+  neverThrowing(
+    'minLength',
+    (v) => typeof v === 'string' && codePoints(v) >= min,
+    `must be longer than or equal to ${min} characters`,
+    options,
+  );
+
 /** `@IsEmail()`, refusing instead of throwing. */
 export const SafeIsEmail = (emailOptions?: IsEmailOptions, options?: ValidationOptions) =>
   neverThrowing('isEmail', (v) => isEmail(v, emailOptions), 'must be an email', options);

@@ -1,8 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ExpiresInDaysProperty, SafeIsEmail, Trim } from '../../common/dto-fields';
+import { IsIn, IsString, Matches } from 'class-validator';
+import {
+  ExpiresInDaysProperty,
+  MaxLength,
+  MinLength,
+  SafeIsEmail,
+  Trim,
+} from '../../common/dto-fields';
 import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
 import { Business } from '../business.entity';
 import { Identity } from '../identity.entity';

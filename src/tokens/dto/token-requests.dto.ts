@@ -12,12 +12,17 @@ import {
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
-import { ExpiresInDaysProperty, SafeIsUUID, ToDate, Trim } from '../../common/dto-fields';
+import {
+  ExpiresInDaysProperty,
+  MaxLength,
+  MinLength,
+  SafeIsUUID,
+  ToDate,
+  Trim,
+} from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
