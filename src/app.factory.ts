@@ -11,6 +11,7 @@ import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
 import { toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
+import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
 import { setupSwagger } from './docs/swagger';
 import { PlatformAdminsService } from './tenancy/platform-admins.service';
@@ -98,6 +99,13 @@ export async function startApp(
 
   setupSwagger(app);
 
+  // Before anything can change: a process that would drop an audited event does not start.
+  try {
+    app.get(DomainEvents).assertAudited();
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
   const dataSource = app.get(DataSource);
   const admins = app.get(PlatformAdminsService);
   const bootstrapToken = await migrateUnderLock(dataSource, () =>

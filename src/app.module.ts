@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
-import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -9,12 +7,9 @@ import { loggerModule } from './common/logging';
 import { RequestValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
-import { BusModule } from './bus/bus.module';
-import { DatabaseModule } from './database/database.module';
+import { CORE_MODULES } from './core.modules';
 import { HealthModule } from './health/health.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
-import { TenancyModule } from './tenancy/tenancy.module';
-import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
 export class AppModule {
@@ -25,15 +20,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         loggerModule(config),
-        EventEmitterModule.forRoot({ wildcard: false }),
-        DatabaseModule,
-        BusModule,
+        ...CORE_MODULES,
         AuthModule,
-        TokensModule,
-        TenancyModule,
         OAuth2Module,
         HealthModule,
-        AuditModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainEvent, OnDomainEvent } from '../database/domain-event';
+import type { EntityManager } from 'typeorm';
+import { DomainEvent } from '../database/domain-event';
+import { DomainEvents } from '../database/domain-events';
 import {
   BusinessCreatedEvent,
   BusinessRef,
@@ -32,76 +34,89 @@ const token = (t: TokenRef) => ({ type: 'token', id: t.id, label: t.name });
 
 /**
  * Writes one audit event for each domain event, with the emitting transaction's manager: the
- * change and its record commit together or not at all. Errors propagate (`OnDomainEvent`), so
+ * change and its record commit together or not at all. Errors propagate (a required handler), so
  * a failed write rolls the change back and the caller gets 503. Events carry refs, never a
  * secret or a hash, and only those refs reach the log.
  */
 @Injectable()
 export class AuditListener {
-  constructor(private readonly audit: AuditRepository) {}
+  /**
+   * Registers in the constructor, not at init: the first start's bootstrap writes before the
+   * app's lifecycle hooks run, and must be audited too.
+   */
+  constructor(
+    private readonly audit: AuditRepository,
+    events: DomainEvents,
+  ) {
+    const audits = { audits: true };
+    events.handle(BusinessCreatedEvent, (e, em) => this.onBusinessCreated(e, em), audits);
+    events.handle(BusinessSuspendedEvent, (e, em) => this.onBusinessSuspended(e, em), audits);
+    events.handle(BusinessResumedEvent, (e, em) => this.onBusinessResumed(e, em), audits);
+    events.handle(MemberAddedEvent, (e, em) => this.onMemberAdded(e, em), audits);
+    events.handle(MemberRoleChangedEvent, (e, em) => this.onMemberRoleChanged(e, em), audits);
+    events.handle(MemberRemovedEvent, (e, em) => this.onMemberRemoved(e, em), audits);
+    events.handle(IdentityCreatedEvent, (e, em) => this.onIdentityCreated(e, em), audits);
+    events.handle(IdentityDeletedEvent, (e, em) => this.onIdentityDeleted(e, em), audits);
+    events.handle(PlatformAdminAddedEvent, (e, em) => this.onPlatformAdminAdded(e, em), audits);
+    events.handle(PlatformAdminRemovedEvent, (e, em) => this.onPlatformAdminRemoved(e, em), audits);
+    events.handle(TokenCreatedEvent, (e, em) => this.onTokenCreated(e, em), audits);
+    events.handle(TokenRevokedEvent, (e, em) => this.onTokenRevoked(e, em), audits);
+    events.handle(TokenRotatedEvent, (e, em) => this.onTokenRotated(e, em), audits);
+    events.handle(TokensBulkRevokedEvent, (e, em) => this.onTokensBulkRevoked(e, em), audits);
+    events.handle(TokenRejectedEvent, (e, em) => this.onTokenRejected(e, em), audits);
+  }
 
-  @OnDomainEvent('business.created')
-  onBusinessCreated(e: BusinessCreatedEvent) {
-    return this.write(e, null, business(e.business), {
+  onBusinessCreated(e: BusinessCreatedEvent, em: EntityManager) {
+    return this.write(em, e, null, business(e.business), {
       owner_id: e.owner.id,
       owner: e.owner.label,
     });
   }
 
-  @OnDomainEvent('business.suspended')
-  onBusinessSuspended(e: BusinessSuspendedEvent) {
-    return this.write(e, null, business(e.business), {});
+  onBusinessSuspended(e: BusinessSuspendedEvent, em: EntityManager) {
+    return this.write(em, e, null, business(e.business), {});
   }
 
-  @OnDomainEvent('business.resumed')
-  onBusinessResumed(e: BusinessResumedEvent) {
-    return this.write(e, null, business(e.business), {});
+  onBusinessResumed(e: BusinessResumedEvent, em: EntityManager) {
+    return this.write(em, e, null, business(e.business), {});
   }
 
-  @OnDomainEvent('member.added')
-  onMemberAdded(e: MemberAddedEvent) {
-    return this.write(e, e.businessId, identity(e.member), { role: e.role });
+  onMemberAdded(e: MemberAddedEvent, em: EntityManager) {
+    return this.write(em, e, e.businessId, identity(e.member), { role: e.role });
   }
 
-  @OnDomainEvent('member.role_changed')
-  onMemberRoleChanged(e: MemberRoleChangedEvent) {
-    return this.write(e, e.businessId, identity(e.member), { from: e.from, to: e.to });
+  onMemberRoleChanged(e: MemberRoleChangedEvent, em: EntityManager) {
+    return this.write(em, e, e.businessId, identity(e.member), { from: e.from, to: e.to });
   }
 
-  @OnDomainEvent('member.removed')
-  onMemberRemoved(e: MemberRemovedEvent) {
-    return this.write(e, e.businessId, identity(e.member), {
+  onMemberRemoved(e: MemberRemovedEvent, em: EntityManager) {
+    return this.write(em, e, e.businessId, identity(e.member), {
       role: e.role,
       revoked_token_ids: e.revokedTokenIds,
     });
   }
 
   /** A user is global and lands in the platform chain; a machine in its business's. */
-  @OnDomainEvent('identity.created')
-  onIdentityCreated(e: IdentityCreatedEvent) {
-    return this.write(e, e.businessId, identity(e.identity), {});
+  onIdentityCreated(e: IdentityCreatedEvent, em: EntityManager) {
+    return this.write(em, e, e.businessId, identity(e.identity), {});
   }
 
-  @OnDomainEvent('identity.deleted')
-  onIdentityDeleted(e: IdentityDeletedEvent) {
-    return this.write(e, e.businessId, identity(e.identity), {
+  onIdentityDeleted(e: IdentityDeletedEvent, em: EntityManager) {
+    return this.write(em, e, e.businessId, identity(e.identity), {
       revoked_token_ids: e.revokedTokenIds,
     });
   }
 
-  @OnDomainEvent('identity.platform_admin_added')
-  onPlatformAdminAdded(e: PlatformAdminAddedEvent) {
-    return this.write(e, null, identity(e.identity), {});
+  onPlatformAdminAdded(e: PlatformAdminAddedEvent, em: EntityManager) {
+    return this.write(em, e, null, identity(e.identity), {});
   }
 
-  @OnDomainEvent('identity.platform_admin_removed')
-  onPlatformAdminRemoved(e: PlatformAdminRemovedEvent) {
-    return this.write(e, null, identity(e.identity), { revoked_token_ids: e.revokedTokenIds });
+  onPlatformAdminRemoved(e: PlatformAdminRemovedEvent, em: EntityManager) {
+    return this.write(em, e, null, identity(e.identity), { revoked_token_ids: e.revokedTokenIds });
   }
 
-  @OnDomainEvent('token.created')
-  onTokenCreated(e: TokenCreatedEvent) {
-    return this.write(e, e.token.businessId, token(e.token), {
+  onTokenCreated(e: TokenCreatedEvent, em: EntityManager) {
+    return this.write(em, e, e.token.businessId, token(e.token), {
       jti: e.token.jti,
       identity_id: e.token.identityId,
       scopes: e.scopes,
@@ -109,18 +124,16 @@ export class AuditListener {
     });
   }
 
-  @OnDomainEvent('token.revoked')
-  onTokenRevoked(e: TokenRevokedEvent) {
-    return this.write(e, e.token.businessId, token(e.token), {
+  onTokenRevoked(e: TokenRevokedEvent, em: EntityManager) {
+    return this.write(em, e, e.token.businessId, token(e.token), {
       jti: e.token.jti,
       identity_id: e.token.identityId,
       reason: e.reason,
     });
   }
 
-  @OnDomainEvent('token.rotated')
-  onTokenRotated(e: TokenRotatedEvent) {
-    return this.write(e, e.from.businessId, token(e.from), {
+  onTokenRotated(e: TokenRotatedEvent, em: EntityManager) {
+    return this.write(em, e, e.from.businessId, token(e.from), {
       jti: e.from.jti,
       successor_id: e.to.id,
       successor_jti: e.to.jti,
@@ -128,9 +141,9 @@ export class AuditListener {
     });
   }
 
-  @OnDomainEvent('token.bulk_revoked')
-  onTokensBulkRevoked(e: TokensBulkRevokedEvent) {
+  onTokensBulkRevoked(e: TokensBulkRevokedEvent, em: EntityManager) {
     return this.write(
+      em,
       e,
       e.businessId,
       { type: 'business', id: e.businessId, label: null },
@@ -138,9 +151,9 @@ export class AuditListener {
     );
   }
 
-  @OnDomainEvent('token.rejected')
-  onTokenRejected(e: TokenRejectedEvent) {
+  onTokenRejected(e: TokenRejectedEvent, em: EntityManager) {
     return this.write(
+      em,
       e,
       e.token.businessId,
       token(e.token),
@@ -150,13 +163,14 @@ export class AuditListener {
   }
 
   private async write(
+    em: EntityManager,
     event: DomainEvent,
     businessId: string | null,
     target: AuditEntry['target'],
     metadata: Record<string, unknown>,
     outcome: AuditOutcome = 'success',
   ): Promise<void> {
-    await this.audit.append(event.manager, {
+    await this.audit.append(em, {
       businessId,
       action: event.name,
       outcome,

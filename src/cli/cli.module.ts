@@ -1,12 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
-import { AuditModule } from '../audit/audit.module';
-import { BusModule } from '../bus/bus.module';
-import { DatabaseModule } from '../database/database.module';
-import { TenancyModule } from '../tenancy/tenancy.module';
-import { TokensModule } from '../tokens/tokens.module';
+import { CORE_MODULES } from '../core.modules';
 import {
   BootstrapCommand,
   CreateBusinessCommand,
@@ -22,13 +17,8 @@ export class CliModule {
       module: CliModule,
       imports: [
         AppConfigModule.forRoot(config),
-        EventEmitterModule.forRoot({ wildcard: false }),
-        DatabaseModule,
-        BusModule,
-        TenancyModule,
-        TokensModule,
-        // Every CLI write is audited like an HTTP one, with origin "cli".
-        AuditModule,
+        // The same core as the HTTP app: every CLI write is audited, with origin "cli".
+        ...CORE_MODULES,
       ],
       providers: [BootstrapCommand, CreateBusinessCommand, CreateTokenCommand, RevokeCommand],
     };

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { DomainEvents } from './domain-events';
 import { UnitOfWork } from './unit-of-work';
 
 @Global()
@@ -12,7 +13,7 @@ import { UnitOfWork } from './unit-of-work';
       useFactory: (config: AppConfig) => dataSourceOptions(config),
     }),
   ],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [DomainEvents, UnitOfWork],
+  exports: [DomainEvents, UnitOfWork],
 })
 export class DatabaseModule {}

@@ -1,6 +1,3 @@
-import { OnEvent } from '@nestjs/event-emitter';
-import type { EntityManager } from 'typeorm';
-
 /** Who caused a change: a person, a machine, or the system itself (bootstrap, CLI). */
 export interface EventActor {
   id: string | null;
@@ -45,27 +42,35 @@ export const CLI_AUTHOR: Author = {
 };
 
 /**
- * A change that happened inside a unit of work. Listeners receive it while the transaction is
- * still open and write through `manager`, so that their writes commit or roll back with it.
+ * A change that happened inside a unit of work. Events are classes, and are dispatched by
+ * class (`DomainEvents`): a handler names the class it handles, so the compiler checks it.
  */
 export abstract class DomainEvent {
-  /** The event-emitter name, e.g. `member.added`. */
+  /** The action it is recorded as in the audit log, e.g. `member.added`. Data, not a key. */
   abstract readonly name: string;
-
-  declare readonly manager: EntityManager;
 
   /** Who made the change, and from where. */
   protected constructor(readonly author: Author) {}
-
-  /** Binds the event to the transaction it is emitted in. Not enumerable: never serialized. */
-  bind(manager: EntityManager): this {
-    Object.defineProperty(this, 'manager', { value: manager, enumerable: false });
-    return this;
-  }
 }
 
+/** A concrete event class, the key handlers and subscribers register under. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventClass<E extends DomainEvent = DomainEvent> = new (...args: any[]) => E;
+
+const AUDITED = new Set<EventClass>();
+
 /**
- * Listens to a domain event inside its unit of work. Errors propagate (event-emitter's default
- * would log and swallow them), so a listener that cannot write rolls the change back.
+ * Marks an event class that the audit log must record. A process in which such a class has no
+ * audit handler refuses to start (`DomainEvents`), naming the class: nothing audited can be
+ * emitted into the void.
  */
-export const OnDomainEvent = (name: string) => OnEvent(name, { suppressErrors: false });
+export function Audited() {
+  return (target: EventClass): void => {
+    AUDITED.add(target);
+  };
+}
+
+/** Every event class marked `@Audited()` that has been loaded. */
+export function auditedEventClasses(): readonly EventClass[] {
+  return [...AUDITED];
+}

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { StorageUnavailableError } from '../common/domain-error';
 import { Business } from '../tenancy/business.entity';
 import { dataSourceOptions } from './data-source-options';
-import { DomainEvent, SYSTEM_AUTHOR } from './domain-event';
+import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
+import { DomainEvents } from './domain-events';
 import { loadConfig } from '../config/app-config';
 import { UnitOfWork } from './unit-of-work';
 
@@ -15,9 +15,24 @@ class SomethingHappened extends DomainEvent {
   }
 }
 
+class SomethingElse extends DomainEvent {
+  readonly name = 'something.else';
+  constructor() {
+    super(SYSTEM_AUTHOR);
+  }
+}
+
+@Audited()
+class MustBeAudited extends DomainEvent {
+  readonly name = 'must.be_audited';
+  constructor() {
+    super(SYSTEM_AUTHOR);
+  }
+}
+
 describe(UnitOfWork.name, () => {
   let dataSource: DataSource;
-  let emitter: EventEmitter2;
+  let events: DomainEvents;
   let sut: UnitOfWork;
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -26,33 +41,30 @@ describe(UnitOfWork.name, () => {
     dataSource = new DataSource(dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' })));
     await dataSource.initialize();
     await dataSource.runMigrations();
-    emitter = new EventEmitter2();
-    sut = new UnitOfWork(dataSource, emitter);
+    events = new DomainEvents();
+    sut = new UnitOfWork(dataSource, events);
   });
   afterEach(() => dataSource.destroy());
 
   const business = (id: string) =>
     Object.assign(new Business(), { id, name: 'b', status: 'active', createdAt: new Date() });
 
-  it('hands listeners the transaction manager, so their writes commit with the change', async () => {
-    // emitAsync awaits the promise a listener returns; EventEmitter2's types say void.
-    const listener = (event: SomethingHappened) =>
-      event.manager.insert(Business, business('00000000-0000-4000-8000-000000000002'));
-    emitter.on('something.happened', listener as (event: SomethingHappened) => void);
+  it('hands handlers the transaction manager, so their writes commit with the change', async () => {
+    events.handle(SomethingHappened, async (_event, manager) => {
+      await manager.insert(Business, business('00000000-0000-4000-8000-000000000002'));
+    });
     await sut.run(async (tx) => {
       await tx.manager.insert(Business, business('00000000-0000-4000-8000-000000000001'));
-      await tx.emit(new SomethingHappened());
+      await tx.publish(new SomethingHappened());
     });
     expect(await dataSource.manager.count(Business)).toBe(2);
   });
 
-  it('rolls the change back and answers 503 when a listener fails', async () => {
-    emitter.on('something.happened', () => {
-      throw new Error('audit store down');
-    });
+  it('rolls the change back and answers 503 when a handler fails', async () => {
+    events.handle(SomethingHappened, () => Promise.reject(new Error('audit store down')));
     const run = sut.run(async (tx) => {
       await tx.manager.insert(Business, business('00000000-0000-4000-8000-000000000001'));
-      await tx.emit(new SomethingHappened());
+      await tx.publish(new SomethingHappened());
     });
     await expect(run).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(await dataSource.manager.count(Business)).toBe(0);
@@ -91,9 +103,44 @@ describe(UnitOfWork.name, () => {
     expect(order).toEqual(['a:start', 'a:end', 'b:start', 'b:end']);
   });
 
-  it('does not bind the manager as an enumerable field of the event', () => {
-    const event = new SomethingHappened().bind(dataSource.manager);
-    expect(Object.keys(event)).not.toContain('manager');
-    expect(event.manager).toBe(dataSource.manager);
+  it('runs subscribers after the commit, once, and never after a rollback', async () => {
+    const seen: string[] = [];
+    events.subscribe([SomethingHappened], (e) => seen.push(e.name));
+    await sut.run(async (tx) => {
+      await tx.publish(new SomethingHappened());
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual(['something.happened']);
+    await sut
+      .run(async (tx) => {
+        await tx.publish(new SomethingHappened());
+        throw new Error('no');
+      })
+      .catch(() => undefined);
+    expect(seen).toEqual(['something.happened']);
+  });
+
+  it('dispatches by class: a handler of one class never hears another', async () => {
+    const heard: string[] = [];
+    events.handle(SomethingElse, () => Promise.resolve(void heard.push('else')));
+    await sut.run((tx) => tx.publish(new SomethingHappened()));
+    expect(heard).toEqual([]);
+  });
+});
+
+describe(DomainEvents.name, () => {
+  it('refuses to start while an audited event class has no audit handler, naming it', () => {
+    const sut = new DomainEvents();
+    expect(() => sut.onApplicationBootstrap()).toThrow(
+      /Audited events without an audit handler: .*MustBeAudited/,
+    );
+    sut.handle(MustBeAudited, () => Promise.resolve(), { audits: true });
+    expect(sut.unaudited()).not.toContain(MustBeAudited);
+  });
+
+  it('does not count a handler that is not the audit log', () => {
+    const sut = new DomainEvents();
+    sut.handle(MustBeAudited, () => Promise.resolve());
+    expect(sut.unaudited()).toContain(MustBeAudited);
   });
 });

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, StorageUnavailableError } from '../common/domain-error';
 import { loggableError } from '../common/safe-error';
 import { DomainEvent } from './domain-event';
+import { DomainEvents } from './domain-events';
 
 /** The handle a unit of work gives its callback: the transaction's manager, and its events. */
 export class Transaction {
@@ -11,22 +11,26 @@ export class Transaction {
 
   constructor(
     readonly manager: EntityManager,
-    private readonly emitter: EventEmitter2,
+    private readonly events: DomainEvents,
     private readonly logger: Logger,
   ) {}
 
   /**
-   * Emits a domain event and waits for every listener, which write with this transaction.
-   * A listener's failure rolls the whole change back: a change is never kept without its
-   * audit record.
+   * Publishes a domain event, once: its required handlers (the audit log) run now, with this
+   * transaction, and a failure of one rolls the whole change back, so a change is never kept
+   * without its audit record. Its after-commit subscribers (caches, the bus) run once the
+   * transaction commits.
    */
-  async emit(event: DomainEvent): Promise<void> {
+  async publish(event: DomainEvent): Promise<void> {
     try {
-      await this.emitter.emitAsync(event.name, event.bind(this.manager));
+      await this.events.dispatch(event, this.manager);
     } catch (e) {
       if (e instanceof DomainError) throw e;
-      this.logger.error({ err: loggableError(e), event: event.name }, 'event listener failed');
+      this.logger.error({ err: loggableError(e), event: event.name }, 'event handler failed');
       throw new StorageUnavailableError('The change could not be recorded; nothing was changed');
+    }
+    for (const subscriber of this.events.subscribersOf(event)) {
+      this.afterCommit(() => subscriber(event));
     }
   }
 
@@ -59,7 +63,7 @@ export class UnitOfWork {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly emitter: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {
     this.serialize = dataSource.options.type !== 'postgres';
   }
@@ -74,7 +78,7 @@ export class UnitOfWork {
   private async execute<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     let tx!: Transaction;
     const result = await this.dataSource.transaction(async (manager) => {
-      tx = new Transaction(manager, this.emitter, this.logger);
+      tx = new Transaction(manager, this.events, this.logger);
       return work(tx);
     });
     tx.runAfterCommitHooks();

@@ -4,7 +4,6 @@ import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
-import { RevocationBus } from '../bus/revocation-bus';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { Business } from './business.entity';
@@ -30,7 +29,6 @@ import { TenancyError } from './tenancy-error';
 export class BusinessesService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: RevocationBus,
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
@@ -53,7 +51,7 @@ export class BusinessesService {
       } satisfies Business);
       await this.businesses.insert(tx.manager, business);
       const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
-      await tx.emit(
+      await tx.publish(
         new BusinessCreatedEvent(
           author,
           { id: business.id, name: business.name },
@@ -67,7 +65,7 @@ export class BusinessesService {
         createdAt: now,
       } satisfies Membership);
       await this.memberships.insert(tx.manager, membership);
-      await tx.emit(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
+      await tx.publish(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
       return {
         business: BusinessViewDto.of(business),
         owner: MemberViewDto.of(owner, membership),
@@ -115,8 +113,7 @@ export class BusinessesService {
         const code = status === 'suspended' ? 'ALREADY_SUSPENDED' : 'ALREADY_ACTIVE';
         return new Outcome(BusinessViewDto.of(business), code, `Business is already ${status}`);
       }
-      tx.afterCommit(() => this.bus.publish({ type: 'business.changed', business_id: businessId }));
-      await tx.emit(
+      await tx.publish(
         status === 'suspended'
           ? new BusinessSuspendedEvent(author, ref)
           : new BusinessResumedEvent(author, ref),

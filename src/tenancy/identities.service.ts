@@ -29,7 +29,7 @@ export class IdentitiesService {
       deletedAt: null,
     } satisfies Identity);
     await this.identities.insert(tx.manager, identity);
-    await tx.emit(new IdentityCreatedEvent(author, null, identityRef(identity)));
+    await tx.publish(new IdentityCreatedEvent(author, null, identityRef(identity)));
     return identity;
   }
 }

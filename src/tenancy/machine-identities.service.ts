@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { RevocationBus } from '../bus/revocation-bus';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensService } from '../tokens/tokens.service';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
@@ -20,7 +19,6 @@ import { TenancyError } from './tenancy-error';
 export class MachineIdentitiesService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: RevocationBus,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly tokens: TokensService,
@@ -75,8 +73,8 @@ export class MachineIdentitiesService {
         } satisfies Membership),
       );
       const ref = identityRef(identity);
-      await tx.emit(new IdentityCreatedEvent(ctx.author, ctx.businessId, ref));
-      await tx.emit(new MemberAddedEvent(ctx.author, ctx.businessId, ref, dto.role));
+      await tx.publish(new IdentityCreatedEvent(ctx.author, ctx.businessId, ref));
+      await tx.publish(new MemberAddedEvent(ctx.author, ctx.businessId, ref, dto.role));
       return MachineIdentityViewDto.of(identity, dto.role);
     });
   }
@@ -96,14 +94,7 @@ export class MachineIdentitiesService {
         identityId,
         'machine identity deleted',
       );
-      tx.afterCommit(() =>
-        this.bus.publish({
-          type: 'membership.changed',
-          business_id: ctx.businessId,
-          identity_id: identityId,
-        }),
-      );
-      await tx.emit(
+      await tx.publish(
         new IdentityDeletedEvent(ctx.author, ctx.businessId, identityRef(identity), revoked),
       );
       return MachineIdentityViewDto.of(identity, membership?.role ?? null);

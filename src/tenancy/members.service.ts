@@ -3,7 +3,6 @@ import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
 import { enforce, targetClass } from '../auth/token-policy';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { RevocationBus } from '../bus/revocation-bus';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokensService } from '../tokens/tokens.service';
@@ -28,7 +27,6 @@ const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND', 'Member not fo
 export class MembersService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: RevocationBus,
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
@@ -71,7 +69,7 @@ export class MembersService {
         createdAt: new Date(),
       } satisfies Membership);
       await this.memberships.insert(tx.manager, membership);
-      await tx.emit(
+      await tx.publish(
         new MemberAddedEvent(ctx.author, ctx.businessId, identityRef(identity), dto.role),
       );
       return {
@@ -131,8 +129,7 @@ export class MembersService {
       this.assertMayGrant(ctx, dto.role);
       if (from === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
       await this.memberships.updateRole(tx.manager, ctx.businessId, identityId, dto.role);
-      this.membershipChanged(tx, ctx.businessId, identityId);
-      await tx.emit(
+      await tx.publish(
         new MemberRoleChangedEvent(
           ctx.author,
           ctx.businessId,
@@ -159,8 +156,7 @@ export class MembersService {
         identityId,
         'member removed from business',
       );
-      this.membershipChanged(tx, ctx.businessId, identityId);
-      await tx.emit(
+      await tx.publish(
         new MemberRemovedEvent(
           ctx.author,
           ctx.businessId,
@@ -171,16 +167,6 @@ export class MembersService {
       );
       return MemberViewDto.of(row.identity, row.membership);
     });
-  }
-
-  private membershipChanged(tx: Transaction, businessId: string, identityId: string): void {
-    tx.afterCommit(() =>
-      this.bus.publish({
-        type: 'membership.changed',
-        business_id: businessId,
-        identity_id: identityId,
-      }),
-    );
   }
 
   private async lockAndFind(

@@ -74,7 +74,7 @@ export class PlatformAdminsService {
         identity.id,
         'platform admin removed',
       );
-      await tx.emit(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
+      await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);
     });
   }
@@ -120,7 +120,7 @@ export class PlatformAdminsService {
     tokenName = 'first-token',
   ): Promise<{ admin: Identity; issued: IssuedTokenDto }> {
     await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
-    await tx.emit(new PlatformAdminAddedEvent(author, identityRef(identity)));
+    await tx.publish(new PlatformAdminAddedEvent(author, identityRef(identity)));
     const issued = await this.tokens.issue(tx, author, {
       businessId: null,
       identityId: identity.id,

@@ -1,4 +1,4 @@
-import { Author, DomainEvent } from '../database/domain-event';
+import { Audited, Author, DomainEvent } from '../database/domain-event';
 import type { IdentityKind } from './identity.entity';
 import type { Role } from './membership.entity';
 
@@ -13,6 +13,7 @@ export interface IdentityRef {
   label: string;
 }
 
+@Audited()
 export class BusinessCreatedEvent extends DomainEvent {
   readonly name = 'business.created';
   constructor(
@@ -24,6 +25,7 @@ export class BusinessCreatedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class BusinessSuspendedEvent extends DomainEvent {
   readonly name = 'business.suspended';
   constructor(
@@ -34,6 +36,7 @@ export class BusinessSuspendedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class BusinessResumedEvent extends DomainEvent {
   readonly name = 'business.resumed';
   constructor(
@@ -44,6 +47,7 @@ export class BusinessResumedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class MemberAddedEvent extends DomainEvent {
   readonly name = 'member.added';
   constructor(
@@ -56,6 +60,7 @@ export class MemberAddedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class MemberRoleChangedEvent extends DomainEvent {
   readonly name = 'member.role_changed';
   constructor(
@@ -69,6 +74,7 @@ export class MemberRoleChangedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class MemberRemovedEvent extends DomainEvent {
   readonly name = 'member.removed';
   constructor(
@@ -82,6 +88,7 @@ export class MemberRemovedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class IdentityCreatedEvent extends DomainEvent {
   readonly name = 'identity.created';
   constructor(
@@ -94,6 +101,7 @@ export class IdentityCreatedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class IdentityDeletedEvent extends DomainEvent {
   readonly name = 'identity.deleted';
   constructor(
@@ -106,6 +114,7 @@ export class IdentityDeletedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class PlatformAdminAddedEvent extends DomainEvent {
   readonly name = 'identity.platform_admin_added';
   constructor(
@@ -116,6 +125,7 @@ export class PlatformAdminAddedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class PlatformAdminRemovedEvent extends DomainEvent {
   readonly name = 'identity.platform_admin_removed';
   constructor(

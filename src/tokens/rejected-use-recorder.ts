@@ -28,7 +28,7 @@ export class RejectedUseRecorder implements BeforeApplicationShutdown {
     if (this.recent.has(token.id)) return;
     this.recent.set(token.id, true);
     const write = this.uow
-      .run((tx) => tx.emit(new TokenRejectedEvent({ actor: holder, origin }, token, reason)))
+      .run((tx) => tx.publish(new TokenRejectedEvent({ actor: holder, origin }, token, reason)))
       .catch((e) => {
         this.logger.warn({ err: loggableError(e), jti: token.jti }, 'token.rejected not recorded');
       })

@@ -1,4 +1,4 @@
-import { Author, DomainEvent } from '../database/domain-event';
+import { Audited, Author, DomainEvent } from '../database/domain-event';
 
 /** What an audit entry may say about a token: never its secret or hash. */
 export interface TokenRef {
@@ -9,6 +9,7 @@ export interface TokenRef {
   identityId: string;
 }
 
+@Audited()
 export class TokenCreatedEvent extends DomainEvent {
   readonly name = 'token.created';
   constructor(
@@ -21,6 +22,7 @@ export class TokenCreatedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class TokenRevokedEvent extends DomainEvent {
   readonly name = 'token.revoked';
   constructor(
@@ -32,6 +34,7 @@ export class TokenRevokedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class TokenRotatedEvent extends DomainEvent {
   readonly name = 'token.rotated';
   constructor(
@@ -44,6 +47,7 @@ export class TokenRotatedEvent extends DomainEvent {
   }
 }
 
+@Audited()
 export class TokensBulkRevokedEvent extends DomainEvent {
   readonly name = 'token.bulk_revoked';
   constructor(
@@ -64,12 +68,24 @@ export type RejectionReason = 'revoked' | 'expired';
  * A revoked or expired token was presented. Recorded in a unit of work of its own (nothing
  * else changed), at most once a minute per token, so a leaked token still in use shows up.
  */
+@Audited()
 export class TokenRejectedEvent extends DomainEvent {
   readonly name = 'token.rejected';
   constructor(
     author: Author,
     readonly token: TokenRef,
     readonly reason: RejectionReason,
+  ) {
+    super(author);
+  }
+}
+
+/** A token was renamed. Not audited (the design's actions do not include it); caches follow it. */
+export class TokenRenamedEvent extends DomainEvent {
+  readonly name = 'token.renamed';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
   ) {
     super(author);
   }

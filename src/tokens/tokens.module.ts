@@ -1,3 +1,4 @@
+import { CacheInvalidation } from './cache-invalidation';
 import { Module } from '@nestjs/common';
 import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
 import { LastUsedWriter } from './last-used-writer';
@@ -19,6 +20,7 @@ import { VerifierCache } from './verifier-cache';
     VerifierCache,
     LastUsedWriter,
     RejectedUseRecorder,
+    CacheInvalidation,
   ],
   exports: [TokensService, TokenVerifier, LastUsedWriter],
 })

@@ -15,7 +15,6 @@ import { AuthError } from '../auth/auth-error';
 import { RequestValidationError } from '../common/domain-error';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, paginate } from '../common/pagination';
-import { RevocationBus } from '../bus/revocation-bus';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
@@ -37,6 +36,7 @@ import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
 import {
   TokenCreatedEvent,
   TokenRef,
+  TokenRenamedEvent,
   TokenRevokedEvent,
   TokenRotatedEvent,
   TokensBulkRevokedEvent,
@@ -82,7 +82,6 @@ export class TokensService {
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
-    private readonly bus: RevocationBus,
   ) {}
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
@@ -147,7 +146,7 @@ export class TokensService {
     return this.uow.run(async (tx) => {
       const token = await this.findFor(ctx, 'rename', tokenId, tx.manager);
       await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
-      this.publishAfterCommit(tx, token);
+      await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef({ ...token, name: dto.name })));
       return TokenViewDto.of({ ...token, name: dto.name });
     });
   }
@@ -259,9 +258,8 @@ export class TokensService {
         const graceEnd = new Date(now + grace * 1000);
         const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
         await this.tokens.setExpiry(tx.manager, old, end);
-        this.publishAfterCommit(tx, old);
       }
-      await tx.emit(new TokenRotatedEvent(ctx.author, tokenRef(old), tokenRef(token), grace));
+      await tx.publish(new TokenRotatedEvent(ctx.author, tokenRef(old), tokenRef(token), grace));
       return IssuedTokenDto.issued(secret, token);
     });
   }
@@ -293,7 +291,7 @@ export class TokensService {
       for (const token of matched) {
         if (await this.revokeToken(tx, ctx.author, token, dto.reason)) revoked.push(token.id);
       }
-      await tx.emit(
+      await tx.publish(
         new TokensBulkRevokedEvent(
           ctx.author,
           ctx.businessId,
@@ -377,7 +375,7 @@ export class TokensService {
       rotatedToId: null,
     } satisfies ApiToken);
     await this.tokens.insert(tx.manager, token);
-    await tx.emit(
+    await tx.publish(
       new TokenCreatedEvent(
         author,
         tokenRef(token),
@@ -496,8 +494,7 @@ export class TokensService {
       reason,
     });
     if (!won) return false;
-    await tx.emit(new TokenRevokedEvent(author, tokenRef(token), reason));
-    this.publishAfterCommit(tx, token);
+    await tx.publish(new TokenRevokedEvent(author, tokenRef(token), reason));
     return true;
   }
 
@@ -524,12 +521,6 @@ export class TokensService {
       TokenViewDto.of(current),
       'ALREADY_REVOKED',
       'The token was already revoked; the first revocation stands',
-    );
-  }
-
-  private publishAfterCommit(tx: Transaction, token: ApiToken): void {
-    tx.afterCommit(() =>
-      this.bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),
     );
   }
 
