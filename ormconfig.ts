@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/app-config';
+import { ENTITIES } from './src/core/entities';
 import { dataSourceOptions, migrationDataSourceOptions } from './src/database/data-source-options';
 
 /**
@@ -9,5 +10,5 @@ import { dataSourceOptions, migrationDataSourceOptions } from './src/database/da
  * takes as long as it needs, as it does at start.
  */
 export default new DataSource(
-  migrationDataSourceOptions(dataSourceOptions(loadConfig(process.env))),
+  migrationDataSourceOptions(dataSourceOptions(loadConfig(process.env), ENTITIES)),
 );

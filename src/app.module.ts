@@ -7,7 +7,7 @@ import { loggerModule } from './common/logging';
 import { RequestValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
-import { CORE_MODULES } from './core.modules';
+import { CORE_MODULES } from './core/core.modules';
 import { HealthModule } from './health/health.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
 
@@ -19,7 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        loggerModule(config),
+        loggerModule({ level: config.LOG_LEVEL }),
         ...CORE_MODULES,
         AuthModule,
         OAuth2Module,

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from '../common/envelope';
+import { CONTEXT_KEY } from '../common/request-keys';
 import type { Role } from '../tenancy/membership.entity';
 import type { RequestContext } from './request-context';
 
@@ -50,7 +51,7 @@ export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 /** The caller's token must allow this scope (null scopes allow everything within the role). */
 export const RequireScope = (scope: string) => SetMetadata(REQUIRED_SCOPE, scope);
 
-export const CONTEXT_KEY = 'latchkeyContext';
+export { CONTEXT_KEY };
 
 /** Hands the request context the guards built to a handler. */
 export const Ctx = createParamDecorator((_: unknown, host: ExecutionContext): RequestContext => {

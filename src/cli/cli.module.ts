@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
-import { CORE_MODULES } from '../core.modules';
+import { CORE_MODULES } from '../core/core.modules';
 import {
   BootstrapCommand,
   CreateBusinessCommand,

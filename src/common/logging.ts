@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
-import type { AppConfig } from '../config/app-config';
 import { redactSecrets } from './safe-error';
 
 /**
  * Structured logs that never carry a secret: request headers are not logged at all (so neither
  * Authorization nor cookies are), URLs and messages are scrubbed of anything token-shaped.
  */
-export function loggerModule(config: AppConfig) {
+export function loggerModule(options: { level: string }) {
   return LoggerModule.forRoot({
     pinoHttp: {
-      level: config.LOG_LEVEL,
+      level: options.level,
       genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.secret'],

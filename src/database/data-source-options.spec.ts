@@ -14,6 +14,7 @@ describe(dataSourceOptions.name, () => {
         DB_QUERY_TIMEOUT_MS: '2500',
         DB_CONNECT_TIMEOUT_MS: '1000',
       }),
+      [],
     );
     expect(sut.type).toBe('postgres');
     expect(sut.extra).toMatchObject({
@@ -27,7 +28,7 @@ describe(dataSourceOptions.name, () => {
   });
 
   it('gives the migration connection no query or statement timeout, and keeps the rest', () => {
-    const app = dataSourceOptions(loadConfig(POSTGRES));
+    const app = dataSourceOptions(loadConfig(POSTGRES), []);
     const sut = migrationDataSourceOptions(app);
     const extra = sut.extra as PoolConfig;
     expect(extra.query_timeout).toBeUndefined();
@@ -38,7 +39,7 @@ describe(dataSourceOptions.name, () => {
   });
 
   it('leaves SQLite options alone', () => {
-    const app = dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' }));
+    const app = dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' }), []);
     expect(migrationDataSourceOptions(app)).toBe(app);
   });
 });

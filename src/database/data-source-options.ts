@@ -2,7 +2,7 @@ import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { BoundedPgClient } from './bounded-pg-client';
-import { ENTITIES, MIGRATIONS } from './entities';
+import { MIGRATIONS } from './migration-list';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 /**
@@ -18,10 +18,16 @@ const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
  */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
 
-/** The one DataSource definition, shared by the app, the CLI and `ormconfig.ts`. */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+/**
+ * The one DataSource definition, shared by the app, the CLI and `ormconfig.ts`. `entities` is
+ * every feature's list, assembled above the features (`core/entities.ts`).
+ */
+export function dataSourceOptions(
+  config: AppConfig,
+  entities: NonNullable<DataSourceOptions['entities']>,
+): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,

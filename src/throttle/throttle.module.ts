@@ -7,8 +7,7 @@ import {
   type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import { CONTEXT_KEY } from '../auth/decorators';
-import type { RequestContext } from '../auth/request-context';
+import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { OAUTH_RATE_LIMITED } from './rate-limit.decorators';
@@ -21,8 +20,8 @@ type Request = Record<string, unknown>;
 // must not share a key between the oauth budget and the failed-authentication budget.
 const keyOf = (_context: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`;
 
-function contextOf(context: ExecutionContext): RequestContext | undefined {
-  return context.switchToHttp().getRequest<Request>()[CONTEXT_KEY] as RequestContext | undefined;
+function contextOf(context: ExecutionContext): CallingTokenView | undefined {
+  return context.switchToHttp().getRequest<Request>()[CONTEXT_KEY] as CallingTokenView | undefined;
 }
 
 /**
@@ -59,7 +58,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       ttl: RATE_LIMIT_WINDOW_MS,
       // Public routes have no token, and are not limited per token.
       skipIf: (context) => contextOf(context) === undefined,
-      getTracker: (request: Request) => (request[CONTEXT_KEY] as RequestContext).token.id,
+      getTracker: (request: Request) => (request[CONTEXT_KEY] as CallingTokenView).token.id,
       generateKey: keyOf,
     });
   }

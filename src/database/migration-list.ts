@@ -1,15 +1,7 @@
-import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
-import { Business } from '../tenancy/business.entity';
-import { Identity } from '../tenancy/identity.entity';
-import { Membership } from '../tenancy/membership.entity';
-import { ApiToken } from '../tokens/api-token.entity';
 import { TenancyAndTokens1763800000000 } from './migrations/1763800000000-tenancy-and-tokens';
 import { AuditLog1763900000000 } from './migrations/1763900000000-audit-log';
 import { TraceableActors1764000000000 } from './migrations/1764000000000-traceable-actors';
 import { FirstWinsRotation1764100000000 } from './migrations/1764100000000-first-wins-rotation';
-
-/** Every entity, listed by hand so the app and the TypeORM CLI load exactly the same set. */
-export const ENTITIES = [Business, Identity, Membership, ApiToken, AuditEvent, AuditChainHead];
 
 /** Every migration, in order. */
 export const MIGRATIONS = [

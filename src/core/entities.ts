@@ -1,0 +1,9 @@
+import { AUDIT_ENTITIES } from '../audit/audit.entities';
+import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
+import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
+
+/**
+ * Every entity, from each feature's own list, so the app, the CLI and the TypeORM CLI
+ * (`ormconfig.ts`) load exactly the same set, and `database/` knows no feature.
+ */
+export const ENTITIES = [...TENANCY_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES];

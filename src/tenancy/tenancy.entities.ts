@@ -1,0 +1,6 @@
+import { Business } from './business.entity';
+import { Identity } from './identity.entity';
+import { Membership } from './membership.entity';
+
+/** The tables tenancy owns. */
+export const TENANCY_ENTITIES = [Business, Identity, Membership];
