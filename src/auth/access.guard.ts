@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../tenancy/membership.entity';
+import type { Role } from './roles';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY, PLATFORM_ONLY, REQUIRED_ROLE, REQUIRED_SCOPE } from './decorators';
 import { RequestContext } from './request-context';

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
-import { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
+import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY, IS_PUBLIC } from './decorators';
 import { originOf, RequestContext } from './request-context';
@@ -32,7 +32,7 @@ export function bearerTokenOf(header: string | undefined): string | null {
  * machinery (a strategy object per request, callbacks, the request view) cost a measurable
  * share of the hot path's throughput (see the README's Rate limits and Performance notes). The
  * passport `BearerStrategy` stays registered for anything that wants `AuthGuard('bearer')`, and
- * both reach the same `TokenVerifier.verify(secret, origin)`.
+ * both reach the same `PrincipalVerifier.verify(secret, origin)` (tokens' TokenVerifier).
  *
  * A 401 is counted against the client IP's failed-authentication budget; once that is spent,
  * the same failure answers 429 instead. A valid token is never counted and always passes.
@@ -41,7 +41,7 @@ export function bearerTokenOf(header: string | undefined): string | null {
 export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: TokenVerifier,
+    private readonly verifier: PrincipalVerifier,
     private readonly failures: AuthFailureLimiter,
   ) {}
 

@@ -1,7 +1,7 @@
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { AuthGuard } from '@nestjs/passport';
 import type { EventOrigin } from '../database/domain-event';
-import type { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
+import type { PrincipalVerifier, VerifiedPrincipal } from './ports';
 import { BearerStrategy } from './bearer.strategy';
 
 // The global guard skips passport; the strategy must still work for AuthGuard('bearer').
@@ -13,7 +13,7 @@ describe(BearerStrategy.name, () => {
       calls.push([secret, origin]);
       return Promise.resolve(principal as unknown as VerifiedPrincipal);
     },
-  } as TokenVerifier;
+  } as PrincipalVerifier;
   new BearerStrategy(verifier);
 
   const contextFor = (view: Record<string, unknown>) => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import type { EventOrigin } from '../database/domain-event';
-import { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
+import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 
 /**
  * Passport's bearer strategy, backed by the same verifier as the global `BearerAuthGuard`, which
@@ -13,7 +13,7 @@ import { TokenVerifier, VerifiedPrincipal } from '../tokens/token-verifier';
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly verifier: TokenVerifier) {
+  constructor(private readonly verifier: PrincipalVerifier) {
     super({ passReqToCallback: true });
   }
 

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../common/domain-error';
-import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { BusinessDirectory } from './ports';
 import { AuthError } from './auth-error';
 import { BUSINESS_SCOPED, CONTEXT_KEY } from './decorators';
 import { RequestContext } from './request-context';
@@ -17,7 +17,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class BusinessScopeGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly tenancy: TenancyDirectory,
+    private readonly tenancy: BusinessDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -7,7 +7,7 @@ import {
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from '../common/envelope';
 import { CONTEXT_KEY } from '../common/request-keys';
-import type { Role } from '../tenancy/membership.entity';
+import type { Role } from './roles';
 import type { RequestContext } from './request-context';
 
 export const IS_PUBLIC = 'latchkey:public';

@@ -1,15 +1,36 @@
 import type { FastifyRequest } from 'fastify';
 import type { Author, EventOrigin } from '../database/domain-event';
-import type { Business } from '../tenancy/business.entity';
-import type { ApiToken } from '../tokens/api-token.entity';
-import type { IdentityKind } from '../tenancy/identity.entity';
-import { Role, roleAtLeast } from '../tenancy/membership.entity';
+import type { BusinessRecord } from './ports';
+import { Role, roleAtLeast } from './roles';
 import { scopesAllow } from './scopes';
 import { callerClass, decide, PolicyCaller, TargetClass, TokenAction } from './token-policy';
 
+/** A token's row as the verifier read it; tokens' entity implements it. */
+export interface TokenRecord {
+  id: string;
+  jti: string;
+  businessId: string | null;
+  identityId: string;
+  name: string;
+  scopes: string[] | null;
+  tokenHash: string;
+  preview: string;
+  createdAt: Date;
+  createdBy: string;
+  createdById: string | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  revokedById: string | null;
+  revocationReason: string | null;
+  rotatedFromId: string | null;
+  rotatedToId: string | null;
+}
+
 export interface Actor {
   id: string;
-  kind: IdentityKind;
+  kind: 'user' | 'machine';
   /** The email of a user, or `machine:<name>`. */
   label: string;
   isPlatformAdmin: boolean;
@@ -33,12 +54,12 @@ export interface CallerToken {
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */
-  business?: Readonly<Business> | null;
+  business?: Readonly<BusinessRecord> | null;
   /**
    * The token's row as the verifier read it (at most one cache TTL old), so `GET /me` answers
    * without reading it again; absent when the verifier gave none.
    */
-  row?: Readonly<ApiToken>;
+  row?: Readonly<TokenRecord>;
 }
 
 /**
@@ -50,7 +71,7 @@ export class RequestContext {
     readonly origin: EventOrigin,
     readonly actor: Actor,
     readonly token: CallerToken,
-    readonly business: Business | null = null,
+    readonly business: BusinessRecord | null = null,
     /** The caller's membership role; null for a platform token acting in a business. */
     readonly role: Role | null = null,
   ) {}
@@ -67,7 +88,7 @@ export class RequestContext {
     return this.business.id;
   }
 
-  inBusiness(business: Business, role: Role | null): RequestContext {
+  inBusiness(business: BusinessRecord, role: Role | null): RequestContext {
     return new RequestContext(this.origin, this.actor, this.token, business, role);
   }
 

@@ -1,5 +1,4 @@
-import type { Role } from '../tenancy/membership.entity';
-import { roleAtLeast } from '../tenancy/membership.entity';
+import { Role, roleAtLeast } from './roles';
 import { DomainError } from '../common/domain-error';
 import { AuthError } from './auth-error';
 import { scopesAllow } from './scopes';

@@ -1,14 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const ROLES = ['owner', 'admin', 'member'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../auth/roles';
 
-const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
-
-/** True when `role` is at least `required`. */
-export function roleAtLeast(role: Role, required: Role): boolean {
-  return RANK[role] >= RANK[required];
-}
+/** The roles are auth's (who may act on whom); a membership holds one. */
+export { ROLES, roleAtLeast } from '../auth/roles';
+export type { Role } from '../auth/roles';
 
 @Entity({ name: 'memberships' })
 export class Membership {

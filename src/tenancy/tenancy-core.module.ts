@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { BusinessDirectory } from '../auth/ports';
 import { BusinessesRepository } from './businesses.repository';
 import { IdentitiesRepository } from './identities.repository';
 import { MembershipsRepository } from './memberships.repository';
@@ -6,10 +7,24 @@ import { TenancyDirectory } from './tenancy-directory';
 
 /**
  * Tenancy's tables and their read side. It depends on nothing, so the tokens module can ask it
- * who a caller is, and the tenancy module (which issues first tokens) can depend on tokens.
+ * who a caller is. Global, so that auth's guards get their `BusinessDirectory` without
+ * importing tenancy.
  */
+@Global()
 @Module({
-  providers: [BusinessesRepository, IdentitiesRepository, MembershipsRepository, TenancyDirectory],
-  exports: [BusinessesRepository, IdentitiesRepository, MembershipsRepository, TenancyDirectory],
+  providers: [
+    BusinessesRepository,
+    IdentitiesRepository,
+    MembershipsRepository,
+    TenancyDirectory,
+    { provide: BusinessDirectory, useExisting: TenancyDirectory },
+  ],
+  exports: [
+    BusinessesRepository,
+    IdentitiesRepository,
+    MembershipsRepository,
+    TenancyDirectory,
+    BusinessDirectory,
+  ],
 })
 export class TenancyCoreModule {}

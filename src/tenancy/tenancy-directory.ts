@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { BusinessDirectory } from '../auth/ports';
 import type { EntityManager } from 'typeorm';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
@@ -12,7 +13,7 @@ import { MembershipsRepository } from './memberships.repository';
  * here who an identity is and what it may do, and never touch tenancy's tables themselves.
  */
 @Injectable()
-export class TenancyDirectory {
+export class TenancyDirectory implements BusinessDirectory {
   constructor(
     private readonly businesses: BusinessesRepository,
     private readonly identities: IdentitiesRepository,

@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TokenRecord } from '../auth/request-context';
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
-export class ApiToken {
+export class ApiToken implements TokenRecord {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
-import type { Actor, CallerToken } from '../auth/request-context';
+import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
 import type { EventOrigin } from '../database/domain-event';
 import { identityLabel } from '../tenancy/identity.entity';
-import { Role } from '../tenancy/membership.entity';
+import type { Role } from '../auth/roles';
 import { ApiToken, tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
@@ -24,21 +24,13 @@ const sha256Hex: (secret: string) => string =
     ? (secret) => oneShotHash('sha256', secret, 'hex')
     : (secret) => createHash('sha256').update(secret).digest('hex');
 
-/** Who a valid bearer token speaks for. */
-export interface VerifiedPrincipal {
-  actor: Actor;
-  token: CallerToken;
-  /** The identity's role in the token's business; null for a platform token. */
-  role: Role | null;
-}
-
 /**
  * Turns a presented secret into a principal, or a 401 that says why not. The checksum is
  * checked first, so a malformed string never reaches the database; a known hash is then served
  * from the verifier cache, and every rule is checked against the snapshot on every request.
  */
 @Injectable()
-export class TokenVerifier {
+export class TokenVerifier implements PrincipalVerifier {
   constructor(
     private readonly tokens: TokensRepository,
     private readonly cache: VerifierCache,

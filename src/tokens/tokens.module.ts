@@ -1,5 +1,6 @@
+import { Global, Module } from '@nestjs/common';
+import { PrincipalVerifier } from '../auth/ports';
 import { CacheInvalidation } from './cache-invalidation';
-import { Module } from '@nestjs/common';
 import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
 import { LastUsedWriter } from './last-used-writer';
 import { PlatformTokensController } from './platform-tokens.controller';
@@ -10,6 +11,11 @@ import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 import { VerifierCache } from './verifier-cache';
 
+/**
+ * Global, so that auth's guards get their `PrincipalVerifier` (the token verifier) without
+ * importing tokens.
+ */
+@Global()
 @Module({
   imports: [TenancyCoreModule],
   controllers: [TokensController, PlatformTokensController],
@@ -21,7 +27,8 @@ import { VerifierCache } from './verifier-cache';
     LastUsedWriter,
     RejectedUseRecorder,
     CacheInvalidation,
+    { provide: PrincipalVerifier, useExisting: TokenVerifier },
   ],
-  exports: [TokensService, TokenVerifier, LastUsedWriter],
+  exports: [TokensService, TokenVerifier, LastUsedWriter, PrincipalVerifier],
 })
 export class TokensModule {}

@@ -5,7 +5,7 @@ import type { InvalidationMessage } from '../bus/invalidation-message';
 import { RevocationBus } from '../bus/revocation-bus';
 import { SqliteCommitWatch } from '../bus/sqlite-commit-watch';
 import { AppConfig } from '../config/app-config';
-import type { VerifiedPrincipal } from './token-verifier';
+import type { VerifiedPrincipal } from '../auth/ports';
 import type { TokenRef } from './tokens.events';
 
 /** At most this many live tokens are cached per instance (about 1 KB each). */

@@ -1,0 +1,35 @@
+import type { EventOrigin } from '../database/domain-event';
+import type { Actor, CallerToken } from './request-context';
+import type { Role } from './roles';
+
+/**
+ * What auth needs from the features above it, stated here as abstract classes (Nest injection
+ * tokens) so that auth imports none of them: tokens provides the verifier, tenancy the business
+ * lookup. The direction of imports stays one way (docs/architecture.md).
+ */
+
+/** A business as the guards and the request context see it. */
+export interface BusinessRecord {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  createdAt: Date;
+}
+
+/** Who a valid bearer token speaks for. */
+export interface VerifiedPrincipal {
+  actor: Actor;
+  token: CallerToken;
+  /** The identity's role in the token's business; null for a platform token. */
+  role: Role | null;
+}
+
+/** Turns a presented secret into a principal, or throws the 401 that says why not. */
+export abstract class PrincipalVerifier {
+  abstract verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal>;
+}
+
+/** Finds a business by id, for the business-scope guard (a platform token naming one). */
+export abstract class BusinessDirectory {
+  abstract findBusiness(businessId: string): Promise<BusinessRecord | null>;
+}
