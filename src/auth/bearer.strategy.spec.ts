@@ -8,12 +8,12 @@ import { BearerStrategy } from './bearer.strategy';
 describe(BearerStrategy.name, () => {
   const principal = { actor: { id: 'identity' }, token: { id: 'token' }, role: 'owner' };
   const calls: [string, EventOrigin][] = [];
-  const verifier = {
+  const verifier: PrincipalVerifier = {
     verify: (secret: string, origin: EventOrigin) => {
       calls.push([secret, origin]);
       return Promise.resolve(principal as unknown as VerifiedPrincipal);
     },
-  } as PrincipalVerifier;
+  };
   new BearerStrategy(verifier);
 
   const contextFor = (view: Record<string, unknown>) => {

@@ -5,7 +5,7 @@ import { Outcome } from '../common/envelope';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
-import { TokensService } from '../tokens/tokens.service';
+import { TenancyTokens } from './tenancy-tokens';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
 import {
@@ -32,7 +32,7 @@ export class BusinessesService {
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
-    private readonly tokens: TokensService,
+    private readonly tokens: TenancyTokens,
   ) {}
 
   /**

@@ -4,7 +4,7 @@ import { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { UnitOfWork } from '../database/unit-of-work';
-import { TokensService } from '../tokens/tokens.service';
+import { TenancyTokens } from './tenancy-tokens';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
 import { identityRef } from './identities.service';
 import { Identity } from './identity.entity';
@@ -21,7 +21,7 @@ export class MachineIdentitiesService {
     private readonly uow: UnitOfWork,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
-    private readonly tokens: TokensService,
+    private readonly tokens: TenancyTokens,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {

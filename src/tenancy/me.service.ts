@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
-import { TokensService } from '../tokens/tokens.service';
+import { TenancyTokens } from './tenancy-tokens';
 import { BusinessViewDto, MeViewDto } from './dto/tenancy.dto';
 
 @Injectable()
 export class MeService {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(private readonly tokens: TenancyTokens) {}
 
   /** The caller as the verified token saw it: no further read when the token was cached. */
   async describe(ctx: RequestContext): Promise<MeViewDto> {

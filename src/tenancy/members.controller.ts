@@ -6,7 +6,7 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { IssuedTokenDto } from '../auth/token-view.dto';
 import {
   AddedMemberDto,
   AddMemberDto,

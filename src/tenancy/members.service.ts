@@ -4,8 +4,8 @@ import { RequestContext } from '../auth/request-context';
 import { enforce, targetClass } from '../auth/token-policy';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
-import { TokensService } from '../tokens/tokens.service';
+import { IssuedTokenDto } from '../auth/token-view.dto';
+import { TenancyTokens } from './tenancy-tokens';
 import { BusinessesRepository } from './businesses.repository';
 import {
   AddedMemberDto,
@@ -30,7 +30,7 @@ export class MembersService {
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
-    private readonly tokens: TokensService,
+    private readonly tokens: TenancyTokens,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {

@@ -3,14 +3,13 @@ import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
-import { TokensService } from '../tokens/tokens.service';
+import { IssuedTokenDto } from '../auth/token-view.dto';
+import { TenancyTokens } from './tenancy-tokens';
 import {
   AddedPlatformAdminDto,
   AddPlatformAdminDto,
   PlatformAdminViewDto,
 } from './dto/tenancy.dto';
-import { expiryInDays } from '../tokens/token-lifetime';
 import { IdentitiesService, identityRef } from './identities.service';
 import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
@@ -24,7 +23,7 @@ export class PlatformAdminsService {
     private readonly uow: UnitOfWork,
     private readonly identities: IdentitiesRepository,
     private readonly users: IdentitiesService,
-    private readonly tokens: TokensService,
+    private readonly tokens: TenancyTokens,
   ) {}
 
   list(query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
@@ -100,14 +99,11 @@ export class PlatformAdminsService {
       const identity = (await this.identities.findForIssue(tx.manager, found.id)) ?? found;
       if (!identity.isPlatformAdmin)
         return (await this.grant(tx, author, maker, identity, undefined, 'cli')).issued.token;
-      const issued = await this.tokens.issue(tx, author, {
-        businessId: null,
+      const issued = await this.tokens.issuePlatformToken(tx, author, maker, {
         identityId: identity.id,
         name: 'cli',
-        scopes: null,
-        expiresAt: null,
       });
-      return issued.secret;
+      return issued.token;
     });
   }
 
@@ -121,16 +117,11 @@ export class PlatformAdminsService {
   ): Promise<{ admin: Identity; issued: IssuedTokenDto }> {
     await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
     await tx.publish(new PlatformAdminAddedEvent(author, identityRef(identity)));
-    const issued = await this.tokens.issue(tx, author, {
-      businessId: null,
+    const issued = await this.tokens.issuePlatformToken(tx, author, maker, {
       identityId: identity.id,
       name: tokenName,
-      scopes: maker.scopes === null ? null : [...maker.scopes],
-      expiresAt: expiryInDays(expiresInDays),
+      expiresInDays,
     });
-    return {
-      admin: { ...identity, isPlatformAdmin: true },
-      issued: IssuedTokenDto.issued(issued.secret, issued.token),
-    };
+    return { admin: { ...identity, isPlatformAdmin: true }, issued };
   }
 }

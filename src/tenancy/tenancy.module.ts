@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TokensModule } from '../tokens/tokens.module';
 import { BusinessesController } from './businesses.controller';
 import { BusinessesService } from './businesses.service';
 import { IdentitiesService } from './identities.service';
@@ -13,8 +12,9 @@ import { PlatformAdminsController } from './platform-admins.controller';
 import { PlatformAdminsService } from './platform-admins.service';
 import { TenancyCoreModule } from './tenancy-core.module';
 
+/** Tenancy's routes and services; its token needs come through `TenancyTokens` (tokens, global). */
 @Module({
-  imports: [TenancyCoreModule, TokensModule],
+  imports: [TenancyCoreModule],
   controllers: [
     BusinessesController,
     PlatformAdminsController,

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TokenRecord } from '../auth/request-context';
 
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+export { tokenStatus } from '../auth/token-status';
+export type { TokenStatus } from '../auth/token-status';
 
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
@@ -67,14 +68,4 @@ export class ApiToken implements TokenRecord {
   /** The successor, once rotated; set by one conditional UPDATE, so there is at most one. */
   @Column({ type: 'uuid', nullable: true })
   rotatedToId!: string | null;
-}
-
-/** Status is derived, never stored, so it cannot disagree with the timestamps. */
-export function tokenStatus(
-  token: Pick<ApiToken, 'revokedAt' | 'expiresAt'>,
-  now = new Date(),
-): TokenStatus {
-  if (token.revokedAt) return 'revoked';
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return 'expired';
-  return 'active';
 }

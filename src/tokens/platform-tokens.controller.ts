@@ -4,7 +4,7 @@ import { Ctx, PlatformOnly } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { ListPlatformTokensQueryDto, RevokeByValueDto } from './dto/token-requests.dto';
-import { TokenViewDto } from './dto/token-view.dto';
+import { TokenViewDto } from '../auth/token-view.dto';
 import { TokensService } from './tokens.service';
 
 @ApiTags('platform: tokens')

@@ -4,7 +4,6 @@ import { AuthError } from '../auth/auth-error';
 import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
 import type { EventOrigin } from '../database/domain-event';
 import { identityLabel } from '../tenancy/identity.entity';
-import type { Role } from '../auth/roles';
 import { ApiToken, tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';

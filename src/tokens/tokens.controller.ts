@@ -14,7 +14,7 @@ import {
   RevokeTokenDto,
   RotateTokenDto,
 } from './dto/token-requests.dto';
-import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
 import { TokensService } from './tokens.service';
 
 const tokenId = () => Param('token_id', uuidPipe('token_id'));

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { PrincipalVerifier } from '../auth/ports';
+import { TenancyTokens } from '../tenancy/tenancy-tokens';
 import { CacheInvalidation } from './cache-invalidation';
 import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
 import { LastUsedWriter } from './last-used-writer';
@@ -12,8 +13,8 @@ import { TokensService } from './tokens.service';
 import { VerifierCache } from './verifier-cache';
 
 /**
- * Global, so that auth's guards get their `PrincipalVerifier` (the token verifier) without
- * importing tokens.
+ * Global, so that auth's guards get their `PrincipalVerifier` (the token verifier) and
+ * tenancy its `TenancyTokens` without importing tokens.
  */
 @Global()
 @Module({
@@ -28,7 +29,8 @@ import { VerifierCache } from './verifier-cache';
     RejectedUseRecorder,
     CacheInvalidation,
     { provide: PrincipalVerifier, useExisting: TokenVerifier },
+    { provide: TenancyTokens, useExisting: TokensService },
   ],
-  exports: [TokensService, TokenVerifier, LastUsedWriter, PrincipalVerifier],
+  exports: [TokensService, TokenVerifier, LastUsedWriter, PrincipalVerifier, TenancyTokens],
 })
 export class TokensModule {}

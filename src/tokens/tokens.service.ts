@@ -20,6 +20,7 @@ import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { identityLabel } from '../tenancy/identity.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { TenancyTokens } from '../tenancy/tenancy-tokens';
 import { ApiToken, tokenStatus } from './api-token.entity';
 import {
   BulkRevokeDto,
@@ -30,7 +31,7 @@ import {
   RenameTokenDto,
   RotateTokenDto,
 } from './dto/token-requests.dto';
-import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
 import { TokenError } from './token-error';
 import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
 import {
@@ -76,7 +77,7 @@ const identityNotFound = () =>
   new TokenError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
 
 @Injectable()
-export class TokensService {
+export class TokensService implements TenancyTokens {
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
@@ -405,6 +406,23 @@ export class TokensService {
       name: 'first-token',
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
       expiresAt: expiryInDays(expiresInDays),
+    });
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /** A platform token for a platform admin, capped by its maker's scopes. */
+  async issuePlatformToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { identityId: string; name: string; expiresInDays?: number },
+  ): Promise<IssuedTokenDto> {
+    const { secret, token } = await this.issue(tx, author, {
+      businessId: null,
+      identityId: holder.identityId,
+      name: holder.name,
+      scopes: maker.scopes === null ? null : [...maker.scopes],
+      expiresAt: expiryInDays(holder.expiresInDays),
     });
     return IssuedTokenDto.issued(secret, token);
   }

@@ -9,7 +9,7 @@ import {
   SafeIsEmail,
   Trim,
 } from '../../common/dto-fields';
-import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
+import { IssuedTokenDto, TokenViewDto } from '../../auth/token-view.dto';
 import { Business } from '../business.entity';
 import { Identity } from '../identity.entity';
 import { Membership, Role, ROLES } from '../membership.entity';

@@ -1,9 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ApiToken, TokenStatus, tokenStatus } from '../api-token.entity';
+import type { TokenRecord } from './request-context';
+import { TokenStatus, tokenStatus } from './token-status';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** A token as the API shows it: never the secret, never the hash. */
+/**
+ * A token as the API shows it: never the secret, never the hash. Here in auth, with the
+ * credential's shape, because tenancy's answers (a new member's first token) embed it too.
+ */
 export class TokenViewDto {
   @ApiProperty({ format: 'uuid', example: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10' })
   id!: string;
@@ -38,7 +42,7 @@ export class TokenViewDto {
   @ApiProperty({ format: 'uuid', nullable: true, example: null })
   rotated_from_id!: string | null;
 
-  static of(token: ApiToken, now = new Date()): TokenViewDto {
+  static of(token: TokenRecord, now = new Date()): TokenViewDto {
     return {
       id: token.id,
       jti: token.jti,
@@ -68,7 +72,7 @@ export class IssuedTokenDto extends TokenViewDto {
   })
   token!: string;
 
-  static issued(secret: string, token: ApiToken): IssuedTokenDto {
+  static issued(secret: string, token: TokenRecord): IssuedTokenDto {
     return { token: secret, ...TokenViewDto.of(token) };
   }
 }

@@ -1,0 +1,43 @@
+import type { CallerToken } from '../auth/request-context';
+import type { PolicyCaller } from '../auth/token-policy';
+import type { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
+import type { Author } from '../database/domain-event';
+import type { Transaction } from '../database/unit-of-work';
+
+/**
+ * What tenancy needs from tokens, stated here so that tenancy imports nothing of tokens (tokens
+ * sits above tenancy, and asks it who a caller is). The tokens module provides it.
+ */
+export abstract class TenancyTokens {
+  /**
+   * A first token (a business owner's, a new member's, a re-issued one) inside the caller's
+   * transaction, capped by `maker`'s scopes; the caller has asked the token policy first.
+   */
+  abstract issueFirstToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { businessId: string; identityId: string; isAdmin: boolean },
+    expiresInDays?: number,
+  ): Promise<IssuedTokenDto>;
+
+  /** A platform token for a platform admin, capped by `maker`'s scopes. */
+  abstract issuePlatformToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { identityId: string; name: string; expiresInDays?: number },
+  ): Promise<IssuedTokenDto>;
+
+  /** Revokes every unrevoked token of the identity in the business (null: its platform tokens). */
+  abstract revokeAllOfIdentity(
+    tx: Transaction,
+    author: Author,
+    businessId: string | null,
+    identityId: string,
+    reason: string,
+  ): Promise<string[]>;
+
+  /** The view of the token making the call. */
+  abstract callerTokenView(caller: CallerToken): Promise<TokenViewDto>;
+}
