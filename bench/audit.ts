@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChainedEvent, chainHash } from '../src/audit/audit-chain';
 import { canonicalJson } from '../src/audit/canonical-json';
-import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from './lib/app-process';
-import { stopAll } from './lib/child';
-import { keepAliveAgent } from './lib/http';
-import { BusinessSetup, LatchkeyClient, scoped } from './lib/latchkey-client';
+import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { stopAll } from '../support/child';
+import { keepAliveAgent } from '../support/http';
+import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { describeMachine, machineLine } from './lib/machine';
-import { createScratchDatabase, withClient } from './lib/postgres';
+import { createScratchDatabase, withClient } from '../support/postgres';
 import { rssMiB, sampleRss } from './lib/rss';
-import { percentile, round } from './lib/stats';
+import { percentile, round } from '../support/stats';
 import { renderTable } from './lib/table';
 
 const SERVER_URL =

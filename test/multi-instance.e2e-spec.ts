@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { keepAliveAgent } from '../bench/lib/http';
-import type { BusinessSetup, IssuedToken } from '../bench/lib/latchkey-client';
-import { freePort } from '../bench/lib/ports';
-import { PrivateRedis } from '../bench/lib/redis';
-import { sleep } from '../bench/lib/stats';
+import { keepAliveAgent } from '../support/http';
+import type { BusinessSetup, IssuedToken } from '../support/latchkey-client';
+import { freePort } from '../support/ports';
+import { PrivateRedis } from '../support/redis';
+import { sleep } from '../support/stats';
 import {
   AppProcess,
   buildApp,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../bench/lib/ports';
-import { PrivateRedis } from '../bench/lib/redis';
+import { freePort } from '../support/ports';
+import { PrivateRedis } from '../support/redis';
 import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
 import { TokensRepository } from '../src/tokens/tokens.repository';
 import { VerifierCache } from '../src/tokens/verifier-cache';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { freePort } from '../bench/lib/ports';
+import { freePort } from '../support/ports';
 import { createTestDatabase, TestDatabase } from './helpers/test-app';
 import { sleep } from './helpers/assertions';
 import { DRIVERS } from './setup/servers';

@@ -1,5 +1,5 @@
 import type { EventOrigin } from '../database/domain-event';
-import type { Actor, CallerToken } from './request-context';
+import type { Actor, BusinessRecord, CallerToken } from './request-context';
 import type { Role } from './roles';
 
 /**
@@ -8,13 +8,7 @@ import type { Role } from './roles';
  * lookup. The direction of imports stays one way (docs/architecture.md).
  */
 
-/** A business as the guards and the request context see it. */
-export interface BusinessRecord {
-  id: string;
-  name: string;
-  status: 'active' | 'suspended';
-  createdAt: Date;
-}
+export type { BusinessRecord };
 
 /** Who a valid bearer token speaks for. */
 export interface VerifiedPrincipal {

@@ -1,9 +1,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { Author, EventOrigin } from '../database/domain-event';
-import type { BusinessRecord } from './ports';
 import { Role, roleAtLeast } from './roles';
 import { scopesAllow } from './scopes';
 import { callerClass, decide, PolicyCaller, TargetClass, TokenAction } from './token-policy';
+
+/** A business as the guards and the request context see it; tenancy's entity fits it. */
+export interface BusinessRecord {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  createdAt: Date;
+}
 
 /** A token's row as the verifier read it; tokens' entity implements it. */
 export interface TokenRecord {

@@ -1,9 +1,11 @@
-import { mintSecret } from '../tokens/token-secret';
+import { createHash } from 'node:crypto';
 import { loggableError, redactSecrets } from './safe-error';
 
 describe(redactSecrets.name, () => {
   it('masks token secrets and SHA-256 hashes', () => {
-    const { secret, hash } = mintSecret('lk');
+    // A token's shape (prefix, 36 base62) and its SHA-256, without importing tokens.
+    const secret = `lk_${'aB3'.repeat(12)}`;
+    const hash = createHash('sha256').update(secret).digest('hex');
     const sut = redactSecrets(`token ${secret} hash ${hash} ok`);
     expect(sut).toBe('token [REDACTED] hash [REDACTED] ok');
   });

@@ -1,19 +1,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  AppProcess,
-  RATE_LIMITS_OFF,
-  REPO_ROOT,
-  startAppProcess,
-} from '../../bench/lib/app-process';
-import { stopAll } from '../../bench/lib/child';
-import { LatchkeyClient } from '../../bench/lib/latchkey-client';
-import { createScratchDatabase, ScratchDatabase } from '../../bench/lib/postgres';
-import { deleteKeysWithPrefix, randomKeyPrefix } from '../../bench/lib/redis';
-import { sleep } from '../../bench/lib/stats';
+import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../../support/app-process';
+import { stopAll } from '../../support/child';
+import { LatchkeyClient } from '../../support/latchkey-client';
+import { createScratchDatabase, ScratchDatabase } from '../../support/postgres';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '../../support/redis';
+import { sleep } from '../../support/stats';
 
-export type { AppProcess } from '../../bench/lib/app-process';
+export type { AppProcess } from '../../support/app-process';
 
 const run = promisify(execFile);
 

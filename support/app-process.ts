@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Child } from './child';
 import { freePort } from './ports';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const REPO_ROOT = resolve(__dirname, '..');
 /** The built server (`npm run build`). */
 export const APP_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
 

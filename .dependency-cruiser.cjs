@@ -1,0 +1,85 @@
+/**
+ * The import rules between the folders of src/, run by `npm run lint` (a broken rule fails it).
+ * Folders sit in layers, bottom first; a folder imports only from its own layer's folders when
+ * the layer says so, and from the layers below. docs/architecture.md explains each place.
+ */
+const LAYERS = [
+  ['config', 'common'],
+  ['database'],
+  ['bus'],
+  ['throttle'],
+  ['auth'],
+  ['tenancy'],
+  ['tokens'],
+  ['audit', 'oauth2', 'health', 'docs'],
+  ['core'],
+  ['cli'],
+];
+
+const folder = (names) => `^src/(${names.join('|')})/`;
+
+/** For each layer: no import from any layer above it. */
+const layerRules = LAYERS.map((layer, i) => {
+  const above = LAYERS.slice(i + 1).flat();
+  return {
+    name: `layer-${layer.join('-')}`,
+    severity: 'error',
+    comment: `${layer.join(', ')} may not import ${above.join(', ')}, nor the app's root files`,
+    from: { path: folder(layer) },
+    to: { path: [...(above.length ? [folder(above)] : []), '^src/[^/]+\\.ts$'] },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No file imports itself back through others.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'config-knows-no-common',
+      severity: 'error',
+      comment: 'config is the very bottom; common may read config types, not the other way.',
+      from: { path: '^src/config/' },
+      to: { path: '^src/common/' },
+    },
+    {
+      name: 'common-knows-no-config',
+      severity: 'error',
+      comment: 'common knows no feature and no config: callers pass it what it needs.',
+      from: { path: '^src/common/' },
+      to: { path: '^src/config/' },
+    },
+    {
+      name: 'tokens-never-imports-audit',
+      severity: 'error',
+      comment: 'Tokens tells Audit what happened through domain events only.',
+      from: { path: '^src/tokens/' },
+      to: { path: '^src/audit/' },
+    },
+    {
+      name: 'same-layer-features-apart',
+      severity: 'error',
+      comment: 'audit, oauth2, health and docs do not import one another.',
+      from: { path: '^src/(audit|oauth2|health|docs)/' },
+      to: { path: '^src/(audit|oauth2|health|docs)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'no-test-imports-bench',
+      severity: 'error',
+      comment: 'Tests and code stand alone: bench/ may use them, not the other way.',
+      from: { path: '^(src|test)/' },
+      to: { path: '^bench/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules)/' },
+  },
+};
