@@ -13,7 +13,7 @@ import {
 import { Author, SYSTEM_AUTHOR } from '../src/database/domain-event';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { hashSecret } from '../src/tokens/token-secret';
-import { TokensService } from '../src/tokens/tokens.service';
+import { TokenIssuanceService } from '../src/tokens/token-issuance.service';
 import {
   addMember,
   asMember,
@@ -183,7 +183,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
   let m2: { id: string };
   let platformAdmin: { id: string; email: string };
   let uow: UnitOfWork;
-  let tokensService: TokensService;
+  let tokensService: TokenIssuanceService;
   /** Calling tokens by `${caller} ${scopesLabel}`. */
   const calling = new Map<string, string>();
 
@@ -271,7 +271,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
     });
     uow = t.app.get(UnitOfWork);
-    tokensService = t.app.get(TokensService);
+    tokensService = t.app.get(TokenIssuanceService);
 
     biz = await createBusiness(t);
     ownerA = { id: biz.ownerId, email: biz.ownerEmail, firstToken: biz.ownerToken };

@@ -6,7 +6,9 @@ import { BusinessesService } from '../tenancy/businesses.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
 import { AddPlatformAdminDto, CreateBusinessDto } from '../tenancy/dto/tenancy.dto';
 import { CreateTokenDto, RevokeByValueDto } from '../tokens/dto/token-requests.dto';
-import { CLI_CALLER, TokensService } from '../tokens/tokens.service';
+import { CLI_CALLER } from '../tokens/token-access';
+import { TokenIssuanceService } from '../tokens/token-issuance.service';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { CliUsageError, validateDto } from './validate-dto';
 
 /**
@@ -78,7 +80,7 @@ export class CreateBusinessCommand extends CommandRunner {
 export class CreateTokenCommand extends CommandRunner {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokensService,
+    private readonly tokens: TokenIssuanceService,
   ) {
     super();
   }
@@ -146,7 +148,7 @@ export class CreateTokenCommand extends CommandRunner {
 export class RevokeCommand extends CommandRunner {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokensService,
+    private readonly tokens: TokenRevocationService,
   ) {
     super();
   }

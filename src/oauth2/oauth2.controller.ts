@@ -17,7 +17,8 @@ import { originOf, RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { RawResponse } from '../common/envelope';
 import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
-import { TokensService } from '../tokens/tokens.service';
+import { TokenQueriesService } from '../tokens/token-queries.service';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 
 /** An RFC 6749 §5.2 error: answered as `{error, error_description}`, not in the envelope. */
 export class OAuthRequestError extends Error {
@@ -71,7 +72,10 @@ const ORIGIN_BODY = {
 @UseFilters(OAuthErrorFilter)
 @Controller('oauth2')
 export class OAuth2Controller {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly revocation: TokenRevocationService,
+    private readonly queries: TokenQueriesService,
+  ) {}
 
   @Post('revoke')
   @Public()
@@ -87,7 +91,7 @@ export class OAuth2Controller {
   @ApiResponse({ status: 200, description: 'Revoked, or nothing to revoke' })
   @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
-    await this.tokens.revokePresented(originOf(request), tokenParam(body));
+    await this.revocation.revokePresented(originOf(request), tokenParam(body));
   }
 
   @Post('introspect')
@@ -121,6 +125,6 @@ export class OAuth2Controller {
   @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
   @ApiResponse({ status: 403, description: 'Error codes: INSUFFICIENT_SCOPE' })
   introspect(@Ctx() ctx: RequestContext, @Body() body: unknown) {
-    return this.tokens.introspect(ctx.token, tokenParam(body));
+    return this.queries.introspect(ctx.token, tokenParam(body));
   }
 }

@@ -95,7 +95,7 @@ export class MembersService {
     dto: ReissueFirstTokenDto,
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      // The issuance rule (see TokensService.holderTarget): under a share lock on the membership.
+      // The issuance rule (see TokenAccess.holderTarget): under the membership's issuance lock.
       const rows = await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager, {
         lock: true,
       });

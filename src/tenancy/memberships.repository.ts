@@ -43,7 +43,7 @@ export class MembershipsRepository {
   /**
    * The memberships, with identities, of those of `identityIds` who are members of the business.
    * With `lock` (inside a transaction, one identity), the issuance lock is taken first: see
-   * `TokensService.holderTarget` for the rule.
+   * `TokenAccess.holderTarget` (tokens) for the rule.
    */
   async findMembers(
     businessId: string,

@@ -5,20 +5,24 @@ import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { ListPlatformTokensQueryDto, RevokeByValueDto } from './dto/token-requests.dto';
 import { TokenViewDto } from '../auth/token-view.dto';
-import { TokensService } from './tokens.service';
+import { TokenQueriesService } from './token-queries.service';
+import { TokenRevocationService } from './token-revocation.service';
 
 @ApiTags('platform: tokens')
 @PlatformOnly()
 @Controller('platform/v1/tokens')
 export class PlatformTokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly queries: TokenQueriesService,
+    private readonly revocation: TokenRevocationService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Tokens of every business, with filters' })
   @ApiEnvelope(200, TokenViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Query() query: ListPlatformTokensQueryDto) {
-    return this.tokens.listAnyBusiness(query);
+    return this.queries.listAnyBusiness(query);
   }
 
   @Post('revoke')
@@ -30,6 +34,11 @@ export class PlatformTokensController {
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 422: ['INVALID_TOKEN', 'VALIDATION_ERROR'] })
   revoke(@Ctx() ctx: RequestContext, @Body() dto: RevokeByValueDto) {
-    return this.tokens.revokeByValue(ctx.policyCaller, ctx.author, dto.token, dto.reason ?? null);
+    return this.revocation.revokeByValue(
+      ctx.policyCaller,
+      ctx.author,
+      dto.token,
+      dto.reason ?? null,
+    );
   }
 }

@@ -15,7 +15,9 @@ import {
   RotateTokenDto,
 } from './dto/token-requests.dto';
 import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
-import { TokensService } from './tokens.service';
+import { TokenIssuanceService } from './token-issuance.service';
+import { TokenQueriesService } from './token-queries.service';
+import { TokenRevocationService } from './token-revocation.service';
 
 const tokenId = () => Param('token_id', uuidPipe('token_id'));
 
@@ -23,7 +25,11 @@ const tokenId = () => Param('token_id', uuidPipe('token_id'));
 @BusinessScoped()
 @Controller('api/v1/tokens')
 export class TokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly issuance: TokenIssuanceService,
+    private readonly revocation: TokenRevocationService,
+    private readonly queries: TokenQueriesService,
+  ) {}
 
   @Post()
   @NoStore()
@@ -40,7 +46,7 @@ export class TokensController {
     422: ['VALIDATION_ERROR'],
   })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateTokenDto) {
-    return this.tokens.create(ctx, dto);
+    return this.issuance.create(ctx, dto);
   }
 
   @Get()
@@ -48,7 +54,7 @@ export class TokensController {
   @ApiEnvelope(200, TokenViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Ctx() ctx: RequestContext, @Query() query: ListTokensQueryDto) {
-    return this.tokens.list(ctx, query);
+    return this.queries.list(ctx, query);
   }
 
   @Post('self/revoke')
@@ -56,7 +62,7 @@ export class TokensController {
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   revokeSelf(@Ctx() ctx: RequestContext, @Body() dto: RevokeTokenDto) {
-    return this.tokens.revokeSelf(ctx, dto.reason ?? null);
+    return this.revocation.revokeSelf(ctx, dto.reason ?? null);
   }
 
   @Post('bulk-revoke')
@@ -71,7 +77,7 @@ export class TokensController {
   @ApiEnvelope(200, BulkRevokeResultDto)
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
   bulkRevoke(@Ctx() ctx: RequestContext, @Body() dto: BulkRevokeDto) {
-    return this.tokens.bulkRevoke(ctx, dto);
+    return this.revocation.bulkRevoke(ctx, dto);
   }
 
   @Get(':token_id')
@@ -79,7 +85,7 @@ export class TokensController {
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   get(@Ctx() ctx: RequestContext, @tokenId() id: string) {
-    return this.tokens.get(ctx, id);
+    return this.queries.get(ctx, id);
   }
 
   @Patch(':token_id')
@@ -87,7 +93,7 @@ export class TokensController {
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   rename(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RenameTokenDto) {
-    return this.tokens.rename(ctx, id, dto);
+    return this.issuance.rename(ctx, id, dto);
   }
 
   @Post(':token_id/revoke')
@@ -98,7 +104,7 @@ export class TokensController {
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   revoke(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
-    return this.tokens.revoke(ctx, id, dto.reason ?? null);
+    return this.revocation.revoke(ctx, id, dto.reason ?? null);
   }
 
   @Delete(':token_id')
@@ -109,7 +115,7 @@ export class TokensController {
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   delete(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
-    return this.tokens.revoke(ctx, id, dto.reason ?? null);
+    return this.revocation.revoke(ctx, id, dto.reason ?? null);
   }
 
   @Post(':token_id/rotate')
@@ -126,6 +132,6 @@ export class TokensController {
     422: ['VALIDATION_ERROR'],
   })
   rotate(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RotateTokenDto) {
-    return this.tokens.rotate(ctx, id, dto);
+    return this.issuance.rotate(ctx, id, dto);
   }
 }

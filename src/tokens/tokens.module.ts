@@ -9,7 +9,11 @@ import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokenVerifier } from './token-verifier';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
-import { TokensService } from './tokens.service';
+import { TenancyTokensAdapter } from './tenancy-tokens.adapter';
+import { TokenAccess } from './token-access';
+import { TokenIssuanceService } from './token-issuance.service';
+import { TokenQueriesService } from './token-queries.service';
+import { TokenRevocationService } from './token-revocation.service';
 import { VerifierCache } from './verifier-cache';
 
 /**
@@ -22,15 +26,27 @@ import { VerifierCache } from './verifier-cache';
   controllers: [TokensController, PlatformTokensController],
   providers: [
     TokensRepository,
-    TokensService,
+    TokenAccess,
+    TokenIssuanceService,
+    TokenRevocationService,
+    TokenQueriesService,
+    TenancyTokensAdapter,
     TokenVerifier,
     VerifierCache,
     LastUsedWriter,
     RejectedUseRecorder,
     CacheInvalidation,
     { provide: PrincipalVerifier, useExisting: TokenVerifier },
-    { provide: TenancyTokens, useExisting: TokensService },
+    { provide: TenancyTokens, useExisting: TenancyTokensAdapter },
   ],
-  exports: [TokensService, TokenVerifier, LastUsedWriter, PrincipalVerifier, TenancyTokens],
+  exports: [
+    TokenIssuanceService,
+    TokenRevocationService,
+    TokenQueriesService,
+    TokenVerifier,
+    LastUsedWriter,
+    PrincipalVerifier,
+    TenancyTokens,
+  ],
 })
 export class TokensModule {}

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuthError } from '../auth/auth-error';
+import type { RequestContext } from '../auth/request-context';
+import { reachesAdminScope, scopesWithin } from '../auth/scopes';
+import { enforce, PolicyCaller, TargetClass, targetClass, TokenAction } from '../auth/token-policy';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { ApiToken } from './api-token.entity';
+import { TokenError } from './token-error';
+import { hashSecret, isWellFormedSecret } from './token-secret';
+import { TokenRef } from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+
+/** The operator at a shell, as the token policy sees it. */
+export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null };
+
+export function tokenRef(token: ApiToken): TokenRef {
+  return {
+    id: token.id,
+    jti: token.jti,
+    name: token.name,
+    businessId: token.businessId,
+    identityId: token.identityId,
+  };
+}
+
+export const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
+export const identityNotFound = () =>
+  new TokenError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
+
+/**
+ * Who may reach which token: the token policy applied to a token or an identity of the
+ * business, the issuance lock, and the lookups the three token services share (issuance,
+ * revocation, queries).
+ */
+@Injectable()
+export class TokenAccess {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+  ) {}
+
+  /** A token of the business the caller may see; anything else is 404, never 403. */
+  async findVisible(ctx: RequestContext, tokenId: string, em?: EntityManager) {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+    if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx))) throw notFound();
+    return token;
+  }
+
+  /**
+   * A token of the business that the token policy lets the caller act on, or its refusal.
+   * `lock` when the action issues a token for the holder (rotation): see `holderTarget`.
+   */
+  async findFor(
+    ctx: RequestContext,
+    action: TokenAction,
+    tokenId: string,
+    em: EntityManager,
+    options: { lock?: boolean } = {},
+  ): Promise<ApiToken> {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+    if (!token) throw notFound();
+    const target = await this.holderTarget(ctx.businessId, ctx.actor.id, token.identityId, {
+      em,
+      lock: options.lock,
+      callerIsMember: !ctx.isPlatformToken,
+    });
+    enforce(ctx.may(action, target), notFound);
+    return token;
+  }
+
+  /**
+   * Classes a token's holder for the policy. A holder who is no longer a member holds only
+   * revoked tokens (removal revokes them) and no role to protect, so counts as a member; with
+   * `members: true` (issuance) a non-member is `unknown` instead, for nothing is issued to them.
+   *
+   * `lock` is the issuance rule, taken by everything that issues a token in a business (create,
+   * rotate, re-issue, the CLI): **a token is issued only under the membership's issuance lock,
+   * held shared until the transaction ends** (an advisory lock, `key-lock.ts`). Ending a
+   * membership (member removal, machine deletion) takes it exclusively before it deletes the
+   * row: it waits for every issuer under way to commit, then revokes what it finds, those
+   * issuers' tokens included, and an issuer that comes after waits, finds no membership, and
+   * issues nothing. So once a removal returns, no active token of that identity in that
+   * business exists, and none can be made. (SQLite runs one unit of work at a time, so the
+   * same read inside the transaction is enough there.)
+   */
+  async holderTarget(
+    businessId: string,
+    callerId: string,
+    identityId: string,
+    options: {
+      members?: boolean;
+      em?: EntityManager;
+      lock?: boolean;
+      callerIsMember?: boolean;
+    } = {},
+  ): Promise<TargetClass> {
+    const mustRead = options.lock || identityId !== callerId;
+    const holder = mustRead
+      ? (
+          await this.tenancy.membersOf(businessId, [identityId], options.em, {
+            lock: options.lock,
+          })
+        ).get(identityId)
+      : undefined;
+    if (identityId === callerId) {
+      // The caller was removed while this request ran: their token speaks for no one now.
+      if (options.lock && options.callerIsMember && !holder) {
+        throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+      }
+      return 'self';
+    }
+    if (!holder && options.members) return 'unknown';
+    return targetClass(callerId, holder ?? { id: identityId, kind: 'user', role: null });
+  }
+
+  /** The target of a new token (the caller, or an identity that must be a member), locked. */
+  memberTarget(ctx: RequestContext, identityId: string, em: EntityManager): Promise<TargetClass> {
+    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, {
+      members: true,
+      em,
+      lock: true,
+      callerIsMember: !ctx.isPlatformToken,
+    });
+  }
+
+  /** Those of `candidates` the token policy lets the caller revoke: bulk revoke skips the rest. */
+  async revocableBy(
+    ctx: RequestContext,
+    candidates: ApiToken[],
+    em: EntityManager,
+  ): Promise<ApiToken[]> {
+    const holders = await this.tenancy.membersOf(
+      ctx.businessId,
+      candidates.map((t) => t.identityId),
+      em,
+    );
+    return candidates.filter((t) => {
+      const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
+      return ctx.may('revoke', targetClass(ctx.actor.id, holder)).allowed;
+    });
+  }
+
+  /** Owners and admins whose token allows `tokens:admin` see every token of the business. */
+  managesAll(ctx: RequestContext): boolean {
+    return ctx.hasRole('admin') && ctx.allowsScope('tokens:admin');
+  }
+
+  /** A new token never holds more than the token that makes it, nor more than the role. */
+  assertMayGrant(ctx: RequestContext, scopes: string[] | null): void {
+    const beyondToken = !scopesWithin(scopes, ctx.token.scopes);
+    const beyondRole = !ctx.hasRole('admin') && reachesAdminScope(scopes);
+    if (beyondToken || beyondRole) {
+      throw new TokenError(
+        'SCOPE_ESCALATION',
+        'The new token would hold more than its creator may grant',
+      );
+    }
+  }
+
+  async findBySecret(secret: string): Promise<ApiToken | null> {
+    if (!isWellFormedSecret(secret)) return null;
+    return this.tokens.findByHashAnyBusiness(hashSecret(secret));
+  }
+
+  reload(em: EntityManager | undefined, token: { id: string; businessId: string | null }) {
+    return token.businessId === null
+      ? this.tokens.findPlatformTokenById(token.id, em)
+      : this.tokens.findById(token.businessId, token.id, em);
+  }
+}

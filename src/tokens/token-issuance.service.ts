@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../auth/request-context';
+import { firstTokenScopes } from '../auth/scopes';
+import { decide, enforce, PolicyCaller } from '../auth/token-policy';
+import { tokenStatus } from '../auth/token-status';
+import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
+import { RequestValidationError } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
+import { Author } from '../database/domain-event';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { ApiToken } from './api-token.entity';
+import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
+import { CLI_CALLER, identityNotFound, TokenAccess, tokenRef } from './token-access';
+import { TokenError } from './token-error';
+import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
+import { TokenRevocationService } from './token-revocation.service';
+import { mintSecret, newJti } from './token-secret';
+import { TokenCreatedEvent, TokenRenamedEvent, TokenRotatedEvent } from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+
+export interface IssueTokenInput {
+  businessId: string | null;
+  identityId: string;
+  name: string;
+  scopes: string[] | null;
+  expiresAt: Date | null;
+  rotatedFromId?: string | null;
+  /** The new token's id, when the caller had to know it first (a rotation claims it). */
+  id?: string;
+}
+
+const notActive = () => new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
+const alreadyRotated = () =>
+  new TokenError('TOKEN_ALREADY_ROTATED', 'This token has been rotated already: use its successor');
+
+/** Every way a token comes to be: create, rotate, first tokens, platform tokens, the CLI; and rename. */
+@Injectable()
+export class TokenIssuanceService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly access: TokenAccess,
+    private readonly revocation: TokenRevocationService,
+  ) {}
+
+  /** Creates a token for the caller, or (admins) for a machine identity of the business. */
+  create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
+    const expiresAt = this.expiryOf(dto);
+    const scopes = dto.scopes ?? null;
+    return this.uow.run(async (tx) => {
+      const identityId = dto.identity_id ?? ctx.actor.id;
+      const target = await this.access.memberTarget(ctx, identityId, tx.manager);
+      enforce(ctx.may('issue', target), identityNotFound);
+      this.access.assertMayGrant(ctx, scopes);
+      const { secret, token } = await this.issue(tx, ctx.author, {
+        businessId: ctx.businessId,
+        identityId,
+        name: dto.name,
+        scopes,
+        expiresAt,
+      });
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  /**
+   * Issues a successor with the same name and scopes, and retires the old token now or at the
+   * end of the grace period, whichever the caller asked for.
+   */
+  rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
+    const grace = dto.grace_period_seconds ?? 0;
+    return this.uow.run(async (tx) => {
+      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
+      // A rotated token says so, even once the winner's grace-0 revocation has retired it.
+      if (old.rotatedToId !== null) throw alreadyRotated();
+      if (tokenStatus(old) !== 'active') throw notActive();
+      this.access.assertMayGrant(ctx, old.scopes);
+      const now = Date.now();
+      if (dto.expires_at && dto.expires_at.getTime() <= now) {
+        throw futureDate('expires_at', dto.expires_at);
+      }
+      // First wins: the database decides, with one conditional UPDATE on the old token.
+      const successorId = randomUUID();
+      if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
+        const current = await this.access.reload(tx.manager, old);
+        throw current?.rotatedToId ? alreadyRotated() : notActive();
+      }
+      const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const { secret, token } = await this.issue(tx, ctx.author, {
+        id: successorId,
+        businessId: old.businessId,
+        identityId: old.identityId,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: dto.expires_at ?? (lifetime === null ? null : new Date(now + lifetime)),
+        rotatedFromId: old.id,
+      });
+      if (grace === 0) {
+        await this.revocation.revokeToken(tx, ctx.author, old, 'rotated');
+      } else {
+        const graceEnd = new Date(now + grace * 1000);
+        const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+        await this.tokens.setExpiry(tx.manager, old, end);
+      }
+      await tx.publish(new TokenRotatedEvent(ctx.author, tokenRef(old), tokenRef(token), grace));
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
+    return this.uow.run(async (tx) => {
+      const token = await this.access.findFor(ctx, 'rename', tokenId, tx.manager);
+      await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
+      await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef({ ...token, name: dto.name })));
+      return TokenViewDto.of({ ...token, name: dto.name });
+    });
+  }
+
+  /** Mints and stores a token inside the caller's transaction. The secret leaves only here. */
+  async issue(
+    tx: Transaction,
+    author: Author,
+    input: IssueTokenInput,
+  ): Promise<{ secret: string; token: ApiToken }> {
+    const minted = mintSecret(this.config.TOKEN_PREFIX);
+    const token = Object.assign(new ApiToken(), {
+      id: input.id ?? randomUUID(),
+      jti: newJti(),
+      businessId: input.businessId,
+      identityId: input.identityId,
+      name: input.name,
+      scopes: input.scopes,
+      tokenHash: minted.hash,
+      preview: minted.preview,
+      createdAt: new Date(),
+      createdBy: author.actor.label,
+      createdById: author.actor.id,
+      expiresAt: input.expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+      revokedBy: null,
+      revokedById: null,
+      revocationReason: null,
+      rotatedFromId: input.rotatedFromId ?? null,
+      rotatedToId: null,
+    } satisfies ApiToken);
+    await this.tokens.insert(tx.manager, token);
+    await tx.publish(
+      new TokenCreatedEvent(
+        author,
+        tokenRef(token),
+        token.scopes,
+        token.expiresAt?.toISOString() ?? null,
+      ),
+    );
+    return { secret: minted.secret, token };
+  }
+
+  /**
+   * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
+   * unless told otherwise, and holding no more than its maker's scopes allow within the
+   * holder's role (unrestricted when the maker is). Returned with its secret, shown once.
+   * The caller has asked the token policy first.
+   */
+  async issueFirstToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { businessId: string; identityId: string; isAdmin: boolean },
+    expiresInDays: number = FIRST_TOKEN_DAYS,
+  ): Promise<IssuedTokenDto> {
+    const { secret, token } = await this.issue(tx, author, {
+      businessId: holder.businessId,
+      identityId: holder.identityId,
+      name: 'first-token',
+      scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
+      expiresAt: expiryInDays(expiresInDays),
+    });
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /** A platform token for a platform admin, capped by its maker's scopes. */
+  async issuePlatformToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { identityId: string; name: string; expiresInDays?: number },
+  ): Promise<IssuedTokenDto> {
+    const { secret, token } = await this.issue(tx, author, {
+      businessId: null,
+      identityId: holder.identityId,
+      name: holder.name,
+      scopes: maker.scopes === null ? null : [...maker.scopes],
+      expiresAt: expiryInDays(holder.expiresInDays),
+    });
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /**
+   * For the CLI: a token for a person, by email, in a business they belong to. The shell is
+   * trusted like a platform admin, so no scope ceiling applies.
+   */
+  async issueForMember(
+    author: Author,
+    businessId: string,
+    email: string,
+    dto: CreateTokenDto,
+  ): Promise<IssuedTokenDto> {
+    const expiresAt = this.expiryOf(dto);
+    const identity = await this.tenancy.findUserByEmail(email);
+    return this.uow.run(async (tx) => {
+      const target = identity
+        ? await this.access.holderTarget(businessId, '', identity.id, {
+            members: true,
+            em: tx.manager,
+            lock: true,
+          })
+        : 'unknown';
+      enforce(
+        decide('issue', CLI_CALLER, target),
+        () =>
+          new TokenError('MEMBER_NOT_FOUND', `${email} is not a member of business ${businessId}`),
+      );
+      const { secret, token } = await this.issue(tx, author, {
+        businessId,
+        identityId: identity!.id,
+        name: dto.name,
+        scopes: dto.scopes ?? null,
+        expiresAt,
+      });
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  private expiryOf(dto: CreateTokenDto): Date | null {
+    if (dto.expires_at && dto.expires_in_days) {
+      throw new RequestValidationError([
+        {
+          loc: ['body', 'expires_at'],
+          msg: 'Give expires_at or expires_in_days, not both',
+          type: 'value_error',
+        },
+      ]);
+    }
+    if (dto.expires_at) {
+      if (dto.expires_at.getTime() <= Date.now()) throw futureDate('expires_at', dto.expires_at);
+      return dto.expires_at;
+    }
+    return expiryInDays(dto.expires_in_days);
+  }
+}
+
+function futureDate(field: string, value: Date): RequestValidationError {
+  return new RequestValidationError([
+    {
+      loc: ['body', field],
+      msg: 'Input should be in the future',
+      type: 'date_future',
+      input: value.toISOString(),
+    },
+  ]);
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import type { CallerToken, RequestContext } from '../auth/request-context';
+import { tokenStatus } from '../auth/token-status';
+import { TokenViewDto } from '../auth/token-view.dto';
+import { createdKey, Page, paginate } from '../common/pagination';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { ListPlatformTokensQueryDto, ListTokensQueryDto } from './dto/token-requests.dto';
+import { notFound, TokenAccess } from './token-access';
+import { TokenError } from './token-error';
+import { TokensRepository } from './tokens.repository';
+
+/** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
+@Injectable()
+export class TokenQueriesService {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly access: TokenAccess,
+  ) {}
+
+  list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
+    // Without the right to manage every token, a caller lists only their own.
+    const own = !this.access.managesAll(ctx);
+    if (own && query.identity_id && query.identity_id !== ctx.actor.id) {
+      return Promise.resolve({ items: [], next_cursor: null });
+    }
+    const filters = {
+      status: query.status,
+      identityId: own ? ctx.actor.id : query.identity_id,
+      namePrefix: query.name,
+    };
+    return paginate(
+      query,
+      (limit, after) => this.tokens.listInBusiness(ctx.businessId, filters, limit, after),
+      createdKey,
+      (t) => TokenViewDto.of(t),
+    );
+  }
+
+  listAnyBusiness(query: ListPlatformTokensQueryDto): Promise<Page<TokenViewDto>> {
+    const filters = {
+      status: query.status,
+      identityId: query.identity_id,
+      namePrefix: query.name,
+      businessId: query.business_id,
+    };
+    return paginate(
+      query,
+      (limit, after) => this.tokens.listAnyBusiness(filters, limit, after),
+      createdKey,
+      (t) => TokenViewDto.of(t),
+    );
+  }
+
+  async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
+    return TokenViewDto.of(await this.access.findVisible(ctx, tokenId));
+  }
+
+  /**
+   * RFC 7662. Anything the caller may not learn about (unknown, revoked, expired, of another
+   * business, of a suspended business) is only `{active: false}`.
+   */
+  async introspect(caller: CallerToken, secret: string): Promise<Record<string, unknown>> {
+    if (caller.businessId !== null) {
+      const own = await this.tenancy.findBusiness(caller.businessId);
+      if (own?.status !== 'active') {
+        throw new TokenError('BUSINESS_SUSPENDED', 'This business is suspended');
+      }
+    }
+    const token = await this.access.findBySecret(secret);
+    const inactive = { active: false };
+    if (!token || tokenStatus(token) !== 'active') return inactive;
+    if (caller.businessId !== null && token.businessId !== caller.businessId) return inactive;
+    if (token.businessId !== null) {
+      const business = await this.tenancy.findBusiness(token.businessId);
+      const membership = await this.tenancy.findMembership(token.businessId, token.identityId);
+      if (business?.status !== 'active' || !membership) return inactive;
+      // As the verifier: a token from an earlier membership of the same person is dead.
+      if (token.createdAt < membership.createdAt) return inactive;
+    } else {
+      const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
+      if (!identity?.isPlatformAdmin) return inactive;
+    }
+    return {
+      active: true,
+      scope: token.scopes === null ? null : token.scopes.join(' '),
+      sub: token.identityId,
+      business_id: token.businessId,
+      exp: token.expiresAt ? Math.floor(token.expiresAt.getTime() / 1000) : null,
+      iat: Math.floor(token.createdAt.getTime() / 1000),
+      jti: token.jti,
+      token_type: 'Bearer',
+    };
+  }
+
+  /** The view of the token making the call. */
+  async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
+    // The verifier's row is at most one cache TTL old, and evicted by every change to it.
+    if (caller.row) return TokenViewDto.of(caller.row);
+    const token = await this.access.reload(undefined, caller);
+    if (!token) throw notFound();
+    return TokenViewDto.of(token);
+  }
+}

@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { scopesAllow } from '../auth/scopes';
+import { decide, enforce, PolicyCaller, TargetClass } from '../auth/token-policy';
+import { TokenViewDto } from '../auth/token-view.dto';
+import { RequestValidationError } from '../common/domain-error';
+import { Outcome } from '../common/envelope';
+import { Author } from '../database/domain-event';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { identityLabel } from '../tenancy/identity.entity';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { ApiToken } from './api-token.entity';
+import { BulkRevokeDto, BulkRevokeResultDto } from './dto/token-requests.dto';
+import { notFound, TokenAccess, tokenRef } from './token-access';
+import { TokenError } from './token-error';
+import { TokenRevokedEvent, TokensBulkRevokedEvent } from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+
+/** Every way a token is revoked (by id, self, by value, RFC 7009, bulk, and the cascades). */
+@Injectable()
+export class TokenRevocationService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly access: TokenAccess,
+  ) {}
+
+  /** Revokes a token the caller may see. Revoking again keeps the first revocation. */
+  revoke(
+    ctx: RequestContext,
+    tokenId: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    return this.uow.run(async (tx) => {
+      const token = await this.access.findFor(ctx, 'revoke', tokenId, tx.manager);
+      return this.revokeOutcome(tx, ctx.author, token, reason);
+    });
+  }
+
+  /** Revokes the token that makes the call: the last step of a client-side rotation. */
+  revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
+    enforce(ctx.may('revoke', 'self'), notFound);
+    return this.uow.run(async (tx) => {
+      const token = await this.access.reload(tx.manager, ctx.token);
+      if (!token) throw notFound();
+      return this.revokeOutcome(tx, ctx.author, token, reason);
+    });
+  }
+
+  /**
+   * Revoke by value, for a platform admin or the CLI. An unknown or malformed secret is a 422,
+   * and so is one the caller may not revoke: a value never confirms that a token exists.
+   */
+  async revokeByValue(
+    caller: PolicyCaller,
+    author: Author,
+    secret: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token', { status: 422 });
+    const token = await this.access.findBySecret(secret);
+    if (!token) throw invalid();
+    // Outside a business, every holder but oneself is alike to the platform and the CLI rows.
+    const target: TargetClass =
+      token.identityId === author.actor.id
+        ? 'self'
+        : token.businessId === null
+          ? 'member'
+          : await this.access.holderTarget(
+              token.businessId,
+              author.actor.id ?? '',
+              token.identityId,
+            );
+    enforce(decide('revoke', caller, target), invalid);
+    return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+  }
+
+  /**
+   * RFC 7009: whoever presents a token may revoke it, and the answer never says whether it
+   * existed. The revocation is recorded as made by the token's own identity.
+   */
+  async revokePresented(origin: Author['origin'], secret: string): Promise<void> {
+    const token = await this.access.findBySecret(secret);
+    if (!token || token.revokedAt) return;
+    const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
+    const author: Author = {
+      actor: {
+        id: token.identityId,
+        type: identity?.kind ?? 'user',
+        label: identity ? identityLabel(identity) : token.identityId,
+        tokenId: token.id,
+        issuedBy: { id: token.createdById, label: token.createdBy },
+      },
+      origin,
+    };
+    await this.uow.run((tx) =>
+      this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)'),
+    );
+  }
+
+  /** Revokes every unrevoked token of the business that matches, in one transaction. */
+  bulkRevoke(ctx: RequestContext, dto: BulkRevokeDto): Promise<BulkRevokeResultDto> {
+    if (!dto.identity_id && !dto.created_before && !dto.scope && !dto.all) {
+      throw new RequestValidationError([
+        {
+          loc: ['body'],
+          msg: 'Give at least one of identity_id, created_before, scope, or all: true',
+          type: 'missing',
+        },
+      ]);
+    }
+    return this.uow.run(async (tx) => {
+      const candidates = await this.tokens.findUnrevokedInBusiness(tx.manager, ctx.businessId, {
+        identityId: dto.identity_id,
+        createdBefore: dto.created_before,
+      });
+      const scope = dto.scope;
+      const revocable = await this.access.revocableBy(ctx, candidates, tx.manager);
+      const matched = scope
+        ? revocable.filter((t) => t.scopes !== null && scopesAllow(t.scopes, scope))
+        : revocable;
+      const ids = matched.map((t) => t.id);
+      if (dto.dry_run) return { matched: matched.length, revoked: 0, token_ids: ids };
+      const revoked: string[] = [];
+      for (const token of matched) {
+        if (await this.revokeToken(tx, ctx.author, token, dto.reason)) revoked.push(token.id);
+      }
+      await tx.publish(
+        new TokensBulkRevokedEvent(
+          ctx.author,
+          ctx.businessId,
+          {
+            identity_id: dto.identity_id ?? null,
+            created_before: dto.created_before?.toISOString() ?? null,
+            scope: dto.scope ?? null,
+            all: dto.all ?? false,
+          },
+          dto.reason,
+          revoked,
+        ),
+      );
+      return { matched: matched.length, revoked: revoked.length, token_ids: revoked };
+    });
+  }
+
+  /**
+   * Revokes every unrevoked token of an identity in a business (or its platform tokens when
+   * `businessId` is null), one event per token. Returns the ids it revoked.
+   */
+  async revokeAllOfIdentity(
+    tx: Transaction,
+    author: Author,
+    businessId: string | null,
+    identityId: string,
+    reason: string,
+  ): Promise<string[]> {
+    const candidates =
+      businessId === null
+        ? await this.tokens.findUnrevokedPlatformTokens(tx.manager, identityId)
+        : await this.tokens.findUnrevokedOfIdentity(tx.manager, businessId, identityId);
+    const revoked: string[] = [];
+    for (const token of candidates) {
+      if (await this.revokeToken(tx, author, token, reason)) revoked.push(token.id);
+    }
+    return revoked;
+  }
+
+  /**
+   * The one revocation path. First revocation wins (a conditional UPDATE); only the winner
+   * emits the event, and the bus hears of it once the transaction has committed.
+   */
+  async revokeToken(
+    tx: Transaction,
+    author: Author,
+    token: ApiToken,
+    reason: string | null,
+    revokedAt = new Date(),
+  ): Promise<boolean> {
+    const won = await this.tokens.revokeIfUnrevoked(tx.manager, token, {
+      revokedAt,
+      revokedBy: author.actor.label,
+      revokedById: author.actor.id,
+      reason,
+    });
+    if (!won) return false;
+    await tx.publish(new TokenRevokedEvent(author, tokenRef(token), reason));
+    return true;
+  }
+
+  private async revokeOutcome(
+    tx: Transaction,
+    author: Author,
+    token: ApiToken,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const revokedAt = new Date();
+    if (await this.revokeToken(tx, author, token, reason, revokedAt)) {
+      return new Outcome(
+        TokenViewDto.of({
+          ...token,
+          revokedAt,
+          revokedBy: author.actor.label,
+          revokedById: author.actor.id,
+          revocationReason: reason,
+        }),
+      );
+    }
+    const current = (await this.access.reload(tx.manager, token)) ?? token;
+    return new Outcome(
+      TokenViewDto.of(current),
+      'ALREADY_REVOKED',
+      'The token was already revoked; the first revocation stands',
+    );
+  }
+}
