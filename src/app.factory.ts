@@ -4,12 +4,13 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
-import { toErrorResponse } from './common/error-response';
+import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
@@ -27,7 +28,7 @@ function requestId(req: IncomingMessage): string {
 }
 
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const response = toErrorResponse(err, request.id ?? null);
+  const response = forOAuthRoute(toErrorResponse(err, request.id ?? null), request.url);
   void reply.status(response.status).headers(response.headers).send(response.body);
 }
 
@@ -50,6 +51,12 @@ export async function startApp(
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Node's parser errors (headers or URL past 16 KiB, a malformed request line) come before
+    // any request exists; they are answered in the error shape too, and the connection closes.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      socket.end(rawErrorResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
+    },
     // Fastify's default ('idle') destroys every open connection on close() unless a
     // serverFactory is given, which cuts off requests in flight. Node's server.close() already
     // closes idle keep-alive connections, so with this off, close() drains: see main.ts.

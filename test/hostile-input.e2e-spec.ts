@@ -275,6 +275,36 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       expect(me.status).toBe(401);
     });
 
+    it('/oauth2/* answers a body that does not parse in the RFC shape', async () => {
+      for (const body of ['{"token":', `{"token":${'['.repeat(40)}${']'.repeat(40)}}`]) {
+        const res = await t
+          .http()
+          .post('/oauth2/revoke')
+          .set('content-type', 'application/json')
+          .send(body);
+        expect({ status: res.status, body: res.body as unknown }).toEqual({
+          status: 400,
+          body: { error: 'invalid_request', error_description: expect.any(String) },
+        });
+      }
+    });
+
+    it('a URL past 16 KiB is 431 in the error shape', async () => {
+      const res = await t
+        .http()
+        .get('/api/v1/tokens')
+        .query({ pad: 'a'.repeat(20_000) })
+        .set(asMember(biz.ownerToken, biz.id));
+      expect(res.status).toBe(431);
+      expect(JSON.parse(res.text)).toEqual({
+        success: false,
+        message: expect.any(String),
+        code: 'HEADERS_TOO_LARGE',
+        detail: expect.any(String),
+        request_id: null,
+      });
+    });
+
     it('malformed JSON is 400 and a body past 1 MiB is 413', async () => {
       expectError(
         await t

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { toErrorResponse } from './error-response';
+import { forOAuthRoute, toErrorResponse } from './error-response';
 import { loggableError } from './safe-error';
 
 /** Turns every error into the public error shape, with the request id, and logs only our faults. */
@@ -20,6 +20,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: loggableError(exception) }, 'unexpected error');
     }
     if (reply.sent) return;
-    void reply.status(response.status).headers(response.headers).send(response.body);
+    const answer = forOAuthRoute(response, request?.url);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
   }
 }

@@ -33,6 +33,7 @@ export const ERROR_STATUS = {
   TOKEN_ALREADY_ROTATED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   VALIDATION_ERROR: 422,
   INVALID_CURSOR: 422,
   RATE_LIMITED: 429,
@@ -63,6 +64,8 @@ export function codeForStatus(status: number): ErrorCode {
       return 'PAYLOAD_TOO_LARGE';
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
     case 422:
       return 'VALIDATION_ERROR';
     case 429:

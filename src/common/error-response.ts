@@ -157,3 +157,40 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
   }
   return fromStatus(500, 'Internal server error', requestId);
 }
+
+/**
+ * On `/oauth2/*`, RFC 6749 §5.2 (which RFC 7009 and RFC 7662 use) says a bad request is
+ * `{error: "invalid_request"}`: a body that fails to parse there is answered so, not in the
+ * envelope. Other statuses keep the error shape.
+ */
+export function forOAuthRoute(
+  response: ErrorResponse,
+  url: string | undefined,
+): Omit<ErrorResponse, 'body'> & { body: unknown } {
+  if (response.status !== 400 || !url?.startsWith('/oauth2/')) return response;
+  return {
+    ...response,
+    headers: { ...response.headers, 'cache-control': 'no-store' },
+    body: { error: 'invalid_request', error_description: response.body.message },
+  };
+}
+
+/**
+ * A raw HTTP answer in the error shape, for errors Node's parser meets before any request
+ * exists (headers past 16 KiB: 431; a malformed request line: 400). The connection closes.
+ */
+export function rawErrorResponse(status: 400 | 431): string {
+  const message = status === 431 ? 'Request headers or URL too large' : 'Malformed request';
+  const body = JSON.stringify({
+    success: false,
+    message,
+    code: codeForStatus(status),
+    detail: message,
+    request_id: null,
+  });
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
