@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { codeForStatus, ErrorCode } from './error-codes';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
@@ -186,7 +187,8 @@ export function rawErrorResponse(status: 400 | 431): string {
     message,
     code: codeForStatus(status),
     detail: message,
-    request_id: null,
+    // No request was parsed, so none has an id yet: this answer gets one of its own.
+    request_id: randomUUID(),
   });
   const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   return (
