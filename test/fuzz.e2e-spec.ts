@@ -172,9 +172,11 @@ function problemWith(sent: Sent, res: Response, knownSecrets: Map<string, string
     sent.headers['content-type'] === RAW_BODIES[sent.rawMode].contentType
   ) {
     const expected = rawBodyStatus(sent.rawMode, op.path);
-    // A URL that does not decode is refused by the router, before the body is read.
+    // A URL that does not decode is refused by the router, and a request line or headers past
+    // Node's 16 KiB limit by Node's parser (431): both before the body is read.
     const malformedUrl = res.status === 400 && isObject(body) && body.message === 'Malformed URL';
-    if (expected !== null && res.status !== expected && !malformedUrl) {
+    const tooLarge = res.status === 431 && isObject(body) && body.code === 'HEADERS_TOO_LARGE';
+    if (expected !== null && res.status !== expected && !malformedUrl && !tooLarge) {
       return `a ${sent.rawMode} body must be ${expected} before anything else, not ${res.status}`;
     }
   }
