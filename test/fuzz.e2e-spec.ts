@@ -180,7 +180,12 @@ function problemWith(sent: Sent, res: Response, knownSecrets: Map<string, string
       return `a ${sent.rawMode} body must be ${expected} before anything else, not ${res.status}`;
     }
   }
-  if (op.closed && NOT_A_CREDENTIAL.has(sent.auth) && ![400, 401, 413, 415].includes(res.status)) {
+  // 400, 413, 415 and 431 come before authentication (parsing); anything else needs a credential.
+  if (
+    op.closed &&
+    NOT_A_CREDENTIAL.has(sent.auth) &&
+    ![400, 401, 413, 415, 431].includes(res.status)
+  ) {
     return `a closed route answered ${res.status} to a request with no valid Authorization header`;
   }
   if (res.status >= 400) {
