@@ -41,18 +41,11 @@ module.exports = {
       to: { circular: true },
     },
     {
-      name: 'config-knows-no-common',
+      name: 'config-and-common-apart',
       severity: 'error',
-      comment: 'config is the very bottom; common may read config types, not the other way.',
-      from: { path: '^src/config/' },
-      to: { path: '^src/common/' },
-    },
-    {
-      name: 'common-knows-no-config',
-      severity: 'error',
-      comment: 'common knows no feature and no config: callers pass it what it needs.',
-      from: { path: '^src/common/' },
-      to: { path: '^src/config/' },
+      comment: 'config and common, at the bottom, know nothing of each other: callers pass what is needed.',
+      from: { path: '^src/(config|common)/' },
+      to: { path: '^src/(config|common)/', pathNot: '^src/$1/' },
     },
     {
       name: 'tokens-never-imports-audit',

@@ -349,6 +349,29 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
       expect(me.body.data.identity.id).toBe(ownerA.id);
     });
 
+    it("an admin's bulk revoke, the other route, skips an owner's tokens and takes the rest", async () => {
+      // Fresh people: a bulk revoke by identity takes their first tokens too.
+      const owner = await addMember(t, biz, 'owner');
+      const member = await addMember(t, biz, 'member');
+      const bulk = (identityId: string) =>
+        t
+          .http()
+          .post('/api/v1/tokens/bulk-revoke')
+          .set(asMember(callingToken('admin', null), biz.id))
+          .send({ identity_id: identityId, reason: 'bulk by an admin' });
+
+      const onOwner = await bulk(owner.identityId);
+      expectStatus(onOwner, 200);
+      expect(onOwner.body.data).toEqual({ matched: 0, revoked: 0, token_ids: [] });
+      expectStatus(await t.http().get('/api/v1/me').set(asMember(owner.token, biz.id)), 200);
+
+      const onMember = await bulk(member.identityId);
+      expectStatus(onMember, 200);
+      expect(onMember.body.data).toMatchObject({ matched: 1, revoked: 1 });
+      const me = await t.http().get('/api/v1/me').set(asMember(member.token, biz.id));
+      expect(me.status).toBe(401);
+    });
+
     it("a platform token cannot rotate a member's token: 403, and no secret", async () => {
       const members = await makeToken(memberB.firstToken, { name: 'member-laptop' });
       const count = await countTokens();

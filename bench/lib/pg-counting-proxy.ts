@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { closeServer, listenOnLoopback } from '../../support/loopback';
 
 /** What went through the proxy since the last reset. */
 export interface StatementCounts {
@@ -32,8 +33,7 @@ export class PgCountingProxy {
   /** Listens on a free loopback port; returns it. */
   async listen(): Promise<number> {
     this.server = net.createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this.port;
   }
 
@@ -47,9 +47,7 @@ export class PgCountingProxy {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await closeServer(this.server);
   }
 
   private accept(client: net.Socket): void {

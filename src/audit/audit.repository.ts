@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { storable } from '../common/text';
 import { chainHash, GENESIS_HASH } from './audit-chain';
 import { AuditEntry, auditView } from './audit-entry';
 import { AuditChainHead, AuditEvent, AuditOutcome, PLATFORM_CHAIN } from './audit-event.entity';
@@ -17,21 +18,6 @@ export interface AuditFilters {
   from?: Date;
   /** Exclusive. */
   to?: Date;
-}
-
-/**
- * What no database stores as given: a lone UTF-16 surrogate (PostgreSQL's driver writes one
- * U+FFFD in its place, SQLite's three) and U+0000 (PostgreSQL refuses it). Input validation
- * keeps both out of requests; the log replaces them itself, in every text field of an event,
- * so that what it hashes is exactly what it stores and reads back, on either driver, whatever
- * path a string came by.
- */
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-export function storable(text: string): string;
-export function storable(text: string | null): string | null;
-export function storable(text: string | null): string | null {
-  return text === null ? null : text.replace(UNSTORABLE, '\uFFFD');
 }
 
 const COLUMNS: (keyof AuditEvent)[] = [
@@ -97,6 +83,8 @@ export class AuditRepository {
       businessId: entry.businessId,
       // Taken under the head lock, so time never runs backwards along one chain's seq.
       occurredAt: new Date(),
+      // Every text field is made storable first, so the hash below is over exactly what the
+      // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
       outcome: entry.outcome,
       actorId: storable(entry.actor.id),

@@ -57,6 +57,9 @@ export type Verdict = 'allow' | 'hide' | 'none' | DenyCode;
 /** A cell: a verdict, or one verdict when the calling token allows `scope` and one when not. */
 export type Cell = Verdict | { scope: string; with: Verdict; without: Verdict };
 
+/** A caller's row: a cell for every target. */
+type Row = Record<TargetClass, Cell>;
+
 /** What every caller needs before the target is read: the route's role and scope. */
 export interface Gate {
   role: Role;
@@ -70,7 +73,7 @@ export interface ActionRule {
   targets: readonly TargetClass[];
   gate: Gate | null;
   /** Rows by caller; a caller with no row has no route or command for the action. */
-  cells: Partial<Record<CallerClass, Record<TargetClass, Cell>>>;
+  cells: Partial<Record<CallerClass, Row>>;
   /** Why the exceptions and refusals in this row are what they are. */
   why: string;
 }
@@ -88,6 +91,33 @@ const everyone = (cell: Cell): Record<TargetClass, Cell> => ({
   unknown: cell,
 });
 
+/** One's own tokens only: everyone else's is out of sight. */
+const OWN_ONLY: Row = { ...everyone('hide'), self: 'allow' };
+
+/** Issuing: for oneself (`self`), for a machine one manages, never for another person. */
+const issuer = (self: Verdict): Row => ({
+  self,
+  machine: manage('allow', 'INSUFFICIENT_SCOPE'),
+  ...others('NOT_TOKEN_HOLDER'),
+  unknown: 'hide',
+});
+
+/** Acting on an existing token: one's own, and with tokens:admin a machine's and `onPeople`. */
+const tokenManager = (self: Verdict, onPeople: Verdict, onOwners: Verdict = onPeople): Row => ({
+  self,
+  machine: manage('allow'),
+  ...others(manage(onPeople)),
+  owner: manage(onOwners),
+  unknown: 'hide',
+});
+
+/** A platform route: only a platform admin (or the operator) reaches `target`. */
+const platformOnly = (target: TargetClass): Partial<Record<CallerClass, Row>> => {
+  const refused: Row = { ...everyone('none'), [target]: 'PLATFORM_ADMIN_REQUIRED' };
+  const allowed: Row = { ...everyone('none'), [target]: 'allow' };
+  return { owner: refused, admin: refused, member: refused, platform: allowed, cli: allowed };
+};
+
 /** The table. Each cell is read after the gate; `unknown` answers 404 unless the row refuses all. */
 export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
   issue: {
@@ -95,25 +125,10 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     targets: TARGETS,
     gate: null,
     cells: {
-      owner: {
-        self: 'allow',
-        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
-        ...others('NOT_TOKEN_HOLDER'),
-        unknown: 'hide',
-      },
-      admin: {
-        self: 'allow',
-        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
-        ...others('NOT_TOKEN_HOLDER'),
-        unknown: 'hide',
-      },
-      member: { self: 'allow', ...everyoneBut('self', 'INSUFFICIENT_ROLE') },
-      platform: {
-        self: 'NOT_TOKEN_HOLDER',
-        machine: manage('allow', 'INSUFFICIENT_SCOPE'),
-        ...others('NOT_TOKEN_HOLDER'),
-        unknown: 'hide',
-      },
+      owner: issuer('allow'),
+      admin: issuer('allow'),
+      member: { ...everyone('INSUFFICIENT_ROLE'), self: 'allow' },
+      platform: issuer('NOT_TOKEN_HOLDER'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
     },
     why:
@@ -127,25 +142,10 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     targets: TARGETS,
     gate: null,
     cells: {
-      owner: {
-        self: 'allow',
-        machine: manage('allow'),
-        ...others(manage('NOT_TOKEN_HOLDER')),
-        unknown: 'hide',
-      },
-      admin: {
-        self: 'allow',
-        machine: manage('allow'),
-        ...others(manage('NOT_TOKEN_HOLDER')),
-        unknown: 'hide',
-      },
-      member: { self: 'allow', ...everyoneBut('self', 'hide') },
-      platform: {
-        self: 'none',
-        machine: manage('allow'),
-        ...others(manage('NOT_TOKEN_HOLDER')),
-        unknown: 'hide',
-      },
+      owner: tokenManager('allow', 'NOT_TOKEN_HOLDER'),
+      admin: tokenManager('allow', 'NOT_TOKEN_HOLDER'),
+      member: OWN_ONLY,
+      platform: tokenManager('none', 'NOT_TOKEN_HOLDER'),
     },
     why:
       "Rotation issues a new secret for the old token's identity, so it follows issuance: " +
@@ -156,27 +156,10 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     targets: TARGETS,
     gate: null,
     cells: {
-      owner: {
-        self: 'allow',
-        machine: manage('allow'),
-        ...others(manage('allow')),
-        unknown: 'hide',
-      },
-      admin: {
-        self: 'allow',
-        machine: manage('allow'),
-        owner: manage('INSUFFICIENT_ROLE'),
-        admin: manage('allow'),
-        member: manage('allow'),
-        unknown: 'hide',
-      },
-      member: { self: 'allow', ...everyoneBut('self', 'hide') },
-      platform: {
-        self: 'none',
-        machine: manage('allow'),
-        ...others(manage('allow')),
-        unknown: 'hide',
-      },
+      owner: tokenManager('allow', 'allow'),
+      admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
+      member: OWN_ONLY,
+      platform: tokenManager('none', 'allow'),
     },
     why:
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
@@ -189,27 +172,11 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     targets: TARGETS,
     gate: null,
     cells: {
-      owner: {
-        self: 'allow',
-        machine: manage('allow'),
-        ...others(manage('allow')),
-        unknown: 'hide',
-      },
-      admin: {
-        self: 'allow',
-        machine: manage('allow'),
-        owner: manage('INSUFFICIENT_ROLE'),
-        admin: manage('allow'),
-        member: manage('allow'),
-        unknown: 'hide',
-      },
-      member: { self: 'allow', ...everyoneBut('self', 'hide') },
-      platform: {
-        self: 'allow',
-        machine: manage('allow'),
-        ...others(manage('allow')),
-        unknown: 'hide',
-      },
+      owner: tokenManager('allow', 'allow'),
+      admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
+      member: OWN_ONLY,
+      // Its own platform token, through self/revoke or by value.
+      platform: tokenManager('allow', 'allow'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
     },
     why:
@@ -265,13 +232,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     routes: 'POST /platform/v1/businesses (owner_email), cli create-business',
     targets: ['owner'],
     gate: null,
-    cells: {
-      owner: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
-      admin: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
-      member: { ...everyone('none'), owner: 'PLATFORM_ADMIN_REQUIRED' },
-      platform: { ...everyone('none'), owner: 'allow' },
-      cli: { ...everyone('none'), owner: 'allow' },
-    },
+    cells: platformOnly('owner'),
     why:
       "Exception: a new business's owner has no token yet, so the platform admin who creates " +
       "the business receives the first one, to pass on. With a new platform admin's first " +
@@ -281,24 +242,12 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     routes: 'POST /platform/v1/admins, cli bootstrap',
     targets: ['admin'],
     gate: null,
-    cells: {
-      owner: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
-      admin: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
-      member: { ...everyone('none'), admin: 'PLATFORM_ADMIN_REQUIRED' },
-      platform: { ...everyone('none'), admin: 'allow' },
-      cli: { ...everyone('none'), admin: 'allow' },
-    },
+    cells: platformOnly('admin'),
     why:
       "Exception: a new platform admin's first platform token, as for a new member. `bootstrap` " +
       "is the operator's way back when every platform token is lost.",
   },
 };
-
-function everyoneBut(except: TargetClass, cell: Cell): Omit<Record<TargetClass, Cell>, 'self'> {
-  const all = everyone(cell);
-  delete (all as Partial<Record<TargetClass, Cell>>)[except];
-  return all;
-}
 
 /** The caller as the policy sees it. */
 export interface PolicyCaller {

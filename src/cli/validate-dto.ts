@@ -1,6 +1,6 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { toIssues } from '../common/validation.pipe';
+import { toIssues, uncleanText } from '../common/validation.pipe';
 
 export class CliUsageError extends Error {}
 
@@ -9,10 +9,14 @@ export function validateDto<T extends object>(
   cls: ClassConstructor<T>,
   plain: Record<string, unknown>,
 ): T {
+  // The text rule first, as in the HTTP validation stage (argv rarely carries such text; the
+  // rule holds whatever does).
+  const unclean = uncleanText(plain, 'body');
   const dto = plainToInstance(cls, plain);
-  const errors = validateSync(dto, { whitelist: true });
-  if (errors.length > 0) {
-    const lines = toIssues(errors, 'body').map((i) => `  ${String(i.loc[1])}: ${i.msg}`);
+  const issues =
+    unclean.length > 0 ? unclean : toIssues(validateSync(dto, { whitelist: true }), 'body');
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${String(i.loc[1])}: ${i.msg}`);
     throw new CliUsageError(`Invalid options:\n${lines.join('\n')}`);
   }
   return dto;

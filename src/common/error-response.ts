@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { codeForStatus, ErrorCode } from './error-codes';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
@@ -190,9 +191,8 @@ export function rawErrorResponse(status: 400 | 431): string {
     // No request was parsed, so none has an id yet: this answer gets one of its own.
     request_id: randomUUID(),
   });
-  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }

@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { RequestValidationError } from './domain-error';
-import { isCleanText, RequestValidationPipe, uncleanText } from './validation.pipe';
+import { isCleanText } from './text';
+import { RequestValidationPipe, uncleanText } from './validation.pipe';
 
 class Inner {
   @IsInt()

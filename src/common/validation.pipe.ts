@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
+import { isCleanText } from './text';
 
 type Location = 'body' | 'query' | 'path' | 'header';
 
@@ -67,14 +68,6 @@ export function toIssues(errors: ValidationError[], location: Location): Validat
   };
   for (const error of errors) walk(error, []);
   return issues;
-}
-
-/** A UTF-16 surrogate without its partner: text no database stores as it was sent. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True for well-formed Unicode text without U+0000 (which PostgreSQL cannot store). */
-export function isCleanText(text: string): boolean {
-  return !text.includes('\0') && !LONE_SURROGATE.test(text);
 }
 
 /**

@@ -54,11 +54,4 @@ export class TenancyDirectory implements BusinessDirectory {
   findUserByEmail(email: string): Promise<Identity | null> {
     return this.identities.findUserByEmail(email);
   }
-
-  /** A live machine identity that is a member of the business, or null. */
-  async findMachineMember(businessId: string, identityId: string): Promise<Identity | null> {
-    const identity = await this.identities.findMachine(businessId, identityId);
-    if (!identity) return null;
-    return (await this.memberships.find(businessId, identityId)) ? identity : null;
-  }
 }

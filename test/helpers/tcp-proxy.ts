@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { closeServer, listenOnLoopback } from '../../support/loopback';
 
 /** One client connection and its upstream twin. */
 interface Pipe {
@@ -29,8 +30,7 @@ export class TcpProxy {
   /** Listens on a free 127.0.0.1 port; answers it. */
   async listen(): Promise<number> {
     this.server = net.createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this.port;
   }
 
@@ -54,9 +54,7 @@ export class TcpProxy {
       pipe.upstream.destroy();
     }
     this.pipes.clear();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await closeServer(this.server);
   }
 
   private accept(client: net.Socket): void {
