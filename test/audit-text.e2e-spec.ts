@@ -7,6 +7,7 @@ import { AuditRepository } from '../src/audit/audit.repository';
 import { canonicalJson } from '../src/audit/canonical-json';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { asMember, createBusiness, createToken } from './factories/tenancy.factory';
+import { asOwner } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -681,7 +682,7 @@ describe.each(DRIVERS)('audit text on %s', (driver) => {
               return { res, on: res.body?.data?.id, action: 'token.created' };
             }
             case 'revoke reason': {
-              const token = await createToken(t, biz, { name: 'to-revoke' });
+              const token = await createToken(t, asOwner(biz), { name: 'to-revoke' });
               const res = await postJson(`/api/v1/tokens/${token.id}/revoke`, owner, {
                 reason: raw,
               });

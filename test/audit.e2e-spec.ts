@@ -9,6 +9,7 @@ import {
   createMachine,
   createToken as createTokenAs,
 } from './factories/tenancy.factory';
+import { asOwner } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -86,7 +87,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
 
   const createToken = (business: BusinessFixture, body: Record<string, unknown> = {}) =>
-    createTokenAs(t, business, { name: 'ci', ...body });
+    createTokenAs(t, asOwner(business), { name: 'ci', ...body });
 
   function revoke(biz: BusinessFixture, tokenId: string, reason = 'test') {
     return t

@@ -11,6 +11,7 @@ import {
 } from './factories/tenancy.factory';
 import { AppChild, startAppChild } from './helpers/app-child';
 import { buildApp } from './helpers/app-process';
+import { asOwner } from './helpers/api';
 import { expectError, sleep } from './helpers/assertions';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { bootTestApp, createTestDatabase, TestApp, TestDatabase } from './helpers/test-app';
@@ -121,7 +122,7 @@ onPostgres('a PostgreSQL that goes silent', () => {
   ];
 
   it('answers 503 with Retry-After while it is silent, and serves again once it speaks, without a restart', async () => {
-    await createToken(t, biz, { name: 'before' });
+    await createToken(t, asOwner(biz), { name: 'before' });
     for (const { res } of await Promise.all(calls('warm-up'))) expect(res.status).toBeLessThan(300);
 
     proxy.silence();
@@ -185,7 +186,7 @@ onPostgres('a PostgreSQL that is slow', () => {
     } finally {
       await blocker.query('ROLLBACK');
     }
-    await createToken(t, biz, { name: 'after-the-lock' });
+    await createToken(t, asOwner(biz), { name: 'after-the-lock' });
   }, 30_000);
 });
 
@@ -220,7 +221,7 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
   it('answers only 2xx or 503 with Retry-After, and recovers by itself', async () => {
     const victims: string[] = [];
     await inParallel(100, 10, async () => {
-      victims.push((await createToken(t, biz, { name: 'victim' })).id);
+      victims.push((await createToken(t, asOwner(biz), { name: 'victim' })).id);
     });
 
     const answers: Timed[] = [];
@@ -263,7 +264,7 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
     expect({ recovered_within_ms: recoveredMs }).toEqual({
       recovered_within_ms: expect.any(Number),
     });
-    await createToken(t, biz, { name: 'after-the-burst' });
+    await createToken(t, asOwner(biz), { name: 'after-the-burst' });
   }, 60_000);
 });
 

@@ -7,6 +7,7 @@ import {
   createBusiness,
   createToken,
 } from './factories/tenancy.factory';
+import { asOwner } from './helpers/api';
 import { expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -95,7 +96,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
 
     it('NUL is refused in a query, a token name, a revoke reason and a business name', async () => {
       const owner = asMember(biz.ownerToken, biz.id);
-      const tok = await createToken(t, biz);
+      const tok = await createToken(t, asOwner(biz));
       expect422At(await t.http().get('/api/v1/tokens').query({ name: 'a\u0000b' }).set(owner), [
         'query',
         'name',
@@ -167,8 +168,8 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it('a cursor the list wrote still pages', async () => {
-      await createToken(t, biz);
-      await createToken(t, biz);
+      await createToken(t, asOwner(biz));
+      await createToken(t, asOwner(biz));
       const first = await t
         .http()
         .get('/api/v1/tokens')
@@ -217,7 +218,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it("DayZero's cURL: an empty JSON body on revoke is no body (201)", async () => {
-      const tok = await createToken(t, biz);
+      const tok = await createToken(t, asOwner(biz));
       const res = await t
         .http()
         .post(`/api/v1/tokens/${tok.id}/revoke`)
@@ -264,7 +265,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it('/oauth2/revoke still takes a form body (RFC 7009)', async () => {
-      const tok = await createToken(t, biz);
+      const tok = await createToken(t, asOwner(biz));
       await t
         .http()
         .post('/oauth2/revoke')

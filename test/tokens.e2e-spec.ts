@@ -3,11 +3,24 @@ import type { Response } from 'supertest';
 import { hashSecret } from '../src/tokens/token-secret';
 import {
   addMember,
-  asMember,
   BusinessFixture,
   createBusiness,
   createMachine,
+  createToken,
+  TokenView as View,
 } from './factories/tenancy.factory';
+import {
+  asBearer,
+  asMember,
+  asOwner,
+  asPlatform,
+  getToken,
+  listPlatformTokens,
+  listTokens,
+  me,
+  postToken,
+  renameToken,
+} from './helpers/api';
 import { dbDate, dbTime as dbTimeOf, expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -16,17 +29,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SECRET_PATTERN = /^lk_[0-9A-Za-z]{36}$/;
 
 type Row = Record<string, unknown>;
-
-interface View {
-  id: string;
-  jti: string;
-  name: string;
-  identity_id: string;
-  business_id: string | null;
-  status: string;
-  scopes: string[] | null;
-  expires_at: string | null;
-}
 
 /** Asserts a 422 whose detail has an issue located at `loc`. */
 function expectValidation(res: Response, loc: (string | number)[]): void {
@@ -48,30 +50,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
   });
   afterAll(() => t.close());
 
-  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
-
-  const createToken = (token: string, businessId: string, body: object) =>
-    t.http().post('/api/v1/tokens').set(asMember(token, businessId)).send(body);
-
-  /** Creates a token through the API and returns its secret and view. */
-  const issue = async (
-    token: string,
-    businessId: string,
-    body: object,
-  ): Promise<{ secret: string; view: View }> => {
-    const res = await createToken(token, businessId, body);
-    expect(res.status).toBe(201);
-    const { token: secret, ...view } = res.body.data;
-    return { secret, view };
-  };
-
-  const listTokens = (token: string, businessId: string, query: Record<string, string> = {}) =>
-    t.http().get('/api/v1/tokens').query(query).set(asMember(token, businessId));
-
-  const me = (token: string, businessId: string) =>
-    t.http().get('/api/v1/me').set(asMember(token, businessId));
 
   const row = async (id: string): Promise<Row | undefined> =>
     (await t.sql('SELECT * FROM api_tokens WHERE id = ?', [id]))[0];
@@ -94,7 +73,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
     it('creates a token: 201, no-store, the secret once, the view, and only a hash in the DB', async () => {
       const before = Date.now();
-      const res = await createToken(biz.ownerToken, biz.id, {
+      const res = await postToken(t, asOwner(biz), {
         name: 'ci-deploy',
         scopes: ['deploy:write', 'audit:read'],
         expires_in_days: 90,
@@ -154,15 +133,15 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     });
 
     it('issues a token that authenticates on GET /api/v1/me', async () => {
-      const { secret, view } = await issue(biz.ownerToken, biz.id, { name: 'works' });
-      const res = await me(secret, biz.id).expect(200);
+      const { secret, view } = await createToken(t, asOwner(biz), { name: 'works' });
+      const res = await me(t, asMember(secret, biz.id)).expect(200);
       expect(res.body.data.token.id).toBe(view.id);
       expect(res.body.data.identity.id).toBe(biz.ownerId);
       expect(res.body.data.role).toBe('owner');
     });
 
     it('creates a token with no expiry and unrestricted scopes when both are omitted', async () => {
-      const { view } = await issue(biz.ownerToken, biz.id, { name: 'forever' });
+      const { view } = await createToken(t, asOwner(biz), { name: 'forever' });
       expect(view).toMatchObject({ scopes: null, expires_at: null, status: 'active' });
       const stored = await row(view.id);
       expect(stored!.expires_at).toBeNull();
@@ -191,13 +170,13 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       ];
 
       it.each(cases)('answers %s with 422 located in the body', async (_label, body, loc) => {
-        const res = await createToken(biz.ownerToken, biz.id, body);
+        const res = await postToken(t, asOwner(biz), body);
         expectValidation(res, loc);
         expect(await countTokens(biz.id)).toBe(1);
       });
 
       it('answers a bad scope string with 422 located at scopes', async () => {
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'a',
           scopes: ['deploy:write', 'Bad Scope'],
         });
@@ -208,7 +187,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       });
 
       it('refuses both expires_at and expires_in_days with 422 in the body', async () => {
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'a',
           expires_at: new Date(Date.now() + 10 * DAY_MS).toISOString(),
           expires_in_days: 10,
@@ -224,7 +203,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     describe('expiry', () => {
       it('sets expires_at to now + 30 days for expires_in_days 30', async () => {
         const before = Date.now();
-        const { view } = await issue(biz.ownerToken, biz.id, {
+        const { view } = await createToken(t, asOwner(biz), {
           name: 'thirty',
           expires_in_days: 30,
         });
@@ -240,7 +219,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
       it('honours expires_at exactly', async () => {
         const at = new Date(Date.now() + 12 * DAY_MS + 123).toISOString();
-        const { view } = await issue(biz.ownerToken, biz.id, { name: 'exact', expires_at: at });
+        const { view } = await createToken(t, asOwner(biz), { name: 'exact', expires_at: at });
         expect(view.expires_at).toBe(at);
         const stored = await row(view.id);
         expect(dbDate(stored!.expires_at)!.toISOString()).toBe(at);
@@ -250,7 +229,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     describe('identity_id', () => {
       it('lets an owner issue a token for a machine identity, which authenticates as the machine', async () => {
         const machine = await createMachine(t, biz, 'member');
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'ci-runner',
           identity_id: machine.id,
         });
@@ -268,7 +247,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         const stored = await row(res.body.data.id);
         expect(stored).toMatchObject({ identity_id: machine.id, token_hash: hashSecret(secret) });
 
-        const who = await me(secret, biz.id).expect(200);
+        const who = await me(t, asMember(secret, biz.id)).expect(200);
         expect(who.body.data.identity).toMatchObject({
           id: machine.id,
           kind: 'machine',
@@ -280,7 +259,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       it('refuses a member naming a machine identity with 403', async () => {
         const machine = await createMachine(t, biz, 'member');
         const member = await addMember(t, biz, 'member');
-        const res = await createToken(member.token, biz.id, {
+        const res = await postToken(t, asMember(member.token, biz.id), {
           name: 'sneaky',
           identity_id: machine.id,
         });
@@ -291,7 +270,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
       it('answers an owner naming a person with 403 NOT_TOKEN_HOLDER: people make their own', async () => {
         const member = await addMember(t, biz, 'member');
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'for-a-person',
           identity_id: member.identityId,
         });
@@ -305,7 +284,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       it('answers an owner naming a machine of another business with 404 IDENTITY_NOT_FOUND', async () => {
         const other = await createBusiness(t);
         const machine = await createMachine(t, other, 'member');
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'cross-tenant',
           identity_id: machine.id,
         });
@@ -315,7 +294,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       });
 
       it('answers an unknown identity_id with 404 IDENTITY_NOT_FOUND', async () => {
-        const res = await createToken(biz.ownerToken, biz.id, {
+        const res = await postToken(t, asOwner(biz), {
           name: 'nobody',
           identity_id: randomUUID(),
         });
@@ -325,11 +304,11 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
     describe('scopes', () => {
       it('lets a deploy:* token create a deploy:write token', async () => {
-        const { secret: deployAll } = await issue(biz.ownerToken, biz.id, {
+        const { secret: deployAll } = await createToken(t, asOwner(biz), {
           name: 'deploy-all',
           scopes: ['deploy:*'],
         });
-        const { view } = await issue(deployAll, biz.id, {
+        const { view } = await createToken(t, asMember(deployAll, biz.id), {
           name: 'deploy-write',
           scopes: ['deploy:write'],
         });
@@ -343,43 +322,71 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         ['null scopes', { scopes: null }],
         ['omitted scopes', {}],
       ])('refuses a deploy:* token granting %s with 403 SCOPE_ESCALATION', async (_l, extra) => {
-        const { secret: deployAll } = await issue(biz.ownerToken, biz.id, {
+        const { secret: deployAll } = await createToken(t, asOwner(biz), {
           name: 'deploy-all',
           scopes: ['deploy:*'],
         });
         const count = await countTokens(biz.id);
-        const res = await createToken(deployAll, biz.id, { name: 'escalated', ...extra });
+        const res = await postToken(t, asMember(deployAll, biz.id), {
+          name: 'escalated',
+          ...extra,
+        });
         expectError(res, 403, 'SCOPE_ESCALATION');
         expect(await countTokens(biz.id)).toBe(count);
       });
 
-      it('refuses a member (unrestricted first token) asking for tokens:admin', async () => {
-        const member = await addMember(t, biz, 'member');
+      /** Each role's unrestricted first token asking for a built-in and a custom scope. */
+      it.each([
+        {
+          title: 'refuses a member (unrestricted first token) asking for tokens:admin',
+          role: 'member',
+          scope: 'tokens:admin',
+          granted: false,
+        },
+        {
+          title: 'lets a member grant a custom scope',
+          role: 'member',
+          scope: 'billing:read',
+          granted: true,
+        },
+        {
+          title: 'lets an admin grant tokens:admin',
+          role: 'admin',
+          scope: 'tokens:admin',
+          granted: true,
+        },
+        {
+          title: 'lets an admin grant a custom scope',
+          role: 'admin',
+          scope: 'billing:read',
+          granted: true,
+        },
+        {
+          title: 'lets an owner grant tokens:admin',
+          role: 'owner',
+          scope: 'tokens:admin',
+          granted: true,
+        },
+        {
+          title: 'lets an unrestricted owner token grant a custom scope',
+          role: 'owner',
+          scope: 'billing:read',
+          granted: true,
+        },
+      ] as const)('$title', async ({ role, scope, granted }) => {
+        const caller =
+          role === 'owner' ? asOwner(biz) : asMember((await addMember(t, biz, role)).token, biz.id);
         const count = await countTokens(biz.id);
-        const res = await createToken(member.token, biz.id, {
-          name: 'wannabe-admin',
-          scopes: ['tokens:admin'],
-        });
-        expectError(res, 403, 'SCOPE_ESCALATION');
-        expect(await countTokens(biz.id)).toBe(count);
-      });
-
-      it('lets an owner grant tokens:admin', async () => {
-        const { view } = await issue(biz.ownerToken, biz.id, {
-          name: 'token-admin',
-          scopes: ['tokens:admin'],
-        });
-        expect(view.scopes).toEqual(['tokens:admin']);
-        expect(scopesOf((await row(view.id))!.scopes)).toEqual(['tokens:admin']);
-      });
-
-      it('lets an unrestricted owner token grant a custom scope', async () => {
-        const { view } = await issue(biz.ownerToken, biz.id, {
-          name: 'billing',
-          scopes: ['billing:read'],
-        });
-        expect(view.scopes).toEqual(['billing:read']);
-        expect(scopesOf((await row(view.id))!.scopes)).toEqual(['billing:read']);
+        const res = await postToken(t, caller, { name: 'asks', scopes: [scope] });
+        if (!granted) {
+          expectError(res, 403, 'SCOPE_ESCALATION');
+          expect(await countTokens(biz.id)).toBe(count);
+          return;
+        }
+        expect(res.status).toBe(201);
+        expect(res.body.data.scopes).toEqual([scope]);
+        expect(scopesOf((await row(res.body.data.id as string))!.scopes)).toEqual([scope]);
+        expect(await countTokens(biz.id)).toBe(count + 1);
       });
     });
   });
@@ -392,10 +399,12 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
     it('shows a member only their own tokens', async () => {
       const member = await addMember(t, biz, 'member');
-      const { view: mine } = await issue(member.token, biz.id, { name: 'member-made' });
-      await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
+      const { view: mine } = await createToken(t, asMember(member.token, biz.id), {
+        name: 'member-made',
+      });
+      await createToken(t, asOwner(biz), { name: 'owner-made' });
 
-      const res = await listTokens(member.token, biz.id).expect(200);
+      const res = await listTokens(t, asMember(member.token, biz.id)).expect(200);
       expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
       const items = res.body.data.items as View[];
       expect(items).toHaveLength(2);
@@ -407,18 +416,22 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
     it("gives a member an empty list when they filter on someone else's identity_id", async () => {
       const member = await addMember(t, biz, 'member');
-      const res = await listTokens(member.token, biz.id, { identity_id: biz.ownerId }).expect(200);
+      const res = await listTokens(t, asMember(member.token, biz.id), {
+        identity_id: biz.ownerId,
+      }).expect(200);
       expect(res.body.data).toEqual({ items: [], next_cursor: null });
     });
 
     it('shows an owner every token of the business and none of another', async () => {
       const member = await addMember(t, biz, 'member');
-      const { view: memberToken } = await issue(member.token, biz.id, { name: 'member-made' });
-      const { view: ownerToken } = await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
+      const { view: memberToken } = await createToken(t, asMember(member.token, biz.id), {
+        name: 'member-made',
+      });
+      const { view: ownerToken } = await createToken(t, asOwner(biz), { name: 'owner-made' });
       const other = await createBusiness(t);
-      const { view: foreign } = await issue(other.ownerToken, other.id, { name: 'foreign' });
+      const { view: foreign } = await createToken(t, asOwner(other), { name: 'foreign' });
 
-      const res = await listTokens(biz.ownerToken, biz.id).expect(200);
+      const res = await listTokens(t, asOwner(biz)).expect(200);
       const items = res.body.data.items as View[];
       // owner first token, member first token, and the two made here
       expect(items).toHaveLength(4);
@@ -430,9 +443,9 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     });
 
     it('filters by status: active, revoked and expired', async () => {
-      const { view: active } = await issue(biz.ownerToken, biz.id, { name: 'stays-active' });
-      const { view: revoked } = await issue(biz.ownerToken, biz.id, { name: 'gets-revoked' });
-      const { view: expired } = await issue(biz.ownerToken, biz.id, { name: 'gets-expired' });
+      const { view: active } = await createToken(t, asOwner(biz), { name: 'stays-active' });
+      const { view: revoked } = await createToken(t, asOwner(biz), { name: 'gets-revoked' });
+      const { view: expired } = await createToken(t, asOwner(biz), { name: 'gets-expired' });
       await t.sql(
         'UPDATE api_tokens SET revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE id = ?',
         [dbTime(new Date(Date.now() - 1000)), 'test', 'by test', revoked.id],
@@ -442,14 +455,14 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         expired.id,
       ]);
 
-      const act = await listTokens(biz.ownerToken, biz.id, { status: 'active' }).expect(200);
+      const act = await listTokens(t, asOwner(biz), { status: 'active' }).expect(200);
       expect(ids(act)).toContain(active.id);
       expect(ids(act)).not.toContain(revoked.id);
       expect(ids(act)).not.toContain(expired.id);
       expect((act.body.data.items as View[]).every((v) => v.status === 'active')).toBe(true);
       expect(ids(act)).toHaveLength(2); // plus the owner's first token
 
-      const rev = await listTokens(biz.ownerToken, biz.id, { status: 'revoked' }).expect(200);
+      const rev = await listTokens(t, asOwner(biz), { status: 'revoked' }).expect(200);
       expect(ids(rev)).toEqual([revoked.id]);
       expect(rev.body.data.items[0]).toMatchObject({
         status: 'revoked',
@@ -457,16 +470,18 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
         revocation_reason: 'by test',
       });
 
-      const exp = await listTokens(biz.ownerToken, biz.id, { status: 'expired' }).expect(200);
+      const exp = await listTokens(t, asOwner(biz), { status: 'expired' }).expect(200);
       expect(ids(exp)).toEqual([expired.id]);
       expect(exp.body.data.items[0].status).toBe('expired');
     });
 
     it('filters by identity_id for an owner', async () => {
       const member = await addMember(t, biz, 'member');
-      const { view } = await issue(member.token, biz.id, { name: 'member-made' });
-      await issue(biz.ownerToken, biz.id, { name: 'owner-made' });
-      const res = await listTokens(biz.ownerToken, biz.id, {
+      const { view } = await createToken(t, asMember(member.token, biz.id), {
+        name: 'member-made',
+      });
+      await createToken(t, asOwner(biz), { name: 'owner-made' });
+      const res = await listTokens(t, asOwner(biz), {
         identity_id: member.identityId,
       }).expect(200);
       const items = res.body.data.items as View[];
@@ -476,26 +491,26 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     });
 
     it('filters by name prefix', async () => {
-      const { view: a } = await issue(biz.ownerToken, biz.id, { name: 'ci-alpha' });
-      const { view: b } = await issue(biz.ownerToken, biz.id, { name: 'ci-beta' });
-      await issue(biz.ownerToken, biz.id, { name: 'deploy-ci' });
-      const res = await listTokens(biz.ownerToken, biz.id, { name: 'ci-' }).expect(200);
+      const { view: a } = await createToken(t, asOwner(biz), { name: 'ci-alpha' });
+      const { view: b } = await createToken(t, asOwner(biz), { name: 'ci-beta' });
+      await createToken(t, asOwner(biz), { name: 'deploy-ci' });
+      const res = await listTokens(t, asOwner(biz), { name: 'ci-' }).expect(200);
       expect(ids(res).sort()).toEqual([a.id, b.id].sort());
     });
 
     it('treats % in the name prefix literally', async () => {
-      const { view: pct } = await issue(biz.ownerToken, biz.id, { name: 'pct%one' });
-      await issue(biz.ownerToken, biz.id, { name: 'pctXone' });
-      await issue(biz.ownerToken, biz.id, { name: 'pct-two' });
-      const res = await listTokens(biz.ownerToken, biz.id, { name: 'pct%' }).expect(200);
+      const { view: pct } = await createToken(t, asOwner(biz), { name: 'pct%one' });
+      await createToken(t, asOwner(biz), { name: 'pctXone' });
+      await createToken(t, asOwner(biz), { name: 'pct-two' });
+      const res = await listTokens(t, asOwner(biz), { name: 'pct%' }).expect(200);
       expect(ids(res)).toEqual([pct.id]);
-      const none = await listTokens(biz.ownerToken, biz.id, { name: '%' }).expect(200);
+      const none = await listTokens(t, asOwner(biz), { name: '%' }).expect(200);
       expect(ids(none)).toEqual([]);
     });
 
     it('pages with a keyset cursor: limit=2 visits every token once', async () => {
-      for (let i = 0; i < 5; i++) await issue(biz.ownerToken, biz.id, { name: `page-${i}` });
-      const all = await listTokens(biz.ownerToken, biz.id).expect(200);
+      for (let i = 0; i < 5; i++) await createToken(t, asOwner(biz), { name: `page-${i}` });
+      const all = await listTokens(t, asOwner(biz)).expect(200);
       expect(ids(all)).toHaveLength(6);
       expect(all.body.data.next_cursor).toBeNull();
 
@@ -505,7 +520,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       do {
         const query: Record<string, string> = { limit: '2' };
         if (cursor) query.cursor = cursor;
-        const res = await listTokens(biz.ownerToken, biz.id, query).expect(200);
+        const res = await listTokens(t, asOwner(biz), query).expect(200);
         expect(res.body.data.items.length).toBeLessThanOrEqual(2);
         seen.push(...ids(res));
         cursor = res.body.data.next_cursor as string | null;
@@ -518,7 +533,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     });
 
     it('answers a bad status with 422 located in the query', async () => {
-      const res = await listTokens(biz.ownerToken, biz.id, { status: 'zombie' });
+      const res = await listTokens(t, asOwner(biz), { status: 'zombie' });
       expectValidation(res, ['query', 'status']);
     });
   });
@@ -529,13 +544,13 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       biz = await createBusiness(t);
     });
 
-    const getToken = (token: string, businessId: string, id: string) =>
-      t.http().get(`/api/v1/tokens/${id}`).set(asMember(token, businessId));
-
     it('shows a member their own token', async () => {
       const member = await addMember(t, biz, 'member');
-      const { view } = await issue(member.token, biz.id, { name: 'mine', scopes: [] });
-      const res = await getToken(member.token, biz.id, view.id).expect(200);
+      const { view } = await createToken(t, asMember(member.token, biz.id), {
+        name: 'mine',
+        scopes: [],
+      });
+      const res = await getToken(t, asMember(member.token, biz.id), view.id).expect(200);
       expect(res.body).toMatchObject({ success: true });
       expect(res.body.data).toEqual(view);
       expect(res.body.data).not.toHaveProperty('token');
@@ -545,26 +560,38 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     it("answers another member's token with 404 TOKEN_NOT_FOUND, never 403", async () => {
       const alice = await addMember(t, biz, 'member');
       const bob = await addMember(t, biz, 'member');
-      const { view } = await issue(bob.token, biz.id, { name: 'bobs' });
-      expectError(await getToken(alice.token, biz.id, view.id), 404, 'TOKEN_NOT_FOUND');
-      const { view: owners } = await issue(biz.ownerToken, biz.id, { name: 'owners' });
-      expectError(await getToken(alice.token, biz.id, owners.id), 404, 'TOKEN_NOT_FOUND');
+      const { view } = await createToken(t, asMember(bob.token, biz.id), { name: 'bobs' });
+      expectError(
+        await getToken(t, asMember(alice.token, biz.id), view.id),
+        404,
+        'TOKEN_NOT_FOUND',
+      );
+      const { view: owners } = await createToken(t, asOwner(biz), { name: 'owners' });
+      expectError(
+        await getToken(t, asMember(alice.token, biz.id), owners.id),
+        404,
+        'TOKEN_NOT_FOUND',
+      );
     });
 
     it('answers a token of another business with 404, even for an owner', async () => {
       const other = await createBusiness(t);
-      const { view } = await issue(other.ownerToken, other.id, { name: 'foreign' });
-      expectError(await getToken(biz.ownerToken, biz.id, view.id), 404, 'TOKEN_NOT_FOUND');
-      expectError(await getToken(other.ownerToken, biz.id, view.id), 403, 'BUSINESS_MISMATCH');
-      await getToken(other.ownerToken, other.id, view.id).expect(200);
+      const { view } = await createToken(t, asOwner(other), { name: 'foreign' });
+      expectError(await getToken(t, asOwner(biz), view.id), 404, 'TOKEN_NOT_FOUND');
+      expectError(
+        await getToken(t, asMember(other.ownerToken, biz.id), view.id),
+        403,
+        'BUSINESS_MISMATCH',
+      );
+      await getToken(t, asOwner(other), view.id).expect(200);
     });
 
     it('answers an unknown id with 404 TOKEN_NOT_FOUND', async () => {
-      expectError(await getToken(biz.ownerToken, biz.id, randomUUID()), 404, 'TOKEN_NOT_FOUND');
+      expectError(await getToken(t, asOwner(biz), randomUUID()), 404, 'TOKEN_NOT_FOUND');
     });
 
     it('answers a malformed id with 422 located in the path', async () => {
-      const res = await getToken(biz.ownerToken, biz.id, 'not-a-uuid');
+      const res = await getToken(t, asOwner(biz), 'not-a-uuid');
       expectValidation(res, ['path', 'token_id']);
     });
   });
@@ -575,12 +602,15 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       biz = await createBusiness(t);
     });
 
-    const rename = (token: string, businessId: string, id: string, body: object) =>
-      t.http().patch(`/api/v1/tokens/${id}`).set(asMember(token, businessId)).send(body);
-
-    it('renames a token and stores the new name', async () => {
-      const { view } = await issue(biz.ownerToken, biz.id, { name: 'old-name' });
-      const res = await rename(biz.ownerToken, biz.id, view.id, { name: 'new-name' });
+    /** The caller's own token, as the owner or as a member. */
+    it.each([
+      { title: 'renames a token and stores the new name', role: 'owner' },
+      { title: 'lets a member rename their own token', role: 'member' },
+    ] as const)('$title', async ({ role }) => {
+      const caller =
+        role === 'owner' ? asOwner(biz) : asMember((await addMember(t, biz, role)).token, biz.id);
+      const { view } = await createToken(t, caller, { name: 'old-name' });
+      const res = await renameToken(t, caller, view.id, { name: 'new-name' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         success: true,
@@ -590,35 +620,35 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       expect((await row(view.id))!.name).toBe('new-name');
     });
 
-    it('lets a member rename their own token', async () => {
-      const member = await addMember(t, biz, 'member');
-      const { view } = await issue(member.token, biz.id, { name: 'before' });
-      await rename(member.token, biz.id, view.id, { name: 'after' }).expect(200);
-      expect((await row(view.id))!.name).toBe('after');
-    });
-
     it('answers an empty name with 422 and keeps the old name', async () => {
-      const { view } = await issue(biz.ownerToken, biz.id, { name: 'keep-me' });
-      const res = await rename(biz.ownerToken, biz.id, view.id, { name: '' });
+      const { view } = await createToken(t, asOwner(biz), { name: 'keep-me' });
+      const res = await renameToken(t, asOwner(biz), view.id, { name: '' });
       expectValidation(res, ['body', 'name']);
       expect((await row(view.id))!.name).toBe('keep-me');
     });
 
-    it("answers another business's token with 404 and leaves it alone", async () => {
-      const other = await createBusiness(t);
-      const { view } = await issue(other.ownerToken, other.id, { name: 'foreign' });
-      const res = await rename(biz.ownerToken, biz.id, view.id, { name: 'hijacked' });
+    /** A token that the caller may not see: it is 404 and left alone. */
+    it.each([
+      {
+        title: "answers another business's token with 404 and leaves it alone",
+        parties: async (b: BusinessFixture) => ({
+          maker: asOwner(await createBusiness(t)),
+          caller: asOwner(b),
+        }),
+      },
+      {
+        title: "answers a member renaming another member's token with 404",
+        parties: async (b: BusinessFixture) => {
+          const [alice, bob] = [await addMember(t, b, 'member'), await addMember(t, b, 'member')];
+          return { maker: asMember(bob.token, b.id), caller: asMember(alice.token, b.id) };
+        },
+      },
+    ])('$title', async ({ parties }) => {
+      const { maker, caller } = await parties(biz);
+      const { view } = await createToken(t, maker, { name: 'not-yours' });
+      const res = await renameToken(t, caller, view.id, { name: 'hijacked' });
       expectError(res, 404, 'TOKEN_NOT_FOUND');
-      expect((await row(view.id))!.name).toBe('foreign');
-    });
-
-    it("answers a member renaming another member's token with 404", async () => {
-      const alice = await addMember(t, biz, 'member');
-      const bob = await addMember(t, biz, 'member');
-      const { view } = await issue(bob.token, biz.id, { name: 'bobs' });
-      const res = await rename(alice.token, biz.id, view.id, { name: 'alices-now' });
-      expectError(res, 404, 'TOKEN_NOT_FOUND');
-      expect((await row(view.id))!.name).toBe('bobs');
+      expect((await row(view.id))!.name).toBe('not-yours');
     });
   });
 
@@ -626,27 +656,28 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
     it("sees only their own tokens and gets 404 for the owner's token", async () => {
       const biz = await createBusiness(t);
       const admin = await addMember(t, biz, 'admin');
-      const { secret: scoped, view: scopedView } = await issue(admin.token, biz.id, {
-        name: 'members-only',
-        scopes: ['members:write'],
-      });
-      const { view: ownerView } = await issue(biz.ownerToken, biz.id, { name: 'owners' });
+      const { secret: scoped, view: scopedView } = await createToken(
+        t,
+        asMember(admin.token, biz.id),
+        {
+          name: 'members-only',
+          scopes: ['members:write'],
+        },
+      );
+      const { view: ownerView } = await createToken(t, asOwner(biz), { name: 'owners' });
 
-      const res = await listTokens(scoped, biz.id).expect(200);
+      const res = await listTokens(t, asMember(scoped, biz.id)).expect(200);
       const items = res.body.data.items as View[];
       expect(items.length).toBeGreaterThanOrEqual(2);
       expect(items.every((v) => v.identity_id === admin.identityId)).toBe(true);
       expect(ids(res)).toContain(scopedView.id);
       expect(ids(res)).not.toContain(ownerView.id);
 
-      const one = await t
-        .http()
-        .get(`/api/v1/tokens/${ownerView.id}`)
-        .set(asMember(scoped, biz.id));
+      const one = await getToken(t, asMember(scoped, biz.id), ownerView.id);
       expectError(one, 404, 'TOKEN_NOT_FOUND');
 
       // With the unrestricted first token, the same admin sees everything.
-      const full = await listTokens(admin.token, biz.id).expect(200);
+      const full = await listTokens(t, asMember(admin.token, biz.id)).expect(200);
       expect(ids(full)).toContain(ownerView.id);
     });
   });
@@ -656,33 +687,21 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
       const a = await createBusiness(t);
       const b = await createBusiness(t);
       const prefix = `plat-${randomUUID().slice(0, 8)}-`;
-      const { view: inA } = await issue(a.ownerToken, a.id, { name: `${prefix}a` });
-      const { view: inB } = await issue(b.ownerToken, b.id, { name: `${prefix}b` });
+      const { view: inA } = await createToken(t, asOwner(a), { name: `${prefix}a` });
+      const { view: inB } = await createToken(t, asOwner(b), { name: `${prefix}b` });
 
-      const res = await t
-        .http()
-        .get('/platform/v1/tokens')
-        .query({ name: prefix })
-        .set(platform())
-        .expect(200);
+      const res = await listPlatformTokens(t, asPlatform(t), { name: prefix }).expect(200);
       expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
       expect(ids(res).sort()).toEqual([inA.id, inB.id].sort());
       expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{64}/i);
 
-      const narrowed = await t
-        .http()
-        .get('/platform/v1/tokens')
-        .query({ name: prefix, business_id: a.id })
-        .set(platform())
-        .expect(200);
+      const narrowed = await listPlatformTokens(t, asPlatform(t), {
+        name: prefix,
+        business_id: a.id,
+      }).expect(200);
       expect(ids(narrowed)).toEqual([inA.id]);
 
-      const whole = await t
-        .http()
-        .get('/platform/v1/tokens')
-        .query({ business_id: b.id })
-        .set(platform())
-        .expect(200);
+      const whole = await listPlatformTokens(t, asPlatform(t), { business_id: b.id }).expect(200);
       const items = whole.body.data.items as View[];
       expect(items).toHaveLength(2);
       expect(items.every((v) => v.business_id === b.id)).toBe(true);
@@ -690,10 +709,7 @@ describe.each(DRIVERS)('Tokens API on %s', (driver) => {
 
     it('refuses a business token with 403 PLATFORM_ADMIN_REQUIRED', async () => {
       const biz = await createBusiness(t);
-      const res = await t
-        .http()
-        .get('/platform/v1/tokens')
-        .set('authorization', `Bearer ${biz.ownerToken}`);
+      const res = await listPlatformTokens(t, asBearer(biz.ownerToken));
       expectError(res, 403, 'PLATFORM_ADMIN_REQUIRED');
     });
   });

@@ -10,6 +10,7 @@ import {
   createMachine,
   createToken as createTokenAs,
 } from './factories/tenancy.factory';
+import { asOwner } from './helpers/api';
 import { sleep } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -46,7 +47,7 @@ describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
   }
 
   const createToken = (business: BusinessFixture, body: Record<string, unknown> = {}) =>
-    createTokenAs(t, business, { name: 'cached', ...body });
+    createTokenAs(t, asOwner(business), { name: 'cached', ...body });
 
   describe('reads', () => {
     it('reads a token once per TTL: a warm token costs no lookup and no business read', async () => {

@@ -1,4 +1,7 @@
+import { asMember, asOwner, Caller } from '../helpers/api';
 import type { TestApp } from '../helpers/test-app';
+
+export { asMember };
 
 let counter = 0;
 const unique = (label: string) => `${label}-${process.pid}-${++counter}`;
@@ -44,8 +47,7 @@ export async function addMember(
   const res = await t
     .http()
     .post('/api/v1/members')
-    .set('authorization', `Bearer ${business.ownerToken}`)
-    .set('x-business-id', business.id)
+    .set(asOwner(business))
     .send({ email, role })
     .expect(201);
   return {
@@ -65,29 +67,49 @@ export async function createMachine(
   const res = await t
     .http()
     .post('/api/v1/machine-identities')
-    .set('authorization', `Bearer ${business.ownerToken}`)
-    .set('x-business-id', business.id)
+    .set(asOwner(business))
     .send({ name, role })
     .expect(201);
   return { id: res.body.data.id, name };
 }
 
-/** Headers of a business-scoped call. */
-export function asMember(token: string, businessId: string): Record<string, string> {
-  return { authorization: `Bearer ${token}`, 'x-business-id': businessId };
+/** A token view as the API answers it (the fields the specs read; the rest untyped). */
+export interface TokenView {
+  id: string;
+  jti: string;
+  name: string;
+  identity_id: string;
+  business_id: string | null;
+  status: string;
+  scopes: string[] | null;
+  created_at: string;
+  expires_at: string | null;
+  [field: string]: unknown;
 }
 
-/** A token made by the business's owner (or `body.identity_id`'s machine); its id and secret. */
+export interface IssuedToken {
+  id: string;
+  jti: string;
+  secret: string;
+  /** The create answer's view (`data` without the secret). */
+  view: TokenView;
+}
+
+/** A token made by `caller` (201 asserted), named `test-token` unless `body` names it. */
 export async function createToken(
   t: TestApp,
-  business: BusinessFixture,
+  caller: Caller,
   body: Record<string, unknown> = {},
-): Promise<{ id: string; secret: string }> {
+): Promise<IssuedToken> {
   const res = await t
     .http()
     .post('/api/v1/tokens')
-    .set(asMember(business.ownerToken, business.id))
-    .send({ name: 'test-token', ...body })
-    .expect(201);
-  return { id: res.body.data.id as string, secret: res.body.data.token as string };
+    .set(caller)
+    .send({ name: 'test-token', ...body });
+  expect({ status: res.status, body: res.status === 201 ? null : res.body }).toEqual({
+    status: 201,
+    body: null,
+  });
+  const { token: secret, ...view } = res.body.data as TokenView & { token: string };
+  return { id: view.id, jti: view.jti, secret, view };
 }

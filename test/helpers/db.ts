@@ -1,0 +1,18 @@
+import { hashSecret } from '../../src/tokens/token-secret';
+import type { TestApp } from './test-app';
+
+/** The membership rows (`[{ role }]`, or none) of an identity in a business, read in SQL. */
+export const membershipRoles = (t: TestApp, businessId: string, identityId: string) =>
+  t.sql<{ role: string }>(
+    'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
+    [businessId, identityId],
+  );
+
+/** The id of the token row holding this secret's hash; asserts there is exactly one. */
+export async function tokenIdOf(t: TestApp, secret: string): Promise<string> {
+  const rows = await t.sql<{ id: string }>('SELECT id FROM api_tokens WHERE token_hash = ?', [
+    hashSecret(secret),
+  ]);
+  expect(rows).toHaveLength(1);
+  return rows[0].id;
+}
