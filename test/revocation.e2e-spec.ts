@@ -1,8 +1,31 @@
 import type { Response } from 'supertest';
 import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
 import { LastUsedWriter } from '../src/tokens/last-used-writer';
-import { hashSecret, mintSecret } from '../src/tokens/token-secret';
-import { addMember, asMember, createBusiness, createMachine } from './factories/tenancy.factory';
+import { mintSecret } from '../src/tokens/token-secret';
+import {
+  addMember,
+  createBusiness,
+  createMachine,
+  createToken,
+  IssuedToken,
+} from './factories/tenancy.factory';
+import {
+  asBearer,
+  asMember,
+  asOwner,
+  bulkRevoke,
+  Caller,
+  deleteMachine,
+  deleteToken,
+  getToken,
+  me,
+  removeMember,
+  renameToken,
+  revoke,
+  rotate,
+  selfRevoke,
+  suspend,
+} from './helpers/api';
 import {
   dbDate,
   dbTime as dbTimeOf,
@@ -10,6 +33,7 @@ import {
   expectError,
   sleep,
 } from './helpers/assertions';
+import { tokenIdOf } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -54,13 +78,6 @@ interface TokenRow {
   rotated_from_id: string | null;
 }
 
-interface Issued {
-  id: string;
-  jti: string;
-  secret: string;
-  view: Record<string, unknown>;
-}
-
 describe.each(DRIVERS)('Revocation on %s', (driver) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -70,43 +87,10 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   });
   afterAll(() => t.close());
 
-  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
 
-  const me = (token: string, businessId: string) =>
-    t.http().get('/api/v1/me').set(asMember(token, businessId));
-
-  async function createToken(
-    businessId: string,
-    callerToken: string,
-    body: Record<string, unknown> = {},
-  ): Promise<Issued> {
-    const res = await t
-      .http()
-      .post('/api/v1/tokens')
-      .set(asMember(callerToken, businessId))
-      .send({ name: 'test-token', ...body });
-    expect(res.status).toBe(201);
-    return {
-      id: res.body.data.id,
-      jti: res.body.data.jti,
-      secret: res.body.data.token,
-      view: res.body.data,
-    };
-  }
-
-  const revoke = (b: { id: string }, callerToken: string, tokenId: string, body: object = {}) =>
-    t.http().post(`/api/v1/tokens/${tokenId}/revoke`).set(asMember(callerToken, b.id)).send(body);
-
-  const rotate = (b: { id: string }, callerToken: string, tokenId: string, body: object = {}) =>
-    t.http().post(`/api/v1/tokens/${tokenId}/rotate`).set(asMember(callerToken, b.id)).send(body);
-
-  const bulkRevoke = (b: { id: string }, callerToken: string, body: object) =>
-    t.http().post('/api/v1/tokens/bulk-revoke').set(asMember(callerToken, b.id)).send(body);
-
   const introspect = (callerToken: string, body: object | string, form = false) => {
-    const req = t.http().post('/oauth2/introspect').set('authorization', `Bearer ${callerToken}`);
+    const req = t.http().post('/oauth2/introspect').set(asBearer(callerToken));
     return form ? req.type('form').send(body) : req.send(body);
   };
 
@@ -119,14 +103,6 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     );
     expect(rows).toHaveLength(1);
     return rows[0];
-  }
-
-  async function idOfSecret(secret: string): Promise<string> {
-    const rows = await t.sql<{ id: string }>('SELECT id FROM api_tokens WHERE token_hash = ?', [
-      hashSecret(secret),
-    ]);
-    expect(rows).toHaveLength(1);
-    return rows[0].id;
   }
 
   async function expectUnrevokedInDb(id: string): Promise<void> {
@@ -167,12 +143,12 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   describe('POST /api/v1/tokens/{id}/revoke', () => {
     it('answers 201 with the revoked view, stores the revocation, and refuses the token at once', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken, { name: 'ci-deploy' });
+      const tok = await createToken(t, asOwner(b), { name: 'ci-deploy' });
       // Used once first, so that any verifier cache holds it as active.
-      await me(tok.secret, b.id).expect(200);
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
       const before = Date.now();
-      const res = await revoke(b, b.ownerToken, tok.id, { reason: 'leaked in a CI log' });
+      const res = await revoke(t, asOwner(b), tok.id, { reason: 'leaked in a CI log' });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ success: true, code: null });
       expect(res.body.data).toMatchObject({
@@ -189,7 +165,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(res.body.data).not.toHaveProperty('token');
       expect(JSON.stringify(res.body)).not.toContain(tok.secret);
 
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
 
       const row = await tokenRow(tok.id);
       expect(dbDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
@@ -199,19 +175,21 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         revocation_reason: 'leaked in a CI log',
       });
       // The caller's own token is untouched.
-      await me(b.ownerToken, b.id).expect(200);
+      await me(t, asOwner(b)).expect(200);
     });
 
     it('is idempotent: re-revoking answers 201 ALREADY_REVOKED with the original revocation', async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
       const member = await addMember(t, b, 'member');
-      const tok = await createToken(b.id, member.token);
-      const first = await revoke(b, b.ownerToken, tok.id, { reason: 'first reason' });
+      const tok = await createToken(t, asMember(member.token, b.id));
+      const first = await revoke(t, asOwner(b), tok.id, { reason: 'first reason' });
       expect(first.status).toBe(201);
       expect(first.body.code).toBeNull();
 
-      const again = await revoke(b, admin.token, tok.id, { reason: 'second reason' });
+      const again = await revoke(t, asMember(admin.token, b.id), tok.id, {
+        reason: 'second reason',
+      });
       expect(again.status).toBe(201);
       expect(again.body).toMatchObject({ success: true, code: 'ALREADY_REVOKED' });
       expect(again.body.data).toMatchObject({
@@ -233,68 +211,73 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('refuses a reason over 500 characters with 422 and leaves the token active', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      const res = await revoke(b, b.ownerToken, tok.id, { reason: 'x'.repeat(501) });
+      const tok = await createToken(t, asOwner(b));
+      const res = await revoke(t, asOwner(b), tok.id, { reason: 'x'.repeat(501) });
       expectError(res, 422, 'VALIDATION_ERROR');
       await expectUnrevokedInDb(tok.id);
-      await me(tok.secret, b.id).expect(200);
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
       // 500 exactly is fine.
-      const ok = await revoke(b, b.ownerToken, tok.id, { reason: 'y'.repeat(500) });
+      const ok = await revoke(t, asOwner(b), tok.id, { reason: 'y'.repeat(500) });
       expect(ok.status).toBe(201);
       expect((await tokenRow(tok.id)).revocation_reason).toBe('y'.repeat(500));
     });
 
-    it('records machine:<name> as revoked_by when a machine revokes its own token', async () => {
+    /** A caller revoking a token of their own: revoked_by names them, and the token is refused. */
+    it.each([
+      {
+        title: 'records machine:<name> as revoked_by when a machine revokes its own token',
+        who: 'machine',
+      },
+      { title: 'lets a member revoke their own token', who: 'member' },
+      { title: 'lets an admin revoke their own token', who: 'admin' },
+    ] as const)('$title', async ({ who }) => {
       const b = await createBusiness(t);
-      const machine = await createMachine(t, b, 'member');
-      const tok = await createToken(b.id, b.ownerToken, {
-        name: 'bot-token',
-        identity_id: machine.id,
-      });
-      expect(tok.view.identity_id).toBe(machine.id);
+      let identity: { id: string; revokedBy: string };
+      let tok: IssuedToken;
+      let caller: Caller;
+      if (who === 'machine') {
+        const machine = await createMachine(t, b, 'member');
+        identity = { id: machine.id, revokedBy: `machine:${machine.name}` };
+        tok = await createToken(t, asOwner(b), { name: 'bot-token', identity_id: machine.id });
+        // The machine's token revokes itself.
+        caller = asMember(tok.secret, b.id);
+      } else {
+        const person = await addMember(t, b, who);
+        identity = { id: person.identityId, revokedBy: person.email };
+        caller = asMember(person.token, b.id);
+        tok = await createToken(t, caller, { name: 'mine' });
+      }
+      expect(tok.view.identity_id).toBe(identity.id);
 
-      const res = await revoke(b, tok.secret, tok.id, { reason: 'retiring myself' });
+      const res = await revoke(t, caller, tok.id, { reason: 'retiring myself' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({
         id: tok.id,
         status: 'revoked',
-        identity_id: machine.id,
-        revoked_by: `machine:${machine.name}`,
+        identity_id: identity.id,
+        revoked_by: identity.revokedBy,
         revocation_reason: 'retiring myself',
       });
 
       const row = await tokenRow(tok.id);
       expect(row).toMatchObject({
-        revoked_by: `machine:${machine.name}`,
-        revoked_by_id: machine.id,
+        revoked_by: identity.revokedBy,
+        revoked_by_id: identity.id,
         revocation_reason: 'retiring myself',
       });
       expect(row.revoked_at).not.toBeNull();
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
-    });
-
-    it('lets a member revoke their own token', async () => {
-      const b = await createBusiness(t);
-      const member = await addMember(t, b, 'member');
-      const tok = await createToken(b.id, member.token);
-      const res = await revoke(b, member.token, tok.id, { reason: 'mine' });
-      expect(res.status).toBe(201);
-      expect(res.body.data).toMatchObject({ status: 'revoked', revoked_by: member.email });
-      expect((await tokenRow(tok.id)).revoked_by_id).toBe(member.identityId);
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
     });
   });
 
   describe('DELETE /api/v1/tokens/{id}', () => {
     it('answers 200 with the same revocation, and the token is refused at once', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      await me(tok.secret, b.id).expect(200);
+      const tok = await createToken(t, asOwner(b));
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
-      const res = await t
-        .http()
-        .delete(`/api/v1/tokens/${tok.id}`)
-        .set(asMember(b.ownerToken, b.id));
+      const res = await deleteToken(t, asOwner(b), tok.id);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ success: true, code: null });
       expect(res.body.data).toMatchObject({
@@ -303,16 +286,13 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         revoked_at: expect.any(String),
         revoked_by: b.ownerEmail,
       });
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
 
       const row = await tokenRow(tok.id);
       expect(dbDate(row.revoked_at)?.toISOString()).toBe(res.body.data.revoked_at);
       expect(row).toMatchObject({ revoked_by: b.ownerEmail, revoked_by_id: b.ownerId });
 
-      const again = await t
-        .http()
-        .delete(`/api/v1/tokens/${tok.id}`)
-        .set(asMember(b.ownerToken, b.id));
+      const again = await deleteToken(t, asOwner(b), tok.id);
       expect(again.status).toBe(200);
       expect(again.body.code).toBe('ALREADY_REVOKED');
       expect(again.body.data.revoked_at).toBe(res.body.data.revoked_at);
@@ -320,34 +300,45 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('takes an optional reason in the body', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      const res = await t
-        .http()
-        .delete(`/api/v1/tokens/${tok.id}`)
-        .set(asMember(b.ownerToken, b.id))
-        .send({ reason: 'offboarding' })
-        .expect(200);
+      const tok = await createToken(t, asOwner(b));
+      const res = await deleteToken(t, asOwner(b), tok.id, { reason: 'offboarding' }).expect(200);
       expect(res.body.data.revocation_reason).toBe('offboarding');
       expect((await tokenRow(tok.id)).revocation_reason).toBe('offboarding');
     });
   });
 
   describe('tenant isolation', () => {
-    it("answers 404 TOKEN_NOT_FOUND on every token route for another business's token", async () => {
-      const a = await createBusiness(t);
-      const b = await createBusiness(t);
-      const tok = await createToken(a.id, a.ownerToken, { name: 'a-secret' });
-      const asB = asMember(b.ownerToken, b.id);
+    /** A token the caller may not see, on every token route: 404, and nothing changes. */
+    it.each([
+      {
+        title: "answers 404 TOKEN_NOT_FOUND on every token route for another business's token",
+        parties: async () => {
+          const [a, b] = [await createBusiness(t), await createBusiness(t)];
+          return { businessId: a.id, maker: asOwner(a), caller: asOwner(b) };
+        },
+      },
+      {
+        title: "answers 404 to a member acting on another member's token",
+        parties: async () => {
+          const b = await createBusiness(t);
+          const [alice, bob] = [await addMember(t, b, 'member'), await addMember(t, b, 'member')];
+          return {
+            businessId: b.id,
+            maker: asMember(bob.token, b.id),
+            caller: asMember(alice.token, b.id),
+          };
+        },
+      },
+    ])('$title', async ({ parties }) => {
+      const { businessId, maker, caller } = await parties();
+      const tok = await createToken(t, maker, { name: 'a-secret' });
 
       const attempts: [string, () => Promise<Response>][] = [
-        ['GET', () => t.http().get(`/api/v1/tokens/${tok.id}`).set(asB)],
-        [
-          'PATCH',
-          () => t.http().patch(`/api/v1/tokens/${tok.id}`).set(asB).send({ name: 'pwned' }),
-        ],
-        ['DELETE', () => t.http().delete(`/api/v1/tokens/${tok.id}`).set(asB)],
-        ['revoke', () => revoke(b, b.ownerToken, tok.id, { reason: 'cross-tenant' })],
-        ['rotate', () => rotate(b, b.ownerToken, tok.id, {})],
+        ['GET', () => getToken(t, caller, tok.id)],
+        ['PATCH', () => renameToken(t, caller, tok.id, { name: 'pwned' })],
+        ['DELETE', () => deleteToken(t, caller, tok.id)],
+        ['revoke', () => revoke(t, caller, tok.id, { reason: 'cross-tenant' })],
+        ['rotate', () => rotate(t, caller, tok.id, {})],
       ];
       for (const [label, attempt] of attempts) {
         const res = await attempt();
@@ -364,43 +355,18 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       const row = await tokenRow(tok.id);
       expect(row.name).toBe('a-secret');
       expect(await successorsOf(tok.id)).toBe(0);
-      await me(tok.secret, a.id).expect(200);
-    });
-
-    it("answers 404 to a member acting on another member's token", async () => {
-      const b = await createBusiness(t);
-      const alice = await addMember(t, b, 'member');
-      const bob = await addMember(t, b, 'member');
-      const bobs = await createToken(b.id, bob.token, { name: 'bob-token' });
-
-      expectError(
-        await revoke(b, alice.token, bobs.id, { reason: 'nope' }),
-        404,
-        'TOKEN_NOT_FOUND',
-      );
-      const del = await t
-        .http()
-        .delete(`/api/v1/tokens/${bobs.id}`)
-        .set(asMember(alice.token, b.id));
-      expectError(del, 404, 'TOKEN_NOT_FOUND');
-      expectError(await rotate(b, alice.token, bobs.id), 404, 'TOKEN_NOT_FOUND');
-      const get = await t.http().get(`/api/v1/tokens/${bobs.id}`).set(asMember(alice.token, b.id));
-      expectError(get, 404, 'TOKEN_NOT_FOUND');
-
-      await expectUnrevokedInDb(bobs.id);
-      expect(await successorsOf(bobs.id)).toBe(0);
-      await me(bobs.secret, b.id).expect(200);
+      await me(t, asMember(tok.secret, businessId)).expect(200);
     });
   });
 
   describe('concurrent revocation', () => {
     it('keeps exactly one revocation when 20 revokes race', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
+      const tok = await createToken(t, asOwner(b));
       const reasons = Array.from({ length: 20 }, (_, i) => `race reason ${i}`);
 
       const responses = await Promise.all(
-        reasons.map((reason) => revoke(b, b.ownerToken, tok.id, { reason })),
+        reasons.map((reason) => revoke(t, asOwner(b), tok.id, { reason })),
       );
 
       expect(responses.map((r) => r.status)).toEqual(reasons.map(() => 201));
@@ -431,14 +397,10 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   describe('POST /api/v1/tokens/self/revoke', () => {
     it('revokes the calling token with 201, and it is refused at once', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken, { name: 'outgoing' });
-      await me(tok.secret, b.id).expect(200);
+      const tok = await createToken(t, asOwner(b), { name: 'outgoing' });
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
-      const res = await t
-        .http()
-        .post('/api/v1/tokens/self/revoke')
-        .set(asMember(tok.secret, b.id))
-        .send({ reason: 'rotation done' });
+      const res = await selfRevoke(t, asMember(tok.secret, b.id), { reason: 'rotation done' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({
         id: tok.id,
@@ -447,28 +409,24 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         revocation_reason: 'rotation done',
       });
 
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
       const row = await tokenRow(tok.id);
       expect(row.revoked_at).not.toBeNull();
       expect(row.revocation_reason).toBe('rotation done');
       // Only the calling token: the owner's first token still works.
-      await me(b.ownerToken, b.id).expect(200);
-      await expectUnrevokedInDb(await idOfSecret(b.ownerToken));
+      await me(t, asOwner(b)).expect(200);
+      await expectUnrevokedInDb(await tokenIdOf(t, b.ownerToken));
     });
   });
 
   describe('POST /platform/v1/tokens/revoke (by value)', () => {
     const revokeByValue = (body: object, token = t.platformToken) =>
-      t
-        .http()
-        .post('/platform/v1/tokens/revoke')
-        .set('authorization', `Bearer ${token}`)
-        .send(body);
+      t.http().post('/platform/v1/tokens/revoke').set(asBearer(token)).send(body);
 
     it('revokes by value with 201, then answers ALREADY_REVOKED keeping the original', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      await me(tok.secret, b.id).expect(200);
+      const tok = await createToken(t, asOwner(b));
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
       const res = await revokeByValue({ token: tok.secret, reason: 'found on pastebin' });
       expect(res.status).toBe(201);
@@ -481,7 +439,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         revocation_reason: 'found on pastebin',
       });
       expect(JSON.stringify(res.body)).not.toContain(tok.secret);
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
 
       const again = await revokeByValue({ token: tok.secret, reason: 'second time' });
       expect(again.status).toBe(201);
@@ -512,7 +470,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('refuses a business token with 403, and revokes nothing', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
+      const tok = await createToken(t, asOwner(b));
       const res = await revokeByValue({ token: tok.secret, reason: 'x' }, b.ownerToken);
       expect(res.status).toBe(403);
       expect(res.body.success).toBe(false);
@@ -526,13 +484,13 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('revokes a form-encoded token with 200, without caller authentication', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      await me(tok.secret, b.id).expect(200);
+      const tok = await createToken(t, asOwner(b));
+      await me(t, asMember(tok.secret, b.id)).expect(200);
 
       const res = await oauthRevoke().type('form').send({ token: tok.secret });
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body ?? {})).not.toContain(tok.secret);
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
       const row = await tokenRow(tok.id);
       expect(row.revoked_at).not.toBeNull();
       expect(row.revoked_by).toEqual(expect.any(String));
@@ -540,23 +498,23 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('revokes a JSON token with 200', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
+      const tok = await createToken(t, asOwner(b));
       const res = await oauthRevoke().send({ token: tok.secret });
       expect(res.status).toBe(200);
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
       expect((await tokenRow(tok.id)).revoked_at).not.toBeNull();
     });
 
     it('accepts token_type_hint', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
+      const tok = await createToken(t, asOwner(b));
       const res = await oauthRevoke()
         .type('form')
         .send({ token: tok.secret, token_type_hint: 'access_token' });
       expect(res.status).toBe(200);
-      expectBearerError(await me(tok.secret, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asMember(tok.secret, b.id)), 'TOKEN_REVOKED');
 
-      const tok2 = await createToken(b.id, b.ownerToken);
+      const tok2 = await createToken(t, asOwner(b));
       const res2 = await oauthRevoke().send({
         token: tok2.secret,
         token_type_hint: 'refresh_token',
@@ -575,8 +533,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('answers 200 for an already revoked token and keeps the original revocation', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      const first = await revoke(b, b.ownerToken, tok.id, { reason: 'original' });
+      const tok = await createToken(t, asOwner(b));
+      const first = await revoke(t, asOwner(b), tok.id, { reason: 'original' });
       expect(first.status).toBe(201);
       const before = await tokenRow(tok.id);
 
@@ -603,8 +561,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   describe('POST /oauth2/introspect (RFC 7662)', () => {
     it('refuses a caller without the introspect scope with 403 INSUFFICIENT_SCOPE', async () => {
       const b = await createBusiness(t);
-      const caller = await createToken(b.id, b.ownerToken, { scopes: ['deploy:read'] });
-      const target = await createToken(b.id, b.ownerToken);
+      const caller = await createToken(t, asOwner(b), { scopes: ['deploy:read'] });
+      const target = await createToken(t, asOwner(b));
       expectError(
         await introspect(caller.secret, { token: target.secret }),
         403,
@@ -614,7 +572,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('describes an active scoped token of the same business', async () => {
       const b = await createBusiness(t);
-      const target = await createToken(b.id, b.ownerToken, {
+      const target = await createToken(t, asOwner(b), {
         scopes: ['a:b', 'c:d'],
         expires_in_days: 30,
       });
@@ -628,7 +586,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
           sub: b.ownerId,
           business_id: b.id,
           exp: Math.floor(Date.parse(target.view.expires_at as string) / 1000),
-          iat: Math.floor(Date.parse(target.view.created_at as string) / 1000),
+          iat: Math.floor(Date.parse(target.view.created_at) / 1000),
           jti: target.jti,
           token_type: 'Bearer',
         });
@@ -639,7 +597,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it("gives a machine token's identity as sub, and exp null for a token with no expiry", async () => {
       const b = await createBusiness(t);
       const machine = await createMachine(t, b, 'member');
-      const target = await createToken(b.id, b.ownerToken, {
+      const target = await createToken(t, asOwner(b), {
         identity_id: machine.id,
         scopes: ['deploy:write'],
       });
@@ -658,8 +616,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('lets a token with the introspect scope introspect', async () => {
       const b = await createBusiness(t);
-      const caller = await createToken(b.id, b.ownerToken, { scopes: ['introspect'] });
-      const target = await createToken(b.id, b.ownerToken);
+      const caller = await createToken(t, asOwner(b), { scopes: ['introspect'] });
+      const target = await createToken(t, asOwner(b));
       const res = await introspect(caller.secret, { token: target.secret });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ active: true, jti: target.jti });
@@ -669,17 +627,17 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
 
-      const revoked = await createToken(a.id, a.ownerToken);
-      expect((await revoke(a, a.ownerToken, revoked.id, { reason: 'gone' })).status).toBe(201);
+      const revoked = await createToken(t, asOwner(a));
+      expect((await revoke(t, asOwner(a), revoked.id, { reason: 'gone' })).status).toBe(201);
 
       // Never used, so no cache holds it: its expiry is set in the past directly.
-      const expired = await createToken(a.id, a.ownerToken);
+      const expired = await createToken(t, asOwner(a));
       await t.sql('UPDATE api_tokens SET expires_at = ? WHERE id = ?', [
         dbTime(new Date(Date.now() - 60_000)),
         expired.id,
       ]);
 
-      const foreign = await createToken(other.id, other.ownerToken);
+      const foreign = await createToken(t, asOwner(other));
 
       const cases: [string, string][] = [
         ['revoked', revoked.secret],
@@ -704,12 +662,12 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('answers {active:false} for a token of a suspended business', async () => {
       const b = await createBusiness(t);
-      const target = await createToken(b.id, b.ownerToken, { scopes: ['a:b'] });
+      const target = await createToken(t, asOwner(b), { scopes: ['a:b'] });
       const before = await introspect(t.platformToken, { token: target.secret });
       expect(before.status).toBe(200);
       expect(before.body).toMatchObject({ active: true, business_id: b.id });
 
-      await t.http().post(`/platform/v1/businesses/${b.id}/suspend`).set(platform()).expect(200);
+      await suspend(t, b.id).expect(200);
       const res = await introspect(t.platformToken, { token: target.secret });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ active: false });
@@ -727,14 +685,14 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   describe('POST /api/v1/tokens/{id}/rotate', () => {
     it('with no grace, issues a successor and revokes the old token with reason "rotated"', async () => {
       const b = await createBusiness(t);
-      const old = await createToken(b.id, b.ownerToken, {
+      const old = await createToken(t, asOwner(b), {
         name: 'deployer',
         scopes: ['a:b', 'c:d'],
         expires_in_days: 10,
       });
-      await me(old.secret, b.id).expect(200);
+      await me(t, asMember(old.secret, b.id)).expect(200);
 
-      const res = await rotate(b, b.ownerToken, old.id, { grace_period_seconds: 0 });
+      const res = await rotate(t, asOwner(b), old.id, { grace_period_seconds: 0 });
       expect(res.status).toBe(201);
       expect(res.headers['cache-control']).toBe('no-store');
       const next = res.body.data;
@@ -753,8 +711,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(next.token).not.toBe(old.secret);
       expectNear(next.expires_at, Date.now() + 10 * DAY_MS);
 
-      await me(next.token, b.id).expect(200);
-      expectBearerError(await me(old.secret, b.id), 'TOKEN_REVOKED');
+      await me(t, asMember(next.token, b.id)).expect(200);
+      expectBearerError(await me(t, asMember(old.secret, b.id)), 'TOKEN_REVOKED');
 
       const oldRow = await tokenRow(old.id);
       expect(oldRow.revoked_at).not.toBeNull();
@@ -769,8 +727,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('keeps a token with no expiry unexpiring by default', async () => {
       const b = await createBusiness(t);
-      const old = await createToken(b.id, b.ownerToken, { name: 'forever' });
-      const res = await rotate(b, b.ownerToken, old.id);
+      const old = await createToken(t, asOwner(b), { name: 'forever' });
+      const res = await rotate(t, asOwner(b), old.id);
       expect(res.status).toBe(201);
       expect(res.body.data.expires_at).toBeNull();
       expect((await tokenRow(res.body.data.id)).expires_at).toBeNull();
@@ -779,17 +737,17 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('with a grace period, keeps the old token working until it ends, then TOKEN_EXPIRED', async () => {
       const b = await createBusiness(t);
-      const old = await createToken(b.id, b.ownerToken, { expires_in_days: 30 });
-      await me(old.secret, b.id).expect(200);
+      const old = await createToken(t, asOwner(b), { expires_in_days: 30 });
+      await me(t, asMember(old.secret, b.id)).expect(200);
 
       const before = Date.now();
-      const res = await rotate(b, b.ownerToken, old.id, { grace_period_seconds: 2 });
+      const res = await rotate(t, asOwner(b), old.id, { grace_period_seconds: 2 });
       expect(res.status).toBe(201);
       const next = res.body.data;
       expect(next.rotated_from_id).toBe(old.id);
 
-      await me(old.secret, b.id).expect(200);
-      await me(next.token, b.id).expect(200);
+      await me(t, asMember(old.secret, b.id)).expect(200);
+      await me(t, asMember(next.token, b.id)).expect(200);
 
       const oldRow = await tokenRow(old.id);
       expect(oldRow.revoked_at).toBeNull();
@@ -798,23 +756,23 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
       // Bounded wait: until half a second past the end of the grace period, at most 3.5 s.
       await sleep(Math.min(3_500, Math.max(0, graceEnd.getTime() - Date.now() + 500)));
-      expectBearerError(await me(old.secret, b.id), 'TOKEN_EXPIRED');
-      await me(next.token, b.id).expect(200);
+      expectBearerError(await me(t, asMember(old.secret, b.id)), 'TOKEN_EXPIRED');
+      await me(t, asMember(next.token, b.id)).expect(200);
     });
 
     it('answers 409 TOKEN_NOT_ACTIVE for a revoked or expired token', async () => {
       const b = await createBusiness(t);
-      const revoked = await createToken(b.id, b.ownerToken);
-      expect((await revoke(b, b.ownerToken, revoked.id, { reason: 'x' })).status).toBe(201);
-      expectError(await rotate(b, b.ownerToken, revoked.id), 409, 'TOKEN_NOT_ACTIVE');
+      const revoked = await createToken(t, asOwner(b));
+      expect((await revoke(t, asOwner(b), revoked.id, { reason: 'x' })).status).toBe(201);
+      expectError(await rotate(t, asOwner(b), revoked.id), 409, 'TOKEN_NOT_ACTIVE');
       expect(await successorsOf(revoked.id)).toBe(0);
 
-      const expired = await createToken(b.id, b.ownerToken);
+      const expired = await createToken(t, asOwner(b));
       await t.sql('UPDATE api_tokens SET expires_at = ? WHERE id = ?', [
         dbTime(new Date(Date.now() - 60_000)),
         expired.id,
       ]);
-      expectError(await rotate(b, b.ownerToken, expired.id), 409, 'TOKEN_NOT_ACTIVE');
+      expectError(await rotate(t, asOwner(b), expired.id), 409, 'TOKEN_NOT_ACTIVE');
       expect(await successorsOf(expired.id)).toBe(0);
     });
 
@@ -822,9 +780,9 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       'refuses grace_period_seconds %j with 422 and changes nothing',
       async (grace) => {
         const b = await createBusiness(t);
-        const old = await createToken(b.id, b.ownerToken, { expires_in_days: 5 });
+        const old = await createToken(t, asOwner(b), { expires_in_days: 5 });
         const before = await tokenRow(old.id);
-        const res = await rotate(b, b.ownerToken, old.id, { grace_period_seconds: grace });
+        const res = await rotate(t, asOwner(b), old.id, { grace_period_seconds: grace });
         expectError(res, 422, 'VALIDATION_ERROR');
         expect(res.body.detail[0].loc).toEqual(['body', 'grace_period_seconds']);
         await expectUnrevokedInDb(old.id);
@@ -837,8 +795,8 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('accepts the maximum grace period of 604800 seconds', async () => {
       const b = await createBusiness(t);
-      const old = await createToken(b.id, b.ownerToken, { expires_in_days: 30 });
-      const res = await rotate(b, b.ownerToken, old.id, { grace_period_seconds: 604800 });
+      const old = await createToken(t, asOwner(b), { expires_in_days: 30 });
+      const res = await rotate(t, asOwner(b), old.id, { grace_period_seconds: 604800 });
       expect(res.status).toBe(201);
       expectNear((await tokenRow(old.id)).expires_at, Date.now() + 7 * DAY_MS);
     });
@@ -846,29 +804,35 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it('refuses with 403 SCOPE_ESCALATION when the caller may not grant the scopes', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const target = await createToken(b.id, member.token, { name: 'ab', scopes: ['a:b'] });
-      const caller = await createToken(b.id, member.token, { name: 'cd', scopes: ['c:d'] });
+      const target = await createToken(t, asMember(member.token, b.id), {
+        name: 'ab',
+        scopes: ['a:b'],
+      });
+      const caller = await createToken(t, asMember(member.token, b.id), {
+        name: 'cd',
+        scopes: ['c:d'],
+      });
 
-      const res = await rotate(b, caller.secret, target.id);
+      const res = await rotate(t, asMember(caller.secret, b.id), target.id);
       expectError(res, 403, 'SCOPE_ESCALATION');
       await expectUnrevokedInDb(target.id);
       expect(await successorsOf(target.id)).toBe(0);
-      await me(target.secret, b.id).expect(200);
+      await me(t, asMember(target.secret, b.id)).expect(200);
     });
   });
 
   describe('POST /api/v1/tokens/bulk-revoke', () => {
     it('refuses a body with no filter with 422', async () => {
       const b = await createBusiness(t);
-      const res = await bulkRevoke(b, b.ownerToken, { reason: 'no filter' });
+      const res = await bulkRevoke(t, asOwner(b), { reason: 'no filter' });
       expectError(res, 422, 'VALIDATION_ERROR');
-      await expectUnrevokedInDb(await idOfSecret(b.ownerToken));
+      await expectUnrevokedInDb(await tokenIdOf(t, b.ownerToken));
     });
 
     it('refuses a missing reason with 422', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      const res = await bulkRevoke(b, b.ownerToken, { identity_id: b.ownerId });
+      const tok = await createToken(t, asOwner(b));
+      const res = await bulkRevoke(t, asOwner(b), { identity_id: b.ownerId });
       expectError(res, 422, 'VALIDATION_ERROR');
       expect(res.body.detail.map((d: { loc: unknown[] }) => d.loc)).toContainEqual([
         'body',
@@ -880,19 +844,22 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it('refuses a member with 403 INSUFFICIENT_ROLE', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const res = await bulkRevoke(b, member.token, { all: true, reason: 'takeover' });
+      const res = await bulkRevoke(t, asMember(member.token, b.id), {
+        all: true,
+        reason: 'takeover',
+      });
       expectError(res, 403, 'INSUFFICIENT_ROLE');
-      await expectUnrevokedInDb(await idOfSecret(b.ownerToken));
-      await expectUnrevokedInDb(await idOfSecret(member.token));
+      await expectUnrevokedInDb(await tokenIdOf(t, b.ownerToken));
+      await expectUnrevokedInDb(await tokenIdOf(t, member.token));
     });
 
     it('with dry_run, counts the matches and revokes nothing', async () => {
       const b = await createBusiness(t);
       const machine = await createMachine(t, b, 'member');
-      const m1 = await createToken(b.id, b.ownerToken, { identity_id: machine.id });
-      const m2 = await createToken(b.id, b.ownerToken, { identity_id: machine.id });
+      const m1 = await createToken(t, asOwner(b), { identity_id: machine.id });
+      const m2 = await createToken(t, asOwner(b), { identity_id: machine.id });
 
-      const res = await bulkRevoke(b, b.ownerToken, {
+      const res = await bulkRevoke(t, asOwner(b), {
         identity_id: machine.id,
         reason: 'dry',
         dry_run: true,
@@ -903,21 +870,21 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(sorted(res.body.data.token_ids)).toEqual(sorted([m1.id, m2.id]));
       await expectUnrevokedInDb(m1.id);
       await expectUnrevokedInDb(m2.id);
-      await me(m1.secret, b.id).expect(200);
+      await me(t, asMember(m1.secret, b.id)).expect(200);
     });
 
     it("by identity_id, revokes exactly that identity's unrevoked tokens", async () => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
       const machine = await createMachine(t, a, 'member');
-      const m1 = await createToken(a.id, a.ownerToken, { identity_id: machine.id });
-      const m2 = await createToken(a.id, a.ownerToken, { identity_id: machine.id });
-      const already = await createToken(a.id, a.ownerToken, { identity_id: machine.id });
-      expect((await revoke(a, a.ownerToken, already.id, { reason: 'earlier' })).status).toBe(201);
-      const ownerExtra = await createToken(a.id, a.ownerToken);
-      const foreign = await createToken(other.id, other.ownerToken);
+      const m1 = await createToken(t, asOwner(a), { identity_id: machine.id });
+      const m2 = await createToken(t, asOwner(a), { identity_id: machine.id });
+      const already = await createToken(t, asOwner(a), { identity_id: machine.id });
+      expect((await revoke(t, asOwner(a), already.id, { reason: 'earlier' })).status).toBe(201);
+      const ownerExtra = await createToken(t, asOwner(a));
+      const foreign = await createToken(t, asOwner(other));
 
-      const res = await bulkRevoke(a, a.ownerToken, {
+      const res = await bulkRevoke(t, asOwner(a), {
         identity_id: machine.id,
         reason: 'machine compromised',
       });
@@ -933,25 +900,25 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
           revoked_by: a.ownerEmail,
           revoked_by_id: a.ownerId,
         });
-        expectBearerError(await me(tok.secret, a.id), 'TOKEN_REVOKED');
+        expectBearerError(await me(t, asMember(tok.secret, a.id)), 'TOKEN_REVOKED');
       }
       expect((await tokenRow(already.id)).revocation_reason).toBe('earlier');
       await expectUnrevokedInDb(ownerExtra.id);
-      await expectUnrevokedInDb(await idOfSecret(a.ownerToken));
+      await expectUnrevokedInDb(await tokenIdOf(t, a.ownerToken));
       await expectUnrevokedInDb(foreign.id);
     });
 
     it('by scope, matches tokens whose scopes grant it, never unrestricted ones', async () => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
-      const wildcard = await createToken(a.id, a.ownerToken, { scopes: ['deploy:*'] });
-      const exact = await createToken(a.id, a.ownerToken, { scopes: ['x:y', 'deploy:write'] });
-      const narrower = await createToken(a.id, a.ownerToken, { scopes: ['deploy:read'] });
-      const empty = await createToken(a.id, a.ownerToken, { scopes: [] });
-      const unrestricted = await createToken(a.id, a.ownerToken);
-      const foreign = await createToken(other.id, other.ownerToken, { scopes: ['deploy:*'] });
+      const wildcard = await createToken(t, asOwner(a), { scopes: ['deploy:*'] });
+      const exact = await createToken(t, asOwner(a), { scopes: ['x:y', 'deploy:write'] });
+      const narrower = await createToken(t, asOwner(a), { scopes: ['deploy:read'] });
+      const empty = await createToken(t, asOwner(a), { scopes: [] });
+      const unrestricted = await createToken(t, asOwner(a));
+      const foreign = await createToken(t, asOwner(other), { scopes: ['deploy:*'] });
 
-      const dry = await bulkRevoke(a, a.ownerToken, {
+      const dry = await bulkRevoke(t, asOwner(a), {
         scope: 'deploy:write',
         reason: 'deploy key leak',
         dry_run: true,
@@ -960,7 +927,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(dry.body.data.matched).toBe(2);
       expect(dry.body.data.revoked).toBe(0);
 
-      const res = await bulkRevoke(a, a.ownerToken, {
+      const res = await bulkRevoke(t, asOwner(a), {
         scope: 'deploy:write',
         reason: 'deploy key leak',
       });
@@ -972,23 +939,27 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
         expect((await tokenRow(tok.id)).revocation_reason).toBe('deploy key leak');
       }
       for (const tok of [narrower, empty, unrestricted, foreign]) await expectUnrevokedInDb(tok.id);
-      await expectUnrevokedInDb(await idOfSecret(a.ownerToken));
+      await expectUnrevokedInDb(await tokenIdOf(t, a.ownerToken));
     });
 
     it('by created_before, revokes only tokens created before the cut-off', async () => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
       const member = await addMember(t, a, 'member');
-      const early = await createToken(a.id, a.ownerToken, { name: 'early' });
-      const foreignEarly = await createToken(other.id, other.ownerToken);
+      const early = await createToken(t, asOwner(a), { name: 'early' });
+      const foreignEarly = await createToken(t, asOwner(other));
       await sleep(50);
       const cutoff = new Date();
       await sleep(50);
-      const caller = await createToken(a.id, a.ownerToken, { name: 'caller' });
-      const late = await createToken(a.id, a.ownerToken, { name: 'late' });
+      const caller = await createToken(t, asOwner(a), { name: 'caller' });
+      const late = await createToken(t, asOwner(a), { name: 'late' });
 
-      const expected = [early.id, await idOfSecret(a.ownerToken), await idOfSecret(member.token)];
-      const res = await bulkRevoke(a, caller.secret, {
+      const expected = [
+        early.id,
+        await tokenIdOf(t, a.ownerToken),
+        await tokenIdOf(t, member.token),
+      ];
+      const res = await bulkRevoke(t, asMember(caller.secret, a.id), {
         created_before: cutoff.toISOString(),
         reason: 'before the incident fix',
       });
@@ -1004,26 +975,26 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       await expectUnrevokedInDb(caller.id);
       await expectUnrevokedInDb(late.id);
       await expectUnrevokedInDb(foreignEarly.id);
-      await expectUnrevokedInDb(await idOfSecret(other.ownerToken));
-      await me(caller.secret, a.id).expect(200);
-      expectBearerError(await me(early.secret, a.id), 'TOKEN_REVOKED');
+      await expectUnrevokedInDb(await tokenIdOf(t, other.ownerToken));
+      await me(t, asMember(caller.secret, a.id)).expect(200);
+      expectBearerError(await me(t, asMember(early.secret, a.id)), 'TOKEN_REVOKED');
     });
 
     it('with all: true, revokes every token of the business and none of another', async () => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
-      const t1 = await createToken(a.id, a.ownerToken);
-      const foreign = await createToken(other.id, other.ownerToken);
-      const ownerId = await idOfSecret(a.ownerToken);
+      const t1 = await createToken(t, asOwner(a));
+      const foreign = await createToken(t, asOwner(other));
+      const ownerId = await tokenIdOf(t, a.ownerToken);
 
-      const res = await bulkRevoke(a, a.ownerToken, { all: true, reason: 'full reset' });
+      const res = await bulkRevoke(t, asOwner(a), { all: true, reason: 'full reset' });
       expect(res.status).toBe(200);
       expect(sorted(res.body.data.token_ids)).toEqual(sorted([t1.id, ownerId]));
       expect(res.body.data).toMatchObject({ matched: 2, revoked: 2 });
       expect((await tokenRow(t1.id)).revocation_reason).toBe('full reset');
       await expectUnrevokedInDb(foreign.id);
-      await expectUnrevokedInDb(await idOfSecret(other.ownerToken));
-      await me(other.ownerToken, other.id).expect(200);
+      await expectUnrevokedInDb(await tokenIdOf(t, other.ownerToken));
+      await me(t, asOwner(other)).expect(200);
     });
   });
 
@@ -1031,65 +1002,57 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it("DELETE /machine-identities/{id} revokes the machine's tokens", async () => {
       const b = await createBusiness(t);
       const machine = await createMachine(t, b, 'member');
-      const m1 = await createToken(b.id, b.ownerToken, { identity_id: machine.id });
-      const m2 = await createToken(b.id, b.ownerToken, { identity_id: machine.id });
-      const ownerExtra = await createToken(b.id, b.ownerToken);
-      await me(m1.secret, b.id).expect(200);
+      const m1 = await createToken(t, asOwner(b), { identity_id: machine.id });
+      const m2 = await createToken(t, asOwner(b), { identity_id: machine.id });
+      const ownerExtra = await createToken(t, asOwner(b));
+      await me(t, asMember(m1.secret, b.id)).expect(200);
 
-      await t
-        .http()
-        .delete(`/api/v1/machine-identities/${machine.id}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      await deleteMachine(t, asOwner(b), machine.id).expect(200);
 
       for (const tok of [m1, m2]) {
         const row = await tokenRow(tok.id);
         expect(row.revoked_at).not.toBeNull();
         expect(row.revocation_reason).toMatch(/delet/i);
         expect(row.revoked_by).toBe(b.ownerEmail);
-        expectCascadeRejected(await me(tok.secret, b.id));
+        expectCascadeRejected(await me(t, asMember(tok.secret, b.id)));
       }
       await expectUnrevokedInDb(ownerExtra.id);
-      await me(ownerExtra.secret, b.id).expect(200);
+      await me(t, asMember(ownerExtra.secret, b.id)).expect(200);
     });
 
     it("DELETE /members/{id} revokes the member's tokens", async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const own = await createToken(b.id, member.token, { name: 'member-made' });
+      const own = await createToken(t, asMember(member.token, b.id), { name: 'member-made' });
       const stays = await addMember(t, b, 'member');
-      await me(own.secret, b.id).expect(200);
+      await me(t, asMember(own.secret, b.id)).expect(200);
 
-      await t
-        .http()
-        .delete(`/api/v1/members/${member.identityId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      await removeMember(t, asOwner(b), member.identityId).expect(200);
 
       const rows = await t.sql<{ id: string; revoked_at: unknown; revocation_reason: string }>(
         'SELECT id, revoked_at, revocation_reason FROM api_tokens WHERE business_id = ? AND identity_id = ?',
         [b.id, member.identityId],
       );
       expect(sorted(rows.map((r) => r.id))).toEqual(
-        sorted([own.id, await idOfSecret(member.token)]),
+        sorted([own.id, await tokenIdOf(t, member.token)]),
       );
       for (const row of rows) {
         expect(row.revoked_at).not.toBeNull();
         expect(row.revocation_reason).toEqual(expect.any(String));
       }
-      expectCascadeRejected(await me(own.secret, b.id));
-      expectCascadeRejected(await me(member.token, b.id));
-      await expectUnrevokedInDb(await idOfSecret(stays.token));
-      await me(stays.token, b.id).expect(200);
+      expectCascadeRejected(await me(t, asMember(own.secret, b.id)));
+      expectCascadeRejected(await me(t, asMember(member.token, b.id)));
+      await expectUnrevokedInDb(await tokenIdOf(t, stays.token));
+      await me(t, asMember(stays.token, b.id)).expect(200);
     });
   });
 
   describe('revocation bus', () => {
     it('publishes token.changed with the jti after a revoke', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
+      const tok = await createToken(t, asOwner(b));
       const seen = await busMessages(async () => {
-        const res = await revoke(b, b.ownerToken, tok.id, { reason: 'bus' });
+        const res = await revoke(t, asOwner(b), tok.id, { reason: 'bus' });
         expect(res.status).toBe(201);
       });
       expect(seen).toEqual([{ type: 'token.changed', business_id: b.id, jti: tok.jti }]);
@@ -1098,10 +1061,10 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
     it('publishes nothing for an idempotent re-revoke', async () => {
       const b = await createBusiness(t);
-      const tok = await createToken(b.id, b.ownerToken);
-      expect((await revoke(b, b.ownerToken, tok.id, { reason: 'first' })).status).toBe(201);
+      const tok = await createToken(t, asOwner(b));
+      expect((await revoke(t, asOwner(b), tok.id, { reason: 'first' })).status).toBe(201);
       const seen = await busMessages(async () => {
-        const res = await revoke(b, b.ownerToken, tok.id, { reason: 'again' });
+        const res = await revoke(t, asOwner(b), tok.id, { reason: 'again' });
         expect(res.body.code).toBe('ALREADY_REVOKED');
       });
       expect(seen).toEqual([]);
@@ -1110,7 +1073,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it('publishes business.changed on suspend', async () => {
       const b = await createBusiness(t);
       const seen = await busMessages(async () => {
-        await t.http().post(`/platform/v1/businesses/${b.id}/suspend`).set(platform()).expect(200);
+        await suspend(t, b.id).expect(200);
       });
       expect(seen).toEqual([{ type: 'business.changed', business_id: b.id }]);
     });
@@ -1118,9 +1081,9 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     it('publishes nothing for a failed revoke', async () => {
       const a = await createBusiness(t);
       const b = await createBusiness(t);
-      const tok = await createToken(a.id, a.ownerToken);
+      const tok = await createToken(t, asOwner(a));
       const seen = await busMessages(async () => {
-        expectError(await revoke(b, b.ownerToken, tok.id, { reason: 'x' }), 404, 'TOKEN_NOT_FOUND');
+        expectError(await revoke(t, asOwner(b), tok.id, { reason: 'x' }), 404, 'TOKEN_NOT_FOUND');
       });
       expect(seen).toEqual([]);
     });
@@ -1129,12 +1092,12 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
   describe('last_used_at', () => {
     it('is written off the request path, on flush, for a used token only', async () => {
       const b = await createBusiness(t);
-      const used = await createToken(b.id, b.ownerToken, { name: 'used' });
-      const unused = await createToken(b.id, b.ownerToken, { name: 'unused' });
+      const used = await createToken(t, asOwner(b), { name: 'used' });
+      const unused = await createToken(t, asOwner(b), { name: 'unused' });
       expect((await tokenRow(used.id)).last_used_at).toBeNull();
 
       const before = Date.now();
-      await me(used.secret, b.id).expect(200);
+      await me(t, asMember(used.secret, b.id)).expect(200);
       await t.app.get(LastUsedWriter).flush();
 
       const row = await tokenRow(used.id);
@@ -1142,11 +1105,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expectNear(row.last_used_at, before, 10_000);
       expect((await tokenRow(unused.id)).last_used_at).toBeNull();
 
-      const view = await t
-        .http()
-        .get(`/api/v1/tokens/${used.id}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      const view = await getToken(t, asOwner(b), used.id).expect(200);
       expect(view.body.data.last_used_at).toEqual(expect.any(String));
     });
   });

@@ -51,6 +51,10 @@ export const renameToken = (t: TestApp, caller: Caller, id: string, body: object
 export const revoke = (t: TestApp, caller: Caller, id: string, body: object = {}): Test =>
   t.http().post(`/api/v1/tokens/${id}/revoke`).set(caller).send(body);
 
+/** POST /api/v1/tokens/self/revoke: revokes the token that makes the call. */
+export const selfRevoke = (t: TestApp, caller: Caller, body: object = {}): Test =>
+  t.http().post('/api/v1/tokens/self/revoke').set(caller).send(body);
+
 /** DELETE /api/v1/tokens/{id}, with no body unless one is given. */
 export const deleteToken = (t: TestApp, caller: Caller, id: string, body?: object): Test => {
   const req = t.http().delete(`/api/v1/tokens/${id}`).set(caller);
