@@ -51,7 +51,7 @@ export class BusinessScopeGuard implements CanActivate {
     // evicts; only a platform token naming some other business costs a read.
     const business =
       (!ctx.isPlatformToken && ctx.token.business) || (await this.tenancy.findBusiness(businessId));
-    if (!business) throw new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
+    if (!business) throw AuthError.businessNotFound();
     if (!ctx.isPlatformToken && business.status === 'suspended') {
       throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');
     }

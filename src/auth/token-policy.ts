@@ -1,5 +1,5 @@
 import { Role, roleAtLeast } from './roles';
-import { DomainError } from '../common/domain-error';
+import { ApiError } from '../common/domain-error';
 import { AuthError } from './auth-error';
 import { scopesAllow } from './scopes';
 
@@ -364,7 +364,7 @@ const DENIAL_MESSAGES: Record<DenyCode, string> = {
 /** Throws the policy's refusal: its 403, or the caller's own 404 for what may not be seen. */
 export function enforce(
   decision: Decision,
-  notFound: () => Error = () => new DomainError('NOT_FOUND', 'Not found'),
+  notFound: () => Error = () => new ApiError('NOT_FOUND', 'Not found'),
 ): void {
   if (decision.allowed) return;
   if (decision.status === 404) throw notFound();

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, ErrorCode } from './error-codes';
+import { COMMON_ERRORS, CommonErrorCode, ErrorHttpStatus } from './error-codes';
 
 export interface ValidationIssue {
   loc: (string | number)[];
@@ -9,29 +9,36 @@ export interface ValidationIssue {
 }
 
 /**
- * The base of every error the API means to answer with. Features subclass it (TokenError,
- * TenancyError, AuthError) so a stack trace says where a rule lives; the exception filter only
- * needs the code, the status and the message.
+ * The base of every error the API means to answer with. Each feature subclasses it with its own
+ * code table (TokenError, TenancyError, AuthError), so a feature throws only its own codes and a
+ * stack trace says where the rule lives; the exception filter needs only code, status, message.
  */
-export class DomainError extends Error {
-  readonly status: number;
-
-  constructor(
-    readonly code: ErrorCode,
+export abstract class DomainError<C extends string = string> extends Error {
+  protected constructor(
+    readonly code: C,
+    readonly status: ErrorHttpStatus,
     message: string,
-    options: { status?: number; headers?: Record<string, string> } = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
-    this.status = options.status ?? ERROR_STATUS[code];
-    this.headers = options.headers ?? {};
   }
+}
 
-  readonly headers: Record<string, string>;
+/** `instanceof` on the generic class would narrow to `DomainError<any>`; every code is a string. */
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}
+
+/** An error of the request pipeline itself, with one of the common codes. */
+export class ApiError extends DomainError<CommonErrorCode> {
+  constructor(code: CommonErrorCode, message: string, headers?: Record<string, string>) {
+    super(code, COMMON_ERRORS[code], message, headers);
+  }
 }
 
 /** A 422 whose detail is the FastAPI-style list of what was wrong, and where. */
-export class RequestValidationError extends DomainError {
+export class RequestValidationError extends ApiError {
   constructor(
     readonly issues: ValidationIssue[],
     message = 'Request validation failed',
@@ -42,10 +49,8 @@ export class RequestValidationError extends DomainError {
 }
 
 /** The database, or a write that must commit with the change, is unavailable: retry later. */
-export class StorageUnavailableError extends DomainError {
+export class StorageUnavailableError extends ApiError {
   constructor(message = 'Storage is temporarily unavailable', retryAfterSeconds = 5) {
-    super('STORAGE_UNAVAILABLE', message, {
-      headers: { 'retry-after': String(retryAfterSeconds) },
-    });
+    super('STORAGE_UNAVAILABLE', message, { 'retry-after': String(retryAfterSeconds) });
   }
 }

@@ -8,9 +8,17 @@ import {
 import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
 import { toErrorResponse } from './error-response';
 
+/** A feature's error as features write them: its own codes, each with its status. */
+const SAMPLE_ERRORS = { LAST_OWNER: 409, UNKNOWN_VALUE: 422, GONE_TOKEN: 401 } as const;
+class SampleError extends DomainError<keyof typeof SAMPLE_ERRORS> {
+  constructor(code: keyof typeof SAMPLE_ERRORS, message: string, headers?: Record<string, string>) {
+    super(code, SAMPLE_ERRORS[code], message, headers);
+  }
+}
+
 describe(toErrorResponse.name, () => {
   it('maps a domain error to its status, code and message, with the request id', () => {
-    const sut = toErrorResponse(new DomainError('LAST_OWNER', 'The last owner stays'), 'req-1');
+    const sut = toErrorResponse(new SampleError('LAST_OWNER', 'The last owner stays'), 'req-1');
     expect(sut.status).toBe(409);
     expect(sut.body).toEqual({
       success: false,
@@ -22,21 +30,15 @@ describe(toErrorResponse.name, () => {
     expect(sut.unexpected).toBe(false);
   });
 
-  it('lets a domain error override the status of its code', () => {
-    const sut = toErrorResponse(
-      new DomainError('INVALID_TOKEN', 'invalid token', { status: 422 }),
-      null,
-    );
+  it("answers with the status of the feature's table", () => {
+    const sut = toErrorResponse(new SampleError('UNKNOWN_VALUE', 'invalid token'), null);
     expect(sut.status).toBe(422);
-    expect(sut.body.code).toBe('INVALID_TOKEN');
+    expect(sut.body.code).toBe('UNKNOWN_VALUE');
   });
 
   it("carries a domain error's own headers", () => {
     const challenge = { 'www-authenticate': 'Bearer error="invalid_token"' };
-    const sut = toErrorResponse(
-      new DomainError('TOKEN_REVOKED', 'revoked', { headers: challenge }),
-      null,
-    );
+    const sut = toErrorResponse(new SampleError('GONE_TOKEN', 'revoked', challenge), null);
     expect(sut.status).toBe(401);
     expect(sut.headers).toEqual(challenge);
   });

@@ -2,13 +2,13 @@ import { HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
-import { codeForStatus, ErrorCode } from './error-codes';
-import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
+import { codeForStatus } from './error-codes';
+import { isDomainError, RequestValidationError, ValidationIssue } from './domain-error';
 
 export interface ErrorBody {
   success: false;
   message: string;
-  code: ErrorCode;
+  code: string;
   detail: string | ValidationIssue[];
   request_id: string | null;
 }
@@ -104,7 +104,7 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
       unexpected: false,
     };
   }
-  if (err instanceof DomainError) {
+  if (isDomainError(err)) {
     return {
       status: err.status,
       headers: err.headers,

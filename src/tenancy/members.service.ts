@@ -183,7 +183,7 @@ export class MembersService {
   /** Only an owner may demote, promote to or remove an owner. */
   private assertMayGrant(ctx: RequestContext, role: Role): void {
     if (role === 'owner' && !ctx.hasRole('owner')) {
-      throw new TenancyError(
+      throw AuthError.forbidden(
         'INSUFFICIENT_ROLE',
         'Only an owner may add, demote or remove an owner',
       );

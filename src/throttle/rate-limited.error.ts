@@ -1,10 +1,10 @@
-import { DomainError } from '../common/domain-error';
+import { ApiError } from '../common/domain-error';
 
 /** 429 in the API's error shape, with a plain integer-seconds `Retry-After`. */
-export class RateLimitedError extends DomainError {
+export class RateLimitedError extends ApiError {
   constructor(retryAfterSeconds: number, message = 'Too many requests, retry later') {
     // A zero or negative wait would invite an immediate retry into the same closed window.
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-    super('RATE_LIMITED', message, { headers: { 'retry-after': String(seconds) } });
+    super('RATE_LIMITED', message, { 'retry-after': String(seconds) });
   }
 }

@@ -5,6 +5,7 @@ import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
 import { enforce, PolicyCaller, TargetClass, targetClass, TokenAction } from '../auth/token-policy';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { TokenError } from './token-error';
 import { hashSecret, isWellFormedSecret } from './token-secret';
@@ -26,7 +27,7 @@ export function tokenRef(token: ApiToken): TokenRef {
 
 export const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
 export const identityNotFound = () =>
-  new TokenError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
+  new TenancyError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
 
 /**
  * Who may reach which token: the token policy applied to a token or an identity of the

@@ -10,6 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
 import { CLI_CALLER, identityNotFound, TokenAccess, tokenRef } from './token-access';
@@ -223,7 +224,10 @@ export class TokenIssuanceService {
       enforce(
         decide('issue', CLI_CALLER, target),
         () =>
-          new TokenError('MEMBER_NOT_FOUND', `${email} is not a member of business ${businessId}`),
+          new TenancyError(
+            'MEMBER_NOT_FOUND',
+            `${email} is not a member of business ${businessId}`,
+          ),
       );
       const { secret, token } = await this.issue(tx, author, {
         businessId,

@@ -58,7 +58,7 @@ export class TokenRevocationService {
     secret: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
-    const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token', { status: 422 });
+    const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token');
     const token = await this.access.findBySecret(secret);
     if (!token) throw invalid();
     // Outside a business, every holder but oneself is alike to the platform and the CLI rows.

@@ -42,50 +42,72 @@ export class TokenVerifier implements PrincipalVerifier {
     if (!isWellFormedSecret(secret)) throw invalidToken();
     const hash = sha256Hex(secret);
     const snapshot = this.cache.get(hash) ?? (await this.load(hash));
-    return this.admit(snapshot, origin);
-  }
-
-  /** The cache miss: one query, whose answer (even "unknown") is cached unless it raced a change. */
-  private async load(hash: string): Promise<TokenSnapshot> {
-    if (this.cache.isKnownUnknown(hash)) throw invalidToken();
-    const ticket = this.cache.ticket();
-    const row = await this.tokens.findForVerifierAnyBusiness(hash);
-    if (!row) {
-      this.cache.setUnknown(hash, ticket);
-      throw invalidToken();
-    }
-    const snapshot = snapshotOf(row);
-    this.cache.set(hash, snapshot, ticket);
-    return snapshot;
-  }
-
-  /** The rules, against the clock: a cached token that has since expired is refused. */
-  private admit(snapshot: TokenSnapshot, origin: EventOrigin): VerifiedPrincipal {
+    if (!snapshot) throw invalidToken();
+    const standing = standingOf(snapshot);
     const { ref } = snapshot;
     const { actor } = snapshot.principal;
     const holder = { id: actor.id, type: actor.kind, label: actor.label };
-    switch (tokenStatus(snapshot)) {
+    switch (standing) {
       case 'revoked':
         this.rejections.note(ref, holder, 'revoked', origin);
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
       case 'expired':
         this.rejections.note(ref, holder, 'expired', origin);
         throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
+      case 'invalid':
+        throw invalidToken();
       case 'active':
-        break;
+        this.lastUsed.touch(ref.id);
+        return snapshot.principal;
     }
-    if (snapshot.identityDeleted) throw invalidToken();
-    // A token speaks only while its identity still holds the standing it was issued under:
-    // a membership of the token's business, or platform admin rights for a platform token.
-    if (ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
-      throw invalidToken();
-    }
-    // Removal revokes every token of the membership; this fails closed should one escape it:
-    // a re-added member starts clean.
-    if (snapshot.predatesMembership) throw invalidToken();
-    this.lastUsed.touch(ref.id);
-    return snapshot.principal;
   }
+
+  /**
+   * The same admission, asked about a token rather than by it (RFC 7662): the principal it would
+   * speak for now, or null. Nothing is recorded, since the token is not the one being used.
+   */
+  async inspect(secret: string): Promise<VerifiedPrincipal | null> {
+    if (!isWellFormedSecret(secret)) return null;
+    const hash = sha256Hex(secret);
+    const snapshot = this.cache.get(hash) ?? (await this.load(hash));
+    return snapshot && standingOf(snapshot) === 'active' ? snapshot.principal : null;
+  }
+
+  /**
+   * The cache miss: one query, whose answer (even "unknown", null) is cached unless it raced a
+   * change.
+   */
+  private async load(hash: string): Promise<TokenSnapshot | null> {
+    if (this.cache.isKnownUnknown(hash)) return null;
+    const ticket = this.cache.ticket();
+    const row = await this.tokens.findForVerifierAnyBusiness(hash);
+    if (!row) {
+      this.cache.setUnknown(hash, ticket);
+      return null;
+    }
+    const snapshot = snapshotOf(row);
+    this.cache.set(hash, snapshot, ticket);
+    return snapshot;
+  }
+}
+
+/**
+ * The rules, against the clock (a cached token that has since expired is refused): whether the
+ * token speaks now, and if not, whether it is dead (revoked, expired) or speaks for nobody.
+ */
+function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' | 'invalid' {
+  const status = tokenStatus(snapshot);
+  if (status !== 'active') return status;
+  if (snapshot.identityDeleted) return 'invalid';
+  // A token speaks only while its identity still holds the standing it was issued under:
+  // a membership of the token's business, or platform admin rights for a platform token.
+  if (snapshot.ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
+    return 'invalid';
+  }
+  // Removal revokes every token of the membership; this fails closed should one escape it:
+  // a re-added member starts clean.
+  if (snapshot.predatesMembership) return 'invalid';
+  return 'active';
 }
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */

@@ -1,0 +1,41 @@
+import { AUTH_ERRORS } from '../auth/auth-error';
+import { COMMON_ERRORS } from '../common/error-codes';
+import { TENANCY_ERRORS, TenancyError } from '../tenancy/tenancy-error';
+import { TOKEN_ERRORS, TokenError } from '../tokens/token-error';
+import { ERROR_STATUS } from './error-status';
+
+describe('ERROR_STATUS', () => {
+  const rows = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS].flatMap((table) =>
+    Object.entries(table),
+  );
+
+  it.each(rows)('holds %s with its status %d', (code, status) => {
+    expect(ERROR_STATUS[code as keyof typeof ERROR_STATUS]).toContain(status);
+  });
+
+  it('holds nothing the features do not declare', () => {
+    const declared = new Set(rows.map(([code, status]) => `${code} ${status}`));
+    const held = Object.entries(ERROR_STATUS).flatMap(([code, statuses]) =>
+      statuses.map((s) => `${code} ${s}`),
+    );
+    expect(held.sort()).toEqual([...declared].sort());
+  });
+
+  it('gives INVALID_TOKEN both of its meanings, and every other code one status', () => {
+    const twofold = Object.entries(ERROR_STATUS).filter(([, statuses]) => statuses.length > 1);
+    expect(twofold).toEqual([['INVALID_TOKEN', [401, 422]]]);
+  });
+
+  it("lets a feature's error class take only that feature's codes", () => {
+    // The compiler is the check (npm run typecheck covers specs): each line must not compile.
+    const wrong = [
+      // @ts-expect-error a tenancy code thrown as a token error
+      () => new TokenError('LAST_OWNER', 'x'),
+      // @ts-expect-error a token code thrown as a tenancy error
+      () => new TenancyError('TOKEN_NOT_FOUND', 'x'),
+      // @ts-expect-error an auth code thrown as a token error
+      () => new TokenError('BUSINESS_SUSPENDED', 'x'),
+    ];
+    expect(wrong).toHaveLength(3);
+  });
+});
