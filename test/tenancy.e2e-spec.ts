@@ -1,11 +1,33 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   addMember,
-  asMember,
   BusinessFixture,
   createBusiness,
   createMachine,
 } from './factories/tenancy.factory';
+import {
+  asBearer,
+  asMember,
+  asOwner,
+  asPlatform,
+  Caller,
+  deleteMachine,
+  listBusinesses,
+  listMachines,
+  listMembers,
+  listPlatformAdmins,
+  me,
+  patchMember,
+  postBusiness,
+  postMachine,
+  postMember,
+  postPlatformAdmin,
+  removeMember,
+  removePlatformAdmin,
+  resume,
+  suspend,
+} from './helpers/api';
+import { membershipRoles } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -29,19 +51,11 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
   });
   afterAll(() => t.close());
 
-  const platform = (token = t.platformToken) => ({ authorization: `Bearer ${token}` });
-
   const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't';
 
-  const me = (token: string, businessId: string) =>
-    t.http().get('/api/v1/me').set(asMember(token, businessId));
-
-  const listMembers = async (b: BusinessFixture) => {
-    const res = await t
-      .http()
-      .get('/api/v1/members?limit=200')
-      .set(asMember(b.ownerToken, b.id))
-      .expect(200);
+  /** The people of a business, as its owner lists them. */
+  const memberItems = async (b: BusinessFixture) => {
+    const res = await listMembers(t, asOwner(b), { limit: 200 }).expect(200);
     return res.body.data.items as {
       identity_id: string;
       role: string;
@@ -50,26 +64,29 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     }[];
   };
 
-  const listMachines = async (b: BusinessFixture) => {
-    const res = await t
-      .http()
-      .get('/api/v1/machine-identities?limit=200')
-      .set(asMember(b.ownerToken, b.id))
-      .expect(200);
+  /** The machine identities of a business, as its owner lists them. */
+  const machineItems = async (b: BusinessFixture) => {
+    const res = await listMachines(t, asOwner(b), { limit: 200 }).expect(200);
     return res.body.data.items as { id: string; name: string; role: string }[];
   };
+
+  /** PATCH (with `body`) or DELETE of a member: the two changes that tables run side by side. */
+  const changeMember = (
+    method: 'patch' | 'delete',
+    caller: Caller,
+    identityId: string,
+    body: object = { role: 'admin' },
+  ) =>
+    method === 'patch'
+      ? patchMember(t, caller, identityId, body)
+      : removeMember(t, caller, identityId);
 
   // ---------------------------------------------------------------------------------------------
   describe('platform: businesses', () => {
     it('creates a business with its owner and an unrestricted 7-day first token', async () => {
       const name = uniq('Acme');
       const email = `${uniq('owner')}@acme.test`;
-      const res = await t
-        .http()
-        .post('/platform/v1/businesses')
-        .set(platform())
-        .send({ name, owner_email: email })
-        .expect(201);
+      const res = await postBusiness(t, asPlatform(t), { name, owner_email: email }).expect(201);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toMatchObject({ success: true, message: null, code: null });
       const { business, owner, first_token } = res.body.data;
@@ -121,16 +138,11 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     });
 
     it('honours expires_in_days for the first token', async () => {
-      const res = await t
-        .http()
-        .post('/platform/v1/businesses')
-        .set(platform())
-        .send({
-          name: uniq('Long'),
-          owner_email: `${uniq('owner')}@long.test`,
-          expires_in_days: 30,
-        })
-        .expect(201);
+      const res = await postBusiness(t, asPlatform(t), {
+        name: uniq('Long'),
+        owner_email: `${uniq('owner')}@long.test`,
+        expires_in_days: 30,
+      }).expect(201);
       expectExpiresInDays(res.body.data.first_token.expires_at, 30);
       const [row] = await t.sql<{ expires_at: unknown }>(
         'SELECT expires_at FROM api_tokens WHERE id = ?',
@@ -141,7 +153,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it("lets the owner's first token call GET /api/v1/me", async () => {
       const b = await createBusiness(t);
-      const res = await me(b.ownerToken, b.id).expect(200);
+      const res = await me(t, asOwner(b)).expect(200);
       expect(res.body.success).toBe(true);
       expect(res.body.data.identity.id).toBe(b.ownerId);
       expect(res.body.data.role).toBe('owner');
@@ -149,11 +161,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('lists the new business', async () => {
       const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .get('/platform/v1/businesses?limit=200')
-        .set(platform())
-        .expect(200);
+      const res = await listBusinesses(t, asPlatform(t), { limit: 200 }).expect(200);
       expect(res.body).toMatchObject({ success: true, code: null });
       expect(res.body.data).toEqual({ items: expect.any(Array), next_cursor: null });
       const found = res.body.data.items.find((i: { id: string }) => i.id === b.id);
@@ -162,11 +170,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('suspends idempotently and resumes', async () => {
       const b = await createBusiness(t);
-      const first = await t
-        .http()
-        .post(`/platform/v1/businesses/${b.id}/suspend`)
-        .set(platform())
-        .expect(200);
+      const first = await suspend(t, b.id).expect(200);
       expect(first.body).toMatchObject({
         success: true,
         code: null,
@@ -177,11 +181,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       ]);
       expect(row.status).toBe('suspended');
 
-      const again = await t
-        .http()
-        .post(`/platform/v1/businesses/${b.id}/suspend`)
-        .set(platform())
-        .expect(200);
+      const again = await suspend(t, b.id).expect(200);
       expect(again.body).toMatchObject({
         success: true,
         code: 'ALREADY_SUSPENDED',
@@ -189,14 +189,10 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       });
 
       // While suspended, the owner's token is refused.
-      const refused = await me(b.ownerToken, b.id).expect(403);
+      const refused = await me(t, asOwner(b)).expect(403);
       expect(refused.body.code).toBe('BUSINESS_SUSPENDED');
 
-      const resumed = await t
-        .http()
-        .post(`/platform/v1/businesses/${b.id}/resume`)
-        .set(platform())
-        .expect(200);
+      const resumed = await resume(t, b.id).expect(200);
       expect(resumed.body).toMatchObject({
         success: true,
         code: null,
@@ -204,15 +200,11 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       });
       [row] = await t.sql<{ status: string }>('SELECT status FROM businesses WHERE id = ?', [b.id]);
       expect(row.status).toBe('active');
-      await me(b.ownerToken, b.id).expect(200);
+      await me(t, asOwner(b)).expect(200);
     });
 
     it('answers suspend of an unknown business with 404 BUSINESS_NOT_FOUND', async () => {
-      const res = await t
-        .http()
-        .post(`/platform/v1/businesses/${randomUUID()}/suspend`)
-        .set(platform())
-        .expect(404);
+      const res = await suspend(t, randomUUID()).expect(404);
       expect(res.body).toMatchObject({
         success: false,
         code: 'BUSINESS_NOT_FOUND',
@@ -222,12 +214,10 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('lowercases the owner email', async () => {
       const local = uniq('Owner');
-      const res = await t
-        .http()
-        .post('/platform/v1/businesses')
-        .set(platform())
-        .send({ name: uniq('Case'), owner_email: `${local}@X.Test` })
-        .expect(201);
+      const res = await postBusiness(t, asPlatform(t), {
+        name: uniq('Case'),
+        owner_email: `${local}@X.Test`,
+      }).expect(201);
       const expected = `${local.toLowerCase()}@x.test`;
       expect(res.body.data.owner.email).toBe(expected);
       const [row] = await t.sql<{ email: string }>('SELECT email FROM identities WHERE id = ?', [
@@ -239,12 +229,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     it('maps the same email across two businesses to one identity', async () => {
       const email = `${uniq('shared')}@example.test`;
       const create = (owner_email: string) =>
-        t
-          .http()
-          .post('/platform/v1/businesses')
-          .set(platform())
-          .send({ name: uniq('Dup'), owner_email })
-          .expect(201);
+        postBusiness(t, asPlatform(t), { name: uniq('Dup'), owner_email }).expect(201);
       const a = await create(email);
       const b = await create(email.toUpperCase());
       expect(b.body.data.owner.identity_id).toBe(a.body.data.owner.identity_id);
@@ -264,12 +249,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       async (role) => {
         const b = await createBusiness(t);
         const email = `${uniq(role)}@example.test`;
-        const res = await t
-          .http()
-          .post('/api/v1/members')
-          .set(asMember(b.ownerToken, b.id))
-          .send({ email, role })
-          .expect(201);
+        const res = await postMember(t, asOwner(b), { email, role }).expect(201);
         expect(res.headers['cache-control']).toBe('no-store');
         expect(res.body).toMatchObject({ success: true, code: null });
         const { member, first_token } = res.body.data;
@@ -287,42 +267,30 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         });
         expectExpiresInDays(first_token.expires_at, 7);
 
-        const who = await me(first_token.token, b.id).expect(200);
+        const who = await me(t, asMember(first_token.token, b.id)).expect(200);
         expect(who.body.data).toMatchObject({ identity: { id: member.identity_id, email }, role });
 
-        const rows = await t.sql(
-          'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-          [b.id, member.identity_id],
-        );
+        const rows = await membershipRoles(t, b.id, member.identity_id);
         expect(rows).toEqual([{ role }]);
       },
     );
 
     it('honours expires_in_days for a member first token', async () => {
       const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ email: `${uniq('m')}@example.test`, role: 'member', expires_in_days: 30 })
-        .expect(201);
+      const res = await postMember(t, asOwner(b), {
+        email: `${uniq('m')}@example.test`,
+        role: 'member',
+        expires_in_days: 30,
+      }).expect(201);
       expectExpiresInDays(res.body.data.first_token.expires_at, 30);
     });
 
     it('answers a duplicate add with 409 MEMBER_EXISTS', async () => {
       const b = await createBusiness(t);
       const m = await addMember(t, b, 'member');
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ email: m.email, role: 'admin' })
-        .expect(409);
+      const res = await postMember(t, asOwner(b), { email: m.email, role: 'admin' }).expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'MEMBER_EXISTS' });
-      const rows = await t.sql(
-        'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-        [b.id, m.identityId],
-      );
+      const rows = await membershipRoles(t, b.id, m.identityId);
       expect(rows).toEqual([{ role: 'member' }]);
     });
 
@@ -331,11 +299,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const admin = await addMember(t, b, 'admin');
       const member = await addMember(t, b, 'member');
       const machine = await createMachine(t, b, 'member');
-      const res = await t
-        .http()
-        .get('/api/v1/members')
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      const res = await listMembers(t, asOwner(b)).expect(200);
       expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
       const items = res.body.data.items as { identity_id: string; role: string; kind: string }[];
       const roles = Object.fromEntries(items.map((i) => [i.identity_id, i.role]));
@@ -351,27 +315,17 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     it("changes a member's role (admin to member)", async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
-      const res = await t
-        .http()
-        .patch(`/api/v1/members/${admin.identityId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .send({ role: 'member' })
-        .expect(200);
+      const res = await patchMember(t, asOwner(b), admin.identityId, { role: 'member' }).expect(
+        200,
+      );
       expect(res.body).toMatchObject({
         success: true,
         data: { identity_id: admin.identityId, role: 'member' },
       });
-      const rows = await t.sql(
-        'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-        [b.id, admin.identityId],
-      );
+      const rows = await membershipRoles(t, b.id, admin.identityId);
       expect(rows).toEqual([{ role: 'member' }]);
       // Now a member, they may no longer list members.
-      const denied = await t
-        .http()
-        .get('/api/v1/members')
-        .set(asMember(admin.token, b.id))
-        .expect(403);
+      const denied = await listMembers(t, asMember(admin.token, b.id)).expect(403);
       expect(denied.body.code).toBe('INSUFFICIENT_ROLE');
     });
 
@@ -380,12 +334,10 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         const b = await createBusiness(t);
         const admin = await addMember(t, b, 'admin');
         const email = `${uniq('would-be-owner')}@example.test`;
-        const res = await t
-          .http()
-          .post('/api/v1/members')
-          .set(asMember(admin.token, b.id))
-          .send({ email, role: 'owner' })
-          .expect(403);
+        const res = await postMember(t, asMember(admin.token, b.id), {
+          email,
+          role: 'owner',
+        }).expect(403);
         expect(res.body).toMatchObject({ success: false, code: 'INSUFFICIENT_ROLE' });
         expect(await t.sql('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
       });
@@ -394,145 +346,74 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         const b = await createBusiness(t);
         const admin = await addMember(t, b, 'admin');
         const member = await addMember(t, b, 'member');
-        const res = await t
-          .http()
-          .patch(`/api/v1/members/${member.identityId}`)
-          .set(asMember(admin.token, b.id))
-          .send({ role: 'owner' })
-          .expect(403);
+        const res = await patchMember(t, asMember(admin.token, b.id), member.identityId, {
+          role: 'owner',
+        }).expect(403);
         expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await t.sql(
-          'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-          [b.id, member.identityId],
-        );
+        const rows = await membershipRoles(t, b.id, member.identityId);
         expect(rows).toEqual([{ role: 'member' }]);
       });
 
-      it('may not demote an owner', async () => {
+      it.each([
+        { title: 'may not demote an owner', method: 'patch' },
+        { title: 'may not remove an owner', method: 'delete' },
+      ] as const)('$title', async ({ method }) => {
         const b = await createBusiness(t);
         await addMember(t, b, 'owner');
         const admin = await addMember(t, b, 'admin');
-        const res = await t
-          .http()
-          .patch(`/api/v1/members/${b.ownerId}`)
-          .set(asMember(admin.token, b.id))
-          .send({ role: 'member' })
-          .expect(403);
+        const res = await changeMember(method, asMember(admin.token, b.id), b.ownerId, {
+          role: 'member',
+        }).expect(403);
         expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await t.sql(
-          'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-          [b.id, b.ownerId],
-        );
-        expect(rows).toEqual([{ role: 'owner' }]);
-      });
-
-      it('may not remove an owner', async () => {
-        const b = await createBusiness(t);
-        await addMember(t, b, 'owner');
-        const admin = await addMember(t, b, 'admin');
-        const res = await t
-          .http()
-          .delete(`/api/v1/members/${b.ownerId}`)
-          .set(asMember(admin.token, b.id))
-          .expect(403);
-        expect(res.body.code).toBe('INSUFFICIENT_ROLE');
-        const rows = await t.sql(
-          'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-          [b.id, b.ownerId],
-        );
-        expect(rows).toEqual([{ role: 'owner' }]);
-        await me(b.ownerToken, b.id).expect(200);
+        expect(await membershipRoles(t, b.id, b.ownerId)).toEqual([{ role: 'owner' }]);
+        await me(t, asOwner(b)).expect(200);
       });
 
       it('may add and remove members', async () => {
         const b = await createBusiness(t);
         const admin = await addMember(t, b, 'admin');
         const email = `${uniq('by-admin')}@example.test`;
-        const added = await t
-          .http()
-          .post('/api/v1/members')
-          .set(asMember(admin.token, b.id))
-          .send({ email, role: 'member' })
-          .expect(201);
+        const added = await postMember(t, asMember(admin.token, b.id), {
+          email,
+          role: 'member',
+        }).expect(201);
         const id = added.body.data.member.identity_id;
-        await me(added.body.data.first_token.token, b.id).expect(200);
+        await me(t, asMember(added.body.data.first_token.token, b.id)).expect(200);
 
-        const removed = await t
-          .http()
-          .delete(`/api/v1/members/${id}`)
-          .set(asMember(admin.token, b.id))
-          .expect(200);
+        const removed = await removeMember(t, asMember(admin.token, b.id), id).expect(200);
         expect(removed.body).toMatchObject({
           success: true,
           data: { identity_id: id, role: 'member' },
         });
-        expect(
-          await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-            b.id,
-            id,
-          ]),
-        ).toHaveLength(0);
-        await me(added.body.data.first_token.token, b.id).expect(401);
+        expect(await membershipRoles(t, b.id, id)).toHaveLength(0);
+        await me(t, asMember(added.body.data.first_token.token, b.id)).expect(401);
       });
     });
 
-    it('refuses to demote the last owner with 409 LAST_OWNER', async () => {
-      const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .patch(`/api/v1/members/${b.ownerId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .send({ role: 'admin' })
-        .expect(409);
-      expect(res.body).toMatchObject({ success: false, code: 'LAST_OWNER' });
-      const rows = await t.sql(
-        'SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?',
-        [b.id, b.ownerId],
-      );
-      expect(rows).toEqual([{ role: 'owner' }]);
-    });
-
-    it('refuses to remove the last owner with 409 LAST_OWNER', async () => {
+    it.each([
+      { title: 'refuses to demote the last owner with 409 LAST_OWNER', method: 'patch' },
+      { title: 'refuses to remove the last owner with 409 LAST_OWNER', method: 'delete' },
+    ] as const)('$title', async ({ method }) => {
       const b = await createBusiness(t);
       await addMember(t, b, 'admin');
-      const res = await t
-        .http()
-        .delete(`/api/v1/members/${b.ownerId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(409);
+      const res = await changeMember(method, asOwner(b), b.ownerId, { role: 'admin' }).expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'LAST_OWNER' });
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          b.id,
-          b.ownerId,
-        ]),
-      ).toEqual([{ role: 'owner' }]);
-      await me(b.ownerToken, b.id).expect(200);
+      expect(await membershipRoles(t, b.id, b.ownerId)).toEqual([{ role: 'owner' }]);
+      await me(t, asOwner(b)).expect(200);
     });
 
     it('lets one of two owners demote the other', async () => {
       const b = await createBusiness(t);
       const second = await addMember(t, b, 'owner');
-      const res = await t
-        .http()
-        .patch(`/api/v1/members/${b.ownerId}`)
-        .set(asMember(second.token, b.id))
-        .send({ role: 'admin' })
-        .expect(200);
+      const res = await patchMember(t, asMember(second.token, b.id), b.ownerId, {
+        role: 'admin',
+      }).expect(200);
       expect(res.body.data).toMatchObject({ identity_id: b.ownerId, role: 'admin' });
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          b.id,
-          b.ownerId,
-        ]),
-      ).toEqual([{ role: 'admin' }]);
+      expect(await membershipRoles(t, b.id, b.ownerId)).toEqual([{ role: 'admin' }]);
       // The second owner is now the last one.
-      const last = await t
-        .http()
-        .patch(`/api/v1/members/${second.identityId}`)
-        .set(asMember(second.token, b.id))
-        .send({ role: 'member' })
-        .expect(409);
+      const last = await patchMember(t, asMember(second.token, b.id), second.identityId, {
+        role: 'member',
+      }).expect(409);
       expect(last.body.code).toBe('LAST_OWNER');
     });
 
@@ -544,11 +425,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const inOther = await addMember(t, other, 'member', email);
       expect(inOther.identityId).toBe(inA.identityId);
 
-      const res = await t
-        .http()
-        .delete(`/api/v1/members/${inA.identityId}`)
-        .set(asMember(a.ownerToken, a.id))
-        .expect(200);
+      const res = await removeMember(t, asOwner(a), inA.identityId).expect(200);
       expect(res.body).toMatchObject({
         success: true,
         data: { identity_id: inA.identityId, email },
@@ -567,82 +444,70 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect(revoked[0].revoked_by).toBe(a.ownerEmail);
       expect(revoked[0].revocation_reason).toEqual(expect.any(String));
       expect(revoked[0].revocation_reason.length).toBeGreaterThan(0);
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          a.id,
-          inA.identityId,
-        ]),
-      ).toHaveLength(0);
-      expect((await listMembers(a)).map((m) => m.identity_id)).toEqual([a.ownerId]);
-      expect((await listMembers(other)).map((m) => m.identity_id)).toContain(inA.identityId);
+      expect(await membershipRoles(t, a.id, inA.identityId)).toHaveLength(0);
+      expect((await memberItems(a)).map((m) => m.identity_id)).toEqual([a.ownerId]);
+      expect((await memberItems(other)).map((m) => m.identity_id)).toContain(inA.identityId);
 
       const kept = await t.sql<{ revoked_at: unknown }>(
         'SELECT revoked_at FROM api_tokens WHERE business_id = ? AND identity_id = ?',
         [other.id, inA.identityId],
       );
       expect(kept).toEqual([{ revoked_at: null }]);
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          other.id,
-          inA.identityId,
-        ]),
-      ).toEqual([{ role: 'member' }]);
+      expect(await membershipRoles(t, other.id, inA.identityId)).toEqual([{ role: 'member' }]);
 
-      await me(inA.token, a.id).expect(401);
-      const still = await me(inOther.token, other.id).expect(200);
+      await me(t, asMember(inA.token, a.id)).expect(401);
+      const still = await me(t, asMember(inOther.token, other.id)).expect(200);
       expect(still.body.data).toMatchObject({ identity: { id: inA.identityId }, role: 'member' });
     });
 
-    it.each(['patch', 'delete'] as const)(
-      'answers %s of a member of another business only with 404 MEMBER_NOT_FOUND',
-      async (method) => {
-        const a = await createBusiness(t);
-        const other = await createBusiness(t);
-        const stranger = await addMember(t, other, 'member');
-        const req = t
-          .http()
-          [method](`/api/v1/members/${stranger.identityId}`)
-          .set(asMember(a.ownerToken, a.id));
-        const res = await (method === 'patch' ? req.send({ role: 'admin' }) : req).expect(404);
-        expect(res.body).toMatchObject({ success: false, code: 'MEMBER_NOT_FOUND' });
-        expect(
-          await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-            other.id,
-            stranger.identityId,
-          ]),
-        ).toEqual([{ role: 'member' }]);
-        await me(stranger.token, other.id).expect(200);
+    /** An owner or an admin acting on someone of another business: 404, never 403. */
+    it.each([
+      {
+        title: 'answers patch of a member of another business only with 404 MEMBER_NOT_FOUND',
+        caller: 'owner',
+        target: 'member',
+        method: 'patch',
       },
-    );
-
-    it('answers an admin acting on a member of another business with 404, never 403', async () => {
+      {
+        title: 'answers delete of a member of another business only with 404 MEMBER_NOT_FOUND',
+        caller: 'owner',
+        target: 'member',
+        method: 'delete',
+      },
+      {
+        title: "answers an admin's patch of another business's owner with 404, never 403",
+        caller: 'admin',
+        target: 'owner',
+        method: 'patch',
+      },
+      {
+        title: "answers an admin's delete of another business's owner with 404, never 403",
+        caller: 'admin',
+        target: 'owner',
+        method: 'delete',
+      },
+    ] as const)('$title', async ({ caller, target, method }) => {
       const a = await createBusiness(t);
-      const admin = await addMember(t, a, 'admin');
       const other = await createBusiness(t);
-      const res = await t
-        .http()
-        .patch(`/api/v1/members/${other.ownerId}`)
-        .set(asMember(admin.token, a.id))
-        .send({ role: 'owner' })
-        .expect(404);
-      expect(res.body.code).toBe('MEMBER_NOT_FOUND');
-      const del = await t
-        .http()
-        .delete(`/api/v1/members/${other.ownerId}`)
-        .set(asMember(admin.token, a.id))
-        .expect(404);
-      expect(del.body.code).toBe('MEMBER_NOT_FOUND');
+      const as =
+        caller === 'owner' ? asOwner(a) : asMember((await addMember(t, a, caller)).token, a.id);
+      const stranger =
+        target === 'owner'
+          ? { identityId: other.ownerId, token: other.ownerToken }
+          : await addMember(t, other, target);
+      // An admin asks to promote: in its own business that would be 403, here it is 404.
+      const body = { role: caller === 'owner' ? 'admin' : 'owner' };
+      const res = await changeMember(method, as, stranger.identityId, body).expect(404);
+      expect(res.body).toMatchObject({ success: false, code: 'MEMBER_NOT_FOUND' });
+      expect(await membershipRoles(t, other.id, stranger.identityId)).toEqual([{ role: target }]);
+      await me(t, asMember(stranger.token, other.id)).expect(200);
     });
 
     it.each(['patch', 'delete'] as const)(
       'answers %s with a malformed identity_id with 422 in the path',
       async (method) => {
         const b = await createBusiness(t);
-        const req = t
-          .http()
-          [method]('/api/v1/members/not-a-uuid')
-          .set(asMember(b.ownerToken, b.id));
-        const res = await (method === 'patch' ? req.send({ role: 'admin' }) : req).expect(422);
+        const res = await changeMember(method, asOwner(b), 'not-a-uuid').expect(422);
         expect(res.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
         expect(res.body.detail[0].loc).toEqual(['path', 'identity_id']);
       },
@@ -652,32 +517,19 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const b = await createBusiness(t);
       const m = await addMember(t, b, 'member');
       const email = `${uniq('bad-role')}@example.test`;
-      const add = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ email, role: 'superuser' })
-        .expect(422);
+      const add = await postMember(t, asOwner(b), { email, role: 'superuser' }).expect(422);
       expect(add.body.code).toBe('VALIDATION_ERROR');
       expect(add.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'role']);
       expect(await t.sql('SELECT id FROM identities WHERE email = ?', [email])).toHaveLength(0);
 
-      const patch = await t
-        .http()
-        .patch(`/api/v1/members/${m.identityId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .send({ role: 'superuser' })
-        .expect(422);
+      const patch = await patchMember(t, asOwner(b), m.identityId, { role: 'superuser' }).expect(
+        422,
+      );
       expect(patch.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual([
         'body',
         'role',
       ]);
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          b.id,
-          m.identityId,
-        ]),
-      ).toEqual([{ role: 'member' }]);
+      expect(await membershipRoles(t, b.id, m.identityId)).toEqual([{ role: 'member' }]);
     });
   });
 
@@ -686,12 +538,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     it('creates a machine identity', async () => {
       const b = await createBusiness(t);
       const name = uniq('ci-runner');
-      const res = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ name, role: 'member' })
-        .expect(201);
+      const res = await postMachine(t, asOwner(b), { name, role: 'member' }).expect(201);
       expect(res.body).toMatchObject({ success: true, code: null });
       expect(res.body.data).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -708,23 +555,13 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         res.body.data.id,
       ]);
       expect(row).toEqual({ kind: 'machine', name, business_id: b.id, deleted_at: null });
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          b.id,
-          res.body.data.id,
-        ]),
-      ).toEqual([{ role: 'member' }]);
+      expect(await membershipRoles(t, b.id, res.body.data.id)).toEqual([{ role: 'member' }]);
     });
 
     it('refuses the owner role with 422 in the body', async () => {
       const b = await createBusiness(t);
       const name = uniq('boss-bot');
-      const res = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ name, role: 'owner' })
-        .expect(422);
+      const res = await postMachine(t, asOwner(b), { name, role: 'owner' }).expect(422);
       expect(res.body.code).toBe('VALIDATION_ERROR');
       expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'role']);
       expect(await t.sql('SELECT id FROM identities WHERE name = ?', [name])).toHaveLength(0);
@@ -735,19 +572,9 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const other = await createBusiness(t);
       const name = uniq('deployer');
       await createMachine(t, a, 'member', name);
-      const dup = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(a.ownerToken, a.id))
-        .send({ name, role: 'admin' })
-        .expect(409);
+      const dup = await postMachine(t, asOwner(a), { name, role: 'admin' }).expect(409);
       expect(dup.body).toMatchObject({ success: false, code: 'IDENTITY_EXISTS' });
-      const elsewhere = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(other.ownerToken, other.id))
-        .send({ name, role: 'admin' })
-        .expect(201);
+      const elsewhere = await postMachine(t, asOwner(other), { name, role: 'admin' }).expect(201);
       expect(elsewhere.body.data).toMatchObject({ name, role: 'admin' });
       const rows = await t.sql<{ business_id: string }>(
         "SELECT business_id FROM identities WHERE kind = 'machine' AND name = ?",
@@ -758,12 +585,9 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('answers an invalid name with 422', async () => {
       const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(b.ownerToken, b.id))
-        .send({ name: 'Has Spaces', role: 'member' })
-        .expect(422);
+      const res = await postMachine(t, asOwner(b), { name: 'Has Spaces', role: 'member' }).expect(
+        422,
+      );
       expect(res.body.code).toBe('VALIDATION_ERROR');
       expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toContainEqual(['body', 'name']);
       expect(await t.sql('SELECT id FROM identities WHERE name = ?', ['Has Spaces'])).toHaveLength(
@@ -774,11 +598,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     it('lists machine identities', async () => {
       const b = await createBusiness(t);
       const machine = await createMachine(t, b, 'admin');
-      const res = await t
-        .http()
-        .get('/api/v1/machine-identities')
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      const res = await listMachines(t, asOwner(b)).expect(200);
       expect(res.body).toMatchObject({ success: true, data: { next_cursor: null } });
       expect(res.body.data.items).toEqual([
         { id: machine.id, name: machine.name, role: 'admin', created_at: expect.any(String) },
@@ -788,34 +608,21 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     it('deletes a machine identity softly, and a second delete is 404 IDENTITY_NOT_FOUND', async () => {
       const b = await createBusiness(t);
       const machine = await createMachine(t, b, 'member');
-      const res = await t
-        .http()
-        .delete(`/api/v1/machine-identities/${machine.id}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      const res = await deleteMachine(t, asOwner(b), machine.id).expect(200);
       expect(res.body).toMatchObject({
         success: true,
         data: { id: machine.id, name: machine.name },
       });
 
-      expect((await listMachines(b)).map((m) => m.id)).not.toContain(machine.id);
+      expect((await machineItems(b)).map((m) => m.id)).not.toContain(machine.id);
       const [row] = await t.sql<{ deleted_at: unknown }>(
         'SELECT deleted_at FROM identities WHERE id = ?',
         [machine.id],
       );
       expect(row.deleted_at).not.toBeNull();
-      expect(
-        await t.sql('SELECT role FROM memberships WHERE business_id = ? AND identity_id = ?', [
-          b.id,
-          machine.id,
-        ]),
-      ).toHaveLength(0);
+      expect(await membershipRoles(t, b.id, machine.id)).toHaveLength(0);
 
-      const again = await t
-        .http()
-        .delete(`/api/v1/machine-identities/${machine.id}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(404);
+      const again = await deleteMachine(t, asOwner(b), machine.id).expect(404);
       expect(again.body).toMatchObject({ success: false, code: 'IDENTITY_NOT_FOUND' });
     });
 
@@ -823,27 +630,19 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       const a = await createBusiness(t);
       const other = await createBusiness(t);
       const machine = await createMachine(t, other, 'member');
-      const res = await t
-        .http()
-        .delete(`/api/v1/machine-identities/${machine.id}`)
-        .set(asMember(a.ownerToken, a.id))
-        .expect(404);
+      const res = await deleteMachine(t, asOwner(a), machine.id).expect(404);
       expect(res.body).toMatchObject({ success: false, code: 'IDENTITY_NOT_FOUND' });
       const [row] = await t.sql<{ deleted_at: unknown }>(
         'SELECT deleted_at FROM identities WHERE id = ?',
         [machine.id],
       );
       expect(row.deleted_at).toBeNull();
-      expect((await listMachines(other)).map((m) => m.id)).toContain(machine.id);
+      expect((await machineItems(other)).map((m) => m.id)).toContain(machine.id);
     });
 
     it('answers deleting with a malformed identity_id with 422 in the path', async () => {
       const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .delete('/api/v1/machine-identities/not-a-uuid')
-        .set(asMember(b.ownerToken, b.id))
-        .expect(422);
+      const res = await deleteMachine(t, asOwner(b), 'not-a-uuid').expect(422);
       expect(res.body.detail[0].loc).toEqual(['path', 'identity_id']);
     });
   });
@@ -851,24 +650,20 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
   // ---------------------------------------------------------------------------------------------
   describe('platform admins', () => {
     const listAdmins = async (token = t.platformToken) => {
-      const res = await t
-        .http()
-        .get('/platform/v1/admins?limit=200')
-        .set(platform(token))
-        .expect(200);
+      const res = await listPlatformAdmins(t, asBearer(token), { limit: 200 }).expect(200);
       return res.body.data.items as { identity_id: string; email: string }[];
     };
 
     /** The bootstrap admin's identity, read through GET /api/v1/me with the platform token. */
     const bootstrapAdminId = async () => {
       const b = await createBusiness(t);
-      const res = await me(t.platformToken, b.id).expect(200);
+      const res = await me(t, asMember(t.platformToken, b.id)).expect(200);
       return res.body.data.identity.id as string;
     };
 
     it('lists the bootstrap admin', async () => {
       const id = await bootstrapAdminId();
-      const res = await t.http().get('/platform/v1/admins').set(platform()).expect(200);
+      const res = await listPlatformAdmins(t, asPlatform(t)).expect(200);
       expect(res.body).toMatchObject({ success: true, data: { items: expect.any(Array) } });
       expect(res.body.data.items).toContainEqual(
         expect.objectContaining({ identity_id: id, email: 'admin@latchkey.local' }),
@@ -877,12 +672,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('adds an admin whose first token is a platform token', async () => {
       const email = `${uniq('ops')}@latchkey.test`;
-      const res = await t
-        .http()
-        .post('/platform/v1/admins')
-        .set(platform())
-        .send({ email })
-        .expect(201);
+      const res = await postPlatformAdmin(t, asPlatform(t), { email }).expect(201);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toMatchObject({
         success: true,
@@ -894,7 +684,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
         business_id: null,
         identity_id: admin.identity_id,
       });
-      await t.http().get('/platform/v1/businesses').set(platform(first_token.token)).expect(200);
+      await listBusinesses(t, asBearer(first_token.token)).expect(200);
       expect((await listAdmins()).map((a) => a.identity_id)).toContain(admin.identity_id);
       const [row] = await t.sql<{ is_platform_admin: unknown }>(
         'SELECT is_platform_admin FROM identities WHERE id = ?',
@@ -905,13 +695,8 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('answers adding the same admin again with 409', async () => {
       const email = `${uniq('twice')}@latchkey.test`;
-      await t.http().post('/platform/v1/admins').set(platform()).send({ email }).expect(201);
-      const res = await t
-        .http()
-        .post('/platform/v1/admins')
-        .set(platform())
-        .send({ email })
-        .expect(409);
+      await postPlatformAdmin(t, asPlatform(t), { email }).expect(201);
+      const res = await postPlatformAdmin(t, asPlatform(t), { email }).expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'IDENTITY_EXISTS' });
       const tokens = await t.sql(
         'SELECT t.id FROM api_tokens t JOIN identities i ON i.id = t.identity_id WHERE i.email = ? AND t.business_id IS NULL',
@@ -922,28 +707,15 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
 
     it('removes an admin, whose platform token then gets 401', async () => {
       const email = `${uniq('leaver')}@latchkey.test`;
-      const added = await t
-        .http()
-        .post('/platform/v1/admins')
-        .set(platform())
-        .send({ email })
-        .expect(201);
+      const added = await postPlatformAdmin(t, asPlatform(t), { email }).expect(201);
       const { admin, first_token } = added.body.data;
-      const res = await t
-        .http()
-        .delete(`/platform/v1/admins/${admin.identity_id}`)
-        .set(platform())
-        .expect(200);
+      const res = await removePlatformAdmin(t, asPlatform(t), admin.identity_id).expect(200);
       expect(res.body).toMatchObject({
         success: true,
         data: { identity_id: admin.identity_id, email },
       });
 
-      const denied = await t
-        .http()
-        .get('/platform/v1/businesses')
-        .set(platform(first_token.token))
-        .expect(401);
+      const denied = await listBusinesses(t, asBearer(first_token.token)).expect(401);
       expect(denied.body.success).toBe(false);
       expect(denied.headers['www-authenticate']).toContain('Bearer');
 
@@ -961,43 +733,28 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     });
 
     it('answers removing an unknown admin with 404', async () => {
-      const res = await t
-        .http()
-        .delete(`/platform/v1/admins/${randomUUID()}`)
-        .set(platform())
-        .expect(404);
+      const res = await removePlatformAdmin(t, asPlatform(t), randomUUID()).expect(404);
       expect(res.body.code).toBe('IDENTITY_NOT_FOUND');
     });
 
     it('refuses to remove the last platform admin with 409 LAST_PLATFORM_ADMIN', async () => {
       const selfId = await bootstrapAdminId();
-      await t
-        .http()
-        .post('/platform/v1/admins')
-        .set(platform())
-        .send({ email: `${uniq('extra')}@latchkey.test` })
-        .expect(201);
+      await postPlatformAdmin(t, asPlatform(t), { email: `${uniq('extra')}@latchkey.test` }).expect(
+        201,
+      );
       for (const other of (await listAdmins()).filter((a) => a.identity_id !== selfId)) {
-        await t
-          .http()
-          .delete(`/platform/v1/admins/${other.identity_id}`)
-          .set(platform())
-          .expect(200);
+        await removePlatformAdmin(t, asPlatform(t), other.identity_id).expect(200);
       }
       expect((await listAdmins()).map((a) => a.identity_id)).toEqual([selfId]);
 
-      const res = await t
-        .http()
-        .delete(`/platform/v1/admins/${selfId}`)
-        .set(platform())
-        .expect(409);
+      const res = await removePlatformAdmin(t, asPlatform(t), selfId).expect(409);
       expect(res.body).toMatchObject({ success: false, code: 'LAST_PLATFORM_ADMIN' });
       const [row] = await t.sql<{ is_platform_admin: unknown }>(
         'SELECT is_platform_admin FROM identities WHERE id = ?',
         [selfId],
       );
       expect(truthy(row.is_platform_admin)).toBe(true);
-      await t.http().get('/platform/v1/businesses').set(platform()).expect(200);
+      await listBusinesses(t, asPlatform(t)).expect(200);
     });
   });
 
@@ -1005,7 +762,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
   describe('GET /api/v1/me', () => {
     it('describes the caller: identity, token view, business and role', async () => {
       const b = await createBusiness(t);
-      const res = await me(b.ownerToken, b.id).expect(200);
+      const res = await me(t, asOwner(b)).expect(200);
       expect(res.body).toMatchObject({ success: true, message: null, code: null });
       const { identity, token, business, role } = res.body.data;
       expect(identity).toEqual({
@@ -1037,20 +794,24 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       expect(role).toBe('owner');
     });
 
-    it("gives a member's role", async () => {
+    it.each([
+      { title: "gives a member's role", role: 'member' },
+      { title: "gives an admin's role", role: 'admin' },
+      { title: "gives a second owner's role", role: 'owner' },
+    ] as const)('$title', async ({ role }) => {
       const b = await createBusiness(t);
-      const m = await addMember(t, b, 'member');
-      const res = await me(m.token, b.id).expect(200);
+      const m = await addMember(t, b, role);
+      const res = await me(t, asMember(m.token, b.id)).expect(200);
       expect(res.body.data).toMatchObject({
         identity: { id: m.identityId, email: m.email, kind: 'user' },
         business: { id: b.id },
-        role: 'member',
+        role,
       });
     });
 
     it('gives a null role for a platform token', async () => {
       const b = await createBusiness(t);
-      const res = await me(t.platformToken, b.id).expect(200);
+      const res = await me(t, asMember(t.platformToken, b.id)).expect(200);
       expect(res.body.data).toMatchObject({
         identity: { is_platform_admin: true },
         token: { business_id: null },

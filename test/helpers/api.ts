@@ -108,3 +108,23 @@ export const resume = (t: TestApp, businessId: string): Test =>
 /** GET /platform/v1/tokens. */
 export const listPlatformTokens = (t: TestApp, caller: Caller, query: object = {}): Test =>
   t.http().get('/platform/v1/tokens').query(query).set(caller);
+
+/** POST /platform/v1/businesses with the body as given. */
+export const postBusiness = (t: TestApp, caller: Caller, body: object): Test =>
+  t.http().post('/platform/v1/businesses').set(caller).send(body);
+
+/** GET /platform/v1/businesses. */
+export const listBusinesses = (t: TestApp, caller: Caller, query: object = {}): Test =>
+  t.http().get('/platform/v1/businesses').query(query).set(caller);
+
+/** GET /platform/v1/admins. */
+export const listPlatformAdmins = (t: TestApp, caller: Caller, query: object = {}): Test =>
+  t.http().get('/platform/v1/admins').query(query).set(caller);
+
+/** POST /platform/v1/admins with the body as given. */
+export const postPlatformAdmin = (t: TestApp, caller: Caller, body: object): Test =>
+  t.http().post('/platform/v1/admins').set(caller).send(body);
+
+/** DELETE /platform/v1/admins/{identity_id}. */
+export const removePlatformAdmin = (t: TestApp, caller: Caller, identityId: string): Test =>
+  t.http().delete(`/platform/v1/admins/${identityId}`).set(caller);
