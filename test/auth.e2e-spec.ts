@@ -1,6 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hashSecret, mintSecret } from '../src/tokens/token-secret';
-import { addMember, asMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import { addMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import {
+  asBearer,
+  asMember,
+  asOwner,
+  asPlatform,
+  Caller,
+  listBusinesses,
+  listMembers,
+  me,
+  postBusiness,
+  postMachine,
+  postMember,
+  removeMember,
+  resume,
+  suspend,
+} from './helpers/api';
 import { dbTime as dbTimeOf, expectBearerError, expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -20,12 +36,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
   });
   afterAll(() => t.close());
 
-  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
-
-  const me = (token: string, businessId: string) =>
-    t.http().get('/api/v1/me').set(asMember(token, businessId));
 
   describe('bearer token', () => {
     let biz: BusinessFixture;
@@ -34,47 +45,34 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     });
 
     it('accepts the owner token as a sanity check', async () => {
-      await me(biz.ownerToken, biz.id).expect(200);
+      await me(t, asOwner(biz)).expect(200);
     });
 
-    it('rejects a request without an Authorization header', async () => {
-      const res = await t.http().get('/api/v1/me').set('x-business-id', biz.id);
-      expectBearerError(res);
-    });
-
-    it('rejects a Basic Authorization header', async () => {
-      const res = await t
-        .http()
-        .get('/api/v1/me')
-        .set('authorization', 'Basic xxx')
-        .set('x-business-id', biz.id);
-      expectBearerError(res);
-    });
-
-    it.each(['Bearer', 'Bearer '])('rejects %j with no token', async (header) => {
-      const res = await t
-        .http()
-        .get('/api/v1/me')
-        .set('authorization', header)
-        .set('x-business-id', biz.id);
-      expectBearerError(res);
-    });
-
-    it('rejects a token whose checksum does not match', async () => {
-      const res = await me(corrupt(biz.ownerToken), biz.id);
-      expectBearerError(res);
-    });
-
-    it('rejects a well-formed token that does not exist', async () => {
-      const res = await me(mintSecret('lk').secret, biz.id);
+    /** The Authorization header of each credential that is not one: every one is a 401. */
+    it.each([
+      { title: 'rejects a request without an Authorization header', header: () => null },
+      { title: 'rejects a Basic Authorization header', header: () => 'Basic xxx' },
+      { title: 'rejects "Bearer" with no token', header: () => 'Bearer' },
+      { title: 'rejects "Bearer " with no token', header: () => 'Bearer ' },
+      {
+        title: 'rejects a token whose checksum does not match',
+        header: () => `Bearer ${corrupt(biz.ownerToken)}`,
+      },
+      {
+        title: 'rejects a well-formed token that does not exist',
+        header: () => `Bearer ${mintSecret('lk').secret}`,
+      },
+    ])('$title', async ({ header }) => {
+      const authorization = header();
+      const res = await me(t, {
+        'x-business-id': biz.id,
+        ...(authorization === null ? {} : { authorization }),
+      });
       expectBearerError(res);
     });
 
     it('rejects a well-formed unknown token on a platform route', async () => {
-      const res = await t
-        .http()
-        .get('/platform/v1/businesses')
-        .set('authorization', `Bearer ${mintSecret('lk').secret}`);
+      const res = await listBusinesses(t, asBearer(mintSecret('lk').secret));
       expectBearerError(res);
     });
 
@@ -87,18 +85,16 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     });
 
     it('does not read a token from an access_token body field', async () => {
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set('x-business-id', biz.id)
-        .send({ access_token: biz.ownerToken, email: 'body-token@example.test', role: 'member' });
+      const res = await postMember(
+        t,
+        { 'x-business-id': biz.id },
+        { access_token: biz.ownerToken, email: 'body-token@example.test', role: 'member' },
+      );
       expectBearerError(res);
     });
 
     it('does not read a platform token from the query string on a platform route', async () => {
-      const res = await t
-        .http()
-        .get(`/platform/v1/businesses?access_token=${encodeURIComponent(t.platformToken)}`);
+      const res = await listBusinesses(t, {}, { access_token: t.platformToken });
       expectBearerError(res);
     });
 
@@ -108,7 +104,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
         dbTime(new Date(Date.now() - 60_000)),
         hashSecret(b.ownerToken),
       ]);
-      expectBearerError(await me(b.ownerToken, b.id), 'TOKEN_EXPIRED');
+      expectBearerError(await me(t, asOwner(b)), 'TOKEN_EXPIRED');
     });
 
     it('rejects a revoked token with TOKEN_REVOKED', async () => {
@@ -117,7 +113,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
         'UPDATE api_tokens SET revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE token_hash = ?',
         [dbTime(new Date(Date.now() - 1_000)), 'test', 'revoked by test', hashSecret(b.ownerToken)],
       );
-      expectBearerError(await me(b.ownerToken, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asOwner(b)), 'TOKEN_REVOKED');
     });
 
     it('reports a revoked token as revoked even when it has also expired', async () => {
@@ -128,14 +124,14 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
         past,
         hashSecret(b.ownerToken),
       ]);
-      expectBearerError(await me(b.ownerToken, b.id), 'TOKEN_REVOKED');
+      expectBearerError(await me(t, asOwner(b)), 'TOKEN_REVOKED');
     });
   });
 
   describe('business scope', () => {
     it('needs x-business-id: missing is 422 located in the header', async () => {
       const b = await createBusiness(t);
-      const res = await t.http().get('/api/v1/me').set('authorization', `Bearer ${b.ownerToken}`);
+      const res = await me(t, asBearer(b.ownerToken));
       expectError(res, 422, 'VALIDATION_ERROR');
       expect(res.body.detail[0]).toMatchObject({
         loc: ['header', 'x-business-id'],
@@ -147,7 +143,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       'answers the non-uuid x-business-id %j with 422 located in the header',
       async (header) => {
         const b = await createBusiness(t);
-        const res = await me(b.ownerToken, header);
+        const res = await me(t, asMember(b.ownerToken, header));
         expectError(res, 422, 'VALIDATION_ERROR');
         expect(res.body.detail[0].loc).toEqual(['header', 'x-business-id']);
       },
@@ -156,38 +152,37 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     it('refuses a token of business A acting in business B with 403 BUSINESS_MISMATCH', async () => {
       const a = await createBusiness(t);
       const b = await createBusiness(t);
-      expectError(await me(a.ownerToken, b.id), 403, 'BUSINESS_MISMATCH');
+      expectError(await me(t, asMember(a.ownerToken, b.id)), 403, 'BUSINESS_MISMATCH');
     });
 
     it('refuses a business token naming a business that does not exist with 403', async () => {
       const a = await createBusiness(t);
-      expectError(await me(a.ownerToken, randomUUID()), 403, 'BUSINESS_MISMATCH');
+      expectError(await me(t, asMember(a.ownerToken, randomUUID())), 403, 'BUSINESS_MISMATCH');
     });
 
-    it('checks the token before the header: bad token and missing header is 401', async () => {
-      const res = await t
-        .http()
-        .get('/api/v1/me')
-        .set('authorization', `Bearer ${mintSecret('lk').secret}`);
-      expectBearerError(res);
-    });
-
-    it('checks the token before the header: bad token and non-uuid header is 401', async () => {
-      expectBearerError(await me('garbage', 'not-a-uuid'));
-    });
-
-    it('checks the token before the business: bad token and another business is 401', async () => {
+    /** A bad token is told 401 first, whatever else is wrong with the request. */
+    it.each([
+      {
+        title: 'checks the token before the header: bad token and missing header is 401',
+        caller: () => asBearer(mintSecret('lk').secret),
+      },
+      {
+        title: 'checks the token before the header: bad token and non-uuid header is 401',
+        caller: () => asMember('garbage', 'not-a-uuid'),
+      },
+      {
+        title: 'checks the token before the business: bad token and another business is 401',
+        caller: (b: BusinessFixture) => asMember(corrupt(b.ownerToken), randomUUID()),
+      },
+    ])('$title', async ({ caller }) => {
       const b = await createBusiness(t);
-      expectBearerError(await me(corrupt(b.ownerToken), randomUUID()));
+      expectBearerError(await me(t, caller(b)));
     });
 
     it('checks the header before the role: a member with no header gets 422', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const res = await t
-        .http()
-        .get('/api/v1/members')
-        .set('authorization', `Bearer ${member.token}`);
+      const res = await listMembers(t, asBearer(member.token));
       expectError(res, 422, 'VALIDATION_ERROR');
       expect(res.body.detail[0].loc).toEqual(['header', 'x-business-id']);
     });
@@ -196,7 +191,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       const a = await createBusiness(t);
       const b = await createBusiness(t);
       const member = await addMember(t, a, 'member');
-      const res = await t.http().get('/api/v1/members').set(asMember(member.token, b.id));
+      const res = await listMembers(t, asMember(member.token, b.id));
       expectError(res, 403, 'BUSINESS_MISMATCH');
     });
   });
@@ -204,7 +199,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
   describe('platform token', () => {
     it('may act in any business, with no role in it', async () => {
       const b = await createBusiness(t);
-      const res = await me(t.platformToken, b.id).expect(200);
+      const res = await me(t, asMember(t.platformToken, b.id)).expect(200);
       expect(res.body.success).toBe(true);
       expect(res.body.data.role).toBeNull();
       expect(res.body.data.identity.is_platform_admin).toBe(true);
@@ -213,7 +208,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
 
     it('may use an admin route of any business', async () => {
       const b = await createBusiness(t);
-      const res = await t.http().get('/api/v1/members').set(asMember(t.platformToken, b.id));
+      const res = await listMembers(t, asMember(t.platformToken, b.id));
       expect(res.status).toBe(200);
       expect(res.body.data.items).toEqual(
         expect.arrayContaining([expect.objectContaining({ identity_id: b.ownerId })]),
@@ -221,31 +216,26 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     });
 
     it('answers a business that does not exist with 404 BUSINESS_NOT_FOUND', async () => {
-      expectError(await me(t.platformToken, randomUUID()), 404, 'BUSINESS_NOT_FOUND');
+      expectError(await me(t, asMember(t.platformToken, randomUUID())), 404, 'BUSINESS_NOT_FOUND');
     });
 
     it('may use platform routes', async () => {
-      const res = await t.http().get('/platform/v1/businesses').set(platform()).expect(200);
+      const res = await listBusinesses(t, asPlatform(t)).expect(200);
       expect(res.body.data.items).toEqual(expect.any(Array));
     });
 
-    it('refuses a business token on a platform route with 403 PLATFORM_ADMIN_REQUIRED', async () => {
+    it.each([
+      {
+        title: 'refuses a business token on a platform route with 403 PLATFORM_ADMIN_REQUIRED',
+        send: (as: Caller) => listBusinesses(t, as),
+      },
+      {
+        title: 'refuses a business token on a platform write route before validating the body',
+        send: (as: Caller) => postBusiness(t, as, {}),
+      },
+    ])('$title', async ({ send }) => {
       const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .get('/platform/v1/businesses')
-        .set('authorization', `Bearer ${b.ownerToken}`);
-      expectError(res, 403, 'PLATFORM_ADMIN_REQUIRED');
-    });
-
-    it('refuses a business token on a platform write route before validating the body', async () => {
-      const b = await createBusiness(t);
-      const res = await t
-        .http()
-        .post('/platform/v1/businesses')
-        .set('authorization', `Bearer ${b.ownerToken}`)
-        .send({});
-      expectError(res, 403, 'PLATFORM_ADMIN_REQUIRED');
+      expectError(await send(asBearer(b.ownerToken)), 403, 'PLATFORM_ADMIN_REQUIRED');
     });
   });
 
@@ -253,21 +243,21 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     it('rejects every token of a suspended business, and accepts them again on resume', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      await me(b.ownerToken, b.id).expect(200);
+      await me(t, asOwner(b)).expect(200);
 
-      await t.http().post(`/platform/v1/businesses/${b.id}/suspend`).set(platform()).expect(200);
-      expectError(await me(b.ownerToken, b.id), 403, 'BUSINESS_SUSPENDED');
-      expectError(await me(member.token, b.id), 403, 'BUSINESS_SUSPENDED');
+      await suspend(t, b.id).expect(200);
+      expectError(await me(t, asOwner(b)), 403, 'BUSINESS_SUSPENDED');
+      expectError(await me(t, asMember(member.token, b.id)), 403, 'BUSINESS_SUSPENDED');
 
-      await t.http().post(`/platform/v1/businesses/${b.id}/resume`).set(platform()).expect(200);
-      await me(b.ownerToken, b.id).expect(200);
-      await me(member.token, b.id).expect(200);
+      await resume(t, b.id).expect(200);
+      await me(t, asOwner(b)).expect(200);
+      await me(t, asMember(member.token, b.id)).expect(200);
     });
 
     it('checks the token before suspension: a bad token on a suspended business is 401', async () => {
       const b = await createBusiness(t);
-      await t.http().post(`/platform/v1/businesses/${b.id}/suspend`).set(platform()).expect(200);
-      expectBearerError(await me(corrupt(b.ownerToken), b.id));
+      await suspend(t, b.id).expect(200);
+      expectBearerError(await me(t, asMember(corrupt(b.ownerToken), b.id)));
     });
   });
 
@@ -275,15 +265,11 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     it('locks a removed member out at once and revokes their tokens', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      await me(member.token, b.id).expect(200);
+      await me(t, asMember(member.token, b.id)).expect(200);
 
-      await t
-        .http()
-        .delete(`/api/v1/members/${member.identityId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
+      await removeMember(t, asOwner(b), member.identityId).expect(200);
 
-      const res = await me(member.token, b.id);
+      const res = await me(t, asMember(member.token, b.id));
       expect(res.status).toBe(401);
       expect(['INVALID_TOKEN', 'TOKEN_REVOKED']).toContain(res.body.code);
       expectBearerError(res, res.body.code);
@@ -303,19 +289,15 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       const b = await createBusiness(t);
       const stays = await addMember(t, b, 'member');
       const goes = await addMember(t, b, 'member');
-      await t
-        .http()
-        .delete(`/api/v1/members/${goes.identityId}`)
-        .set(asMember(b.ownerToken, b.id))
-        .expect(200);
-      await me(stays.token, b.id).expect(200);
-      await me(b.ownerToken, b.id).expect(200);
+      await removeMember(t, asOwner(b), goes.identityId).expect(200);
+      await me(t, asMember(stays.token, b.id)).expect(200);
+      await me(t, asOwner(b)).expect(200);
     });
 
     it('locks out a token whose membership was deleted directly in SQL', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      await me(member.token, b.id).expect(200);
+      await me(t, asMember(member.token, b.id)).expect(200);
 
       await t.sql('DELETE FROM memberships WHERE business_id = ? AND identity_id = ?', [
         b.id,
@@ -329,70 +311,51 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       expect(rows).toHaveLength(1);
       expect(rows[0].revoked_at).toBeNull();
 
-      expectBearerError(await me(member.token, b.id), 'INVALID_TOKEN');
+      expectBearerError(await me(t, asMember(member.token, b.id)), 'INVALID_TOKEN');
     });
   });
 
   describe('roles', () => {
-    it('refuses a member on GET /api/v1/members with 403 INSUFFICIENT_ROLE', async () => {
+    /** A member on an admin route: 403 for the role, before the body or the path is read. */
+    it.each([
+      {
+        title: 'refuses a member on GET /api/v1/members with 403 INSUFFICIENT_ROLE',
+        send: (as: Caller) => listMembers(t, as),
+      },
+      {
+        title: 'refuses a member on POST /api/v1/machine-identities with 403 INSUFFICIENT_ROLE',
+        send: (as: Caller) => postMachine(t, as, { name: 'ci-bot', role: 'member' }),
+      },
+      {
+        title: 'checks the role before the body: a member posting an invalid body gets 403',
+        send: (as: Caller) =>
+          postMember(t, as, { email: 'not-an-email', role: 'emperor', extra: true }),
+      },
+      {
+        title: 'checks the role before the path: a member deleting a non-uuid gets 403',
+        send: (as: Caller) => removeMember(t, as, 'not-a-uuid'),
+      },
+    ])('$title', async ({ send }) => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const res = await t.http().get('/api/v1/members').set(asMember(member.token, b.id));
-      expectError(res, 403, 'INSUFFICIENT_ROLE');
-    });
-
-    it('refuses a member on POST /api/v1/machine-identities with 403 INSUFFICIENT_ROLE', async () => {
-      const b = await createBusiness(t);
-      const member = await addMember(t, b, 'member');
-      const res = await t
-        .http()
-        .post('/api/v1/machine-identities')
-        .set(asMember(member.token, b.id))
-        .send({ name: 'ci-bot', role: 'member' });
-      expectError(res, 403, 'INSUFFICIENT_ROLE');
+      expectError(await send(asMember(member.token, b.id)), 403, 'INSUFFICIENT_ROLE');
     });
 
     it('lets an admin list the members', async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
-      const res = await t
-        .http()
-        .get('/api/v1/members')
-        .set(asMember(admin.token, b.id))
-        .expect(200);
+      const res = await listMembers(t, asMember(admin.token, b.id)).expect(200);
       const ids = res.body.data.items.map((m: { identity_id: string }) => m.identity_id);
       expect(ids).toEqual(expect.arrayContaining([b.ownerId, admin.identityId]));
-    });
-
-    it('checks the role before the body: a member posting an invalid body gets 403', async () => {
-      const b = await createBusiness(t);
-      const member = await addMember(t, b, 'member');
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(member.token, b.id))
-        .send({ email: 'not-an-email', role: 'emperor', extra: true });
-      expectError(res, 403, 'INSUFFICIENT_ROLE');
-    });
-
-    it('checks the role before the path: a member deleting a non-uuid gets 403', async () => {
-      const b = await createBusiness(t);
-      const member = await addMember(t, b, 'member');
-      const res = await t
-        .http()
-        .delete('/api/v1/members/not-a-uuid')
-        .set(asMember(member.token, b.id));
-      expectError(res, 403, 'INSUFFICIENT_ROLE');
     });
 
     it('still validates the body for an admin: 422 after the role check passes', async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(admin.token, b.id))
-        .send({ email: 'not-an-email', role: 'member' });
+      const res = await postMember(t, asMember(admin.token, b.id), {
+        email: 'not-an-email',
+        role: 'member',
+      });
       expectError(res, 422, 'VALIDATION_ERROR');
     });
   });
@@ -404,63 +367,58 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
         hashSecret(token),
       ]);
 
-    const addPerson = (token: string, businessId: string, email: string) =>
-      t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(token, businessId))
-        .send({ email, role: 'member' });
-
-    it('refuses an admin whose token lacks members:write with 403 INSUFFICIENT_SCOPE', async () => {
+    /** Adding a member needs the admin role, then a token whose scopes allow members:write. */
+    it.each([
+      {
+        title: 'refuses an admin whose token lacks members:write with 403 INSUFFICIENT_SCOPE',
+        role: 'admin',
+        scopes: ['audit:read'],
+        refused: 'INSUFFICIENT_SCOPE',
+      },
+      {
+        title: 'refuses an admin whose token has no scopes at all ([])',
+        role: 'admin',
+        scopes: [],
+        refused: 'INSUFFICIENT_SCOPE',
+      },
+      {
+        title: 'lets a members:* wildcard cover members:write',
+        role: 'admin',
+        scopes: ['members:*'],
+        refused: null,
+      },
+      {
+        title: 'lets an exact members:write scope through',
+        role: 'admin',
+        scopes: ['members:write'],
+        refused: null,
+      },
+      {
+        title:
+          'checks the role before the scope: a member with members:* still gets INSUFFICIENT_ROLE',
+        role: 'member',
+        scopes: ['members:*'],
+        refused: 'INSUFFICIENT_ROLE',
+      },
+    ] as const)('$title', async ({ role, scopes, refused }) => {
       const b = await createBusiness(t);
-      const admin = await addMember(t, b, 'admin');
-      await setScopes(admin.token, ['audit:read']);
-      const res = await addPerson(admin.token, b.id, `scoped-${randomUUID()}@example.test`);
-      expectError(res, 403, 'INSUFFICIENT_SCOPE');
-    });
-
-    it('refuses an admin whose token has no scopes at all ([])', async () => {
-      const b = await createBusiness(t);
-      const admin = await addMember(t, b, 'admin');
-      await setScopes(admin.token, []);
-      const res = await addPerson(admin.token, b.id, `empty-${randomUUID()}@example.test`);
-      expectError(res, 403, 'INSUFFICIENT_SCOPE');
-    });
-
-    it('lets a members:* wildcard cover members:write', async () => {
-      const b = await createBusiness(t);
-      const admin = await addMember(t, b, 'admin');
-      await setScopes(admin.token, ['members:*']);
-      const res = await addPerson(admin.token, b.id, `wild-${randomUUID()}@example.test`);
+      const person = await addMember(t, b, role);
+      await setScopes(person.token, [...scopes]);
+      const email = `scoped-${randomUUID()}@example.test`;
+      const res = await postMember(t, asMember(person.token, b.id), { email, role: 'member' });
+      if (refused !== null) {
+        expectError(res, 403, refused);
+        return;
+      }
       expect(res.status).toBe(201);
       expect(res.body.success).toBe(true);
-    });
-
-    it('lets an exact members:write scope through', async () => {
-      const b = await createBusiness(t);
-      const admin = await addMember(t, b, 'admin');
-      await setScopes(admin.token, ['members:write']);
-      const res = await addPerson(admin.token, b.id, `exact-${randomUUID()}@example.test`);
-      expect(res.status).toBe(201);
-    });
-
-    it('checks the role before the scope: a member with members:* still gets INSUFFICIENT_ROLE', async () => {
-      const b = await createBusiness(t);
-      const member = await addMember(t, b, 'member');
-      await setScopes(member.token, ['members:*']);
-      const res = await addPerson(member.token, b.id, `role-${randomUUID()}@example.test`);
-      expectError(res, 403, 'INSUFFICIENT_ROLE');
     });
 
     it('checks the scope before the body: a scoped-out admin posting an invalid body gets 403', async () => {
       const b = await createBusiness(t);
       const admin = await addMember(t, b, 'admin');
       await setScopes(admin.token, ['audit:read']);
-      const res = await t
-        .http()
-        .post('/api/v1/members')
-        .set(asMember(admin.token, b.id))
-        .send({ email: 'nope' });
+      const res = await postMember(t, asMember(admin.token, b.id), { email: 'nope' });
       expectError(res, 403, 'INSUFFICIENT_SCOPE');
     });
   });
@@ -469,7 +427,7 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
     it('describes a member: identity, token view and role, without any secret or hash', async () => {
       const b = await createBusiness(t);
       const member = await addMember(t, b, 'member');
-      const res = await me(member.token, b.id).expect(200);
+      const res = await me(t, asMember(member.token, b.id)).expect(200);
 
       expect(res.body).toMatchObject({ success: true, data: expect.any(Object) });
       const data = res.body.data;
@@ -498,18 +456,18 @@ describe.each(DRIVERS)('Authentication and scoping on %s', (driver) => {
       expect(raw).not.toContain(hashSecret(member.token));
     });
 
-    it('names the owner role for the owner', async () => {
+    it.each([
+      { title: 'names the owner role for the owner', role: 'owner' },
+      { title: 'names the admin role for an admin', role: 'admin' },
+    ] as const)('$title', async ({ role }) => {
       const b = await createBusiness(t);
-      const res = await me(b.ownerToken, b.id).expect(200);
-      expect(res.body.data.role).toBe('owner');
-      expect(res.body.data.identity.email).toBe(b.ownerEmail);
-    });
-
-    it('names the admin role for an admin', async () => {
-      const b = await createBusiness(t);
-      const admin = await addMember(t, b, 'admin');
-      const res = await me(admin.token, b.id).expect(200);
-      expect(res.body.data.role).toBe('admin');
+      const person =
+        role === 'owner'
+          ? { token: b.ownerToken, email: b.ownerEmail }
+          : await addMember(t, b, role);
+      const res = await me(t, asMember(person.token, b.id)).expect(200);
+      expect(res.body.data.role).toBe(role);
+      expect(res.body.data.identity.email).toBe(person.email);
     });
   });
 });
