@@ -3,13 +3,29 @@ import type { Response } from 'supertest';
 import { hashSecret } from '../src/tokens/token-secret';
 import {
   addMember,
-  asMember,
   BusinessFixture,
   createBusiness,
   createMachine,
-  createToken as createTokenAs,
+  createToken,
 } from './factories/tenancy.factory';
-import { asOwner } from './helpers/api';
+import {
+  asMember,
+  asOwner,
+  asPlatform,
+  bulkRevoke,
+  deleteMachine,
+  getToken,
+  listAuditEvents,
+  me,
+  patchMember,
+  postPlatformAdmin,
+  removeMember,
+  removePlatformAdmin,
+  resume,
+  revoke,
+  rotate,
+  suspend,
+} from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -84,19 +100,6 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
     await t?.close();
   });
 
-  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
-  const createToken = (business: BusinessFixture, body: Record<string, unknown> = {}) =>
-    createTokenAs(t, asOwner(business), { name: 'ci', ...body });
-
-  function revoke(biz: BusinessFixture, tokenId: string, reason = 'test') {
-    return t
-      .http()
-      .post(`/api/v1/tokens/${tokenId}/revoke`)
-      .set(asMember(biz.ownerToken, biz.id))
-      .send({ reason });
-  }
-
   async function actionsOf(chainId: string): Promise<string[]> {
     const rows = await t.sql<{ action: string }>(
       'SELECT action FROM audit_events WHERE chain_id = ? ORDER BY seq',
@@ -132,31 +135,13 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
     it('records every listed change of a business exactly once, in its chain', async () => {
       const biz = await createBusiness(t);
       const member = await addMember(t, biz, 'member');
-      await t
-        .http()
-        .patch(`/api/v1/members/${member.identityId}`)
-        .set(asMember(biz.ownerToken, biz.id))
-        .send({ role: 'admin' })
-        .expect(200);
+      await patchMember(t, asOwner(biz), member.identityId, { role: 'admin' }).expect(200);
       const machine = await createMachine(t, biz);
-      const machineToken = await createToken(biz, { identity_id: machine.id });
-      const own = await createToken(biz);
-      await t
-        .http()
-        .post(`/api/v1/tokens/${own.id}/rotate`)
-        .set(asMember(biz.ownerToken, biz.id))
-        .send({})
-        .expect(201);
-      await t
-        .http()
-        .delete(`/api/v1/members/${member.identityId}`)
-        .set(asMember(biz.ownerToken, biz.id))
-        .expect(200);
-      await t
-        .http()
-        .delete(`/api/v1/machine-identities/${machine.id}`)
-        .set(asMember(biz.ownerToken, biz.id))
-        .expect(200);
+      const machineToken = await createToken(t, asOwner(biz), { identity_id: machine.id });
+      const own = await createToken(t, asOwner(biz));
+      await rotate(t, asOwner(biz), own.id).expect(201);
+      await removeMember(t, asOwner(biz), member.identityId).expect(200);
+      await deleteMachine(t, asOwner(biz), machine.id).expect(200);
 
       expect(await actionsOf(biz.id)).toEqual([
         'member.added', // the owner, with the business
@@ -194,17 +179,14 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('records suspend, resume and platform admin changes in the platform chain', async () => {
       const biz = await createBusiness(t);
-      await t.http().post(`/platform/v1/businesses/${biz.id}/suspend`).set(platform()).expect(200);
-      await t.http().post(`/platform/v1/businesses/${biz.id}/suspend`).set(platform()).expect(200);
-      await t.http().post(`/platform/v1/businesses/${biz.id}/resume`).set(platform()).expect(200);
-      const added = await t
-        .http()
-        .post('/platform/v1/admins')
-        .set(platform())
-        .send({ email: `ops-${driver}-${Date.now()}@example.test` })
-        .expect(201);
+      await suspend(t, biz.id).expect(200);
+      await suspend(t, biz.id).expect(200);
+      await resume(t, biz.id).expect(200);
+      const added = await postPlatformAdmin(t, asPlatform(t), {
+        email: `ops-${driver}-${Date.now()}@example.test`,
+      }).expect(201);
       const adminId = added.body.data.admin.identity_id ?? added.body.data.admin.id;
-      await t.http().delete(`/platform/v1/admins/${adminId}`).set(platform()).expect(200);
+      await removePlatformAdmin(t, asPlatform(t), adminId).expect(200);
 
       const rows = await t.sql<{ action: string; target_id: string }>(
         "SELECT action, target_id FROM audit_events WHERE chain_id = 'platform' AND target_id IN (?, ?) ORDER BY seq",
@@ -228,10 +210,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('records who acted, with which token made by whom, on what, from where, and why', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz, { name: 'deploy' });
-      const ownerTokenId = (
-        await t.http().get('/api/v1/me').set(asMember(biz.ownerToken, biz.id)).expect(200)
-      ).body.data.token.id as string;
+      const token = await createToken(t, asOwner(biz), { name: 'deploy' });
+      const ownerTokenId = (await me(t, asOwner(biz)).expect(200)).body.data.token.id as string;
       await t
         .http()
         .post(`/api/v1/tokens/${token.id}/revoke`)
@@ -279,8 +259,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('keeps no secret and no hash in any event', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz);
-      await revoke(biz, token.id).expect(201);
+      const token = await createToken(t, asOwner(biz));
+      await revoke(t, asOwner(biz), token.id, { reason: 'test' }).expect(201);
       const rows = await t.sql<Record<string, unknown>>('SELECT * FROM audit_events');
       const dump = JSON.stringify(rows);
       for (const secret of [token.secret, biz.ownerToken, t.platformToken]) {
@@ -291,9 +271,9 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('writes no event for a revocation that changes nothing', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz);
-      await revoke(biz, token.id).expect(201);
-      const again = await revoke(biz, token.id).expect(201);
+      const token = await createToken(t, asOwner(biz));
+      await revoke(t, asOwner(biz), token.id, { reason: 'test' }).expect(201);
+      const again = await revoke(t, asOwner(biz), token.id, { reason: 'test' }).expect(201);
       expect(again.body.code).toBe('ALREADY_REVOKED');
       const rows = await t.sql('SELECT id FROM audit_events WHERE action = ? AND target_id = ?', [
         'token.revoked',
@@ -307,13 +287,11 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       const machine = await createMachine(t, biz);
       const ids: string[] = [];
       for (let i = 0; i < 4; i++)
-        ids.push((await createToken(biz, { identity_id: machine.id })).id);
-      const res = await t
-        .http()
-        .post('/api/v1/tokens/bulk-revoke')
-        .set(asMember(biz.ownerToken, biz.id))
-        .send({ identity_id: machine.id, reason: 'machine retired' })
-        .expect(200);
+        ids.push((await createToken(t, asOwner(biz), { identity_id: machine.id })).id);
+      const res = await bulkRevoke(t, asOwner(biz), {
+        identity_id: machine.id,
+        reason: 'machine retired',
+      }).expect(200);
       expect(res.body.data.revoked).toBe(4);
       const actions = await actionsOf(biz.id);
       expect(actions.slice(-5)).toEqual([
@@ -340,11 +318,11 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
   describe('fail closed', () => {
     it('rolls the revocation back and answers 503 when the audit write fails', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz);
+      const token = await createToken(t, asOwner(biz));
       await t.sql('ALTER TABLE audit_events RENAME TO audit_events_offline');
       let res: Response;
       try {
-        res = await revoke(biz, token.id);
+        res = await revoke(t, asOwner(biz), token.id, { reason: 'test' });
       } finally {
         await t.sql('ALTER TABLE audit_events_offline RENAME TO audit_events');
       }
@@ -352,12 +330,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       expect(res.body.code).toBe('STORAGE_UNAVAILABLE');
       expect(res.headers['retry-after']).toEqual(expect.any(String));
       // The token is still active, and no event claims otherwise.
-      await t.http().get('/api/v1/me').set(asMember(token.secret, biz.id)).expect(200);
-      const view = await t
-        .http()
-        .get(`/api/v1/tokens/${token.id}`)
-        .set(asMember(biz.ownerToken, biz.id))
-        .expect(200);
+      await me(t, asMember(token.secret, biz.id)).expect(200);
+      const view = await getToken(t, asOwner(biz), token.id).expect(200);
       expect(view.body.data.status).toBe('active');
       const rows = await t.sql('SELECT id FROM audit_events WHERE target_id = ? AND action = ?', [
         token.id,
@@ -373,8 +347,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('rolls back the events already written when a later step of the change fails', async () => {
       const biz = await createBusiness(t);
-      const a = await createToken(biz);
-      const b = await createToken(biz);
+      const a = await createToken(t, asOwner(biz));
+      const b = await createToken(t, asOwner(biz));
       const before = await actionsOf(biz.id);
       // The bulk event is written last; refusing it must undo the two revocations and their
       // two token.revoked events, which were written before it in the same transaction.
@@ -391,11 +365,10 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       }
       let res: Response;
       try {
-        res = await t
-          .http()
-          .post('/api/v1/tokens/bulk-revoke')
-          .set(asMember(biz.ownerToken, biz.id))
-          .send({ created_before: new Date(Date.now() + 60_000).toISOString(), reason: 'x' });
+        res = await bulkRevoke(t, asOwner(biz), {
+          created_before: new Date(Date.now() + 60_000).toISOString(),
+          reason: 'x',
+        });
       } finally {
         await t.sql(
           driver === 'postgres'
@@ -406,7 +379,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       expect(res.status).toBe(503);
       expect(await actionsOf(biz.id)).toEqual(before);
       for (const token of [a, b, { secret: biz.ownerToken }]) {
-        await t.http().get('/api/v1/me').set(asMember(token.secret, biz.id)).expect(200);
+        await me(t, asMember(token.secret, biz.id)).expect(200);
       }
     });
   });
@@ -414,14 +387,10 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
   describe('token.rejected', () => {
     it('records a revoked token still in use, once per token per minute', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz);
-      await revoke(biz, token.id).expect(201);
+      const token = await createToken(t, asOwner(biz));
+      await revoke(t, asOwner(biz), token.id, { reason: 'test' }).expect(201);
       for (let i = 0; i < 3; i++) {
-        const res = await t
-          .http()
-          .get('/api/v1/me')
-          .set(asMember(token.secret, biz.id))
-          .set('user-agent', 'leaked-client');
+        const res = await me(t, asMember(token.secret, biz.id)).set('user-agent', 'leaked-client');
         expect(res.status).toBe(401);
       }
       const rejected = () =>
@@ -442,7 +411,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('records an expired token in use, with reason expired', async () => {
       const biz = await createBusiness(t);
-      const token = await createToken(biz);
+      const token = await createToken(t, asOwner(biz));
       await t.sql('UPDATE api_tokens SET expires_at = ? WHERE id = ?', [
         driver === 'postgres' ? new Date(Date.now() - 1000) : '2000-01-01 00:00:00.000',
         token.id,
@@ -451,7 +420,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       // to drop it is the bus, which a rename does not touch, so wait for the 401 first.
       expect(
         await eventually(async () => {
-          const res = await t.http().get('/api/v1/me').set(asMember(token.secret, biz.id));
+          const res = await me(t, asMember(token.secret, biz.id));
           return res.status === 401;
         }, 250),
       ).toBe(true);
@@ -478,18 +447,15 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       biz = await createBusiness(t);
       other = await createBusiness(t);
       tokenIds = [];
-      for (let i = 0; i < 5; i++) tokenIds.push((await createToken(biz, { name: `t${i}` })).id);
-      await revoke(biz, tokenIds[0]).expect(201);
-      await revoke(biz, tokenIds[1]).expect(201);
-      await createToken(other);
+      for (let i = 0; i < 5; i++)
+        tokenIds.push((await createToken(t, asOwner(biz), { name: `t${i}` })).id);
+      await revoke(t, asOwner(biz), tokenIds[0], { reason: 'test' }).expect(201);
+      await revoke(t, asOwner(biz), tokenIds[1], { reason: 'test' }).expect(201);
+      await createToken(t, asOwner(other));
     });
 
     const list = (query: Record<string, unknown> = {}, who?: BusinessFixture) =>
-      t
-        .http()
-        .get('/api/v1/audit-events')
-        .query(query)
-        .set(asMember((who ?? biz).ownerToken, (who ?? biz).id));
+      listAuditEvents(t, asOwner(who ?? biz), query);
 
     it('lists newest first, keyset-paged, without gaps or repeats', async () => {
       const all = (await list({ limit: 200 }).expect(200)).body.data.items as EventLine[];
@@ -548,35 +514,55 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       }
     });
 
-    it('needs the owner or admin role and a token that allows audit:read', async () => {
-      const member = await addMember(t, biz, 'member');
-      const res = await list({}, { ...biz, ownerToken: member.token });
-      expect({ status: res.status, code: res.body.code }).toEqual({
-        status: 403,
-        code: 'INSUFFICIENT_ROLE',
-      });
-      const admin = await addMember(t, biz, 'admin');
-      const narrow = await t
-        .http()
-        .post('/api/v1/tokens')
-        .set(asMember(admin.token, biz.id))
-        .send({ name: 'no-audit', scopes: ['tokens:admin'] })
-        .expect(201);
-      const denied = await list({}, { ...biz, ownerToken: narrow.body.data.token });
-      expect({ status: denied.status, code: denied.body.code }).toEqual({
-        status: 403,
-        code: 'INSUFFICIENT_SCOPE',
-      });
-      const scoped = await t
-        .http()
-        .post('/api/v1/tokens')
-        .set(asMember(admin.token, biz.id))
-        .send({ name: 'auditor', scopes: ['audit:read'] })
-        .expect(201);
-      await list({}, { ...biz, ownerToken: scoped.body.data.token }).expect(200);
-      for (const path of ['/api/v1/audit-events/export', '/api/v1/audit-events/verify']) {
-        const r = await t.http().get(path).set(asMember(member.token, biz.id));
-        expect(r.status).toBe(403);
+    /** Reading the log (list, export, verify) takes the owner or admin role and audit:read. */
+    it.each([
+      {
+        title:
+          'needs the owner or admin role and a token that allows audit:read: a member is refused',
+        role: 'member',
+        scopes: null,
+        refused: 'INSUFFICIENT_ROLE',
+      },
+      {
+        title:
+          'needs the owner or admin role and a token that allows audit:read: an admin token without it is refused',
+        role: 'admin',
+        scopes: ['tokens:admin'],
+        refused: 'INSUFFICIENT_SCOPE',
+      },
+      {
+        title:
+          'needs the owner or admin role and a token that allows audit:read: an admin token with it reads',
+        role: 'admin',
+        scopes: ['audit:read'],
+        refused: null,
+      },
+    ] as const)('$title', async ({ role, scopes, refused }) => {
+      const person = await addMember(t, biz, role);
+      const token =
+        scopes === null
+          ? person.token
+          : (
+              await createToken(t, asMember(person.token, biz.id), {
+                name: 'reader',
+                scopes: [...scopes],
+              })
+            ).secret;
+      for (const path of [
+        '/api/v1/audit-events',
+        '/api/v1/audit-events/export',
+        '/api/v1/audit-events/verify',
+      ]) {
+        const res = await t.http().get(path).set(asMember(token, biz.id));
+        if (refused === null) {
+          expect({ path, status: res.status }).toEqual({ path, status: 200 });
+        } else {
+          expect({ path, status: res.status, code: res.body.code }).toEqual({
+            path,
+            status: 403,
+            code: refused,
+          });
+        }
       }
     });
 
@@ -594,7 +580,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
         .http()
         .get('/platform/v1/audit-events')
         .query({ business_id: other.id, limit: 200 })
-        .set(platform())
+        .set(asPlatform(t))
         .expect(200);
       expect(res.body.data.items.length).toBeGreaterThan(0);
       expect(res.body.data.items.every((e: EventLine) => e.business_id === other.id)).toBe(true);
@@ -602,7 +588,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
         .http()
         .get('/platform/v1/audit-events')
         .query({ limit: 200 })
-        .set(platform())
+        .set(asPlatform(t))
         .expect(200);
       expect(
         new Set(any.body.data.items.map((e: EventLine) => e.business_id)).size,
@@ -618,7 +604,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
   describe('export', () => {
     it('streams NDJSON that checks offline, and honours the filters', async () => {
       const biz = await createBusiness(t);
-      for (let i = 0; i < 3; i++) await createToken(biz);
+      for (let i = 0; i < 3; i++) await createToken(t, asOwner(biz));
       const res = await exportChain(biz);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toContain('application/x-ndjson');
@@ -634,8 +620,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     it('writes CSV with quoting and formula injection defused', async () => {
       const biz = await createBusiness(t);
-      await createToken(biz, { name: '=HYPERLINK("http://evil.test","x")' });
-      await createToken(biz, { name: '@SUM(1,2)' });
+      await createToken(t, asOwner(biz), { name: '=HYPERLINK("http://evil.test","x")' });
+      await createToken(t, asOwner(biz), { name: '@SUM(1,2)' });
       const res = await exportChain(biz, '?format=csv');
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toContain('text/csv');
@@ -653,7 +639,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       const res = await t
         .http()
         .get('/platform/v1/audit-events/export')
-        .set(platform())
+        .set(asPlatform(t))
         .buffer(true)
         .parse((r, done) => {
           let text = '';
@@ -715,7 +701,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
 
     async function bizWithEvents(tokens = 4) {
       const biz = await createBusiness(t);
-      for (let i = 0; i < tokens; i++) await createToken(biz, { name: `t${i}` });
+      for (let i = 0; i < tokens; i++) await createToken(t, asOwner(biz), { name: `t${i}` });
       // member.added, token.created (first) + `tokens` more: seq 1..tokens+2.
       expect(await verify(biz)).toEqual({
         valid: true,
@@ -791,8 +777,10 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
     it('keeps one gap-free chain under 50 concurrent revocations', async () => {
       const biz = await createBusiness(t);
       const ids: string[] = [];
-      for (let i = 0; i < 50; i++) ids.push((await createToken(biz)).id);
-      const results = await Promise.all(ids.map((id) => revoke(biz, id)));
+      for (let i = 0; i < 50; i++) ids.push((await createToken(t, asOwner(biz))).id);
+      const results = await Promise.all(
+        ids.map((id) => revoke(t, asOwner(biz), id, { reason: 'test' })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
       const seqs = (
         await t.sql<{ seq: number }>(
@@ -808,7 +796,7 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       const res = await t
         .http()
         .get('/platform/v1/audit-events/verify')
-        .set(platform())
+        .set(asPlatform(t))
         .expect(200);
       expect(res.body.data).toEqual({
         valid: true,

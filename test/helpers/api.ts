@@ -128,3 +128,7 @@ export const postPlatformAdmin = (t: TestApp, caller: Caller, body: object): Tes
 /** DELETE /platform/v1/admins/{identity_id}. */
 export const removePlatformAdmin = (t: TestApp, caller: Caller, identityId: string): Test =>
   t.http().delete(`/platform/v1/admins/${identityId}`).set(caller);
+
+/** GET /api/v1/audit-events. */
+export const listAuditEvents = (t: TestApp, caller: Caller, query: object = {}): Test =>
+  t.http().get('/api/v1/audit-events').query(query).set(caller);
