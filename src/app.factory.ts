@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
+import { registerEnvelope } from './common/envelope-hook';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
@@ -83,6 +84,8 @@ export async function startApp(
 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
+  // Before app.init() registers the routes, which the hook inspects one by one.
+  registerEnvelope(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

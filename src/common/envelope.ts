@@ -1,4 +1,4 @@
-import { applyDecorators, SetMetadata, Type } from '@nestjs/common';
+import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
 /** A success answer with a message or code, for outcomes that are success but worth naming. */
@@ -25,8 +25,27 @@ export function envelope<T>(value: T | Outcome<T>): Envelope<T> {
 }
 
 export const RAW_RESPONSE = 'latchkey:raw-response';
-/** The handler answers its own shape (RFC 7009/7662, streams), not the envelope. */
-export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
+
+/**
+ * The handler answers its own shape (RFC 7009/7662, streams, health), not the envelope. On a
+ * class it marks every handler of the class: the mark lives on the handler functions, since
+ * that is what Nest hands Fastify when it registers a route (see `registerEnvelope`).
+ */
+export const RawResponse =
+  (): ClassDecorator & MethodDecorator =>
+  (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      Reflect.defineMetadata(RAW_RESPONSE, true, descriptor.value as object);
+      return;
+    }
+    const proto = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const member = proto[name];
+      if (name !== 'constructor' && typeof member === 'function') {
+        Reflect.defineMetadata(RAW_RESPONSE, true, member);
+      }
+    }
+  };
 
 export class ErrorBodyDto {
   @ApiProperty({ example: false })
