@@ -2,7 +2,8 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { mintSecret } from '../src/tokens/token-secret';
-import { addMember, asMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import { addMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
+import { asBearer, asMember, asOwner, asPlatform, listBusinesses, me } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 
@@ -60,7 +61,8 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
         .set('x-forwarded-for', ip)
         .set('authorization', `Bearer ${callerToken}`)
         .send({ token: unknownToken() });
-    const me = (ip: string, token: string | null, businessId = biz.id) => {
+    /** GET /api/v1/me from `ip`, with `token` as the bearer (none when null). */
+    const meFrom = (ip: string, token: string | null, businessId = biz.id) => {
       const req = t.http().get('/api/v1/me').set('x-forwarded-for', ip);
       if (token !== null) req.set('authorization', `Bearer ${token}`);
       return req.set('x-business-id', businessId);
@@ -110,23 +112,23 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
     it('answers 401 for the budget of failed authentications, then 429', async () => {
       const ip = freshIp();
       for (let i = 0; i < 3; i++) {
-        const res = await me(ip, unknownToken());
+        const res = await meFrom(ip, unknownToken());
         expect(res.status).toBe(401);
         expect(res.body.code).toBe('INVALID_TOKEN');
       }
-      expectRateLimited(await me(ip, unknownToken()));
+      expectRateLimited(await meFrom(ip, unknownToken()));
       // A missing or malformed credential is a failed authentication too.
-      expectRateLimited(await me(ip, null));
-      expectRateLimited(await me(ip, 'not-a-token'));
+      expectRateLimited(await meFrom(ip, null));
+      expectRateLimited(await meFrom(ip, 'not-a-token'));
       // Another address is still told 401.
-      expect((await me(freshIp(), unknownToken())).status).toBe(401);
+      expect((await meFrom(freshIp(), unknownToken())).status).toBe(401);
     });
 
     it('still lets a valid token through from an IP over its failure budget', async () => {
       const ip = freshIp();
-      for (let i = 0; i < 4; i++) await me(ip, unknownToken());
-      expectRateLimited(await me(ip, unknownToken()));
-      const res = await me(ip, biz.ownerToken).expect(200);
+      for (let i = 0; i < 4; i++) await meFrom(ip, unknownToken());
+      expectRateLimited(await meFrom(ip, unknownToken()));
+      const res = await meFrom(ip, biz.ownerToken).expect(200);
       expect(res.body.data.identity.email).toBe(biz.ownerEmail);
     });
   });
@@ -147,35 +149,26 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
     });
     afterAll(() => t.close());
 
-    const me = (token: string, businessId: string) =>
-      t.http().get('/api/v1/me').set(asMember(token, businessId));
-
     it('answers 429 once a token spent its budget, and keeps a budget per token', async () => {
       const token = members[0];
-      for (let i = 0; i < 3; i++) await me(token, biz.id).expect(200);
-      expectRateLimited(await me(token, biz.id));
+      for (let i = 0; i < 3; i++) await me(t, asMember(token, biz.id)).expect(200);
+      expectRateLimited(await me(t, asMember(token, biz.id)));
       // The owner's token has its own budget, with one call left.
-      await me(biz.ownerToken, biz.id).expect(200);
+      await me(t, asOwner(biz)).expect(200);
     });
 
     it('checks the token first: a bad token is 401, never 429', async () => {
-      const res = await me(unknownToken(), biz.id);
+      const res = await me(t, asMember(unknownToken(), biz.id));
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     });
 
     it('answers 429 before the x-business-id 422 and before a business 403', async () => {
       const token = members[1];
-      for (let i = 0; i < 3; i++) await me(token, biz.id).expect(200);
-      expectRateLimited(await t.http().get('/api/v1/me').set('authorization', `Bearer ${token}`));
-      expectRateLimited(
-        await t
-          .http()
-          .get('/api/v1/me')
-          .set('authorization', `Bearer ${token}`)
-          .set('x-business-id', 'not-a-uuid'),
-      );
-      expectRateLimited(await me(token, '00000000-0000-4000-8000-000000000000'));
+      for (let i = 0; i < 3; i++) await me(t, asMember(token, biz.id)).expect(200);
+      expectRateLimited(await me(t, asBearer(token)));
+      expectRateLimited(await me(t, asMember(token, 'not-a-uuid')));
+      expectRateLimited(await me(t, asMember(token, '00000000-0000-4000-8000-000000000000')));
     });
 
     it('does not count requests to public routes', async () => {
@@ -204,21 +197,13 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
 
     it('turns the failed-authentication limit off: more than the default of 300 stay 401', async () => {
       for (let i = 0; i < 301; i++) {
-        await t
-          .http()
-          .get('/platform/v1/businesses')
-          .set('authorization', `Bearer ${unknownToken()}`)
-          .expect(401);
+        await listBusinesses(t, asBearer(unknownToken())).expect(401);
       }
     });
 
     it('turns the per-token limit off', async () => {
       for (let i = 0; i < 20; i++) {
-        await t
-          .http()
-          .get('/platform/v1/businesses')
-          .set('authorization', `Bearer ${t.platformToken}`)
-          .expect(200);
+        await listBusinesses(t, asPlatform(t)).expect(200);
       }
     });
   });
@@ -284,11 +269,10 @@ withRedis('Rate limits shared through Redis', () => {
 
   it('shares the budget of a token between two instances', async () => {
     const biz = await createBusiness(a);
-    const me = (t: TestApp) => t.http().get('/api/v1/me').set(asMember(biz.ownerToken, biz.id));
-    await me(a).expect(200);
-    await me(b).expect(200);
-    await me(a).expect(200);
-    expectRateLimited(await me(b));
+    await me(a, asOwner(biz)).expect(200);
+    await me(b, asOwner(biz)).expect(200);
+    await me(a, asOwner(biz)).expect(200);
+    expectRateLimited(await me(b, asOwner(biz)));
   });
 
   it('keeps its counters under the configured key prefix', async () => {
