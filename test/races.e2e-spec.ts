@@ -1,6 +1,24 @@
 import type { Response } from 'supertest';
 import type { BusinessFixture, MemberFixture } from './factories/tenancy.factory';
-import { addMember, asMember, createBusiness, createMachine } from './factories/tenancy.factory';
+import { addMember, createBusiness, createMachine, createToken } from './factories/tenancy.factory';
+import {
+  asBearer,
+  asMember,
+  asOwner,
+  deleteMachine,
+  deleteToken,
+  listPlatformAdmins,
+  me,
+  patchMember,
+  postMember,
+  postPlatformAdmin,
+  postToken,
+  reissueFirstToken,
+  removeMember,
+  removePlatformAdmin,
+  revoke,
+  rotate,
+} from './helpers/api';
 import { dbDate, expectBearerError, expectError, sleep } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -93,22 +111,6 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
       identityId,
     ]);
 
-  const me = (secret: string, businessId: string) =>
-    t.http().get('/api/v1/me').set(asMember(secret, businessId));
-
-  const createAs = (b: BusinessFixture, secret: string, body: Record<string, unknown> = {}) =>
-    t
-      .http()
-      .post('/api/v1/tokens')
-      .set(asMember(secret, b.id))
-      .send({ name: 'race', ...body });
-
-  async function created(b: BusinessFixture, secret: string, body: Record<string, unknown> = {}) {
-    const res = await createAs(b, secret, body);
-    expect(res.status).toBe(201);
-    return { id: res.body.data.id as string, secret: res.body.data.token as string };
-  }
-
   /** The secrets of the answers that issued one. */
   const secretsOf = (responses: Response[]) =>
     responses.filter((r) => r.status === 201).map((r) => r.body.data.token as string);
@@ -116,7 +118,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
   /** Every one of `secrets` is refused as a bearer in the business. */
   async function expectAllRefused(secrets: string[], businessId: string): Promise<void> {
     for (const secret of secrets) {
-      const res = await me(secret, businessId);
+      const res = await me(t, asMember(secret, businessId));
       expect(res.status).toBe(401);
       expect(['TOKEN_REVOKED', 'INVALID_TOKEN']).toContain(res.body.code);
       expectBearerError(res, res.body.code);
@@ -131,16 +133,12 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
       [30, 3600],
     ])('%i at once, grace %i s: one 201, the rest 409, one successor', async (n, grace) => {
       const b = await createBusiness(t);
-      const old = await created(b, b.ownerToken);
+      const old = await createToken(t, asOwner(b));
       const startedAt = Date.now();
 
       const answers = await all(
         Array.from({ length: n }, () =>
-          t
-            .http()
-            .post(`/api/v1/tokens/${old.id}/rotate`)
-            .set(asMember(b.ownerToken, b.id))
-            .send({ grace_period_seconds: grace }),
+          rotate(t, asOwner(b), old.id, { grace_period_seconds: grace }),
         ),
       );
 
@@ -185,16 +183,12 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         // The old token stays usable until the grace period ends, and is not revoked.
         const expiresAt = dbDate(oldRow.expires_at)!.getTime();
         expect(Math.abs(expiresAt - (startedAt + grace * 1000))).toBeLessThan(30_000);
-        expect((await me(old.secret, b.id)).status).toBe(200);
+        expect((await me(t, asMember(old.secret, b.id))).status).toBe(200);
       }
-      expect((await me(winner.token as string, b.id)).status).toBe(200);
+      expect((await me(t, asMember(winner.token as string, b.id))).status).toBe(200);
 
       // And the loser's way round it, rotating again later, is refused too.
-      const again = await t
-        .http()
-        .post(`/api/v1/tokens/${old.id}/rotate`)
-        .set(asMember(b.ownerToken, b.id))
-        .send({ grace_period_seconds: grace });
+      const again = await rotate(t, asOwner(b), old.id, { grace_period_seconds: grace });
       expect(again.status).toBe(409);
       expect(await count('FROM api_tokens WHERE rotated_from_id = ?', [old.id])).toBe(1);
     });
@@ -205,40 +199,32 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
       const b = await createBusiness(t);
       for (const [round, { stagger, at }] of MEMBER_ROUNDS.entries()) {
         const m: MemberFixture = await addMember(t, b, 'member');
-        const kept = await created(b, m.token);
+        const kept = await createToken(t, asMember(m.token, b.id));
         // Rotating with a grace period issues a successor and leaves the old token unrevoked.
-        const rotatable = await created(b, m.token);
+        const rotatable = await createToken(t, asMember(m.token, b.id));
 
-        const create = (i: number) => () => createAs(b, m.token, { name: `race-${round}-${i}` });
-        const rotate = () =>
-          t
-            .http()
-            .post(`/api/v1/tokens/${rotatable.id}/rotate`)
-            .set(asMember(m.token, b.id))
-            .send({ grace_period_seconds: 3600 });
-        const reissue = () =>
-          t
-            .http()
-            .post(`/api/v1/members/${m.identityId}/token`)
-            .set(asMember(b.ownerToken, b.id))
-            .send({});
+        const create = (i: number) => () =>
+          postToken(t, asMember(m.token, b.id), { name: `race-${round}-${i}` });
+        const rotateIt = () =>
+          rotate(t, asMember(m.token, b.id), rotatable.id, { grace_period_seconds: 3600 });
+        const reissue = () => reissueFirstToken(t, asOwner(b), m.identityId);
         // The rotations and the re-issue among the creates.
         const issuers = [
           { kind: 'create', send: create(0) },
           { kind: 'create', send: create(1) },
-          { kind: 'rotate', send: rotate },
+          { kind: 'rotate', send: rotateIt },
           { kind: 'create', send: create(2) },
           { kind: 'create', send: create(3) },
           { kind: 'reissue', send: reissue },
           { kind: 'create', send: create(4) },
           { kind: 'create', send: create(5) },
-          { kind: 'rotate', send: rotate },
+          { kind: 'rotate', send: rotateIt },
           { kind: 'create', send: create(6) },
           { kind: 'create', send: create(7) },
         ];
         const [removed, ...answers] = await all([
           after(Math.round(at * issuers.length * stagger), () =>
-            t.http().delete(`/api/v1/members/${m.identityId}`).set(asMember(b.ownerToken, b.id)),
+            removeMember(t, asOwner(b), m.identityId),
           ),
           ...issuers.map((issuer, i) => after(i * stagger, issuer.send)),
         ]);
@@ -261,16 +247,13 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         await expectAllRefused(earlier, b.id);
 
         // Added again with the same email, they start clean: only the new first token works.
-        const readded = await t
-          .http()
-          .post('/api/v1/members')
-          .set(asMember(b.ownerToken, b.id))
-          .send({ email: m.email, role: 'member' })
-          .expect(201);
+        const readded = await postMember(t, asOwner(b), { email: m.email, role: 'member' }).expect(
+          201,
+        );
         expect(readded.body.data.member.identity_id).toBe(m.identityId);
         const fresh = readded.body.data.first_token;
         await expectAllRefused(earlier, b.id);
-        expect((await me(fresh.token as string, b.id)).status).toBe(200);
+        expect((await me(t, asMember(fresh.token as string, b.id))).status).toBe(200);
         const active = await t.sql<{ id: string }>(
           'SELECT id FROM api_tokens WHERE business_id = ? AND identity_id = ? AND revoked_at IS NULL',
           [b.id, m.identityId],
@@ -280,11 +263,11 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         // Fail closed: a token of the earlier membership that escaped revocation (made here by
         // hand) is still refused by the verifier and by introspection.
         await t.sql('UPDATE api_tokens SET revoked_at = NULL WHERE id = ?', [kept.id]);
-        expectBearerError(await me(kept.secret, b.id), 'INVALID_TOKEN');
+        expectBearerError(await me(t, asMember(kept.secret, b.id)), 'INVALID_TOKEN');
         const introspected = await t
           .http()
           .post('/oauth2/introspect')
-          .set('authorization', `Bearer ${b.ownerToken}`)
+          .set(asBearer(b.ownerToken))
           .send({ token: kept.secret });
         expect({ status: introspected.status, body: introspected.body }).toEqual({
           status: 200,
@@ -292,11 +275,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         });
 
         // This member now leaves for good; that removal revokes the escaped token as well.
-        await t
-          .http()
-          .delete(`/api/v1/members/${m.identityId}`)
-          .set(asMember(b.ownerToken, b.id))
-          .expect(200);
+        await removeMember(t, asOwner(b), m.identityId).expect(200);
         expect(await activeTokensOf(b.id, m.identityId)).toBe(0);
       }
     });
@@ -308,24 +287,24 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
       for (const [round, { stagger, at }] of MACHINE_ROUNDS.entries()) {
         const machine = await createMachine(t, b, 'admin');
         // The machine's own token: it issues for itself too, while it is deleted.
-        const own = await created(b, b.ownerToken, { identity_id: machine.id });
+        const own = await createToken(t, asOwner(b), { identity_id: machine.id });
 
         const byOwner = (i: number) => ({
           kind: 'owner',
           send: () =>
-            createAs(b, b.ownerToken, { name: `owner-${round}-${i}`, identity_id: machine.id }),
+            postToken(t, asMember(b.ownerToken, b.id), {
+              name: `owner-${round}-${i}`,
+              identity_id: machine.id,
+            }),
         });
         const bySelf = (i: number) => ({
           kind: 'self',
-          send: () => createAs(b, own.secret, { name: `self-${round}-${i}` }),
+          send: () => postToken(t, asMember(own.secret, b.id), { name: `self-${round}-${i}` }),
         });
         const issuers = [0, 1, 2].flatMap((i) => [byOwner(2 * i), byOwner(2 * i + 1), bySelf(i)]);
         const [deleted, ...answers] = await all([
           after(Math.round(at * issuers.length * stagger), () =>
-            t
-              .http()
-              .delete(`/api/v1/machine-identities/${machine.id}`)
-              .set(asMember(b.ownerToken, b.id)),
+            deleteMachine(t, asOwner(b), machine.id),
           ),
           ...issuers.map((issuer, i) => after(i * stagger, issuer.send)),
         ]);
@@ -360,7 +339,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
           removalPath = `/api/v1/members/${m.identityId}`;
         } else {
           const machine = await createMachine(t, b, 'admin');
-          const own = await created(b, b.ownerToken, { identity_id: machine.id });
+          const own = await createToken(t, asOwner(b), { identity_id: machine.id });
           holder = { id: machine.id, secret: own.secret };
           removalPath = `/api/v1/machine-identities/${machine.id}`;
         }
@@ -370,7 +349,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         const flood = async () => {
           const deadline = Date.now() + 8000;
           while (!removalAnswered && Date.now() < deadline) {
-            const res = await createAs(b, holder.secret, { name: 'flood' });
+            const res = await postToken(t, asMember(holder.secret, b.id), { name: 'flood' });
             answers.push(res);
             if (res.status !== 201) return;
           }
@@ -397,18 +376,14 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
     it(`${N} at once (POST revoke and DELETE, holder and owner): one revocation, one event`, async () => {
       const b = await createBusiness(t);
       const m = await addMember(t, b, 'member');
-      const token = await created(b, m.token);
+      const token = await createToken(t, asMember(m.token, b.id));
 
       const answers = await all(
         Array.from({ length: N }, (_, i) => {
           const caller = i % 4 < 2 ? b.ownerToken : m.token;
           return i % 2 === 0
-            ? t
-                .http()
-                .post(`/api/v1/tokens/${token.id}/revoke`)
-                .set(asMember(caller, b.id))
-                .send({ reason: `race-${i}` })
-            : t.http().delete(`/api/v1/tokens/${token.id}`).set(asMember(caller, b.id));
+            ? revoke(t, asMember(caller, b.id), token.id, { reason: `race-${i}` })
+            : deleteToken(t, asMember(caller, b.id), token.id);
         }),
       );
 
@@ -446,12 +421,8 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
     type Act = 'demote' | 'remove';
     const act = (b: BusinessFixture, secret: string, targetId: string, how: Act) =>
       how === 'demote'
-        ? t
-            .http()
-            .patch(`/api/v1/members/${targetId}`)
-            .set(asMember(secret, b.id))
-            .send({ role: 'admin' })
-        : t.http().delete(`/api/v1/members/${targetId}`).set(asMember(secret, b.id));
+        ? patchMember(t, asMember(secret, b.id), targetId, { role: 'admin' })
+        : removeMember(t, asMember(secret, b.id), targetId);
 
     const LOSER_OUTCOMES = [
       '409 LAST_OWNER',
@@ -490,7 +461,9 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         const winnerId = answers[0].status === 200 ? b.ownerId : other.identityId;
         expect(owners.map((o) => o.identity_id)).toEqual([winnerId]);
         const winnerToken = winnerId === b.ownerId ? b.ownerToken : other.token;
-        expect((await me(winnerToken, b.id)).body.data).toMatchObject({ role: 'owner' });
+        expect((await me(t, asMember(winnerToken, b.id))).body.data).toMatchObject({
+          role: 'owner',
+        });
       }
     });
   });
@@ -513,12 +486,9 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         token: p.platformToken,
       };
       for (let round = 0; round < 4; round++) {
-        const added = await p
-          .http()
-          .post('/platform/v1/admins')
-          .set('authorization', `Bearer ${survivor.token}`)
-          .send({ email: `platform-race-${process.pid}-${round}@example.test` })
-          .expect(201);
+        const added = await postPlatformAdmin(p, asBearer(survivor.token), {
+          email: `platform-race-${process.pid}-${round}@example.test`,
+        }).expect(201);
         const newcomer = {
           id: added.body.data.admin.identity_id as string,
           token: added.body.data.first_token.token as string,
@@ -526,12 +496,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         const pair = round % 2 === 0 ? [survivor, newcomer] : [newcomer, survivor];
 
         const answers = await all(
-          pair.map((caller, i) =>
-            p
-              .http()
-              .delete(`/platform/v1/admins/${pair[1 - i].id}`)
-              .set('authorization', `Bearer ${caller.token}`),
-          ),
+          pair.map((caller, i) => removePlatformAdmin(p, asBearer(caller.token), pair[1 - i].id)),
         );
 
         expectNoServerError(answers);
@@ -559,16 +524,9 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
           [removed.id],
         );
         expect(Number(live[0].n)).toBe(0);
-        const refused = await p
-          .http()
-          .get('/platform/v1/admins')
-          .set('authorization', `Bearer ${removed.token}`);
+        const refused = await listPlatformAdmins(p, asBearer(removed.token));
         expect(refused.status).toBe(401);
-        await p
-          .http()
-          .get('/platform/v1/admins')
-          .set('authorization', `Bearer ${winner.token}`)
-          .expect(200);
+        await listPlatformAdmins(p, asBearer(winner.token)).expect(200);
         survivor = winner;
       }
     });

@@ -85,6 +85,10 @@ export const patchMember = (t: TestApp, caller: Caller, identityId: string, body
 export const removeMember = (t: TestApp, caller: Caller, identityId: string): Test =>
   t.http().delete(`/api/v1/members/${identityId}`).set(caller);
 
+/** POST /api/v1/members/{identity_id}/token: re-issues a member's first token. */
+export const reissueFirstToken = (t: TestApp, caller: Caller, identityId: string): Test =>
+  t.http().post(`/api/v1/members/${identityId}/token`).set(caller).send({});
+
 /** GET /api/v1/machine-identities. */
 export const listMachines = (t: TestApp, caller: Caller, query: object = {}): Test =>
   t.http().get('/api/v1/machine-identities').query(query).set(caller);
