@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +10,8 @@ import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
 import { registerEnvelope } from './common/envelope-hook';
+import { registerRequestLog } from './common/logging';
+import { registerSecurityHeaders } from './common/security-headers';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
@@ -86,26 +87,8 @@ export async function startApp(
   registerBodyParsers(fastify);
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    },
-  });
-  // Swagger UI needs its own scripts and styles: the strict policy is relaxed for /docs alone.
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url.startsWith('/docs')) {
-      void reply.header(
-        'content-security-policy',
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
-      );
-    }
-    done(null, payload);
-  });
+  registerSecurityHeaders(fastify);
+  if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL);
 
   setupSwagger(app);
 

@@ -17,7 +17,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const response = toErrorResponse(exception, request?.id ?? null);
     if (response.unexpected) {
-      this.logger.error({ err: loggableError(exception) }, 'unexpected error');
+      this.logger.error(
+        { err: loggableError(exception), request_id: request?.id ?? null },
+        'unexpected error',
+      );
     }
     if (reply.sent) return;
     const answer = forOAuthRoute(response, request?.url);

@@ -1,29 +1,24 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { levels } from 'pino';
+import { CONTEXT_KEY } from './request-keys';
 import { redactSecrets } from './safe-error';
 
 /**
- * Structured logs that never carry a secret: request headers are not logged at all (so neither
- * Authorization nor cookies are), URLs and messages are scrubbed of anything token-shaped.
+ * Structured logs that never carry a secret: messages are scrubbed of anything token-shaped, and
+ * `*.token` and `*.secret` fields are censored.
+ *
+ * nestjs-pino's HTTP middleware is not used (`forRoutes: []`): it ran on every request at every
+ * level, and its AsyncLocalStorage turned on promise hooks for the whole process. Requests are
+ * logged by `registerRequestLog` instead, which costs nothing when the level is above info.
  */
 export function loggerModule(options: { level: string }) {
   return LoggerModule.forRoot({
+    forRoutes: [],
     pinoHttp: {
       level: options.level,
-      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.secret'],
-        censor: '[REDACTED]',
-      },
-      serializers: {
-        req: (req: { id?: string; method?: string; url?: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url ? redactSecrets(req.url) : req.url,
-          remote_address: req.remoteAddress,
-        }),
-        res: (res: { statusCode?: number }) => ({ status_code: res.statusCode }),
-      },
+      autoLogging: false,
+      redact: { paths: ['*.token', '*.secret'], censor: '[REDACTED]' },
       hooks: {
         logMethod(args: unknown[], method: (...a: unknown[]) => void) {
           method.apply(
@@ -32,13 +27,42 @@ export function loggerModule(options: { level: string }) {
           );
         },
       },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : 'info',
-      // Under Fastify's middleware layer `url` is relative to the mount point; originalUrl is not.
-      autoLogging: {
-        ignore: (req: IncomingMessage & { originalUrl?: string }) =>
-          (req.originalUrl ?? req.url ?? '').startsWith('/health'),
-      },
     },
+  });
+}
+
+interface RequestContextView {
+  business?: { id: string } | null;
+  token?: { id: string };
+}
+
+/**
+ * One line per answered request, except health probes: the request id, method, URL (scrubbed),
+ * client address, status, time, and the business and token that made the call. Registered only
+ * when the level logs info, so at warn a request pays nothing for logging. Headers are never
+ * logged, so neither Authorization nor cookies are.
+ */
+export function registerRequestLog(fastify: FastifyInstance, level: string): void {
+  const threshold = (levels.values as Record<string, number | undefined>)[level];
+  if (threshold === undefined || threshold > levels.values.info) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (!request.url.startsWith('/health')) {
+      const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContextView })[CONTEXT_KEY];
+      const line = {
+        req: {
+          id: request.id,
+          method: request.method,
+          url: redactSecrets(request.url),
+          remote_address: request.ip,
+        },
+        res: { status_code: reply.statusCode },
+        response_time_ms: Math.round(reply.elapsedTime * 100) / 100,
+        business_id: ctx?.business?.id ?? null,
+        token_id: ctx?.token?.id ?? null,
+      };
+      if (reply.statusCode >= 500) PinoLogger.root.error(line, 'request failed');
+      else PinoLogger.root.info(line, 'request completed');
+    }
+    done();
   });
 }
