@@ -6,8 +6,8 @@ import type { AuditEvent } from '../src/audit/audit-event.entity';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { canonicalJson } from '../src/audit/canonical-json';
 import { UnitOfWork } from '../src/database/unit-of-work';
-import { asMember, createBusiness, createToken } from './factories/tenancy.factory';
-import { asOwner } from './helpers/api';
+import { createBusiness, createToken } from './factories/tenancy.factory';
+import { asMember, asOwner, asPlatform } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -540,11 +540,10 @@ describe.each(DRIVERS)('audit text on %s', (driver) => {
     await t?.close();
   });
 
-  const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
   const platformChain = (): Chain => ({
     name: 'platform',
     base: '/platform/v1/audit-events',
-    headers: platform(),
+    headers: asPlatform(t),
   });
   const businessChain = (b: { id: string; ownerToken: string }): Chain => ({
     name: `business ${b.id}`,
@@ -625,7 +624,7 @@ describe.each(DRIVERS)('audit text on %s', (driver) => {
       .http()
       .get('/platform/v1/audit-events')
       .query({ [filter]: id, ...(action ? { action } : {}) })
-      .set(platform());
+      .set(asPlatform(t));
     expect({ status: res.status, found: res.body?.data?.items?.length }).toEqual({
       status: 200,
       found: 1,
@@ -689,7 +688,7 @@ describe.each(DRIVERS)('audit text on %s', (driver) => {
               return { res, on: token.id, action: 'token.revoked' };
             }
             case 'business name': {
-              const res = await postJson('/platform/v1/businesses', platform(), {
+              const res = await postJson('/platform/v1/businesses', asPlatform(t), {
                 name: raw,
                 owner_email: `${unique(`text-${driver}`)}@example.test`,
               });

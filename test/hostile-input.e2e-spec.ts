@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import {
   addMember,
-  asMember,
   BusinessFixture,
   createBusiness,
   createToken,
 } from './factories/tenancy.factory';
-import { asOwner } from './helpers/api';
+import { asMember, asOwner, asPlatform } from './helpers/api';
 import { expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -39,8 +38,6 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
   });
   afterAll(() => t.close());
 
-  const asPlatform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
   /** Sends `body` as raw JSON text, so that lone surrogates arrive as `\ud800` escapes. */
   const rawJson = (method: 'post' | 'patch', path: string, headers: object, body: unknown) =>
     t
@@ -50,15 +47,11 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       .send(JSON.stringify(body));
 
   const verifyBusiness = async () =>
-    (
-      await t
-        .http()
-        .get('/api/v1/audit-events/verify')
-        .set(asMember(biz.ownerToken, biz.id))
-        .expect(200)
-    ).body.data as { valid: boolean };
+    (await t.http().get('/api/v1/audit-events/verify').set(asOwner(biz)).expect(200)).body.data as {
+      valid: boolean;
+    };
   const verifyPlatform = async () =>
-    (await t.http().get('/platform/v1/audit-events/verify').set(asPlatform()).expect(200)).body
+    (await t.http().get('/platform/v1/audit-events/verify').set(asPlatform(t)).expect(200)).body
       .data as { valid: boolean };
 
   describe('text that is not well-formed, or holds NUL, is 422 for its field', () => {
@@ -73,7 +66,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it('a lone surrogate in a business name is refused, and the platform chain stays valid', async () => {
-      const res = await rawJson('post', '/platform/v1/businesses', asPlatform(), {
+      const res = await rawJson('post', '/platform/v1/businesses', asPlatform(t), {
         name: `Acme${LONE}`,
         owner_email: 'o@surrogate.test',
       });
@@ -88,14 +81,14 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     ] as const)(
       'an email with a lone surrogate on %s is 422, not 500',
       async (path, field, rest, who) => {
-        const headers = who === 'platform' ? asPlatform() : asMember(biz.ownerToken, biz.id);
+        const headers = who === 'platform' ? asPlatform(t) : asOwner(biz);
         const res = await rawJson('post', path, headers, { ...rest, [field]: `a${LONE}@b.test` });
         expect422At(res, ['body', field]);
       },
     );
 
     it('NUL is refused in a query, a token name, a revoke reason and a business name', async () => {
-      const owner = asMember(biz.ownerToken, biz.id);
+      const owner = asOwner(biz);
       const tok = await createToken(t, asOwner(biz));
       expect422At(await t.http().get('/api/v1/tokens').query({ name: 'a\u0000b' }).set(owner), [
         'query',
@@ -110,7 +103,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         ['body', 'reason'],
       );
       expect422At(
-        await rawJson('post', '/platform/v1/businesses', asPlatform(), {
+        await rawJson('post', '/platform/v1/businesses', asPlatform(t), {
           name: 'N\u0000L',
           owner_email: 'nul@example.test',
         }),
@@ -119,7 +112,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     });
 
     it('a nested field names its place', async () => {
-      const res = await rawJson('post', '/api/v1/tokens', asMember(biz.ownerToken, biz.id), {
+      const res = await rawJson('post', '/api/v1/tokens', asOwner(biz), {
         name: 'ok',
         scopes: ['fine', `bad${LONE}`],
       });
@@ -162,7 +155,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       TAMPERED.map(([what, cursor]) => ({ path, who, what, cursor })),
     );
     it.each(cases)('$path with $what', async ({ path, who, cursor }) => {
-      const headers = who === 'platform' ? asPlatform() : asMember(biz.ownerToken, biz.id);
+      const headers = who === 'platform' ? asPlatform(t) : asOwner(biz);
       const res = await t.http().get(path).query({ cursor }).set(headers);
       expect422At(res, ['query', 'cursor'], 'INVALID_CURSOR');
     });
@@ -174,7 +167,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         .http()
         .get('/api/v1/tokens')
         .query({ limit: 1 })
-        .set(asMember(biz.ownerToken, biz.id))
+        .set(asOwner(biz))
         .expect(200);
       const cursor = first.body.data.next_cursor as string;
       expect(cursor).toEqual(expect.any(String));
@@ -182,7 +175,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         .http()
         .get('/api/v1/tokens')
         .query({ limit: 1, cursor })
-        .set(asMember(biz.ownerToken, biz.id))
+        .set(asOwner(biz))
         .expect(200);
     });
   });
@@ -222,7 +215,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       const res = await t
         .http()
         .post(`/api/v1/tokens/${tok.id}/revoke`)
-        .set({ ...asMember(biz.ownerToken, biz.id), 'content-type': 'application/json' })
+        .set({ ...asOwner(biz), 'content-type': 'application/json' })
         .send('');
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ id: tok.id, status: 'revoked' });
@@ -232,7 +225,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       const res = await t
         .http()
         .post('/api/v1/tokens')
-        .set({ ...asMember(biz.ownerToken, biz.id), 'content-type': 'application/json' })
+        .set({ ...asOwner(biz), 'content-type': 'application/json' })
         .send('');
       expect422At(res, ['body', 'name']);
     });
@@ -248,7 +241,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         .http()
         .post('/api/v1/tokens')
         .set({
-          ...asMember(biz.ownerToken, biz.id),
+          ...asOwner(biz),
           'content-type': 'application/x-www-form-urlencoded',
         })
         .send('name=x');
@@ -259,7 +252,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
       const res = await t
         .http()
         .post('/api/v1/tokens')
-        .set({ ...asMember(biz.ownerToken, biz.id), 'content-type': 'text/plain' })
+        .set({ ...asOwner(biz), 'content-type': 'text/plain' })
         .send('name');
       expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
@@ -295,7 +288,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         .http()
         .get('/api/v1/tokens')
         .query({ pad: 'a'.repeat(20_000) })
-        .set(asMember(biz.ownerToken, biz.id));
+        .set(asOwner(biz));
       expect(res.status).toBe(431);
       expect(JSON.parse(res.text)).toEqual({
         success: false,
@@ -311,7 +304,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         await t
           .http()
           .post('/api/v1/tokens')
-          .set({ ...asMember(biz.ownerToken, biz.id), 'content-type': 'application/json' })
+          .set({ ...asOwner(biz), 'content-type': 'application/json' })
           .send('{"name":'),
         400,
         'BAD_REQUEST',
@@ -320,7 +313,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
         await t
           .http()
           .post('/api/v1/tokens')
-          .set({ ...asMember(biz.ownerToken, biz.id), 'content-type': 'application/json' })
+          .set({ ...asOwner(biz), 'content-type': 'application/json' })
           .send(JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1) })),
         413,
         'PAYLOAD_TOO_LARGE',

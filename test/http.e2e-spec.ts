@@ -1,4 +1,5 @@
 import { createBusiness } from './factories/tenancy.factory';
+import { asPlatform } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -8,8 +9,6 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     t = await bootTestApp(driver);
   });
   afterAll(() => t.close());
-
-  const admin = () => ({ authorization: `Bearer ${t.platformToken}` });
 
   it('answers an unknown route with 404 in the error shape', async () => {
     const res = await t.http().get('/nope').expect(404);
@@ -26,7 +25,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses')
-      .set(admin())
+      .set(asPlatform(t))
       .set('content-type', 'application/json')
       .send('{"name": ')
       .expect(400);
@@ -38,7 +37,11 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
   });
 
   it('answers a bad % escape in the URL with 400 in the error shape', async () => {
-    const res = await t.http().post('/platform/v1/businesses/%zz/suspend').set(admin()).expect(400);
+    const res = await t
+      .http()
+      .post('/platform/v1/businesses/%zz/suspend')
+      .set(asPlatform(t))
+      .expect(400);
     expect(res.body).toMatchObject({ success: false, code: 'BAD_REQUEST' });
   });
 
@@ -46,7 +49,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses')
-      .set(admin())
+      .set(asPlatform(t))
       .send({ name: '', owner_email: 'not-an-email', extra: 1 })
       .expect(422);
     expect(res.body.code).toBe('VALIDATION_ERROR');
@@ -59,7 +62,12 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
   });
 
   it('marks a missing field as missing', async () => {
-    const res = await t.http().post('/platform/v1/businesses').set(admin()).send({}).expect(422);
+    const res = await t
+      .http()
+      .post('/platform/v1/businesses')
+      .set(asPlatform(t))
+      .send({})
+      .expect(422);
     expect(res.body.detail).toEqual(
       expect.arrayContaining([
         { loc: ['body', 'name'], msg: 'Field required', type: 'missing' },
@@ -72,7 +80,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses')
-      .set(admin())
+      .set(asPlatform(t))
       .send([1, 2])
       .expect(422);
     expect(res.body.detail[0].loc).toEqual(['body']);
@@ -82,7 +90,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses/not-a-uuid/suspend')
-      .set(admin())
+      .set(asPlatform(t))
       .expect(422);
     expect(res.body.detail[0]).toMatchObject({
       loc: ['path', 'business_id'],
@@ -96,7 +104,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     ['limit=abc', 'limit'],
     ['cursor=%21%21notbase64', 'cursor'],
   ])('answers the bad query %s with 422 located in the query', async (qs, field) => {
-    const res = await t.http().get(`/platform/v1/businesses?${qs}`).set(admin()).expect(422);
+    const res = await t.http().get(`/platform/v1/businesses?${qs}`).set(asPlatform(t)).expect(422);
     expect(res.body.detail[0].loc).toEqual(['query', field]);
   });
 
@@ -109,7 +117,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
         await t
           .http()
           .get(`/platform/v1/businesses?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-          .set(admin())
+          .set(asPlatform(t))
           .expect(200);
       seen.push(...res.body.data.items.map((b) => b.id));
       cursor = res.body.data.next_cursor;
@@ -137,7 +145,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses')
-      .set(admin())
+      .set(asPlatform(t))
       .send({ name: 'Secretive', owner_email: 'owner@secretive.test' })
       .expect(201);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -148,7 +156,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     const res = await t
       .http()
       .post('/platform/v1/businesses')
-      .set(admin())
+      .set(asPlatform(t))
       .send({ name: 'Hashless', owner_email: 'owner@hashless.test' })
       .expect(201);
     expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{64}/);
