@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-/** Swagger UI at /docs and the OpenAPI 3 document at /docs-json. */
+/** Swagger UI at /docs and the OpenAPI 3 document at /docs-json, built once, when first asked. */
 export function setupSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Latchkey')
@@ -35,8 +35,9 @@ export function setupSwagger(app: NestFastifyApplication): void {
       'business-id',
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for it, not at start: scanning every route's metadata takes a
+  // few hundred milliseconds that no probe or client of the API should wait for.
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
