@@ -26,6 +26,7 @@ import {
   rotate,
   suspend,
 } from './helpers/api';
+import { dbDate } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -469,6 +470,31 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       } while (cursor);
       expect(seen).toEqual(all.map((e) => e.seq));
       expect(all.every((e) => e.business_id === biz.id)).toBe(true);
+    });
+
+    it("lists one transaction's events in chain order: occurred_at strictly rises with seq", async () => {
+      // A business and its first owner are written in one transaction, often in one millisecond;
+      // a bulk revoke writes several events in one. Their order must not fall to the random id.
+      const businesses: BusinessFixture[] = [];
+      for (let i = 0; i < 4; i++) businesses.push(await createBusiness(t));
+      const machine = await createMachine(t, businesses[0]);
+      for (let i = 0; i < 3; i++) {
+        await createToken(t, asOwner(businesses[0]), { identity_id: machine.id });
+      }
+      await bulkRevoke(t, asOwner(businesses[0]), {
+        identity_id: machine.id,
+        reason: 'order',
+      }).expect(200);
+      for (const b of businesses) {
+        const rows = await t.sql<{ seq: number; occurred_at: unknown }>(
+          'SELECT seq, occurred_at FROM audit_events WHERE business_id = ? ORDER BY seq',
+          [b.id],
+        );
+        const times = rows.map((r) => dbDate(r.occurred_at)!.getTime());
+        expect(times.every((at, i) => i === 0 || at > times[i - 1])).toBe(true);
+        const listed = (await list({ limit: 200 }, b).expect(200)).body.data.items as EventLine[];
+        expect(listed.map((e) => e.seq)).toEqual(rows.map((r) => Number(r.seq)).reverse());
+      }
     });
 
     it('filters by action (repeatable), actor, target, outcome and time', async () => {

@@ -81,8 +81,7 @@ export class AuditRepository {
       chainId,
       seq: head.seq,
       businessId: entry.businessId,
-      // Taken under the head lock, so time never runs backwards along one chain's seq.
-      occurredAt: new Date(),
+      occurredAt: await this.nextInstant(em, chainId, head.seq),
       // Every text field is made storable first, so the hash below is over exactly what the
       // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
@@ -110,6 +109,23 @@ export class AuditRepository {
     await em.insert(AuditEvent, event);
     await em.update(AuditChainHead, { chainId }, { hash: event.hash });
     return event;
+  }
+
+  /**
+   * The time of the event at `seq`, taken under the head lock: now, or one millisecond after its
+   * predecessor when that is later. So `occurred_at` strictly increases along a chain, and the
+   * lists' newest-first order (occurred_at, then id) is the chain's own order even for events of
+   * one transaction, such as a business and its first owner, written in the same millisecond.
+   */
+  private async nextInstant(em: EntityManager, chainId: string, seq: number): Promise<Date> {
+    const now = Date.now();
+    if (seq <= 1) return new Date(now);
+    const previous = await em.findOne(AuditEvent, {
+      select: { occurredAt: true },
+      where: { chainId, seq: seq - 1 },
+    });
+    const after = previous ? asDate(previous.occurredAt).getTime() + 1 : 0;
+    return new Date(Math.max(now, after));
   }
 
   /** A newest-first keyset page of one business's events. */
