@@ -168,7 +168,8 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
   revoke: {
     routes:
       'POST /api/v1/tokens/{token_id}/revoke, DELETE /api/v1/tokens/{token_id}, ' +
-      'POST /api/v1/tokens/bulk-revoke, cli revoke',
+      'POST /api/v1/tokens/bulk-revoke, POST /platform/v1/tokens/{token_id}/revoke, ' +
+      'POST /platform/v1/tokens/revoke, cli revoke',
     targets: TARGETS,
     gate: null,
     cells: {

@@ -1,9 +1,14 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, PlatformOnly } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
-import { ListPlatformTokensQueryDto, RevokeByValueDto } from './dto/token-requests.dto';
+import {
+  ListPlatformTokensQueryDto,
+  RevokeByValueDto,
+  RevokeTokenDto,
+} from './dto/token-requests.dto';
+import { uuidPipe } from '../common/validation.pipe';
 import { TokenViewDto } from '../auth/token-view.dto';
 import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
@@ -38,6 +43,28 @@ export class PlatformTokensController {
       ctx.policyCaller,
       ctx.author,
       dto.token,
+      dto.reason ?? null,
+    );
+  }
+
+  @Post(':token_id/revoke')
+  @ApiOperation({
+    summary: 'Revoke any listed token by id, platform tokens included',
+    description:
+      'For a token from GET /platform/v1/tokens, in any business, with no x-business-id. ' +
+      'Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.',
+  })
+  @ApiEnvelope(201, TokenViewDto)
+  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  revokeById(
+    @Ctx() ctx: RequestContext,
+    @Param('token_id', uuidPipe('token_id')) id: string,
+    @Body() dto: RevokeTokenDto,
+  ) {
+    return this.revocation.revokeByIdAnyBusiness(
+      ctx.policyCaller,
+      ctx.author,
+      id,
       dto.reason ?? null,
     );
   }

@@ -61,19 +61,31 @@ export class TokenRevocationService {
     const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token');
     const token = await this.access.findBySecret(secret);
     if (!token) throw invalid();
-    // Outside a business, every holder but oneself is alike to the platform and the CLI rows.
-    const target: TargetClass =
-      token.identityId === author.actor.id
-        ? 'self'
-        : token.businessId === null
-          ? 'member'
-          : await this.access.holderTarget(
-              token.businessId,
-              author.actor.id ?? '',
-              token.identityId,
-            );
-    enforce(decide('revoke', caller, target), invalid);
+    enforce(decide('revoke', caller, await this.holderOf(author, token)), invalid);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+  }
+
+  /**
+   * Revoke by id across businesses, platform tokens included: for a platform admin working
+   * from the platform token list. An id that names no token is 404.
+   */
+  async revokeByIdAnyBusiness(
+    caller: PolicyCaller,
+    author: Author,
+    tokenId: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const token = await this.tokens.findByIdAnyBusiness(tokenId);
+    if (!token) throw notFound();
+    enforce(decide('revoke', caller, await this.holderOf(author, token)), notFound);
+    return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+  }
+
+  /** Whose token, to a caller outside its business: every holder but oneself is alike there. */
+  private async holderOf(author: Author, token: ApiToken): Promise<TargetClass> {
+    if (token.identityId === author.actor.id) return 'self';
+    if (token.businessId === null) return 'member';
+    return this.access.holderTarget(token.businessId, author.actor.id ?? '', token.identityId);
   }
 
   /**

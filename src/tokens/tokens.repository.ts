@@ -79,6 +79,11 @@ export class TokensRepository {
     return em.findOneBy(ApiToken, { businessId, id });
   }
 
+  /** Any token by id, whatever its business: for the platform routes only (a platform admin's). */
+  findByIdAnyBusiness(id: string, em: EntityManager = this.dataSource.manager) {
+    return em.findOneBy(ApiToken, { id });
+  }
+
   /** A platform token (no business) by id: for its own holder and platform routes only. */
   findPlatformTokenById(id: string, em: EntityManager = this.dataSource.manager) {
     return em.findOneBy(ApiToken, { businessId: IsNull(), id });

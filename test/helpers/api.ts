@@ -113,6 +113,12 @@ export const resume = (t: TestApp, businessId: string): Test =>
 export const listPlatformTokens = (t: TestApp, caller: Caller, query: object = {}): Test =>
   t.http().get('/platform/v1/tokens').query(query).set(caller);
 
+/** POST /platform/v1/tokens/{id}/revoke: revoke by id across businesses, as a platform admin. */
+export const platformRevoke = (t: TestApp, caller: Caller, id: string, body?: object): Test => {
+  const req = t.http().post(`/platform/v1/tokens/${id}/revoke`).set(caller);
+  return body === undefined ? req : req.send(body);
+};
+
 /** POST /platform/v1/businesses with the body as given. */
 export const postBusiness = (t: TestApp, caller: Caller, body: object): Test =>
   t.http().post('/platform/v1/businesses').set(caller).send(body);
