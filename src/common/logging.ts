@@ -48,14 +48,13 @@ export function registerRequestLog(fastify: FastifyInstance, level: string): voi
   fastify.addHook('onResponse', (request, reply, done) => {
     if (!request.url.startsWith('/health')) {
       const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContextView })[CONTEXT_KEY];
+      // Flat fields: pino-http's standard serializers would reshape anything under req or res.
       const line = {
-        req: {
-          id: request.id,
-          method: request.method,
-          url: redactSecrets(request.url),
-          remote_address: request.ip,
-        },
-        res: { status_code: reply.statusCode },
+        request_id: request.id,
+        method: request.method,
+        url: redactSecrets(request.url),
+        remote_address: request.ip,
+        status: reply.statusCode,
         response_time_ms: Math.round(reply.elapsedTime * 100) / 100,
         business_id: ctx?.business?.id ?? null,
         token_id: ctx?.token?.id ?? null,

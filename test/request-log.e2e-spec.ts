@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { LatchkeyClient } from '../support/latchkey-client';
+import { sleep } from './helpers/assertions';
+import { buildApp } from './helpers/app-process';
+
+const TIMEOUT_MS = 120_000;
+
+/** The request log as an operator reads it: one line per request, at info only, no secrets. */
+describe('request log', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-log-'));
+  beforeAll(() => buildApp(), TIMEOUT_MS);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts the built app at `level`, makes a business and calls /me and /health/live. */
+  async function callsAt(level: string) {
+    const app: AppProcess = await startAppProcess({
+      name: `log-${level}`,
+      env: { SQLITE_PATH: join(dir, `${level}.sqlite`), LOG_LEVEL: level, ...RATE_LIMITS_OFF },
+    });
+    try {
+      const client = new LatchkeyClient(app.url);
+      const owner = await client.createBusiness(app.platformToken!, 'log');
+      const me = await client.request<{ data: { token: { id: string } } }>('GET', '/api/v1/me', {
+        headers: {
+          authorization: `Bearer ${owner.ownerToken}`,
+          'x-business-id': owner.businessId,
+          'x-request-id': `probe-${level}`,
+        },
+      });
+      expect(me.status).toBe(200);
+      expect((await client.request('GET', '/health/live')).status).toBe(200);
+      await sleep(200);
+      const lines = app.child
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { app, owner, tokenId: me.body.data.token.id, lines, output: app.child.output() };
+    } finally {
+      await app.stop();
+    }
+  }
+
+  it(
+    'writes one line per API request at info, naming business and token, and none for health',
+    async () => {
+      const { owner, tokenId, lines, output, app } = await callsAt('info');
+      const completed = lines.filter((l) => l.msg === 'request completed');
+      expect(completed.find((l) => l.request_id === 'probe-info')).toEqual(
+        expect.objectContaining({
+          method: 'GET',
+          url: '/api/v1/me',
+          status: 200,
+          business_id: owner.businessId,
+          token_id: tokenId,
+          remote_address: expect.any(String),
+          response_time_ms: expect.any(Number),
+        }),
+      );
+      expect(completed.filter((l) => String(l.url).startsWith('/health'))).toEqual([]);
+      // No secret in any log line: the owner's never, the admin's only in its one-time print.
+      expect(output).not.toContain(owner.ownerToken);
+      expect(output.split(app.platformToken!).length - 1).toBe(1);
+      expect(output.toLowerCase()).not.toContain('authorization');
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'writes no request line at warn',
+    async () => {
+      const { lines } = await callsAt('warn');
+      expect(lines.filter((l) => l.msg === 'request completed')).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+});
