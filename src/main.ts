@@ -57,14 +57,26 @@ async function main(): Promise<void> {
     throw e;
   }
   const { app, bootstrapToken } = await startApp(config);
-  closeGracefullyOn(app, ['SIGTERM', 'SIGINT']);
-  await app.listen(config.PORT, '0.0.0.0');
   if (bootstrapToken) {
-    // Outside the logger on purpose: the token must never reach a log pipeline.
+    // Outside the logger on purpose: the token must never reach a log pipeline. Before listen,
+    // so that it is printed before /health/live first answers, and even if listen fails.
     process.stdout.write(
       `\nPlatform admin ${config.BOOTSTRAP_ADMIN_EMAIL} created.\n` +
         `Platform admin token (shown once): ${bootstrapToken}\n\n`,
     );
+  }
+  closeGracefullyOn(app, ['SIGTERM', 'SIGINT']);
+  try {
+    await app.listen(config.PORT, '0.0.0.0');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    process.stderr.write(
+      code === 'EADDRINUSE'
+        ? `port ${config.PORT} is in use; set PORT\n`
+        : `cannot listen on port ${config.PORT}: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`,
+    );
+    await app.close().catch(() => undefined);
+    process.exit(1);
   }
   process.stdout.write(
     `Latchkey listening on http://localhost:${config.PORT} (Swagger UI at /docs, ${config.databaseDriver})\n`,

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_ENTRY, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { LatchkeyClient } from '../support/latchkey-client';
+import { freePort } from '../support/ports';
+import { buildApp } from './helpers/app-process';
+
+const TIMEOUT_MS = 120_000;
+
+/** Runs the built server to its exit; answers its exit code, stdout and stderr. */
+function runToExit(env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [APP_ENTRY], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The first start's token is never lost, and a taken port is one clear line. */
+describe('start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-start-'));
+  let blocker: Server;
+  let port: number;
+  beforeAll(async () => {
+    await buildApp();
+    port = await freePort();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '0.0.0.0', resolve));
+  }, TIMEOUT_MS);
+  afterAll(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'prints the first token even when the port is taken, says so in one line, and exits 1',
+    async () => {
+      const env = {
+        SQLITE_PATH: join(dir, 'taken.sqlite'),
+        LOG_LEVEL: 'warn',
+        ...RATE_LIMITS_OFF,
+      };
+      const failed = await runToExit({ ...env, PORT: String(port) });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toBe(`port ${port} is in use; set PORT\n`);
+      const token = /Platform admin token \(shown once\): (\S+)/.exec(failed.stdout)?.[1];
+      expect(token).toMatch(/^lk_[0-9A-Za-z]{36}$/);
+
+      // On a free port the same database starts, prints no token, and the printed one works.
+      const app = await startAppProcess({ name: 'after', env });
+      try {
+        expect(app.platformToken).toBeNull();
+        const res = await new LatchkeyClient(app.url).request('GET', '/platform/v1/businesses', {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        await app.stop();
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
