@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bootTestApp, createTestDatabase, TestDatabase } from './helpers/test-app';
@@ -19,6 +20,27 @@ function cli(args: string[], env: Record<string, string>) {
 // Each CLI call is a fresh Node process that loads the app from source (several seconds each,
 // more on a busy machine); a test here makes up to three of them.
 jest.setTimeout(120_000);
+
+describe('CLI usage', () => {
+  const sqlite = () => ({ SQLITE_PATH: join(tmpdir(), `cli-usage-${process.pid}.sqlite`) });
+
+  it('prints its help once, on stdout, and exits 0', async () => {
+    const { stdout, stderr } = await cli(['--help'], sqlite());
+    expect(stdout).toContain('Usage:');
+    expect(stdout).toContain('revoke');
+    expect(stdout + stderr).not.toContain('(outputHelp)');
+  });
+
+  it('names an unknown command once, on stderr, and exits 1', async () => {
+    const failed = await cli(['frobnicate'], sqlite()).then(
+      () => null,
+      (e: { code?: number; stdout?: string; stderr?: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe('');
+    expect(failed?.stderr?.match(/unknown command 'frobnicate'/g)).toHaveLength(1);
+  });
+});
 
 describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   let db: TestDatabase;
