@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +22,51 @@ function cli(args: string[], env: Record<string, string>) {
 // more on a busy machine); a test here makes up to three of them.
 jest.setTimeout(120_000);
 
+/** The CLI from source with `input` on its stdin; answers its exit code and output. */
+function cliWithInput(args: string[], env: Record<string, string>, input: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_TRANSPILE_ONLY: '1',
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
 describe('CLI usage', () => {
-  const sqlite = () => ({ SQLITE_PATH: join(tmpdir(), `cli-usage-${process.pid}.sqlite`) });
+  const file = join(tmpdir(), `cli-usage-${process.pid}.sqlite`);
+  const sqlite = () => ({ SQLITE_PATH: file });
+  afterAll(() => rmSync(file, { force: true }));
+
+  it('revoke reads the secret from stdin, so it stays out of shell history and ps', async () => {
+    const created = await cli(
+      ['create-business', '--name', 'Piped Co', '--owner-email', `piped-${process.pid}@shell.test`],
+      sqlite(),
+    );
+    const secret = JSON.parse(created.stdout).first_token.token as string;
+    const revoked = await cliWithInput(['revoke', '--reason', 'piped'], sqlite(), `${secret}\n`);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({
+      status: 'revoked',
+      revocation_reason: 'piped',
+    });
+    const again = await cliWithInput(['revoke', '--token', '-'], sqlite(), secret);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already revoked');
+    const empty = await cliWithInput(['revoke'], sqlite(), '');
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe('');
+  });
 
   it('prints its help once, on stdout, and exits 0', async () => {
     const { stdout, stderr } = await cli(['--help'], sqlite());

@@ -154,7 +154,13 @@ export class RevokeCommand extends CommandRunner {
   }
 
   async run(_params: string[], options: { token?: string; reason?: string }): Promise<void> {
-    const dto = validateDto(RevokeByValueDto, { token: options.token, reason: options.reason });
+    // A secret on the command line stays in shell history and in `ps`: `--token -`, or no
+    // --token at all, reads it from standard input instead.
+    const token =
+      options.token === undefined || options.token === '-'
+        ? await firstLineOf(process.stdin)
+        : options.token;
+    const dto = validateDto(RevokeByValueDto, { token, reason: options.reason });
     await migrateUnderLock(this.dataSource, () => Promise.resolve());
     const outcome = await this.tokens.revokeByValue(
       CLI_CALLER,
@@ -166,7 +172,10 @@ export class RevokeCommand extends CommandRunner {
     process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
   }
 
-  @Option({ flags: '--token <secret>', description: 'the token to revoke', required: true })
+  @Option({
+    flags: '--token <secret>',
+    description: 'the token to revoke; "-" or none reads it from stdin, out of shell history',
+  })
   parseToken(value: string): string {
     return value;
   }
@@ -175,4 +184,14 @@ export class RevokeCommand extends CommandRunner {
   parseReason(value: string): string {
     return value;
   }
+}
+
+/** The first line of a stream (a secret piped in), without its line break; '' when empty. */
+async function firstLineOf(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0].trim();
 }
