@@ -10,7 +10,7 @@ import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
 import { registerEnvelope } from './common/envelope-hook';
-import { registerRequestLog } from './common/logging';
+import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
@@ -79,8 +79,7 @@ export async function startApp(
     bufferLogs: true,
     logger: options.logs === false ? false : undefined,
   });
-  const logger = app.get(Logger);
-  if (options.logs !== false) app.useLogger(logger);
+  if (options.logs !== false) app.useLogger(new AppLogger(app.get(Logger)));
   // No enableShutdownHooks(): main.ts stops the server before Nest's hooks run (see there).
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -61,6 +61,10 @@ describe('request log', () => {
         }),
       );
       expect(completed.filter((l) => String(l.url).startsWith('/health'))).toEqual([]);
+      // Nest's start-up chatter (a line per module and route) is debug, not info.
+      const chatter = ['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory'];
+      expect(lines.filter((l) => chatter.includes(String(l.context)))).toEqual([]);
+      expect(lines.some((l) => l.context === 'NestApplication')).toBe(true);
       // No secret in any log line: the owner's never, the admin's only in its one-time print.
       expect(output).not.toContain(owner.ownerToken);
       expect(output.split(app.platformToken!).length - 1).toBe(1);

@@ -1,5 +1,6 @@
+import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { levels } from 'pino';
 import { CONTEXT_KEY } from './request-keys';
 import { redactSecrets } from './safe-error';
@@ -64,4 +65,49 @@ export function registerRequestLog(fastify: FastifyInstance, level: string): voi
     }
     done();
   });
+}
+
+/** Nest's start-up chatter: a line per module, controller and route (about 70 of them). */
+const STARTUP_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+]);
+
+/**
+ * Nest's logger, with its start-up chatter moved from info to debug: at info, a start says that
+ * it started and where it listens, not which modules and routes it wired.
+ */
+export class AppLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (typeof context === 'string' && STARTUP_CONTEXTS.has(context)) {
+      this.pino.debug(message, ...rest);
+    } else {
+      this.pino.log(message, ...rest);
+    }
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.pino.error(message, ...rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.pino.warn(message, ...rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.pino.debug(message, ...rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.pino.verbose(message, ...rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.pino.fatal(message, ...rest);
+  }
 }
