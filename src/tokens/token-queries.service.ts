@@ -12,6 +12,8 @@ import { TokensRepository } from './tokens.repository';
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
 @Injectable()
 export class TokenQueriesService {
+  private readonly rowViews = new WeakMap<object, TokenViewDto>();
+
   constructor(
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
@@ -89,8 +91,13 @@ export class TokenQueriesService {
 
   /** The view of the token making the call. */
   async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
-    // The verifier's row is at most one cache TTL old, and evicted by every change to it.
-    if (caller.row) return TokenViewDto.of(caller.row);
+    // The verifier's row is at most one cache TTL old, and evicted by every change to it. Its
+    // view is built once per cached row (frozen, shared by the requests the row serves).
+    if (caller.row) {
+      let view = this.rowViews.get(caller.row);
+      if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
+      return view;
+    }
     const token = await this.access.reload(undefined, caller);
     if (!token) throw notFound();
     return TokenViewDto.of(token);
