@@ -1,21 +1,17 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { Role } from './roles';
 import { AuthError } from './auth-error';
-import { CONTEXT_KEY, PLATFORM_ONLY, REQUIRED_ROLE, REQUIRED_SCOPE } from './decorators';
+import { CONTEXT_KEY } from './decorators';
+import { RoutePlans } from './route-plan';
 import { RequestContext } from './request-context';
 
 /** Checks `@PlatformOnly()`, `@RequireRole()` and `@RequireScope()`: role first, then scope. */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly plans: RoutePlans) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const platformOnly = this.reflector.getAllAndOverride<boolean>(PLATFORM_ONLY, targets);
-    const role = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets);
-    const scope = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets);
-    if (!platformOnly && !role && !scope) return true;
+    const { platformOnly, role, scope, checksAccess } = this.plans.of(context);
+    if (!checksAccess) return true;
 
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;

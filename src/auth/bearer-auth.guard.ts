@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
 import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 import { AuthError } from './auth-error';
-import { CONTEXT_KEY, IS_PUBLIC } from './decorators';
+import { CONTEXT_KEY } from './decorators';
+import { RoutePlans } from './route-plan';
 import { originOf, RequestContext } from './request-context';
 
 type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
@@ -40,17 +40,13 @@ export function bearerTokenOf(header: string | undefined): string | null {
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
+    private readonly plans: RoutePlans,
     private readonly verifier: PrincipalVerifier,
     private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.plans.of(context).isPublic) return true;
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
     const origin = originOf(request);
     let principal: VerifiedPrincipal;

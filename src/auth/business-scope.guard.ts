@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../common/domain-error';
 import { BusinessDirectory } from './ports';
 import { AuthError } from './auth-error';
-import { BUSINESS_SCOPED, CONTEXT_KEY } from './decorators';
+import { CONTEXT_KEY } from './decorators';
+import { RoutePlans } from './route-plan';
 import { RequestContext } from './request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,16 +16,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class BusinessScopeGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
+    private readonly plans: RoutePlans,
     private readonly tenancy: BusinessDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const scoped = this.reflector.getAllAndOverride<boolean>(BUSINESS_SCOPED, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (!scoped) return true;
+    if (!this.plans.of(context).businessScoped) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;
 

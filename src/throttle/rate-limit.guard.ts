@@ -19,7 +19,12 @@ import { RateLimitedError } from './rate-limited.error';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
-  private enabled = false;
+  private on = false;
+
+  /** Whether any limit is on; with every limit off the guard has nothing to do. */
+  get enabled(): boolean {
+    return this.on;
+  }
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -31,14 +36,14 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
 
   override async onModuleInit(): Promise<void> {
     const throttlers = Array.isArray(this.options) ? this.options : this.options.throttlers;
-    this.enabled = throttlers.length > 0;
+    this.on = throttlers.length > 0;
     // The library warns when it has no throttler; with every limit off that is the intent.
-    if (this.enabled) await super.onModuleInit();
+    if (this.on) await super.onModuleInit();
   }
 
   override canActivate(context: ExecutionContext): Promise<boolean> {
     // With every limit off (as in benchmarks) the guard costs one branch.
-    if (!this.enabled) return Promise.resolve(true);
+    if (!this.on) return Promise.resolve(true);
     return super.canActivate(context);
   }
 
