@@ -1,12 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, paginate } from '../common/pagination';
-import { ChainVerdict, ChainWalker } from './audit-chain';
+import { ChainVerdict } from './audit-chain';
 import { AuditEventView, auditView } from './audit-entry';
 import type { AuditChainHead, AuditEvent } from './audit-event.entity';
-import { CSV_HEADER, csvLine, ndjsonLine } from './audit-export';
+import { CSV_HEADER } from './audit-export';
+import { AuditRow, csvRow, ndjsonRow, RowDialect, seqOf } from './audit-row';
+import type { ChainSlice } from './audit-row-query';
 import { AuditFilters, AuditRepository } from './audit.repository';
+import { joinSegments, SegmentResult, SegmentWalker, seqRanges } from './chain-segment';
+import { runSegmentWorker } from './chain-workers';
 import {
   AuditExportQueryDto,
   AuditFiltersDto,
@@ -16,18 +21,33 @@ import {
   PlatformAuditQueryDto,
 } from './dto/audit.dto';
 
+/** Rows an export reads per query: one batch of raw rows is alive at a time. */
 const EXPORT_BATCH = 1_000;
+/**
+ * Rows per written chunk (about 65 kB of NDJSON). A chunk stays below V8's large-object size, so
+ * it dies young in the nursery instead of growing the old heap, and the export's memory stays flat.
+ */
+const EXPORT_CHUNK = 100;
 const VERIFY_BATCH = 5_000;
+/** A shorter chain is verified on the main thread: starting workers costs more than it saves. */
+const PARALLEL_VERIFY_FROM = 50_000;
+/** One stretch per core, at most two: beyond that the database's own reading is the bound. */
+const VERIFY_WORKERS = Math.min(2, availableParallelism());
 
 /** One chain, read in `seq` order batch by batch: a business's, or the platform's. */
 interface ChainSource {
-  batch(afterSeq: number, limit: number, filters?: AuditFilters): Promise<AuditEvent[]>;
+  id: string;
+  rows(slice: ChainSlice, filters?: AuditFilters): Promise<AuditRow[]>;
   head(): Promise<AuditChainHead | null>;
 }
 
 /** Reads the audit log: pages, streamed exports, and chain verification. It never writes. */
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+  /** Tests lower it to walk a short chain in workers too. */
+  parallelVerifyFrom = PARALLEL_VERIFY_FROM;
+
   constructor(private readonly audit: AuditRepository) {}
 
   /** The business's events, newest first. */
@@ -54,36 +74,87 @@ export class AuditService {
 
   /** The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. */
   export(ctx: RequestContext, query: AuditExportQueryDto): AsyncGenerator<string> {
-    return exportLines(this.businessChain(ctx.businessId), checkedFilters(query), query.format);
+    const chain = this.businessChain(ctx.businessId);
+    return exportLines(chain, checkedFilters(query), query.format, this.audit.dialect);
   }
 
   exportPlatform(query: AuditExportQueryDto): AsyncGenerator<string> {
-    return exportLines(this.platformChain(), checkedFilters(query), query.format);
+    return exportLines(
+      this.platformChain(),
+      checkedFilters(query),
+      query.format,
+      this.audit.dialect,
+    );
   }
 
   /** Recomputes the business's whole chain against its head. */
   verify(ctx: RequestContext): Promise<ChainVerdict> {
-    return verifyChain(this.businessChain(ctx.businessId));
+    return this.verifyChain(this.businessChain(ctx.businessId));
   }
 
   verifyPlatform(): Promise<ChainVerdict> {
-    return verifyChain(this.platformChain());
+    return this.verifyChain(this.platformChain());
   }
 
   private businessChain(businessId: string): ChainSource {
     return {
-      batch: (afterSeq, limit, filters) =>
-        this.audit.chainBatchInBusiness(businessId, afterSeq, limit, filters),
+      id: this.audit.chainIdOfBusiness(businessId),
+      rows: (slice, filters) => this.audit.rowsInBusiness(businessId, slice, filters),
       head: () => this.audit.headOfBusiness(businessId),
     };
   }
 
   private platformChain(): ChainSource {
     return {
-      batch: (afterSeq, limit, filters) => this.audit.platformChainBatch(afterSeq, limit, filters),
+      id: this.audit.platformChainId,
+      rows: (slice, filters) => this.audit.platformRows(slice, filters),
       head: () => this.audit.headOfPlatform(),
     };
   }
+
+  /**
+   * Walks the chain up to its head, read first: events appended during the walk lie beyond it
+   * and are not judged. A long chain on PostgreSQL is split into stretches that worker threads
+   * check at once, each on its own connection; the stretches join into the verdict one walk
+   * would give.
+   */
+  private async verifyChain(chain: ChainSource): Promise<ChainVerdict> {
+    const head = await chain.head();
+    const lastSeq = head?.seq ?? 0;
+    const connection = this.audit.workerConnection();
+    if (connection && VERIFY_WORKERS > 1 && lastSeq >= this.parallelVerifyFrom) {
+      try {
+        const segments = await Promise.all(
+          seqRanges(lastSeq, VERIFY_WORKERS).map((range) =>
+            runSegmentWorker({ connection, chainId: chain.id, ...range, batch: VERIFY_BATCH }),
+          ),
+        );
+        return joinSegments(segments, head);
+      } catch (e) {
+        // The verdict does not depend on how the chain is walked: walk it here instead.
+        this.logger.warn(`verify workers failed, walking on the main thread: ${String(e)}`);
+      }
+    }
+    return joinSegments([await walk(chain, lastSeq, this.audit.dialect)], head);
+  }
+}
+
+/** Hashes `(0, lastSeq]` in one pass, loading the next range while it hashes the current one. */
+async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect) {
+  const walker = new SegmentWalker(dialect);
+  const range = (afterSeq: number) =>
+    chain.rows({ afterSeq, upToSeq: Math.min(afterSeq + VERIFY_BATCH, lastSeq) });
+  let afterSeq = 0;
+  let next: Promise<AuditRow[]> | null = lastSeq > 0 ? range(0) : null;
+  while (next) {
+    const rows = await next;
+    afterSeq = Math.min(afterSeq + VERIFY_BATCH, lastSeq);
+    next = afterSeq < lastSeq ? range(afterSeq) : null;
+    if (!walker.feed(rows)) break;
+  }
+  // A range still loading after an early stop is no longer wanted.
+  next?.catch(() => undefined);
+  return walker.finish() satisfies SegmentResult;
 }
 
 function eventKey(event: AuditEvent) {
@@ -100,35 +171,28 @@ function checkedFilters(dto: AuditFiltersDto): AuditFilters {
 }
 
 /**
- * Yields one chunk per batch, and reads the next batch only when the consumer asks: the
- * export's memory stays that of one batch, however long the chain.
+ * Reads a batch of raw rows, writes it out a chunk at a time, and reads the next batch only when
+ * the consumer has taken them all: the export holds one batch, however long the chain. Each line
+ * is what `ndjsonLine` or `csvLine` writes for the row's view.
  */
 async function* exportLines(
   chain: ChainSource,
   filters: AuditFilters,
   format: ExportFormat = 'ndjson',
+  dialect: RowDialect,
 ): AsyncGenerator<string> {
-  const line = format === 'csv' ? csvLine : ndjsonLine;
+  const line = format === 'csv' ? csvRow : ndjsonRow;
   if (format === 'csv') yield CSV_HEADER;
   let afterSeq = 0;
   for (;;) {
-    const batch = await chain.batch(afterSeq, EXPORT_BATCH, filters);
-    if (batch.length === 0) return;
-    yield batch.map((event) => line(auditView(event))).join('');
-    afterSeq = batch[batch.length - 1].seq;
+    const rows = await chain.rows({ afterSeq, limit: EXPORT_BATCH }, filters);
+    if (rows.length === 0) return;
+    afterSeq = seqOf(rows[rows.length - 1]);
+    for (let start = 0; start < rows.length; start += EXPORT_CHUNK) {
+      const end = Math.min(start + EXPORT_CHUNK, rows.length);
+      let chunk = '';
+      for (let i = start; i < end; i++) chunk += line(rows[i], dialect);
+      yield chunk;
+    }
   }
-}
-
-async function verifyChain(chain: ChainSource): Promise<ChainVerdict> {
-  // The head is read first: events appended during the walk lie beyond it and are not judged.
-  const head = await chain.head();
-  const lastSeq = head?.seq ?? 0;
-  const walker = new ChainWalker();
-  let afterSeq = 0;
-  while (afterSeq < lastSeq) {
-    const batch = (await chain.batch(afterSeq, VERIFY_BATCH)).filter((e) => e.seq <= lastSeq);
-    if (batch.length === 0 || !walker.feed(batch.map(auditView))) break;
-    afterSeq = batch[batch.length - 1].seq;
-  }
-  return walker.finish(head);
 }

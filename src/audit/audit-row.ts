@@ -1,0 +1,314 @@
+import { types } from 'pg';
+import { csvCell as cell } from './audit-export';
+import { canonicalJson } from './canonical-json';
+
+/**
+ * An audit event as the driver returns it, without entity hydration: one value per column of
+ * `AUDIT_ROW_COLUMNS`, in that order. PostgreSQL's are raw text (no type parsers); SQLite's are
+ * what better-sqlite3 returns (`seq` a number, `occurred_at` TypeORM's UTC text).
+ *
+ * Walks of a whole chain (verify, export) read and format millions of these: building the
+ * canonical form, the NDJSON line or the CSV record straight from the row skips an entity, a
+ * view object and a JSON round trip per event. Each function here is byte for byte what the
+ * entity path (`auditView`, then `canonicalEvent`, `ndjsonLine` or `csvLine`) writes for the same
+ * row, on either driver; `audit-row.spec.ts` holds them equal.
+ */
+export type AuditRow = unknown[];
+
+/** The columns of an `AuditRow`, in order. */
+export const AUDIT_ROW_COLUMNS = [
+  'id',
+  'seq',
+  'business_id',
+  'occurred_at',
+  'action',
+  'outcome',
+  'actor_id',
+  'actor_type',
+  'actor_label',
+  'actor_token_id',
+  'actor_issued_by_id',
+  'actor_issued_by_label',
+  'origin',
+  'target_type',
+  'target_id',
+  'target_label',
+  'request_id',
+  'ip',
+  'user_agent',
+  'metadata',
+  'prev_hash',
+  'hash',
+] as const;
+
+export const ID = 0;
+export const SEQ = 1;
+const BUSINESS_ID = 2;
+export const OCCURRED_AT = 3;
+const ACTION = 4;
+const OUTCOME = 5;
+const ACTOR_ID = 6;
+const ACTOR_TYPE = 7;
+const ACTOR_LABEL = 8;
+const ACTOR_TOKEN_ID = 9;
+const ISSUED_BY_ID = 10;
+const ISSUED_BY_LABEL = 11;
+const ORIGIN = 12;
+const TARGET_TYPE = 13;
+const TARGET_ID = 14;
+const TARGET_LABEL = 15;
+const REQUEST_ID = 16;
+const IP = 17;
+const USER_AGENT = 18;
+const METADATA = 19;
+export const PREV_HASH = 20;
+export const HASH = 21;
+
+/** Which driver a row came from: it decides how `seq` and `occurred_at` read. */
+export type RowDialect = 'postgres' | 'sqlite';
+
+const str = JSON.stringify;
+
+/** What `JSON.stringify` escapes in a string (a lone surrogate included, so any surrogate here). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(value)`, about twice as fast for the common string that needs no escape. */
+function q(value: unknown): string {
+  return typeof value === 'string' && !NEEDS_ESCAPE.test(value)
+    ? `"${value}"`
+    : JSON.stringify(value);
+}
+
+/** The event's `seq`, as the entity path's `Number(seq)`. */
+export function seqOf(row: AuditRow): number {
+  return Number(row[SEQ]);
+}
+
+/** `occurred_at` as `toISOString()` writes it, for a row of either driver. */
+export function instantOf(row: AuditRow, dialect: RowDialect): string {
+  const value = row[OCCURRED_AT];
+  return dialect === 'postgres' ? pgInstant(value) : sqliteInstant(value);
+}
+
+const pgTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ, 'text') as (
+  text: string,
+) => Date;
+
+/**
+ * PostgreSQL's text of a timestamptz in the ISO DateStyle, at UTC, is
+ * `YYYY-MM-DD hh:mm:ss[.f]+00`, with the trailing zeros of the fraction dropped. That shape maps
+ * to the ISO string directly; anything else (another time zone, microseconds, a year outside
+ * 1000 to 9999) goes through node-postgres's own parser, as the entity path does.
+ */
+export function pgInstant(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  const text = value as string;
+  const n = text.length;
+  if (
+    n >= 22 &&
+    n <= 26 &&
+    n !== 23 &&
+    text.charCodeAt(4) === 45 /* - */ &&
+    text.charCodeAt(10) === 32 /*   */ &&
+    text.charCodeAt(n - 3) === 43 /* + */ &&
+    text.charCodeAt(n - 2) === 48 /* 0 */ &&
+    text.charCodeAt(n - 1) === 48 /* 0 */ &&
+    text.charCodeAt(0) !== 48 /* a year from 1000 */
+  ) {
+    if (n === 22) return `${text.slice(0, 10)}T${text.slice(11, 19)}.000Z`;
+    if (text.charCodeAt(19) === 46 /* . */) {
+      const fraction = text.slice(20, n - 3);
+      return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction.padEnd(3, '0')}Z`;
+    }
+  }
+  return pgTimestamptz(text).toISOString();
+}
+
+/** The last calendar date that `sqliteInstant` found real, so most rows skip the check. */
+let knownDate = '';
+
+/**
+ * TypeORM writes a date to SQLite as UTC text, `YYYY-MM-DD hh:mm:ss.SSS`, which the entity path
+ * reads with `new Date(text with T and Z)`. A real instant in that shape maps to the ISO string
+ * directly; anything else (an impossible date, which `Date` would roll over, or another shape)
+ * takes the entity path's own reading.
+ */
+export function sqliteInstant(value: unknown): string {
+  if (typeof value === 'string' && value.length === 23 && SQLITE_TIME.test(value)) {
+    const date = value.slice(0, 10);
+    if (date === knownDate || realDate(date)) {
+      knownDate = date;
+      return `${date}T${value.slice(11)}Z`;
+    }
+  }
+  return sqliteDate(value).toISOString();
+}
+
+const SQLITE_TIME = /^\d{4}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}$/;
+
+function realDate(date: string): boolean {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}
+
+/** PostgreSQL hands back a Date; SQLite the UTC text TypeORM wrote (`YYYY-MM-DD hh:mm:ss.SSS`). */
+export function sqliteDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  return new Date(`${String(value).replace(' ', 'T')}Z`);
+}
+
+/**
+ * The stored metadata in canonical form. The log stores `canonicalJson(metadata)`, so the text is
+ * used as it is when it cannot change under a parse and a canonical write: no whitespace, no
+ * escape but the ones `JSON.stringify` writes, keys in order. Text that any of this might not
+ * hold for (a row written by hand) is parsed and rewritten, as the entity path does.
+ */
+function canonicalMetadata(value: unknown): string {
+  const text = value as string;
+  if (typeof text === 'string' && plainCanonical(text)) return text;
+  return canonicalJson(JSON.parse(value as string));
+}
+
+/**
+ * True when `text` is certainly `canonicalJson(JSON.parse(text))`: a flat object whose keys are
+ * strictly increasing and hold no escape, and whose values are strings without escapes or
+ * control characters, `null`, `true`, `false`, or integers without sign, leading zero or
+ * exponent. That is the shape of nearly every event's metadata; the rest takes the long way.
+ */
+export function plainCanonical(text: string): boolean {
+  const n = text.length;
+  if (n < 2 || text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(n - 1) !== 125 /* } */) {
+    return false;
+  }
+  if (n === 2) return true;
+  let i = 1;
+  let previousKey: string | null = null;
+  for (;;) {
+    // "key"
+    if (text.charCodeAt(i) !== 34) return false;
+    const keyEnd = plainStringEnd(text, i + 1);
+    if (keyEnd < 0) return false;
+    const key = text.slice(i + 1, keyEnd);
+    if (previousKey !== null && !(previousKey < key)) return false;
+    previousKey = key;
+    i = keyEnd + 1;
+    if (text.charCodeAt(i) !== 58 /* : */) return false;
+    i++;
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const end = plainStringEnd(text, i + 1);
+      if (end < 0) return false;
+      i = end + 1;
+    } else if (c === 110 /* n */ && text.startsWith('null', i)) {
+      i += 4;
+    } else if (c === 116 /* t */ && text.startsWith('true', i)) {
+      i += 4;
+    } else if (c === 102 /* f */ && text.startsWith('false', i)) {
+      i += 5;
+    } else if (c === 48 /* 0 */) {
+      i++;
+    } else if (c >= 49 && c <= 57 /* 1-9 */) {
+      // At most 15 digits: every such integer is exact in a double, so it prints as written.
+      const start = i;
+      do i++;
+      while (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57);
+      if (i - start > 15) return false;
+    } else {
+      return false;
+    }
+    const next = text.charCodeAt(i);
+    if (next === 125 /* } */) return i === n - 1;
+    if (next !== 44 /* , */) return false;
+    i++;
+  }
+}
+
+/**
+ * The index of the quote closing a string that starts at `from`, when the string holds no
+ * backslash, no control character and no surrogate (so `JSON.stringify` would write it as it
+ * is); -1 otherwise.
+ */
+function plainStringEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return i;
+    if (c === 92 || c < 32 || (c >= 0xd800 && c <= 0xdfff)) return -1;
+  }
+  return -1;
+}
+
+/** `canonicalEvent(auditView(row))`: what the chain hashes after `prev_hash`. */
+export function canonicalRow(row: AuditRow, dialect: RowDialect): string {
+  const tokenId = row[ACTOR_TOKEN_ID];
+  let actorMiddle: string;
+  let actorTail: string;
+  if (tokenId === null) {
+    actorMiddle = '';
+    actorTail = '';
+  } else {
+    const label = row[ISSUED_BY_LABEL];
+    actorMiddle =
+      label === null
+        ? '"issued_by":null,'
+        : `"issued_by":{"id":${q(row[ISSUED_BY_ID])},"label":${q(label)}},`;
+    actorTail = `"token_id":${q(tokenId)},`;
+  }
+  const origin = row[ORIGIN];
+  return (
+    `{"action":${q(row[ACTION])},` +
+    `"actor":{"id":${q(row[ACTOR_ID])},${actorMiddle}"label":${q(row[ACTOR_LABEL])},${actorTail}` +
+    `"type":${q(row[ACTOR_TYPE])}},` +
+    `"business_id":${q(row[BUSINESS_ID])},"id":${q(row[ID])},"ip":${q(row[IP])},` +
+    `"metadata":${canonicalMetadata(row[METADATA])},"occurred_at":"${instantOf(row, dialect)}",` +
+    (origin === null ? '' : `"origin":${q(origin)},`) +
+    `"outcome":${q(row[OUTCOME])},"request_id":${q(row[REQUEST_ID])},"seq":${str(seqOf(row))},` +
+    `"target":{"id":${q(row[TARGET_ID])},"label":${q(row[TARGET_LABEL])},` +
+    `"type":${q(row[TARGET_TYPE])}},"user_agent":${q(row[USER_AGENT])}}`
+  );
+}
+
+/** `ndjsonLine(auditView(row))`: the event with its hashes, keys in the view's order. */
+export function ndjsonRow(row: AuditRow, dialect: RowDialect): string {
+  const tokenId = row[ACTOR_TOKEN_ID];
+  let actorTail = '';
+  if (tokenId !== null) {
+    const label = row[ISSUED_BY_LABEL];
+    actorTail =
+      `,"token_id":${q(tokenId)},"issued_by":` +
+      (label === null ? 'null' : `{"id":${q(row[ISSUED_BY_ID])},"label":${q(label)}}`);
+  }
+  const origin = row[ORIGIN];
+  return (
+    `{"id":${q(row[ID])},"seq":${str(seqOf(row))},"business_id":${q(row[BUSINESS_ID])},` +
+    `"occurred_at":"${instantOf(row, dialect)}",` +
+    (origin === null ? '' : `"origin":${q(origin)},`) +
+    `"action":${q(row[ACTION])},"outcome":${q(row[OUTCOME])},` +
+    `"actor":{"id":${q(row[ACTOR_ID])},"type":${q(row[ACTOR_TYPE])},` +
+    `"label":${q(row[ACTOR_LABEL])}${actorTail}},` +
+    `"target":{"type":${q(row[TARGET_TYPE])},"id":${q(row[TARGET_ID])},` +
+    `"label":${q(row[TARGET_LABEL])}},"request_id":${q(row[REQUEST_ID])},` +
+    `"ip":${q(row[IP])},"user_agent":${q(row[USER_AGENT])},` +
+    `"metadata":${str(JSON.parse(row[METADATA] as string))},` +
+    `"prev_hash":${q(row[PREV_HASH])},"hash":${q(row[HASH])}}\n`
+  );
+}
+
+const c = (value: unknown) => cell(value as string | number | null);
+
+/** `csvLine(auditView(row))`. */
+export function csvRow(row: AuditRow, dialect: RowDialect): string {
+  const tokenId = row[ACTOR_TOKEN_ID];
+  const issuedBy = tokenId !== null && row[ISSUED_BY_LABEL] !== null;
+  return (
+    `${c(row[ID])},${c(seqOf(row))},${c(row[BUSINESS_ID])},` +
+    `${c(instantOf(row, dialect))},${c(row[ACTION])},${c(row[OUTCOME])},` +
+    `${c(row[ACTOR_ID])},${c(row[ACTOR_TYPE])},${c(row[ACTOR_LABEL])},` +
+    `${c(tokenId)},${c(issuedBy ? row[ISSUED_BY_ID] : null)},` +
+    `${c(issuedBy ? row[ISSUED_BY_LABEL] : null)},${c(row[ORIGIN])},` +
+    `${c(row[TARGET_TYPE])},${c(row[TARGET_ID])},${c(row[TARGET_LABEL])},` +
+    `${c(row[REQUEST_ID])},${c(row[IP])},${c(row[USER_AGENT])},` +
+    `${c(str(JSON.parse(row[METADATA] as string)))},${c(row[PREV_HASH])},` +
+    `${c(row[HASH])}\r\n`
+  );
+}

@@ -1,0 +1,116 @@
+import { hash } from 'node:crypto';
+import { ChainVerdict, GENESIS_HASH } from './audit-chain';
+import { AuditRow, canonicalRow, HASH, PREV_HASH, RowDialect, seqOf } from './audit-row';
+
+/**
+ * What a walk of one consecutive stretch of a chain found, so that stretches checked apart (in
+ * parallel, by workers) join into the verdict one walk from the start would give. Its first row
+ * is judged at the join, against the stretch before; every later row against its predecessor.
+ */
+export interface SegmentResult {
+  /** Rows read (0 when the stretch holds none). */
+  rows: number;
+  firstSeq: number;
+  firstPrevHash: string;
+  /** Whether the first row's own hash matches its content after its stored `prev_hash`. */
+  firstHashHolds: boolean;
+  /** Rows judged after the first, up to and including the first that does not hold. */
+  checkedAfterFirst: number;
+  /** As `ChainWalker` names it: the lower of the bad row's `seq` and the one expected. */
+  firstInvalidSeq: number | null;
+  lastSeq: number;
+  lastHash: string;
+}
+
+/** Hashes raw rows of one stretch, fed in `seq` order, holding only the last row's seq and hash. */
+export class SegmentWalker {
+  private result: SegmentResult = {
+    rows: 0,
+    firstSeq: 0,
+    firstPrevHash: '',
+    firstHashHolds: false,
+    checkedAfterFirst: 0,
+    firstInvalidSeq: null,
+    lastSeq: 0,
+    lastHash: '',
+  };
+
+  constructor(private readonly dialect: RowDialect) {}
+
+  /** Feeds the next rows; false once the stretch is known broken (the walk may stop). */
+  feed(rows: readonly AuditRow[]): boolean {
+    const r = this.result;
+    if (r.firstInvalidSeq !== null) return false;
+    for (const row of rows) {
+      const seq = seqOf(row);
+      const prevHash = row[PREV_HASH] as string;
+      const holds = hash('sha256', prevHash + canonicalRow(row, this.dialect), 'hex') === row[HASH];
+      if (r.rows++ === 0) {
+        r.firstSeq = seq;
+        r.firstPrevHash = prevHash;
+        r.firstHashHolds = holds;
+        if (!holds) return false;
+      } else {
+        r.checkedAfterFirst++;
+        if (seq !== r.lastSeq + 1 || prevHash !== r.lastHash || !holds) {
+          r.firstInvalidSeq = Math.min(seq, r.lastSeq + 1);
+          return false;
+        }
+      }
+      r.lastSeq = seq;
+      r.lastHash = row[HASH] as string;
+    }
+    return true;
+  }
+
+  finish(): SegmentResult {
+    return { ...this.result };
+  }
+}
+
+/**
+ * The verdict on a chain walked as consecutive stretches, given in `seq` order, and its head:
+ * the same as `ChainWalker` fed every row in one pass, `checked` included.
+ */
+export function joinSegments(
+  segments: readonly SegmentResult[],
+  head: { seq: number; hash: string } | null,
+): ChainVerdict {
+  let expectedSeq = 1;
+  let lastHash = GENESIS_HASH;
+  let checked = 0;
+  let firstInvalid: number | null = null;
+  for (const s of segments) {
+    if (s.rows === 0) continue;
+    checked++;
+    if (s.firstSeq !== expectedSeq || s.firstPrevHash !== lastHash || !s.firstHashHolds) {
+      firstInvalid = Math.min(s.firstSeq, expectedSeq);
+      break;
+    }
+    checked += s.checkedAfterFirst;
+    if (s.firstInvalidSeq !== null) {
+      firstInvalid = s.firstInvalidSeq;
+      break;
+    }
+    expectedSeq = s.lastSeq + 1;
+    lastHash = s.lastHash;
+  }
+  const headSeq = head?.seq ?? 0;
+  const headHash = head?.hash ?? GENESIS_HASH;
+  if (firstInvalid === null && (headSeq !== expectedSeq - 1 || headHash !== lastHash)) {
+    // Rows at the end are gone (or the head was moved): the first missing seq is invalid.
+    firstInvalid = expectedSeq;
+  }
+  return { valid: firstInvalid === null, checked, first_invalid_seq: firstInvalid };
+}
+
+/** Splits `(0, lastSeq]` into `parts` consecutive `seq` ranges of about equal length. */
+export function seqRanges(lastSeq: number, parts: number): { afterSeq: number; upToSeq: number }[] {
+  const ranges: { afterSeq: number; upToSeq: number }[] = [];
+  for (let k = 0; k < parts; k++) {
+    const afterSeq = Math.floor((lastSeq * k) / parts);
+    const upToSeq = Math.floor((lastSeq * (k + 1)) / parts);
+    if (upToSeq > afterSeq) ranges.push({ afterSeq, upToSeq });
+  }
+  return ranges;
+}
