@@ -38,7 +38,11 @@ function download(lines: AsyncGenerator<string>, format: string | undefined, nam
 const ExportDocs = () =>
   applyDecorators(
     ApiProduces('application/x-ndjson', 'text/csv'),
-    ApiResponse({ status: 200, description: 'The export, streamed' }),
+    ApiResponse({
+      status: 200,
+      description: 'The export, streamed',
+      schema: { type: 'string', description: 'One event a line (NDJSON), or CSV with a header' },
+    }),
   );
 
 @ApiTags('audit')
@@ -51,6 +55,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listAuditEvents',
     summary: "The business's audit events (owner or admin, audit:read)",
     description: LIST_DOC,
   })
@@ -63,6 +68,7 @@ export class AuditController {
   @Get('export')
   @RawResponse()
   @ApiOperation({
+    operationId: 'exportAuditEvents',
     summary: "Export the business's chain as NDJSON or CSV",
     description: EXPORT_DOC,
   })
@@ -73,7 +79,11 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: "Verify the business's hash chain", description: VERIFY_DOC })
+  @ApiOperation({
+    operationId: 'verifyAuditChain',
+    summary: "Verify the business's hash chain",
+    description: VERIFY_DOC,
+  })
   @ApiEnvelope(200, ChainVerdictDto)
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] })
   verify(@Ctx() ctx: RequestContext) {
@@ -89,6 +99,7 @@ export class PlatformAuditController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listPlatformAuditEvents',
     summary: 'Audit events of every chain; business_id narrows to one',
     description: LIST_DOC,
   })
@@ -101,6 +112,7 @@ export class PlatformAuditController {
   @Get('export')
   @RawResponse()
   @ApiOperation({
+    operationId: 'exportPlatformAuditEvents',
     summary: 'Export the platform chain (businesses, platform admins, users, platform tokens)',
     description: EXPORT_DOC,
   })
@@ -111,7 +123,11 @@ export class PlatformAuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Verify the platform hash chain', description: VERIFY_DOC })
+  @ApiOperation({
+    operationId: 'verifyPlatformAuditChain',
+    summary: 'Verify the platform hash chain',
+    description: VERIFY_DOC,
+  })
   @ApiEnvelope(200, ChainVerdictDto)
   verify() {
     return this.audit.verifyPlatform();

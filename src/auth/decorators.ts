@@ -4,7 +4,7 @@ import {
   ExecutionContext,
   SetMetadata,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from '../common/envelope';
 import { CONTEXT_KEY } from '../common/request-keys';
 import type { Role } from './roles';
@@ -16,19 +16,37 @@ export const PLATFORM_ONLY = 'latchkey:platform-only';
 export const REQUIRED_ROLE = 'latchkey:required-role';
 export const REQUIRED_SCOPE = 'latchkey:required-scope';
 
+/**
+ * The OpenAPI security requirements, by the names `src/docs/swagger.ts` gives the schemes. One
+ * requirement object lists every scheme it needs at once (both must be sent): a list of two
+ * objects would mean either one.
+ */
+export const BEARER_ONLY = { bearer: [] };
+export const BEARER_AND_BUSINESS = { bearer: [], 'business-id': [] };
+
+/**
+ * Marks a route's OpenAPI operation as open; the document builder turns the mark into
+ * `security: []`, which `@nestjs/swagger` cannot write itself (it drops an empty list).
+ */
+export const PUBLIC_OPERATION = 'x-latchkey-public';
+
 /** Opens a route: every other route needs a bearer token. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = () =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));
+
+/** A route that needs a bearer token and no business: what every route not `@Public()` is. */
+export const BearerAuth = () => ApiSecurity(BEARER_ONLY);
 
 /** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
 export const BusinessScoped = () =>
   applyDecorators(
     SetMetadata(BUSINESS_SCOPED, true),
-    ApiBearerAuth('bearer'),
-    ApiSecurity('business-id'),
+    ApiSecurity(BEARER_AND_BUSINESS),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED'],
-      422: ['VALIDATION_ERROR (x-business-id missing or not a uuid)'],
+      404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
+      422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
       429: ['RATE_LIMITED (see Retry-After)'],
     }),
   );
@@ -37,7 +55,7 @@ export const BusinessScoped = () =>
 export const PlatformOnly = () =>
   applyDecorators(
     SetMetadata(PLATFORM_ONLY, true),
-    ApiBearerAuth('bearer'),
+    BearerAuth(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['PLATFORM_ADMIN_REQUIRED'],

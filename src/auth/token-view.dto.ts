@@ -21,7 +21,12 @@ export class TokenViewDto {
   scopes!: string[] | null;
   @ApiProperty({ enum: ['active', 'expired', 'revoked'], example: 'active' })
   status!: TokenStatus;
-  @ApiProperty({ format: 'uuid', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Null for a platform token',
+  })
   business_id!: string | null;
   @ApiProperty({ format: 'uuid' })
   identity_id!: string;
@@ -29,17 +34,22 @@ export class TokenViewDto {
   created_at!: string;
   @ApiProperty({ example: 'owner@acme.test' })
   created_by!: string;
-  @ApiProperty({ format: 'date-time', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Null: no expiry',
+  })
   expires_at!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   last_used_at!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, example: null })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   revoked_at!: string | null;
-  @ApiProperty({ nullable: true, example: null })
+  @ApiProperty({ type: String, nullable: true, example: null })
   revoked_by!: string | null;
-  @ApiProperty({ nullable: true, example: null })
+  @ApiProperty({ type: String, nullable: true, example: null })
   revocation_reason!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, example: null })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null })
   rotated_from_id!: string | null;
 
   static of(token: TokenRecord, now = new Date()): TokenViewDto {

@@ -1,5 +1,12 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiResponse,
+  DECORATORS,
+  getSchemaPath,
+} from '@nestjs/swagger';
 
 /** A success answer with a message or code, for outcomes that are success but worth naming. */
 export class Outcome<T> {
@@ -47,12 +54,16 @@ export const RawResponse =
     }
   };
 
+/**
+ * The error shape. `code` is a plain string here; each documented error answer narrows it to
+ * the codes that answer can carry (see `ApiErrors`).
+ */
 export class ErrorBodyDto {
-  @ApiProperty({ example: false })
-  success!: boolean;
-  @ApiProperty({ example: 'Token not found' })
+  @ApiProperty({ type: Boolean, enum: [false], example: false })
+  success!: false;
+  @ApiProperty({ type: String, example: 'Token not found' })
   message!: string;
-  @ApiProperty({ example: 'TOKEN_NOT_FOUND' })
+  @ApiProperty({ type: String, example: 'TOKEN_NOT_FOUND' })
   code!: string;
   @ApiProperty({
     oneOf: [
@@ -61,26 +72,28 @@ export class ErrorBodyDto {
         type: 'array',
         items: {
           type: 'object',
+          required: ['loc', 'msg', 'type'],
           properties: {
             loc: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer' }] } },
             msg: { type: 'string' },
             type: { type: 'string' },
-            input: {},
-            ctx: { type: 'object' },
+            input: { description: 'The value that failed, when there was one' },
+            ctx: { type: 'object', additionalProperties: true },
           },
         },
       },
     ],
+    description: 'The message again, or for 422 the list of what was wrong, and where',
     example: 'Token not found',
   })
   detail!: string | object[];
-  @ApiProperty({ example: '3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10', nullable: true })
+  @ApiProperty({ type: String, example: '3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10', nullable: true })
   request_id!: string | null;
 }
 
 /**
  * Documents a success response in the envelope, with `data` of the given DTO (or a page of
- * them, `items` with `next_cursor`, when `paginated`).
+ * them, `items` with `next_cursor`, when `paginated`; a page's `cursor` can be refused).
  */
 export function ApiEnvelope(
   status: number,
@@ -100,6 +113,7 @@ export function ApiEnvelope(
     data = { $ref: getSchemaPath(model) };
   }
   return applyDecorators(
+    ...(options.paginated ? [ApiErrors({ 422: ['INVALID_CURSOR'] })] : []),
     ApiExtraModels(...(model ? [model] : [])),
     ApiResponse({
       status,
@@ -118,15 +132,75 @@ export function ApiEnvelope(
   );
 }
 
-/** Documents the error answers of a route, each with the codes it can carry. */
-export function ApiErrors(errors: Record<number, string[]>) {
-  return applyDecorators(
-    ...Object.entries(errors).map(([status, codes]) =>
-      ApiResponse({
-        status: Number(status),
-        description: `Error codes: ${codes.join(', ')}`,
-        type: ErrorBodyDto,
-      }),
-    ),
-  );
+/** The error codes a route documents, by status, with a note for some (`CODE (note)`). */
+export type ErrorCatalog = Record<number, string[]>;
+
+const API_ERRORS = 'latchkey:api-errors';
+const CODE_WITH_NOTE = /^([A-Z][A-Z0-9_]*)(?: \((.+)\))?$/;
+
+/**
+ * Documents the error answers of a route, or of every route of a controller, each with the codes
+ * it can carry. Codes add up: a controller's 403 codes (`@BusinessScoped()`) and a handler's
+ * (`INSUFFICIENT_ROLE`) make one 403 answer listing both, where two plain `@ApiResponse`s for the
+ * same status would keep only the handler's. Each answer's schema narrows `code` to its own
+ * codes, and its description starts "Error codes: A, B", which the error-catalog spec reads.
+ */
+export function ApiErrors(errors: ErrorCatalog): ClassDecorator & MethodDecorator {
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      addErrors(descriptor.value as object, errors);
+      return;
+    }
+    // A class decorator runs after its methods': every route handler is already marked.
+    const proto = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = proto[name];
+      if (
+        name !== 'constructor' &&
+        typeof handler === 'function' &&
+        Reflect.hasMetadata(PATH_METADATA, handler)
+      ) {
+        addErrors(handler, errors);
+      }
+    }
+  };
+}
+
+function addErrors(handler: object, errors: ErrorCatalog): void {
+  const known = (Reflect.getMetadata(API_ERRORS, handler) ?? {}) as Record<
+    number,
+    Map<string, string[]>
+  >;
+  for (const [status, entries] of Object.entries(errors)) {
+    const codes = (known[Number(status)] ??= new Map<string, string[]>());
+    for (const entry of entries) {
+      const match = CODE_WITH_NOTE.exec(entry);
+      if (!match) throw new Error(`ApiErrors: "${entry}" is not CODE or CODE (note)`);
+      const notes = codes.get(match[1]) ?? [];
+      if (match[2] && !notes.includes(match[2])) notes.push(match[2]);
+      codes.set(match[1], notes);
+    }
+  }
+  Reflect.defineMetadata(API_ERRORS, known, handler);
+  const responses = {
+    ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) ?? {}) as Record<string, unknown>),
+  };
+  for (const [status, codes] of Object.entries(known)) {
+    const notes = [...codes].flatMap(([code, n]) => n.map((note) => `${code}: ${note}.`));
+    responses[status] = {
+      description: [`Error codes: ${[...codes.keys()].join(', ')}`, ...notes].join('\n\n'),
+      schema: {
+        allOf: [
+          { $ref: getSchemaPath(ErrorBodyDto) },
+          { type: 'object', properties: { code: { type: 'string', enum: [...codes.keys()] } } },
+        ],
+      },
+      isArray: false,
+    };
+  }
+  Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);
+  const models = (Reflect.getMetadata(DECORATORS.API_EXTRA_MODELS, handler) ?? []) as unknown[];
+  if (!models.includes(ErrorBodyDto)) {
+    Reflect.defineMetadata(DECORATORS.API_EXTRA_MODELS, [...models, ErrorBodyDto], handler);
+  }
 }

@@ -1,28 +1,60 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { BEARER_ONLY, PUBLIC_OPERATION } from '../auth/decorators';
+import { errorExample } from './error-examples';
 
-/** Swagger UI at /docs and the OpenAPI 3 document at /docs-json, built once, when first asked. */
-export function setupSwagger(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
+type Json = Record<string, unknown>;
+
+/** The tags the controllers use (`@ApiTags`), in the order Swagger UI shows them. */
+const TAGS: [name: string, description: string][] = [
+  ['me', 'The caller: who the token belongs to, and its role in the business'],
+  [
+    'tokens',
+    "A business's API tokens: create, list, rename, rotate and revoke. A member manages their " +
+      'own; an owner or admin manages every token of the business.',
+  ],
+  ['members', 'The people of a business, their roles, and their first tokens'],
+  ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
+  ['audit', "The business's audit log: list, export, and verify its hash chain"],
+  ['platform: businesses', 'Platform admins create, list, suspend and resume businesses'],
+  ['platform: admins', 'Platform admins add and remove platform admins'],
+  ['platform: tokens', 'Platform admins list and revoke the tokens of every business'],
+  ['platform: audit', 'The platform audit log and hash chain, across tenants'],
+  ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
+  ['operations', 'Liveness and readiness probes'],
+];
+
+const DESCRIPTION =
+  'Multi-tenant API tokens: issue, verify, revoke and audit.\n\n' +
+  'Authorize with a bearer token. Business-scoped routes (`/api/v1/**`) also need the ' +
+  '`x-business-id` header: set both in the Authorize dialog.\n\n' +
+  '**Order of checks.** The body is parsed first, before authentication: JSON only, up ' +
+  'to 1 MiB and 32 levels deep (400 for malformed or too deep JSON, 413 for too large, ' +
+  '415 for another content type; forms only on `/oauth2/*`). An empty JSON body is no ' +
+  'body. Then 401 (token), 429, 422 (`x-business-id`), 403 (business, role, scope), 422 ' +
+  '(body, query, path: every string must be well-formed Unicode without U+0000, and a ' +
+  '`cursor` exactly the `next_cursor` a list gave, else `INVALID_CURSOR`), and 404.\n\n' +
+  "**Who may act on whose token** is one policy, printed in the README's Security " +
+  "model: people make their own tokens; a person's token is never issued or rotated " +
+  'for someone else (403 `NOT_TOKEN_HOLDER`), with three named exceptions (a new ' +
+  "business's owner, a new member, a re-issued first token).";
+
+/** The OpenAPI 3 document of the app's routes, as /docs-json serves it. */
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('Latchkey')
-    .setDescription(
-      'Multi-tenant API tokens: issue, verify, revoke and audit.\n\n' +
-        'Authorize with a bearer token. Business-scoped routes (`/api/v1/**`) also need the ' +
-        '`x-business-id` header: set both in the Authorize dialog.\n\n' +
-        '**Order of checks.** The body is parsed first, before authentication: JSON only, up ' +
-        'to 1 MiB and 32 levels deep (400 for malformed or too deep JSON, 413 for too large, ' +
-        '415 for another content type; forms only on `/oauth2/*`). An empty JSON body is no ' +
-        'body. Then 401 (token), 429, 422 (`x-business-id`), 403 (business, role, scope), 422 ' +
-        '(body, query, path: every string must be well-formed Unicode without U+0000, and a ' +
-        '`cursor` exactly the `next_cursor` a list gave, else `INVALID_CURSOR`), and 404.\n\n' +
-        "**Who may act on whose token** is one policy, printed in the README's Security " +
-        "model: people make their own tokens; a person's token is never issued or rotated " +
-        'for someone else (403 `NOT_TOKEN_HOLDER`), with three named exceptions (a new ' +
-        "business's owner, a new member, a re-issued first token).",
-    )
+    .setDescription(DESCRIPTION)
     .setVersion('1')
+    // Relative: Swagger UI and clients call the instance that served the document.
+    .addServer('/', 'This instance')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'An API token, e.g. lk_…' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not a JWT: an opaque `lk_…` string whose last 6 characters are a checksum.
+        bearerFormat: 'opaque',
+        description: 'An API token, e.g. lk_…',
+      },
       'bearer',
     )
     .addApiKey(
@@ -33,12 +65,98 @@ export function setupSwagger(app: NestFastifyApplication): void {
         description: 'The business (uuid) to act in',
       },
       'business-id',
-    )
-    .build();
+    );
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  return finish(SwaggerModule.createDocument(app, builder.build()));
+}
+
+/** Swagger UI at /docs and the OpenAPI 3 document at /docs-json, built once, when first asked. */
+export function setupSwagger(app: NestFastifyApplication): void {
   // Built on the first request for it, not at start: scanning every route's metadata takes a
   // few hundred milliseconds that no probe or client of the API should wait for.
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+/** What the decorators cannot say by themselves, written into the document they produced. */
+function finish(document: OpenAPIObject): OpenAPIObject {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as Json | undefined;
+      if (!operation) continue;
+      secure(operation);
+      exampleBody(operation, schemas);
+      exampleErrors(operation);
+    }
+  }
+  return document;
+}
+
+/**
+ * `@Public()` routes need nothing (`security: []`); every other route without a requirement of
+ * its own needs a bearer token, as the global guard does.
+ */
+function secure(operation: Json): void {
+  if (operation[PUBLIC_OPERATION]) {
+    operation.security = [];
+    delete operation[PUBLIC_OPERATION];
+  } else if (!Array.isArray(operation.security) || operation.security.length === 0) {
+    operation.security = [BEARER_ONLY];
+  }
+}
+
+/**
+ * The request body's example, which Swagger UI sends as it is: the required fields, and the
+ * optional ones that have an example. Swagger UI would otherwise make up a value for every
+ * optional field, which sends mutually exclusive ones together (`expires_at` with
+ * `expires_in_days`) and ids that name nothing.
+ */
+function exampleBody(operation: Json, schemas: Record<string, Json>): void {
+  const content = (operation.requestBody as Json | undefined)?.content as
+    Record<string, Json> | undefined;
+  for (const media of Object.values(content ?? {})) {
+    if (media.example !== undefined || media.examples !== undefined || !media.schema) continue;
+    const example = sample(media.schema as Json, schemas, 0);
+    if (example !== undefined) media.example = example;
+  }
+}
+
+function sample(schema: Json, schemas: Record<string, Json>, depth: number): unknown {
+  if (depth > 8) return undefined;
+  const ref = schema.$ref as string | undefined;
+  if (ref) return sample(schemas[ref.replace('#/components/schemas/', '')] ?? {}, schemas, depth);
+  if (schema.example !== undefined) return schema.example;
+  const allOf = schema.allOf as Json[] | undefined;
+  if (allOf?.length === 1) return sample(allOf[0], schemas, depth);
+  if (schema.type !== 'object' || !schema.properties) return undefined;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  const out: Json = {};
+  for (const [name, property] of Object.entries(schema.properties as Record<string, Json>)) {
+    const value = sample(property, schemas, depth + 1);
+    if (value !== undefined) out[name] = value;
+    else if (required.has(name)) return undefined;
+  }
+  return out;
+}
+
+/**
+ * Each documented error answer (`ApiErrors`) is JSON, even on a route that produces NDJSON or CSV,
+ * and its example is its own: its first code, with a message the API really answers with.
+ */
+function exampleErrors(operation: Json): void {
+  for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+    const content = response.content as Record<string, Json> | undefined;
+    const schema = Object.values(content ?? {})[0]?.schema as Json | undefined;
+    const allOf = schema?.allOf as Json[] | undefined;
+    const codes = ((allOf?.[1]?.properties as Json | undefined)?.code as Json | undefined)?.enum as
+      string[] | undefined;
+    if (!schema || !codes?.length) continue;
+    const example = errorExample(Number(status), codes[0]);
+    response.content = { 'application/json': { schema, ...(example ? { example } : {}) } };
+  }
 }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { StorageUnavailableError } from '../common/domain-error';
 import { Public } from '../auth/decorators';
-import { RawResponse } from '../common/envelope';
+import { ApiErrors, RawResponse } from '../common/envelope';
 import { BusHealthIndicator } from './bus.health';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -25,14 +25,17 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness: the process answers' })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  // Above @HealthCheck(), whose 503 it replaces: a failed check answers in the error shape.
+  @ApiErrors({ 503: ['STORAGE_UNAVAILABLE (the database, Redis or the bus does not answer)'] })
   @HealthCheck()
   @ApiOperation({
+    operationId: 'checkReadiness',
     summary:
       'Readiness: the database (and Redis, when configured) answer, and the bus is subscribed',
   })

@@ -10,12 +10,12 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Ctx, Public, RequireScope } from '../auth/decorators';
+import { BearerAuth, Ctx, Public, RequireScope } from '../auth/decorators';
 import { originOf, RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
-import { RawResponse } from '../common/envelope';
+import { ApiErrors, RawResponse } from '../common/envelope';
 import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
@@ -52,6 +52,20 @@ function tokenParam(body: unknown): string {
   return token;
 }
 
+/** RFC 6749 §5.2's error answer, which the RFC 7009 and 7662 endpoints give for a bad request. */
+const OAUTH_ERROR = {
+  status: 400,
+  description: 'The token parameter is missing, or not well-formed text',
+  schema: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: { type: 'string', enum: ['invalid_request'] },
+      error_description: { type: 'string', example: 'The token parameter is required' },
+    },
+  },
+};
+
 const ORIGIN_BODY = {
   schema: {
     type: 'object',
@@ -82,6 +96,7 @@ export class OAuth2Controller {
   @OAuthRateLimit()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'revokeOAuthToken',
     summary: 'RFC 7009 token revocation: possession is the proof',
     description:
       'Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never ' +
@@ -89,7 +104,7 @@ export class OAuth2Controller {
   })
   @ApiBody(ORIGIN_BODY)
   @ApiResponse({ status: 200, description: 'Revoked, or nothing to revoke' })
-  @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
+  @ApiResponse(OAUTH_ERROR)
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
     await this.revocation.revokePresented(originOf(request), tokenParam(body));
   }
@@ -98,9 +113,10 @@ export class OAuth2Controller {
   @OAuthRateLimit()
   @HttpCode(200)
   @RequireScope('introspect')
-  @ApiBearerAuth('bearer')
+  @BearerAuth()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'introspectToken',
     summary: 'RFC 7662 token introspection (needs the introspect scope)',
     description:
       'A token that is unknown, revoked, expired, or of another business is only {"active": false}.',
@@ -122,8 +138,11 @@ export class OAuth2Controller {
       },
     },
   })
-  @ApiResponse({ status: 400, description: '{"error":"invalid_request"} when token is missing' })
-  @ApiResponse({ status: 403, description: 'Error codes: INSUFFICIENT_SCOPE' })
+  @ApiResponse(OAUTH_ERROR)
+  @ApiErrors({
+    401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+    403: ['INSUFFICIENT_SCOPE'],
+  })
   introspect(@Ctx() ctx: RequestContext, @Body() body: unknown) {
     return this.queries.introspect(ctx.token, tokenParam(body));
   }

@@ -18,6 +18,7 @@ export class BusinessesController {
   @Post()
   @NoStore()
   @ApiOperation({
+    operationId: 'createBusiness',
     summary: "Create a business with its owner; returns the owner's first token, once",
   })
   @ApiEnvelope(201, CreatedBusinessDto)
@@ -27,7 +28,7 @@ export class BusinessesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List businesses, oldest first' })
+  @ApiOperation({ operationId: 'listBusinesses', summary: 'List businesses, oldest first' })
   @ApiEnvelope(200, BusinessViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Query() query: PageQueryDto) {
@@ -36,7 +37,10 @@ export class BusinessesController {
 
   @Post(':business_id/suspend')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Suspend a business: its tokens are refused until it resumes' })
+  @ApiOperation({
+    operationId: 'suspendBusiness',
+    summary: 'Suspend a business: its tokens are refused until it resumes',
+  })
   @ApiEnvelope(200, BusinessViewDto)
   @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   suspend(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {
@@ -45,7 +49,7 @@ export class BusinessesController {
 
   @Post(':business_id/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a suspended business' })
+  @ApiOperation({ operationId: 'resumeBusiness', summary: 'Resume a suspended business' })
   @ApiEnvelope(200, BusinessViewDto)
   @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   resume(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {

@@ -18,6 +18,7 @@ export class MachineIdentitiesController {
   @Get()
   @RequireScope('members:read')
   @ApiOperation({
+    operationId: 'listMachineIdentities',
     summary:
       'List the machine identities of the business (owner or admin; members:read, which members:write covers)',
   })
@@ -29,7 +30,10 @@ export class MachineIdentitiesController {
 
   @Post()
   @RequireScope('members:write')
-  @ApiOperation({ summary: 'Create a machine identity with the admin or member role' })
+  @ApiOperation({
+    operationId: 'createMachineIdentity',
+    summary: 'Create a machine identity with the admin or member role',
+  })
   @ApiEnvelope(201, MachineIdentityViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
@@ -42,7 +46,10 @@ export class MachineIdentitiesController {
 
   @Delete(':identity_id')
   @RequireScope('members:write')
-  @ApiOperation({ summary: 'Delete a machine identity and revoke its tokens' })
+  @ApiOperation({
+    operationId: 'deleteMachineIdentity',
+    summary: 'Delete a machine identity and revoke its tokens',
+  })
   @ApiEnvelope(200, MachineIdentityViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],

@@ -13,7 +13,10 @@ export class MeController {
   constructor(private readonly me: MeService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The caller: identity, current token and role in the business' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The caller: identity, current token and role in the business',
+  })
   @ApiEnvelope(200, MeViewDto)
   get(@Ctx() ctx: RequestContext) {
     return this.me.describe(ctx);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
@@ -26,6 +26,7 @@ export class MembersController {
   @Get()
   @RequireScope('members:read')
   @ApiOperation({
+    operationId: 'listMembers',
     summary:
       'List the people of the business (owner or admin; members:read, which members:write covers)',
   })
@@ -39,6 +40,7 @@ export class MembersController {
   @NoStore()
   @RequireScope('members:write')
   @ApiOperation({
+    operationId: 'addMember',
     summary: 'Add a person; returns their first token, once (expires in 7 days by default)',
     description:
       'The first token goes to the caller, to pass on. Its scopes are at most the calling ' +
@@ -62,6 +64,7 @@ export class MembersController {
   @NoStore()
   @RequireScope('members:write')
   @ApiOperation({
+    operationId: 'reissueFirstToken',
     summary: "Re-issue a member's first token; the secret is in this response only",
     description:
       'For a member who lost theirs. Downward only: an admin for a member, an owner for an ' +
@@ -74,6 +77,8 @@ export class MembersController {
     404: ['MEMBER_NOT_FOUND'],
     422: ['VALIDATION_ERROR'],
   })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: ReissueFirstTokenDto, required: false })
   reissueFirstToken(
     @Ctx() ctx: RequestContext,
     @Param('identity_id', uuidPipe('identity_id')) identityId: string,
@@ -84,7 +89,7 @@ export class MembersController {
 
   @Patch(':identity_id')
   @RequireScope('members:write')
-  @ApiOperation({ summary: "Change a member's role" })
+  @ApiOperation({ operationId: 'changeMemberRole', summary: "Change a member's role" })
   @ApiEnvelope(200, MemberViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
@@ -102,7 +107,10 @@ export class MembersController {
 
   @Delete(':identity_id')
   @RequireScope('members:write')
-  @ApiOperation({ summary: 'Remove a member and revoke all of their tokens in this business' })
+  @ApiOperation({
+    operationId: 'removeMember',
+    summary: 'Remove a member and revoke all of their tokens in this business',
+  })
   @ApiEnvelope(200, MemberViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],

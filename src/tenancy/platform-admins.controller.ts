@@ -20,7 +20,7 @@ export class PlatformAdminsController {
   constructor(private readonly admins: PlatformAdminsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List platform admins' })
+  @ApiOperation({ operationId: 'listPlatformAdmins', summary: 'List platform admins' })
   @ApiEnvelope(200, PlatformAdminViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Query() query: PageQueryDto) {
@@ -29,7 +29,10 @@ export class PlatformAdminsController {
 
   @Post()
   @NoStore()
-  @ApiOperation({ summary: 'Make a person a platform admin; returns their platform token, once' })
+  @ApiOperation({
+    operationId: 'addPlatformAdmin',
+    summary: 'Make a person a platform admin; returns their platform token, once',
+  })
   @ApiEnvelope(201, AddedPlatformAdminDto)
   @ApiErrors({ 409: ['IDENTITY_EXISTS'], 422: ['VALIDATION_ERROR'] })
   add(@Ctx() ctx: RequestContext, @Body() dto: AddPlatformAdminDto) {
@@ -37,7 +40,10 @@ export class PlatformAdminsController {
   }
 
   @Delete(':identity_id')
-  @ApiOperation({ summary: 'Remove a platform admin and revoke their platform tokens' })
+  @ApiOperation({
+    operationId: 'removePlatformAdmin',
+    summary: 'Remove a platform admin and revoke their platform tokens',
+  })
   @ApiEnvelope(200, PlatformAdminViewDto)
   @ApiErrors({
     404: ['IDENTITY_NOT_FOUND'],

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, PlatformOnly } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
@@ -23,7 +23,7 @@ export class PlatformTokensController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Tokens of every business, with filters' })
+  @ApiOperation({ operationId: 'listAllTokens', summary: 'Tokens of every business, with filters' })
   @ApiEnvelope(200, TokenViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Query() query: ListPlatformTokensQueryDto) {
@@ -32,6 +32,7 @@ export class PlatformTokensController {
 
   @Post('revoke')
   @ApiOperation({
+    operationId: 'revokeTokenByValue',
     summary: 'Revoke a token by its value',
     description:
       'An unknown or malformed token is 422 INVALID_TOKEN. Revoking again is idempotent.',
@@ -49,6 +50,7 @@ export class PlatformTokensController {
 
   @Post(':token_id/revoke')
   @ApiOperation({
+    operationId: 'revokeAnyToken',
     summary: 'Revoke any listed token by id, platform tokens included',
     description:
       'For a token from GET /platform/v1/tokens, in any business, with no x-business-id. ' +
@@ -56,6 +58,8 @@ export class PlatformTokensController {
   })
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: RevokeTokenDto, required: false })
   revokeById(
     @Ctx() ctx: RequestContext,
     @Param('token_id', uuidPipe('token_id')) id: string,

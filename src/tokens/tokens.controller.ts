@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
@@ -34,6 +34,7 @@ export class TokensController {
   @Post()
   @NoStore()
   @ApiOperation({
+    operationId: 'createToken',
     summary: 'Create a token; the secret is in this response only',
     description:
       'For the caller, or (owner or admin with tokens:admin) for a machine identity of the ' +
@@ -50,7 +51,10 @@ export class TokensController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List tokens: a member's own, or every token for an admin" })
+  @ApiOperation({
+    operationId: 'listTokens',
+    summary: "List tokens: a member's own, or every token for an admin",
+  })
   @ApiEnvelope(200, TokenViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Ctx() ctx: RequestContext, @Query() query: ListTokensQueryDto) {
@@ -58,9 +62,14 @@ export class TokensController {
   }
 
   @Post('self/revoke')
-  @ApiOperation({ summary: 'Revoke the token making this call (the last step of a rotation)' })
+  @ApiOperation({
+    operationId: 'revokeOwnToken',
+    summary: 'Revoke the token making this call (the last step of a rotation)',
+  })
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: RevokeTokenDto, required: false })
   revokeSelf(@Ctx() ctx: RequestContext, @Body() dto: RevokeTokenDto) {
     return this.revocation.revokeSelf(ctx, dto.reason ?? null);
   }
@@ -70,6 +79,7 @@ export class TokensController {
   @RequireRole('admin')
   @RequireScope('tokens:admin')
   @ApiOperation({
+    operationId: 'revokeTokensInBulk',
     summary: 'Revoke every matching token of the business in one transaction',
     description:
       'At least one of identity_id, created_before, scope or all: true. dry_run only counts.',
@@ -81,7 +91,7 @@ export class TokensController {
   }
 
   @Get(':token_id')
-  @ApiOperation({ summary: 'One token' })
+  @ApiOperation({ operationId: 'getToken', summary: 'One token' })
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   get(@Ctx() ctx: RequestContext, @tokenId() id: string) {
@@ -89,7 +99,7 @@ export class TokensController {
   }
 
   @Patch(':token_id')
-  @ApiOperation({ summary: 'Rename a token' })
+  @ApiOperation({ operationId: 'renameToken', summary: 'Rename a token' })
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   rename(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RenameTokenDto) {
@@ -98,22 +108,28 @@ export class TokensController {
 
   @Post(':token_id/revoke')
   @ApiOperation({
+    operationId: 'revokeToken',
     summary: 'Revoke a token, with a reason',
     description: 'Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.',
   })
   @ApiEnvelope(201, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: RevokeTokenDto, required: false })
   revoke(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
     return this.revocation.revoke(ctx, id, dto.reason ?? null);
   }
 
   @Delete(':token_id')
   @ApiOperation({
+    operationId: 'deleteToken',
     summary:
       'Revoke a token (the same revocation, answered 200); the body and its reason are optional',
   })
   @ApiEnvelope(200, TokenViewDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: RevokeTokenDto, required: false })
   delete(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RevokeTokenDto) {
     return this.revocation.revoke(ctx, id, dto.reason ?? null);
   }
@@ -121,6 +137,7 @@ export class TokensController {
   @Post(':token_id/rotate')
   @NoStore()
   @ApiOperation({
+    operationId: 'rotateToken',
     summary:
       'Issue a successor with the same name and scopes; retire the old one now or after a grace period',
   })
@@ -131,6 +148,8 @@ export class TokensController {
     409: ['TOKEN_NOT_ACTIVE', 'TOKEN_ALREADY_ROTATED'],
     422: ['VALIDATION_ERROR'],
   })
+  // Optional: no body is checked as an empty one, and every field is optional.
+  @ApiBody({ type: RotateTokenDto, required: false })
   rotate(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RotateTokenDto) {
     return this.issuance.rotate(ctx, id, dto);
   }

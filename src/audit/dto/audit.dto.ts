@@ -11,11 +11,14 @@ const ACTION = /^[a-z_]+\.[a-z_]+$/;
 /** `?action=a&action=b` arrives as an array, `?action=a` as a string: both become a list. */
 const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
 
+/**
+ * The filters carry no examples: Swagger UI fills each example in and sends it, and a filter
+ * nobody chose hides the events the caller came for.
+ */
 export class AuditFiltersDto {
   @ApiPropertyOptional({
     type: [String],
     description: 'Repeatable: `?action=token.revoked&action=token.rejected`',
-    example: ['token.revoked'],
   })
   @IsOptional()
   @Transform(toList)
@@ -44,8 +47,7 @@ export class AuditFiltersDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'Inclusive',
-    example: '2026-01-01T00:00:00Z',
+    description: 'Inclusive, e.g. 2026-01-01T00:00:00Z',
   })
   @IsOptional()
   @ToDate()
@@ -54,8 +56,7 @@ export class AuditFiltersDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'Exclusive',
-    example: '2027-01-01T00:00:00Z',
+    description: 'Exclusive, e.g. 2027-01-01T00:00:00Z',
   })
   @IsOptional()
   @ToDate()
@@ -95,6 +96,7 @@ export function filtersOf(dto: AuditFiltersDto): AuditFilters {
 
 class AuditTokenMakerDto {
   @ApiProperty({
+    type: String,
     format: 'uuid',
     nullable: true,
     description: 'Null when the system or CLI made it',
@@ -105,7 +107,12 @@ class AuditTokenMakerDto {
 }
 
 class AuditActorDto {
-  @ApiProperty({ format: 'uuid', nullable: true, example: '7d0c6f7e-3c1f-4c51-9d35-4c2b8a1f0e11' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: '7d0c6f7e-3c1f-4c51-9d35-4c2b8a1f0e11',
+  })
   id!: string | null;
   @ApiProperty({ enum: ['user', 'machine', 'system'], example: 'user' })
   type!: string;
@@ -127,9 +134,14 @@ class AuditActorDto {
 class AuditTargetDto {
   @ApiProperty({ example: 'token', description: 'token, user, machine or business' })
   type!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, example: '0b8e4c52-8f8e-4a4e-9a55-0b1c5d3e2f10' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: '0b8e4c52-8f8e-4a4e-9a55-0b1c5d3e2f10',
+  })
   id!: string | null;
-  @ApiProperty({ nullable: true, example: 'ci-deploy' })
+  @ApiProperty({ type: String, nullable: true, example: 'ci-deploy' })
   label!: string | null;
 }
 
@@ -138,7 +150,12 @@ export class AuditEventDto {
   id!: string;
   @ApiProperty({ example: 42, description: 'Position in its chain, from 1, without gaps' })
   seq!: number;
-  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null for platform events' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Null for platform events',
+  })
   business_id!: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-22T10:15:30.123Z' })
   occurred_at!: string;
@@ -155,11 +172,11 @@ export class AuditEventDto {
   actor!: AuditActorDto;
   @ApiProperty({ type: AuditTargetDto })
   target!: AuditTargetDto;
-  @ApiProperty({ nullable: true, example: 'b5c1e2f0-1d2e-4f3a-9b8c-7d6e5f4a3b2c' })
+  @ApiProperty({ type: String, nullable: true, example: 'b5c1e2f0-1d2e-4f3a-9b8c-7d6e5f4a3b2c' })
   request_id!: string | null;
-  @ApiProperty({ nullable: true, example: '203.0.113.7' })
+  @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
   ip!: string | null;
-  @ApiProperty({ nullable: true, example: 'curl/8.5.0' })
+  @ApiProperty({ type: String, nullable: true, example: 'curl/8.5.0' })
   user_agent!: string | null;
   @ApiProperty({
     type: 'object',
@@ -181,6 +198,11 @@ export class ChainVerdictDto {
   valid!: boolean;
   @ApiProperty({ example: 1024, description: 'Events checked' })
   checked!: number;
-  @ApiProperty({ nullable: true, example: null, description: 'The first seq that does not hold' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'The first seq that does not hold; null when the chain is valid',
+  })
   first_invalid_seq!: number | null;
 }

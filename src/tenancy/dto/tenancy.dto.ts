@@ -111,9 +111,9 @@ export class MemberViewDto {
   identity_id!: string;
   @ApiProperty({ enum: ['user', 'machine'] })
   kind!: string;
-  @ApiProperty({ nullable: true, example: 'dev@acme.test' })
+  @ApiProperty({ type: String, nullable: true, example: 'dev@acme.test' })
   email!: string | null;
-  @ApiProperty({ nullable: true, example: null })
+  @ApiProperty({ type: String, nullable: true, example: null })
   name!: string | null;
   @ApiProperty({ enum: ROLES })
   role!: Role;
@@ -197,9 +197,9 @@ export class MeIdentityDto {
   id!: string;
   @ApiProperty({ enum: ['user', 'machine'] })
   kind!: string;
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: 'owner@acme.test' })
   email!: string | null;
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: null })
   name!: string | null;
   @ApiProperty()
   is_platform_admin!: boolean;

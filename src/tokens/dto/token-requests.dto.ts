@@ -53,7 +53,11 @@ export class CreateTokenDto {
   @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
   scopes?: string[] | null;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2027-01-31T00:00:00.000Z' })
+  // No example: Swagger UI sends the examples together, and this excludes expires_in_days.
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'An ISO 8601 date-time in the future; give it or expires_in_days, not both',
+  })
   @IsOptional()
   @ToDate()
   @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
@@ -139,7 +143,7 @@ export class BulkRevokeDto {
   @Matches(SCOPE_PATTERN)
   scope?: string;
 
-  @ApiPropertyOptional({ example: true, description: 'Every unrevoked token of the business' })
+  @ApiPropertyOptional({ enum: [true], description: 'Every unrevoked token of the business' })
   @IsOptional()
   @Equals(true, { message: 'all must be true when given' })
   all?: true;
@@ -151,7 +155,11 @@ export class BulkRevokeDto {
   @MaxLength(500)
   reason!: string;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({
+    default: false,
+    example: true,
+    description: 'Only count and list what would be revoked',
+  })
   @IsOptional()
   @IsBoolean()
   dry_run?: boolean;
@@ -170,7 +178,8 @@ export class ListTokensQueryDto extends PageQueryDto {
   @SafeIsUUID()
   identity_id?: string;
 
-  @ApiPropertyOptional({ description: 'Name prefix', example: 'ci-' })
+  // No example: Swagger UI would send it, and hide every token not named so.
+  @ApiPropertyOptional({ description: 'Name prefix, e.g. ci-' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
