@@ -278,6 +278,19 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
       });
     });
 
+    it('name the headers that come with them: the bearer challenge and Retry-After', () => {
+      const missing = answers.flatMap(([key, status, , response]) => {
+        const header = { 401: 'WWW-Authenticate', 429: 'Retry-After', 503: 'Retry-After' }[status];
+        return header && !response.headers?.[header] ? [`${key} ${status} ${header}`] : [];
+      });
+      expect(missing).toEqual([]);
+    });
+
+    it('are JSON, even where the success is NDJSON or CSV', () => {
+      const forbidden = find('GET /api/v1/audit-events/export').responses['403'];
+      expect(Object.keys(forbidden.content)).toEqual(['application/json']);
+    });
+
     it("add a controller's codes to a handler's for the same status", () => {
       const forbidden = find('POST /api/v1/tokens/bulk-revoke').responses['403'];
       const codes = forbidden.content['application/json'].schema.allOf[1].properties.code.enum;

@@ -166,6 +166,28 @@ export function ApiErrors(errors: ErrorCatalog): ClassDecorator & MethodDecorato
   };
 }
 
+/** The headers an error answer carries by its status (RFC 6750 §3, RFC 9110 §10.2.3). */
+const ERROR_HEADERS: Record<number, Record<string, unknown>> = {
+  401: {
+    'WWW-Authenticate': {
+      description: 'The bearer challenge',
+      schema: { type: 'string', example: 'Bearer error="invalid_token"' },
+    },
+  },
+  429: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again',
+      schema: { type: 'integer', example: 30 },
+    },
+  },
+  503: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again',
+      schema: { type: 'integer', example: 5 },
+    },
+  },
+};
+
 function addErrors(handler: object, errors: ErrorCatalog): void {
   const known = (Reflect.getMetadata(API_ERRORS, handler) ?? {}) as Record<
     number,
@@ -192,9 +214,14 @@ function addErrors(handler: object, errors: ErrorCatalog): void {
       schema: {
         allOf: [
           { $ref: getSchemaPath(ErrorBodyDto) },
-          { type: 'object', properties: { code: { type: 'string', enum: [...codes.keys()] } } },
+          {
+            type: 'object',
+            required: ['code'],
+            properties: { code: { type: 'string', enum: [...codes.keys()] } },
+          },
         ],
       },
+      ...(ERROR_HEADERS[Number(status)] ? { headers: ERROR_HEADERS[Number(status)] } : {}),
       isArray: false,
     };
   }

@@ -10,7 +10,7 @@ import {
   Req,
   UseFilters,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BearerAuth, Ctx, Public, RequireScope } from '../auth/decorators';
 import { originOf, RequestContext } from '../auth/request-context';
@@ -102,6 +102,7 @@ export class OAuth2Controller {
       'Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never ' +
       'confirms a token.',
   })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody(ORIGIN_BODY)
   @ApiResponse({ status: 200, description: 'Revoked, or nothing to revoke' })
   @ApiResponse(OAUTH_ERROR)
@@ -121,11 +122,13 @@ export class OAuth2Controller {
     description:
       'A token that is unknown, revoked, expired, or of another business is only {"active": false}.',
   })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody(ORIGIN_BODY)
   @ApiResponse({
     status: 200,
     schema: {
       type: 'object',
+      required: ['active'],
       properties: {
         active: { type: 'boolean' },
         scope: { type: 'string', nullable: true },
