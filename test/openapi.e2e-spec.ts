@@ -1,6 +1,12 @@
 import { ERROR_STATUS } from '../src/core/error-status';
-import { createBusiness } from './factories/tenancy.factory';
-import { asOwner } from './helpers/api';
+import type { Test } from 'supertest';
+import {
+  addMember,
+  BusinessFixture,
+  createBusiness,
+  createToken,
+} from './factories/tenancy.factory';
+import { asBearer, asMember, asOwner, asPlatform, Caller } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -307,6 +313,108 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
         expect.arrayContaining(['TOKEN_NOT_FOUND', 'BUSINESS_NOT_FOUND']),
       );
     });
+  });
+
+  describe('real error answers', () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    let business: BusinessFixture;
+    let other: BusinessFixture;
+    let member: Caller;
+    let revokedId: string;
+    beforeAll(async () => {
+      business = await createBusiness(t);
+      other = await createBusiness(t);
+      member = asMember((await addMember(t, business)).token, business.id);
+      revokedId = (await createToken(t, asOwner(business))).id;
+      await t.http().post(`/api/v1/tokens/${revokedId}/revoke`).set(asOwner(business)).expect(201);
+    });
+
+    /** [operation, the request, its status, its code]: each code must be one the answer lists. */
+    const cases: [string, () => Test, number, string][] = [
+      ['GET /api/v1/tokens', () => t.http().get('/api/v1/tokens'), 401, 'INVALID_TOKEN'],
+      [
+        'GET /api/v1/tokens',
+        () => t.http().get('/api/v1/tokens').set(asBearer(business.ownerToken)),
+        422,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'GET /api/v1/tokens',
+        () => t.http().get('/api/v1/tokens?cursor=nope').set(asOwner(business)),
+        422,
+        'INVALID_CURSOR',
+      ],
+      [
+        'GET /api/v1/me',
+        () => t.http().get('/api/v1/me').set(asMember(business.ownerToken, other.id)),
+        403,
+        'BUSINESS_MISMATCH',
+      ],
+      [
+        'GET /api/v1/me',
+        () => t.http().get('/api/v1/me').set(asMember(t.platformToken, missing)),
+        404,
+        'BUSINESS_NOT_FOUND',
+      ],
+      [
+        'GET /api/v1/tokens/{token_id}',
+        () => t.http().get(`/api/v1/tokens/${missing}`).set(asOwner(business)),
+        404,
+        'TOKEN_NOT_FOUND',
+      ],
+      [
+        'POST /api/v1/tokens',
+        () =>
+          t
+            .http()
+            .post('/api/v1/tokens')
+            .set(asOwner(business))
+            .send({ name: 'both', expires_at: '2099-01-01T00:00:00Z', expires_in_days: 30 }),
+        422,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST /api/v1/tokens/bulk-revoke',
+        () =>
+          t.http().post('/api/v1/tokens/bulk-revoke').set(member).send({ all: true, reason: 'x' }),
+        403,
+        'INSUFFICIENT_ROLE',
+      ],
+      [
+        'POST /api/v1/tokens/{token_id}/rotate',
+        () => t.http().post(`/api/v1/tokens/${revokedId}/rotate`).set(asOwner(business)),
+        409,
+        'TOKEN_NOT_ACTIVE',
+      ],
+      [
+        'GET /platform/v1/tokens',
+        () => t.http().get('/platform/v1/tokens').set(asBearer(business.ownerToken)),
+        403,
+        'PLATFORM_ADMIN_REQUIRED',
+      ],
+      [
+        'POST /platform/v1/tokens/revoke',
+        () =>
+          t
+            .http()
+            .post('/platform/v1/tokens/revoke')
+            .set(asPlatform(t))
+            .send({ token: 'lk_unknown' }),
+        422,
+        'INVALID_TOKEN',
+      ],
+    ];
+
+    it.each(cases)(
+      '%s (case %#) answers a status and code its document lists',
+      async (key, send, status, code) => {
+        const res = await send();
+        expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+        const answer = find(key).responses[String(status)];
+        const schema = answer?.content?.['application/json']?.schema;
+        expect(schema?.allOf?.[1]?.properties?.code?.enum).toContain(code);
+      },
+    );
   });
 
   describe('operations', () => {

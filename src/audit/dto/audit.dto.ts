@@ -148,7 +148,11 @@ class AuditTargetDto {
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
-  @ApiProperty({ example: 42, description: 'Position in its chain, from 1, without gaps' })
+  @ApiProperty({
+    type: 'integer',
+    example: 42,
+    description: 'Position in its chain, from 1, without gaps',
+  })
   seq!: number;
   @ApiProperty({
     type: String,
@@ -196,7 +200,7 @@ export class AuditEventDto {
 export class ChainVerdictDto {
   @ApiProperty({ example: true })
   valid!: boolean;
-  @ApiProperty({ example: 1024, description: 'Events checked' })
+  @ApiProperty({ type: 'integer', example: 1024, description: 'Events checked' })
   checked!: number;
   @ApiProperty({
     type: 'integer',

@@ -101,6 +101,7 @@ export class RevokeByValueDto extends RevokeTokenDto {
 
 export class RotateTokenDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: 604800,
     default: 0,
@@ -194,9 +195,9 @@ export class ListPlatformTokensQueryDto extends ListTokensQueryDto {
 }
 
 export class BulkRevokeResultDto {
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', example: 3 })
   matched!: number;
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', example: 3 })
   revoked!: number;
   @ApiProperty({ type: [String], format: 'uuid' })
   token_ids!: string[];
