@@ -14,6 +14,7 @@ import {
   plainCanonical,
   RowDialect,
   sqliteDate,
+  viewOfRow,
 } from './audit-row';
 import { canonicalJson } from './canonical-json';
 import { joinSegments, SegmentWalker, seqRanges } from './chain-segment';
@@ -42,6 +43,7 @@ function viaEntity(row: AuditRow, dialect: RowDialect) {
     const view = auditView(entityOf(row, dialect));
     return {
       canonical: canonicalEvent(view),
+      view: JSON.stringify(view),
       ndjson: ndjsonLine(view),
       csv: csvLine(view),
     };
@@ -54,6 +56,7 @@ function viaRow(row: AuditRow, dialect: RowDialect) {
   try {
     return {
       canonical: canonicalRow(row, dialect),
+      view: JSON.stringify(viewOfRow(row, dialect)),
       ndjson: ndjsonRow(row, dialect),
       csv: csvRow(row, dialect),
     };
@@ -70,6 +73,7 @@ function expectSame(row: AuditRow, dialect: RowDialect) {
     return;
   }
   expect(actual.canonical).toBe(expected.canonical);
+  expect(actual.view).toBe(expected.view);
   expect(actual.ndjson).toBe(expected.ndjson);
   expect(actual.csv).toBe(expected.csv);
 }
@@ -161,7 +165,7 @@ function rowArb(dialect: RowDialect) {
 
 describe('audit rows', () => {
   it.each(['postgres', 'sqlite'] as const)(
-    'write on %s the canonical form, NDJSON line and CSV record the entity path writes',
+    'write on %s the canonical form, page view, NDJSON line and CSV record the entity path writes',
     (dialect) => {
       fc.assert(
         fc.property(rowArb(dialect), (row) => expectSame(row, dialect)),

@@ -1,5 +1,6 @@
 import { types } from 'pg';
 import { csvCell as cell } from './audit-export';
+import type { AuditEventView } from './audit-entry';
 import { canonicalJson } from './canonical-json';
 
 /**
@@ -311,4 +312,41 @@ export function csvRow(row: AuditRow, dialect: RowDialect): string {
     `${c(str(JSON.parse(row[METADATA] as string)))},${c(row[PREV_HASH])},` +
     `${c(row[HASH])}\r\n`
   );
+}
+
+/** `auditView` of the row's entity: the same values, in the same key order. */
+export function viewOfRow(row: AuditRow, dialect: RowDialect): AuditEventView {
+  const actor: AuditEventView['actor'] = {
+    id: row[ACTOR_ID] as string | null,
+    type: row[ACTOR_TYPE] as string,
+    label: row[ACTOR_LABEL] as string,
+  };
+  const tokenId = row[ACTOR_TOKEN_ID] as string | null;
+  if (tokenId !== null) {
+    actor.token_id = tokenId;
+    const label = row[ISSUED_BY_LABEL] as string | null;
+    actor.issued_by = label === null ? null : { id: row[ISSUED_BY_ID] as string | null, label };
+  }
+  const origin = row[ORIGIN] as string | null;
+  return {
+    id: row[ID] as string,
+    seq: seqOf(row),
+    business_id: row[BUSINESS_ID] as string | null,
+    occurred_at: instantOf(row, dialect),
+    ...(origin === null ? {} : { origin }),
+    action: row[ACTION] as string,
+    outcome: row[OUTCOME] as string,
+    actor,
+    target: {
+      type: row[TARGET_TYPE] as string,
+      id: row[TARGET_ID] as string | null,
+      label: row[TARGET_LABEL] as string | null,
+    },
+    request_id: row[REQUEST_ID] as string | null,
+    ip: row[IP] as string | null,
+    user_agent: row[USER_AGENT] as string | null,
+    metadata: JSON.parse(row[METADATA] as string) as Record<string, unknown>,
+    prev_hash: row[PREV_HASH] as string,
+    hash: row[HASH] as string,
+  };
 }

@@ -4,10 +4,19 @@ import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, paginate } from '../common/pagination';
 import { ChainVerdict } from './audit-chain';
-import { AuditEventView, auditView } from './audit-entry';
-import type { AuditChainHead, AuditEvent } from './audit-event.entity';
+import type { AuditEventView } from './audit-entry';
+import type { AuditChainHead } from './audit-event.entity';
 import { CSV_HEADER } from './audit-export';
-import { AuditRow, csvRow, ndjsonRow, RowDialect, seqOf } from './audit-row';
+import {
+  AuditRow,
+  csvRow,
+  ID,
+  instantOf,
+  ndjsonRow,
+  RowDialect,
+  seqOf,
+  viewOfRow,
+} from './audit-row';
 import type { ChainSlice } from './audit-row-query';
 import { AuditFilters, AuditRepository } from './audit.repository';
 import { joinSegments, SegmentResult, SegmentWalker, seqRanges } from './chain-segment';
@@ -53,22 +62,24 @@ export class AuditService {
   /** The business's events, newest first. */
   list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventView>> {
     const filters = checkedFilters(query);
+    const dialect = this.audit.dialect;
     return paginate(
       query,
       (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after),
-      eventKey,
-      auditView,
+      (row) => ({ at: instantOf(row, dialect), id: row[ID] as string }),
+      (row) => viewOfRow(row, dialect),
     );
   }
 
   /** Every chain's events, newest first; `business_id` narrows to one business. */
   listAnyBusiness(query: PlatformAuditQueryDto): Promise<Page<AuditEventView>> {
     const filters = { ...checkedFilters(query), businessId: query.business_id };
+    const dialect = this.audit.dialect;
     return paginate(
       query,
       (limit, after) => this.audit.pageAnyBusiness(filters, limit, after),
-      eventKey,
-      auditView,
+      (row) => ({ at: instantOf(row, dialect), id: row[ID] as string }),
+      (row) => viewOfRow(row, dialect),
     );
   }
 
@@ -155,10 +166,6 @@ async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect) {
   // A range still loading after an early stop is no longer wanted.
   next?.catch(() => undefined);
   return walker.finish() satisfies SegmentResult;
-}
-
-function eventKey(event: AuditEvent) {
-  return { at: event.occurredAt.toISOString(), id: event.id };
 }
 
 function checkedFilters(dto: AuditFiltersDto): AuditFilters {
