@@ -403,6 +403,18 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
         422,
         'INVALID_TOKEN',
       ],
+      ...(
+        [
+          ['application/json', '{"name": ', 400, 'BAD_REQUEST'],
+          ['text/plain', 'ci-deploy', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+          ['application/json', `"${'a'.repeat(1024 * 1024)}"`, 413, 'PAYLOAD_TOO_LARGE'],
+        ] as const
+      ).map(([type, body, status, code]): [string, () => Test, number, string] => [
+        'POST /api/v1/tokens',
+        () => t.http().post('/api/v1/tokens').set(asOwner(business)).type(type).send(body),
+        status,
+        code,
+      ]),
     ];
 
     it.each(cases)(

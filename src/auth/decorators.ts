@@ -5,7 +5,7 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
-import { ApiErrors } from '../common/envelope';
+import { ApiBodyErrors, ApiErrors } from '../common/envelope';
 import { CONTEXT_KEY } from '../common/request-keys';
 import type { Role } from './roles';
 import type { RequestContext } from './request-context';
@@ -42,6 +42,7 @@ export const BusinessScoped = () =>
   applyDecorators(
     SetMetadata(BUSINESS_SCOPED, true),
     ApiSecurity(BEARER_AND_BUSINESS),
+    ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED'],
@@ -56,6 +57,7 @@ export const PlatformOnly = () =>
   applyDecorators(
     SetMetadata(PLATFORM_ONLY, true),
     BearerAuth(),
+    ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
       403: ['PLATFORM_ADMIN_REQUIRED'],

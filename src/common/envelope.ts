@@ -1,5 +1,5 @@
-import { applyDecorators, Type } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants';
+import { applyDecorators, RequestMethod, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import {
   ApiExtraModels,
   ApiProperty,
@@ -161,6 +161,31 @@ export function ApiErrors(errors: ErrorCatalog): ClassDecorator & MethodDecorato
         Reflect.hasMetadata(PATH_METADATA, handler)
       ) {
         addErrors(handler, errors);
+      }
+    }
+  };
+}
+
+/**
+ * Documents, on every handler of a controller that takes a body (any method but GET, whose body
+ * Fastify does not read), the answers the body parser gives before authentication.
+ */
+export function ApiBodyErrors(): ClassDecorator {
+  return (target: object) => {
+    const proto = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = proto[name];
+      if (
+        name !== 'constructor' &&
+        typeof handler === 'function' &&
+        Reflect.hasMetadata(PATH_METADATA, handler) &&
+        Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.GET
+      ) {
+        addErrors(handler, {
+          400: ['BAD_REQUEST (malformed JSON, or nested deeper than 32 levels)'],
+          413: ['PAYLOAD_TOO_LARGE (a body over 1 MiB)'],
+          415: ['UNSUPPORTED_MEDIA_TYPE (a body that is not JSON)'],
+        });
       }
     }
   };
