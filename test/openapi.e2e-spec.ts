@@ -221,6 +221,26 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
     });
   });
 
+  describe('success answers', () => {
+    it('name the outcome codes a success can carry, null otherwise', () => {
+      const code = (key: string, status: string) =>
+        find(key).responses[status].content['application/json'].schema.properties.code;
+      expect(code('POST /api/v1/tokens/{token_id}/revoke', '201')).toMatchObject({
+        nullable: true,
+        enum: ['ALREADY_REVOKED', null],
+      });
+      expect(code('POST /platform/v1/businesses/{business_id}/suspend', '200').enum).toEqual([
+        'ALREADY_SUSPENDED',
+        null,
+      ]);
+      expect(code('GET /api/v1/tokens/{token_id}', '200')).toEqual({
+        type: 'string',
+        nullable: true,
+        example: null,
+      });
+    });
+  });
+
   describe('request bodies', () => {
     it.each([
       'POST /api/v1/tokens/{token_id}/revoke',

@@ -93,17 +93,19 @@ export class ErrorBodyDto {
 
 /**
  * Documents a success response in the envelope, with `data` of the given DTO (or a page of
- * them, `items` with `next_cursor`, when `paginated`; a page's `cursor` can be refused).
+ * them, `items` with `next_cursor`, when `paginated`; a page's `cursor` can be refused), and
+ * `code` null or one of `codes`: a success worth naming (`ALREADY_REVOKED`), see `Outcome`.
  */
 export function ApiEnvelope(
   status: number,
   model: Type<unknown> | null,
-  options: { description?: string; paginated?: boolean } = {},
+  options: { description?: string; paginated?: boolean; codes?: string[] } = {},
 ) {
   let data: Record<string, unknown> = { nullable: true, example: null };
   if (model && options.paginated) {
     data = {
       type: 'object',
+      required: ['items', 'next_cursor'],
       properties: {
         items: { type: 'array', items: { $ref: getSchemaPath(model) } },
         next_cursor: { type: 'string', nullable: true, example: null },
@@ -122,9 +124,14 @@ export function ApiEnvelope(
         type: 'object',
         required: ['success', 'message', 'code', 'data'],
         properties: {
-          success: { type: 'boolean', example: true },
+          success: { type: 'boolean', enum: [true], example: true },
           message: { type: 'string', nullable: true, example: null },
-          code: { type: 'string', nullable: true, example: null },
+          code: {
+            type: 'string',
+            nullable: true,
+            ...(options.codes?.length ? { enum: [...options.codes, null] } : {}),
+            example: null,
+          },
           data,
         },
       },

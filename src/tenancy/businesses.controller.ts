@@ -41,7 +41,7 @@ export class BusinessesController {
     operationId: 'suspendBusiness',
     summary: 'Suspend a business: its tokens are refused until it resumes',
   })
-  @ApiEnvelope(200, BusinessViewDto)
+  @ApiEnvelope(200, BusinessViewDto, { codes: ['ALREADY_SUSPENDED'] })
   @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   suspend(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {
     return this.businesses.suspend(ctx.author, id);
@@ -50,7 +50,7 @@ export class BusinessesController {
   @Post(':business_id/resume')
   @HttpCode(200)
   @ApiOperation({ operationId: 'resumeBusiness', summary: 'Resume a suspended business' })
-  @ApiEnvelope(200, BusinessViewDto)
+  @ApiEnvelope(200, BusinessViewDto, { codes: ['ALREADY_ACTIVE'] })
   @ApiErrors({ 404: ['BUSINESS_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   resume(@Ctx() ctx: RequestContext, @Param('business_id', uuidPipe('business_id')) id: string) {
     return this.businesses.resume(ctx.author, id);

@@ -37,7 +37,7 @@ export class PlatformTokensController {
     description:
       'An unknown or malformed token is 422 INVALID_TOKEN. Revoking again is idempotent.',
   })
-  @ApiEnvelope(201, TokenViewDto)
+  @ApiEnvelope(201, TokenViewDto, { codes: ['ALREADY_REVOKED'] })
   @ApiErrors({ 422: ['INVALID_TOKEN', 'VALIDATION_ERROR'] })
   revoke(@Ctx() ctx: RequestContext, @Body() dto: RevokeByValueDto) {
     return this.revocation.revokeByValue(
@@ -56,7 +56,7 @@ export class PlatformTokensController {
       'For a token from GET /platform/v1/tokens, in any business, with no x-business-id. ' +
       'Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.',
   })
-  @ApiEnvelope(201, TokenViewDto)
+  @ApiEnvelope(201, TokenViewDto, { codes: ['ALREADY_REVOKED'] })
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RevokeTokenDto, required: false })

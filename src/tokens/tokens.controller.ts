@@ -66,7 +66,7 @@ export class TokensController {
     operationId: 'revokeOwnToken',
     summary: 'Revoke the token making this call (the last step of a rotation)',
   })
-  @ApiEnvelope(201, TokenViewDto)
+  @ApiEnvelope(201, TokenViewDto, { codes: ['ALREADY_REVOKED'] })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RevokeTokenDto, required: false })
@@ -112,7 +112,7 @@ export class TokensController {
     summary: 'Revoke a token, with a reason',
     description: 'Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.',
   })
-  @ApiEnvelope(201, TokenViewDto)
+  @ApiEnvelope(201, TokenViewDto, { codes: ['ALREADY_REVOKED'] })
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RevokeTokenDto, required: false })
@@ -126,7 +126,7 @@ export class TokensController {
     summary:
       'Revoke a token (the same revocation, answered 200); the body and its reason are optional',
   })
-  @ApiEnvelope(200, TokenViewDto)
+  @ApiEnvelope(200, TokenViewDto, { codes: ['ALREADY_REVOKED'] })
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RevokeTokenDto, required: false })
