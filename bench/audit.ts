@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { ChainedEvent, chainHash } from '../src/audit/audit-chain';
 import { AUDIT_ROW_COLUMNS } from '../src/audit/audit-row';
 import { chainRowsQuery, RAW_TEXT_TYPES } from '../src/audit/audit-row-query';
+import { VERIFY_BATCH } from '../src/audit/chain-segment';
 import { canonicalJson } from '../src/audit/canonical-json';
 import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
@@ -35,7 +36,7 @@ const WRITERS = 50;
 const APPENDS = 5_000;
 const APPEND_MAX_MS = 60_000;
 /** Verify's own batch: the raw read asks for the same seq ranges. */
-const READ_BATCH = 5_000;
+const READ_BATCH = VERIFY_BATCH;
 
 /** The goals. */
 const GOALS = {
@@ -180,7 +181,7 @@ async function cursorAt(url: string, businessId: string, depth: number, action?:
 
 /**
  * The rate at which one connection merely reads the chain's rows, as verify asks for them (seq
- * ranges of 5,000, the next asked for as soon as one arrives), with node-postgres's cheapest
+ * ranges of VERIFY_BATCH, the next asked for as soon as one arrives), with node-postgres's cheapest
  * reading: rowMode 'array' and no type parsers. Verify cannot beat reading; this says how close
  * it comes.
  */

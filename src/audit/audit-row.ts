@@ -76,9 +76,25 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** `JSON.stringify(value)`, about twice as fast for the common string that needs no escape. */
 function q(value: unknown): string {
+  if (value === null) return 'null';
   return typeof value === 'string' && !NEEDS_ESCAPE.test(value)
     ? `"${value}"`
     : JSON.stringify(value);
+}
+
+/** The last text quoted per column, and its quoting: along a chain most columns repeat. */
+const lastText: unknown[] = [];
+const lastQuoted: string[] = [];
+
+/** `JSON.stringify(row[column])`, remembering the column's last text. */
+function qc(row: AuditRow, column: number): string {
+  const value = row[column];
+  if (typeof value !== 'string') return q(value);
+  if (value === lastText[column]) return lastQuoted[column];
+  const quoted = q(value);
+  lastText[column] = value;
+  lastQuoted[column] = quoted;
+  return quoted;
 }
 
 /** The event's `seq`, as the entity path's `Number(seq)`. */
@@ -252,20 +268,20 @@ export function canonicalRow(row: AuditRow, dialect: RowDialect): string {
     actorMiddle =
       label === null
         ? '"issued_by":null,'
-        : `"issued_by":{"id":${q(row[ISSUED_BY_ID])},"label":${q(label)}},`;
-    actorTail = `"token_id":${q(tokenId)},`;
+        : `"issued_by":{"id":${qc(row, ISSUED_BY_ID)},"label":${qc(row, ISSUED_BY_LABEL)}},`;
+    actorTail = `"token_id":${qc(row, ACTOR_TOKEN_ID)},`;
   }
   const origin = row[ORIGIN];
   return (
-    `{"action":${q(row[ACTION])},` +
-    `"actor":{"id":${q(row[ACTOR_ID])},${actorMiddle}"label":${q(row[ACTOR_LABEL])},${actorTail}` +
-    `"type":${q(row[ACTOR_TYPE])}},` +
-    `"business_id":${q(row[BUSINESS_ID])},"id":${q(row[ID])},"ip":${q(row[IP])},` +
+    `{"action":${qc(row, ACTION)},` +
+    `"actor":{"id":${qc(row, ACTOR_ID)},${actorMiddle}"label":${qc(row, ACTOR_LABEL)},${actorTail}` +
+    `"type":${qc(row, ACTOR_TYPE)}},` +
+    `"business_id":${qc(row, BUSINESS_ID)},"id":${qc(row, ID)},"ip":${qc(row, IP)},` +
     `"metadata":${canonicalMetadata(row[METADATA])},"occurred_at":"${instantOf(row, dialect)}",` +
-    (origin === null ? '' : `"origin":${q(origin)},`) +
-    `"outcome":${q(row[OUTCOME])},"request_id":${q(row[REQUEST_ID])},"seq":${str(seqOf(row))},` +
-    `"target":{"id":${q(row[TARGET_ID])},"label":${q(row[TARGET_LABEL])},` +
-    `"type":${q(row[TARGET_TYPE])}},"user_agent":${q(row[USER_AGENT])}}`
+    (origin === null ? '' : `"origin":${qc(row, ORIGIN)},`) +
+    `"outcome":${qc(row, OUTCOME)},"request_id":${qc(row, REQUEST_ID)},"seq":${str(seqOf(row))},` +
+    `"target":{"id":${qc(row, TARGET_ID)},"label":${qc(row, TARGET_LABEL)},` +
+    `"type":${qc(row, TARGET_TYPE)}},"user_agent":${qc(row, USER_AGENT)}}`
   );
 }
 
@@ -276,22 +292,24 @@ export function ndjsonRow(row: AuditRow, dialect: RowDialect): string {
   if (tokenId !== null) {
     const label = row[ISSUED_BY_LABEL];
     actorTail =
-      `,"token_id":${q(tokenId)},"issued_by":` +
-      (label === null ? 'null' : `{"id":${q(row[ISSUED_BY_ID])},"label":${q(label)}}`);
+      `,"token_id":${qc(row, ACTOR_TOKEN_ID)},"issued_by":` +
+      (label === null
+        ? 'null'
+        : `{"id":${qc(row, ISSUED_BY_ID)},"label":${qc(row, ISSUED_BY_LABEL)}}`);
   }
   const origin = row[ORIGIN];
   return (
-    `{"id":${q(row[ID])},"seq":${str(seqOf(row))},"business_id":${q(row[BUSINESS_ID])},` +
+    `{"id":${qc(row, ID)},"seq":${str(seqOf(row))},"business_id":${qc(row, BUSINESS_ID)},` +
     `"occurred_at":"${instantOf(row, dialect)}",` +
-    (origin === null ? '' : `"origin":${q(origin)},`) +
-    `"action":${q(row[ACTION])},"outcome":${q(row[OUTCOME])},` +
-    `"actor":{"id":${q(row[ACTOR_ID])},"type":${q(row[ACTOR_TYPE])},` +
-    `"label":${q(row[ACTOR_LABEL])}${actorTail}},` +
-    `"target":{"type":${q(row[TARGET_TYPE])},"id":${q(row[TARGET_ID])},` +
-    `"label":${q(row[TARGET_LABEL])}},"request_id":${q(row[REQUEST_ID])},` +
-    `"ip":${q(row[IP])},"user_agent":${q(row[USER_AGENT])},` +
+    (origin === null ? '' : `"origin":${qc(row, ORIGIN)},`) +
+    `"action":${qc(row, ACTION)},"outcome":${qc(row, OUTCOME)},` +
+    `"actor":{"id":${qc(row, ACTOR_ID)},"type":${qc(row, ACTOR_TYPE)},` +
+    `"label":${qc(row, ACTOR_LABEL)}${actorTail}},` +
+    `"target":{"type":${qc(row, TARGET_TYPE)},"id":${qc(row, TARGET_ID)},` +
+    `"label":${qc(row, TARGET_LABEL)}},"request_id":${qc(row, REQUEST_ID)},` +
+    `"ip":${qc(row, IP)},"user_agent":${qc(row, USER_AGENT)},` +
     `"metadata":${str(JSON.parse(row[METADATA] as string))},` +
-    `"prev_hash":${q(row[PREV_HASH])},"hash":${q(row[HASH])}}\n`
+    `"prev_hash":${qc(row, PREV_HASH)},"hash":${qc(row, HASH)}}\n`
   );
 }
 

@@ -19,7 +19,13 @@ import {
 } from './audit-row';
 import type { ChainSlice } from './audit-row-query';
 import { AuditFilters, AuditRepository } from './audit.repository';
-import { joinSegments, SegmentResult, SegmentWalker, seqRanges } from './chain-segment';
+import {
+  joinSegments,
+  SegmentResult,
+  SegmentWalker,
+  seqRanges,
+  VERIFY_BATCH,
+} from './chain-segment';
 import { runSegmentWorker } from './chain-workers';
 import {
   AuditExportQueryDto,
@@ -37,7 +43,6 @@ const EXPORT_BATCH = 1_000;
  * it dies young in the nursery instead of growing the old heap, and the export's memory stays flat.
  */
 const EXPORT_CHUNK = 100;
-const VERIFY_BATCH = 5_000;
 /** A shorter chain is verified on the main thread: starting workers costs more than it saves. */
 const PARALLEL_VERIFY_FROM = 50_000;
 /** One stretch per core, at most two: beyond that the database's own reading is the bound. */

@@ -3,6 +3,15 @@ import { ChainVerdict, GENESIS_HASH } from './audit-chain';
 import { AuditRow, canonicalRow, HASH, PREV_HASH, RowDialect, seqOf } from './audit-row';
 
 /**
+ * The `seq` range a verify reads per query. Small enough that a range, and the next one loading
+ * behind it, die young in V8's nursery instead of being copied out of it (with 5,000 the
+ * collector took a quarter of a walk's time); large enough that round trips stay hidden.
+ * Measured on 1M events with two workers: 1,000 walked 160-210k events/s where 5,000 walked
+ * 128-131k/s under the same load.
+ */
+export const VERIFY_BATCH = 1_000;
+
+/**
  * What a walk of one consecutive stretch of a chain found, so that stretches checked apart (in
  * parallel, by workers) join into the verdict one walk from the start would give. Its first row
  * is judged at the join, against the stretch before; every later row against its predecessor.
