@@ -97,7 +97,9 @@ function sqliteTime(date: Date): string {
   return DateUtils.mixedDateToUtcDatetimeString(date) as string;
 }
 
+const asText = (text: string) => text;
+
 /** node-postgres type parsers that keep every column as the server's text. */
 export const RAW_TEXT_TYPES = {
-  getTypeParser: () => (text: string) => text,
+  getTypeParser: () => asText,
 };
