@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 
 async function checkPostgres(url: string): Promise<void> {
@@ -43,6 +44,11 @@ export default async function globalSetup(): Promise<void> {
   if (!TEST_DATABASE_URL || !TEST_REDIS_URL) {
     notes.push(
       'the multi-instance suite: three app processes on one database and Redis (needs both)',
+    );
+  }
+  if (!hasChromium()) {
+    notes.push(
+      `the Swagger UI browser suite (${CHROMIUM_PATH} is missing: apt-get install chromium; bash .ci/run installs it)`,
     );
   }
   if (notes.length > 0) {
