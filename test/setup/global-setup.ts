@@ -53,7 +53,7 @@ export default async function globalSetup(): Promise<void> {
   }
   if (notes.length > 0) {
     process.stdout.write(
-      `\nServer-backed suites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`,
+      `\nSuites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`,
     );
   } else {
     process.stdout.write(
