@@ -52,9 +52,7 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   if (notes.length > 0) {
-    process.stdout.write(
-      `\nSuites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`,
-    );
+    process.stdout.write(`\nSuites left out of this run:\n  - ${notes.join('\n  - ')}\n\n`);
   } else {
     process.stdout.write(
       '\nServer-backed suites: PostgreSQL and Redis both configured; all suites run.\n\n',
