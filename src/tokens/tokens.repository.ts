@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, LessThan, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, IsNull, LessThan } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset } from '../common/pagination';
-import { keysetPage } from '../database/keyset';
 import { assertBusinessId } from '../common/tenant-scope';
 import { Business } from '../tenancy/business.entity';
 import { Identity } from '../tenancy/identity.entity';
@@ -157,8 +157,7 @@ export class TokensRepository {
   /** Tokens of one business, oldest first, keyset on (created_at, id). */
   listInBusiness(businessId: string, filters: TokenFilters, limit: number, after: Keyset | null) {
     assertBusinessId(businessId);
-    const qb = this.filtered(filters).andWhere('t.business_id = :businessId', { businessId });
-    return keysetPage(qb, 't.created_at', 't.id', limit, after).getMany();
+    return this.listPage({ ...filters, businessId }, limit, after);
   }
 
   /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
@@ -167,10 +166,7 @@ export class TokensRepository {
     limit: number,
     after: Keyset | null,
   ) {
-    const qb = this.filtered(filters);
-    if (filters.businessId)
-      qb.andWhere('t.business_id = :businessId', { businessId: filters.businessId });
-    return keysetPage(qb, 't.created_at', 't.id', limit, after).getMany();
+    return this.listPage(filters, limit, after);
   }
 
   /** Unrevoked tokens of a business that a bulk revocation may match. */
@@ -222,31 +218,86 @@ export class TokensRepository {
     await qb.execute();
   }
 
-  private filtered(filters: TokenFilters): SelectQueryBuilder<ApiToken> {
-    const qb = this.dataSource.manager.createQueryBuilder(ApiToken, 't').where('1 = 1');
-    const now = new Date();
+  /**
+   * One keyset page of a list, as plain SQL on the index (business_id, created_at, id): the rows
+   * come back raw and are hydrated column by column through the driver (dates, JSON), without the
+   * query builder's alias machinery, which took a third of a list request's CPU. The hash is not
+   * read.
+   */
+  private async listPage(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    after: Keyset | null,
+  ): Promise<ApiToken[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: limit + 1 };
+    if (filters.businessId) {
+      where.push('business_id = :businessId');
+      params.businessId = filters.businessId;
+    }
     switch (filters.status) {
       case 'revoked':
-        qb.andWhere('t.revoked_at IS NOT NULL');
+        where.push('revoked_at IS NOT NULL');
         break;
       case 'expired':
-        qb.andWhere('t.revoked_at IS NULL AND t.expires_at <= :now', { now });
+        where.push('revoked_at IS NULL AND expires_at <= :now');
+        params.now = new Date();
         break;
       case 'active':
-        qb.andWhere('t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)', {
-          now,
-        });
+        where.push('revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)');
+        params.now = new Date();
         break;
       case undefined:
         break;
     }
-    if (filters.identityId)
-      qb.andWhere('t.identity_id = :identityId', { identityId: filters.identityId });
-    if (filters.namePrefix) {
-      const escaped = filters.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-      qb.andWhere("t.name LIKE :prefix ESCAPE '\\'", { prefix: `${escaped}%` });
+    if (filters.identityId) {
+      where.push('identity_id = :identityId');
+      params.identityId = filters.identityId;
     }
-    return qb;
+    if (filters.namePrefix) {
+      where.push("name LIKE :prefix ESCAPE '\\'");
+      params.prefix = `${filters.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    }
+    if (after) {
+      where.push('(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))');
+      params.afterAt = new Date(after.at);
+      params.afterId = after.id;
+    }
+    const driver = this.dataSource.driver;
+    const [sql, values] = driver.escapeQueryWithParameters(
+      `SELECT ${this.listColumns().select} FROM api_tokens` +
+        (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+        ' ORDER BY created_at ASC, id ASC LIMIT :limit',
+      params,
+      {},
+    );
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(sql, values);
+    const { columns } = this.listColumns();
+    return rows.map((row) => {
+      const token = new ApiToken();
+      const target = token as unknown as Record<string, unknown>;
+      for (const column of columns) {
+        target[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+      }
+      return token;
+    });
+  }
+
+  private listColumnsMemo?: { select: string; columns: ColumnMetadata[] };
+
+  /** Every column of a token but its hash, read once from the entity's metadata. */
+  private listColumns() {
+    if (!this.listColumnsMemo) {
+      const columns = this.dataSource
+        .getMetadata(ApiToken)
+        .columns.filter((c) => c.propertyName !== 'tokenHash');
+      const driver = this.dataSource.driver;
+      this.listColumnsMemo = {
+        columns,
+        select: columns.map((c) => driver.escape(c.databaseName)).join(', '),
+      };
+    }
+    return this.listColumnsMemo;
   }
 
   /** Scopes a write to the token's own business, or to platform tokens. */
