@@ -121,7 +121,7 @@ const platformOnly = (target: TargetClass): Partial<Record<CallerClass, Row>> =>
 /** The table. Each cell is read after the gate; `unknown` answers 404 unless the row refuses all. */
 export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
   issue: {
-    routes: 'POST /api/v1/tokens (identity_id), cli create-token',
+    routes: 'POST /api/v1/tokens (identity_id), cli tokens create',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -138,7 +138,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       'holds the database; it issues for any member, audited with origin "cli".',
   },
   rotate: {
-    routes: 'POST /api/v1/tokens/{token_id}/rotate',
+    routes: 'POST /api/v1/tokens/{token_id}/rotate, cli tokens rotate',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -146,10 +146,12 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: tokenManager('allow', 'NOT_TOKEN_HOLDER'),
       member: OWN_ONLY,
       platform: tokenManager('none', 'NOT_TOKEN_HOLDER'),
+      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
     },
     why:
       "Rotation issues a new secret for the old token's identity, so it follows issuance: " +
-      "one's own token, or a machine's. Another person's token may be revoked, not rotated.",
+      "one's own token, or a machine's. Another person's token may be revoked, not rotated. " +
+      'The CLI rotates as it issues: for any member, audited with origin "cli".',
   },
   rename: {
     routes: 'PATCH /api/v1/tokens/{token_id}',
@@ -169,7 +171,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     routes:
       'POST /api/v1/tokens/{token_id}/revoke, DELETE /api/v1/tokens/{token_id}, ' +
       'POST /api/v1/tokens/bulk-revoke, POST /platform/v1/tokens/{token_id}/revoke, ' +
-      'POST /platform/v1/tokens/revoke, cli revoke',
+      'POST /platform/v1/tokens/revoke, cli tokens revoke',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -215,7 +217,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       "member. An owner's is re-issued by nobody but that owner. Machines get tokens by issue.",
   },
   add_member: {
-    routes: 'POST /api/v1/members (role)',
+    routes: 'POST /api/v1/members (role), cli members add',
     targets: ['owner', 'admin', 'member'],
     gate: { role: 'admin', scope: 'members:write' },
     cells: {
@@ -223,14 +225,16 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: { ...everyone('none'), owner: 'INSUFFICIENT_ROLE', admin: 'allow', member: 'allow' },
       member: everyone('INSUFFICIENT_ROLE'),
       platform: { ...everyone('none'), ...others('NOT_TOKEN_HOLDER') },
+      cli: { ...everyone('none'), owner: 'INSUFFICIENT_ROLE', admin: 'allow', member: 'allow' },
     },
     why:
       "Exception: a new member's first token goes to whoever adds them, to pass on. Only an " +
       "owner adds an owner. A platform token never receives a person's secret; a platform admin " +
-      'gives a business its owner by creating the business.',
+      'gives a business its owner by creating the business. The operator adds admins and ' +
+      'members, as an admin does, and receives the first token at the shell.',
   },
   create_business: {
-    routes: 'POST /platform/v1/businesses (owner_email), cli create-business',
+    routes: 'POST /platform/v1/businesses (owner_email), cli businesses create',
     targets: ['owner'],
     gate: null,
     cells: platformOnly('owner'),

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
-import { enforce, targetClass } from '../auth/token-policy';
+import { decide, enforce, PolicyCaller, targetClass } from '../auth/token-policy';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { IssuedTokenDto } from '../auth/token-view.dto';
 import { TenancyTokens } from './tenancy-tokens';
@@ -48,37 +49,61 @@ export class MembersService {
    * and its audit trail names the token and the one who made it.
    */
   add(ctx: RequestContext, dto: AddMemberDto): Promise<AddedMemberDto> {
-    enforce(ctx.may('add_member', dto.role), memberNotFound);
+    return this.addTo(ctx.policyCaller, ctx.author, ctx.businessId, ctx.actor.isPlatformAdmin, dto);
+  }
+
+  /**
+   * For the CLI: the operator adds a member to a business named by id (an unknown one is 404),
+   * as a platform admin may, under the token policy's row for `caller`.
+   */
+  async addAsOperator(
+    caller: PolicyCaller,
+    author: Author,
+    businessId: string,
+    dto: AddMemberDto,
+  ): Promise<AddedMemberDto> {
+    if (!(await this.businesses.findById(businessId))) {
+      throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
+    }
+    return this.addTo(caller, author, businessId, true, dto);
+  }
+
+  private addTo(
+    caller: PolicyCaller,
+    author: Author,
+    businessId: string,
+    byPlatformAdmin: boolean,
+    dto: AddMemberDto,
+  ): Promise<AddedMemberDto> {
+    enforce(decide('add_member', caller, dto.role), memberNotFound);
     return this.uow.run(async (tx) => {
-      const identity = await this.identities.findOrCreateUser(tx, ctx.author, dto.email);
+      const identity = await this.identities.findOrCreateUser(tx, author, dto.email);
       // A platform admin's identity speaks for the whole installation: only a platform admin
       // may place it in a business, or a business could collect a token that acts as one.
-      if (identity.isPlatformAdmin && !ctx.actor.isPlatformAdmin) {
+      if (identity.isPlatformAdmin && !byPlatformAdmin) {
         throw AuthError.forbidden(
           'PLATFORM_ADMIN_REQUIRED',
           'Only a platform admin may add a platform admin to a business',
         );
       }
-      if (await this.memberships.find(ctx.businessId, identity.id, tx.manager)) {
+      if (await this.memberships.find(businessId, identity.id, tx.manager)) {
         throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
       }
       const membership = Object.assign(new Membership(), {
-        businessId: ctx.businessId,
+        businessId,
         identityId: identity.id,
         role: dto.role,
         createdAt: new Date(),
       } satisfies Membership);
       await this.memberships.insert(tx.manager, membership);
-      await tx.publish(
-        new MemberAddedEvent(ctx.author, ctx.businessId, identityRef(identity), dto.role),
-      );
+      await tx.publish(new MemberAddedEvent(author, businessId, identityRef(identity), dto.role));
       return {
         member: MemberViewDto.of(identity, membership),
         first_token: await this.tokens.issueFirstToken(
           tx,
-          ctx.author,
-          ctx.policyCaller,
-          { businessId: ctx.businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
+          author,
+          caller,
+          { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
           dto.expires_in_days,
         ),
       };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
-import { firstTokenScopes } from '../auth/scopes';
+import { firstTokenScopes, scopesWithin } from '../auth/scopes';
 import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { tokenStatus } from '../auth/token-status';
 import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
@@ -13,7 +13,7 @@ import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
-import { CLI_CALLER, identityNotFound, TokenAccess, tokenRef } from './token-access';
+import { CLI_CALLER, identityNotFound, notFound, TokenAccess, tokenRef } from './token-access';
 import { TokenError } from './token-error';
 import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
@@ -73,43 +73,92 @@ export class TokenIssuanceService {
    * end of the grace period, whichever the caller asked for.
    */
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
-    const grace = dto.grace_period_seconds ?? 0;
     return this.uow.run(async (tx) => {
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
-      // A rotated token says so, even once the winner's grace-0 revocation has retired it.
-      if (old.rotatedToId !== null) throw alreadyRotated();
-      if (tokenStatus(old) !== 'active') throw notActive();
-      this.access.assertMayGrant(ctx, old.scopes);
-      const now = Date.now();
-      if (dto.expires_at && dto.expires_at.getTime() <= now) {
-        throw futureDate('expires_at', dto.expires_at);
-      }
-      // First wins: the database decides, with one conditional UPDATE on the old token.
-      const successorId = randomUUID();
-      if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
-        const current = await this.access.reload(tx.manager, old);
-        throw current?.rotatedToId ? alreadyRotated() : notActive();
-      }
-      const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
-      const { secret, token } = await this.issue(tx, ctx.author, {
-        id: successorId,
-        businessId: old.businessId,
-        identityId: old.identityId,
-        name: old.name,
-        scopes: old.scopes,
-        expiresAt: dto.expires_at ?? (lifetime === null ? null : new Date(now + lifetime)),
-        rotatedFromId: old.id,
-      });
-      if (grace === 0) {
-        await this.revocation.revokeToken(tx, ctx.author, old, 'rotated');
-      } else {
-        const graceEnd = new Date(now + grace * 1000);
-        const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-        await this.tokens.setExpiry(tx.manager, old, end);
-      }
-      await tx.publish(new TokenRotatedEvent(ctx.author, tokenRef(old), tokenRef(token), grace));
-      return IssuedTokenDto.issued(secret, token);
+      return this.rotateFound(tx, ctx.author, old, dto, (scopes) =>
+        this.access.assertMayGrant(ctx, scopes),
+      );
     });
+  }
+
+  /**
+   * Rotation for the CLI, which names a token of any business by id: the same rotation, with
+   * the token policy asked for `caller` (platform tokens are not rotated; `bootstrap` issues
+   * a new one).
+   */
+  rotateAnyBusiness(
+    caller: PolicyCaller,
+    author: Author,
+    tokenId: string,
+    dto: RotateTokenDto,
+  ): Promise<IssuedTokenDto> {
+    return this.uow.run(async (tx) => {
+      const old = await this.tokens.findByIdAnyBusiness(tokenId, tx.manager);
+      if (!old || old.businessId === null) throw notFound();
+      // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
+      const target = await this.access.holderTarget(old.businessId, '', old.identityId, {
+        members: true,
+        em: tx.manager,
+        lock: true,
+      });
+      enforce(decide('rotate', caller, target), notFound);
+      return this.rotateFound(tx, author, old, dto, (scopes) => {
+        // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
+        if (!scopesWithin(scopes, caller.scopes)) {
+          throw new TokenError(
+            'SCOPE_ESCALATION',
+            'The new token would hold more than its creator may grant',
+          );
+        }
+      });
+    });
+  }
+
+  /**
+   * The rotation itself, on a token its caller found under the token policy; `assertMayGrant`
+   * refuses scopes that caller may not hand out.
+   */
+  private async rotateFound(
+    tx: Transaction,
+    author: Author,
+    old: ApiToken,
+    dto: RotateTokenDto,
+    assertMayGrant: (scopes: string[] | null) => void,
+  ): Promise<IssuedTokenDto> {
+    const grace = dto.grace_period_seconds ?? 0;
+    // A rotated token says so, even once the winner's grace-0 revocation has retired it.
+    if (old.rotatedToId !== null) throw alreadyRotated();
+    if (tokenStatus(old) !== 'active') throw notActive();
+    assertMayGrant(old.scopes);
+    const now = Date.now();
+    if (dto.expires_at && dto.expires_at.getTime() <= now) {
+      throw futureDate('expires_at', dto.expires_at);
+    }
+    // First wins: the database decides, with one conditional UPDATE on the old token.
+    const successorId = randomUUID();
+    if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
+      const current = await this.access.reload(tx.manager, old);
+      throw current?.rotatedToId ? alreadyRotated() : notActive();
+    }
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+    const { secret, token } = await this.issue(tx, author, {
+      id: successorId,
+      businessId: old.businessId,
+      identityId: old.identityId,
+      name: old.name,
+      scopes: old.scopes,
+      expiresAt: dto.expires_at ?? (lifetime === null ? null : new Date(now + lifetime)),
+      rotatedFromId: old.id,
+    });
+    if (grace === 0) {
+      await this.revocation.revokeToken(tx, author, old, 'rotated');
+    } else {
+      const graceEnd = new Date(now + grace * 1000);
+      const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+      await this.tokens.setExpiry(tx.manager, old, end);
+    }
+    await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
+    return IssuedTokenDto.issued(secret, token);
   }
 
   rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {

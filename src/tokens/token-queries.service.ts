@@ -59,6 +59,13 @@ export class TokenQueriesService {
     return TokenViewDto.of(await this.access.findVisible(ctx, tokenId));
   }
 
+  /** One token of any business, platform tokens included: for the CLI's operator. */
+  async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
+    const token = await this.tokens.findByIdAnyBusiness(tokenId);
+    if (!token) throw notFound();
+    return TokenViewDto.of(token);
+  }
+
   /**
    * RFC 7662, on the verifier's own admission: what it would refuse as a bearer, and a token of
    * another business or of a suspended one, is only `{active: false}`. A token the cache holds
