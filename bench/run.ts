@@ -8,6 +8,8 @@
  * load runs for a quick look; BENCH_TOKENS and BENCH_REVOCATIONS set the sample sizes.
  * `npm run bench -- --quick` prints the same table from short runs and small samples (2 s runs,
  * 200 tokens, 40 revocations; under a minute), for a regression check rather than a figure.
+ * `--gate` (what CI adds) exits 1 when a throughput ratio falls under half its goal; nothing
+ * else gates, so noise in start time or RSS never fails a run.
  */
 import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +48,8 @@ interface Figure {
   value: string;
   goal: string;
   met: boolean | null;
+  /** A throughput ratio and its goal: `--gate` fails the run when the ratio is under half of it. */
+  gate?: { ratio: number; goal: number };
 }
 
 interface LoadRun {
@@ -80,8 +84,19 @@ function section(f: Figure): number {
   return SECTIONS.findIndex((s) => f.figure.startsWith(s)) + 1;
 }
 
-function figure(name: string, value: string, goal: string, met: boolean | null): void {
-  figures.push({ figure: name, value, goal, met });
+function figure(
+  name: string,
+  value: string,
+  goal: string,
+  met: boolean | null,
+  gate?: Figure['gate'],
+): void {
+  figures.push({ figure: name, value, goal, met, gate });
+}
+
+/** `--gate` (CI): the throughput ratios under half their goal. Start time and RSS never gate. */
+function gateFailures(): Figure[] {
+  return figures.filter((f) => f.gate && f.gate.ratio < f.gate.goal / 2);
 }
 
 async function load(
@@ -190,6 +205,7 @@ function reportAuth(label: string, runs: { live: LoadRun[]; me: LoadRun[] }): vo
     `${round(ratio)} (${round(me, 0)} vs ${round(live, 0)} req/s)`,
     '≥ 0.90',
     ratio >= 0.9,
+    { ratio, goal: 0.9 },
   );
   figure(
     `auth overhead, ${label}: p99 added`,
@@ -438,6 +454,7 @@ async function main(): Promise<void> {
       `${round(liveRps / bareRps)} (${round(liveRps, 0)} vs ${round(bareRps, 0)} req/s)`,
       '≥ 0.60',
       liveRps / bareRps >= 0.6,
+      { ratio: liveRps / bareRps, goal: 0.6 },
     );
     const meRps = mean(pg.me.map((r) => r.rps));
     figure(
@@ -445,6 +462,7 @@ async function main(): Promise<void> {
       `${round(meRps / bareRps)} (${round(meRps, 0)} vs ${round(bareRps, 0)} req/s)`,
       '≥ 0.54',
       meRps / bareRps >= 0.54,
+      { ratio: meRps / bareRps, goal: 0.54 },
     );
     raw.postgres_load = pg;
 
@@ -464,6 +482,7 @@ async function main(): Promise<void> {
       `${round(listRps / liveRps)} (${round(listRps, 0)} vs ${round(liveRps, 0)} req/s)`,
       '≥ 0.40',
       listRps / liveRps >= 0.4,
+      { ratio: listRps / liveRps, goal: 0.4 },
     );
     raw.postgres_list = lists;
 
@@ -607,10 +626,20 @@ async function main(): Promise<void> {
     ) + '\n',
   );
   process.stdout.write(`\nresults written to ${file}\n`);
+  if (process.argv.includes('--gate')) {
+    const failed = gateFailures();
+    for (const f of failed) {
+      process.stdout.write(
+        `GATE: ${f.figure} is ${round(f.gate!.ratio)}, under half its goal of ${f.gate!.goal}\n`,
+      );
+    }
+    if (failed.length > 0) process.exitCode = 1;
+    else process.stdout.write('gate: every throughput ratio is at least half its goal\n');
+  }
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     process.stderr.write(
       `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
