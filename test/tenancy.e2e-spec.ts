@@ -809,6 +809,26 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
       });
     });
 
+    it('follows a role change at once, though the view of a warm token is reused', async () => {
+      const b = await createBusiness(t);
+      const m = await addMember(t, b, 'admin');
+      const first = await me(t, asMember(m.token, b.id)).expect(200);
+      const again = await me(t, asMember(m.token, b.id)).expect(200);
+      expect(again.body).toEqual(first.body);
+      expect(first.body.data.role).toBe('admin');
+      await patchMember(t, asOwner(b), m.identityId, { role: 'member' }).expect(200);
+      const after = await me(t, asMember(m.token, b.id)).expect(200);
+      expect(after.body.data.role).toBe('member');
+    });
+
+    it('describes each business a platform token acts in, one after the other', async () => {
+      const [a, b] = [await createBusiness(t), await createBusiness(t)];
+      for (const biz of [a, b, a, b]) {
+        const res = await me(t, asMember(t.platformToken, biz.id)).expect(200);
+        expect(res.body.data.business.id).toBe(biz.id);
+      }
+    });
+
     it('gives a null role for a platform token', async () => {
       const b = await createBusiness(t);
       const res = await me(t, asMember(t.platformToken, b.id)).expect(200);

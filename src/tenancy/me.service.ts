@@ -3,23 +3,41 @@ import { RequestContext } from '../auth/request-context';
 import { TenancyTokens } from './tenancy-tokens';
 import { BusinessViewDto, MeViewDto } from './dto/tenancy.dto';
 
+interface MemoizedView {
+  business: RequestContext['business'];
+  role: RequestContext['role'];
+  view: MeViewDto;
+}
+
 @Injectable()
 export class MeService {
+  /**
+   * The view per verified token, while the verifier's cache serves the same frozen principal:
+   * a warm `/api/v1/me` builds nothing. An entry is used only for the same business and role
+   * objects it was built from, and goes with the principal when the cache drops it.
+   */
+  private readonly views = new WeakMap<object, MemoizedView>();
+
   constructor(private readonly tokens: TenancyTokens) {}
 
   /** The caller as the verified token saw it: no further read when the token was cached. */
   async describe(ctx: RequestContext): Promise<MeViewDto> {
-    return {
-      identity: {
+    const memo = this.views.get(ctx.token);
+    if (memo && memo.business === ctx.business && memo.role === ctx.role) return memo.view;
+    const view: MeViewDto = Object.freeze({
+      identity: Object.freeze({
         id: ctx.actor.id,
         kind: ctx.actor.kind,
         email: ctx.actor.email,
         name: ctx.actor.name,
         is_platform_admin: ctx.actor.isPlatformAdmin,
-      },
+      }),
       token: await this.tokens.callerTokenView(ctx.token),
-      business: BusinessViewDto.of(ctx.business!),
+      business: Object.freeze(BusinessViewDto.of(ctx.business!)),
       role: ctx.role,
-    };
+    });
+    // Only a cached principal's token carries its row; anything else was read for this request.
+    if (ctx.token.row) this.views.set(ctx.token, { business: ctx.business, role: ctx.role, view });
+    return view;
   }
 }
