@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
+import { registerDrainRefusal } from './common/drain-refusal';
 import { registerEnvelope } from './common/envelope-hook';
 import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -52,7 +53,8 @@ export async function startApp(
     trustProxy: config.TRUST_PROXY,
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // Off: while closing, registerDrainRefusal answers 503 in the API's error shape instead.
+    return503OnClosing: false,
     // Node's parser errors (headers or URL past 16 KiB, a malformed request line) come before
     // any request exists; they are answered in the error shape too, and the connection closes.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
@@ -87,6 +89,7 @@ export async function startApp(
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
   registerSecurityHeaders(fastify);
+  registerDrainRefusal(fastify);
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL);
 
   setupSwagger(app);

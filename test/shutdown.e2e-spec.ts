@@ -58,7 +58,7 @@ describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
     await db.drop();
   });
 
-  it('on SIGTERM, finishes the request in flight, refuses new ones, flushes last_used_at, exits 0', async () => {
+  it('on SIGTERM, finishes the request in flight, refuses new connections, answers a request arriving on an open one 503 in the error shape, flushes last_used_at, exits 0', async () => {
     const port = await freePort();
     server = await startServer(db, port);
 
@@ -75,6 +75,14 @@ describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
         `Authorization: Bearer ${server.token}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
     );
+    // A request whose headers are still arriving: its connection is busy, so the drain keeps it
+    // open, and the request itself arrives during the drain.
+    const late = connect(port, '127.0.0.1');
+    await once(late, 'connect');
+    let lateResponse = '';
+    late.on('data', (chunk: Buffer) => (lateResponse += chunk.toString()));
+    const lateClosed = once(late, 'close');
+    late.write('GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\n');
     await sleep(200);
 
     server.child.kill('SIGTERM');
@@ -86,6 +94,21 @@ describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
     ]);
     refused.destroy();
     expect(outcome).toBe('ECONNREFUSED');
+
+    // It is answered 503 in the API's error shape, before authentication, and told to go.
+    late.write(`Authorization: Bearer ${server.token}\r\nX-Request-Id: late-arrival\r\n\r\n`);
+    await lateClosed;
+    const [head, lateBody] = lateResponse.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
+    expect(head).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(JSON.parse(lateBody)).toEqual({
+      success: false,
+      message: 'The server is shutting down; retry the request',
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'The server is shutting down; retry the request',
+      request_id: 'late-arrival',
+    });
 
     // Not end(): a client that half-closes gives up its answer, and would not show the drain.
     socket.write(body.slice(10));

@@ -11,8 +11,8 @@ export type ErrorHttpStatus =
 export type ErrorTable = Readonly<Record<string, ErrorHttpStatus>>;
 
 /**
- * The codes of the request pipeline itself: framework errors by status, validation, storage, and
- * the generic 404 and 429 that any feature may answer.
+ * The codes of the request pipeline itself: framework errors by status, validation, storage, the
+ * generic 404 and 429 that any feature may answer, and the 503 of a server that is shutting down.
  */
 export const COMMON_ERRORS = {
   BAD_REQUEST: 400,
@@ -31,6 +31,7 @@ export const COMMON_ERRORS = {
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   STORAGE_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
 } as const satisfies ErrorTable;
 
 export type CommonErrorCode = keyof typeof COMMON_ERRORS;

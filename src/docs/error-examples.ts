@@ -32,6 +32,7 @@ const MESSAGES: Record<Code, string | Partial<Record<number, string>>> = {
   HEADERS_TOO_LARGE: 'Request headers are too large',
   INTERNAL_ERROR: 'Internal server error',
   STORAGE_UNAVAILABLE: 'Storage is temporarily unavailable',
+  SERVICE_UNAVAILABLE: 'The server is shutting down; retry the request',
   TOKEN_EXPIRED: 'Token has expired',
   TOKEN_REVOKED: 'Token has been revoked',
   BUSINESS_MISMATCH: 'The token was not issued for this business',

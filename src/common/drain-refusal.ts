@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './domain-error';
+import { toErrorResponse } from './error-response';
+
+/** Long enough for a load balancer to stop sending here; a retry lands on another instance. */
+const RETRY_AFTER_S = 1;
+
+/**
+ * While the server drains (Fastify's close, see main.ts), a request that still arrives on an
+ * open keep-alive connection, or pipelined behind one in flight, is answered 503 in the error
+ * shape, `SERVICE_UNAVAILABLE`, with `Retry-After` and `Connection: close`, before any guard or
+ * handler runs. Fastify's own `return503OnClosing` answers the same moment with a body of its own.
+ */
+export function registerDrainRefusal(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    const response = toErrorResponse(
+      new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request', {
+        'retry-after': String(RETRY_AFTER_S),
+      }),
+      request.id,
+    );
+    void reply
+      .status(response.status)
+      .headers({ ...response.headers, connection: 'close' })
+      .send(response.body);
+  });
+}
