@@ -2,7 +2,15 @@ import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { toIssues, uncleanText } from '../common/validation.pipe';
 
-export class CliUsageError extends Error {}
+/** Bad input on the command line: one message on stderr, and the exit code (1 unless said). */
+export class CliUsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
 
 /** Checks command options with the same DTO rules as the HTTP API. */
 export function validateDto<T extends object>(

@@ -1,0 +1,75 @@
+import { hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ChainVerdict, GENESIS_HASH } from '../audit/audit-chain';
+import { canonicalJson } from '../audit/canonical-json';
+
+/**
+ * Checks an NDJSON audit export offline, with the README's rule: each line's `hash` is
+ * `sha256(prev_hash || RFC 8785 JSON of the line without prev_hash and hash)`, its `prev_hash`
+ * is the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3… An edited,
+ * added, removed or reordered line breaks the walk at the first `seq` that does not hold. An
+ * export carries no chain head, so a cut-off tail is found only by the server's verify.
+ */
+export async function verifyExportLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+): Promise<ChainVerdict> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  for await (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    checked++;
+    const event = parseLine(line);
+    const stored = event?.hash;
+    if (
+      event === null ||
+      event.seq !== expectedSeq ||
+      event.prevHash !== prevHash ||
+      typeof stored !== 'string' ||
+      stored !== lineHash(prevHash, event.body)
+    ) {
+      const seq = event?.seq;
+      const at = typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : expectedSeq;
+      return { valid: false, checked, first_invalid_seq: Math.min(at, expectedSeq) };
+    }
+    prevHash = stored;
+    expectedSeq++;
+  }
+  return { valid: true, checked, first_invalid_seq: null };
+}
+
+/** `verifyExportLines` over a file, read a line at a time (constant memory). */
+export function verifyExportFile(path: string): Promise<ChainVerdict> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  return verifyExportLines(createInterface({ input, crlfDelay: Infinity }));
+}
+
+interface ExportLine {
+  seq: unknown;
+  prevHash: unknown;
+  hash: unknown;
+  /** The line without `prev_hash` and `hash`: what was hashed. */
+  body: Record<string, unknown>;
+}
+
+function parseLine(line: string): ExportLine | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const { prev_hash: prevHash, hash: stored, ...body } = parsed as Record<string, unknown>;
+  return { seq: body.seq, prevHash, hash: stored, body };
+}
+
+function lineHash(prevHash: string, body: Record<string, unknown>): string | null {
+  try {
+    return hash('sha256', prevHash + canonicalJson(body), 'hex');
+  } catch {
+    return null; // a value JCS has no form for: not a line the server wrote
+  }
+}

@@ -1,0 +1,81 @@
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CLI_AUTHOR } from '../database/domain-event';
+import { AddMemberDto } from '../tenancy/dto/tenancy.dto';
+import { MembersService } from '../tenancy/members.service';
+import { CLI_CALLER } from '../tokens/token-access';
+import { businessIdOption, noExtraArguments, printJson } from './cli-io';
+import { runGroup } from './command-group';
+import { CoreContext } from './core-context';
+import { CliUsageError, validateDto } from './validate-dto';
+
+/** The roles the operator gives: only an owner adds an owner (the token policy's add_member). */
+const CLI_ROLES = ['member', 'admin'];
+
+@SubCommand({
+  name: 'add',
+  description:
+    'Add a person to a business (created if new) and print the membership as JSON, with the ' +
+    "member's first token (shown once)",
+})
+export class MembersAddCommand extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(
+    params: string[],
+    options: { business?: string; email?: string; role?: string; expiresInDays?: number },
+  ): Promise<void> {
+    noExtraArguments(params, 0);
+    const businessId = businessIdOption(options.business);
+    const role = options.role ?? 'member';
+    if (!CLI_ROLES.includes(role)) {
+      throw new CliUsageError(
+        'Invalid options:\n  role: must be member or admin (only an owner adds an owner)',
+      );
+    }
+    const dto = validateDto(AddMemberDto, {
+      email: options.email,
+      role,
+      expires_in_days: options.expiresInDays,
+    });
+    const members = await this.core.get(MembersService);
+    printJson(await members.addAsOperator(CLI_CALLER, CLI_AUTHOR, businessId, dto));
+  }
+
+  @Option({ flags: '--business <id>', description: 'the business id', required: true })
+  parseBusiness(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--email <email>', description: "the person's email", required: true })
+  parseEmail(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--role <role>', description: 'member (the default) or admin' })
+  parseRole(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--expires-in-days <n>',
+    description: 'lifetime of the first token in days (default 7)',
+  })
+  parseExpiresInDays(value: string): number {
+    return Number(value);
+  }
+}
+
+@Command({
+  name: 'members',
+  description: 'Add members to a business',
+  subCommands: [MembersAddCommand],
+})
+export class MembersCommand extends CommandRunner {
+  run(params: string[]): Promise<void> {
+    runGroup(this.command, params);
+  }
+}
+
+export const MEMBER_COMMANDS = [MembersCommand, MembersAddCommand];

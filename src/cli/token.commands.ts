@@ -1,0 +1,337 @@
+import { Injectable } from '@nestjs/common';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Outcome } from '../common/envelope';
+import { CLI_AUTHOR } from '../database/domain-event';
+import { AddPlatformAdminDto } from '../tenancy/dto/tenancy.dto';
+import {
+  CreateTokenDto,
+  ListPlatformTokensQueryDto,
+  RevokeByValueDto,
+  RevokeTokenDto,
+  RotateTokenDto,
+} from '../tokens/dto/token-requests.dto';
+import { CLI_CALLER } from '../tokens/token-access';
+import { TokenIssuanceService } from '../tokens/token-issuance.service';
+import { TokenQueriesService } from '../tokens/token-queries.service';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
+import {
+  businessIdOption,
+  noExtraArguments,
+  note,
+  printJson,
+  printLine,
+  readSecret,
+  SECRET_IN_ARGV,
+  tokenIdArgument,
+} from './cli-io';
+import { runGroup } from './command-group';
+import { CoreContext } from './core-context';
+import { CliUsageError, validateDto } from './validate-dto';
+
+const parseScopes = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+@SubCommand({
+  name: 'list',
+  description:
+    "List tokens as JSON ({items, next_cursor}): a business's with --business, else every " +
+    'business and the platform tokens',
+})
+export class TokensListCommand extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(
+    params: string[],
+    options: {
+      business?: string;
+      identity?: string;
+      name?: string;
+      status?: string;
+      limit?: string;
+      cursor?: string;
+    },
+  ): Promise<void> {
+    noExtraArguments(params, 0);
+    if (options.business !== undefined) businessIdOption(options.business);
+    const query = validateDto(ListPlatformTokensQueryDto, {
+      business_id: options.business,
+      identity_id: options.identity,
+      name: options.name,
+      status: options.status,
+      limit: options.limit,
+      cursor: options.cursor,
+    });
+    printJson(await (await this.core.get(TokenQueriesService)).listAnyBusiness(query));
+  }
+
+  @Option({ flags: '--business <id>', description: "only this business's tokens" })
+  parseBusiness(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--identity <id>', description: 'only the tokens of this identity' })
+  parseIdentity(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--name <prefix>', description: 'only tokens whose name starts so' })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--status <status>', description: 'active, expired or revoked' })
+  parseStatus(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' })
+  parseLimit(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' })
+  parseCursor(value: string): string {
+    return value;
+  }
+}
+
+@SubCommand({
+  name: 'show',
+  arguments: '<token_id>',
+  description: 'Print one token of any business as JSON (never its secret or hash)',
+})
+export class TokensShowCommand extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(params: string[]): Promise<void> {
+    noExtraArguments(params, 1);
+    const tokenId = tokenIdArgument(params[0]);
+    printJson(await (await this.core.get(TokenQueriesService)).getAnyBusiness(tokenId));
+  }
+}
+
+@SubCommand({
+  name: 'rotate',
+  arguments: '<token_id>',
+  description:
+    'Rotate a business token: print the new secret alone (shown once); the old one is revoked ' +
+    'now, or expires after --grace-period-seconds',
+})
+export class TokensRotateCommand extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(
+    params: string[],
+    options: { gracePeriodSeconds?: number; expiresAt?: string },
+  ): Promise<void> {
+    noExtraArguments(params, 1);
+    const tokenId = tokenIdArgument(params[0]);
+    const dto = validateDto(RotateTokenDto, {
+      grace_period_seconds: options.gracePeriodSeconds,
+      expires_at: options.expiresAt,
+    });
+    const issuance = await this.core.get(TokenIssuanceService);
+    const rotated = await issuance.rotateAnyBusiness(CLI_CALLER, CLI_AUTHOR, tokenId, dto);
+    printLine(rotated.token);
+  }
+
+  @Option({
+    flags: '--grace-period-seconds <n>',
+    description: 'how long the old token keeps working, 0 to 604800 (default 0)',
+  })
+  parseGrace(value: string): number {
+    return Number(value);
+  }
+
+  @Option({
+    flags: '--expires-at <date-time>',
+    description: "the new token's expiry (default: the old one's lifetime, from now)",
+  })
+  parseExpiresAt(value: string): string {
+    return value;
+  }
+}
+
+/** Revoke by id (an argument) or by value (stdin or --token-file): never a secret in argv. */
+@Injectable()
+export abstract class RevokeRunner extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(params: string[], options: { tokenFile?: string; reason?: string }): Promise<void> {
+    noExtraArguments(params, 1);
+    const { reason } = validateDto(RevokeTokenDto, { reason: options.reason });
+    let outcome: Outcome<unknown>;
+    if (params.length === 1) {
+      const tokenId = tokenIdArgument(params[0]);
+      if (options.tokenFile !== undefined) {
+        throw new CliUsageError('Give a token id or --token-file, not both');
+      }
+      const revocation = await this.core.get(TokenRevocationService);
+      outcome = await revocation.revokeByIdAnyBusiness(
+        CLI_CALLER,
+        CLI_AUTHOR,
+        tokenId,
+        reason ?? null,
+      );
+    } else {
+      const secret = await readSecret(options.tokenFile);
+      const dto = validateDto(RevokeByValueDto, { token: secret, reason });
+      const revocation = await this.core.get(TokenRevocationService);
+      outcome = await revocation.revokeByValue(
+        CLI_CALLER,
+        CLI_AUTHOR,
+        dto.token,
+        dto.reason ?? null,
+      );
+    }
+    if (outcome.code) note(outcome.message ?? outcome.code);
+    printJson(outcome.data);
+  }
+
+  @Option({
+    flags: '--token-file <path>',
+    description: 'revoke by value: read the secret from this file ("-" for stdin)',
+  })
+  parseTokenFile(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--reason <text>', description: 'why (at most 500 characters)' })
+  parseReason(value: string): string {
+    return value;
+  }
+}
+
+const REVOKE_DESCRIPTION =
+  'Revoke a token by id, or by value (the secret on stdin or in --token-file, never in argv); ' +
+  'print it as JSON';
+
+@SubCommand({ name: 'revoke', arguments: '[token_id]', description: REVOKE_DESCRIPTION })
+export class TokensRevokeCommand extends RevokeRunner {}
+
+@Command({ name: 'revoke', arguments: '[token_id]', description: 'Old name of `tokens revoke`' })
+export class RevokeCommand extends RevokeRunner {
+  override run(
+    params: string[],
+    options: { token?: string; tokenFile?: string; reason?: string },
+  ): Promise<void> {
+    // `--token -` read stdin before; a secret itself is refused, and never repeated.
+    if (options.token !== undefined && options.token !== '-') {
+      throw new CliUsageError(SECRET_IN_ARGV, 2);
+    }
+    return super.run(params, options);
+  }
+
+  @Option({
+    flags: '--token <value>',
+    description: '"-" reads the secret from stdin (the default); a secret here is refused',
+  })
+  parseToken(value: string): string {
+    return value;
+  }
+}
+
+/** A token for a member of a business, by email: the secret alone on stdout. */
+@Injectable()
+export abstract class CreateTokenRunner extends CommandRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(
+    params: string[],
+    options: {
+      business?: string;
+      email?: string;
+      name?: string;
+      scopes?: string[];
+      expiresInDays?: number;
+    },
+  ): Promise<void> {
+    noExtraArguments(params, 0);
+    const { email } = validateDto(AddPlatformAdminDto, { email: options.email });
+    const businessId = businessIdOption(options.business);
+    const dto = validateDto(CreateTokenDto, {
+      name: options.name,
+      scopes: options.scopes,
+      expires_in_days: options.expiresInDays,
+    });
+    const issuance = await this.core.get(TokenIssuanceService);
+    const issued = await issuance.issueForMember(CLI_AUTHOR, businessId, email, dto);
+    printLine(issued.token);
+  }
+
+  @Option({ flags: '--business <id>', description: 'the business id', required: true })
+  parseBusiness(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--email <email>', description: "the member's email", required: true })
+  parseEmail(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--name <name>', description: 'the token name', required: true })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--scopes <list>',
+    description: 'comma-separated scopes (default: unrestricted)',
+  })
+  parseScopes(value: string): string[] {
+    return parseScopes(value);
+  }
+
+  @Option({ flags: '--expires-in-days <n>', description: 'lifetime in days (default: none)' })
+  parseExpiresInDays(value: string): number {
+    return Number(value);
+  }
+}
+
+@SubCommand({
+  name: 'create',
+  description: 'Print a new token for a member of a business (the secret alone, shown once)',
+})
+export class TokensCreateCommand extends CreateTokenRunner {}
+
+@Command({ name: 'create-token', description: 'Old name of `tokens create`' })
+export class CreateTokenCommand extends CreateTokenRunner {}
+
+@Command({
+  name: 'tokens',
+  description: 'List, show, create, rotate and revoke tokens',
+  subCommands: [
+    TokensListCommand,
+    TokensShowCommand,
+    TokensCreateCommand,
+    TokensRotateCommand,
+    TokensRevokeCommand,
+  ],
+})
+export class TokensCommand extends CommandRunner {
+  run(params: string[]): Promise<void> {
+    runGroup(this.command, params);
+  }
+}
+
+export const TOKEN_COMMANDS = [
+  TokensCommand,
+  TokensListCommand,
+  TokensShowCommand,
+  TokensCreateCommand,
+  TokensRotateCommand,
+  TokensRevokeCommand,
+];
