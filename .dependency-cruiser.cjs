@@ -4,7 +4,7 @@
  * the layer says so, and from the layers below. docs/architecture.md explains each place.
  */
 const LAYERS = [
-  ['config', 'common'],
+  ['config', 'common', 'metrics'],
   ['database'],
   ['bus'],
   ['throttle'],

@@ -18,7 +18,9 @@ describe(loadConfig.name, () => {
       DB_STATEMENT_TIMEOUT_MS: 3000,
       DB_QUERY_TIMEOUT_MS: 4000,
       DB_CONNECT_TIMEOUT_MS: 3000,
+      METRICS_ENABLED: true,
     });
+    expect(sut.METRICS_TOKEN).toBeUndefined();
     expect(sut.databaseDriver).toBe('sqlite');
   });
 
@@ -40,6 +42,12 @@ describe(loadConfig.name, () => {
       DB_QUERY_TIMEOUT_MS: 2500,
       DB_CONNECT_TIMEOUT_MS: 1000,
     });
+  });
+
+  it('reads the metrics switch and the scraper secret', () => {
+    const sut = loadConfig({ METRICS_ENABLED: 'false', METRICS_TOKEN: 'scrape-me-0123456789' });
+    expect(sut.METRICS_ENABLED).toBe(false);
+    expect(sut.METRICS_TOKEN).toBe('scrape-me-0123456789');
   });
 
   it('chooses PostgreSQL when DATABASE_URL is set', () => {
@@ -65,6 +73,10 @@ describe(loadConfig.name, () => {
     ['DB_QUERY_TIMEOUT_MS', '600001'],
     ['DB_CONNECT_TIMEOUT_MS', '-1'],
     ['DB_CONNECT_TIMEOUT_MS', '2.5'],
+    ['METRICS_ENABLED', 'sometimes'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'has a space in the middle'],
+    ['METRICS_TOKEN', 'x'.repeat(257)],
   ])('rejects %s=%s and names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

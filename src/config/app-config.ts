@@ -126,6 +126,25 @@ export class AppConfig {
   @Min(0)
   RATE_LIMIT_TOKEN_PER_MINUTE = 0;
 
+  /**
+   * Prometheus metrics at GET /metrics, and the counting behind them. Off, the route is 404 and
+   * no request pays for a hook or a counter.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /**
+   * When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. A shared secret for
+   * the scraper, apart from the API's tokens; at least 16 characters, and no whitespace, since it
+   * travels in a header.
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, {
+    message: 'METRICS_TOKEN must be 16 to 256 printable ASCII characters without spaces',
+  })
+  METRICS_TOKEN?: string;
+
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
@@ -138,7 +157,9 @@ export class ConfigValidationError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL'));
+const KNOWN_KEYS = new Set(
+  Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'),
+);
 
 /**
  * Builds the config from an environment map and fails with every bad variable named.

@@ -1,6 +1,7 @@
 import { AuditModule } from '../audit/audit.module';
 import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { ENTITIES } from './entities';
@@ -11,6 +12,7 @@ import { ENTITIES } from './entities';
  * messages. `DomainEvents` refuses to start a process in which an audited event has no handler.
  */
 export const CORE_MODULES = [
+  MetricsModule,
   DatabaseModule.forRoot(ENTITIES),
   BusModule,
   TenancyModule,
