@@ -19,6 +19,7 @@ import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
 import { setupSwagger } from './docs/swagger';
 import { PlatformAdminsService } from './tenancy/platform-admins.service';
+import { spanIdsReader } from './tracing';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -90,7 +91,7 @@ export async function startApp(
   registerEnvelope(fastify);
   registerSecurityHeaders(fastify);
   registerDrainRefusal(fastify);
-  if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL);
+  if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 
   setupSwagger(app);
 

@@ -1,8 +1,11 @@
+// First: tracing patches http, pg and Nest as they load, so it starts before any of them.
+import './tracing-preload';
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApp } from './app.factory';
 import { redactSecrets } from './common/safe-error';
 import { ConfigValidationError, loadConfig } from './config/app-config';
+import { stopTracing } from './tracing';
 
 /** A shutdown that has not finished by then is cut short, so an orchestrator never waits forever. */
 const SHUTDOWN_DEADLINE_MS = 25_000;
@@ -10,10 +13,11 @@ const IDLE_SWEEP_MS = 50;
 
 /**
  * SIGTERM and SIGINT stop the server in order: stop accepting and drain the requests in flight
- * (Fastify's close; keep-alive connections are closed as soon as they are idle),
- * and only then run Nest's hooks, which flush `last_used_at`, settle `token.rejected` writes,
- * quit Redis and close the database pools. Nest's own `enableShutdownHooks` would run those
- * hooks before the server stops accepting, so a request could land after the flush.
+ * (Fastify's close; keep-alive connections are closed as soon as they are idle; a request that
+ * still arrives on one is answered 503), and only then run Nest's hooks, which flush
+ * `last_used_at`, settle `token.rejected` writes, quit Redis and close the database pools. Last,
+ * the spans still buffered are exported. Nest's own `enableShutdownHooks` would run those hooks
+ * before the server stops accepting, so a request could land after the flush.
  */
 function closeGracefullyOn(app: NestFastifyApplication, signals: NodeJS.Signals[]): void {
   let closing = false;
@@ -33,6 +37,7 @@ function closeGracefullyOn(app: NestFastifyApplication, signals: NodeJS.Signals[
       await fastify.close();
       clearInterval(sweep);
       await app.close();
+      await stopTracing();
       process.exit(0);
     } catch (e) {
       process.stderr.write(

@@ -37,20 +37,28 @@ interface RequestContextView {
   token?: { id: string };
 }
 
+/** The ids of the span a request runs in, read only while tracing is on (see src/tracing.ts). */
+export type SpanIdsReader = () => { trace_id: string; span_id: string } | undefined;
+
 /**
  * One line per answered request, except health probes: the request id, method, URL (scrubbed),
- * client address, status, time, and the business and token that made the call. Registered only
- * when the level logs info, so at warn a request pays nothing for logging. Headers are never
- * logged, so neither Authorization nor cookies are.
+ * client address, status, time, and the business and token that made the call; with tracing on,
+ * the trace and span ids too, so a log line leads to its trace. Registered only when the level
+ * logs info, so at warn a request pays nothing for logging. Headers are never logged, so neither
+ * Authorization nor cookies are.
  */
-export function registerRequestLog(fastify: FastifyInstance, level: string): void {
+export function registerRequestLog(
+  fastify: FastifyInstance,
+  level: string,
+  spanIds?: SpanIdsReader,
+): void {
   const threshold = (levels.values as Record<string, number | undefined>)[level];
   if (threshold === undefined || threshold > levels.values.info) return;
   fastify.addHook('onResponse', (request, reply, done) => {
     if (!request.url.startsWith('/health')) {
       const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContextView })[CONTEXT_KEY];
       // Flat fields: pino-http's standard serializers would reshape anything under req or res.
-      const line = {
+      const line: Record<string, unknown> = {
         request_id: request.id,
         method: request.method,
         url: redactSecrets(request.url),
@@ -60,6 +68,11 @@ export function registerRequestLog(fastify: FastifyInstance, level: string): voi
         business_id: ctx?.business?.id ?? null,
         token_id: ctx?.token?.id ?? null,
       };
+      const ids = spanIds?.();
+      if (ids) {
+        line.trace_id = ids.trace_id;
+        line.span_id = ids.span_id;
+      }
       if (reply.statusCode >= 500) PinoLogger.root.error(line, 'request failed');
       else PinoLogger.root.info(line, 'request completed');
     }

@@ -1,0 +1,106 @@
+import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+
+/**
+ * OpenTelemetry tracing: HTTP, Nest, pg and ioredis spans, exported over OTLP.
+ *
+ * It is on only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is
+ * set and `OTEL_SDK_DISABLED` is not `true`. When it is off, no `@opentelemetry` module is loaded
+ * at all: every one of them is required inside `startTracing`, after that check, and the type
+ * imports above are erased by the compiler.
+ *
+ * The instrumentations patch `http`, `pg`, `ioredis` and `@nestjs/core` as they are required, so
+ * the SDK must start before any of them loads: `tracing-preload.ts`, the first import of
+ * `main.ts`, starts it. The CLI does not trace.
+ *
+ * This module reads the environment itself, the one exception to "only main.ts reads the
+ * environment": it runs before the config is loaded (loading it would load what must be patched
+ * first), and the SDK reads the standard `OTEL_*` variables (exporter, protocol, headers, sampler,
+ * service name, resource attributes) from `process.env` on its own anyway.
+ *
+ * Traces carry no header and no body, so never the Authorization header; pg spans carry the SQL
+ * text without its parameters (where token hashes travel). Health probes are not traced, and a
+ * pg or Redis call outside a traced request (the `last_used_at` flush, the bus) starts no trace.
+ */
+
+export interface TraceIds {
+  trace_id: string;
+  span_id: string;
+}
+
+export interface TracingOptions {
+  /** Replaces the exporter the `OTEL_*` variables describe (tests use an in-memory one). */
+  spanProcessors?: NodeSDKConfiguration['spanProcessors'];
+}
+
+let sdk: NodeSDK | undefined;
+let activeSpanIds: (() => TraceIds | undefined) | undefined;
+
+/** Whether the environment asks for traces. */
+export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Starts the SDK when `env` asks for traces or `options` brings its own span processors. Once
+ * started, a later call does nothing, so a test may start it before `main.ts` does.
+ */
+export function startTracing(env: NodeJS.ProcessEnv, options: TracingOptions = {}): boolean {
+  if (sdk) return true;
+  if (!options.spanProcessors && !tracingEnabled(env)) return false;
+  /* eslint-disable @typescript-eslint/no-require-imports -- required here, not imported, so
+     that nothing of OpenTelemetry loads while tracing is off */
+  const otel = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } =
+    require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { PgInstrumentation } =
+    require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { IORedisInstrumentation } =
+    require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+  const { NestInstrumentation } =
+    require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { resources, api } = otel;
+  sdk = new otel.NodeSDK({
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, read by the SDK, override this name.
+    resource: resources
+      .defaultResource()
+      .merge(resources.resourceFromAttributes({ 'service.name': 'latchkey' })),
+    spanProcessors: options.spanProcessors,
+    // Traces only: metrics are Prometheus's (/metrics), and logs go to stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => req.url?.startsWith('/health') ?? false,
+      }),
+      new NestInstrumentation(),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+  activeSpanIds = () => {
+    const span = api.trace.getSpan(api.context.active());
+    if (!span) return undefined;
+    const { traceId, spanId } = span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
+  };
+  return true;
+}
+
+/**
+ * The reader of the active span's ids for log lines, or undefined while tracing is off, so that
+ * a caller with nothing to read calls nothing.
+ */
+export function spanIdsReader(): (() => TraceIds | undefined) | undefined {
+  return activeSpanIds;
+}
+
+/** Exports the spans still buffered and stops the SDK; nothing when tracing is off. */
+export async function stopTracing(): Promise<void> {
+  const stopping = sdk;
+  sdk = undefined;
+  activeSpanIds = undefined;
+  await stopping?.shutdown();
+}

@@ -1,0 +1,274 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/app-process';
+import { LatchkeyClient } from '../support/latchkey-client';
+import { freePort } from '../support/ports';
+import { sleep } from './helpers/assertions';
+import { buildApp } from './helpers/app-process';
+import { createTestDatabase, TestDatabase } from './helpers/test-app';
+import type { LoadedModules, SpanSummary, TracedServerRequest } from './helpers/traced-server';
+import { DRIVERS } from './setup/servers';
+
+const TIMEOUT_MS = 120_000;
+const SERVER_SPAN = 1; // SpanKind.SERVER
+const HTTP_SCOPE = '@opentelemetry/instrumentation-http';
+const NEST_SCOPE = '@opentelemetry/instrumentation-nestjs-core';
+const PG_SCOPE = '@opentelemetry/instrumentation-pg';
+
+interface Traced {
+  child: ChildProcess;
+  url: string;
+  platformToken: string;
+  exit: Promise<number | null>;
+  output(): string;
+  ask<T>(request: TracedServerRequest): Promise<T>;
+  /** The JSON log lines so far. */
+  lines(): Record<string, unknown>[];
+}
+
+/** Starts test/helpers/traced-server.ts (the built main.js, IPC attached) and waits for listen. */
+async function startTraced(env: Record<string, string>): Promise<Traced> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register', join('test', 'helpers', 'traced-server.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        TS_NODE_TRANSPILE_ONLY: '1',
+        LOG_LEVEL: 'info',
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+        ...env,
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const started = Date.now();
+  while (!out.includes('Latchkey listening on')) {
+    if (child.exitCode !== null) throw new Error(`the server exited before it listened:\n${out}`);
+    if (Date.now() - started > 60_000) {
+      child.kill('SIGKILL');
+      throw new Error(`no start in 60 s:\n${out}`);
+    }
+    await sleep(50);
+  }
+  const platformToken = /Platform admin token \(shown once\): (\S+)/.exec(out)?.[1];
+  if (!platformToken) throw new Error(`no platform token printed:\n${out}`);
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    platformToken,
+    exit,
+    output: () => out,
+    ask: <T>(request: TracedServerRequest) => {
+      const answer = once(child, 'message').then(([m]) => m as T);
+      child.send(request);
+      return answer;
+    },
+    lines: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** A W3C traceparent from a caller that is itself traced: its trace id and its span's id. */
+function incomingTrace() {
+  const traceId = randomBytes(16).toString('hex');
+  const parentId = randomBytes(8).toString('hex');
+  return { traceId, parentId, traceparent: `00-${traceId}-${parentId}-01` };
+}
+
+/** An OTLP collector stand-in: answers 200 to every POST and keeps what it was sent. */
+async function otlpSink(): Promise<{
+  server: Server;
+  url: string;
+  posts: { path: string; body: Buffer }[];
+}> {
+  const posts: { path: string; body: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      posts.push({ path: req.url ?? '', body: Buffer.concat(chunks) });
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts };
+}
+
+describe('tracing', () => {
+  const servers: Traced[] = [];
+  const databases: TestDatabase[] = [];
+  beforeAll(() => buildApp(), TIMEOUT_MS);
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      await s.exit;
+    }
+    for (const db of databases.splice(0)) await db.drop();
+  });
+
+  async function start(driver: 'sqlite' | 'postgres', env: Record<string, string> = {}) {
+    const db = await createTestDatabase(driver);
+    databases.push(db);
+    const server = await startTraced({ ...db.env, ...env });
+    servers.push(server);
+    const client = new LatchkeyClient(server.url);
+    const owner = await client.createBusiness(server.platformToken, 'trace');
+    return { server, client, owner };
+  }
+
+  it(
+    'is off without OTEL_EXPORTER_OTLP_ENDPOINT: the server loads nothing of OpenTelemetry (but the API facade prom-client needs), registers nothing, logs no trace id',
+    async () => {
+      const { server, client, owner } = await start('sqlite');
+      const trace = incomingTrace();
+      const me = await client.request('GET', '/api/v1/me', {
+        headers: {
+          authorization: `Bearer ${owner.ownerToken}`,
+          'x-business-id': owner.businessId,
+          'x-request-id': 'untraced',
+          traceparent: trace.traceparent,
+        },
+      });
+      expect(me.status).toBe(200);
+      // prom-client 15 requires @opentelemetry/api (a no-op facade) for its exemplars; nothing
+      // else of OpenTelemetry loads, and nothing is registered with that facade.
+      const loaded = await server.ask<LoadedModules>('modules');
+      expect(loaded.modules.filter((m) => !m.path.includes('/@opentelemetry/api/'))).toEqual([]);
+      const api = loaded.modules.find((m) =>
+        m.path.endsWith('/@opentelemetry/api/build/src/index.js'),
+      );
+      if (api) expect(api.by).toMatch(/\/node_modules\/prom-client\//);
+      expect(loaded.registered).toEqual([]);
+      await sleep(100);
+      const line = server.lines().find((l) => l.request_id === 'untraced');
+      expect(line).toEqual(expect.objectContaining({ url: '/api/v1/me', status: 200 }));
+      expect(line).not.toHaveProperty('trace_id');
+      expect(server.output()).not.toContain(trace.traceId);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'with OTEL_EXPORTER_OTLP_ENDPOINT set: honours traceparent, logs the trace id beside the request id, and exports over OTLP before it exits',
+    async () => {
+      const sink = await otlpSink();
+      try {
+        const { server, client, owner } = await start('sqlite', {
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        });
+        const loaded = await server.ask<LoadedModules>('modules');
+        expect(loaded.modules.map((m) => m.path)).toEqual(
+          expect.arrayContaining([
+            expect.stringContaining('/@opentelemetry/sdk-node/'),
+            expect.stringContaining('/@opentelemetry/instrumentation-pg/'),
+          ]),
+        );
+        expect(loaded.registered).toEqual(
+          expect.arrayContaining(['trace', 'context', 'propagation']),
+        );
+        const trace = incomingTrace();
+        const me = await client.request('GET', '/api/v1/me', {
+          headers: {
+            authorization: `Bearer ${owner.ownerToken}`,
+            'x-business-id': owner.businessId,
+            'x-request-id': 'traced',
+            traceparent: trace.traceparent,
+          },
+        });
+        expect(me.status).toBe(200);
+        await sleep(100);
+        const line = server.lines().find((l) => l.request_id === 'traced');
+        expect(line).toEqual(
+          expect.objectContaining({
+            url: '/api/v1/me',
+            trace_id: trace.traceId,
+            span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+          }),
+        );
+        expect(line!.span_id).not.toBe(trace.parentId);
+
+        // The batch exporter waits 5 s between exports; the shutdown flushes what it holds.
+        expect(
+          sink.posts.filter((p) => p.body.includes(Buffer.from(trace.traceId, 'hex'))),
+        ).toEqual([]);
+        server.child.kill('SIGTERM');
+        expect(await server.exit).toBe(0);
+        const exported = sink.posts.filter((p) =>
+          p.body.includes(Buffer.from(trace.traceId, 'hex')),
+        );
+        expect(exported.map((p) => p.path)).toEqual(['/v1/traces']);
+        expect(exported[0].body.includes(Buffer.from(owner.ownerToken))).toBe(false);
+      } finally {
+        await new Promise((resolve) => sink.server.close(resolve));
+      }
+    },
+    TIMEOUT_MS,
+  );
+
+  describe.each(DRIVERS)('spans, on %s', (driver) => {
+    it(
+      'one authenticated request gives the HTTP, Nest and (on PostgreSQL) pg spans of one trace, under the caller’s span',
+      async () => {
+        const { server, client, owner } = await start(driver, { TRACED_SERVER_SPANS: 'memory' });
+        const trace = incomingTrace();
+        const list = await client.request('GET', '/api/v1/tokens', {
+          headers: {
+            authorization: `Bearer ${owner.ownerToken}`,
+            'x-business-id': owner.businessId,
+            traceparent: trace.traceparent,
+          },
+        });
+        expect(list.status).toBe(200);
+
+        let spans: SpanSummary[] = [];
+        const deadline = Date.now() + 5000;
+        while (!spans.some((s) => s.scope === HTTP_SCOPE) && Date.now() < deadline) {
+          await sleep(50);
+          spans = (await server.ask<SpanSummary[]>('spans')).filter(
+            (s) => s.trace_id === trace.traceId,
+          );
+        }
+        const http = spans.filter((s) => s.scope === HTTP_SCOPE);
+        expect(http).toEqual([
+          expect.objectContaining({ kind: SERVER_SPAN, parent_span_id: trace.parentId }),
+        ]);
+        const nest = spans.filter((s) => s.scope === NEST_SCOPE);
+        expect(nest.length).toBeGreaterThan(0);
+        // Every span of the request hangs, through its parents, from the HTTP server span.
+        const byId = new Map(spans.map((s) => [s.span_id, s]));
+        const root = (s: SpanSummary): SpanSummary =>
+          s.parent_span_id && byId.has(s.parent_span_id) ? root(byId.get(s.parent_span_id)!) : s;
+        expect(new Set(spans.map((s) => root(s).span_id))).toEqual(new Set([http[0].span_id]));
+
+        const pg = spans.filter((s) => s.scope === PG_SCOPE);
+        if (driver === 'postgres') {
+          expect(pg.length).toBeGreaterThan(0);
+          // The statement's text, never its parameters.
+          const recorded = JSON.stringify(pg.map((s) => s.attributes));
+          expect(recorded).not.toContain(owner.ownerToken);
+          expect(recorded).not.toContain(owner.businessId);
+        } else {
+          // better-sqlite3 has no instrumentation: SQLite queries give no span.
+          expect(pg).toEqual([]);
+        }
+      },
+      TIMEOUT_MS,
+    );
+  });
+});
