@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEvent } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
+import { Metrics } from '../metrics/metrics';
 import {
   BusinessCreatedEvent,
   BusinessRef,
@@ -47,6 +48,7 @@ export class AuditListener {
   constructor(
     private readonly audit: AuditRepository,
     events: DomainEvents,
+    private readonly metrics: Metrics,
   ) {
     const audits = { audits: true };
     events.handle(BusinessCreatedEvent, (e, em) => this.onBusinessCreated(e, em), audits);
@@ -170,14 +172,20 @@ export class AuditListener {
     metadata: Record<string, unknown>,
     outcome: AuditOutcome = 'success',
   ): Promise<void> {
-    await this.audit.append(em, {
-      businessId,
-      action: event.name,
-      outcome,
-      actor: event.author.actor,
-      target,
-      origin: event.author.origin,
-      metadata,
-    });
+    try {
+      await this.audit.append(em, {
+        businessId,
+        action: event.name,
+        outcome,
+        actor: event.author.actor,
+        target,
+        origin: event.author.origin,
+        metadata,
+      });
+    } catch (e) {
+      this.metrics.auditAppendFailed(event.name);
+      throw e;
+    }
+    this.metrics.auditAppended(event.name);
   }
 }

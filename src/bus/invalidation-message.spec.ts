@@ -13,6 +13,19 @@ describe(parseWireMessage.name, () => {
     });
   });
 
+  it('reads the publish time when the sender gave one', () => {
+    const raw = JSON.stringify({ type: 'business.changed', business_id: 'b', origin: 'o' });
+    const at = (sent_at: unknown) =>
+      parseWireMessage(JSON.stringify({ ...JSON.parse(raw), sent_at }))?.sentAt;
+    expect(at(1_700_000_000_123)).toBe(1_700_000_000_123);
+    expect(at('1700000000123')).toBeUndefined();
+    expect(at(null)).toBeUndefined();
+    expect(parseWireMessage(raw)).toEqual({
+      origin: 'o',
+      message: { type: 'business.changed', business_id: 'b' },
+    });
+  });
+
   it('keeps only the known fields', () => {
     const raw = JSON.stringify({ type: 'business.changed', business_id: 'b', origin: 'o', x: 1 });
     expect(parseWireMessage(raw)?.message).toEqual({ type: 'business.changed', business_id: 'b' });

@@ -10,12 +10,14 @@ export type InvalidationMessage =
 export type InvalidationHandler = (message: InvalidationMessage) => void;
 
 /**
- * A message as it travels between instances, flat on the wire (`{...message, origin}`):
- * `origin` lets an instance skip its own echo.
+ * A message as it travels between instances, flat on the wire (`{...message, origin, sent_at}`):
+ * `origin` lets an instance skip its own echo, and `sent_at` (epoch milliseconds, optional, as
+ * older instances do not send it) measures the delay from publish to eviction.
  */
 export interface WireMessage {
   origin: string;
   message: InvalidationMessage;
+  sentAt?: number;
 }
 
 const isId = (value: unknown): value is string =>
@@ -35,22 +37,23 @@ export function parseWireMessage(raw: string): WireMessage | null {
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
   if (!isId(m.origin)) return null;
+  const message = messageOf(m);
+  if (!message) return null;
+  const sentAt = typeof m.sent_at === 'number' && Number.isFinite(m.sent_at) ? m.sent_at : null;
+  return sentAt === null ? { origin: m.origin, message } : { origin: m.origin, message, sentAt };
+}
+
+function messageOf(m: Record<string, unknown>): InvalidationMessage | null {
   switch (m.type) {
     case 'token.changed':
       if (!isId(m.jti) || !(m.business_id === null || isId(m.business_id))) return null;
-      return {
-        origin: m.origin,
-        message: { type: m.type, business_id: m.business_id, jti: m.jti },
-      };
+      return { type: m.type, business_id: m.business_id, jti: m.jti };
     case 'business.changed':
       if (!isId(m.business_id)) return null;
-      return { origin: m.origin, message: { type: m.type, business_id: m.business_id } };
+      return { type: m.type, business_id: m.business_id };
     case 'membership.changed':
       if (!isId(m.business_id) || !isId(m.identity_id)) return null;
-      return {
-        origin: m.origin,
-        message: { type: m.type, business_id: m.business_id, identity_id: m.identity_id },
-      };
+      return { type: m.type, business_id: m.business_id, identity_id: m.identity_id };
     default:
       return null;
   }

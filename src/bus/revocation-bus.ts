@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/safe-error';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
 import { InvalidationHandler, InvalidationMessage, parseWireMessage } from './invalidation-message';
 import { PgNotifyTransport } from './pg-notify-transport';
@@ -46,7 +47,12 @@ export class RevocationBus
   /** Publishes under way, so a process that exits (the CLI) does not drop them. */
   private readonly publishing = new Set<Promise<void>>();
 
-  constructor(config: AppConfig, dataSource: DataSource) {
+  constructor(
+    config: AppConfig,
+    dataSource: DataSource,
+    private readonly metrics: Metrics,
+  ) {
+    metrics.watchBusConnected(() => this.state.connected);
     const channel = `${config.REDIS_KEY_PREFIX}invalidation`;
     const events: BusTransportEvents = {
       message: (raw) => this.receive(raw),
@@ -65,14 +71,18 @@ export class RevocationBus
   }
 
   publish(message: InvalidationMessage): void {
+    this.metrics.busPublished(message.type);
     this.deliver(message);
     if (!this.remote) return;
     // Fire and forget: a lost message costs at most one cache TTL of staleness elsewhere.
     const sent: Promise<void> = this.remote
-      .publish(JSON.stringify({ ...message, origin: this.instanceId }))
+      .publish(JSON.stringify({ ...message, origin: this.instanceId, sent_at: Date.now() }))
       .then(
         () => undefined,
-        (e: unknown) => this.logger.warn({ err: loggableError(e) }, 'invalidation not published'),
+        (e: unknown) => {
+          this.metrics.busPublishFailed();
+          this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
+        },
       )
       .finally(() => this.publishing.delete(sent));
     this.publishing.add(sent);
@@ -106,11 +116,15 @@ export class RevocationBus
   private receive(raw: string): void {
     const wire = parseWireMessage(raw);
     if (!wire) {
+      this.metrics.busReceived('malformed');
       this.logger.warn('ignored a malformed invalidation message');
       return;
     }
     if (wire.origin === this.instanceId) return; // delivered locally when published
+    this.metrics.busReceived(wire.message.type);
     this.deliver(wire.message);
+    // Publish to eviction, across instances: the local delivery is synchronous, so not timed.
+    if (wire.sentAt !== undefined) this.metrics.busDelay((Date.now() - wire.sentAt) / 1000);
   }
 
   private deliver(message: InvalidationMessage): void {

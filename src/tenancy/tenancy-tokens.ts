@@ -5,6 +5,13 @@ import type { Author } from '../database/domain-event';
 import type { Transaction } from '../database/unit-of-work';
 
 /**
+ * The reason each cascade records on the tokens it revokes. A closed set, so that tokens can
+ * count cascades by kind (the metrics) without reading free text.
+ */
+export type CascadeReason =
+  'member removed from business' | 'machine identity deleted' | 'platform admin removed';
+
+/**
  * What tenancy needs from tokens, stated here so that tenancy imports nothing of tokens (tokens
  * sits above tenancy, and asks it who a caller is). The tokens module provides it.
  */
@@ -35,7 +42,7 @@ export abstract class TenancyTokens {
     author: Author,
     businessId: string | null,
     identityId: string,
-    reason: string,
+    reason: CascadeReason,
   ): Promise<string[]>;
 
   /** The view of the token making the call. */

@@ -1,5 +1,6 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { loadConfig } from '../config/app-config';
+import { NoMetrics } from '../metrics/metrics';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { RateLimitedError } from './rate-limited.error';
 
@@ -8,6 +9,7 @@ describe(AuthFailureLimiter.name, () => {
     new AuthFailureLimiter(
       loadConfig({ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: limit }),
       new ThrottlerStorageService(),
+      new NoMetrics(),
     );
 
   it('lets the budget of failures through, then answers 429 with Retry-After', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import { RateLimitedError } from './rate-limited.error';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 
@@ -17,6 +18,7 @@ export class AuthFailureLimiter {
   constructor(
     config: AppConfig,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly metrics: Metrics,
   ) {
     this.limit = config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
   }
@@ -35,6 +37,7 @@ export class AuthFailureLimiter {
       THROTTLER.authFailures,
     );
     if (!record.isBlocked) return null;
+    this.metrics.rateLimited(THROTTLER.authFailures);
     return new RateLimitedError(
       record.timeToBlockExpire,
       'Too many failed authentications from this address, retry later',

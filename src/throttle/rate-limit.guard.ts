@@ -8,6 +8,7 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
 import { RateLimitedError } from './rate-limited.error';
 
 /**
@@ -30,6 +31,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
+    private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
   }
@@ -52,6 +54,17 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    const limit = limitOf(detail.key);
+    if (limit) this.metrics.rateLimited(limit);
     throw new RateLimitedError(detail.timeToBlockExpire);
   }
+}
+
+/**
+ * Keys are `<throttler name>:<tracker>` (`keyOf` in throttle.module.ts), so the limit is the
+ * first part; null only for a throttler registered without that key, which none is.
+ */
+function limitOf(key: string): RateLimit | null {
+  const name = key.slice(0, key.indexOf(':'));
+  return RATE_LIMITS.find((l) => l === name) ?? null;
 }

@@ -4,7 +4,7 @@ import type { PolicyCaller } from '../auth/token-policy';
 import type { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
 import type { Author } from '../database/domain-event';
 import type { Transaction } from '../database/unit-of-work';
-import { TenancyTokens } from '../tenancy/tenancy-tokens';
+import { CascadeReason, TenancyTokens } from '../tenancy/tenancy-tokens';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
@@ -42,7 +42,7 @@ export class TenancyTokensAdapter implements TenancyTokens {
     author: Author,
     businessId: string | null,
     identityId: string,
-    reason: string,
+    reason: CascadeReason,
   ): Promise<string[]> {
     return this.revocation.revokeAllOfIdentity(tx, author, businessId, identityId, reason);
   }

@@ -151,7 +151,7 @@ export class TokenIssuanceService {
       rotatedFromId: old.id,
     });
     if (grace === 0) {
-      await this.revocation.revokeToken(tx, author, old, 'rotated');
+      await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
     } else {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;

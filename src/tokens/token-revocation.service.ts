@@ -9,12 +9,20 @@ import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { identityLabel } from '../tenancy/identity.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import type { CascadeReason } from '../tenancy/tenancy-tokens';
 import { ApiToken } from './api-token.entity';
 import { BulkRevokeDto, BulkRevokeResultDto } from './dto/token-requests.dto';
 import { notFound, TokenAccess, tokenRef } from './token-access';
 import { TokenError } from './token-error';
-import { TokenRevokedEvent, TokensBulkRevokedEvent } from './tokens.events';
+import { RevocationCause, TokenRevokedEvent, TokensBulkRevokedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+
+/** What each cascade's revocations are counted as. */
+const CASCADE_CAUSE: Record<CascadeReason, RevocationCause> = {
+  'member removed from business': 'member_removed',
+  'machine identity deleted': 'identity_deleted',
+  'platform admin removed': 'platform_admin_removed',
+};
 
 /** Every way a token is revoked (by id, self, by value, RFC 7009, bulk, and the cascades). */
 @Injectable()
@@ -107,7 +115,7 @@ export class TokenRevocationService {
       origin,
     };
     await this.uow.run((tx) =>
-      this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)'),
+      this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)', 'presented'),
     );
   }
 
@@ -136,7 +144,9 @@ export class TokenRevocationService {
       if (dto.dry_run) return { matched: matched.length, revoked: 0, token_ids: ids };
       const revoked: string[] = [];
       for (const token of matched) {
-        if (await this.revokeToken(tx, ctx.author, token, dto.reason)) revoked.push(token.id);
+        if (await this.revokeToken(tx, ctx.author, token, dto.reason, 'bulk')) {
+          revoked.push(token.id);
+        }
       }
       await tx.publish(
         new TokensBulkRevokedEvent(
@@ -165,28 +175,31 @@ export class TokenRevocationService {
     author: Author,
     businessId: string | null,
     identityId: string,
-    reason: string,
+    reason: CascadeReason,
   ): Promise<string[]> {
+    const cause = CASCADE_CAUSE[reason];
     const candidates =
       businessId === null
         ? await this.tokens.findUnrevokedPlatformTokens(tx.manager, identityId)
         : await this.tokens.findUnrevokedOfIdentity(tx.manager, businessId, identityId);
     const revoked: string[] = [];
     for (const token of candidates) {
-      if (await this.revokeToken(tx, author, token, reason)) revoked.push(token.id);
+      if (await this.revokeToken(tx, author, token, reason, cause)) revoked.push(token.id);
     }
     return revoked;
   }
 
   /**
    * The one revocation path. First revocation wins (a conditional UPDATE); only the winner
-   * emits the event, and the bus hears of it once the transaction has committed.
+   * emits the event, and the bus hears of it once the transaction has committed. `cause` is the
+   * kind of revocation, which `reason` (the caller's text) cannot be trusted to say.
    */
   async revokeToken(
     tx: Transaction,
     author: Author,
     token: ApiToken,
     reason: string | null,
+    cause: RevocationCause,
     revokedAt = new Date(),
   ): Promise<boolean> {
     const won = await this.tokens.revokeIfUnrevoked(tx.manager, token, {
@@ -196,7 +209,7 @@ export class TokenRevocationService {
       reason,
     });
     if (!won) return false;
-    await tx.publish(new TokenRevokedEvent(author, tokenRef(token), reason));
+    await tx.publish(new TokenRevokedEvent(author, tokenRef(token), reason, cause));
     return true;
   }
 
@@ -207,7 +220,7 @@ export class TokenRevocationService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     const revokedAt = new Date();
-    if (await this.revokeToken(tx, author, token, reason, revokedAt)) {
+    if (await this.revokeToken(tx, author, token, reason, 'requested', revokedAt)) {
       return new Outcome(
         TokenViewDto.of({
           ...token,

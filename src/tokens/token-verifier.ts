@@ -3,6 +3,7 @@ import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
 import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
 import type { EventOrigin } from '../database/domain-event';
+import { Metrics } from '../metrics/metrics';
 import { identityLabel } from '../tenancy/identity.entity';
 import { ApiToken, tokenStatus } from './api-token.entity';
 import { LastUsedWriter } from './last-used-writer';
@@ -35,28 +36,47 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly cache: VerifierCache,
     private readonly lastUsed: LastUsedWriter,
     private readonly rejections: RejectedUseRecorder,
+    private readonly metrics: Metrics,
   ) {}
 
-  /** `origin` is where the request came from, recorded when a dead token is presented. */
+  /**
+   * `origin` is where the request came from, recorded when a dead token is presented. Each call
+   * counts one outcome; `not_member` and a malformed or unknown token answer alike (401
+   * INVALID_TOKEN), and only the count tells them apart.
+   */
   async verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal> {
-    if (!isWellFormedSecret(secret)) throw invalidToken();
+    if (!isWellFormedSecret(secret)) {
+      this.metrics.verified('invalid');
+      throw invalidToken();
+    }
     const hash = sha256Hex(secret);
     const snapshot = this.cache.get(hash) ?? (await this.load(hash));
-    if (!snapshot) throw invalidToken();
+    if (!snapshot) {
+      this.metrics.verified('invalid');
+      throw invalidToken();
+    }
     const standing = standingOf(snapshot);
     const { ref } = snapshot;
     const { actor } = snapshot.principal;
     const holder = { id: actor.id, type: actor.kind, label: actor.label };
     switch (standing) {
       case 'revoked':
+        this.metrics.verified('revoked');
         this.rejections.note(ref, holder, 'revoked', origin);
         throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
       case 'expired':
+        this.metrics.verified('expired');
         this.rejections.note(ref, holder, 'expired', origin);
         throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
-      case 'invalid':
+      case 'not_member':
+        this.metrics.verified('not_member');
         throw invalidToken();
       case 'active':
+        // A suspended business's token passes here and is refused by every route it could
+        // reach (the business-scope guard, introspection): counted as what the caller meets.
+        this.metrics.verified(
+          snapshot.principal.token.business?.status === 'suspended' ? 'suspended' : 'ok',
+        );
         this.lastUsed.touch(ref.id);
         return snapshot.principal;
     }
@@ -93,20 +113,21 @@ export class TokenVerifier implements PrincipalVerifier {
 
 /**
  * The rules, against the clock (a cached token that has since expired is refused): whether the
- * token speaks now, and if not, whether it is dead (revoked, expired) or speaks for nobody.
+ * token speaks now, and if not, whether it is dead (revoked, expired) or speaks for nobody
+ * (`not_member`: its holder is gone, or lost the standing it was issued under).
  */
-function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' | 'invalid' {
+function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' | 'not_member' {
   const status = tokenStatus(snapshot);
   if (status !== 'active') return status;
-  if (snapshot.identityDeleted) return 'invalid';
+  if (snapshot.identityDeleted) return 'not_member';
   // A token speaks only while its identity still holds the standing it was issued under:
   // a membership of the token's business, or platform admin rights for a platform token.
   if (snapshot.ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
-    return 'invalid';
+    return 'not_member';
   }
   // Removal revokes every token of the membership; this fails closed should one escape it:
   // a re-added member starts clean.
-  if (snapshot.predatesMembership) return 'invalid';
+  if (snapshot.predatesMembership) return 'not_member';
   return 'active';
 }
 

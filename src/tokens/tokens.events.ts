@@ -22,6 +22,19 @@ export class TokenCreatedEvent extends DomainEvent {
   }
 }
 
+/**
+ * What kind of revocation it was, from a closed set (the metrics count by it); `reason` is the
+ * free text the caller gave. The cascades are named after the change that caused them.
+ */
+export type RevocationCause =
+  | 'requested'
+  | 'rotated'
+  | 'bulk'
+  | 'presented'
+  | 'member_removed'
+  | 'identity_deleted'
+  | 'platform_admin_removed';
+
 @Audited()
 export class TokenRevokedEvent extends DomainEvent {
   readonly name = 'token.revoked';
@@ -29,6 +42,7 @@ export class TokenRevokedEvent extends DomainEvent {
     author: Author,
     readonly token: TokenRef,
     readonly reason: string | null,
+    readonly cause: RevocationCause,
   ) {
     super(author);
   }

@@ -6,6 +6,7 @@ import { TenancyCoreModule } from '../tenancy/tenancy-core.module';
 import { LastUsedWriter } from './last-used-writer';
 import { PlatformTokensController } from './platform-tokens.controller';
 import { RejectedUseRecorder } from './rejected-use-recorder';
+import { RevocationMetrics } from './revocation-metrics';
 import { TokenVerifier } from './token-verifier';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
@@ -36,6 +37,7 @@ import { VerifierCache } from './verifier-cache';
     LastUsedWriter,
     RejectedUseRecorder,
     CacheInvalidation,
+    RevocationMetrics,
     { provide: PrincipalVerifier, useExisting: TokenVerifier },
     { provide: TenancyTokens, useExisting: TenancyTokensAdapter },
   ],

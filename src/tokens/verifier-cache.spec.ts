@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { BusStateListener, RevocationBus } from '../bus/revocation-bus';
 import type { InvalidationHandler } from '../bus/invalidation-message';
 import { loadConfig } from '../config/app-config';
+import { NoMetrics, PrometheusMetrics } from '../metrics/metrics';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
 
 /** A bus whose connection the test flips; messages are delivered as the real bus does. */
@@ -58,6 +59,7 @@ describe(VerifierCache.name, () => {
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
       bus as unknown as RevocationBus,
       postgres,
+      new NoMetrics(),
     );
   });
 
@@ -148,7 +150,12 @@ describe(VerifierCache.name, () => {
 
   it('starts bypassed when the bus is not connected yet', () => {
     bus.connected = false;
-    const cold = new VerifierCache(loadConfig({}), bus as unknown as RevocationBus, postgres);
+    const cold = new VerifierCache(
+      loadConfig({}),
+      bus as unknown as RevocationBus,
+      postgres,
+      new NoMetrics(),
+    );
     cold.set('h1', snapshot('j1', 'b1'), cold.ticket());
     expect(cold.get('h1')).toBeUndefined();
     cold.onModuleDestroy();
@@ -159,11 +166,33 @@ describe(VerifierCache.name, () => {
       loadConfig({ TOKEN_CACHE_TTL_MS: '0' }),
       bus as unknown as RevocationBus,
       postgres,
+      new NoMetrics(),
     );
     off.set('h1', snapshot('j1', 'b1'), off.ticket());
     off.setUnknown('h2', off.ticket());
     expect(off.get('h1')).toBeUndefined();
     expect(off.isKnownUnknown('h2')).toBe(false);
     off.onModuleDestroy();
+  });
+
+  it('counts a lookup once: a hit from either cache, a miss when the database must be read', async () => {
+    const metrics = new PrometheusMetrics();
+    const counted = new VerifierCache(
+      loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
+      bus as unknown as RevocationBus,
+      postgres,
+      metrics,
+    );
+    const lookup = (hash: string) => counted.get(hash) ?? counted.isKnownUnknown(hash);
+    counted.set('h1', snapshot('j1', 'b1'), counted.ticket());
+    counted.setUnknown('h2', counted.ticket());
+    lookup('h1');
+    lookup('h2');
+    lookup('h3');
+    const text = await metrics.exposition();
+    expect(text).toMatch(/^latchkey_verifier_cache_hits_total 2$/m);
+    expect(text).toMatch(/^latchkey_verifier_cache_misses_total 1$/m);
+    expect(text).toMatch(/^latchkey_verifier_cache_entries 1$/m);
+    counted.onModuleDestroy();
   });
 });

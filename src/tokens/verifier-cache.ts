@@ -6,6 +6,7 @@ import { RevocationBus } from '../bus/revocation-bus';
 import { SqliteCommitWatch } from '../bus/sqlite-commit-watch';
 import { AppConfig } from '../config/app-config';
 import type { VerifiedPrincipal } from '../auth/ports';
+import { Metrics } from '../metrics/metrics';
 import type { TokenRef } from './tokens.events';
 
 /** At most this many live tokens are cached per instance (about 1 KB each). */
@@ -61,7 +62,13 @@ export class VerifierCache implements OnModuleDestroy {
   private readonly unsubscribe: (() => void)[];
   private readonly sqliteCommits: SqliteCommitWatch | null;
 
-  constructor(config: AppConfig, bus: RevocationBus, dataSource: DataSource) {
+  constructor(
+    config: AppConfig,
+    bus: RevocationBus,
+    dataSource: DataSource,
+    private readonly metrics: Metrics,
+  ) {
+    metrics.watchCacheSize(() => this.size);
     const ttl = config.TOKEN_CACHE_TTL_MS;
     // A TTL of 0 turns the cache off (lru-cache would read 0 as "no TTL").
     this.entries =
@@ -101,15 +108,23 @@ export class VerifierCache implements OnModuleDestroy {
     return this.entries?.size ?? 0;
   }
 
+  /** A hit is counted here; a miss once `isKnownUnknown` has been asked too. */
   get(hash: string): TokenSnapshot | undefined {
     if (this.bypass) return undefined;
     if (this.sqliteCommits?.changed()) this.flush();
-    return this.entries?.get(hash);
+    const snapshot = this.entries?.get(hash);
+    if (snapshot) this.metrics.cacheLookup(true);
+    return snapshot;
   }
 
-  /** Ask after `get` missed, which has already looked for other processes' commits. */
+  /**
+   * Ask after `get` missed, which has already looked for other processes' commits. True is a
+   * hit (no read needed); false is the lookup's miss, and the caller reads the database.
+   */
   isKnownUnknown(hash: string): boolean {
-    return !this.bypass && this.unknown?.has(hash) === true;
+    const known = !this.bypass && this.unknown?.has(hash) === true;
+    this.metrics.cacheLookup(known);
+    return known;
   }
 
   /** Take one before reading the database, and give it back to `set` or `setUnknown`. */
