@@ -5,11 +5,10 @@ import type { EventOrigin } from '../database/domain-event';
 import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 
 /**
- * Passport's bearer strategy, backed by the same verifier as the global `BearerAuthGuard`, which
- * parses the header itself and skips passport on the hot path. It stays registered, so that
- * `AuthGuard('bearer')` keeps working; a guard that uses it must show passport a header-only
+ * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`). The global
+ * `BearerAuthGuard` is `AuthGuard('bearer')` with this strategy; it shows passport a header-only
  * view carrying `origin`, because passport-http-bearer also reads `access_token` from the query
- * string and the body.
+ * string and the body. A guard of your own on `AuthGuard('bearer')` must do the same.
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
