@@ -220,7 +220,9 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
 
   it('answers only 2xx or 503 with Retry-After, and recovers by itself', async () => {
     const victims: string[] = [];
-    await inParallel(100, 10, async () => {
+    // Setup, not the behaviour under test: few writers, so that on a loaded machine no append
+    // waits on the chain head past the statement timeout (a correct 503, but not this test's).
+    await inParallel(100, 3, async () => {
       victims.push((await createToken(t, asOwner(biz), { name: 'victim' })).id);
     });
 
