@@ -1,12 +1,30 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import {
+  APP_ENTRY,
+  AppProcess,
+  RATE_LIMITS_OFF,
+  REPO_ROOT,
+  startAppProcess,
+} from '../support/app-process';
+import { freePort } from '../support/ports';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { sleep } from './helpers/assertions';
 import { buildApp } from './helpers/app-process';
 
 const TIMEOUT_MS = 120_000;
+
+/** What main.ts itself prints outside the logger: the first token, and where it listens. */
+const PLAIN_LINES = [
+  /^$/,
+  /^Platform admin \S+ created\.$/,
+  /^Platform admin token \(shown once\): \S+$/,
+  /^Latchkey listening on /,
+  /^SIGTERM received: draining requests, then shutting down$/,
+];
 
 /** The request log as an operator reads it: one line per request, at info only, no secrets. */
 describe('request log', () => {
@@ -69,6 +87,60 @@ describe('request log', () => {
       expect(output).not.toContain(owner.ownerToken);
       expect(output.split(app.platformToken!).length - 1).toBe(1);
       expect(output.toLowerCase()).not.toContain('authorization');
+      // Not a terminal (a pipe): every log line is JSON.
+      const notJson = output
+        .split('\n')
+        .filter((l) => !PLAIN_LINES.some((p) => p.test(l)))
+        .filter((l) => {
+          try {
+            return typeof JSON.parse(l) !== 'object';
+          } catch {
+            return true;
+          }
+        });
+      expect(notJson).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'prints readable lines, not JSON, in a terminal',
+    async () => {
+      // script(1) runs the server on a pseudo-terminal, as an operator's shell would.
+      const port = await freePort();
+      const child = spawn(
+        'script',
+        ['-qfec', `'${process.execPath}' '${APP_ENTRY}'`, '/dev/null'],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/tmp',
+            SQLITE_PATH: join(dir, 'tty.sqlite'),
+            LOG_LEVEL: 'info',
+            PORT: String(port),
+          },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      const exited = once(child, 'exit');
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!out.includes('Latchkey listening on') && Date.now() < deadline) await sleep(50);
+        // eslint-disable-next-line no-control-regex -- ANSI colour sequences
+        const lines = out.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/);
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Nest application successfully started {"context":"NestApplication"}$/,
+          ),
+        );
+        expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
     },
     TIMEOUT_MS,
   );

@@ -1,34 +1,60 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
-import { levels } from 'pino';
+import { levels, type DestinationStream } from 'pino';
 import { CONTEXT_KEY } from './request-keys';
 import { redactSecrets } from './safe-error';
 
 /**
+ * Where log lines go: in a terminal, through pino-pretty (one coloured line per record: the time
+ * of day, the level, the message, then its fields); elsewhere, pino's own JSON lines on stdout
+ * (undefined), which a log pipeline reads.
+ * Pretty printing is synchronous, so no line is lost when the process exits, and pino-pretty is
+ * loaded only for a terminal.
+ */
+export function logDestination(
+  isTTY: boolean,
+  output: NodeJS.WritableStream = process.stdout,
+): DestinationStream | undefined {
+  if (!isTTY) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a terminal
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pretty({
+    destination: output,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
+}
+
+/**
  * Structured logs that never carry a secret: messages are scrubbed of anything token-shaped, and
- * `*.token` and `*.secret` fields are censored.
+ * `*.token` and `*.secret` fields are censored. JSON, except in a terminal (`logDestination`).
  *
  * nestjs-pino's HTTP middleware is not used (`forRoutes: []`): it ran on every request at every
  * level, and its AsyncLocalStorage turned on promise hooks for the whole process. Requests are
  * logged by `registerRequestLog` instead, which costs nothing when the level is above info.
  */
-export function loggerModule(options: { level: string }) {
-  return LoggerModule.forRoot({
-    forRoutes: [],
-    pinoHttp: {
-      level: options.level,
-      autoLogging: false,
-      redact: { paths: ['*.token', '*.secret'], censor: '[REDACTED]' },
-      hooks: {
-        logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)),
-          );
-        },
+export function loggerModule(options: { level: string; isTTY?: boolean }) {
+  const pinoOptions = {
+    level: options.level,
+    autoLogging: false,
+    redact: { paths: ['*.token', '*.secret'], censor: '[REDACTED]' },
+    hooks: {
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)),
+        );
       },
     },
+  };
+  const destination = logDestination(options.isTTY ?? process.stdout.isTTY === true);
+  return LoggerModule.forRoot({
+    forRoutes: [],
+    pinoHttp: destination ? [pinoOptions, destination] : pinoOptions,
   });
 }
 
