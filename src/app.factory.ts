@@ -17,6 +17,8 @@ import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
+import { registerHttpMetrics } from './metrics/http-metrics';
+import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { PlatformAdminsService } from './tenancy/platform-admins.service';
 import { spanIdsReader } from './tracing';
@@ -90,6 +92,7 @@ export async function startApp(
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
   registerSecurityHeaders(fastify);
+  registerHttpMetrics(fastify, app.get(Metrics));
   registerDrainRefusal(fastify);
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 

@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { CORE_MODULES } from './core/core.modules';
 import { HealthModule } from './health/health.module';
+import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
 
 @Module({})
@@ -23,6 +24,8 @@ export class AppModule {
         AuthModule,
         OAuth2Module,
         HealthModule,
+        // Off, /metrics is 404 rather than an empty answer.
+        ...(config.METRICS_ENABLED ? [MetricsEndpointModule] : []),
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

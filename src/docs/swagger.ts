@@ -21,7 +21,7 @@ const TAGS: [name: string, description: string][] = [
   ['platform: tokens', 'Platform admins list and revoke the tokens of every business'],
   ['platform: audit', 'The platform audit log and hash chain, across tenants'],
   ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
-  ['operations', 'Liveness and readiness probes'],
+  ['operations', 'Liveness and readiness probes, and Prometheus metrics'],
 ];
 
 const DESCRIPTION =
@@ -65,6 +65,15 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         description: 'The business (uuid) to act in',
       },
       'business-id',
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description: 'GET /metrics only, when the deployment sets METRICS_TOKEN: that secret',
+      },
+      'metrics-token',
     );
   for (const [name, description] of TAGS) builder.addTag(name, description);
   return finish(SwaggerModule.createDocument(app, builder.build()));
