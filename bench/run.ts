@@ -13,6 +13,8 @@
  */
 import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
@@ -77,6 +79,7 @@ const SECTIONS = [
   'propagation',
   'memory',
   'start',
+  'tracing',
 ];
 
 /** The issue's numbering of the five figures, for the printed order. */
@@ -378,6 +381,62 @@ async function propagation(owner: BusinessSetup, a: AppProcess, b: AppProcess): 
   };
 }
 
+/**
+ * Tracing's cost: /api/v1/me (warm) on two like instances on the same database, one tracing every
+ * request (HTTP and Nest spans, batched and encoded as in production) to a local OTLP sink that
+ * answers 200, the other with tracing off; runs alternated.
+ */
+async function tracingCost(
+  env: Record<string, string>,
+  owner: BusinessSetup,
+  start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
+): Promise<void> {
+  const sink = { posts: 0, bytes: 0 };
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (sink.bytes += chunk.length));
+    req.on('end', () => {
+      sink.posts++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const off = await start('trace-off', env);
+    const on = await start('trace-on', { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+    const headers = {
+      authorization: `Bearer ${owner.ownerToken}`,
+      'x-business-id': owner.businessId,
+    };
+    log('tracing: warm-up');
+    for (const app of [off, on]) {
+      const probe = await new LatchkeyClient(app.url).me(owner.ownerToken, owner.businessId);
+      if (probe.status !== 200) throw new Error(`tracing: /api/v1/me answered ${probe.status}`);
+      await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
+    }
+    const runs = { off: [] as LoadRun[], on: [] as LoadRun[] };
+    for (let round = 0; round < 2; round++) {
+      runs.off.push(await load('tracing off', off.url, '/api/v1/me', headers));
+      runs.on.push(await load('tracing on', on.url, '/api/v1/me', headers));
+    }
+    await off.stop();
+    await on.stop(); // flushes the spans still batched
+    const offRps = mean(runs.off.map((r) => r.rps));
+    const onRps = mean(runs.on.map((r) => r.rps));
+    figure(
+      'tracing on: /api/v1/me with tracing on ÷ off, postgres (every request sampled, OTLP to a local sink)',
+      `${round(onRps / offRps)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; ` +
+        `${sink.posts} exports, ${round(sink.bytes / 2 ** 20, 1)} MiB)`,
+      '(information)',
+      null,
+    );
+    if (sink.posts === 0) notes.push('tracing: the sink received no export, so no span was made');
+    raw.tracing = { ...runs, sink_posts: sink.posts, sink_bytes: sink.bytes };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
@@ -557,6 +616,9 @@ async function main(): Promise<void> {
       peak_postgres: pg.peakRss,
       peak_sqlite: sqlite.peakRss,
     };
+
+    // Tracing's cost, on two instances of their own beside A.
+    await tracingCost(pgEnv, ownerPg, start);
 
     // 3 and 4: B and C join A on the same PostgreSQL and Redis; M reads through a counting proxy.
     const pgUrl = new URL(db.url);
