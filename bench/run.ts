@@ -79,6 +79,7 @@ const SECTIONS = [
   'propagation',
   'memory',
   'start',
+  'metrics cost',
   'tracing',
 ];
 
@@ -437,6 +438,59 @@ async function tracingCost(
   }
 }
 
+/**
+ * Metrics' cost (issue 14: at most 3%): /api/v1/me (warm) on two like instances on the same
+ * database, one with METRICS_ENABLED=false (no hook, no counting, no /metrics), the other with
+ * metrics on; runs alternated, each round starting with the other instance.
+ */
+async function metricsCost(
+  env: Record<string, string>,
+  owner: BusinessSetup,
+  start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
+): Promise<void> {
+  const off = await start('metrics-off', { ...env, METRICS_ENABLED: 'false' });
+  const on = await start('metrics-on', { ...env, METRICS_ENABLED: 'true' });
+  const headers = {
+    authorization: `Bearer ${owner.ownerToken}`,
+    'x-business-id': owner.businessId,
+  };
+  log('metrics cost: warm-up');
+  for (const app of [off, on]) {
+    const probe = await new LatchkeyClient(app.url).me(owner.ownerToken, owner.businessId);
+    if (probe.status !== 200) throw new Error(`metrics cost: /api/v1/me answered ${probe.status}`);
+    await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
+  }
+  const runs = { off: [] as LoadRun[], on: [] as LoadRun[] };
+  for (let round = 0; round < (QUICK ? 2 : 3); round++) {
+    const pair = [
+      async () => runs.off.push(await load('metrics off', off.url, '/api/v1/me', headers)),
+      async () => runs.on.push(await load('metrics on', on.url, '/api/v1/me', headers)),
+    ];
+    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+  }
+  // The instance with metrics on counted what it served: one scrape, as Prometheus would.
+  const scrape = await fetch(`${on.url}/metrics`);
+  const text = await scrape.text();
+  const counted =
+    /^latchkey_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*status_code="200"\} (\d+)/m.exec(
+      text,
+    );
+  if (scrape.status !== 200 || !counted)
+    notes.push('metrics cost: the scrape showed no /api/v1/me');
+  await off.stop();
+  await on.stop();
+  const offRps = mean(runs.off.map((r) => r.rps));
+  const onRps = mean(runs.on.map((r) => r.rps));
+  const ratio = onRps / offRps;
+  figure(
+    'metrics cost: /api/v1/me with METRICS_ENABLED=true ÷ false, postgres',
+    `${round(ratio)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`,
+    '≥ 0.97 (cost ≤ 3%)',
+    ratio >= 0.97,
+  );
+  raw.metrics_cost = { ...runs, me_requests_counted: counted ? Number(counted[1]) : null };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
@@ -506,6 +560,8 @@ async function main(): Promise<void> {
     const pg = await authOverhead('postgres', a, ownerPg, bareUrl);
     reportAuth('postgres', pg);
     await authIsolated('postgres', a, ownerPg);
+    // Metrics' cost, on two instances of their own beside A.
+    await metricsCost(pgEnv, ownerPg, start);
     const liveRps = mean(pg.live.map((r) => r.rps));
     const bareRps = mean(pg.bare.map((r) => r.rps));
     figure(
