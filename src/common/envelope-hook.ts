@@ -5,15 +5,26 @@ import type {
   FastifyRequest,
   preSerializationHookHandler,
 } from 'fastify';
-import { envelope, RAW_RESPONSE } from './envelope';
+import { envelope, RAW_RESPONSE, settledJson } from './envelope';
 
-/** Wraps a success answer's payload in the envelope; an error answer already has its shape. */
+const asWritten = (json: string) => json;
+
+/**
+ * Wraps a success answer's payload in the envelope; an error answer already has its shape. A
+ * settled answer's text was written once (`settledAnswer`) and goes out as it is.
+ */
 const wrap: preSerializationHookHandler<unknown> = (
   _request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
   done: (err: null, value: unknown) => void,
-) => done(null, reply.statusCode < 400 ? envelope(payload) : payload);
+) => {
+  if (reply.statusCode >= 400) return done(null, payload);
+  const json = settledJson(payload);
+  if (json === undefined) return done(null, envelope(payload));
+  reply.serializer(asWritten);
+  done(null, json);
+};
 
 /**
  * The success envelope as Fastify serialization, not a Nest interceptor: a Nest interceptor

@@ -31,6 +31,39 @@ export function envelope<T>(value: T | Outcome<T>): Envelope<T> {
   return { success: true, message: null, code: null, data: value };
 }
 
+/** Answers whose enveloped JSON is written once and reused: see `settledAnswer`. */
+const settled = new WeakMap<object, string | null>();
+
+/**
+ * Marks an answer that will never change (a view built once per cached row and frozen, deep): the
+ * envelope hook serializes it the first time it is sent and sends the same text afterwards, so
+ * a warm request pays no `JSON.stringify`. Freezes it, so a later change throws rather than goes
+ * unsent.
+ */
+export function settledAnswer<T extends object>(value: T): T {
+  settled.set(deepFreeze(value), null);
+  return value;
+}
+
+/** The enveloped JSON of a settled answer, written on first use; undefined for any other. */
+export function settledJson(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const json = settled.get(value);
+  if (json === undefined) return undefined;
+  if (json !== null) return json;
+  const written = JSON.stringify(envelope(value));
+  settled.set(value, written);
+  return written;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export const RAW_RESPONSE = 'latchkey:raw-response';
 
 /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
+import { settledAnswer } from '../common/envelope';
 import { TenancyTokens } from './tenancy-tokens';
 import { BusinessViewDto, MeViewDto } from './dto/tenancy.dto';
 
@@ -24,20 +25,24 @@ export class MeService {
   async describe(ctx: RequestContext): Promise<MeViewDto> {
     const memo = this.views.get(ctx.token);
     if (memo && memo.business === ctx.business && memo.role === ctx.role) return memo.view;
-    const view: MeViewDto = Object.freeze({
-      identity: Object.freeze({
+    const view: MeViewDto = {
+      identity: {
         id: ctx.actor.id,
         kind: ctx.actor.kind,
         email: ctx.actor.email,
         name: ctx.actor.name,
         is_platform_admin: ctx.actor.isPlatformAdmin,
-      }),
-      token: await this.tokens.callerTokenView(ctx.token),
-      business: Object.freeze(BusinessViewDto.of(ctx.business!)),
+      },
+      token: { ...(await this.tokens.callerTokenView(ctx.token)) },
+      business: BusinessViewDto.of(ctx.business!),
       role: ctx.role,
-    });
+    };
     // Only a cached principal's token carries its row; anything else was read for this request.
-    if (ctx.token.row) this.views.set(ctx.token, { business: ctx.business, role: ctx.role, view });
+    // That view is settled: its JSON is written once, for every request the principal serves.
+    if (ctx.token.row) {
+      this.views.set(ctx.token, { business: ctx.business, role: ctx.role, view });
+      settledAnswer(view);
+    }
     return view;
   }
 }
