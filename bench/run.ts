@@ -10,8 +10,9 @@
  * 200 tokens, 40 revocations; under a minute), for a regression check rather than a figure.
  * `--gate` (what CI adds) exits 1 when a gated throughput ratio falls under half its goal; nothing
  * else gates, so noise in start time or RSS never fails a run. A ratio that sits at or under half
- * its goal today (the token list, /api/v1/me ÷ bare Fastify) is printed but not gated, since
- * noise alone could fail CI on it; it is gated once it stands clear.
+ * its goal today, or too near it for the quick runs' noise of about ±20% (the token list,
+ * /api/v1/me ÷ bare Fastify, /api/v1/me ÷ /health/live on PostgreSQL), is printed but not gated,
+ * since noise alone could fail CI on it; it is gated once it stands clear.
  */
 import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -212,7 +213,9 @@ function reportAuth(label: string, runs: { live: LoadRun[]; me: LoadRun[] }): vo
     `${round(ratio)} (${round(me, 0)} vs ${round(live, 0)} req/s)`,
     '≥ 0.90',
     ratio >= 0.9,
-    { ratio, goal: 0.9 },
+    // Gated on SQLite (0.6 to 0.78 in quick runs); on PostgreSQL (0.5 to 0.6) it stands too
+    // near half its goal for 2 s runs, whose noise is ±20%.
+    label === 'sqlite' ? { ratio, goal: 0.9 } : undefined,
   );
   figure(
     `auth overhead, ${label}: p99 added`,
