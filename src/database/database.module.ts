@@ -4,9 +4,10 @@ import { AppConfig } from '../config/app-config';
 import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { DomainEvents } from './domain-events';
+import { RawRows } from './raw-rows';
 import { UnitOfWork } from './unit-of-work';
 
-/** The DataSource, the unit of work and domain event dispatch, for the given entities. */
+/** The DataSource, the unit of work, domain event dispatch and raw row reads, for the given entities. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -19,8 +20,8 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => dataSourceOptions(config, entities),
         }),
       ],
-      providers: [DomainEvents, UnitOfWork],
-      exports: [DomainEvents, UnitOfWork],
+      providers: [DomainEvents, UnitOfWork, RawRows],
+      exports: [DomainEvents, UnitOfWork, RawRows],
     };
   }
 }

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { Database, Statement } from 'better-sqlite3';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+
+/**
+ * Reads rows as arrays of column values, in the order the SELECT names them, for hot lists
+ * whose rows go straight into views. TypeORM's `query()` makes an object per row (better-sqlite3
+ * builds one in about twice the time of an array) and goes through its query runner, logger and
+ * broadcaster on every call; this goes to the driver:
+ *
+ * - SQLite: a prepared statement per SQL text, kept, in raw (array) mode. better-sqlite3 is
+ *   synchronous and TypeORM holds one connection, so a read here sees what a query through
+ *   TypeORM would.
+ * - PostgreSQL: a named prepared statement per SQL text (parsed and planned once per
+ *   connection, not per call), through the same pool and clients as TypeORM, so the same
+ *   statement and query timeouts apply, with `rowMode: 'array'` and pg's own type parsers.
+ *
+ * Parameters are named (`:name`) and bound by the driver's own escaping, as in TypeORM.
+ * Callers build the SQL from fixed fragments only, never from input; the set of texts is small
+ * and bounded, so the caches are too.
+ */
+@Injectable()
+export class RawRows {
+  private readonly sqliteStatements = new Map<string, Statement<unknown[], unknown[]>>();
+  private readonly pgNames = new Map<string, string>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async all(sql: string, params: Record<string, unknown>): Promise<unknown[][]> {
+    const driver = this.dataSource.driver;
+    const [text, bound] = driver.escapeQueryWithParameters(sql, params, {});
+    const values = bound as unknown[];
+    if (this.dataSource.options.type === 'postgres') {
+      const pool = (driver as unknown as { master: Pool }).master;
+      let name = this.pgNames.get(text);
+      if (name === undefined) this.pgNames.set(text, (name = `latchkey_raw_${this.pgNames.size}`));
+      const result = await pool.query<unknown[]>({ name, text, values, rowMode: 'array' });
+      return result.rows;
+    }
+    let statement = this.sqliteStatements.get(text);
+    if (statement === undefined) {
+      const db = (driver as unknown as { databaseConnection: Database }).databaseConnection;
+      statement = db.prepare<unknown[], unknown[]>(text).raw(true);
+      this.sqliteStatements.set(text, statement);
+    }
+    return statement.all(...values);
+  }
+}
