@@ -220,6 +220,12 @@ function problemWith(sent: Sent, res: Response, knownSecrets: Map<string, string
       : `an export answered ${String(res.headers['content-type'])}`;
   }
   if (op.path.startsWith('/health/')) return null;
+  if (op.path === '/metrics') {
+    // Prometheus's text exposition, outside the envelope (and outside the token guard).
+    return /^text\/plain/.test(String(res.headers['content-type'])) && res.text.includes('# TYPE ')
+      ? null
+      : `/metrics answered ${String(res.headers['content-type'])}, not Prometheus's text format`;
+  }
   if (
     !isObject(body) ||
     body.success !== true ||

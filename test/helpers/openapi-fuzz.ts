@@ -116,7 +116,11 @@ export function operationsOf(spec: OpenApiSpec): Operation[] {
             : path.startsWith('/oauth2/')
               ? 'oauth2'
               : 'open',
-        closed: (op.security ?? []).length > 0,
+        // Closed unless a requirement is empty: `{}` among the alternatives means anonymous is
+        // allowed (as /metrics documents, while METRICS_TOKEN is unset).
+        closed:
+          (op.security ?? []).length > 0 &&
+          !(op.security ?? []).some((r) => Object.keys(r).length === 0),
       });
     }
   }
