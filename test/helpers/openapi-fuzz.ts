@@ -46,7 +46,7 @@ export interface Operation {
   /** The request body's object schema, references resolved; null when the route takes none. */
   body: Schema | null;
   scope: RouteScope;
-  /** False for `@Public()` routes: the spec lists no security for them. */
+  /** False for `@Public()` routes (the spec lists no security) and for routes that allow anonymous. */
   closed: boolean;
 }
 
@@ -60,7 +60,7 @@ interface SpecParameter {
 interface SpecOperation {
   parameters?: SpecParameter[];
   requestBody?: { content?: Record<string, { schema?: Schema }> };
-  security?: unknown[];
+  security?: Record<string, unknown>[];
 }
 
 export interface OpenApiSpec {
