@@ -37,8 +37,9 @@ export class MeService {
       business: BusinessViewDto.of(ctx.business!),
       role: ctx.role,
     };
-    // Only a cached principal's token carries its row; anything else was read for this request.
-    // That view is settled: its JSON is written once, for every request the principal serves.
+    // A verified principal's token carries the row the verifier read (a reload would not): the
+    // view is then settled, its JSON written once for every request that principal serves, and
+    // it lives as long as the principal does in the verifier's cache.
     if (ctx.token.row) {
       this.views.set(ctx.token, { business: ctx.business, role: ctx.role, view });
       settledAnswer(view);
