@@ -393,6 +393,39 @@ async function propagation(owner: BusinessSetup, a: AppProcess, b: AppProcess): 
  * request (HTTP and Nest spans, batched and encoded as in production) to a local OTLP sink that
  * answers 200, the other with tracing off; runs alternated.
  */
+/**
+ * A feature's cost on /api/v1/me (warm): two like instances, `off` without the feature and `on`
+ * with it, each probed and warmed up, then `rounds` runs each, alternated, every round starting
+ * with the other instance so drift in the machine hits both alike.
+ */
+async function meOffAndOn(
+  feature: string,
+  off: AppProcess,
+  on: AppProcess,
+  owner: BusinessSetup,
+  rounds: number,
+): Promise<{ off: LoadRun[]; on: LoadRun[] }> {
+  const headers = {
+    authorization: `Bearer ${owner.ownerToken}`,
+    'x-business-id': owner.businessId,
+  };
+  log(`${feature}: warm-up`);
+  for (const app of [off, on]) {
+    const probe = await new LatchkeyClient(app.url).me(owner.ownerToken, owner.businessId);
+    if (probe.status !== 200) throw new Error(`${feature}: /api/v1/me answered ${probe.status}`);
+    await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
+  }
+  const runs = { off: [] as LoadRun[], on: [] as LoadRun[] };
+  for (let round = 0; round < rounds; round++) {
+    const pair = [
+      async () => runs.off.push(await load(`${feature} off`, off.url, '/api/v1/me', headers)),
+      async () => runs.on.push(await load(`${feature} on`, on.url, '/api/v1/me', headers)),
+    ];
+    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+  }
+  return runs;
+}
+
 async function tracingCost(
   env: Record<string, string>,
   owner: BusinessSetup,
@@ -411,21 +444,7 @@ async function tracingCost(
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const off = await start('trace-off', env);
     const on = await start('trace-on', { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
-    const headers = {
-      authorization: `Bearer ${owner.ownerToken}`,
-      'x-business-id': owner.businessId,
-    };
-    log('tracing: warm-up');
-    for (const app of [off, on]) {
-      const probe = await new LatchkeyClient(app.url).me(owner.ownerToken, owner.businessId);
-      if (probe.status !== 200) throw new Error(`tracing: /api/v1/me answered ${probe.status}`);
-      await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
-    }
-    const runs = { off: [] as LoadRun[], on: [] as LoadRun[] };
-    for (let round = 0; round < 2; round++) {
-      runs.off.push(await load('tracing off', off.url, '/api/v1/me', headers));
-      runs.on.push(await load('tracing on', on.url, '/api/v1/me', headers));
-    }
+    const runs = await meOffAndOn('tracing', off, on, owner, 2);
     await off.stop();
     await on.stop(); // flushes the spans still batched
     const offRps = mean(runs.off.map((r) => r.rps));
@@ -456,24 +475,7 @@ async function metricsCost(
 ): Promise<void> {
   const off = await start('metrics-off', { ...env, METRICS_ENABLED: 'false' });
   const on = await start('metrics-on', { ...env, METRICS_ENABLED: 'true' });
-  const headers = {
-    authorization: `Bearer ${owner.ownerToken}`,
-    'x-business-id': owner.businessId,
-  };
-  log('metrics cost: warm-up');
-  for (const app of [off, on]) {
-    const probe = await new LatchkeyClient(app.url).me(owner.ownerToken, owner.businessId);
-    if (probe.status !== 200) throw new Error(`metrics cost: /api/v1/me answered ${probe.status}`);
-    await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
-  }
-  const runs = { off: [] as LoadRun[], on: [] as LoadRun[] };
-  for (let round = 0; round < (QUICK ? 2 : 3); round++) {
-    const pair = [
-      async () => runs.off.push(await load('metrics off', off.url, '/api/v1/me', headers)),
-      async () => runs.on.push(await load('metrics on', on.url, '/api/v1/me', headers)),
-    ];
-    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
-  }
+  const runs = await meOffAndOn('metrics', off, on, owner, QUICK ? 2 : 3);
   // The instance with metrics on counted what it served: one scrape, as Prometheus would.
   const scrape = await fetch(`${on.url}/metrics`);
   const text = await scrape.text();

@@ -9,6 +9,7 @@ import { AuditService } from '../src/audit/audit.service';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
+import { auditAppendOnly } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -128,14 +129,8 @@ describe.each(DRIVERS)('audit walks on %s', (driver) => {
   }, 120_000);
 
   describe('verify in workers', () => {
-    const allowTampering = () =>
-      driver === 'postgres'
-        ? t.sql('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only')
-        : Promise.resolve([]);
-    const restoreGuard = () =>
-      driver === 'postgres'
-        ? t.sql('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only')
-        : Promise.resolve([]);
+    const allowTampering = () => auditAppendOnly(t, false);
+    const restoreGuard = () => auditAppendOnly(t, true);
 
     afterEach(async () => {
       await restoreGuard();

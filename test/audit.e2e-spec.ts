@@ -27,6 +27,7 @@ import {
   suspend,
 } from './helpers/api';
 import { dbDate } from './helpers/assertions';
+import { auditAppendOnly } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -716,14 +717,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
   });
 
   describe('verify and tampering', () => {
-    const allowTampering = () =>
-      driver === 'postgres'
-        ? t.sql('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only')
-        : Promise.resolve([]);
-    const restoreGuard = () =>
-      driver === 'postgres'
-        ? t.sql('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only')
-        : Promise.resolve([]);
+    const allowTampering = () => auditAppendOnly(t, false);
+    const restoreGuard = () => auditAppendOnly(t, true);
 
     async function bizWithEvents(tokens = 4) {
       const biz = await createBusiness(t);

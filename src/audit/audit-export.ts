@@ -1,6 +1,10 @@
 import type { AuditEventView } from './audit-entry';
 
-const CSV_COLUMNS = [
+/**
+ * The fields of an audit event in export order: the CSV's columns, and the order in which walks
+ * read raw rows (`AUDIT_ROW_COLUMNS`), so a raw row maps onto a CSV record cell for cell.
+ */
+export const AUDIT_COLUMNS = [
   'id',
   'seq',
   'business_id',
@@ -30,11 +34,11 @@ export function ndjsonLine(event: AuditEventView): string {
   return `${JSON.stringify(event)}\n`;
 }
 
-export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
+export const CSV_HEADER = `${AUDIT_COLUMNS.join(',')}\r\n`;
 
 /** One RFC 4180 CSV record, with `metadata` as JSON text. */
 export function csvLine(event: AuditEventView): string {
-  const cells: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
+  const cells: Record<(typeof AUDIT_COLUMNS)[number], string | number | null> = {
     ...event,
     actor_id: event.actor.id,
     actor_type: event.actor.type,
@@ -48,7 +52,7 @@ export function csvLine(event: AuditEventView): string {
     target_label: event.target.label,
     metadata: JSON.stringify(event.metadata),
   };
-  return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`;
+  return `${AUDIT_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { types } from 'pg';
-import { csvCell as cell } from './audit-export';
+import { AUDIT_COLUMNS, csvCell as cell } from './audit-export';
 import type { AuditEventView } from './audit-entry';
 import { canonicalJson } from './canonical-json';
 
@@ -16,31 +16,8 @@ import { canonicalJson } from './canonical-json';
  */
 export type AuditRow = unknown[];
 
-/** The columns of an `AuditRow`, in order. */
-export const AUDIT_ROW_COLUMNS = [
-  'id',
-  'seq',
-  'business_id',
-  'occurred_at',
-  'action',
-  'outcome',
-  'actor_id',
-  'actor_type',
-  'actor_label',
-  'actor_token_id',
-  'actor_issued_by_id',
-  'actor_issued_by_label',
-  'origin',
-  'target_type',
-  'target_id',
-  'target_label',
-  'request_id',
-  'ip',
-  'user_agent',
-  'metadata',
-  'prev_hash',
-  'hash',
-] as const;
+/** The columns of an `AuditRow`, in order: an audit event's fields in export order. */
+export const AUDIT_ROW_COLUMNS = AUDIT_COLUMNS;
 
 export const ID = 0;
 export const SEQ = 1;

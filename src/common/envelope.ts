@@ -78,14 +78,25 @@ export const RawResponse =
       Reflect.defineMetadata(RAW_RESPONSE, true, descriptor.value as object);
       return;
     }
-    const proto = (target as { prototype: Record<string, unknown> }).prototype;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const member = proto[name];
-      if (name !== 'constructor' && typeof member === 'function') {
-        Reflect.defineMetadata(RAW_RESPONSE, true, member);
-      }
+    for (const handler of routeHandlersOf(target)) {
+      Reflect.defineMetadata(RAW_RESPONSE, true, handler);
     }
   };
+
+/**
+ * The route handlers of a controller class: its prototype's methods that carry a route path. A
+ * class decorator runs after its methods' decorators, so every handler is marked by then.
+ */
+function routeHandlersOf(target: object): object[] {
+  const proto = (target as { prototype: Record<string, unknown> }).prototype;
+  return Object.getOwnPropertyNames(proto)
+    .filter((name) => name !== 'constructor')
+    .map((name) => proto[name])
+    .filter(
+      (member): member is object =>
+        typeof member === 'function' && Reflect.hasMetadata(PATH_METADATA, member),
+    );
+}
 
 /**
  * The error shape. `code` is a plain string here; each documented error answer narrows it to
@@ -191,18 +202,7 @@ export function ApiErrors(errors: ErrorCatalog): ClassDecorator & MethodDecorato
       addErrors(descriptor.value as object, errors);
       return;
     }
-    // A class decorator runs after its methods': every route handler is already marked.
-    const proto = (target as { prototype: Record<string, unknown> }).prototype;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const handler = proto[name];
-      if (
-        name !== 'constructor' &&
-        typeof handler === 'function' &&
-        Reflect.hasMetadata(PATH_METADATA, handler)
-      ) {
-        addErrors(handler, errors);
-      }
-    }
+    for (const handler of routeHandlersOf(target)) addErrors(handler, errors);
   };
 }
 
@@ -212,21 +212,13 @@ export function ApiErrors(errors: ErrorCatalog): ClassDecorator & MethodDecorato
  */
 export function ApiBodyErrors(): ClassDecorator {
   return (target: object) => {
-    const proto = (target as { prototype: Record<string, unknown> }).prototype;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const handler = proto[name];
-      if (
-        name !== 'constructor' &&
-        typeof handler === 'function' &&
-        Reflect.hasMetadata(PATH_METADATA, handler) &&
-        Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.GET
-      ) {
-        addErrors(handler, {
-          400: ['BAD_REQUEST (malformed JSON, or nested deeper than 32 levels)'],
-          413: ['PAYLOAD_TOO_LARGE (a body over 1 MiB)'],
-          415: ['UNSUPPORTED_MEDIA_TYPE (a body that is not JSON)'],
-        });
-      }
+    for (const handler of routeHandlersOf(target)) {
+      if (Reflect.getMetadata(METHOD_METADATA, handler) === RequestMethod.GET) continue;
+      addErrors(handler, {
+        400: ['BAD_REQUEST (malformed JSON, or nested deeper than 32 levels)'],
+        413: ['PAYLOAD_TOO_LARGE (a body over 1 MiB)'],
+        415: ['UNSUPPORTED_MEDIA_TYPE (a body that is not JSON)'],
+      });
     }
   };
 }

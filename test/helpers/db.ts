@@ -16,3 +16,14 @@ export async function tokenIdOf(t: TestApp, secret: string): Promise<string> {
   expect(rows).toHaveLength(1);
   return rows[0].id;
 }
+
+/**
+ * Turns PostgreSQL's append-only trigger on audit_events off (`on: false`), so a tamper test can
+ * edit or delete events, or back on. SQLite has no such trigger.
+ */
+export async function auditAppendOnly(t: TestApp, on: boolean): Promise<void> {
+  if (t.driver !== 'postgres') return;
+  await t.sql(
+    `ALTER TABLE audit_events ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_events_append_only`,
+  );
+}
