@@ -19,6 +19,7 @@ describe(loadConfig.name, () => {
       DB_QUERY_TIMEOUT_MS: 4000,
       DB_CONNECT_TIMEOUT_MS: 3000,
       METRICS_ENABLED: true,
+      BEARER_GUARD: 'lean',
     });
     expect(sut.METRICS_TOKEN).toBeUndefined();
     expect(sut.databaseDriver).toBe('sqlite');
@@ -75,6 +76,8 @@ describe(loadConfig.name, () => {
     ['DB_CONNECT_TIMEOUT_MS', '2.5'],
     ['METRICS_ENABLED', 'sometimes'],
     ['METRICS_TOKEN', 'short'],
+    ['BEARER_GUARD', 'Passport'],
+    ['BEARER_GUARD', 'none'],
     ['METRICS_TOKEN', 'has a space in the middle'],
     ['METRICS_TOKEN', 'x'.repeat(257)],
   ])('rejects %s=%s and names the variable', (name, value) => {

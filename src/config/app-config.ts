@@ -15,6 +15,8 @@ import {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const BEARER_GUARDS = ['lean', 'passport'] as const;
+export type BearerGuardKind = (typeof BEARER_GUARDS)[number];
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -133,6 +135,15 @@ export class AppConfig {
   @Transform(toBool)
   @IsBoolean()
   METRICS_ENABLED = true;
+
+  /**
+   * How the global guard checks the bearer token. `lean` reads the header and calls the bearer
+   * strategy's `validate` itself; `passport` runs it through passport's `AuthGuard('bearer')`.
+   * Both give the same answers; `lean` is the default because passport cost about a fifth of
+   * `/api/v1/me`'s throughput here (`npm run bench` measures it, docs/performance.md says why).
+   */
+  @IsIn(BEARER_GUARDS)
+  BEARER_GUARD: BearerGuardKind = 'lean';
 
   /**
    * When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. A shared secret for
