@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
-import { registerDrainRefusal } from './common/drain-refusal';
+import { drainRefusal } from './common/drain-refusal';
 import { registerEnvelope } from './common/envelope-hook';
 import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -56,7 +56,7 @@ export async function startApp(
     trustProxy: config.TRUST_PROXY,
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
-    // Off: while closing, registerDrainRefusal answers 503 in the API's error shape instead.
+    // Off: while closing, drainRefusal answers 503 in the API's error shape instead.
     return503OnClosing: false,
     // Node's parser errors (headers or URL past 16 KiB, a malformed request line) come before
     // any request exists; they are answered in the error shape too, and the connection closes.
@@ -91,9 +91,8 @@ export async function startApp(
   registerBodyParsers(fastify);
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
-  registerSecurityHeaders(fastify);
+  registerSecurityHeaders(fastify, drainRefusal(fastify));
   registerHttpMetrics(fastify, app.get(Metrics));
-  registerDrainRefusal(fastify);
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 
   setupSwagger(app);

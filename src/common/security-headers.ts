@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DrainRefusal } from './drain-refusal';
 
 /**
  * The headers helmet sets for these options, computed once. Helmet (which @fastify/helmet wraps)
@@ -38,12 +39,16 @@ const DOCS_HEADERS = Object.freeze({
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
 });
 
-/** Every answer's security headers and its `x-request-id`, in one hook, from objects built once. */
-export function registerSecurityHeaders(fastify: FastifyInstance): void {
+/**
+ * Every answer's security headers and its `x-request-id`, in one hook, from objects built once.
+ * The same hook asks `refused` whether the request is answered already (the drain's 503), so
+ * that the answer carries these headers too and nothing after the hook runs.
+ */
+export function registerSecurityHeaders(fastify: FastifyInstance, refused: DrainRefusal): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply
       .headers(request.url.startsWith('/docs') ? DOCS_HEADERS : API_HEADERS)
       .header('x-request-id', request.id);
-    done();
+    if (!refused(request, reply)) done();
   });
 }
