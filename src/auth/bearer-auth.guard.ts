@@ -48,14 +48,14 @@ function admit(request: LatchkeyRequest, user: VerifiedPrincipal): void {
  * What both bearer guards throw on failure: a 401 is counted against the client IP's
  * failed-authentication budget, and once that is spent the same failure answers 429 instead.
  */
-async function refusal(
+function refusal(
   failures: AuthFailureLimiter,
   request: LatchkeyRequest,
   e: unknown,
 ): Promise<unknown> {
-  if (e instanceof AuthError && e.status === 401)
-    return (await failures.noteFailure(request.ip)) ?? e;
-  return e;
+  return e instanceof AuthError && e.status === 401
+    ? failures.answer(request.ip, e)
+    : Promise.resolve(e);
 }
 
 const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');

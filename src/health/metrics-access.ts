@@ -30,9 +30,9 @@ export class MetricsAccess {
     if (this.expected === null) return;
     const presented = bearerTokenOf(authorization);
     if (presented !== null && timingSafeEqual(digest(presented), this.expected)) return;
-    throw (
-      (await this.failures.noteFailure(ip)) ??
-      AuthError.bearer('INVALID_TOKEN', 'Missing or wrong metrics token')
+    throw await this.failures.answer(
+      ip,
+      AuthError.bearer('INVALID_TOKEN', 'Missing or wrong metrics token'),
     );
   }
 }

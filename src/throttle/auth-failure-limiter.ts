@@ -24,10 +24,15 @@ export class AuthFailureLimiter {
   }
 
   /**
-   * Notes one failed authentication from `ip`; answers the 429 to send instead of the 401 once
-   * the IP has spent its budget, or null while it has not (or when the limit is off).
+   * Notes one failed authentication from `ip`, and answers what to send for it: `failure` itself
+   * while the IP has budget left (or when the limit is off), the 429 once it has spent it. Every
+   * check that refuses a credential (the bearer guard, /metrics) answers through here.
    */
-  async noteFailure(ip: string | undefined): Promise<RateLimitedError | null> {
+  async answer<E extends Error>(ip: string | undefined, failure: E): Promise<E | RateLimitedError> {
+    return (await this.overBudget(ip)) ?? failure;
+  }
+
+  private async overBudget(ip: string | undefined): Promise<RateLimitedError | null> {
     if (this.limit === 0) return null;
     const record = await this.storage.increment(
       `${THROTTLER.authFailures}:${normalizeIp(ip ?? 'unknown')}`,
