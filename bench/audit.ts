@@ -159,7 +159,9 @@ async function seed(url: string, businessId: string, count: number): Promise<num
       prev,
       businessId,
     ]);
-    await pg.query('ANALYZE audit_events');
+    // Vacuumed as well as analyzed, as a table in steady state is: otherwise autovacuum starts on
+    // the million new rows while the pages are timed, and the tail measures the vacuum.
+    await pg.query('VACUUM (ANALYZE) audit_events');
     return (performance.now() - began) / 1000;
   });
 }

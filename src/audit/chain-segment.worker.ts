@@ -5,8 +5,9 @@
  * Loaded by `chain-workers.ts`; it imports nothing of Nest or TypeORM, so it starts in
  * milliseconds.
  */
-import { Client, ClientConfig } from 'pg';
+import type { ClientConfig } from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
+import { BoundedPgClient } from '../database/bounded-pg-client';
 import { AuditRow } from './audit-row';
 import { chainRowsQuery, RAW_TEXT_TYPES } from './audit-row-query';
 import { SegmentWalker } from './chain-segment';
@@ -23,8 +24,8 @@ export type SegmentReply =
   { ok: true; result: import('./chain-segment').SegmentResult } | { ok: false; message: string };
 
 async function walk(job: SegmentJob) {
-  const client = new Client(job.connection);
-  client.on('error', () => undefined);
+  // The app's own client: the pool's deadline per query, without pg's per-query timer.
+  const client = new BoundedPgClient(job.connection);
   await client.connect();
   try {
     const read = (afterSeq: number) => {
