@@ -1,51 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/app-process';
 import { buildApp } from './helpers/app-process';
+import { cli, ok } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
-/** The built CLI, as `npm run -s cli` runs it (the build comes first, in beforeAll). */
-const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const SECRET = /^lk_[0-9A-Za-z]{36}$/;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one CLI command with `input` on its stdin (closed at once when none). */
-function cli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
-/** A command that must succeed: its stdout, or a failure that shows what it wrote. */
-async function ok(args: string[], env: Record<string, string>, input?: string): Promise<string> {
-  const result = await cli(args, env, input);
-  if (result.code !== 0) {
-    throw new Error(`cli ${args[0]} exited ${result.code}: ${result.stderr}`);
-  }
-  return result.stdout;
-}
 
 const json = <T = Record<string, unknown>>(text: string) => JSON.parse(text) as T;
 
@@ -245,7 +206,7 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
       env,
     );
     expect(owner).toMatchObject({ code: 1, stdout: '' });
-    expect(owner.stderr).toContain('only an owner adds an owner');
+    expect(owner.stderr).toContain('INSUFFICIENT_ROLE');
     const nowhere = await cli(
       [
         'members',

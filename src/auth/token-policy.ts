@@ -50,7 +50,8 @@ export type DenyCode =
 
 /**
  * `allow`, `hide` (404: the caller may not see it), a 403 code, or `none`: the case cannot arise
- * (a platform token is nobody's token in a business; the CLI has no identity), answered 404.
+ * (a platform token is nobody's token in a business; the CLI has no identity, and its command
+ * cannot name that target), answered 404.
  */
 export type Verdict = 'allow' | 'hide' | 'none' | DenyCode;
 
@@ -129,13 +130,15 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: issuer('allow'),
       member: { ...everyone('INSUFFICIENT_ROLE'), self: 'allow' },
       platform: issuer('NOT_TOKEN_HOLDER'),
-      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+      // `tokens create` names the holder by email, and a machine identity has none.
+      cli: { ...everyone('allow'), self: 'none', machine: 'none', unknown: 'hide' },
     },
     why:
       'People make their own tokens; a secret made for someone else is a way to act as them. ' +
       'Machines hold no secret of their own, so whoever manages them issues theirs. A member ' +
       'learns nothing about other ids: every one is 403. The CLI is the operator, who already ' +
-      'holds the database; it issues for any member, audited with origin "cli".',
+      'holds the database; it issues for any member, audited with origin "cli". It names the ' +
+      'holder by email, so never a machine, which has none.',
   },
   rotate: {
     routes: 'POST /api/v1/tokens/{token_id}/rotate, cli tokens rotate',

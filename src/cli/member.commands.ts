@@ -6,10 +6,7 @@ import { CLI_CALLER } from '../tokens/token-access';
 import { businessIdOption, noExtraArguments, printJson } from './cli-io';
 import { runGroup } from './command-group';
 import { CoreContext } from './core-context';
-import { CliUsageError, validateDto } from './validate-dto';
-
-/** The roles the operator gives: only an owner adds an owner (the token policy's add_member). */
-const CLI_ROLES = ['member', 'admin'];
+import { validateDto } from './validate-dto';
 
 @SubCommand({
   name: 'add',
@@ -28,15 +25,11 @@ export class MembersAddCommand extends CommandRunner {
   ): Promise<void> {
     noExtraArguments(params, 0);
     const businessId = businessIdOption(options.business);
-    const role = options.role ?? 'member';
-    if (!CLI_ROLES.includes(role)) {
-      throw new CliUsageError(
-        'Invalid options:\n  role: must be member or admin (only an owner adds an owner)',
-      );
-    }
+    // Any role the API knows passes here; which of them the operator may give is the token
+    // policy's to say (add_member: only an owner adds an owner), and its refusal is printed.
     const dto = validateDto(AddMemberDto, {
       email: options.email,
-      role,
+      role: options.role ?? 'member',
       expires_in_days: options.expiresInDays,
     });
     const members = await this.core.get(MembersService);
@@ -53,7 +46,10 @@ export class MembersAddCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--role <role>', description: 'member (the default) or admin' })
+  @Option({
+    flags: '--role <role>',
+    description: 'member (the default) or admin; owner is refused, as only an owner adds an owner',
+  })
   parseRole(value: string): string {
     return value;
   }

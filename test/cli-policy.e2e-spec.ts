@@ -1,0 +1,627 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import {
+  Decision,
+  decide,
+  TargetClass,
+  TOKEN_ACTIONS,
+  TOKEN_POLICY,
+  TokenAction,
+  Verdict,
+} from '../src/auth/token-policy';
+import { CLI_CALLER } from '../src/tokens/token-access';
+import {
+  addMember,
+  BusinessFixture,
+  createBusiness,
+  createMachine,
+  createToken,
+} from './factories/tenancy.factory';
+import { asBearer, asMember, asOwner, listPlatformAdmins, me, removeMember } from './helpers/api';
+import { buildApp } from './helpers/app-process';
+import { cli, CliResult, ok } from './helpers/cli';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { DRIVERS } from './setup/servers';
+
+/**
+ * Every `cli` cell of TOKEN_POLICY, run through the built CLI as the operator runs it: one
+ * process per attempt, against a live app's database, with `decide(action, CLI_CALLER, target)`
+ * as the oracle. An allowed cell must exit 0 and do what it says (the new secret works, the old
+ * token is revoked, the write is audited with origin "cli"); a refused one must exit 1, print
+ * nothing on stdout, name its code on stderr, and change nothing. A cell the table marks `—`
+ * (cannot arise) must be out of the command's reach: the case proves that, and a command that
+ * can reach it fails here, as does a cell the table allows that no command can name.
+ */
+
+const SECRET = /lk_[0-9A-Za-z]{36}/;
+/** What `tokens create`, `tokens rotate` and `bootstrap` print: the secret alone. */
+const SECRET_LINE = /^lk_[0-9A-Za-z]{36}\n$/;
+
+type Person = { id: string; email: string; token: string };
+type PersonRole = 'owner' | 'admin' | 'member';
+
+/** What every case works in, made once per driver. */
+interface World {
+  t: TestApp;
+  /** The CLI's environment: the app's database, nothing else. */
+  env: Record<string, string>;
+  /** Made by the CLI itself (`businesses create`), so the database holds its writes. */
+  biz: BusinessFixture;
+  /** A person of each role in `biz` (the owner is a second one: the first adds people). */
+  people: Record<PersonRole, Person>;
+  machine: { id: string; name: string };
+  /** The owner of another business: a real person, and no member of `biz`. */
+  outsider: Person;
+}
+
+/** One run of the CLI. */
+interface Attempt {
+  args: string[];
+  /** On stdin (a secret is never given in argv). */
+  input?: string;
+  /** The existing token the command names: retired when allowed, untouched when refused. */
+  token?: { id: string; secret: string };
+  /** Whose token an allowed run issues, rotates or revokes. */
+  holderId?: string;
+  /** The person an allowed run adds. */
+  email?: string;
+}
+
+/** The command has no way to name the target: why, and the proof. */
+interface Unreachable {
+  unreachable: string;
+  prove(): Promise<void>;
+}
+
+/** One CLI command of a policy action. */
+interface Command {
+  action: TokenAction;
+  /** As the action's `routes` names it after "cli ". */
+  name: string;
+  /** How the target is named, when the command has more than one way. */
+  form?: string;
+  /** The code printed for the policy's 404 (`hide`). */
+  hiddenAs: string;
+  /** The attempts that name `target`, built fresh for one case, or why there are none. */
+  arrange(w: World, target: TargetClass): Promise<Attempt[] | Unreachable>;
+  /** Checks what an allowed attempt did; returns the audit event it must have written. */
+  expectDone(
+    w: World,
+    attempt: Attempt,
+    run: CliResult,
+    target: TargetClass,
+  ): Promise<{ event: string; targetId: string }>;
+}
+
+let counter = 0;
+const freshEmail = (label: string) => `${label}-${process.pid}-${++counter}@cli-policy.test`;
+const json = <T = Record<string, unknown>>(text: string) => JSON.parse(text) as T;
+
+/** The status, with the body shown when it is not the one expected. */
+function expectStatus(res: Response, status: number): void {
+  expect({ status: res.status, body: res.status === status ? 'as expected' : res.body }).toEqual({
+    status,
+    body: 'as expected',
+  });
+}
+
+const tokenRow = async (t: TestApp, id: string) =>
+  (await t.sql('SELECT * FROM api_tokens WHERE id = ?', [id]))[0];
+
+/** What a refused command must leave as it was: every table a CLI command writes. */
+async function snapshot(t: TestApp): Promise<Record<string, number>> {
+  const [row] = await t.sql<Record<string, unknown>>(
+    'SELECT (SELECT COUNT(*) FROM api_tokens) AS tokens,' +
+      ' (SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NOT NULL) AS revoked,' +
+      ' (SELECT COUNT(*) FROM identities) AS identities,' +
+      ' (SELECT COUNT(*) FROM identities WHERE is_platform_admin) AS platform_admins,' +
+      ' (SELECT COUNT(*) FROM businesses) AS businesses,' +
+      ' (SELECT COUNT(*) FROM memberships) AS memberships,' +
+      " (SELECT COUNT(*) FROM audit_events WHERE origin = 'cli') AS cli_events",
+  );
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+}
+
+/** A token that presented now is refused as revoked. */
+async function expectRevoked(w: World, secret: string): Promise<void> {
+  const res = await me(w.t, asMember(secret, w.biz.id));
+  expect({ status: res.status, code: res.body?.code }).toEqual({
+    status: 401,
+    code: 'TOKEN_REVOKED',
+  });
+}
+
+/** A fresh token of the target: people make their own, the owner makes the machine's. */
+async function tokenOf(w: World, target: 'machine' | PersonRole) {
+  const { id, secret } =
+    target === 'machine'
+      ? await createToken(w.t, asOwner(w.biz), { name: 'target', identity_id: w.machine.id })
+      : await createToken(w.t, asMember(w.people[target].token, w.biz.id), { name: 'target' });
+  return { id, secret };
+}
+
+const holderOf = (w: World, target: 'machine' | PersonRole) =>
+  target === 'machine' ? w.machine.id : w.people[target].id;
+
+/**
+ * The token of a person removed from the business: it names a real token and a real person,
+ * who is no longer anyone the operator can act on in the business.
+ */
+async function removedMembersToken(w: World) {
+  const gone = await addMember(w.t, w.biz, 'member');
+  const { id, secret } = await createToken(w.t, asMember(gone.token, w.biz.id), { name: 'gone' });
+  expectStatus(await removeMember(w.t, asOwner(w.biz), gone.identityId), 200);
+  return { id, secret };
+}
+
+/**
+ * `self` is the caller's own identity, and the operator at a shell has none: the commands ask
+ * the policy with no caller id ('' for issue and rotate, the author's null id for revoke), and
+ * every token has a holder. The proof reads the database: every write the CLI made (the
+ * setup's `businesses create` at least) names no actor, and no token is without a holder.
+ */
+const noSelf = (w: World): Unreachable => ({
+  unreachable: 'the CLI acts as no identity, so no holder is ever its own',
+  async prove() {
+    const writes = await w.t.sql<Record<string, unknown>>(
+      "SELECT actor_id, actor_type, actor_label FROM audit_events WHERE origin = 'cli'",
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    expect(new Set(writes.map((r) => JSON.stringify(r)))).toEqual(
+      new Set([JSON.stringify({ actor_id: null, actor_type: 'system', actor_label: 'cli' })]),
+    );
+    const [holderless] = await w.t.sql<{ n: unknown }>(
+      'SELECT COUNT(*) AS n FROM api_tokens WHERE identity_id IS NULL',
+    );
+    expect(Number(holderless.n)).toBe(0);
+  },
+});
+
+/** A target a command has no attempt for yet: a cell added to the table fails loudly here. */
+const notWritten = (command: string, target: TargetClass): Unreachable => ({
+  unreachable: `no attempt is written for ${command} on ${target}`,
+  prove: () => Promise.reject(new Error(`write the attempt of ${command} on ${target}`)),
+});
+
+/** The attempt of a command that makes one kind of target only, for a person new to the world. */
+const forNewPerson =
+  (command: string, only: TargetClass, label: string, args: (email: string) => string[]) =>
+  (_w: World, target: TargetClass): Promise<Attempt[] | Unreachable> => {
+    if (target !== only) return Promise.resolve(notWritten(command, target));
+    const email = freshEmail(label);
+    return Promise.resolve([{ args: args(email), email }]);
+  };
+
+// ------------------------------------------------------------------------------------------------
+// The commands, one or more per action with a cli row.
+
+const tokensCreate: Command = {
+  action: 'issue',
+  name: 'tokens create',
+  hiddenAs: 'MEMBER_NOT_FOUND',
+  arrange(w, target) {
+    const create = (email: string) => [
+      'tokens',
+      'create',
+      '--business',
+      w.biz.id,
+      '--email',
+      email,
+      '--name',
+      'cli-policy',
+    ];
+    switch (target) {
+      case 'self':
+        return Promise.resolve(noSelf(w));
+      case 'machine':
+        return Promise.resolve({
+          unreachable: 'tokens create names the holder by --email, and a machine has none',
+          async prove() {
+            const [row] = await w.t.sql('SELECT kind, email FROM identities WHERE id = ?', [
+              w.machine.id,
+            ]);
+            expect(row).toEqual({ kind: 'machine', email: null });
+            // The nearest an operator can come: the machine's name where the email goes.
+            await expectRefused(w, { args: create(w.machine.name) }, '  email: ');
+          },
+        });
+      case 'owner':
+      case 'admin':
+      case 'member': {
+        const person = w.people[target];
+        return Promise.resolve([{ args: create(person.email), holderId: person.id }]);
+      }
+      case 'unknown':
+        // A real person of another business, and an email nobody has.
+        return Promise.resolve([
+          { args: create(w.outsider.email) },
+          { args: create(freshEmail('nobody')) },
+        ]);
+    }
+  },
+  async expectDone(w, attempt, run) {
+    expect(run.stdout).toMatch(SECRET_LINE);
+    const res = await me(w.t, asMember(run.stdout.trim(), w.biz.id));
+    expectStatus(res, 200);
+    expect(res.body.data.identity.id).toBe(attempt.holderId);
+    const tokenId = res.body.data.token.id as string;
+    expect(await tokenRow(w.t, tokenId)).toMatchObject({
+      identity_id: attempt.holderId,
+      business_id: w.biz.id,
+      name: 'cli-policy',
+      created_by: 'cli',
+      created_by_id: null,
+    });
+    return { event: 'token.created', targetId: tokenId };
+  },
+};
+
+const tokensRotate: Command = {
+  action: 'rotate',
+  name: 'tokens rotate',
+  hiddenAs: 'TOKEN_NOT_FOUND',
+  async arrange(w, target) {
+    const rotate = (id: string) => ['tokens', 'rotate', id];
+    switch (target) {
+      case 'self':
+        return noSelf(w);
+      case 'machine':
+      case 'owner':
+      case 'admin':
+      case 'member': {
+        const token = await tokenOf(w, target);
+        return [{ args: rotate(token.id), token, holderId: holderOf(w, target) }];
+      }
+      case 'unknown': {
+        // An id that names no token, and a removed member's token: past the policy, the
+        // latter would be TOKEN_NOT_ACTIVE, which would confirm the id.
+        const gone = await removedMembersToken(w);
+        return [{ args: rotate(randomUUID()) }, { args: rotate(gone.id), token: gone }];
+      }
+    }
+  },
+  async expectDone(w, attempt, run) {
+    const old = attempt.token!;
+    expect(run.stdout).toMatch(SECRET_LINE);
+    const res = await me(w.t, asMember(run.stdout.trim(), w.biz.id));
+    expectStatus(res, 200);
+    expect(res.body.data.identity.id).toBe(attempt.holderId);
+    expect(res.body.data.token.rotated_from_id).toBe(old.id);
+    expect(await tokenRow(w.t, old.id)).toMatchObject({
+      revoked_by: 'cli',
+      revocation_reason: 'rotated',
+      revoked_at: expect.anything(),
+    });
+    await expectRevoked(w, old.secret);
+    return { event: 'token.rotated', targetId: old.id };
+  },
+};
+
+/** `tokens revoke`, by id in argv or by value on stdin: the same cells, two ways to name them. */
+function tokensRevoke(form: 'by id' | 'by value'): Command {
+  const attempt = (token: { id: string; secret: string }): Pick<Attempt, 'args' | 'input'> =>
+    form === 'by id'
+      ? { args: ['tokens', 'revoke', token.id, '--reason', 'cli policy'] }
+      : { args: ['tokens', 'revoke', '--reason', 'cli policy'], input: `${token.secret}\n` };
+  return {
+    action: 'revoke',
+    name: 'tokens revoke',
+    form,
+    // A value never confirms that a token exists: an unknown one is INVALID_TOKEN.
+    hiddenAs: form === 'by id' ? 'TOKEN_NOT_FOUND' : 'INVALID_TOKEN',
+    async arrange(w, target) {
+      switch (target) {
+        case 'self':
+          return noSelf(w);
+        case 'machine':
+        case 'owner':
+        case 'admin':
+        case 'member': {
+          const token = await tokenOf(w, target);
+          return [{ ...attempt(token), token, holderId: holderOf(w, target) }];
+        }
+        case 'unknown': {
+          // Well formed, and naming no token.
+          const nobody = { id: randomUUID(), secret: `lk_${randomUUID().replace(/-/g, '')}zzzz` };
+          return [attempt(nobody)];
+        }
+      }
+    },
+    async expectDone(w, { token }, run) {
+      expect(run.stdout).not.toContain(token!.secret);
+      expect(json(run.stdout)).toMatchObject({
+        id: token!.id,
+        status: 'revoked',
+        revoked_by: 'cli',
+        revocation_reason: 'cli policy',
+      });
+      expect((await tokenRow(w.t, token!.id))?.revoked_at).not.toBeNull();
+      await expectRevoked(w, token!.secret);
+      return { event: 'token.revoked', targetId: token!.id };
+    },
+  };
+}
+
+const membersAdd: Command = {
+  action: 'add_member',
+  name: 'members add',
+  hiddenAs: 'MEMBER_NOT_FOUND',
+  arrange(w, target) {
+    const add = (email: string, role: string) => [
+      'members',
+      'add',
+      '--business',
+      w.biz.id,
+      '--email',
+      email,
+      '--role',
+      role,
+    ];
+    switch (target) {
+      case 'owner':
+      case 'admin':
+      case 'member': {
+        const email = freshEmail(target);
+        return Promise.resolve([{ args: add(email, target), email }]);
+      }
+      case 'self':
+      case 'machine':
+      case 'unknown':
+        // The target of add_member is the role given, and only owner, admin and member are roles.
+        return Promise.resolve({
+          unreachable: `members add names a role, and ${target} is none`,
+          prove: () => expectRefused(w, { args: add(freshEmail(target), target) }, '  role: '),
+        });
+    }
+  },
+  async expectDone(w, attempt, run, target) {
+    const added = json<{
+      member: { identity_id: string; email: string; role: string };
+      first_token: { token: string };
+    }>(run.stdout);
+    expect(added.member).toMatchObject({ email: attempt.email, role: target });
+    expect(added.first_token.token).toMatch(SECRET);
+    const res = await me(w.t, asMember(added.first_token.token, w.biz.id));
+    expectStatus(res, 200);
+    expect(res.body.data).toMatchObject({
+      identity: { id: added.member.identity_id },
+      role: target,
+    });
+    return { event: 'member.added', targetId: added.member.identity_id };
+  },
+};
+
+const businessesCreate: Command = {
+  action: 'create_business',
+  name: 'businesses create',
+  hiddenAs: 'NOT_FOUND',
+  arrange: forNewPerson('businesses create', 'owner', 'new-owner', (email) => [
+    'businesses',
+    'create',
+    '--name',
+    `cli policy ${email}`,
+    '--owner-email',
+    email,
+  ]),
+  async expectDone(w, attempt, run) {
+    const created = json<{
+      business: { id: string };
+      owner: { identity_id: string; email: string; role: string };
+      first_token: { token: string };
+    }>(run.stdout);
+    expect(created.owner).toMatchObject({ email: attempt.email, role: 'owner' });
+    const res = await me(w.t, asMember(created.first_token.token, created.business.id));
+    expectStatus(res, 200);
+    expect(res.body.data).toMatchObject({
+      identity: { id: created.owner.identity_id },
+      business: { id: created.business.id },
+      role: 'owner',
+    });
+    return { event: 'business.created', targetId: created.business.id };
+  },
+};
+
+const bootstrap: Command = {
+  action: 'add_platform_admin',
+  name: 'bootstrap',
+  hiddenAs: 'NOT_FOUND',
+  arrange: forNewPerson('bootstrap', 'admin', 'new-platform-admin', (email) => [
+    'bootstrap',
+    '--email',
+    email,
+  ]),
+  async expectDone(w, attempt, run) {
+    expect(run.stdout).toMatch(SECRET_LINE);
+    const res = await listPlatformAdmins(w.t, asBearer(run.stdout.trim()), { limit: 200 });
+    expectStatus(res, 200);
+    const admin = (res.body.data.items as { identity_id: string; email: string }[]).find(
+      (a) => a.email === attempt.email,
+    );
+    expect(admin).toBeDefined();
+    return { event: 'identity.platform_admin_added', targetId: admin!.identity_id };
+  },
+};
+
+/** Every action's CLI commands: a Record, so that an action added to the table must say. */
+const COMMANDS: Record<TokenAction, readonly Command[]> = {
+  issue: [tokensCreate],
+  rotate: [tokensRotate],
+  rename: [],
+  revoke: [tokensRevoke('by id'), tokensRevoke('by value')],
+  reissue: [],
+  add_member: [membersAdd],
+  create_business: [businessesCreate],
+  add_platform_admin: [bootstrap],
+};
+
+// ------------------------------------------------------------------------------------------------
+// The cases, and the two ways a run can end.
+
+interface Case {
+  name: string;
+  target: TargetClass;
+  /** The cell as written: only it tells `—` (cannot arise) from a 404 that hides. */
+  verdict: Verdict;
+  expected: Decision;
+}
+
+function casesOf(command: Command): Case[] {
+  const rule = TOKEN_POLICY[command.action];
+  const row = rule.cells.cli;
+  if (!row) return [];
+  return rule.targets.map((target) => {
+    const cell = row[target];
+    // The operator is unrestricted (its scopes are null), so a cell that asks for a scope
+    // always gives its `with` verdict.
+    const verdict = typeof cell === 'string' ? cell : cell.with;
+    const expected = decide(command.action, CLI_CALLER, target);
+    const outcome =
+      verdict === 'none'
+        ? '— (cannot arise)'
+        : expected.allowed
+          ? 'exit 0'
+          : expected.status === 404
+            ? `404 ${command.hiddenAs}`
+            : `403 ${expected.code}`;
+    return { name: `${target}: ${outcome}`, target, verdict, expected };
+  });
+}
+
+/** Refused: exit 1, nothing on stdout, `shown` on stderr, and every table as it was. */
+async function expectRefused(w: World, attempt: Attempt, shown: string): Promise<void> {
+  const before = await snapshot(w.t);
+  const tokenBefore = attempt.token && (await tokenRow(w.t, attempt.token.id));
+  const run = await cli(attempt.args, w.env, attempt.input);
+  expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+  expect(run.stderr).toContain(shown);
+  expect(run.stderr).not.toMatch(SECRET);
+  expect(await snapshot(w.t)).toEqual(before);
+  if (attempt.token) {
+    expect(await tokenRow(w.t, attempt.token.id)).toEqual(tokenBefore);
+    // A token that worked before still works: the refusal retired nothing.
+    if (tokenBefore?.revoked_at === null) {
+      expectStatus(await me(w.t, asMember(attempt.token.secret, w.biz.id)), 200);
+    }
+  }
+}
+
+/** Allowed: exit 0, the answer alone on stdout, its effect, and one audit event by nobody. */
+async function expectAllowed(
+  w: World,
+  command: Command,
+  attempt: Attempt,
+  target: TargetClass,
+): Promise<void> {
+  const run = await cli(attempt.args, w.env, attempt.input);
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  const { event, targetId } = await command.expectDone(w, attempt, run, target);
+  const events = await w.t.sql(
+    'SELECT actor_id, actor_type, actor_label FROM audit_events ' +
+      "WHERE origin = 'cli' AND action = ? AND target_id = ?",
+    [event, targetId],
+  );
+  expect({ event, events }).toEqual({
+    event,
+    events: [{ actor_id: null, actor_type: 'system', actor_label: 'cli' }],
+  });
+}
+
+// Each CLI call is a fresh Node process (1 to 2 s on two busy cores); there are about 30 a driver.
+jest.setTimeout(240_000);
+
+beforeAll(() => buildApp(), 240_000);
+
+describe('the CLI commands of TOKEN_POLICY', () => {
+  it('are here for every action with a cli row, and only for those', () => {
+    const mismatched = TOKEN_ACTIONS.map((action) => {
+      const rule = TOKEN_POLICY[action];
+      const commands = COMMANDS[action];
+      return {
+        action,
+        row: rule.cells.cli !== undefined,
+        commands: commands.length > 0,
+        inRoutes: commands.every((c) => rule.routes.includes(`cli ${c.name}`)),
+        routesNameCli: /(^|, )cli /.test(rule.routes),
+      };
+    }).filter((a) => !(a.row === a.commands && a.inRoutes && a.row === a.routesNameCli));
+    expect(mismatched).toEqual([]);
+  });
+});
+
+describe.each(DRIVERS)('the cli row of TOKEN_POLICY on %s, through the built CLI', (driver) => {
+  const w = {} as World;
+
+  beforeAll(async () => {
+    w.t = await bootTestApp(driver, {
+      TOKEN_CACHE_TTL_MS: '0',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+    });
+    w.env = w.t.db.env;
+    const ownerEmail = freshEmail('founder');
+    const made = json<{
+      business: { id: string };
+      owner: { identity_id: string };
+      first_token: { token: string };
+    }>(
+      await ok(
+        ['businesses', 'create', '--name', 'cli policy', '--owner-email', ownerEmail],
+        w.env,
+      ),
+    );
+    w.biz = {
+      id: made.business.id,
+      ownerId: made.owner.identity_id,
+      ownerEmail,
+      ownerToken: made.first_token.token,
+    };
+    const person = async (role: PersonRole): Promise<Person> => {
+      const m = await addMember(w.t, w.biz, role);
+      return { id: m.identityId, email: m.email, token: m.token };
+    };
+    w.people = {
+      owner: await person('owner'),
+      admin: await person('admin'),
+      member: await person('member'),
+    };
+    w.machine = await createMachine(w.t, w.biz, 'member');
+    const other = await createBusiness(w.t);
+    w.outsider = { id: other.ownerId, email: other.ownerEmail, token: other.ownerToken };
+  }, 120_000);
+  afterAll(() => w.t.close());
+
+  const commands = TOKEN_ACTIONS.flatMap((action) => COMMANDS[action]).map((command) => ({
+    command,
+    title: `${command.action}: cli ${command.name}${command.form ? ` (${command.form})` : ''}`,
+  }));
+
+  describe.each(commands)('$title', ({ command }) => {
+    it.each(casesOf(command))('$name', async (c) => {
+      const arranged = await command.arrange(w, c.target);
+      if (c.verdict === 'none') {
+        if (Array.isArray(arranged)) {
+          throw new Error(
+            `The table says cli ${command.name} on ${c.target} cannot arise, but the CLI ` +
+              `reaches it: ${arranged.map((a) => a.args.join(' ')).join('; ')}`,
+          );
+        }
+        await arranged.prove();
+        return;
+      }
+      if (!Array.isArray(arranged)) {
+        throw new Error(
+          `The table gives ${c.verdict} for cli ${command.name} on ${c.target}, but the ` +
+            `command cannot name it: ${arranged.unreachable}`,
+        );
+      }
+      const { expected } = c;
+      for (const attempt of arranged) {
+        if (expected.allowed) {
+          await expectAllowed(w, command, attempt, c.target);
+        } else {
+          const code = expected.status === 404 ? command.hiddenAs : expected.code;
+          await expectRefused(w, attempt, `(${code})`);
+        }
+      }
+    });
+  });
+});
