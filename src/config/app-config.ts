@@ -59,9 +59,10 @@ export class AppConfig {
   DB_STATEMENT_TIMEOUT_MS = 3000;
 
   /**
-   * How long the app waits for any answer to a query (node-postgres `query_timeout`). This is
-   * what bounds a request when the server or the network goes silent: the connection is then
-   * dropped and the caller gets 503. With the defaults a request is answered within 5 s.
+   * How long the app waits for any answer to a query (`BoundedPgClient` keeps it, to within
+   * 100 ms; it is handed to it as `query_timeout`). This is what bounds a request when the server
+   * or the network goes silent: the connection is then dropped and the caller gets 503. With the
+   * defaults a request is answered within 5 s.
    */
   @Transform(toInt)
   @IsInt()
