@@ -101,6 +101,15 @@ function figure(
   figures.push({ figure: name, value, goal, met, gate });
 }
 
+/**
+ * A comparison that needs two instances of its own and several runs, and gates nothing: `--quick`
+ * (CI's regression check, which must stay under a minute) leaves it to the full bench, and says so.
+ */
+function leftToFullBench(name: string, goal: string): boolean {
+  if (QUICK) figure(name, 'not run by --quick: npm run bench measures it', goal, null);
+  return QUICK;
+}
+
 /** `--gate` (CI): the throughput ratios under half their goal. Start time and RSS never gate. */
 function gateFailures(): Figure[] {
   return figures.filter((f) => f.gate && f.gate.ratio < f.gate.goal / 2);
@@ -430,6 +439,9 @@ async function tracingCost(
   owner: BusinessSetup,
   start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
 ): Promise<void> {
+  const name =
+    'tracing on: /api/v1/me with tracing on ÷ off, postgres (every request sampled, OTLP to a local sink)';
+  if (leftToFullBench(name, '(information)')) return;
   const sink = { posts: 0, bytes: 0 };
   const server = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => (sink.bytes += chunk.length));
@@ -449,7 +461,7 @@ async function tracingCost(
     const offRps = mean(runs.off.map((r) => r.rps));
     const onRps = mean(runs.on.map((r) => r.rps));
     figure(
-      'tracing on: /api/v1/me with tracing on ÷ off, postgres (every request sampled, OTLP to a local sink)',
+      name,
       `${round(onRps / offRps)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; ` +
         `${sink.posts} exports, ${round(sink.bytes / 2 ** 20, 1)} MiB)`,
       '(information)',
@@ -472,9 +484,11 @@ async function metricsCost(
   owner: BusinessSetup,
   start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
 ): Promise<void> {
+  const name = 'metrics cost: /api/v1/me with METRICS_ENABLED=true ÷ false, postgres';
+  if (leftToFullBench(name, '≥ 0.97 (cost ≤ 3%)')) return;
   const off = await start('metrics-off', { ...env, METRICS_ENABLED: 'false' });
   const on = await start('metrics-on', { ...env, METRICS_ENABLED: 'true' });
-  const runs = await meOffAndOn('metrics', off, on, owner, QUICK ? 2 : 3);
+  const runs = await meOffAndOn('metrics', off, on, owner, 3);
   // The instance with metrics on counted what it served: one scrape, as Prometheus would.
   const scrape = await fetch(`${on.url}/metrics`);
   const text = await scrape.text();
@@ -490,7 +504,7 @@ async function metricsCost(
   const onRps = mean(runs.on.map((r) => r.rps));
   const ratio = onRps / offRps;
   figure(
-    'metrics cost: /api/v1/me with METRICS_ENABLED=true ÷ false, postgres',
+    name,
     `${round(ratio)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`,
     '≥ 0.97 (cost ≤ 3%)',
     ratio >= 0.97,
@@ -498,7 +512,7 @@ async function metricsCost(
   // The same cost without the machine's noise: what a warm /api/v1/me counts (a cache hit, an
   // ok verification, one histogram sample), timed in this process on the real instruments.
   const metrics = new PrometheusMetrics();
-  const n = QUICK ? 200_000 : 1_000_000;
+  const n = 1_000_000;
   const perRequestUs = () => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
@@ -534,18 +548,21 @@ async function passportCost(
   owner: BusinessSetup,
   start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
 ): Promise<void> {
+  const name = 'auth overhead, postgres: /api/v1/me with BEARER_GUARD=passport ÷ lean';
+  const goal = '(information; passport if cost ≤ 3%)';
+  if (leftToFullBench(name, goal)) return;
   const lean = await start('guard-lean', { ...env, BEARER_GUARD: 'lean' });
   const passport = await start('guard-passport', { ...env, BEARER_GUARD: 'passport' });
-  const runs = await meOffAndOn('passport', lean, passport, owner, QUICK ? 2 : 3);
+  const runs = await meOffAndOn('passport', lean, passport, owner, 3);
   await lean.stop();
   await passport.stop();
   const leanRps = mean(runs.off.map((r) => r.rps));
   const passportRps = mean(runs.on.map((r) => r.rps));
   const ratio = passportRps / leanRps;
   figure(
-    'auth overhead, postgres: /api/v1/me with BEARER_GUARD=passport ÷ lean',
+    name,
     `${round(ratio)} (${round(passportRps, 0)} vs ${round(leanRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`,
-    '(information; passport if cost ≤ 3%)',
+    goal,
     null,
   );
   raw.passport_cost = runs;
@@ -611,7 +628,7 @@ async function main(): Promise<void> {
 
     const a = await start('A', pgEnv);
     if (!a.platformToken) throw new Error('A did not print the platform admin token');
-    await sleep(2000);
+    await sleep(QUICK ? 1000 : 2000); // settled after start, before the idle RSS
     const idlePg = rssMiB(a.pid);
     const clientA = new LatchkeyClient(a.url);
     const ownerPg = await clientA.createBusiness(a.platformToken, 'bench');
@@ -706,7 +723,7 @@ async function main(): Promise<void> {
       LOG_LEVEL,
       ...RATE_LIMITS_OFF,
     });
-    await sleep(2000);
+    await sleep(QUICK ? 1000 : 2000); // settled after start, before the idle RSS
     const idleSqlite = rssMiB(s.pid);
     const ownerSqlite = await new LatchkeyClient(s.url).createBusiness(s.platformToken!, 'bench');
     const sqlite = await authOverhead('sqlite', s, ownerSqlite);
