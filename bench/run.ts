@@ -396,23 +396,31 @@ async function propagation(owner: BusinessSetup, a: AppProcess, b: AppProcess): 
   };
 }
 
+type StartApp = (name: string, env: Record<string, string>) => Promise<AppProcess>;
+
+/** What two like instances served of /api/v1/me, without and with a feature. */
+interface OffAndOn {
+  runs: { off: LoadRun[]; on: LoadRun[] };
+  offRps: number;
+  onRps: number;
+}
+
 /**
- * Tracing's cost: /api/v1/me (warm) on two like instances on the same database, one tracing every
- * request (HTTP and Nest spans, batched and encoded as in production) to a local OTLP sink that
- * answers 200, the other with tracing off; runs alternated.
- */
-/**
- * A feature's cost on /api/v1/me (warm): two like instances, `off` without the feature and `on`
- * with it, each probed and warmed up, then `rounds` runs each, alternated, every round starting
- * with the other instance so drift in the machine hits both alike.
+ * A feature's cost on /api/v1/me (warm): two like instances started for it, `off` without the
+ * feature and `on` with it, each probed and warmed up, then `rounds` runs each, alternated, every
+ * round starting with the other instance so drift in the machine hits both alike. `beforeStop`
+ * looks at the instances while they still run; both are stopped (`off` first) before it returns.
  */
 async function meOffAndOn(
   feature: string,
-  off: AppProcess,
-  on: AppProcess,
+  start: StartApp,
+  envs: { off: Record<string, string>; on: Record<string, string> },
   owner: BusinessSetup,
   rounds: number,
-): Promise<{ off: LoadRun[]; on: LoadRun[] }> {
+  beforeStop?: (on: AppProcess) => Promise<void>,
+): Promise<OffAndOn> {
+  const off = await start(`${feature}-off`, envs.off);
+  const on = await start(`${feature}-on`, envs.on);
   const headers = {
     authorization: `Bearer ${owner.ownerToken}`,
     'x-business-id': owner.businessId,
@@ -431,13 +439,28 @@ async function meOffAndOn(
     ];
     for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
   }
-  return runs;
+  await beforeStop?.(on);
+  await off.stop();
+  await on.stop();
+  const rps = (list: LoadRun[]) => mean(list.map((r) => r.rps));
+  return { runs, offRps: rps(runs.off), onRps: rps(runs.on) };
 }
 
+/** `on` ÷ `off` with both rates and the cost in percent. */
+function costText({ offRps, onRps }: OffAndOn): string {
+  const ratio = onRps / offRps;
+  return `${round(ratio)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`;
+}
+
+/**
+ * Tracing's cost: /api/v1/me (warm) on two like instances on the same database, one tracing every
+ * request (HTTP and Nest spans, batched and encoded as in production) to a local OTLP sink that
+ * answers 200, the other with tracing off; runs alternated.
+ */
 async function tracingCost(
   env: Record<string, string>,
   owner: BusinessSetup,
-  start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
+  start: StartApp,
 ): Promise<void> {
   const name =
     'tracing on: /api/v1/me with tracing on ÷ off, postgres (every request sampled, OTLP to a local sink)';
@@ -453,13 +476,15 @@ async function tracingCost(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const off = await start('trace-off', env);
-    const on = await start('trace-on', { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
-    const runs = await meOffAndOn('tracing', off, on, owner, 2);
-    await off.stop();
-    await on.stop(); // flushes the spans still batched
-    const offRps = mean(runs.off.map((r) => r.rps));
-    const onRps = mean(runs.on.map((r) => r.rps));
+    // Stopping `on` flushes the spans still batched, so the sink has them all on return.
+    const result = await meOffAndOn(
+      'tracing',
+      start,
+      { off: env, on: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } },
+      owner,
+      2,
+    );
+    const { runs, offRps, onRps } = result;
     figure(
       name,
       `${round(onRps / offRps)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; ` +
@@ -482,33 +507,30 @@ async function tracingCost(
 async function metricsCost(
   env: Record<string, string>,
   owner: BusinessSetup,
-  start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
+  start: StartApp,
 ): Promise<void> {
   const name = 'metrics cost: /api/v1/me with METRICS_ENABLED=true ÷ false, postgres';
   if (leftToFullBench(name, '≥ 0.97 (cost ≤ 3%)')) return;
-  const off = await start('metrics-off', { ...env, METRICS_ENABLED: 'false' });
-  const on = await start('metrics-on', { ...env, METRICS_ENABLED: 'true' });
-  const runs = await meOffAndOn('metrics', off, on, owner, 3);
-  // The instance with metrics on counted what it served: one scrape, as Prometheus would.
-  const scrape = await fetch(`${on.url}/metrics`);
-  const text = await scrape.text();
-  const counted =
-    /^latchkey_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*status_code="200"\} (\d+)/m.exec(
-      text,
-    );
-  if (scrape.status !== 200 || !counted)
-    notes.push('metrics cost: the scrape showed no /api/v1/me');
-  await off.stop();
-  await on.stop();
-  const offRps = mean(runs.off.map((r) => r.rps));
-  const onRps = mean(runs.on.map((r) => r.rps));
-  const ratio = onRps / offRps;
-  figure(
-    name,
-    `${round(ratio)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`,
-    '≥ 0.97 (cost ≤ 3%)',
-    ratio >= 0.97,
+  let counted: RegExpExecArray | null = null;
+  const result = await meOffAndOn(
+    'metrics',
+    start,
+    { off: { ...env, METRICS_ENABLED: 'false' }, on: { ...env, METRICS_ENABLED: 'true' } },
+    owner,
+    3,
+    async (on) => {
+      // The instance with metrics on counted what it served: one scrape, as Prometheus would.
+      const scrape = await fetch(`${on.url}/metrics`);
+      counted =
+        /^latchkey_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*status_code="200"\} (\d+)/m.exec(
+          await scrape.text(),
+        );
+      if (scrape.status !== 200 || !counted)
+        notes.push('metrics cost: the scrape showed no /api/v1/me');
+    },
   );
+  const { runs, offRps } = result;
+  figure(name, costText(result), '≥ 0.97 (cost ≤ 3%)', result.onRps / offRps >= 0.97);
   // The same cost without the machine's noise: what a warm /api/v1/me counts (a cache hit, an
   // ok verification, one histogram sample), timed in this process on the real instruments.
   const metrics = new PrometheusMetrics();
@@ -546,26 +568,20 @@ async function metricsCost(
 async function passportCost(
   env: Record<string, string>,
   owner: BusinessSetup,
-  start: (name: string, env: Record<string, string>) => Promise<AppProcess>,
+  start: StartApp,
 ): Promise<void> {
   const name = 'auth overhead, postgres: /api/v1/me with BEARER_GUARD=passport ÷ lean';
   const goal = '(information; passport if cost ≤ 3%)';
   if (leftToFullBench(name, goal)) return;
-  const lean = await start('guard-lean', { ...env, BEARER_GUARD: 'lean' });
-  const passport = await start('guard-passport', { ...env, BEARER_GUARD: 'passport' });
-  const runs = await meOffAndOn('passport', lean, passport, owner, 3);
-  await lean.stop();
-  await passport.stop();
-  const leanRps = mean(runs.off.map((r) => r.rps));
-  const passportRps = mean(runs.on.map((r) => r.rps));
-  const ratio = passportRps / leanRps;
-  figure(
-    name,
-    `${round(ratio)} (${round(passportRps, 0)} vs ${round(leanRps, 0)} req/s; cost ${round((1 - ratio) * 100, 1)}%)`,
-    goal,
-    null,
+  const result = await meOffAndOn(
+    'passport',
+    start,
+    { off: { ...env, BEARER_GUARD: 'lean' }, on: { ...env, BEARER_GUARD: 'passport' } },
+    owner,
+    3,
   );
-  raw.passport_cost = runs;
+  figure(name, costText(result), goal, null);
+  raw.passport_cost = result.runs;
 }
 
 async function main(): Promise<void> {

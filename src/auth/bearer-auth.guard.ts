@@ -7,7 +7,6 @@ import { VerifiedPrincipal } from './ports';
 import { AuthError } from './auth-error';
 import { BearerStrategy } from './bearer.strategy';
 import { CONTEXT_KEY } from './decorators';
-import { RoutePlans } from './route-plan';
 import { originOf, RequestContext } from './request-context';
 
 type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
@@ -72,20 +71,19 @@ const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malform
  * promoted about 2 MB and took 7 to 8 ms instead of 1.5: `/api/v1/me` served about a fifth fewer
  * requests. `npm run bench` measures the two guards end to end; docs/performance.md has the runs.
  *
- * Every route needs a valid bearer token unless it is `@Public()`; on success the request context
- * goes on the request. Every failure is a 401 in the API's shape: a missing or malformed header,
- * or what the verifier says. A valid token is never counted against the failure budget.
+ * `RequestGuard` runs it on every route that is not `@Public()` (the route's plan says so once);
+ * on success the request context goes on the request. Every failure is a 401 in the API's shape:
+ * a missing or malformed header, or what the verifier says. A valid token is never counted
+ * against the failure budget.
  */
 @Injectable()
 export class LeanBearerGuard implements CanActivate {
   constructor(
-    private readonly plans: RoutePlans,
     private readonly failures: AuthFailureLimiter,
     private readonly strategy: BearerStrategy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.plans.of(context).isPublic) return true;
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
     try {
       const secret = bearerTokenOf(request.headers.authorization);
@@ -109,15 +107,11 @@ export class LeanBearerGuard implements CanActivate {
  */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard('bearer') implements CanActivate {
-  constructor(
-    private readonly plans: RoutePlans,
-    private readonly failures: AuthFailureLimiter,
-  ) {
+  constructor(private readonly failures: AuthFailureLimiter) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.plans.of(context).isPublic) return true;
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (e) {
