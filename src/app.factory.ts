@@ -53,7 +53,7 @@ export async function startApp(
   options: { logs?: boolean } = {},
 ): Promise<StartedApp> {
   const adapter = new FastifyAdapter({
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: config.trustProxy,
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     // Off: while closing, drainRefusal answers 503 in the API's error shape instead.

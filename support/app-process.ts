@@ -7,11 +7,12 @@ export const REPO_ROOT = resolve(__dirname, '..');
 /** The built server (`npm run build`). */
 export const APP_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
 
-/** Every rate limit off, as benchmarks and load-driving tests need. */
+/** Every rate limit and the active-token cap off, as benchmarks and load-driving tests need. */
 export const RATE_LIMITS_OFF = {
   RATE_LIMIT_OAUTH_PER_MINUTE: '0',
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
-  RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+  RATE_LIMIT_IDENTITY_PER_MINUTE: '0',
+  MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
 } as const;
 
 export interface AppProcess {

@@ -76,7 +76,7 @@ describe.each(DRIVERS)('GET /metrics on %s', (driver) => {
     t = await bootTestApp(driver, {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2',
       RATE_LIMIT_OAUTH_PER_MINUTE: '2',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
     });
   });
   afterAll(() => t.close());
@@ -146,7 +146,7 @@ describe.each(DRIVERS)('GET /metrics on %s', (driver) => {
         ['latchkey_token_revocations_total', { reason: 'member_removed', origin: 'cascade' }],
         ['latchkey_rate_limited_total', { limit: 'auth-failures' }],
         ['latchkey_rate_limited_total', { limit: 'oauth' }],
-        ['latchkey_rate_limited_total', { limit: 'token' }],
+        ['latchkey_rate_limited_total', { limit: 'identity' }],
         ['latchkey_audit_appends_total', { action: 'token.revoked' }],
         ['latchkey_audit_appends_total', { action: 'member.removed' }],
         ['latchkey_audit_append_failures_total', { action: 'token.revoked' }],

@@ -43,10 +43,10 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
     let biz: BusinessFixture;
     beforeAll(async () => {
       t = await bootTestApp(driver, {
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '1',
         RATE_LIMIT_OAUTH_PER_MINUTE: '3',
         RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
-        RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+        RATE_LIMIT_IDENTITY_PER_MINUTE: '0',
       });
       biz = await createBusiness(t);
     });
@@ -124,16 +124,38 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       expect((await meFrom(freshIp(), unknownToken())).status).toBe(401);
     });
 
-    it('still lets a valid token through from an IP over its failure budget', async () => {
+    it('refuses every credential from an IP over its failure budget before looking it up, a right one too', async () => {
+      const revoked = (await addMember(t, biz)).token;
+      await t
+        .http()
+        .post('/api/v1/tokens/self/revoke')
+        .set(asMember(revoked, biz.id))
+        .send({})
+        .expect(201);
+      const rejectedEvents = async () =>
+        Number(
+          (
+            await t.sql<{ n: unknown }>(
+              "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'token.rejected'",
+            )
+          )[0].n,
+        );
       const ip = freshIp();
       for (let i = 0; i < 4; i++) await meFrom(ip, unknownToken());
       expectRateLimited(await meFrom(ip, unknownToken()));
-      const res = await meFrom(ip, biz.ownerToken).expect(200);
-      expect(res.body.data.identity.email).toBe(biz.ownerEmail);
+      const before = await rejectedEvents();
+
+      // A right guess is not told so.
+      expectRateLimited(await meFrom(ip, biz.ownerToken));
+      // A revoked token is not even looked up: a lookup would record token.rejected.
+      expectRateLimited(await meFrom(ip, revoked));
+      expect(await rejectedEvents()).toBe(before);
+      // The other IP is untouched.
+      await meFrom(freshIp(), biz.ownerToken).expect(200);
     });
   });
 
-  describe('per token', () => {
+  describe('per identity', () => {
     let t: TestApp;
     let biz: BusinessFixture;
     let members: string[];
@@ -141,7 +163,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       t = await bootTestApp(driver, {
         RATE_LIMIT_OAUTH_PER_MINUTE: '0',
         RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
-        RATE_LIMIT_TOKEN_PER_MINUTE: '3',
+        RATE_LIMIT_IDENTITY_PER_MINUTE: '3',
       });
       // The platform token spends 1 of its 3, the owner's token 2 of its 3.
       biz = await createBusiness(t);
@@ -149,11 +171,20 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
     });
     afterAll(() => t.close());
 
-    it('answers 429 once a token spent its budget, and keeps a budget per token', async () => {
-      const token = members[0];
-      for (let i = 0; i < 3; i++) await me(t, asMember(token, biz.id)).expect(200);
-      expectRateLimited(await me(t, asMember(token, biz.id)));
-      // The owner's token has its own budget, with one call left.
+    it('answers 429 once an identity spent its budget, whichever of its tokens calls: minting more buys nothing', async () => {
+      const first = members[0];
+      const minted = await t
+        .http()
+        .post('/api/v1/tokens')
+        .set(asMember(first, biz.id))
+        .send({ name: 'second' })
+        .expect(201);
+      const second = minted.body.data.token as string;
+      await me(t, asMember(second, biz.id)).expect(200);
+      await me(t, asMember(first, biz.id)).expect(200);
+      expectRateLimited(await me(t, asMember(second, biz.id)));
+      expectRateLimited(await me(t, asMember(first, biz.id)));
+      // Another identity has its own budget: the owner, with one call left.
       await me(t, asOwner(biz)).expect(200);
     });
 
@@ -184,7 +215,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       t = await bootTestApp(driver, {
         RATE_LIMIT_OAUTH_PER_MINUTE: '0',
         RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
-        RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+        RATE_LIMIT_IDENTITY_PER_MINUTE: '0',
       });
     });
     afterAll(() => t.close());
@@ -201,7 +232,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       }
     });
 
-    it('turns the per-token limit off', async () => {
+    it('turns the per-identity limit off', async () => {
       for (let i = 0; i < 20; i++) {
         await listBusinesses(t, asPlatform(t)).expect(200);
       }
@@ -217,10 +248,10 @@ withRedis('Rate limits shared through Redis', () => {
   const limits = {
     REDIS_URL: TEST_REDIS_URL!,
     REDIS_KEY_PREFIX: prefix,
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '1',
     RATE_LIMIT_OAUTH_PER_MINUTE: '3',
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
-    RATE_LIMIT_TOKEN_PER_MINUTE: '3',
+    RATE_LIMIT_IDENTITY_PER_MINUTE: '3',
   };
   let a: TestApp;
   let b: TestApp;

@@ -5,6 +5,7 @@ import { mintSecret } from '../src/tokens/token-secret';
 import {
   addMember,
   createBusiness,
+  createUnexpiringBusiness,
   createMachine,
   createToken,
   IssuedToken,
@@ -571,7 +572,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     });
 
     it('describes an active scoped token of the same business', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const target = await createToken(t, asOwner(b), {
         scopes: ['a:b', 'c:d'],
         expires_in_days: 30,
@@ -595,7 +596,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     });
 
     it("gives a machine token's identity as sub, and exp null for a token with no expiry", async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const machine = await createMachine(t, b, 'member');
       const target = await createToken(t, asOwner(b), {
         identity_id: machine.id,
@@ -684,7 +685,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
 
   describe('POST /api/v1/tokens/{id}/rotate', () => {
     it('with no grace, issues a successor and revokes the old token with reason "rotated"', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const old = await createToken(t, asOwner(b), {
         name: 'deployer',
         scopes: ['a:b', 'c:d'],
@@ -726,7 +727,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     });
 
     it('keeps a token with no expiry unexpiring by default', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const old = await createToken(t, asOwner(b), { name: 'forever' });
       const res = await rotate(t, asOwner(b), old.id);
       expect(res.status).toBe(201);
@@ -736,7 +737,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     });
 
     it('with a grace period, keeps the old token working until it ends, then TOKEN_EXPIRED', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const old = await createToken(t, asOwner(b), { expires_in_days: 30 });
       await me(t, asMember(old.secret, b.id)).expect(200);
 
@@ -794,7 +795,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     );
 
     it('accepts the maximum grace period of 604800 seconds', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const old = await createToken(t, asOwner(b), { expires_in_days: 30 });
       const res = await rotate(t, asOwner(b), old.id, { grace_period_seconds: 604800 });
       expect(res.status).toBe(201);

@@ -3,6 +3,7 @@ import {
   addMember,
   BusinessFixture,
   createBusiness,
+  createUnexpiringBusiness,
   createMachine,
 } from './factories/tenancy.factory';
 import {
@@ -276,7 +277,7 @@ describe.each(DRIVERS)('tenancy on %s', (driver) => {
     );
 
     it('honours expires_in_days for a member first token', async () => {
-      const b = await createBusiness(t);
+      const b = await createUnexpiringBusiness(t);
       const res = await postMember(t, asOwner(b), {
         email: `${uniq('m')}@example.test`,
         role: 'member',

@@ -129,7 +129,11 @@ function casesOf(route: Route): Case[] {
         // by-id business route could name as its own. A platform token is outside every
         // business: the review findings below check that these routes answer 404 for one.
         if (caller === 'platform' && target === 'self' && namesToken(route)) continue;
-        const expected = decide(route.action, { class: POLICY_CLASS[caller], scopes }, target);
+        const expected = decide(
+          route.action,
+          { class: POLICY_CLASS[caller], scopes, expiresAt: null },
+          target,
+        );
         cases.push({
           name: `${caller} ${scopesLabel(scopes)} → ${target}: ${decisionLabel(expected, route)}`,
           route,

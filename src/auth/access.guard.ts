@@ -4,17 +4,26 @@ import { CONTEXT_KEY } from './decorators';
 import { RoutePlans } from './route-plan';
 import { RequestContext } from './request-context';
 
-/** Checks `@PlatformOnly()`, `@RequireRole()` and `@RequireScope()`: role first, then scope. */
+/**
+ * Checks a retiring token's writes, then `@PlatformOnly()`, `@RequireRole()` and
+ * `@RequireScope()`: role first, then scope.
+ */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(private readonly plans: RoutePlans) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const { platformOnly, role, scope, checksAccess } = this.plans.of(context);
+    const { platformOnly, role, scope, checksAccess, closedToRetiring } = this.plans.of(context);
     if (!checksAccess) return true;
 
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;
+    if (closedToRetiring && ctx.token.retiring) {
+      throw AuthError.forbidden(
+        'TOKEN_RETIRING',
+        'This token is in its rotation grace period: use its successor (it may still revoke itself)',
+      );
+    }
     if (platformOnly && !ctx.isPlatformToken) {
       throw AuthError.forbidden('PLATFORM_ADMIN_REQUIRED', 'A platform admin token is required');
     }

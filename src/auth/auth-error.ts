@@ -12,6 +12,8 @@ export const AUTH_ERRORS = {
   INSUFFICIENT_SCOPE: 403,
   PLATFORM_ADMIN_REQUIRED: 403,
   NOT_TOKEN_HOLDER: 403,
+  // A token in its rotation grace period writes nothing but its own revocation.
+  TOKEN_RETIRING: 403,
   BUSINESS_NOT_FOUND: 404,
 } as const satisfies ErrorTable;
 

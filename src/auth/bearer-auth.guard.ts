@@ -1,3 +1,4 @@
+import { clientIp } from '../common/client-ip';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -53,7 +54,7 @@ function refusal(
   e: unknown,
 ): Promise<unknown> {
   return e instanceof AuthError && e.status === 401
-    ? failures.answer(request.ip, e)
+    ? failures.answer(clientIp(request) ?? undefined, e)
     : Promise.resolve(e);
 }
 
@@ -74,7 +75,7 @@ const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malform
  * `RequestGuard` runs it on every route that is not `@Public()` (the route's plan says so once);
  * on success the request context goes on the request. Every failure is a 401 in the API's shape:
  * a missing or malformed header, or what the verifier says. A valid token is never counted
- * against the failure budget.
+ * against the failure budget; an IP that has spent it gets 429 before its credential is read.
  */
 @Injectable()
 export class LeanBearerGuard implements CanActivate {
@@ -85,6 +86,7 @@ export class LeanBearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<LatchkeyRequest>();
+    this.failures.refuseBlocked(clientIp(request) ?? undefined);
     try {
       const secret = bearerTokenOf(request.headers.authorization);
       if (secret === null) throw noCredential();
@@ -112,6 +114,9 @@ export class BearerAuthGuard extends AuthGuard('bearer') implements CanActivate 
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    this.failures.refuseBlocked(
+      clientIp(context.switchToHttp().getRequest<LatchkeyRequest>()) ?? undefined,
+    );
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (e) {

@@ -15,6 +15,7 @@ export const BUSINESS_SCOPED = 'latchkey:business-scoped';
 export const PLATFORM_ONLY = 'latchkey:platform-only';
 export const REQUIRED_ROLE = 'latchkey:required-role';
 export const REQUIRED_SCOPE = 'latchkey:required-scope';
+export const RETIRING_ALLOWED = 'latchkey:retiring-allowed';
 
 /**
  * The OpenAPI security requirements, by the names `src/docs/swagger.ts` gives the schemes. One
@@ -37,6 +38,14 @@ export const Public = () =>
 /** A route that needs a bearer token and no business: what every route not `@Public()` is. */
 export const BearerAuth = () => ApiSecurity(BEARER_ONLY);
 
+const RETIRING_WRITE = 'TOKEN_RETIRING (a write by a token in its rotation grace period)';
+
+/**
+ * Lets a token in its rotation grace period call this write: revoking itself, introspecting.
+ * Every other write (any method but GET) refuses a retiring token with 403 TOKEN_RETIRING.
+ */
+export const RetiringAllowed = () => SetMetadata(RETIRING_ALLOWED, true);
+
 /** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
 export const BusinessScoped = () =>
   applyDecorators(
@@ -45,7 +54,7 @@ export const BusinessScoped = () =>
     ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
-      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED'],
+      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
       429: ['RATE_LIMITED (see Retry-After)'],
@@ -60,7 +69,7 @@ export const PlatformOnly = () =>
     ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
-      403: ['PLATFORM_ADMIN_REQUIRED'],
+      403: ['PLATFORM_ADMIN_REQUIRED', RETIRING_WRITE],
       429: ['RATE_LIMITED (see Retry-After)'],
     }),
   );

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { clientIp } from '../common/client-ip';
+import { redactSecrets } from '../common/safe-error';
 import type { Author, EventOrigin } from '../database/domain-event';
 import { Role, roleAtLeast } from './roles';
 import { scopesAllow } from './scopes';
@@ -58,6 +60,11 @@ export interface CallerToken {
   createdById: string | null;
   createdBy: string;
   /**
+   * In its rotation grace period: it has a successor and is still active. It authenticates, and
+   * writes nothing but its own revocation.
+   */
+  retiring: boolean;
+  /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */
@@ -111,7 +118,11 @@ export class RequestContext {
 
   /** The caller as the token policy sees it. */
   get policyCaller(): PolicyCaller {
-    return { class: callerClass(this.isPlatformToken, this.role), scopes: this.token.scopes };
+    return {
+      class: callerClass(this.isPlatformToken, this.role, this.token.retiring),
+      scopes: this.token.scopes,
+      expiresAt: this.token.expiresAt,
+    };
   }
 
   /** Asks the token policy (`token-policy.ts`) whether this caller may act on the target. */
@@ -139,7 +150,13 @@ export function originOf(request: FastifyRequest): EventOrigin {
   return {
     channel: 'api',
     requestId: request.id,
-    ip: request.ip ?? null,
-    userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+    ip: clientIp(request),
+    // Masked before clipping, so a secret pasted in is masked whole, never cut to a stub.
+    userAgent: userAgentOf(request.headers['user-agent']),
   };
+}
+
+/** The User-Agent as audited: a secret in it masked whole first, then clipped to 512. */
+function userAgentOf(value: string | undefined): string | null {
+  return value === undefined ? null : redactSecrets(value).slice(0, 512);
 }

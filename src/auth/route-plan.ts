@@ -1,4 +1,5 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import {
   BUSINESS_SCOPED,
@@ -6,6 +7,7 @@ import {
   PLATFORM_ONLY,
   REQUIRED_ROLE,
   REQUIRED_SCOPE,
+  RETIRING_ALLOWED,
 } from './decorators';
 import type { Role } from './roles';
 
@@ -16,7 +18,9 @@ export interface RoutePlan {
   readonly platformOnly: boolean;
   readonly role: Role | undefined;
   readonly scope: string | undefined;
-  /** Whether the access check (platform, role, scope) has anything to check. */
+  /** A write a retiring token may not make: every method but GET, unless `@RetiringAllowed()`. */
+  readonly closedToRetiring: boolean;
+  /** Whether the access check (platform, role, scope, retiring) has anything to check. */
   readonly checksAccess: boolean;
 }
 
@@ -46,13 +50,21 @@ export class RoutePlans {
     const platformOnly = get<boolean>(PLATFORM_ONLY) === true;
     const role = get<Role>(REQUIRED_ROLE);
     const scope = get<string>(REQUIRED_SCOPE);
+    const isPublic = get<boolean>(IS_PUBLIC) === true;
+    const method = this.reflector.get<RequestMethod | undefined>(
+      METHOD_METADATA,
+      targets[0] as never,
+    );
+    const closedToRetiring =
+      !isPublic && method !== RequestMethod.GET && get<boolean>(RETIRING_ALLOWED) !== true;
     return Object.freeze({
-      isPublic: get<boolean>(IS_PUBLIC) === true,
+      isPublic,
       businessScoped: get<boolean>(BUSINESS_SCOPED) === true,
       platformOnly,
       role,
       scope,
-      checksAccess: platformOnly || role !== undefined || scope !== undefined,
+      closedToRetiring,
+      checksAccess: platformOnly || role !== undefined || scope !== undefined || closedToRetiring,
     });
   }
 }

@@ -4,6 +4,7 @@ import {
   CALLERS,
   Cell,
   decide,
+  decideOnToken,
   policyMarkdown,
   TARGETS,
   TOKEN_ACTIONS,
@@ -73,17 +74,21 @@ describe('token policy', () => {
         });
       }
     }
-    expect(decide('create_business', { class: 'platform', scopes: null }, 'owner')).toEqual({
+    expect(
+      decide('create_business', { class: 'platform', scopes: null, expiresAt: null }, 'owner'),
+    ).toEqual({
       allowed: true,
     });
-    expect(decide('add_platform_admin', { class: 'platform', scopes: null }, 'admin')).toEqual({
+    expect(
+      decide('add_platform_admin', { class: 'platform', scopes: null, expiresAt: null }, 'admin'),
+    ).toEqual({
       allowed: true,
     });
   });
 
   it('re-issue acts only downward, and on an owner only for that owner', () => {
     const allowed = (caller: 'owner' | 'admin', target: (typeof TARGETS)[number]) =>
-      decide('reissue', { class: caller, scopes: null }, target).allowed;
+      decide('reissue', { class: caller, scopes: null, expiresAt: null }, target).allowed;
     expect(PEOPLE.filter((p) => allowed('admin', p))).toEqual(['member']);
     expect(PEOPLE.filter((p) => allowed('owner', p))).toEqual(['admin', 'member']);
     expect(allowed('owner', 'self')).toBe(true);
@@ -92,7 +97,9 @@ describe('token policy', () => {
   it.each(['rename', 'revoke', 'rotate', 'reissue'] as const)(
     '%s: an admin never acts on an owner',
     (action) => {
-      expect(decide(action, { class: 'admin', scopes: null }, 'owner').allowed).toBe(false);
+      expect(
+        decide(action, { class: 'admin', scopes: null, expiresAt: null }, 'owner').allowed,
+      ).toBe(false);
     },
   );
 
@@ -100,14 +107,16 @@ describe('token policy', () => {
     for (const action of ['rotate', 'rename', 'revoke'] as const) {
       for (const caller of ['owner', 'admin', 'platform'] as const) {
         for (const target of ['machine', 'member'] as const) {
-          expect(decide(action, { class: caller, scopes: [] }, target)).toEqual({
+          expect(decide(action, { class: caller, scopes: [], expiresAt: null }, target)).toEqual({
             allowed: false,
             status: 404,
           });
         }
       }
     }
-    expect(decide('issue', { class: 'admin', scopes: ['audit:read'] }, 'machine')).toEqual({
+    expect(
+      decide('issue', { class: 'admin', scopes: ['audit:read'], expiresAt: null }, 'machine'),
+    ).toEqual({
       allowed: false,
       status: 403,
       code: 'INSUFFICIENT_SCOPE',
@@ -115,20 +124,39 @@ describe('token policy', () => {
   });
 
   it('checks the gate (role, then scope) before the target', () => {
-    expect(decide('add_member', { class: 'member', scopes: null }, 'member')).toMatchObject({
+    expect(
+      decide('add_member', { class: 'member', scopes: null, expiresAt: null }, 'member'),
+    ).toMatchObject({
       code: 'INSUFFICIENT_ROLE',
     });
     expect(
-      decide('add_member', { class: 'admin', scopes: ['members:read'] }, 'owner'),
+      decide('add_member', { class: 'admin', scopes: ['members:read'], expiresAt: null }, 'owner'),
     ).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-    expect(decide('reissue', { class: 'owner', scopes: ['members:write'] }, 'admin')).toEqual({
+    expect(
+      decide('reissue', { class: 'owner', scopes: ['members:write'], expiresAt: null }, 'admin'),
+    ).toEqual({
       allowed: true,
     });
   });
 
+  it.each(TOKEN_ACTIONS)(
+    '%s: a retiring token acts on no target, and may revoke only itself',
+    (action) => {
+      const retiring = { class: 'retiring', scopes: null, expiresAt: null } as const;
+      for (const target of TARGETS) {
+        expect(decide(action, retiring, target)).toEqual({
+          allowed: false,
+          status: 403,
+          code: 'TOKEN_RETIRING',
+        });
+        expect(decideOnToken(action, retiring, target, true).allowed).toBe(action === 'revoke');
+      }
+    },
+  );
+
   it('answers a member the same for every id, so none is confirmed to exist', () => {
     const answers = TARGETS.filter((t) => t !== 'self').map((target) =>
-      decide('issue', { class: 'member', scopes: null }, target),
+      decide('issue', { class: 'member', scopes: null, expiresAt: null }, target),
     );
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
   });

@@ -31,9 +31,11 @@ export type TokenAction = (typeof TOKEN_ACTIONS)[number];
 
 /**
  * Who calls: a business token at its holder's role (a machine identity acts at its role, never
- * owner), a platform admin's platform token, or the installation's operator at a shell.
+ * owner), a platform admin's platform token, the installation's operator at a shell, or a
+ * retiring token (one in its rotation grace period, of any role), which may act on no token but
+ * itself: its successor exists, and a secret on its way out must not mint or revoke others.
  */
-export const CALLERS = ['owner', 'admin', 'member', 'platform', 'cli'] as const;
+export const CALLERS = ['owner', 'admin', 'member', 'platform', 'cli', 'retiring'] as const;
 export type CallerClass = (typeof CALLERS)[number];
 
 /**
@@ -46,7 +48,11 @@ export type TargetClass = (typeof TARGETS)[number];
 
 /** The 403 codes the policy answers with. */
 export type DenyCode =
-  'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE' | 'NOT_TOKEN_HOLDER' | 'PLATFORM_ADMIN_REQUIRED';
+  | 'INSUFFICIENT_ROLE'
+  | 'INSUFFICIENT_SCOPE'
+  | 'NOT_TOKEN_HOLDER'
+  | 'PLATFORM_ADMIN_REQUIRED'
+  | 'TOKEN_RETIRING';
 
 /**
  * `allow`, `hide` (404: the caller may not see it), a 403 code, or `none`: the case cannot arise
@@ -92,6 +98,12 @@ const everyone = (cell: Cell): Record<TargetClass, Cell> => ({
   unknown: cell,
 });
 
+/**
+ * A retiring token's row, for every action: refused. The one exception, revoking itself, is not
+ * a target class but the calling token itself (`decideOnToken`).
+ */
+const RETIRING: Row = everyone('TOKEN_RETIRING');
+
 /** One's own tokens only: everyone else's is out of sight. */
 const OWN_ONLY: Row = { ...everyone('hide'), self: 'allow' };
 
@@ -116,7 +128,14 @@ const tokenManager = (self: Verdict, onPeople: Verdict, onOwners: Verdict = onPe
 const platformOnly = (target: TargetClass): Partial<Record<CallerClass, Row>> => {
   const refused: Row = { ...everyone('none'), [target]: 'PLATFORM_ADMIN_REQUIRED' };
   const allowed: Row = { ...everyone('none'), [target]: 'allow' };
-  return { owner: refused, admin: refused, member: refused, platform: allowed, cli: allowed };
+  return {
+    owner: refused,
+    admin: refused,
+    member: refused,
+    platform: allowed,
+    cli: allowed,
+    retiring: RETIRING,
+  };
 };
 
 /** The table. Each cell is read after the gate; `unknown` answers 404 unless the row refuses all. */
@@ -132,6 +151,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       platform: issuer('NOT_TOKEN_HOLDER'),
       // `tokens create` names the holder by email, and a machine identity has none.
       cli: { ...everyone('allow'), self: 'none', machine: 'none', unknown: 'hide' },
+      retiring: RETIRING,
     },
     why:
       'People make their own tokens; a secret made for someone else is a way to act as them. ' +
@@ -150,6 +170,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       member: OWN_ONLY,
       platform: tokenManager('none', 'NOT_TOKEN_HOLDER'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+      retiring: RETIRING,
     },
     why:
       "Rotation issues a new secret for the old token's identity, so it follows issuance: " +
@@ -165,6 +186,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
       member: OWN_ONLY,
       platform: tokenManager('none', 'allow'),
+      retiring: RETIRING,
     },
     why:
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
@@ -184,6 +206,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       // Its own platform token, through self/revoke or by value.
       platform: tokenManager('allow', 'allow'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+      retiring: RETIRING,
     },
     why:
       'Revoking takes power away and hands out no secret, so it follows "who may act on whom": ' +
@@ -213,6 +236,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       },
       member: everyone('INSUFFICIENT_ROLE'),
       platform: { self: 'none', machine: 'hide', ...others('NOT_TOKEN_HOLDER'), unknown: 'hide' },
+      retiring: RETIRING,
     },
     why:
       'Exception: a member who lost their first token needs a way back. The maker passes the ' +
@@ -229,6 +253,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       member: everyone('INSUFFICIENT_ROLE'),
       platform: { ...everyone('none'), ...others('NOT_TOKEN_HOLDER') },
       cli: { ...everyone('none'), owner: 'INSUFFICIENT_ROLE', admin: 'allow', member: 'allow' },
+      retiring: RETIRING,
     },
     why:
       "Exception: a new member's first token goes to whoever adds them, to pass on. Only an " +
@@ -262,6 +287,8 @@ export interface PolicyCaller {
   class: CallerClass;
   /** The calling token's scopes; null is unrestricted within the role. */
   scopes: readonly string[] | null;
+  /** The calling token's expiry, which caps every token it makes; null for none (and the CLI). */
+  expiresAt: Date | null;
 }
 
 export type Decision =
@@ -275,6 +302,7 @@ const GATE_RANK: Record<CallerClass, Role | 'all'> = {
   member: 'member',
   platform: 'all',
   cli: 'all',
+  retiring: 'all',
 };
 
 /** The one question: may this caller take this action on this target? */
@@ -282,7 +310,8 @@ export function decide(action: TokenAction, caller: PolicyCaller, target: Target
   const rule = TOKEN_POLICY[action];
   const row = rule.cells[caller.class];
   if (!row) return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
-  if (rule.gate && caller.class !== 'cli') {
+  // The operator passes every gate; a retiring token is refused by its row whatever it holds.
+  if (rule.gate && caller.class !== 'cli' && caller.class !== 'retiring') {
     const rank = GATE_RANK[caller.class];
     if (rank !== 'all' && !roleAtLeast(rank, rule.gate.role)) {
       return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
@@ -303,8 +332,28 @@ export function decide(action: TokenAction, caller: PolicyCaller, target: Target
   return { allowed: false, status: 403, code: verdict };
 }
 
-/** The caller class of a business or platform token. */
-export function callerClass(isPlatformToken: boolean, role: Role | null): CallerClass {
+/**
+ * `decide`, for an action on an existing token that may be the calling token itself: a token may
+ * always revoke itself (a leaked secret's holder needs no more than the secret to kill it), even
+ * while it is retiring.
+ */
+export function decideOnToken(
+  action: TokenAction,
+  caller: PolicyCaller,
+  target: TargetClass,
+  isCallingToken: boolean,
+): Decision {
+  if (isCallingToken && action === 'revoke') return { allowed: true };
+  return decide(action, caller, target);
+}
+
+/** The caller class of a business or platform token; a retiring token is `retiring`. */
+export function callerClass(
+  isPlatformToken: boolean,
+  role: Role | null,
+  retiring: boolean,
+): CallerClass {
+  if (retiring) return 'retiring';
   if (isPlatformToken) return 'platform';
   return role ?? 'member';
 }
@@ -367,6 +416,8 @@ const DENIAL_MESSAGES: Record<DenyCode, string> = {
     "A person's token is issued or rotated only by that person, and a platform token never " +
     "receives a person's secret",
   PLATFORM_ADMIN_REQUIRED: 'Only a platform admin may do this',
+  TOKEN_RETIRING:
+    'This token is in its rotation grace period: it may revoke itself, and act on no other token',
 };
 
 /** Throws the policy's refusal: its 403, or the caller's own 404 for what may not be seen. */

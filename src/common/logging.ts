@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { levels, type DestinationStream } from 'pino';
+import { clientIp } from './client-ip';
 import { CONTEXT_KEY } from './request-keys';
 import { redactSecrets } from './safe-error';
 
@@ -88,7 +89,7 @@ export function registerRequestLog(
         request_id: request.id,
         method: request.method,
         url: redactSecrets(request.url),
-        remote_address: request.ip,
+        remote_address: clientIp(request),
         status: reply.statusCode,
         response_time_ms: Math.round(reply.elapsedTime * 100) / 100,
         business_id: ctx?.business?.id ?? null,

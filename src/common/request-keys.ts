@@ -6,5 +6,6 @@ export const CONTEXT_KEY = 'latchkeyContext';
 
 /** What any reader may rely on in the request context: the calling token's id. */
 export interface CallingTokenView {
+  actor: { id: string };
   token: { id: string };
 }

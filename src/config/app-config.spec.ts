@@ -11,10 +11,11 @@ describe(loadConfig.name, () => {
       REDIS_KEY_PREFIX: 'latchkey:',
       LOG_LEVEL: 'info',
       BOOTSTRAP_ADMIN_EMAIL: 'admin@latchkey.local',
-      TRUST_PROXY: false,
+      TRUST_PROXY: 'false',
       RATE_LIMIT_OAUTH_PER_MINUTE: 60,
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 300,
-      RATE_LIMIT_TOKEN_PER_MINUTE: 0,
+      RATE_LIMIT_IDENTITY_PER_MINUTE: 0,
+      MAX_ACTIVE_TOKENS_PER_IDENTITY: 100,
       DB_STATEMENT_TIMEOUT_MS: 3000,
       DB_QUERY_TIMEOUT_MS: 4000,
       DB_CONNECT_TIMEOUT_MS: 3000,
@@ -23,12 +24,51 @@ describe(loadConfig.name, () => {
     });
     expect(sut.METRICS_TOKEN).toBeUndefined();
     expect(sut.databaseDriver).toBe('sqlite');
+    expect(sut.trustProxy).toBe(false);
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['16', 16],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['10.0.0.0/8, ::1,fd00::/8', ['10.0.0.0/8', '::1', 'fd00::/8']],
+  ])('takes TRUST_PROXY=%s as Fastify does', (raw, parsed) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(parsed);
+  });
+
+  it.each([
+    ['true', /true would trust the client's own X-Forwarded-For/],
+    ['TRUE', /true would trust/],
+    ['17', /at most 16/],
+    ['10.0.0.0/33', /not an address or CIDR/],
+    ['127.0.0.1,forged;=1+1', /"forged;=1\+1" is not an address or CIDR/],
+    ['yes', /not an address or CIDR/],
+  ])('refuses TRUST_PROXY=%s at boot, naming the choices', (raw, message) => {
+    const error = (() => {
+      try {
+        loadConfig({ TRUST_PROXY: raw });
+      } catch (e) {
+        return e as ConfigValidationError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error.problems).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+    expect(error.problems[0]).toMatch(message);
+    expect(error.problems[0]).toMatch(/a hop count such as 1/);
+  });
+
+  it('refuses the renamed RATE_LIMIT_TOKEN_PER_MINUTE, so no limit silently lapses', () => {
+    expect(() => loadConfig({ RATE_LIMIT_TOKEN_PER_MINUTE: '8' })).toThrow(
+      /RATE_LIMIT_TOKEN_PER_MINUTE: renamed RATE_LIMIT_IDENTITY_PER_MINUTE/,
+    );
   });
 
   it('parses numbers and booleans from strings', () => {
-    const sut = loadConfig({ PORT: '8080', TRUST_PROXY: 'true', TOKEN_CACHE_TTL_MS: '250' });
+    const sut = loadConfig({ PORT: '8080', METRICS_ENABLED: 'off', TOKEN_CACHE_TTL_MS: '250' });
     expect(sut.PORT).toBe(8080);
-    expect(sut.TRUST_PROXY).toBe(true);
+    expect(sut.METRICS_ENABLED).toBe(false);
     expect(sut.TOKEN_CACHE_TTL_MS).toBe(250);
   });
 

@@ -10,8 +10,13 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
   validateSync,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -27,6 +32,28 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+
+@ValidatorConstraint({ name: 'trustProxy' })
+class TrustProxyRule implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    try {
+      parseTrustProxy(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  defaultMessage(args?: ValidationArguments): string {
+    try {
+      parseTrustProxy(String(args?.value));
+      return 'must be false, a hop count, or addresses/CIDRs';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+}
 
 /**
  * The validated environment. Every setting the service has is here, under the name of its
@@ -110,9 +137,9 @@ export class AppConfig {
   @IsEmail({ require_tld: false })
   BOOTSTRAP_ADMIN_EMAIL = 'admin@latchkey.local';
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /** `false`, a hop count, or proxies' addresses/CIDRs: see `trust-proxy.ts`. */
+  @Validate(TrustProxyRule)
+  TRUST_PROXY = 'false';
 
   @Transform(toInt)
   @IsInt()
@@ -124,10 +151,18 @@ export class AppConfig {
   @Min(0)
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
 
+  /** Requests per minute per holder identity, all of its tokens together; 0 turns it off. */
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  RATE_LIMIT_TOKEN_PER_MINUTE = 0;
+  RATE_LIMIT_IDENTITY_PER_MINUTE = 0;
+
+  /** Active tokens one identity may hold in a business (or as platform tokens); 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAX_ACTIVE_TOKENS_PER_IDENTITY = 100;
 
   /**
    * Prometheus metrics at GET /metrics, and the counting behind them. Off, the route is 404 and
@@ -157,6 +192,11 @@ export class AppConfig {
   })
   METRICS_TOKEN?: string;
 
+  /** TRUST_PROXY as Fastify takes it. */
+  get trustProxy(): TrustProxy {
+    return parseTrustProxy(this.TRUST_PROXY);
+  }
+
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
@@ -173,11 +213,21 @@ const KNOWN_KEYS = new Set(
   Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'),
 );
 
+/** Variables that no longer exist, and what replaced them: refused, so no limit silently lapses. */
+const RENAMED: Record<string, string> = {
+  RATE_LIMIT_TOKEN_PER_MINUTE:
+    'renamed RATE_LIMIT_IDENTITY_PER_MINUTE, which counts all tokens of one identity together',
+};
+
 /**
  * Builds the config from an environment map and fails with every bad variable named.
  * An empty string counts as unset, as shells and compose files often pass one.
  */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const renamed = Object.entries(RENAMED)
+    .filter(([old]) => env[old] !== undefined && env[old] !== '')
+    .map(([old, why]) => `${old}: ${why}`);
+  if (renamed.length > 0) throw new ConfigValidationError(renamed);
   const raw: Record<string, string> = {};
   for (const key of KNOWN_KEYS) {
     const value = env[key];

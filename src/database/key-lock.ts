@@ -26,3 +26,10 @@ export const membershipKey = (businessId: string, identityId: string) =>
 
 /** The key that platform-token issuance (shared) and platform admin removal (exclusive) take. */
 export const platformAdminKey = (identityId: string) => `platform-admin:${identityId}`;
+
+/**
+ * The key every issuance for one identity takes exclusively, so that the count of its active
+ * tokens and the insert that may exceed the cap are one step (MAX_ACTIVE_TOKENS_PER_IDENTITY).
+ */
+export const activeTokensKey = (businessId: string | null, identityId: string) =>
+  `active-tokens:${businessId ?? 'platform'}:${identityId}`;

@@ -37,6 +37,11 @@ const MESSAGES: Record<Code, string | Partial<Record<number, string>>> = {
   TOKEN_REVOKED: 'Token has been revoked',
   BUSINESS_MISMATCH: 'The token was not issued for this business',
   BUSINESS_SUSPENDED: 'This business is suspended',
+  TOKEN_RETIRING:
+    'This token is in its rotation grace period: use its successor (it may still revoke itself)',
+  TOKEN_LIMIT_REACHED: 'This identity holds 100 active tokens, the most allowed: revoke one first',
+  EXPIRY_EXCEEDS_MAKER:
+    'A token may not outlive the token that makes it, which expires at 2027-01-01T00:00:00.000Z',
   INSUFFICIENT_ROLE: 'This action needs the admin role',
   INSUFFICIENT_SCOPE: 'This token lacks the tokens:admin scope',
   PLATFORM_ADMIN_REQUIRED: 'A platform admin token is required',

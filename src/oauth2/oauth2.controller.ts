@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BearerAuth, Ctx, Public, RequireScope } from '../auth/decorators';
+import { BearerAuth, Ctx, Public, RequireScope, RetiringAllowed } from '../auth/decorators';
 import { originOf, RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { ApiErrors, RawResponse } from '../common/envelope';
@@ -111,6 +111,7 @@ export class OAuth2Controller {
   }
 
   @Post('introspect')
+  @RetiringAllowed()
   @OAuthRateLimit()
   @HttpCode(200)
   @RequireScope('introspect')

@@ -86,7 +86,7 @@ export class PlatformAdminsService {
     return this.uow.run(async (tx) => {
       if ((await this.identities.countPlatformAdmins(tx.manager)) > 0) return null;
       const identity = await this.users.findOrCreateUser(tx, author, email);
-      const system = { class: 'cli', scopes: null } as const;
+      const system = { class: 'cli', scopes: null, expiresAt: null } as const;
       return (await this.grant(tx, author, system, identity, undefined, 'bootstrap')).issued.token;
     });
   }

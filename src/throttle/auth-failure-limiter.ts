@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { RateLimitedError } from './rate-limited.error';
@@ -7,9 +8,14 @@ import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 
 /**
  * Counts failed authentications per client IP (`request.ip`, which honours TRUST_PROXY), in the
- * throttler's storage. Only failures are counted: a valid token never touches the storage, and
- * still passes from an IP that is over its budget, so one misbehaving client behind a shared
- * NAT does not lock out its neighbours, while token guessing from that IP stops.
+ * throttler's storage. Only failures are counted: a valid token never touches the storage. Once
+ * an IP has spent its budget, every credential from it is refused with 429 before it is looked
+ * up, a right one included: otherwise guessing would still cost a database read per guess, and
+ * a right guess would still be told so. A client behind a shared NAT waits out the window with
+ * its neighbour (the budget, 300 a minute by default, is far above any honest client's failures).
+ *
+ * Each instance keeps the IPs it has seen blocked in memory (bounded), so the refusal needs no
+ * I/O; with Redis, an instance learns of another's block at that IP's next failure there.
  */
 @Injectable()
 export class AuthFailureLimiter {
@@ -23,6 +29,27 @@ export class AuthFailureLimiter {
     this.limit = config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
   }
 
+  /** Blocked IPs, by their throttler key, and when each block ends (epoch ms). */
+  private readonly blocked = new LRUCache<string, number>({ max: 100_000 });
+
+  /**
+   * Throws the 429 for an IP that is over its budget, before anything reads the credential;
+   * returns when the IP may try.
+   */
+  refuseBlocked(ip: string | undefined): void {
+    if (this.limit === 0) return;
+    const key = keyOf(ip);
+    const until = this.blocked.get(key);
+    if (until === undefined) return;
+    const left = until - Date.now();
+    if (left <= 0) {
+      this.blocked.delete(key);
+      return;
+    }
+    this.metrics.rateLimited(THROTTLER.authFailures);
+    throw blockedError(Math.ceil(left / 1000));
+  }
+
   /**
    * Notes one failed authentication from `ip`, and answers what to send for it: `failure` itself
    * while the IP has budget left (or when the limit is off), the 429 once it has spent it. Every
@@ -34,18 +61,23 @@ export class AuthFailureLimiter {
 
   private async overBudget(ip: string | undefined): Promise<RateLimitedError | null> {
     if (this.limit === 0) return null;
+    const key = keyOf(ip);
     const record = await this.storage.increment(
-      `${THROTTLER.authFailures}:${normalizeIp(ip ?? 'unknown')}`,
+      key,
       RATE_LIMIT_WINDOW_MS,
       this.limit,
       RATE_LIMIT_WINDOW_MS,
       THROTTLER.authFailures,
     );
     if (!record.isBlocked) return null;
+    this.blocked.set(key, Date.now() + record.timeToBlockExpire * 1000);
     this.metrics.rateLimited(THROTTLER.authFailures);
-    return new RateLimitedError(
-      record.timeToBlockExpire,
-      'Too many failed authentications from this address, retry later',
-    );
+    return blockedError(record.timeToBlockExpire);
   }
 }
+
+const keyOf = (ip: string | undefined) =>
+  `${THROTTLER.authFailures}:${normalizeIp(ip ?? 'unknown')}`;
+
+const blockedError = (seconds: number) =>
+  new RateLimitedError(seconds, 'Too many failed authentications from this address, retry later');

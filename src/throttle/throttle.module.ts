@@ -8,6 +8,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
+import { clientIp } from '../common/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { OAUTH_RATE_LIMITED } from './rate-limit.decorators';
@@ -42,23 +43,26 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       name: THROTTLER.oauth,
       limit: config.RATE_LIMIT_OAUTH_PER_MINUTE,
       ttl: RATE_LIMIT_WINDOW_MS,
-      // Per client IP (the library's tracker: request.ip, IPv6 by /64), on marked routes only.
+      // Per client IP (canonical, TRUST_PROXY's), on marked routes only.
       skipIf: (context) =>
         !reflector.getAllAndOverride<boolean>(OAUTH_RATE_LIMITED, [
           context.getHandler(),
           context.getClass(),
         ]),
+      getTracker: (request: Request) => clientIp(request) ?? 'unknown',
       generateKey: keyOf,
     });
   }
-  if (config.RATE_LIMIT_TOKEN_PER_MINUTE > 0) {
+  if (config.RATE_LIMIT_IDENTITY_PER_MINUTE > 0) {
     throttlers.push({
-      name: THROTTLER.token,
-      limit: config.RATE_LIMIT_TOKEN_PER_MINUTE,
+      name: THROTTLER.identity,
+      limit: config.RATE_LIMIT_IDENTITY_PER_MINUTE,
       ttl: RATE_LIMIT_WINDOW_MS,
-      // Public routes have no token, and are not limited per token.
+      // Public routes have no caller, and are not limited per identity.
       skipIf: (context) => contextOf(context) === undefined,
-      getTracker: (request: Request) => (request[CONTEXT_KEY] as CallingTokenView).token.id,
+      // One budget per person or machine, whatever token it calls with: minting more tokens
+      // buys no more requests.
+      getTracker: (request: Request) => (request[CONTEXT_KEY] as CallingTokenView).actor.id,
       generateKey: keyOf,
     });
   }

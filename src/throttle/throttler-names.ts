@@ -1,7 +1,7 @@
 /** The named budgets, as the throttler storage keys them. */
 export const THROTTLER = {
   oauth: 'oauth',
-  token: 'token',
+  identity: 'identity',
   authFailures: 'auth-failures',
 } as const;
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Ctx, PlatformOnly } from '../auth/decorators';
+import { Ctx, PlatformOnly, RetiringAllowed } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import {
@@ -31,6 +31,7 @@ export class PlatformTokensController {
   }
 
   @Post('revoke')
+  @RetiringAllowed()
   @ApiOperation({
     operationId: 'revokeTokenByValue',
     summary: 'Revoke a token by its value',
@@ -49,6 +50,7 @@ export class PlatformTokensController {
   }
 
   @Post(':token_id/revoke')
+  @RetiringAllowed()
   @ApiOperation({
     operationId: 'revokeAnyToken',
     summary: 'Revoke any listed token by id, platform tokens included',

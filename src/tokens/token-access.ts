@@ -3,7 +3,14 @@ import { EntityManager } from 'typeorm';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
-import { enforce, PolicyCaller, TargetClass, targetClass, TokenAction } from '../auth/token-policy';
+import {
+  decideOnToken,
+  enforce,
+  PolicyCaller,
+  TargetClass,
+  targetClass,
+  TokenAction,
+} from '../auth/token-policy';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
@@ -13,7 +20,7 @@ import { TokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 /** The operator at a shell, as the token policy sees it. */
-export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null };
+export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null, expiresAt: null };
 
 export function tokenRef(token: ApiToken): TokenRef {
   return {
@@ -66,7 +73,7 @@ export class TokenAccess {
       lock: options.lock,
       callerIsMember: !ctx.isPlatformToken,
     });
-    enforce(ctx.may(action, target), notFound);
+    enforce(decideOnToken(action, ctx.policyCaller, target, token.id === ctx.token.id), notFound);
     return token;
   }
 

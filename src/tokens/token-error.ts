@@ -8,6 +8,10 @@ export const TOKEN_ERRORS = {
   TOKEN_NOT_FOUND: 404,
   TOKEN_NOT_ACTIVE: 409,
   TOKEN_ALREADY_ROTATED: 409,
+  // An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens.
+  TOKEN_LIMIT_REACHED: 409,
+  // A token never outlives the token that makes it.
+  EXPIRY_EXCEEDS_MAKER: 422,
   // A body field of revoke by value names no token: the same code as the bearer's 401, as the
   // design says, but a 422, since the request is what is wrong, not its credential.
   INVALID_TOKEN: 422,

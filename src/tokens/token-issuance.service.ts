@@ -8,6 +8,7 @@ import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
+import { activeTokensKey, holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
@@ -15,7 +16,13 @@ import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
 import { CLI_CALLER, identityNotFound, notFound, TokenAccess, tokenRef } from './token-access';
 import { TokenError } from './token-error';
-import { expiryInDays, FIRST_TOKEN_DAYS } from './token-lifetime';
+import {
+  cappedExpiry,
+  earlierCeiling,
+  ExpiryCeiling,
+  expiryInDays,
+  FIRST_TOKEN_DAYS,
+} from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, TokenRenamedEvent, TokenRotatedEvent } from './tokens.events';
@@ -50,7 +57,7 @@ export class TokenIssuanceService {
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
-    const expiresAt = this.expiryOf(dto);
+    const expiresAt = cappedExpiry(this.expiryOf(dto), asksExpiry(dto), ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
@@ -75,7 +82,9 @@ export class TokenIssuanceService {
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
-      return this.rotateFound(tx, ctx.author, old, dto, (scopes) =>
+      // Another token of the caller's that rotates this one makes the successor, so caps it.
+      const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
+      return this.rotateFound(tx, ctx.author, old, dto, ceiling, (scopes) =>
         this.access.assertMayGrant(ctx, scopes),
       );
     });
@@ -102,7 +111,7 @@ export class TokenIssuanceService {
         lock: true,
       });
       enforce(decide('rotate', caller, target), notFound);
-      return this.rotateFound(tx, author, old, dto, (scopes) => {
+      return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
         // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
         if (!scopesWithin(scopes, caller.scopes)) {
           throw new TokenError(
@@ -116,13 +125,15 @@ export class TokenIssuanceService {
 
   /**
    * The rotation itself, on a token its caller found under the token policy; `assertMayGrant`
-   * refuses scopes that caller may not hand out.
+   * refuses scopes that caller may not hand out, and `ceiling` is the calling token's expiry
+   * when another token does the rotating.
    */
   private async rotateFound(
     tx: Transaction,
     author: Author,
     old: ApiToken,
     dto: RotateTokenDto,
+    ceiling: ExpiryCeiling,
     assertMayGrant: (scopes: string[] | null) => void,
   ): Promise<IssuedTokenDto> {
     const grace = dto.grace_period_seconds ?? 0;
@@ -134,20 +145,28 @@ export class TokenIssuanceService {
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);
     }
+    // Rotation renews, so automation can keep itself alive; it never lengthens: a successor
+    // lives no longer than the token it replaces did, and a token with no expiry may stay so.
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+    const sameLength = lifetime === null ? null : new Date(now + lifetime);
+    const expiresAt = cappedExpiry(
+      dto.expires_at ?? sameLength,
+      dto.expires_at !== undefined,
+      earlierCeiling(sameLength, ceiling),
+    );
     // First wins: the database decides, with one conditional UPDATE on the old token.
     const successorId = randomUUID();
     if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
       const current = await this.access.reload(tx.manager, old);
       throw current?.rotatedToId ? alreadyRotated() : notActive();
     }
-    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
     const { secret, token } = await this.issue(tx, author, {
       id: successorId,
       businessId: old.businessId,
       identityId: old.identityId,
       name: old.name,
       scopes: old.scopes,
-      expiresAt: dto.expires_at ?? (lifetime === null ? null : new Date(now + lifetime)),
+      expiresAt,
       rotatedFromId: old.id,
     });
     if (grace === 0) {
@@ -176,6 +195,7 @@ export class TokenIssuanceService {
     author: Author,
     input: IssueTokenInput,
   ): Promise<{ secret: string; token: ApiToken }> {
+    await this.assertBelowCap(tx, input.businessId, input.identityId);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = Object.assign(new ApiToken(), {
       id: input.id ?? randomUUID(),
@@ -211,29 +231,60 @@ export class TokenIssuanceService {
   }
 
   /**
+   * A new identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
+   * insert run under one exclusive key lock per identity, so parallel creates cannot both pass
+   * it on PostgreSQL (SQLite runs one unit of work at a time).
+   */
+  private async assertBelowCap(
+    tx: Transaction,
+    businessId: string | null,
+    identityId: string,
+  ): Promise<void> {
+    const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
+    if (cap === 0) return;
+    await holdKeyLock(tx.manager, activeTokensKey(businessId, identityId), 'exclusive');
+    const active = await this.tokens.countActiveOfIdentity(
+      tx.manager,
+      businessId,
+      identityId,
+      new Date(),
+    );
+    if (active >= cap) {
+      throw new TokenError(
+        'TOKEN_LIMIT_REACHED',
+        `This identity holds ${active} active tokens, the most allowed (${cap}): revoke one first`,
+      );
+    }
+  }
+
+  /**
    * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
    * unless told otherwise, and holding no more than its maker's scopes allow within the
-   * holder's role (unrestricted when the maker is). Returned with its secret, shown once.
-   * The caller has asked the token policy first.
+   * holder's role (unrestricted when the maker is), nor outliving its maker. Returned with its
+   * secret, shown once. The caller has asked the token policy first.
    */
   async issueFirstToken(
     tx: Transaction,
     author: Author,
     maker: PolicyCaller,
     holder: { businessId: string; identityId: string; isAdmin: boolean },
-    expiresInDays: number = FIRST_TOKEN_DAYS,
+    expiresInDays?: number,
   ): Promise<IssuedTokenDto> {
     const { secret, token } = await this.issue(tx, author, {
       businessId: holder.businessId,
       identityId: holder.identityId,
       name: 'first-token',
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
-      expiresAt: expiryInDays(expiresInDays),
+      expiresAt: cappedExpiry(
+        expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
+        expiresInDays !== undefined,
+        maker.expiresAt,
+      ),
     });
     return IssuedTokenDto.issued(secret, token);
   }
 
-  /** A platform token for a platform admin, capped by its maker's scopes. */
+  /** A platform token for a platform admin, capped by its maker's scopes and expiry. */
   async issuePlatformToken(
     tx: Transaction,
     author: Author,
@@ -245,7 +296,11 @@ export class TokenIssuanceService {
       identityId: holder.identityId,
       name: holder.name,
       scopes: maker.scopes === null ? null : [...maker.scopes],
-      expiresAt: expiryInDays(holder.expiresInDays),
+      expiresAt: cappedExpiry(
+        expiryInDays(holder.expiresInDays),
+        holder.expiresInDays !== undefined,
+        maker.expiresAt,
+      ),
     });
     return IssuedTokenDto.issued(secret, token);
   }
@@ -305,6 +360,11 @@ export class TokenIssuanceService {
     }
     return expiryInDays(dto.expires_in_days);
   }
+}
+
+/** Whether the caller asked for an expiry, rather than taking the default. */
+function asksExpiry(dto: CreateTokenDto): boolean {
+  return dto.expires_at !== undefined || dto.expires_in_days !== undefined;
 }
 
 function futureDate(field: string, value: Date): RequestValidationError {

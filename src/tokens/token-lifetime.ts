@@ -1,3 +1,5 @@
+import { TokenError } from './token-error';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The first token of an owner or member expires in 7 days unless told otherwise. */
@@ -6,4 +8,38 @@ export const FIRST_TOKEN_DAYS = 7;
 /** The expiry of a token that lives `days` days from now, or null for no expiry. */
 export function expiryInDays(days: number | null | undefined): Date | null {
   return days ? new Date(Date.now() + days * DAY_MS) : null;
+}
+
+/**
+ * The latest expiry a maker may give: its own (Vault's rule for child tokens). A maker with no
+ * expiry caps nothing.
+ */
+export type ExpiryCeiling = Date | null;
+
+/**
+ * The expiry a new token gets under its maker's `ceiling`. A token never outlives the token that
+ * made it: an unasked-for lifetime (a default, or none) is cut to the ceiling, and one asked for
+ * explicitly past it is refused, so nobody is handed less than they asked without knowing.
+ */
+export function cappedExpiry(
+  requested: Date | null,
+  explicit: boolean,
+  ceiling: ExpiryCeiling,
+): Date | null {
+  if (ceiling === null) return requested;
+  if (requested !== null && requested <= ceiling) return requested;
+  if (explicit) {
+    throw new TokenError(
+      'EXPIRY_EXCEEDS_MAKER',
+      `A token may not outlive the token that makes it, which expires at ${ceiling.toISOString()}`,
+    );
+  }
+  return ceiling;
+}
+
+/** The earlier of two ceilings (null is none). */
+export function earlierCeiling(a: ExpiryCeiling, b: ExpiryCeiling): ExpiryCeiling {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
 }

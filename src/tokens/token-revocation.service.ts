@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { scopesAllow } from '../auth/scopes';
-import { decide, enforce, PolicyCaller, TargetClass } from '../auth/token-policy';
+import { decideOnToken, enforce, PolicyCaller, TargetClass } from '../auth/token-policy';
 import { TokenViewDto } from '../auth/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { Outcome } from '../common/envelope';
@@ -69,7 +69,7 @@ export class TokenRevocationService {
     const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token');
     const token = await this.access.findBySecret(secret);
     if (!token) throw invalid();
-    enforce(decide('revoke', caller, await this.holderOf(author, token)), invalid);
+    enforce(await this.mayRevoke(caller, author, token), invalid);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
   }
 
@@ -85,8 +85,13 @@ export class TokenRevocationService {
   ): Promise<Outcome<TokenViewDto>> {
     const token = await this.tokens.findByIdAnyBusiness(tokenId);
     if (!token) throw notFound();
-    enforce(decide('revoke', caller, await this.holderOf(author, token)), notFound);
+    enforce(await this.mayRevoke(caller, author, token), notFound);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+  }
+
+  private async mayRevoke(caller: PolicyCaller, author: Author, token: ApiToken) {
+    const itself = author.actor.tokenId === token.id;
+    return decideOnToken('revoke', caller, await this.holderOf(author, token), itself);
   }
 
   /** Whose token, to a caller outside its business: every holder but oneself is alike there. */

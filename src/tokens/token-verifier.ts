@@ -152,6 +152,8 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       expiresAt: token.expiresAt,
       createdById: token.createdById,
       createdBy: token.createdBy,
+      // Only an active token reaches a caller, so a successor means the grace period.
+      retiring: token.rotatedToId !== null,
       business: business ? Object.freeze({ ...business }) : null,
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),

@@ -1,6 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
+import {
+  BusinessScoped,
+  Ctx,
+  RequireRole,
+  RequireScope,
+  RetiringAllowed,
+} from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
@@ -62,6 +68,7 @@ export class TokensController {
   }
 
   @Post('self/revoke')
+  @RetiringAllowed()
   @ApiOperation({
     operationId: 'revokeOwnToken',
     summary: 'Revoke the token making this call (the last step of a rotation)',
@@ -107,6 +114,7 @@ export class TokensController {
   }
 
   @Post(':token_id/revoke')
+  @RetiringAllowed()
   @ApiOperation({
     operationId: 'revokeToken',
     summary: 'Revoke a token, with a reason',
@@ -121,6 +129,7 @@ export class TokensController {
   }
 
   @Delete(':token_id')
+  @RetiringAllowed()
   @ApiOperation({
     operationId: 'deleteToken',
     summary:

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, LessThan } from 'typeorm';
+import { DataSource, EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
@@ -101,6 +101,26 @@ export class TokensRepository {
   findUnrevokedOfIdentity(em: EntityManager, businessId: string, identityId: string) {
     assertBusinessId(businessId);
     return em.findBy(ApiToken, { businessId, identityId, revokedAt: IsNull() });
+  }
+
+  /**
+   * How many tokens of one identity are active (neither revoked nor expired) in one business,
+   * or among its platform tokens when `businessId` is null.
+   */
+  countActiveOfIdentity(
+    em: EntityManager,
+    businessId: string | null,
+    identityId: string,
+    now: Date,
+  ): Promise<number> {
+    if (businessId !== null) assertBusinessId(businessId);
+    const mine = { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() };
+    return em.count(ApiToken, {
+      where: [
+        { ...mine, expiresAt: IsNull() },
+        { ...mine, expiresAt: MoreThan(now) },
+      ],
+    });
   }
 
   /** Unrevoked platform tokens (no business) of one identity. */

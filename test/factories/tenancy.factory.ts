@@ -1,3 +1,6 @@
+import { CLI_AUTHOR } from '../../src/database/domain-event';
+import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
+import { TokenIssuanceService } from '../../src/tokens/token-issuance.service';
 import { asMember, asOwner, Caller } from '../helpers/api';
 import type { TestApp } from '../helpers/test-app';
 
@@ -35,6 +38,23 @@ export async function createBusiness(t: TestApp, name = unique('biz')): Promise<
     ownerEmail,
     ownerToken: data.first_token.token,
   };
+}
+
+/**
+ * A business whose owner's token never expires. A first token always does, and a token never
+ * outlives the token that makes it, so the owner's is made the one way an unexpiring token is:
+ * by the operator (`cli tokens create`), here through the same service in-process.
+ */
+export async function createUnexpiringBusiness(
+  t: TestApp,
+  name = unique('biz'),
+): Promise<BusinessFixture> {
+  const business = await createBusiness(t, name);
+  const dto = Object.assign(new CreateTokenDto(), { name: 'owner-unexpiring' });
+  const issued = await t.app
+    .get(TokenIssuanceService)
+    .issueForMember(CLI_AUTHOR, business.id, business.ownerEmail, dto);
+  return { ...business, ownerToken: issued.token };
 }
 
 /** Adds a person to a business, as its owner, and returns their first token. */

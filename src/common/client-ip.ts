@@ -1,0 +1,28 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * An address in its one canonical spelling (IPv4 dotted, IPv6 as RFC 5952 writes it, an
+ * IPv4-mapped IPv6 address as the IPv4 it maps), or null when it is not an IP address at all.
+ */
+export function canonicalIp(value: string | undefined | null): string | null {
+  if (!value || value.length > 64) return null;
+  const bare = value.replace(/%[0-9A-Za-z._~-]{1,32}$/, '');
+  if (!ipaddr.isValid(bare)) return null;
+  const parsed = ipaddr.process(bare);
+  return parsed.kind() === 'ipv6' ? (parsed as ipaddr.IPv6).toRFC5952String() : parsed.toString();
+}
+
+/** The part of a request the client address is read from. */
+export interface AddressedRequest {
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+/**
+ * The client's address as stored, logged and rate limited. `request.ip` follows TRUST_PROXY;
+ * should what it names not parse as an address (a trusted hop forwarding garbage), the peer's
+ * own address stands instead, so no forwarded text ever reaches a column, a log or a key.
+ */
+export function clientIp(request: AddressedRequest): string | null {
+  return canonicalIp(request.ip) ?? canonicalIp(request.socket?.remoteAddress);
+}
