@@ -14,6 +14,9 @@ export interface ValidationIssue {
  * stack trace says where the rule lives; the exception filter needs only code, status, message.
  */
 export abstract class DomainError<C extends string = string> extends Error {
+  /** For a 422 that names the field at fault: the detail list, as validation gives it. */
+  issues?: ValidationIssue[];
+
   protected constructor(
     readonly code: C,
     readonly status: ErrorHttpStatus,
@@ -40,7 +43,7 @@ export class ApiError extends DomainError<CommonErrorCode> {
 /** A 422 whose detail is the FastAPI-style list of what was wrong, and where. */
 export class RequestValidationError extends ApiError {
   constructor(
-    readonly issues: ValidationIssue[],
+    override readonly issues: ValidationIssue[],
     message = 'Request validation failed',
     code: 'VALIDATION_ERROR' | 'INVALID_CURSOR' = 'VALIDATION_ERROR',
   ) {

@@ -57,7 +57,7 @@ export class TokenIssuanceService {
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
-    const expiresAt = cappedExpiry(this.expiryOf(dto), asksExpiry(dto), ctx.token.expiresAt);
+    const expiresAt = cappedExpiry(this.expiryOf(dto), askedExpiry(dto), ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
@@ -151,7 +151,7 @@ export class TokenIssuanceService {
     const sameLength = lifetime === null ? null : new Date(now + lifetime);
     const expiresAt = cappedExpiry(
       dto.expires_at ?? sameLength,
-      dto.expires_at !== undefined,
+      dto.expires_at === undefined ? null : ['body', 'expires_at'],
       earlierCeiling(sameLength, ceiling),
     );
     // First wins: the database decides, with one conditional UPDATE on the old token.
@@ -195,7 +195,7 @@ export class TokenIssuanceService {
     author: Author,
     input: IssueTokenInput,
   ): Promise<{ secret: string; token: ApiToken }> {
-    await this.assertBelowCap(tx, input.businessId, input.identityId);
+    await this.assertBelowCap(tx, input);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = Object.assign(new ApiToken(), {
       id: input.id ?? randomUUID(),
@@ -231,23 +231,23 @@ export class TokenIssuanceService {
   }
 
   /**
-   * A new identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
+   * An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
    * insert run under one exclusive key lock per identity, so parallel creates cannot both pass
-   * it on PostgreSQL (SQLite runs one unit of work at a time).
+   * it on PostgreSQL (SQLite runs one unit of work at a time). A rotation replaces its token, so
+   * that one is not counted; tokens in their grace period are, or rotating with a grace period
+   * over and over would collect them.
    */
-  private async assertBelowCap(
-    tx: Transaction,
-    businessId: string | null,
-    identityId: string,
-  ): Promise<void> {
+  private async assertBelowCap(tx: Transaction, input: IssueTokenInput): Promise<void> {
     const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
     if (cap === 0) return;
+    const { businessId, identityId } = input;
     await holdKeyLock(tx.manager, activeTokensKey(businessId, identityId), 'exclusive');
     const active = await this.tokens.countActiveOfIdentity(
       tx.manager,
       businessId,
       identityId,
       new Date(),
+      input.rotatedFromId ?? null,
     );
     if (active >= cap) {
       throw new TokenError(
@@ -277,7 +277,7 @@ export class TokenIssuanceService {
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
       expiresAt: cappedExpiry(
         expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
-        expiresInDays !== undefined,
+        expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
         maker.expiresAt,
       ),
     });
@@ -298,7 +298,7 @@ export class TokenIssuanceService {
       scopes: maker.scopes === null ? null : [...maker.scopes],
       expiresAt: cappedExpiry(
         expiryInDays(holder.expiresInDays),
-        holder.expiresInDays !== undefined,
+        holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
         maker.expiresAt,
       ),
     });
@@ -362,9 +362,12 @@ export class TokenIssuanceService {
   }
 }
 
-/** Whether the caller asked for an expiry, rather than taking the default. */
-function asksExpiry(dto: CreateTokenDto): boolean {
-  return dto.expires_at !== undefined || dto.expires_in_days !== undefined;
+const EXPIRES_IN_DAYS = ['body', 'expires_in_days'];
+
+/** Where the caller asked for an expiry, or null when it takes the default. */
+function askedExpiry(dto: CreateTokenDto): string[] | null {
+  if (dto.expires_at !== undefined) return ['body', 'expires_at'];
+  return dto.expires_in_days === undefined ? null : EXPIRES_IN_DAYS;
 }
 
 function futureDate(field: string, value: Date): RequestValidationError {

@@ -19,20 +19,32 @@ export type ExpiryCeiling = Date | null;
 /**
  * The expiry a new token gets under its maker's `ceiling`. A token never outlives the token that
  * made it: an unasked-for lifetime (a default, or none) is cut to the ceiling, and one asked for
- * explicitly past it is refused, so nobody is handed less than they asked without knowing.
+ * explicitly (at `askedAt`, the field's loc) past it is refused, so nobody is handed less than
+ * they asked without knowing.
  */
 export function cappedExpiry(
   requested: Date | null,
-  explicit: boolean,
+  askedAt: (string | number)[] | null,
   ceiling: ExpiryCeiling,
 ): Date | null {
   if (ceiling === null) return requested;
   if (requested !== null && requested <= ceiling) return requested;
-  if (explicit) {
-    throw new TokenError(
+  if (askedAt) {
+    const latest = ceiling.toISOString();
+    const error = new TokenError(
       'EXPIRY_EXCEEDS_MAKER',
-      `A token may not outlive the token that makes it, which expires at ${ceiling.toISOString()}`,
+      `The latest expiry allowed here is ${latest}: a token never outlives the token that ` +
+        'makes it, and a successor never lives longer than the token it replaces',
     );
+    error.issues = [
+      {
+        loc: askedAt,
+        msg: `Input should be no later than ${latest}`,
+        type: 'expiry_exceeds_maker',
+        ctx: { latest },
+      },
+    ];
+    throw error;
   }
   return ceiling;
 }

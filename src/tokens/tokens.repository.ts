@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
@@ -105,16 +105,22 @@ export class TokensRepository {
 
   /**
    * How many tokens of one identity are active (neither revoked nor expired) in one business,
-   * or among its platform tokens when `businessId` is null.
+   * or among its platform tokens when `businessId` is null; `exceptId` is left out.
    */
   countActiveOfIdentity(
     em: EntityManager,
     businessId: string | null,
     identityId: string,
     now: Date,
+    exceptId: string | null,
   ): Promise<number> {
     if (businessId !== null) assertBusinessId(businessId);
-    const mine = { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() };
+    const mine = {
+      businessId: businessId ?? IsNull(),
+      identityId,
+      revokedAt: IsNull(),
+      ...(exceptId === null ? {} : { id: Not(exceptId) }),
+    };
     return em.count(ApiToken, {
       where: [
         { ...mine, expiresAt: IsNull() },
