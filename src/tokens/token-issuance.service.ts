@@ -35,6 +35,8 @@ export interface IssueTokenInput {
   scopes: string[] | null;
   expiresAt: Date | null;
   rotatedFromId?: string | null;
+  /** A token this one replaces in the same transaction (a rotation with no grace period). */
+  replaces?: string;
   /** The new token's id, when the caller had to know it first (a rotation claims it). */
   id?: string;
 }
@@ -168,6 +170,7 @@ export class TokenIssuanceService {
       scopes: old.scopes,
       expiresAt,
       rotatedFromId: old.id,
+      ...(grace === 0 ? { replaces: old.id } : {}),
     });
     if (grace === 0) {
       await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
@@ -233,9 +236,9 @@ export class TokenIssuanceService {
   /**
    * An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
    * insert run under one exclusive key lock per identity, so parallel creates cannot both pass
-   * it on PostgreSQL (SQLite runs one unit of work at a time). A rotation replaces its token, so
-   * that one is not counted; tokens in their grace period are, or rotating with a grace period
-   * over and over would collect them.
+   * it on PostgreSQL (SQLite runs one unit of work at a time). A rotation with no grace period
+   * replaces its token in the same transaction, so that one is not counted; with a grace period
+   * both stay active, so both count, or rotating over and over would collect tokens.
    */
   private async assertBelowCap(tx: Transaction, input: IssueTokenInput): Promise<void> {
     const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
@@ -247,7 +250,7 @@ export class TokenIssuanceService {
       businessId,
       identityId,
       new Date(),
-      input.rotatedFromId ?? null,
+      input.replaces ?? null,
     );
     if (active >= cap) {
       throw new TokenError(

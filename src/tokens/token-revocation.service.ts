@@ -48,7 +48,7 @@ export class TokenRevocationService {
 
   /** Revokes the token that makes the call: the last step of a client-side rotation. */
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
-    enforce(ctx.may('revoke', 'self'), notFound);
+    enforce(decideOnToken('revoke', ctx.policyCaller, 'self', true), notFound);
     return this.uow.run(async (tx) => {
       const token = await this.access.reload(tx.manager, ctx.token);
       if (!token) throw notFound();
