@@ -5,6 +5,7 @@ import {
   CallerClass,
   Decision,
   decide,
+  decideOnToken,
   TargetClass,
   TOKEN_ACTIONS,
   TOKEN_POLICY,
@@ -36,15 +37,26 @@ const SECRET_ONLY = /^lk_[0-9A-Za-z]{36}$/;
 
 type Row = Record<string, unknown>;
 
-/** Who calls. A machine identity acts at its role (admin here); it is never an owner. */
-type CallerName = 'owner' | 'admin' | 'member' | 'machine' | 'platform';
-const CALLER_NAMES: readonly CallerName[] = ['owner', 'admin', 'member', 'machine', 'platform'];
+/**
+ * Who calls. A machine identity acts at its role (admin here); it is never an owner. `retiring`
+ * is an owner's token in its rotation grace period.
+ */
+type CallerName = 'owner' | 'admin' | 'member' | 'machine' | 'platform' | 'retiring';
+const CALLER_NAMES: readonly CallerName[] = [
+  'owner',
+  'admin',
+  'member',
+  'machine',
+  'platform',
+  'retiring',
+];
 const POLICY_CLASS: Record<CallerName, CallerClass> = {
   owner: 'owner',
   admin: 'admin',
   member: 'member',
   machine: 'admin',
   platform: 'platform',
+  retiring: 'retiring',
 };
 
 /** The calling token's scopes: unrestricted, none, and each built-in scope alone. */
@@ -129,10 +141,12 @@ function casesOf(route: Route): Case[] {
         // by-id business route could name as its own. A platform token is outside every
         // business: the review findings below check that these routes answer 404 for one.
         if (caller === 'platform' && target === 'self' && namesToken(route)) continue;
-        const expected = decide(
+        // Self-revoke's target is the calling token itself, which a token may always revoke.
+        const expected = decideOnToken(
           route.action,
           { class: POLICY_CLASS[caller], scopes, expiresAt: null },
           target,
+          route.path === SELF_REVOKE,
         );
         cases.push({
           name: `${caller} ${scopesLabel(scopes)} → ${target}: ${decisionLabel(expected, route)}`,
@@ -204,12 +218,14 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
       member: memberA.id,
       machine: m1.id,
       platform: platformAdmin.id,
+      retiring: ownerA.id,
     })[caller];
 
   /** The unrestricted token a business caller makes its own tokens with. */
   const ownFirstToken = (caller: Exclude<CallerName, 'platform'>): string =>
     ({
       owner: ownerA.firstToken,
+      retiring: ownerA.firstToken,
       admin: adminA.firstToken,
       member: memberA.firstToken,
       machine: m1.firstToken,
@@ -269,10 +285,26 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
     return { id: token.id, secret };
   };
 
+  /** An owner's token with `body`, rotated with a grace period: the retiring old one. */
+  const makeRetiringToken = async (
+    body: Record<string, unknown>,
+  ): Promise<{ id: string; secret: string }> => {
+    const old = await makeToken(ownerA.firstToken, body);
+    const res = await t
+      .http()
+      .post(`/api/v1/tokens/${old.id}/rotate`)
+      .set(asMember(old.secret, biz.id))
+      .send({ grace_period_seconds: 86_400 });
+    expectStatus(res, 201);
+    return old;
+  };
+
   beforeAll(async () => {
     t = await bootTestApp(driver, {
       TOKEN_CACHE_TTL_MS: '0',
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+      // The matrix makes hundreds of tokens for a few people.
+      MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
     });
     uow = t.app.get(UnitOfWork);
     tokensService = t.app.get(TokenIssuanceService);
@@ -319,6 +351,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
         `machine ${key}`,
         (await makeToken(ownerA.firstToken, { ...body, identity_id: m1.id })).secret,
       );
+      calling.set(`retiring ${key}`, (await makeRetiringToken(body)).secret);
       calling.set(
         `platform ${key}`,
         scopes === null ? t.platformToken : (await makePlatformToken(body.name, scopes)).secret,
@@ -597,6 +630,8 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
       switch (c.caller) {
         case 'platform':
           return makePlatformToken(body.name, c.scopes);
+        case 'retiring':
+          return makeRetiringToken(body);
         case 'machine':
           return makeToken(ownerA.firstToken, { ...body, identity_id: m1.id });
         case 'owner':

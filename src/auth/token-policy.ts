@@ -99,10 +99,13 @@ const everyone = (cell: Cell): Record<TargetClass, Cell> => ({
 });
 
 /**
- * A retiring token's row, for every action: refused. The one exception, revoking itself, is not
- * a target class but the calling token itself (`decideOnToken`).
+ * A retiring token's row, for every action: refused, before anything is looked up (the guard
+ * closes every write but revocation to it). Revocation reads the token first, so there an id
+ * that names nobody stays 404, as for everyone. The one exception, revoking itself, is not a
+ * target class but the calling token itself (`decideOnToken`).
  */
 const RETIRING: Row = everyone('TOKEN_RETIRING');
+const RETIRING_REVOKE: Row = { ...RETIRING, unknown: 'hide' };
 
 /** One's own tokens only: everyone else's is out of sight. */
 const OWN_ONLY: Row = { ...everyone('hide'), self: 'allow' };
@@ -206,7 +209,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       // Its own platform token, through self/revoke or by value.
       platform: tokenManager('allow', 'allow'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
-      retiring: RETIRING,
+      retiring: RETIRING_REVOKE,
     },
     why:
       'Revoking takes power away and hands out no secret, so it follows "who may act on whom": ' +
