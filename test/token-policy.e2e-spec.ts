@@ -4,7 +4,6 @@ import { scopesWithin } from '../src/auth/scopes';
 import {
   CallerClass,
   Decision,
-  decide,
   decideOnToken,
   TargetClass,
   TOKEN_ACTIONS,
