@@ -1150,7 +1150,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1167,7 +1171,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -1318,7 +1322,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1335,7 +1343,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -1530,7 +1538,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1547,7 +1559,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -1763,7 +1775,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1780,7 +1796,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -1974,7 +1990,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1991,7 +2011,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -2141,7 +2161,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2158,7 +2182,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -2371,7 +2395,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2388,7 +2416,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -2603,7 +2631,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2624,7 +2656,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -2804,7 +2837,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, PLATFORM_ADMIN_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, PLATFORM_ADMIN_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2827,7 +2864,8 @@ export interface operations {
               | 'NOT_TOKEN_HOLDER'
               | 'PLATFORM_ADMIN_REQUIRED'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -3078,7 +3116,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3100,7 +3142,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'NOT_TOKEN_HOLDER'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -3321,7 +3364,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3342,7 +3389,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -3593,7 +3641,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3614,7 +3666,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -3837,7 +3890,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3858,7 +3915,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4037,7 +4095,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4058,7 +4120,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4300,7 +4363,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4321,7 +4388,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4515,7 +4583,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4532,7 +4604,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4688,7 +4760,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4705,7 +4781,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4888,7 +4964,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4906,7 +4986,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'SCOPE_ESCALATION' | 'INSUFFICIENT_ROLE' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+              | 'SCOPE_ESCALATION'
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -5137,7 +5221,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5154,7 +5242,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -5384,7 +5472,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5405,7 +5497,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -5601,7 +5694,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5618,7 +5715,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -5801,7 +5898,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5818,7 +5919,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -6048,7 +6149,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6065,7 +6170,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -6298,7 +6403,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6315,7 +6424,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -6541,7 +6650,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6559,7 +6672,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'SCOPE_ESCALATION' | 'NOT_TOKEN_HOLDER' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+              | 'SCOPE_ESCALATION'
+              | 'NOT_TOKEN_HOLDER'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -6787,7 +6904,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6804,7 +6925,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -6957,7 +7078,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6974,7 +7099,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -7169,7 +7294,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7186,7 +7315,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -7391,7 +7520,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7412,7 +7545,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -7559,7 +7693,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7580,7 +7718,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -7724,7 +7863,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED */
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7745,7 +7888,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED';
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -7910,7 +8054,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7927,7 +8075,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -8045,7 +8193,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -8062,7 +8214,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -8177,7 +8329,11 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -8194,7 +8350,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
