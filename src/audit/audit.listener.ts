@@ -1,3 +1,4 @@
+import { AUDIT_LISTED_IDS_MAX } from '../common/byte-budget';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEvent } from '../database/domain-event';
@@ -32,6 +33,16 @@ import { AuditRepository } from './audit.repository';
 const business = (b: BusinessRef) => ({ type: 'business', id: b.id, label: b.name });
 const identity = (i: IdentityRef) => ({ type: i.kind, id: i.id, label: i.label });
 const token = (t: TokenRef) => ({ type: 'token', id: t.id, label: t.name });
+
+/**
+ * An operation's event lists the token ids it revoked, up to AUDIT_LISTED_IDS_MAX, so that one
+ * event stays within the metadata's byte budget however many tokens it took; each token also
+ * has its own `token.revoked` event, so the full list is always in the log.
+ */
+function listedIds(key: string, ids: readonly string[]): Record<string, unknown> {
+  if (ids.length <= AUDIT_LISTED_IDS_MAX) return { [key]: ids };
+  return { [key]: ids.slice(0, AUDIT_LISTED_IDS_MAX), [`${key}_truncated`]: true };
+}
 
 /**
  * Writes one audit event for each domain event, with the emitting transaction's manager: the
@@ -94,7 +105,7 @@ export class AuditListener {
   onMemberRemoved(e: MemberRemovedEvent, em: EntityManager) {
     return this.write(em, e, e.businessId, identity(e.member), {
       role: e.role,
-      revoked_token_ids: e.revokedTokenIds,
+      ...listedIds('revoked_token_ids', e.revokedTokenIds),
     });
   }
 
@@ -104,9 +115,13 @@ export class AuditListener {
   }
 
   onIdentityDeleted(e: IdentityDeletedEvent, em: EntityManager) {
-    return this.write(em, e, e.businessId, identity(e.identity), {
-      revoked_token_ids: e.revokedTokenIds,
-    });
+    return this.write(
+      em,
+      e,
+      e.businessId,
+      identity(e.identity),
+      listedIds('revoked_token_ids', e.revokedTokenIds),
+    );
   }
 
   onPlatformAdminAdded(e: PlatformAdminAddedEvent, em: EntityManager) {
@@ -114,7 +129,13 @@ export class AuditListener {
   }
 
   onPlatformAdminRemoved(e: PlatformAdminRemovedEvent, em: EntityManager) {
-    return this.write(em, e, null, identity(e.identity), { revoked_token_ids: e.revokedTokenIds });
+    return this.write(
+      em,
+      e,
+      null,
+      identity(e.identity),
+      listedIds('revoked_token_ids', e.revokedTokenIds),
+    );
   }
 
   onTokenCreated(e: TokenCreatedEvent, em: EntityManager) {
@@ -149,7 +170,12 @@ export class AuditListener {
       e,
       e.businessId,
       { type: 'business', id: e.businessId, label: null },
-      { reason: e.reason, filters: e.filters, revoked: e.tokenIds.length, token_ids: e.tokenIds },
+      {
+        reason: e.reason,
+        filters: e.filters,
+        revoked: e.tokenIds.length,
+        ...listedIds('token_ids', e.tokenIds),
+      },
     );
   }
 

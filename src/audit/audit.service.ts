@@ -1,3 +1,4 @@
+import { BatchSizer } from './batch-sizer';
 import { Injectable, Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../auth/request-context';
@@ -158,14 +159,17 @@ export class AuditService {
 /** Hashes `(0, lastSeq]` in one pass, loading the next range while it hashes the current one. */
 async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect) {
   const walker = new SegmentWalker(dialect);
-  const range = (afterSeq: number) =>
-    chain.rows({ afterSeq, upToSeq: Math.min(afterSeq + VERIFY_BATCH, lastSeq) });
-  let afterSeq = 0;
-  let next: Promise<AuditRow[]> | null = lastSeq > 0 ? range(0) : null;
+  // Bounded in bytes as well as rows; the range loading behind sizes itself on the one before.
+  const sizer = new BatchSizer(VERIFY_BATCH);
+  const range = (from: number, to: number) => chain.rows({ afterSeq: from, upToSeq: to });
+  let afterSeq = Math.min(sizer.next, lastSeq);
+  let next: Promise<AuditRow[]> | null = lastSeq > 0 ? range(0, afterSeq) : null;
   while (next) {
     const rows = await next;
-    afterSeq = Math.min(afterSeq + VERIFY_BATCH, lastSeq);
-    next = afterSeq < lastSeq ? range(afterSeq) : null;
+    sizer.saw(rows);
+    const from = afterSeq;
+    afterSeq = Math.min(from + sizer.next, lastSeq);
+    next = from < lastSeq ? range(from, afterSeq) : null;
     if (!walker.feed(rows)) break;
   }
   // A range still loading after an early stop is no longer wanted.
@@ -196,9 +200,11 @@ async function* exportLines(
   const line = format === 'csv' ? csvRow : ndjsonRow;
   if (format === 'csv') yield CSV_HEADER;
   let afterSeq = 0;
+  const sizer = new BatchSizer(EXPORT_BATCH);
   for (;;) {
-    const rows = await chain.rows({ afterSeq, limit: EXPORT_BATCH }, filters);
+    const rows = await chain.rows({ afterSeq, limit: sizer.next }, filters);
     if (rows.length === 0) return;
+    sizer.saw(rows);
     afterSeq = seqOf(rows[rows.length - 1]);
     for (let start = 0; start < rows.length; start += EXPORT_CHUNK) {
       const end = Math.min(start + EXPORT_CHUNK, rows.length);

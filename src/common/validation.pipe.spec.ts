@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { RequestValidationError } from './domain-error';
 import { isCleanText } from './text';
-import { RequestValidationPipe, uncleanText } from './validation.pipe';
+import { ECHO_MAX, RequestValidationPipe, uncleanText } from './validation.pipe';
 
 class Inner {
   @IsInt()
@@ -46,6 +46,30 @@ describe(RequestValidationPipe.name, () => {
     const issues = await issuesOf({ name: 'ok', token: 'x', inner: { n: 'one' } }, 'body');
     expect(issues).toEqual([
       { loc: ['body', 'inner', 'n'], msg: expect.any(String), type: 'int_type', input: 'one' },
+    ]);
+  });
+
+  it('clips what it echoes, and masks a token in every field, known or not', async () => {
+    const secret = `lk_${'A1b2C3d4E5'.repeat(3)}abcdef`;
+    const long = await issuesOf({ name: 'x'.repeat(100_000), token: 'x', inner: { n: 1 } }, 'body');
+    expect(JSON.stringify(long).length).toBeLessThan(500);
+    expect(String(long[0].input).length).toBeLessThanOrEqual(ECHO_MAX + 1);
+
+    const typo = await issuesOf(
+      { name: 'ok', token: 'x', inner: { n: 1 }, tokn: secret, deep: { list: [secret] } },
+      'body',
+    );
+    expect(JSON.stringify(typo)).not.toContain(secret);
+    expect(typo.map((i) => i.loc)).toEqual([
+      ['body', 'tokn'],
+      ['body', 'deep'],
+    ]);
+  });
+
+  it('answers a wrong type with its one message, not the constraints that follow from it', async () => {
+    const issues = await issuesOf({ name: 12345, token: 'x', inner: { n: 1 } }, 'body');
+    expect(issues).toEqual([
+      { loc: ['body', 'name'], msg: 'name must be a string', type: 'string_type', input: 12345 },
     ]);
   });
 

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
+import { redactSecrets } from './safe-error';
 import { isCleanText } from './text';
 
 type Location = 'body' | 'query' | 'path' | 'header';
@@ -39,6 +40,47 @@ const TYPE_NAMES: Record<string, string> = {
   nestedValidation: 'model_type',
 };
 
+/**
+ * The constraints that check a value's type. When one fails, the value is of the wrong type, and
+ * every other constraint on it (lengths, ranges, patterns) would only say so again, confusingly:
+ * the caller gets the one message that names the type expected.
+ */
+const TYPE_CONSTRAINTS = new Set([
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isDate',
+  'isObject',
+]);
+
+/** The most of a value an error echoes in `input`. */
+export const ECHO_MAX = 64;
+
+/**
+ * What an error may say back of a value: scalars as they are, text clipped to ECHO_MAX with a
+ * marker, a list or an object as clipped JSON; anything shaped like a token or a token hash
+ * masked first, in every field, known or not. A 100,000-character name gets a small error, and
+ * a live token pasted into a misspelt field never comes back in it.
+ */
+export function echoed(value: unknown): unknown {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return clip(redactSecrets(value));
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return clip(redactSecrets(json ?? typeof value));
+}
+
+function clip(text: string): string {
+  return text.length <= ECHO_MAX ? text : `${text.slice(0, ECHO_MAX)}…`;
+}
+
 function typeName(constraint: string): string {
   return TYPE_NAMES[constraint] ?? constraint.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
@@ -53,13 +95,15 @@ export function toIssues(errors: ValidationError[], location: Location): Validat
       if (missing) {
         issues.push({ loc: [location, ...loc], msg: 'Field required', type: 'missing' });
       } else {
-        for (const [constraint, msg] of Object.entries(error.constraints)) {
+        const failed = Object.entries(error.constraints);
+        const wrongType = failed.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+        for (const [constraint, msg] of wrongType.length > 0 ? wrongType.slice(0, 1) : failed) {
           const issue: ValidationIssue = {
             loc: [location, ...loc],
             msg,
             type: typeName(constraint),
           };
-          if (!SECRET_FIELDS.has(error.property)) issue.input = error.value;
+          if (!SECRET_FIELDS.has(error.property)) issue.input = echoed(error.value);
           issues.push(issue);
         }
       }

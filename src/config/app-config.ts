@@ -130,6 +130,13 @@ export class AppConfig {
   @Max(10_000)
   TOKEN_CACHE_TTL_MS = 5000;
 
+  /** The verifier cache's bound in bytes (estimated per entry), beside its bound in entries. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024 * 1024)
+  @Max(4 * 1024 * 1024 * 1024)
+  TOKEN_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

@@ -2,6 +2,7 @@ import { TenancyAndTokens1763800000000 } from './migrations/1763800000000-tenanc
 import { AuditLog1763900000000 } from './migrations/1763900000000-audit-log';
 import { TraceableActors1764000000000 } from './migrations/1764000000000-traceable-actors';
 import { FirstWinsRotation1764100000000 } from './migrations/1764100000000-first-wins-rotation';
+import { ByteBudget1764200000000 } from './migrations/1764200000000-byte-budget';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AuditLog1763900000000,
   TraceableActors1764000000000,
   FirstWinsRotation1764100000000,
+  ByteBudget1764200000000,
 ];

@@ -3,7 +3,7 @@ import type { BusStateListener, RevocationBus } from '../bus/revocation-bus';
 import type { InvalidationHandler } from '../bus/invalidation-message';
 import { loadConfig } from '../config/app-config';
 import { NoMetrics, PrometheusMetrics } from '../metrics/metrics';
-import { TokenSnapshot, VerifierCache } from './verifier-cache';
+import { snapshotBytes, TokenSnapshot, VerifierCache } from './verifier-cache';
 
 /** A bus whose connection the test flips; messages are delivered as the real bus does. */
 class TestBus {
@@ -36,6 +36,7 @@ function snapshot(
   jti: string,
   businessId: string | null,
   identityId = 'identity-1',
+  scopes: string[] | null = null,
 ): TokenSnapshot {
   return {
     ref: { id: `id-${jti}`, jti, name: 'n', businessId, identityId },
@@ -45,7 +46,11 @@ function snapshot(
     predatesMembership: false,
     isPlatformAdmin: false,
     role: businessId ? 'member' : null,
-    principal: {} as TokenSnapshot['principal'],
+    principal: {
+      actor: { id: identityId, kind: 'user', label: 'a@b.test', email: 'a@b.test', name: null },
+      token: { id: `id-${jti}`, jti, businessId, scopes, createdBy: 'a@b.test', business: null },
+      role: null,
+    } as unknown as TokenSnapshot['principal'],
   };
 }
 
@@ -66,6 +71,31 @@ describe(VerifierCache.name, () => {
   afterEach(() => sut.onModuleDestroy());
 
   const put = (hash: string, s: TokenSnapshot) => sut.set(hash, s, sut.ticket());
+
+  it('is bounded in bytes (TOKEN_CACHE_MAX_BYTES), not only in entries: the largest snapshots evict', () => {
+    const bounded = new VerifierCache(
+      loadConfig({ TOKEN_CACHE_TTL_MS: '10000', TOKEN_CACHE_MAX_BYTES: String(1024 * 1024) }),
+      bus as unknown as RevocationBus,
+      postgres,
+      new NoMetrics(),
+    );
+    const largest = Array.from({ length: 50 }, (_, i) => `s${i}:${'x'.repeat(120)}`);
+    const big = snapshot('big-0', 'b1', 'identity-1', largest);
+    expect(snapshotBytes(big)).toBeGreaterThan(10_000);
+    for (let i = 0; i < 100; i++) {
+      bounded.set(`big-${i}`, snapshot(`big-${i}`, 'b1', 'identity-1', largest), bounded.ticket());
+    }
+    expect(bounded.size * snapshotBytes(big)).toBeLessThanOrEqual(1024 * 1024);
+    expect(bounded.size).toBeGreaterThan(10);
+    expect(bounded.get('big-99')).toBeDefined();
+    expect(bounded.get('big-0')).toBeUndefined();
+
+    for (let i = 0; i < 400; i++) {
+      bounded.set(`small-${i}`, snapshot(`small-${i}`, 'b1'), bounded.ticket());
+    }
+    expect(bounded.get('small-0')).toBeDefined();
+    bounded.onModuleDestroy();
+  });
 
   it('serves what it was given', () => {
     const s = snapshot('j1', 'b1');

@@ -40,6 +40,28 @@ export interface TokenSnapshot {
 /** Taken before a database read; a snapshot read under an older ticket is not cached. */
 export type CacheTicket = number;
 
+/** What one snapshot costs in memory, roughly: a fixed part, and its text at two bytes a unit. */
+const SNAPSHOT_BASE_BYTES = 2048;
+
+/** The snapshot's size for the cache's byte bound: the text it holds, which callers chose. */
+export function snapshotBytes(snapshot: TokenSnapshot): number {
+  const { actor, token } = snapshot.principal;
+  const row = token.row;
+  let text =
+    snapshot.ref.name.length +
+    actor.label.length +
+    (actor.email?.length ?? 0) +
+    (actor.name?.length ?? 0) +
+    (token.business?.name.length ?? 0) +
+    token.createdBy.length;
+  for (const scope of token.scopes ?? []) text += scope.length + 16;
+  if (row) {
+    text += row.name.length + row.createdBy.length + (row.revocationReason?.length ?? 0);
+    for (const scope of row.scopes ?? []) text += scope.length + 16;
+  }
+  return SNAPSHOT_BASE_BYTES + 2 * text;
+}
+
 /**
  * The verifier's cache: hash → snapshot, with a TTL of `TOKEN_CACHE_TTL_MS` (at most 10 s), plus
  * a short negative cache of unknown hashes. Every bus message evicts what it touches, through
@@ -75,6 +97,9 @@ export class VerifierCache implements OnModuleDestroy {
       ttl > 0
         ? new LRUCache<string, TokenSnapshot>({
             max: MAX_ENTRIES,
+            // Bounded in bytes too: entries are as large as the names and scopes callers chose.
+            maxSize: config.TOKEN_CACHE_MAX_BYTES,
+            sizeCalculation: snapshotBytes,
             ttl,
             dispose: (snapshot, hash) => this.unindex(hash, snapshot),
           })

@@ -1,3 +1,4 @@
+import { LIMITS } from '../../common/byte-budget';
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -20,10 +21,10 @@ const normalizeEmail = ({ value }: { value: unknown }) =>
 /** Emails are compared lowercased. TLD-less addresses are allowed, like the bootstrap default. */
 const EmailProperty = (example: string) =>
   applyDecorators(
-    ApiProperty({ example, maxLength: 320 }),
+    ApiProperty({ example, maxLength: LIMITS.email }),
     Transform(normalizeEmail),
     IsString(),
-    MaxLength(320),
+    MaxLength(LIMITS.email),
     SafeIsEmail({ require_tld: false }),
   );
 

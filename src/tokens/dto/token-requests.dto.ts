@@ -23,17 +23,22 @@ import {
   ToDate,
   Trim,
 } from '../../common/dto-fields';
+import { LIMITS } from '../../common/byte-budget';
 import { PageQueryDto } from '../../common/pagination';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
 const SCOPES_DOC: ApiPropertyOptions = {
-  type: [String],
+  type: 'array',
+  items: { type: 'string', maxLength: LIMITS.scope },
+  maxItems: LIMITS.scopes,
+  uniqueItems: true,
   nullable: true,
   example: ['audit:read', 'deploy:*'],
   description:
     'Omit or null for a token unrestricted within its role; a list narrows it ([] allows only ' +
-    'managing its own tokens). Never more than the calling token holds.',
+    `managing its own tokens). At most ${LIMITS.scopes} scopes of at most ${LIMITS.scope} ` +
+    'characters. Never more than the calling token holds.',
 };
 
 export class CreateTokenDto {
@@ -47,9 +52,13 @@ export class CreateTokenDto {
   @ApiPropertyOptional(SCOPES_DOC)
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(LIMITS.scopes)
   @ArrayUnique()
   @IsString({ each: true })
+  @MaxLength(LIMITS.scope, {
+    each: true,
+    message: `each scope must be at most ${LIMITS.scope} characters`,
+  })
   @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
   scopes?: string[] | null;
 
@@ -141,6 +150,7 @@ export class BulkRevokeDto {
   })
   @IsOptional()
   @IsString()
+  @MaxLength(LIMITS.scope)
   @Matches(SCOPE_PATTERN)
   scope?: string;
 

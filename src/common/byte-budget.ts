@@ -1,0 +1,26 @@
+/**
+ * The most a caller can store, field by field: the DTOs refuse more with 422, and the database
+ * refuses more on every other path (`migrations/1764200000000-byte-budget.ts`). Lengths are in
+ * characters (code points), so at most four bytes each.
+ */
+export const LIMITS = {
+  tokenName: 100,
+  scope: 128,
+  scopes: 50,
+  reason: 500,
+  email: 254,
+  businessName: 200,
+  machineName: 100,
+} as const;
+
+/** The longest `scopes` JSON a token can hold: 50 quoted scopes of 128, commas and brackets. */
+export const SCOPES_JSON_MAX = LIMITS.scopes * (LIMITS.scope + 3) + 1;
+
+/**
+ * The longest audit `metadata` JSON. The largest legitimate one is a token's creation with 50
+ * scopes of 128 (under 7 KB), or an operation listing up to `AUDIT_LISTED_IDS_MAX` token ids.
+ */
+export const AUDIT_METADATA_MAX = 64 * 1024;
+
+/** An operation's audit event lists at most this many token ids; each token has its own event. */
+export const AUDIT_LISTED_IDS_MAX = 1000;
