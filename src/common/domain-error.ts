@@ -45,7 +45,7 @@ export class RequestValidationError extends ApiError {
   constructor(
     override readonly issues: ValidationIssue[],
     message = 'Request validation failed',
-    code: 'VALIDATION_ERROR' | 'INVALID_CURSOR' = 'VALIDATION_ERROR',
+    code: 'VALIDATION_ERROR' | 'INVALID_CURSOR' | 'SECRET_IN_TEXT' = 'VALIDATION_ERROR',
   ) {
     super(code, message);
   }

@@ -13,6 +13,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import type { IsEmailOptions } from 'validator/lib/isEmail';
+import { containsSecret } from './secret-shape';
 
 /**
  * A validator from validator.js that answers false where the library would throw (isEmail
@@ -65,6 +66,28 @@ export const MinLength = (min: number, options?: ValidationOptions) =>
     'minLength',
     (v) => typeof v === 'string' && codePoints(v) >= min,
     `must be longer than or equal to ${min} characters`,
+    options,
+  );
+
+/**
+ * Free text that is stored (a name, a reason) must not hold a Latchkey token with a valid
+ * checksum: the text would sit in the row, the append-only audit log and every export for good.
+ * The pipe answers it 422 `SECRET_IN_TEXT`, without echoing the value.
+ */
+export const NoSecret = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'noSecret',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !containsSecret(value),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must not contain a token: nothing was stored. Revoke the token ` +
+            'if it is real, and name it by its id or preview instead',
+          options,
+        ),
+      },
+    },
     options,
   );
 

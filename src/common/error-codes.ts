@@ -27,6 +27,8 @@ export const COMMON_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_ERROR: 422,
   INVALID_CURSOR: 422,
+  // A Latchkey token, checksum and all, in a stored text field (a name, a reason, an email).
+  SECRET_IN_TEXT: 422,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,

@@ -37,6 +37,7 @@ const TYPE_NAMES: Record<string, string> = {
   arrayMaxSize: 'too_long',
   arrayMinSize: 'too_short',
   matches: 'string_pattern_mismatch',
+  noSecret: 'secret_in_text',
   nestedValidation: 'model_type',
 };
 
@@ -103,7 +104,10 @@ export function toIssues(errors: ValidationError[], location: Location): Validat
             msg,
             type: typeName(constraint),
           };
-          if (!SECRET_FIELDS.has(error.property)) issue.input = echoed(error.value);
+          // The value of a secret_in_text issue is the secret: never echoed, even masked.
+          if (!SECRET_FIELDS.has(error.property) && constraint !== 'noSecret') {
+            issue.input = echoed(error.value);
+          }
           issues.push(issue);
         }
       }
@@ -180,9 +184,7 @@ export class RequestValidationPipe extends ValidationPipe {
     try {
       return await this.check(value, metadata, location);
     } catch (e) {
-      if (e instanceof PendingValidationErrors) {
-        throw new RequestValidationError(toIssues(e.errors, location));
-      }
+      if (e instanceof PendingValidationErrors) throw validationError(toIssues(e.errors, location));
       if (e instanceof DomainError || e instanceof HttpException) throw e;
       // A validator or transform that throws met input it could not handle: that is the
       // input's fault, so a 422 for where it came from, never a 500.
@@ -211,6 +213,17 @@ export class RequestValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+}
+
+/** The 422 for these issues: `SECRET_IN_TEXT` when a token was pasted into text, so says the code. */
+export function validationError(issues: ValidationIssue[]): RequestValidationError {
+  return issues.some((i) => i.type === 'secret_in_text')
+    ? new RequestValidationError(
+        issues,
+        'A token was found in a text field; nothing was stored',
+        'SECRET_IN_TEXT',
+      )
+    : new RequestValidationError(issues);
 }
 
 /** Carries class-validator's errors out of the base pipe to where the location is known. */

@@ -28,6 +28,7 @@ const MESSAGES: Record<Code, string | Partial<Record<number, string>>> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   VALIDATION_ERROR: 'Request validation failed',
   INVALID_CURSOR: 'Invalid cursor: pass next_cursor from the previous page as it is',
+  SECRET_IN_TEXT: 'A token was found in a text field; nothing was stored',
   RATE_LIMITED: 'Too many requests, retry later',
   HEADERS_TOO_LARGE: 'Request headers are too large',
   INTERNAL_ERROR: 'Internal server error',

@@ -7,6 +7,7 @@ import {
   ExpiresInDaysProperty,
   MaxLength,
   MinLength,
+  NoSecret,
   SafeIsEmail,
   Trim,
 } from '../../common/dto-fields';
@@ -39,6 +40,7 @@ export class CreateBusinessDto extends FirstTokenLifetime {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @NoSecret()
   name!: string;
 
   @EmailProperty('owner@acme.test')

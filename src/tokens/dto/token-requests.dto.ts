@@ -19,6 +19,7 @@ import {
   ExpiresInDaysProperty,
   MaxLength,
   MinLength,
+  NoSecret,
   SafeIsUUID,
   ToDate,
   Trim,
@@ -47,6 +48,7 @@ export class CreateTokenDto {
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @NoSecret()
   name!: string;
 
   @ApiPropertyOptional(SCOPES_DOC)
@@ -90,6 +92,7 @@ export class RenameTokenDto {
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @NoSecret()
   name!: string;
 }
 
@@ -98,6 +101,7 @@ export class RevokeTokenDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @NoSecret()
   reason?: string;
 }
 
@@ -164,6 +168,7 @@ export class BulkRevokeDto {
   @IsString()
   @MinLength(1)
   @MaxLength(500)
+  @NoSecret()
   reason!: string;
 
   @ApiPropertyOptional({
