@@ -6,13 +6,28 @@ describe(csvCell.name, () => {
     ['+1+1', "'+1+1"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tcmd', "'\tcmd"],
+    ['\tcmd', `"'\tcmd"`],
+    ['\r=1', `"'\r'=1"`],
+    [' =1+2', "' =1+2"],
+    ['x;=1+2', `"x;'=1+2"`],
+    ['x\t=1+2', `"x\t'=1+2"`],
+    ['{"a":[1,-2]}', `"{""a"":[1,'-2]}"`],
+    ['a;b', '"a;b"'],
     ['a,b', '"a,b"'],
     ['say "hi"', '"say ""hi"""'],
     ['two\nlines', '"two\nlines"'],
     ['plain', 'plain'],
   ])('writes %j as %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
+  });
+
+  it('leaves no cell of a comma or semicolon split starting a formula, whatever the text', () => {
+    const hostile = ['x;=1+2', 'a,@b', 'ua; -1', '"q";+1', 'tab\t=1', 'cr\r=1', 'lf\n=1'];
+    for (const text of hostile) {
+      const cell = csvCell(text);
+      // Split as a reader that ignores quotes would: no piece starts a formula.
+      for (const piece of cell.split(/[;,\t\r\n]/)) expect(piece).not.toMatch(/^ *[=+\-@]/);
+    }
   });
 
   it('leaves numbers alone and writes null as an empty cell', () => {

@@ -31,7 +31,23 @@ export const AUDIT_COLUMNS = [
 
 /** One NDJSON line per event: the full event, hashes included, so it can be checked offline. */
 export function ndjsonLine(event: AuditEventView): string {
-  return `${JSON.stringify(event)}\n`;
+  return oneLine(`${JSON.stringify(event)}\n`);
+}
+
+/** Characters some readers take for a line break, though JSON.stringify writes them raw. */
+const LINE_BREAKING = /[\u0085\u2028\u2029]/;
+const LINE_BREAKING_ALL = new RegExp(LINE_BREAKING.source, 'g');
+
+/**
+ * An NDJSON line that every reader reads as one: U+0085, U+2028 and U+2029 (line breaks to
+ * JavaScript's old parsers and to Unicode-aware splitters) written as `\u` escapes. They can
+ * only stand inside JSON strings, so the escaped line parses to the same event, and the chain's
+ * hashes, which are over the canonical form, do not change.
+ */
+export function oneLine(line: string): string {
+  return LINE_BREAKING.test(line)
+    ? line.replace(LINE_BREAKING_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : line;
 }
 
 export const CSV_HEADER = `${AUDIT_COLUMNS.join(',')}\r\n`;
@@ -56,13 +72,25 @@ export function csvLine(event: AuditEventView): string {
 }
 
 /**
- * Quotes a cell when it must (RFC 4180), and defuses cells a spreadsheet would run as a
- * formula (OWASP "CSV injection"): a leading `=`, `+`, `-`, `@`, tab or carriage return gets a
- * `'` in front, so labels and user agents an attacker chose stay text.
+ * Defuses cells a spreadsheet would run as a formula (OWASP "CSV injection"): one whose first
+ * character (after any spaces) is `=`, `+`, `-` or `@`, or that starts with a tab or carriage
+ * return, gets a `'` in front, so labels and user agents an attacker chose stay text. Then
+ * quotes, per RFC 4180, every cell holding a character some reader splits on: `,`, `;` (a
+ * spreadsheet's separator in many locales), a tab, CR, LF or `"`, and defuses a formula after
+ * any of those inside it too. The CSV is the export for people; the NDJSON export is the
+ * faithful one, which verifies.
  */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  if (!CSV_SPECIAL.test(text)) return text;
+  // A reader that splits on `;` or a tab and honours quotes only at the start of its own cells
+  // (a spreadsheet in many locales) would start a cell after the separator: defused there too.
+  text = text.replace(FORMULA_AFTER_SEPARATOR, "$1'$2");
+  return `"${text.replace(/"/g, '""')}"`;
 }
+
+const FORMULA_START = /^(?:[\t\r]| *[=+\-@])/;
+const FORMULA_AFTER_SEPARATOR = /([,;\t\r\n] *)([=+\-@])/g;
+const CSV_SPECIAL = /[",;\t\r\n]/;

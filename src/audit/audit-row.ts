@@ -1,5 +1,6 @@
 import { types } from 'pg';
-import { AUDIT_COLUMNS, csvCell as cell } from './audit-export';
+import { AUDIT_COLUMNS, csvCell as cell, oneLine } from './audit-export';
+import { findDuplicateKey } from '../common/json-keys';
 import type { AuditEventView } from './audit-entry';
 import { canonicalJson } from './canonical-json';
 
@@ -158,6 +159,16 @@ export function sqliteDate(value: unknown): Date {
  * escape but the ones `JSON.stringify` writes, keys in order. Text that any of this might not
  * hold for (a row written by hand) is parsed and rewritten, as the entity path does.
  */
+/**
+ * True when the row's metadata holds a key twice in one object: its canonical form would keep one
+ * of them, and readers disagree on which, so such a row never verifies. Metadata that passes the
+ * fast path has strictly increasing keys, so only the rest is scanned.
+ */
+export function metadataHasDuplicateKey(row: AuditRow): boolean {
+  const text = row[METADATA];
+  return typeof text === 'string' && !plainCanonical(text) && findDuplicateKey(text) !== null;
+}
+
 function canonicalMetadata(value: unknown): string {
   const text = value as string;
   if (typeof text === 'string' && plainCanonical(text)) return text;
@@ -275,18 +286,18 @@ export function ndjsonRow(row: AuditRow, dialect: RowDialect): string {
         : `{"id":${qc(row, ISSUED_BY_ID)},"label":${qc(row, ISSUED_BY_LABEL)}}`);
   }
   const origin = row[ORIGIN];
-  return (
+  return oneLine(
     `{"id":${qc(row, ID)},"seq":${str(seqOf(row))},"business_id":${qc(row, BUSINESS_ID)},` +
-    `"occurred_at":"${instantOf(row, dialect)}",` +
-    (origin === null ? '' : `"origin":${qc(row, ORIGIN)},`) +
-    `"action":${qc(row, ACTION)},"outcome":${qc(row, OUTCOME)},` +
-    `"actor":{"id":${qc(row, ACTOR_ID)},"type":${qc(row, ACTOR_TYPE)},` +
-    `"label":${qc(row, ACTOR_LABEL)}${actorTail}},` +
-    `"target":{"type":${qc(row, TARGET_TYPE)},"id":${qc(row, TARGET_ID)},` +
-    `"label":${qc(row, TARGET_LABEL)}},"request_id":${qc(row, REQUEST_ID)},` +
-    `"ip":${qc(row, IP)},"user_agent":${qc(row, USER_AGENT)},` +
-    `"metadata":${str(JSON.parse(row[METADATA] as string))},` +
-    `"prev_hash":${qc(row, PREV_HASH)},"hash":${qc(row, HASH)}}\n`
+      `"occurred_at":"${instantOf(row, dialect)}",` +
+      (origin === null ? '' : `"origin":${qc(row, ORIGIN)},`) +
+      `"action":${qc(row, ACTION)},"outcome":${qc(row, OUTCOME)},` +
+      `"actor":{"id":${qc(row, ACTOR_ID)},"type":${qc(row, ACTOR_TYPE)},` +
+      `"label":${qc(row, ACTOR_LABEL)}${actorTail}},` +
+      `"target":{"type":${qc(row, TARGET_TYPE)},"id":${qc(row, TARGET_ID)},` +
+      `"label":${qc(row, TARGET_LABEL)}},"request_id":${qc(row, REQUEST_ID)},` +
+      `"ip":${qc(row, IP)},"user_agent":${qc(row, USER_AGENT)},` +
+      `"metadata":${str(JSON.parse(row[METADATA] as string))},` +
+      `"prev_hash":${qc(row, PREV_HASH)},"hash":${qc(row, HASH)}}\n`,
   );
 }
 

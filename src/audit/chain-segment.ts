@@ -1,6 +1,14 @@
 import { hash } from 'node:crypto';
 import { ChainVerdict, GENESIS_HASH } from './audit-chain';
-import { AuditRow, canonicalRow, HASH, PREV_HASH, RowDialect, seqOf } from './audit-row';
+import {
+  AuditRow,
+  canonicalRow,
+  HASH,
+  metadataHasDuplicateKey,
+  PREV_HASH,
+  RowDialect,
+  seqOf,
+} from './audit-row';
 
 /**
  * The `seq` range a verify reads per query. Small enough that a range, and the next one loading
@@ -53,7 +61,9 @@ export class SegmentWalker {
     for (const row of rows) {
       const seq = seqOf(row);
       const prevHash = row[PREV_HASH] as string;
-      const holds = hash('sha256', prevHash + canonicalRow(row, this.dialect), 'hex') === row[HASH];
+      const holds =
+        !metadataHasDuplicateKey(row) &&
+        hash('sha256', prevHash + canonicalRow(row, this.dialect), 'hex') === row[HASH];
       if (r.rows++ === 0) {
         r.firstSeq = seq;
         r.firstPrevHash = prevHash;

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { printJson } from './cli-io';
 import { runGroup } from './command-group';
-import { verifyExportFile } from './export-verify';
+import { NotNdjsonError, verifyExportFile } from './export-verify';
 import { CliUsageError } from './validate-dto';
 
 /**
@@ -21,6 +21,7 @@ export class AuditVerifyCommand extends CommandRunner {
     }
     const file = options.file;
     const verdict = await verifyExportFile(file).catch((e: NodeJS.ErrnoException) => {
+      if (e instanceof NotNdjsonError) throw new CliUsageError(`${file}: ${e.message}`, 2);
       throw new CliUsageError(`Cannot read ${file} (${e.code ?? e.message})`, 2);
     });
     printJson(verdict);

@@ -3,6 +3,20 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ChainVerdict, GENESIS_HASH } from '../audit/audit-chain';
 import { canonicalJson } from '../audit/canonical-json';
+import { findDuplicateKey } from '../common/json-keys';
+
+/** What the offline verify answers: the chain's verdict, and why, when a line is refused for its form. */
+export type ExportVerdict = ChainVerdict & { reason?: string };
+
+/** The file's first line is no JSON object: not an NDJSON export at all (a CSV export, say). */
+export class NotNdjsonError extends Error {
+  constructor(readonly lineNumber: number) {
+    super(
+      `line ${lineNumber} is not a JSON object: this is not an NDJSON audit export ` +
+        '(export with format=ndjson; a CSV export cannot be verified)',
+    );
+  }
+}
 
 /**
  * Checks an NDJSON audit export offline, with the README's rule: each line's `hash` is
@@ -13,15 +27,29 @@ import { canonicalJson } from '../audit/canonical-json';
  */
 export async function verifyExportLines(
   lines: AsyncIterable<string> | Iterable<string>,
-): Promise<ChainVerdict> {
+): Promise<ExportVerdict> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
+  let lineNumber = 0;
   for await (const raw of lines) {
+    lineNumber++;
     const line = raw.trim();
     if (line === '') continue;
     checked++;
     const event = parseLine(line);
+    if (event === null && checked === 1) throw new NotNdjsonError(lineNumber);
+    // Readers disagree on which of two equal keys counts: such a line is refused, named.
+    const duplicate = event === null ? null : findDuplicateKey(line);
+    if (duplicate !== null) {
+      const seq = validSeq(event?.seq) ?? expectedSeq;
+      return {
+        valid: false,
+        checked,
+        first_invalid_seq: Math.min(seq, expectedSeq),
+        reason: `the event with seq ${seq} holds the key ${JSON.stringify(duplicate)} twice`,
+      };
+    }
     const stored = event?.hash;
     if (
       event === null ||
@@ -30,8 +58,7 @@ export async function verifyExportLines(
       typeof stored !== 'string' ||
       stored !== lineHash(prevHash, event.body)
     ) {
-      const seq = event?.seq;
-      const at = typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : expectedSeq;
+      const at = validSeq(event?.seq) ?? expectedSeq;
       return { valid: false, checked, first_invalid_seq: Math.min(at, expectedSeq) };
     }
     prevHash = stored;
@@ -40,8 +67,12 @@ export async function verifyExportLines(
   return { valid: true, checked, first_invalid_seq: null };
 }
 
+function validSeq(seq: unknown): number | null {
+  return typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : null;
+}
+
 /** `verifyExportLines` over a file, read a line at a time (constant memory). */
-export function verifyExportFile(path: string): Promise<ChainVerdict> {
+export function verifyExportFile(path: string): Promise<ExportVerdict> {
   const input = createReadStream(path, { encoding: 'utf8' });
   return verifyExportLines(createInterface({ input, crlfDelay: Infinity }));
 }

@@ -3,7 +3,29 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { ConfigValidationError, loadConfig } from '../config/app-config';
 import { isDomainError, RequestValidationError } from '../common/domain-error';
+import { redactSecrets } from '../common/safe-error';
 import { AuditCliModule } from './audit-cli.module';
+
+/**
+ * Nothing the CLI writes on stderr carries a secret: errors, commander's own messages (which
+ * echo an unknown option such as `--token=lk_…`), a file name that was a pasted token. Masked
+ * here, once, for every writer; stdout carries the answers, where a new secret is meant to be.
+ */
+function maskStderr(): void {
+  const write = process.stderr.write.bind(process.stderr) as (
+    chunk: unknown,
+    ...rest: unknown[]
+  ) => boolean;
+  process.stderr.write = (chunk: unknown, ...rest: unknown[]) =>
+    write(
+      typeof chunk === 'string'
+        ? redactSecrets(chunk)
+        : Buffer.isBuffer(chunk)
+          ? redactSecrets(chunk.toString('utf8'))
+          : chunk,
+      ...rest,
+    );
+}
 
 /** What goes to stderr for a failed command: the message (and the code), never a stack trace. */
 function describe(err: Error): string {
@@ -22,6 +44,7 @@ function describe(err: Error): string {
  * module and no database, so it works on a machine that has none.
  */
 async function main(): Promise<void> {
+  maskStderr();
   let root: Type | DynamicModule;
   if (process.argv[2] === 'audit') {
     root = AuditCliModule;

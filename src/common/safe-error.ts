@@ -14,8 +14,9 @@ export function loggableError(err: unknown): Record<string, unknown> {
   };
 }
 
-// A token secret (prefix_36 base62) or a 64-hex SHA-256 digest.
-const SECRET_PATTERN = /\b[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{36}\b|\b[0-9a-f]{64}\b/g;
+// A token secret (prefix_36 base62), wherever it stands, even run into other characters (a
+// secret with junk pasted after it is still the secret), or a 64-hex SHA-256 digest.
+const SECRET_PATTERN = /[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{36}|\b[0-9a-f]{64}\b/g;
 
 /** Masks anything shaped like a token secret or a token hash. */
 export function redactSecrets(text: string): string {
