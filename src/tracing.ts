@@ -1,4 +1,9 @@
-import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { NodeSDK, NodeSDKConfiguration, tracing } from '@opentelemetry/sdk-node';
+import { redactUrl } from './common/safe-error';
+
+type SpanProcessor = tracing.SpanProcessor;
+type Span = tracing.Span;
+type ReadableSpan = tracing.ReadableSpan;
 
 /**
  * OpenTelemetry tracing: HTTP, Nest, pg and ioredis spans, exported over OTLP.
@@ -17,7 +22,8 @@ import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
  * first), and the SDK reads the standard `OTEL_*` variables (exporter, protocol, headers, sampler,
  * service name, resource attributes) from `process.env` on its own anyway.
  *
- * Traces carry no header and no body, so never the Authorization header; pg spans carry the SQL
+ * Traces carry no header and no body, so never the Authorization header; URL attributes are
+ * masked as the request log masks its URL (`redactUrl`); pg spans carry the SQL
  * text without its parameters (where token hashes travel). Health probes are not traced, and a
  * pg or Redis call outside a traced request (the `last_used_at` flush, the bus) starts no trace.
  */
@@ -59,6 +65,10 @@ export function startTracing(env: NodeJS.ProcessEnv, options: TracingOptions = {
     require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
   const { NestInstrumentation } =
     require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
+  // What NodeSDK builds from the OTEL_* variables when given no processors: it has no way to
+  // add one to those, and the URL redactor must run before every exporter.
+  const { getSpanProcessorsFromEnv } =
+    require('@opentelemetry/sdk-node/build/src/utils') as typeof import('@opentelemetry/sdk-node/build/src/utils');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const { resources, api } = otel;
   sdk = new otel.NodeSDK({
@@ -66,7 +76,12 @@ export function startTracing(env: NodeJS.ProcessEnv, options: TracingOptions = {
     resource: resources
       .defaultResource()
       .merge(resources.resourceFromAttributes({ 'service.name': 'latchkey' })),
-    spanProcessors: options.spanProcessors,
+    // The redactor first, so every exporter after it sees the URL attributes masked. Without
+    // processors of its own, the SDK would build them from the OTEL_* variables: so do we.
+    spanProcessors: [
+      new UrlRedactor(),
+      ...(options.spanProcessors ?? getSpanProcessorsFromEnv(undefined)),
+    ],
     // Traces only: metrics are Prometheus's (/metrics), and logs go to stdout.
     metricReaders: [],
     logRecordProcessors: [],
@@ -103,4 +118,38 @@ export async function stopTracing(): Promise<void> {
   sdk = undefined;
   activeSpanIds = undefined;
   await stopping?.shutdown();
+}
+
+/** The span attributes that hold a request's URL or part of it, in old and stable semconv. */
+const URL_ATTRIBUTES = ['url.full', 'url.query', 'url.path', 'http.target', 'http.url'];
+
+/**
+ * Masks credentials in every span's URL attributes as the request log masks its URL
+ * (`redactUrl`): `?access_token=…` and anything token-shaped. At start, where the HTTP and Nest
+ * instrumentations set them, and again at the end, for one set later.
+ */
+class UrlRedactor implements SpanProcessor {
+  onStart(span: Span): void {
+    const attributes = (span as unknown as ReadableSpan).attributes;
+    for (const key of URL_ATTRIBUTES) {
+      const value = attributes[key];
+      if (typeof value === 'string') span.setAttribute(key, redactUrl(value));
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const attributes = span.attributes as Record<string, unknown>;
+    for (const key of URL_ATTRIBUTES) {
+      const value = attributes[key];
+      if (typeof value === 'string') attributes[key] = redactUrl(value);
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -223,6 +223,44 @@ describe('tracing', () => {
 
   describe.each(DRIVERS)('spans, on %s', (driver) => {
     it(
+      'no span attribute carries a token from the URL: access_token, token, another name, or the path',
+      async () => {
+        const { server, client, owner } = await start(driver, { TRACED_SERVER_SPANS: 'memory' });
+        const secret = owner.ownerToken;
+        const trace = incomingTrace();
+        const paths = [
+          `/api/v1/tokens?access_token=${secret}&limit=5`,
+          `/api/v1/tokens?token=${encodeURIComponent(secret)}`,
+          `/api/v1/tokens?q=${secret}`,
+          `/api/v1/tokens/${secret}`,
+        ];
+        for (const path of paths) {
+          await client.request('GET', path, {
+            headers: {
+              authorization: `Bearer ${owner.ownerToken}`,
+              'x-business-id': owner.businessId,
+              traceparent: trace.traceparent,
+            },
+          });
+        }
+        let spans: SpanSummary[] = [];
+        const deadline = Date.now() + 5000;
+        while (spans.filter((s) => s.scope === HTTP_SCOPE).length < paths.length) {
+          if (Date.now() > deadline) break;
+          await sleep(50);
+          spans = (await server.ask<SpanSummary[]>('spans')).filter(
+            (s) => s.trace_id === trace.traceId,
+          );
+        }
+        expect(spans.filter((s) => s.scope === HTTP_SCOPE)).toHaveLength(paths.length);
+        const recorded = JSON.stringify(spans);
+        expect(recorded).toContain('access_token=[REDACTED]');
+        expect(recorded).not.toContain(secret.slice(3));
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
       'one authenticated request gives the HTTP, Nest and (on PostgreSQL) pg spans of one trace, under the caller’s span',
       async () => {
         const { server, client, owner } = await start(driver, { TRACED_SERVER_SPANS: 'memory' });

@@ -4,7 +4,7 @@ import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { levels, type DestinationStream } from 'pino';
 import { clientIp } from './client-ip';
 import { CONTEXT_KEY } from './request-keys';
-import { redactSecrets } from './safe-error';
+import { redactSecrets, redactUrl } from './safe-error';
 
 /**
  * Where log lines go: in a terminal, through pino-pretty (one coloured line per record: the time
@@ -88,7 +88,7 @@ export function registerRequestLog(
       const line: Record<string, unknown> = {
         request_id: request.id,
         method: request.method,
-        url: redactSecrets(request.url),
+        url: redactUrl(request.url),
         remote_address: clientIp(request),
         status: reply.statusCode,
         response_time_ms: Math.round(reply.elapsedTime * 100) / 100,

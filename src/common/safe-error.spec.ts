@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loggableError, redactSecrets } from './safe-error';
+import { loggableError, redactSecrets, redactUrl } from './safe-error';
 
 describe(redactSecrets.name, () => {
   it('masks token secrets and SHA-256 hashes', () => {
@@ -22,5 +22,21 @@ describe(loggableError.name, () => {
     const sut = loggableError(err);
     expect(Object.keys(sut).sort()).toEqual(['code', 'message', 'stack', 'type']);
     expect(JSON.stringify(sut)).not.toContain('a'.repeat(64));
+  });
+});
+
+describe(redactUrl.name, () => {
+  const secret = `lk_${'A1b2C3d4E5'.repeat(3)}abcdef`;
+
+  it.each([
+    [`/x?access_token=${secret}&a=1`, '/x?access_token=[REDACTED]&a=1'],
+    [`/x?token=short&b=2`, '/x?token=[REDACTED]&b=2'],
+    [`/x?Access%5Ftoken=opaque`, '/x?Access%5Ftoken=[REDACTED]'],
+    [`/x?q=${secret}`, '/x?q=[REDACTED]'],
+    [`/tokens/${secret}`, '/tokens/[REDACTED]'],
+    [`http://h:1/x?password=p#frag`, 'http://h:1/x?password=[REDACTED]#frag'],
+    ['/plain?limit=5', '/plain?limit=5'],
+  ])('%s → %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
   });
 });

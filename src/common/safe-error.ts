@@ -22,3 +22,45 @@ const SECRET_PATTERN = /[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{36}|\b[0-9a-f]{64}\b/g;
 export function redactSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, '[REDACTED]');
 }
+
+/** Query parameters whose value is a credential, whatever it looks like. */
+const SECRET_PARAMS = new Set([
+  'access_token',
+  'token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'secret',
+  'password',
+  'api_key',
+  'apikey',
+]);
+
+/**
+ * A URL (a path with its query, or a full URL) fit for a log line or a span: the values of
+ * credential parameters (`access_token`, `token`, …) masked, and then anything shaped like a
+ * token or a token hash, anywhere in it. The one redaction of URLs, for logs and spans alike.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return redactSecrets(url);
+  const hashAt = url.indexOf('#', q);
+  const query = url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
+  const masked = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq >= 0 && SECRET_PARAMS.has(decodedName(name)) ? `${name}=[REDACTED]` : pair;
+    })
+    .join('&');
+  return redactSecrets(`${url.slice(0, q + 1)}${masked}${hashAt < 0 ? '' : url.slice(hashAt)}`);
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return name.toLowerCase();
+  }
+}
