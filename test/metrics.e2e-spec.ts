@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { RevocationBus } from '../src/bus/revocation-bus';
 import { Metrics, NoMetrics } from '../src/metrics/metrics';
 import { mintSecret } from '../src/tokens/token-secret';
-import { addMember, createBusiness, createToken } from './factories/tenancy.factory';
+import {
+  addMember,
+  BusinessFixture,
+  createBusiness,
+  createToken,
+} from './factories/tenancy.factory';
 import { asBearer, asMember, asOwner, me, removeMember, revoke } from './helpers/api';
 import { BEARER_CHALLENGE, expectBearerError, expectError, sleep } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
@@ -58,7 +63,11 @@ class Scrape {
   }
 }
 
-async function scrape(t: TestApp, headers: Record<string, string> = {}): Promise<Scrape> {
+/** The scraper's shared secret in the suites below: a scrape verifies no token, counts nothing. */
+const SCRAPER = `scraper-${randomBytes(12).toString('hex')}`;
+const AS_SCRAPER = { authorization: `Bearer ${SCRAPER}` };
+
+async function scrape(t: TestApp, headers: Record<string, string> = AS_SCRAPER): Promise<Scrape> {
   const res = await t.http().get('/metrics').set(headers);
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -77,12 +86,13 @@ describe.each(DRIVERS)('GET /metrics on %s', (driver) => {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2',
       RATE_LIMIT_OAUTH_PER_MINUTE: '2',
       TRUST_PROXY: '1',
+      METRICS_TOKEN: SCRAPER,
     });
   });
   afterAll(() => t.close());
 
-  it('answers the default process metrics and every latchkey family, with no token', async () => {
-    const res = await t.http().get('/metrics').expect(200);
+  it('answers the default process metrics and every latchkey family, to the scraper', async () => {
+    const res = await t.http().get('/metrics').set(AS_SCRAPER).expect(200);
     const names = new Set(parse(res.text).map((s) => s.name));
     for (const name of [
       'process_cpu_seconds_total',
@@ -164,7 +174,7 @@ describe.each(DRIVERS)('GET /metrics on %s', (driver) => {
       'latchkey_token_revocations_total{"reason":"member_removed","origin":"cascade"}': 2,
       'latchkey_rate_limited_total{"limit":"auth-failures"}': 1,
       'latchkey_rate_limited_total{"limit":"oauth"}': 1,
-      'latchkey_rate_limited_total{"limit":"token"}': 0,
+      'latchkey_rate_limited_total{"limit":"identity"}': 0,
       'latchkey_audit_appends_total{"action":"token.revoked"}': 4,
       'latchkey_audit_appends_total{"action":"member.removed"}': 1,
       'latchkey_audit_append_failures_total{"action":"token.revoked"}': 0,
@@ -248,7 +258,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 
   it.each([
     ['no Authorization', {}],
-    ['an API token', () => ({ authorization: `Bearer ${t.platformToken}` })],
+    ['an unknown API token', { authorization: `Bearer ${unknownToken()}` }],
     ['a wrong secret of the same length', { authorization: `Bearer ${secret.slice(0, -1)}x` }],
     ['the secret with a wrong scheme', { authorization: `Basic ${secret}` }],
   ])('answers 401 in the error shape to %s', async (_label, headers) => {
@@ -268,8 +278,82 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     // The four 401s above spent the budget (4): the next wrong guess is 429.
     const limited = await t.http().get('/metrics').set('authorization', 'Bearer guess');
     expectError(limited, 429, 'RATE_LIMITED');
-    // The right secret still passes from that address.
-    await t.http().get('/metrics').set('authorization', `bearer ${secret}`).expect(200);
+    // Spent means spent, for the right secret too; another address is untouched.
+    const blocked = await t.http().get('/metrics').set('authorization', `bearer ${secret}`);
+    expectError(blocked, 429, 'RATE_LIMITED');
+  });
+});
+
+describe.each(DRIVERS)('who may scrape /metrics, on %s', (driver) => {
+  const secret = `scrape-${randomBytes(12).toString('hex')}`;
+  const apps: Record<string, TestApp> = {};
+  let owner: BusinessFixture;
+  let revokedPlatform: string;
+
+  /** Every setting: the shared secret set or not, and METRICS_PUBLIC on or off. */
+  const SETTINGS = {
+    closed: {},
+    'METRICS_TOKEN set': { METRICS_TOKEN: secret },
+    'METRICS_PUBLIC=true': { METRICS_PUBLIC: 'true' },
+    both: { METRICS_TOKEN: secret, METRICS_PUBLIC: 'true' },
+  } as const;
+  type Setting = keyof typeof SETTINGS;
+
+  beforeAll(async () => {
+    for (const [name, env] of Object.entries(SETTINGS)) {
+      apps[name] = await bootTestApp(driver, { ...env, RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' });
+    }
+  });
+  afterAll(async () => {
+    for (const app of Object.values(apps)) await app.close();
+  });
+
+  /** Callers, each made on the app it calls. */
+  const CALLERS: Record<string, (t: TestApp) => Promise<Record<string, string>>> = {
+    nobody: () => Promise.resolve({}),
+    'a wrong bearer': () => Promise.resolve({ authorization: 'Bearer not-the-secret-0000' }),
+    METRICS_TOKEN: () => Promise.resolve({ authorization: `Bearer ${secret}` }),
+    'a platform admin token': (t) =>
+      Promise.resolve({ authorization: `Bearer ${t.platformToken}` }),
+    "a business owner's token": async (t) => {
+      owner = await createBusiness(t);
+      return { authorization: `Bearer ${owner.ownerToken}` };
+    },
+    'a revoked platform token': async (t) => {
+      const res = await t
+        .http()
+        .post('/platform/v1/admins')
+        .set('authorization', `Bearer ${t.platformToken}`)
+        .send({ email: `scraper-${randomBytes(4).toString('hex')}@example.test` })
+        .expect(201);
+      revokedPlatform = res.body.data.first_token.token as string;
+      await t.http().post('/oauth2/revoke').send({ token: revokedPlatform }).expect(200);
+      return { authorization: `Bearer ${revokedPlatform}` };
+    },
+  };
+
+  /** The rule: open when public; else the secret (when set) or a platform admin token. */
+  function expected(setting: Setting, caller: string): number {
+    if (setting === 'METRICS_PUBLIC=true' || setting === 'both') return 200;
+    if (caller === 'a platform admin token') return 200;
+    if (caller === 'METRICS_TOKEN') return setting === 'METRICS_TOKEN set' ? 200 : 401;
+    if (caller === "a business owner's token") return 403;
+    return 401;
+  }
+
+  const cases = (Object.keys(SETTINGS) as Setting[]).flatMap((setting) =>
+    Object.keys(CALLERS).map((caller) => ({ setting, caller, status: expected(setting, caller) })),
+  );
+
+  it.each(cases)('$setting, $caller: $status', async ({ setting, caller, status }) => {
+    const t = apps[setting];
+    const res = await t
+      .http()
+      .get('/metrics')
+      .set(await CALLERS[caller](t));
+    expect(res.status).toBe(status);
+    if (status === 200) expect(res.text).toContain('latchkey_');
+    else expect(res.text).not.toContain('latchkey_');
   });
 });
 
@@ -298,6 +382,7 @@ redisSuite('bus metrics across two instances on Redis', () => {
   let b: TestApp;
   beforeAll(async () => {
     const env = {
+      METRICS_TOKEN: SCRAPER,
       REDIS_URL: TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: `latchkey-test-${randomBytes(4).toString('hex')}:`,
     };

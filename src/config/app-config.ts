@@ -199,6 +199,14 @@ export class AppConfig {
   })
   METRICS_TOKEN?: string;
 
+  /**
+   * Opens /metrics to anyone, on purpose (a scraper on a private network). Its counters span
+   * every tenant, so it is closed by default: METRICS_TOKEN or a platform admin's token.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  METRICS_PUBLIC = false;
+
   /** TRUST_PROXY as Fastify takes it. */
   get trustProxy(): TrustProxy {
     return parseTrustProxy(this.TRUST_PROXY);

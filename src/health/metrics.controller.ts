@@ -7,12 +7,16 @@ import { Metrics } from '../metrics/metrics';
 import { MetricsAccess } from './metrics-access';
 
 /**
- * Outside the token guard (no API token scrapes it), and documented as what it is: open, or a
- * bearer of the `metrics-token` scheme when the deployment sets METRICS_TOKEN. `@Public()` would
- * document it as open only.
+ * Outside the token guard (MetricsAccess decides), and documented as what it is: a bearer of the
+ * `metrics-token` scheme (METRICS_TOKEN) or a platform admin's token; open only with
+ * METRICS_PUBLIC=true. `@Public()` would document it as open only.
  */
 const MetricsSecurity = () =>
-  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity('metrics-token'), ApiSecurity({}));
+  applyDecorators(
+    SetMetadata(IS_PUBLIC, true),
+    ApiSecurity('metrics-token'),
+    ApiSecurity('bearer'),
+  );
 
 const EXAMPLE = [
   '# HELP latchkey_token_verifications_total Presented bearer tokens, by outcome',
@@ -38,8 +42,9 @@ export class MetricsController {
     operationId: 'getMetrics',
     summary: 'Prometheus metrics, in the text exposition format',
     description:
-      'For a Prometheus scraper, not for API tokens. When the deployment sets `METRICS_TOKEN`, ' +
-      'send it as `Authorization: Bearer <METRICS_TOKEN>`; otherwise nothing is needed. ' +
+      'For a Prometheus scraper. Its counters span every tenant, so it needs ' +
+      '`Authorization: Bearer <METRICS_TOKEN>` (when the deployment sets one) or a platform ' +
+      "admin's platform token; it is open only when the deployment sets `METRICS_PUBLIC=true`. " +
       'Labels hold no token, id or raw URL: requests are labelled by route template.',
   })
   @ApiProduces('text/plain')
@@ -49,14 +54,15 @@ export class MetricsController {
     content: { 'text/plain': { schema: { type: 'string' }, example: EXAMPLE } },
   })
   @ApiErrors({
-    401: ['INVALID_TOKEN (METRICS_TOKEN is set, and the bearer is missing or another)'],
+    401: ['INVALID_TOKEN (no bearer, or neither METRICS_TOKEN nor a valid token)'],
+    403: ["PLATFORM_ADMIN_REQUIRED (a valid token that is no platform admin's)"],
     429: ['RATE_LIMITED (too many failed authentications from this address)'],
   })
   async scrape(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    await this.access.check(request.headers.authorization, request.ip);
+    await this.access.check(request);
     void reply.header('content-type', this.metrics.contentType);
     return this.metrics.exposition();
   }

@@ -117,7 +117,7 @@ export function operationsOf(spec: OpenApiSpec): Operation[] {
               ? 'oauth2'
               : 'open',
         // Closed unless a requirement is empty: `{}` among the alternatives means anonymous is
-        // allowed (as /metrics documents, while METRICS_TOKEN is unset).
+        // allowed.
         closed:
           (op.security ?? []).length > 0 &&
           !(op.security ?? []).some((r) => Object.keys(r).length === 0),
