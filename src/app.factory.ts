@@ -23,12 +23,13 @@ import { setupSwagger } from './docs/swagger';
 import { PlatformAdminsService } from './tenancy/platform-admins.service';
 import { spanIdsReader } from './tracing';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Honours a sane incoming `x-request-id`, or makes one. The raw request keeps it for pino. */
+/**
+ * Every request id is the server's own, so no two requests share one and a caller cannot name
+ * theirs after someone else's; a caller's `x-request-id` is kept beside it as
+ * `client_request_id` (see `clientRequestIdOf`). The raw request keeps the id for pino.
+ */
 function requestId(req: IncomingMessage): string {
-  const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = randomUUID();
   (req as IncomingMessage & { id?: string }).id = id;
   return id;
 }

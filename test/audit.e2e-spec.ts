@@ -246,13 +246,15 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
           issued_by: { id: expect.any(String), label: 'admin@latchkey.local' },
         },
         target: { type: 'token', id: token.id, label: 'deploy' },
-        request_id: 'req-audit-1',
+        // The server's own id; the caller's is kept beside it.
+        request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         ip: expect.any(String),
         user_agent: 'audit-test/1.0',
         metadata: {
           jti: expect.any(String),
           identity_id: biz.ownerId,
           reason: 'leaked in CI logs',
+          client_request_id: 'req-audit-1',
         },
         prev_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),

@@ -67,8 +67,9 @@ describe('request log', () => {
     async () => {
       const { owner, tokenId, lines, output, app } = await callsAt('info');
       const completed = lines.filter((l) => l.msg === 'request completed');
-      expect(completed.find((l) => l.request_id === 'probe-info')).toEqual(
+      expect(completed.find((l) => l.client_request_id === 'probe-info')).toEqual(
         expect.objectContaining({
+          request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
           method: 'GET',
           url: '/api/v1/me',
           status: 200,

@@ -206,7 +206,10 @@ export class AuditListener {
         actor: event.author.actor,
         target,
         origin: event.author.origin,
-        metadata,
+        // The caller's own request id, beside the server's `request_id`, when it sent one.
+        metadata: event.author.origin.clientRequestId
+          ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
+          : metadata,
       });
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { clientIp } from '../common/client-ip';
+import { clientRequestIdOf } from '../common/request-keys';
 import { redactSecrets } from '../common/safe-error';
 import type { Author, EventOrigin } from '../database/domain-event';
 import { Role, roleAtLeast } from './roles';
@@ -150,6 +151,7 @@ export function originOf(request: FastifyRequest): EventOrigin {
   return {
     channel: 'api',
     requestId: request.id,
+    clientRequestId: clientRequestIdOf(request.headers['x-request-id']),
     ip: clientIp(request),
     // Masked before clipping, so a secret pasted in is masked whole, never cut to a stub.
     userAgent: userAgentOf(request.headers['user-agent']),

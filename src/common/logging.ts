@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { levels, type DestinationStream } from 'pino';
 import { clientIp } from './client-ip';
-import { CONTEXT_KEY } from './request-keys';
+import { clientRequestIdOf, CONTEXT_KEY } from './request-keys';
 import { redactSecrets, redactUrl } from './safe-error';
 
 /**
@@ -87,6 +87,7 @@ export function registerRequestLog(
       // Flat fields: pino-http's standard serializers would reshape anything under req or res.
       const line: Record<string, unknown> = {
         request_id: request.id,
+        ...clientRequestIdField(request.headers['x-request-id']),
         method: request.method,
         url: redactUrl(request.url),
         remote_address: clientIp(request),
@@ -150,4 +151,9 @@ export class AppLogger implements LoggerService {
   fatal(message: unknown, ...rest: unknown[]): void {
     this.pino.fatal(message, ...rest);
   }
+}
+
+function clientRequestIdField(header: string | string[] | undefined): Record<string, string> {
+  const id = clientRequestIdOf(header);
+  return id === null ? {} : { client_request_id: id };
 }

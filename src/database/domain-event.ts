@@ -19,6 +19,8 @@ export type EventChannel = 'api' | 'cli' | 'system';
 export interface EventOrigin {
   channel: EventChannel;
   requestId: string | null;
+  /** The caller's own `x-request-id`, when it sent a safe one: kept beside ours, never for it. */
+  clientRequestId?: string | null;
   ip: string | null;
   userAgent: string | null;
 }
