@@ -11,7 +11,7 @@ export interface CallingTokenView {
 }
 
 /** What a caller's own request id may be: at most 128 characters that split no line or cell. */
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:\/+=@-]{1,128}$/;
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
 
 /** The caller's `x-request-id`, when it is safe to keep; null otherwise (dropped, not cleaned). */
 export function clientRequestIdOf(header: string | string[] | undefined): string | null {
