@@ -34,6 +34,12 @@ function requestId(req: IncomingMessage): string {
   return id;
 }
 
+/** Node's client errors that have an answer of their own; any other is a 400. */
+const RAW_STATUS: Record<string, 408 | 431> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const response = forOAuthRoute(toErrorResponse(err, request.id ?? null), request.url);
   void reply.status(response.status).headers(response.headers).send(response.body);
@@ -63,7 +69,17 @@ export async function startApp(
     // any request exists; they are answered in the error shape too, and the connection closes.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
-      socket.end(rawErrorResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
+      socket.end(rawErrorResponse(RAW_STATUS[error.code ?? ''] ?? 400));
+    },
+    // A request, body included, must arrive whole within REQUEST_TIMEOUT_MS: one that trickles
+    // in a byte at a time is cut with 408 instead of holding its socket and memory for ever.
+    // Node checks open requests on an interval (30 s by default): every second here, so the
+    // bound holds within a second of the timeout.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      connectionsCheckingInterval: 1000,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: config.REQUEST_TIMEOUT_MS,
     },
     // Fastify's default ('idle') destroys every open connection on close() unless a
     // serverFactory is given, which cuts off requests in flight. Node's server.close() already

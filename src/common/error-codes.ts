@@ -1,6 +1,6 @@
 /** The HTTP statuses an error answer can carry. */
 export type ErrorHttpStatus =
-  400 | 401 | 403 | 404 | 405 | 406 | 409 | 413 | 415 | 422 | 429 | 431 | 500 | 503;
+  400 | 401 | 403 | 404 | 405 | 406 | 408 | 409 | 413 | 415 | 422 | 429 | 431 | 500 | 503;
 
 /**
  * A feature's error codes, each with the status it answers with. Every feature owns one such
@@ -22,6 +22,7 @@ export const COMMON_ERRORS = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -54,6 +55,8 @@ export function codeForStatus(status: number): CommonErrorCode {
       return 'METHOD_NOT_ALLOWED';
     case 406:
       return 'NOT_ACCEPTABLE';
+    case 408:
+      return 'REQUEST_TIMEOUT';
     case 409:
       return 'CONFLICT';
     case 413:

@@ -177,12 +177,18 @@ export function forOAuthRoute(
   };
 }
 
+const RAW_MESSAGES = {
+  400: 'Malformed request',
+  408: 'The request was not received in time: send it whole within the request timeout',
+  431: 'Request headers or URL too large',
+} as const;
+
 /**
  * A raw HTTP answer in the error shape, for errors Node's parser meets before any request
  * exists (headers past 16 KiB: 431; a malformed request line: 400). The connection closes.
  */
-export function rawErrorResponse(status: 400 | 431): string {
-  const message = status === 431 ? 'Request headers or URL too large' : 'Malformed request';
+export function rawErrorResponse(status: 400 | 408 | 431): string {
+  const message = RAW_MESSAGES[status];
   const body = JSON.stringify({
     success: false,
     message,

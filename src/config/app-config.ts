@@ -130,6 +130,16 @@ export class AppConfig {
   @Max(10_000)
   TOKEN_CACHE_TTL_MS = 5000;
 
+  /**
+   * How long a request may take to arrive whole, headers and body: a trickled body is cut with
+   * 408. Answers may take longer (an export streams for as long as it needs).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
   /** The verifier cache's bound in bytes (estimated per entry), beside its bound in entries. */
   @Transform(toInt)
   @IsInt()

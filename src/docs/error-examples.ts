@@ -23,6 +23,7 @@ const MESSAGES: Record<Code, string | Partial<Record<number, string>>> = {
   ROUTE_NOT_FOUND: 'Route not found',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   NOT_ACCEPTABLE: 'Not acceptable',
+  REQUEST_TIMEOUT: 'The request was not received in time: send it whole within the request timeout',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
