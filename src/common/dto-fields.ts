@@ -113,10 +113,38 @@ export const ExpiresInDaysProperty = (description: string) =>
     Max(365),
   );
 
-/** Turns an ISO 8601 date-time string into a Date; anything else is left for `@IsDate` to refuse. */
+/**
+ * RFC 3339's date-time, offset required (`Z` or `±hh:mm`): never a bare date, nor a local time
+ * that each server would read in its own zone.
+ */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** The instant an RFC 3339 date-time with an offset names, or null: a day that does not exist
+ * (2027-02-30) is null, where `Date` would roll it over into March. */
+export function parseDateTime(text: string): Date | null {
+  const m = RFC3339.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return null;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return null;
+  }
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The message of a date-time field that is not one. */
+export const dateTimeMessage = (field: string) =>
+  `${field} must be an RFC 3339 date-time with an offset (Z or ±hh:mm), such as ` +
+  '2027-01-31T12:00:00Z, on a day that exists';
+
+/** Turns an RFC 3339 date-time string into a Date; anything else is left for `@IsDate` to refuse. */
 export const ToDate = () =>
   Transform(({ value }: { value: unknown }) => {
-    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return value;
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? value : date;
+    if (typeof value !== 'string') return value;
+    return parseDateTime(value) ?? value;
   });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-validator';
-import { SafeIsUUID, ToDate } from '../../common/dto-fields';
+import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
 import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-event.entity';
 import type { AuditFilters } from '../audit.repository';
@@ -51,7 +51,7 @@ export class AuditFiltersDto {
   })
   @IsOptional()
   @ToDate()
-  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  @IsDate({ message: dateTimeMessage('from') })
   from?: Date;
 
   @ApiPropertyOptional({
@@ -60,7 +60,7 @@ export class AuditFiltersDto {
   })
   @IsOptional()
   @ToDate()
-  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  @IsDate({ message: dateTimeMessage('to') })
   to?: Date;
 }
 

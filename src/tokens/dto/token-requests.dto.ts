@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
 import {
+  dateTimeMessage,
   ExpiresInDaysProperty,
   MaxLength,
   MinLength,
@@ -67,11 +68,12 @@ export class CreateTokenDto {
   // No example: Swagger UI sends the examples together, and this excludes expires_in_days.
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'An ISO 8601 date-time in the future; give it or expires_in_days, not both',
+    description:
+      'An RFC 3339 date-time (with Z or an offset) in the future; give it or expires_in_days, not both',
   })
   @IsOptional()
   @ToDate()
-  @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  @IsDate({ message: dateTimeMessage('expires_at') })
   expires_at?: Date;
 
   @ExpiresInDaysProperty('Lifetime in days; omit both this and expires_at for no expiry')
@@ -132,7 +134,7 @@ export class RotateTokenDto {
   })
   @IsOptional()
   @ToDate()
-  @IsDate({ message: 'expires_at must be an ISO 8601 date-time' })
+  @IsDate({ message: dateTimeMessage('expires_at') })
   expires_at?: Date;
 }
 
@@ -145,7 +147,7 @@ export class BulkRevokeDto {
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @ToDate()
-  @IsDate({ message: 'created_before must be an ISO 8601 date-time' })
+  @IsDate({ message: dateTimeMessage('created_before') })
   created_before?: Date;
 
   @ApiPropertyOptional({
