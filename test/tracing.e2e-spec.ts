@@ -156,7 +156,7 @@ describe('tracing', () => {
       if (api) expect(api.by).toMatch(/\/node_modules\/prom-client\//);
       expect(loaded.registered).toEqual([]);
       await sleep(100);
-      const line = server.lines().find((l) => l.request_id === 'untraced');
+      const line = server.lines().find((l) => l.client_request_id === 'untraced');
       expect(line).toEqual(expect.objectContaining({ url: '/api/v1/me', status: 200 }));
       expect(line).not.toHaveProperty('trace_id');
       expect(server.output()).not.toContain(trace.traceId);
@@ -193,7 +193,7 @@ describe('tracing', () => {
         });
         expect(me.status).toBe(200);
         await sleep(100);
-        const line = server.lines().find((l) => l.request_id === 'traced');
+        const line = server.lines().find((l) => l.client_request_id === 'traced');
         expect(line).toEqual(
           expect.objectContaining({
             url: '/api/v1/me',

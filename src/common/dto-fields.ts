@@ -106,7 +106,9 @@ export const Trim = () =>
 /** `expires_in_days`: an optional token lifetime of 1 to 365 days. */
 export const ExpiresInDaysProperty = (description: string) =>
   applyDecorators(
-    ApiPropertyOptional({ minimum: 1, maximum: 365, example: 30, description }),
+    // No example: Swagger UI would send it, and a maker that expires sooner refuses it (a token
+    // never outlives the token that makes it).
+    ApiPropertyOptional({ minimum: 1, maximum: 365, description }),
     IsOptional(),
     IsInt(),
     Min(1),

@@ -161,20 +161,39 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
 }
 
 /**
- * On `/oauth2/*`, RFC 6749 §5.2 (which RFC 7009 and RFC 7662 use) says a bad request is
- * `{error: "invalid_request"}`: a body that fails to parse there is answered so, not in the
- * envelope. Other statuses keep the error shape.
+ * On `/oauth2/*`, every error is answered in the RFCs' own shape, `{error, error_description}`
+ * (RFC 6749 §5.2, which RFC 7009 and RFC 7662 use), not in the envelope: a body that fails to
+ * parse, one too large or of a type the route does not take, a bearer refused. The status and
+ * headers (`WWW-Authenticate`, `Retry-After`) stay as they are.
  */
 export function forOAuthRoute(
   response: ErrorResponse,
   url: string | undefined,
 ): Omit<ErrorResponse, 'body'> & { body: unknown } {
-  if (response.status !== 400 || !url?.startsWith('/oauth2/')) return response;
+  // 429 keeps the API's error shape everywhere, /oauth2/* included (the design's rule).
+  if (!url?.startsWith('/oauth2/') || response.status === 429) return response;
   return {
     ...response,
     headers: { ...response.headers, 'cache-control': 'no-store' },
-    body: { error: 'invalid_request', error_description: response.body.message },
+    body: {
+      error: oauthErrorCode(response.status, response.body.code),
+      error_description: response.body.message,
+    },
   };
+}
+
+/**
+ * The RFC's error code: RFC 6750 §3.1 for the bearer of /oauth2/introspect (`invalid_token`,
+ * `insufficient_scope`), RFC 6749 §4.1.2.1 for the rest (`access_denied`, `server_error`,
+ * `temporarily_unavailable`). A body the server cannot take (malformed, too large, of another
+ * type, invalid) is the client's `invalid_request`.
+ */
+function oauthErrorCode(status: number, code: string | null): string {
+  if (status === 401) return 'invalid_token';
+  if (status === 403) return code === 'INSUFFICIENT_SCOPE' ? 'insufficient_scope' : 'access_denied';
+  if (status === 503) return 'temporarily_unavailable';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request';
 }
 
 const RAW_MESSAGES = {
