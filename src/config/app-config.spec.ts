@@ -1,4 +1,4 @@
-import { ConfigValidationError, loadConfig } from './app-config';
+import { AppConfig, ConfigValidationError, loadConfig } from './app-config';
 
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -57,6 +57,34 @@ describe(loadConfig.name, () => {
     expect(error.problems).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
     expect(error.problems[0]).toMatch(message);
     expect(error.problems[0]).toMatch(/a hop count such as 1/);
+  });
+
+  const numeric = Object.entries(new AppConfig())
+    .filter(([, value]) => typeof value === 'number')
+    .map(([key]) => key);
+
+  it.each(numeric)('%s=abc says it must be an integer, and nothing else', (key) => {
+    try {
+      loadConfig({ [key]: 'abc' });
+    } catch (e) {
+      expect((e as ConfigValidationError).problems).toEqual([
+        `${key}: ${key} must be an integer number`,
+      ]);
+      return;
+    }
+    throw new Error(`${key}=abc was accepted`);
+  });
+
+  it.each(numeric)('%s=-1 says which bound it breaks, once', (key) => {
+    try {
+      loadConfig({ [key]: '-1' });
+    } catch (e) {
+      const problems = (e as ConfigValidationError).problems;
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${key}: ${key} must not be less than`));
+      return;
+    }
+    throw new Error(`${key}=-1 was accepted`);
   });
 
   it('refuses the renamed RATE_LIMIT_TOKEN_PER_MINUTE, so no limit silently lapses', () => {

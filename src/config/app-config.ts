@@ -13,6 +13,7 @@ import {
   Validate,
   validateSync,
   ValidationArguments,
+  ValidationError,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
@@ -259,11 +260,22 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
-  const errors = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true });
+  const errors = validateSync(config, { forbidUnknownValues: false });
   if (errors.length > 0) {
-    throw new ConfigValidationError(
-      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),
-    );
+    throw new ConfigValidationError(errors.map((e) => `${e.property}: ${firstMessage(e)}`));
   }
   return config;
+}
+
+/** Type checks: when one fails, the value is of the wrong type, and that is all there is to say. */
+const TYPE_CHECKS = ['isInt', 'isBoolean', 'isString'];
+
+/**
+ * One message per variable: the type's, when the value is of the wrong type (`PORT=abc` must be
+ * an integer, not "at most 65535"), else the first rule it breaks.
+ */
+function firstMessage(error: ValidationError): string {
+  const constraints = error.constraints ?? {};
+  const type = TYPE_CHECKS.find((name) => name in constraints);
+  return constraints[type ?? Object.keys(constraints)[0]] ?? 'is invalid';
 }
