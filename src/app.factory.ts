@@ -21,6 +21,7 @@ import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { PlatformAdminsService } from './tenancy/platform-admins.service';
+import { TokenRevocationService } from './tokens/token-revocation.service';
 import { spanIdsReader } from './tracing';
 
 /**
@@ -126,6 +127,9 @@ export async function startApp(
   const bootstrapToken = await migrateUnderLock(dataSource, () =>
     admins.bootstrapIfEmpty(SYSTEM_AUTHOR, config.BOOTSTRAP_ADMIN_EMAIL),
   );
+  // A cascade that a crash cut short between its batches is finished before anything is served.
+  const swept = await app.get(TokenRevocationService).sweepOrphans();
+  if (swept > 0) app.get(Logger).warn(`Revoked ${swept} tokens left by an interrupted cascade`);
   await app.init();
   await fastify.ready();
   return { app, bootstrapToken };

@@ -158,10 +158,11 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
         'token.created', // its successor
         'token.revoked', // own, reason "rotated"
         'token.rotated',
-        'token.revoked', // the member's first token, in the cascade
+        // A cascade records the operation, then revokes in batches, each token with its event.
         'member.removed',
-        'token.revoked', // the machine's token, in the cascade
+        'token.revoked', // the member's first token
         'identity.deleted',
+        'token.revoked', // the machine's token
       ]);
       expect(machineToken.id).toEqual(expect.any(String));
 
@@ -298,12 +299,13 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       }).expect(200);
       expect(res.body.data.revoked).toBe(4);
       const actions = await actionsOf(biz.id);
+      // The operation first, with the tokens it takes; then each token's revocation.
       expect(actions.slice(-5)).toEqual([
-        'token.revoked',
-        'token.revoked',
-        'token.revoked',
-        'token.revoked',
         'token.bulk_revoked',
+        'token.revoked',
+        'token.revoked',
+        'token.revoked',
+        'token.revoked',
       ]);
       const bulk = await t.sql<{ metadata: string }>(
         "SELECT metadata FROM audit_events WHERE chain_id = ? AND action = 'token.bulk_revoked'",
@@ -354,8 +356,8 @@ describe.each(DRIVERS)('audit log on %s', (driver) => {
       const a = await createToken(t, asOwner(biz));
       const b = await createToken(t, asOwner(biz));
       const before = await actionsOf(biz.id);
-      // The bulk event is written last; refusing it must undo the two revocations and their
-      // two token.revoked events, which were written before it in the same transaction.
+      // The bulk event is written first, in the transaction that finds the tokens; refusing it
+      // must leave every token as it was, with no token.revoked event.
       if (driver === 'postgres') {
         await t.sql(`CREATE FUNCTION refuse_bulk() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN IF NEW.action = 'token.bulk_revoked' THEN RAISE EXCEPTION 'injected'; END IF;

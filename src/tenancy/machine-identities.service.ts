@@ -79,25 +79,29 @@ export class MachineIdentitiesService {
     });
   }
 
-  /** Deletes a machine identity and revokes every token it holds. */
-  delete(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
-    return this.uow.run(async (tx) => {
+  /**
+   * Deletes a machine identity and revokes every token it holds: the deletion commits first and
+   * stops its tokens at once, then they are revoked in short batches, before this answers.
+   */
+  async delete(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
+    const view = await this.uow.run(async (tx) => {
       const identity = await this.identities.findMachine(ctx.businessId, identityId, tx.manager);
       if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
       const membership = await this.memberships.find(ctx.businessId, identityId, tx.manager);
       await this.identities.softDeleteMachine(tx.manager, ctx.businessId, identityId);
       await this.memberships.delete(tx.manager, ctx.businessId, identityId);
-      const revoked = await this.tokens.revokeAllOfIdentity(
-        tx,
-        ctx.author,
-        ctx.businessId,
-        identityId,
-        'machine identity deleted',
-      );
+      const revoked = await this.tokens.cascadeTargets(tx, ctx.businessId, identityId);
       await tx.publish(
         new IdentityDeletedEvent(ctx.author, ctx.businessId, identityRef(identity), revoked),
       );
       return MachineIdentityViewDto.of(identity, membership?.role ?? null);
     });
+    await this.tokens.finishCascade(
+      ctx.author,
+      ctx.businessId,
+      identityId,
+      'machine identity deleted',
+    );
+    return view;
   }
 }

@@ -167,20 +167,18 @@ export class MembersService {
     });
   }
 
-  /** Removes a member and revokes every token they hold in this business. */
-  remove(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
-    return this.uow.run(async (tx) => {
+  /**
+   * Removes a member and revokes every token they hold in this business. The removal commits
+   * first, and locks the member out at once (a token speaks only while its holder is a member);
+   * the tokens are then revoked in short batches, before this answers.
+   */
+  async remove(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
+    const view = await this.uow.run(async (tx) => {
       const row = await this.lockAndFind(tx, ctx, identityId);
       this.assertMayGrant(ctx, row.membership.role);
       if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
       await this.memberships.delete(tx.manager, ctx.businessId, identityId);
-      const revoked = await this.tokens.revokeAllOfIdentity(
-        tx,
-        ctx.author,
-        ctx.businessId,
-        identityId,
-        'member removed from business',
-      );
+      const revoked = await this.tokens.cascadeTargets(tx, ctx.businessId, identityId);
       await tx.publish(
         new MemberRemovedEvent(
           ctx.author,
@@ -192,6 +190,13 @@ export class MembersService {
       );
       return MemberViewDto.of(row.identity, row.membership);
     });
+    await this.tokens.finishCascade(
+      ctx.author,
+      ctx.businessId,
+      identityId,
+      'member removed from business',
+    );
+    return view;
   }
 
   private async lockAndFind(

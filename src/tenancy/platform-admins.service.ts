@@ -56,8 +56,8 @@ export class PlatformAdminsService {
   }
 
   /** Revokes platform admin rights and every platform token of that person. The last admin stays. */
-  remove(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
-    return this.uow.run(async (tx) => {
+  async remove(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
+    const view = await this.uow.run(async (tx) => {
       await this.identities.lockPlatformAdmins(tx.manager);
       const identity = await this.identities.findByIdAnyBusiness(identityId, tx.manager);
       if (!identity?.isPlatformAdmin)
@@ -66,16 +66,12 @@ export class PlatformAdminsService {
         throw new TenancyError('LAST_PLATFORM_ADMIN', 'The last platform admin cannot be removed');
       }
       await this.identities.setPlatformAdmin(tx.manager, identity.id, false);
-      const revoked = await this.tokens.revokeAllOfIdentity(
-        tx,
-        author,
-        null,
-        identity.id,
-        'platform admin removed',
-      );
+      const revoked = await this.tokens.cascadeTargets(tx, null, identity.id);
       await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);
     });
+    await this.tokens.finishCascade(author, null, identityId, 'platform admin removed');
+    return view;
   }
 
   /**

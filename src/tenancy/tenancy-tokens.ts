@@ -36,14 +36,26 @@ export abstract class TenancyTokens {
     holder: { identityId: string; name: string; expiresInDays?: number },
   ): Promise<IssuedTokenDto>;
 
-  /** Revokes every unrevoked token of the identity in the business (null: its platform tokens). */
-  abstract revokeAllOfIdentity(
+  /**
+   * The ids of every unrevoked token of the identity in the business (null: its platform
+   * tokens), read in the transaction that ends the holder's standing: what the cascade revokes.
+   */
+  abstract cascadeTargets(
     tx: Transaction,
+    businessId: string | null,
+    identityId: string,
+  ): Promise<string[]>;
+
+  /**
+   * Once that transaction has committed: revokes those tokens in short batches, each with its
+   * audit events. Returns how many it revoked.
+   */
+  abstract finishCascade(
     author: Author,
     businessId: string | null,
     identityId: string,
     reason: CascadeReason,
-  ): Promise<string[]>;
+  ): Promise<number>;
 
   /** The view of the token making the call. */
   abstract callerTokenView(caller: CallerToken): Promise<TokenViewDto>;

@@ -37,14 +37,17 @@ export class TenancyTokensAdapter implements TenancyTokens {
     return this.issuance.issuePlatformToken(tx, author, maker, holder);
   }
 
-  revokeAllOfIdentity(
-    tx: Transaction,
+  cascadeTargets(tx: Transaction, businessId: string | null, identityId: string) {
+    return this.revocation.cascadeTargets(tx, businessId, identityId);
+  }
+
+  finishCascade(
     author: Author,
     businessId: string | null,
     identityId: string,
     reason: CascadeReason,
-  ): Promise<string[]> {
-    return this.revocation.revokeAllOfIdentity(tx, author, businessId, identityId, reason);
+  ): Promise<number> {
+    return this.revocation.finishCascade(author, businessId, identityId, reason);
   }
 
   callerTokenView(caller: CallerToken): Promise<TokenViewDto> {

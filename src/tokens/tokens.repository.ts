@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { Brackets, DataSource, EntityManager, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
@@ -97,10 +97,64 @@ export class TokensRepository {
     await em.insert(ApiToken, token);
   }
 
-  /** Active (unrevoked) tokens of one identity in one business. */
-  findUnrevokedOfIdentity(em: EntityManager, businessId: string, identityId: string) {
-    assertBusinessId(businessId);
-    return em.findBy(ApiToken, { businessId, identityId, revokedAt: IsNull() });
+  /**
+   * Up to `limit` unrevoked tokens of one identity in one business, or among its platform tokens
+   * when `businessId` is null, oldest first: a cascade's next batch.
+   */
+  findUnrevokedOfIdentity(
+    em: EntityManager,
+    businessId: string | null,
+    identityId: string,
+    limit: number,
+  ): Promise<ApiToken[]> {
+    if (businessId !== null) assertBusinessId(businessId);
+    return em.find(ApiToken, {
+      where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The ids of every unrevoked token of one identity in one business (or its platform tokens). */
+  async unrevokedIdsOfIdentity(
+    em: EntityManager,
+    businessId: string | null,
+    identityId: string,
+  ): Promise<string[]> {
+    if (businessId !== null) assertBusinessId(businessId);
+    const rows = await em.find(ApiToken, {
+      select: { id: true },
+      where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Up to `limit` unrevoked tokens, in any business, whose holder no longer stands behind them:
+   * no membership of the token's business (or a membership newer than the token), a deleted
+   * identity, or, for a platform token, an identity that is no platform admin. What a cascade
+   * cut short (a crash between its batches) left behind; the verifier refuses them already.
+   */
+  findOrphansAnyBusiness(em: EntityManager, limit: number): Promise<ApiToken[]> {
+    return em
+      .createQueryBuilder(ApiToken, 't')
+      .innerJoin(Identity, 'i', 'i.id = t.identityId')
+      .leftJoin(Membership, 'm', 'm.businessId = t.businessId AND m.identityId = t.identityId')
+      .where('t.revokedAt IS NULL')
+      .andWhere(
+        new Brackets((q) =>
+          q
+            .where(
+              't.businessId IS NOT NULL AND ' +
+                '(m.identityId IS NULL OR t.createdAt < m.createdAt OR i.deletedAt IS NOT NULL)',
+            )
+            .orWhere('t.businessId IS NULL AND i.isPlatformAdmin = :no', { no: false }),
+        ),
+      )
+      .orderBy('t.createdAt', 'ASC')
+      .take(limit)
+      .getMany();
   }
 
   /**
@@ -127,11 +181,6 @@ export class TokensRepository {
         { ...mine, expiresAt: MoreThan(now) },
       ],
     });
-  }
-
-  /** Unrevoked platform tokens (no business) of one identity. */
-  findUnrevokedPlatformTokens(em: EntityManager, identityId: string) {
-    return em.findBy(ApiToken, { businessId: IsNull(), identityId, revokedAt: IsNull() });
   }
 
   /**
