@@ -575,7 +575,7 @@ export interface paths {
     };
     /**
      * Prometheus metrics, in the text exposition format
-     * @description For a Prometheus scraper, not for API tokens. When the deployment sets `METRICS_TOKEN`, send it as `Authorization: Bearer <METRICS_TOKEN>`; otherwise nothing is needed. Labels hold no token, id or raw URL: requests are labelled by route template.
+     * @description For a Prometheus scraper. Its counters span every tenant, so it needs `Authorization: Bearer <METRICS_TOKEN>` (when the deployment sets one) or a platform admin's platform token; it is open only when the deployment sets `METRICS_PUBLIC=true`. Labels hold no token, id or raw URL: requests are labelled by route template.
      */
     get: operations['getMetrics'];
     put?: never;
@@ -711,10 +711,7 @@ export interface components {
       first_token: components['schemas']['IssuedTokenDto'];
     };
     CreateBusinessDto: {
-      /**
-       * @description Lifetime of the first token; default 7
-       * @example 30
-       */
+      /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
       /** @example Acme Corp */
       name: string;
@@ -737,10 +734,7 @@ export interface components {
     AddPlatformAdminDto: {
       /** @example ops@latchkey.test */
       email: string;
-      /**
-       * @description Lifetime of the platform token; default: no expiry
-       * @example 30
-       */
+      /** @description Lifetime of the platform token; default: no expiry */
       expires_in_days?: number;
     };
     AddedMemberDto: {
@@ -749,10 +743,7 @@ export interface components {
       first_token: components['schemas']['IssuedTokenDto'];
     };
     AddMemberDto: {
-      /**
-       * @description Lifetime of the first token; default 7
-       * @example 30
-       */
+      /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
       /** @example dev@acme.test */
       email: string;
@@ -763,10 +754,7 @@ export interface components {
       role: 'owner' | 'admin' | 'member';
     };
     ReissueFirstTokenDto: {
-      /**
-       * @description Lifetime of the first token; default 7
-       * @example 30
-       */
+      /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
     };
     ChangeRoleDto: {
@@ -879,7 +867,7 @@ export interface components {
       /** @example ci-deploy */
       name: string;
       /**
-       * @description Omit or null for a token unrestricted within its role; a list narrows it ([] allows only managing its own tokens). Never more than the calling token holds.
+       * @description Omit or null for a token unrestricted within its role; a list narrows it ([] allows only managing its own tokens). At most 50 scopes of at most 128 characters. Never more than the calling token holds.
        * @example [
        *       "audit:read",
        *       "deploy:*"
@@ -888,13 +876,10 @@ export interface components {
       scopes?: string[] | null;
       /**
        * Format: date-time
-       * @description An ISO 8601 date-time in the future; give it or expires_in_days, not both
+       * @description An RFC 3339 date-time (with Z or an offset) in the future; give it or expires_in_days, not both
        */
       expires_at?: string;
-      /**
-       * @description Lifetime in days; omit both this and expires_at for no expiry
-       * @example 30
-       */
+      /** @description Lifetime in days; omit both this and expires_at for no expiry */
       expires_in_days?: number;
       /**
        * Format: uuid
@@ -1245,7 +1230,6 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "expires_in_days": 30,
          *       "name": "Acme Corp",
          *       "owner_email": "owner@acme.test"
          *     }
@@ -2085,8 +2069,7 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "email": "ops@latchkey.test",
-         *       "expires_in_days": 30
+         *       "email": "ops@latchkey.test"
          *     }
          */
         'application/json': components['schemas']['AddPlatformAdminDto'];
@@ -2760,7 +2743,6 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "expires_in_days": 30,
          *       "email": "dev@acme.test",
          *       "role": "member"
          *     }
@@ -3039,11 +3021,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
-        /**
-         * @example {
-         *       "expires_in_days": 30
-         *     }
-         */
+        /** @example {} */
         'application/json': components['schemas']['ReissueFirstTokenDto'];
       };
     };
@@ -4888,8 +4866,7 @@ export interface operations {
          *       "scopes": [
          *         "audit:read",
          *         "deploy:*"
-         *       ],
-         *       "expires_in_days": 30
+         *       ]
          *     }
          */
         'application/json': components['schemas']['CreateTokenDto'];
@@ -8752,7 +8729,7 @@ export interface operations {
       /**
        * @description Error codes: INVALID_TOKEN
        *
-       *     INVALID_TOKEN: METRICS_TOKEN is set, and the bearer is missing or another.
+       *     INVALID_TOKEN: no bearer, or neither METRICS_TOKEN nor a valid token.
        */
       401: {
         headers: {
@@ -8773,6 +8750,31 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'INVALID_TOKEN';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED
+       *
+       *     PLATFORM_ADMIN_REQUIRED: a valid token that is no platform admin's.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A platform admin token is required",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "A platform admin token is required",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED';
           };
         };
       };
