@@ -70,7 +70,8 @@ export async function startApp(
     // any request exists; they are answered in the error shape too, and the connection closes.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
-      socket.end(rawErrorResponse(RAW_STATUS[error.code ?? ''] ?? 400));
+      const { rawPacket } = error as { rawPacket?: Buffer };
+      socket.end(rawErrorResponse(RAW_STATUS[error.code ?? ''] ?? 400, rawPacket));
     },
     // A request, body included, must arrive whole within REQUEST_TIMEOUT_MS: one that trickles
     // in a byte at a time is cut with 408 instead of holding its socket and memory for ever.

@@ -66,6 +66,16 @@ describe.each(DRIVERS)('/oauth2/* errors on %s', (driver) => {
     expectRfc(res, 403, 'insufficient_scope');
   });
 
+  it('a URL past 16 KiB, refused by the HTTP parser before any route, is 431 in the RFC shape', async () => {
+    const res = await t
+      .http()
+      .post('/oauth2/revoke')
+      .query({ pad: 'a'.repeat(20_000) })
+      .send({ token: 'x' });
+    expect(res.status).toBe(431);
+    expect(JSON.parse(res.text)).toEqual(RFC_ERROR('invalid_request'));
+  });
+
   it('an unknown /oauth2 path is 404 in the RFC shape', async () => {
     expectRfc(await t.http().post('/oauth2/nope').send({}), 404, 'invalid_request');
   });

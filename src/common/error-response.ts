@@ -206,18 +206,25 @@ const RAW_MESSAGES = {
  * A raw HTTP answer in the error shape, for errors Node's parser meets before any request
  * exists (headers past 16 KiB: 431; a malformed request line: 400). The connection closes.
  */
-export function rawErrorResponse(status: 400 | 408 | 431): string {
+export function rawErrorResponse(status: 400 | 408 | 431, rawPacket?: Buffer): string {
   const message = RAW_MESSAGES[status];
-  const body = JSON.stringify({
-    success: false,
-    message,
-    code: codeForStatus(status),
-    detail: message,
-    // No request was parsed, so none has an id yet: this answer gets one of its own.
-    request_id: randomUUID(),
-  });
+  // The request line of what arrived, when there is one: /oauth2/* answers in the RFCs' shape.
+  const oauth = rawPacket ? /^[A-Z]+ \/oauth2\//.test(rawPacket.subarray(0, 32).toString()) : false;
+  const body = JSON.stringify(
+    oauth
+      ? { error: 'invalid_request', error_description: message }
+      : {
+          success: false,
+          message,
+          code: codeForStatus(status),
+          detail: message,
+          // No request was parsed, so none has an id yet: this answer gets one of its own.
+          request_id: randomUUID(),
+        },
+  );
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    (oauth ? 'Cache-Control: no-store\r\n' : '') +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }
