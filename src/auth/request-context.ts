@@ -146,15 +146,32 @@ export class RequestContext {
   }
 }
 
-/** Where a request came from, as audit entries record it. */
+/**
+ * Where a request came from, as audit entries record it. The client's id, address and agent are
+ * worked out when an event first reads them: most requests write no event.
+ */
 export function originOf(request: FastifyRequest): EventOrigin {
+  let clientRequestId: string | null | undefined;
+  let ip: string | null | undefined;
+  let userAgent: string | null | undefined;
   return {
     channel: 'api',
     requestId: request.id,
-    clientRequestId: clientRequestIdOf(request.headers['x-request-id']),
-    ip: clientIp(request),
+    get clientRequestId() {
+      if (clientRequestId === undefined) {
+        clientRequestId = clientRequestIdOf(request.headers['x-request-id']);
+      }
+      return clientRequestId;
+    },
+    get ip() {
+      if (ip === undefined) ip = clientIp(request);
+      return ip;
+    },
     // Masked before clipping, so a secret pasted in is masked whole, never cut to a stub.
-    userAgent: userAgentOf(request.headers['user-agent']),
+    get userAgent() {
+      if (userAgent === undefined) userAgent = userAgentOf(request.headers['user-agent']);
+      return userAgent;
+    },
   };
 }
 

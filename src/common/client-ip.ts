@@ -6,6 +6,22 @@ import ipaddr from 'ipaddr.js';
  */
 export function canonicalIp(value: string | undefined | null): string | null {
   if (!value || value.length > 64) return null;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  if (seen.size >= SEEN_MAX) seen.clear();
+  const canonical = parse(value);
+  seen.set(value, canonical);
+  return canonical;
+}
+
+/**
+ * Addresses already parsed: a server sees the same few again and again (a proxy, its clients),
+ * and this runs on every authenticated request. Bounded; emptied whole when full.
+ */
+const seen = new Map<string, string | null>();
+const SEEN_MAX = 4096;
+
+function parse(value: string): string | null {
   const bare = value.replace(/%[0-9A-Za-z._~-]{1,32}$/, '');
   if (!ipaddr.isValid(bare)) return null;
   const parsed = ipaddr.process(bare);

@@ -37,7 +37,7 @@ export class AuthFailureLimiter {
    * returns when the IP may try.
    */
   refuseBlocked(ip: string | undefined): void {
-    if (this.limit === 0) return;
+    if (this.limit === 0 || this.blocked.size === 0) return;
     const key = keyOf(ip);
     const until = this.blocked.get(key);
     if (until === undefined) return;
