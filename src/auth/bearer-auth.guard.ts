@@ -65,12 +65,8 @@ const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malform
  * `Authorization` header by passport-http-bearer's rules and calls `BearerStrategy.validate`
  * itself, so the strategy stays the one place that turns a secret into a principal.
  *
- * Not passport's `AuthGuard('bearer')`, by measurement (the issue's rule: passport stays only if
- * it costs at most 3% of `/api/v1/me`'s throughput). Passport's per-request objects (a strategy
- * made with `Object.create`, five closures, an options spread) look cheap in a loop, about 2.5
- * µs, but under 50 concurrent requests V8 tenured their allocation sites, so every scavenge
- * promoted about 2 MB and took 7 to 8 ms instead of 1.5: `/api/v1/me` served about a fifth fewer
- * requests. `npm run bench` measures the two guards end to end; docs/performance.md has the runs.
+ * Not passport's `AuthGuard('bearer')`, by measurement: docs/performance.md, "Why the code
+ * looks the way it does".
  *
  * `RequestGuard` runs it on every route that is not `@Public()` (the route's plan says so once);
  * on success the request context goes on the request. Every failure is a 401 in the API's shape:

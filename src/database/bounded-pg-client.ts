@@ -21,14 +21,11 @@ function sweepOverdue(): void {
  * query outlives it is dropped, so that a slow, silent or vanished server gives the caller an
  * error (503) instead of a request that never ends.
  *
- * `query_timeout` in its config is that deadline, read here and not handed to pg. pg's own
- * `query_timeout` arms a timer per query and wraps the query's callback in a closure, and so did
- * this class when it watched for pg's "Query read timeout": measured, either one made V8 keep
- * every query's rows through two scavenges, which then copied about 2 MB each and took 7 to
- * 11 ms instead of under 1 (`--trace-gc-nvp` on 3,000 pages of audit events; the 99th percentile
- * of a page was the scavenge). Now a query only stamps the time it started, the connection's own
- * `readyForQuery` clears it, and one shared timer, running only while some query is under way,
- * drops a connection whose query is overdue.
+ * `query_timeout` in its config is that deadline, read here and not handed to pg, whose own
+ * timer per query cost a scavenge per page (docs/performance.md, "Why the code looks the way it
+ * does"). A query only stamps the time it started, the connection's own `readyForQuery` clears
+ * it, and one shared timer, running only while some query is under way, drops a connection
+ * whose query is overdue.
  *
  * Dropping the socket, rather than failing the query and keeping the connection as pg does, is
  * what keeps a lost query from holding the connection: released to the pool as healthy, it would
