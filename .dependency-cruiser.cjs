@@ -11,6 +11,7 @@ const LAYERS = [
   ['auth'],
   ['tenancy'],
   ['tokens'],
+  ['workflows'],
   ['audit', 'oauth2', 'health', 'docs'],
   ['core'],
   ['cli'],

@@ -20,7 +20,7 @@ import { migrateUnderLock } from './database/migrate';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
-import { PlatformAdminsService } from './tenancy/platform-admins.service';
+import { OnboardingService } from './workflows/onboarding.service';
 import { TokenRevocationService } from './tokens/token-revocation.service';
 import { spanIdsReader } from './tracing';
 
@@ -124,9 +124,9 @@ export async function startApp(
     throw e;
   }
   const dataSource = app.get(DataSource);
-  const admins = app.get(PlatformAdminsService);
+  const onboarding = app.get(OnboardingService);
   const bootstrapToken = await migrateUnderLock(dataSource, () =>
-    admins.bootstrapIfEmpty(SYSTEM_AUTHOR, config.BOOTSTRAP_ADMIN_EMAIL),
+    onboarding.bootstrapIfEmpty(SYSTEM_AUTHOR, config.BOOTSTRAP_ADMIN_EMAIL),
   );
   // A cascade that a crash cut short between its batches is finished before anything is served.
   const swept = await app.get(TokenRevocationService).sweepOrphans();

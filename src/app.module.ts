@@ -8,6 +8,10 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { CORE_MODULES } from './core/core.modules';
 import { HealthModule } from './health/health.module';
+import { TenancyDirectory } from './tenancy/tenancy-directory';
+import { TenancyModule } from './tenancy/tenancy.module';
+import { TokenVerifier } from './tokens/token-verifier';
+import { TokensModule } from './tokens/tokens.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
 
@@ -21,7 +25,11 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         loggerModule({ level: config.LOG_LEVEL }),
         ...CORE_MODULES,
-        AuthModule,
+        AuthModule.register({
+          imports: [TokensModule, TenancyModule],
+          verifier: TokenVerifier,
+          directory: TenancyDirectory,
+        }),
         OAuth2Module,
         HealthModule,
         // Off, /metrics is 404 rather than an empty answer.

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import {
-  Decision,
-  decide,
   TargetClass,
   TOKEN_ACTIONS,
   TOKEN_POLICY,
   TokenAction,
   Verdict,
-} from '../src/auth/token-policy';
-import { CLI_CALLER } from '../src/tokens/token-access';
+} from '../src/tokens/token-policy';
+import { CLI_CALLER, Decision, decide } from '../src/tokens/policy-decision';
 import {
   addMember,
   BusinessFixture,

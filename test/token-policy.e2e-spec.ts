@@ -3,13 +3,12 @@ import type { Response } from 'supertest';
 import { scopesWithin } from '../src/auth/scopes';
 import {
   CallerClass,
-  Decision,
-  decideOnToken,
   TargetClass,
   TOKEN_ACTIONS,
   TOKEN_POLICY,
   TokenAction,
-} from '../src/auth/token-policy';
+} from '../src/tokens/token-policy';
+import { Decision, decideOnToken } from '../src/tokens/policy-decision';
 import { Author, SYSTEM_AUTHOR } from '../src/database/domain-event';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { hashSecret } from '../src/tokens/token-secret';

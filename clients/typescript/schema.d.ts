@@ -3,6 +3,177 @@
  * Do not edit: run the command again after an API change; `npm run lint` fails until you do.
  */
 export interface paths {
+  '/api/v1/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List tokens: a member's own, or every token for an admin */
+    get: operations['listTokens'];
+    put?: never;
+    /**
+     * Create a token; the secret is in this response only
+     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token.
+     */
+    post: operations['createToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/self/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Revoke the token making this call (the last step of a rotation) */
+    post: operations['revokeOwnToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/bulk-revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke every matching token of the business in one transaction
+     * @description At least one of identity_id, created_before, scope or all: true. dry_run only counts.
+     */
+    post: operations['revokeTokensInBulk'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/{token_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One token */
+    get: operations['getToken'];
+    put?: never;
+    post?: never;
+    /** Revoke a token (the same revocation, answered 200); the body and its reason are optional */
+    delete: operations['deleteToken'];
+    options?: never;
+    head?: never;
+    /** Rename a token */
+    patch: operations['renameToken'];
+    trace?: never;
+  };
+  '/api/v1/tokens/{token_id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke a token, with a reason
+     * @description Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.
+     */
+    post: operations['revokeToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/{token_id}/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a successor with the same name and scopes; retire the old one now or after a grace period */
+    post: operations['rotateToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Tokens of every business, with filters */
+    get: operations['listAllTokens'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/tokens/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke a token by its value
+     * @description An unknown or malformed token is 422 INVALID_TOKEN. Revoking again is idempotent.
+     */
+    post: operations['revokeTokenByValue'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/tokens/{token_id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke any listed token by id, platform tokens included
+     * @description For a token from GET /platform/v1/tokens, in any business, with no x-business-id. Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.
+     */
+    post: operations['revokeAnyToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/platform/v1/businesses': {
     parameters: {
       query?: never;
@@ -195,177 +366,6 @@ export interface paths {
     get: operations['getMe'];
     put?: never;
     post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List tokens: a member's own, or every token for an admin */
-    get: operations['listTokens'];
-    put?: never;
-    /**
-     * Create a token; the secret is in this response only
-     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token.
-     */
-    post: operations['createToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens/self/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Revoke the token making this call (the last step of a rotation) */
-    post: operations['revokeOwnToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens/bulk-revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke every matching token of the business in one transaction
-     * @description At least one of identity_id, created_before, scope or all: true. dry_run only counts.
-     */
-    post: operations['revokeTokensInBulk'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens/{token_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One token */
-    get: operations['getToken'];
-    put?: never;
-    post?: never;
-    /** Revoke a token (the same revocation, answered 200); the body and its reason are optional */
-    delete: operations['deleteToken'];
-    options?: never;
-    head?: never;
-    /** Rename a token */
-    patch: operations['renameToken'];
-    trace?: never;
-  };
-  '/api/v1/tokens/{token_id}/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke a token, with a reason
-     * @description Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.
-     */
-    post: operations['revokeToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens/{token_id}/rotate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Issue a successor with the same name and scopes; retire the old one now or after a grace period */
-    post: operations['rotateToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/platform/v1/tokens': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Tokens of every business, with filters */
-    get: operations['listAllTokens'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/platform/v1/tokens/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke a token by its value
-     * @description An unknown or malformed token is 422 INVALID_TOKEN. Revoking again is idempotent.
-     */
-    post: operations['revokeTokenByValue'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/platform/v1/tokens/{token_id}/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke any listed token by id, platform tokens included
-     * @description For a token from GET /platform/v1/tokens, in any business, with no x-business-id. Revoking again answers 201 with code ALREADY_REVOKED and the first revocation.
-     */
-    post: operations['revokeAnyToken'];
     delete?: never;
     options?: never;
     head?: never;
@@ -619,30 +619,6 @@ export interface components {
       /** @example 3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10 */
       request_id: string | null;
     };
-    BusinessViewDto: {
-      /** Format: uuid */
-      id: string;
-      /** @example Acme Corp */
-      name: string;
-      /** @enum {string} */
-      status: 'active' | 'suspended';
-      /** Format: date-time */
-      created_at: string;
-    };
-    MemberViewDto: {
-      /** Format: uuid */
-      identity_id: string;
-      /** @enum {string} */
-      kind: 'user' | 'machine';
-      /** @example dev@acme.test */
-      email: string | null;
-      /** @example null */
-      name: string | null;
-      /** @enum {string} */
-      role: 'owner' | 'admin' | 'member';
-      /** Format: date-time */
-      joined_at: string;
-    };
     IssuedTokenDto: {
       /**
        * Format: uuid
@@ -703,6 +679,170 @@ export interface components {
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
       token: string;
+    };
+    CreateTokenDto: {
+      /** @example ci-deploy */
+      name: string;
+      /**
+       * @description Omit or null for a token unrestricted within its role; a list narrows it ([] allows only managing its own tokens). At most 50 scopes of at most 128 characters. Never more than the calling token holds.
+       * @example [
+       *       "audit:read",
+       *       "deploy:*"
+       *     ]
+       */
+      scopes?: string[] | null;
+      /**
+       * Format: date-time
+       * @description An RFC 3339 date-time (with Z or an offset) in the future; give it or expires_in_days, not both
+       */
+      expires_at?: string;
+      /** @description Lifetime in days; omit both this and expires_at for no expiry */
+      expires_in_days?: number;
+      /**
+       * Format: uuid
+       * @description An admin may name a machine identity of the business; default: the caller
+       */
+      identity_id?: string;
+    };
+    TokenViewDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+    };
+    RevokeTokenDto: {
+      /** @example leaked in a CI log */
+      reason?: string;
+    };
+    BulkRevokeResultDto: {
+      /** @example 3 */
+      matched: number;
+      /** @example 3 */
+      revoked: number;
+      token_ids: string[];
+    };
+    BulkRevokeDto: {
+      /** Format: uuid */
+      identity_id?: string;
+      /** Format: date-time */
+      created_before?: string;
+      /**
+       * @description Tokens whose scope list grants this scope (unrestricted tokens are not matched)
+       * @example deploy:write
+       */
+      scope?: string;
+      /**
+       * @description Every unrevoked token of the business
+       * @enum {boolean}
+       */
+      all?: true;
+      /** @example credential leak in incident 42 */
+      reason: string;
+      /**
+       * @description Only count and list what would be revoked
+       * @default false
+       * @example true
+       */
+      dry_run?: boolean;
+    };
+    RenameTokenDto: {
+      /** @example ci-deploy-2 */
+      name: string;
+    };
+    RotateTokenDto: {
+      /**
+       * @description How long the old token keeps working; 0 revokes it now
+       * @default 0
+       */
+      grace_period_seconds?: number;
+      /**
+       * Format: date-time
+       * @description Default: the old token's lifetime length, counted from now
+       */
+      expires_at?: string;
+    };
+    RevokeByValueDto: {
+      /** @example leaked in a CI log */
+      reason?: string;
+      /**
+       * @description The token secret to revoke
+       * @example lk_…
+       */
+      token: string;
+    };
+    BusinessViewDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example Acme Corp */
+      name: string;
+      /** @enum {string} */
+      status: 'active' | 'suspended';
+      /** Format: date-time */
+      created_at: string;
+    };
+    MemberViewDto: {
+      /** Format: uuid */
+      identity_id: string;
+      /** @enum {string} */
+      kind: 'user' | 'machine';
+      /** @example dev@acme.test */
+      email: string | null;
+      /** @example null */
+      name: string | null;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member';
+      /** Format: date-time */
+      joined_at: string;
     };
     CreatedBusinessDto: {
       business: components['schemas']['BusinessViewDto'];
@@ -797,62 +937,6 @@ export interface components {
       name: string | null;
       is_platform_admin: boolean;
     };
-    TokenViewDto: {
-      /**
-       * Format: uuid
-       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
-       */
-      id: string;
-      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
-      jti: string;
-      /** @example ci-deploy */
-      name: string;
-      /** @example lk_ab12…wxyz */
-      preview: string;
-      /**
-       * @example [
-       *       "audit:read"
-       *     ]
-       */
-      scopes: string[] | null;
-      /**
-       * @example active
-       * @enum {string}
-       */
-      status: 'active' | 'expired' | 'revoked';
-      /**
-       * Format: uuid
-       * @description Null for a platform token
-       */
-      business_id: string | null;
-      /** Format: uuid */
-      identity_id: string;
-      /** Format: date-time */
-      created_at: string;
-      /** @example owner@acme.test */
-      created_by: string;
-      /**
-       * Format: date-time
-       * @description Null: no expiry
-       */
-      expires_at: string | null;
-      /** Format: date-time */
-      last_used_at: string | null;
-      /**
-       * Format: date-time
-       * @example null
-       */
-      revoked_at: string | null;
-      /** @example null */
-      revoked_by: string | null;
-      /** @example null */
-      revocation_reason: string | null;
-      /**
-       * Format: uuid
-       * @example null
-       */
-      rotated_from_id: string | null;
-    };
     MeViewDto: {
       identity: components['schemas']['MeIdentityDto'];
       token: components['schemas']['TokenViewDto'];
@@ -862,90 +946,6 @@ export interface components {
        * @enum {string|null}
        */
       role: 'owner' | 'admin' | 'member' | null;
-    };
-    CreateTokenDto: {
-      /** @example ci-deploy */
-      name: string;
-      /**
-       * @description Omit or null for a token unrestricted within its role; a list narrows it ([] allows only managing its own tokens). At most 50 scopes of at most 128 characters. Never more than the calling token holds.
-       * @example [
-       *       "audit:read",
-       *       "deploy:*"
-       *     ]
-       */
-      scopes?: string[] | null;
-      /**
-       * Format: date-time
-       * @description An RFC 3339 date-time (with Z or an offset) in the future; give it or expires_in_days, not both
-       */
-      expires_at?: string;
-      /** @description Lifetime in days; omit both this and expires_at for no expiry */
-      expires_in_days?: number;
-      /**
-       * Format: uuid
-       * @description An admin may name a machine identity of the business; default: the caller
-       */
-      identity_id?: string;
-    };
-    RevokeTokenDto: {
-      /** @example leaked in a CI log */
-      reason?: string;
-    };
-    BulkRevokeResultDto: {
-      /** @example 3 */
-      matched: number;
-      /** @example 3 */
-      revoked: number;
-      token_ids: string[];
-    };
-    BulkRevokeDto: {
-      /** Format: uuid */
-      identity_id?: string;
-      /** Format: date-time */
-      created_before?: string;
-      /**
-       * @description Tokens whose scope list grants this scope (unrestricted tokens are not matched)
-       * @example deploy:write
-       */
-      scope?: string;
-      /**
-       * @description Every unrevoked token of the business
-       * @enum {boolean}
-       */
-      all?: true;
-      /** @example credential leak in incident 42 */
-      reason: string;
-      /**
-       * @description Only count and list what would be revoked
-       * @default false
-       * @example true
-       */
-      dry_run?: boolean;
-    };
-    RenameTokenDto: {
-      /** @example ci-deploy-2 */
-      name: string;
-    };
-    RotateTokenDto: {
-      /**
-       * @description How long the old token keeps working; 0 revokes it now
-       * @default 0
-       */
-      grace_period_seconds?: number;
-      /**
-       * Format: date-time
-       * @description Default: the old token's lifetime length, counted from now
-       */
-      expires_at?: string;
-    };
-    RevokeByValueDto: {
-      /** @example leaked in a CI log */
-      reason?: string;
-      /**
-       * @description The token secret to revoke
-       * @example lk_…
-       */
-      token: string;
     };
     AuditTokenMakerDto: {
       /**
@@ -1075,6 +1075,2758 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  listTokens: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+        status?: 'active' | 'expired' | 'revoked';
+        identity_id?: string;
+        /** @description Name prefix, e.g. ci- */
+        name?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['TokenViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  createToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "ci-deploy",
+         *       "scopes": [
+         *         "audit:read",
+         *         "deploy:*"
+         *       ]
+         *     }
+         */
+        'application/json': components['schemas']['CreateTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['IssuedTokenDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The new token would hold more than its creator may grant",
+           *       "code": "SCOPE_ESCALATION",
+           *       "detail": "The new token would hold more than its creator may grant",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'SCOPE_ESCALATION'
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: IDENTITY_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "No machine identity with this id in the business",
+           *       "code": "IDENTITY_NOT_FOUND",
+           *       "detail": "No machine identity with this id in the business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'IDENTITY_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeOwnToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "leaked in a CI log"
+         *     }
+         */
+        'application/json': components['schemas']['RevokeTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_REVOKED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeTokensInBulk: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "scope": "deploy:write",
+         *       "reason": "credential leak in incident 42",
+         *       "dry_run": true
+         *     }
+         */
+        'application/json': components['schemas']['BulkRevokeDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['BulkRevokeResultDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This action needs the admin role",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "This action needs the admin role",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  deleteToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "leaked in a CI log"
+         *     }
+         */
+        'application/json': components['schemas']['RevokeTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_REVOKED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  renameToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "ci-deploy-2"
+         *     }
+         */
+        'application/json': components['schemas']['RenameTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "leaked in a CI log"
+         *     }
+         */
+        'application/json': components['schemas']['RevokeTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_REVOKED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  rotateToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['RotateTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['IssuedTokenDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The new token would hold more than its creator may grant",
+           *       "code": "SCOPE_ESCALATION",
+           *       "detail": "The new token would hold more than its creator may grant",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'SCOPE_ESCALATION'
+              | 'NOT_TOKEN_HOLDER'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_NOT_ACTIVE, TOKEN_ALREADY_ROTATED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only an active token can be rotated",
+           *       "code": "TOKEN_NOT_ACTIVE",
+           *       "detail": "Only an active token can be rotated",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_ACTIVE' | 'TOKEN_ALREADY_ROTATED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  listAllTokens: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+        status?: 'active' | 'expired' | 'revoked';
+        identity_id?: string;
+        /** @description Name prefix, e.g. ci- */
+        name?: string;
+        business_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['TokenViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A platform admin token is required",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "A platform admin token is required",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR, INVALID_CURSOR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeTokenByValue: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "leaked in a CI log",
+         *       "token": "lk_…"
+         *     }
+         */
+        'application/json': components['schemas']['RevokeByValueDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_REVOKED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A platform admin token is required",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "A platform admin token is required",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeAnyToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "leaked in a CI log"
+         *     }
+         */
+        'application/json': components['schemas']['RevokeTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_REVOKED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed JSON body",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed JSON body",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A platform admin token is required",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "A platform admin token is required",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
   listBusinesses: {
     parameters: {
       query?: {
@@ -4616,2758 +7368,6 @@ export interface operations {
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  listTokens: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description The next_cursor of the previous page */
-        cursor?: string;
-        status?: 'active' | 'expired' | 'revoked';
-        identity_id?: string;
-        /** @description Name prefix, e.g. ci- */
-        name?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: {
-              items: components['schemas']['TokenViewDto'][];
-              /** @example null */
-              next_cursor: string | null;
-            };
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Business not found",
-           *       "code": "BUSINESS_NOT_FOUND",
-           *       "detail": "Business not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  createToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "name": "ci-deploy",
-         *       "scopes": [
-         *         "audit:read",
-         *         "deploy:*"
-         *       ]
-         *     }
-         */
-        'application/json': components['schemas']['CreateTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: components['schemas']['IssuedTokenDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The new token would hold more than its creator may grant",
-           *       "code": "SCOPE_ESCALATION",
-           *       "detail": "The new token would hold more than its creator may grant",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code:
-              | 'SCOPE_ESCALATION'
-              | 'INSUFFICIENT_ROLE'
-              | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: IDENTITY_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "No machine identity with this id in the business",
-           *       "code": "IDENTITY_NOT_FOUND",
-           *       "detail": "No machine identity with this id in the business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'IDENTITY_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  revokeOwnToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "leaked in a CI log"
-         *     }
-         */
-        'application/json': components['schemas']['RevokeTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /**
-             * @example null
-             * @enum {string|null}
-             */
-            code: 'ALREADY_REVOKED' | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Business not found",
-           *       "code": "BUSINESS_NOT_FOUND",
-           *       "detail": "Business not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  revokeTokensInBulk: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "scope": "deploy:write",
-         *       "reason": "credential leak in incident 42",
-         *       "dry_run": true
-         *     }
-         */
-        'application/json': components['schemas']['BulkRevokeDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: components['schemas']['BulkRevokeResultDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "This action needs the admin role",
-           *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code:
-              | 'INSUFFICIENT_ROLE'
-              | 'INSUFFICIENT_SCOPE'
-              | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Business not found",
-           *       "code": "BUSINESS_NOT_FOUND",
-           *       "detail": "Business not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  getToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  deleteToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "leaked in a CI log"
-         *     }
-         */
-        'application/json': components['schemas']['RevokeTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /**
-             * @example null
-             * @enum {string|null}
-             */
-            code: 'ALREADY_REVOKED' | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  renameToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "name": "ci-deploy-2"
-         *     }
-         */
-        'application/json': components['schemas']['RenameTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  revokeToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "leaked in a CI log"
-         *     }
-         */
-        'application/json': components['schemas']['RevokeTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /**
-             * @example null
-             * @enum {string|null}
-             */
-            code: 'ALREADY_REVOKED' | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  rotateToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /** @example {} */
-        'application/json': components['schemas']['RotateTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: components['schemas']['IssuedTokenDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "The new token would hold more than its creator may grant",
-           *       "code": "SCOPE_ESCALATION",
-           *       "detail": "The new token would hold more than its creator may grant",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code:
-              | 'SCOPE_ESCALATION'
-              | 'NOT_TOKEN_HOLDER'
-              | 'BUSINESS_MISMATCH'
-              | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
-       *
-       *     BUSINESS_NOT_FOUND: a platform token naming no business.
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
-          };
-        };
-      };
-      /** @description Error codes: TOKEN_NOT_ACTIVE, TOKEN_ALREADY_ROTATED */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Only an active token can be rotated",
-           *       "code": "TOKEN_NOT_ACTIVE",
-           *       "detail": "Only an active token can be rotated",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_ACTIVE' | 'TOKEN_ALREADY_ROTATED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: VALIDATION_ERROR
-       *
-       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
-       */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  listAllTokens: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description The next_cursor of the previous page */
-        cursor?: string;
-        status?: 'active' | 'expired' | 'revoked';
-        identity_id?: string;
-        /** @description Name prefix, e.g. ci- */
-        name?: string;
-        business_id?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /** @example null */
-            code: string | null;
-            data: {
-              items: components['schemas']['TokenViewDto'][];
-              /** @example null */
-              next_cursor: string | null;
-            };
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "A platform admin token is required",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /** @description Error codes: VALIDATION_ERROR, INVALID_CURSOR */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "name"
-           *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
-           *         }
-           *       ],
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  revokeTokenByValue: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "leaked in a CI log",
-         *       "token": "lk_…"
-         *     }
-         */
-        'application/json': components['schemas']['RevokeByValueDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /**
-             * @example null
-             * @enum {string|null}
-             */
-            code: 'ALREADY_REVOKED' | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "A platform admin token is required",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, VALIDATION_ERROR */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'VALIDATION_ERROR';
-          };
-        };
-      };
-      /**
-       * @description Error codes: RATE_LIMITED
-       *
-       *     RATE_LIMITED: see Retry-After.
-       */
-      429: {
-        headers: {
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Too many requests, retry later",
-           *       "code": "RATE_LIMITED",
-           *       "detail": "Too many requests, retry later",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'RATE_LIMITED';
-          };
-        };
-      };
-    };
-  };
-  revokeAnyToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "leaked in a CI log"
-         *     }
-         */
-        'application/json': components['schemas']['RevokeTokenDto'];
-      };
-    };
-    responses: {
-      /** @description Success */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @example true
-             * @enum {boolean}
-             */
-            success: true;
-            /** @example null */
-            message: string | null;
-            /**
-             * @example null
-             * @enum {string|null}
-             */
-            code: 'ALREADY_REVOKED' | null;
-            data: components['schemas']['TokenViewDto'];
-          };
-        };
-      };
-      /**
-       * @description Error codes: BAD_REQUEST
-       *
-       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
-       */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Malformed JSON body",
-           *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'BAD_REQUEST';
-          };
-        };
-      };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
-      401: {
-        headers: {
-          /** @description The bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Invalid token",
-           *       "code": "INVALID_TOKEN",
-           *       "detail": "Invalid token",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
-       *
-       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
-       */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "A platform admin token is required",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
-          };
-        };
-      };
-      /** @description Error codes: TOKEN_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Token not found",
-           *       "code": "TOKEN_NOT_FOUND",
-           *       "detail": "Token not found",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'TOKEN_NOT_FOUND';
-          };
-        };
-      };
-      /**
-       * @description Error codes: PAYLOAD_TOO_LARGE
-       *
-       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
-       */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Request body is too large",
-           *       "code": "PAYLOAD_TOO_LARGE",
-           *       "detail": "Request body is too large",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'PAYLOAD_TOO_LARGE';
-          };
-        };
-      };
-      /**
-       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
-       *
-       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
-       */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": false,
-           *       "message": "Unsupported media type",
-           *       "code": "UNSUPPORTED_MEDIA_TYPE",
-           *       "detail": "Unsupported media type",
-           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorBodyDto'] & {
-            /** @enum {string} */
-            code: 'UNSUPPORTED_MEDIA_TYPE';
-          };
-        };
-      };
-      /** @description Error codes: VALIDATION_ERROR */
       422: {
         headers: {
           [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { CanActivate, Module } from '@nestjs/common';
+import { CanActivate, DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
@@ -8,12 +8,42 @@ import { AccessGuard } from './access.guard';
 import { BEARER_CHECK, BearerAuthGuard, LeanBearerGuard } from './bearer-auth.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { BusinessScopeGuard } from './business-scope.guard';
+import { BusinessDirectory, PrincipalVerifier } from './ports';
 import { RequestGuard } from './request.guard';
 import { RoutePlans } from './route-plan';
 
+const PROVIDERS = [
+  BearerStrategy,
+  RoutePlans,
+  BearerAuthGuard,
+  LeanBearerGuard,
+  {
+    provide: BEARER_CHECK,
+    inject: [AppConfig, LeanBearerGuard, BearerAuthGuard],
+    useFactory: (
+      config: AppConfig,
+      lean: LeanBearerGuard,
+      passport: BearerAuthGuard,
+    ): CanActivate => (config.BEARER_GUARD === 'passport' ? passport : lean),
+  },
+  RateLimitGuard,
+  BusinessScopeGuard,
+  AccessGuard,
+  { provide: APP_GUARD, useClass: RequestGuard },
+];
+
+/** What the app hands auth: the modules that hold its two ports, and their providers. */
+export interface AuthWiring {
+  imports: NonNullable<ModuleMetadata['imports']>;
+  /** Turns a bearer secret into a principal: tokens' `TokenVerifier`. */
+  verifier: Type<PrincipalVerifier>;
+  /** Finds a business by id: tenancy's `TenancyDirectory`. */
+  directory: Type<BusinessDirectory>;
+}
+
 /**
- * Needs a `PrincipalVerifier` (tokens provides it) and a `BusinessDirectory` (tenancy provides
- * it), both from global modules of the core, so that auth imports neither.
+ * Who is calling. It needs a `PrincipalVerifier` and a `BusinessDirectory`, which the app names
+ * in `AuthModule.register` (tokens and tenancy sit above auth, and auth imports neither).
  *
  * Closed by default: one global guard (`RequestGuard`) runs on every route, and runs the checks
  * in the order of the design (token, then rate limits, then business header and business, then
@@ -21,26 +51,17 @@ import { RoutePlans } from './route-plan';
  * passport's `AuthGuard('bearer')` with `BEARER_GUARD=passport`; `BearerStrategy` is registered
  * with passport either way, so `@UseGuards(AuthGuard('bearer'))` works on a route of your own.
  */
-@Module({
-  imports: [PassportModule, ThrottleModule],
-  providers: [
-    BearerStrategy,
-    RoutePlans,
-    BearerAuthGuard,
-    LeanBearerGuard,
-    {
-      provide: BEARER_CHECK,
-      inject: [AppConfig, LeanBearerGuard, BearerAuthGuard],
-      useFactory: (
-        config: AppConfig,
-        lean: LeanBearerGuard,
-        passport: BearerAuthGuard,
-      ): CanActivate => (config.BEARER_GUARD === 'passport' ? passport : lean),
-    },
-    RateLimitGuard,
-    BusinessScopeGuard,
-    AccessGuard,
-    { provide: APP_GUARD, useClass: RequestGuard },
-  ],
-})
-export class AuthModule {}
+@Module({})
+export class AuthModule {
+  static register(wiring: AuthWiring): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [PassportModule, ThrottleModule, ...wiring.imports],
+      providers: [
+        { provide: PrincipalVerifier, useExisting: wiring.verifier },
+        { provide: BusinessDirectory, useExisting: wiring.directory },
+        ...PROVIDERS,
+      ],
+    };
+  }
+}

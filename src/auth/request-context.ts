@@ -5,7 +5,6 @@ import { redactSecrets } from '../common/safe-error';
 import type { Author, EventOrigin } from '../database/domain-event';
 import { Role, roleAtLeast } from './roles';
 import { scopesAllow } from './scopes';
-import { callerClass, decide, PolicyCaller, TargetClass, TokenAction } from './token-policy';
 
 /** A business as the guards and the request context see it; tenancy's entity fits it. */
 export interface BusinessRecord {
@@ -13,29 +12,6 @@ export interface BusinessRecord {
   name: string;
   status: 'active' | 'suspended';
   createdAt: Date;
-}
-
-/** A token's row as the verifier read it; tokens' entity implements it. */
-export interface TokenRecord {
-  id: string;
-  jti: string;
-  businessId: string | null;
-  identityId: string;
-  name: string;
-  scopes: string[] | null;
-  tokenHash: string;
-  preview: string;
-  createdAt: Date;
-  createdBy: string;
-  createdById: string | null;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  revokedBy: string | null;
-  revokedById: string | null;
-  revocationReason: string | null;
-  rotatedFromId: string | null;
-  rotatedToId: string | null;
 }
 
 export interface Actor {
@@ -70,11 +46,6 @@ export interface CallerToken {
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */
   business?: Readonly<BusinessRecord> | null;
-  /**
-   * The token's row as the verifier read it (at most one cache TTL old), so `GET /me` answers
-   * without reading it again; absent when the verifier gave none.
-   */
-  row?: Readonly<TokenRecord>;
 }
 
 /**
@@ -115,20 +86,6 @@ export class RequestContext {
 
   allowsScope(scope: string): boolean {
     return scopesAllow(this.token.scopes, scope);
-  }
-
-  /** The caller as the token policy sees it. */
-  get policyCaller(): PolicyCaller {
-    return {
-      class: callerClass(this.isPlatformToken, this.role, this.token.retiring),
-      scopes: this.token.scopes,
-      expiresAt: this.token.expiresAt,
-    };
-  }
-
-  /** Asks the token policy (`token-policy.ts`) whether this caller may act on the target. */
-  may(action: TokenAction, target: TargetClass) {
-    return decide(action, this.policyCaller, target);
   }
 
   /** The caller as the author of a change, for domain events: who, with which token, from where. */

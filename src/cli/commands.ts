@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
-import { BusinessesService } from '../tenancy/businesses.service';
-import { PlatformAdminsService } from '../tenancy/platform-admins.service';
-import { AddPlatformAdminDto, CreateBusinessDto } from '../tenancy/dto/tenancy.dto';
-import { CLI_CALLER } from '../tokens/token-access';
+import { OnboardingService } from '../workflows/onboarding.service';
+import { AddPlatformAdminDto, CreateBusinessDto } from '../workflows/dto/workflows.dto';
+import { CLI_CALLER } from '../tokens/policy-decision';
 import { noExtraArguments, printJson, printLine } from './cli-io';
 import { runGroup } from './command-group';
 import { CoreContext } from './core-context';
@@ -27,8 +26,8 @@ export class BootstrapCommand extends CommandRunner {
   async run(params: string[], options: { email?: string }): Promise<void> {
     noExtraArguments(params, 0);
     const { email } = validateDto(AddPlatformAdminDto, { email: options.email });
-    const admins = await this.core.get(PlatformAdminsService);
-    printLine(await admins.issuePlatformToken(CLI_CALLER, CLI_AUTHOR, email));
+    const onboarding = await this.core.get(OnboardingService);
+    printLine(await onboarding.issuePlatformToken(CLI_AUTHOR, email));
   }
 
   @Option({ flags: '--email <email>', description: 'the platform admin email', required: true })
@@ -50,8 +49,8 @@ export abstract class CreateBusinessRunner extends CommandRunner {
       name: options.name,
       owner_email: options.ownerEmail,
     });
-    const businesses = await this.core.get(BusinessesService);
-    printJson(await businesses.create(CLI_CALLER, CLI_AUTHOR, dto));
+    const onboarding = await this.core.get(OnboardingService);
+    printJson(await onboarding.createBusiness(CLI_CALLER, CLI_AUTHOR, dto));
   }
 
   @Option({ flags: '--name <name>', description: 'the business name', required: true })

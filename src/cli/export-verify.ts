@@ -19,7 +19,7 @@ export class NotNdjsonError extends Error {
 }
 
 /**
- * Checks an NDJSON audit export offline, with the README's rule: each line's `hash` is
+ * Checks an NDJSON audit export offline, with the rule of docs/api.md: each line's `hash` is
  * `sha256(prev_hash || RFC 8785 JSON of the line without prev_hash and hash)`, its `prev_hash`
  * is the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3… An edited,
  * added, removed or reordered line breaks the walk at the first `seq` that does not hold. An

@@ -1,8 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
-import { AddMemberDto } from '../tenancy/dto/tenancy.dto';
-import { MembersService } from '../tenancy/members.service';
-import { CLI_CALLER } from '../tokens/token-access';
+import { AddMemberDto } from '../workflows/dto/workflows.dto';
+import { OnboardingService } from '../workflows/onboarding.service';
 import { businessIdOption, noExtraArguments, printJson } from './cli-io';
 import { runGroup } from './command-group';
 import { CoreContext } from './core-context';
@@ -32,8 +31,8 @@ export class MembersAddCommand extends CommandRunner {
       role: options.role ?? 'member',
       expires_in_days: options.expiresInDays,
     });
-    const members = await this.core.get(MembersService);
-    printJson(await members.addAsOperator(CLI_CALLER, CLI_AUTHOR, businessId, dto));
+    const onboarding = await this.core.get(OnboardingService);
+    printJson(await onboarding.addMemberAsOperator(CLI_AUTHOR, businessId, dto));
   }
 
   @Option({ flags: '--business <id>', description: 'the business id', required: true })

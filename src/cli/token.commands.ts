@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { Outcome } from '../common/envelope';
 import { CLI_AUTHOR } from '../database/domain-event';
-import { AddPlatformAdminDto } from '../tenancy/dto/tenancy.dto';
+import { AddPlatformAdminDto } from '../workflows/dto/workflows.dto';
 import {
   CreateTokenDto,
   ListPlatformTokensQueryDto,
@@ -10,7 +10,7 @@ import {
   RevokeTokenDto,
   RotateTokenDto,
 } from '../tokens/dto/token-requests.dto';
-import { CLI_CALLER } from '../tokens/token-access';
+import { CLI_CALLER } from '../tokens/policy-decision';
 import { TokenIssuanceService } from '../tokens/token-issuance.service';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';

@@ -1,4 +1,4 @@
-import { CreateBusinessDto } from '../tenancy/dto/tenancy.dto';
+import { CreateBusinessDto } from '../workflows/dto/workflows.dto';
 import { CliUsageError, validateDto } from './validate-dto';
 
 describe(validateDto.name, () => {

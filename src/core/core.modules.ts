@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { WorkflowsModule } from '../workflows/workflows.module';
 import { ENTITIES } from './entities';
 
 /**
@@ -17,5 +18,6 @@ export const CORE_MODULES = [
   BusModule,
   TenancyModule,
   TokensModule,
+  WorkflowsModule,
   AuditModule,
 ];

@@ -36,7 +36,7 @@ export function dataSourceOptions(
   } as const;
   if (config.DATABASE_URL) {
     // Every wait on PostgreSQL is bounded, so that a slow, silent or vanished server gives the
-    // caller a 503 within about 5 s rather than a request that never ends (see README,
+    // caller a 503 within about 5 s rather than a request that never ends (see docs/configuration.md,
     // "When the database is slow or gone"). Migrations lift these: see migrate.ts.
     const extra: PoolConfig = {
       Client: BoundedPgClient,

@@ -34,8 +34,8 @@ const DESCRIPTION =
   'body. Then 401 (token), 429, 422 (`x-business-id`), 403 (business, role, scope), 422 ' +
   '(body, query, path: every string must be well-formed Unicode without U+0000, and a ' +
   '`cursor` exactly the `next_cursor` a list gave, else `INVALID_CURSOR`), and 404.\n\n' +
-  "**Who may act on whose token** is one policy, printed in the README's Security " +
-  "model: people make their own tokens; a person's token is never issued or rotated " +
+  '**Who may act on whose token** is one policy, printed in docs/security.md: people ' +
+  "make their own tokens; a person's token is never issued or rotated " +
   'for someone else (403 `NOT_TOKEN_HOLDER`), with three named exceptions (a new ' +
   "business's owner, a new member, a re-issued first token).";
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
 import { bearerTokenOf } from '../auth/bearer-auth.guard';
-import { PrincipalVerifier } from '../auth/ports';
+import { TokenVerifier } from '../tokens/token-verifier';
 import { originOf } from '../auth/request-context';
 import { clientIp } from '../common/client-ip';
 import { AppConfig } from '../config/app-config';
@@ -27,7 +27,7 @@ export class MetricsAccess {
   constructor(
     config: AppConfig,
     private readonly failures: AuthFailureLimiter,
-    private readonly verifier: PrincipalVerifier,
+    private readonly verifier: TokenVerifier,
   ) {
     this.expected = config.METRICS_TOKEN === undefined ? null : digest(config.METRICS_TOKEN);
     this.open = config.METRICS_PUBLIC;

@@ -1,22 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { decide, enforce, PolicyCaller } from '../auth/token-policy';
 import { Outcome } from '../common/envelope';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
-import { UnitOfWork } from '../database/unit-of-work';
-import { TenancyTokens } from './tenancy-tokens';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
-import {
-  BusinessViewDto,
-  CreateBusinessDto,
-  CreatedBusinessDto,
-  MemberViewDto,
-} from './dto/tenancy.dto';
+import { BusinessViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
 import { Membership } from './membership.entity';
-import { MembershipsRepository } from './memberships.repository';
+import { MemberRow, MembershipsRepository } from './memberships.repository';
 import {
   BusinessCreatedEvent,
   BusinessResumedEvent,
@@ -32,52 +25,42 @@ export class BusinessesService {
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
-    private readonly tokens: TenancyTokens,
   ) {}
 
   /**
-   * Creates a business with its owner, and returns the owner's first token, shown once, to pass
-   * on: the token policy's `create_business` exception. `maker` is the platform token or the CLI.
+   * Inside `tx`: a new business with its owner (a person, created if new). Publishes
+   * `BusinessCreatedEvent` and the owner's `MemberAddedEvent`.
    */
-  create(maker: PolicyCaller, author: Author, dto: CreateBusinessDto): Promise<CreatedBusinessDto> {
-    enforce(decide('create_business', maker, 'owner'));
-    return this.uow.run(async (tx) => {
-      const now = new Date();
-      const business = Object.assign(new Business(), {
-        id: randomUUID(),
-        name: dto.name,
-        status: 'active',
-        createdAt: now,
-      } satisfies Business);
-      await this.businesses.insert(tx.manager, business);
-      const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
-      await tx.publish(
-        new BusinessCreatedEvent(
-          author,
-          { id: business.id, name: business.name },
-          identityRef(owner),
-        ),
-      );
-      const membership = Object.assign(new Membership(), {
-        businessId: business.id,
-        identityId: owner.id,
-        role: 'owner',
-        createdAt: now,
-      } satisfies Membership);
-      await this.memberships.insert(tx.manager, membership);
-      await tx.publish(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
-      return {
-        business: BusinessViewDto.of(business),
-        owner: MemberViewDto.of(owner, membership),
-        first_token: await this.tokens.issueFirstToken(
-          tx,
-          author,
-          maker,
-          { businessId: business.id, identityId: owner.id, isAdmin: true },
-          dto.expires_in_days,
-        ),
-      };
-    });
+  async createInTx(
+    tx: Transaction,
+    author: Author,
+    dto: { name: string; owner_email: string },
+  ): Promise<{ business: Business; owner: MemberRow }> {
+    const now = new Date();
+    const business = Object.assign(new Business(), {
+      id: randomUUID(),
+      name: dto.name,
+      status: 'active',
+      createdAt: now,
+    } satisfies Business);
+    await this.businesses.insert(tx.manager, business);
+    const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
+    await tx.publish(
+      new BusinessCreatedEvent(
+        author,
+        { id: business.id, name: business.name },
+        identityRef(owner),
+      ),
+    );
+    const membership = Object.assign(new Membership(), {
+      businessId: business.id,
+      identityId: owner.id,
+      role: 'owner',
+      createdAt: now,
+    } satisfies Membership);
+    await this.memberships.insert(tx.manager, membership);
+    await tx.publish(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
+    return { business, owner: { identity: owner, membership } };
   }
 
   list(query: PageQueryDto): Promise<Page<BusinessViewDto>> {

@@ -3,15 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { UnitOfWork } from '../database/unit-of-work';
-import { TenancyTokens } from './tenancy-tokens';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
 import { identityRef } from './identities.service';
 import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
 import { Membership } from './membership.entity';
 import { memberKey, MembershipsRepository } from './memberships.repository';
-import { IdentityCreatedEvent, IdentityDeletedEvent, MemberAddedEvent } from './tenancy.events';
+import { IdentityCreatedEvent, IdentityRef, MemberAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
 /** Machines (CI runners, services) that hold tokens of one business. */
@@ -21,7 +20,6 @@ export class MachineIdentitiesService {
     private readonly uow: UnitOfWork,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
-    private readonly tokens: TenancyTokens,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {
@@ -80,28 +78,22 @@ export class MachineIdentitiesService {
   }
 
   /**
-   * Deletes a machine identity and revokes every token it holds: the deletion commits first and
-   * stops its tokens at once, then they are revoked in short batches, before this answers.
+   * Inside `tx`: deletes a machine identity and its membership. The caller revokes its tokens
+   * and publishes `IdentityDeletedEvent` with them.
    */
-  async delete(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
-    const view = await this.uow.run(async (tx) => {
-      const identity = await this.identities.findMachine(ctx.businessId, identityId, tx.manager);
-      if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
-      const membership = await this.memberships.find(ctx.businessId, identityId, tx.manager);
-      await this.identities.softDeleteMachine(tx.manager, ctx.businessId, identityId);
-      await this.memberships.delete(tx.manager, ctx.businessId, identityId);
-      const revoked = await this.tokens.cascadeTargets(tx, ctx.businessId, identityId);
-      await tx.publish(
-        new IdentityDeletedEvent(ctx.author, ctx.businessId, identityRef(identity), revoked),
-      );
-      return MachineIdentityViewDto.of(identity, membership?.role ?? null);
-    });
-    await this.tokens.finishCascade(
-      ctx.author,
-      ctx.businessId,
-      identityId,
-      'machine identity deleted',
-    );
-    return view;
+  async deleteInTx(
+    tx: Transaction,
+    businessId: string,
+    identityId: string,
+  ): Promise<{ view: MachineIdentityViewDto; ref: IdentityRef }> {
+    const identity = await this.identities.findMachine(businessId, identityId, tx.manager);
+    if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
+    const membership = await this.memberships.find(businessId, identityId, tx.manager);
+    await this.identities.softDeleteMachine(tx.manager, businessId, identityId);
+    await this.memberships.delete(tx.manager, businessId, identityId);
+    return {
+      view: MachineIdentityViewDto.of(identity, membership?.role ?? null),
+      ref: identityRef(identity),
+    };
   }
 }

@@ -1,29 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
-import { decide, enforce, PolicyCaller, targetClass } from '../auth/token-policy';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { Author } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { IssuedTokenDto } from '../auth/token-view.dto';
-import { TenancyTokens } from './tenancy-tokens';
 import { BusinessesRepository } from './businesses.repository';
-import {
-  AddedMemberDto,
-  AddMemberDto,
-  ChangeRoleDto,
-  MemberViewDto,
-  ReissueFirstTokenDto,
-} from './dto/tenancy.dto';
+import { ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
-import { Membership, Role, roleAtLeast } from './membership.entity';
+import { Membership, Role } from './membership.entity';
 import { MemberRow, memberKey, MembershipsRepository } from './memberships.repository';
-import { MemberAddedEvent, MemberRemovedEvent, MemberRoleChangedEvent } from './tenancy.events';
+import { MemberAddedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
-/** The people of a business. Machines have their own service. */
-const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
+/** A member's 404. */
+export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
 
+/** The people of a business. Machines have their own service. */
 @Injectable()
 export class MembersService {
   constructor(
@@ -31,7 +23,6 @@ export class MembersService {
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
-    private readonly tokens: TenancyTokens,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
@@ -44,104 +35,58 @@ export class MembersService {
   }
 
   /**
-   * Adds a person, created if new, and returns their first token, shown once, to pass on. An
-   * existing person is added as they are: the first token acts as them in this business only,
-   * and its audit trail names the token and the one who made it.
+   * Inside `tx`: adds a person, created if new, at `role`. An existing person is added as they
+   * are; a platform admin only `byPlatformAdmin`, or a business could collect a token that acts
+   * as one. Publishes `MemberAddedEvent`.
    */
-  add(ctx: RequestContext, dto: AddMemberDto): Promise<AddedMemberDto> {
-    return this.addTo(ctx.policyCaller, ctx.author, ctx.businessId, ctx.actor.isPlatformAdmin, dto);
-  }
-
-  /**
-   * For the CLI: the operator adds a member to a business named by id (an unknown one is 404),
-   * as a platform admin may, under the token policy's row for `caller`.
-   */
-  async addAsOperator(
-    caller: PolicyCaller,
-    author: Author,
-    businessId: string,
-    dto: AddMemberDto,
-  ): Promise<AddedMemberDto> {
-    if (!(await this.businesses.findById(businessId))) {
-      throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
-    }
-    return this.addTo(caller, author, businessId, true, dto);
-  }
-
-  private addTo(
-    caller: PolicyCaller,
+  async addInTx(
+    tx: Transaction,
     author: Author,
     businessId: string,
     byPlatformAdmin: boolean,
-    dto: AddMemberDto,
-  ): Promise<AddedMemberDto> {
-    enforce(decide('add_member', caller, dto.role), memberNotFound);
-    return this.uow.run(async (tx) => {
-      const identity = await this.identities.findOrCreateUser(tx, author, dto.email);
-      // A platform admin's identity speaks for the whole installation: only a platform admin
-      // may place it in a business, or a business could collect a token that acts as one.
-      if (identity.isPlatformAdmin && !byPlatformAdmin) {
-        throw AuthError.forbidden(
-          'PLATFORM_ADMIN_REQUIRED',
-          'Only a platform admin may add a platform admin to a business',
-        );
-      }
-      if (await this.memberships.find(businessId, identity.id, tx.manager)) {
-        throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
-      }
-      const membership = Object.assign(new Membership(), {
-        businessId,
-        identityId: identity.id,
-        role: dto.role,
-        createdAt: new Date(),
-      } satisfies Membership);
-      await this.memberships.insert(tx.manager, membership);
-      await tx.publish(new MemberAddedEvent(author, businessId, identityRef(identity), dto.role));
-      return {
-        member: MemberViewDto.of(identity, membership),
-        first_token: await this.tokens.issueFirstToken(
-          tx,
-          author,
-          caller,
-          { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
-          dto.expires_in_days,
-        ),
-      };
-    });
+    member: { email: string; role: Role },
+  ): Promise<MemberRow> {
+    const identity = await this.identities.findOrCreateUser(tx, author, member.email);
+    if (identity.isPlatformAdmin && !byPlatformAdmin) {
+      throw AuthError.forbidden(
+        'PLATFORM_ADMIN_REQUIRED',
+        'Only a platform admin may add a platform admin to a business',
+      );
+    }
+    if (await this.memberships.find(businessId, identity.id, tx.manager)) {
+      throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
+    }
+    const membership = Object.assign(new Membership(), {
+      businessId,
+      identityId: identity.id,
+      role: member.role,
+      createdAt: new Date(),
+    } satisfies Membership);
+    await this.memberships.insert(tx.manager, membership);
+    await tx.publish(new MemberAddedEvent(author, businessId, identityRef(identity), member.role));
+    return { identity, membership };
   }
 
   /**
-   * Re-issues a first token for a member who lost theirs: downward only (the token policy's
-   * `reissue` row), shown once, to pass on. Earlier tokens stay as they are.
+   * Inside `tx`: a member of the business under the membership's issuance lock (the rule of
+   * `TokenAccess.holderTarget`), or undefined.
    */
-  reissueFirstToken(
-    ctx: RequestContext,
+  async findForIssue(
+    tx: Transaction,
+    businessId: string,
     identityId: string,
-    dto: ReissueFirstTokenDto,
-  ): Promise<IssuedTokenDto> {
-    return this.uow.run(async (tx) => {
-      // The issuance rule (see TokenAccess.holderTarget): under the membership's issuance lock.
-      const rows = await this.memberships.findMembers(ctx.businessId, [identityId], tx.manager, {
-        lock: true,
-      });
-      const row: MemberRow | undefined = rows[0];
-      const holder = row
-        ? { id: identityId, kind: row.identity.kind, role: row.membership.role }
-        : null;
-      enforce(ctx.may('reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
-      if (!row) throw memberNotFound(); // the policy answers 404 for an unknown id already
-      return this.tokens.issueFirstToken(
-        tx,
-        ctx.author,
-        ctx.policyCaller,
-        {
-          businessId: ctx.businessId,
-          identityId,
-          isAdmin: roleAtLeast(row.membership.role, 'admin'),
-        },
-        dto.expires_in_days,
-      );
+  ): Promise<MemberRow | undefined> {
+    const rows = await this.memberships.findMembers(businessId, [identityId], tx.manager, {
+      lock: true,
     });
+    return rows[0];
+  }
+
+  /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
+  async assertBusinessExists(businessId: string): Promise<void> {
+    if (!(await this.businesses.findById(businessId))) {
+      throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
+    }
   }
 
   /** Changes a member's role. Only an owner touches owners, and the last owner stays. */
@@ -168,35 +113,15 @@ export class MembersService {
   }
 
   /**
-   * Removes a member and revokes every token they hold in this business. The removal commits
-   * first, and locks the member out at once (a token speaks only while its holder is a member);
-   * the tokens are then revoked in short batches, before this answers.
+   * Inside `tx`: ends a membership. Only an owner removes an owner, and the last owner stays.
+   * The caller revokes the member's tokens and publishes `MemberRemovedEvent` with them.
    */
-  async remove(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
-    const view = await this.uow.run(async (tx) => {
-      const row = await this.lockAndFind(tx, ctx, identityId);
-      this.assertMayGrant(ctx, row.membership.role);
-      if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
-      await this.memberships.delete(tx.manager, ctx.businessId, identityId);
-      const revoked = await this.tokens.cascadeTargets(tx, ctx.businessId, identityId);
-      await tx.publish(
-        new MemberRemovedEvent(
-          ctx.author,
-          ctx.businessId,
-          identityRef(row.identity),
-          row.membership.role,
-          revoked,
-        ),
-      );
-      return MemberViewDto.of(row.identity, row.membership);
-    });
-    await this.tokens.finishCascade(
-      ctx.author,
-      ctx.businessId,
-      identityId,
-      'member removed from business',
-    );
-    return view;
+  async removeInTx(tx: Transaction, ctx: RequestContext, identityId: string): Promise<MemberRow> {
+    const row = await this.lockAndFind(tx, ctx, identityId);
+    this.assertMayGrant(ctx, row.membership.role);
+    if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
+    await this.memberships.delete(tx.manager, ctx.businessId, identityId);
+    return row;
   }
 
   private async lockAndFind(
@@ -206,7 +131,7 @@ export class MembersService {
   ): Promise<MemberRow> {
     await this.businesses.lockForMembershipChange(tx.manager, ctx.businessId);
     const row = await this.memberships.findMember(ctx.businessId, identityId, 'user', tx.manager);
-    if (!row) throw new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
+    if (!row) throw memberNotFound();
     return row;
   }
 

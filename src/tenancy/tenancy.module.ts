@@ -1,35 +1,40 @@
 import { Module } from '@nestjs/common';
-import { BusinessesController } from './businesses.controller';
+import { BusinessesRepository } from './businesses.repository';
 import { BusinessesService } from './businesses.service';
+import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
-import { MachineIdentitiesController } from './machine-identities.controller';
 import { MachineIdentitiesService } from './machine-identities.service';
-import { MeController } from './me.controller';
-import { MeService } from './me.service';
-import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
-import { PlatformAdminsController } from './platform-admins.controller';
+import { MembershipsRepository } from './memberships.repository';
 import { PlatformAdminsService } from './platform-admins.service';
-import { TenancyCoreModule } from './tenancy-core.module';
+import { TenancyDirectory } from './tenancy-directory';
 
-/** Tenancy's routes and services; its token needs come through `TenancyTokens` (tokens, global). */
+/**
+ * Businesses, identities and memberships: their tables, their rules, and `TenancyDirectory`,
+ * which tells tokens and auth who a caller is. It knows nothing of tokens and has no routes:
+ * its routes are in workflows, because most of them also issue or revoke tokens.
+ */
 @Module({
-  imports: [TenancyCoreModule],
-  controllers: [
-    BusinessesController,
-    PlatformAdminsController,
-    MembersController,
-    MachineIdentitiesController,
-    MeController,
-  ],
   providers: [
+    BusinessesRepository,
+    IdentitiesRepository,
+    MembershipsRepository,
+    TenancyDirectory,
     BusinessesService,
     IdentitiesService,
     MembersService,
     MachineIdentitiesService,
     PlatformAdminsService,
-    MeService,
   ],
-  exports: [PlatformAdminsService, BusinessesService],
+  exports: [
+    IdentitiesRepository,
+    MembershipsRepository,
+    TenancyDirectory,
+    BusinessesService,
+    IdentitiesService,
+    MembersService,
+    MachineIdentitiesService,
+    PlatformAdminsService,
+  ],
 })
 export class TenancyModule {}

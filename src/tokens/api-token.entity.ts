@@ -1,12 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { TokenRecord } from '../auth/request-context';
-
-export { tokenStatus } from '../auth/token-status';
-export type { TokenStatus } from '../auth/token-status';
 
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
-export class ApiToken implements TokenRecord {
+export class ApiToken {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 

@@ -9,9 +9,10 @@ import {
   RevokeTokenDto,
 } from './dto/token-requests.dto';
 import { uuidPipe } from '../common/validation.pipe';
-import { TokenViewDto } from '../auth/token-view.dto';
+import { TokenViewDto } from './dto/token-view.dto';
 import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
+import { policyCallerOf } from './policy-decision';
 
 @ApiTags('platform: tokens')
 @PlatformOnly()
@@ -42,7 +43,7 @@ export class PlatformTokensController {
   @ApiErrors({ 422: ['INVALID_TOKEN', 'VALIDATION_ERROR'] })
   revoke(@Ctx() ctx: RequestContext, @Body() dto: RevokeByValueDto) {
     return this.revocation.revokeByValue(
-      ctx.policyCaller,
+      policyCallerOf(ctx),
       ctx.author,
       dto.token,
       dto.reason ?? null,
@@ -68,7 +69,7 @@ export class PlatformTokensController {
     @Body() dto: RevokeTokenDto,
   ) {
     return this.revocation.revokeByIdAnyBusiness(
-      ctx.policyCaller,
+      policyCallerOf(ctx),
       ctx.author,
       id,
       dto.reason ?? null,

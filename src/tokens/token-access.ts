@@ -3,14 +3,8 @@ import { EntityManager } from 'typeorm';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
-import {
-  decideOnToken,
-  enforce,
-  PolicyCaller,
-  TargetClass,
-  targetClass,
-  TokenAction,
-} from '../auth/token-policy';
+import { TargetClass, TokenAction } from './token-policy';
+import { decideOnToken, enforce, mayAct, policyCallerOf, targetClass } from './policy-decision';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
@@ -18,9 +12,6 @@ import { TokenError } from './token-error';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 import { TokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
-
-/** The operator at a shell, as the token policy sees it. */
-export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null, expiresAt: null };
 
 export function tokenRef(token: ApiToken): TokenRef {
   return {
@@ -73,7 +64,10 @@ export class TokenAccess {
       lock: options.lock,
       callerIsMember: !ctx.isPlatformToken,
     });
-    enforce(decideOnToken(action, ctx.policyCaller, target, token.id === ctx.token.id), notFound);
+    enforce(
+      decideOnToken(action, policyCallerOf(ctx), target, token.id === ctx.token.id),
+      notFound,
+    );
     return token;
   }
 
@@ -145,7 +139,7 @@ export class TokenAccess {
     );
     return candidates.filter((t) => {
       const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
-      return ctx.may('revoke', targetClass(ctx.actor.id, holder)).allowed;
+      return mayAct(ctx, 'revoke', targetClass(ctx.actor.id, holder)).allowed;
     });
   }
 

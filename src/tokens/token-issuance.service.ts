@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
 import { firstTokenScopes, scopesWithin } from '../auth/scopes';
-import { decide, enforce, PolicyCaller } from '../auth/token-policy';
-import { tokenStatus } from '../auth/token-status';
-import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
+import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-decision';
+import { tokenStatus } from './token-status';
+import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
@@ -14,7 +14,7 @@ import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
-import { CLI_CALLER, identityNotFound, notFound, TokenAccess, tokenRef } from './token-access';
+import { identityNotFound, notFound, TokenAccess, tokenRef } from './token-access';
 import { TokenError } from './token-error';
 import {
   cappedExpiry,
@@ -64,7 +64,7 @@ export class TokenIssuanceService {
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
       const target = await this.access.memberTarget(ctx, identityId, tx.manager);
-      enforce(ctx.may('issue', target), identityNotFound);
+      enforce(mayAct(ctx, 'issue', target), identityNotFound);
       this.access.assertMayGrant(ctx, scopes);
       const { secret, token } = await this.issue(tx, ctx.author, {
         businessId: ctx.businessId,

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { CallerToken, RequestContext } from '../auth/request-context';
 import { AuthError } from '../auth/auth-error';
-import { TokenViewDto } from '../auth/token-view.dto';
+import { TokenViewDto } from './dto/token-view.dto';
 import { createdKey, Page, paginate } from '../common/pagination';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { ListPlatformTokensQueryDto, ListTokensQueryDto } from './dto/token-requests.dto';
 import { notFound, TokenAccess } from './token-access';
+import { isVerifiedToken } from './token-record';
 import { TokenVerifier } from './token-verifier';
 import { TokensRepository } from './tokens.repository';
 
@@ -100,7 +101,7 @@ export class TokenQueriesService {
   async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
     // The verifier's row is at most one cache TTL old, and evicted by every change to it. Its
     // view is built once per cached row (frozen, shared by the requests the row serves).
-    if (caller.row) {
+    if (isVerifiedToken(caller)) {
       let view = this.rowViews.get(caller.row);
       if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
       return view;

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { scopesAllow } from '../auth/scopes';
-import { decideOnToken, enforce, PolicyCaller, TargetClass } from '../auth/token-policy';
-import { TokenViewDto } from '../auth/token-view.dto';
+import { TargetClass } from './token-policy';
+import { decideOnToken, enforce, PolicyCaller, policyCallerOf } from './policy-decision';
+import { TokenViewDto } from './dto/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { Outcome } from '../common/envelope';
 import { AppConfig } from '../config/app-config';
@@ -10,7 +11,6 @@ import { Author, SYSTEM_AUTHOR } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { identityLabel } from '../tenancy/identity.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import type { CascadeReason } from '../tenancy/tenancy-tokens';
 import { ApiToken } from './api-token.entity';
 import { BulkRevokeDto, BulkRevokeResultDto } from './dto/token-requests.dto';
 import { notFound, TokenAccess, tokenRef } from './token-access';
@@ -35,6 +35,13 @@ export const CASCADE_BATCH = { sqlite: 10, postgres: 100 } as const;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What each cascade's revocations are counted as. */
+/**
+ * The reason each cascade records on the tokens it revokes. A closed set, so that the metrics
+ * count cascades by kind without reading free text.
+ */
+export type CascadeReason =
+  'member removed from business' | 'machine identity deleted' | 'platform admin removed';
+
 const CASCADE_CAUSE: Record<CascadeReason, RevocationCause> = {
   'member removed from business': 'member_removed',
   'machine identity deleted': 'identity_deleted',
@@ -71,7 +78,7 @@ export class TokenRevocationService {
 
   /** Revokes the token that makes the call: the last step of a client-side rotation. */
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
-    enforce(decideOnToken('revoke', ctx.policyCaller, 'self', true), notFound);
+    enforce(decideOnToken('revoke', policyCallerOf(ctx), 'self', true), notFound);
     return this.uow.run(async (tx) => {
       const token = await this.access.reload(tx.manager, ctx.token);
       if (!token) throw notFound();

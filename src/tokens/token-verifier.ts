@@ -5,7 +5,8 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
 import type { EventOrigin } from '../database/domain-event';
 import { Metrics } from '../metrics/metrics';
 import { identityLabel } from '../tenancy/identity.entity';
-import { ApiToken, tokenStatus } from './api-token.entity';
+import { ApiToken } from './api-token.entity';
+import { tokenStatus } from './token-status';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokensRepository, VerifierRow } from './tokens.repository';
@@ -134,7 +135,7 @@ function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' |
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
 function snapshotOf({ token, identity, membership, business }: VerifierRow): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
-  const principal: VerifiedPrincipal = Object.freeze({
+  const principal: TokenSnapshot['principal'] = Object.freeze({
     actor: Object.freeze({
       id: identity.id,
       kind: identity.kind,

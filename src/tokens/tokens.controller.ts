@@ -20,7 +20,7 @@ import {
   RevokeTokenDto,
   RotateTokenDto,
 } from './dto/token-requests.dto';
-import { IssuedTokenDto, TokenViewDto } from '../auth/token-view.dto';
+import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';

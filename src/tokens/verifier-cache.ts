@@ -6,6 +6,7 @@ import { RevocationBus } from '../bus/revocation-bus';
 import { SqliteCommitWatch } from '../bus/sqlite-commit-watch';
 import { AppConfig } from '../config/app-config';
 import type { VerifiedPrincipal } from '../auth/ports';
+import type { VerifiedToken } from './token-record';
 import { Metrics } from '../metrics/metrics';
 import type { TokenRef } from './tokens.events';
 
@@ -34,7 +35,7 @@ export interface TokenSnapshot {
    */
   readonly predatesMembership: boolean;
   /** What a live token authenticates as; built once per snapshot, not once per request. */
-  readonly principal: VerifiedPrincipal;
+  readonly principal: VerifiedPrincipal & { readonly token: VerifiedToken };
 }
 
 /** Taken before a database read; a snapshot read under an older ticket is not cached. */

@@ -6,22 +6,23 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { IssuedTokenDto } from '../auth/token-view.dto';
-import {
-  AddedMemberDto,
-  AddMemberDto,
-  ChangeRoleDto,
-  MemberViewDto,
-  ReissueFirstTokenDto,
-} from './dto/tenancy.dto';
-import { MembersService } from './members.service';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { ChangeRoleDto, MemberViewDto } from '../tenancy/dto/tenancy.dto';
+import { AddedMemberDto, AddMemberDto, ReissueFirstTokenDto } from './dto/workflows.dto';
+import { MembersService } from '../tenancy/members.service';
+import { OffboardingService } from './offboarding.service';
+import { OnboardingService } from './onboarding.service';
 
 @ApiTags('members')
 @BusinessScoped()
 @RequireRole('admin')
 @Controller('api/v1/members')
 export class MembersController {
-  constructor(private readonly members: MembersService) {}
+  constructor(
+    private readonly members: MembersService,
+    private readonly onboarding: OnboardingService,
+    private readonly offboarding: OffboardingService,
+  ) {}
 
   @Get()
   @RequireScope('members:read')
@@ -57,7 +58,7 @@ export class MembersController {
     422: ['VALIDATION_ERROR'],
   })
   add(@Ctx() ctx: RequestContext, @Body() dto: AddMemberDto) {
-    return this.members.add(ctx, dto);
+    return this.onboarding.addMember(ctx, dto);
   }
 
   @Post(':identity_id/token')
@@ -84,7 +85,7 @@ export class MembersController {
     @Param('identity_id', uuidPipe('identity_id')) identityId: string,
     @Body() dto: ReissueFirstTokenDto,
   ) {
-    return this.members.reissueFirstToken(ctx, identityId, dto);
+    return this.onboarding.reissueFirstToken(ctx, identityId, dto);
   }
 
   @Patch(':identity_id')
@@ -122,6 +123,6 @@ export class MembersController {
     @Ctx() ctx: RequestContext,
     @Param('identity_id', uuidPipe('identity_id')) identityId: string,
   ) {
-    return this.members.remove(ctx, identityId);
+    return this.offboarding.removeMember(ctx, identityId);
   }
 }

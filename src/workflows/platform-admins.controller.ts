@@ -6,18 +6,22 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import {
-  AddedPlatformAdminDto,
-  AddPlatformAdminDto,
-  PlatformAdminViewDto,
-} from './dto/tenancy.dto';
-import { PlatformAdminsService } from './platform-admins.service';
+import { PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
+import { policyCallerOf } from '../tokens/policy-decision';
+import { AddedPlatformAdminDto, AddPlatformAdminDto } from './dto/workflows.dto';
+import { PlatformAdminsService } from '../tenancy/platform-admins.service';
+import { OffboardingService } from './offboarding.service';
+import { OnboardingService } from './onboarding.service';
 
 @ApiTags('platform: admins')
 @PlatformOnly()
 @Controller('platform/v1/admins')
 export class PlatformAdminsController {
-  constructor(private readonly admins: PlatformAdminsService) {}
+  constructor(
+    private readonly admins: PlatformAdminsService,
+    private readonly onboarding: OnboardingService,
+    private readonly offboarding: OffboardingService,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listPlatformAdmins', summary: 'List platform admins' })
@@ -36,7 +40,7 @@ export class PlatformAdminsController {
   @ApiEnvelope(201, AddedPlatformAdminDto)
   @ApiErrors({ 409: ['IDENTITY_EXISTS'], 422: ['VALIDATION_ERROR'] })
   add(@Ctx() ctx: RequestContext, @Body() dto: AddPlatformAdminDto) {
-    return this.admins.add(ctx.policyCaller, ctx.author, dto);
+    return this.onboarding.addPlatformAdmin(policyCallerOf(ctx), ctx.author, dto);
   }
 
   @Delete(':identity_id')
@@ -51,6 +55,6 @@ export class PlatformAdminsController {
     422: ['VALIDATION_ERROR'],
   })
   remove(@Ctx() ctx: RequestContext, @Param('identity_id', uuidPipe('identity_id')) id: string) {
-    return this.admins.remove(ctx.author, id);
+    return this.offboarding.removePlatformAdmin(ctx.author, id);
   }
 }

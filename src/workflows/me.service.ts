@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { settledAnswer } from '../common/envelope';
-import { TenancyTokens } from './tenancy-tokens';
-import { BusinessViewDto, MeViewDto } from './dto/tenancy.dto';
+import { TokenQueriesService } from '../tokens/token-queries.service';
+import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
+import { isVerifiedToken } from '../tokens/token-record';
+import { MeViewDto } from './dto/workflows.dto';
 
 interface MemoizedView {
   business: RequestContext['business'];
@@ -19,7 +21,7 @@ export class MeService {
    */
   private readonly views = new WeakMap<object, MemoizedView>();
 
-  constructor(private readonly tokens: TenancyTokens) {}
+  constructor(private readonly tokens: TokenQueriesService) {}
 
   /** The caller as the verified token saw it: no further read when the token was cached. */
   async describe(ctx: RequestContext): Promise<MeViewDto> {
@@ -40,7 +42,7 @@ export class MeService {
     // A verified principal's token carries the row the verifier read (a reload would not): the
     // view is then settled, its JSON written once for every request that principal serves, and
     // it lives as long as the principal does in the verifier's cache.
-    if (ctx.token.row) {
+    if (isVerifiedToken(ctx.token)) {
       this.views.set(ctx.token, { business: ctx.business, role: ctx.role, view });
       settledAnswer(view);
     }

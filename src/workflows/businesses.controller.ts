@@ -6,14 +6,20 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { BusinessesService } from './businesses.service';
-import { BusinessViewDto, CreateBusinessDto, CreatedBusinessDto } from './dto/tenancy.dto';
+import { BusinessesService } from '../tenancy/businesses.service';
+import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
+import { policyCallerOf } from '../tokens/policy-decision';
+import { CreateBusinessDto, CreatedBusinessDto } from './dto/workflows.dto';
+import { OnboardingService } from './onboarding.service';
 
 @ApiTags('platform: businesses')
 @PlatformOnly()
 @Controller('platform/v1/businesses')
 export class BusinessesController {
-  constructor(private readonly businesses: BusinessesService) {}
+  constructor(
+    private readonly businesses: BusinessesService,
+    private readonly onboarding: OnboardingService,
+  ) {}
 
   @Post()
   @NoStore()
@@ -24,7 +30,7 @@ export class BusinessesController {
   @ApiEnvelope(201, CreatedBusinessDto)
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateBusinessDto) {
-    return this.businesses.create(ctx.policyCaller, ctx.author, dto);
+    return this.onboarding.createBusiness(policyCallerOf(ctx), ctx.author, dto);
   }
 
   @Get()

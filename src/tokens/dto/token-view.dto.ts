@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { TokenRecord } from './request-context';
-import { TokenStatus, tokenStatus } from './token-status';
+import type { ApiToken } from '../api-token.entity';
+import { TokenStatus, tokenStatus } from '../token-status';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -52,7 +52,7 @@ export class TokenViewDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null })
   rotated_from_id!: string | null;
 
-  static of(token: TokenRecord, now = new Date()): TokenViewDto {
+  static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
       id: token.id,
       jti: token.jti,
@@ -82,7 +82,7 @@ export class IssuedTokenDto extends TokenViewDto {
   })
   token!: string;
 
-  static issued(secret: string, token: TokenRecord): IssuedTokenDto {
+  static issued(secret: string, token: Readonly<ApiToken>): IssuedTokenDto {
     return { token: secret, ...TokenViewDto.of(token) };
   }
 }

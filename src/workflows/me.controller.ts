@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope } from '../common/envelope';
-import { MeViewDto } from './dto/tenancy.dto';
+import { MeViewDto } from './dto/workflows.dto';
 import { MeService } from './me.service';
 
 @ApiTags('me')

@@ -5,15 +5,19 @@ import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
-import { MachineIdentitiesService } from './machine-identities.service';
+import { CreateMachineIdentityDto, MachineIdentityViewDto } from '../tenancy/dto/tenancy.dto';
+import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
+import { OffboardingService } from './offboarding.service';
 
 @ApiTags('machine identities')
 @BusinessScoped()
 @RequireRole('admin')
 @Controller('api/v1/machine-identities')
 export class MachineIdentitiesController {
-  constructor(private readonly machines: MachineIdentitiesService) {}
+  constructor(
+    private readonly machines: MachineIdentitiesService,
+    private readonly offboarding: OffboardingService,
+  ) {}
 
   @Get()
   @RequireScope('members:read')
@@ -60,6 +64,6 @@ export class MachineIdentitiesController {
     @Ctx() ctx: RequestContext,
     @Param('identity_id', uuidPipe('identity_id')) identityId: string,
   ) {
-    return this.machines.delete(ctx, identityId);
+    return this.offboarding.deleteMachine(ctx, identityId);
   }
 }

@@ -1,0 +1,104 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString } from 'class-validator';
+import {
+  ExpiresInDaysProperty,
+  MaxLength,
+  MinLength,
+  NoSecret,
+  Trim,
+} from '../../common/dto-fields';
+import {
+  BusinessViewDto,
+  EmailProperty,
+  MemberViewDto,
+  PlatformAdminViewDto,
+} from '../../tenancy/dto/tenancy.dto';
+import { Role, ROLES } from '../../tenancy/membership.entity';
+import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
+
+/** The bodies and answers of the operations that span tenancy and tokens. */
+
+class FirstTokenLifetime {
+  @ExpiresInDaysProperty('Lifetime of the first token; default 7')
+  expires_in_days?: number;
+}
+
+export class CreateBusinessDto extends FirstTokenLifetime {
+  @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 200 })
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @NoSecret()
+  name!: string;
+
+  @EmailProperty('owner@acme.test')
+  owner_email!: string;
+}
+
+export class AddMemberDto extends FirstTokenLifetime {
+  @EmailProperty('dev@acme.test')
+  email!: string;
+
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+/** `POST /api/v1/members/{identity_id}/token`: the body is optional. */
+export class ReissueFirstTokenDto extends FirstTokenLifetime {}
+
+export class AddPlatformAdminDto {
+  @EmailProperty('ops@latchkey.test')
+  email!: string;
+
+  @ExpiresInDaysProperty('Lifetime of the platform token; default: no expiry')
+  expires_in_days?: number;
+}
+
+export class CreatedBusinessDto {
+  @ApiProperty({ type: BusinessViewDto })
+  business!: BusinessViewDto;
+  @ApiProperty({ type: MemberViewDto })
+  owner!: MemberViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: "The owner's first token, shown once" })
+  first_token!: IssuedTokenDto;
+}
+
+export class AddedMemberDto {
+  @ApiProperty({ type: MemberViewDto })
+  member!: MemberViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: "The member's first token, shown once" })
+  first_token!: IssuedTokenDto;
+}
+
+export class AddedPlatformAdminDto {
+  @ApiProperty({ type: PlatformAdminViewDto })
+  admin!: PlatformAdminViewDto;
+  @ApiProperty({ type: IssuedTokenDto, description: 'A platform token for the admin, shown once' })
+  first_token!: IssuedTokenDto;
+}
+
+export class MeIdentityDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ enum: ['user', 'machine'] })
+  kind!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'owner@acme.test' })
+  email!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null })
+  name!: string | null;
+  @ApiProperty()
+  is_platform_admin!: boolean;
+}
+
+export class MeViewDto {
+  @ApiProperty({ type: MeIdentityDto })
+  identity!: MeIdentityDto;
+  @ApiProperty({ type: TokenViewDto })
+  token!: TokenViewDto;
+  @ApiProperty({ type: BusinessViewDto })
+  business!: BusinessViewDto;
+  @ApiProperty({ enum: ROLES, nullable: true, description: 'Null for a platform token' })
+  role!: Role | null;
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '../auth/request-context';
+import { Author } from '../database/domain-event';
+import { UnitOfWork } from '../database/unit-of-work';
+import {
+  MachineIdentityViewDto,
+  MemberViewDto,
+  PlatformAdminViewDto,
+} from '../tenancy/dto/tenancy.dto';
+import { identityRef } from '../tenancy/identities.service';
+import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
+import { MembersService } from '../tenancy/members.service';
+import { PlatformAdminsService } from '../tenancy/platform-admins.service';
+import {
+  IdentityDeletedEvent,
+  MemberRemovedEvent,
+  PlatformAdminRemovedEvent,
+} from '../tenancy/tenancy.events';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
+
+/**
+ * Whoever leaves loses every token: a removed member, a deleted machine, a platform admin whose
+ * rights are taken. The end of the standing commits first, with the ids of the tokens it ends in
+ * its event, and locks them out at once (a token speaks only while its holder stands); the
+ * tokens are then revoked in short batches, each with its audit events, before this answers.
+ */
+@Injectable()
+export class OffboardingService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly members: MembersService,
+    private readonly machines: MachineIdentitiesService,
+    private readonly admins: PlatformAdminsService,
+    private readonly revocation: TokenRevocationService,
+  ) {}
+
+  /** Removes a member and revokes every token they hold in this business. */
+  async removeMember(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
+    const view = await this.uow.run(async (tx) => {
+      const row = await this.members.removeInTx(tx, ctx, identityId);
+      const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
+      await tx.publish(
+        new MemberRemovedEvent(
+          ctx.author,
+          ctx.businessId,
+          identityRef(row.identity),
+          row.membership.role,
+          revoked,
+        ),
+      );
+      return MemberViewDto.of(row.identity, row.membership);
+    });
+    await this.revocation.finishCascade(
+      ctx.author,
+      ctx.businessId,
+      identityId,
+      'member removed from business',
+    );
+    return view;
+  }
+
+  /** Deletes a machine identity and revokes every token it holds. */
+  async deleteMachine(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
+    const view = await this.uow.run(async (tx) => {
+      const { view, ref } = await this.machines.deleteInTx(tx, ctx.businessId, identityId);
+      const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
+      await tx.publish(new IdentityDeletedEvent(ctx.author, ctx.businessId, ref, revoked));
+      return view;
+    });
+    await this.revocation.finishCascade(
+      ctx.author,
+      ctx.businessId,
+      identityId,
+      'machine identity deleted',
+    );
+    return view;
+  }
+
+  /** Takes platform admin rights and every platform token of that person. The last admin stays. */
+  async removePlatformAdmin(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
+    const view = await this.uow.run(async (tx) => {
+      const identity = await this.admins.revokeInTx(tx, identityId);
+      const revoked = await this.revocation.cascadeTargets(tx, null, identity.id);
+      await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
+      return PlatformAdminViewDto.of(identity);
+    });
+    await this.revocation.finishCascade(author, null, identityId, 'platform admin removed');
+    return view;
+  }
+}

@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '../auth/request-context';
+import { roleAtLeast } from '../auth/roles';
+import { Author } from '../database/domain-event';
+import { UnitOfWork } from '../database/unit-of-work';
+import { BusinessesService } from '../tenancy/businesses.service';
+import { BusinessViewDto, MemberViewDto, PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
+import { memberNotFound, MembersService } from '../tenancy/members.service';
+import { PlatformAdminsService } from '../tenancy/platform-admins.service';
+import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import {
+  CLI_CALLER,
+  decide,
+  enforce,
+  mayAct,
+  PolicyCaller,
+  policyCallerOf,
+  targetClass,
+} from '../tokens/policy-decision';
+import { TokenIssuanceService } from '../tokens/token-issuance.service';
+import {
+  AddedMemberDto,
+  AddedPlatformAdminDto,
+  AddMemberDto,
+  AddPlatformAdminDto,
+  CreateBusinessDto,
+  CreatedBusinessDto,
+  ReissueFirstTokenDto,
+} from './dto/workflows.dto';
+
+/**
+ * Whoever comes in gets a first token: a business's owner, a new member, a member who lost
+ * theirs, a platform admin. Each is one transaction, in which the standing and the token are
+ * made together, under the token policy's named exceptions (`create_business`, `add_member`,
+ * `reissue`, `add_platform_admin`). The token is shown once, to the caller, to pass on.
+ */
+@Injectable()
+export class OnboardingService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly businesses: BusinessesService,
+    private readonly members: MembersService,
+    private readonly admins: PlatformAdminsService,
+    private readonly issuance: TokenIssuanceService,
+  ) {}
+
+  /** A business with its owner; `maker` is a platform token or the CLI. */
+  createBusiness(
+    maker: PolicyCaller,
+    author: Author,
+    dto: CreateBusinessDto,
+  ): Promise<CreatedBusinessDto> {
+    enforce(decide('create_business', maker, 'owner'));
+    return this.uow.run(async (tx) => {
+      const { business, owner } = await this.businesses.createInTx(tx, author, dto);
+      return {
+        business: BusinessViewDto.of(business),
+        owner: MemberViewDto.of(owner.identity, owner.membership),
+        first_token: await this.issuance.issueFirstToken(
+          tx,
+          author,
+          maker,
+          { businessId: business.id, identityId: owner.identity.id, isAdmin: true },
+          dto.expires_in_days,
+        ),
+      };
+    });
+  }
+
+  /**
+   * A person, created if new, in the caller's business. An existing person is added as they are:
+   * the first token acts as them in this business only, and its audit trail names the token and
+   * the one who made it.
+   */
+  addMember(ctx: RequestContext, dto: AddMemberDto): Promise<AddedMemberDto> {
+    return this.addTo(
+      policyCallerOf(ctx),
+      ctx.author,
+      ctx.businessId,
+      ctx.actor.isPlatformAdmin,
+      dto,
+    );
+  }
+
+  /** For the CLI: a member of a business named by id (an unknown one is 404). */
+  async addMemberAsOperator(
+    author: Author,
+    businessId: string,
+    dto: AddMemberDto,
+  ): Promise<AddedMemberDto> {
+    await this.members.assertBusinessExists(businessId);
+    return this.addTo(CLI_CALLER, author, businessId, true, dto);
+  }
+
+  private addTo(
+    maker: PolicyCaller,
+    author: Author,
+    businessId: string,
+    byPlatformAdmin: boolean,
+    dto: AddMemberDto,
+  ): Promise<AddedMemberDto> {
+    enforce(decide('add_member', maker, dto.role), memberNotFound);
+    return this.uow.run(async (tx) => {
+      const { identity, membership } = await this.members.addInTx(
+        tx,
+        author,
+        businessId,
+        byPlatformAdmin,
+        dto,
+      );
+      return {
+        member: MemberViewDto.of(identity, membership),
+        first_token: await this.issuance.issueFirstToken(
+          tx,
+          author,
+          maker,
+          { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
+          dto.expires_in_days,
+        ),
+      };
+    });
+  }
+
+  /**
+   * A first token again, for a member who lost theirs: downward only (the policy's `reissue`
+   * row). Earlier tokens stay as they are.
+   */
+  reissueFirstToken(
+    ctx: RequestContext,
+    identityId: string,
+    dto: ReissueFirstTokenDto,
+  ): Promise<IssuedTokenDto> {
+    return this.uow.run(async (tx) => {
+      const row = await this.members.findForIssue(tx, ctx.businessId, identityId);
+      const holder = row
+        ? { id: identityId, kind: row.identity.kind, role: row.membership.role }
+        : null;
+      enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
+      if (!row) throw memberNotFound(); // the policy answers 404 for an unknown id already
+      return this.issuance.issueFirstToken(
+        tx,
+        ctx.author,
+        policyCallerOf(ctx),
+        {
+          businessId: ctx.businessId,
+          identityId,
+          isAdmin: roleAtLeast(row.membership.role, 'admin'),
+        },
+        dto.expires_in_days,
+      );
+    });
+  }
+
+  /** A person made a platform admin, with a platform token whose scopes are at most `maker`'s. */
+  addPlatformAdmin(
+    maker: PolicyCaller,
+    author: Author,
+    dto: AddPlatformAdminDto,
+  ): Promise<AddedPlatformAdminDto> {
+    enforce(decide('add_platform_admin', maker, 'admin'));
+    return this.uow.run(async (tx) => {
+      const { admin } = await this.admins.grantInTx(tx, author, dto.email);
+      const issued = await this.issuance.issuePlatformToken(tx, author, maker, {
+        identityId: admin.id,
+        name: 'first-token',
+        expiresInDays: dto.expires_in_days,
+      });
+      return { admin: PlatformAdminViewDto.of(admin), first_token: issued };
+    });
+  }
+
+  /**
+   * At first start: when the installation has no platform admin, makes one and returns its
+   * platform token. Returns null when an admin exists already.
+   */
+  bootstrapIfEmpty(author: Author, email: string): Promise<string | null> {
+    return this.uow.run(async (tx) => {
+      if (await this.admins.anyInTx(tx)) return null;
+      const { admin } = await this.admins.grantInTx(tx, author, email);
+      const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
+        identityId: admin.id,
+        name: 'bootstrap',
+      });
+      return issued.token;
+    });
+  }
+
+  /** For the CLI: a new platform token for `email`, made a platform admin first if need be. */
+  issuePlatformToken(author: Author, email: string): Promise<string> {
+    enforce(decide('add_platform_admin', CLI_CALLER, 'admin'));
+    return this.uow.run(async (tx) => {
+      const { admin } = await this.admins.grantInTx(tx, author, email, 'keep');
+      const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
+        identityId: admin.id,
+        name: 'cli',
+      });
+      return issued.token;
+    });
+  }
+}

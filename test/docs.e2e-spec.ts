@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { POLICY_DOC, policyMarkdown, printedTable } from '../scripts/policy-table';
+
+/** Markdown with table padding and runs of spaces folded, as prettier may lay it out. */
+const folded = (text: string) =>
+  text
+    .replace(/-{3,}/g, '---')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\| ?/g, '|')
+    .trim();
+
+describe('docs', () => {
+  it('print the token policy exactly as the code holds it (npm run docs:policy writes it)', () => {
+    const printed = printedTable(readFileSync(POLICY_DOC, 'utf8'));
+    expect(printed).not.toBeNull();
+    expect(folded(printed!)).toBe(folded(policyMarkdown()));
+  });
+});
