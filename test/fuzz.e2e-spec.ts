@@ -1,26 +1,18 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { addMember, asMember, createBusiness, createMachine } from './factories/tenancy.factory';
+import { problemWith } from './helpers/fuzz-oracle';
+import { build, Issued, Sent, World } from './helpers/fuzz-request';
 import {
   allFieldNames,
-  AuthVariant,
-  BusinessName,
   Caller,
   CALLERS,
-  EmailName,
-  IdentityName,
   OpenApiSpec,
   Operation,
   operationsOf,
-  percentEncode,
-  queryPairs,
   RAW_BODIES,
   rawBody,
-  rawBodyStatus,
   RawMode,
-  Nested,
-  RawSegment,
-  Ref,
   Repeated,
   RequestCase,
   requestCase,
@@ -67,18 +59,6 @@ const RAW_MODES = Object.keys(RAW_BODIES) as RawMode[];
 /** Anything shaped as a token secret (DESIGN, "Token secret"). */
 const SECRET_TEXT = /lk_[0-9A-Za-z]{36}/g;
 
-/** Body fields that hold a secret: the API never echoes them (validation.pipe.ts). */
-const SECRET_FIELDS = new Set(['token', 'access_token', 'refresh_token', 'secret', 'password']);
-
-/** Auth variants that are no credential: a closed route answers them 401, or a step-0 error. */
-const NOT_A_CREDENTIAL = new Set<AuthVariant>([
-  'missing',
-  'in-query',
-  'tampered',
-  'basic',
-  'bearer-empty',
-]);
-
 /** The operations after which the world is as it was: reads, creates, renames, resumes. */
 const KEEPS_WORLD = new Set([
   'POST /api/v1/tokens',
@@ -91,47 +71,6 @@ const KEEPS_WORLD = new Set([
   'POST /platform/v1/admins',
   'POST /oauth2/introspect',
 ]);
-
-const EXPORT_PATHS = new Set(['/api/v1/audit-events/export', '/platform/v1/audit-events/export']);
-
-interface Issued {
-  id: string;
-  secret: string;
-}
-
-/** What the requests act on: one business with its people and tokens, and a second business. */
-interface World {
-  businesses: Record<BusinessName, string>;
-  tokens: Record<TokenName, Issued>;
-  identities: Record<IdentityName, string>;
-  emails: Record<EmailName, string>;
-  /** The home owner's first token: never sent by the fuzzer, it reads the audit log at the end. */
-  auditor: string;
-  /** Set once a request may have revoked, removed or suspended something the world holds. */
-  dirty: boolean;
-}
-
-/** The token each caller sends. */
-const CALLER_TOKEN: Record<Caller, TokenName> = {
-  owner: 'owner',
-  admin: 'admin',
-  member: 'member',
-  platform: 'platform',
-};
-
-/** A request as it went on the wire. */
-interface Sent {
-  op: Operation;
-  caller: Caller;
-  auth: AuthVariant;
-  method: Operation['method'];
-  url: string;
-  headers: Record<string, string>;
-  body: string | null;
-  /** Secrets the request carried in a field the API may echo (not a secret field). */
-  echoable: Set<string>;
-  rawMode: RawMode | null;
-}
 
 /** An answer that breaks an invariant: what, on which operation and caller, and the replay. */
 interface Finding {
@@ -152,121 +91,6 @@ interface Tally {
 const newTally = (): Tally => ({ requests: 0, ok: 0, clientErrors: 0 });
 
 const percent = (n: number, of: number) => `${((100 * n) / Math.max(of, 1)).toFixed(1)}%`;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The problem with an answer, or null: the invariants every response must keep. */
-function problemWith(sent: Sent, res: Response, knownSecrets: Map<string, string>): string | null {
-  const { op } = sent;
-  const body: unknown = res.body;
-  const oauth = op.scope === 'oauth2';
-  if (res.status >= 500) return `a ${res.status}: no input may cause a server error`;
-  if (res.status < 200 || (res.status >= 300 && res.status < 400)) {
-    return `an unexpected status ${res.status}`;
-  }
-  // A later mutation may have changed the content type: the expectation is for the pair.
-  if (
-    sent.rawMode &&
-    sent.method !== 'get' &&
-    sent.headers['content-type'] === RAW_BODIES[sent.rawMode].contentType
-  ) {
-    const expected = rawBodyStatus(sent.rawMode, op.path);
-    // A URL that does not decode is refused by the router, and a request line or headers past
-    // Node's 16 KiB limit by Node's parser (431): both before the body is read.
-    const malformedUrl = res.status === 400 && isObject(body) && body.message === 'Malformed URL';
-    const tooLarge = res.status === 431 && isObject(body) && body.code === 'HEADERS_TOO_LARGE';
-    if (expected !== null && res.status !== expected && !malformedUrl && !tooLarge) {
-      return `a ${sent.rawMode} body must be ${expected} before anything else, not ${res.status}`;
-    }
-  }
-  // 400, 413, 415 and 431 come before authentication (parsing); anything else needs a credential.
-  if (
-    op.closed &&
-    NOT_A_CREDENTIAL.has(sent.auth) &&
-    ![400, 401, 413, 415, 431].includes(res.status)
-  ) {
-    return `a closed route answered ${res.status} to a request with no valid Authorization header`;
-  }
-  if (res.status >= 400) {
-    if (oauth && res.status !== 429) {
-      if (!isObject(body) || typeof body.error !== 'string' || 'success' in body) {
-        return `a ${res.status} on /oauth2/* must be RFC 6749's {error, error_description}`;
-      }
-      if (res.status === 400 && body.error !== 'invalid_request') {
-        return "a 400 on /oauth2/* must be RFC 6749's {error: 'invalid_request', ...}";
-      }
-    } else {
-      const shape = errorShapeProblem(body);
-      if (shape) return `a ${res.status} without the error shape: ${shape}`;
-    }
-    if (res.status === 401 && !/^Bearer /.test(String(res.headers['www-authenticate']))) {
-      return 'a 401 without a Bearer WWW-Authenticate challenge';
-    }
-    for (const [secret, name] of knownSecrets) {
-      if (res.text.includes(secret) && !sent.echoable.has(secret)) {
-        return `the error body carries the secret of ${name}`;
-      }
-    }
-    return null;
-  }
-  if (oauth) {
-    if (isObject(body) && 'success' in body) return 'a 2xx on /oauth2/* must not be enveloped';
-    if (op.path === '/oauth2/introspect' && !(isObject(body) && typeof body.active === 'boolean')) {
-      return 'an introspection answer must hold a boolean `active` (RFC 7662)';
-    }
-    return null;
-  }
-  if (EXPORT_PATHS.has(op.path)) {
-    return /^(text\/csv|application\/x-ndjson)/.test(String(res.headers['content-type']))
-      ? null
-      : `an export answered ${String(res.headers['content-type'])}`;
-  }
-  if (op.path.startsWith('/health/')) return null;
-  if (op.path === '/metrics') {
-    // Prometheus's text exposition, outside the envelope (and outside the token guard).
-    return /^text\/plain/.test(String(res.headers['content-type'])) && res.text.includes('# TYPE ')
-      ? null
-      : `/metrics answered ${String(res.headers['content-type'])}, not Prometheus's text format`;
-  }
-  if (
-    !isObject(body) ||
-    body.success !== true ||
-    !('data' in body) ||
-    !(body.message === null || typeof body.message === 'string') ||
-    !(body.code === null || typeof body.code === 'string')
-  ) {
-    return 'a 2xx without the success envelope';
-  }
-  return null;
-}
-
-/** What is wrong with an error body, or null for `{success, message, code, detail, request_id}`. */
-function errorShapeProblem(body: unknown): string | null {
-  if (!isObject(body)) return 'not a JSON object';
-  const keys = Object.keys(body).sort().join(',');
-  if (keys !== 'code,detail,message,request_id,success') return `keys ${keys}`;
-  if (body.success !== false) return 'success is not false';
-  if (typeof body.message !== 'string') return 'message is not a string';
-  if (typeof body.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(body.code)) return 'bad code';
-  if (typeof body.request_id !== 'string' || body.request_id === '') return 'no request_id';
-  const detail = body.detail;
-  if (typeof detail === 'string') return null;
-  if (!Array.isArray(detail)) return 'detail is neither a string nor a list';
-  for (const issue of detail as unknown[]) {
-    if (
-      !isObject(issue) ||
-      !Array.isArray(issue.loc) ||
-      !['body', 'query', 'path', 'header'].includes(issue.loc[0] as string) ||
-      typeof issue.msg !== 'string' ||
-      typeof issue.type !== 'string'
-    ) {
-      // Its loc only: an item's `input` may hold what the request sent.
-      return `a detail item is not {loc, msg, type}, at ${JSON.stringify(isObject(issue) ? issue.loc : null)}`;
-    }
-  }
-  return null;
-}
 
 describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
   let t: TestApp;
@@ -430,120 +254,6 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
     secrets.set(w.auditor, 'auditor token');
     secrets.set(t.platformToken, 'bootstrap platform token');
     return secrets;
-  }
-
-  /** A value with its fixtures filled in. */
-  function resolve(value: Value, w: World): unknown {
-    if (value instanceof Ref) {
-      switch (value.kind) {
-        case 'token':
-          return w.tokens[value.name as TokenName].id;
-        case 'secret':
-          return w.tokens[value.name as TokenName].secret;
-        case 'identity':
-          return w.identities[value.name as IdentityName];
-        case 'business':
-          return w.businesses[value.name as BusinessName];
-        case 'email':
-          return w.emails[value.name as EmailName];
-      }
-    }
-    if (value instanceof RawSegment) return value.text;
-    if (value instanceof Repeated || value instanceof Nested) return value.value;
-    if (Array.isArray(value)) return value.map((v) => resolve(v, w));
-    if (isObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        Object.defineProperty(out, k, {
-          value: resolve(v, w),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
-    }
-    return value;
-  }
-
-  /** The secrets `value` carries under a key that is not a secret field, so may be echoed. */
-  function echoableSecrets(value: unknown, key: string, into: Set<string>): void {
-    if (typeof value === 'string') {
-      if (!SECRET_FIELDS.has(key)) into.add(value);
-    } else if (Array.isArray(value)) {
-      value.forEach((v) => echoableSecrets(v, key, into));
-    } else if (isObject(value)) {
-      for (const [k, v] of Object.entries(value)) echoableSecrets(v, k, into);
-    }
-  }
-
-  const pathSegment = (value: unknown, raw: boolean): string =>
-    raw
-      ? String(value)
-      : percentEncode(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
-
-  function authorization(auth: AuthVariant, secret: string): string | null {
-    switch (auth) {
-      case 'bearer':
-        return `Bearer ${secret}`;
-      case 'bearer-lowercase':
-        return `bearer ${secret}`;
-      case 'tampered':
-        return `Bearer ${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
-      case 'basic':
-        return `Basic ${Buffer.from(`${secret}:`).toString('base64')}`;
-      case 'bearer-empty':
-        return 'Bearer ';
-      case 'missing':
-      case 'in-query':
-        return null;
-    }
-  }
-
-  /** The request `c` as `caller` sends it in world `w`. */
-  function build(op: Operation, c: RequestCase, caller: Caller, w: World): Sent {
-    const secret = w.tokens[CALLER_TOKEN[caller]].secret;
-    const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = c.path[name];
-      return pathSegment(resolve(value, w), value instanceof RawSegment);
-    });
-    const echoable = new Set<string>();
-    const query = c.query.flatMap(([k, v]) => {
-      const resolved = resolve(v, w);
-      echoableSecrets(resolved, k, echoable);
-      return queryPairs(k, resolved);
-    });
-    if (c.auth === 'in-query') query.push(`access_token=${secret}`);
-    const headers: Record<string, string> = {};
-    const auth = authorization(c.auth, secret);
-    if (auth !== null) headers.authorization = auth;
-    if (c.businessId !== null) {
-      const id = resolve(c.businessId, w);
-      headers['x-business-id'] = typeof id === 'string' ? id : JSON.stringify(id);
-    }
-    let body: string | null = null;
-    let rawMode: RawMode | null = null;
-    if (c.body.kind === 'json') {
-      const resolved = resolve(c.body.value, w);
-      echoableSecrets(resolved, '', echoable);
-      headers['content-type'] = c.body.contentType;
-      body = JSON.stringify(resolved);
-    } else if (c.body.kind === 'raw') {
-      headers['content-type'] = c.body.contentType;
-      body = c.body.text;
-      rawMode = c.body.mode;
-    }
-    return {
-      op,
-      caller,
-      auth: c.auth,
-      method: op.method,
-      url: query.length > 0 ? `${path}?${query.join('&')}` : path,
-      headers,
-      body,
-      echoable,
-      rawMode,
-    };
   }
 
   async function send(sent: Sent): Promise<Response> {

@@ -1,11 +1,16 @@
+import { mintSecret } from '../src/tokens/token-secret';
 import {
   addMember,
   BusinessFixture,
   createBusiness,
+  createMachine,
   createToken,
+  createUnexpiringBusiness,
 } from './factories/tenancy.factory';
 import { asBearer, asOwner, asPlatform, me, removeMember, revoke, suspend } from './helpers/api';
+import { dbTime as dbTimeOf } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
+import { expectInvalidRequest } from './helpers/token-checks';
 import { DRIVERS } from './setup/servers';
 
 /**
@@ -114,5 +119,146 @@ describe.each(DRIVERS)('POST /oauth2/introspect on the verifier, on %s', (driver
       [target.id],
     );
     expect(row.last_used_at).toBeNull();
+  });
+});
+
+/** RFC 7662's answer: what an active token is described as, and who may ask. */
+describe.each(DRIVERS)('Introspection on %s', (driver) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The verifier cache keeps its default TTL. The per-IP limit of /oauth2/* is off.
+    t = await bootTestApp(driver, { RATE_LIMIT_OAUTH_PER_MINUTE: '0' });
+  });
+  afterAll(() => t.close());
+
+  const dbTime = (date: Date) => dbTimeOf(t.driver, date);
+
+  const introspect = (callerToken: string, body: object | string, form = false) => {
+    const req = t.http().post('/oauth2/introspect').set(asBearer(callerToken));
+    return form ? req.type('form').send(body) : req.send(body);
+  };
+
+  describe('POST /oauth2/introspect (RFC 7662)', () => {
+    it('refuses a caller without the introspect scope with 403 INSUFFICIENT_SCOPE', async () => {
+      const b = await createBusiness(t);
+      const caller = await createToken(t, asOwner(b), { scopes: ['deploy:read'] });
+      const target = await createToken(t, asOwner(b));
+      const res = await introspect(caller.secret, { token: target.secret });
+      expect({ status: res.status, error: res.body.error as unknown }).toEqual({
+        status: 403,
+        error: 'insufficient_scope',
+      });
+    });
+
+    it('describes an active scoped token of the same business', async () => {
+      const b = await createUnexpiringBusiness(t);
+      const target = await createToken(t, asOwner(b), {
+        scopes: ['a:b', 'c:d'],
+        expires_in_days: 30,
+      });
+      for (const form of [false, true]) {
+        const res = await introspect(b.ownerToken, { token: target.secret }, form);
+        expect(res.status).toBe(200);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.body).toEqual({
+          active: true,
+          scope: 'a:b c:d',
+          sub: b.ownerId,
+          business_id: b.id,
+          exp: Math.floor(Date.parse(target.view.expires_at as string) / 1000),
+          iat: Math.floor(Date.parse(target.view.created_at) / 1000),
+          jti: target.jti,
+          token_type: 'Bearer',
+        });
+        expect(JSON.stringify(res.body)).not.toContain(target.secret);
+      }
+    });
+
+    it("gives a machine token's identity as sub, and exp null for a token with no expiry", async () => {
+      const b = await createUnexpiringBusiness(t);
+      const machine = await createMachine(t, b, 'member');
+      const target = await createToken(t, asOwner(b), {
+        identity_id: machine.id,
+        scopes: ['deploy:write'],
+      });
+      const res = await introspect(b.ownerToken, { token: target.secret });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        active: true,
+        scope: 'deploy:write',
+        sub: machine.id,
+        business_id: b.id,
+        exp: null,
+        jti: target.jti,
+        token_type: 'Bearer',
+      });
+    });
+
+    it('lets a token with the introspect scope introspect', async () => {
+      const b = await createBusiness(t);
+      const caller = await createToken(t, asOwner(b), { scopes: ['introspect'] });
+      const target = await createToken(t, asOwner(b));
+      const res = await introspect(caller.secret, { token: target.secret });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ active: true, jti: target.jti });
+    });
+
+    it('answers exactly {active:false} for revoked, expired, unknown and foreign tokens', async () => {
+      const a = await createBusiness(t);
+      const other = await createBusiness(t);
+
+      const revoked = await createToken(t, asOwner(a));
+      expect((await revoke(t, asOwner(a), revoked.id, { reason: 'gone' })).status).toBe(201);
+
+      // Never used, so no cache holds it: its expiry is set in the past directly.
+      const expired = await createToken(t, asOwner(a));
+      await t.sql('UPDATE api_tokens SET expires_at = ? WHERE id = ?', [
+        dbTime(new Date(Date.now() - 60_000)),
+        expired.id,
+      ]);
+
+      const foreign = await createToken(t, asOwner(other));
+
+      const cases: [string, string][] = [
+        ['revoked', revoked.secret],
+        ['expired', expired.secret],
+        ['unknown', mintSecret('lk').secret],
+        ['malformed', 'not-a-token'],
+        ['foreign', foreign.secret],
+      ];
+      for (const [label, secret] of cases) {
+        const res = await introspect(a.ownerToken, { token: secret });
+        expect({ label, status: res.status, body: res.body }).toEqual({
+          label,
+          status: 200,
+          body: { active: false },
+        });
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+      // The foreign token is still active in its own business.
+      const own = await introspect(other.ownerToken, { token: foreign.secret });
+      expect(own.body.active).toBe(true);
+    });
+
+    it('answers {active:false} for a token of a suspended business', async () => {
+      const b = await createBusiness(t);
+      const target = await createToken(t, asOwner(b), { scopes: ['a:b'] });
+      const before = await introspect(t.platformToken, { token: target.secret });
+      expect(before.status).toBe(200);
+      expect(before.body).toMatchObject({ active: true, business_id: b.id });
+
+      await suspend(t, b.id).expect(200);
+      const res = await introspect(t.platformToken, { token: target.secret });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ active: false });
+    });
+
+    it('answers a missing token with 400 invalid_request', async () => {
+      const b = await createBusiness(t);
+      expectInvalidRequest(await introspect(b.ownerToken, {}));
+      expectInvalidRequest(
+        await introspect(b.ownerToken, { token_type_hint: 'access_token' }, true),
+      );
+    });
   });
 });

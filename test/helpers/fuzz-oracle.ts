@@ -1,0 +1,136 @@
+import type { Response } from 'supertest';
+import { isObject, Sent } from './fuzz-request';
+import { AuthVariant, RAW_BODIES, rawBodyStatus } from './openapi-fuzz';
+
+/**
+ * The invariants every answer of fuzz.e2e-spec.ts must keep, whatever was sent: no 5xx, the
+ * error shape (RFC 6749's on /oauth2/*), a Bearer challenge on a 401, no secret echoed, and the
+ * success envelope on a 2xx.
+ */
+
+/** Auth variants that are no credential: a closed route answers them 401, or a step-0 error. */
+const NOT_A_CREDENTIAL = new Set<AuthVariant>([
+  'missing',
+  'in-query',
+  'tampered',
+  'basic',
+  'bearer-empty',
+]);
+
+const EXPORT_PATHS = new Set(['/api/v1/audit-events/export', '/platform/v1/audit-events/export']);
+
+/** The problem with an answer, or null: the invariants every response must keep. */
+export function problemWith(
+  sent: Sent,
+  res: Response,
+  knownSecrets: Map<string, string>,
+): string | null {
+  const { op } = sent;
+  const body: unknown = res.body;
+  const oauth = op.scope === 'oauth2';
+  if (res.status >= 500) return `a ${res.status}: no input may cause a server error`;
+  if (res.status < 200 || (res.status >= 300 && res.status < 400)) {
+    return `an unexpected status ${res.status}`;
+  }
+  // A later mutation may have changed the content type: the expectation is for the pair.
+  if (
+    sent.rawMode &&
+    sent.method !== 'get' &&
+    sent.headers['content-type'] === RAW_BODIES[sent.rawMode].contentType
+  ) {
+    const expected = rawBodyStatus(sent.rawMode, op.path);
+    // A URL that does not decode is refused by the router, and a request line or headers past
+    // Node's 16 KiB limit by Node's parser (431): both before the body is read.
+    const malformedUrl = res.status === 400 && isObject(body) && body.message === 'Malformed URL';
+    const tooLarge = res.status === 431 && isObject(body) && body.code === 'HEADERS_TOO_LARGE';
+    if (expected !== null && res.status !== expected && !malformedUrl && !tooLarge) {
+      return `a ${sent.rawMode} body must be ${expected} before anything else, not ${res.status}`;
+    }
+  }
+  // 400, 413, 415 and 431 come before authentication (parsing); anything else needs a credential.
+  if (
+    op.closed &&
+    NOT_A_CREDENTIAL.has(sent.auth) &&
+    ![400, 401, 413, 415, 431].includes(res.status)
+  ) {
+    return `a closed route answered ${res.status} to a request with no valid Authorization header`;
+  }
+  if (res.status >= 400) {
+    if (oauth && res.status !== 429) {
+      if (!isObject(body) || typeof body.error !== 'string' || 'success' in body) {
+        return `a ${res.status} on /oauth2/* must be RFC 6749's {error, error_description}`;
+      }
+      if (res.status === 400 && body.error !== 'invalid_request') {
+        return "a 400 on /oauth2/* must be RFC 6749's {error: 'invalid_request', ...}";
+      }
+    } else {
+      const shape = errorShapeProblem(body);
+      if (shape) return `a ${res.status} without the error shape: ${shape}`;
+    }
+    if (res.status === 401 && !/^Bearer /.test(String(res.headers['www-authenticate']))) {
+      return 'a 401 without a Bearer WWW-Authenticate challenge';
+    }
+    for (const [secret, name] of knownSecrets) {
+      if (res.text.includes(secret) && !sent.echoable.has(secret)) {
+        return `the error body carries the secret of ${name}`;
+      }
+    }
+    return null;
+  }
+  if (oauth) {
+    if (isObject(body) && 'success' in body) return 'a 2xx on /oauth2/* must not be enveloped';
+    if (op.path === '/oauth2/introspect' && !(isObject(body) && typeof body.active === 'boolean')) {
+      return 'an introspection answer must hold a boolean `active` (RFC 7662)';
+    }
+    return null;
+  }
+  if (EXPORT_PATHS.has(op.path)) {
+    return /^(text\/csv|application\/x-ndjson)/.test(String(res.headers['content-type']))
+      ? null
+      : `an export answered ${String(res.headers['content-type'])}`;
+  }
+  if (op.path.startsWith('/health/')) return null;
+  if (op.path === '/metrics') {
+    // Prometheus's text exposition, outside the envelope (and outside the token guard).
+    return /^text\/plain/.test(String(res.headers['content-type'])) && res.text.includes('# TYPE ')
+      ? null
+      : `/metrics answered ${String(res.headers['content-type'])}, not Prometheus's text format`;
+  }
+  if (
+    !isObject(body) ||
+    body.success !== true ||
+    !('data' in body) ||
+    !(body.message === null || typeof body.message === 'string') ||
+    !(body.code === null || typeof body.code === 'string')
+  ) {
+    return 'a 2xx without the success envelope';
+  }
+  return null;
+}
+
+/** What is wrong with an error body, or null for `{success, message, code, detail, request_id}`. */
+function errorShapeProblem(body: unknown): string | null {
+  if (!isObject(body)) return 'not a JSON object';
+  const keys = Object.keys(body).sort().join(',');
+  if (keys !== 'code,detail,message,request_id,success') return `keys ${keys}`;
+  if (body.success !== false) return 'success is not false';
+  if (typeof body.message !== 'string') return 'message is not a string';
+  if (typeof body.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(body.code)) return 'bad code';
+  if (typeof body.request_id !== 'string' || body.request_id === '') return 'no request_id';
+  const detail = body.detail;
+  if (typeof detail === 'string') return null;
+  if (!Array.isArray(detail)) return 'detail is neither a string nor a list';
+  for (const issue of detail as unknown[]) {
+    if (
+      !isObject(issue) ||
+      !Array.isArray(issue.loc) ||
+      !['body', 'query', 'path', 'header'].includes(issue.loc[0] as string) ||
+      typeof issue.msg !== 'string' ||
+      typeof issue.type !== 'string'
+    ) {
+      // Its loc only: an item's `input` may hold what the request sent.
+      return `a detail item is not {loc, msg, type}, at ${JSON.stringify(isObject(issue) ? issue.loc : null)}`;
+    }
+  }
+  return null;
+}
