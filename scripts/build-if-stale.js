@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /**
  * `npm start` and `npm run cli` build first, but only when something the build reads is newer
- * than the last build: an incremental `tsc` with nothing to do still takes seconds to find that
- * out. The last build's mark is the build info file tsc writes at the end of every build
- * (tsconfig.build.json). Plain JavaScript, so it runs before anything is compiled.
+ * than the last build, so a start with nothing changed does not even load the compiler. The last
+ * build's mark is dist/.build-mark, which scripts/build.js (`npm run build`, SWC) stamps with the
+ * time its build started once every file is written. Plain JavaScript, so it runs before
+ * anything is compiled.
  */
-const { execFileSync } = require('node:child_process');
-const { existsSync, readdirSync, statSync, utimesSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const MARK = join(root, 'dist', '.build.tsbuildinfo');
+const MARK = join(root, 'dist', '.build-mark');
 const ENTRY = join(root, 'dist', 'src', 'main.js');
 const SOURCES = ['src', 'bench', 'support'];
-const FILES = ['ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const FILES = ['ormconfig.ts', 'tsconfig.json', 'package-lock.json', 'scripts/build.js'];
 
 /** The newest modification time under a folder (TypeScript files) or of a file, in ms. */
 function newest(path) {
@@ -36,21 +36,15 @@ function isFresh() {
   return Math.max(...inputs) <= built;
 }
 
-if (isFresh()) process.exit(0);
-process.stderr.write('Building (sources changed since the last build)...\n');
-try {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
-} catch {
-  process.exit(1);
+if (!isFresh()) {
+  process.stderr.write('Building (sources changed since the last build)...\n');
+  require('./build')
+    .build()
+    .then(
+      (count) => process.stderr.write(`Built ${count} files with SWC.\n`),
+      (e) => {
+        process.stderr.write(`${e.message ?? e}\n`);
+        process.exit(1);
+      },
+    );
 }
-// tsc leaves its build info untouched when a changed file's content is not new (a checkout, a
-// touch); marking the build now keeps the next start from building again for nothing.
-const now = new Date();
-utimesSync(MARK, now, now);

@@ -13,13 +13,13 @@ export type { AppProcess } from '../../support/app-process';
 const run = promisify(execFile);
 
 /**
- * Compiles the app as `npm run build` does, so process-level tests never run a stale
- * dist/. Incremental, so it is quick when nothing changed. Fails with tsc's own output.
+ * Builds the app as `npm start` does (scripts/build-if-stale.js: SWC, only when a source is
+ * newer than the last build), so process-level tests never run a stale dist/. Fails with its
+ * output.
  */
 export async function buildApp(): Promise<void> {
-  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
-    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'build-if-stale.js')], {
       cwd: REPO_ROOT,
       maxBuffer: 16 * 1024 * 1024,
     });
