@@ -563,31 +563,6 @@ async function metricsCost(
   };
 }
 
-/**
- * Passport's cost, for the design's choice of the global guard's bearer check (passport if it
- * costs at most 3% of /api/v1/me): two like instances, BEARER_GUARD=lean and =passport, alternated.
- * End to end on purpose: a loop of guard calls in one process put passport at about 1%, but under
- * concurrent load V8 tenured its per-request objects and every scavenge slowed (docs/performance.md).
- */
-async function passportCost(
-  env: Record<string, string>,
-  owner: BusinessSetup,
-  start: StartApp,
-): Promise<void> {
-  const name = 'auth overhead, postgres: /api/v1/me with BEARER_GUARD=passport ÷ lean';
-  const goal = '(information; passport if cost ≤ 3%)';
-  if (leftToFullBench(name, goal)) return;
-  const result = await meOffAndOn(
-    'passport',
-    start,
-    { off: { ...env, BEARER_GUARD: 'lean' }, on: { ...env, BEARER_GUARD: 'passport' } },
-    owner,
-    3,
-  );
-  figure(name, costText(result), goal, null);
-  raw.passport_cost = result.runs;
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
@@ -657,9 +632,8 @@ async function main(): Promise<void> {
     const pg = await authOverhead('postgres', a, ownerPg, bareUrl);
     reportAuth('postgres', pg);
     await authIsolated('postgres', a, ownerPg);
-    // Metrics' cost, and passport's, each on two instances of their own beside A.
+    // Metrics' cost, on two instances of their own beside A.
     await metricsCost(pgEnv, ownerPg, start);
-    await passportCost(pgEnv, ownerPg, start);
     const liveRps = mean(pg.live.map((r) => r.rps));
     const bareRps = mean(pg.bare.map((r) => r.rps));
     figure(

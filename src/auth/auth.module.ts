@@ -1,11 +1,10 @@
-import { CanActivate, DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
 import { ThrottleModule } from '../throttle/throttle.module';
-import { AppConfig } from '../config/app-config';
 import { AccessGuard } from './access.guard';
-import { BEARER_CHECK, BearerAuthGuard, LeanBearerGuard } from './bearer-auth.guard';
+import { BearerGuard, PassportBearerGuard } from './bearer.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { BusinessDirectory, PrincipalVerifier } from './ports';
@@ -15,17 +14,8 @@ import { RoutePlans } from './route-plan';
 const PROVIDERS = [
   BearerStrategy,
   RoutePlans,
-  BearerAuthGuard,
-  LeanBearerGuard,
-  {
-    provide: BEARER_CHECK,
-    inject: [AppConfig, LeanBearerGuard, BearerAuthGuard],
-    useFactory: (
-      config: AppConfig,
-      lean: LeanBearerGuard,
-      passport: BearerAuthGuard,
-    ): CanActivate => (config.BEARER_GUARD === 'passport' ? passport : lean),
-  },
+  BearerGuard,
+  PassportBearerGuard,
   RateLimitGuard,
   BusinessScopeGuard,
   AccessGuard,
@@ -47,9 +37,9 @@ export interface AuthWiring {
  *
  * Closed by default: one global guard (`RequestGuard`) runs on every route, and runs the checks
  * in the order of the design (token, then rate limits, then business header and business, then
- * role and scope), each where the route needs it. Its bearer check is `LeanBearerGuard`, or
- * passport's `AuthGuard('bearer')` with `BEARER_GUARD=passport`; `BearerStrategy` is registered
- * with passport either way, so `@UseGuards(AuthGuard('bearer'))` works on a route of your own.
+ * role and scope), each where the route needs it. Its bearer check is `BearerGuard`, which asks
+ * the verifier itself; `BearerStrategy` is registered with passport, so
+ * `@UseGuards(PassportBearerGuard)` (passport's `AuthGuard('bearer')`) works on a route of your own.
  */
 @Module({})
 export class AuthModule {

@@ -5,11 +5,10 @@ import type { EventOrigin } from '../database/domain-event';
 import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 
 /**
- * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`). The global guard
- * calls `validate` itself (`LeanBearerGuard`), or runs it through `AuthGuard('bearer')` when
- * `BEARER_GUARD=passport` (`BearerAuthGuard`). Passport is then shown a header-only view carrying
- * `origin`, because passport-http-bearer also reads `access_token` from the query string and the
- * body. A guard of your own on `AuthGuard('bearer')` must do the same.
+ * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`), for
+ * `AuthGuard('bearer')` on a route of your own (`PassportBearerGuard`). Passport is shown a
+ * header-only view carrying `origin`, because passport-http-bearer also reads `access_token` from
+ * the query string and the body. A guard of your own on `AuthGuard('bearer')` must do the same.
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {

@@ -1,7 +1,7 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
-import { BEARER_CHECK } from './bearer-auth.guard';
+import { BearerGuard } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { RoutePlans } from './route-plan';
 
@@ -16,7 +16,7 @@ import { RoutePlans } from './route-plan';
 export class RequestGuard implements CanActivate {
   constructor(
     private readonly plans: RoutePlans,
-    @Inject(BEARER_CHECK) private readonly bearer: CanActivate,
+    private readonly bearer: BearerGuard,
     private readonly limits: RateLimitGuard,
     private readonly business: BusinessScopeGuard,
     private readonly access: AccessGuard,

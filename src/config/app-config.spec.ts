@@ -20,7 +20,6 @@ describe(loadConfig.name, () => {
       DB_QUERY_TIMEOUT_MS: 4000,
       DB_CONNECT_TIMEOUT_MS: 3000,
       METRICS_ENABLED: true,
-      BEARER_GUARD: 'lean',
     });
     expect(sut.METRICS_TOKEN).toBeUndefined();
     expect(sut.databaseDriver).toBe('sqlite');
@@ -93,6 +92,15 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it.each(['lean', 'passport'])(
+    'refuses the removed BEARER_GUARD (=%s) and names what replaced it',
+    (value) => {
+      expect(() => loadConfig({ BEARER_GUARD: value })).toThrow(
+        /BEARER_GUARD: removed: the global bearer check is always BearerGuard/,
+      );
+    },
+  );
+
   it('parses numbers and booleans from strings', () => {
     const sut = loadConfig({ PORT: '8080', METRICS_ENABLED: 'off', TOKEN_CACHE_TTL_MS: '250' });
     expect(sut.PORT).toBe(8080);
@@ -144,8 +152,6 @@ describe(loadConfig.name, () => {
     ['DB_CONNECT_TIMEOUT_MS', '2.5'],
     ['METRICS_ENABLED', 'sometimes'],
     ['METRICS_TOKEN', 'short'],
-    ['BEARER_GUARD', 'Passport'],
-    ['BEARER_GUARD', 'none'],
     ['METRICS_TOKEN', 'has a space in the middle'],
     ['METRICS_TOKEN', 'x'.repeat(257)],
   ])('rejects %s=%s and names the variable', (name, value) => {

@@ -21,8 +21,6 @@ import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export const BEARER_GUARDS = ['lean', 'passport'] as const;
-export type BearerGuardKind = (typeof BEARER_GUARDS)[number];
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -191,15 +189,6 @@ export class AppConfig {
   METRICS_ENABLED = true;
 
   /**
-   * How the global guard checks the bearer token. `lean` reads the header and calls the bearer
-   * strategy's `validate` itself; `passport` runs it through passport's `AuthGuard('bearer')`.
-   * Both give the same answers; `lean` is the default because passport cost about a fifth of
-   * `/api/v1/me`'s throughput here (`npm run bench` measures it, docs/performance.md says why).
-   */
-  @IsIn(BEARER_GUARDS)
-  BEARER_GUARD: BearerGuardKind = 'lean';
-
-  /**
    * When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. A shared secret for
    * the scraper, apart from the API's tokens; at least 16 characters, and no whitespace, since it
    * travels in a header.
@@ -239,10 +228,16 @@ const KNOWN_KEYS = new Set(
   Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'),
 );
 
-/** Variables that no longer exist, and what replaced them: refused, so no limit silently lapses. */
+/**
+ * Variables that no longer exist, and what replaced them: refused, so no setting silently
+ * lapses.
+ */
 const RENAMED: Record<string, string> = {
   RATE_LIMIT_TOKEN_PER_MINUTE:
     'renamed RATE_LIMIT_IDENTITY_PER_MINUTE, which counts all tokens of one identity together',
+  BEARER_GUARD:
+    'removed: the global bearer check is always BearerGuard; for passport on a route of your ' +
+    'own, use @Public() with @UseGuards(PassportBearerGuard)',
 };
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
-import { bearerTokenOf } from '../auth/bearer-auth.guard';
+import { bearerTokenOf } from '../auth/bearer.guard';
 import { TokenVerifier } from '../tokens/token-verifier';
 import { originOf } from '../auth/request-context';
 import { clientIp } from '../common/client-ip';

@@ -51,7 +51,8 @@ export class TokenVerifier implements PrincipalVerifier {
       throw invalidToken();
     }
     const hash = sha256Hex(secret);
-    const snapshot = this.cache.get(hash) ?? (await this.load(hash));
+    let snapshot = this.cache.getOrLoad(hash, this.read);
+    if (snapshot instanceof Promise) snapshot = await snapshot;
     if (!snapshot) {
       this.metrics.verified('invalid');
       throw invalidToken();
@@ -90,26 +91,15 @@ export class TokenVerifier implements PrincipalVerifier {
   async inspect(secret: string): Promise<VerifiedPrincipal | null> {
     if (!isWellFormedSecret(secret)) return null;
     const hash = sha256Hex(secret);
-    const snapshot = this.cache.get(hash) ?? (await this.load(hash));
+    const snapshot = await this.cache.getOrLoad(hash, this.read);
     return snapshot && standingOf(snapshot) === 'active' ? snapshot.principal : null;
   }
 
-  /**
-   * The cache miss: one query, whose answer (even "unknown", null) is cached unless it raced a
-   * change.
-   */
-  private async load(hash: string): Promise<TokenSnapshot | null> {
-    if (this.cache.isKnownUnknown(hash)) return null;
-    const ticket = this.cache.ticket();
+  /** The cache miss: one query, for the cache to keep. */
+  private readonly read = async (hash: string): Promise<TokenSnapshot | null> => {
     const row = await this.tokens.findForVerifierAnyBusiness(hash);
-    if (!row) {
-      this.cache.setUnknown(hash, ticket);
-      return null;
-    }
-    const snapshot = snapshotOf(row);
-    this.cache.set(hash, snapshot, ticket);
-    return snapshot;
-  }
+    return row ? snapshotOf(row) : null;
+  };
 }
 
 /**

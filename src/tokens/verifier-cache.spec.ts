@@ -54,6 +54,10 @@ function snapshot(
   };
 }
 
+/** A lookup that misses and reads `found`: the one call the verifier makes. */
+const read = (cache: VerifierCache, hash: string, found: TokenSnapshot | null) =>
+  cache.getOrLoad(hash, () => Promise.resolve(found));
+
 describe(VerifierCache.name, () => {
   let bus: TestBus;
   let sut: VerifierCache;
@@ -70,9 +74,9 @@ describe(VerifierCache.name, () => {
 
   afterEach(() => sut.onModuleDestroy());
 
-  const put = (hash: string, s: TokenSnapshot) => sut.set(hash, s, sut.ticket());
+  const put = (hash: string, s: TokenSnapshot) => read(sut, hash, s);
 
-  it('is bounded in bytes (TOKEN_CACHE_MAX_BYTES), not only in entries: the largest snapshots evict', () => {
+  it('is bounded in bytes (TOKEN_CACHE_MAX_BYTES), not only in entries: the largest snapshots evict', async () => {
     const bounded = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000', TOKEN_CACHE_MAX_BYTES: String(1024 * 1024) }),
       bus as unknown as RevocationBus,
@@ -83,102 +87,108 @@ describe(VerifierCache.name, () => {
     const big = snapshot('big-0', 'b1', 'identity-1', largest);
     expect(snapshotBytes(big)).toBeGreaterThan(10_000);
     for (let i = 0; i < 100; i++) {
-      bounded.set(`big-${i}`, snapshot(`big-${i}`, 'b1', 'identity-1', largest), bounded.ticket());
+      await read(bounded, `big-${i}`, snapshot(`big-${i}`, 'b1', 'identity-1', largest));
     }
     expect(bounded.size * snapshotBytes(big)).toBeLessThanOrEqual(1024 * 1024);
     expect(bounded.size).toBeGreaterThan(10);
-    expect(bounded.get('big-99')).toBeDefined();
-    expect(bounded.get('big-0')).toBeUndefined();
+    expect(bounded.peek('big-99')).toBeDefined();
+    expect(bounded.peek('big-0')).toBeUndefined();
 
     for (let i = 0; i < 400; i++) {
-      bounded.set(`small-${i}`, snapshot(`small-${i}`, 'b1'), bounded.ticket());
+      await read(bounded, `small-${i}`, snapshot(`small-${i}`, 'b1'));
     }
-    expect(bounded.get('small-0')).toBeDefined();
+    expect(bounded.peek('small-0')).toBeDefined();
     bounded.onModuleDestroy();
   });
 
-  it('serves what it was given', () => {
+  it('serves what it was given', async () => {
     const s = snapshot('j1', 'b1');
-    put('h1', s);
-    expect(sut.get('h1')).toBe(s);
+    await put('h1', s);
+    expect(sut.peek('h1')).toBe(s);
   });
 
-  it('evicts one token by jti on token.changed', () => {
-    put('h1', snapshot('j1', 'b1'));
-    put('h2', snapshot('j2', 'b1'));
+  it('evicts one token by jti on token.changed', async () => {
+    await put('h1', snapshot('j1', 'b1'));
+    await put('h2', snapshot('j2', 'b1'));
     bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
-    expect(sut.get('h1')).toBeUndefined();
-    expect(sut.get('h2')).toBeDefined();
+    expect(sut.peek('h1')).toBeUndefined();
+    expect(sut.peek('h2')).toBeDefined();
   });
 
-  it('evicts a platform token by jti', () => {
-    put('h1', snapshot('j1', null));
+  it('evicts a platform token by jti', async () => {
+    await put('h1', snapshot('j1', null));
     bus.publish({ type: 'token.changed', business_id: null, jti: 'j1' });
-    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.peek('h1')).toBeUndefined();
   });
 
-  it('evicts every token of a business on business.changed, and no other', () => {
-    put('h1', snapshot('j1', 'b1', 'i1'));
-    put('h2', snapshot('j2', 'b1', 'i2'));
-    put('h3', snapshot('j3', 'b2', 'i1'));
+  it('evicts every token of a business on business.changed, and no other', async () => {
+    await put('h1', snapshot('j1', 'b1', 'i1'));
+    await put('h2', snapshot('j2', 'b1', 'i2'));
+    await put('h3', snapshot('j3', 'b2', 'i1'));
     bus.publish({ type: 'business.changed', business_id: 'b1' });
-    expect([sut.get('h1'), sut.get('h2')]).toEqual([undefined, undefined]);
-    expect(sut.get('h3')).toBeDefined();
+    expect([sut.peek('h1'), sut.peek('h2')]).toEqual([undefined, undefined]);
+    expect(sut.peek('h3')).toBeDefined();
   });
 
-  it('evicts one identity in one business on membership.changed', () => {
-    put('h1', snapshot('j1', 'b1', 'i1'));
-    put('h2', snapshot('j2', 'b1', 'i2'));
-    put('h3', snapshot('j3', 'b2', 'i1'));
+  it('evicts one identity in one business on membership.changed', async () => {
+    await put('h1', snapshot('j1', 'b1', 'i1'));
+    await put('h2', snapshot('j2', 'b1', 'i2'));
+    await put('h3', snapshot('j3', 'b2', 'i1'));
     bus.publish({ type: 'membership.changed', business_id: 'b1', identity_id: 'i1' });
-    expect(sut.get('h1')).toBeUndefined();
-    expect(sut.get('h2')).toBeDefined();
-    expect(sut.get('h3')).toBeDefined();
+    expect(sut.peek('h1')).toBeUndefined();
+    expect(sut.peek('h2')).toBeDefined();
+    expect(sut.peek('h3')).toBeDefined();
   });
 
-  it('keeps its indexes right when an entry is replaced', () => {
-    put('h1', snapshot('j1', 'b1'));
-    put('h1', snapshot('j1', 'b1'));
+  it('keeps its indexes right when an entry is replaced', async () => {
+    await put('h1', snapshot('j1', 'b1'));
+    await put('h1', snapshot('j1', 'b1'));
     bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
-    expect(sut.get('h1')).toBeUndefined();
+    expect(sut.peek('h1')).toBeUndefined();
     expect(sut.size).toBe(0);
   });
 
-  it('does not cache a read that raced an eviction', () => {
-    const ticket = sut.ticket();
-    bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
-    sut.set('h1', snapshot('j1', 'b1'), ticket);
-    sut.setUnknown('h2', ticket);
-    expect(sut.get('h1')).toBeUndefined();
-    expect(sut.isKnownUnknown('h2')).toBe(false);
+  it('does not cache a read that raced an eviction', async () => {
+    // The message arrives while the database read is in flight: the read may predate it.
+    const evictWhileReading = (found: TokenSnapshot | null) => () => {
+      bus.publish({ type: 'token.changed', business_id: 'b1', jti: 'j1' });
+      return Promise.resolve(found);
+    };
+    const s = snapshot('j1', 'b1');
+    expect(await sut.getOrLoad('h1', evictWhileReading(s))).toBe(s);
+    expect(await sut.getOrLoad('h2', evictWhileReading(null))).toBeNull();
+    expect(sut.peek('h1')).toBeUndefined();
+    expect(sut.peek('h2')).toBeUndefined();
   });
 
-  it('remembers unknown hashes', () => {
-    sut.setUnknown('h9', sut.ticket());
-    expect(sut.isKnownUnknown('h9')).toBe(true);
+  it('remembers unknown hashes', async () => {
+    await read(sut, 'h9', null);
+    expect(sut.peek('h9')).toBeNull();
   });
 
-  it('flushes and bypasses itself while the bus is down, and flushes again when it is back', () => {
-    put('h1', snapshot('j1', 'b1'));
+  it('flushes and bypasses itself while the bus is down, and flushes again when it is back', async () => {
+    await put('h1', snapshot('j1', 'b1'));
     bus.setConnected(false);
     expect(sut.bypassed).toBe(true);
     expect(sut.size).toBe(0);
-    put('h2', snapshot('j2', 'b1'));
-    sut.setUnknown('h3', sut.ticket());
-    expect(sut.get('h2')).toBeUndefined();
-    expect(sut.isKnownUnknown('h3')).toBe(false);
+    await put('h2', snapshot('j2', 'b1'));
+    await read(sut, 'h3', null);
+    expect(sut.peek('h2')).toBeUndefined();
+    expect(sut.peek('h3')).toBeUndefined();
 
-    const ticketWhileDown = sut.ticket();
-    bus.setConnected(true);
-    expect(sut.bypassed).toBe(false);
     // A read that started while the bus was down is not cached once it is back.
-    sut.set('h4', snapshot('j4', 'b1'), ticketWhileDown);
-    expect(sut.get('h4')).toBeUndefined();
-    put('h5', snapshot('j5', 'b1'));
-    expect(sut.get('h5')).toBeDefined();
+    const readWhileDown = sut.getOrLoad('h4', () => {
+      bus.setConnected(true);
+      return Promise.resolve(snapshot('j4', 'b1'));
+    });
+    await readWhileDown;
+    expect(sut.bypassed).toBe(false);
+    expect(sut.peek('h4')).toBeUndefined();
+    await put('h5', snapshot('j5', 'b1'));
+    expect(sut.peek('h5')).toBeDefined();
   });
 
-  it('starts bypassed when the bus is not connected yet', () => {
+  it('starts bypassed when the bus is not connected yet', async () => {
     bus.connected = false;
     const cold = new VerifierCache(
       loadConfig({}),
@@ -186,22 +196,22 @@ describe(VerifierCache.name, () => {
       postgres,
       new NoMetrics(),
     );
-    cold.set('h1', snapshot('j1', 'b1'), cold.ticket());
-    expect(cold.get('h1')).toBeUndefined();
+    await read(cold, 'h1', snapshot('j1', 'b1'));
+    expect(cold.peek('h1')).toBeUndefined();
     cold.onModuleDestroy();
   });
 
-  it('caches nothing with TOKEN_CACHE_TTL_MS=0', () => {
+  it('caches nothing with TOKEN_CACHE_TTL_MS=0', async () => {
     const off = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '0' }),
       bus as unknown as RevocationBus,
       postgres,
       new NoMetrics(),
     );
-    off.set('h1', snapshot('j1', 'b1'), off.ticket());
-    off.setUnknown('h2', off.ticket());
-    expect(off.get('h1')).toBeUndefined();
-    expect(off.isKnownUnknown('h2')).toBe(false);
+    await read(off, 'h1', snapshot('j1', 'b1'));
+    await read(off, 'h2', null);
+    expect(off.peek('h1')).toBeUndefined();
+    expect(off.peek('h2')).toBeUndefined();
     off.onModuleDestroy();
   });
 
@@ -213,15 +223,23 @@ describe(VerifierCache.name, () => {
       postgres,
       metrics,
     );
-    const lookup = (hash: string) => counted.get(hash) ?? counted.isKnownUnknown(hash);
-    counted.set('h1', snapshot('j1', 'b1'), counted.ticket());
-    counted.setUnknown('h2', counted.ticket());
-    lookup('h1');
-    lookup('h2');
-    lookup('h3');
+    await read(counted, 'h1', snapshot('j1', 'b1'));
+    await read(counted, 'h2', null);
+    const count = async (name: string) =>
+      Number(
+        new RegExp(`^latchkey_verifier_cache_${name}_total (\\d+)$`, 'm').exec(
+          await metrics.exposition(),
+        )![1],
+      );
+    const [hits, misses] = [await count('hits'), await count('misses')];
+    const never = () => Promise.reject(new Error('a hit reads nothing'));
+    // Hits answer at once, with no promise and no read.
+    expect(counted.getOrLoad('h1', never)).toEqual(expect.objectContaining({ role: 'member' }));
+    expect(counted.getOrLoad('h2', never)).toBeNull();
+    await read(counted, 'h3', null);
+    expect(await count('hits')).toBe(hits + 2);
+    expect(await count('misses')).toBe(misses + 1);
     const text = await metrics.exposition();
-    expect(text).toMatch(/^latchkey_verifier_cache_hits_total 2$/m);
-    expect(text).toMatch(/^latchkey_verifier_cache_misses_total 1$/m);
     expect(text).toMatch(/^latchkey_verifier_cache_entries 1$/m);
     counted.onModuleDestroy();
   });

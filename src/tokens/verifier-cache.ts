@@ -38,9 +38,6 @@ export interface TokenSnapshot {
   readonly principal: VerifiedPrincipal & { readonly token: VerifiedToken };
 }
 
-/** Taken before a database read; a snapshot read under an older ticket is not cached. */
-export type CacheTicket = number;
-
 /** What one snapshot costs in memory, roughly: a fixed part, and its text at two bytes a unit. */
 const SNAPSHOT_BASE_BYTES = 2048;
 
@@ -69,7 +66,7 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
  * indexes by jti, business and membership, so an eviction costs what it evicts.
  *
  * Two guards keep it exact:
- * - a read that raced an eviction is served but not cached (the ticket);
+ * - a read that raced an eviction is served but not cached (the generation it started under);
  * - while the bus may be missing messages (Redis down), the cache is emptied and bypassed, and
  *   emptied again when the bus is back.
  */
@@ -134,38 +131,49 @@ export class VerifierCache implements OnModuleDestroy {
     return this.entries?.size ?? 0;
   }
 
-  /** A hit is counted here; a miss once `isKnownUnknown` has been asked too. */
-  get(hash: string): TokenSnapshot | undefined {
-    if (this.bypass) return undefined;
+  /**
+   * The snapshot of `hash`: from the cache, or else read by `load` and kept. A hash `load` found
+   * nothing for is remembered as unknown for a while too. A read that raced an eviction (a bus
+   * message arrived while it ran) is answered but not kept. A hit answers at once, with no
+   * promise: that is the hot path. One lookup counts one hit or one miss.
+   */
+  getOrLoad(
+    hash: string,
+    load: (hash: string) => Promise<TokenSnapshot | null>,
+  ): TokenSnapshot | null | Promise<TokenSnapshot | null> {
+    if (this.bypass) {
+      this.metrics.cacheLookup(false);
+      return load(hash);
+    }
     if (this.sqliteCommits?.changed()) this.flush();
     const snapshot = this.entries?.get(hash);
-    if (snapshot) this.metrics.cacheLookup(true);
+    if (snapshot || this.unknown?.has(hash)) {
+      this.metrics.cacheLookup(true);
+      return snapshot ?? null;
+    }
+    this.metrics.cacheLookup(false);
+    return this.loadAndKeep(hash, load);
+  }
+
+  /** What the cache holds for `hash`, counting nothing and reading nothing: for tests. */
+  peek(hash: string): TokenSnapshot | null | undefined {
+    if (this.entries?.has(hash)) return this.entries.get(hash);
+    return this.unknown?.has(hash) ? null : undefined;
+  }
+
+  private async loadAndKeep(
+    hash: string,
+    load: (hash: string) => Promise<TokenSnapshot | null>,
+  ): Promise<TokenSnapshot | null> {
+    const generation = this.generation;
+    const snapshot = await load(hash);
+    // A bus message (or the bus going down) while the read ran: the read may predate it.
+    if (generation !== this.generation || this.bypass) return snapshot;
+    if (snapshot && this.entries) {
+      this.entries.set(hash, snapshot);
+      this.index(hash, snapshot);
+    } else if (!snapshot) this.unknown?.set(hash, true);
     return snapshot;
-  }
-
-  /**
-   * Ask after `get` missed, which has already looked for other processes' commits. True is a
-   * hit (no read needed); false is the lookup's miss, and the caller reads the database.
-   */
-  isKnownUnknown(hash: string): boolean {
-    const known = !this.bypass && this.unknown?.has(hash) === true;
-    this.metrics.cacheLookup(known);
-    return known;
-  }
-
-  /** Take one before reading the database, and give it back to `set` or `setUnknown`. */
-  ticket(): CacheTicket {
-    return this.generation;
-  }
-
-  set(hash: string, snapshot: TokenSnapshot, ticket: CacheTicket): void {
-    if (!this.entries || !this.fresh(ticket)) return;
-    this.entries.set(hash, snapshot);
-    this.index(hash, snapshot);
-  }
-
-  setUnknown(hash: string, ticket: CacheTicket): void {
-    if (this.unknown && this.fresh(ticket)) this.unknown.set(hash, true);
   }
 
   /** Drops what a bus message touches. */
@@ -197,10 +205,6 @@ export class VerifierCache implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-  }
-
-  private fresh(ticket: CacheTicket): boolean {
-    return !this.bypass && ticket === this.generation;
   }
 
   private deleteAll(hashes: Set<string> | undefined): void {

@@ -4,9 +4,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { EventOrigin } from '../database/domain-event';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
-import { VerifiedPrincipal } from './ports';
+import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 import { AuthError } from './auth-error';
-import { BearerStrategy } from './bearer.strategy';
 import { CONTEXT_KEY } from './decorators';
 import { originOf, RequestContext } from './request-context';
 
@@ -61,23 +60,21 @@ function refusal(
 const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
 
 /**
- * The bearer check of the global guard, by default (`BEARER_GUARD=lean`): it reads the
- * `Authorization` header by passport-http-bearer's rules and calls `BearerStrategy.validate`
- * itself, so the strategy stays the one place that turns a secret into a principal.
+ * The global guard's bearer check: it reads the `Authorization` header by passport-http-bearer's
+ * rules and asks the verifier (tokens' `TokenVerifier`) itself: `RequestGuard` → `BearerGuard` →
+ * verifier, two hops. Not passport's `AuthGuard('bearer')` on every request, by measurement:
+ * docs/performance.md, "Why the code looks the way it does".
  *
- * Not passport's `AuthGuard('bearer')`, by measurement: docs/performance.md, "Why the code
- * looks the way it does".
- *
- * `RequestGuard` runs it on every route that is not `@Public()` (the route's plan says so once);
- * on success the request context goes on the request. Every failure is a 401 in the API's shape:
- * a missing or malformed header, or what the verifier says. A valid token is never counted
- * against the failure budget; an IP that has spent it gets 429 before its credential is read.
+ * `RequestGuard` runs it on every route that is not `@Public()`; on success the request context
+ * goes on the request. Every failure is a 401 in the API's shape: a missing or malformed header,
+ * or what the verifier says. A valid token is never counted against the failure budget; an IP
+ * that has spent it gets 429 before its credential is read.
  */
 @Injectable()
-export class LeanBearerGuard implements CanActivate {
+export class BearerGuard implements CanActivate {
   constructor(
     private readonly failures: AuthFailureLimiter,
-    private readonly strategy: BearerStrategy,
+    private readonly verifier: PrincipalVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -86,7 +83,7 @@ export class LeanBearerGuard implements CanActivate {
     try {
       const secret = bearerTokenOf(request.headers.authorization);
       if (secret === null) throw noCredential();
-      admit(request, await this.strategy.validate({ origin: originOf(request) }, secret));
+      admit(request, await this.verifier.verify(secret, originOf(request)));
       return true;
     } catch (e) {
       throw await refusal(this.failures, request, e);
@@ -95,16 +92,17 @@ export class LeanBearerGuard implements CanActivate {
 }
 
 /**
- * The bearer check through passport (`BEARER_GUARD=passport`): `AuthGuard('bearer')` with
- * `BearerStrategy`, for an installation that wants passport's pipeline on every request. The
- * answers are the lean guard's (`test/auth.e2e-spec.ts` runs under both).
+ * Passport's `AuthGuard('bearer')` with `BearerStrategy`, for a route of your own that wants
+ * passport's pipeline: `@Public()` (so the global check stands aside) and
+ * `@UseGuards(PassportBearerGuard)`. Its answers are `BearerGuard`'s, and it spends the same
+ * failure budget.
  *
  * Passport is shown a header-only view of the request (`getRequest`), because
  * passport-http-bearer would also take `access_token` from the query string and the body (RFC
  * 6750 §2.2 and §2.3, which are not offered).
  */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard('bearer') implements CanActivate {
+export class PassportBearerGuard extends AuthGuard('bearer') implements CanActivate {
   constructor(private readonly failures: AuthFailureLimiter) {
     super();
   }
@@ -138,6 +136,3 @@ export class BearerAuthGuard extends AuthGuard('bearer') implements CanActivate 
     return user as T;
   }
 }
-
-/** The global guard's bearer check, as `BEARER_GUARD` chose it. */
-export const BEARER_CHECK = Symbol('BEARER_CHECK');

@@ -1,4 +1,4 @@
-import { bearerTokenOf } from './bearer-auth.guard';
+import { bearerTokenOf } from './bearer.guard';
 
 // The same answers passport-http-bearer gives for the Authorization header.
 describe(bearerTokenOf.name, () => {
