@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from './unit-of-work';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
 const KEY_SPACE = 0x4c4b;
@@ -11,13 +11,13 @@ const KEY_SPACE = 0x4c4b;
  * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time.
  */
 export async function holdKeyLock(
-  em: EntityManager,
+  tx: Transaction,
   key: string,
   mode: 'shared' | 'exclusive',
 ): Promise<void> {
-  if (em.connection.options.type !== 'postgres') return;
+  if (tx.manager.connection.options.type !== 'postgres') return;
   const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-  await em.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
+  await tx.manager.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
 }
 
 /** The key that token issuance (shared) and removal (exclusive) take for one membership. */

@@ -5,7 +5,11 @@ import { loggableError } from '../common/safe-error';
 import { DomainEvent } from './domain-event';
 import { DomainEvents } from './domain-events';
 
-/** The handle a unit of work gives its callback: the transaction's manager, and its events. */
+/**
+ * The handle a unit of work gives its callback: the transaction's manager, and its events.
+ * Repository methods that write, or lock, take one, so that forgetting it fails to compile; a read
+ * that may run on its own takes `Transaction | null`, and null says so where it is called.
+ */
 export class Transaction {
   private readonly afterCommitHooks: (() => void)[] = [];
 
@@ -48,6 +52,11 @@ export class Transaction {
       }
     }
   }
+}
+
+/** The manager a read runs on: the transaction's, or with null, none (the pool's). */
+export function readerOf(tx: Transaction | null, dataSource: DataSource): EntityManager {
+  return tx?.manager ?? dataSource.manager;
 }
 
 /**

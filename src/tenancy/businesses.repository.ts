@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { keysetPage } from '../database/keyset';
 import { Business, BusinessStatus } from './business.entity';
+import { Transaction, readerOf } from '../database/unit-of-work';
 
 @Injectable()
 export class BusinessesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  findById(
-    businessId: string,
-    em: EntityManager = this.dataSource.manager,
-  ): Promise<Business | null> {
+  findById(businessId: string, tx: Transaction | null): Promise<Business | null> {
     assertBusinessId(businessId);
-    return em.findOneBy(Business, { id: businessId });
+    return readerOf(tx, this.dataSource).findOneBy(Business, { id: businessId });
   }
 
   /** Oldest first, keyset on (created_at, id). Reads across tenants: platform admins only. */
@@ -23,13 +21,13 @@ export class BusinessesRepository {
     return keysetPage(qb, 'b.created_at', 'b.id', limit, after).getMany();
   }
 
-  async insert(em: EntityManager, business: Business): Promise<void> {
-    await em.insert(Business, business);
+  async insert(tx: Transaction, business: Business): Promise<void> {
+    await tx.manager.insert(Business, business);
   }
 
-  async setStatus(em: EntityManager, businessId: string, status: BusinessStatus): Promise<boolean> {
+  async setStatus(tx: Transaction, businessId: string, status: BusinessStatus): Promise<boolean> {
     assertBusinessId(businessId);
-    const result = await em
+    const result = await tx.manager
       .createQueryBuilder()
       .update(Business)
       .set({ status })
@@ -42,10 +40,10 @@ export class BusinessesRepository {
    * Serializes membership changes in one business, so two concurrent demotions cannot both see
    * a second owner. SQLite needs nothing: its units of work already run one at a time.
    */
-  async lockForMembershipChange(em: EntityManager, businessId: string): Promise<void> {
+  async lockForMembershipChange(tx: Transaction, businessId: string): Promise<void> {
     assertBusinessId(businessId);
-    if (em.connection.options.type !== 'postgres') return;
-    await em
+    if (tx.manager.connection.options.type !== 'postgres') return;
+    await tx.manager
       .createQueryBuilder(Business, 'b')
       .select('b.id')
       .where('b.id = :id', { id: businessId })

@@ -43,7 +43,7 @@ export class BusinessesService {
       status: 'active',
       createdAt: now,
     } satisfies Business);
-    await this.businesses.insert(tx.manager, business);
+    await this.businesses.insert(tx, business);
     const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
     await tx.publish(
       new BusinessCreatedEvent(
@@ -58,7 +58,7 @@ export class BusinessesService {
       role: 'owner',
       createdAt: now,
     } satisfies Membership);
-    await this.memberships.insert(tx.manager, membership);
+    await this.memberships.insert(tx, membership);
     await tx.publish(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
     return { business, owner: { identity: owner, membership } };
   }
@@ -88,9 +88,9 @@ export class BusinessesService {
     status: 'active' | 'suspended',
   ): Promise<Outcome<BusinessViewDto>> {
     return this.uow.run(async (tx) => {
-      const business = await this.businesses.findById(businessId, tx.manager);
+      const business = await this.businesses.findById(businessId, tx);
       if (!business) throw new TenancyError('BUSINESS_NOT_FOUND', 'Business not found');
-      const changed = await this.businesses.setStatus(tx.manager, businessId, status);
+      const changed = await this.businesses.setStatus(tx, businessId, status);
       const ref = { id: business.id, name: business.name };
       if (!changed) {
         const code = status === 'suspended' ? 'ALREADY_SUSPENDED' : 'ALREADY_ACTIVE';

@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { holdKeyLock, platformAdminKey } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity } from './identity.entity';
+import { Transaction, readerOf } from '../database/unit-of-work';
 
 @Injectable()
 export class IdentitiesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** By id across businesses: for the verifier and the platform routes only. */
-  findByIdAnyBusiness(id: string, em: EntityManager = this.dataSource.manager) {
-    return em.findOneBy(Identity, { id });
+  findByIdAnyBusiness(id: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(Identity, { id });
   }
 
   /**
@@ -20,23 +21,33 @@ export class IdentitiesRepository {
    * issued only under this lock, so removing a platform admin (which updates the row) waits
    * for issuers, then revokes their tokens too.
    */
-  async findForIssue(em: EntityManager, id: string): Promise<Identity | null> {
-    await holdKeyLock(em, platformAdminKey(id), 'shared');
-    return em.findOneBy(Identity, { id });
+  async findForIssue(tx: Transaction, id: string): Promise<Identity | null> {
+    await holdKeyLock(tx, platformAdminKey(id), 'shared');
+    return tx.manager.findOneBy(Identity, { id });
   }
 
-  findUserByEmail(email: string, em: EntityManager = this.dataSource.manager) {
-    return em.findOneBy(Identity, { kind: 'user', email });
+  findUserByEmail(email: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(Identity, { kind: 'user', email });
   }
 
-  findMachine(businessId: string, id: string, em: EntityManager = this.dataSource.manager) {
+  findMachine(businessId: string, id: string, tx: Transaction | null) {
     assertBusinessId(businessId);
-    return em.findOneBy(Identity, { kind: 'machine', businessId, id, deletedAt: IsNull() });
+    return readerOf(tx, this.dataSource).findOneBy(Identity, {
+      kind: 'machine',
+      businessId,
+      id,
+      deletedAt: IsNull(),
+    });
   }
 
-  findMachineByName(businessId: string, name: string, em: EntityManager) {
+  findMachineByName(businessId: string, name: string, tx: Transaction) {
     assertBusinessId(businessId);
-    return em.findOneBy(Identity, { kind: 'machine', businessId, name, deletedAt: IsNull() });
+    return tx.manager.findOneBy(Identity, {
+      kind: 'machine',
+      businessId,
+      name,
+      deletedAt: IsNull(),
+    });
   }
 
   listPlatformAdmins(limit: number, after: Keyset | null): Promise<Identity[]> {
@@ -46,17 +57,17 @@ export class IdentitiesRepository {
     return keysetPage(qb, 'i.created_at', 'i.id', limit, after).getMany();
   }
 
-  countPlatformAdmins(em: EntityManager = this.dataSource.manager): Promise<number> {
-    return em.countBy(Identity, { isPlatformAdmin: true });
+  countPlatformAdmins(tx: Transaction | null): Promise<number> {
+    return readerOf(tx, this.dataSource).countBy(Identity, { isPlatformAdmin: true });
   }
 
   /**
    * Locks the platform admin rows, so two concurrent removals cannot both see a second admin.
    * SQLite needs nothing: its units of work already run one at a time.
    */
-  async lockPlatformAdmins(em: EntityManager): Promise<void> {
-    if (em.connection.options.type !== 'postgres') return;
-    await em
+  async lockPlatformAdmins(tx: Transaction): Promise<void> {
+    if (tx.manager.connection.options.type !== 'postgres') return;
+    await tx.manager
       .createQueryBuilder(Identity, 'i')
       .select('i.id')
       .where('i.is_platform_admin = :yes', { yes: true })
@@ -65,13 +76,13 @@ export class IdentitiesRepository {
       .getMany();
   }
 
-  async insert(em: EntityManager, identity: Identity): Promise<void> {
-    await em.insert(Identity, identity);
+  async insert(tx: Transaction, identity: Identity): Promise<void> {
+    await tx.manager.insert(Identity, identity);
   }
 
-  async softDeleteMachine(em: EntityManager, businessId: string, id: string): Promise<boolean> {
+  async softDeleteMachine(tx: Transaction, businessId: string, id: string): Promise<boolean> {
     assertBusinessId(businessId);
-    const result = await em
+    const result = await tx.manager
       .createQueryBuilder()
       .update(Identity)
       .set({ deletedAt: new Date() })
@@ -88,8 +99,8 @@ export class IdentitiesRepository {
    * lock exclusively (see `findForIssue`), so the caller's revocation that follows finds every
    * platform token, those issued a moment ago included.
    */
-  async setPlatformAdmin(em: EntityManager, id: string, isPlatformAdmin: boolean): Promise<void> {
-    if (!isPlatformAdmin) await holdKeyLock(em, platformAdminKey(id), 'exclusive');
-    await em.update(Identity, { id }, { isPlatformAdmin });
+  async setPlatformAdmin(tx: Transaction, id: string, isPlatformAdmin: boolean): Promise<void> {
+    if (!isPlatformAdmin) await holdKeyLock(tx, platformAdminKey(id), 'exclusive');
+    await tx.manager.update(Identity, { id }, { isPlatformAdmin });
   }
 }

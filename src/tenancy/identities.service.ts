@@ -16,7 +16,7 @@ export class IdentitiesService {
 
   /** The user with this (lowercased) email, created if new. Users belong to no one business. */
   async findOrCreateUser(tx: Transaction, author: Author, email: string): Promise<Identity> {
-    const existing = await this.identities.findUserByEmail(email, tx.manager);
+    const existing = await this.identities.findUserByEmail(email, tx);
     if (existing) return existing;
     const identity = Object.assign(new Identity(), {
       id: randomUUID(),
@@ -28,7 +28,7 @@ export class IdentitiesService {
       createdAt: new Date(),
       deletedAt: null,
     } satisfies Identity);
-    await this.identities.insert(tx.manager, identity);
+    await this.identities.insert(tx, identity);
     await tx.publish(new IdentityCreatedEvent(author, null, identityRef(identity)));
     return identity;
   }

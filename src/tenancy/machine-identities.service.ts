@@ -43,7 +43,7 @@ export class MachineIdentitiesService {
       ]);
     }
     return this.uow.run(async (tx) => {
-      if (await this.identities.findMachineByName(ctx.businessId, dto.name, tx.manager)) {
+      if (await this.identities.findMachineByName(ctx.businessId, dto.name, tx)) {
         throw new TenancyError(
           'IDENTITY_EXISTS',
           'A machine identity with this name already exists',
@@ -60,9 +60,9 @@ export class MachineIdentitiesService {
         createdAt: now,
         deletedAt: null,
       } satisfies Identity);
-      await this.identities.insert(tx.manager, identity);
+      await this.identities.insert(tx, identity);
       await this.memberships.insert(
-        tx.manager,
+        tx,
         Object.assign(new Membership(), {
           businessId: ctx.businessId,
           identityId: identity.id,
@@ -86,11 +86,11 @@ export class MachineIdentitiesService {
     businessId: string,
     identityId: string,
   ): Promise<{ view: MachineIdentityViewDto; ref: IdentityRef }> {
-    const identity = await this.identities.findMachine(businessId, identityId, tx.manager);
+    const identity = await this.identities.findMachine(businessId, identityId, tx);
     if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
-    const membership = await this.memberships.find(businessId, identityId, tx.manager);
-    await this.identities.softDeleteMachine(tx.manager, businessId, identityId);
-    await this.memberships.delete(tx.manager, businessId, identityId);
+    const membership = await this.memberships.find(businessId, identityId, tx);
+    await this.identities.softDeleteMachine(tx, businessId, identityId);
+    await this.memberships.delete(tx, businessId, identityId);
     return {
       view: MachineIdentityViewDto.of(identity, membership?.role ?? null),
       ref: identityRef(identity),

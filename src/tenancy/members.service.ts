@@ -53,7 +53,7 @@ export class MembersService {
         'Only a platform admin may add a platform admin to a business',
       );
     }
-    if (await this.memberships.find(businessId, identity.id, tx.manager)) {
+    if (await this.memberships.find(businessId, identity.id, tx)) {
       throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
     }
     const membership = Object.assign(new Membership(), {
@@ -62,7 +62,7 @@ export class MembersService {
       role: member.role,
       createdAt: new Date(),
     } satisfies Membership);
-    await this.memberships.insert(tx.manager, membership);
+    await this.memberships.insert(tx, membership);
     await tx.publish(new MemberAddedEvent(author, businessId, identityRef(identity), member.role));
     return { identity, membership };
   }
@@ -76,7 +76,7 @@ export class MembersService {
     businessId: string,
     identityId: string,
   ): Promise<MemberRow | undefined> {
-    const rows = await this.memberships.findMembers(businessId, [identityId], tx.manager, {
+    const rows = await this.memberships.findMembers(businessId, [identityId], tx, {
       lock: true,
     });
     return rows[0];
@@ -84,7 +84,7 @@ export class MembersService {
 
   /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
-    if (!(await this.businesses.findById(businessId))) {
+    if (!(await this.businesses.findById(businessId, null))) {
       throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
     }
   }
@@ -98,7 +98,7 @@ export class MembersService {
       this.assertMayGrant(ctx, from);
       this.assertMayGrant(ctx, dto.role);
       if (from === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
-      await this.memberships.updateRole(tx.manager, ctx.businessId, identityId, dto.role);
+      await this.memberships.updateRole(tx, ctx.businessId, identityId, dto.role);
       await tx.publish(
         new MemberRoleChangedEvent(
           ctx.author,
@@ -120,7 +120,7 @@ export class MembersService {
     const row = await this.lockAndFind(tx, ctx, identityId);
     this.assertMayGrant(ctx, row.membership.role);
     if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
-    await this.memberships.delete(tx.manager, ctx.businessId, identityId);
+    await this.memberships.delete(tx, ctx.businessId, identityId);
     return row;
   }
 
@@ -129,8 +129,8 @@ export class MembersService {
     ctx: RequestContext,
     identityId: string,
   ): Promise<MemberRow> {
-    await this.businesses.lockForMembershipChange(tx.manager, ctx.businessId);
-    const row = await this.memberships.findMember(ctx.businessId, identityId, 'user', tx.manager);
+    await this.businesses.lockForMembershipChange(tx, ctx.businessId);
+    const row = await this.memberships.findMember(ctx.businessId, identityId, 'user', tx);
     if (!row) throw memberNotFound();
     return row;
   }
@@ -146,7 +146,7 @@ export class MembersService {
   }
 
   private async assertNotLastOwner(tx: Transaction, businessId: string): Promise<void> {
-    if ((await this.memberships.countOwners(tx.manager, businessId)) <= 1) {
+    if ((await this.memberships.countOwners(tx, businessId)) <= 1) {
       throw new TenancyError(
         'LAST_OWNER',
         'The last owner of a business cannot be removed or demoted',

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { holdKeyLock, membershipKey } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
+import { Transaction, readerOf } from '../database/unit-of-work';
 
 export interface MemberRow {
   membership: Membership;
@@ -21,9 +22,9 @@ export function memberKey(row: MemberRow): Keyset {
 export class MembershipsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  find(businessId: string, identityId: string, em: EntityManager = this.dataSource.manager) {
+  find(businessId: string, identityId: string, tx: Transaction | null) {
     assertBusinessId(businessId);
-    return em.findOneBy(Membership, { businessId, identityId });
+    return readerOf(tx, this.dataSource).findOneBy(Membership, { businessId, identityId });
   }
 
   /** A membership with its identity, of the given kind. */
@@ -31,12 +32,18 @@ export class MembershipsRepository {
     businessId: string,
     identityId: string,
     kind: IdentityKind,
-    em: EntityManager = this.dataSource.manager,
+    tx: Transaction | null,
   ): Promise<MemberRow | null> {
     assertBusinessId(businessId);
-    const membership = await em.findOneBy(Membership, { businessId, identityId });
+    const membership = await readerOf(tx, this.dataSource).findOneBy(Membership, {
+      businessId,
+      identityId,
+    });
     if (!membership) return null;
-    const identity = await em.findOneBy(Identity, { id: identityId, kind });
+    const identity = await readerOf(tx, this.dataSource).findOneBy(Identity, {
+      id: identityId,
+      kind,
+    });
     return identity ? { membership, identity } : null;
   }
 
@@ -48,19 +55,20 @@ export class MembershipsRepository {
   async findMembers(
     businessId: string,
     identityIds: readonly string[],
-    em: EntityManager = this.dataSource.manager,
+    tx: Transaction | null,
     options: { lock?: boolean } = {},
   ): Promise<MemberRow[]> {
     assertBusinessId(businessId);
     if (identityIds.length === 0) return [];
-    const qb = em
+    const qb = readerOf(tx, this.dataSource)
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
       .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] });
     if (options.lock) {
+      if (!tx) throw new Error('findMembers: a lock is held only inside a transaction');
       for (const identityId of new Set(identityIds)) {
-        await holdKeyLock(em, membershipKey(businessId, identityId), 'shared');
+        await holdKeyLock(tx, membershipKey(businessId, identityId), 'shared');
       }
     }
     const rows = await qb.getMany();
@@ -90,19 +98,19 @@ export class MembershipsRepository {
     });
   }
 
-  countOwners(em: EntityManager, businessId: string): Promise<number> {
+  countOwners(tx: Transaction, businessId: string): Promise<number> {
     assertBusinessId(businessId);
-    return em.countBy(Membership, { businessId, role: 'owner' });
+    return tx.manager.countBy(Membership, { businessId, role: 'owner' });
   }
 
-  async insert(em: EntityManager, membership: Membership): Promise<void> {
+  async insert(tx: Transaction, membership: Membership): Promise<void> {
     assertBusinessId(membership.businessId);
-    await em.insert(Membership, membership);
+    await tx.manager.insert(Membership, membership);
   }
 
-  async updateRole(em: EntityManager, businessId: string, identityId: string, role: Role) {
+  async updateRole(tx: Transaction, businessId: string, identityId: string, role: Role) {
     assertBusinessId(businessId);
-    await em.update(Membership, { businessId, identityId }, { role });
+    await tx.manager.update(Membership, { businessId, identityId }, { role });
   }
 
   /**
@@ -110,10 +118,10 @@ export class MembershipsRepository {
    * token issuance under way for this identity to commit, and none starts until it ends: the
    * caller then revokes what it finds, and finds everything.
    */
-  async delete(em: EntityManager, businessId: string, identityId: string): Promise<boolean> {
+  async delete(tx: Transaction, businessId: string, identityId: string): Promise<boolean> {
     assertBusinessId(businessId);
-    await holdKeyLock(em, membershipKey(businessId, identityId), 'exclusive');
-    const result = await em.delete(Membership, { businessId, identityId });
+    await holdKeyLock(tx, membershipKey(businessId, identityId), 'exclusive');
+    const result = await tx.manager.delete(Membership, { businessId, identityId });
     return (result.affected ?? 0) > 0;
   }
 }

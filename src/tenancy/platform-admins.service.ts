@@ -37,19 +37,19 @@ export class PlatformAdminsService {
     existing: 'refuse' | 'keep' = 'refuse',
   ): Promise<{ admin: Identity; granted: boolean }> {
     const found = await this.users.findOrCreateUser(tx, author, email);
-    const identity = (await this.identities.findForIssue(tx.manager, found.id)) ?? found;
+    const identity = (await this.identities.findForIssue(tx, found.id)) ?? found;
     if (identity.isPlatformAdmin) {
       if (existing === 'keep') return { admin: identity, granted: false };
       throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
     }
-    await this.identities.setPlatformAdmin(tx.manager, identity.id, true);
+    await this.identities.setPlatformAdmin(tx, identity.id, true);
     await tx.publish(new PlatformAdminAddedEvent(author, identityRef(identity)));
     return { admin: { ...identity, isPlatformAdmin: true }, granted: true };
   }
 
   /** Inside `tx`: whether the installation has a platform admin yet. */
   async anyInTx(tx: Transaction): Promise<boolean> {
-    return (await this.identities.countPlatformAdmins(tx.manager)) > 0;
+    return (await this.identities.countPlatformAdmins(tx)) > 0;
   }
 
   /**
@@ -57,14 +57,14 @@ export class PlatformAdminsService {
    * person's platform tokens and publishes `PlatformAdminRemovedEvent` with them.
    */
   async revokeInTx(tx: Transaction, identityId: string): Promise<Identity> {
-    await this.identities.lockPlatformAdmins(tx.manager);
-    const identity = await this.identities.findByIdAnyBusiness(identityId, tx.manager);
+    await this.identities.lockPlatformAdmins(tx);
+    const identity = await this.identities.findByIdAnyBusiness(identityId, tx);
     if (!identity?.isPlatformAdmin)
       throw new TenancyError('IDENTITY_NOT_FOUND', 'Platform admin not found');
-    if ((await this.identities.countPlatformAdmins(tx.manager)) <= 1) {
+    if ((await this.identities.countPlatformAdmins(tx)) <= 1) {
       throw new TenancyError('LAST_PLATFORM_ADMIN', 'The last platform admin cannot be removed');
     }
-    await this.identities.setPlatformAdmin(tx.manager, identity.id, false);
+    await this.identities.setPlatformAdmin(tx, identity.id, false);
     return identity;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BusinessDirectory } from '../auth/ports';
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../database/unit-of-work';
 import { Business } from './business.entity';
 import { BusinessesRepository } from './businesses.repository';
 import { Identity } from './identity.entity';
@@ -21,15 +21,15 @@ export class TenancyDirectory implements BusinessDirectory {
   ) {}
 
   findBusiness(businessId: string): Promise<Business | null> {
-    return this.businesses.findById(businessId);
+    return this.businesses.findById(businessId, null);
   }
 
   findIdentityAnyBusiness(identityId: string): Promise<Identity | null> {
-    return this.identities.findByIdAnyBusiness(identityId);
+    return this.identities.findByIdAnyBusiness(identityId, null);
   }
 
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
-    return this.memberships.find(businessId, identityId);
+    return this.memberships.find(businessId, identityId, null);
   }
 
   /**
@@ -37,12 +37,12 @@ export class TenancyDirectory implements BusinessDirectory {
    * policy needs to class a target. Identities that are not members are absent. One query.
    */
   async membersOf(
+    tx: Transaction | null,
     businessId: string,
     identityIds: readonly string[],
-    em?: EntityManager,
     options: { lock?: boolean } = {},
   ): Promise<Map<string, { id: string; kind: Identity['kind']; role: Role }>> {
-    const rows = await this.memberships.findMembers(businessId, identityIds, em, options);
+    const rows = await this.memberships.findMembers(businessId, identityIds, tx, options);
     return new Map(
       rows.map((r) => [
         r.identity.id,
@@ -52,6 +52,6 @@ export class TenancyDirectory implements BusinessDirectory {
   }
 
   findUserByEmail(email: string): Promise<Identity | null> {
-    return this.identities.findUserByEmail(email);
+    return this.identities.findUserByEmail(email, null);
   }
 }

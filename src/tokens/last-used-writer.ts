@@ -53,7 +53,7 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Uses are stamped with the flush time: late by at most the flush interval.
     const at = new Date();
     try {
-      await this.uow.run((tx) => this.tokens.markUsed(tx.manager, batch, at));
+      await this.uow.run((tx) => this.tokens.markUsed(tx, batch, at));
     } catch (e) {
       this.logger.warn(
         { err: loggableError(e), tokens: batch.length },

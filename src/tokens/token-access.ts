@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Transaction } from '../database/unit-of-work';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
@@ -32,6 +32,16 @@ export const identityNotFound = () =>
  * business, the issuance lock, and the lookups the three token services share (issuance,
  * revocation, queries).
  */
+/** How `holderTarget` reads the holder. */
+export interface HolderRule {
+  /** A holder who is no member of the business is `unknown` (nothing is issued to them). */
+  nonMemberIsUnknown?: boolean;
+  /** Take the membership's issuance lock (shared) while reading: the action issues a token. */
+  lockForIssue?: boolean;
+  /** The caller acts on their own token as a member, and must still be one under the lock. */
+  callerMustBeMember?: boolean;
+}
+
 @Injectable()
 export class TokenAccess {
   constructor(
@@ -40,8 +50,8 @@ export class TokenAccess {
   ) {}
 
   /** A token of the business the caller may see; anything else is 404, never 403. */
-  async findVisible(ctx: RequestContext, tokenId: string, em?: EntityManager) {
-    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+  async findVisible(ctx: RequestContext, tokenId: string, tx: Transaction | null) {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
     if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx))) throw notFound();
     return token;
   }
@@ -54,15 +64,14 @@ export class TokenAccess {
     ctx: RequestContext,
     action: TokenAction,
     tokenId: string,
-    em: EntityManager,
+    tx: Transaction,
     options: { lock?: boolean } = {},
   ): Promise<ApiToken> {
-    const token = await this.tokens.findById(ctx.businessId, tokenId, em);
+    const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
     if (!token) throw notFound();
-    const target = await this.holderTarget(ctx.businessId, ctx.actor.id, token.identityId, {
-      em,
-      lock: options.lock,
-      callerIsMember: !ctx.isPlatformToken,
+    const target = await this.holderTarget(tx, ctx.businessId, ctx.actor.id, token.identityId, {
+      lockForIssue: options.lock,
+      callerMustBeMember: !ctx.isPlatformToken,
     });
     enforce(
       decideOnToken(action, policyCallerOf(ctx), target, token.id === ctx.token.id),
@@ -87,42 +96,37 @@ export class TokenAccess {
    * same read inside the transaction is enough there.)
    */
   async holderTarget(
+    tx: Transaction | null,
     businessId: string,
     callerId: string,
     identityId: string,
-    options: {
-      members?: boolean;
-      em?: EntityManager;
-      lock?: boolean;
-      callerIsMember?: boolean;
-    } = {},
+    rule: HolderRule = {},
   ): Promise<TargetClass> {
-    const mustRead = options.lock || identityId !== callerId;
+    const mustRead = rule.lockForIssue || identityId !== callerId;
     const holder = mustRead
       ? (
-          await this.tenancy.membersOf(businessId, [identityId], options.em, {
-            lock: options.lock,
+          await this.tenancy.membersOf(tx, businessId, [identityId], {
+            lock: rule.lockForIssue,
           })
         ).get(identityId)
       : undefined;
     if (identityId === callerId) {
       // The caller was removed while this request ran: their token speaks for no one now.
-      if (options.lock && options.callerIsMember && !holder) {
+      if (rule.lockForIssue && rule.callerMustBeMember && !holder) {
         throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
       }
       return 'self';
     }
-    if (!holder && options.members) return 'unknown';
+    if (!holder && rule.nonMemberIsUnknown) return 'unknown';
     return targetClass(callerId, holder ?? { id: identityId, kind: 'user', role: null });
   }
 
   /** The target of a new token (the caller, or an identity that must be a member), locked. */
-  memberTarget(ctx: RequestContext, identityId: string, em: EntityManager): Promise<TargetClass> {
-    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, {
-      members: true,
-      em,
-      lock: true,
-      callerIsMember: !ctx.isPlatformToken,
+  memberTarget(ctx: RequestContext, identityId: string, tx: Transaction): Promise<TargetClass> {
+    return this.holderTarget(tx, ctx.businessId, ctx.actor.id, identityId, {
+      nonMemberIsUnknown: true,
+      lockForIssue: true,
+      callerMustBeMember: !ctx.isPlatformToken,
     });
   }
 
@@ -130,12 +134,12 @@ export class TokenAccess {
   async revocableBy(
     ctx: RequestContext,
     candidates: ApiToken[],
-    em: EntityManager,
+    tx: Transaction,
   ): Promise<ApiToken[]> {
     const holders = await this.tenancy.membersOf(
+      tx,
       ctx.businessId,
       candidates.map((t) => t.identityId),
-      em,
     );
     return candidates.filter((t) => {
       const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
@@ -165,9 +169,9 @@ export class TokenAccess {
     return this.tokens.findByHashAnyBusiness(hashSecret(secret));
   }
 
-  reload(em: EntityManager | undefined, token: { id: string; businessId: string | null }) {
+  reload(tx: Transaction | null, token: { id: string; businessId: string | null }) {
     return token.businessId === null
-      ? this.tokens.findPlatformTokenById(token.id, em)
-      : this.tokens.findById(token.businessId, token.id, em);
+      ? this.tokens.findPlatformTokenById(token.id, tx)
+      : this.tokens.findById(token.businessId, token.id, tx);
   }
 }

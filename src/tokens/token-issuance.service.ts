@@ -63,7 +63,7 @@ export class TokenIssuanceService {
     const scopes = dto.scopes ?? null;
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
-      const target = await this.access.memberTarget(ctx, identityId, tx.manager);
+      const target = await this.access.memberTarget(ctx, identityId, tx);
       enforce(mayAct(ctx, 'issue', target), identityNotFound);
       this.access.assertMayGrant(ctx, scopes);
       const { secret, token } = await this.issue(tx, ctx.author, {
@@ -83,7 +83,7 @@ export class TokenIssuanceService {
    */
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx.manager, { lock: true });
+      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
       return this.rotateFound(tx, ctx.author, old, dto, ceiling, (scopes) =>
@@ -104,13 +104,12 @@ export class TokenIssuanceService {
     dto: RotateTokenDto,
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      const old = await this.tokens.findByIdAnyBusiness(tokenId, tx.manager);
+      const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw notFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
-      const target = await this.access.holderTarget(old.businessId, '', old.identityId, {
-        members: true,
-        em: tx.manager,
-        lock: true,
+      const target = await this.access.holderTarget(tx, old.businessId, '', old.identityId, {
+        nonMemberIsUnknown: true,
+        lockForIssue: true,
       });
       enforce(decide('rotate', caller, target), notFound);
       return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
@@ -158,8 +157,8 @@ export class TokenIssuanceService {
     );
     // First wins: the database decides, with one conditional UPDATE on the old token.
     const successorId = randomUUID();
-    if (!(await this.tokens.claimRotation(tx.manager, old, successorId, new Date(now)))) {
-      const current = await this.access.reload(tx.manager, old);
+    if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
+      const current = await this.access.reload(tx, old);
       throw current?.rotatedToId ? alreadyRotated() : notActive();
     }
     const { secret, token } = await this.issue(tx, author, {
@@ -177,7 +176,7 @@ export class TokenIssuanceService {
     } else {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      await this.tokens.setExpiry(tx.manager, old, end);
+      await this.tokens.setExpiry(tx, old, end);
     }
     await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
     return IssuedTokenDto.issued(secret, token);
@@ -185,8 +184,8 @@ export class TokenIssuanceService {
 
   rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
     return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'rename', tokenId, tx.manager);
-      await this.tokens.rename(tx.manager, ctx.businessId, token.id, dto.name);
+      const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
+      await this.tokens.rename(tx, ctx.businessId, token.id, dto.name);
       await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef({ ...token, name: dto.name })));
       return TokenViewDto.of({ ...token, name: dto.name });
     });
@@ -221,7 +220,7 @@ export class TokenIssuanceService {
       rotatedFromId: input.rotatedFromId ?? null,
       rotatedToId: null,
     } satisfies ApiToken);
-    await this.tokens.insert(tx.manager, token);
+    await this.tokens.insert(tx, token);
     await tx.publish(
       new TokenCreatedEvent(
         author,
@@ -244,9 +243,9 @@ export class TokenIssuanceService {
     const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
     if (cap === 0) return;
     const { businessId, identityId } = input;
-    await holdKeyLock(tx.manager, activeTokensKey(businessId, identityId), 'exclusive');
+    await holdKeyLock(tx, activeTokensKey(businessId, identityId), 'exclusive');
     const active = await this.tokens.countActiveOfIdentity(
-      tx.manager,
+      tx,
       businessId,
       identityId,
       new Date(),
@@ -322,10 +321,9 @@ export class TokenIssuanceService {
     const identity = await this.tenancy.findUserByEmail(email);
     return this.uow.run(async (tx) => {
       const target = identity
-        ? await this.access.holderTarget(businessId, '', identity.id, {
-            members: true,
-            em: tx.manager,
-            lock: true,
+        ? await this.access.holderTarget(tx, businessId, '', identity.id, {
+            nonMemberIsUnknown: true,
+            lockForIssue: true,
           })
         : 'unknown';
       enforce(

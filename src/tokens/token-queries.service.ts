@@ -57,12 +57,12 @@ export class TokenQueriesService {
   }
 
   async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
-    return TokenViewDto.of(await this.access.findVisible(ctx, tokenId));
+    return TokenViewDto.of(await this.access.findVisible(ctx, tokenId, null));
   }
 
   /** One token of any business, platform tokens included: for the CLI's operator. */
   async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
-    const token = await this.tokens.findByIdAnyBusiness(tokenId);
+    const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
     if (!token) throw notFound();
     return TokenViewDto.of(token);
   }
@@ -106,7 +106,7 @@ export class TokenQueriesService {
       if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
       return view;
     }
-    const token = await this.access.reload(undefined, caller);
+    const token = await this.access.reload(null, caller);
     if (!token) throw notFound();
     return TokenViewDto.of(token);
   }

@@ -71,7 +71,7 @@ export class TokenRevocationService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'revoke', tokenId, tx.manager);
+      const token = await this.access.findFor(ctx, 'revoke', tokenId, tx);
       return this.revokeOutcome(tx, ctx.author, token, reason);
     });
   }
@@ -80,7 +80,7 @@ export class TokenRevocationService {
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
     enforce(decideOnToken('revoke', policyCallerOf(ctx), 'self', true), notFound);
     return this.uow.run(async (tx) => {
-      const token = await this.access.reload(tx.manager, ctx.token);
+      const token = await this.access.reload(tx, ctx.token);
       if (!token) throw notFound();
       return this.revokeOutcome(tx, ctx.author, token, reason);
     });
@@ -113,7 +113,7 @@ export class TokenRevocationService {
     tokenId: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
-    const token = await this.tokens.findByIdAnyBusiness(tokenId);
+    const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
     if (!token) throw notFound();
     enforce(await this.mayRevoke(caller, author, token), notFound);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
@@ -128,7 +128,12 @@ export class TokenRevocationService {
   private async holderOf(author: Author, token: ApiToken): Promise<TargetClass> {
     if (token.identityId === author.actor.id) return 'self';
     if (token.businessId === null) return 'member';
-    return this.access.holderTarget(token.businessId, author.actor.id ?? '', token.identityId);
+    return this.access.holderTarget(
+      null,
+      token.businessId,
+      author.actor.id ?? '',
+      token.identityId,
+    );
   }
 
   /**
@@ -172,12 +177,12 @@ export class TokenRevocationService {
       ]);
     }
     const matched = await this.uow.run(async (tx) => {
-      const candidates = await this.tokens.findUnrevokedInBusiness(tx.manager, ctx.businessId, {
+      const candidates = await this.tokens.findUnrevokedInBusiness(tx, ctx.businessId, {
         identityId: dto.identity_id,
         createdBefore: dto.created_before,
       });
       const scope = dto.scope;
-      const revocable = await this.access.revocableBy(ctx, candidates, tx.manager);
+      const revocable = await this.access.revocableBy(ctx, candidates, tx);
       const found = scope
         ? revocable.filter((t) => t.scopes !== null && scopesAllow(t.scopes, scope))
         : revocable;
@@ -224,7 +229,7 @@ export class TokenRevocationService {
    * ends the holder's standing, for that operation's audit event.
    */
   cascadeTargets(tx: Transaction, businessId: string | null, identityId: string) {
-    return this.tokens.unrevokedIdsOfIdentity(tx.manager, businessId, identityId);
+    return this.tokens.unrevokedIdsOfIdentity(tx, businessId, identityId);
   }
 
   /**
@@ -245,7 +250,7 @@ export class TokenRevocationService {
     for (;;) {
       const batch = await this.uow.run(async (tx) => {
         const tokens = await this.tokens.findUnrevokedOfIdentity(
-          tx.manager,
+          tx,
           businessId,
           identityId,
           this.batch,
@@ -268,7 +273,7 @@ export class TokenRevocationService {
     let total = 0;
     for (;;) {
       const batch = await this.uow.run(async (tx) => {
-        const orphans = await this.tokens.findOrphansAnyBusiness(tx.manager, this.batch);
+        const orphans = await this.tokens.findOrphansAnyBusiness(tx, this.batch);
         for (const token of orphans) {
           const reason = await this.orphanReason(token);
           await this.revokeToken(tx, SYSTEM_AUTHOR, token, reason, CASCADE_CAUSE[reason]);
@@ -302,7 +307,7 @@ export class TokenRevocationService {
     cause: RevocationCause,
     revokedAt = new Date(),
   ): Promise<boolean> {
-    const won = await this.tokens.revokeIfUnrevoked(tx.manager, token, {
+    const won = await this.tokens.revokeIfUnrevoked(tx, token, {
       revokedAt,
       revokedBy: author.actor.label,
       revokedById: author.actor.id,
@@ -331,7 +336,7 @@ export class TokenRevocationService {
         }),
       );
     }
-    const current = (await this.access.reload(tx.manager, token)) ?? token;
+    const current = (await this.access.reload(tx, token)) ?? token;
     return new Outcome(
       TokenViewDto.of(current),
       'ALREADY_REVOKED',

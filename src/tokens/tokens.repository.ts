@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, EntityManager, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { Brackets, DataSource, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
@@ -8,6 +8,7 @@ import { Business } from '../tenancy/business.entity';
 import { Identity } from '../tenancy/identity.entity';
 import { Membership } from '../tenancy/membership.entity';
 import { ApiToken } from './api-token.entity';
+import { Transaction, readerOf } from '../database/unit-of-work';
 
 export interface Revocation {
   revokedAt: Date;
@@ -78,23 +79,23 @@ export class TokensRepository {
     };
   }
 
-  findById(businessId: string, id: string, em: EntityManager = this.dataSource.manager) {
+  findById(businessId: string, id: string, tx: Transaction | null) {
     assertBusinessId(businessId);
-    return em.findOneBy(ApiToken, { businessId, id });
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId, id });
   }
 
   /** Any token by id, whatever its business: for the platform routes only (a platform admin's). */
-  findByIdAnyBusiness(id: string, em: EntityManager = this.dataSource.manager) {
-    return em.findOneBy(ApiToken, { id });
+  findByIdAnyBusiness(id: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { id });
   }
 
   /** A platform token (no business) by id: for its own holder and platform routes only. */
-  findPlatformTokenById(id: string, em: EntityManager = this.dataSource.manager) {
-    return em.findOneBy(ApiToken, { businessId: IsNull(), id });
+  findPlatformTokenById(id: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId: IsNull(), id });
   }
 
-  async insert(em: EntityManager, token: ApiToken): Promise<void> {
-    await em.insert(ApiToken, token);
+  async insert(tx: Transaction, token: ApiToken): Promise<void> {
+    await tx.manager.insert(ApiToken, token);
   }
 
   /**
@@ -102,13 +103,13 @@ export class TokensRepository {
    * when `businessId` is null, oldest first: a cascade's next batch.
    */
   findUnrevokedOfIdentity(
-    em: EntityManager,
+    tx: Transaction,
     businessId: string | null,
     identityId: string,
     limit: number,
   ): Promise<ApiToken[]> {
     if (businessId !== null) assertBusinessId(businessId);
-    return em.find(ApiToken, {
+    return tx.manager.find(ApiToken, {
       where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: limit,
@@ -117,12 +118,12 @@ export class TokensRepository {
 
   /** The ids of every unrevoked token of one identity in one business (or its platform tokens). */
   async unrevokedIdsOfIdentity(
-    em: EntityManager,
+    tx: Transaction,
     businessId: string | null,
     identityId: string,
   ): Promise<string[]> {
     if (businessId !== null) assertBusinessId(businessId);
-    const rows = await em.find(ApiToken, {
+    const rows = await tx.manager.find(ApiToken, {
       select: { id: true },
       where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
       order: { createdAt: 'ASC', id: 'ASC' },
@@ -136,8 +137,8 @@ export class TokensRepository {
    * identity, or, for a platform token, an identity that is no platform admin. What a cascade
    * cut short (a crash between its batches) left behind; the verifier refuses them already.
    */
-  findOrphansAnyBusiness(em: EntityManager, limit: number): Promise<ApiToken[]> {
-    return em
+  findOrphansAnyBusiness(tx: Transaction, limit: number): Promise<ApiToken[]> {
+    return tx.manager
       .createQueryBuilder(ApiToken, 't')
       .innerJoin(Identity, 'i', 'i.id = t.identityId')
       .leftJoin(Membership, 'm', 'm.businessId = t.businessId AND m.identityId = t.identityId')
@@ -162,7 +163,7 @@ export class TokensRepository {
    * or among its platform tokens when `businessId` is null; `exceptId` is left out.
    */
   countActiveOfIdentity(
-    em: EntityManager,
+    tx: Transaction,
     businessId: string | null,
     identityId: string,
     now: Date,
@@ -175,7 +176,7 @@ export class TokensRepository {
       revokedAt: IsNull(),
       ...(exceptId === null ? {} : { id: Not(exceptId) }),
     };
-    return em.count(ApiToken, {
+    return tx.manager.count(ApiToken, {
       where: [
         { ...mine, expiresAt: IsNull() },
         { ...mine, expiresAt: MoreThan(now) },
@@ -188,11 +189,11 @@ export class TokensRepository {
    * wins" is this conditional UPDATE: the affected row count says whether we were first.
    */
   async revokeIfUnrevoked(
-    em: EntityManager,
+    tx: Transaction,
     token: ApiToken,
     revocation: Revocation,
   ): Promise<boolean> {
-    const qb = em
+    const qb = tx.manager
       .createQueryBuilder()
       .update(ApiToken)
       .set({
@@ -214,12 +215,12 @@ export class TokensRepository {
    * the token is no longer active.
    */
   async claimRotation(
-    em: EntityManager,
+    tx: Transaction,
     token: ApiToken,
     successorId: string,
     now: Date,
   ): Promise<boolean> {
-    const qb = em
+    const qb = tx.manager
       .createQueryBuilder()
       .update(ApiToken)
       .set({ rotatedToId: successorId })
@@ -250,12 +251,12 @@ export class TokensRepository {
 
   /** Unrevoked tokens of a business that a bulk revocation may match. */
   findUnrevokedInBusiness(
-    em: EntityManager,
+    tx: Transaction,
     businessId: string,
     filters: { identityId?: string; createdBefore?: Date },
   ) {
     assertBusinessId(businessId);
-    return em.findBy(ApiToken, {
+    return tx.manager.findBy(ApiToken, {
       businessId,
       revokedAt: IsNull(),
       ...(filters.identityId ? { identityId: filters.identityId } : {}),
@@ -263,9 +264,9 @@ export class TokensRepository {
     });
   }
 
-  async rename(em: EntityManager, businessId: string, id: string, name: string): Promise<void> {
+  async rename(tx: Transaction, businessId: string, id: string, name: string): Promise<void> {
     assertBusinessId(businessId);
-    await em.update(ApiToken, { businessId, id }, { name });
+    await tx.manager.update(ApiToken, { businessId, id }, { name });
   }
 
   /**
@@ -273,10 +274,10 @@ export class TokensRepository {
    * travel as one array parameter (`= ANY` on PostgreSQL, `json_each` on SQLite), so a large
    * flush neither splits nor meets SQLite's bound-parameter limit.
    */
-  async markUsed(em: EntityManager, ids: string[], at: Date): Promise<void> {
+  async markUsed(tx: Transaction, ids: string[], at: Date): Promise<void> {
     if (ids.length === 0) return;
-    const postgres = em.connection.options.type === 'postgres';
-    await em
+    const postgres = tx.manager.connection.options.type === 'postgres';
+    await tx.manager
       .createQueryBuilder()
       .update(ApiToken)
       .set({ lastUsedAt: at })
@@ -287,8 +288,8 @@ export class TokensRepository {
   }
 
   /** Brings an unrevoked token's expiry forward (a rotation's grace period). */
-  async setExpiry(em: EntityManager, token: ApiToken, expiresAt: Date): Promise<void> {
-    const qb = em
+  async setExpiry(tx: Transaction, token: ApiToken, expiresAt: Date): Promise<void> {
+    const qb = tx.manager
       .createQueryBuilder()
       .update(ApiToken)
       .set({ expiresAt })
