@@ -21,7 +21,7 @@ import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
-import { TokenRevocationService } from './tokens/token-revocation.service';
+import { BatchRevocationService } from './tokens/batch-revocation.service';
 import { spanIdsReader } from './tracing';
 
 /**
@@ -129,7 +129,7 @@ export async function startApp(
     onboarding.bootstrapIfEmpty(SYSTEM_AUTHOR, config.BOOTSTRAP_ADMIN_EMAIL),
   );
   // A cascade that a crash cut short between its batches is finished before anything is served.
-  const swept = await app.get(TokenRevocationService).sweepOrphans();
+  const swept = await app.get(BatchRevocationService).sweepOrphans();
   if (swept > 0) app.get(Logger).warn(`Revoked ${swept} tokens left by an interrupted cascade`);
   await app.init();
   await fastify.ready();

@@ -1,6 +1,7 @@
 import { CLI_AUTHOR, SYSTEM_AUTHOR } from '../src/database/domain-event';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { TokenIssuanceService } from '../src/tokens/token-issuance.service';
+import { TokenRotationService } from '../src/tokens/token-rotation.service';
 import { hashSecret } from '../src/tokens/token-secret';
 import {
   addMember,
@@ -251,7 +252,7 @@ describe.each(DRIVERS)('token lifetimes on %s', (driver) => {
 
     it('the CLI rotates as the operator: the lifetime rule holds, no ceiling of its own', async () => {
       const res = await postToken(t, asOwner(biz), { name: 'cli-ten', expires_in_days: 10 });
-      const service = t.app.get(TokenIssuanceService);
+      const service = t.app.get(TokenRotationService);
       const cli = { class: 'cli', scopes: null, expiresAt: null } as const;
       await expect(
         service.rotateAnyBusiness(cli, CLI_AUTHOR, res.body.data.id as string, {

@@ -12,6 +12,7 @@ import {
 } from '../tokens/dto/token-requests.dto';
 import { CLI_CALLER } from '../tokens/policy-decision';
 import { TokenIssuanceService } from '../tokens/token-issuance.service';
+import { TokenRotationService } from '../tokens/token-rotation.service';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import {
@@ -139,8 +140,8 @@ export class TokensRotateCommand extends CommandRunner {
       grace_period_seconds: options.gracePeriodSeconds,
       expires_at: options.expiresAt,
     });
-    const issuance = await this.core.get(TokenIssuanceService);
-    const rotated = await issuance.rotateAnyBusiness(CLI_CALLER, CLI_AUTHOR, tokenId, dto);
+    const rotation = await this.core.get(TokenRotationService);
+    const rotated = await rotation.rotateAnyBusiness(CLI_CALLER, CLI_AUTHOR, tokenId, dto);
     printLine(rotated.token);
   }
 

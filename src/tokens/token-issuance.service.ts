@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
-import { firstTokenScopes, scopesWithin } from '../auth/scopes';
+import { firstTokenScopes } from '../auth/scopes';
 import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-decision';
-import { tokenStatus } from './token-status';
 import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
@@ -13,19 +12,12 @@ import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
-import { CreateTokenDto, RenameTokenDto, RotateTokenDto } from './dto/token-requests.dto';
-import { identityNotFound, notFound, TokenAccess, tokenRef } from './token-access';
+import { CreateTokenDto, RenameTokenDto } from './dto/token-requests.dto';
+import { identityNotFound, TokenAccess, tokenRef } from './token-access';
 import { TokenError } from './token-error';
-import {
-  cappedExpiry,
-  earlierCeiling,
-  ExpiryCeiling,
-  expiryInDays,
-  FIRST_TOKEN_DAYS,
-} from './token-lifetime';
-import { TokenRevocationService } from './token-revocation.service';
+import { cappedExpiry, expiryInDays, FIRST_TOKEN_DAYS, futureDate } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
-import { TokenCreatedEvent, TokenRenamedEvent, TokenRotatedEvent } from './tokens.events';
+import { TokenCreatedEvent, TokenRenamedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 export interface IssueTokenInput {
@@ -41,11 +33,10 @@ export interface IssueTokenInput {
   id?: string;
 }
 
-const notActive = () => new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
-const alreadyRotated = () =>
-  new TokenError('TOKEN_ALREADY_ROTATED', 'This token has been rotated already: use its successor');
-
-/** Every way a token comes to be: create, rotate, first tokens, platform tokens, the CLI; and rename. */
+/**
+ * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
+ * `TokenRotationService`), and rename.
+ */
 @Injectable()
 export class TokenIssuanceService {
   constructor(
@@ -54,7 +45,6 @@ export class TokenIssuanceService {
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
-    private readonly revocation: TokenRevocationService,
   ) {}
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
@@ -81,107 +71,6 @@ export class TokenIssuanceService {
    * Issues a successor with the same name and scopes, and retires the old token now or at the
    * end of the grace period, whichever the caller asked for.
    */
-  rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
-    return this.uow.run(async (tx) => {
-      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
-      // Another token of the caller's that rotates this one makes the successor, so caps it.
-      const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
-      return this.rotateFound(tx, ctx.author, old, dto, ceiling, (scopes) =>
-        this.access.assertMayGrant(ctx, scopes),
-      );
-    });
-  }
-
-  /**
-   * Rotation for the CLI, which names a token of any business by id: the same rotation, with
-   * the token policy asked for `caller` (platform tokens are not rotated; `bootstrap` issues
-   * a new one).
-   */
-  rotateAnyBusiness(
-    caller: PolicyCaller,
-    author: Author,
-    tokenId: string,
-    dto: RotateTokenDto,
-  ): Promise<IssuedTokenDto> {
-    return this.uow.run(async (tx) => {
-      const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
-      if (!old || old.businessId === null) throw notFound();
-      // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
-      const target = await this.access.holderTarget(tx, old.businessId, '', old.identityId, {
-        nonMemberIsUnknown: true,
-        lockForIssue: true,
-      });
-      enforce(decide('rotate', caller, target), notFound);
-      return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
-        // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
-        if (!scopesWithin(scopes, caller.scopes)) {
-          throw new TokenError(
-            'SCOPE_ESCALATION',
-            'The new token would hold more than its creator may grant',
-          );
-        }
-      });
-    });
-  }
-
-  /**
-   * The rotation itself, on a token its caller found under the token policy; `assertMayGrant`
-   * refuses scopes that caller may not hand out, and `ceiling` is the calling token's expiry
-   * when another token does the rotating.
-   */
-  private async rotateFound(
-    tx: Transaction,
-    author: Author,
-    old: ApiToken,
-    dto: RotateTokenDto,
-    ceiling: ExpiryCeiling,
-    assertMayGrant: (scopes: string[] | null) => void,
-  ): Promise<IssuedTokenDto> {
-    const grace = dto.grace_period_seconds ?? 0;
-    // A rotated token says so, even once the winner's grace-0 revocation has retired it.
-    if (old.rotatedToId !== null) throw alreadyRotated();
-    if (tokenStatus(old) !== 'active') throw notActive();
-    assertMayGrant(old.scopes);
-    const now = Date.now();
-    if (dto.expires_at && dto.expires_at.getTime() <= now) {
-      throw futureDate('expires_at', dto.expires_at);
-    }
-    // Rotation renews, so automation can keep itself alive; it never lengthens: a successor
-    // lives no longer than the token it replaces did, and a token with no expiry may stay so.
-    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
-    const sameLength = lifetime === null ? null : new Date(now + lifetime);
-    const expiresAt = cappedExpiry(
-      dto.expires_at ?? sameLength,
-      dto.expires_at === undefined ? null : ['body', 'expires_at'],
-      earlierCeiling(sameLength, ceiling),
-    );
-    // First wins: the database decides, with one conditional UPDATE on the old token.
-    const successorId = randomUUID();
-    if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
-      const current = await this.access.reload(tx, old);
-      throw current?.rotatedToId ? alreadyRotated() : notActive();
-    }
-    const { secret, token } = await this.issue(tx, author, {
-      id: successorId,
-      businessId: old.businessId,
-      identityId: old.identityId,
-      name: old.name,
-      scopes: old.scopes,
-      expiresAt,
-      rotatedFromId: old.id,
-      ...(grace === 0 ? { replaces: old.id } : {}),
-    });
-    if (grace === 0) {
-      await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
-    } else {
-      const graceEnd = new Date(now + grace * 1000);
-      const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      await this.tokens.setExpiry(tx, old, end);
-    }
-    await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
-    return IssuedTokenDto.issued(secret, token);
-  }
-
   rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
     return this.uow.run(async (tx) => {
       const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
@@ -369,15 +258,4 @@ const EXPIRES_IN_DAYS = ['body', 'expires_in_days'];
 function askedExpiry(dto: CreateTokenDto): string[] | null {
   if (dto.expires_at !== undefined) return ['body', 'expires_at'];
   return dto.expires_in_days === undefined ? null : EXPIRES_IN_DAYS;
-}
-
-function futureDate(field: string, value: Date): RequestValidationError {
-  return new RequestValidationError([
-    {
-      loc: ['body', field],
-      msg: 'Input should be in the future',
-      type: 'date_future',
-      input: value.toISOString(),
-    },
-  ]);
 }

@@ -1,3 +1,4 @@
+import { RequestValidationError } from '../common/domain-error';
 import { TokenError } from './token-error';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -54,4 +55,16 @@ export function earlierCeiling(a: ExpiryCeiling, b: ExpiryCeiling): ExpiryCeilin
   if (a === null) return b;
   if (b === null) return a;
   return a <= b ? a : b;
+}
+
+/** The 422 of an expiry that is not in the future. */
+export function futureDate(field: string, value: Date): RequestValidationError {
+  return new RequestValidationError([
+    {
+      loc: ['body', field],
+      msg: 'Input should be in the future',
+      type: 'date_future',
+      input: value.toISOString(),
+    },
+  ]);
 }

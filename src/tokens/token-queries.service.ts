@@ -8,6 +8,7 @@ import { ListPlatformTokensQueryDto, ListTokensQueryDto } from './dto/token-requ
 import { notFound, TokenAccess } from './token-access';
 import { isVerifiedToken } from './token-record';
 import { TokenVerifier } from './token-verifier';
+import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
@@ -17,6 +18,7 @@ export class TokenQueriesService {
 
   constructor(
     private readonly tokens: TokensRepository,
+    private readonly lists: TokenListsRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly verifier: TokenVerifier,
@@ -35,7 +37,7 @@ export class TokenQueriesService {
     };
     return paginate(
       query,
-      (limit, after) => this.tokens.listInBusiness(ctx.businessId, filters, limit, after),
+      (limit, after) => this.lists.listInBusiness(ctx.businessId, filters, limit, after),
       createdKey,
       (t) => TokenViewDto.of(t),
     );
@@ -50,7 +52,7 @@ export class TokenQueriesService {
     };
     return paginate(
       query,
-      (limit, after) => this.tokens.listAnyBusiness(filters, limit, after),
+      (limit, after) => this.lists.listAnyBusiness(filters, limit, after),
       createdKey,
       (t) => TokenViewDto.of(t),
     );

@@ -23,7 +23,9 @@ import {
 import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
+import { BatchRevocationService } from './batch-revocation.service';
 import { TokenRevocationService } from './token-revocation.service';
+import { TokenRotationService } from './token-rotation.service';
 
 const tokenId = () => Param('token_id', uuidPipe('token_id'));
 
@@ -34,6 +36,8 @@ export class TokensController {
   constructor(
     private readonly issuance: TokenIssuanceService,
     private readonly revocation: TokenRevocationService,
+    private readonly batches: BatchRevocationService,
+    private readonly rotation: TokenRotationService,
     private readonly queries: TokenQueriesService,
   ) {}
 
@@ -94,7 +98,7 @@ export class TokensController {
   @ApiEnvelope(200, BulkRevokeResultDto)
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
   bulkRevoke(@Ctx() ctx: RequestContext, @Body() dto: BulkRevokeDto) {
-    return this.revocation.bulkRevoke(ctx, dto);
+    return this.batches.bulkRevoke(ctx, dto);
   }
 
   @Get(':token_id')
@@ -160,6 +164,6 @@ export class TokensController {
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RotateTokenDto, required: false })
   rotate(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RotateTokenDto) {
-    return this.issuance.rotate(ctx, id, dto);
+    return this.rotation.rotate(ctx, id, dto);
   }
 }

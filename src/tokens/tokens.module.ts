@@ -9,10 +9,13 @@ import { TokenAccess } from './token-access';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
+import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
 import { TokensController } from './tokens.controller';
+import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
+import { BatchRevocationService } from './batch-revocation.service';
 
 /**
  * Tokens: their rules, their table, the verifier and the token routes. It asks tenancy who a
@@ -23,9 +26,12 @@ import { VerifierCache } from './verifier-cache';
   controllers: [TokensController, PlatformTokensController],
   providers: [
     TokensRepository,
+    TokenListsRepository,
     TokenAccess,
     TokenIssuanceService,
     TokenRevocationService,
+    BatchRevocationService,
+    TokenRotationService,
     TokenQueriesService,
     TokenVerifier,
     VerifierCache,
@@ -36,7 +42,11 @@ import { VerifierCache } from './verifier-cache';
   ],
   exports: [
     TokenIssuanceService,
+    TokenRotationService,
     TokenRevocationService,
+    BatchRevocationService,
+    BatchRevocationService,
+    TokenRotationService,
     TokenQueriesService,
     TokenVerifier,
     LastUsedWriter,

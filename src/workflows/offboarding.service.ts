@@ -16,7 +16,7 @@ import {
   MemberRemovedEvent,
   PlatformAdminRemovedEvent,
 } from '../tenancy/tenancy.events';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+import { BatchRevocationService } from '../tokens/batch-revocation.service';
 
 /**
  * Whoever leaves loses every token: a removed member, a deleted machine, a platform admin whose
@@ -31,7 +31,7 @@ export class OffboardingService {
     private readonly members: MembersService,
     private readonly machines: MachineIdentitiesService,
     private readonly admins: PlatformAdminsService,
-    private readonly revocation: TokenRevocationService,
+    private readonly revocation: BatchRevocationService,
   ) {}
 
   /** Removes a member and revokes every token they hold in this business. */
