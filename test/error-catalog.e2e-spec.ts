@@ -1,4 +1,4 @@
-import { ERROR_STATUS } from '../src/core/error-status';
+import { ERROR_STATUS } from './helpers/error-status';
 import { bootTestApp, TestApp } from './helpers/test-app';
 
 type Operation = { operationId?: string; responses: Record<string, { description?: string }> };

@@ -1,4 +1,4 @@
-import { ERROR_STATUS } from '../src/core/error-status';
+import { ERROR_STATUS } from './helpers/error-status';
 import type { Test } from 'supertest';
 import {
   addMember,

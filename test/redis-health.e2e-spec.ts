@@ -28,7 +28,8 @@ suite('readiness with Redis configured', () => {
     expect(res.body).toMatchObject({
       success: false,
       code: 'STORAGE_UNAVAILABLE',
-      message: 'Not ready: redis does not answer',
+      message: 'Storage is temporarily unavailable',
+      detail: 'Not ready: redis does not answer',
     });
   });
 });

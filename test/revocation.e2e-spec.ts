@@ -382,7 +382,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       const secret = make();
       const res = await revokeByValue({ token: secret, reason: 'x' });
       expectError(res, 422, 'INVALID_TOKEN', expect.anything());
-      expect(res.body.message).toBe('invalid token');
+      expect(res.body.message).toBe('Invalid token');
       expect(JSON.stringify(res.body)).not.toContain(secret);
     });
 

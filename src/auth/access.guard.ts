@@ -19,13 +19,10 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;
     if (closedToRetiring && ctx.token.retiring) {
-      throw AuthError.forbidden(
-        'TOKEN_RETIRING',
-        'This token is in its rotation grace period: use its successor (it may still revoke itself)',
-      );
+      throw AuthError.forbidden('TOKEN_RETIRING');
     }
     if (platformOnly && !ctx.isPlatformToken) {
-      throw AuthError.forbidden('PLATFORM_ADMIN_REQUIRED', 'A platform admin token is required');
+      throw AuthError.forbidden('PLATFORM_ADMIN_REQUIRED');
     }
     if (role && !ctx.hasRole(role)) {
       throw AuthError.forbidden('INSUFFICIENT_ROLE', `This action needs the ${role} role`);

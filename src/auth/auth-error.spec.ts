@@ -9,7 +9,7 @@ describe(AuthError.name, () => {
     expect(sut.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
   });
 
-  const forbidden = Object.entries(AUTH_ERRORS).filter(([, status]) => status === 403);
+  const forbidden = Object.entries(AUTH_ERRORS).filter(([, entry]) => entry.status === 403);
 
   it.each(forbidden)('answers forbidden(%s) with 403 and no challenge', (code) => {
     const sut = toErrorResponse(AuthError.forbidden(code as ForbiddenCode, 'no'), null);

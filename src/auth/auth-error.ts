@@ -3,23 +3,31 @@ import type { ErrorTable } from '../common/error-codes';
 
 /** Authentication (401) and authorization (403, or 404 for a business a platform token names). */
 export const AUTH_ERRORS = {
-  INVALID_TOKEN: 401,
-  TOKEN_EXPIRED: 401,
-  TOKEN_REVOKED: 401,
-  BUSINESS_MISMATCH: 403,
-  BUSINESS_SUSPENDED: 403,
-  INSUFFICIENT_ROLE: 403,
-  INSUFFICIENT_SCOPE: 403,
-  PLATFORM_ADMIN_REQUIRED: 403,
-  NOT_TOKEN_HOLDER: 403,
+  INVALID_TOKEN: { status: 401, message: 'Invalid token' },
+  TOKEN_EXPIRED: { status: 401, message: 'Token has expired' },
+  TOKEN_REVOKED: { status: 401, message: 'Token has been revoked' },
+  BUSINESS_MISMATCH: { status: 403, message: 'The token was not issued for this business' },
+  BUSINESS_SUSPENDED: { status: 403, message: 'This business is suspended' },
+  INSUFFICIENT_ROLE: { status: 403, message: 'Your role does not allow this' },
+  INSUFFICIENT_SCOPE: { status: 403, message: 'This token lacks the scope for this action' },
+  PLATFORM_ADMIN_REQUIRED: { status: 403, message: 'Only a platform admin may do this' },
+  NOT_TOKEN_HOLDER: {
+    status: 403,
+    message:
+      "A person's token is issued or rotated only by that person, and a platform token never receives a person's secret",
+  },
   // A token in its rotation grace period writes nothing but its own revocation.
-  TOKEN_RETIRING: 403,
-  BUSINESS_NOT_FOUND: 404,
+  TOKEN_RETIRING: {
+    status: 403,
+    message:
+      'This token is in its rotation grace period: use its successor (it may still revoke itself)',
+  },
+  BUSINESS_NOT_FOUND: { status: 404, message: 'Business not found' },
 } as const satisfies ErrorTable;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
 type CodesAnswering<S> = {
-  [C in AuthErrorCode]: (typeof AUTH_ERRORS)[C] extends S ? C : never;
+  [C in AuthErrorCode]: (typeof AUTH_ERRORS)[C]['status'] extends S ? C : never;
 }[AuthErrorCode];
 /** The codes a bearer failure answers with (401). */
 export type BearerCode = CodesAnswering<401>;
@@ -28,22 +36,22 @@ export type ForbiddenCode = CodesAnswering<403>;
 
 /** An authentication or authorization failure. */
 export class AuthError extends DomainError<AuthErrorCode> {
-  private constructor(code: AuthErrorCode, message: string, headers?: Record<string, string>) {
-    super(code, AUTH_ERRORS[code], message, headers);
+  private constructor(code: AuthErrorCode, detail?: string, headers?: Record<string, string>) {
+    super(code, AUTH_ERRORS[code], detail, headers);
   }
 
   /** 401 with the RFC 6750 challenge. */
-  static bearer(code: BearerCode, message: string): AuthError {
-    return new AuthError(code, message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  static bearer(code: BearerCode, detail?: string): AuthError {
+    return new AuthError(code, detail, { 'www-authenticate': 'Bearer error="invalid_token"' });
   }
 
   /** 403: the caller is known, and may not do this. */
-  static forbidden(code: ForbiddenCode, message: string): AuthError {
-    return new AuthError(code, message);
+  static forbidden(code: ForbiddenCode, detail?: string): AuthError {
+    return new AuthError(code, detail);
   }
 
   /** 404 for a business that a platform token names and that does not exist. */
   static businessNotFound(): AuthError {
-    return new AuthError('BUSINESS_NOT_FOUND', 'Business not found');
+    return new AuthError('BUSINESS_NOT_FOUND');
   }
 }

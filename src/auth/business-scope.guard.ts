@@ -41,7 +41,7 @@ export class BusinessScopeGuard implements CanActivate {
     // A business token acts only in its own business (whose row a foreign key guarantees); a
     // platform token may act in any business that exists, suspended ones included.
     if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
-      throw AuthError.forbidden('BUSINESS_MISMATCH', 'The token was not issued for this business');
+      throw AuthError.forbidden('BUSINESS_MISMATCH');
     }
     // A business token brings its business from the verifier's snapshot, which a suspension
     // evicts; only a platform token naming some other business costs a read.
@@ -49,7 +49,7 @@ export class BusinessScopeGuard implements CanActivate {
       (!ctx.isPlatformToken && ctx.token.business) || (await this.tenancy.findBusiness(businessId));
     if (!business) throw AuthError.businessNotFound();
     if (!ctx.isPlatformToken && business.status === 'suspended') {
-      throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');
+      throw AuthError.forbidden('BUSINESS_SUSPENDED');
     }
     request[CONTEXT_KEY] = ctx.inBusiness(business, ctx.role);
     return true;

@@ -26,7 +26,7 @@ export function drainRefusal(fastify: FastifyInstance): DrainRefusal {
   return (request, reply) => {
     if (!closing) return false;
     const response = toErrorResponse(
-      new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request', {
+      new ApiError('SERVICE_UNAVAILABLE', undefined, {
         'retry-after': String(RETRY_AFTER_S),
       }),
       request.id,

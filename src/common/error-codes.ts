@@ -2,39 +2,51 @@
 export type ErrorHttpStatus =
   400 | 401 | 403 | 404 | 405 | 406 | 408 | 409 | 413 | 415 | 422 | 429 | 431 | 500 | 503;
 
+/** A code's one status and its one message, which every answer with that code carries. */
+export interface ErrorEntry {
+  readonly status: ErrorHttpStatus;
+  readonly message: string;
+}
+
 /**
- * A feature's error codes, each with the status it answers with. Every feature owns one such
+ * A feature's error codes, each with its status and its message. Every feature owns one such
  * table beside its error class; the table's keys are the feature's code enum, so a code that is
- * thrown without a status, or by the wrong feature, fails the compiler. `core/error-status.ts`
- * joins them into the one catalog of the API.
+ * thrown without a status or a message, or by the wrong feature, fails the compiler. A throw
+ * site that knows more (which role, which scope, what limit) says so in the answer's `detail`.
  */
-export type ErrorTable = Readonly<Record<string, ErrorHttpStatus>>;
+export type ErrorTable = Readonly<Record<string, ErrorEntry>>;
 
 /**
  * The codes of the request pipeline itself: framework errors by status, validation, storage, the
  * generic 404 and 429 that any feature may answer, and the 503 of a server that is shutting down.
  */
 export const COMMON_ERRORS = {
-  BAD_REQUEST: 400,
-  INVALID_TOKEN: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  NOT_ACCEPTABLE: 406,
-  REQUEST_TIMEOUT: 408,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  VALIDATION_ERROR: 422,
-  INVALID_CURSOR: 422,
+  BAD_REQUEST: { status: 400, message: 'Malformed request' },
+  INVALID_TOKEN: { status: 401, message: 'Invalid token' },
+  FORBIDDEN: { status: 403, message: 'Forbidden' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'Route not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  NOT_ACCEPTABLE: { status: 406, message: 'Not acceptable' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request was not received in time: send it whole within the request timeout',
+  },
+  CONFLICT: { status: 409, message: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
+  VALIDATION_ERROR: { status: 422, message: 'Request validation failed' },
+  INVALID_CURSOR: {
+    status: 422,
+    message: 'Invalid cursor: pass next_cursor from the previous page as it is',
+  },
   // A Latchkey token, checksum and all, in a stored text field (a name, a reason, an email).
-  SECRET_IN_TEXT: 422,
-  RATE_LIMITED: 429,
-  HEADERS_TOO_LARGE: 431,
-  INTERNAL_ERROR: 500,
-  STORAGE_UNAVAILABLE: 503,
-  SERVICE_UNAVAILABLE: 503,
+  SECRET_IN_TEXT: { status: 422, message: 'A token was found in a text field; nothing was stored' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests, retry later' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'Storage is temporarily unavailable' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down; retry the request' },
 } as const satisfies ErrorTable;
 
 export type CommonErrorCode = keyof typeof COMMON_ERRORS;

@@ -8,17 +8,21 @@ import {
 import { DomainError, RequestValidationError, StorageUnavailableError } from './domain-error';
 import { toErrorResponse } from './error-response';
 
-/** A feature's error as features write them: its own codes, each with its status. */
-const SAMPLE_ERRORS = { LAST_OWNER: 409, UNKNOWN_VALUE: 422, GONE_TOKEN: 401 } as const;
+/** A feature's error as features write them: its own codes, each with its status and message. */
+const SAMPLE_ERRORS = {
+  LAST_OWNER: { status: 409, message: 'The last owner stays' },
+  UNKNOWN_VALUE: { status: 422, message: 'Unknown value' },
+  GONE_TOKEN: { status: 401, message: 'Token gone' },
+} as const;
 class SampleError extends DomainError<keyof typeof SAMPLE_ERRORS> {
-  constructor(code: keyof typeof SAMPLE_ERRORS, message: string, headers?: Record<string, string>) {
-    super(code, SAMPLE_ERRORS[code], message, headers);
+  constructor(code: keyof typeof SAMPLE_ERRORS, detail?: string, headers?: Record<string, string>) {
+    super(code, SAMPLE_ERRORS[code], detail, headers);
   }
 }
 
 describe(toErrorResponse.name, () => {
   it('maps a domain error to its status, code and message, with the request id', () => {
-    const sut = toErrorResponse(new SampleError('LAST_OWNER', 'The last owner stays'), 'req-1');
+    const sut = toErrorResponse(new SampleError('LAST_OWNER'), 'req-1');
     expect(sut.status).toBe(409);
     expect(sut.body).toEqual({
       success: false,
@@ -28,6 +32,14 @@ describe(toErrorResponse.name, () => {
       request_id: 'req-1',
     });
     expect(sut.unexpected).toBe(false);
+  });
+
+  it("answers with its code's one message, and what the throw site knows as the detail", () => {
+    const sut = toErrorResponse(new SampleError('LAST_OWNER', 'Owner a@b.test is the last'), null);
+    expect(sut.body).toMatchObject({
+      message: 'The last owner stays',
+      detail: 'Owner a@b.test is the last',
+    });
   });
 
   it("answers with the status of the feature's table", () => {

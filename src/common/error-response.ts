@@ -112,7 +112,7 @@ export function toErrorResponse(err: unknown, requestId: string | null): ErrorRe
         success: false,
         message: err.message,
         code: err.code,
-        detail: err.issues ?? err.message,
+        detail: err.issues ?? err.detail ?? err.message,
         request_id: requestId,
       },
       unexpected: err.status >= 500 && err.code !== 'STORAGE_UNAVAILABLE',

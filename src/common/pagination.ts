@@ -75,7 +75,6 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
   }
   throw new RequestValidationError(
     [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }],
-    'Invalid cursor: pass next_cursor from the previous page as it is',
     'INVALID_CURSOR',
   );
 }

@@ -218,11 +218,7 @@ export class RequestValidationPipe extends ValidationPipe {
 /** The 422 for these issues: `SECRET_IN_TEXT` when a token was pasted into text, so says the code. */
 export function validationError(issues: ValidationIssue[]): RequestValidationError {
   return issues.some((i) => i.type === 'secret_in_text')
-    ? new RequestValidationError(
-        issues,
-        'A token was found in a text field; nothing was stored',
-        'SECRET_IN_TEXT',
-      )
+    ? new RequestValidationError(issues, 'SECRET_IN_TEXT')
     : new RequestValidationError(issues);
 }
 

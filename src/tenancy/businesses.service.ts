@@ -89,7 +89,7 @@ export class BusinessesService {
   ): Promise<Outcome<BusinessViewDto>> {
     return this.uow.run(async (tx) => {
       const business = await this.businesses.findById(businessId, tx);
-      if (!business) throw new TenancyError('BUSINESS_NOT_FOUND', 'Business not found');
+      if (!business) throw new TenancyError('BUSINESS_NOT_FOUND');
       const changed = await this.businesses.setStatus(tx, businessId, status);
       const ref = { id: business.id, name: business.name };
       if (!changed) {

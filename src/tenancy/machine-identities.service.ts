@@ -87,7 +87,7 @@ export class MachineIdentitiesService {
     identityId: string,
   ): Promise<{ view: MachineIdentityViewDto; ref: IdentityRef }> {
     const identity = await this.identities.findMachine(businessId, identityId, tx);
-    if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND', 'Machine identity not found');
+    if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND');
     const membership = await this.memberships.find(businessId, identityId, tx);
     await this.identities.softDeleteMachine(tx, businessId, identityId);
     await this.memberships.delete(tx, businessId, identityId);

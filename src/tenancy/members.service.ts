@@ -13,7 +13,7 @@ import { MemberAddedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
 
 /** A member's 404. */
-export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND', 'Member not found');
+export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND');
 
 /** The people of a business. Machines have their own service. */
 @Injectable()
@@ -54,7 +54,7 @@ export class MembersService {
       );
     }
     if (await this.memberships.find(businessId, identity.id, tx)) {
-      throw new TenancyError('MEMBER_EXISTS', 'This person is already a member of the business');
+      throw new TenancyError('MEMBER_EXISTS');
     }
     const membership = Object.assign(new Membership(), {
       businessId,
@@ -147,10 +147,7 @@ export class MembersService {
 
   private async assertNotLastOwner(tx: Transaction, businessId: string): Promise<void> {
     if ((await this.memberships.countOwners(tx, businessId)) <= 1) {
-      throw new TenancyError(
-        'LAST_OWNER',
-        'The last owner of a business cannot be removed or demoted',
-      );
+      throw new TenancyError('LAST_OWNER');
     }
   }
 }

@@ -59,10 +59,9 @@ export class PlatformAdminsService {
   async revokeInTx(tx: Transaction, identityId: string): Promise<Identity> {
     await this.identities.lockPlatformAdmins(tx);
     const identity = await this.identities.findByIdAnyBusiness(identityId, tx);
-    if (!identity?.isPlatformAdmin)
-      throw new TenancyError('IDENTITY_NOT_FOUND', 'Platform admin not found');
+    if (!identity?.isPlatformAdmin) throw new TenancyError('IDENTITY_NOT_FOUND');
     if ((await this.identities.countPlatformAdmins(tx)) <= 1) {
-      throw new TenancyError('LAST_PLATFORM_ADMIN', 'The last platform admin cannot be removed');
+      throw new TenancyError('LAST_PLATFORM_ADMIN');
     }
     await this.identities.setPlatformAdmin(tx, identity.id, false);
     return identity;

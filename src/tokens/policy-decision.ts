@@ -112,23 +112,12 @@ export function targetClass(
   return holder.role ?? 'member';
 }
 
-const DENIAL_MESSAGES: Record<DenyCode, string> = {
-  INSUFFICIENT_ROLE: 'Your role does not allow this on that identity or its tokens',
-  INSUFFICIENT_SCOPE: 'This token lacks the scope for this action',
-  NOT_TOKEN_HOLDER:
-    "A person's token is issued or rotated only by that person, and a platform token never " +
-    "receives a person's secret",
-  PLATFORM_ADMIN_REQUIRED: 'Only a platform admin may do this',
-  TOKEN_RETIRING:
-    'This token is in its rotation grace period: it may revoke itself, and act on no other token',
-};
-
 /** Throws the policy's refusal: its 403, or the caller's own 404 for what may not be seen. */
 export function enforce(
   decision: Decision,
-  notFound: () => Error = () => new ApiError('NOT_FOUND', 'Not found'),
+  notFound: () => Error = () => new ApiError('NOT_FOUND'),
 ): void {
   if (decision.allowed) return;
   if (decision.status === 404) throw notFound();
-  throw AuthError.forbidden(decision.code, DENIAL_MESSAGES[decision.code]);
+  throw AuthError.forbidden(decision.code);
 }

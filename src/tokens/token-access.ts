@@ -23,9 +23,8 @@ export function tokenRef(token: ApiToken): TokenRef {
   };
 }
 
-export const notFound = () => new TokenError('TOKEN_NOT_FOUND', 'Token not found');
-export const identityNotFound = () =>
-  new TenancyError('IDENTITY_NOT_FOUND', 'No machine identity with this id in the business');
+export const notFound = () => new TokenError('TOKEN_NOT_FOUND');
+export const identityNotFound = () => new TenancyError('IDENTITY_NOT_FOUND');
 
 /**
  * Who may reach which token: the token policy applied to a token or an identity of the
@@ -113,7 +112,7 @@ export class TokenAccess {
     if (identityId === callerId) {
       // The caller was removed while this request ran: their token speaks for no one now.
       if (rule.lockForIssue && rule.callerMustBeMember && !holder) {
-        throw AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+        throw AuthError.bearer('INVALID_TOKEN');
       }
       return 'self';
     }
@@ -157,10 +156,7 @@ export class TokenAccess {
     const beyondToken = !scopesWithin(scopes, ctx.token.scopes);
     const beyondRole = !ctx.hasRole('admin') && reachesAdminScope(scopes);
     if (beyondToken || beyondRole) {
-      throw new TokenError(
-        'SCOPE_ESCALATION',
-        'The new token would hold more than its creator may grant',
-      );
+      throw new TokenError('SCOPE_ESCALATION');
     }
   }
 

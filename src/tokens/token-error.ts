@@ -4,24 +4,37 @@ import type { ErrorTable } from '../common/error-codes';
 /** The rules of the token lifecycle. */
 export const TOKEN_ERRORS = {
   // A new token never holds more than the token that makes it, nor more than the role.
-  SCOPE_ESCALATION: 403,
-  TOKEN_NOT_FOUND: 404,
-  TOKEN_NOT_ACTIVE: 409,
-  TOKEN_ALREADY_ROTATED: 409,
+  SCOPE_ESCALATION: {
+    status: 403,
+    message: 'The new token would hold more than its creator may grant',
+  },
+  TOKEN_NOT_FOUND: { status: 404, message: 'Token not found' },
+  TOKEN_NOT_ACTIVE: { status: 409, message: 'Only an active token can be rotated' },
+  TOKEN_ALREADY_ROTATED: {
+    status: 409,
+    message: 'This token has been rotated already: use its successor',
+  },
   // An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens.
-  TOKEN_LIMIT_REACHED: 409,
+  TOKEN_LIMIT_REACHED: {
+    status: 409,
+    message: 'This identity holds the most active tokens allowed: revoke one first',
+  },
   // A token never outlives the token that makes it.
-  EXPIRY_EXCEEDS_MAKER: 422,
+  EXPIRY_EXCEEDS_MAKER: {
+    status: 422,
+    message:
+      'A token never outlives the token that makes it, and a successor never lives longer than the token it replaces',
+  },
   // A body field of revoke by value names no token: the same code as the bearer's 401, as the
   // design says, but a 422, since the request is what is wrong, not its credential.
-  INVALID_TOKEN: 422,
+  INVALID_TOKEN: { status: 422, message: 'Invalid token' },
 } as const satisfies ErrorTable;
 
 export type TokenErrorCode = keyof typeof TOKEN_ERRORS;
 
 /** A rule of the token lifecycle was broken. */
 export class TokenError extends DomainError<TokenErrorCode> {
-  constructor(code: TokenErrorCode, message: string) {
-    super(code, TOKEN_ERRORS[code], message);
+  constructor(code: TokenErrorCode, detail?: string) {
+    super(code, TOKEN_ERRORS[code], detail);
   }
 }

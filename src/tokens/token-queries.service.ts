@@ -78,7 +78,7 @@ export class TokenQueriesService {
     if (caller.businessId !== null) {
       const own = caller.business ?? (await this.tenancy.findBusiness(caller.businessId));
       if (own?.status !== 'active') {
-        throw AuthError.forbidden('BUSINESS_SUSPENDED', 'This business is suspended');
+        throw AuthError.forbidden('BUSINESS_SUSPENDED');
       }
     }
     const principal = await this.verifier.inspect(secret);

@@ -59,7 +59,7 @@ export class TokenRevocationService {
     secret: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
-    const invalid = () => new TokenError('INVALID_TOKEN', 'invalid token');
+    const invalid = () => new TokenError('INVALID_TOKEN');
     const token = await this.access.findBySecret(secret);
     if (!token) throw invalid();
     enforce(await this.mayRevoke(caller, author, token), invalid);

@@ -17,9 +17,8 @@ import { tokenStatus } from './token-status';
 import { TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
-const notActive = () => new TokenError('TOKEN_NOT_ACTIVE', 'Only an active token can be rotated');
-const alreadyRotated = () =>
-  new TokenError('TOKEN_ALREADY_ROTATED', 'This token has been rotated already: use its successor');
+const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
+const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');
 
 /**
  * Rotation: a new secret for an active token, with its name and scopes, that lives no longer
@@ -69,10 +68,7 @@ export class TokenRotationService {
       return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
         // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
         if (!scopesWithin(scopes, caller.scopes)) {
-          throw new TokenError(
-            'SCOPE_ESCALATION',
-            'The new token would hold more than its creator may grant',
-          );
+          throw new TokenError('SCOPE_ESCALATION');
         }
       });
     });

@@ -14,7 +14,7 @@ import { isWellFormedSecret } from './token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
-const invalidToken = () => AuthError.bearer('INVALID_TOKEN', 'Invalid token');
+const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
 
 /**
  * SHA-256, hex, as `hashSecret` stores it. `crypto.hash` (Node 20.12+) skips the Hash object
@@ -65,11 +65,11 @@ export class TokenVerifier implements PrincipalVerifier {
       case 'revoked':
         this.metrics.verified('revoked');
         this.rejections.note(ref, holder, 'revoked', origin);
-        throw AuthError.bearer('TOKEN_REVOKED', 'Token has been revoked');
+        throw AuthError.bearer('TOKEN_REVOKED');
       case 'expired':
         this.metrics.verified('expired');
         this.rejections.note(ref, holder, 'expired', origin);
-        throw AuthError.bearer('TOKEN_EXPIRED', 'Token has expired');
+        throw AuthError.bearer('TOKEN_EXPIRED');
       case 'not_member':
         this.metrics.verified('not_member');
         throw invalidToken();

@@ -1,12 +1,13 @@
-import { AUTH_ERRORS } from '../auth/auth-error';
-import { COMMON_ERRORS } from '../common/error-codes';
-import { TENANCY_ERRORS, TenancyError } from '../tenancy/tenancy-error';
-import { TOKEN_ERRORS, TokenError } from '../tokens/token-error';
-import { ERROR_STATUS } from './error-status';
+import { AUTH_ERRORS } from '../src/auth/auth-error';
+import { COMMON_ERRORS } from '../src/common/error-codes';
+import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
+import { TOKEN_ERRORS, TokenError } from '../src/tokens/token-error';
+import { ERROR_STATUS } from './helpers/error-status';
 
 describe('ERROR_STATUS', () => {
-  const rows = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS].flatMap((table) =>
-    Object.entries(table),
+  const tables = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS];
+  const rows = tables.flatMap((table) =>
+    Object.entries(table).map(([code, { status }]) => [code, status] as const),
   );
 
   it.each(rows)('holds %s with its status %d', (code, status) => {
@@ -24,6 +25,16 @@ describe('ERROR_STATUS', () => {
   it('gives INVALID_TOKEN both of its meanings, and every other code one status', () => {
     const twofold = Object.entries(ERROR_STATUS).filter(([, statuses]) => statuses.length > 1);
     expect(twofold).toEqual([['INVALID_TOKEN', [401, 422]]]);
+  });
+
+  it('gives a code one message wherever it is declared', () => {
+    const messages = new Map<string, Set<string>>();
+    for (const table of tables) {
+      for (const [code, { message }] of Object.entries(table)) {
+        messages.set(code, (messages.get(code) ?? new Set()).add(message));
+      }
+    }
+    expect([...messages].filter(([, m]) => m.size > 1)).toEqual([]);
   });
 
   it("lets a feature's error class take only that feature's codes", () => {
