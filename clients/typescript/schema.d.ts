@@ -1307,9 +1307,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -1385,9 +1385,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "No machine identity with this id in the business",
+           *       "message": "Identity not found",
            *       "code": "IDENTITY_NOT_FOUND",
-           *       "detail": "No machine identity with this id in the business",
+           *       "detail": "Identity not found",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -1564,9 +1564,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -1815,9 +1815,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -1863,9 +1863,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -2241,9 +2241,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -2492,9 +2492,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -2746,9 +2746,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -2993,9 +2993,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3295,9 +3295,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3421,9 +3421,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3469,9 +3469,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3540,9 +3540,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "invalid token",
+           *       "message": "Invalid token",
            *       "code": "INVALID_TOKEN",
-           *       "detail": "invalid token",
+           *       "detail": "Invalid token",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3637,9 +3637,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3685,9 +3685,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -3900,9 +3900,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4023,9 +4023,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4071,9 +4071,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4239,9 +4239,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4287,9 +4287,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4476,9 +4476,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4524,9 +4524,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4739,9 +4739,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4861,9 +4861,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4909,9 +4909,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -4930,9 +4930,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This person is already a platform admin",
+           *       "message": "This identity exists already",
            *       "code": "IDENTITY_EXISTS",
-           *       "detail": "This person is already a platform admin",
+           *       "detail": "This identity exists already",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5095,9 +5095,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5143,9 +5143,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5164,9 +5164,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "No machine identity with this id in the business",
+           *       "message": "Identity not found",
            *       "code": "IDENTITY_NOT_FOUND",
-           *       "detail": "No machine identity with this id in the business",
+           *       "detail": "Identity not found",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5379,9 +5379,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5536,9 +5536,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5584,9 +5584,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5811,9 +5811,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -5859,9 +5859,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6059,9 +6059,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6107,9 +6107,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6336,9 +6336,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6384,9 +6384,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6633,9 +6633,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6790,9 +6790,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6838,9 +6838,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -6889,9 +6889,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This person is already a platform admin",
+           *       "message": "This identity exists already",
            *       "code": "IDENTITY_EXISTS",
-           *       "detail": "This person is already a platform admin",
+           *       "detail": "This identity exists already",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7058,9 +7058,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Malformed JSON body",
+           *       "message": "Malformed request",
            *       "code": "BAD_REQUEST",
-           *       "detail": "Malformed JSON body",
+           *       "detail": "Malformed request",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7106,9 +7106,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7136,9 +7136,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "No machine identity with this id in the business",
+           *       "message": "Identity not found",
            *       "code": "IDENTITY_NOT_FOUND",
-           *       "detail": "No machine identity with this id in the business",
+           *       "detail": "Identity not found",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7510,9 +7510,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7683,9 +7683,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -7853,9 +7853,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This action needs the admin role",
+           *       "message": "Your role does not allow this",
            *       "code": "INSUFFICIENT_ROLE",
-           *       "detail": "This action needs the admin role",
+           *       "detail": "Your role does not allow this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -8044,9 +8044,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -8183,9 +8183,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -8319,9 +8319,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -8558,9 +8558,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This token lacks the tokens:admin scope",
+           *       "message": "This token lacks the scope for this action",
            *       "code": "INSUFFICIENT_SCOPE",
-           *       "detail": "This token lacks the tokens:admin scope",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -8766,9 +8766,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "A platform admin token is required",
+           *       "message": "Only a platform admin may do this",
            *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "A platform admin token is required",
+           *       "detail": "Only a platform admin may do this",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
