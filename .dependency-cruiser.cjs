@@ -13,7 +13,7 @@ const LAYERS = [
   ['tokens'],
   ['workflows'],
   ['audit', 'oauth2', 'health', 'docs'],
-  ['core'],
+  ['wiring'],
   ['cli'],
 ];
 

@@ -6,7 +6,7 @@ import { loggerModule } from './common/logging';
 import { RequestValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
-import { CORE_MODULES } from './core/core.modules';
+import { CORE_MODULES } from './wiring/core.modules';
 import { HealthModule } from './health/health.module';
 import { TenancyDirectory } from './tenancy/tenancy-directory';
 import { TenancyModule } from './tenancy/tenancy.module';

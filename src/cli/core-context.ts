@@ -10,7 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
-import { CORE_MODULES } from '../core/core.modules';
+import { CORE_MODULES } from '../wiring/core.modules';
 import { migrateUnderLock } from '../database/migrate';
 
 /** The HTTP app's core without HTTP: every CLI write is audited, with origin "cli". */
