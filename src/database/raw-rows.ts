@@ -5,9 +5,8 @@ import { DataSource } from 'typeorm';
 
 /**
  * Reads rows as arrays of column values, in the order the SELECT names them, for hot lists
- * whose rows go straight into views. TypeORM's `query()` makes an object per row (better-sqlite3
- * builds one in about twice the time of an array) and goes through its query runner, logger and
- * broadcaster on every call; this goes to the driver:
+ * whose rows go straight into views, straight from the driver (why, by measurement:
+ * docs/performance.md, "Why the code looks the way it does"):
  *
  * - SQLite: a prepared statement per SQL text, kept, in raw (array) mode. better-sqlite3 is
  *   synchronous and TypeORM holds one connection, so a read here sees what a query through
