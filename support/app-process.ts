@@ -24,31 +24,60 @@ export interface AppProcess {
   /** The platform admin token, when this instance was the one that created the admin. */
   platformToken: string | null;
   child: Child;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
-export interface StartAppOptions {
+export interface SpawnAppOptions {
   name: string;
-  /** The app's environment (PORT is added). Nothing is inherited but PATH and HOME, so a
-   * developer's own DATABASE_URL or REDIS_URL never leaks into a child. */
+  /** The app's environment. Nothing is inherited but PATH and HOME, so a developer's own
+   * DATABASE_URL or REDIS_URL never leaks into a child. */
   env: Record<string, string>;
+  /** What node runs instead of the built server: a wrapper that requires it (tracing's). */
+  nodeArgs?: string[];
+  /** An IPC channel to the process (`child.proc.send`), for such a wrapper. */
+  ipc?: boolean;
+  /** On a pseudo-terminal, through script(1), as an operator's shell runs it. */
+  terminal?: boolean;
+}
+
+export interface StartAppOptions extends SpawnAppOptions {
+  /** PORT (added to `env`); a free one by default. */
   port?: number;
   startTimeoutMs?: number;
 }
 
-/** Starts `node dist/src/main.js` and resolves once it listens. */
-export async function startAppProcess(options: StartAppOptions): Promise<AppProcess> {
-  if (!existsSync(APP_ENTRY)) throw new Error(`${APP_ENTRY} is missing: run npm run build first`);
-  const port = options.port ?? (await freePort());
-  const child = Child.spawn(options.name, process.execPath, [APP_ENTRY], {
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Spawns the built server (`node dist/src/main.js`) and returns at once: the one spawn of the
+ * app. `startAppProcess` waits for it to listen; a test of a start that fails waits for its exit.
+ */
+export function spawnApp(options: SpawnAppOptions): Child {
+  const nodeArgs = options.nodeArgs ?? [APP_ENTRY];
+  if (!options.nodeArgs && !existsSync(APP_ENTRY)) {
+    throw new Error(`${APP_ENTRY} is missing: run npm run build first`);
+  }
+  const [command, args] = options.terminal
+    ? ['script', ['-qfec', [process.execPath, ...nodeArgs].map(shellQuote).join(' '), '/dev/null']]
+    : [process.execPath, nodeArgs];
+  return Child.spawn(options.name, command, args, {
     cwd: REPO_ROOT,
+    ipc: options.ipc,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       ...options.env,
-      PORT: String(port),
     },
   });
+}
+
+/** Starts the built server on a port of its own and resolves once it listens. */
+export async function startAppProcess(options: StartAppOptions): Promise<AppProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawnApp({ ...options, env: { ...options.env, PORT: String(port) } });
   try {
     await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? 60_000);
   } catch (e) {
@@ -64,5 +93,6 @@ export async function startAppProcess(options: StartAppOptions): Promise<AppProc
     platformToken: admin ? admin[1] : null,
     child,
     stop: (graceMs) => child.stop(graceMs),
+    kill: () => child.kill(),
   };
 }

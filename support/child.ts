@@ -12,9 +12,13 @@ function installExitHook(): void {
   });
 }
 
+/** Which of a child's output: both streams as they came, or one of them. */
+export type OutputStream = 'all' | 'stdout' | 'stderr';
+
 /** A child process whose output is kept (the last `keep` characters) and waited on by pattern. */
 export class Child {
   private buffer = '';
+  private readonly streams = { stdout: '', stderr: '' };
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<number | null>;
   exitCode: number | null | undefined = undefined;
@@ -25,12 +29,14 @@ export class Child {
     private readonly keep: number,
   ) {
     live.add(proc);
-    const onData = (chunk: Buffer) => {
-      this.buffer = (this.buffer + chunk.toString('utf8')).slice(-this.keep);
+    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.buffer = (this.buffer + text).slice(-this.keep);
+      this.streams[stream] = (this.streams[stream] + text).slice(-this.keep);
       for (const waiter of this.waiters) waiter();
     };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
+    proc.stdout?.on('data', onData('stdout'));
+    proc.stderr?.on('data', onData('stderr'));
     this.exited = new Promise((resolve) => {
       // 'close', not 'exit': it comes once the stdio pipes are closed too, so nothing is left open.
       proc.on('close', (code, signal) => {
@@ -49,15 +55,20 @@ export class Child {
     });
   }
 
+  /** stdin is closed; `ipc` adds a channel for `proc.send` and the child's `process.send`. */
   static spawn(
     name: string,
     command: string,
     args: string[],
-    options: SpawnOptions & { keep?: number } = {},
+    options: SpawnOptions & { keep?: number; ipc?: boolean } = {},
   ): Child {
     installExitHook();
-    const proc = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new Child(name, proc, options.keep ?? 200_000);
+    const { keep, ipc, ...spawnOptions } = options;
+    const proc = spawn(command, args, {
+      ...spawnOptions,
+      stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    return new Child(name, proc, keep ?? 200_000);
   }
 
   get pid(): number {
@@ -68,8 +79,8 @@ export class Child {
     return this.exitCode === undefined;
   }
 
-  output(): string {
-    return this.buffer;
+  output(stream: OutputStream = 'all'): string {
+    return stream === 'all' ? this.buffer : this.streams[stream];
   }
 
   /** Resolves with the first match of `pattern` in the output; rejects on exit or timeout. */

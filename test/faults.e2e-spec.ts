@@ -3,13 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import request, { Response } from 'supertest';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import {
   asMember,
   BusinessFixture,
   createBusiness,
   createToken,
 } from './factories/tenancy.factory';
-import { AppChild, startAppChild } from './helpers/app-child';
 import { buildApp } from './helpers/app-process';
 import { asOwner } from './helpers/api';
 import { expectError, sleep } from './helpers/assertions';
@@ -21,13 +21,6 @@ import { DRIVERS, TEST_DATABASE_URL } from './setup/servers';
 // PostgreSQL suites run when TEST_DATABASE_URL is set (global setup says when they are left
 // out); the crash runs on SQLite always.
 const onPostgres = TEST_DATABASE_URL ? describe : describe.skip;
-
-const RATE_LIMITS_OFF = {
-  RATE_LIMIT_OAUTH_PER_MINUTE: '0',
-  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
-  RATE_LIMIT_IDENTITY_PER_MINUTE: '0',
-  MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
-};
 
 /**
  * The issue's bound is an answer within 5 s (with the default timeouts). A request is given
@@ -305,7 +298,7 @@ type Http = () => ReturnType<typeof request>;
 
 describe.each(DRIVERS)('kill -9 during a burst of revocations on %s', (driver) => {
   let db: TestDatabase;
-  let app: AppChild | undefined;
+  let app: AppProcess | undefined;
 
   beforeAll(async () => {
     built ??= buildApp();
@@ -318,8 +311,8 @@ describe.each(DRIVERS)('kill -9 during a burst of revocations on %s', (driver) =
   });
 
   it('keeps every acknowledged revocation, each with exactly one audit event, and a valid chain', async () => {
-    const env = { ...db.env, ...RATE_LIMITS_OFF };
-    app = await startAppChild(env);
+    const env = { LOG_LEVEL: 'silent', ...db.env, ...RATE_LIMITS_OFF };
+    app = await startAppProcess({ name: `crash-${driver}`, env });
     const http = () => request(app!.url);
     const owner = await createBusinessOn(http, app.platformToken!);
     const scoped = asMember(owner.token, owner.businessId);
@@ -363,7 +356,7 @@ describe.each(DRIVERS)('kill -9 during a burst of revocations on %s', (driver) =
     expect(refused).toEqual([]);
     expect(acknowledged.size).toBeLessThan(200);
 
-    app = await startAppChild(env);
+    app = await startAppProcess({ name: `crash-${driver}`, env });
     const revoked = new Set(
       (await listAll(http, '/api/v1/tokens?status=revoked', scoped)).map((t) => t.id as string),
     );

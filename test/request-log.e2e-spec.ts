@@ -1,16 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  APP_ENTRY,
-  AppProcess,
-  RATE_LIMITS_OFF,
-  REPO_ROOT,
-  startAppProcess,
-} from '../support/app-process';
-import { freePort } from '../support/ports';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { sleep } from './helpers/assertions';
 import { buildApp } from './helpers/app-process';
@@ -108,28 +99,13 @@ describe('request log', () => {
     'prints readable lines, not JSON, in a terminal',
     async () => {
       // script(1) runs the server on a pseudo-terminal, as an operator's shell would.
-      const port = await freePort();
-      const child = spawn(
-        'script',
-        ['-qfec', `'${process.execPath}' '${APP_ENTRY}'`, '/dev/null'],
-        {
-          cwd: REPO_ROOT,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '/tmp',
-            SQLITE_PATH: join(dir, 'tty.sqlite'),
-            LOG_LEVEL: 'info',
-            PORT: String(port),
-          },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
-      const exited = once(child, 'exit');
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const app = await startAppProcess({
+        name: 'log-tty',
+        env: { SQLITE_PATH: join(dir, 'tty.sqlite'), LOG_LEVEL: 'info' },
+        terminal: true,
+      });
+      const out = app.child.output();
       try {
-        const deadline = Date.now() + 60_000;
-        while (!out.includes('Latchkey listening on') && Date.now() < deadline) await sleep(50);
         // eslint-disable-next-line no-control-regex -- ANSI colour sequences
         const lines = out.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/);
         expect(lines).toContainEqual(
@@ -139,8 +115,7 @@ describe('request log', () => {
         );
         expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
       } finally {
-        child.kill('SIGTERM');
-        await exited;
+        await app.stop();
       }
     },
     TIMEOUT_MS,

@@ -1,14 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { startAppProcess } from '../support/app-process';
 import { freePort } from '../support/ports';
+import { buildApp } from './helpers/app-process';
 import { createTestDatabase, TestDatabase } from './helpers/test-app';
 import { sleep } from './helpers/assertions';
 import { DRIVERS } from './setup/servers';
-
-const ROOT = join(__dirname, '..');
 
 interface Server {
   child: ChildProcess;
@@ -16,43 +15,24 @@ interface Server {
   exit: Promise<number | null>;
 }
 
-/** Starts `src/main.ts` as a process of its own, and waits until it listens. */
+/** Starts the built server on `port`, and waits until it listens. */
 async function startServer(db: TestDatabase, port: number): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      TS_NODE_TRANSPILE_ONLY: '1',
-      LOG_LEVEL: 'silent',
-      PORT: String(port),
-      ...db.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const app = await startAppProcess({
+    name: 'shutdown',
+    env: { LOG_LEVEL: 'silent', ...db.env },
+    port,
   });
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  let out = '';
-  const token = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const token = /token \(shown once\): (\S+)/.exec(out)?.[1];
-      if (token && out.includes('Latchkey listening')) {
-        clearTimeout(timer);
-        resolve(token);
-      }
-    });
-    void exit.then((code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  child.stderr.resume();
-  return { child, token, exit };
+  if (!app.platformToken) throw new Error(`no platform token printed:\n${app.child.output()}`);
+  return { child: app.child.proc, token: app.platformToken, exit: app.child.exited };
 }
 
 describe.each(DRIVERS)('Graceful shutdown on %s', (driver) => {
   let db: TestDatabase;
   let server: Server | null = null;
   beforeAll(async () => {
+    await buildApp();
     db = await createTestDatabase(driver);
-  });
+  }, 240_000);
   afterAll(async () => {
     if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
     await db.drop();

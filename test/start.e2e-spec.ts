@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_ENTRY, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { RATE_LIMITS_OFF, spawnApp, startAppProcess } from '../support/app-process';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { freePort } from '../support/ports';
 import { buildApp } from './helpers/app-process';
@@ -11,18 +10,10 @@ import { buildApp } from './helpers/app-process';
 const TIMEOUT_MS = 120_000;
 
 /** Runs the built server to its exit; answers its exit code, stdout and stderr. */
-function runToExit(env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [APP_ENTRY], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+async function runToExit(env: Record<string, string>) {
+  const child = spawnApp({ name: 'taken', env });
+  const code = await child.exited;
+  return { code, stdout: child.output('stdout'), stderr: child.output('stderr') };
 }
 
 /** The first start's token is never lost, and a taken port is one clear line. */

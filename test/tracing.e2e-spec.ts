@@ -1,12 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/app-process';
+import { startAppProcess } from '../support/app-process';
 import { LatchkeyClient } from '../support/latchkey-client';
-import { freePort } from '../support/ports';
 import { sleep } from './helpers/assertions';
 import { buildApp } from './helpers/app-process';
 import { createTestDatabase, TestDatabase } from './helpers/test-app';
@@ -32,52 +31,35 @@ interface Traced {
 
 /** Starts test/helpers/traced-server.ts (the built main.js, IPC attached) and waits for listen. */
 async function startTraced(env: Record<string, string>): Promise<Traced> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', join('test', 'helpers', 'traced-server.ts')],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        TS_NODE_TRANSPILE_ONLY: '1',
-        LOG_LEVEL: 'info',
-        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
-        ...env,
-        PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const app = await startAppProcess({
+    name: 'traced',
+    nodeArgs: ['-r', 'ts-node/register', join('test', 'helpers', 'traced-server.ts')],
+    ipc: true,
+    env: {
+      TS_NODE_TRANSPILE_ONLY: '1',
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+      ...env,
     },
-  );
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const started = Date.now();
-  while (!out.includes('Latchkey listening on')) {
-    if (child.exitCode !== null) throw new Error(`the server exited before it listened:\n${out}`);
-    if (Date.now() - started > 60_000) {
-      child.kill('SIGKILL');
-      throw new Error(`no start in 60 s:\n${out}`);
-    }
-    await sleep(50);
-  }
-  const platformToken = /Platform admin token \(shown once\): (\S+)/.exec(out)?.[1];
-  if (!platformToken) throw new Error(`no platform token printed:\n${out}`);
+  });
+  const child = app.child.proc;
+  const exit = app.child.exited;
+  const out = () => app.child.output();
+  const platformToken = app.platformToken;
+  if (!platformToken) throw new Error(`no platform token printed:\n${out()}`);
   return {
     child,
-    url: `http://127.0.0.1:${port}`,
+    url: app.url,
     platformToken,
     exit,
-    output: () => out,
+    output: out,
     ask: <T>(request: TracedServerRequest) => {
       const answer = once(child, 'message').then(([m]) => m as T);
       child.send(request);
       return answer;
     },
     lines: () =>
-      out
+      out()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),

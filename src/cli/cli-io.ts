@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, ReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import { CliUsageError } from './validate-dto';
 
 /** Commands print only their answer on stdout, so scripts can capture it. */
@@ -24,11 +25,12 @@ export const SECRET_IN_ARGV =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The shape of a secret (`<prefix>_<36 base62>`), checksum or not: refused, never echoed. */
 const SECRET_SHAPE = /^[A-Za-z0-9]+_[0-9A-Za-z]{20,}$/;
+const looksLikeSecret = (value: string) => SECRET_SHAPE.test(value.trim());
 
 /** A token id from argv. A secret given instead is refused (exit 2) and not repeated. */
 export function tokenIdArgument(value: string | undefined): string {
   if (value !== undefined && UUID.test(value)) return value;
-  if (value !== undefined && SECRET_SHAPE.test(value.trim())) {
+  if (value !== undefined && looksLikeSecret(value)) {
     throw new CliUsageError(SECRET_IN_ARGV, 2);
   }
   throw new CliUsageError('Invalid arguments:\n  token_id: must be a token id (uuid)');
@@ -40,34 +42,72 @@ export function businessIdOption(value: string | undefined): string {
   throw new CliUsageError('Invalid options:\n  business: must be a business id (uuid)');
 }
 
-/** No more arguments than the command names. */
+/** No more arguments than the command names; a secret among the extra ones is refused (exit 2). */
 export function noExtraArguments(params: string[], allowed: number): void {
-  if (params.length > allowed) {
-    throw new CliUsageError(
-      `Too many arguments: expected at most ${allowed}, got ${params.length}`,
-    );
-  }
+  if (params.length <= allowed) return;
+  if (params.some(looksLikeSecret)) throw new CliUsageError(SECRET_IN_ARGV, 2);
+  throw new CliUsageError(`Too many arguments: expected at most ${allowed}, got ${params.length}`);
+}
+
+/** The options of every command that takes a secret: the one grammar, `--token-file`. */
+export interface SecretOptions {
+  /** A file holding the secret on its first line, or `-` for stdin. */
+  tokenFile?: string;
+  /** Only `-`, the old `revoke --token -`: the same as `--token-file -`. */
+  token?: string;
 }
 
 /**
- * A token secret from a file (`-` for stdin) or, with no file, from stdin: never from argv,
- * where it would stay in shell history and `ps`. Only the first line counts; empty is refused.
+ * Where the secret is to be read from: a path, or `-` for stdin (also when nothing is given).
+ * `--token` takes `-` alone; anything else there is refused with exit 2, and not repeated, since
+ * it is most likely the secret itself.
  */
-export async function readSecret(tokenFile: string | undefined): Promise<string> {
+export function secretSource(options: SecretOptions): string {
+  if (options.token !== undefined && options.token !== '-') {
+    throw new CliUsageError(SECRET_IN_ARGV, 2);
+  }
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new CliUsageError('Give --token-file or --token -, not both');
+  }
+  return options.tokenFile ?? '-';
+}
+
+/** Whether the command was told to read a secret (`--token-file`, or `--token -`). */
+export function namesSecretSource(options: SecretOptions): boolean {
+  return options.tokenFile !== undefined || options.token !== undefined;
+}
+
+/** Longer than any secret: a first line past this is not a token (and /dev/zero ends here). */
+const MAX_SECRET_LINE = 1024;
+
+/**
+ * A token secret from a file, or from stdin for `-`: never from argv, where it would stay in
+ * shell history and `ps`. Only the first line counts; empty is refused (exit 1), and a file that
+ * cannot be read is a usage error (exit 2) that names it, unless its name is a pasted secret.
+ */
+export async function readSecret(source: string): Promise<string> {
   let secret: string;
-  if (tokenFile === undefined || tokenFile === '-') {
+  if (source === '-') {
     if (process.stdin.isTTY) note('Paste the token, then press Enter:');
     secret = await firstLineOf(process.stdin);
   } else {
+    let stream: ReadStream | undefined;
     try {
-      secret = await firstLineOf(createReadStream(tokenFile));
+      stream = createReadStream(source);
+      secret = await firstLineOf(stream);
     } catch (e) {
+      if (looksLikeSecret(basename(source))) throw new CliUsageError(SECRET_IN_ARGV, 2);
       const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new CliUsageError(`Cannot read --token-file ${tokenFile} (${code})`, 2);
+      throw new CliUsageError(`Cannot read --token-file ${source} (${code})`, 2);
+    } finally {
+      stream?.destroy();
     }
   }
   if (secret === '') {
     throw new CliUsageError('No token given: pipe it on stdin, or give --token-file <path>');
+  }
+  if (secret.length > MAX_SECRET_LINE) {
+    throw new CliUsageError('Not a token: its first line is longer than any token');
   }
   return secret;
 }
@@ -77,7 +117,7 @@ async function firstLineOf(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
     text += Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
-    if (text.includes('\n')) break;
+    if (text.includes('\n') || text.length > MAX_SECRET_LINE) break;
   }
   return text.split(/\r?\n/)[0].trim();
 }

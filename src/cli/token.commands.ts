@@ -17,12 +17,14 @@ import { TokenQueriesService } from '../tokens/token-queries.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import {
   businessIdOption,
+  namesSecretSource,
   noExtraArguments,
   note,
   printJson,
   printLine,
   readSecret,
-  SECRET_IN_ARGV,
+  SecretOptions,
+  secretSource,
   tokenIdArgument,
 } from './cli-io';
 import { runGroup } from './command-group';
@@ -162,22 +164,26 @@ export class TokensRotateCommand extends CommandRunner {
   }
 }
 
-/** Revoke by id (an argument) or by value (stdin or --token-file): never a secret in argv. */
+/**
+ * Revoke by id (an argument) or by value, the secret read as every command reads one
+ * (`--token-file PATH`, `-` for stdin, stdin when nothing is given): never a secret in argv.
+ */
 @Injectable()
 export abstract class RevokeRunner extends CommandRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
 
-  async run(params: string[], options: { tokenFile?: string; reason?: string }): Promise<void> {
+  async run(params: string[], options: SecretOptions & { reason?: string }): Promise<void> {
     noExtraArguments(params, 1);
+    const source = secretSource(options);
+    const tokenId = params.length === 1 ? tokenIdArgument(params[0]) : undefined;
+    if (tokenId !== undefined && namesSecretSource(options)) {
+      throw new CliUsageError('Give a token id or --token-file, not both');
+    }
     const { reason } = validateDto(RevokeTokenDto, { reason: options.reason });
     let outcome: Outcome<unknown>;
-    if (params.length === 1) {
-      const tokenId = tokenIdArgument(params[0]);
-      if (options.tokenFile !== undefined) {
-        throw new CliUsageError('Give a token id or --token-file, not both');
-      }
+    if (tokenId !== undefined) {
       const revocation = await this.core.get(TokenRevocationService);
       outcome = await revocation.revokeByIdAnyBusiness(
         CLI_CALLER,
@@ -186,7 +192,7 @@ export abstract class RevokeRunner extends CommandRunner {
         reason ?? null,
       );
     } else {
-      const secret = await readSecret(options.tokenFile);
+      const secret = await readSecret(source);
       const dto = validateDto(RevokeByValueDto, { token: secret, reason });
       const revocation = await this.core.get(TokenRevocationService);
       outcome = await revocation.revokeByValue(
@@ -208,6 +214,14 @@ export abstract class RevokeRunner extends CommandRunner {
     return value;
   }
 
+  @Option({
+    flags: '--token <value>',
+    description: 'only "-": the same as --token-file - (a secret here is refused)',
+  })
+  parseToken(value: string): string {
+    return value;
+  }
+
   @Option({ flags: '--reason <text>', description: 'why (at most 500 characters)' })
   parseReason(value: string): string {
     return value;
@@ -215,33 +229,14 @@ export abstract class RevokeRunner extends CommandRunner {
 }
 
 const REVOKE_DESCRIPTION =
-  'Revoke a token by id, or by value (the secret on stdin or in --token-file, never in argv); ' +
-  'print it as JSON';
+  'Revoke a token by id, or by value (the secret in --token-file, "-" or nothing for stdin, ' +
+  'never in argv); print it as JSON';
 
 @SubCommand({ name: 'revoke', arguments: '[token_id]', description: REVOKE_DESCRIPTION })
 export class TokensRevokeCommand extends RevokeRunner {}
 
 @Command({ name: 'revoke', arguments: '[token_id]', description: 'Old name of `tokens revoke`' })
-export class RevokeCommand extends RevokeRunner {
-  override run(
-    params: string[],
-    options: { token?: string; tokenFile?: string; reason?: string },
-  ): Promise<void> {
-    // `--token -` read stdin before; a secret itself is refused, and never repeated.
-    if (options.token !== undefined && options.token !== '-') {
-      throw new CliUsageError(SECRET_IN_ARGV, 2);
-    }
-    return super.run(params, options);
-  }
-
-  @Option({
-    flags: '--token <value>',
-    description: '"-" reads the secret from stdin (the default); a secret here is refused',
-  })
-  parseToken(value: string): string {
-    return value;
-  }
-}
+export class RevokeCommand extends RevokeRunner {}
 
 /** A token for a member of a business, by email: the secret alone on stdout. */
 @Injectable()
