@@ -5,7 +5,8 @@ import { CliName } from './cli-name';
 import { BUSINESS_COMMANDS, CreateBusinessCommand } from './commands';
 import { CliConfigLoader, CoreContext } from './core-context';
 import { MEMBER_COMMANDS } from './member.commands';
-import { CreateTokenCommand, RevokeCommand, TOKEN_COMMANDS } from './token.commands';
+import { RevokeCommand } from './revoke.commands';
+import { CreateTokenCommand, TOKEN_COMMANDS } from './token.commands';
 
 /**
  * Every command, for commander to parse and for `--help` to list. The core modules (the same
