@@ -1207,11 +1207,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -1468,8 +1468,8 @@ export interface operations {
            *             "body",
            *             "name"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -1534,6 +1534,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "success": true,
+           *       "message": null,
+           *       "code": null,
+           *       "data": {
+           *         "id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "jti": "4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e",
+           *         "name": "ci-deploy",
+           *         "preview": "lk_ab12…wxyz",
+           *         "scopes": [
+           *           "audit:read"
+           *         ],
+           *         "status": "revoked",
+           *         "business_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "identity_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "created_at": "2026-01-01T00:00:00.000Z",
+           *         "created_by": "owner@acme.test",
+           *         "expires_at": null,
+           *         "last_used_at": null,
+           *         "revoked_at": "2026-01-02T03:04:05.000Z",
+           *         "revoked_by": "owner@acme.test",
+           *         "revocation_reason": "rotated out",
+           *         "rotated_from_id": null
+           *       }
+           *     }
+           */
           'application/json': {
             /**
              * @example true
@@ -1717,11 +1744,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -1974,10 +2001,10 @@ export interface operations {
            *         {
            *           "loc": [
            *             "body",
-           *             "name"
+           *             "reason"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -2023,6 +2050,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -2140,11 +2168,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -2190,6 +2219,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -2394,11 +2424,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -2444,6 +2475,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -2648,8 +2680,8 @@ export interface operations {
            *             "body",
            *             "name"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -2695,6 +2727,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -2716,6 +2749,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "success": true,
+           *       "message": null,
+           *       "code": null,
+           *       "data": {
+           *         "id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "jti": "4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e",
+           *         "name": "ci-deploy",
+           *         "preview": "lk_ab12…wxyz",
+           *         "scopes": [
+           *           "audit:read"
+           *         ],
+           *         "status": "revoked",
+           *         "business_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "identity_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "created_at": "2026-01-01T00:00:00.000Z",
+           *         "created_by": "owner@acme.test",
+           *         "expires_at": null,
+           *         "last_used_at": null,
+           *         "revoked_at": "2026-01-02T03:04:05.000Z",
+           *         "revoked_by": "owner@acme.test",
+           *         "revocation_reason": "rotated out",
+           *         "rotated_from_id": null
+           *       }
+           *     }
+           */
           'application/json': {
             /**
              * @example true
@@ -2899,11 +2959,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -2949,6 +3010,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -3172,11 +3234,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -3391,6 +3454,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "success": true,
+           *       "message": null,
+           *       "code": null,
+           *       "data": {
+           *         "id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "jti": "4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e",
+           *         "name": "ci-deploy",
+           *         "preview": "lk_ab12…wxyz",
+           *         "scopes": [
+           *           "audit:read"
+           *         ],
+           *         "status": "revoked",
+           *         "business_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "identity_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "created_at": "2026-01-01T00:00:00.000Z",
+           *         "created_by": "owner@acme.test",
+           *         "expires_at": null,
+           *         "last_used_at": null,
+           *         "revoked_at": "2026-01-02T03:04:05.000Z",
+           *         "revoked_by": "owner@acme.test",
+           *         "revocation_reason": "rotated out",
+           *         "rotated_from_id": null
+           *       }
+           *     }
+           */
           'application/json': {
             /**
              * @example true
@@ -3586,6 +3676,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         token_id: string;
       };
       cookie?: never;
@@ -3607,6 +3698,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "success": true,
+           *       "message": null,
+           *       "code": null,
+           *       "data": {
+           *         "id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "jti": "4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e",
+           *         "name": "ci-deploy",
+           *         "preview": "lk_ab12…wxyz",
+           *         "scopes": [
+           *           "audit:read"
+           *         ],
+           *         "status": "revoked",
+           *         "business_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "identity_id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+           *         "created_at": "2026-01-01T00:00:00.000Z",
+           *         "created_by": "owner@acme.test",
+           *         "expires_at": null,
+           *         "last_used_at": null,
+           *         "revoked_at": "2026-01-02T03:04:05.000Z",
+           *         "revoked_by": "owner@acme.test",
+           *         "revocation_reason": "rotated out",
+           *         "rotated_from_id": null
+           *       }
+           *     }
+           */
           'application/json': {
             /**
              * @example true
@@ -3782,11 +3900,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -4150,8 +4269,8 @@ export interface operations {
            *             "body",
            *             "name"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -4197,6 +4316,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         business_id: string;
       };
       cookie?: never;
@@ -4384,11 +4504,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "business_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -4434,6 +4555,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         business_id: string;
       };
       cookie?: never;
@@ -4621,11 +4743,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "business_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -5007,10 +5130,10 @@ export interface operations {
            *         {
            *           "loc": [
            *             "body",
-           *             "name"
+           *             "email"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -5056,6 +5179,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         identity_id: string;
       };
       cookie?: never;
@@ -5261,11 +5385,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "identity_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -5439,11 +5564,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -5718,10 +5843,10 @@ export interface operations {
            *         {
            *           "loc": [
            *             "body",
-           *             "name"
+           *             "email"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -5767,6 +5892,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         identity_id: string;
       };
       cookie?: never;
@@ -5970,11 +6096,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "identity_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -6020,6 +6147,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         identity_id: string;
       };
       cookie?: never;
@@ -6238,11 +6366,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "identity_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -6288,6 +6417,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         identity_id: string;
       };
       cookie?: never;
@@ -6516,10 +6646,10 @@ export interface operations {
            *         {
            *           "loc": [
            *             "body",
-           *             "name"
+           *             "role"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -6693,11 +6823,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -6972,8 +7102,8 @@ export interface operations {
            *             "body",
            *             "name"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -7019,6 +7149,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
         identity_id: string;
       };
       cookie?: never;
@@ -7216,11 +7347,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "identity_id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -7381,11 +7513,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -7570,11 +7702,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -7743,11 +7875,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -7913,11 +8045,11 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "header",
+           *             "x-business-id"
            *           ],
-           *           "msg": "name must be shorter than or equal to 100 characters",
-           *           "type": "value_error"
+           *           "msg": "Field required",
+           *           "type": "missing"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"

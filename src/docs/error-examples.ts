@@ -31,9 +31,16 @@ const VALIDATION_DETAIL: Partial<Record<Code, object[]>> = {
 const EXAMPLE_REQUEST_ID = '3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10';
 
 /** The error body the API answers with `code` under `status`; null for a code it does not know. */
-export function errorExample(status: number, code: string): Record<string, unknown> | null {
+export function errorExample(
+  status: number,
+  code: string,
+  issue?: object,
+): Record<string, unknown> | null {
   const message = MESSAGES.get(code);
   if (message === undefined) return null;
-  const detail = (status === 422 && VALIDATION_DETAIL[code as Code]) || message;
+  const detail =
+    (status === 422 && code === 'VALIDATION_ERROR' && issue && [issue]) ||
+    (status === 422 && VALIDATION_DETAIL[code as Code]) ||
+    message;
   return { success: false, message, code, detail, request_id: EXAMPLE_REQUEST_ID };
 }

@@ -94,16 +94,67 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'tr
 /** What the decorators cannot say by themselves, written into the document they produced. */
 function finish(document: OpenAPIObject): OpenAPIObject {
   const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
-  for (const item of Object.values(document.paths)) {
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method] as Json | undefined;
       if (!operation) continue;
       secure(operation);
+      examplePathIds(operation);
       exampleBody(operation, schemas);
-      exampleErrors(operation);
+      exampleErrors(operation, schemas);
+      if (path.endsWith('/revoke')) exampleRevoked(operation, schemas);
     }
   }
   return document;
+}
+
+/** An id in the path is a uuid (`uuidPipe` refuses anything else with 422): so it says. */
+function examplePathIds(operation: Json): void {
+  for (const parameter of (operation.parameters as Json[] | undefined) ?? []) {
+    if (parameter.in !== 'path' || !/(^|_)id$/.test(parameter.name as string)) continue;
+    parameter.schema = { ...(parameter.schema as Json), format: 'uuid' };
+    parameter.example ??= EXAMPLE_ID;
+  }
+}
+
+const EXAMPLE_ID = '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10';
+
+/** A property's example, or a value of its format when it has none. */
+function exampleValue(property: Json): unknown {
+  if (property.example !== undefined) return property.example;
+  if (property.format === 'uuid') return EXAMPLE_ID;
+  if (property.format === 'date-time') return property.nullable ? null : '2026-01-01T00:00:00.000Z';
+  return property.nullable ? null : '';
+}
+
+/**
+ * A revoke route answers with the token as revocation left it: its success example shows a
+ * revoked token, not the active one of the token view's own example.
+ */
+function exampleRevoked(operation: Json, schemas: Record<string, Json>): void {
+  for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+    if (!status.startsWith('2')) continue;
+    const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+    const data = ((media?.schema as Json | undefined)?.properties as Json | undefined)?.data as
+      Json | undefined;
+    if (!media || data?.$ref !== '#/components/schemas/TokenViewDto') continue;
+    const view = schemas.TokenViewDto?.properties as Record<string, Json> | undefined;
+    if (!view) continue;
+    const token: Json = {};
+    for (const [name, property] of Object.entries(view)) token[name] = exampleValue(property);
+    media.example = {
+      success: true,
+      message: null,
+      code: null,
+      data: {
+        ...token,
+        status: 'revoked',
+        revoked_at: '2026-01-02T03:04:05.000Z',
+        revoked_by: 'owner@acme.test',
+        revocation_reason: 'rotated out',
+      },
+    };
+  }
 }
 
 /**
@@ -157,7 +208,7 @@ function sample(schema: Json, schemas: Record<string, Json>, depth: number): unk
  * Each documented error answer (`ApiErrors`) is JSON, even on a route that produces NDJSON or CSV,
  * and its example is its own: its first code, with a message the API really answers with.
  */
-function exampleErrors(operation: Json): void {
+function exampleErrors(operation: Json, schemas: Record<string, Json>): void {
   for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
     const content = response.content as Record<string, Json> | undefined;
     const schema = Object.values(content ?? {})[0]?.schema as Json | undefined;
@@ -165,7 +216,36 @@ function exampleErrors(operation: Json): void {
     const codes = ((allOf?.[1]?.properties as Json | undefined)?.code as Json | undefined)?.enum as
       string[] | undefined;
     if (!schema || !codes?.length) continue;
-    const example = errorExample(Number(status), codes[0]);
+    const example = errorExample(Number(status), codes[0], validationIssue(operation, schemas));
     response.content = { 'application/json': { schema, ...(example ? { example } : {}) } };
   }
+}
+
+/**
+ * What a 422 of this route really says first: a required body field left out, else a path id
+ * that is no uuid, else (a business-scoped route) the missing `x-business-id`, as the
+ * validation pipe and the business-scope guard word them.
+ */
+function validationIssue(operation: Json, schemas: Record<string, Json>): Json | undefined {
+  const content = (operation.requestBody as Json | undefined)?.content as
+    Record<string, Json> | undefined;
+  let body = Object.values(content ?? {})[0]?.schema as Json | undefined;
+  const ref = body?.$ref as string | undefined;
+  if (ref) body = schemas[ref.replace('#/components/schemas/', '')];
+  const required = (body?.required as string[] | undefined)?.[0];
+  if (required) return { loc: ['body', required], msg: 'Field required', type: 'missing' };
+  const id = ((operation.parameters as Json[] | undefined) ?? []).find((p) => p.in === 'path');
+  if (id) {
+    return {
+      loc: ['path', id.name],
+      msg: 'Input should be a valid UUID',
+      type: 'uuid_parsing',
+      input: 'not-a-uuid',
+    };
+  }
+  const businessScoped = JSON.stringify(operation.security ?? []).includes('business-id');
+  if (businessScoped) {
+    return { loc: ['header', 'x-business-id'], msg: 'Field required', type: 'missing' };
+  }
+  return undefined;
 }
