@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/app-config';
-import { ENTITIES } from './src/core/entities';
+import { ENTITIES } from './src/wiring/entities';
 import { dataSourceOptions, migrationDataSourceOptions } from './src/database/data-source-options';
 
 /**

@@ -1,22 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { auditView } from '../src/audit/audit-entry';
 import type { AuditEntry } from '../src/audit/audit-entry';
 import type { AuditEvent } from '../src/audit/audit-event.entity';
-import { CSV_HEADER, csvLine, ndjsonLine } from '../src/audit/audit-export';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditService } from '../src/audit/audit.service';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { createBusiness, createToken } from './factories/tenancy.factory';
+import { auditView, CSV_HEADER, csvLine, ndjsonLine } from './fixtures/audit/before-codec';
 import { asOwner } from './helpers/api';
 import { auditAppendOnly } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * Export and verify walk raw rows (audit-row.ts), and on PostgreSQL verify splits a long chain
- * between worker threads. Here, through the real app on each driver: the bytes of an export are
- * what the entity path (`auditView`, then `ndjsonLine` or `csvLine`) writes for the same rows,
+ * Export and verify walk raw rows (the codec, audit-codec.ts), and on PostgreSQL verify splits a
+ * long chain between worker threads. Here, through the real app on each driver: the bytes of an
+ * export are what the entity path wrote before the codec (`auditView`, then `ndjsonLine` or
+ * `csvLine`, kept in test/fixtures/audit/before-codec.ts) for the same rows,
  * hostile text included; and the verdict of workers is the verdict of one walk, whatever was
  * tampered with.
  */

@@ -1,10 +1,17 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, ColumnOptions, Entity, PrimaryColumn } from 'typeorm';
+import { AUDIT_FIELD_LIST, AuditEventFields, AuditField } from './audit-fields';
 
-export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export { AUDIT_OUTCOMES, AuditOutcome } from './audit-fields';
 
 /** The chain of platform-wide events (businesses, platform admins, users, platform tokens). */
 export const PLATFORM_CHAIN = 'platform';
+
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- the fields are declared once,
+   in AUDIT_FIELDS: the interface gives the class their types, and their columns are applied to
+   it below. */
+export interface AuditEvent extends AuditEventFields {
+  chainId: string;
+}
 
 /**
  * One entry of an append-only, hash-chained log. Each business has its own chain, and the
@@ -12,81 +19,37 @@ export const PLATFORM_CHAIN = 'platform';
  */
 @Entity({ name: 'audit_events' })
 export class AuditEvent {
-  @PrimaryColumn({ type: 'uuid' })
-  id!: string;
-
-  /** The business id, or `platform`. */
+  /** The business id, or `platform`: where the event is stored, not part of it. */
   @Column({ type: 'varchar', length: 64 })
   chainId!: string;
+}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging */
 
-  @Column({ type: 'integer' })
-  seq!: number;
+/** The column a field is stored in, as the migrations made it. */
+function columnOptions(field: AuditField): ColumnOptions {
+  const common = { name: field.column, nullable: field.nullable ?? false };
+  switch (field.type) {
+    case 'uuid':
+      return { ...common, type: 'uuid' };
+    case 'text':
+      return { ...common, type: 'varchar', length: field.length };
+    case 'integer':
+      return { ...common, type: 'integer' };
+    case 'instant':
+      return { ...common, type: Date };
+    case 'json':
+      return { ...common, type: 'text' };
+    case 'sha256':
+      return { ...common, type: 'varchar', length: 64 };
+  }
+}
 
-  /** Null for platform events. */
-  @Column({ type: 'uuid', nullable: true })
-  businessId!: string | null;
-
-  /** Set by the app, with milliseconds, so the hash is the same on every database. */
-  @Column({ type: Date })
-  occurredAt!: Date;
-
-  @Column({ type: 'varchar', length: 64 })
-  action!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  outcome!: AuditOutcome;
-
-  @Column({ type: 'varchar', length: 36, nullable: true })
-  actorId!: string | null;
-
-  @Column({ type: 'varchar', length: 16 })
-  actorType!: string;
-
-  @Column({ type: 'varchar', length: 340 })
-  actorLabel!: string;
-
-  /** The token the actor acted with; null for the system, the CLI, and events before it was kept. */
-  @Column({ type: 'varchar', length: 36, nullable: true })
-  actorTokenId!: string | null;
-
-  /** Who issued that token (its maker's identity id and label). */
-  @Column({ type: 'varchar', length: 36, nullable: true })
-  actorIssuedById!: string | null;
-
-  @Column({ type: 'varchar', length: 340, nullable: true })
-  actorIssuedByLabel!: string | null;
-
-  /** The way in: `api`, `cli` or `system`; null only for events written before it was kept. */
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  origin!: string | null;
-
-  @Column({ type: 'varchar', length: 32 })
-  targetType!: string;
-
-  @Column({ type: 'varchar', length: 36, nullable: true })
-  targetId!: string | null;
-
-  @Column({ type: 'varchar', length: 340, nullable: true })
-  targetLabel!: string | null;
-
-  @Column({ type: 'varchar', length: 128, nullable: true })
-  requestId!: string | null;
-
-  @Column({ type: 'varchar', length: 64, nullable: true })
-  ip!: string | null;
-
-  @Column({ type: 'varchar', length: 512, nullable: true })
-  userAgent!: string | null;
-
-  /** The event's details as canonical JSON text: a reason, the filters used, ids touched. */
-  @Column({ type: 'text' })
-  metadata!: string;
-
-  @Column({ type: 'varchar', length: 64 })
-  prevHash!: string;
-
-  @Column({ type: 'varchar', length: 64 })
-  hash!: string;
+for (const field of AUDIT_FIELD_LIST) {
+  const decorate =
+    field.column === 'id'
+      ? PrimaryColumn({ name: field.column, type: 'uuid' })
+      : Column(columnOptions(field));
+  decorate(AuditEvent.prototype, field.property);
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   TokensBulkRevokedEvent,
 } from '../tokens/tokens.events';
 import { AuditEntry } from './audit-entry';
-import { AuditOutcome } from './audit-event.entity';
+import type { AuditOutcome } from './audit-fields';
 import { AuditRepository } from './audit.repository';
 
 const business = (b: BusinessRef) => ({ type: 'business', id: b.id, label: b.name });

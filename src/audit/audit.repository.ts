@@ -5,8 +5,9 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { storable } from '../common/text';
-import { chainHash, GENESIS_HASH } from './audit-chain';
-import { AuditEntry, auditView } from './audit-entry';
+import { GENESIS_HASH, rowHash } from './audit-chain';
+import { rowOfEntity } from './audit-codec';
+import { AuditEntry } from './audit-entry';
 import { AuditChainHead, AuditEvent, PLATFORM_CHAIN } from './audit-event.entity';
 import type { AuditRow, RowDialect } from './audit-row';
 import {
@@ -85,7 +86,7 @@ export class AuditRepository {
       prevHash: head.hash,
       hash: '',
     };
-    event.hash = chainHash(head.hash, auditView(event));
+    event.hash = rowHash(head.hash, rowOfEntity(event), 'event');
     await em.insert(AuditEvent, event);
     await em.update(AuditChainHead, { chainId }, { hash: event.hash });
     return event;

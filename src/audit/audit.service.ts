@@ -7,17 +7,9 @@ import { Page, paginate } from '../common/pagination';
 import { ChainVerdict } from './audit-chain';
 import type { AuditEventView } from './audit-entry';
 import type { AuditChainHead } from './audit-event.entity';
-import { CSV_HEADER } from './audit-export';
-import {
-  AuditRow,
-  csvRow,
-  ID,
-  instantOf,
-  ndjsonRow,
-  RowDialect,
-  seqOf,
-  viewOfRow,
-} from './audit-row';
+import { CSV_HEADER, csvRow, ndjsonRow, viewOfRow } from './audit-codec';
+import { COLUMN } from './audit-fields';
+import { AuditRow, instantOf, RowDialect, seqOf } from './audit-row';
 import type { ChainSlice } from './audit-row-query';
 import { AuditFilters, AuditRepository } from './audit.repository';
 import {
@@ -72,7 +64,7 @@ export class AuditService {
     return paginate(
       query,
       (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after),
-      (row) => ({ at: instantOf(row, dialect), id: row[ID] as string }),
+      (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
       (row) => viewOfRow(row, dialect),
     );
   }
@@ -84,7 +76,7 @@ export class AuditService {
     return paginate(
       query,
       (limit, after) => this.audit.pageAnyBusiness(filters, limit, after),
-      (row) => ({ at: instantOf(row, dialect), id: row[ID] as string }),
+      (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
       (row) => viewOfRow(row, dialect),
     );
   }

@@ -1,14 +1,9 @@
-import { hash } from 'node:crypto';
-import { ChainVerdict, GENESIS_HASH } from './audit-chain';
-import {
-  AuditRow,
-  canonicalRow,
-  HASH,
-  metadataHasDuplicateKey,
-  PREV_HASH,
-  RowDialect,
-  seqOf,
-} from './audit-row';
+import { ChainVerdict, GENESIS_HASH, rowHash } from './audit-chain';
+import { COLUMN } from './audit-fields';
+import { AuditRow, metadataHasDuplicateKey, RowDialect, seqOf } from './audit-row';
+
+const PREV_HASH = COLUMN.prev_hash;
+const HASH = COLUMN.hash;
 
 /**
  * The `seq` range a verify reads per query. Small enough that a range, and the next one loading
@@ -62,8 +57,7 @@ export class SegmentWalker {
       const seq = seqOf(row);
       const prevHash = row[PREV_HASH] as string;
       const holds =
-        !metadataHasDuplicateKey(row) &&
-        hash('sha256', prevHash + canonicalRow(row, this.dialect), 'hex') === row[HASH];
+        !metadataHasDuplicateKey(row) && rowHash(prevHash, row, this.dialect) === row[HASH];
       if (r.rows++ === 0) {
         r.firstSeq = seq;
         r.firstPrevHash = prevHash;

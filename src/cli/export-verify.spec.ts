@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { chainHash, ChainedEvent, GENESIS_HASH } from '../audit/audit-chain';
+import { canonicalJson } from '../audit/canonical-json';
 import { verifyExportLines } from './export-verify';
 
 /** An export of `n` events, one NDJSON line each, chained as the server chains them. */
@@ -62,4 +64,32 @@ describe(verifyExportLines.name, () => {
       first_invalid_seq: 1,
     });
   });
+
+  it.each([
+    ['an added key', (e: Record<string, unknown>) => ({ ...e, note: 'x' })],
+    ['origin as null', (e: Record<string, unknown>) => ({ ...e, origin: null })],
+    ['a number for an action', (e: Record<string, unknown>) => ({ ...e, action: 7 })],
+  ])(
+    'refuses %s even when every hash after it is recomputed by the generic rule',
+    async (_what, reshape) => {
+      let prev = GENESIS_HASH;
+      const lines = exportOf(4).map((line, i) => {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        delete event.prev_hash;
+        delete event.hash;
+        const body = i === 1 ? reshape(event) : event;
+        const hash = createHash('sha256')
+          .update(prev + canonicalJson(body))
+          .digest('hex');
+        const forged = JSON.stringify({ ...body, prev_hash: prev, hash });
+        prev = hash;
+        return forged;
+      });
+      await expect(verify(lines)).resolves.toEqual({
+        valid: false,
+        checked: 2,
+        first_invalid_seq: 2,
+      });
+    },
+  );
 });

@@ -1,8 +1,8 @@
-import { hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ChainVerdict, GENESIS_HASH } from '../audit/audit-chain';
-import { canonicalJson } from '../audit/canonical-json';
+import { ChainVerdict, GENESIS_HASH, rowHash } from '../audit/audit-chain';
+import { rowOfEvent } from '../audit/audit-codec';
+import type { AuditRow } from '../audit/audit-row';
 import { findDuplicateKey } from '../common/json-keys';
 
 /** What the offline verify answers: the chain's verdict, and why, when a line is refused for its form. */
@@ -24,6 +24,10 @@ export class NotNdjsonError extends Error {
  * is the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3… An edited,
  * added, removed or reordered line breaks the walk at the first `seq` that does not hold. An
  * export carries no chain head, so a cut-off tail is found only by the server's verify.
+ *
+ * A line is read by the audit codec, as the server's verify reads a row: a line in any shape the
+ * server never writes (a key added, a null where a key would be absent) does not hold, even with
+ * hashes recomputed to match it.
  */
 export async function verifyExportLines(
   lines: AsyncIterable<string> | Iterable<string>,
@@ -53,10 +57,11 @@ export async function verifyExportLines(
     const stored = event?.hash;
     if (
       event === null ||
+      event.row === null ||
       event.seq !== expectedSeq ||
       event.prevHash !== prevHash ||
       typeof stored !== 'string' ||
-      stored !== lineHash(prevHash, event.body)
+      stored !== lineHash(prevHash, event.row)
     ) {
       const at = validSeq(event?.seq) ?? expectedSeq;
       return { valid: false, checked, first_invalid_seq: Math.min(at, expectedSeq) };
@@ -81,8 +86,8 @@ interface ExportLine {
   seq: unknown;
   prevHash: unknown;
   hash: unknown;
-  /** The line without `prev_hash` and `hash`: what was hashed. */
-  body: Record<string, unknown>;
+  /** The event as the codec reads it; null when the line is in no shape the server writes. */
+  row: AuditRow | null;
 }
 
 function parseLine(line: string): ExportLine | null {
@@ -93,13 +98,13 @@ function parseLine(line: string): ExportLine | null {
     return null;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const { prev_hash: prevHash, hash: stored, ...body } = parsed as Record<string, unknown>;
-  return { seq: body.seq, prevHash, hash: stored, body };
+  const { seq, prev_hash: prevHash, hash: stored } = parsed as Record<string, unknown>;
+  return { seq, prevHash, hash: stored, row: rowOfEvent(parsed) };
 }
 
-function lineHash(prevHash: string, body: Record<string, unknown>): string | null {
+function lineHash(prevHash: string, row: AuditRow): string | null {
   try {
-    return hash('sha256', prevHash + canonicalJson(body), 'hex');
+    return rowHash(prevHash, row, 'event');
   } catch {
     return null; // a value JCS has no form for: not a line the server wrote
   }

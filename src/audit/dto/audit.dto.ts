@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-validator';
 import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/dto-fields';
 import { PageQueryDto } from '../../common/pagination';
-import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-event.entity';
+import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-fields';
 import type { AuditFilters } from '../audit.repository';
 
 const ACTION = /^[a-z_]+\.[a-z_]+$/;

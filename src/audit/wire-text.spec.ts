@@ -1,4 +1,5 @@
-import { csvCell } from './audit-export';
+import fc from 'fast-check';
+import { columnJsonString, csvCell, jsonString, oneLine } from './wire-text';
 
 describe(csvCell.name, () => {
   it.each([
@@ -33,5 +34,26 @@ describe(csvCell.name, () => {
   it('leaves numbers alone and writes null as an empty cell', () => {
     expect(csvCell(42)).toBe('42');
     expect(csvCell(null)).toBe('');
+  });
+});
+
+describe(oneLine.name, () => {
+  it('escapes what some readers split lines on, and nothing else', () => {
+    expect(oneLine('{"a":"x\u2028y\u2029z\u0085"}\n')).toBe('{"a":"x\\u2028y\\u2029z\\u0085"}\n');
+    expect(oneLine('{"a":"zoë 😀"}\n')).toBe('{"a":"zoë 😀"}\n');
+  });
+});
+
+describe(jsonString.name, () => {
+  it('writes any text as JSON.stringify does, through the column cache too', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.string({ unit: 'binary' }), { nil: null })), (texts) => {
+        for (const text of texts) {
+          expect(jsonString(text)).toBe(JSON.stringify(text));
+          expect(columnJsonString([0, text], 1)).toBe(JSON.stringify(text));
+        }
+      }),
+      { seed: 1127, numRuns: 500 },
+    );
   });
 });
