@@ -52,8 +52,6 @@ interface ChainSource {
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
-  /** Tests lower it to walk a short chain in workers too. */
-  parallelVerifyFrom = PARALLEL_VERIFY_FROM;
 
   constructor(private readonly audit: AuditRepository) {}
 
@@ -121,6 +119,11 @@ export class AuditService {
     };
   }
 
+  /** Whether a chain this long is walked in stretches by workers (PARALLEL_VERIFY_FROM). */
+  private splitsAt(lastSeq: number): boolean {
+    return lastSeq >= PARALLEL_VERIFY_FROM;
+  }
+
   /**
    * Walks the chain up to its head, read first: events appended during the walk lie beyond it
    * and are not judged. A long chain on PostgreSQL is split into stretches that worker threads
@@ -131,7 +134,7 @@ export class AuditService {
     const head = await chain.head();
     const lastSeq = head?.seq ?? 0;
     const connection = this.audit.workerConnection();
-    if (connection && VERIFY_WORKERS > 1 && lastSeq >= this.parallelVerifyFrom) {
+    if (connection && VERIFY_WORKERS > 1 && this.splitsAt(lastSeq)) {
       try {
         const segments = await Promise.all(
           seqRanges(lastSeq, VERIFY_WORKERS).map((range) =>

@@ -4,20 +4,21 @@ import { Worker } from 'node:worker_threads';
 import type { SegmentResult } from './chain-segment';
 import type { SegmentJob, SegmentReply } from './chain-segment.worker';
 
-const BUILT = join(__dirname, 'chain-segment.worker.js');
-const SOURCE = join(__dirname, 'chain-segment.worker.ts');
-
 /**
- * Runs one stretch of a verify in a worker thread. The built app runs the compiled worker; from
- * the TypeScript sources (the test suites), the worker compiles its file with ts-node first.
+ * The compiled worker: beside this file in the built app, or, when this file runs from the
+ * TypeScript sources, the build's copy in dist/ (`npm run build`; the test suites build first).
  */
+const WORKER = [
+  join(__dirname, 'chain-segment.worker.js'),
+  join(__dirname, '..', '..', 'dist', 'src', 'audit', 'chain-segment.worker.js'),
+].find((path) => existsSync(path));
+
+/** Runs one stretch of a verify in a worker thread. */
 export function runSegmentWorker(job: SegmentJob): Promise<SegmentResult> {
-  const worker = existsSync(BUILT)
-    ? new Worker(BUILT, { workerData: job })
-    : new Worker(
-        `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(SOURCE)});`,
-        { eval: true, workerData: job },
-      );
+  if (!WORKER) {
+    return Promise.reject(new Error('audit verify worker: not built (npm run build)'));
+  }
+  const worker = new Worker(WORKER, { workerData: job });
   return new Promise((resolve, reject) => {
     let settled = false;
     worker.once('message', (reply: SegmentReply) => {

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
@@ -36,6 +38,11 @@ async function checkRedis(url: string): Promise<void> {
 
 /** Fails the run loudly when a configured server is missing, and says what is left out. */
 export default async function globalSetup(): Promise<void> {
+  // The built app, as npm start builds it (SWC, about a second, only when a source changed): the
+  // process-level suites run it, and the audit verify's worker threads load its compiled worker.
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build-if-stale.js')], {
+    stdio: 'inherit',
+  });
   const notes: string[] = [];
   if (TEST_DATABASE_URL) await checkPostgres(TEST_DATABASE_URL);
   else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
