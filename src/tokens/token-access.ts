@@ -8,29 +8,11 @@ import { decideOnToken, enforce, mayAct, policyCallerOf, targetClass } from './p
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
-import { TokenError } from './token-error';
-import { hashSecret, isWellFormedSecret } from './token-secret';
-import { TokenRef } from './tokens.events';
+import { TokenError, tokenNotFound } from './token-error';
 import { TokensRepository } from './tokens.repository';
 
-export function tokenRef(token: ApiToken): TokenRef {
-  return {
-    id: token.id,
-    jti: token.jti,
-    name: token.name,
-    businessId: token.businessId,
-    identityId: token.identityId,
-  };
-}
-
-export const notFound = () => new TokenError('TOKEN_NOT_FOUND');
 export const identityNotFound = () => new TenancyError('IDENTITY_NOT_FOUND');
 
-/**
- * Who may reach which token: the token policy applied to a token or an identity of the
- * business, the issuance lock, and the lookups the three token services share (issuance,
- * revocation, queries).
- */
 /** How `holderTarget` reads the holder. */
 export interface HolderRule {
   /** A holder who is no member of the business is `unknown` (nothing is issued to them). */
@@ -41,6 +23,11 @@ export interface HolderRule {
   callerMustBeMember?: boolean;
 }
 
+/**
+ * Who may reach which token: the token policy applied to a token or an identity of the business
+ * (reading its holder, under the issuance lock when the action issues a token), and what a caller
+ * may grant. Every answer is the token, its target class, or the policy's refusal.
+ */
 @Injectable()
 export class TokenAccess {
   constructor(
@@ -51,7 +38,8 @@ export class TokenAccess {
   /** A token of the business the caller may see; anything else is 404, never 403. */
   async findVisible(ctx: RequestContext, tokenId: string, tx: Transaction | null) {
     const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
-    if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx))) throw notFound();
+    if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx)))
+      throw tokenNotFound();
     return token;
   }
 
@@ -67,14 +55,14 @@ export class TokenAccess {
     options: { lock?: boolean } = {},
   ): Promise<ApiToken> {
     const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
-    if (!token) throw notFound();
+    if (!token) throw tokenNotFound();
     const target = await this.holderTarget(tx, ctx.businessId, ctx.actor.id, token.identityId, {
       lockForIssue: options.lock,
       callerMustBeMember: !ctx.isPlatformToken,
     });
     enforce(
       decideOnToken(action, policyCallerOf(ctx), target, token.id === ctx.token.id),
-      notFound,
+      tokenNotFound,
     );
     return token;
   }
@@ -158,16 +146,5 @@ export class TokenAccess {
     if (beyondToken || beyondRole) {
       throw new TokenError('SCOPE_ESCALATION');
     }
-  }
-
-  async findBySecret(secret: string): Promise<ApiToken | null> {
-    if (!isWellFormedSecret(secret)) return null;
-    return this.tokens.findByHashAnyBusiness(hashSecret(secret));
-  }
-
-  reload(tx: Transaction | null, token: { id: string; businessId: string | null }) {
-    return token.businessId === null
-      ? this.tokens.findPlatformTokenById(token.id, tx)
-      : this.tokens.findById(token.businessId, token.id, tx);
   }
 }

@@ -38,3 +38,6 @@ export class TokenError extends DomainError<TokenErrorCode> {
     super(code, TOKEN_ERRORS[code], detail);
   }
 }
+
+/** The 404 of a token the caller may not see, or that is not there. */
+export const tokenNotFound = () => new TokenError('TOKEN_NOT_FOUND');

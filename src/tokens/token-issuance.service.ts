@@ -13,11 +13,11 @@ import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto } from './dto/token-requests.dto';
-import { identityNotFound, TokenAccess, tokenRef } from './token-access';
+import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
 import { cappedExpiry, expiryInDays, FIRST_TOKEN_DAYS, futureDate } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
-import { TokenCreatedEvent, TokenRenamedEvent } from './tokens.events';
+import { TokenCreatedEvent, tokenRef, TokenRenamedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 export interface IssueTokenInput {

@@ -5,11 +5,12 @@ import { TokenViewDto } from './dto/token-view.dto';
 import { createdKey, Page, paginate } from '../common/pagination';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { ListPlatformTokensQueryDto, ListTokensQueryDto } from './dto/token-requests.dto';
-import { notFound, TokenAccess } from './token-access';
+import { TokenAccess } from './token-access';
 import { isVerifiedToken } from './token-record';
 import { TokenVerifier } from './token-verifier';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
+import { tokenNotFound } from './token-error';
 
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
 @Injectable()
@@ -65,7 +66,7 @@ export class TokenQueriesService {
   /** One token of any business, platform tokens included: for the CLI's operator. */
   async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
     const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
-    if (!token) throw notFound();
+    if (!token) throw tokenNotFound();
     return TokenViewDto.of(token);
   }
 
@@ -108,8 +109,8 @@ export class TokenQueriesService {
       if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
       return view;
     }
-    const token = await this.access.reload(null, caller);
-    if (!token) throw notFound();
+    const token = await this.tokens.reload(null, caller);
+    if (!token) throw tokenNotFound();
     return TokenViewDto.of(token);
   }
 }

@@ -9,10 +9,11 @@ import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { identityLabel } from '../tenancy/identity.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { ApiToken } from './api-token.entity';
-import { notFound, TokenAccess, tokenRef } from './token-access';
-import { TokenError } from './token-error';
-import { RevocationCause, TokenRevokedEvent } from './tokens.events';
+import { TokenAccess } from './token-access';
+import { TokenError, tokenNotFound } from './token-error';
+import { RevocationCause, tokenRef, TokenRevokedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { hashSecret, isWellFormedSecret } from './token-secret';
 
 /**
  * Every way one token is revoked (by id, self, by value, RFC 7009), and the one revocation path
@@ -41,10 +42,10 @@ export class TokenRevocationService {
 
   /** Revokes the token that makes the call: the last step of a client-side rotation. */
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
-    enforce(decideOnToken('revoke', policyCallerOf(ctx), 'self', true), notFound);
+    enforce(decideOnToken('revoke', policyCallerOf(ctx), 'self', true), tokenNotFound);
     return this.uow.run(async (tx) => {
-      const token = await this.access.reload(tx, ctx.token);
-      if (!token) throw notFound();
+      const token = await this.tokens.reload(tx, ctx.token);
+      if (!token) throw tokenNotFound();
       return this.revokeOutcome(tx, ctx.author, token, reason);
     });
   }
@@ -60,7 +61,7 @@ export class TokenRevocationService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     const invalid = () => new TokenError('INVALID_TOKEN');
-    const token = await this.access.findBySecret(secret);
+    const token = await this.findBySecret(secret);
     if (!token) throw invalid();
     enforce(await this.mayRevoke(caller, author, token), invalid);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
@@ -77,8 +78,8 @@ export class TokenRevocationService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
-    if (!token) throw notFound();
-    enforce(await this.mayRevoke(caller, author, token), notFound);
+    if (!token) throw tokenNotFound();
+    enforce(await this.mayRevoke(caller, author, token), tokenNotFound);
     return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
   }
 
@@ -104,7 +105,7 @@ export class TokenRevocationService {
    * existed. The revocation is recorded as made by the token's own identity.
    */
   async revokePresented(origin: Author['origin'], secret: string): Promise<void> {
-    const token = await this.access.findBySecret(secret);
+    const token = await this.findBySecret(secret);
     if (!token || token.revokedAt) return;
     const identity = await this.tenancy.findIdentityAnyBusiness(token.identityId);
     const author: Author = {
@@ -164,11 +165,16 @@ export class TokenRevocationService {
         }),
       );
     }
-    const current = (await this.access.reload(tx, token)) ?? token;
+    const current = (await this.tokens.reload(tx, token)) ?? token;
     return new Outcome(
       TokenViewDto.of(current),
       'ALREADY_REVOKED',
       'The token was already revoked; the first revocation stands',
     );
+  }
+
+  private findBySecret(secret: string): Promise<ApiToken | null> {
+    if (!isWellFormedSecret(secret)) return Promise.resolve(null);
+    return this.tokens.findByHashAnyBusiness(hashSecret(secret));
   }
 }

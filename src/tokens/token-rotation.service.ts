@@ -8,13 +8,13 @@ import { ApiToken } from './api-token.entity';
 import { IssuedTokenDto } from './dto/token-view.dto';
 import { RotateTokenDto } from './dto/token-requests.dto';
 import { decide, enforce, PolicyCaller } from './policy-decision';
-import { notFound, TokenAccess, tokenRef } from './token-access';
-import { TokenError } from './token-error';
+import { TokenAccess } from './token-access';
+import { TokenError, tokenNotFound } from './token-error';
 import { TokenIssuanceService } from './token-issuance.service';
 import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
 import { tokenStatus } from './token-status';
-import { TokenRotatedEvent } from './tokens.events';
+import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
@@ -58,13 +58,13 @@ export class TokenRotationService {
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
-      if (!old || old.businessId === null) throw notFound();
+      if (!old || old.businessId === null) throw tokenNotFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
       const target = await this.access.holderTarget(tx, old.businessId, '', old.identityId, {
         nonMemberIsUnknown: true,
         lockForIssue: true,
       });
-      enforce(decide('rotate', caller, target), notFound);
+      enforce(decide('rotate', caller, target), tokenNotFound);
       return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
         // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
         if (!scopesWithin(scopes, caller.scopes)) {
@@ -108,7 +108,7 @@ export class TokenRotationService {
     // First wins: the database decides, with one conditional UPDATE on the old token.
     const successorId = randomUUID();
     if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
-      const current = await this.access.reload(tx, old);
+      const current = await this.tokens.reload(tx, old);
       throw current?.rotatedToId ? alreadyRotated() : notActive();
     }
     const { secret, token } = await this.issuance.issue(tx, author, {

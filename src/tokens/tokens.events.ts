@@ -1,3 +1,4 @@
+import type { ApiToken } from './api-token.entity';
 import { Audited, Author, DomainEvent } from '../database/domain-event';
 
 /** What an audit entry may say about a token: never its secret or hash. */
@@ -103,4 +104,15 @@ export class TokenRenamedEvent extends DomainEvent {
   ) {
     super(author);
   }
+}
+
+/** The token as its events name it. */
+export function tokenRef(token: ApiToken): TokenRef {
+  return {
+    id: token.id,
+    jti: token.jti,
+    name: token.name,
+    businessId: token.businessId,
+    identityId: token.identityId,
+  };
 }

@@ -82,6 +82,13 @@ export class TokensRepository {
     return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId: IsNull(), id });
   }
 
+  /** The token again, by its id and business (null: a platform token). */
+  reload(tx: Transaction | null, token: { id: string; businessId: string | null }) {
+    return token.businessId === null
+      ? this.findPlatformTokenById(token.id, tx)
+      : this.findById(token.businessId, token.id, tx);
+  }
+
   async insert(tx: Transaction, token: ApiToken): Promise<void> {
     await tx.manager.insert(ApiToken, token);
   }
