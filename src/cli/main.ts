@@ -33,7 +33,11 @@ function describe(err: Error): string {
     const lines = err.issues.map((i) => `  ${i.loc.slice(1).join('.') || i.loc[0]}: ${i.msg}`);
     return [`${err.message} (${err.code})`, ...lines].join('\n');
   }
-  if (isDomainError(err)) return `${err.message} (${err.code})`;
+  // The code's message, then what this failure knows beyond it (which member, which limit).
+  if (isDomainError(err)) {
+    const detail = err.detail && err.detail !== err.message ? `: ${err.detail}` : '';
+    return `${err.message} (${err.code})${detail}`;
+  }
   if (err instanceof ConfigValidationError) return err.message;
   return err.message || String(err);
 }
