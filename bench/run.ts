@@ -11,7 +11,7 @@
  * `--gate` (what CI adds) exits 1 when a gated throughput ratio falls under half its goal; nothing
  * else gates, so noise in start time or RSS never fails a run. A ratio that sits at or under half
  * its goal today, or too near it for the quick runs' noise of about ±20% (the token list,
- * /api/v1/me ÷ bare Fastify, /api/v1/me ÷ /health/live on PostgreSQL), is printed but not gated,
+ * /api/v1/me ÷ bare Fastify, /api/v1/me ÷ /health/live), is printed but not gated,
  * since noise alone could fail CI on it; it is gated once it stands clear.
  */
 import autocannon from 'autocannon';
@@ -221,9 +221,12 @@ function reportAuth(label: string, runs: { live: LoadRun[]; me: LoadRun[] }): vo
     `${round(ratio)} (${round(me, 0)} vs ${round(live, 0)} req/s)`,
     '≥ 0.90',
     ratio >= 0.9,
-    // Gated on SQLite (0.6 to 0.78 in quick runs); on PostgreSQL (0.5 to 0.6) it stands too
-    // near half its goal for 2 s runs, whose noise is ±20%.
-    label === 'sqlite' ? { ratio, goal: 0.9 } : undefined,
+    // Not gated: on 2026-11-24 this machine's /health/live ran at 20k to 30k req/s (about twice
+    // the figure of earlier sessions), and the ratio read 0.45 to 0.57 on SQLite and 0.38 to 0.47
+    // on PostgreSQL, at this issue's base commit and after it alike (alternated), which is at
+    // half its goal: the noise of 2 s runs (±20%) alone would fail CI. It is gated again once it
+    // stands clear.
+    undefined,
   );
   figure(
     `auth overhead, ${label}: p99 added`,
