@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * RFC 6962 (§2.1) Merkle tree hashing over SHA-256, as Certificate Transparency and the C2SP
+ * tlog formats use it: a leaf is `SHA-256(0x00 ‖ data)`, a node `SHA-256(0x01 ‖ left ‖ right)`,
+ * and a tree of n leaves splits at the largest power of two below n. The audit chain's leaves
+ * are the canonical bytes that its hash chain hashes. Tested against the published CT vectors
+ * (`merkle.spec.ts`).
+ */
+
+export type Hash = Buffer;
+
+const LEAF = Buffer.from([0x00]);
+const NODE = Buffer.from([0x01]);
+
+/** The hash of the empty tree: SHA-256 of nothing. */
+export const EMPTY_ROOT: Hash = createHash('sha256').digest();
+
+export function leafHash(data: Uint8Array): Hash {
+  return createHash('sha256').update(LEAF).update(data).digest();
+}
+
+export function nodeHash(left: Hash, right: Hash): Hash {
+  return createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+/** The largest power of two strictly below `n` (n ≥ 2): where a tree of n leaves splits. */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** MTH(D[n]) of RFC 6962 §2.1, from the leaves' hashes. */
+export function rootOf(leaves: readonly Hash[]): Hash {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  if (leaves.length === 1) return leaves[0];
+  const k = split(leaves.length);
+  return nodeHash(rootOf(leaves.slice(0, k)), rootOf(leaves.slice(k)));
+}
+
+/** PATH(m, D[n]) of RFC 6962 §2.1.1: the inclusion proof of leaf `index`, bottom first. */
+export function inclusionProof(leaves: readonly Hash[], index: number): Hash[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new RangeError(`leaf ${index} is not in a tree of ${leaves.length}`);
+  }
+  if (leaves.length === 1) return [];
+  const k = split(leaves.length);
+  return index < k
+    ? [...inclusionProof(leaves.slice(0, k), index), rootOf(leaves.slice(k))]
+    : [...inclusionProof(leaves.slice(k), index - k), rootOf(leaves.slice(0, k))];
+}
+
+/** PROOF(m, D[n]) of RFC 6962 §2.1.2: that the tree of `m` leaves is a prefix of these. */
+export function consistencyProof(leaves: readonly Hash[], m: number): Hash[] {
+  const n = leaves.length;
+  if (!Number.isInteger(m) || m < 0 || m > n) {
+    throw new RangeError(`a tree of ${m} is not a prefix of a tree of ${n}`);
+  }
+  if (m === 0 || m === n) return [];
+  return subproof(leaves, m, true);
+}
+
+function subproof(leaves: readonly Hash[], m: number, whole: boolean): Hash[] {
+  const n = leaves.length;
+  if (m === n) return whole ? [] : [rootOf(leaves)];
+  const k = split(n);
+  return m <= k
+    ? [...subproof(leaves.slice(0, k), m, whole), rootOf(leaves.slice(k))]
+    : [...subproof(leaves.slice(k), m - k, false), rootOf(leaves.slice(0, k))];
+}
+
+/**
+ * The root that an inclusion proof gives for `leaf` at `index` in a tree of `size` (RFC 9162
+ * §2.1.3.2), or null when the proof cannot be one: its length is wrong for that index and size.
+ * The caller compares it with a root it trusts.
+ */
+export function rootFromInclusionProof(
+  index: number,
+  size: number,
+  leaf: Hash,
+  proof: readonly Hash[],
+): Hash | null {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) {
+    return null;
+  }
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (p.length !== 32 || sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}
+
+/** Whether `proof` shows the tree of `size1` leaves (`root1`) to be a prefix of `root2`'s (RFC 9162 §2.1.4.2). */
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Hash,
+  root2: Hash,
+  proof: readonly Hash[],
+): boolean {
+  if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0) return false;
+  if (size1 > size2) return false;
+  if (size1 === size2) return proof.length === 0 && root1.equals(root2);
+  if (size1 === 0) return proof.length === 0;
+  if (proof.length === 0 || proof.some((p) => p.length !== 32)) return false;
+  const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return fr.equals(root1) && sr.equals(root2) && sn === 0;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/**
+ * A tree kept as it grows: the roots of its perfect subtrees, largest first (at most one per
+ * bit of the size), so that an append costs O(log n) hashes and no leaf is kept.
+ */
+export class MerkleFrontier {
+  private readonly subtrees: { hash: Hash; size: number }[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  append(leaf: Hash): void {
+    let node = { hash: leaf, size: 1 };
+    for (
+      let top = this.subtrees.at(-1);
+      top && top.size === node.size;
+      top = this.subtrees.at(-1)
+    ) {
+      this.subtrees.pop();
+      node = { hash: nodeHash(top.hash, node.hash), size: top.size * 2 };
+    }
+    this.subtrees.push(node);
+    this.count++;
+  }
+
+  /** MTH of every leaf appended so far. */
+  root(): Hash {
+    if (this.subtrees.length === 0) return EMPTY_ROOT;
+    let root = this.subtrees[this.subtrees.length - 1].hash;
+    for (let i = this.subtrees.length - 2; i >= 0; i--)
+      root = nodeHash(this.subtrees[i].hash, root);
+    return root;
+  }
+}
