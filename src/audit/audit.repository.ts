@@ -9,7 +9,7 @@ import { GENESIS_HASH, rowHash } from './audit-chain';
 import { rowOfEntity } from './audit-codec';
 import { AuditEntry } from './audit-entry';
 import { AuditChainHead, AuditEvent, PLATFORM_CHAIN } from './audit-event.entity';
-import type { AuditRow, RowDialect } from './audit-row';
+import { sqliteDate, type AuditRow, type RowDialect } from './audit-row';
 import {
   AuditFilters,
   ChainSlice,
@@ -105,7 +105,7 @@ export class AuditRepository {
       select: { occurredAt: true },
       where: { chainId, seq: seq - 1 },
     });
-    const after = previous ? asDate(previous.occurredAt).getTime() + 1 : 0;
+    const after = previous ? sqliteDate(previous.occurredAt).getTime() + 1 : 0;
     return new Date(Math.max(now, after));
   }
 
@@ -221,10 +221,4 @@ export class AuditRepository {
       throw new QueryFailedError(text, values, e as Error);
     }
   }
-}
-
-/** PostgreSQL hands back a Date; SQLite the UTC text TypeORM wrote (`YYYY-MM-DD hh:mm:ss.SSS`). */
-function asDate(value: unknown): Date {
-  if (value instanceof Date) return value;
-  return new Date(`${String(value).replace(' ', 'T')}Z`);
 }

@@ -67,21 +67,6 @@ export class MembersService {
     return { identity, membership };
   }
 
-  /**
-   * Inside `tx`: a member of the business under the membership's issuance lock (the rule of
-   * `TokenAccess.holderTarget`), or undefined.
-   */
-  async findForIssue(
-    tx: Transaction,
-    businessId: string,
-    identityId: string,
-  ): Promise<MemberRow | undefined> {
-    const rows = await this.memberships.findMembers(businessId, [identityId], tx, {
-      lock: true,
-    });
-    return rows[0];
-  }
-
   /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
     if (!(await this.businesses.findById(businessId, null))) {

@@ -7,6 +7,7 @@ import { BusinessesService } from '../tenancy/businesses.service';
 import { BusinessViewDto, MemberViewDto, PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
 import { memberNotFound, MembersService } from '../tenancy/members.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import {
   CLI_CALLER,
@@ -41,6 +42,7 @@ export class OnboardingService {
     private readonly businesses: BusinessesService,
     private readonly members: MembersService,
     private readonly admins: PlatformAdminsService,
+    private readonly directory: TenancyDirectory,
     private readonly issuance: TokenIssuanceService,
   ) {}
 
@@ -131,12 +133,13 @@ export class OnboardingService {
     dto: ReissueFirstTokenDto,
   ): Promise<IssuedTokenDto> {
     return this.uow.run(async (tx) => {
-      const row = await this.members.findForIssue(tx, ctx.businessId, identityId);
-      const holder = row
-        ? { id: identityId, kind: row.identity.kind, role: row.membership.role }
-        : null;
+      // Under the membership's issuance lock, as every issuer (see TokenAccess.holderTarget).
+      const members = await this.directory.membersOf(tx, ctx.businessId, [identityId], {
+        lock: true,
+      });
+      const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
-      if (!row) throw memberNotFound(); // the policy answers 404 for an unknown id already
+      if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
       return this.issuance.issueFirstToken(
         tx,
         ctx.author,
@@ -144,7 +147,7 @@ export class OnboardingService {
         {
           businessId: ctx.businessId,
           identityId,
-          isAdmin: roleAtLeast(row.membership.role, 'admin'),
+          isAdmin: roleAtLeast(holder.role, 'admin'),
         },
         dto.expires_in_days,
       );
