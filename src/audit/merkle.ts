@@ -152,38 +152,99 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
+/** A perfect subtree: the `2^level` leaves from `index · 2^level`, and their hash. */
+export interface MerkleNode {
+  level: number;
+  index: number;
+  hash: Hash;
+}
+
+const widthOf = (level: number) => 2 ** level;
+
 /**
- * A tree kept as it grows: the roots of its perfect subtrees, largest first (at most one per
- * bit of the size), so that an append costs O(log n) hashes and no leaf is kept.
+ * A consecutive run of leaves from `start`, kept as its fewest aligned perfect subtrees (a
+ * "compact range"), so that an append costs O(log n) hashes and no leaf is kept. From 0 it is a
+ * tree's frontier: one subtree per set bit of the size, largest first, and the tree's root folds
+ * from them. Runs walked apart (a verify's stretches) join with `extend`, as if one had walked
+ * both.
  */
 export class MerkleFrontier {
-  private readonly subtrees: { hash: Hash; size: number }[] = [];
-  private count = 0;
+  private readonly nodes: MerkleNode[] = [];
+  private next: number;
+
+  constructor(readonly start = 0) {
+    this.next = start;
+  }
+
+  /** A frontier from its stored nodes, largest first, as `nodesOf` gave them. */
+  static of(start: number, nodes: readonly MerkleNode[]): MerkleFrontier {
+    const range = new MerkleFrontier(start);
+    for (const node of nodes) range.push(node);
+    return range;
+  }
+
+  /** Where the run ends: the index of the next leaf (the tree's size, from 0). */
+  get end(): number {
+    return this.next;
+  }
 
   get size(): number {
-    return this.count;
+    return this.next - this.start;
   }
 
-  append(leaf: Hash): void {
-    let node = { hash: leaf, size: 1 };
-    for (
-      let top = this.subtrees.at(-1);
-      top && top.size === node.size;
-      top = this.subtrees.at(-1)
-    ) {
-      this.subtrees.pop();
-      node = { hash: nodeHash(top.hash, node.hash), size: top.size * 2 };
+  /** Adds the next leaf; answers the perfect subtrees it completed, the leaf first. */
+  append(leaf: Hash): MerkleNode[] {
+    return this.push({ level: 0, index: this.next, hash: leaf });
+  }
+
+  /** Adds the run that starts where this one ends. */
+  extend(other: MerkleFrontier): this {
+    if (other.start !== this.next) {
+      throw new RangeError(`a run from ${other.start} does not follow one ending at ${this.next}`);
     }
-    this.subtrees.push(node);
-    this.count++;
+    for (const node of other.nodes) this.push(node);
+    return this;
   }
 
-  /** MTH of every leaf appended so far. */
+  copy(): MerkleFrontier {
+    return MerkleFrontier.of(this.start, this.nodes);
+  }
+
+  nodesOf(): MerkleNode[] {
+    return [...this.nodes];
+  }
+
+  private push(node: MerkleNode): MerkleNode[] {
+    const width = widthOf(node.level);
+    if (node.index * width !== this.next) {
+      throw new RangeError(`a subtree at ${node.index * width} does not follow ${this.next}`);
+    }
+    const made = [node];
+    this.nodes.push(node);
+    this.next += width;
+    for (;;) {
+      const top = this.nodes[this.nodes.length - 1];
+      const below = this.nodes[this.nodes.length - 2];
+      // Two equal neighbours merge only when the left one starts a subtree twice their width.
+      if (!below || below.level !== top.level || below.index % 2 !== 0) break;
+      this.nodes.length -= 2;
+      const merged = {
+        level: top.level + 1,
+        index: below.index / 2,
+        hash: nodeHash(below.hash, top.hash),
+      };
+      this.nodes.push(merged);
+      made.push(merged);
+    }
+    return made;
+  }
+
+  /** MTH of the leaves appended so far, for a run from 0. */
   root(): Hash {
-    if (this.subtrees.length === 0) return EMPTY_ROOT;
-    let root = this.subtrees[this.subtrees.length - 1].hash;
-    for (let i = this.subtrees.length - 2; i >= 0; i--)
-      root = nodeHash(this.subtrees[i].hash, root);
+    if (this.start !== 0) throw new RangeError('only a run from leaf 0 has a root');
+    if (this.nodes.length === 0) return EMPTY_ROOT;
+    let root = this.nodes[this.nodes.length - 1].hash;
+    for (let i = this.nodes.length - 2; i >= 0; i--) root = nodeHash(this.nodes[i].hash, root);
     return root;
   }
 }
