@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { canonicalEvent, ChainedEvent, chainHash, ChainWalker, GENESIS_HASH } from './audit-chain';
+import {
+  canonicalEvent,
+  ChainedEvent,
+  chainHash,
+  ChainWalker,
+  GENESIS_HASH,
+  hashesOfRow,
+  leafOfRow,
+} from './audit-chain';
+import { rowOfView } from './audit-codec';
+import { leafHash } from './merkle';
 import { canonicalJson } from './canonical-json';
 
 const event = (seq: number, extra: Partial<ChainedEvent> = {}): ChainedEvent => ({
@@ -86,5 +96,17 @@ describe(ChainWalker.name, () => {
       sut.feed(tampered);
       expect(sut.finish(head)).toMatchObject({ valid: false, first_invalid_seq: seq });
     }
+  });
+});
+
+describe('audit tree leaves', () => {
+  it("are RFC 6962 leaves over the chain's own canonical bytes, beside the chain hash", () => {
+    const e = event(1, { target: { type: 'token', id: null, label: 'é ☃ \u2028' } });
+    const row = rowOfView(e);
+    const bytes = Buffer.from(canonicalEvent(e), 'utf8');
+    const { hash, leaf } = hashesOfRow(GENESIS_HASH, row, 'event');
+    expect(hash).toBe(chainHash(GENESIS_HASH, e));
+    expect(leaf.equals(leafHash(bytes))).toBe(true);
+    expect(leafOfRow(row, 'event').equals(leaf)).toBe(true);
   });
 });

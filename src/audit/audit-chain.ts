@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { canonicalRow, rowOfView, RowSource } from './audit-codec';
 import type { AuditEventView, ChainedEvent } from './audit-fields';
 import type { AuditRow } from './audit-row';
+import type { Hash } from './merkle';
 
 /** The `prev_hash` of the first event of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -17,6 +18,29 @@ export function chainHash(prevHash: string, event: ChainedEvent): string {
 export function rowHash(prevHash: string, row: AuditRow, source: RowSource): string {
   // One-shot crypto.hash: no Hash object per event, which verify feels over a long chain.
   return hash('sha256', prevHash + canonicalRow(row, source), 'hex');
+}
+
+/**
+ * The event's leaf in its chain's Merkle tree: RFC 6962's `SHA-256(0x00 ‖ bytes)` over the same
+ * canonical bytes (UTF-8) that `rowHash` chains, so the tree and the chain cover one thing.
+ */
+export function leafOfRow(row: AuditRow, source: RowSource): Hash {
+  return leafOfCanonical(canonicalRow(row, source));
+}
+
+/** The chain hash and the tree leaf of a row, from one canonical form of it. */
+export function hashesOfRow(
+  prevHash: string,
+  row: AuditRow,
+  source: RowSource,
+): { hash: string; leaf: Hash } {
+  const canonical = canonicalRow(row, source);
+  return { hash: hash('sha256', prevHash + canonical, 'hex'), leaf: leafOfCanonical(canonical) };
+}
+
+function leafOfCanonical(canonical: string): Hash {
+  // '\0' is the leaf prefix byte 0x00 in UTF-8: one one-shot hash, no Hash object.
+  return hash('sha256', '\0' + canonical, 'buffer');
 }
 
 /** RFC 8785 JSON of the event, written by the codec from AUDIT_FIELDS' plans. */

@@ -67,4 +67,12 @@ export class AuditChainHead {
 
   @Column({ type: 'varchar', length: 64 })
   hash!: string;
+
+  /** How many of the chain's events its Merkle tree holds: `seq`, once it has caught up. */
+  @Column({ type: 'integer', default: 0 })
+  treeSize!: number;
+
+  /** The tree's perfect subtrees' hashes, largest first, in hex: what the next append extends. */
+  @Column({ type: 'text', default: '' })
+  frontier!: string;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditController, PlatformAuditController } from './audit.controller';
 import { AuditListener } from './audit.listener';
 import { AuditRepository } from './audit.repository';
+import { AuditTreeRepository } from './audit-tree.repository';
 import { AuditService } from './audit.service';
 
 /**
@@ -10,6 +11,6 @@ import { AuditService } from './audit.service';
  */
 @Module({
   controllers: [AuditController, PlatformAuditController],
-  providers: [AuditRepository, AuditListener, AuditService],
+  providers: [AuditRepository, AuditTreeRepository, AuditListener, AuditService],
 })
 export class AuditModule {}

@@ -5,10 +5,11 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { storable } from '../common/text';
-import { GENESIS_HASH, rowHash } from './audit-chain';
+import { GENESIS_HASH, hashesOfRow } from './audit-chain';
 import { rowOfEntity } from './audit-codec';
 import { AuditEntry } from './audit-entry';
 import { AuditChainHead, AuditEvent, PLATFORM_CHAIN } from './audit-event.entity';
+import { AuditTreeRepository } from './audit-tree.repository';
 import { sqliteDate, type AuditRow, type RowDialect } from './audit-row';
 import {
   AuditFilters,
@@ -33,7 +34,10 @@ interface SqliteHandle {
  */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tree: AuditTreeRepository,
+  ) {}
 
   /**
    * Appends to the entry's chain inside `em`'s transaction. Bumping the head's `seq` first
@@ -86,9 +90,14 @@ export class AuditRepository {
       prevHash: head.hash,
       hash: '',
     };
-    event.hash = rowHash(head.hash, rowOfEntity(event), 'event');
+    const { hash, leaf } = hashesOfRow(head.hash, rowOfEntity(event), 'event');
+    event.hash = hash;
     await em.insert(AuditEvent, event);
-    await em.update(AuditChainHead, { chainId }, { hash: event.hash });
+    // The tree grows with the chain once it has caught up; a chain from before trees were kept
+    // is grown by the checkpointer, under this same lock, before this append's event.
+    const tree =
+      head.treeSize === head.seq - 1 ? await this.tree.grow(em, head, [leaf]) : undefined;
+    await em.update(AuditChainHead, { chainId }, { hash, ...tree });
     return event;
   }
 
@@ -176,6 +185,28 @@ export class AuditRepository {
 
   headOfPlatform(): Promise<AuditChainHead | null> {
     return this.dataSource.manager.findOneBy(AuditChainHead, { chainId: PLATFORM_CHAIN });
+  }
+
+  /**
+   * The raw rows of any chain, in `seq` order: for the tree keeper, which grows every chain's
+   * tree (a job, not a caller; it crosses tenants by design).
+   */
+  rowsOfAnyChain(chainId: string, slice: ChainSlice): Promise<AuditRow[]> {
+    return this.chainRows(chainId, slice, {});
+  }
+
+  /**
+   * A chain's head, locked for the transaction as an append locks it (a no-op update takes the
+   * row lock on PostgreSQL, and the write lock on SQLite): no event is appended until it ends.
+   */
+  async lockHead(em: EntityManager, chainId: string): Promise<AuditChainHead | null> {
+    await em
+      .createQueryBuilder()
+      .update(AuditChainHead)
+      .set({ treeSize: () => 'tree_size' })
+      .where('chain_id = :chainId', { chainId })
+      .execute();
+    return em.findOneBy(AuditChainHead, { chainId });
   }
 
   private async bumpHead(em: EntityManager, chainId: string): Promise<boolean> {

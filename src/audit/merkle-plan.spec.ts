@@ -9,9 +9,7 @@ import {
 } from './merkle-plan';
 
 const leaves = (n: number) =>
-  Array.from({ length: n }, (_, i) =>
-    leafHash(createHash('sha256').update(`event ${i}`).digest()),
-  );
+  Array.from({ length: n }, (_, i) => leafHash(createHash('sha256').update(`event ${i}`).digest()));
 
 /** A tree stored as the appends store it: every perfect subtree each append completes. */
 function storedTree(all: readonly Hash[]) {
@@ -92,6 +90,23 @@ describe(MerkleFrontier.name, () => {
     const restored = MerkleFrontier.of(0, first.nodesOf());
     all.slice(13).forEach((leaf) => restored.append(leaf));
     expect(restored.root().equals(rootOf(all))).toBe(true);
+  });
+
+  it('rebuilds a tree of any size from its subtrees hashes alone', () => {
+    const all = leaves(37);
+    const grown = new MerkleFrontier();
+    all.forEach((leaf, i) => {
+      grown.append(leaf);
+      const hashes = grown.nodesOf().map((n) => n.hash);
+      expect(
+        MerkleFrontier.ofTree(i + 1, hashes)
+          ?.root()
+          .equals(grown.root()),
+      ).toBe(true);
+      // 2(i + 1) + 1 has one more set bit, so one more subtree than these.
+      expect(MerkleFrontier.ofTree(2 * (i + 1) + 1, hashes)).toBeNull();
+    });
+    expect(MerkleFrontier.ofTree(0, [])?.end).toBe(0);
   });
 
   it('refuses a run that does not follow', () => {

@@ -183,6 +183,24 @@ export class MerkleFrontier {
     return range;
   }
 
+  /**
+   * The frontier of a tree of `size` leaves from its subtrees' hashes, largest first: one per
+   * set bit of the size, which places each. Null when the count of hashes is not that.
+   */
+  static ofTree(size: number, hashes: readonly Hash[]): MerkleFrontier | null {
+    const nodes: MerkleNode[] = [];
+    let start = 0;
+    for (let level = Math.floor(Math.log2(Math.max(size, 1))); level >= 0; level--) {
+      const width = widthOf(level);
+      if (size - start < width) continue;
+      const hash = hashes[nodes.length];
+      if (!hash || hash.length !== 32) return null;
+      nodes.push({ level, index: start / width, hash });
+      start += width;
+    }
+    return nodes.length === hashes.length ? MerkleFrontier.of(0, nodes) : null;
+  }
+
   /** Where the run ends: the index of the next leaf (the tree's size, from 0). */
   get end(): number {
     return this.next;

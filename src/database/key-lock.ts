@@ -33,3 +33,17 @@ export const platformAdminKey = (identityId: string) => `platform-admin:${identi
  */
 export const activeTokensKey = (businessId: string | null, identityId: string) =>
   `active-tokens:${businessId ?? 'platform'}:${identityId}`;
+
+/**
+ * Takes the PostgreSQL advisory lock on `key` for the transaction if no one holds it: false
+ * when another instance does, so a job that one instance should run at a time skips its turn.
+ * SQLite has one process, and its units of work run one at a time: always true there.
+ */
+export async function tryKeyLock(tx: Transaction, key: string): Promise<boolean> {
+  if (tx.manager.connection.options.type !== 'postgres') return true;
+  const rows: { locked: boolean }[] = await tx.manager.query(
+    'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+    [KEY_SPACE, key],
+  );
+  return rows[0]?.locked === true;
+}

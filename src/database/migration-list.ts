@@ -3,6 +3,7 @@ import { AuditLog1763900000000 } from './migrations/1763900000000-audit-log';
 import { TraceableActors1764000000000 } from './migrations/1764000000000-traceable-actors';
 import { FirstWinsRotation1764100000000 } from './migrations/1764100000000-first-wins-rotation';
 import { ByteBudget1764200000000 } from './migrations/1764200000000-byte-budget';
+import { AuditMerkleTree1764300000000 } from './migrations/1764300000000-audit-merkle-tree';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   TraceableActors1764000000000,
   FirstWinsRotation1764100000000,
   ByteBudget1764200000000,
+  AuditMerkleTree1764300000000,
 ];

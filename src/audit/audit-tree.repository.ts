@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditChainHead } from './audit-event.entity';
+import { AuditCheckpoint, AuditTreeNode } from './audit-tree.entity';
+import { Hash, MerkleFrontier, MerkleNode } from './merkle';
+import type { NodeRef } from './merkle-plan';
+
+/** Rows per insert of tree nodes: four parameters each, far below SQLite's limit. */
+const NODE_INSERT_BATCH = 500;
+
+/** The tree part of a chain head: how many events it holds, and its frontier. */
+export type TreeHead = Pick<AuditChainHead, 'chainId' | 'seq' | 'treeSize' | 'frontier'>;
+
+/**
+ * The chains' Merkle trees and their signed checkpoints. A tree grows only under its chain
+ * head's lock, which the append (or the catch-up) holds: each subtree is written once.
+ * Chain ids are business ids or the platform's; the callers (the append, the checkpointer, and
+ * the audit service for a caller already scoped) pass the chain they may reach.
+ */
+@Injectable()
+export class AuditTreeRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Appends leaves to the tree `head` describes, writing the subtrees they complete; answers
+   * the head's new tree fields, which the caller writes with its own update of the head.
+   */
+  async grow(
+    em: EntityManager,
+    head: TreeHead,
+    leaves: readonly Hash[],
+  ): Promise<Pick<AuditChainHead, 'treeSize' | 'frontier'>> {
+    const frontier = frontierOf(head);
+    const made: MerkleNode[] = [];
+    for (const leaf of leaves) made.push(...frontier.append(leaf));
+    for (let i = 0; i < made.length; i += NODE_INSERT_BATCH) {
+      await em.insert(
+        AuditTreeNode,
+        made.slice(i, i + NODE_INSERT_BATCH).map((node) => ({
+          chainId: head.chainId,
+          level: node.level,
+          nodeIndex: node.index,
+          hash: node.hash.toString('hex'),
+        })),
+      );
+    }
+    return { treeSize: frontier.end, frontier: frontierText(frontier) };
+  }
+
+  /** The chain's tree head, read outside any transaction. */
+  head(chainId: string): Promise<TreeHead | null> {
+    return this.dataSource.manager.findOne(AuditChainHead, {
+      select: { chainId: true, seq: true, treeSize: true, frontier: true },
+      where: { chainId },
+    });
+  }
+
+  /** Chains whose trees lag their events: chains that were written before trees were kept. */
+  async lagging(limit: number): Promise<string[]> {
+    const rows = await this.dataSource.manager
+      .createQueryBuilder(AuditChainHead, 'h')
+      .select('h.chainId', 'chainId')
+      .where('h.treeSize < h.seq')
+      .orderBy('h.chainId')
+      .limit(limit)
+      .getRawMany<{ chainId: string }>();
+    return rows.map((r) => r.chainId);
+  }
+
+  /** The stored subtrees asked for, by `level/index`; a missing one is absent. */
+  async subtrees(chainId: string, refs: readonly NodeRef[]): Promise<Map<string, Hash>> {
+    const found = new Map<string, Hash>();
+    if (refs.length === 0) return found;
+    const rows = await this.dataSource.manager.find(AuditTreeNode, {
+      where: refs.map((ref) => ({ chainId, level: ref.level, nodeIndex: ref.index })),
+    });
+    for (const row of rows) {
+      found.set(
+        subtreeKey({ level: row.level, index: row.nodeIndex }),
+        Buffer.from(row.hash, 'hex'),
+      );
+    }
+    return found;
+  }
+
+  /** Stores a checkpoint, unless the chain has one of that size already (another signer's). */
+  async saveCheckpoint(em: EntityManager, checkpoint: AuditCheckpoint): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(AuditCheckpoint)
+      .values(checkpoint)
+      .orIgnore()
+      .execute();
+  }
+
+  latestCheckpoint(chainId: string): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager.findOne(AuditCheckpoint, {
+      where: { chainId },
+      order: { treeSize: 'DESC' },
+    });
+  }
+
+  /** The latest checkpoint of each of these chains, by chain id. */
+  async latestCheckpoints(chainIds: readonly string[]): Promise<Map<string, AuditCheckpoint>> {
+    const latest = new Map<string, AuditCheckpoint>();
+    if (chainIds.length === 0) return latest;
+    const rows = await this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId IN (:...chainIds)', { chainIds })
+      .andWhere(
+        'c.treeSize = (SELECT MAX(m.tree_size) FROM audit_checkpoints m WHERE m.chain_id = c.chain_id)',
+      )
+      .getMany();
+    for (const row of rows) latest.set(row.chainId, row);
+    return latest;
+  }
+
+  /** The chain's checkpoints, largest first, below `beforeSize` when given. */
+  checkpoints(chainId: string, limit: number, beforeSize: number | null) {
+    const query = this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId = :chainId', { chainId })
+      .orderBy('c.treeSize', 'DESC')
+      .limit(limit);
+    if (beforeSize !== null) query.andWhere('c.treeSize < :beforeSize', { beforeSize });
+    return query.getMany();
+  }
+
+  /** The smallest checkpoint at least `size` large, which a proof up to `size` is checked by. */
+  checkpointCovering(chainId: string, size: number): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId = :chainId AND c.treeSize >= :size', { chainId, size })
+      .orderBy('c.treeSize', 'ASC')
+      .limit(1)
+      .getOne();
+  }
+
+  checkpointOfSize(chainId: string, size: number): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager.findOneBy(AuditCheckpoint, { chainId, treeSize: size });
+  }
+
+  /** Every checkpoint's size, root and note, smallest first: what a verify checks. */
+  allCheckpoints(chainId: string): Promise<AuditCheckpoint[]> {
+    return this.dataSource.manager.find(AuditCheckpoint, {
+      where: { chainId },
+      order: { treeSize: 'ASC' },
+    });
+  }
+
+  /** Chains with events their latest checkpoint does not cover, with their heads. */
+  unsignedHeads(limit: number): Promise<TreeHead[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(AuditChainHead, 'h')
+      .select(['h.chainId', 'h.seq', 'h.treeSize', 'h.frontier'])
+      .where('h.treeSize > 0')
+      .andWhere(
+        'h.treeSize > COALESCE((SELECT MAX(c.tree_size) FROM audit_checkpoints c WHERE c.chain_id = h.chain_id), 0)',
+      )
+      .orderBy('h.chainId')
+      .limit(limit)
+      .getMany();
+  }
+}
+
+/** The head's frontier; a stored one that does not fit its size is corruption, not a tree. */
+export function frontierOf(head: Pick<TreeHead, 'chainId' | 'treeSize' | 'frontier'>) {
+  const hex = head.frontier.match(/[0-9a-f]{64}/g) ?? [];
+  const frontier = MerkleFrontier.ofTree(
+    head.treeSize,
+    hex.map((h) => Buffer.from(h, 'hex')),
+  );
+  if (!frontier || hex.join('') !== head.frontier) {
+    throw new Error(
+      `audit tree of chain ${head.chainId}: its stored frontier does not fit its size`,
+    );
+  }
+  return frontier;
+}
+
+function frontierText(frontier: MerkleFrontier): string {
+  return frontier
+    .nodesOf()
+    .map((n) => n.hash.toString('hex'))
+    .join('');
+}
+
+export const subtreeKey = (ref: NodeRef) => `${ref.level}/${ref.index}`;
