@@ -3,18 +3,23 @@
  * (default 1,000,000) chained events into one business of a running server, then prints page
  * latency at depth, the verify rate beside the rate at which the same rows are merely read
  * (raw, in the same run), a full NDJSON export's time and the server's RSS growth, and append
- * throughput under 50 concurrent writers. Figures, not assertions.
+ * throughput under 50 concurrent writers. With issue 22's checkpoints: how fast the seeded
+ * chain's Merkle tree is grown, inclusion and consistency proof latency at that depth, and
+ * append throughput with checkpoints on and off (a second instance on the same database, without
+ * a signing key), alternated. Figures, not assertions.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ChainedEvent, chainHash } from '../src/audit/audit-chain';
+import { ChainedEvent, chainHash, leafOfRow } from '../src/audit/audit-chain';
 import { AUDIT_ROW_COLUMNS } from '../src/audit/audit-row';
 import { chainRowsQuery, RAW_TEXT_TYPES } from '../src/audit/audit-row-query';
 import { VERIFY_BATCH } from '../src/audit/chain-segment';
 import { canonicalJson } from '../src/audit/canonical-json';
+import { generateSigner } from '../src/audit/signed-note';
+import { proofLatency, waitForCheckpoint, waitForTree } from './lib/audit-tree';
 import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
 import { keepAliveAgent } from '../support/http';
@@ -44,7 +49,10 @@ const GOALS = {
   verifyPerSecond: 150_000,
   verifyOverRaw: 0.8,
   exportRssMiB: 64,
+  proofP99Ms: 5,
+  appendOnOverOff: 0.9,
 };
+const PROOF_SAMPLES = 1_000;
 
 /** The seeded mix: token.created is common enough to page 500k deep with an action filter. */
 const ACTIONS: [string, number][] = [
@@ -292,12 +300,48 @@ async function appendThroughput(client: LatchkeyClient, owner: BusinessSetup) {
   return { appends: ok, seconds, perSecond: ok / seconds };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2
+  );
+}
+
+/** The tree leaf of the event at `seq`, from its stored row. */
+async function leafAt(url: string, businessId: string, seq: number): Promise<Buffer> {
+  return withClient(url, async (pg) => {
+    const { text, values } = chainRowsQuery('postgres', businessId, {
+      afterSeq: seq - 1,
+      upToSeq: seq,
+    });
+    const { rows } = await pg.query<unknown[]>({
+      text,
+      values,
+      rowMode: 'array',
+      types: RAW_TEXT_TYPES,
+    });
+    return leafOfRow(rows[0], 'postgres');
+  });
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
   process.stdout.write(`Audit benchmark (${machineLine(machine)})\n`);
   const db = await createScratchDatabase(SERVER_URL, 'latchkey_audit_bench');
+  const signing = generateSigner('bench.latchkey.test');
   const app = await startAppProcess({
     name: 'audit-bench',
+    env: {
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      AUDIT_SIGNING_KEY: signing.signerKey,
+      AUDIT_CHECKPOINT_EVERY_SECONDS: '1',
+      ...RATE_LIMITS_OFF,
+    },
+  });
+  // The same database, without a signing key: checkpoints off, for the append comparison.
+  const unsigned = await startAppProcess({
+    name: 'audit-bench-unsigned',
     env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF },
   });
   try {
@@ -325,13 +369,56 @@ async function main(): Promise<void> {
     }
     results.pages = pages;
 
-    const appends = await appendThroughput(client, owner);
-    results.appends = appends;
+    // The seeded events were written around the app: its checkpointer grows their tree.
+    const grown = await waitForTree(db.url, owner.businessId);
+    results.treeCatchUp = { ...grown, perSecond: grown.leaves / grown.seconds };
     rows.push([
-      `append, ${WRITERS} concurrent writers`,
-      `${round(appends.perSecond, 0)} events/s (${appends.appends} in ${round(appends.seconds)} s)`,
+      'tree grown over the seeded events (the checkpointer)',
+      `${round(grown.leaves / grown.seconds, 0)} events/s (${grown.leaves} in ${round(grown.seconds)} s)`,
       '(reported)',
       '',
+    ]);
+    const signedSize = await waitForCheckpoint(db.url, owner.businessId, EVENTS);
+    const proofs = await proofLatency(client, owner, signedSize, PROOF_SAMPLES, (seq) =>
+      leafAt(db.url, owner.businessId, seq),
+    );
+    results.proofs = { treeSize: signedSize, ...proofs };
+    for (const [kind, figure] of Object.entries(proofs)) {
+      rows.push([
+        `${kind} proof at ${signedSize} events`,
+        `p50 ${round(figure.p50)} ms, p99 ${round(figure.p99)} ms`,
+        `p99 ≤ ${GOALS.proofP99Ms} ms`,
+        figure.p99 <= GOALS.proofP99Ms ? 'met' : 'missed',
+      ]);
+    }
+
+    // On and off alternate, twice each, so drift in the machine falls on both alike.
+    const offClient = new LatchkeyClient(unsigned.url);
+    const runs = { on: [] as number[], off: [] as number[] };
+    for (let pass = 0; pass < 2; pass++) {
+      runs.on.push((await appendThroughput(client, owner)).perSecond);
+      runs.off.push((await appendThroughput(offClient, owner)).perSecond);
+    }
+    const on = median(runs.on);
+    const off = median(runs.off);
+    results.appends = { on: runs.on, off: runs.off };
+    rows.push([
+      `append, ${WRITERS} concurrent writers, checkpoints on`,
+      `${round(on, 0)} events/s (runs: ${runs.on.map((r) => round(r, 0)).join(', ')})`,
+      '(reported)',
+      '',
+    ]);
+    rows.push([
+      `append, ${WRITERS} concurrent writers, checkpoints off`,
+      `${round(off, 0)} events/s (runs: ${runs.off.map((r) => round(r, 0)).join(', ')})`,
+      '(reported)',
+      '',
+    ]);
+    rows.push([
+      'append on ÷ off',
+      `${round(on / off, 2)}`,
+      `≥ ${GOALS.appendOnOverOff}`,
+      on / off >= GOALS.appendOnOverOff ? 'met' : 'missed',
     ]);
 
     // Read raw before and after verify, and keep the faster: the ratio is judged against the
@@ -397,7 +484,7 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'audit-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
-    await stopAll([app.child]);
+    await stopAll([app.child, unsigned.child]);
     await db.drop();
   }
 }

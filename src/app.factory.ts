@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
+import { AuditSigner, keySourceOf } from './audit/audit-signer';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
 import { drainRefusal } from './common/drain-refusal';
@@ -50,6 +51,8 @@ export interface StartedApp {
   app: NestFastifyApplication;
   /** The first platform admin's token, when this start created one; shown once. */
   bootstrapToken: string | null;
+  /** The audit signing key this start created (the embedded default), to be printed once. */
+  createdAuditKey: { path: string; verifierKey: string } | null;
 }
 
 /**
@@ -60,6 +63,8 @@ export async function startApp(
   config: AppConfig,
   options: { logs?: boolean } = {},
 ): Promise<StartedApp> {
+  // Settings only a module can check fail here, as a bad variable does, not inside Nest.
+  keySourceOf(config);
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     genReqId: requestId,
@@ -133,5 +138,5 @@ export async function startApp(
   if (swept > 0) app.get(Logger).warn(`Revoked ${swept} tokens left by an interrupted cascade`);
   await app.init();
   await fastify.ready();
-  return { app, bootstrapToken };
+  return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

@@ -61,7 +61,24 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const { app, bootstrapToken } = await startApp(config);
+  let started;
+  try {
+    started = await startApp(config);
+  } catch (e) {
+    // A setting only a module can check (the audit signing key) fails the start the same way.
+    if (e instanceof ConfigValidationError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const { app, bootstrapToken, createdAuditKey } = started;
+  if (createdAuditKey) {
+    process.stdout.write(
+      `\nAudit signing key created in ${createdAuditKey.path} (mode 0600).\n` +
+        `Its verifier key, to check the checkpoints you keep: ${createdAuditKey.verifierKey}\n`,
+    );
+  }
   if (bootstrapToken) {
     // Outside the logger on purpose: the token must never reach a log pipeline. Before listen,
     // so that it is printed before /health/live first answers, and even if listen fails.

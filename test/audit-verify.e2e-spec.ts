@@ -125,6 +125,8 @@ describe.each(DRIVERS)('audit verify on %s', (driver) => {
         valid: true,
         checked: expect.any(Number),
         first_invalid_seq: null,
+        checkpoints_checked: 0,
+        last_valid_checkpoint: null,
       });
       expect(res.body.data.checked).toBeGreaterThan(0);
     });

@@ -1,3 +1,4 @@
+import { AUDIT_ERRORS } from '../src/audit/audit-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
 import { COMMON_ERRORS } from '../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
@@ -5,7 +6,7 @@ import { TOKEN_ERRORS, TokenError } from '../src/tokens/token-error';
 import { ERROR_STATUS } from './helpers/error-status';
 
 describe('ERROR_STATUS', () => {
-  const tables = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS];
+  const tables = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS, AUDIT_ERRORS];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),
   );

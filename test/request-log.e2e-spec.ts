@@ -14,6 +14,8 @@ const PLAIN_LINES = [
   /^Platform admin \S+ created\.$/,
   /^Platform admin token \(shown once\): \S+$/,
   /^Latchkey listening on /,
+  /^Audit signing key created in \S+ \(mode 0600\)\.$/,
+  /^Its verifier key, to check the checkpoints you keep: \S+$/,
   /^SIGTERM received: draining requests, then shutting down$/,
 ];
 

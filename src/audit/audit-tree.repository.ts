@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditChainHead } from './audit-event.entity';
+import { AuditChainHead, AuditEvent } from './audit-event.entity';
+import { sqliteDate } from './audit-row';
 import { AuditCheckpoint, AuditTreeNode } from './audit-tree.entity';
 import { Hash, MerkleFrontier, MerkleNode } from './merkle';
 import type { NodeRef } from './merkle-plan';
@@ -127,12 +128,12 @@ export class AuditTreeRepository {
     return query.getMany();
   }
 
-  /** The smallest checkpoint at least `size` large, which a proof up to `size` is checked by. */
-  checkpointCovering(chainId: string, size: number): Promise<AuditCheckpoint | null> {
+  /** The largest checkpoint of at most `size` events. */
+  checkpointWithin(chainId: string, size: number): Promise<AuditCheckpoint | null> {
     return this.dataSource.manager
       .createQueryBuilder(AuditCheckpoint, 'c')
-      .where('c.chainId = :chainId AND c.treeSize >= :size', { chainId, size })
-      .orderBy('c.treeSize', 'ASC')
+      .where('c.chainId = :chainId AND c.treeSize <= :size', { chainId, size })
+      .orderBy('c.treeSize', 'DESC')
       .limit(1)
       .getOne();
   }
@@ -147,6 +148,15 @@ export class AuditTreeRepository {
       where: { chainId },
       order: { treeSize: 'ASC' },
     });
+  }
+
+  /** When the chain's first event happened: how long its first checkpoint has been due. */
+  async firstEventAt(chainId: string): Promise<Date | null> {
+    const first = await this.dataSource.manager.findOne(AuditEvent, {
+      select: { occurredAt: true },
+      where: { chainId, seq: 1 },
+    });
+    return first ? sqliteDate(first.occurredAt) : null;
   }
 
   /** Chains with events their latest checkpoint does not cover, with their heads. */

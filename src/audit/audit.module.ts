@@ -1,4 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditCheckpointer } from './audit-checkpointer';
+import { AuditCheckpoints } from './audit-checkpoints';
+import {
+  AuditCheckpointsController,
+  AuditKeyController,
+  PlatformAuditCheckpointsController,
+} from './audit-checkpoints.controller';
+import { AuditSigner } from './audit-signer';
 import { AuditController, PlatformAuditController } from './audit.controller';
 import { AuditListener } from './audit.listener';
 import { AuditRepository } from './audit.repository';
@@ -10,7 +18,22 @@ import { AuditService } from './audit.service';
  * the transaction that made the change; no other module imports it.
  */
 @Module({
-  controllers: [AuditController, PlatformAuditController],
-  providers: [AuditRepository, AuditTreeRepository, AuditListener, AuditService],
+  controllers: [
+    AuditController,
+    PlatformAuditController,
+    AuditCheckpointsController,
+    PlatformAuditCheckpointsController,
+    AuditKeyController,
+  ],
+  providers: [
+    AuditRepository,
+    AuditTreeRepository,
+    AuditListener,
+    AuditService,
+    AuditSigner,
+    AuditCheckpoints,
+    AuditCheckpointer,
+  ],
+  exports: [AuditSigner],
 })
 export class AuditModule {}

@@ -4,7 +4,9 @@ import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { Page, paginate } from '../common/pagination';
-import { ChainVerdict } from './audit-chain';
+import { AuditCheckpoints } from './audit-checkpoints';
+import { CheckpointedVerdict, withCheckpoints } from './checkpoint-verdict';
+import { capturesFor, rootsAtSizes, TreeCapture } from './tree-capture';
 import type { AuditEventView } from './audit-entry';
 import type { AuditChainHead } from './audit-event.entity';
 import { CSV_HEADER, csvRow, ndjsonRow, viewOfRow } from './audit-codec';
@@ -53,7 +55,10 @@ interface ChainSource {
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly checkpoints: AuditCheckpoints,
+  ) {}
 
   /** The business's events, newest first. */
   list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventView>> {
@@ -81,25 +86,46 @@ export class AuditService {
 
   /** The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. */
   export(ctx: RequestContext, query: AuditExportQueryDto): AsyncGenerator<string> {
-    const chain = this.businessChain(ctx.businessId);
-    return exportLines(chain, checkedFilters(query), query.format, this.audit.dialect);
+    return this.exportChain(this.businessChain(ctx.businessId), checkedFilters(query), query);
   }
 
   exportPlatform(query: AuditExportQueryDto): AsyncGenerator<string> {
-    return exportLines(
-      this.platformChain(),
-      checkedFilters(query),
-      query.format,
-      this.audit.dialect,
-    );
+    return this.exportChain(this.platformChain(), checkedFilters(query), query);
   }
 
-  /** Recomputes the business's whole chain against its head. */
-  verify(ctx: RequestContext): Promise<ChainVerdict> {
+  /**
+   * An NDJSON export of a whole chain ends with the signed checkpoint that covers most of it, as
+   * one more line, `{"checkpoint": "<note>"}`: the file then verifies alone, against the verifier
+   * key. A filtered export is not a prefix of the tree, and CSV has no place for it. The filters
+   * are checked by the caller, before the answer starts: a 422 cannot follow a 200.
+   */
+  private async *exportChain(
+    chain: ChainSource,
+    filters: AuditFilters,
+    query: AuditExportQueryDto,
+  ): AsyncGenerator<string> {
+    const format = query.format ?? 'ndjson';
+    let lastSeq = 0;
+    for await (const chunk of exportLines(chain, filters, format, this.audit.dialect, (seq) => {
+      lastSeq = seq;
+    })) {
+      yield chunk;
+    }
+    const filtered = Object.values(filters).some((value) => value !== undefined);
+    if (format !== 'ndjson' || filtered || lastSeq === 0) return;
+    const note = await this.checkpoints.coveringExport(chain.id, lastSeq);
+    if (note) yield `${JSON.stringify({ checkpoint: note })}\n`;
+  }
+
+  /**
+   * Recomputes the business's whole chain against its head, and its Merkle tree against the
+   * signed checkpoints.
+   */
+  verify(ctx: RequestContext): Promise<CheckpointedVerdict> {
     return this.verifyChain(this.businessChain(ctx.businessId));
   }
 
-  verifyPlatform(): Promise<ChainVerdict> {
+  verifyPlatform(): Promise<CheckpointedVerdict> {
     return this.verifyChain(this.platformChain());
   }
 
@@ -130,30 +156,57 @@ export class AuditService {
    * check at once, each on its own connection; the stretches join into the verdict one walk
    * would give.
    */
-  private async verifyChain(chain: ChainSource): Promise<ChainVerdict> {
+  private async verifyChain(chain: ChainSource): Promise<CheckpointedVerdict> {
+    // Checkpoints first: each was signed over a tree no larger than the head read after them.
+    const checkpoints = await this.checkpoints.judged(chain.id);
     const head = await chain.head();
     const lastSeq = head?.seq ?? 0;
+    const sizes = checkpoints
+      .filter((c) => c.signatureHolds && c.size <= lastSeq)
+      .map((c) => c.size);
+    const segments = await this.walkChain(chain, lastSeq, sizes);
+    return withCheckpoints(
+      joinSegments(segments, head),
+      lastSeq,
+      checkpoints,
+      rootsAtSizes(segments.map((s) => s.tree)),
+    );
+  }
+
+  private async walkChain(
+    chain: ChainSource,
+    lastSeq: number,
+    sizes: number[],
+  ): Promise<SegmentResult[]> {
     const connection = this.audit.workerConnection();
     if (connection && VERIFY_WORKERS > 1 && this.splitsAt(lastSeq)) {
       try {
-        const segments = await Promise.all(
-          seqRanges(lastSeq, VERIFY_WORKERS).map((range) =>
-            runSegmentWorker({ connection, chainId: chain.id, ...range, batch: VERIFY_BATCH }),
+        const ranges = seqRanges(lastSeq, VERIFY_WORKERS);
+        const trees = capturesFor(sizes, ranges);
+        return await Promise.all(
+          ranges.map((range, i) =>
+            runSegmentWorker({
+              connection,
+              chainId: chain.id,
+              ...range,
+              batch: VERIFY_BATCH,
+              tree: trees[i],
+            }),
           ),
         );
-        return joinSegments(segments, head);
       } catch (e) {
         // The verdict does not depend on how the chain is walked: walk it here instead.
         this.logger.warn(`verify workers failed, walking on the main thread: ${String(e)}`);
       }
     }
-    return joinSegments([await walk(chain, lastSeq, this.audit.dialect)], head);
+    const [tree] = capturesFor(sizes, [{ afterSeq: 0, upToSeq: lastSeq }]);
+    return [await walk(chain, lastSeq, this.audit.dialect, tree)];
   }
 }
 
 /** Hashes `(0, lastSeq]` in one pass, loading the next range while it hashes the current one. */
-async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect) {
-  const walker = new SegmentWalker(dialect);
+async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect, tree: TreeCapture) {
+  const walker = new SegmentWalker(dialect, tree);
   // Bounded in bytes as well as rows; the range loading behind sizes itself on the one before.
   const sizer = new BatchSizer(VERIFY_BATCH);
   const range = (from: number, to: number) => chain.rows({ afterSeq: from, upToSeq: to });
@@ -191,6 +244,7 @@ async function* exportLines(
   filters: AuditFilters,
   format: ExportFormat = 'ndjson',
   dialect: RowDialect,
+  reached: (seq: number) => void = () => undefined,
 ): AsyncGenerator<string> {
   const line = format === 'csv' ? csvRow : ndjsonRow;
   if (format === 'csv') yield CSV_HEADER;
@@ -201,6 +255,7 @@ async function* exportLines(
     if (rows.length === 0) return;
     sizer.saw(rows);
     afterSeq = seqOf(rows[rows.length - 1]);
+    reached(afterSeq);
     for (let start = 0; start < rows.length; start += EXPORT_CHUNK) {
       const end = Math.min(start + EXPORT_CHUNK, rows.length);
       let chunk = '';

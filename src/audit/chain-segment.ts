@@ -1,4 +1,6 @@
-import { ChainVerdict, GENESIS_HASH, rowHash } from './audit-chain';
+import { ChainVerdict, GENESIS_HASH, hashesOfRow, rowHash } from './audit-chain';
+import { Hash, MerkleFrontier } from './merkle';
+import { HexNode, hexNodes, TreeCapture, TreeOfSegment } from './tree-capture';
 import { COLUMN } from './audit-fields';
 import { AuditRow, metadataHasDuplicateKey, RowDialect, seqOf } from './audit-row';
 
@@ -32,6 +34,8 @@ export interface SegmentResult {
   firstInvalidSeq: number | null;
   lastSeq: number;
   lastHash: string;
+  /** The stretch's part of the chain's Merkle tree, when the walk was asked for one. */
+  tree?: TreeOfSegment;
 }
 
 /** Hashes raw rows of one stretch, fed in `seq` order, holding only the last row's seq and hash. */
@@ -47,7 +51,21 @@ export class SegmentWalker {
     lastHash: '',
   };
 
-  constructor(private readonly dialect: RowDialect) {}
+  /** The leaves so far, while the tree is wanted: from the stretch's start, without a gap. */
+  private readonly frontier: MerkleFrontier | null;
+  private readonly snapshots: { size: number; nodes: HexNode[] }[] = [];
+  private nextSize = 0;
+
+  /**
+   * With `tree`, the walk also grows the stretch's part of the Merkle tree, from the same
+   * canonical bytes it chains, up to the largest size asked for, and keeps its nodes at each.
+   */
+  constructor(
+    private readonly dialect: RowDialect,
+    private readonly tree: TreeCapture | null = null,
+  ) {
+    this.frontier = tree && tree.upTo > tree.start ? new MerkleFrontier(tree.start) : null;
+  }
 
   /** Feeds the next rows; false once the stretch is known broken (the walk may stop). */
   feed(rows: readonly AuditRow[]): boolean {
@@ -56,8 +74,14 @@ export class SegmentWalker {
     for (const row of rows) {
       const seq = seqOf(row);
       const prevHash = row[PREV_HASH] as string;
-      const holds =
-        !metadataHasDuplicateKey(row) && rowHash(prevHash, row, this.dialect) === row[HASH];
+      let leaf: Hash | null = null;
+      let hash: string;
+      if (this.frontier && seq === this.frontier.end + 1 && seq <= this.tree!.upTo) {
+        ({ hash, leaf } = hashesOfRow(prevHash, row, this.dialect));
+      } else {
+        hash = rowHash(prevHash, row, this.dialect);
+      }
+      const holds = !metadataHasDuplicateKey(row) && hash === row[HASH];
       if (r.rows++ === 0) {
         r.firstSeq = seq;
         r.firstPrevHash = prevHash;
@@ -72,12 +96,33 @@ export class SegmentWalker {
       }
       r.lastSeq = seq;
       r.lastHash = row[HASH] as string;
+      if (leaf) this.grow(leaf);
     }
     return true;
   }
 
+  private grow(leaf: Hash): void {
+    const frontier = this.frontier!;
+    const sizes = this.tree!.sizes;
+    frontier.append(leaf);
+    while (this.nextSize < sizes.length && sizes[this.nextSize] <= frontier.end) {
+      if (sizes[this.nextSize] === frontier.end) {
+        this.snapshots.push({ size: frontier.end, nodes: hexNodes(frontier) });
+      }
+      this.nextSize++;
+    }
+  }
+
   finish(): SegmentResult {
-    return { ...this.result };
+    const tree = this.frontier
+      ? {
+          start: this.frontier.start,
+          end: this.frontier.end,
+          nodes: hexNodes(this.frontier),
+          at: this.snapshots,
+        }
+      : undefined;
+    return { ...this.result, tree };
   }
 }
 

@@ -11,6 +11,7 @@ import { BoundedPgClient } from '../database/bounded-pg-client';
 import { AuditRow } from './audit-row';
 import { chainRowsQuery, RAW_TEXT_TYPES } from './audit-row-query';
 import { SegmentWalker } from './chain-segment';
+import type { TreeCapture } from './tree-capture';
 
 export interface SegmentJob {
   connection: ClientConfig;
@@ -18,6 +19,8 @@ export interface SegmentJob {
   afterSeq: number;
   upToSeq: number;
   batch: number;
+  /** The stretch's part of the Merkle tree to grow, for the checkpoints verify checks. */
+  tree: TreeCapture;
 }
 
 export type SegmentReply =
@@ -40,7 +43,7 @@ async function walk(job: SegmentJob) {
         types: RAW_TEXT_TYPES,
       });
     };
-    const walker = new SegmentWalker('postgres');
+    const walker = new SegmentWalker('postgres', job.tree);
     let afterSeq = job.afterSeq;
     let next = read(afterSeq);
     while (afterSeq < job.upToSeq) {

@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { consistencyProof, Hash, inclusionProof, leafHash, MerkleFrontier, rootOf } from './merkle';
+import {
+  consistencyProof,
+  Hash,
+  inclusionProof,
+  leafHash,
+  MerkleFrontier,
+  rootOf,
+  verifyConsistency,
+} from './merkle';
 import {
   consistencyRanges,
   inclusionRanges,
@@ -114,5 +123,39 @@ describe(MerkleFrontier.name, () => {
     a.append(leaves(1)[0]);
     expect(() => a.extend(new MerkleFrontier(2))).toThrow(RangeError);
     expect(() => new MerkleFrontier(3).root()).toThrow(RangeError);
+  });
+});
+
+describe('consistency proofs from a stored tree (property)', () => {
+  it('verify for every m ≤ n, and fail once any leaf before m is changed', () => {
+    const all = leaves(300);
+    const { read } = storedTree(all);
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 300 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: n }),
+              fc.integer({ min: 0, max: n - 1 }),
+            ),
+          ),
+        ([n, m, changed]) => {
+          const proof = proofFromSubtrees(consistencyRanges(m, n), read);
+          const oldRoot = rootOf(all.slice(0, m));
+          const newRoot = rootOf(all.slice(0, n));
+          expect(verifyConsistency(m, n, oldRoot, newRoot, proof)).toBe(true);
+          if (changed >= m) return;
+          // The log rewritten before m: its new root and its proof come from the forged leaves.
+          const forged = [...all.slice(0, n)];
+          forged[changed] = leafHash(Buffer.from(`forged ${changed}`));
+          const forgedProof = consistencyProof(forged, m);
+          expect(verifyConsistency(m, n, oldRoot, rootOf(forged), forgedProof)).toBe(false);
+          expect(verifyConsistency(m, n, oldRoot, rootOf(forged), proof)).toBe(false);
+        },
+      ),
+      { seed: 20261125, numRuns: 500 },
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
   Validate,
@@ -212,6 +213,49 @@ export class AppConfig {
     return parseTrustProxy(this.TRUST_PROXY);
   }
 
+  /**
+   * The host name that names this installation's audit logs: each chain's checkpoint origin is
+   * `<LATCHKEY_ORIGIN>/audit/<chain id>`. No scheme, as C2SP origins have none.
+   */
+  @Matches(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/,
+    {
+      message:
+        'LATCHKEY_ORIGIN must be a lowercase host name with no scheme or path, such as latchkey.example.com',
+    },
+  )
+  @MaxLength(200)
+  LATCHKEY_ORIGIN = 'latchkey.local';
+
+  /**
+   * The audit log's signer key, in the signed-note form `PRIVATE+KEY+<name>+<id>+<key>`
+   * (`cli audit keygen` makes one). A secret: it is never logged, stored or echoed.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  AUDIT_SIGNING_KEY?: string;
+
+  /** A file that holds the signer key instead (a mounted secret). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  AUDIT_SIGNING_KEY_FILE?: string;
+
+  /** Sign a checkpoint once a chain has this many events past its last one... */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUDIT_CHECKPOINT_EVERY_EVENTS = 1000;
+
+  /** ...or once its oldest unsigned event is this many seconds old, whichever comes first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUDIT_CHECKPOINT_EVERY_SECONDS = 60;
+
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
@@ -225,7 +269,13 @@ export class ConfigValidationError extends Error {
 }
 
 const KNOWN_KEYS = new Set(
-  Object.keys(new AppConfig()).concat('DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'),
+  Object.keys(new AppConfig()).concat(
+    'DATABASE_URL',
+    'REDIS_URL',
+    'METRICS_TOKEN',
+    'AUDIT_SIGNING_KEY',
+    'AUDIT_SIGNING_KEY_FILE',
+  ),
 );
 
 /**

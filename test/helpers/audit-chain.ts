@@ -49,11 +49,35 @@ export function checkOffline(lines: EventLine[]): number | null {
   return null;
 }
 
+/** The events of an NDJSON export: its lines, without the signed checkpoint that may end it. */
 export function parseNdjson(text: string): EventLine[] {
-  return text
+  return splitExport(text).events;
+}
+
+/** An NDJSON export's events, and the checkpoint note of its last line when it has one. */
+export function splitExport(text: string): { events: EventLine[]; checkpoint: string | null } {
+  const lines = text
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as EventLine);
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const last = lines[lines.length - 1];
+  const trailer =
+    last && Object.keys(last).length === 1 && typeof last.checkpoint === 'string'
+      ? last.checkpoint
+      : null;
+  return {
+    events: (trailer === null ? lines : lines.slice(0, -1)) as EventLine[],
+    checkpoint: trailer,
+  };
+}
+
+/** What `…/audit-events/verify` answers. */
+export interface Verdict {
+  valid: boolean;
+  checked: number;
+  first_invalid_seq: number | null;
+  checkpoints_checked: number;
+  last_valid_checkpoint: { tree_size: number; root_hash: string; signed_at: string } | null;
 }
 
 /**
@@ -75,14 +99,21 @@ export function auditReads(app: () => TestApp) {
       });
   }
 
-  async function verify(biz: BusinessFixture) {
+  /** The whole verdict, checkpoints included. */
+  async function verdict(biz: BusinessFixture): Promise<Verdict> {
     const res = await app()
       .http()
       .get('/api/v1/audit-events/verify')
       .set(asMember(biz.ownerToken, biz.id))
       .expect(200);
-    return res.body.data as { valid: boolean; checked: number; first_invalid_seq: number | null };
+    return res.body.data as Verdict;
   }
 
-  return { exportChain, verify };
+  /** The chain's part of the verdict. */
+  async function verify(biz: BusinessFixture) {
+    const { valid, checked, first_invalid_seq } = await verdict(biz);
+    return { valid, checked, first_invalid_seq };
+  }
+
+  return { exportChain, verify, verdict };
 }

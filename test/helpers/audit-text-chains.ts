@@ -94,6 +94,9 @@ export function auditChains(app: () => TestApp) {
       valid: true,
       checked: expect.any(Number),
       first_invalid_seq: null,
+      // No checkpoint is signed in these suites: the chain alone is judged.
+      checkpoints_checked: 0,
+      last_valid_checkpoint: null,
     });
     const lines = await exportLines(chain);
     expect({ chain: chain.name, broken: firstBrokenLine(lines) }).toEqual({

@@ -1,3 +1,4 @@
+import { AUDIT_ERRORS, AuditErrorCode } from '../../src/audit/audit-error';
 import { AUTH_ERRORS, AuthErrorCode } from '../../src/auth/auth-error';
 import {
   COMMON_ERRORS,
@@ -10,7 +11,8 @@ import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-erro
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
-export type ErrorCode = CommonErrorCode | AuthErrorCode | TenancyErrorCode | TokenErrorCode;
+export type ErrorCode =
+  CommonErrorCode | AuthErrorCode | TenancyErrorCode | TokenErrorCode | AuditErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -18,6 +20,7 @@ export const ERROR_TABLES = [
   AUTH_ERRORS,
   TENANCY_ERRORS,
   TOKEN_ERRORS,
+  AUDIT_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

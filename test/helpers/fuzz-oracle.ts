@@ -18,6 +18,14 @@ const NOT_A_CREDENTIAL = new Set<AuthVariant>([
 ]);
 
 const EXPORT_PATHS = new Set(['/api/v1/audit-events/export', '/platform/v1/audit-events/export']);
+/** The audit log's signed notes, proofs and key: `text/plain`, outside the envelope (C2SP). */
+const PLAIN_TEXT_PATHS = new Set(
+  ['/api/v1', '/platform/v1']
+    .flatMap((base) =>
+      ['checkpoint', '{seq}/inclusion', 'consistency'].map((p) => `${base}/audit-events/${p}`),
+    )
+    .concat('/.well-known/latchkey-audit-key'),
+);
 
 /** The problem with an answer, or null: the invariants every response must keep. */
 export function problemWith(
@@ -88,6 +96,11 @@ export function problemWith(
     return /^(text\/csv|application\/x-ndjson)/.test(String(res.headers['content-type']))
       ? null
       : `an export answered ${String(res.headers['content-type'])}`;
+  }
+  if (PLAIN_TEXT_PATHS.has(op.path)) {
+    return /^text\/plain/.test(String(res.headers['content-type'])) && res.text.endsWith('\n')
+      ? null
+      : `${op.path} answered ${String(res.headers['content-type'])}, not a text note`;
   }
   if (op.path.startsWith('/health/')) return null;
   if (op.path === '/metrics') {

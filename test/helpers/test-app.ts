@@ -64,7 +64,15 @@ export async function bootTestApp(
   existing?: TestDatabase,
 ): Promise<TestApp & { bootstrapToken: string | null }> {
   const db = existing ?? (await createTestDatabase(driver));
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...db.env, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
+    // so an export's last line does not depend on how long a suite took.
+    AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
+    AUDIT_CHECKPOINT_EVERY_EVENTS: '1000000',
+    ...db.env,
+    ...env,
+  });
   const { app, bootstrapToken } = await startApp(config, { logs: false });
   const server = app.getHttpServer();
   const dataSource = app.get(DataSource);

@@ -197,6 +197,15 @@ export class AuditEventDto {
   hash!: string;
 }
 
+class CheckpointPinDto {
+  @ApiProperty({ type: 'integer', example: 1000 })
+  tree_size!: number;
+  @ApiProperty({ example: 'pVu1xTyaxZ2/ndxjvWuO8EM2wcoVd7n8ZUoZ2Y5Pj6A=', description: 'base64' })
+  root_hash!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:16:00.000Z' })
+  signed_at!: string;
+}
+
 export class ChainVerdictDto {
   @ApiProperty({ example: true })
   valid!: boolean;
@@ -209,4 +218,18 @@ export class ChainVerdictDto {
     description: 'The first seq that does not hold; null when the chain is valid',
   })
   first_invalid_seq!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    example: 3,
+    description: 'Signed checkpoints whose roots were recomputed from the events and compared',
+  })
+  checkpoints_checked!: number;
+  @ApiProperty({
+    type: CheckpointPinDto,
+    nullable: true,
+    description:
+      'The largest signed checkpoint that holds: the events up to its tree_size are pinned by ' +
+      'a signature the database cannot forge. Null when none does (or none is signed yet)',
+  })
+  last_valid_checkpoint!: CheckpointPinDto | null;
 }

@@ -1,0 +1,152 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { loggableError } from '../common/safe-error';
+import { AppConfig } from '../config/app-config';
+import { tryKeyLock } from '../database/key-lock';
+import { UnitOfWork } from '../database/unit-of-work';
+import { leafOfRow } from './audit-chain';
+import { AuditChainHead } from './audit-event.entity';
+import type { AuditCheckpoint } from './audit-tree.entity';
+import { AuditTreeRepository, frontierOf, TreeHead } from './audit-tree.repository';
+import { AuditSigner } from './audit-signer';
+import { AuditRepository } from './audit.repository';
+import { seqOf, sqliteDate } from './audit-row';
+
+/** Events a catch-up reads and hashes per transaction (one range of raw rows). */
+const GROW_BATCH = 5_000;
+/** Catch-up batches per turn, so one turn stays short even on a chain of millions. */
+const GROW_BATCHES_PER_TURN = 20;
+/** Chains looked at per turn; the rest wait for the next. */
+const CHAINS_PER_TURN = 500;
+/** The advisory key that makes one instance sign at a time. */
+const SIGNER_LOCK = 'audit-checkpointer';
+
+/**
+ * Keeps the audit trees and signs their checkpoints. Each turn:
+ * 1. grows the trees of chains written before trees were kept (or by an import), under the head
+ *    lock an append takes, a batch per transaction;
+ * 2. signs a checkpoint of each chain with events its last checkpoint does not cover, once it has
+ *    AUDIT_CHECKPOINT_EVERY_EVENTS more, or its last is AUDIT_CHECKPOINT_EVERY_SECONDS old.
+ * Step 2 runs under a PostgreSQL advisory lock taken with `try`: one instance signs, the others
+ * skip their turn; and a checkpoint's (chain, size) key stores each size once regardless.
+ */
+@Injectable()
+export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AuditCheckpointer.name);
+  private timer: NodeJS.Timeout | null = null;
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditRepository,
+    private readonly tree: AuditTreeRepository,
+    private readonly signer: AuditSigner,
+  ) {}
+
+  onModuleInit(): void {
+    // A turn every few seconds at most, so the event count is noticed soon after it is reached.
+    const everyMs = Math.min(this.config.AUDIT_CHECKPOINT_EVERY_SECONDS, 5) * 1000;
+    this.timer = setInterval(() => void this.runTurn(), everyMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): Promise<unknown> {
+    if (this.timer) clearInterval(this.timer);
+    return this.turn;
+  }
+
+  /** One turn, after the one under way; its failure is logged, and the next turn retries. */
+  runTurn(now = new Date()): Promise<{ grown: number; signed: number }> {
+    const next = this.turn.then(() => this.turnOnce(now));
+    this.turn = next.catch((e: unknown) =>
+      this.logger.warn({ err: loggableError(e) }, 'audit checkpoint turn failed'),
+    );
+    return next;
+  }
+
+  private async turnOnce(now: Date): Promise<{ grown: number; signed: number }> {
+    const grown = await this.growLagging();
+    const signed = this.signer.enabled ? await this.signDue(now) : 0;
+    return { grown, signed };
+  }
+
+  /** Grows lagging trees; answers how many leaves it added. */
+  async growLagging(): Promise<number> {
+    let added = 0;
+    let batches = 0;
+    for (const chainId of await this.tree.lagging(CHAINS_PER_TURN)) {
+      while (batches++ < GROW_BATCHES_PER_TURN) {
+        const grew = await this.uow.run((tx) => this.growBatch(tx.manager, chainId));
+        added += grew;
+        if (grew < GROW_BATCH) break;
+      }
+    }
+    return added;
+  }
+
+  private async growBatch(em: EntityManager, chainId: string): Promise<number> {
+    const head = await this.audit.lockHead(em, chainId);
+    if (!head || head.treeSize >= head.seq) return 0;
+    const upToSeq = Math.min(head.seq, head.treeSize + GROW_BATCH);
+    const rows = await this.audit.rowsOfAnyChain(chainId, { afterSeq: head.treeSize, upToSeq });
+    const leaves = [];
+    for (const row of rows) {
+      // A gap means rows are missing: the tree stops short, and verify reports the chain.
+      if (seqOf(row) !== head.treeSize + leaves.length + 1) break;
+      leaves.push(leafOfRow(row, this.audit.dialect));
+    }
+    if (leaves.length === 0) {
+      this.logger.warn(
+        { chain: chainId, at: head.treeSize + 1 },
+        'audit tree cannot grow: rows are missing',
+      );
+      return 0;
+    }
+    const tree = await this.tree.grow(em, head, leaves);
+    await em.update(AuditChainHead, { chainId }, tree);
+    return leaves.length;
+  }
+
+  /** Signs every due checkpoint, if this instance holds the signer's turn; answers how many. */
+  private signDue(now: Date): Promise<number> {
+    return this.uow.run(async (tx) => {
+      if (!(await tryKeyLock(tx, SIGNER_LOCK))) return 0;
+      const heads = await this.tree.unsignedHeads(CHAINS_PER_TURN);
+      const latest = await this.tree.latestCheckpoints(heads.map((h) => h.chainId));
+      let signed = 0;
+      for (const head of heads) {
+        if (!(await this.due(head, latest.get(head.chainId), now))) continue;
+        await this.tree.saveCheckpoint(tx.manager, this.checkpointOf(head, now));
+        signed++;
+      }
+      return signed;
+    });
+  }
+
+  /**
+   * Due once the chain has AUDIT_CHECKPOINT_EVERY_EVENTS events past its last checkpoint, or the
+   * last was signed AUDIT_CHECKPOINT_EVERY_SECONDS ago; a chain's first, once it has that many
+   * events or its first event is that old.
+   */
+  private async due(head: TreeHead, last: AuditCheckpoint | undefined, now: Date) {
+    const { AUDIT_CHECKPOINT_EVERY_EVENTS: everyEvents } = this.config;
+    if (head.treeSize - (last?.treeSize ?? 0) >= everyEvents) return true;
+    const since = last ? sqliteDate(last.signedAt) : await this.tree.firstEventAt(head.chainId);
+    const everyMs = this.config.AUDIT_CHECKPOINT_EVERY_SECONDS * 1000;
+    return since !== null && now.getTime() - since.getTime() >= everyMs;
+  }
+
+  private checkpointOf(head: TreeHead, now: Date): AuditCheckpoint {
+    const root = frontierOf(head).root();
+    return {
+      chainId: head.chainId,
+      treeSize: head.treeSize,
+      rootHash: root.toString('hex'),
+      keyName: this.signer.keyName,
+      keyId: this.signer.keyIdHex,
+      note: this.signer.signCheckpoint(head.chainId, head.treeSize, root),
+      signedAt: now,
+    };
+  }
+}

@@ -1,0 +1,326 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
+
+/**
+ * C2SP signed notes (c2sp.org/signed-note; golang.org/x/mod/sumdb/note writes the same bytes),
+ * with Ed25519 keys only. A note is UTF-8 text ending in a newline; its signed form adds a blank
+ * line and one line per signature, `— <key name> <base64(4-byte key id ‖ signature)>`. The key id
+ * is the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key), a big-endian uint32. Tested
+ * against Go's published PeterNeumann note (`signed-note.spec.ts`).
+ */
+
+const ED25519 = 0x01;
+/** The DER prefixes that wrap a raw Ed25519 seed (PKCS#8) or public key (SPKI) for node:crypto. */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const SIGNER_PREFIX = 'PRIVATE+KEY+';
+/** Notes past this are refused unread: the spec asks for a bound, and a checkpoint is ~200 bytes. */
+export const MAX_NOTE_BYTES = 1 << 20;
+/** Go's bound; the spec asks that at least 16 be accepted. */
+export const MAX_SIGNATURES = 100;
+const SIGNATURE_PREFIX = '\u2014 ';
+// eslint-disable-next-line no-control-regex -- ASCII controls but the newline are what is refused
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f]/;
+/** A lone surrogate: a JavaScript string that has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Go's isValidName (non-empty, no Unicode space, no "+"), and no control character either. */
+const VALID_NAME = /^[^\p{White_Space}+\p{Cc}\p{Cs}]+$/u;
+
+/** A key text that is not one: the message says what is wrong, never the key's secret part. */
+export class NoteKeyError extends Error {
+  override readonly name = 'NoteKeyError';
+}
+
+export type NoteErrorCode =
+  /** Not a signed note: bad UTF-8, a control character, no signature block, a bad line. */
+  | 'malformed'
+  | 'too-large'
+  /** Signed by no key the reader trusts. */
+  | 'unverified'
+  /** Signed by a trusted key's name and id, with a signature that does not verify. */
+  | 'invalid-signature'
+  /** Two different trusted keys share a name and an id. */
+  | 'ambiguous-key';
+
+/** A note refused by `openNote`, with why. */
+export class NoteError extends Error {
+  override readonly name = 'NoteError';
+  constructor(
+    readonly code: NoteErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NoteVerifier {
+  name: string;
+  /** The key id, a big-endian uint32, as 8 lowercase hex digits. */
+  keyIdHex: string;
+  /** `<name>+<hex id>+<base64(0x01 ‖ public key)>`. */
+  text: string;
+  verify(message: Buffer, signature: Buffer): boolean;
+}
+
+export interface NoteSigner {
+  name: string;
+  verifier: NoteVerifier;
+  sign(message: Buffer): Buffer;
+}
+
+/** One signature line of a note, by whom: its key's name and id. */
+export interface NoteSignature {
+  name: string;
+  keyIdHex: string;
+}
+
+function checkName(name: string): void {
+  if (!VALID_NAME.test(name)) {
+    throw new NoteKeyError(
+      'a key name must be non-empty UTF-8 with no "+", no whitespace and no control character',
+    );
+  }
+}
+
+function keyIdOf(name: string, publicKey: Buffer): string {
+  return createHash('sha256')
+    .update(`${name}\n`, 'utf8')
+    .update(Buffer.from([ED25519]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4)
+    .toString('hex');
+}
+
+function verifierOf(name: string, publicKey: Buffer): NoteVerifier {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+  } catch {
+    throw new NoteKeyError('the public key is not an Ed25519 key');
+  }
+  const keyIdHex = keyIdOf(name, publicKey);
+  return {
+    name,
+    keyIdHex,
+    text: `${name}+${keyIdHex}+${Buffer.concat([Buffer.from([ED25519]), publicKey]).toString('base64')}`,
+    verify: (message, signature) =>
+      signature.length === 64 && verify(null, message, key, signature),
+  };
+}
+
+function signerOf(name: string, seed: Buffer): NoteSigner {
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return {
+    name,
+    verifier: verifierOf(name, spki.subarray(spki.length - 32)),
+    sign: (message) => sign(null, message, key),
+  };
+}
+
+/** Standard base64 in its one canonical spelling (Buffer.from alone skips bad characters). */
+function strictBase64(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : null;
+}
+
+/**
+ * `<name>+<hex id>+<base64(0x01 ‖ 32 bytes)>`, cut as Go cuts it: the name and the id end at the
+ * first two "+" (the base64 may hold more). Answers the 32 key bytes and the id as written.
+ */
+function keyParts(text: string, what: string): { name: string; key: Buffer; idHex: string } {
+  const first = text.indexOf('+');
+  const second = text.indexOf('+', first + 1);
+  if (first < 0 || second < 0) {
+    throw new NoteKeyError(`a ${what} key has the form <name>+<key id>+<base64 key>`);
+  }
+  const name = text.slice(0, first);
+  const idHex = text.slice(first + 1, second);
+  checkName(name);
+  if (!/^[0-9a-fA-F]{8}$/.test(idHex)) {
+    throw new NoteKeyError(`the ${what} key's id must be 8 hex digits`);
+  }
+  const raw = strictBase64(text.slice(second + 1));
+  if (raw === null || raw.length === 0) {
+    throw new NoteKeyError(`the ${what} key's key part is not base64`);
+  }
+  if (raw[0] !== ED25519) {
+    throw new NoteKeyError(`only Ed25519 keys (algorithm 1) are supported, not ${raw[0]}`);
+  }
+  if (raw.length !== 33) throw new NoteKeyError(`the ${what} key is not 32 bytes long`);
+  return { name, key: raw.subarray(1), idHex: idHex.toLowerCase() };
+}
+
+/** A verifier key's text, checked: its id must be the one its name and key give. */
+export function parseVerifier(text: string): NoteVerifier {
+  // Surrounding whitespace is never part of a key (no part may hold any): a pasted line's.
+  const { name, key, idHex } = keyParts(text.trim(), 'verifier');
+  const verifier = verifierOf(name, key);
+  if (verifier.keyIdHex !== idHex) {
+    throw new NoteKeyError(`the verifier key's id ${idHex} is not the id of its name and key`);
+  }
+  return verifier;
+}
+
+/** A signer key's text (`PRIVATE+KEY+…`). Its errors never echo the key's secret part. */
+export function parseSigner(text: string): NoteSigner {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith(SIGNER_PREFIX)) {
+    throw new NoteKeyError(`a signer key starts with ${SIGNER_PREFIX}`);
+  }
+  const { name, key, idHex } = keyParts(trimmed.slice(SIGNER_PREFIX.length), 'signer');
+  const signer = signerOf(name, key);
+  // The id is of the public key, which only the seed gives: checked once it is derived.
+  if (signer.verifier.keyIdHex !== idHex) {
+    throw new NoteKeyError(`the signer key's id ${idHex} is not the id of its name and key`);
+  }
+  return signer;
+}
+
+/** A new Ed25519 key pair, as signer and verifier key texts. */
+export function generateSigner(name: string): { signerKey: string; verifierKey: string } {
+  checkName(name);
+  const seed = randomBytes(32);
+  const signer = signerOf(name, seed);
+  const encoded = Buffer.concat([Buffer.from([ED25519]), seed]).toString('base64');
+  return {
+    signerKey: `${SIGNER_PREFIX}${name}+${signer.verifier.keyIdHex}+${encoded}`,
+    verifierKey: signer.verifier.text,
+  };
+}
+
+/** UTF-8 with no ASCII control character but the newline: what every note must be. */
+function noteChars(note: string): string | null {
+  if (LONE_SURROGATE.test(note)) return 'it is not UTF-8 text';
+  if (CONTROL_BUT_NEWLINE.test(note)) return 'it holds a control character other than newline';
+  return null;
+}
+
+/**
+ * The signed note: `text`, a blank line, then one signature line per signer. The text must end
+ * with a newline; it may hold blank lines (a reader splits at the last one).
+ */
+export function signNote(text: string, ...signers: NoteSigner[]): string {
+  const bad = noteChars(text) ?? (text.endsWith('\n') ? null : 'it does not end with a newline');
+  if (bad !== null) throw new NoteError('malformed', `cannot sign this text: ${bad}`);
+  if (signers.length === 0) throw new RangeError('a note needs at least one signer');
+  const message = Buffer.from(text, 'utf8');
+  const lines = signers.map((signer) => {
+    checkName(signer.name);
+    const blob = Buffer.concat([
+      Buffer.from(signer.verifier.keyIdHex, 'hex'),
+      signer.sign(message),
+    ]);
+    return `${SIGNATURE_PREFIX}${signer.name} ${blob.toString('base64')}\n`;
+  });
+  return `${text}\n${lines.join('')}`;
+}
+
+/** A note's text and signature lines, read but not verified. */
+export interface ParsedNote {
+  text: string;
+  signatures: (NoteSignature & { signature: Buffer })[];
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The parts of a signed note, its signatures unchecked: a note's text must not be trusted until
+ * `openNote` has verified a signature by a trusted key. Throws a `NoteError` when the note is
+ * malformed. Bytes are decoded strictly, so that invalid UTF-8 is refused, not replaced.
+ */
+export function readNote(note: string | Uint8Array): ParsedNote {
+  const size = typeof note === 'string' ? Buffer.byteLength(note, 'utf8') : note.length;
+  if (size > MAX_NOTE_BYTES) {
+    throw new NoteError('too-large', `the note is over ${MAX_NOTE_BYTES} bytes`);
+  }
+  let text: string;
+  try {
+    text = typeof note === 'string' ? note : UTF8.decode(note);
+  } catch {
+    throw new NoteError('malformed', 'the note is not UTF-8 text');
+  }
+  const bad = noteChars(text);
+  if (bad !== null) throw new NoteError('malformed', `the note is malformed: ${bad}`);
+  const split = text.lastIndexOf('\n\n');
+  const block = split < 0 ? '' : text.slice(split + 2);
+  if (block === '' || !block.endsWith('\n')) {
+    throw new NoteError('malformed', 'the note has no signature lines after a blank line');
+  }
+  const lines = block.slice(0, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) {
+    throw new NoteError('malformed', `the note has over ${MAX_SIGNATURES} signatures`);
+  }
+  return { text: text.slice(0, split + 1), signatures: lines.map(signatureOf) };
+}
+
+function signatureOf(line: string): NoteSignature & { signature: Buffer } {
+  const space = line.indexOf(' ', SIGNATURE_PREFIX.length);
+  const name = line.slice(SIGNATURE_PREFIX.length, space);
+  const blob = space < 0 ? null : strictBase64(line.slice(space + 1));
+  if (!line.startsWith(SIGNATURE_PREFIX) || !VALID_NAME.test(name) || !blob || blob.length < 5) {
+    throw new NoteError('malformed', 'a signature line is not "— <key name> <base64>"');
+  }
+  return { name, keyIdHex: blob.subarray(0, 4).toString('hex'), signature: blob.subarray(4) };
+}
+
+export interface OpenedNote {
+  /** The text the signatures cover: trusted, since a trusted key's signature verified. */
+  text: string;
+  /** The trusted keys whose signatures verified, each once. */
+  verified: NoteSignature[];
+  /** Signatures by keys not trusted here: ignored, neither verified nor refused. */
+  unverified: NoteSignature[];
+}
+
+/**
+ * Opens a signed note with the keys one trusts (c2sp.org/signed-note, "Signatures"). A
+ * signature by an untrusted key is ignored, even one that shares a name or an id (not both) with
+ * a trusted key. Refused, with a `NoteError`: a malformed note, a signature by a trusted name and
+ * id that does not verify (checked every time it appears, where Go checks a key's first only),
+ * and a note that no trusted key signed.
+ */
+export function openNote(note: string | Uint8Array, trusted: readonly NoteVerifier[]): OpenedNote {
+  const { text, signatures } = readNote(note);
+  const message = Buffer.from(text, 'utf8');
+  const verified: NoteSignature[] = [];
+  const unverified: NoteSignature[] = [];
+  const seen = new Set<string>();
+  for (const { name, keyIdHex, signature } of signatures) {
+    const id = `${name}+${keyIdHex}`;
+    const keys = new Map(
+      trusted.filter((v) => v.name === name && v.keyIdHex === keyIdHex).map((v) => [v.text, v]),
+    );
+    if (keys.size > 1) throw new NoteError('ambiguous-key', `two trusted keys are ${id}`);
+    const [key] = keys.values();
+    if (!key) {
+      if (!seen.has(id)) unverified.push({ name, keyIdHex });
+    } else if (!key.verify(message, signature)) {
+      throw new NoteError('invalid-signature', `the signature by ${id} does not verify`);
+    } else if (!seen.has(id)) {
+      verified.push({ name, keyIdHex });
+    }
+    seen.add(id);
+  }
+  if (verified.length === 0) {
+    const by = unverified.map((s) => `${s.name}+${s.keyIdHex}`).join(', ');
+    throw new NoteError('unverified', `no trusted key signed the note (signed by ${by})`);
+  }
+  return { text, verified, unverified };
+}
