@@ -35,6 +35,8 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditCheckpointer.name);
   private timer: NodeJS.Timeout | null = null;
   private turn: Promise<unknown> = Promise.resolve();
+  /** Chains whose trees cannot grow past a missing row, by where they stopped: told once. */
+  private readonly stuck = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -97,10 +99,13 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
       leaves.push(leafOfRow(row, this.audit.dialect));
     }
     if (leaves.length === 0) {
-      this.logger.warn(
-        { chain: chainId, at: head.treeSize + 1 },
-        'audit tree cannot grow: rows are missing',
-      );
+      if (this.stuck.get(chainId) !== head.treeSize) {
+        this.stuck.set(chainId, head.treeSize);
+        this.logger.warn(
+          { chain: chainId, at: head.treeSize + 1 },
+          'audit tree cannot grow: rows are missing (verify reports the chain)',
+        );
+      }
       return 0;
     }
     const tree = await this.tree.grow(em, head, leaves);

@@ -104,7 +104,7 @@ export class SegmentWalker {
   private grow(leaf: Hash): void {
     const frontier = this.frontier!;
     const sizes = this.tree!.sizes;
-    frontier.append(leaf);
+    frontier.add(leaf);
     while (this.nextSize < sizes.length && sizes[this.nextSize] <= frontier.end) {
       if (sizes[this.nextSize] === frontier.end) {
         this.snapshots.push({ size: frontier.end, nodes: hexNodes(frontier) });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 (§2.1) Merkle tree hashing over SHA-256, as Certificate Transparency and the C2SP
@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 export type Hash = Buffer;
 
 const LEAF = Buffer.from([0x00]);
-const NODE = Buffer.from([0x01]);
 
 /** The hash of the empty tree: SHA-256 of nothing. */
 export const EMPTY_ROOT: Hash = createHash('sha256').digest();
@@ -20,8 +19,13 @@ export function leafHash(data: Uint8Array): Hash {
   return createHash('sha256').update(LEAF).update(data).digest();
 }
 
+/** The 0x01 ‖ left ‖ right of a node, reused: one one-shot hash, no Hash object (verify feels it). */
+const NODE_INPUT = Buffer.alloc(65, 0x01);
+
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  left.copy(NODE_INPUT, 1);
+  right.copy(NODE_INPUT, 33);
+  return hash('sha256', NODE_INPUT, 'buffer');
 }
 
 /** The largest power of two strictly below `n` (n ≥ 2): where a tree of n leaves splits. */
@@ -179,7 +183,7 @@ export class MerkleFrontier {
   /** A frontier from its stored nodes, largest first, as `nodesOf` gave them. */
   static of(start: number, nodes: readonly MerkleNode[]): MerkleFrontier {
     const range = new MerkleFrontier(start);
-    for (const node of nodes) range.push(node);
+    for (const node of nodes) range.push(node, null);
     return range;
   }
 
@@ -212,7 +216,14 @@ export class MerkleFrontier {
 
   /** Adds the next leaf; answers the perfect subtrees it completed, the leaf first. */
   append(leaf: Hash): MerkleNode[] {
-    return this.push({ level: 0, index: this.next, hash: leaf });
+    const made: MerkleNode[] = [];
+    this.push({ level: 0, index: this.next, hash: leaf }, made);
+    return made;
+  }
+
+  /** Adds the next leaf, keeping nothing else: a walk that only wants roots. */
+  add(leaf: Hash): void {
+    this.push({ level: 0, index: this.next, hash: leaf }, null);
   }
 
   /** Adds the run that starts where this one ends. */
@@ -220,7 +231,7 @@ export class MerkleFrontier {
     if (other.start !== this.next) {
       throw new RangeError(`a run from ${other.start} does not follow one ending at ${this.next}`);
     }
-    for (const node of other.nodes) this.push(node);
+    for (const node of other.nodes) this.push(node, null);
     return this;
   }
 
@@ -232,12 +243,12 @@ export class MerkleFrontier {
     return [...this.nodes];
   }
 
-  private push(node: MerkleNode): MerkleNode[] {
+  private push(node: MerkleNode, made: MerkleNode[] | null): void {
     const width = widthOf(node.level);
     if (node.index * width !== this.next) {
       throw new RangeError(`a subtree at ${node.index * width} does not follow ${this.next}`);
     }
-    const made = [node];
+    made?.push(node);
     this.nodes.push(node);
     this.next += width;
     for (;;) {
@@ -252,9 +263,8 @@ export class MerkleFrontier {
         hash: nodeHash(below.hash, top.hash),
       };
       this.nodes.push(merged);
-      made.push(merged);
+      made?.push(merged);
     }
-    return made;
   }
 
   /** MTH of the leaves appended so far, for a run from 0. */
