@@ -1,12 +1,34 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { ChainVerdict, GENESIS_HASH, rowHash } from '../audit/audit-chain';
+import { ChainVerdict, GENESIS_HASH, hashesOfRow, rowHash } from '../audit/audit-chain';
 import { rowOfEvent } from '../audit/audit-codec';
 import type { AuditRow } from '../audit/audit-row';
+import { EMPTY_ROOT, Hash, MerkleFrontier } from '../audit/merkle';
+import { MAX_NOTE_BYTES, NoteVerifier } from '../audit/signed-note';
 import { findDuplicateKey } from '../common/json-keys';
+import {
+  CheckpointCheck,
+  checkCheckpoint,
+  NotACheckpointError,
+  SignatureCheck,
+} from './tlog-verify';
 
-/** What the offline verify answers: the chain's verdict, and why, when a line is refused for its form. */
-export type ExportVerdict = ChainVerdict & { reason?: string };
+/**
+ * What the offline verify answers: the chain's verdict, why when it is invalid, and the signed
+ * checkpoint the events were held to, when there was one.
+ */
+export type ExportVerdict = ChainVerdict & {
+  reason?: string;
+  checkpoint?: { origin: string; size: number; signature: SignatureCheck };
+};
+
+export interface ExportCheckOptions {
+  /** A signed checkpoint note to hold the export to; else the export's own last line, if any. */
+  checkpoint?: string;
+  /** The key the checkpoint must be signed by; without one, its signature goes unchecked. */
+  verifier?: NoteVerifier;
+}
 
 /** The file's first line is no JSON object: not an NDJSON export at all (a CSV export, say). */
 export class NotNdjsonError extends Error {
@@ -22,64 +44,174 @@ export class NotNdjsonError extends Error {
  * Checks an NDJSON audit export offline, with the rule of docs/api.md: each line's `hash` is
  * `sha256(prev_hash || RFC 8785 JSON of the line without prev_hash and hash)`, its `prev_hash`
  * is the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3… An edited,
- * added, removed or reordered line breaks the walk at the first `seq` that does not hold. An
- * export carries no chain head, so a cut-off tail is found only by the server's verify.
+ * added, removed or reordered line breaks the walk at the first `seq` that does not hold. A line
+ * is read by the audit codec, as the server's verify reads a row: a line in any shape the server
+ * never writes (a key added, a null where a key would be absent) does not hold, even with hashes
+ * recomputed to match it.
  *
- * A line is read by the audit codec, as the server's verify reads a row: a line in any shape the
- * server never writes (a key added, a null where a key would be absent) does not hold, even with
- * hashes recomputed to match it.
+ * A chain alone carries no head, and whoever can write the file can rewrite it whole. So a whole
+ * export ends with one more line, `{"checkpoint":"<signed note>"}`: the server's signed
+ * checkpoint of the chain's Merkle tree (RFC 6962; the event with seq s is leaf s − 1). The walk
+ * then also grows the tree (O(log n) memory) up to the checkpoint's size and compares its root:
+ * a rewritten event, however its hashes were recomputed, or a cut-off tail, no longer holds.
  */
-export async function verifyExportLines(
-  lines: AsyncIterable<string> | Iterable<string>,
+export function verifyExportLines(
+  lines: readonly string[],
+  options: ExportCheckOptions = {},
 ): Promise<ExportVerdict> {
+  return verifyExport(lines, lastLine(lines, true) ?? null, options);
+}
+
+/** `verifyExportLines` over a file, read a line at a time (constant memory). */
+export async function verifyExportFile(
+  path: string,
+  options: ExportCheckOptions = {},
+): Promise<ExportVerdict> {
+  // The checkpoint's size must be known before the walk passes it: its line is read first.
+  const last = await lastLineOfFile(path);
+  const input = createReadStream(path, { encoding: 'utf8' });
+  return verifyExport(createInterface({ input, crlfDelay: Infinity }), last, options);
+}
+
+async function verifyExport(
+  lines: AsyncIterable<string> | Iterable<string>,
+  last: string | null,
+  options: ExportCheckOptions,
+): Promise<ExportVerdict> {
+  const trailer = last === null ? null : trailerOf(parseJson(last), last);
+  const note = options.checkpoint ?? trailer;
+  let check: CheckpointCheck | NotACheckpointError | null = null;
+  try {
+    check = note === null ? null : checkCheckpoint(note, options.verifier);
+  } catch (e) {
+    if (!(e instanceof NotACheckpointError)) throw e;
+    const where =
+      options.checkpoint === undefined ? "the export's last line" : 'the checkpoint given';
+    check = new NotACheckpointError(`${where} is ${e.message}`);
+  }
+  const target = check && !(check instanceof Error) && check.ok ? check.checkpoint.size : null;
+  return judge(await walk(lines, target, trailer), check);
+}
+
+interface Walk {
+  chain: ExportVerdict;
+  /** Events that held, from seq 1. */
+  events: number;
+  /** The tree's root at the checkpoint's size, once the walk got there. */
+  rootAtSize: Hash | null;
+}
+
+async function walk(
+  lines: AsyncIterable<string> | Iterable<string>,
+  size: number | null,
+  trailer: string | null,
+): Promise<Walk> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
   let lineNumber = 0;
+  let met: string | null = null;
+  const tree = new MerkleFrontier();
+  let rootAtSize = size === 0 ? EMPTY_ROOT : null;
+  const broken = (seq: number, reason?: string): Walk => ({
+    chain: { valid: false, checked, first_invalid_seq: seq, ...(reason ? { reason } : {}) },
+    events: expectedSeq - 1,
+    rootAtSize,
+  });
   for await (const raw of lines) {
     lineNumber++;
     const line = raw.trim();
     if (line === '') continue;
+    if (met !== null) return broken(expectedSeq, "a checkpoint line must be the export's last");
+    const parsed = parseJson(line);
+    met = trailerOf(parsed, line);
+    if (met !== null) continue;
     checked++;
-    const event = parseLine(line);
+    const event = eventOf(parsed);
     if (event === null && checked === 1) throw new NotNdjsonError(lineNumber);
     // Readers disagree on which of two equal keys counts: such a line is refused, named.
     const duplicate = event === null ? null : findDuplicateKey(line);
     if (duplicate !== null) {
       const seq = validSeq(event?.seq) ?? expectedSeq;
-      return {
-        valid: false,
-        checked,
-        first_invalid_seq: Math.min(seq, expectedSeq),
-        reason: `the event with seq ${seq} holds the key ${JSON.stringify(duplicate)} twice`,
-      };
+      const reason = `the event with seq ${seq} holds the key ${JSON.stringify(duplicate)} twice`;
+      return broken(Math.min(seq, expectedSeq), reason);
     }
-    const stored = event?.hash;
+    // The leaf only while the tree is short of the checkpoint: past it, the chain alone.
+    const hashes = event?.row
+      ? lineHashes(prevHash, event.row, size !== null && tree.size < size)
+      : null;
     if (
       event === null ||
-      event.row === null ||
+      hashes === null ||
       event.seq !== expectedSeq ||
       event.prevHash !== prevHash ||
-      typeof stored !== 'string' ||
-      stored !== lineHash(prevHash, event.row)
+      event.hash !== hashes.hash
     ) {
-      const at = validSeq(event?.seq) ?? expectedSeq;
-      return { valid: false, checked, first_invalid_seq: Math.min(at, expectedSeq) };
+      return broken(Math.min(validSeq(event?.seq) ?? expectedSeq, expectedSeq));
     }
-    prevHash = stored;
+    if (hashes.leaf) {
+      tree.append(hashes.leaf);
+      if (tree.size === size) rootAtSize = tree.root();
+    }
+    prevHash = hashes.hash;
     expectedSeq++;
   }
-  return { valid: true, checked, first_invalid_seq: null };
+  if (met !== trailer) {
+    // The line read first from the file's end is not this one: the file changed meanwhile.
+    return broken(expectedSeq, 'the checkpoint line changed while the file was read');
+  }
+  return {
+    chain: { valid: true, checked, first_invalid_seq: null },
+    events: expectedSeq - 1,
+    rootAtSize,
+  };
+}
+
+/**
+ * The verdict of the walk held to the checkpoint. Which event a rewrite changed cannot be known
+ * from one root, so a root that differs, or a checkpoint that cannot be trusted, leaves no event
+ * trusted: seq 1. As the server's verify, a checkpoint past the chain's first break is not judged.
+ */
+function judge(walked: Walk, check: CheckpointCheck | NotACheckpointError | null): ExportVerdict {
+  const { chain, events, rootAtSize } = walked;
+  if (check === null) return chain;
+  if (check instanceof NotACheckpointError) {
+    return failed(chain, 1, check.message);
+  }
+  const { origin, size, root } = check.checkpoint;
+  const checkpoint = { origin, size, signature: check.ok ? check.signature : 'invalid' } as const;
+  if (!check.ok) {
+    return {
+      ...failed(chain, 1, `the checkpoint of size ${size} is not trusted: ${check.reason}`),
+      checkpoint,
+    };
+  }
+  if (chain.first_invalid_seq !== null && chain.first_invalid_seq <= size) {
+    return { ...chain, checkpoint };
+  }
+  if (events < size) {
+    const reason =
+      `the signed checkpoint covers ${size} events, the file holds ${events}: the events from ` +
+      `seq ${events + 1} were cut off`;
+    return { ...failed(chain, events + 1, reason), checkpoint };
+  }
+  if (!rootAtSize?.equals(root)) {
+    const reason =
+      `the events do not hash to the root of the signed checkpoint of size ${size}: no event ` +
+      `up to seq ${size} can be trusted`;
+    return { ...failed(chain, 1, reason), checkpoint };
+  }
+  return { ...chain, checkpoint };
+}
+
+function failed(chain: ExportVerdict, seq: number, reason: string): ExportVerdict {
+  const first = Math.min(seq, chain.first_invalid_seq ?? Infinity);
+  const reasons = [reason, chain.reason].filter((r) => r !== undefined).join('; ');
+  return { valid: false, checked: chain.checked, first_invalid_seq: first, reason: reasons };
 }
 
 function validSeq(seq: unknown): number | null {
   return typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : null;
-}
-
-/** `verifyExportLines` over a file, read a line at a time (constant memory). */
-export function verifyExportFile(path: string): Promise<ExportVerdict> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  return verifyExportLines(createInterface({ input, crlfDelay: Infinity }));
 }
 
 interface ExportLine {
@@ -90,22 +222,80 @@ interface ExportLine {
   row: AuditRow | null;
 }
 
-function parseLine(line: string): ExportLine | null {
-  let parsed: unknown;
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(line: string): unknown {
   try {
-    parsed = JSON.parse(line);
+    return JSON.parse(line) as unknown;
   } catch {
-    return null;
+    return NOT_JSON;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const { seq, prev_hash: prevHash, hash: stored } = parsed as Record<string, unknown>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function eventOf(parsed: unknown): ExportLine | null {
+  if (!isObject(parsed)) return null;
+  const { seq, prev_hash: prevHash, hash: stored } = parsed;
   return { seq, prevHash, hash: stored, row: rowOfEvent(parsed) };
 }
 
-function lineHash(prevHash: string, row: AuditRow): string | null {
+/** The note of a checkpoint line: exactly `{"checkpoint": "<note>"}`, the key once; else null. */
+function trailerOf(parsed: unknown, line: string): string | null {
+  if (!isObject(parsed) || typeof parsed.checkpoint !== 'string') return null;
+  const single = Object.keys(parsed).length === 1 && findDuplicateKey(line) === null;
+  return single ? parsed.checkpoint : null;
+}
+
+function lineHashes(
+  prevHash: string,
+  row: AuditRow,
+  withLeaf: boolean,
+): { hash: string; leaf?: Hash } | null {
   try {
-    return rowHash(prevHash, row, 'event');
+    return withLeaf
+      ? hashesOfRow(prevHash, row, 'event')
+      : { hash: rowHash(prevHash, row, 'event') };
   } catch {
     return null; // a value JCS has no form for: not a line the server wrote
+  }
+}
+
+/** Line breaks as readline splits lines. */
+const LINE_BREAK = /\r\n|\n|\r/;
+const TAIL_CHUNK = 64 * 1024;
+/** A longer last line holds no checkpoint: a note is at most 1 MiB, and JSON escapes its newlines. */
+const MAX_TAIL = 3 * MAX_NOTE_BYTES;
+
+/** The last non-blank line; undefined when it may begin before these lines (not `whole`). */
+function lastLine(lines: readonly string[], whole: boolean): string | null | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i].trim();
+    if (line !== '') return i > 0 || whole ? line : undefined;
+  }
+  return whole ? null : undefined;
+}
+
+/** A file's last non-blank line, read from its end. */
+async function lastLineOfFile(path: string): Promise<string | null> {
+  const file = await open(path, 'r');
+  try {
+    let start = (await file.stat()).size;
+    let tail = Buffer.alloc(0);
+    while (start > 0 && tail.length <= MAX_TAIL) {
+      const from = Math.max(0, start - TAIL_CHUNK);
+      const chunk = Buffer.alloc(start - from);
+      await file.read(chunk, 0, chunk.length, from);
+      tail = Buffer.concat([chunk, tail]);
+      start = from;
+      // A character cut at the chunk's start garbles only a line that is not yet whole.
+      const line = lastLine(tail.toString('utf8').split(LINE_BREAK), start === 0);
+      if (line !== undefined) return line;
+    }
+    return null;
+  } finally {
+    await file.close();
   }
 }
