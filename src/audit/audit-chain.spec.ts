@@ -108,5 +108,18 @@ describe('audit tree leaves', () => {
     expect(hash).toBe(chainHash(GENESIS_HASH, e));
     expect(leaf.equals(leafHash(bytes))).toBe(true);
     expect(leafOfRow(row, 'event').equals(leaf)).toBe(true);
+    // One buffer serves every row: a longer row, then a shorter one, leave nothing behind.
+    const long = rowOfView(
+      event(2, { target: { type: 'token', id: null, label: 'x'.repeat(300) } }),
+    );
+    hashesOfRow(hash, long, 'event');
+    expect(hashesOfRow(GENESIS_HASH, row, 'event').hash).toBe(chainHash(GENESIS_HASH, e));
+    // A prev_hash that is no hash is hashed as the text it is, as the chain rule says.
+    const odd = 'not-a-hash é';
+    expect(hashesOfRow(odd, row, 'event').hash).toBe(
+      createHash('sha256')
+        .update(odd + canonicalEvent(e))
+        .digest('hex'),
+    );
   });
 });

@@ -34,6 +34,7 @@ export function leafOfRow(row: AuditRow, source: RowSource): Hash {
  * UTF-8 encoding and no allocation but the two digests, which a verify of millions feels.
  */
 let scratch = Buffer.alloc(64 * 1024);
+const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The chain hash and the tree leaf of a row, from one canonical form of it. */
 export function hashesOfRow(
@@ -42,6 +43,13 @@ export function hashesOfRow(
   source: RowSource,
 ): { hash: string; leaf: Hash } {
   const canonical = canonicalRow(row, source);
+  if (!HEX64.test(prevHash)) {
+    // A stored prev_hash that is no hash (a tampered row): hashed as the string it is.
+    return {
+      hash: hash('sha256', prevHash + canonical, 'hex'),
+      leaf: leafOfCanonical(canonical),
+    };
+  }
   const most = 64 + canonical.length * 3;
   if (scratch.length < most) scratch = Buffer.alloc(most);
   const end = 64 + scratch.write(canonical, 64, 'utf8');
