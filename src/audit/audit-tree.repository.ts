@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { sqliteDate } from './audit-row';
-import { AuditCheckpoint, AuditTreeNode } from './audit-tree.entity';
+import { AuditCheckpoint } from './audit-tree.entity';
 import { Hash, MerkleFrontier, MerkleNode } from './merkle';
 import type { NodeRef } from './merkle-plan';
 
-/** Rows per insert of tree nodes: four parameters each, far below SQLite's limit. */
+/** Rows per SQLite insert of tree nodes: four parameters each, far below SQLite's limit. */
 const NODE_INSERT_BATCH = 500;
 
 /** The tree part of a chain head: how many events it holds, and its frontier. */
@@ -34,18 +34,41 @@ export class AuditTreeRepository {
     const frontier = frontierOf(head);
     const made: MerkleNode[] = [];
     for (const leaf of leaves) made.push(...frontier.append(leaf));
-    for (let i = 0; i < made.length; i += NODE_INSERT_BATCH) {
-      await em.insert(
-        AuditTreeNode,
-        made.slice(i, i + NODE_INSERT_BATCH).map((node) => ({
-          chainId: head.chainId,
-          level: node.level,
-          nodeIndex: node.index,
-          hash: node.hash.toString('hex'),
-        })),
+    await this.insertNodes(em, head.chainId, made);
+    return { treeSize: frontier.end, frontier: frontierText(frontier) };
+  }
+
+  /**
+   * Writes subtrees by hand, not through `em.insert`: a catch-up writes ~10,000 a batch, and
+   * TypeORM's insert builder made objects, parameters and SQL text for each that left the heap
+   * grown long after (docs/performance.md, "The audit tree"). PostgreSQL takes one statement over
+   * arrays; SQLite takes plain multi-row inserts.
+   */
+  private async insertNodes(em: EntityManager, chainId: string, nodes: readonly MerkleNode[]) {
+    if (nodes.length === 0) return;
+    if (this.dataSource.options.type === 'postgres') {
+      await em.query(
+        'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) ' +
+          'SELECT $1, * FROM unnest($2::int[], $3::int[], $4::varchar[])',
+        [
+          chainId,
+          nodes.map((n) => n.level),
+          nodes.map((n) => n.index),
+          nodes.map((n) => n.hash.toString('hex')),
+        ],
+      );
+      return;
+    }
+    for (let i = 0; i < nodes.length; i += NODE_INSERT_BATCH) {
+      const batch = nodes.slice(i, i + NODE_INSERT_BATCH);
+      const params: (string | number)[] = [];
+      for (const n of batch) params.push(chainId, n.level, n.index, n.hash.toString('hex'));
+      await em.query(
+        'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) VALUES ' +
+          batch.map(() => '(?, ?, ?, ?)').join(', '),
+        params,
       );
     }
-    return { treeSize: frontier.end, frontier: frontierText(frontier) };
   }
 
   /** The chain's tree head, read outside any transaction. */
