@@ -8,6 +8,8 @@ import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { AuditSigner, keySourceOf } from './audit/audit-signer';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
 import { drainRefusal } from './common/drain-refusal';
@@ -65,6 +67,7 @@ export async function startApp(
 ): Promise<StartedApp> {
   // Settings only a module can check fail here, as a bad variable does, not inside Nest.
   keySourceOf(config);
+  secretsKeyOf(config);
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     genReqId: requestId,
@@ -138,5 +141,6 @@ export async function startApp(
   if (swept > 0) app.get(Logger).warn(`Revoked ${swept} tokens left by an interrupted cascade`);
   await app.init();
   await fastify.ready();
+  app.get(WebhookDispatcher).start();
   return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

@@ -2,6 +2,7 @@
 import './tracing-preload';
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { startApp } from './app.factory';
 import { redactSecrets } from './common/safe-error';
 import { ConfigValidationError, loadConfig } from './config/app-config';
@@ -77,6 +78,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nAudit signing key created in ${createdAuditKey.path} (mode 0600).\n` +
         `Its verifier key, to check the checkpoints you keep: ${createdAuditKey.verifierKey}\n`,
+    );
+  }
+  const secretsKey = secretsKeyOf(config);
+  if (secretsKey.kind === 'created') {
+    process.stdout.write(
+      `Webhook secrets key created in ${secretsKey.path} (mode 0600): back it up with the ` +
+        "database; without it, the endpoints' signing secrets cannot be read.\n",
     );
   }
   if (bootstrapToken) {

@@ -1,4 +1,5 @@
 import { AUDIT_ERRORS } from '../src/audit/audit-error';
+import { WEBHOOK_ERRORS } from '../src/webhooks/webhook-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
 import { COMMON_ERRORS } from '../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
@@ -6,7 +7,14 @@ import { TOKEN_ERRORS, TokenError } from '../src/tokens/token-error';
 import { ERROR_STATUS } from './helpers/error-status';
 
 describe('ERROR_STATUS', () => {
-  const tables = [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS, AUDIT_ERRORS];
+  const tables = [
+    COMMON_ERRORS,
+    AUTH_ERRORS,
+    TENANCY_ERRORS,
+    TOKEN_ERRORS,
+    AUDIT_ERRORS,
+    WEBHOOK_ERRORS,
+  ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),
   );

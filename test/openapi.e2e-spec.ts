@@ -44,6 +44,9 @@ const VERBS = [
   'verify',
   'introspect',
   'check',
+  'update',
+  'redeliver',
+  'send',
 ];
 
 function operations(spec: Json): Operation[] {

@@ -16,6 +16,7 @@ const PLAIN_LINES = [
   /^Latchkey listening on /,
   /^Audit signing key created in \S+ \(mode 0600\)\.$/,
   /^Its verifier key, to check the checkpoints you keep: \S+$/,
+  /^Webhook secrets key created in \S+ \(mode 0600\): back it up with the database; /,
   /^SIGTERM received: draining requests, then shutting down$/,
 ];
 

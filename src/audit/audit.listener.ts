@@ -1,7 +1,7 @@
 import { AUDIT_LISTED_IDS_MAX } from '../common/byte-budget';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DomainEvent } from '../database/domain-event';
+import { DomainEvent, EventClass } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
 import { Metrics } from '../metrics/metrics';
 import {
@@ -29,6 +29,15 @@ import {
 import { AuditEntry } from './audit-entry';
 import type { AuditOutcome } from './audit-fields';
 import { AuditRepository } from './audit.repository';
+import { AuditStream } from './audit-stream';
+
+/** How an event of a feature above the log reads as an entry (`AuditListener.record`). */
+export interface RecordedAs {
+  businessId: string | null;
+  target: AuditEntry['target'];
+  metadata: Record<string, unknown>;
+  outcome?: AuditOutcome;
+}
 
 const business = (b: BusinessRef) => ({ type: 'business', id: b.id, label: b.name });
 const identity = (i: IdentityRef) => ({ type: i.kind, id: i.id, label: i.label });
@@ -58,8 +67,9 @@ export class AuditListener {
    */
   constructor(
     private readonly audit: AuditRepository,
-    events: DomainEvents,
+    private readonly events: DomainEvents,
     private readonly metrics: Metrics,
+    private readonly stream: AuditStream,
   ) {
     const audits = { audits: true };
     events.handle(BusinessCreatedEvent, (e, em) => this.onBusinessCreated(e, em), audits);
@@ -77,6 +87,22 @@ export class AuditListener {
     events.handle(TokenRotatedEvent, (e, em) => this.onTokenRotated(e, em), audits);
     events.handle(TokensBulkRevokedEvent, (e, em) => this.onTokensBulkRevoked(e, em), audits);
     events.handle(TokenRejectedEvent, (e, em) => this.onTokenRejected(e, em), audits);
+  }
+
+  /**
+   * Records the events of a feature that sits above the log (webhooks), which the log cannot
+   * import: the feature says how one of its event classes reads as an entry, and the log
+   * registers the audit handler for it, so the start-up check holds for those classes too.
+   */
+  record<E extends DomainEvent>(type: EventClass<E>, describe: (event: E) => RecordedAs): void {
+    this.events.handle(
+      type,
+      (e, em) => {
+        const as = describe(e);
+        return this.write(em, e, as.businessId, as.target, as.metadata, as.outcome);
+      },
+      { audits: true },
+    );
   }
 
   onBusinessCreated(e: BusinessCreatedEvent, em: EntityManager) {
@@ -199,7 +225,7 @@ export class AuditListener {
     outcome: AuditOutcome = 'success',
   ): Promise<void> {
     try {
-      await this.audit.append(em, {
+      const stored = await this.audit.append(em, {
         businessId,
         action: event.name,
         outcome,
@@ -211,6 +237,7 @@ export class AuditListener {
           ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
           : metadata,
       });
+      await this.stream.appended(stored, em);
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);
       throw e;

@@ -9,13 +9,15 @@ import {
 import { AuditSigner } from './audit-signer';
 import { AuditController, PlatformAuditController } from './audit.controller';
 import { AuditListener } from './audit.listener';
+import { AuditStream } from './audit-stream';
 import { AuditRepository } from './audit.repository';
 import { AuditTreeRepository } from './audit-tree.repository';
 import { AuditService } from './audit.service';
 
 /**
  * The tamper-evident log. It learns of changes only through domain events, and writes them in
- * the transaction that made the change; no other module imports it.
+ * the transaction that made the change. Only features above it (webhooks) import it: to tap the
+ * appended events (`AuditStream`) and to have their own events recorded (`AuditListener.record`).
  */
 @Module({
   controllers: [
@@ -29,11 +31,12 @@ import { AuditService } from './audit.service';
     AuditRepository,
     AuditTreeRepository,
     AuditListener,
+    AuditStream,
     AuditService,
     AuditSigner,
     AuditCheckpoints,
     AuditCheckpointer,
   ],
-  exports: [AuditSigner],
+  exports: [AuditSigner, AuditStream, AuditListener],
 })
 export class AuditModule {}

@@ -4,10 +4,18 @@ export const SCOPE_PATTERN = /^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$/;
 /** Built-in scopes that a broader built-in one implies: writing members includes reading them. */
 const IMPLIED_BY: Readonly<Record<string, readonly string[]>> = {
   'members:read': ['members:write'],
+  'webhooks:read': ['webhooks:write'],
 };
 
 /** Built-in scopes whose actions need the owner or admin role: a member's token never holds them. */
-export const ADMIN_SCOPES = ['tokens:admin', 'members:read', 'members:write', 'audit:read'];
+export const ADMIN_SCOPES = [
+  'tokens:admin',
+  'members:read',
+  'members:write',
+  'audit:read',
+  'webhooks:read',
+  'webhooks:write',
+];
 
 function coversLiterally(granted: string, required: string): boolean {
   if (granted === required) return true;

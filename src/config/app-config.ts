@@ -256,6 +256,60 @@ export class AppConfig {
   @Max(86_400)
   AUDIT_CHECKPOINT_EVERY_SECONDS = 60;
 
+  /**
+   * The key that seals webhook signing secrets at rest: 32 bytes in base64
+   * (`openssl rand -base64 32`). A secret: never logged, stored or echoed.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  WEBHOOK_SECRETS_KEY?: string;
+
+  /** A file that holds that key instead (a mounted secret). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  WEBHOOK_SECRETS_KEY_FILE?: string;
+
+  /** Lets webhooks reach private, loopback and link-local addresses (tests, private networks). */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** Lets webhook URLs use plain `http:`. */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP = false;
+
+  /** The delays before each retry of a failed delivery (`5s,5m,30m,2h,5h,10h,10h`), each jittered. */
+  @IsString()
+  @Matches(/^\s*\d+\s*(ms|s|m|h|d)\s*(,\s*\d+\s*(ms|s|m|h|d)\s*){0,19}$/, {
+    message:
+      'WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of delays such as 5s,5m,30m,2h (at most 20)',
+  })
+  WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+  /** How long one delivery attempt may take, connection and answer together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** How often each instance looks for due deliveries that no commit of its own woke it for. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  WEBHOOK_POLL_MS = 1_000;
+
+  /** After failing this long without one delivery, an endpoint is disabled. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8_640_000)
+  WEBHOOK_DISABLE_AFTER_SECONDS = 432_000;
+
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
@@ -275,6 +329,8 @@ const KNOWN_KEYS = new Set(
     'METRICS_TOKEN',
     'AUDIT_SIGNING_KEY',
     'AUDIT_SIGNING_KEY_FILE',
+    'WEBHOOK_SECRETS_KEY',
+    'WEBHOOK_SECRETS_KEY_FILE',
   ),
 );
 

@@ -4,6 +4,7 @@ import { TraceableActors1764000000000 } from './migrations/1764000000000-traceab
 import { FirstWinsRotation1764100000000 } from './migrations/1764100000000-first-wins-rotation';
 import { ByteBudget1764200000000 } from './migrations/1764200000000-byte-budget';
 import { AuditMerkleTree1764300000000 } from './migrations/1764300000000-audit-merkle-tree';
+import { Webhooks1764400000000 } from './migrations/1764400000000-webhooks';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   FirstWinsRotation1764100000000,
   ByteBudget1764200000000,
   AuditMerkleTree1764300000000,
+  Webhooks1764400000000,
 ];

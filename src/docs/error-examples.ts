@@ -3,18 +3,20 @@ import { AUTH_ERRORS } from '../auth/auth-error';
 import { COMMON_ERRORS } from '../common/error-codes';
 import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
 import { TOKEN_ERRORS } from '../tokens/token-error';
+import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
   | keyof typeof AUTH_ERRORS
   | keyof typeof TENANCY_ERRORS
   | keyof typeof TOKEN_ERRORS
-  | keyof typeof AUDIT_ERRORS;
+  | keyof typeof AUDIT_ERRORS
+  | keyof typeof WEBHOOK_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
-  [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS, AUDIT_ERRORS].flatMap((table) =>
-    Object.entries(table).map(([code, { message }]) => [code, message] as const),
+  [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS, AUDIT_ERRORS, WEBHOOK_ERRORS].flatMap(
+    (table) => Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),
 );
 

@@ -16,10 +16,16 @@ const TAGS: [name: string, description: string][] = [
   ['members', 'The people of a business, their roles, and their first tokens'],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
+  [
+    'webhooks',
+    "Signed webhooks (Standard Webhooks) of the business's token, member and audit events: " +
+      'endpoints, their deliveries, redelivery and a test event',
+  ],
   ['platform: businesses', 'Platform admins create, list, suspend and resume businesses'],
   ['platform: admins', 'Platform admins add and remove platform admins'],
   ['platform: tokens', 'Platform admins list and revoke the tokens of every business'],
   ['platform: audit', 'The platform audit log and hash chain, across tenants'],
+  ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
   ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
   ['operations', 'Liveness and readiness probes, and Prometheus metrics'],
 ];
@@ -108,10 +114,14 @@ function finish(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** An id in the path is a uuid (`uuidPipe` refuses anything else with 422): so it says. */
+/**
+ * An id in the path is a uuid (`uuidPipe` refuses anything else with 422): so it says. An id
+ * of another shape (a webhook-id) declares its own pattern, and is left as it is.
+ */
 function examplePathIds(operation: Json): void {
   for (const parameter of (operation.parameters as Json[] | undefined) ?? []) {
     if (parameter.in !== 'path' || !/(^|_)id$/.test(parameter.name as string)) continue;
+    if ((parameter.schema as Json | undefined)?.pattern) continue;
     parameter.schema = { ...(parameter.schema as Json), format: 'uuid' };
     parameter.example ??= EXAMPLE_ID;
   }

@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { ENTITIES } from './entities';
 
@@ -20,4 +21,5 @@ export const CORE_MODULES = [
   TokensModule,
   WorkflowsModule,
   AuditModule,
+  WebhooksModule,
 ];

@@ -1,9 +1,15 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
+import { WEBHOOKS_ENTITIES } from '../webhooks/webhooks.entities';
 
 /**
  * Every entity, from each feature's own list, so the app, the CLI and the TypeORM CLI
  * (`ormconfig.ts`) load exactly the same set, and `database/` knows no feature.
  */
-export const ENTITIES = [...TENANCY_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES];
+export const ENTITIES = [
+  ...TENANCY_ENTITIES,
+  ...TOKENS_ENTITIES,
+  ...AUDIT_ENTITIES,
+  ...WEBHOOKS_ENTITIES,
+];

@@ -9,10 +9,16 @@ import {
 } from '../../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-error';
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';
+import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../src/webhooks/webhook-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
-  CommonErrorCode | AuthErrorCode | TenancyErrorCode | TokenErrorCode | AuditErrorCode;
+  | CommonErrorCode
+  | AuthErrorCode
+  | TenancyErrorCode
+  | TokenErrorCode
+  | AuditErrorCode
+  | WebhookErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -21,6 +27,7 @@ export const ERROR_TABLES = [
   TENANCY_ERRORS,
   TOKEN_ERRORS,
   AUDIT_ERRORS,
+  WEBHOOK_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

@@ -57,6 +57,9 @@ export interface TestApp {
   close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
+/** The tests' key for sealing webhook secrets: 32 bytes, in base64. */
+export const TEST_WEBHOOK_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** Boots the real app, through its real migrations, on a database of its own. */
 export async function bootTestApp(
   driver: Driver,
@@ -70,6 +73,10 @@ export async function bootTestApp(
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
     AUDIT_CHECKPOINT_EVERY_EVENTS: '1000000',
+    // Webhooks on both drivers (PostgreSQL has no key file), to receivers on 127.0.0.1.
+    WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_ALLOW_HTTP: 'true',
     ...db.env,
     ...env,
   });

@@ -1,0 +1,185 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+} from 'class-validator';
+import { MaxLength, MinLength, NoSecret, Trim } from '../../common/dto-fields';
+import type { WebhookEndpoint } from '../webhook-endpoint.entity';
+import type { WebhookAttempt } from '../webhook-message.entity';
+import { SUBSCRIBABLE } from '../webhook-event-types';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const URL_DOC = {
+  example: 'https://hooks.example.com/latchkey',
+  maxLength: 2048,
+  description:
+    'Where deliveries are POSTed: https only, and never a private, loopback or link-local ' +
+    'address (checked against the resolved IP, at registration and at each delivery)',
+};
+
+const TYPES_DOC = {
+  isArray: true,
+  enum: [...SUBSCRIBABLE],
+  enumName: 'WebhookEventTypeChoice',
+  example: ['token.revoked', 'token.expiring'],
+  description: 'The event types to receive, or ["*"] for all of them',
+};
+
+export class CreateWebhookDto {
+  @ApiProperty(URL_DOC)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty(TYPES_DOC)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SUBSCRIBABLE.length)
+  @ArrayUnique()
+  @IsIn(SUBSCRIBABLE, {
+    each: true,
+    message: `each event type must be one of: ${SUBSCRIBABLE.join(', ')}`,
+  })
+  event_types!: string[];
+
+  @ApiPropertyOptional({ example: 'Revocations to the on-call channel', maxLength: 500 })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(500)
+  @NoSecret()
+  description?: string;
+}
+
+/** Any of the create fields, each optional, and `enabled`. */
+export class UpdateWebhookDto extends PartialType(CreateWebhookDto) {
+  @ApiPropertyOptional({
+    example: true,
+    description: 'false disables the endpoint; true enables it again (after a 410 or failures too)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class WebhookViewDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'https://hooks.example.com/latchkey' })
+  url!: string;
+  @ApiProperty({ example: 'Revocations to the on-call channel' })
+  description!: string;
+  @ApiProperty({ type: [String], example: ['token.revoked'] })
+  event_types!: string[];
+  @ApiProperty({ example: true })
+  enabled!: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['requested', 'gone', 'failing'],
+    description: 'Why it is disabled: by a caller, by a 410 answer, or after days of failures',
+  })
+  disabled_reason!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  disabled_at!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Failing since then, with no delivery since; null while it delivers',
+  })
+  failing_since!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Until then the secret a rotation replaced signs as well',
+  })
+  previous_secret_valid_until!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+  @ApiProperty({ format: 'date-time' })
+  updated_at!: string;
+
+  static of(e: WebhookEndpoint, now = new Date()): WebhookViewDto {
+    const until =
+      e.previousSecretUntil && e.previousSecretUntil > now ? e.previousSecretUntil : null;
+    return {
+      id: e.id,
+      url: e.url,
+      description: e.description,
+      event_types: e.eventTypes,
+      enabled: e.disabledAt === null,
+      disabled_reason: e.disabledReason,
+      disabled_at: iso(e.disabledAt),
+      failing_since: iso(e.failingSince),
+      previous_secret_valid_until: iso(until),
+      created_at: e.createdAt.toISOString(),
+      updated_at: e.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** An endpoint with its signing secret, which is shown in this one response and never again. */
+export class CreatedWebhookDto extends WebhookViewDto {
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=',
+    description: 'The signing secret (Standard Webhooks). Shown once: store it now.',
+  })
+  secret!: string;
+}
+
+export class RotatedWebhookSecretDto extends CreatedWebhookDto {}
+
+export class WebhookAttemptDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'msg_4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e', description: 'The webhook-id' })
+  message_id!: string;
+  @ApiProperty({ example: 'token.revoked' })
+  event_type!: string;
+  @ApiProperty({ format: 'date-time' })
+  attempted_at!: string;
+  @ApiProperty({ type: Number, nullable: true, example: 200, description: 'Null: no answer' })
+  status_code!: number | null;
+  @ApiProperty({ example: 42 })
+  latency_ms!: number;
+  @ApiProperty({ example: 'ok', description: "The first 1 KiB of the receiver's answer" })
+  response_body!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description:
+      'Why no answer came: timeout, refused_address, connection_failed, dns_failed, tls_failed',
+  })
+  error!: string | null;
+
+  static of(a: WebhookAttempt): WebhookAttemptDto {
+    return {
+      id: a.id,
+      message_id: a.messageId,
+      event_type: a.eventType,
+      attempted_at: a.attemptedAt.toISOString(),
+      status_code: a.statusCode,
+      latency_ms: a.latencyMs,
+      response_body: a.responseBody,
+      error: a.error,
+    };
+  }
+}
+
+export class QueuedMessageDto {
+  @ApiProperty({ example: 'msg_4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e', description: 'The webhook-id' })
+  message_id!: string;
+  @ApiProperty({ example: 'webhook.test' })
+  event_type!: string;
+}

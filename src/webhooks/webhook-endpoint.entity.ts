@@ -1,0 +1,54 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * Where a business (or the platform) wants its events sent. The signing secret is kept sealed
+ * under the installation's webhook key (`webhook-secret-box.ts`), never in the clear: it must be
+ * read back to sign, so it cannot be a hash, and a copy of the database alone cannot forge a
+ * delivery with it.
+ */
+@Entity({ name: 'webhook_endpoints' })
+export class WebhookEndpoint {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  /** The audit chain it follows: the business id, or the platform chain's. */
+  @Column({ type: 'varchar', length: 64 })
+  chainId!: string;
+
+  @Column({ type: 'varchar', length: 2048 })
+  url!: string;
+
+  @Column({ type: 'varchar', length: 500 })
+  description!: string;
+
+  /** The event types it wants, or `["*"]`. */
+  @Column({ type: 'simple-json' })
+  eventTypes!: string[];
+
+  @Column({ type: 'text' })
+  secretSealed!: string;
+
+  /** The secret a rotation replaced: it signs as well until `previousSecretUntil`. */
+  @Column({ type: 'text', nullable: true })
+  previousSecretSealed!: string | null;
+
+  @Column({ type: Date, nullable: true })
+  previousSecretUntil!: Date | null;
+
+  @Column({ type: Date, nullable: true })
+  disabledAt!: Date | null;
+
+  /** Why it was disabled: `requested`, `gone` (a 410) or `failing` (5 days of failures). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  disabledReason!: string | null;
+
+  /** The first failed attempt since the last delivery; null while it delivers. */
+  @Column({ type: Date, nullable: true })
+  failingSince!: Date | null;
+
+  @Column({ type: Date })
+  createdAt!: Date;
+
+  @Column({ type: Date })
+  updatedAt!: Date;
+}

@@ -1,0 +1,25 @@
+import { DomainError } from '../common/domain-error';
+import type { ErrorTable } from '../common/error-codes';
+
+/** Webhooks' own answers. */
+export const WEBHOOK_ERRORS = {
+  WEBHOOK_NOT_FOUND: { status: 404, message: 'Webhook endpoint not found' },
+  WEBHOOK_MESSAGE_NOT_FOUND: { status: 404, message: 'Webhook message not found' },
+  WEBHOOK_LIMIT_REACHED: {
+    status: 409,
+    message: 'This business has as many webhook endpoints as it may have: delete one first',
+  },
+  WEBHOOKS_OFF: {
+    status: 503,
+    message:
+      'Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)',
+  },
+} as const satisfies ErrorTable;
+
+export type WebhookErrorCode = keyof typeof WEBHOOK_ERRORS;
+
+export class WebhookError extends DomainError<WebhookErrorCode> {
+  constructor(code: WebhookErrorCode, detail?: string) {
+    super(code, WEBHOOK_ERRORS[code], detail);
+  }
+}

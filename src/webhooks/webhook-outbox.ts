@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
+import { AppendedEvent, AuditStream } from '../audit/audit-stream';
+import { payloadOf, typesOfAction, wants } from './webhook-event-types';
+import { WebhooksRepository } from './webhooks.repository';
+
+/** A webhook id: `msg_` and 32 hex digits. */
+export const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
+
+/**
+ * Fills the outbox from the audit log as it is appended, inside the transaction of the change:
+ * no change commits without its deliveries queued, and a change that rolls back queues nothing.
+ * Every webhook event is an audit event, so one tap sees them all, with the stored row.
+ */
+@Injectable()
+export class WebhookOutbox {
+  constructor(
+    stream: AuditStream,
+    private readonly repo: WebhooksRepository,
+  ) {
+    stream.tap((event, em) => this.queue(event, em));
+  }
+
+  private async queue(event: AppendedEvent, em: EntityManager): Promise<void> {
+    const now = new Date();
+    const chainId = event.businessId ?? PLATFORM_CHAIN;
+    await this.queueTo(em, chainId, typesOfAction(event.action), event.exportJson, now);
+    // A business is suspended and resumed in the platform's chain; it is told as well.
+    if (
+      chainId === PLATFORM_CHAIN &&
+      event.targetType === 'business' &&
+      event.targetId &&
+      (event.action === 'business.suspended' || event.action === 'business.resumed')
+    ) {
+      await this.queueTo(em, event.targetId, [event.action], event.exportJson, now);
+    }
+  }
+
+  private async queueTo(
+    em: EntityManager,
+    chainId: string,
+    types: readonly string[],
+    dataJson: string,
+    now: Date,
+  ): Promise<void> {
+    const endpoints = await this.repo.activeEndpointsOfChain(em, chainId);
+    for (const endpoint of endpoints) {
+      for (const type of types) {
+        if (!wants(endpoint.eventTypes, type)) continue;
+        await this.repo.enqueue(em, {
+          id: messageId(),
+          endpointId: endpoint.id,
+          chainId,
+          eventType: type,
+          payload: payloadOf(type, now, dataJson),
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          deliveredAt: null,
+        });
+      }
+    }
+  }
+}

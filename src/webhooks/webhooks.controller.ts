@@ -1,0 +1,212 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
+import { BusinessScoped, Ctx, PlatformOnly, RequireRole, RequireScope } from '../auth/decorators';
+import { RequestContext } from '../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { NoStore } from '../common/no-store';
+import { PageQueryDto } from '../common/pagination';
+import { uuidPipe } from '../common/validation.pipe';
+import {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  QueuedMessageDto,
+  RotatedWebhookSecretDto,
+  UpdateWebhookDto,
+  WebhookAttemptDto,
+  WebhookViewDto,
+} from './dto/webhook.dto';
+import { MessageIdPipe } from './message-id.pipe';
+import { WebhooksService } from './webhooks.service';
+
+const DENIED = { 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] };
+const ONE = { ...DENIED, 404: ['WEBHOOK_NOT_FOUND'], 422: ['VALIDATION_ERROR'] };
+const ID = () => ApiParam({ name: 'webhook_id', format: 'uuid' });
+
+/**
+ * The routes of webhook endpoints, the same for a business (`/api/v1/webhooks`) and for the
+ * platform chain (`/platform/v1/webhooks`): each controller below says only which chain, and
+ * `op` names its operations apart (`listWebhooks`, `listPlatformWebhooks`).
+ */
+function webhookRoutes(op: (id: string) => string) {
+  abstract class WebhookRoutes {
+    constructor(protected readonly webhooks: WebhooksService) {}
+
+    protected abstract chainOf(ctx: RequestContext): string;
+
+    @Get()
+    @RequireScope('webhooks:read')
+    @ApiOperation({
+      operationId: op('listWebhooks'),
+      summary: 'List the webhook endpoints (webhooks:read, which webhooks:write covers)',
+    })
+    @ApiEnvelope(200, WebhookViewDto, { paginated: true })
+    @ApiErrors({ ...DENIED, 422: ['VALIDATION_ERROR', 'INVALID_CURSOR'] })
+    list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
+      return this.webhooks.list(this.chainOf(ctx), query);
+    }
+
+    @Post()
+    @RequireScope('webhooks:write')
+    @NoStore()
+    @ApiOperation({
+      operationId: op('createWebhook'),
+      summary:
+        'Register an endpoint (at most 20). The answer holds its signing secret, shown this once',
+    })
+    @ApiEnvelope(201, CreatedWebhookDto)
+    @ApiErrors({
+      ...DENIED,
+      409: ['WEBHOOK_LIMIT_REACHED'],
+      422: ['VALIDATION_ERROR'],
+      503: ['WEBHOOKS_OFF'],
+    })
+    create(@Ctx() ctx: RequestContext, @Body() dto: CreateWebhookDto) {
+      return this.webhooks.create(ctx, this.chainOf(ctx), dto);
+    }
+
+    @Get(':webhook_id')
+    @RequireScope('webhooks:read')
+    @ID()
+    @ApiOperation({
+      operationId: op('getWebhook'),
+      summary: 'One webhook endpoint',
+    })
+    @ApiEnvelope(200, WebhookViewDto)
+    @ApiErrors(ONE)
+    get(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
+      return this.webhooks.get(this.chainOf(ctx), id);
+    }
+
+    @Patch(':webhook_id')
+    @RequireScope('webhooks:write')
+    @ID()
+    @ApiOperation({
+      operationId: op('updateWebhook'),
+      summary: 'Change the URL, the event types or the description; enable or disable',
+    })
+    @ApiEnvelope(200, WebhookViewDto)
+    @ApiErrors(ONE)
+    update(
+      @Ctx() ctx: RequestContext,
+      @Param('webhook_id', uuidPipe('webhook_id')) id: string,
+      @Body() dto: UpdateWebhookDto,
+    ) {
+      return this.webhooks.update(ctx, this.chainOf(ctx), id, dto);
+    }
+
+    @Delete(':webhook_id')
+    @RequireScope('webhooks:write')
+    @ID()
+    @ApiOperation({
+      operationId: op('deleteWebhook'),
+      summary: 'Delete an endpoint; its undelivered messages are dropped',
+    })
+    @ApiEnvelope(200, WebhookViewDto)
+    @ApiErrors(ONE)
+    delete(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
+      return this.webhooks.delete(ctx, this.chainOf(ctx), id);
+    }
+
+    @Post(':webhook_id/rotate-secret')
+    @RequireScope('webhooks:write')
+    @NoStore()
+    @ID()
+    @ApiOperation({
+      operationId: op('rotateWebhookSecret'),
+      summary:
+        'A new signing secret, shown this once; the old one keeps signing beside it for 24 hours',
+    })
+    @ApiEnvelope(201, RotatedWebhookSecretDto)
+    @ApiErrors({ ...ONE, 503: ['WEBHOOKS_OFF'] })
+    rotateSecret(
+      @Ctx() ctx: RequestContext,
+      @Param('webhook_id', uuidPipe('webhook_id')) id: string,
+    ) {
+      return this.webhooks.rotateSecret(ctx, this.chainOf(ctx), id);
+    }
+
+    @Get(':webhook_id/deliveries')
+    @RequireScope('webhooks:read')
+    @ID()
+    @ApiOperation({
+      operationId: op('listWebhookDeliveries'),
+      summary:
+        "The endpoint's delivery attempts, newest first: status, latency, the answer's first 1 KiB",
+    })
+    @ApiEnvelope(200, WebhookAttemptDto, { paginated: true })
+    @ApiErrors({ ...ONE, 422: ['VALIDATION_ERROR', 'INVALID_CURSOR'] })
+    deliveries(
+      @Ctx() ctx: RequestContext,
+      @Param('webhook_id', uuidPipe('webhook_id')) id: string,
+      @Query() query: PageQueryDto,
+    ) {
+      return this.webhooks.deliveries(this.chainOf(ctx), id, query);
+    }
+
+    @Post(':webhook_id/deliveries/:message_id/redeliver')
+    @RequireScope('webhooks:write')
+    @ID()
+    @ApiParam({
+      name: 'message_id',
+      schema: { type: 'string', pattern: '^msg_[0-9a-f]{32}$' },
+      example: 'msg_4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e',
+    })
+    @ApiOperation({
+      operationId: op('redeliverWebhookMessage'),
+      summary: 'Send a message again now, with the same webhook-id',
+    })
+    @ApiEnvelope(201, QueuedMessageDto)
+    @ApiErrors({ ...ONE, 404: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_MESSAGE_NOT_FOUND'] })
+    redeliver(
+      @Ctx() ctx: RequestContext,
+      @Param('webhook_id', uuidPipe('webhook_id')) id: string,
+      @Param('message_id', MessageIdPipe) messageId: string,
+    ) {
+      return this.webhooks.redeliver(this.chainOf(ctx), id, messageId);
+    }
+
+    @Post(':webhook_id/test')
+    @RequireScope('webhooks:write')
+    @ID()
+    @ApiOperation({
+      operationId: op('sendWebhookTest'),
+      summary: 'Send a webhook.test event to this endpoint now',
+    })
+    @ApiEnvelope(201, QueuedMessageDto)
+    @ApiErrors(ONE)
+    test(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
+      return this.webhooks.sendTest(this.chainOf(ctx), id);
+    }
+  }
+  return WebhookRoutes;
+}
+
+@ApiTags('webhooks')
+@BusinessScoped()
+@RequireRole('admin')
+@Controller('api/v1/webhooks')
+export class WebhooksController extends webhookRoutes((id) => id) {
+  constructor(webhooks: WebhooksService) {
+    super(webhooks);
+  }
+
+  protected chainOf(ctx: RequestContext): string {
+    return ctx.businessId;
+  }
+}
+
+@ApiTags('platform: webhooks')
+@PlatformOnly()
+@Controller('platform/v1/webhooks')
+export class PlatformWebhooksController extends webhookRoutes((id) =>
+  id.replace('Webhook', 'PlatformWebhook'),
+) {
+  constructor(webhooks: WebhooksService) {
+    super(webhooks);
+  }
+
+  protected chainOf(): string {
+    return PLATFORM_CHAIN;
+  }
+}

@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AuditListener } from '../audit/audit.listener';
+import { businessOfChain } from './webhooks.service';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookOutbox } from './webhook-outbox';
+import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
+import {
+  EndpointRef,
+  WebhookCreatedEvent,
+  WebhookDeletedEvent,
+  WebhookDisabledEvent,
+  WebhookSecretRotatedEvent,
+  WebhookUpdatedEvent,
+} from './webhooks.events';
+import { WebhooksRepository } from './webhooks.repository';
+import { WebhooksService } from './webhooks.service';
+
+const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin });
+
+/**
+ * Webhooks: endpoints, the outbox the audit log fills as it is appended, and the worker that
+ * delivers it. It sits above the audit log, and has its own events recorded there.
+ */
+@Module({
+  imports: [AuditModule],
+  controllers: [WebhooksController, PlatformWebhooksController],
+  providers: [WebhooksRepository, WebhooksService, WebhookOutbox, WebhookDispatcher],
+  exports: [WebhookDispatcher],
+})
+export class WebhooksModule {
+  constructor(audit: AuditListener, _outbox: WebhookOutbox) {
+    const of = (e: { endpoint: EndpointRef }) => ({
+      businessId: businessOfChain(e.endpoint.chainId),
+      target: target(e.endpoint),
+    });
+    audit.record(WebhookCreatedEvent, (e) => ({
+      ...of(e),
+      metadata: { event_types: e.eventTypes },
+    }));
+    audit.record(WebhookUpdatedEvent, (e) => ({ ...of(e), metadata: { changed: e.changed } }));
+    audit.record(WebhookDeletedEvent, (e) => ({ ...of(e), metadata: {} }));
+    audit.record(WebhookSecretRotatedEvent, (e) => ({
+      ...of(e),
+      metadata: { previous_valid_until: e.previousValidUntil },
+    }));
+    audit.record(WebhookDisabledEvent, (e) => ({ ...of(e), metadata: { cause: e.cause } }));
+  }
+}

@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import type { Keyset } from '../common/pagination';
+import { assertBusinessId } from '../common/tenant-scope';
+import { keysetPage } from '../database/keyset';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
+
+/** A message a worker has taken, with what the attempt needs. */
+export interface ClaimedMessage {
+  id: string;
+  endpointId: string;
+  chainId: string;
+  eventType: string;
+  payload: string;
+  attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * Endpoints, the outbox and attempts. Every read of one chain's rows takes its id first (a
+ * business id, or the platform chain's); the workers' claim alone reads across chains.
+ */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get pg(): boolean {
+    return this.dataSource.options.type === 'postgres';
+  }
+
+  // ── endpoints ──────────────────────────────────────────────────────────────────────────
+
+  /** The enabled endpoints of a chain, with what the outbox needs of them. */
+  activeEndpointsOfChain(em: EntityManager, chainId: string) {
+    assertBusinessId(chainId);
+    return em.find(WebhookEndpoint, {
+      select: { id: true, eventTypes: true },
+      where: { chainId, disabledAt: IsNull() },
+    });
+  }
+
+  listEndpoints(chainId: string, limit: number, after: Keyset | null) {
+    assertBusinessId(chainId);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(WebhookEndpoint, 'e')
+      .where('e.chainId = :chainId', { chainId });
+    return keysetPage(qb, 'e.createdAt', 'e.id', limit, after).getMany();
+  }
+
+  findEndpoint(em: EntityManager | null, chainId: string, id: string) {
+    assertBusinessId(chainId);
+    return (em ?? this.dataSource.manager).findOneBy(WebhookEndpoint, { chainId, id });
+  }
+
+  /** An endpoint by id alone, for the workers, which read across chains. */
+  findEndpointAnyChain(id: string) {
+    return this.dataSource.manager.findOneBy(WebhookEndpoint, { id });
+  }
+
+  countEndpoints(em: EntityManager, chainId: string) {
+    assertBusinessId(chainId);
+    return em.countBy(WebhookEndpoint, { chainId });
+  }
+
+  insertEndpoint(em: EntityManager, endpoint: WebhookEndpoint) {
+    return em.insert(WebhookEndpoint, endpoint);
+  }
+
+  updateEndpoint(
+    em: EntityManager,
+    chainId: string,
+    id: string,
+    patch: Partial<Omit<WebhookEndpoint, 'id' | 'chainId'>>,
+  ) {
+    assertBusinessId(chainId);
+    return em.update(WebhookEndpoint, { chainId, id }, patch);
+  }
+
+  /** Deletes an endpoint; its undelivered messages die with it, its history stays listed. */
+  async deleteEndpoint(em: EntityManager, chainId: string, id: string): Promise<void> {
+    assertBusinessId(chainId);
+    await em.update(WebhookMessage, { endpointId: id, status: 'pending' }, { status: 'dead' });
+    await em.delete(WebhookEndpoint, { chainId, id });
+  }
+
+  // ── the outbox ─────────────────────────────────────────────────────────────────────────
+
+  enqueue(em: EntityManager, message: WebhookMessage) {
+    return em.insert(WebhookMessage, message);
+  }
+
+  /**
+   * Takes up to `limit` due messages and moves each one's next attempt to `leaseUntil`, counting
+   * the attempt, in one statement. On PostgreSQL, `FOR UPDATE SKIP LOCKED` hands each message to
+   * one instance; a worker that dies before it records the attempt leaves the message to be
+   * taken again once the lease ends, with the same id. SQLite has one writer, so one process.
+   */
+  async claimDue(
+    em: EntityManager,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<ClaimedMessage[]> {
+    const columns =
+      'id, endpoint_id AS "endpointId", chain_id AS "chainId", event_type AS "eventType", ' +
+      'payload, attempts, created_at AS "createdAt"';
+    const result: unknown[] = this.pg
+      ? await em.query(
+          `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
+           FROM (SELECT id FROM webhook_messages
+                 WHERE status = 'pending' AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+           WHERE m.id = due.id
+           RETURNING m.${columns.replace(/, /g, ', m.')}`,
+          [now, leaseUntil, limit],
+        )
+      : await em.query(
+          `UPDATE webhook_messages SET next_attempt_at = ?, attempts = attempts + 1
+           WHERE id IN (SELECT id FROM webhook_messages
+                        WHERE status = 'pending' AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at LIMIT ?)
+           RETURNING ${columns}`,
+          [sqliteTime(leaseUntil), sqliteTime(now), limit],
+        );
+    // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as ClaimedMessage[];
+    return rows.map((r) => ({
+      ...r,
+      attempts: Number(r.attempts),
+      createdAt: this.pg ? new Date(r.createdAt) : new Date(`${String(r.createdAt)}Z`),
+    }));
+  }
+
+  markDelivered(em: EntityManager, id: string, at: Date) {
+    return em.update(WebhookMessage, { id }, { status: 'delivered', deliveredAt: at });
+  }
+
+  reschedule(em: EntityManager, id: string, at: Date) {
+    return em.update(WebhookMessage, { id, status: 'pending' }, { nextAttemptAt: at });
+  }
+
+  markDead(em: EntityManager, id: string) {
+    return em.update(WebhookMessage, { id }, { status: 'dead' });
+  }
+
+  /** Every undelivered message of an endpoint dies with it when it is disabled. */
+  killPending(em: EntityManager, endpointId: string) {
+    return em.update(WebhookMessage, { endpointId, status: 'pending' }, { status: 'dead' });
+  }
+
+  findMessage(chainId: string, endpointId: string, id: string) {
+    assertBusinessId(chainId);
+    return this.dataSource.manager.findOneBy(WebhookMessage, { chainId, endpointId, id });
+  }
+
+  /** Queues a message again, now; it keeps its id, so a receiver that had it can drop it. */
+  requeue(em: EntityManager, chainId: string, endpointId: string, id: string, at: Date) {
+    assertBusinessId(chainId);
+    return em.update(
+      WebhookMessage,
+      { chainId, endpointId, id },
+      { status: 'pending', nextAttemptAt: at, deliveredAt: null },
+    );
+  }
+
+  // ── attempts ───────────────────────────────────────────────────────────────────────────
+
+  recordAttempt(em: EntityManager, attempt: WebhookAttempt) {
+    return em.insert(WebhookAttempt, attempt);
+  }
+
+  /** An endpoint's attempts, newest first. */
+  listAttempts(chainId: string, endpointId: string, limit: number, after: Keyset | null) {
+    assertBusinessId(chainId);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(WebhookAttempt, 'a')
+      .innerJoin(WebhookEndpoint, 'e', 'e.id = a.endpointId AND e.chainId = :chainId', {
+        chainId,
+      })
+      .where('a.endpointId = :endpointId', { endpointId })
+      .orderBy('a.attemptedAt', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(limit + 1);
+    if (after) {
+      qb.andWhere('(a.attemptedAt < :afterAt OR (a.attemptedAt = :afterAt AND a.id < :afterId))', {
+        afterAt: new Date(after.at),
+        afterId: after.id,
+      });
+    }
+    return qb.getMany();
+  }
+}
+
+/** A time as TypeORM writes it into a SQLite datetime column, so comparisons hold. */
+function sqliteTime(at: Date): string {
+  return at.toISOString().replace('T', ' ').replace('Z', '');
+}

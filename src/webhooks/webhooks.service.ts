@@ -1,0 +1,288 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
+import type { RequestContext } from '../auth/request-context';
+import { RequestValidationError } from '../common/domain-error';
+import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
+import { AppConfig } from '../config/app-config';
+import { holdKeyLock } from '../database/key-lock';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  QueuedMessageDto,
+  RotatedWebhookSecretDto,
+  UpdateWebhookDto,
+  WebhookAttemptDto,
+  WebhookViewDto,
+} from './dto/webhook.dto';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookError } from './webhook-error';
+import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
+import { messageId } from './webhook-outbox';
+import { seal, secretsKeyOf } from './webhook-secret-box';
+import { generateSecret } from './webhook-signature';
+import {
+  resolveTarget,
+  TargetPolicy,
+  TargetRefused,
+  UNRESOLVED,
+  urlProblem,
+} from './webhook-target';
+import {
+  EndpointRef,
+  WebhookCreatedEvent,
+  WebhookDeletedEvent,
+  WebhookSecretRotatedEvent,
+  WebhookUpdatedEvent,
+} from './webhooks.events';
+import { WebhooksRepository } from './webhooks.repository';
+
+/** Endpoints per business (and for the platform). */
+export const MAX_ENDPOINTS = 20;
+/** How long a rotated-out secret keeps signing beside the new one. */
+const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+/** The business a chain belongs to, as the audit log and the events name it. */
+export const businessOfChain = (chainId: string) => (chainId === PLATFORM_CHAIN ? null : chainId);
+
+export function endpointRef(e: Pick<WebhookEndpoint, 'id' | 'chainId' | 'url'>): EndpointRef {
+  let origin = '';
+  try {
+    origin = new URL(e.url).origin;
+  } catch {
+    // a stored URL always parses; an empty origin is only ever a defect's
+  }
+  return { id: e.id, chainId: e.chainId, origin };
+}
+
+/**
+ * A business's webhook endpoints (or the platform's, with the platform chain's id): register,
+ * change, rotate a secret, delete, and read and replay deliveries. Every change is audited.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger(WebhooksService.name);
+  readonly policy: TargetPolicy;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
+    private readonly repo: WebhooksRepository,
+  ) {
+    this.policy = {
+      allowHttp: config.WEBHOOK_ALLOW_HTTP,
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    };
+    if (secretsKeyOf(config).kind === 'off') {
+      this.logger.log(
+        'Webhooks are off: set WEBHOOK_SECRETS_KEY (openssl rand -base64 32) to send them',
+      );
+    }
+  }
+
+  list(chainId: string, query: PageQueryDto): Promise<Page<WebhookViewDto>> {
+    return paginate(
+      query,
+      (limit, after) => this.repo.listEndpoints(chainId, limit, after),
+      createdKey,
+      (e) => WebhookViewDto.of(e),
+    );
+  }
+
+  async get(chainId: string, id: string): Promise<WebhookViewDto> {
+    return WebhookViewDto.of(await this.endpointOrFail(null, chainId, id));
+  }
+
+  async create(
+    ctx: RequestContext,
+    chainId: string,
+    dto: CreateWebhookDto,
+  ): Promise<CreatedWebhookDto> {
+    const key = this.sealingKey();
+    await this.checkUrl(dto.url);
+    return this.uow.run(async (tx) => {
+      // The count and the insert are one step, so two racing creates cannot pass the cap.
+      await holdKeyLock(tx, `webhook-endpoints:${chainId}`, 'exclusive');
+      const count = await this.repo.countEndpoints(tx.manager, chainId);
+      if (count >= MAX_ENDPOINTS) {
+        throw new WebhookError('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS} endpoints`);
+      }
+      const now = new Date();
+      const id = randomUUID();
+      const secret = generateSecret();
+      const endpoint: WebhookEndpoint = {
+        id,
+        chainId,
+        url: dto.url,
+        description: dto.description ?? '',
+        eventTypes: dto.event_types,
+        secretSealed: seal(key, id, secret),
+        previousSecretSealed: null,
+        previousSecretUntil: null,
+        disabledAt: null,
+        disabledReason: null,
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.repo.insertEndpoint(tx.manager, endpoint);
+      await tx.publish(new WebhookCreatedEvent(ctx.author, endpointRef(endpoint), dto.event_types));
+      return { ...WebhookViewDto.of(endpoint, now), secret };
+    });
+  }
+
+  async update(
+    ctx: RequestContext,
+    chainId: string,
+    id: string,
+    dto: UpdateWebhookDto,
+  ): Promise<WebhookViewDto> {
+    if (dto.url !== undefined) await this.checkUrl(dto.url);
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      const now = new Date();
+      const patch: Partial<WebhookEndpoint> = {};
+      if (dto.url !== undefined && dto.url !== endpoint.url) patch.url = dto.url;
+      if (dto.description !== undefined && dto.description !== endpoint.description) {
+        patch.description = dto.description;
+      }
+      if (dto.event_types !== undefined) patch.eventTypes = dto.event_types;
+      if (dto.enabled === false && endpoint.disabledAt === null) {
+        Object.assign(patch, { disabledAt: now, disabledReason: 'requested' });
+        await this.repo.killPending(tx.manager, endpoint.id);
+      }
+      if (dto.enabled === true && endpoint.disabledAt !== null) {
+        Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
+      }
+      const changed = changedFields(patch);
+      if (changed.length === 0) return WebhookViewDto.of(endpoint, now);
+      patch.updatedAt = now;
+      await this.repo.updateEndpoint(tx.manager, chainId, id, patch);
+      const updated = { ...endpoint, ...patch };
+      await tx.publish(new WebhookUpdatedEvent(ctx.author, endpointRef(updated), changed));
+      return WebhookViewDto.of(updated, now);
+    });
+  }
+
+  delete(ctx: RequestContext, chainId: string, id: string): Promise<WebhookViewDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      await this.repo.deleteEndpoint(tx.manager, chainId, id);
+      await tx.publish(new WebhookDeletedEvent(ctx.author, endpointRef(endpoint)));
+      return WebhookViewDto.of(endpoint);
+    });
+  }
+
+  /** A new secret, shown once; the old one keeps signing beside it for 24 hours. */
+  rotateSecret(ctx: RequestContext, chainId: string, id: string): Promise<RotatedWebhookSecretDto> {
+    const key = this.sealingKey();
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      const now = new Date();
+      const secret = generateSecret();
+      const until = new Date(now.getTime() + ROTATION_OVERLAP_MS);
+      const patch = {
+        secretSealed: seal(key, id, secret),
+        previousSecretSealed: endpoint.secretSealed,
+        previousSecretUntil: until,
+        updatedAt: now,
+      };
+      await this.repo.updateEndpoint(tx.manager, chainId, id, patch);
+      await tx.publish(
+        new WebhookSecretRotatedEvent(ctx.author, endpointRef(endpoint), until.toISOString()),
+      );
+      return { ...WebhookViewDto.of({ ...endpoint, ...patch }, now), secret };
+    });
+  }
+
+  async deliveries(
+    chainId: string,
+    id: string,
+    query: PageQueryDto,
+  ): Promise<Page<WebhookAttemptDto>> {
+    await this.endpointOrFail(null, chainId, id);
+    return paginate(
+      query,
+      (limit, after) => this.repo.listAttempts(chainId, id, limit, after),
+      (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
+      WebhookAttemptDto.of,
+    );
+  }
+
+  /** Queues a message again now, with its own id (a receiver that had it can drop it). */
+  async redeliver(chainId: string, id: string, message: string): Promise<QueuedMessageDto> {
+    await this.endpointOrFail(null, chainId, id);
+    const found = await this.repo.findMessage(chainId, id, message);
+    if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
+    await this.uow.run((tx) => this.repo.requeue(tx.manager, chainId, id, message, new Date()));
+    return { message_id: found.id, event_type: found.eventType };
+  }
+
+  /** Queues a `webhook.test` message to this endpoint alone, now. */
+  async sendTest(chainId: string, id: string): Promise<QueuedMessageDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      const now = new Date();
+      const message = {
+        id: messageId(),
+        endpointId: endpoint.id,
+        chainId,
+        eventType: TEST_EVENT_TYPE,
+        payload: payloadOf(TEST_EVENT_TYPE, now, JSON.stringify({ endpoint_id: endpoint.id })),
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        deliveredAt: null,
+      };
+      await this.repo.enqueue(tx.manager, message);
+      return { message_id: message.id, event_type: message.eventType };
+    });
+  }
+
+  private async endpointOrFail(tx: Transaction | null, chainId: string, id: string) {
+    const endpoint = await this.repo.findEndpoint(tx?.manager ?? null, chainId, id);
+    if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
+    return endpoint;
+  }
+
+  private sealingKey(): Buffer {
+    const key = secretsKeyOf(this.config);
+    if (key.kind === 'off') throw new WebhookError('WEBHOOKS_OFF');
+    return key.key;
+  }
+
+  /**
+   * 422 on `body.url` for a URL that may not be used: judged as text, then by the addresses its
+   * host resolves to now. A host that does not resolve yet is taken: it reaches nothing private
+   * today, and each delivery judges the address it connects to.
+   */
+  private async checkUrl(url: string): Promise<void> {
+    let problem = urlProblem(url, this.policy);
+    if (!problem && !this.policy.allowPrivate) {
+      try {
+        await resolveTarget(url, this.policy);
+      } catch (e) {
+        if (!(e instanceof TargetRefused)) throw e;
+        if (e.message !== UNRESOLVED) problem = e.message;
+      }
+    }
+    if (problem) {
+      throw new RequestValidationError([
+        { loc: ['body', 'url'], msg: problem, type: 'value_error' },
+      ]);
+    }
+  }
+}
+
+const FIELD_NAMES: Record<string, string> = {
+  url: 'url',
+  description: 'description',
+  eventTypes: 'event_types',
+  disabledAt: 'enabled',
+};
+
+function changedFields(patch: Partial<WebhookEndpoint>): string[] {
+  return Object.keys(patch).flatMap((k) => (FIELD_NAMES[k] ? [FIELD_NAMES[k]] : []));
+}
