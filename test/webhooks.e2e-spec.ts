@@ -425,6 +425,61 @@ describe.each(DRIVERS)('webhook targets on %s, private addresses refused', (driv
     await receiver.stop();
   });
 
+  it('refuses, at delivery, a host whose DNS answer turned private after registration', async () => {
+    const dns = jest.requireActual<typeof import('node:dns')>('node:dns');
+    const realLookup = dns.lookup;
+    const realPromise = dns.promises.lookup;
+    // rebind.example resolves to a public address at registration, then to loopback.
+    let answer = '93.184.215.14';
+    const registration = jest
+      .spyOn(dns.promises, 'lookup')
+      .mockImplementation(((host: string, options: object) =>
+        host === 'rebind.example'
+          ? Promise.resolve([{ address: answer, family: 4 }])
+          : realPromise(host, options as never)) as typeof dns.promises.lookup);
+    const delivery = jest
+      .spyOn(dns, 'lookup')
+      .mockImplementation(((
+        host: string,
+        options: object,
+        callback: (e: Error | null, a: unknown) => void,
+      ) =>
+        host === 'rebind.example'
+          ? callback(null, [{ address: answer, family: 4 }])
+          : realLookup(host, options as never, callback as never)) as unknown as typeof dns.lookup);
+    try {
+      const biz = await createBusiness(t);
+      const port = new URL(receiver.url).port;
+      const created = await t
+        .http()
+        .post('/api/v1/webhooks')
+        .set(asOwner(biz))
+        .send({ url: `https://rebind.example:${port}/hook`, event_types: ['token.revoked'] })
+        .expect(201);
+      answer = '127.0.0.1';
+      await t
+        .http()
+        .post(`/api/v1/webhooks/${created.body.data.id}/test`)
+        .set(asOwner(biz))
+        .expect(201);
+      const deadline = Date.now() + 10_000;
+      let attempts: { error: string | null; status_code: number | null }[] = [];
+      while (attempts.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await t
+          .http()
+          .get(`/api/v1/webhooks/${created.body.data.id}/deliveries`)
+          .set(asOwner(biz));
+        attempts = res.body.data.items;
+      }
+      expect(attempts[0]).toMatchObject({ error: 'refused_address', status_code: null });
+      expect(receiver.received).toEqual([]);
+    } finally {
+      registration.mockRestore();
+      delivery.mockRestore();
+    }
+  });
+
   it.each([
     ['http, not https', 'http://hooks.example.com/x'],
     ['a loopback address', 'https://127.0.0.1/x'],

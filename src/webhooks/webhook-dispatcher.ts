@@ -16,8 +16,12 @@ import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
 
 /** Messages one claim takes, and so one worker's deliveries in flight at once. */
 const CLAIM_BATCH = 64;
-/** Past the attempt's own timeout, before another worker may take a message again. */
-const LEASE_SLACK_MS = 30_000;
+/**
+ * How long a claimed message stays with its worker: the batch's sends (each within the timeout,
+ * all at once) and the transaction that records them, twice over. A worker that died mid-batch
+ * leaves its messages to be taken again once this ends.
+ */
+const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /** What one attempt came to, recorded in the transaction after the batch. */
 interface Outcome {
@@ -96,7 +100,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     let made = 0;
     for (;;) {
       const at = now();
-      const lease = new Date(at.getTime() + this.config.WEBHOOK_TIMEOUT_MS + LEASE_SLACK_MS);
+      const lease = new Date(at.getTime() + leaseMs(this.config.WEBHOOK_TIMEOUT_MS));
       const claimed = await this.uow.run((tx) =>
         this.repo.claimDue(tx.manager, at, lease, CLAIM_BATCH),
       );

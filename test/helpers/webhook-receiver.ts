@@ -23,6 +23,8 @@ export interface Answer {
 export class WebhookReceiver {
   readonly received: Received[] = [];
   answer: (r: Received) => Answer = () => ({ status: 200, body: 'ok' });
+  /** While true, deliveries are kept but never answered (a receiver that hangs). */
+  hold = false;
   private server: Server | null = null;
   private waiters: (() => void)[] = [];
 
@@ -39,10 +41,11 @@ export class WebhookReceiver {
           at: Date.now(),
         };
         this.received.push(received);
+        for (const wake of this.waiters.splice(0)) wake();
+        if (this.hold) return;
         const answer = this.answer(received);
         res.writeHead(answer.status, answer.headers ?? {});
         res.end(answer.body ?? '');
-        for (const wake of this.waiters.splice(0)) wake();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
