@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { AuditSigner, keySourceOf } from './audit/audit-signer';
+import { TokenExpiryNotices } from './tokens/token-expiry-notices';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { SYSTEM_AUTHOR } from './database/domain-event';
@@ -142,5 +143,6 @@ export async function startApp(
   await app.init();
   await fastify.ready();
   app.get(WebhookDispatcher).start();
+  app.get(TokenExpiryNotices).start();
   return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

@@ -20,6 +20,8 @@ import {
 } from '../tenancy/tenancy.events';
 import {
   TokenCreatedEvent,
+  TokenExpiredEvent,
+  TokenExpiringEvent,
   TokenRef,
   TokenRejectedEvent,
   TokenRevokedEvent,
@@ -87,6 +89,8 @@ export class AuditListener {
     events.handle(TokenRotatedEvent, (e, em) => this.onTokenRotated(e, em), audits);
     events.handle(TokensBulkRevokedEvent, (e, em) => this.onTokensBulkRevoked(e, em), audits);
     events.handle(TokenRejectedEvent, (e, em) => this.onTokenRejected(e, em), audits);
+    events.handle(TokenExpiringEvent, (e, em) => this.onTokenExpiring(e, em), audits);
+    events.handle(TokenExpiredEvent, (e, em) => this.onTokenExpired(e, em), audits);
   }
 
   /**
@@ -203,6 +207,23 @@ export class AuditListener {
         ...listedIds('token_ids', e.tokenIds),
       },
     );
+  }
+
+  onTokenExpiring(e: TokenExpiringEvent, em: EntityManager) {
+    return this.write(em, e, e.token.businessId, token(e.token), {
+      jti: e.token.jti,
+      identity_id: e.token.identityId,
+      expires_at: e.expiresAt,
+      days_before: e.daysBefore,
+    });
+  }
+
+  onTokenExpired(e: TokenExpiredEvent, em: EntityManager) {
+    return this.write(em, e, e.token.businessId, token(e.token), {
+      jti: e.token.jti,
+      identity_id: e.token.identityId,
+      expires_at: e.expiresAt,
+    });
   }
 
   onTokenRejected(e: TokenRejectedEvent, em: EntityManager) {

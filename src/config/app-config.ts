@@ -23,6 +23,9 @@ import { parseTrustProxy, TrustProxy } from './trust-proxy';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** 1 to 365, as text. */
+const DAY_COUNT = '(?:36[0-5]|3[0-5]\\d|[12]\\d\\d|[1-9]\\d?)';
+
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }): unknown => {
@@ -309,6 +312,30 @@ export class AppConfig {
   @Min(1)
   @Max(8_640_000)
   WEBHOOK_DISABLE_AFTER_SECONDS = 432_000;
+
+  /**
+   * When `token.expiring` is sent, in days before a token's expiry (`7,1`: a week and a day
+   * ahead); `token.expired` is sent at expiry regardless.
+   */
+  @IsString()
+  @Matches(new RegExp(`^\\s*${DAY_COUNT}\\s*(,\\s*${DAY_COUNT}\\s*){0,4}$`), {
+    message:
+      'TOKEN_EXPIRY_NOTICE_DAYS must be up to 5 comma-separated day counts from 1 to 365, such as 7,1',
+  })
+  TOKEN_EXPIRY_NOTICE_DAYS = '7,1';
+
+  /** How often each instance looks for tokens to send expiry notices about. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  TOKEN_EXPIRY_NOTICE_EVERY_SECONDS = 60;
+
+  /** TOKEN_EXPIRY_NOTICE_DAYS as numbers, largest first, each once, 1 to 365. */
+  get expiryNoticeDays(): number[] {
+    const days = this.TOKEN_EXPIRY_NOTICE_DAYS.split(',').map((d) => Number(d.trim()));
+    return [...new Set(days)].sort((a, b) => b - a);
+  }
 
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';

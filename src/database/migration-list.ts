@@ -5,6 +5,7 @@ import { FirstWinsRotation1764100000000 } from './migrations/1764100000000-first
 import { ByteBudget1764200000000 } from './migrations/1764200000000-byte-budget';
 import { AuditMerkleTree1764300000000 } from './migrations/1764300000000-audit-merkle-tree';
 import { Webhooks1764400000000 } from './migrations/1764400000000-webhooks';
+import { TokenExpiryNotices1764500000000 } from './migrations/1764500000000-token-expiry-notices';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ByteBudget1764200000000,
   AuditMerkleTree1764300000000,
   Webhooks1764400000000,
+  TokenExpiryNotices1764500000000,
 ];

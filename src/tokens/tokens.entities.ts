@@ -1,4 +1,5 @@
 import { ApiToken } from './api-token.entity';
+import { TokenExpiryNotice } from './token-expiry-notice.entity';
 
 /** The tables tokens owns. */
-export const TOKENS_ENTITIES = [ApiToken];
+export const TOKENS_ENTITIES = [ApiToken, TokenExpiryNotice];

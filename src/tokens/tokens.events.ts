@@ -116,3 +116,30 @@ export function tokenRef(token: ApiToken): TokenRef {
     identityId: token.identityId,
   };
 }
+
+/** A token will expire within `daysBefore` days: told once per token and notice. */
+@Audited()
+export class TokenExpiringEvent extends DomainEvent {
+  readonly name = 'token.expiring';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly expiresAt: string,
+    readonly daysBefore: number,
+  ) {
+    super(author);
+  }
+}
+
+/** A token reached its expiry: told once per token. */
+@Audited()
+export class TokenExpiredEvent extends DomainEvent {
+  readonly name = 'token.expired';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly expiresAt: string,
+  ) {
+    super(author);
+  }
+}

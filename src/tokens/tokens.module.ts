@@ -16,6 +16,7 @@ import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
+import { TokenExpiryNotices } from './token-expiry-notices';
 
 /**
  * Tokens: their rules, their table, the verifier and the token routes. It asks tenancy who a
@@ -39,8 +40,10 @@ import { BatchRevocationService } from './batch-revocation.service';
     RejectedUseRecorder,
     CacheInvalidation,
     RevocationMetrics,
+    TokenExpiryNotices,
   ],
   exports: [
+    TokenExpiryNotices,
     TokenIssuanceService,
     TokenRotationService,
     TokenRevocationService,

@@ -73,6 +73,8 @@ export async function bootTestApp(
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
     AUDIT_CHECKPOINT_EVERY_EVENTS: '1000000',
+    // Expiry notices are sent when a suite asks (TokenExpiryNotices.runTurn), for the same reason.
+    TOKEN_EXPIRY_NOTICE_EVERY_SECONDS: '86400',
     // Webhooks on both drivers (PostgreSQL has no key file), to receivers on 127.0.0.1.
     WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',

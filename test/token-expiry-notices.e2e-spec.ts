@@ -1,0 +1,104 @@
+import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
+import { createBusiness, createToken } from './factories/tenancy.factory';
+import { asOwner, revoke } from './helpers/api';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { WebhookReceiver } from './helpers/webhook-receiver';
+import { DRIVERS } from './setup/servers';
+
+const DAY = 86_400_000;
+const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
+
+describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
+  let t: TestApp;
+  let second: TestApp | undefined;
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    t = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' });
+    // On PostgreSQL, a second instance on the same database: notices go out once between them.
+    // (SQLite is one process's database.)
+    if (driver === 'postgres') second = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' }, t.db);
+  });
+
+  afterAll(async () => {
+    await second?.close({ keepDatabase: true });
+    await t?.close();
+    await receiver.stop();
+  });
+
+  /** A turn on both instances at once, at `now`. */
+  const turn = (now = new Date()) =>
+    Promise.all(
+      [t, second].flatMap((app) => (app ? [app.app.get(TokenExpiryNotices).runTurn(now)] : [])),
+    );
+
+  async function notices(bizId: string, owner: string) {
+    const res = await t
+      .http()
+      .get('/api/v1/audit-events?action=token.expiring&action=token.expired&limit=200')
+      .set(asOwner({ id: bizId, ownerToken: owner }))
+      .expect(200);
+    return (
+      res.body.data.items as {
+        action: string;
+        target: { id: string };
+        metadata: Record<string, unknown>;
+      }[]
+    )
+      .map((e) => [e.target.id, e.action, e.metadata.days_before ?? null] as const)
+      .sort();
+  }
+
+  it('tells once per token and notice, the nearest notice only, never of a revoked token', async () => {
+    const biz = await createBusiness(t);
+    await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(biz))
+      .send({ url: receiver.url, event_types: ['token.expiring', 'token.expired'] })
+      .expect(201);
+    const soon = await createToken(t, asOwner(biz), { name: 'soon', expires_at: inDays(3) });
+    const sooner = await createToken(t, asOwner(biz), { name: 'sooner', expires_at: inDays(0.5) });
+    const later = await createToken(t, asOwner(biz), { name: 'later', expires_at: inDays(6.9) });
+    const revoked = await createToken(t, asOwner(biz), { name: 'revoked', expires_at: inDays(2) });
+    await revoke(t, asOwner(biz), revoked.id).expect(201);
+
+    await turn();
+    await turn();
+    const first = await notices(biz.id, biz.ownerToken);
+    // The owner's first token (7 days) is told of too; the revoked one never.
+    expect(first.some(([id]) => id === revoked.id)).toBe(false);
+    expect(first.filter(([id]) => [soon.id, sooner.id, later.id, revoked.id].includes(id))).toEqual(
+      [
+        [soon.id, 'token.expiring', 7],
+        [sooner.id, 'token.expiring', 1],
+        [later.id, 'token.expiring', 7],
+      ].sort(),
+    );
+
+    // 2.6 days on: `soon` is a day from expiry, `sooner` expired two days ago.
+    await turn(new Date(Date.now() + 2.6 * DAY));
+    await turn(new Date(Date.now() + 2.6 * DAY));
+    const then = await notices(biz.id, biz.ownerToken);
+    expect(then.filter(([id]) => [soon.id, sooner.id, later.id].includes(id))).toEqual(
+      [
+        [soon.id, 'token.expiring', 1],
+        [soon.id, 'token.expiring', 7],
+        [sooner.id, 'token.expired', null],
+        [sooner.id, 'token.expiring', 1],
+        [later.id, 'token.expiring', 7],
+      ].sort(),
+    );
+
+    // Each notice reached the endpoint once, as its webhook type.
+    const wanted = then.length;
+    await receiver.waitFor((got) => got.length >= wanted);
+    await new Promise((r) => setTimeout(r, 300));
+    const told = receiver.received.map((r) => {
+      const data = r.json.data as { target: { id: string }; metadata: { days_before?: number } };
+      return [data.target.id, r.json.type, data.metadata.days_before ?? null] as const;
+    });
+    expect(told.sort()).toEqual(then);
+  });
+});
