@@ -47,6 +47,7 @@ const VERBS = [
   'update',
   'redeliver',
   'send',
+  'recover',
 ];
 
 function operations(spec: Json): Operation[] {

@@ -338,6 +338,75 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     ]);
   });
 
+  it('gives a message up once its retries are spent, and resends it on recover, counting it all in /metrics', async () => {
+    const biz = await createBusiness(t);
+    const endpoint = await register(biz, ['token.revoked']);
+    receiver.answer = () => ({ status: 500 });
+    const token = await createToken(t, asOwner(biz));
+    const before = new Date(Date.now() - 1000).toISOString();
+    await revoke(t, asOwner(biz), token.id).expect(201);
+    // The first attempt and the four retries of FAST_RETRIES.
+    await waitForAttempts(biz, endpoint.id, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(5);
+    const status = async () =>
+      (
+        await t.sql<{ status: string }>(
+          'SELECT status FROM webhook_messages WHERE endpoint_id = ?',
+          [endpoint.id],
+        )
+      ).map((r) => r.status);
+    expect(await status()).toEqual(['dead']);
+
+    receiver.answer = () => ({ status: 200 });
+    const recovered = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/recover?since=${encodeURIComponent(before)}`)
+      .set(asOwner(biz))
+      .expect(201);
+    expect(recovered.body.data).toEqual({ requeued: 1 });
+    await receiver.waitFor((got) => got.length >= 6);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    const deadline = Date.now() + 5000;
+    while ((await status())[0] !== 'delivered' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await status()).toEqual(['delivered']);
+
+    const metrics = await t.http().get('/metrics').set(asPlatform(t)).expect(200);
+    const value = (line: RegExp) => Number(line.exec(metrics.text)?.[1] ?? NaN);
+    expect(
+      value(/^latchkey_webhook_attempts_total\{outcome="failed"\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      value(/^latchkey_webhook_attempts_total\{outcome="delivered"\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value(/^latchkey_webhook_messages_dead_total (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^latchkey_webhook_delivery_seconds_count (\d+)/m)).toBeGreaterThanOrEqual(1);
+
+    const bad = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/recover?since=yesterday`)
+      .set(asOwner(biz));
+    expect({ status: bad.status, loc: bad.body.detail?.[0]?.loc }).toEqual({
+      status: 422,
+      loc: ['query', 'since'],
+    });
+    await t
+      .http()
+      .patch(`/api/v1/webhooks/${endpoint.id}`)
+      .set(asOwner(biz))
+      .send({ enabled: false });
+    const disabled = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/recover?since=${encodeURIComponent(before)}`)
+      .set(asOwner(biz));
+    expect({ status: disabled.status, code: disabled.body.code }).toEqual({
+      status: 409,
+      code: 'WEBHOOK_DISABLED',
+    });
+  });
+
   it('keeps to 20 endpoints a business', async () => {
     const biz = await createBusiness(t);
     for (let i = 0; i < 20; i++) await register(biz, ['token.revoked']);

@@ -748,6 +748,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhooks/{webhook_id}/recover': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resend every message given up on since a time (after an outage of the receiver) */
+    post: operations['recoverWebhookMessages'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/webhooks/{webhook_id}/test': {
     parameters: {
       query?: never;
@@ -847,6 +864,23 @@ export interface paths {
     put?: never;
     /** Send a message again now, with the same webhook-id */
     post: operations['redeliverPlatformWebhookMessage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/webhooks/{webhook_id}/recover': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resend every message given up on since a time (after an outage of the receiver) */
+    post: operations['recoverPlatformWebhookMessages'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1717,6 +1751,13 @@ export interface components {
       message_id: string;
       /** @example webhook.test */
       event_type: string;
+    };
+    RecoveredDto: {
+      /**
+       * @description Messages queued again, each with its own webhook-id
+       * @example 12
+       */
+      requeued: number;
     };
   };
   responses: never;
@@ -11343,6 +11384,137 @@ export interface operations {
       };
     };
   };
+  recoverWebhookMessages: {
+    parameters: {
+      query: {
+        /** @description Resend every message given up on since then: an RFC 3339 date-time, such as 2026-11-24T00:00:00Z */
+        since: string;
+      };
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        webhook_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['RecoveredDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhook endpoint not found",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "detail": "Webhook endpoint not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "webhook_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
   sendWebhookTest: {
     parameters: {
       query?: never;
@@ -12333,6 +12505,137 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'WEBHOOK_NOT_FOUND' | 'WEBHOOK_MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "webhook_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
+  recoverPlatformWebhookMessages: {
+    parameters: {
+      query: {
+        /** @description Resend every message given up on since then: an RFC 3339 date-time, such as 2026-11-24T00:00:00Z */
+        since: string;
+      };
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        webhook_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['RecoveredDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhook endpoint not found",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "detail": "Webhook endpoint not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
           };
         };
       };

@@ -53,6 +53,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * it is `PrometheusMetrics`, with it off `NoMetrics`, whose every method does nothing, so a
  * feature never asks whether metrics are on.
  */
+/** What came of a webhook attempt: a 2xx, a failure to retry, or the receiver's 410. */
+export const WEBHOOK_ATTEMPT_OUTCOMES = ['delivered', 'failed', 'gone'] as const;
+export type WebhookAttemptOutcome = (typeof WEBHOOK_ATTEMPT_OUTCOMES)[number];
+
 export abstract class Metrics {
   abstract readonly enabled: boolean;
   /** One presented bearer token, and what the verifier made of it. */
@@ -74,6 +78,14 @@ export abstract class Metrics {
   abstract auditAppended(action: string): void;
   abstract auditAppendFailed(action: string): void;
   abstract rateLimited(limit: RateLimit): void;
+  /** One webhook delivery attempt and what came of it. */
+  abstract webhookAttempt(outcome: WebhookAttemptOutcome): void;
+  /** Webhook messages given up: retries spent, or their endpoint disabled or deleted. */
+  abstract webhookDead(count: number): void;
+  /** Seconds from a webhook message's commit to its delivery. */
+  abstract webhookDelivered(seconds: number): void;
+  /** Webhook messages waiting (due or not), as the worker last counted them, at each scrape. */
+  abstract watchWebhookBacklog(read: () => number): void;
   /** One answered request, by route template (or `UNMATCHED_ROUTE`), method and status. */
   abstract httpRequest(route: string, method: string, status: number, seconds: number): void;
   /** The Prometheus text exposition: this process's default metrics, then this app's. */
@@ -97,6 +109,10 @@ export class NoMetrics extends Metrics {
   auditAppended(): void {}
   auditAppendFailed(): void {}
   rateLimited(): void {}
+  webhookAttempt(): void {}
+  webhookDead(): void {}
+  webhookDelivered(): void {}
+  watchWebhookBacklog(): void {}
   httpRequest(): void {}
   exposition(): Promise<string> {
     return Promise.resolve('');
@@ -206,6 +222,25 @@ export class PrometheusMetrics extends Metrics {
     registers: [this.registry],
   });
 
+  private readonly webhookAttempts = new Counter({
+    name: 'latchkey_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by outcome (delivered, failed and to be retried, gone: a 410)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookDeadTotal = new Counter({
+    name: 'latchkey_webhook_messages_dead_total',
+    help: 'Webhook messages given up: retries spent, or their endpoint disabled or deleted',
+    registers: [this.registry],
+  });
+  private readonly webhookDeliverySeconds = new Histogram({
+    name: 'latchkey_webhook_delivery_seconds',
+    help: "From a webhook message's commit to its delivery (a 2xx), retries included",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36000],
+    registers: [this.registry],
+  });
+  private readWebhookBacklog: () => number = () => 0;
+
   constructor() {
     super();
     // Started now, so the event loop and GC figures cover the time before the first scrape.
@@ -222,6 +257,13 @@ export class PrometheusMetrics extends Metrics {
       registers: [this.registry],
       collect: () => busConnected.set(this.readBusConnected() ? 1 : 0),
     });
+    const webhookBacklog: Gauge = new Gauge({
+      name: 'latchkey_webhook_messages_queued',
+      help: 'Webhook messages waiting for delivery (due or retrying), as last counted',
+      registers: [this.registry],
+      collect: () => webhookBacklog.set(this.readWebhookBacklog()),
+    });
+    for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
     // Closed label sets start at 0, so a rate over them exists before the first event.
     for (const outcome of VERIFY_OUTCOMES) this.verifications.inc({ outcome }, 0);
     for (const type of BUS_MESSAGE_TYPES) {
@@ -278,6 +320,22 @@ export class PrometheusMetrics extends Metrics {
 
   rateLimited(limit: RateLimit): void {
     this.rateLimitedTotal.inc({ limit });
+  }
+
+  webhookAttempt(outcome: WebhookAttemptOutcome): void {
+    this.webhookAttempts.inc({ outcome });
+  }
+
+  webhookDead(count: number): void {
+    this.webhookDeadTotal.inc(count);
+  }
+
+  webhookDelivered(seconds: number): void {
+    this.webhookDeliverySeconds.observe(Math.max(0, seconds));
+  }
+
+  watchWebhookBacklog(read: () => number): void {
+    this.readWebhookBacklog = read;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { loggableError } from '../common/safe-error';
 import { auditedEventClasses, SYSTEM_AUTHOR } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
+import { Metrics } from '../metrics/metrics';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import type { WebhookEndpoint } from './webhook-endpoint.entity';
 import { open, secretsKeyOf } from './webhook-secret-box';
@@ -53,12 +54,17 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly uow: UnitOfWork,
     private readonly repo: WebhooksRepository,
     private readonly webhooks: WebhooksService,
+    private readonly metrics: Metrics,
     events: DomainEvents,
   ) {
     this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
     // Every audited change may have queued a message: look once it has committed.
     events.subscribe([...auditedEventClasses()], () => this.kick());
+    metrics.watchWebhookBacklog(() => this.backlog);
   }
+
+  /** Messages waiting, as the last pass counted them (for /metrics). */
+  private backlog = 0;
 
   /** Starts the worker: the server calls it once it serves. */
   start(): void {
@@ -104,7 +110,10 @@ export class WebhookDispatcher implements OnModuleDestroy {
       const claimed = await this.uow.run((tx) =>
         this.repo.claimDue(tx.manager, at, lease, CLAIM_BATCH),
       );
-      if (claimed.length === 0) return made;
+      if (claimed.length === 0) {
+        if (this.metrics.enabled) this.backlog = await this.repo.countPending();
+        return made;
+      }
       const outcomes = await this.sendAll(claimed);
       await this.uow.run((tx) => this.record(tx, outcomes));
       made += claimed.length;
@@ -159,6 +168,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       if (!endpoint || !result || disabled.has(endpoint.id)) {
         // Deleted or disabled meanwhile: nothing was sent, and nothing will be.
         await this.repo.markDead(tx.manager, message.id);
+        this.metrics.webhookDead(1);
         continue;
       }
       await this.repo.recordAttempt(tx.manager, {
@@ -174,7 +184,10 @@ export class WebhookDispatcher implements OnModuleDestroy {
       });
       const status = result.status ?? 0;
       if (status >= 200 && status < 300) {
-        await this.repo.markDelivered(tx.manager, message.id, new Date());
+        const delivered = new Date();
+        await this.repo.markDelivered(tx.manager, message.id, delivered);
+        this.metrics.webhookAttempt('delivered');
+        this.metrics.webhookDelivered((delivered.getTime() - message.createdAt.getTime()) / 1000);
         if (endpoint.failingSince) {
           await this.repo.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
             failingSince: null,
@@ -185,14 +198,20 @@ export class WebhookDispatcher implements OnModuleDestroy {
         continue;
       }
       if (status === 410) {
+        this.metrics.webhookAttempt('gone');
         await this.disable(tx, endpoint, 'gone');
         disabled.add(endpoint.id);
         continue;
       }
       const retryAfter = status === 429 || status === 503 ? result.retryAfterSeconds : null;
       const delay = nextDelayMs(this.schedule, message.attempts, retryAfter);
-      if (delay === null) await this.repo.markDead(tx.manager, message.id);
-      else await this.repo.reschedule(tx.manager, message.id, new Date(Date.now() + delay));
+      this.metrics.webhookAttempt('failed');
+      if (delay === null) {
+        await this.repo.markDead(tx.manager, message.id);
+        this.metrics.webhookDead(1);
+      } else {
+        await this.repo.reschedule(tx.manager, message.id, new Date(Date.now() + delay));
+      }
       failing.set(endpoint.id, endpoint);
     }
     for (const endpoint of failing.values()) {
@@ -216,7 +235,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       disabledReason: cause,
       updatedAt: now,
     });
-    await this.repo.killPending(tx.manager, endpoint.id);
+    this.metrics.webhookDead((await this.repo.killPending(tx.manager, endpoint.id)).affected ?? 0);
     // In the platform chain's name or the business's: the audit tap then queues
     // `webhook.disabled` to the chain's other endpoints (this one is disabled already).
     await tx.publish(new WebhookDisabledEvent(SYSTEM_AUTHOR, endpointRef(endpoint), cause));

@@ -9,6 +9,10 @@ export const WEBHOOK_ERRORS = {
     status: 409,
     message: 'This business has as many webhook endpoints as it may have: delete one first',
   },
+  WEBHOOK_DISABLED: {
+    status: 409,
+    message: 'This webhook endpoint is disabled: enable it first (PATCH with enabled: true)',
+  },
   WEBHOOKS_OFF: {
     status: 503,
     message:

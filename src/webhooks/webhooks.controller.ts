@@ -11,6 +11,8 @@ import {
   CreatedWebhookDto,
   CreateWebhookDto,
   QueuedMessageDto,
+  RecoveredDto,
+  RecoverQueryDto,
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
   WebhookAttemptDto,
@@ -164,6 +166,23 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('message_id', MessageIdPipe) messageId: string,
     ) {
       return this.webhooks.redeliver(this.chainOf(ctx), id, messageId);
+    }
+
+    @Post(':webhook_id/recover')
+    @RequireScope('webhooks:write')
+    @ID()
+    @ApiOperation({
+      operationId: op('recoverWebhookMessages'),
+      summary: 'Resend every message given up on since a time (after an outage of the receiver)',
+    })
+    @ApiEnvelope(201, RecoveredDto)
+    @ApiErrors({ ...ONE, 409: ['WEBHOOK_DISABLED'] })
+    recover(
+      @Ctx() ctx: RequestContext,
+      @Param('webhook_id', uuidPipe('webhook_id')) id: string,
+      @Query() query: RecoverQueryDto,
+    ) {
+      return this.webhooks.recover(this.chainOf(ctx), id, query.since);
     }
 
     @Post(':webhook_id/test')

@@ -132,6 +132,11 @@ export class WebhooksRepository {
     }));
   }
 
+  /** Messages waiting for delivery, due or not, across every chain (for /metrics). */
+  countPending(): Promise<number> {
+    return this.dataSource.manager.countBy(WebhookMessage, { status: 'pending' });
+  }
+
   markDelivered(em: EntityManager, id: string, at: Date) {
     return em.update(WebhookMessage, { id }, { status: 'delivered', deliveredAt: at });
   }
@@ -162,6 +167,29 @@ export class WebhooksRepository {
       { chainId, endpointId, id },
       { status: 'pending', nextAttemptAt: at, deliveredAt: null },
     );
+  }
+
+  /** Queues again, from their first attempt, an endpoint's messages given up on since `since`. */
+  async requeueDeadSince(
+    em: EntityManager,
+    chainId: string,
+    endpointId: string,
+    since: Date,
+    at: Date,
+  ): Promise<number> {
+    assertBusinessId(chainId);
+    const result = await em
+      .createQueryBuilder()
+      .update(WebhookMessage)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: at })
+      .where('chainId = :chainId AND endpointId = :endpointId AND status = :dead', {
+        chainId,
+        endpointId,
+        dead: 'dead',
+      })
+      .andWhere('createdAt >= :since', { since })
+      .execute();
+    return result.affected ?? 0;
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,7 @@ import {
   CreatedWebhookDto,
   CreateWebhookDto,
   QueuedMessageDto,
+  RecoveredDto,
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
   WebhookAttemptDto,
@@ -217,6 +218,16 @@ export class WebhooksService {
     if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
     await this.uow.run((tx) => this.repo.requeue(tx.manager, chainId, id, message, new Date()));
     return { message_id: found.id, event_type: found.eventType };
+  }
+
+  /** Resends every message of the endpoint given up on since `since`; 409 while it is disabled. */
+  async recover(chainId: string, id: string, since: Date): Promise<RecoveredDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
+      const requeued = await this.repo.requeueDeadSince(tx.manager, chainId, id, since, new Date());
+      return { requeued };
+    });
   }
 
   /** Queues a `webhook.test` message to this endpoint alone, now. */

@@ -5,11 +5,19 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
+  IsDate,
   IsIn,
   IsOptional,
   IsString,
 } from 'class-validator';
-import { MaxLength, MinLength, NoSecret, Trim } from '../../common/dto-fields';
+import {
+  dateTimeMessage,
+  MaxLength,
+  MinLength,
+  NoSecret,
+  ToDate,
+  Trim,
+} from '../../common/dto-fields';
 import type { WebhookEndpoint } from '../webhook-endpoint.entity';
 import type { WebhookAttempt } from '../webhook-message.entity';
 import { SUBSCRIBABLE } from '../webhook-event-types';
@@ -182,4 +190,20 @@ export class QueuedMessageDto {
   message_id!: string;
   @ApiProperty({ example: 'webhook.test' })
   event_type!: string;
+}
+
+export class RecoverQueryDto {
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'Resend every message given up on since then: an RFC 3339 date-time, such as 2026-11-24T00:00:00Z',
+  })
+  @ToDate()
+  @IsDate({ message: dateTimeMessage('since') })
+  since!: Date;
+}
+
+export class RecoveredDto {
+  @ApiProperty({ example: 12, description: 'Messages queued again, each with its own webhook-id' })
+  requeued!: number;
 }
