@@ -904,6 +904,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/latchkey-webhook-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public keys that verify v1a (Ed25519) webhook signatures
+     * @description Public, outside the envelope. A receiver verifies `webhook-signature: v1a,<base64>` over `<webhook-id>.<webhook-timestamp>.<body>` with one of these keys.
+     */
+    get: operations['getWebhookKeys'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/revoke': {
     parameters: {
       query?: never;
@@ -1548,6 +1568,11 @@ export interface components {
        *     ]
        */
       event_types: string[];
+      /**
+       * @example v1
+       * @enum {string}
+       */
+      signature_scheme: 'v1' | 'v1a';
       /** @example true */
       enabled: boolean;
       /**
@@ -1585,6 +1610,11 @@ export interface components {
        *     ]
        */
       event_types: string[];
+      /**
+       * @example v1
+       * @enum {string}
+       */
+      signature_scheme: 'v1' | 'v1a';
       /** @example true */
       enabled: boolean;
       /**
@@ -1609,10 +1639,10 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
       /**
-       * @description The signing secret (Standard Webhooks). Shown once: store it now.
+       * @description The signing secret (Standard Webhooks). Shown once: store it now. Null for a v1a endpoint, which the installation's public key verifies
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=
        */
-      secret: string;
+      secret: string | null;
     };
     /**
      * @description The event types to receive, or ["*"] for all of them
@@ -1648,6 +1678,12 @@ export interface components {
       event_types: components['schemas']['WebhookEventTypeChoice'][];
       /** @example Revocations to the on-call channel */
       description?: string;
+      /**
+       * @description v1: HMAC-SHA256 with a secret of this endpoint (shown once). v1a: Ed25519 with the installation's key, served at /.well-known/latchkey-webhook-keys: the receiver holds no secret
+       * @default v1
+       * @enum {string}
+       */
+      signature_scheme?: 'v1' | 'v1a';
     };
     UpdateWebhookDto: {
       /**
@@ -1684,6 +1720,11 @@ export interface components {
        *     ]
        */
       event_types: string[];
+      /**
+       * @example v1
+       * @enum {string}
+       */
+      signature_scheme: 'v1' | 'v1a';
       /** @example true */
       enabled: boolean;
       /**
@@ -1708,7 +1749,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
       /**
-       * @description The signing secret (Standard Webhooks). Shown once: store it now.
+       * @description The new signing secret. Shown once: store it now.
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=
        */
       secret: string;
@@ -1758,6 +1799,20 @@ export interface components {
        * @example 12
        */
       requeued: number;
+    };
+    WebhookKeyDto: {
+      /** @example 3f0e5a0c1f3e9b2d */
+      kid: string;
+      /** @example Ed25519 */
+      alg: string;
+      /**
+       * @description whpk_ and the raw 32-byte Ed25519 public key in base64
+       * @example whpk_MCowBQYDK2VwAyEA…
+       */
+      public_key: string;
+    };
+    WebhookKeysDto: {
+      keys: components['schemas']['WebhookKeyDto'][];
     };
   };
   responses: never;
@@ -11105,6 +11160,27 @@ export interface operations {
           };
         };
       };
+      /** @description Error codes: WEBHOOK_KEY_SIGNED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "code": "WEBHOOK_KEY_SIGNED",
+           *       "detail": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_KEY_SIGNED';
+          };
+        };
+      };
       /** @description Error codes: VALIDATION_ERROR */
       422: {
         headers: {
@@ -12262,6 +12338,27 @@ export interface operations {
           };
         };
       };
+      /** @description Error codes: WEBHOOK_KEY_SIGNED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "code": "WEBHOOK_KEY_SIGNED",
+           *       "detail": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_KEY_SIGNED';
+          };
+        };
+      };
       /** @description Error codes: VALIDATION_ERROR */
       422: {
         headers: {
@@ -12774,6 +12871,48 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
+  getWebhookKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookKeysDto'];
+        };
+      };
+      /** @description Error codes: WEBHOOKS_OFF */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "code": "WEBHOOKS_OFF",
+           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOKS_OFF';
           };
         };
       };

@@ -11,6 +11,7 @@ import { open, secretsKeyOf } from './webhook-secret-box';
 import { nextDelayMs, parseRetrySchedule } from './retry-schedule';
 import { sendWebhook, SendResult } from './webhook-sender';
 import { signedHeaders } from './webhook-signature';
+import { WebhookSigningKey } from './webhook-signing-key';
 import { endpointRef, WebhooksService } from './webhooks.service';
 import { DisableCause, WebhookDisabledEvent } from './webhooks.events';
 import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
@@ -136,7 +137,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
         const at = new Date();
         const result = await sendWebhook({
           url: found.url,
-          headers: signedHeaders(message.id, at, message.payload, this.secretsOf(found, at)),
+          headers: signedHeaders(message.id, at, message.payload, this.signerOf(found, at)),
           body: message.payload,
           timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
           policy: this.webhooks.policy,
@@ -146,10 +147,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
     );
   }
 
-  /** The secrets that sign now: the current one, and a rotated-out one within its overlap. */
-  private secretsOf(endpoint: WebhookEndpoint, at: Date): string[] {
+  /**
+   * What signs now: the installation's Ed25519 key for a v1a endpoint; else the current secret,
+   * and a rotated-out one within its overlap.
+   */
+  private signerOf(endpoint: WebhookEndpoint, at: Date): string[] | WebhookSigningKey {
     const key = secretsKeyOf(this.config);
-    if (key.kind === 'off') throw new Error('webhooks are off');
+    const signingKey = this.webhooks.signingKey;
+    if (key.kind === 'off' || !signingKey) throw new Error('webhooks are off');
+    if (endpoint.signatureScheme === 'v1a') return signingKey;
     const secrets = [open(key.key, endpoint.id, endpoint.secretSealed)];
     if (
       endpoint.previousSecretSealed &&

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+export const SIGNATURE_SCHEMES = ['v1', 'v1a'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
 /**
  * Where a business (or the platform) wants its events sent. The signing secret is kept sealed
  * under the installation's webhook key (`webhook-secret-box.ts`), never in the clear: it must be
@@ -24,6 +27,14 @@ export class WebhookEndpoint {
   /** The event types it wants, or `["*"]`. */
   @Column({ type: 'simple-json' })
   eventTypes!: string[];
+
+  /**
+   * `v1`: HMAC-SHA256 with this endpoint's secret. `v1a`: Ed25519 with the installation's key
+   * (`/.well-known/latchkey-webhook-keys`), so the receiver holds no shared secret; such an
+   * endpoint's secret is never shown or used.
+   */
+  @Column({ type: 'varchar', length: 8 })
+  signatureScheme!: SignatureScheme;
 
   @Column({ type: 'text' })
   secretSealed!: string;

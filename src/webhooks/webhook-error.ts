@@ -13,6 +13,11 @@ export const WEBHOOK_ERRORS = {
     status: 409,
     message: 'This webhook endpoint is disabled: enable it first (PATCH with enabled: true)',
   },
+  WEBHOOK_KEY_SIGNED: {
+    status: 409,
+    message:
+      "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+  },
   WEBHOOKS_OFF: {
     status: 503,
     message:

@@ -4,7 +4,11 @@ import { AuditListener } from '../audit/audit.listener';
 import { businessOfChain } from './webhooks.service';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
-import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
+import {
+  PlatformWebhooksController,
+  WebhookKeysController,
+  WebhooksController,
+} from './webhooks.controller';
 import {
   EndpointRef,
   WebhookCreatedEvent,
@@ -24,7 +28,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
  */
 @Module({
   imports: [AuditModule],
-  controllers: [WebhooksController, PlatformWebhooksController],
+  controllers: [WebhooksController, PlatformWebhooksController, WebhookKeysController],
   providers: [WebhooksRepository, WebhooksService, WebhookOutbox, WebhookDispatcher],
   exports: [WebhookDispatcher],
 })

@@ -15,6 +15,7 @@ import {
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
   WebhookAttemptDto,
+  WebhookKeysDto,
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -23,6 +24,7 @@ import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
 import { messageId } from './webhook-outbox';
 import { seal, secretsKeyOf } from './webhook-secret-box';
 import { generateSecret } from './webhook-signature';
+import { WebhookSigningKey } from './webhook-signing-key';
 import {
   resolveTarget,
   TargetPolicy,
@@ -64,6 +66,7 @@ export function endpointRef(e: Pick<WebhookEndpoint, 'id' | 'chainId' | 'url'>):
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
+  private derivedKey: WebhookSigningKey | undefined;
   readonly policy: TargetPolicy;
 
   constructor(
@@ -118,6 +121,7 @@ export class WebhooksService {
         url: dto.url,
         description: dto.description ?? '',
         eventTypes: dto.event_types,
+        signatureScheme: dto.signature_scheme ?? 'v1',
         secretSealed: seal(key, id, secret),
         previousSecretSealed: null,
         previousSecretUntil: null,
@@ -129,7 +133,10 @@ export class WebhooksService {
       };
       await this.repo.insertEndpoint(tx.manager, endpoint);
       await tx.publish(new WebhookCreatedEvent(ctx.author, endpointRef(endpoint), dto.event_types));
-      return { ...WebhookViewDto.of(endpoint, now), secret };
+      return {
+        ...WebhookViewDto.of(endpoint, now),
+        secret: endpoint.signatureScheme === 'v1' ? secret : null,
+      };
     });
   }
 
@@ -180,6 +187,7 @@ export class WebhooksService {
     const key = this.sealingKey();
     return this.uow.run(async (tx) => {
       const endpoint = await this.endpointOrFail(tx, chainId, id);
+      if (endpoint.signatureScheme === 'v1a') throw new WebhookError('WEBHOOK_KEY_SIGNED');
       const now = new Date();
       const secret = generateSecret();
       const until = new Date(now.getTime() + ROTATION_OVERLAP_MS);
@@ -250,6 +258,21 @@ export class WebhooksService {
       await this.repo.enqueue(tx.manager, message);
       return { message_id: message.id, event_type: message.eventType };
     });
+  }
+
+  /** The installation's Ed25519 key for v1a signatures; null while webhooks are off. */
+  get signingKey(): WebhookSigningKey | null {
+    const key = secretsKeyOf(this.config);
+    if (key.kind === 'off') return null;
+    this.derivedKey ??= new WebhookSigningKey(key.key);
+    return this.derivedKey;
+  }
+
+  /** The public keys of v1a signatures, as `/.well-known/latchkey-webhook-keys` serves them. */
+  keys(): WebhookKeysDto {
+    const key = this.signingKey;
+    if (!key) throw new WebhookError('WEBHOOKS_OFF');
+    return { keys: [{ kid: key.kid, alg: 'Ed25519', public_key: key.publicKeyText }] };
   }
 
   private async endpointOrFail(tx: Transaction | null, chainId: string, id: string) {

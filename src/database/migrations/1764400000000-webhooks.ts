@@ -19,6 +19,8 @@ export class Webhooks1764400000000 implements MigrationInterface {
           { name: 'url', type: 'varchar', length: '2048' },
           { name: 'description', type: 'varchar', length: '500' },
           { name: 'event_types', type: 'text' },
+          // v1 (HMAC-SHA256 with the endpoint's secret) or v1a (Ed25519, the installation's key).
+          { name: 'signature_scheme', type: 'varchar', length: '8', default: "'v1'" },
           { name: 'secret_sealed', type: 'text' },
           { name: 'previous_secret_sealed', type: 'text', isNullable: true },
           { name: 'previous_secret_until', type: t.timestamp, isNullable: true },

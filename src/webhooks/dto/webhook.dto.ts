@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -18,7 +18,11 @@ import {
   ToDate,
   Trim,
 } from '../../common/dto-fields';
-import type { WebhookEndpoint } from '../webhook-endpoint.entity';
+import {
+  SIGNATURE_SCHEMES,
+  type SignatureScheme,
+  type WebhookEndpoint,
+} from '../webhook-endpoint.entity';
 import type { WebhookAttempt } from '../webhook-message.entity';
 import { SUBSCRIBABLE } from '../webhook-event-types';
 
@@ -65,10 +69,23 @@ export class CreateWebhookDto {
   @MaxLength(500)
   @NoSecret()
   description?: string;
+
+  @ApiPropertyOptional({
+    enum: SIGNATURE_SCHEMES,
+    default: 'v1',
+    description:
+      'v1: HMAC-SHA256 with a secret of this endpoint (shown once). v1a: Ed25519 with the ' +
+      "installation's key, served at /.well-known/latchkey-webhook-keys: the receiver holds no secret",
+  })
+  @IsOptional()
+  @IsIn(SIGNATURE_SCHEMES)
+  signature_scheme?: SignatureScheme;
 }
 
-/** Any of the create fields, each optional, and `enabled`. */
-export class UpdateWebhookDto extends PartialType(CreateWebhookDto) {
+/** Any of the create fields but the scheme, each optional, and `enabled`. */
+export class UpdateWebhookDto extends PartialType(
+  OmitType(CreateWebhookDto, ['signature_scheme']),
+) {
   @ApiPropertyOptional({
     example: true,
     description: 'false disables the endpoint; true enables it again (after a 410 or failures too)',
@@ -87,6 +104,8 @@ export class WebhookViewDto {
   description!: string;
   @ApiProperty({ type: [String], example: ['token.revoked'] })
   event_types!: string[];
+  @ApiProperty({ enum: SIGNATURE_SCHEMES, example: 'v1' })
+  signature_scheme!: SignatureScheme;
   @ApiProperty({ example: true })
   enabled!: boolean;
   @ApiProperty({
@@ -125,6 +144,7 @@ export class WebhookViewDto {
       url: e.url,
       description: e.description,
       event_types: e.eventTypes,
+      signature_scheme: e.signatureScheme,
       enabled: e.disabledAt === null,
       disabled_reason: e.disabledReason,
       disabled_at: iso(e.disabledAt),
@@ -139,13 +159,40 @@ export class WebhookViewDto {
 /** An endpoint with its signing secret, which is shown in this one response and never again. */
 export class CreatedWebhookDto extends WebhookViewDto {
   @ApiProperty({
+    type: String,
+    nullable: true,
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=',
-    description: 'The signing secret (Standard Webhooks). Shown once: store it now.',
+    description:
+      'The signing secret (Standard Webhooks). Shown once: store it now. Null for a v1a ' +
+      "endpoint, which the installation's public key verifies",
+  })
+  secret!: string | null;
+}
+
+export class RotatedWebhookSecretDto extends WebhookViewDto {
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=',
+    description: 'The new signing secret. Shown once: store it now.',
   })
   secret!: string;
 }
 
-export class RotatedWebhookSecretDto extends CreatedWebhookDto {}
+export class WebhookKeyDto {
+  @ApiProperty({ example: '3f0e5a0c1f3e9b2d' })
+  kid!: string;
+  @ApiProperty({ example: 'Ed25519' })
+  alg!: string;
+  @ApiProperty({
+    example: 'whpk_MCowBQYDK2VwAyEA…',
+    description: 'whpk_ and the raw 32-byte Ed25519 public key in base64',
+  })
+  public_key!: string;
+}
+
+export class WebhookKeysDto {
+  @ApiProperty({ type: [WebhookKeyDto] })
+  keys!: WebhookKeyDto[];
+}
 
 export class WebhookAttemptDto {
   @ApiProperty({ format: 'uuid' })
