@@ -620,3 +620,61 @@ describe.each(DRIVERS)('webhook targets on %s, private addresses refused', (driv
     });
   });
 });
+
+describe.each(DRIVERS)('a webhook endpoint that keeps failing, on %s', (driver) => {
+  let t: TestApp;
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    // One second stands for the five days: failing that long with no delivery disables it.
+    t = await bootTestApp(driver, { ...FAST_RETRIES, WEBHOOK_DISABLE_AFTER_SECONDS: '1' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver.stop();
+  });
+
+  it('is disabled after failing that long, audited, and the other endpoints are told', async () => {
+    const biz = await createBusiness(t);
+    const failing = await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(biz))
+      .send({ url: `${receiver.url}?failing=1`, event_types: ['token.revoked'] })
+      .expect(201);
+    await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(biz))
+      .send({ url: receiver.url, event_types: ['webhook.disabled'] })
+      .expect(201);
+    receiver.answer = (r) => (r.json.type === 'token.revoked' ? { status: 500 } : { status: 200 });
+    // Revocations keep coming while it fails, so attempts outlast the second.
+    for (let i = 0; i < 8; i++) {
+      const token = await createToken(t, asOwner(biz));
+      await revoke(t, asOwner(biz), token.id).expect(201);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await receiver.waitFor((got) => got.some((r) => r.json.type === 'webhook.disabled'));
+    const view = await t
+      .http()
+      .get(`/api/v1/webhooks/${failing.body.data.id}`)
+      .set(asOwner(biz))
+      .expect(200);
+    expect(view.body.data).toMatchObject({ enabled: false, disabled_reason: 'failing' });
+    const audit = await t
+      .http()
+      .get('/api/v1/audit-events?action=webhook.disabled')
+      .set(asOwner(biz))
+      .expect(200);
+    expect(audit.body.data.items).toEqual([
+      expect.objectContaining({
+        target: expect.objectContaining({ id: failing.body.data.id }),
+        metadata: { cause: 'failing' },
+        actor: expect.objectContaining({ type: 'system' }),
+      }),
+    ]);
+  });
+});

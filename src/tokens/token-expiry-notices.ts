@@ -71,16 +71,16 @@ export class TokenExpiryNotices implements OnModuleDestroy {
     let sent = 0;
     for (const notice of this.notices(now)) {
       const due = await this.due(notice);
-      if (due.length === 0) continue;
-      sent += await this.uow.run(async (tx) => {
-        let told = 0;
-        for (const token of due) {
-          if (!(await this.claim(tx.manager, token.id, notice.key, now))) continue;
+      // One short transaction a notice: each appends to its business's chain under the chain's
+      // head lock, which a batch would hold across hundreds of appends while revocations wait.
+      for (const token of due) {
+        const told = await this.uow.run(async (tx) => {
+          if (!(await this.claim(tx.manager, token.id, notice.key, now))) return false;
           await tx.publish(notice.event(token));
-          told++;
-        }
-        return told;
-      });
+          return true;
+        });
+        if (told) sent++;
+      }
     }
     return sent;
   }

@@ -1,0 +1,272 @@
+/**
+ * `npm run bench:webhooks`: webhook delivery with three instances on one PostgreSQL and Redis,
+ * to a receiver in this process on 127.0.0.1. Prints:
+ * - delivery throughput: an outbox of WEBHOOK_BENCH_MESSAGES pending messages is written around
+ *   the servers (as the audit bench seeds events), and the receiver times the first to the last;
+ * - commit-to-first-attempt: revocations one after another, each timed from its 201 (after its
+ *   commit) to the receiver's first sight of its message;
+ * - what the outbox costs a revocation: revocations/s by 50 concurrent callers in a business
+ *   with an endpoint against one without, alternated twice.
+ * Figures, not assertions. Results also go to bench/results/webhooks-latest.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { stopAll } from '../support/child';
+import { keepAliveAgent } from '../support/http';
+import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../support/latchkey-client';
+import { createScratchDatabase, withClient } from '../support/postgres';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '../support/redis';
+import { percentile, round } from '../support/stats';
+import { describeMachine, machineLine } from './lib/machine';
+import { renderTable } from './lib/table';
+
+const SERVER_URL =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MESSAGES = Number(process.env.WEBHOOK_BENCH_MESSAGES ?? 10_000);
+const LATENCY_SAMPLES = 300;
+const REVOKERS = 20;
+const REVOCATIONS = 1_500;
+
+const GOALS = { deliveriesPerSecond: 500, firstAttemptP99Ms: 250, outboxCost: 0.1 };
+
+/** The receiver: answers 204 at once and notes when each webhook-id first arrived. */
+function startReceiver() {
+  const firstSeen = new Map<string, number>();
+  const byTarget = new Map<string, number>();
+  let arrivals = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const now = performance.now();
+      arrivals++;
+      const id = String(req.headers['webhook-id']);
+      if (!firstSeen.has(id)) {
+        firstSeen.set(id, now);
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            data?: { target?: { id?: string } };
+          };
+          const target = body.data?.target?.id;
+          if (target && !byTarget.has(target)) byTarget.set(target, now);
+        } catch {
+          // a seeded message's body: only its id matters
+        }
+      }
+      res.writeHead(204).end();
+    });
+  });
+  return {
+    firstSeen,
+    byTarget,
+    get arrivals() {
+      return arrivals;
+    },
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () =>
+          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`),
+        ),
+      ),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function registerEndpoint(client: LatchkeyClient, owner: BusinessSetup, url: string) {
+  const res = await client.request<{ data: { id: string } }>('POST', '/api/v1/webhooks', {
+    headers: scoped(owner.ownerToken, owner.businessId),
+    body: { url, event_types: ['token.revoked'] },
+  });
+  if (res.status !== 201) throw new Error(`register endpoint: ${res.status}`);
+  return res.body.data.id;
+}
+
+/** Writes `count` due messages for one endpoint straight into the outbox, around the servers. */
+async function seedOutbox(url: string, chainId: string, endpointId: string, count: number) {
+  const now = new Date();
+  await withClient(url, async (pg) => {
+    for (let done = 0; done < count; done += 1_000) {
+      const n = Math.min(1_000, count - done);
+      const ids = Array.from({ length: n }, () => `msg_${randomUUID().replace(/-/g, '')}`);
+      await pg.query(
+        `INSERT INTO webhook_messages (id, endpoint_id, chain_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+         SELECT id, $2, $3, 'webhook.test', '{"type":"webhook.test","timestamp":"' || $4 || '","data":{}}', 'pending', 0, $5, $5
+         FROM unnest($1::text[]) AS id`,
+        [ids, endpointId, chainId, now.toISOString(), now],
+      );
+    }
+  });
+}
+
+async function revokeAll(client: LatchkeyClient, owner: BusinessSetup, tokens: IssuedToken[]) {
+  let next = 0;
+  let done = 0;
+  let refused = 0;
+  const began = performance.now();
+  const worker = async () => {
+    while (next < tokens.length) {
+      const token = tokens[next++];
+      const res = await client.request('POST', `/api/v1/tokens/${token.id}/revoke`, {
+        headers: scoped(owner.ownerToken, owner.businessId),
+        body: { reason: 'bench' },
+        agent: keepAliveAgent,
+      });
+      if (res.status === 201) done++;
+      else refused++;
+    }
+  };
+  await Promise.all(Array.from({ length: REVOKERS }, worker));
+  if (refused > 0) process.stdout.write(`  (${refused} revocations refused, e.g. 503)\n`);
+  return done / ((performance.now() - began) / 1000);
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  process.stdout.write(`Webhook benchmark (${machineLine(machine)})\n`);
+  const receiver = startReceiver();
+  const hookUrl = await receiver.listen();
+  const db = await createScratchDatabase(SERVER_URL, 'latchkey_webhook_bench');
+  const keyPrefix = randomKeyPrefix('latchkey_webhook_bench');
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: keyPrefix,
+    LOG_LEVEL: 'warn',
+    WEBHOOK_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_POLL_MS: '100',
+    ...RATE_LIMITS_OFF,
+  };
+  const instances: AppProcess[] = [];
+  try {
+    instances.push(await startAppProcess({ name: 'A', env }));
+    instances.push(
+      ...(await Promise.all(['B', 'C'].map((name) => startAppProcess({ name, env })))),
+    );
+    const [a] = instances;
+    const clients = instances.map((i) => new LatchkeyClient(i.url));
+    const rows: string[][] = [];
+    const report = (row: string[]) => {
+      rows.push(row);
+      process.stdout.write(`  ${row[0]}: ${row[1]}\n`);
+    };
+    const results: Record<string, unknown> = { machine, instances: instances.length };
+
+    // 1. Throughput: a seeded outbox, drained by three workers.
+    const seeded = await clients[0].createBusiness(a.platformToken ?? '', 'seeded');
+    const endpointId = await registerEndpoint(clients[0], seeded, hookUrl);
+    const before = receiver.arrivals;
+    // Workers start on the first rows while the rest are written: the clock starts before them.
+    const seededAt = performance.now();
+    await seedOutbox(db.url, seeded.businessId, endpointId, MESSAGES);
+    while (receiver.firstSeen.size < MESSAGES && performance.now() - seededAt < 300_000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seen = [...receiver.firstSeen.values()]
+      .filter((t) => t >= seededAt)
+      .sort((x, y) => x - y);
+    const drainSeconds = (seen[seen.length - 1] - seen[0]) / 1000;
+    const perSecond = seen.length / drainSeconds;
+    results.throughput = {
+      messages: seen.length,
+      seconds: drainSeconds,
+      perSecond,
+      arrivals: receiver.arrivals - before,
+    };
+    report([
+      `delivery, ${seen.length} seeded messages, 3 instances`,
+      `${round(perSecond, 0)} deliveries/s (${round(drainSeconds)} s)`,
+      `≥ ${GOALS.deliveriesPerSecond}/s`,
+      perSecond >= GOALS.deliveriesPerSecond ? 'met' : 'missed',
+    ]);
+
+    // 2. Commit to first attempt: one revocation at a time, through each instance in turn.
+    const timed = await clients[0].createBusiness(a.platformToken ?? '', 'timed');
+    await registerEndpoint(clients[0], timed, hookUrl);
+    const tokens = await clients[0].createTokens(timed, LATENCY_SAMPLES, 8, 'timed');
+    const latencies: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const res = await clients[i % 3].revokeToken(timed, tokens[i].id);
+      const committed = performance.now();
+      if (res.status !== 201) throw new Error(`revoke: ${res.status}`);
+      const deadline = committed + 10_000;
+      while (!receiver.byTarget.has(tokens[i].id) && performance.now() < deadline) {
+        await new Promise((r) => setImmediate(r));
+      }
+      latencies.push((receiver.byTarget.get(tokens[i].id) ?? Infinity) - committed);
+    }
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    results.firstAttempt = { samples: latencies.length, p50, p99 };
+    report([
+      `commit to first attempt (${latencies.length} revocations)`,
+      `p50 ${round(p50)} ms, p99 ${round(p99)} ms`,
+      `p99 ≤ ${GOALS.firstAttemptP99Ms} ms`,
+      p99 <= GOALS.firstAttemptP99Ms ? 'met' : 'missed',
+    ]);
+
+    // 3. The outbox's cost: revocations in a business with an endpoint against one without.
+    const hooked = await clients[0].createBusiness(a.platformToken ?? '', 'hooked');
+    await registerEndpoint(clients[0], hooked, hookUrl);
+    const plain = await clients[0].createBusiness(a.platformToken ?? '', 'plain');
+    const runs = { with: [] as number[], without: [] as number[] };
+    for (let pass = 0; pass < 2; pass++) {
+      const withTokens = await clients[0].createTokens(hooked, REVOCATIONS, 8, `w${pass}`);
+      const withoutTokens = await clients[0].createTokens(plain, REVOCATIONS, 8, `p${pass}`);
+      runs.with.push(await revokeAll(clients[0], hooked, withTokens));
+      runs.without.push(await revokeAll(clients[0], plain, withoutTokens));
+    }
+    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const cost = 1 - med(runs.with) / med(runs.without);
+    results.revocations = { ...runs, cost };
+    report([
+      `revocations/s, ${REVOKERS} callers, with an endpoint`,
+      `${round(med(runs.with), 0)} (runs: ${runs.with.map((r) => round(r, 0)).join(', ')})`,
+      '(reported)',
+      '',
+    ]);
+    report([
+      `revocations/s, ${REVOKERS} callers, no endpoint`,
+      `${round(med(runs.without), 0)} (runs: ${runs.without.map((r) => round(r, 0)).join(', ')})`,
+      '(reported)',
+      '',
+    ]);
+    report([
+      'what the outbox costs a revocation',
+      `${round(cost * 100, 1)}%`,
+      `≤ ${GOALS.outboxCost * 100}%`,
+      cost <= GOALS.outboxCost ? 'met' : 'missed',
+    ]);
+
+    process.stdout.write(`${renderTable(['measure', 'figure', 'goal', ''], rows)}\n`);
+    const dir = join(REPO_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'webhooks-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    keepAliveAgent.destroy();
+    await stopAll(instances.map((i) => i.child));
+    await db.drop();
+    await deleteKeysWithPrefix(REDIS_URL, keyPrefix).catch(() => undefined);
+    await receiver.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
