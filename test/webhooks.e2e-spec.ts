@@ -179,6 +179,20 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(listed.every((a) => a.message_id === [...ids][0])).toBe(true);
   });
 
+  it('waits out a 503 with Retry-After before it tries again, past its own shorter schedule', async () => {
+    const biz = await createBusiness(t);
+    await register(biz, ['token.revoked']);
+    let calls = 0;
+    receiver.answer = () =>
+      ++calls === 1 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 };
+    const token = await createToken(t, asOwner(biz));
+    await revoke(t, asOwner(biz), token.id).expect(201);
+    const [first, second] = await receiver.waitFor((got) => got.length >= 2, 15_000);
+    // FAST_RETRIES would retry after 50 ms; the receiver asked for 2 s.
+    expect(second.at - first.at).toBeGreaterThanOrEqual(1_900);
+    expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
+  });
+
   async function waitForAttempts(biz: BusinessFixture, endpointId: string, count: number) {
     const deadline = Date.now() + 10_000;
     for (;;) {
