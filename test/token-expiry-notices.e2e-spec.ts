@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner, revoke } from './helpers/api';
@@ -52,12 +53,13 @@ describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
 
   it('tells once per token and notice, the nearest notice only, never of a revoked token', async () => {
     const biz = await createBusiness(t);
-    await t
+    const endpoint = await t
       .http()
       .post('/api/v1/webhooks')
       .set(asOwner(biz))
       .send({ url: receiver.url, event_types: ['token.expiring', 'token.expired'] })
       .expect(201);
+    const hook = new Webhook(endpoint.body.data.secret as string);
     const soon = await createToken(t, asOwner(biz), { name: 'soon', expires_at: inDays(3) });
     const sooner = await createToken(t, asOwner(biz), { name: 'sooner', expires_at: inDays(0.5) });
     const later = await createToken(t, asOwner(biz), { name: 'later', expires_at: inDays(6.9) });
@@ -95,6 +97,15 @@ describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
     const wanted = then.length;
     await receiver.waitFor((got) => got.length >= wanted);
     await new Promise((r) => setTimeout(r, 300));
+    for (const r of receiver.received) {
+      expect(
+        hook.verify(r.body, {
+          'webhook-id': String(r.headers['webhook-id']),
+          'webhook-timestamp': String(r.headers['webhook-timestamp']),
+          'webhook-signature': String(r.headers['webhook-signature']),
+        }),
+      ).toEqual(r.json);
+    }
     const told = receiver.received.map((r) => {
       const data = r.json.data as { target: { id: string }; metadata: { days_before?: number } };
       return [data.target.id, r.json.type, data.metadata.days_before ?? null] as const;

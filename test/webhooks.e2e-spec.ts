@@ -216,11 +216,16 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
   it("disables an endpoint that answers 410, audits it, and tells the business's other endpoints", async () => {
     const biz = await createBusiness(t);
     const gone = await register(biz, ['token.revoked'], `${receiver.url}?gone=1`);
-    await register(biz, ['webhook.disabled']);
+    const other = await register(biz, ['webhook.disabled']);
     receiver.answer = (r) => (r.json.type === 'token.revoked' ? { status: 410 } : { status: 200 });
     const token = await createToken(t, asOwner(biz));
     await revoke(t, asOwner(biz), token.id).expect(201);
     await receiver.waitFor((got) => got.some((r) => r.json.type === 'webhook.disabled'));
+    const told = receiver.ofType('webhook.disabled')[0];
+    expect(verified(told, other.secret)).toMatchObject({
+      type: 'webhook.disabled',
+      data: { target: { id: gone.id }, metadata: { cause: 'gone' } },
+    });
     const view = await t.http().get(`/api/v1/webhooks/${gone.id}`).set(asOwner(biz)).expect(200);
     expect(view.body.data).toMatchObject({ enabled: false, disabled_reason: 'gone' });
     const audit = await t
