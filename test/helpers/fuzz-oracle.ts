@@ -102,6 +102,13 @@ export function problemWith(
       ? null
       : `${op.path} answered ${String(res.headers['content-type'])}, not a text note`;
   }
+  if (op.path === '/.well-known/latchkey-webhook-keys') {
+    // A key set, as JWKS-like documents are served: outside the envelope.
+    const keys = isObject(body) ? body.keys : undefined;
+    return Array.isArray(keys) && keys.length > 0 && !('success' in (body as object))
+      ? null
+      : 'the webhook keys answered without a key set';
+  }
   if (op.path.startsWith('/health/')) return null;
   if (op.path === '/metrics') {
     // Prometheus's text exposition, outside the envelope (and outside the token guard).
