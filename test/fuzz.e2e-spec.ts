@@ -168,6 +168,19 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
     };
   }
 
+  let platformWebhook: string | undefined;
+
+  /** A webhook endpoint (to an address nothing listens on), for `webhook_id` to name. */
+  async function webhookOf(path: string, caller: Record<string, string>): Promise<string> {
+    const res = await t
+      .http()
+      .post(path)
+      .set(caller)
+      .send({ url: 'http://127.0.0.1:9/fuzz', event_types: ['token.revoked'] })
+      .expect(201);
+    return res.body.data.id as string;
+  }
+
   /**
    * A fresh world: its own businesses, people, machine, tokens and platform admins. The
    * fuzzer's platform caller is a platform admin of its own, not the bootstrap admin: a platform
@@ -196,6 +209,11 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
       platform: platformCaller.token,
       'platform-victim': platformVictim.token,
     };
+    const webhooks = {
+      home: await webhookOf(`/api/v1/webhooks`, asMember(home.ownerToken, home.id)),
+      // One for the run: the platform chain keeps at most 20, and every world shares it.
+      platform: (platformWebhook ??= await webhookOf(`/platform/v1/webhooks`, platform())),
+    };
     chains.push({ id: home.id, ownerToken: home.ownerToken });
     chains.push({ id: other.id, ownerToken: other.ownerToken });
     worlds++;
@@ -218,6 +236,7 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
         'other-owner': other.ownerEmail,
         'platform-victim': platformVictim.email,
       },
+      webhooks,
       auditor: home.ownerToken,
       dirty: false,
     };

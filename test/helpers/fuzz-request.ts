@@ -3,6 +3,7 @@ import {
   BusinessName,
   Caller,
   EmailName,
+  WebhookName,
   IdentityName,
   Nested,
   Operation,
@@ -33,6 +34,7 @@ export interface World {
   tokens: Record<TokenName, Issued>;
   identities: Record<IdentityName, string>;
   emails: Record<EmailName, string>;
+  webhooks: Record<WebhookName, string>;
   /** The home owner's first token: never sent by the fuzzer, it reads the audit log at the end. */
   auditor: string;
   /** Set once a request may have revoked, removed or suspended something the world holds. */
@@ -81,6 +83,8 @@ function resolve(value: Value, w: World): unknown {
         return w.businesses[value.name as BusinessName];
       case 'email':
         return w.emails[value.name as EmailName];
+      case 'webhook':
+        return w.webhooks[value.name as WebhookName];
     }
   }
   if (value instanceof RawSegment) return value.text;

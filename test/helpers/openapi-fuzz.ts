@@ -162,7 +162,11 @@ export type BusinessName = (typeof BUSINESS_NAMES)[number];
 export const EMAIL_NAMES = ['owner', 'admin', 'member', 'other-owner', 'platform-victim'] as const;
 export type EmailName = (typeof EMAIL_NAMES)[number];
 
-export type RefKind = 'token' | 'identity' | 'business' | 'secret' | 'email';
+/** Webhook endpoints: one of the home business, one of the platform chain. */
+export const WEBHOOK_NAMES = ['home', 'platform'] as const;
+export type WebhookName = (typeof WEBHOOK_NAMES)[number];
+
+export type RefKind = 'token' | 'identity' | 'business' | 'secret' | 'email' | 'webhook';
 
 /** A fixture named by kind and name: a token id, an identity id, a secret... */
 export class Ref {
@@ -388,6 +392,7 @@ export const identityRef = ref('identity', IDENTITY_NAMES);
 export const businessRef = ref('business', BUSINESS_NAMES);
 export const secretRef = ref('secret', TOKEN_NAMES);
 export const emailRef = ref('email', EMAIL_NAMES);
+export const webhookRef = ref('webhook', WEBHOOK_NAMES);
 
 const uuid = fc.uuid();
 const asciiText = (min: number, max: number) =>
@@ -426,6 +431,8 @@ function validValue(op: Operation, name: string, schema: Schema): fc.Arbitrary<V
       return fc.oneof({ weight: 4, arbitrary: identityRef }, { weight: 1, arbitrary: uuid });
     case 'business_id':
       return fc.oneof({ weight: 4, arbitrary: businessRef }, { weight: 1, arbitrary: uuid });
+    case 'webhook_id':
+      return fc.oneof({ weight: 4, arbitrary: webhookRef }, { weight: 1, arbitrary: uuid });
     case 'token':
       return fc.oneof({ weight: 3, arbitrary: secretRef }, { weight: 1, arbitrary: fakeSecret });
     case 'email':
