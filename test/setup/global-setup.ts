@@ -51,6 +51,7 @@ export default async function globalSetup(): Promise<void> {
   if (!TEST_DATABASE_URL || !TEST_REDIS_URL) {
     notes.push(
       'the multi-instance suite: three app processes on one database and Redis (needs both)',
+      'the two-instance webhook delivery suite: 500 revocations delivered exactly once (needs both)',
     );
   }
   if (!hasChromium()) {
