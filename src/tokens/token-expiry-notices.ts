@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
 import { SYSTEM_AUTHOR } from '../database/domain-event';
+import { dbTime } from '../database/db-time';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
 import { TokenExpiredEvent, TokenExpiringEvent, tokenRef } from './tokens.events';
@@ -135,7 +136,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
             'ON CONFLICT DO NOTHING RETURNING token_id'
         : 'INSERT INTO token_expiry_notices (token_id, notice, sent_at) VALUES (?, ?, ?) ' +
             'ON CONFLICT DO NOTHING RETURNING token_id',
-      [tokenId, key, pg ? now : now.toISOString().replace('T', ' ').replace('Z', '')],
+      [tokenId, key, dbTime(em, now)],
     );
     return rows.length > 0;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import { dbTime } from '../database/db-time';
 import { keysetPage } from '../database/keyset';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
@@ -121,7 +122,7 @@ export class WebhooksRepository {
                         WHERE status = 'pending' AND next_attempt_at <= ?
                         ORDER BY next_attempt_at LIMIT ?)
            RETURNING ${columns}`,
-          [sqliteTime(leaseUntil), sqliteTime(now), limit],
+          [dbTime(em, leaseUntil), dbTime(em, now), limit],
         );
     // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
     const rows = (Array.isArray(result[0]) ? result[0] : result) as ClaimedMessage[];
@@ -218,9 +219,4 @@ export class WebhooksRepository {
     }
     return qb.getMany();
   }
-}
-
-/** A time as TypeORM writes it into a SQLite datetime column, so comparisons hold. */
-function sqliteTime(at: Date): string {
-  return at.toISOString().replace('T', ' ').replace('Z', '');
 }
