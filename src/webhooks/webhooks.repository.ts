@@ -87,8 +87,15 @@ export class WebhooksRepository {
 
   // ── the outbox ─────────────────────────────────────────────────────────────────────────
 
-  enqueue(em: EntityManager, message: WebhookMessage) {
-    return em.insert(WebhookMessage, message);
+  /** Queues messages in one INSERT, reading nothing back (the rows have no generated column). */
+  async enqueue(em: EntityManager, messages: WebhookMessage[]): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookMessage)
+      .values(messages)
+      .updateEntity(false)
+      .execute();
   }
 
   /**

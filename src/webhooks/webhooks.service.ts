@@ -255,7 +255,7 @@ export class WebhooksService {
         createdAt: now,
         deliveredAt: null,
       };
-      await this.repo.enqueue(tx.manager, message);
+      await this.repo.enqueue(tx.manager, [message]);
       return { message_id: message.id, event_type: message.eventType };
     });
   }
