@@ -11,8 +11,10 @@ import { AuditSigner, keySourceOf } from './audit/audit-signer';
 import { TokenExpiryNotices } from './tokens/token-expiry-notices';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { secretsKeyOf } from './webhooks/webhook-secret-box';
+import { githubKeysOf } from './leaks/github-signature';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
+import { registerRawBodyCapture } from './common/raw-body';
 import { drainRefusal } from './common/drain-refusal';
 import { registerEnvelope } from './common/envelope-hook';
 import { AppLogger, registerRequestLog } from './common/logging';
@@ -26,6 +28,7 @@ import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
 import { BatchRevocationService } from './tokens/batch-revocation.service';
+import { registerTokenUsage, TokenUsageRecorder } from './tokens/token-usage-recorder';
 import { spanIdsReader } from './tracing';
 
 /**
@@ -69,6 +72,7 @@ export async function startApp(
   // Settings only a module can check fail here, as a bad variable does, not inside Nest.
   keySourceOf(config);
   secretsKeyOf(config);
+  githubKeysOf(config);
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     genReqId: requestId,
@@ -117,10 +121,13 @@ export async function startApp(
 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
+  // Before app.init() too: it keeps the bytes of the few routes that verify a body's signature.
+  registerRawBodyCapture(fastify);
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
   registerSecurityHeaders(fastify, drainRefusal(fastify));
   registerHttpMetrics(fastify, app.get(Metrics));
+  registerTokenUsage(fastify, app.get(TokenUsageRecorder));
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 
   setupSwagger(app);

@@ -51,6 +51,8 @@ describe.each(DRIVERS)('cascades in batches on %s', (driver) => {
           revocationReason: null,
           rotatedFromId: null,
           rotatedToId: null,
+          allowedCidrs: null,
+          rateLimitPerMinute: null,
         } satisfies ApiToken);
       });
       await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

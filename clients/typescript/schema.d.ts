@@ -174,6 +174,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tokens/{token_id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A token's requests per hour, and the client addresses it was used from
+     * @description For whoever may read the token: its holder, or an owner or admin whose token allows tokens:admin. Requests are counted per UTC hour (all, 2xx, 4xx) and written every few seconds, so the last seconds may be missing; usage is kept 30 days. The window is [from, to), by default the last 24 hours, at most 30 days.
+     */
+    get: operations['getTokenUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/platform/v1/businesses': {
     parameters: {
       query?: never;
@@ -1107,6 +1127,18 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
@@ -1135,6 +1167,16 @@ export interface components {
        * @description An admin may name a machine identity of the business; default: the caller
        */
       identity_id?: string;
+      /**
+       * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: the calling token's networks (anywhere if it has none). null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "10.0.0.0/8",
+       *       "2001:db8::/32"
+       *     ]
+       */
+      allowed_cidrs?: string[] | null;
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own. */
+      rate_limit_per_minute?: number | null;
     };
     TokenViewDto: {
       /**
@@ -1191,6 +1233,18 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
     };
     RevokeTokenDto: {
       /** @example leaked in a CI log */
@@ -1242,6 +1296,16 @@ export interface components {
        * @description Default: the old token's lifetime length, counted from now
        */
       expires_at?: string;
+      /**
+       * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: the old token's networks. null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "10.0.0.0/8",
+       *       "2001:db8::/32"
+       *     ]
+       */
+      allowed_cidrs?: string[] | null;
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the old token's limit. null: none. Never higher than the calling token's own. */
+      rate_limit_per_minute?: number | null;
     };
     RevokeByValueDto: {
       /** @example leaked in a CI log */
@@ -1251,6 +1315,62 @@ export interface components {
        * @example lk_…
        */
       token: string;
+    };
+    TokenUsageHourDto: {
+      /**
+       * Format: date-time
+       * @description The start of the UTC hour
+       * @example 2026-03-01T14:00:00.000Z
+       */
+      hour: string;
+      /**
+       * @description Every answered request the token authenticated
+       * @example 120
+       */
+      requests: number;
+      /**
+       * @description Of those, answered 2xx
+       * @example 117
+       */
+      ok_count: number;
+      /**
+       * @description Of those, answered 4xx
+       * @example 3
+       */
+      client_error_count: number;
+    };
+    TokenUsageIpDto: {
+      /**
+       * @description The client address, as TRUST_PROXY resolves it, in canonical form
+       * @example 203.0.113.7
+       */
+      ip: string;
+      /**
+       * Format: date-time
+       * @example 2026-03-01T14:59:31.000Z
+       */
+      last_seen_at: string;
+    };
+    TokenUsageDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      token_id: string;
+      /**
+       * Format: date-time
+       * @example 2026-02-28T15:00:00.000Z
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @example 2026-03-01T15:00:00.000Z
+       */
+      to: string;
+      /** @description Hours with at least one request, oldest first; an hour with none is left out. Counts are written every few seconds, so the last few seconds may not be in them yet */
+      hours: components['schemas']['TokenUsageHourDto'][];
+      /** @description The 10 most recently seen distinct client addresses, most recent first, whatever the window */
+      recent_ips: components['schemas']['TokenUsageIpDto'][];
     };
     BusinessViewDto: {
       /** Format: uuid */
@@ -1655,6 +1775,7 @@ export interface components {
       | 'token.expiring'
       | 'token.expired'
       | 'token.rejected'
+      | 'token.leaked'
       | 'member.added'
       | 'member.removed'
       | 'business.suspended'
@@ -1833,6 +1954,8 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
+        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | 'last_used_at';
       };
       header?: never;
       path?: never;
@@ -2015,6 +2138,10 @@ export interface operations {
          *       "scopes": [
          *         "audit:read",
          *         "deploy:*"
+         *       ],
+         *       "allowed_cidrs": [
+         *         "10.0.0.0/8",
+         *         "2001:db8::/32"
          *       ]
          *     }
          */
@@ -2305,7 +2432,11 @@ export interface operations {
            *         "revoked_at": "2026-01-02T03:04:05.000Z",
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
-           *         "rotated_from_id": null
+           *         "rotated_from_id": null,
+           *         "allowed_cidrs": [
+           *           "10.0.0.0/8"
+           *         ],
+           *         "rate_limit_per_minute": null
            *       }
            *     }
            */
@@ -3520,7 +3651,11 @@ export interface operations {
            *         "revoked_at": "2026-01-02T03:04:05.000Z",
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
-           *         "rotated_from_id": null
+           *         "rotated_from_id": null,
+           *         "allowed_cidrs": [
+           *           "10.0.0.0/8"
+           *         ],
+           *         "rate_limit_per_minute": null
            *       }
            *     }
            */
@@ -3765,7 +3900,14 @@ export interface operations {
     };
     requestBody?: {
       content: {
-        /** @example {} */
+        /**
+         * @example {
+         *       "allowed_cidrs": [
+         *         "10.0.0.0/8",
+         *         "2001:db8::/32"
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['RotateTokenDto'];
       };
     };
@@ -4038,6 +4180,8 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
+        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | 'last_used_at';
         business_id?: string;
       };
       header?: never;
@@ -4225,7 +4369,11 @@ export interface operations {
            *         "revoked_at": "2026-01-02T03:04:05.000Z",
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
-           *         "rotated_from_id": null
+           *         "rotated_from_id": null,
+           *         "allowed_cidrs": [
+           *           "10.0.0.0/8"
+           *         ],
+           *         "rate_limit_per_minute": null
            *       }
            *     }
            */
@@ -4469,7 +4617,11 @@ export interface operations {
            *         "revoked_at": "2026-01-02T03:04:05.000Z",
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
-           *         "rotated_from_id": null
+           *         "rotated_from_id": null,
+           *         "allowed_cidrs": [
+           *           "10.0.0.0/8"
+           *         ],
+           *         "rate_limit_per_minute": null
            *       }
            *     }
            */
@@ -4635,6 +4787,180 @@ export interface operations {
         };
       };
       /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "token_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getTokenUsage: {
+    parameters: {
+      query?: {
+        /** @description Inclusive: the hour that holds it is listed. Default: `to` less 24 hours. At most 30 days before `to` */
+        from?: string;
+        /** @description Exclusive: hours that begin at or after it are not listed. Default: now */
+        to?: string;
+      };
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenUsageDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
       422: {
         headers: {
           [name: string]: unknown;

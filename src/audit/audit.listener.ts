@@ -22,6 +22,7 @@ import {
   TokenCreatedEvent,
   TokenExpiredEvent,
   TokenExpiringEvent,
+  TokenLeakedEvent,
   TokenRef,
   TokenRejectedEvent,
   TokenRevokedEvent,
@@ -91,6 +92,7 @@ export class AuditListener {
     events.handle(TokenRejectedEvent, (e, em) => this.onTokenRejected(e, em), audits);
     events.handle(TokenExpiringEvent, (e, em) => this.onTokenExpiring(e, em), audits);
     events.handle(TokenExpiredEvent, (e, em) => this.onTokenExpired(e, em), audits);
+    events.handle(TokenLeakedEvent, (e, em) => this.onTokenLeaked(e, em), audits);
   }
 
   /**
@@ -223,6 +225,17 @@ export class AuditListener {
       jti: e.token.jti,
       identity_id: e.token.identityId,
       expires_at: e.expiresAt,
+    });
+  }
+
+  /** Where the scanner saw it: the URL, the kind of place, and the scanner's type name. */
+  onTokenLeaked(e: TokenLeakedEvent, em: EntityManager) {
+    return this.write(em, e, e.token.businessId, token(e.token), {
+      jti: e.token.jti,
+      identity_id: e.token.identityId,
+      url: e.sighting.url,
+      source: e.sighting.source,
+      token_type: e.sighting.type,
     });
   }
 

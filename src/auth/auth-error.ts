@@ -22,6 +22,11 @@ export const AUTH_ERRORS = {
     message:
       'This token is in its rotation grace period: use its successor (it may still revoke itself)',
   },
+  // A token with allowed_cidrs, presented from outside them (the client IP as TRUST_PROXY reads it).
+  IP_NOT_ALLOWED: {
+    status: 403,
+    message: 'This token may not be used from this address',
+  },
   BUSINESS_NOT_FOUND: { status: 404, message: 'Business not found' },
 } as const satisfies ErrorTable;
 

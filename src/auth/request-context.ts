@@ -41,6 +41,10 @@ export interface CallerToken {
    * writes nothing but its own revocation.
    */
   retiring: boolean;
+  /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */
+  allowedCidrs?: readonly string[] | null;
+  /** Its own requests-per-minute limit (null: none), checked by the rate-limit guard. */
+  rateLimitPerMinute?: number | null;
   /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.

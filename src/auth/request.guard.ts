@@ -7,8 +7,8 @@ import { RoutePlans } from './route-plan';
 
 /**
  * The one global guard. It runs the design's checks in their order, and each only where the
- * route needs it: the bearer token (401) unless `@Public()`, the rate limits (429) when any is
- * on, the business header and business (422, 403, 404) on `@BusinessScoped()` routes, then
+ * route needs it: the bearer token (401, or 403 from outside its networks) unless `@Public()`,
+ * the rate limits (429) when any is on or the token has its own, the business header and business (422, 403, 404) on `@BusinessScoped()` routes, then
  * platform, role and scope (403) where a route asks for them. One guard instead of four saves
  * Nest's per-guard machinery on every request, and the route's plan is read once.
  */
@@ -25,7 +25,8 @@ export class RequestGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const plan = this.plans.of(context);
     if (!plan.isPublic) await this.bearer.canActivate(context);
-    if (this.limits.enabled && !(await this.limits.canActivate(context))) return false;
+    const limited = this.limits.enabled || this.limits.tokenLimited(context);
+    if (limited && !(await this.limits.canActivate(context))) return false;
     if (plan.businessScoped) await this.business.canActivate(context);
     if (plan.checksAccess) this.access.canActivate(context);
     return true;

@@ -16,6 +16,12 @@ export const LIMITS = {
 /** The longest `scopes` JSON a token can hold: 50 quoted scopes of 128, commas and brackets. */
 export const SCOPES_JSON_MAX = LIMITS.scopes * (LIMITS.scope + 3) + 1;
 
+/** A token's `allowed_cidrs`: at most 20 networks, each at most `MAX_CIDR_LENGTH` (49). */
+export const ALLOWED_CIDRS_MAX = 20;
+export const ALLOWED_CIDRS_JSON_MAX = ALLOWED_CIDRS_MAX * (49 + 3) + 1;
+/** A token's own `rate_limit_per_minute`: from 1 to a million. */
+export const RATE_LIMIT_PER_MINUTE_MAX = 1_000_000;
+
 /**
  * The longest audit `metadata` JSON. The largest legitimate one is a token's creation with 50
  * scopes of 128 (under 7 KB), or an operation listing up to `AUDIT_LISTED_IDS_MAX` token ids.

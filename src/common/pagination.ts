@@ -73,10 +73,68 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
   ) {
     return { at: parsed[0], id: parsed[1] };
   }
-  throw new RequestValidationError(
+  throw invalidCursor();
+}
+
+/** The 422 of a cursor that does not decode to what its list wrote. */
+export function invalidCursor(): RequestValidationError {
+  return new RequestValidationError(
     [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }],
     'INVALID_CURSOR',
   );
+}
+
+/** True for a cursor's instant as `encodeCursor` writes it, and a uuid as the lists key rows. */
+export const isCursorInstant = (text: string): boolean => CURSOR_AT.test(text) && roundTrips(text);
+export const isCursorId = (text: string): boolean => CURSOR_ID.test(text);
+
+/** How a list writes and reads its cursors; `decode` throws INVALID_CURSOR for anything else. */
+export interface CursorCodec<K> {
+  encode(key: K): string;
+  decode(cursor: string | undefined): K | null;
+}
+
+/** The cursor of the lists in creation order (and any other keyed by a non-null instant). */
+export const KEYSET_CURSOR: CursorCodec<Keyset> = { encode: encodeCursor, decode: decodeCursor };
+
+/** A keyset position whose sort key may be null: rows without one sort first. */
+export interface NullableKeyset {
+  at: string | null;
+  id: string;
+}
+
+/**
+ * The cursor of a list sorted by a nullable instant, named by its sort: three elements where the
+ * creation-order cursor has two, and the sort's name first, so a cursor of one sort given to
+ * another is INVALID_CURSOR, never a page from the wrong place.
+ */
+export function nullableKeysetCursor(sort: string): CursorCodec<NullableKeyset> {
+  const encode = (key: NullableKeyset) =>
+    Buffer.from(JSON.stringify([sort, key.at, key.id])).toString('base64url');
+  return {
+    encode,
+    decode(cursor) {
+      if (cursor === undefined) return null;
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      } catch {
+        // not JSON: refused below
+      }
+      if (
+        Array.isArray(parsed) &&
+        parsed.length === 3 &&
+        parsed[0] === sort &&
+        (parsed[1] === null || (typeof parsed[1] === 'string' && isCursorInstant(parsed[1]))) &&
+        typeof parsed[2] === 'string' &&
+        isCursorId(parsed[2])
+      ) {
+        const key = { at: parsed[1] as string | null, id: parsed[2] };
+        if (encode(key) === cursor) return key;
+      }
+      throw invalidCursor();
+    },
+  };
 }
 
 /** The keyset of a row listed in creation order. */
@@ -88,18 +146,29 @@ export function createdKey(row: { createdAt: Date; id: string }): Keyset {
  * One page of a keyset list: `fetch` reads `limit + 1` rows after the cursor's position, and
  * the extra row, when there is one, says a next page exists.
  */
-export async function paginate<R, T>(
+export function paginate<R, T>(
   query: PageQueryDto,
   fetch: (limit: number, after: Keyset | null) => Promise<R[]>,
   keyOf: (row: R) => Keyset,
   view: (row: R) => T,
 ): Promise<Page<T>> {
+  return paginateWith(KEYSET_CURSOR, query, fetch, keyOf, view);
+}
+
+/** `paginate` with a cursor of another shape: a list that sorts by another key. */
+export async function paginateWith<K, R, T>(
+  codec: CursorCodec<K>,
+  query: PageQueryDto,
+  fetch: (limit: number, after: K | null) => Promise<R[]>,
+  keyOf: (row: R) => K,
+  view: (row: R) => T,
+): Promise<Page<T>> {
   const limit = query.limit ?? 50;
-  const rows = await fetch(limit, decodeCursor(query.cursor));
+  const rows = await fetch(limit, codec.decode(query.cursor));
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return {
     items: items.map(view),
-    next_cursor: more ? encodeCursor(keyOf(items[items.length - 1])) : null,
+    next_cursor: more ? codec.encode(keyOf(items[items.length - 1])) : null,
   };
 }

@@ -7,7 +7,7 @@ export const CONTEXT_KEY = 'latchkeyContext';
 /** What any reader may rely on in the request context: the calling token's id. */
 export interface CallingTokenView {
   actor: { id: string };
-  token: { id: string };
+  token: { id: string; rateLimitPerMinute?: number | null };
 }
 
 /** What a caller's own request id may be: at most 128 characters that split no line or cell. */

@@ -171,6 +171,12 @@ export class AppConfig {
   @Min(0)
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
 
+  /** `POST /leaks/github` calls per client IP per minute; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_LEAKS_PER_MINUTE = 60;
+
   /** Requests per minute per holder identity, all of its tokens together; 0 turns it off. */
   @Transform(toInt)
   @IsInt()
@@ -331,6 +337,16 @@ export class AppConfig {
   @Max(86_400)
   TOKEN_EXPIRY_NOTICE_EVERY_SECONDS = 60;
 
+  /**
+   * A file holding the JSON of GitHub's secret scanning public keys endpoint
+   * (`{"public_keys":[{key_identifier, key, is_current}]}`), which signs leak reports. Read and
+   * checked at start (`githubKeysOf`); unset, `POST /leaks/github` is off (404 LEAK_REPORTS_OFF).
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  GITHUB_SECRET_SCANNING_KEYS_FILE?: string;
+
   /** TOKEN_EXPIRY_NOTICE_DAYS as numbers, largest first, each once, 1 to 365. */
   get expiryNoticeDays(): number[] {
     const days = this.TOKEN_EXPIRY_NOTICE_DAYS.split(',').map((d) => Number(d.trim()));
@@ -358,6 +374,7 @@ const KNOWN_KEYS = new Set(
     'AUDIT_SIGNING_KEY_FILE',
     'WEBHOOK_SECRETS_KEY',
     'WEBHOOK_SECRETS_KEY_FILE',
+    'GITHUB_SECRET_SCANNING_KEYS_FILE',
   ),
 );
 

@@ -6,6 +6,8 @@ import { ByteBudget1764200000000 } from './migrations/1764200000000-byte-budget'
 import { AuditMerkleTree1764300000000 } from './migrations/1764300000000-audit-merkle-tree';
 import { Webhooks1764400000000 } from './migrations/1764400000000-webhooks';
 import { TokenExpiryNotices1764500000000 } from './migrations/1764500000000-token-expiry-notices';
+import { TokenConstraints1764600000000 } from './migrations/1764600000000-token-constraints';
+import { TokenUsage1764610000000 } from './migrations/1764610000000-token-usage';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   AuditMerkleTree1764300000000,
   Webhooks1764400000000,
   TokenExpiryNotices1764500000000,
+  TokenConstraints1764600000000,
+  TokenUsage1764610000000,
 ];

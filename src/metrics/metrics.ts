@@ -14,6 +14,7 @@ export const VERIFY_OUTCOMES = [
   'revoked',
   'suspended',
   'not_member',
+  'ip_not_allowed',
 ] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 
@@ -23,6 +24,7 @@ export const REVOCATION_REASONS = [
   'rotated',
   'bulk',
   'presented',
+  'leaked',
   'member_removed',
   'identity_deleted',
   'platform_admin_removed',
@@ -42,7 +44,7 @@ export const BUS_MESSAGE_TYPES = [
 export type BusMessageType = (typeof BUS_MESSAGE_TYPES)[number];
 
 /** The rate limits, by the names the throttler storage keys them under. */
-export const RATE_LIMITS = ['oauth', 'identity', 'auth-failures'] as const;
+export const RATE_LIMITS = ['oauth', 'identity', 'auth-failures', 'token', 'leaks'] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
 /** The route label of a request that matched no route (a 404), instead of its raw URL. */

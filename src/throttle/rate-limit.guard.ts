@@ -9,10 +9,15 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
+import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { RateLimitedError } from './rate-limited.error';
+import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
+
+type Request = Record<string, unknown>;
 
 /**
- * The per-route limits (`/oauth2/*` per client IP, and per token), on the library's guard and
+ * The per-route limits (`/oauth2/*` per client IP, per identity, and a token's own
+ * `rate_limit_per_minute`), on the library's guard and
  * storage. It runs as a global guard right after the bearer guard, so that a bad token is 401
  * before any 429, and a 429 comes before the business header's 422 (the design's order of
  * checks). Which throttlers exist, and on which routes each counts, is decided in
@@ -43,10 +48,35 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     if (this.on) await super.onModuleInit();
   }
 
-  override canActivate(context: ExecutionContext): Promise<boolean> {
-    // With every limit off (as in benchmarks) the guard costs one branch.
-    if (!this.on) return Promise.resolve(true);
+  /** Whether the caller's token has a limit of its own: then the guard runs whatever is on. */
+  tokenLimited(context: ExecutionContext): boolean {
+    return Boolean(callerOf(context)?.token.rateLimitPerMinute);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const caller = callerOf(context);
+    const own = caller?.token.rateLimitPerMinute;
+    if (own) await this.spendTokenBudget(caller.token.id, own);
+    // With every installation-wide limit off (as in benchmarks) the guard costs one branch.
+    if (!this.on) return true;
     return super.canActivate(context);
+  }
+
+  /**
+   * A token's own limit, read from the verifier's snapshot (no database read): counted in the
+   * throttler's storage (Redis when configured, so instances share it) under the token's id.
+   */
+  private async spendTokenBudget(tokenId: string, limit: number): Promise<void> {
+    const { isBlocked, timeToBlockExpire } = await this.storageService.increment(
+      `${THROTTLER.token}:${tokenId}`,
+      RATE_LIMIT_WINDOW_MS,
+      limit,
+      RATE_LIMIT_WINDOW_MS,
+      THROTTLER.token,
+    );
+    if (!isBlocked) return;
+    this.metrics.rateLimited('token');
+    throw new RateLimitedError(timeToBlockExpire);
   }
 
   /** The error shape and a plain `Retry-After`, instead of the library's bare exception. */
@@ -58,6 +88,10 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     if (limit) this.metrics.rateLimited(limit);
     throw new RateLimitedError(detail.timeToBlockExpire);
   }
+}
+
+function callerOf(context: ExecutionContext): CallingTokenView | undefined {
+  return context.switchToHttp().getRequest<Request>()[CONTEXT_KEY] as CallingTokenView | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { clientIp } from '../common/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
-import { OAUTH_RATE_LIMITED } from './rate-limit.decorators';
+import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED } from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 
@@ -46,6 +46,21 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       // Per client IP (canonical, TRUST_PROXY's), on marked routes only.
       skipIf: (context) =>
         !reflector.getAllAndOverride<boolean>(OAUTH_RATE_LIMITED, [
+          context.getHandler(),
+          context.getClass(),
+        ]),
+      getTracker: (request: Request) => clientIp(request) ?? 'unknown',
+      generateKey: keyOf,
+    });
+  }
+  if (config.RATE_LIMIT_LEAKS_PER_MINUTE > 0) {
+    throttlers.push({
+      name: THROTTLER.leaks,
+      limit: config.RATE_LIMIT_LEAKS_PER_MINUTE,
+      ttl: RATE_LIMIT_WINDOW_MS,
+      // Per client IP, on `POST /leaks/github` only, before its signature is checked.
+      skipIf: (context) =>
+        !reflector.getAllAndOverride<boolean>(LEAKS_RATE_LIMITED, [
           context.getHandler(),
           context.getClass(),
         ]),

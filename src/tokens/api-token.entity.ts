@@ -61,6 +61,14 @@ export class ApiToken {
   @Column({ type: 'uuid', nullable: true })
   rotatedFromId!: string | null;
 
+  /** The networks (canonical CIDRs) the token may be used from; null is anywhere. */
+  @Column({ type: 'simple-json', nullable: true })
+  allowedCidrs!: string[] | null;
+
+  /** Requests per minute this token may make, beside its identity's limit; null is none. */
+  @Column({ type: 'integer', nullable: true })
+  rateLimitPerMinute!: number | null;
+
   /** The successor, once rotated; set by one conditional UPDATE, so there is at most one. */
   @Column({ type: 'uuid', nullable: true })
   rotatedToId!: string | null;

@@ -3,6 +3,7 @@ import { Role, roleAtLeast } from '../auth/roles';
 import { ApiError } from '../common/domain-error';
 import { AuthError } from '../auth/auth-error';
 import { scopesAllow } from '../auth/scopes';
+import { constraintsOf, TokenConstraints, UNCONSTRAINED } from './token-constraints';
 import { CallerClass, DenyCode, TargetClass, TOKEN_POLICY, TokenAction } from './token-policy';
 
 /** How a caller's question is answered from the table in `token-policy.ts`. */
@@ -14,6 +15,8 @@ export interface PolicyCaller {
   scopes: readonly string[] | null;
   /** The calling token's expiry, which caps every token it makes; null for none (and the CLI). */
   expiresAt: Date | null;
+  /** The calling token's networks and limit, which cap every token it makes; absent: none. */
+  constraints?: TokenConstraints;
 }
 
 export type Decision =
@@ -73,7 +76,12 @@ export function decideOnToken(
 }
 
 /** The operator at a shell, or the app at its first start. */
-export const CLI_CALLER: PolicyCaller = { class: 'cli', scopes: null, expiresAt: null };
+export const CLI_CALLER: PolicyCaller = {
+  class: 'cli',
+  scopes: null,
+  expiresAt: null,
+  constraints: UNCONSTRAINED,
+};
 
 /** The caller of a request, as the policy sees it. */
 export function policyCallerOf(ctx: RequestContext): PolicyCaller {
@@ -81,6 +89,7 @@ export function policyCallerOf(ctx: RequestContext): PolicyCaller {
     class: callerClass(ctx.isPlatformToken, ctx.role, ctx.token.retiring),
     scopes: ctx.token.scopes,
     expiresAt: ctx.token.expiresAt,
+    constraints: constraintsOf(ctx.token),
   };
 }
 

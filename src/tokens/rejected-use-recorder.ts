@@ -8,8 +8,8 @@ import { RejectionReason, TokenRef, TokenRejectedEvent } from './tokens.events';
 const ONCE_PER_MS = 60_000;
 
 /**
- * Records `token.rejected` when a revoked or expired token is presented: at most once a minute
- * per token and instance, and off the request path, so a flood of replays costs one write a
+ * Records `token.rejected` when a revoked or expired token is presented, or a live one from outside
+ * its networks: at most once a minute per token (and address) and instance, and off the request path, so a flood of replays costs one write a
  * minute and never delays the 401.
  */
 @Injectable()
@@ -25,8 +25,11 @@ export class RejectedUseRecorder implements BeforeApplicationShutdown {
    * is unknown, so the event names the holder.
    */
   note(token: TokenRef, holder: EventActor, reason: RejectionReason, origin: EventOrigin): void {
-    if (this.recent.has(token.id)) return;
-    this.recent.set(token.id, true);
+    // A dead token is told once a minute wherever it comes from; a live one used from outside
+    // its networks, once a minute per address, so each new place it turns up is seen.
+    const key = reason === 'ip_not_allowed' ? `${token.id} ${origin.ip ?? ''}` : token.id;
+    if (this.recent.has(key)) return;
+    this.recent.set(key, true);
     const write = this.uow
       .run((tx) => tx.publish(new TokenRejectedEvent({ actor: holder, origin }, token, reason)))
       .catch((e) => {

@@ -25,6 +25,12 @@ export const TOKEN_ERRORS = {
     message:
       'A token never outlives the token that makes it, and a successor never lives longer than the token it replaces',
   },
+  // Nor is it usable from more networks, or at a higher rate, than the token that makes it.
+  CONSTRAINTS_EXCEED_MAKER: {
+    status: 422,
+    message:
+      "A token's networks lie within, and its rate limit is at most, those of the token that makes it",
+  },
   // A body field of revoke by value names no token: the same code as the bearer's 401, as the
   // design says, but a 422, since the request is what is wrong, not its credential.
   INVALID_TOKEN: { status: 422, message: 'Invalid token' },

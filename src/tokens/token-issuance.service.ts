@@ -15,6 +15,13 @@ import { ApiToken } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
+import {
+  cappedConstraints,
+  constraintsOf,
+  requestedConstraints,
+  UNCONSTRAINED,
+} from './token-constraints';
+import type { TokenConstraints } from './token-constraints';
 import { cappedExpiry, expiryInDays, FIRST_TOKEN_DAYS, futureDate } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef, TokenRenamedEvent } from './tokens.events';
@@ -26,6 +33,8 @@ export interface IssueTokenInput {
   name: string;
   scopes: string[] | null;
   expiresAt: Date | null;
+  /** Where and how often it may be used, capped by the caller before it gets here; absent: none. */
+  constraints?: TokenConstraints;
   rotatedFromId?: string | null;
   /** A token this one replaces in the same transaction (a rotation with no grace period). */
   replaces?: string;
@@ -51,6 +60,8 @@ export class TokenIssuanceService {
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
     const expiresAt = cappedExpiry(this.expiryOf(dto), askedExpiry(dto), ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
+    const maker = constraintsOf(ctx.token);
+    const constraints = cappedConstraints(requestedConstraints(dto), maker, maker);
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
       const target = await this.access.memberTarget(ctx, identityId, tx);
@@ -62,6 +73,7 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes,
         expiresAt,
+        constraints,
       });
       return IssuedTokenDto.issued(secret, token);
     });
@@ -88,6 +100,7 @@ export class TokenIssuanceService {
   ): Promise<{ secret: string; token: ApiToken }> {
     await this.assertBelowCap(tx, input);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
+    const constraints = input.constraints ?? UNCONSTRAINED;
     const token = Object.assign(new ApiToken(), {
       id: input.id ?? randomUUID(),
       jti: newJti(),
@@ -108,6 +121,8 @@ export class TokenIssuanceService {
       revocationReason: null,
       rotatedFromId: input.rotatedFromId ?? null,
       rotatedToId: null,
+      allowedCidrs: constraints.allowedCidrs ? [...constraints.allowedCidrs] : null,
+      rateLimitPerMinute: constraints.rateLimitPerMinute,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(
@@ -166,6 +181,7 @@ export class TokenIssuanceService {
       identityId: holder.identityId,
       name: 'first-token',
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
+      constraints: maker.constraints ?? UNCONSTRAINED,
       expiresAt: cappedExpiry(
         expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
         expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
@@ -187,6 +203,7 @@ export class TokenIssuanceService {
       identityId: holder.identityId,
       name: holder.name,
       scopes: maker.scopes === null ? null : [...maker.scopes],
+      constraints: maker.constraints ?? UNCONSTRAINED,
       expiresAt: cappedExpiry(
         expiryInDays(holder.expiresInDays),
         holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
@@ -229,6 +246,7 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes: dto.scopes ?? null,
         expiresAt,
+        constraints: cappedConstraints(requestedConstraints(dto), UNCONSTRAINED, UNCONSTRAINED),
       });
       return IssuedTokenDto.issued(secret, token);
     });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import type { Keyset } from '../common/pagination';
+import type { Keyset, NullableKeyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { RawRows } from '../database/raw-rows';
 import { ApiToken } from './api-token.entity';
@@ -12,6 +12,14 @@ export interface TokenFilters {
   namePrefix?: string;
 }
 
+/**
+ * A list's order and where its page starts: by creation (oldest first), or by last use (least
+ * recently used first, never used before all).
+ */
+export type TokenListOrder =
+  | { sort: 'created_at'; after: Keyset | null }
+  | { sort: 'last_used_at'; after: NullableKeyset | null };
+
 /** The token lists: keyset pages read as arrays, the hot read of the token routes. */
 @Injectable()
 export class TokenListsRepository {
@@ -20,19 +28,83 @@ export class TokenListsRepository {
     private readonly raw: RawRows,
   ) {}
 
-  /** Tokens of one business, oldest first, keyset on (created_at, id). */
-  listInBusiness(businessId: string, filters: TokenFilters, limit: number, after: Keyset | null) {
+  /** Tokens of one business, keyset on (created_at, id) or (last_used_at, id). */
+  listInBusiness(
+    businessId: string,
+    filters: TokenFilters,
+    limit: number,
+    order: TokenListOrder,
+  ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
-    return this.listPage({ ...filters, businessId }, limit, after);
+    return this.listOrdered({ ...filters, businessId }, limit, order);
   }
 
   /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
   listAnyBusiness(
     filters: TokenFilters & { businessId?: string },
     limit: number,
-    after: Keyset | null,
-  ) {
-    return this.listPage(filters, limit, after);
+    order: TokenListOrder,
+  ): Promise<ApiToken[]> {
+    return this.listOrdered(filters, limit, order);
+  }
+
+  private listOrdered(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    order: TokenListOrder,
+  ): Promise<ApiToken[]> {
+    if (order.sort === 'created_at') {
+      const { after } = order;
+      return this.listPage(filters, limit, {
+        where: after
+          ? {
+              sql: '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))',
+              params: { afterAt: new Date(after.at), afterId: after.id },
+            }
+          : null,
+        orderBy: 'created_at ASC, id ASC',
+      });
+    }
+    return this.listByLastUse(filters, limit, order.after);
+  }
+
+  /**
+   * Least recently used first, the never used before all: the never used by id, then the used
+   * by (last_used_at, id). Two plain reads rather than one `ORDER BY … NULLS FIRST`, which
+   * PostgreSQL cannot read from an ascending index; each walks the index
+   * (business_id, last_used_at, id), and the second runs only when the first leaves room.
+   */
+  private async listByLastUse(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    after: NullableKeyset | null,
+  ): Promise<ApiToken[]> {
+    const rows: ApiToken[] = [];
+    if (after === null || after.at === null) {
+      rows.push(
+        ...(await this.listPage(filters, limit, {
+          where: {
+            sql: after ? 'last_used_at IS NULL AND id > :afterId' : 'last_used_at IS NULL',
+            params: after ? { afterId: after.id } : {},
+          },
+          orderBy: 'id ASC',
+        })),
+      );
+      if (rows.length > limit) return rows;
+    }
+    const used = await this.listPage(filters, limit - rows.length, {
+      where:
+        after?.at != null
+          ? {
+              sql:
+                'last_used_at IS NOT NULL AND (last_used_at > :afterAt OR ' +
+                '(last_used_at = :afterAt AND id > :afterId))',
+              params: { afterAt: new Date(after.at), afterId: after.id },
+            }
+          : { sql: 'last_used_at IS NOT NULL', params: {} },
+      orderBy: 'last_used_at ASC, id ASC',
+    });
+    return rows.concat(used);
   }
 
   /**
@@ -44,7 +116,7 @@ export class TokenListsRepository {
   private async listPage(
     filters: TokenFilters & { businessId?: string },
     limit: number,
-    after: Keyset | null,
+    page: { where: { sql: string; params: Record<string, unknown> } | null; orderBy: string },
   ): Promise<ApiToken[]> {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: limit + 1 };
@@ -75,16 +147,15 @@ export class TokenListsRepository {
       where.push("name LIKE :prefix ESCAPE '\\'");
       params.prefix = `${filters.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
-    if (after) {
-      where.push('(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))');
-      params.afterAt = new Date(after.at);
-      params.afterId = after.id;
+    if (page.where) {
+      where.push(page.where.sql);
+      Object.assign(params, page.where.params);
     }
     const { select, columns } = this.listColumns();
     const rows = await this.raw.all(
       `SELECT ${select} FROM api_tokens` +
         (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-        ' ORDER BY created_at ASC, id ASC LIMIT :limit',
+        ` ORDER BY ${page.orderBy} LIMIT :limit`,
       params,
     );
     return rows.map((row) => {

@@ -2,13 +2,25 @@ import { Injectable } from '@nestjs/common';
 import type { CallerToken, RequestContext } from '../auth/request-context';
 import { AuthError } from '../auth/auth-error';
 import { TokenViewDto } from './dto/token-view.dto';
-import { createdKey, Page, paginate } from '../common/pagination';
+import {
+  createdKey,
+  nullableKeysetCursor,
+  Page,
+  paginate,
+  paginateWith,
+  PageQueryDto,
+} from '../common/pagination';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import { ListPlatformTokensQueryDto, ListTokensQueryDto } from './dto/token-requests.dto';
+import {
+  ListPlatformTokensQueryDto,
+  ListTokensQueryDto,
+  TokenSort,
+} from './dto/token-requests.dto';
 import { TokenAccess } from './token-access';
 import { isVerifiedToken } from './token-record';
 import { TokenVerifier } from './token-verifier';
-import { TokenListsRepository } from './token-lists.repository';
+import { TokenListOrder, TokenListsRepository } from './token-lists.repository';
+import type { ApiToken } from './api-token.entity';
 import { TokensRepository } from './tokens.repository';
 import { tokenNotFound } from './token-error';
 
@@ -36,11 +48,8 @@ export class TokenQueriesService {
       identityId: own ? ctx.actor.id : query.identity_id,
       namePrefix: query.name,
     };
-    return paginate(
-      query,
-      (limit, after) => this.lists.listInBusiness(ctx.businessId, filters, limit, after),
-      createdKey,
-      (t) => TokenViewDto.of(t),
+    return pageOfTokens(query, query.sort, (limit, order) =>
+      this.lists.listInBusiness(ctx.businessId, filters, limit, order),
     );
   }
 
@@ -51,11 +60,8 @@ export class TokenQueriesService {
       namePrefix: query.name,
       businessId: query.business_id,
     };
-    return paginate(
-      query,
-      (limit, after) => this.lists.listAnyBusiness(filters, limit, after),
-      createdKey,
-      (t) => TokenViewDto.of(t),
+    return pageOfTokens(query, query.sort, (limit, order) =>
+      this.lists.listAnyBusiness(filters, limit, order),
     );
   }
 
@@ -113,4 +119,26 @@ export class TokenQueriesService {
     if (!token) throw tokenNotFound();
     return TokenViewDto.of(token);
   }
+}
+
+/** The cursor of the list by last use; the list by creation keeps the common one. */
+const LAST_USED_CURSOR = nullableKeysetCursor('last_used_at');
+
+/** One page of a token list in the order asked for, with a cursor of that order. */
+function pageOfTokens(
+  query: PageQueryDto,
+  sort: TokenSort = 'created_at',
+  fetch: (limit: number, order: TokenListOrder) => Promise<ApiToken[]>,
+): Promise<Page<TokenViewDto>> {
+  const view = (t: ApiToken) => TokenViewDto.of(t);
+  if (sort === 'created_at') {
+    return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
+  }
+  return paginateWith(
+    LAST_USED_CURSOR,
+    query,
+    (limit, after) => fetch(limit, { sort, after }),
+    (t) => ({ at: t.lastUsedAt?.toISOString() ?? null, id: t.id }),
+    view,
+  );
 }

@@ -11,6 +11,13 @@ import { decide, enforce, PolicyCaller } from './policy-decision';
 import { TokenAccess } from './token-access';
 import { TokenError, tokenNotFound } from './token-error';
 import { TokenIssuanceService } from './token-issuance.service';
+import {
+  cappedConstraints,
+  constraintsOf,
+  requestedConstraints,
+  TokenConstraints,
+  UNCONSTRAINED,
+} from './token-constraints';
 import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
 import { tokenStatus } from './token-status';
@@ -39,8 +46,14 @@ export class TokenRotationService {
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
-      return this.rotateFound(tx, ctx.author, old, dto, ceiling, (scopes) =>
-        this.access.assertMayGrant(ctx, scopes),
+      return this.rotateFound(
+        tx,
+        ctx.author,
+        old,
+        dto,
+        ceiling,
+        constraintsOf(ctx.token),
+        (scopes) => this.access.assertMayGrant(ctx, scopes),
       );
     });
   }
@@ -65,7 +78,8 @@ export class TokenRotationService {
         lockForIssue: true,
       });
       enforce(decide('rotate', caller, target), tokenNotFound);
-      return this.rotateFound(tx, author, old, dto, caller.expiresAt, (scopes) => {
+      const maker = caller.constraints ?? UNCONSTRAINED;
+      return this.rotateFound(tx, author, old, dto, caller.expiresAt, maker, (scopes) => {
         // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
         if (!scopesWithin(scopes, caller.scopes)) {
           throw new TokenError('SCOPE_ESCALATION');
@@ -77,7 +91,8 @@ export class TokenRotationService {
   /**
    * The rotation itself, on a token its caller found under the token policy; `assertMayGrant`
    * refuses scopes that caller may not hand out, and `ceiling` is the calling token's expiry
-   * when another token does the rotating.
+   * when another token does the rotating. `maker` is the calling token's constraints: even its
+   * own successor is never freer than it is.
    */
   private async rotateFound(
     tx: Transaction,
@@ -85,6 +100,7 @@ export class TokenRotationService {
     old: ApiToken,
     dto: RotateTokenDto,
     ceiling: ExpiryCeiling,
+    maker: TokenConstraints,
     assertMayGrant: (scopes: string[] | null) => void,
   ): Promise<IssuedTokenDto> {
     const grace = dto.grace_period_seconds ?? 0;
@@ -92,6 +108,7 @@ export class TokenRotationService {
     if (old.rotatedToId !== null) throw alreadyRotated();
     if (tokenStatus(old) !== 'active') throw notActive();
     assertMayGrant(old.scopes);
+    const constraints = cappedConstraints(requestedConstraints(dto), constraintsOf(old), maker);
     const now = Date.now();
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);
@@ -118,6 +135,7 @@ export class TokenRotationService {
       name: old.name,
       scopes: old.scopes,
       expiresAt,
+      constraints,
       rotatedFromId: old.id,
       ...(grace === 0 ? { replaces: old.id } : {}),
     });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
+import { AddressSet } from '../common/cidr';
 import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
 import type { EventOrigin } from '../database/domain-event';
 import { Metrics } from '../metrics/metrics';
@@ -41,7 +42,8 @@ export class TokenVerifier implements PrincipalVerifier {
   ) {}
 
   /**
-   * `origin` is where the request came from, recorded when a dead token is presented. Each call
+   * `origin` is where the request came from, recorded when a dead token is presented; its `ip`
+   * (the client address, as TRUST_PROXY reads it) is matched against the token's networks. Each call
    * counts one outcome; `not_member` and a malformed or unknown token answer alike (401
    * INVALID_TOKEN), and only the count tells them apart.
    */
@@ -74,6 +76,11 @@ export class TokenVerifier implements PrincipalVerifier {
         this.metrics.verified('not_member');
         throw invalidToken();
       case 'active':
+        if (snapshot.addresses && !snapshot.addresses.has(origin.ip)) {
+          this.metrics.verified('ip_not_allowed');
+          this.rejections.note(ref, holder, 'ip_not_allowed', origin);
+          throw AuthError.forbidden('IP_NOT_ALLOWED');
+        }
         // A suspended business's token passes here and is refused by every route it could
         // reach (the business-scope guard, introspection): counted as what the caller meets.
         this.metrics.verified(
@@ -145,6 +152,8 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       createdBy: token.createdBy,
       // Only an active token reaches a caller, so a successor means the grace period.
       retiring: token.rotatedToId !== null,
+      allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
+      rateLimitPerMinute: token.rateLimitPerMinute,
       business: business ? Object.freeze({ ...business }) : null,
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),
@@ -164,6 +173,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
     isPlatformAdmin: identity.isPlatformAdmin,
     role,
     predatesMembership: membership !== null && token.createdAt < membership.createdAt,
+    addresses: token.allowedCidrs ? new AddressSet(token.allowedCidrs) : null,
     principal,
   });
 }

@@ -1,5 +1,6 @@
 import { ApiToken } from './api-token.entity';
 import { TokenExpiryNotice } from './token-expiry-notice.entity';
+import { TokenUsageHour, TokenUsageIp } from './token-usage.entity';
 
 /** The tables tokens owns. */
-export const TOKENS_ENTITIES = [ApiToken, TokenExpiryNotice];
+export const TOKENS_ENTITIES = [ApiToken, TokenExpiryNotice, TokenUsageHour, TokenUsageIp];

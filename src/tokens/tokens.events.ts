@@ -32,6 +32,7 @@ export type RevocationCause =
   | 'rotated'
   | 'bulk'
   | 'presented'
+  | 'leaked'
   | 'member_removed'
   | 'identity_deleted'
   | 'platform_admin_removed';
@@ -76,12 +77,40 @@ export class TokensBulkRevokedEvent extends DomainEvent {
   }
 }
 
-/** Why a presented token was refused, as `token.rejected` records it. */
-export type RejectionReason = 'revoked' | 'expired';
+/**
+ * Where a secret scanner found a token: the page, the kind of place (`content`, `commit`, …) and
+ * the scanner's name for the token type. Each is single-line text of bounded length, with
+ * anything shaped like a secret masked, before it reaches an event.
+ */
+export interface LeakSighting {
+  url: string | null;
+  source: string | null;
+  type: string | null;
+}
 
 /**
- * A revoked or expired token was presented. Recorded in a unit of work of its own (nothing
- * else changed), at most once a minute per token, so a leaked token still in use shows up.
+ * A secret scanner reported the token as found in public, and this report revoked it (in the
+ * same transaction as its `TokenRevokedEvent`). A report of a token already revoked emits none.
+ */
+@Audited()
+export class TokenLeakedEvent extends DomainEvent {
+  readonly name = 'token.leaked';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly sighting: LeakSighting,
+  ) {
+    super(author);
+  }
+}
+
+/** Why a presented token was refused, as `token.rejected` records it. */
+export type RejectionReason = 'revoked' | 'expired' | 'ip_not_allowed';
+
+/**
+ * A revoked or expired token was presented, or a live one from outside its `allowed_cidrs`.
+ * Recorded in a unit of work of its own (nothing else changed), at most once a minute per token
+ * (and per address, for `ip_not_allowed`), so a leaked token still in use shows up.
  */
 @Audited()
 export class TokenRejectedEvent extends DomainEvent {

@@ -17,6 +17,10 @@ import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
 import { TokenExpiryNotices } from './token-expiry-notices';
+import { TokenUsageController } from './token-usage.controller';
+import { TokenUsageRecorder } from './token-usage-recorder';
+import { TokenUsageRepository } from './token-usage.repository';
+import { TokenUsageService } from './token-usage.service';
 
 /**
  * Tokens: their rules, their table, the verifier and the token routes. It asks tenancy who a
@@ -24,7 +28,7 @@ import { TokenExpiryNotices } from './token-expiry-notices';
  */
 @Module({
   imports: [TenancyModule],
-  controllers: [TokensController, PlatformTokensController],
+  controllers: [TokensController, PlatformTokensController, TokenUsageController],
   providers: [
     TokensRepository,
     TokenListsRepository,
@@ -41,6 +45,9 @@ import { TokenExpiryNotices } from './token-expiry-notices';
     CacheInvalidation,
     RevocationMetrics,
     TokenExpiryNotices,
+    TokenUsageRepository,
+    TokenUsageRecorder,
+    TokenUsageService,
   ],
   exports: [
     TokenExpiryNotices,
@@ -53,6 +60,7 @@ import { TokenExpiryNotices } from './token-expiry-notices';
     TokenQueriesService,
     TokenVerifier,
     LastUsedWriter,
+    TokenUsageRecorder,
   ],
 })
 export class TokensModule {}

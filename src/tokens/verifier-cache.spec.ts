@@ -43,6 +43,7 @@ function snapshot(
     expiresAt: null,
     revokedAt: null,
     identityDeleted: false,
+    addresses: null,
     predatesMembership: false,
     isPlatformAdmin: false,
     role: businessId ? 'member' : null,

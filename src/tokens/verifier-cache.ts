@@ -1,5 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import type { AddressSet } from '../common/cidr';
 import { DataSource } from 'typeorm';
 import type { InvalidationMessage } from '../bus/invalidation-message';
 import { RevocationBus } from '../bus/revocation-bus';
@@ -34,6 +35,8 @@ export interface TokenSnapshot {
    * earlier membership of the same person, which must never come back to life.
    */
   readonly predatesMembership: boolean;
+  /** The networks the token may be used from, parsed once; null for anywhere. */
+  readonly addresses: AddressSet | null;
   /** What a live token authenticates as; built once per snapshot, not once per request. */
   readonly principal: VerifiedPrincipal & { readonly token: VerifiedToken };
 }
@@ -53,6 +56,9 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
     (token.business?.name.length ?? 0) +
     token.createdBy.length;
   for (const scope of token.scopes ?? []) text += scope.length + 16;
+  // The networks are held twice (the row and the parsed set, with its memo of addresses).
+  for (const cidr of token.allowedCidrs ?? []) text += 2 * cidr.length + 64;
+  if (snapshot.addresses) text += 64 * 64;
   if (row) {
     text += row.name.length + row.createdBy.length + (row.revocationReason?.length ?? 0);
     for (const scope of row.scopes ?? []) text += scope.length + 16;

@@ -9,6 +9,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'token.expiring',
   'token.expired',
   'token.rejected',
+  'token.leaked',
   'member.added',
   'member.removed',
   'business.suspended',

@@ -27,6 +27,7 @@ import {
 } from '../../common/dto-fields';
 import { LIMITS } from '../../common/byte-budget';
 import { PageQueryDto } from '../../common/pagination';
+import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
@@ -86,6 +87,12 @@ export class CreateTokenDto {
   @IsOptional()
   @SafeIsUUID()
   identity_id?: string;
+
+  @AllowedCidrsProperty("the calling token's networks (anywhere if it has none)")
+  allowed_cidrs?: string[] | null;
+
+  @RateLimitProperty("the calling token's own limit (none if it has none)")
+  rate_limit_per_minute?: number | null;
 }
 
 export class RenameTokenDto {
@@ -136,6 +143,12 @@ export class RotateTokenDto {
   @ToDate()
   @IsDate({ message: dateTimeMessage('expires_at') })
   expires_at?: Date;
+
+  @AllowedCidrsProperty("the old token's networks")
+  allowed_cidrs?: string[] | null;
+
+  @RateLimitProperty("the old token's limit")
+  rate_limit_per_minute?: number | null;
 }
 
 export class BulkRevokeDto {
@@ -184,6 +197,8 @@ export class BulkRevokeDto {
 }
 
 export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+export const TOKEN_SORTS = ['created_at', 'last_used_at'] as const;
+export type TokenSort = (typeof TOKEN_SORTS)[number];
 
 export class ListTokensQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TOKEN_STATUSES })
@@ -202,6 +217,17 @@ export class ListTokensQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(100)
   name?: string;
+
+  @ApiPropertyOptional({
+    enum: TOKEN_SORTS,
+    default: 'created_at',
+    description:
+      'created_at: oldest first. last_used_at: least recently used first, never used before ' +
+      'all (last use is recorded at most once a minute). A cursor belongs to its sort',
+  })
+  @IsOptional()
+  @IsIn(TOKEN_SORTS)
+  sort?: TokenSort;
 }
 
 export class ListPlatformTokensQueryDto extends ListTokensQueryDto {

@@ -51,6 +51,20 @@ export class TokenViewDto {
   revocation_reason!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null })
   rotated_from_id!: string | null;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    example: ['10.0.0.0/8'],
+    description: 'The networks the token may be used from; null: anywhere',
+  })
+  allowed_cidrs!: string[] | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'Requests per minute of its own; null: none beyond its identity’s',
+  })
+  rate_limit_per_minute!: number | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -70,6 +84,8 @@ export class TokenViewDto {
       revoked_by: token.revokedBy,
       revocation_reason: token.revocationReason,
       rotated_from_id: token.rotatedFromId,
+      allowed_cidrs: token.allowedCidrs ?? null,
+      rate_limit_per_minute: token.rateLimitPerMinute ?? null,
     };
   }
 }

@@ -1,0 +1,58 @@
+import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
+import { ALLOWED_CIDRS_JSON_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
+import { columnTypes } from './column-types';
+
+/** What the database itself refuses in the new columns, whatever path writes them. */
+const BOUNDS: readonly [name: string, refused: string][] = [
+  ['ck_api_tokens_allowed_cidrs_length', `length(allowed_cidrs) > ${ALLOWED_CIDRS_JSON_MAX}`],
+  [
+    'ck_api_tokens_rate_limit_per_minute_range',
+    `rate_limit_per_minute < 1 OR rate_limit_per_minute > ${RATE_LIMIT_PER_MINUTE_MAX}`,
+  ],
+];
+
+/**
+ * Per-token constraints (issue 24): the networks a token may be used from, and a limit of its
+ * own. Bounded in the database as `1764200000000-byte-budget.ts` bounds the other columns: a
+ * CHECK on PostgreSQL (valid at once, the columns being new), a pair of triggers on SQLite.
+ */
+export class TokenConstraints1764600000000 implements MigrationInterface {
+  name = 'TokenConstraints1764600000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = columnTypes(queryRunner);
+    await queryRunner.addColumns('api_tokens', [
+      new TableColumn({ name: 'allowed_cidrs', type: t.json, isNullable: true }),
+      new TableColumn({ name: 'rate_limit_per_minute', type: 'integer', isNullable: true }),
+    ]);
+    const pg = queryRunner.connection.driver.options.type === 'postgres';
+    for (const [name, refused] of BOUNDS) {
+      if (pg) {
+        await queryRunner.query(
+          `ALTER TABLE "api_tokens" ADD CONSTRAINT "${name}" CHECK (NOT (${refused}))`,
+        );
+        continue;
+      }
+      const refuse = `WHEN ${refused.replace(/(allowed_cidrs|rate_limit_per_minute)/g, 'NEW.$1')} BEGIN SELECT RAISE(ABORT, '${name}'); END`;
+      await queryRunner.query(
+        `CREATE TRIGGER "${name}_insert" BEFORE INSERT ON "api_tokens" ${refuse}`,
+      );
+      await queryRunner.query(
+        `CREATE TRIGGER "${name}_update" BEFORE UPDATE ON "api_tokens" ${refuse}`,
+      );
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const pg = queryRunner.connection.driver.options.type === 'postgres';
+    for (const [name] of BOUNDS) {
+      if (pg) await queryRunner.query(`ALTER TABLE "api_tokens" DROP CONSTRAINT "${name}"`);
+      else {
+        await queryRunner.query(`DROP TRIGGER "${name}_insert"`);
+        await queryRunner.query(`DROP TRIGGER "${name}_update"`);
+      }
+    }
+    await queryRunner.dropColumn('api_tokens', 'rate_limit_per_minute');
+    await queryRunner.dropColumn('api_tokens', 'allowed_cidrs');
+  }
+}

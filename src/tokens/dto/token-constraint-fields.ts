@@ -1,0 +1,75 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+} from 'class-validator';
+import { canonicalCidr, MAX_CIDR_LENGTH } from '../../common/cidr';
+import { ALLOWED_CIDRS_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
+
+/** Each element an IPv4 or IPv6 network (or a bare address), as `canonicalCidr` reads them. */
+const EachCidr = () =>
+  ValidateBy(
+    {
+      name: 'isCidr',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && canonicalCidr(value) !== null,
+        defaultMessage: () => 'each entry must be an IPv4 or IPv6 CIDR, such as 10.0.0.0/8',
+      },
+    },
+    { each: true },
+  );
+
+/**
+ * `allowed_cidrs`, for create and rotate. Left out: the default (anywhere for a new token, the
+ * predecessor's for a successor, within the calling token's own networks either way); `null`
+ * asks for anywhere; an empty list is refused, since it would lock the token out everywhere.
+ */
+export const AllowedCidrsProperty = (leftOut: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'array',
+      items: { type: 'string', maxLength: MAX_CIDR_LENGTH },
+      minItems: 1,
+      maxItems: ALLOWED_CIDRS_MAX,
+      nullable: true,
+      example: ['10.0.0.0/8', '2001:db8::/32'],
+      description:
+        `The networks the token may be used from (IPv4 or IPv6 CIDRs, at most ${ALLOWED_CIDRS_MAX}); ` +
+        `a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: ${leftOut}. null: anywhere. ` +
+        "Never wider than the calling token's own.",
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1, { message: 'allowed_cidrs must not be empty: leave it out for anywhere' }),
+    ArrayMaxSize(ALLOWED_CIDRS_MAX),
+    IsString({ each: true }),
+    MaxLength(MAX_CIDR_LENGTH, { each: true }),
+    EachCidr(),
+  );
+
+/** `rate_limit_per_minute`, for create and rotate: the token's own limit, shared across instances. */
+export const RateLimitProperty = (leftOut: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: 1,
+      maximum: RATE_LIMIT_PER_MINUTE_MAX,
+      nullable: true,
+      description:
+        'Requests per minute this token may make, beside its identity’s limit; the next is 429 ' +
+        `with Retry-After. Left out: ${leftOut}. null: none. Never higher than the calling token's own.`,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(RATE_LIMIT_PER_MINUTE_MAX),
+  );

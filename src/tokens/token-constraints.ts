@@ -1,0 +1,105 @@
+import { canonicalCidr, cidrWithin } from '../common/cidr';
+import { TokenError } from './token-error';
+
+/**
+ * Where and how often a token may be used, beyond its identity's own limits: networks
+ * (`allowed_cidrs`, null for anywhere) and requests per minute (null for no limit of its own).
+ */
+export interface TokenConstraints {
+  readonly allowedCidrs: readonly string[] | null;
+  readonly rateLimitPerMinute: number | null;
+}
+
+export const UNCONSTRAINED: TokenConstraints = { allowedCidrs: null, rateLimitPerMinute: null };
+
+/** The constraints a request asked for: a field left out is undefined, `null` is "none". */
+export interface RequestedConstraints {
+  allowed_cidrs?: string[] | null;
+  rate_limit_per_minute?: number | null;
+}
+
+/**
+ * What a create or rotate body asked for, canonical: each network in its one spelling (`10.1.2.3/8`
+ * is `10.0.0.0/8`), duplicates dropped. The DTO has already refused what is not a network.
+ */
+export function requestedConstraints(dto: RequestedConstraints): RequestedConstraints {
+  const cidrs = dto.allowed_cidrs;
+  return {
+    allowed_cidrs:
+      cidrs === undefined || cidrs === null
+        ? cidrs
+        : [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
+    rate_limit_per_minute: dto.rate_limit_per_minute,
+  };
+}
+
+/** The constraints of a stored token (or the caller's token, which carries the same fields). */
+export function constraintsOf(token: {
+  allowedCidrs?: readonly string[] | null;
+  rateLimitPerMinute?: number | null;
+}): TokenConstraints {
+  return {
+    allowedCidrs: token.allowedCidrs ?? null,
+    rateLimitPerMinute: token.rateLimitPerMinute ?? null,
+  };
+}
+
+/** Whether every network of `inner` lies in one of `outer`'s (null is everywhere). */
+export function cidrsWithin(
+  inner: readonly string[] | null,
+  outer: readonly string[] | null,
+): boolean {
+  if (outer === null) return true;
+  if (inner === null) return false;
+  return inner.every((cidr) => outer.some((allowed) => cidrWithin(cidr, allowed)));
+}
+
+/**
+ * The constraints a new token gets, by the rule for scopes and lifetimes: a restricted maker
+ * cannot lift its own restrictions in a token it makes. A field left out takes `base` (a
+ * successor's predecessor; the maker's own for a new token), then the maker's where `base` is
+ * looser; a field asked for that is looser than the maker's is refused, at its loc, so nobody
+ * gets less than they asked without knowing.
+ */
+export function cappedConstraints(
+  requested: RequestedConstraints,
+  base: TokenConstraints,
+  maker: TokenConstraints,
+): TokenConstraints {
+  const issues: TokenError['issues'] = [];
+  let allowedCidrs =
+    requested.allowed_cidrs === undefined ? base.allowedCidrs : requested.allowed_cidrs;
+  if (!cidrsWithin(allowedCidrs, maker.allowedCidrs)) {
+    if (requested.allowed_cidrs !== undefined) {
+      issues.push({
+        loc: ['body', 'allowed_cidrs'],
+        msg: `Input should lie within the calling token's networks: ${maker.allowedCidrs!.join(', ')}`,
+        type: 'cidrs_exceed_maker',
+        ctx: { allowed: [...maker.allowedCidrs!] },
+      });
+    }
+    allowedCidrs = maker.allowedCidrs;
+  }
+  let rateLimitPerMinute =
+    requested.rate_limit_per_minute === undefined
+      ? base.rateLimitPerMinute
+      : requested.rate_limit_per_minute;
+  const ceiling = maker.rateLimitPerMinute;
+  if (ceiling !== null && (rateLimitPerMinute === null || rateLimitPerMinute > ceiling)) {
+    if (requested.rate_limit_per_minute !== undefined) {
+      issues.push({
+        loc: ['body', 'rate_limit_per_minute'],
+        msg: `Input should be at most the calling token's own limit, ${ceiling}`,
+        type: 'rate_limit_exceeds_maker',
+        ctx: { le: ceiling },
+      });
+    }
+    rateLimitPerMinute = ceiling;
+  }
+  if (issues.length > 0) {
+    const error = new TokenError('CONSTRAINTS_EXCEED_MAKER');
+    error.issues = issues;
+    throw error;
+  }
+  return { allowedCidrs, rateLimitPerMinute };
+}
