@@ -12,7 +12,7 @@ const LAYERS = [
   ['tenancy'],
   ['tokens'],
   ['workflows'],
-  ['audit', 'oauth2', 'health'],
+  ['audit', 'oauth2', 'health', 'leaks'],
   ['webhooks'],
   ['docs'],
   ['wiring'],

@@ -14,6 +14,7 @@ import { TokenVerifier } from './tokens/token-verifier';
 import { TokensModule } from './tokens/tokens.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
+import { LeaksModule } from './leaks/leaks.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
           directory: TenancyDirectory,
         }),
         OAuth2Module,
+        LeaksModule,
         HealthModule,
         // Off, /metrics is 404 rather than an empty answer.
         ...(config.METRICS_ENABLED ? [MetricsEndpointModule] : []),

@@ -11,7 +11,13 @@ import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { ApiToken } from './api-token.entity';
 import { TokenAccess } from './token-access';
 import { TokenError, tokenNotFound } from './token-error';
-import { RevocationCause, tokenRef, TokenRevokedEvent } from './tokens.events';
+import {
+  LeakSighting,
+  RevocationCause,
+  TokenLeakedEvent,
+  tokenRef,
+  TokenRevokedEvent,
+} from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 
@@ -121,6 +127,28 @@ export class TokenRevocationService {
     await this.uow.run((tx) =>
       this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)', 'presented'),
     );
+  }
+
+  /**
+   * A secret scanner found this secret in public. A token it names is revoked (reason `leaked`),
+   * with a `token.leaked` event that says where it was seen, in one transaction; a token already
+   * revoked is left as it is, and emits nothing, so a report sent twice changes nothing the
+   * second time. Answers whether the secret names a token at all.
+   */
+  async revokeLeaked(
+    author: Author,
+    secret: string,
+    sighting: LeakSighting,
+  ): Promise<'revoked' | 'already_revoked' | 'unknown'> {
+    const token = await this.findBySecret(secret);
+    if (!token) return 'unknown';
+    if (token.revokedAt) return 'already_revoked';
+    const won = await this.uow.run(async (tx) => {
+      if (!(await this.revokeToken(tx, author, token, 'leaked', 'leaked'))) return false;
+      await tx.publish(new TokenLeakedEvent(author, tokenRef(token), sighting));
+      return true;
+    });
+    return won ? 'revoked' : 'already_revoked';
   }
 
   /**
