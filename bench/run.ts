@@ -22,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { Child, stopAll } from '../support/child';
-import { LatchkeyClient, BusinessSetup, IssuedToken } from '../support/latchkey-client';
+import { LatchkeyClient, BusinessSetup, IssuedToken, scoped } from '../support/latchkey-client';
 import { describeMachine, machineLine } from './lib/machine';
 import { PgCountingProxy } from './lib/pg-counting-proxy';
 import { createScratchDatabase, ScratchDatabase, withClient } from '../support/postgres';
@@ -399,6 +399,54 @@ async function propagation(owner: BusinessSetup, a: AppProcess, b: AppProcess): 
   };
 }
 
+/**
+ * What per-token constraints cost (issue 24: ≥ 0.95): /api/v1/me (warm) on one instance, with a
+ * token of the owner's that has allowed_cidrs and a rate_limit_per_minute of its own (matched
+ * from the cached snapshot, and counted in Redis on every request) against a plain one, runs
+ * alternated. A token limited to 3 a minute is checked to get its 429 first, so a limit that
+ * silently let everything through (Redis unreachable) cannot pass for a cheap one.
+ */
+async function constraintsCost(app: AppProcess, owner: BusinessSetup): Promise<void> {
+  const client = new LatchkeyClient(app.url);
+  const plain = await client.createToken(owner, 'plain');
+  const bound = await client.createToken(owner, 'bound', {
+    allowed_cidrs: ['10.0.0.0/8', '192.168.0.0/16', '127.0.0.0/8', '::1/128'],
+    rate_limit_per_minute: 1_000_000,
+  });
+  const tight = await client.createToken(owner, 'tight', { rate_limit_per_minute: 3 });
+  const tightStatuses: number[] = [];
+  for (let i = 0; i < 4; i++)
+    tightStatuses.push((await client.me(tight.token, owner.businessId)).status);
+  if (tightStatuses.join() !== '200,200,200,429') {
+    throw new Error(`a token limited to 3 a minute answered ${tightStatuses.join()}`);
+  }
+  const headersOf = (token: IssuedToken) => scoped(token.token, owner.businessId);
+  log('constraints: warm-up');
+  for (const token of [plain, bound])
+    await load('constraints', app.url, '/api/v1/me', headersOf(token), WARMUP_S);
+  const runs = { plain: [] as LoadRun[], bound: [] as LoadRun[] };
+  for (let round = 0; round < 3; round++) {
+    const pair = [
+      async () =>
+        runs.plain.push(await load('plain token', app.url, '/api/v1/me', headersOf(plain))),
+      async () =>
+        runs.bound.push(await load('bound token', app.url, '/api/v1/me', headersOf(bound))),
+    ];
+    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+  }
+  const plainRps = mean(runs.plain.map((r) => r.rps));
+  const boundRps = mean(runs.bound.map((r) => r.rps));
+  const ratio = boundRps / plainRps;
+  figure(
+    'token constraints: /api/v1/me with allowed_cidrs and rate_limit_per_minute ÷ without, postgres and Redis',
+    `${round(ratio)} (${round(boundRps, 0)} vs ${round(plainRps, 0)} req/s)`,
+    '≥ 0.95',
+    ratio >= 0.95,
+    { ratio, goal: 0.95 },
+  );
+  raw.constraints = runs;
+}
+
 type StartApp = (name: string, env: Record<string, string>) => Promise<AppProcess>;
 
 /** What two like instances served of /api/v1/me, without and with a feature. */
@@ -637,6 +685,7 @@ async function main(): Promise<void> {
     await authIsolated('postgres', a, ownerPg);
     // Metrics' cost, on two instances of their own beside A.
     await metricsCost(pgEnv, ownerPg, start);
+    await constraintsCost(a, ownerPg);
     const liveRps = mean(pg.live.map((r) => r.rps));
     const bareRps = mean(pg.bare.map((r) => r.rps));
     figure(

@@ -46,11 +46,12 @@ export class LatchkeyClient {
     return { businessId: res.body.data.business.id, ownerToken: res.body.data.first_token.token };
   }
 
-  async createToken(owner: BusinessSetup, name: string): Promise<IssuedToken> {
+  /** A token of the owner's; `extra` adds create fields (scopes, constraints). */
+  async createToken(owner: BusinessSetup, name: string, extra: object = {}): Promise<IssuedToken> {
     const res = await this.request<Envelope<{ id: string; token: string }>>(
       'POST',
       '/api/v1/tokens',
-      { headers: scoped(owner.ownerToken, owner.businessId), body: { name } },
+      { headers: scoped(owner.ownerToken, owner.businessId), body: { name, ...extra } },
     );
     expectStatus(res, 201, 'create token');
     return { id: res.body.data.id, token: res.body.data.token, businessId: owner.businessId };

@@ -1,5 +1,6 @@
 import { AUDIT_ERRORS } from '../src/audit/audit-error';
 import { WEBHOOK_ERRORS } from '../src/webhooks/webhook-error';
+import { LEAK_ERRORS } from '../src/leaks/leak-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
 import { COMMON_ERRORS } from '../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
@@ -14,6 +15,7 @@ describe('ERROR_STATUS', () => {
     TOKEN_ERRORS,
     AUDIT_ERRORS,
     WEBHOOK_ERRORS,
+    LEAK_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

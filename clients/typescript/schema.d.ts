@@ -24,6 +24,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tokens/risky': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List active tokens worth a look, each with its reasons
+     * @description Active tokens with no expiry, no allowed_cidrs and unrestricted scopes all at once, and those unused for 90 days (never used: made more than 90 days ago). Each lists every reason that applies. A member's own, or every token for an owner or admin whose token allows tokens:admin. Oldest first.
+     */
+    get: operations['listRiskyTokens'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens/self/revoke': {
     parameters: {
       query?: never;
@@ -984,6 +1004,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/leaks/github': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GitHub secret scanning: revoke tokens found in public (GitHub's partner payload)
+     * @description For GitHub's secret scanning partner program. The body is signed by GitHub (ECDSA P-256, SHA-256) with a key of GITHUB_SECRET_SCANNING_KEYS_FILE, named by Github-Public-Key-Identifier; an unsigned or badly signed report is 401 and changes nothing. Each reported token of this installation is revoked (reason `leaked`, by `github-secret-scanning`, the URL in its `token.leaked` audit event and webhook) and labelled true_positive; anything else false_positive. A token reported again is left as it is. Rate limited per client IP (RATE_LIMIT_LEAKS_PER_MINUTE).
+     */
+    post: operations['revokeGithubLeaks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -1245,6 +1285,83 @@ export interface components {
        * @example null
        */
       rate_limit_per_minute: number | null;
+    };
+    RiskyTokenDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
+       * @example [
+       *       "no_expiry",
+       *       "no_network_binding",
+       *       "unrestricted_scopes"
+       *     ]
+       */
+      reasons: ('no_expiry' | 'no_network_binding' | 'unrestricted_scopes' | 'unused_90_days')[];
     };
     RevokeTokenDto: {
       /** @example leaked in a CI log */
@@ -1935,6 +2052,40 @@ export interface components {
     WebhookKeysDto: {
       keys: components['schemas']['WebhookKeyDto'][];
     };
+    ReportedLeakDto: {
+      /**
+       * @description The string found
+       * @example lk_…
+       */
+      token: string;
+      /** @example latchkey_api_token */
+      type?: string;
+      /** @example https://github.com/octo-org/octo-repo/blob/abcdef/config.js#L3 */
+      url?: string;
+      /**
+       * @description Where it was found
+       * @example content
+       */
+      source?: string;
+    };
+    LeakLabelDto: {
+      /**
+       * @description The reported string, as it was reported (the caller sent it)
+       * @example lk_…
+       */
+      token_raw: string;
+      /**
+       * @description The reported type, as reported
+       * @example latchkey_api_token
+       */
+      token_type: string;
+      /**
+       * @description true_positive: a token of this installation (now revoked); false_positive: none
+       * @example true_positive
+       * @enum {string}
+       */
+      label: 'true_positive' | 'false_positive';
+    };
   };
   responses: never;
   parameters: never;
@@ -2353,6 +2504,179 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  listRiskyTokens: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['RiskyTokenDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
           };
         };
       };
@@ -13451,6 +13775,133 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  revokeGithubLeaks: {
+    parameters: {
+      query?: never;
+      header: {
+        'Github-Public-Key-Signature': string;
+        'Github-Public-Key-Identifier': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReportedLeakDto'][];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LeakLabelDto'][];
+        };
+      };
+      /** @description Error codes: INVALID_SIGNATURE */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The report is not signed by a GitHub secret scanning key this installation holds; nothing was done",
+           *       "code": "INVALID_SIGNATURE",
+           *       "detail": "The report is not signed by a GitHub secret scanning key this installation holds; nothing was done",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_SIGNATURE';
+          };
+        };
+      };
+      /** @description Error codes: LEAK_REPORTS_OFF */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Leak reports are off on this installation: it has no GitHub public keys (GITHUB_SECRET_SCANNING_KEYS_FILE)",
+           *       "code": "LEAK_REPORTS_OFF",
+           *       "detail": "Leak reports are off on this installation: it has no GitHub public keys (GITHUB_SECRET_SCANNING_KEYS_FILE)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'LEAK_REPORTS_OFF';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
           };
         };
       };

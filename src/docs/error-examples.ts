@@ -1,6 +1,7 @@
 import { AUDIT_ERRORS } from '../audit/audit-error';
 import { AUTH_ERRORS } from '../auth/auth-error';
 import { COMMON_ERRORS } from '../common/error-codes';
+import { LEAK_ERRORS } from '../leaks/leak-error';
 import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
 import { TOKEN_ERRORS } from '../tokens/token-error';
 import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
@@ -11,12 +12,21 @@ type Code =
   | keyof typeof TENANCY_ERRORS
   | keyof typeof TOKEN_ERRORS
   | keyof typeof AUDIT_ERRORS
-  | keyof typeof WEBHOOK_ERRORS;
+  | keyof typeof WEBHOOK_ERRORS
+  | keyof typeof LEAK_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
-  [COMMON_ERRORS, AUTH_ERRORS, TENANCY_ERRORS, TOKEN_ERRORS, AUDIT_ERRORS, WEBHOOK_ERRORS].flatMap(
-    (table) => Object.entries(table).map(([code, { message }]) => [code, message] as const),
+  [
+    COMMON_ERRORS,
+    AUTH_ERRORS,
+    TENANCY_ERRORS,
+    TOKEN_ERRORS,
+    AUDIT_ERRORS,
+    WEBHOOK_ERRORS,
+    LEAK_ERRORS,
+  ].flatMap((table) =>
+    Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),
 );
 

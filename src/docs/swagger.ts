@@ -27,6 +27,10 @@ const TAGS: [name: string, description: string][] = [
   ['platform: audit', 'The platform audit log and hash chain, across tenants'],
   ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
   ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
+  [
+    'leaks',
+    "Secret scanners' reports of tokens found in public (GitHub's partner program), which revoke them",
+  ],
   ['operations', 'Liveness and readiness probes, and Prometheus metrics'],
 ];
 

@@ -28,7 +28,7 @@ export class LeaksController {
   @NoStore()
   @HttpCode(200)
   @ApiOperation({
-    operationId: 'reportGithubLeaks',
+    operationId: 'revokeGithubLeaks',
     summary: "GitHub secret scanning: revoke tokens found in public (GitHub's partner payload)",
     description:
       "For GitHub's secret scanning partner program. The body is signed by GitHub " +

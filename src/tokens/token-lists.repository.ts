@@ -39,6 +39,34 @@ export class TokenListsRepository {
     return this.listOrdered({ ...filters, businessId }, limit, order);
   }
 
+  /**
+   * The business's active tokens that are risky (`riskReasonsOf`): open in every way at once (no
+   * expiry, no networks, no scopes), or last used (never used: made) before `staleBefore`. Keyset
+   * on (created_at, id), on the same index as the list; `identityId` narrows to one holder.
+   */
+  listRiskyInBusiness(
+    businessId: string,
+    filters: { identityId?: string },
+    staleBefore: Date,
+    limit: number,
+    after: Keyset | null,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    const risky =
+      '((expires_at IS NULL AND allowed_cidrs IS NULL AND scopes IS NULL) OR ' +
+      'last_used_at < :staleBefore OR (last_used_at IS NULL AND created_at < :staleBefore))';
+    const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
+    return this.listPage({ ...filters, businessId, status: 'active' }, limit, {
+      where: {
+        sql: after ? `${risky} AND ${keyset}` : risky,
+        params: after
+          ? { staleBefore, afterAt: new Date(after.at), afterId: after.id }
+          : { staleBefore },
+      },
+      orderBy: 'created_at ASC, id ASC',
+    });
+  }
+
   /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
   listAnyBusiness(
     filters: TokenFilters & { businessId?: string },

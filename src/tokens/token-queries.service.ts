@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CallerToken, RequestContext } from '../auth/request-context';
 import { AuthError } from '../auth/auth-error';
 import { TokenViewDto } from './dto/token-view.dto';
+import { RiskyTokenDto } from './dto/risky-token.dto';
 import {
   createdKey,
   nullableKeysetCursor,
@@ -17,6 +18,7 @@ import {
   TokenSort,
 } from './dto/token-requests.dto';
 import { TokenAccess } from './token-access';
+import { staleBefore } from './token-risk';
 import { isVerifiedToken } from './token-record';
 import { TokenVerifier } from './token-verifier';
 import { TokenListOrder, TokenListsRepository } from './token-lists.repository';
@@ -50,6 +52,22 @@ export class TokenQueriesService {
     };
     return pageOfTokens(query, query.sort, (limit, order) =>
       this.lists.listInBusiness(ctx.businessId, filters, limit, order),
+    );
+  }
+
+  /**
+   * The active tokens worth a look (`riskReasonsOf`), each with its reasons, oldest first; seen as
+   * the list sees them: every token for a caller who manages all, else the caller's own.
+   */
+  listRisky(ctx: RequestContext, query: PageQueryDto): Promise<Page<RiskyTokenDto>> {
+    const now = new Date();
+    const filters = { identityId: this.access.managesAll(ctx) ? undefined : ctx.actor.id };
+    return paginate(
+      query,
+      (limit, after) =>
+        this.lists.listRiskyInBusiness(ctx.businessId, filters, staleBefore(now), limit, after),
+      createdKey,
+      (t) => RiskyTokenDto.risky(t, now),
     );
   }
 

@@ -10,6 +10,7 @@ import {
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
+import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
 import {
   BulkRevokeDto,
@@ -21,6 +22,7 @@ import {
   RotateTokenDto,
 } from './dto/token-requests.dto';
 import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { RiskyTokenDto } from './dto/risky-token.dto';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
 import { BatchRevocationService } from './batch-revocation.service';
@@ -69,6 +71,23 @@ export class TokensController {
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
   list(@Ctx() ctx: RequestContext, @Query() query: ListTokensQueryDto) {
     return this.queries.list(ctx, query);
+  }
+
+  // Not read as a token id: Fastify's router tries a static segment before a parameter.
+  @Get('risky')
+  @ApiOperation({
+    operationId: 'listRiskyTokens',
+    summary: 'List active tokens worth a look, each with its reasons',
+    description:
+      'Active tokens with no expiry, no allowed_cidrs and unrestricted scopes all at once, and ' +
+      'those unused for 90 days (never used: made more than 90 days ago). Each lists every ' +
+      "reason that applies. A member's own, or every token for an owner or admin whose token " +
+      'allows tokens:admin. Oldest first.',
+  })
+  @ApiEnvelope(200, RiskyTokenDto, { paginated: true })
+  @ApiErrors({ 422: ['VALIDATION_ERROR'] })
+  listRisky(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
+    return this.queries.listRisky(ctx, query);
   }
 
   @Post('self/revoke')

@@ -7,6 +7,7 @@ import {
   ErrorHttpStatus,
   ErrorTable,
 } from '../../src/common/error-codes';
+import { LEAK_ERRORS, LeakErrorCode } from '../../src/leaks/leak-error';
 import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-error';
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';
 import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../src/webhooks/webhook-error';
@@ -18,7 +19,8 @@ export type ErrorCode =
   | TenancyErrorCode
   | TokenErrorCode
   | AuditErrorCode
-  | WebhookErrorCode;
+  | WebhookErrorCode
+  | LeakErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -28,6 +30,7 @@ export const ERROR_TABLES = [
   TOKEN_ERRORS,
   AUDIT_ERRORS,
   WEBHOOK_ERRORS,
+  LEAK_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**
