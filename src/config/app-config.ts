@@ -290,6 +290,15 @@ export class AppConfig {
   @IsBoolean()
   WEBHOOK_ALLOW_HTTP = false;
 
+  /**
+   * Whether this instance delivers webhooks. Off, it still queues every message in the outbox in
+   * the change's transaction, and instances with it on deliver them: a deployment may keep
+   * delivery off its API instances.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_DELIVERY = true;
+
   /** The delays before each retry of a failed delivery (`5s,5m,30m,2h,5h,10h,10h`), each jittered. */
   @IsString()
   @Matches(/^\s*\d+\s*(ms|s|m|h|d)\s*(,\s*\d+\s*(ms|s|m|h|d)\s*){0,19}$/, {

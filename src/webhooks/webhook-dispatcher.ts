@@ -67,9 +67,11 @@ export class WebhookDispatcher implements OnModuleDestroy {
   /** Messages waiting, as the last pass counted them (for /metrics). */
   private backlog = 0;
 
-  /** Starts the worker: the server calls it once it serves. */
+  /** Starts the worker (unless WEBHOOK_DELIVERY is off): the server calls it once it serves. */
   start(): void {
-    if (this.timer || secretsKeyOf(this.config).kind === 'off') return;
+    if (this.timer || !this.config.WEBHOOK_DELIVERY || secretsKeyOf(this.config).kind === 'off') {
+      return;
+    }
     this.timer = setInterval(() => this.kick(), this.config.WEBHOOK_POLL_MS);
     this.timer.unref();
     this.kick();
