@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIT_METADATA_MAX, LIMITS, SCOPES_JSON_MAX } from '../src/common/byte-budget';
+import {
+  AUDIT_METADATA_MAX,
+  LIMITS,
+  SCOPES_JSON_MAX,
+  ALLOWED_CIDRS_JSON_MAX,
+} from '../src/common/byte-budget';
 import {
   addMember,
   BusinessFixture,
@@ -175,6 +180,7 @@ describe.each(DRIVERS)('the byte budget on %s', (driver) => {
       ['api_tokens', 'name', LIMITS.tokenName],
       ['api_tokens', 'revocation_reason', LIMITS.reason],
       ['api_tokens', 'scopes', SCOPES_JSON_MAX],
+      ['api_tokens', 'allowed_cidrs', ALLOWED_CIDRS_JSON_MAX],
     ])('UPDATE %s.%s past %i characters', async (table, column, max) => {
       const member = await addMember(t, biz);
       const [row] = await t.sql<{ id: string }>('SELECT id FROM api_tokens WHERE identity_id = ?', [

@@ -60,6 +60,16 @@ export function readerOf(tx: Transaction | null, dataSource: DataSource): Entity
 }
 
 /**
+ * The first statement of a unit of work on SQLite: a write that changes nothing, so the
+ * transaction holds the write lock from its start, as `BEGIN IMMEDIATE` would (TypeORM begins
+ * them deferred). A deferred transaction that reads and then writes, while another process (the
+ * CLI, a second server on the same file) committed in between, fails at once with "database is
+ * locked", whatever the busy timeout; a lock taken first is waited for (`busy_timeout`). The
+ * table is TypeORM's own record of migrations, which every migrated database has.
+ */
+const TAKE_WRITE_LOCK = 'UPDATE "migrations" SET "id" = "id" WHERE 0';
+
+/**
  * Runs every write in one transaction. On SQLite, TypeORM holds a single connection, so a
  * second transaction started while one is open would nest as a savepoint of the first: units
  * of work are therefore queued and run one at a time there.
@@ -87,6 +97,7 @@ export class UnitOfWork {
   private async execute<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     let tx!: Transaction;
     const result = await this.dataSource.transaction(async (manager) => {
+      if (this.serialize) await manager.query(TAKE_WRITE_LOCK);
       tx = new Transaction(manager, this.events, this.logger);
       return work(tx);
     });

@@ -21,11 +21,22 @@ export class TokenConstraints1764600000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = columnTypes(queryRunner);
-    await queryRunner.addColumns('api_tokens', [
-      new TableColumn({ name: 'allowed_cidrs', type: t.json, isNullable: true }),
-      new TableColumn({ name: 'rate_limit_per_minute', type: 'integer', isNullable: true }),
-    ]);
     const pg = queryRunner.connection.driver.options.type === 'postgres';
+    if (pg) {
+      await queryRunner.addColumns('api_tokens', [
+        new TableColumn({ name: 'allowed_cidrs', type: t.json, isNullable: true }),
+        new TableColumn({ name: 'rate_limit_per_minute', type: 'integer', isNullable: true }),
+      ]);
+    } else {
+      // TypeORM adds a column on SQLite by copying the whole table into a new one, which drops
+      // its triggers (the byte budget's bounds on name, scopes, reason…) and takes as long as
+      // the table is big. SQLite's own ADD COLUMN keeps both: a nullable column with no default
+      // is a change to the schema alone.
+      await queryRunner.query(`ALTER TABLE "api_tokens" ADD COLUMN "allowed_cidrs" ${t.json} NULL`);
+      await queryRunner.query(
+        'ALTER TABLE "api_tokens" ADD COLUMN "rate_limit_per_minute" integer NULL',
+      );
+    }
     for (const [name, refused] of BOUNDS) {
       if (pg) {
         await queryRunner.query(
@@ -52,7 +63,13 @@ export class TokenConstraints1764600000000 implements MigrationInterface {
         await queryRunner.query(`DROP TRIGGER "${name}_update"`);
       }
     }
-    await queryRunner.dropColumn('api_tokens', 'rate_limit_per_minute');
-    await queryRunner.dropColumn('api_tokens', 'allowed_cidrs');
+    if (pg) {
+      await queryRunner.dropColumn('api_tokens', 'rate_limit_per_minute');
+      await queryRunner.dropColumn('api_tokens', 'allowed_cidrs');
+    } else {
+      // As in up: SQLite's own DROP COLUMN keeps the table's other triggers.
+      await queryRunner.query('ALTER TABLE "api_tokens" DROP COLUMN "rate_limit_per_minute"');
+      await queryRunner.query('ALTER TABLE "api_tokens" DROP COLUMN "allowed_cidrs"');
+    }
   }
 }
