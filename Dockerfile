@@ -13,10 +13,15 @@ COPY package.json package-lock.json ./
 RUN npm ci
 
 COPY tsconfig.json ormconfig.ts ./
-COPY scripts/build.js ./scripts/build.js
+COPY scripts/build.js scripts/build-console.js ./scripts/
 COPY src ./src
+# The admin console and the typed client it imports; Vite (a dev dependency) builds the console
+# into dist/console, which the server serves at /admin.
+COPY console ./console
+COPY clients ./clients
 # scripts/build.js (SWC, no type check: CI runs `npm run typecheck`): emits to dist/, entry
-# dist/src/main.js, the layout of tsc with rootDir ".".
+# dist/src/main.js, the layout of tsc with rootDir "."; then scripts/build-console.js (Vite, and
+# the console's 250 kB gzipped budget), before the dev dependencies go.
 RUN npm run build \
  && npm prune --omit=dev
 
@@ -29,6 +34,7 @@ ENV NODE_ENV=production \
     SQLITE_PATH=/app/data/latchkey.sqlite
 
 COPY --from=build /app/node_modules ./node_modules
+# dist/console (the admin console) comes with the rest of dist/.
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 

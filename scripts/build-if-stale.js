@@ -3,8 +3,9 @@
  * `npm start` and `npm run cli` build first, but only when something the build reads is newer
  * than the last build, so a start with nothing changed does not even load the compiler. The last
  * build's mark is dist/.build-mark, which scripts/build.js (`npm run build`, SWC) stamps with the
- * time its build started once every file is written. Plain JavaScript, so it runs before
- * anything is compiled.
+ * time its build started once every file is written. The admin console (console/, Vite) is
+ * built the same way, after the server, by scripts/build-console.js with a mark of its own
+ * (dist/console/.build-mark). Plain JavaScript, so it runs before anything is compiled.
  */
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -36,15 +37,16 @@ function isFresh() {
   return Math.max(...inputs) <= built;
 }
 
-if (!isFresh()) {
-  process.stderr.write('Building (sources changed since the last build)...\n');
-  require('./build')
-    .build()
-    .then(
-      (count) => process.stderr.write(`Built ${count} files with SWC.\n`),
-      (e) => {
-        process.stderr.write(`${e.message ?? e}\n`);
-        process.exit(1);
-      },
-    );
+async function main() {
+  if (!isFresh()) {
+    process.stderr.write('Building (sources changed since the last build)...\n');
+    const count = await require('./build').build();
+    process.stderr.write(`Built ${count} files with SWC.\n`);
+  }
+  require('./build-console').buildConsoleIfStale();
 }
+
+main().catch((e) => {
+  process.stderr.write(`${e.message ?? e}\n`);
+  process.exit(1);
+});

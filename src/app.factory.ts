@@ -19,6 +19,7 @@ import { drainRefusal } from './common/drain-refusal';
 import { registerEnvelope } from './common/envelope-hook';
 import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
+import { registerConsole } from './common/console-static';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
@@ -131,6 +132,7 @@ export async function startApp(
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 
   setupSwagger(app);
+  registerConsole(fastify, config.CONSOLE_DIR);
 
   // Before anything can change: a process that would drop an audited event does not start.
   try {

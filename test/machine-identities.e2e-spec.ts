@@ -1,5 +1,10 @@
-import { BusinessFixture, createBusiness, createMachine } from './factories/tenancy.factory';
-import { asOwner, deleteMachine, listMachines, postMachine } from './helpers/api';
+import {
+  BusinessFixture,
+  createBusiness,
+  createMachine,
+  createToken,
+} from './factories/tenancy.factory';
+import { asOwner, deleteMachine, listMachines, postMachine, revoke } from './helpers/api';
 import { membershipRoles } from './helpers/db';
 import { uniq } from './helpers/tenancy-fixtures';
 import { bootTestApp, TestApp } from './helpers/test-app';
@@ -108,6 +113,38 @@ describe.each(DRIVERS)('machine identities on %s', (driver) => {
 
       const again = await deleteMachine(t, asOwner(b), machine.id).expect(404);
       expect(again.body).toMatchObject({ success: false, code: 'IDENTITY_NOT_FOUND' });
+    });
+
+    it('answers how many tokens the deletion revoked: the active ones, not those already revoked', async () => {
+      const b = await createBusiness(t);
+      const machine = await createMachine(t, b, 'member');
+      const made = [];
+      for (const name of ['deploy', 'backup', 'metrics', 'old']) {
+        made.push(await createToken(t, asOwner(b), { identity_id: machine.id, name }));
+      }
+      await revoke(t, asOwner(b), made[3].id, { reason: 'lost laptop' }).expect(201);
+      const bare = await createMachine(t, b, 'member');
+
+      const res = await deleteMachine(t, asOwner(b), machine.id).expect(200);
+      expect(res.body.data).toEqual({
+        id: machine.id,
+        name: machine.name,
+        role: 'member',
+        created_at: expect.any(String),
+        revoked_tokens: 3,
+      });
+      const reasons = await t.sql<{ revocation_reason: string }>(
+        'SELECT revocation_reason FROM api_tokens WHERE business_id = ? AND identity_id = ? ORDER BY revocation_reason',
+        [b.id, machine.id],
+      );
+      expect(reasons.map((r) => r.revocation_reason)).toEqual([
+        'lost laptop',
+        'machine identity deleted',
+        'machine identity deleted',
+        'machine identity deleted',
+      ]);
+      const none = await deleteMachine(t, asOwner(b), bare.id).expect(200);
+      expect(none.body.data.revoked_tokens).toBe(0);
     });
 
     it("answers deleting another business's machine with 404", async () => {

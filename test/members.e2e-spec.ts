@@ -3,6 +3,7 @@ import {
   BusinessFixture,
   createBusiness,
   createMachine,
+  createToken,
   createUnexpiringBusiness,
 } from './factories/tenancy.factory';
 import {
@@ -14,6 +15,7 @@ import {
   patchMember,
   postMember,
   removeMember,
+  revoke,
 } from './helpers/api';
 import { membershipRoles } from './helpers/db';
 import { expectExpiresInDays, TOKEN_RE, uniq } from './helpers/tenancy-fixtures';
@@ -264,6 +266,41 @@ describe.each(DRIVERS)('members on %s', (driver) => {
       await me(t, asMember(inA.token, a.id)).expect(401);
       const still = await me(t, asMember(inOther.token, other.id)).expect(200);
       expect(still.body.data).toMatchObject({ identity: { id: inA.identityId }, role: 'member' });
+    });
+
+    it('answers how many tokens the removal revoked: the active ones, not those already revoked', async () => {
+      const b = await createBusiness(t);
+      const m = await addMember(t, b, 'member');
+      const own = asMember(m.token, b.id);
+      await createToken(t, own, { name: 'second' });
+      await createToken(t, own, { name: 'third' });
+      const gone = await createToken(t, own, { name: 'gone' });
+      await revoke(t, own, gone.id, { reason: 'lost laptop' }).expect(201);
+      // Another business's token of the same person is not this removal's.
+      const elsewhere = await createBusiness(t);
+      const there = await addMember(t, elsewhere, 'member', m.email);
+
+      const res = await removeMember(t, asOwner(b), m.identityId).expect(200);
+      expect(res.body.data).toEqual({
+        identity_id: m.identityId,
+        kind: 'user',
+        email: m.email,
+        name: null,
+        role: 'member',
+        joined_at: expect.any(String),
+        revoked_tokens: 3,
+      });
+      const reasons = await t.sql<{ revocation_reason: string }>(
+        'SELECT revocation_reason FROM api_tokens WHERE business_id = ? AND identity_id = ? ORDER BY revocation_reason',
+        [b.id, m.identityId],
+      );
+      expect(reasons.map((r) => r.revocation_reason)).toEqual([
+        'lost laptop',
+        'member removed from business',
+        'member removed from business',
+        'member removed from business',
+      ]);
+      await me(t, asMember(there.token, elsewhere.id)).expect(200);
     });
 
     /** An owner or an admin acting on someone of another business: 404, never 403. */

@@ -352,7 +352,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove a member and revoke all of their tokens in this business */
+    /**
+     * Remove a member and revoke all of their tokens in this business
+     * @description Answers the member as they were, with how many of their tokens in this business the removal revoked (`revoked_tokens`). Their tokens stop working at once; those in other businesses are kept.
+     */
     delete: operations['removeMember'];
     options?: never;
     head?: never;
@@ -388,7 +391,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete a machine identity and revoke its tokens */
+    /**
+     * Delete a machine identity and revoke its tokens
+     * @description Answers the machine as it was, with how many of its tokens the deletion revoked (`revoked_tokens`).
+     */
     delete: operations['deleteMachineIdentity'];
     options?: never;
     head?: never;
@@ -404,6 +410,26 @@ export interface paths {
     };
     /** The caller: identity, current token and role in the business */
     get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/whoami': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The caller, from the token alone: identity, token, and the businesses it acts in
+     * @description Needs no x-business-id, and ignores one: it never confirms another business. Any live token answers, one in its rotation grace period included. A business token lists its one business with the holder's role there (a suspended business's token is refused, 403 BUSINESS_SUSPENDED, as everywhere). A platform token lists no business: it may act in every one, and GET /platform/v1/businesses lists them.
+     */
+    get: operations['getWhoami'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1573,6 +1599,25 @@ export interface components {
        */
       role: 'owner' | 'admin' | 'member';
     };
+    RemovedMemberViewDto: {
+      /** Format: uuid */
+      identity_id: string;
+      /** @enum {string} */
+      kind: 'user' | 'machine';
+      /** @example dev@acme.test */
+      email: string | null;
+      /** @example null */
+      name: string | null;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member';
+      /** Format: date-time */
+      joined_at: string;
+      /**
+       * @description How many of their tokens in this business the removal revoked
+       * @example 3
+       */
+      revoked_tokens: number;
+    };
     MachineIdentityViewDto: {
       /** Format: uuid */
       id: string;
@@ -1595,6 +1640,21 @@ export interface components {
        */
       role: 'admin' | 'member';
     };
+    RemovedMachineIdentityViewDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example ci-runner */
+      name: string;
+      /** @enum {string|null} */
+      role: 'admin' | 'member' | null;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * @description How many of its tokens the deletion revoked
+       * @example 2
+       */
+      revoked_tokens: number;
+    };
     MeIdentityDto: {
       /** Format: uuid */
       id: string;
@@ -1615,6 +1675,49 @@ export interface components {
        * @enum {string|null}
        */
       role: 'owner' | 'admin' | 'member' | null;
+    };
+    WhoamiIdentityDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: 'user' | 'machine';
+      /** @example owner@acme.test */
+      email: string | null;
+      /** @example null */
+      name: string | null;
+      is_platform_admin: boolean;
+      /**
+       * @description How the audit log names the caller: a user's email, or machine:<name>
+       * @example owner@acme.test
+       */
+      label: string;
+    };
+    WhoamiBusinessDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example Acme Corp */
+      name: string;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'suspended';
+      /**
+       * @example owner
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
+    };
+    WhoamiViewDto: {
+      identity: components['schemas']['WhoamiIdentityDto'];
+      token: components['schemas']['TokenViewDto'];
+      /**
+       * @description A platform admin's platform token (no business), which may act in any business
+       * @example false
+       */
+      is_platform_token: boolean;
+      /** @description A business token's one business, with the holder's role there. Empty for a platform token, which may act in every business: GET /platform/v1/businesses lists them. */
+      businesses: components['schemas']['WhoamiBusinessDto'][];
     };
     AuditTokenMakerDto: {
       /**
@@ -7568,7 +7671,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['MemberViewDto'];
+            data: components['schemas']['RemovedMemberViewDto'];
           };
         };
       };
@@ -8570,7 +8673,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['MachineIdentityViewDto'];
+            data: components['schemas']['RemovedMachineIdentityViewDto'];
           };
         };
       };
@@ -8924,6 +9027,108 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getWhoami: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WhoamiViewDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /** @description Error codes: BUSINESS_SUSPENDED, IP_NOT_ALLOWED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This business is suspended",
+           *       "code": "BUSINESS_SUSPENDED",
+           *       "detail": "This business is suspended",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_SUSPENDED' | 'IP_NOT_ALLOWED';
           };
         };
       };

@@ -18,7 +18,8 @@ export type ErrorTable = Readonly<Record<string, ErrorEntry>>;
 
 /**
  * The codes of the request pipeline itself: framework errors by status, validation, storage, the
- * generic 404 and 429 that any feature may answer, and the 503 of a server that is shutting down.
+ * generic 404 and 429 that any feature may answer, the 503 of a server that is shutting down, and
+ * the 503 of an admin console that was never built.
  */
 export const COMMON_ERRORS = {
   BAD_REQUEST: { status: 400, message: 'Malformed request' },
@@ -47,6 +48,11 @@ export const COMMON_ERRORS = {
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   STORAGE_UNAVAILABLE: { status: 503, message: 'Storage is temporarily unavailable' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down; retry the request' },
+  // /admin with no console build in CONSOLE_DIR: an installation step was missed, not a fault.
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    message: 'The admin console is not built: run npm run build:console, then reload',
+  },
 } as const satisfies ErrorTable;
 
 export type CommonErrorCode = keyof typeof COMMON_ERRORS;

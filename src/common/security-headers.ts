@@ -40,15 +40,44 @@ const DOCS_HEADERS = Object.freeze({
 });
 
 /**
+ * The admin console at /admin: a built single-page app that loads only its own files and calls
+ * only this origin's API. Nothing inline, no eval, no framing, no forms posted anywhere: a token
+ * pasted into it can be read by no script but the console's own.
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; " +
+  "form-action 'none'; frame-ancestors 'none'";
+
+const CONSOLE_HEADERS = Object.freeze({ ...API_HEADERS, 'content-security-policy': CONSOLE_CSP });
+
+/** Whether the path is `prefix` itself or below it: `/docs` and `/docs/x`, never `/docsfoo`. */
+function isUnder(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
+}
+
+/**
+ * The headers for a request's URL. Prefixes are matched on whole path segments, so `/docsfoo`
+ * or `/admin/../docs` never get Swagger UI's relaxed policy; anything unknown gets the API's.
+ */
+export function headersFor(url: string): Readonly<Record<string, string>> {
+  // Most requests are the API's: one comparison of a character settles them.
+  if (url.charCodeAt(1) !== 0x64 /* d */ && url.charCodeAt(1) !== 0x61 /* a */) return API_HEADERS;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (isUnder(path, '/docs') || path === '/docs-json') return DOCS_HEADERS;
+  if (isUnder(path, '/admin')) return CONSOLE_HEADERS;
+  return API_HEADERS;
+}
+
+/**
  * Every answer's security headers and its `x-request-id`, in one hook, from objects built once.
  * The same hook asks `refused` whether the request is answered already (the drain's 503), so
  * that the answer carries these headers too and nothing after the hook runs.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance, refused: DrainRefusal): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply
-      .headers(request.url.startsWith('/docs') ? DOCS_HEADERS : API_HEADERS)
-      .header('x-request-id', request.id);
+    void reply.headers(headersFor(request.url)).header('x-request-id', request.id);
     if (!refused(request, reply)) done();
   });
 }

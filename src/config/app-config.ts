@@ -18,6 +18,8 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +57,17 @@ class TrustProxyRule implements ValidatorConstraintInterface {
     } catch (e) {
       return (e as Error).message;
     }
+  }
+}
+
+/**
+ * The installation's folder, the one that holds package.json: this file runs from src/config
+ * (ts-node, jest) or from dist/src/config (the build), so the folder is found, not assumed.
+ */
+function installationRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
   }
 }
 
@@ -216,6 +229,14 @@ export class AppConfig {
   @Transform(toBool)
   @IsBoolean()
   METRICS_PUBLIC = false;
+
+  /**
+   * The admin console's build (`npm run build:console`: index.html and assets/), served at
+   * /admin. Without one there, /admin answers 503 and says how to make it.
+   */
+  @IsString()
+  @MinLength(1)
+  CONSOLE_DIR = join(installationRoot(), 'dist', 'console');
 
   /** TRUST_PROXY as Fastify takes it. */
   get trustProxy(): TrustProxy {

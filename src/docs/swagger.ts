@@ -37,7 +37,8 @@ const TAGS: [name: string, description: string][] = [
 const DESCRIPTION =
   'Multi-tenant API tokens: issue, verify, revoke and audit.\n\n' +
   'Authorize with a bearer token. Business-scoped routes (`/api/v1/**`) also need the ' +
-  '`x-business-id` header: set both in the Authorize dialog.\n\n' +
+  '`x-business-id` header: set both in the Authorize dialog. `GET /api/v1/whoami` needs the ' +
+  'token alone, and says which businesses it acts in.\n\n' +
   '**Order of checks.** The body is parsed first, before authentication: JSON only, up ' +
   'to 1 MiB and 32 levels deep (400 for malformed or too deep JSON, 413 for too large, ' +
   '415 for another content type; forms only on `/oauth2/*`). An empty JSON body is no ' +

@@ -141,7 +141,8 @@ export class BatchRevocationService {
    * committed (from then on the verifier refuses every one of those tokens, and no new one can be
    * issued): in batches of CASCADE_BATCH, each in a transaction of its own with its tokens' audit
    * events. Should the process stop between batches, `sweepOrphans` finishes the work at the
-   * next start. Returns how many it revoked.
+   * next start. Returns how many it revoked: first revocation wins, so a token that someone
+   * else revoked meanwhile is not counted.
    */
   async finishCascade(
     author: Author,
@@ -152,19 +153,21 @@ export class BatchRevocationService {
     const cause = CASCADE_CAUSE[reason];
     let total = 0;
     for (;;) {
-      const batch = await this.uow.run(async (tx) => {
+      const { found, won } = await this.uow.run(async (tx) => {
         const tokens = await this.tokens.findUnrevokedOfIdentity(
           tx,
           businessId,
           identityId,
           this.batch,
         );
-        for (const token of tokens)
-          await this.revocation.revokeToken(tx, author, token, reason, cause);
-        return tokens.length;
+        let revoked = 0;
+        for (const token of tokens) {
+          if (await this.revocation.revokeToken(tx, author, token, reason, cause)) revoked++;
+        }
+        return { found: tokens.length, won: revoked };
       });
-      total += batch;
-      if (batch < this.batch) return total;
+      total += won;
+      if (found < this.batch) return total;
       await nextTurn();
     }
   }

@@ -7,6 +7,7 @@ import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from '../tenancy/dto/tenancy.dto';
 import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
+import { RemovedMachineIdentityViewDto } from './dto/workflows.dto';
 import { OffboardingService } from './offboarding.service';
 
 @ApiTags('machine identities')
@@ -53,8 +54,11 @@ export class MachineIdentitiesController {
   @ApiOperation({
     operationId: 'deleteMachineIdentity',
     summary: 'Delete a machine identity and revoke its tokens',
+    description:
+      'Answers the machine as it was, with how many of its tokens the deletion revoked ' +
+      '(`revoked_tokens`).',
   })
-  @ApiEnvelope(200, MachineIdentityViewDto)
+  @ApiEnvelope(200, RemovedMachineIdentityViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
     404: ['IDENTITY_NOT_FOUND'],

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
 import { settledAnswer } from '../common/envelope';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { isVerifiedToken } from '../tokens/token-record';
-import { MeViewDto } from './dto/workflows.dto';
+import { MeViewDto, WhoamiBusinessDto, WhoamiViewDto } from './dto/workflows.dto';
 
 interface MemoizedView {
   business: RequestContext['business'];
@@ -21,7 +23,10 @@ export class MeService {
    */
   private readonly views = new WeakMap<object, MemoizedView>();
 
-  constructor(private readonly tokens: TokenQueriesService) {}
+  constructor(
+    private readonly tokens: TokenQueriesService,
+    private readonly tenancy: TenancyDirectory,
+  ) {}
 
   /** The caller as the verified token saw it: no further read when the token was cached. */
   async describe(ctx: RequestContext): Promise<MeViewDto> {
@@ -47,5 +52,42 @@ export class MeService {
       settledAnswer(view);
     }
     return view;
+  }
+
+  /**
+   * The caller with no business named (`GET /api/v1/whoami`): who holds the token, and where it
+   * acts. A business token acts in its own business alone; a platform token lists none, since it
+   * may act in every one.
+   */
+  async whoami(ctx: RequestContext): Promise<WhoamiViewDto> {
+    const { actor } = ctx;
+    return {
+      identity: {
+        id: actor.id,
+        kind: actor.kind,
+        email: actor.email,
+        name: actor.name,
+        label: actor.label,
+        is_platform_admin: actor.isPlatformAdmin,
+      },
+      token: { ...(await this.tokens.callerTokenView(ctx.token)) },
+      is_platform_token: ctx.isPlatformToken,
+      businesses: ctx.isPlatformToken ? [] : [await this.ownBusiness(ctx)],
+    };
+  }
+
+  /**
+   * A business token's business and the holder's role there. A suspended business's tokens are
+   * refused everywhere (the business-scope guard's 403), so here too: the console then says why.
+   */
+  private async ownBusiness(ctx: RequestContext): Promise<WhoamiBusinessDto> {
+    const businessId = ctx.token.businessId;
+    // The verifier admits a business token only while its holder has a role there.
+    if (businessId === null || ctx.role === null) throw AuthError.bearer('INVALID_TOKEN');
+    // The verifier's snapshot carries the business (a suspension evicts it); read it otherwise.
+    const business = ctx.token.business ?? (await this.tenancy.findBusiness(businessId));
+    if (!business) throw AuthError.bearer('INVALID_TOKEN');
+    if (business.status === 'suspended') throw AuthError.forbidden('BUSINESS_SUSPENDED');
+    return { id: business.id, name: business.name, status: business.status, role: ctx.role };
   }
 }

@@ -8,7 +8,12 @@ import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { ChangeRoleDto, MemberViewDto } from '../tenancy/dto/tenancy.dto';
-import { AddedMemberDto, AddMemberDto, ReissueFirstTokenDto } from './dto/workflows.dto';
+import {
+  AddedMemberDto,
+  AddMemberDto,
+  ReissueFirstTokenDto,
+  RemovedMemberViewDto,
+} from './dto/workflows.dto';
 import { MembersService } from '../tenancy/members.service';
 import { OffboardingService } from './offboarding.service';
 import { OnboardingService } from './onboarding.service';
@@ -111,8 +116,12 @@ export class MembersController {
   @ApiOperation({
     operationId: 'removeMember',
     summary: 'Remove a member and revoke all of their tokens in this business',
+    description:
+      'Answers the member as they were, with how many of their tokens in this business the ' +
+      'removal revoked (`revoked_tokens`). Their tokens stop working at once; those in other ' +
+      'businesses are kept.',
   })
-  @ApiEnvelope(200, MemberViewDto)
+  @ApiEnvelope(200, RemovedMemberViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
     404: ['MEMBER_NOT_FOUND'],

@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { Author } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
-import {
-  MachineIdentityViewDto,
-  MemberViewDto,
-  PlatformAdminViewDto,
-} from '../tenancy/dto/tenancy.dto';
+import { MemberViewDto, PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
 import { identityRef } from '../tenancy/identities.service';
 import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
 import { MembersService } from '../tenancy/members.service';
@@ -17,6 +13,7 @@ import {
   PlatformAdminRemovedEvent,
 } from '../tenancy/tenancy.events';
 import { BatchRevocationService } from '../tokens/batch-revocation.service';
+import { RemovedMachineIdentityViewDto, RemovedMemberViewDto } from './dto/workflows.dto';
 
 /**
  * Whoever leaves loses every token: a removed member, a deleted machine, a platform admin whose
@@ -34,8 +31,11 @@ export class OffboardingService {
     private readonly revocation: BatchRevocationService,
   ) {}
 
-  /** Removes a member and revokes every token they hold in this business. */
-  async removeMember(ctx: RequestContext, identityId: string): Promise<MemberViewDto> {
+  /**
+   * Removes a member and revokes every token they hold in this business; answers how many it
+   * revoked (a token someone else revoked meanwhile is theirs, not counted).
+   */
+  async removeMember(ctx: RequestContext, identityId: string): Promise<RemovedMemberViewDto> {
     const view = await this.uow.run(async (tx) => {
       const row = await this.members.removeInTx(tx, ctx, identityId);
       const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
@@ -50,30 +50,33 @@ export class OffboardingService {
       );
       return MemberViewDto.of(row.identity, row.membership);
     });
-    await this.revocation.finishCascade(
+    const revoked = await this.revocation.finishCascade(
       ctx.author,
       ctx.businessId,
       identityId,
       'member removed from business',
     );
-    return view;
+    return { ...view, revoked_tokens: revoked };
   }
 
-  /** Deletes a machine identity and revokes every token it holds. */
-  async deleteMachine(ctx: RequestContext, identityId: string): Promise<MachineIdentityViewDto> {
+  /** Deletes a machine identity and revokes every token it holds; answers how many it revoked. */
+  async deleteMachine(
+    ctx: RequestContext,
+    identityId: string,
+  ): Promise<RemovedMachineIdentityViewDto> {
     const view = await this.uow.run(async (tx) => {
       const { view, ref } = await this.machines.deleteInTx(tx, ctx.businessId, identityId);
       const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
       await tx.publish(new IdentityDeletedEvent(ctx.author, ctx.businessId, ref, revoked));
       return view;
     });
-    await this.revocation.finishCascade(
+    const revoked = await this.revocation.finishCascade(
       ctx.author,
       ctx.businessId,
       identityId,
       'machine identity deleted',
     );
-    return view;
+    return { ...view, revoked_tokens: revoked };
   }
 
   /** Takes platform admin rights and every platform token of that person. The last admin stays. */

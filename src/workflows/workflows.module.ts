@@ -9,11 +9,12 @@ import { MembersController } from './members.controller';
 import { OffboardingService } from './offboarding.service';
 import { OnboardingService } from './onboarding.service';
 import { PlatformAdminsController } from './platform-admins.controller';
+import { WhoamiController } from './whoami.controller';
 
 /**
  * What spans tenancy and tokens: making a standing with its first token (`OnboardingService`),
  * ending one with its tokens (`OffboardingService`), and the routes of businesses, members,
- * machines, platform admins and `/me`, most of which do one or the other.
+ * machines, platform admins, `/me` and `/whoami`, most of which do one or the other.
  */
 @Module({
   imports: [TenancyModule, TokensModule],
@@ -23,6 +24,7 @@ import { PlatformAdminsController } from './platform-admins.controller';
     MembersController,
     MachineIdentitiesController,
     MeController,
+    WhoamiController,
   ],
   providers: [OnboardingService, OffboardingService, MeService],
   exports: [OnboardingService],

@@ -31,6 +31,10 @@ export function asOwner(business: { id: string; ownerToken: string }): Caller {
 /** GET /api/v1/me. */
 export const me = (t: TestApp, caller: Caller): Test => t.http().get('/api/v1/me').set(caller);
 
+/** GET /api/v1/whoami: the caller from the token alone (an x-business-id in `caller` is ignored). */
+export const whoami = (t: TestApp, caller: Caller): Test =>
+  t.http().get('/api/v1/whoami').set(caller);
+
 /** POST /api/v1/tokens with the body as given (see `createToken` for a token that must exist). */
 export const postToken = (t: TestApp, caller: Caller, body: object): Test =>
   t.http().post('/api/v1/tokens').set(caller).send(body);

@@ -56,7 +56,7 @@ export default async function globalSetup(): Promise<void> {
   }
   if (!hasChromium()) {
     notes.push(
-      `the Swagger UI browser suite (${CHROMIUM_PATH} is missing: apt-get install chromium; bash .ci/run installs it)`,
+      `the Swagger UI and admin console browser suites (${CHROMIUM_PATH} is missing: apt-get install chromium; bash .ci/run installs it)`,
     );
   }
   if (notes.length > 0) {

@@ -10,6 +10,7 @@ import {
 import {
   BusinessViewDto,
   EmailProperty,
+  MachineIdentityViewDto,
   MemberViewDto,
   PlatformAdminViewDto,
 } from '../../tenancy/dto/tenancy.dto';
@@ -101,4 +102,63 @@ export class MeViewDto {
   business!: BusinessViewDto;
   @ApiProperty({ enum: ROLES, nullable: true, description: 'Null for a platform token' })
   role!: Role | null;
+}
+
+/** `DELETE /api/v1/members/{identity_id}`: the member as they were, and what their removal ended. */
+export class RemovedMemberViewDto extends MemberViewDto {
+  @ApiProperty({
+    type: 'integer',
+    example: 3,
+    description: 'How many of their tokens in this business the removal revoked',
+  })
+  revoked_tokens!: number;
+}
+
+/** `DELETE /api/v1/machine-identities/{identity_id}`: the machine, and what its deletion ended. */
+export class RemovedMachineIdentityViewDto extends MachineIdentityViewDto {
+  @ApiProperty({
+    type: 'integer',
+    example: 2,
+    description: 'How many of its tokens the deletion revoked',
+  })
+  revoked_tokens!: number;
+}
+
+export class WhoamiIdentityDto extends MeIdentityDto {
+  @ApiProperty({
+    example: 'owner@acme.test',
+    description: "How the audit log names the caller: a user's email, or machine:<name>",
+  })
+  label!: string;
+}
+
+/** A business the token acts in, with the holder's role there. */
+export class WhoamiBusinessDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'Acme Corp' })
+  name!: string;
+  @ApiProperty({ enum: ['active', 'suspended'], example: 'active' })
+  status!: 'active' | 'suspended';
+  @ApiProperty({ enum: ROLES, example: 'owner' })
+  role!: Role;
+}
+
+export class WhoamiViewDto {
+  @ApiProperty({ type: WhoamiIdentityDto })
+  identity!: WhoamiIdentityDto;
+  @ApiProperty({ type: TokenViewDto })
+  token!: TokenViewDto;
+  @ApiProperty({
+    example: false,
+    description: "A platform admin's platform token (no business), which may act in any business",
+  })
+  is_platform_token!: boolean;
+  @ApiProperty({
+    type: [WhoamiBusinessDto],
+    description:
+      "A business token's one business, with the holder's role there. Empty for a platform " +
+      'token, which may act in every business: GET /platform/v1/businesses lists them.',
+  })
+  businesses!: WhoamiBusinessDto[];
 }

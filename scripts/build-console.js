@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `npm run build:console`: builds the admin console (console/, served at /admin) with Vite into
+ * dist/console/, then holds it to its size budget: the JavaScript and CSS under
+ * dist/console/assets, gzipped, at most 250 kB, or the build fails (exit 1). A build over budget
+ * is not marked as built, so the next `npm start` tries again and fails again.
+ *
+ * `buildConsoleIfStale()` is what `npm start` and jest's globalSetup run (through
+ * scripts/build-if-stale.js): it builds only when a file under console/ (any file: styles and
+ * the favicon too) or clients/typescript/, package-lock.json or this script is newer than the
+ * mark dist/console/.build-mark, or there is no build. The mark is stamped with the time the
+ * build started, so a file saved during the build makes the next start build again.
+ *
+ * Until console/vite.config.ts exists there is nothing to build: a one-line note, and no
+ * failure. Two runs at once (a test run and `npm start`) take turns on a lock, since Vite empties
+ * dist/console before it writes. Plain JavaScript, so it runs before anything is compiled.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const { dirname, join } = require('node:path');
+const { gzipSync } = require('node:zlib');
+
+const root = join(__dirname, '..');
+const CONFIG = join(root, 'console', 'vite.config.ts');
+const OUT = join(root, 'dist', 'console');
+const MARK = join(OUT, '.build-mark');
+const INDEX = join(OUT, 'index.html');
+const ASSETS = join(OUT, 'assets');
+/** Outside dist/console, which Vite empties: held while one process builds. */
+const LOCK = join(root, 'dist', '.console-build.lock');
+/** A lock this old was left by a build that died: no Vite build of the console takes so long. */
+const STALE_LOCK_MS = 10 * 60 * 1000;
+const BUDGET_KB = 250;
+/** What the console's build reads. */
+const INPUTS = ['console', 'clients/typescript', 'package-lock.json', 'scripts/build-console.js'];
+
+const note = (line) => process.stderr.write(`${line}\n`);
+
+/** The newest modification time of a file, or of any file under a folder, in ms. */
+function newest(path) {
+  const stat = fs.statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs; // a deleted or renamed file changes its folder's time
+  for (const entry of fs.readdirSync(path, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    latest = Math.max(latest, newest(join(path, entry.name)));
+  }
+  return latest;
+}
+
+function isFresh() {
+  const mark = fs.statSync(MARK, { throwIfNoEntry: false });
+  if (!mark || !fs.existsSync(INDEX)) return false;
+  return Math.max(...INPUTS.map((p) => newest(join(root, p)))) <= mark.mtimeMs;
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `build` holding the lock. When another process holds it, waits for it to finish and
+ * returns false without building: the caller looks again at what that build left.
+ */
+function underLock(build) {
+  fs.mkdirSync(dirname(LOCK), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      const held = fs.statSync(LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) {
+        fs.rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      note('Console: another build is running; waiting for it...');
+      while (fs.existsSync(LOCK)) sleep(250);
+      return false;
+    }
+  }
+  try {
+    build();
+    return true;
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** The JavaScript and CSS of the build, gzipped, in bytes. */
+function gzippedSize() {
+  let total = 0;
+  for (const entry of fs.readdirSync(ASSETS, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(m?js|css)$/.test(entry.name)) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    total += gzipSync(fs.readFileSync(path)).length;
+  }
+  return total;
+}
+
+/** Builds the console with Vite, checks its budget and stamps the mark; throws on a failure. */
+function build() {
+  const started = new Date();
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+  // Vite's report goes to stderr with ours: `npm start`'s stdout carries only what the server says.
+  const run = spawnSync(process.execPath, [vite, 'build', '--config', CONFIG], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
+  if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(`Console: vite build failed (exit ${run.status})`);
+  if (!fs.existsSync(INDEX)) {
+    throw new Error(
+      'Console: vite build wrote no dist/console/index.html; console/vite.config.ts must build ' +
+        "into dist/console with base '/admin/'",
+    );
+  }
+  const kb = fs.existsSync(ASSETS) ? gzippedSize() / 1000 : 0;
+  note(`Console: ${kb.toFixed(1)} kB gzipped (budget ${BUDGET_KB} kB)`);
+  if (kb > BUDGET_KB) {
+    throw new Error(
+      `Console: over its budget by ${(kb - BUDGET_KB).toFixed(1)} kB gzipped: trim dependencies or split the bundle`,
+    );
+  }
+  fs.writeFileSync(MARK, `${started.toISOString()}\n`);
+  fs.utimesSync(MARK, started, started);
+}
+
+/** False when there is nothing to build yet (no console/vite.config.ts), after saying so. */
+function hasConsole() {
+  if (fs.existsSync(CONFIG)) return true;
+  note('Console: console/vite.config.ts not found; skipping the console build');
+  return false;
+}
+
+/** `npm run build:console`: builds whatever the mark says. */
+function buildConsole() {
+  if (!hasConsole()) return;
+  // Whoever held the lock built the same sources; build again only if they changed since.
+  while (!underLock(build) && !isFresh());
+}
+
+/** `npm start`, `npm run cli` and jest: builds only when something the build reads changed. */
+function buildConsoleIfStale() {
+  if (!hasConsole() || isFresh()) return;
+  note('Console: building (its sources changed since the last build)...');
+  while (!underLock(() => isFresh() || build()) && !isFresh());
+}
+
+module.exports = { buildConsole, buildConsoleIfStale, MARK };
+
+if (require.main === module) {
+  try {
+    buildConsole();
+  } catch (e) {
+    note(e.message ?? String(e));
+    process.exit(1);
+  }
+}
