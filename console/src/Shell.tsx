@@ -1,0 +1,175 @@
+import type { ReactNode } from 'react';
+import { Link, paths, routeOf, usePath, type Route } from './router';
+import { AuditLog } from './screens/AuditLog';
+import { Businesses } from './screens/Businesses';
+import { Home } from './screens/Home';
+import { Machines } from './screens/Machines';
+import { Members } from './screens/Members';
+import { NotAvailable, NotFound, NoBusiness } from './screens/Fallbacks';
+import { PlatformAdmins } from './screens/PlatformAdmins';
+import { PlatformTokens } from './screens/PlatformTokens';
+import { RiskyTokens } from './screens/RiskyTokens';
+import { TokenDetail } from './screens/TokenDetail';
+import { Tokens } from './screens/Tokens';
+import { WebhookDetail } from './screens/WebhookDetail';
+import { Webhooks } from './screens/Webhooks';
+import { useSession } from './session';
+
+interface NavItem {
+  to: string;
+  label: string;
+  /** Which routes light this item up. */
+  routes: Route['name'][];
+}
+
+function NavLinks({ label, items, current }: { label: string; items: NavItem[]; current: Route }) {
+  if (items.length === 0) return null;
+  return (
+    <div className="nav-group">
+      <span className="nav-label">{label}</span>
+      <ul>
+        {items.map((item) => (
+          <li key={item.to}>
+            <Link
+              to={item.to}
+              className="nav-link"
+              aria-current={item.routes.includes(current.name) ? 'page' : undefined}
+            >
+              {item.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Nav({ route }: { route: Route }) {
+  const { business, caps } = useSession();
+  const biz: NavItem[] = [];
+  if (business) {
+    biz.push({ to: paths.tokens, label: 'Tokens', routes: ['tokens', 'token', 'risky'] });
+    if (caps.membersRead) {
+      biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
+      biz.push({ to: paths.machines, label: 'Machines', routes: ['machines'] });
+    }
+    if (caps.webhooksRead) {
+      biz.push({ to: paths.webhooks, label: 'Webhooks', routes: ['webhooks', 'webhook'] });
+    }
+    if (caps.auditRead) biz.push({ to: paths.audit, label: 'Audit log', routes: ['audit'] });
+  }
+  const platform: NavItem[] = caps.platform
+    ? [
+        { to: paths.businesses, label: 'Businesses', routes: ['businesses'] },
+        { to: paths.admins, label: 'Platform admins', routes: ['admins'] },
+        { to: paths.platformTokens, label: 'All tokens', routes: ['platformTokens'] },
+        { to: paths.platformAudit, label: 'Platform audit', routes: ['platformAudit'] },
+      ]
+    : [];
+  return (
+    <nav className="nav" aria-label="Main">
+      <NavLinks
+        label="Console"
+        items={[{ to: paths.home, label: 'Overview', routes: ['home'] }]}
+        current={route}
+      />
+      <NavLinks label={business ? business.name : 'Business'} items={biz} current={route} />
+      <NavLinks label="Platform" items={platform} current={route} />
+    </nav>
+  );
+}
+
+function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNode {
+  const { business, caps } = session;
+  // A screen refused to this caller asks the API for its list (`probe`) and shows the refusal.
+  const inBusiness = (screen: ReactNode, allowed = true, probe?: string) =>
+    !business ? <NoBusiness /> : allowed ? screen : <NotAvailable probe={probe} />;
+  const onPlatform = (screen: ReactNode, probe: string) =>
+    caps.platform ? screen : <NotAvailable probe={probe} />;
+  switch (route.name) {
+    case 'home':
+      return <Home />;
+    case 'tokens':
+      return inBusiness(<Tokens />);
+    case 'risky':
+      return inBusiness(<RiskyTokens />);
+    case 'token':
+      return inBusiness(<TokenDetail id={route.id} />);
+    case 'members':
+      return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
+    case 'machines':
+      return inBusiness(<Machines />, caps.membersRead, '/api/v1/machine-identities?limit=1');
+    case 'webhooks':
+      return inBusiness(<Webhooks />, caps.webhooksRead, '/api/v1/webhooks?limit=1');
+    case 'webhook':
+      return inBusiness(
+        <WebhookDetail id={route.id} />,
+        caps.webhooksRead,
+        `/api/v1/webhooks/${encodeURIComponent(route.id)}`,
+      );
+    case 'audit':
+      return inBusiness(
+        <AuditLog scope="business" />,
+        caps.auditRead,
+        '/api/v1/audit-events?limit=1',
+      );
+    case 'businesses':
+      return onPlatform(<Businesses />, '/platform/v1/businesses?limit=1');
+    case 'admins':
+      return onPlatform(<PlatformAdmins />, '/platform/v1/admins?limit=1');
+    case 'platformTokens':
+      return onPlatform(<PlatformTokens />, '/platform/v1/tokens?limit=1');
+    case 'platformAudit':
+      return onPlatform(<AuditLog scope="platform" />, '/platform/v1/audit-events?limit=1');
+    case 'notFound':
+      return <NotFound />;
+  }
+}
+
+export function Shell() {
+  const session = useSession();
+  const { whoami, business, signOut, closeBusiness, caps } = session;
+  const route = routeOf(usePath());
+  const role = business ? (business.role ?? 'platform admin') : null;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <p className="brand">
+          <Link to={paths.home}>Latchkey</Link> <span className="muted">console</span>
+        </p>
+        <div className="whoami">
+          <span className="who">
+            <span className="visually-hidden">Signed in as </span>
+            <span className="wrap">{whoami.identity.label}</span>
+            {caps.platform && <span className="badge badge-info">platform</span>}
+          </span>
+          {business && (
+            <span className="where">
+              <span className="muted">in</span> <strong className="wrap">{business.name}</strong>{' '}
+              <span className="muted">({role})</span>
+              {caps.platform && (
+                <button type="button" className="button small ghost" onClick={closeBusiness}>
+                  Leave business
+                </button>
+              )}
+            </span>
+          )}
+          <button type="button" className="button small" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <Nav route={route} />
+      <main id="main" className="page" tabIndex={-1}>
+        <Screen key={`${business?.id ?? '-'}:${route.name}`} node={screenOf(route, session)} />
+      </main>
+    </div>
+  );
+}
+
+function Screen({ node }: { node: ReactNode }) {
+  return <>{node}</>;
+}

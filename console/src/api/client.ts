@@ -1,0 +1,62 @@
+import { createLatchkeyClient, type LatchkeyClient } from '../../../clients/typescript/index';
+import { ApiError, apiErrorOf, networkError } from './errors';
+
+export type { components } from '../../../clients/typescript/index';
+export type { LatchkeyClient };
+
+/** The API is served from the console's own origin. */
+export const baseUrl = (): string => window.location.origin;
+
+export function clientFor(token: string, businessId?: string): LatchkeyClient {
+  return createLatchkeyClient(baseUrl(), businessId ? { token, businessId } : { token });
+}
+
+export interface Credentials {
+  token: string;
+  businessId?: string;
+}
+
+function headersOf({ token, businessId }: Credentials, json: boolean): Headers {
+  const headers = new Headers({ authorization: `Bearer ${token}`, accept: 'application/json' });
+  if (businessId) headers.set('x-business-id', businessId);
+  if (json) headers.set('content-type', 'application/json');
+  return headers;
+}
+
+/**
+ * A call to a route the typed client does not know yet (GET /api/v1/whoami is being added),
+ * with the same headers; answers the envelope's `data`, typed by the caller.
+ */
+export async function rawJson<T>(
+  path: string,
+  credentials: Credentials,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(baseUrl() + path, {
+      method: init.method ?? 'GET',
+      headers: headersOf(credentials, init.body !== undefined),
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: reported as text below
+  }
+  if (!response.ok) throw apiErrorOf(parsed, response);
+  if (typeof parsed !== 'object' || parsed === null || !('data' in parsed)) {
+    throw new ApiError(
+      response.status,
+      'The server answered something that is not JSON',
+      null,
+      null,
+    );
+  }
+  return (parsed as { data: T }).data;
+}

@@ -1,0 +1,41 @@
+import type { components } from './client';
+
+type Schemas = components['schemas'];
+export type TokenView = Schemas['TokenViewDto'];
+export type IssuedToken = Schemas['IssuedTokenDto'];
+export type RiskyToken = Schemas['RiskyTokenDto'];
+export type TokenUsage = Schemas['TokenUsageDto'];
+export type Business = Schemas['BusinessViewDto'];
+export type Member = Schemas['MemberViewDto'];
+export type Machine = Schemas['MachineIdentityViewDto'];
+export type PlatformAdmin = Schemas['PlatformAdminViewDto'];
+export type AuditEvent = Schemas['AuditEventDto'];
+export type ChainVerdict = Schemas['ChainVerdictDto'];
+export type Webhook = Schemas['WebhookViewDto'];
+export type WebhookAttempt = Schemas['WebhookAttemptDto'];
+export type WebhookEventType = Schemas['WebhookEventTypeChoice'];
+export type Role = 'owner' | 'admin' | 'member';
+
+/** A keyset page, as every list answers it. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** GET /api/v1/whoami (typed by hand until it is in the generated schema). */
+export interface Whoami {
+  identity: {
+    id: string;
+    kind: 'user' | 'machine';
+    email: string | null;
+    name: string | null;
+    label: string;
+    is_platform_admin: boolean;
+  };
+  token: TokenView;
+  is_platform_token: boolean;
+  businesses: { id: string; name: string; status: 'active' | 'suspended'; role: Role }[];
+}
+
+/** A removal that revokes: the view, and (once the server answers it) how many tokens went. */
+export type WithRevokedCount<T> = T & { revoked_tokens?: number };

@@ -1,0 +1,88 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { unwrap } from '../api/call';
+import type { TokenView } from '../api/types';
+import { Link, paths } from '../router';
+import { useBusiness } from '../session';
+import { Dialog } from './Dialog';
+import { ErrorBox } from './ErrorBox';
+import { Field } from './Field';
+import { useInvalidateBusiness } from './hooks';
+import { SecretReveal } from './SecretReveal';
+import { Loading } from './Status';
+
+const MAX_GRACE = 604_800;
+
+/** Rotation: a grace period for the old token, then the new secret, once. */
+export function RotateDialog({ token, onClose }: { token: TokenView; onClose: () => void }) {
+  const { api } = useBusiness();
+  const invalidate = useInvalidateBusiness();
+  const [grace, setGrace] = useState('0');
+  const mutation = useMutation({
+    mutationFn: (seconds: number) =>
+      unwrap(
+        api.POST('/api/v1/tokens/{token_id}/rotate', {
+          params: { path: { token_id: token.id } },
+          body: { grace_period_seconds: seconds },
+        }),
+      ),
+    onSuccess: () => void invalidate(),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const seconds = Number(grace || '0');
+    if (Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_GRACE) mutation.mutate(seconds);
+  };
+  const issued = mutation.data;
+  return (
+    <Dialog title={`Rotate “${token.name}”`} onClose={onClose}>
+      {issued ? (
+        <>
+          <SecretReveal
+            secret={issued.token}
+            heading={`New token for “${issued.name}”`}
+            onDone={onClose}
+          />
+          <p>
+            <Link to={paths.token(issued.id)} onClick={onClose}>
+              Open the new token
+            </Link>
+          </p>
+        </>
+      ) : (
+        <form className="form" onSubmit={submit}>
+          <p>
+            Issues a new token with the same name, scopes and lifetime. The old one stops working
+            after the grace period (0: at once).
+          </p>
+          <Field label="Grace period (seconds)" hint={`0 to ${MAX_GRACE} (7 days).`}>
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={MAX_GRACE}
+                step={1}
+                required
+                value={grace}
+                onChange={(e) => setGrace(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <ErrorBox error={mutation.error} />
+          {mutation.isPending && <Loading>Rotating…</Loading>}
+          <div className="actions">
+            <button type="submit" className="button primary" disabled={mutation.isPending}>
+              Confirm rotate
+            </button>
+            <button type="button" className="button ghost" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}

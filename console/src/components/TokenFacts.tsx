@@ -1,0 +1,129 @@
+import type { TokenView } from '../api/types';
+import { Badge, Id } from './Table';
+import { Time } from './Time';
+
+export function statusTone(status: TokenView['status']): string {
+  return status === 'active' ? 'ok' : status === 'revoked' ? 'bad' : 'warn';
+}
+
+export function TokenStatus({ status }: { status: TokenView['status'] }) {
+  return <Badge tone={statusTone(status)}>{status}</Badge>;
+}
+
+export function Scopes({ scopes }: { scopes: string[] | null }) {
+  if (scopes === null) return <span className="muted">unrestricted</span>;
+  if (scopes.length === 0) return <span className="muted">none (own tokens only)</span>;
+  return <span className="wrap">{scopes.join(', ')}</span>;
+}
+
+/** A token view as a definition list. */
+export function TokenFacts({ token }: { token: TokenView }) {
+  return (
+    <dl className="facts">
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <TokenStatus status={token.status} />
+        </dd>
+      </div>
+      <div>
+        <dt>Preview</dt>
+        <dd>
+          <code>{token.preview}</code>
+        </dd>
+      </div>
+      <div>
+        <dt>Scopes</dt>
+        <dd>
+          <Scopes scopes={token.scopes} />
+        </dd>
+      </div>
+      <div>
+        <dt>Id</dt>
+        <dd>
+          <Id>{token.id}</Id>
+        </dd>
+      </div>
+      <div>
+        <dt>JTI</dt>
+        <dd>
+          <Id>{token.jti}</Id>
+        </dd>
+      </div>
+      <div>
+        <dt>Holder identity</dt>
+        <dd>
+          <Id>{token.identity_id}</Id>
+        </dd>
+      </div>
+      {token.business_id && (
+        <div>
+          <dt>Business</dt>
+          <dd>
+            <Id>{token.business_id}</Id>
+          </dd>
+        </div>
+      )}
+      <div>
+        <dt>Created</dt>
+        <dd>
+          <Time iso={token.created_at} /> by <span className="wrap">{token.created_by}</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Expires</dt>
+        <dd>
+          <Time iso={token.expires_at} empty="never" />
+        </dd>
+      </div>
+      <div>
+        <dt>Last used</dt>
+        <dd>
+          <Time iso={token.last_used_at} empty="never" />
+        </dd>
+      </div>
+      <div>
+        <dt>Allowed networks</dt>
+        <dd className="wrap">
+          {token.allowed_cidrs ? (
+            token.allowed_cidrs.join(', ')
+          ) : (
+            <span className="muted">anywhere</span>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Rate limit</dt>
+        <dd>
+          {token.rate_limit_per_minute !== null ? (
+            `${token.rate_limit_per_minute} per minute`
+          ) : (
+            <span className="muted">none of its own</span>
+          )}
+        </dd>
+      </div>
+      {token.rotated_from_id && (
+        <div>
+          <dt>Rotated from</dt>
+          <dd>
+            <Id>{token.rotated_from_id}</Id>
+          </dd>
+        </div>
+      )}
+      {token.revoked_at && (
+        <div>
+          <dt>Revoked</dt>
+          <dd>
+            <Time iso={token.revoked_at} /> by <span className="wrap">{token.revoked_by}</span>
+            {token.revocation_reason && (
+              <>
+                {' '}
+                — <span className="wrap">{token.revocation_reason}</span>
+              </>
+            )}
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}

@@ -1,0 +1,144 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { envelope, unwrap } from '../api/call';
+import { ErrorBox } from '../components/ErrorBox';
+import { useHolders, useInvalidateBusiness, UUID } from '../components/hooks';
+import { RevokeDialog } from '../components/RevokeDialog';
+import { RotateDialog } from '../components/RotateDialog';
+import { Empty, Loading, Notice } from '../components/Status';
+import { TableWrap } from '../components/Table';
+import { Time } from '../components/Time';
+import { TokenFacts } from '../components/TokenFacts';
+import { UsageChart } from '../components/UsageChart';
+import { useTitle } from '../components/useTitle';
+import { Link, paths } from '../router';
+import { useBusiness } from '../session';
+
+function Usage({ id }: { id: string }) {
+  const { api, business } = useBusiness();
+  const usage = useQuery({
+    queryKey: ['biz', business.id, 'usage', id],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/tokens/{token_id}/usage', { params: { path: { token_id: id } } })),
+  });
+  return (
+    <>
+      <section className="card" aria-labelledby="usage">
+        <h2 id="usage">Requests per hour, last 24 hours</h2>
+        {usage.isPending && <Loading />}
+        <ErrorBox error={usage.error} />
+        {usage.data && <UsageChart usage={usage.data} />}
+      </section>
+      <section className="card" aria-labelledby="ips">
+        <h2 id="ips">Recent client addresses</h2>
+        {usage.isPending && <Loading />}
+        {usage.data && usage.data.recent_ips.length === 0 && <Empty>No addresses seen yet</Empty>}
+        {usage.data && usage.data.recent_ips.length > 0 && (
+          <TableWrap label="Client addresses">
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {usage.data.recent_ips.map((ip) => (
+                <tr key={ip.ip}>
+                  <td>
+                    <code className="id">{ip.ip}</code>
+                  </td>
+                  <td>
+                    <Time iso={ip.last_seen_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </TableWrap>
+        )}
+      </section>
+    </>
+  );
+}
+
+export function TokenDetail({ id }: { id: string }) {
+  const { api, business, caps, whoami } = useBusiness();
+  const holders = useHolders();
+  const invalidate = useInvalidateBusiness();
+  const [revoking, setRevoking] = useState(false);
+  const [rotating, setRotating] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const valid = UUID.test(id);
+  const token = useQuery({
+    queryKey: ['biz', business.id, 'token', id],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } } })),
+    enabled: valid,
+  });
+  const t = token.data;
+  useTitle(t ? `Token ${t.name}` : 'Token');
+  const mayRotate =
+    t?.status === 'active' &&
+    (t.identity_id === whoami.identity.id ||
+      (caps.tokensAdmin && holders.machines.some((m) => m.id === t.identity_id)));
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to={paths.tokens}>← Back to tokens</Link>
+      </p>
+      <h1>{t ? `Token “${t.name}”` : 'Token'}</h1>
+      {!valid && <Empty>This is not a token id.</Empty>}
+      {valid && token.isPending && <Loading />}
+      <ErrorBox error={token.error} />
+      <Notice>{notice}</Notice>
+      {t && (
+        <>
+          <section className="card" aria-labelledby="details">
+            <div className="section-head">
+              <h2 id="details">Details</h2>
+              <div className="row-actions">
+                {t.status !== 'revoked' && (
+                  <button
+                    type="button"
+                    className="button danger-outline"
+                    onClick={() => setRevoking(true)}
+                  >
+                    Revoke
+                  </button>
+                )}
+                {mayRotate && (
+                  <button type="button" className="button" onClick={() => setRotating(true)}>
+                    Rotate
+                  </button>
+                )}
+              </div>
+            </div>
+            <TokenFacts token={t} />
+            {holders.labels.get(t.identity_id) && (
+              <p className="muted">Held by {holders.labels.get(t.identity_id)}.</p>
+            )}
+          </section>
+          <Usage id={t.id} />
+          {revoking && (
+            <RevokeDialog
+              what={`“${t.name}”`}
+              revoke={async (reason) => {
+                const answer = await envelope(
+                  api.POST('/api/v1/tokens/{token_id}/revoke', {
+                    params: { path: { token_id: t.id } },
+                    body: { reason },
+                  }),
+                );
+                void invalidate();
+                return answer;
+              }}
+              onClose={() => setRevoking(false)}
+              onDone={setNotice}
+            />
+          )}
+          {rotating && <RotateDialog token={t} onClose={() => setRotating(false)} />}
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Where the signed-in token lives: sessionStorage (this tab, until it closes), or localStorage
+ * when "Remember on this device" was ticked. The business a platform token opened lives beside it.
+ */
+const TOKEN = 'latchkey.token';
+const BUSINESS = 'latchkey.business';
+
+export interface StoredBusiness {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback; // storage off (privacy mode): the session lasts as long as the page
+  }
+}
+
+function store(): Storage {
+  return safe(
+    () => (localStorage.getItem(TOKEN) !== null ? localStorage : sessionStorage),
+    sessionStorage,
+  );
+}
+
+export function loadToken(): string | null {
+  return safe(() => sessionStorage.getItem(TOKEN) ?? localStorage.getItem(TOKEN), null);
+}
+
+export function saveToken(token: string, remember: boolean): void {
+  safe(() => {
+    clearSession();
+    (remember ? localStorage : sessionStorage).setItem(TOKEN, token);
+  }, undefined);
+}
+
+export function clearSession(): void {
+  safe(() => {
+    for (const s of [sessionStorage, localStorage]) {
+      s.removeItem(TOKEN);
+      s.removeItem(BUSINESS);
+    }
+  }, undefined);
+}
+
+export function loadBusiness(): StoredBusiness | null {
+  return safe(() => {
+    const raw = store().getItem(BUSINESS);
+    if (!raw) return null;
+    const b = JSON.parse(raw) as Partial<StoredBusiness>;
+    return typeof b.id === 'string' && typeof b.name === 'string'
+      ? { id: b.id, name: b.name, status: b.status === 'suspended' ? 'suspended' : 'active' }
+      : null;
+  }, null);
+}
+
+export function saveBusiness(business: StoredBusiness | null): void {
+  safe(() => {
+    const s = store();
+    if (business) s.setItem(BUSINESS, JSON.stringify(business));
+    else s.removeItem(BUSINESS);
+  }, undefined);
+}
