@@ -1,6 +1,6 @@
 /**
  * The admin console (/admin) driven as a person uses it, in headless Chromium through
- * playwright-core: test/console.e2e-spec.ts checks these steps, and scripts/screenshots.ts
+ * playwright-core: test/console.e2e-spec.ts checks these steps, and scripts/console-screenshots.ts
  * photographs the screens they reach, so docs/console/ shows what the tests prove works.
  */
 import type { Locator, Page } from 'playwright-core';
