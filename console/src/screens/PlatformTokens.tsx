@@ -4,6 +4,13 @@ import { envelope, unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { TokenView } from '../api/types';
 import { Field } from '../components/Field';
+import {
+  PrefixField,
+  SortField,
+  StatusField,
+  type TokenSort,
+  type TokenStatusFilter,
+} from '../components/TokenFilterFields';
 import { useDebounced, UUID } from '../components/hooks';
 import { KeysetList } from '../components/List';
 import { RevokeDialog } from '../components/RevokeDialog';
@@ -12,18 +19,15 @@ import { TokenTable } from '../components/TokenTable';
 import { useTitle } from '../components/useTitle';
 import { useSession } from '../session';
 
-type Status = '' | TokenView['status'];
-type Sort = 'created_at' | 'last_used_at';
-
 export function PlatformTokens() {
   useTitle('All tokens');
   const { platform } = useSession();
   const queryClient = useQueryClient();
-  const [status, setStatus] = useState<Status>('');
+  const [status, setStatus] = useState<TokenStatusFilter>('');
   const [businessId, setBusinessId] = useState('');
   const [identity, setIdentity] = useState('');
   const [prefix, setPrefix] = useState('');
-  const [sort, setSort] = useState<Sort>('created_at');
+  const [sort, setSort] = useState<TokenSort>('created_at');
   const [revoking, setRevoking] = useState<TokenView | null>(null);
   const [byValue, setByValue] = useState(false);
   const [secret, setSecret] = useState('');
@@ -65,21 +69,7 @@ export function PlatformTokens() {
         aria-label="Filter tokens"
         onSubmit={(e) => e.preventDefault()}
       >
-        <Field label="Status">
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              value={status}
-              onChange={(e) => setStatus(e.currentTarget.value as Status)}
-            >
-              <option value="">Any</option>
-              <option value="active">Active</option>
-              <option value="expired">Expired</option>
-              <option value="revoked">Revoked</option>
-            </select>
-          )}
-        </Field>
+        <StatusField value={status} onChange={setStatus} />
         <Field label="Business id" hint={notId(businessId)}>
           {(p) => (
             <input
@@ -100,29 +90,8 @@ export function PlatformTokens() {
             />
           )}
         </Field>
-        <Field label="Starts with" hint="The beginning of the token's name.">
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              value={prefix}
-              onChange={(e) => setPrefix(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Sort by">
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              value={sort}
-              onChange={(e) => setSort(e.currentTarget.value as Sort)}
-            >
-              <option value="created_at">Created (oldest first)</option>
-              <option value="last_used_at">Last use (least recent first)</option>
-            </select>
-          )}
-        </Field>
+        <PrefixField value={prefix} onChange={setPrefix} />
+        <SortField value={sort} onChange={setSort} />
       </form>
       <KeysetList query={tokens} empty="No tokens yet">
         {(items) => (

@@ -5,6 +5,13 @@ import type { TokenView } from '../api/types';
 import { BulkRevokeDialog } from '../components/BulkRevokeDialog';
 import { CreateTokenForm } from '../components/CreateTokenForm';
 import { Field } from '../components/Field';
+import {
+  PrefixField,
+  SortField,
+  StatusField,
+  type TokenSort,
+  type TokenStatusFilter,
+} from '../components/TokenFilterFields';
 import { useDebounced, useHolders, useInvalidateBusiness, UUID } from '../components/hooks';
 import { KeysetList } from '../components/List';
 import { RevokeDialog } from '../components/RevokeDialog';
@@ -15,18 +22,15 @@ import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
 import { useBusiness } from '../session';
 
-type Status = '' | TokenView['status'];
-type Sort = 'created_at' | 'last_used_at';
-
 export function Tokens() {
   useTitle('Tokens');
   const { api, business, caps, whoami } = useBusiness();
   const holders = useHolders();
   const invalidate = useInvalidateBusiness();
-  const [status, setStatus] = useState<Status>('');
+  const [status, setStatus] = useState<TokenStatusFilter>('');
   const [identity, setIdentity] = useState('');
   const [prefix, setPrefix] = useState('');
-  const [sort, setSort] = useState<Sort>('created_at');
+  const [sort, setSort] = useState<TokenSort>('created_at');
   const [revoking, setRevoking] = useState<TokenView | null>(null);
   const [rotating, setRotating] = useState<TokenView | null>(null);
   const [bulk, setBulk] = useState(false);
@@ -85,21 +89,7 @@ export function Tokens() {
           aria-label="Filter tokens"
           onSubmit={(e) => e.preventDefault()}
         >
-          <Field label="Status">
-            {(p) => (
-              <select
-                {...p}
-                className="input"
-                value={status}
-                onChange={(e) => setStatus(e.currentTarget.value as Status)}
-              >
-                <option value="">Any</option>
-                <option value="active">Active</option>
-                <option value="expired">Expired</option>
-                <option value="revoked">Revoked</option>
-              </select>
-            )}
-          </Field>
+          <StatusField value={status} onChange={setStatus} />
           {caps.admin && (
             <Field
               label="Identity id"
@@ -125,29 +115,8 @@ export function Tokens() {
               )}
             </Field>
           )}
-          <Field label="Starts with" hint="The beginning of the token's name.">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                value={prefix}
-                onChange={(e) => setPrefix(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field label="Sort by">
-            {(p) => (
-              <select
-                {...p}
-                className="input"
-                value={sort}
-                onChange={(e) => setSort(e.currentTarget.value as Sort)}
-              >
-                <option value="created_at">Created (oldest first)</option>
-                <option value="last_used_at">Last use (least recent first)</option>
-              </select>
-            )}
-          </Field>
+          <PrefixField value={prefix} onChange={setPrefix} />
+          <SortField value={sort} onChange={setSort} />
         </form>
         <KeysetList query={tokens} empty="No tokens yet">
           {(items) => (
