@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(
-    `Latchkey listening on http://localhost:${config.PORT} (Swagger UI at /docs, ${config.databaseDriver})\n`,
+    `Latchkey listening on http://localhost:${config.PORT} (Swagger UI at /docs, the admin console at /admin, ${config.databaseDriver})\n`,
   );
 }
 
