@@ -316,4 +316,26 @@ withRedis('a token’s own limit shared through Redis', () => {
     expect((await me(a, caller)).status).toBe(429);
     expect(await redis.keys(`${prefix}throttle:*token:${limited.id}*`)).not.toHaveLength(0);
   });
+
+  it('a large limit, leased in slices, is never passed across two instances in parallel', async () => {
+    const biz = await createUnexpiringBusiness(a);
+    // 300 a minute: each instance leases 3 at a time, so at most 2 × 3 go unserved.
+    const limited = await createToken(a, asOwner(biz), {
+      name: 'leased',
+      rate_limit_per_minute: 300,
+    });
+    const caller = asMember(limited.secret, biz.id);
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const calls = Array.from({ length: 40 }, (_, i) => me(i % 2 ? b : a, caller));
+      for (const res of await Promise.all(calls)) statuses.push(res.status);
+    }
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(ok).toBeLessThanOrEqual(300);
+    expect(ok).toBeGreaterThanOrEqual(294);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    const keys = await redis.keys(`${prefix}throttle:*token:${limited.id}*`);
+    expect(keys).toHaveLength(1);
+    expect(Number(await redis.get(keys[0]))).toBeGreaterThanOrEqual(300);
+  });
 });

@@ -12,6 +12,7 @@ import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
 import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { RateLimitedError } from './rate-limited.error';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
+import { isWindowCounter, MemoryWindowCounter, TokenBudget } from './token-budget';
 
 type Request = Record<string, unknown>;
 
@@ -26,6 +27,7 @@ type Request = Record<string, unknown>;
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   private on = false;
+  private readonly tokenBudget: TokenBudget;
 
   /** Whether any limit is on; with every limit off the guard has nothing to do. */
   get enabled(): boolean {
@@ -39,6 +41,9 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
+    // The throttler's own storage when it can lease (Redis), so that instances share the count.
+    const counter = isWindowCounter(storage) ? storage : new MemoryWindowCounter();
+    this.tokenBudget = new TokenBudget(counter, RATE_LIMIT_WINDOW_MS);
   }
 
   override async onModuleInit(): Promise<void> {
@@ -63,20 +68,14 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   }
 
   /**
-   * A token's own limit, read from the verifier's snapshot (no database read): counted in the
-   * throttler's storage (Redis when configured, so instances share it) under the token's id.
+   * A token's own limit, read from the verifier's snapshot (no database read), counted under the
+   * token's id in leases from the shared counter (`TokenBudget`).
    */
   private async spendTokenBudget(tokenId: string, limit: number): Promise<void> {
-    const { isBlocked, timeToBlockExpire } = await this.storageService.increment(
-      `${THROTTLER.token}:${tokenId}`,
-      RATE_LIMIT_WINDOW_MS,
-      limit,
-      RATE_LIMIT_WINDOW_MS,
-      THROTTLER.token,
-    );
-    if (!isBlocked) return;
+    const retryAfterMs = await this.tokenBudget.spend(`${THROTTLER.token}:${tokenId}`, limit);
+    if (retryAfterMs === null) return;
     this.metrics.rateLimited('token');
-    throw new RateLimitedError(timeToBlockExpire);
+    throw new RateLimitedError(retryAfterMs / 1000);
   }
 
   /** The error shape and a plain `Retry-After`, instead of the library's bare exception. */

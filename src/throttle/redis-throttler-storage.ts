@@ -2,10 +2,26 @@ import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
+import type { WindowCount, WindowCounter } from './token-budget';
 
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 const WARN_EVERY_MS = 30_000;
+
+/**
+ * Adds to a fixed window that starts with its first add, in one round trip: the total after the
+ * add and the window's milliseconds left.
+ */
+const ADD_TO_WINDOW = `
+local total = redis.call('INCRBY', KEYS[1], ARGV[1])
+if total == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); ttl = tonumber(ARGV[2]) end
+return {total, ttl}`;
+
+type WindowRedis = Redis & {
+  addToWindow(key: string, amount: number, windowMs: number): Promise<[number, number]>;
+};
 
 /**
  * The library's Redis storage, on a connection of its own that never queues commands, so that
@@ -13,9 +29,11 @@ const WARN_EVERY_MS = 30_000;
  * Redis does not answer, requests are let through (and a warning logged) instead of stalled or
  * failed, and authentication and revocation keep working exactly.
  */
-export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
+export class RedisThrottlerStorage
+  implements ThrottlerStorage, WindowCounter, OnModuleInit, OnModuleDestroy
+{
   private readonly logger = new Logger('RateLimits');
-  private readonly client: Redis;
+  private readonly client: WindowRedis;
   private readonly storage: ThrottlerStorageRedisService;
   private lastWarning = 0;
 
@@ -26,7 +44,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-    });
+    }) as WindowRedis;
+    this.client.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
     this.client.on('error', (e: Error) => this.warn(`Redis for rate limits: ${e.message}`));
     this.storage = new ThrottlerStorageRedisService(this.client);
   }
@@ -48,6 +67,17 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     } catch (e) {
       this.warn(`rate limit not applied, Redis did not answer: ${(e as Error).message}`);
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+
+  /** A token's own limit (`TokenBudget`); while Redis does not answer, a zero window (not counted). */
+  async addToWindow(key: string, amount: number, windowMs: number): Promise<WindowCount> {
+    try {
+      const [total, ttlMs] = await this.client.addToWindow(key, amount, windowMs);
+      return { total, ttlMs };
+    } catch (e) {
+      this.warn(`rate limit not applied, Redis did not answer: ${(e as Error).message}`);
+      return { total: 0, ttlMs: 0 };
     }
   }
 
