@@ -33,11 +33,6 @@ export function typesOfAction(action: string): string[] {
   return TYPED.has(action) ? [action, 'audit.event'] : ['audit.event'];
 }
 
-/** True when an endpoint that asked for `wanted` takes an event of this type. */
-export function wants(wanted: readonly string[], type: string): boolean {
-  return wanted.includes('*') || wanted.includes(type);
-}
-
 /**
  * The body every attempt sends, as Standard Webhooks shapes it: `{type, timestamp, data}`.
  * `data` is written in as given (an audit event's export line), so its bytes are the export's.

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../audit/audit-stream';
-import { payloadOf, typesOfAction, wants } from './webhook-event-types';
-import type { WebhookMessage } from './webhook-message.entity';
+import { payloadOf, typesOfAction } from './webhook-event-types';
 import { WebhooksRepository } from './webhooks.repository';
 
 /** A webhook id: `msg_` and 32 hex digits. */
@@ -39,34 +38,14 @@ export class WebhookOutbox {
     }
   }
 
-  private async queueTo(
+  private queueTo(
     em: EntityManager,
     chainId: string,
     types: readonly string[],
     dataJson: string,
     now: Date,
   ): Promise<void> {
-    const endpoints = await this.repo.activeEndpointsOfChain(em, chainId);
-    const messages: WebhookMessage[] = [];
-    for (const endpoint of endpoints) {
-      for (const type of types) {
-        if (!wants(endpoint.eventTypes, type)) continue;
-        messages.push({
-          id: messageId(),
-          endpointId: endpoint.id,
-          chainId,
-          eventType: type,
-          payload: payloadOf(type, now, dataJson),
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          deliveredAt: null,
-        });
-      }
-    }
-    // One statement for all of them: an event an endpoint takes twice (its type and
-    // `audit.event`) costs the change one round trip, not two.
-    if (messages.length > 0) await this.repo.enqueue(em, messages);
+    const events = types.map((type) => ({ type, payload: payloadOf(type, now, dataJson) }));
+    return this.repo.enqueueForEndpoints(em, chainId, events, now);
   }
 }

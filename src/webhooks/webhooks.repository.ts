@@ -32,15 +32,6 @@ export class WebhooksRepository {
 
   // ── endpoints ──────────────────────────────────────────────────────────────────────────
 
-  /** The enabled endpoints of a chain, with what the outbox needs of them. */
-  activeEndpointsOfChain(em: EntityManager, chainId: string) {
-    assertBusinessId(chainId);
-    return em.find(WebhookEndpoint, {
-      select: { id: true, eventTypes: true },
-      where: { chainId, disabledAt: IsNull() },
-    });
-  }
-
   listEndpoints(chainId: string, limit: number, after: Keyset | null) {
     assertBusinessId(chainId);
     const qb = this.dataSource.manager
@@ -96,6 +87,51 @@ export class WebhooksRepository {
       .values(messages)
       .updateEntity(false)
       .execute();
+  }
+
+  /**
+   * Queues each event for every enabled endpoint of the chain that takes its type, in one
+   * statement that reads the endpoints as it inserts: an audited change with webhooks pays one
+   * round trip for them, and one with no endpoint pays the same round trip and writes nothing.
+   * Ids are made by the database (`msg_` and 32 hex digits, as `messageId` makes them); an
+   * endpoint's event types are stored as a JSON array of names that hold no quote, so a name is
+   * matched by its quoted spelling.
+   */
+  async enqueueForEndpoints(
+    em: EntityManager,
+    chainId: string,
+    events: ReadonlyArray<{ type: string; payload: string }>,
+    now: Date,
+  ): Promise<void> {
+    assertBusinessId(chainId);
+    if (events.length === 0) return;
+    const pg = this.pg;
+    const params: unknown[] = [];
+    // PostgreSQL cannot infer a type for a parameter in a SELECT list: each one is cast.
+    const param = (value: unknown, pgType: string) => {
+      params.push(value);
+      return pg ? `$${params.length}::${pgType}` : '?';
+    };
+    const id = pg
+      ? `'msg_' || replace(gen_random_uuid()::text, '-', '')`
+      : `'msg_' || lower(hex(randomblob(16)))`;
+    const has = (needle: string) =>
+      pg ? `strpos(e.event_types, ${needle}) > 0` : `instr(e.event_types, ${needle}) > 0`;
+    // SQLite's `?` are bound in the order they are written: make them in that order.
+    const at = param(dbTime(em, now), 'timestamptz');
+    const createdAt = param(dbTime(em, now), 'timestamptz');
+    const rows = events
+      .map(
+        (e) =>
+          `SELECT ${param(e.type, 'text')} AS event_type, ${param(e.payload, 'text')} AS payload`,
+      )
+      .join(' UNION ALL ');
+    const sql =
+      'INSERT INTO webhook_messages (id, endpoint_id, chain_id, event_type, payload, status, attempts, next_attempt_at, created_at) ' +
+      `SELECT ${id}, e.id, e.chain_id, t.event_type, t.payload, 'pending', 0, ${at}, ${createdAt} ` +
+      `FROM webhook_endpoints e JOIN (${rows}) t ON (${has(`'"*"'`)} OR ${has(`'"' || t.event_type || '"'`)}) ` +
+      `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL`;
+    await em.query(sql, params);
   }
 
   /**
