@@ -99,6 +99,33 @@ describe.each(DRIVERS)('token usage on %s', (driver) => {
       expect(res.body.data).toMatchObject({ token_id: token.id, from: expect.any(String) });
     });
 
+    it('counts a call from outside the token’s networks (403 IP_NOT_ALLOWED) and its address', async () => {
+      const token = await createToken(t, asOwner(biz), {
+        name: 'bound',
+        allowed_cidrs: ['10.0.0.0/8'],
+      });
+      const caller = asMember(token.secret, biz.id);
+      await me(t, from(caller, '10.1.2.3')).expect(200);
+      await sleep(3);
+      const refused = await me(t, from(caller, '203.0.113.9'));
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('IP_NOT_ALLOWED');
+      await recorder().flush();
+
+      const res = await usage(asOwner(biz), token.id).expect(200);
+      const hours = res.body.data.hours as UsageHour[];
+      const sum = (field: keyof Omit<UsageHour, 'hour'>) => hours.reduce((n, h) => n + h[field], 0);
+      expect({
+        requests: sum('requests'),
+        ok: sum('ok_count'),
+        clientErrors: sum('client_error_count'),
+      }).toEqual({ requests: 2, ok: 1, clientErrors: 1 });
+      expect(res.body.data.recent_ips.map((r: { ip: string }) => r.ip)).toEqual([
+        '203.0.113.9',
+        '10.1.2.3',
+      ]);
+    });
+
     it('keeps the 10 most recently seen of 12 addresses, across two batches', async () => {
       const token = await createToken(t, asOwner(biz), { name: 'roaming' });
       const caller = asMember(token.secret, biz.id);

@@ -70,9 +70,9 @@ export class TokenUsageRecorder
   /**
    * Counts one answered request of a token: `statusCode` classes it (2xx, 4xx, or only the
    * total), and `ip`, canonical as `clientIp` gives it, is kept as seen now. The `onResponse`
-   * hook calls it for every request with a request context, and only for those: a request the
-   * verifier refused before a context was set (403 IP_NOT_ALLOWED) is not counted here, and shows
-   * as `token.rejected` in the audit log instead. A platform token (no business) is not counted.
+   * hook calls it for every request with a request context; the verifier calls it for a request
+   * it refuses as 403 IP_NOT_ALLOWED, before any context exists. A platform token (no business)
+   * is not counted.
    */
   note(
     tokenId: string,

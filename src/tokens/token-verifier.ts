@@ -11,6 +11,7 @@ import { tokenStatus } from './token-status';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokensRepository, VerifierRow } from './tokens.repository';
+import { TokenUsageRecorder } from './token-usage-recorder';
 import { isWellFormedSecret } from './token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
 
@@ -38,6 +39,7 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly cache: VerifierCache,
     private readonly lastUsed: LastUsedWriter,
     private readonly rejections: RejectedUseRecorder,
+    private readonly usage: TokenUsageRecorder,
     private readonly metrics: Metrics,
   ) {}
 
@@ -79,6 +81,9 @@ export class TokenVerifier implements PrincipalVerifier {
         if (snapshot.addresses && !snapshot.addresses.has(origin.ip)) {
           this.metrics.verified('ip_not_allowed');
           this.rejections.note(ref, holder, 'ip_not_allowed', origin);
+          // Refused before a request context exists, so the response hook cannot count it: a use
+          // from outside the token's networks is what its usage most needs to show.
+          this.usage.note(ref.id, ref.businessId, 403, origin.ip);
           throw AuthError.forbidden('IP_NOT_ALLOWED');
         }
         // A suspended business's token passes here and is refused by every route it could
