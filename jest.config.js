@@ -19,4 +19,9 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   testTimeout: 30000,
+  // Suites run one at a time in a worker (2 cores: jest keeps one for itself), and the worker is
+  // replaced once a suite leaves it above this: the booted apps, Chromium clients and SWC output of
+  // 120 suites otherwise pile up in one heap until it runs out (about 3.8 GB, 20 minutes in), and
+  // every suite before that pays for collecting a heap of gigabytes.
+  workerIdleMemoryLimit: '1GB',
 };
