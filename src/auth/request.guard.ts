@@ -25,8 +25,10 @@ export class RequestGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const plan = this.plans.of(context);
     if (!plan.isPublic) await this.bearer.canActivate(context);
-    const limited = this.limits.enabled || this.limits.tokenLimited(context);
-    if (limited && !(await this.limits.canActivate(context))) return false;
+    // The token's own limit waits only when its lease must be refilled.
+    const own = this.limits.spendTokenLimit(context);
+    if (own) await own;
+    if (this.limits.enabled && !(await this.limits.canActivate(context))) return false;
     if (plan.businessScoped) await this.business.canActivate(context);
     if (plan.checksAccess) this.access.canActivate(context);
     return true;

@@ -12,7 +12,7 @@ import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
 import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { RateLimitedError } from './rate-limited.error';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
-import { isWindowCounter, MemoryWindowCounter, TokenBudget } from './token-budget';
+import { isWindowCounter, MemoryWindowCounter, type Spend, TokenBudget } from './token-budget';
 
 type Request = Record<string, unknown>;
 
@@ -53,26 +53,29 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     if (this.on) await super.onModuleInit();
   }
 
-  /** Whether the caller's token has a limit of its own: then the guard runs whatever is on. */
-  tokenLimited(context: ExecutionContext): boolean {
-    return Boolean(callerOf(context)?.token.rateLimitPerMinute);
-  }
-
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * The caller's token's own limit, read from the verifier's snapshot (no database read): null
+   * when it has none or this instance's lease answers at once, else the wait on the shared counter.
+   * Either way 429 once the window is spent.
+   */
+  spendTokenLimit(context: ExecutionContext): Promise<void> | null {
     const caller = callerOf(context);
     const own = caller?.token.rateLimitPerMinute;
-    if (own) await this.spendTokenBudget(caller.token.id, own);
-    // With every installation-wide limit off (as in benchmarks) the guard costs one branch.
+    if (!own) return null;
+    const spent = this.tokenBudget.spend(`${THROTTLER.token}:${caller.token.id}`, own);
+    if (spent instanceof Promise) return spent.then((s) => this.refuseIfSpent(s));
+    this.refuseIfSpent(spent);
+    return null;
+  }
+
+  /** The installation-wide limits; with every one off (as in benchmarks), one branch. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.on) return true;
     return super.canActivate(context);
   }
 
-  /**
-   * A token's own limit, read from the verifier's snapshot (no database read), counted under the
-   * token's id in leases from the shared counter (`TokenBudget`).
-   */
-  private async spendTokenBudget(tokenId: string, limit: number): Promise<void> {
-    const retryAfterMs = await this.tokenBudget.spend(`${THROTTLER.token}:${tokenId}`, limit);
+  /** 429 for a token whose own window (`TokenBudget`, keyed by its id) is spent. */
+  private refuseIfSpent(retryAfterMs: Spend): void {
     if (retryAfterMs === null) return;
     this.metrics.rateLimited('token');
     throw new RateLimitedError(retryAfterMs / 1000);

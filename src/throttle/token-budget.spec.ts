@@ -20,7 +20,9 @@ class CountingCounter implements WindowCounter {
 }
 
 async function served(budget: TokenBudget, key: string, limit: number, n: number) {
-  const results = await Promise.all(Array.from({ length: n }, () => budget.spend(key, limit)));
+  const results = await Promise.all(
+    Array.from({ length: n }, async () => budget.spend(key, limit)),
+  );
   return results.filter((r) => r === null).length;
 }
 

@@ -75,27 +75,38 @@ export class TokenBudget {
     private readonly windowMs: number,
   ) {}
 
-  async spend(key: string, limit: number): Promise<Spend> {
+  /** Answers at once while this instance's lease has units (or knows the window spent). */
+  spend(key: string, limit: number): Spend | Promise<Spend> {
+    const local = this.spendLocally(key);
+    return local !== undefined ? local : this.spendShared(key, limit);
+  }
+
+  /** From the lease: null or a refusal; undefined when the shared counter must be asked. */
+  private spendLocally(key: string): Spend | undefined {
+    const lease = this.leases.get(key);
+    const now = Date.now();
+    if (lease === undefined || lease.endsAt <= now) return undefined;
+    if (lease.left > 0) {
+      lease.left -= 1;
+      return null;
+    }
+    return lease.spent ? lease.endsAt - now : undefined;
+  }
+
+  private async spendShared(key: string, limit: number): Promise<Spend> {
     const size = leaseSize(limit);
-    // Each pass either spends a unit, or waits on a refill that grants one or finds the window
-    // spent; the window's units are finite, so the loop ends.
+    if (size === 1) return this.spendOne(key, limit);
+    // Each pass waits on a refill that grants a unit or finds the window spent; units taken by
+    // concurrent requests send this one round again, and the window's units are finite.
     for (;;) {
-      const lease = this.leases.get(key);
-      const now = Date.now();
-      if (lease && lease.endsAt > now) {
-        if (lease.left > 0) {
-          lease.left -= 1;
-          return null;
-        }
-        if (lease.spent) return lease.endsAt - now;
-      }
-      if (size === 1) return this.spendOne(key, limit);
       let refill = this.refills.get(key);
       if (!refill) {
         refill = this.refill(key, limit, size).finally(() => this.refills.delete(key));
         this.refills.set(key, refill);
       }
       if (!(await refill)) return null;
+      const local = this.spendLocally(key);
+      if (local !== undefined) return local;
     }
   }
 
