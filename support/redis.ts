@@ -91,6 +91,15 @@ export class PrivateRedis {
     }
   }
 
+  /** Freezes it (SIGSTOP): connections stay open and nothing answers, as a stalled server. */
+  pause(): void {
+    this.child?.proc.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.proc.kill('SIGCONT');
+  }
+
   /** Stops it the way a crash would: connections drop at once. */
   async kill(): Promise<void> {
     await this.child?.kill();

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { freePort } from '../support/ports';
+import { PrivateRedis } from '../support/redis';
 import {
   addMember,
   BusinessFixture,
@@ -337,5 +339,42 @@ withRedis('a token’s own limit shared through Redis', () => {
     const keys = await redis.keys(`${prefix}throttle:*token:${limited.id}*`);
     expect(keys).toHaveLength(1);
     expect(Number(await redis.get(keys[0]))).toBeGreaterThanOrEqual(300);
+  });
+});
+
+withRedis('a token’s own limit while Redis is stalled', () => {
+  // A private redis-server, frozen with SIGSTOP: connected, and silent.
+  let redis: PrivateRedis;
+  let t: TestApp;
+  beforeAll(async () => {
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    t = await bootTestApp('sqlite', { REDIS_URL: redis.url, TOKEN_CACHE_TTL_MS: '0' });
+  });
+  afterAll(async () => {
+    redis.resume();
+    await t.close();
+    await redis.stop();
+  });
+
+  it('lets a limited token’s requests through, uncounted, within a bounded wait', async () => {
+    const biz = await createUnexpiringBusiness(t);
+    const limited = await createToken(t, asOwner(biz), {
+      name: 'stalled',
+      rate_limit_per_minute: 5,
+    });
+    const caller = asMember(limited.secret, biz.id);
+    await me(t, caller).expect(200);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 3 }, () => me(t, caller).then((r) => r.status)),
+      );
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      redis.resume();
+    }
   });
 });

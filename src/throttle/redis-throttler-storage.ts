@@ -7,6 +7,8 @@ import type { WindowCount, WindowCounter } from './token-budget';
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 const WARN_EVERY_MS = 30_000;
+/** How long a request waits on Redis for a limit before it is let through uncounted. */
+const COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * Adds to a fixed window that starts with its first add, in one round trip: the total after the
@@ -26,7 +28,7 @@ type WindowRedis = Redis & {
 /**
  * The library's Redis storage, on a connection of its own that never queues commands, so that
  * instances sharing one Redis share one budget. A limit is a defence, not the contract: while
- * Redis does not answer, requests are let through (and a warning logged) instead of stalled or
+ * Redis does not answer (within a second), requests are let through (and a warning logged) instead of stalled or
  * failed, and authentication and revocation keep working exactly.
  */
 export class RedisThrottlerStorage
@@ -44,6 +46,8 @@ export class RedisThrottlerStorage
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that is connected but silent would otherwise hold every limited request.
+      commandTimeout: COMMAND_TIMEOUT_MS,
     }) as WindowRedis;
     this.client.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
     this.client.on('error', (e: Error) => this.warn(`Redis for rate limits: ${e.message}`));

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * A webhook id: `msg_` and 32 hex digits. The outbox's own INSERT makes the same form in SQL
+ * (`WebhooksRepository.enqueueForEndpoints`).
+ */
+export const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 
 /** `pending` until delivered; `dead` once its retries are spent or its endpoint is disabled. */
 export type MessageStatus = 'pending' | 'delivered' | 'dead';

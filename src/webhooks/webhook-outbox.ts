@@ -1,13 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../audit/audit-stream';
 import { payloadOf, typesOfAction } from './webhook-event-types';
 import { WebhooksRepository } from './webhooks.repository';
-
-/** A webhook id: `msg_` and 32 hex digits. */
-export const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 
 /**
  * Fills the outbox from the audit log as it is appended, inside the transaction of the change:

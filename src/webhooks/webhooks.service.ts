@@ -21,7 +21,7 @@ import {
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookError } from './webhook-error';
 import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
-import { messageId } from './webhook-outbox';
+import { messageId } from './webhook-message.entity';
 import { seal, secretsKeyOf } from './webhook-secret-box';
 import { generateSecret } from './webhook-signature';
 import { WebhookSigningKey } from './webhook-signing-key';
