@@ -9,6 +9,7 @@ import {
   createUnexpiringBusiness,
   IssuedToken,
 } from './factories/tenancy.factory';
+import { tamperedSecret } from './helpers/token-checks';
 import { asMember, asOwner, Caller, getToken, postToken, rotate } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
@@ -249,7 +250,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       expect(Number(sixth.headers['retry-after'])).toBeGreaterThan(0);
       await me(t, asMember(sibling.secret, biz.id)).expect(200);
       // A bad token is still 401 before any 429.
-      expect((await me(t, asMember(`${limited.secret.slice(0, -1)}x`, biz.id))).status).toBe(401);
+      expect((await me(t, asMember(tamperedSecret(limited.secret), biz.id))).status).toBe(401);
     });
 
     it('the limit holds for parallel calls', async () => {

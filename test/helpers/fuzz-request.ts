@@ -17,6 +17,7 @@ import {
   TokenName,
   Value,
 } from './openapi-fuzz';
+import { tamperedSecret } from './token-checks';
 
 /**
  * What fuzz.e2e-spec.ts sends: the world a request acts on, and a generated request case turned
@@ -128,7 +129,7 @@ function authorization(auth: AuthVariant, secret: string): string | null {
     case 'bearer-lowercase':
       return `bearer ${secret}`;
     case 'tampered':
-      return `Bearer ${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+      return `Bearer ${tamperedSecret(secret)}`;
     case 'basic':
       return `Basic ${Buffer.from(`${secret}:`).toString('base64')}`;
     case 'bearer-empty':

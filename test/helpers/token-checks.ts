@@ -80,3 +80,11 @@ export function expectNear(value: unknown, expectedMs: number, toleranceMs = 10_
   expect(date).not.toBeNull();
   expect(Math.abs((date as Date).getTime() - expectedMs)).toBeLessThan(toleranceMs);
 }
+
+/**
+ * The secret with its last character changed: the same length and prefix, never the secret
+ * itself (appending a fixed letter is the secret again whenever it already ends in that letter).
+ */
+export function tamperedSecret(secret: string): string {
+  return `${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+}
