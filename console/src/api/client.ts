@@ -24,8 +24,8 @@ function headersOf({ token, businessId }: Credentials, json: boolean): Headers {
 }
 
 /**
- * A call to a route the typed client does not know yet (GET /api/v1/whoami is being added),
- * with the same headers; answers the envelope's `data`, typed by the caller.
+ * A call to a path known only at run time (a refused screen's probe, see NotAvailable), which the
+ * typed client cannot type; answers the envelope's `data`, typed by the caller.
  */
 export async function rawJson<T>(
   path: string,

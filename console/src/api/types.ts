@@ -22,20 +22,8 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** GET /api/v1/whoami (typed by hand until it is in the generated schema). */
-export interface Whoami {
-  identity: {
-    id: string;
-    kind: 'user' | 'machine';
-    email: string | null;
-    name: string | null;
-    label: string;
-    is_platform_admin: boolean;
-  };
-  token: TokenView;
-  is_platform_token: boolean;
-  businesses: { id: string; name: string; status: 'active' | 'suspended'; role: Role }[];
-}
+/** GET /api/v1/whoami: the identity, the token's view, and the businesses it acts in. */
+export type Whoami = Schemas['WhoamiViewDto'];
 
 /** A removal that revokes: the view, and (once the server answers it) how many tokens went. */
 export type WithRevokedCount<T> = T & { revoked_tokens?: number };
