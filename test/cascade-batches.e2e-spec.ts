@@ -53,6 +53,8 @@ describe.each(DRIVERS)('cascades in batches on %s', (driver) => {
           rotatedToId: null,
           allowedCidrs: null,
           rateLimitPerMinute: null,
+          sharedLimitId: null,
+          sharedLimitPerMinute: null,
         } satisfies ApiToken);
       });
       await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

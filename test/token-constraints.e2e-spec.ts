@@ -266,6 +266,66 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       expect(statuses.filter((s) => s === 429)).toHaveLength(7);
     });
 
+    it('a limited token cannot buy a fresh minute by rotating itself', async () => {
+      const limited = await createToken(t, asOwner(biz), {
+        name: 'self-renewing',
+        rate_limit_per_minute: 5,
+      });
+      const caller = asMember(limited.secret, biz.id);
+      await me(t, caller).expect(200);
+      await me(t, caller).expect(200);
+      const rotated = await rotate(t, caller, limited.id, { grace_period_seconds: 60 }).expect(201);
+      expect(rotated.body.data).toMatchObject({
+        rate_limit_per_minute: 5,
+        shared_rate_limit: { token_id: limited.id, per_minute: 5 },
+      });
+      const successor = asMember(rotated.body.data.token, biz.id);
+      // Two calls and the rotation spent 3 of the window; the successor has the other 2.
+      await me(t, successor).expect(200);
+      await me(t, successor).expect(200);
+      expect((await me(t, successor)).status).toBe(429);
+      expect((await me(t, caller)).status).toBe(429);
+      // A token the unlimited owner makes shares no window.
+      const next = await postToken(t, asOwner(biz), { name: 'unrelated' });
+      expect(next.body.data.shared_rate_limit).toBeNull();
+    });
+
+    it('the tokens a limited token makes are counted in its window, together', async () => {
+      const limited = await createToken(t, asOwner(biz), {
+        name: 'maker-limited',
+        rate_limit_per_minute: 5,
+      });
+      const caller = asMember(limited.secret, biz.id);
+      const made = [];
+      for (const rate of [undefined, 3]) {
+        const res = await postToken(t, caller, {
+          name: 'made',
+          ...(rate ? { rate_limit_per_minute: rate } : {}),
+        });
+        expect(res.status).toBe(201);
+        expect(res.body.data.shared_rate_limit).toEqual({ token_id: limited.id, per_minute: 5 });
+        made.push(asMember(res.body.data.token as string, biz.id));
+      }
+      const [first, second] = made;
+      // Grandchildren share the same first window, not their own maker's.
+      const grandchild = await postToken(t, first, { name: 'grandchild' });
+      expect(grandchild.body.data.shared_rate_limit).toEqual({
+        token_id: limited.id,
+        per_minute: 5,
+      });
+      // Two creates by the maker and one by `first`: 2 left in the shared window.
+      await me(t, second).expect(200);
+      await me(t, first).expect(200);
+      const refused = await Promise.all([
+        me(t, first),
+        me(t, second),
+        me(t, caller),
+        me(t, asMember(grandchild.body.data.token as string, biz.id)),
+      ]);
+      expect(refused.map((r) => r.status)).toEqual([429, 429, 429, 429]);
+      expect(Number(refused[0].headers['retry-after'])).toBeGreaterThan(0);
+    });
+
     it('a member’s own constraints cap the tokens the member makes', async () => {
       const member = await addMember(t, biz, 'member');
       const bound = await createToken(t, asMember(member.token, biz.id), {

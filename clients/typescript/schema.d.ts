@@ -1137,6 +1137,18 @@ export interface components {
       /** @example 3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10 */
       request_id: string | null;
     };
+    SharedRateLimitDto: {
+      /**
+       * Format: uuid
+       * @description The limited token whose window this is (the first of a line of makers)
+       */
+      token_id: string;
+      /**
+       * @description Requests per minute, all together
+       * @example 60
+       */
+      per_minute: number;
+    };
     IssuedTokenDto: {
       /**
        * Format: uuid
@@ -1204,6 +1216,11 @@ export interface components {
        * @example null
        */
       rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -1311,6 +1328,11 @@ export interface components {
        * @example null
        */
       rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
     };
     RiskyTokenDto: {
       /**
@@ -1379,6 +1401,11 @@ export interface components {
        * @example null
        */
       rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
       /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
@@ -2863,7 +2890,8 @@ export interface operations {
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
-           *         "rate_limit_per_minute": null
+           *         "rate_limit_per_minute": null,
+           *         "shared_rate_limit": null
            *       }
            *     }
            */
@@ -4082,7 +4110,8 @@ export interface operations {
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
-           *         "rate_limit_per_minute": null
+           *         "rate_limit_per_minute": null,
+           *         "shared_rate_limit": null
            *       }
            *     }
            */
@@ -4800,7 +4829,8 @@ export interface operations {
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
-           *         "rate_limit_per_minute": null
+           *         "rate_limit_per_minute": null,
+           *         "shared_rate_limit": null
            *       }
            *     }
            */
@@ -5048,7 +5078,8 @@ export interface operations {
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
-           *         "rate_limit_per_minute": null
+           *         "rate_limit_per_minute": null,
+           *         "shared_rate_limit": null
            *       }
            *     }
            */

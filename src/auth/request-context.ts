@@ -45,6 +45,9 @@ export interface CallerToken {
   allowedCidrs?: readonly string[] | null;
   /** Its own requests-per-minute limit (null: none), checked by the rate-limit guard. */
   rateLimitPerMinute?: number | null;
+  /** The window of the limited token that made it, which its requests also spend (null: none). */
+  sharedLimitId?: string | null;
+  sharedLimitPerMinute?: number | null;
   /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.

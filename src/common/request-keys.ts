@@ -7,7 +7,12 @@ export const CONTEXT_KEY = 'latchkeyContext';
 /** What any reader may rely on in the request context: the calling token's id. */
 export interface CallingTokenView {
   actor: { id: string };
-  token: { id: string; rateLimitPerMinute?: number | null };
+  token: {
+    id: string;
+    rateLimitPerMinute?: number | null;
+    sharedLimitId?: string | null;
+    sharedLimitPerMinute?: number | null;
+  };
 }
 
 /** What a caller's own request id may be: at most 128 characters that split no line or cell. */

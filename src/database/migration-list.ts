@@ -8,6 +8,7 @@ import { Webhooks1764400000000 } from './migrations/1764400000000-webhooks';
 import { TokenExpiryNotices1764500000000 } from './migrations/1764500000000-token-expiry-notices';
 import { TokenConstraints1764600000000 } from './migrations/1764600000000-token-constraints';
 import { TokenUsage1764610000000 } from './migrations/1764610000000-token-usage';
+import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-rate-limit';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   TokenExpiryNotices1764500000000,
   TokenConstraints1764600000000,
   TokenUsage1764610000000,
+  SharedRateLimit1764620000000,
 ];

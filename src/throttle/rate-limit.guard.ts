@@ -54,15 +54,24 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   }
 
   /**
-   * The caller's token's own limit, read from the verifier's snapshot (no database read): null
-   * when it has none or this instance's lease answers at once, else the wait on the shared counter.
-   * Either way 429 once the window is spent.
+   * The caller's token's own limit, and the window of the limited token that made it, both read
+   * from the verifier's snapshot (no database read): null when it has none or this instance's
+   * leases answer at once, else the wait on the shared counter. Either way 429 once one is spent.
    */
   spendTokenLimit(context: ExecutionContext): Promise<void> | null {
-    const caller = callerOf(context);
-    const own = caller?.token.rateLimitPerMinute;
-    if (!own) return null;
-    const spent = this.tokenBudget.spend(`${THROTTLER.token}:${caller.token.id}`, own);
+    const token = callerOf(context)?.token;
+    const own = token?.rateLimitPerMinute;
+    if (!token || !own) return null;
+    const first = this.spendWindow(token.id, own);
+    const { sharedLimitId, sharedLimitPerMinute } = token;
+    if (!sharedLimitId || !sharedLimitPerMinute) return first;
+    if (first === null) return this.spendWindow(sharedLimitId, sharedLimitPerMinute);
+    return first.then(() => this.spendWindow(sharedLimitId, sharedLimitPerMinute) ?? undefined);
+  }
+
+  /** One unit of a token's window (`TokenBudget`, keyed by the token's id), or 429. */
+  private spendWindow(tokenId: string, perMinute: number): Promise<void> | null {
+    const spent = this.tokenBudget.spend(`${THROTTLER.token}:${tokenId}`, perMinute);
     if (spent instanceof Promise) return spent.then((s) => this.refuseIfSpent(s));
     this.refuseIfSpent(spent);
     return null;
@@ -74,7 +83,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     return super.canActivate(context);
   }
 
-  /** 429 for a token whose own window (`TokenBudget`, keyed by its id) is spent. */
+  /** 429 for a spent window. */
   private refuseIfSpent(retryAfterMs: Spend): void {
     if (retryAfterMs === null) return;
     this.metrics.rateLimited('token');

@@ -69,6 +69,17 @@ export class ApiToken {
   @Column({ type: 'integer', nullable: true })
   rateLimitPerMinute!: number | null;
 
+  /**
+   * The window this token's requests are also counted in: its limited maker's (`sharedLimitId`,
+   * that maker's id or the window it shares, and its limit), so the tokens a limited token makes
+   * or rotates to share its minute rather than each opening a fresh one. Null for both: none.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  sharedLimitId!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  sharedLimitPerMinute!: number | null;
+
   /** The successor, once rotated; set by one conditional UPDATE, so there is at most one. */
   @Column({ type: 'uuid', nullable: true })
   rotatedToId!: string | null;

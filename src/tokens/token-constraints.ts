@@ -1,16 +1,34 @@
 import { canonicalCidr, cidrWithin } from '../common/cidr';
 import { TokenError } from './token-error';
 
+/** A window of requests per minute that several tokens are counted in, named by a token's id. */
+export interface SharedLimit {
+  readonly tokenId: string;
+  readonly perMinute: number;
+}
+
 /**
  * Where and how often a token may be used, beyond its identity's own limits: networks
- * (`allowed_cidrs`, null for anywhere) and requests per minute (null for no limit of its own).
+ * (`allowed_cidrs`, null for anywhere), requests per minute (null for no limit of its own), and
+ * the window of the limited token that made it, which its requests are counted in as well.
  */
 export interface TokenConstraints {
   readonly allowedCidrs: readonly string[] | null;
   readonly rateLimitPerMinute: number | null;
+  readonly sharedLimit: SharedLimit | null;
+  /**
+   * The window the tokens this one makes are counted in: the one it shares, else its own when it
+   * has a limit (null for a maker with no limit, or with no token, as the CLI is).
+   */
+  readonly windowForMade: SharedLimit | null;
 }
 
-export const UNCONSTRAINED: TokenConstraints = { allowedCidrs: null, rateLimitPerMinute: null };
+export const UNCONSTRAINED: TokenConstraints = {
+  allowedCidrs: null,
+  rateLimitPerMinute: null,
+  sharedLimit: null,
+  windowForMade: null,
+};
 
 /** The constraints a request asked for: a field left out is undefined, `null` is "none". */
 export interface RequestedConstraints {
@@ -35,12 +53,24 @@ export function requestedConstraints(dto: RequestedConstraints): RequestedConstr
 
 /** The constraints of a stored token (or the caller's token, which carries the same fields). */
 export function constraintsOf(token: {
+  id: string;
   allowedCidrs?: readonly string[] | null;
   rateLimitPerMinute?: number | null;
+  sharedLimitId?: string | null;
+  sharedLimitPerMinute?: number | null;
 }): TokenConstraints {
+  const rateLimitPerMinute = token.rateLimitPerMinute ?? null;
+  const sharedLimit =
+    token.sharedLimitId && token.sharedLimitPerMinute
+      ? { tokenId: token.sharedLimitId, perMinute: token.sharedLimitPerMinute }
+      : null;
   return {
     allowedCidrs: token.allowedCidrs ?? null,
-    rateLimitPerMinute: token.rateLimitPerMinute ?? null,
+    rateLimitPerMinute,
+    sharedLimit,
+    windowForMade:
+      sharedLimit ??
+      (rateLimitPerMinute === null ? null : { tokenId: token.id, perMinute: rateLimitPerMinute }),
   };
 }
 
@@ -59,7 +89,9 @@ export function cidrsWithin(
  * cannot lift its own restrictions in a token it makes. A field left out takes `base` (a
  * successor's predecessor; the maker's own for a new token), then the maker's where `base` is
  * looser; a field asked for that is looser than the maker's is refused, at its loc, so nobody
- * gets less than they asked without knowing.
+ * gets less than they asked without knowing. A limited maker's tokens are also counted in its
+ * window: a limit per token alone would let a token limited to 5 a minute make a hundred
+ * children, or rotate itself, for a fresh 5 each.
  */
 export function cappedConstraints(
   requested: RequestedConstraints,
@@ -101,5 +133,15 @@ export function cappedConstraints(
     error.issues = issues;
     throw error;
   }
-  return { allowedCidrs, rateLimitPerMinute };
+  return {
+    allowedCidrs,
+    rateLimitPerMinute,
+    sharedLimit: maker.windowForMade,
+    windowForMade: null,
+  };
+}
+
+/** What a token made with nothing asked of its constraints gets from its maker (first tokens). */
+export function inheritedConstraints(maker: TokenConstraints): TokenConstraints {
+  return cappedConstraints({}, maker, maker);
 }

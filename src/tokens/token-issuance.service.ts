@@ -18,6 +18,7 @@ import { TokenError } from './token-error';
 import {
   cappedConstraints,
   constraintsOf,
+  inheritedConstraints,
   requestedConstraints,
   UNCONSTRAINED,
 } from './token-constraints';
@@ -123,6 +124,8 @@ export class TokenIssuanceService {
       rotatedToId: null,
       allowedCidrs: constraints.allowedCidrs ? [...constraints.allowedCidrs] : null,
       rateLimitPerMinute: constraints.rateLimitPerMinute,
+      sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
+      sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(
@@ -181,7 +184,7 @@ export class TokenIssuanceService {
       identityId: holder.identityId,
       name: 'first-token',
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
-      constraints: maker.constraints ?? UNCONSTRAINED,
+      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
       expiresAt: cappedExpiry(
         expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
         expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
@@ -203,7 +206,7 @@ export class TokenIssuanceService {
       identityId: holder.identityId,
       name: holder.name,
       scopes: maker.scopes === null ? null : [...maker.scopes],
-      constraints: maker.constraints ?? UNCONSTRAINED,
+      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
       expiresAt: cappedExpiry(
         expiryInDays(holder.expiresInDays),
         holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,

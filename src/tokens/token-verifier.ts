@@ -159,6 +159,8 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       retiring: token.rotatedToId !== null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       rateLimitPerMinute: token.rateLimitPerMinute,
+      sharedLimitId: token.sharedLimitId,
+      sharedLimitPerMinute: token.sharedLimitPerMinute,
       business: business ? Object.freeze({ ...business }) : null,
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),

@@ -4,6 +4,17 @@ import { TokenStatus, tokenStatus } from '../token-status';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** A window of requests per minute that a token shares with the limited token that made it. */
+export class SharedRateLimitDto {
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The limited token whose window this is (the first of a line of makers)',
+  })
+  token_id!: string;
+  @ApiProperty({ type: 'integer', example: 60, description: 'Requests per minute, all together' })
+  per_minute!: number;
+}
+
 /**
  * A token as the API shows it: never the secret, never the hash. Here in auth, with the
  * credential's shape, because tenancy's answers (a new member's first token) embed it too.
@@ -65,6 +76,16 @@ export class TokenViewDto {
     description: 'Requests per minute of its own; null: none beyond its identity’s',
   })
   rate_limit_per_minute!: number | null;
+  @ApiProperty({
+    type: SharedRateLimitDto,
+    nullable: true,
+    example: null,
+    description:
+      'The window of the limited token that made or rotated this one, which its requests are ' +
+      'counted in as well as its own, so made and rotated tokens never add to their maker’s ' +
+      'limit; null: none',
+  })
+  shared_rate_limit!: SharedRateLimitDto | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -86,6 +107,10 @@ export class TokenViewDto {
       rotated_from_id: token.rotatedFromId,
       allowed_cidrs: token.allowedCidrs ?? null,
       rate_limit_per_minute: token.rateLimitPerMinute ?? null,
+      shared_rate_limit:
+        token.sharedLimitId && token.sharedLimitPerMinute
+          ? { token_id: token.sharedLimitId, per_minute: token.sharedLimitPerMinute }
+          : null,
     };
   }
 }
