@@ -78,11 +78,11 @@ export class WebhookAttempt {
   @Column({ type: 'integer' })
   latencyMs!: number;
 
-  /** The first 1 KiB of the receiver's answer. */
+  /** The first 1 KiB of the receiver's answer, with no U+0000 (`storableBody`). */
   @Column({ type: 'varchar', length: 1024 })
   responseBody!: string;
 
-  /** Why no answer came (`timeout`, `refused_address`, …); null when one did. */
+  /** Why no answer came (`timeout`, `refused_address`, …, `signing_failed`); null when one did. */
   @Column({ type: 'varchar', length: 32, nullable: true })
   error!: string | null;
 }

@@ -8,7 +8,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseRetryAfter, sendWebhook, USER_AGENT, type SendRequest } from './webhook-sender';
+import {
+  parseRetryAfter,
+  sendWebhook,
+  storableBody,
+  USER_AGENT,
+  type SendRequest,
+} from './webhook-sender';
 import type { TargetPolicy } from './webhook-target';
 
 const local: TargetPolicy = { allowHttp: true, allowPrivate: true };
@@ -184,6 +190,19 @@ describe(sendWebhook.name, () => {
     server = await TestServer.start((_req, res) => res.end('a'.repeat(1023) + 'é and more'));
     const result = await send({ url: server.url() });
     expect(result.body).toBe('a'.repeat(1023));
+  });
+
+  it('stores a NUL in the answer as U+FFFD, which PostgreSQL takes in a text column', async () => {
+    server = await TestServer.start((_req, res) => res.end('ok\u0000then\u0000'));
+    const result = await send({ url: server.url() });
+    expect(result).toMatchObject({ status: 200, body: 'ok\uFFFDthen\uFFFD', error: null });
+  });
+
+  it('keeps an answer of NULs within 1024 bytes once each is replaced', () => {
+    const body = storableBody(Buffer.alloc(1024, 0));
+    expect(body).toBe('\uFFFD'.repeat(341));
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024);
+    expect(storableBody(Buffer.from('a\u0000'.repeat(600)))).not.toContain('\u0000');
   });
 
   it('gives up on a server that never answers, within the timeout', async () => {

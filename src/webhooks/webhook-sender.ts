@@ -36,7 +36,10 @@ export interface SendResult {
   /** null when no HTTP answer came; a 3xx is an answer like any other and is never followed. */
   status: number | null;
   latencyMs: number;
-  /** The first 1024 bytes of the response body at most, as UTF-8, a cut character dropped. */
+  /**
+   * The first 1024 bytes of the response body at most, as UTF-8, a cut character dropped, and
+   * fit to store: see `storableBody`.
+   */
   body: string;
   /** From Retry-After, in seconds, clamped to 0..86400; null when absent or invalid. */
   retryAfterSeconds: number | null;
@@ -108,8 +111,7 @@ export async function sendWebhook(req: SendRequest): Promise<SendResult> {
       resolve({
         status: response.statusCode ?? null,
         latencyMs: elapsedSince(started),
-        // A character cut at the cap stays in the decoder, never flushed.
-        body: new StringDecoder('utf8').write(Buffer.concat(chunks)),
+        body: storableBody(Buffer.concat(chunks)),
         retryAfterSeconds: parseRetryAfter(response.headers['retry-after'], Date.now()),
         error: null,
       });
@@ -186,6 +188,20 @@ function parseHttpDate(text: string): number | null {
     return null;
   }
   return ms;
+}
+
+/**
+ * A receiver's answer as text every database takes: UTF-8 (a malformed sequence read as U+FFFD),
+ * with U+0000, which PostgreSQL refuses in a text column, as U+FFFD too, and cut again to
+ * 1024 bytes, since each replaced byte grows to three. The stored attempt must not fail on what a
+ * receiver chose to send: a batch that cannot be recorded is sent again. A character cut at the
+ * cap stays in the decoder, never flushed.
+ */
+export function storableBody(bytes: Buffer): string {
+  const text = new StringDecoder('utf8').write(bytes.subarray(0, MAX_RESPONSE_BODY_BYTES));
+  if (!text.includes('\u0000')) return text;
+  const replaced = Buffer.from(text.replaceAll('\u0000', '\uFFFD'), 'utf8');
+  return new StringDecoder('utf8').write(replaced.subarray(0, MAX_RESPONSE_BODY_BYTES));
 }
 
 function describeFailure(error: Error): SendError {

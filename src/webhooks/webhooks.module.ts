@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuditListener } from '../audit/audit.listener';
 import { businessOfChain } from './webhooks.service';
+import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
 import {
@@ -29,7 +30,13 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
 @Module({
   imports: [AuditModule],
   controllers: [WebhooksController, PlatformWebhooksController, WebhookKeysController],
-  providers: [WebhooksRepository, WebhooksService, WebhookOutbox, WebhookDispatcher],
+  providers: [
+    WebhooksRepository,
+    WebhooksService,
+    WebhookOutbox,
+    WebhookAttemptRecorder,
+    WebhookDispatcher,
+  ],
   exports: [WebhookDispatcher],
 })
 export class WebhooksModule {

@@ -2,6 +2,8 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  /** The path and query it was sent to, so endpoints on one receiver are told apart. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   /** The body parsed: `{type, timestamp, data}`. */
@@ -35,6 +37,7 @@ export class WebhookReceiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const received: Received = {
+          url: req.url ?? '',
           headers: req.headers,
           body,
           json: JSON.parse(body) as Received['json'],

@@ -207,14 +207,18 @@ export class WebhookAttemptDto {
   status_code!: number | null;
   @ApiProperty({ example: 42 })
   latency_ms!: number;
-  @ApiProperty({ example: 'ok', description: "The first 1 KiB of the receiver's answer" })
+  @ApiProperty({
+    example: 'ok',
+    description: "The first 1 KiB of the receiver's answer, as UTF-8; a NUL is stored as U+FFFD",
+  })
   response_body!: string;
   @ApiProperty({
     type: String,
     nullable: true,
     example: null,
     description:
-      'Why no answer came: timeout, refused_address, connection_failed, dns_failed, tls_failed',
+      'Why no answer came: timeout, refused_address, connection_failed, dns_failed, tls_failed, ' +
+      "invalid_request; or signing_failed: the endpoint's secret did not open, so nothing was sent",
   })
   error!: string | null;
 
