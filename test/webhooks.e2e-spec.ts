@@ -547,6 +547,79 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
       .set(asPlatform(t))
       .expect(200);
   });
+  it("tells a business of its suspension without the platform's actor, address, request or chain", async () => {
+    const platform = await t
+      .http()
+      .post('/platform/v1/webhooks')
+      .set(asPlatform(t))
+      .send({ url: `${receiver.url}?platform=1`, event_types: ['business.suspended'] })
+      .expect(201);
+    const biz = await createBusiness(t);
+    const own = await register(biz, ['business.suspended', 'business.resumed']);
+    await t
+      .http()
+      .post(`/platform/v1/businesses/${biz.id}/suspend`)
+      .set(asPlatform(t))
+      .set('user-agent', 'platform-console/1.0')
+      .expect(200);
+    await t.http().post(`/platform/v1/businesses/${biz.id}/resume`).set(asPlatform(t)).expect(200);
+    await receiver.waitFor((got) => got.filter(ofBusiness(biz)).length >= 3);
+    await t
+      .http()
+      .delete(`/platform/v1/webhooks/${platform.body.data.id}`)
+      .set(asPlatform(t))
+      .expect(200);
+
+    // The platform chain's own endpoint gets the whole line, as the platform's export has it.
+    const [full] = receiver.received.filter((r) => r.url.includes('platform=1'));
+    expect(verified(full, platform.body.data.secret)).toMatchObject({
+      type: 'business.suspended',
+      data: {
+        actor: expect.objectContaining({ type: expect.any(String) }),
+        user_agent: 'platform-console/1.0',
+        hash: expect.any(String),
+      },
+    });
+    const line = full.json.data as Record<string, unknown> & { actor: Record<string, unknown> };
+    const platformValues = [
+      line.actor.id,
+      line.actor.label,
+      line.ip,
+      line.user_agent,
+      line.request_id,
+      line.prev_hash,
+      line.hash,
+    ].filter((v): v is string => typeof v === 'string' && v.length > 0);
+    expect(platformValues.length).toBeGreaterThanOrEqual(6);
+    const tenant = receiver.received.filter((r) => !r.url.includes('platform=1'));
+    expect(tenant.map((r) => r.json.type).sort()).toEqual([
+      'business.resumed',
+      'business.suspended',
+    ]);
+    for (const r of tenant) {
+      expect(verified(r, own.secret)).toEqual(r.json);
+      expect(r.json.data).toEqual({
+        business_id: biz.id,
+        occurred_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        action: r.json.type,
+        outcome: 'success',
+        target: { type: 'business', id: biz.id, label: expect.any(String) },
+        metadata: {},
+      });
+      for (const leaked of [
+        'actor',
+        'ip',
+        'user_agent',
+        'seq',
+        'prev_hash',
+        'hash',
+        'request_id',
+      ]) {
+        expect(r.json.data).not.toHaveProperty(leaked);
+      }
+      for (const text of platformValues) expect(r.body).not.toContain(text);
+    }
+  });
 });
 
 describe.each(DRIVERS)('webhook targets on %s, private addresses refused', (driver) => {

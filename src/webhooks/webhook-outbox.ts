@@ -23,14 +23,15 @@ export class WebhookOutbox {
     const now = new Date();
     const chainId = event.businessId ?? PLATFORM_CHAIN;
     await this.queueTo(em, chainId, typesOfAction(event.action), event.exportJson, now);
-    // A business is suspended and resumed in the platform's chain; it is told as well.
+    // A business is suspended and resumed in the platform's chain; it is told as well, with its
+    // own view of the entry, not the platform's.
     if (
       chainId === PLATFORM_CHAIN &&
       event.targetType === 'business' &&
       event.targetId &&
       (event.action === 'business.suspended' || event.action === 'business.resumed')
     ) {
-      await this.queueTo(em, event.targetId, [event.action], event.exportJson, now);
+      await this.queueTo(em, event.targetId, [event.action], businessView(event.exportJson), now);
     }
   }
 
@@ -44,4 +45,30 @@ export class WebhookOutbox {
     const events = types.map((type) => ({ type, payload: payloadOf(type, now, dataJson) }));
     return this.repo.enqueueForEndpoints(em, chainId, events, now);
   }
+}
+
+/**
+ * What a business is told of a platform entry about it (`business.suspended`, `.resumed`): what
+ * happened to it and when. The platform chain's line names the platform admin (email, id, token),
+ * their address and user agent, the request, and the platform chain's position and hashes; none
+ * of that is the tenant's to read, so only these fields are copied, and of the metadata only a
+ * `reason`.
+ */
+export function businessView(exportJson: string): string {
+  const entry = JSON.parse(exportJson) as {
+    occurred_at: string;
+    action: string;
+    outcome: string;
+    target: { type: string; id: string; label?: string | null };
+    metadata?: Record<string, unknown> | null;
+  };
+  const reason = entry.metadata?.reason;
+  return JSON.stringify({
+    business_id: entry.target.id,
+    occurred_at: entry.occurred_at,
+    action: entry.action,
+    outcome: entry.outcome,
+    target: { type: entry.target.type, id: entry.target.id, label: entry.target.label ?? null },
+    metadata: typeof reason === 'string' ? { reason } : {},
+  });
 }
