@@ -100,6 +100,36 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       expect(JSON.parse(events[0].metadata)).toMatchObject({ reason: 'ip_not_allowed' });
     });
 
+    it('a forwarded address that is not one is refused, never taken for the proxy’s own', async () => {
+      const token = await bound(['127.0.0.0/8', '::1']);
+      const caller = asMember(token.secret, biz.id);
+      await me(t, caller).expect(200);
+      for (const garbled of ['garbage', '10.0.0.1:5678', '[::1]:443', '']) {
+        const res = await me(t, from(caller, `192.0.2.1, ${garbled}`));
+        expect([res.status, res.body.code, garbled]).toEqual([403, 'IP_NOT_ALLOWED', garbled]);
+      }
+    });
+
+    it('is told refused from at most 10 addresses a minute, however many it is presented from', async () => {
+      const token = await bound(['10.0.0.0/8']);
+      const caller = asMember(token.secret, biz.id);
+      for (let i = 1; i <= 15; i++) {
+        expect((await me(t, from(caller, `2001:db8::${i}`))).status).toBe(403);
+      }
+      const deadline = Date.now() + 5000;
+      let events = await rejectedEvents(t, token.id);
+      while (events.length < 10 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        events = await rejectedEvents(t, token.id);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      events = await rejectedEvents(t, token.id);
+      // The first ten told, in whichever order their writes committed.
+      expect(events.map((e) => e.ip).sort()).toEqual(
+        Array.from({ length: 10 }, (_, i) => `2001:db8::${i + 1}`).sort(),
+      );
+    });
+
     it.each([
       [{ allowed_cidrs: [] }, ['body', 'allowed_cidrs']],
       [
@@ -340,6 +370,27 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('CONSTRAINTS_EXCEED_MAKER');
     });
+  });
+});
+
+describe.each(DRIVERS)('a token used from outside its networks, on %s', (driver) => {
+  let t: TestApp;
+  let biz: BusinessFixture;
+  beforeAll(async () => {
+    t = await bootTestApp(driver, { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
+    biz = await createUnexpiringBusiness(t);
+  });
+  afterAll(() => t.close());
+
+  it('spends the client address’s failed-authentication budget, as a bad token does', async () => {
+    const token = await createToken(t, asOwner(biz), {
+      name: 'bound',
+      allowed_cidrs: ['10.0.0.0/8'],
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await me(t, asMember(token.secret, biz.id))).status);
+    expect(statuses[0]).toBe(403);
+    expect(statuses.slice(3)).toEqual([429, 429]);
   });
 });
 

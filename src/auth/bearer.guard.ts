@@ -44,7 +44,8 @@ function admit(request: LatchkeyRequest, user: VerifiedPrincipal): void {
 }
 
 /**
- * What both bearer guards throw on failure: a 401 is counted against the client IP's
+ * What both bearer guards throw on failure: a 401, or a live token presented from outside its
+ * networks (403 IP_NOT_ALLOWED, a leaked token's replay), is counted against the client IP's
  * failed-authentication budget, and once that is spent the same failure answers 429 instead.
  */
 function refusal(
@@ -52,7 +53,7 @@ function refusal(
   request: LatchkeyRequest,
   e: unknown,
 ): Promise<unknown> {
-  return e instanceof AuthError && e.status === 401
+  return e instanceof AuthError && (e.status === 401 || e.code === 'IP_NOT_ALLOWED')
     ? failures.answer(clientIp(request) ?? undefined, e)
     : Promise.resolve(e);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
-import type { EventOrigin } from '../database/domain-event';
+import type { RequestOrigin } from '../database/domain-event';
 import { PrincipalVerifier, VerifiedPrincipal } from './ports';
 
 /**
@@ -17,7 +17,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
   }
 
   /** `view` is the header-only request shown to passport, with the origin. */
-  validate(view: { origin: EventOrigin }, secret: string): Promise<VerifiedPrincipal> {
+  validate(view: { origin: RequestOrigin }, secret: string): Promise<VerifiedPrincipal> {
     return this.verifier.verify(secret, view.origin);
   }
 }

@@ -1,4 +1,4 @@
-import type { EventOrigin } from '../database/domain-event';
+import type { RequestOrigin } from '../database/domain-event';
 import type { Actor, BusinessRecord, CallerToken } from './request-context';
 import type { Role } from './roles';
 
@@ -20,7 +20,7 @@ export interface VerifiedPrincipal {
 
 /** Turns a presented secret into a principal, or throws the 401 that says why not. */
 export abstract class PrincipalVerifier {
-  abstract verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal>;
+  abstract verify(secret: string, origin: RequestOrigin): Promise<VerifiedPrincipal>;
 }
 
 /** Finds a business by id, for the business-scope guard (a platform token naming one). */

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { clientIp } from '../common/client-ip';
+import { clientIp, namedClientIp } from '../common/client-ip';
 import { clientRequestIdOf } from '../common/request-keys';
 import { redactSecrets } from '../common/safe-error';
-import type { Author, EventOrigin } from '../database/domain-event';
+import type { Author, EventOrigin, RequestOrigin } from '../database/domain-event';
 import { Role, roleAtLeast } from './roles';
 import { scopesAllow } from './scopes';
 
@@ -114,9 +114,10 @@ export class RequestContext {
  * Where a request came from, as audit entries record it. The client's id, address and agent are
  * worked out when an event first reads them: most requests write no event.
  */
-export function originOf(request: FastifyRequest): EventOrigin {
+export function originOf(request: FastifyRequest): RequestOrigin {
   let clientRequestId: string | null | undefined;
   let ip: string | null | undefined;
+  let namedIp: string | null | undefined;
   let userAgent: string | null | undefined;
   return {
     channel: 'api',
@@ -130,6 +131,10 @@ export function originOf(request: FastifyRequest): EventOrigin {
     get ip() {
       if (ip === undefined) ip = clientIp(request);
       return ip;
+    },
+    get namedIp() {
+      if (namedIp === undefined) namedIp = namedClientIp(request);
+      return namedIp;
     },
     // Masked before clipping, so a secret pasted in is masked whole, never cut to a stub.
     get userAgent() {

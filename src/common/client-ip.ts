@@ -37,8 +37,21 @@ export interface AddressedRequest {
 /**
  * The client's address as stored, logged and rate limited. `request.ip` follows TRUST_PROXY;
  * should what it names not parse as an address (a trusted hop forwarding garbage), the peer's
- * own address stands instead, so no forwarded text ever reaches a column, a log or a key.
+ * own address stands instead, so no forwarded text ever reaches a log or a key, and the limits
+ * count such clients together. A token's networks are held to `namedClientIp` instead.
  */
 export function clientIp(request: AddressedRequest): string | null {
   return canonicalIp(request.ip) ?? canonicalIp(request.socket?.remoteAddress);
+}
+
+/**
+ * The client's address exactly as TRUST_PROXY names it, with no fallback: null when a trusted hop
+ * forwarded something that is not an address (a proxy that appends a port, say). What a token's
+ * networks are held to and what audit records, so a garbled forwarded address never borrows the
+ * proxy's own, which may well lie inside a token's networks.
+ */
+export function namedClientIp(request: AddressedRequest): string | null {
+  return request.ip !== undefined
+    ? canonicalIp(request.ip)
+    : canonicalIp(request.socket?.remoteAddress);
 }

@@ -25,6 +25,15 @@ export interface EventOrigin {
   userAgent: string | null;
 }
 
+/**
+ * Where a request came from, as the verifier is given it: also the client address exactly as
+ * TRUST_PROXY names it, null when what it names is not an address. `ip` falls back to the peer
+ * then (logs and limits count such clients together); a token's networks are held to this.
+ */
+export interface RequestOrigin extends EventOrigin {
+  readonly namedIp: string | null;
+}
+
 /** Who makes a change, and from where. */
 export interface Author {
   actor: EventActor;

@@ -3,7 +3,7 @@ import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
 import { AddressSet } from '../common/cidr';
 import { PrincipalVerifier, VerifiedPrincipal } from '../auth/ports';
-import type { EventOrigin } from '../database/domain-event';
+import type { RequestOrigin } from '../database/domain-event';
 import { Metrics } from '../metrics/metrics';
 import { identityLabel } from '../tenancy/identity.entity';
 import { ApiToken } from './api-token.entity';
@@ -44,12 +44,13 @@ export class TokenVerifier implements PrincipalVerifier {
   ) {}
 
   /**
-   * `origin` is where the request came from, recorded when a dead token is presented; its `ip`
-   * (the client address, as TRUST_PROXY reads it) is matched against the token's networks. Each call
+   * `origin` is where the request came from, recorded when a dead token is presented; its
+   * `namedIp` (the client address as TRUST_PROXY names it, with no fallback to the peer) is
+   * matched against the token's networks. Each call
    * counts one outcome; `not_member` and a malformed or unknown token answer alike (401
    * INVALID_TOKEN), and only the count tells them apart.
    */
-  async verify(secret: string, origin: EventOrigin): Promise<VerifiedPrincipal> {
+  async verify(secret: string, origin: RequestOrigin): Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) {
       this.metrics.verified('invalid');
       throw invalidToken();
@@ -78,7 +79,7 @@ export class TokenVerifier implements PrincipalVerifier {
         this.metrics.verified('not_member');
         throw invalidToken();
       case 'active':
-        if (snapshot.addresses && !snapshot.addresses.has(origin.ip)) {
+        if (snapshot.addresses && !snapshot.addresses.has(origin.namedIp)) {
           this.metrics.verified('ip_not_allowed');
           this.rejections.note(ref, holder, 'ip_not_allowed', origin);
           // Refused before a request context exists, so the response hook cannot count it: a use
