@@ -1,9 +1,9 @@
 import { Webhook } from 'standardwebhooks';
 import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
 import { createBusiness, createToken } from './factories/tenancy.factory';
-import { asOwner, revoke } from './helpers/api';
+import { asOwner, revoke, rotate } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
-import { WebhookReceiver } from './helpers/webhook-receiver';
+import { Received, WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 
 const DAY = 86_400_000;
@@ -111,5 +111,42 @@ describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
       return [data.target.id, r.json.type, data.metadata.days_before ?? null] as const;
     });
     expect(told.sort()).toEqual(then);
+  });
+
+  it('never tells of a token rotated with a grace period: the rotation set its expiry, its successor carries on', async () => {
+    const biz = await createBusiness(t);
+    await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(biz))
+      .send({ url: receiver.url, event_types: ['token.expiring', 'token.expired'] })
+      .expect(201);
+    const old = await createToken(t, asOwner(biz), { name: 'rotated', expires_at: inDays(5) });
+    const rotated = await rotate(t, asOwner(biz), old.id, {
+      grace_period_seconds: 12 * 3600,
+    }).expect(201);
+    const successor = rotated.body.data.id as string;
+    // A token no rotation touched, expiring as soon: it is told of.
+    const plain = await createToken(t, asOwner(biz), { name: 'plain', expires_at: inDays(0.5) });
+    receiver.received.length = 0;
+
+    // The old token now expires in 12 hours, as `plain` does; the successor lives 5 days.
+    await turn();
+    // Two days on, both have expired.
+    await turn(new Date(Date.now() + 2 * DAY));
+    const told = await notices(biz.id, biz.ownerToken);
+    expect(told.filter(([id]) => [old.id, successor, plain.id].includes(id))).toEqual(
+      [
+        [plain.id, 'token.expired', null],
+        [plain.id, 'token.expiring', 1],
+        [successor, 'token.expiring', 7],
+      ].sort(),
+    );
+    const targetOf = (r: Received) => (r.json.data as { target: { id: string } }).target.id;
+    await receiver.waitFor((got) => got.filter((r) => targetOf(r) === plain.id).length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const targets = receiver.received.map(targetOf);
+    expect(targets).not.toContain(old.id);
+    expect(targets.filter((id) => id === plain.id)).toHaveLength(2);
   });
 });

@@ -32,7 +32,7 @@ interface Notice {
  * notice is one row per token (`token_expiry_notices`), inserted with the event in one
  * transaction and only if absent: however many instances look, each notice is sent once. A token
  * that enters two windows between turns (made with 2 days left, or a server down for a week) gets
- * only the nearest notice, not a burst of them.
+ * only the nearest notice, not a burst of them. A token that was rotated is never told of.
  */
 @Injectable()
 export class TokenExpiryNotices implements OnModuleDestroy {
@@ -108,12 +108,15 @@ export class TokenExpiryNotices implements OnModuleDestroy {
 
   /**
    * Unrevoked tokens expiring within the notice's window that have not had it, across every
-   * business: a job of the installation's, not of one tenant.
+   * business: a job of the installation's, not of one tenant. A token rotated with a grace period
+   * is left out: the rotation set its expiry, and its successor (`rotated_to_id`, set in the
+   * rotation's transaction) carries on, so "your token expires" would be a false alarm.
    */
   private due(notice: Notice): Promise<ApiToken[]> {
     return this.dataSource.manager
       .createQueryBuilder(ApiToken, 't')
       .where('t.revokedAt IS NULL')
+      .andWhere('t.rotatedToId IS NULL')
       .andWhere('t.expiresAt > :after AND t.expiresAt <= :until', {
         after: notice.after,
         until: notice.until,
