@@ -334,6 +334,47 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     ]);
   });
 
+  it('refuses to redeliver or test on a disabled endpoint, with 409, instead of queuing a message to die', async () => {
+    const biz = await createBusiness(t);
+    const endpoint = await register(biz, ['token.created']);
+    const sent = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/test`)
+      .set(asOwner(biz))
+      .expect(201);
+    await receiver.waitFor((got) => got.length >= 1);
+    await t
+      .http()
+      .patch(`/api/v1/webhooks/${endpoint.id}`)
+      .set(asOwner(biz))
+      .send({ enabled: false })
+      .expect(200);
+    const messages = () =>
+      t.sql<{ id: string; status: string }>(
+        'SELECT id, status FROM webhook_messages WHERE endpoint_id = ? ORDER BY id',
+        [endpoint.id],
+      );
+    const before = await messages();
+    for (const path of [`deliveries/${sent.body.data.message_id}/redeliver`, 'test']) {
+      const res = await t.http().post(`/api/v1/webhooks/${endpoint.id}/${path}`).set(asOwner(biz));
+      expect({ path, status: res.status, code: res.body.code }).toEqual({
+        path,
+        status: 409,
+        code: 'WEBHOOK_DISABLED',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await messages()).toEqual(before);
+    expect(before.map((m) => m.status)).toEqual(['delivered']);
+    expect(receiver.received).toHaveLength(1);
+    // An unknown message is still 404, disabled or not.
+    const unknown = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/deliveries/msg_${'0'.repeat(32)}/redeliver`)
+      .set(asOwner(biz));
+    expect(unknown.body.code).toBe('WEBHOOK_MESSAGE_NOT_FOUND');
+  });
+
   it('queues nothing for a change that rolls back, and its message with one that commits', async () => {
     const biz = await createBusiness(t);
     await register(biz, ['token.revoked']);

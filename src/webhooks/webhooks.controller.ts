@@ -167,7 +167,11 @@ function webhookRoutes(op: (id: string) => string) {
       summary: 'Send a message again now, with the same webhook-id',
     })
     @ApiEnvelope(201, QueuedMessageDto)
-    @ApiErrors({ ...ONE, 404: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_MESSAGE_NOT_FOUND'] })
+    @ApiErrors({
+      ...ONE,
+      404: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_MESSAGE_NOT_FOUND'],
+      409: ['WEBHOOK_DISABLED'],
+    })
     redeliver(
       @Ctx() ctx: RequestContext,
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
@@ -201,7 +205,7 @@ function webhookRoutes(op: (id: string) => string) {
       summary: 'Send a webhook.test event to this endpoint now',
     })
     @ApiEnvelope(201, QueuedMessageDto)
-    @ApiErrors(ONE)
+    @ApiErrors({ ...ONE, 409: ['WEBHOOK_DISABLED'] })
     test(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
       return this.webhooks.sendTest(this.chainOf(ctx), id);
     }

@@ -198,9 +198,9 @@ export class WebhooksRepository {
     return em.update(WebhookMessage, { endpointId, status: 'pending' }, { status: 'dead' });
   }
 
-  findMessage(chainId: string, endpointId: string, id: string) {
+  findMessage(em: EntityManager, chainId: string, endpointId: string, id: string) {
     assertBusinessId(chainId);
-    return this.dataSource.manager.findOneBy(WebhookMessage, { chainId, endpointId, id });
+    return em.findOneBy(WebhookMessage, { chainId, endpointId, id });
   }
 
   /** Queues a message again, now; it keeps its id, so a receiver that had it can drop it. */

@@ -219,13 +219,19 @@ export class WebhooksService {
     );
   }
 
-  /** Queues a message again now, with its own id (a receiver that had it can drop it). */
-  async redeliver(chainId: string, id: string, message: string): Promise<QueuedMessageDto> {
-    await this.endpointOrFail(null, chainId, id);
-    const found = await this.repo.findMessage(chainId, id, message);
-    if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
-    await this.uow.run((tx) => this.repo.requeue(tx.manager, chainId, id, message, new Date()));
-    return { message_id: found.id, event_type: found.eventType };
+  /**
+   * Queues a message again now, with its own id (a receiver that had it can drop it); 409 while
+   * the endpoint is disabled, since the worker gives up on a disabled endpoint's messages.
+   */
+  redeliver(chainId: string, id: string, message: string): Promise<QueuedMessageDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      const found = await this.repo.findMessage(tx.manager, chainId, id, message);
+      if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
+      await this.repo.requeue(tx.manager, chainId, id, message, new Date());
+      return { message_id: found.id, event_type: found.eventType };
+    });
   }
 
   /** Resends every message of the endpoint given up on since `since`; 409 while it is disabled. */
@@ -238,10 +244,11 @@ export class WebhooksService {
     });
   }
 
-  /** Queues a `webhook.test` message to this endpoint alone, now. */
+  /** Queues a `webhook.test` message to this endpoint alone, now; 409 while it is disabled. */
   async sendTest(chainId: string, id: string): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
       const endpoint = await this.endpointOrFail(tx, chainId, id);
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
       const now = new Date();
       const message = {
         id: messageId(),
