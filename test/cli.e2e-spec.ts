@@ -296,6 +296,56 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
     expect(unknown.stderr).toContain('TOKEN_NOT_FOUND');
   });
 
+  it('tokens create and rotate set, keep and free a token’s networks and limit', async () => {
+    const { businessId } = await createBusiness();
+    const owner = ['--business', businessId, '--email', 'owner@shell.test'];
+    const limits = [
+      '--allowed-cidrs',
+      '10.0.0.0/8, 2001:db8::/32',
+      '--rate-limit-per-minute',
+      '30',
+    ];
+    await ok(['tokens', 'create', ...owner, '--name', 'bound', ...limits], env);
+    const viewOf = async (name: string) => {
+      const page = json<{ items: (TokenView & { name: string })[] }>(
+        await ok(['tokens', 'list', '--business', businessId, '--name', name], env),
+      );
+      return page.items;
+    };
+    const [bound] = await viewOf('bound');
+    expect(bound).toMatchObject({
+      allowed_cidrs: ['10.0.0.0/8', '2001:db8::/32'],
+      rate_limit_per_minute: 30,
+    });
+    await ok(['tokens', 'rotate', bound.id], env);
+    const kept = (await viewOf('bound')).find((t) => t.rotated_from_id === bound.id)!;
+    expect(kept).toMatchObject({ allowed_cidrs: ['10.0.0.0/8', '2001:db8::/32'] });
+    await ok(
+      ['tokens', 'rotate', kept.id, '--allowed-cidrs', 'any', '--rate-limit-per-minute', 'none'],
+      env,
+    );
+    const freed = (await viewOf('bound')).find((t) => t.rotated_from_id === kept.id)!;
+    expect(freed).toMatchObject({ allowed_cidrs: null, rate_limit_per_minute: null });
+
+    const bad = await cli(
+      [
+        'tokens',
+        'create',
+        ...owner,
+        '--name',
+        'bad',
+        '--allowed-cidrs',
+        '10.0.0.0/33',
+        '--rate-limit-per-minute',
+        'lots',
+      ],
+      env,
+    );
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toMatch(/^ {2}allowed_cidrs/m);
+    expect(bad.stderr).toMatch(/^ {2}rate_limit_per_minute/m);
+  });
+
   it('tokens rotate prints the new secret alone; the old one is revoked, audited as cli', async () => {
     const { businessId, ownerToken } = await createBusiness();
     const old = (

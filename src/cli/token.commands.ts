@@ -29,6 +29,29 @@ const parseScopes = (value: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
+/**
+ * `--allowed-cidrs 10.0.0.0/8,2001:db8::/32`, and `any` (anywhere) for a rotation that frees; kept
+ * as the word until the DTO is built, since commander turns a parser's null into ''.
+ */
+const parseCidrs = (value: string): string[] | 'any' =>
+  value.trim() === 'any' ? 'any' : value.split(',').map((c) => c.trim());
+
+/** `--rate-limit-per-minute 60`, and `none` (no limit of its own) for a rotation that frees. */
+const parseRateLimit = (value: string): number | 'none' =>
+  value.trim() === 'none' ? 'none' : Number(value);
+
+/** The constraint flags as create and rotate bodies spell them. */
+const constraintFields = (options: {
+  allowedCidrs?: string[] | 'any';
+  rateLimitPerMinute?: number | 'none';
+}) => ({
+  allowed_cidrs: options.allowedCidrs === 'any' ? null : options.allowedCidrs,
+  rate_limit_per_minute: options.rateLimitPerMinute === 'none' ? null : options.rateLimitPerMinute,
+});
+
+const CIDRS_FLAG = '--allowed-cidrs <list>';
+const RATE_LIMIT_FLAG = '--rate-limit-per-minute <n>';
+
 @SubCommand({
   name: 'list',
   description:
@@ -126,13 +149,19 @@ export class TokensRotateCommand extends CommandRunner {
 
   async run(
     params: string[],
-    options: { gracePeriodSeconds?: number; expiresAt?: string },
+    options: {
+      gracePeriodSeconds?: number;
+      expiresAt?: string;
+      allowedCidrs?: string[] | 'any';
+      rateLimitPerMinute?: number | 'none';
+    },
   ): Promise<void> {
     noExtraArguments(params, 1);
     const tokenId = tokenIdArgument(params[0]);
     const dto = validateDto(RotateTokenDto, {
       grace_period_seconds: options.gracePeriodSeconds,
       expires_at: options.expiresAt,
+      ...constraintFields(options),
     });
     const rotation = await this.core.get(TokenRotationService);
     const rotated = await rotation.rotateAnyBusiness(CLI_CALLER, CLI_AUTHOR, tokenId, dto);
@@ -154,6 +183,23 @@ export class TokensRotateCommand extends CommandRunner {
   parseExpiresAt(value: string): string {
     return value;
   }
+
+  @Option({
+    flags: CIDRS_FLAG,
+    description:
+      "comma-separated networks the new token may be used from, or 'any' (default: the old token's)",
+  })
+  parseCidrs(value: string): string[] | 'any' {
+    return parseCidrs(value);
+  }
+
+  @Option({
+    flags: RATE_LIMIT_FLAG,
+    description: "the new token's own limit, or 'none' (default: the old token's)",
+  })
+  parseRateLimit(value: string): number | 'none' {
+    return parseRateLimit(value);
+  }
 }
 
 /** A token for a member of a business, by email: the secret alone on stdout. */
@@ -171,6 +217,8 @@ export abstract class CreateTokenRunner extends CommandRunner {
       name?: string;
       scopes?: string[];
       expiresInDays?: number;
+      allowedCidrs?: string[] | 'any';
+      rateLimitPerMinute?: number | 'none';
     },
   ): Promise<void> {
     noExtraArguments(params, 0);
@@ -180,6 +228,7 @@ export abstract class CreateTokenRunner extends CommandRunner {
       name: options.name,
       scopes: options.scopes,
       expires_in_days: options.expiresInDays,
+      ...constraintFields(options),
     });
     const issuance = await this.core.get(TokenIssuanceService);
     const issued = await issuance.issueForMember(CLI_AUTHOR, businessId, email, dto);
@@ -212,6 +261,22 @@ export abstract class CreateTokenRunner extends CommandRunner {
   @Option({ flags: '--expires-in-days <n>', description: 'lifetime in days (default: none)' })
   parseExpiresInDays(value: string): number {
     return Number(value);
+  }
+
+  @Option({
+    flags: CIDRS_FLAG,
+    description: 'comma-separated networks the token may be used from (default: anywhere)',
+  })
+  parseCidrs(value: string): string[] | 'any' {
+    return parseCidrs(value);
+  }
+
+  @Option({
+    flags: RATE_LIMIT_FLAG,
+    description: 'requests per minute of its own, 1 to 1000000 (default: none)',
+  })
+  parseRateLimit(value: string): number | 'none' {
+    return parseRateLimit(value);
   }
 }
 
