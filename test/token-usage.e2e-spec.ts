@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { TokenUsageRecorder } from '../src/tokens/token-usage-recorder';
+import { TokenUsageRecorder, USAGE_FLUSH_INTERVAL_MS } from '../src/tokens/token-usage-recorder';
 import {
   addMember,
   BusinessFixture,
@@ -98,6 +98,23 @@ describe.each(DRIVERS)('token usage on %s', (driver) => {
       ]);
       expect(res.body.data).toMatchObject({ token_id: token.id, from: expect.any(String) });
     });
+
+    it('is written by the recorder’s own timer, within the batching delay, with nothing flushed by hand', async () => {
+      const token = await createToken(t, asOwner(biz), { name: 'timed' });
+      for (let i = 0; i < 3; i++) await me(t, asMember(token.secret, biz.id)).expect(200);
+      const counted = async () => {
+        const res = await usage(asOwner(biz), token.id).expect(200);
+        return (res.body.data.hours as UsageHour[]).reduce((n, h) => n + h.requests, 0);
+      };
+      // The timer writes every USAGE_FLUSH_INTERVAL_MS; allow two of them and a slow write.
+      const deadline = Date.now() + 2 * USAGE_FLUSH_INTERVAL_MS + 5_000;
+      let n = await counted();
+      while (n < 3 && Date.now() < deadline) {
+        await sleep(200);
+        n = await counted();
+      }
+      expect(n).toBe(3);
+    }, 30_000);
 
     it('counts a call from outside the token’s networks (403 IP_NOT_ALLOWED) and its address', async () => {
       const token = await createToken(t, asOwner(biz), {
