@@ -334,6 +334,30 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     ]);
   });
 
+  it('redelivers a message asked for while its attempt is still in flight', async () => {
+    const biz = await createBusiness(t);
+    const endpoint = await register(biz, ['token.created']);
+    // The first attempt is answered only after the redeliver has queued the message again.
+    receiver.answer = () =>
+      receiver.received.length === 1 ? { status: 200, delayMs: 500 } : { status: 200 };
+    const sent = await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/test`)
+      .set(asOwner(biz))
+      .expect(201);
+    await receiver.waitFor((got) => got.length >= 1);
+    await t
+      .http()
+      .post(`/api/v1/webhooks/${endpoint.id}/deliveries/${sent.body.data.message_id}/redeliver`)
+      .set(asOwner(biz))
+      .expect(201);
+    await receiver.waitFor((got) => got.length >= 2);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([
+      sent.body.data.message_id,
+      sent.body.data.message_id,
+    ]);
+  });
+
   it('refuses to redeliver or test on a disabled endpoint, with 409, instead of queuing a message to die', async () => {
     const biz = await createBusiness(t);
     const endpoint = await register(biz, ['token.created']);

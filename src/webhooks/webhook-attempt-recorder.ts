@@ -107,7 +107,7 @@ export class WebhookAttemptRecorder {
     for (const { message, endpoint, result, at } of outcomes) {
       if (!endpoint || !result || disabled.has(endpoint.id)) {
         // Deleted or disabled meanwhile: nothing was sent, and nothing will be.
-        await this.repo.markDead(tx.manager, message.id);
+        await this.repo.markDead(tx.manager, message);
         count(() => this.metrics.webhookDead(1));
         continue;
       }
@@ -125,7 +125,7 @@ export class WebhookAttemptRecorder {
       const status = result.status ?? 0;
       if (status >= 200 && status < 300) {
         const delivered = new Date();
-        await this.repo.markDelivered(tx.manager, message.id, delivered);
+        await this.repo.markDelivered(tx.manager, message, delivered);
         count(() => {
           this.metrics.webhookAttempt('delivered');
           this.metrics.webhookDelivered((delivered.getTime() - message.createdAt.getTime()) / 1000);
@@ -149,10 +149,10 @@ export class WebhookAttemptRecorder {
       const delay = nextDelayMs(this.schedule, message.attempts, retryAfter);
       count(() => this.metrics.webhookAttempt('failed'));
       if (delay === null) {
-        await this.repo.markDead(tx.manager, message.id);
+        await this.repo.markDead(tx.manager, message);
         count(() => this.metrics.webhookDead(1));
       } else {
-        await this.repo.reschedule(tx.manager, message.id, new Date(Date.now() + delay));
+        await this.repo.reschedule(tx.manager, message, new Date(Date.now() + delay));
       }
       failing.set(endpoint.id, endpoint);
     }

@@ -16,6 +16,8 @@ export interface ClaimedMessage {
   payload: string;
   attempts: number;
   createdAt: Date;
+  /** The next attempt the claim set: the attempt's outcome is written only while it holds. */
+  leaseUntil: Date;
 }
 
 /**
@@ -168,9 +170,13 @@ export class WebhooksRepository {
           [dbTime(em, leaseUntil), dbTime(em, now), limit],
         );
     // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
-    const rows = (Array.isArray(result[0]) ? result[0] : result) as ClaimedMessage[];
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Omit<
+      ClaimedMessage,
+      'leaseUntil'
+    >[];
     return rows.map((r) => ({
       ...r,
+      leaseUntil,
       attempts: Number(r.attempts),
       createdAt: this.pg ? new Date(r.createdAt) : new Date(`${String(r.createdAt)}Z`),
     }));
@@ -181,16 +187,32 @@ export class WebhooksRepository {
     return this.dataSource.manager.countBy(WebhookMessage, { status: 'pending' });
   }
 
-  markDelivered(em: EntityManager, id: string, at: Date) {
-    return em.update(WebhookMessage, { id }, { status: 'delivered', deliveredAt: at });
+  // What an attempt came to. Each is written only while the message's next attempt is still the
+  // claim's lease: a redeliver that queued it again while the attempt was in flight (its next
+  // attempt now) wins, and the message is sent again rather than marked delivered or dead over.
+
+  markDelivered(em: EntityManager, message: ClaimedMessage, at: Date) {
+    return em.update(
+      WebhookMessage,
+      { id: message.id, nextAttemptAt: message.leaseUntil },
+      { status: 'delivered', deliveredAt: at },
+    );
   }
 
-  reschedule(em: EntityManager, id: string, at: Date) {
-    return em.update(WebhookMessage, { id, status: 'pending' }, { nextAttemptAt: at });
+  reschedule(em: EntityManager, message: ClaimedMessage, at: Date) {
+    return em.update(
+      WebhookMessage,
+      { id: message.id, status: 'pending', nextAttemptAt: message.leaseUntil },
+      { nextAttemptAt: at },
+    );
   }
 
-  markDead(em: EntityManager, id: string) {
-    return em.update(WebhookMessage, { id }, { status: 'dead' });
+  markDead(em: EntityManager, message: ClaimedMessage) {
+    return em.update(
+      WebhookMessage,
+      { id: message.id, nextAttemptAt: message.leaseUntil },
+      { status: 'dead' },
+    );
   }
 
   /** Every undelivered message of an endpoint dies with it when it is disabled. */

@@ -16,6 +16,8 @@ export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answers this much later (an attempt still in flight meanwhile). */
+  delayMs?: number;
 }
 
 /**
@@ -47,8 +49,10 @@ export class WebhookReceiver {
         for (const wake of this.waiters.splice(0)) wake();
         if (this.hold) return;
         const answer = this.answer(received);
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
+        setTimeout(() => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end(answer.body ?? '');
+        }, answer.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
