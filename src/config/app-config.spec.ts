@@ -86,6 +86,14 @@ describe(loadConfig.name, () => {
     throw new Error(`${key}=-1 was accepted`);
   });
 
+  it('keeps webhook messages 30 days by default, and 1 to 3650 days when set', () => {
+    expect(loadConfig({}).WEBHOOK_RETENTION_DAYS).toBe(30);
+    expect(loadConfig({ WEBHOOK_RETENTION_DAYS: '7' }).WEBHOOK_RETENTION_DAYS).toBe(7);
+    for (const bad of ['0', '3651']) {
+      expect(() => loadConfig({ WEBHOOK_RETENTION_DAYS: bad })).toThrow(/WEBHOOK_RETENTION_DAYS/);
+    }
+  });
+
   it('refuses the renamed RATE_LIMIT_TOKEN_PER_MINUTE, so no limit silently lapses', () => {
     expect(() => loadConfig({ RATE_LIMIT_TOKEN_PER_MINUTE: '8' })).toThrow(
       /RATE_LIMIT_TOKEN_PER_MINUTE: renamed RATE_LIMIT_IDENTITY_PER_MINUTE/,

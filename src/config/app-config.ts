@@ -350,6 +350,16 @@ export class AppConfig {
   WEBHOOK_DISABLE_AFTER_SECONDS = 432_000;
 
   /**
+   * How long a delivered or given-up message is kept, with its attempts, after its last attempt:
+   * the deliveries list and redeliver reach back this far.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  WEBHOOK_RETENTION_DAYS = 30;
+
+  /**
    * When `token.expiring` is sent, in days before a token's expiry (`7,1`: a week and a day
    * ahead); `token.expired` is sent at expiry regardless.
    */

@@ -10,6 +10,7 @@ import type { WebhookEndpoint } from './webhook-endpoint.entity';
 import { open, secretsKeyOf } from './webhook-secret-box';
 import { sendWebhook } from './webhook-sender';
 import { signedHeaders } from './webhook-signature';
+import { WebhookRetention } from './webhook-retention';
 import { WebhookSigningKey } from './webhook-signing-key';
 import { WebhooksService } from './webhooks.service';
 import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
@@ -46,6 +47,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly repo: WebhooksRepository,
     private readonly webhooks: WebhooksService,
     private readonly recorder: WebhookAttemptRecorder,
+    private readonly retention: WebhookRetention,
     private readonly metrics: Metrics,
     events: DomainEvents,
   ) {
@@ -57,12 +59,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
   /** Messages waiting, as the last pass counted them (for /metrics). */
   private backlog = 0;
 
-  /** Starts the worker (unless WEBHOOK_DELIVERY is off): the server calls it once it serves. */
+  /**
+   * Starts the worker (unless WEBHOOK_DELIVERY is off): the server calls it once it serves. Its
+   * poll also runs the retention of delivered and given-up messages.
+   */
   start(): void {
     if (this.timer || !this.config.WEBHOOK_DELIVERY || secretsKeyOf(this.config).kind === 'off') {
       return;
     }
-    this.timer = setInterval(() => this.kick(), this.config.WEBHOOK_POLL_MS);
+    this.timer = setInterval(() => {
+      this.kick();
+      this.retention.tick();
+    }, this.config.WEBHOOK_POLL_MS);
     this.timer.unref();
     this.kick();
   }

@@ -5,6 +5,7 @@ import { businessOfChain } from './webhooks.service';
 import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
+import { WebhookRetention } from './webhook-retention';
 import {
   PlatformWebhooksController,
   WebhookKeysController,
@@ -35,6 +36,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhooksService,
     WebhookOutbox,
     WebhookAttemptRecorder,
+    WebhookRetention,
     WebhookDispatcher,
   ],
   exports: [WebhookDispatcher],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { dbTime } from '../database/db-time';
@@ -256,6 +256,31 @@ export class WebhooksRepository {
       .andWhere('createdAt >= :since', { since })
       .execute();
     return result.affected ?? 0;
+  }
+
+  /**
+   * Deletes up to `limit` messages delivered or given up on before `cutoff`, and their attempts,
+   * in every chain; answers how many messages went. A message's last activity is its next
+   * attempt: each claim moves it past the attempt it makes, and a redeliver or recover to now, so
+   * a message older than the cutoff but sent again since stays. Pending messages always stay.
+   */
+  async deleteFinishedBefore(em: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const at = dbTime(em, cutoff);
+    const finished =
+      "status IN ('delivered', 'dead') AND next_attempt_at < :at AND created_at < :at";
+    // The outer condition again: a message queued once more since the inner read is kept.
+    const [sql, params] = em.connection.driver.escapeQueryWithParameters(
+      `DELETE FROM webhook_messages WHERE ${finished} AND id IN ` +
+        `(SELECT id FROM webhook_messages WHERE ${finished} LIMIT :limit) RETURNING id`,
+      { at, limit },
+      {},
+    );
+    const result: unknown[] = await em.query(sql, params);
+    // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, count], on SQLite the rows.
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as { id: string }[];
+    const ids = rows.map((r) => r.id);
+    if (ids.length > 0) await em.delete(WebhookAttempt, { messageId: In(ids) });
+    return ids.length;
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
