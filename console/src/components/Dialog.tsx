@@ -2,7 +2,8 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal <dialog> (focus is kept inside, Escape closes it), mounted only while open: the caller
- * renders it when wanted and unmounts it on `onClose`.
+ * renders it when wanted and unmounts it on `onClose`. It opens on its first form field, where a
+ * keyboard user starts typing, or on Close when it has none.
  */
 export function Dialog({
   title,
@@ -23,6 +24,13 @@ export function Dialog({
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // showModal focuses the first focusable element, Close. React's autoFocus cannot help: it
+    // runs before this effect, while the dialog is still closed and nothing in it can take focus.
+    dialog
+      .querySelector<HTMLElement>(
+        '.dialog-body :is(input, select, textarea):not(:disabled, [type="hidden"])',
+      )
+      ?.focus();
     const onCancel = (e: Event) => {
       e.preventDefault();
       close.current();

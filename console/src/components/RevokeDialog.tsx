@@ -57,7 +57,6 @@ export function RevokeDialog({
               className="input"
               required
               maxLength={500}
-              autoFocus
               value={reason}
               onChange={(e) => setReason(e.currentTarget.value)}
             />
