@@ -2142,12 +2142,12 @@ export interface components {
       /** @example 42 */
       latency_ms: number;
       /**
-       * @description The first 1 KiB of the receiver's answer
+       * @description The first 1 KiB of the receiver's answer, as UTF-8; a NUL is stored as U+FFFD
        * @example ok
        */
       response_body: string;
       /**
-       * @description Why no answer came: timeout, refused_address, connection_failed, dns_failed, tls_failed
+       * @description Why no answer came: timeout, refused_address, connection_failed, dns_failed, tls_failed, invalid_request; or signing_failed: the endpoint's secret did not open, so nothing was sent
        * @example null
        */
       error: string | null;
@@ -12313,6 +12313,27 @@ export interface operations {
           };
         };
       };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
+          };
+        };
+      };
       /** @description Error codes: VALIDATION_ERROR */
       422: {
         headers: {
@@ -12548,6 +12569,27 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'WEBHOOK_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
           };
         };
       };
@@ -13491,6 +13533,27 @@ export interface operations {
           };
         };
       };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
+          };
+        };
+      };
       /** @description Error codes: VALIDATION_ERROR */
       422: {
         headers: {
@@ -13726,6 +13789,27 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'WEBHOOK_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_DISABLED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "detail": "This webhook endpoint is disabled: enable it first (PATCH with enabled: true)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_DISABLED';
           };
         };
       };
