@@ -4,6 +4,7 @@
  * photographs the screens they reach, so docs/console/ shows what the tests prove works.
  */
 import type { Locator, Page } from 'playwright-core';
+import { launchChromium } from './swagger-ui';
 
 /** The screens a business owner reaches from the navigation, by link name and path. */
 export const BUSINESS_SCREENS = [
@@ -24,6 +25,30 @@ export const PLATFORM_SCREENS = [
 
 /** A phone's width: the console must not scroll sideways at it. */
 export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Installed before any of the page's scripts, on every navigation: reports each Content Security
+ * Policy violation on the console, where watchCsp hears it.
+ */
+const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('[csp] ' + e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') +
+    ' at ' + (e.sourceFile || e.documentURI) + ':' + e.lineNumber);
+}, true);`;
+
+/**
+ * Collects every Content Security Policy violation on the page from now on: those the page's
+ * listener reports, and Chromium's own "Refused to …" console errors. The caller empties the
+ * list it gets after each test, and fails if anything was in it.
+ */
+export async function watchCsp(page: Page): Promise<string[]> {
+  const seen: string[] = [];
+  await page.addInitScript(CSP_LISTENER);
+  page.on('console', (message) => {
+    const text = message.text();
+    if (text.startsWith('[csp] ') || /Content Security Policy/i.test(text)) seen.push(text);
+  });
+  return seen;
+}
 
 export class ConsoleUi {
   constructor(
@@ -104,5 +129,33 @@ export class ConsoleUi {
 
   async screenshot(path: string): Promise<void> {
     await this.page.screenshot({ path, fullPage: true });
+  }
+}
+
+/** Chromium open on the console: its driver, and the CSP violations heard since last emptied. */
+export interface ConsoleBrowser {
+  ui: ConsoleUi;
+  page: Page;
+  /** Every CSP violation so far; a test empties it (`splice(0)`) and expects nothing. */
+  cspViolations: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Chromium for the console at `baseUrl`: the clipboard readable and writable
+ * for that origin (Copy is tested by reading it back), and every CSP violation collected.
+ */
+export async function openConsole(baseUrl: string): Promise<ConsoleBrowser> {
+  const browser = await launchChromium();
+  try {
+    const { page } = browser;
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const cspViolations = await watchCsp(page);
+    return { ui: new ConsoleUi(page, baseUrl), page, cspViolations, close: browser.close };
+  } catch (e) {
+    await browser.close();
+    throw e;
   }
 }

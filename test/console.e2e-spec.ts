@@ -3,9 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
-import { BUSINESS_SCREENS, ConsoleUi, PHONE, PLATFORM_SCREENS } from '../support/console-ui';
+import {
+  BUSINESS_SCREENS,
+  ConsoleBrowser,
+  ConsoleUi,
+  openConsole,
+  PHONE,
+  PLATFORM_SCREENS,
+} from '../support/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
-import { ChromiumSession, hasChromium, launchChromium, VIEWPORT } from '../support/swagger-ui';
+import { hasChromium, VIEWPORT } from '../support/swagger-ui';
 import { buildApp } from './helpers/app-process';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
@@ -21,13 +28,15 @@ interface Envelope<T> {
 if (hasChromium()) {
   /**
    * The admin console (issue 25) in headless Chromium against the built app, as its users use
-   * it: signing in with a pasted token, then the screens their role may see.
+   * it: signing in with a pasted token, then the screens their role may see. Every test also
+   * fails on any Content Security Policy violation, so the built index.html and bundle are held
+   * to the strict /admin policy.
    */
   describe('the admin console in Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-console-'));
     const receiver = new WebhookReceiver();
     let app: AppProcess | undefined;
-    let browser: ChromiumSession | undefined;
+    let browser: ConsoleBrowser | undefined;
     let client: LatchkeyClient;
     let owner: BusinessSetup;
     let ui: ConsoleUi;
@@ -65,8 +74,8 @@ if (hasChromium()) {
       });
       client = new LatchkeyClient(app.url);
       owner = await client.createBusiness(app.platformToken!, 'console');
-      browser = await launchChromium();
-      ui = new ConsoleUi(browser.page, app.url);
+      browser = await openConsole(app.url);
+      ui = browser.ui;
     }, TIMEOUT_MS);
 
     afterAll(async () => {
@@ -80,6 +89,10 @@ if (hasChromium()) {
       await browser!.page.setViewportSize(VIEWPORT);
     });
 
+    afterEach(() => {
+      expect(browser!.cspViolations.splice(0)).toEqual([]);
+    });
+
     it(
       'an owner creates a token, copies its secret, revokes it with a reason, and sees it in a valid audit log',
       async () => {
@@ -87,19 +100,22 @@ if (hasChromium()) {
         await step('owner-sign-in', () => ui.signIn(owner.ownerToken));
         const secret = await step('create-token', async () => {
           await ui.go('Tokens', /tokens/i);
-          await ui.button('Create token').click();
           await page.getByLabel('Name', { exact: true }).fill('from-console');
-          await page
-            .getByRole('button', { name: /^create/i })
-            .last()
-            .click();
+          await ui.button('Create token').click();
           const field = page.getByLabel('Secret', { exact: true });
           await field.waitFor();
-          await expect(ui.button('Copy').isVisible()).resolves.toBe(true);
           return field.inputValue();
         });
         expect(secret).toMatch(/^lk_[0-9A-Za-z]{36}$/);
-        const me = await client.me(secret, owner.businessId);
+        // Copy must put the secret itself on the clipboard: something else is there before.
+        const copied = await step('copy-secret', async () => {
+          await page.evaluate("navigator.clipboard.writeText('nothing copied yet')");
+          await ui.button('Copy').click();
+          await page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
+          return page.evaluate<string>('navigator.clipboard.readText()');
+        });
+        expect(copied).toBe(secret);
+        const me = await client.me(copied, owner.businessId);
         expect(me.status).toBe(200);
         const tokenId = (me.body as Envelope<{ token: { id: string } }>).data.token.id;
 
@@ -143,7 +159,7 @@ if (hasChromium()) {
       'a member sees only their own tokens and no admin screen; an admin URL shows the API’s refusal, never data',
       async () => {
         const page = browser!.page;
-        const added = await api<{ first_token: { token: string } }>(
+        const added = await api<{ first_token: { id: string; name: string; token: string } }>(
           'POST',
           '/api/v1/members',
           owner.ownerToken,
@@ -152,6 +168,15 @@ if (hasChromium()) {
         expect(added.status).toBe(201);
         const memberToken = added.body.data.first_token.token;
         const ownersToken = await client.createToken(owner, 'owners-secret-project');
+        const membersOwn = await client.request<Envelope<{ id: string }>>(
+          'POST',
+          '/api/v1/tokens',
+          {
+            headers: scoped(memberToken, owner.businessId),
+            body: { name: 'members-own-token' },
+          },
+        );
+        expect(membersOwn.status).toBe(201);
 
         await step('member-sign-in', () => ui.signIn(memberToken));
         for (const name of ['Members', 'Machines', 'Webhooks', 'Audit log', 'Businesses']) {
@@ -160,7 +185,14 @@ if (hasChromium()) {
         await step('member-tokens', async () => {
           await ui.go('Tokens', /tokens/i);
           await ui.settled();
+          // Their own tokens are listed (so an empty list cannot pass), each linking to itself.
+          for (const own of [membersOwn.body.data, added.body.data.first_token]) {
+            await page.locator(`a[href="/admin/tokens/${own.id}"]`).waitFor();
+          }
         });
+        await expect(
+          page.getByRole('row').filter({ hasText: 'members-own-token' }).count(),
+        ).resolves.toBe(1);
         await expect(page.getByText('owners-secret-project').count()).resolves.toBe(0);
         await expect(page.getByText(ownersToken.id).count()).resolves.toBe(0);
 
@@ -324,6 +356,37 @@ if (hasChromium()) {
         TIMEOUT_MS,
       );
     });
+
+    it(
+      'hears a CSP violation when one happens, so a test that hears none proves the policy held',
+      async () => {
+        const page = browser!.page;
+        await ui.open();
+        await page.getByLabel('Token', { exact: true }).waitFor();
+        // An inline script, which script-src 'self' refuses.
+        await page.evaluate(
+          "document.body.append(Object.assign(document.createElement('script'), { textContent: 'window.ran = 1' }))",
+        );
+        // Heard on both channels: the page's listener, and Chromium's own console error.
+        const both = () =>
+          browser!.cspViolations.some((m) => m.startsWith('[csp] ')) &&
+          browser!.cspViolations.some((m) => /Content Security Policy/.test(m));
+        for (const deadline = Date.now() + 5_000; !both() && Date.now() < deadline;) {
+          await page.waitForTimeout(50);
+        }
+        const violations = browser!.cspViolations.splice(0);
+        expect(violations).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(/^\[csp\] script-src-elem refused inline/),
+            expect.stringMatching(
+              /inline script violates .*Content Security Policy .*'script-src 'self''/,
+            ),
+          ]),
+        );
+        await expect(page.evaluate('window.ran')).resolves.toBeUndefined();
+      },
+      TIMEOUT_MS,
+    );
   });
 } else {
   // Built conditionally rather than skipped, so the summary shows a todo that says why.
