@@ -1,30 +1,81 @@
 /**
  * The admin console (/admin) driven as a person uses it, in headless Chromium through
- * playwright-core: test/console.e2e-spec.ts checks these steps, and scripts/console-screenshots.ts
- * photographs the screens they reach, so docs/console/ shows what the tests prove works.
+ * playwright-core: test/console.e2e-spec.ts and test/console-screens.e2e-spec.ts check these
+ * steps, and scripts/console-screenshots.ts photographs the screens they reach, so docs/console/
+ * shows what the tests prove works.
  */
 import type { Locator, Page } from 'playwright-core';
 import { launchChromium } from './swagger-ui';
 
-/** The screens a business owner reaches from the navigation, by link name and path. */
-export const BUSINESS_SCREENS = [
-  { link: 'Tokens', path: '/admin/tokens', heading: /tokens/i },
-  { link: 'Members', path: '/admin/members', heading: /members/i },
-  { link: 'Machines', path: '/admin/machines', heading: /machine/i },
-  { link: 'Webhooks', path: '/admin/webhooks', heading: /webhooks/i },
-  { link: 'Audit log', path: '/admin/audit', heading: /audit/i },
-] as const;
-
-/** The screens only a platform token reaches. */
-export const PLATFORM_SCREENS = [
-  { link: 'Businesses', path: '/admin/platform/businesses', heading: /businesses/i },
-  { link: 'Platform admins', path: '/admin/platform/admins', heading: /admins/i },
-  { link: 'All tokens', path: '/admin/platform/tokens', heading: /tokens/i },
-  { link: 'Platform audit', path: '/admin/platform/audit', heading: /audit/i },
-] as const;
-
 /** A phone's width: the console must not scroll sideways at it. */
 export const PHONE = { width: 390, height: 844 } as const;
+
+/** The one DOM property tabTo reads, typed here because tsconfig leaves out the DOM library. */
+interface FocusableElement {
+  ownerDocument: { activeElement: unknown };
+}
+
+/** What a keyboard user must be able to reach, besides anything shown with a pointer cursor. */
+const CONTROLS =
+  'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], ' +
+  '[role=link], [role=checkbox], [role=switch], [role=tab], [role=menuitem], [contenteditable=true]';
+
+/**
+ * Marks the visible, enabled controls (in the open modal dialog, if one is), starts recording
+ * what gets the focus, and answers how many Tab presses may be spent walking to them: twice the
+ * stops the focusable elements make, a date or time field making one per part.
+ */
+const MARK_CONTROLS = `(() => {
+  const scope = document.querySelector('dialog[open]') ?? document.body;
+  const shown = (el) =>
+    el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) &&
+    el.getClientRects().length > 0 && !el.closest('[inert]');
+  const controls = [...scope.querySelectorAll(${JSON.stringify(CONTROLS)})].filter(
+    (el) => shown(el) && !el.matches(':disabled') && el.getAttribute('aria-disabled') !== 'true',
+  );
+  const pointer = (el) => el && getComputedStyle(el).cursor === 'pointer';
+  for (const el of scope.querySelectorAll('*')) {
+    if (!pointer(el) || pointer(el.parentElement) || !shown(el)) continue;
+    if (el.closest(${JSON.stringify(CONTROLS)}) || el.querySelector(${JSON.stringify(CONTROLS)})) continue;
+    if (el.tagName === 'LABEL' && el.control) continue;
+    controls.push(el);
+  }
+  document.querySelectorAll('[data-kb]').forEach((el) => el.removeAttribute('data-kb'));
+  controls.forEach((el, i) => el.setAttribute('data-kb', String(i)));
+  const walk = { reached: new Set(), first: null, moves: 0, cycled: false, total: controls.length };
+  walk.onFocus = (e) => {
+    const el = e.target;
+    walk.moves += 1;
+    if (walk.first === el && walk.moves > 1) walk.cycled = true;
+    walk.first ??= el;
+    const id = el.getAttribute?.('data-kb');
+    if (id !== null && id !== undefined) walk.reached.add(id);
+  };
+  document.removeEventListener('focusin', window.__tabWalk?.onFocus, true);
+  document.addEventListener('focusin', walk.onFocus, true);
+  window.__tabWalk = walk;
+  let stops = 0;
+  for (const el of scope.querySelectorAll('*')) {
+    if (el.tabIndex < 0 || !shown(el)) continue;
+    stops += /^(date|time|datetime-local|month|week)$/.test(el.type ?? '') ? 8 : 1;
+  }
+  return controls.length === 0 ? 0 : Math.min(2 * stops + 10, 800);
+})()`;
+
+/** Whether the walk has reached every control, or come round to where it started. */
+const WALK_DONE =
+  '(() => { const w = window.__tabWalk; return w.reached.size === w.total || w.cycled; })()';
+
+/** The marked controls the walk never reached; stops recording and removes the marks. */
+const UNREACHED = `(() => {
+  const walk = window.__tabWalk;
+  document.removeEventListener('focusin', walk.onFocus, true);
+  const missed = [...document.querySelectorAll('[data-kb]')]
+    .filter((el) => !walk.reached.has(el.getAttribute('data-kb')))
+    .map((el) => el.outerHTML.replace(/ data-kb="\\d+"/, '').slice(0, 160));
+  document.querySelectorAll('[data-kb]').forEach((el) => el.removeAttribute('data-kb'));
+  return missed;
+})()`;
 
 /**
  * Installed before any of the page's scripts, on every navigation: reports each Content Security
@@ -102,29 +153,53 @@ export class ConsoleUi {
       .catch(() => undefined);
   }
 
-  /** Whether the page scrolls sideways (its content wider than the window). */
+  /**
+   * Whether what is shown scrolls sideways: the page wider than the window, or an open dialog
+   * wider than the window or than itself. A table scrolling inside its own region is allowed.
+   */
   scrollsSideways(): Promise<boolean> {
     // Strings, not functions: this file is compiled without the DOM's types.
-    return this.page.evaluate<boolean>(
-      'document.documentElement.scrollWidth > document.documentElement.clientWidth',
-    );
+    return this.page.evaluate<boolean>(`(() => {
+      const root = document.documentElement;
+      if (root.scrollWidth > root.clientWidth) return true;
+      const dialog = document.querySelector('dialog[open]');
+      if (!dialog) return false;
+      const box = dialog.getBoundingClientRect();
+      return box.left < 0 || box.right > root.clientWidth || dialog.scrollWidth > dialog.clientWidth;
+    })()`);
   }
 
   /**
-   * The interactive elements a keyboard cannot reach: visible buttons, links, inputs, selects
-   * and text areas that are taken out of the tab order, each as the start of its HTML.
+   * Walks the tab order with Tab presses and answers the visible controls it never reached, each
+   * as the start of its HTML. Controls are links, buttons, inputs, selects, text areas, summaries,
+   * elements with a control's role, and anything else the pointer shows as clickable
+   * (cursor: pointer) that is no control's label. While a modal dialog is open, only its own.
+   * The walk stops once every control was reached, when the order comes round to where it
+   * started, or after a budget of presses (each date-time field takes one per part).
    */
-  unreachableByKeyboard(): Promise<string[]> {
-    return this.page.evaluate<string[]>(`
-      Array.from(document.querySelectorAll('button, a[href], input, select, textarea'))
-        .filter((el) => el.offsetParent !== null && !el.disabled && el.tabIndex < 0)
-        .map((el) => el.outerHTML.slice(0, 120))
-    `);
+  async unreachableByTab(): Promise<string[]> {
+    const budget = await this.page.evaluate<number>(MARK_CONTROLS);
+    for (let pressed = 0; pressed < budget;) {
+      for (let i = 0; i < 8 && pressed < budget; i++, pressed++) {
+        await this.page.keyboard.press('Tab');
+      }
+      if (await this.page.evaluate<boolean>(WALK_DONE)) break;
+    }
+    return this.page.evaluate<string[]>(UNREACHED);
   }
 
-  /** The text of the focused element. */
-  focusedText(): Promise<string> {
-    return this.page.evaluate<string>("(document.activeElement?.textContent ?? '').trim()");
+  /** Whether `target` has the focus. */
+  isFocused(target: Locator): Promise<boolean> {
+    return target.evaluate((el: FocusableElement) => el === el.ownerDocument.activeElement);
+  }
+
+  /** Presses Tab until `target` has the focus; fails if it does not get it within `max` presses. */
+  async tabTo(target: Locator, max = 60): Promise<void> {
+    for (let i = 0; i < max; i++) {
+      await this.page.keyboard.press('Tab');
+      if (await this.isFocused(target)) return;
+    }
+    throw new Error(`${String(target)} was not reached in ${max} presses of Tab`);
   }
 
   async screenshot(path: string): Promise<void> {
