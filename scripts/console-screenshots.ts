@@ -14,15 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { ConsoleUi, PHONE } from '../support/console-ui';
+import { ConsoleBrowser, ConsoleUi, openConsole, PHONE } from '../support/console-ui';
 import { LatchkeyClient, scoped } from '../support/latchkey-client';
-import {
-  ChromiumSession,
-  CHROMIUM_PATH,
-  hasChromium,
-  launchChromium,
-  VIEWPORT,
-} from '../support/swagger-ui';
+import { CHROMIUM_PATH, hasChromium, VIEWPORT } from '../support/swagger-ui';
 
 interface Envelope<T> {
   data: T;
@@ -211,7 +205,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-console-screenshots-'));
   const receiver = await startReceiver();
   let app: AppProcess | undefined;
-  let browser: ChromiumSession | undefined;
+  let browser: ConsoleBrowser | undefined;
   const taken: string[] = [];
   try {
     app = await startAppProcess({
@@ -230,63 +224,78 @@ async function main(): Promise<void> {
     const client = new LatchkeyClient(app.url);
     const acme = await seed(client, app.platformToken!, receiver.url);
 
-    browser = await launchChromium();
-    const page = browser.page;
-    const ui = new ConsoleUi(page, app.url);
+    browser = await openConsole(app.url);
+    const { page, ui } = browser;
     const camera = new Photographer(ui, out, taken);
 
     await ui.open();
     await camera.shot('01-sign-in.png', /sign in/i);
     await ui.signIn(acme.ownerToken);
-    await camera.screen('02-tokens.png', '/admin/tokens', /^tokens$/i);
+    await camera.screen('02-overview.png', '/admin/', /^overview$/i);
+    await camera.screen('03-tokens.png', '/admin/tokens', /^tokens$/i);
 
     await page.getByLabel('Name', { exact: true }).fill('staging-deploy');
     await page.getByLabel('Scopes', { exact: true }).fill('deploy:read');
     await ui.button('Create token').click();
     await page.getByLabel('Secret', { exact: true }).waitFor();
-    await camera.shot('03-token-created.png', /^tokens$/i);
+    await camera.shot('04-token-created.png', /^tokens$/i);
 
     await ui.open(`/admin/tokens/${acme.billingTokenId}`);
     await page.getByRole('group', { name: /requests per hour, [1-9]/i }).waitFor();
-    await camera.shot('04-token-detail.png', /billing-api/);
-    await camera.screen('05-risky-tokens.png', '/admin/tokens/risky', /risky tokens/i);
-    await camera.screen('06-members.png', '/admin/members', /members/i);
-    await camera.screen('07-machines.png', '/admin/machines', /machine identities/i);
-    await camera.screen('08-webhooks.png', '/admin/webhooks', /webhooks/i);
+    await camera.shot('05-token-detail.png', /billing-api/);
+    await camera.screen('06-risky-tokens.png', '/admin/tokens/risky', /risky tokens/i);
+    await camera.screen('07-members.png', '/admin/members', /members/i);
+    await camera.screen('08-machines.png', '/admin/machines', /machine identities/i);
+    await camera.screen('09-webhooks.png', '/admin/webhooks', /webhooks/i);
     await ui.open(`/admin/webhooks/${acme.webhookId}`);
     await page.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
-    await camera.shot('09-webhook-deliveries.png', /webhook endpoint/i);
+    await camera.shot('10-webhook-deliveries.png', /webhook endpoint/i);
 
-    await camera.screen('10-audit-log.png', '/admin/audit', /^audit log$/i);
+    await camera.screen('11-audit-log.png', '/admin/audit', /^audit log$/i);
     await page.getByRole('button', { name: 'token.revoked', exact: true }).first().click();
     await page.getByRole('dialog').waitFor();
-    await camera.shot('11-audit-event.png', /^audit log$/i, 'window');
+    await camera.shot('12-audit-event.png', /^audit log$/i, 'window');
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await ui.button('Verify chain').click();
     await page.getByText(/^Chain valid: \d+ events checked/).waitFor();
     // Strings, not functions: scripts compile without the DOM's types.
     await page.evaluate('window.scrollTo(0, document.getElementById("verify").offsetTop - 48)');
-    await camera.shot('12-audit-verify.png', /^audit log$/i, 'window');
+    await camera.shot('13-audit-verify.png', /^audit log$/i, 'window');
     await ui.signOut();
 
     await ui.signIn(app.platformToken!);
-    await camera.screen('13-businesses.png', '/admin/platform/businesses', /businesses/i);
-    await camera.screen('14-platform-admins.png', '/admin/platform/admins', /platform admins/i);
-    await camera.screen('15-all-tokens.png', '/admin/platform/tokens', /all tokens/i);
-    // Every chain's events, then the cards 10-audit-log.png shows: the window's worth.
+    await ui.open('/admin/');
+    await page.getByLabel('Business', { exact: true }).waitFor();
+    await camera.shot('14-platform-overview.png', /^overview$/i);
+    await camera.screen('15-businesses.png', '/admin/platform/businesses', /businesses/i);
+    await camera.screen('16-platform-admins.png', '/admin/platform/admins', /platform admins/i);
+    await camera.screen('17-all-tokens.png', '/admin/platform/tokens', /all tokens/i);
+    // Every chain's events, then the cards 11-audit-log.png shows: the window's worth.
     await camera.screen(
-      '16-platform-audit.png',
+      '18-platform-audit.png',
       '/admin/platform/audit',
       /platform audit log/i,
       'window',
     );
     await ui.signOut();
 
+    // A phone's window, not its whole page (several screens tall): each list, which scrolls
+    // sideways inside its own frame while the page does not.
     await page.setViewportSize(PHONE);
     await ui.signIn(acme.ownerToken);
-    await camera.screen('17-phone-tokens.png', '/admin/tokens', /^tokens$/i);
-    await camera.screen('18-phone-audit-log.png', '/admin/audit', /^audit log$/i);
+    for (const [file, path, heading, list] of [
+      ['19-phone-tokens.png', '/admin/tokens', /^tokens$/i, 'token-list'],
+      ['20-phone-audit-log.png', '/admin/audit', /^audit log$/i, 'events'],
+    ] as const) {
+      await ui.open(path);
+      await page.getByRole('table').first().waitFor();
+      await page.evaluate(`document.getElementById('${list}').scrollIntoView()`);
+      await camera.shot(file, heading, 'window');
+    }
     await page.setViewportSize(VIEWPORT);
+    if (browser.cspViolations.length > 0) {
+      throw new Error(`Content Security Policy violations:\n${browser.cspViolations.join('\n')}`);
+    }
   } finally {
     await browser?.close();
     await app?.stop();
