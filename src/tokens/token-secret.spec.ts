@@ -1,4 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hashSecret, isWellFormedSecret, mintSecret, newJti, previewOf } from './token-secret';
+
+/** The pattern the README gives secret scanners: the code block after "scanners (gitleaks". */
+function readmeScannerPattern(): RegExp {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const after = readme.slice(readme.indexOf('scanners (gitleaks'));
+  const block = /```\n(.+)\n```/.exec(after);
+  if (!block) throw new Error('README: no pattern after "scanners (gitleaks"');
+  return new RegExp(block[1]);
+}
 
 describe('token secret codec', () => {
   it('mints prefix, 30 random base62 characters and a 6-character checksum', () => {
@@ -50,5 +61,23 @@ describe('token secret codec', () => {
 
   it('makes 32-hex jtis', () => {
     expect(newJti()).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('is found by the README’s scanner pattern wherever it is pasted, and nothing else is', () => {
+    const sut = readmeScannerPattern();
+    for (let i = 0; i < 50; i++) {
+      const { secret } = mintSecret('lk');
+      for (const text of [
+        secret,
+        `LATCHKEY_TOKEN=${secret}\n`,
+        `LATCHKEY_TOKEN_${secret}`,
+        `"Authorization": "Bearer ${secret}"`,
+        `token: '${secret}';`,
+      ]) {
+        expect(sut.exec(text)?.[1]).toBe(secret);
+      }
+      expect(sut.exec(`${secret}x`)).toBeNull();
+      expect(sut.exec(secret.slice(0, -1))).toBeNull();
+    }
   });
 });
