@@ -1137,18 +1137,6 @@ export interface components {
       /** @example 3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10 */
       request_id: string | null;
     };
-    SharedRateLimitDto: {
-      /**
-       * Format: uuid
-       * @description The limited token whose window this is (the first of a line of makers)
-       */
-      token_id: string;
-      /**
-       * @description Requests per minute, all together
-       * @example 60
-       */
-      per_minute: number;
-    };
     IssuedTokenDto: {
       /**
        * Format: uuid
@@ -1220,7 +1208,18 @@ export interface components {
        * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
        * @example null
        */
-      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -1332,7 +1331,18 @@ export interface components {
        * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
        * @example null
        */
-      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
     };
     RiskyTokenDto: {
       /**
@@ -1405,7 +1415,18 @@ export interface components {
        * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
        * @example null
        */
-      shared_rate_limit: components['schemas']['SharedRateLimitDto'] | null;
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
       /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [

@@ -5,14 +5,9 @@ import { TokenStatus, tokenStatus } from '../token-status';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A window of requests per minute that a token shares with the limited token that made it. */
-export class SharedRateLimitDto {
-  @ApiProperty({
-    format: 'uuid',
-    description: 'The limited token whose window this is (the first of a line of makers)',
-  })
-  token_id!: string;
-  @ApiProperty({ type: 'integer', example: 60, description: 'Requests per minute, all together' })
-  per_minute!: number;
+export interface SharedRateLimitView {
+  token_id: string;
+  per_minute: number;
 }
 
 /**
@@ -76,16 +71,31 @@ export class TokenViewDto {
     description: 'Requests per minute of its own; null: none beyond its identity’s',
   })
   rate_limit_per_minute!: number | null;
+  // An inline schema, not a DTO class: OpenAPI 3.0 cannot make a $ref nullable, and the spec's
+  // lint holds every example (null here) to its schema.
   @ApiProperty({
-    type: SharedRateLimitDto,
+    type: 'object',
     nullable: true,
     example: null,
+    required: ['token_id', 'per_minute'],
+    properties: {
+      token_id: {
+        type: 'string',
+        format: 'uuid',
+        description: 'The limited token whose window this is (the first of a line of makers)',
+      },
+      per_minute: {
+        type: 'integer',
+        example: 60,
+        description: 'Requests per minute, all together',
+      },
+    },
     description:
       'The window of the limited token that made or rotated this one, which its requests are ' +
       'counted in as well as its own, so made and rotated tokens never add to their maker’s ' +
       'limit; null: none',
   })
-  shared_rate_limit!: SharedRateLimitDto | null;
+  shared_rate_limit!: SharedRateLimitView | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
