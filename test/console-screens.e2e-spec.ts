@@ -219,6 +219,13 @@ if (hasChromium()) {
               await openDialog('Change role');
             },
           },
+          {
+            name: 'the remove-member confirmation',
+            show: async () => {
+              await screen('/admin/members', /^members$/i);
+              await openDialog('Remove');
+            },
+          },
           { name: 'machines', show: () => screen('/admin/machines', /^machine identities$/i) },
           { name: 'webhooks', show: () => screen('/admin/webhooks', /^webhooks$/i) },
           {
@@ -391,6 +398,10 @@ if (hasChromium()) {
           .getByText(/revoked/i)
           .first()
           .waitFor();
+        // The row's Revoke button is gone; focus went to the page rather than to <body>.
+        await expect(
+          page.evaluate<string | null>('document.activeElement && document.activeElement.id'),
+        ).resolves.toBe('main');
 
         const list = await client.request<
           Envelope<{ items: { name: string; revocation_reason: string | null }[] }>

@@ -227,11 +227,69 @@ if (hasChromium()) {
           const byName = page.getByRole('row').filter({ hasText: 'suspend-me' });
           const target = (await row.count()) > 0 ? row : byName;
           await target.first().getByRole('button', { name: 'Suspend', exact: true }).click();
+          // Suspension asks first, and says what it does.
+          await page
+            .getByRole('dialog')
+            .getByText(/BUSINESS_SUSPENDED/)
+            .waitFor();
+          await ui.button('Suspend business').click();
           await target.first().getByRole('button', { name: 'Resume', exact: true }).waitFor();
         });
         const res = await client.me(victim.ownerToken, victim.businessId);
         expect(res.status).toBe(403);
         expect((res.body as { code: string }).code).toBe('BUSINESS_SUSPENDED');
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'removing a member asks first: Cancel keeps them, Confirm removes them, revokes their tokens and says how many',
+      async () => {
+        const page = browser!.page;
+        const email = `leaving-${Date.now()}@console.test`;
+        const added = await api<{ first_token: { token: string } }>(
+          'POST',
+          '/api/v1/members',
+          owner.ownerToken,
+          { email, role: 'member' },
+        );
+        expect(added.status).toBe(201);
+        const first = added.body.data.first_token.token;
+        const second = await client.request<Envelope<{ token: string }>>('POST', '/api/v1/tokens', {
+          headers: scoped(first, owner.businessId),
+          body: { name: 'leaving-second' },
+        });
+        expect(second.status).toBe(201);
+
+        await step('remove-sign-in', () => ui.signIn(owner.ownerToken));
+        await ui.go('Members', /members/i);
+        const row = page.getByRole('row').filter({ hasText: email });
+        await step('remove-cancel', async () => {
+          await row.getByRole('button', { name: 'Remove', exact: true }).click();
+          await page.getByRole('dialog', { name: `Remove ${email}` }).waitFor();
+          await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+          await page.getByRole('dialog').waitFor({ state: 'detached' });
+        });
+        // Cancel changed nothing: both tokens still work.
+        expect((await client.me(first, owner.businessId)).status).toBe(200);
+        expect((await client.me(second.body.data.token, owner.businessId)).status).toBe(200);
+
+        await step('remove-confirm', async () => {
+          await row.getByRole('button', { name: 'Remove', exact: true }).click();
+          await ui.button('Remove member').click();
+          await page
+            .getByRole('status')
+            .filter({ hasText: `Removed; 2 tokens revoked. ${email} is no longer a member.` })
+            .waitFor();
+          await row.waitFor({ state: 'detached' });
+        });
+        expect((await client.me(first, owner.businessId)).status).toBe(401);
+        expect((await client.me(second.body.data.token, owner.businessId)).status).toBe(401);
+        // The Remove button went with its row; focus went to the page, not to <body>.
+        await expect(
+          page.evaluate<string | null>('document.activeElement && document.activeElement.id'),
+        ).resolves.toBe('main');
         await ui.signOut();
       },
       TIMEOUT_MS,

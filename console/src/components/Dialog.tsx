@@ -1,9 +1,11 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { returnFocus } from './focus';
 
 /**
  * A modal <dialog> (focus is kept inside, Escape closes it), mounted only while open: the caller
  * renders it when wanted and unmounts it on `onClose`. It opens on its first form field, where a
- * keyboard user starts typing, or on Close when it has none.
+ * keyboard user starts typing, or on Close when it has none. Closed, it gives focus back to the
+ * control that opened it (see `returnFocus`).
  */
 export function Dialog({
   title,
@@ -39,7 +41,7 @@ export function Dialog({
     return () => {
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
-      if (opener?.isConnected) opener.focus();
+      returnFocus(opener);
     };
   }, []);
 

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { Business } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { KeysetList } from '../components/List';
@@ -21,6 +22,7 @@ export function Businesses() {
   const [name, setName] = useState('');
   const [owner, setOwner] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  const [suspending, setSuspending] = useState<Business | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['platform'] });
   const list = useKeyset(['platform', 'businesses', 'list'], (cursor) =>
     unwrap(
@@ -170,7 +172,9 @@ export function Businesses() {
                             b.status === 'active' ? 'button small danger-outline' : 'button small'
                           }
                           disabled={setStatus.isPending}
-                          onClick={() => setStatus.mutate(b)}
+                          onClick={() =>
+                            b.status === 'active' ? setSuspending(b) : setStatus.mutate(b)
+                          }
                         >
                           {b.status === 'active' ? 'Suspend' : 'Resume'}
                         </button>
@@ -183,6 +187,20 @@ export function Businesses() {
           )}
         </KeysetList>
       </section>
+      {suspending && (
+        <ConfirmDialog
+          title={`Suspend ${suspending.name}`}
+          confirm="Suspend business"
+          mutation={setStatus}
+          subject={suspending}
+          onClose={() => setSuspending(null)}
+        >
+          <p>
+            Every token of {suspending.name} is refused (403 <code>BUSINESS_SUSPENDED</code>) until
+            the business is resumed. Nothing is deleted or revoked.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { Machine } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { useInvalidateBusiness } from '../components/hooks';
@@ -21,6 +22,7 @@ export function Machines() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<'member' | 'admin'>('member');
   const [notice, setNotice] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Machine | null>(null);
   const machines = useKeyset(['biz', business.id, 'machines', 'list'], (cursor) =>
     unwrap(
       api.GET('/api/v1/machine-identities', { params: { query: { limit: PAGE_SIZE, cursor } } }),
@@ -103,7 +105,6 @@ export function Machines() {
       )}
       <section aria-labelledby="machine-list">
         <h2 id="machine-list">Machines</h2>
-        <ErrorBox error={remove.error} />
         <KeysetList query={machines} empty="No machine identities yet">
           {(items) => (
             <TableWrap label="Machine identities">
@@ -140,8 +141,7 @@ export function Machines() {
                         <button
                           type="button"
                           className="button small danger-outline"
-                          disabled={remove.isPending}
-                          onClick={() => remove.mutate(m)}
+                          onClick={() => setDeleting(m)}
                         >
                           Delete
                         </button>
@@ -154,6 +154,20 @@ export function Machines() {
           )}
         </KeysetList>
       </section>
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}`}
+          confirm="Delete machine identity"
+          mutation={remove}
+          subject={deleting}
+          onClose={() => setDeleting(null)}
+        >
+          <p>
+            Every token of <code>{deleting.name}</code> is revoked at once, so whatever runs with
+            them stops working, and the audit log records each one. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { Member, Role, WithRevokedCount } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -98,6 +99,7 @@ export function Members() {
   const [secret, setSecret] = useState<{ secret: string; heading: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [changing, setChanging] = useState<Member | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
   // Only an owner adds, demotes or removes an owner (a platform token acts as one).
   const roles: Role[] =
     business.role === 'admin' ? ['member', 'admin'] : ['member', 'admin', 'owner'];
@@ -148,7 +150,6 @@ export function Members() {
     e.preventDefault();
     add.mutate();
   };
-  const actionError = reissue.error ?? remove.error;
 
   return (
     <>
@@ -211,7 +212,7 @@ export function Members() {
       )}
       <section aria-labelledby="member-list">
         <h2 id="member-list">People</h2>
-        <ErrorBox error={actionError} />
+        <ErrorBox error={reissue.error} />
         <KeysetList query={members} empty="No members yet">
           {(items) => (
             <TableWrap label="Members">
@@ -261,8 +262,7 @@ export function Members() {
                           <button
                             type="button"
                             className="button small danger-outline"
-                            disabled={remove.isPending}
-                            onClick={() => remove.mutate(m)}
+                            onClick={() => setRemoving(m)}
                           >
                             Remove
                           </button>
@@ -283,6 +283,21 @@ export function Members() {
           onClose={() => setChanging(null)}
           onDone={setNotice}
         />
+      )}
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${who(removing)}`}
+          confirm="Remove member"
+          mutation={remove}
+          subject={removing}
+          onClose={() => setRemoving(null)}
+        >
+          <p>
+            {who(removing)} loses access to {business.name} at once: every token they hold in it is
+            revoked, and the audit log records each one. This cannot be undone; to bring them back,
+            add them again.
+          </p>
+        </ConfirmDialog>
       )}
     </>
   );

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { PlatformAdmin } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { KeysetList } from '../components/List';
@@ -20,6 +21,7 @@ export function PlatformAdmins() {
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<PlatformAdmin | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['platform'] });
   const admins = useKeyset(['platform', 'admins'], (cursor) =>
     unwrap(
@@ -94,7 +96,6 @@ export function PlatformAdmins() {
       </section>
       <section aria-labelledby="admin-list">
         <h2 id="admin-list">Admins</h2>
-        <ErrorBox error={remove.error} />
         <KeysetList query={admins} empty="No platform admins yet">
           {(items) => (
             <TableWrap label="Platform admins">
@@ -127,8 +128,7 @@ export function PlatformAdmins() {
                       <button
                         type="button"
                         className="button small danger-outline"
-                        disabled={remove.isPending}
-                        onClick={() => remove.mutate(a)}
+                        onClick={() => setRemoving(a)}
                       >
                         Remove
                       </button>
@@ -140,6 +140,20 @@ export function PlatformAdmins() {
           )}
         </KeysetList>
       </section>
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${removing.email}`}
+          confirm="Remove platform admin"
+          mutation={remove}
+          subject={removing}
+          onClose={() => setRemoving(null)}
+        >
+          <p>
+            {removing.email} no longer runs this installation: their platform tokens are revoked at
+            once. The last platform admin cannot be removed.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

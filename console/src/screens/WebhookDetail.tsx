@@ -12,7 +12,7 @@ import { Time } from '../components/Time';
 import { useTitle } from '../components/useTitle';
 import { Link, navigate, paths } from '../router';
 import { useBusiness } from '../session';
-import { useDeleteWebhook, useToggleWebhook, WebhookState } from './Webhooks';
+import { DeleteWebhookDialog, useToggleWebhook, WebhookState } from './Webhooks';
 
 function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, ' ').trim();
@@ -135,10 +135,7 @@ export function WebhookDetail({ id }: { id: string }) {
   const h = hook.data;
   useTitle(h ? `Webhook ${h.url}` : 'Webhook');
   const toggle = useToggleWebhook(setNotice);
-  const remove = useDeleteWebhook((m) => {
-    setNotice(m);
-    navigate(paths.webhooks);
-  });
+  const [deleting, setDeleting] = useState(false);
   const test = useMutation({
     mutationFn: () =>
       unwrap(
@@ -158,7 +155,7 @@ export function WebhookDetail({ id }: { id: string }) {
       ),
     onSuccess: () => void invalidate(),
   });
-  const error = toggle.error ?? remove.error ?? test.error ?? rotate.error;
+  const error = toggle.error ?? test.error ?? rotate.error;
   return (
     <>
       <p className="crumbs">
@@ -249,8 +246,7 @@ export function WebhookDetail({ id }: { id: string }) {
                 <button
                   type="button"
                   className="button danger-outline"
-                  disabled={remove.isPending}
-                  onClick={() => remove.mutate(h)}
+                  onClick={() => setDeleting(true)}
                 >
                   Delete
                 </button>
@@ -265,6 +261,16 @@ export function WebhookDetail({ id }: { id: string }) {
             )}
           </section>
           <Deliveries id={h.id} />
+          {deleting && (
+            <DeleteWebhookDialog
+              hook={h}
+              onClose={() => setDeleting(false)}
+              onDone={(m) => {
+                setNotice(m);
+                navigate(paths.webhooks);
+              }}
+            />
+          )}
         </>
       )}
     </>

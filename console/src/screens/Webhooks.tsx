@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
 import type { Webhook, WebhookEventType } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Check, Field } from '../components/Field';
 import { useInvalidateBusiness } from '../components/hooks';
@@ -59,7 +60,35 @@ export function useToggleWebhook(onDone: (m: string) => void) {
   });
 }
 
-export function useDeleteWebhook(onDone: (m: string) => void) {
+/** Delete's confirmation: the endpoint stops receiving at once, and its queued messages die. */
+export function DeleteWebhookDialog({
+  hook,
+  onClose,
+  onDone,
+}: {
+  hook: Webhook;
+  onClose: () => void;
+  onDone: (m: string) => void;
+}) {
+  const { business } = useBusiness();
+  const remove = useDeleteWebhook(onDone);
+  return (
+    <ConfirmDialog
+      title="Delete the endpoint"
+      confirm="Delete endpoint"
+      mutation={remove}
+      subject={hook}
+      onClose={onClose}
+    >
+      <p>
+        <span className="wrap">{hook.url}</span> gets no more events from {business.name}, and what
+        is still queued for it is dropped. This cannot be undone; to pause it instead, disable it.
+      </p>
+    </ConfirmDialog>
+  );
+}
+
+function useDeleteWebhook(onDone: (m: string) => void) {
   const { api } = useBusiness();
   const invalidate = useInvalidateBusiness();
   return useMutation({
@@ -210,7 +239,7 @@ export function Webhooks() {
     unwrap(api.GET('/api/v1/webhooks', { params: { query: { limit: PAGE_SIZE, cursor } } })),
   );
   const toggle = useToggleWebhook(setNotice);
-  const remove = useDeleteWebhook(setNotice);
+  const [deleting, setDeleting] = useState<Webhook | null>(null);
   return (
     <>
       <h1>Webhooks</h1>
@@ -221,7 +250,7 @@ export function Webhooks() {
       {caps.webhooksWrite && <CreateWebhook onCreated={setNotice} />}
       <section aria-labelledby="webhook-list">
         <h2 id="webhook-list">Endpoints</h2>
-        <ErrorBox error={toggle.error ?? remove.error} />
+        <ErrorBox error={toggle.error} />
         <KeysetList query={hooks} empty="No webhooks yet">
           {(items) => (
             <TableWrap label="Webhook endpoints">
@@ -271,8 +300,7 @@ export function Webhooks() {
                           <button
                             type="button"
                             className="button small danger-outline"
-                            disabled={remove.isPending}
-                            onClick={() => remove.mutate(h)}
+                            onClick={() => setDeleting(h)}
                           >
                             Delete
                           </button>
@@ -286,6 +314,9 @@ export function Webhooks() {
           )}
         </KeysetList>
       </section>
+      {deleting && (
+        <DeleteWebhookDialog hook={deleting} onClose={() => setDeleting(null)} onDone={setNotice} />
+      )}
     </>
   );
 }
