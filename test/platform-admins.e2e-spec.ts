@@ -87,7 +87,7 @@ describe.each(DRIVERS)('platform admins on %s', (driver) => {
       const res = await removePlatformAdmin(t, asPlatform(t), admin.identity_id).expect(200);
       expect(res.body).toMatchObject({
         success: true,
-        data: { identity_id: admin.identity_id, email },
+        data: { identity_id: admin.identity_id, email, revoked_tokens: 1 },
       });
 
       const denied = await listBusinesses(t, asBearer(first_token.token)).expect(401);

@@ -1620,6 +1620,19 @@ export interface components {
       /** @description Lifetime of the platform token; default: no expiry */
       expires_in_days?: number;
     };
+    RemovedPlatformAdminViewDto: {
+      /** Format: uuid */
+      identity_id: string;
+      /** @example ops@latchkey.test */
+      email: string;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * @description How many of their platform tokens the removal revoked
+       * @example 1
+       */
+      revoked_tokens: number;
+    };
     AddedMemberDto: {
       member: components['schemas']['MemberViewDto'];
       /** @description The member's first token, shown once */
@@ -6755,7 +6768,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['PlatformAdminViewDto'];
+            data: components['schemas']['RemovedPlatformAdminViewDto'];
           };
         };
       };

@@ -13,7 +13,11 @@ import {
   PlatformAdminRemovedEvent,
 } from '../tenancy/tenancy.events';
 import { BatchRevocationService } from '../tokens/batch-revocation.service';
-import { RemovedMachineIdentityViewDto, RemovedMemberViewDto } from './dto/workflows.dto';
+import {
+  RemovedMachineIdentityViewDto,
+  RemovedMemberViewDto,
+  RemovedPlatformAdminViewDto,
+} from './dto/workflows.dto';
 
 /**
  * Whoever leaves loses every token: a removed member, a deleted machine, a platform admin whose
@@ -79,15 +83,26 @@ export class OffboardingService {
     return { ...view, revoked_tokens: revoked };
   }
 
-  /** Takes platform admin rights and every platform token of that person. The last admin stays. */
-  async removePlatformAdmin(author: Author, identityId: string): Promise<PlatformAdminViewDto> {
+  /**
+   * Takes platform admin rights and every platform token of that person, and answers how many it
+   * revoked. The last admin stays.
+   */
+  async removePlatformAdmin(
+    author: Author,
+    identityId: string,
+  ): Promise<RemovedPlatformAdminViewDto> {
     const view = await this.uow.run(async (tx) => {
       const identity = await this.admins.revokeInTx(tx, identityId);
       const revoked = await this.revocation.cascadeTargets(tx, null, identity.id);
       await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);
     });
-    await this.revocation.finishCascade(author, null, identityId, 'platform admin removed');
-    return view;
+    const revoked = await this.revocation.finishCascade(
+      author,
+      null,
+      identityId,
+      'platform admin removed',
+    );
+    return { ...view, revoked_tokens: revoked };
   }
 }

@@ -8,7 +8,11 @@ import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
 import { PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
 import { policyCallerOf } from '../tokens/policy-decision';
-import { AddedPlatformAdminDto, AddPlatformAdminDto } from './dto/workflows.dto';
+import {
+  AddedPlatformAdminDto,
+  AddPlatformAdminDto,
+  RemovedPlatformAdminViewDto,
+} from './dto/workflows.dto';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
 import { OffboardingService } from './offboarding.service';
 import { OnboardingService } from './onboarding.service';
@@ -48,7 +52,7 @@ export class PlatformAdminsController {
     operationId: 'removePlatformAdmin',
     summary: 'Remove a platform admin and revoke their platform tokens',
   })
-  @ApiEnvelope(200, PlatformAdminViewDto)
+  @ApiEnvelope(200, RemovedPlatformAdminViewDto)
   @ApiErrors({
     404: ['IDENTITY_NOT_FOUND'],
     409: ['LAST_PLATFORM_ADMIN'],

@@ -25,5 +25,7 @@ export interface Page<T> {
 /** GET /api/v1/whoami: the identity, the token's view, and the businesses it acts in. */
 export type Whoami = Schemas['WhoamiViewDto'];
 
-/** A removal that revokes: the view, and (once the server answers it) how many tokens went. */
-export type WithRevokedCount<T> = T & { revoked_tokens?: number };
+/** What a removal that cascades answers besides its view: how many tokens it revoked. */
+export interface RevokedCount {
+  revoked_tokens: number;
+}

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api/call';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
-import type { Member, Role, WithRevokedCount } from '../api/types';
+import type { Member, RevokedCount, Role } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { ErrorBox } from '../components/ErrorBox';
@@ -19,9 +19,7 @@ import { useBusiness } from '../session';
 const who = (m: Member) => m.email ?? m.name ?? m.identity_id;
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
-export function revokedLine(verb: string, answer: WithRevokedCount<object>): string {
-  const n = answer.revoked_tokens;
-  if (typeof n !== 'number') return `${verb}; their tokens were revoked`;
+export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
   return `${verb}; ${n} ${n === 1 ? 'token' : 'tokens'} revoked`;
 }
 

@@ -124,6 +124,16 @@ export class RemovedMachineIdentityViewDto extends MachineIdentityViewDto {
   revoked_tokens!: number;
 }
 
+/** `DELETE /platform/v1/admins/{identity_id}`: the admin as they were, and the tokens it ended. */
+export class RemovedPlatformAdminViewDto extends PlatformAdminViewDto {
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: 'How many of their platform tokens the removal revoked',
+  })
+  revoked_tokens!: number;
+}
+
 export class WhoamiIdentityDto extends MeIdentityDto {
   @ApiProperty({
     example: 'owner@acme.test',
