@@ -394,6 +394,49 @@ describe.each(DRIVERS)('a token used from outside its networks, on %s', (driver)
   });
 });
 
+describe.each(DRIVERS)('a token’s own limit under its identity’s, on %s', (driver) => {
+  let t: TestApp;
+  let biz: BusinessFixture;
+  beforeAll(async () => {
+    t = await bootTestApp(driver, { RATE_LIMIT_IDENTITY_PER_MINUTE: '1000' });
+    biz = await createUnexpiringBusiness(t);
+  });
+  afterAll(() => t.close());
+
+  const aboveIdentity = {
+    loc: ['body', 'rate_limit_per_minute'],
+    type: 'less_than_equal',
+    input: 1001,
+    ctx: { le: 1000 },
+  };
+
+  it('refuses, at create, a limit above the identity’s, which could never bind; takes one at it', async () => {
+    const refused = await postToken(t, asOwner(biz), {
+      name: 'above',
+      rate_limit_per_minute: 1001,
+    }).expect(422);
+    expect(refused.body.code).toBe('VALIDATION_ERROR');
+    expect(refused.body.detail).toEqual([expect.objectContaining(aboveIdentity)]);
+    const taken = await createToken(t, asOwner(biz), { name: 'at', rate_limit_per_minute: 1000 });
+    expect(taken.view.rate_limit_per_minute).toBe(1000);
+  });
+
+  it('refuses it at rotate too, before looking the token up, and rotates nothing', async () => {
+    const token = await createToken(t, asOwner(biz), { name: 'rotated-above' });
+    const refused = await rotate(t, asOwner(biz), token.view.id, {
+      rate_limit_per_minute: 1001,
+    }).expect(422);
+    expect(refused.body.detail).toEqual([expect.objectContaining(aboveIdentity)]);
+    // A token the caller may not see answers the body's 422 all the same (422 before 404).
+    await rotate(t, asOwner(biz), '00000000-0000-4000-8000-000000000000', {
+      rate_limit_per_minute: 1001,
+    }).expect(422);
+    const still = await getToken(t, asOwner(biz), token.view.id).expect(200);
+    expect(still.body.data.status).toBe('active');
+    await rotate(t, asOwner(biz), token.view.id, { rate_limit_per_minute: 1000 }).expect(201);
+  });
+});
+
 // Runs only with REDIS_URL, which .ci/run always sets.
 const withRedis = TEST_REDIS_URL ? describe : describe.skip;
 

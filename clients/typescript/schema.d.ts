@@ -1257,7 +1257,7 @@ export interface components {
        *     ]
        */
       allowed_cidrs?: string[] | null;
-      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own. */
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
     };
     TokenViewDto: {
@@ -1495,7 +1495,7 @@ export interface components {
        *     ]
        */
       allowed_cidrs?: string[] | null;
-      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the old token's limit. null: none. Never higher than the calling token's own. */
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the old token's limit. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
     };
     RevokeByValueDto: {

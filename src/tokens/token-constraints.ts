@@ -1,4 +1,5 @@
 import { canonicalCidr, cidrWithin } from '../common/cidr';
+import { RequestValidationError } from '../common/domain-error';
 import { TokenError } from './token-error';
 
 /** A window of requests per minute that several tokens are counted in, named by a token's id. */
@@ -38,9 +39,26 @@ export interface RequestedConstraints {
 
 /**
  * What a create or rotate body asked for, canonical: each network in its one spelling (`10.1.2.3/8`
- * is `10.0.0.0/8`), duplicates dropped. The DTO has already refused what is not a network.
+ * is `10.0.0.0/8`), duplicates dropped. The DTO has already refused what is not a network. A limit
+ * above `identityLimit` (RATE_LIMIT_IDENTITY_PER_MINUTE; 0 is off) is refused: the identity's
+ * limit counts all of its tokens together, so a token's own limit above it could never bind.
  */
-export function requestedConstraints(dto: RequestedConstraints): RequestedConstraints {
+export function requestedConstraints(
+  dto: RequestedConstraints,
+  identityLimit: number,
+): RequestedConstraints {
+  const limit = dto.rate_limit_per_minute;
+  if (identityLimit > 0 && typeof limit === 'number' && limit > identityLimit) {
+    throw new RequestValidationError([
+      {
+        loc: ['body', 'rate_limit_per_minute'],
+        msg: `Input should be at most ${identityLimit}, the limit of the token's identity (all of its tokens together)`,
+        type: 'less_than_equal',
+        input: limit,
+        ctx: { le: identityLimit },
+      },
+    ]);
+  }
   const cidrs = dto.allowed_cidrs;
   return {
     allowed_cidrs:

@@ -22,7 +22,7 @@ import {
   requestedConstraints,
   UNCONSTRAINED,
 } from './token-constraints';
-import type { TokenConstraints } from './token-constraints';
+import type { RequestedConstraints, TokenConstraints } from './token-constraints';
 import { cappedExpiry, expiryInDays, FIRST_TOKEN_DAYS, futureDate } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef, TokenRenamedEvent } from './tokens.events';
@@ -62,7 +62,7 @@ export class TokenIssuanceService {
     const expiresAt = cappedExpiry(this.expiryOf(dto), askedExpiry(dto), ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     const maker = constraintsOf(ctx.token);
-    const constraints = cappedConstraints(requestedConstraints(dto), maker, maker);
+    const constraints = cappedConstraints(this.requested(dto), maker, maker);
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
       const target = await this.access.memberTarget(ctx, identityId, tx);
@@ -249,10 +249,15 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes: dto.scopes ?? null,
         expiresAt,
-        constraints: cappedConstraints(requestedConstraints(dto), UNCONSTRAINED, UNCONSTRAINED),
+        constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
       });
       return IssuedTokenDto.issued(secret, token);
     });
+  }
+
+  /** The constraints a create or rotate body asked for (see `requestedConstraints`). */
+  requested(dto: RequestedConstraints): RequestedConstraints {
+    return requestedConstraints(dto, this.config.RATE_LIMIT_IDENTITY_PER_MINUTE);
   }
 
   private expiryOf(dto: CreateTokenDto): Date | null {

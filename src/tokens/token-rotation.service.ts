@@ -14,7 +14,7 @@ import { TokenIssuanceService } from './token-issuance.service';
 import {
   cappedConstraints,
   constraintsOf,
-  requestedConstraints,
+  RequestedConstraints,
   TokenConstraints,
   UNCONSTRAINED,
 } from './token-constraints';
@@ -42,6 +42,8 @@ export class TokenRotationService {
   ) {}
 
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
+    // The body's 422 before the token's 404, as everywhere.
+    const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
@@ -51,6 +53,7 @@ export class TokenRotationService {
         ctx.author,
         old,
         dto,
+        requested,
         ceiling,
         constraintsOf(ctx.token),
         (scopes) => this.access.assertMayGrant(ctx, scopes),
@@ -69,6 +72,7 @@ export class TokenRotationService {
     tokenId: string,
     dto: RotateTokenDto,
   ): Promise<IssuedTokenDto> {
+    const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw tokenNotFound();
@@ -79,12 +83,21 @@ export class TokenRotationService {
       });
       enforce(decide('rotate', caller, target), tokenNotFound);
       const maker = caller.constraints ?? UNCONSTRAINED;
-      return this.rotateFound(tx, author, old, dto, caller.expiresAt, maker, (scopes) => {
-        // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
-        if (!scopesWithin(scopes, caller.scopes)) {
-          throw new TokenError('SCOPE_ESCALATION');
-        }
-      });
+      return this.rotateFound(
+        tx,
+        author,
+        old,
+        dto,
+        requested,
+        caller.expiresAt,
+        maker,
+        (scopes) => {
+          // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
+          if (!scopesWithin(scopes, caller.scopes)) {
+            throw new TokenError('SCOPE_ESCALATION');
+          }
+        },
+      );
     });
   }
 
@@ -99,6 +112,7 @@ export class TokenRotationService {
     author: Author,
     old: ApiToken,
     dto: RotateTokenDto,
+    requested: RequestedConstraints,
     ceiling: ExpiryCeiling,
     maker: TokenConstraints,
     assertMayGrant: (scopes: string[] | null) => void,
@@ -108,7 +122,7 @@ export class TokenRotationService {
     if (old.rotatedToId !== null) throw alreadyRotated();
     if (tokenStatus(old) !== 'active') throw notActive();
     assertMayGrant(old.scopes);
-    const constraints = cappedConstraints(requestedConstraints(dto), constraintsOf(old), maker);
+    const constraints = cappedConstraints(requested, constraintsOf(old), maker);
     const now = Date.now();
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);

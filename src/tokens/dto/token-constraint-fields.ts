@@ -66,7 +66,8 @@ export const RateLimitProperty = (leftOut: string) =>
       nullable: true,
       description:
         'Requests per minute this token may make, beside its identity’s limit; the next is 429 ' +
-        `with Retry-After. Left out: ${leftOut}. null: none. Never higher than the calling token's own.`,
+        `with Retry-After. Left out: ${leftOut}. null: none. Never higher than the calling token's own, ` +
+        'nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set.',
     }),
     IsOptional(),
     IsInt(),
