@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
 import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner, revoke, rotate } from './helpers/api';
@@ -112,6 +113,31 @@ describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
     });
     expect(told.sort()).toEqual(then);
   });
+
+  if (driver === 'postgres') {
+    it('one instance looks at a time: while another holds the notices’ advisory lock, a turn sends nothing', async () => {
+      const biz = await createBusiness(t);
+      const soon = await createToken(t, asOwner(biz), { name: 'soon', expires_at: inDays(0.5) });
+      // Another instance's turn, as PostgreSQL sees it: the session lock on the notices' key.
+      const other = t.app.get(DataSource).createQueryRunner();
+      const key = [0x4c4b, 'token-expiry-notices'];
+      try {
+        const [held] = await other.query(
+          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+          key,
+        );
+        expect(held.locked).toBe(true);
+        await expect(turn()).resolves.toEqual(second ? [0, 0] : [0]);
+        expect((await notices(biz.id, biz.ownerToken)).map(([id]) => id)).not.toContain(soon.id);
+      } finally {
+        await other.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
+        await other.release();
+      }
+      const sent = await turn();
+      expect(sent.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+      expect(await notices(biz.id, biz.ownerToken)).toContainEqual([soon.id, 'token.expiring', 1]);
+    });
+  }
 
   it('never tells of a token rotated with a grace period: the rotation set its expiry, its successor carries on', async () => {
     const biz = await createBusiness(t);

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { Transaction } from './unit-of-work';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
@@ -46,4 +47,38 @@ export async function tryKeyLock(tx: Transaction, key: string): Promise<boolean>
     [KEY_SPACE, key],
   );
   return rows[0]?.locked === true;
+}
+
+/**
+ * Runs `fn` while this instance holds the PostgreSQL advisory lock on `key` for a session, taken
+ * with `try`: null, without running `fn`, when another instance holds it, so a job of many short
+ * transactions runs on one instance at a time. The lock lives on a pooled connection kept for the
+ * run, so `fn`'s own transactions use others. Should the unlock fail, `pg_advisory_unlock_all`
+ * is tried on the way back to the pool; a connection that failed both is a dead one, whose
+ * session (and lock) the server has ended. SQLite has one process: `fn` always runs.
+ */
+export async function runAlone<T>(
+  dataSource: DataSource,
+  key: string,
+  fn: () => Promise<T>,
+): Promise<T | null> {
+  if (dataSource.options.type !== 'postgres') return fn();
+  const runner = dataSource.createQueryRunner();
+  try {
+    const rows: { locked: boolean }[] = await runner.query(
+      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+      [KEY_SPACE, key],
+    );
+    if (rows[0]?.locked !== true) return null;
+    try {
+      return await fn();
+    } finally {
+      await runner
+        .query('SELECT pg_advisory_unlock($1, hashtext($2))', [KEY_SPACE, key])
+        .catch(() => runner.query('SELECT pg_advisory_unlock_all()'))
+        .catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
 }

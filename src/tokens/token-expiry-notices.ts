@@ -1,11 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
 import { SYSTEM_AUTHOR } from '../database/domain-event';
-import { dbTime } from '../database/db-time';
+import { runAlone } from '../database/key-lock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
+import { NoticeWindow, TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
 import { TokenExpiredEvent, TokenExpiringEvent, tokenRef } from './tokens.events';
 
 const DAY_MS = 86_400_000;
@@ -17,12 +18,11 @@ const BATCH = 500;
  */
 const EXPIRED_LOOKBACK_MS = 7 * DAY_MS;
 
+/** The advisory key that makes one instance look at a time. */
+const NOTICES_LOCK = 'token-expiry-notices';
+
 /** One notice: which tokens it is due for at `now`, and the event that tells of one. */
-interface Notice {
-  key: string;
-  /** Due for active tokens expiring in (after, until]. */
-  after: Date;
-  until: Date;
+interface Notice extends NoticeWindow {
   event: (token: ApiToken) => TokenExpiringEvent | TokenExpiredEvent;
 }
 
@@ -30,7 +30,9 @@ interface Notice {
  * Tells of tokens about to expire (`token.expiring`, at each of TOKEN_EXPIRY_NOTICE_DAYS) and of
  * tokens that expired (`token.expired`). Each is an audit event, so a webhook goes with it. A
  * notice is one row per token (`token_expiry_notices`), inserted with the event in one
- * transaction and only if absent: however many instances look, each notice is sent once. A token
+ * transaction and only if absent: however many instances look, each notice is sent once. A turn
+ * runs under a PostgreSQL advisory lock taken with `try`, so one instance looks at a time and the
+ * others skip their turn, rather than all reading the same tokens to lose the same inserts. A token
  * that enters two windows between turns (made with 2 days left, or a server down for a week) gets
  * only the nearest notice, not a burst of them. A token that was rotated is never told of.
  */
@@ -44,6 +46,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
+    private readonly notices: TokenExpiryNoticesRepository,
   ) {}
 
   /** Starts the turns: the server calls it once it serves. */
@@ -69,14 +72,18 @@ export class TokenExpiryNotices implements OnModuleDestroy {
   }
 
   private async turnOnce(now: Date): Promise<number> {
+    return (await runAlone(this.dataSource, NOTICES_LOCK, () => this.tell(now))) ?? 0;
+  }
+
+  private async tell(now: Date): Promise<number> {
     let sent = 0;
-    for (const notice of this.notices(now)) {
-      const due = await this.due(notice);
+    for (const notice of this.noticesAt(now)) {
+      const due = await this.notices.findDueAnyBusiness(notice, BATCH);
       // One short transaction a notice: each appends to its business's chain under the chain's
       // head lock, which a batch would hold across hundreds of appends while revocations wait.
       for (const token of due) {
         const told = await this.uow.run(async (tx) => {
-          if (!(await this.claim(tx.manager, token.id, notice.key, now))) return false;
+          if (!(await this.notices.claim(tx.manager, token.id, notice.key, now))) return false;
           await tx.publish(notice.event(token));
           return true;
         });
@@ -87,7 +94,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
   }
 
   /** The notices, nearest first: each window ends where the next nearer one begins. */
-  private notices(now: Date): Notice[] {
+  private noticesAt(now: Date): Notice[] {
     const at = (ms: number) => new Date(now.getTime() + ms);
     const days = this.config.expiryNoticeDays;
     const expiring = days.map((d, i): Notice => ({
@@ -104,43 +111,5 @@ export class TokenExpiryNotices implements OnModuleDestroy {
       event: (t) => new TokenExpiredEvent(SYSTEM_AUTHOR, tokenRef(t), t.expiresAt!.toISOString()),
     };
     return [expired, ...expiring.reverse()];
-  }
-
-  /**
-   * Unrevoked tokens expiring within the notice's window that have not had it, across every
-   * business: a job of the installation's, not of one tenant. A token rotated with a grace period
-   * is left out: the rotation set its expiry, and its successor (`rotated_to_id`, set in the
-   * rotation's transaction) carries on, so "your token expires" would be a false alarm.
-   */
-  private due(notice: Notice): Promise<ApiToken[]> {
-    return this.dataSource.manager
-      .createQueryBuilder(ApiToken, 't')
-      .where('t.revokedAt IS NULL')
-      .andWhere('t.rotatedToId IS NULL')
-      .andWhere('t.expiresAt > :after AND t.expiresAt <= :until', {
-        after: notice.after,
-        until: notice.until,
-      })
-      .andWhere(
-        'NOT EXISTS (SELECT 1 FROM token_expiry_notices n WHERE n.token_id = t.id AND n.notice = :key)',
-        { key: notice.key },
-      )
-      .orderBy('t.expiresAt', 'ASC')
-      .limit(BATCH)
-      .getMany();
-  }
-
-  /** Inserts the notice unless it is there: true for the one insert that wins. */
-  private async claim(em: EntityManager, tokenId: string, key: string, now: Date) {
-    const pg = em.connection.options.type === 'postgres';
-    const rows: unknown[] = await em.query(
-      pg
-        ? 'INSERT INTO token_expiry_notices (token_id, notice, sent_at) VALUES ($1, $2, $3) ' +
-            'ON CONFLICT DO NOTHING RETURNING token_id'
-        : 'INSERT INTO token_expiry_notices (token_id, notice, sent_at) VALUES (?, ?, ?) ' +
-            'ON CONFLICT DO NOTHING RETURNING token_id',
-      [tokenId, key, dbTime(em, now)],
-    );
-    return rows.length > 0;
   }
 }

@@ -17,6 +17,7 @@ import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
 import { TokenExpiryNotices } from './token-expiry-notices';
+import { TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
 import { TokenUsageController } from './token-usage.controller';
 import { TokenUsageRecorder } from './token-usage-recorder';
 import { TokenUsageRepository } from './token-usage.repository';
@@ -45,6 +46,7 @@ import { TokenUsageService } from './token-usage.service';
     CacheInvalidation,
     RevocationMetrics,
     TokenExpiryNotices,
+    TokenExpiryNoticesRepository,
     TokenUsageRepository,
     TokenUsageRecorder,
     TokenUsageService,
