@@ -65,10 +65,10 @@ export async function runAlone<T>(
   if (dataSource.options.type !== 'postgres') return fn();
   const runner = dataSource.createQueryRunner();
   try {
-    const rows: { locked: boolean }[] = await runner.query(
-      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
-      [KEY_SPACE, key],
-    );
+    const rows = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+      KEY_SPACE,
+      key,
+    ])) as { locked: boolean }[];
     if (rows[0]?.locked !== true) return null;
     try {
       return await fn();
