@@ -55,6 +55,7 @@ describe.each(DRIVERS)('cascades in batches on %s', (driver) => {
           rateLimitPerMinute: null,
           sharedLimitId: null,
           sharedLimitPerMinute: null,
+          leakReportedAt: null,
         } satisfies ApiToken);
       });
       await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

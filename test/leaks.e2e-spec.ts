@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { checksumOf } from '../src/common/secret-shape';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
-import { asMember, asOwner, getToken, me } from './helpers/api';
+import { asMember, asOwner, getToken, me, revoke } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
@@ -122,6 +122,7 @@ describe.each(DRIVERS)('leak reports on %s', (driver) => {
       url: 'https://github.com/octo/repo/blob/abc/config.js#L3',
       source: 'content',
       token_type: 'latchkey_api_token',
+      revoked_by_report: true,
     });
     for (const e of events) expect(JSON.stringify(e)).not.toContain(token.secret);
     expect((await me(t, asMember(token.secret, biz.id))).body.code).toBe('TOKEN_REVOKED');
@@ -153,6 +154,43 @@ describe.each(DRIVERS)('leak reports on %s', (driver) => {
     ]);
     expect(await auditOf(token.id)).toEqual(events);
     expect(events.filter((e) => e.action === 'token.revoked')).toHaveLength(1);
+  });
+
+  it('a token revoked before keeps its revocation, and its business is still told of the leak, once', async () => {
+    const biz = await createBusiness(t);
+    await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(biz))
+      .send({ url: receiver.url, event_types: ['token.leaked'] })
+      .expect(201);
+    const token = await leakable(biz);
+    await revoke(t, asOwner(biz), token.id, { reason: 'left the team' }).expect(201);
+    const body = JSON.stringify([entry(token.secret)]);
+
+    const first = await report(body, signed(body)).expect(200);
+    expect(first.body).toEqual([expect.objectContaining({ label: 'true_positive' })]);
+    const view = await getToken(t, asOwner(biz), token.id).expect(200);
+    expect(view.body.data).toMatchObject({
+      status: 'revoked',
+      revocation_reason: 'left the team',
+    });
+    expect(view.body.data.revoked_by).not.toBe('github-secret-scanning');
+    const events = await auditOf(token.id);
+    expect(events.map((e) => [e.action, e.actor_label])).toEqual([
+      ['token.created', expect.any(String)],
+      ['token.revoked', expect.not.stringMatching('github-secret-scanning')],
+      ['token.leaked', 'github-secret-scanning'],
+    ]);
+    expect(JSON.parse(events[2].metadata)).toMatchObject({ revoked_by_report: false });
+    await receiver.waitFor((all) =>
+      all.some((r) => r.json.type === 'token.leaked' && r.body.includes(token.id)),
+    );
+
+    // Again, and in parallel: nothing more is written, and the answer is the same.
+    const again = await Promise.all([1, 2, 3].map(() => report(body, signed(body))));
+    expect(again.map((a) => a.body)).toEqual([first.body, first.body, first.body]);
+    expect(await auditOf(token.id)).toEqual(events);
   });
 
   it('the same reports in parallel revoke the token once', async () => {

@@ -228,7 +228,10 @@ export class AuditListener {
     });
   }
 
-  /** Where the scanner saw it: the URL, the kind of place, and the scanner's type name. */
+  /**
+   * Where the scanner saw it (the URL, the kind of place, the scanner's type name), and whether
+   * the report revoked it or found it revoked already.
+   */
   onTokenLeaked(e: TokenLeakedEvent, em: EntityManager) {
     return this.write(em, e, e.token.businessId, token(e.token), {
       jti: e.token.jti,
@@ -236,6 +239,7 @@ export class AuditListener {
       url: e.sighting.url,
       source: e.sighting.source,
       token_type: e.sighting.type,
+      revoked_by_report: e.revokedByReport,
     });
   }
 

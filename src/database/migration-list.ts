@@ -9,6 +9,7 @@ import { TokenExpiryNotices1764500000000 } from './migrations/1764500000000-toke
 import { TokenConstraints1764600000000 } from './migrations/1764600000000-token-constraints';
 import { TokenUsage1764610000000 } from './migrations/1764610000000-token-usage';
 import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-rate-limit';
+import { LeakReported1764630000000 } from './migrations/1764630000000-leak-reported';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TokenConstraints1764600000000,
   TokenUsage1764610000000,
   SharedRateLimit1764620000000,
+  LeakReported1764630000000,
 ];

@@ -83,4 +83,8 @@ export class ApiToken {
   /** The successor, once rotated; set by one conditional UPDATE, so there is at most one. */
   @Column({ type: 'uuid', nullable: true })
   rotatedToId!: string | null;
+
+  /** When a secret scanner first reported it found in public; set once, by a conditional UPDATE. */
+  @Column({ type: Date, nullable: true })
+  leakReportedAt!: Date | null;
 }

@@ -126,6 +126,7 @@ export class TokenIssuanceService {
       rateLimitPerMinute: constraints.rateLimitPerMinute,
       sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
       sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
+      leakReportedAt: null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(

@@ -131,9 +131,11 @@ export class TokenRevocationService {
 
   /**
    * A secret scanner found this secret in public. A token it names is revoked (reason `leaked`),
-   * with a `token.leaked` event that says where it was seen, in one transaction; a token already
-   * revoked is left as it is, and emits nothing, so a report sent twice changes nothing the
-   * second time. Answers whether the secret names a token at all.
+   * with a `token.leaked` event that says where it was seen, in one transaction. A token revoked
+   * before (by its holder, a rotation, …) stays as it was, but its business is still told, once:
+   * the place its secret leaked from may hold others. The first report marks the token
+   * (`leak_reported_at`, a conditional UPDATE), so a report sent twice, or in parallel, changes
+   * nothing the second time. Answers whether the secret names a token at all.
    */
   async revokeLeaked(
     author: Author,
@@ -142,13 +144,17 @@ export class TokenRevocationService {
   ): Promise<'revoked' | 'already_revoked' | 'unknown'> {
     const token = await this.findBySecret(secret);
     if (!token) return 'unknown';
-    if (token.revokedAt) return 'already_revoked';
-    const won = await this.uow.run(async (tx) => {
-      if (!(await this.revokeToken(tx, author, token, 'leaked', 'leaked'))) return false;
-      await tx.publish(new TokenLeakedEvent(author, tokenRef(token), sighting));
-      return true;
+    // A token reported before is left as it is, with nothing written: a report sent again.
+    if (token.leakReportedAt) return 'already_revoked';
+    return this.uow.run(async (tx) => {
+      const now = new Date();
+      const revoked =
+        !token.revokedAt && (await this.revokeToken(tx, author, token, 'leaked', 'leaked', now));
+      if (await this.tokens.markLeakReported(tx, token, now)) {
+        await tx.publish(new TokenLeakedEvent(author, tokenRef(token), sighting, revoked));
+      }
+      return revoked ? 'revoked' : 'already_revoked';
     });
-    return won ? 'revoked' : 'already_revoked';
   }
 
   /**

@@ -89,8 +89,10 @@ export interface LeakSighting {
 }
 
 /**
- * A secret scanner reported the token as found in public, and this report revoked it (in the
- * same transaction as its `TokenRevokedEvent`). A report of a token already revoked emits none.
+ * A secret scanner reported the token as found in public, for the first time. `revokedByReport`
+ * says whether this report revoked it (in the same transaction as its `TokenRevokedEvent`) or
+ * found it revoked already: a dead token found in public still tells its business where its
+ * secrets leak. A token reported again emits none.
  */
 @Audited()
 export class TokenLeakedEvent extends DomainEvent {
@@ -99,6 +101,7 @@ export class TokenLeakedEvent extends DomainEvent {
     author: Author,
     readonly token: TokenRef,
     readonly sighting: LeakSighting,
+    readonly revokedByReport: boolean,
   ) {
     super(author);
   }

@@ -204,6 +204,21 @@ export class TokensRepository {
   }
 
   /**
+   * Marks the token reported leaked unless it was already: true for the one report that wins,
+   * which alone tells of the leak (a conditional UPDATE, as for revocation).
+   */
+  async markLeakReported(tx: Transaction, token: ApiToken, at: Date): Promise<boolean> {
+    const qb = tx.manager
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ leakReportedAt: at })
+      .where('id = :id AND leak_reported_at IS NULL', { id: token.id });
+    this.sameBusiness(qb, token.businessId);
+    const result = await qb.execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
    * Claims the rotation of an active token for `successorId`: a conditional UPDATE, as for
    * revocation, so of concurrent rotations exactly one wins (on PostgreSQL the losers wait for
    * the winner's row lock, then find `rotated_to_id` set). False when another rotation won, or
