@@ -10,6 +10,8 @@ import { asMember, asOwner, asPlatform, revoke, rotate } from './helpers/api';
 import { CLI_AUTHOR } from '../src/database/domain-event';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { TokenRevokedEvent } from '../src/tokens/tokens.events';
+import { Outcome, WebhookAttemptRecorder } from '../src/webhooks/webhook-attempt-recorder';
+import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { Received, WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
@@ -241,6 +243,45 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     ]);
     // The audit log names where it pointed by origin only: a path or query may hold a credential.
     expect(JSON.stringify(audit.body)).not.toContain('gone=1');
+  });
+
+  it('two workers that both find an endpoint gone disable it once, with one webhook.disabled', async () => {
+    const biz = await createBusiness(t);
+    const endpoint = await register(biz, ['token.revoked']);
+    const token = await createToken(t, asOwner(biz));
+    await revoke(t, asOwner(biz), token.id).expect(201);
+    const [attempt] = await waitForAttempts(biz, endpoint.id, 1);
+    // Each worker holds the endpoint as it read it, enabled, and records its own 410.
+    const stale = await t.app.get(WebhooksRepository).findEndpoint(null, biz.id, endpoint.id);
+    const gone = (): Outcome => ({
+      message: {
+        id: attempt.message_id,
+        endpointId: endpoint.id,
+        chainId: biz.id,
+        eventType: 'token.revoked',
+        payload: '{}',
+        attempts: 1,
+        createdAt: new Date(),
+        leaseUntil: new Date(0),
+      },
+      endpoint: stale,
+      result: { status: 410, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },
+      at: new Date(),
+    });
+    const recorder = t.app.get(WebhookAttemptRecorder);
+    await recorder.recordAll([gone()]);
+    await recorder.recordAll([gone()]);
+    const [{ n }] = await t.sql<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'webhook.disabled' AND target_id = ?",
+      [endpoint.id],
+    );
+    expect(Number(n)).toBe(1);
+    const view = await t
+      .http()
+      .get(`/api/v1/webhooks/${endpoint.id}`)
+      .set(asOwner(biz))
+      .expect(200);
+    expect(view.body.data).toMatchObject({ enabled: false, disabled_reason: 'gone' });
   });
 
   it('signs with both secrets for a day after a rotation, so either verifies', async () => {

@@ -172,14 +172,17 @@ export class WebhookAttemptRecorder {
     }
   }
 
-  /** Disables an endpoint on its receiver's word (410) or after days of failures; audited. */
+  /**
+   * Disables an endpoint on its receiver's word (410) or after days of failures; audited, once:
+   * an endpoint another worker (or an attempt recorded before) disabled is left as it is.
+   */
   private async disable(tx: Transaction, endpoint: WebhookEndpoint, cause: DisableCause) {
     const now = new Date();
-    await this.repo.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
-      disabledAt: now,
-      disabledReason: cause,
-      updatedAt: now,
-    });
+    if (
+      !(await this.repo.disableIfEnabled(tx.manager, endpoint.chainId, endpoint.id, cause, now))
+    ) {
+      return;
+    }
     const killed = (await this.repo.killPending(tx.manager, endpoint.id)).affected ?? 0;
     tx.afterCommit(() => this.metrics.webhookDead(killed));
     // In the platform chain's name or the business's: the audit tap then queues

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { dbTime } from '../database/db-time';
@@ -69,6 +69,26 @@ export class WebhooksRepository {
   ) {
     assertBusinessId(chainId);
     return em.update(WebhookEndpoint, { chainId, id }, patch);
+  }
+
+  /**
+   * Disables an endpoint unless it is disabled already: true for the one caller that did it, so
+   * of two workers (or two attempts of one batch) that both find it gone, one tells of it.
+   */
+  async disableIfEnabled(
+    em: EntityManager,
+    chainId: string,
+    id: string,
+    reason: string,
+    at: Date,
+  ): Promise<boolean> {
+    assertBusinessId(chainId);
+    const result = await em.update(
+      WebhookEndpoint,
+      { chainId, id, disabledAt: IsNull() },
+      { disabledAt: at, disabledReason: reason, updatedAt: at },
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   /** Deletes an endpoint; its undelivered messages die with it, its history stays listed. */
