@@ -245,6 +245,12 @@ async function main(): Promise<void> {
     await camera.shot('05-token-detail.png', /billing-api/);
     await camera.screen('06-risky-tokens.png', '/admin/tokens/risky', /risky tokens/i);
     await camera.screen('07-members.png', '/admin/members', /members/i);
+    // What cannot be undone asks first: the last member's Remove, then Cancel.
+    await page.getByRole('button', { name: 'Remove', exact: true }).last().click();
+    await page.getByRole('dialog').waitFor();
+    await camera.shot('21-remove-member.png', /members/i, 'window');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     await camera.screen('08-machines.png', '/admin/machines', /machine identities/i);
     await camera.screen('09-webhooks.png', '/admin/webhooks', /webhooks/i);
     await ui.open(`/admin/webhooks/${acme.webhookId}`);
