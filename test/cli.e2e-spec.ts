@@ -346,6 +346,27 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
     expect(bad.stderr).toMatch(/^ {2}rate_limit_per_minute/m);
   });
 
+  it('refuses a token’s own limit above RATE_LIMIT_IDENTITY_PER_MINUTE, at create and rotate, changing nothing', async () => {
+    const { businessId } = await createBusiness();
+    const limited = { ...env, RATE_LIMIT_IDENTITY_PER_MINUTE: '20' };
+    const owner = ['--business', businessId, '--email', 'owner@shell.test'];
+    const above = ['--rate-limit-per-minute', '21'];
+    const made = await cli(['tokens', 'create', ...owner, '--name', 'above', ...above], limited);
+    expect(made).toMatchObject({ code: 1, stdout: '' });
+    expect(made.stderr).toMatch(/^ {2}rate_limit_per_minute: .*at most 20/m);
+    await ok(['tokens', 'create', ...owner, '--name', 'under'], limited);
+    const list = async () =>
+      json<{ items: (TokenView & { name: string })[] }>(
+        await ok(['tokens', 'list', '--business', businessId], limited),
+      ).items;
+    const [under] = await list();
+    expect((await list()).map((v) => v.name)).not.toContain('above');
+    const rotated = await cli(['tokens', 'rotate', under.id, ...above], limited);
+    expect(rotated).toMatchObject({ code: 1, stdout: '' });
+    expect(rotated.stderr).toMatch(/^ {2}rate_limit_per_minute: .*at most 20/m);
+    expect((await list()).filter((v) => v.rotated_from_id === under.id)).toEqual([]);
+  });
+
   it('tokens rotate prints the new secret alone; the old one is revoked, audited as cli', async () => {
     const { businessId, ownerToken } = await createBusiness();
     const old = (

@@ -87,14 +87,18 @@ describe.each(DRIVERS)('leak reports on %s', (driver) => {
     return createToken(t, asOwner(biz), { name: 'pushed-to-github' });
   }
 
-  it('revokes a reported token, labels it true_positive, and sends token.leaked to its business', async () => {
-    const biz = await createBusiness(t);
-    const hook = await t
+  /** An endpoint of the business's that hears token.leaked. */
+  const hearLeaks = (biz: BusinessFixture) =>
+    t
       .http()
       .post('/api/v1/webhooks')
       .set(asOwner(biz))
       .send({ url: receiver.url, event_types: ['token.leaked'] })
       .expect(201);
+
+  it('revokes a reported token, labels it true_positive, and sends token.leaked to its business', async () => {
+    const biz = await createBusiness(t);
+    const hook = await hearLeaks(biz);
     const token = await leakable(biz);
     const body = JSON.stringify([entry(token.secret), entry(UNKNOWN), entry('not-a-token')]);
 
@@ -158,12 +162,7 @@ describe.each(DRIVERS)('leak reports on %s', (driver) => {
 
   it('a token revoked before keeps its revocation, and its business is still told of the leak, once', async () => {
     const biz = await createBusiness(t);
-    await t
-      .http()
-      .post('/api/v1/webhooks')
-      .set(asOwner(biz))
-      .send({ url: receiver.url, event_types: ['token.leaked'] })
-      .expect(201);
+    await hearLeaks(biz);
     const token = await leakable(biz);
     await revoke(t, asOwner(biz), token.id, { reason: 'left the team' }).expect(201);
     const body = JSON.stringify([entry(token.secret)]);
@@ -191,6 +190,17 @@ describe.each(DRIVERS)('leak reports on %s', (driver) => {
     const again = await Promise.all([1, 2, 3].map(() => report(body, signed(body))));
     expect(again.map((a) => a.body)).toEqual([first.body, first.body, first.body]);
     expect(await auditOf(token.id)).toEqual(events);
+  });
+
+  it('the first reports of a token revoked before, in parallel, tell of the leak once', async () => {
+    const biz = await createBusiness(t);
+    const token = await leakable(biz);
+    await revoke(t, asOwner(biz), token.id, { reason: 'rotated out' }).expect(201);
+    const body = JSON.stringify([entry(token.secret)]);
+    const answers = await Promise.all([1, 2, 3, 4].map(() => report(body, signed(body))));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const actions = (await auditOf(token.id)).map((e) => e.action);
+    expect(actions).toEqual(['token.created', 'token.revoked', 'token.leaked']);
   });
 
   it('the same reports in parallel revoke the token once', async () => {

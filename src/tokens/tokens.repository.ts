@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { Brackets, DataSource, IsNull, LessThan, MoreThan, Not, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { assertBusinessId } from '../common/tenant-scope';
 import { Business } from '../tenancy/business.entity';
 import { Identity } from '../tenancy/identity.entity';
@@ -183,39 +184,26 @@ export class TokensRepository {
    * Revokes a token unless it is revoked already. SQLite has no row locks, so "first revocation
    * wins" is this conditional UPDATE: the affected row count says whether we were first.
    */
-  async revokeIfUnrevoked(
-    tx: Transaction,
-    token: ApiToken,
-    revocation: Revocation,
-  ): Promise<boolean> {
-    const qb = tx.manager
-      .createQueryBuilder()
-      .update(ApiToken)
-      .set({
+  revokeIfUnrevoked(tx: Transaction, token: ApiToken, revocation: Revocation): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      {
         revokedAt: revocation.revokedAt,
         revokedBy: revocation.revokedBy,
         revokedById: revocation.revokedById,
         revocationReason: revocation.reason,
-      })
-      .where('id = :id AND revoked_at IS NULL', { id: token.id });
-    this.sameBusiness(qb, token.businessId);
-    const result = await qb.execute();
-    return (result.affected ?? 0) > 0;
+      },
+      'revoked_at IS NULL',
+    );
   }
 
   /**
    * Marks the token reported leaked unless it was already: true for the one report that wins,
    * which alone tells of the leak (a conditional UPDATE, as for revocation).
    */
-  async markLeakReported(tx: Transaction, token: ApiToken, at: Date): Promise<boolean> {
-    const qb = tx.manager
-      .createQueryBuilder()
-      .update(ApiToken)
-      .set({ leakReportedAt: at })
-      .where('id = :id AND leak_reported_at IS NULL', { id: token.id });
-    this.sameBusiness(qb, token.businessId);
-    const result = await qb.execute();
-    return (result.affected ?? 0) > 0;
+  markLeakReported(tx: Transaction, token: ApiToken, at: Date): Promise<boolean> {
+    return this.updateIf(tx, token, { leakReportedAt: at }, 'leak_reported_at IS NULL');
   }
 
   /**
@@ -224,21 +212,37 @@ export class TokensRepository {
    * the winner's row lock, then find `rotated_to_id` set). False when another rotation won, or
    * the token is no longer active.
    */
-  async claimRotation(
+  claimRotation(
     tx: Transaction,
     token: ApiToken,
     successorId: string,
     now: Date,
   ): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      { rotatedToId: successorId },
+      'rotated_to_id IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)',
+      { now },
+    );
+  }
+
+  /**
+   * One token's conditional UPDATE, within its own business (or among platform tokens): true
+   * when `condition` still held and the row changed, so of concurrent callers exactly one wins.
+   */
+  private async updateIf(
+    tx: Transaction,
+    token: ApiToken,
+    set: QueryDeepPartialEntity<ApiToken>,
+    condition: string,
+    params: ObjectLiteral = {},
+  ): Promise<boolean> {
     const qb = tx.manager
       .createQueryBuilder()
       .update(ApiToken)
-      .set({ rotatedToId: successorId })
-      .where(
-        'id = :id AND rotated_to_id IS NULL AND revoked_at IS NULL AND ' +
-          '(expires_at IS NULL OR expires_at > :now)',
-        { id: token.id, now },
-      );
+      .set(set)
+      .where(`id = :id AND ${condition}`, { ...params, id: token.id });
     this.sameBusiness(qb, token.businessId);
     const result = await qb.execute();
     return (result.affected ?? 0) > 0;
