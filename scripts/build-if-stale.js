@@ -14,7 +14,14 @@ const root = join(__dirname, '..');
 const MARK = join(root, 'dist', '.build-mark');
 const ENTRY = join(root, 'dist', 'src', 'main.js');
 const SOURCES = ['src', 'bench', 'support'];
-const FILES = ['ormconfig.ts', 'tsconfig.json', 'package-lock.json', 'scripts/build.js'];
+const FILES = [
+  'ormconfig.ts',
+  'tsconfig.json',
+  'package-lock.json',
+  'scripts/build.js',
+  'scripts/openapi.ts',
+  'scripts/typed-client.ts',
+];
 
 /** The newest modification time under a folder (TypeScript files) or of a file, in ms. */
 function newest(path) {

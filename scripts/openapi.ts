@@ -3,7 +3,7 @@
  * dist/openapi.json) for `redocly lint`. It boots the real app on a throwaway SQLite database and
  * never listens: the document is read from the routes' own decorators, so it cannot drift.
  *
- *   ts-node --transpile-only scripts/openapi.ts [out-file]
+ *   node dist/scripts/openapi.js [out-file]   (built by npm run build)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

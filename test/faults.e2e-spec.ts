@@ -266,7 +266,7 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
 
 onPostgres('migrations under the advisory lock', () => {
   it('wait for another instance past every timeout, say so once, then start', async () => {
-    const db = await createTestDatabase('postgres');
+    const db = await createTestDatabase('postgres', { empty: true });
     const holder = new Client({ connectionString: db.env.DATABASE_URL });
     await holder.connect();
     const said = jest.spyOn(Logger.prototype, 'log');

@@ -3,43 +3,54 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
+import { createScratchDatabase, withClient } from '../../support/postgres';
 import { Driver, TEST_DATABASE_URL } from '../setup/servers';
+import { clonePostgresTemplate, copySqliteTemplate } from '../setup/templates';
 
-/** One isolated database: a temp SQLite file, or a fresh PostgreSQL database. */
+/** One isolated database: a temp SQLite file, or a PostgreSQL database of its own. */
 export interface TestDatabase {
   env: Record<string, string>;
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(driver: Driver): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /**
+   * No schema: for the suites that test the migrations themselves. By default a database is a
+   * copy of the migrated template that jest's global setup built (test/setup/templates.ts).
+   */
+  empty?: boolean;
+}
+
+export async function createTestDatabase(
+  driver: Driver,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   if (driver === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+    const file = join(dir, 'test.sqlite');
+    if (!options.empty) copySqliteTemplate(file);
     return {
-      env: { SQLITE_PATH: join(dir, 'test.sqlite') },
+      env: { SQLITE_PATH: file },
       drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
     };
   }
   if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+  const server = TEST_DATABASE_URL;
+  if (options.empty) {
+    const scratch = await createScratchDatabase(server, 'latchkey_test');
+    return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+  }
   const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
+  const url = await clonePostgresTemplate(server, name);
   return {
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url },
     drop: async () => {
-      const client = new Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      await withClient(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
+import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
 
 async function checkPostgres(url: string): Promise<void> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -44,8 +45,11 @@ export default async function globalSetup(): Promise<void> {
     stdio: 'inherit',
   });
   const notes: string[] = [];
-  if (TEST_DATABASE_URL) await checkPostgres(TEST_DATABASE_URL);
-  else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
+  await ensureSqliteTemplate();
+  if (TEST_DATABASE_URL) {
+    await checkPostgres(TEST_DATABASE_URL);
+    await ensurePostgresTemplate(TEST_DATABASE_URL);
+  } else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
   if (TEST_REDIS_URL) await checkRedis(TEST_REDIS_URL);
   else notes.push('Redis-backed suites (set REDIS_URL to run them)');
   if (!TEST_DATABASE_URL || !TEST_REDIS_URL) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * Compares the passing tests of two runs, from `jest --json --outputFile=<file>`:
+ *
+ *   node scripts/compare-test-titles.js before.json after.json
+ *
+ * A test is its full title (describe blocks and name), counted as often as it passes, so a title
+ * that two suites share counts twice. It prints how many passed in each run, per driver (a title
+ * that names sqlite or postgres; the rest are "either"), then every title of the first run that the
+ * second lacks, and exits 1 if there is any: the second run may only add tests. Plain JavaScript,
+ * so it needs no build.
+ */
+const { readFileSync } = require('node:fs');
+
+function passing(file) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const counts = new Map();
+  for (const suite of report.testResults) {
+    for (const test of suite.assertionResults) {
+      if (test.status !== 'passed') continue;
+      counts.set(test.fullName, (counts.get(test.fullName) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+const driverOf = (title) =>
+  /\bpostgres(ql)?\b/i.test(title) ? 'postgres' : /\bsqlite\b/i.test(title) ? 'sqlite' : 'either';
+
+function perDriver(counts) {
+  const totals = { sqlite: 0, postgres: 0, either: 0, all: 0 };
+  for (const [title, n] of counts) {
+    totals[driverOf(title)] += n;
+    totals.all += n;
+  }
+  return totals;
+}
+
+function main() {
+  const [beforeFile, afterFile] = process.argv.slice(2);
+  if (!beforeFile || !afterFile) {
+    process.stderr.write('usage: node scripts/compare-test-titles.js before.json after.json\n');
+    process.exit(2);
+  }
+  const before = passing(beforeFile);
+  const after = passing(afterFile);
+  const missing = [];
+  for (const [title, n] of before) {
+    const lacking = n - (after.get(title) ?? 0);
+    for (let i = 0; i < lacking; i++) missing.push(title);
+  }
+  const b = perDriver(before);
+  const a = perDriver(after);
+  process.stdout.write('passing tests   before   after\n');
+  for (const key of ['sqlite', 'postgres', 'either', 'all']) {
+    process.stdout.write(
+      `${key.padEnd(14)}${String(b[key]).padStart(8)}${String(a[key]).padStart(8)}\n`,
+    );
+  }
+  if (missing.length === 0) {
+    process.stdout.write('\nEvery test that passed before passes after.\n');
+    return;
+  }
+  process.stdout.write(`\n${missing.length} test(s) passed before and not after:\n`);
+  for (const title of missing) process.stdout.write(`  - ${title}\n`);
+  process.exit(1);
+}
+
+main();

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/app-config';
+import {
+  dataSourceOptions,
+  migrationDataSourceOptions,
+} from '../../src/database/data-source-options';
+import { createScratchDatabase, withClient } from '../../support/postgres';
+
+/**
+ * Migrated templates, one per driver, built once by jest's global setup: a suite's database is a
+ * copy of one (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL) instead of a
+ * fresh run of every migration. A template holds the schema only (no admin, no token): each app
+ * booted on a copy still runs its own migrations, finds none pending, and bootstraps its admin.
+ *
+ * A template is named after a hash of the migrations' sources, so a changed migration builds a
+ * new one, and an unchanged tree reuses the last run's. Suites that test migrations themselves
+ * ask for an empty database instead (`createTestDatabase(driver, { empty: true })`).
+ */
+
+const MIGRATIONS_DIR = join(__dirname, '..', '..', 'src', 'database', 'migrations');
+
+/** 12 hex digits of SHA-256 over every migration's file name and source, in order. */
+function migrationsKey(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(MIGRATIONS_DIR).sort()) {
+    hash.update(`${name}\0`);
+    hash.update(readFileSync(join(MIGRATIONS_DIR, name)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+let key: string | undefined;
+const templateKey = () => (key ??= migrationsKey());
+
+/** The migrated SQLite file that suites copy. */
+export const sqliteTemplatePath = () => join(tmpdir(), `latchkey-template-${templateKey()}.sqlite`);
+
+/** The migrated PostgreSQL database that suites clone. */
+export const postgresTemplateName = () => `latchkey_template_${templateKey()}`;
+
+/** Runs every migration on the DataSource these options open, then closes it. */
+async function migrate(config: Record<string, string>): Promise<void> {
+  const options = migrationDataSourceOptions(dataSourceOptions(loadConfig(config), []));
+  const dataSource = new DataSource(options);
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Builds the SQLite template unless this tree's is already there. */
+export async function ensureSqliteTemplate(): Promise<void> {
+  const target = sqliteTemplatePath();
+  if (existsSync(target)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-template-'));
+  try {
+    const file = join(dir, 'template.sqlite');
+    await migrate({ LOG_LEVEL: 'silent', SQLITE_PATH: file });
+    // Closing checkpointed the WAL into the file; the rename publishes it whole or not at all.
+    renameSync(file, target);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of the SQLite template at `file`. */
+export function copySqliteTemplate(file: string): void {
+  copyFileSync(sqliteTemplatePath(), file);
+}
+
+const urlOf = (serverUrl: string, database: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
+const DUPLICATE_DATABASE = '42P04';
+
+/**
+ * Builds the PostgreSQL template unless this tree's is already there. It is migrated under a
+ * name of its own and renamed when done, so a run that stops half-way leaves no template that
+ * looks finished; templates of other migration trees are dropped.
+ */
+export async function ensurePostgresTemplate(serverUrl: string): Promise<void> {
+  const name = postgresTemplateName();
+  const existing = await withClient(serverUrl, async (c) => {
+    const rows = await c.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'latchkey\\_template\\_%'",
+    );
+    return rows.rows.map((r) => r.datname);
+  });
+  if (existing.includes(name)) return;
+  const scratch = await createScratchDatabase(serverUrl, 'latchkey_building');
+  const building = scratch.name;
+  try {
+    await migrate({ LOG_LEVEL: 'silent', DATABASE_URL: scratch.url });
+    await withClient(serverUrl, async (c) => {
+      for (const old of existing) await c.query(`DROP DATABASE IF EXISTS ${old} WITH (FORCE)`);
+      // A run beside this one may have published the same template first: theirs serves.
+      await c.query(`ALTER DATABASE ${building} RENAME TO ${name}`).catch((e: unknown) => {
+        if ((e as { code?: string }).code !== DUPLICATE_DATABASE) throw e;
+      });
+    });
+  } finally {
+    await scratch.drop();
+  }
+}
+
+/** A new database on the server, cloned from the template: the URL of the clone. */
+export async function clonePostgresTemplate(serverUrl: string, database: string): Promise<string> {
+  await withClient(serverUrl, (c) =>
+    c.query(`CREATE DATABASE ${database} TEMPLATE ${postgresTemplateName()}`),
+  );
+  return urlOf(serverUrl, database);
+}
