@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mintSecret } from '../src/tokens/token-secret';
 import { asOwner } from './helpers/api';
 import { buildApp } from './helpers/app-process';
-import { cli } from './helpers/cli';
+import { cli, cliInProcess } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { DRIVERS } from './setup/servers';
@@ -16,7 +16,8 @@ import { DRIVERS } from './setup/servers';
  */
 const SECRET_COMMANDS = [['tokens', 'revoke'], ['revoke']];
 
-// Each CLI call is a fresh Node process (about 2 s on two busy cores).
+// The cases run the CLI in-process (cliInProcess), but for `--token-file -`: that one reads
+// stdin through a real pipe, from a process of the built CLI (cli), on each driver.
 jest.setTimeout(120_000);
 
 beforeAll(() => buildApp(), 240_000);
@@ -50,7 +51,7 @@ describe('a secret on argv is refused with exit 2, before anything opens, and ne
       })),
     ),
   )('$name $form', async ({ args }) => {
-    const refused = await cli(args, noDb(), `${secret}\n`);
+    const refused = await cliInProcess(args, noDb(), `${secret}\n`);
     expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toContain('--token-file');
@@ -131,7 +132,7 @@ describe('a source with no token in it is one message, before anything opens', (
     ),
   )('$name, $source', async ({ command, given, code, message }) => {
     const { args, input } = given();
-    const failed = await cli([...command, ...args], noDb(), input);
+    const failed = await cliInProcess([...command, ...args], noDb(), input);
     expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code, stdout: '' });
     expect(failed.stderr.trim().split('\n')).toHaveLength(1);
     expect(failed.stderr).toMatch(message);
@@ -167,7 +168,9 @@ describe.each(DRIVERS)('the same secret, by file or by stdin, on %s', (driver) =
     const file = join(dir, `${id}.txt`);
     writeFileSync(file, `${secret}\r\nthe second line is not read\n`, { mode: 0o600 });
     const reason = `by ${way}`;
-    const revoked = await cli(
+    // A real pipe for `--token-file -` (spawned); the other ways in-process.
+    const run = way === '--token-file -' ? cli : cliInProcess;
+    const revoked = await run(
       [...command, ...args(file), '--reason', reason],
       t.db.env,
       from === 'stdin' ? `${secret}\n` : '',

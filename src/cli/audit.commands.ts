@@ -1,9 +1,20 @@
 import { readFile, stat } from 'node:fs/promises';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CommandRunner } from 'nest-commander';
 import { generateSigner, NoteVerifier, parseVerifier } from '../audit/signed-note';
 import { parseConsistencyProof } from '../audit/tlog-proof';
-import { note, printJson } from './cli-io';
-import { runGroup } from './command-group';
+import { CliUsageError } from './cli-argv';
+import { CliCommand } from './cli-command';
+import { runGroup } from './cli-front';
+import {
+  AUDIT,
+  AUDIT_KEYGEN,
+  AUDIT_VERIFY,
+  AUDIT_VERIFY_CONSISTENCY,
+  auditUsage as usage,
+  ConsistencyOptions,
+  DEFAULT_KEY_NAME,
+} from './cli-grammar';
+import { exitWith, note, printJson } from './cli-io';
 import { NotNdjsonError, verifyExportFile } from './export-verify';
 import {
   CheckpointCheck,
@@ -12,20 +23,16 @@ import {
   NotACheckpointError,
   UNCHECKED_SIGNATURE_NOTE,
 } from './tlog-verify';
-import { CliUsageError } from './validate-dto';
 
 /**
- * Offline: these commands need no database and no core module, so `main.ts` runs them in a
+ * Offline: these commands need no database and no core module, so `run-nest.ts` runs them in a
  * Nest context of their own (`AuditCliModule`). Every usage error (an option missing, a file
  * that cannot be read or is not what its option says) exits 2; a check that fails exits 1.
  */
 
-const DEFAULT_KEY_NAME = 'latchkey-audit';
 /** Past this, an input is no key, checkpoint or proof (a note is at most 1 MiB). */
 const MAX_INPUT_BYTES = 4 << 20;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-const usage = (message: string) => new CliUsageError(message, 2);
 
 async function readInput(path: string, flag: string): Promise<Buffer> {
   try {
@@ -83,18 +90,13 @@ async function checkpointFile(
 function answer(verdict: { valid: boolean }, unchecked: boolean): void {
   printJson(verdict);
   if (unchecked) note(UNCHECKED_SIGNATURE_NOTE);
-  if (!verdict.valid) process.exitCode = 1;
+  if (!verdict.valid) exitWith(1);
 }
 
-@SubCommand({
-  name: 'keygen',
-  description:
-    'Make an Ed25519 key pair for signing audit checkpoints (c2sp.org/signed-note): print ' +
-    '{signer_key, verifier_key}',
-})
+@CliCommand(AUDIT_KEYGEN)
 export class AuditKeygenCommand extends CommandRunner {
   run(params: string[], options: { name?: string }): Promise<void> {
-    if (params.length > 0) throw usage('Usage: audit keygen [--name <key name>]');
+    AUDIT_KEYGEN.argv(params);
     let pair: { signerKey: string; verifierKey: string };
     try {
       pair = generateSigner(options.name ?? DEFAULT_KEY_NAME);
@@ -109,34 +111,15 @@ export class AuditKeygenCommand extends CommandRunner {
     );
     return Promise.resolve();
   }
-
-  @Option({
-    flags: '--name <name>',
-    description: `the key's name, as signatures show it (default: ${DEFAULT_KEY_NAME}); a URL without its scheme is usual`,
-  })
-  parseName(value: string): string {
-    return value;
-  }
 }
 
-@SubCommand({
-  name: 'verify',
-  description:
-    'Check an NDJSON audit export offline, with no database: its hash chain, and its Merkle ' +
-    'tree against its signed checkpoint (its last line, or --checkpoint); print {valid, ' +
-    'checked, first_invalid_seq, reason?, checkpoint?}; exit 0 when it holds, 1 when not',
-})
+@CliCommand(AUDIT_VERIFY)
 export class AuditVerifyCommand extends CommandRunner {
   async run(
     params: string[],
     options: { file?: string; checkpoint?: string; key?: string },
   ): Promise<void> {
-    if (params.length > 0 || !options.file) {
-      throw usage(
-        'Usage: audit verify --file <export.ndjson> [--checkpoint <file>] [--key <verifier key>|@<file>]',
-      );
-    }
-    const file = options.file;
+    const file = AUDIT_VERIFY.argv(params, options);
     const verifier = await verifierOption(options.key);
     const checkpoint =
       options.checkpoint === undefined
@@ -150,95 +133,28 @@ export class AuditVerifyCommand extends CommandRunner {
     );
     answer(verdict, verdict.checkpoint?.signature === 'unchecked');
   }
-
-  @Option({
-    flags: '--file <path>',
-    description: 'the export (GET …/audit-events/export?format=ndjson)',
-  })
-  parseFile(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--checkpoint <path>',
-    description: "a signed checkpoint to hold the export to, instead of the export's last line",
-  })
-  parseCheckpoint(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--key <key>',
-    description:
-      'the verifier key (GET /.well-known/latchkey-audit-key), or @<file> holding it; without ' +
-      "it the checkpoint's signature is not checked",
-  })
-  parseKey(value: string): string {
-    return value;
-  }
 }
 
-@SubCommand({
-  name: 'verify-consistency',
-  description:
-    'Check offline that a consistency proof (GET …/audit-events/consistency) shows the old ' +
-    "checkpoint's tree to be a prefix of the new one's: print {valid, old_size, new_size, " +
-    'signature, reason?}; exit 0 when it holds, 1 when not',
-})
+@CliCommand(AUDIT_VERIFY_CONSISTENCY)
 export class AuditVerifyConsistencyCommand extends CommandRunner {
-  async run(
-    params: string[],
-    options: { old?: string; new?: string; proof?: string; key?: string },
-  ): Promise<void> {
-    if (params.length > 0 || !options.old || !options.new || !options.proof) {
-      throw usage(
-        'Usage: audit verify-consistency --old <checkpoint> --new <checkpoint> --proof <file> ' +
-          '[--key <verifier key>|@<file>]',
-      );
-    }
+  async run(params: string[], options: ConsistencyOptions): Promise<void> {
+    const files = AUDIT_VERIFY_CONSISTENCY.argv(params, options);
     const verifier = await verifierOption(options.key);
-    const old = await checkpointFile(options.old, '--old', verifier);
-    const next = await checkpointFile(options.new, '--new', verifier);
-    const proofText = await readText(options.proof, '--proof');
+    const old = await checkpointFile(files.old, '--old', verifier);
+    const next = await checkpointFile(files.next, '--new', verifier);
+    const proofText = await readText(files.proof, '--proof');
     let proof: ReturnType<typeof parseConsistencyProof>;
     try {
       proof = parseConsistencyProof(proofText);
     } catch (e) {
-      throw usage(`--proof ${options.proof}: not a consistency proof (${(e as Error).message})`);
+      throw usage(`--proof ${files.proof}: not a consistency proof (${(e as Error).message})`);
     }
     const verdict = checkConsistency(old.check, next.check, proof);
     answer(verdict, verdict.signature === 'unchecked');
   }
-
-  @Option({ flags: '--old <path>', description: 'the older signed checkpoint' })
-  parseOld(value: string): string {
-    return value;
-  }
-
-  @Option({ flags: '--new <path>', description: 'the newer signed checkpoint' })
-  parseNew(value: string): string {
-    return value;
-  }
-
-  @Option({ flags: '--proof <path>', description: 'the proof, latchkey.audit-consistency@v1' })
-  parseProof(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--key <key>',
-    description: 'the verifier key, or @<file> holding it; without it no signature is checked',
-  })
-  parseKey(value: string): string {
-    return value;
-  }
 }
 
-@Command({
-  name: 'audit',
-  description: 'Audit signing keys, and offline checks of exports, checkpoints and proofs',
-  subCommands: [AuditKeygenCommand, AuditVerifyCommand, AuditVerifyConsistencyCommand],
-})
+@CliCommand(AUDIT)
 export class AuditCommand extends CommandRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);

@@ -1,80 +1,84 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream, ReadStream } from 'node:fs';
-import { basename } from 'node:path';
-import { CliUsageError } from './validate-dto';
+import { redactSecrets } from '../common/safe-error';
+import { CliUsageError, namesPastedSecret, SECRET_IN_ARGV } from './cli-argv';
+
+/** Where one run of the CLI writes and reads: the process's streams, or a test's. */
+export interface CliStreams {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+/** A text sink; a terminal's width, when it is one, sets the width of the help. */
+export interface CliOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** One run: its streams, stderr masked, and the exit code a command set without failing. */
+class CliRun {
+  exitCode = 0;
+  readonly stderr: CliOutput;
+
+  constructor(readonly streams: CliStreams) {
+    // Nothing the CLI writes on stderr carries a secret: errors, commander's own messages
+    // (which echo an unknown option such as `--token=lk_…`), a file name that was a pasted
+    // token. Masked here, once, for every writer; stdout carries the answers, where a new
+    // secret is meant to be.
+    const { stderr } = streams;
+    this.stderr = {
+      write: (text: string) => stderr.write(redactSecrets(text)),
+      get isTTY() {
+        return stderr.isTTY;
+      },
+      get columns() {
+        return stderr.columns;
+      },
+    };
+  }
+}
+
+const runs = new AsyncLocalStorage<CliRun>();
+
+/** Runs `body` with `streams` as the CLI's; answers what it answers and the exit code it set. */
+export async function withCliStreams<T>(
+  streams: CliStreams,
+  body: () => Promise<T>,
+): Promise<{ value: T; exitCode: number }> {
+  const run = new CliRun(streams);
+  const value = await runs.run(run, body);
+  return { value, exitCode: run.exitCode };
+}
+
+/** Outside any run (a unit test calling a command's helper), the process's own streams. */
+const current = (): CliRun | undefined => runs.getStore();
+
+export const cliStdout = (): CliOutput => current()?.streams.stdout ?? process.stdout;
+export const cliStderr = (): CliOutput => current()?.stderr ?? process.stderr;
+const cliStdin = (): CliStreams['stdin'] => current()?.streams.stdin ?? process.stdin;
+
+/** A check that failed (`audit verify` of a broken chain): exit 1 once the answer is printed. */
+export function exitWith(code: number): void {
+  const run = current();
+  if (run) run.exitCode = code;
+  else process.exitCode = code;
+}
 
 /** Commands print only their answer on stdout, so scripts can capture it. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  cliStdout().write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A secret, or another one-line answer, alone on stdout. */
 export function printLine(text: string): void {
-  process.stdout.write(`${text}\n`);
+  cliStdout().write(`${text}\n`);
 }
 
 /** Notes (an idempotent repeat, a prompt) go to stderr, never into the answer. */
 export function note(text: string): void {
-  process.stderr.write(`${text}\n`);
-}
-
-/** Exit code 2: refused for safety, before anything ran. */
-export const SECRET_IN_ARGV =
-  'refusing a token secret on the command line (it would stay in shell history and ps): ' +
-  'pipe it on stdin, or give --token-file <path>';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The shape of a secret (`<prefix>_<36 base62>`), checksum or not: refused, never echoed. */
-const SECRET_SHAPE = /^[A-Za-z0-9]+_[0-9A-Za-z]{20,}$/;
-const looksLikeSecret = (value: string) => SECRET_SHAPE.test(value.trim());
-
-/** A token id from argv. A secret given instead is refused (exit 2) and not repeated. */
-export function tokenIdArgument(value: string | undefined): string {
-  if (value !== undefined && UUID.test(value)) return value;
-  if (value !== undefined && looksLikeSecret(value)) {
-    throw new CliUsageError(SECRET_IN_ARGV, 2);
-  }
-  throw new CliUsageError('Invalid arguments:\n  token_id: must be a token id (uuid)');
-}
-
-/** A business id from an option. */
-export function businessIdOption(value: string | undefined): string {
-  if (value !== undefined && UUID.test(value)) return value;
-  throw new CliUsageError('Invalid options:\n  business: must be a business id (uuid)');
-}
-
-/** No more arguments than the command names; a secret among the extra ones is refused (exit 2). */
-export function noExtraArguments(params: string[], allowed: number): void {
-  if (params.length <= allowed) return;
-  if (params.some(looksLikeSecret)) throw new CliUsageError(SECRET_IN_ARGV, 2);
-  throw new CliUsageError(`Too many arguments: expected at most ${allowed}, got ${params.length}`);
-}
-
-/** The options of every command that takes a secret: the one grammar, `--token-file`. */
-export interface SecretOptions {
-  /** A file holding the secret on its first line, or `-` for stdin. */
-  tokenFile?: string;
-  /** Only `-`, the old `revoke --token -`: the same as `--token-file -`. */
-  token?: string;
-}
-
-/**
- * Where the secret is to be read from: a path, or `-` for stdin (also when nothing is given).
- * `--token` takes `-` alone; anything else there is refused with exit 2, and not repeated, since
- * it is most likely the secret itself.
- */
-export function secretSource(options: SecretOptions): string {
-  if (options.token !== undefined && options.token !== '-') {
-    throw new CliUsageError(SECRET_IN_ARGV, 2);
-  }
-  if (options.token !== undefined && options.tokenFile !== undefined) {
-    throw new CliUsageError('Give --token-file or --token -, not both');
-  }
-  return options.tokenFile ?? '-';
-}
-
-/** Whether the command was told to read a secret (`--token-file`, or `--token -`). */
-export function namesSecretSource(options: SecretOptions): boolean {
-  return options.tokenFile !== undefined || options.token !== undefined;
+  cliStderr().write(`${text}\n`);
 }
 
 /** Longer than any secret: a first line past this is not a token (and /dev/zero ends here). */
@@ -88,15 +92,16 @@ const MAX_SECRET_LINE = 1024;
 export async function readSecret(source: string): Promise<string> {
   let secret: string;
   if (source === '-') {
-    if (process.stdin.isTTY) note('Paste the token, then press Enter:');
-    secret = await firstLineOf(process.stdin);
+    const stdin = cliStdin();
+    if (stdin.isTTY) note('Paste the token, then press Enter:');
+    secret = await firstLineOf(stdin);
   } else {
     let stream: ReadStream | undefined;
     try {
       stream = createReadStream(source);
       secret = await firstLineOf(stream);
     } catch (e) {
-      if (looksLikeSecret(basename(source))) throw new CliUsageError(SECRET_IN_ARGV, 2);
+      if (namesPastedSecret(source)) throw new CliUsageError(SECRET_IN_ARGV, 2);
       const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
       throw new CliUsageError(`Cannot read --token-file ${source} (${code})`, 2);
     } finally {

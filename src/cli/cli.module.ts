@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { AUDIT_COMMANDS } from './audit.commands';
-import { CliName } from './cli-name';
+import type { AppConfig } from '../config/app-config';
 import { BUSINESS_COMMANDS, CreateBusinessCommand } from './commands';
 import { CliConfigLoader, CoreContext } from './core-context';
 import { MEMBER_COMMANDS } from './member.commands';
@@ -9,9 +7,9 @@ import { RevokeCommand } from './revoke.commands';
 import { CreateTokenCommand, TOKEN_COMMANDS } from './token.commands';
 
 /**
- * Every command, for commander to parse and for `--help` to list. The core modules (the same
- * as the HTTP app's, so every CLI write is audited with origin "cli") open only when a command
- * runs; `audit …` never reaches this module (see main.ts), but is listed here for `--help`.
+ * Every command, for nest-commander to run. The core modules (the same as the HTTP app's, so
+ * every CLI write is audited with origin "cli") open only when a command first asks for a
+ * service (`CoreContext`); `audit …` runs in a context of its own (`AuditCliModule`).
  */
 @Module({})
 export class CliModule {
@@ -21,12 +19,9 @@ export class CliModule {
       providers: [
         { provide: CliConfigLoader, useValue: { load: loadConfig } },
         CoreContext,
-        CliName,
         ...BUSINESS_COMMANDS,
         ...TOKEN_COMMANDS,
         ...MEMBER_COMMANDS,
-        ...AUDIT_COMMANDS,
-        // The old names, last in --help: each is the command it names, under its old name.
         CreateBusinessCommand,
         CreateTokenCommand,
         RevokeCommand,

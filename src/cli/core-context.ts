@@ -1,34 +1,16 @@
-import {
-  DynamicModule,
-  INestApplicationContext,
-  Injectable,
-  Module,
-  OnModuleDestroy,
-  Type,
-} from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { AppConfigModule } from '../config/config.module';
-import { CORE_MODULES } from '../wiring/core.modules';
-import { migrateUnderLock } from '../database/migrate';
+import { INestApplicationContext, Injectable, OnModuleDestroy, Type } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { CliNestLogger } from './cli-logger';
 
-/** The HTTP app's core without HTTP: every CLI write is audited, with origin "cli". */
-@Module({})
-class CoreCliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return { module: CoreCliModule, imports: [AppConfigModule.forRoot(config), ...CORE_MODULES] };
-  }
-}
-
-/** Reads the validated config when a command first needs the core; main.ts supplies it. */
+/** Reads the validated config when a command first needs the core; run-nest.ts supplies it. */
 export abstract class CliConfigLoader {
   abstract load(): AppConfig;
 }
 
 /**
  * The core modules (database, bus, tenancy, tokens, audit), opened on a command's first use
- * and migrated then: help, usage errors and refusals never open a database.
+ * and migrated then: usage errors and a source with no secret never open a database, and the
+ * core's code loads only then.
  */
 @Injectable()
 export class CoreContext implements OnModuleDestroy {
@@ -43,12 +25,9 @@ export class CoreContext implements OnModuleDestroy {
   }
 
   private async open(): Promise<INestApplicationContext> {
-    const app = await NestFactory.createApplicationContext(
-      CoreCliModule.forRoot(this.config.load()),
-      { logger: ['error'], abortOnError: false },
-    );
-    await migrateUnderLock(app.get(DataSource), () => Promise.resolve());
-    return app;
+    const config = this.config.load();
+    const { openCore } = await import('./core-cli.module');
+    return openCore(config, new CliNestLogger());
   }
 
   /** Closes the core when the command is done: last-use writes flush, connections end. */

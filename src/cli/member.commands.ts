@@ -1,18 +1,14 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CommandRunner } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
 import { AddMemberDto } from '../workflows/dto/workflows.dto';
-import { OnboardingService } from '../workflows/onboarding.service';
-import { businessIdOption, noExtraArguments, printJson } from './cli-io';
-import { runGroup } from './command-group';
+import { CliCommand } from './cli-command';
+import { runGroup } from './cli-front';
+import { MEMBERS, MEMBERS_ADD } from './cli-grammar';
+import { printJson } from './cli-io';
 import { CoreContext } from './core-context';
 import { validateDto } from './validate-dto';
 
-@SubCommand({
-  name: 'add',
-  description:
-    'Add a person to a business (created if new) and print the membership as JSON, with the ' +
-    "member's first token (shown once)",
-})
+@CliCommand(MEMBERS_ADD)
 export class MembersAddCommand extends CommandRunner {
   constructor(private readonly core: CoreContext) {
     super();
@@ -22,8 +18,7 @@ export class MembersAddCommand extends CommandRunner {
     params: string[],
     options: { business?: string; email?: string; role?: string; expiresInDays?: number },
   ): Promise<void> {
-    noExtraArguments(params, 0);
-    const businessId = businessIdOption(options.business);
+    const businessId = MEMBERS_ADD.argv(params, options);
     // Any role the API knows passes here; which of them the operator may give is the token
     // policy's to say (add_member: only an owner adds an owner), and its refusal is printed.
     const dto = validateDto(AddMemberDto, {
@@ -31,42 +26,13 @@ export class MembersAddCommand extends CommandRunner {
       role: options.role ?? 'member',
       expires_in_days: options.expiresInDays,
     });
+    const { OnboardingService } = await import('../workflows/onboarding.service');
     const onboarding = await this.core.get(OnboardingService);
     printJson(await onboarding.addMemberAsOperator(CLI_AUTHOR, businessId, dto));
   }
-
-  @Option({ flags: '--business <id>', description: 'the business id', required: true })
-  parseBusiness(value: string): string {
-    return value;
-  }
-
-  @Option({ flags: '--email <email>', description: "the person's email", required: true })
-  parseEmail(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--role <role>',
-    description: 'member (the default) or admin; owner is refused, as only an owner adds an owner',
-  })
-  parseRole(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--expires-in-days <n>',
-    description: 'lifetime of the first token in days (default 7)',
-  })
-  parseExpiresInDays(value: string): number {
-    return Number(value);
-  }
 }
 
-@Command({
-  name: 'members',
-  description: 'Add members to a business',
-  subCommands: [MembersAddCommand],
-})
+@CliCommand(MEMBERS)
 export class MembersCommand extends CommandRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);

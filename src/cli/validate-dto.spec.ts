@@ -1,5 +1,6 @@
 import { CreateBusinessDto } from '../workflows/dto/workflows.dto';
-import { CliUsageError, validateDto } from './validate-dto';
+import { CliUsageError } from './cli-argv';
+import { validateDto } from './validate-dto';
 
 describe(validateDto.name, () => {
   it('holds CLI options to the text rule of the HTTP API: no NUL, no lone surrogate', () => {

@@ -1,16 +1,7 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { toIssues, uncleanText } from '../common/validation.pipe';
-
-/** Bad input on the command line: one message on stderr, and the exit code (1 unless said). */
-export class CliUsageError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+import { CliUsageError } from './cli-argv';
 
 /** Checks command options with the same DTO rules as the HTTP API. */
 export function validateDto<T extends object>(

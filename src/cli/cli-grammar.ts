@@ -1,0 +1,403 @@
+import {
+  businessIdOption,
+  CliUsageError,
+  namesSecretSource,
+  noExtraArguments,
+  SecretOptions,
+  secretSource,
+  tokenIdArgument,
+} from './cli-argv';
+
+/**
+ * The CLI's grammar, declared once: every command, its arguments, options and descriptions, and
+ * the checks of argv alone. Two readers: the front (cli-front.ts) parses argv with it and answers
+ * `--help`, usage errors and refused secrets before any of the app loads; the command classes
+ * take their nest-commander metadata from it (`@CliCommand`), and run its argv checks again to
+ * get what they hand on. Plain data: importing it loads commander's grammar, nothing else.
+ */
+
+export interface OptionSpec {
+  readonly flags: string;
+  readonly description: string;
+  readonly required?: boolean;
+  /** Commander's argument parser for the option's value (the text itself when absent). */
+  readonly parse?: (value: string) => unknown;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Commander's spelling: `<token_id>` required, `[token_id]` optional. */
+  readonly arguments?: string;
+  readonly options?: readonly OptionSpec[];
+  /** A group (`tokens`, …): run with no subcommand or an unknown one, it says so (exit 1). */
+  readonly subcommands?: readonly CommandSpec[];
+  /** Runs with no config, core module or database: `audit …` checks files offline. */
+  readonly offline?: boolean;
+  /** The checks of argv alone; a CliUsageError ends the run with its exit code. */
+  argv?(params: string[], options: object): unknown;
+}
+
+const parseScopes = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+/**
+ * `--allowed-cidrs 10.0.0.0/8,2001:db8::/32`, and `any` (anywhere) for a rotation that frees; kept
+ * as the word until the DTO is built, since commander turns a parser's null into ''.
+ */
+const parseCidrs = (value: string): string[] | 'any' =>
+  value.trim() === 'any' ? 'any' : value.split(',').map((c) => c.trim());
+
+/** `--rate-limit-per-minute 60`, and `none` (no limit of its own) for a rotation that frees. */
+const parseRateLimit = (value: string): number | 'none' =>
+  value.trim() === 'none' ? 'none' : Number(value);
+
+const CIDRS_FLAG = '--allowed-cidrs <list>';
+const RATE_LIMIT_FLAG = '--rate-limit-per-minute <n>';
+
+const required = (flags: string, description: string): OptionSpec => ({
+  flags,
+  description,
+  required: true,
+});
+
+/** No arguments at all: the options say everything. */
+const optionsOnly = (params: string[]) => noExtraArguments(params, 0);
+
+// ------------------------------------------------------------------------------------------------
+// bootstrap, businesses
+
+export const BOOTSTRAP = {
+  name: 'bootstrap',
+  description: 'Print a new platform admin token for EMAIL, making EMAIL a platform admin first',
+  options: [required('--email <email>', 'the platform admin email')],
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
+export const BUSINESSES_CREATE = {
+  name: 'create',
+  description: "Create a business and print it as JSON, with its owner's first token (shown once)",
+  options: [
+    required('--name <name>', 'the business name'),
+    required('--owner-email <email>', "the owner's email"),
+  ],
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
+export const CREATE_BUSINESS = {
+  ...BUSINESSES_CREATE,
+  name: 'create-business',
+  description: 'Old name of `businesses create`',
+} satisfies CommandSpec;
+
+export const BUSINESSES = {
+  name: 'businesses',
+  description: 'Create businesses',
+  subcommands: [BUSINESSES_CREATE],
+} satisfies CommandSpec;
+
+// ------------------------------------------------------------------------------------------------
+// tokens
+
+export interface ListOptions {
+  business?: string;
+  identity?: string;
+  name?: string;
+  status?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+export const TOKENS_LIST = {
+  name: 'list',
+  description:
+    "List tokens as JSON ({items, next_cursor}): a business's with --business, else every " +
+    'business and the platform tokens',
+  options: [
+    { flags: '--business <id>', description: "only this business's tokens" },
+    { flags: '--identity <id>', description: 'only the tokens of this identity' },
+    { flags: '--name <prefix>', description: 'only tokens whose name starts so' },
+    { flags: '--status <status>', description: 'active, expired or revoked' },
+    { flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' },
+    { flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' },
+  ],
+  argv: (params: string[], options: ListOptions) => {
+    noExtraArguments(params, 0);
+    if (options.business !== undefined) businessIdOption(options.business);
+  },
+} satisfies CommandSpec;
+
+/** The token id, the one argument; a secret there is refused. */
+const oneTokenId = (params: string[]): string => {
+  noExtraArguments(params, 1);
+  return tokenIdArgument(params[0]);
+};
+
+export const TOKENS_SHOW = {
+  name: 'show',
+  arguments: '<token_id>',
+  description: 'Print one token of any business as JSON (never its secret or hash)',
+  argv: oneTokenId,
+} satisfies CommandSpec;
+
+export interface ConstraintOptions {
+  allowedCidrs?: string[] | 'any';
+  rateLimitPerMinute?: number | 'none';
+}
+
+export const TOKENS_ROTATE = {
+  name: 'rotate',
+  arguments: '<token_id>',
+  description:
+    'Rotate a business token: print the new secret alone (shown once); the old one is revoked ' +
+    'now, or expires after --grace-period-seconds',
+  options: [
+    {
+      flags: '--grace-period-seconds <n>',
+      description: 'how long the old token keeps working, 0 to 604800 (default 0)',
+      parse: Number,
+    },
+    {
+      flags: '--expires-at <date-time>',
+      description: "the new token's expiry (default: the old one's lifetime, from now)",
+    },
+    {
+      flags: CIDRS_FLAG,
+      description:
+        "comma-separated networks the new token may be used from, or 'any' (default: the old token's)",
+      parse: parseCidrs,
+    },
+    {
+      flags: RATE_LIMIT_FLAG,
+      description: "the new token's own limit, or 'none' (default: the old token's)",
+      parse: parseRateLimit,
+    },
+  ],
+  argv: oneTokenId,
+} satisfies CommandSpec;
+
+export const TOKENS_CREATE = {
+  name: 'create',
+  description: 'Print a new token for a member of a business (the secret alone, shown once)',
+  options: [
+    required('--business <id>', 'the business id'),
+    required('--email <email>', "the member's email"),
+    required('--name <name>', 'the token name'),
+    {
+      flags: '--scopes <list>',
+      description: 'comma-separated scopes (default: unrestricted)',
+      parse: parseScopes,
+    },
+    {
+      flags: '--expires-in-days <n>',
+      description: 'lifetime in days (default: none)',
+      parse: Number,
+    },
+    {
+      flags: CIDRS_FLAG,
+      description: 'comma-separated networks the token may be used from (default: anywhere)',
+      parse: parseCidrs,
+    },
+    {
+      flags: RATE_LIMIT_FLAG,
+      description: 'requests per minute of its own, 1 to 1000000 (default: none)',
+      parse: parseRateLimit,
+    },
+  ],
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
+export const CREATE_TOKEN = {
+  ...TOKENS_CREATE,
+  name: 'create-token',
+  description: 'Old name of `tokens create`',
+} satisfies CommandSpec;
+
+/**
+ * Revoke by id (an argument) or by value, the secret read as every command reads one
+ * (`--token-file PATH`, `-` for stdin, stdin when nothing is given): never a secret in argv.
+ */
+export const TOKENS_REVOKE = {
+  name: 'revoke',
+  arguments: '[token_id]',
+  description:
+    'Revoke a token by id, or by value (the secret in --token-file, "-" or nothing for stdin, ' +
+    'never in argv); print it as JSON',
+  options: [
+    {
+      flags: '--token-file <path>',
+      description: 'revoke by value: read the secret from this file ("-" for stdin)',
+    },
+    {
+      flags: '--token <value>',
+      description: 'only "-": the same as --token-file - (a secret here is refused)',
+    },
+    { flags: '--reason <text>', description: 'why (at most 500 characters)' },
+  ],
+  argv: (params: string[], options: SecretOptions) => {
+    noExtraArguments(params, 1);
+    const source = secretSource(options);
+    const tokenId = params.length === 1 ? tokenIdArgument(params[0]) : undefined;
+    if (tokenId !== undefined && namesSecretSource(options)) {
+      throw new CliUsageError('Give a token id or --token-file, not both');
+    }
+    return { tokenId, source };
+  },
+} satisfies CommandSpec;
+
+export const REVOKE = {
+  ...TOKENS_REVOKE,
+  name: 'revoke',
+  description: 'Old name of `tokens revoke`',
+} satisfies CommandSpec;
+
+export const TOKENS = {
+  name: 'tokens',
+  description: 'List, show, create, rotate and revoke tokens',
+  subcommands: [TOKENS_LIST, TOKENS_SHOW, TOKENS_CREATE, TOKENS_ROTATE, TOKENS_REVOKE],
+} satisfies CommandSpec;
+
+// ------------------------------------------------------------------------------------------------
+// members
+
+export const MEMBERS_ADD = {
+  name: 'add',
+  description:
+    'Add a person to a business (created if new) and print the membership as JSON, with the ' +
+    "member's first token (shown once)",
+  options: [
+    required('--business <id>', 'the business id'),
+    required('--email <email>', "the person's email"),
+    {
+      flags: '--role <role>',
+      description:
+        'member (the default) or admin; owner is refused, as only an owner adds an owner',
+    },
+    {
+      flags: '--expires-in-days <n>',
+      description: 'lifetime of the first token in days (default 7)',
+      parse: Number,
+    },
+  ],
+  argv: (params: string[], options: { business?: string }) => {
+    noExtraArguments(params, 0);
+    return businessIdOption(options.business);
+  },
+} satisfies CommandSpec;
+
+export const MEMBERS = {
+  name: 'members',
+  description: 'Add members to a business',
+  subcommands: [MEMBERS_ADD],
+} satisfies CommandSpec;
+
+// ------------------------------------------------------------------------------------------------
+// audit: offline, and every usage error exits 2
+
+export const DEFAULT_KEY_NAME = 'latchkey-audit';
+
+/** A usage error of `audit …`: exit 2, as a file that cannot be read is. */
+export const auditUsage = (message: string) => new CliUsageError(message, 2);
+
+const KEY_OPTION = '--key <key>';
+
+export const AUDIT_KEYGEN = {
+  name: 'keygen',
+  description:
+    'Make an Ed25519 key pair for signing audit checkpoints (c2sp.org/signed-note): print ' +
+    '{signer_key, verifier_key}',
+  options: [
+    {
+      flags: '--name <name>',
+      description: `the key's name, as signatures show it (default: ${DEFAULT_KEY_NAME}); a URL without its scheme is usual`,
+    },
+  ],
+  argv: (params: string[]) => {
+    if (params.length > 0) throw auditUsage('Usage: audit keygen [--name <key name>]');
+  },
+} satisfies CommandSpec;
+
+export const AUDIT_VERIFY = {
+  name: 'verify',
+  description:
+    'Check an NDJSON audit export offline, with no database: its hash chain, and its Merkle ' +
+    'tree against its signed checkpoint (its last line, or --checkpoint); print {valid, ' +
+    'checked, first_invalid_seq, reason?, checkpoint?}; exit 0 when it holds, 1 when not',
+  options: [
+    { flags: '--file <path>', description: 'the export (GET …/audit-events/export?format=ndjson)' },
+    {
+      flags: '--checkpoint <path>',
+      description: "a signed checkpoint to hold the export to, instead of the export's last line",
+    },
+    {
+      flags: KEY_OPTION,
+      description:
+        'the verifier key (GET /.well-known/latchkey-audit-key), or @<file> holding it; without ' +
+        "it the checkpoint's signature is not checked",
+    },
+  ],
+  argv: (params: string[], options: { file?: string }): string => {
+    if (params.length > 0 || !options.file) {
+      throw auditUsage(
+        'Usage: audit verify --file <export.ndjson> [--checkpoint <file>] [--key <verifier key>|@<file>]',
+      );
+    }
+    return options.file;
+  },
+} satisfies CommandSpec;
+
+export interface ConsistencyOptions {
+  old?: string;
+  new?: string;
+  proof?: string;
+  key?: string;
+}
+
+export const AUDIT_VERIFY_CONSISTENCY = {
+  name: 'verify-consistency',
+  description:
+    'Check offline that a consistency proof (GET …/audit-events/consistency) shows the old ' +
+    "checkpoint's tree to be a prefix of the new one's: print {valid, old_size, new_size, " +
+    'signature, reason?}; exit 0 when it holds, 1 when not',
+  options: [
+    { flags: '--old <path>', description: 'the older signed checkpoint' },
+    { flags: '--new <path>', description: 'the newer signed checkpoint' },
+    { flags: '--proof <path>', description: 'the proof, latchkey.audit-consistency@v1' },
+    {
+      flags: KEY_OPTION,
+      description: 'the verifier key, or @<file> holding it; without it no signature is checked',
+    },
+  ],
+  argv: (params: string[], options: ConsistencyOptions) => {
+    const { old, new: next, proof } = options;
+    if (params.length > 0 || !old || !next || !proof) {
+      throw auditUsage(
+        'Usage: audit verify-consistency --old <checkpoint> --new <checkpoint> --proof <file> ' +
+          '[--key <verifier key>|@<file>]',
+      );
+    }
+    return { old, next, proof };
+  },
+} satisfies CommandSpec;
+
+export const AUDIT = {
+  name: 'audit',
+  description: 'Audit signing keys, and offline checks of exports, checkpoints and proofs',
+  subcommands: [AUDIT_KEYGEN, AUDIT_VERIFY, AUDIT_VERIFY_CONSISTENCY],
+  offline: true,
+} satisfies CommandSpec;
+
+/** The top-level commands, in the order `--help` lists them; the old names come last. */
+export const CLI_GRAMMAR: readonly CommandSpec[] = [
+  BOOTSTRAP,
+  BUSINESSES,
+  TOKENS,
+  MEMBERS,
+  AUDIT,
+  CREATE_BUSINESS,
+  CREATE_TOKEN,
+  REVOKE,
+];

@@ -1,0 +1,36 @@
+import { DynamicModule, INestApplicationContext, LoggerService, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { AppConfigModule } from '../config/config.module';
+import { migrateUnderLock } from '../database/migrate';
+import { CORE_MODULES } from '../wiring/core.modules';
+
+/** The HTTP app's core without HTTP: every CLI write is audited, with origin "cli". */
+@Module({})
+class CoreCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: CoreCliModule, imports: [AppConfigModule.forRoot(config), ...CORE_MODULES] };
+  }
+}
+
+/**
+ * Opens the core on the configured database, and migrates it. Loaded only by a command that
+ * needs the core (core-context.ts): the core's code is most of what the CLI could load.
+ */
+export async function openCore(
+  config: AppConfig,
+  logger: LoggerService,
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(CoreCliModule.forRoot(config), {
+    logger,
+    abortOnError: false,
+  });
+  try {
+    await migrateUnderLock(app.get(DataSource), () => Promise.resolve());
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  return app;
+}
