@@ -1,47 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { buildApp } from './helpers/app-process';
+import { cli, cliInProcess, ok } from './helpers/cli';
 import { bootTestApp, createTestDatabase, TestDatabase } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..');
-
-/** Runs the CLI from source, as `npm run -s cli` runs it from the build. */
-function cli(args: string[], env: Record<string, string>) {
-  return run(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', LOG_LEVEL: 'silent', ...env },
-    timeout: 60_000,
-  });
-}
-
-// Each CLI call is a fresh Node process that loads the app from source (several seconds each,
-// more on a busy machine); a test here makes up to three of them.
+// 'CLI usage' and `CLI bootstrap prints only a working platform token` run the built CLI as a
+// process (cli): the exit codes of a real process, stdin through a real pipe, and a start
+// against a real database on each driver. The other CLI cases run in-process (cliInProcess, ok).
 jest.setTimeout(120_000);
 
-/** The CLI from source with `input` on its stdin; answers its exit code and output. */
-function cliWithInput(args: string[], env: Record<string, string>, input: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        TS_NODE_TRANSPILE_ONLY: '1',
-        LOG_LEVEL: 'silent',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+beforeAll(() => buildApp(), 240_000);
 
 describe('CLI usage', () => {
   const file = join(tmpdir(), `cli-usage-${process.pid}.sqlite`);
@@ -53,36 +23,35 @@ describe('CLI usage', () => {
       ['create-business', '--name', 'Piped Co', '--owner-email', `piped-${process.pid}@shell.test`],
       sqlite(),
     );
+    expect(created.code).toBe(0);
     const secret = JSON.parse(created.stdout).first_token.token as string;
-    const revoked = await cliWithInput(['revoke', '--reason', 'piped'], sqlite(), `${secret}\n`);
+    const revoked = await cli(['revoke', '--reason', 'piped'], sqlite(), `${secret}\n`);
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout)).toMatchObject({
       status: 'revoked',
       revocation_reason: 'piped',
     });
-    const again = await cliWithInput(['revoke', '--token', '-'], sqlite(), secret);
+    const again = await cli(['revoke', '--token', '-'], sqlite(), secret);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already revoked');
-    const empty = await cliWithInput(['revoke'], sqlite(), '');
+    const empty = await cli(['revoke'], sqlite(), '');
     expect(empty.code).toBe(1);
     expect(empty.stdout).toBe('');
   });
 
   it('prints its help once, on stdout, and exits 0', async () => {
-    const { stdout, stderr } = await cli(['--help'], sqlite());
+    const { code, stdout, stderr } = await cli(['--help'], sqlite());
+    expect(code).toBe(0);
     expect(stdout).toContain('Usage:');
     expect(stdout).toContain('revoke');
     expect(stdout + stderr).not.toContain('(outputHelp)');
   });
 
   it('names an unknown command once, on stderr, and exits 1', async () => {
-    const failed = await cli(['frobnicate'], sqlite()).then(
-      () => null,
-      (e: { code?: number; stdout?: string; stderr?: string }) => e,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stdout).toBe('');
-    expect(failed?.stderr?.match(/unknown command 'frobnicate'/g)).toHaveLength(1);
+    const failed = await cli(['frobnicate'], sqlite());
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr.match(/unknown command 'frobnicate'/g)).toHaveLength(1);
   });
 });
 
@@ -120,7 +89,8 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   });
 
   it('CLI bootstrap prints only a working platform token on stdout', async () => {
-    const { stdout } = await cli(['bootstrap', '--email', 'ops@example.test'], db.env);
+    const { code, stdout } = await cli(['bootstrap', '--email', 'ops@example.test'], db.env);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/^lk_[0-9A-Za-z]{36}\n$/);
     const token = stdout.trim();
 
@@ -136,7 +106,7 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   });
 
   it('CLI bootstrap refuses a bad email on stderr with a non-zero exit', async () => {
-    await expect(cli(['bootstrap', '--email', 'not-an-email'], db.env)).rejects.toMatchObject({
+    expect(await cliInProcess(['bootstrap', '--email', 'not-an-email'], db.env)).toMatchObject({
       code: 1,
       stdout: '',
       stderr: expect.stringContaining('email'),
@@ -144,12 +114,12 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   });
 
   it('CLI create-business, create-token and revoke work from a shell', async () => {
-    const created = await cli(
+    const created = await ok(
       ['create-business', '--name', 'Shell Co', '--owner-email', 'owner@shell.test'],
       db.env,
     );
-    const businessId = JSON.parse(created.stdout).business.id as string;
-    const { stdout } = await cli(
+    const businessId = JSON.parse(created).business.id as string;
+    const stdout = await ok(
       [
         'create-token',
         '--business',
@@ -175,8 +145,8 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
     expect(me.body.data.token.scopes).toEqual(['deploy:*']);
 
     // The secret on stdin: the CLI refuses it in argv.
-    const revoked = await cliWithInput(['revoke', '--reason', 'from the shell'], db.env, token);
-    expect(JSON.parse(revoked.stdout)).toMatchObject({
+    const revoked = await ok(['revoke', '--reason', 'from the shell'], db.env, token);
+    expect(JSON.parse(revoked)).toMatchObject({
       status: 'revoked',
       revoked_by: 'cli',
       revocation_reason: 'from the shell',
@@ -196,7 +166,7 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
       ].sort(),
     );
     expect(new Set(events.map((e) => e.actor_label))).toEqual(new Set(['cli']));
-    const ownerToken = JSON.parse(created.stdout).first_token.token as string;
+    const ownerToken = JSON.parse(created).first_token.token as string;
     const verify = await app
       .http()
       .get('/api/v1/audit-events/verify')
@@ -213,17 +183,17 @@ describe.each(DRIVERS)('bootstrap on %s', (driver) => {
   });
 
   it('CLI create-token refuses someone who is not a member', async () => {
-    const created = await cli(
+    const created = await ok(
       ['create-business', '--name', 'Shell Co', '--owner-email', 'owner@shell.test'],
       db.env,
     );
-    const businessId = JSON.parse(created.stdout).business.id as string;
-    await expect(
-      cli(
+    const businessId = JSON.parse(created).business.id as string;
+    expect(
+      await cliInProcess(
         ['create-token', '--business', businessId, '--email', 'stranger@shell.test', '--name', 'x'],
         db.env,
       ),
-    ).rejects.toMatchObject({
+    ).toMatchObject({
       code: 1,
       stdout: '',
       stderr: expect.stringContaining('not a member'),

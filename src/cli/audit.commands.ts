@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { CommandRunner } from 'nest-commander';
 import { generateSigner, NoteVerifier, parseVerifier } from '../audit/signed-note';
 import { parseConsistencyProof } from '../audit/tlog-proof';
 import { CliUsageError } from './cli-argv';
-import { CliCommand } from './cli-command';
+import { CliCommand, CliRunner } from './cli-command';
 import { runGroup } from './cli-front';
 import {
   AUDIT,
@@ -94,7 +93,7 @@ function answer(verdict: { valid: boolean }, unchecked: boolean): void {
 }
 
 @CliCommand(AUDIT_KEYGEN)
-export class AuditKeygenCommand extends CommandRunner {
+export class AuditKeygenCommand extends CliRunner {
   run(params: string[], options: { name?: string }): Promise<void> {
     AUDIT_KEYGEN.argv(params);
     let pair: { signerKey: string; verifierKey: string };
@@ -114,7 +113,7 @@ export class AuditKeygenCommand extends CommandRunner {
 }
 
 @CliCommand(AUDIT_VERIFY)
-export class AuditVerifyCommand extends CommandRunner {
+export class AuditVerifyCommand extends CliRunner {
   async run(
     params: string[],
     options: { file?: string; checkpoint?: string; key?: string },
@@ -136,7 +135,7 @@ export class AuditVerifyCommand extends CommandRunner {
 }
 
 @CliCommand(AUDIT_VERIFY_CONSISTENCY)
-export class AuditVerifyConsistencyCommand extends CommandRunner {
+export class AuditVerifyConsistencyCommand extends CliRunner {
   async run(params: string[], options: ConsistencyOptions): Promise<void> {
     const files = AUDIT_VERIFY_CONSISTENCY.argv(params, options);
     const verifier = await verifierOption(options.key);
@@ -155,7 +154,7 @@ export class AuditVerifyConsistencyCommand extends CommandRunner {
 }
 
 @CliCommand(AUDIT)
-export class AuditCommand extends CommandRunner {
+export class AuditCommand extends CliRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);
   }

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Commander, throwCommanderExit } from './cli-front';
 import { CLI_GRAMMAR, CommandSpec } from './cli-grammar';
 
 const classOf = new Map<CommandSpec, Type<CommandRunner>>();
@@ -15,10 +16,12 @@ export function CliCommand(spec: CommandSpec): ClassDecorator {
     const prototype = runner.prototype as object;
     classOf.set(spec, runner);
     for (const [i, option] of (spec.options ?? []).entries()) {
-      // nest-commander reads an option from a method of the command: its parser.
+      // nest-commander reads an option from a method of the command, its parser; a function of
+      // its own, as the option's metadata is set on it (a parser such as Number is shared).
       const key = `parseOption${i}`;
-      const parse = option.parse ?? ((value: string) => value);
-      const descriptor = { value: parse, writable: true, configurable: true };
+      const { parse } = option;
+      const method = (value: string) => (parse ? parse(value) : value);
+      const descriptor = { value: method, writable: true, configurable: true };
       Object.defineProperty(prototype, key, descriptor);
       const { flags, description, required = false } = option;
       Option({ flags, description, required })(prototype, key, descriptor);
@@ -38,4 +41,15 @@ export function CliCommand(spec: CommandSpec): ClassDecorator {
     };
     (CLI_GRAMMAR.includes(spec) ? Command(metadata) : SubCommand(metadata))(runner);
   };
+}
+
+/**
+ * A command of the CLI. Commander, which nest-commander builds each command with, calls
+ * process.exit on an error in a subcommand unless told otherwise; nest-commander tells only the
+ * root. Every command throws instead, so a run ends with an exit code and never ends the process.
+ */
+export abstract class CliRunner extends CommandRunner {
+  override setCommand(command: Commander): this {
+    return super.setCommand(command.exitOverride(throwCommanderExit));
+  }
 }

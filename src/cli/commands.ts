@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { CommandRunner } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
 import { AddPlatformAdminDto, CreateBusinessDto } from '../workflows/dto/workflows.dto';
 import { CLI_CALLER } from '../tokens/policy-decision';
 import { printJson, printLine } from './cli-io';
-import { CliCommand } from './cli-command';
+import { CliCommand, CliRunner } from './cli-command';
 import { runGroup } from './cli-front';
 import { BOOTSTRAP, BUSINESSES, BUSINESSES_CREATE, CREATE_BUSINESS } from './cli-grammar';
 import { CoreContext } from './core-context';
@@ -16,7 +15,7 @@ import { validateDto } from './validate-dto';
  * database on first use; each loads the service it calls only then.
  */
 @CliCommand(BOOTSTRAP)
-export class BootstrapCommand extends CommandRunner {
+export class BootstrapCommand extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -32,7 +31,7 @@ export class BootstrapCommand extends CommandRunner {
 
 /** A business with its owner: printed as JSON, with the owner's first token. */
 @Injectable()
-abstract class CreateBusinessRunner extends CommandRunner {
+abstract class CreateBusinessRunner extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -56,7 +55,7 @@ export class BusinessesCreateCommand extends CreateBusinessRunner {}
 export class CreateBusinessCommand extends CreateBusinessRunner {}
 
 @CliCommand(BUSINESSES)
-export class BusinessesCommand extends CommandRunner {
+export class BusinessesCommand extends CliRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);
   }

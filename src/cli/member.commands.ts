@@ -1,7 +1,6 @@
-import { CommandRunner } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
 import { AddMemberDto } from '../workflows/dto/workflows.dto';
-import { CliCommand } from './cli-command';
+import { CliCommand, CliRunner } from './cli-command';
 import { runGroup } from './cli-front';
 import { MEMBERS, MEMBERS_ADD } from './cli-grammar';
 import { printJson } from './cli-io';
@@ -9,7 +8,7 @@ import { CoreContext } from './core-context';
 import { validateDto } from './validate-dto';
 
 @CliCommand(MEMBERS_ADD)
-export class MembersAddCommand extends CommandRunner {
+export class MembersAddCommand extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -33,7 +32,7 @@ export class MembersAddCommand extends CommandRunner {
 }
 
 @CliCommand(MEMBERS)
-export class MembersCommand extends CommandRunner {
+export class MembersCommand extends CliRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);
   }

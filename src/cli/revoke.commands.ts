@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CommandRunner } from 'nest-commander';
 import { Outcome } from '../common/envelope';
 import { CLI_AUTHOR } from '../database/domain-event';
 import { RevokeByValueDto, RevokeTokenDto } from '../tokens/dto/token-requests.dto';
 import { CLI_CALLER } from '../tokens/policy-decision';
 import { SecretOptions } from './cli-argv';
-import { CliCommand } from './cli-command';
+import { CliCommand, CliRunner } from './cli-command';
 import { REVOKE, TOKENS_REVOKE } from './cli-grammar';
 import { note, printJson, readSecret } from './cli-io';
 import { CoreContext } from './core-context';
@@ -16,7 +15,7 @@ import { validateDto } from './validate-dto';
  * (`--token-file PATH`, `-` for stdin, stdin when nothing is given): never a secret in argv.
  */
 @Injectable()
-abstract class RevokeRunner extends CommandRunner {
+abstract class RevokeRunner extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { CommandRunner } from 'nest-commander';
 import { CLI_AUTHOR } from '../database/domain-event';
 import { AddPlatformAdminDto } from '../workflows/dto/workflows.dto';
 import {
@@ -9,7 +8,7 @@ import {
 } from '../tokens/dto/token-requests.dto';
 import { CLI_CALLER } from '../tokens/policy-decision';
 import { businessIdOption } from './cli-argv';
-import { CliCommand } from './cli-command';
+import { CliCommand, CliRunner } from './cli-command';
 import { runGroup } from './cli-front';
 import {
   ConstraintOptions,
@@ -33,7 +32,7 @@ const constraintFields = (options: ConstraintOptions) => ({
 });
 
 @CliCommand(TOKENS_LIST)
-export class TokensListCommand extends CommandRunner {
+export class TokensListCommand extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -54,7 +53,7 @@ export class TokensListCommand extends CommandRunner {
 }
 
 @CliCommand(TOKENS_SHOW)
-export class TokensShowCommand extends CommandRunner {
+export class TokensShowCommand extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -67,7 +66,7 @@ export class TokensShowCommand extends CommandRunner {
 }
 
 @CliCommand(TOKENS_ROTATE)
-export class TokensRotateCommand extends CommandRunner {
+export class TokensRotateCommand extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -91,7 +90,7 @@ export class TokensRotateCommand extends CommandRunner {
 
 /** A token for a member of a business, by email: the secret alone on stdout. */
 @Injectable()
-abstract class CreateTokenRunner extends CommandRunner {
+abstract class CreateTokenRunner extends CliRunner {
   constructor(private readonly core: CoreContext) {
     super();
   }
@@ -129,7 +128,7 @@ export class TokensCreateCommand extends CreateTokenRunner {}
 export class CreateTokenCommand extends CreateTokenRunner {}
 
 @CliCommand(TOKENS)
-export class TokensCommand extends CommandRunner {
+export class TokensCommand extends CliRunner {
   run(params: string[]): Promise<void> {
     runGroup(this.command, params);
   }
