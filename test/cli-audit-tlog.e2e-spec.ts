@@ -6,16 +6,15 @@ import { parseCheckpoint } from '../src/audit/checkpoint-note';
 import { generateSigner, parseSigner } from '../src/audit/signed-note';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
-import { buildApp } from './helpers/app-process';
 import { auditReads, EventLine, lineHash, splitExport } from './helpers/audit-chain';
-import { cli, CliResult } from './helpers/cli';
+import { cliInProcess, CliResult } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
-// Each CLI call is a fresh Node process (about 2 s on two busy cores).
+// Every case runs the CLI in-process: `audit …` opens no database, and the exit codes a process
+// gives for it (2 for a usage error, 1 for a broken export) are checked on a process of the
+// built CLI in cli.e2e-spec.ts.
 jest.setTimeout(240_000);
-
-beforeAll(() => buildApp(), 240_000);
 
 const json = (result: CliResult) => JSON.parse(result.stdout) as Record<string, unknown>;
 /** No database anywhere: `audit` must not open one. */
@@ -33,7 +32,7 @@ function file(name: string, text: string): string {
 
 describe('cli audit keygen', () => {
   it('prints a key pair, and says on stderr where the signer key goes', async () => {
-    const made = await cli(['audit', 'keygen', '--name', 'latchkey.example.com'], OFFLINE);
+    const made = await cliInProcess(['audit', 'keygen', '--name', 'latchkey.example.com'], OFFLINE);
     expect(made.code).toBe(0);
     const { signer_key: signerKey, verifier_key: verifierKey } = json(made) as Record<
       string,
@@ -44,12 +43,12 @@ describe('cli audit keygen', () => {
     expect(made.stderr).toContain('AUDIT_SIGNING_KEY');
     expect(made.stderr).not.toContain(signerKey.slice(-20));
 
-    const named = json(await cli(['audit', 'keygen'], OFFLINE));
+    const named = json(await cliInProcess(['audit', 'keygen'], OFFLINE));
     expect(named.verifier_key).toMatch(/^latchkey-audit\+/);
   });
 
   it('refuses a name a signature line could not hold: a usage error, exit 2', async () => {
-    const refused = await cli(['audit', 'keygen', '--name', 'two words'], OFFLINE);
+    const refused = await cliInProcess(['audit', 'keygen', '--name', 'two words'], OFFLINE);
     expect(refused).toMatchObject({ code: 2, stdout: '' });
     expect(refused.stderr).toContain('--name');
   });
@@ -69,7 +68,7 @@ describe('cli audit usage errors', () => {
     [['audit', 'verify', '--file', 'x.ndjson', '--key', 'not-a-key'], '--key: not a verifier key'],
     [['audit', 'verify', '--file', 'x.ndjson', '--key', '@/nonexistent/key'], 'Cannot read --key'],
   ])('%j exits 2, saying why', async (args, message) => {
-    const refused = await cli(args, OFFLINE);
+    const refused = await cliInProcess(args, OFFLINE);
     expect(refused).toMatchObject({ code: 2, stdout: '' });
     expect(refused.stderr).toContain(message);
   });
@@ -136,7 +135,10 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
     const { events, checkpoint } = splitExport(exported);
     expect(checkpoint).toBe(newNote);
     const path = file(`${driver}-export.ndjson`, exported);
-    const held = await cli(['audit', 'verify', '--file', path, '--key', `@${keyFile}`], OFFLINE);
+    const held = await cliInProcess(
+      ['audit', 'verify', '--file', path, '--key', `@${keyFile}`],
+      OFFLINE,
+    );
     expect(held).toMatchObject({ code: 0, stderr: '' });
     expect(json(held)).toEqual({
       valid: true,
@@ -149,13 +151,16 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
       },
     });
 
-    const unchecked = await cli(['audit', 'verify', '--file', path], OFFLINE);
+    const unchecked = await cliInProcess(['audit', 'verify', '--file', path], OFFLINE);
     expect(unchecked.code).toBe(0);
     expect(json(unchecked)).toMatchObject({ valid: true, checkpoint: { signature: 'unchecked' } });
     expect(unchecked.stderr).toContain('was not checked');
 
     const stranger = generateSigner('latchkey.test').verifierKey;
-    const refused = await cli(['audit', 'verify', '--file', path, '--key', stranger], OFFLINE);
+    const refused = await cliInProcess(
+      ['audit', 'verify', '--file', path, '--key', stranger],
+      OFFLINE,
+    );
     expect(refused.code).toBe(1);
     expect(json(refused)).toMatchObject({
       valid: false,
@@ -176,7 +181,7 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
     }
     const rewritten = [...forged.map((e) => JSON.stringify(e)), JSON.stringify({ checkpoint })];
     const path = file(`${driver}-rewritten.ndjson`, `${rewritten.join('\n')}\n`);
-    const caught = await cli(
+    const caught = await cliInProcess(
       ['audit', 'verify', '--file', path, '--key', key.verifierKey],
       OFFLINE,
     );
@@ -193,7 +198,7 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
       JSON.stringify({ checkpoint }),
     ];
     const cutPath = file(`${driver}-cut.ndjson`, `${cut.join('\n')}\n`);
-    const short = await cli(
+    const short = await cliInProcess(
       ['audit', 'verify', '--file', cutPath, '--key', key.verifierKey],
       OFFLINE,
     );
@@ -204,7 +209,7 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
   it('verify --checkpoint holds the export to a checkpoint kept apart', async () => {
     const path = file(`${driver}-export2.ndjson`, exported);
     const old = file(`${driver}-old.txt`, oldNote);
-    const held = await cli(
+    const held = await cliInProcess(
       ['audit', 'verify', '--file', path, '--checkpoint', old, '--key', `@${keyFile}`],
       OFFLINE,
     );
@@ -221,11 +226,11 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
     const old = file(`${driver}-cp-old.txt`, oldNote);
     const next = file(`${driver}-cp-new.txt`, newNote);
     const args = ['audit', 'verify-consistency', '--old', old, '--new', next, '--proof', proof];
-    const held = await cli([...args, '--key', `@${keyFile}`], OFFLINE);
+    const held = await cliInProcess([...args, '--key', `@${keyFile}`], OFFLINE);
     expect(held).toMatchObject({ code: 0, stderr: '' });
     expect(json(held)).toEqual({ valid: true, old_size: m, new_size: n, signature: 'verified' });
 
-    const swapped = await cli(
+    const swapped = await cliInProcess(
       [
         'audit',
         'verify-consistency',
@@ -244,7 +249,7 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
     expect(json(swapped)).toMatchObject({ valid: false, old_size: n, new_size: m });
 
     const inclusion = file(`${driver}-inclusion.txt`, await text(`/1/inclusion?size=${m}`, biz));
-    const wrongKind = await cli(
+    const wrongKind = await cliInProcess(
       ['audit', 'verify-consistency', '--old', old, '--new', next, '--proof', inclusion],
       OFFLINE,
     );

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { TOKEN_ACTIONS, TOKEN_POLICY, TokenAction } from '../src/tokens/token-policy';
 import { addMember, createBusiness, createMachine } from './factories/tenancy.factory';
 import { asBearer, asMember, listPlatformAdmins, me } from './helpers/api';
-import { buildApp } from './helpers/app-process';
 import { ok } from './helpers/cli';
 import {
   Attempt,
@@ -301,10 +300,9 @@ const COMMANDS: Record<TokenAction, readonly Command[]> = {
   add_platform_admin: [bootstrap],
 };
 
-// Each CLI call is a fresh Node process (1 to 2 s on two busy cores); there are about 30 a driver.
+// The CLI runs in-process (test/helpers/cli.ts): the program the built CLI runs, without its
+// process; about 30 runs a driver.
 jest.setTimeout(240_000);
-
-beforeAll(() => buildApp(), 240_000);
 
 describe('the CLI commands of TOKEN_POLICY', () => {
   it('are here for every action with a cli row, and only for those', () => {

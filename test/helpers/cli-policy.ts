@@ -3,7 +3,7 @@ import { CLI_CALLER, decide, Decision } from '../../src/tokens/policy-decision';
 import { TargetClass, TOKEN_POLICY, TokenAction, Verdict } from '../../src/tokens/token-policy';
 import { addMember, BusinessFixture, createToken } from '../factories/tenancy.factory';
 import { asMember, asOwner, me, removeMember } from './api';
-import { cli, CliResult } from './cli';
+import { cliInProcess, CliResult } from './cli';
 import { TestApp } from './test-app';
 
 /**
@@ -208,7 +208,7 @@ export function casesOf(command: Command): Case[] {
 export async function expectRefused(w: World, attempt: Attempt, shown: string): Promise<void> {
   const before = await snapshot(w.t);
   const tokenBefore = attempt.token && (await tokenRow(w.t, attempt.token.id));
-  const run = await cli(attempt.args, w.env, attempt.input);
+  const run = await cliInProcess(attempt.args, w.env, attempt.input);
   expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
   expect(run.stderr).toContain(shown);
   expect(run.stderr).not.toMatch(SECRET);
@@ -229,7 +229,7 @@ export async function expectAllowed(
   attempt: Attempt,
   target: TargetClass,
 ): Promise<void> {
-  const run = await cli(attempt.args, w.env, attempt.input);
+  const run = await cliInProcess(attempt.args, w.env, attempt.input);
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   const { event, targetId } = await command.expectDone(w, attempt, run, target);
   const events = await w.t.sql(
