@@ -32,9 +32,34 @@ const TOP_LEVEL = [
   'revoke',
 ];
 
+/**
+ * The packages a process of the built CLI loaded, read from `require.cache` as it exits (a
+ * preload given in NODE_OPTIONS), with its result.
+ */
+async function packagesLoaded(dir: string, args: string[], env: Record<string, string>) {
+  const preload = join(dir, 'packages-loaded.js');
+  const out = join(dir, `packages-${args.join('-').replace(/\W+/g, '_')}.json`);
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, ` +
+      'JSON.stringify([...new Set(Object.keys(require.cache).map((f) => ' +
+      '(f.match(/.*node_modules\\/((@[^/]+\\/)?[^/]+)/) || [])[1]).filter(Boolean))])));',
+  );
+  const run = await cli(args, { ...env, NODE_OPTIONS: `--require ${preload}` });
+  return { run, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+}
+
+/** Nest's, and what nest-commander brings (commander alone is the front's). */
+const NEST = ['@nestjs/core', '@nestjs/common', 'nest-commander', 'inquirer', 'reflect-metadata'];
+/** The core's: the database, the config's rules, the bus. */
+const CORE = ['typeorm', '@nestjs/typeorm', 'better-sqlite3', 'class-validator', 'ioredis'];
+/** The HTTP app's alone. */
+const HTTP = ['fastify', '@nestjs/platform-fastify', 'passport', 'nestjs-pino', '@nestjs/terminus'];
+
 // The CLI runs in-process (cliInProcess, ok) but where only a process shows it, spawned from the
 // build (cli): a secret that commander echoes, masked by main.ts; the exit code 2 of a usage
-// error; and `audit verify`'s exit code 1 for a broken export, which it sets without failing.
+// error; `audit verify`'s exit code 1 for a broken export, which it sets without failing; and
+// which packages a run loads (packagesLoaded).
 jest.setTimeout(240_000);
 
 beforeAll(() => buildApp(), 240_000);
@@ -109,6 +134,28 @@ describe('CLI without a database', () => {
     expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code: 1, stdout: '' });
     expect(failed.stderr).toContain("error: unknown option '--tokn=[REDACTED]'");
     expect(failed.stderr).not.toContain(secret.slice(3));
+    expect(existsSync(join(dir, 'absent'))).toBe(false);
+  });
+
+  it('--help, a usage error and a secret on argv load no Nest, and audit loads no core', async () => {
+    const secret = mintSecret('lk').secret;
+    for (const [args, code] of [
+      [['--help'], 0],
+      [['tokens', 'list', '--bogus'], 1],
+      [['tokens', 'show', secret], 2],
+    ] as const) {
+      const { run, packages } = await packagesLoaded(dir, [...args], noDb());
+      expect({ args, code: run.code, nest: packages.filter((p) => NEST.includes(p)) }).toEqual({
+        args,
+        code,
+        nest: [],
+      });
+      expect(packages).toContain('commander');
+    }
+    const keygen = await packagesLoaded(dir, ['audit', 'keygen'], noDb());
+    expect(keygen.run.code).toBe(0);
+    expect(keygen.packages).toContain('nest-commander');
+    expect(keygen.packages.filter((p) => CORE.includes(p) || HTTP.includes(p))).toEqual([]);
     expect(existsSync(join(dir, 'absent'))).toBe(false);
   });
 
@@ -235,6 +282,13 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
     );
     expect(nowhere).toMatchObject({ code: 1, stdout: '' });
     expect(nowhere.stderr).toContain('BUSINESS_NOT_FOUND');
+  });
+
+  it('a database command loads the core, and nothing of the HTTP app', async () => {
+    const { run, packages } = await packagesLoaded(dir, ['tokens', 'list', '--limit', '1'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(packages).toEqual(expect.arrayContaining(['@nestjs/core', 'typeorm']));
+    expect(packages.filter((p) => HTTP.includes(p))).toEqual([]);
   });
 
   it('tokens create, list and show, with the old create-token name, never show a secret', async () => {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
-import { ConfigValidationError, loadConfig } from '../config/app-config';
 import { isDomainError, RequestValidationError } from '../common/domain-error';
 import { CliUsageError } from './cli-argv';
 import type { CommandSpec } from './cli-grammar';
@@ -20,7 +19,6 @@ function describe(err: Error): string {
     const detail = err.detail && err.detail !== err.message ? `: ${err.detail}` : '';
     return `${err.message} (${err.code})${detail}`;
   }
-  if (err instanceof ConfigValidationError) return err.message;
   return err.message || String(err);
 }
 
@@ -42,8 +40,11 @@ export async function runInNest(
   if (top.offline) {
     root = (await import('./audit-cli.module')).AuditCliModule;
   } else {
-    // Loaded only here, so that `audit` never loads the core's commands either.
-    const { CliModule } = await import('./cli.module');
+    // Loaded only here, so that `audit` loads neither the core's commands nor the config's rules.
+    const [{ CliModule }, { loadConfig }] = await Promise.all([
+      import('./cli.module'),
+      import('../config/app-config'),
+    ]);
     root = CliModule.forRoot(() => loadConfig(env));
   }
   let failure: unknown;
