@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * Each suite's wall time from `jest --json --outputFile=<file>`, slowest first, as a Markdown
+ * table (docs/testing.md keeps one per run it compares):
+ *
+ *   node scripts/suite-times.js run.json [rows]
+ *
+ * The sum of suite times is what one worker would take; the run's own wall time is printed too.
+ * Plain JavaScript, so it needs no build.
+ */
+const { readFileSync } = require('node:fs');
+const { relative } = require('node:path');
+
+const [file, rowsArg] = process.argv.slice(2);
+if (!file) {
+  process.stderr.write('usage: node scripts/suite-times.js run.json [rows]\n');
+  process.exit(2);
+}
+const report = JSON.parse(readFileSync(file, 'utf8'));
+const root = (name) => {
+  const at = name.search(/\/(src|test)\//);
+  return at < 0 ? relative(process.cwd(), name) : name.slice(at + 1);
+};
+const suites = report.testResults
+  .map((s) => ({
+    name: root(s.name),
+    seconds: (s.endTime - s.startTime) / 1000,
+    tests: s.assertionResults.length,
+  }))
+  .sort((a, b) => b.seconds - a.seconds);
+const sum = (list) => list.reduce((total, s) => total + s.seconds, 0);
+const units = suites.filter((s) => s.name.startsWith('src/'));
+const wall = (Math.max(...report.testResults.map((s) => s.endTime)) - report.startTime) / 1000;
+
+const out = [
+  `${suites.length} suites, ${report.numPassedTests} tests passed, ${report.numFailedTests} failed;` +
+    ` run ${wall.toFixed(0)} s wall, suites ${sum(suites).toFixed(0)} s summed` +
+    ` (unit specs: ${units.length}, ${sum(units).toFixed(0)} s)`,
+  '',
+  '| suite | seconds | tests |',
+  '| --- | ---: | ---: |',
+];
+const rows = rowsArg === undefined ? suites.length : Number(rowsArg);
+for (const s of suites.slice(0, rows)) {
+  out.push(`| ${s.name} | ${s.seconds.toFixed(1)} | ${s.tests} |`);
+}
+process.stdout.write(`${out.join('\n')}\n`);
