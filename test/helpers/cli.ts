@@ -42,11 +42,7 @@ export async function cliInProcess(
  * `input` piped to its stdin. Only for what a process alone shows: its exit code, the masking
  * of its stderr by main.ts, stdin through a real pipe, and a start against a real database.
  */
-export function cli(
-  args: string[],
-  env: Record<string, string>,
-  input = '',
-): Promise<CliResult> {
+export function cli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
