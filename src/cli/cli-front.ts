@@ -52,8 +52,11 @@ export function runGroup(command: Commander, params: string[]): never {
   command.help({ error: true });
 }
 
-/** What the front decided: the command to run, or the exit code of a run already over. */
-export type FrontVerdict = { run: CommandSpec; top: CommandSpec } | { exitCode: number };
+/**
+ * What the front decided: a command to run (`top`, the top-level command it is under, says in
+ * which context), or the exit code of a run already over.
+ */
+export type FrontVerdict = { top: CommandSpec } | { exitCode: number };
 
 /**
  * Parses argv with the grammar alone: `--help`, a usage error (an unknown command or option, a
@@ -61,10 +64,10 @@ export type FrontVerdict = { run: CommandSpec; top: CommandSpec } | { exitCode: 
  * the app loads. A command that passes is handed back, to run in Nest.
  */
 export function parseFront(args: string[]): FrontVerdict {
-  let chosen: { run: CommandSpec; top: CommandSpec } | undefined;
+  let chosen: { top: CommandSpec } | undefined;
   const program = configure(new commander.Command('cli'));
   for (const top of CLI_GRAMMAR) {
-    program.addCommand(build(top, (run) => (chosen = { run, top })));
+    program.addCommand(build(top, () => (chosen = { top })));
   }
   try {
     program.parse(args, { from: 'user' });
@@ -80,7 +83,7 @@ export function parseFront(args: string[]): FrontVerdict {
   return chosen ?? { exitCode: 1 };
 }
 
-function build(spec: CommandSpec, choose: (spec: CommandSpec) => void): Commander {
+function build(spec: CommandSpec, choose: () => void): Commander {
   const command = configure(new commander.Command(spec.name));
   declare(command, spec);
   const subcommands = spec.subcommands ?? [];
@@ -88,7 +91,7 @@ function build(spec: CommandSpec, choose: (spec: CommandSpec) => void): Commande
   command.action(() => {
     if (subcommands.length > 0) runGroup(command, command.args);
     spec.argv?.(command.args, command.opts());
-    choose(spec);
+    choose();
   });
   return command;
 }
