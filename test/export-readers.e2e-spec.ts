@@ -7,9 +7,8 @@ import { verifyExportLines } from '../src/cli/export-verify';
 import { mintSecret } from '../src/tokens/token-secret';
 import { BusinessFixture, createUnexpiringBusiness } from './factories/tenancy.factory';
 import { asMember, asOwner } from './helpers/api';
-import { buildApp } from './helpers/app-process';
 import { sleep } from './helpers/assertions';
-import { cli } from './helpers/cli';
+import { cliInProcess } from './helpers/cli';
 import { auditAppendOnly } from './helpers/db';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -178,13 +177,12 @@ describe.each(DRIVERS)('exports on %s', (driver) => {
 
   describe('the CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'export-readers-'));
-    beforeAll(() => buildApp(), 120_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('audit verify says a CSV export is not NDJSON, with exit 2', async () => {
       const file = join(dir, 'export.csv');
       writeFileSync(file, (await exportOf('csv')).body as string);
-      const result = await cli(['audit', 'verify', '--file', file], {});
+      const result = await cliInProcess(['audit', 'verify', '--file', file], {});
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(
@@ -197,14 +195,14 @@ describe.each(DRIVERS)('exports on %s', (driver) => {
       const junkFile = join(dir, 'token.txt');
       writeFileSync(junkFile, `${secret}junk\n`);
       const runs = await Promise.all([
-        cli(['tokens', 'revoke', `--token=${secret}`], t.db.env),
-        cli(['tokens', 'revoke', '--token-file', join(dir, secret)], t.db.env),
-        cli(['tokens', 'revoke', '--token-file', junkFile], t.db.env),
-        cli(['tokens', 'revoke', secret], t.db.env),
-        cli(['audit', 'verify', '--file', join(dir, secret)], {}),
-        cli(['audit', 'verify', '--file', junkFile], {}),
-        cli(['tokens', 'show', secret], t.db.env),
-        cli(['--bogus', secret], t.db.env),
+        cliInProcess(['tokens', 'revoke', `--token=${secret}`], t.db.env),
+        cliInProcess(['tokens', 'revoke', '--token-file', join(dir, secret)], t.db.env),
+        cliInProcess(['tokens', 'revoke', '--token-file', junkFile], t.db.env),
+        cliInProcess(['tokens', 'revoke', secret], t.db.env),
+        cliInProcess(['audit', 'verify', '--file', join(dir, secret)], {}),
+        cliInProcess(['audit', 'verify', '--file', junkFile], {}),
+        cliInProcess(['tokens', 'show', secret], t.db.env),
+        cliInProcess(['--bogus', secret], t.db.env),
       ]);
       for (const run of runs) {
         expect(run.code).not.toBe(0);

@@ -3,8 +3,7 @@ import { mintSecret } from '../src/tokens/token-secret';
 import { BusinessFixture, createUnexpiringBusiness } from './factories/tenancy.factory';
 import { tamperedSecret } from './helpers/token-checks';
 import { asOwner, asPlatform, Caller } from './helpers/api';
-import { buildApp } from './helpers/app-process';
-import { cli } from './helpers/cli';
+import { cliInProcess } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -175,8 +174,6 @@ describe.each(DRIVERS)('a secret in free text on %s', (driver) => {
   });
 
   describe('the CLI, the other route', () => {
-    beforeAll(() => buildApp(), 120_000);
-
     it.each([
       [
         'tokens create --name',
@@ -208,7 +205,7 @@ describe.each(DRIVERS)('a secret in free text on %s', (driver) => {
       ],
     ])('%s refuses it, and never prints it back', async (_name, args) => {
       const secret = mintSecret('lk').secret;
-      const result = await cli(args(secret), t.db.env);
+      const result = await cliInProcess(args(secret), t.db.env);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/must not contain a token/);
       expect(result.stdout + result.stderr).not.toContain(secret.slice(3));
