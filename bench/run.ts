@@ -31,7 +31,7 @@ import { deleteKeysWithPrefix, randomKeyPrefix, redisAnswers } from '../support/
 import { rssMiB, sampleRss } from './lib/rss';
 import { mean, percentile, round, sleep } from '../support/stats';
 import { renderTable } from './lib/table';
-import { PrometheusMetrics } from '../src/metrics/metrics';
+import { PrometheusMetrics } from '../src/metrics/prometheus-metrics';
 import { npmStartToFirst200 } from './lib/start-time';
 
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';

@@ -7,6 +7,7 @@ import { RequestValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { CORE_MODULES } from './wiring/core.modules';
+import { MetricsModule } from './metrics/metrics.module';
 import { HealthModule } from './health/health.module';
 import { TenancyDirectory } from './tenancy/tenancy-directory';
 import { TenancyModule } from './tenancy/tenancy.module';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         loggerModule({ level: config.LOG_LEVEL }),
+        MetricsModule.forRoot(),
         ...CORE_MODULES,
         AuthModule.register({
           imports: [TokensModule, TenancyModule],

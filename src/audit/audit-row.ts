@@ -1,4 +1,3 @@
-import { types } from 'pg';
 import { findDuplicateKey } from '../common/json-keys';
 import { AUDIT_COLUMNS, COLUMN } from './audit-fields';
 import { canonicalJson, plainCanonical } from './canonical-json';
@@ -35,9 +34,20 @@ export function instantOf(row: AuditRow, dialect: RowDialect): string {
   return dialect === 'postgres' ? pgInstant(value) : sqliteInstant(value);
 }
 
-const pgTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ, 'text') as (
-  text: string,
-) => Date;
+let pgTimestamptz: ((text: string) => Date) | undefined;
+
+/**
+ * node-postgres's own timestamptz parser, required on first use: only a PostgreSQL row needs it,
+ * and a process on SQLite (the CLI's default) then never loads pg.
+ */
+function parsePgTimestamptz(text: string): Date {
+  if (!pgTimestamptz) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { types } = require('pg') as typeof import('pg');
+    pgTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ, 'text') as (t: string) => Date;
+  }
+  return pgTimestamptz(text);
+}
 
 /**
  * PostgreSQL's text of a timestamptz in the ISO DateStyle, at UTC, is
@@ -66,7 +76,7 @@ export function pgInstant(value: unknown): string {
       return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction.padEnd(3, '0')}Z`;
     }
   }
-  return pgTimestamptz(text).toISOString();
+  return parsePgTimestamptz(text).toISOString();
 }
 
 /** The last calendar date that `sqliteInstant` found real, so most rows skip the check. */

@@ -15,3 +15,6 @@ export interface BusTransport {
   publish(payload: string): Promise<unknown>;
   close(): Promise<void>;
 }
+
+/** Makes the configured transport, once the bus has its events to give it. */
+export type BusTransportFactory = (channel: string, events: BusTransportEvents) => BusTransport;

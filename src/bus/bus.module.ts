@@ -1,6 +1,41 @@
 import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
+import type { BusTransportFactory } from './bus-transport';
 import { RevocationBus } from './revocation-bus';
 
+/**
+ * The transport the config asks for: Redis pub/sub with REDIS_URL, otherwise PostgreSQL
+ * LISTEN/NOTIFY on PostgreSQL, and none on SQLite without Redis. Its client library (ioredis or
+ * pg) is loaded only then, so a process that needs neither (the CLI on SQLite) never loads it.
+ */
+async function loadBusTransport(
+  config: AppConfig,
+  dataSource: DataSource,
+): Promise<BusTransportFactory | null> {
+  const { REDIS_URL, DATABASE_URL } = config;
+  if (REDIS_URL) {
+    const { RedisTransport } = await import('./redis-transport');
+    return (channel, events) => new RedisTransport(REDIS_URL, channel, events);
+  }
+  if (DATABASE_URL) {
+    const { PgNotifyTransport } = await import('./pg-notify-transport');
+    return (channel, events) => new PgNotifyTransport(DATABASE_URL, channel, dataSource, events);
+  }
+  return null;
+}
+
 @Global()
-@Module({ providers: [RevocationBus], exports: [RevocationBus] })
+@Module({
+  providers: [
+    {
+      provide: RevocationBus,
+      inject: [AppConfig, DataSource, Metrics],
+      useFactory: async (config: AppConfig, dataSource: DataSource, metrics: Metrics) =>
+        new RevocationBus(config, metrics, await loadBusTransport(config, dataSource)),
+    },
+  ],
+  exports: [RevocationBus],
+})
 export class BusModule {}

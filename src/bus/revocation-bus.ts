@@ -1,19 +1,15 @@
 import {
   BeforeApplicationShutdown,
-  Injectable,
   Logger,
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/safe-error';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { Metrics } from '../metrics/metrics';
-import type { BusTransport, BusTransportEvents } from './bus-transport';
+import type { AppConfig } from '../config/app-config';
+import type { Metrics } from '../metrics/metrics';
+import type { BusTransport, BusTransportEvents, BusTransportFactory } from './bus-transport';
 import { InvalidationHandler, InvalidationMessage, parseWireMessage } from './invalidation-message';
-import { PgNotifyTransport } from './pg-notify-transport';
-import { RedisTransport } from './redis-transport';
 
 export type { InvalidationHandler, InvalidationMessage } from './invalidation-message';
 
@@ -32,9 +28,8 @@ export type BusStateListener = (connected: boolean) => void;
  * never accepts the token again. It also goes out to the other processes on one channel,
  * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub with REDIS_URL, otherwise PostgreSQL
  * LISTEN/NOTIFY on PostgreSQL. On SQLite without Redis it stays in-process. An instance skips
- * its own echo.
+ * its own echo. BusModule makes it, with the transport `loadBusTransport` chose.
  */
-@Injectable()
 export class RevocationBus
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
@@ -49,8 +44,8 @@ export class RevocationBus
 
   constructor(
     config: AppConfig,
-    dataSource: DataSource,
     private readonly metrics: Metrics,
+    transport: BusTransportFactory | null,
   ) {
     metrics.watchBusConnected(() => this.state.connected);
     const channel = `${config.REDIS_KEY_PREFIX}invalidation`;
@@ -58,10 +53,7 @@ export class RevocationBus
       message: (raw) => this.receive(raw),
       connection: (up) => this.notifyState(up),
     };
-    if (config.REDIS_URL) this.remote = new RedisTransport(config.REDIS_URL, channel, events);
-    else if (config.DATABASE_URL)
-      this.remote = new PgNotifyTransport(config.DATABASE_URL, channel, dataSource, events);
-    else this.remote = null;
+    this.remote = transport?.(channel, events) ?? null;
   }
 
   get state(): BusState {

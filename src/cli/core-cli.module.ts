@@ -4,13 +4,20 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
 import { migrateUnderLock } from '../database/migrate';
+import { MetricsModule } from '../metrics/metrics.module';
 import { CORE_MODULES } from '../wiring/core.modules';
 
-/** The HTTP app's core without HTTP: every CLI write is audited, with origin "cli". */
+/**
+ * The HTTP app's core without HTTP: every CLI write is audited, with origin "cli". No metrics:
+ * nothing scrapes a CLI process, so prom-client is never loaded.
+ */
 @Module({})
 class CoreCliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CoreCliModule, imports: [AppConfigModule.forRoot(config), ...CORE_MODULES] };
+    return {
+      module: CoreCliModule,
+      imports: [AppConfigModule.forRoot(config), MetricsModule.off(), ...CORE_MODULES],
+    };
   }
 }
 

@@ -1,7 +1,6 @@
 import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { BoundedPgClient } from './bounded-pg-client';
 import { MIGRATIONS } from './migration-list';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -35,6 +34,10 @@ export function dataSourceOptions(
     logging: false,
   } as const;
   if (config.DATABASE_URL) {
+    // Required, not imported, so that a process on SQLite (the CLI's default) never loads pg.
+    const { BoundedPgClient } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('./bounded-pg-client') as typeof import('./bounded-pg-client');
     // Every wait on PostgreSQL is bounded, so that a slow, silent or vanished server gives the
     // caller a 503 within about 5 s rather than a request that never ends (see docs/configuration.md,
     // "When the database is slow or gone"). Migrations lift these: see migrate.ts.

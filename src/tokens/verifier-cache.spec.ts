@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { BusStateListener, RevocationBus } from '../bus/revocation-bus';
 import type { InvalidationHandler } from '../bus/invalidation-message';
 import { loadConfig } from '../config/app-config';
-import { NoMetrics, PrometheusMetrics } from '../metrics/metrics';
+import { NoMetrics } from '../metrics/metrics';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { snapshotBytes, TokenSnapshot, VerifierCache } from './verifier-cache';
 
 /** A bus whose connection the test flips; messages are delivered as the real bus does. */

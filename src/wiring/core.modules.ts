@@ -1,7 +1,6 @@
 import { AuditModule } from '../audit/audit.module';
 import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
-import { MetricsModule } from '../metrics/metrics.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -12,9 +11,9 @@ import { ENTITIES } from './entities';
  * The modules that make and record changes, shared by the HTTP app and the CLI: whatever path
  * changes data writes the same audit events into the same chains, and publishes the same bus
  * messages. `DomainEvents` refuses to start a process in which an audited event has no handler.
+ * Each process adds the `MetricsModule` it wants: the server's counts, the CLI's counts nothing.
  */
 export const CORE_MODULES = [
-  MetricsModule,
   DatabaseModule.forRoot(ENTITIES),
   BusModule,
   TenancyModule,
