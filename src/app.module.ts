@@ -15,6 +15,10 @@ import { TokenVerifier } from './tokens/token-verifier';
 import { TokensModule } from './tokens/tokens.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
+import { AuditRoutesModule } from './audit/audit-routes.module';
+import { TokensRoutesModule } from './tokens/tokens-routes.module';
+import { WebhooksRoutesModule } from './webhooks/webhooks-routes.module';
+import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { LeaksModule } from './leaks/leaks.module';
 
 @Module({})
@@ -28,6 +32,12 @@ export class AppModule {
         loggerModule({ level: config.LOG_LEVEL }),
         MetricsModule.forRoot(),
         ...CORE_MODULES,
+        // The core's routes, apart from the core so that the CLI loads none of them; in the
+        // order the core lists the features, which is the order of the OpenAPI document.
+        TokensRoutesModule,
+        WorkflowsRoutesModule,
+        AuditRoutesModule,
+        WebhooksRoutesModule,
         AuthModule.register({
           imports: [TokensModule, TenancyModule],
           verifier: TokenVerifier,

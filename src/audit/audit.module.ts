@@ -1,13 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { AuditCheckpoints } from './audit-checkpoints';
-import {
-  AuditCheckpointsController,
-  AuditKeyController,
-  PlatformAuditCheckpointsController,
-} from './audit-checkpoints.controller';
 import { AuditSigner } from './audit-signer';
-import { AuditController, PlatformAuditController } from './audit.controller';
 import { AuditListener } from './audit.listener';
 import { AuditStream } from './audit-stream';
 import { AuditRepository } from './audit.repository';
@@ -20,13 +14,6 @@ import { AuditService } from './audit.service';
  * appended events (`AuditStream`) and to have their own events recorded (`AuditListener.record`).
  */
 @Module({
-  controllers: [
-    AuditController,
-    PlatformAuditController,
-    AuditCheckpointsController,
-    PlatformAuditCheckpointsController,
-    AuditKeyController,
-  ],
   providers: [
     AuditRepository,
     AuditTreeRepository,
@@ -37,6 +24,6 @@ import { AuditService } from './audit.service';
     AuditCheckpoints,
     AuditCheckpointer,
   ],
-  exports: [AuditSigner, AuditStream, AuditListener],
+  exports: [AuditSigner, AuditStream, AuditListener, AuditService, AuditCheckpoints],
 })
 export class AuditModule {}

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { CacheInvalidation } from './cache-invalidation';
 import { LastUsedWriter } from './last-used-writer';
-import { PlatformTokensController } from './platform-tokens.controller';
 import { RejectedUseRecorder } from './rejected-use-recorder';
 import { RevocationMetrics } from './revocation-metrics';
 import { TokenAccess } from './token-access';
@@ -11,25 +10,23 @@ import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
-import { TokensController } from './tokens.controller';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
 import { TokenExpiryNotices } from './token-expiry-notices';
 import { TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
-import { TokenUsageController } from './token-usage.controller';
 import { TokenUsageRecorder } from './token-usage-recorder';
 import { TokenUsageRepository } from './token-usage.repository';
 import { TokenUsageService } from './token-usage.service';
 
 /**
- * Tokens: their rules, their table, the verifier and the token routes. It asks tenancy who a
- * caller is; the app gives auth's guards its `TokenVerifier` (`AuthModule.register`).
+ * Tokens: their rules, their table and the verifier; the token routes are `TokensRoutesModule`'s,
+ * so the CLI loads none of them. It asks tenancy who a caller is; the app gives auth's guards its
+ * `TokenVerifier` (`AuthModule.register`).
  */
 @Module({
   imports: [TenancyModule],
-  controllers: [TokensController, PlatformTokensController, TokenUsageController],
   providers: [
     TokensRepository,
     TokenListsRepository,
@@ -63,6 +60,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenVerifier,
     LastUsedWriter,
     TokenUsageRecorder,
+    TokenUsageService,
   ],
 })
 export class TokensModule {}

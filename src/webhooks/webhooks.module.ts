@@ -7,11 +7,6 @@ import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookRetention } from './webhook-retention';
 import {
-  PlatformWebhooksController,
-  WebhookKeysController,
-  WebhooksController,
-} from './webhooks.controller';
-import {
   EndpointRef,
   WebhookCreatedEvent,
   WebhookDeletedEvent,
@@ -30,7 +25,6 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
  */
 @Module({
   imports: [AuditModule],
-  controllers: [WebhooksController, PlatformWebhooksController, WebhookKeysController],
   providers: [
     WebhooksRepository,
     WebhooksService,
@@ -39,7 +33,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhookRetention,
     WebhookDispatcher,
   ],
-  exports: [WebhookDispatcher],
+  exports: [WebhookDispatcher, WebhooksService],
 })
 export class WebhooksModule {
   constructor(audit: AuditListener, _outbox: WebhookOutbox) {

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import {
+  PlatformWebhooksController,
+  WebhookKeysController,
+  WebhooksController,
+} from './webhooks.controller';
+import { WebhooksModule } from './webhooks.module';
+
+/** The webhook routes, over `WebhooksModule`'s services: the HTTP app's, never the CLI's. */
+@Module({
+  imports: [WebhooksModule],
+  controllers: [WebhooksController, PlatformWebhooksController, WebhookKeysController],
+})
+export class WebhooksRoutesModule {}

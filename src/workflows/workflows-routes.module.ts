@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { BusinessesController } from './businesses.controller';
+import { MachineIdentitiesController } from './machine-identities.controller';
+import { MeController } from './me.controller';
+import { MembersController } from './members.controller';
+import { PlatformAdminsController } from './platform-admins.controller';
+import { WhoamiController } from './whoami.controller';
+import { WorkflowsModule } from './workflows.module';
+
+/**
+ * The routes of businesses, members, machines, platform admins, `/me` and `/whoami`, over
+ * `WorkflowsModule`'s and tenancy's services: the HTTP app's, never the CLI's.
+ */
+@Module({
+  imports: [TenancyModule, WorkflowsModule],
+  controllers: [
+    BusinessesController,
+    PlatformAdminsController,
+    MembersController,
+    MachineIdentitiesController,
+    MeController,
+    WhoamiController,
+  ],
+})
+export class WorkflowsRoutesModule {}
