@@ -6,6 +6,9 @@
  * time its build started once every file is written. The admin console (console/, Vite) is
  * built the same way, after the server, by scripts/build-console.js with a mark of its own
  * (dist/console/.build-mark). Plain JavaScript, so it runs before anything is compiled.
+ *
+ * `npm run cli` runs `buildServerIfStale()` and then the CLI in one process (scripts/cli.js):
+ * the CLI serves no console, so it neither checks nor builds it.
  */
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -23,37 +26,48 @@ const FILES = [
   'scripts/typed-client.ts',
 ];
 
-/** The newest modification time under a folder (TypeScript files) or of a file, in ms. */
-function newest(path) {
+/**
+ * Whether a file, or a folder or any TypeScript file under it, was modified after `built` (ms).
+ * Stops at the first one found, so a stale build is told at once; a fresh one stats every file.
+ */
+function changedSince(path, built) {
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = stat.mtimeMs; // a deleted or renamed file changes its folder's time
+  if (!stat) return false;
+  if (stat.mtimeMs > built) return true; // a deleted or renamed file changes its folder's time
+  if (!stat.isDirectory()) return false;
   for (const entry of readdirSync(path, { withFileTypes: true })) {
     const child = join(path, entry.name);
-    if (entry.isDirectory()) latest = Math.max(latest, newest(child));
-    else if (entry.name.endsWith('.ts')) latest = Math.max(latest, statSync(child).mtimeMs);
+    if (entry.isDirectory()) {
+      if (changedSince(child, built)) return true;
+    } else if (entry.name.endsWith('.ts') && statSync(child).mtimeMs > built) {
+      return true;
+    }
   }
-  return latest;
+  return false;
 }
 
 function isFresh() {
-  if (!existsSync(ENTRY) || !existsSync(MARK)) return false;
-  const built = statSync(MARK).mtimeMs;
-  const inputs = [...SOURCES, ...FILES].map((p) => newest(join(root, p)));
-  return Math.max(...inputs) <= built;
+  if (!existsSync(ENTRY)) return false;
+  const mark = statSync(MARK, { throwIfNoEntry: false });
+  if (!mark) return false;
+  return ![...SOURCES, ...FILES].some((p) => changedSince(join(root, p), mark.mtimeMs));
 }
 
-async function main() {
-  if (!isFresh()) {
-    process.stderr.write('Building (sources changed since the last build)...\n');
-    const count = await require('./build').build();
-    process.stderr.write(`Built ${count} files with SWC.\n`);
-  }
-  require('./build-console').buildConsoleIfStale();
+/** Builds the server, the CLI and the rest of dist/ with SWC when a source changed since. */
+async function buildServerIfStale() {
+  if (isFresh()) return;
+  process.stderr.write('Building (sources changed since the last build)...\n');
+  const count = await require('./build').build();
+  process.stderr.write(`Built ${count} files with SWC.\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e.message ?? e}\n`);
-  process.exit(1);
-});
+module.exports = { buildServerIfStale };
+
+if (require.main === module) {
+  buildServerIfStale()
+    .then(() => require('./build-console').buildConsoleIfStale())
+    .catch((e) => {
+      process.stderr.write(`${e.message ?? e}\n`);
+      process.exit(1);
+    });
+}
