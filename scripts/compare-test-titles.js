@@ -5,12 +5,15 @@
  *   node scripts/compare-test-titles.js before.json after.json
  *
  * A test is its full title (describe blocks and name), counted as often as it passes, so a title
- * that two suites share counts twice. It prints how many passed in each run, per driver (a title
+ * that two suites share counts twice. A uuid in a title (a test named after the random id it
+ * sends) reads as `<uuid>`, so the same test matches across runs. It prints how many passed in each run, per driver (a title
  * that names sqlite or postgres; the rest are "either"), then every title of the first run that the
  * second lacks, and exits 1 if there is any: the second run may only add tests. Plain JavaScript,
  * so it needs no build.
  */
 const { readFileSync } = require('node:fs');
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 function passing(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -18,7 +21,8 @@ function passing(file) {
   for (const suite of report.testResults) {
     for (const test of suite.assertionResults) {
       if (test.status !== 'passed') continue;
-      counts.set(test.fullName, (counts.get(test.fullName) ?? 0) + 1);
+      const title = test.fullName.replace(UUID, '<uuid>');
+      counts.set(title, (counts.get(title) ?? 0) + 1);
     }
   }
   return counts;
