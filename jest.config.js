@@ -68,6 +68,8 @@ module.exports = {
       runner: '<rootDir>/test/setup/one-at-a-time-runner.js',
     },
   ],
+  // Slowest first, from the last run's times or, on a fresh clone, the committed ones.
+  testSequencer: '<rootDir>/test/setup/sequencer.js',
   // Both cores for the in-process suites; jest's own process mostly waits on them.
   maxWorkers: 2,
   testTimeout: 30000,

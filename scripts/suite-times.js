@@ -4,8 +4,11 @@
  * table (docs/testing.md keeps one per run it compares):
  *
  *   node scripts/suite-times.js run.json [rows]
+ *   node scripts/suite-times.js run.json --seconds > test/setup/suite-seconds.json
  *
  * The sum of suite times is what one worker would take; the run's own wall time is printed too.
+ * `--seconds` writes instead what the test sequencer reads (test/setup/sequencer.js): each suite's
+ * whole seconds, by its path, so a fresh clone starts its slowest suites first.
  * Plain JavaScript, so it needs no build.
  */
 const { readFileSync } = require('node:fs');
@@ -31,6 +34,12 @@ const suites = report.testResults
 const sum = (list) => list.reduce((total, s) => total + s.seconds, 0);
 const units = suites.filter((s) => s.name.startsWith('src/'));
 const wall = (Math.max(...report.testResults.map((s) => s.endTime)) - report.startTime) / 1000;
+
+if (rowsArg === '--seconds') {
+  const seconds = Object.fromEntries(suites.map((s) => [s.name, Math.round(s.seconds)]));
+  process.stdout.write(`${JSON.stringify(seconds, null, 2)}\n`);
+  process.exit(0);
+}
 
 const out = [
   `${suites.length} suites, ${report.numPassedTests} tests passed, ${report.numFailedTests} failed;` +
