@@ -12,7 +12,7 @@ import {
   auditUsage as usage,
   ConsistencyOptions,
   DEFAULT_KEY_NAME,
-} from './cli-grammar';
+} from './audit-grammar';
 import { exitWith, note, printJson } from './cli-io';
 import { NotNdjsonError, verifyExportFile } from './export-verify';
 import {

@@ -1,7 +1,8 @@
 import type { Type } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { Commander, throwCommanderExit } from './cli-front';
-import { CLI_GRAMMAR, CommandSpec } from './cli-grammar';
+import { CLI_GRAMMAR } from './cli-grammar';
+import type { CommandSpec } from './cli-spec';
 
 const classOf = new Map<CommandSpec, Type<CommandRunner>>();
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { AUDIT, TOKENS } from './cli-grammar';
+import { AUDIT } from './audit-grammar';
+import { TOKENS } from './cli-grammar';
 import { withCliStreams } from './cli-io';
 import { runInNest } from './run-nest';
 

@@ -3,7 +3,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import { isDomainError, RequestValidationError } from '../common/domain-error';
 import { CliUsageError } from './cli-argv';
-import type { CommandSpec } from './cli-grammar';
+import type { CommandSpec } from './cli-spec';
 import { COMMANDER_OUTPUT, isCommanderError, throwCommanderExit } from './cli-front';
 import { cliStderr } from './cli-io';
 import { CliNestLogger } from './cli-logger';
