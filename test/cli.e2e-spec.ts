@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './helpers/app-process';
-import { cli, cliInProcess, ok } from './helpers/cli';
-import { mintSecret } from '../src/tokens/token-secret';
+import { cli, cliInProcess, HTTP, ok, packagesLoaded } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -21,150 +20,13 @@ interface TokenView {
   rotated_from_id: string | null;
 }
 
-const TOP_LEVEL = [
-  'bootstrap',
-  'businesses',
-  'tokens',
-  'members',
-  'audit',
-  'create-business',
-  'create-token',
-  'revoke',
-];
-
-/**
- * The packages a process of the built CLI loaded, read from `require.cache` as it exits (a
- * preload given in NODE_OPTIONS), with its result.
- */
-async function packagesLoaded(dir: string, args: string[], env: Record<string, string>) {
-  const preload = join(dir, 'packages-loaded.js');
-  const out = join(dir, `packages-${args.join('-').replace(/\W+/g, '_')}.json`);
-  writeFileSync(
-    preload,
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, ` +
-      'JSON.stringify([...new Set(Object.keys(require.cache).map((f) => ' +
-      '(f.match(/.*node_modules\\/((@[^/]+\\/)?[^/]+)/) || [])[1]).filter(Boolean))])));',
-  );
-  const run = await cli(args, { ...env, NODE_OPTIONS: `--require ${preload}` });
-  return { run, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
-}
-
-/** Nest's, and what nest-commander brings (commander alone is the front's). */
-const NEST = ['@nestjs/core', '@nestjs/common', 'nest-commander', 'inquirer', 'reflect-metadata'];
-/** The core's: the database, the config's rules, the bus. */
-const CORE = ['typeorm', '@nestjs/typeorm', 'better-sqlite3', 'class-validator', 'ioredis'];
-/** The HTTP app's alone. */
-const HTTP = ['fastify', '@nestjs/platform-fastify', 'passport', 'nestjs-pino', '@nestjs/terminus'];
-
+// The CLI's commands on a database; its grammar, help and refusals are cli-front.e2e-spec.ts's.
 // The CLI runs in-process (cliInProcess, ok) but where only a process shows it, spawned from the
-// build (cli): a secret that commander echoes, masked by main.ts; the exit code 2 of a usage
-// error; `audit verify`'s exit code 1 for a broken export, which it sets without failing; and
-// which packages a run loads (packagesLoaded).
+// build (cli): `audit verify`'s exit code 1 for a broken export, which it sets without failing,
+// and which packages a run loads (packagesLoaded).
 jest.setTimeout(240_000);
 
 beforeAll(() => buildApp(), 240_000);
-
-describe('CLI without a database', () => {
-  let dir: string;
-  // A database that would fail on any use: a SQLite file in a folder that does not exist, and
-  // for `audit verify`, a PostgreSQL URL on which nothing listens.
-  const noDb = () => ({ SQLITE_PATH: join(dir, 'absent', 'never.sqlite') });
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'cli-nodb-'))));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('--help lists every command once, on stdout alone, and opens no database', async () => {
-    const help = await cliInProcess(['--help'], noDb());
-    expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toMatch(/^Usage: cli \[options\] \[command\]/);
-    const listed = [...help.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
-    expect(listed.sort()).toEqual([...TOP_LEVEL, 'help'].sort());
-    expect(help.stdout).not.toContain('(outputHelp)');
-
-    const tokens = await cliInProcess(['tokens', '--help'], noDb());
-    expect(tokens).toMatchObject({ code: 0, stderr: '' });
-    const subcommands = [...tokens.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
-    expect(subcommands.sort()).toEqual(['create', 'list', 'revoke', 'rotate', 'show']);
-    expect(existsSync(join(dir, 'absent'))).toBe(false);
-  });
-
-  it.each([
-    [['frobnicate'], "error: unknown command 'frobnicate'"],
-    [['tokens', 'frobnicate'], "error: unknown command 'frobnicate' for 'tokens'"],
-  ])('names an unknown command once, on stderr, and exits 1: %j', async (args, message) => {
-    const failed = await cliInProcess(args, noDb());
-    expect(failed.code).toBe(1);
-    expect(failed.stdout).toBe('');
-    expect(failed.stderr.split(message)).toHaveLength(2);
-  });
-
-  it('a group with no subcommand shows its help on stderr and exits 1', async () => {
-    const failed = await cliInProcess(['members'], noDb());
-    expect(failed).toMatchObject({ code: 1, stdout: '' });
-    expect(failed.stderr).toContain('add [options]');
-  });
-
-  it('refuses a secret in argv before it opens anything, and does not repeat it', async () => {
-    const secret = `lk_${'a'.repeat(36)}`;
-    for (const args of [
-      ['revoke', '--token', secret],
-      ['tokens', 'revoke', secret],
-      ['tokens', 'show', secret],
-      ['tokens', 'rotate', secret],
-    ]) {
-      const refused = await cliInProcess(args, noDb());
-      expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({
-        args,
-        code: 2,
-        stdout: '',
-      });
-      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-      expect(refused.stderr).toContain('--token-file');
-      expect(refused.stderr).toContain('stdin');
-      expect(refused.stderr).not.toContain(secret);
-    }
-    expect(existsSync(join(dir, 'absent'))).toBe(false);
-  });
-
-  it.each([
-    ['in-process', cliInProcess],
-    ['a process', cli],
-  ])('masks a secret that commander echoes in an unknown option (%s)', async (_how, run) => {
-    const secret = mintSecret('lk').secret;
-    const failed = await run(['tokens', 'list', `--tokn=${secret}`], noDb());
-    expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code: 1, stdout: '' });
-    expect(failed.stderr).toContain("error: unknown option '--tokn=[REDACTED]'");
-    expect(failed.stderr).not.toContain(secret.slice(3));
-    expect(existsSync(join(dir, 'absent'))).toBe(false);
-  });
-
-  it('--help, a usage error and a secret on argv load no Nest, and audit loads no core', async () => {
-    const secret = mintSecret('lk').secret;
-    for (const [args, code] of [
-      [['--help'], 0],
-      [['tokens', 'list', '--bogus'], 1],
-      [['tokens', 'show', secret], 2],
-    ] as const) {
-      const { run, packages } = await packagesLoaded(dir, [...args], noDb());
-      expect({ args, code: run.code, nest: packages.filter((p) => NEST.includes(p)) }).toEqual({
-        args,
-        code,
-        nest: [],
-      });
-      expect(packages).toContain('commander');
-    }
-    const keygen = await packagesLoaded(dir, ['audit', 'keygen'], noDb());
-    expect(keygen.run.code).toBe(0);
-    expect(keygen.packages).toContain('nest-commander');
-    expect(keygen.packages.filter((p) => CORE.includes(p) || HTTP.includes(p))).toEqual([]);
-    expect(existsSync(join(dir, 'absent'))).toBe(false);
-  });
-
-  it('audit verify on a file that is not there: a usage error, exit 2', async () => {
-    const failed = await cli(['audit', 'verify', '--file', join(dir, 'none.ndjson')], noDb());
-    expect(failed).toMatchObject({ code: 2, stdout: '' });
-    expect(failed.stderr).toContain('ENOENT');
-  });
-});
 
 describe.each(DRIVERS)('CLI on %s', (driver) => {
   let t: TestApp;

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -74,3 +75,39 @@ export async function ok(
   }
   return result.stdout;
 }
+
+/**
+ * The packages a process of the built CLI loaded, read from `require.cache` as it exits (a
+ * preload given in NODE_OPTIONS), with its result.
+ */
+export async function packagesLoaded(dir: string, args: string[], env: Record<string, string>) {
+  const preload = join(dir, 'packages-loaded.js');
+  const out = join(dir, `packages-${args.join('-').replace(/\W+/g, '_')}.json`);
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, ` +
+      'JSON.stringify([...new Set(Object.keys(require.cache).map((f) => ' +
+      '(f.match(/.*node_modules\\/((@[^/]+\\/)?[^/]+)/) || [])[1]).filter(Boolean))])));',
+  );
+  const run = await cli(args, { ...env, NODE_OPTIONS: `--require ${preload}` });
+  return { run, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+}
+
+/** Nest's, and what nest-commander brings (commander alone is the front's). */
+export const NEST = [
+  '@nestjs/core',
+  '@nestjs/common',
+  'nest-commander',
+  'inquirer',
+  'reflect-metadata',
+];
+/** The core's: the database, the config's rules, the bus. */
+export const CORE = ['typeorm', '@nestjs/typeorm', 'better-sqlite3', 'class-validator', 'ioredis'];
+/** The HTTP app's alone. */
+export const HTTP = [
+  'fastify',
+  '@nestjs/platform-fastify',
+  'passport',
+  'nestjs-pino',
+  '@nestjs/terminus',
+];
