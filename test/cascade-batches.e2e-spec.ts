@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { ApiToken } from '../src/tokens/api-token.entity';
-import { mintSecret, newJti } from '../src/tokens/token-secret';
 import { addMember, BusinessFixture, createUnexpiringBusiness } from './factories/tenancy.factory';
+import { seedTokenRows } from './factories/token-rows.factory';
 import { asMember, asOwner, me, removeMember } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -22,45 +20,8 @@ const percentile = (sorted: number[], p: number) =>
 describe.each(DRIVERS)('cascades in batches on %s', (driver) => {
   let t: TestApp;
 
-  /**
-   * `count` tokens of a member, inserted as rows 500 at a time: the cascade, not the seeding, is
-   * what is measured (their creation events do not matter to it).
-   */
-  async function seed(biz: BusinessFixture, identityId: string, count: number): Promise<void> {
-    const createdAt = new Date();
-    for (let done = 0; done < count; done += 500) {
-      const rows = Array.from({ length: Math.min(500, count - done) }, (_, k) => {
-        const minted = mintSecret('lk');
-        return Object.assign(new ApiToken(), {
-          id: randomUUID(),
-          jti: newJti(),
-          businessId: biz.id,
-          identityId,
-          name: `seed-${done + k}`,
-          scopes: null,
-          tokenHash: minted.hash,
-          preview: minted.preview,
-          createdAt,
-          createdBy: 'seed',
-          createdById: null,
-          expiresAt: null,
-          lastUsedAt: null,
-          revokedAt: null,
-          revokedBy: null,
-          revokedById: null,
-          revocationReason: null,
-          rotatedFromId: null,
-          rotatedToId: null,
-          allowedCidrs: null,
-          rateLimitPerMinute: null,
-          sharedLimitId: null,
-          sharedLimitPerMinute: null,
-          leakReportedAt: null,
-        } satisfies ApiToken);
-      });
-      await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();
-    }
-  }
+  const seed = (biz: BusinessFixture, identityId: string, count: number) =>
+    seedTokenRows(t, biz.id, identityId, count);
 
   const unrevoked = async (businessId: string, identityId: string) =>
     Number(

@@ -9,7 +9,12 @@ import { loggableError } from '../common/safe-error';
 import type { AppConfig } from '../config/app-config';
 import type { Metrics } from '../metrics/metrics';
 import type { BusTransport, BusTransportEvents, BusTransportFactory } from './bus-transport';
-import { InvalidationHandler, InvalidationMessage, parseWireMessage } from './invalidation-message';
+import {
+  InvalidationHandler,
+  InvalidationMessage,
+  parseWireMessage,
+  wirePayloads,
+} from './invalidation-message';
 
 export type { InvalidationHandler, InvalidationMessage } from './invalidation-message';
 
@@ -21,6 +26,9 @@ export interface BusState {
 }
 
 export type BusStateListener = (connected: boolean) => void;
+
+/** Messages waiting behind a send that has not ended, at most. */
+const MAX_PENDING = 10_000;
 
 /**
  * The revocation bus. A message published here reaches every subscriber of this instance
@@ -39,8 +47,10 @@ export class RevocationBus
   /** Names this instance on the channel. Not a secret. */
   private readonly instanceId = randomUUID();
   private readonly remote: BusTransport | null;
-  /** Publishes under way, so a process that exits (the CLI) does not drop them. */
-  private readonly publishing = new Set<Promise<void>>();
+  /** Messages published while a send was under way: they go out together when it ends. */
+  private pending: InvalidationMessage[] = [];
+  /** The send under way, if any; awaited at shutdown, so a process that exits (the CLI) does not drop messages. */
+  private sending: Promise<void> | null = null;
 
   constructor(
     config: AppConfig,
@@ -66,18 +76,47 @@ export class RevocationBus
     this.metrics.busPublished(message.type);
     this.deliver(message);
     if (!this.remote) return;
-    // Fire and forget: a lost message costs at most one cache TTL of staleness elsewhere.
-    const sent: Promise<void> = this.remote
-      .publish(JSON.stringify({ ...message, origin: this.instanceId, sent_at: Date.now() }))
-      .then(
-        () => undefined,
-        (e: unknown) => {
-          this.metrics.busPublishFailed();
-          this.logger.warn({ err: loggableError(e) }, 'invalidation not published');
-        },
-      )
-      .finally(() => this.publishing.delete(sent));
-    this.publishing.add(sent);
+    if (this.pending.length >= MAX_PENDING) {
+      // A send that hangs must not hold memory without bound: the oldest is dropped, which costs
+      // at most one cache TTL of staleness elsewhere (the verifier reads through while the
+      // transport is down).
+      this.pending.shift();
+      this.metrics.busPublishFailed();
+    }
+    this.pending.push(message);
+    this.sending ??= this.sendPending();
+  }
+
+  /**
+   * Sends what is pending, then what was published meanwhile, until nothing is left: one send
+   * at a time, so a burst (a cascade revokes thousands of tokens) goes out as a few payloads
+   * instead of one NOTIFY or PUBLISH per token, and a lone message goes at once. Fire and
+   * forget: a lost message costs at most one cache TTL of staleness elsewhere.
+   */
+  private async sendPending(): Promise<void> {
+    const remote = this.remote;
+    if (!remote) return;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await Promise.all(
+          wirePayloads(this.instanceId, Date.now(), batch).map((payload) =>
+            Promise.resolve()
+              .then(() => remote.publish(payload.text))
+              .then(
+                () => undefined,
+                (e: unknown) => {
+                  for (let i = 0; i < payload.count; i++) this.metrics.busPublishFailed();
+                  this.logger.warn({ err: loggableError(e) }, 'invalidations not published');
+                },
+              ),
+          ),
+        );
+      }
+    } finally {
+      this.sending = null;
+    }
   }
 
   /** Returns the function that unsubscribes. */
@@ -98,7 +137,7 @@ export class RevocationBus
 
   /** Before the pools close: a publish still under way needs its connection. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.publishing]);
+    await this.sending;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -113,8 +152,10 @@ export class RevocationBus
       return;
     }
     if (wire.origin === this.instanceId) return; // delivered locally when published
-    this.metrics.busReceived(wire.message.type);
-    this.deliver(wire.message);
+    for (const message of wire.messages) {
+      this.metrics.busReceived(message.type);
+      this.deliver(message);
+    }
     // Publish to eviction, across instances: the local delivery is synchronous, so not timed.
     if (wire.sentAt !== undefined) this.metrics.busDelay((Date.now() - wire.sentAt) / 1000);
   }
