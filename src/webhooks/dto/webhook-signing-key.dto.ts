@@ -3,16 +3,15 @@ import { IsString, Matches } from 'class-validator';
 import { KID_PATTERN } from '../webhook-signing-key';
 import { WebhookKeyDto } from './webhook.dto';
 
-const KID_EXAMPLE = '3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0';
-
 export class WebhookKeyQueryDto {
+  // No example: Swagger UI would fill it in, and a made-up business id answers a key too.
   @ApiProperty({
-    example: KID_EXAMPLE,
     pattern: KID_PATTERN.source,
     description:
-      'The key to look up, as the webhook-key-id header names it: `<business_id>.<generation>` ' +
-      '(`platform.<generation>` for the platform). Every well-formed id gets its key, whether or ' +
-      'not such a business exists: check that the business part is your own.',
+      'The key to look up, as the webhook-key-id header names it: `<business_id>.<generation>`, ' +
+      'such as `3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0` (`platform.<generation>` for the ' +
+      'platform). Every well-formed id gets its key, whether or not such a business exists: ' +
+      'check that the business part is your own.',
   })
   @IsString()
   @Matches(KID_PATTERN, {
