@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import {
   addMember,
@@ -302,56 +302,6 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verified(r, fresh)).toEqual(r.json);
     expect(verified(r, endpoint.secret)).toEqual(r.json);
-  });
-
-  it('signs a v1a endpoint with Ed25519, which the served public key verifies, and shows it no secret', async () => {
-    const biz = await createBusiness(t);
-    const created = await t
-      .http()
-      .post('/api/v1/webhooks')
-      .set(asOwner(biz))
-      .send({ url: receiver.url, event_types: ['token.revoked'], signature_scheme: 'v1a' })
-      .expect(201);
-    expect(created.body.data).toMatchObject({ signature_scheme: 'v1a', secret: null });
-    const keys = await t.http().get('/.well-known/latchkey-webhook-keys').expect(200);
-    expect(keys.body.keys).toEqual([
-      {
-        kid: expect.stringMatching(/^[0-9a-f]{16}$/),
-        alg: 'Ed25519',
-        public_key: expect.stringMatching(/^whpk_/),
-      },
-    ]);
-    const raw = Buffer.from(keys.body.keys[0].public_key.slice('whpk_'.length), 'base64');
-    const publicKey = createPublicKey({
-      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
-      format: 'der',
-      type: 'spki',
-    });
-    const token = await createToken(t, asOwner(biz));
-    await revoke(t, asOwner(biz), token.id).expect(201);
-    const [r] = await receiver.waitFor((got) => got.length >= 1);
-    const [scheme, signature] = String(r.headers['webhook-signature']).split(',');
-    expect(scheme).toBe('v1a');
-    const signed = Buffer.from(
-      `${String(r.headers['webhook-id'])}.${String(r.headers['webhook-timestamp'])}.${r.body}`,
-    );
-    expect(verify(null, signed, publicKey, Buffer.from(signature, 'base64'))).toBe(true);
-    expect(
-      verify(
-        null,
-        Buffer.concat([signed, Buffer.from('x')]),
-        publicKey,
-        Buffer.from(signature, 'base64'),
-      ),
-    ).toBe(false);
-    const rotate = await t
-      .http()
-      .post(`/api/v1/webhooks/${created.body.data.id}/rotate-secret`)
-      .set(asOwner(biz));
-    expect({ status: rotate.status, code: rotate.body.code }).toEqual({
-      status: 409,
-      code: 'WEBHOOK_KEY_SIGNED',
-    });
   });
 
   it('redelivers a message with its own webhook-id', async () => {

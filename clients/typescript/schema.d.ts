@@ -970,6 +970,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhooks/signing-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The public key that verifies this chain's v1a webhooks, with its kid: pin it */
+    get: operations['getWebhookSigningKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/signing-key/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new v1a key signs from now on; the one it replaces keeps signing beside it for 24 hours */
+    post: operations['rotateWebhookSigningKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/webhooks/signing-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The public key that verifies this chain's v1a webhooks, with its kid: pin it */
+    get: operations['getPlatformWebhookSigningKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/webhooks/signing-key/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new v1a key signs from now on; the one it replaces keeps signing beside it for 24 hours */
+    post: operations['rotatePlatformWebhookSigningKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/.well-known/latchkey-webhook-keys': {
     parameters: {
       query?: never;
@@ -978,8 +1046,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The public keys that verify v1a (Ed25519) webhook signatures
-     * @description Public, outside the envelope. A receiver verifies `webhook-signature: v1a,<base64>` over `<webhook-id>.<webhook-timestamp>.<body>` with one of these keys.
+     * The public key that a v1a (Ed25519) webhook signature names, by its kid
+     * @description Public, outside the envelope. A receiver verifies `webhook-signature: v1a,<base64>` over `<webhook-id>.<webhook-timestamp>.<body>` with its own business’s key: the kid that `webhook-key-id` names must start with its business id. Every well-formed kid is answered alike, whether or not its business exists, so this route lists no tenant.
      */
     get: operations['getWebhookKeys'];
     put?: never;
@@ -2040,7 +2108,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
       /**
-       * @description The signing secret (Standard Webhooks). Shown once: store it now. Null for a v1a endpoint, which the installation's public key verifies
+       * @description The signing secret (Standard Webhooks). Shown once: store it now. Null for a v1a endpoint, which the business's public key verifies (GET /api/v1/webhooks/signing-key)
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=
        */
       secret: string | null;
@@ -2081,7 +2149,7 @@ export interface components {
       /** @example Revocations to the on-call channel */
       description?: string;
       /**
-       * @description v1: HMAC-SHA256 with a secret of this endpoint (shown once). v1a: Ed25519 with the installation's key, served at /.well-known/latchkey-webhook-keys: the receiver holds no secret
+       * @description v1: HMAC-SHA256 with a secret of this endpoint (shown once). v1a: Ed25519 with the business's own key (GET /api/v1/webhooks/signing-key): the receiver holds no secret
        * @default v1
        * @enum {string}
        */
@@ -2202,8 +2270,34 @@ export interface components {
        */
       requeued: number;
     };
+    WebhookSigningKeyDto: {
+      /**
+       * @description `<business_id>.<generation>` (`platform.<generation>`), as webhook-key-id names it
+       * @example 3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0
+       */
+      kid: string;
+      /** @example Ed25519 */
+      alg: string;
+      /**
+       * @description whpk_ and the raw 32-byte Ed25519 public key in base64
+       * @example whpk_MCowBQYDK2VwAyEA…
+       */
+      public_key: string;
+      /**
+       * Format: date-time
+       * @description Null for the key that signs now. For the key a rotation replaced: when it stops signing beside the new one (24 hours after the rotation)
+       */
+      signs_until: string | null;
+    };
+    WebhookSigningKeysDto: {
+      /** @description The key that signs now first, then the one it replaced while that still signs */
+      keys: components['schemas']['WebhookSigningKeyDto'][];
+    };
     WebhookKeyDto: {
-      /** @example 3f0e5a0c1f3e9b2d */
+      /**
+       * @description `<business_id>.<generation>` (`platform.<generation>`), as webhook-key-id names it
+       * @example 3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0
+       */
       kid: string;
       /** @example Ed25519 */
       alg: string;
@@ -12089,9 +12183,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "message": "This endpoint is signed with its business's Ed25519 key (v1a): it has no secret to rotate (POST /api/v1/webhooks/signing-key/rotate rotates the key)",
            *       "code": "WEBHOOK_KEY_SIGNED",
-           *       "detail": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "detail": "This endpoint is signed with its business's Ed25519 key (v1a): it has no secret to rotate (POST /api/v1/webhooks/signing-key/rotate rotates the key)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -13309,9 +13403,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "message": "This endpoint is signed with its business's Ed25519 key (v1a): it has no secret to rotate (POST /api/v1/webhooks/signing-key/rotate rotates the key)",
            *       "code": "WEBHOOK_KEY_SIGNED",
-           *       "detail": "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+           *       "detail": "This endpoint is signed with its business's Ed25519 key (v1a): it has no secret to rotate (POST /api/v1/webhooks/signing-key/rotate rotates the key)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -13880,9 +13974,312 @@ export interface operations {
       };
     };
   };
-  getWebhookKeys: {
+  getWebhookSigningKey: {
     parameters: {
       query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookSigningKeysDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOKS_OFF */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "code": "WEBHOOKS_OFF",
+           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOKS_OFF';
+          };
+        };
+      };
+    };
+  };
+  rotateWebhookSigningKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookSigningKeysDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOKS_OFF */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "code": "WEBHOOKS_OFF",
+           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOKS_OFF';
+          };
+        };
+      };
+    };
+  };
+  getPlatformWebhookSigningKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookSigningKeysDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOKS_OFF */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "code": "WEBHOOKS_OFF",
+           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOKS_OFF';
+          };
+        };
+      };
+    };
+  };
+  rotatePlatformWebhookSigningKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookSigningKeysDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOKS_OFF */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "code": "WEBHOOKS_OFF",
+           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOKS_OFF';
+          };
+        };
+      };
+    };
+  };
+  getWebhookKeys: {
+    parameters: {
+      query: {
+        /** @description The key to look up, as the webhook-key-id header names it: `<business_id>.<generation>`, such as `3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0` (`platform.<generation>` for the platform). Every well-formed id gets its key, whether or not such a business exists: check that the business part is your own. */
+        kid: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -13895,6 +14292,36 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['WebhookKeysDto'];
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
         };
       };
       /** @description Error codes: WEBHOOKS_OFF */

@@ -137,7 +137,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
         const at = new Date();
         let headers: Record<string, string>;
         try {
-          headers = signedHeaders(message.id, at, message.payload, this.signerOf(found, at));
+          headers = signedHeaders(message.id, at, message.payload, await this.signerOf(found, at));
         } catch {
           // One endpoint's secret must not fail the batch: its attempt fails, the others go.
           unsigned.add(found.id);
@@ -164,14 +164,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   /**
-   * What signs now: the installation's Ed25519 key for a v1a endpoint; else the current secret,
-   * and a rotated-out one within its overlap.
+   * What signs now: for a v1a endpoint, its business's Ed25519 key (and a rotated-out one within
+   * its overlap); else the current secret, and a rotated-out one within its overlap.
    */
-  private signerOf(endpoint: WebhookEndpoint, at: Date): string[] | WebhookSigningKey {
+  private async signerOf(
+    endpoint: WebhookEndpoint,
+    at: Date,
+  ): Promise<string[] | WebhookSigningKey[]> {
     const key = secretsKeyOf(this.config);
-    const signingKey = this.webhooks.signingKey;
-    if (key.kind === 'off' || !signingKey) throw new Error('webhooks are off');
-    if (endpoint.signatureScheme === 'v1a') return signingKey;
+    if (key.kind === 'off') throw new Error('webhooks are off');
+    if (endpoint.signatureScheme === 'v1a') {
+      return this.webhooks.signingKeys.signers(endpoint.chainId, at);
+    }
     const secrets = [open(key.key, endpoint.id, endpoint.secretSealed)];
     if (
       endpoint.previousSecretSealed &&

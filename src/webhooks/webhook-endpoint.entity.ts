@@ -29,9 +29,9 @@ export class WebhookEndpoint {
   eventTypes!: string[];
 
   /**
-   * `v1`: HMAC-SHA256 with this endpoint's secret. `v1a`: Ed25519 with the installation's key
-   * (`/.well-known/latchkey-webhook-keys`), so the receiver holds no shared secret; such an
-   * endpoint's secret is never shown or used.
+   * `v1`: HMAC-SHA256 with this endpoint's secret. `v1a`: Ed25519 with its business's key
+   * (`webhook-signing-keys.ts`), so the receiver holds no shared secret; such an endpoint's
+   * secret is never shown or used.
    */
   @Column({ type: 'varchar', length: 8 })
   signatureScheme!: SignatureScheme;

@@ -16,7 +16,8 @@ export const WEBHOOK_ERRORS = {
   WEBHOOK_KEY_SIGNED: {
     status: 409,
     message:
-      "This endpoint is signed with the installation's Ed25519 key (v1a): it has no secret to rotate",
+      "This endpoint is signed with its business's Ed25519 key (v1a): it has no secret to " +
+      'rotate (POST /api/v1/webhooks/signing-key/rotate rotates the key)',
   },
   WEBHOOKS_OFF: {
     status: 503,

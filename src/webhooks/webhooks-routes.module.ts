@@ -1,14 +1,21 @@
 import { Module } from '@nestjs/common';
 import {
-  PlatformWebhooksController,
+  PlatformWebhookSigningKeyController,
   WebhookKeysController,
-  WebhooksController,
-} from './webhooks.controller';
+  WebhookSigningKeyController,
+} from './webhook-keys.controller';
+import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
 import { WebhooksModule } from './webhooks.module';
 
 /** The webhook routes, over `WebhooksModule`'s services: the HTTP app's, never the CLI's. */
 @Module({
   imports: [WebhooksModule],
-  controllers: [WebhooksController, PlatformWebhooksController, WebhookKeysController],
+  controllers: [
+    WebhooksController,
+    PlatformWebhooksController,
+    WebhookSigningKeyController,
+    PlatformWebhookSigningKeyController,
+    WebhookKeysController,
+  ],
 })
 export class WebhooksRoutesModule {}

@@ -1,16 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
-import {
-  BusinessScoped,
-  Ctx,
-  PlatformOnly,
-  Public,
-  RequireRole,
-  RequireScope,
-} from '../auth/decorators';
+import { BusinessScoped, Ctx, PlatformOnly, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors, RawResponse } from '../common/envelope';
+import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
@@ -23,7 +16,6 @@ import {
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
   WebhookAttemptDto,
-  WebhookKeysDto,
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { MessageIdPipe } from './message-id.pipe';
@@ -239,27 +231,5 @@ export class PlatformWebhooksController extends webhookRoutes((id) =>
 
   protected chainOf(): string {
     return PLATFORM_CHAIN;
-  }
-}
-
-@ApiTags('webhooks')
-@Controller('.well-known')
-export class WebhookKeysController {
-  constructor(private readonly webhooks: WebhooksService) {}
-
-  @Get('latchkey-webhook-keys')
-  @Public()
-  @RawResponse()
-  @ApiOperation({
-    operationId: 'getWebhookKeys',
-    summary: 'The public keys that verify v1a (Ed25519) webhook signatures',
-    description:
-      'Public, outside the envelope. A receiver verifies `webhook-signature: v1a,<base64>` ' +
-      'over `<webhook-id>.<webhook-timestamp>.<body>` with one of these keys.',
-  })
-  @ApiResponse({ status: 200, type: WebhookKeysDto })
-  @ApiErrors({ 503: ['WEBHOOKS_OFF'] })
-  keys(): WebhookKeysDto {
-    return this.webhooks.keys();
   }
 }

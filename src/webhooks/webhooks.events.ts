@@ -74,3 +74,20 @@ export class WebhookDisabledEvent extends DomainEvent {
     super(author);
   }
 }
+
+/** A chain's v1a key rotated: the new one signs from now, the one it replaced beside it a while. */
+@Audited()
+export class WebhookKeyRotatedEvent extends DomainEvent {
+  readonly name = 'webhook.key_rotated';
+  constructor(
+    author: Author,
+    readonly chainId: string,
+    /** The key that signs from now on. */
+    readonly kid: string,
+    /** The key it replaced, and until when that one still signs beside it. */
+    readonly previousKid: string,
+    readonly previousValidUntil: string,
+  ) {
+    super(author);
+  }
+}

@@ -4,13 +4,16 @@ import { AuditListener } from '../audit/audit.listener';
 import { businessOfChain } from './webhooks.service';
 import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookKeyGenerations } from './webhook-key-generations.repository';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookRetention } from './webhook-retention';
+import { WebhookSigningKeys } from './webhook-signing-keys';
 import {
   EndpointRef,
   WebhookCreatedEvent,
   WebhookDeletedEvent,
   WebhookDisabledEvent,
+  WebhookKeyRotatedEvent,
   WebhookSecretRotatedEvent,
   WebhookUpdatedEvent,
 } from './webhooks.events';
@@ -32,8 +35,10 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhookAttemptRecorder,
     WebhookRetention,
     WebhookDispatcher,
+    WebhookKeyGenerations,
+    WebhookSigningKeys,
   ],
-  exports: [WebhookDispatcher, WebhooksService],
+  exports: [WebhookDispatcher, WebhooksService, WebhookSigningKeys],
 })
 export class WebhooksModule {
   constructor(audit: AuditListener, _outbox: WebhookOutbox) {
@@ -52,5 +57,14 @@ export class WebhooksModule {
       metadata: { previous_valid_until: e.previousValidUntil },
     }));
     audit.record(WebhookDisabledEvent, (e) => ({ ...of(e), metadata: { cause: e.cause } }));
+    audit.record(WebhookKeyRotatedEvent, (e) => ({
+      businessId: businessOfChain(e.chainId),
+      target: { type: 'webhook_key', id: businessOfChain(e.chainId), label: e.kid },
+      metadata: {
+        kid: e.kid,
+        previous_kid: e.previousKid,
+        previous_valid_until: e.previousValidUntil,
+      },
+    }));
   }
 }

@@ -15,7 +15,6 @@ import {
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
   WebhookAttemptDto,
-  WebhookKeysDto,
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -24,7 +23,7 @@ import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
 import { messageId } from './webhook-message.entity';
 import { seal, secretsKeyOf } from './webhook-secret-box';
 import { generateSecret } from './webhook-signature';
-import { WebhookSigningKey } from './webhook-signing-key';
+import { WebhookSigningKeys } from './webhook-signing-keys';
 import {
   resolveTarget,
   TargetPolicy,
@@ -66,13 +65,14 @@ export function endpointRef(e: Pick<WebhookEndpoint, 'id' | 'chainId' | 'url'>):
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
-  private derivedKey: WebhookSigningKey | undefined;
   readonly policy: TargetPolicy;
 
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly repo: WebhooksRepository,
+    /** Each business's v1a keys, for the worker that signs with them. */
+    readonly signingKeys: WebhookSigningKeys,
   ) {
     this.policy = {
       allowHttp: config.WEBHOOK_ALLOW_HTTP,
@@ -265,21 +265,6 @@ export class WebhooksService {
       await this.repo.enqueue(tx.manager, [message]);
       return { message_id: message.id, event_type: message.eventType };
     });
-  }
-
-  /** The installation's Ed25519 key for v1a signatures; null while webhooks are off. */
-  get signingKey(): WebhookSigningKey | null {
-    const key = secretsKeyOf(this.config);
-    if (key.kind === 'off') return null;
-    this.derivedKey ??= new WebhookSigningKey(key.key);
-    return this.derivedKey;
-  }
-
-  /** The public keys of v1a signatures, as `/.well-known/latchkey-webhook-keys` serves them. */
-  keys(): WebhookKeysDto {
-    const key = this.signingKey;
-    if (!key) throw new WebhookError('WEBHOOKS_OFF');
-    return { keys: [{ kid: key.kid, alg: 'Ed25519', public_key: key.publicKeyText }] };
   }
 
   private async endpointOrFail(tx: Transaction | null, chainId: string, id: string) {

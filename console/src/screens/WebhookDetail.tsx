@@ -198,7 +198,7 @@ export function WebhookDetail({ id }: { id: string }) {
                 <dt>Signature</dt>
                 <dd>
                   {h.signature_scheme === 'v1a'
-                    ? 'v1a (Ed25519, installation key)'
+                    ? 'v1a (Ed25519, business key)'
                     : 'v1 (HMAC-SHA256 secret)'}
                 </dd>
               </div>

@@ -193,7 +193,7 @@ function CreateWebhook({ onCreated }: { onCreated: (m: string) => void }) {
         </Field>
         <Field
           label="Signature scheme"
-          hint="v1: HMAC with a secret of this endpoint. v1a: Ed25519, verified with the installation's public key."
+          hint="v1: HMAC with a secret of this endpoint. v1a: Ed25519, verified with this business's public key, which the receiver pins."
         >
           {(p) => (
             <select

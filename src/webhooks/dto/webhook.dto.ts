@@ -75,7 +75,7 @@ export class CreateWebhookDto {
     default: 'v1',
     description:
       'v1: HMAC-SHA256 with a secret of this endpoint (shown once). v1a: Ed25519 with the ' +
-      "installation's key, served at /.well-known/latchkey-webhook-keys: the receiver holds no secret",
+      "business's own key (GET /api/v1/webhooks/signing-key): the receiver holds no secret",
   })
   @IsOptional()
   @IsIn(SIGNATURE_SCHEMES)
@@ -164,7 +164,7 @@ export class CreatedWebhookDto extends WebhookViewDto {
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0nQ6HVqXKXk=',
     description:
       'The signing secret (Standard Webhooks). Shown once: store it now. Null for a v1a ' +
-      "endpoint, which the installation's public key verifies",
+      "endpoint, which the business's public key verifies (GET /api/v1/webhooks/signing-key)",
   })
   secret!: string | null;
 }
@@ -178,7 +178,11 @@ export class RotatedWebhookSecretDto extends WebhookViewDto {
 }
 
 export class WebhookKeyDto {
-  @ApiProperty({ example: '3f0e5a0c1f3e9b2d' })
+  @ApiProperty({
+    example: '3f0e5a0c-1f3e-4b2d-9c8a-7e6f5d4c3b2a.0',
+    description:
+      '`<business_id>.<generation>` (`platform.<generation>`), as webhook-key-id names it',
+  })
   kid!: string;
   @ApiProperty({ example: 'Ed25519' })
   alg!: string;
