@@ -24,6 +24,7 @@ import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error
 import { AppConfig } from './config/app-config';
 import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
+import { exposedFileWarning, prepareSqliteFiles } from './database/sqlite-files';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
@@ -70,6 +71,9 @@ export async function startApp(
   config: AppConfig,
   options: { logs?: boolean } = {},
 ): Promise<StartedApp> {
+  // First: the folder and file of the embedded database are made private before anything (the
+  // audit key beside it, SQLite itself) creates them with the umask's modes.
+  const exposed = config.databaseDriver === 'sqlite' ? prepareSqliteFiles(config.SQLITE_PATH) : [];
   // Settings only a module can check fail here, as a bad variable does, not inside Nest.
   keySourceOf(config);
   secretsKeyOf(config);
@@ -118,6 +122,7 @@ export async function startApp(
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) app.useLogger(new AppLogger(app.get(Logger)));
+  for (const file of exposed) app.get(Logger).warn(exposedFileWarning(file));
   // No enableShutdownHooks(): main.ts stops the server before Nest's hooks run (see there).
 
   const fastify = app.getHttpAdapter().getInstance();
