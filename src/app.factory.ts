@@ -22,6 +22,7 @@ import { registerSecurityHeaders } from './common/security-headers';
 import { registerConsole } from './common/console-static';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
+import { trustsPeer } from './config/trust-proxy';
 import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
 import { exposedFileWarning, prepareSqliteFiles } from './database/sqlite-files';
@@ -31,7 +32,7 @@ import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
 import { BatchRevocationService } from './tokens/batch-revocation.service';
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/token-usage-recorder';
-import { spanIdsReader } from './tracing';
+import { spanIdsReader, trustIncomingContext } from './tracing';
 
 /**
  * Every request id is the server's own, so no two requests share one and a caller cannot name
@@ -74,6 +75,13 @@ export async function startApp(
   // First: the folder and file of the embedded database are made private before anything (the
   // audit key beside it, SQLite itself) creates them with the umask's modes.
   const exposed = config.databaseDriver === 'sqlite' ? prepareSqliteFiles(config.SQLITE_PATH) : [];
+  // Whose trace context is honoured (when tracing is on): a trusted proxy's, or everyone's.
+  const trustedPeer = trustsPeer(config.trustProxy);
+  trustIncomingContext(
+    config.OTEL_TRUST_INCOMING_CONTEXT
+      ? () => true
+      : (req) => trustedPeer(req.socket.remoteAddress),
+  );
   // Settings only a module can check fail here, as a bad variable does, not inside Nest.
   keySourceOf(config);
   secretsKeyOf(config);
