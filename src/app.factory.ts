@@ -22,15 +22,17 @@ import { registerSecurityHeaders } from './common/security-headers';
 import { registerConsole } from './common/console-static';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/error-response';
 import { AppConfig } from './config/app-config';
+import { trustsPeer } from './config/trust-proxy';
 import { DomainEvents } from './database/domain-events';
 import { migrateUnderLock } from './database/migrate';
+import { exposedFileWarning, prepareSqliteFiles } from './database/sqlite-files';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
 import { BatchRevocationService } from './tokens/batch-revocation.service';
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/token-usage-recorder';
-import { spanIdsReader } from './tracing';
+import { spanIdsReader, trustIncomingContext } from './tracing';
 
 /**
  * Every request id is the server's own, so no two requests share one and a caller cannot name
@@ -70,6 +72,16 @@ export async function startApp(
   config: AppConfig,
   options: { logs?: boolean } = {},
 ): Promise<StartedApp> {
+  // First: the folder and file of the embedded database are made private before anything (the
+  // audit key beside it, SQLite itself) creates them with the umask's modes.
+  const exposed = config.databaseDriver === 'sqlite' ? prepareSqliteFiles(config.SQLITE_PATH) : [];
+  // Whose trace context is honoured (when tracing is on): a trusted proxy's, or everyone's.
+  const trustedPeer = trustsPeer(config.trustProxy);
+  trustIncomingContext(
+    config.OTEL_TRUST_INCOMING_CONTEXT
+      ? () => true
+      : (req) => trustedPeer(req.socket.remoteAddress),
+  );
   // Settings only a module can check fail here, as a bad variable does, not inside Nest.
   keySourceOf(config);
   secretsKeyOf(config);
@@ -118,6 +130,7 @@ export async function startApp(
     logger: options.logs === false ? false : undefined,
   });
   if (options.logs !== false) app.useLogger(new AppLogger(app.get(Logger)));
+  for (const file of exposed) app.get(Logger).warn(exposedFileWarning(file));
   // No enableShutdownHooks(): main.ts stops the server before Nest's hooks run (see there).
 
   const fastify = app.getHttpAdapter().getInstance();

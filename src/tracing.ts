@@ -1,4 +1,5 @@
 import type { NodeSDK, NodeSDKConfiguration, tracing } from '@opentelemetry/sdk-node';
+import type { IncomingMessage } from 'node:http';
 import { redactUrl } from './common/safe-error';
 
 type SpanProcessor = tracing.SpanProcessor;
@@ -22,6 +23,10 @@ type ReadableSpan = tracing.ReadableSpan;
  * first), and the SDK reads the standard `OTEL_*` variables (exporter, protocol, headers, sampler,
  * service name, resource attributes) from `process.env` on its own anyway.
  *
+ * A caller's `traceparent`, `tracestate` and `baggage` are honoured only from a trusted proxy
+ * (TRUST_PROXY) or with OTEL_TRUST_INCOMING_CONTEXT=true: any other request starts a trace of
+ * its own, linked to the caller's (tracing-trust.ts; the start says whom to trust).
+ *
  * Traces carry no header and no body, so never the Authorization header; URL attributes are
  * masked as the request log masks its URL (`redactUrl`); pg spans carry the SQL
  * text without its parameters (where token hashes travel). Health probes are not traced, and a
@@ -40,6 +45,18 @@ export interface TracingOptions {
 
 let sdk: NodeSDK | undefined;
 let activeSpanIds: (() => TraceIds | undefined) | undefined;
+/** Whose incoming trace context is honoured; none until the config says (tracing-trust.ts). */
+let trustsIncoming: (request: IncomingMessage) => boolean = () => false;
+
+/**
+ * Sets which requests' `traceparent`, `tracestate` and `baggage` are honoured (a trusted
+ * proxy's, from TRUST_PROXY and OTEL_TRUST_INCOMING_CONTEXT); any other request starts a trace
+ * of its own, linked to the caller's. The start calls it once the config is read; before, no
+ * request is trusted.
+ */
+export function trustIncomingContext(trusts: (request: IncomingMessage) => boolean): void {
+  trustsIncoming = trusts;
+}
 
 /** Whether the environment asks for traces. */
 export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
@@ -67,10 +84,24 @@ export function startTracing(env: NodeJS.ProcessEnv, options: TracingOptions = {
     require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   // What NodeSDK builds from the OTEL_* variables when given no processors: it has no way to
   // add one to those, and the URL redactor must run before every exporter.
-  const { getSpanProcessorsFromEnv } =
+  const { getSpanProcessorsFromEnv, getPropagatorFromEnv } =
     require('@opentelemetry/sdk-node/build/src/utils') as typeof import('@opentelemetry/sdk-node/build/src/utils');
+  const { markTrustedRequest, TrustedContextPropagator, UntrustedCallerLinker } =
+    require('./tracing-trust') as typeof import('./tracing-trust');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const { resources, api } = otel;
+  const { resources, api, core } = otel;
+  // The propagator OTEL_PROPAGATORS names (the SDK's default when unset: W3C trace context and
+  // baggage), honoured for trusted callers only; `none` leaves nothing to honour.
+  const fromEnv = getPropagatorFromEnv();
+  const propagator =
+    fromEnv === null
+      ? null
+      : new TrustedContextPropagator(
+          fromEnv ??
+            new core.CompositePropagator({
+              propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+            }),
+        );
   sdk = new otel.NodeSDK({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, read by the SDK, override this name.
     resource: resources
@@ -80,14 +111,18 @@ export function startTracing(env: NodeJS.ProcessEnv, options: TracingOptions = {
     // processors of its own, the SDK would build them from the OTEL_* variables: so do we.
     spanProcessors: [
       new UrlRedactor(),
+      new UntrustedCallerLinker(),
       ...(options.spanProcessors ?? getSpanProcessorsFromEnv(undefined)),
     ],
+    textMapPropagator: propagator,
     // Traces only: metrics are Prometheus's (/metrics), and logs go to stdout.
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => req.url?.startsWith('/health') ?? false,
+        // Called before the context is extracted from the request's headers: see tracing-trust.ts.
+        startIncomingSpanHook: (req) => markTrustedRequest(req, trustsIncoming),
       }),
       new NestInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true }),

@@ -290,6 +290,8 @@ describe.each(DRIVERS)('audit checkpoints on %s', (driver) => {
         first_invalid_seq: pinned + 1,
         checkpoints_checked: 2,
         last_valid_checkpoint: { tree_size: pinned },
+        checkpoint_checked: true,
+        signed_through_seq: pinned,
       });
     });
 
@@ -301,6 +303,8 @@ describe.each(DRIVERS)('audit checkpoints on %s', (driver) => {
         valid: false,
         first_invalid_seq: 1,
         last_valid_checkpoint: null,
+        checkpoint_checked: true,
+        signed_through_seq: 0,
       });
     });
 
@@ -336,6 +340,32 @@ describe.each(DRIVERS)('audit checkpoints on %s', (driver) => {
         first_invalid_seq: null,
         checkpoints_checked: 1,
         last_valid_checkpoint: { tree_size: size },
+        checkpoint_checked: true,
+        signed_through_seq: size,
+      });
+      // An event past the checkpoint is held by the chain alone, and the answer says how far.
+      await createToken(t, asOwner(biz), { name: 'later' });
+      expect(await verdict(biz)).toMatchObject({
+        valid: true,
+        checked: size + 1,
+        checkpoint_checked: true,
+        signed_through_seq: size,
+      });
+    });
+
+    it('says that no checkpoint was checked when the checkpoints were deleted with the chain rewritten', async () => {
+      const biz = await bizWithEvents(3);
+      await signTurn();
+      await forgeFrom(biz, 1);
+      await t.sql('DELETE FROM audit_checkpoints WHERE chain_id = ?', [biz.id]);
+      // The chain alone holds, as a forgery from genesis does: the answer says it is all there is.
+      expect(await verdict(biz)).toMatchObject({
+        valid: true,
+        first_invalid_seq: null,
+        checkpoints_checked: 0,
+        last_valid_checkpoint: null,
+        checkpoint_checked: false,
+        signed_through_seq: 0,
       });
     });
   });

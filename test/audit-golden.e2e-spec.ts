@@ -47,6 +47,8 @@ describe('audit golden files', () => {
         valid: true,
         checked: lines.length,
         first_invalid_seq: null,
+        checkpoint_checked: false,
+        signed_through_seq: 0,
       });
       expect(checkOffline(events as unknown as EventLine[])).toBeNull();
     });
@@ -202,6 +204,8 @@ describe.each(DRIVERS)('audit golden files stored on %s', (driver) => {
         first_invalid_seq: null,
         checkpoints_checked: 0,
         last_valid_checkpoint: null,
+        checkpoint_checked: false,
+        signed_through_seq: 0,
       });
       if (chain === 'business') {
         const page = await service.list(ctx, Object.assign(new AuditQueryDto(), { limit: 200 }));

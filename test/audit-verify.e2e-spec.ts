@@ -127,6 +127,8 @@ describe.each(DRIVERS)('audit verify on %s', (driver) => {
         first_invalid_seq: null,
         checkpoints_checked: 0,
         last_valid_checkpoint: null,
+        checkpoint_checked: false,
+        signed_through_seq: 0,
       });
       expect(res.body.data.checked).toBeGreaterThan(0);
     });

@@ -139,17 +139,23 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
       ['audit', 'verify', '--file', path, '--key', `@${keyFile}`],
       OFFLINE,
     );
-    expect(held).toMatchObject({ code: 0, stderr: '' });
+    expect(held.code).toBe(0);
+    const size = sizeOf(newNote);
     expect(json(held)).toEqual({
       valid: true,
       checked: events.length,
       first_invalid_seq: null,
-      checkpoint: {
-        origin: `latchkey.test/audit/${biz.id}`,
-        size: sizeOf(newNote),
-        signature: 'verified',
-      },
+      checkpoint: { origin: `latchkey.test/audit/${biz.id}`, size, signature: 'verified' },
+      checkpoint_checked: true,
+      signed_through_seq: size,
     });
+    // The one event made after the last checkpoint is held by its chain alone, and it says so.
+    expect(held.stderr).toBe(
+      `The events from seq ${size + 1} to ${events.length} are past the signed checkpoint ` +
+        `(of size ${size}): their chain alone holds them, which whoever can rewrite the file ` +
+        'can recompute. Verify again with a later checkpoint (GET …/audit-events/checkpoint, ' +
+        'given with --checkpoint) to cover them.\n',
+    );
 
     const unchecked = await cliInProcess(['audit', 'verify', '--file', path], OFFLINE);
     expect(unchecked.code).toBe(0);
@@ -166,7 +172,76 @@ describe.each(DRIVERS)('cli audit against what a server on %s signed', (driver) 
       valid: false,
       first_invalid_seq: 1,
       checkpoint: { signature: 'invalid' },
+      checkpoint_checked: true,
+      signed_through_seq: 0,
     });
+    expect(refused.stderr).toContain('The export does not hold from seq 1');
+  });
+
+  it('verify --key refuses a chain rewritten from scratch with its checkpoint line deleted, unless --allow-unsigned', async () => {
+    // The attack: every event relabelled, the whole chain recomputed, the checkpoint dropped.
+    const { events } = splitExport(exported);
+    const forged: EventLine[] = [];
+    for (const event of events) {
+      const line: EventLine = {
+        ...event,
+        prev_hash: forged.at(-1)?.hash ?? event.prev_hash,
+        target: { ...(event.target as object), label: 'eve' },
+      };
+      forged.push({ ...line, hash: lineHash(line) });
+    }
+    const path = file(
+      `${driver}-forged.ndjson`,
+      `${forged.map((e) => JSON.stringify(e)).join('\n')}\n`,
+    );
+    const keyed = ['audit', 'verify', '--file', path, '--key', `@${keyFile}`];
+
+    const refused = await cliInProcess(keyed, OFFLINE);
+    expect(refused.code).toBe(1);
+    expect(json(refused)).toEqual({
+      valid: false,
+      checked: events.length,
+      first_invalid_seq: 1,
+      reason: expect.stringContaining('the file carries no checkpoint') as unknown,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
+    });
+    expect(refused.stderr).toMatch(
+      /^The export does not hold from seq 1: the file carries no checkpoint, so nothing in it was checked against the key/,
+    );
+
+    // On purpose: the chain alone is taken, and the answer says that the key checked nothing.
+    const allowed = await cliInProcess([...keyed, '--allow-unsigned'], OFFLINE);
+    expect(allowed.code).toBe(0);
+    expect(json(allowed)).toEqual({
+      valid: true,
+      checked: events.length,
+      first_invalid_seq: null,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
+    });
+    expect(allowed.stderr).toMatch(
+      /^Nothing was checked against --key: the file carries no checkpoint/,
+    );
+
+    // The genuine export under --allow-unsigned is still held to its checkpoint, and to the key.
+    const genuine = file(`${driver}-genuine.ndjson`, exported);
+    const still = await cliInProcess(
+      ['audit', 'verify', '--file', genuine, '--key', `@${keyFile}`, '--allow-unsigned'],
+      OFFLINE,
+    );
+    expect(still.code).toBe(0);
+    expect(json(still)).toMatchObject({
+      checkpoint_checked: true,
+      signed_through_seq: sizeOf(newNote),
+    });
+    const stranger = generateSigner('latchkey.test').verifierKey;
+    const wrongKey = await cliInProcess(
+      ['audit', 'verify', '--file', genuine, '--key', stranger, '--allow-unsigned'],
+      OFFLINE,
+    );
+    expect(wrongKey.code).toBe(1);
+    expect(json(wrongKey)).toMatchObject({ valid: false, checkpoint: { signature: 'invalid' } });
   });
 
   it('verify catches an event rewritten with its chain recomputed, and a cut-off tail', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigner } from '../src/audit/signed-note';
 import { buildApp } from './helpers/app-process';
 import { cli, cliInProcess, HTTP, ok, packagesLoaded } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';
@@ -22,8 +23,8 @@ interface TokenView {
 
 // The CLI's commands on a database; its grammar, help and refusals are cli-front.e2e-spec.ts's.
 // The CLI runs in-process (cliInProcess, ok) but where only a process shows it, spawned from the
-// build (cli): `audit verify`'s exit code 1 for a broken export, which it sets without failing,
-// and which packages a run loads (packagesLoaded).
+// build (cli): `audit verify`'s exit code 1 for a broken export or one with no checkpoint under
+// --key, which it sets without failing, and which packages a run loads (packagesLoaded).
 jest.setTimeout(240_000);
 
 beforeAll(() => buildApp(), 240_000);
@@ -499,13 +500,24 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
       DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
       SQLITE_PATH: join(dir, 'absent', 'x.sqlite'),
     };
-    const valid = await cli(['audit', 'verify', '--file', good], offline);
-    expect(valid).toMatchObject({ code: 0, stderr: '' });
+    const valid = await cliInProcess(['audit', 'verify', '--file', good], offline);
+    expect(valid.code).toBe(0);
+    expect(valid.stderr).toMatch(/^The file carries no checkpoint: its chain alone was checked/);
     expect(json(valid.stdout)).toEqual({
       valid: true,
       checked: lines.length,
       first_invalid_seq: null,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
     });
+
+    // With a key, a file with no checkpoint (none is signed in this suite) does not hold: a
+    // script that checks the process's exit status sees it.
+    const key = generateSigner('latchkey.test').verifierKey;
+    const keyed = await cli(['audit', 'verify', '--file', good, '--key', key], offline);
+    expect(keyed.code).toBe(1);
+    expect(json(keyed.stdout)).toMatchObject({ valid: false, checkpoint_checked: false });
+    expect(keyed.stderr).toContain('the file carries no checkpoint');
 
     const tampered = join(dir, 'tampered.ndjson');
     const edited = [...lines];
@@ -515,7 +527,13 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
     writeFileSync(tampered, `${edited.join('\n')}\n`);
     const broken = await cli(['audit', 'verify', '--file', tampered], offline);
     expect(broken.code).toBe(1);
-    expect(json(broken.stdout)).toEqual({ valid: false, checked: 2, first_invalid_seq: 2 });
+    expect(json(broken.stdout)).toEqual({
+      valid: false,
+      checked: 2,
+      first_invalid_seq: 2,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
+    });
     expect(existsSync(join(dir, 'absent'))).toBe(false);
     expect(readFileSync(good, 'utf8')).toBe(text);
   });

@@ -137,6 +137,8 @@ describe.each(DRIVERS)('exports on %s', (driver) => {
       valid: true,
       checked: lines.length,
       first_invalid_seq: null,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
     });
     const online = await t.http().get('/api/v1/audit-events/verify').set(asOwner(biz)).expect(200);
     expect(online.body.data).toMatchObject({ valid: true });

@@ -67,10 +67,10 @@ async function startTraced(env: Record<string, string>): Promise<Traced> {
 }
 
 /** A W3C traceparent from a caller that is itself traced: its trace id and its span's id. */
-function incomingTrace() {
+function incomingTrace(flags: '01' | '00' = '01') {
   const traceId = randomBytes(16).toString('hex');
   const parentId = randomBytes(8).toString('hex');
-  return { traceId, parentId, traceparent: `00-${traceId}-${parentId}-01` };
+  return { traceId, parentId, traceparent: `00-${traceId}-${parentId}-${flags}` };
 }
 
 /** An OTLP collector stand-in: answers 200 to every POST and keeps what it was sent. */
@@ -147,12 +147,13 @@ describe('tracing', () => {
   );
 
   it(
-    'with OTEL_EXPORTER_OTLP_ENDPOINT set: honours traceparent, logs the trace id beside the request id, and exports over OTLP before it exits',
+    'with OTEL_EXPORTER_OTLP_ENDPOINT set and OTEL_TRUST_INCOMING_CONTEXT=true: honours any caller’s traceparent, logs the trace id beside the request id, and exports over OTLP before it exits',
     async () => {
       const sink = await otlpSink();
       try {
         const { server, client, owner } = await start('sqlite', {
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_TRUST_INCOMING_CONTEXT: 'true',
         });
         const loaded = await server.ask<LoadedModules>('modules');
         expect(loaded.modules.map((m) => m.path)).toEqual(
@@ -203,11 +204,64 @@ describe('tracing', () => {
     TIMEOUT_MS,
   );
 
+  it(
+    'without a trusted proxy: a caller’s trace is never the parent of a span, flag 00 does not stop the export, and the caller’s span is a link',
+    async () => {
+      const { server, client, owner } = await start('sqlite', { TRACED_SERVER_SPANS: 'memory' });
+      const calls = [incomingTrace('01'), incomingTrace('00')];
+      for (const [i, call] of calls.entries()) {
+        const me = await client.request('GET', '/api/v1/me', {
+          headers: {
+            authorization: `Bearer ${owner.ownerToken}`,
+            'x-business-id': owner.businessId,
+            'x-request-id': `untrusted-${i}`,
+            traceparent: call.traceparent,
+            tracestate: 'vendor=chosen-by-caller',
+          },
+        });
+        expect(me.status).toBe(200);
+      }
+      let spans: SpanSummary[] = [];
+      const linkedTo = (call: { traceId: string }) =>
+        spans.filter((s) => s.links.some((l) => l.trace_id === call.traceId));
+      const deadline = Date.now() + 5000;
+      while (calls.some((c) => linkedTo(c).length === 0) && Date.now() < deadline) {
+        await sleep(50);
+        spans = await server.ask<SpanSummary[]>('spans');
+      }
+      // Neither caller's trace id nor span id appears but in a link.
+      expect(spans.filter((s) => calls.some((c) => s.trace_id === c.traceId))).toEqual([]);
+      expect(spans.filter((s) => calls.some((c) => s.parent_span_id === c.parentId))).toEqual([]);
+      for (const [i, call] of calls.entries()) {
+        // Recorded and exported, flag 00 or not: a new trace, sampled as the SDK samples one.
+        const [root] = linkedTo(call);
+        expect(linkedTo(call)).toEqual([
+          expect.objectContaining({
+            scope: HTTP_SCOPE,
+            kind: SERVER_SPAN,
+            parent_span_id: null,
+            links: [{ trace_id: call.traceId, span_id: call.parentId }],
+          }),
+        ]);
+        const own = spans.filter((s) => s.trace_id === root.trace_id);
+        expect(own.filter((s) => s.scope === NEST_SCOPE).length).toBeGreaterThan(0);
+        expect(own.filter((s) => s.links.length > 0)).toEqual([root]);
+        const line = server.lines().find((l) => l.client_request_id === `untrusted-${i}`);
+        expect(line).toEqual(expect.objectContaining({ trace_id: root.trace_id }));
+      }
+    },
+    TIMEOUT_MS,
+  );
+
   describe.each(DRIVERS)('spans, on %s', (driver) => {
     it(
       'no span attribute carries a token from the URL: access_token, token, another name, or the path',
       async () => {
-        const { server, client, owner } = await start(driver, { TRACED_SERVER_SPANS: 'memory' });
+        // A hop count trusts the peer as the first proxy: its traceparent groups the spans.
+        const { server, client, owner } = await start(driver, {
+          TRACED_SERVER_SPANS: 'memory',
+          TRUST_PROXY: '1',
+        });
         const secret = owner.ownerToken;
         const trace = incomingTrace();
         const paths = [
@@ -243,9 +297,13 @@ describe('tracing', () => {
     );
 
     it(
-      'one authenticated request gives the HTTP, Nest and (on PostgreSQL) pg spans of one trace, under the caller’s span',
+      'one authenticated request from a trusted proxy gives the HTTP, Nest and (on PostgreSQL) pg spans of one trace, under the proxy’s span',
       async () => {
-        const { server, client, owner } = await start(driver, { TRACED_SERVER_SPANS: 'memory' });
+        // The test's client connects from 127.0.0.1: the proxy TRUST_PROXY names.
+        const { server, client, owner } = await start(driver, {
+          TRACED_SERVER_SPANS: 'memory',
+          TRUST_PROXY: '127.0.0.1',
+        });
         const trace = incomingTrace();
         const list = await client.request('GET', '/api/v1/tokens', {
           headers: {

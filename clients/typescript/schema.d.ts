@@ -487,7 +487,7 @@ export interface paths {
     };
     /**
      * Verify the business's hash chain
-     * @description Recomputes the whole chain against its head. Any edited, deleted or reordered event makes it invalid, and `first_invalid_seq` says where.
+     * @description Recomputes the whole chain against its head, and its Merkle tree against the signed checkpoints. Any edited, deleted or reordered event makes it invalid, and `first_invalid_seq` says where. `checkpoint_checked` says whether a signed checkpoint was held to the events at all, and `signed_through_seq` how far they are pinned by one: without one, the verdict rests on the chain alone, which whoever can write the database can recompute.
      */
     get: operations['verifyAuditChain'];
     put?: never;
@@ -547,7 +547,7 @@ export interface paths {
     };
     /**
      * Verify the platform hash chain
-     * @description Recomputes the whole chain against its head. Any edited, deleted or reordered event makes it invalid, and `first_invalid_seq` says where.
+     * @description Recomputes the whole chain against its head, and its Merkle tree against the signed checkpoints. Any edited, deleted or reordered event makes it invalid, and `first_invalid_seq` says where. `checkpoint_checked` says whether a signed checkpoint was held to the events at all, and `signed_through_seq` how far they are pinned by one: without one, the verdict rests on the chain alone, which whoever can write the database can recompute.
      */
     get: operations['verifyPlatformAuditChain'];
     put?: never;
@@ -1987,6 +1987,16 @@ export interface components {
       checkpoints_checked: number;
       /** @description The largest signed checkpoint that holds: the events up to its tree_size are pinned by a signature the database cannot forge. Null when none does (or none is signed yet) */
       last_valid_checkpoint: components['schemas']['CheckpointPinDto'] | null;
+      /**
+       * @description Whether a signed checkpoint was held to the events. False when none was (no signing key, or no checkpoint signed yet): the verdict then rests on the hash chain alone, which whoever can write the database can recompute
+       * @example true
+       */
+      checkpoint_checked: boolean;
+      /**
+       * @description The events from seq 1 to this one are pinned by a signed checkpoint that holds (the tree_size of last_valid_checkpoint); 0 when none. Events past it are held by the chain's hashes alone
+       * @example 1000
+       */
+      signed_through_seq: number;
     };
     CheckpointDto: {
       /**

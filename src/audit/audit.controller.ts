@@ -22,8 +22,11 @@ const EXPORT_DOC =
   'of the line without prev_hash and hash)`, from a genesis of 64 zeros. CSV cells that begin ' +
   'with =, +, -, @ are prefixed with a quote.';
 const VERIFY_DOC =
-  'Recomputes the whole chain against its head. Any edited, deleted or reordered event makes ' +
-  'it invalid, and `first_invalid_seq` says where.';
+  'Recomputes the whole chain against its head, and its Merkle tree against the signed ' +
+  'checkpoints. Any edited, deleted or reordered event makes it invalid, and ' +
+  '`first_invalid_seq` says where. `checkpoint_checked` says whether a signed checkpoint was ' +
+  'held to the events at all, and `signed_through_seq` how far they are pinned by one: without ' +
+  'one, the verdict rests on the chain alone, which whoever can write the database can recompute.';
 
 /** Streams an export outside the envelope, as a file download. */
 function download(lines: AsyncGenerator<string>, format: string | undefined, name: string) {

@@ -15,6 +15,13 @@ export interface CheckpointedVerdict extends ChainVerdict {
   checkpoints_checked: number;
   /** The largest checkpoint that holds, below any that does not: what the log is pinned to. */
   last_valid_checkpoint: { tree_size: number; root_hash: string; signed_at: string } | null;
+  /**
+   * Whether any signed checkpoint was held to the events. False: the verdict rests on the chain
+   * alone, which whoever can write the database can recompute (no key, or none signed yet).
+   */
+  checkpoint_checked: boolean;
+  /** The events from seq 1 to this one are pinned by a signed checkpoint that holds; 0 if none. */
+  signed_through_seq: number;
 }
 
 /**
@@ -60,6 +67,8 @@ export function withCheckpoints(
       root_hash: Buffer.from(lastValid.rootHex, 'hex').toString('base64'),
       signed_at: lastValid.signedAt.toISOString(),
     },
+    checkpoint_checked: checked > 0,
+    signed_through_seq: lastValid?.size ?? 0,
   };
 }
 

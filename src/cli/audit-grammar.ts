@@ -34,7 +34,8 @@ export const AUDIT_VERIFY = {
   description:
     'Check an NDJSON audit export offline, with no database: its hash chain, and its Merkle ' +
     'tree against its signed checkpoint (its last line, or --checkpoint); print {valid, ' +
-    'checked, first_invalid_seq, reason?, checkpoint?}; exit 0 when it holds, 1 when not',
+    'checked, first_invalid_seq, reason?, checkpoint?, checkpoint_checked, signed_through_seq}; ' +
+    'exit 0 when it holds, 1 when not. With --key, a file with no checkpoint does not hold',
   options: [
     { flags: '--file <path>', description: 'the export (GET …/audit-events/export?format=ndjson)' },
     {
@@ -45,13 +46,20 @@ export const AUDIT_VERIFY = {
       flags: KEY_OPTION,
       description:
         'the verifier key (GET /.well-known/latchkey-audit-key), or @<file> holding it; without ' +
-        "it the checkpoint's signature is not checked",
+        "it the checkpoint's signature is not checked. With it, a checkpoint is required",
+    },
+    {
+      flags: '--allow-unsigned',
+      description:
+        'with --key, accept a file that carries no checkpoint on its chain alone, on purpose: ' +
+        'nothing is then checked against the key',
     },
   ],
   argv: (params: string[], options: { file?: string }): string => {
     if (params.length > 0 || !options.file) {
       throw auditUsage(
-        'Usage: audit verify --file <export.ndjson> [--checkpoint <file>] [--key <verifier key>|@<file>]',
+        'Usage: audit verify --file <export.ndjson> [--checkpoint <file>] ' +
+          '[--key <verifier key>|@<file> [--allow-unsigned]]',
       );
     }
     return options.file;

@@ -14,7 +14,7 @@ import {
   DEFAULT_KEY_NAME,
 } from './audit-grammar';
 import { exitWith, note, printJson } from './cli-io';
-import { NotNdjsonError, verifyExportFile } from './export-verify';
+import { exportNotes, NotNdjsonError, verifyExportFile } from './export-verify';
 import {
   CheckpointCheck,
   checkCheckpoint,
@@ -116,7 +116,7 @@ export class AuditKeygenCommand extends CliRunner {
 export class AuditVerifyCommand extends CliRunner {
   async run(
     params: string[],
-    options: { file?: string; checkpoint?: string; key?: string },
+    options: { file?: string; checkpoint?: string; key?: string; allowUnsigned?: boolean },
   ): Promise<void> {
     const file = AUDIT_VERIFY.argv(params, options);
     const verifier = await verifierOption(options.key);
@@ -124,13 +124,16 @@ export class AuditVerifyCommand extends CliRunner {
       options.checkpoint === undefined
         ? undefined
         : (await checkpointFile(options.checkpoint, '--checkpoint', undefined)).text;
-    const verdict = await verifyExportFile(file, { checkpoint, verifier }).catch(
+    const allowUnsigned = options.allowUnsigned === true;
+    const verdict = await verifyExportFile(file, { checkpoint, verifier, allowUnsigned }).catch(
       (e: NodeJS.ErrnoException) => {
         if (e instanceof NotNdjsonError) throw usage(`${file}: ${e.message}`);
         throw usage(`Cannot read ${file} (${e.code ?? e.message})`);
       },
     );
-    answer(verdict, verdict.checkpoint?.signature === 'unchecked');
+    printJson(verdict);
+    for (const line of exportNotes(verdict, verifier !== undefined)) note(line);
+    if (!verdict.valid) exitWith(1);
   }
 }
 

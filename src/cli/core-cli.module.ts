@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
 import { migrateUnderLock } from '../database/migrate';
+import { exposedFileWarning, prepareSqliteFiles } from '../database/sqlite-files';
 import { MetricsModule } from '../metrics/metrics.module';
 import { CORE_MODULES } from '../wiring/core.modules';
 
@@ -29,6 +30,11 @@ export async function openCore(
   config: AppConfig,
   logger: LoggerService,
 ): Promise<INestApplicationContext> {
+  // As the server does: the embedded database's folder and file are made private first.
+  if (config.databaseDriver === 'sqlite') {
+    for (const file of prepareSqliteFiles(config.SQLITE_PATH))
+      logger.warn(exposedFileWarning(file));
+  }
   const app = await NestFactory.createApplicationContext(CoreCliModule.forRoot(config), {
     logger,
     abortOnError: false,

@@ -7,7 +7,14 @@ import { signCheckpoint } from '../audit/checkpoint-note';
 import { canonicalJson } from '../audit/canonical-json';
 import { EMPTY_ROOT, leafHash, rootOf } from '../audit/merkle';
 import { generateSigner, parseSigner, parseVerifier } from '../audit/signed-note';
-import { ExportCheckOptions, verifyExportFile, verifyExportLines } from './export-verify';
+import {
+  ExportCheckOptions,
+  exportNotes,
+  NO_CHECKPOINT_REASON,
+  verifyExportFile,
+  verifyExportLines,
+} from './export-verify';
+import { UNCHECKED_SIGNATURE_NOTE } from './tlog-verify';
 
 function eventsOf(n: number): ChainedEvent[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -56,14 +63,23 @@ const trailer = (note: string) => JSON.stringify({ checkpoint: note });
 
 const verify = (lines: string[], options?: ExportCheckOptions) => verifyExportLines(lines, options);
 
+/** What a verdict says when nothing in the file was checked against a key. */
+const UNSIGNED = { checkpoint_checked: false, signed_through_seq: 0 };
+
 describe(verifyExportLines.name, () => {
   it('accepts an untouched export, and an empty one', async () => {
     await expect(verify([...exportOf(5), ''])).resolves.toEqual({
       valid: true,
       checked: 5,
       first_invalid_seq: null,
+      ...UNSIGNED,
     });
-    await expect(verify([])).resolves.toEqual({ valid: true, checked: 0, first_invalid_seq: null });
+    await expect(verify([])).resolves.toEqual({
+      valid: true,
+      checked: 0,
+      first_invalid_seq: null,
+      ...UNSIGNED,
+    });
   });
 
   it.each([
@@ -79,6 +95,7 @@ describe(verifyExportLines.name, () => {
       valid: false,
       checked: 3,
       first_invalid_seq: 3,
+      ...UNSIGNED,
     });
   });
 
@@ -113,6 +130,7 @@ describe(verifyExportLines.name, () => {
         valid: false,
         checked: 2,
         first_invalid_seq: 2,
+        ...UNSIGNED,
       });
     },
   );
@@ -130,6 +148,8 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
       checked: 6,
       first_invalid_seq: null,
       checkpoint: summary(4, 'verified'),
+      checkpoint_checked: true,
+      signed_through_seq: 4,
     });
   });
 
@@ -137,6 +157,7 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
     await expect(verify(withTrailer(6))).resolves.toMatchObject({
       valid: true,
       checkpoint: summary(6, 'unchecked'),
+      ...UNSIGNED,
     });
   });
 
@@ -148,6 +169,8 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
       checked: 6,
       first_invalid_seq: 1,
       checkpoint: summary(4, 'invalid'),
+      checkpoint_checked: true,
+      signed_through_seq: 0,
     });
     expect(verdict.reason).toMatch(/not trusted: .*no trusted key signed/);
   });
@@ -166,9 +189,20 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
     const verdict = await verify(rewritten(at, size), { verifier });
     if (at > size) {
       // Past the checkpoint, the chain alone speaks, and a recomputed chain holds.
-      expect(verdict).toMatchObject({ valid: true, checkpoint: summary(size, 'verified') });
+      expect(verdict).toMatchObject({
+        valid: true,
+        checkpoint: summary(size, 'verified'),
+        checkpoint_checked: true,
+        signed_through_seq: size,
+      });
     } else {
-      expect(verdict).toMatchObject({ valid: false, checked: 6, first_invalid_seq: 1 });
+      expect(verdict).toMatchObject({
+        valid: false,
+        checked: 6,
+        first_invalid_seq: 1,
+        checkpoint_checked: true,
+        signed_through_seq: 0,
+      });
       expect(verdict.reason).toContain(`root of the signed checkpoint of size ${size}`);
     }
   });
@@ -188,6 +222,7 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
       checked: 2,
       first_invalid_seq: 2,
       checkpoint: summary(4, 'verified'),
+      ...UNSIGNED,
     });
     const late = withTrailer(4);
     late[5] = late[5].replace('"leaked"', '"rotated"');
@@ -214,14 +249,19 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
       checked: 0,
       first_invalid_seq: null,
       checkpoint: summary(0, 'verified'),
+      checkpoint_checked: true,
+      signed_through_seq: 0,
     });
   });
 
   it('refuses a checkpoint line anywhere but last', async () => {
     const note = trailer(checkpointOf(events, 2));
-    const verdict = await verify([...lines.slice(0, 3), note, ...lines.slice(3)], { verifier });
+    const file = [...lines.slice(0, 3), note, ...lines.slice(3)];
+    const verdict = await verify(file, { verifier, allowUnsigned: true });
     expect(verdict).toMatchObject({ valid: false, checked: 3, first_invalid_seq: 4 });
     expect(verdict.reason).toContain("a checkpoint line must be the export's last");
+    // The file ends with no checkpoint: under the key, none of it holds.
+    await expect(verify(file, { verifier })).resolves.toMatchObject({ first_invalid_seq: 1 });
   });
 
   it('refuses a last line that claims to be a checkpoint and holds none', async () => {
@@ -235,9 +275,99 @@ describe(`${verifyExportLines.name} with a signed checkpoint`, () => {
     ['the key twice', (note: string) => `{"checkpoint":"x","checkpoint":${JSON.stringify(note)}}`],
     ['a note that is no string', () => JSON.stringify({ checkpoint: 4 })],
   ])('reads a last line with %s as an event, which does not hold', async (_, line) => {
-    const verdict = await verify([...lines, line(checkpointOf(events, 4))], { verifier });
+    const file = [...lines, line(checkpointOf(events, 4))];
+    const verdict = await verify(file, { verifier, allowUnsigned: true });
     expect(verdict).toMatchObject({ valid: false, checked: 7, first_invalid_seq: 7 });
     expect(verdict.checkpoint).toBeUndefined();
+    await expect(verify(file, { verifier })).resolves.toMatchObject({ first_invalid_seq: 1 });
+  });
+});
+
+describe(`${verifyExportLines.name}: a key means a checkpoint is required`, () => {
+  const events = eventsOf(5);
+  const stranger = parseVerifier(generateSigner('latchkey.test').verifierKey);
+  // The attack: every event rewritten, the chain recomputed from scratch, the checkpoint dropped.
+  const forged = chained(events.map((e) => ({ ...e, target: { ...e.target, label: 'eve' } })));
+  const files = {
+    'a genuine export with its checkpoint': [...chained(events), trailer(checkpointOf(events, 4))],
+    'a genuine export with no checkpoint': chained(events),
+    'a forged chain with no checkpoint': forged,
+  };
+  const keys = { 'no key': undefined, 'the right key': verifier, 'another key': stranger };
+  type File = keyof typeof files;
+  type Key = keyof typeof keys;
+  /** [valid without --allow-unsigned, valid with it, signed_through_seq], for every pair. */
+  const expected: Record<File, Record<Key, [boolean, boolean, number]>> = {
+    'a genuine export with its checkpoint': {
+      'no key': [true, true, 0],
+      'the right key': [true, true, 4],
+      'another key': [false, false, 0],
+    },
+    'a genuine export with no checkpoint': {
+      'no key': [true, true, 0],
+      'the right key': [false, true, 0],
+      'another key': [false, true, 0],
+    },
+    'a forged chain with no checkpoint': {
+      'no key': [true, true, 0],
+      'the right key': [false, true, 0],
+      'another key': [false, true, 0],
+    },
+  };
+  const cases = (Object.keys(files) as File[]).flatMap((file) =>
+    (Object.keys(keys) as Key[]).flatMap((key) =>
+      [false, true].map((allowUnsigned) => [file, key, allowUnsigned] as const),
+    ),
+  );
+
+  it.each(cases)('%s, %s, --allow-unsigned %s', async (file, key, allowUnsigned) => {
+    const [strict, lenient, signedThrough] = expected[file][key];
+    const verdict = await verify(files[file], { verifier: keys[key], allowUnsigned });
+    const valid = allowUnsigned ? lenient : strict;
+    expect(verdict).toMatchObject({
+      valid,
+      first_invalid_seq: valid ? null : 1,
+      signed_through_seq: signedThrough,
+      checkpoint_checked: key !== 'no key' && file === 'a genuine export with its checkpoint',
+    });
+    const missing = key !== 'no key' && !allowUnsigned && !file.includes('its checkpoint');
+    expect(verdict.reason?.startsWith(NO_CHECKPOINT_REASON) ?? false).toBe(missing);
+  });
+});
+
+describe(exportNotes.name, () => {
+  const events = eventsOf(6);
+  const lines = chained(events);
+
+  it('says why an export does not hold, and that a file with no checkpoint needs one', async () => {
+    const verdict = await verify(lines, { verifier });
+    expect(exportNotes(verdict, true)).toEqual([
+      `The export does not hold from seq 1: ${NO_CHECKPOINT_REASON}.`,
+    ]);
+  });
+
+  it('says that nothing was checked against the key when --allow-unsigned took the chain', async () => {
+    const verdict = await verify(lines, { verifier, allowUnsigned: true });
+    expect(exportNotes(verdict, true)).toEqual([
+      expect.stringMatching(/^Nothing was checked against --key: the file carries no checkpoint/),
+    ]);
+    expect(exportNotes(await verify(lines), false)).toEqual([
+      expect.stringMatching(/^The file carries no checkpoint: its chain alone was checked/),
+    ]);
+  });
+
+  it('names the events past the signed checkpoint, and says nothing when it covers them all', async () => {
+    const partly = await verify([...lines, trailer(checkpointOf(events, 4))], { verifier });
+    expect(exportNotes(partly, true)).toEqual([
+      expect.stringContaining('The events from seq 5 to 6 are past the signed checkpoint'),
+    ]);
+    const whole = await verify([...lines, trailer(checkpointOf(events, 6))], { verifier });
+    expect(exportNotes(whole, true)).toEqual([]);
+  });
+
+  it("says that a checkpoint's signature went unchecked for want of a key", async () => {
+    const unchecked = await verify([...lines, trailer(checkpointOf(events, 6))]);
+    expect(exportNotes(unchecked, false)).toEqual([UNCHECKED_SIGNATURE_NOTE]);
   });
 });
 
@@ -286,6 +416,7 @@ describe(verifyExportFile.name, () => {
       valid: true,
       checked: 3,
       first_invalid_seq: null,
+      ...UNSIGNED,
     });
   });
 });

@@ -12,22 +12,78 @@ import {
   checkCheckpoint,
   NotACheckpointError,
   SignatureCheck,
+  UNCHECKED_SIGNATURE_NOTE,
 } from './tlog-verify';
 
 /**
- * What the offline verify answers: the chain's verdict, why when it is invalid, and the signed
- * checkpoint the events were held to, when there was one.
+ * What the offline verify answers: the chain's verdict, why when it is invalid, the signed
+ * checkpoint the events were held to when there was one, and how much of that was checked
+ * against the key (the same two fields as the server's verify).
  */
 export type ExportVerdict = ChainVerdict & {
   reason?: string;
   checkpoint?: { origin: string; size: number; signature: SignatureCheck };
+  /** A checkpoint's signature was checked under the key, and its root against the events. */
+  checkpoint_checked: boolean;
+  /** The events from seq 1 to this one are held by a checkpoint the key signed; 0 when none. */
+  signed_through_seq: number;
 };
 
 export interface ExportCheckOptions {
   /** A signed checkpoint note to hold the export to; else the export's own last line, if any. */
   checkpoint?: string;
-  /** The key the checkpoint must be signed by; without one, its signature goes unchecked. */
+  /**
+   * The key the checkpoint must be signed by. With one, a file that carries no checkpoint does
+   * not hold (unless `allowUnsigned`); without one, a checkpoint's signature goes unchecked.
+   */
   verifier?: NoteVerifier;
+  /** With a key, accept a file that carries no checkpoint on its chain alone, on purpose. */
+  allowUnsigned?: boolean;
+}
+
+/**
+ * Why a file with no checkpoint does not hold under a key: its chain proves nothing against
+ * whoever can write the file, who can recompute it from scratch.
+ */
+export const NO_CHECKPOINT_REASON =
+  'the file carries no checkpoint, so nothing in it was checked against the key: whoever can ' +
+  'rewrite the file can recompute its whole chain. Verify a whole NDJSON export (its last line ' +
+  'is the checkpoint; a filtered export, or one made before the chain was first signed, has ' +
+  'none), give a checkpoint kept apart with --checkpoint, or pass --allow-unsigned to accept ' +
+  'the chain alone';
+
+/**
+ * What `audit verify` says on stderr beside its answer: why the file does not hold, and what in
+ * it was not checked against a key, so that a person reading the output is told what the
+ * `checkpoint_checked` and `signed_through_seq` fields mean for them.
+ */
+export function exportNotes(verdict: ExportVerdict, keyGiven: boolean): string[] {
+  const notes: string[] = [];
+  if (!verdict.valid) {
+    const why = verdict.reason === undefined ? '' : `: ${verdict.reason}`;
+    notes.push(`The export does not hold from seq ${verdict.first_invalid_seq}${why}.`);
+  }
+  const { checkpoint, checked, signed_through_seq: signed } = verdict;
+  if (checkpoint?.signature === 'unchecked') notes.push(UNCHECKED_SIGNATURE_NOTE);
+  if (!verdict.valid) return notes;
+  if (checkpoint === undefined) {
+    notes.push(
+      keyGiven
+        ? 'Nothing was checked against --key: the file carries no checkpoint, and ' +
+            '--allow-unsigned accepted its chain alone, which whoever can rewrite the file can ' +
+            'recompute.'
+        : 'The file carries no checkpoint: its chain alone was checked, which whoever can ' +
+            'rewrite the file can recompute. Give --key to require a checkpoint signed by it.',
+    );
+  } else if (checkpoint.signature === 'verified' && signed < checked) {
+    notes.push(
+      `The events from seq ${signed + 1} to ${checked} are past the signed checkpoint (of ` +
+        `size ${signed}): their chain alone holds them, which whoever can rewrite the file can ` +
+        'recompute. Verify again with a later checkpoint (GET …/audit-events/checkpoint, given ' +
+        'with --checkpoint) to cover them.',
+    );
+  }
+  return notes;
 }
 
 /** The file's first line is no JSON object: not an NDJSON export at all (a CSV export, say). */
@@ -90,11 +146,11 @@ async function verifyExport(
     check = new NotACheckpointError(`${where} is ${e.message}`);
   }
   const target = check && !(check instanceof Error) && check.ok ? check.checkpoint.size : null;
-  return judge(await walk(lines, target, trailer), check);
+  return judge(await walk(lines, target, trailer), check, options);
 }
 
 interface Walk {
-  chain: ExportVerdict;
+  chain: ChainVerdict & { reason?: string };
   /** Events that held, from seq 1. */
   events: number;
   /** The tree's root at the checkpoint's size, once the walk got there. */
@@ -172,9 +228,17 @@ async function walk(
  * from one root, so a root that differs, or a checkpoint that cannot be trusted, leaves no event
  * trusted: seq 1. As the server's verify, a checkpoint past the chain's first break is not judged.
  */
-function judge(walked: Walk, check: CheckpointCheck | NotACheckpointError | null): ExportVerdict {
-  const { chain, events, rootAtSize } = walked;
-  if (check === null) return chain;
+function judge(
+  walked: Walk,
+  check: CheckpointCheck | NotACheckpointError | null,
+  options: ExportCheckOptions,
+): ExportVerdict {
+  const { events, rootAtSize } = walked;
+  const chain: ExportVerdict = { ...walked.chain, ...UNSIGNED };
+  if (check === null) {
+    const required = options.verifier !== undefined && !options.allowUnsigned;
+    return required ? failed(chain, 1, NO_CHECKPOINT_REASON) : chain;
+  }
   if (check instanceof NotACheckpointError) {
     return failed(chain, 1, check.message);
   }
@@ -184,30 +248,46 @@ function judge(walked: Walk, check: CheckpointCheck | NotACheckpointError | null
     return {
       ...failed(chain, 1, `the checkpoint of size ${size} is not trusted: ${check.reason}`),
       checkpoint,
+      checkpoint_checked: true,
     };
   }
   if (chain.first_invalid_seq !== null && chain.first_invalid_seq <= size) {
     return { ...chain, checkpoint };
   }
+  const signed = check.signature === 'verified';
   if (events < size) {
     const reason =
       `the signed checkpoint covers ${size} events, the file holds ${events}: the events from ` +
       `seq ${events + 1} were cut off`;
-    return { ...failed(chain, events + 1, reason), checkpoint };
+    return { ...failed(chain, events + 1, reason), checkpoint, checkpoint_checked: signed };
   }
   if (!rootAtSize?.equals(root)) {
     const reason =
       `the events do not hash to the root of the signed checkpoint of size ${size}: no event ` +
       `up to seq ${size} can be trusted`;
-    return { ...failed(chain, 1, reason), checkpoint };
+    return { ...failed(chain, 1, reason), checkpoint, checkpoint_checked: signed };
   }
-  return { ...chain, checkpoint };
+  return {
+    ...chain,
+    checkpoint,
+    checkpoint_checked: signed,
+    signed_through_seq: signed ? size : 0,
+  };
 }
+
+/** Nothing checked against a key: what every verdict says until a signed checkpoint holds. */
+const UNSIGNED = { checkpoint_checked: false, signed_through_seq: 0 } as const;
 
 function failed(chain: ExportVerdict, seq: number, reason: string): ExportVerdict {
   const first = Math.min(seq, chain.first_invalid_seq ?? Infinity);
   const reasons = [reason, chain.reason].filter((r) => r !== undefined).join('; ');
-  return { valid: false, checked: chain.checked, first_invalid_seq: first, reason: reasons };
+  return {
+    valid: false,
+    checked: chain.checked,
+    first_invalid_seq: first,
+    reason: reasons,
+    ...UNSIGNED,
+  };
 }
 
 function validSeq(seq: unknown): number | null {

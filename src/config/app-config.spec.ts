@@ -151,6 +151,7 @@ describe(loadConfig.name, () => {
     ['LOG_LEVEL', 'loud'],
     ['BOOTSTRAP_ADMIN_EMAIL', 'not-an-email'],
     ['TRUST_PROXY', 'maybe'],
+    ['OTEL_TRUST_INCOMING_CONTEXT', 'sometimes'],
     ['RATE_LIMIT_OAUTH_PER_MINUTE', '-1'],
     ['DB_STATEMENT_TIMEOUT_MS', '0'],
     ['DB_STATEMENT_TIMEOUT_MS', '5s'],

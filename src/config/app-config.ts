@@ -174,6 +174,15 @@ export class AppConfig {
   @Validate(TrustProxyRule)
   TRUST_PROXY = 'false';
 
+  /**
+   * Honours every caller's `traceparent`, `tracestate` and `baggage`, not only a trusted
+   * proxy's (TRUST_PROXY): for a server that only trusted services can reach. Off, any other
+   * caller's request starts a trace of its own, linked to the caller's.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  OTEL_TRUST_INCOMING_CONTEXT = false;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -48,3 +48,35 @@ function isAddressOrCidr(entry: string): boolean {
   }
   return ipaddr.isValid(entry);
 }
+
+/**
+ * Whether a connection's peer is a proxy TRUST_PROXY trusts, as Fastify reads it: none when off,
+ * the peer itself for a hop count (it is the first hop), else a peer inside one of the listed
+ * addresses and CIDRs (an IPv4-mapped IPv6 peer matches the IPv4 ones, and the other way round).
+ */
+export function trustsPeer(trust: TrustProxy): (peer: string | undefined) => boolean {
+  if (trust === false || trust === 0) return () => false;
+  if (typeof trust === 'number') return () => true;
+  const ranges = trust.map((entry): [ipaddr.IPv4 | ipaddr.IPv6, number] => {
+    if (entry.includes('/')) return ipaddr.parseCIDR(entry);
+    const address = ipaddr.parse(entry);
+    return [address, address.kind() === 'ipv4' ? 32 : 128];
+  });
+  return (peer) => {
+    const bare = peer?.replace(/%[0-9A-Za-z._~-]{1,32}$/, '');
+    if (!bare || !ipaddr.isValid(bare)) return false;
+    const address = ipaddr.process(bare);
+    return ranges.some(([network, bits]) => {
+      const [range, prefix] =
+        network.kind() === 'ipv6' && (network as ipaddr.IPv6).isIPv4MappedAddress()
+          ? [(network as ipaddr.IPv6).toIPv4Address(), Math.max(0, bits - 96)]
+          : [network, bits];
+      if (address.kind() === range.kind()) return address.match(range, prefix);
+      // An IPv4 peer against an IPv6 range: as its mapped form (::ffff:a.b.c.d).
+      return (
+        address.kind() === 'ipv4' &&
+        (address as ipaddr.IPv4).toIPv4MappedAddress().match(range, prefix)
+      );
+    });
+  };
+}

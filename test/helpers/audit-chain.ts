@@ -78,6 +78,8 @@ export interface Verdict {
   first_invalid_seq: number | null;
   checkpoints_checked: number;
   last_valid_checkpoint: { tree_size: number; root_hash: string; signed_at: string } | null;
+  checkpoint_checked: boolean;
+  signed_through_seq: number;
 }
 
 /**

@@ -97,6 +97,8 @@ export function auditChains(app: () => TestApp) {
       // No checkpoint is signed in these suites: the chain alone is judged.
       checkpoints_checked: 0,
       last_valid_checkpoint: null,
+      checkpoint_checked: false,
+      signed_through_seq: 0,
     });
     const lines = await exportLines(chain);
     expect({ chain: chain.name, broken: firstBrokenLine(lines) }).toEqual({

@@ -26,6 +26,8 @@ export interface SpanSummary {
   parent_span_id: string | null;
   scope: string;
   attributes: Record<string, unknown>;
+  /** The spans it links to (an untrusted caller's, for a request's root span). */
+  links: { trace_id: string; span_id: string }[];
 }
 
 export interface LoadedModules {
@@ -56,6 +58,7 @@ function spans(): SpanSummary[] {
     parent_span_id: span.parentSpanContext?.spanId ?? null,
     scope: span.instrumentationScope.name,
     attributes: { ...span.attributes },
+    links: span.links.map((l) => ({ trace_id: l.context.traceId, span_id: l.context.spanId })),
   }));
 }
 

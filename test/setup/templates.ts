@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -77,9 +78,11 @@ export async function ensureSqliteTemplate(): Promise<void> {
   }
 }
 
-/** A copy of the SQLite template at `file`. */
+/** A copy of the SQLite template at `file`, private as the server makes a database (0600). */
 export function copySqliteTemplate(file: string): void {
   copyFileSync(sqliteTemplatePath(), file);
+  // Else a start would warn that others may read it (sqlite-files.ts).
+  chmodSync(file, 0o600);
 }
 
 const urlOf = (serverUrl: string, database: string) => {

@@ -232,4 +232,21 @@ export class ChainVerdictDto {
       'a signature the database cannot forge. Null when none does (or none is signed yet)',
   })
   last_valid_checkpoint!: CheckpointPinDto | null;
+  @ApiProperty({
+    example: true,
+    description:
+      'Whether a signed checkpoint was held to the events. False when none was (no signing ' +
+      'key, or no checkpoint signed yet): the verdict then rests on the hash chain alone, which ' +
+      'whoever can write the database can recompute',
+  })
+  checkpoint_checked!: boolean;
+  @ApiProperty({
+    type: 'integer',
+    example: 1000,
+    description:
+      'The events from seq 1 to this one are pinned by a signed checkpoint that holds (the ' +
+      "tree_size of last_valid_checkpoint); 0 when none. Events past it are held by the chain's " +
+      'hashes alone',
+  })
+  signed_through_seq!: number;
 }
