@@ -93,26 +93,37 @@ const urlOf = (serverUrl: string, database: string) => {
 
 const DUPLICATE_DATABASE = '42P04';
 
+/** A template of another migration tree older than this is dropped when a new one is built. */
+const STALE_TEMPLATE_MS = 24 * 3600_000;
+
 /**
  * Builds the PostgreSQL template unless this tree's is already there. It is migrated under a
  * name of its own and renamed when done, so a run that stops half-way leaves no template that
- * looks finished; templates of other migration trees are dropped.
+ * looks finished. Templates of other migration trees built more than a day ago are dropped; a
+ * younger one may serve a run beside this one, on another branch.
  */
 export async function ensurePostgresTemplate(serverUrl: string): Promise<void> {
   const name = postgresTemplateName();
   const existing = await withClient(serverUrl, async (c) => {
-    const rows = await c.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'latchkey\\_template\\_%'",
+    const rows = await c.query<{ datname: string; built: string | null }>(
+      "SELECT datname, shobj_description(oid, 'pg_database') AS built FROM pg_database " +
+        "WHERE datname LIKE 'latchkey\\_template\\_%'",
     );
-    return rows.rows.map((r) => r.datname);
+    return rows.rows;
   });
-  if (existing.includes(name)) return;
+  if (existing.some((t) => t.datname === name)) return;
+  // Another tree's template may be in use by a run beside this one (a second checkout, another
+  // branch): only those built more than a day ago, or unmarked, are dropped.
+  const stale = existing
+    .filter((t) => !(Date.parse(t.built ?? '') > Date.now() - STALE_TEMPLATE_MS))
+    .map((t) => t.datname);
   const scratch = await createScratchDatabase(serverUrl, 'latchkey_building');
   const building = scratch.name;
   try {
     await migrate({ LOG_LEVEL: 'silent', DATABASE_URL: scratch.url });
     await withClient(serverUrl, async (c) => {
-      for (const old of existing) await c.query(`DROP DATABASE IF EXISTS ${old} WITH (FORCE)`);
+      for (const old of stale) await c.query(`DROP DATABASE IF EXISTS ${old} WITH (FORCE)`);
+      await c.query(`COMMENT ON DATABASE ${building} IS '${new Date().toISOString()}'`);
       // A run beside this one may have published the same template first: theirs serves.
       await c.query(`ALTER DATABASE ${building} RENAME TO ${name}`).catch((e: unknown) => {
         if ((e as { code?: string }).code !== DUPLICATE_DATABASE) throw e;
