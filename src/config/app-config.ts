@@ -279,12 +279,22 @@ export class AppConfig {
   @Max(1_000_000)
   AUDIT_CHECKPOINT_EVERY_EVENTS = 1000;
 
-  /** ...or once its oldest unsigned event is this many seconds old, whichever comes first. */
+  /** ...or once its last checkpoint is this many seconds old, whichever comes first. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(86_400)
   AUDIT_CHECKPOINT_EVERY_SECONDS = 60;
+
+  /**
+   * A chain's first checkpoint is signed once its first event is this many seconds old, so that a
+   * new business (or a fresh install) has one to keep almost at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS = 1;
 
   /**
    * The key that seals webhook signing secrets at rest: 32 bytes in base64
