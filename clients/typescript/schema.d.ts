@@ -11426,9 +11426,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Audit checkpoints are off on this installation: it has no signing key (AUDIT_SIGNING_KEY)",
+           *       "message": "Audit checkpoints are off on this installation (AUDIT_CHECKPOINTS_ENABLED=false)",
            *       "code": "CHECKPOINTS_OFF",
-           *       "detail": "Audit checkpoints are off on this installation: it has no signing key (AUDIT_SIGNING_KEY)",
+           *       "detail": "Audit checkpoints are off on this installation (AUDIT_CHECKPOINTS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -11656,9 +11656,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -12143,9 +12143,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -12876,9 +12876,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -13363,9 +13363,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -13908,9 +13908,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
