@@ -198,7 +198,7 @@ describe.each(DRIVERS)('a start on %s and its keys', (driver: Driver) => {
     t = await bootTestApp(driver, {
       ...UNSET_KEYS,
       KEYS_DIR: dir,
-      AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS: '1',
+      AUDIT_CHECKPOINT_FIRST_SECONDS: '1',
     });
     await expectBothOn(t, printed.audit_verifier_key);
   });
@@ -294,7 +294,7 @@ describe('docker-compose.yml', () => {
     try {
       t = await bootTestApp(
         'postgres',
-        { ...env, DATABASE_URL: db.env.DATABASE_URL, AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS: '1' },
+        { ...env, DATABASE_URL: db.env.DATABASE_URL, AUDIT_CHECKPOINT_FIRST_SECONDS: '1' },
         db,
       );
       await expectBothOn(t, printed.audit_verifier_key);

@@ -29,7 +29,7 @@ function readmeProofBlock(): string {
 
 /** The fresh install's checkpoint cadence: the defaults, not the suites' (checkpoints by hand). */
 const DEFAULT_CADENCE = {
-  AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS: '1',
+  AUDIT_CHECKPOINT_FIRST_SECONDS: '1',
   AUDIT_CHECKPOINT_EVERY_SECONDS: '60',
   AUDIT_CHECKPOINT_EVERY_EVENTS: '1000',
 };

@@ -34,7 +34,7 @@ const AFTER_COMMIT_MS = 1_000;
  *    lock an append takes, a batch per transaction;
  * 2. signs a checkpoint of each chain with events its last checkpoint does not cover, once it has
  *    AUDIT_CHECKPOINT_EVERY_EVENTS more, or its last is AUDIT_CHECKPOINT_EVERY_SECONDS old; a
- *    chain's first, once its first event is AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS old.
+ *    chain's first, once its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old.
  * Step 2 runs under a PostgreSQL advisory lock taken with `try`: one instance signs, the others
  * skip their turn; and a checkpoint's (chain, size) key stores each size once regardless.
  * A turn runs every few seconds, and a second after an audited change commits on this instance,
@@ -164,7 +164,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   /**
    * Due once the chain has AUDIT_CHECKPOINT_EVERY_EVENTS events past its last checkpoint, or the
    * last was signed AUDIT_CHECKPOINT_EVERY_SECONDS ago; a chain's first, once it has that many
-   * events or its first event is AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS old.
+   * events or its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old.
    */
   private due(
     head: TreeHead,
@@ -177,7 +177,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     const since = last ? sqliteDate(last.signedAt) : firstEventAt;
     const afterSeconds = last
       ? this.config.AUDIT_CHECKPOINT_EVERY_SECONDS
-      : this.config.AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS;
+      : this.config.AUDIT_CHECKPOINT_FIRST_SECONDS;
     return since !== null && now.getTime() - since.getTime() >= afterSeconds * 1000;
   }
 

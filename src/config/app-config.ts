@@ -314,7 +314,7 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   @Max(86_400)
-  AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS = 1;
+  AUDIT_CHECKPOINT_FIRST_SECONDS = 1;
 
   /**
    * The key that seals webhook signing secrets at rest: 32 bytes in base64

@@ -85,7 +85,7 @@ export async function bootTestApp(
     // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
-    AUDIT_CHECKPOINT_FIRST_AFTER_SECONDS: '86400',
+    AUDIT_CHECKPOINT_FIRST_SECONDS: '86400',
     AUDIT_CHECKPOINT_EVERY_EVENTS: '1000000',
     // Expiry notices are sent when a suite asks (TokenExpiryNotices.runTurn), for the same reason.
     TOKEN_EXPIRY_NOTICE_EVERY_SECONDS: '86400',
