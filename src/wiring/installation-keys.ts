@@ -42,9 +42,9 @@ function missingKeys(config: AppConfig, missing: string[]): string {
   }
   return (
     `KEYS_DIR: PostgreSQL needs ${what}, the same on every instance, and no start makes one. ` +
-    `Make them once with: ${make}, then start every instance with KEYS_DIR=${dir} ` +
-    '(or set AUDIT_SIGNING_KEY_FILE and WEBHOOK_SECRETS_KEY_FILE; AUDIT_CHECKPOINTS_ENABLED=false ' +
-    'or WEBHOOKS_ENABLED=false turns that feature off)'
+    `Start every instance with KEYS_DIR=${dir} (or AUDIT_SIGNING_KEY_FILE and ` +
+    'WEBHOOK_SECRETS_KEY_FILE; AUDIT_CHECKPOINTS_ENABLED=false or WEBHOOKS_ENABLED=false turns ' +
+    `a feature off), once the keys are made there with: ${make}`
   );
 }
 
