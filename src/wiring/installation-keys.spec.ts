@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -19,7 +20,15 @@ const AUDIT_KEY = generateSigner('latchkey.test').signerKey;
 const SECRETS_KEY = Buffer.alloc(32, 3).toString('base64');
 const PG = 'postgres://nobody@127.0.0.1:1/none';
 
-const folder = () => mkdtempSync(join(tmpdir(), 'lk-keys-'));
+const made: string[] = [];
+const folder = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-keys-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Where a key comes from: its variable, its _FILE variable, the keys folder, nowhere, or off. */
 type Source = 'env' | 'file' | 'dir' | 'none' | 'off';
