@@ -27,7 +27,15 @@ import { Driver, DRIVERS, TEST_DATABASE_URL } from './setup/servers';
 const NO_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
 const UNSET_KEYS = { AUDIT_SIGNING_KEY: '', WEBHOOK_SECRETS_KEY: '' };
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'latchkey-keys-'));
+const temps: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-keys-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 /** What `keys init` printed, parsed. */
 interface Printed {
