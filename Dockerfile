@@ -38,8 +38,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 
-# The only writable place: the SQLite file, used when DATABASE_URL is not set.
-RUN mkdir -p /app/data && chown node:node /app/data
+# The writable places: the SQLite file, used when DATABASE_URL is not set; and the keys folder,
+# where `keys init` writes the installation's keys (KEYS_DIR). A named volume mounted there takes
+# this owner and mode (0700) when it is new, so the node user can write the keys and no one else
+# can read them.
+RUN mkdir -p /app/data /app/keys && chown node:node /app/data /app/keys && chmod 700 /app/keys
 
 USER node
 EXPOSE 3000

@@ -35,6 +35,7 @@ const ONE_AT_A_TIME = [
   'faults',
   'memory-budget',
   'multi-instance',
+  'readme-audit-proof',
   'request-log',
   'request-timeout',
   'shutdown',

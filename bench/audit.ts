@@ -22,6 +22,7 @@ import { generateSigner } from '../src/audit/signed-note';
 import { proofLatency, waitForCheckpoint, waitForTree } from './lib/audit-tree';
 import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
+import { SHARED_KEYS_ENV } from '../support/keys';
 import { keepAliveAgent } from '../support/http';
 import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { describeMachine, machineLine } from './lib/machine';
@@ -335,14 +336,21 @@ async function main(): Promise<void> {
       DATABASE_URL: db.url,
       LOG_LEVEL: 'warn',
       AUDIT_SIGNING_KEY: signing.signerKey,
+      WEBHOOK_SECRETS_KEY: SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY,
       AUDIT_CHECKPOINT_EVERY_SECONDS: '1',
       ...RATE_LIMITS_OFF,
     },
   });
-  // The same database, without a signing key: checkpoints off, for the append comparison.
+  // The same database, with checkpoints turned off, for the append comparison.
   const unsigned = await startAppProcess({
     name: 'audit-bench-unsigned',
-    env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF },
+    env: {
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      AUDIT_CHECKPOINTS_ENABLED: 'false',
+      WEBHOOK_SECRETS_KEY: SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY,
+      ...RATE_LIMITS_OFF,
+    },
   });
   try {
     const client = new LatchkeyClient(app.url);

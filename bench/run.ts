@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { Child, stopAll } from '../support/child';
+import { SHARED_KEYS_ENV } from '../support/keys';
 import { LatchkeyClient, BusinessSetup, IssuedToken, scoped } from '../support/latchkey-client';
 import { describeMachine, machineLine } from './lib/machine';
 import { PgCountingProxy } from './lib/pg-counting-proxy';
@@ -653,6 +654,7 @@ async function main(): Promise<void> {
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
       LOG_LEVEL,
+      ...SHARED_KEYS_ENV,
       ...RATE_LIMITS_OFF,
     };
     const start = async (name: string, env: Record<string, string>) => {

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
+import { SHARED_KEYS_ENV } from '../support/keys';
 import { keepAliveAgent } from '../support/http';
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { createScratchDatabase, withClient } from '../support/postgres';
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
     REDIS_URL,
     REDIS_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',
+    AUDIT_SIGNING_KEY: SHARED_KEYS_ENV.AUDIT_SIGNING_KEY,
     WEBHOOK_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_ALLOW_HTTP: 'true',

@@ -7,10 +7,9 @@ import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
-import { AuditSigner, keySourceOf } from './audit/audit-signer';
+import { AuditSigner } from './audit/audit-signer';
 import { TokenExpiryNotices } from './tokens/token-expiry-notices';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
-import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { githubKeysOf } from './leaks/github-signature';
 import { SYSTEM_AUTHOR } from './database/domain-event';
 import { registerBodyParsers } from './common/body-parsers';
@@ -33,6 +32,7 @@ import { OnboardingService } from './workflows/onboarding.service';
 import { BatchRevocationService } from './tokens/batch-revocation.service';
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/token-usage-recorder';
 import { spanIdsReader, trustIncomingContext } from './tracing';
+import { requireInstallationKeys } from './wiring/installation-keys';
 
 /**
  * Every request id is the server's own, so no two requests share one and a caller cannot name
@@ -82,9 +82,9 @@ export async function startApp(
       ? () => true
       : (req) => trustedPeer(req.socket.remoteAddress),
   );
-  // Settings only a module can check fail here, as a bad variable does, not inside Nest.
-  keySourceOf(config);
-  secretsKeyOf(config);
+  // Settings only a module can check fail here, as a bad variable does, not inside Nest; so
+  // does a start on PostgreSQL without its keys.
+  requireInstallationKeys(config);
   githubKeysOf(config);
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,

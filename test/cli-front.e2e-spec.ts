@@ -20,6 +20,7 @@ const TOP_LEVEL = [
   'businesses',
   'tokens',
   'members',
+  'keys',
   'audit',
   'create-business',
   'create-token',

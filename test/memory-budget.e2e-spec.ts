@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS } from '../src/common/byte-budget';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { SHARED_KEYS_ENV } from '../support/keys';
 import { scoped } from '../support/latchkey-client';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { createScratchDatabase, ScratchDatabase } from '../support/postgres';
@@ -45,6 +46,7 @@ describe.each(DRIVERS)('memory under the largest rows on %s', (driver) => {
         ? {
             DATABASE_URL: (db = await createScratchDatabase(TEST_DATABASE_URL!, 'latchkey_mem'))
               .url,
+            ...SHARED_KEYS_ENV,
           }
         : { SQLITE_PATH: join(dir, 'memory.sqlite') };
     app = await startAppProcess({

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { SHARED_KEYS_ENV } from '../support/keys';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { createScratchDatabase, ScratchDatabase } from '../support/postgres';
 import { buildApp } from './helpers/app-process';
@@ -58,6 +59,7 @@ describe.each(DRIVERS)('request timeout on %s', (driver) => {
         ? {
             DATABASE_URL: (db = await createScratchDatabase(TEST_DATABASE_URL!, 'latchkey_timeout'))
               .url,
+            ...SHARED_KEYS_ENV,
           }
         : { SQLITE_PATH: join(dir, 'timeout.sqlite') };
     app = await startAppProcess({

@@ -11530,9 +11530,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Audit checkpoints are off on this installation: it has no signing key (AUDIT_SIGNING_KEY)",
+           *       "message": "Audit checkpoints are off on this installation (AUDIT_CHECKPOINTS_ENABLED=false)",
            *       "code": "CHECKPOINTS_OFF",
-           *       "detail": "Audit checkpoints are off on this installation: it has no signing key (AUDIT_SIGNING_KEY)",
+           *       "detail": "Audit checkpoints are off on this installation (AUDIT_CHECKPOINTS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -11760,9 +11760,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -12247,9 +12247,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -12980,9 +12980,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -13467,9 +13467,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -14345,9 +14345,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */

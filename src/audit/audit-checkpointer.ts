@@ -2,6 +2,8 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { EntityManager } from 'typeorm';
 import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
+import { auditedEventClasses } from '../database/domain-event';
+import { DomainEvents } from '../database/domain-events';
 import { tryKeyLock } from '../database/key-lock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { leafOfRow } from './audit-chain';
@@ -20,20 +22,31 @@ const GROW_BATCHES_PER_TURN = 20;
 const CHAINS_PER_TURN = 500;
 /** The advisory key that makes one instance sign at a time. */
 const SIGNER_LOCK = 'audit-checkpointer';
+/**
+ * How long after a commit of its own a turn runs: what commits meanwhile is signed with it, so a
+ * burst of changes makes one checkpoint, not one each.
+ */
+const AFTER_COMMIT_MS = 1_000;
 
 /**
  * Keeps the audit trees and signs their checkpoints. Each turn:
  * 1. grows the trees of chains written before trees were kept (or by an import), under the head
  *    lock an append takes, a batch per transaction;
  * 2. signs a checkpoint of each chain with events its last checkpoint does not cover, once it has
- *    AUDIT_CHECKPOINT_EVERY_EVENTS more, or its last is AUDIT_CHECKPOINT_EVERY_SECONDS old.
+ *    AUDIT_CHECKPOINT_EVERY_EVENTS more, or its last is AUDIT_CHECKPOINT_EVERY_SECONDS old; a
+ *    chain's first, once its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old.
  * Step 2 runs under a PostgreSQL advisory lock taken with `try`: one instance signs, the others
  * skip their turn; and a checkpoint's (chain, size) key stores each size once regardless.
+ * A turn runs every few seconds, and a second after an audited change commits on this instance,
+ * so a new chain has its first checkpoint about a second after its first event (and a chain that
+ * grows after a quiet spell, its next as soon).
  */
 @Injectable()
 export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditCheckpointer.name);
   private timer: NodeJS.Timeout | null = null;
+  /** The turn a commit asked for, until it runs. */
+  private soon: NodeJS.Timeout | null = null;
   private turn: Promise<unknown> = Promise.resolve();
   /** Chains whose trees cannot grow past a missing row, by where they stopped: told once. */
   private readonly stuck = new Map<string, number>();
@@ -44,7 +57,10 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     private readonly audit: AuditRepository,
     private readonly tree: AuditTreeRepository,
     private readonly signer: AuditSigner,
-  ) {}
+    events: DomainEvents,
+  ) {
+    events.subscribe([...auditedEventClasses()], () => this.afterCommit());
+  }
 
   onModuleInit(): void {
     // A turn every few seconds at most, so the event count is noticed soon after it is reached.
@@ -55,7 +71,19 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): Promise<unknown> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    this.timer = this.soon = null;
     return this.turn;
+  }
+
+  /** An audited change committed: a turn a second from now, unless one is already asked for. */
+  private afterCommit(): void {
+    if (!this.timer || this.soon || !this.signer.enabled) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.runTurn();
+    }, AFTER_COMMIT_MS);
+    this.soon.unref();
   }
 
   /** One turn, after the one under way; its failure is logged, and the next turn retries. */
@@ -119,9 +147,13 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
       if (!(await tryKeyLock(tx, SIGNER_LOCK))) return 0;
       const heads = await this.tree.unsignedHeads(CHAINS_PER_TURN);
       const latest = await this.tree.latestCheckpoints(heads.map((h) => h.chainId));
+      const firsts = await this.tree.firstEventsAt(
+        heads.filter((h) => !latest.has(h.chainId)).map((h) => h.chainId),
+      );
       let signed = 0;
       for (const head of heads) {
-        if (!(await this.due(head, latest.get(head.chainId), now))) continue;
+        const last = latest.get(head.chainId);
+        if (!this.due(head, last, firsts.get(head.chainId) ?? null, now)) continue;
         await this.tree.saveCheckpoint(tx.manager, this.checkpointOf(head, now));
         signed++;
       }
@@ -132,14 +164,21 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   /**
    * Due once the chain has AUDIT_CHECKPOINT_EVERY_EVENTS events past its last checkpoint, or the
    * last was signed AUDIT_CHECKPOINT_EVERY_SECONDS ago; a chain's first, once it has that many
-   * events or its first event is that old.
+   * events or its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old.
    */
-  private async due(head: TreeHead, last: AuditCheckpoint | undefined, now: Date) {
+  private due(
+    head: TreeHead,
+    last: AuditCheckpoint | undefined,
+    firstEventAt: Date | null,
+    now: Date,
+  ): boolean {
     const { AUDIT_CHECKPOINT_EVERY_EVENTS: everyEvents } = this.config;
     if (head.treeSize - (last?.treeSize ?? 0) >= everyEvents) return true;
-    const since = last ? sqliteDate(last.signedAt) : await this.tree.firstEventAt(head.chainId);
-    const everyMs = this.config.AUDIT_CHECKPOINT_EVERY_SECONDS * 1000;
-    return since !== null && now.getTime() - since.getTime() >= everyMs;
+    const since = last ? sqliteDate(last.signedAt) : firstEventAt;
+    const afterSeconds = last
+      ? this.config.AUDIT_CHECKPOINT_EVERY_SECONDS
+      : this.config.AUDIT_CHECKPOINT_FIRST_SECONDS;
+    return since !== null && now.getTime() - since.getTime() >= afterSeconds * 1000;
   }
 
   private checkpointOf(head: TreeHead, now: Date): AuditCheckpoint {

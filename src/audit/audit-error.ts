@@ -5,8 +5,7 @@ import type { ErrorTable } from '../common/error-codes';
 export const AUDIT_ERRORS = {
   CHECKPOINTS_OFF: {
     status: 404,
-    message:
-      'Audit checkpoints are off on this installation: it has no signing key (AUDIT_SIGNING_KEY)',
+    message: 'Audit checkpoints are off on this installation (AUDIT_CHECKPOINTS_ENABLED=false)',
   },
   CHECKPOINT_NOT_FOUND: {
     status: 404,

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { keyFileIn, keysDirOf, readKeyFile, startMakesKeys } from '../config/key-files';
 import { formatCheckpoint, parseCheckpoint } from './checkpoint-note';
 import type { Hash } from './merkle';
 import {
@@ -13,21 +12,26 @@ import {
   signNote,
 } from './signed-note';
 
-/** The signer key the embedded default keeps beside its database, readable by its owner only. */
+/** The signer key's file in the keys folder (KEYS_DIR, or the SQLite default's data folder). */
 export const DEFAULT_KEY_FILE = 'audit-signing.key';
 
-/** A signer key and where it came from, for the one line start prints about it. */
+/**
+ * A signer key and where it came from, for the one line start prints about it. Off when an
+ * operator turned checkpoints off (`disabled`), or when there is no key and no start may make
+ * one (`missing`: PostgreSQL with no key, which the server refuses to start with; a CLI run,
+ * which signs nothing, goes on).
+ */
 export type KeySource =
   | { kind: 'env' | 'file'; signer: NoteSigner }
   | { kind: 'created'; signer: NoteSigner; path: string }
-  | { kind: 'off' };
+  | { kind: 'off'; reason: 'disabled' | 'missing' };
 
 /**
  * The audit log's signing key (c2sp.org/signed-note, Ed25519), and the checkpoints it signs. It
- * is read from AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE, never from the database, so that
- * write access to the database is not enough to sign. With the embedded SQLite default and no
- * key, the first start makes one in the data folder (mode 0600); with DATABASE_URL and no key,
- * checkpoints are off.
+ * is read from AUDIT_SIGNING_KEY, AUDIT_SIGNING_KEY_FILE or the keys folder, never from the
+ * database, so that write access to the database is not enough to sign. With the embedded SQLite
+ * default and no key, the first start makes one in the data folder (mode 0600); elsewhere
+ * `cli keys init` makes it.
  */
 @Injectable()
 export class AuditSigner {
@@ -38,9 +42,9 @@ export class AuditSigner {
   constructor(private readonly config: AppConfig) {
     this.source = keySourceOf(config);
     this.verifier = this.source.kind === 'off' ? null : this.source.signer.verifier;
-    if (this.source.kind === 'off') {
-      this.logger.log(
-        'Audit checkpoints are off: set AUDIT_SIGNING_KEY (npm run cli -- audit keygen) to sign them',
+    if (this.source.kind === 'off' && this.source.reason === 'disabled') {
+      this.logger.warn(
+        'Audit checkpoints are off (AUDIT_CHECKPOINTS_ENABLED=false): the chains are kept, but no checkpoint is signed',
       );
     }
   }
@@ -125,6 +129,7 @@ export function keySourceOf(config: AppConfig): KeySource {
 }
 
 function resolveKey(config: AppConfig): KeySource {
+  if (!config.AUDIT_CHECKPOINTS_ENABLED) return { kind: 'off', reason: 'disabled' };
   if (config.AUDIT_SIGNING_KEY && config.AUDIT_SIGNING_KEY_FILE) {
     throw new ConfigValidationError([
       'AUDIT_SIGNING_KEY_FILE: set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE, not both',
@@ -134,30 +139,36 @@ function resolveKey(config: AppConfig): KeySource {
     return { kind: 'env', signer: parsedOrFail('AUDIT_SIGNING_KEY', config.AUDIT_SIGNING_KEY) };
   }
   if (config.AUDIT_SIGNING_KEY_FILE) {
-    return {
-      kind: 'file',
-      signer: parsedOrFail('AUDIT_SIGNING_KEY_FILE', readKeyFile(config.AUDIT_SIGNING_KEY_FILE)),
-    };
+    const text = readKeyFile('AUDIT_SIGNING_KEY_FILE', config.AUDIT_SIGNING_KEY_FILE);
+    return { kind: 'file', signer: parsedOrFail('AUDIT_SIGNING_KEY_FILE', text) };
   }
-  if (config.databaseDriver !== 'sqlite') return { kind: 'off' };
-  const path = join(dirname(config.SQLITE_PATH), DEFAULT_KEY_FILE);
-  if (existsSync(path)) return { kind: 'file', signer: parsedOrFail(path, readKeyFile(path)) };
-  const { signerKey } = generateSigner(config.LATCHKEY_ORIGIN);
-  mkdirSync(dirname(path), { recursive: true });
-  // `wx`: a key another start wrote first is never overwritten.
-  writeFileSync(path, `${signerKey}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-  return { kind: 'created', signer: parsedOrFail(path, signerKey), path };
+  const dir = keysDirOf(config);
+  const found = dir && auditKeyFileIn(dir, config.LATCHKEY_ORIGIN, startMakesKeys(config));
+  if (!found) return { kind: 'off', reason: 'missing' };
+  return found.created
+    ? { kind: 'created', signer: found.signer, path: found.path }
+    : { kind: 'file', signer: found.signer };
 }
 
-function readKeyFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (e) {
-    throw new ConfigValidationError([
-      `AUDIT_SIGNING_KEY_FILE: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-    ]);
-  }
+/**
+ * The signer key file in `dir`, read and parsed; made when missing if `make` (`cli keys init`,
+ * and the embedded default's first start), with a key named `name`. Null when missing and not
+ * made.
+ */
+export function auditKeyFileIn(
+  dir: string,
+  name: string,
+  make: boolean,
+): { path: string; signer: NoteSigner; created: boolean } | null {
+  const file = keyFileIn(
+    'KEYS_DIR',
+    dir,
+    DEFAULT_KEY_FILE,
+    make ? () => generateSigner(name).signerKey : undefined,
+  );
+  return (
+    file && { path: file.path, signer: parsedOrFail(file.path, file.text), created: file.created }
+  );
 }
 
 /** The parsed key, or a start that fails naming where the key came from, never its text. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { sqliteDate } from './audit-row';
 import { AuditCheckpoint } from './audit-tree.entity';
@@ -183,13 +183,19 @@ export class AuditTreeRepository {
     });
   }
 
-  /** When the chain's first event happened: how long its first checkpoint has been due. */
-  async firstEventAt(chainId: string): Promise<Date | null> {
-    const first = await this.dataSource.manager.findOne(AuditEvent, {
-      select: { occurredAt: true },
-      where: { chainId, seq: 1 },
+  /**
+   * When each of these chains' first event happened, by chain id: how long a chain's first
+   * checkpoint has been due. One query for a turn's chains, not one each.
+   */
+  async firstEventsAt(chainIds: readonly string[]): Promise<Map<string, Date>> {
+    const firsts = new Map<string, Date>();
+    if (chainIds.length === 0) return firsts;
+    const rows = await this.dataSource.manager.find(AuditEvent, {
+      select: { chainId: true, occurredAt: true },
+      where: { chainId: In([...chainIds]), seq: 1 },
     });
-    return first ? sqliteDate(first.occurredAt) : null;
+    for (const row of rows) firsts.set(row.chainId, sqliteDate(row.occurredAt));
+    return firsts;
   }
 
   /** Chains with events their latest checkpoint does not cover, with their heads. */

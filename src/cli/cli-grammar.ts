@@ -274,12 +274,32 @@ export const MEMBERS = {
   subcommands: [MEMBERS_ADD],
 } satisfies CommandSpec;
 
+// ------------------------------------------------------------------------------------------------
+// keys
+
+export const KEYS_INIT = {
+  name: 'init',
+  description:
+    "Make the installation's keys in KEYS_DIR (or SQLite's data folder), once: the audit " +
+    'signing key and the webhook secrets key, mode 0600 in a 0700 folder; keys already there ' +
+    'are kept. Print {keys_dir, audit_signing_key, webhook_secrets_key, audit_verifier_key}, ' +
+    'never a key itself',
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
+export const KEYS = {
+  name: 'keys',
+  description: "Make the installation's keys (every instance must share them)",
+  subcommands: [KEYS_INIT],
+} satisfies CommandSpec;
+
 /** The top-level commands, in the order `--help` lists them; the old names come last. */
 export const CLI_GRAMMAR: readonly CommandSpec[] = [
   BOOTSTRAP,
   BUSINESSES,
   TOKENS,
   MEMBERS,
+  KEYS,
   AUDIT,
   CREATE_BUSINESS,
   CREATE_TOKEN,

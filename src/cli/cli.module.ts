@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { BUSINESS_COMMANDS, CreateBusinessCommand } from './commands';
 import { CliConfigLoader, CoreContext } from './core-context';
+import { KEY_COMMANDS } from './keys.commands';
 import { MEMBER_COMMANDS } from './member.commands';
 import { RevokeCommand } from './revoke.commands';
 import { CreateTokenCommand, TOKEN_COMMANDS } from './token.commands';
@@ -22,6 +23,7 @@ export class CliModule {
         ...BUSINESS_COMMANDS,
         ...TOKEN_COMMANDS,
         ...MEMBER_COMMANDS,
+        ...KEY_COMMANDS,
         CreateBusinessCommand,
         CreateTokenCommand,
         RevokeCommand,

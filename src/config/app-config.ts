@@ -267,6 +267,26 @@ export class AppConfig {
   LATCHKEY_ORIGIN = 'latchkey.local';
 
   /**
+   * The folder that holds the installation's keys, as `cli keys init` makes them:
+   * `audit-signing.key` and `webhook-secrets.key`. Set, a start reads them there and never makes
+   * one. Unset, the embedded SQLite default keeps them in its data folder (made on the first
+   * start); a start on PostgreSQL needs this (or the keys' own variables), since every instance
+   * must sign and seal with the same keys.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  KEYS_DIR?: string;
+
+  /**
+   * Off, no audit checkpoint is signed and no signing key is needed (the hash chain is kept all
+   * the same); start says so at warn. On by default: only an operator turns it off.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  AUDIT_CHECKPOINTS_ENABLED = true;
+
+  /**
    * The audit log's signer key, in the signed-note form `PRIVATE+KEY+<name>+<id>+<key>`
    * (`cli audit keygen` makes one). A secret: it is never logged, stored or echoed.
    */
@@ -288,12 +308,22 @@ export class AppConfig {
   @Max(1_000_000)
   AUDIT_CHECKPOINT_EVERY_EVENTS = 1000;
 
-  /** ...or once its oldest unsigned event is this many seconds old, whichever comes first. */
+  /** ...or once its last checkpoint is this many seconds old, whichever comes first. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(86_400)
   AUDIT_CHECKPOINT_EVERY_SECONDS = 60;
+
+  /**
+   * A chain's first checkpoint is signed once its first event is this many seconds old, so that a
+   * new business (or a fresh install) has one to keep almost at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUDIT_CHECKPOINT_FIRST_SECONDS = 1;
 
   /**
    * The key that seals webhook signing secrets at rest: 32 bytes in base64
@@ -309,6 +339,14 @@ export class AppConfig {
   @IsString()
   @MinLength(1)
   WEBHOOK_SECRETS_KEY_FILE?: string;
+
+  /**
+   * Off, no webhook endpoint can be registered and nothing is delivered, and no secrets key is
+   * needed; start says so at warn. On by default: only an operator turns it off.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOKS_ENABLED = true;
 
   /** Lets webhooks reach private, loopback and link-local addresses (tests, private networks). */
   @Transform(toBool)
@@ -419,6 +457,7 @@ const KNOWN_KEYS = new Set(
     'DATABASE_URL',
     'REDIS_URL',
     'METRICS_TOKEN',
+    'KEYS_DIR',
     'AUDIT_SIGNING_KEY',
     'AUDIT_SIGNING_KEY_FILE',
     'WEBHOOK_SECRETS_KEY',

@@ -21,8 +21,7 @@ export const WEBHOOK_ERRORS = {
   },
   WEBHOOKS_OFF: {
     status: 503,
-    message:
-      'Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)',
+    message: 'Webhooks are off on this installation (WEBHOOKS_ENABLED=false)',
   },
 } as const satisfies ErrorTable;
 

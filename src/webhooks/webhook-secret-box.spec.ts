@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/app-config';
@@ -44,8 +44,42 @@ describe(secretsKeyOf.name, () => {
     expect(readFileSync(path, 'utf8').trim()).toHaveLength(44);
   });
 
-  it('is off with PostgreSQL and no key', () => {
-    expect(secretsKeyOf(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/y' })).kind).toBe('off');
+  it('is missing, never made, with PostgreSQL and no key, and off only when turned off', () => {
+    const pg = 'postgres://x@127.0.0.1/y';
+    expect(secretsKeyOf(loadConfig({ DATABASE_URL: pg }))).toEqual({
+      kind: 'off',
+      reason: 'missing',
+    });
+    const empty = dir();
+    expect(secretsKeyOf(loadConfig({ DATABASE_URL: pg, KEYS_DIR: empty }))).toEqual({
+      kind: 'off',
+      reason: 'missing',
+    });
+    expect(readdirSync(empty)).toEqual([]);
+    const off = loadConfig({
+      DATABASE_URL: pg,
+      WEBHOOKS_ENABLED: 'false',
+      WEBHOOK_SECRETS_KEY: KEY.toString('base64'),
+    });
+    expect(secretsKeyOf(off)).toEqual({ kind: 'off', reason: 'disabled' });
+  });
+
+  it('reads the file in KEYS_DIR, on either driver, and makes none there', () => {
+    const folder = dir();
+    writeFileSync(join(folder, 'webhook-secrets.key'), `${KEY.toString('base64')}\n`);
+    for (const db of [
+      { DATABASE_URL: 'postgres://x@127.0.0.1/y' },
+      { SQLITE_PATH: join(dir(), 'x.sqlite') },
+    ]) {
+      const found = secretsKeyOf(loadConfig({ ...db, KEYS_DIR: folder }));
+      expect(found.kind === 'file' && found.key.equals(KEY)).toBe(true);
+    }
+    const empty = dir();
+    const sqlite = secretsKeyOf(
+      loadConfig({ SQLITE_PATH: join(dir(), 'x.sqlite'), KEYS_DIR: empty }),
+    );
+    expect(sqlite).toEqual({ kind: 'off', reason: 'missing' });
+    expect(readdirSync(empty)).toEqual([]);
   });
 
   it.each([

@@ -1,25 +1,28 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { keyFileIn, keysDirOf, readKeyFile, startMakesKeys } from '../config/key-files';
 
-/** The key the embedded default keeps beside its database, readable by its owner only. */
+/** The key's file in the keys folder (KEYS_DIR, or the SQLite default's data folder). */
 export const DEFAULT_SECRETS_KEY_FILE = 'webhook-secrets.key';
 
-/** Where the key came from: start says so in one line. */
+/**
+ * Where the key came from: start says so in one line. Off when an operator turned webhooks off
+ * (`disabled`), or when there is no key and no start may make one (`missing`: PostgreSQL with no
+ * key, which the server refuses to start with; a CLI run, which delivers nothing, goes on).
+ */
 export type SecretsKey =
   | { kind: 'env' | 'file'; key: Buffer }
   | { kind: 'created'; key: Buffer; path: string }
-  | { kind: 'off' };
+  | { kind: 'off'; reason: 'disabled' | 'missing' };
 
 const RESOLVED = new WeakMap<AppConfig, SecretsKey>();
 
 /**
  * The key that seals webhook signing secrets at rest, resolved once per config (so the first
  * start's new file is made once) and before the app is built, so a bad key fails the start as a
- * bad variable does. WEBHOOK_SECRETS_KEY or WEBHOOK_SECRETS_KEY_FILE (32 bytes in base64); with the
- * embedded SQLite default and neither, a new key file in the data folder (mode 0600); with
- * DATABASE_URL and neither, webhooks are off.
+ * bad variable does. WEBHOOK_SECRETS_KEY, WEBHOOK_SECRETS_KEY_FILE or the keys folder (32 bytes
+ * in base64); with the embedded SQLite default and none, the first start makes the file in the
+ * data folder (mode 0600); elsewhere `cli keys init` makes it.
  */
 export function secretsKeyOf(config: AppConfig): SecretsKey {
   let key = RESOLVED.get(config);
@@ -31,6 +34,7 @@ export function secretsKeyOf(config: AppConfig): SecretsKey {
 }
 
 function resolve(config: AppConfig): SecretsKey {
+  if (!config.WEBHOOKS_ENABLED) return { kind: 'off', reason: 'disabled' };
   if (config.WEBHOOK_SECRETS_KEY && config.WEBHOOK_SECRETS_KEY_FILE) {
     throw new ConfigValidationError([
       'WEBHOOK_SECRETS_KEY_FILE: set WEBHOOK_SECRETS_KEY or WEBHOOK_SECRETS_KEY_FILE, not both',
@@ -40,31 +44,34 @@ function resolve(config: AppConfig): SecretsKey {
     return { kind: 'env', key: keyOrFail('WEBHOOK_SECRETS_KEY', config.WEBHOOK_SECRETS_KEY) };
   }
   if (config.WEBHOOK_SECRETS_KEY_FILE) {
-    const path = config.WEBHOOK_SECRETS_KEY_FILE;
-    return { kind: 'file', key: keyOrFail('WEBHOOK_SECRETS_KEY_FILE', readKey(path)) };
+    const text = readKeyFile('WEBHOOK_SECRETS_KEY_FILE', config.WEBHOOK_SECRETS_KEY_FILE);
+    return { kind: 'file', key: keyOrFail('WEBHOOK_SECRETS_KEY_FILE', text) };
   }
-  if (config.databaseDriver !== 'sqlite') return { kind: 'off' };
-  const path = join(dirname(config.SQLITE_PATH), DEFAULT_SECRETS_KEY_FILE);
-  if (existsSync(path)) return { kind: 'file', key: keyOrFail(path, readKey(path)) };
-  const text = randomBytes(32).toString('base64');
-  mkdirSync(dirname(path), { recursive: true });
-  // `wx`: a key another start wrote first is never overwritten.
-  writeFileSync(path, `${text}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-  return { kind: 'created', key: keyOrFail(path, text), path };
+  const dir = keysDirOf(config);
+  const found = dir && secretsKeyFileIn(dir, startMakesKeys(config));
+  if (!found) return { kind: 'off', reason: 'missing' };
+  return found.created
+    ? { kind: 'created', key: found.key, path: found.path }
+    : { kind: 'file', key: found.key };
 }
 
-function readKey(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (e) {
-    throw new ConfigValidationError([
-      `WEBHOOK_SECRETS_KEY_FILE: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-    ]);
-  }
+/**
+ * The key file in `dir`, read and checked; made when missing if `make` (`cli keys init`, and the
+ * embedded default's first start). Null when missing and not made.
+ */
+export function secretsKeyFileIn(
+  dir: string,
+  make: boolean,
+): { path: string; key: Buffer; created: boolean } | null {
+  const file = keyFileIn(
+    'KEYS_DIR',
+    dir,
+    DEFAULT_SECRETS_KEY_FILE,
+    make ? () => randomBytes(32).toString('base64') : undefined,
+  );
+  return file && { path: file.path, key: keyOrFail(file.path, file.text), created: file.created };
 }
 
-/** 32 bytes in base64, or a start that fails naming where the key came from, never its text. */
 function keyOrFail(where: string, text: string): Buffer {
   const key = /^[A-Za-z0-9+/_-]{43}=?$/.test(text) ? Buffer.from(text, 'base64') : null;
   if (!key || key.length !== 32) {

@@ -78,10 +78,9 @@ export class WebhooksService {
       allowHttp: config.WEBHOOK_ALLOW_HTTP,
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
     };
-    if (secretsKeyOf(config).kind === 'off') {
-      this.logger.log(
-        'Webhooks are off: set WEBHOOK_SECRETS_KEY (openssl rand -base64 32) to send them',
-      );
+    const key = secretsKeyOf(config);
+    if (key.kind === 'off' && key.reason === 'disabled') {
+      this.logger.warn('Webhooks are off (WEBHOOKS_ENABLED=false): no endpoint can be registered');
     }
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../../support/app-process';
 import { stopAll } from '../../support/child';
+import { SHARED_KEYS_ENV } from '../../support/keys';
 import { LatchkeyClient } from '../../support/latchkey-client';
 import { createScratchDatabase, ScratchDatabase } from '../../support/postgres';
 import { deleteKeysWithPrefix, randomKeyPrefix } from '../../support/redis';
@@ -65,6 +66,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',
+    ...SHARED_KEYS_ENV,
     ...RATE_LIMITS_OFF,
     ...options.env,
   };

@@ -8,12 +8,14 @@ import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
+import { SHARED_KEYS_ENV } from '../../support/keys';
 import { createScratchDatabase, withClient } from '../../support/postgres';
 import { Driver, TEST_DATABASE_URL } from '../setup/servers';
 import { clonePostgresTemplate, copySqliteTemplate } from '../setup/templates';
 
 /** One isolated database: a temp SQLite file, or a PostgreSQL database of its own. */
 export interface TestDatabase {
+  /** What a start on it needs: the SQLite file, or the URL and the keys (SHARED_KEYS_ENV). */
   env: Record<string, string>;
   drop(): Promise<void>;
 }
@@ -43,12 +45,12 @@ export async function createTestDatabase(
   const server = TEST_DATABASE_URL;
   if (options.empty) {
     const scratch = await createScratchDatabase(server, 'latchkey_test');
-    return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+    return { env: { DATABASE_URL: scratch.url, ...SHARED_KEYS_ENV }, drop: scratch.drop };
   }
   const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
   const url = await clonePostgresTemplate(server, name);
   return {
-    env: { DATABASE_URL: url },
+    env: { DATABASE_URL: url, ...SHARED_KEYS_ENV },
     drop: async () => {
       await withClient(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
@@ -69,7 +71,7 @@ export interface TestApp {
 }
 
 /** The tests' key for sealing webhook secrets: 32 bytes, in base64. */
-export const TEST_WEBHOOK_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_WEBHOOK_SECRETS_KEY = SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY;
 
 /** Boots the real app, through its real migrations, on a database of its own. */
 export async function bootTestApp(
@@ -83,10 +85,11 @@ export async function bootTestApp(
     // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
+    AUDIT_CHECKPOINT_FIRST_SECONDS: '86400',
     AUDIT_CHECKPOINT_EVERY_EVENTS: '1000000',
     // Expiry notices are sent when a suite asks (TokenExpiryNotices.runTurn), for the same reason.
     TOKEN_EXPIRY_NOTICE_EVERY_SECONDS: '86400',
-    // Webhooks on both drivers (PostgreSQL has no key file), to receivers on 127.0.0.1.
+    // Webhooks on both drivers with the same key, to receivers on 127.0.0.1.
     WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_ALLOW_HTTP: 'true',
