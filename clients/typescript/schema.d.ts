@@ -14045,9 +14045,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -14120,9 +14120,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -14195,9 +14195,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
@@ -14270,9 +14270,9 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "message": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "code": "WEBHOOKS_OFF",
-           *       "detail": "Webhooks are off on this installation: it has no key to seal their secrets (WEBHOOK_SECRETS_KEY)",
+           *       "detail": "Webhooks are off on this installation (WEBHOOKS_ENABLED=false)",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
