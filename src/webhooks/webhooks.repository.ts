@@ -47,6 +47,18 @@ export class WebhooksRepository {
     return (em ?? this.dataSource.manager).findOneBy(WebhookEndpoint, { chainId, id });
   }
 
+  /**
+   * An endpoint, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite runs one
+   * transaction at a time): a change decided on what the row says is made on what it still says.
+   */
+  lockEndpoint(em: EntityManager, chainId: string, id: string) {
+    assertBusinessId(chainId);
+    const qb = em
+      .createQueryBuilder(WebhookEndpoint, 'e')
+      .where('e.chainId = :chainId AND e.id = :id', { chainId, id });
+    return (this.pg ? qb.setLock('pessimistic_write') : qb).getOne();
+  }
+
   /** An endpoint by id alone, for the workers, which read across chains. */
   findEndpointAnyChain(id: string) {
     return this.dataSource.manager.findOneBy(WebhookEndpoint, { id });
@@ -243,6 +255,28 @@ export class WebhooksRepository {
   findMessage(em: EntityManager, chainId: string, endpointId: string, id: string) {
     assertBusinessId(chainId);
     return em.findOneBy(WebhookMessage, { chainId, endpointId, id });
+  }
+
+  /**
+   * Whether an endpoint holds a message of this type in this status (created since `since`,
+   * when given): one row at most is read.
+   */
+  async holdsMessage(
+    em: EntityManager,
+    chainId: string,
+    endpointId: string,
+    eventType: string,
+    status: 'pending' | 'dead',
+    since?: Date,
+  ): Promise<boolean> {
+    assertBusinessId(chainId);
+    const qb = em
+      .createQueryBuilder(WebhookMessage, 'm')
+      .select('m.id')
+      .where('m.chainId = :chainId AND m.endpointId = :endpointId', { chainId, endpointId })
+      .andWhere('m.eventType = :eventType AND m.status = :status', { eventType, status });
+    if (since) qb.andWhere('m.createdAt >= :since', { since });
+    return (await qb.limit(1).getRawOne()) !== undefined;
   }
 
   /** Queues a message again, now; it keeps its id, so a receiver that had it can drop it. */
