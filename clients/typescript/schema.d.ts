@@ -736,7 +736,10 @@ export interface paths {
     /** List the webhook endpoints (webhooks:read, which webhooks:write covers) */
     get: operations['listWebhooks'];
     put?: never;
-    /** Register an endpoint (at most 20). The answer holds its signing secret, shown this once */
+    /**
+     * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['createWebhook'];
     delete?: never;
     options?: never;
@@ -755,11 +758,17 @@ export interface paths {
     get: operations['getWebhook'];
     put?: never;
     post?: never;
-    /** Delete an endpoint; its undelivered messages are dropped */
+    /**
+     * Delete an endpoint; its undelivered messages are dropped
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
-    /** Change the URL, the event types or the description; enable or disable */
+    /**
+     * Change the URL, the event types or the description; enable or disable
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     patch: operations['updateWebhook'];
     trace?: never;
   };
@@ -772,7 +781,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A new signing secret, shown this once; the old one keeps signing beside it for 24 hours */
+    /**
+     * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['rotateWebhookSecret'];
     delete?: never;
     options?: never;
@@ -806,7 +818,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a message again now, with the same webhook-id */
+    /**
+     * Send a message again now, with the same webhook-id
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['redeliverWebhookMessage'];
     delete?: never;
     options?: never;
@@ -823,7 +838,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resend every message given up on since a time (after an outage of the receiver) */
+    /**
+     * Resend every message given up on since a time (after an outage of the receiver)
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['recoverWebhookMessages'];
     delete?: never;
     options?: never;
@@ -840,7 +858,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a webhook.test event to this endpoint now */
+    /**
+     * Send a webhook.test event to this endpoint now
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['sendWebhookTest'];
     delete?: never;
     options?: never;
@@ -858,7 +879,10 @@ export interface paths {
     /** List the webhook endpoints (webhooks:read, which webhooks:write covers) */
     get: operations['listPlatformWebhooks'];
     put?: never;
-    /** Register an endpoint (at most 20). The answer holds its signing secret, shown this once */
+    /**
+     * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['createPlatformWebhook'];
     delete?: never;
     options?: never;
@@ -877,11 +901,17 @@ export interface paths {
     get: operations['getPlatformWebhook'];
     put?: never;
     post?: never;
-    /** Delete an endpoint; its undelivered messages are dropped */
+    /**
+     * Delete an endpoint; its undelivered messages are dropped
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     delete: operations['deletePlatformWebhook'];
     options?: never;
     head?: never;
-    /** Change the URL, the event types or the description; enable or disable */
+    /**
+     * Change the URL, the event types or the description; enable or disable
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     patch: operations['updatePlatformWebhook'];
     trace?: never;
   };
@@ -894,7 +924,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A new signing secret, shown this once; the old one keeps signing beside it for 24 hours */
+    /**
+     * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['rotatePlatformWebhookSecret'];
     delete?: never;
     options?: never;
@@ -928,7 +961,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a message again now, with the same webhook-id */
+    /**
+     * Send a message again now, with the same webhook-id
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['redeliverPlatformWebhookMessage'];
     delete?: never;
     options?: never;
@@ -945,7 +981,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resend every message given up on since a time (after an outage of the receiver) */
+    /**
+     * Resend every message given up on since a time (after an outage of the receiver)
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['recoverPlatformWebhookMessages'];
     delete?: never;
     options?: never;
@@ -962,7 +1001,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a webhook.test event to this endpoint now */
+    /**
+     * Send a webhook.test event to this endpoint now
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['sendPlatformWebhookTest'];
     delete?: never;
     options?: never;
@@ -9832,7 +9874,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -9844,15 +9886,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -9971,7 +10013,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -9983,15 +10025,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -10107,7 +10149,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -10119,15 +10161,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -10880,7 +10922,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -10892,15 +10934,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11015,7 +11057,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11027,15 +11069,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11151,7 +11193,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11163,15 +11205,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11293,7 +11335,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11305,15 +11347,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -13941,10 +13983,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
         /**
          * @example {
@@ -13956,10 +13998,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
       };
     };
@@ -14033,10 +14075,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
         /**
          * @example {
@@ -14048,10 +14090,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
       };
     };
