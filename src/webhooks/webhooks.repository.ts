@@ -47,18 +47,6 @@ export class WebhooksRepository {
     return (em ?? this.dataSource.manager).findOneBy(WebhookEndpoint, { chainId, id });
   }
 
-  /**
-   * An endpoint, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite runs one
-   * transaction at a time): a change decided on what the row says is made on what it still says.
-   */
-  lockEndpoint(em: EntityManager, chainId: string, id: string) {
-    assertBusinessId(chainId);
-    const qb = em
-      .createQueryBuilder(WebhookEndpoint, 'e')
-      .where('e.chainId = :chainId AND e.id = :id', { chainId, id });
-    return (this.pg ? qb.setLock('pessimistic_write') : qb).getOne();
-  }
-
   /** An endpoint by id alone, for the workers, which read across chains. */
   findEndpointAnyChain(id: string) {
     return this.dataSource.manager.findOneBy(WebhookEndpoint, { id });

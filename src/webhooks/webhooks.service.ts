@@ -319,14 +319,15 @@ export class WebhooksService {
   }
 
   /**
-   * The endpoint, or 404. In a transaction it stays locked until the change commits, so two
-   * changes never both decide on what it said before either: a URL moved while another request
-   * subscribes it to audit events is decided on the new types.
+   * The endpoint, or 404. In a transaction, changes to one endpoint run one at a time (an
+   * advisory lock until commit on PostgreSQL; SQLite runs one transaction at a time), so two
+   * never both decide on what it said before either: a URL moved while another request
+   * subscribes it to audit events is decided on the new types. Not a row lock: the attempt
+   * recorder locks a message before its endpoint, and a change locks them the other way round.
    */
   private async endpointOrFail(tx: Transaction | null, chainId: string, id: string) {
-    const endpoint = tx
-      ? await this.repo.lockEndpoint(tx.manager, chainId, id)
-      : await this.repo.findEndpoint(null, chainId, id);
+    if (tx) await holdKeyLock(tx, `webhook-endpoint:${id}`, 'exclusive');
+    const endpoint = await this.repo.findEndpoint(tx?.manager ?? null, chainId, id);
     if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
     return endpoint;
   }
