@@ -38,7 +38,7 @@ export interface WebhookRule {
   route: string;
   /** What the route needs of every caller, with the role. */
   scope: 'webhooks:read' | 'webhooks:write';
-  /** What it needs as well when the endpoint receives audit data (see `receivesAuditData`). */
+  /** What it needs as well when the action touches audit data (`AUDIT_DATA_WHEN` says when). */
   onAudit: typeof AUDIT_SCOPE | null;
 }
 
