@@ -1,18 +1,27 @@
 /**
- * The token policy's table as Markdown, printed in docs/security.md between the `token-policy`
- * markers. `npm run docs:policy` writes it there; `test/docs.e2e-spec.ts` fails
- * when the printed table and the code disagree.
+ * The token policy's table and the webhook policy's as Markdown, printed in docs/security.md
+ * between the `token-policy` and `webhook-policy` markers. `npm run docs:policy` writes them
+ * there; `test/docs.e2e-spec.ts` fails when a printed table and the code disagree.
  *
  *   ts-node --transpile-only scripts/policy-table.ts [FILE]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CALLERS, Cell, TOKEN_ACTIONS, TOKEN_POLICY, Verdict } from '../src/tokens/token-policy';
+import {
+  AUDIT_DATA_WHEN,
+  WEBHOOK_ACTIONS,
+  WEBHOOK_POLICY,
+  WEBHOOK_ROLE,
+} from '../src/webhooks/webhook-policy';
 
-/** The file that prints the table, and its markers. */
+/** The file that prints the tables. */
 export const POLICY_DOC = join(__dirname, '..', 'docs', 'security.md');
-const START = '<!-- token-policy:start';
-const END = '<!-- token-policy:end -->';
+
+/** The tables, by the name their markers carry. */
+export type PolicySection = 'token-policy' | 'webhook-policy';
+const start = (section: PolicySection) => `<!-- ${section}:start`;
+const end = (section: PolicySection) => `<!-- ${section}:end -->`;
 
 function verdictText(v: Verdict): string {
   if (v === 'allow') return 'yes';
@@ -53,22 +62,58 @@ export function policyMarkdown(): string {
   return lines.join('\n');
 }
 
+/** The webhook policy as Markdown: a row per action, then when an action touches audit data. */
+export function webhookPolicyMarkdown(): string {
+  const lines = [
+    `Under \`/api/v1\` every route first needs the ${WEBHOOK_ROLE} role (else 403 ` +
+      '`INSUFFICIENT_ROLE`), under `/platform/v1` a platform token (else 403 ' +
+      '`PLATFORM_ADMIN_REQUIRED`); then a token allowing what the row says (else 403 ' +
+      '`INSUFFICIENT_SCOPE`). `webhooks:write` covers `webhooks:read`.',
+    '',
+    '| action | route | needs | and when it touches audit data |',
+    '|---|---|---|---|',
+  ];
+  for (const action of WEBHOOK_ACTIONS) {
+    const rule = WEBHOOK_POLICY[action];
+    const onAudit = rule.onAudit ? `\`${rule.onAudit}\` too` : 'nothing more';
+    lines.push(`| \`${action}\` | ${rule.route} | \`${rule.scope}\` | ${onAudit} |`);
+  }
+  lines.push('', AUDIT_DATA_WHEN, '');
+  return lines.join('\n');
+}
+
+const MARKDOWN: Record<PolicySection, () => string> = {
+  'token-policy': policyMarkdown,
+  'webhook-policy': webhookPolicyMarkdown,
+};
+
 /** The table as `text` prints it between the markers; null when the markers are missing. */
-export function printedTable(text: string): string | null {
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) return null;
-  return text.slice(text.indexOf('\n', start) + 1, end);
+export function printedTable(text: string, section: PolicySection = 'token-policy'): string | null {
+  const from = text.indexOf(start(section));
+  const to = text.indexOf(end(section));
+  if (from < 0 || to < from) return null;
+  return text.slice(text.indexOf('\n', from) + 1, to);
+}
+
+/** `text` with each table written afresh between its markers. */
+export function withTables(text: string, file: string): string {
+  let out = text;
+  for (const section of Object.keys(MARKDOWN) as PolicySection[]) {
+    if (printedTable(out, section) === null) {
+      throw new Error(`${file}: no ${start(section)} … ${end(section)} markers`);
+    }
+    const from = out.indexOf('\n', out.indexOf(start(section))) + 1;
+    out = out.slice(0, from) + MARKDOWN[section]() + out.slice(out.indexOf(end(section)));
+  }
+  return out;
 }
 
 if (require.main === module) {
   const file = process.argv[2] ?? POLICY_DOC;
-  const text = readFileSync(file, 'utf8');
-  const printed = printedTable(text);
-  if (printed === null) {
-    process.stderr.write(`${file}: no ${START} … ${END} markers\n`);
+  try {
+    writeFileSync(file, withTables(readFileSync(file, 'utf8'), file));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
-  const start = text.indexOf('\n', text.indexOf(START)) + 1;
-  writeFileSync(file, text.slice(0, start) + policyMarkdown() + text.slice(text.indexOf(END)));
 }

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { POLICY_DOC, policyMarkdown, printedTable } from '../scripts/policy-table';
+import {
+  POLICY_DOC,
+  policyMarkdown,
+  printedTable,
+  webhookPolicyMarkdown,
+} from '../scripts/policy-table';
 
 /** Markdown with table padding and runs of spaces folded, as prettier may lay it out. */
 const folded = (text: string) =>
@@ -14,5 +19,11 @@ describe('docs', () => {
     const printed = printedTable(readFileSync(POLICY_DOC, 'utf8'));
     expect(printed).not.toBeNull();
     expect(folded(printed!)).toBe(folded(policyMarkdown()));
+  });
+
+  it('print the webhook policy exactly as the code holds it (npm run docs:policy writes it)', () => {
+    const printed = printedTable(readFileSync(POLICY_DOC, 'utf8'), 'webhook-policy');
+    expect(printed).not.toBeNull();
+    expect(folded(printed!)).toBe(folded(webhookPolicyMarkdown()));
   });
 });

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { addMember, asMember, createBusiness, createMachine } from './factories/tenancy.factory';
+import { asMember } from './factories/tenancy.factory';
 import { problemWith } from './helpers/fuzz-oracle';
-import { build, Issued, Sent, World } from './helpers/fuzz-request';
+import { build, Sent, World } from './helpers/fuzz-request';
+import { FuzzWorlds } from './helpers/fuzz-world';
 import {
   allFieldNames,
   Caller,
@@ -16,7 +17,6 @@ import {
   Repeated,
   RequestCase,
   requestCase,
-  TokenName,
   validRequest,
   Value,
 } from './helpers/openapi-fuzz';
@@ -97,13 +97,11 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
   let ops: Operation[];
   let fieldNames: string[];
   let world: World;
-  /** Every business the worlds made, with a token of its owner, for the final verify. */
-  const chains: { id: string; ownerToken: string }[] = [];
+  let worlds: FuzzWorlds;
   const tallies = { sweep: newTally(), property: newTally() };
   let tally = tallies.sweep;
   /** The operations that got at least one request. */
   const reached = new Set<string>();
-  let worlds = 0;
   /** Chains the final check read with their owner's token; the platform admin read the rest. */
   let verifiedByOwner = 0;
 
@@ -117,7 +115,8 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
     const res = await t.http().get('/docs-json').expect(200);
     ops = operationsOf(res.body as OpenApiSpec);
     fieldNames = allFieldNames(ops);
-    world = await buildWorld();
+    worlds = new FuzzWorlds(t);
+    world = await worlds.build();
   }, 60_000);
   afterAll(async () => {
     const { sweep, property } = tallies;
@@ -125,145 +124,13 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
       `fuzz on ${driver}: seed ${SEED}, ${RUNS} runs; property ${property.requests} requests ` +
         `(2xx ${percent(property.ok, property.requests)}, ` +
         `4xx ${percent(property.clientErrors, property.requests)}); ` +
-        `sweep ${sweep.requests} requests; ${worlds} worlds; ` +
-        `${chains.length} business chains (${verifiedByOwner} verified as their owner)\n`,
+        `sweep ${sweep.requests} requests; ${worlds.count} worlds; ` +
+        `${worlds.chains.length} business chains (${verifiedByOwner} verified as their owner)\n`,
     );
     await t?.close();
   });
 
   const platform = () => ({ authorization: `Bearer ${t.platformToken}` });
-
-  /** A token made by `secret`'s holder in `businessId`; its id and secret. */
-  async function issue(secret: string, businessId: string, body: object): Promise<Issued> {
-    const res = await t
-      .http()
-      .post('/api/v1/tokens')
-      .set(asMember(secret, businessId))
-      .send(body)
-      .expect(201);
-    return { id: res.body.data.id as string, secret: res.body.data.token as string };
-  }
-
-  /** The id of the token `secret`, read from `GET /me`. */
-  async function idOf(secret: string, businessId: string): Promise<Issued> {
-    const res = await t.http().get('/api/v1/me').set(asMember(secret, businessId)).expect(200);
-    return { id: res.body.data.token.id as string, secret };
-  }
-
-  async function addPlatformAdmin(
-    label: string,
-  ): Promise<{ identityId: string; email: string; token: Issued }> {
-    const email = `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-    const res = await t
-      .http()
-      .post('/platform/v1/admins')
-      .set(platform())
-      .send({ email })
-      .expect(201);
-    const data = res.body.data;
-    return {
-      identityId: data.admin.identity_id,
-      email,
-      token: { id: data.first_token.id, secret: data.first_token.token },
-    };
-  }
-
-  let platformWebhook: string | undefined;
-
-  /** A webhook endpoint (to an address nothing listens on), for `webhook_id` to name. */
-  async function webhookOf(path: string, caller: Record<string, string>): Promise<string> {
-    const res = await t
-      .http()
-      .post(path)
-      .set(caller)
-      .send({ url: 'http://127.0.0.1:9/fuzz', event_types: ['token.revoked'] })
-      .expect(201);
-    return res.body.data.id as string;
-  }
-
-  /**
-   * A fresh world: its own businesses, people, machine, tokens and platform admins. The
-   * fuzzer's platform caller is a platform admin of its own, not the bootstrap admin: a platform
-   * token may revoke itself (`POST /api/v1/tokens/self/revoke`), and `t.platformToken` has to
-   * last the whole run to set worlds up and to verify the platform chain.
-   */
-  async function buildWorld(): Promise<World> {
-    const other = await createBusiness(t);
-    const home = await createBusiness(t);
-    const owner = await issue(home.ownerToken, home.id, { name: 'fuzz-owner' });
-    const admin = await addMember(t, home, 'admin');
-    const member = await addMember(t, home, 'member');
-    const machine = await createMachine(t, home, 'member');
-    const platformCaller = await addPlatformAdmin('fuzz-platform');
-    const platformVictim = await addPlatformAdmin('fuzz-victim');
-    const tokens: Record<TokenName, Issued> = {
-      owner,
-      admin: await idOf(admin.token, home.id),
-      member: await idOf(member.token, home.id),
-      machine: await issue(owner.secret, home.id, { name: 'fuzz-ci', identity_id: machine.id }),
-      'owner-spare': await issue(owner.secret, home.id, { name: 'spare', scopes: ['audit:read'] }),
-      // Within its maker's life: the admin's first token expires in 7 days.
-      'admin-spare': await issue(admin.token, home.id, { name: 'spare', expires_in_days: 3 }),
-      'member-spare': await issue(member.token, home.id, { name: 'spare', scopes: [] }),
-      'other-owner': await idOf(other.ownerToken, other.id),
-      platform: platformCaller.token,
-      'platform-victim': platformVictim.token,
-    };
-    const webhooks = {
-      home: await webhookOf(`/api/v1/webhooks`, asMember(home.ownerToken, home.id)),
-      // One for the run: the platform chain keeps at most 20, and every world shares it.
-      platform: (platformWebhook ??= await webhookOf(`/platform/v1/webhooks`, platform())),
-    };
-    chains.push({ id: home.id, ownerToken: home.ownerToken });
-    chains.push({ id: other.id, ownerToken: other.ownerToken });
-    worlds++;
-    return {
-      businesses: { home: home.id, other: other.id },
-      tokens,
-      identities: {
-        owner: home.ownerId,
-        admin: admin.identityId,
-        member: member.identityId,
-        machine: machine.id,
-        'other-owner': other.ownerId,
-        platform: platformCaller.identityId,
-        'platform-victim': platformVictim.identityId,
-      },
-      emails: {
-        owner: home.ownerEmail,
-        admin: admin.email,
-        member: member.email,
-        'other-owner': other.ownerEmail,
-        'platform-victim': platformVictim.email,
-      },
-      webhooks,
-      auditor: home.ownerToken,
-      dirty: false,
-    };
-  }
-
-  /**
-   * True while every caller still acts as itself: its token works, the business is active, and
-   * each person has the role their name says. Spare tokens and machines may be gone: asking
-   * about them is fuzzing too. Four reads, where a new world takes seventeen writes.
-   */
-  async function stillWhole(w: World): Promise<boolean> {
-    for (const caller of ['owner', 'admin', 'member'] as const) {
-      const res = await t
-        .http()
-        .get('/api/v1/me')
-        .set(asMember(w.tokens[caller].secret, w.businesses.home))
-        .timeout(REQUEST_TIMEOUT_MS);
-      if (res.status !== 200 || res.body.data.role !== caller) return false;
-    }
-    const res = await t
-      .http()
-      .get('/platform/v1/admins')
-      .query({ limit: 1 })
-      .set({ authorization: `Bearer ${w.tokens.platform.secret}` })
-      .timeout(REQUEST_TIMEOUT_MS);
-    return res.status === 200;
-  }
 
   /** Every secret the run knows, named, so that none is ever printed. */
   function knownSecrets(w: World): Map<string, string> {
@@ -316,7 +183,7 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
    */
   async function exchange(c: RequestCase, firstOnly: boolean): Promise<Finding[]> {
     const op = ops.find((o) => o.key === c.op)!;
-    if (world.dirty && !(await stillWhole(world))) world = await buildWorld();
+    if (world.dirty && !(await worlds.stillWhole(world))) world = await worlds.build();
     world.dirty = false;
     const w = world;
     const findings: Finding[] = [];
@@ -420,7 +287,7 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
     async () => {
       const verify = (headers: Record<string, string>) =>
         t.http().get('/api/v1/audit-events/verify').set(headers).timeout(REQUEST_TIMEOUT_MS);
-      for (const chain of chains) {
+      for (const chain of worlds.chains) {
         let res = await verify(asMember(chain.ownerToken, chain.id));
         if (res.status === 403 && res.body.code === 'BUSINESS_SUSPENDED') {
           await t

@@ -736,7 +736,10 @@ export interface paths {
     /** List the webhook endpoints (webhooks:read, which webhooks:write covers) */
     get: operations['listWebhooks'];
     put?: never;
-    /** Register an endpoint (at most 20). The answer holds its signing secret, shown this once */
+    /**
+     * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['createWebhook'];
     delete?: never;
     options?: never;
@@ -755,11 +758,17 @@ export interface paths {
     get: operations['getWebhook'];
     put?: never;
     post?: never;
-    /** Delete an endpoint; its undelivered messages are dropped */
+    /**
+     * Delete an endpoint; its undelivered messages are dropped
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
-    /** Change the URL, the event types or the description; enable or disable */
+    /**
+     * Change the URL, the event types or the description; enable or disable
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     patch: operations['updateWebhook'];
     trace?: never;
   };
@@ -772,7 +781,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A new signing secret, shown this once; the old one keeps signing beside it for 24 hours */
+    /**
+     * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['rotateWebhookSecret'];
     delete?: never;
     options?: never;
@@ -806,7 +818,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a message again now, with the same webhook-id */
+    /**
+     * Send a message again now, with the same webhook-id
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['redeliverWebhookMessage'];
     delete?: never;
     options?: never;
@@ -823,7 +838,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resend every message given up on since a time (after an outage of the receiver) */
+    /**
+     * Resend every message given up on since a time (after an outage of the receiver)
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['recoverWebhookMessages'];
     delete?: never;
     options?: never;
@@ -840,7 +858,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a webhook.test event to this endpoint now */
+    /**
+     * Send a webhook.test event to this endpoint now
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['sendWebhookTest'];
     delete?: never;
     options?: never;
@@ -858,7 +879,10 @@ export interface paths {
     /** List the webhook endpoints (webhooks:read, which webhooks:write covers) */
     get: operations['listPlatformWebhooks'];
     put?: never;
-    /** Register an endpoint (at most 20). The answer holds its signing secret, shown this once */
+    /**
+     * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['createPlatformWebhook'];
     delete?: never;
     options?: never;
@@ -877,11 +901,17 @@ export interface paths {
     get: operations['getPlatformWebhook'];
     put?: never;
     post?: never;
-    /** Delete an endpoint; its undelivered messages are dropped */
+    /**
+     * Delete an endpoint; its undelivered messages are dropped
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     delete: operations['deletePlatformWebhook'];
     options?: never;
     head?: never;
-    /** Change the URL, the event types or the description; enable or disable */
+    /**
+     * Change the URL, the event types or the description; enable or disable
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     patch: operations['updatePlatformWebhook'];
     trace?: never;
   };
@@ -894,7 +924,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A new signing secret, shown this once; the old one keeps signing beside it for 24 hours */
+    /**
+     * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['rotatePlatformWebhookSecret'];
     delete?: never;
     options?: never;
@@ -928,7 +961,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a message again now, with the same webhook-id */
+    /**
+     * Send a message again now, with the same webhook-id
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['redeliverPlatformWebhookMessage'];
     delete?: never;
     options?: never;
@@ -945,7 +981,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resend every message given up on since a time (after an outage of the receiver) */
+    /**
+     * Resend every message given up on since a time (after an outage of the receiver)
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['recoverPlatformWebhookMessages'];
     delete?: never;
     options?: never;
@@ -962,7 +1001,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a webhook.test event to this endpoint now */
+    /**
+     * Send a webhook.test event to this endpoint now
+     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     post: operations['sendPlatformWebhookTest'];
     delete?: never;
     options?: never;
@@ -9936,7 +9978,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -9948,15 +9990,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -10075,7 +10117,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -10087,15 +10129,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -10211,7 +10253,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -10223,15 +10265,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -10984,7 +11026,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -10996,15 +11038,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11119,7 +11161,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11131,15 +11173,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11255,7 +11297,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11267,15 +11309,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -11397,7 +11439,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_SCOPE, PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -11409,15 +11451,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "Only a platform admin may do this",
-           *       "code": "PLATFORM_ADMIN_REQUIRED",
-           *       "detail": "Only a platform admin may do this",
+           *       "message": "This token lacks the scope for this action",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "detail": "This token lacks the scope for this action",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+            code: 'INSUFFICIENT_SCOPE' | 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
           };
         };
       };
@@ -14378,10 +14420,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
         /**
          * @example {
@@ -14393,10 +14435,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
       };
     };
@@ -14470,10 +14512,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
         /**
          * @example {
@@ -14485,10 +14527,10 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
            * @example access_token
            */
-          token_type_hint?: string;
+          token_type_hint?: string | null;
         };
       };
     };

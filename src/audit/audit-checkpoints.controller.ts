@@ -143,6 +143,9 @@ export class AuditCheckpointsController {
 
 @ApiTags('platform: audit')
 @PlatformOnly()
+// A platform token's scopes narrow it as a business token's do: the log needs audit:read.
+@RequireScope('audit:read')
+@ApiErrors({ 403: ['INSUFFICIENT_SCOPE'] })
 @Controller('platform/v1/audit-events')
 export class PlatformAuditCheckpointsController {
   constructor(private readonly checkpoints: AuditCheckpoints) {}

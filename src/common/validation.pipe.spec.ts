@@ -1,5 +1,6 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { RequestValidationError } from './domain-error';
 import { isCleanText } from './text';
 import { ECHO_MAX, RequestValidationPipe, uncleanText } from './validation.pipe';
@@ -136,5 +137,69 @@ describe('RequestValidationPipe, when a validator throws', () => {
     await expect(
       sut.transform(poisoned, { type: 'body', metatype: Thrower, data: '' }),
     ).rejects.toBeInstanceOf(RequestValidationError);
+  });
+});
+
+describe('RequestValidationPipe, on null', () => {
+  class Patch {
+    @ApiProperty()
+    @IsString()
+    name!: string;
+
+    @ApiPropertyOptional()
+    @IsOptional()
+    @IsString()
+    note?: string;
+
+    @ApiPropertyOptional({ nullable: true, description: 'null: no limit' })
+    @IsOptional()
+    @IsInt()
+    limit?: number | null;
+  }
+  class Derived extends PartialType(OmitType(Patch, ['name'])) {}
+
+  const sut = new RequestValidationPipe();
+  const run = (value: unknown, metatype: new () => unknown = Patch) =>
+    sut.transform(value, { type: 'body', metatype, data: '' });
+  const issuesOf = async (value: unknown, metatype?: new () => unknown) => {
+    const error = await run(value, metatype).catch((e: unknown) => e);
+    if (!(error instanceof RequestValidationError)) throw new Error('expected a 422');
+    return error.issues;
+  };
+
+  it('refuses null in an optional field, naming it: optional means it may be left out', async () => {
+    expect(await issuesOf({ name: 'a', note: null })).toEqual([
+      {
+        loc: ['body', 'note'],
+        msg: 'note must not be null: leave it out instead',
+        type: 'null_not_allowed',
+        input: null,
+      },
+    ]);
+  });
+
+  it('refuses null in a required field, and names every null field at once', async () => {
+    const issues = await issuesOf({ name: null, note: null });
+    expect(issues.map((i) => [i.loc, i.type])).toEqual([
+      [['body', 'name'], 'null_not_allowed'],
+      [['body', 'note'], 'null_not_allowed'],
+    ]);
+  });
+
+  it('takes null where the OpenAPI schema says nullable, in a mapped DTO too', async () => {
+    await expect(run({ name: 'a', limit: null })).resolves.toMatchObject({ limit: null });
+    await expect(run({ limit: null }, Derived)).resolves.toMatchObject({ limit: null });
+    expect(await issuesOf({ note: null }, Derived)).toEqual([
+      expect.objectContaining({ loc: ['body', 'note'], type: 'null_not_allowed' }),
+    ]);
+  });
+
+  it('leaves an unknown null field to the whitelist, and a query alone', async () => {
+    expect(await issuesOf({ name: 'a', other: null })).toEqual([
+      expect.objectContaining({ loc: ['body', 'other'], type: 'extra_forbidden' }),
+    ]);
+    await expect(
+      sut.transform({ name: 'a', note: null }, { type: 'query', metatype: Patch, data: '' }),
+    ).resolves.toBeInstanceOf(Patch);
   });
 });

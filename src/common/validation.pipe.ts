@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { DomainError, RequestValidationError, ValidationIssue } from './domain-error';
+import { nullIssues } from './null-fields';
 import { redactSecrets } from './safe-error';
 import { isCleanText } from './text';
 
@@ -210,6 +211,10 @@ export class RequestValidationPipe extends ValidationPipe {
       throw new RequestValidationError([
         { loc: [location], msg: 'Input should be an object', type: 'model_attributes_type' },
       ]);
+    }
+    if (isDto && location === 'body') {
+      const nulls = nullIssues(value as Record<string, unknown>, metadata.metatype as never);
+      if (nulls.length > 0) throw new RequestValidationError(nulls);
     }
     return super.transform(value, metadata);
   }

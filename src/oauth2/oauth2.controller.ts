@@ -74,8 +74,9 @@ const ORIGIN_BODY = {
       token: { type: 'string', example: 'lk_…' },
       token_type_hint: {
         type: 'string',
+        nullable: true,
         example: 'access_token',
-        description: 'Accepted and ignored',
+        description: 'Accepted and ignored, whatever its value (null too), as RFC 7009 allows',
       },
     },
   },

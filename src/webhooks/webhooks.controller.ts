@@ -19,11 +19,16 @@ import {
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { MessageIdPipe } from './message-id.pipe';
+import { WEBHOOK_POLICY, WEBHOOK_ROLE } from './webhook-policy';
 import { WebhooksService } from './webhooks.service';
 
 const DENIED = { 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] };
 const ONE = { ...DENIED, 404: ['WEBHOOK_NOT_FOUND'], 422: ['VALIDATION_ERROR'] };
 const ID = () => ApiParam({ name: 'webhook_id', format: 'uuid' });
+/** Said of every write: the audit:read rule of `WEBHOOK_POLICY`. */
+const ON_AUDIT =
+  'On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), ' +
+  'or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).';
 
 /**
  * The routes of webhook endpoints, the same for a business (`/api/v1/webhooks`) and for the
@@ -37,7 +42,7 @@ function webhookRoutes(op: (id: string) => string) {
     protected abstract chainOf(ctx: RequestContext): string;
 
     @Get()
-    @RequireScope('webhooks:read')
+    @RequireScope(WEBHOOK_POLICY.list.scope)
     @ApiOperation({
       operationId: op('listWebhooks'),
       summary: 'List the webhook endpoints (webhooks:read, which webhooks:write covers)',
@@ -49,10 +54,11 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Post()
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.create.scope)
     @NoStore()
     @ApiOperation({
       operationId: op('createWebhook'),
+      description: ON_AUDIT,
       summary:
         'Register an endpoint (at most 20). The answer holds its signing secret, shown this once',
     })
@@ -68,7 +74,7 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Get(':webhook_id')
-    @RequireScope('webhooks:read')
+    @RequireScope(WEBHOOK_POLICY.get.scope)
     @ID()
     @ApiOperation({
       operationId: op('getWebhook'),
@@ -81,10 +87,11 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Patch(':webhook_id')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.update.scope)
     @ID()
     @ApiOperation({
       operationId: op('updateWebhook'),
+      description: ON_AUDIT,
       summary: 'Change the URL, the event types or the description; enable or disable',
     })
     @ApiEnvelope(200, WebhookViewDto)
@@ -98,10 +105,11 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Delete(':webhook_id')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.delete.scope)
     @ID()
     @ApiOperation({
       operationId: op('deleteWebhook'),
+      description: ON_AUDIT,
       summary: 'Delete an endpoint; its undelivered messages are dropped',
     })
     @ApiEnvelope(200, WebhookViewDto)
@@ -111,11 +119,12 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Post(':webhook_id/rotate-secret')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.rotate_secret.scope)
     @NoStore()
     @ID()
     @ApiOperation({
       operationId: op('rotateWebhookSecret'),
+      description: ON_AUDIT,
       summary:
         'A new signing secret, shown this once; the old one keeps signing beside it for 24 hours',
     })
@@ -129,7 +138,7 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Get(':webhook_id/deliveries')
-    @RequireScope('webhooks:read')
+    @RequireScope(WEBHOOK_POLICY.deliveries.scope)
     @ID()
     @ApiOperation({
       operationId: op('listWebhookDeliveries'),
@@ -147,7 +156,7 @@ function webhookRoutes(op: (id: string) => string) {
     }
 
     @Post(':webhook_id/deliveries/:message_id/redeliver')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.redeliver.scope)
     @ID()
     @ApiParam({
       name: 'message_id',
@@ -156,6 +165,7 @@ function webhookRoutes(op: (id: string) => string) {
     })
     @ApiOperation({
       operationId: op('redeliverWebhookMessage'),
+      description: ON_AUDIT,
       summary: 'Send a message again now, with the same webhook-id',
     })
     @ApiEnvelope(201, QueuedMessageDto)
@@ -169,14 +179,15 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Param('message_id', MessageIdPipe) messageId: string,
     ) {
-      return this.webhooks.redeliver(this.chainOf(ctx), id, messageId);
+      return this.webhooks.redeliver(ctx, this.chainOf(ctx), id, messageId);
     }
 
     @Post(':webhook_id/recover')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.recover.scope)
     @ID()
     @ApiOperation({
       operationId: op('recoverWebhookMessages'),
+      description: ON_AUDIT,
       summary: 'Resend every message given up on since a time (after an outage of the receiver)',
     })
     @ApiEnvelope(201, RecoveredDto)
@@ -186,20 +197,21 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Query() query: RecoverQueryDto,
     ) {
-      return this.webhooks.recover(this.chainOf(ctx), id, query.since);
+      return this.webhooks.recover(ctx, this.chainOf(ctx), id, query.since);
     }
 
     @Post(':webhook_id/test')
-    @RequireScope('webhooks:write')
+    @RequireScope(WEBHOOK_POLICY.test.scope)
     @ID()
     @ApiOperation({
       operationId: op('sendWebhookTest'),
+      description: ON_AUDIT,
       summary: 'Send a webhook.test event to this endpoint now',
     })
     @ApiEnvelope(201, QueuedMessageDto)
     @ApiErrors({ ...ONE, 409: ['WEBHOOK_DISABLED'] })
     test(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
-      return this.webhooks.sendTest(this.chainOf(ctx), id);
+      return this.webhooks.sendTest(ctx, this.chainOf(ctx), id);
     }
   }
   return WebhookRoutes;
@@ -207,7 +219,7 @@ function webhookRoutes(op: (id: string) => string) {
 
 @ApiTags('webhooks')
 @BusinessScoped()
-@RequireRole('admin')
+@RequireRole(WEBHOOK_ROLE)
 @Controller('api/v1/webhooks')
 export class WebhooksController extends webhookRoutes((id) => id) {
   constructor(webhooks: WebhooksService) {

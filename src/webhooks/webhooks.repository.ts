@@ -245,6 +245,28 @@ export class WebhooksRepository {
     return em.findOneBy(WebhookMessage, { chainId, endpointId, id });
   }
 
+  /**
+   * Whether an endpoint holds a message of this type in this status (created since `since`,
+   * when given): one row at most is read.
+   */
+  async holdsMessage(
+    em: EntityManager,
+    chainId: string,
+    endpointId: string,
+    eventType: string,
+    status: 'pending' | 'dead',
+    since?: Date,
+  ): Promise<boolean> {
+    assertBusinessId(chainId);
+    const qb = em
+      .createQueryBuilder(WebhookMessage, 'm')
+      .select('m.id')
+      .where('m.chainId = :chainId AND m.endpointId = :endpointId', { chainId, endpointId })
+      .andWhere('m.eventType = :eventType AND m.status = :status', { eventType, status });
+    if (since) qb.andWhere('m.createdAt >= :since', { since });
+    return (await qb.limit(1).getRawOne()) !== undefined;
+  }
+
   /** Queues a message again, now; it keeps its id, so a receiver that had it can drop it. */
   requeue(em: EntityManager, chainId: string, endpointId: string, id: string, at: Date) {
     assertBusinessId(chainId);

@@ -103,11 +103,19 @@ function useDeleteWebhook(onDone: (m: string) => void) {
   });
 }
 
-function CreateWebhook({ onCreated }: { onCreated: (m: string) => void }) {
+function CreateWebhook({
+  onCreated,
+  auditRead,
+}: {
+  onCreated: (m: string) => void;
+  auditRead: boolean;
+}) {
   const { api } = useBusiness();
   const invalidate = useInvalidateBusiness();
+  // Audit events (`audit.event`, and `*` with them) need a token that allows audit:read.
+  const choices = auditRead ? EVENT_TYPES : EVENT_TYPES.filter((t) => t !== 'audit.event');
   const [url, setUrl] = useState('');
-  const [types, setTypes] = useState<Set<WebhookEventType>>(new Set(['*']));
+  const [types, setTypes] = useState<Set<WebhookEventType>>(new Set(auditRead ? ['*'] : choices));
   const [description, setDescription] = useState('');
   const [scheme, setScheme] = useState<'v1' | 'v1a'>('v1');
   const mutation = useMutation({
@@ -159,12 +167,14 @@ function CreateWebhook({ onCreated }: { onCreated: (m: string) => void }) {
         <fieldset className="fieldset span-2">
           <legend>Event types</legend>
           <div className="check-grid">
-            <Check
-              label="All events (*)"
-              checked={types.has('*')}
-              onChange={(on) => toggle('*', on)}
-            />
-            {EVENT_TYPES.map((t) => (
+            {auditRead && (
+              <Check
+                label="All events (*)"
+                checked={types.has('*')}
+                onChange={(on) => toggle('*', on)}
+              />
+            )}
+            {choices.map((t) => (
               <Check
                 key={t}
                 label={t}
@@ -172,13 +182,14 @@ function CreateWebhook({ onCreated }: { onCreated: (m: string) => void }) {
                 onChange={(on) => {
                   if (types.has('*')) {
                     // Leaving "all" for a list: every type but the one unticked.
-                    setTypes(new Set(EVENT_TYPES.filter((x) => x !== t)));
+                    setTypes(new Set(choices.filter((x) => x !== t)));
                   } else toggle(t, on);
                 }}
               />
             ))}
           </div>
           {types.size === 0 && <p className="hint">Pick at least one event type.</p>}
+          {!auditRead && <p className="hint">Audit events need a token that allows audit:read.</p>}
         </fieldset>
         <Field label="Description">
           {(p) => (
@@ -247,7 +258,7 @@ export function Webhooks() {
         Endpoints told of {business.name}'s events, signed (Standard Webhooks).
       </p>
       <Notice>{notice}</Notice>
-      {caps.webhooksWrite && <CreateWebhook onCreated={setNotice} />}
+      {caps.webhooksWrite && <CreateWebhook onCreated={setNotice} auditRead={caps.auditRead} />}
       <section aria-labelledby="webhook-list">
         <h2 id="webhook-list">Endpoints</h2>
         <ErrorBox error={toggle.error} />
