@@ -33,3 +33,17 @@ suite('readiness with Redis configured', () => {
     });
   });
 });
+
+describe('an app whose Redis never answers', () => {
+  /** The timers holding the process up (an unref'd one is not listed). */
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('leaves no timer running once closed, so a worker or a shutdown ends at once', async () => {
+    const baseline = timers();
+    const t = await bootTestApp('sqlite', { REDIS_URL: 'redis://127.0.0.1:1' });
+    await t.http().get('/health/ready').expect(503);
+    await t.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(timers()).toBe(baseline);
+  });
+});
