@@ -32,6 +32,7 @@ const ONE_AT_A_TIME = [
   'cli-grammar',
   'console',
   'console-screens',
+  'docs-blocks',
   'faults',
   'memory-budget',
   'multi-instance',

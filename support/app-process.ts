@@ -41,6 +41,8 @@ export interface SpawnAppOptions {
   ipc?: boolean;
   /** On a pseudo-terminal, through script(1), as an operator's shell runs it. */
   terminal?: boolean;
+  /** Its working directory (the repository's root by default), which relative paths start from. */
+  cwd?: string;
 }
 
 export interface StartAppOptions extends SpawnAppOptions {
@@ -64,7 +66,7 @@ export function spawnApp(options: SpawnAppOptions): Child {
     ? ['script', ['-qfec', [process.execPath, ...nodeArgs].map(shellQuote).join(' '), '/dev/null']]
     : [process.execPath, nodeArgs];
   return Child.spawn(options.name, command, args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     ipc: options.ipc,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

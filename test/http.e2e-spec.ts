@@ -21,6 +21,32 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
     });
   });
 
+  it('points the way at GET /: a browser to the admin console, any other client to the paths', async () => {
+    const browser = await t
+      .http()
+      .get('/')
+      .set('accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')
+      .redirects(0)
+      .expect(302);
+    expect(browser.headers.location).toBe('/admin');
+    for (const accept of [undefined, '*/*', 'application/json']) {
+      const req = t.http().get('/');
+      const res = await (accept ? req.set('accept', accept) : req).expect(200);
+      expect(res.body).toEqual({
+        success: true,
+        message: 'Latchkey: the admin console is at /admin, Swagger UI at /docs',
+        code: null,
+        data: { console: '/admin', docs: '/docs', openapi: '/docs-json' },
+      });
+    }
+    // Each path it names answers.
+    const named = (await t.http().get('/')).body.data as Record<string, string>;
+    for (const path of Object.values(named)) {
+      const res = await t.http().get(path).redirects(0);
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+  });
+
   it('answers a malformed JSON body with 400 in the error shape', async () => {
     const res = await t
       .http()

@@ -169,7 +169,7 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
     });
 
     it('needs nothing on the public routes', () => {
-      for (const key of ['GET /health/live', 'GET /health/ready', 'POST /oauth2/revoke']) {
+      for (const key of ['GET /', 'GET /health/live', 'GET /health/ready', 'POST /oauth2/revoke']) {
         expect([key, find(key).security]).toEqual([key, []]);
       }
     });

@@ -1,6 +1,24 @@
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { TEST_REDIS_URL } from './setup/servers';
 
+// First in the file, so that no other suite's sockets are still closing when it counts.
+describe('an app whose Redis never answers', () => {
+  /** The timers holding the process up (an unref'd one is not listed). */
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('leaves no timer running once closed, so a worker or a shutdown ends at once', async () => {
+    const baseline = timers();
+    const t = await bootTestApp('sqlite', { REDIS_URL: 'redis://127.0.0.1:1' });
+    await t.http().get('/health/ready').expect(503);
+    await t.close();
+    // A socket still being refused when the app closed clears its timer as it closes, within
+    // milliseconds; one left behind would run for 2 s.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // At most: a timer of an earlier suite in this worker may have ended meanwhile.
+    expect(timers()).toBeLessThanOrEqual(baseline);
+  });
+});
+
 // Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
 const suite = TEST_REDIS_URL ? describe : describe.skip;
 

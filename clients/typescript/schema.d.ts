@@ -1194,6 +1194,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Where to go: the admin console, Swagger UI and the OpenAPI document
+     * @description Public. A browser (an `Accept` that names `text/html`) is redirected (302) to the admin console at `/admin`; any other client gets the paths of the console and the API documents.
+     */
+    get: operations['getHome'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/metrics': {
     parameters: {
       query?: never;
@@ -2395,6 +2415,23 @@ export interface components {
        * @enum {string}
        */
       label: 'true_positive' | 'false_positive';
+    };
+    HomeDto: {
+      /**
+       * @description The admin console: sign in with a token
+       * @example /admin
+       */
+      console: string;
+      /**
+       * @description Swagger UI, the API explorer
+       * @example /docs
+       */
+      docs: string;
+      /**
+       * @description The OpenAPI 3 document
+       * @example /docs-json
+       */
+      openapi: string;
     };
   };
   responses: never;
@@ -14867,6 +14904,45 @@ export interface operations {
             code: 'STORAGE_UNAVAILABLE';
           };
         };
+      };
+    };
+  };
+  getHome: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['HomeDto'];
+          };
+        };
+      };
+      /** @description A browser is sent to the admin console */
+      302: {
+        headers: {
+          location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

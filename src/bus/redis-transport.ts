@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { loggableError } from '../common/safe-error';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
+import { disconnectNow } from '../common/redis-disconnect';
 
 /** How long boot waits for the first connection before it goes on without the bus. */
 const FIRST_CONNECT_WAIT_MS = 2000;
@@ -76,7 +77,7 @@ export class RedisTransport implements BusTransport {
 
   async close(): Promise<void> {
     this.closing = true;
-    this.subscriber.disconnect();
+    disconnectNow(this.subscriber);
     if (this.publisher.status === 'ready') {
       // QUIT goes out after the pending publishes, so they are not cut off.
       let timer: NodeJS.Timeout | undefined;
@@ -86,7 +87,7 @@ export class RedisTransport implements BusTransport {
       ]);
       clearTimeout(timer);
     }
-    this.publisher.disconnect();
+    disconnectNow(this.publisher);
     this.setUp(false);
   }
 

@@ -13,6 +13,17 @@ const TOKEN_PATTERN = /^([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{30})([0-9A-Za-z]{6})$
 /** A token's body anywhere in text: after a prefix character and `_`, and not inside a longer run. */
 const TOKEN_IN_TEXT = /(?<=[a-z0-9]_)([0-9A-Za-z]{30})([0-9A-Za-z]{6})(?![0-9A-Za-z])/g;
 
+/**
+ * The one pattern secret scanners (gitleaks, GitHub custom patterns) are given for the tokens of
+ * `prefix`, as the README and docs/api.md print it: the token is its first group. No `\b`, which
+ * would miss a token right after `_` (`LATCHKEY_TOKEN_lk_…`), and no look-behind, which gitleaks'
+ * RE2 lacks.
+ */
+export function scannerPattern(prefix: string): string {
+  const body = RANDOM_LENGTH + CHECKSUM_LENGTH;
+  return `(?:^|[^0-9A-Za-z])(${prefix}_[0-9A-Za-z]{${body}})(?:[^0-9A-Za-z]|$)`;
+}
+
 /** `value` in base 62, left-padded with zeros to `width`. */
 export function base62(value: number, width: number): string {
   let out = '';

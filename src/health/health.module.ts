@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BusHealthIndicator } from './bus.health';
 import { HealthController } from './health.controller';
+import { HomeController } from './home.controller';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, HomeController],
   providers: [RedisHealthIndicator, BusHealthIndicator],
 })
 export class HealthModule {}

@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { disconnectNow } from '../common/redis-disconnect';
 
 /** Pings Redis when REDIS_URL is set, on a connection of its own that never queues commands. */
 @Injectable()
@@ -37,12 +38,12 @@ export class RedisHealthIndicator implements OnModuleDestroy {
       await this.client!.ping();
       return check.up();
     } catch {
-      this.client!.disconnect();
+      disconnectNow(this.client!);
       return check.down({ message: 'Redis does not answer' });
     }
   }
 
   onModuleDestroy(): void {
-    this.client?.disconnect();
+    if (this.client) disconnectNow(this.client);
   }
 }

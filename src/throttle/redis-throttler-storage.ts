@@ -3,6 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
 import type { WindowCount, WindowCounter } from './token-budget';
+import { disconnectNow } from '../common/redis-disconnect';
 
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -86,7 +87,7 @@ export class RedisThrottlerStorage
   }
 
   onModuleDestroy(): void {
-    this.client.disconnect();
+    disconnectNow(this.client);
   }
 
   private warn(message: string): void {

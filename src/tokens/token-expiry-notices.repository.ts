@@ -3,11 +3,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { dbTime } from '../database/db-time';
 import { ApiToken } from './api-token.entity';
 
-/** A notice's window: tokens expiring in (after, until] that have not had `key`. */
+/**
+ * A notice's window: tokens expiring in (after, until] that have not had `key` and, when
+ * `lifeOverDays` is set, whose whole life (expires_at - created_at) is longer than that.
+ */
 export interface NoticeWindow {
   key: string;
   after: Date;
   until: Date;
+  lifeOverDays: number | null;
 }
 
 /**
@@ -26,14 +30,27 @@ export class TokenExpiryNoticesRepository {
    * carries on, so "your token expires" would be a false alarm.
    */
   findDueAnyBusiness(window: NoticeWindow, limit: number): Promise<ApiToken[]> {
-    return this.dataSource.manager
+    const query = this.dataSource.manager
       .createQueryBuilder(ApiToken, 't')
       .where('t.revokedAt IS NULL')
       .andWhere('t.rotatedToId IS NULL')
       .andWhere('t.expiresAt > :after AND t.expiresAt <= :until', {
         after: window.after,
         until: window.until,
-      })
+      });
+    if (window.lifeOverDays !== null) {
+      // Made before its expiry less the notice: exact on both drivers, where a difference of two
+      // times would be a float on SQLite. Seconds, not days, so PostgreSQL's daylight-saving
+      // arithmetic of a day never applies.
+      const seconds = window.lifeOverDays * 86_400;
+      query.andWhere(
+        this.dataSource.options.type === 'postgres'
+          ? 't.createdAt < t.expiresAt - make_interval(secs => :seconds)'
+          : "t.createdAt < strftime('%Y-%m-%d %H:%M:%f', t.expiresAt, :modifier)",
+        { seconds, modifier: `-${seconds} seconds` },
+      );
+    }
+    return query
       .andWhere(
         'NOT EXISTS (SELECT 1 FROM token_expiry_notices n WHERE n.token_id = t.id AND n.notice = :key)',
         { key: window.key },

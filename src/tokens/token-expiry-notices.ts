@@ -35,6 +35,11 @@ interface Notice extends NoticeWindow {
  * others skip their turn, rather than all reading the same tokens to lose the same inserts. A token
  * that enters two windows between turns (made with 2 days left, or a server down for a week) gets
  * only the nearest notice, not a burst of them. A token that was rotated is never told of.
+ *
+ * A notice of `d` days goes only to tokens whose whole life is longer than `d` days: a token made
+ * to live 7 days is not told, a minute after it was made, that it expires within 7 days. So the
+ * default lifetime of a first token (7 days) gets the 1-day notice, and the 7-day notice is for
+ * tokens that live longer than a week (docs/configuration.md).
  */
 @Injectable()
 export class TokenExpiryNotices implements OnModuleDestroy {
@@ -101,6 +106,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
       key: `${d}d`,
       after: at((days[i + 1] ?? 0) * DAY_MS),
       until: at(d * DAY_MS),
+      lifeOverDays: d,
       event: (t) =>
         new TokenExpiringEvent(SYSTEM_AUTHOR, tokenRef(t), t.expiresAt!.toISOString(), d),
     }));
@@ -108,6 +114,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
       key: 'expired',
       after: at(-EXPIRED_LOOKBACK_MS),
       until: now,
+      lifeOverDays: null,
       event: (t) => new TokenExpiredEvent(SYSTEM_AUTHOR, tokenRef(t), t.expiresAt!.toISOString()),
     };
     return [expired, ...expiring.reverse()];

@@ -1,14 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scannerPattern } from '../common/secret-shape';
 import { hashSecret, isWellFormedSecret, mintSecret, newJti, previewOf } from './token-secret';
 
-/** The pattern the README gives secret scanners: the code block after "scanners (gitleaks". */
-function readmeScannerPattern(): RegExp {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const after = readme.slice(readme.indexOf('scanners (gitleaks'));
-  const block = /```\n(.+)\n```/.exec(after);
-  if (!block) throw new Error('README: no pattern after "scanners (gitleaks"');
-  return new RegExp(block[1]);
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Every token pattern the README and docs/ print for secret scanners: each one-line code block
+ * that matches a token's 36 characters.
+ */
+function documentedScannerPatterns(): { file: string; pattern: string }[] {
+  const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => join('docs', f))];
+  return files
+    .filter((file) => file.endsWith('.md'))
+    .flatMap((file) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^```[a-z]*\n(.+)\n```$/gm)]
+        .map((block) => block[1])
+        .filter((line) => line.includes('{36}'))
+        .map((pattern) => ({ file, pattern })),
+    );
 }
 
 describe('token secret codec', () => {
@@ -63,8 +73,16 @@ describe('token secret codec', () => {
     expect(newJti()).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('is found by the README’s scanner pattern wherever it is pasted, and nothing else is', () => {
-    const sut = readmeScannerPattern();
+  it('is given to scanners as one pattern, the same in the README, docs/ and the code', () => {
+    const printed = documentedScannerPatterns();
+    expect(printed.map((p) => p.file)).toEqual(
+      expect.arrayContaining(['README.md', 'docs/api.md']),
+    );
+    for (const p of printed) expect(p).toEqual({ file: p.file, pattern: scannerPattern('lk') });
+  });
+
+  it('is found by the scanner pattern wherever it is pasted, and nothing else is', () => {
+    const sut = new RegExp(scannerPattern('lk'));
     for (let i = 0; i < 50; i++) {
       const { secret } = mintSecret('lk');
       for (const text of [
@@ -77,7 +95,14 @@ describe('token secret codec', () => {
         expect(sut.exec(text)?.[1]).toBe(secret);
       }
       expect(sut.exec(`${secret}x`)).toBeNull();
+      expect(sut.exec(`x${secret}`)).toBeNull();
       expect(sut.exec(secret.slice(0, -1))).toBeNull();
     }
+  });
+
+  it('gives the scanners of another TOKEN_PREFIX its own pattern', () => {
+    const { secret } = mintSecret('acme');
+    expect(new RegExp(scannerPattern('acme')).exec(`TOKEN_${secret}`)?.[1]).toBe(secret);
+    expect(new RegExp(scannerPattern('lk')).exec(secret)).toBeNull();
   });
 });
