@@ -34,7 +34,6 @@ const OWNED_ELSEWHERE = [
   { file: 'README.md', holds: "psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE latchkey'" },
   { file: 'README.md', holds: 'docker compose up --build -d' },
   { file: 'README.md', holds: 'audit verify-consistency --old cp1.txt' },
-  { file: 'docs/api.md', holds: 'audit verify-consistency --old cp-november.txt' },
 ];
 
 /** Languages the run knows how to run: shell in one session, the receiver, the typed client. */
