@@ -9,6 +9,21 @@ import { RequestContext } from './request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A header that names a business: its uuid, lowercased, or the 422 that names the header. */
+export function businessIdOf(header: string | string[] | undefined, name: string): string {
+  if (typeof header !== 'string' || !UUID.test(header)) {
+    throw new RequestValidationError([
+      {
+        loc: ['header', name],
+        msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
+        type: header === undefined ? 'missing' : 'uuid_parsing',
+        ...(header === undefined ? {} : { input: header }),
+      },
+    ]);
+  }
+  return header.toLowerCase();
+}
+
 /**
  * For `@BusinessScoped()` routes: reads `x-business-id`, checks that the caller's token may act
  * in that business, and binds the business and role into the request context.
@@ -25,19 +40,17 @@ export class BusinessScopeGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;
 
-    const header = request.headers['x-business-id'];
-    if (typeof header !== 'string' || !UUID.test(header)) {
-      throw new RequestValidationError([
-        {
-          loc: ['header', 'x-business-id'],
-          msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
-          type: header === undefined ? 'missing' : 'uuid_parsing',
-          ...(header === undefined ? {} : { input: header }),
-        },
-      ]);
-    }
-    const businessId = header.toLowerCase();
+    const businessId = businessIdOf(request.headers['x-business-id'], 'x-business-id');
+    request[CONTEXT_KEY] = await this.bind(ctx, businessId);
+    return true;
+  }
 
+  /**
+   * The caller's context in `businessId`, or the refusal: 403 for another business's or a
+   * suspended business's token, 404 for a business that does not exist. The rule of every
+   * business-scoped route, and of `GET /auth/verify` for the business a gateway serves.
+   */
+  async bind(ctx: RequestContext, businessId: string): Promise<RequestContext> {
     // A business token acts only in its own business (whose row a foreign key guarantees); a
     // platform token may act in any business that exists, suspended ones included.
     if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
@@ -51,7 +64,6 @@ export class BusinessScopeGuard implements CanActivate {
     if (!ctx.isPlatformToken && business.status === 'suspended') {
       throw AuthError.forbidden('BUSINESS_SUSPENDED');
     }
-    request[CONTEXT_KEY] = ctx.inBusiness(business, ctx.role);
-    return true;
+    return ctx.inBusiness(business, ctx.role);
   }
 }
