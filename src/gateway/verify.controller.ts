@@ -53,14 +53,14 @@ export class VerifyController {
     summary: "A gateway's check of the token its client presents",
     description: DESCRIPTION,
   })
+  // Swagger lists header parameters in the reverse order of their decorators.
   @ApiHeader({
-    name: GATEWAY_HEADERS.business,
+    name: GATEWAY_HEADERS.secret,
     required: false,
     description:
-      'The business the upstream serves (uuid): the token must be of it. A platform token is ' +
-      'then refused. Unset, any business token passes (its own business must be active), and ' +
-      'a platform token passes with no X-Latchkey-Business-Id.',
-    schema: { type: 'string', format: 'uuid' },
+      'VERIFY_GATEWAY_SECRET, when the installation sets one: without it (or with another), 403 ' +
+      'GATEWAY_NOT_TRUSTED. Set it on the check alone, never on the upstream request.',
+    schema: { type: 'string' },
   })
   @ApiHeader({
     name: GATEWAY_HEADERS.requireScope,
@@ -71,12 +71,13 @@ export class VerifyController {
     schema: { type: 'string', example: 'orders:read' },
   })
   @ApiHeader({
-    name: GATEWAY_HEADERS.secret,
+    name: GATEWAY_HEADERS.business,
     required: false,
     description:
-      'VERIFY_GATEWAY_SECRET, when the installation sets one: without it (or with another), 403 ' +
-      'GATEWAY_NOT_TRUSTED. Set it on the check alone, never on the upstream request.',
-    schema: { type: 'string' },
+      'The business the upstream serves (uuid): the token must be of it. A platform token is ' +
+      'then refused. Unset, any business token passes (its own business must be active), and ' +
+      'a platform token passes with no X-Latchkey-Business-Id.',
+    schema: { type: 'string', format: 'uuid' },
   })
   @ApiResponse({
     status: 204,
