@@ -13,7 +13,7 @@ export const VERIFIED_HEADERS = {
 /**
  * `X-Latchkey-Scopes` of a token unrestricted within its role (scopes null). `*` is no scope
  * (`SCOPE_PATTERN` refuses it), so it cannot be mistaken for one; a token with no scope at all
- * (`[]`) sends an empty value, which gateways drop: no header means no scope, never "any".
+ * (`[]`) sends an empty value: an empty or missing header means no scope, never "any".
  */
 export const UNRESTRICTED_SCOPES = '*';
 
@@ -37,14 +37,17 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const known = built.get(ctx.token);
   if (known !== undefined && known.actor === ctx.actor) return known.headers;
   const { token, actor } = ctx;
+  // All six, every time, empty where there is nothing to say (a platform token's business, a
+  // token that never expires): a gateway that copies a header the answer lacks may pass on
+  // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
   const headers: Record<string, string> = {
     [VERIFIED_HEADERS.tokenId]: token.id,
+    [VERIFIED_HEADERS.businessId]: token.businessId ?? '',
     [VERIFIED_HEADERS.identityId]: actor.id,
     [VERIFIED_HEADERS.identityType]: actor.kind,
     [VERIFIED_HEADERS.scopes]: token.scopes === null ? UNRESTRICTED_SCOPES : token.scopes.join(' '),
+    [VERIFIED_HEADERS.expiresAt]: token.expiresAt?.toISOString() ?? '',
   };
-  if (token.businessId !== null) headers[VERIFIED_HEADERS.businessId] = token.businessId;
-  if (token.expiresAt !== null) headers[VERIFIED_HEADERS.expiresAt] = token.expiresAt.toISOString();
   for (const [name, value] of Object.entries(headers)) {
     if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);
   }

@@ -76,7 +76,7 @@ export class VerifyController {
     description:
       'The business the upstream serves (uuid): the token must be of it. A platform token is ' +
       'then refused. Unset, any business token passes (its own business must be active), and ' +
-      'a platform token passes with no X-Latchkey-Business-Id.',
+      'a platform token passes with an empty X-Latchkey-Business-Id.',
     schema: { type: 'string', format: 'uuid' },
   })
   @ApiResponse({
@@ -85,7 +85,7 @@ export class VerifyController {
     headers: {
       'X-Latchkey-Token-Id': header('The token (uuid)', '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10'),
       'X-Latchkey-Business-Id': header(
-        "The token's business (uuid); absent for a platform token",
+        "The token's business (uuid); empty for a platform token",
         '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
       ),
       'X-Latchkey-Identity-Id': header(
@@ -94,11 +94,11 @@ export class VerifyController {
       ),
       'X-Latchkey-Identity-Type': header('`user` or `machine`', 'user'),
       'X-Latchkey-Scopes': header(
-        `The token's scopes, space-separated; \`${UNRESTRICTED_SCOPES}\` when unrestricted within its role; empty (or absent) for none`,
+        `The token's scopes, space-separated; \`${UNRESTRICTED_SCOPES}\` when unrestricted within its role; empty for none`,
         'orders:read deploy:*',
       ),
       'X-Latchkey-Expires-At': header(
-        'When the token expires (ISO 8601); absent when it never does',
+        'When the token expires (ISO 8601); empty when it never does',
         '2026-06-30T12:00:00.000Z',
       ),
     },
