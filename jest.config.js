@@ -33,6 +33,7 @@ const ONE_AT_A_TIME = [
   'console',
   'console-screens',
   'faults',
+  'gateways',
   'memory-budget',
   'multi-instance',
   'request-log',
