@@ -1,5 +1,12 @@
 import { All, Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExcludeEndpoint,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  DECORATORS,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Ctx, GatewayCheck } from '../auth/decorators';
 import { GATEWAY_HEADERS } from '../auth/gateway-requirements';
@@ -38,6 +45,30 @@ const DESCRIPTION =
   "(the gateway's X-Forwarded-For). A verify counts in the token's usage and last_used_at like any " +
   "call. Any method on any path below /auth/verify/ answers the same (Envoy sends the request's " +
   'own method and path). docs/gateways.md has tested nginx and Caddy configurations.';
+
+/**
+ * The 403's RFC 6750 challenge, which an INSUFFICIENT_SCOPE refusal carries: `ApiErrors` names the
+ * headers of a status the same way on every route, and a 403 has none elsewhere.
+ */
+const ApiScopeChallenge =
+  (): MethodDecorator =>
+  (_target: object, _key: string | symbol, descriptor: PropertyDescriptor) => {
+    const handler = descriptor.value as object;
+    const responses = (Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) ?? {}) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    responses['403'] = {
+      ...responses['403'],
+      headers: {
+        'WWW-Authenticate': header(
+          'With INSUFFICIENT_SCOPE: the scopes needed, for the gateway to pass on',
+          'Bearer error="insufficient_scope", scope="orders:read"',
+        ),
+      },
+    };
+    Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);
+  };
 
 /** `GET /auth/verify`: the whole decision is the global guard's (`GatewayGuard`); this answers it. */
 @ApiTags('gateways')
@@ -103,6 +134,7 @@ export class VerifyController {
       ),
     },
   })
+  @ApiScopeChallenge()
   @ApiErrors(ERRORS)
   verify(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply): void {
     void reply.headers(verifiedHeaders(ctx));
