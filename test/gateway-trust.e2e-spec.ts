@@ -306,6 +306,25 @@ describe.each(DRIVERS)('GET /auth/verify trusts the gateway, not its clients, on
       },
     );
 
+    it.each(['x-latchkey-business', 'x-business-id'])(
+      'never says back a token put in %s, and clips what it echoes',
+      async (name) => {
+        const route = name === 'x-business-id' ? '/api/v1/me' : '/auth/verify';
+        const leaked = mintSecret('lk').secret;
+        for (const value of [leaked, `${biz.id}${leaked}`, 'x'.repeat(4000)]) {
+          const res = await t
+            .http()
+            .get(route)
+            .set('authorization', `Bearer ${biz.ownerToken}`)
+            .set(name, value);
+          expect(res.status).toBe(422);
+          expect(res.body.detail[0].loc).toEqual(['header', name]);
+          expect(res.text).not.toContain(leaked);
+          expect(String(res.body.detail[0].input).length).toBeLessThanOrEqual(65);
+        }
+      },
+    );
+
     it.each([
       // obs-fold: a continuation line that would smuggle a header into a naive parser.
       'X-Latchkey-Require-Scope: orders:read\r\n X-Evil: 1',

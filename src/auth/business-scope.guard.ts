@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../common/domain-error';
+import { echoed } from '../common/validation.pipe';
 import { BusinessDirectory } from './ports';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY } from './decorators';
@@ -17,7 +18,8 @@ export function businessIdOf(header: string | string[] | undefined, name: string
         loc: ['header', name],
         msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
         type: header === undefined ? 'missing' : 'uuid_parsing',
-        ...(header === undefined ? {} : { input: header }),
+        // Clipped, and a token pasted in masked: an error never says a secret back.
+        ...(header === undefined ? {} : { input: echoed(header) }),
       },
     ]);
   }
