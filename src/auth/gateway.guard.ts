@@ -77,6 +77,7 @@ export class GatewayGuard {
     const { businessId, scopes } = gatewayRequirementsOf(request.headers);
     let ctx = request[CONTEXT_KEY] as RequestContext;
     if (!ctx.isPlatformToken) {
+      // Any other token has a business: the verifier admits none without one but a platform admin's.
       ctx = await this.business.bind(ctx, businessId ?? ctx.token.businessId!);
       request[CONTEXT_KEY] = ctx;
     } else if (businessId !== null) {

@@ -10,10 +10,10 @@ import { RoutePlans } from './route-plan';
  * The one global guard. It runs the design's checks in their order, and each only where the
  * route needs it: the bearer token (401, or 403 from outside its networks) unless `@Public()`,
  * the rate limits (429) when any is on or the token has its own, the business header and business (422, 403, 404) on `@BusinessScoped()` routes, then
- * platform, role and scope (403) where a route asks for them. `GET /auth/verify` (`@GatewayCheck()`)
- * runs the same steps, with the gateway's header and requirements (`GatewayGuard`) in place of
- * the bearer header and the business header. One guard instead of four saves
- * Nest's per-guard machinery on every request, and the route's plan is read once.
+ * platform, role and scope (403) where a route asks for them. `GET /auth/verify`
+ * (`@GatewayCheck()`) runs the same steps, with the gateway's token header and requirements
+ * (`GatewayGuard`) in place of the bearer header and the business header. One guard instead of
+ * four saves Nest's per-guard machinery on every request, and the route's plan is read once.
  */
 @Injectable()
 export class RequestGuard implements CanActivate {
