@@ -12,7 +12,7 @@ const LAYERS = [
   ['tenancy'],
   ['tokens'],
   ['workflows'],
-  ['audit', 'oauth2', 'health', 'leaks'],
+  ['audit', 'oauth2', 'health', 'leaks', 'gateway'],
   ['webhooks'],
   ['docs'],
   ['wiring'],
@@ -60,9 +60,9 @@ module.exports = {
     {
       name: 'same-layer-features-apart',
       severity: 'error',
-      comment: 'audit, oauth2 and health do not import one another.',
-      from: { path: '^src/(audit|oauth2|health)/' },
-      to: { path: '^src/(audit|oauth2|health)/', pathNot: '^src/$1/' },
+      comment: 'audit, oauth2, health and gateway do not import one another.',
+      from: { path: '^src/(audit|oauth2|health|gateway)/' },
+      to: { path: '^src/(audit|oauth2|health|gateway)/', pathNot: '^src/$1/' },
     },
     {
       name: 'no-test-imports-bench',

@@ -34,6 +34,7 @@ const ONE_AT_A_TIME = [
   'console-screens',
   'docs-blocks',
   'faults',
+  'gateways',
   'memory-budget',
   'multi-instance',
   'readme-audit-proof',

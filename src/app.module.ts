@@ -15,6 +15,7 @@ import { TokenVerifier } from './tokens/token-verifier';
 import { TokensModule } from './tokens/tokens.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { AuditRoutesModule } from './audit/audit-routes.module';
 import { TokensRoutesModule } from './tokens/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/webhooks-routes.module';
@@ -44,6 +45,7 @@ export class AppModule {
           directory: TenancyDirectory,
         }),
         OAuth2Module,
+        GatewayModule,
         LeaksModule,
         HealthModule,
         // Off, /metrics is 404 rather than an empty answer.

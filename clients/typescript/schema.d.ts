@@ -1140,6 +1140,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A gateway's check of the token its client presents
+     * @description For gateways (nginx `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`, Envoy `ext_authz`): is the token of this request good for this upstream? The token comes from `Authorization: Bearer`, or from the header the installation names in VERIFY_TOKEN_HEADER (for example `X-API-Key`, whose whole value is the token). The answer is in the status and the headers, with no body on success: 204 with who holds the token, 401 with the RFC 6750 challenge, 403, 422 for a malformed requirement, 429 with Retry-After. The same rules as the API's own routes, checked in the same order, with the client address TRUST_PROXY believes (the gateway's X-Forwarded-For). A verify counts in the token's usage and last_used_at like any call. Any method on any path below /auth/verify/ answers the same (Envoy sends the request's own method and path). docs/gateways.md has tested nginx and Caddy configurations.
+     */
+    get: operations['verifyGatewayRequest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/leaks/github': {
     parameters: {
       query?: never;
@@ -14652,6 +14672,163 @@ export interface operations {
        * @description Error codes: RATE_LIMITED
        *
        *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  verifyGatewayRequest: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The business the upstream serves (uuid): the token must be of it. A platform token is then refused. Unset, any business token passes (its own business must be active), and a platform token passes with an empty X-Latchkey-Business-Id. */
+        'x-latchkey-business'?: string;
+        /** @description Scopes the token must all allow, separated by spaces or commas (`orders:read deploy:*`). A token with scopes null allows every scope; `a:*` covers every `a:…`. An empty value is 422. */
+        'x-latchkey-require-scope'?: string;
+        /** @description VERIFY_GATEWAY_SECRET, when the installation sets one: without it (or with another), 403 GATEWAY_NOT_TRUSTED. Set it on the check alone, never on the upstream request. */
+        'x-latchkey-gateway-secret'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The token is good for this upstream. No body: the headers say who holds it. */
+      204: {
+        headers: {
+          /** @description The token (uuid) */
+          'X-Latchkey-Token-Id'?: string;
+          /** @description The token's business (uuid); empty for a platform token */
+          'X-Latchkey-Business-Id'?: string;
+          /** @description The identity that holds the token (uuid) */
+          'X-Latchkey-Identity-Id'?: string;
+          /** @description `user` or `machine` */
+          'X-Latchkey-Identity-Type'?: string;
+          /** @description The token's scopes, space-separated; `*` when unrestricted within its role; empty for none */
+          'X-Latchkey-Scopes'?: string;
+          /** @description When the token expires (ISO 8601); empty when it never does */
+          'X-Latchkey-Expires-At'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: GATEWAY_NOT_TRUSTED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED
+       *
+       *     GATEWAY_NOT_TRUSTED: VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong.
+       *
+       *     BUSINESS_MISMATCH: the token is not of X-Latchkey-Business; a platform token where a business is named.
+       *
+       *     INSUFFICIENT_SCOPE: WWW-Authenticate: Bearer error="insufficient_scope", scope="…".
+       */
+      403: {
+        headers: {
+          /** @description With INSUFFICIENT_SCOPE: the scopes needed, for the gateway to pass on */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This route answers only a gateway that sends X-Latchkey-Gateway-Secret",
+           *       "code": "GATEWAY_NOT_TRUSTED",
+           *       "detail": "This route answers only a gateway that sends X-Latchkey-Gateway-Secret",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'GATEWAY_NOT_TRUSTED'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'INSUFFICIENT_SCOPE'
+              | 'IP_NOT_ALLOWED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: X-Latchkey-Business not a uuid, or X-Latchkey-Require-Scope not scopes.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
        */
       429: {
         headers: {

@@ -9,6 +9,17 @@ describe(AuthError.name, () => {
     expect(sut.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
   });
 
+  it('names the scopes needed in the RFC 6750 insufficient_scope challenge', () => {
+    const sut = toErrorResponse(AuthError.insufficientScope(['orders:read', 'deploy:*']), null);
+    expect({ status: sut.status, code: sut.body.code }).toEqual({
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE',
+    });
+    expect(sut.headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_scope", scope="orders:read deploy:*"',
+    );
+  });
+
   const forbidden = Object.entries(AUTH_ERRORS).filter(([, entry]) => entry.status === 403);
 
   it.each(forbidden)('answers forbidden(%s) with 403 and no challenge', (code) => {

@@ -27,6 +27,11 @@ export const AUTH_ERRORS = {
     status: 403,
     message: 'This token may not be used from this address',
   },
+  // GET /auth/verify with VERIFY_GATEWAY_SECRET set, called without it (or with another).
+  GATEWAY_NOT_TRUSTED: {
+    status: 403,
+    message: 'This route answers only a gateway that sends X-Latchkey-Gateway-Secret',
+  },
   BUSINESS_NOT_FOUND: { status: 404, message: 'Business not found' },
 } as const satisfies ErrorTable;
 
@@ -53,6 +58,17 @@ export class AuthError extends DomainError<AuthErrorCode> {
   /** 403: the caller is known, and may not do this. */
   static forbidden(code: ForbiddenCode, detail?: string): AuthError {
     return new AuthError(code, detail);
+  }
+
+  /**
+   * 403 INSUFFICIENT_SCOPE with the RFC 6750 §3 challenge naming the scopes needed, for a
+   * gateway to pass on. The scopes are held to `SCOPE_PATTERN` before they get here, so none
+   * holds a quote, a backslash or a line break.
+   */
+  static insufficientScope(required: readonly string[], detail?: string): AuthError {
+    return new AuthError('INSUFFICIENT_SCOPE', detail, {
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"`,
+    });
   }
 
   /** 404 for a business that a platform token names and that does not exist. */

@@ -7,6 +7,7 @@ import { AccessGuard } from './access.guard';
 import { BearerGuard, PassportBearerGuard } from './bearer.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { BusinessScopeGuard } from './business-scope.guard';
+import { GatewayGuard } from './gateway.guard';
 import { BusinessDirectory, PrincipalVerifier } from './ports';
 import { RequestGuard } from './request.guard';
 import { RoutePlans } from './route-plan';
@@ -19,6 +20,7 @@ const PROVIDERS = [
   RateLimitGuard,
   BusinessScopeGuard,
   AccessGuard,
+  GatewayGuard,
   { provide: APP_GUARD, useClass: RequestGuard },
 ];
 

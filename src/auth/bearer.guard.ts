@@ -9,7 +9,7 @@ import { AuthError } from './auth-error';
 import { CONTEXT_KEY } from './decorators';
 import { originOf, RequestContext } from './request-context';
 
-type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
+export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 
 const SCHEME = /^Bearer$/i;
 
@@ -53,10 +53,22 @@ function refusal(
   request: LatchkeyRequest,
   e: unknown,
 ): Promise<unknown> {
-  return e instanceof AuthError && (e.status === 401 || e.code === 'IP_NOT_ALLOWED')
+  return e instanceof AuthError && (e.status === 401 || COUNTED_403.has(e.code))
     ? failures.answer(clientIp(request) ?? undefined, e)
     : Promise.resolve(e);
 }
+
+/** The refusals of a caller that is not who it claims, counted like a 401. */
+const COUNTED_403 = new Set(['IP_NOT_ALLOWED', 'GATEWAY_NOT_TRUSTED']);
+
+/**
+ * Reads the credential a request presents, or null for none; it may throw instead, a refusal
+ * that is then counted like a 401 (the gateway check of `GET /auth/verify`).
+ */
+export type CredentialReader = (request: LatchkeyRequest) => string | null;
+
+export const authorizationBearer: CredentialReader = (request) =>
+  bearerTokenOf(request.headers.authorization);
 
 const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
 
@@ -79,13 +91,24 @@ export class BearerGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<LatchkeyRequest>();
+    await this.authenticate(
+      context.switchToHttp().getRequest<LatchkeyRequest>(),
+      authorizationBearer,
+    );
+    return true;
+  }
+
+  /**
+   * The bearer check on the credential `read` finds: what `canActivate` runs on the
+   * `Authorization` header, and `GatewayGuard` on the header `GET /auth/verify` reads. One path,
+   * so the budget, the verifier and the failures are the same whichever header carries the token.
+   */
+  async authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> {
     this.failures.refuseBlocked(clientIp(request) ?? undefined);
     try {
-      const secret = bearerTokenOf(request.headers.authorization);
+      const secret = read(request);
       if (secret === null) throw noCredential();
       admit(request, await this.verifier.verify(secret, originOf(request)));
-      return true;
     } catch (e) {
       throw await refusal(this.failures, request, e);
     }

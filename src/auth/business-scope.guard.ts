@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../common/domain-error';
+import { echoed } from '../common/validation.pipe';
 import { BusinessDirectory } from './ports';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY } from './decorators';
@@ -8,6 +9,22 @@ import { RoutePlans } from './route-plan';
 import { RequestContext } from './request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A header that names a business: its uuid, lowercased, or the 422 that names the header. */
+export function businessIdOf(header: string | string[] | undefined, name: string): string {
+  if (typeof header !== 'string' || !UUID.test(header)) {
+    throw new RequestValidationError([
+      {
+        loc: ['header', name],
+        msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
+        type: header === undefined ? 'missing' : 'uuid_parsing',
+        // Clipped, and a token pasted in masked: an error never says a secret back.
+        ...(header === undefined ? {} : { input: echoed(header) }),
+      },
+    ]);
+  }
+  return header.toLowerCase();
+}
 
 /**
  * For `@BusinessScoped()` routes: reads `x-business-id`, checks that the caller's token may act
@@ -25,19 +42,17 @@ export class BusinessScopeGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
     const ctx = request[CONTEXT_KEY] as RequestContext;
 
-    const header = request.headers['x-business-id'];
-    if (typeof header !== 'string' || !UUID.test(header)) {
-      throw new RequestValidationError([
-        {
-          loc: ['header', 'x-business-id'],
-          msg: header === undefined ? 'Field required' : 'Input should be a valid UUID',
-          type: header === undefined ? 'missing' : 'uuid_parsing',
-          ...(header === undefined ? {} : { input: header }),
-        },
-      ]);
-    }
-    const businessId = header.toLowerCase();
+    const businessId = businessIdOf(request.headers['x-business-id'], 'x-business-id');
+    request[CONTEXT_KEY] = await this.bind(ctx, businessId);
+    return true;
+  }
 
+  /**
+   * The caller's context in `businessId`, or the refusal: 403 for another business's or a
+   * suspended business's token, 404 for a business that does not exist. The rule of every
+   * business-scoped route, and of `GET /auth/verify` for the business a gateway serves.
+   */
+  async bind(ctx: RequestContext, businessId: string): Promise<RequestContext> {
     // A business token acts only in its own business (whose row a foreign key guarantees); a
     // platform token may act in any business that exists, suspended ones included.
     if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
@@ -51,7 +66,6 @@ export class BusinessScopeGuard implements CanActivate {
     if (!ctx.isPlatformToken && business.status === 'suspended') {
       throw AuthError.forbidden('BUSINESS_SUSPENDED');
     }
-    request[CONTEXT_KEY] = ctx.inBusiness(business, ctx.role);
-    return true;
+    return ctx.inBusiness(business, ctx.role);
   }
 }

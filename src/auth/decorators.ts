@@ -16,6 +16,7 @@ export const PLATFORM_ONLY = 'latchkey:platform-only';
 export const REQUIRED_ROLE = 'latchkey:required-role';
 export const REQUIRED_SCOPE = 'latchkey:required-scope';
 export const RETIRING_ALLOWED = 'latchkey:retiring-allowed';
+export const GATEWAY_CHECK = 'latchkey:gateway-check';
 
 /**
  * The OpenAPI security requirements, by the names `src/docs/swagger.ts` gives the schemes. One
@@ -45,6 +46,14 @@ const RETIRING_WRITE = 'TOKEN_RETIRING (a write by a token in its rotation grace
  * Every other write (any method but GET) refuses a retiring token with 403 TOKEN_RETIRING.
  */
 export const RetiringAllowed = () => SetMetadata(RETIRING_ALLOWED, true);
+
+/**
+ * A gateway's check (`GET /auth/verify`): the token a gateway's client presents, and what the
+ * gateway requires of it, through `GatewayGuard` and the API's own rules. It writes nothing, so a
+ * token in its rotation grace period passes, whatever the method.
+ */
+export const GatewayCheck = () =>
+  applyDecorators(SetMetadata(GATEWAY_CHECK, true), RetiringAllowed(), BearerAuth());
 
 /** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
 export const BusinessScoped = () =>

@@ -3,6 +3,7 @@ import { METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import {
   BUSINESS_SCOPED,
+  GATEWAY_CHECK,
   IS_PUBLIC,
   PLATFORM_ONLY,
   REQUIRED_ROLE,
@@ -15,6 +16,8 @@ import type { Role } from './roles';
 export interface RoutePlan {
   readonly isPublic: boolean;
   readonly businessScoped: boolean;
+  /** `GET /auth/verify`: the gateway's checks (`GatewayGuard`) instead of the bearer's. */
+  readonly gateway: boolean;
   readonly platformOnly: boolean;
   readonly role: Role | undefined;
   readonly scope: string | undefined;
@@ -60,6 +63,7 @@ export class RoutePlans {
     return Object.freeze({
       isPublic,
       businessScoped: get<boolean>(BUSINESS_SCOPED) === true,
+      gateway: get<boolean>(GATEWAY_CHECK) === true,
       platformOnly,
       role,
       scope,

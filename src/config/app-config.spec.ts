@@ -135,6 +135,18 @@ describe(loadConfig.name, () => {
     expect(sut.METRICS_TOKEN).toBe('scrape-me-0123456789');
   });
 
+  it('reads the gateway route settings: the token header lowercased, Authorization as Bearer', () => {
+    const sut = loadConfig({
+      VERIFY_TOKEN_HEADER: 'X-API-Key',
+      VERIFY_GATEWAY_SECRET: 'gateway-secret-0123456789',
+    });
+    expect(sut.verifyTokenHeader).toBe('x-api-key');
+    expect(sut.VERIFY_GATEWAY_SECRET).toBe('gateway-secret-0123456789');
+    expect(loadConfig({}).verifyTokenHeader).toBeNull();
+    expect(loadConfig({ VERIFY_TOKEN_HEADER: 'Authorization' }).verifyTokenHeader).toBeNull();
+    expect(loadConfig({}).VERIFY_GATEWAY_SECRET).toBeUndefined();
+  });
+
   it('chooses PostgreSQL when DATABASE_URL is set', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseDriver).toBe('postgres');
   });
@@ -163,6 +175,19 @@ describe(loadConfig.name, () => {
     ['METRICS_TOKEN', 'short'],
     ['METRICS_TOKEN', 'has a space in the middle'],
     ['METRICS_TOKEN', 'x'.repeat(257)],
+    ['VERIFY_TOKEN_HEADER', 'X API Key'],
+    ['VERIFY_TOKEN_HEADER', 'x-api-key:'],
+    ['VERIFY_TOKEN_HEADER', 'x'.repeat(65)],
+    ['VERIFY_TOKEN_HEADER', 'Cookie'],
+    ['VERIFY_TOKEN_HEADER', 'X-Forwarded-For'],
+    ['VERIFY_TOKEN_HEADER', 'x-business-id'],
+    ['VERIFY_TOKEN_HEADER', 'Host'],
+    ['VERIFY_TOKEN_HEADER', 'X-Latchkey-Token'],
+    ['VERIFY_TOKEN_HEADER', 'x-latchkey-gateway-secret'],
+    ['VERIFY_GATEWAY_SECRET', 'short'],
+    ['VERIFY_GATEWAY_SECRET', 'a gateway secret with spaces'],
+    ['VERIFY_GATEWAY_SECRET', `${'x'.repeat(20)}\n`],
+    ['VERIFY_GATEWAY_SECRET', 'x'.repeat(257)],
   ])('rejects %s=%s and names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

@@ -21,6 +21,7 @@ import {
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
+import { isTokenHeaderName } from './verify-token-header';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +58,21 @@ class TrustProxyRule implements ValidatorConstraintInterface {
     } catch (e) {
       return (e as Error).message;
     }
+  }
+}
+
+@ValidatorConstraint({ name: 'tokenHeader' })
+class TokenHeaderRule implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && isTokenHeaderName(value.trim());
+  }
+
+  defaultMessage(): string {
+    return (
+      'must be a header name (letters, digits, - and the like, at most 64) ' +
+      'such as X-API-Key, and not one a proxy or Latchkey gives meaning to (Host, Cookie, ' +
+      'X-Forwarded-For, x-business-id, X-Latchkey-*)'
+    );
   }
 }
 
@@ -246,6 +262,34 @@ export class AppConfig {
   @IsString()
   @MinLength(1)
   CONSOLE_DIR = join(installationRoot(), 'dist', 'console');
+
+  /**
+   * The header `GET /auth/verify` reads the token from, its whole value being the token (an API
+   * key header such as `X-API-Key`). Unset (or `Authorization`): `Authorization: Bearer <token>`.
+   * Set, that header alone is read; an `Authorization` header then goes unread (it may carry the
+   * upstream's own credential). Not a header a proxy or Latchkey itself gives meaning to.
+   */
+  @IsOptional()
+  @Validate(TokenHeaderRule)
+  VERIFY_TOKEN_HEADER?: string;
+
+  /**
+   * When set, `GET /auth/verify` answers only a gateway that sends it in
+   * `X-Latchkey-Gateway-Secret` (403 `GATEWAY_NOT_TRUSTED` otherwise). A shared secret, compared
+   * in constant time and never logged or echoed; 16 to 256 printable ASCII, as it travels in a
+   * header.
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, {
+    message: 'VERIFY_GATEWAY_SECRET must be 16 to 256 printable ASCII characters without spaces',
+  })
+  VERIFY_GATEWAY_SECRET?: string;
+
+  /** The lowercase name of the header `/auth/verify` reads a raw token from; null for Bearer. */
+  get verifyTokenHeader(): string | null {
+    const name = this.VERIFY_TOKEN_HEADER?.trim().toLowerCase();
+    return !name || name === 'authorization' ? null : name;
+  }
 
   /** TRUST_PROXY as Fastify takes it. */
   get trustProxy(): TrustProxy {
@@ -463,6 +507,8 @@ const KNOWN_KEYS = new Set(
     'WEBHOOK_SECRETS_KEY',
     'WEBHOOK_SECRETS_KEY_FILE',
     'GITHUB_SECRET_SCANNING_KEYS_FILE',
+    'VERIFY_TOKEN_HEADER',
+    'VERIFY_GATEWAY_SECRET',
   ),
 );
 

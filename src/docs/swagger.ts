@@ -28,6 +28,11 @@ const TAGS: [name: string, description: string][] = [
   ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
   ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
   [
+    'gateways',
+    'The check a gateway (nginx, Caddy, Traefik, Envoy) makes before it passes a request to your ' +
+      'API: the answer is in the status and headers (docs/gateways.md)',
+  ],
+  [
     'leaks',
     "Secret scanners' reports of tokens found in public (GitHub's partner program), which revoke them",
   ],

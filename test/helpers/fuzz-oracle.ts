@@ -110,6 +110,14 @@ export function problemWith(
       : 'the webhook keys answered without a key set';
   }
   if (op.path.startsWith('/health/')) return null;
+  if (op.path === '/auth/verify') {
+    // A gateway's check: 204, no body, who holds the token in X-Latchkey-* headers.
+    return res.status === 204 &&
+      res.text === '' &&
+      /^[0-9a-f-]{36}$/.test(String(res.headers['x-latchkey-token-id']))
+      ? null
+      : `/auth/verify answered ${res.status} with ${JSON.stringify(res.text.slice(0, 80))}, not a bare 204 naming the token`;
+  }
   if (op.path === '/metrics') {
     // Prometheus's text exposition, outside the envelope (and outside the token guard).
     return /^text\/plain/.test(String(res.headers['content-type'])) && res.text.includes('# TYPE ')

@@ -1,0 +1,117 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { AuthError } from './auth-error';
+import {
+  authorizationBearer,
+  BearerGuard,
+  CredentialReader,
+  LatchkeyRequest,
+} from './bearer.guard';
+import { BusinessScopeGuard } from './business-scope.guard';
+import { CONTEXT_KEY } from './decorators';
+import { GATEWAY_HEADERS, gatewayRequirementsOf } from './gateway-requirements';
+import type { RequestContext } from './request-context';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The checks of `GET /auth/verify`, which a gateway (nginx `auth_request`, Caddy `forward_auth`,
+ * Traefik `forwardAuth`, Envoy `ext_authz`) calls with its client's headers. They are the API's
+ * own, through the same code: `RequestGuard` runs `authenticate` where another route runs the
+ * bearer check, then the same rate limits, then `authorize` where another route runs the
+ * business header. So a verify answers exactly what `/api/v1/me` would for that token and business.
+ *
+ * - `authenticate`: with VERIFY_GATEWAY_SECRET set, the gateway's secret first (403
+ *   GATEWAY_NOT_TRUSTED, counted against the client's failed-auth budget like a 401; compared
+ *   as SHA-256 digests in constant time), then the token, from `Authorization: Bearer` or the
+ *   header VERIFY_TOKEN_HEADER names, through `BearerGuard.authenticate` (401, 403
+ *   IP_NOT_ALLOWED, 429 once the budget is spent).
+ * - `authorize`: the gateway's requirements (422 for a malformed one), then the business (the
+ *   business-scope rule: 403 BUSINESS_MISMATCH, BUSINESS_SUSPENDED), then every required scope
+ *   (403 INSUFFICIENT_SCOPE with the RFC 6750 challenge). A platform token is refused where the
+ *   gateway names a business: it administers Latchkey, and is no credential of a business's own
+ *   API. With no business named, a business token is still held to its own business's standing,
+ *   so a suspended business's tokens are refused everywhere.
+ *
+ * The client address every check uses (networks, limits, the budget) is the one TRUST_PROXY
+ * believes: the gateway's forwarded address, never what its client wrote.
+ */
+@Injectable()
+export class GatewayGuard {
+  private readonly logger = new Logger(GatewayGuard.name);
+  private readonly read: CredentialReader;
+  private readonly secret: Buffer | null;
+  /** Said once per process: without TRUST_PROXY every client is the gateway's one address. */
+  private untrustedProxyNoted: boolean;
+
+  constructor(
+    config: AppConfig,
+    private readonly bearer: BearerGuard,
+    private readonly business: BusinessScopeGuard,
+  ) {
+    this.secret = config.VERIFY_GATEWAY_SECRET ? digest(config.VERIFY_GATEWAY_SECRET) : null;
+    const header = config.verifyTokenHeader;
+    const token: CredentialReader =
+      header === null
+        ? authorizationBearer
+        : (request) => rawTokenOf(request.headers[header], header);
+    this.read =
+      this.secret === null
+        ? token
+        : (request) => {
+            this.checkGateway(request);
+            return token(request);
+          };
+    this.untrustedProxyNoted = config.trustProxy !== false;
+  }
+
+  /** The gateway, then the token it asks about; on success the request context is set. */
+  authenticate(request: LatchkeyRequest): Promise<void> {
+    if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
+    return this.bearer.authenticate(request, this.read);
+  }
+
+  /** The gateway's requirements, after the rate limits: business, then scopes. */
+  async authorize(request: LatchkeyRequest): Promise<void> {
+    const { businessId, scopes } = gatewayRequirementsOf(request.headers);
+    let ctx = request[CONTEXT_KEY] as RequestContext;
+    if (!ctx.isPlatformToken) {
+      // Any other token has a business: the verifier admits none without one but a platform admin's.
+      ctx = await this.business.bind(ctx, businessId ?? ctx.token.businessId!);
+      request[CONTEXT_KEY] = ctx;
+    } else if (businessId !== null) {
+      throw AuthError.forbidden(
+        'BUSINESS_MISMATCH',
+        "A platform token is no credential of a business's own API",
+      );
+    }
+    for (const scope of scopes) {
+      if (!ctx.allowsScope(scope)) {
+        throw AuthError.insufficientScope(scopes, `This token lacks the ${scope} scope`);
+      }
+    }
+  }
+
+  private checkGateway(request: LatchkeyRequest): void {
+    const sent = request.headers[GATEWAY_HEADERS.secret];
+    if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), this.secret!)) {
+      throw AuthError.forbidden('GATEWAY_NOT_TRUSTED');
+    }
+  }
+
+  private noteUntrustedProxy(): void {
+    this.untrustedProxyNoted = true;
+    this.logger.warn(
+      'GET /auth/verify is in use while TRUST_PROXY is false: every client behind a gateway ' +
+        "counts as the gateway's own address (networks, rate limits, the failed-auth budget). " +
+        "Set TRUST_PROXY to the gateway's address (docs/gateways.md)",
+    );
+  }
+}
+
+/** A header whose whole value is the token (`X-API-Key: lk_…`), or the 401 that names it. */
+function rawTokenOf(value: string | string[] | undefined, name: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw AuthError.bearer('INVALID_TOKEN', `Missing or empty ${name} header`);
+}

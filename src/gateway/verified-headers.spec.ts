@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import type { Actor, CallerToken } from '../auth/request-context';
+import { RequestContext } from '../auth/request-context';
+import { isSafeHeaderValue, verifiedHeaders } from './verified-headers';
+
+const actor: Actor = {
+  id: '7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
+  kind: 'machine',
+  label: 'machine:ci',
+  isPlatformAdmin: false,
+  email: null,
+  name: 'ci',
+};
+
+function tokenOf(fields: Partial<CallerToken>): CallerToken {
+  return {
+    id: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10',
+    jti: 'j',
+    businessId: '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
+    scopes: ['orders:read', 'deploy:*'],
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    expiresAt: new Date('2026-06-30T12:00:00Z'),
+    createdById: null,
+    createdBy: 'cli',
+    retiring: false,
+    ...fields,
+  };
+}
+
+const ctxOf = (token: CallerToken) => new RequestContext({ channel: 'api' } as never, actor, token);
+
+describe(verifiedHeaders.name, () => {
+  it('says who holds the token, for which business, with which scopes, until when', () => {
+    expect(verifiedHeaders(ctxOf(tokenOf({})))).toEqual({
+      'x-latchkey-token-id': '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10',
+      'x-latchkey-business-id': '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
+      'x-latchkey-identity-id': '7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
+      'x-latchkey-identity-type': 'machine',
+      'x-latchkey-scopes': 'orders:read deploy:*',
+      'x-latchkey-expires-at': '2026-06-30T12:00:00.000Z',
+    });
+  });
+
+  it('tells unrestricted (*) from no scope at all (empty), and leaves empty what the token lacks', () => {
+    const open = verifiedHeaders(
+      ctxOf(tokenOf({ scopes: null, expiresAt: null, businessId: null })),
+    );
+    expect(open['x-latchkey-scopes']).toBe('*');
+    expect(open['x-latchkey-expires-at']).toBe('');
+    expect(open['x-latchkey-business-id']).toBe('');
+    expect(verifiedHeaders(ctxOf(tokenOf({ scopes: [] })))['x-latchkey-scopes']).toBe('');
+  });
+
+  it('builds them once per verified token, and again for another actor', () => {
+    const token = tokenOf({});
+    const first = verifiedHeaders(ctxOf(token));
+    expect(verifiedHeaders(ctxOf(token))).toBe(first);
+    const other = new RequestContext({ channel: 'api' } as never, { ...actor, id: 'x' }, token);
+    expect(verifiedHeaders(other)['x-latchkey-identity-id']).toBe('x');
+  });
+
+  it.each(['orders:read\r\nx-evil: 1', 'a\nb', 'nul\u0000', 'é', 'tab\there'])(
+    'fails rather than answer a value that could split a header: a scope %j',
+    (scope) => {
+      expect(() => verifiedHeaders(ctxOf(tokenOf({ scopes: [scope] })))).toThrow(/unsafe/);
+    },
+  );
+});
+
+describe(isSafeHeaderValue.name, () => {
+  const printable = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 40,
+  });
+
+  it('never passes a value with a line break, a control character or non-ASCII anywhere', () => {
+    fc.assert(
+      fc.property(
+        printable,
+        printable,
+        fc.constantFrom('\r', '\n', '\r\n', '\0', '\t', '\x7f', '\u0085', '\u2028', 'é', '\ud83d'),
+        (before, after, bad) => {
+          return !isSafeHeaderValue(`${before}${bad}${after}`);
+        },
+      ),
+      { seed: 20261126, numRuns: 1000 },
+    );
+  });
+
+  // Mostly ASCII (controls included), some of the rest of the BMP, lone surrogates included.
+  const anyChar = fc
+    .oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 0, max: 0x7f }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xffff }) },
+    )
+    .map((c) => String.fromCharCode(c));
+
+  it('passes printable ASCII with no space at either end, and nothing else', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: anyChar, maxLength: 40 }), (value) => {
+        const printableOnly = [...value].every((ch) => ch >= ' ' && ch <= '~');
+        const trimmed = value.trim() === value;
+        return isSafeHeaderValue(value) === (printableOnly && trimmed);
+      }),
+      { seed: 20261126, numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,57 @@
+import type { RequestContext } from '../auth/request-context';
+
+/** The headers of a `GET /auth/verify` 204, which a gateway copies onto the upstream request. */
+export const VERIFIED_HEADERS = {
+  tokenId: 'x-latchkey-token-id',
+  businessId: 'x-latchkey-business-id',
+  identityId: 'x-latchkey-identity-id',
+  identityType: 'x-latchkey-identity-type',
+  scopes: 'x-latchkey-scopes',
+  expiresAt: 'x-latchkey-expires-at',
+} as const;
+
+/**
+ * `X-Latchkey-Scopes` of a token unrestricted within its role (scopes null). `*` is no scope
+ * (`SCOPE_PATTERN` refuses it), so it cannot be mistaken for one; a token with no scope at all
+ * (`[]`) sends an empty value: an empty or missing header means no scope, never "any".
+ */
+export const UNRESTRICTED_SCOPES = '*';
+
+/**
+ * Printable ASCII, spaces only inside, or nothing: a value that can never split a header or a
+ * line, whatever a gateway does with it. Ids are uuids, the type an enum, the time ISO 8601 and
+ * scopes `SCOPE_PATTERN`'s charset, so this never fails on a row the API wrote; if a row ever
+ * held something else, the verify fails (500) rather than hand a gateway a header it could split.
+ */
+const HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+
+export function isSafeHeaderValue(value: string): boolean {
+  return HEADER_VALUE.test(value);
+}
+
+/** Built once per verified principal the cache keeps: a warm verify allocates no headers. */
+const built = new WeakMap<object, { actor: object; headers: Readonly<Record<string, string>> }>();
+
+/** What a 204 tells the gateway about the token: who holds it, for which business, until when. */
+export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, string>> {
+  const known = built.get(ctx.token);
+  if (known !== undefined && known.actor === ctx.actor) return known.headers;
+  const { token, actor } = ctx;
+  // All six, every time, empty where there is nothing to say (a platform token's business, a
+  // token that never expires): a gateway that copies a header the answer lacks may pass on
+  // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
+  const headers: Record<string, string> = {
+    [VERIFIED_HEADERS.tokenId]: token.id,
+    [VERIFIED_HEADERS.businessId]: token.businessId ?? '',
+    [VERIFIED_HEADERS.identityId]: actor.id,
+    [VERIFIED_HEADERS.identityType]: actor.kind,
+    [VERIFIED_HEADERS.scopes]: token.scopes === null ? UNRESTRICTED_SCOPES : token.scopes.join(' '),
+    [VERIFIED_HEADERS.expiresAt]: token.expiresAt?.toISOString() ?? '',
+  };
+  for (const [name, value] of Object.entries(headers)) {
+    if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);
+  }
+  const frozen = Object.freeze(headers);
+  built.set(ctx.token, { actor: ctx.actor, headers: frozen });
+  return frozen;
+}
