@@ -44,6 +44,7 @@ const ONE_AT_A_TIME = [
   'start',
   'swagger-ui',
   'tracing',
+  'readme-postgres',
   'typed-client',
   'webhooks-processes',
 ];
