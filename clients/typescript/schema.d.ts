@@ -333,7 +333,7 @@ export interface paths {
     put?: never;
     /**
      * Re-issue a member's first token; the secret is in this response only
-     * @description For a member who lost theirs. Downward only: an admin for a member, an owner for an admin or a member; an owner's is re-issued only by that owner. The token expires in 7 days by default, and its scopes are at most the calling token's. Earlier tokens stay.
+     * @description For a member who lost theirs. Downward only: an admin for a member, an owner for an admin or a member; an owner's is re-issued only by that owner. The token expires in 7 days by default, and its scopes are at most the calling token's. The member's old first token (every active token of theirs named `first-token`) is revoked in the same transaction, with reason "first token re-issued", and `replaced_token_ids` names it; their other tokens stay.
      */
     post: operations['reissueFirstToken'];
     delete?: never;
@@ -1648,6 +1648,102 @@ export interface components {
        * @enum {string}
        */
       role: 'owner' | 'admin' | 'member';
+    };
+    ReissuedFirstTokenDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+      /**
+       * @description The secret. Shown once: store it now.
+       * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
+       */
+      token: string;
+      /**
+       * @description The first tokens of the member that this re-issue revoked, in the same transaction (reason "first token re-issued"); empty when they held none still active
+       * @example [
+       *       "6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f"
+       *     ]
+       */
+      replaced_token_ids: string[];
     };
     ReissueFirstTokenDto: {
       /** @description Lifetime of the first token; default 7 */
@@ -7486,7 +7582,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['IssuedTokenDto'];
+            data: components['schemas']['ReissuedFirstTokenDto'];
           };
         };
       };
