@@ -78,8 +78,11 @@ if (hasChromium()) {
       rmSync(dir, { recursive: true, force: true });
     }, TIMEOUT_MS);
 
+    // Each test starts signed out, whatever the one before left behind (a failure mid-test).
     beforeEach(async () => {
       await browser!.page.setViewportSize(VIEWPORT);
+      await ui.open();
+      await ui.page.evaluate('sessionStorage.clear(); localStorage.clear()');
     });
 
     afterEach(() => {
@@ -318,6 +321,154 @@ if (hasChromium()) {
           all.some((r) => r.json.type === 'webhook.test'),
         );
         expect(got.some((r) => r.json.type === 'webhook.test')).toBe(true);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    /** Opens a business from the Businesses screen, as a platform admin does. */
+    async function openBusiness(name: string): Promise<void> {
+      await ui.go('Businesses', /businesses/i);
+      const row = browser!.page.getByRole('row').filter({ hasText: name });
+      await row.first().getByRole('button', { name: 'Open', exact: true }).click();
+      await browser!.page.getByRole('heading', { level: 1, name: /^tokens$/i }).waitFor();
+    }
+
+    /** The row of the Members list that names `who`. */
+    const memberRow = (who: string) => browser!.page.getByRole('row').filter({ hasText: who });
+    const reissueButton = (who: string) =>
+      memberRow(who).getByRole('button', { name: 'Re-issue first token', exact: true });
+
+    it(
+      'offers Re-issue first token only where the token policy allows it: never to a platform admin, nor on another owner',
+      async () => {
+        const page = browser!.page;
+        const stamp = Date.now();
+        const people = {
+          owner2: `second-owner-${stamp}@console.test`,
+          admin: `an-admin-${stamp}@console.test`,
+          member: `a-member-${stamp}@console.test`,
+        };
+        for (const [key, email] of Object.entries(people)) {
+          const role = key === 'owner2' ? 'owner' : key;
+          const res = await api('POST', '/api/v1/members', owner.ownerToken, { email, role });
+          expect(res.status).toBe(201);
+        }
+
+        // The policy's `reissue` row gives a platform token NOT_TOKEN_HOLDER on every person.
+        await step('reissue-platform', async () => {
+          await ui.signIn(app!.platformToken!);
+          await openBusiness('console');
+          await ui.go('Members', /members/i);
+          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
+        });
+        await expect(
+          page.getByRole('button', { name: 'Re-issue first token', exact: true }).count(),
+        ).resolves.toBe(0);
+        await ui.signOut();
+
+        // An owner: on themselves, an admin and a member, but not on another owner.
+        await step('reissue-owner', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Members', /members/i);
+          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
+        });
+        for (const who of [people.admin, people.member]) {
+          await expect(reissueButton(who).count()).resolves.toBe(1);
+        }
+        await expect(reissueButton(people.owner2).count()).resolves.toBe(0);
+        await expect(reissueButton('(you)').count()).resolves.toBe(1);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'names a machine once in the audit log: "deploy-bot", never "machine: machine:deploy-bot"',
+      async () => {
+        const page = browser!.page;
+        const made = await api('POST', '/api/v1/machine-identities', owner.ownerToken, {
+          name: 'deploy-bot',
+          role: 'member',
+        });
+        expect(made.status).toBe(201);
+        await step('audit-machine', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Audit log', /audit/i);
+          await page
+            .getByRole('row')
+            .filter({ hasText: 'identity.created' })
+            .filter({ hasText: 'deploy-bot' })
+            .first()
+            .waitFor();
+        });
+        const table = await page.getByRole('region', { name: 'Audit events' }).innerText();
+        expect(table).not.toContain('machine:deploy-bot');
+        expect(table).not.toMatch(/machine:\s*machine/);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'offers no Revoke on an expired token, and still does on an active one',
+      async () => {
+        const page = browser!.page;
+        const soon = new Date(Date.now() + 1_500).toISOString();
+        const res = await api('POST', '/api/v1/tokens', owner.ownerToken, {
+          name: 'expires-at-once',
+          expires_at: soon,
+        });
+        expect(res.status).toBe(201);
+        await client.createToken(owner, 'stays-active');
+        await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 200));
+        await step('expired-revoke', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Tokens', /tokens/i);
+          await page.getByRole('row').filter({ hasText: 'expires-at-once' }).first().waitFor();
+        });
+        const expired = page.getByRole('row').filter({ hasText: 'expires-at-once' });
+        await expect(expired.getByText('expired', { exact: true }).count()).resolves.toBe(1);
+        await expect(
+          expired.getByRole('button', { name: 'Revoke', exact: true }).count(),
+        ).resolves.toBe(0);
+        const active = page.getByRole('row').filter({ hasText: 'stays-active' });
+        await expect(
+          active.getByRole('button', { name: 'Revoke', exact: true }).count(),
+        ).resolves.toBe(1);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'a re-issued first token replaces the old one: it is revoked at once, and the console says so',
+      async () => {
+        const page = browser!.page;
+        const email = `lost-it-${Date.now()}@console.test`;
+        const added = await api<{ first_token: { token: string } }>(
+          'POST',
+          '/api/v1/members',
+          owner.ownerToken,
+          { email, role: 'member' },
+        );
+        expect(added.status).toBe(201);
+        const old = added.body.data.first_token.token;
+        const fresh = await step('reissue', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Members', /members/i);
+          await reissueButton(email).click();
+          const dialog = page.getByRole('dialog');
+          await dialog.getByText(/stops working at once/).waitFor();
+          await dialog.getByRole('button', { name: 'Confirm re-issue', exact: true }).click();
+          await page
+            .getByRole('status')
+            .filter({ hasText: 'their old first token was revoked' })
+            .waitFor();
+          return page.getByLabel('Secret', { exact: true }).inputValue();
+        });
+        expect((await client.me(old, owner.businessId)).status).toBe(401);
+        expect((await client.me(fresh, owner.businessId)).status).toBe(200);
         await ui.signOut();
       },
       TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../api/types';
 import { Dialog } from './Dialog';
+import { Named } from './Named';
 import { Badge, Id } from './Table';
 import { Time } from './Time';
 
@@ -25,7 +26,7 @@ export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClos
         <div>
           <dt>Actor</dt>
           <dd>
-            <span className="wrap">{e.actor.label}</span> ({e.actor.type})
+            <Named type={e.actor.type} label={e.actor.label} />
             {e.actor.id && (
               <>
                 {' '}
@@ -51,7 +52,7 @@ export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClos
         <div>
           <dt>Target</dt>
           <dd>
-            {e.target.type} <span className="wrap">{e.target.label ?? ''}</span>{' '}
+            <Named type={e.target.type} label={e.target.label} />{' '}
             {e.target.id && <Id>{e.target.id}</Id>}
           </dd>
         </div>

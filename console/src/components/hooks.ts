@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { unwrap } from '../api/call';
 import type { Machine, Member } from '../api/types';
+import type { Holder } from '../permissions';
 import { useBusiness } from '../session';
 
 /** `value`, once it has stopped changing for `ms`. */
@@ -36,6 +37,8 @@ export function useInvalidateBusiness(): () => Promise<void> {
 export interface Holders {
   /** identity id → email or machine name, for the people and machines the caller may list. */
   labels: Map<string, string>;
+  /** identity id → kind and role, for the token policy (see `mayActOn`). */
+  byId: Map<string, Holder>;
   machines: Machine[];
   members: Member[];
 }
@@ -56,9 +59,20 @@ export function useHolders(): Holders {
   });
   return useMemo(() => {
     const labels = new Map<string, string>();
-    for (const m of members.data?.items ?? [])
+    const byId = new Map<string, Holder>();
+    for (const m of members.data?.items ?? []) {
       labels.set(m.identity_id, m.email ?? m.name ?? m.identity_id);
-    for (const m of machines.data?.items ?? []) labels.set(m.id, `machine:${m.name}`);
-    return { labels, machines: machines.data?.items ?? [], members: members.data?.items ?? [] };
+      byId.set(m.identity_id, { id: m.identity_id, kind: 'user', role: m.role });
+    }
+    for (const m of machines.data?.items ?? []) {
+      labels.set(m.id, `machine:${m.name}`);
+      byId.set(m.id, { id: m.id, kind: 'machine', role: m.role ?? null });
+    }
+    return {
+      labels,
+      byId,
+      machines: machines.data?.items ?? [],
+      members: members.data?.items ?? [],
+    };
   }, [members.data, machines.data]);
 }

@@ -7,6 +7,7 @@ import { AuditIntegrity } from '../components/AuditIntegrity';
 import { Field } from '../components/Field';
 import { localToIso, useDebounced, UUID } from '../components/hooks';
 import { KeysetList } from '../components/List';
+import { Named } from '../components/Named';
 import { Badge, TableWrap } from '../components/Table';
 import { Time } from '../components/Time';
 import { useTitle } from '../components/useTitle';
@@ -189,13 +190,14 @@ export function AuditLog({ scope }: { scope: AuditScope }) {
                       <Badge tone={e.outcome === 'success' ? 'ok' : 'bad'}>{e.outcome}</Badge>
                     </td>
                     <td>
-                      <span className="wrap">{e.actor.label}</span>
+                      <Named
+                        type={e.actor.type}
+                        label={e.actor.label}
+                        kind={e.actor.type !== 'user'}
+                      />
                     </td>
                     <td>
-                      <span className="wrap">
-                        {e.target.type}
-                        {e.target.label ? `: ${e.target.label}` : ''}
-                      </span>
+                      <Named type={e.target.type} label={e.target.label} />
                     </td>
                     <td>
                       <span className="wrap">{gist(e.metadata)}</span>

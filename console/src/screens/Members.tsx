@@ -14,6 +14,7 @@ import { Loading, Notice } from '../components/Status';
 import { Badge, TableWrap } from '../components/Table';
 import { Time } from '../components/Time';
 import { useTitle } from '../components/useTitle';
+import { policyAllows, targetOf } from '../permissions';
 import { useBusiness } from '../session';
 
 const who = (m: Member) => m.email ?? m.name ?? m.identity_id;
@@ -98,6 +99,7 @@ export function Members() {
   const [notice, setNotice] = useState<string | null>(null);
   const [changing, setChanging] = useState<Member | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [reissuing, setReissuing] = useState<Member | null>(null);
   // Only an owner adds, demotes or removes an owner (a platform token acts as one).
   const roles: Role[] =
     business.role === 'admin' ? ['member', 'admin'] : ['member', 'admin', 'owner'];
@@ -126,11 +128,23 @@ export function Members() {
         }),
       ),
     onSuccess: (issued, m) => {
-      setNotice(`Issued a new first token for ${who(m)}.`);
+      const n = issued.replaced_token_ids.length;
+      setNotice(
+        n === 0
+          ? `Issued a new first token for ${who(m)}; they held no active first token.`
+          : `Issued a new first token for ${who(m)}; their old first token was revoked.`,
+      );
       setSecret({ secret: issued.token, heading: `New first token for ${who(m)}` });
       void invalidate();
     },
   });
+  // The server's token policy decides, row by row (an owner's is re-issued only by that owner).
+  const mayReissue = (m: Member) =>
+    policyAllows(
+      caps.caller,
+      'reissue',
+      targetOf(whoami.identity.id, { id: m.identity_id, kind: 'user', role: m.role }),
+    );
   const remove = useMutation({
     mutationFn: (m: Member) =>
       unwrap(
@@ -210,7 +224,6 @@ export function Members() {
       )}
       <section aria-labelledby="member-list">
         <h2 id="member-list">People</h2>
-        <ErrorBox error={reissue.error} />
         <KeysetList query={members} empty="No members yet">
           {(items) => (
             <TableWrap label="Members">
@@ -249,14 +262,15 @@ export function Members() {
                           >
                             Change role
                           </button>
-                          <button
-                            type="button"
-                            className="button small"
-                            disabled={reissue.isPending}
-                            onClick={() => reissue.mutate(m)}
-                          >
-                            Re-issue first token
-                          </button>
+                          {mayReissue(m) && (
+                            <button
+                              type="button"
+                              className="button small"
+                              onClick={() => setReissuing(m)}
+                            >
+                              Re-issue first token
+                            </button>
+                          )}
                           <button
                             type="button"
                             className="button small danger-outline"
@@ -281,6 +295,20 @@ export function Members() {
           onClose={() => setChanging(null)}
           onDone={setNotice}
         />
+      )}
+      {reissuing && (
+        <ConfirmDialog
+          title={`Re-issue the first token of ${who(reissuing)}`}
+          confirm="Confirm re-issue"
+          mutation={reissue}
+          subject={reissuing}
+          onClose={() => setReissuing(null)}
+        >
+          <p>
+            A new first token for {who(reissuing)}, shown once, for you to pass on. Their current
+            first token stops working at once; the tokens they made themselves keep working.
+          </p>
+        </ConfirmDialog>
       )}
       {removing && (
         <ConfirmDialog

@@ -100,7 +100,7 @@ export function PlatformTokens() {
             linked={false}
             showBusiness
             actions={(t) =>
-              t.status !== 'revoked' && (
+              t.status === 'active' && (
                 <button
                   type="button"
                   className="button small danger-outline"

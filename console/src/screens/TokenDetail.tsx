@@ -12,6 +12,7 @@ import { TokenFacts } from '../components/TokenFacts';
 import { UsageChart } from '../components/UsageChart';
 import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
+import { mayActOn } from '../permissions';
 import { useBusiness } from '../session';
 
 function Usage({ id }: { id: string }) {
@@ -76,10 +77,15 @@ export function TokenDetail({ id }: { id: string }) {
   });
   const t = token.data;
   useTitle(t ? `Token ${t.name}` : 'Token');
-  const mayRotate =
+  const may = (action: 'revoke' | 'rotate') =>
     t?.status === 'active' &&
-    (t.identity_id === whoami.identity.id ||
-      (caps.tokensAdmin && holders.machines.some((m) => m.id === t.identity_id)));
+    mayActOn(
+      caps.caller,
+      whoami.identity.id,
+      action,
+      t.identity_id,
+      holders.byId.get(t.identity_id),
+    );
 
   return (
     <>
@@ -97,7 +103,7 @@ export function TokenDetail({ id }: { id: string }) {
             <div className="section-head">
               <h2 id="details">Details</h2>
               <div className="row-actions">
-                {t.status !== 'revoked' && (
+                {may('revoke') && (
                   <button
                     type="button"
                     className="button danger-outline"
@@ -106,7 +112,7 @@ export function TokenDetail({ id }: { id: string }) {
                     Revoke
                   </button>
                 )}
-                {mayRotate && (
+                {may('rotate') && (
                   <button type="button" className="button" onClick={() => setRotating(true)}>
                     Rotate
                   </button>

@@ -20,6 +20,7 @@ import { Notice } from '../components/Status';
 import { TokenTable } from '../components/TokenTable';
 import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
+import { mayActOn } from '../permissions';
 import { useBusiness } from '../session';
 
 export function Tokens() {
@@ -58,10 +59,10 @@ export function Tokens() {
   );
 
   const me = whoami.identity.id;
-  const machineIds = new Set(holders.machines.map((m) => m.id));
-  const mayRotate = (t: TokenView) =>
+  // Only an active token can be revoked or rotated, and only where the token policy allows it.
+  const may = (action: 'revoke' | 'rotate', t: TokenView) =>
     t.status === 'active' &&
-    (t.identity_id === me || (caps.tokensAdmin && machineIds.has(t.identity_id)));
+    mayActOn(caps.caller, me, action, t.identity_id, holders.byId.get(t.identity_id));
   const holderLabel = (id: string) => (id === me ? 'you' : holders.labels.get(id));
 
   return (
@@ -125,7 +126,7 @@ export function Tokens() {
               holderLabel={holderLabel}
               actions={(t) => (
                 <>
-                  {t.status !== 'revoked' && (
+                  {may('revoke', t) && (
                     <button
                       type="button"
                       className="button small danger-outline"
@@ -134,7 +135,7 @@ export function Tokens() {
                       Revoke
                     </button>
                   )}
-                  {mayRotate(t) && (
+                  {may('rotate', t) && (
                     <button type="button" className="button small" onClick={() => setRotating(t)}>
                       Rotate
                     </button>
