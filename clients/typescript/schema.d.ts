@@ -2365,8 +2365,10 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
-        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
-        sort?: 'created_at' | 'last_used_at';
+        /** @description created_at: oldest first. -created_at: newest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | '-created_at' | 'last_used_at';
+        /** @description Search, case-insensitive: the text anywhere in the token's name or preview (lk_ab12…), or in its holder's email or machine name */
+        q?: string;
       };
       header?: never;
       path?: never;
@@ -4766,8 +4768,10 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
-        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
-        sort?: 'created_at' | 'last_used_at';
+        /** @description created_at: oldest first. -created_at: newest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | '-created_at' | 'last_used_at';
+        /** @description Search, case-insensitive: the text anywhere in the token's name or preview (lk_ab12…), or in its holder's email or machine name */
+        q?: string;
         business_id?: string;
       };
       header?: never;
