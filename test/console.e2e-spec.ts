@@ -96,7 +96,9 @@ if (hasChromium()) {
         await step('owner-sign-in', () => ui.signIn(owner.ownerToken));
         const secret = await step('create-token', async () => {
           await ui.go('Tokens', /tokens/i);
-          await page.getByLabel('Name', { exact: true }).fill('from-console');
+          // Creating opens a dialog, the list stays the screen's first thing.
+          await ui.button('New token').click();
+          await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('from-console');
           await ui.button('Create token').click();
           const field = page.getByLabel('Secret', { exact: true });
           await field.waitFor();
@@ -116,6 +118,8 @@ if (hasChromium()) {
         const tokenId = (me.body as Envelope<{ token: { id: string } }>).data.token.id;
 
         await step('revoke-token', async () => {
+          await ui.button('Done').click();
+          await page.getByRole('dialog').waitFor({ state: 'detached' });
           await ui.go('Tokens', /tokens/i);
           const row = page.getByRole('row').filter({ hasText: 'from-console' });
           await row.getByRole('button', { name: 'Revoke', exact: true }).click();
@@ -306,14 +310,13 @@ if (hasChromium()) {
         await step('webhook-sign-in', () => ui.signIn(owner.ownerToken));
         await step('webhook-add', async () => {
           await ui.go('Webhooks', /webhooks/i);
+          await ui.button('New endpoint').click();
           await page.getByLabel('URL', { exact: true }).fill(receiver.url);
-          await page
-            .getByRole('button', { name: /^(add|create)/i })
-            .first()
-            .click();
+          await ui.button('Create webhook').click();
           await page.getByLabel('Secret', { exact: true }).waitFor();
         });
         await step('webhook-test', async () => {
+          await ui.button('Done').click();
           await page.getByText(receiver.url).first().click();
           await ui.button('Send test event').click();
         });
@@ -469,6 +472,51 @@ if (hasChromium()) {
         });
         expect((await client.me(old, owner.businessId)).status).toBe(401);
         expect((await client.me(fresh, owner.businessId)).status).toBe(200);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'one search box finds a token by its name, by its prefix (lk_ and four), and by its holder’s email',
+      async () => {
+        const page = browser!.page;
+        const email = `searcher-${Date.now()}@console.test`;
+        const added = await api<{ first_token: { token: string } }>(
+          'POST',
+          '/api/v1/members',
+          owner.ownerToken,
+          { email, role: 'member' },
+        );
+        const needle = await client.request<Envelope<{ token: string }>>('POST', '/api/v1/tokens', {
+          headers: scoped(added.body.data.first_token.token, owner.businessId),
+          body: { name: 'Needle-In-Haystack' },
+        });
+        expect(needle.status).toBe(201);
+        await client.createToken(owner, 'haystack-straw');
+        const list = page.getByRole('region', { name: 'Tokens', exact: true });
+        const row = (name: string) => list.getByRole('row').filter({ hasText: name });
+        const search = async (text: string, found: string[], gone: string[]) => {
+          await page.getByLabel('Search', { exact: true }).fill(text);
+          for (const name of gone) await row(name).waitFor({ state: 'detached' });
+          for (const name of found) await row(name).first().waitFor();
+        };
+        await step('search', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Tokens', /tokens/i);
+          await row('haystack-straw').waitFor();
+          await search('needle-in', ['Needle-In-Haystack'], ['haystack-straw']);
+          await search(
+            needle.body.data.token.slice(0, 7),
+            ['Needle-In-Haystack'],
+            ['haystack-straw'],
+          );
+          await search(email, ['Needle-In-Haystack', 'first-token'], ['haystack-straw']);
+          await search('', ['haystack-straw', 'Needle-In-Haystack'], []);
+        });
+        // Every holder by email or name, never by id.
+        await expect(list.innerText()).resolves.not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+        await expect(row('Needle-In-Haystack').innerText()).resolves.toContain(email);
         await ui.signOut();
       },
       TIMEOUT_MS,

@@ -1,8 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { envelope, unwrap } from '../api/call';
+import { useDirectory } from '../api/directory';
+import { useRevokeToken, useToken, useTokenUsage } from '../api/tokens';
 import { ErrorBox } from '../components/ErrorBox';
-import { useHolders, useInvalidateBusiness, UUID } from '../components/hooks';
+import { Holder } from '../components/Holder';
+import { UUID } from '../components/hooks';
 import { RevokeDialog } from '../components/RevokeDialog';
 import { RotateDialog } from '../components/RotateDialog';
 import { Empty, Loading, Notice } from '../components/Status';
@@ -16,12 +17,7 @@ import { mayActOn } from '../permissions';
 import { useBusiness } from '../session';
 
 function Usage({ id }: { id: string }) {
-  const { api, business } = useBusiness();
-  const usage = useQuery({
-    queryKey: ['biz', business.id, 'usage', id],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/tokens/{token_id}/usage', { params: { path: { token_id: id } } })),
-  });
+  const usage = useTokenUsage(id);
   return (
     <>
       <section className="card" aria-labelledby="usage">
@@ -62,19 +58,14 @@ function Usage({ id }: { id: string }) {
 }
 
 export function TokenDetail({ id }: { id: string }) {
-  const { api, business, caps, whoami } = useBusiness();
-  const holders = useHolders();
-  const invalidate = useInvalidateBusiness();
+  const { business, caps, whoami } = useBusiness();
+  const directory = useDirectory();
+  const revoke = useRevokeToken();
   const [revoking, setRevoking] = useState(false);
   const [rotating, setRotating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const valid = UUID.test(id);
-  const token = useQuery({
-    queryKey: ['biz', business.id, 'token', id],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } } })),
-    enabled: valid,
-  });
+  const token = useToken(id, valid);
   const t = token.data;
   useTitle(t ? `Token ${t.name}` : 'Token');
   const may = (action: 'revoke' | 'rotate') =>
@@ -84,7 +75,7 @@ export function TokenDetail({ id }: { id: string }) {
       whoami.identity.id,
       action,
       t.identity_id,
-      holders.byId.get(t.identity_id),
+      directory.byId.get(t.identity_id),
     );
 
   return (
@@ -119,25 +110,23 @@ export function TokenDetail({ id }: { id: string }) {
                 )}
               </div>
             </div>
-            <TokenFacts token={t} />
-            {holders.labels.get(t.identity_id) && (
-              <p className="muted">Held by {holders.labels.get(t.identity_id)}.</p>
-            )}
+            <TokenFacts
+              token={t}
+              holder={
+                <Holder
+                  id={t.identity_id}
+                  me={whoami.identity.id}
+                  who={directory.byId.get(t.identity_id)}
+                />
+              }
+              business={<span className="wrap">{business.name}</span>}
+            />
           </section>
           <Usage id={t.id} />
           {revoking && (
             <RevokeDialog
               what={`“${t.name}”`}
-              revoke={async (reason) => {
-                const answer = await envelope(
-                  api.POST('/api/v1/tokens/{token_id}/revoke', {
-                    params: { path: { token_id: t.id } },
-                    body: { reason },
-                  }),
-                );
-                void invalidate();
-                return answer;
-              }}
+              revoke={(reason) => revoke.mutateAsync({ id: t.id, reason })}
               onClose={() => setRevoking(false)}
               onDone={setNotice}
             />

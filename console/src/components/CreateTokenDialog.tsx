@@ -1,0 +1,178 @@
+import { useState } from 'react';
+import { useCreateToken, type CreateTokenBody } from '../api/tokens';
+import type { Machine } from '../api/types';
+import { useBusiness } from '../session';
+import { Field } from './Field';
+import { FormDialog } from './FormDialog';
+import { SecretReveal } from './SecretReveal';
+
+const list = (text: string, split: RegExp) =>
+  text
+    .split(split)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const DAY = 86_400_000;
+
+/**
+ * 90 days, or less when the signed-in token expires sooner: a token never outlives its maker
+ * (a first token lives 7 days), so the default should not be refused.
+ */
+function defaultDays(makerExpiresAt: string | null): string {
+  if (!makerExpiresAt) return '90';
+  const left = Math.floor((Date.parse(makerExpiresAt) - Date.now()) / DAY);
+  return left >= 1 ? String(Math.min(90, left)) : '';
+}
+
+/**
+ * A new token, in a dialog: for oneself, or (owner or admin with tokens:admin) for a machine
+ * identity. Its secret then takes the form's place, shown once.
+ */
+export function CreateTokenDialog({
+  machines,
+  onClose,
+}: {
+  machines: Machine[];
+  onClose: () => void;
+}) {
+  const { caps, whoami } = useBusiness();
+  const maxDays = defaultDays(whoami.token.expires_at);
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState('');
+  const [days, setDays] = useState(maxDays);
+  const [cidrs, setCidrs] = useState('');
+  const [rate, setRate] = useState('');
+  const [holder, setHolder] = useState('');
+  const create = useCreateToken();
+
+  const submit = () => {
+    const body: CreateTokenBody = { name: name.trim() };
+    const scopeList = list(scopes, /[\s,]+/);
+    if (scopeList.length > 0) body.scopes = scopeList;
+    if (days.trim()) body.expires_in_days = Number(days);
+    const cidrList = list(cidrs, /[\n,]+/);
+    if (cidrList.length > 0) body.allowed_cidrs = cidrList;
+    if (rate.trim()) body.rate_limit_per_minute = Number(rate);
+    if (holder) body.identity_id = holder;
+    create.mutate(body);
+  };
+
+  const holders = caps.tokensAdmin ? machines : [];
+  const issued = create.data;
+  return (
+    <FormDialog
+      title="New token"
+      submit="Create token"
+      onSubmit={submit}
+      onClose={onClose}
+      pending={create.isPending}
+      error={create.error}
+      wide
+      done={
+        issued && (
+          <SecretReveal
+            key={issued.id}
+            secret={issued.token}
+            heading={`Token “${issued.name}” created`}
+            onDone={onClose}
+          />
+        )
+      }
+    >
+      <div className="grid-2">
+        <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy.">
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              required
+              maxLength={100}
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        {holders.length > 0 && (
+          <Field label="Holder" hint="Yourself, or a machine identity of the business.">
+            {(p) => (
+              <select
+                {...p}
+                className="input"
+                value={holder}
+                onChange={(e) => setHolder(e.currentTarget.value)}
+              >
+                <option value="">Myself</option>
+                {holders.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    machine: {m.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <Field
+          label="Scopes"
+          hint="Comma-separated, e.g. deploy:write, audit:read. Empty: unrestricted within the role."
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              value={scopes}
+              onChange={(e) => setScopes(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label="Expires in (days)"
+          hint={
+            whoami.token.expires_at
+              ? `1 to ${maxDays || 1}: never later than the token you signed in with.`
+              : '1 to 365. Empty: never expires.'
+          }
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={365}
+              step={1}
+              value={days}
+              onChange={(e) => setDays(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Rate limit per minute" hint="Empty: no limit of its own.">
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={1_000_000}
+              step={1}
+              value={rate}
+              onChange={(e) => setRate(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Allowed networks" hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere.">
+          {(p) => (
+            <textarea
+              {...p}
+              className="input mono"
+              rows={2}
+              value={cidrs}
+              onChange={(e) => setCidrs(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+    </FormDialog>
+  );
+}
