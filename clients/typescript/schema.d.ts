@@ -3,6 +3,26 @@
  * Do not edit: run the command again after an API change; `npm run lint` fails until you do.
  */
 export interface paths {
+  '/api/v1/tokens/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Usage across the business's tokens: the busiest first, with their 2xx and 4xx
+     * @description Over the last 24 hours, 7 or 30 days (the hour now is in counts). Every token for an owner or admin whose token allows tokens:admin, else the caller's own. Usage is written every few seconds and kept 30 days.
+     */
+    get: operations['getUsageSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens': {
     parameters: {
       query?: never;
@@ -1154,6 +1174,145 @@ export interface components {
       /** @example 3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10 */
       request_id: string | null;
     };
+    UsageTotalsDto: {
+      /**
+       * @description Answered requests
+       * @example 1200
+       */
+      requests: number;
+      /**
+       * @description Of those, answered 2xx
+       * @example 1180
+       */
+      ok_count: number;
+      /**
+       * @description Of those, answered 4xx
+       * @example 20
+       */
+      client_error_count: number;
+      /**
+       * @description Tokens used at least once
+       * @example 12
+       */
+      tokens_used: number;
+    };
+    TokenViewDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+    };
+    TokenUsageRowDto: {
+      /**
+       * @description Answered requests
+       * @example 1200
+       */
+      requests: number;
+      /**
+       * @description Of those, answered 2xx
+       * @example 1180
+       */
+      ok_count: number;
+      /**
+       * @description Of those, answered 4xx
+       * @example 20
+       */
+      client_error_count: number;
+      token: components['schemas']['TokenViewDto'];
+    };
+    TokenUsageSummaryDto: {
+      /** @enum {string} */
+      window: '24h' | '7d' | '30d';
+      /**
+       * Format: date-time
+       * @description The start of the first hour counted
+       */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      /** @description Every token the caller may read, together */
+      totals: components['schemas']['UsageTotalsDto'];
+      /** @description The busiest tokens first, at most 100; tokens with no request are left out */
+      items: components['schemas']['TokenUsageRowDto'][];
+    };
     IssuedTokenDto: {
       /**
        * Format: uuid
@@ -1276,90 +1435,6 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
-    };
-    TokenViewDto: {
-      /**
-       * Format: uuid
-       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
-       */
-      id: string;
-      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
-      jti: string;
-      /** @example ci-deploy */
-      name: string;
-      /** @example lk_ab12…wxyz */
-      preview: string;
-      /**
-       * @example [
-       *       "audit:read"
-       *     ]
-       */
-      scopes: string[] | null;
-      /**
-       * @example active
-       * @enum {string}
-       */
-      status: 'active' | 'expired' | 'revoked';
-      /**
-       * Format: uuid
-       * @description Null for a platform token
-       */
-      business_id: string | null;
-      /** Format: uuid */
-      identity_id: string;
-      /** Format: date-time */
-      created_at: string;
-      /** @example owner@acme.test */
-      created_by: string;
-      /**
-       * Format: date-time
-       * @description Null: no expiry
-       */
-      expires_at: string | null;
-      /** Format: date-time */
-      last_used_at: string | null;
-      /**
-       * Format: date-time
-       * @example null
-       */
-      revoked_at: string | null;
-      /** @example null */
-      revoked_by: string | null;
-      /** @example null */
-      revocation_reason: string | null;
-      /**
-       * Format: uuid
-       * @example null
-       */
-      rotated_from_id: string | null;
-      /**
-       * @description The networks the token may be used from; null: anywhere
-       * @example [
-       *       "10.0.0.0/8"
-       *     ]
-       */
-      allowed_cidrs: string[] | null;
-      /**
-       * @description Requests per minute of its own; null: none beyond its identity’s
-       * @example null
-       */
-      rate_limit_per_minute: number | null;
-      /**
-       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
-       * @example null
-       */
-      shared_rate_limit?: {
-        /**
-         * Format: uuid
-         * @description The limited token whose window this is (the first of a line of makers)
-         */
-        token_id: string;
-        /**
-         * @description Requests per minute, all together
-         * @example 60
-         */
-        per_minute: number;
-      } | null;
     };
     RiskyTokenDto: {
       /**
@@ -2397,6 +2472,174 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getUsageSummary: {
+    parameters: {
+      query?: {
+        /** @description Up to now */
+        window?: '24h' | '7d' | '30d';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenUsageSummaryDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
   listTokens: {
     parameters: {
       query?: {
