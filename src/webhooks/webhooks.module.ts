@@ -33,7 +33,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhookRetention,
     WebhookDispatcher,
   ],
-  exports: [WebhookDispatcher, WebhooksService],
+  exports: [WebhookDispatcher, WebhooksService, WebhooksRepository],
 })
 export class WebhooksModule {
   constructor(audit: AuditListener, _outbox: WebhookOutbox) {
