@@ -194,6 +194,14 @@ if (hasChromium()) {
             show: () => screen('/admin/tokens/risky', /^risky tokens$/i),
           },
           {
+            name: 'usage across tokens',
+            list: true,
+            show: async () => {
+              await screen('/admin/usage', /^usage$/i);
+              await page.getByRole('region', { name: 'Requests per token' }).waitFor();
+            },
+          },
+          {
             name: 'a token’s usage chart and addresses',
             show: async () => {
               await screen(`/admin/tokens/${busy.id}`, /busy-token/);
@@ -273,6 +281,14 @@ if (hasChromium()) {
             show: async () => {
               await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
               await page.getByRole('rowheader', { name: 'webhook.test' }).first().waitFor();
+            },
+          },
+          {
+            name: 'a delivery’s payload',
+            show: async () => {
+              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
+              await openDialog('Payload');
+              await dialog.getByLabel('Payload', { exact: true }).waitFor();
             },
           },
           { name: 'audit log', list: true, show: () => screen('/admin/audit', /^audit log$/i) },

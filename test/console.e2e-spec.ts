@@ -303,7 +303,7 @@ if (hasChromium()) {
     );
 
     it(
-      'a webhook endpoint added in the console receives the test event',
+      'a webhook endpoint added in the console receives the test event, and its delivery shows the payload as sent',
       async () => {
         const page = browser!.page;
         receiver.received.length = 0;
@@ -323,7 +323,22 @@ if (hasChromium()) {
         const got = await receiver.waitFor((all) =>
           all.some((r) => r.json.type === 'webhook.test'),
         );
-        expect(got.some((r) => r.json.type === 'webhook.test')).toBe(true);
+        const sent = got.find((r) => r.json.type === 'webhook.test')!;
+        // Each delivery shows the payload as it was sent.
+        const shown = await step('webhook-payload', async () => {
+          const row = page.getByRole('row').filter({ hasText: 'webhook.test' }).first();
+          for (const deadline = Date.now() + 15_000; (await row.count()) === 0;) {
+            if (Date.now() > deadline) throw new Error('the delivery never showed');
+            await ui.button('Refresh').click();
+            await page.waitForTimeout(250);
+          }
+          await row.getByRole('button', { name: 'Payload', exact: true }).click();
+          const pre = page.getByRole('dialog').getByLabel('Payload', { exact: true });
+          await pre.waitFor();
+          return pre.innerText();
+        });
+        expect(JSON.parse(shown)).toEqual(JSON.parse(sent.body));
+        await page.keyboard.press('Escape');
         await ui.signOut();
       },
       TIMEOUT_MS,
@@ -517,6 +532,47 @@ if (hasChromium()) {
         // Every holder by email or name, never by id.
         await expect(list.innerText()).resolves.not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
         await expect(row('Needle-In-Haystack').innerText()).resolves.toContain(email);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'the usage screen lists the busiest tokens first, with their 2xx and 4xx, in each window',
+      async () => {
+        const page = browser!.page;
+        const busy = await client.createToken(owner, 'usage-busiest');
+        const calm = await client.createToken(owner, 'usage-calm');
+        for (let i = 0; i < 6; i++) await client.me(busy.token, owner.businessId);
+        await client.me(calm.token, owner.businessId);
+        // Usage is written every few seconds: wait until the summary counts both.
+        type Summary = { items: { token: { id: string }; requests: number }[] };
+        for (const deadline = Date.now() + 30_000; ;) {
+          const res = await api<Summary>('GET', '/api/v1/tokens/usage', owner.ownerToken);
+          const counted = res.body.data.items.filter((r) =>
+            [busy.id, calm.id].includes(r.token.id),
+          );
+          if (counted.length === 2) break;
+          if (Date.now() > deadline) throw new Error('usage was never written');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const table = page.getByRole('region', { name: 'Requests per token', exact: true });
+        await step('usage', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Usage', /^usage$/i);
+          await table.getByRole('row').filter({ hasText: 'usage-busiest' }).waitFor();
+        });
+        const names = await table.getByRole('rowheader').allInnerTexts();
+        const at = (name: string) => names.findIndex((n) => n.includes(name));
+        expect(at('usage-busiest')).toBeGreaterThanOrEqual(0);
+        expect(at('usage-busiest')).toBeLessThan(at('usage-calm'));
+        const row = table.getByRole('row').filter({ hasText: 'usage-busiest' });
+        await expect(row.getByRole('cell').nth(1).innerText()).resolves.toMatch(/^6\b/);
+        await page.getByLabel('Last 7 days', { exact: true }).check();
+        await table.getByRole('row').filter({ hasText: 'usage-busiest' }).waitFor();
+        await expect(
+          page.getByRole('heading', { name: 'Unused for 90 days' }).count(),
+        ).resolves.toBe(1);
         await ui.signOut();
       },
       TIMEOUT_MS,

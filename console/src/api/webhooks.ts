@@ -15,6 +15,8 @@ export const webhookKeys = {
   one: (businessId: string, id: string) => [...webhookKeys.all(businessId), 'one', id] as const,
   deliveries: (businessId: string, id: string) =>
     [...webhookKeys.all(businessId), 'deliveries', id] as const,
+  message: (businessId: string, id: string, messageId: string) =>
+    [...webhookKeys.all(businessId), 'message', id, messageId] as const,
 };
 
 const path = (id: string) => ({ params: { path: { webhook_id: id } } });
@@ -35,6 +37,12 @@ export const webhookCalls = (api: LatchkeyClient) => ({
     unwrap(
       api.GET('/api/v1/webhooks/{webhook_id}/deliveries', {
         params: { path: { webhook_id: id }, query: { limit, cursor } },
+      }),
+    ),
+  message: (id: string, messageId: string) =>
+    unwrap(
+      api.GET('/api/v1/webhooks/{webhook_id}/deliveries/{message_id}', {
+        params: { path: { webhook_id: id, message_id: messageId } },
       }),
     ),
   redeliver: (id: string, messageId: string) =>
@@ -68,6 +76,16 @@ export function useDeliveries(id: string) {
   return useKeyset(webhookKeys.deliveries(business.id, id), (cursor) =>
     webhookCalls(api).deliveries(id, cursor),
   );
+}
+
+/** One delivered message: its payload as it was sent. */
+export function useWebhookMessage(id: string, messageId: string) {
+  const { api, business } = useBusiness();
+  return useQuery({
+    queryKey: webhookKeys.message(business.id, id, messageId),
+    queryFn: () => webhookCalls(api).message(id, messageId),
+    staleTime: Infinity,
+  });
 }
 
 export const useCreateWebhook = (onDone?: OnDone<Answer<'create'>, CreateWebhookBody>) =>

@@ -7,9 +7,11 @@ import {
   useTestWebhook,
   useToggleWebhook,
   useWebhook,
+  useWebhookMessage,
 } from '../api/webhooks';
 import type { WebhookAttempt } from '../api/types';
 import { DataTable } from '../components/DataTable';
+import { Dialog } from '../components/Dialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { UUID } from '../components/hooks';
 import { KeysetList } from '../components/List';
@@ -33,9 +35,68 @@ function AttemptStatus({ a }: { a: WebhookAttempt }) {
   return <Badge tone={ok ? 'ok' : 'bad'}>{a.status_code}</Badge>;
 }
 
+/** The JSON as sent, indented to read; a body that is not JSON, as it is. */
+function pretty(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
+
+function PayloadDialog({
+  id,
+  attempt,
+  onClose,
+}: {
+  id: string;
+  attempt: WebhookAttempt;
+  onClose: () => void;
+}) {
+  const message = useWebhookMessage(id, attempt.message_id);
+  const m = message.data;
+  return (
+    <Dialog title={`Payload of ${attempt.event_type}`} onClose={onClose} wide>
+      {message.isPending && <Loading />}
+      <ErrorBox error={message.error} />
+      {m && (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>Message</dt>
+              <dd>
+                <Id>{m.message_id}</Id>
+              </dd>
+            </div>
+            <div>
+              <dt>State</dt>
+              <dd>
+                {m.status}, {m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'}
+              </dd>
+            </div>
+            <div>
+              <dt>Queued</dt>
+              <dd>
+                <Time iso={m.created_at} />
+              </dd>
+            </div>
+          </dl>
+          <p className="muted">
+            The body every attempt sent, signed as it is; shown indented here.
+          </p>
+          <pre className="pre" aria-label="Payload" tabIndex={0}>
+            {pretty(m.payload)}
+          </pre>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
 function Deliveries({ id }: { id: string }) {
   const { caps } = useBusiness();
   const [notice, setNotice] = useState<string | null>(null);
+  const [showing, setShowing] = useState<WebhookAttempt | null>(null);
   const deliveries = useDeliveries(id);
   const redeliver = useRedeliver((queued) => {
     setNotice(`Queued again as ${queued.message_id}.`);
@@ -77,24 +138,32 @@ function Deliveries({ id }: { id: string }) {
                   ),
               },
               { header: 'Message', cell: (a) => <Id>{a.message_id}</Id> },
-              caps.webhooksWrite && {
+              {
                 header: 'Actions',
                 actions: true,
                 cell: (a) => (
-                  <button
-                    type="button"
-                    className="button small"
-                    disabled={redeliver.isPending}
-                    onClick={() => redeliver.mutate({ id, messageId: a.message_id })}
-                  >
-                    Redeliver
-                  </button>
+                  <>
+                    <button type="button" className="button small" onClick={() => setShowing(a)}>
+                      Payload
+                    </button>
+                    {caps.webhooksWrite && (
+                      <button
+                        type="button"
+                        className="button small"
+                        disabled={redeliver.isPending}
+                        onClick={() => redeliver.mutate({ id, messageId: a.message_id })}
+                      >
+                        Redeliver
+                      </button>
+                    )}
+                  </>
                 ),
               },
             ]}
           />
         )}
       </KeysetList>
+      {showing && <PayloadDialog id={id} attempt={showing} onClose={() => setShowing(null)} />}
     </section>
   );
 }
