@@ -271,6 +271,9 @@ async function main(): Promise<void> {
     await page.getByRole('group', { name: /requests per hour, [1-9]/i }).waitFor();
     await camera.shot('05-token-detail.png', /billing-api/);
     await camera.screen('06-risky-tokens.png', '/admin/tokens/risky', /risky tokens/i);
+    await ui.open('/admin/usage');
+    await page.getByRole('region', { name: 'Requests per token' }).waitFor();
+    await camera.shot('23-usage.png', /^usage$/i);
     await camera.screen('07-members.png', '/admin/members', /members/i);
     // What cannot be undone asks first: the last member's Remove, then Cancel.
     await page.getByRole('button', { name: 'Remove', exact: true }).last().click();
@@ -283,6 +286,10 @@ async function main(): Promise<void> {
     await ui.open(`/admin/webhooks/${acme.webhookId}`);
     await page.getByRole('rowheader', { name: 'webhook.test' }).first().waitFor();
     await camera.shot('10-webhook-deliveries.png', /webhook endpoint/i);
+    await page.getByRole('button', { name: 'Payload', exact: true }).first().click();
+    await page.getByRole('dialog').getByLabel('Payload', { exact: true }).waitFor();
+    await camera.shot('24-webhook-payload.png', /webhook endpoint/i, 'window');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
     await camera.screen('11-audit-log.png', '/admin/audit', /^audit log$/i);
     await page.getByRole('button', { name: 'token.revoked', exact: true }).first().click();

@@ -271,7 +271,7 @@ function AuditLogScreen({
                 },
                 {
                   header: 'Details',
-                  cell: (e) => <span className="wrap">{gist(e.metadata)}</span>,
+                  cell: (e) => gist(e.metadata) && <span className="wrap">{gist(e.metadata)}</span>,
                 },
               ]}
             />
