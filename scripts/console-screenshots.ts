@@ -100,8 +100,23 @@ async function seed(client: LatchkeyClient, platformToken: string, hookUrl: stri
     event_types: ['token.created', 'token.revoked', 'member.added', 'token.leaked'],
     description: 'Token changes to the security channel',
   });
-  await api('POST', '/api/v1/members', owner, { email: 'grace@acme.test', role: 'admin' });
-  await api('POST', '/api/v1/members', owner, { email: 'linus@acme.test', role: 'member' });
+  type Added = { first_token: { token: string } };
+  const grace = await api<Added>('POST', '/api/v1/members', owner, {
+    email: 'grace@acme.test',
+    role: 'admin',
+  });
+  const linus = await api<Added>('POST', '/api/v1/members', owner, {
+    email: 'linus@acme.test',
+    role: 'member',
+  });
+  // People make their own tokens, with their first token.
+  await api('POST', '/api/v1/tokens', scoped(grace.first_token.token, businessId), {
+    name: 'grace-cli',
+    scopes: ['audit:read'],
+  });
+  await api('POST', '/api/v1/tokens', scoped(linus.first_token.token, businessId), {
+    name: 'linus-laptop',
+  });
   const ci = await api<{ id: string }>('POST', '/api/v1/machine-identities', owner, {
     name: 'ci-runner',
     role: 'member',
@@ -234,16 +249,31 @@ async function main(): Promise<void> {
     await camera.screen('02-overview.png', '/admin/', /^overview$/i);
     await camera.screen('03-tokens.png', '/admin/tokens', /^tokens$/i);
 
-    await page.getByLabel('Name', { exact: true }).fill('staging-deploy');
-    await page.getByLabel('Scopes', { exact: true }).fill('deploy:read');
+    // One box finds a token by name, by prefix, or by its holder's email.
+    await page.getByLabel('Search', { exact: true }).fill('linus@');
+    await page.getByRole('row').filter({ hasText: 'linus-laptop' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'billing-api' }).waitFor({ state: 'detached' });
+    await camera.shot('22-token-search.png', /^tokens$/i, 'window');
+    await page.getByLabel('Search', { exact: true }).fill('');
+
+    // Creating opens a dialog; the secret then takes the form's place, shown once.
+    await ui.button('New token').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill('staging-deploy');
+    await dialog.getByLabel('Scopes', { exact: true }).fill('deploy:read');
     await ui.button('Create token').click();
     await page.getByLabel('Secret', { exact: true }).waitFor();
-    await camera.shot('04-token-created.png', /^tokens$/i);
+    await camera.shot('04-token-created.png', /^tokens$/i, 'window');
+    await ui.button('Done').click();
+    await dialog.waitFor({ state: 'detached' });
 
     await ui.open(`/admin/tokens/${acme.billingTokenId}`);
     await page.getByRole('group', { name: /requests per hour, [1-9]/i }).waitFor();
     await camera.shot('05-token-detail.png', /billing-api/);
     await camera.screen('06-risky-tokens.png', '/admin/tokens/risky', /risky tokens/i);
+    await ui.open('/admin/usage');
+    await page.getByRole('region', { name: 'Requests per token' }).waitFor();
+    await camera.shot('23-usage.png', /^usage$/i);
     await camera.screen('07-members.png', '/admin/members', /members/i);
     // What cannot be undone asks first: the last member's Remove, then Cancel.
     await page.getByRole('button', { name: 'Remove', exact: true }).last().click();
@@ -254,8 +284,12 @@ async function main(): Promise<void> {
     await camera.screen('08-machines.png', '/admin/machines', /machine identities/i);
     await camera.screen('09-webhooks.png', '/admin/webhooks', /webhooks/i);
     await ui.open(`/admin/webhooks/${acme.webhookId}`);
-    await page.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
+    await page.getByRole('rowheader', { name: 'webhook.test' }).first().waitFor();
     await camera.shot('10-webhook-deliveries.png', /webhook endpoint/i);
+    await page.getByRole('button', { name: 'Payload', exact: true }).first().click();
+    await page.getByRole('dialog').getByLabel('Payload', { exact: true }).waitFor();
+    await camera.shot('24-webhook-payload.png', /webhook endpoint/i, 'window');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
     await camera.screen('11-audit-log.png', '/admin/audit', /^audit log$/i);
     await page.getByRole('button', { name: 'token.revoked', exact: true }).first().click();
@@ -285,17 +319,16 @@ async function main(): Promise<void> {
     );
     await ui.signOut();
 
-    // A phone's window, not its whole page (several screens tall): each list, which scrolls
-    // sideways inside its own frame while the page does not.
+    // A phone's first screen, not its whole page: each list starts in it, its rows as cards,
+    // and nothing scrolls sideways.
     await page.setViewportSize(PHONE);
     await ui.signIn(acme.ownerToken);
-    for (const [file, path, heading, list] of [
-      ['19-phone-tokens.png', '/admin/tokens', /^tokens$/i, 'token-list'],
-      ['20-phone-audit-log.png', '/admin/audit', /^audit log$/i, 'events'],
+    for (const [file, path, heading] of [
+      ['19-phone-tokens.png', '/admin/tokens', /^tokens$/i],
+      ['20-phone-audit-log.png', '/admin/audit', /^audit log$/i],
     ] as const) {
       await ui.open(path);
       await page.getByRole('table').first().waitFor();
-      await page.evaluate(`document.getElementById('${list}').scrollIntoView()`);
       await camera.shot(file, heading, 'window');
     }
     await page.setViewportSize(VIEWPORT);

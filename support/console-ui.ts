@@ -170,6 +170,57 @@ export class ConsoleUi {
   }
 
   /**
+   * The buttons of the list's Actions column and of the screen's head that are not wholly in
+   * view: cut by the window, by a frame that scrolls (the table's), or by their own width (a
+   * label that does not fit, "Revo…"). Each as its text and where it was cut.
+   */
+  clippedActions(): Promise<string[]> {
+    return this.page.evaluate<string[]>(`(() => {
+      const out = [];
+      const buttons = document.querySelectorAll('.col-actions button, .col-actions a, .page-actions button, .page-actions a');
+      for (const el of buttons) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        const name = (el.textContent || '').trim();
+        if (box.left < 0 || box.right > document.documentElement.clientWidth + 0.5) {
+          out.push(name + ': outside the window');
+          continue;
+        }
+        if (el.scrollWidth > el.clientWidth + 1) out.push(name + ': its label is cut');
+        for (let up = el.parentElement; up; up = up.parentElement) {
+          const style = getComputedStyle(up);
+          if (!/(auto|scroll|hidden|clip)/.test(style.overflowX)) continue;
+          const frame = up.getBoundingClientRect();
+          if (box.left < frame.left - 0.5 || box.right > frame.right + 0.5) {
+            out.push(name + ': cut by ' + up.tagName.toLowerCase() + '.' + up.className);
+            break;
+          }
+        }
+      }
+      return out;
+    })()`);
+  }
+
+  /**
+   * Where the list starts, in px from the top of the window: its first row (or its "no rows yet"
+   * line), which must be in the first screen on a phone. Null when the screen shows none.
+   */
+  listTop(): Promise<number | null> {
+    return this.page.evaluate<number | null>(`(() => {
+      const first = document.querySelector('main table tbody tr, main .empty');
+      return first ? first.getBoundingClientRect().top + window.scrollY : null;
+    })()`);
+  }
+
+  /** The uuids the lists show as text: holders, businesses, actors should be named instead. */
+  uuidsInLists(): Promise<string[]> {
+    return this.page.evaluate<string[]>(`(() => {
+      const text = [...document.querySelectorAll('main table')].map((t) => t.innerText).join('\\n');
+      return text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
+    })()`);
+  }
+
+  /**
    * Walks the tab order with Tab presses and answers the visible controls it never reached, each
    * as the start of its HTML. Controls are links, buttons, inputs, selects, text areas, summaries,
    * elements with a control's role, and anything else the pointer shows as clickable

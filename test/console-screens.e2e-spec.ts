@@ -23,6 +23,8 @@ type Who = 'signed out' | 'owner' | 'member' | 'platform admin';
 interface View {
   name: string;
   show(): Promise<void>;
+  /** A screen that leads with a list: checked for what a list must do (see `problems`). */
+  list?: true;
 }
 
 if (hasChromium()) {
@@ -157,12 +159,20 @@ if (hasChromium()) {
         const dialog = page.getByRole('dialog');
         return [
           { name: 'overview', show: () => screen('/admin/', /^overview$/i) },
-          { name: 'tokens', show: () => screen('/admin/tokens', /^tokens$/i) },
+          { name: 'tokens', list: true, show: () => screen('/admin/tokens', /^tokens$/i) },
+          {
+            name: 'the new-token dialog',
+            show: async () => {
+              await screen('/admin/tokens', /^tokens$/i);
+              await openDialog('New token');
+            },
+          },
           {
             name: 'a new token’s one-time secret',
             show: async () => {
               await screen('/admin/tokens', /^tokens$/i);
-              await page.getByLabel('Name', { exact: true }).fill(`made-${++made}`);
+              await openDialog('New token');
+              await dialog.getByLabel('Name', { exact: true }).fill(`made-${++made}`);
               await ui.button('Create token').click();
               await page.getByLabel('Secret', { exact: true }).waitFor();
             },
@@ -178,7 +188,19 @@ if (hasChromium()) {
               await ui.button('Confirm bulk revoke').waitFor();
             },
           },
-          { name: 'risky tokens', show: () => screen('/admin/tokens/risky', /^risky tokens$/i) },
+          {
+            name: 'risky tokens',
+            list: true,
+            show: () => screen('/admin/tokens/risky', /^risky tokens$/i),
+          },
+          {
+            name: 'usage across tokens',
+            list: true,
+            show: async () => {
+              await screen('/admin/usage', /^usage$/i);
+              await page.getByRole('region', { name: 'Requests per token' }).waitFor();
+            },
+          },
           {
             name: 'a token’s usage chart and addresses',
             show: async () => {
@@ -211,7 +233,21 @@ if (hasChromium()) {
               await dialog.getByLabel('Secret', { exact: true }).waitFor();
             },
           },
-          { name: 'members', show: () => screen('/admin/members', /^members$/i) },
+          { name: 'members', list: true, show: () => screen('/admin/members', /^members$/i) },
+          {
+            name: 'the add-member dialog',
+            show: async () => {
+              await screen('/admin/members', /^members$/i);
+              await openDialog('Add member');
+            },
+          },
+          {
+            name: 'the re-issue confirmation',
+            show: async () => {
+              await screen('/admin/members', /^members$/i);
+              await openDialog('Re-issue first token');
+            },
+          },
           {
             name: 'the change-role dialog',
             show: async () => {
@@ -226,16 +262,36 @@ if (hasChromium()) {
               await openDialog('Remove');
             },
           },
-          { name: 'machines', show: () => screen('/admin/machines', /^machine identities$/i) },
-          { name: 'webhooks', show: () => screen('/admin/webhooks', /^webhooks$/i) },
           {
-            name: 'a webhook’s deliveries',
+            name: 'machines',
+            list: true,
+            show: () => screen('/admin/machines', /^machine identities$/i),
+          },
+          { name: 'webhooks', list: true, show: () => screen('/admin/webhooks', /^webhooks$/i) },
+          {
+            name: 'the new-endpoint dialog',
             show: async () => {
-              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
-              await page.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
+              await screen('/admin/webhooks', /^webhooks$/i);
+              await openDialog('New endpoint');
             },
           },
-          { name: 'audit log', show: () => screen('/admin/audit', /^audit log$/i) },
+          {
+            name: 'a webhook’s deliveries',
+            list: true,
+            show: async () => {
+              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
+              await page.getByRole('rowheader', { name: 'webhook.test' }).first().waitFor();
+            },
+          },
+          {
+            name: 'a delivery’s payload',
+            show: async () => {
+              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
+              await openDialog('Payload');
+              await dialog.getByLabel('Payload', { exact: true }).waitFor();
+            },
+          },
+          { name: 'audit log', list: true, show: () => screen('/admin/audit', /^audit log$/i) },
           {
             name: 'an audit event',
             show: async () => {
@@ -254,6 +310,7 @@ if (hasChromium()) {
         { name: 'overview', show: () => screen('/admin/', /^overview$/i) },
         {
           name: 'their tokens',
+          list: true,
           show: async () => {
             await screen('/admin/tokens', /^tokens$/i);
             await ui.page.getByRole('region', { name: 'Tokens', exact: true }).waitFor();
@@ -275,12 +332,21 @@ if (hasChromium()) {
             await ui.page.getByLabel('Business', { exact: true }).waitFor();
           },
         },
-        { name: 'businesses', show: () => screen('/admin/platform/businesses', /^businesses$/i) },
+        {
+          name: 'businesses',
+          list: true,
+          show: () => screen('/admin/platform/businesses', /^businesses$/i),
+        },
         {
           name: 'platform admins',
+          list: true,
           show: () => screen('/admin/platform/admins', /^platform admins$/i),
         },
-        { name: 'all tokens', show: () => screen('/admin/platform/tokens', /^all tokens$/i) },
+        {
+          name: 'all tokens',
+          list: true,
+          show: () => screen('/admin/platform/tokens', /^all tokens$/i),
+        },
         {
           name: 'the revoke-by-value dialog',
           show: async () => {
@@ -290,13 +356,19 @@ if (hasChromium()) {
         },
         {
           name: 'platform audit log',
+          list: true,
           show: () => screen('/admin/platform/audit', /^platform audit log$/i),
         },
       ],
     };
 
-    /** What the three checks find on what the page shows now. */
-    async function problems(narrow: boolean): Promise<string[]> {
+    /**
+     * What the checks find on what the page shows now. At both widths, axe. At 1280 px, every
+     * Actions button wholly in view, a list's rows naming people, machines and businesses (no
+     * uuid), and the walk of the tab order (the same document at 390 px, so walked once). At
+     * 390 px, nothing scrolls sideways, and a list starts in the first screen.
+     */
+    async function problems(view: View, narrow: boolean): Promise<string[]> {
       const found: string[] = [];
       const axe = await new AxeBuilder({ page: ui.page }).analyze();
       for (const v of axe.violations) {
@@ -304,13 +376,24 @@ if (hasChromium()) {
           found.push(`axe ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
         }
       }
-      if (narrow && (await ui.scrollsSideways())) found.push('scrolls sideways');
+      if (narrow) {
+        if (await ui.scrollsSideways()) found.push('scrolls sideways');
+        const top = view.list ? await ui.listTop() : null;
+        if (view.list && (top === null || top >= PHONE.height)) {
+          found.push(`the list starts at ${top} px, below the first screen`);
+        }
+        return found;
+      }
+      for (const cut of await ui.clippedActions()) found.push(`action not wholly shown: ${cut}`);
+      if (view.list) {
+        for (const id of await ui.uuidsInLists()) found.push(`a uuid where a name belongs: ${id}`);
+      }
       for (const el of await ui.unreachableByTab()) found.push(`never reached by Tab: ${el}`);
       return found;
     }
 
     it.each<Who>(['signed out', 'owner', 'member', 'platform admin'])(
-      'as %s: no serious or critical axe violation, no sideways scroll at 390 px, every control reached by Tab',
+      'as %s: no serious or critical axe violation; at 1280 px every action wholly shown, names not uuids, every control reached by Tab; at 390 px no sideways scroll and the list in the first screen',
       async (who) => {
         const token = {
           'signed out': null,
@@ -333,7 +416,7 @@ if (hasChromium()) {
               failures.push(`${where}: not reached: ${(e as Error).message.split('\n')[0]}`);
               continue;
             }
-            for (const problem of await problems(viewport.width === PHONE.width)) {
+            for (const problem of await problems(view, viewport.width === PHONE.width)) {
               failures.push(`${where}: ${problem}`);
             }
           }
@@ -361,6 +444,29 @@ if (hasChromium()) {
       ]);
     });
 
+    it('finds an action cut off, a uuid in a list, and a list below the first screen', async () => {
+      await screen('/admin/', /^sign in/i);
+      await ui.page.evaluate(`(() => {
+        const main = document.querySelector('main');
+        const spacer = document.createElement('div');
+        spacer.style.height = '2000px';
+        const frame = document.createElement('div');
+        frame.style.width = '100px';
+        frame.style.overflowX = 'auto';
+        const table = document.createElement('table');
+        table.innerHTML = '<tbody><tr><td>3f2b8c1e-9d4a-4e6b-8c2d-1a2b3c4d5e6f</td>' +
+          '<td class="col-actions"><button>Revoke</button></td></tr></tbody>';
+        table.style.width = '600px';
+        frame.append(table);
+        main.append(spacer, frame);
+      })()`);
+      await expect(ui.clippedActions()).resolves.toEqual([
+        expect.stringMatching(/^Revoke: cut by div/),
+      ]);
+      await expect(ui.uuidsInLists()).resolves.toEqual(['3f2b8c1e-9d4a-4e6b-8c2d-1a2b3c4d5e6f']);
+      await expect(ui.listTop()).resolves.toBeGreaterThan(2000);
+    });
+
     it(
       'signs in, creates a token, copies it and revokes it from the keyboard alone (Tab, then Enter)',
       async () => {
@@ -375,7 +481,10 @@ if (hasChromium()) {
         await ui.tabTo(ui.nav('Tokens'));
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { level: 1, name: /^tokens$/i }).waitFor();
-        await ui.tabTo(page.getByLabel('Name', { exact: true }));
+        // New token opens its dialog on its first field, Name.
+        await ui.tabTo(ui.button('New token'));
+        await page.keyboard.press('Enter');
+        await expect(ui.isFocused(page.getByLabel('Name', { exact: true }))).resolves.toBe(true);
         await page.keyboard.type('keyboard-only');
         await page.keyboard.press('Enter');
         await page.getByLabel('Secret', { exact: true }).waitFor();
@@ -384,6 +493,9 @@ if (hasChromium()) {
         await page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
         const secret = await page.evaluate<string>('navigator.clipboard.readText()');
         expect((await client.me(secret, owner.businessId)).status).toBe(200);
+        await ui.tabTo(ui.button('Done'));
+        await page.keyboard.press('Enter');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
 
         const row = page.getByRole('row').filter({ hasText: 'keyboard-only' });
         await ui.tabTo(row.getByRole('button', { name: 'Revoke', exact: true }), 150);

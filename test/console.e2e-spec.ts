@@ -78,8 +78,11 @@ if (hasChromium()) {
       rmSync(dir, { recursive: true, force: true });
     }, TIMEOUT_MS);
 
+    // Each test starts signed out, whatever the one before left behind (a failure mid-test).
     beforeEach(async () => {
       await browser!.page.setViewportSize(VIEWPORT);
+      await ui.open();
+      await ui.page.evaluate('sessionStorage.clear(); localStorage.clear()');
     });
 
     afterEach(() => {
@@ -93,7 +96,9 @@ if (hasChromium()) {
         await step('owner-sign-in', () => ui.signIn(owner.ownerToken));
         const secret = await step('create-token', async () => {
           await ui.go('Tokens', /tokens/i);
-          await page.getByLabel('Name', { exact: true }).fill('from-console');
+          // Creating opens a dialog, the list stays the screen's first thing.
+          await ui.button('New token').click();
+          await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('from-console');
           await ui.button('Create token').click();
           const field = page.getByLabel('Secret', { exact: true });
           await field.waitFor();
@@ -113,6 +118,8 @@ if (hasChromium()) {
         const tokenId = (me.body as Envelope<{ token: { id: string } }>).data.token.id;
 
         await step('revoke-token', async () => {
+          await ui.button('Done').click();
+          await page.getByRole('dialog').waitFor({ state: 'detached' });
           await ui.go('Tokens', /tokens/i);
           const row = page.getByRole('row').filter({ hasText: 'from-console' });
           await row.getByRole('button', { name: 'Revoke', exact: true }).click();
@@ -296,28 +303,276 @@ if (hasChromium()) {
     );
 
     it(
-      'a webhook endpoint added in the console receives the test event',
+      'a webhook endpoint added in the console receives the test event, and its delivery shows the payload as sent',
       async () => {
         const page = browser!.page;
         receiver.received.length = 0;
         await step('webhook-sign-in', () => ui.signIn(owner.ownerToken));
         await step('webhook-add', async () => {
           await ui.go('Webhooks', /webhooks/i);
+          await ui.button('New endpoint').click();
           await page.getByLabel('URL', { exact: true }).fill(receiver.url);
-          await page
-            .getByRole('button', { name: /^(add|create)/i })
-            .first()
-            .click();
+          await ui.button('Create webhook').click();
           await page.getByLabel('Secret', { exact: true }).waitFor();
         });
         await step('webhook-test', async () => {
+          await ui.button('Done').click();
           await page.getByText(receiver.url).first().click();
           await ui.button('Send test event').click();
         });
         const got = await receiver.waitFor((all) =>
           all.some((r) => r.json.type === 'webhook.test'),
         );
-        expect(got.some((r) => r.json.type === 'webhook.test')).toBe(true);
+        const sent = got.find((r) => r.json.type === 'webhook.test')!;
+        // Each delivery shows the payload as it was sent.
+        const shown = await step('webhook-payload', async () => {
+          const row = page.getByRole('row').filter({ hasText: 'webhook.test' }).first();
+          for (const deadline = Date.now() + 15_000; (await row.count()) === 0;) {
+            if (Date.now() > deadline) throw new Error('the delivery never showed');
+            await ui.button('Refresh').click();
+            await page.waitForTimeout(250);
+          }
+          await row.getByRole('button', { name: 'Payload', exact: true }).click();
+          const pre = page.getByRole('dialog').getByLabel('Payload', { exact: true });
+          await pre.waitFor();
+          return pre.innerText();
+        });
+        expect(JSON.parse(shown)).toEqual(JSON.parse(sent.body));
+        await page.keyboard.press('Escape');
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    /** Opens a business from the Businesses screen, as a platform admin does. */
+    async function openBusiness(name: string): Promise<void> {
+      await ui.go('Businesses', /businesses/i);
+      const row = browser!.page.getByRole('row').filter({ hasText: name });
+      await row.first().getByRole('button', { name: 'Open', exact: true }).click();
+      await browser!.page.getByRole('heading', { level: 1, name: /^tokens$/i }).waitFor();
+    }
+
+    /** The row of the Members list that names `who`. */
+    const memberRow = (who: string) => browser!.page.getByRole('row').filter({ hasText: who });
+    const reissueButton = (who: string) =>
+      memberRow(who).getByRole('button', { name: 'Re-issue first token', exact: true });
+
+    it(
+      'offers Re-issue first token only where the token policy allows it: never to a platform admin, nor on another owner',
+      async () => {
+        const page = browser!.page;
+        const stamp = Date.now();
+        const people = {
+          owner2: `second-owner-${stamp}@console.test`,
+          admin: `an-admin-${stamp}@console.test`,
+          member: `a-member-${stamp}@console.test`,
+        };
+        for (const [key, email] of Object.entries(people)) {
+          const role = key === 'owner2' ? 'owner' : key;
+          const res = await api('POST', '/api/v1/members', owner.ownerToken, { email, role });
+          expect(res.status).toBe(201);
+        }
+
+        // The policy's `reissue` row gives a platform token NOT_TOKEN_HOLDER on every person.
+        await step('reissue-platform', async () => {
+          await ui.signIn(app!.platformToken!);
+          await openBusiness('console');
+          await ui.go('Members', /members/i);
+          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
+        });
+        await expect(
+          page.getByRole('button', { name: 'Re-issue first token', exact: true }).count(),
+        ).resolves.toBe(0);
+        await ui.signOut();
+
+        // An owner: on themselves, an admin and a member, but not on another owner.
+        await step('reissue-owner', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Members', /members/i);
+          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
+        });
+        for (const who of [people.admin, people.member]) {
+          await expect(reissueButton(who).count()).resolves.toBe(1);
+        }
+        await expect(reissueButton(people.owner2).count()).resolves.toBe(0);
+        await expect(reissueButton('(you)').count()).resolves.toBe(1);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'names a machine once in the audit log: "deploy-bot", never "machine: machine:deploy-bot"',
+      async () => {
+        const page = browser!.page;
+        const made = await api('POST', '/api/v1/machine-identities', owner.ownerToken, {
+          name: 'deploy-bot',
+          role: 'member',
+        });
+        expect(made.status).toBe(201);
+        await step('audit-machine', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Audit log', /audit/i);
+          await page
+            .getByRole('row')
+            .filter({ hasText: 'identity.created' })
+            .filter({ hasText: 'deploy-bot' })
+            .first()
+            .waitFor();
+        });
+        const table = await page.getByRole('region', { name: 'Audit events' }).innerText();
+        expect(table).not.toContain('machine:deploy-bot');
+        expect(table).not.toMatch(/machine:\s*machine/);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'offers no Revoke on an expired token, and still does on an active one',
+      async () => {
+        const page = browser!.page;
+        const soon = new Date(Date.now() + 1_500).toISOString();
+        const res = await api('POST', '/api/v1/tokens', owner.ownerToken, {
+          name: 'expires-at-once',
+          expires_at: soon,
+        });
+        expect(res.status).toBe(201);
+        await client.createToken(owner, 'stays-active');
+        await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 200));
+        await step('expired-revoke', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Tokens', /tokens/i);
+          await page.getByRole('row').filter({ hasText: 'expires-at-once' }).first().waitFor();
+        });
+        const expired = page.getByRole('row').filter({ hasText: 'expires-at-once' });
+        await expect(expired.getByText('expired', { exact: true }).count()).resolves.toBe(1);
+        await expect(
+          expired.getByRole('button', { name: 'Revoke', exact: true }).count(),
+        ).resolves.toBe(0);
+        const active = page.getByRole('row').filter({ hasText: 'stays-active' });
+        await expect(
+          active.getByRole('button', { name: 'Revoke', exact: true }).count(),
+        ).resolves.toBe(1);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'a re-issued first token replaces the old one: it is revoked at once, and the console says so',
+      async () => {
+        const page = browser!.page;
+        const email = `lost-it-${Date.now()}@console.test`;
+        const added = await api<{ first_token: { token: string } }>(
+          'POST',
+          '/api/v1/members',
+          owner.ownerToken,
+          { email, role: 'member' },
+        );
+        expect(added.status).toBe(201);
+        const old = added.body.data.first_token.token;
+        const fresh = await step('reissue', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Members', /members/i);
+          await reissueButton(email).click();
+          const dialog = page.getByRole('dialog');
+          await dialog.getByText(/stops working at once/).waitFor();
+          await dialog.getByRole('button', { name: 'Confirm re-issue', exact: true }).click();
+          await page
+            .getByRole('status')
+            .filter({ hasText: 'their old first token was revoked' })
+            .waitFor();
+          return page.getByLabel('Secret', { exact: true }).inputValue();
+        });
+        expect((await client.me(old, owner.businessId)).status).toBe(401);
+        expect((await client.me(fresh, owner.businessId)).status).toBe(200);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'one search box finds a token by its name, by its prefix (lk_ and four), and by its holder’s email',
+      async () => {
+        const page = browser!.page;
+        const email = `searcher-${Date.now()}@console.test`;
+        const added = await api<{ first_token: { token: string } }>(
+          'POST',
+          '/api/v1/members',
+          owner.ownerToken,
+          { email, role: 'member' },
+        );
+        const needle = await client.request<Envelope<{ token: string }>>('POST', '/api/v1/tokens', {
+          headers: scoped(added.body.data.first_token.token, owner.businessId),
+          body: { name: 'Needle-In-Haystack' },
+        });
+        expect(needle.status).toBe(201);
+        await client.createToken(owner, 'haystack-straw');
+        const list = page.getByRole('region', { name: 'Tokens', exact: true });
+        const row = (name: string) => list.getByRole('row').filter({ hasText: name });
+        const search = async (text: string, found: string[], gone: string[]) => {
+          await page.getByLabel('Search', { exact: true }).fill(text);
+          for (const name of gone) await row(name).waitFor({ state: 'detached' });
+          for (const name of found) await row(name).first().waitFor();
+        };
+        await step('search', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Tokens', /tokens/i);
+          await row('haystack-straw').waitFor();
+          await search('needle-in', ['Needle-In-Haystack'], ['haystack-straw']);
+          await search(
+            needle.body.data.token.slice(0, 7),
+            ['Needle-In-Haystack'],
+            ['haystack-straw'],
+          );
+          await search(email, ['Needle-In-Haystack', 'first-token'], ['haystack-straw']);
+          await search('', ['haystack-straw', 'Needle-In-Haystack'], []);
+        });
+        // Every holder by email or name, never by id.
+        await expect(list.innerText()).resolves.not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+        await expect(row('Needle-In-Haystack').innerText()).resolves.toContain(email);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'the usage screen lists the busiest tokens first, with their 2xx and 4xx, in each window',
+      async () => {
+        const page = browser!.page;
+        const busy = await client.createToken(owner, 'usage-busiest');
+        const calm = await client.createToken(owner, 'usage-calm');
+        for (let i = 0; i < 6; i++) await client.me(busy.token, owner.businessId);
+        await client.me(calm.token, owner.businessId);
+        // Usage is written every few seconds: wait until the summary counts both.
+        type Summary = { items: { token: { id: string }; requests: number }[] };
+        for (const deadline = Date.now() + 30_000; ;) {
+          const res = await api<Summary>('GET', '/api/v1/tokens/usage', owner.ownerToken);
+          const counted = res.body.data.items.filter((r) =>
+            [busy.id, calm.id].includes(r.token.id),
+          );
+          if (counted.length === 2) break;
+          if (Date.now() > deadline) throw new Error('usage was never written');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const table = page.getByRole('region', { name: 'Requests per token', exact: true });
+        await step('usage', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Usage', /^usage$/i);
+          await table.getByRole('row').filter({ hasText: 'usage-busiest' }).waitFor();
+        });
+        const names = await table.getByRole('rowheader').allInnerTexts();
+        const at = (name: string) => names.findIndex((n) => n.includes(name));
+        expect(at('usage-busiest')).toBeGreaterThanOrEqual(0);
+        expect(at('usage-busiest')).toBeLessThan(at('usage-calm'));
+        const row = table.getByRole('row').filter({ hasText: 'usage-busiest' });
+        await expect(row.getByRole('cell').nth(1).innerText()).resolves.toMatch(/^6\b/);
+        await page.getByLabel('Last 7 days', { exact: true }).check();
+        await table.getByRole('row').filter({ hasText: 'usage-busiest' }).waitFor();
+        await expect(
+          page.getByRole('heading', { name: 'Unused for 90 days' }).count(),
+        ).resolves.toBe(1);
         await ui.signOut();
       },
       TIMEOUT_MS,

@@ -79,10 +79,20 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
       409,
       'TOKEN_LIMIT_REACHED',
     );
+    // At the cap, a re-issue replaces the first token (revoked in the same transaction): room.
     const member = await addMember(t, biz, 'member');
+    const own: string[] = [];
     for (let i = 1; i < CAP; i++) {
-      await postToken(t, asMember(member.token, biz.id), { name: `r${i}` }).expect(201);
+      const res = await postToken(t, asMember(member.token, biz.id), { name: `r${i}` });
+      own.push(res.body.data.token as string);
     }
+    expect(await activeOf(member.identityId)).toBe(CAP);
+    await reissueFirstToken(t, asOwner(biz), member.identityId).expect(201);
+    expect(await activeOf(member.identityId)).toBe(CAP);
+    // With no first token left to replace, a re-issue is one more token, and needs room.
+    const first = await reissueFirstToken(t, asOwner(biz), member.identityId).expect(201);
+    await revoke(t, asMember(own[0], biz.id), first.body.data.id as string).expect(201);
+    await postToken(t, asMember(own[0], biz.id), { name: 'fills the cap' }).expect(201);
     expectError(
       await reissueFirstToken(t, asOwner(biz), member.identityId),
       409,

@@ -3,6 +3,26 @@
  * Do not edit: run the command again after an API change; `npm run lint` fails until you do.
  */
 export interface paths {
+  '/api/v1/tokens/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Usage across the business's tokens: the busiest first, with their 2xx and 4xx
+     * @description Over the last 24 hours, 7 or 30 days (the hour now is in counts). Every token for an owner or admin whose token allows tokens:admin, else the caller's own. Usage is written every few seconds and kept 30 days.
+     */
+    get: operations['getUsageSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens': {
     parameters: {
       query?: never;
@@ -333,7 +353,7 @@ export interface paths {
     put?: never;
     /**
      * Re-issue a member's first token; the secret is in this response only
-     * @description For a member who lost theirs. Downward only: an admin for a member, an owner for an admin or a member; an owner's is re-issued only by that owner. The token expires in 7 days by default, and its scopes are at most the calling token's. Earlier tokens stay.
+     * @description For a member who lost theirs. Downward only: an admin for a member, an owner for an admin or a member; an owner's is re-issued only by that owner. The token expires in 7 days by default, and its scopes are at most the calling token's. The member's old first token (every active token of theirs named `first-token`) is revoked in the same transaction, with reason "first token re-issued", and `replaced_token_ids` names it; their other tokens stay.
      */
     post: operations['reissueFirstToken'];
     delete?: never;
@@ -430,6 +450,23 @@ export interface paths {
      * @description Needs no x-business-id, and ignores one: it never confirms another business. Any live token answers, one in its rotation grace period included. A business token lists its one business with the holder's role there (a suspended business's token is refused, 403 BUSINESS_SUSPENDED, as everywhere). A platform token lists no business: it may act in every one, and GET /platform/v1/businesses lists them.
      */
     get: operations['getWhoami'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/identities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Who these identities are: an email or a machine name for each id that names one */
+    get: operations['getIdentityNames'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1100,6 +1137,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhooks/{webhook_id}/deliveries/{message_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One message of the endpoint: its payload exactly as sent, and its state */
+    get: operations['getWebhookMessage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/webhooks/{webhook_id}/deliveries/{message_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One message of the endpoint: its payload exactly as sent, and its state */
+    get: operations['getPlatformWebhookMessage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/revoke': {
     parameters: {
       query?: never;
@@ -1287,6 +1358,145 @@ export interface components {
       /** @example 3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10 */
       request_id: string | null;
     };
+    UsageTotalsDto: {
+      /**
+       * @description Answered requests
+       * @example 1200
+       */
+      requests: number;
+      /**
+       * @description Of those, answered 2xx
+       * @example 1180
+       */
+      ok_count: number;
+      /**
+       * @description Of those, answered 4xx
+       * @example 20
+       */
+      client_error_count: number;
+      /**
+       * @description Tokens used at least once
+       * @example 12
+       */
+      tokens_used: number;
+    };
+    TokenViewDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+    };
+    TokenUsageRowDto: {
+      /**
+       * @description Answered requests
+       * @example 1200
+       */
+      requests: number;
+      /**
+       * @description Of those, answered 2xx
+       * @example 1180
+       */
+      ok_count: number;
+      /**
+       * @description Of those, answered 4xx
+       * @example 20
+       */
+      client_error_count: number;
+      token: components['schemas']['TokenViewDto'];
+    };
+    TokenUsageSummaryDto: {
+      /** @enum {string} */
+      window: '24h' | '7d' | '30d';
+      /**
+       * Format: date-time
+       * @description The start of the first hour counted
+       */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      /** @description Every token the caller may read, together */
+      totals: components['schemas']['UsageTotalsDto'];
+      /** @description The busiest tokens first, at most 100; tokens with no request are left out */
+      items: components['schemas']['TokenUsageRowDto'][];
+    };
     IssuedTokenDto: {
       /**
        * Format: uuid
@@ -1409,90 +1619,6 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
-    };
-    TokenViewDto: {
-      /**
-       * Format: uuid
-       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
-       */
-      id: string;
-      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
-      jti: string;
-      /** @example ci-deploy */
-      name: string;
-      /** @example lk_ab12…wxyz */
-      preview: string;
-      /**
-       * @example [
-       *       "audit:read"
-       *     ]
-       */
-      scopes: string[] | null;
-      /**
-       * @example active
-       * @enum {string}
-       */
-      status: 'active' | 'expired' | 'revoked';
-      /**
-       * Format: uuid
-       * @description Null for a platform token
-       */
-      business_id: string | null;
-      /** Format: uuid */
-      identity_id: string;
-      /** Format: date-time */
-      created_at: string;
-      /** @example owner@acme.test */
-      created_by: string;
-      /**
-       * Format: date-time
-       * @description Null: no expiry
-       */
-      expires_at: string | null;
-      /** Format: date-time */
-      last_used_at: string | null;
-      /**
-       * Format: date-time
-       * @example null
-       */
-      revoked_at: string | null;
-      /** @example null */
-      revoked_by: string | null;
-      /** @example null */
-      revocation_reason: string | null;
-      /**
-       * Format: uuid
-       * @example null
-       */
-      rotated_from_id: string | null;
-      /**
-       * @description The networks the token may be used from; null: anywhere
-       * @example [
-       *       "10.0.0.0/8"
-       *     ]
-       */
-      allowed_cidrs: string[] | null;
-      /**
-       * @description Requests per minute of its own; null: none beyond its identity’s
-       * @example null
-       */
-      rate_limit_per_minute: number | null;
-      /**
-       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
-       * @example null
-       */
-      shared_rate_limit?: {
-        /**
-         * Format: uuid
-         * @description The limited token whose window this is (the first of a line of makers)
-         */
-        token_id: string;
-        /**
-         * @description Requests per minute, all together
-         * @example 60
-         */
-        per_minute: number;
-      } | null;
     };
     RiskyTokenDto: {
       /**
@@ -1799,6 +1925,102 @@ export interface components {
        */
       role: 'owner' | 'admin' | 'member';
     };
+    ReissuedFirstTokenDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+      /**
+       * @description The secret. Shown once: store it now.
+       * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
+       */
+      token: string;
+      /**
+       * @description The first tokens of the member that this re-issue revoked, in the same transaction (reason "first token re-issued"); empty when they held none still active
+       * @example [
+       *       "6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f"
+       *     ]
+       */
+      replaced_token_ids: string[];
+    };
     ReissueFirstTokenDto: {
       /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
@@ -1929,6 +2151,31 @@ export interface components {
       is_platform_token: boolean;
       /** @description A business token's one business, with the holder's role there. Empty for a platform token, which may act in every business: GET /platform/v1/businesses lists them. */
       businesses: components['schemas']['WhoamiBusinessDto'][];
+    };
+    IdentityNameDto: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @example user
+       * @enum {string}
+       */
+      kind: 'user' | 'machine';
+      /**
+       * @description A person's email, or a machine's name
+       * @example ada@acme.test
+       */
+      label: string;
+      /**
+       * Format: uuid
+       * @description A machine's business; null for a person
+       */
+      business_id: string | null;
+      /** @description A machine identity that was deleted */
+      deleted: boolean;
+    };
+    IdentityNamesDto: {
+      /** @description The ids that name an identity; others are left out */
+      items: components['schemas']['IdentityNameDto'][];
     };
     AuditTokenMakerDto: {
       /**
@@ -2402,6 +2649,28 @@ export interface components {
     WebhookKeysDto: {
       keys: components['schemas']['WebhookKeyDto'][];
     };
+    WebhookMessageDto: {
+      /**
+       * @description The webhook-id
+       * @example msg_4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e
+       */
+      message_id: string;
+      /** @example token.revoked */
+      event_type: string;
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'dead';
+      /** @example 1 */
+      attempts: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      delivered_at: string | null;
+      /**
+       * @description The JSON body exactly as sent (and signed), as text
+       * @example {"type":"token.revoked","timestamp":"2026-03-01T14:00:00.000Z","data":{}}
+       */
+      payload: string;
+    };
     ReportedLeakDto: {
       /**
        * @description The string found
@@ -2462,6 +2731,174 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getUsageSummary: {
+    parameters: {
+      query?: {
+        /** @description Up to now */
+        window?: '24h' | '7d' | '30d';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenUsageSummaryDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
   listTokens: {
     parameters: {
       query?: {
@@ -2472,8 +2909,10 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
-        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
-        sort?: 'created_at' | 'last_used_at';
+        /** @description created_at: oldest first. -created_at: newest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | '-created_at' | 'last_used_at';
+        /** @description Search, case-insensitive: the text anywhere in the token's name or preview (lk_ab12…), or in its holder's email or machine name */
+        q?: string;
       };
       header?: never;
       path?: never;
@@ -4873,8 +5312,10 @@ export interface operations {
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
-        /** @description created_at: oldest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
-        sort?: 'created_at' | 'last_used_at';
+        /** @description created_at: oldest first. -created_at: newest first. last_used_at: least recently used first, never used before all (last use is recorded at most once a minute). A cursor belongs to its sort */
+        sort?: 'created_at' | '-created_at' | 'last_used_at';
+        /** @description Search, case-insensitive: the text anywhere in the token's name or preview (lk_ab12…), or in its holder's email or machine name */
+        q?: string;
         business_id?: string;
       };
       header?: never;
@@ -7689,7 +8130,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['IssuedTokenDto'];
+            data: components['schemas']['ReissuedFirstTokenDto'];
           };
         };
       };
@@ -9397,6 +9838,145 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'BUSINESS_SUSPENDED' | 'IP_NOT_ALLOWED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getIdentityNames: {
+    parameters: {
+      query: {
+        /** @description Repeatable, 1 to 200: `?id=…&id=…` */
+        id: string[];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['IdentityNamesDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a platform admin may do this",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "Only a platform admin may do this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
           };
         };
       };
@@ -14453,6 +15033,222 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'WEBHOOKS_OFF';
+          };
+        };
+      };
+    };
+  };
+  getWebhookMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        webhook_id: string;
+        message_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookMessageDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_NOT_FOUND, WEBHOOK_MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhook endpoint not found",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "detail": "Webhook endpoint not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_NOT_FOUND' | 'WEBHOOK_MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "webhook_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
+  getPlatformWebhookMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        webhook_id: string;
+        message_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WebhookMessageDto'];
+          };
+        };
+      };
+      /** @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INSUFFICIENT_ROLE' | 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /** @description Error codes: WEBHOOK_NOT_FOUND, WEBHOOK_MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Webhook endpoint not found",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "detail": "Webhook endpoint not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'WEBHOOK_NOT_FOUND' | 'WEBHOOK_MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "webhook_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
           };
         };
       };

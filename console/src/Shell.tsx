@@ -10,6 +10,7 @@ import { PlatformAdmins } from './screens/PlatformAdmins';
 import { PlatformTokens } from './screens/PlatformTokens';
 import { RiskyTokens } from './screens/RiskyTokens';
 import { TokenDetail } from './screens/TokenDetail';
+import { Usage } from './screens/Usage';
 import { Tokens } from './screens/Tokens';
 import { WebhookDetail } from './screens/WebhookDetail';
 import { Webhooks } from './screens/Webhooks';
@@ -49,6 +50,7 @@ function Nav({ route }: { route: Route }) {
   const biz: NavItem[] = [];
   if (business) {
     biz.push({ to: paths.tokens, label: 'Tokens', routes: ['tokens', 'token', 'risky'] });
+    biz.push({ to: paths.usage, label: 'Usage', routes: ['usage'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
       biz.push({ to: paths.machines, label: 'Machines', routes: ['machines'] });
@@ -93,6 +95,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<Tokens />);
     case 'risky':
       return inBusiness(<RiskyTokens />);
+    case 'usage':
+      return inBusiness(<Usage />);
     case 'token':
       return inBusiness(<TokenDetail id={route.id} />);
     case 'members':

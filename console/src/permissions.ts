@@ -1,27 +1,88 @@
-import type { Role, Whoami } from './api/types';
+import { roleAtLeast, type Role } from '../../src/auth/roles';
+import { scopesAllow } from '../../src/auth/scopes';
+import {
+  TOKEN_POLICY,
+  type CallerClass,
+  type TargetClass,
+  type TokenAction,
+} from '../../src/tokens/token-policy';
 
 /**
- * What the signed-in token may do, so the console shows only that. Mirrors the server's
- * src/auth/scopes.ts: null scopes are unrestricted within the role, `a:*` covers every `a:…`,
- * and members:write covers members:read (webhooks:write covers webhooks:read).
+ * What the signed-in token may do, so the console offers only that. The rules are the server's
+ * own, imported (not copied): the scope rules of src/auth/scopes.ts, and the token policy's
+ * table (src/tokens/token-policy.ts), read here as src/tokens/policy-decision.ts `decide` reads
+ * it. test/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
  */
-const IMPLIED_BY: Readonly<Record<string, readonly string[]>> = {
-  'members:read': ['members:write'],
-  'webhooks:read': ['webhooks:write'],
-};
 
-function coversLiterally(granted: string, required: string): boolean {
-  if (granted === required) return true;
-  return granted.endsWith(':*') && required.startsWith(granted.slice(0, -1));
+/** What of GET /api/v1/whoami decides what the console offers (no DOM here: the specs load it). */
+interface Signedin {
+  is_platform_token: boolean;
+  token: { scopes: string[] | null };
 }
 
-export function scopeCovers(granted: string, required: string): boolean {
-  if (coversLiterally(granted, required)) return true;
-  return (IMPLIED_BY[required] ?? []).some((broader) => coversLiterally(granted, broader));
+/** The caller as the token policy sees it. */
+export interface PolicyCaller {
+  class: CallerClass;
+  scopes: readonly string[] | null;
 }
 
-export function scopesAllow(scopes: readonly string[] | null, required: string): boolean {
-  return scopes === null || scopes.some((granted) => scopeCovers(granted, required));
+/** Who holds a token or is acted on: an identity, with its role in the business if it has one. */
+export interface Holder {
+  id: string;
+  kind: 'user' | 'machine';
+  role: Role | null;
+}
+
+/** The target class of a holder, as seen from the caller (`targetClass` on the server). */
+export function targetOf(callerId: string, holder: Holder | null): TargetClass {
+  if (!holder) return 'unknown';
+  if (holder.id === callerId) return 'self';
+  if (holder.kind === 'machine') return 'machine';
+  return holder.role ?? 'member';
+}
+
+/** Whether the token policy allows `action` on `target`: `decide(…).allowed` on the server. */
+export function policyAllows(
+  caller: PolicyCaller,
+  action: TokenAction,
+  target: TargetClass,
+): boolean {
+  const rule = TOKEN_POLICY[action];
+  const row = rule.cells[caller.class];
+  if (!row) return false;
+  if (rule.gate && caller.class !== 'cli' && caller.class !== 'retiring') {
+    const role = caller.class === 'platform' ? null : caller.class;
+    if (role !== null && !roleAtLeast(role, rule.gate.role)) return false;
+    if (!scopesAllow(caller.scopes, rule.gate.scope)) return false;
+  }
+  const cell = row[target];
+  const verdict =
+    typeof cell === 'string'
+      ? cell
+      : scopesAllow(caller.scopes, cell.scope)
+        ? cell.with
+        : cell.without;
+  return verdict === 'allow';
+}
+
+/** Every class a holder the console cannot see may be, besides the caller themselves. */
+const ANY_OTHER: readonly TargetClass[] = ['machine', 'owner', 'admin', 'member'];
+
+/**
+ * Whether the caller may take `action` on a token of `holder` (undefined: a holder the console
+ * could not look up, for whom the action is offered only when every class of holder allows it,
+ * so that nothing offered can fail).
+ */
+export function mayActOn(
+  caller: PolicyCaller,
+  callerId: string,
+  action: TokenAction,
+  holderId: string,
+  holder: Holder | undefined,
+): boolean {
+  if (holderId === callerId) return policyAllows(caller, action, 'self');
+  if (!holder) return ANY_OTHER.every((target) => policyAllows(caller, action, target));
+  return policyAllows(caller, action, targetOf(callerId, holder));
 }
 
 export interface Caps {
@@ -35,10 +96,12 @@ export interface Caps {
   auditRead: boolean;
   webhooksRead: boolean;
   webhooksWrite: boolean;
+  /** The caller as the token policy sees it, in the business open now. */
+  caller: PolicyCaller;
 }
 
 /** `role` is the caller's in the business open now; null for a platform token, or for none. */
-export function capsOf(whoami: Whoami, role: Role | null): Caps {
+export function capsOf(whoami: Signedin, role: Role | null): Caps {
   const scopes = whoami.token.scopes;
   const platform = whoami.is_platform_token;
   const admin = platform || role === 'owner' || role === 'admin';
@@ -52,5 +115,6 @@ export function capsOf(whoami: Whoami, role: Role | null): Caps {
     auditRead: can('audit:read'),
     webhooksRead: can('webhooks:read'),
     webhooksWrite: can('webhooks:write'),
+    caller: { class: platform ? 'platform' : (role ?? 'member'), scopes },
   };
 }

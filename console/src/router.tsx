@@ -29,6 +29,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'tokens' }
   | { name: 'risky' }
+  | { name: 'usage' }
   | { name: 'token'; id: string }
   | { name: 'members' }
   | { name: 'machines' }
@@ -59,6 +60,7 @@ export function routeOf(pathname: string): Route {
   if (parts.length === 0) return { name: 'home' };
   if (a === 'tokens' && !b) return { name: 'tokens' };
   if (a === 'tokens' && b === 'risky' && !c) return { name: 'risky' };
+  if (a === 'usage' && !b) return { name: 'usage' };
   if (a === 'tokens' && b && !c) return { name: 'token', id: b };
   if (a === 'members' && !b) return { name: 'members' };
   if (a === 'machines' && !b) return { name: 'machines' };
@@ -78,6 +80,7 @@ export const paths = {
   home: `${BASE}/`,
   tokens: `${BASE}/tokens`,
   risky: `${BASE}/tokens/risky`,
+  usage: `${BASE}/usage`,
   token: (id: string) => `${BASE}/tokens/${encodeURIComponent(id)}`,
   members: `${BASE}/members`,
   machines: `${BASE}/machines`,

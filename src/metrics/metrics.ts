@@ -26,6 +26,7 @@ export const REVOCATION_REASONS = [
   'member_removed',
   'identity_deleted',
   'platform_admin_removed',
+  'reissued',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

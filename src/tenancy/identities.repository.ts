@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { holdKeyLock, platformAdminKey } from '../database/key-lock';
@@ -14,6 +14,12 @@ export class IdentitiesRepository {
   /** By id across businesses: for the verifier and the platform routes only. */
   findByIdAnyBusiness(id: string, tx: Transaction | null) {
     return readerOf(tx, this.dataSource).findOneBy(Identity, { id });
+  }
+
+  /** By ids across businesses: for the platform routes only. */
+  findManyAnyBusiness(ids: readonly string[]): Promise<Identity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.manager.findBy(Identity, { id: In([...ids]) });
   }
 
   /**

@@ -28,6 +28,11 @@ export class TenancyDirectory implements BusinessDirectory {
     return this.identities.findByIdAnyBusiness(identityId, null);
   }
 
+  /** Identities by id across businesses, for the platform routes only; unknown ids are absent. */
+  identitiesAnyBusiness(ids: readonly string[]): Promise<Identity[]> {
+    return this.identities.findManyAnyBusiness(ids);
+  }
+
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
     return this.memberships.find(businessId, identityId, null);
   }

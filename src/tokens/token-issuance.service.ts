@@ -23,7 +23,13 @@ import {
   UNCONSTRAINED,
 } from './token-constraints';
 import type { RequestedConstraints, TokenConstraints } from './token-constraints';
-import { cappedExpiry, expiryInDays, FIRST_TOKEN_DAYS, futureDate } from './token-lifetime';
+import {
+  cappedExpiry,
+  expiryInDays,
+  FIRST_TOKEN_DAYS,
+  FIRST_TOKEN_NAME,
+  futureDate,
+} from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef, TokenRenamedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
@@ -183,7 +189,7 @@ export class TokenIssuanceService {
     const { secret, token } = await this.issue(tx, author, {
       businessId: holder.businessId,
       identityId: holder.identityId,
-      name: 'first-token',
+      name: FIRST_TOKEN_NAME,
       scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
       constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
       expiresAt: cappedExpiry(

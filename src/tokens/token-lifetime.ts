@@ -68,3 +68,6 @@ export function futureDate(field: string, value: Date): RequestValidationError {
     },
   ]);
 }
+
+/** The name of every first token (a rotation keeps it): how a re-issue finds the one it replaces. */
+export const FIRST_TOKEN_NAME = 'first-token';

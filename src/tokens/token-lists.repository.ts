@@ -10,14 +10,16 @@ export interface TokenFilters {
   status?: 'active' | 'expired' | 'revoked';
   identityId?: string;
   namePrefix?: string;
+  /** Text anywhere in the name, the preview, or the holder's email or machine name. */
+  search?: string;
 }
 
 /**
- * A list's order and where its page starts: by creation (oldest first), or by last use (least
- * recently used first, never used before all).
+ * A list's order and where its page starts: by creation (oldest or newest first), or by last use
+ * (least recently used first, never used before all).
  */
 export type TokenListOrder =
-  | { sort: 'created_at'; after: Keyset | null }
+  | { sort: 'created_at' | '-created_at'; after: Keyset | null }
   | { sort: 'last_used_at'; after: NullableKeyset | null };
 
 /** The token lists: keyset pages read as arrays, the hot read of the token routes. */
@@ -81,6 +83,18 @@ export class TokenListsRepository {
     limit: number,
     order: TokenListOrder,
   ): Promise<ApiToken[]> {
+    if (order.sort === '-created_at') {
+      const { after } = order;
+      return this.listPage(filters, limit, {
+        where: after
+          ? {
+              sql: '(created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))',
+              params: { afterAt: new Date(after.at), afterId: after.id },
+            }
+          : null,
+        orderBy: 'created_at DESC, id DESC',
+      });
+    }
     if (order.sort === 'created_at') {
       const { after } = order;
       return this.listPage(filters, limit, {
@@ -173,7 +187,16 @@ export class TokenListsRepository {
     }
     if (filters.namePrefix) {
       where.push("name LIKE :prefix ESCAPE '\\'");
-      params.prefix = `${filters.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.prefix = `${escapeLike(filters.namePrefix)}%`;
+    }
+    if (filters.search) {
+      // Only when asked: a scan of the business's tokens, and of the identities for the holder.
+      const like = "LIKE :search ESCAPE '\\'";
+      where.push(
+        `(LOWER(name) ${like} OR LOWER(preview) ${like} OR identity_id IN ` +
+          `(SELECT id FROM identities WHERE LOWER(email) ${like} OR LOWER(name) ${like}))`,
+      );
+      params.search = `%${escapeLike(filters.search.toLowerCase())}%`;
     }
     if (page.where) {
       where.push(page.where.sql);
@@ -225,4 +248,9 @@ export class TokenListsRepository {
     }
     return this.listColumnsMemo;
   }
+}
+
+/** LIKE's wildcards and its escape character, escaped, so the text matches only itself. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

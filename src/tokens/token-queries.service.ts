@@ -5,7 +5,10 @@ import { TokenViewDto } from './dto/token-view.dto';
 import { RiskyTokenDto } from './dto/risky-token.dto';
 import {
   createdKey,
+  invalidCursor,
+  Keyset,
   nullableKeysetCursor,
+  NullableKeyset,
   Page,
   paginate,
   paginateWith,
@@ -49,6 +52,7 @@ export class TokenQueriesService {
       status: query.status,
       identityId: own ? ctx.actor.id : query.identity_id,
       namePrefix: query.name,
+      search: query.q,
     };
     return pageOfTokens(query, query.sort, (limit, order) =>
       this.lists.listInBusiness(ctx.businessId, filters, limit, order),
@@ -76,6 +80,7 @@ export class TokenQueriesService {
       status: query.status,
       identityId: query.identity_id,
       namePrefix: query.name,
+      search: query.q,
       businessId: query.business_id,
     };
     return pageOfTokens(query, query.sort, (limit, order) =>
@@ -141,6 +146,8 @@ export class TokenQueriesService {
 
 /** The cursor of the list by last use; the list by creation keeps the common one. */
 const LAST_USED_CURSOR = nullableKeysetCursor('last_used_at');
+/** Newest first has its own cursor, so one of the oldest-first list is refused, not misread. */
+const NEWEST_CURSOR = nullableKeysetCursor('-created_at');
 
 /** One page of a token list in the order asked for, with a cursor of that order. */
 function pageOfTokens(
@@ -152,6 +159,15 @@ function pageOfTokens(
   if (sort === 'created_at') {
     return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
   }
+  if (sort === '-created_at') {
+    return paginateWith(
+      NEWEST_CURSOR,
+      query,
+      (limit, after) => fetch(limit, { sort, after: after && createdKeyOf(after) }),
+      (t) => ({ at: t.createdAt.toISOString(), id: t.id }),
+      view,
+    );
+  }
   return paginateWith(
     LAST_USED_CURSOR,
     query,
@@ -159,4 +175,10 @@ function pageOfTokens(
     (t) => ({ at: t.lastUsedAt?.toISOString() ?? null, id: t.id }),
     view,
   );
+}
+
+/** A newest-first cursor's position: a creation time is never null, so one that is was forged. */
+function createdKeyOf(key: NullableKeyset): Keyset {
+  if (key.at === null) throw invalidCursor();
+  return { at: key.at, id: key.id };
 }

@@ -5,11 +5,13 @@ import { decideOnToken, enforce, PolicyCaller, policyCallerOf } from './policy-d
 import { TokenViewDto } from './dto/token-view.dto';
 import { Outcome } from '../common/envelope';
 import { Author } from '../database/domain-event';
+import { activeTokensKey, holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { identityLabel } from '../tenancy/identity.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { ApiToken } from './api-token.entity';
 import { TokenAccess } from './token-access';
+import { FIRST_TOKEN_NAME } from './token-lifetime';
 import { TokenError, tokenNotFound } from './token-error';
 import {
   LeakSighting,
@@ -20,6 +22,9 @@ import {
 } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
+
+/** The reason a re-issue writes on the first token it replaces. */
+export const REISSUE_REASON = 'first token re-issued';
 
 /**
  * Every way one token is revoked (by id, self, by value, RFC 7009), and the one revocation path
@@ -155,6 +160,37 @@ export class TokenRevocationService {
       }
       return revoked ? 'revoked' : 'already_revoked';
     });
+  }
+
+  /**
+   * Revokes the holder's active first tokens in the business (named `FIRST_TOKEN_NAME`), inside
+   * the caller's transaction: a re-issued first token replaces the old one, so that nobody holds
+   * two. Each gets its `token.revoked` event. Answers the ids it revoked.
+   */
+  async revokeFirstTokens(
+    tx: Transaction,
+    author: Author,
+    businessId: string,
+    identityId: string,
+  ): Promise<string[]> {
+    // Re-issues for one holder run one at a time (the lock issuance takes for the cap), so each
+    // sees the first token the one before it made, and no two of them stay active.
+    await holdKeyLock(tx, activeTokensKey(businessId, identityId), 'exclusive');
+    const now = new Date();
+    const old = await this.tokens.findActiveByName(
+      tx,
+      businessId,
+      identityId,
+      FIRST_TOKEN_NAME,
+      now,
+    );
+    const revoked: string[] = [];
+    for (const token of old) {
+      if (await this.revokeToken(tx, author, token, REISSUE_REASON, 'reissued', now)) {
+        revoked.push(token.id);
+      }
+    }
+    return revoked;
   }
 
   /**

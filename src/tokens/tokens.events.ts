@@ -35,7 +35,8 @@ export type RevocationCause =
   | 'leaked'
   | 'member_removed'
   | 'identity_deleted'
-  | 'platform_admin_removed';
+  | 'platform_admin_removed'
+  | 'reissued';
 
 @Audited()
 export class TokenRevokedEvent extends DomainEvent {

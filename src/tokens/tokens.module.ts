@@ -18,6 +18,7 @@ import { TokenExpiryNotices } from './token-expiry-notices';
 import { TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
 import { TokenUsageRecorder } from './token-usage-recorder';
 import { TokenUsageRepository } from './token-usage.repository';
+import { TokenUsageSummaryService } from './token-usage-summary.service';
 import { TokenUsageService } from './token-usage.service';
 
 /**
@@ -47,6 +48,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageRepository,
     TokenUsageRecorder,
     TokenUsageService,
+    TokenUsageSummaryService,
   ],
   exports: [
     TokenExpiryNotices,
@@ -61,6 +63,7 @@ import { TokenUsageService } from './token-usage.service';
     LastUsedWriter,
     TokenUsageRecorder,
     TokenUsageService,
+    TokenUsageSummaryService,
   ],
 })
 export class TokensModule {}

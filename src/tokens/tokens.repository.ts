@@ -112,6 +112,25 @@ export class TokensRepository {
     });
   }
 
+  /** The active (unrevoked, unexpired) tokens of one identity in one business with this name. */
+  findActiveByName(
+    tx: Transaction,
+    businessId: string,
+    identityId: string,
+    name: string,
+    now: Date,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    const mine = { businessId, identityId, name, revokedAt: IsNull() };
+    return tx.manager.find(ApiToken, {
+      where: [
+        { ...mine, expiresAt: IsNull() },
+        { ...mine, expiresAt: MoreThan(now) },
+      ],
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   /** The ids of every unrevoked token of one identity in one business (or its platform tokens). */
   async unrevokedIdsOfIdentity(
     tx: Transaction,

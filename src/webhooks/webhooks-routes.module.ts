@@ -4,6 +4,11 @@ import {
   WebhookKeysController,
   WebhookSigningKeyController,
 } from './webhook-keys.controller';
+import {
+  PlatformWebhookMessagesController,
+  WebhookMessagesController,
+} from './webhook-messages.controller';
+import { WebhookMessagesService } from './webhook-messages.service';
 import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
 import { WebhooksModule } from './webhooks.module';
 
@@ -16,6 +21,9 @@ import { WebhooksModule } from './webhooks.module';
     WebhookSigningKeyController,
     PlatformWebhookSigningKeyController,
     WebhookKeysController,
+    WebhookMessagesController,
+    PlatformWebhookMessagesController,
   ],
+  providers: [WebhookMessagesService],
 })
 export class WebhooksRoutesModule {}

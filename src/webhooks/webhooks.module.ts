@@ -38,7 +38,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhookKeyGenerations,
     WebhookSigningKeys,
   ],
-  exports: [WebhookDispatcher, WebhooksService, WebhookSigningKeys],
+  exports: [WebhookDispatcher, WebhooksService, WebhookSigningKeys, WebhooksRepository],
 })
 export class WebhooksModule {
   constructor(audit: AuditListener, _outbox: WebhookOutbox) {

@@ -6,12 +6,12 @@ import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { NoStore } from '../common/no-store';
 import { PageQueryDto } from '../common/pagination';
 import { uuidPipe } from '../common/validation.pipe';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { ChangeRoleDto, MemberViewDto } from '../tenancy/dto/tenancy.dto';
 import {
   AddedMemberDto,
   AddMemberDto,
   ReissueFirstTokenDto,
+  ReissuedFirstTokenDto,
   RemovedMemberViewDto,
 } from './dto/workflows.dto';
 import { MembersService } from '../tenancy/members.service';
@@ -75,9 +75,12 @@ export class MembersController {
     description:
       'For a member who lost theirs. Downward only: an admin for a member, an owner for an ' +
       "admin or a member; an owner's is re-issued only by that owner. The token expires in 7 " +
-      "days by default, and its scopes are at most the calling token's. Earlier tokens stay.",
+      "days by default, and its scopes are at most the calling token's. The member's old first " +
+      'token (every active token of theirs named `first-token`) is revoked in the same ' +
+      'transaction, with reason "first token re-issued", and `replaced_token_ids` names it; ' +
+      'their other tokens stay.',
   })
-  @ApiEnvelope(201, IssuedTokenDto)
+  @ApiEnvelope(201, ReissuedFirstTokenDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'NOT_TOKEN_HOLDER'],
     404: ['MEMBER_NOT_FOUND'],

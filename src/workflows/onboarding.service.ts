@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { roleAtLeast } from '../auth/roles';
+import { Outcome } from '../common/envelope';
 import { Author } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
 import { BusinessesService } from '../tenancy/businesses.service';
@@ -8,7 +9,6 @@ import { BusinessViewDto, MemberViewDto, PlatformAdminViewDto } from '../tenancy
 import { memberNotFound, MembersService } from '../tenancy/members.service';
 import { PlatformAdminsService } from '../tenancy/platform-admins.service';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import {
   CLI_CALLER,
   decide,
@@ -19,6 +19,7 @@ import {
   targetClass,
 } from '../tokens/policy-decision';
 import { TokenIssuanceService } from '../tokens/token-issuance.service';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 import {
   AddedMemberDto,
   AddedPlatformAdminDto,
@@ -27,6 +28,7 @@ import {
   CreateBusinessDto,
   CreatedBusinessDto,
   ReissueFirstTokenDto,
+  ReissuedFirstTokenDto,
 } from './dto/workflows.dto';
 
 /**
@@ -44,6 +46,7 @@ export class OnboardingService {
     private readonly admins: PlatformAdminsService,
     private readonly directory: TenancyDirectory,
     private readonly issuance: TokenIssuanceService,
+    private readonly revocation: TokenRevocationService,
   ) {}
 
   /** A business with its owner; `maker` is a platform token or the CLI. */
@@ -125,14 +128,15 @@ export class OnboardingService {
 
   /**
    * A first token again, for a member who lost theirs: downward only (the policy's `reissue`
-   * row). Earlier tokens stay as they are.
+   * row). It replaces their old first token, revoked in the same transaction, so nobody holds
+   * two; their other tokens stay as they are.
    */
-  reissueFirstToken(
+  async reissueFirstToken(
     ctx: RequestContext,
     identityId: string,
     dto: ReissueFirstTokenDto,
-  ): Promise<IssuedTokenDto> {
-    return this.uow.run(async (tx) => {
+  ): Promise<Outcome<ReissuedFirstTokenDto>> {
+    const reissued = await this.uow.run(async (tx) => {
       // Under the membership's issuance lock, as every issuer (see TokenAccess.holderTarget).
       const members = await this.directory.membersOf(tx, ctx.businessId, [identityId], {
         lock: true,
@@ -140,7 +144,14 @@ export class OnboardingService {
       const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
-      return this.issuance.issueFirstToken(
+      // Revoked first, so the cap on active tokens sees a replacement, not one more token.
+      const replaced = await this.revocation.revokeFirstTokens(
+        tx,
+        ctx.author,
+        ctx.businessId,
+        identityId,
+      );
+      const issued = await this.issuance.issueFirstToken(
         tx,
         ctx.author,
         policyCallerOf(ctx),
@@ -151,7 +162,16 @@ export class OnboardingService {
         },
         dto.expires_in_days,
       );
+      return { ...issued, replaced_token_ids: replaced };
     });
+    const n = reissued.replaced_token_ids.length;
+    return new Outcome(
+      reissued,
+      null,
+      n === 0
+        ? 'First token issued; the member held no active first token'
+        : `First token re-issued; the old one was revoked (${n} ${n === 1 ? 'token' : 'tokens'})`,
+    );
   }
 
   /** A person made a platform admin, with a platform token whose scopes are at most `maker`'s. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { BusinessesController } from './businesses.controller';
+import { IdentityNamesController } from './identity-names.controller';
 import { MachineIdentitiesController } from './machine-identities.controller';
 import { MeController } from './me.controller';
 import { MembersController } from './members.controller';
@@ -21,6 +22,7 @@ import { WorkflowsModule } from './workflows.module';
     MachineIdentitiesController,
     MeController,
     WhoamiController,
+    IdentityNamesController,
   ],
 })
 export class WorkflowsRoutesModule {}

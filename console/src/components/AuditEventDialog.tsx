@@ -1,13 +1,24 @@
 import type { AuditEvent } from '../api/types';
 import { Dialog } from './Dialog';
+import { IdToggle } from './IdToggle';
+import { Named } from './Named';
 import { Badge, Id } from './Table';
 import { Time } from './Time';
 
 /** One audit event whole: who, what, where from, its metadata, and its place in the chain. */
-export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClose: () => void }) {
+export function AuditEventDialog({
+  event,
+  chain,
+  onClose,
+}: {
+  event: AuditEvent;
+  /** The chain's name, on the platform's log, where events of many chains mix. */
+  chain?: string;
+  onClose: () => void;
+}) {
   const e = event;
   return (
-    <Dialog title={`Event #${e.seq}: ${e.action}`} onClose={onClose}>
+    <Dialog title={`${chain ? `${chain} ` : ''}#${e.seq}: ${e.action}`} onClose={onClose}>
       <dl className="facts">
         <div>
           <dt>Occurred</dt>
@@ -25,7 +36,7 @@ export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClos
         <div>
           <dt>Actor</dt>
           <dd>
-            <span className="wrap">{e.actor.label}</span> ({e.actor.type})
+            <Named type={e.actor.type} label={e.actor.label} />
             {e.actor.id && (
               <>
                 {' '}
@@ -51,7 +62,7 @@ export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClos
         <div>
           <dt>Target</dt>
           <dd>
-            {e.target.type} <span className="wrap">{e.target.label ?? ''}</span>{' '}
+            <Named type={e.target.type} label={e.target.label} />{' '}
             {e.target.id && <Id>{e.target.id}</Id>}
           </dd>
         </div>
@@ -59,7 +70,14 @@ export function AuditEventDialog({ event, onClose }: { event: AuditEvent; onClos
           <div>
             <dt>Business</dt>
             <dd>
-              <Id>{e.business_id}</Id>
+              {chain ? (
+                <span className="named">
+                  <span className="wrap">{chain}</span>
+                  <IdToggle id={e.business_id} of={chain} />
+                </span>
+              ) : (
+                <Id>{e.business_id}</Id>
+              )}
             </dd>
           </div>
         )}

@@ -1,13 +1,14 @@
-import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
+import type { Directory } from '../api/directory';
+import { useBulkRevoke } from '../api/tokens';
 import { useBusiness } from '../session';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 import { Check, Field } from './Field';
-import { localToIso, useInvalidateBusiness } from './hooks';
+import { localToIso } from './hooks';
 import { Loading, Notice } from './Status';
 import { Id } from './Table';
+import { HolderField } from './TokenFilterFields';
 
 interface Filters {
   identity_id: string;
@@ -21,14 +22,15 @@ const NONE: Filters = { identity_id: '', created_before: '', scope: '', all: fal
 
 /** Bulk revoke (owner or admin with tokens:admin): a dry run shows what matches, then confirm. */
 export function BulkRevokeDialog({
+  directory,
   onClose,
   onDone,
 }: {
+  directory: Directory;
   onClose: () => void;
   onDone: (m: string) => void;
 }) {
-  const { api } = useBusiness();
-  const invalidate = useInvalidateBusiness();
+  const { whoami } = useBusiness();
   const [f, setF] = useState<Filters>(NONE);
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => {
     setF((old) => ({ ...old, [key]: value }));
@@ -42,21 +44,12 @@ export function BulkRevokeDialog({
     ...(f.scope.trim() ? { scope: f.scope.trim() } : {}),
     ...(f.all ? { all: true as const } : {}),
   });
-  const preview = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/tokens/bulk-revoke', { body: body(true) })),
-  });
-  const confirm = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/tokens/bulk-revoke', { body: body(false) })),
-    onSuccess: (result) => {
-      void invalidate();
-      onDone(`Bulk revoke done: ${result.revoked} of ${result.matched} matching tokens revoked.`);
-      onClose();
-    },
-  });
+  const preview = useBulkRevoke();
+  const confirm = useBulkRevoke();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     confirm.reset();
-    preview.mutate();
+    preview.mutate(body(true));
   };
   const matched = preview.data;
   return (
@@ -66,16 +59,13 @@ export function BulkRevokeDialog({
           Revoke every unrevoked token that matches all the filters given. First see what matches;
           nothing is revoked until you confirm.
         </p>
-        <Field label="Holder identity id" hint="Every token of this person or machine.">
-          {(p) => (
-            <input
-              {...p}
-              className="input mono"
-              value={f.identity_id}
-              onChange={(e) => set('identity_id', e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <HolderField
+          label="Holder"
+          value={f.identity_id}
+          onChange={(id) => set('identity_id', id)}
+          directory={directory}
+          me={whoami.identity.id}
+        />
         <Field label="Created before" hint="Your local time.">
           {(p) => (
             <input
@@ -150,7 +140,16 @@ export function BulkRevokeDialog({
                 type="button"
                 className="button danger"
                 disabled={confirm.isPending}
-                onClick={() => confirm.mutate()}
+                onClick={() =>
+                  confirm.mutate(body(false), {
+                    onSuccess: (result) => {
+                      onDone(
+                        `Bulk revoke done: ${result.revoked} of ${result.matched} matching tokens revoked.`,
+                      );
+                      onClose();
+                    },
+                  })
+                }
               >
                 Confirm bulk revoke
               </button>

@@ -1,13 +1,10 @@
-import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
+import { useRotateToken } from '../api/tokens';
 import type { TokenView } from '../api/types';
 import { Link, paths } from '../router';
-import { useBusiness } from '../session';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
-import { useInvalidateBusiness } from './hooks';
 import { SecretReveal } from './SecretReveal';
 import { Loading } from './Status';
 
@@ -15,23 +12,13 @@ const MAX_GRACE = 604_800;
 
 /** Rotation: a grace period for the old token, then the new secret, once. */
 export function RotateDialog({ token, onClose }: { token: TokenView; onClose: () => void }) {
-  const { api } = useBusiness();
-  const invalidate = useInvalidateBusiness();
   const [grace, setGrace] = useState('0');
-  const mutation = useMutation({
-    mutationFn: (seconds: number) =>
-      unwrap(
-        api.POST('/api/v1/tokens/{token_id}/rotate', {
-          params: { path: { token_id: token.id } },
-          body: { grace_period_seconds: seconds },
-        }),
-      ),
-    onSuccess: () => void invalidate(),
-  });
+  const mutation = useRotateToken();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const seconds = Number(grace || '0');
-    if (Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_GRACE) mutation.mutate(seconds);
+    if (Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_GRACE)
+      mutation.mutate({ id: token.id, graceSeconds: seconds });
   };
   const issued = mutation.data;
   return (

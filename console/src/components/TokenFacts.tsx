@@ -1,4 +1,6 @@
+import type { ReactNode } from 'react';
 import type { TokenView } from '../api/types';
+import { IdToggle } from './IdToggle';
 import { Badge, Id } from './Table';
 import { Time } from './Time';
 
@@ -16,8 +18,19 @@ export function Scopes({ scopes }: { scopes: string[] | null }) {
   return <span className="wrap">{scopes.join(', ')}</span>;
 }
 
-/** A token view as a definition list. */
-export function TokenFacts({ token }: { token: TokenView }) {
+/**
+ * A token view as a definition list. `holder` and `business` name them (the ids one click away);
+ * without a name, the id is shown.
+ */
+export function TokenFacts({
+  token,
+  holder,
+  business,
+}: {
+  token: TokenView;
+  holder?: ReactNode;
+  business?: ReactNode;
+}) {
   return (
     <dl className="facts">
       <div>
@@ -51,16 +64,30 @@ export function TokenFacts({ token }: { token: TokenView }) {
         </dd>
       </div>
       <div>
-        <dt>Holder identity</dt>
+        <dt>Holder</dt>
         <dd>
-          <Id>{token.identity_id}</Id>
+          {holder ? (
+            <span className="named">
+              {holder}
+              <IdToggle id={token.identity_id} of="the holder" />
+            </span>
+          ) : (
+            <Id>{token.identity_id}</Id>
+          )}
         </dd>
       </div>
       {token.business_id && (
         <div>
           <dt>Business</dt>
           <dd>
-            <Id>{token.business_id}</Id>
+            {business ? (
+              <span className="named">
+                {business}
+                <IdToggle id={token.business_id} of="the business" />
+              </span>
+            ) : (
+              <Id>{token.business_id}</Id>
+            )}
           </dd>
         </div>
       )}

@@ -1,53 +1,35 @@
+import type { Directory } from '../api/directory';
+import type { TokenSort, TokenStatus } from '../api/tokens';
 import { Field } from './Field';
+import { SelectField } from './Toolbar';
 
-export type TokenStatusFilter = '' | 'active' | 'expired' | 'revoked';
-export type TokenSort = 'created_at' | 'last_used_at';
+const STATUSES = [
+  ['active', 'Active'],
+  ['expired', 'Expired'],
+  ['revoked', 'Revoked'],
+] as const;
 
 /** The status filter of a token list: any, or one of the derived statuses. */
 export function StatusField({
   value,
   onChange,
 }: {
-  value: TokenStatusFilter;
-  onChange: (value: TokenStatusFilter) => void;
+  value: TokenStatus | '';
+  onChange: (value: TokenStatus | '') => void;
 }) {
   return (
-    <Field label="Status">
-      {(p) => (
-        <select
-          {...p}
-          className="input"
-          value={value}
-          onChange={(e) => onChange(e.currentTarget.value as TokenStatusFilter)}
-        >
-          <option value="">Any</option>
-          <option value="active">Active</option>
-          <option value="expired">Expired</option>
-          <option value="revoked">Revoked</option>
-        </select>
-      )}
-    </Field>
+    <SelectField label="Status" value={value} options={STATUSES} onChange={onChange} any="Any" />
   );
 }
 
-/** The name-prefix filter ("Starts with", so it is never confused with a form's Name). */
-export function PrefixField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
-  return (
-    <Field label="Starts with" hint="The beginning of the token's name.">
-      {(p) => (
-        <input
-          {...p}
-          className="input"
-          value={value}
-          onChange={(e) => onChange(e.currentTarget.value)}
-        />
-      )}
-    </Field>
-  );
-}
+const SORTS = [
+  ['-created_at', 'Newest first'],
+  ['created_at', 'Oldest first'],
+  ['last_used_at', 'Least recently used'],
+] as const;
 
-/** The list's order: by creation, or least recently used first (`sort=last_used_at`). */
-export function SortField({
+/** A token list's order: by creation (newest or oldest first), or least recently used first. */
+export function SortTokensField({
   value,
   onChange,
 }: {
@@ -55,16 +37,59 @@ export function SortField({
   onChange: (value: TokenSort) => void;
 }) {
   return (
-    <Field label="Sort by">
+    <SelectField
+      label="Sort by"
+      value={value}
+      options={SORTS}
+      onChange={(v) => onChange(v || '-created_at')}
+    />
+  );
+}
+
+/** Whose tokens: anyone's, the caller's, or one person's or machine's, picked by name. */
+export function HolderField({
+  value,
+  onChange,
+  directory,
+  me,
+  label = 'Holder',
+}: {
+  value: string;
+  onChange: (id: string) => void;
+  directory: Directory;
+  me: string;
+  label?: string;
+}) {
+  const people = directory.members.filter((m) => m.identity_id !== me);
+  return (
+    <Field label={label}>
       {(p) => (
         <select
           {...p}
           className="input"
           value={value}
-          onChange={(e) => onChange(e.currentTarget.value as TokenSort)}
+          onChange={(e) => onChange(e.currentTarget.value)}
         >
-          <option value="created_at">Created (oldest first)</option>
-          <option value="last_used_at">Last use (least recent first)</option>
+          <option value="">Anyone</option>
+          <option value={me}>You</option>
+          {people.length > 0 && (
+            <optgroup label="People">
+              {people.map((m) => (
+                <option key={m.identity_id} value={m.identity_id}>
+                  {m.email ?? m.name ?? 'unnamed'}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          {directory.machines.length > 0 && (
+            <optgroup label="Machines">
+              {directory.machines.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </optgroup>
+          )}
         </select>
       )}
     </Field>

@@ -1,76 +1,55 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../api/types';
 import { Link, paths } from '../router';
-import { Id, TableWrap } from './Table';
+import { DataTable } from './DataTable';
 import { Time } from './Time';
 import { Scopes, TokenStatus } from './TokenFacts';
 
-/** Tokens as a table; `linked` names link to the detail page, `actions` fills the last column. */
+/**
+ * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
+ * its preview, its status, who holds it (`holder`), the business (`business`, on the platform's
+ * list), and the `actions` of each.
+ */
 export function TokenTable({
   tokens,
-  holderLabel,
+  holder,
+  business,
   linked = true,
-  showBusiness = false,
   actions,
 }: {
   tokens: TokenView[];
-  holderLabel?: (identityId: string) => string | undefined;
+  holder: (token: TokenView) => ReactNode;
+  business?: (token: TokenView) => ReactNode;
   linked?: boolean;
-  showBusiness?: boolean;
   actions?: (token: TokenView) => ReactNode;
 }) {
   return (
-    <TableWrap label="Tokens">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Preview</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Holder</th>
-          {showBusiness && <th scope="col">Business</th>}
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Expires</th>
-          {actions && <th scope="col">Actions</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {tokens.map((t) => (
-          <tr key={t.id}>
-            <th scope="row">{linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}</th>
-            <td>
-              <TokenStatus status={t.status} />
-            </td>
-            <td>
-              <code>{t.preview}</code>
-            </td>
-            <td>
-              <Scopes scopes={t.scopes} />
-            </td>
-            <td>{holderLabel?.(t.identity_id) ?? <Id>{t.identity_id}</Id>}</td>
-            {showBusiness && (
-              <td>
-                {t.business_id ? <Id>{t.business_id}</Id> : <span className="muted">platform</span>}
-              </td>
-            )}
-            <td>
-              <Time iso={t.created_at} />
-            </td>
-            <td>
-              <Time iso={t.last_used_at} empty="never" />
-            </td>
-            <td>
-              <Time iso={t.expires_at} empty="never" />
-            </td>
-            {actions && (
-              <td>
-                <div className="row-actions">{actions(t)}</div>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </TableWrap>
+    <DataTable
+      label="Tokens"
+      rows={tokens}
+      rowKey={(t) => t.id}
+      columns={[
+        {
+          header: 'Name',
+          primary: true,
+          cell: (t) => (
+            <span className="name-stack">
+              <span className="wrap">
+                {linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}
+              </span>
+              <code className="muted small">{t.preview}</code>
+            </span>
+          ),
+        },
+        { header: 'Status', cell: (t) => <TokenStatus status={t.status} /> },
+        { header: 'Holder', cell: holder },
+        business && { header: 'Business', cell: business },
+        { header: 'Scopes', cell: (t) => <Scopes scopes={t.scopes} /> },
+        { header: 'Last used', cell: (t) => <Time iso={t.last_used_at} empty="never" /> },
+        { header: 'Expires', cell: (t) => <Time iso={t.expires_at} empty="never" /> },
+        { header: 'Created', cell: (t) => <Time iso={t.created_at} /> },
+        actions && { header: 'Actions', actions: true, cell: actions },
+      ]}
+    />
   );
 }

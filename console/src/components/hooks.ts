@@ -1,8 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { unwrap } from '../api/call';
-import type { Machine, Member } from '../api/types';
-import { useBusiness } from '../session';
+import { useEffect, useState } from 'react';
 
 /** `value`, once it has stopped changing for `ms`. */
 export function useDebounced<T>(value: T, ms = 300): T {
@@ -21,44 +17,4 @@ export function localToIso(value: string): string | undefined {
   if (!value) return undefined;
   const t = new Date(value);
   return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
-}
-
-/** Everything cached for the business open now is stale after a change. */
-export function useInvalidateBusiness(): () => Promise<void> {
-  const queryClient = useQueryClient();
-  const { business } = useBusiness();
-  return useCallback(
-    () => queryClient.invalidateQueries({ queryKey: ['biz', business.id] }),
-    [queryClient, business.id],
-  );
-}
-
-export interface Holders {
-  /** identity id → email or machine name, for the people and machines the caller may list. */
-  labels: Map<string, string>;
-  machines: Machine[];
-  members: Member[];
-}
-
-/** The business's members and machines (first 200 of each), when the token may read them. */
-export function useHolders(): Holders {
-  const { api, business, caps } = useBusiness();
-  const members = useQuery({
-    queryKey: ['biz', business.id, 'members', 'first-200'],
-    queryFn: () => unwrap(api.GET('/api/v1/members', { params: { query: { limit: 200 } } })),
-    enabled: caps.membersRead,
-  });
-  const machines = useQuery({
-    queryKey: ['biz', business.id, 'machines', 'first-200'],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/machine-identities', { params: { query: { limit: 200 } } })),
-    enabled: caps.membersRead,
-  });
-  return useMemo(() => {
-    const labels = new Map<string, string>();
-    for (const m of members.data?.items ?? [])
-      labels.set(m.identity_id, m.email ?? m.name ?? m.identity_id);
-    for (const m of machines.data?.items ?? []) labels.set(m.id, `machine:${m.name}`);
-    return { labels, machines: machines.data?.items ?? [], members: members.data?.items ?? [] };
-  }, [members.data, machines.data]);
 }

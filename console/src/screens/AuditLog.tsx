@@ -1,15 +1,21 @@
 import { useMemo, useState } from 'react';
 import { auditApi, type AuditFilters, type AuditScope } from '../api/audit';
+import { useDirectory, useBusinessNames } from '../api/directory';
 import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { usePlatformAdmins } from '../api/platform-admins';
 import type { AuditEvent } from '../api/types';
 import { AuditEventDialog } from '../components/AuditEventDialog';
 import { AuditIntegrity } from '../components/AuditIntegrity';
+import { DataTable } from '../components/DataTable';
 import { Field } from '../components/Field';
-import { localToIso, useDebounced, UUID } from '../components/hooks';
+import { localToIso, useDebounced } from '../components/hooks';
 import { KeysetList } from '../components/List';
-import { Badge, TableWrap } from '../components/Table';
+import { MoreFilters } from '../components/MoreFilters';
+import { Named } from '../components/Named';
+import { PageHead } from '../components/PageHead';
+import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { SelectField, Toolbar } from '../components/Toolbar';
 import { useSession } from '../session';
 
 interface Form {
@@ -21,6 +27,16 @@ interface Form {
   to: string;
   business: string;
 }
+
+const EMPTY: Form = {
+  action: '',
+  actor: '',
+  target: '',
+  outcome: '',
+  from: '',
+  to: '',
+  business: '',
+};
 
 /** The one line of an event's metadata worth a glance in the list: why, or what changed. */
 function gist(m: Record<string, unknown>): string {
@@ -37,36 +53,67 @@ function gist(m: Record<string, unknown>): string {
   return parts.join(' · ');
 }
 
-const EMPTY: Form = {
-  action: '',
-  actor: '',
-  target: '',
-  outcome: '',
-  from: '',
-  to: '',
-  business: '',
-};
-
-/** The form as API filters: only whole ids, and times as RFC 3339 instants. */
+/** The form as API filters: ids picked by name, times as RFC 3339 instants. */
 function filtersOf(f: Form, platform: boolean): AuditFilters {
   const actions = f.action.split(/[\s,]+/).filter(Boolean);
-  const id = (v: string) => (UUID.test(v.trim()) ? v.trim() : undefined);
   const out: AuditFilters = {};
   if (actions.length) out.action = actions;
-  if (id(f.actor)) out.actor_id = id(f.actor);
-  if (id(f.target)) out.target_id = id(f.target);
+  if (f.actor) out.actor_id = f.actor;
+  if (f.target) out.target_id = f.target;
   if (f.outcome) out.outcome = f.outcome;
   if (localToIso(f.from)) out.from = localToIso(f.from);
   if (localToIso(f.to)) out.to = localToIso(f.to);
-  if (platform && id(f.business)) out.business_id = id(f.business);
+  if (platform && f.business) out.business_id = f.business;
   return out;
 }
 
+const OUTCOMES = [
+  ['success', 'success'],
+  ['failure', 'failure'],
+] as const;
+
+/** Who may be picked as actor or target: the business's people and machines, by name. */
+function useBusinessPeople(enabled: boolean): (readonly [string, string])[] {
+  const directory = useDirectory();
+  return useMemo(
+    () =>
+      enabled
+        ? [...directory.byId.values()]
+            .map((n) => [n.id, n.kind === 'machine' ? `machine ${n.label}` : n.label] as const)
+            .sort((a, b) => a[1].localeCompare(b[1]))
+        : [],
+    [directory, enabled],
+  );
+}
+
+function BusinessAudit() {
+  return <AuditLogScreen scope="business" people={useBusinessPeople(true)} />;
+}
+
+function PlatformAudit() {
+  const admins = usePlatformAdmins();
+  const people = useMemo(
+    () => (admins.data?.items ?? []).map((a) => [a.identity_id, a.email] as const),
+    [admins.data],
+  );
+  return <AuditLogScreen scope="platform" people={people} />;
+}
+
 export function AuditLog({ scope }: { scope: AuditScope }) {
+  return scope === 'platform' ? <PlatformAudit /> : <BusinessAudit />;
+}
+
+function AuditLogScreen({
+  scope,
+  people,
+}: {
+  scope: AuditScope;
+  people: (readonly [string, string])[];
+}) {
   const platform = scope === 'platform';
-  useTitle(platform ? 'Platform audit log' : 'Audit log');
   const session = useSession();
   const audit = useMemo(() => auditApi(session, scope), [session, scope]);
+  const businessNames = useBusinessNames(platform);
   const [form, setForm] = useState<Form>(EMPTY);
   const [open, setOpen] = useState<AuditEvent | null>(null);
   const settled = useDebounced(form);
@@ -74,141 +121,171 @@ export function AuditLog({ scope }: { scope: AuditScope }) {
   const events = useKeyset([...audit.key, 'events', filters], (cursor) =>
     audit.list(filters, cursor, PAGE_SIZE),
   );
-  const set = (key: keyof Form) => (e: { currentTarget: { value: string } }) => {
-    const value = e.currentTarget.value;
-    setForm((old) => ({ ...old, [key]: value }));
-  };
-  const notId = (v: string) =>
-    v.trim() && !UUID.test(v.trim()) ? 'Not a whole id yet.' : undefined;
+  const set =
+    <K extends keyof Form>(key: K) =>
+    (value: Form[K]) =>
+      setForm((old) => ({ ...old, [key]: value }));
+  const businesses = [...businessNames].sort((a, b) => a[1].localeCompare(b[1]));
+  const more = [form.target, form.outcome, form.from, form.to].filter(Boolean).length;
+  /** The chain an event belongs to, by name: a business's, or the platform's. */
+  const chainOf = (e: AuditEvent) =>
+    e.business_id ? (businessNames.get(e.business_id) ?? 'a business') : 'platform';
 
   return (
     <>
-      <h1>{platform ? 'Platform audit log' : 'Audit log'}</h1>
-      <p className="lead">
-        {platform
-          ? 'Every business event across tenants (filter by business), and the platform chain: businesses, platform admins, users and platform tokens.'
-          : `Everything that changed in ${session.business?.name ?? 'this business'}, newest first.`}
-      </p>
-      <form
-        className="form filters"
-        role="search"
-        aria-label="Filter audit events"
-        onSubmit={(e) => e.preventDefault()}
-      >
-        <Field label="Action" hint="e.g. token.revoked; several with commas.">
-          {(p) => <input {...p} className="input" value={form.action} onChange={set('action')} />}
-        </Field>
-        <Field label="Actor id" hint={notId(form.actor)}>
-          {(p) => (
-            <input {...p} className="input mono" value={form.actor} onChange={set('actor')} />
-          )}
-        </Field>
-        <Field label="Target id" hint={notId(form.target)}>
-          {(p) => (
-            <input {...p} className="input mono" value={form.target} onChange={set('target')} />
-          )}
-        </Field>
-        <Field label="Outcome">
-          {(p) => (
-            <select {...p} className="input" value={form.outcome} onChange={set('outcome')}>
-              <option value="">Any</option>
-              <option value="success">success</option>
-              <option value="failure">failure</option>
-            </select>
-          )}
-        </Field>
-        <Field label="From" hint="Inclusive, your local time.">
+      <PageHead
+        title={platform ? 'Platform audit log' : 'Audit log'}
+        lead={
+          platform
+            ? 'Every business’s events, and the platform chain’s (businesses, platform admins, platform tokens), newest first. Each event’s number is its place in its own chain.'
+            : `Everything that changed in ${session.business?.name ?? 'this business'}, newest first.`
+        }
+      />
+      <Toolbar label="Filter audit events">
+        <Field
+          label="Action"
+          hint="e.g. token.revoked; several with commas."
+          className="toolbar-search"
+        >
           {(p) => (
             <input
               {...p}
               className="input"
-              type="datetime-local"
-              value={form.from}
-              onChange={set('from')}
-            />
-          )}
-        </Field>
-        <Field label="To" hint="Exclusive, your local time.">
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="datetime-local"
-              value={form.to}
-              onChange={set('to')}
+              value={form.action}
+              onChange={(e) => set('action')(e.currentTarget.value)}
             />
           )}
         </Field>
         {platform && (
-          <Field label="Business id" hint={notId(form.business)}>
+          <SelectField
+            label="Business"
+            value={form.business}
+            options={businesses}
+            onChange={set('business')}
+            any="Every chain"
+          />
+        )}
+        <SelectField
+          label="Actor"
+          value={form.actor}
+          options={people}
+          onChange={set('actor')}
+          any="Anyone"
+        />
+        <MoreFilters count={more}>
+          {!platform && (
+            <SelectField
+              label="Target"
+              value={form.target}
+              options={people}
+              onChange={set('target')}
+              any="Anything"
+            />
+          )}
+          <SelectField
+            label="Outcome"
+            value={form.outcome}
+            options={OUTCOMES}
+            onChange={set('outcome')}
+            any="Any"
+          />
+          <Field label="From" hint="Inclusive, your local time.">
             {(p) => (
               <input
                 {...p}
-                className="input mono"
-                value={form.business}
-                onChange={set('business')}
+                className="input"
+                type="datetime-local"
+                value={form.from}
+                onChange={(e) => set('from')(e.currentTarget.value)}
               />
             )}
           </Field>
-        )}
-        <div className="actions">
-          <button type="button" className="button ghost" onClick={() => setForm(EMPTY)}>
-            Clear filters
-          </button>
-        </div>
-      </form>
+          <Field label="To" hint="Exclusive, your local time.">
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                type="datetime-local"
+                value={form.to}
+                onChange={(e) => set('to')(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <div className="actions">
+            <button type="button" className="button ghost" onClick={() => setForm(EMPTY)}>
+              Clear filters
+            </button>
+          </div>
+        </MoreFilters>
+      </Toolbar>
       <section aria-labelledby="events">
-        <h2 id="events">Events</h2>
-        <KeysetList query={events} empty="No audit events yet">
+        <h2 id="events" className="visually-hidden">
+          Events
+        </h2>
+        <KeysetList query={events} empty="No audit events match">
           {(items) => (
-            <TableWrap label="Audit events">
-              <thead>
-                <tr>
-                  <th scope="col">Seq</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((e) => (
-                  <tr key={e.id}>
-                    <td>{e.seq}</td>
-                    <th scope="row">
-                      <button type="button" className="link-button" onClick={() => setOpen(e)}>
-                        {e.action}
-                      </button>
-                    </th>
-                    <td>
-                      <Time iso={e.occurred_at} />
-                    </td>
-                    <td>
-                      <Badge tone={e.outcome === 'success' ? 'ok' : 'bad'}>{e.outcome}</Badge>
-                    </td>
-                    <td>
-                      <span className="wrap">{e.actor.label}</span>
-                    </td>
-                    <td>
-                      <span className="wrap">
-                        {e.target.type}
-                        {e.target.label ? `: ${e.target.label}` : ''}
-                      </span>
-                    </td>
-                    <td>
-                      <span className="wrap">{gist(e.metadata)}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </TableWrap>
+            <DataTable
+              label="Audit events"
+              rows={items}
+              rowKey={(e) => e.id}
+              columns={[
+                {
+                  header: 'Action',
+                  primary: true,
+                  cell: (e) => (
+                    <button type="button" className="link-button" onClick={() => setOpen(e)}>
+                      {e.action}
+                    </button>
+                  ),
+                },
+                { header: 'When', cell: (e) => <Time iso={e.occurred_at} /> },
+                platform
+                  ? {
+                      header: 'Chain',
+                      cell: (e) => (
+                        <span className="wrap">
+                          {chainOf(e)} <span className="muted">#{e.seq}</span>
+                        </span>
+                      ),
+                    }
+                  : { header: 'Seq', cell: (e) => <span className="muted">#{e.seq}</span> },
+                {
+                  header: 'Actor',
+                  cell: (e) => (
+                    <Named
+                      type={e.actor.type}
+                      label={e.actor.label}
+                      kind={e.actor.type !== 'user'}
+                    />
+                  ),
+                },
+                {
+                  header: 'Target',
+                  cell: (e) => <Named type={e.target.type} label={e.target.label} />,
+                },
+                {
+                  header: 'Outcome',
+                  cell: (e) => (
+                    <Badge tone={e.outcome === 'success' ? 'ok' : 'bad'}>{e.outcome}</Badge>
+                  ),
+                },
+                {
+                  header: 'Details',
+                  cell: (e) => gist(e.metadata) && <span className="wrap">{gist(e.metadata)}</span>,
+                },
+              ]}
+            />
           )}
         </KeysetList>
       </section>
       <AuditIntegrity audit={audit} filters={filters} />
-      {open && <AuditEventDialog event={open} onClose={() => setOpen(null)} />}
+      {open && (
+        <AuditEventDialog
+          event={open}
+          chain={platform ? chainOf(open) : undefined}
+          onClose={() => setOpen(null)}
+        />
+      )}
     </>
   );
 }

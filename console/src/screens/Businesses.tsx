@@ -1,197 +1,201 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useState } from 'react';
+import { useBusinesses, useCreateBusiness, useToggleBusiness } from '../api/businesses';
 import type { Business } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DataTable } from '../components/DataTable';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
-import { KeysetList } from '../components/List';
+import { FormDialog } from '../components/FormDialog';
+import { IdToggle } from '../components/IdToggle';
+import { WholeListView } from '../components/List';
+import { PageHead } from '../components/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
 import { SecretReveal } from '../components/SecretReveal';
-import { Loading, Notice } from '../components/Status';
-import { Badge, Id, TableWrap } from '../components/Table';
+import { Notice } from '../components/Status';
+import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
 import { navigate, paths } from '../router';
 import { useSession } from '../session';
 
-export function Businesses() {
-  useTitle('Businesses');
-  const { platform, business: opened, openBusiness } = useSession();
-  const queryClient = useQueryClient();
+const SORTS = {
+  newest: ['Newest first', newestFirst((b: Business) => b.created_at)],
+  oldest: ['Oldest first', oldestFirst((b: Business) => b.created_at)],
+  name: ['Name, A to Z', byText((b: Business) => b.name)],
+} as const;
+type Sort = keyof typeof SORTS;
+
+const STATUSES = [
+  ['active', 'Active'],
+  ['suspended', 'Suspended'],
+] as const;
+
+function NewBusinessDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [owner, setOwner] = useState('');
+  const create = useCreateBusiness();
+  const made = create.data;
+  return (
+    <FormDialog
+      title="New business"
+      submit="Create business"
+      onSubmit={() => create.mutate({ name: name.trim(), owner: owner.trim() })}
+      onClose={onClose}
+      pending={create.isPending}
+      error={create.error}
+      done={
+        made && (
+          <>
+            <Notice>
+              {`Created ${made.business.name}, owned by ${made.owner.email ?? 'its owner'}.`}
+            </Notice>
+            <SecretReveal
+              secret={made.first_token.token}
+              heading={`First token of ${made.owner.email ?? 'the owner'}, owner of ${made.business.name}`}
+              onDone={onClose}
+            />
+          </>
+        )
+      }
+    >
+      <Field label="Name">
+        {(p) => (
+          <input
+            {...p}
+            className="input"
+            required
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Owner email" hint="The owner gets a first token, shown once, valid 7 days.">
+        {(p) => (
+          <input
+            {...p}
+            className="input"
+            type="email"
+            required
+            maxLength={254}
+            value={owner}
+            onChange={(e) => setOwner(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+    </FormDialog>
+  );
+}
+
+export function Businesses() {
+  const { business: opened, openBusiness } = useSession();
+  const businesses = useBusinesses();
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<Business['status'] | ''>('');
+  const [sort, setSort] = useState<Sort>('newest');
+  const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [suspending, setSuspending] = useState<Business | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['platform'] });
-  const list = useKeyset(['platform', 'businesses', 'list'], (cursor) =>
-    unwrap(
-      platform.GET('/platform/v1/businesses', { params: { query: { limit: PAGE_SIZE, cursor } } }),
-    ),
-  );
-  const create = useMutation({
-    mutationFn: () =>
-      unwrap(
-        platform.POST('/platform/v1/businesses', {
-          body: { name: name.trim(), owner_email: owner.trim() },
-        }),
-      ),
-    onSuccess: (created) => {
-      setName('');
-      setOwner('');
-      setNotice(
-        `Created ${created.business.name}, owned by ${created.owner.email ?? 'its owner'}.`,
-      );
-      void refresh();
-    },
+  const toggle = useToggleBusiness((b) => {
+    setNotice(
+      `${b.name} is ${b.status === 'suspended' ? 'suspended: its tokens are all refused' : 'active again'}.`,
+    );
+    if (opened?.id === b.id) openBusiness({ id: b.id, name: b.name, status: b.status });
   });
-  const setStatus = useMutation({
-    mutationFn: (b: Business) =>
-      b.status === 'active'
-        ? unwrap(
-            platform.POST('/platform/v1/businesses/{business_id}/suspend', {
-              params: { path: { business_id: b.id } },
-            }),
-          )
-        : unwrap(
-            platform.POST('/platform/v1/businesses/{business_id}/resume', {
-              params: { path: { business_id: b.id } },
-            }),
-          ),
-    onSuccess: (b) => {
-      setNotice(
-        `${b.name} is ${b.status === 'suspended' ? 'suspended: its tokens are all refused' : 'active again'}.`,
-      );
-      if (opened?.id === b.id) openBusiness({ id: b.id, name: b.name, status: b.status });
-      void refresh();
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   const open = (b: Business) => {
     openBusiness({ id: b.id, name: b.name, status: b.status });
     navigate(paths.tokens);
   };
+  const rows = searched(
+    businesses.data?.items,
+    (b) => (!status || b.status === status) && matches(search, b.name),
+    SORTS[sort][1],
+  );
   return (
     <>
-      <h1>Businesses</h1>
-      <p className="lead">The tenants of this installation. Open one to act in it.</p>
+      <PageHead
+        title="Businesses"
+        lead="The tenants of this installation. Open one to act in it."
+        actions={
+          <button type="button" className="button primary" onClick={() => setCreating(true)}>
+            New business
+          </button>
+        }
+      />
       <Notice>{notice}</Notice>
-      <section className="card" aria-labelledby="new-business">
-        <h2 id="new-business">New business</h2>
-        <form className="form grid" onSubmit={submit}>
-          <Field label="Name">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                required
-                maxLength={200}
-                value={name}
-                onChange={(e) => setName(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field label="Owner email" hint="The owner gets a first token, shown once, valid 7 days.">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="email"
-                required
-                maxLength={254}
-                value={owner}
-                onChange={(e) => setOwner(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <div className="actions span-2">
-            <button type="submit" className="button primary" disabled={create.isPending}>
-              Create business
-            </button>
-          </div>
-        </form>
-        {create.isPending && <Loading>Creating…</Loading>}
-        <ErrorBox error={create.error} />
-        {create.data && (
-          <SecretReveal
-            key={create.data.first_token.id}
-            secret={create.data.first_token.token}
-            heading={`First token of ${create.data.owner.email ?? 'the owner'}, owner of ${create.data.business.name}`}
-            onDone={() => create.reset()}
+      <ErrorBox error={toggle.error} />
+      <Toolbar label="Find businesses">
+        <SearchField value={search} onChange={setSearch} hint="A name, or part of one." />
+        <SelectField
+          label="Status"
+          value={status}
+          options={STATUSES}
+          onChange={setStatus}
+          any="Any"
+        />
+        <SelectField
+          label="Sort by"
+          value={sort}
+          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
+          onChange={(v) => setSort(v || 'newest')}
+        />
+      </Toolbar>
+      <WholeListView query={businesses} shown={rows} empty="No businesses yet">
+        {(items) => (
+          <DataTable
+            label="Businesses"
+            rows={items}
+            rowKey={(b) => b.id}
+            columns={[
+              {
+                header: 'Name',
+                primary: true,
+                cell: (b) => (
+                  <span className="name-stack">
+                    <span className="wrap">
+                      {b.name}
+                      {opened?.id === b.id && <span className="muted"> (open)</span>}
+                    </span>
+                    <IdToggle id={b.id} of={b.name} />
+                  </span>
+                ),
+              },
+              {
+                header: 'Status',
+                cell: (b) => <Badge tone={b.status === 'active' ? 'ok' : 'bad'}>{b.status}</Badge>,
+              },
+              { header: 'Created', cell: (b) => <Time iso={b.created_at} /> },
+              {
+                header: 'Actions',
+                actions: true,
+                cell: (b) => (
+                  <>
+                    <button type="button" className="button small primary" onClick={() => open(b)}>
+                      Open
+                    </button>
+                    <button
+                      type="button"
+                      className={
+                        b.status === 'active' ? 'button small danger-outline' : 'button small'
+                      }
+                      disabled={toggle.isPending}
+                      onClick={() => (b.status === 'active' ? setSuspending(b) : toggle.mutate(b))}
+                    >
+                      {b.status === 'active' ? 'Suspend' : 'Resume'}
+                    </button>
+                  </>
+                ),
+              },
+            ]}
           />
         )}
-      </section>
-      <section aria-labelledby="business-list">
-        <h2 id="business-list">Tenants</h2>
-        <ErrorBox error={setStatus.error} />
-        <KeysetList query={list} empty="No businesses yet">
-          {(items) => (
-            <TableWrap label="Businesses">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((b) => (
-                  <tr key={b.id}>
-                    <th scope="row">
-                      <span className="wrap">
-                        {b.name}
-                        {opened?.id === b.id && <span className="muted"> (open)</span>}
-                      </span>
-                    </th>
-                    <td>
-                      <Badge tone={b.status === 'active' ? 'ok' : 'bad'}>{b.status}</Badge>
-                    </td>
-                    <td>
-                      <Id>{b.id}</Id>
-                    </td>
-                    <td>
-                      <Time iso={b.created_at} />
-                    </td>
-                    <td>
-                      <div className="row-actions">
-                        <button
-                          type="button"
-                          className="button small primary"
-                          onClick={() => open(b)}
-                        >
-                          Open
-                        </button>
-                        <button
-                          type="button"
-                          className={
-                            b.status === 'active' ? 'button small danger-outline' : 'button small'
-                          }
-                          disabled={setStatus.isPending}
-                          onClick={() =>
-                            b.status === 'active' ? setSuspending(b) : setStatus.mutate(b)
-                          }
-                        >
-                          {b.status === 'active' ? 'Suspend' : 'Resume'}
-                        </button>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </TableWrap>
-          )}
-        </KeysetList>
-      </section>
+      </WholeListView>
+      {creating && <NewBusinessDialog onClose={() => setCreating(false)} />}
       {suspending && (
         <ConfirmDialog
           title={`Suspend ${suspending.name}`}
           confirm="Suspend business"
-          mutation={setStatus}
+          mutation={toggle}
           subject={suspending}
           onClose={() => setSuspending(null)}
         >

@@ -1,6 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
+import { useBusinesses } from '../api/businesses';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Empty, Loading } from '../components/Status';
@@ -11,12 +10,8 @@ import { useSession } from '../session';
 
 /** For a platform token: pick the business to act in. */
 function OpenBusiness() {
-  const { platform, openBusiness, business } = useSession();
-  const list = useQuery({
-    queryKey: ['platform', 'businesses', 'picker'],
-    queryFn: () =>
-      unwrap(platform.GET('/platform/v1/businesses', { params: { query: { limit: 200 } } })),
-  });
+  const { openBusiness, business } = useSession();
+  const list = useBusinesses();
   const [chosen, setChosen] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -101,7 +96,11 @@ export function Home() {
             </dd>
           </div>
         </dl>
-        <TokenFacts token={whoami.token} />
+        <TokenFacts
+          token={whoami.token}
+          holder={<span className="wrap">{whoami.identity.label} (you)</span>}
+          business={business && <span className="wrap">{business.name}</span>}
+        />
       </section>
       {caps.platform && <OpenBusiness />}
     </>

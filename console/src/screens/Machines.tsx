@@ -1,159 +1,162 @@
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useState } from 'react';
+import { useCreateMachine, useDeleteMachine, useMachines, type MachineRole } from '../api/machines';
 import type { Machine } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { ErrorBox } from '../components/ErrorBox';
+import { DataTable } from '../components/DataTable';
 import { Field } from '../components/Field';
-import { useInvalidateBusiness } from '../components/hooks';
-import { KeysetList } from '../components/List';
-import { Loading, Notice } from '../components/Status';
-import { Badge, Id, TableWrap } from '../components/Table';
+import { FormDialog } from '../components/FormDialog';
+import { IdToggle } from '../components/IdToggle';
+import { WholeListView } from '../components/List';
+import { PageHead } from '../components/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
+import { Notice } from '../components/Status';
+import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
 import { useBusiness } from '../session';
 import { revokedLine } from './Members';
 
-export function Machines() {
-  useTitle('Machine identities');
-  const { api, business, caps } = useBusiness();
-  const invalidate = useInvalidateBusiness();
+const SORTS = {
+  newest: ['Newest first', newestFirst((m: Machine) => m.created_at)],
+  oldest: ['Oldest first', oldestFirst((m: Machine) => m.created_at)],
+  name: ['Name, A to Z', byText((m: Machine) => m.name)],
+} as const;
+type Sort = keyof typeof SORTS;
+
+function NewMachineDialog({
+  onClose,
+  onDone,
+}: {
+  onClose: () => void;
+  onDone: (m: string) => void;
+}) {
   const [name, setName] = useState('');
-  const [role, setRole] = useState<'member' | 'admin'>('member');
+  const [role, setRole] = useState<MachineRole>('member');
+  const create = useCreateMachine((m) => {
+    onDone(
+      `Created machine identity ${m.name}. Make its tokens from Tokens, with it as the holder.`,
+    );
+    onClose();
+  });
+  return (
+    <FormDialog
+      title="New machine identity"
+      submit="Create machine identity"
+      onSubmit={() => create.mutate({ name: name.trim(), role })}
+      onClose={onClose}
+      pending={create.isPending}
+      error={create.error}
+    >
+      <Field label="Name" hint="1 to 100 of a-z, 0-9, dot, dash and underscore, e.g. ci-runner.">
+        {(p) => (
+          <input
+            {...p}
+            className="input mono"
+            required
+            maxLength={100}
+            pattern="[a-z0-9._\-]+"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Role">
+        {(p) => (
+          <select
+            {...p}
+            className="input"
+            value={role}
+            onChange={(e) => setRole(e.currentTarget.value as MachineRole)}
+          >
+            <option value="member">member</option>
+            <option value="admin">admin</option>
+          </select>
+        )}
+      </Field>
+    </FormDialog>
+  );
+}
+
+export function Machines() {
+  const { business, caps } = useBusiness();
+  const machines = useMachines();
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<Sort>('newest');
+  const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Machine | null>(null);
-  const machines = useKeyset(['biz', business.id, 'machines', 'list'], (cursor) =>
-    unwrap(
-      api.GET('/api/v1/machine-identities', { params: { query: { limit: PAGE_SIZE, cursor } } }),
-    ),
+  const remove = useDeleteMachine((answer, m) =>
+    setNotice(`${revokedLine('Deleted', answer)}. Machine identity ${m.name} is gone.`),
   );
-  const create = useMutation({
-    mutationFn: () =>
-      unwrap(api.POST('/api/v1/machine-identities', { body: { name: name.trim(), role } })),
-    onSuccess: (m) => {
-      setName('');
-      setNotice(
-        `Created machine identity ${m.name}. Make its tokens from Tokens, with it as the holder.`,
-      );
-      void invalidate();
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (m: Machine) =>
-      unwrap(
-        api.DELETE('/api/v1/machine-identities/{identity_id}', {
-          params: { path: { identity_id: m.id } },
-        }),
-      ),
-    onSuccess: (answer, m) => {
-      setNotice(`${revokedLine('Deleted', answer)}. Machine identity ${m.name} is gone.`);
-      void invalidate();
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+  const rows = searched(machines.data?.items, (m) => matches(search, m.name), SORTS[sort][1]);
   return (
     <>
-      <h1>Machine identities</h1>
-      <p className="lead">Services and robots of {business.name}: each holds its own tokens.</p>
+      <PageHead
+        title="Machine identities"
+        lead={`Services and robots of ${business.name}: each holds its own tokens.`}
+        actions={
+          caps.membersWrite && (
+            <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              New machine identity
+            </button>
+          )
+        }
+      />
       <Notice>{notice}</Notice>
-      {caps.membersWrite && (
-        <section className="card" aria-labelledby="new-machine">
-          <h2 id="new-machine">New machine identity</h2>
-          <form className="form grid" onSubmit={submit}>
-            <Field
-              label="Name"
-              hint="1 to 100 of a-z, 0-9, dot, dash and underscore, e.g. ci-runner."
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  className="input mono"
-                  required
-                  maxLength={100}
-                  pattern="[a-z0-9._\-]+"
-                  value={name}
-                  onChange={(e) => setName(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Role">
-              {(p) => (
-                <select
-                  {...p}
-                  className="input"
-                  value={role}
-                  onChange={(e) => setRole(e.currentTarget.value as 'member' | 'admin')}
-                >
-                  <option value="member">member</option>
-                  <option value="admin">admin</option>
-                </select>
-              )}
-            </Field>
-            <div className="actions span-2">
-              <button type="submit" className="button primary" disabled={create.isPending}>
-                Create machine identity
-              </button>
-            </div>
-          </form>
-          {create.isPending && <Loading>Creating…</Loading>}
-          <ErrorBox error={create.error} />
-        </section>
-      )}
-      <section aria-labelledby="machine-list">
-        <h2 id="machine-list">Machines</h2>
-        <KeysetList query={machines} empty="No machine identities yet">
-          {(items) => (
-            <TableWrap label="Machine identities">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Created</th>
-                  {caps.membersWrite && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((m) => (
-                  <tr key={m.id}>
-                    <th scope="row">
-                      <code>{m.name}</code>
-                    </th>
-                    <td>
-                      {m.role ? (
-                        <Badge tone={m.role === 'admin' ? 'info' : 'neutral'}>{m.role}</Badge>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td>
-                      <Id>{m.id}</Id>
-                    </td>
-                    <td>
-                      <Time iso={m.created_at} />
-                    </td>
-                    {caps.membersWrite && (
-                      <td>
-                        <button
-                          type="button"
-                          className="button small danger-outline"
-                          onClick={() => setDeleting(m)}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </TableWrap>
-          )}
-        </KeysetList>
-      </section>
+      <Toolbar label="Find machine identities">
+        <SearchField value={search} onChange={setSearch} hint="A name, or part of one." />
+        <SelectField
+          label="Sort by"
+          value={sort}
+          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
+          onChange={(v) => setSort(v || 'newest')}
+        />
+      </Toolbar>
+      <WholeListView query={machines} shown={rows} empty="No machine identities yet">
+        {(items) => (
+          <DataTable
+            label="Machine identities"
+            rows={items}
+            rowKey={(m) => m.id}
+            columns={[
+              {
+                header: 'Name',
+                primary: true,
+                cell: (m) => (
+                  <span className="name-stack">
+                    <code className="wrap">{m.name}</code>
+                    <IdToggle id={m.id} of={m.name} />
+                  </span>
+                ),
+              },
+              {
+                header: 'Role',
+                cell: (m) =>
+                  m.role ? (
+                    <Badge tone={m.role === 'admin' ? 'info' : 'neutral'}>{m.role}</Badge>
+                  ) : (
+                    '—'
+                  ),
+              },
+              { header: 'Created', cell: (m) => <Time iso={m.created_at} /> },
+              caps.membersWrite && {
+                header: 'Actions',
+                actions: true,
+                cell: (m) => (
+                  <button
+                    type="button"
+                    className="button small danger-outline"
+                    onClick={() => setDeleting(m)}
+                  >
+                    Delete
+                  </button>
+                ),
+              },
+            ]}
+          />
+        )}
+      </WholeListView>
+      {creating && <NewMachineDialog onClose={() => setCreating(false)} onDone={setNotice} />}
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}`}

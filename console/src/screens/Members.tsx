@@ -1,26 +1,125 @@
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useState } from 'react';
+import {
+  useAddMember,
+  useChangeRole,
+  useMembers,
+  useReissueFirstToken,
+  useRemoveMember,
+} from '../api/members';
 import type { Member, RevokedCount, Role } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Dialog } from '../components/Dialog';
-import { ErrorBox } from '../components/ErrorBox';
+import { DataTable } from '../components/DataTable';
 import { Field } from '../components/Field';
-import { useInvalidateBusiness } from '../components/hooks';
-import { KeysetList } from '../components/List';
+import { FormDialog } from '../components/FormDialog';
+import { IdToggle } from '../components/IdToggle';
+import { WholeListView } from '../components/List';
+import { PageHead } from '../components/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
 import { SecretReveal } from '../components/SecretReveal';
-import { Loading, Notice } from '../components/Status';
-import { Badge, TableWrap } from '../components/Table';
+import { Notice } from '../components/Status';
+import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { policyAllows, targetOf } from '../permissions';
 import { useBusiness } from '../session';
 
-const who = (m: Member) => m.email ?? m.name ?? m.identity_id;
+const who = (m: Member) => m.email ?? m.name ?? 'this member';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
   return `${verb}; ${n} ${n === 1 ? 'token' : 'tokens'} revoked`;
+}
+
+const SORTS = {
+  newest: ['Newest first', newestFirst((m: Member) => m.joined_at)],
+  oldest: ['Oldest first', oldestFirst((m: Member) => m.joined_at)],
+  email: ['Email, A to Z', byText(who)],
+} as const;
+type Sort = keyof typeof SORTS;
+
+const ROLE_OPTIONS = [
+  ['owner', 'Owner'],
+  ['admin', 'Admin'],
+  ['member', 'Member'],
+] as const;
+
+/** The role select of the add and change-role forms: only the roles the caller may give. */
+function RoleField({
+  roles,
+  value,
+  onChange,
+}: {
+  roles: Role[];
+  value: Role;
+  onChange: (role: Role) => void;
+}) {
+  return (
+    <Field label="Role">
+      {(p) => (
+        <select
+          {...p}
+          className="input"
+          value={value}
+          onChange={(e) => onChange(e.currentTarget.value as Role)}
+        >
+          {roles.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+function AddMemberDialog({ roles, onClose }: { roles: Role[]; onClose: () => void }) {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const add = useAddMember();
+  const added = add.data;
+  return (
+    <FormDialog
+      title="Add a member"
+      submit="Add member"
+      onSubmit={() => add.mutate({ email: email.trim(), role })}
+      onClose={onClose}
+      pending={add.isPending}
+      error={add.error}
+      intro={
+        <p className="muted">
+          They get a first token (shown once, valid 7 days), with which they make their own.
+        </p>
+      }
+      done={
+        added && (
+          <>
+            <Notice>{`Added ${who(added.member)} as ${added.member.role}.`}</Notice>
+            <SecretReveal
+              secret={added.first_token.token}
+              heading={`First token for ${who(added.member)}`}
+              onDone={onClose}
+            />
+          </>
+        )
+      }
+    >
+      <Field label="Email">
+        {(p) => (
+          <input
+            {...p}
+            className="input"
+            type="email"
+            required
+            maxLength={254}
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <RoleField roles={roles} value={role} onChange={setRole} />
+    </FormDialog>
+  );
 }
 
 function RoleDialog({
@@ -34,125 +133,85 @@ function RoleDialog({
   onClose: () => void;
   onDone: (m: string) => void;
 }) {
-  const { api } = useBusiness();
-  const invalidate = useInvalidateBusiness();
   const [role, setRole] = useState<Role>(member.role);
-  const mutation = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.PATCH('/api/v1/members/{identity_id}', {
-          params: { path: { identity_id: member.identity_id } },
-          body: { role },
-        }),
-      ),
-    onSuccess: (m) => {
-      void invalidate();
-      onDone(`${who(m)} is now ${m.role}.`);
-      onClose();
-    },
+  const change = useChangeRole((m) => {
+    onDone(`${who(m)} is now ${m.role}.`);
+    onClose();
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    mutation.mutate();
-  };
   return (
-    <Dialog title={`Change the role of ${who(member)}`} onClose={onClose}>
-      <form className="form" onSubmit={submit}>
-        <Field label="Role">
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              value={role}
-              onChange={(e) => setRole(e.currentTarget.value as Role)}
-            >
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <ErrorBox error={mutation.error} />
-        <div className="actions">
-          <button type="submit" className="button primary" disabled={mutation.isPending}>
-            Save role
-          </button>
-          <button type="button" className="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={`Change the role of ${who(member)}`}
+      submit="Save role"
+      onSubmit={() => change.mutate({ member, role })}
+      onClose={onClose}
+      pending={change.isPending}
+      error={change.error}
+    >
+      <RoleField roles={roles} value={role} onChange={setRole} />
+    </FormDialog>
   );
 }
 
 export function Members() {
-  useTitle('Members');
-  const { api, business, caps, whoami } = useBusiness();
-  const invalidate = useInvalidateBusiness();
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('member');
+  const { business, caps, whoami } = useBusiness();
+  const members = useMembers();
+  const [search, setSearch] = useState('');
+  const [roleFilter, setRoleFilter] = useState<Role | ''>('');
+  const [sort, setSort] = useState<Sort>('newest');
+  const [adding, setAdding] = useState(false);
   const [secret, setSecret] = useState<{ secret: string; heading: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [changing, setChanging] = useState<Member | null>(null);
+  const [reissuing, setReissuing] = useState<Member | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
   // Only an owner adds, demotes or removes an owner (a platform token acts as one).
-  const roles: Role[] =
-    business.role === 'admin' ? ['member', 'admin'] : ['member', 'admin', 'owner'];
+  const ownerPowers = business.role !== 'admin';
+  const roles: Role[] = ownerPowers ? ['member', 'admin', 'owner'] : ['member', 'admin'];
+  const me = whoami.identity.id;
 
-  const members = useKeyset(['biz', business.id, 'members', 'list'], (cursor) =>
-    unwrap(api.GET('/api/v1/members', { params: { query: { limit: PAGE_SIZE, cursor } } })),
+  const reissue = useReissueFirstToken((issued, m) => {
+    const n = issued.replaced_token_ids.length;
+    setNotice(
+      n === 0
+        ? `Issued a new first token for ${who(m)}; they held no active first token.`
+        : `Issued a new first token for ${who(m)}; their old first token was revoked.`,
+    );
+    setSecret({ secret: issued.token, heading: `New first token for ${who(m)}` });
+  });
+  const remove = useRemoveMember((answer, m) => {
+    setSecret(null);
+    setNotice(`${revokedLine('Removed', answer)}. ${who(m)} is no longer a member.`);
+  });
+  // The server's token policy decides, row by row (an owner's is re-issued only by that owner).
+  const mayReissue = (m: Member) =>
+    policyAllows(
+      caps.caller,
+      'reissue',
+      targetOf(me, { id: m.identity_id, kind: 'user', role: m.role }),
+    );
+  // The last owner can be neither demoted nor removed (409 LAST_OWNER): not offered.
+  const owners = (members.data?.items ?? []).filter((m) => m.role === 'owner').length;
+  const mayManage = (m: Member) => (m.role === 'owner' ? ownerPowers && owners > 1 : true);
+
+  const rows = searched(
+    members.data?.items,
+    (m) => (!roleFilter || m.role === roleFilter) && matches(search, m.email, m.name),
+    SORTS[sort][1],
   );
-  const add = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/members', { body: { email: email.trim(), role } })),
-    onSuccess: (added) => {
-      setEmail('');
-      setNotice(`Added ${who(added.member)} as ${added.member.role}.`);
-      setSecret({
-        secret: added.first_token.token,
-        heading: `First token for ${who(added.member)}`,
-      });
-      void invalidate();
-    },
-  });
-  const reissue = useMutation({
-    mutationFn: (m: Member) =>
-      unwrap(
-        api.POST('/api/v1/members/{identity_id}/token', {
-          params: { path: { identity_id: m.identity_id } },
-          body: {},
-        }),
-      ),
-    onSuccess: (issued, m) => {
-      setNotice(`Issued a new first token for ${who(m)}.`);
-      setSecret({ secret: issued.token, heading: `New first token for ${who(m)}` });
-      void invalidate();
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (m: Member) =>
-      unwrap(
-        api.DELETE('/api/v1/members/{identity_id}', {
-          params: { path: { identity_id: m.identity_id } },
-        }),
-      ),
-    onSuccess: (answer, m) => {
-      setSecret(null);
-      setNotice(`${revokedLine('Removed', answer)}. ${who(m)} is no longer a member.`);
-      void invalidate();
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
 
   return (
     <>
-      <h1>Members</h1>
-      <p className="lead">The people of {business.name}, and their roles.</p>
+      <PageHead
+        title="Members"
+        lead={`The people of ${business.name}, and their roles.`}
+        actions={
+          caps.membersWrite && (
+            <button type="button" className="button primary" onClick={() => setAdding(true)}>
+              Add member
+            </button>
+          )
+        }
+      />
       <Notice>{notice}</Notice>
       {secret && (
         <SecretReveal
@@ -162,118 +221,85 @@ export function Members() {
           onDone={() => setSecret(null)}
         />
       )}
-      {caps.membersWrite && (
-        <section className="card" aria-labelledby="add-member">
-          <h2 id="add-member">Add a member</h2>
-          <p className="muted">
-            They get a first token (shown once, valid 7 days), with which they make their own.
-          </p>
-          <form className="form grid" onSubmit={submit}>
-            <Field label="Email">
-              {(p) => (
-                <input
-                  {...p}
-                  className="input"
-                  type="email"
-                  required
-                  maxLength={254}
-                  value={email}
-                  onChange={(e) => setEmail(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Role">
-              {(p) => (
-                <select
-                  {...p}
-                  className="input"
-                  value={role}
-                  onChange={(e) => setRole(e.currentTarget.value as Role)}
-                >
-                  {roles.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <div className="actions span-2">
-              <button type="submit" className="button primary" disabled={add.isPending}>
-                Add member
-              </button>
-            </div>
-          </form>
-          {add.isPending && <Loading>Adding…</Loading>}
-          <ErrorBox error={add.error} />
-        </section>
-      )}
-      <section aria-labelledby="member-list">
-        <h2 id="member-list">People</h2>
-        <ErrorBox error={reissue.error} />
-        <KeysetList query={members} empty="No members yet">
-          {(items) => (
-            <TableWrap label="Members">
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  {caps.membersWrite && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((m) => (
-                  <tr key={m.identity_id}>
-                    <th scope="row">
-                      <span className="wrap">
-                        {who(m)}
-                        {m.identity_id === whoami.identity.id && (
-                          <span className="muted"> (you)</span>
-                        )}
-                      </span>
-                    </th>
-                    <td>
-                      <Badge tone={m.role === 'member' ? 'neutral' : 'info'}>{m.role}</Badge>
-                    </td>
-                    <td>
-                      <Time iso={m.joined_at} />
-                    </td>
-                    {caps.membersWrite && (
-                      <td>
-                        <div className="row-actions">
-                          <button
-                            type="button"
-                            className="button small"
-                            onClick={() => setChanging(m)}
-                          >
-                            Change role
-                          </button>
-                          <button
-                            type="button"
-                            className="button small"
-                            disabled={reissue.isPending}
-                            onClick={() => reissue.mutate(m)}
-                          >
-                            Re-issue first token
-                          </button>
-                          <button
-                            type="button"
-                            className="button small danger-outline"
-                            onClick={() => setRemoving(m)}
-                          >
-                            Remove
-                          </button>
-                        </div>
-                      </td>
+      <Toolbar label="Find members">
+        <SearchField value={search} onChange={setSearch} hint="An email, or part of one." />
+        <SelectField
+          label="Role"
+          value={roleFilter}
+          options={ROLE_OPTIONS}
+          onChange={setRoleFilter}
+          any="Any"
+        />
+        <SelectField
+          label="Sort by"
+          value={sort}
+          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
+          onChange={(v) => setSort(v || 'newest')}
+        />
+      </Toolbar>
+      <WholeListView query={members} shown={rows} empty="No members yet">
+        {(items) => (
+          <DataTable
+            label="Members"
+            rows={items}
+            rowKey={(m) => m.identity_id}
+            columns={[
+              {
+                header: 'Member',
+                primary: true,
+                cell: (m) => (
+                  <span className="name-stack">
+                    <span className="wrap">
+                      {who(m)}
+                      {m.identity_id === me && <span className="muted"> (you)</span>}
+                    </span>
+                    <IdToggle id={m.identity_id} of={who(m)} />
+                  </span>
+                ),
+              },
+              {
+                header: 'Role',
+                cell: (m) => (
+                  <Badge tone={m.role === 'member' ? 'neutral' : 'info'}>{m.role}</Badge>
+                ),
+              },
+              { header: 'Joined', cell: (m) => <Time iso={m.joined_at} /> },
+              caps.membersWrite && {
+                header: 'Actions',
+                actions: true,
+                cell: (m) => (
+                  <>
+                    {mayManage(m) && (
+                      <button type="button" className="button small" onClick={() => setChanging(m)}>
+                        Change role
+                      </button>
                     )}
-                  </tr>
-                ))}
-              </tbody>
-            </TableWrap>
-          )}
-        </KeysetList>
-      </section>
+                    {mayReissue(m) && (
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={() => setReissuing(m)}
+                      >
+                        Re-issue first token
+                      </button>
+                    )}
+                    {mayManage(m) && (
+                      <button
+                        type="button"
+                        className="button small danger-outline"
+                        onClick={() => setRemoving(m)}
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+          />
+        )}
+      </WholeListView>
+      {adding && <AddMemberDialog roles={roles} onClose={() => setAdding(false)} />}
       {changing && (
         <RoleDialog
           member={changing}
@@ -281,6 +307,20 @@ export function Members() {
           onClose={() => setChanging(null)}
           onDone={setNotice}
         />
+      )}
+      {reissuing && (
+        <ConfirmDialog
+          title={`Re-issue the first token of ${who(reissuing)}`}
+          confirm="Confirm re-issue"
+          mutation={reissue}
+          subject={reissuing}
+          onClose={() => setReissuing(null)}
+        >
+          <p>
+            A new first token for {who(reissuing)}, shown once, for you to pass on. Their current
+            first token stops working at once; the tokens they made themselves keep working.
+          </p>
+        </ConfirmDialog>
       )}
       {removing && (
         <ConfirmDialog

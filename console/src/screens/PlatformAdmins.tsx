@@ -1,145 +1,148 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useState } from 'react';
+import {
+  useAddPlatformAdmin,
+  usePlatformAdmins,
+  useRemovePlatformAdmin,
+} from '../api/platform-admins';
 import type { PlatformAdmin } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { ErrorBox } from '../components/ErrorBox';
+import { DataTable } from '../components/DataTable';
 import { Field } from '../components/Field';
-import { KeysetList } from '../components/List';
+import { FormDialog } from '../components/FormDialog';
+import { IdToggle } from '../components/IdToggle';
+import { WholeListView } from '../components/List';
+import { PageHead } from '../components/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
 import { SecretReveal } from '../components/SecretReveal';
-import { Loading, Notice } from '../components/Status';
-import { Id, TableWrap } from '../components/Table';
+import { Notice } from '../components/Status';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
 import { useSession } from '../session';
 import { revokedLine } from './Members';
 
-export function PlatformAdmins() {
-  useTitle('Platform admins');
-  const { platform, whoami } = useSession();
-  const queryClient = useQueryClient();
+const SORTS = {
+  newest: ['Newest first', newestFirst((a: PlatformAdmin) => a.created_at)],
+  oldest: ['Oldest first', oldestFirst((a: PlatformAdmin) => a.created_at)],
+  email: ['Email, A to Z', byText((a: PlatformAdmin) => a.email)],
+} as const;
+type Sort = keyof typeof SORTS;
+
+function AddAdminDialog({ onClose }: { onClose: () => void }) {
   const [email, setEmail] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<PlatformAdmin | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['platform'] });
-  const admins = useKeyset(['platform', 'admins'], (cursor) =>
-    unwrap(
-      platform.GET('/platform/v1/admins', { params: { query: { limit: PAGE_SIZE, cursor } } }),
-    ),
-  );
-  const add = useMutation({
-    mutationFn: () =>
-      unwrap(platform.POST('/platform/v1/admins', { body: { email: email.trim() } })),
-    onSuccess: (added) => {
-      setEmail('');
-      setNotice(`${added.admin.email} is now a platform admin.`);
-      void refresh();
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (a: PlatformAdmin) =>
-      unwrap(
-        platform.DELETE('/platform/v1/admins/{identity_id}', {
-          params: { path: { identity_id: a.identity_id } },
-        }),
-      ),
-    onSuccess: (answer, a) => {
-      setNotice(`${revokedLine('Removed', answer)}. ${a.email} is no longer a platform admin.`);
-      add.reset();
-      void refresh();
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
+  const add = useAddPlatformAdmin();
+  const added = add.data;
   return (
-    <>
-      <h1>Platform admins</h1>
-      <p className="lead">
-        The people who run this installation: they manage businesses and platform admins.
-      </p>
-      <Notice>{notice}</Notice>
-      <section className="card" aria-labelledby="add-admin">
-        <h2 id="add-admin">Add a platform admin</h2>
-        <form className="form grid" onSubmit={submit}>
-          <Field label="Email" hint="They get a platform token, shown once.">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="email"
-                required
-                maxLength={254}
-                value={email}
-                onChange={(e) => setEmail(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <div className="actions span-2">
-            <button type="submit" className="button primary" disabled={add.isPending}>
-              Add admin
-            </button>
-          </div>
-        </form>
-        {add.isPending && <Loading>Adding…</Loading>}
-        <ErrorBox error={add.error} />
-        {add.data && (
-          <SecretReveal
-            key={add.data.first_token.id}
-            secret={add.data.first_token.token}
-            heading={`Platform token of ${add.data.admin.email}`}
-            onDone={() => add.reset()}
+    <FormDialog
+      title="Add a platform admin"
+      submit="Add admin"
+      onSubmit={() => add.mutate(email.trim())}
+      onClose={onClose}
+      pending={add.isPending}
+      error={add.error}
+      done={
+        added && (
+          <>
+            <Notice>{`${added.admin.email} is now a platform admin.`}</Notice>
+            <SecretReveal
+              secret={added.first_token.token}
+              heading={`Platform token of ${added.admin.email}`}
+              onDone={onClose}
+            />
+          </>
+        )
+      }
+    >
+      <Field label="Email" hint="They get a platform token, shown once.">
+        {(p) => (
+          <input
+            {...p}
+            className="input"
+            type="email"
+            required
+            maxLength={254}
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
           />
         )}
-      </section>
-      <section aria-labelledby="admin-list">
-        <h2 id="admin-list">Admins</h2>
-        <KeysetList query={admins} empty="No platform admins yet">
-          {(items) => (
-            <TableWrap label="Platform admins">
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr key={a.identity_id}>
-                    <th scope="row">
-                      <span className="wrap">
-                        {a.email}
-                        {a.identity_id === whoami.identity.id && (
-                          <span className="muted"> (you)</span>
-                        )}
-                      </span>
-                    </th>
-                    <td>
-                      <Id>{a.identity_id}</Id>
-                    </td>
-                    <td>
-                      <Time iso={a.created_at} />
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        className="button small danger-outline"
-                        onClick={() => setRemoving(a)}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </TableWrap>
-          )}
-        </KeysetList>
-      </section>
+      </Field>
+    </FormDialog>
+  );
+}
+
+export function PlatformAdmins() {
+  const { whoami } = useSession();
+  const admins = usePlatformAdmins();
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<Sort>('newest');
+  const [adding, setAdding] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<PlatformAdmin | null>(null);
+  const remove = useRemovePlatformAdmin((answer, a) =>
+    setNotice(`${revokedLine('Removed', answer)}. ${a.email} is no longer a platform admin.`),
+  );
+  const rows = searched(admins.data?.items, (a) => matches(search, a.email), SORTS[sort][1]);
+  return (
+    <>
+      <PageHead
+        title="Platform admins"
+        lead="The people who run this installation: they manage businesses and platform admins."
+        actions={
+          <button type="button" className="button primary" onClick={() => setAdding(true)}>
+            Add platform admin
+          </button>
+        }
+      />
+      <Notice>{notice}</Notice>
+      <Toolbar label="Find platform admins">
+        <SearchField value={search} onChange={setSearch} hint="An email, or part of one." />
+        <SelectField
+          label="Sort by"
+          value={sort}
+          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
+          onChange={(v) => setSort(v || 'newest')}
+        />
+      </Toolbar>
+      <WholeListView query={admins} shown={rows} empty="No platform admins yet">
+        {(items) => (
+          <DataTable
+            label="Platform admins"
+            rows={items}
+            rowKey={(a) => a.identity_id}
+            columns={[
+              {
+                header: 'Email',
+                primary: true,
+                cell: (a) => (
+                  <span className="name-stack">
+                    <span className="wrap">
+                      {a.email}
+                      {a.identity_id === whoami.identity.id && (
+                        <span className="muted"> (you)</span>
+                      )}
+                    </span>
+                    <IdToggle id={a.identity_id} of={a.email} />
+                  </span>
+                ),
+              },
+              { header: 'Added', cell: (a) => <Time iso={a.created_at} /> },
+              {
+                header: 'Actions',
+                actions: true,
+                cell: (a) => (
+                  <button
+                    type="button"
+                    className="button small danger-outline"
+                    onClick={() => setRemoving(a)}
+                  >
+                    Remove
+                  </button>
+                ),
+              },
+            ]}
+          />
+        )}
+      </WholeListView>
+      {adding && <AddAdminDialog onClose={() => setAdding(false)} />}
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.email}`}

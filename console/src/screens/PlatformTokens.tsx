@@ -1,106 +1,100 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { envelope, unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useBusinessNames } from '../api/directory';
+import { useIdentityNames } from '../api/identity-names';
+import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from '../api/platform-tokens';
+import type { TokenSort, TokenStatus } from '../api/tokens';
 import type { TokenView } from '../api/types';
 import { Field } from '../components/Field';
-import {
-  PrefixField,
-  SortField,
-  StatusField,
-  type TokenSort,
-  type TokenStatusFilter,
-} from '../components/TokenFilterFields';
-import { useDebounced, UUID } from '../components/hooks';
+import { Holder } from '../components/Holder';
+import { useDebounced } from '../components/hooks';
 import { KeysetList } from '../components/List';
+import { PageHead } from '../components/PageHead';
 import { RevokeDialog } from '../components/RevokeDialog';
 import { Notice } from '../components/Status';
 import { TokenTable } from '../components/TokenTable';
-import { useTitle } from '../components/useTitle';
+import { SortTokensField, StatusField } from '../components/TokenFilterFields';
+import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
 import { useSession } from '../session';
 
 export function PlatformTokens() {
-  useTitle('All tokens');
-  const { platform } = useSession();
-  const queryClient = useQueryClient();
-  const [status, setStatus] = useState<TokenStatusFilter>('');
+  const { whoami } = useSession();
+  const businessNames = useBusinessNames();
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<TokenStatus | ''>('');
   const [businessId, setBusinessId] = useState('');
-  const [identity, setIdentity] = useState('');
-  const [prefix, setPrefix] = useState('');
-  const [sort, setSort] = useState<TokenSort>('created_at');
+  const [sort, setSort] = useState<TokenSort>('-created_at');
   const [revoking, setRevoking] = useState<TokenView | null>(null);
   const [byValue, setByValue] = useState(false);
   const [secret, setSecret] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['platform', 'tokens'] });
+  const revoke = usePlatformRevoke();
+  const revokeByValue = useRevokeByValue();
 
-  const id = (v: string) => (UUID.test(v.trim()) ? v.trim() : undefined);
-  const settled = useDebounced({ businessId, identity, prefix });
-  const query = {
+  const q = useDebounced(search.trim());
+  const tokens = usePlatformTokenList({
     sort,
     ...(status ? { status } : {}),
-    ...(id(settled.businessId) ? { business_id: id(settled.businessId) } : {}),
-    ...(id(settled.identity) ? { identity_id: id(settled.identity) } : {}),
-    ...(settled.prefix ? { name: settled.prefix } : {}),
-  };
-  const tokens = useKeyset(['platform', 'tokens', query], (cursor) =>
-    unwrap(
-      platform.GET('/platform/v1/tokens', {
-        params: { query: { ...query, limit: PAGE_SIZE, cursor } },
-      }),
-    ),
-  );
-  const notId = (v: string) =>
-    v.trim() && !UUID.test(v.trim()) ? 'Not a whole id yet.' : undefined;
+    ...(businessId ? { business_id: businessId } : {}),
+    ...(q ? { q } : {}),
+  });
+  const holders = useIdentityNames(tokens.items.map((t) => t.identity_id));
+  const businesses = [...businessNames].sort((a, b) => a[1].localeCompare(b[1]));
 
   return (
     <>
-      <h1>All tokens</h1>
-      <p className="lead">Every token of every business, and the platform tokens.</p>
+      <PageHead
+        title="All tokens"
+        lead="Every token of every business, and the platform tokens, newest first."
+        actions={
+          <button type="button" className="button danger-outline" onClick={() => setByValue(true)}>
+            Revoke by value
+          </button>
+        }
+      />
       <Notice>{notice}</Notice>
-      <div className="actions">
-        <button type="button" className="button danger-outline" onClick={() => setByValue(true)}>
-          Revoke by value
-        </button>
-      </div>
-      <form
-        className="form filters"
-        role="search"
-        aria-label="Filter tokens"
-        onSubmit={(e) => e.preventDefault()}
-      >
+      <Toolbar label="Find tokens">
+        <SearchField
+          value={search}
+          onChange={setSearch}
+          hint="A name, a prefix (lk_ab12) or a holder's email."
+        />
+        <SelectField
+          label="Business"
+          value={businessId}
+          options={businesses}
+          onChange={setBusinessId}
+          any="Every business"
+        />
         <StatusField value={status} onChange={setStatus} />
-        <Field label="Business id" hint={notId(businessId)}>
-          {(p) => (
-            <input
-              {...p}
-              className="input mono"
-              value={businessId}
-              onChange={(e) => setBusinessId(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Identity id" hint={notId(identity)}>
-          {(p) => (
-            <input
-              {...p}
-              className="input mono"
-              value={identity}
-              onChange={(e) => setIdentity(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <PrefixField value={prefix} onChange={setPrefix} />
-        <SortField value={sort} onChange={setSort} />
-      </form>
-      <KeysetList query={tokens} empty="No tokens yet">
+        <SortTokensField value={sort} onChange={setSort} />
+      </Toolbar>
+      <KeysetList
+        query={tokens}
+        empty={q || status || businessId ? 'No token matches' : 'No tokens yet'}
+      >
         {(items) => (
           <TokenTable
             tokens={items}
             linked={false}
-            showBusiness
+            holder={(t) => {
+              const who = holders.get(t.identity_id);
+              return (
+                <Holder
+                  id={t.identity_id}
+                  me={whoami.identity.id}
+                  who={who && { kind: who.kind, label: who.label }}
+                />
+              );
+            }}
+            business={(t) =>
+              t.business_id ? (
+                <span className="wrap">{businessNames.get(t.business_id) ?? 'a business'}</span>
+              ) : (
+                <span className="muted">platform</span>
+              )
+            }
             actions={(t) =>
-              t.status !== 'revoked' && (
+              t.status === 'active' && (
                 <button
                   type="button"
                   className="button small danger-outline"
@@ -116,16 +110,7 @@ export function PlatformTokens() {
       {revoking && (
         <RevokeDialog
           what={`“${revoking.name}”`}
-          revoke={async (reason) => {
-            const answer = await envelope(
-              platform.POST('/platform/v1/tokens/{token_id}/revoke', {
-                params: { path: { token_id: revoking.id } },
-                body: { reason },
-              }),
-            );
-            void refresh();
-            return answer;
-          }}
+          revoke={(reason) => revoke.mutateAsync({ id: revoking.id, reason })}
           onClose={() => setRevoking(null)}
           onDone={setNotice}
         />
@@ -134,13 +119,8 @@ export function PlatformTokens() {
         <RevokeDialog
           what="a token by its value"
           revoke={async (reason) => {
-            const answer = await envelope(
-              platform.POST('/platform/v1/tokens/revoke', {
-                body: { token: secret.trim(), reason },
-              }),
-            );
+            const answer = await revokeByValue.mutateAsync({ token: secret.trim(), reason });
             setSecret('');
-            void refresh();
             return answer;
           }}
           onClose={() => setByValue(false)}

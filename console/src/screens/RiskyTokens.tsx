@@ -1,11 +1,12 @@
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useDirectory } from '../api/directory';
+import { useRiskyTokens } from '../api/tokens';
 import type { RiskyToken } from '../api/types';
-import { useHolders } from '../components/hooks';
+import { DataTable } from '../components/DataTable';
+import { Holder } from '../components/Holder';
 import { KeysetList } from '../components/List';
-import { Badge, Id, TableWrap } from '../components/Table';
+import { PageHead } from '../components/PageHead';
+import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
 import { useBusiness } from '../session';
 
@@ -17,68 +18,61 @@ const REASONS: Record<RiskyToken['reasons'][number], string> = {
 };
 
 export function RiskyTokens() {
-  useTitle('Risky tokens');
-  const { api, business, whoami } = useBusiness();
-  const holders = useHolders();
-  const risky = useKeyset(['biz', business.id, 'risky'], (cursor) =>
-    unwrap(api.GET('/api/v1/tokens/risky', { params: { query: { limit: PAGE_SIZE, cursor } } })),
-  );
+  const { whoami } = useBusiness();
+  const directory = useDirectory();
+  const risky = useRiskyTokens();
   return (
     <>
-      <p className="crumbs">
-        <Link to={paths.tokens}>← Back to tokens</Link>
-      </p>
-      <h1>Risky tokens</h1>
-      <p className="lead">
-        Active tokens open in every way (no expiry, no networks, unrestricted scopes), and those
-        unused for 90 days.
-      </p>
+      <PageHead
+        title="Risky tokens"
+        crumbs={<Link to={paths.tokens}>← Back to tokens</Link>}
+        lead="Active tokens open in every way (no expiry, no networks, unrestricted scopes), and those unused for 90 days."
+      />
       <KeysetList query={risky} empty="No risky tokens">
         {(items) => (
-          <TableWrap label="Risky tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Why</th>
-                <th scope="col">Preview</th>
-                <th scope="col">Holder</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => (
-                <tr key={t.id}>
-                  <th scope="row">
-                    <Link to={paths.token(t.id)}>{t.name}</Link>
-                  </th>
-                  <td>
-                    <ul className="tags" aria-label="Reasons">
-                      {t.reasons.map((r) => (
-                        <li key={r}>
-                          <Badge tone="warn">{REASONS[r] ?? r}</Badge>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    <code>{t.preview}</code>
-                  </td>
-                  <td>
-                    {t.identity_id === whoami.identity.id
-                      ? 'you'
-                      : (holders.labels.get(t.identity_id) ?? <Id>{t.identity_id}</Id>)}
-                  </td>
-                  <td>
-                    <Time iso={t.created_at} />
-                  </td>
-                  <td>
-                    <Time iso={t.last_used_at} empty="never" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </TableWrap>
+          <DataTable
+            label="Risky tokens"
+            rows={items}
+            rowKey={(t) => t.id}
+            columns={[
+              {
+                header: 'Name',
+                primary: true,
+                cell: (t) => (
+                  <span className="name-stack">
+                    <span className="wrap">
+                      <Link to={paths.token(t.id)}>{t.name}</Link>
+                    </span>
+                    <code className="muted small">{t.preview}</code>
+                  </span>
+                ),
+              },
+              {
+                header: 'Why',
+                cell: (t) => (
+                  <ul className="tags" aria-label="Reasons">
+                    {t.reasons.map((r) => (
+                      <li key={r}>
+                        <Badge tone="warn">{REASONS[r] ?? r}</Badge>
+                      </li>
+                    ))}
+                  </ul>
+                ),
+              },
+              {
+                header: 'Holder',
+                cell: (t) => (
+                  <Holder
+                    id={t.identity_id}
+                    me={whoami.identity.id}
+                    who={directory.byId.get(t.identity_id)}
+                  />
+                ),
+              },
+              { header: 'Created', cell: (t) => <Time iso={t.created_at} /> },
+              { header: 'Last used', cell: (t) => <Time iso={t.last_used_at} empty="never" /> },
+            ]}
+          />
         )}
       </KeysetList>
     </>

@@ -1,8 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { envelope, unwrap } from '../api/call';
+import { useDirectory } from '../api/directory';
+import { useRevokeToken, useToken, useTokenUsage } from '../api/tokens';
 import { ErrorBox } from '../components/ErrorBox';
-import { useHolders, useInvalidateBusiness, UUID } from '../components/hooks';
+import { Holder } from '../components/Holder';
+import { UUID } from '../components/hooks';
 import { RevokeDialog } from '../components/RevokeDialog';
 import { RotateDialog } from '../components/RotateDialog';
 import { Empty, Loading, Notice } from '../components/Status';
@@ -12,15 +13,11 @@ import { TokenFacts } from '../components/TokenFacts';
 import { UsageChart } from '../components/UsageChart';
 import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
+import { mayActOn } from '../permissions';
 import { useBusiness } from '../session';
 
 function Usage({ id }: { id: string }) {
-  const { api, business } = useBusiness();
-  const usage = useQuery({
-    queryKey: ['biz', business.id, 'usage', id],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/tokens/{token_id}/usage', { params: { path: { token_id: id } } })),
-  });
+  const usage = useTokenUsage(id);
   return (
     <>
       <section className="card" aria-labelledby="usage">
@@ -61,25 +58,25 @@ function Usage({ id }: { id: string }) {
 }
 
 export function TokenDetail({ id }: { id: string }) {
-  const { api, business, caps, whoami } = useBusiness();
-  const holders = useHolders();
-  const invalidate = useInvalidateBusiness();
+  const { business, caps, whoami } = useBusiness();
+  const directory = useDirectory();
+  const revoke = useRevokeToken();
   const [revoking, setRevoking] = useState(false);
   const [rotating, setRotating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const valid = UUID.test(id);
-  const token = useQuery({
-    queryKey: ['biz', business.id, 'token', id],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } } })),
-    enabled: valid,
-  });
+  const token = useToken(id, valid);
   const t = token.data;
   useTitle(t ? `Token ${t.name}` : 'Token');
-  const mayRotate =
+  const may = (action: 'revoke' | 'rotate') =>
     t?.status === 'active' &&
-    (t.identity_id === whoami.identity.id ||
-      (caps.tokensAdmin && holders.machines.some((m) => m.id === t.identity_id)));
+    mayActOn(
+      caps.caller,
+      whoami.identity.id,
+      action,
+      t.identity_id,
+      directory.byId.get(t.identity_id),
+    );
 
   return (
     <>
@@ -97,7 +94,7 @@ export function TokenDetail({ id }: { id: string }) {
             <div className="section-head">
               <h2 id="details">Details</h2>
               <div className="row-actions">
-                {t.status !== 'revoked' && (
+                {may('revoke') && (
                   <button
                     type="button"
                     className="button danger-outline"
@@ -106,32 +103,30 @@ export function TokenDetail({ id }: { id: string }) {
                     Revoke
                   </button>
                 )}
-                {mayRotate && (
+                {may('rotate') && (
                   <button type="button" className="button" onClick={() => setRotating(true)}>
                     Rotate
                   </button>
                 )}
               </div>
             </div>
-            <TokenFacts token={t} />
-            {holders.labels.get(t.identity_id) && (
-              <p className="muted">Held by {holders.labels.get(t.identity_id)}.</p>
-            )}
+            <TokenFacts
+              token={t}
+              holder={
+                <Holder
+                  id={t.identity_id}
+                  me={whoami.identity.id}
+                  who={directory.byId.get(t.identity_id)}
+                />
+              }
+              business={<span className="wrap">{business.name}</span>}
+            />
           </section>
           <Usage id={t.id} />
           {revoking && (
             <RevokeDialog
               what={`“${t.name}”`}
-              revoke={async (reason) => {
-                const answer = await envelope(
-                  api.POST('/api/v1/tokens/{token_id}/revoke', {
-                    params: { path: { token_id: t.id } },
-                    body: { reason },
-                  }),
-                );
-                void invalidate();
-                return answer;
-              }}
+              revoke={(reason) => revoke.mutateAsync({ id: t.id, reason })}
               onClose={() => setRevoking(false)}
               onDone={setNotice}
             />

@@ -1,45 +1,106 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { unwrap } from '../api/call';
-import { PAGE_SIZE, useKeyset } from '../api/keyset';
+import { useInvalidateBusiness } from '../api/cache';
+import {
+  useDeliveries,
+  useRedeliver,
+  useRotateWebhookSecret,
+  useTestWebhook,
+  useToggleWebhook,
+  useWebhook,
+  useWebhookMessage,
+} from '../api/webhooks';
+import type { WebhookAttempt } from '../api/types';
+import { DataTable } from '../components/DataTable';
+import { Dialog } from '../components/Dialog';
 import { ErrorBox } from '../components/ErrorBox';
-import { useInvalidateBusiness, UUID } from '../components/hooks';
+import { UUID } from '../components/hooks';
 import { KeysetList } from '../components/List';
+import { PageHead } from '../components/PageHead';
 import { SecretReveal } from '../components/SecretReveal';
 import { Empty, Loading, Notice } from '../components/Status';
-import { Badge, Id, TableWrap } from '../components/Table';
+import { Badge, Id } from '../components/Table';
 import { Time } from '../components/Time';
-import { useTitle } from '../components/useTitle';
+import { DeleteWebhookDialog, WebhookState } from '../components/WebhookParts';
 import { Link, navigate, paths } from '../router';
 import { useBusiness } from '../session';
-import { DeleteWebhookDialog, useToggleWebhook, WebhookState } from './Webhooks';
 
 function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, ' ').trim();
   return flat.length > 160 ? `${flat.slice(0, 160)}…` : flat;
 }
 
-function Deliveries({ id }: { id: string }) {
-  const { api, business, caps } = useBusiness();
-  const [notice, setNotice] = useState<string | null>(null);
-  const deliveries = useKeyset(['biz', business.id, 'deliveries', id], (cursor) =>
-    unwrap(
-      api.GET('/api/v1/webhooks/{webhook_id}/deliveries', {
-        params: { path: { webhook_id: id }, query: { limit: PAGE_SIZE, cursor } },
-      }),
-    ),
+function AttemptStatus({ a }: { a: WebhookAttempt }) {
+  if (a.status_code === null) return <Badge tone="bad">{a.error ?? 'no answer'}</Badge>;
+  const ok = a.status_code >= 200 && a.status_code < 300;
+  return <Badge tone={ok ? 'ok' : 'bad'}>{a.status_code}</Badge>;
+}
+
+/** The JSON as sent, indented to read; a body that is not JSON, as it is. */
+function pretty(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
+
+function PayloadDialog({
+  id,
+  attempt,
+  onClose,
+}: {
+  id: string;
+  attempt: WebhookAttempt;
+  onClose: () => void;
+}) {
+  const message = useWebhookMessage(id, attempt.message_id);
+  const m = message.data;
+  return (
+    <Dialog title={`Payload of ${attempt.event_type}`} onClose={onClose} wide>
+      {message.isPending && <Loading />}
+      <ErrorBox error={message.error} />
+      {m && (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>Message</dt>
+              <dd>
+                <Id>{m.message_id}</Id>
+              </dd>
+            </div>
+            <div>
+              <dt>State</dt>
+              <dd>
+                {m.status}, {m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'}
+              </dd>
+            </div>
+            <div>
+              <dt>Queued</dt>
+              <dd>
+                <Time iso={m.created_at} />
+              </dd>
+            </div>
+          </dl>
+          <p className="muted">
+            The body every attempt sent, signed as it is; shown indented here.
+          </p>
+          <pre className="pre" aria-label="Payload" tabIndex={0}>
+            {pretty(m.payload)}
+          </pre>
+        </>
+      )}
+    </Dialog>
   );
-  const redeliver = useMutation({
-    mutationFn: (messageId: string) =>
-      unwrap(
-        api.POST('/api/v1/webhooks/{webhook_id}/deliveries/{message_id}/redeliver', {
-          params: { path: { webhook_id: id, message_id: messageId } },
-        }),
-      ),
-    onSuccess: (queued) => {
-      setNotice(`Queued again as ${queued.message_id}.`);
-      setTimeout(() => void deliveries.refetch(), 1500);
-    },
+}
+
+function Deliveries({ id }: { id: string }) {
+  const { caps } = useBusiness();
+  const [notice, setNotice] = useState<string | null>(null);
+  const [showing, setShowing] = useState<WebhookAttempt | null>(null);
+  const deliveries = useDeliveries(id);
+  const redeliver = useRedeliver((queued) => {
+    setNotice(`Queued again as ${queued.message_id}.`);
+    setTimeout(() => void deliveries.refetch(), 1500);
   });
   return (
     <section aria-labelledby="deliveries">
@@ -58,110 +119,79 @@ function Deliveries({ id }: { id: string }) {
       <ErrorBox error={redeliver.error} />
       <KeysetList query={deliveries} empty="No deliveries yet">
         {(items) => (
-          <TableWrap label="Delivery attempts">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Response</th>
-                <th scope="col">Message</th>
-                {caps.webhooksWrite && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <Time iso={a.attempted_at} />
-                  </td>
-                  <td>
-                    <code>{a.event_type}</code>
-                  </td>
-                  <td>
-                    {a.status_code !== null ? (
-                      <Badge tone={a.status_code >= 200 && a.status_code < 300 ? 'ok' : 'bad'}>
-                        {a.status_code}
-                      </Badge>
-                    ) : (
-                      <Badge tone="bad">{a.error ?? 'no answer'}</Badge>
-                    )}
-                  </td>
-                  <td>{a.latency_ms} ms</td>
-                  <td className="excerpt">
-                    {a.response_body ? (
-                      <code className="wrap">{excerpt(a.response_body)}</code>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    <Id>{a.message_id}</Id>
-                  </td>
-                  {caps.webhooksWrite && (
-                    <td>
+          <DataTable
+            label="Delivery attempts"
+            rows={items}
+            rowKey={(a) => a.id}
+            columns={[
+              { header: 'Event', primary: true, cell: (a) => <code>{a.event_type}</code> },
+              { header: 'Time', cell: (a) => <Time iso={a.attempted_at} /> },
+              { header: 'Status', cell: (a) => <AttemptStatus a={a} /> },
+              { header: 'Latency', cell: (a) => `${a.latency_ms} ms` },
+              {
+                header: 'Response',
+                cell: (a) =>
+                  a.response_body ? (
+                    <code className="wrap">{excerpt(a.response_body)}</code>
+                  ) : (
+                    <span className="muted">—</span>
+                  ),
+              },
+              { header: 'Message', cell: (a) => <Id>{a.message_id}</Id> },
+              {
+                header: 'Actions',
+                actions: true,
+                cell: (a) => (
+                  <>
+                    <button type="button" className="button small" onClick={() => setShowing(a)}>
+                      Payload
+                    </button>
+                    {caps.webhooksWrite && (
                       <button
                         type="button"
                         className="button small"
                         disabled={redeliver.isPending}
-                        onClick={() => redeliver.mutate(a.message_id)}
+                        onClick={() => redeliver.mutate({ id, messageId: a.message_id })}
                       >
                         Redeliver
                       </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </TableWrap>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </KeysetList>
+      {showing && <PayloadDialog id={id} attempt={showing} onClose={() => setShowing(null)} />}
     </section>
   );
 }
 
 export function WebhookDetail({ id }: { id: string }) {
-  const { api, business, caps } = useBusiness();
-  const invalidate = useInvalidateBusiness();
+  const { caps } = useBusiness();
   const [notice, setNotice] = useState<string | null>(null);
   const valid = UUID.test(id);
-  const hook = useQuery({
-    queryKey: ['biz', business.id, 'webhook', id],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/webhooks/{webhook_id}', { params: { path: { webhook_id: id } } })),
-    enabled: valid,
-  });
+  const hook = useWebhook(id, valid);
   const h = hook.data;
-  useTitle(h ? `Webhook ${h.url}` : 'Webhook');
-  const toggle = useToggleWebhook(setNotice);
+  const toggle = useToggleWebhook((updated) =>
+    setNotice(`${updated.enabled ? 'Enabled' : 'Disabled'} the endpoint.`),
+  );
   const [deleting, setDeleting] = useState(false);
-  const test = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/api/v1/webhooks/{webhook_id}/test', { params: { path: { webhook_id: id } } }),
-      ),
-    onSuccess: (queued) => {
-      setNotice(`Test event queued as ${queued.message_id}.`);
-      setTimeout(() => void invalidate(), 1500);
-    },
+  const invalidate = useInvalidateBusiness();
+  const test = useTestWebhook((queued) => {
+    setNotice(`Test event queued as ${queued.message_id}.`);
+    // Delivered on the worker's next poll: look again once it has had a moment.
+    setTimeout(() => void invalidate(), 1500);
   });
-  const rotate = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/api/v1/webhooks/{webhook_id}/rotate-secret', {
-          params: { path: { webhook_id: id } },
-        }),
-      ),
-    onSuccess: () => void invalidate(),
-  });
+  const rotate = useRotateWebhookSecret();
   const error = toggle.error ?? test.error ?? rotate.error;
   return (
     <>
-      <p className="crumbs">
-        <Link to={paths.webhooks}>← Back to webhooks</Link>
-      </p>
-      <h1>Webhook endpoint</h1>
+      <PageHead
+        title="Webhook endpoint"
+        crumbs={<Link to={paths.webhooks}>← Back to webhooks</Link>}
+      />
       {!valid && <Empty>This is not a webhook id.</Empty>}
       {valid && hook.isPending && <Loading />}
       <ErrorBox error={hook.error} />
@@ -221,7 +251,7 @@ export function WebhookDetail({ id }: { id: string }) {
                   type="button"
                   className="button primary"
                   disabled={test.isPending}
-                  onClick={() => test.mutate()}
+                  onClick={() => test.mutate(h.id)}
                 >
                   Send test event
                 </button>
@@ -238,7 +268,7 @@ export function WebhookDetail({ id }: { id: string }) {
                     type="button"
                     className="button"
                     disabled={rotate.isPending}
-                    onClick={() => rotate.mutate()}
+                    onClick={() => rotate.mutate(h.id)}
                   >
                     Rotate secret
                   </button>

@@ -197,7 +197,7 @@ export class BulkRevokeDto {
 }
 
 export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
-export const TOKEN_SORTS = ['created_at', 'last_used_at'] as const;
+export const TOKEN_SORTS = ['created_at', '-created_at', 'last_used_at'] as const;
 export type TokenSort = (typeof TOKEN_SORTS)[number];
 
 export class ListTokensQueryDto extends PageQueryDto {
@@ -222,12 +222,27 @@ export class ListTokensQueryDto extends PageQueryDto {
     enum: TOKEN_SORTS,
     default: 'created_at',
     description:
-      'created_at: oldest first. last_used_at: least recently used first, never used before ' +
-      'all (last use is recorded at most once a minute). A cursor belongs to its sort',
+      'created_at: oldest first. -created_at: newest first. last_used_at: least recently used ' +
+      'first, never used before all (last use is recorded at most once a minute). A cursor ' +
+      'belongs to its sort',
   })
   @IsOptional()
   @IsIn(TOKEN_SORTS)
   sort?: TokenSort;
+
+  // No example, as for `name`. A whole secret is refused (422), so none reaches a log.
+  @ApiPropertyOptional({
+    description:
+      "Search, case-insensitive: the text anywhere in the token's name or preview (lk_ab12…), " +
+      "or in its holder's email or machine name",
+    maxLength: 100,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @NoSecret()
+  q?: string;
 }
 
 export class ListPlatformTokensQueryDto extends ListTokensQueryDto {

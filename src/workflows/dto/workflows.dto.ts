@@ -49,6 +49,19 @@ export class AddMemberDto extends FirstTokenLifetime {
 /** `POST /api/v1/members/{identity_id}/token`: the body is optional. */
 export class ReissueFirstTokenDto extends FirstTokenLifetime {}
 
+/** `POST /api/v1/members/{identity_id}/token`: the new first token, and the old one it replaced. */
+export class ReissuedFirstTokenDto extends IssuedTokenDto {
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    example: ['6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f'],
+    description:
+      'The first tokens of the member that this re-issue revoked, in the same transaction ' +
+      '(reason "first token re-issued"); empty when they held none still active',
+  })
+  replaced_token_ids!: string[];
+}
+
 export class AddPlatformAdminDto {
   @EmailProperty('ops@latchkey.test')
   email!: string;

@@ -1,15 +1,10 @@
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { unwrap } from '../api/call';
-import type { components } from '../api/client';
+import { useState } from 'react';
+import { useCreateToken, type CreateTokenBody } from '../api/tokens';
+import type { Machine } from '../api/types';
 import { useBusiness } from '../session';
-import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
-import { useInvalidateBusiness, type Holders } from './hooks';
+import { FormDialog } from './FormDialog';
 import { SecretReveal } from './SecretReveal';
-import { Loading } from './Status';
-
-type CreateBody = components['schemas']['CreateTokenDto'];
 
 const list = (text: string, split: RegExp) =>
   text
@@ -29,10 +24,18 @@ function defaultDays(makerExpiresAt: string | null): string {
   return left >= 1 ? String(Math.min(90, left)) : '';
 }
 
-/** Create a token: for oneself, or (owner/admin with tokens:admin) for a machine identity. */
-export function CreateTokenForm({ holders }: { holders: Holders }) {
-  const { api, caps, whoami } = useBusiness();
-  const invalidate = useInvalidateBusiness();
+/**
+ * A new token, in a dialog: for oneself, or (owner or admin with tokens:admin) for a machine
+ * identity. Its secret then takes the form's place, shown once.
+ */
+export function CreateTokenDialog({
+  machines,
+  onClose,
+}: {
+  machines: Machine[];
+  onClose: () => void;
+}) {
+  const { caps, whoami } = useBusiness();
   const maxDays = defaultDays(whoami.token.expires_at);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState('');
@@ -40,21 +43,10 @@ export function CreateTokenForm({ holders }: { holders: Holders }) {
   const [cidrs, setCidrs] = useState('');
   const [rate, setRate] = useState('');
   const [holder, setHolder] = useState('');
-  const mutation = useMutation({
-    mutationFn: (body: CreateBody) => unwrap(api.POST('/api/v1/tokens', { body })),
-    onSuccess: () => {
-      setName('');
-      setScopes('');
-      setCidrs('');
-      setRate('');
-      setHolder('');
-      void invalidate();
-    },
-  });
+  const create = useCreateToken();
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const body: CreateBody = { name: name.trim() };
+  const submit = () => {
+    const body: CreateTokenBody = { name: name.trim() };
     const scopeList = list(scopes, /[\s,]+/);
     if (scopeList.length > 0) body.scopes = scopeList;
     if (days.trim()) body.expires_in_days = Number(days);
@@ -62,14 +54,32 @@ export function CreateTokenForm({ holders }: { holders: Holders }) {
     if (cidrList.length > 0) body.allowed_cidrs = cidrList;
     if (rate.trim()) body.rate_limit_per_minute = Number(rate);
     if (holder) body.identity_id = holder;
-    mutation.mutate(body);
+    create.mutate(body);
   };
 
-  const machines = caps.tokensAdmin ? holders.machines : [];
+  const holders = caps.tokensAdmin ? machines : [];
+  const issued = create.data;
   return (
-    <section className="card" aria-labelledby="create-token">
-      <h2 id="create-token">New token</h2>
-      <form className="form grid" onSubmit={submit}>
+    <FormDialog
+      title="New token"
+      submit="Create token"
+      onSubmit={submit}
+      onClose={onClose}
+      pending={create.isPending}
+      error={create.error}
+      wide
+      done={
+        issued && (
+          <SecretReveal
+            key={issued.id}
+            secret={issued.token}
+            heading={`Token “${issued.name}” created`}
+            onDone={onClose}
+          />
+        )
+      }
+    >
+      <div className="grid-2">
         <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy.">
           {(p) => (
             <input
@@ -82,6 +92,25 @@ export function CreateTokenForm({ holders }: { holders: Holders }) {
             />
           )}
         </Field>
+        {holders.length > 0 && (
+          <Field label="Holder" hint="Yourself, or a machine identity of the business.">
+            {(p) => (
+              <select
+                {...p}
+                className="input"
+                value={holder}
+                onChange={(e) => setHolder(e.currentTarget.value)}
+              >
+                <option value="">Myself</option>
+                {holders.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    machine: {m.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
         <Field
           label="Scopes"
           hint="Comma-separated, e.g. deploy:write, audit:read. Empty: unrestricted within the role."
@@ -132,11 +161,7 @@ export function CreateTokenForm({ holders }: { holders: Holders }) {
             />
           )}
         </Field>
-        <Field
-          label="Allowed networks"
-          hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere."
-          className="span-2"
-        >
+        <Field label="Allowed networks" hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere.">
           {(p) => (
             <textarea
               {...p}
@@ -147,41 +172,7 @@ export function CreateTokenForm({ holders }: { holders: Holders }) {
             />
           )}
         </Field>
-        {machines.length > 0 && (
-          <Field label="Holder" hint="Yourself, or a machine identity of the business.">
-            {(p) => (
-              <select
-                {...p}
-                className="input"
-                value={holder}
-                onChange={(e) => setHolder(e.currentTarget.value)}
-              >
-                <option value="">Myself</option>
-                {machines.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    machine: {m.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        )}
-        <div className="actions span-2">
-          <button type="submit" className="button primary" disabled={mutation.isPending}>
-            Create token
-          </button>
-        </div>
-      </form>
-      {mutation.isPending && <Loading>Creating…</Loading>}
-      <ErrorBox error={mutation.error} />
-      {mutation.data && (
-        <SecretReveal
-          key={mutation.data.id}
-          secret={mutation.data.token}
-          heading={`Token “${mutation.data.name}” created`}
-          onDone={() => mutation.reset()}
-        />
-      )}
-    </section>
+      </div>
+    </FormDialog>
   );
 }
