@@ -394,31 +394,29 @@ describe.each(DRIVERS)('v1a webhook keys on %s', (driver) => {
     );
   });
 
-  // Without WEBHOOK_SECRETS_KEY there is nothing to derive from: only PostgreSQL runs so (SQLite
-  // makes a key file beside its database).
-  if (driver === 'postgres') {
-    it('answers 503 WEBHOOKS_OFF on every key route of an installation with webhooks off', async () => {
-      const a = await createBusiness(t);
-      const off = await bootTestApp(driver, { WEBHOOK_SECRETS_KEY: '' }, t.db);
-      try {
-        const answers = await Promise.all([
-          off.http().get('/api/v1/webhooks/signing-key').set(asOwner(a)),
-          off.http().post('/api/v1/webhooks/signing-key/rotate').set(asOwner(a)),
-          off.http().get('/platform/v1/webhooks/signing-key').set(asPlatform(t)),
-          off
-            .http()
-            .get('/.well-known/latchkey-webhook-keys')
-            .query({ kid: `${a.id}.0` }),
-        ]);
-        expect(answers.map((r) => [r.status, r.body.code])).toEqual(
-          Array.from({ length: 4 }, () => [503, 'WEBHOOKS_OFF']),
-        );
-        expect(await keysOf(asOwner(a))).toEqual([expect.objectContaining({ kid: `${a.id}.0` })]);
-      } finally {
-        await off.close({ keepDatabase: true });
-      }
-    });
-  }
+  // An installation that turns webhooks off on purpose (WEBHOOKS_ENABLED=false): nothing signs,
+  // so no key is served or rotated.
+  it('answers 503 WEBHOOKS_OFF on every key route of an installation with webhooks off', async () => {
+    const a = await createBusiness(t);
+    const off = await bootTestApp(driver, { WEBHOOKS_ENABLED: 'false' }, t.db);
+    try {
+      const answers = await Promise.all([
+        off.http().get('/api/v1/webhooks/signing-key').set(asOwner(a)),
+        off.http().post('/api/v1/webhooks/signing-key/rotate').set(asOwner(a)),
+        off.http().get('/platform/v1/webhooks/signing-key').set(asPlatform(t)),
+        off
+          .http()
+          .get('/.well-known/latchkey-webhook-keys')
+          .query({ kid: `${a.id}.0` }),
+      ]);
+      expect(answers.map((r) => [r.status, r.body.code])).toEqual(
+        Array.from({ length: 4 }, () => [503, 'WEBHOOKS_OFF']),
+      );
+      expect(await keysOf(asOwner(a))).toEqual([expect.objectContaining({ kid: `${a.id}.0` })]);
+    } finally {
+      await off.close({ keepDatabase: true });
+    }
+  });
 
   it('derives the same keys on every instance, and each sees a rotation at once', async () => {
     const a = await createBusiness(t);
