@@ -10,6 +10,7 @@ import { TokenConstraints1764600000000 } from './migrations/1764600000000-token-
 import { TokenUsage1764610000000 } from './migrations/1764610000000-token-usage';
 import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-rate-limit';
 import { LeakReported1764630000000 } from './migrations/1764630000000-leak-reported';
+import { WebhookFairClaim1764640000000 } from './migrations/1764640000000-webhook-fair-claim';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   TokenUsage1764610000000,
   SharedRateLimit1764620000000,
   LeakReported1764630000000,
+  WebhookFairClaim1764640000000,
 ];
