@@ -6,6 +6,7 @@ import { dbTime } from '../database/db-time';
 import { keysetPage } from '../database/keyset';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
+import type { DueMessage } from './send-slots';
 
 /** A message a worker has taken, with what the attempt needs. */
 export interface ClaimedMessage {
@@ -157,17 +158,97 @@ export class WebhooksRepository {
   }
 
   /**
-   * Takes up to `limit` due messages and moves each one's next attempt to `leaseUntil`, counting
-   * the attempt, in one statement. On PostgreSQL, `FOR UPDATE SKIP LOCKED` hands each message to
-   * one instance; a worker that dies before it records the attempt leaves the message to be
-   * taken again once the lease ends, with the same id. SQLite has one writer, so one process.
+   * Due messages, endpoint by endpoint: from the first endpoint after `after` (in id order) that
+   * has any, up to `endpoints` endpoints, and of each its `perEndpoint` oldest (by next attempt).
+   * Endpoints in `skip` are passed over. It reads and takes nothing: `claim` takes what the
+   * dispatcher chose, and another instance may have taken some meanwhile. The step from one
+   * endpoint to the next and each endpoint's first messages are reads of the pending index
+   * (`ix_webhook_messages_pending`), so the cost grows with the endpoints read, not the backlog.
    */
-  async claimDue(
+  async dueByEndpoint(
     em: EntityManager,
     now: Date,
+    after: string | null,
+    endpoints: number,
+    perEndpoint: number,
+    skip: readonly string[],
+  ): Promise<{ messages: DueMessage[]; endpoints: string[] }> {
+    const pg = this.pg;
+    const params: unknown[] = [];
+    // SQLite's `?` are bound in the order they are written: each use pushes its own.
+    const param = (value: unknown, pgType: string) => {
+      params.push(value);
+      return pg ? `$${params.length}::${pgType}` : '?';
+    };
+    const at = dbTime(em, now);
+    // The next endpoint with a due message after `id`: one step down the pending index.
+    const nextAfter = (id: () => string) =>
+      'SELECT x.endpoint_id FROM webhook_messages x ' +
+      `WHERE x.status = 'pending' AND x.next_attempt_at <= ${param(at, 'timestamptz')} ` +
+      `AND x.endpoint_id > ${id()} ORDER BY x.endpoint_id LIMIT 1`;
+    const first = nextAfter(() => param(after ?? '00000000-0000-0000-0000-000000000000', 'uuid'));
+    const step = nextAfter(() => 'due.id');
+    const skipped = pg
+      ? `NOT (id = ANY(${param([...skip], 'uuid[]')}))`
+      : `id NOT IN (SELECT value FROM json_each(${param(JSON.stringify(skip), 'text')}))`;
+    const walk =
+      `WITH RECURSIVE due(id) AS (SELECT (${first}) UNION ALL SELECT (${step}) FROM due ` +
+      `WHERE due.id IS NOT NULL), d AS (SELECT id FROM due WHERE id IS NOT NULL AND ${skipped} ` +
+      `LIMIT ${param(endpoints, 'int')}) `;
+    // Each walked endpoint's oldest due messages: PostgreSQL reads them in a LATERAL join, SQLite
+    // (which has none) in a correlated IN.
+    const oldest = (columns: string) =>
+      `SELECT ${columns} FROM webhook_messages y WHERE y.endpoint_id = d.id ` +
+      `AND y.status = 'pending' AND y.next_attempt_at <= ${param(at, 'timestamptz')} ` +
+      `ORDER BY y.next_attempt_at, y.id LIMIT ${param(perEndpoint, 'int')}`;
+    const messages = pg
+      ? `LEFT JOIN LATERAL (${oldest('y.*')}) m ON true`
+      : `LEFT JOIN webhook_messages m ON m.id IN (${oldest('y.id')})`;
+    const sql =
+      `${walk}SELECT d.id AS walked, m.id, m.endpoint_id AS "endpointId", ` +
+      'm.chain_id AS "chainId", m.next_attempt_at AS "nextAttemptAt", ' +
+      `e.failing_since IS NOT NULL AS failing FROM d ${messages} ` +
+      'LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id ORDER BY d.id, m.next_attempt_at, m.id';
+    const rows: {
+      walked: string;
+      id: string | null;
+      endpointId: string;
+      chainId: string;
+      nextAttemptAt: Date | string;
+      failing: boolean | number;
+    }[] = await em.query(sql, params);
+    const walked = [...new Set(rows.map((r) => r.walked))];
+    const due = rows.flatMap((r) =>
+      r.id === null
+        ? []
+        : [
+            {
+              id: r.id,
+              endpointId: r.endpointId,
+              chainId: r.chainId,
+              nextAttemptAt: this.dateOf(r.nextAttemptAt),
+              failing: Boolean(r.failing),
+            },
+          ],
+    );
+    return { messages: due, endpoints: walked };
+  }
+
+  /**
+   * Takes the chosen messages that are still due, moving each one's next attempt to `leaseUntil`
+   * and counting the attempt, in one statement; answers them in the order asked. On PostgreSQL,
+   * `FOR UPDATE SKIP LOCKED` hands each message to one instance, and a message another instance
+   * took since `dueByEndpoint` read it is no longer due, so it is left out. A worker that dies
+   * before it records the attempt leaves the message to be taken again once the lease ends, with
+   * the same id. SQLite has one writer, so one process.
+   */
+  async claim(
+    em: EntityManager,
+    ids: readonly string[],
+    now: Date,
     leaseUntil: Date,
-    limit: number,
   ): Promise<ClaimedMessage[]> {
+    if (ids.length === 0) return [];
     const columns =
       'id, endpoint_id AS "endpointId", chain_id AS "chainId", event_type AS "eventType", ' +
       'payload, attempts, created_at AS "createdAt"';
@@ -175,31 +256,35 @@ export class WebhooksRepository {
       ? await em.query(
           `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
            FROM (SELECT id FROM webhook_messages
-                 WHERE status = 'pending' AND next_attempt_at <= $1
-                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+                 WHERE id = ANY($3::text[]) AND status = 'pending' AND next_attempt_at <= $1
+                 FOR UPDATE SKIP LOCKED) due
            WHERE m.id = due.id
            RETURNING m.${columns.replace(/, /g, ', m.')}`,
-          [now, leaseUntil, limit],
+          [now, leaseUntil, [...ids]],
         )
       : await em.query(
           `UPDATE webhook_messages SET next_attempt_at = ?, attempts = attempts + 1
-           WHERE id IN (SELECT id FROM webhook_messages
-                        WHERE status = 'pending' AND next_attempt_at <= ?
-                        ORDER BY next_attempt_at LIMIT ?)
+           WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' AND next_attempt_at <= ?
            RETURNING ${columns}`,
-          [dbTime(em, leaseUntil), dbTime(em, now), limit],
+          [dbTime(em, leaseUntil), JSON.stringify(ids), dbTime(em, now)],
         );
     // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
     const rows = (Array.isArray(result[0]) ? result[0] : result) as Omit<
       ClaimedMessage,
       'leaseUntil'
     >[];
-    return rows.map((r) => ({
-      ...r,
-      leaseUntil,
-      attempts: Number(r.attempts),
-      createdAt: this.pg ? new Date(r.createdAt) : new Date(`${String(r.createdAt)}Z`),
-    }));
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        { ...r, leaseUntil, attempts: Number(r.attempts), createdAt: this.dateOf(r.createdAt) },
+      ]),
+    );
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** A time a raw query read: PostgreSQL's Date, or SQLite's UTC text. */
+  private dateOf(value: Date | string): Date {
+    return this.pg ? new Date(value) : new Date(`${String(value)}Z`);
   }
 
   /** Messages waiting for delivery, due or not, across every chain (for /metrics). */
