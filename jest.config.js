@@ -42,6 +42,7 @@ const ONE_AT_A_TIME = [
   'swagger-ui',
   'tracing',
   'typed-client',
+  'webhooks-fairness',
   'webhooks-processes',
 ];
 const oneAtATime = `test/(${ONE_AT_A_TIME.join('|')})\\.e2e-spec\\.ts$`;
