@@ -11,6 +11,7 @@ import { sleep } from '../support/stats';
 import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity';
 import { messageId, WebhookMessage } from '../src/webhooks/webhook-message.entity';
 import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
+import type { DueMessage } from '../src/webhooks/send-slots';
 
 /** Not the default (4), so the suite shows the variable is read. */
 const PER_ENDPOINT = 3;
@@ -254,23 +255,57 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
       expect((await read(null, 1)).endpoints).toEqual([ids[1]]);
     });
 
+    /** The claim's view of messages: chosen as they are read. */
+    const asDue = (messages: WebhookMessage[]): DueMessage[] =>
+      messages.map((m) => ({ ...m, failing: false }));
+    const oldestFirst = (messages: WebhookMessage[]) =>
+      [...messages].sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
+
     it('claims each message once, however many instances ask at once, and counts its attempt', async () => {
       const { messages } = await seed(1, 20);
-      const ids = messages.map((m) => m.id);
+      const chosen = asDue(oldestFirst(messages));
       const claims = await Promise.all(
         apps.flatMap((app) =>
           [0, 1].map(() =>
-            app.app.get(UnitOfWork).run((tx) => repo(app).claim(tx.manager, ids, NOW, lease)),
+            app.app.get(UnitOfWork).run((tx) => repo(app).claim(tx.manager, chosen, NOW, lease)),
           ),
         ),
       );
       const taken = claims.flat().map((m) => m.id);
-      expect(taken.sort()).toEqual([...ids].sort());
+      expect(taken.sort()).toEqual(chosen.map((m) => m.id).sort());
       expect(claims.flat().map((m) => [m.attempts, m.leaseUntil])).toEqual(
-        ids.map(() => [1, lease]),
+        chosen.map(() => [1, lease]),
       );
-      // Taken: no longer due, so a second claim gets none of them.
-      expect(await repo().claim(manager(), ids, NOW, lease)).toEqual([]);
+      // Each claim answers oldest first.
+      for (const claim of claims) {
+        expect(claim.map((m) => m.id)).toEqual(
+          chosen.map((m) => m.id).filter((id) => claim.some((c) => c.id === id)),
+        );
+      }
+      // Taken: no longer due, so another claim gets none of them.
+      expect(await repo().claim(manager(), chosen, NOW, lease)).toEqual([]);
     });
+
+    it(
+      driver === 'postgres'
+        ? 'takes the next in line when another instance holds the chosen ones'
+        : 'takes only the chosen ones (one writer: nothing else took them)',
+      async () => {
+        const { messages } = await seed(1, 8);
+        const inOrder = oldestFirst(messages);
+        const chosen = asDue(inOrder.slice(0, 3));
+        const [first, second] = await Promise.all(
+          [0, 1].map((i) =>
+            via(i)
+              .app.get(UnitOfWork)
+              .run((tx) => repo(via(i)).claim(tx.manager, chosen, NOW, lease)),
+          ),
+        );
+        const ids = (ms: { id: string }[]) => ms.map((m) => m.id);
+        expect([...ids(first), ...ids(second)].sort()).toEqual(
+          ids(driver === 'postgres' ? inOrder.slice(0, 6) : inOrder.slice(0, 3)).sort(),
+        );
+      },
+    );
   });
 });

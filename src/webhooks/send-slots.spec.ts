@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DueMessage, PER_FAILING_ENDPOINT, SendSlots, SlotLimits } from './send-slots';
 
-const LIMITS: SlotLimits = { slots: 64, perEndpoint: 4, perChain: 32 };
+const LIMITS: SlotLimits = { slots: 64, perEndpoint: 4, perChain: 32, queuePerEndpoint: 0 };
+const QUEUED: SlotLimits = { ...LIMITS, queuePerEndpoint: 8 };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 /** `count` due messages of one endpoint, the first due `at` seconds after T0, a second apart. */
@@ -21,6 +22,10 @@ function messages(
   }));
 }
 
+/** The ids `messages` gives an endpoint's messages `from` to `to` (not included). */
+const ids = (endpointId: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `${endpointId}-${String(from + i).padStart(4, '0')}`);
+
 /** The hostile neighbour: D's 20 endpoints with 100 old messages each, and B's fresh one. */
 const hostile = () => [
   ...Array.from({ length: 20 }, (_, e) => messages('D', `d${e}`, 100)).flat(),
@@ -32,7 +37,7 @@ const countBy = (picked: DueMessage[], key: 'chainId' | 'endpointId') =>
 
 describe(SendSlots.name, () => {
   it("gives a business's fresh message the second slot, behind a neighbour's 2,000 older ones", () => {
-    const sut = new SendSlots(LIMITS);
+    const sut = new SendSlots<DueMessage>(LIMITS);
     const picked = sut.pick(hostile());
     expect(picked.map((p) => p.chainId).slice(0, 2)).toEqual(['D', 'B']);
     expect(countBy(picked, 'chainId')).toEqual(
@@ -44,8 +49,8 @@ describe(SendSlots.name, () => {
   });
 
   it('still has a slot for the fresh message while the neighbour holds all it may', () => {
-    const sut = new SendSlots(LIMITS);
-    for (const p of sut.pick(hostile().filter((m) => m.chainId === 'D'))) sut.take(p);
+    const sut = new SendSlots<DueMessage>(LIMITS);
+    for (const p of sut.pick(hostile().filter((m) => m.chainId === 'D'))) sut.take(p, false);
     expect(sut.inFlight).toBe(32);
     const picked = sut.pick(hostile());
     expect(picked.map((p) => p.id)).toEqual(['b0-0000']);
@@ -97,35 +102,88 @@ describe(SendSlots.name, () => {
     ],
     [
       'no more than the free slots',
-      { slots: 3, perEndpoint: 4, perChain: 32 },
+      { ...LIMITS, slots: 3 },
       [...messages('A', 'a', 3), ...messages('B', 'b', 3)],
       messages('C', 'c', 1),
       ['a-0000', 'b-0000'],
     ],
     [
       'no more than a chain may hold',
-      { slots: 64, perEndpoint: 4, perChain: 3 },
+      { ...LIMITS, perChain: 3 },
       [...messages('A', 'a', 3), ...messages('A', 'b', 3), ...messages('B', 'c', 3)],
       messages('A', 'x', 1),
       ['a-0000', 'c-0000', 'b-0000', 'c-0001', 'c-0002'],
     ],
     ['nothing due, nothing picked', LIMITS, [], [], []],
+    [
+      'an endpoint whose sends are all in flight gets more, to wait for them',
+      QUEUED,
+      messages('A', 'a', 20),
+      messages('A', 'a', 4, 100),
+      ids('a', 0, 8),
+    ],
+    [
+      'an endpoint with room sends first, then has more wait behind its own sends',
+      QUEUED,
+      messages('A', 'a', 20),
+      messages('A', 'a', 1, 100),
+      ids('a', 0, 11),
+    ],
+    [
+      'a failing endpoint gets nothing to wait',
+      QUEUED,
+      messages('A', 'a', 6, 0, true),
+      [],
+      ['a-0000'],
+    ],
+    [
+      'nothing waits for an endpoint short of free slots, not of its own',
+      { ...QUEUED, slots: 2 },
+      messages('A', 'a', 6),
+      messages('C', 'c', 1, 100),
+      ['a-0000'],
+    ],
+    [
+      'what waits takes no slot of another endpoint',
+      { ...QUEUED, slots: 5 },
+      [...messages('A', 'a', 20), ...messages('B', 'b', 1, 50)],
+      messages('A', 'a', 4, 100),
+      ['b-0000', ...ids('a', 0, 8)],
+    ],
   ])('%s', (_what, limits, due, before, expected) => {
-    const sut = new SendSlots(limits);
-    for (const m of before) sut.take(m);
+    const sut = new SendSlots<DueMessage>(limits);
+    // Sends already in flight: other messages of the same endpoints.
+    for (const m of before) sut.take({ ...m, id: `flying-${m.id}` }, m.failing);
     expect(sut.pick(due).map((p) => p.id)).toEqual(expected);
   });
 
   it('names the endpoints at their cap, and frees a slot when a send ends', () => {
-    const sut = new SendSlots(LIMITS);
+    const sut = new SendSlots<DueMessage>(LIMITS);
     const full = messages('A', 'a', 4);
-    for (const m of [...full, ...messages('A', 'b', 3)]) sut.take(m);
+    for (const m of [...full, ...messages('A', 'b', 3)]) expect(sut.take(m, false)).toBe('now');
     expect(sut.fullEndpoints()).toEqual(['a']);
     expect([sut.inFlight, sut.free]).toEqual([7, 57]);
-    sut.release(full[0]);
+    expect(sut.release(full[0])).toBeNull();
     expect(sut.fullEndpoints()).toEqual([]);
     expect([sut.inFlight, sut.free]).toEqual([6, 58]);
     expect(sut.pick(messages('A', 'a', 5, 100)).map((p) => p.id)).toEqual(['a-0000']);
+  });
+
+  it("queues behind an endpoint's own sends, and hands each ended send's slot to the next", () => {
+    const sut = new SendSlots<DueMessage>(QUEUED);
+    const a = messages('A', 'a', 6);
+    expect(a.map((m) => sut.take(m, false))).toEqual(['now', 'now', 'now', 'now', 'wait', 'wait']);
+    expect([sut.inFlight, sut.waiting, sut.waitingFor('a')]).toEqual([4, 2, 2]);
+    expect(sut.release(a[0])?.id).toBe('a-0004');
+    expect([sut.inFlight, sut.waiting]).toEqual([4, 1]);
+    expect(sut.endpointsWaiting()).toEqual(['a']);
+    // The endpoint failed: what waits is taken back, and its slots go as its sends end.
+    expect(sut.takeBack('a').map((m) => m.id)).toEqual(['a-0005']);
+    expect(sut.release(a[1])).toBeNull();
+    expect([sut.inFlight, sut.waiting]).toEqual([3, 0]);
+    expect(sut.endpointsWaiting()).toEqual([]);
+    for (const m of messages('A', 'a', 9, 100)) sut.take(m, false);
+    expect(sut.fullEndpoints()).toEqual(['a']);
   });
 
   const due = fc
@@ -157,37 +215,55 @@ describe(SendSlots.name, () => {
     slots: fc.integer({ min: 1, max: 20 }),
     perEndpoint: fc.integer({ min: 1, max: 5 }),
     perChain: fc.integer({ min: 1, max: 10 }),
+    queuePerEndpoint: fc.integer({ min: 0, max: 6 }),
   });
 
-  it('never passes a cap, takes what it may while slots are free, and shares them evenly', () => {
+  it('never passes a cap, takes what it may, queues only behind full endpoints, and shares evenly', () => {
     fc.assert(
-      fc.property(due, limits, fc.array(fc.nat(), { maxLength: 10 }), (all, lim, flying) => {
-        const sut = new SendSlots(lim);
-        // Some of the same endpoints' sends already in flight (within the slots).
-        const inFlight = flying
-          .slice(0, lim.slots)
-          .flatMap((n) => (all.length ? [all[n % all.length]] : []));
-        for (const m of inFlight) sut.take(m);
+      fc.property(due, limits, fc.array(fc.nat(), { maxLength: 12 }), (all, lim, flying) => {
+        const sut = new SendSlots<DueMessage>(lim);
+        const capOf = (m: { failing: boolean }) =>
+          m.failing ? PER_FAILING_ENDPOINT : lim.perEndpoint;
+        const sending = new Map<string, number>();
+        const waiting = new Map<string, number>();
+        const chains = new Map<string, number>();
+        const add = (map: Map<string, number>, key: string) =>
+          map.set(key, (map.get(key) ?? 0) + 1);
+        const take = (m: DueMessage, id = m.id) => {
+          const start = sut.take({ ...m, id }, m.failing);
+          if (start === 'now') {
+            add(sending, m.endpointId);
+            add(chains, m.chainId);
+          } else {
+            add(waiting, m.endpointId);
+          }
+          return start;
+        };
+        // Messages of the same endpoints taken before (sent or waiting), within the slots.
+        for (const [i, n] of flying.entries()) {
+          if (all.length === 0 || sut.inFlight >= lim.slots) break;
+          take(all[n % all.length], `flying-${i}`);
+        }
+        const before = { sending: new Map(sending), chains: new Map(chains), free: sut.free };
+
         const picked = sut.pick(all);
         const ids = picked.map((p) => p.id);
         expect(new Set(ids).size).toBe(ids.length);
-        expect(picked.length).toBeLessThanOrEqual(lim.slots - inFlight.length);
+        const now = picked.filter((p) => take(p) === 'now');
+        expect(now.length).toBeLessThanOrEqual(before.free);
 
-        const held = (key: 'chainId' | 'endpointId', id: string, list: DueMessage[]) =>
-          list.filter((m) => m[key] === id).length;
-        const capOf = (m: DueMessage) => (m.failing ? PER_FAILING_ENDPOINT : lim.perEndpoint);
-        const room = (m: DueMessage) =>
-          Math.min(
-            capOf(m) - held('endpointId', m.endpointId, [...inFlight, ...picked]),
-            lim.perChain - held('chainId', m.chainId, [...inFlight, ...picked]),
-          );
+        const get = (map: Map<string, number>, key: string) => map.get(key) ?? 0;
         for (const p of picked) {
-          expect(held('endpointId', p.endpointId, [...inFlight, ...picked])).toBeLessThanOrEqual(
-            Math.max(capOf(p), held('endpointId', p.endpointId, inFlight)),
+          expect(get(sending, p.endpointId)).toBeLessThanOrEqual(
+            Math.max(capOf(p), get(before.sending, p.endpointId)),
           );
-          expect(held('chainId', p.chainId, [...inFlight, ...picked])).toBeLessThanOrEqual(
-            Math.max(lim.perChain, held('chainId', p.chainId, inFlight)),
+          expect(get(chains, p.chainId)).toBeLessThanOrEqual(
+            Math.max(lim.perChain, get(before.chains, p.chainId)),
           );
+          // What waits, waits behind its own endpoint's sends, all in flight, never for a slot.
+          if (get(waiting, p.endpointId) > 0) {
+            expect(get(sending, p.endpointId)).toBeGreaterThanOrEqual(capOf(p));
+          }
         }
         // Each endpoint's picks are its oldest due messages.
         for (const endpoint of new Set(picked.map((p) => p.endpointId))) {
@@ -200,17 +276,24 @@ describe(SendSlots.name, () => {
           const got = picked.filter((p) => p.endpointId === endpoint).map((p) => p.id);
           expect(got).toEqual(mine.slice(0, got.length).map((m) => m.id));
         }
-        // Nothing left that could still go while a slot is free.
         const left = all.filter((m) => !ids.includes(m.id));
-        if (inFlight.length + picked.length < lim.slots) {
-          expect(left.filter((m) => room(m) > 0)).toEqual([]);
+        const couldSend = (m: DueMessage) =>
+          get(sending, m.endpointId) < capOf(m) &&
+          get(waiting, m.endpointId) === 0 &&
+          get(chains, m.chainId) < lim.perChain;
+        // Nothing left that could still be sent while a slot is free.
+        if (sut.free > 0) expect(left.filter(couldSend)).toEqual([]);
+        // Nor left to wait behind a full endpoint with room in its queue.
+        for (const m of left) {
+          if (m.failing || get(sending, m.endpointId) < capOf(m)) continue;
+          expect(get(waiting, m.endpointId)).toBeGreaterThanOrEqual(lim.queuePerEndpoint);
         }
-        // A chain with more picks than another by two or more left that one nothing it could take.
-        const perChain = countBy(picked, 'chainId');
+        // A chain sent two or more than another only when that one had nothing it could send.
+        const perChain = countBy(now, 'chainId');
         for (const n of perChain.values()) {
           for (const other of new Set(all.map((m) => m.chainId))) {
             if (n >= (perChain.get(other) ?? 0) + 2) {
-              expect(left.filter((m) => m.chainId === other && room(m) > 0)).toEqual([]);
+              expect(left.filter((m) => m.chainId === other && couldSend(m))).toEqual([]);
             }
           }
         }

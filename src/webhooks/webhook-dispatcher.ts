@@ -24,49 +24,90 @@ const SEND_SLOTS = 64;
  * others, however many dead receivers one business registers.
  */
 const CHAIN_SLOTS = SEND_SLOTS / 2;
+/**
+ * Messages claimed to wait behind each send of a busy endpoint: enough that its queue does not
+ * run dry while a claim refills it, which takes several sends' time on a loaded machine.
+ */
+const QUEUED_PER_SEND = 4;
 /** Endpoints one claim reads at most; the next goes on after the last one read. */
 const ENDPOINTS_PER_CLAIM = 128;
 /** Outcomes recorded in one transaction at most. */
 const RECORD_GROUP = 64;
 /**
- * How long a claimed message stays with its worker: its send (within the timeout, started as it
- * is claimed) and the transaction that records it (after the group before it), twice over. A
- * worker that died mid-send leaves its messages to be taken again once this ends.
+ * How long an attempt that delivered may wait for its record while its endpoint has others under
+ * way, so that a busy endpoint's records go in groups rather than a transaction each. A failed
+ * one, or the last of its endpoint's, is recorded at once.
  */
-const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5_000;
+const RECORD_DELAY_MS = 20;
+/**
+ * How long an endpoint read for a send serves the next ones: a change to it (its URL, its
+ * secret, disabling it) reaches sends within this.
+ */
+const ENDPOINT_READ_MS = 1_000;
+/** Time for an attempt's record after its send. */
+const RECORD_MARGIN_MS = 5_000;
+/**
+ * How long a claimed message stays with its worker: its send (within the timeout) and the
+ * transaction that records it, twice over. A message that waited for its endpoint is sent only
+ * while that much of its lease is left (`release`), or handed back. A worker that died mid-send
+ * leaves its messages to be taken again once this ends.
+ */
+const leaseMs = (timeoutMs: number) => 2 * timeoutMs + RECORD_MARGIN_MS;
 /** How long a stop waits for the sends in flight and their records: one attempt and then some. */
 const stopGraceMs = (timeoutMs: number) => timeoutMs + 5_000;
 
+interface Ended {
+  outcome: Outcome;
+  /** A failed attempt holds its slot until it is recorded: see `launch`. */
+  holding: boolean;
+}
+
 /**
- * Delivers the outbox. Each instance runs one worker: a commit of its own wakes it at once, and
- * otherwise it looks every WEBHOOK_POLL_MS. It holds SEND_SLOTS send slots (`SendSlots`). Each
- * claim reads the due messages endpoint by endpoint, chooses as many as slots are free, fairly
- * across businesses and endpoints and none past an endpoint's WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
- * takes them (one instance each, on PostgreSQL) and starts each send at once. A send that ends
- * frees its slot and wakes the worker for the next due message; its outcome (delivered, retried
- * later, dead, or the endpoint disabled) is recorded with the others that ended meanwhile, in one
- * transaction, or in one each if that fails. No send waits for another. At least once: a worker
- * that dies between a send and its record leaves the message to be sent again, with the same id.
- * Only the server runs it (`start()`); a CLI command queues and leaves delivery to the server.
+ * Delivers the outbox. Each instance holds SEND_SLOTS send slots (`SendSlots`) and runs two
+ * passes, each one at a time:
+ * - claims: woken by a commit of its own, the poll (WEBHOOK_POLL_MS), a slot that frees or a busy
+ *   endpoint's queue running low. It reads the due messages endpoint by endpoint, lets the slots
+ *   choose fairly across businesses and endpoints (none past WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT),
+ *   takes them in one statement (one instance each, on PostgreSQL) and starts each send, or has
+ *   it wait for one of its endpoint's sends to end.
+ * - records: the attempts that ended, in groups, each group in one transaction (or one each, if
+ *   that fails), with their consequence (delivered, retried later, dead, or the endpoint
+ *   disabled).
+ * No send waits for another's: one that ends frees its slot at once. At least once: a worker that
+ * dies between a send and its record leaves the message to be sent again, with the same id.
+ * Only the server runs it (`start()`); a CLI command queues and leaves delivery to it.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private timer: NodeJS.Timeout | null = null;
-  private filling: Promise<void> | null = null;
-  private again = false;
+  /** The claims, one at a time, and the records, one at a time beside them. */
+  private readonly claims: Serial;
+  private readonly records: Serial;
+  private delayed: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly slots: SendSlots;
+  private readonly slots: SendSlots<ClaimedMessage>;
   /** Sends under way, each until its outcome is queued for recording. */
   private readonly sends = new Set<Promise<void>>();
-  /** Outcomes that wait for the recording under way, which takes them when it is done. */
-  private outcomes: { outcome: Outcome; done: () => void }[] = [];
-  private recording: Promise<void> | null = null;
+  /** Attempts that ended, waiting for the records. */
+  private ended: Ended[] = [];
+  /**
+   * Messages claimed but not to be sent here (their endpoint failed, or they waited too long):
+   * handed back by the next claim, due again and their attempt uncounted.
+   */
+  private handBack: ClaimedMessage[] = [];
   /** Endpoints whose secret did not open since the last record, logged with it. */
   private readonly unsigned = new Set<string>();
+  /** Endpoints as sends last read them, each serving ENDPOINT_READ_MS. */
+  private readonly endpoints = new Map<
+    string,
+    { at: number; row: Promise<WebhookEndpoint | null> }
+  >();
   /** Where the next claim's walk of endpoints begins: after the last one the previous read. */
   private cursor: string | null = null;
   private counting = false;
+  /** A busy endpoint's queue is refilled once this few wait for it. */
+  private readonly lowWater: number;
 
   constructor(
     private readonly config: AppConfig,
@@ -78,11 +119,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly metrics: Metrics,
     events: DomainEvents,
   ) {
+    const perEndpoint = config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
     this.slots = new SendSlots({
       slots: SEND_SLOTS,
-      perEndpoint: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+      perEndpoint,
       perChain: CHAIN_SLOTS,
+      queuePerEndpoint: QUEUED_PER_SEND * perEndpoint,
     });
+    this.lowWater = (QUEUED_PER_SEND * perEndpoint) / 2;
+    const failed = (what: string) => (e: unknown) =>
+      this.logger.warn({ err: loggableError(e) }, `webhook ${what} failed`);
+    this.claims = new Serial(() => this.claimAll(), failed('claim'));
+    this.records = new Serial(() => this.recordEnded(), failed('record'));
     // Every audited change may have queued a message: look once it has committed.
     events.subscribe([...auditedEventClasses()], () => this.kick());
     metrics.watchWebhookBacklog(() => this.backlog);
@@ -109,90 +157,150 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   /**
-   * Claims nothing more, and waits for the sends in flight and their records, at most one
-   * attempt's timeout and then some: what is still unrecorded then is sent again when its lease
-   * ends.
+   * Claims nothing more, hands back what waits unsent, and waits for the sends in flight and
+   * their records, at most one attempt's timeout and then some: what is still unrecorded then is
+   * sent again when its lease ends.
    */
   async onModuleDestroy(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.delayed) clearTimeout(this.delayed);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), stopGraceMs(this.config.WEBHOOK_TIMEOUT_MS));
     });
-    const settled = await Promise.race([this.settled().then(() => true), late]);
+    const settled = await Promise.race([this.settle().then(() => true), late]);
     clearTimeout(timer);
     if (!settled) {
       this.logger.warn(
-        { sends: this.slots.inFlight, unrecorded: this.outcomes.length },
+        { sends: this.slots.inFlight, unrecorded: this.ended.length },
         'webhook sends still in flight or unrecorded at stop: they are sent again when their ' +
           'lease ends',
       );
     }
   }
 
-  /** Once no claim, send or record is under way. */
-  private async settled(): Promise<void> {
-    while (this.filling || this.sends.size > 0 || this.recording) {
-      await Promise.all([this.filling, ...this.sends, this.recording]);
+  private async settle(): Promise<void> {
+    await this.claims.idle();
+    for (const endpoint of this.slots.endpointsWaiting()) {
+      this.handBack.push(...this.slots.takeBack(endpoint));
+    }
+    while (this.sends.size > 0 || this.ended.length > 0 || this.handBack.length > 0) {
+      await Promise.all(this.sends);
+      this.records.run();
+      await this.records.idle();
+      if (this.handBack.length > 0) {
+        const back = this.handBack.splice(0);
+        await this.uow
+          .run((tx) => this.repo.handBack(tx.manager, back, new Date()))
+          .catch((e: unknown) =>
+            this.logger.warn({ err: loggableError(e) }, 'handing back webhook messages failed'),
+          );
+      }
     }
   }
 
-  /** Claims for the free slots now, or right after the claim under way. */
+  /** Claims now, or right after the claim under way. */
   kick(): void {
     if (!this.timer || this.stopped) return;
-    if (this.filling) {
-      this.again = true;
-      return;
-    }
-    this.filling = this.fill()
-      .catch((e: unknown) =>
-        this.logger.warn({ err: loggableError(e) }, 'webhook delivery pass failed'),
-      )
-      .finally(() => {
-        this.filling = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.claims.run();
   }
 
-  /** Claims due messages while slots are free and some can take them; starts each send. */
-  private async fill(): Promise<void> {
-    while (!this.stopped && this.slots.free > 0) {
-      const now = new Date();
-      const lease = new Date(now.getTime() + leaseMs(this.config.WEBHOOK_TIMEOUT_MS));
-      let chosen = 0;
-      const claimed = await this.uow.run(async (tx) => {
-        const picked = this.slots.pick(await this.due(tx.manager, now));
-        chosen = picked.length;
-        return this.repo.claim(
-          tx.manager,
-          picked.map((m) => m.id),
-          now,
-          lease,
+  /** Records what ended now, or right after the record under way. */
+  private recordNow(): void {
+    if (this.delayed) {
+      clearTimeout(this.delayed);
+      this.delayed = null;
+    }
+    this.records.run();
+  }
+
+  /** Records what ended within RECORD_DELAY_MS, with what ends meanwhile. */
+  private recordSoon(): void {
+    if (this.stopped) return this.records.run();
+    this.delayed ??= setTimeout(() => {
+      this.delayed = null;
+      this.records.run();
+    }, RECORD_DELAY_MS);
+  }
+
+  /** Claims again while a claim may find more. */
+  private async claimAll(): Promise<void> {
+    while (!this.stopped && (await this.claim()));
+  }
+
+  /**
+   * Records the attempts that ended, a group at a time. A failed attempt's slot is freed once it
+   * is recorded, and what waited for its endpoint is handed back: the next claim finds the
+   * endpoint failing (`failing_since`), and gives it one send at a time.
+   */
+  private async recordEnded(): Promise<void> {
+    while (this.ended.length > 0) {
+      const group = this.ended.splice(0, RECORD_GROUP);
+      if (this.unsigned.size > 0) {
+        this.logger.error(
+          { endpoints: [...this.unsigned] },
+          'webhook secrets that do not open under WEBHOOK_SECRETS_KEY: their deliveries fail ' +
+            'until the key that sealed them is back',
         );
-      });
-      // None due, or another instance took what was chosen: a send that ends, a commit or the
-      // poll looks again.
-      if (claimed.length === 0) return;
-      const endpoints = new Map<string, Promise<WebhookEndpoint | null>>();
-      for (const message of claimed) this.launch(message, endpoints);
-      // Another round only if this one may have left some out: endpoints past the walk's end,
-      // or messages another instance took first.
-      if (this.cursor === null && claimed.length === chosen) return;
+        this.unsigned.clear();
+      }
+      try {
+        await this.recorder.recordAll(group.map((e) => e.outcome));
+      } catch (e) {
+        // recordAll logs and leaves to its lease what it cannot record; this is a last guard.
+        this.logger.error({ err: loggableError(e) }, 'recording webhook attempts failed');
+      }
+      let freed = false;
+      for (const { outcome, holding } of group) {
+        if (!holding) continue;
+        this.handBack.push(...this.slots.takeBack(outcome.message.endpointId));
+        this.release(outcome.message);
+        freed = true;
+      }
+      if (freed) this.kick();
     }
   }
 
   /**
-   * The due messages the free slots may be given to: a walk of endpoints with due messages from
-   * where the last one stopped, round to the first ones when it reaches the end, so that past
-   * ENDPOINTS_PER_CLAIM endpoints every one still has its turn. Endpoints with no slot left here
-   * are not read.
+   * One claim, in one transaction: hands back what waited for endpoints that failed, reads the
+   * due messages, lets the slots choose, takes them, and starts each or has it wait for its
+   * endpoint. Answers whether another claim may find more at once: endpoints past the walk's end.
+   */
+  private async claim(): Promise<boolean> {
+    const now = new Date();
+    const lease = new Date(now.getTime() + leaseMs(this.config.WEBHOOK_TIMEOUT_MS));
+    const back = this.handBack.splice(0);
+    const chosen: DueMessage[] = [];
+    const claimed = await this.uow
+      .run(async (tx) => {
+        if (back.length > 0) await this.repo.handBack(tx.manager, back, now);
+        chosen.push(...this.slots.pick(await this.due(tx.manager, now)));
+        return this.repo.claim(tx.manager, chosen, now, lease);
+      })
+      .catch((e: unknown) => {
+        this.handBack.push(...back);
+        throw e;
+      });
+    const failing = new Map(chosen.map((m) => [m.endpointId, m.failing]));
+    for (const message of claimed) {
+      if (this.slots.take(message, failing.get(message.endpointId) ?? false) === 'now') {
+        this.launch(message);
+      }
+    }
+    return claimed.length > 0 && this.cursor !== null;
+  }
+
+  /**
+   * The due messages the slots may be given: a walk of endpoints with due messages from where
+   * the last one stopped, round to the first ones when it reaches the end, so that past
+   * ENDPOINTS_PER_CLAIM endpoints every one still has its turn. Endpoints that can take nothing
+   * more here are not read.
    */
   private async due(em: EntityManager, now: Date): Promise<DueMessage[]> {
-    const perEndpoint = this.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
+    // Each endpoint's sends in flight, and those to wait for them.
+    const perEndpoint = (1 + QUEUED_PER_SEND) * this.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
     const skip = this.slots.fullEndpoints();
     const read = (after: string | null, count: number) =>
       this.repo.dueByEndpoint(em, now, after, count, perEndpoint, skip);
@@ -212,44 +320,54 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   /**
-   * Takes a slot for the message and sends it. The slot is free again once the send ends, or, for
-   * an attempt that failed, once it is recorded: the endpoint's next claim then finds it failing
-   * (`failing_since`), and gives it one send at a time.
+   * Sends a message that holds a slot. A send that delivers (or finds its endpoint gone) frees
+   * its slot as it ends, and a message waiting for the same endpoint takes it at once; a failed
+   * one holds it until its attempt is recorded (`recordEnded`).
    */
-  private launch(
-    message: ClaimedMessage,
-    endpoints: Map<string, Promise<WebhookEndpoint | null>>,
-  ): void {
-    this.slots.take(message);
-    const send: Promise<void> = this.send(message, endpoints)
+  private launch(message: ClaimedMessage): void {
+    const send: Promise<void> = this.send(message)
       .then((outcome) => {
-        const recorded = this.queueRecord(outcome);
-        const status = outcome.result?.status ?? 0;
-        return status >= 200 && status < 300 ? undefined : recorded;
+        const status = outcome.result?.status ?? null;
+        const holding =
+          outcome.result !== null && !(status !== null && status >= 200 && status < 300);
+        this.ended.push({ outcome, holding });
+        if (holding) return this.recordNow();
+        const passed = this.release(message);
+        // Delivered: recorded at once if its endpoint has nothing else under way; else with
+        // those that end meanwhile, unless a group is ready. A claim at once if the slot is free
+        // for any message or the endpoint's queue runs low.
+        const idle = !this.slots.busy(message.endpointId);
+        if (idle || this.ended.length >= RECORD_GROUP) this.recordNow();
+        else this.recordSoon();
+        if (!passed || this.slots.waitingFor(message.endpointId) <= this.lowWater) this.kick();
       })
-      .catch((e: unknown) =>
+      .catch((e: unknown) => {
         // The endpoint could not be read: nothing was sent, and the lease brings it back.
-        this.logger.warn({ err: loggableError(e) }, 'webhook attempt failed before sending'),
-      )
-      .finally(() => {
-        this.slots.release(message);
-        this.sends.delete(send);
+        this.logger.warn({ err: loggableError(e) }, 'webhook attempt failed before sending');
+        this.release(message);
         this.kick();
-      });
+      })
+      .finally(() => this.sends.delete(send));
     this.sends.add(send);
   }
 
-  /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
-  private async send(
-    message: ClaimedMessage,
-    endpoints: Map<string, Promise<WebhookEndpoint | null>>,
-  ): Promise<Outcome> {
-    let endpoint = endpoints.get(message.endpointId);
-    if (!endpoint) {
-      endpoint = this.repo.findEndpointAnyChain(message.endpointId);
-      endpoints.set(message.endpointId, endpoint);
+  /** Frees a send's slot; answers whether a message waiting for its endpoint took it. */
+  private release(message: ClaimedMessage): boolean {
+    let next = this.slots.release(message);
+    // One that waited too long (its endpoint slow to answer) is handed back, not sent late.
+    const enough = this.config.WEBHOOK_TIMEOUT_MS + RECORD_MARGIN_MS;
+    while (next && next.leaseUntil.getTime() - Date.now() < enough) {
+      this.handBack.push(next);
+      next = this.slots.release(next);
     }
-    const found = await endpoint;
+    if (next) this.launch(next);
+    if (this.handBack.length > 0) this.kick();
+    return next !== null;
+  }
+
+  /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
+  private async send(message: ClaimedMessage): Promise<Outcome> {
+    const found = await this.endpointOf(message.endpointId);
     if (!found || found.disabledAt)
       return { message, endpoint: found, result: null, at: new Date() };
     const at = new Date();
@@ -271,42 +389,17 @@ export class WebhookDispatcher implements OnModuleDestroy {
     return { message, endpoint: found, result, at };
   }
 
-  /**
-   * Queues an outcome for the recording under way, or starts one; answers once it is recorded.
-   * Outcomes that end while a transaction records others go together in the next, so records
-   * keep up with many sends without a transaction each, and none waits for a send in flight.
-   */
-  private queueRecord(outcome: Outcome): Promise<void> {
-    const recorded = new Promise<void>((done) => this.outcomes.push({ outcome, done }));
-    this.recording ??= this.recordQueued();
-    return recorded;
-  }
-
-  private async recordQueued(): Promise<void> {
-    try {
-      while (this.outcomes.length > 0) {
-        const group = this.outcomes.splice(0, RECORD_GROUP);
-        if (this.unsigned.size > 0) {
-          this.logger.error(
-            { endpoints: [...this.unsigned] },
-            'webhook secrets that do not open under WEBHOOK_SECRETS_KEY: their deliveries fail ' +
-              'until the key that sealed them is back',
-          );
-          this.unsigned.clear();
-        }
-        try {
-          await this.recorder.recordAll(group.map((queued) => queued.outcome));
-        } catch (e) {
-          // recordAll logs and leaves to its lease what it cannot record; this is a last guard.
-          this.logger.error({ err: loggableError(e) }, 'recording webhook attempts failed');
-        } finally {
-          for (const queued of group) queued.done();
-        }
-      }
-    } finally {
-      // In the same turn as the last check: an outcome queued after it starts a new recording.
-      this.recording = null;
-    }
+  /** The endpoint as read at most ENDPOINT_READ_MS ago, so a busy endpoint is not read per send. */
+  private endpointOf(id: string): Promise<WebhookEndpoint | null> {
+    const now = Date.now();
+    const read = this.endpoints.get(id);
+    if (read && now - read.at < ENDPOINT_READ_MS) return read.row;
+    if (this.endpoints.size > 4 * SEND_SLOTS) this.endpoints.clear();
+    const row = this.repo.findEndpointAnyChain(id);
+    // A read that fails is not kept: the next send reads again.
+    row.catch(() => this.endpoints.delete(id));
+    this.endpoints.set(id, { at: now, row });
+    return row;
   }
 
   private countBacklog(): void {
@@ -337,5 +430,37 @@ export class WebhookDispatcher implements OnModuleDestroy {
       secrets.push(open(key.key, endpoint.id, endpoint.previousSecretSealed));
     }
     return secrets;
+  }
+}
+
+/** Runs a pass at a time: a call while one runs asks for one more right after it. */
+class Serial {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly failed: (e: unknown) => void,
+  ) {}
+
+  run(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch(this.failed)
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.run();
+        }
+      });
+  }
+
+  /** Once no pass runs or is asked for. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 }

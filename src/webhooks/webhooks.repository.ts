@@ -207,8 +207,8 @@ export class WebhooksRepository {
     const sql =
       `${walk}SELECT d.id AS walked, m.id, m.endpoint_id AS "endpointId", ` +
       'm.chain_id AS "chainId", m.next_attempt_at AS "nextAttemptAt", ' +
-      `e.failing_since IS NOT NULL AS failing FROM d ${messages} ` +
-      'LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id ORDER BY d.id, m.next_attempt_at, m.id';
+      'EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.id AND e.failing_since IS NOT NULL) ' +
+      `AS failing FROM d ${messages} ORDER BY d.id, m.next_attempt_at, m.id`;
     const rows: {
       walked: string;
       id: string | null;
@@ -235,51 +235,84 @@ export class WebhooksRepository {
   }
 
   /**
-   * Takes the chosen messages that are still due, moving each one's next attempt to `leaseUntil`
-   * and counting the attempt, in one statement; answers them in the order asked. On PostgreSQL,
-   * `FOR UPDATE SKIP LOCKED` hands each message to one instance, and a message another instance
-   * took since `dueByEndpoint` read it is no longer due, so it is left out. A worker that dies
-   * before it records the attempt leaves the message to be taken again once the lease ends, with
-   * the same id. SQLite has one writer, so one process.
+   * Takes the chosen messages, moving each one's next attempt to `leaseUntil` and counting the
+   * attempt, in one statement; answers them endpoint by endpoint in the order chosen, each
+   * endpoint's oldest first. On PostgreSQL it takes, of each endpoint, as many of its oldest due
+   * messages as were chosen, with `FOR UPDATE SKIP LOCKED`: each message goes to one instance,
+   * and where another instance took some of the chosen ones since `dueByEndpoint` read them, the
+   * next ones in line are taken instead. SQLite has one writer, in this transaction, so the
+   * chosen ones are still due. A worker that dies before it records the attempt leaves the
+   * message to be taken again once the lease ends, with the same id.
    */
   async claim(
     em: EntityManager,
-    ids: readonly string[],
+    chosen: readonly DueMessage[],
     now: Date,
     leaseUntil: Date,
   ): Promise<ClaimedMessage[]> {
-    if (ids.length === 0) return [];
-    const columns =
-      'id, endpoint_id AS "endpointId", chain_id AS "chainId", event_type AS "eventType", ' +
-      'payload, attempts, created_at AS "createdAt"';
+    if (chosen.length === 0) return [];
+    const wanted = new Map<string, number>();
+    for (const m of chosen) wanted.set(m.endpointId, (wanted.get(m.endpointId) ?? 0) + 1);
+    const columns = (m: string) =>
+      `${m}id, ${m}endpoint_id AS "endpointId", ${m}chain_id AS "chainId", ` +
+      `${m}event_type AS "eventType", ${m}payload, ${m}attempts, ${m}created_at AS "createdAt"`;
+    type Row = Omit<ClaimedMessage, 'leaseUntil'> & { due?: Date };
     const result: unknown[] = this.pg
       ? await em.query(
           `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
-           FROM (SELECT id FROM webhook_messages
-                 WHERE id = ANY($3::text[]) AND status = 'pending' AND next_attempt_at <= $1
-                 FOR UPDATE SKIP LOCKED) due
-           WHERE m.id = due.id
-           RETURNING m.${columns.replace(/, /g, ', m.')}`,
-          [now, leaseUntil, [...ids]],
+           FROM (SELECT x.id, x.next_attempt_at FROM unnest($3::uuid[], $4::int[]) AS w(endpoint_id, n)
+                 CROSS JOIN LATERAL (
+                   SELECT y.id, y.next_attempt_at FROM webhook_messages y
+                   WHERE y.endpoint_id = w.endpoint_id AND y.status = 'pending'
+                     AND y.next_attempt_at <= $1
+                   ORDER BY y.next_attempt_at, y.id LIMIT w.n FOR UPDATE SKIP LOCKED) x) taken
+           WHERE m.id = taken.id
+           RETURNING ${columns('m.')}, taken.next_attempt_at AS due`,
+          [now, leaseUntil, [...wanted.keys()], [...wanted.values()]],
         )
       : await em.query(
           `UPDATE webhook_messages SET next_attempt_at = ?, attempts = attempts + 1
            WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' AND next_attempt_at <= ?
-           RETURNING ${columns}`,
-          [dbTime(em, leaseUntil), JSON.stringify(ids), dbTime(em, now)],
+           RETURNING ${columns('')}`,
+          [dbTime(em, leaseUntil), JSON.stringify(chosen.map((m) => m.id)), dbTime(em, now)],
         );
     // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
-    const rows = (Array.isArray(result[0]) ? result[0] : result) as Omit<
-      ClaimedMessage,
-      'leaseUntil'
-    >[];
-    const byId = new Map(
-      rows.map((r) => [
-        r.id,
-        { ...r, leaseUntil, attempts: Number(r.attempts), createdAt: this.dateOf(r.createdAt) },
-      ]),
-    );
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
+    // In the order chosen: endpoints as they came, each one's oldest first (RETURNING has none).
+    const place = new Map(chosen.map((m, i) => [m.id, i]));
+    const endpointPlace = new Map([...wanted.keys()].map((e, i) => [e, i]));
+    const rank = (r: Row) =>
+      this.pg
+        ? [endpointPlace.get(r.endpointId) ?? 0, new Date(r.due!).getTime()]
+        : [place.get(r.id) ?? 0, 0];
+    return rows
+      .map((r) => ({ r, k: rank(r) }))
+      .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || (a.r.id < b.r.id ? -1 : 1))
+      .map(({ r: { due: _due, ...r } }) => ({
+        ...r,
+        leaseUntil,
+        attempts: Number(r.attempts),
+        createdAt: this.dateOf(r.createdAt),
+      }));
+  }
+
+  /**
+   * Hands back messages claimed but never sent (they waited for an endpoint that failed, or for
+   * a worker that stops): due again at `now`, their attempt uncounted. Only while their lease
+   * holds: one given up, redelivered or taken again meanwhile is left as it is.
+   */
+  async handBack(em: EntityManager, messages: readonly ClaimedMessage[], now: Date): Promise<void> {
+    const byLease = new Map<number, string[]>();
+    for (const m of messages) {
+      byLease.set(m.leaseUntil.getTime(), [...(byLease.get(m.leaseUntil.getTime()) ?? []), m.id]);
+    }
+    for (const [lease, ids] of byLease) {
+      await em.update(
+        WebhookMessage,
+        { id: In(ids), status: 'pending', nextAttemptAt: new Date(lease) },
+        { nextAttemptAt: now, attempts: () => 'attempts - 1' },
+      );
+    }
   }
 
   /** A time a raw query read: PostgreSQL's Date, or SQLite's UTC text. */
