@@ -10,6 +10,7 @@ import { HangingReceiver } from '../support/hanging-receiver';
 import { sleep } from '../support/stats';
 import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity';
 import { messageId, WebhookMessage } from '../src/webhooks/webhook-message.entity';
+import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
 import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
 import type { DueMessage } from '../src/webhooks/send-slots';
 
@@ -64,8 +65,8 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
   /** The instance the i-th request goes through: each in turn. */
   const via = (i: number) => apps[i % apps.length];
 
-  async function register(biz: BusinessFixture, url: string): Promise<string> {
-    const res = await apps[0]
+  async function register(biz: BusinessFixture, url: string, app = apps[0]): Promise<string> {
+    const res = await app
       .http()
       .post('/api/v1/webhooks')
       .set(asOwner(biz))
@@ -83,11 +84,16 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
   }
 
   /** `count` tokens of the business, eight at a time, through each instance in turn. */
-  async function tokens(biz: BusinessFixture, count: number, label: string): Promise<void> {
+  async function tokens(
+    biz: BusinessFixture,
+    count: number,
+    label: string,
+    through = via,
+  ): Promise<void> {
     for (let i = 0; i < count; i += 8) {
       await Promise.all(
         Array.from({ length: Math.min(8, count - i) }, (_, j) =>
-          createToken(via(i + j), asOwner(biz), { name: `${label}-${i + j}` }),
+          createToken(through(i + j), asOwner(biz), { name: `${label}-${i + j}` }),
         ),
       );
     }
@@ -151,6 +157,48 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
     h.peak = h.open;
     await sleep(500);
     expect({ open: h.open, peak: h.peak }).toEqual({ open: apps.length, peak: apps.length });
+    // What waited behind the failed sends was handed back uncounted: one attempt per send made.
+    expect(await attemptsCounted(apps[0], h)).toBe(h.accepted);
+  });
+
+  /** The attempts counted on the messages of the one endpoint that sends to `h`. */
+  async function attemptsCounted(app: TestApp, h: HangingReceiver): Promise<number> {
+    const rows = await app.sql<{ attempts: number }>(
+      'SELECT m.attempts FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id ' +
+        'WHERE e.url = ?',
+      [h.url],
+    );
+    return rows.reduce((n, r) => n + Number(r.attempts), 0);
+  }
+
+  it('hands back, uncounted, what waits unsent when it stops, and waits for what is in flight', async () => {
+    const t = await bootTestApp(driver, ENV);
+    try {
+      const biz = await createBusiness(t);
+      const [h] = await deadReceivers(1);
+      await register(biz, h.url, t);
+      await tokens(biz, 10, 'stop', () => t);
+      await until(`${PER_ENDPOINT} sends open`, () => h.open >= PER_ENDPOINT);
+      await sleep(300);
+      const stopping = t.app.get(WebhookDispatcher).onModuleDestroy();
+      // The sends in flight then fail at once, so the stop need not wait for their timeout.
+      h.drop();
+      await stopping;
+      const rows = await t.sql<{ attempts: number; status: string }>(
+        'SELECT attempts, status FROM webhook_messages WHERE endpoint_id IN ' +
+          '(SELECT id FROM webhook_endpoints WHERE url = ?)',
+        [h.url],
+      );
+      expect(rows.map((r) => [r.status, Number(r.attempts)]).sort()).toEqual([
+        ...Array.from({ length: 10 - PER_ENDPOINT }, () => ['pending', 0]),
+        ...Array.from({ length: PER_ENDPOINT }, () => ['pending', 1]),
+      ]);
+      // Each attempt made is recorded, as a failure to retry.
+      const attempts = await t.sql('SELECT id FROM webhook_attempts');
+      expect(attempts).toHaveLength(PER_ENDPOINT);
+    } finally {
+      await t.close();
+    }
   });
 
   /**
