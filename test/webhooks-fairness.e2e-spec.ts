@@ -10,6 +10,7 @@ import { HangingReceiver } from '../support/hanging-receiver';
 import { sleep } from '../support/stats';
 import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity';
 import { messageId, WebhookMessage } from '../src/webhooks/webhook-message.entity';
+import { WebhookClaims } from '../src/webhooks/webhook-claims';
 import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
 import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
 import type { DueMessage } from '../src/webhooks/send-slots';
@@ -254,7 +255,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
       return { ids, messages };
     }
 
-    const repo = (app = apps[0]) => app.app.get(WebhooksRepository);
+    const claims = (app = apps[0]) => app.app.get(WebhookClaims);
     const manager = (app = apps[0]) => app.app.get(DataSource).manager;
 
     /** Every endpoint but these: the other tests' endpoints, whose messages are due in 2100 too. */
@@ -273,7 +274,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           .slice(0, 2)
           .map((m) => m.id);
       const read = (after: string | null, count: number, also: string[] = []) =>
-        repo().dueByEndpoint(manager(), NOW, after, count, 2, [...skip, ...also]);
+        claims().dueByEndpoint(manager(), NOW, after, count, 2, [...skip, ...also]);
 
       const first = await read(null, 3, [ids[2]]);
       expect(first.endpoints).toEqual([ids[0], ids[1], ids[3]]);
@@ -293,7 +294,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
       expect(after.messages.map((m) => m.id)).toEqual([...oldest(2), ...oldest(3), ...oldest(4)]);
 
       // Not due yet, or no longer pending: not read.
-      expect(await repo().dueByEndpoint(manager(), at(-1_000), null, 5, 2, skip)).toEqual({
+      expect(await claims().dueByEndpoint(manager(), at(-1_000), null, 5, 2, skip)).toEqual({
         endpoints: [],
         messages: [],
       });
@@ -312,26 +313,26 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
     it('claims each message once, however many instances ask at once, and counts its attempt', async () => {
       const { messages } = await seed(1, 20);
       const chosen = asDue(oldestFirst(messages));
-      const claims = await Promise.all(
+      const taken = await Promise.all(
         apps.flatMap((app) =>
           [0, 1].map(() =>
-            app.app.get(UnitOfWork).run((tx) => repo(app).claim(tx.manager, chosen, NOW, lease)),
+            app.app.get(UnitOfWork).run((tx) => claims(app).take(tx.manager, chosen, NOW, lease)),
           ),
         ),
       );
-      const taken = claims.flat().map((m) => m.id);
-      expect(taken.sort()).toEqual(chosen.map((m) => m.id).sort());
-      expect(claims.flat().map((m) => [m.attempts, m.leaseUntil])).toEqual(
+      const ids = taken.flat().map((m) => m.id);
+      expect(ids.sort()).toEqual(chosen.map((m) => m.id).sort());
+      expect(taken.flat().map((m) => [m.attempts, m.leaseUntil])).toEqual(
         chosen.map(() => [1, lease]),
       );
       // Each claim answers oldest first.
-      for (const claim of claims) {
+      for (const claim of taken) {
         expect(claim.map((m) => m.id)).toEqual(
           chosen.map((m) => m.id).filter((id) => claim.some((c) => c.id === id)),
         );
       }
       // Taken: no longer due, so another claim gets none of them.
-      expect(await repo().claim(manager(), chosen, NOW, lease)).toEqual([]);
+      expect(await claims().take(manager(), chosen, NOW, lease)).toEqual([]);
     });
 
     it(
@@ -346,7 +347,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           [0, 1].map((i) =>
             via(i)
               .app.get(UnitOfWork)
-              .run((tx) => repo(via(i)).claim(tx.manager, chosen, NOW, lease)),
+              .run((tx) => claims(via(i)).take(tx.manager, chosen, NOW, lease)),
           ),
         );
         const ids = (ms: { id: string }[]) => ms.map((m) => m.id);

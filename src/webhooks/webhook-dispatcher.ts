@@ -1,11 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { loggableError } from '../common/safe-error';
 import { auditedEventClasses } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
 import { Metrics } from '../metrics/metrics';
-import { UnitOfWork } from '../database/unit-of-work';
 import { Outcome, UNSIGNED, WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import type { WebhookEndpoint } from './webhook-endpoint.entity';
 import { open, secretsKeyOf } from './webhook-secret-box';
@@ -15,7 +13,9 @@ import { WebhookRetention } from './webhook-retention';
 import { WebhookSigningKey } from './webhook-signing-key';
 import { WebhooksService } from './webhooks.service';
 import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
-import { DueMessage, SendSlots } from './send-slots';
+import { SendSlots } from './send-slots';
+import { Serial } from './serial';
+import { WebhookClaims } from './webhook-claims';
 
 /** Sends one instance has in flight at most, all endpoints together. */
 const SEND_SLOTS = 64;
@@ -29,8 +29,6 @@ const CHAIN_SLOTS = SEND_SLOTS / 2;
  * run dry while a claim refills it, which takes several sends' time on a loaded machine.
  */
 const QUEUED_PER_SEND = 4;
-/** Endpoints one claim reads at most; the next goes on after the last one read. */
-const ENDPOINTS_PER_CLAIM = 128;
 /** Outcomes recorded in one transaction at most. */
 const RECORD_GROUP = 64;
 /**
@@ -81,9 +79,9 @@ interface Ended {
 export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private timer: NodeJS.Timeout | null = null;
-  /** The claims, one at a time, and the records, one at a time beside them. */
-  private readonly claims: Serial;
-  private readonly records: Serial;
+  /** The claim pass, one at a time, and the record pass, one at a time beside it. */
+  private readonly claiming: Serial;
+  private readonly recording: Serial;
   private delayed: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly slots: SendSlots<ClaimedMessage>;
@@ -103,15 +101,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
     string,
     { at: number; row: Promise<WebhookEndpoint | null> }
   >();
-  /** Where the next claim's walk of endpoints begins: after the last one the previous read. */
-  private cursor: string | null = null;
   private counting = false;
   /** A busy endpoint's queue is refilled once this few wait for it. */
   private readonly lowWater: number;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly uow: UnitOfWork,
+    private readonly claims: WebhookClaims,
     private readonly repo: WebhooksRepository,
     private readonly webhooks: WebhooksService,
     private readonly recorder: WebhookAttemptRecorder,
@@ -129,8 +125,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
     this.lowWater = (QUEUED_PER_SEND * perEndpoint) / 2;
     const failed = (what: string) => (e: unknown) =>
       this.logger.warn({ err: loggableError(e) }, `webhook ${what} failed`);
-    this.claims = new Serial(() => this.claimAll(), failed('claim'));
-    this.records = new Serial(() => this.recordEnded(), failed('record'));
+    this.claiming = new Serial(() => this.claimAll(), failed('claim'));
+    this.recording = new Serial(() => this.recordEnded(), failed('record'));
     // Every audited change may have queued a message: look once it has committed.
     events.subscribe([...auditedEventClasses()], () => this.kick());
     metrics.watchWebhookBacklog(() => this.backlog);
@@ -182,18 +178,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   private async settle(): Promise<void> {
-    await this.claims.idle();
+    await this.claiming.idle();
     for (const endpoint of this.slots.endpointsWaiting()) {
       this.handBack.push(...this.slots.takeBack(endpoint));
     }
     while (this.sends.size > 0 || this.ended.length > 0 || this.handBack.length > 0) {
       await Promise.all(this.sends);
-      this.records.run();
-      await this.records.idle();
+      this.recording.run();
+      await this.recording.idle();
       if (this.handBack.length > 0) {
         const back = this.handBack.splice(0);
-        await this.uow
-          .run((tx) => this.repo.handBack(tx.manager, back, new Date()))
+        await this.claims
+          .handBackNow(back, new Date())
           .catch((e: unknown) =>
             this.logger.warn({ err: loggableError(e) }, 'handing back webhook messages failed'),
           );
@@ -204,7 +200,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
   /** Claims now, or right after the claim under way. */
   kick(): void {
     if (!this.timer || this.stopped) return;
-    this.claims.run();
+    this.claiming.run();
   }
 
   /** Records what ended now, or right after the record under way. */
@@ -213,15 +209,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
       clearTimeout(this.delayed);
       this.delayed = null;
     }
-    this.records.run();
+    this.recording.run();
   }
 
   /** Records what ended within RECORD_DELAY_MS, with what ends meanwhile. */
   private recordSoon(): void {
-    if (this.stopped) return this.records.run();
+    if (this.stopped) return this.recording.run();
     this.delayed ??= setTimeout(() => {
       this.delayed = null;
-      this.records.run();
+      this.recording.run();
     }, RECORD_DELAY_MS);
   }
 
@@ -264,59 +260,26 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   /**
-   * One claim, in one transaction: hands back what waited for endpoints that failed, reads the
-   * due messages, lets the slots choose, takes them, and starts each or has it wait for its
-   * endpoint. Answers whether another claim may find more at once: endpoints past the walk's end.
+   * One claim (`WebhookClaims`): hands back what is not to be sent here, takes what the slots
+   * choose, and starts each or has it wait for its endpoint. Answers whether another claim may
+   * find more at once.
    */
   private async claim(): Promise<boolean> {
     const now = new Date();
     const lease = new Date(now.getTime() + leaseMs(this.config.WEBHOOK_TIMEOUT_MS));
     const back = this.handBack.splice(0);
-    const chosen: DueMessage[] = [];
-    const claimed = await this.uow
-      .run(async (tx) => {
-        if (back.length > 0) await this.repo.handBack(tx.manager, back, now);
-        chosen.push(...this.slots.pick(await this.due(tx.manager, now)));
-        return this.repo.claim(tx.manager, chosen, now, lease);
-      })
+    // Each endpoint's sends in flight, and those to wait for them.
+    const perEndpoint = (1 + QUEUED_PER_SEND) * this.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
+    const { taken, more } = await this.claims
+      .claim(this.slots, back, perEndpoint, now, lease)
       .catch((e: unknown) => {
         this.handBack.push(...back);
         throw e;
       });
-    const failing = new Map(chosen.map((m) => [m.endpointId, m.failing]));
-    for (const message of claimed) {
-      if (this.slots.take(message, failing.get(message.endpointId) ?? false) === 'now') {
-        this.launch(message);
-      }
+    for (const { message, failing } of taken) {
+      if (this.slots.take(message, failing) === 'now') this.launch(message);
     }
-    return claimed.length > 0 && this.cursor !== null;
-  }
-
-  /**
-   * The due messages the slots may be given: a walk of endpoints with due messages from where
-   * the last one stopped, round to the first ones when it reaches the end, so that past
-   * ENDPOINTS_PER_CLAIM endpoints every one still has its turn. Endpoints that can take nothing
-   * more here are not read.
-   */
-  private async due(em: EntityManager, now: Date): Promise<DueMessage[]> {
-    // Each endpoint's sends in flight, and those to wait for them.
-    const perEndpoint = (1 + QUEUED_PER_SEND) * this.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
-    const skip = this.slots.fullEndpoints();
-    const read = (after: string | null, count: number) =>
-      this.repo.dueByEndpoint(em, now, after, count, perEndpoint, skip);
-    const first = await read(this.cursor, ENDPOINTS_PER_CLAIM);
-    if (first.endpoints.length === ENDPOINTS_PER_CLAIM) {
-      this.cursor = first.endpoints[first.endpoints.length - 1];
-      return first.messages;
-    }
-    // From the first endpoint, the walk read them all.
-    if (this.cursor === null) return first.messages;
-    // It reached the last endpoint: it goes round to the first ones, for the rest of its count.
-    const rest = ENDPOINTS_PER_CLAIM - first.endpoints.length;
-    const more = await read(null, rest);
-    this.cursor = more.endpoints.length === rest ? more.endpoints[rest - 1] : null;
-    const seen = new Set(first.endpoints);
-    return first.messages.concat(more.messages.filter((m) => !seen.has(m.endpointId)));
+    return more;
   }
 
   /**
@@ -430,37 +393,5 @@ export class WebhookDispatcher implements OnModuleDestroy {
       secrets.push(open(key.key, endpoint.id, endpoint.previousSecretSealed));
     }
     return secrets;
-  }
-}
-
-/** Runs a pass at a time: a call while one runs asks for one more right after it. */
-class Serial {
-  private running: Promise<void> | null = null;
-  private again = false;
-
-  constructor(
-    private readonly pass: () => Promise<void>,
-    private readonly failed: (e: unknown) => void,
-  ) {}
-
-  run(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch(this.failed)
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.run();
-        }
-      });
-  }
-
-  /** Once no pass runs or is asked for. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
   }
 }
