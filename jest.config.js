@@ -46,6 +46,7 @@ const ONE_AT_A_TIME = [
   'tracing',
   'readme-postgres',
   'typed-client',
+  'webhooks-fairness',
   'webhooks-processes',
 ];
 const oneAtATime = `test/(${ONE_AT_A_TIME.join('|')})\\.e2e-spec\\.ts$`;

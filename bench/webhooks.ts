@@ -5,6 +5,9 @@
  *   the servers (as the audit bench seeds events), and the receiver times the first to the last;
  * - commit-to-first-attempt: revocations one after another, each timed from its 201 (after its
  *   commit) to the receiver's first sight of its message;
+ * - a hostile neighbour: business D has 20 endpoints whose receivers accept the connection and
+ *   never answer, and creates 100 tokens; then business B creates 50, one after another, each
+ *   timed from its 201 to the receiver's first sight of its `token.created`;
  * - what the outbox costs a revocation: revocations/s by concurrent callers in a business with an
  *   endpoint against one without, alternated three times; first while the three workers deliver
  *   on the same cores, then on one instance that only queues (WEBHOOK_DELIVERY=false): what the
@@ -20,12 +23,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
+import { HangingReceiver } from '../support/hanging-receiver';
 import { SHARED_KEYS_ENV } from '../support/keys';
 import { keepAliveAgent } from '../support/http';
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { createScratchDatabase, withClient } from '../support/postgres';
 import { deleteKeysWithPrefix, randomKeyPrefix } from '../support/redis';
-import { percentile, round } from '../support/stats';
+import { percentile, round, sleep } from '../support/stats';
 import { describeMachine, machineLine } from './lib/machine';
 import { renderTable } from './lib/table';
 
@@ -42,12 +46,28 @@ const REVOCATIONS = 1_500;
 const PASSES = 3;
 
 /**
- * `npm run bench:webhooks -- --cost-only` runs the outbox's cost alone (section 3), for instance
- * against a build with the outbox taken out, which would never deliver to sections 1 and 2.
+ * `npm run bench:webhooks -- --only=throughput,latency,hostile,cost` runs those sections alone
+ * (1, 2, 2b and 3); `--cost-only` is `--only=cost`, for instance against a build with the outbox
+ * taken out, which would never deliver to the others.
  */
-const COST_ONLY = process.argv.includes('--cost-only');
+const ONLY = new Set(
+  process.argv.includes('--cost-only')
+    ? ['cost']
+    : (process.argv
+        .find((a) => a.startsWith('--only='))
+        ?.slice('--only='.length)
+        .split(',') ?? ['throughput', 'latency', 'hostile', 'cost']),
+);
 
-const GOALS = { deliveriesPerSecond: 500, firstAttemptP99Ms: 250, outboxCost: 0.1 };
+const GOALS = {
+  deliveriesPerSecond: 500,
+  firstAttemptP99Ms: 250,
+  hostileNeighbourP99Ms: 250,
+  outboxCost: 0.1,
+};
+
+/** The hostile neighbour: D's dead endpoints (a business's most) and tokens, B's tokens. */
+const HOSTILE = { endpoints: 20, tokens: 100, neighbourTokens: 50, gapMs: 50, waitMs: 180_000 };
 
 /** The receiver: answers 204 at once and notes when each webhook-id first arrived. */
 function startReceiver() {
@@ -95,10 +115,15 @@ function startReceiver() {
   };
 }
 
-async function registerEndpoint(client: LatchkeyClient, owner: BusinessSetup, url: string) {
+async function registerEndpoint(
+  client: LatchkeyClient,
+  owner: BusinessSetup,
+  url: string,
+  eventTypes = ['token.revoked'],
+) {
   const res = await client.request<{ data: { id: string } }>('POST', '/api/v1/webhooks', {
     headers: scoped(owner.ownerToken, owner.businessId),
-    body: { url, event_types: ['token.revoked'] },
+    body: { url, event_types: eventTypes },
   });
   if (res.status !== 201) throw new Error(`register endpoint: ${res.status}`);
   return res.body.data.id;
@@ -143,6 +168,67 @@ async function revokeAll(client: LatchkeyClient, owner: BusinessSetup, tokens: I
   return done / ((performance.now() - began) / 1000);
 }
 
+/**
+ * Section 2b: B's commit-to-delivery while D's receivers hang. D's messages are queued first, so
+ * they are older than each of B's; D's endpoints are deleted at the end (their messages die) and
+ * their receivers drop what they hold, so the sections after it do not meet them.
+ */
+async function hostileNeighbour(
+  clients: LatchkeyClient[],
+  platformToken: string,
+  hookUrl: string,
+  receiver: ReturnType<typeof startReceiver>,
+) {
+  const hanging = await Promise.all(
+    Array.from({ length: HOSTILE.endpoints }, () => new HangingReceiver().start()),
+  );
+  try {
+    const d = await clients[0].createBusiness(platformToken, 'hostile');
+    const dead: string[] = [];
+    for (const h of hanging)
+      dead.push(await registerEndpoint(clients[0], d, h.url, ['token.created']));
+    const b = await clients[0].createBusiness(platformToken, 'neighbour');
+    await registerEndpoint(clients[0], b, hookUrl, ['token.created']);
+    // D's tokens through every instance, so each one's worker is woken with D's messages.
+    const share = (i: number) =>
+      Math.floor(HOSTILE.tokens / clients.length) + (i < HOSTILE.tokens % clients.length ? 1 : 0);
+    await Promise.all(clients.map((c, i) => c.createTokens(d, share(i), 4, `hostile${i}`)));
+    const committed = new Map<string, number>();
+    for (let i = 0; i < HOSTILE.neighbourTokens; i++) {
+      const token = await clients[i % clients.length].createToken(b, `neighbour-${i}`);
+      committed.set(token.id, performance.now());
+      await sleep(HOSTILE.gapMs);
+    }
+    const deadline = performance.now() + HOSTILE.waitMs;
+    while (
+      [...committed.keys()].some((id) => !receiver.byTarget.has(id)) &&
+      performance.now() < deadline
+    ) {
+      await sleep(20);
+    }
+    const latencies = [...committed].map(
+      ([id, at]) => (receiver.byTarget.get(id) ?? Infinity) - at,
+    );
+    const held = hanging.reduce((n, h) => n + h.accepted, 0);
+    const peak = Math.max(...hanging.map((h) => h.peak));
+    for (const id of dead) {
+      await clients[0].request('DELETE', `/api/v1/webhooks/${id}`, {
+        headers: scoped(d.ownerToken, d.businessId),
+      });
+    }
+    return {
+      samples: latencies.length,
+      late: latencies.filter((l) => l === Infinity).length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      deadConnections: held,
+      deadPeakPerEndpoint: peak,
+    };
+  } finally {
+    await Promise.all(hanging.map((h) => h.stop()));
+  }
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
   process.stdout.write(`Webhook benchmark (${machineLine(machine)})\n`);
@@ -160,6 +246,10 @@ async function main(): Promise<void> {
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_POLL_MS: '100',
+    // To see what the per-endpoint cap costs one busy endpoint: the bench's own override.
+    ...(process.env.WEBHOOK_BENCH_MAX_IN_FLIGHT
+      ? { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: process.env.WEBHOOK_BENCH_MAX_IN_FLIGHT }
+      : {}),
     ...RATE_LIMITS_OFF,
   };
   const instances: AppProcess[] = [];
@@ -177,7 +267,7 @@ async function main(): Promise<void> {
     };
     const results: Record<string, unknown> = { machine, instances: instances.length };
 
-    if (!COST_ONLY) {
+    if (ONLY.has('throughput')) {
       // 1. Throughput: a seeded outbox, drained by three workers.
       const seeded = await clients[0].createBusiness(a.platformToken ?? '', 'seeded');
       const endpointId = await registerEndpoint(clients[0], seeded, hookUrl);
@@ -205,7 +295,9 @@ async function main(): Promise<void> {
         `≥ ${GOALS.deliveriesPerSecond}/s`,
         perSecond >= GOALS.deliveriesPerSecond ? 'met' : 'missed',
       ]);
+    }
 
+    if (ONLY.has('latency')) {
       // 2. Commit to first attempt: one revocation at a time, through each instance in turn.
       const timed = await clients[0].createBusiness(a.platformToken ?? '', 'timed');
       await registerEndpoint(clients[0], timed, hookUrl);
@@ -230,6 +322,27 @@ async function main(): Promise<void> {
         `p99 ≤ ${GOALS.firstAttemptP99Ms} ms`,
         p99 <= GOALS.firstAttemptP99Ms ? 'met' : 'missed',
       ]);
+    }
+
+    if (ONLY.has('hostile')) {
+      // 2b. A hostile neighbour: B's deliveries while D's receivers hang.
+      const hostile = await hostileNeighbour(clients, a.platformToken ?? '', hookUrl, receiver);
+      results.hostileNeighbour = hostile;
+      const late =
+        hostile.late > 0 ? `, ${hostile.late} not within ${HOSTILE.waitMs / 1000} s` : '';
+      report([
+        `hostile neighbour: B's ${hostile.samples} token.created, commit to delivery, while D's ` +
+          `${HOSTILE.endpoints} endpoints hang (${hostile.deadConnections} connections held, at ` +
+          `most ${hostile.deadPeakPerEndpoint} at once to one)`,
+        `p50 ${round(hostile.p50)} ms, p99 ${round(hostile.p99)} ms${late}`,
+        `p99 ≤ ${GOALS.hostileNeighbourP99Ms} ms`,
+        hostile.p99 <= GOALS.hostileNeighbourP99Ms ? 'met' : 'missed',
+      ]);
+    }
+
+    if (!ONLY.has('cost')) {
+      process.stdout.write(`${renderTable(['measure', 'figure', 'goal', ''], rows)}\n`);
+      return;
     }
 
     // 3. The outbox's cost: revocations in a business with an endpoint against one without,

@@ -94,6 +94,22 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it.each([
+    [undefined, 4],
+    ['1', 1],
+    ['32', 32],
+    ['0', /WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT must not be less than 1/],
+    ['33', /WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT must not be greater than 32/],
+    ['2.5', /WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT must be an integer/],
+  ])('takes WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=%s as %s', (raw, expected) => {
+    const load = () => loadConfig({ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: raw });
+    if (typeof expected === 'number') {
+      expect(load().WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT).toBe(expected);
+    } else {
+      expect(load).toThrow(expected);
+    }
+  });
+
   it('refuses the renamed RATE_LIMIT_TOKEN_PER_MINUTE, so no limit silently lapses', () => {
     expect(() => loadConfig({ RATE_LIMIT_TOKEN_PER_MINUTE: '8' })).toThrow(
       /RATE_LIMIT_TOKEN_PER_MINUTE: renamed RATE_LIMIT_IDENTITY_PER_MINUTE/,

@@ -433,6 +433,16 @@ export class AppConfig {
   @Max(60_000)
   WEBHOOK_POLL_MS = 1_000;
 
+  /**
+   * How many sends one endpoint may have in flight at once on each delivering instance (one while
+   * it is failing): a receiver that hangs holds no more of the instance's send slots than this.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 4;
+
   /** After failing this long without one delivery, an endpoint is disabled. */
   @Transform(toInt)
   @IsInt()

@@ -11,6 +11,7 @@ import { TokenUsage1764610000000 } from './migrations/1764610000000-token-usage'
 import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-rate-limit';
 import { LeakReported1764630000000 } from './migrations/1764630000000-leak-reported';
 import { WebhookKeyGenerations1764640000000 } from './migrations/1764640000000-webhook-key-generations';
+import { WebhookFairClaim1764650000000 } from './migrations/1764650000000-webhook-fair-claim';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   SharedRateLimit1764620000000,
   LeakReported1764630000000,
   WebhookKeyGenerations1764640000000,
+  WebhookFairClaim1764650000000,
 ];

@@ -156,52 +156,6 @@ export class WebhooksRepository {
     await em.query(sql, params);
   }
 
-  /**
-   * Takes up to `limit` due messages and moves each one's next attempt to `leaseUntil`, counting
-   * the attempt, in one statement. On PostgreSQL, `FOR UPDATE SKIP LOCKED` hands each message to
-   * one instance; a worker that dies before it records the attempt leaves the message to be
-   * taken again once the lease ends, with the same id. SQLite has one writer, so one process.
-   */
-  async claimDue(
-    em: EntityManager,
-    now: Date,
-    leaseUntil: Date,
-    limit: number,
-  ): Promise<ClaimedMessage[]> {
-    const columns =
-      'id, endpoint_id AS "endpointId", chain_id AS "chainId", event_type AS "eventType", ' +
-      'payload, attempts, created_at AS "createdAt"';
-    const result: unknown[] = this.pg
-      ? await em.query(
-          `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
-           FROM (SELECT id FROM webhook_messages
-                 WHERE status = 'pending' AND next_attempt_at <= $1
-                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
-           WHERE m.id = due.id
-           RETURNING m.${columns.replace(/, /g, ', m.')}`,
-          [now, leaseUntil, limit],
-        )
-      : await em.query(
-          `UPDATE webhook_messages SET next_attempt_at = ?, attempts = attempts + 1
-           WHERE id IN (SELECT id FROM webhook_messages
-                        WHERE status = 'pending' AND next_attempt_at <= ?
-                        ORDER BY next_attempt_at LIMIT ?)
-           RETURNING ${columns}`,
-          [dbTime(em, leaseUntil), dbTime(em, now), limit],
-        );
-    // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
-    const rows = (Array.isArray(result[0]) ? result[0] : result) as Omit<
-      ClaimedMessage,
-      'leaseUntil'
-    >[];
-    return rows.map((r) => ({
-      ...r,
-      leaseUntil,
-      attempts: Number(r.attempts),
-      createdAt: this.pg ? new Date(r.createdAt) : new Date(`${String(r.createdAt)}Z`),
-    }));
-  }
-
   /** Messages waiting for delivery, due or not, across every chain (for /metrics). */
   countPending(): Promise<number> {
     return this.dataSource.manager.countBy(WebhookMessage, { status: 'pending' });
