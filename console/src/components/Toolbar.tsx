@@ -80,3 +80,29 @@ export function SelectField<V extends string>({
     </Field>
   );
 }
+
+/**
+ * "Sort by" over a screen's table of orders (`{key: [label, compare]}`); leaving it empty goes
+ * back to `newest`, which every such table has.
+ */
+export function SortField<K extends string>({
+  sorts,
+  value,
+  onChange,
+}: {
+  sorts: Record<K | 'newest', readonly [string, unknown]>;
+  value: K | 'newest';
+  onChange: (value: K | 'newest') => void;
+}) {
+  const options = Object.entries<readonly [string, unknown]>(sorts).map(
+    ([key, [label]]) => [key as K | 'newest', label] as const,
+  );
+  return (
+    <SelectField
+      label="Sort by"
+      value={value}
+      options={options}
+      onChange={(v) => onChange(v || 'newest')}
+    />
+  );
+}

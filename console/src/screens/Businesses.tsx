@@ -14,7 +14,7 @@ import { SecretReveal } from '../components/SecretReveal';
 import { Notice } from '../components/Status';
 import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
 import { navigate, paths } from '../router';
 import { useSession } from '../session';
 
@@ -133,12 +133,7 @@ export function Businesses() {
           onChange={setStatus}
           any="Any"
         />
-        <SelectField
-          label="Sort by"
-          value={sort}
-          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
-          onChange={(v) => setSort(v || 'newest')}
-        />
+        <SortField sorts={SORTS} value={sort} onChange={setSort} />
       </Toolbar>
       <WholeListView query={businesses} shown={rows} empty="No businesses yet">
         {(items) => (

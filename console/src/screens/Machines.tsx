@@ -12,7 +12,7 @@ import { byText, matches, newestFirst, oldestFirst, searched } from '../componen
 import { Notice } from '../components/Status';
 import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { SearchField, SortField, Toolbar } from '../components/Toolbar';
 import { useBusiness } from '../session';
 import { revokedLine } from './Members';
 
@@ -105,12 +105,7 @@ export function Machines() {
       <Notice>{notice}</Notice>
       <Toolbar label="Find machine identities">
         <SearchField value={search} onChange={setSearch} hint="A name, or part of one." />
-        <SelectField
-          label="Sort by"
-          value={sort}
-          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
-          onChange={(v) => setSort(v || 'newest')}
-        />
+        <SortField sorts={SORTS} value={sort} onChange={setSort} />
       </Toolbar>
       <WholeListView query={machines} shown={rows} empty="No machine identities yet">
         {(items) => (

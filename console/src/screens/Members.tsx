@@ -19,7 +19,7 @@ import { SecretReveal } from '../components/SecretReveal';
 import { Notice } from '../components/Status';
 import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
 import { policyAllows, targetOf } from '../permissions';
 import { useBusiness } from '../session';
 
@@ -230,12 +230,7 @@ export function Members() {
           onChange={setRoleFilter}
           any="Any"
         />
-        <SelectField
-          label="Sort by"
-          value={sort}
-          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
-          onChange={(v) => setSort(v || 'newest')}
-        />
+        <SortField sorts={SORTS} value={sort} onChange={setSort} />
       </Toolbar>
       <WholeListView query={members} shown={rows} empty="No members yet">
         {(items) => (

@@ -16,7 +16,7 @@ import { byText, matches, newestFirst, oldestFirst, searched } from '../componen
 import { SecretReveal } from '../components/SecretReveal';
 import { Notice } from '../components/Status';
 import { Time } from '../components/Time';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { SearchField, SortField, Toolbar } from '../components/Toolbar';
 import { useSession } from '../session';
 import { revokedLine } from './Members';
 
@@ -95,12 +95,7 @@ export function PlatformAdmins() {
       <Notice>{notice}</Notice>
       <Toolbar label="Find platform admins">
         <SearchField value={search} onChange={setSearch} hint="An email, or part of one." />
-        <SelectField
-          label="Sort by"
-          value={sort}
-          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
-          onChange={(v) => setSort(v || 'newest')}
-        />
+        <SortField sorts={SORTS} value={sort} onChange={setSort} />
       </Toolbar>
       <WholeListView query={admins} shown={rows} empty="No platform admins yet">
         {(items) => (

@@ -11,7 +11,7 @@ import { byText, matches, newestFirst, oldestFirst, searched } from '../componen
 import { SecretReveal } from '../components/SecretReveal';
 import { Notice } from '../components/Status';
 import { Time } from '../components/Time';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
+import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
 import { DeleteWebhookDialog, EVENT_TYPES, WebhookState } from '../components/WebhookParts';
 import { Link, paths } from '../router';
 import { useBusiness } from '../session';
@@ -186,12 +186,7 @@ export function Webhooks() {
       <Toolbar label="Find webhook endpoints">
         <SearchField value={search} onChange={setSearch} hint="Part of a URL or description." />
         <SelectField label="State" value={state} options={STATES} onChange={setState} any="Any" />
-        <SelectField
-          label="Sort by"
-          value={sort}
-          options={Object.entries(SORTS).map(([k, [label]]) => [k as Sort, label] as const)}
-          onChange={(v) => setSort(v || 'newest')}
-        />
+        <SortField sorts={SORTS} value={sort} onChange={setSort} />
       </Toolbar>
       <WholeListView query={hooks} shown={rows} empty="No webhooks yet">
         {(items) => (
