@@ -1,5 +1,24 @@
 import { Client, ClientConfig } from 'pg';
 
+/**
+ * The server-side timeouts of a connection through a transaction pooler (PgBouncer with
+ * `pool_mode=transaction`), which refuses them as startup parameters and would hand a session
+ * `SET` to other clients: they are set with `SET LOCAL`, per transaction.
+ */
+export interface LocalTimeouts {
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+/** The client's config: pg's, plus the query deadline and, through a transaction pooler, the timeouts. */
+export interface BoundedPgClientConfig extends ClientConfig {
+  query_timeout?: number;
+  local_timeouts?: LocalTimeouts;
+}
+
+/** TypeORM's first statement of every transaction (`PostgresQueryRunner.startTransaction`). */
+const TRANSACTION_START = 'START TRANSACTION';
+
 /** How often the sweep looks for a query past its time: the timeout is kept to within this. */
 const SWEEP_INTERVAL_MS = 100;
 
@@ -37,14 +56,25 @@ function sweepOverdue(): void {
  */
 export class BoundedPgClient extends Client {
   private readonly timeoutMs: number;
+  /** `SET LOCAL` of the timeouts, when they are set per transaction; else null. */
+  readonly setLocalTimeouts: string | null;
   /** When the query under way started (`performance.now()`), or 0 when none is. */
   private busySince = 0;
 
-  constructor(config?: string | ClientConfig) {
-    const { query_timeout: timeoutMs, ...rest } =
-      typeof config === 'string' ? { connectionString: config } : (config ?? {});
+  constructor(config?: string | BoundedPgClientConfig) {
+    const {
+      query_timeout: timeoutMs,
+      local_timeouts: local,
+      ...rest
+    }: BoundedPgClientConfig = typeof config === 'string'
+      ? { connectionString: config }
+      : (config ?? {});
     super(rest);
     this.timeoutMs = timeoutMs ?? 0;
+    this.setLocalTimeouts = local
+      ? `SET LOCAL statement_timeout = ${Math.trunc(local.statementMs)}; ` +
+        `SET LOCAL idle_in_transaction_session_timeout = ${Math.trunc(local.idleInTransactionMs)}`
+      : null;
     // The pool listens for a connection error while the client is idle, and TypeORM while it
     // holds it, but nobody does between the pool handing a new connection over and TypeORM
     // taking it a microtask later. A backend terminated right after connecting sends its FATAL
@@ -93,5 +123,57 @@ export class BoundedPgClient extends Client {
 const pgQuery = Client.prototype.query as (...args: unknown[]) => unknown;
 BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unknown[]) {
   this.noteQueryStart();
+  if (this.setLocalTimeouts !== null)
+    return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
   return pgQuery.apply(this, args);
 } as Client['query'];
+
+/**
+ * Through a transaction pooler, every statement runs in a transaction that sets the timeouts
+ * first. TypeORM's `START TRANSACTION` carries them in the same message (one round trip, no
+ * more). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
+ * its own: `BEGIN; SET LOCAL …`, the statement, then `COMMIT` (after a failed statement, the
+ * COMMIT ends the aborted transaction as a ROLLBACK would, and the statement's error is the
+ * answer). The answer comes once the COMMIT is done, so the pool never hands on a connection
+ * with a transaction open. The server's last ReadyForQuery says whether one is open ('I' is
+ * none; null, not yet connected). A submittable (a cursor) is passed on as it is: the app
+ * sends none.
+ */
+function queryWithLocalTimeouts(client: BoundedPgClient, setLocal: string, args: unknown[]) {
+  const [first, ...rest] = args;
+  if (first === TRANSACTION_START)
+    return pgQuery.call(client, `${TRANSACTION_START}; ${setLocal}`, ...rest);
+  const status = client.getTransactionStatus();
+  const submittable = typeof (first as { submit?: unknown } | null)?.submit === 'function';
+  if ((status !== 'I' && status !== null) || submittable) return pgQuery.apply(client, args);
+  const callback = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
+  const answer = inOwnTransaction(client, setLocal, () => pgQuery.apply(client, args));
+  if (!callback) return answer;
+  answer.then(
+    (result) => callback(null, result),
+    (e: unknown) => callback(e),
+  );
+  return undefined;
+}
+
+type Callback = (err: unknown, result?: unknown) => void;
+
+async function inOwnTransaction(
+  client: BoundedPgClient,
+  setLocal: string,
+  statement: () => unknown,
+): Promise<unknown> {
+  await pgQuery.call(client, `BEGIN; ${setLocal}`);
+  let result: unknown;
+  try {
+    client.noteQueryStart();
+    result = await statement();
+  } catch (e) {
+    client.noteQueryStart();
+    await (pgQuery.call(client, 'COMMIT') as Promise<unknown>).catch(() => undefined);
+    throw e;
+  }
+  client.noteQueryStart();
+  await pgQuery.call(client, 'COMMIT');
+  return result;
+}
