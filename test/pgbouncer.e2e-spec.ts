@@ -7,6 +7,7 @@ import { BusinessFixture, createBusiness, createToken } from './factories/tenanc
 import { asBearer, asOwner, listTokens, me, revoke } from './helpers/api';
 import { expectError, sleep } from './helpers/assertions';
 import { bootTestApp, createTestDatabase, TestApp, TestDatabase } from './helpers/test-app';
+import { WebhookReceiver } from './helpers/webhook-receiver';
 import { TEST_DATABASE_URL } from './setup/servers';
 
 /**
@@ -42,10 +43,12 @@ run('through PgBouncer in transaction pooling mode', () => {
   let b: TestApp;
   let biz: BusinessFixture;
   let direct: Client;
+  const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
     bouncer = new PrivatePgBouncer(TEST_DATABASE_URL!);
     await bouncer.start();
+    await receiver.start();
     // An empty database: the first instance migrates it, through the pooler and the direct URL.
     db = await createTestDatabase('postgres', { empty: true });
     const directUrl = db.env.DATABASE_URL;
@@ -56,6 +59,7 @@ run('through PgBouncer in transaction pooling mode', () => {
       DB_POOL_MAX: '5',
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+      WEBHOOK_POLL_MS: '50',
       ...RATE_LIMITS_OFF,
     };
     a = await bootTestApp('postgres', env, db);
@@ -66,6 +70,7 @@ run('through PgBouncer in transaction pooling mode', () => {
     await direct.connect();
   }, 30_000);
   afterAll(async () => {
+    await receiver.stop();
     await direct?.end();
     await b?.close({ keepDatabase: true });
     await a?.close();
@@ -222,5 +227,33 @@ run('through PgBouncer in transaction pooling mode', () => {
     expect(turns[0] + turns[1]).toBeGreaterThan(0);
     expect(await notices()).toBe(1);
     expect(await noticeLockHeld()).toBe(false);
+  });
+
+  it('delivers each revocation made on either instance to a webhook exactly once, both workers running', async () => {
+    const owner = await createBusiness(a);
+    const hook = await a
+      .http()
+      .post('/api/v1/webhooks')
+      .set(asOwner(owner))
+      .send({ url: receiver.url, event_types: ['token.revoked'] });
+    expect(hook.status).toBe(201);
+    const tokens: string[] = [];
+    for (let i = 0; i < 40; i++) tokens.push((await createToken(a, asOwner(owner))).id);
+    let next = 0;
+    const worker = async () => {
+      while (next < tokens.length) {
+        const i = next++;
+        expect((await revoke(i % 2 ? b : a, asOwner(owner), tokens[i])).status).toBe(201);
+      }
+    };
+    await Promise.all(Array.from({ length: 5 }, worker));
+    await receiver.waitFor((all) => all.length >= tokens.length, 10_000);
+    await sleep(500); // a second delivery of any of them would land by now
+    const ids = receiver.received.map((r) => String(r.headers['webhook-id']));
+    const targets = receiver.received.map(
+      (r) => (r.json.data as { target: { id: string } }).target.id,
+    );
+    expect({ deliveries: ids.length, ids: new Set(ids).size }).toEqual({ deliveries: 40, ids: 40 });
+    expect(new Set(targets)).toEqual(new Set(tokens));
   });
 });
