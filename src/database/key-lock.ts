@@ -58,7 +58,8 @@ export async function tryKeyLock(tx: Transaction, key: string): Promise<boolean>
  * is tried on the way back to the pool; a connection that failed both is a dead one, whose
  * session (and lock) the server has ended. Through a transaction pooler no pooled connection
  * keeps its session, so the lock is held on a direct connection of its own (DATABASE_DIRECT_URL),
- * unlocked and closed when the run ends (the server drops the lock with the session anyway). SQLite has one process: `fn` always runs.
+ * unlocked and closed when the run ends (the server drops the lock with the session anyway).
+ * SQLite has one process: `fn` always runs.
  */
 export async function runAlone<T>(
   dataSource: DataSource,
