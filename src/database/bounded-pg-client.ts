@@ -69,7 +69,9 @@ export class BoundedPgClient extends Client {
     }: BoundedPgClientConfig = typeof config === 'string'
       ? { connectionString: config }
       : (config ?? {});
-    super(rest);
+    // Pipelined through a transaction pooler, so that a statement's own transaction (below) costs
+    // no round trip more than the statement alone; every query still carries its own Sync.
+    super(local ? { ...rest, pipeline: true } : rest);
     this.timeoutMs = timeoutMs ?? 0;
     this.setLocalTimeouts = local
       ? `SET LOCAL statement_timeout = ${Math.trunc(local.statementMs)}; ` +
@@ -107,9 +109,10 @@ export class BoundedPgClient extends Client {
     }
   }
 
-  /** The queries waiting on this client behind the one under way (pg's own queue). */
+  /** The queries waiting on this client behind the one under way (pg's own queues). */
   private queued(): number {
-    return (this as unknown as { _queryQueue?: unknown[] })._queryQueue?.length ?? 0;
+    const queues = this as unknown as { _queryQueue?: unknown[]; _sentQueryQueue?: unknown[] };
+    return (queues._queryQueue?.length ?? 0) + (queues._sentQueryQueue?.length ?? 0);
   }
 
   private idle(): void {
@@ -132,20 +135,19 @@ BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unkn
  * Through a transaction pooler, every statement runs in a transaction that sets the timeouts
  * first. TypeORM's `START TRANSACTION` carries them in the same message (one round trip, no
  * more). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
- * its own: `BEGIN; SET LOCAL …`, the statement, then `COMMIT` (after a failed statement, the
- * COMMIT ends the aborted transaction as a ROLLBACK would, and the statement's error is the
- * answer). The answer comes once the COMMIT is done, so the pool never hands on a connection
- * with a transaction open. The server's last ReadyForQuery says whether one is open ('I' is
- * none; null, not yet connected). A submittable (a cursor) is passed on as it is: the app
- * sends none.
+ * its own: `BEGIN; SET LOCAL …`, the statement and `COMMIT`, written together (the client is in
+ * pg's pipeline mode there: one round trip). After a failed statement the COMMIT ends the
+ * aborted transaction as a ROLLBACK would, and the statement's error is the answer. The answer
+ * comes once the COMMIT is done, so the pool never hands on a connection with a transaction
+ * open. The server's last ReadyForQuery says whether one is open ('I' is none; null, not yet
+ * connected). pg refuses a cursor in pipeline mode: the app opens none.
  */
 function queryWithLocalTimeouts(client: BoundedPgClient, setLocal: string, args: unknown[]) {
   const [first, ...rest] = args;
   if (first === TRANSACTION_START)
     return pgQuery.call(client, `${TRANSACTION_START}; ${setLocal}`, ...rest);
   const status = client.getTransactionStatus();
-  const submittable = typeof (first as { submit?: unknown } | null)?.submit === 'function';
-  if ((status !== 'I' && status !== null) || submittable) return pgQuery.apply(client, args);
+  if (status !== 'I' && status !== null) return pgQuery.apply(client, args);
   const callback = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
   const answer = inOwnTransaction(client, setLocal, () => pgQuery.apply(client, args));
   if (!callback) return answer;
@@ -163,17 +165,13 @@ async function inOwnTransaction(
   setLocal: string,
   statement: () => unknown,
 ): Promise<unknown> {
-  await pgQuery.call(client, `BEGIN; ${setLocal}`);
-  let result: unknown;
-  try {
-    client.noteQueryStart();
-    result = await statement();
-  } catch (e) {
-    client.noteQueryStart();
-    await (pgQuery.call(client, 'COMMIT') as Promise<unknown>).catch(() => undefined);
-    throw e;
-  }
-  client.noteQueryStart();
-  await pgQuery.call(client, 'COMMIT');
-  return result;
+  const [begin, answer, commit] = await Promise.allSettled([
+    pgQuery.call(client, `BEGIN; ${setLocal}`),
+    statement(),
+    pgQuery.call(client, 'COMMIT'),
+  ]);
+  if (begin.status === 'rejected') throw begin.reason;
+  if (answer.status === 'rejected') throw answer.reason;
+  if (commit.status === 'rejected') throw commit.reason;
+  return answer.value;
 }
