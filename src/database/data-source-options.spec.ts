@@ -83,6 +83,37 @@ describe(dataSourceOptions.name, () => {
     expect(() => loadConfig({ ...POSTGRES, DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX/);
   });
 
+  // The whole rule: a transaction pooler needs a direct URL for what needs a session.
+  const urls = [undefined, POSTGRES.DATABASE_URL];
+  const modes = [undefined, 'session', 'transaction'];
+  const directs = [undefined, 'postgres://u@127.0.0.1:5432/db', 'mysql://u@h/db'];
+  const table = urls.flatMap((url) =>
+    modes.flatMap((mode) =>
+      directs.map((direct) => ({
+        url,
+        mode,
+        direct,
+        refused:
+          direct?.startsWith('mysql') === true ||
+          (url !== undefined && mode === 'transaction' && direct === undefined),
+      })),
+    ),
+  );
+  it.each(table)(
+    'DATABASE_URL=$url DATABASE_POOL_MODE=$mode DATABASE_DIRECT_URL=$direct: refused $refused',
+    ({ url, mode, direct, refused }) => {
+      const load = () =>
+        loadConfig({
+          SQLITE_PATH: ':memory:',
+          DATABASE_URL: url,
+          DATABASE_POOL_MODE: mode,
+          DATABASE_DIRECT_URL: direct,
+        });
+      if (refused) expect(load).toThrow(/DATABASE_DIRECT_URL: must be a postgres:\/\/ URL/);
+      else expect(load().sessionDatabaseUrl).toBe(direct ?? url);
+    },
+  );
+
   it('leaves SQLite options alone', () => {
     const app = dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' }), []);
     expect(migrationDataSourceOptions(app)).toBe(app);
