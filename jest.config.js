@@ -37,6 +37,7 @@ const ONE_AT_A_TIME = [
   'gateways',
   'memory-budget',
   'multi-instance',
+  'pgbouncer',
   'readme-audit-proof',
   'request-log',
   'request-timeout',

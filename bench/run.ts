@@ -33,6 +33,7 @@ import { deleteKeysWithPrefix, randomKeyPrefix, redisAnswers } from '../support/
 import { rssMiB, sampleRss } from './lib/rss';
 import { mean, percentile, round, sleep } from '../support/stats';
 import { renderTable } from './lib/table';
+import { pgbouncerInstalled, PrivatePgBouncer } from '../support/pgbouncer';
 import { PrometheusMetrics } from '../src/metrics/prometheus-metrics';
 import { npmStartToFirst200 } from './lib/start-time';
 
@@ -87,6 +88,7 @@ const SECTIONS = [
   'metrics cost',
   'tracing',
   'token constraints',
+  'pgbouncer',
 ];
 
 /** The issue's numbering of the five figures, for the printed order. */
@@ -641,6 +643,100 @@ async function metricsCost(
   };
 }
 
+/**
+ * PgBouncer's cost (issue 37: at least 0.9 of direct): /api/v1/me (warm) and token creation on
+ * two like instances on the same database and Redis, one straight to PostgreSQL, the other
+ * through a private PgBouncer in transaction pooling mode (DATABASE_POOL_MODE=transaction, with
+ * DATABASE_DIRECT_URL); runs alternated, each round starting with the other instance.
+ */
+async function pgbouncerCost(
+  env: Record<string, string>,
+  owner: BusinessSetup,
+  start: StartApp,
+): Promise<void> {
+  const names = {
+    me: 'pgbouncer: /api/v1/me through PgBouncer (transaction pooling) ÷ direct, postgres and Redis',
+    create: 'pgbouncer: POST /api/v1/tokens through PgBouncer (transaction pooling) ÷ direct',
+  };
+  const quick = [leftToFullBench(names.me, '≥ 0.9'), leftToFullBench(names.create, '≥ 0.9')];
+  if (quick.includes(true)) return;
+  if (!pgbouncerInstalled()) {
+    for (const name of Object.values(names))
+      figure(name, 'not run: pgbouncer is missing (apt-get install pgbouncer)', '≥ 0.9', null);
+    return;
+  }
+  const bouncer = new PrivatePgBouncer(env.DATABASE_URL, { default_pool_size: 20 });
+  await bouncer.start();
+  try {
+    const database = new URL(env.DATABASE_URL).pathname.slice(1);
+    const direct = await start('pgbouncer-off', env);
+    const pooled = await start('pgbouncer-on', {
+      ...env,
+      DATABASE_URL: bouncer.url(database),
+      DATABASE_DIRECT_URL: env.DATABASE_URL,
+      DATABASE_POOL_MODE: 'transaction',
+    });
+    const headers = scoped(owner.ownerToken, owner.businessId);
+    const create = async (app: AppProcess, durationS = DURATION_S) => {
+      const result = await autocannon({
+        url: `${app.url}/api/v1/tokens`,
+        method: 'POST',
+        connections: 10,
+        duration: durationS,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench-pgbouncer' }),
+      });
+      const rps = round(result.requests.average, 0);
+      log(`  ${app.name} POST /api/v1/tokens: ${rps} req/s, ${result.non2xx} non-2xx`);
+      if (result.non2xx > 0 || result.errors > 0)
+        notes.push(
+          `${app.name} POST /api/v1/tokens: ${result.non2xx} non-2xx, ${result.errors} errors`,
+        );
+      return rps;
+    };
+    log('pgbouncer: warm-up');
+    for (const app of [direct, pooled]) {
+      await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
+      await create(app, WARMUP_S);
+    }
+    const runs = {
+      me: { off: [] as LoadRun[], on: [] as LoadRun[] },
+      create: { off: [] as number[], on: [] as number[] },
+    };
+    for (let round = 0; round < 3; round++) {
+      const pair = [
+        async () => {
+          runs.me.off.push(await load('direct', direct.url, '/api/v1/me', headers));
+          runs.create.off.push(await create(direct));
+        },
+        async () => {
+          runs.me.on.push(await load('pgbouncer', pooled.url, '/api/v1/me', headers));
+          runs.create.on.push(await create(pooled));
+        },
+      ];
+      for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+    }
+    for (const [name, list] of [
+      [names.me, { off: runs.me.off.map((r) => r.rps), on: runs.me.on.map((r) => r.rps) }],
+      [names.create, runs.create],
+    ] as const) {
+      const [offRps, onRps] = [mean(list.off), mean(list.on)];
+      const ratio = onRps / offRps;
+      figure(
+        name,
+        `${round(ratio)} (${round(onRps, 0)} vs ${round(offRps, 0)} req/s)`,
+        '≥ 0.9',
+        ratio >= 0.9,
+      );
+    }
+    await direct.stop();
+    await pooled.stop();
+    raw.pgbouncer = runs;
+  } finally {
+    await bouncer.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
@@ -878,6 +974,7 @@ async function main(): Promise<void> {
     await cacheMiss(clientA, ownerPg, m, proxy);
     await m.stop();
     await propagation(ownerPg, a, b);
+    await pgbouncerCost(pgEnv, ownerPg, start);
   } finally {
     await cleanup();
   }

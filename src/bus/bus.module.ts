@@ -14,14 +14,16 @@ async function loadBusTransport(
   config: AppConfig,
   dataSource: DataSource,
 ): Promise<BusTransportFactory | null> {
-  const { REDIS_URL, DATABASE_URL } = config;
+  const { REDIS_URL } = config;
+  // LISTEN needs a session: a direct connection (DATABASE_DIRECT_URL) when there is one.
+  const listenUrl = config.sessionDatabaseUrl;
   if (REDIS_URL) {
     const { RedisTransport } = await import('./redis-transport');
     return (channel, events) => new RedisTransport(REDIS_URL, channel, events);
   }
-  if (DATABASE_URL) {
+  if (listenUrl) {
     const { PgNotifyTransport } = await import('./pg-notify-transport');
-    return (channel, events) => new PgNotifyTransport(DATABASE_URL, channel, dataSource, events);
+    return (channel, events) => new PgNotifyTransport(listenUrl, channel, dataSource, events);
   }
   return null;
 }

@@ -12,6 +12,7 @@ import {
   Min,
   MinLength,
   Validate,
+  ValidateIf,
   validateSync,
   ValidationArguments,
   ValidationError,
@@ -105,6 +106,39 @@ export class AppConfig {
   @IsString()
   @MinLength(1)
   SQLITE_PATH = './data/latchkey.sqlite';
+
+  /**
+   * What sits between the app and PostgreSQL: `session` (the server itself, or a pooler in
+   * session mode) or `transaction` (PgBouncer's transaction pooling). In `transaction` mode the
+   * timeouts are set per transaction (`SET LOCAL`), never as startup parameters, the raw-row
+   * reads use unnamed statements, and what needs a session of its own (the migration lock, the
+   * single-instance turns, LISTEN) goes to DATABASE_DIRECT_URL (docs/architecture.md).
+   */
+  @IsIn(['session', 'transaction'])
+  DATABASE_POOL_MODE: 'session' | 'transaction' = 'session';
+
+  /**
+   * A connection straight to the PostgreSQL server, bypassing the pooler, for the work that needs
+   * a session: required with DATABASE_POOL_MODE=transaction. Unset, DATABASE_URL serves it.
+   */
+  @ValidateIf(
+    (c: AppConfig) =>
+      c.DATABASE_DIRECT_URL !== undefined ||
+      (c.DATABASE_URL !== undefined && c.DATABASE_POOL_MODE === 'transaction'),
+  )
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message:
+      'must be a postgres:// URL straight to the server (not through the pooler): ' +
+      'DATABASE_POOL_MODE=transaction needs it for the migration lock, single-instance turns and LISTEN',
+  })
+  DATABASE_DIRECT_URL?: string;
+
+  /** The most PostgreSQL connections one instance holds in its pool. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DB_POOL_MAX = 20;
 
   /**
    * PostgreSQL's own `statement_timeout` on every app connection: the server cancels a statement
@@ -497,6 +531,11 @@ export class AppConfig {
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
+
+  /** The URL of the connections that need a session of their own (see DATABASE_DIRECT_URL). */
+  get sessionDatabaseUrl(): string | undefined {
+    return this.DATABASE_DIRECT_URL ?? this.DATABASE_URL;
+  }
 }
 
 export class ConfigValidationError extends Error {
@@ -509,6 +548,7 @@ export class ConfigValidationError extends Error {
 const KNOWN_KEYS = new Set(
   Object.keys(new AppConfig()).concat(
     'DATABASE_URL',
+    'DATABASE_DIRECT_URL',
     'REDIS_URL',
     'METRICS_TOKEN',
     'KEYS_DIR',

@@ -1,5 +1,24 @@
 import { Client, ClientConfig } from 'pg';
 
+/**
+ * The server-side timeouts of a connection through a transaction pooler (PgBouncer with
+ * `pool_mode=transaction`), which refuses them as startup parameters and would hand a session
+ * `SET` to other clients: they are set with `SET LOCAL`, per transaction.
+ */
+export interface LocalTimeouts {
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+/** The client's config: pg's, plus the query deadline and, through a transaction pooler, the timeouts. */
+export interface BoundedPgClientConfig extends ClientConfig {
+  query_timeout?: number;
+  local_timeouts?: LocalTimeouts;
+}
+
+/** TypeORM's first statement of every transaction (`PostgresQueryRunner.startTransaction`). */
+const TRANSACTION_START = 'START TRANSACTION';
+
 /** How often the sweep looks for a query past its time: the timeout is kept to within this. */
 const SWEEP_INTERVAL_MS = 100;
 
@@ -37,14 +56,27 @@ function sweepOverdue(): void {
  */
 export class BoundedPgClient extends Client {
   private readonly timeoutMs: number;
+  /** `SET LOCAL` of the timeouts, when they are set per transaction; else null. */
+  readonly setLocalTimeouts: string | null;
   /** When the query under way started (`performance.now()`), or 0 when none is. */
   private busySince = 0;
 
-  constructor(config?: string | ClientConfig) {
-    const { query_timeout: timeoutMs, ...rest } =
-      typeof config === 'string' ? { connectionString: config } : (config ?? {});
-    super(rest);
+  constructor(config?: string | BoundedPgClientConfig) {
+    const {
+      query_timeout: timeoutMs,
+      local_timeouts: local,
+      ...rest
+    }: BoundedPgClientConfig = typeof config === 'string'
+      ? { connectionString: config }
+      : (config ?? {});
+    // Pipelined through a transaction pooler, so that a statement's own transaction (below) costs
+    // no round trip more than the statement alone; every query still carries its own Sync.
+    super(local ? { ...rest, pipeline: true } : rest);
     this.timeoutMs = timeoutMs ?? 0;
+    this.setLocalTimeouts = local
+      ? `SET LOCAL statement_timeout = ${Math.trunc(local.statementMs)}; ` +
+        `SET LOCAL idle_in_transaction_session_timeout = ${Math.trunc(local.idleInTransactionMs)}`
+      : null;
     // The pool listens for a connection error while the client is idle, and TypeORM while it
     // holds it, but nobody does between the pool handing a new connection over and TypeORM
     // taking it a microtask later. A backend terminated right after connecting sends its FATAL
@@ -77,9 +109,10 @@ export class BoundedPgClient extends Client {
     }
   }
 
-  /** The queries waiting on this client behind the one under way (pg's own queue). */
+  /** The queries waiting on this client behind the one under way (pg's own queues). */
   private queued(): number {
-    return (this as unknown as { _queryQueue?: unknown[] })._queryQueue?.length ?? 0;
+    const queues = this as unknown as { _queryQueue?: unknown[]; _sentQueryQueue?: unknown[] };
+    return (queues._queryQueue?.length ?? 0) + (queues._sentQueryQueue?.length ?? 0);
   }
 
   private idle(): void {
@@ -93,5 +126,52 @@ export class BoundedPgClient extends Client {
 const pgQuery = Client.prototype.query as (...args: unknown[]) => unknown;
 BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unknown[]) {
   this.noteQueryStart();
+  if (this.setLocalTimeouts !== null)
+    return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
   return pgQuery.apply(this, args);
 } as Client['query'];
+
+/**
+ * Through a transaction pooler, every statement runs in a transaction that sets the timeouts
+ * first. TypeORM's `START TRANSACTION` carries them in the same message (one round trip, no
+ * more). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
+ * its own: `BEGIN; SET LOCAL …`, the statement and `COMMIT`, written together (the client is in
+ * pg's pipeline mode there: one round trip). After a failed statement the COMMIT ends the
+ * aborted transaction as a ROLLBACK would, and the statement's error is the answer. The answer
+ * comes once the COMMIT is done, so the pool never hands on a connection with a transaction
+ * open. The server's last ReadyForQuery says whether one is open ('I' is none; null, not yet
+ * connected). pg refuses a cursor in pipeline mode: the app opens none.
+ */
+function queryWithLocalTimeouts(client: BoundedPgClient, setLocal: string, args: unknown[]) {
+  const [first, ...rest] = args;
+  if (first === TRANSACTION_START)
+    return pgQuery.call(client, `${TRANSACTION_START}; ${setLocal}`, ...rest);
+  const status = client.getTransactionStatus();
+  if (status !== 'I' && status !== null) return pgQuery.apply(client, args);
+  const callback = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
+  const answer = inOwnTransaction(client, setLocal, () => pgQuery.apply(client, args));
+  if (!callback) return answer;
+  answer.then(
+    (result) => callback(null, result),
+    (e: unknown) => callback(e),
+  );
+  return undefined;
+}
+
+type Callback = (err: unknown, result?: unknown) => void;
+
+async function inOwnTransaction(
+  client: BoundedPgClient,
+  setLocal: string,
+  statement: () => unknown,
+): Promise<unknown> {
+  const [begin, answer, commit] = await Promise.allSettled([
+    pgQuery.call(client, `BEGIN; ${setLocal}`),
+    statement(),
+    pgQuery.call(client, 'COMMIT'),
+  ]);
+  if (begin.status === 'rejected') throw begin.reason;
+  if (answer.status === 'rejected') throw answer.reason;
+  if (commit.status === 'rejected') throw commit.reason;
+  return answer.value;
+}

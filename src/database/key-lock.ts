@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { openSessionConnection } from './session-connection';
 import type { Transaction } from './unit-of-work';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
@@ -55,7 +56,10 @@ export async function tryKeyLock(tx: Transaction, key: string): Promise<boolean>
  * transactions runs on one instance at a time. The lock lives on a pooled connection kept for the
  * run, so `fn`'s own transactions use others. Should the unlock fail, `pg_advisory_unlock_all`
  * is tried on the way back to the pool; a connection that failed both is a dead one, whose
- * session (and lock) the server has ended. SQLite has one process: `fn` always runs.
+ * session (and lock) the server has ended. Through a transaction pooler no pooled connection
+ * keeps its session, so the lock is held on a direct connection of its own (DATABASE_DIRECT_URL),
+ * unlocked and closed when the run ends (the server drops the lock with the session anyway).
+ * SQLite has one process: `fn` always runs.
  */
 export async function runAlone<T>(
   dataSource: DataSource,
@@ -63,6 +67,23 @@ export async function runAlone<T>(
   fn: () => Promise<T>,
 ): Promise<T | null> {
   if (dataSource.options.type !== 'postgres') return fn();
+  const direct = await openSessionConnection(dataSource.options);
+  if (direct !== null) {
+    try {
+      const { rows } = await direct.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+        [KEY_SPACE, key],
+      );
+      if (rows[0]?.locked !== true) return null;
+      try {
+        return await fn();
+      } finally {
+        await direct.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      }
+    } finally {
+      await direct.end().catch(() => undefined);
+    }
+  }
   const runner = dataSource.createQueryRunner();
   try {
     const rows = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [

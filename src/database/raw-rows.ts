@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { throughTransactionPooler } from './data-source-options';
 
 /**
  * Reads rows as arrays of column values, in the order the SELECT names them, for hot lists
@@ -14,6 +15,8 @@ import { DataSource } from 'typeorm';
  * - PostgreSQL: a named prepared statement per SQL text (parsed and planned once per
  *   connection, not per call), through the same pool and clients as TypeORM, so the same
  *   statement and query timeouts apply, with `rowMode: 'array'` and pg's own type parsers.
+ *   Through a transaction pooler (DATABASE_POOL_MODE=transaction) the statement is unnamed: a
+ *   named one lives on one server connection, and the next transaction may get another.
  *
  * Parameters are named (`:name`) and bound by the driver's own escaping, as in TypeORM.
  * Callers build the SQL from fixed fragments only, never from input; the set of texts is small
@@ -23,8 +26,11 @@ import { DataSource } from 'typeorm';
 export class RawRows {
   private readonly sqliteStatements = new Map<string, Statement<unknown[], unknown[]>>();
   private readonly pgNames = new Map<string, string>();
+  private readonly unnamed: boolean;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.unnamed = throughTransactionPooler(dataSource.options);
+  }
 
   async all(sql: string, params: Record<string, unknown>): Promise<unknown[][]> {
     const driver = this.dataSource.driver;
@@ -32,8 +38,9 @@ export class RawRows {
     const values = bound as unknown[];
     if (this.dataSource.options.type === 'postgres') {
       const pool = (driver as unknown as { master: Pool }).master;
-      let name = this.pgNames.get(text);
-      if (name === undefined) this.pgNames.set(text, (name = `latchkey_raw_${this.pgNames.size}`));
+      let name = this.unnamed ? undefined : this.pgNames.get(text);
+      if (name === undefined && !this.unnamed)
+        this.pgNames.set(text, (name = `latchkey_raw_${this.pgNames.size}`));
       const result = await pool.query<unknown[]>({ name, text, values, rowMode: 'array' });
       return result.rows;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
+import { PGBOUNCER_BIN, pgbouncerInstalled } from '../../support/pgbouncer';
 import { GATEWAY_BINARIES, missingGateways } from '../helpers/gateways';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
@@ -85,6 +86,11 @@ export default async function globalSetup(): Promise<void> {
   if (gateways.length > 0) {
     notes.push(
       `the real-gateway suite, nginx and Caddy in front of /auth/verify (${gateways.map((g) => GATEWAY_BINARIES[g]).join(' and ')} missing: apt-get install nginx caddy; bash .ci/run installs them; under CI=true the suite fails instead)`,
+    );
+  }
+  if (TEST_DATABASE_URL && !pgbouncerInstalled()) {
+    notes.push(
+      `the PgBouncer suite, the app through transaction pooling (${PGBOUNCER_BIN} is missing: apt-get install pgbouncer; bash .ci/run installs it; under CI=true the suite fails instead)`,
     );
   }
   if (notes.length > 0) {
