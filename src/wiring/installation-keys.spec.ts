@@ -155,7 +155,13 @@ describe(initInstallationKeys.name, () => {
     });
     // Nothing printed holds a key.
     const printed = JSON.stringify(first);
-    for (const text of texts) expect(printed).not.toContain(text.trim().split('+').pop());
+    // The secret of each: the signer key's base64 after `<prefix><name>+<key id>+` (base64 may
+    // hold `+` itself, even last), and the webhook key's whole text.
+    for (const text of texts) {
+      const secret = /\+[0-9a-f]{8}\+(.+)$/.exec(text.trim())?.[1] ?? text.trim();
+      expect(secret.length).toBeGreaterThanOrEqual(40);
+      expect(printed).not.toContain(secret);
+    }
 
     const again = initInstallationKeys(config());
     expect(again.keys).toEqual({
