@@ -125,7 +125,8 @@ describe('keys init', () => {
     const keys = [DEFAULT_KEY_FILE, DEFAULT_SECRETS_KEY_FILE].map((f) =>
       readFileSync(join(dir, f), 'utf8'),
     );
-    const secretParts = [keys[0].trim().split('+').pop()!, keys[1].trim()];
+    // The signer key's secret is its base64 after `<name>+<key id>+`, whole (base64 may hold `+`).
+    const secretParts = [/\+[0-9a-f]{8}\+(.+)$/.exec(keys[0].trim())![1], keys[1].trim()];
     for (const part of secretParts) {
       expect(first.stdout).not.toContain(part);
       expect(first.stderr).not.toContain(part);
