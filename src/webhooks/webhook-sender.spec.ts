@@ -275,6 +275,47 @@ describe(sendWebhook.name, () => {
     },
   );
 
+  it('keeps one connection open for sends in turn to one receiver', async () => {
+    server = await TestServer.start((_req, res) => res.end('ok'));
+    for (let i = 0; i < 5; i++) {
+      expect(await send({ url: server.url() })).toMatchObject({ status: 200, body: 'ok' });
+    }
+    expect(server.received).toHaveLength(5);
+    expect(server.connections).toBe(1);
+  });
+
+  it('never lets a connection kept under a looser policy serve a stricter one', async () => {
+    server = await TestServer.start((_req, res) => res.end('ok'));
+    const url = server.url().replace('127.0.0.1', 'localhost');
+    expect(await send({ url })).toMatchObject({ status: 200 });
+    const strict = await send({ url, policy: { allowHttp: true, allowPrivate: false } });
+    expect(strict).toMatchObject({ status: null, error: 'refused_address' });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('sends once more, on a new connection, when a kept one is closed as it is reused', async () => {
+    const used = new WeakSet<object>();
+    server = await TestServer.start((req, res) => {
+      // The second request on a connection finds it closed, as a receiver's idle timeout would.
+      if (used.has(req.socket)) return req.socket.destroy();
+      used.add(req.socket);
+      res.end('ok');
+    });
+    expect(await send({ url: server.url() })).toMatchObject({ status: 200 });
+    expect(await send({ url: server.url() })).toMatchObject({ status: 200, body: 'ok' });
+    expect(server.connections).toBe(2);
+    expect(server.received).toHaveLength(3);
+  });
+
+  it('does not send again when a new connection fails', async () => {
+    server = await TestServer.start((req) => req.socket.destroy());
+    expect(await send({ url: server.url() })).toMatchObject({
+      status: null,
+      error: 'connection_failed',
+    });
+    expect(server.received).toHaveLength(1);
+  });
+
   it('reports dns_failed for a name that does not resolve', async () => {
     const result = await send({ url: 'https://nothing-here.invalid/hook' });
     expect(result).toMatchObject({ status: null, error: 'dns_failed' });

@@ -3,9 +3,9 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
+import { deliveryAgent } from './delivery-agents';
 import {
   bareHost,
-  guardedLookup,
   isForbiddenAddress,
   TargetRefused,
   urlProblem,
@@ -51,9 +51,35 @@ export const MAX_RESPONSE_BODY_BYTES = 1024;
 export const USER_AGENT = 'Latchkey-Webhooks/1';
 const MAX_RETRY_AFTER_SECONDS = 86_400;
 
-/** One delivery attempt: a POST, bounded by timeoutMs from start to the last byte kept. Never throws. */
+/**
+ * One delivery attempt: a POST, bounded by timeoutMs from start to the last byte kept. Never throws.
+ * Connections are kept alive per endpoint host (delivery-agents.ts): opening one per send cost
+ * about half of one endpoint's throughput (docs/performance.md).
+ */
 export async function sendWebhook(req: SendRequest): Promise<SendResult> {
   const started = performance.now();
+  const first = await attempt(req, started, req.timeoutMs);
+  // A kept connection the receiver closed as it was reused: the request never reached it
+  // (Node's advice for keep-alive clients), so it goes once more on a new connection.
+  if (first.retryFresh) {
+    const left = req.timeoutMs - (performance.now() - started);
+    if (left > 0) return (await attempt(req, started, left, true)).result;
+  }
+  return first.result;
+}
+
+interface Attempt {
+  result: SendResult;
+  /** The failure came from a reused connection closed before any answer. */
+  retryFresh: boolean;
+}
+
+async function attempt(
+  req: SendRequest,
+  started: number,
+  timeoutMs: number,
+  fresh = false,
+): Promise<Attempt> {
   const failed = (error: SendError): SendResult => ({
     status: null,
     latencyMs: elapsedSince(started),
@@ -62,14 +88,15 @@ export async function sendWebhook(req: SendRequest): Promise<SendResult> {
     error,
   });
 
+  const done = (result: SendResult): Attempt => ({ result, retryFresh: false });
   if (urlProblem(req.url, { ...req.policy, allowPrivate: true }) !== null) {
-    return failed('invalid_request');
+    return done(failed('invalid_request'));
   }
   const url = new URL(req.url);
   // Node connects to an IP literal without calling `lookup`, so guardedLookup never sees it.
   const host = bareHost(url);
   if (!req.policy.allowPrivate && isIP(host) !== 0 && isForbiddenAddress(host)) {
-    return failed('refused_address');
+    return done(failed('refused_address'));
   }
 
   const headers: Record<string, string | number> = {};
@@ -81,44 +108,53 @@ export async function sendWebhook(req: SendRequest): Promise<SendResult> {
 
   let outgoing: ClientRequest;
   try {
-    outgoing = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+    const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+    const agent = deliveryAgent(protocol, req.policy);
+    // A retry after a reused connection failed asks for a new one (a closed idle one is gone).
+    if (fresh) headers.connection = 'close';
+    outgoing = (protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'POST',
       headers,
-      agent: false,
-      lookup: guardedLookup(req.policy),
+      agent,
     });
   } catch {
     // Node validates header names and values here (a CR or LF in a value, say).
-    return failed('invalid_request');
+    return done(failed('invalid_request'));
   }
-  return await new Promise<SendResult>((resolve) => {
+  return await new Promise<Attempt>((resolve) => {
     let response: IncomingMessage | undefined;
     const chunks: Buffer[] = [];
     let kept = 0;
     let settled = false;
 
-    // Called once an answer is complete, cut short or capped (error null), or has failed.
-    const settle = (error: SendError | null) => {
+    // Called once an answer is complete (whole: the connection is kept), cut short or capped
+    // (error null), or has failed.
+    const settle = (error: SendError | null, whole = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outgoing.destroy();
-      response?.destroy();
+      if (!whole) {
+        outgoing.destroy();
+        response?.destroy();
+      }
       if (response === undefined) {
-        resolve(failed(error ?? 'connection_failed'));
+        resolve({
+          result: failed(error ?? 'connection_failed'),
+          retryFresh: !fresh && outgoing.reusedSocket && error === 'connection_failed',
+        });
         return;
       }
-      resolve({
+      resolve(done({
         status: response.statusCode ?? null,
         latencyMs: elapsedSince(started),
         body: storableBody(Buffer.concat(chunks)),
         retryAfterSeconds: parseRetryAfter(response.headers['retry-after'], Date.now()),
         error: null,
-      });
+      }));
     };
 
     // One timer for the whole attempt: connect, headers and the capped body.
-    const timer = setTimeout(() => settle('timeout'), req.timeoutMs);
+    const timer = setTimeout(() => settle('timeout'), timeoutMs);
     outgoing.on('error', (e) => settle(describeFailure(e)));
     outgoing.on('response', (res) => {
       response = res;
@@ -130,7 +166,7 @@ export async function sendWebhook(req: SendRequest): Promise<SendResult> {
         if (kept >= MAX_RESPONSE_BODY_BYTES) settle(null);
       });
       // A body cut short, or timed out, after the status arrived still reports that status.
-      res.on('end', () => settle(null));
+      res.on('end', () => settle(null, true));
       res.on('error', () => settle(null));
       res.on('close', () => settle(null));
     });
