@@ -74,6 +74,7 @@ function startReceiver() {
   const firstSeen = new Map<string, number>();
   const byTarget = new Map<string, number>();
   let arrivals = 0;
+  let connections = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -96,11 +97,16 @@ function startReceiver() {
       res.writeHead(204).end();
     });
   });
+  server.on('connection', () => connections++);
   return {
     firstSeen,
     byTarget,
     get arrivals() {
       return arrivals;
+    },
+    /** Connections opened to the receiver so far: kept-alive ones are counted once. */
+    get connections() {
+      return connections;
     },
     listen: () =>
       new Promise<string>((resolve) =>
@@ -272,6 +278,7 @@ async function main(): Promise<void> {
       const seeded = await clients[0].createBusiness(a.platformToken ?? '', 'seeded');
       const endpointId = await registerEndpoint(clients[0], seeded, hookUrl);
       const before = receiver.arrivals;
+      const connectionsBefore = receiver.connections;
       // Workers start on the first rows while the rest are written: the clock starts before them.
       const seededAt = performance.now();
       await seedOutbox(db.url, seeded.businessId, endpointId, MESSAGES);
@@ -288,10 +295,12 @@ async function main(): Promise<void> {
         seconds: drainSeconds,
         perSecond,
         arrivals: receiver.arrivals - before,
+        connections: receiver.connections - connectionsBefore,
       };
       report([
         `delivery, ${seen.length} seeded messages, 3 instances`,
-        `${round(perSecond, 0)} deliveries/s (${round(drainSeconds)} s)`,
+        `${round(perSecond, 0)} deliveries/s (${round(drainSeconds)} s, ` +
+          `${receiver.connections - connectionsBefore} connections)`,
         `≥ ${GOALS.deliveriesPerSecond}/s`,
         perSecond >= GOALS.deliveriesPerSecond ? 'met' : 'missed',
       ]);

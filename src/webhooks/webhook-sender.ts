@@ -144,13 +144,15 @@ async function attempt(
         });
         return;
       }
-      resolve(done({
-        status: response.statusCode ?? null,
-        latencyMs: elapsedSince(started),
-        body: storableBody(Buffer.concat(chunks)),
-        retryAfterSeconds: parseRetryAfter(response.headers['retry-after'], Date.now()),
-        error: null,
-      }));
+      resolve(
+        done({
+          status: response.statusCode ?? null,
+          latencyMs: elapsedSince(started),
+          body: storableBody(Buffer.concat(chunks)),
+          retryAfterSeconds: parseRetryAfter(response.headers['retry-after'], Date.now()),
+          error: null,
+        }),
+      );
     };
 
     // One timer for the whole attempt: connect, headers and the capped body.
