@@ -4,14 +4,10 @@ import { loggableError } from '../common/safe-error';
 import { auditedEventClasses } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
 import { Metrics } from '../metrics/metrics';
-import { Outcome, UNSIGNED, WebhookAttemptRecorder } from './webhook-attempt-recorder';
-import type { WebhookEndpoint } from './webhook-endpoint.entity';
-import { open, secretsKeyOf } from './webhook-secret-box';
-import { sendWebhook } from './webhook-sender';
-import { signedHeaders } from './webhook-signature';
+import { Outcome, WebhookAttemptRecorder } from './webhook-attempt-recorder';
+import { WebhookAttempts } from './webhook-attempts';
+import { secretsKeyOf } from './webhook-secret-box';
 import { WebhookRetention } from './webhook-retention';
-import { WebhookSigningKey } from './webhook-signing-key';
-import { WebhooksService } from './webhooks.service';
 import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
 import { SendSlots } from './send-slots';
 import { Serial } from './serial';
@@ -37,11 +33,6 @@ const RECORD_GROUP = 64;
  * one, or the last of its endpoint's, is recorded at once.
  */
 const RECORD_DELAY_MS = 20;
-/**
- * How long an endpoint read for a send serves the next ones: a change to it (its URL, its
- * secret, disabling it) reaches sends within this.
- */
-const ENDPOINT_READ_MS = 1_000;
 /** Time for an attempt's record after its send. */
 const RECORD_MARGIN_MS = 5_000;
 /**
@@ -94,13 +85,6 @@ export class WebhookDispatcher implements OnModuleDestroy {
    * handed back by the next claim, due again and their attempt uncounted.
    */
   private handBack: ClaimedMessage[] = [];
-  /** Endpoints whose secret did not open since the last record, logged with it. */
-  private readonly unsigned = new Set<string>();
-  /** Endpoints as sends last read them, each serving ENDPOINT_READ_MS. */
-  private readonly endpoints = new Map<
-    string,
-    { at: number; row: Promise<WebhookEndpoint | null> }
-  >();
   private counting = false;
   /** A busy endpoint's queue is refilled once this few wait for it. */
   private readonly lowWater: number;
@@ -109,7 +93,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly claims: WebhookClaims,
     private readonly repo: WebhooksRepository,
-    private readonly webhooks: WebhooksService,
+    private readonly attempts: WebhookAttempts,
     private readonly recorder: WebhookAttemptRecorder,
     private readonly retention: WebhookRetention,
     private readonly metrics: Metrics,
@@ -234,13 +218,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private async recordEnded(): Promise<void> {
     while (this.ended.length > 0) {
       const group = this.ended.splice(0, RECORD_GROUP);
-      if (this.unsigned.size > 0) {
+      const unsigned = this.attempts.takeUnsigned();
+      if (unsigned.length > 0) {
         this.logger.error(
-          { endpoints: [...this.unsigned] },
+          { endpoints: unsigned },
           'webhook secrets that do not open under WEBHOOK_SECRETS_KEY: their deliveries fail ' +
             'until the key that sealed them is back',
         );
-        this.unsigned.clear();
       }
       try {
         await this.recorder.recordAll(group.map((e) => e.outcome));
@@ -288,7 +272,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
    * one holds it until its attempt is recorded (`recordEnded`).
    */
   private launch(message: ClaimedMessage): void {
-    const send: Promise<void> = this.send(message)
+    const send: Promise<void> = this.attempts
+      .send(message)
       .then((outcome) => {
         const status = outcome.result?.status ?? null;
         const holding =
@@ -328,43 +313,6 @@ export class WebhookDispatcher implements OnModuleDestroy {
     return next !== null;
   }
 
-  /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
-  private async send(message: ClaimedMessage): Promise<Outcome> {
-    const found = await this.endpointOf(message.endpointId);
-    if (!found || found.disabledAt)
-      return { message, endpoint: found, result: null, at: new Date() };
-    const at = new Date();
-    let headers: Record<string, string>;
-    try {
-      headers = signedHeaders(message.id, at, message.payload, await this.signerOf(found, at));
-    } catch {
-      // One endpoint's secret must not fail the others: its attempt fails, the others go.
-      this.unsigned.add(found.id);
-      return { message, endpoint: found, result: UNSIGNED, at };
-    }
-    const result = await sendWebhook({
-      url: found.url,
-      headers,
-      body: message.payload,
-      timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
-      policy: this.webhooks.policy,
-    });
-    return { message, endpoint: found, result, at };
-  }
-
-  /** The endpoint as read at most ENDPOINT_READ_MS ago, so a busy endpoint is not read per send. */
-  private endpointOf(id: string): Promise<WebhookEndpoint | null> {
-    const now = Date.now();
-    const read = this.endpoints.get(id);
-    if (read && now - read.at < ENDPOINT_READ_MS) return read.row;
-    if (this.endpoints.size > 4 * SEND_SLOTS) this.endpoints.clear();
-    const row = this.repo.findEndpointAnyChain(id);
-    // A read that fails is not kept: the next send reads again.
-    row.catch(() => this.endpoints.delete(id));
-    this.endpoints.set(id, { at: now, row });
-    return row;
-  }
-
   private countBacklog(): void {
     if (!this.metrics.enabled || this.counting) return;
     this.counting = true;
@@ -373,29 +321,5 @@ export class WebhookDispatcher implements OnModuleDestroy {
       .then((n) => (this.backlog = n))
       .catch(() => undefined)
       .finally(() => (this.counting = false));
-  }
-
-  /**
-   * What signs now: for a v1a endpoint, its business's Ed25519 key (and a rotated-out one within
-   * its overlap); else the current secret, and a rotated-out one within its overlap.
-   */
-  private async signerOf(
-    endpoint: WebhookEndpoint,
-    at: Date,
-  ): Promise<string[] | WebhookSigningKey[]> {
-    const key = secretsKeyOf(this.config);
-    if (key.kind === 'off') throw new Error('webhooks are off');
-    if (endpoint.signatureScheme === 'v1a') {
-      return this.webhooks.signingKeys.signers(endpoint.chainId, at);
-    }
-    const secrets = [open(key.key, endpoint.id, endpoint.secretSealed)];
-    if (
-      endpoint.previousSecretSealed &&
-      endpoint.previousSecretUntil &&
-      endpoint.previousSecretUntil > at
-    ) {
-      secrets.push(open(key.key, endpoint.id, endpoint.previousSecretSealed));
-    }
-    return secrets;
   }
 }

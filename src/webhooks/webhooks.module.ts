@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuditListener } from '../audit/audit.listener';
 import { businessOfChain } from './webhooks.service';
 import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
+import { WebhookAttempts } from './webhook-attempts';
 import { WebhookClaims } from './webhook-claims';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookKeyGenerations } from './webhook-key-generations.repository';
@@ -34,6 +35,7 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhooksService,
     WebhookOutbox,
     WebhookAttemptRecorder,
+    WebhookAttempts,
     WebhookClaims,
     WebhookRetention,
     WebhookDispatcher,

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
+import type { WebhookEndpoint } from './webhook-endpoint.entity';
+import { open, secretsKeyOf } from './webhook-secret-box';
+import { sendWebhook } from './webhook-sender';
+import { signedHeaders } from './webhook-signature';
+import { WebhookSigningKey } from './webhook-signing-key';
+import { WebhooksService } from './webhooks.service';
+import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
+
+/**
+ * How long an endpoint read for a send serves the next ones: a change to it (its URL, its
+ * secret, disabling it) reaches sends within this.
+ */
+const ENDPOINT_READ_MS = 1_000;
+/** Endpoints kept read at most; past it the reads start afresh. */
+const ENDPOINTS_KEPT = 256;
+
+/**
+ * One delivery attempt of a claimed message: its endpoint read (briefly kept, so a busy endpoint
+ * is not read per send), the message signed as the endpoint's scheme says, and sent. The
+ * dispatcher decides when; this decides what goes out.
+ */
+@Injectable()
+export class WebhookAttempts {
+  /** Endpoints as sends last read them, each serving ENDPOINT_READ_MS. */
+  private readonly endpoints = new Map<
+    string,
+    { at: number; row: Promise<WebhookEndpoint | null> }
+  >();
+  /** Endpoints whose secret did not open since `takeUnsigned` last answered. */
+  private readonly unsigned = new Set<string>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: WebhooksRepository,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
+  async send(message: ClaimedMessage): Promise<Outcome> {
+    const found = await this.endpointOf(message.endpointId);
+    if (!found || found.disabledAt)
+      return { message, endpoint: found, result: null, at: new Date() };
+    const at = new Date();
+    let headers: Record<string, string>;
+    try {
+      headers = signedHeaders(message.id, at, message.payload, await this.signerOf(found, at));
+    } catch {
+      // One endpoint's secret must not fail the others: its attempt fails, the others go.
+      this.unsigned.add(found.id);
+      return { message, endpoint: found, result: UNSIGNED, at };
+    }
+    const result = await sendWebhook({
+      url: found.url,
+      headers,
+      body: message.payload,
+      timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
+      policy: this.webhooks.policy,
+    });
+    return { message, endpoint: found, result, at };
+  }
+
+  /** The endpoints whose secret did not open since the last call, for one log line. */
+  takeUnsigned(): string[] {
+    const ids = [...this.unsigned];
+    this.unsigned.clear();
+    return ids;
+  }
+
+  private endpointOf(id: string): Promise<WebhookEndpoint | null> {
+    const now = Date.now();
+    const read = this.endpoints.get(id);
+    if (read && now - read.at < ENDPOINT_READ_MS) return read.row;
+    if (this.endpoints.size > ENDPOINTS_KEPT) this.endpoints.clear();
+    const row = this.repo.findEndpointAnyChain(id);
+    // A read that fails is not kept: the next send reads again.
+    row.catch(() => this.endpoints.delete(id));
+    this.endpoints.set(id, { at: now, row });
+    return row;
+  }
+
+  /**
+   * What signs now: for a v1a endpoint, its business's Ed25519 key (and a rotated-out one within
+   * its overlap); else the current secret, and a rotated-out one within its overlap.
+   */
+  private async signerOf(
+    endpoint: WebhookEndpoint,
+    at: Date,
+  ): Promise<string[] | WebhookSigningKey[]> {
+    const key = secretsKeyOf(this.config);
+    if (key.kind === 'off') throw new Error('webhooks are off');
+    if (endpoint.signatureScheme === 'v1a') {
+      return this.webhooks.signingKeys.signers(endpoint.chainId, at);
+    }
+    const secrets = [open(key.key, endpoint.id, endpoint.secretSealed)];
+    if (
+      endpoint.previousSecretSealed &&
+      endpoint.previousSecretUntil &&
+      endpoint.previousSecretUntil > at
+    ) {
+      secrets.push(open(key.key, endpoint.id, endpoint.previousSecretSealed));
+    }
+    return secrets;
+  }
+}
