@@ -1,24 +1,12 @@
 import { useDeleteWebhook } from '../api/webhooks';
+import { WEBHOOK_EVENT_TYPES } from '../../../src/webhooks/webhook-event-types';
 import type { Webhook, WebhookEventType } from '../api/types';
 import { useBusiness } from '../session';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Badge } from './Table';
 
-export const EVENT_TYPES: WebhookEventType[] = [
-  'token.created',
-  'token.revoked',
-  'token.rotated',
-  'token.expiring',
-  'token.expired',
-  'token.rejected',
-  'token.leaked',
-  'member.added',
-  'member.removed',
-  'business.suspended',
-  'business.resumed',
-  'webhook.disabled',
-  'audit.event',
-];
+/** What an endpoint may subscribe to, as the server declares it (one list, never a copy). */
+export const EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES;
 
 export function WebhookState({ hook }: { hook: Webhook }) {
   if (hook.enabled) return <Badge tone="ok">enabled</Badge>;
