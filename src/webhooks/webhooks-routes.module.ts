@@ -8,6 +8,7 @@ import {
   PlatformWebhookMessagesController,
   WebhookMessagesController,
 } from './webhook-messages.controller';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookMessagesService } from './webhook-messages.service';
 import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
 import { WebhooksModule } from './webhooks.module';
@@ -24,6 +25,6 @@ import { WebhooksModule } from './webhooks.module';
     WebhookMessagesController,
     PlatformWebhookMessagesController,
   ],
-  providers: [WebhookMessagesService],
+  providers: [WebhookMessagesService, WebhookDeliveriesService],
 })
 export class WebhooksRoutesModule {}

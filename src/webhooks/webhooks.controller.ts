@@ -20,6 +20,7 @@ import {
 } from './dto/webhook.dto';
 import { MessageIdPipe } from './message-id.pipe';
 import { WEBHOOK_POLICY, WEBHOOK_ROLE } from './webhook-policy';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhooksService } from './webhooks.service';
 
 const DENIED = { 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] };
@@ -37,7 +38,10 @@ const ON_AUDIT =
  */
 function webhookRoutes(op: (id: string) => string) {
   abstract class WebhookRoutes {
-    constructor(protected readonly webhooks: WebhooksService) {}
+    constructor(
+      protected readonly webhooks: WebhooksService,
+      protected readonly delivery: WebhookDeliveriesService,
+    ) {}
 
     protected abstract chainOf(ctx: RequestContext): string;
 
@@ -152,7 +156,7 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Query() query: PageQueryDto,
     ) {
-      return this.webhooks.deliveries(this.chainOf(ctx), id, query);
+      return this.delivery.deliveries(this.chainOf(ctx), id, query);
     }
 
     @Post(':webhook_id/deliveries/:message_id/redeliver')
@@ -179,7 +183,7 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Param('message_id', MessageIdPipe) messageId: string,
     ) {
-      return this.webhooks.redeliver(ctx, this.chainOf(ctx), id, messageId);
+      return this.delivery.redeliver(ctx, this.chainOf(ctx), id, messageId);
     }
 
     @Post(':webhook_id/recover')
@@ -197,7 +201,7 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Query() query: RecoverQueryDto,
     ) {
-      return this.webhooks.recover(ctx, this.chainOf(ctx), id, query.since);
+      return this.delivery.recover(ctx, this.chainOf(ctx), id, query.since);
     }
 
     @Post(':webhook_id/test')
@@ -211,7 +215,7 @@ function webhookRoutes(op: (id: string) => string) {
     @ApiEnvelope(201, QueuedMessageDto)
     @ApiErrors({ ...ONE, 409: ['WEBHOOK_DISABLED'] })
     test(@Ctx() ctx: RequestContext, @Param('webhook_id', uuidPipe('webhook_id')) id: string) {
-      return this.webhooks.sendTest(ctx, this.chainOf(ctx), id);
+      return this.delivery.sendTest(ctx, this.chainOf(ctx), id);
     }
   }
   return WebhookRoutes;
@@ -222,8 +226,8 @@ function webhookRoutes(op: (id: string) => string) {
 @RequireRole(WEBHOOK_ROLE)
 @Controller('api/v1/webhooks')
 export class WebhooksController extends webhookRoutes((id) => id) {
-  constructor(webhooks: WebhooksService) {
-    super(webhooks);
+  constructor(webhooks: WebhooksService, delivery: WebhookDeliveriesService) {
+    super(webhooks, delivery);
   }
 
   protected chainOf(ctx: RequestContext): string {
@@ -237,8 +241,8 @@ export class WebhooksController extends webhookRoutes((id) => id) {
 export class PlatformWebhooksController extends webhookRoutes((id) =>
   id.replace('Webhook', 'PlatformWebhook'),
 ) {
-  constructor(webhooks: WebhooksService) {
-    super(webhooks);
+  constructor(webhooks: WebhooksService, delivery: WebhookDeliveriesService) {
+    super(webhooks, delivery);
   }
 
   protected chainOf(): string {

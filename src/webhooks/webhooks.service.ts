@@ -1,31 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
-import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
 import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { holdKeyLock } from '../database/key-lock';
-import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { UnitOfWork } from '../database/unit-of-work';
 import {
   CreatedWebhookDto,
   CreateWebhookDto,
-  QueuedMessageDto,
-  RecoveredDto,
   RotatedWebhookSecretDto,
   UpdateWebhookDto,
-  WebhookAttemptDto,
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookError } from './webhook-error';
-import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
-import { messageId } from './webhook-message.entity';
-import { AUDIT_EVENT_TYPE, receivesAudit, WEBHOOK_POLICY, WebhookAction } from './webhook-policy';
+import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
 import { seal, secretsKeyOf } from './webhook-secret-box';
 import { generateSecret } from './webhook-signature';
 import { WebhookSigningKeys } from './webhook-signing-keys';
+import { endpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
 import {
   resolveTarget,
   TargetPolicy,
@@ -62,7 +57,8 @@ export function endpointRef(e: Pick<WebhookEndpoint, 'id' | 'chainId' | 'url'>):
 
 /**
  * A business's webhook endpoints (or the platform's, with the platform chain's id): register,
- * change, rotate a secret, delete, and read and replay deliveries. Every change is audited.
+ * change, rotate a secret, delete. Every change is audited; their messages are
+ * `WebhookDeliveriesService`'s.
  */
 @Injectable()
 export class WebhooksService {
@@ -96,7 +92,7 @@ export class WebhooksService {
   }
 
   async get(chainId: string, id: string): Promise<WebhookViewDto> {
-    return WebhookViewDto.of(await this.endpointOrFail(null, chainId, id));
+    return WebhookViewDto.of(await endpointOrFail(this.repo, null, chainId, id));
   }
 
   async create(
@@ -106,7 +102,7 @@ export class WebhooksService {
   ): Promise<CreatedWebhookDto> {
     const key = this.sealingKey();
     await this.checkUrl(dto.url);
-    this.mayTouchAudit(ctx, 'create', receivesAudit(dto.event_types));
+    mayTouchAudit(ctx, 'create', receivesAudit(dto.event_types));
     return this.uow.run(async (tx) => {
       // The count and the insert are one step, so two racing creates cannot pass the cap.
       await holdKeyLock(tx, `webhook-endpoints:${chainId}`, 'exclusive');
@@ -150,7 +146,7 @@ export class WebhooksService {
   ): Promise<WebhookViewDto> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
       // A new URL would also be sent what waits for the old one: audit events included, that an
       // earlier change of types left queued.
       const touchesAudit =
@@ -159,7 +155,7 @@ export class WebhooksService {
         (dto.url !== undefined &&
           dto.url !== endpoint.url &&
           (await this.repo.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'pending')));
-      this.mayTouchAudit(ctx, 'update', touchesAudit);
+      mayTouchAudit(ctx, 'update', touchesAudit);
       const now = new Date();
       const patch: Partial<WebhookEndpoint> = {};
       if (dto.url !== undefined && dto.url !== endpoint.url) patch.url = dto.url;
@@ -186,8 +182,8 @@ export class WebhooksService {
 
   delete(ctx: RequestContext, chainId: string, id: string): Promise<WebhookViewDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
-      this.mayTouchAudit(ctx, 'delete', receivesAudit(endpoint.eventTypes));
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      mayTouchAudit(ctx, 'delete', receivesAudit(endpoint.eventTypes));
       await this.repo.deleteEndpoint(tx.manager, chainId, id);
       await tx.publish(new WebhookDeletedEvent(ctx.author, endpointRef(endpoint)));
       return WebhookViewDto.of(endpoint);
@@ -198,8 +194,8 @@ export class WebhooksService {
   rotateSecret(ctx: RequestContext, chainId: string, id: string): Promise<RotatedWebhookSecretDto> {
     const key = this.sealingKey();
     return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
-      this.mayTouchAudit(ctx, 'rotate_secret', receivesAudit(endpoint.eventTypes));
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      mayTouchAudit(ctx, 'rotate_secret', receivesAudit(endpoint.eventTypes));
       if (endpoint.signatureScheme === 'v1a') throw new WebhookError('WEBHOOK_KEY_SIGNED');
       const now = new Date();
       const secret = generateSecret();
@@ -216,118 +212,6 @@ export class WebhooksService {
       );
       return { ...WebhookViewDto.of({ ...endpoint, ...patch }, now), secret };
     });
-  }
-
-  async deliveries(
-    chainId: string,
-    id: string,
-    query: PageQueryDto,
-  ): Promise<Page<WebhookAttemptDto>> {
-    await this.endpointOrFail(null, chainId, id);
-    return paginate(
-      query,
-      (limit, after) => this.repo.listAttempts(chainId, id, limit, after),
-      (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
-      WebhookAttemptDto.of,
-    );
-  }
-
-  /**
-   * Queues a message again now, with its own id (a receiver that had it can drop it); 409 while
-   * the endpoint is disabled, since the worker gives up on a disabled endpoint's messages.
-   */
-  redeliver(
-    ctx: RequestContext,
-    chainId: string,
-    id: string,
-    message: string,
-  ): Promise<QueuedMessageDto> {
-    return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
-      const found = await this.repo.findMessage(tx.manager, chainId, id, message);
-      if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
-      this.mayTouchAudit(
-        ctx,
-        'redeliver',
-        receivesAudit(endpoint.eventTypes) || found.eventType === AUDIT_EVENT_TYPE,
-      );
-      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      await this.repo.requeue(tx.manager, chainId, id, message, new Date());
-      return { message_id: found.id, event_type: found.eventType };
-    });
-  }
-
-  /** Resends every message of the endpoint given up on since `since`; 409 while it is disabled. */
-  async recover(
-    ctx: RequestContext,
-    chainId: string,
-    id: string,
-    since: Date,
-  ): Promise<RecoveredDto> {
-    return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
-      this.mayTouchAudit(
-        ctx,
-        'recover',
-        receivesAudit(endpoint.eventTypes) ||
-          (await this.repo.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'dead', since)),
-      );
-      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      const requeued = await this.repo.requeueDeadSince(tx.manager, chainId, id, since, new Date());
-      return { requeued };
-    });
-  }
-
-  /** Queues a `webhook.test` message to this endpoint alone, now; 409 while it is disabled. */
-  async sendTest(ctx: RequestContext, chainId: string, id: string): Promise<QueuedMessageDto> {
-    return this.uow.run(async (tx) => {
-      const endpoint = await this.endpointOrFail(tx, chainId, id);
-      this.mayTouchAudit(ctx, 'test', receivesAudit(endpoint.eventTypes));
-      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      const now = new Date();
-      const message = {
-        id: messageId(),
-        endpointId: endpoint.id,
-        chainId,
-        eventType: TEST_EVENT_TYPE,
-        payload: payloadOf(TEST_EVENT_TYPE, now, JSON.stringify({ endpoint_id: endpoint.id })),
-        status: 'pending' as const,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        deliveredAt: null,
-      };
-      await this.repo.enqueue(tx.manager, [message]);
-      return { message_id: message.id, event_type: message.eventType };
-    });
-  }
-
-  /**
-   * The endpoint, or 404. In a transaction, changes to one endpoint run one at a time (an
-   * advisory lock until commit on PostgreSQL; SQLite runs one transaction at a time), so two
-   * never both decide on what it said before either: a URL moved while another request
-   * subscribes it to audit events is decided on the new types. Not a row lock: the attempt
-   * recorder locks a message before its endpoint, and a change locks them the other way round.
-   */
-  private async endpointOrFail(tx: Transaction | null, chainId: string, id: string) {
-    if (tx) await holdKeyLock(tx, `webhook-endpoint:${id}`, 'exclusive');
-    const endpoint = await this.repo.findEndpoint(tx?.manager ?? null, chainId, id);
-    if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
-    return endpoint;
-  }
-
-  /**
-   * 403 INSUFFICIENT_SCOPE when `action` touches audit data and the token does not allow what
-   * `WEBHOOK_POLICY` asks for that: an endpoint that receives audit events is the audit log.
-   */
-  private mayTouchAudit(ctx: RequestContext, action: WebhookAction, auditData: boolean): void {
-    const scope = WEBHOOK_POLICY[action].onAudit;
-    if (auditData && scope && !ctx.allowsScope(scope)) {
-      throw AuthError.forbidden(
-        'INSUFFICIENT_SCOPE',
-        `This token lacks the ${scope} scope, which an endpoint that receives audit events needs`,
-      );
-    }
   }
 
   private sealingKey(): Buffer {

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { UnitOfWork } from '../database/unit-of-work';
+import { QueuedMessageDto, RecoveredDto, WebhookAttemptDto } from './dto/webhook.dto';
+import { endpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
+import { WebhookError } from './webhook-error';
+import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
+import { messageId } from './webhook-message.entity';
+import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
+import { WebhooksRepository } from './webhooks.repository';
+
+/**
+ * An endpoint's messages: its delivery attempts read, and a message sent again, the given-up ones
+ * recovered, or a test queued. Each is refused while the endpoint is disabled, and needs
+ * `audit:read` where audit data is involved (`WEBHOOK_POLICY`).
+ */
+@Injectable()
+export class WebhookDeliveriesService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly repo: WebhooksRepository,
+  ) {}
+
+  async deliveries(
+    chainId: string,
+    id: string,
+    query: PageQueryDto,
+  ): Promise<Page<WebhookAttemptDto>> {
+    await endpointOrFail(this.repo, null, chainId, id);
+    return paginate(
+      query,
+      (limit, after) => this.repo.listAttempts(chainId, id, limit, after),
+      (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
+      WebhookAttemptDto.of,
+    );
+  }
+
+  /**
+   * Queues a message again now, with its own id (a receiver that had it can drop it); 409 while
+   * the endpoint is disabled, since the worker gives up on a disabled endpoint's messages.
+   */
+  redeliver(
+    ctx: RequestContext,
+    chainId: string,
+    id: string,
+    message: string,
+  ): Promise<QueuedMessageDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const found = await this.repo.findMessage(tx.manager, chainId, id, message);
+      if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
+      mayTouchAudit(
+        ctx,
+        'redeliver',
+        receivesAudit(endpoint.eventTypes) || found.eventType === AUDIT_EVENT_TYPE,
+      );
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
+      await this.repo.requeue(tx.manager, chainId, id, message, new Date());
+      return { message_id: found.id, event_type: found.eventType };
+    });
+  }
+
+  /** Resends every message of the endpoint given up on since `since`; 409 while it is disabled. */
+  async recover(
+    ctx: RequestContext,
+    chainId: string,
+    id: string,
+    since: Date,
+  ): Promise<RecoveredDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      mayTouchAudit(
+        ctx,
+        'recover',
+        receivesAudit(endpoint.eventTypes) ||
+          (await this.repo.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'dead', since)),
+      );
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
+      const requeued = await this.repo.requeueDeadSince(tx.manager, chainId, id, since, new Date());
+      return { requeued };
+    });
+  }
+
+  /** Queues a `webhook.test` message to this endpoint alone, now; 409 while it is disabled. */
+  async sendTest(ctx: RequestContext, chainId: string, id: string): Promise<QueuedMessageDto> {
+    return this.uow.run(async (tx) => {
+      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      mayTouchAudit(ctx, 'test', receivesAudit(endpoint.eventTypes));
+      if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
+      const now = new Date();
+      const message = {
+        id: messageId(),
+        endpointId: endpoint.id,
+        chainId,
+        eventType: TEST_EVENT_TYPE,
+        payload: payloadOf(TEST_EVENT_TYPE, now, JSON.stringify({ endpoint_id: endpoint.id })),
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        deliveredAt: null,
+      };
+      await this.repo.enqueue(tx.manager, [message]);
+      return { message_id: message.id, event_type: message.eventType };
+    });
+  }
+}
