@@ -6,13 +6,7 @@ import { DRIVERS } from './setup/servers';
 import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
 import { seal } from '../src/webhooks/webhook-secret-box';
 import { generateSecret } from '../src/webhooks/webhook-signature';
-
-interface Attempt {
-  message_id: string;
-  status_code: number | null;
-  response_body: string;
-  error: string | null;
-}
+import { listAttempts, waitForAttempts } from './helpers/webhook-suite';
 
 /**
  * A claimed batch holds messages of many endpoints, from any business. One attempt that cannot
@@ -59,28 +53,6 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
     return { biz, poisoned, plain, revokeOne };
   }
 
-  async function attempts(biz: { id: string; ownerToken: string }, endpointId: string) {
-    const res = await t
-      .http()
-      .get(`/api/v1/webhooks/${endpointId}/deliveries`)
-      .set(asOwner(biz))
-      .expect(200);
-    return res.body.data.items as Attempt[];
-  }
-
-  async function waitForAttempts(
-    biz: { id: string; ownerToken: string },
-    endpointId: string,
-    count: number,
-  ): Promise<Attempt[]> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const items = await attempts(biz, endpointId);
-      if (items.length >= count || Date.now() > deadline) return items;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   const statusOf = async (endpointId: string) =>
     (
       await t.sql<{ status: string; attempts: number }>(
@@ -97,13 +69,13 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
       r.url.includes('poisoned') ? { status: 200, body: 'ok\u0000then' } : { status: 200 };
     await revokeOne();
 
-    const [recorded] = await waitForAttempts(biz, poisoned, 1);
+    const [recorded] = await waitForAttempts(t, biz, poisoned, 1);
     expect(recorded).toMatchObject({
       status_code: 200,
       response_body: 'ok\uFFFDthen',
       error: null,
     });
-    await waitForAttempts(biz, plain, 1);
+    await waitForAttempts(t, biz, plain, 1);
     await new Promise((r) => setTimeout(r, 500));
     expect(await statusOf(poisoned)).toEqual([['delivered', 1]]);
     expect(await statusOf(plain)).toEqual([['delivered', 1]]);
@@ -121,18 +93,18 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
     await revokeOne();
 
     // The first attempt and the two retries, each a failure with a fixed word; then given up on.
-    const failed = await waitForAttempts(biz, poisoned, 3);
+    const failed = await waitForAttempts(t, biz, poisoned, 3);
     expect(failed).toEqual(
       Array.from({ length: 3 }, () =>
         expect.objectContaining({ status_code: null, response_body: '', error: 'signing_failed' }),
       ),
     );
-    await waitForAttempts(biz, plain, 1);
+    await waitForAttempts(t, biz, plain, 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(await statusOf(poisoned)).toEqual([['dead', 3]]);
     expect(await statusOf(plain)).toEqual([['delivered', 1]]);
     expect([sentTo('poisoned').length, sentTo('plain').length]).toEqual([0, 1]);
-    const listed = JSON.stringify(await attempts(biz, poisoned));
+    const listed = JSON.stringify(await listAttempts(t, biz, poisoned));
     expect(listed).not.toContain(secret);
   });
 
@@ -149,13 +121,13 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
       );
     try {
       await revokeOne();
-      await waitForAttempts(biz, plain, 1);
+      await waitForAttempts(t, biz, plain, 1);
       await new Promise((r) => setTimeout(r, 500));
       expect(await statusOf(plain)).toEqual([['delivered', 1]]);
       expect(sentTo('plain')).toHaveLength(1);
       // In the batch, then alone, then without the receiver's answer.
       expect(refused.mock.calls.filter(([, a]) => a.endpointId === poisoned)).toHaveLength(3);
-      expect(await attempts(biz, poisoned)).toEqual([]);
+      expect(await listAttempts(t, biz, poisoned)).toEqual([]);
     } finally {
       refused.mockRestore();
       // Its message is left to its lease: deleting the endpoint gives it up.
