@@ -1,12 +1,17 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { ChainVerdict, GENESIS_HASH, hashesOfRow, rowHash } from '../audit/audit-chain';
-import { rowOfEvent } from '../audit/audit-codec';
-import type { AuditRow } from '../audit/audit-row';
+import { ChainVerdict, GENESIS_HASH } from '../audit/audit-chain';
 import { EMPTY_ROOT, Hash, MerkleFrontier } from '../audit/merkle';
-import { MAX_NOTE_BYTES, NoteVerifier } from '../audit/signed-note';
+import { NoteVerifier } from '../audit/signed-note';
 import { findDuplicateKey } from '../common/json-keys';
+import {
+  eventOf,
+  lastLine,
+  lastLineOfFile,
+  lineHashes,
+  parseJson,
+  trailerOf,
+} from './export-lines';
 import {
   CheckpointCheck,
   checkCheckpoint,
@@ -292,90 +297,4 @@ function failed(chain: ExportVerdict, seq: number, reason: string): ExportVerdic
 
 function validSeq(seq: unknown): number | null {
   return typeof seq === 'number' && Number.isInteger(seq) && seq > 0 ? seq : null;
-}
-
-interface ExportLine {
-  seq: unknown;
-  prevHash: unknown;
-  hash: unknown;
-  /** The event as the codec reads it; null when the line is in no shape the server writes. */
-  row: AuditRow | null;
-}
-
-const NOT_JSON = Symbol('not JSON');
-
-function parseJson(line: string): unknown {
-  try {
-    return JSON.parse(line) as unknown;
-  } catch {
-    return NOT_JSON;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function eventOf(parsed: unknown): ExportLine | null {
-  if (!isObject(parsed)) return null;
-  const { seq, prev_hash: prevHash, hash: stored } = parsed;
-  return { seq, prevHash, hash: stored, row: rowOfEvent(parsed) };
-}
-
-/** The note of a checkpoint line: exactly `{"checkpoint": "<note>"}`, the key once; else null. */
-function trailerOf(parsed: unknown, line: string): string | null {
-  if (!isObject(parsed) || typeof parsed.checkpoint !== 'string') return null;
-  const single = Object.keys(parsed).length === 1 && findDuplicateKey(line) === null;
-  return single ? parsed.checkpoint : null;
-}
-
-function lineHashes(
-  prevHash: string,
-  row: AuditRow,
-  withLeaf: boolean,
-): { hash: string; leaf?: Hash } | null {
-  try {
-    return withLeaf
-      ? hashesOfRow(prevHash, row, 'event')
-      : { hash: rowHash(prevHash, row, 'event') };
-  } catch {
-    return null; // a value JCS has no form for: not a line the server wrote
-  }
-}
-
-/** Line breaks as readline splits lines. */
-const LINE_BREAK = /\r\n|\n|\r/;
-const TAIL_CHUNK = 64 * 1024;
-/** A longer last line holds no checkpoint: a note is at most 1 MiB, and JSON escapes its newlines. */
-const MAX_TAIL = 3 * MAX_NOTE_BYTES;
-
-/** The last non-blank line; undefined when it may begin before these lines (not `whole`). */
-function lastLine(lines: readonly string[], whole: boolean): string | null | undefined {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i].trim();
-    if (line !== '') return i > 0 || whole ? line : undefined;
-  }
-  return whole ? null : undefined;
-}
-
-/** A file's last non-blank line, read from its end. */
-async function lastLineOfFile(path: string): Promise<string | null> {
-  const file = await open(path, 'r');
-  try {
-    let start = (await file.stat()).size;
-    let tail = Buffer.alloc(0);
-    while (start > 0 && tail.length <= MAX_TAIL) {
-      const from = Math.max(0, start - TAIL_CHUNK);
-      const chunk = Buffer.alloc(start - from);
-      await file.read(chunk, 0, chunk.length, from);
-      tail = Buffer.concat([chunk, tail]);
-      start = from;
-      // A character cut at the chunk's start garbles only a line that is not yet whole.
-      const line = lastLine(tail.toString('utf8').split(LINE_BREAK), start === 0);
-      if (line !== undefined) return line;
-    }
-    return null;
-  } finally {
-    await file.close();
-  }
 }
