@@ -146,6 +146,65 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     });
   });
 
+  /** Reads a replica may serve; `:victim` is a token both callers may see. */
+  const REPLICA_READS = [
+    '/api/v1/tokens',
+    '/api/v1/tokens?sort=last_used_at',
+    '/api/v1/tokens/risky',
+    '/api/v1/tokens/usage',
+    '/api/v1/tokens/:victim/usage',
+    '/api/v1/members',
+    '/api/v1/machine-identities',
+    '/api/v1/audit-events',
+    '/api/v1/audit-events/export?format=ndjson',
+    '/api/v1/audit-events/export?format=csv',
+  ];
+  /** Reads that never go to a replica, whoever asks. */
+  const PRIMARY_READS = [
+    '/api/v1/me',
+    '/api/v1/whoami',
+    '/api/v1/tokens/:victim',
+    '/api/v1/audit-events/verify',
+  ];
+
+  /** Where an instance routed one GET by `caller`, and its status. */
+  async function routed(t: TestApp, caller: Caller, path: string) {
+    const before = { ...t.app.get(ReadRouting).served };
+    const res = await t.http().get(path.replace(':victim', victim.id)).set(caller);
+    const after = t.app.get(ReadRouting).served;
+    return {
+      status: res.status,
+      replica: after.replica - before.replica,
+      primary: after.primary - before.primary,
+    };
+  }
+
+  it.each(REPLICA_READS)(
+    'with replay paused, %s reads the replica for a caller who wrote nothing, the primary for its maker',
+    async (path) => {
+      expect(await routed(a, asAdmin, path)).toEqual({ status: 200, replica: 1, primary: 0 });
+      expect(await routed(a, asOwner(biz), path)).toEqual({ status: 200, replica: 0, primary: 1 });
+    },
+  );
+
+  it.each(PRIMARY_READS)(
+    '%s never reads a replica, not even for a caller it would serve',
+    async (path) => {
+      expect(await routed(a, asAdmin, path)).toEqual({ status: 200, replica: 0, primary: 0 });
+    },
+  );
+
+  it.each(['/platform/v1/tokens', '/platform/v1/businesses', '/platform/v1/audit-events'])(
+    '%s reads the replica for a platform admin who wrote nothing since it caught up',
+    async (path) => {
+      expect(await routed(a, asBearer(a.platformToken), path)).toEqual({
+        status: 200,
+        replica: 1,
+        primary: 0,
+      });
+    },
+  );
+
   it('a read that decides a write is never from the replica: a caller it serves revokes the token it has not seen', async () => {
     // The platform admin last wrote before the replica caught up: its lists come from the replica,
     // which has not seen the token.

@@ -53,7 +53,7 @@ export class ReadRouting implements OnApplicationBootstrap {
   /** identity id → when its last change committed (`ReplicaSet.now()`). */
   private readonly lastWrite = new Map<string, number>();
   private turn = 0;
-  /** Reads served, by where: for readiness and the suites. */
+  /** Reads routed, by where they went (a read a replica failed counts on both): for the suites. */
   readonly served = { primary: 0, replica: 0 };
 
   constructor(
@@ -89,6 +89,12 @@ export class ReadRouting implements OnApplicationBootstrap {
    */
   sourceFor(identityId: string | null): ReadSource {
     if (this.sources.length === 0) return this.primary;
+    const source = this.choose(identityId);
+    this.served[source.replica ? 'replica' : 'primary']++;
+    return source;
+  }
+
+  private choose(identityId: string | null): ReadSource {
     const now = this.replicas.now();
     const wrote = identityId === null ? undefined : this.lastWrite.get(identityId);
     for (let i = 0; i < this.sources.length; i++) {
@@ -112,14 +118,9 @@ export class ReadRouting implements OnApplicationBootstrap {
    */
   async read<T>(identityId: string | null, read: (from: ReadSource) => Promise<T>): Promise<T> {
     const source = this.sourceFor(identityId);
-    if (source.replica === null) {
-      if (this.sources.length > 0) this.served.primary++;
-      return read(source);
-    }
+    if (source.replica === null) return read(source);
     try {
-      const answer = await read(source);
-      this.served.replica++;
-      return answer;
+      return await read(source);
     } catch (e) {
       if (e instanceof DomainError) throw e;
       source.replica.markDown();

@@ -24,6 +24,7 @@ export class Replica {
   /** It holds every commit made before this (monotonic ms); -Infinity when unknown. */
   caughtUpTo = -Infinity;
   private checking = false;
+  private closed = false;
   readonly rows: RawRows;
 
   constructor(
@@ -43,10 +44,17 @@ export class Replica {
    * query timeouts. A check still under way when the next is due is not started twice.
    */
   async check(positions: PrimaryPositions): Promise<ReplicaState | null> {
-    if (this.checking) return null;
+    if (this.checking || this.closed) return null;
     this.checking = true;
     try {
-      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+      if (!this.dataSource.isInitialized) {
+        await this.dataSource.initialize();
+        // Closed while it connected (the app is stopping): the pool it just made goes too.
+        if (this.closed) {
+          await this.dataSource.destroy();
+          return null;
+        }
+      }
       const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
       const { rows } = await pool.query<{ standby: boolean; replayed: string | null }>(
         'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed',
@@ -74,6 +82,7 @@ export class Replica {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
