@@ -1,13 +1,32 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './ports';
 import { sleep } from './stats';
 
-/** Debian's PostgreSQL 15 server binaries (initdb, pg_ctl, pg_basebackup). */
-export const PG_BIN_DIR = '/usr/lib/postgresql/15/bin';
+/**
+ * Debian's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest major version
+ * installed under /usr/lib/postgresql (15 on these machines).
+ */
+export const PG_BIN_DIR = newestServerBinDir('/usr/lib/postgresql') ?? '/usr/lib/postgresql/15/bin';
+
+function newestServerBinDir(root: string): string | null {
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((x, y) => Number(y) - Number(x));
+  return versions.length ? join(root, versions[0], 'bin') : null;
+}
 
 export function pgServerInstalled(): boolean {
   return ['initdb', 'pg_ctl', 'pg_basebackup'].every((b) => existsSync(join(PG_BIN_DIR, b)));
