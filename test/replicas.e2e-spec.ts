@@ -173,6 +173,7 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     '/api/v1/audit-events',
     '/api/v1/audit-events/export?format=ndjson',
     '/api/v1/audit-events/export?format=csv',
+    '/api/v1/webhooks',
   ];
   /** Reads that never go to a replica, whoever asks. */
   const PRIMARY_READS = [
@@ -209,7 +210,14 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     },
   );
 
-  it.each(['/platform/v1/tokens', '/platform/v1/businesses', '/platform/v1/audit-events'])(
+  it.each([
+    '/platform/v1/tokens',
+    '/platform/v1/businesses',
+    '/platform/v1/admins',
+    '/platform/v1/audit-events',
+    '/platform/v1/audit-events/export',
+    '/platform/v1/webhooks',
+  ])(
     '%s reads the replica for a platform admin who wrote nothing since it caught up',
     async (path) => {
       expect(await routed(a, asBearer(a.platformToken), path)).toEqual({

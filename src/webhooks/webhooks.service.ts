@@ -41,6 +41,7 @@ import {
   WebhookUpdatedEvent,
 } from './webhooks.events';
 import { WebhooksRepository } from './webhooks.repository';
+import { ReadRouting } from '../database/read-routing';
 
 /** Endpoints per business (and for the platform). */
 export const MAX_ENDPOINTS = 20;
@@ -75,6 +76,7 @@ export class WebhooksService {
     private readonly repo: WebhooksRepository,
     /** Each business's v1a keys, for the worker that signs with them. */
     readonly signingKeys: WebhookSigningKeys,
+    private readonly reads: ReadRouting,
   ) {
     this.policy = {
       allowHttp: config.WEBHOOK_ALLOW_HTTP,
@@ -86,12 +88,15 @@ export class WebhooksService {
     }
   }
 
-  list(chainId: string, query: PageQueryDto): Promise<Page<WebhookViewDto>> {
-    return paginate(
-      query,
-      (limit, after) => this.repo.listEndpoints(chainId, limit, after),
-      createdKey,
-      (e) => WebhookViewDto.of(e),
+  /** The chain's endpoints; `readerId` is the identity asking, who sees its own changes. */
+  list(chainId: string, readerId: string, query: PageQueryDto): Promise<Page<WebhookViewDto>> {
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.repo.listEndpoints(chainId, limit, after, from),
+        createdKey,
+        (e) => WebhookViewDto.of(e),
+      ),
     );
   }
 
@@ -221,14 +226,18 @@ export class WebhooksService {
   async deliveries(
     chainId: string,
     id: string,
+    readerId: string,
     query: PageQueryDto,
   ): Promise<Page<WebhookAttemptDto>> {
+    // Whether the endpoint is there is read on the primary; its attempts may come from a replica.
     await this.endpointOrFail(null, chainId, id);
-    return paginate(
-      query,
-      (limit, after) => this.repo.listAttempts(chainId, id, limit, after),
-      (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
-      WebhookAttemptDto.of,
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.repo.listAttempts(chainId, id, limit, after, from),
+        (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
+        WebhookAttemptDto.of,
+      ),
     );
   }
 
