@@ -139,6 +139,20 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     expect(JSON.stringify(ready.body)).not.toContain(String(pg.replicaPort));
   });
 
+  it('/metrics shows the replica serving, its lag, and the reads sent to it', async () => {
+    const res = await a.http().get('/metrics').set(asBearer(a.platformToken));
+    expect(res.status).toBe(200);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    const lag = value('latchkey_db_replica_lag_seconds{replica="1"}');
+    expect({
+      serving: value('latchkey_db_replica_serving{replica="1"}'),
+      lag_known: lag >= 0 && lag < 60,
+      routed_to_replica: value('latchkey_db_routed_reads_total{target="replica"}') > 0,
+    }).toEqual({ serving: 1, lag_known: true, routed_to_replica: true });
+    expect(res.text).not.toContain(String(pg.replicaPort));
+  });
+
   it('with replay paused, a token made a moment ago is listed to its maker (from the primary), while others read the stale replica', async () => {
     await pg.pauseReplay();
     fresh = await createToken(a, asOwner(biz), { name: 'made-while-paused' });

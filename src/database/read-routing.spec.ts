@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { RequestValidationError } from '../common/domain-error';
 import { loadConfig } from '../config/app-config';
+import { NoMetrics } from '../metrics/metrics';
 import { dataSourceOptions } from './data-source-options';
 import { DomainEvents } from './domain-events';
 import { RawRows } from './raw-rows';
@@ -21,10 +22,16 @@ function world(replicas = 1) {
     REPLICA_MAX_LAG_MS: String(MAX_LAG),
   });
   const primary = { options: dataSourceOptions(config, []) } as DataSource;
-  const set = new ReplicaSet(config, primary);
+  const set = new ReplicaSet(config, primary, new NoMetrics());
   let clock = NOW;
   set.now = () => clock;
-  const sut = new ReadRouting(set, new DomainEvents(), primary, new RawRows(primary));
+  const sut = new ReadRouting(
+    set,
+    new DomainEvents(),
+    primary,
+    new RawRows(primary),
+    new NoMetrics(),
+  );
   const at = (t: number) => (clock = t);
   return { set, sut, at };
 }
@@ -109,10 +116,11 @@ describe(ReadRouting.name, () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://app@primary/latchkey' });
     const primary = { options: dataSourceOptions(config, []) } as DataSource;
     const sut = new ReadRouting(
-      new ReplicaSet(config, primary),
+      new ReplicaSet(config, primary, new NoMetrics()),
       new DomainEvents(),
       primary,
       new RawRows(primary),
+      new NoMetrics(),
     );
     sut.noteWrite('caller');
     expect([sut.sourceFor('caller'), sut.sourceFor(null)]).toEqual([sut.primary, sut.primary]);

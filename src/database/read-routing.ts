@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { loggableError } from '../common/safe-error';
+import { Metrics } from '../metrics/metrics';
 import { auditedEventClasses } from './domain-event';
 import { DomainEvents } from './domain-events';
 import { RawRows } from './raw-rows';
@@ -61,6 +62,7 @@ export class ReadRouting implements OnApplicationBootstrap {
     private readonly events: DomainEvents,
     dataSource: DataSource,
     raw: RawRows,
+    private readonly metrics: Metrics,
   ) {
     this.primary = new ReadSource(dataSource, raw);
     this.sources = replicas.replicas.map((r) => new ReadSource(r.dataSource, r.rows, r));
@@ -90,7 +92,9 @@ export class ReadRouting implements OnApplicationBootstrap {
   sourceFor(identityId: string | null): ReadSource {
     if (this.sources.length === 0) return this.primary;
     const source = this.choose(identityId);
-    this.served[source.replica ? 'replica' : 'primary']++;
+    const target = source.replica ? 'replica' : 'primary';
+    this.served[target]++;
+    this.metrics.routedRead(target);
     return source;
   }
 
@@ -129,6 +133,7 @@ export class ReadRouting implements OnApplicationBootstrap {
         'read on a replica failed; the primary answers',
       );
       this.served.primary++;
+      this.metrics.routedRead('primary');
       return read(this.primary);
     }
   }

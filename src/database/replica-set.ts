@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { loggableError } from '../common/safe-error';
+import { Metrics } from '../metrics/metrics';
 import { RawRows } from './raw-rows';
 import { lsnOf, PrimaryPositions } from './replica-lag';
 
@@ -118,6 +119,7 @@ export class ReplicaSet implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     config: AppConfig,
     private readonly primary: DataSource,
+    metrics: Metrics,
   ) {
     this.maxLagMs = config.REPLICA_MAX_LAG_MS;
     this.intervalMs = Math.min(1000, Math.max(50, Math.floor(this.maxLagMs / 4)));
@@ -125,6 +127,15 @@ export class ReplicaSet implements OnApplicationBootstrap, OnModuleDestroy {
     this.replicas = config.replicaUrls.map(
       (url, i) => new Replica(i + 1, new DataSource(replicaOptions(primary.options, url))),
     );
+    if (this.replicas.length > 0) {
+      metrics.watchReplicas(() =>
+        this.status().map((r) => ({
+          replica: r.replica,
+          serving: r.state === 'ready',
+          lagMs: r.lag_ms,
+        })),
+      );
+    }
   }
 
   /** This process's monotonic clock, in ms: what `caughtUpTo` and write times are read on. */
