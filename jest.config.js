@@ -39,6 +39,7 @@ const ONE_AT_A_TIME = [
   'multi-instance',
   'pgbouncer',
   'readme-audit-proof',
+  'replicas',
   'request-log',
   'request-timeout',
   'shutdown',

@@ -111,8 +111,8 @@ export class PlatformAuditController {
   })
   @ApiEnvelope(200, AuditEventDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  list(@Query() query: PlatformAuditQueryDto) {
-    return this.audit.listAnyBusiness(query);
+  list(@Ctx() ctx: RequestContext, @Query() query: PlatformAuditQueryDto) {
+    return this.audit.listAnyBusiness(ctx.actor.id, query);
   }
 
   @Get('export')
@@ -124,8 +124,8 @@ export class PlatformAuditController {
   })
   @ExportDocs()
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  export(@Query() query: AuditExportQueryDto) {
-    return download(this.audit.exportPlatform(query), query.format, 'audit-platform');
+  export(@Ctx() ctx: RequestContext, @Query() query: AuditExportQueryDto) {
+    return download(this.audit.exportPlatform(ctx.actor.id, query), query.format, 'audit-platform');
   }
 
   @Get('verify')

@@ -4,6 +4,7 @@ import type { ClientConfig, Pool, PoolConfig } from 'pg';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
+import type { ReadSource } from '../database/read-routing';
 import { storable } from '../common/text';
 import { GENESIS_HASH, hashesOfRow } from './audit-chain';
 import { rowOfEntity } from './audit-codec';
@@ -119,9 +120,16 @@ export class AuditRepository {
   }
 
   /** A newest-first keyset page of one business's events, as raw rows, and one more if any. */
-  pageInBusiness(businessId: string, filters: AuditFilters, limit: number, after: Keyset | null) {
+  pageInBusiness(
+    businessId: string,
+    filters: AuditFilters,
+    limit: number,
+    after: Keyset | null,
+    from: ReadSource,
+  ) {
     assertBusinessId(businessId);
-    return this.rows(pageRowsQuery(this.dialect, businessId, filters, limit + 1, after));
+    const query = pageRowsQuery(this.dialect, businessId, filters, limit + 1, after);
+    return this.rows(query, from.dataSource);
   }
 
   /** A newest-first keyset page across every chain, for platform admins, as raw rows. */
@@ -129,8 +137,10 @@ export class AuditRepository {
     filters: AuditFilters & { businessId?: string },
     limit: number,
     after: Keyset | null,
+    from: ReadSource,
   ) {
-    return this.rows(pageRowsQuery(this.dialect, filters.businessId, filters, limit + 1, after));
+    const query = pageRowsQuery(this.dialect, filters.businessId, filters, limit + 1, after);
+    return this.rows(query, from.dataSource);
   }
 
   /** Which driver raw rows come from, which decides how their times and numbers read. */
@@ -142,15 +152,16 @@ export class AuditRepository {
   rowsInBusiness(
     businessId: string,
     slice: ChainSlice,
-    filters: AuditFilters = {},
+    filters: AuditFilters,
+    from: ReadSource,
   ): Promise<AuditRow[]> {
     assertBusinessId(businessId);
-    return this.chainRows(businessId, slice, filters);
+    return this.chainRows(businessId, slice, filters, from.dataSource);
   }
 
   /** The next raw rows of the platform chain, in `seq` order. */
-  platformRows(slice: ChainSlice, filters: AuditFilters = {}): Promise<AuditRow[]> {
-    return this.chainRows(PLATFORM_CHAIN, slice, filters);
+  platformRows(slice: ChainSlice, filters: AuditFilters, from: ReadSource): Promise<AuditRow[]> {
+    return this.chainRows(PLATFORM_CHAIN, slice, filters, from.dataSource);
   }
 
   /** The chain id of a business's chain, for a worker's own walk of it. */
@@ -192,7 +203,7 @@ export class AuditRepository {
    * tree (a job, not a caller; it crosses tenants by design).
    */
   rowsOfAnyChain(chainId: string, slice: ChainSlice): Promise<AuditRow[]> {
-    return this.chainRows(chainId, slice, {});
+    return this.chainRows(chainId, slice, {}, this.dataSource);
   }
 
   /**
@@ -219,8 +230,13 @@ export class AuditRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  private chainRows(chainId: string, slice: ChainSlice, filters: AuditFilters) {
-    return this.rows(chainRowsQuery(this.dialect, chainId, slice, filters));
+  private chainRows(
+    chainId: string,
+    slice: ChainSlice,
+    filters: AuditFilters,
+    dataSource: DataSource,
+  ) {
+    return this.rows(chainRowsQuery(this.dialect, chainId, slice, filters), dataSource);
   }
 
   /**
@@ -229,10 +245,10 @@ export class AuditRepository {
    * what the query builder and hydration did, which is what the garbage collector's pauses in
    * the list's tail latency were made of.
    */
-  private async rows({ text, values }: SqlQuery): Promise<AuditRow[]> {
+  private async rows({ text, values }: SqlQuery, dataSource: DataSource): Promise<AuditRow[]> {
     try {
       if (this.dialect === 'postgres') {
-        const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+        const pool = (dataSource.driver as unknown as { master: Pool }).master;
         const result = await pool.query<AuditRow>({
           text,
           values,
@@ -241,7 +257,7 @@ export class AuditRepository {
         });
         return result.rows;
       }
-      const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle })
+      const db = (dataSource.driver as unknown as { databaseConnection: SqliteHandle })
         .databaseConnection;
       return db
         .prepare(text)

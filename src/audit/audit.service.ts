@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
+import { ReadRouting, ReadSource } from '../database/read-routing';
 import { Page, paginate } from '../common/pagination';
 import { AuditCheckpoints } from './audit-checkpoints';
 import { CheckpointedVerdict, withCheckpoints } from './checkpoint-verdict';
@@ -58,39 +59,53 @@ export class AuditService {
   constructor(
     private readonly audit: AuditRepository,
     private readonly checkpoints: AuditCheckpoints,
+    private readonly reads: ReadRouting,
   ) {}
 
   /** The business's events, newest first. */
   list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventView>> {
     const filters = checkedFilters(query);
     const dialect = this.audit.dialect;
-    return paginate(
-      query,
-      (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after),
-      (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
-      (row) => viewOfRow(row, dialect),
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after, from),
+        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
+        (row) => viewOfRow(row, dialect),
+      ),
     );
   }
 
-  /** Every chain's events, newest first; `business_id` narrows to one business. */
-  listAnyBusiness(query: PlatformAuditQueryDto): Promise<Page<AuditEventView>> {
+  /**
+   * Every chain's events, newest first; `business_id` narrows to one business. `readerId` is the
+   * identity asking, whose own changes the page shows (`ReadRouting`).
+   */
+  listAnyBusiness(readerId: string, query: PlatformAuditQueryDto): Promise<Page<AuditEventView>> {
     const filters = { ...checkedFilters(query), businessId: query.business_id };
     const dialect = this.audit.dialect;
-    return paginate(
-      query,
-      (limit, after) => this.audit.pageAnyBusiness(filters, limit, after),
-      (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
-      (row) => viewOfRow(row, dialect),
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.audit.pageAnyBusiness(filters, limit, after, from),
+        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
+        (row) => viewOfRow(row, dialect),
+      ),
     );
   }
 
-  /** The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. */
+  /**
+   * The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. The whole
+   * export reads from one source, chosen as it starts (a replica, when one holds the caller's
+   * own changes): a stream that has begun cannot start again elsewhere.
+   */
   export(ctx: RequestContext, query: AuditExportQueryDto): AsyncGenerator<string> {
-    return this.exportChain(this.businessChain(ctx.businessId), checkedFilters(query), query);
+    const chain = this.businessChain(ctx.businessId, this.reads.sourceFor(ctx.actor.id));
+    return this.exportChain(chain, checkedFilters(query), query);
   }
 
-  exportPlatform(query: AuditExportQueryDto): AsyncGenerator<string> {
-    return this.exportChain(this.platformChain(), checkedFilters(query), query);
+  exportPlatform(readerId: string, query: AuditExportQueryDto): AsyncGenerator<string> {
+    const chain = this.platformChain(this.reads.sourceFor(readerId));
+    return this.exportChain(chain, checkedFilters(query), query);
   }
 
   /**
@@ -122,25 +137,26 @@ export class AuditService {
    * signed checkpoints.
    */
   verify(ctx: RequestContext): Promise<CheckpointedVerdict> {
-    return this.verifyChain(this.businessChain(ctx.businessId));
+    // On the primary: verify judges the chain against its head, as the appends left them.
+    return this.verifyChain(this.businessChain(ctx.businessId, this.reads.primary));
   }
 
   verifyPlatform(): Promise<CheckpointedVerdict> {
-    return this.verifyChain(this.platformChain());
+    return this.verifyChain(this.platformChain(this.reads.primary));
   }
 
-  private businessChain(businessId: string): ChainSource {
+  private businessChain(businessId: string, from: ReadSource): ChainSource {
     return {
       id: this.audit.chainIdOfBusiness(businessId),
-      rows: (slice, filters) => this.audit.rowsInBusiness(businessId, slice, filters),
+      rows: (slice, filters = {}) => this.audit.rowsInBusiness(businessId, slice, filters, from),
       head: () => this.audit.headOfBusiness(businessId),
     };
   }
 
-  private platformChain(): ChainSource {
+  private platformChain(from: ReadSource): ChainSource {
     return {
       id: this.audit.platformChainId,
-      rows: (slice, filters) => this.audit.platformRows(slice, filters),
+      rows: (slice, filters = {}) => this.audit.platformRows(slice, filters, from),
       head: () => this.audit.headOfPlatform(),
     };
   }

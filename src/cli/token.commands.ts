@@ -48,7 +48,7 @@ export class TokensListCommand extends CliRunner {
       cursor: options.cursor,
     });
     const { TokenQueriesService } = await import('../tokens/token-queries.service');
-    printJson(await (await this.core.get(TokenQueriesService)).listAnyBusiness(query));
+    printJson(await (await this.core.get(TokenQueriesService)).listAnyBusiness(null, query));
   }
 }
 

@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ReplicaConfig } from './replica-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
 
@@ -92,7 +93,7 @@ function installationRoot(): string {
  * The validated environment. Every setting the service has is here, under the name of its
  * environment variable, and nothing else in the code reads `process.env`.
  */
-export class AppConfig {
+export class AppConfig extends ReplicaConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -549,6 +550,7 @@ const KNOWN_KEYS = new Set(
   Object.keys(new AppConfig()).concat(
     'DATABASE_URL',
     'DATABASE_DIRECT_URL',
+    'DATABASE_REPLICA_URLS',
     'REDIS_URL',
     'METRICS_TOKEN',
     'KEYS_DIR',

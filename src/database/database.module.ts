@@ -5,9 +5,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { DomainEvents } from './domain-events';
 import { RawRows } from './raw-rows';
+import { ReadRouting } from './read-routing';
+import { ReplicaSet } from './replica-set';
 import { UnitOfWork } from './unit-of-work';
 
-/** The DataSource, the unit of work, domain event dispatch and raw row reads, for the given entities. */
+/**
+ * The DataSource, the unit of work, domain event dispatch, raw row reads, and the read replicas
+ * with the routing of the reads they may serve, for the given entities.
+ */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -20,8 +25,8 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => dataSourceOptions(config, entities),
         }),
       ],
-      providers: [DomainEvents, UnitOfWork, RawRows],
-      exports: [DomainEvents, UnitOfWork, RawRows],
+      providers: [DomainEvents, UnitOfWork, RawRows, ReplicaSet, ReadRouting],
+      exports: [DomainEvents, UnitOfWork, RawRows, ReplicaSet, ReadRouting],
     };
   }
 }

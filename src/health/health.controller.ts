@@ -11,6 +11,7 @@ import { Public } from '../auth/decorators';
 import { ApiErrors, RawResponse } from '../common/envelope';
 import { BusHealthIndicator } from './bus.health';
 import { RedisHealthIndicator } from './redis.health';
+import { ReplicasHealthIndicator } from './replicas.health';
 
 @ApiTags('operations')
 @Public()
@@ -22,6 +23,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly bus: BusHealthIndicator,
+    private readonly replicas: ReplicasHealthIndicator,
   ) {}
 
   @Get('live')
@@ -45,6 +47,7 @@ export class HealthController {
         () => this.db.pingCheck('database', { timeout: 2000 }),
         ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
         () => this.bus.check('bus'),
+        ...(this.replicas.configured ? [() => this.replicas.check('replicas')] : []),
       ]);
     } catch (e) {
       if (!(e instanceof ServiceUnavailableException)) throw e;

@@ -4,10 +4,11 @@ import { BusHealthIndicator } from './bus.health';
 import { HealthController } from './health.controller';
 import { HomeController } from './home.controller';
 import { RedisHealthIndicator } from './redis.health';
+import { ReplicasHealthIndicator } from './replicas.health';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, HomeController],
-  providers: [RedisHealthIndicator, BusHealthIndicator],
+  providers: [RedisHealthIndicator, BusHealthIndicator, ReplicasHealthIndicator],
 })
 export class HealthModule {}

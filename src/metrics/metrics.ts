@@ -46,6 +46,19 @@ export type BusMessageType = (typeof BUS_MESSAGE_TYPES)[number];
 export const RATE_LIMITS = ['oauth', 'identity', 'auth-failures', 'token', 'leaks'] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
+/** Where a read that a replica may serve was sent (`ReadRouting`). */
+export const READ_TARGETS = ['primary', 'replica'] as const;
+export type ReadTarget = (typeof READ_TARGETS)[number];
+
+/** A read replica as the lag check last saw it, by its place in DATABASE_REPLICA_URLS (1 to 8). */
+export interface ReplicaReading {
+  replica: number;
+  /** It is a standby within REPLICA_MAX_LAG_MS, so reads may go to it. */
+  serving: boolean;
+  /** How far behind the primary it is; null when not known (down, not a standby). */
+  lagMs: number | null;
+}
+
 /** The route label of a request that matched no route (a 404), instead of its raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -88,6 +101,10 @@ export abstract class Metrics {
   abstract webhookDelivered(seconds: number): void;
   /** Webhook messages waiting (due or not), as the worker last counted them, at each scrape. */
   abstract watchWebhookBacklog(read: () => number): void;
+  /** A read a replica may serve, and where it was sent. */
+  abstract routedRead(target: ReadTarget): void;
+  /** The read replicas as the lag check last saw them, read at each scrape. */
+  abstract watchReplicas(read: () => readonly ReplicaReading[]): void;
   /** One answered request, by route template (or `UNMATCHED_ROUTE`), method and status. */
   abstract httpRequest(route: string, method: string, status: number, seconds: number): void;
   /** The Prometheus text exposition: this process's default metrics, then this app's. */
@@ -115,6 +132,8 @@ export class NoMetrics extends Metrics {
   webhookDead(): void {}
   webhookDelivered(): void {}
   watchWebhookBacklog(): void {}
+  routedRead(): void {}
+  watchReplicas(): void {}
   httpRequest(): void {}
   exposition(): Promise<string> {
     return Promise.resolve('');

@@ -5,6 +5,9 @@ import {
   Metrics,
   RATE_LIMITS,
   RateLimit,
+  READ_TARGETS,
+  ReadTarget,
+  ReplicaReading,
   RevocationOrigin,
   RevocationReason,
   VERIFY_OUTCOMES,
@@ -134,6 +137,13 @@ export class PrometheusMetrics extends Metrics {
     registers: [this.registry],
   });
   private readWebhookBacklog: () => number = () => 0;
+  private readonly routedReads = new Counter({
+    name: 'latchkey_db_routed_reads_total',
+    help: 'Reads a read replica may serve (lists, audit pages and exports, usage), by where they went',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  private readReplicas: () => readonly ReplicaReading[] = () => [];
 
   constructor() {
     super();
@@ -157,6 +167,31 @@ export class PrometheusMetrics extends Metrics {
       registers: [this.registry],
       collect: () => webhookBacklog.set(this.readWebhookBacklog()),
     });
+    // Read replicas, by their place in DATABASE_REPLICA_URLS (at most 8): none without them.
+    const replicaServing: Gauge<'replica'> = new Gauge({
+      name: 'latchkey_db_replica_serving',
+      help: '1 while a read replica is a standby within REPLICA_MAX_LAG_MS (reads go to it), else 0',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect: () => {
+        replicaServing.reset();
+        for (const r of this.readReplicas())
+          replicaServing.set({ replica: String(r.replica) }, r.serving ? 1 : 0);
+      },
+    });
+    const replicaLag: Gauge<'replica'> = new Gauge({
+      name: 'latchkey_db_replica_lag_seconds',
+      help: 'How far a read replica is behind the primary, by replay position; absent while unknown',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect: () => {
+        replicaLag.reset();
+        for (const r of this.readReplicas()) {
+          if (r.lagMs !== null) replicaLag.set({ replica: String(r.replica) }, r.lagMs / 1000);
+        }
+      },
+    });
+    for (const target of READ_TARGETS) this.routedReads.inc({ target }, 0);
     for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
     // Closed label sets start at 0, so a rate over them exists before the first event.
     for (const outcome of VERIFY_OUTCOMES) this.verifications.inc({ outcome }, 0);
@@ -230,6 +265,14 @@ export class PrometheusMetrics extends Metrics {
 
   watchWebhookBacklog(read: () => number): void {
     this.readWebhookBacklog = read;
+  }
+
+  routedRead(target: ReadTarget): void {
+    this.routedReads.inc({ target });
+  }
+
+  watchReplicas(read: () => readonly ReplicaReading[]): void {
+    this.readReplicas = read;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

@@ -5,6 +5,7 @@ import { assertBusinessId } from '../common/tenant-scope';
 import { keysetPage } from '../database/keyset';
 import { Business, BusinessStatus } from './business.entity';
 import { Transaction, readerOf } from '../database/unit-of-work';
+import type { ReadSource } from '../database/read-routing';
 
 @Injectable()
 export class BusinessesRepository {
@@ -16,8 +17,8 @@ export class BusinessesRepository {
   }
 
   /** Oldest first, keyset on (created_at, id). Reads across tenants: platform admins only. */
-  listAnyBusiness(limit: number, after: Keyset | null): Promise<Business[]> {
-    const qb = this.dataSource.manager.createQueryBuilder(Business, 'b');
+  listAnyBusiness(limit: number, after: Keyset | null, from: ReadSource): Promise<Business[]> {
+    const qb = from.manager.createQueryBuilder(Business, 'b');
     return keysetPage(qb, 'b.created_at', 'b.id', limit, after).getMany();
   }
 

@@ -6,6 +6,7 @@ import { holdKeyLock, platformAdminKey } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity } from './identity.entity';
 import { Transaction, readerOf } from '../database/unit-of-work';
+import type { ReadSource } from '../database/read-routing';
 
 @Injectable()
 export class IdentitiesRepository {
@@ -56,8 +57,8 @@ export class IdentitiesRepository {
     });
   }
 
-  listPlatformAdmins(limit: number, after: Keyset | null): Promise<Identity[]> {
-    const qb = this.dataSource.manager
+  listPlatformAdmins(limit: number, after: Keyset | null, from: ReadSource): Promise<Identity[]> {
+    const qb = from.manager
       .createQueryBuilder(Identity, 'i')
       .where('i.is_platform_admin = :yes', { yes: true });
     return keysetPage(qb, 'i.created_at', 'i.id', limit, after).getMany();

@@ -12,6 +12,7 @@ import { Membership } from './membership.entity';
 import { memberKey, MembershipsRepository } from './memberships.repository';
 import { IdentityCreatedEvent, IdentityRef, MemberAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
+import { ReadRouting } from '../database/read-routing';
 
 /** Machines (CI runners, services) that hold tokens of one business. */
 @Injectable()
@@ -20,14 +21,17 @@ export class MachineIdentitiesService {
     private readonly uow: UnitOfWork,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
+    private readonly reads: ReadRouting,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MachineIdentityViewDto>> {
-    return paginate(
-      query,
-      (limit, after) => this.memberships.list(ctx.businessId, 'machine', limit, after),
-      memberKey,
-      (r) => MachineIdentityViewDto.of(r.identity, r.membership.role),
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.memberships.list(ctx.businessId, 'machine', limit, after, from),
+        memberKey,
+        (r) => MachineIdentityViewDto.of(r.identity, r.membership.role),
+      ),
     );
   }
 

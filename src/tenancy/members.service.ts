@@ -11,6 +11,7 @@ import { Membership, Role } from './membership.entity';
 import { MemberRow, memberKey, MembershipsRepository } from './memberships.repository';
 import { MemberAddedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
+import { ReadRouting } from '../database/read-routing';
 
 /** A member's 404. */
 export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND');
@@ -23,14 +24,17 @@ export class MembersService {
     private readonly businesses: BusinessesRepository,
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
+    private readonly reads: ReadRouting,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
-    return paginate(
-      query,
-      (limit, after) => this.memberships.list(ctx.businessId, 'user', limit, after),
-      memberKey,
-      (r) => MemberViewDto.of(r.identity, r.membership),
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.memberships.list(ctx.businessId, 'user', limit, after, from),
+        memberKey,
+        (r) => MemberViewDto.of(r.identity, r.membership),
+      ),
     );
   }
 

@@ -7,6 +7,7 @@ import { keysetPage } from '../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
 import { Transaction, readerOf } from '../database/unit-of-work';
+import type { ReadSource } from '../database/read-routing';
 
 export interface MemberRow {
   membership: Membership;
@@ -84,9 +85,10 @@ export class MembershipsRepository {
     kind: IdentityKind,
     limit: number,
     after: Keyset | null,
+    from: ReadSource,
   ): Promise<MemberRow[]> {
     assertBusinessId(businessId);
-    const qb = this.dataSource.manager
+    const qb = from.manager
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })

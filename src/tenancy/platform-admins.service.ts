@@ -8,6 +8,7 @@ import { Identity } from './identity.entity';
 import { IdentitiesRepository } from './identities.repository';
 import { PlatformAdminAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
+import { ReadRouting } from '../database/read-routing';
 
 /** The people who run the installation. */
 @Injectable()
@@ -15,14 +16,18 @@ export class PlatformAdminsService {
   constructor(
     private readonly identities: IdentitiesRepository,
     private readonly users: IdentitiesService,
+    private readonly reads: ReadRouting,
   ) {}
 
-  list(query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
-    return paginate(
-      query,
-      (limit, after) => this.identities.listPlatformAdmins(limit, after),
-      createdKey,
-      PlatformAdminViewDto.of,
+  /** The platform admins, for one of them (`readerId`), who sees their own changes in it. */
+  list(readerId: string, query: PageQueryDto): Promise<Page<PlatformAdminViewDto>> {
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.identities.listPlatformAdmins(limit, after, from),
+        createdKey,
+        PlatformAdminViewDto.of,
+      ),
     );
   }
 

@@ -27,8 +27,8 @@ export class PlatformTokensController {
   @ApiOperation({ operationId: 'listAllTokens', summary: 'Tokens of every business, with filters' })
   @ApiEnvelope(200, TokenViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  list(@Query() query: ListPlatformTokensQueryDto) {
-    return this.queries.listAnyBusiness(query);
+  list(@Ctx() ctx: RequestContext, @Query() query: ListPlatformTokensQueryDto) {
+    return this.queries.listAnyBusiness(ctx.actor.id, query);
   }
 
   @Post('revoke')

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset, NullableKeyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
-import { RawRows } from '../database/raw-rows';
+import type { ReadSource } from '../database/read-routing';
 import { ApiToken } from './api-token.entity';
 
 export interface TokenFilters {
@@ -22,13 +22,13 @@ export type TokenListOrder =
   | { sort: 'created_at' | '-created_at'; after: Keyset | null }
   | { sort: 'last_used_at'; after: NullableKeyset | null };
 
-/** The token lists: keyset pages read as arrays, the hot read of the token routes. */
+/**
+ * The token lists: keyset pages read as arrays, the hot read of the token routes. Each reads from
+ * the source it is given: a read replica when `ReadRouting` chose one, else the primary.
+ */
 @Injectable()
 export class TokenListsRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly raw: RawRows,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /** Tokens of one business, keyset on (created_at, id) or (last_used_at, id). */
   listInBusiness(
@@ -36,9 +36,10 @@ export class TokenListsRepository {
     filters: TokenFilters,
     limit: number,
     order: TokenListOrder,
+    from: ReadSource,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
-    return this.listOrdered({ ...filters, businessId }, limit, order);
+    return this.listOrdered({ ...filters, businessId }, limit, order, from);
   }
 
   /**
@@ -52,21 +53,27 @@ export class TokenListsRepository {
     staleBefore: Date,
     limit: number,
     after: Keyset | null,
+    from: ReadSource,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
     const risky =
       '((expires_at IS NULL AND allowed_cidrs IS NULL AND scopes IS NULL) OR ' +
       'last_used_at < :staleBefore OR (last_used_at IS NULL AND created_at < :staleBefore))';
     const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
-    return this.listPage({ ...filters, businessId, status: 'active' }, limit, {
-      where: {
-        sql: after ? `${risky} AND ${keyset}` : risky,
-        params: after
-          ? { staleBefore, afterAt: new Date(after.at), afterId: after.id }
-          : { staleBefore },
+    return this.listPage(
+      { ...filters, businessId, status: 'active' },
+      limit,
+      {
+        where: {
+          sql: after ? `${risky} AND ${keyset}` : risky,
+          params: after
+            ? { staleBefore, afterAt: new Date(after.at), afterId: after.id }
+            : { staleBefore },
+        },
+        orderBy: 'created_at ASC, id ASC',
       },
-      orderBy: 'created_at ASC, id ASC',
-    });
+      from,
+    );
   }
 
   /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
@@ -74,40 +81,52 @@ export class TokenListsRepository {
     filters: TokenFilters & { businessId?: string },
     limit: number,
     order: TokenListOrder,
+    from: ReadSource,
   ): Promise<ApiToken[]> {
-    return this.listOrdered(filters, limit, order);
+    return this.listOrdered(filters, limit, order, from);
   }
 
   private listOrdered(
     filters: TokenFilters & { businessId?: string },
     limit: number,
     order: TokenListOrder,
+    from: ReadSource,
   ): Promise<ApiToken[]> {
     if (order.sort === '-created_at') {
       const { after } = order;
-      return this.listPage(filters, limit, {
-        where: after
-          ? {
-              sql: '(created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))',
-              params: { afterAt: new Date(after.at), afterId: after.id },
-            }
-          : null,
-        orderBy: 'created_at DESC, id DESC',
-      });
+      return this.listPage(
+        filters,
+        limit,
+        {
+          where: after
+            ? {
+                sql: '(created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : null,
+          orderBy: 'created_at DESC, id DESC',
+        },
+        from,
+      );
     }
     if (order.sort === 'created_at') {
       const { after } = order;
-      return this.listPage(filters, limit, {
-        where: after
-          ? {
-              sql: '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))',
-              params: { afterAt: new Date(after.at), afterId: after.id },
-            }
-          : null,
-        orderBy: 'created_at ASC, id ASC',
-      });
+      return this.listPage(
+        filters,
+        limit,
+        {
+          where: after
+            ? {
+                sql: '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : null,
+          orderBy: 'created_at ASC, id ASC',
+        },
+        from,
+      );
     }
-    return this.listByLastUse(filters, limit, order.after);
+    return this.listByLastUse(filters, limit, order.after, from);
   }
 
   /**
@@ -120,32 +139,43 @@ export class TokenListsRepository {
     filters: TokenFilters & { businessId?: string },
     limit: number,
     after: NullableKeyset | null,
+    from: ReadSource,
   ): Promise<ApiToken[]> {
     const rows: ApiToken[] = [];
     if (after === null || after.at === null) {
       rows.push(
-        ...(await this.listPage(filters, limit, {
-          where: {
-            sql: after ? 'last_used_at IS NULL AND id > :afterId' : 'last_used_at IS NULL',
-            params: after ? { afterId: after.id } : {},
+        ...(await this.listPage(
+          filters,
+          limit,
+          {
+            where: {
+              sql: after ? 'last_used_at IS NULL AND id > :afterId' : 'last_used_at IS NULL',
+              params: after ? { afterId: after.id } : {},
+            },
+            orderBy: 'id ASC',
           },
-          orderBy: 'id ASC',
-        })),
+          from,
+        )),
       );
       if (rows.length > limit) return rows;
     }
-    const used = await this.listPage(filters, limit - rows.length, {
-      where:
-        after?.at != null
-          ? {
-              sql:
-                'last_used_at IS NOT NULL AND (last_used_at > :afterAt OR ' +
-                '(last_used_at = :afterAt AND id > :afterId))',
-              params: { afterAt: new Date(after.at), afterId: after.id },
-            }
-          : { sql: 'last_used_at IS NOT NULL', params: {} },
-      orderBy: 'last_used_at ASC, id ASC',
-    });
+    const used = await this.listPage(
+      filters,
+      limit - rows.length,
+      {
+        where:
+          after?.at != null
+            ? {
+                sql:
+                  'last_used_at IS NOT NULL AND (last_used_at > :afterAt OR ' +
+                  '(last_used_at = :afterAt AND id > :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : { sql: 'last_used_at IS NOT NULL', params: {} },
+        orderBy: 'last_used_at ASC, id ASC',
+      },
+      from,
+    );
     return rows.concat(used);
   }
 
@@ -159,6 +189,7 @@ export class TokenListsRepository {
     filters: TokenFilters & { businessId?: string },
     limit: number,
     page: { where: { sql: string; params: Record<string, unknown> } | null; orderBy: string },
+    from: ReadSource,
   ): Promise<ApiToken[]> {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: limit + 1 };
@@ -203,7 +234,7 @@ export class TokenListsRepository {
       Object.assign(params, page.where.params);
     }
     const { select, columns } = this.listColumns();
-    const rows = await this.raw.all(
+    const rows = await from.rows.all(
       `SELECT ${select} FROM api_tokens` +
         (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
         ` ORDER BY ${page.orderBy} LIMIT :limit`,

@@ -14,6 +14,7 @@ import {
   paginateWith,
   PageQueryDto,
 } from '../common/pagination';
+import { ReadRouting } from '../database/read-routing';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import {
   ListPlatformTokensQueryDto,
@@ -40,6 +41,7 @@ export class TokenQueriesService {
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly verifier: TokenVerifier,
+    private readonly reads: ReadRouting,
   ) {}
 
   list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
@@ -54,8 +56,11 @@ export class TokenQueriesService {
       namePrefix: query.name,
       search: query.q,
     };
-    return pageOfTokens(query, query.sort, (limit, order) =>
-      this.lists.listInBusiness(ctx.businessId, filters, limit, order),
+    // A list may come from a replica that holds the caller's own last change (ReadRouting).
+    return this.reads.read(ctx.actor.id, (from) =>
+      pageOfTokens(query, query.sort, (limit, order) =>
+        this.lists.listInBusiness(ctx.businessId, filters, limit, order, from),
+      ),
     );
   }
 
@@ -66,16 +71,29 @@ export class TokenQueriesService {
   listRisky(ctx: RequestContext, query: PageQueryDto): Promise<Page<RiskyTokenDto>> {
     const now = new Date();
     const filters = { identityId: this.access.managesAll(ctx) ? undefined : ctx.actor.id };
-    return paginate(
-      query,
-      (limit, after) =>
-        this.lists.listRiskyInBusiness(ctx.businessId, filters, staleBefore(now), limit, after),
-      createdKey,
-      (t) => RiskyTokenDto.risky(t, now),
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) =>
+          this.lists.listRiskyInBusiness(
+            ctx.businessId,
+            filters,
+            staleBefore(now),
+            limit,
+            after,
+            from,
+          ),
+        createdKey,
+        (t) => RiskyTokenDto.risky(t, now),
+      ),
     );
   }
 
-  listAnyBusiness(query: ListPlatformTokensQueryDto): Promise<Page<TokenViewDto>> {
+  /** `readerId`: the identity asking (null for the CLI's operator), whose own changes it sees. */
+  listAnyBusiness(
+    readerId: string | null,
+    query: ListPlatformTokensQueryDto,
+  ): Promise<Page<TokenViewDto>> {
     const filters = {
       status: query.status,
       identityId: query.identity_id,
@@ -83,8 +101,10 @@ export class TokenQueriesService {
       search: query.q,
       businessId: query.business_id,
     };
-    return pageOfTokens(query, query.sort, (limit, order) =>
-      this.lists.listAnyBusiness(filters, limit, order),
+    return this.reads.read(readerId, (from) =>
+      pageOfTokens(query, query.sort, (limit, order) =>
+        this.lists.listAnyBusiness(filters, limit, order, from),
+      ),
     );
   }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, SelectQueryBuilder } from 'typeorm';
+import { In, SelectQueryBuilder } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
 import { assertBusinessId } from '../common/tenant-scope';
+import { ReadRouting, ReadSource } from '../database/read-routing';
 import { ApiToken } from './api-token.entity';
 import { TokenViewDto } from './dto/token-view.dto';
 import {
@@ -31,14 +32,24 @@ interface Sums {
 @Injectable()
 export class TokenUsageSummaryService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly access: TokenAccess,
+    private readonly reads: ReadRouting,
   ) {}
 
-  async summary(
+  /** The summary, read where `ReadRouting` says: a replica that holds the caller's own changes. */
+  summary(
     ctx: RequestContext,
     query: TokenUsageSummaryQueryDto,
     now = new Date(),
+  ): Promise<TokenUsageSummaryDto> {
+    return this.reads.read(ctx.actor.id, (source) => this.summaryFrom(source, ctx, query, now));
+  }
+
+  private async summaryFrom(
+    source: ReadSource,
+    ctx: RequestContext,
+    query: TokenUsageSummaryQueryDto,
+    now: Date,
   ): Promise<TokenUsageSummaryDto> {
     const window = query.window ?? '24h';
     const hourStart = now.getTime() - (now.getTime() % HOUR_MS);
@@ -46,19 +57,19 @@ export class TokenUsageSummaryService {
     const from = new Date(hourStart - (WINDOW_HOURS[window] - 1) * HOUR_MS);
     const own = this.access.managesAll(ctx) ? null : ctx.actor.id;
     const [rows, total] = await Promise.all([
-      this.usage(ctx.businessId, own, from)
+      this.usage(source, ctx.businessId, own, from)
         .addSelect('u.tokenId', 'token_id')
         .groupBy('u.tokenId')
         .orderBy('SUM(u.requests)', 'DESC')
         .addOrderBy('u.tokenId', 'ASC')
         .limit(USAGE_SUMMARY_ROWS)
         .getRawMany<Sums & { token_id: string }>(),
-      this.usage(ctx.businessId, own, from)
+      this.usage(source, ctx.businessId, own, from)
         .addSelect('COUNT(DISTINCT u.tokenId)', 'tokens')
         .getRawOne<Sums & { tokens: unknown }>(),
     ]);
     const tokens = rows.length
-      ? await this.dataSource.manager.find(ApiToken, {
+      ? await source.manager.find(ApiToken, {
           where: { businessId: ctx.businessId, id: In(rows.map((r) => r.token_id)) },
         })
       : [];
@@ -80,12 +91,13 @@ export class TokenUsageSummaryService {
    * api_tokens' business, then each token's hours by their key), `own` narrowing to one holder.
    */
   private usage(
+    source: ReadSource,
     businessId: string,
     own: string | null,
     from: Date,
   ): SelectQueryBuilder<TokenUsageHour> {
     assertBusinessId(businessId);
-    const q = this.dataSource.manager
+    const q = source.manager
       .createQueryBuilder(TokenUsageHour, 'u')
       .innerJoin(ApiToken, 't', 't.id = u.tokenId AND t.businessId = u.businessId')
       .select('SUM(u.requests)', 'requests')

@@ -4,6 +4,7 @@ import { assertBusinessId } from '../common/tenant-scope';
 import { dbTime } from '../database/db-time';
 import type { Transaction } from '../database/unit-of-work';
 import { TokenUsageHour, TokenUsageIp } from './token-usage.entity';
+import type { ReadSource } from '../database/read-routing';
 
 /** What one batch adds to a token's hour. */
 export interface UsageHourRow {
@@ -99,18 +100,18 @@ export class TokenUsageRepository {
   }
 
   /** A token's hours that began in [from, to), oldest first. */
-  hoursOf(businessId: string, tokenId: string, from: Date, to: Date) {
+  hoursOf(businessId: string, tokenId: string, from: Date, to: Date, source: ReadSource) {
     assertBusinessId(businessId);
-    return this.dataSource.manager.find(TokenUsageHour, {
+    return source.manager.find(TokenUsageHour, {
       where: { businessId, tokenId, hour: And(MoreThanOrEqual(from), LessThan(to)) },
       order: { hour: 'ASC' },
     });
   }
 
   /** A token's `limit` most recently seen client addresses, most recent first. */
-  recentIpsOf(businessId: string, tokenId: string, limit: number) {
+  recentIpsOf(businessId: string, tokenId: string, limit: number, source: ReadSource) {
     assertBusinessId(businessId);
-    return this.dataSource.manager.find(TokenUsageIp, {
+    return source.manager.find(TokenUsageIp, {
       where: { businessId, tokenId },
       order: { lastSeenAt: 'DESC', ip: 'ASC' },
       take: limit,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { RequestValidationError } from '../common/domain-error';
+import { ReadRouting } from '../database/read-routing';
 import { TokenUsageDto, TokenUsageHourDto, TokenUsageIpDto } from './dto/token-usage.dto';
 import type { TokenUsageQueryDto } from './dto/token-usage.dto';
 import { TokenAccess } from './token-access';
@@ -18,6 +19,7 @@ export class TokenUsageService {
   constructor(
     private readonly access: TokenAccess,
     private readonly usage: TokenUsageRepository,
+    private readonly reads: ReadRouting,
   ) {}
 
   /**
@@ -34,10 +36,13 @@ export class TokenUsageService {
     const token = await this.access.findVisible(ctx, tokenId, null);
     // The hour that holds `from` overlaps the window, so it is listed too.
     const firstHour = new Date(from.getTime() - (from.getTime() % HOUR_MS));
-    const [hours, ips] = await Promise.all([
-      this.usage.hoursOf(ctx.businessId, token.id, firstHour, to),
-      this.usage.recentIpsOf(ctx.businessId, token.id, USAGE_IPS_KEPT),
-    ]);
+    // Who may see the token is read on the primary, as everywhere; its counts may come from a replica.
+    const [hours, ips] = await this.reads.read(ctx.actor.id, (source) =>
+      Promise.all([
+        this.usage.hoursOf(ctx.businessId, token.id, firstHour, to, source),
+        this.usage.recentIpsOf(ctx.businessId, token.id, USAGE_IPS_KEPT, source),
+      ]),
+    );
     return {
       token_id: token.id,
       from: from.toISOString(),

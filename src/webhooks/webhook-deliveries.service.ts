@@ -9,6 +9,7 @@ import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
 import { messageId } from './webhook-message.entity';
 import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
 import { WebhooksRepository } from './webhooks.repository';
+import { ReadRouting } from '../database/read-routing';
 
 /**
  * An endpoint's messages: its delivery attempts read, and a message sent again, the given-up ones
@@ -20,19 +21,24 @@ export class WebhookDeliveriesService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repo: WebhooksRepository,
+    private readonly reads: ReadRouting,
   ) {}
 
   async deliveries(
     chainId: string,
     id: string,
+    readerId: string,
     query: PageQueryDto,
   ): Promise<Page<WebhookAttemptDto>> {
+    // Whether the endpoint is there is read on the primary; its attempts may come from a replica.
     await endpointOrFail(this.repo, null, chainId, id);
-    return paginate(
-      query,
-      (limit, after) => this.repo.listAttempts(chainId, id, limit, after),
-      (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
-      WebhookAttemptDto.of,
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.repo.listAttempts(chainId, id, limit, after, from),
+        (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
+        WebhookAttemptDto.of,
+      ),
     );
   }
 

@@ -54,7 +54,7 @@ function webhookRoutes(op: (id: string) => string) {
     @ApiEnvelope(200, WebhookViewDto, { paginated: true })
     @ApiErrors({ ...DENIED, 422: ['VALIDATION_ERROR', 'INVALID_CURSOR'] })
     list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
-      return this.webhooks.list(this.chainOf(ctx), query);
+      return this.webhooks.list(this.chainOf(ctx), ctx.actor.id, query);
     }
 
     @Post()
@@ -156,7 +156,7 @@ function webhookRoutes(op: (id: string) => string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Query() query: PageQueryDto,
     ) {
-      return this.delivery.deliveries(this.chainOf(ctx), id, query);
+      return this.delivery.deliveries(this.chainOf(ctx), id, ctx.actor.id, query);
     }
 
     @Post(':webhook_id/deliveries/:message_id/redeliver')

@@ -6,6 +6,7 @@ import { dbTime } from '../database/db-time';
 import { keysetPage } from '../database/keyset';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
+import type { ReadSource } from '../database/read-routing';
 
 /** A message a worker has taken, with what the attempt needs. */
 export interface ClaimedMessage {
@@ -34,9 +35,9 @@ export class WebhooksRepository {
 
   // ── endpoints ──────────────────────────────────────────────────────────────────────────
 
-  listEndpoints(chainId: string, limit: number, after: Keyset | null) {
+  listEndpoints(chainId: string, limit: number, after: Keyset | null, from: ReadSource) {
     assertBusinessId(chainId);
-    const qb = this.dataSource.manager
+    const qb = from.manager
       .createQueryBuilder(WebhookEndpoint, 'e')
       .where('e.chainId = :chainId', { chainId });
     return keysetPage(qb, 'e.createdAt', 'e.id', limit, after).getMany();
@@ -286,9 +287,15 @@ export class WebhooksRepository {
   }
 
   /** An endpoint's attempts, newest first. */
-  listAttempts(chainId: string, endpointId: string, limit: number, after: Keyset | null) {
+  listAttempts(
+    chainId: string,
+    endpointId: string,
+    limit: number,
+    after: Keyset | null,
+    from: ReadSource,
+  ) {
     assertBusinessId(chainId);
-    const qb = this.dataSource.manager
+    const qb = from.manager
       .createQueryBuilder(WebhookAttempt, 'a')
       .innerJoin(WebhookEndpoint, 'e', 'e.id = a.endpointId AND e.chainId = :chainId', {
         chainId,

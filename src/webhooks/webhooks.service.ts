@@ -36,6 +36,7 @@ import {
   WebhookUpdatedEvent,
 } from './webhooks.events';
 import { WebhooksRepository } from './webhooks.repository';
+import { ReadRouting } from '../database/read-routing';
 
 /** Endpoints per business (and for the platform). */
 export const MAX_ENDPOINTS = 20;
@@ -71,6 +72,7 @@ export class WebhooksService {
     private readonly repo: WebhooksRepository,
     /** Each business's v1a keys, for the worker that signs with them. */
     readonly signingKeys: WebhookSigningKeys,
+    private readonly reads: ReadRouting,
   ) {
     this.policy = {
       allowHttp: config.WEBHOOK_ALLOW_HTTP,
@@ -82,12 +84,15 @@ export class WebhooksService {
     }
   }
 
-  list(chainId: string, query: PageQueryDto): Promise<Page<WebhookViewDto>> {
-    return paginate(
-      query,
-      (limit, after) => this.repo.listEndpoints(chainId, limit, after),
-      createdKey,
-      (e) => WebhookViewDto.of(e),
+  /** The chain's endpoints; `readerId` is the identity asking, who sees its own changes. */
+  list(chainId: string, readerId: string, query: PageQueryDto): Promise<Page<WebhookViewDto>> {
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.repo.listEndpoints(chainId, limit, after, from),
+        createdKey,
+        (e) => WebhookViewDto.of(e),
+      ),
     );
   }
 

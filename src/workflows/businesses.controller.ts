@@ -37,8 +37,8 @@ export class BusinessesController {
   @ApiOperation({ operationId: 'listBusinesses', summary: 'List businesses, oldest first' })
   @ApiEnvelope(200, BusinessViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  list(@Query() query: PageQueryDto) {
-    return this.businesses.list(query);
+  list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
+    return this.businesses.list(ctx.actor.id, query);
   }
 
   @Post(':business_id/suspend')

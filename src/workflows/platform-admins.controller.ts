@@ -31,8 +31,8 @@ export class PlatformAdminsController {
   @ApiOperation({ operationId: 'listPlatformAdmins', summary: 'List platform admins' })
   @ApiEnvelope(200, PlatformAdminViewDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  list(@Query() query: PageQueryDto) {
-    return this.admins.list(query);
+  list(@Ctx() ctx: RequestContext, @Query() query: PageQueryDto) {
+    return this.admins.list(ctx.actor.id, query);
   }
 
   @Post()

@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
 import { PGBOUNCER_BIN, pgbouncerInstalled } from '../../support/pgbouncer';
+import { PG_BIN_DIR, pgServerInstalled } from '../../support/pg-replica';
 import { GATEWAY_BINARIES, missingGateways } from '../helpers/gateways';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
@@ -91,6 +92,15 @@ export default async function globalSetup(): Promise<void> {
   if (TEST_DATABASE_URL && !pgbouncerInstalled()) {
     notes.push(
       `the PgBouncer suite, the app through transaction pooling (${PGBOUNCER_BIN} is missing: apt-get install pgbouncer; bash .ci/run installs it; under CI=true the suite fails instead)`,
+    );
+  }
+  if (!TEST_DATABASE_URL) {
+    notes.push(
+      'the read-replica suite: a primary and a pg_basebackup replica of its own (runs with TEST_DATABASE_URL)',
+    );
+  } else if (!pgServerInstalled()) {
+    notes.push(
+      `the read-replica suite (PostgreSQL's server binaries are missing from ${PG_BIN_DIR}; under CI=true the suite fails instead)`,
     );
   }
   if (notes.length > 0) {
