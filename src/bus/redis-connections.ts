@@ -31,8 +31,7 @@ const defaultRetry: Retry = (attempt) => Math.min(attempt * 50, 1000);
  * limits' counters, the readiness check), from the one topology the config names, so that each
  * user works the same on one server, behind Sentinel, and on a Cluster:
  * - Sentinel: each connection asks the Sentinels for the master, checks that it is one, and asks
- *   again whenever it reconnects; it also listens for `+switch-master`, so that a master that
- *   was demoted while its socket stayed open is left at once.
+ *   again whenever it reconnects.
  * - Cluster: commands go to the slot's master (keys that one script touches share a hash tag);
  *   the subscriber is a plain connection to one node (a PUBLISH reaches every node of a Cluster),
  *   which moves to the next node when it drops and says so, like any other connection.
@@ -98,8 +97,9 @@ export class RedisConnections {
       sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
       // Once every Sentinel was tried: the same pacing as the connection's own retries.
       sentinelRetryStrategy: options.retryStrategy,
-      // A connection that never reconnects (the health check) needs no detector.
-      failoverDetector: options.retryStrategy(1) !== null,
+      // No `failoverDetector`: when +switch-master came while a client was reconnecting, it ended
+      // the client for good (status 'end') in tests here; the dead master's dropped socket is
+      // what each connection follows instead.
       lazyConnect: true,
     });
   }
