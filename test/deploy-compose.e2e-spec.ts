@@ -152,6 +152,9 @@ describe('deploy/compose.ha.yml', () => {
   it('sends the proxy to every app, the only service with a published port', () => {
     const caddy = configs.caddyfile.content;
     expect(caddy).toContain(`reverse_proxy ${APPS.map((a) => `${a}:3000`).join(' ')}`);
+    // Routed on liveness: a Redis failover makes every instance unready at once.
+    expect(caddy).toMatch(/^\s*health_uri \/health\/live$/m);
+    expect(caddy).toMatch(/^\s*unhealthy_status 503$/m);
     for (const app of APPS) {
       expect(services.proxy.depends_on?.[app]).toEqual({ condition: 'service_healthy' });
     }
