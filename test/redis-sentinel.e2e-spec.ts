@@ -176,10 +176,13 @@ run('behind Redis Sentinel', () => {
         const fresh = await createToken(a, asOwner(biz), { name: 'after-failover' });
         const lookups = jest.spyOn(b.app.get(TokensRepository), 'findForVerifierAnyBusiness');
         try {
-          await me(b, caller(fresh)).expect(200);
-          lookups.mockClear();
-          await me(b, caller(fresh)).expect(200);
-          expect(lookups).not.toHaveBeenCalled();
+          // Served from B's cache: a read that raced a late message (the publisher's queue
+          // flushing, the probe's traffic) is not kept, so it may take a call or two.
+          await eventually(async () => {
+            lookups.mockClear();
+            await me(b, caller(fresh)).expect(200);
+            return lookups.mock.calls.length === 0;
+          }, 3000);
         } finally {
           lookups.mockRestore();
         }
