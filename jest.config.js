@@ -39,6 +39,8 @@ const ONE_AT_A_TIME = [
   'multi-instance',
   'pgbouncer',
   'readme-audit-proof',
+  'redis-cluster',
+  'redis-sentinel',
   'replicas',
   'request-log',
   'request-timeout',

@@ -1,9 +1,9 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import type { Response } from 'supertest';
 import { mintSecret } from '../src/tokens/token-secret';
 import { addMember, BusinessFixture, createBusiness } from './factories/tenancy.factory';
 import { asBearer, asMember, asOwner, asPlatform, listBusinesses, me } from './helpers/api';
+import { expectRateLimited, limitCases, LIMITS_ENV } from './helpers/redis-shared-cases';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 
@@ -12,28 +12,6 @@ import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 const run = randomBytes(2);
 let hosts = 0;
 const freshIp = () => `198.${18 + (run[0] % 2)}.${run[1]}.${++hosts}`;
-
-/** A 429 in the API's error shape, with a plain integer-seconds Retry-After. */
-function expectRateLimited(res: Response): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({
-    status: 429,
-    code: 'RATE_LIMITED',
-  });
-  expect(res.body).toEqual({
-    success: false,
-    message: expect.any(String),
-    code: 'RATE_LIMITED',
-    detail: expect.any(String),
-    request_id: expect.any(String),
-  });
-  expect(res.headers['retry-after']).toMatch(/^\d+$/);
-  expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
-  // Only the plain header: not the library's per-throttler `Retry-After-<name>`.
-  expect(Object.keys(res.headers).filter((h) => h.startsWith('retry-after'))).toEqual([
-    'retry-after',
-  ]);
-}
 
 const unknownToken = () => mintSecret('lk').secret;
 
@@ -245,14 +223,7 @@ const withRedis = TEST_REDIS_URL ? describe : describe.skip;
 
 withRedis('Rate limits shared through Redis', () => {
   const prefix = `latchkey-test-${randomBytes(6).toString('hex')}:`;
-  const limits = {
-    REDIS_URL: TEST_REDIS_URL!,
-    REDIS_KEY_PREFIX: prefix,
-    TRUST_PROXY: '1',
-    RATE_LIMIT_OAUTH_PER_MINUTE: '3',
-    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
-    RATE_LIMIT_IDENTITY_PER_MINUTE: '3',
-  };
+  const limits = { REDIS_URL: TEST_REDIS_URL!, REDIS_KEY_PREFIX: prefix, ...LIMITS_ENV };
   let a: TestApp;
   let b: TestApp;
   let redis: Redis;
@@ -275,41 +246,7 @@ withRedis('Rate limits shared through Redis', () => {
   const revoke = (t: TestApp, ip: string) =>
     t.http().post('/oauth2/revoke').set('x-forwarded-for', ip).send({ token: unknownToken() });
 
-  it('shares the oauth budget of an IP between two instances', async () => {
-    const ip = freshIp();
-    await revoke(a, ip).expect(200);
-    await revoke(b, ip).expect(200);
-    await revoke(a, ip).expect(200);
-    expectRateLimited(await revoke(b, ip));
-    expectRateLimited(await revoke(a, ip));
-  });
-
-  it('shares the failed-authentication budget of an IP between two instances', async () => {
-    const ip = freshIp();
-    const fail = (t: TestApp) =>
-      t
-        .http()
-        .get('/platform/v1/businesses')
-        .set('x-forwarded-for', ip)
-        .set('authorization', `Bearer ${unknownToken()}`);
-    expect((await fail(a)).status).toBe(401);
-    expect((await fail(b)).status).toBe(401);
-    expect((await fail(a)).status).toBe(401);
-    expectRateLimited(await fail(b));
-  });
-
-  it('shares the budget of a token between two instances', async () => {
-    const biz = await createBusiness(a);
-    await me(a, asOwner(biz)).expect(200);
-    await me(b, asOwner(biz)).expect(200);
-    await me(a, asOwner(biz)).expect(200);
-    expectRateLimited(await me(b, asOwner(biz)));
-  });
-
-  it('keeps its counters under the configured key prefix', async () => {
-    const keys = await redis.keys(`${prefix}throttle:*`);
-    expect(keys.length).toBeGreaterThan(0);
-  });
+  limitCases(() => ({ a, b, prefix, keys: (pattern) => redis.keys(pattern) }));
 
   it('lets requests through when Redis does not answer, rather than failing them', async () => {
     // Nothing listens on port 1.

@@ -1,27 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../support/ports';
 import { PrivateRedis } from '../support/redis';
-import { InvalidationMessage, RevocationBus } from '../src/bus/revocation-bus';
+import { RevocationBus } from '../src/bus/revocation-bus';
 import { TokensRepository } from '../src/tokens/tokens.repository';
 import { VerifierCache } from '../src/tokens/verifier-cache';
 import { addMember, createBusiness } from './factories/tenancy.factory';
-import { asMember, asOwner, me, suspend } from './helpers/api';
-import { sleep } from './helpers/assertions';
+import { asMember, me } from './helpers/api';
+import { BUS_ENV, busCases, busesUp, eventually } from './helpers/redis-shared-cases';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 
 // Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
 const suite = TEST_REDIS_URL ? describe.each(DRIVERS) : describe.skip.each(DRIVERS);
-
-/** Polls `probe` until it returns true, for at most `withinMs`; answers how long it took. */
-async function eventually(probe: () => Promise<boolean> | boolean, withinMs: number) {
-  const start = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
-    await sleep(10);
-  }
-}
 
 suite('Revocation bus over Redis on %s', (driver) => {
   const prefix = `latchkey-test-${randomBytes(4).toString('hex')}:`;
@@ -32,77 +22,18 @@ suite('Revocation bus over Redis on %s', (driver) => {
     const env = {
       REDIS_URL: TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: prefix,
-      TOKEN_CACHE_TTL_MS: '10000',
+      ...BUS_ENV,
     };
     a = await bootTestApp(driver, env);
     b = await bootTestApp(driver, env, a.db);
-    for (const app of [a, b]) {
-      await eventually(() => app.app.get(RevocationBus).state.connected, 5000);
-    }
+    await busesUp([a, b], 5000);
   });
   afterAll(async () => {
     await b?.close({ keepDatabase: true });
     await a?.close();
   });
 
-  it('reports the bus up in readiness', async () => {
-    const res = await b.http().get('/health/ready').expect(200);
-    expect(res.body.details.bus).toEqual({ status: 'up', transport: 'redis' });
-  });
-
-  it('a revocation on A is refused by B within 1 s, and by A at once', async () => {
-    const biz = await createBusiness(a);
-    const alice = await addMember(a, biz);
-    await me(b, asMember(alice.token, biz.id)).expect(200);
-    await me(b, asMember(alice.token, biz.id)).expect(200);
-    await me(a, asMember(alice.token, biz.id)).expect(200);
-    const view = await a.http().get('/api/v1/me').set(asMember(alice.token, biz.id)).expect(200);
-    const tokenId = view.body.data.token.id as string;
-
-    await a
-      .http()
-      .post(`/api/v1/tokens/${tokenId}/revoke`)
-      .set(asMember(biz.ownerToken, biz.id))
-      .send({})
-      .expect(201);
-    expect((await me(a, asMember(alice.token, biz.id))).status).toBe(401);
-    await eventually(async () => (await me(b, asMember(alice.token, biz.id))).status === 401, 1000);
-  });
-
-  it('a suspension on A is refused by B within 1 s', async () => {
-    const biz = await createBusiness(a);
-    await me(b, asOwner(biz)).expect(200);
-    await suspend(a, biz.id).expect(200);
-    await eventually(async () => (await me(b, asOwner(biz))).status === 403, 1000);
-  });
-
-  it('a member removed on A is refused by B within 1 s', async () => {
-    const biz = await createBusiness(a);
-    const alice = await addMember(a, biz);
-    await me(b, asMember(alice.token, biz.id)).expect(200);
-    await a
-      .http()
-      .delete(`/api/v1/members/${alice.identityId}`)
-      .set(asMember(biz.ownerToken, biz.id))
-      .expect(200);
-    await eventually(async () => (await me(b, asMember(alice.token, biz.id))).status === 401, 1000);
-  });
-
-  it('the publishing instance hears its own message once (its echo is skipped)', async () => {
-    const seen: InvalidationMessage[] = [];
-    const unsubscribe = a.app.get(RevocationBus).subscribe((m) => seen.push(m));
-    try {
-      const biz = await createBusiness(a);
-      await suspend(a, biz.id).expect(200);
-      // Give an echo time to come back from Redis; B's side shows the round trip is short.
-      await sleep(300);
-      expect(seen.filter((m) => m.business_id === biz.id)).toEqual([
-        { type: 'business.changed', business_id: biz.id },
-      ]);
-    } finally {
-      unsubscribe();
-    }
-  });
+  busCases(() => ({ a, b }));
 
   describe('when the Redis connection drops', () => {
     let redis: PrivateRedis;

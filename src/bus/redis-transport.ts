@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { loggableError } from '../common/safe-error';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
 import { disconnectNow } from '../common/redis-disconnect';
+import type { RedisClient, RedisConnections } from './redis-connections';
 
 /** How long boot waits for the first connection before it goes on without the bus. */
 const FIRST_CONNECT_WAIT_MS = 2000;
@@ -11,12 +12,14 @@ const CLOSE_WAIT_MS = 1000;
 /**
  * Redis pub/sub for the revocation bus: one connection publishes, one subscribes (a subscribed
  * connection can do nothing else). The subscriber counts as up only once Redis has confirmed the
- * subscription, because a message published before that is lost to this instance.
+ * subscription, because a message published before that is lost to this instance. Behind
+ * Sentinel both follow the master through a failover; on a Cluster the publisher is the
+ * Cluster's and the subscriber sits on one node (RedisConnections).
  */
 export class RedisTransport implements BusTransport {
   readonly name = 'redis';
   private readonly logger = new Logger(RedisTransport.name);
-  private readonly publisher: Redis;
+  private readonly publisher: RedisClient;
   private readonly subscriber: Redis;
   private up = false;
   /** Bumped on every new connection, so a late SUBSCRIBE reply of an old one is ignored. */
@@ -25,22 +28,22 @@ export class RedisTransport implements BusTransport {
   private closing = false;
 
   constructor(
-    url: string,
+    connections: RedisConnections,
     private readonly channel: string,
     private readonly events: BusTransportEvents,
   ) {
-    const retryStrategy = (attempt: number) => Math.min(attempt * 50, 1000);
     // Publishes made while disconnected wait in the offline queue and go out on reconnect:
     // a late eviction is harmless, and subscribers that were down flushed their caches anyway.
-    this.publisher = new Redis(url, { lazyConnect: true, retryStrategy, maxRetriesPerRequest: 20 });
-    this.subscriber = new Redis(url, {
-      lazyConnect: true,
-      retryStrategy,
-      // We resubscribe ourselves on 'ready', so that "up" waits for Redis to confirm it.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: null,
-    });
+    this.publisher = connections.client({ maxRetriesPerRequest: 20 });
+    this.subscriber = connections.subscriber(
+      {
+        // We resubscribe ourselves on 'ready', so that "up" waits for Redis to confirm it.
+        autoResubscribe: false,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: null,
+      },
+      this.publisher,
+    );
     // Errors repeat on every reconnect attempt; the change of state is what is logged loudly.
     this.publisher.on('error', (e) => this.logger.debug({ err: loggableError(e) }, 'publisher'));
     this.subscriber.on('error', (e) => {

@@ -34,7 +34,7 @@ const MAX_PENDING = 10_000;
  * The revocation bus. A message published here reaches every subscriber of this instance
  * synchronously, before the response that caused it is sent, so the instance that revoked
  * never accepts the token again. It also goes out to the other processes on one channel,
- * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub with REDIS_URL, otherwise PostgreSQL
+ * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub when Redis is configured, otherwise PostgreSQL
  * LISTEN/NOTIFY on PostgreSQL. On SQLite without Redis it stays in-process. An instance skips
  * its own echo. BusModule makes it, with the transport `loadBusTransport` chose.
  */

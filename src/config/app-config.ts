@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { REDIS_TOPOLOGY_KEYS } from './redis-topology-config';
 import { ReplicaConfig } from './replica-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
@@ -91,7 +92,8 @@ function installationRoot(): string {
 
 /**
  * The validated environment. Every setting the service has is here, under the name of its
- * environment variable, and nothing else in the code reads `process.env`.
+ * environment variable, and nothing else in the code reads `process.env`. Where Redis is comes
+ * from `RedisTopologyConfig`.
  */
 export class AppConfig extends ReplicaConfig {
   @Transform(toInt)
@@ -170,10 +172,6 @@ export class AppConfig extends ReplicaConfig {
   @Min(100)
   @Max(600_000)
   DB_CONNECT_TIMEOUT_MS = 3000;
-
-  @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
-  REDIS_URL?: string;
 
   /**
    * Namespaces the Redis keys and the bus channel of this deployment (`<prefix>invalidation`,
@@ -551,7 +549,7 @@ const KNOWN_KEYS = new Set(
     'DATABASE_URL',
     'DATABASE_DIRECT_URL',
     'DATABASE_REPLICA_URLS',
-    'REDIS_URL',
+    ...REDIS_TOPOLOGY_KEYS,
     'METRICS_TOKEN',
     'KEYS_DIR',
     'AUDIT_SIGNING_KEY',

@@ -9,6 +9,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { RedisTopologyConfig } from './redis-topology-config';
 
 /** The most replicas one instance reads from: each is a pool and a connection of the lag check. */
 export const MAX_REPLICAS = 8;
@@ -52,9 +53,9 @@ class ReplicaUrlsRule implements ValidatorConstraintInterface {
 
 /**
  * Read replicas of the PostgreSQL primary (docs/deployment.md, "Read replicas"). `AppConfig`
- * extends this class, so these are validated at boot with the rest.
+ * extends this class (and it, `RedisTopologyConfig`), so these are validated at boot with the rest.
  */
-export class ReplicaConfig {
+export class ReplicaConfig extends RedisTopologyConfig {
   /**
    * Streaming replicas of DATABASE_URL, comma-separated. Lists, audit pages and exports, and
    * usage read from one when it has caught up; token verification, writes and whatever decides a

@@ -1,21 +1,25 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { disconnectNow } from '../common/redis-disconnect';
+import { type RedisClient, RedisConnections } from '../bus/redis-connections';
 
-/** Pings Redis when REDIS_URL is set, on a connection of its own that never queues commands. */
+/**
+ * Pings Redis when it is configured, on a connection of its own that never queues commands:
+ * one server, the master the Sentinels name now (a failover is followed at the next check), or a
+ * node of the Cluster.
+ */
 @Injectable()
 export class RedisHealthIndicator implements OnModuleDestroy {
-  private readonly client: Redis | null;
+  private readonly client: RedisClient | null;
 
   constructor(
     config: AppConfig,
     private readonly indicator: HealthIndicatorService,
   ) {
-    this.client = config.REDIS_URL
-      ? new Redis(config.REDIS_URL, {
-          lazyConnect: true,
+    const redis = config.redisTopology;
+    this.client = redis
+      ? new RedisConnections(redis).client({
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,

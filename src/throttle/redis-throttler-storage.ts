@@ -1,9 +1,10 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { WindowCount, WindowCounter } from './token-budget';
 import { disconnectNow } from '../common/redis-disconnect';
+import type { RedisClient, RedisConnections } from '../bus/redis-connections';
 
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -13,7 +14,8 @@ const COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * Adds to a fixed window that starts with its first add, in one round trip: the total after the
- * add and the window's milliseconds left.
+ * add and the window's milliseconds left. One key, so it runs on a Cluster as is (the library's
+ * own script touches two, which share a hash tag: `{<key>:<throttler>}:hits` and `…:blocked`).
  */
 const ADD_TO_WINDOW = `
 local total = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -22,7 +24,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); ttl = tonumber(ARGV[2]) end
 return {total, ttl}`;
 
-type WindowRedis = Redis & {
+type WindowRedis = RedisClient & {
   addToWindow(key: string, amount: number, windowMs: number): Promise<[number, number]>;
 };
 
@@ -40,10 +42,9 @@ export class RedisThrottlerStorage
   private readonly storage: ThrottlerStorageRedisService;
   private lastWarning = 0;
 
-  constructor(url: string, keyPrefix: string) {
-    this.client = new Redis(url, {
+  constructor(connections: RedisConnections, keyPrefix: string) {
+    this.client = connections.client({
       keyPrefix,
-      lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
@@ -52,7 +53,8 @@ export class RedisThrottlerStorage
     }) as WindowRedis;
     this.client.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
     this.client.on('error', (e: Error) => this.warn(`Redis for rate limits: ${e.message}`));
-    this.storage = new ThrottlerStorageRedisService(this.client);
+    // It takes a server's client or a Cluster's (its overloads name one at a time).
+    this.storage = new ThrottlerStorageRedisService(this.client as Redis);
   }
 
   /** Waits for the first connection attempt, so the first requests are counted, never for long. */

@@ -13,6 +13,7 @@ import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED } from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
+import { RedisConnections } from '../bus/redis-connections';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 
 type Request = Record<string, unknown>;
@@ -26,12 +27,17 @@ function contextOf(context: ExecutionContext): CallingTokenView | undefined {
 }
 
 /**
- * Redis storage when REDIS_URL is set, so that instances share their budgets; in-memory
- * otherwise. Keys carry a prefix, so that apps and test runs sharing one Redis never collide.
+ * Redis storage when Redis is configured (one server, Sentinel or Cluster), so that instances
+ * share their budgets; in-memory otherwise. Keys carry a prefix, so that apps and test runs
+ * sharing one Redis never collide.
  */
 export function throttlerStorage(config: AppConfig): ThrottlerStorage {
-  if (!config.REDIS_URL) return new ThrottlerStorageService();
-  return new RedisThrottlerStorage(config.REDIS_URL, `${config.REDIS_KEY_PREFIX}throttle:`);
+  const redis = config.redisTopology;
+  if (!redis) return new ThrottlerStorageService();
+  return new RedisThrottlerStorage(
+    new RedisConnections(redis),
+    `${config.REDIS_KEY_PREFIX}throttle:`,
+  );
 }
 
 /** The per-route throttlers; a limit of 0 registers none, so its check is skipped entirely. */

@@ -71,7 +71,11 @@ export default async function globalSetup(): Promise<void> {
     await ensurePostgresTemplate(TEST_DATABASE_URL);
   } else notes.push('PostgreSQL variants of the e2e suites (set TEST_DATABASE_URL to run them)');
   if (TEST_REDIS_URL) await checkRedis(TEST_REDIS_URL);
-  else notes.push('Redis-backed suites (set REDIS_URL to run them)');
+  else {
+    notes.push(
+      'Redis-backed suites (set REDIS_URL to run them), among them Sentinel and Cluster: a failover under revocations, and the bus and limits on a three-master Cluster, on redis-server processes they start',
+    );
+  }
   if (!TEST_DATABASE_URL || !TEST_REDIS_URL) {
     notes.push(
       'the multi-instance suite: three app processes on one database and Redis (needs both)',
