@@ -44,6 +44,11 @@ describe.each(DRIVERS)('POST /oauth2/introspect on the verifier, on %s', (driver
       (_b, target) => t.http().post('/oauth2/revoke').send({ token: target.secret }).expect(200),
     ],
     ['its business suspended', (b) => suspend(t, b.id).expect(200)],
+    [
+      'disabled',
+      (b, target) =>
+        t.http().post(`/api/v1/tokens/${target.id}/disable`).set(asOwner(b)).send({}).expect(200),
+    ],
   ];
 
   it.each(changes)(

@@ -145,7 +145,7 @@ export class OAuth2Controller {
   })
   @ApiResponse(OAUTH_ERROR)
   @ApiErrors({
-    401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+    401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
     403: ['INSUFFICIENT_SCOPE'],
   })
   introspect(@Ctx() ctx: RequestContext, @Body() body: unknown) {

@@ -87,4 +87,17 @@ export class ApiToken {
   /** When a secret scanner first reported it found in public; set once, by a conditional UPDATE. */
   @Column({ type: Date, nullable: true })
   leakReportedAt!: Date | null;
+
+  /** When the token was paused (disabled): it speaks again once enabled. Null: not paused. */
+  @Column({ type: Date, nullable: true })
+  disabledAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 340, nullable: true })
+  disabledBy!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  disabledById!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  disabledReason!: string | null;
 }

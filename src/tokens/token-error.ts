@@ -10,6 +10,11 @@ export const TOKEN_ERRORS = {
   },
   TOKEN_NOT_FOUND: { status: 404, message: 'Token not found' },
   TOKEN_NOT_ACTIVE: { status: 409, message: 'Only an active token can be rotated' },
+  // A revoked token never speaks again: pausing or resuming it means nothing.
+  TOKEN_IS_REVOKED: {
+    status: 409,
+    message: 'A revoked token stays revoked: it cannot be disabled or enabled',
+  },
   TOKEN_ALREADY_ROTATED: {
     status: 409,
     message: 'This token has been rotated already: use its successor',

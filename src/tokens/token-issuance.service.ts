@@ -133,6 +133,10 @@ export class TokenIssuanceService {
       sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
       sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
       leakReportedAt: null,
+      disabledAt: null,
+      disabledBy: null,
+      disabledById: null,
+      disabledReason: null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(

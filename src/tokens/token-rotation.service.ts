@@ -26,6 +26,9 @@ import { TokensRepository } from './tokens.repository';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
 const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');
+// A paused token's successor would undo the pause.
+const disabled = () =>
+  new TokenError('TOKEN_NOT_ACTIVE', 'A disabled token cannot be rotated: enable it first');
 
 /**
  * Rotation: a new secret for an active token, with its name and scopes, that lives no longer
@@ -121,6 +124,7 @@ export class TokenRotationService {
     // A rotated token says so, even once the winner's grace-0 revocation has retired it.
     if (old.rotatedToId !== null) throw alreadyRotated();
     if (tokenStatus(old) !== 'active') throw notActive();
+    if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
     const constraints = cappedConstraints(requested, constraintsOf(old), maker);
     const now = Date.now();
@@ -140,7 +144,8 @@ export class TokenRotationService {
     const successorId = randomUUID();
     if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
       const current = await this.tokens.reload(tx, old);
-      throw current?.rotatedToId ? alreadyRotated() : notActive();
+      if (current?.rotatedToId) throw alreadyRotated();
+      throw current?.disabledAt ? disabled() : notActive();
     }
     const { secret, token } = await this.issuance.issue(tx, author, {
       id: successorId,

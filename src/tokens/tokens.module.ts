@@ -10,6 +10,7 @@ import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
+import { TokenPauseService } from './token-pause.service';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
@@ -49,6 +50,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageRecorder,
     TokenUsageService,
     TokenUsageSummaryService,
+    TokenPauseService,
   ],
   exports: [
     TokenExpiryNotices,
@@ -64,6 +66,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageRecorder,
     TokenUsageService,
     TokenUsageSummaryService,
+    TokenPauseService,
   ],
 })
 export class TokensModule {}

@@ -12,6 +12,8 @@ export const EVENT_TYPES: WebhookEventType[] = [
   'token.expired',
   'token.rejected',
   'token.leaked',
+  'token.disabled',
+  'token.enabled',
   'member.added',
   'member.removed',
   'business.suspended',

@@ -96,6 +96,20 @@ export class TokenViewDto {
       'limit; null: none',
   })
   shared_rate_limit!: SharedRateLimitView | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps ' +
+      'its status, which says whether it has ended; null: not paused',
+  })
+  disabled_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Who paused it' })
+  disabled_by!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it was paused' })
+  disabled_reason!: string | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -121,6 +135,9 @@ export class TokenViewDto {
         token.sharedLimitId && token.sharedLimitPerMinute
           ? { token_id: token.sharedLimitId, per_minute: token.sharedLimitPerMinute }
           : null,
+      disabled_at: iso(token.disabledAt ?? null),
+      disabled_by: token.disabledBy ?? null,
+      disabled_reason: token.disabledReason ?? null,
     };
   }
 }
