@@ -174,6 +174,7 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
           iat: Math.floor(Date.parse(target.view.created_at) / 1000),
           jti: target.jti,
           token_type: 'Bearer',
+          meta: null,
         });
         expect(JSON.stringify(res.body)).not.toContain(target.secret);
       }

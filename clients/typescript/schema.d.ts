@@ -116,8 +116,11 @@ export interface paths {
     delete: operations['deleteToken'];
     options?: never;
     head?: never;
-    /** Rename a token */
-    patch: operations['renameToken'];
+    /**
+     * Rename a token, set its meta, or narrow it
+     * @description Every field is optional, and one is needed. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy.
+     */
+    patch: operations['updateToken'];
     trace?: never;
   };
   '/api/v1/tokens/{token_id}/revoke': {
@@ -1519,6 +1522,15 @@ export interface components {
        * @example null
        */
       disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
     };
     TokenUsageRowDto: {
       /**
@@ -1653,6 +1665,15 @@ export interface components {
        */
       disabled_reason: string | null;
       /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
@@ -1691,6 +1712,16 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
+      /**
+       * @description Your own data about the token. A JSON object of at most 4096 bytes and 4 levels, with keys of at most 64 characters; shown in the view and in introspection, never written to a log line
+       * @example {
+       *       "team": "payments",
+       *       "ticket": "OPS-1234"
+       *     }
+       */
+      meta?: {
+        [key: string]: unknown;
+      } | null;
     };
     RiskyTokenDto: {
       /**
@@ -1792,6 +1823,15 @@ export interface components {
        */
       disabled_reason: string | null;
       /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
        *       "no_expiry",
@@ -1836,9 +1876,19 @@ export interface components {
        */
       dry_run?: boolean;
     };
-    RenameTokenDto: {
+    UpdateTokenDto: {
       /** @example ci-deploy-2 */
-      name: string;
+      name?: string;
+      /**
+       * @description Replaces the whole meta; null clears it. A JSON object of at most 4096 bytes and 4 levels, with keys of at most 64 characters; shown in the view and in introspection, never written to a log line
+       * @example {
+       *       "team": "payments",
+       *       "ticket": "OPS-1234"
+       *     }
+       */
+      meta?: {
+        [key: string]: unknown;
+      } | null;
     };
     RotateTokenDto: {
       /**
@@ -2119,6 +2169,15 @@ export interface components {
        * @example null
        */
       disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -3212,7 +3271,11 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
-         *       ]
+         *       ],
+         *       "meta": {
+         *         "team": "payments",
+         *         "ticket": "OPS-1234"
+         *       }
          *     }
          */
         'application/json': components['schemas']['CreateTokenDto'];
@@ -3683,7 +3746,10 @@ export interface operations {
            *         "shared_rate_limit": null,
            *         "disabled_at": null,
            *         "disabled_by": null,
-           *         "disabled_reason": null
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -4596,7 +4662,7 @@ export interface operations {
       };
     };
   };
-  renameToken: {
+  updateToken: {
     parameters: {
       query?: never;
       header?: never;
@@ -4610,10 +4676,14 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "name": "ci-deploy-2"
+         *       "name": "ci-deploy-2",
+         *       "meta": {
+         *         "team": "payments",
+         *         "ticket": "OPS-1234"
+         *       }
          *     }
          */
-        'application/json': components['schemas']['RenameTokenDto'];
+        'application/json': components['schemas']['UpdateTokenDto'];
       };
     };
     responses: {
@@ -4786,7 +4856,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -4803,11 +4873,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "Field required",
-           *           "type": "missing"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -4815,7 +4886,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR';
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT';
           };
         };
       };
@@ -4906,7 +4977,10 @@ export interface operations {
            *         "shared_rate_limit": null,
            *         "disabled_at": null,
            *         "disabled_by": null,
-           *         "disabled_reason": null
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -5630,7 +5704,10 @@ export interface operations {
            *         "shared_rate_limit": null,
            *         "disabled_at": null,
            *         "disabled_by": null,
-           *         "disabled_reason": null
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -5882,7 +5959,10 @@ export interface operations {
            *         "shared_rate_limit": null,
            *         "disabled_at": null,
            *         "disabled_by": null,
-           *         "disabled_reason": null
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -16075,6 +16155,10 @@ export interface operations {
             jti?: string;
             /** @example Bearer */
             token_type?: string;
+            /** @description The token's own data (its meta); null: none */
+            meta?: {
+              [key: string]: unknown;
+            } | null;
           };
         };
       };

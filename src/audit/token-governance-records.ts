@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { TokenDisabledEvent, TokenEnabledEvent, TokenRef } from '../tokens/tokens.events';
+import {
+  TokenDisabledEvent,
+  TokenEnabledEvent,
+  TokenRef,
+  TokenUpdatedEvent,
+} from '../tokens/tokens.events';
 import { AuditListener } from './audit.listener';
 
 const target = (t: TokenRef) => ({ type: 'token', id: t.id, label: t.name });
@@ -11,7 +16,7 @@ const named = (t: TokenRef) => ({
 });
 
 /**
- * How the events of a business governing its tokens (pause and resume) read as audit entries:
+ * How the events of a business governing its tokens (pause and resume, edits) read as audit entries:
  * registered through `AuditListener.record`, so the start-up check that every audited class has
  * a handler holds for them too.
  */
@@ -25,6 +30,14 @@ export class TokenGovernanceRecords {
     audit.record(TokenEnabledEvent, (e) => {
       const { businessId, target, ...ids } = named(e.token);
       return { businessId, target, metadata: ids };
+    });
+    audit.record(TokenUpdatedEvent, (e) => {
+      const { businessId, target, ...ids } = named(e.token);
+      return {
+        businessId,
+        target,
+        metadata: { ...ids, changed: e.changed, before: e.before, after: e.after },
+      };
     });
   }
 }

@@ -140,6 +140,12 @@ export class OAuth2Controller {
         iat: { type: 'integer' },
         jti: { type: 'string' },
         token_type: { type: 'string', example: 'Bearer' },
+        meta: {
+          type: 'object',
+          nullable: true,
+          additionalProperties: true,
+          description: "The token's own data (its meta); null: none",
+        },
       },
     },
   })

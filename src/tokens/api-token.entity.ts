@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
+export type JsonObject = Record<string, unknown>;
+
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
 export class ApiToken {
@@ -100,4 +103,8 @@ export class ApiToken {
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   disabledReason!: string | null;
+
+  /** The caller's own JSON object about the token (at most 4 KiB); never written to a log line. */
+  @Column({ type: 'simple-json', nullable: true })
+  meta!: object | null;
 }

@@ -14,6 +14,7 @@ import {
   TokenRenamedEvent,
   TokenRevokedEvent,
   TokenRotatedEvent,
+  TokenUpdatedEvent,
 } from './tokens.events';
 
 /**
@@ -31,6 +32,7 @@ export class CacheInvalidation {
       TokenRenamedEvent,
       TokenDisabledEvent,
       TokenEnabledEvent,
+      TokenUpdatedEvent,
     ];
     events.subscribe(tokenChanges, ({ token }) =>
       bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),

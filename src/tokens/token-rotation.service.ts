@@ -153,6 +153,7 @@ export class TokenRotationService {
       identityId: old.identityId,
       name: old.name,
       scopes: old.scopes,
+      meta: old.meta,
       expiresAt,
       constraints,
       rotatedFromId: old.id,

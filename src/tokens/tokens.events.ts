@@ -202,3 +202,22 @@ export class TokenEnabledEvent extends DomainEvent {
     super(author);
   }
 }
+
+/**
+ * A token was edited by PATCH beyond its name (its meta, or a narrowing): `before` and `after`
+ * hold the fields that changed. `meta`'s content is never in them, only that it changed
+ * (`changed`), since it is the caller's own data and stays out of every log.
+ */
+@Audited()
+export class TokenUpdatedEvent extends DomainEvent {
+  readonly name = 'token.updated';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly changed: string[],
+    readonly before: Record<string, unknown>,
+    readonly after: Record<string, unknown>,
+  ) {
+    super(author);
+  }
+}

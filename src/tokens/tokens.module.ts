@@ -11,6 +11,7 @@ import { TokenRevocationService } from './token-revocation.service';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
 import { TokenPauseService } from './token-pause.service';
+import { TokenUpdateService } from './token-update.service';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
@@ -51,6 +52,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageService,
     TokenUsageSummaryService,
     TokenPauseService,
+    TokenUpdateService,
   ],
   exports: [
     TokenExpiryNotices,
@@ -67,6 +69,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageService,
     TokenUsageSummaryService,
     TokenPauseService,
+    TokenUpdateService,
   ],
 })
 export class TokensModule {}

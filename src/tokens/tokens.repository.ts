@@ -319,9 +319,10 @@ export class TokensRepository {
     });
   }
 
-  async rename(tx: Transaction, businessId: string, id: string, name: string): Promise<void> {
-    assertBusinessId(businessId);
-    await tx.manager.update(ApiToken, { businessId, id }, { name });
+  /** Sets the edited fields of one token, within its business. */
+  async edit(tx: Transaction, token: ApiToken, set: QueryDeepPartialEntity<ApiToken>) {
+    assertBusinessId(token.businessId ?? '');
+    await this.updateIf(tx, token, set, '1 = 1');
   }
 
   /**

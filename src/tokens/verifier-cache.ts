@@ -64,6 +64,8 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
   if (row) {
     text += row.name.length + row.createdBy.length + (row.revocationReason?.length ?? 0);
     text += (row.disabledBy?.length ?? 0) + (row.disabledReason?.length ?? 0);
+    // Read once, when the snapshot is cached; at most 4 KiB as JSON.
+    if (row.meta) text += JSON.stringify(row.meta).length;
     for (const scope of row.scopes ?? []) text += scope.length + 16;
   }
   return SNAPSHOT_BASE_BYTES + 2 * text;

@@ -47,6 +47,7 @@ export async function seedTokenRows(
         disabledBy: null,
         disabledById: null,
         disabledReason: null,
+        meta: null,
       } satisfies ApiToken);
     });
     await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

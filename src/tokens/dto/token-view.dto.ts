@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken } from '../api-token.entity';
+import type { ApiToken, JsonObject } from '../api-token.entity';
 import { TokenStatus, tokenStatus } from '../token-status';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -110,6 +110,14 @@ export class TokenViewDto {
   disabled_by!: string | null;
   @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it was paused' })
   disabled_reason!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    example: { team: 'payments' },
+    description: 'Your own data about the token, as set at create or by PATCH; null: none',
+  })
+  meta!: JsonObject | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -138,6 +146,7 @@ export class TokenViewDto {
       disabled_at: iso(token.disabledAt ?? null),
       disabled_by: token.disabledBy ?? null,
       disabled_reason: token.disabledReason ?? null,
+      meta: (token.meta as JsonObject | null) ?? null,
     };
   }
 }
