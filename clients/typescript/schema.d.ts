@@ -118,7 +118,7 @@ export interface paths {
     head?: never;
     /**
      * Rename a token, set its meta, or narrow it
-     * @description Every field is optional, and one is needed. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy.
+     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
      */
     patch: operations['updateToken'];
     trace?: never;
@@ -1889,6 +1889,28 @@ export interface components {
       meta?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description A subset of the token’s scopes. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes?: string[] | null;
+      /**
+       * Format: date-time
+       * @description An RFC 3339 date-time in the future, no later than the token’s expiry. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       */
+      expires_at?: string | null;
+      /**
+       * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "10.0.0.0/8",
+       *       "2001:db8::/32"
+       *     ]
+       */
+      allowed_cidrs?: string[] | null;
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
+      rate_limit_per_minute?: number | null;
     };
     RotateTokenDto: {
       /**
@@ -4680,7 +4702,14 @@ export interface operations {
          *       "meta": {
          *         "team": "payments",
          *         "ticket": "OPS-1234"
-         *       }
+         *       },
+         *       "scopes": [
+         *         "audit:read"
+         *       ],
+         *       "allowed_cidrs": [
+         *         "10.0.0.0/8",
+         *         "2001:db8::/32"
+         *       ]
          *     }
          */
         'application/json': components['schemas']['UpdateTokenDto'];
@@ -4756,7 +4785,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: WIDENING_NOT_ALLOWED, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -4768,15 +4797,20 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
+           *       "message": "An edit may only narrow a token: it would widen it",
+           *       "code": "WIDENING_NOT_ALLOWED",
+           *       "detail": "An edit may only narrow a token: it would widen it",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code:
+              | 'WIDENING_NOT_ALLOWED'
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4802,6 +4836,27 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_ALREADY_ROTATED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This token has been rotated already: use its successor",
+           *       "code": "TOKEN_ALREADY_ROTATED",
+           *       "detail": "This token has been rotated already: use its successor",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_ALREADY_ROTATED';
           };
         };
       };

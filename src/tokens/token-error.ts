@@ -36,6 +36,11 @@ export const TOKEN_ERRORS = {
     message:
       "A token's networks lie within, and its rate limit is at most, those of the token that makes it",
   },
+  // PATCH only narrows a token: fewer scopes, a sooner expiry, tighter networks, lower limits.
+  WIDENING_NOT_ALLOWED: {
+    status: 403,
+    message: 'An edit may only narrow a token: it would widen it',
+  },
   // A body field of revoke by value names no token: the same code as the bearer's 401, as the
   // design says, but a 422, since the request is what is wrong, not its credential.
   INVALID_TOKEN: { status: 422, message: 'Invalid token' },

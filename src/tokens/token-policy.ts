@@ -2,7 +2,7 @@ import type { Role } from '../auth/roles';
 
 /**
  * Who may act on whose token: the one policy that every route and CLI command that issues,
- * rotates, renames, revokes, disables, enables or re-issues a token asks. The table below is the rule, and
+ * rotates, renames (or edits), revokes, disables, enables or re-issues a token asks. The table below is the rule, and
  * `policy-decision.ts` answers from it. docs/security.md prints it
  * (`npm run docs:policy` writes it, `test/docs.e2e-spec.ts` holds the two equal), and
  * `test/token-policy.e2e-spec.ts` runs every cell against a live app.
@@ -193,7 +193,9 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     },
     why:
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
-      'acts on an owner, as only an owner may remove one.',
+      'acts on an owner, as only an owner may remove one. The same PATCH sets meta and narrows ' +
+      'a token (scopes, expiry, networks, limits), which only takes power away; widening is ' +
+      'refused to everyone (403 WIDENING_NOT_ALLOWED).',
   },
   revoke: {
     routes:

@@ -20,6 +20,8 @@ import {
 } from './token-constraints';
 import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
+import { tokenEditKey } from './token-narrowing';
+import { holdKeyLock } from '../database/key-lock';
 import { tokenStatus } from './token-status';
 import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
@@ -48,6 +50,7 @@ export class TokenRotationService {
     // The body's 422 before the token's 404, as everywhere.
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
@@ -77,6 +80,7 @@ export class TokenRotationService {
   ): Promise<IssuedTokenDto> {
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw tokenNotFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.

@@ -135,11 +135,19 @@ export class TokensController {
     operationId: 'updateToken',
     summary: 'Rename a token, set its meta, or narrow it',
     description:
-      'Every field is optional, and one is needed. A name alone is not audited; anything more is ' +
-      'audited as token.updated, with before and after. Every instance drops its cached copy.',
+      'Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and ' +
+      'rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the ' +
+      'old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A ' +
+      'name alone is not audited; anything more is audited as token.updated, with before and ' +
+      'after. Every instance drops its cached copy at once.',
   })
   @ApiEnvelope(200, TokenViewDto)
-  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT'] })
+  @ApiErrors({
+    403: ['WIDENING_NOT_ALLOWED', 'INSUFFICIENT_ROLE'],
+    404: ['TOKEN_NOT_FOUND'],
+    409: ['TOKEN_ALREADY_ROTATED'],
+    422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT'],
+  })
   update(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: UpdateTokenDto) {
     return this.updates.update(ctx, id, dto);
   }

@@ -32,7 +32,7 @@ import { MetaProperty, TokenMeta } from './token-meta';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
-const SCOPES_DOC: ApiPropertyOptions = {
+export const SCOPES_DOC: ApiPropertyOptions = {
   type: 'array',
   items: { type: 'string', maxLength: LIMITS.scope },
   maxItems: LIMITS.scopes,

@@ -1,7 +1,29 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
-import { MaxLength, MinLength, NoSecret, Trim } from '../../common/dto-fields';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsOptional,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { SCOPE_PATTERN } from '../../auth/scopes';
+import { LIMITS } from '../../common/byte-budget';
+import {
+  dateTimeMessage,
+  MaxLength,
+  MinLength,
+  NoSecret,
+  ToDate,
+  Trim,
+} from '../../common/dto-fields';
+import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
+import { SCOPES_DOC } from './token-requests.dto';
+
+const NARROW_ONLY =
+  'Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED';
 
 /**
  * `PATCH /api/v1/tokens/{id}`: a new name, new `meta`, and edits that only narrow. At least one
@@ -19,4 +41,39 @@ export class UpdateTokenDto {
 
   @MetaProperty('Replaces the whole meta; null clears it')
   meta?: TokenMeta | null;
+
+  @ApiPropertyOptional({
+    ...SCOPES_DOC,
+    example: ['audit:read'],
+    description: `A subset of the token’s scopes. ${NARROW_ONLY}.`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.scopes)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(LIMITS.scope, {
+    each: true,
+    message: `each scope must be at most ${LIMITS.scope} characters`,
+  })
+  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  scopes?: string[] | null;
+
+  // No example: a fixed date would soon be in the past, or later than the token's own expiry.
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: `An RFC 3339 date-time in the future, no later than the token’s expiry. ${NARROW_ONLY}.`,
+  })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: dateTimeMessage('expires_at') })
+  expires_at?: Date | null;
+
+  @AllowedCidrsProperty(`as it is. ${NARROW_ONLY}`)
+  allowed_cidrs?: string[] | null;
+
+  @RateLimitProperty(`as it is. ${NARROW_ONLY}`)
+  rate_limit_per_minute?: number | null;
 }
