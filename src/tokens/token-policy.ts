@@ -2,8 +2,8 @@ import type { Role } from '../auth/roles';
 
 /**
  * Who may act on whose token: the one policy that every route and CLI command that issues,
- * rotates, renames (or edits), revokes, disables, enables or re-issues a token asks. The table below is the rule, and
- * `policy-decision.ts` answers from it. docs/security.md prints it
+ * rotates, renames (or edits), revokes, disables, enables or re-issues a token asks. The table
+ * below is the rule, and `policy-decision.ts` answers from it. docs/security.md prints it
  * (`npm run docs:policy` writes it, `test/docs.e2e-spec.ts` holds the two equal), and
  * `test/token-policy.e2e-spec.ts` runs every cell against a live app.
  *
