@@ -294,6 +294,8 @@ const COMMANDS: Record<TokenAction, readonly Command[]> = {
   rotate: [tokensRotate],
   rename: [],
   revoke: [tokensRevoke('by id'), tokensRevoke('by value')],
+  disable: [],
+  enable: [],
   reissue: [],
   add_member: [membersAdd],
   create_business: [businessesCreate],

@@ -97,6 +97,15 @@ function nullCases(ops: Operation[]): NullCase[] {
 function nullProblem(c: NullCase, res: Response): string | null {
   const body: unknown = res.body;
   if (c.nullable) {
+    // A PATCH's null asks for "unrestricted", which widens a token that has a value: refused by
+    // the narrowing rule, naming the field (issue 39), and nothing else.
+    if (res.status === 403 && isObject(body) && body.code === 'WIDENING_NOT_ALLOWED') {
+      const detail = Array.isArray(body.detail) ? (body.detail as unknown[]) : [];
+      const loc = JSON.stringify(['body', c.field]);
+      return detail.length === 1 && isObject(detail[0]) && JSON.stringify(detail[0].loc) === loc
+        ? null
+        : `WIDENING_NOT_ALLOWED does not name ["body", "${c.field}"] alone`;
+    }
     if (res.status < 200 || res.status >= 300) return `the spec says nullable, yet ${res.status}`;
     const data = isObject(body) ? body.data : undefined;
     if (isObject(data) && c.field in data && data[c.field] !== null) {

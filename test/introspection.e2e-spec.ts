@@ -44,6 +44,11 @@ describe.each(DRIVERS)('POST /oauth2/introspect on the verifier, on %s', (driver
       (_b, target) => t.http().post('/oauth2/revoke').send({ token: target.secret }).expect(200),
     ],
     ['its business suspended', (b) => suspend(t, b.id).expect(200)],
+    [
+      'disabled',
+      (b, target) =>
+        t.http().post(`/api/v1/tokens/${target.id}/disable`).set(asOwner(b)).send({}).expect(200),
+    ],
   ];
 
   it.each(changes)(
@@ -169,6 +174,7 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
           iat: Math.floor(Date.parse(target.view.created_at) / 1000),
           jti: target.jti,
           token_type: 'Bearer',
+          meta: null,
         });
         expect(JSON.stringify(res.body)).not.toContain(target.secret);
       }

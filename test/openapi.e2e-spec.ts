@@ -48,6 +48,8 @@ const VERBS = [
   'redeliver',
   'send',
   'recover',
+  'disable',
+  'enable',
 ];
 
 function operations(spec: Json): Operation[] {

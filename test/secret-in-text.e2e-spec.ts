@@ -58,6 +58,14 @@ const FIELDS: Field[] = [
       }),
   },
   {
+    name: 'reason on disable',
+    loc: ['body', 'reason'],
+    send: async (t, biz, text) =>
+      post(t, asOwner(biz), `/api/v1/tokens/${(await tokenOf(t, biz)).id}/disable`, {
+        reason: text,
+      }),
+  },
+  {
     name: 'reason on DELETE',
     loc: ['body', 'reason'],
     send: async (t, biz, text) =>
@@ -123,8 +131,9 @@ describe.each(DRIVERS)('a secret in free text on %s', (driver) => {
 
   const rowsHolding = async (secret: string) => {
     const tokens = await t.sql<{ n: unknown }>(
-      'SELECT COUNT(*) AS n FROM api_tokens WHERE name LIKE ? OR revocation_reason LIKE ?',
-      [`%${secret}%`, `%${secret}%`],
+      'SELECT COUNT(*) AS n FROM api_tokens WHERE name LIKE ? OR revocation_reason LIKE ? ' +
+        'OR disabled_reason LIKE ?',
+      [`%${secret}%`, `%${secret}%`, `%${secret}%`],
     );
     const events = await t.sql<{ n: unknown }>(
       'SELECT COUNT(*) AS n FROM audit_events WHERE metadata LIKE ? OR target_label LIKE ? ' +

@@ -77,6 +77,8 @@ const ROUTES: Record<TokenAction, readonly Omit<Route, 'action'>[]> = {
     { method: 'delete', path: '/api/v1/tokens/:id', ok: 200 },
     { method: 'post', path: SELF_REVOKE, ok: 201, only: ['self'] },
   ],
+  disable: [{ method: 'post', path: '/api/v1/tokens/:id/disable', ok: 200 }],
+  enable: [{ method: 'post', path: '/api/v1/tokens/:id/enable', ok: 200 }],
   reissue: [{ method: 'post', path: '/api/v1/members/:id/token', ok: 201 }],
   add_member: [{ method: 'post', path: '/api/v1/members', ok: 201 }],
   create_business: [{ method: 'post', path: '/platform/v1/businesses', ok: 201 }],
@@ -261,6 +263,8 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
           case 'rotate':
           case 'rename':
           case 'revoke':
+          case 'disable':
+          case 'enable':
             if (route.path === SELF_REVOKE) {
               // The calling token revokes itself, so it is made for this case alone.
               const own = await freshCallingToken(c);
@@ -271,11 +275,20 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
               break;
             }
             targetId = await targetToken(c);
+            // Enabling is asked of a paused token, paused by the owner, who may pause any.
+            if (route.action === 'enable' && c.target !== 'unknown') {
+              await t
+                .http()
+                .post(`/api/v1/tokens/${targetId}/disable`)
+                .set(asMember(ownerA.firstToken, biz.id))
+                .send({ reason: 'matrix' })
+                .expect(200);
+            }
             targetBefore = await tokenRow(targetId);
             holder = targetBefore?.identity_id as string | undefined;
             path = path.replace(':id', targetId);
             body =
-              route.action === 'rotate'
+              route.action === 'rotate' || route.action === 'enable'
                 ? {}
                 : route.action === 'rename'
                   ? { name: 'renamed' }
@@ -327,6 +340,14 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
             return;
           case 'revoke':
             expect((await tokenRow(targetId!))?.revoked_at).not.toBeNull();
+            expect(await countTokens()).toBe(count);
+            return;
+          case 'disable':
+          case 'enable':
+            expect((await tokenRow(targetId!))?.disabled_at ?? null).toEqual(
+              route.action === 'disable' ? expect.anything() : null,
+            );
+            expect(data.disabled_at === null).toBe(route.action === 'enable');
             expect(await countTokens()).toBe(count);
             return;
           case 'add_member':

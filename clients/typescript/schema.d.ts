@@ -116,8 +116,11 @@ export interface paths {
     delete: operations['deleteToken'];
     options?: never;
     head?: never;
-    /** Rename a token */
-    patch: operations['renameToken'];
+    /**
+     * Rename a token, set its meta, or narrow it
+     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
+     */
+    patch: operations['updateToken'];
     trace?: never;
   };
   '/api/v1/tokens/{token_id}/revoke': {
@@ -228,6 +231,46 @@ export interface paths {
     get: operations['getTokenUsage'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/{token_id}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pause a token: refused (401 TOKEN_DISABLED) until enabled, but not revoked
+     * @description Every instance refuses it within the revocation bound, and introspection answers active: false. Disabling again answers 200 with code ALREADY_DISABLED and the first pause.
+     */
+    post: operations['disableToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/{token_id}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resume a disabled token
+     * @description Resuming runs downward only: an owner any token, an admin (with tokens:admin) a member's or a machine's. Enabling a token that is not disabled answers 200 with code ALREADY_ENABLED; a revoked token is 409.
+     */
+    post: operations['enableToken'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1463,6 +1506,31 @@ export interface components {
          */
         per_minute: number;
       } | null;
+      /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
     };
     TokenUsageRowDto: {
       /**
@@ -1581,6 +1649,31 @@ export interface components {
         per_minute: number;
       } | null;
       /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
@@ -1619,6 +1712,16 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
+      /**
+       * @description Your own data about the token. A JSON object of at most 4096 bytes and 4 levels, with keys of at most 64 characters; shown in the view and in introspection, never written to a log line
+       * @example {
+       *       "team": "payments",
+       *       "ticket": "OPS-1234"
+       *     }
+       */
+      meta?: {
+        [key: string]: unknown;
+      } | null;
     };
     RiskyTokenDto: {
       /**
@@ -1704,6 +1807,31 @@ export interface components {
         per_minute: number;
       } | null;
       /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
        *       "no_expiry",
@@ -1748,9 +1876,41 @@ export interface components {
        */
       dry_run?: boolean;
     };
-    RenameTokenDto: {
+    UpdateTokenDto: {
       /** @example ci-deploy-2 */
-      name: string;
+      name?: string;
+      /**
+       * @description Replaces the whole meta; null clears it. A JSON object of at most 4096 bytes and 4 levels, with keys of at most 64 characters; shown in the view and in introspection, never written to a log line
+       * @example {
+       *       "team": "payments",
+       *       "ticket": "OPS-1234"
+       *     }
+       */
+      meta?: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * @description A subset of the token’s scopes. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes?: string[] | null;
+      /**
+       * Format: date-time
+       * @description An RFC 3339 date-time in the future, no later than the token’s expiry. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       */
+      expires_at?: string | null;
+      /**
+       * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "10.0.0.0/8",
+       *       "2001:db8::/32"
+       *     ]
+       */
+      allowed_cidrs?: string[] | null;
+      /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
+      rate_limit_per_minute?: number | null;
     };
     RotateTokenDto: {
       /**
@@ -1838,6 +1998,13 @@ export interface components {
       hours: components['schemas']['TokenUsageHourDto'][];
       /** @description The 10 most recently seen distinct client addresses, most recent first, whatever the window */
       recent_ips: components['schemas']['TokenUsageIpDto'][];
+    };
+    DisableTokenDto: {
+      /**
+       * @description Why the token is paused: shown in its view and its audit event
+       * @example paused while the deploy key is reviewed
+       */
+      reason?: string;
     };
     BusinessViewDto: {
       /** Format: uuid */
@@ -2007,6 +2174,31 @@ export interface components {
          * @example 60
          */
         per_minute: number;
+      } | null;
+      /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
       } | null;
       /**
        * @description The secret. Shown once: store it now.
@@ -2464,6 +2656,8 @@ export interface components {
       | 'token.expired'
       | 'token.rejected'
       | 'token.leaked'
+      | 'token.disabled'
+      | 'token.enabled'
       | 'member.added'
       | 'member.removed'
       | 'business.suspended'
@@ -2763,7 +2957,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -2782,7 +2976,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -2944,7 +3138,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -2963,7 +3157,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -3099,7 +3293,11 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
-         *       ]
+         *       ],
+         *       "meta": {
+         *         "team": "payments",
+         *         "ticket": "OPS-1234"
+         *       }
          *     }
          */
         'application/json': components['schemas']['CreateTokenDto'];
@@ -3151,7 +3349,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -3170,7 +3368,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -3379,7 +3577,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -3398,7 +3596,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -3567,7 +3765,13 @@ export interface operations {
            *           "10.0.0.0/8"
            *         ],
            *         "rate_limit_per_minute": null,
-           *         "shared_rate_limit": null
+           *         "shared_rate_limit": null,
+           *         "disabled_at": null,
+           *         "disabled_by": null,
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -3613,7 +3817,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -3632,7 +3836,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -3864,7 +4068,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -3883,7 +4087,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -4087,7 +4291,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -4106,7 +4310,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -4293,7 +4497,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -4312,7 +4516,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -4480,7 +4684,7 @@ export interface operations {
       };
     };
   };
-  renameToken: {
+  updateToken: {
     parameters: {
       query?: never;
       header?: never;
@@ -4494,10 +4698,21 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "name": "ci-deploy-2"
+         *       "name": "ci-deploy-2",
+         *       "meta": {
+         *         "team": "payments",
+         *         "ticket": "OPS-1234"
+         *       },
+         *       "scopes": [
+         *         "audit:read"
+         *       ],
+         *       "allowed_cidrs": [
+         *         "10.0.0.0/8",
+         *         "2001:db8::/32"
+         *       ]
          *     }
          */
-        'application/json': components['schemas']['RenameTokenDto'];
+        'application/json': components['schemas']['UpdateTokenDto'];
       };
     };
     responses: {
@@ -4546,7 +4761,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -4565,12 +4780,12 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: WIDENING_NOT_ALLOWED, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -4582,15 +4797,20 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "The token was not issued for this business",
-           *       "code": "BUSINESS_MISMATCH",
-           *       "detail": "The token was not issued for this business",
+           *       "message": "An edit may only narrow a token: it would widen it",
+           *       "code": "WIDENING_NOT_ALLOWED",
+           *       "detail": "An edit may only narrow a token: it would widen it",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code:
+              | 'WIDENING_NOT_ALLOWED'
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
           };
         };
       };
@@ -4616,6 +4836,27 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_ALREADY_ROTATED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This token has been rotated already: use its successor",
+           *       "code": "TOKEN_ALREADY_ROTATED",
+           *       "detail": "This token has been rotated already: use its successor",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_ALREADY_ROTATED';
           };
         };
       };
@@ -4670,7 +4911,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -4687,11 +4928,12 @@ export interface operations {
            *       "detail": [
            *         {
            *           "loc": [
-           *             "body",
-           *             "name"
+           *             "path",
+           *             "token_id"
            *           ],
-           *           "msg": "Field required",
-           *           "type": "missing"
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
            *         }
            *       ],
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
@@ -4699,7 +4941,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR';
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT';
           };
         };
       };
@@ -4787,7 +5029,13 @@ export interface operations {
            *           "10.0.0.0/8"
            *         ],
            *         "rate_limit_per_minute": null,
-           *         "shared_rate_limit": null
+           *         "shared_rate_limit": null,
+           *         "disabled_at": null,
+           *         "disabled_by": null,
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -4833,7 +5081,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -4852,7 +5100,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -5089,7 +5337,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -5108,7 +5356,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -5348,7 +5596,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -5367,7 +5615,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -5508,7 +5756,13 @@ export interface operations {
            *           "10.0.0.0/8"
            *         ],
            *         "rate_limit_per_minute": null,
-           *         "shared_rate_limit": null
+           *         "shared_rate_limit": null,
+           *         "disabled_at": null,
+           *         "disabled_by": null,
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -5554,7 +5808,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -5573,7 +5827,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -5757,7 +6011,13 @@ export interface operations {
            *           "10.0.0.0/8"
            *         ],
            *         "rate_limit_per_minute": null,
-           *         "shared_rate_limit": null
+           *         "shared_rate_limit": null,
+           *         "disabled_at": null,
+           *         "disabled_by": null,
+           *         "disabled_reason": null,
+           *         "meta": {
+           *           "team": "payments"
+           *         }
            *       }
            *     }
            */
@@ -5803,7 +6063,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -5822,7 +6082,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -6019,7 +6279,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -6038,7 +6298,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -6156,6 +6416,553 @@ export interface operations {
       };
     };
   };
+  disableToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "paused while the deploy key is reviewed"
+         *     }
+         */
+        'application/json': components['schemas']['DisableTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_DISABLED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              'INSUFFICIENT_ROLE' | 'TOKEN_RETIRING' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_IS_REVOKED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A revoked token stays revoked: it cannot be disabled or enabled",
+           *       "code": "TOKEN_IS_REVOKED",
+           *       "detail": "A revoked token stays revoked: it cannot be disabled or enabled",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_IS_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "token_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  enableToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        token_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            code: 'ALREADY_ENABLED' | null;
+            data: components['schemas']['TokenViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              'INSUFFICIENT_ROLE' | 'TOKEN_RETIRING' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: TOKEN_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Token not found",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "detail": "Token not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_IS_REVOKED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A revoked token stays revoked: it cannot be disabled or enabled",
+           *       "code": "TOKEN_IS_REVOKED",
+           *       "detail": "A revoked token stays revoked: it cannot be disabled or enabled",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_IS_REVOKED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "token_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
   listBusinesses: {
     parameters: {
       query?: {
@@ -6193,7 +7000,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -6212,7 +7019,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -6364,7 +7171,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -6383,7 +7190,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -6581,7 +7388,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -6600,7 +7407,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -6820,7 +7627,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -6839,7 +7646,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -7036,7 +7843,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -7055,7 +7862,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -7206,7 +8013,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -7225,7 +8032,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -7441,7 +8248,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -7460,7 +8267,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -7678,7 +8485,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -7697,7 +8504,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -7883,7 +8690,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -7902,7 +8709,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -8159,7 +8966,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -8178,7 +8985,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -8409,7 +9216,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -8428,7 +9235,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -8688,7 +9495,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -8707,7 +9514,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -8937,7 +9744,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -8956,7 +9763,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -9142,7 +9949,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -9161,7 +9968,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -9411,7 +10218,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -9430,7 +10237,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -9632,7 +10439,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -9651,7 +10458,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -9797,7 +10604,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -9816,7 +10623,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -9902,7 +10709,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -9921,7 +10728,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10057,7 +10864,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10076,7 +10883,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10230,7 +11037,7 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10249,7 +11056,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10400,7 +11207,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10419,7 +11226,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10591,7 +11398,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10610,7 +11417,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10730,7 +11537,7 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10749,7 +11556,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10866,7 +11673,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10885,7 +11692,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -10968,7 +11775,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -10987,7 +11794,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11141,7 +11948,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11160,7 +11967,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11306,7 +12113,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11325,7 +12132,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11477,7 +12284,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11496,7 +12303,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11639,7 +12446,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11658,7 +12465,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11774,7 +12581,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11793,7 +12600,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -11910,7 +12717,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -11929,7 +12736,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -12052,7 +12859,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -12071,7 +12878,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -15403,6 +16210,10 @@ export interface operations {
             jti?: string;
             /** @example Bearer */
             token_type?: string;
+            /** @description The token's own data (its meta); null: none */
+            meta?: {
+              [key: string]: unknown;
+            } | null;
           };
         };
       };
@@ -15420,7 +16231,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -15439,7 +16250,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };
@@ -15528,7 +16339,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED */
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
       401: {
         headers: {
           /** @description The bearer challenge */
@@ -15547,7 +16358,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED';
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
           };
         };
       };

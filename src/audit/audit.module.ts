@@ -7,6 +7,7 @@ import { AuditStream } from './audit-stream';
 import { AuditRepository } from './audit.repository';
 import { AuditTreeRepository } from './audit-tree.repository';
 import { AuditService } from './audit.service';
+import { TokenGovernanceRecords } from './token-governance-records';
 
 /**
  * The tamper-evident log. It learns of changes only through domain events, and writes them in
@@ -23,6 +24,7 @@ import { AuditService } from './audit.service';
     AuditSigner,
     AuditCheckpoints,
     AuditCheckpointer,
+    TokenGovernanceRecords,
   ],
   exports: [AuditSigner, AuditStream, AuditListener, AuditService, AuditCheckpoints],
 })

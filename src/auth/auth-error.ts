@@ -6,6 +6,8 @@ export const AUTH_ERRORS = {
   INVALID_TOKEN: { status: 401, message: 'Invalid token' },
   TOKEN_EXPIRED: { status: 401, message: 'Token has expired' },
   TOKEN_REVOKED: { status: 401, message: 'Token has been revoked' },
+  // Paused by POST /api/v1/tokens/{id}/disable: it speaks again once enabled.
+  TOKEN_DISABLED: { status: 401, message: 'Token has been disabled' },
   BUSINESS_MISMATCH: { status: 403, message: 'The token was not issued for this business' },
   BUSINESS_SUSPENDED: { status: 403, message: 'This business is suspended' },
   INSUFFICIENT_ROLE: { status: 403, message: 'Your role does not allow this' },

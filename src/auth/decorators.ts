@@ -62,7 +62,7 @@ export const BusinessScoped = () =>
     ApiSecurity(BEARER_AND_BUSINESS),
     ApiBodyErrors(),
     ApiErrors({
-      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
@@ -77,7 +77,7 @@ export const PlatformOnly = () =>
     BearerAuth(),
     ApiBodyErrors(),
     ApiErrors({
-      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
       403: ['PLATFORM_ADMIN_REQUIRED', RETIRING_WRITE],
       429: ['RATE_LIMITED (see Retry-After)'],
     }),

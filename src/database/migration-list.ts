@@ -12,6 +12,8 @@ import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-
 import { LeakReported1764630000000 } from './migrations/1764630000000-leak-reported';
 import { WebhookKeyGenerations1764640000000 } from './migrations/1764640000000-webhook-key-generations';
 import { WebhookFairClaim1764650000000 } from './migrations/1764650000000-webhook-fair-claim';
+import { TokenDisabled1764660000000 } from './migrations/1764660000000-token-disabled';
+import { TokenMeta1764661000000 } from './migrations/1764661000000-token-meta';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -29,4 +31,6 @@ export const MIGRATIONS = [
   LeakReported1764630000000,
   WebhookKeyGenerations1764640000000,
   WebhookFairClaim1764650000000,
+  TokenDisabled1764660000000,
+  TokenMeta1764661000000,
 ];

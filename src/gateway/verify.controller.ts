@@ -15,7 +15,7 @@ import { ApiErrors, RawResponse } from '../common/envelope';
 import { UNRESTRICTED_SCOPES, verifiedHeaders } from './verified-headers';
 
 const ERRORS = {
-  401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+  401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
   403: [
     'GATEWAY_NOT_TRUSTED (VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong)',
     'BUSINESS_MISMATCH (the token is not of X-Latchkey-Business; a platform token where a business is named)',

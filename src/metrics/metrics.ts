@@ -13,6 +13,7 @@ export const VERIFY_OUTCOMES = [
   'suspended',
   'not_member',
   'ip_not_allowed',
+  'disabled',
 ] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 

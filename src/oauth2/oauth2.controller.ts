@@ -140,12 +140,18 @@ export class OAuth2Controller {
         iat: { type: 'integer' },
         jti: { type: 'string' },
         token_type: { type: 'string', example: 'Bearer' },
+        meta: {
+          type: 'object',
+          nullable: true,
+          additionalProperties: true,
+          description: "The token's own data (its meta); null: none",
+        },
       },
     },
   })
   @ApiResponse(OAUTH_ERROR)
   @ApiErrors({
-    401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'],
+    401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
     403: ['INSUFFICIENT_SCOPE'],
   })
   introspect(@Ctx() ctx: RequestContext, @Body() body: unknown) {

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
+export type JsonObject = Record<string, unknown>;
+
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
 export class ApiToken {
@@ -87,4 +90,21 @@ export class ApiToken {
   /** When a secret scanner first reported it found in public; set once, by a conditional UPDATE. */
   @Column({ type: Date, nullable: true })
   leakReportedAt!: Date | null;
+
+  /** When the token was paused (disabled): it speaks again once enabled. Null: not paused. */
+  @Column({ type: Date, nullable: true })
+  disabledAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 340, nullable: true })
+  disabledBy!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  disabledById!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  disabledReason!: string | null;
+
+  /** The caller's own JSON object about the token (at most 4 KiB); never written to a log line. */
+  @Column({ type: 'simple-json', nullable: true })
+  meta!: object | null;
 }

@@ -8,7 +8,14 @@ import {
   MemberRemovedEvent,
   MemberRoleChangedEvent,
 } from '../tenancy/tenancy.events';
-import { TokenRenamedEvent, TokenRevokedEvent, TokenRotatedEvent } from './tokens.events';
+import {
+  TokenDisabledEvent,
+  TokenEnabledEvent,
+  TokenRenamedEvent,
+  TokenRevokedEvent,
+  TokenRotatedEvent,
+  TokenUpdatedEvent,
+} from './tokens.events';
 
 /**
  * Turns committed changes into revocation-bus messages, so every instance evicts what they
@@ -18,9 +25,16 @@ import { TokenRenamedEvent, TokenRevokedEvent, TokenRotatedEvent } from './token
 @Injectable()
 export class CacheInvalidation {
   constructor(events: DomainEvents, bus: RevocationBus) {
-    // What a verifier snapshot holds: the token (revoked, expiry, name), the holder's role in
-    // the business, and the business's status.
-    events.subscribe([TokenRevokedEvent, TokenRenamedEvent], ({ token }) =>
+    // What a verifier snapshot holds: the token (revoked, paused, expiry, name), the holder's
+    // role in the business, and the business's status.
+    const tokenChanges = [
+      TokenRevokedEvent,
+      TokenRenamedEvent,
+      TokenDisabledEvent,
+      TokenEnabledEvent,
+      TokenUpdatedEvent,
+    ];
+    events.subscribe(tokenChanges, ({ token }) =>
       bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),
     );
     // A rotation with a grace period shortens the old token's life.

@@ -10,6 +10,11 @@ export const TOKEN_ERRORS = {
   },
   TOKEN_NOT_FOUND: { status: 404, message: 'Token not found' },
   TOKEN_NOT_ACTIVE: { status: 409, message: 'Only an active token can be rotated' },
+  // A revoked token never speaks again: pausing or resuming it means nothing.
+  TOKEN_IS_REVOKED: {
+    status: 409,
+    message: 'A revoked token stays revoked: it cannot be disabled or enabled',
+  },
   TOKEN_ALREADY_ROTATED: {
     status: 409,
     message: 'This token has been rotated already: use its successor',
@@ -30,6 +35,11 @@ export const TOKEN_ERRORS = {
     status: 422,
     message:
       "A token's networks lie within, and its rate limit is at most, those of the token that makes it",
+  },
+  // PATCH only narrows a token: fewer scopes, a sooner expiry, tighter networks, lower limits.
+  WIDENING_NOT_ALLOWED: {
+    status: 403,
+    message: 'An edit may only narrow a token: it would widen it',
   },
   // A body field of revoke by value names no token: the same code as the bearer's 401, as the
   // design says, but a 422, since the request is what is wrong, not its credential.

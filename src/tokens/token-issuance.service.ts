@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
 import { firstTokenScopes } from '../auth/scopes';
 import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-decision';
-import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { IssuedTokenDto } from './dto/token-view.dto';
 import { RequestValidationError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
@@ -12,7 +12,7 @@ import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
-import { CreateTokenDto, RenameTokenDto } from './dto/token-requests.dto';
+import { CreateTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
 import {
@@ -31,7 +31,7 @@ import {
   futureDate,
 } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
-import { TokenCreatedEvent, tokenRef, TokenRenamedEvent } from './tokens.events';
+import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 export interface IssueTokenInput {
@@ -47,11 +47,13 @@ export interface IssueTokenInput {
   replaces?: string;
   /** The new token's id, when the caller had to know it first (a rotation claims it). */
   id?: string;
+  /** The caller's own data about the token, already validated; absent: none. */
+  meta?: object | null;
 }
 
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
- * `TokenRotationService`), and rename.
+ * `TokenRotationService`).
  */
 @Injectable()
 export class TokenIssuanceService {
@@ -81,21 +83,9 @@ export class TokenIssuanceService {
         scopes,
         expiresAt,
         constraints,
+        meta: dto.meta ?? null,
       });
       return IssuedTokenDto.issued(secret, token);
-    });
-  }
-
-  /**
-   * Issues a successor with the same name and scopes, and retires the old token now or at the
-   * end of the grace period, whichever the caller asked for.
-   */
-  rename(ctx: RequestContext, tokenId: string, dto: RenameTokenDto): Promise<TokenViewDto> {
-    return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
-      await this.tokens.rename(tx, ctx.businessId, token.id, dto.name);
-      await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef({ ...token, name: dto.name })));
-      return TokenViewDto.of({ ...token, name: dto.name });
     });
   }
 
@@ -133,6 +123,11 @@ export class TokenIssuanceService {
       sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
       sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
       leakReportedAt: null,
+      disabledAt: null,
+      disabledBy: null,
+      disabledById: null,
+      disabledReason: null,
+      meta: input.meta ?? null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(
@@ -257,6 +252,7 @@ export class TokenIssuanceService {
         scopes: dto.scopes ?? null,
         expiresAt,
         constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
+        meta: dto.meta ?? null,
       });
       return IssuedTokenDto.issued(secret, token);
     });

@@ -2,8 +2,8 @@ import type { Role } from '../auth/roles';
 
 /**
  * Who may act on whose token: the one policy that every route and CLI command that issues,
- * rotates, renames, revokes or re-issues a token asks. The table below is the rule, and
- * `policy-decision.ts` answers from it. docs/security.md prints it
+ * rotates, renames (or edits), revokes, disables, enables or re-issues a token asks. The table
+ * below is the rule, and `policy-decision.ts` answers from it. docs/security.md prints it
  * (`npm run docs:policy` writes it, `test/docs.e2e-spec.ts` holds the two equal), and
  * `test/token-policy.e2e-spec.ts` runs every cell against a live app.
  *
@@ -20,6 +20,8 @@ export const TOKEN_ACTIONS = [
   'rotate',
   'rename',
   'revoke',
+  'disable',
+  'enable',
   'reissue',
   'add_member',
   'create_business',
@@ -191,7 +193,9 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
     },
     why:
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
-      'acts on an owner, as only an owner may remove one.',
+      'acts on an owner, as only an owner may remove one. The same PATCH sets meta and narrows ' +
+      'a token (scopes, expiry, networks, limits), which only takes power away; widening is ' +
+      'refused to everyone (403 WIDENING_NOT_ALLOWED).',
   },
   revoke: {
     routes:
@@ -213,6 +217,41 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       'Revoking takes power away and hands out no secret, so it follows "who may act on whom": ' +
       "an admin revoking an owner's tokens would remove an owner, which only an owner may do. " +
       'Bulk revoke skips the tokens the caller may not revoke.',
+  },
+  disable: {
+    routes: 'POST /api/v1/tokens/{token_id}/disable',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: tokenManager('allow', 'allow'),
+      admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
+      member: OWN_ONLY,
+      platform: tokenManager('none', 'allow'),
+      retiring: RETIRING,
+    },
+    why:
+      'Pausing takes power away for a while, so it follows revocation: an owner over everyone, ' +
+      'an admin over everyone but owners, a member over their own tokens.',
+  },
+  enable: {
+    routes: 'POST /api/v1/tokens/{token_id}/enable',
+    targets: TARGETS,
+    gate: null,
+    cells: {
+      owner: tokenManager('allow', 'allow'),
+      admin: {
+        ...tokenManager('INSUFFICIENT_ROLE', 'allow', 'INSUFFICIENT_ROLE'),
+        admin: manage('INSUFFICIENT_ROLE'),
+      },
+      member: { ...OWN_ONLY, self: 'INSUFFICIENT_ROLE' },
+      platform: tokenManager('none', 'allow'),
+      retiring: RETIRING,
+    },
+    why:
+      'Resuming hands power back, so it runs downward only: an owner resumes any token, an ' +
+      "admin a member's or a machine's, and nobody but an owner their own, so a pause an owner " +
+      "or admin puts on someone's token is not undone by that someone's other token. A disabled " +
+      'token cannot call at all, so it never resumes itself.',
   },
   reissue: {
     routes: 'POST /api/v1/members/{identity_id}/token',

@@ -146,6 +146,7 @@ export class TokenQueriesService {
       iat: Math.floor(token.createdAt.getTime() / 1000),
       jti: token.jti,
       token_type: 'Bearer',
+      meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
     };
   }
 

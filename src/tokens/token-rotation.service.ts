@@ -20,12 +20,17 @@ import {
 } from './token-constraints';
 import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from './token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
+import { tokenEditKey } from './token-narrowing';
+import { holdKeyLock } from '../database/key-lock';
 import { tokenStatus } from './token-status';
 import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
 const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');
+// A paused token's successor would undo the pause.
+const disabled = () =>
+  new TokenError('TOKEN_NOT_ACTIVE', 'A disabled token cannot be rotated: enable it first');
 
 /**
  * Rotation: a new secret for an active token, with its name and scopes, that lives no longer
@@ -45,6 +50,7 @@ export class TokenRotationService {
     // The body's 422 before the token's 404, as everywhere.
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
@@ -74,6 +80,7 @@ export class TokenRotationService {
   ): Promise<IssuedTokenDto> {
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw tokenNotFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
@@ -121,6 +128,7 @@ export class TokenRotationService {
     // A rotated token says so, even once the winner's grace-0 revocation has retired it.
     if (old.rotatedToId !== null) throw alreadyRotated();
     if (tokenStatus(old) !== 'active') throw notActive();
+    if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
     const constraints = cappedConstraints(requested, constraintsOf(old), maker);
     const now = Date.now();
@@ -140,7 +148,8 @@ export class TokenRotationService {
     const successorId = randomUUID();
     if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
       const current = await this.tokens.reload(tx, old);
-      throw current?.rotatedToId ? alreadyRotated() : notActive();
+      if (current?.rotatedToId) throw alreadyRotated();
+      throw current?.disabledAt ? disabled() : notActive();
     }
     const { secret, token } = await this.issuance.issue(tx, author, {
       id: successorId,
@@ -148,6 +157,7 @@ export class TokenRotationService {
       identityId: old.identityId,
       name: old.name,
       scopes: old.scopes,
+      meta: old.meta,
       expiresAt,
       constraints,
       rotatedFromId: old.id,

@@ -78,6 +78,10 @@ export class TokenVerifier implements PrincipalVerifier {
       case 'not_member':
         this.metrics.verified('not_member');
         throw invalidToken();
+      case 'disabled':
+        this.metrics.verified('disabled');
+        this.rejections.note(ref, holder, 'disabled', origin);
+        throw AuthError.bearer('TOKEN_DISABLED');
       case 'active':
         if (snapshot.addresses && !snapshot.addresses.has(origin.namedIp)) {
           this.metrics.verified('ip_not_allowed');
@@ -117,10 +121,13 @@ export class TokenVerifier implements PrincipalVerifier {
 
 /**
  * The rules, against the clock (a cached token that has since expired is refused): whether the
- * token speaks now, and if not, whether it is dead (revoked, expired) or speaks for nobody
- * (`not_member`: its holder is gone, or lost the standing it was issued under).
+ * token speaks now, and if not, whether it is dead (revoked, expired), speaks for nobody
+ * (`not_member`: its holder is gone, or lost the standing it was issued under), or is paused
+ * (`disabled`).
  */
-function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' | 'not_member' {
+function standingOf(
+  snapshot: TokenSnapshot,
+): 'active' | 'revoked' | 'expired' | 'not_member' | 'disabled' {
   const status = tokenStatus(snapshot);
   if (status !== 'active') return status;
   if (snapshot.identityDeleted) return 'not_member';
@@ -132,6 +139,8 @@ function standingOf(snapshot: TokenSnapshot): 'active' | 'revoked' | 'expired' |
   // Removal revokes every token of the membership; this fails closed should one escape it:
   // a re-added member starts clean.
   if (snapshot.predatesMembership) return 'not_member';
+  // Paused, not dead: said only to a token that would otherwise speak.
+  if (snapshot.disabledAt) return 'disabled';
   return 'active';
 }
 
@@ -177,6 +186,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
     }),
     expiresAt: token.expiresAt,
     revokedAt: token.revokedAt,
+    disabledAt: token.disabledAt,
     identityDeleted: identity.deletedAt !== null,
     isPlatformAdmin: identity.isPlatformAdmin,
     role,

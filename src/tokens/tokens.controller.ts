@@ -17,11 +17,12 @@ import {
   BulkRevokeResultDto,
   CreateTokenDto,
   ListTokensQueryDto,
-  RenameTokenDto,
   RevokeTokenDto,
   RotateTokenDto,
 } from './dto/token-requests.dto';
 import { IssuedTokenDto, TokenViewDto } from './dto/token-view.dto';
+import { UpdateTokenDto } from './dto/update-token.dto';
+import { TokenUpdateService } from './token-update.service';
 import { RiskyTokenDto } from './dto/risky-token.dto';
 import { TokenIssuanceService } from './token-issuance.service';
 import { TokenQueriesService } from './token-queries.service';
@@ -41,6 +42,7 @@ export class TokensController {
     private readonly batches: BatchRevocationService,
     private readonly rotation: TokenRotationService,
     private readonly queries: TokenQueriesService,
+    private readonly updates: TokenUpdateService,
   ) {}
 
   @Post()
@@ -129,11 +131,25 @@ export class TokensController {
   }
 
   @Patch(':token_id')
-  @ApiOperation({ operationId: 'renameToken', summary: 'Rename a token' })
+  @ApiOperation({
+    operationId: 'updateToken',
+    summary: 'Rename a token, set its meta, or narrow it',
+    description:
+      'Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and ' +
+      'rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the ' +
+      'old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A ' +
+      'name alone is not audited; anything more is audited as token.updated, with before and ' +
+      'after. Every instance drops its cached copy at once.',
+  })
   @ApiEnvelope(200, TokenViewDto)
-  @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
-  rename(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: RenameTokenDto) {
-    return this.issuance.rename(ctx, id, dto);
+  @ApiErrors({
+    403: ['WIDENING_NOT_ALLOWED', 'INSUFFICIENT_ROLE'],
+    404: ['TOKEN_NOT_FOUND'],
+    409: ['TOKEN_ALREADY_ROTATED'],
+    422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT'],
+  })
+  update(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: UpdateTokenDto) {
+    return this.updates.update(ctx, id, dto);
   }
 
   @Post(':token_id/revoke')

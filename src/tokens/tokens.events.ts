@@ -109,10 +109,11 @@ export class TokenLeakedEvent extends DomainEvent {
 }
 
 /** Why a presented token was refused, as `token.rejected` records it. */
-export type RejectionReason = 'revoked' | 'expired' | 'ip_not_allowed';
+export type RejectionReason = 'revoked' | 'expired' | 'ip_not_allowed' | 'disabled';
 
 /**
- * A revoked or expired token was presented, or a live one from outside its `allowed_cidrs`.
+ * A revoked, expired or disabled token was presented, or a live one from outside its
+ * `allowed_cidrs`.
  * Recorded in a unit of work of its own (nothing else changed), at most once a minute per token
  * (and per address, for `ip_not_allowed`), so a leaked token still in use shows up.
  */
@@ -172,6 +173,50 @@ export class TokenExpiredEvent extends DomainEvent {
     author: Author,
     readonly token: TokenRef,
     readonly expiresAt: string,
+  ) {
+    super(author);
+  }
+}
+
+/** A token was paused: refused (401 TOKEN_DISABLED) until enabled, but not revoked. */
+@Audited()
+export class TokenDisabledEvent extends DomainEvent {
+  readonly name = 'token.disabled';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly reason: string | null,
+  ) {
+    super(author);
+  }
+}
+
+/** A paused token was resumed. */
+@Audited()
+export class TokenEnabledEvent extends DomainEvent {
+  readonly name = 'token.enabled';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+  ) {
+    super(author);
+  }
+}
+
+/**
+ * A token was edited by PATCH beyond its name (its meta, or a narrowing): `before` and `after`
+ * hold the fields that changed. `meta`'s content is never in them, only that it changed
+ * (`changed`), since it is the caller's own data and stays out of every log.
+ */
+@Audited()
+export class TokenUpdatedEvent extends DomainEvent {
+  readonly name = 'token.updated';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly changed: string[],
+    readonly before: Record<string, unknown>,
+    readonly after: Record<string, unknown>,
   ) {
     super(author);
   }

@@ -10,6 +10,8 @@ import { TokenQueriesService } from './token-queries.service';
 import { TokenRevocationService } from './token-revocation.service';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
+import { TokenPauseService } from './token-pause.service';
+import { TokenUpdateService } from './token-update.service';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
 import { VerifierCache } from './verifier-cache';
@@ -49,6 +51,8 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageRecorder,
     TokenUsageService,
     TokenUsageSummaryService,
+    TokenPauseService,
+    TokenUpdateService,
   ],
   exports: [
     TokenExpiryNotices,
@@ -64,6 +68,8 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageRecorder,
     TokenUsageService,
     TokenUsageSummaryService,
+    TokenPauseService,
+    TokenUpdateService,
   ],
 })
 export class TokensModule {}

@@ -15,6 +15,14 @@ export interface Revocation {
   reason: string | null;
 }
 
+/** Who paused a token, when and why. */
+export interface Pause {
+  at: Date;
+  by: string;
+  byId: string | null;
+  reason: string | null;
+}
+
 /** Everything the verifier needs about one token, read in one query. */
 export interface VerifierRow {
   token: ApiToken;
@@ -218,6 +226,34 @@ export class TokensRepository {
   }
 
   /**
+   * Pauses an unrevoked token unless it is paused already: true for the one caller that wins (a
+   * conditional UPDATE, as for revocation), so a second pause never overwrites the first.
+   */
+  disableIfEnabled(tx: Transaction, token: ApiToken, pause: Pause): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      {
+        disabledAt: pause.at,
+        disabledBy: pause.by,
+        disabledById: pause.byId,
+        disabledReason: pause.reason,
+      },
+      'disabled_at IS NULL AND revoked_at IS NULL',
+    );
+  }
+
+  /** Resumes a paused, unrevoked token: true when this call resumed it. */
+  enableIfDisabled(tx: Transaction, token: ApiToken): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      { disabledAt: null, disabledBy: null, disabledById: null, disabledReason: null },
+      'disabled_at IS NOT NULL AND revoked_at IS NULL',
+    );
+  }
+
+  /**
    * Marks the token reported leaked unless it was already: true for the one report that wins,
    * which alone tells of the leak (a conditional UPDATE, as for revocation).
    */
@@ -229,7 +265,7 @@ export class TokensRepository {
    * Claims the rotation of an active token for `successorId`: a conditional UPDATE, as for
    * revocation, so of concurrent rotations exactly one wins (on PostgreSQL the losers wait for
    * the winner's row lock, then find `rotated_to_id` set). False when another rotation won, or
-   * the token is no longer active.
+   * the token is no longer active (or is paused: a successor would undo the pause).
    */
   claimRotation(
     tx: Transaction,
@@ -241,7 +277,8 @@ export class TokensRepository {
       tx,
       token,
       { rotatedToId: successorId },
-      'rotated_to_id IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)',
+      'rotated_to_id IS NULL AND revoked_at IS NULL AND disabled_at IS NULL AND ' +
+        '(expires_at IS NULL OR expires_at > :now)',
       { now },
     );
   }
@@ -282,9 +319,10 @@ export class TokensRepository {
     });
   }
 
-  async rename(tx: Transaction, businessId: string, id: string, name: string): Promise<void> {
-    assertBusinessId(businessId);
-    await tx.manager.update(ApiToken, { businessId, id }, { name });
+  /** Sets the edited fields of one token, within its business. */
+  async edit(tx: Transaction, token: ApiToken, set: QueryDeepPartialEntity<ApiToken>) {
+    assertBusinessId(token.businessId ?? '');
+    await this.updateIf(tx, token, set, '1 = 1');
   }
 
   /**

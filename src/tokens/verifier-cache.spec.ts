@@ -43,6 +43,7 @@ function snapshot(
     ref: { id: `id-${jti}`, jti, name: 'n', businessId, identityId },
     expiresAt: null,
     revokedAt: null,
+    disabledAt: null,
     identityDeleted: false,
     addresses: null,
     predatesMembership: false,

@@ -26,6 +26,8 @@ export interface TokenSnapshot {
   readonly ref: Readonly<TokenRef>;
   readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
+  /** Set while the token is paused: it is refused (401 TOKEN_DISABLED) until enabled. */
+  readonly disabledAt: Date | null;
   readonly identityDeleted: boolean;
   readonly isPlatformAdmin: boolean;
   /** Null when the identity holds no membership of the token's business (or for a platform token). */
@@ -61,6 +63,9 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
   if (snapshot.addresses) text += 64 * 64;
   if (row) {
     text += row.name.length + row.createdBy.length + (row.revocationReason?.length ?? 0);
+    text += (row.disabledBy?.length ?? 0) + (row.disabledReason?.length ?? 0);
+    // Read once, when the snapshot is cached; at most 4 KiB as JSON.
+    if (row.meta) text += JSON.stringify(row.meta).length;
     for (const scope of row.scopes ?? []) text += scope.length + 16;
   }
   return SNAPSHOT_BASE_BYTES + 2 * text;

@@ -10,6 +10,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'token.expired',
   'token.rejected',
   'token.leaked',
+  'token.disabled',
+  'token.enabled',
   'member.added',
   'member.removed',
   'business.suspended',

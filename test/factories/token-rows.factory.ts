@@ -43,6 +43,11 @@ export async function seedTokenRows(
         sharedLimitId: null,
         sharedLimitPerMinute: null,
         leakReportedAt: null,
+        disabledAt: null,
+        disabledBy: null,
+        disabledById: null,
+        disabledReason: null,
+        meta: null,
       } satisfies ApiToken);
     });
     await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

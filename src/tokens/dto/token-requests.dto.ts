@@ -28,10 +28,11 @@ import {
 import { LIMITS } from '../../common/byte-budget';
 import { PageQueryDto } from '../../common/pagination';
 import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
+import { MetaProperty, TokenMeta } from './token-meta';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
-const SCOPES_DOC: ApiPropertyOptions = {
+export const SCOPES_DOC: ApiPropertyOptions = {
   type: 'array',
   items: { type: 'string', maxLength: LIMITS.scope },
   maxItems: LIMITS.scopes,
@@ -93,16 +94,9 @@ export class CreateTokenDto {
 
   @RateLimitProperty("the calling token's own limit (none if it has none)")
   rate_limit_per_minute?: number | null;
-}
 
-export class RenameTokenDto {
-  @ApiProperty({ example: 'ci-deploy-2', minLength: 1, maxLength: 100 })
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  @NoSecret()
-  name!: string;
+  @MetaProperty('Your own data about the token')
+  meta?: TokenMeta | null;
 }
 
 export class RevokeTokenDto {

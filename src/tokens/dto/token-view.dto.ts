@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken } from '../api-token.entity';
+import type { ApiToken, JsonObject } from '../api-token.entity';
 import { TokenStatus, tokenStatus } from '../token-status';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -96,6 +96,28 @@ export class TokenViewDto {
       'limit; null: none',
   })
   shared_rate_limit!: SharedRateLimitView | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps ' +
+      'its status, which says whether it has ended; null: not paused',
+  })
+  disabled_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Who paused it' })
+  disabled_by!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it was paused' })
+  disabled_reason!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    example: { team: 'payments' },
+    description: 'Your own data about the token, as set at create or by PATCH; null: none',
+  })
+  meta!: JsonObject | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -121,6 +143,10 @@ export class TokenViewDto {
         token.sharedLimitId && token.sharedLimitPerMinute
           ? { token_id: token.sharedLimitId, per_minute: token.sharedLimitPerMinute }
           : null,
+      disabled_at: iso(token.disabledAt ?? null),
+      disabled_by: token.disabledBy ?? null,
+      disabled_reason: token.disabledReason ?? null,
+      meta: (token.meta as JsonObject | null) ?? null,
     };
   }
 }

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import {
+  TokenDisabledEvent,
+  TokenEnabledEvent,
+  TokenRef,
+  TokenUpdatedEvent,
+} from '../tokens/tokens.events';
+import { AuditListener } from './audit.listener';
+
+const target = (t: TokenRef) => ({ type: 'token', id: t.id, label: t.name });
+const named = (t: TokenRef) => ({
+  businessId: t.businessId,
+  target: target(t),
+  jti: t.jti,
+  identity_id: t.identityId,
+});
+
+/**
+ * How the events of a business governing its tokens (pause and resume, edits) read as audit entries:
+ * registered through `AuditListener.record`, so the start-up check that every audited class has
+ * a handler holds for them too.
+ */
+@Injectable()
+export class TokenGovernanceRecords {
+  constructor(audit: AuditListener) {
+    audit.record(TokenDisabledEvent, (e) => {
+      const { businessId, target, ...ids } = named(e.token);
+      return { businessId, target, metadata: { ...ids, reason: e.reason } };
+    });
+    audit.record(TokenEnabledEvent, (e) => {
+      const { businessId, target, ...ids } = named(e.token);
+      return { businessId, target, metadata: ids };
+    });
+    audit.record(TokenUpdatedEvent, (e) => {
+      const { businessId, target, ...ids } = named(e.token);
+      return {
+        businessId,
+        target,
+        metadata: { ...ids, changed: e.changed, before: e.before, after: e.after },
+      };
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsOptional,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { SCOPE_PATTERN } from '../../auth/scopes';
+import { LIMITS } from '../../common/byte-budget';
+import {
+  dateTimeMessage,
+  MaxLength,
+  MinLength,
+  NoSecret,
+  ToDate,
+  Trim,
+} from '../../common/dto-fields';
+import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
+import { MetaProperty, TokenMeta } from './token-meta';
+import { SCOPES_DOC } from './token-requests.dto';
+
+const NARROW_ONLY =
+  'Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED';
+
+/**
+ * `PATCH /api/v1/tokens/{id}`: a new name, new `meta`, and edits that only narrow. At least one
+ * field; a field left out is left as it is.
+ */
+export class UpdateTokenDto {
+  @ApiPropertyOptional({ example: 'ci-deploy-2', minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @NoSecret()
+  name?: string;
+
+  @MetaProperty('Replaces the whole meta; null clears it')
+  meta?: TokenMeta | null;
+
+  @ApiPropertyOptional({
+    ...SCOPES_DOC,
+    example: ['audit:read'],
+    description: `A subset of the token’s scopes. ${NARROW_ONLY}.`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.scopes)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(LIMITS.scope, {
+    each: true,
+    message: `each scope must be at most ${LIMITS.scope} characters`,
+  })
+  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  scopes?: string[] | null;
+
+  // No example: a fixed date would soon be in the past, or later than the token's own expiry.
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: `An RFC 3339 date-time in the future, no later than the token’s expiry. ${NARROW_ONLY}.`,
+  })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: dateTimeMessage('expires_at') })
+  expires_at?: Date | null;
+
+  @AllowedCidrsProperty(`as it is. ${NARROW_ONLY}`)
+  allowed_cidrs?: string[] | null;
+
+  @RateLimitProperty(`as it is. ${NARROW_ONLY}`)
+  rate_limit_per_minute?: number | null;
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { Outcome } from '../common/envelope';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { ApiToken } from './api-token.entity';
+import { TokenViewDto } from './dto/token-view.dto';
+import { TokenAccess } from './token-access';
+import { TokenError } from './token-error';
+import { TokenDisabledEvent, TokenEnabledEvent, tokenRef } from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+
+const revoked = () => new TokenError('TOKEN_IS_REVOKED');
+
+/**
+ * Pause and resume: a disabled token is refused (401 TOKEN_DISABLED) on every instance, as a
+ * revoked one is, but can be enabled again. Each change is one conditional UPDATE, so of two
+ * parallel calls one changes the token and the other answers what it found.
+ */
+@Injectable()
+export class TokenPauseService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly access: TokenAccess,
+  ) {}
+
+  /** Pauses a token the policy lets the caller disable; pausing again keeps the first pause. */
+  disable(
+    ctx: RequestContext,
+    tokenId: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    return this.uow.run(async (tx) => {
+      const token = await this.access.findFor(ctx, 'disable', tokenId, tx);
+      if (token.revokedAt) throw revoked();
+      const pause = {
+        at: new Date(),
+        by: ctx.author.actor.label,
+        byId: ctx.author.actor.id,
+        reason,
+      };
+      if (await this.tokens.disableIfEnabled(tx, token, pause)) {
+        await tx.publish(new TokenDisabledEvent(ctx.author, tokenRef(token), reason));
+        return new Outcome(
+          TokenViewDto.of({
+            ...token,
+            disabledAt: pause.at,
+            disabledBy: pause.by,
+            disabledById: pause.byId,
+            disabledReason: reason,
+          }),
+        );
+      }
+      const current = await this.current(tx, token);
+      return new Outcome(
+        TokenViewDto.of(current),
+        'ALREADY_DISABLED',
+        'The token was already disabled; the first pause stands',
+      );
+    });
+  }
+
+  /** Resumes a paused token. A revoked token is 409: revocation is for good. */
+  enable(ctx: RequestContext, tokenId: string): Promise<Outcome<TokenViewDto>> {
+    return this.uow.run(async (tx) => {
+      const token = await this.access.findFor(ctx, 'enable', tokenId, tx);
+      if (token.revokedAt) throw revoked();
+      if (await this.tokens.enableIfDisabled(tx, token)) {
+        await tx.publish(new TokenEnabledEvent(ctx.author, tokenRef(token)));
+        return new Outcome(
+          TokenViewDto.of({
+            ...token,
+            disabledAt: null,
+            disabledBy: null,
+            disabledById: null,
+            disabledReason: null,
+          }),
+        );
+      }
+      const current = await this.current(tx, token);
+      return new Outcome(TokenViewDto.of(current), 'ALREADY_ENABLED', 'The token was not disabled');
+    });
+  }
+
+  /** The token as it is now, after losing a conditional UPDATE; revoked meanwhile is 409. */
+  private async current(tx: Transaction, token: ApiToken): Promise<ApiToken> {
+    const current = (await this.tokens.reload(tx, token)) ?? token;
+    if (current.revokedAt) throw revoked();
+    return current;
+  }
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { RequestValidationError } from '../common/domain-error';
+import { holdKeyLock } from '../database/key-lock';
+import { UnitOfWork } from '../database/unit-of-work';
+import { ApiToken } from './api-token.entity';
+import { TokenViewDto } from './dto/token-view.dto';
+import { UpdateTokenDto } from './dto/update-token.dto';
+import { TokenAccess } from './token-access';
+import { TokenError } from './token-error';
+import { TokenIssuanceService } from './token-issuance.service';
+import { futureDate } from './token-lifetime';
+import { narrowed, NARROWED_FIELDS, shownNarrowing, tokenEditKey } from './token-narrowing';
+import { tokenRef, TokenRenamedEvent, TokenUpdatedEvent } from './tokens.events';
+import { TokensRepository } from './tokens.repository';
+
+/** The columns PATCH may set. */
+type Edits = Partial<
+  Pick<ApiToken, 'name' | 'meta' | 'scopes' | 'expiresAt' | 'allowedCidrs' | 'rateLimitPerMinute'>
+>;
+
+/**
+ * `PATCH /api/v1/tokens/{id}`: a name, `meta`, and the edits that only narrow (`narrowed`: fewer
+ * scopes, a sooner expiry, tighter networks, a lower limit). The edits of one
+ * token run one at a time (read under `tokenEditKey`), so each is checked against what the one
+ * before it left. A name alone is `token.renamed` (not audited, as before); anything more is
+ * the audited `token.updated`, with before and after. Either evicts the token on every instance.
+ */
+@Injectable()
+export class TokenUpdateService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly access: TokenAccess,
+    private readonly issuance: TokenIssuanceService,
+  ) {}
+
+  update(ctx: RequestContext, tokenId: string, dto: UpdateTokenDto): Promise<TokenViewDto> {
+    if (Object.values(dto).every((v) => v === undefined)) throw nothingToChange();
+    // The body's 422s before the token's 404, as everywhere.
+    if (dto.expires_at && dto.expires_at.getTime() <= Date.now()) {
+      throw futureDate('expires_at', dto.expires_at);
+    }
+    const asked = this.issuance.requested(dto);
+    return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
+      const narrowing = [dto.scopes, dto.expires_at, dto.allowed_cidrs, dto.rate_limit_per_minute];
+      // Its successor holds what it held: narrowing the old token would narrow nothing in use.
+      if (token.rotatedToId && narrowing.some((v) => v !== undefined)) {
+        throw new TokenError('TOKEN_ALREADY_ROTATED', 'Narrow its successor instead');
+      }
+      const edits: Edits = narrowed(token, {
+        scopes: dto.scopes,
+        expiresAt: dto.expires_at,
+        allowedCidrs: asked.allowed_cidrs,
+        rateLimitPerMinute: asked.rate_limit_per_minute,
+      });
+      if (dto.name !== undefined && dto.name !== token.name) edits.name = dto.name;
+      if (dto.meta !== undefined) edits.meta = dto.meta;
+      const changed = Object.keys(edits) as (keyof Edits)[];
+      // The audit entry names the fields by their API names.
+      const changedNames = changed.map(apiName);
+      if (changed.length === 0) return TokenViewDto.of(token);
+      await this.tokens.edit(tx, token, edits);
+      const after: ApiToken = Object.assign(new ApiToken(), token, edits);
+      if (changed.length === 1 && changed[0] === 'name') {
+        await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef(after)));
+      } else {
+        await tx.publish(
+          new TokenUpdatedEvent(
+            ctx.author,
+            tokenRef(after),
+            changedNames,
+            shownOf(token, changed),
+            shownOf(after, changed),
+          ),
+        );
+      }
+      return TokenViewDto.of(after);
+    });
+  }
+}
+
+/** The changed fields as the audit entry shows them, by their API names; never meta's content. */
+function shownOf(token: ApiToken, changed: (keyof Edits)[]): Record<string, unknown> {
+  const narrowedFields = NARROWED_FIELDS.filter((f) => changed.includes(f));
+  return {
+    ...(changed.includes('name') ? { name: token.name } : {}),
+    ...shownNarrowing(token, narrowedFields),
+  };
+}
+
+const API_NAMES: Record<keyof Edits, string> = {
+  name: 'name',
+  meta: 'meta',
+  scopes: 'scopes',
+  expiresAt: 'expires_at',
+  allowedCidrs: 'allowed_cidrs',
+  rateLimitPerMinute: 'rate_limit_per_minute',
+};
+const apiName = (field: keyof Edits) => API_NAMES[field];
+
+const nothingToChange = () =>
+  new RequestValidationError([
+    { loc: ['body'], msg: 'Give at least one field to change', type: 'missing' },
+  ]);

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { RevocationBus } from '../src/bus/revocation-bus';
+import { createBusiness, createToken } from './factories/tenancy.factory';
+import { asMember, asOwner, me } from './helpers/api';
+import { expectBearerError, sleep } from './helpers/assertions';
+import { bootTestApp, TestApp } from './helpers/test-app';
+import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
+
+/** Polls `probe` until it returns true, for at most `withinMs`. */
+async function eventually(probe: () => Promise<boolean> | boolean, withinMs: number) {
+  const start = Date.now();
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Two instances on one database: a pause on A is refused by B within the revocation bound (1 s),
+ * and a resume is served by B as soon. With Redis they hear each other on the bus; without it
+ * (SQLite), through the database file. PostgreSQL without Redis has no bus between instances,
+ * and is not run.
+ */
+const drivers = DRIVERS.filter((d) => d === 'sqlite' || TEST_REDIS_URL);
+
+describe.each(drivers)('A pause across two instances on %s', (driver) => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const env: Record<string, string> = {
+      // A long TTL: only the bus (or the file) can make B refuse in time.
+      TOKEN_CACHE_TTL_MS: '10000',
+      ...(TEST_REDIS_URL
+        ? {
+            REDIS_URL: TEST_REDIS_URL,
+            REDIS_KEY_PREFIX: `latchkey-test-${randomBytes(4).toString('hex')}:`,
+          }
+        : {}),
+    };
+    a = await bootTestApp(driver, env);
+    b = await bootTestApp(driver, env, a.db);
+    for (const app of [a, b]) {
+      await eventually(() => app.app.get(RevocationBus).state.connected, 5000);
+    }
+  });
+  afterAll(async () => {
+    await b?.close({ keepDatabase: true });
+    await a?.close();
+  });
+
+  it('a token disabled on A is refused by B within 1 s, and served again once enabled', async () => {
+    const biz = await createBusiness(a);
+    const tok = await createToken(a, asOwner(biz));
+    const onB = () => me(b, asMember(tok.secret, biz.id));
+    await onB().expect(200);
+    await onB().expect(200);
+
+    await a
+      .http()
+      .post(`/api/v1/tokens/${tok.id}/disable`)
+      .set(asOwner(biz))
+      .send({ reason: 'paused' })
+      .expect(200);
+    expectBearerError(await me(a, asMember(tok.secret, biz.id)), 'TOKEN_DISABLED');
+    await eventually(async () => (await onB()).status === 401, 1000);
+    expectBearerError(await onB(), 'TOKEN_DISABLED');
+
+    await a.http().post(`/api/v1/tokens/${tok.id}/enable`).set(asOwner(biz)).send({}).expect(200);
+    await eventually(async () => (await onB()).status === 200, 1000);
+  });
+});
