@@ -1,7 +1,6 @@
 import { INestApplicationContext, Injectable, OnModuleDestroy, Type } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { CliNestLogger } from './cli-logger';
-import type { CoreScope } from './core-cli.module';
 
 /** Reads the validated config when a command first needs the core; run-nest.ts supplies it. */
 export abstract class CliConfigLoader {
@@ -16,27 +15,19 @@ export abstract class CliConfigLoader {
 @Injectable()
 export class CoreContext implements OnModuleDestroy {
   private opening?: Promise<INestApplicationContext>;
-  private scope?: CoreScope;
 
   constructor(private readonly config: CliConfigLoader) {}
 
-  /**
-   * A service of the core, once its database is migrated. A command that changes nothing asks
-   * for `reads`, which opens less of the core (core-cli.module.ts); one run opens one scope.
-   */
-  async get<T>(type: Type<T>, scope: CoreScope = 'writes'): Promise<T> {
-    if (this.scope !== undefined && this.scope !== scope) {
-      throw new Error(`The core is open for ${this.scope}, not ${scope}`);
-    }
-    this.scope = scope;
-    this.opening ??= this.open(scope);
+  /** A service of the core, once its database is migrated. */
+  async get<T>(type: Type<T>): Promise<T> {
+    this.opening ??= this.open();
     return (await this.opening).get(type, { strict: false });
   }
 
-  private async open(scope: CoreScope): Promise<INestApplicationContext> {
+  private async open(): Promise<INestApplicationContext> {
     const config = this.config.load();
     const { openCore } = await import('./core-cli.module');
-    return openCore(config, new CliNestLogger(), scope);
+    return openCore(config, new CliNestLogger());
   }
 
   /** Closes the core when the command is done: last-use writes flush, connections end. */

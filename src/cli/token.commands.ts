@@ -48,7 +48,7 @@ export class TokensListCommand extends CliRunner {
       cursor: options.cursor,
     });
     const { TokenQueriesService } = await import('../tokens/token-queries.service');
-    printJson(await (await this.core.get(TokenQueriesService, 'reads')).listAnyBusiness(query));
+    printJson(await (await this.core.get(TokenQueriesService)).listAnyBusiness(query));
   }
 }
 
@@ -61,7 +61,7 @@ export class TokensShowCommand extends CliRunner {
   async run(params: string[]): Promise<void> {
     const tokenId = TOKENS_SHOW.argv(params);
     const { TokenQueriesService } = await import('../tokens/token-queries.service');
-    printJson(await (await this.core.get(TokenQueriesService, 'reads')).getAnyBusiness(tokenId));
+    printJson(await (await this.core.get(TokenQueriesService)).getAnyBusiness(tokenId));
   }
 }
 
