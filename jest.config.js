@@ -28,6 +28,7 @@ const transform = {
 const ONE_AT_A_TIME = [
   'bootstrap',
   'cli',
+  'cli-bus',
   'cli-front',
   'cli-grammar',
   'console',

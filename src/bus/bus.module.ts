@@ -2,7 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
-import type { BusTransportFactory } from './bus-transport';
+import type { BusTransport, BusTransportFactory } from './bus-transport';
+import { PublishOnlyTransport } from './publish-only-transport';
 import { RevocationBus } from './revocation-bus';
 
 /**
@@ -11,24 +12,45 @@ import { RevocationBus } from './revocation-bus';
  * none on SQLite without Redis. Its client library (ioredis or pg) is loaded only then, so a
  * process that needs neither (the CLI on SQLite) never loads it.
  */
-async function loadBusTransport(
+function busTransport(
   config: AppConfig,
   dataSource: DataSource,
-): Promise<BusTransportFactory | null> {
+): { name: BusTransport['name']; load: () => Promise<BusTransportFactory> } | null {
   const redis = config.redisTopology;
   // LISTEN needs a session: a direct connection (DATABASE_DIRECT_URL) when there is one.
   const listenUrl = config.sessionDatabaseUrl;
   if (redis) {
-    const { RedisTransport } = await import('./redis-transport');
-    const { RedisConnections } = await import('./redis-connections');
-    const connections = new RedisConnections(redis);
-    return (channel, events) => new RedisTransport(connections, channel, events);
+    return {
+      name: 'redis',
+      load: async () => {
+        const { RedisTransport } = await import('./redis-transport');
+        const { RedisConnections } = await import('./redis-connections');
+        const connections = new RedisConnections(redis);
+        return (channel, events) => new RedisTransport(connections, channel, events);
+      },
+    };
   }
   if (listenUrl) {
-    const { PgNotifyTransport } = await import('./pg-notify-transport');
-    return (channel, events) => new PgNotifyTransport(listenUrl, channel, dataSource, events);
+    return {
+      name: 'postgres',
+      load: async () => {
+        const { PgNotifyTransport } = await import('./pg-notify-transport');
+        return (channel, events) => new PgNotifyTransport(listenUrl, channel, dataSource, events);
+      },
+    };
   }
   return null;
+}
+
+/**
+ * The CLI's: the same transport, but publish-only and opened on the first publish
+ * (`PublishOnlyTransport`): a command that changes no token connects to no Redis.
+ */
+function publishOnly(config: AppConfig, dataSource: DataSource): BusTransportFactory | null {
+  const transport = busTransport(config, dataSource);
+  if (!transport) return null;
+  return (channel, events) =>
+    new PublishOnlyTransport(transport.name, async () => (await transport.load())(channel, events));
 }
 
 @Global()
@@ -38,9 +60,28 @@ async function loadBusTransport(
       provide: RevocationBus,
       inject: [AppConfig, DataSource, Metrics],
       useFactory: async (config: AppConfig, dataSource: DataSource, metrics: Metrics) =>
-        new RevocationBus(config, metrics, await loadBusTransport(config, dataSource)),
+        new RevocationBus(
+          config,
+          metrics,
+          (await busTransport(config, dataSource)?.load()) ?? null,
+        ),
     },
   ],
   exports: [RevocationBus],
 })
 export class BusModule {}
+
+/** The bus of a process that publishes and never listens (the CLI): see `publishOnly`. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RevocationBus,
+      inject: [AppConfig, DataSource, Metrics],
+      useFactory: (config: AppConfig, dataSource: DataSource, metrics: Metrics) =>
+        new RevocationBus(config, metrics, publishOnly(config, dataSource)),
+    },
+  ],
+  exports: [RevocationBus],
+})
+export class PublishingBusModule {}

@@ -36,7 +36,7 @@ const MAX_PENDING = 10_000;
  * never accepts the token again. It also goes out to the other processes on one channel,
  * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub when Redis is configured, otherwise PostgreSQL
  * LISTEN/NOTIFY on PostgreSQL. On SQLite without Redis it stays in-process. An instance skips
- * its own echo. BusModule makes it, with the transport `loadBusTransport` chose.
+ * its own echo. BusModule makes it, with the transport `busTransport` chose.
  */
 export class RevocationBus
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown

@@ -1,5 +1,7 @@
 import type { Type } from '@nestjs/common';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+// Not from 'nest-commander', whose index loads inquirer: see command-context.ts.
+import { Command, Option, SubCommand } from 'nest-commander/src/command.decorators';
+import { CommandRunner } from 'nest-commander/src/command-runner.interface';
 import { Commander, throwCommanderExit } from './cli-front';
 import { CLI_GRAMMAR } from './cli-grammar';
 import type { CommandSpec } from './cli-spec';

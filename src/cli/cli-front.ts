@@ -12,10 +12,11 @@ type CommanderError = Error & { exitCode: number; code: string };
 
 /**
  * The very commander that nest-commander builds its commands with, resolved from it, so the
- * front and the commands parse argv alike; loading it loads 7 small files and no Nest.
+ * front and the commands parse argv alike; loading it loads 7 small files and no Nest. The
+ * commands' context makes its root command with it too (command-context.ts).
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const commander = require(
+export const commander = require(
   require.resolve('commander', { paths: [dirname(require.resolve('nest-commander'))] }),
 ) as {
   Command: new (name?: string) => Commander;

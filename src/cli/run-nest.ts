@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
+import { CommandRunnerService } from 'nest-commander/src/command-runner.service';
 import { isDomainError, RequestValidationError } from '../common/domain-error';
 import { CliUsageError } from './cli-argv';
 import type { CommandSpec } from './cli-spec';
 import { COMMANDER_OUTPUT, isCommanderError, throwCommanderExit } from './cli-front';
 import { cliStderr } from './cli-io';
+import { createCommandContext } from './command-context';
 import { CliNestLogger } from './cli-logger';
 
 /** What goes to stderr for a failed command: the message (and the code), never a stack trace. */
@@ -23,9 +24,10 @@ function describe(err: Error): string {
 }
 
 /**
- * Runs a command the front has parsed, in nest-commander: `CommandFactory.createWithoutRunning`
- * on the command's module, its `CommandRunnerService` on argv, and the context closed (which
- * closes the core, if the command opened it). `audit …` runs in a context of its own, with no
+ * Runs a command the front has parsed, in nest-commander: a context on the command's module
+ * (`createCommandContext`: its `CommandFactory.createWithoutRunning`, without prompts), its
+ * `CommandRunnerService` on argv, and the context closed (which closes the core, if the
+ * command opened it). `audit …` runs in a context of its own, with no
  * config, no core module and no database, so it works on a machine that has none.
  *
  * Answers the exit code of a failure, after saying what failed on stderr; undefined when the
@@ -48,7 +50,7 @@ export async function runInNest(
     root = CliModule.forRoot(() => loadConfig(env));
   }
   let failure: unknown;
-  const app = await CommandFactory.createWithoutRunning(root, {
+  const app = await createCommandContext(root, {
     logger: new CliNestLogger(),
     abortOnError: false,
     outputConfiguration: COMMANDER_OUTPUT,

@@ -54,3 +54,20 @@ async function takeLock(runner: QueryRunner): Promise<void> {
   logger.log('Another instance holds the migration lock: waiting for it before migrating');
   await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
 }
+
+/**
+ * Whether a migration of this build is not yet recorded as run, read without the lock (true when
+ * the migrations table is not there yet). A process that finds none pending, as the CLI does on
+ * most runs, need not take the lock, nor on PostgreSQL open the migrations' own connection.
+ */
+export async function hasPendingMigrations(dataSource: DataSource): Promise<boolean> {
+  const table = dataSource.driver.escape(dataSource.options.migrationsTableName ?? 'migrations');
+  let rows: { name: string }[];
+  try {
+    rows = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${table}`);
+  } catch {
+    return true; // no table yet (a first run), or no database: migrating says which
+  }
+  const run = new Set(rows.map((r) => r.name));
+  return dataSource.migrations.some((m) => !run.has(m.name ?? m.constructor.name));
+}

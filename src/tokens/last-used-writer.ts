@@ -6,6 +6,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../common/lazy';
 import { loggableError } from '../common/safe-error';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensRepository } from './tokens.repository';
@@ -21,7 +22,7 @@ const FLUSH_INTERVAL_MS = 5_000;
 @Injectable()
 export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(LastUsedWriter.name);
-  private readonly lastMarked = new LRUCache<string, number>({ max: 100_000 });
+  private readonly lastMarked = lazy(() => new LRUCache<string, number>({ max: 100_000 }));
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   /** The write under way, so that the shutdown flush waits for a timer flush to finish. */
@@ -34,9 +35,9 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
 
   /** Notes a successful use of a token. Costs a map lookup; never waits on the database. */
   touch(tokenId: string, now = Date.now()): void {
-    const last = this.lastMarked.get(tokenId);
+    const last = this.lastMarked().get(tokenId);
     if (last !== undefined && now - last < MARK_INTERVAL_MS) return;
-    this.lastMarked.set(tokenId, now);
+    this.lastMarked().set(tokenId, now);
     this.pending.add(tokenId);
   }
 

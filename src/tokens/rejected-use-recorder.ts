@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../common/lazy';
 import { loggableError } from '../common/safe-error';
 import type { EventActor, EventOrigin } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -24,12 +25,13 @@ export const MAX_IN_FLIGHT = 64;
 @Injectable()
 export class RejectedUseRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RejectedUseRecorder.name);
-  private readonly recent = new LRUCache<string, true>({ max: 50_000, ttl: ONCE_PER_MS });
+  private readonly recent = lazy(
+    () => new LRUCache<string, true>({ max: 50_000, ttl: ONCE_PER_MS }),
+  );
   /** Addresses told this minute, per token refused by its networks. */
-  private readonly addressesTold = new LRUCache<string, { n: number }>({
-    max: 10_000,
-    ttl: ONCE_PER_MS,
-  });
+  private readonly addressesTold = lazy(
+    () => new LRUCache<string, { n: number }>({ max: 10_000, ttl: ONCE_PER_MS }),
+  );
   private readonly inFlight = new Set<Promise<void>>();
   private dropped = 0;
 
@@ -41,20 +43,20 @@ export class RejectedUseRecorder implements BeforeApplicationShutdown {
    */
   note(token: TokenRef, holder: EventActor, reason: RejectionReason, origin: EventOrigin): void {
     const key = reason === 'ip_not_allowed' ? `${token.id} ${origin.ip ?? ''}` : token.id;
-    if (this.recent.has(key)) return;
+    if (this.recent().has(key)) return;
     if (this.inFlight.size >= MAX_IN_FLIGHT) {
       if (this.dropped++ === 0)
         this.logger.warn('token.rejected writes backed up; some go unrecorded');
       return;
     }
     if (reason === 'ip_not_allowed') {
-      const told = this.addressesTold.get(token.id) ?? { n: 0 };
+      const told = this.addressesTold().get(token.id) ?? { n: 0 };
       if (told.n >= ADDRESSES_PER_TOKEN_PER_MINUTE) return;
       told.n += 1;
       // Set only when new, so the minute runs from the first address told.
-      if (told.n === 1) this.addressesTold.set(token.id, told);
+      if (told.n === 1) this.addressesTold().set(token.id, told);
     }
-    this.recent.set(key, true);
+    this.recent().set(key, true);
     const write = this.uow
       .run((tx) => tx.publish(new TokenRejectedEvent({ actor: holder, origin }, token, reason)))
       .catch((e) => {

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../common/lazy';
 import type { AddressSet } from '../common/cidr';
 import { DataSource } from 'typeorm';
 import type { InvalidationMessage } from '../bus/invalidation-message';
@@ -83,8 +84,9 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
  */
 @Injectable()
 export class VerifierCache implements OnModuleDestroy {
-  private readonly entries: LRUCache<string, TokenSnapshot> | null;
-  private readonly unknown: LRUCache<string, true> | null;
+  /** Made on first use (`lazy`), null when the cache is off. */
+  private readonly newEntries: (() => LRUCache<string, TokenSnapshot>) | null;
+  private readonly newUnknown: (() => LRUCache<string, true>) | null;
   private readonly byJti = new Map<string, string>();
   private readonly byBusiness = new Map<string, Set<string>>();
   private readonly byMember = new Map<string, Set<string>>();
@@ -102,25 +104,31 @@ export class VerifierCache implements OnModuleDestroy {
     metrics.watchCacheSize(() => this.size);
     const ttl = config.TOKEN_CACHE_TTL_MS;
     // A TTL of 0 turns the cache off (lru-cache would read 0 as "no TTL").
-    this.entries =
+    this.newEntries =
       ttl > 0
-        ? new LRUCache<string, TokenSnapshot>({
-            max: MAX_ENTRIES,
-            // Bounded in bytes too: entries are as large as the names and scopes callers chose.
-            maxSize: config.TOKEN_CACHE_MAX_BYTES,
-            sizeCalculation: snapshotBytes,
-            ttl,
-            dispose: (snapshot, hash) => this.unindex(hash, snapshot),
-          })
+        ? lazy(
+            () =>
+              new LRUCache<string, TokenSnapshot>({
+                max: MAX_ENTRIES,
+                // Bounded in bytes too: entries are as large as the names and scopes callers chose.
+                maxSize: config.TOKEN_CACHE_MAX_BYTES,
+                sizeCalculation: snapshotBytes,
+                ttl,
+                dispose: (snapshot, hash) => this.unindex(hash, snapshot),
+              }),
+          )
         : null;
-    this.unknown =
+    this.newUnknown =
       ttl > 0
-        ? new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: Math.min(ttl, UNKNOWN_TTL_MS) })
+        ? lazy(
+            () =>
+              new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: Math.min(ttl, UNKNOWN_TTL_MS) }),
+          )
         : null;
     this.bypass = !bus.state.connected;
     // Without Redis, other processes on the same SQLite file are heard through the file itself.
     this.sqliteCommits =
-      this.entries && bus.state.transport === 'in-process'
+      this.newEntries && bus.state.transport === 'in-process'
         ? SqliteCommitWatch.of(dataSource)
         : null;
     this.unsubscribe = [
@@ -131,6 +139,14 @@ export class VerifierCache implements OnModuleDestroy {
         this.bypass = !connected;
       }),
     ];
+  }
+
+  private get entries(): LRUCache<string, TokenSnapshot> | null {
+    return this.newEntries?.() ?? null;
+  }
+
+  private get unknown(): LRUCache<string, true> | null {
+    return this.newUnknown?.() ?? null;
   }
 
   /** True while the cache is bypassed because the bus may be missing messages. */

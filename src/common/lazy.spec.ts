@@ -1,0 +1,19 @@
+import { lazy } from './lazy';
+
+describe(lazy.name, () => {
+  it('makes nothing until asked, then once, and answers the same value', () => {
+    const make = jest.fn(() => ({ made: true }));
+    const sut = lazy(make);
+    expect(make).not.toHaveBeenCalled();
+    const first = sut();
+    expect(sut()).toBe(first);
+    expect(make).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([[undefined], [null], [0], ['']])('keeps a made %p and makes it once', (value) => {
+    const make = jest.fn(() => value);
+    const sut = lazy(make);
+    expect([sut(), sut()]).toEqual([value, value]);
+    expect(make).toHaveBeenCalledTimes(1);
+  });
+});
