@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
-import { LRUCache } from 'lru-cache';
+import { BoundedLru } from '../common/bounded-lru';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { RateLimitedError } from './rate-limited.error';
@@ -30,7 +30,7 @@ export class AuthFailureLimiter {
   }
 
   /** Blocked IPs, by their throttler key, and when each block ends (epoch ms). */
-  private readonly blocked = new LRUCache<string, number>({ max: 100_000 });
+  private readonly blocked = new BoundedLru<string, number>(100_000);
 
   /**
    * Throws the 429 for an IP that is over its budget, before anything reads the credential;

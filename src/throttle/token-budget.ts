@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { BoundedLru } from '../common/bounded-lru';
 
 /** What a shared counter answers: the window's total after the add, and when the window ends. */
 export interface WindowCount {
@@ -20,9 +20,7 @@ export function isWindowCounter(value: unknown): value is WindowCounter {
 
 /** The same counter in this process alone, bounded in keys. */
 export class MemoryWindowCounter implements WindowCounter {
-  private readonly windows = new LRUCache<string, { total: number; endsAt: number }>({
-    max: 100_000,
-  });
+  private readonly windows = new BoundedLru<string, { total: number; endsAt: number }>(100_000);
 
   addToWindow(key: string, amount: number, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
@@ -66,7 +64,7 @@ export type Spend = null | number;
  * counter says the window is spent, refusals need no round trip until it ends.
  */
 export class TokenBudget {
-  private readonly leases = new LRUCache<string, Lease>({ max: 100_000 });
+  private readonly leases = new BoundedLru<string, Lease>(100_000);
   /** One refill in flight per token, which concurrent requests wait on instead of each asking. */
   private readonly refills = new Map<string, Promise<boolean>>();
 

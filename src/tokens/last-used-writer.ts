@@ -5,7 +5,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { BoundedLru } from '../common/bounded-lru';
 import { loggableError } from '../common/safe-error';
 import { UnitOfWork } from '../database/unit-of-work';
 import { TokensRepository } from './tokens.repository';
@@ -21,7 +21,7 @@ const FLUSH_INTERVAL_MS = 5_000;
 @Injectable()
 export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(LastUsedWriter.name);
-  private readonly lastMarked = new LRUCache<string, number>({ max: 100_000 });
+  private readonly lastMarked = new BoundedLru<string, number>(100_000);
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   /** The write under way, so that the shutdown flush waits for a timer flush to finish. */
