@@ -48,6 +48,11 @@ const TOKENS = Number(process.env.BENCH_TOKENS || (QUICK ? 200 : 2000));
 const PROBE_TOKENS = Math.max(50, Math.round(TOKENS / 4));
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS || (QUICK ? 40 : 200));
 const CONNECTIONS = 50;
+/**
+ * How long a new instance stays quiet before its idle RSS is read: the server gives back its young
+ * generation after 5 quiet seconds (src/common/idle-heap-trim.ts), as any idle server would have.
+ */
+const IDLE_SETTLE_MS = 7000;
 /** Which hot-path ratios CI gates (at half their goal): see `reportHotPath`. */
 const HOT_PATH_GATES = { verify: false, me: false };
 /** How long B is polled after one revoke before that sample counts as "not propagated". */
@@ -810,7 +815,7 @@ async function main(): Promise<void> {
 
     const a = await start('A', pgEnv);
     if (!a.platformToken) throw new Error('A did not print the platform admin token');
-    await sleep(QUICK ? 1000 : 2000); // settled after start, before the idle RSS
+    await sleep(IDLE_SETTLE_MS);
     const idlePg = rssMiB(a.pid);
     const clientA = new LatchkeyClient(a.url);
     const ownerPg = await clientA.createBusiness(a.platformToken, 'bench');
@@ -912,7 +917,7 @@ async function main(): Promise<void> {
       LOG_LEVEL,
       ...RATE_LIMITS_OFF,
     });
-    await sleep(QUICK ? 1000 : 2000); // settled after start, before the idle RSS
+    await sleep(IDLE_SETTLE_MS);
     const idleSqlite = rssMiB(s.pid);
     const ownerSqlite = await new LatchkeyClient(s.url).createBusiness(s.platformToken!, 'bench');
     const sqlite = await authOverhead('sqlite', s, ownerSqlite);

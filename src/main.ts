@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { startApp } from './app.factory';
+import { trimHeapWhenQuiet } from './common/idle-heap-trim';
 import { redactSecrets } from './common/safe-error';
 import { ConfigValidationError, loadConfig } from './config/app-config';
 import { stopTracing } from './tracing';
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     process.exit(1);
   }
+  trimHeapWhenQuiet();
   process.stdout.write(
     `Latchkey listening on http://localhost:${config.PORT} (Swagger UI at /docs, the admin console at /admin, ${config.databaseDriver})\n`,
   );
