@@ -52,7 +52,7 @@ const CONNECTIONS = 50;
  * How long a new instance stays quiet before its idle RSS is read: the server gives back its young
  * generation after 5 quiet seconds (src/common/idle-heap-trim.ts), as any idle server would have.
  */
-const IDLE_SETTLE_MS = 7000;
+const IDLE_SETTLE_MS = 10_000;
 /** Which hot-path ratios CI gates (at half their goal): see `reportHotPath`. */
 const HOT_PATH_GATES = { verify: false, me: false };
 /** How long B is polled after one revoke before that sample counts as "not propagated". */
