@@ -93,7 +93,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   }
 
   /** Whether any throttler may count on the context's route, decided once per route. */
-  private countsOn(context: ExecutionContext): boolean {
+  countsOn(context: ExecutionContext): boolean {
     const handler = context.getHandler();
     const owner = context.getClass();
     let byClass = this.routes.get(handler);
