@@ -13,7 +13,7 @@ export type FigureSink = (
   gate?: { ratio: number; goal: number },
 ) => void;
 
-/** Below this, a ratio is printed but not gated (see `reportHotPath`). */
+/** Which of the two ratios CI gates at half their goal (see `reportHotPath`). */
 export interface HotPathGates {
   verify: boolean;
   me: boolean;

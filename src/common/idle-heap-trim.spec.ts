@@ -4,6 +4,8 @@ import { trimHeapWhenQuiet } from './idle-heap-trim';
 describe(trimHeapWhenQuiet.name, () => {
   const gc = jest.fn();
   let utilization = 0;
+  /** The young generation's size as the trim reads it after collecting. */
+  let young = 0;
   let stop: () => void;
 
   beforeEach(() => {
@@ -17,7 +19,8 @@ describe(trimHeapWhenQuiet.name, () => {
           ? { idle: 0, active: 0, utilization }
           : { idle: 0, active: 0, utilization: 0 },
       );
-    stop = trimHeapWhenQuiet();
+    young = 1024 * 1024;
+    stop = trimHeapWhenQuiet(() => young);
   });
 
   afterEach(() => {
@@ -33,8 +36,8 @@ describe(trimHeapWhenQuiet.name, () => {
     jest.advanceTimersByTime(seconds * 1000);
   };
 
-  it('collects once after five quiet seconds, and not again while it stays quiet', () => {
-    spend(4, 0.001);
+  it('collects once after six quiet seconds, and not again while it stays quiet', () => {
+    spend(5, 0.03);
     expect(gc).not.toHaveBeenCalled();
     spend(1, 0.001);
     expect(gc).toHaveBeenCalledTimes(1);
@@ -42,14 +45,39 @@ describe(trimHeapWhenQuiet.name, () => {
     expect(gc).toHaveBeenCalledTimes(1);
   });
 
-  it('collects again only after a busy spell, and a busy second starts the count over', () => {
-    spend(5, 0);
+  it('collects again only after a busy spell, once the quiet seconds have pushed it out', () => {
+    spend(6, 0);
     spend(3, 0.5);
-    spend(4, 0);
-    spend(1, 0.03);
-    spend(4, 0);
+    spend(5, 0);
     expect(gc).toHaveBeenCalledTimes(1);
     spend(1, 0);
+    expect(gc).toHaveBeenCalledTimes(2);
+  });
+
+  it("takes a lone second of a timer's work among quiet ones for quiet", () => {
+    spend(2, 0.005);
+    spend(1, 0.2);
+    spend(3, 0.005);
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('tries again a quiet spell later while the young generation stays large, three times at most', () => {
+    young = 32 * 1024 * 1024;
+    spend(6, 0);
+    expect(gc).toHaveBeenCalledTimes(1);
+    spend(6, 0);
+    expect(gc).toHaveBeenCalledTimes(2);
+    spend(6, 0);
+    spend(60, 0);
+    expect(gc).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops trying once V8 has given the space back', () => {
+    young = 32 * 1024 * 1024;
+    spend(6, 0);
+    young = 1024 * 1024;
+    spend(6, 0);
+    spend(60, 0);
     expect(gc).toHaveBeenCalledTimes(2);
   });
 
