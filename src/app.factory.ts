@@ -16,6 +16,9 @@ import { registerBodyParsers } from './common/body-parsers';
 import { registerRawBodyCapture } from './common/raw-body';
 import { drainRefusal } from './common/drain-refusal';
 import { registerEnvelope } from './common/envelope-hook';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { RequestGuard } from './auth/request.guard';
+import { registerVerifyFastPath } from './gateway/verify-fast-path';
 import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
 import { registerConsole } from './common/console-static';
@@ -139,6 +142,10 @@ export async function startApp(
   registerRawBodyCapture(fastify);
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
+  // The gateway check past Nest's router; not with tracing on, so its spans stay Nest's.
+  if (!spanIdsReader()) {
+    registerVerifyFastPath(fastify, app.get(RequestGuard), app.get(AllExceptionsFilter));
+  }
   registerSecurityHeaders(fastify, drainRefusal(fastify));
   registerHttpMetrics(fastify, app.get(Metrics));
   registerTokenUsage(fastify, app.get(TokenUsageRecorder));

@@ -53,7 +53,9 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // By class too, so that a route's fast path (src/gateway/verify-fast-path.ts) answers alike.
+        AllExceptionsFilter,
+        { provide: APP_FILTER, useExisting: AllExceptionsFilter },
       ],
     };
   }

@@ -21,7 +21,9 @@ const PROVIDERS = [
   BusinessScopeGuard,
   AccessGuard,
   GatewayGuard,
-  { provide: APP_GUARD, useClass: RequestGuard },
+  // By class too, so that a route's fast path (src/gateway/verify-fast-path.ts) runs the same one.
+  RequestGuard,
+  { provide: APP_GUARD, useExisting: RequestGuard },
 ];
 
 /** What the app hands auth: the modules that hold its two ports, and their providers. */

@@ -33,7 +33,9 @@ export class RequestGuard implements CanActivate {
     // The token's own limit waits only when its lease must be refilled.
     const own = this.limits.spendTokenLimit(context);
     if (own) await own;
-    if (this.limits.enabled && !(await this.limits.canActivate(context))) return false;
+    // Asked first, so a route no limit counts on makes no promise for it.
+    const limited = this.limits.enabled && this.limits.countsOn(context);
+    if (limited && !(await this.limits.canActivate(context))) return false;
     if (plan.businessScoped) await this.business.canActivate(context);
     if (plan.gateway) await this.gateway.authorize(context.switchToHttp().getRequest());
     if (plan.checksAccess) this.access.canActivate(context);

@@ -1,4 +1,5 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { ApiErrors } from '../common/envelope';
 
 export const OAUTH_RATE_LIMITED = 'latchkey:oauth-rate-limited';
@@ -24,3 +25,24 @@ export const LeakReportRateLimit = () =>
     SetMetadata(LEAKS_RATE_LIMITED, true),
     ApiErrors({ 429: ['RATE_LIMITED (per client IP; see Retry-After)'] }),
   );
+
+/** The `skipIf`s that read nothing but the route's own marker (see `skipUnlessMarked`). */
+const routeOnlySkips = new WeakSet<object>();
+
+/**
+ * A throttler's `skipIf` for a budget that counts only on routes marked with `key`: it reads the
+ * route's metadata and nothing of the request, so `RateLimitGuard` asks it once per route and
+ * spends nothing on the other routes' requests.
+ */
+export function skipUnlessMarked(key: string): (context: ExecutionContext) => boolean {
+  const reflector = new Reflector();
+  const skip = (context: ExecutionContext) =>
+    !reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]);
+  routeOnlySkips.add(skip);
+  return skip;
+}
+
+/** Whether `skipIf` is one of `skipUnlessMarked`'s, whose answer is the route's. */
+export function readsRouteOnly(skipIf: unknown): skipIf is (context: ExecutionContext) => boolean {
+  return typeof skipIf === 'function' && routeOnlySkips.has(skipIf);
+}

@@ -8,9 +8,11 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
 import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
 import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { RateLimitedError } from './rate-limited.error';
+import { readsRouteOnly } from './rate-limit.decorators';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 import { isWindowCounter, MemoryWindowCounter, type Spend, TokenBudget } from './token-budget';
 
@@ -28,6 +30,8 @@ type Request = Record<string, unknown>;
 export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   private on = false;
   private readonly tokenBudget: TokenBudget;
+  /** By handler, then class: whether any throttler counts on the route (`countsOn`). */
+  private readonly routes = new WeakMap<object, WeakMap<object, boolean>>();
 
   /** Whether any limit is on; with every limit off the guard has nothing to do. */
   get enabled(): boolean {
@@ -77,10 +81,35 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     return null;
   }
 
-  /** The installation-wide limits; with every one off (as in benchmarks), one branch. */
+  /**
+   * The installation-wide limits; with every one off (as in benchmarks), one branch, and on a
+   * route that no throttler counts on (every route but /oauth2's and the leak report's, unless
+   * the per-identity limit is on), one lookup: the library would read the route's metadata for
+   * each throttler on every request.
+   */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.on) return true;
+    if (!this.on || !this.countsOn(context)) return true;
     return super.canActivate(context);
+  }
+
+  /** Whether any throttler may count on the context's route, decided once per route. */
+  countsOn(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    const owner = context.getClass();
+    let byClass = this.routes.get(handler);
+    if (!byClass) this.routes.set(handler, (byClass = new WeakMap()));
+    let counts = byClass.get(owner);
+    if (counts === undefined) {
+      counts = this.throttlers.some(
+        (t) =>
+          !this.reflector.getAllAndOverride<boolean>(`${THROTTLER_SKIP}${t.name}`, [
+            handler,
+            owner,
+          ]) && !(readsRouteOnly(t.skipIf) && t.skipIf(context)),
+      );
+      byClass.set(owner, counts);
+    }
+    return counts;
   }
 
   /** 429 for a spent window. */

@@ -1,5 +1,4 @@
 import { ExecutionContext, Module } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import {
   ThrottlerModule,
   ThrottlerStorageService,
@@ -11,7 +10,7 @@ import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
 import { clientIp } from '../common/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
-import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED } from './rate-limit.decorators';
+import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED, skipUnlessMarked } from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { RedisConnections } from '../bus/redis-connections';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
@@ -42,7 +41,6 @@ export function throttlerStorage(config: AppConfig): ThrottlerStorage {
 
 /** The per-route throttlers; a limit of 0 registers none, so its check is skipped entirely. */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
-  const reflector = new Reflector();
   const throttlers: ThrottlerOptions[] = [];
   if (config.RATE_LIMIT_OAUTH_PER_MINUTE > 0) {
     throttlers.push({
@@ -50,11 +48,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       limit: config.RATE_LIMIT_OAUTH_PER_MINUTE,
       ttl: RATE_LIMIT_WINDOW_MS,
       // Per client IP (canonical, TRUST_PROXY's), on marked routes only.
-      skipIf: (context) =>
-        !reflector.getAllAndOverride<boolean>(OAUTH_RATE_LIMITED, [
-          context.getHandler(),
-          context.getClass(),
-        ]),
+      skipIf: skipUnlessMarked(OAUTH_RATE_LIMITED),
       getTracker: (request: Request) => clientIp(request) ?? 'unknown',
       generateKey: keyOf,
     });
@@ -65,11 +59,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       limit: config.RATE_LIMIT_LEAKS_PER_MINUTE,
       ttl: RATE_LIMIT_WINDOW_MS,
       // Per client IP, on `POST /leaks/github` only, before its signature is checked.
-      skipIf: (context) =>
-        !reflector.getAllAndOverride<boolean>(LEAKS_RATE_LIMITED, [
-          context.getHandler(),
-          context.getClass(),
-        ]),
+      skipIf: skipUnlessMarked(LEAKS_RATE_LIMITED),
       getTracker: (request: Request) => clientIp(request) ?? 'unknown',
       generateKey: keyOf,
     });

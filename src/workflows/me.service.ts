@@ -28,10 +28,17 @@ export class MeService {
     private readonly tenancy: TenancyDirectory,
   ) {}
 
-  /** The caller as the verified token saw it: no further read when the token was cached. */
-  async describe(ctx: RequestContext): Promise<MeViewDto> {
+  /**
+   * The caller as the verified token saw it: no further read when the token was cached, and no
+   * promise either when its view is built already (the warm path).
+   */
+  describe(ctx: RequestContext): MeViewDto | Promise<MeViewDto> {
     const memo = this.views.get(ctx.token);
     if (memo && memo.business === ctx.business && memo.role === ctx.role) return memo.view;
+    return this.build(ctx);
+  }
+
+  private async build(ctx: RequestContext): Promise<MeViewDto> {
     const view: MeViewDto = {
       identity: {
         id: ctx.actor.id,

@@ -1,0 +1,70 @@
+/**
+ * The floor of the hot-path benchmark (issue 38): bare Fastify doing the same cached verification
+ * that a warm `GET /api/v1/me` or `GET /auth/verify` does, and nothing else. One route, any path:
+ * the bearer read from `Authorization`, its shape and checksum checked, its SHA-256 looked up in
+ * a map (the verifier cache's hit), the token's standing and its business checked against the
+ * business header (`x-business-id` or `x-latchkey-business`, whichever is sent), and an answer of
+ * `/api/v1/me`'s size (about 820 bytes, the JSON written once, as the app's settled answer is).
+ * No framework, no logging, no metrics, no security headers. What Latchkey keeps of this rate is
+ * its own overhead. Started by bench/run.ts from its build, dist/bench/fastify-verify.js, with
+ * PORT, TOKEN_HASH (the SHA-256 hex of the one token it knows; never the token), BUSINESS_ID and
+ * ANSWER (the JSON to answer, the app's own `/api/v1/me` body) set.
+ */
+import Fastify from 'fastify';
+import { hash } from 'node:crypto';
+import { isWellFormedSecret } from '../src/common/secret-shape';
+
+interface Entry {
+  businessId: string;
+  businessActive: boolean;
+  revokedAt: number | null;
+  expiresAt: number | null;
+  answer: string;
+}
+
+const entries = new Map<string, Entry>([
+  [
+    process.env.TOKEN_HASH ?? '',
+    {
+      businessId: process.env.BUSINESS_ID ?? '',
+      businessActive: true,
+      revokedAt: null,
+      expiresAt: null,
+      answer: process.env.ANSWER ?? '{}',
+    },
+  ],
+]);
+
+const SCHEME = /^Bearer$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const app = Fastify({ logger: false });
+app.get('/*', (request, reply) => {
+  const parts = (request.headers.authorization ?? '').split(' ');
+  const secret = parts.length === 2 && SCHEME.test(parts[0]) ? parts[1] : '';
+  const entry = isWellFormedSecret(secret) ? entries.get(hash('sha256', secret, 'hex')) : undefined;
+  const now = Date.now();
+  if (
+    entry === undefined ||
+    entry.revokedAt !== null ||
+    (entry.expiresAt !== null && entry.expiresAt <= now)
+  ) {
+    return reply.code(401).type(JSON_TYPE).send('{"success":false,"code":"INVALID_TOKEN"}');
+  }
+  const business = request.headers['x-business-id'] ?? request.headers['x-latchkey-business'];
+  if (typeof business !== 'string' || !UUID.test(business)) {
+    return reply.code(422).type(JSON_TYPE).send('{"success":false,"code":"VALIDATION_ERROR"}');
+  }
+  if (business.toLowerCase() !== entry.businessId || !entry.businessActive) {
+    return reply.code(403).type(JSON_TYPE).send('{"success":false,"code":"BUSINESS_MISMATCH"}');
+  }
+  return reply.type(JSON_TYPE).send(entry.answer);
+});
+app
+  .listen({ port: Number(process.env.PORT ?? 3999), host: '127.0.0.1' })
+  .then((address) => process.stdout.write(`fastify verify listening on ${address}\n`))
+  .catch((e: unknown) => {
+    process.stderr.write(`${String(e)}\n`);
+    process.exit(1);
+  });
