@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FederationConfig } from './federation-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
 
@@ -92,7 +93,7 @@ function installationRoot(): string {
  * The validated environment. Every setting the service has is here, under the name of its
  * environment variable, and nothing else in the code reads `process.env`.
  */
-export class AppConfig {
+export class AppConfig extends FederationConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -12,6 +12,7 @@ import { SharedRateLimit1764620000000 } from './migrations/1764620000000-shared-
 import { LeakReported1764630000000 } from './migrations/1764630000000-leak-reported';
 import { WebhookKeyGenerations1764640000000 } from './migrations/1764640000000-webhook-key-generations';
 import { WebhookFairClaim1764650000000 } from './migrations/1764650000000-webhook-fair-claim';
+import { Federation1764670000000 } from './migrations/1764670000000-federation';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   LeakReported1764630000000,
   WebhookKeyGenerations1764640000000,
   WebhookFairClaim1764650000000,
+  Federation1764670000000,
 ];

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** A token's origin, when it has one: see `ApiToken.origin`. */
+export type TokenOrigin = 'federation';
+
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
 export class ApiToken {
@@ -87,4 +90,12 @@ export class ApiToken {
   /** When a secret scanner first reported it found in public; set once, by a conditional UPDATE. */
   @Column({ type: Date, nullable: true })
   leakReportedAt!: Date | null;
+
+  /**
+   * How it came to be when not by a caller's request or the CLI: `federation` for a token the
+   * RFC 8693 exchange made for a workload's JWT (it makes no token, `token-policy.ts`). Null for
+   * every other token.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  origin!: TokenOrigin | null;
 }

@@ -11,7 +11,7 @@ import { activeTokensKey, holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
-import { ApiToken } from './api-token.entity';
+import { ApiToken, TokenOrigin } from './api-token.entity';
 import { CreateTokenDto, RenameTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
@@ -47,6 +47,8 @@ export interface IssueTokenInput {
   replaces?: string;
   /** The new token's id, when the caller had to know it first (a rotation claims it). */
   id?: string;
+  /** `federation` for the RFC 8693 exchange's token; absent: an ordinary token. */
+  origin?: TokenOrigin;
 }
 
 /**
@@ -133,6 +135,7 @@ export class TokenIssuanceService {
       sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
       sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
       leakReportedAt: null,
+      origin: input.origin ?? null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(

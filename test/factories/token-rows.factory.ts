@@ -43,6 +43,7 @@ export async function seedTokenRows(
         sharedLimitId: null,
         sharedLimitPerMinute: null,
         leakReportedAt: null,
+        origin: null,
       } satisfies ApiToken);
     });
     await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

@@ -96,6 +96,16 @@ export class TokenViewDto {
       'limit; null: none',
   })
   shared_rate_limit!: SharedRateLimitView | null;
+  @ApiProperty({
+    type: String,
+    enum: ['federation'],
+    nullable: true,
+    example: null,
+    description:
+      '`federation` for a token the RFC 8693 exchange made for a workload (it makes no token); ' +
+      'null for every other token',
+  })
+  origin!: 'federation' | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -121,6 +131,7 @@ export class TokenViewDto {
         token.sharedLimitId && token.sharedLimitPerMinute
           ? { token_id: token.sharedLimitId, per_minute: token.sharedLimitPerMinute }
           : null,
+      origin: token.origin ?? null,
     };
   }
 }
