@@ -72,7 +72,7 @@ export class TokenExchangeController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiOperation({
-    operationId: 'exchangeToken',
+    operationId: 'createTokenByExchange',
     summary: "RFC 8693 token exchange: a workload's OIDC token for a Latchkey token",
     description:
       'Form-encoded, as RFC 8693 says (JSON is read too). The JWT must match a trust rule of the ' +

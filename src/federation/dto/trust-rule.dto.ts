@@ -6,16 +6,19 @@ import {
   IsArray,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
 import { LIMITS } from '../../common/byte-budget';
 import { MaxLength, MinLength, NoSecret } from '../../common/dto-fields';
 import type { JwksDocument, TrustRule } from '../trust-rule.entity';
+
+/** Optional, and never null: a field left out takes its default, and a null is a 422 on it. */
+const IsPresentIfGiven = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 /** The longest an exchanged token may live. */
 export const MAX_TTL_SECONDS = 3600;
@@ -41,7 +44,7 @@ export class CreateTrustRuleDto {
       'The issuer\'s public keys as a JSON Web Key Set (`{"keys": [...]}`): RSA, EC or OKP keys, ' +
       'at most 20, no private part. Give this or `jwks_uri`, not both',
   })
-  @IsOptional()
+  @IsPresentIfGiven()
   @IsObject()
   jwks?: JwksDocument;
 
@@ -53,7 +56,7 @@ export class CreateTrustRuleDto {
       'webhook URL (no private, loopback or link-local address). Fetched with a short timeout, ' +
       'cached, and fetched again for an unknown `kid` at most once a minute',
   })
-  @IsOptional()
+  @IsPresentIfGiven()
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
@@ -86,15 +89,14 @@ export class CreateTrustRuleDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
-    nullable: true,
     example: { repository_owner: 'acme', environment: 'production' },
     description:
       'Other claims the JWT must carry, each with exactly this string value (at most 20; not ' +
       '`iss`, `sub`, `aud`, `exp`, `nbf`, `iat` or `jti`)',
   })
-  @IsOptional()
+  @IsPresentIfGiven()
   @IsObject()
-  claims?: Record<string, string> | null;
+  claims?: Record<string, string>;
 
   @ApiProperty({
     type: [String],
@@ -123,7 +125,7 @@ export class CreateTrustRuleDto {
     example: 900,
     description: "The exchanged token's longest life; it never outlives the JWT either",
   })
-  @IsOptional()
+  @IsPresentIfGiven()
   @IsInt()
   @Min(60)
   @Max(MAX_TTL_SECONDS)

@@ -98,7 +98,7 @@ export class TokenViewDto {
   shared_rate_limit!: SharedRateLimitView | null;
   @ApiProperty({
     type: String,
-    enum: ['federation'],
+    enum: ['federation', null],
     nullable: true,
     example: null,
     description:
