@@ -353,6 +353,20 @@ describe.each(DRIVERS)('trust rules on %s', (driver) => {
     });
   });
 
+  it("deletes a machine's rules with the machine, in the same transaction", async () => {
+    const b = await createBusiness(t);
+    const m = await createMachine(t, b);
+    const kept = await createMachine(t, b);
+    await postRule(t, asOwner(b), m.id, githubRule(key)).expect(201);
+    await postRule(t, asOwner(b), kept.id, githubRule(key)).expect(201);
+    await t.http().delete(`/api/v1/machine-identities/${m.id}`).set(asOwner(b)).expect(200);
+    const rows = await t.sql<{ identity_id: string }>(
+      'SELECT identity_id FROM trust_rules WHERE business_id = ?',
+      [b.id],
+    );
+    expect(rows).toEqual([{ identity_id: kept.id }]);
+  });
+
   it('has every route under the machine identity, closed without a token', async () => {
     const b = await createBusiness(t);
     const m = await createMachine(t, b);

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditListener } from '../audit/audit.listener';
 import { AuditModule } from '../audit/audit.module';
+import { DomainEvents } from '../database/domain-events';
+import { IdentityDeletedEvent, MemberRemovedEvent } from '../tenancy/tenancy.events';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { ExchangeLimits } from './exchange-limits';
@@ -47,7 +49,15 @@ const ruleMetadata = (r: TrustRuleRef) => ({
   exports: [JwksKeys, TokenExchangeService],
 })
 export class FederationModule {
-  constructor(audit: AuditListener) {
+  constructor(audit: AuditListener, events: DomainEvents, rules: TrustRulesRepository) {
+    // A machine's rules end with its membership, in the same transaction: a rule left behind
+    // would still be matched (and make a JWT ambiguous against a new machine's rule).
+    events.handle(IdentityDeletedEvent, (e, em) =>
+      rules.deleteOfIdentity(em, e.businessId, e.identity.id),
+    );
+    events.handle(MemberRemovedEvent, (e, em) =>
+      rules.deleteOfIdentity(em, e.businessId, e.member.id),
+    );
     const rule = (r: TrustRuleRef) => ({ type: 'trust_rule', id: r.id, label: r.subject });
     audit.record(TrustRuleCreatedEvent, (e) => ({
       businessId: e.rule.businessId,

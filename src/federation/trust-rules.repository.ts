@@ -62,6 +62,12 @@ export class TrustRulesRepository {
     await tx.manager.delete(TrustRule, { businessId, identityId, id });
   }
 
+  /** Deletes every rule of an identity, in the transaction that ends its membership. */
+  async deleteOfIdentity(em: EntityManager, businessId: string, identityId: string): Promise<void> {
+    assertBusinessId(businessId);
+    await em.delete(TrustRule, { businessId, identityId });
+  }
+
   /**
    * Records a JWT as used until `expiresAt`: true for the one insert that wins, on any instance
    * (the primary key decides; a concurrent insert of the same key waits for the winner's commit
