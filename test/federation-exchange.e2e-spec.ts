@@ -16,6 +16,7 @@ import {
   unsignedJwt,
 } from './helpers/oidc-issuer';
 import { bootTestApp, TestApp } from './helpers/test-app';
+import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -63,6 +64,7 @@ describe.each(DRIVERS)('the RFC 8693 token exchange on %s', (driver) => {
       RATE_LIMIT_FEDERATION_IDENTITY_PER_MINUTE: '0',
       RATE_LIMIT_FEDERATION_ISSUER_PER_MINUTE: '0',
       TOKEN_CACHE_TTL_MS: '0',
+      WEBHOOK_POLL_MS: '100',
     });
     key = await makeKey('RS256');
     b = await createBusiness(t);
@@ -116,6 +118,32 @@ describe.each(DRIVERS)('the RFC 8693 token exchange on %s', (driver) => {
     const all = JSON.stringify((await listAuditEvents(t, asOwner(b)).expect(200)).body);
     expect(all).not.toContain(jwt.split('.')[2]);
     expect(all).not.toContain(res.body.access_token);
+  });
+
+  it("tells the business's webhooks, as every issued token does, and token.exchanged too", async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const biz = await createBusiness(t);
+      const m = await createMachine(t, biz);
+      await postRule(t, asOwner(biz), m.id, githubRule(key)).expect(201);
+      await t
+        .http()
+        .post('/api/v1/webhooks')
+        .set(asOwner(biz))
+        .send({ url: receiver.url, event_types: ['token.created', 'token.exchanged'] })
+        .expect(201);
+      const claims = githubClaims();
+      await exchange(t, await sign(key, claims), biz.id).expect(200);
+      const got = await receiver.waitFor((all) => all.length >= 2);
+      expect(got.map((r) => r.json.type).sort()).toEqual(['token.created', 'token.exchanged']);
+      const exchanged = got.find((r) => r.json.type === 'token.exchanged')!;
+      expect(exchanged.json.data).toMatchObject({
+        action: 'token.exchanged',
+        metadata: { subject: claims.sub, subject_token_jti: claims.jti },
+      });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('trades a GitLab CI token, keys at a jwks_uri, the business named by resource', async () => {

@@ -2546,6 +2546,7 @@ export interface components {
       | 'token.expired'
       | 'token.rejected'
       | 'token.leaked'
+      | 'token.exchanged'
       | 'member.added'
       | 'member.removed'
       | 'business.suspended'

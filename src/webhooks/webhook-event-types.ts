@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'token.expired',
   'token.rejected',
   'token.leaked',
+  'token.exchanged',
   'member.added',
   'member.removed',
   'business.suspended',

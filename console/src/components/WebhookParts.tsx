@@ -12,6 +12,7 @@ export const EVENT_TYPES: WebhookEventType[] = [
   'token.expired',
   'token.rejected',
   'token.leaked',
+  'token.exchanged',
   'member.added',
   'member.removed',
   'business.suspended',
