@@ -14,6 +14,7 @@ const LAYERS = [
   ['workflows'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway'],
   ['webhooks'],
+  ['federation'],
   ['docs'],
   ['wiring'],
   ['cli'],

@@ -14,12 +14,19 @@ import {
   WEBHOOK_POLICY,
   WEBHOOK_ROLE,
 } from '../src/webhooks/webhook-policy';
+import {
+  TRUST_RULE_ACTIONS,
+  TRUST_RULE_POLICY,
+  TRUST_RULE_ROLE,
+  TRUST_RULE_SCOPE,
+  TRUST_RULE_TARGETS,
+} from '../src/federation/trust-rule-policy';
 
 /** The file that prints the tables. */
 export const POLICY_DOC = join(__dirname, '..', 'docs', 'security.md');
 
 /** The tables, by the name their markers carry. */
-export type PolicySection = 'token-policy' | 'webhook-policy';
+export type PolicySection = 'token-policy' | 'webhook-policy' | 'trust-rule-policy';
 const start = (section: PolicySection) => `<!-- ${section}:start`;
 const end = (section: PolicySection) => `<!-- ${section}:end -->`;
 
@@ -82,9 +89,32 @@ export function webhookPolicyMarkdown(): string {
   return lines.join('\n');
 }
 
+/** The trust-rule policy as Markdown: a row per action, then which ids are 404. */
+export function trustRulePolicyMarkdown(): string {
+  const lines = [
+    `Under \`/api/v1\` every route first needs the ${TRUST_RULE_ROLE} role (else 403 ` +
+      `\`INSUFFICIENT_ROLE\`) and a token allowing \`${TRUST_RULE_SCOPE}\` (else 403 ` +
+      '`INSUFFICIENT_SCOPE`).',
+    '',
+    '| action | route | retiring token | token from an exchange |',
+    '|---|---|---|---|',
+  ];
+  const refused = (closed: boolean, code: string) => (closed ? `403 \`${code}\`` : 'yes');
+  for (const action of TRUST_RULE_ACTIONS) {
+    const rule = TRUST_RULE_POLICY[action];
+    lines.push(
+      `| \`${action}\` | ${rule.route} | ${refused(rule.closedToRetiring, 'TOKEN_RETIRING')} | ` +
+        `${refused(rule.closedToFederated, 'TOKEN_FEDERATED')} |`,
+    );
+  }
+  lines.push('', TRUST_RULE_TARGETS, '');
+  return lines.join('\n');
+}
+
 const MARKDOWN: Record<PolicySection, () => string> = {
   'token-policy': policyMarkdown,
   'webhook-policy': webhookPolicyMarkdown,
+  'trust-rule-policy': trustRulePolicyMarkdown,
 };
 
 /** The table as `text` prints it between the markers; null when the markers are missing. */

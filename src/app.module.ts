@@ -21,6 +21,7 @@ import { TokensRoutesModule } from './tokens/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/webhooks-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { LeaksModule } from './leaks/leaks.module';
+import { FederationModule } from './federation/federation.module';
 
 @Module({})
 export class AppModule {
@@ -45,6 +46,7 @@ export class AppModule {
           directory: TenancyDirectory,
         }),
         OAuth2Module,
+        FederationModule,
         GatewayModule,
         LeaksModule,
         HealthModule,

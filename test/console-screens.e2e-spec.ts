@@ -45,6 +45,7 @@ if (hasChromium()) {
     let busy: IssuedToken;
     let memberToken: string;
     let webhookId: string;
+    let machineId: string;
 
     const asOwner = () => scoped(owner.ownerToken, owner.businessId);
 
@@ -69,7 +70,19 @@ if (hasChromium()) {
     async function seed(): Promise<void> {
       busy = await client.createToken(owner, 'busy-token');
       for (let i = 0; i < 3; i++) await client.me(busy.token, owner.businessId);
-      await call('POST', '/api/v1/machine-identities', { name: 'ci-runner', role: 'member' });
+      const machine = await call<{ id: string }>('POST', '/api/v1/machine-identities', {
+        name: 'ci-runner',
+        role: 'member',
+      });
+      machineId = machine.id;
+      await call('POST', `/api/v1/machine-identities/${machineId}/trust-rules`, {
+        issuer: 'https://token.actions.githubusercontent.com',
+        jwks_uri: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+        audience: 'https://github.com/acme',
+        subject: 'repo:acme/api:ref:refs/heads/*',
+        claims: { repository_owner: 'acme' },
+        scopes: ['deploy:write'],
+      });
       const added = await call<{ first_token: { token: string } }>('POST', '/api/v1/members', {
         email: 'member@screens.test',
         role: 'member',
@@ -266,6 +279,28 @@ if (hasChromium()) {
             name: 'machines',
             list: true,
             show: () => screen('/admin/machines', /^machine identities$/i),
+          },
+          {
+            name: 'a machine’s trust rules',
+            list: true,
+            show: async () => {
+              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
+              await page.getByRole('region', { name: 'Trust rules' }).waitFor();
+            },
+          },
+          {
+            name: 'the new-trust-rule dialog',
+            show: async () => {
+              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
+              await openDialog('New trust rule');
+            },
+          },
+          {
+            name: 'the delete-trust-rule confirmation',
+            show: async () => {
+              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
+              await openDialog('Delete');
+            },
           },
           { name: 'webhooks', list: true, show: () => screen('/admin/webhooks', /^webhooks$/i) },
           {

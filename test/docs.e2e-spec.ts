@@ -3,6 +3,7 @@ import {
   POLICY_DOC,
   policyMarkdown,
   printedTable,
+  trustRulePolicyMarkdown,
   webhookPolicyMarkdown,
 } from '../scripts/policy-table';
 
@@ -25,5 +26,11 @@ describe('docs', () => {
     const printed = printedTable(readFileSync(POLICY_DOC, 'utf8'), 'webhook-policy');
     expect(printed).not.toBeNull();
     expect(folded(printed!)).toBe(folded(webhookPolicyMarkdown()));
+  });
+
+  it('print the trust-rule policy exactly as the code holds it (npm run docs:policy writes it)', () => {
+    const printed = printedTable(readFileSync(POLICY_DOC, 'utf8'), 'trust-rule-policy');
+    expect(printed).not.toBeNull();
+    expect(folded(printed!)).toBe(folded(trustRulePolicyMarkdown()));
   });
 });

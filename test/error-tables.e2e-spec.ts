@@ -1,6 +1,7 @@
 import { AUDIT_ERRORS } from '../src/audit/audit-error';
 import { WEBHOOK_ERRORS } from '../src/webhooks/webhook-error';
 import { LEAK_ERRORS } from '../src/leaks/leak-error';
+import { FEDERATION_ERRORS } from '../src/federation/federation-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
 import { COMMON_ERRORS } from '../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
@@ -16,6 +17,7 @@ describe('ERROR_STATUS', () => {
     AUDIT_ERRORS,
     WEBHOOK_ERRORS,
     LEAK_ERRORS,
+    FEDERATION_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

@@ -1254,6 +1254,64 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/machine-identities/{identity_id}/trust-rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a machine identity's trust rules (owner or admin; tokens:admin) */
+    get: operations['listTrustRules'];
+    put?: never;
+    /**
+     * Trust a workload identity issuer to obtain this machine identity’s tokens
+     * @description A JWT from `issuer`, for `audience`, whose `sub` matches `subject` and whose other claims match `claims`, may then be exchanged at `POST /oauth2/token` (RFC 8693) for a token of this machine identity holding `scopes`, for at most `max_ttl_seconds`. See docs/federation.md.
+     */
+    post: operations['createTrustRule'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/machine-identities/{identity_id}/trust-rules/{rule_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a trust rule (tokens it already issued stay until they expire or are revoked) */
+    delete: operations['deleteTrustRule'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth2/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * RFC 8693 token exchange: a workload's OIDC token for a Latchkey token
+     * @description Form-encoded, as RFC 8693 says (JSON is read too). The JWT must match a trust rule of the business (`POST /api/v1/machine-identities/{identity_id}/trust-rules`) and verify with its keys (RS256, PS256, ES256 or EdDSA); each JWT is accepted once. The answer is an ordinary token of the rule's machine identity, with origin federation, which makes no token. Rate limited per client IP, per issuer and per machine identity. See docs/federation.md.
+     */
+    post: operations['createTokenByExchange'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/verify': {
     parameters: {
       query?: never;
@@ -1531,6 +1589,12 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
     };
     TokenUsageRowDto: {
       /**
@@ -1673,6 +1737,12 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -1831,6 +1901,12 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
       /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
@@ -2200,6 +2276,12 @@ export interface components {
       meta: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -2658,6 +2740,7 @@ export interface components {
       | 'token.leaked'
       | 'token.disabled'
       | 'token.enabled'
+      | 'token.exchanged'
       | 'member.added'
       | 'member.removed'
       | 'business.suspended'
@@ -2864,6 +2947,96 @@ export interface components {
        * @example {"type":"token.revoked","timestamp":"2026-03-01T14:00:00.000Z","data":{}}
        */
       payload: string;
+    };
+    TrustRuleViewDto: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: uuid
+       * @description The machine identity
+       */
+      identity_id: string;
+      /** @example https://token.actions.githubusercontent.com */
+      issuer: string;
+      /** @example null */
+      jwks: {
+        [key: string]: unknown;
+      } | null;
+      /** @example https://token.actions.githubusercontent.com/.well-known/jwks */
+      jwks_uri: string | null;
+      /** @example https://github.com/acme */
+      audience: string;
+      /** @example repo:acme/api:ref:refs/heads/* */
+      subject: string;
+      /**
+       * @example {
+       *       "repository_owner": "acme"
+       *     }
+       */
+      claims: {
+        [key: string]: string;
+      } | null;
+      /**
+       * @example [
+       *       "deploy:write"
+       *     ]
+       */
+      scopes: string[];
+      /** @example 900 */
+      max_ttl_seconds: number;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+    };
+    CreateTrustRuleDto: {
+      /**
+       * @description An https URL, compared exactly with the JWT's `iss`
+       * @example https://token.actions.githubusercontent.com
+       */
+      issuer: string;
+      /** @description The issuer's public keys as a JSON Web Key Set (`{"keys": [...]}`): RSA, EC or OKP keys, at most 20, no private part. Give this or `jwks_uri`, not both */
+      jwks?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description Where to fetch the issuer's keys: https, and held to the same address rules as a webhook URL (no private, loopback or link-local address). Fetched with a short timeout, cached, and fetched again for an unknown `kid` at most once a minute
+       * @example https://token.actions.githubusercontent.com/.well-known/jwks
+       */
+      jwks_uri?: string;
+      /**
+       * @description Compared exactly with the JWT's `aud` (or one of them)
+       * @example https://github.com/acme
+       */
+      audience: string;
+      /**
+       * @description The JWT's `sub`: exact, or a glob whose `*` stands for any run of characters but `:` (so it never spans two fields of a structured subject). It may not start with `*`
+       * @example repo:acme/api:ref:refs/heads/*
+       */
+      subject: string;
+      /**
+       * @description Other claims the JWT must carry, each with exactly this string value (at most 20; not `iss`, `sub`, `aud`, `exp`, `nbf`, `iat` or `jti`)
+       * @example {
+       *       "repository_owner": "acme",
+       *       "environment": "production"
+       *     }
+       */
+      claims?: {
+        [key: string]: string;
+      };
+      /**
+       * @description What an exchanged token may do: within the machine identity's role and the calling token's scopes. At least one
+       * @example [
+       *       "deploy:write"
+       *     ]
+       */
+      scopes: string[];
+      /**
+       * @description The exchanged token's longest life; it never outlives the JWT either
+       * @default 900
+       * @example 900
+       */
+      max_ttl_seconds?: number;
     };
     ReportedLeakDto: {
       /**
@@ -3771,7 +3944,8 @@ export interface operations {
            *         "disabled_reason": null,
            *         "meta": {
            *           "team": "payments"
-           *         }
+           *         },
+           *         "origin": null
            *       }
            *     }
            */
@@ -5035,7 +5209,8 @@ export interface operations {
            *         "disabled_reason": null,
            *         "meta": {
            *           "team": "payments"
-           *         }
+           *         },
+           *         "origin": null
            *       }
            *     }
            */
@@ -5762,7 +5937,8 @@ export interface operations {
            *         "disabled_reason": null,
            *         "meta": {
            *           "team": "payments"
-           *         }
+           *         },
+           *         "origin": null
            *       }
            *     }
            */
@@ -6017,7 +6193,8 @@ export interface operations {
            *         "disabled_reason": null,
            *         "meta": {
            *           "team": "payments"
-           *         }
+           *         },
+           *         "origin": null
            *       }
            *     }
            */
@@ -16272,6 +16449,923 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'INSUFFICIENT_SCOPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  listTrustRules: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        identity_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['TrustRuleViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: IDENTITY_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Identity not found",
+           *       "code": "IDENTITY_NOT_FOUND",
+           *       "detail": "Identity not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'IDENTITY_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "identity_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  createTrustRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        identity_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "issuer": "https://token.actions.githubusercontent.com",
+         *       "jwks_uri": "https://token.actions.githubusercontent.com/.well-known/jwks",
+         *       "audience": "https://github.com/acme",
+         *       "subject": "repo:acme/api:ref:refs/heads/*",
+         *       "claims": {
+         *         "repository_owner": "acme",
+         *         "environment": "production"
+         *       },
+         *       "scopes": [
+         *         "deploy:write"
+         *       ],
+         *       "max_ttl_seconds": 900
+         *     }
+         */
+        'application/json': components['schemas']['CreateTrustRuleDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TrustRuleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'SCOPE_ESCALATION'
+              | 'TOKEN_FEDERATED'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: IDENTITY_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Identity not found",
+           *       "code": "IDENTITY_NOT_FOUND",
+           *       "detail": "Identity not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'IDENTITY_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TRUST_RULE_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This machine identity holds 20 trust rules, the most allowed: delete one first",
+           *       "code": "TRUST_RULE_LIMIT_REACHED",
+           *       "detail": "This machine identity holds 20 trust rules, the most allowed: delete one first",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TRUST_RULE_LIMIT_REACHED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "issuer"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  deleteTrustRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        identity_id: string;
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        rule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TrustRuleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'TOKEN_FEDERATED'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: IDENTITY_NOT_FOUND, TRUST_RULE_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Identity not found",
+           *       "code": "IDENTITY_NOT_FOUND",
+           *       "detail": "Identity not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'IDENTITY_NOT_FOUND' | 'TRUST_RULE_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "identity_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  createTokenByExchange: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The business; or name it with resource */
+        'x-business-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+         *       "subject_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln",
+         *       "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+         *       "scope": "deploy:write",
+         *       "resource": "urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13",
+         *       "audience": "urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13"
+         *     }
+         */
+        'application/x-www-form-urlencoded': {
+          /**
+           * @example urn:ietf:params:oauth:grant-type:token-exchange
+           * @enum {string}
+           */
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange';
+          /**
+           * @description The workload's OIDC token (a JWT), as its CI or cluster issued it
+           * @example eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln
+           */
+          subject_token: string;
+          /**
+           * @example urn:ietf:params:oauth:token-type:jwt
+           * @enum {string}
+           */
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt';
+          /**
+           * @description Space-separated; within the trust rule's scopes. Omitted: the rule's
+           * @example deploy:write
+           */
+          scope?: string;
+          /**
+           * @description The business, when x-business-id is not sent (RFC 8707)
+           * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
+           */
+          resource?: string;
+          /**
+           * @description Optional; when given, the same business as resource or x-business-id
+           * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
+           */
+          audience?: string;
+          /** @enum {string} */
+          requested_token_type?: 'urn:ietf:params:oauth:token-type:access_token';
+        };
+        /**
+         * @example {
+         *       "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+         *       "subject_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln",
+         *       "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+         *       "scope": "deploy:write",
+         *       "resource": "urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13",
+         *       "audience": "urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @example urn:ietf:params:oauth:grant-type:token-exchange
+           * @enum {string}
+           */
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange';
+          /**
+           * @description The workload's OIDC token (a JWT), as its CI or cluster issued it
+           * @example eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln
+           */
+          subject_token: string;
+          /**
+           * @example urn:ietf:params:oauth:token-type:jwt
+           * @enum {string}
+           */
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt';
+          /**
+           * @description Space-separated; within the trust rule's scopes. Omitted: the rule's
+           * @example deploy:write
+           */
+          scope?: string;
+          /**
+           * @description The business, when x-business-id is not sent (RFC 8707)
+           * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
+           */
+          resource?: string;
+          /**
+           * @description Optional; when given, the same business as resource or x-business-id
+           * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
+           */
+          audience?: string;
+          /** @enum {string} */
+          requested_token_type?: 'urn:ietf:params:oauth:token-type:access_token';
+        };
+      };
+    };
+    responses: {
+      /** @description RFC 8693 §2.2.1 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example lk_3xAmpLeRandomPart0123456789abQ1w2E3 */
+            access_token: string;
+            /** @enum {string} */
+            issued_token_type: 'urn:ietf:params:oauth:token-type:access_token';
+            /** @enum {string} */
+            token_type: 'Bearer';
+            /** @example 900 */
+            expires_in: number;
+            /** @example deploy:write */
+            scope: string;
+          };
+        };
+      };
+      /** @description RFC 6749 §5.2: invalid_request (a parameter missing, repeated or malformed), unsupported_grant_type, invalid_grant (the JWT is not accepted: signature, issuer, audience, expiry, replay, or no trust rule matches), invalid_scope, invalid_target (the business named by resource, audience or x-business-id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_request'
+              | 'invalid_grant'
+              | 'invalid_scope'
+              | 'invalid_target'
+              | 'unsupported_grant_type';
+            /** @example The subject token is not accepted */
+            error_description?: string;
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This identity holds the most active tokens allowed: revoke one first",
+           *       "code": "TOKEN_LIMIT_REACHED",
+           *       "detail": "This identity holds the most active tokens allowed: revoke one first",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_LIMIT_REACHED';
           };
         };
       };

@@ -4,6 +4,7 @@ import { AuditLog } from './screens/AuditLog';
 import { Businesses } from './screens/Businesses';
 import { Home } from './screens/Home';
 import { Machines } from './screens/Machines';
+import { MachineDetail } from './screens/MachineDetail';
 import { Members } from './screens/Members';
 import { NotAvailable, NotFound, NoBusiness } from './screens/Fallbacks';
 import { PlatformAdmins } from './screens/PlatformAdmins';
@@ -53,7 +54,7 @@ function Nav({ route }: { route: Route }) {
     biz.push({ to: paths.usage, label: 'Usage', routes: ['usage'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
-      biz.push({ to: paths.machines, label: 'Machines', routes: ['machines'] });
+      biz.push({ to: paths.machines, label: 'Machines', routes: ['machines', 'machine'] });
     }
     if (caps.webhooksRead) {
       biz.push({ to: paths.webhooks, label: 'Webhooks', routes: ['webhooks', 'webhook'] });
@@ -103,6 +104,12 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
     case 'machines':
       return inBusiness(<Machines />, caps.membersRead, '/api/v1/machine-identities?limit=1');
+    case 'machine':
+      return inBusiness(
+        <MachineDetail id={route.id} />,
+        caps.tokensAdmin && caps.membersRead,
+        `/api/v1/machine-identities/${encodeURIComponent(route.id)}/trust-rules?limit=1`,
+      );
     case 'webhooks':
       return inBusiness(<Webhooks />, caps.webhooksRead, '/api/v1/webhooks?limit=1');
     case 'webhook':

@@ -17,7 +17,7 @@ import {
 /** What of GET /api/v1/whoami decides what the console offers (no DOM here: the specs load it). */
 interface Signedin {
   is_platform_token: boolean;
-  token: { scopes: string[] | null };
+  token: { scopes: string[] | null; origin?: string | null };
 }
 
 /** The caller as the token policy sees it. */
@@ -50,7 +50,12 @@ export function policyAllows(
   const rule = TOKEN_POLICY[action];
   const row = rule.cells[caller.class];
   if (!row) return false;
-  if (rule.gate && caller.class !== 'cli' && caller.class !== 'retiring') {
+  if (
+    rule.gate &&
+    caller.class !== 'cli' &&
+    caller.class !== 'retiring' &&
+    caller.class !== 'federated'
+  ) {
     const role = caller.class === 'platform' ? null : caller.class;
     if (role !== null && !roleAtLeast(role, rule.gate.role)) return false;
     if (!scopesAllow(caller.scopes, rule.gate.scope)) return false;
@@ -115,6 +120,15 @@ export function capsOf(whoami: Signedin, role: Role | null): Caps {
     auditRead: can('audit:read'),
     webhooksRead: can('webhooks:read'),
     webhooksWrite: can('webhooks:write'),
-    caller: { class: platform ? 'platform' : (role ?? 'member'), scopes },
+    caller: {
+      // A token the exchange made is refused every token action but revoking itself.
+      class:
+        whoami.token.origin === 'federation'
+          ? 'federated'
+          : platform
+            ? 'platform'
+            : (role ?? 'member'),
+      scopes,
+    },
   };
 }

@@ -33,6 +33,7 @@ export type Route =
   | { name: 'token'; id: string }
   | { name: 'members' }
   | { name: 'machines' }
+  | { name: 'machine'; id: string }
   | { name: 'webhooks' }
   | { name: 'webhook'; id: string }
   | { name: 'audit' }
@@ -64,6 +65,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'tokens' && b && !c) return { name: 'token', id: b };
   if (a === 'members' && !b) return { name: 'members' };
   if (a === 'machines' && !b) return { name: 'machines' };
+  if (a === 'machines' && b && !c) return { name: 'machine', id: b };
   if (a === 'webhooks' && !b) return { name: 'webhooks' };
   if (a === 'webhooks' && b && !c) return { name: 'webhook', id: b };
   if (a === 'audit' && !b) return { name: 'audit' };
@@ -84,6 +86,7 @@ export const paths = {
   token: (id: string) => `${BASE}/tokens/${encodeURIComponent(id)}`,
   members: `${BASE}/members`,
   machines: `${BASE}/machines`,
+  machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,
   webhooks: `${BASE}/webhooks`,
   webhook: (id: string) => `${BASE}/webhooks/${encodeURIComponent(id)}`,
   audit: `${BASE}/audit`,

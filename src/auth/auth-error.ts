@@ -24,6 +24,12 @@ export const AUTH_ERRORS = {
     message:
       'This token is in its rotation grace period: use its successor (it may still revoke itself)',
   },
+  // A token the RFC 8693 exchange made (origin federation) makes no token and acts on none but itself.
+  TOKEN_FEDERATED: {
+    status: 403,
+    message:
+      'This token was made by a token exchange: it makes no token and acts on no token but itself',
+  },
   // A token with allowed_cidrs, presented from outside them (the client IP as TRUST_PROXY reads it).
   IP_NOT_ALLOWED: {
     status: 403,

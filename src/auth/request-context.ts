@@ -41,6 +41,8 @@ export interface CallerToken {
    * writes nothing but its own revocation.
    */
   retiring: boolean;
+  /** `federation` for a token the RFC 8693 exchange made, which makes no token; else null. */
+  origin?: 'federation' | null;
   /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */
   allowedCidrs?: readonly string[] | null;
   /** Its own requests-per-minute limit (null: none), checked by the rate-limit guard. */

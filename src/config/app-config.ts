@@ -22,7 +22,7 @@ import {
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REDIS_TOPOLOGY_KEYS } from './redis-topology-config';
-import { ReplicaConfig } from './replica-config';
+import { FederationConfig } from './federation-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
 
@@ -95,7 +95,7 @@ function installationRoot(): string {
  * environment variable, and nothing else in the code reads `process.env`. Where Redis is comes
  * from `RedisTopologyConfig`.
  */
-export class AppConfig extends ReplicaConfig {
+export class AppConfig extends FederationConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)

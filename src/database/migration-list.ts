@@ -14,6 +14,7 @@ import { WebhookKeyGenerations1764640000000 } from './migrations/1764640000000-w
 import { WebhookFairClaim1764650000000 } from './migrations/1764650000000-webhook-fair-claim';
 import { TokenDisabled1764660000000 } from './migrations/1764660000000-token-disabled';
 import { TokenMeta1764661000000 } from './migrations/1764661000000-token-meta';
+import { Federation1764670000000 } from './migrations/1764670000000-federation';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   WebhookFairClaim1764650000000,
   TokenDisabled1764660000000,
   TokenMeta1764661000000,
+  Federation1764670000000,
 ];

@@ -5,6 +5,7 @@ import { LEAK_ERRORS } from '../leaks/leak-error';
 import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
 import { TOKEN_ERRORS } from '../tokens/token-error';
 import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
+import { FEDERATION_ERRORS } from '../federation/federation-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
@@ -13,7 +14,8 @@ type Code =
   | keyof typeof TOKEN_ERRORS
   | keyof typeof AUDIT_ERRORS
   | keyof typeof WEBHOOK_ERRORS
-  | keyof typeof LEAK_ERRORS;
+  | keyof typeof LEAK_ERRORS
+  | keyof typeof FEDERATION_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
@@ -25,6 +27,7 @@ const MESSAGES = new Map<string, string>(
     AUDIT_ERRORS,
     WEBHOOK_ERRORS,
     LEAK_ERRORS,
+    FEDERATION_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),

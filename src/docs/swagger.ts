@@ -26,7 +26,15 @@ const TAGS: [name: string, description: string][] = [
   ['platform: tokens', 'Platform admins list and revoke the tokens of every business'],
   ['platform: audit', 'The platform audit log and hash chain, across tenants'],
   ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
-  ['oauth2', 'RFC 7009 revocation and RFC 7662 introspection, in their RFC shapes'],
+  [
+    'oauth2',
+    'RFC 7009 revocation, RFC 7662 introspection and RFC 8693 token exchange, in their RFC shapes',
+  ],
+  [
+    'federation',
+    "Trust rules that let a workload's OIDC token (GitHub Actions, GitLab CI, Kubernetes) be " +
+      'exchanged at POST /oauth2/token (RFC 8693) for a short-lived token, with no stored secret',
+  ],
   [
     'gateways',
     'The check a gateway (nginx, Caddy, Traefik, Envoy) makes before it passes a request to your ' +

@@ -44,7 +44,15 @@ export const BUS_MESSAGE_TYPES = [
 export type BusMessageType = (typeof BUS_MESSAGE_TYPES)[number];
 
 /** The rate limits, by the names the throttler storage keys them under. */
-export const RATE_LIMITS = ['oauth', 'identity', 'auth-failures', 'token', 'leaks'] as const;
+export const RATE_LIMITS = [
+  'oauth',
+  'identity',
+  'auth-failures',
+  'token',
+  'leaks',
+  'federation-issuer',
+  'federation-identity',
+] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
 /** Where a read that a replica may serve was sent (`ReadRouting`). */

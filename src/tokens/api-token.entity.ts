@@ -2,6 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
 export type JsonObject = Record<string, unknown>;
+/** A token's origin, when it has one: see `ApiToken.origin`. */
+export type TokenOrigin = 'federation';
 
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
@@ -107,4 +109,11 @@ export class ApiToken {
   /** The caller's own JSON object about the token (at most 4 KiB); never written to a log line. */
   @Column({ type: 'simple-json', nullable: true })
   meta!: object | null;
+  /**
+   * How it came to be when not by a caller's request or the CLI: `federation` for a token the
+   * RFC 8693 exchange made for a workload's JWT (it makes no token, `token-policy.ts`). Null for
+   * every other token.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  origin!: TokenOrigin | null;
 }

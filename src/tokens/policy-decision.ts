@@ -31,6 +31,7 @@ const GATE_RANK: Record<CallerClass, Role | 'all'> = {
   platform: 'all',
   cli: 'all',
   retiring: 'all',
+  federated: 'all',
 };
 
 /** The one question: may this caller take this action on this target? */
@@ -38,8 +39,14 @@ export function decide(action: TokenAction, caller: PolicyCaller, target: Target
   const rule = TOKEN_POLICY[action];
   const row = rule.cells[caller.class];
   if (!row) return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
-  // The operator passes every gate; a retiring token is refused by its row whatever it holds.
-  if (rule.gate && caller.class !== 'cli' && caller.class !== 'retiring') {
+  // The operator passes every gate; a retiring or federated token is refused by its row whatever
+  // it holds.
+  if (
+    rule.gate &&
+    caller.class !== 'cli' &&
+    caller.class !== 'retiring' &&
+    caller.class !== 'federated'
+  ) {
     const rank = GATE_RANK[caller.class];
     if (rank !== 'all' && !roleAtLeast(rank, rule.gate.role)) {
       return { allowed: false, status: 403, code: 'INSUFFICIENT_ROLE' };
@@ -86,7 +93,12 @@ export const CLI_CALLER: PolicyCaller = {
 /** The caller of a request, as the policy sees it. */
 export function policyCallerOf(ctx: RequestContext): PolicyCaller {
   return {
-    class: callerClass(ctx.isPlatformToken, ctx.role, ctx.token.retiring),
+    class: callerClass(
+      ctx.isPlatformToken,
+      ctx.role,
+      ctx.token.retiring,
+      ctx.token.origin === 'federation',
+    ),
     scopes: ctx.token.scopes,
     expiresAt: ctx.token.expiresAt,
     constraints: constraintsOf(ctx.token),
@@ -98,13 +110,18 @@ export function mayAct(ctx: RequestContext, action: TokenAction, target: TargetC
   return decide(action, policyCallerOf(ctx), target);
 }
 
-/** The caller class of a business or platform token; a retiring token is `retiring`. */
+/**
+ * The caller class of a business or platform token; a retiring token is `retiring`, and one the
+ * RFC 8693 exchange made is `federated`.
+ */
 export function callerClass(
   isPlatformToken: boolean,
   role: Role | null,
   retiring: boolean,
+  federated = false,
 ): CallerClass {
   if (retiring) return 'retiring';
+  if (federated) return 'federated';
   if (isPlatformToken) return 'platform';
   return role ?? 'member';
 }

@@ -11,7 +11,7 @@ import { activeTokensKey, holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
-import { ApiToken } from './api-token.entity';
+import { ApiToken, TokenOrigin } from './api-token.entity';
 import { CreateTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
@@ -49,6 +49,8 @@ export interface IssueTokenInput {
   id?: string;
   /** The caller's own data about the token, already validated; absent: none. */
   meta?: object | null;
+  /** `federation` for the RFC 8693 exchange's token; absent: an ordinary token. */
+  origin?: TokenOrigin;
 }
 
 /**
@@ -128,6 +130,7 @@ export class TokenIssuanceService {
       disabledById: null,
       disabledReason: null,
       meta: input.meta ?? null,
+      origin: input.origin ?? null,
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(

@@ -34,8 +34,19 @@ export type TokenAction = (typeof TOKEN_ACTIONS)[number];
  * owner), a platform admin's platform token, the installation's operator at a shell, or a
  * retiring token (one in its rotation grace period, of any role), which may act on no token but
  * itself: its successor exists, and a secret on its way out must not mint or revoke others.
+ * `federated` is a token the RFC 8693 exchange made for a workload's JWT (`origin: federation`),
+ * of any role: a short-lived credential for one job, which makes no token and acts on no token
+ * but itself.
  */
-export const CALLERS = ['owner', 'admin', 'member', 'platform', 'cli', 'retiring'] as const;
+export const CALLERS = [
+  'owner',
+  'admin',
+  'member',
+  'platform',
+  'cli',
+  'retiring',
+  'federated',
+] as const;
 export type CallerClass = (typeof CALLERS)[number];
 
 /**
@@ -52,7 +63,8 @@ export type DenyCode =
   | 'INSUFFICIENT_SCOPE'
   | 'NOT_TOKEN_HOLDER'
   | 'PLATFORM_ADMIN_REQUIRED'
-  | 'TOKEN_RETIRING';
+  | 'TOKEN_RETIRING'
+  | 'TOKEN_FEDERATED';
 
 /**
  * `allow`, `hide` (404: the caller may not see it), a 403 code, or `none`: the case cannot arise
@@ -107,6 +119,15 @@ const everyone = (cell: Cell): Record<TargetClass, Cell> => ({
 const RETIRING: Row = everyone('TOKEN_RETIRING');
 const RETIRING_REVOKE: Row = { ...RETIRING, unknown: 'hide' };
 
+/**
+ * A token the exchange made: refused every action, before anything is looked up, except that it
+ * may revoke itself (`decideOnToken`). It holds no standing secret, and minting one from it would
+ * turn a job's short-lived credential into a lasting one, the secret federation exists to avoid;
+ * a new token comes from a new exchange, under the trust rule's limits.
+ */
+const FEDERATED: Row = everyone('TOKEN_FEDERATED');
+const FEDERATED_REVOKE: Row = { ...FEDERATED, unknown: 'hide' };
+
 /** One's own tokens only: everyone else's is out of sight. */
 const OWN_ONLY: Row = { ...everyone('hide'), self: 'allow' };
 
@@ -138,6 +159,7 @@ const platformOnly = (target: TargetClass): Partial<Record<CallerClass, Row>> =>
     platform: allowed,
     cli: allowed,
     retiring: RETIRING,
+    federated: FEDERATED,
   };
 };
 
@@ -155,6 +177,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       // `tokens create` names the holder by email, and a machine identity has none.
       cli: { ...everyone('allow'), self: 'none', machine: 'none', unknown: 'hide' },
       retiring: RETIRING,
+      federated: FEDERATED,
     },
     why:
       'People make their own tokens; a secret made for someone else is a way to act as them. ' +
@@ -174,6 +197,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       platform: tokenManager('none', 'NOT_TOKEN_HOLDER'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
       retiring: RETIRING,
+      federated: FEDERATED,
     },
     why:
       "Rotation issues a new secret for the old token's identity, so it follows issuance: " +
@@ -190,6 +214,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       member: OWN_ONLY,
       platform: tokenManager('none', 'allow'),
       retiring: RETIRING,
+      federated: FEDERATED,
     },
     why:
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
@@ -212,6 +237,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       platform: tokenManager('allow', 'allow'),
       cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
       retiring: RETIRING_REVOKE,
+      federated: FEDERATED_REVOKE,
     },
     why:
       'Revoking takes power away and hands out no secret, so it follows "who may act on whom": ' +
@@ -277,6 +303,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       member: everyone('INSUFFICIENT_ROLE'),
       platform: { self: 'none', machine: 'hide', ...others('NOT_TOKEN_HOLDER'), unknown: 'hide' },
       retiring: RETIRING,
+      federated: FEDERATED,
     },
     why:
       'Exception: a member who lost their first token needs a way back. The maker passes the ' +
@@ -294,6 +321,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       platform: { ...everyone('none'), ...others('NOT_TOKEN_HOLDER') },
       cli: { ...everyone('none'), owner: 'INSUFFICIENT_ROLE', admin: 'allow', member: 'allow' },
       retiring: RETIRING,
+      federated: FEDERATED,
     },
     why:
       "Exception: a new member's first token goes to whoever adds them, to pass on. Only an " +

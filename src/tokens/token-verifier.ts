@@ -167,6 +167,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       createdBy: token.createdBy,
       // Only an active token reaches a caller, so a successor means the grace period.
       retiring: token.rotatedToId !== null,
+      origin: token.origin ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       rateLimitPerMinute: token.rateLimitPerMinute,
       sharedLimitId: token.sharedLimitId,

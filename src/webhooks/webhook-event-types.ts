@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'token.leaked',
   'token.disabled',
   'token.enabled',
+  'token.exchanged',
   'member.added',
   'member.removed',
   'business.suspended',

@@ -1,4 +1,5 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
+import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
 import { WEBHOOKS_ENTITIES } from '../webhooks/webhooks.entities';
@@ -12,4 +13,5 @@ export const ENTITIES = [
   ...TOKENS_ENTITIES,
   ...AUDIT_ENTITIES,
   ...WEBHOOKS_ENTITIES,
+  ...FEDERATION_ENTITIES,
 ];

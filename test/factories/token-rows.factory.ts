@@ -48,6 +48,7 @@ export async function seedTokenRows(
         disabledById: null,
         disabledReason: null,
         meta: null,
+        origin: null,
       } satisfies ApiToken);
     });
     await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

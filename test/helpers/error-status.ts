@@ -11,6 +11,7 @@ import { LEAK_ERRORS, LeakErrorCode } from '../../src/leaks/leak-error';
 import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-error';
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';
 import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../src/webhooks/webhook-error';
+import { FEDERATION_ERRORS, FederationErrorCode } from '../../src/federation/federation-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
@@ -20,7 +21,8 @@ export type ErrorCode =
   | TokenErrorCode
   | AuditErrorCode
   | WebhookErrorCode
-  | LeakErrorCode;
+  | LeakErrorCode
+  | FederationErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -31,6 +33,7 @@ export const ERROR_TABLES = [
   AUDIT_ERRORS,
   WEBHOOK_ERRORS,
   LEAK_ERRORS,
+  FEDERATION_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

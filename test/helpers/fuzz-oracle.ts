@@ -2,6 +2,15 @@ import type { Response } from 'supertest';
 import { isObject, Sent } from './fuzz-request';
 import { AuthVariant, RAW_BODIES, rawBodyStatus } from './openapi-fuzz';
 
+/** RFC 6749 §5.2 and RFC 8693 §2.2.2's codes, as `POST /oauth2/token` answers them. */
+const TOKEN_ENDPOINT_ERRORS = [
+  'invalid_request',
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_target',
+  'unsupported_grant_type',
+];
+
 /**
  * The invariants every answer of fuzz.e2e-spec.ts must keep, whatever was sent: no 5xx, the
  * error shape (RFC 6749's on /oauth2/*), a Bearer challenge on a 401, no secret echoed, and the
@@ -68,8 +77,11 @@ export function problemWith(
       if (!isObject(body) || typeof body.error !== 'string' || 'success' in body) {
         return `a ${res.status} on /oauth2/* must be RFC 6749's {error, error_description}`;
       }
-      if (res.status === 400 && body.error !== 'invalid_request') {
-        return "a 400 on /oauth2/* must be RFC 6749's {error: 'invalid_request', ...}";
+      // The token endpoint (RFC 8693) answers each of RFC 6749 §5.2's codes it can meet; the
+      // RFC 7009 and 7662 endpoints only a bad request.
+      const codes = op.path === '/oauth2/token' ? TOKEN_ENDPOINT_ERRORS : ['invalid_request'];
+      if (res.status === 400 && !codes.includes(String(body.error))) {
+        return `a 400 on ${op.path} must be RFC 6749's {error: ${codes.join(' | ')}, ...}`;
       }
     } else {
       const shape = errorShapeProblem(body);

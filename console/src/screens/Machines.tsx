@@ -13,6 +13,7 @@ import { Notice } from '../components/Status';
 import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
 import { SearchField, SortField, Toolbar } from '../components/Toolbar';
+import { Link, paths } from '../router';
 import { useBusiness } from '../session';
 import { revokedLine } from './Members';
 
@@ -34,7 +35,8 @@ function NewMachineDialog({
   const [role, setRole] = useState<MachineRole>('member');
   const create = useCreateMachine((m) => {
     onDone(
-      `Created machine identity ${m.name}. Make its tokens from Tokens, with it as the holder.`,
+      `Created machine identity ${m.name}. Make its tokens from Tokens, with it as the holder, ` +
+        'or open it to let its CI jobs sign in with trust rules.',
     );
     onClose();
   });
@@ -119,7 +121,13 @@ export function Machines() {
                 primary: true,
                 cell: (m) => (
                   <span className="name-stack">
-                    <code className="wrap">{m.name}</code>
+                    {caps.tokensAdmin ? (
+                      <Link to={paths.machine(m.id)}>
+                        <code className="wrap">{m.name}</code>
+                      </Link>
+                    ) : (
+                      <code className="wrap">{m.name}</code>
+                    )}
                     <IdToggle id={m.id} of={m.name} />
                   </span>
                 ),

@@ -118,6 +118,16 @@ export class TokenViewDto {
     description: 'Your own data about the token, as set at create or by PATCH; null: none',
   })
   meta!: JsonObject | null;
+  @ApiProperty({
+    type: String,
+    enum: ['federation', null],
+    nullable: true,
+    example: null,
+    description:
+      '`federation` for a token the RFC 8693 exchange made for a workload (it makes no token); ' +
+      'null for every other token',
+  })
+  origin!: 'federation' | null;
 
   static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
     return {
@@ -147,6 +157,7 @@ export class TokenViewDto {
       disabled_by: token.disabledBy ?? null,
       disabled_reason: token.disabledReason ?? null,
       meta: (token.meta as JsonObject | null) ?? null,
+      origin: token.origin ?? null,
     };
   }
 }

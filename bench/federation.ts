@@ -1,0 +1,185 @@
+/**
+ * `npm run bench:federation` (and a row of `npm run bench`): the RFC 8693 exchange on SQLite,
+ * with the issuer's key set fetched once and then cached, against issue 40's goals: p99 of one
+ * exchange at most 20 ms, and at least 500 exchanges a second. The built app runs as a process
+ * with every limit off; the JWKS is served on loopback (FEDERATION_JWKS_ALLOW_PRIVATE, as the
+ * tests do), and every JWT (RS256, GitHub-shaped, each with its own jti) is signed before the
+ * clock starts, so only the server's work is timed. `--quick` takes short runs;
+ * BENCH_CPU_PROFILE=<dir> writes the server's CPU profile there (`node --cpu-prof`).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { percentile, round } from '../support/stats';
+
+const QUICK = process.argv.includes('--quick');
+const LATENCY_SAMPLES = QUICK ? 200 : 1000;
+const DURATION_S = Number(process.env.BENCH_DURATION_S || (QUICK ? 2 : 5));
+const CONCURRENCY = 16;
+const ISSUER = 'https://token.actions.githubusercontent.com';
+const AUDIENCE = 'https://github.com/acme';
+
+export interface FederationFigures {
+  p50_ms: number;
+  p99_ms: number;
+  exchanges_per_s: number;
+}
+
+async function post(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, init);
+  return { status: res.status, body: await res.json() };
+}
+
+/** Runs the exchange benchmark and answers its figures (also printed when run alone). */
+export async function benchFederation(log: (m: string) => void = () => undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-federation-'));
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const kid = 'bench';
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256' }] });
+  let fetches = 0;
+  const keys = createServer((_, res) => {
+    fetches++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+  });
+  await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+  const app = await startAppProcess({
+    name: 'bench-federation',
+    ...(process.env.BENCH_CPU_PROFILE
+      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, APP_ENTRY] }
+      : {}),
+    env: {
+      SQLITE_PATH: join(dir, 'bench.sqlite'),
+      LOG_LEVEL: 'warn',
+      ...RATE_LIMITS_OFF,
+      RATE_LIMIT_FEDERATION_IDENTITY_PER_MINUTE: '0',
+      RATE_LIMIT_FEDERATION_ISSUER_PER_MINUTE: '0',
+      FEDERATION_JWKS_ALLOW_PRIVATE: 'true',
+      FEDERATION_JWKS_ALLOW_HTTP: 'true',
+    },
+  });
+  try {
+    const json = (token: string, biz?: string) => ({
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      ...(biz ? { 'x-business-id': biz } : {}),
+    });
+    const made = await post(`${app.url}/platform/v1/businesses`, {
+      method: 'POST',
+      headers: json(app.platformToken!),
+      body: JSON.stringify({ name: 'bench', owner_email: 'owner@bench.test' }),
+    });
+    const data = (
+      made.body as { data: { business: { id: string }; first_token: { token: string } } }
+    ).data;
+    const biz = data.business.id;
+    const owner = data.first_token.token;
+    const machine = await post(`${app.url}/api/v1/machine-identities`, {
+      method: 'POST',
+      headers: json(owner, biz),
+      body: JSON.stringify({ name: 'ci', role: 'member' }),
+    });
+    const machineId = (machine.body as { data: { id: string } }).data.id;
+    const port = (keys.address() as AddressInfo).port;
+    const rule = await post(`${app.url}/api/v1/machine-identities/${machineId}/trust-rules`, {
+      method: 'POST',
+      headers: json(owner, biz),
+      body: JSON.stringify({
+        issuer: ISSUER,
+        jwks_uri: `http://127.0.0.1:${port}/jwks`,
+        audience: AUDIENCE,
+        subject: 'repo:acme/api:ref:refs/heads/*',
+        claims: { repository_owner: 'acme' },
+        scopes: ['deploy:write'],
+      }),
+    });
+    if (rule.status !== 201) throw new Error(`trust rule: ${rule.status}`);
+
+    const jwts = await signMany(privateKey, kid, LATENCY_SAMPLES + DURATION_S * 3000);
+    log(`signed ${jwts.length} JWTs`);
+    const exchange = async (jwt: string) => {
+      const res = await fetch(`${app.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-business-id': biz },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: jwt,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        }).toString(),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`exchange answered ${res.status}`);
+    };
+    // Warm up: the first exchange fetches the key set; the rest find it cached.
+    for (let i = 0; i < 20; i++) await exchange(jwts.pop()!);
+    const times: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const start = performance.now();
+      await exchange(jwts.pop()!);
+      times.push(performance.now() - start);
+    }
+    let done = 0;
+    const until = performance.now() + DURATION_S * 1000;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < until && jwts.length > 0) {
+          await exchange(jwts.pop()!);
+          done++;
+        }
+      }),
+    );
+    const figures: FederationFigures = {
+      p50_ms: round(percentile(times, 50), 2),
+      p99_ms: round(percentile(times, 99), 2),
+      exchanges_per_s: Math.round(done / DURATION_S),
+    };
+    log(`key set fetched ${fetches} time(s)`);
+    return figures;
+  } finally {
+    await app.stop(2000);
+    keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** GitHub-shaped JWTs, each with its own jti, valid for ten minutes. */
+async function signMany(key: KeyLike, kid: string, count: number): Promise<string[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(
+      await new SignJWT({
+        sub: 'repo:acme/api:ref:refs/heads/main',
+        repository_owner: 'acme',
+        jti: randomUUID(),
+      })
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(now + 600)
+        .sign(key),
+    );
+  }
+  return out;
+}
+
+if (require.main === module) {
+  benchFederation((m) => process.stderr.write(`[bench federation] ${m}\n`))
+    .then((f) => {
+      process.stdout.write(
+        `exchange, cached JWKS, SQLite: p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (goal ≤ 20 ms); ` +
+          `${f.exchanges_per_s} exchanges/s at ${CONCURRENCY} in flight (goal ≥ 500)\n`,
+      );
+    })
+    .catch((e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    });
+}
