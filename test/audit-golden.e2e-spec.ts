@@ -193,7 +193,8 @@ describe.each(DRIVERS)('audit golden files stored on %s', (driver) => {
       // The platform's own chain is in use here: its golden events go into a chain of their own.
       const chainId = chain === 'business' ? (events[0].business_id as string) : randomUUID();
       await store(chainId, events);
-      const ctx = { businessId: chainId } as RequestContext;
+      // A reader of its own: it has written nothing, so replicas (none here) may serve it.
+      const ctx = { businessId: chainId, actor: { id: randomUUID() } } as RequestContext;
       const service = t.app.get(AuditService);
 
       expect(await exported(ctx, 'ndjson')).toBe(ndjson);

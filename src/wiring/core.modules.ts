@@ -1,6 +1,7 @@
 import { AuditModule } from '../audit/audit.module';
 import { BusModule } from '../bus/bus.module';
 import { DatabaseModule } from '../database/database.module';
+import { FederationCoreModule } from '../federation/federation-core.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -21,4 +22,5 @@ export const CORE_MODULES = [
   WorkflowsModule,
   AuditModule,
   WebhooksModule,
+  FederationCoreModule,
 ];
