@@ -95,7 +95,7 @@ describe(loadConfig.name, () => {
   });
 
   it.each([
-    [undefined, 4],
+    [undefined, 8],
     ['1', 1],
     ['32', 32],
     ['0', /WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT must not be less than 1/],
