@@ -2,13 +2,13 @@
  * Unit specs sit beside the code (src/**\/*.spec.ts); e2e specs live in test/. docs/testing.md
  * says where the time goes and how the run is split.
  *
- * Two projects, run one after the other (jest runs one runner at a time):
- * - `in-process`: the suites that boot the app inside the test process. They run two at a time:
- *   each has its own database (a copy of the migrated template, test/setup/templates.ts), its
- *   own Redis key prefix and its own ports.
- * - `processes`: the suites that start app or CLI processes, drive Chromium, or measure time
- *   and memory. They run one at a time (test/setup/one-at-a-time-runner.js), so the processes
- *   they start have the second core and no neighbour's load skews what they measure.
+ * Two projects, run by one runner in three lanes (test/setup/lanes-runner.js):
+ * - `in-process`: the suites that boot the app inside the test process, two at a time: each has
+ *   its own database (a copy of the migrated template, test/setup/templates.ts), its own Redis key
+ *   prefix and its own ports.
+ * - `processes`: the suites that start app or CLI processes or drive Chromium (two at a time,
+ *   beside the in-process suites), and those that measure time or memory (one at a time, once
+ *   everything else has finished). test/setup/lanes.js lists them.
  */
 const transform = {
   '^.+\\.ts$': [
@@ -24,37 +24,10 @@ const transform = {
   ],
 };
 
-/** The suites of the `processes` project, by file name under test/. */
-const ONE_AT_A_TIME = [
-  'bootstrap',
-  'cli',
-  'cli-bus',
-  'cli-front',
-  'cli-grammar',
-  'console',
-  'console-screens',
-  'docs-blocks',
-  'faults',
-  'gateways',
-  'memory-budget',
-  'multi-instance',
-  'pgbouncer',
-  'readme-audit-proof',
-  'redis-cluster',
-  'redis-sentinel',
-  'replicas',
-  'request-log',
-  'request-timeout',
-  'shutdown',
-  'start',
-  'swagger-ui',
-  'tracing',
-  'readme-postgres',
-  'typed-client',
-  'webhooks-fairness',
-  'webhooks-processes',
-];
-const oneAtATime = `test/(${ONE_AT_A_TIME.join('|')})\\.e2e-spec\\.ts$`;
+const { SPAWNING, TIMED, suites } = require('./test/setup/lanes');
+
+/** The suites of the `processes` project: test/setup/lanes.js says which lane each runs in. */
+const processes = suites([...SPAWNING, ...TIMED]);
 
 const project = {
   rootDir: __dirname,
@@ -62,6 +35,10 @@ const project = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  // One runner for both projects, so jest hands it every suite at once and it runs the lanes.
+  runner: '<rootDir>/test/setup/lanes-runner.js',
+  // jest's runtime, keeping V8's compiled code of each module from one suite to the next.
+  runtime: '<rootDir>/test/setup/code-cache-runtime.js',
 };
 
 module.exports = {
@@ -70,13 +47,12 @@ module.exports = {
       ...project,
       displayName: 'in-process',
       testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
-      testPathIgnorePatterns: ['/node_modules/', oneAtATime],
+      testPathIgnorePatterns: ['/node_modules/', processes],
     },
     {
       ...project,
       displayName: 'processes',
-      testRegex: oneAtATime,
-      runner: '<rootDir>/test/setup/one-at-a-time-runner.js',
+      testRegex: processes,
     },
   ],
   // Slowest first, from the last run's times or, on a fresh clone, the committed ones.

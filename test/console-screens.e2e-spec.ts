@@ -1,30 +1,32 @@
-import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
-import { ConsoleBrowser, ConsoleUi, openConsole, PHONE } from '../support/console-ui';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { ConsoleBrowser, ConsoleUi, openConsole } from '../support/console-ui';
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { hasChromium, VIEWPORT } from '../support/swagger-ui';
 import { buildApp } from './helpers/app-process';
+import { ConsoleScreens, View, Who } from './helpers/console-views';
+import { walkViews } from './helpers/console-walk';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
 const TIMEOUT_MS = 180_000;
-/** Ignored by git: what the browser showed where a screen could not be reached. */
-const SHOTS = join(REPO_ROOT, 'test-results', 'console');
+/** How many walks run at once, each driving a Chromium of its own. */
+const WALKS_AT_ONCE = 3;
 
 interface Envelope<T> {
   data: T;
 }
 
-type Who = 'signed out' | 'owner' | 'member' | 'platform admin';
-
-/** A screen, or a state of one (a dialog open, a secret shown), and how to reach it. */
-interface View {
-  name: string;
-  show(): Promise<void>;
-  /** A screen that leads with a list: checked for what a list must do (see `problems`). */
-  list?: true;
+/** Runs `jobs` with at most `n` at once, and answers their results in order. */
+async function atMost<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < jobs.length; i = next++) results[i] = await jobs[i]();
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, lane));
+  return results;
 }
 
 if (hasChromium()) {
@@ -41,6 +43,8 @@ if (hasChromium()) {
     let client: LatchkeyClient;
     let owner: BusinessSetup;
     let ui: ConsoleUi;
+    let screens: ConsoleScreens;
+    let walks: Record<Who, Promise<string[]>>;
     /** A token of the owner's with traffic: its page has a usage chart and addresses. */
     let busy: IssuedToken;
     let memberToken: string;
@@ -131,6 +135,8 @@ if (hasChromium()) {
       browser = await openConsole(app.url);
       ui = browser.ui;
       await seed();
+      screens = new ConsoleScreens(ui, { client, owner, busy, machineId, webhookId });
+      walks = startWalks();
     }, TIMEOUT_MS);
 
     afterAll(async () => {
@@ -151,318 +157,66 @@ if (hasChromium()) {
       expect(browser!.cspViolations.splice(0)).toEqual([]);
     });
 
-    /** Opens a path, and waits for its heading and for loading to end. */
-    async function screen(path: string, heading: RegExp): Promise<void> {
-      await ui.open(path);
-      await ui.page.getByRole('heading', { level: 1, name: heading }).waitFor();
-      await ui.settled();
-    }
-
-    /** Clicks a button and waits for the modal dialog it opens. */
-    async function openDialog(button: string): Promise<void> {
-      await ui.button(button).first().click();
-      await ui.page.getByRole('dialog').waitFor();
-    }
-
-    let made = 0;
-    const VIEWS: Record<Who, () => View[]> = {
-      'signed out': () => [{ name: 'sign in', show: () => screen('/admin/', /^sign in/i) }],
-      owner: () => {
-        const page = ui.page;
-        const dialog = page.getByRole('dialog');
-        return [
-          { name: 'overview', show: () => screen('/admin/', /^overview$/i) },
-          { name: 'tokens', list: true, show: () => screen('/admin/tokens', /^tokens$/i) },
-          {
-            name: 'the new-token dialog',
-            show: async () => {
-              await screen('/admin/tokens', /^tokens$/i);
-              await openDialog('New token');
-            },
-          },
-          {
-            name: 'a new token’s one-time secret',
-            show: async () => {
-              await screen('/admin/tokens', /^tokens$/i);
-              await openDialog('New token');
-              await dialog.getByLabel('Name', { exact: true }).fill(`made-${++made}`);
-              await ui.button('Create token').click();
-              await page.getByLabel('Secret', { exact: true }).waitFor();
-            },
-          },
-          {
-            name: 'bulk revoke’s dry run',
-            show: async () => {
-              await screen('/admin/tokens', /^tokens$/i);
-              await openDialog('Bulk revoke');
-              await dialog.getByLabel('Every token of the business', { exact: true }).check();
-              await dialog.getByLabel('Reason', { exact: true }).fill('leaked CI logs');
-              await ui.button('Preview bulk revoke').click();
-              await ui.button('Confirm bulk revoke').waitFor();
-            },
-          },
-          {
-            name: 'risky tokens',
-            list: true,
-            show: () => screen('/admin/tokens/risky', /^risky tokens$/i),
-          },
-          {
-            name: 'usage across tokens',
-            list: true,
-            show: async () => {
-              await screen('/admin/usage', /^usage$/i);
-              await page.getByRole('region', { name: 'Requests per token' }).waitFor();
-            },
-          },
-          {
-            name: 'a token’s usage chart and addresses',
-            show: async () => {
-              await screen(`/admin/tokens/${busy.id}`, /busy-token/);
-              await page.getByRole('group', { name: /requests per hour, [1-9]/i }).waitFor();
-              await page.getByRole('region', { name: 'Client addresses', exact: true }).waitFor();
-            },
-          },
-          {
-            name: 'the revoke dialog',
-            show: async () => {
-              await screen(`/admin/tokens/${busy.id}`, /busy-token/);
-              await openDialog('Revoke');
-            },
-          },
-          {
-            name: 'the rotate dialog',
-            show: async () => {
-              await screen(`/admin/tokens/${busy.id}`, /busy-token/);
-              await openDialog('Rotate');
-            },
-          },
-          {
-            name: 'a rotation’s new secret',
-            show: async () => {
-              const spare = await client.createToken(owner, `rotate-me-${++made}`);
-              await screen(`/admin/tokens/${spare.id}`, /rotate-me/);
-              await openDialog('Rotate');
-              await ui.button('Confirm rotate').click();
-              await dialog.getByLabel('Secret', { exact: true }).waitFor();
-            },
-          },
-          { name: 'members', list: true, show: () => screen('/admin/members', /^members$/i) },
-          {
-            name: 'the add-member dialog',
-            show: async () => {
-              await screen('/admin/members', /^members$/i);
-              await openDialog('Add member');
-            },
-          },
-          {
-            name: 'the re-issue confirmation',
-            show: async () => {
-              await screen('/admin/members', /^members$/i);
-              await openDialog('Re-issue first token');
-            },
-          },
-          {
-            name: 'the change-role dialog',
-            show: async () => {
-              await screen('/admin/members', /^members$/i);
-              await openDialog('Change role');
-            },
-          },
-          {
-            name: 'the remove-member confirmation',
-            show: async () => {
-              await screen('/admin/members', /^members$/i);
-              await openDialog('Remove');
-            },
-          },
-          {
-            name: 'machines',
-            list: true,
-            show: () => screen('/admin/machines', /^machine identities$/i),
-          },
-          {
-            name: 'a machine’s trust rules',
-            list: true,
-            show: async () => {
-              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
-              await page.getByRole('region', { name: 'Trust rules' }).waitFor();
-            },
-          },
-          {
-            name: 'the new-trust-rule dialog',
-            show: async () => {
-              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
-              await openDialog('New trust rule');
-            },
-          },
-          {
-            name: 'the delete-trust-rule confirmation',
-            show: async () => {
-              await screen(`/admin/machines/${machineId}`, /^machine identity$/i);
-              await openDialog('Delete');
-            },
-          },
-          { name: 'webhooks', list: true, show: () => screen('/admin/webhooks', /^webhooks$/i) },
-          {
-            name: 'the new-endpoint dialog',
-            show: async () => {
-              await screen('/admin/webhooks', /^webhooks$/i);
-              await openDialog('New endpoint');
-            },
-          },
-          {
-            name: 'a webhook’s deliveries',
-            list: true,
-            show: async () => {
-              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
-              await page.getByRole('rowheader', { name: 'webhook.test' }).first().waitFor();
-            },
-          },
-          {
-            name: 'a delivery’s payload',
-            show: async () => {
-              await screen(`/admin/webhooks/${webhookId}`, /^webhook endpoint$/i);
-              await openDialog('Payload');
-              await dialog.getByLabel('Payload', { exact: true }).waitFor();
-            },
-          },
-          { name: 'audit log', list: true, show: () => screen('/admin/audit', /^audit log$/i) },
-          {
-            name: 'an audit event',
-            show: async () => {
-              await screen('/admin/audit', /^audit log$/i);
-              await page
-                .getByRole('region', { name: 'Audit events' })
-                .getByRole('button')
-                .first()
-                .click();
-              await dialog.waitFor();
-            },
-          },
-        ];
-      },
-      member: () => [
-        { name: 'overview', show: () => screen('/admin/', /^overview$/i) },
-        {
-          name: 'their tokens',
-          list: true,
-          show: async () => {
-            await screen('/admin/tokens', /^tokens$/i);
-            await ui.page.getByRole('region', { name: 'Tokens', exact: true }).waitFor();
-          },
-        },
-        {
-          name: 'an admin screen, refused',
-          show: async () => {
-            await screen('/admin/members', /^not available$/i);
-            await ui.alert().waitFor();
-          },
-        },
-      ],
-      'platform admin': () => [
-        {
-          name: 'overview, with the business picker',
-          show: async () => {
-            await screen('/admin/', /^overview$/i);
-            await ui.page.getByLabel('Business', { exact: true }).waitFor();
-          },
-        },
-        {
-          name: 'businesses',
-          list: true,
-          show: () => screen('/admin/platform/businesses', /^businesses$/i),
-        },
-        {
-          name: 'platform admins',
-          list: true,
-          show: () => screen('/admin/platform/admins', /^platform admins$/i),
-        },
-        {
-          name: 'all tokens',
-          list: true,
-          show: () => screen('/admin/platform/tokens', /^all tokens$/i),
-        },
-        {
-          name: 'the revoke-by-value dialog',
-          show: async () => {
-            await screen('/admin/platform/tokens', /^all tokens$/i);
-            await openDialog('Revoke by value');
-          },
-        },
-        {
-          name: 'platform audit log',
-          list: true,
-          show: () => screen('/admin/platform/audit', /^platform audit log$/i),
-        },
-      ],
-    };
-
     /**
-     * What the checks find on what the page shows now. At both widths, axe. At 1280 px, every
-     * Actions button wholly in view, a list's rows naming people, machines and businesses (no
-     * uuid), and the walk of the tab order (the same document at 390 px, so walked once). At
-     * 390 px, nothing scrolls sideways, and a list starts in the first screen.
+     * One role's walk, or part of one, in a Chromium of its own: its failures, and any CSP
+     * violation it heard. An error that ends the walk early is a failure too.
      */
-    async function problems(view: View, narrow: boolean): Promise<string[]> {
-      const found: string[] = [];
-      const axe = await new AxeBuilder({ page: ui.page }).analyze();
-      for (const v of axe.violations) {
-        if (v.impact === 'serious' || v.impact === 'critical') {
-          found.push(`axe ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-        }
-      }
-      if (narrow) {
-        if (await ui.scrollsSideways()) found.push('scrolls sideways');
-        const top = view.list ? await ui.listTop() : null;
-        if (view.list && (top === null || top >= PHONE.height)) {
-          found.push(`the list starts at ${top} px, below the first screen`);
-        }
-        return found;
-      }
-      for (const cut of await ui.clippedActions()) found.push(`action not wholly shown: ${cut}`);
-      if (view.list) {
-        for (const id of await ui.uuidsInLists()) found.push(`a uuid where a name belongs: ${id}`);
-      }
-      for (const el of await ui.unreachableByTab()) found.push(`never reached by Tab: ${el}`);
-      return found;
-    }
-
-    it.each<Who>(['signed out', 'owner', 'member', 'platform admin'])(
-      'as %s: no serious or critical axe violation; at 1280 px every action wholly shown, names not uuids, every control reached by Tab; at 390 px no sideways scroll and the list in the first screen',
-      async (who) => {
+    async function walk(who: Who, part: (views: View[]) => View[]): Promise<string[]> {
+      const opened = await openConsole(app!.url);
+      try {
+        const own = new ConsoleScreens(opened.ui, { client, owner, busy, machineId, webhookId });
         const token = {
           'signed out': null,
           owner: owner.ownerToken,
           member: memberToken,
           'platform admin': app!.platformToken!,
         }[who];
-        if (token) await ui.signIn(token);
-        const failures: string[] = [];
-        for (const viewport of [VIEWPORT, PHONE]) {
-          await ui.page.setViewportSize(viewport);
-          for (const view of VIEWS[who]()) {
-            const where = `${who}, ${view.name}, ${viewport.width} px`;
-            try {
-              await view.show();
-            } catch (e) {
-              mkdirSync(SHOTS, { recursive: true });
-              const shot = join(SHOTS, `${where.replace(/[^a-z0-9]+/gi, '-')}-failed.png`);
-              await ui.screenshot(shot).catch(() => undefined);
-              failures.push(`${where}: not reached: ${(e as Error).message.split('\n')[0]}`);
-              continue;
-            }
-            for (const problem of await problems(view, viewport.width === PHONE.width)) {
-              failures.push(`${where}: ${problem}`);
-            }
-          }
-        }
-        expect(failures).toEqual([]);
+        if (token) await opened.ui.signIn(token);
+        const failures = await walkViews(opened.ui, who, part(own.views(who)));
+        return [...failures, ...opened.cspViolations.map((v) => `${who}: ${v}`)];
+      } catch (e) {
+        return [`${who}: the walk ended early: ${(e as Error).message.split('\n')[0]}`];
+      } finally {
+        await opened.close();
+      }
+    }
+
+    /**
+     * Every role's walk, started together once the business is seeded, at most WALKS_AT_ONCE at
+     * a time: each view is shown and checked in turn, so one page walking them all took two
+     * minutes. The owner's, three times longer than any other, goes in two halves.
+     */
+    function startWalks(): Record<Who, Promise<string[]>> {
+      const all = (views: View[]) => views;
+      const half = (first: boolean) => (views: View[]) => {
+        const cut = Math.ceil(views.length / 2);
+        return first ? views.slice(0, cut) : views.slice(cut);
+      };
+      const done = atMost(WALKS_AT_ONCE, [
+        () => walk('owner', half(true)),
+        () => walk('owner', half(false)),
+        () => walk('platform admin', all),
+        () => walk('member', all),
+        () => walk('signed out', all),
+      ]);
+      return {
+        owner: done.then(([first, second]) => [...first, ...second]),
+        'platform admin': done.then((r) => r[2]),
+        member: done.then((r) => r[3]),
+        'signed out': done.then((r) => r[4]),
+      };
+    }
+
+    it.each<Who>(['signed out', 'owner', 'member', 'platform admin'])(
+      'as %s: no serious or critical axe violation; at 1280 px every action wholly shown, names not uuids, every control reached by Tab; at 390 px no sideways scroll and the list in the first screen',
+      async (who) => {
+        expect(await walks[who]).toEqual([]);
       },
       TIMEOUT_MS * 2,
     );
 
     it('finds what Tab cannot reach: a control out of the tab order, a clickable span', async () => {
-      await screen('/admin/', /^sign in/i);
+      await screens.screen('/admin/', /^sign in/i);
       // Built through the DOM and CSSOM, which the console's CSP allows (it refuses style="…").
       await ui.page.evaluate(`(() => {
         const main = document.querySelector('main');
@@ -480,7 +234,7 @@ if (hasChromium()) {
     });
 
     it('finds an action cut off, a uuid in a list, and a list below the first screen', async () => {
-      await screen('/admin/', /^sign in/i);
+      await screens.screen('/admin/', /^sign in/i);
       await ui.page.evaluate(`(() => {
         const main = document.querySelector('main');
         const spacer = document.createElement('div');

@@ -25,22 +25,13 @@ import { REDIS_TOPOLOGY_KEYS } from './redis-topology-config';
 import { FederationConfig } from './federation-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
+import { toInt, toBool } from './env-transforms';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** 1 to 365, as text. */
 const DAY_COUNT = '(?:36[0-5]|3[0-5]\\d|[12]\\d\\d|[1-9]\\d?)';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  return value;
-};
 
 @ValidatorConstraint({ name: 'trustProxy' })
 class TrustProxyRule implements ValidatorConstraintInterface {

@@ -10,12 +10,10 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { RedisTopologyConfig } from './redis-topology-config';
+import { toInt } from './env-transforms';
 
 /** The most replicas one instance reads from: each is a pool and a connection of the lag check. */
 export const MAX_REPLICAS = 8;
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
 /** DATABASE_REPLICA_URLS split on commas, each trimmed, the empty ones dropped. */
 export function replicaUrlsOf(value: string | undefined): string[] {

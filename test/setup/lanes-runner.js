@@ -1,0 +1,63 @@
+/**
+ * jest's own runner, three times over, so that the suites which mostly wait on processes run
+ * beside those that keep both cores busy (docs/testing.md, "The shape of a run"):
+ *
+ * - the in-process lane: the `in-process` project, on the configured workers (two);
+ * - the spawning lane: the `processes` project's SPAWNING suites (test/setup/lanes.js), two at a
+ *   time, at the same time as the in-process lane. They spend most of their time waiting on the
+ *   app, CLI, bash and Chromium processes they start (about half a core on average, measured), so
+ *   alone they left a core idle for four minutes;
+ * - the timed lane: the TIMED suites, one at a time, once both other lanes have finished.
+ *
+ * Both projects name this runner, so jest hands it every suite at once (it groups suites by
+ * runner). Each lane is a jest-runner of its own, with its own worker pool replaced past
+ * workerIdleMemoryLimit; their events reach jest through `on`, which listens on all three.
+ * `jest -i` (in band) runs every lane in this process, one suite after another, as before.
+ */
+const { basename } = require('node:path');
+const TestRunner = require('jest-runner').default;
+const { TIMED } = require('./lanes');
+
+const SPAWNING_WORKERS = 2;
+
+/** The suite's name under test/, as lanes.js lists it, or null for a unit spec. */
+function suiteName(test) {
+  const file = basename(test.path);
+  return file.endsWith('.e2e-spec.ts') ? file.slice(0, -'.e2e-spec.ts'.length) : null;
+}
+
+class LanesRunner {
+  constructor(globalConfig, context) {
+    const workers = (max) => ({
+      ...globalConfig,
+      maxWorkers: Math.min(max, globalConfig.maxWorkers),
+    });
+    this.inProcess = new TestRunner(globalConfig, context);
+    this.spawning = new TestRunner(workers(SPAWNING_WORKERS), context);
+    this.timed = new TestRunner(workers(1), context);
+    this.supportsEventEmitters = true;
+    this.isSerial = false;
+  }
+
+  on(eventName, listener) {
+    const offs = [this.inProcess, this.spawning, this.timed].map((r) => r.on(eventName, listener));
+    return () => offs.forEach((off) => off());
+  }
+
+  async runTests(tests, watcher, options) {
+    const inProcess = [];
+    const spawning = [];
+    const timed = [];
+    for (const test of tests) {
+      if (test.context.config.displayName?.name !== 'processes') inProcess.push(test);
+      else if (TIMED.includes(suiteName(test))) timed.push(test);
+      else spawning.push(test);
+    }
+    const run = (runner, lane) =>
+      lane.length ? runner.runTests(lane, watcher, options) : undefined;
+    await Promise.all([run(this.inProcess, inProcess), run(this.spawning, spawning)]);
+    await run(this.timed, timed);
+  }
+}
+
+module.exports = LanesRunner;
