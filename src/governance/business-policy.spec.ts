@@ -5,6 +5,7 @@ import {
   NO_POLICY,
   PolicyRule,
   tokenBreaches,
+  TokenTerms,
 } from './business-policy';
 
 const DAY = 86_400_000;
@@ -110,12 +111,12 @@ describe(governIssue.name, () => {
 });
 
 describe(tokenBreaches.name, () => {
-  const token = {
+  const token: TokenTerms & { createdAt: Date; lastUsedAt: Date | null } = {
     scopes: ['deploy:write'],
     allowedCidrs: ['10.0.0.0/8'],
     createdAt: inDays(-10),
     expiresAt: inDays(10),
-    lastUsedAt: inDays(-1) as Date | null,
+    lastUsedAt: inDays(-1),
   };
   // [case, the token's fields, the rules broken]
   const TABLE: [string, Partial<typeof token>, PolicyRule[]][] = [
