@@ -10,7 +10,7 @@ import { PolicyViolationDto } from './dto/policy-violation.dto';
 import { PolicyViolationsService } from './policy-violations.service';
 
 /** A business's token policy: what every token it issues must keep, and who breaks it now. */
-@ApiTags('token-policy')
+@ApiTags('token policy')
 @BusinessScoped()
 @Controller('api/v1/token-policy')
 export class BusinessPolicyController {
@@ -33,7 +33,7 @@ export class BusinessPolicyController {
   @RequireRole('owner')
   @RequireScope('tokens:admin')
   @ApiOperation({
-    operationId: 'putTokenPolicy',
+    operationId: 'updateTokenPolicy',
     summary: "Replace the business's token policy (owners; tokens:admin)",
     description:
       'Every token issued from then on keeps it, on every path (create, rotate, first tokens, ' +

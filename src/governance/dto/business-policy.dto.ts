@@ -46,6 +46,8 @@ export class PutBusinessPolicyDto {
   max_lifetime_days?: number | null;
 
   @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
     default: false,
     example: true,
     description: 'Refuse (422 POLICY_VIOLATION) a token that would have no expiry.',
