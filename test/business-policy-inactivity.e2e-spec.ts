@@ -8,7 +8,8 @@ import {
 import { asMember, asOwner, getToken, listAuditEvents, me } from './helpers/api';
 import { dbTime } from './helpers/assertions';
 import { putPolicy } from './helpers/token-policy';
-import { bootTestApp, TestApp } from './helpers/test-app';
+import { bootJobInstances, closeJobInstances } from './helpers/job-instances';
+import { TestApp } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 
@@ -24,16 +25,8 @@ describe.each(DRIVERS)('inactivity revocation on %s', (driver) => {
   let second: TestApp | undefined;
   const receiver = new WebhookReceiver();
 
-  beforeAll(async () => {
-    await receiver.start();
-    t = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' });
-    if (driver === 'postgres') second = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' }, t.db);
-  });
-  afterAll(async () => {
-    await second?.close({ keepDatabase: true });
-    await t?.close();
-    await receiver.stop();
-  });
+  beforeAll(async () => ([t, second] = await bootJobInstances(driver, receiver)));
+  afterAll(() => closeJobInstances([t, second], receiver));
 
   /** A sweep on every instance at once, twice over. */
   async function sweep() {

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
 import { SYSTEM_AUTHOR } from '../database/domain-event';
-import { runAlone } from '../database/key-lock';
+import { AloneTurns } from '../database/alone-turns';
 import { UnitOfWork } from '../database/unit-of-work';
 import { BusinessPolicyService } from '../governance/business-policy.service';
 import { ApiToken } from './api-token.entity';
@@ -22,6 +21,12 @@ const SWEEP_LOCK = 'token-inactivity';
 /** The revocation reason, as the token view shows it. */
 export const INACTIVE_REASON = 'inactive';
 
+/** What a turn did. */
+export interface Swept {
+  revoked: number;
+  told: number;
+}
+
 /**
  * Revokes the tokens a business's policy finds unused for `inactivity_revoke_days` (counted from
  * the last use, or the creation of a token never used), with reason `inactive`, its
@@ -34,49 +39,38 @@ export const INACTIVE_REASON = 'inactive';
  */
 @Injectable()
 export class TokenInactivitySweep implements OnModuleDestroy {
-  private readonly logger = new Logger(TokenInactivitySweep.name);
-  private timer: NodeJS.Timeout | null = null;
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns: AloneTurns<Swept>;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly policy: BusinessPolicyService,
     private readonly tokens: GovernedTokensRepository,
     private readonly notices: TokenExpiryNoticesRepository,
     private readonly revocation: TokenRevocationService,
-  ) {}
+  ) {
+    const logger = new Logger(TokenInactivitySweep.name);
+    const sweep = (now: Date) => this.sweep(now);
+    const none = { revoked: 0, told: 0 };
+    this.turns = new AloneTurns(dataSource, SWEEP_LOCK, none, sweep, logger, 'token inactivity');
+  }
 
   /** Starts the turns, as often as the expiry notices' (TOKEN_EXPIRY_NOTICE_EVERY_SECONDS). */
   start(): void {
-    if (this.timer) return;
-    const everyMs = this.config.TOKEN_EXPIRY_NOTICE_EVERY_SECONDS * 1000;
-    this.timer = setInterval(() => void this.runTurn(), everyMs);
-    this.timer.unref();
+    this.turns.start(this.config.TOKEN_EXPIRY_NOTICE_EVERY_SECONDS * 1000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.turn;
+  onModuleDestroy(): Promise<void> {
+    return this.turns.stop();
   }
 
   /** One turn, after the one under way; answers what it revoked and told of. */
-  runTurn(now = new Date()): Promise<{ revoked: number; told: number }> {
-    const next = this.turn.then(
-      async () =>
-        (await runAlone(this.dataSource, SWEEP_LOCK, () => this.sweep(now))) ?? {
-          revoked: 0,
-          told: 0,
-        },
-    );
-    this.turn = next.catch((e: unknown) =>
-      this.logger.warn({ err: loggableError(e) }, 'token inactivity turn failed'),
-    );
-    return next;
+  runTurn(now = new Date()): Promise<Swept> {
+    return this.turns.run(now);
   }
 
-  private async sweep(now: Date): Promise<{ revoked: number; told: number }> {
+  private async sweep(now: Date): Promise<Swept> {
     const done = { revoked: 0, told: 0 };
     for (const { businessId, days } of await this.policy.revokingInactiveAnyBusiness()) {
       const cutoff = new Date(now.getTime() - days * DAY_MS);

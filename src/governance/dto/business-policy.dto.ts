@@ -2,17 +2,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsInt,
   IsOptional,
   IsString,
-  Matches,
   Max,
   Min,
 } from 'class-validator';
-import { SCOPE_PATTERN } from '../../auth/scopes';
+import { ScopeList } from '../../auth/scope-list';
 import {
   ALLOWED_CIDRS_MAX,
   LIMITS,
@@ -69,16 +67,8 @@ export class PutBusinessPolicyDto {
       'A token that asks for no scopes (unrestricted) gets these. null: any scopes.',
   })
   @IsOptional()
-  @IsArray()
   @ArrayMinSize(1, { message: 'allowed_scopes must not be empty: null allows any scopes' })
-  @ArrayMaxSize(LIMITS.scopes)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MaxLength(LIMITS.scope, {
-    each: true,
-    message: `each scope must be at most ${LIMITS.scope} characters`,
-  })
-  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  @ScopeList()
   allowed_scopes?: string[] | null;
 
   @ApiPropertyOptional({
