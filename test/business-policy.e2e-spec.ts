@@ -35,7 +35,7 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
   const tokenCount = async (biz: BusinessFixture) =>
     (await t.sql('SELECT id FROM api_tokens WHERE business_id = ?', [biz.id])).length;
 
-  it('any member reads it; only an owner changes it, audited with before and after', async () => {
+  it('any member reads it; only an owner (with tokens:admin) changes it, audited with before and after', async () => {
     const biz = await createBusiness(t);
     const member = await addMember(t, biz, 'member');
     const admin = await addMember(t, biz, 'admin');
@@ -53,6 +53,10 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
       const refused = await putPolicy(t, asMember(who.token, biz.id), STRICT).expect(403);
       expect(refused.body.code).toBe('INSUFFICIENT_ROLE');
     }
+    // An owner's token that does not allow tokens:admin cannot either.
+    const narrow = await createToken(t, asOwner(biz), { name: 'narrow', scopes: ['deploy:web'] });
+    const scoped = await putPolicy(t, asMember(narrow.secret, biz.id), STRICT).expect(403);
+    expect(scoped.body.code).toBe('INSUFFICIENT_SCOPE');
     expect((await getPolicy(t, asOwner(biz)).expect(200)).body.data).toEqual(none.body.data);
 
     const set = await putPolicy(t, asOwner(biz), { ...STRICT, required_cidrs: ['10.9.9.9/8'] });
