@@ -13,7 +13,7 @@ import { BusinessPolicyService } from '../governance/business-policy.service';
 import { policyViolation } from '../governance/governance-error';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
-import { ApiToken, TokenOrigin } from './api-token.entity';
+import { ApiToken } from './api-token.entity';
 import { CreateTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
@@ -24,7 +24,7 @@ import {
   requestedConstraints,
   UNCONSTRAINED,
 } from './token-constraints';
-import type { RequestedConstraints, TokenConstraints } from './token-constraints';
+import type { RequestedConstraints } from './token-constraints';
 import {
   askedExpiry,
   cappedExpiry,
@@ -37,30 +37,7 @@ import {
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
-
-export interface IssueTokenInput {
-  businessId: string | null;
-  identityId: string;
-  name: string;
-  scopes: string[] | null;
-  expiresAt: Date | null;
-  /** Where and how often it may be used, capped by the caller before it gets here; absent: none. */
-  constraints?: TokenConstraints;
-  rotatedFromId?: string | null;
-  /** A token this one replaces in the same transaction (a rotation with no grace period). */
-  replaces?: string;
-  /** The new token's id, when the caller had to know it first (a rotation claims it). */
-  id?: string;
-  /** The caller's own data about the token, already validated; absent: none. */
-  meta?: object | null;
-  /** `federation` for the RFC 8693 exchange's token; absent: an ordinary token. */
-  origin?: TokenOrigin;
-  /**
-   * Where the caller asked for `expiresAt` (its loc), so a business policy's maximum refuses it
-   * rather than shortening it; absent: a default, which the maximum shortens.
-   */
-  expiryAskedAt?: (string | number)[] | null;
-}
+import type { IssueTokenInput } from './issue-token-input';
 
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
@@ -103,7 +80,10 @@ export class TokenIssuanceService {
     });
   }
 
-  /** Mints and stores a token inside the caller's transaction. The secret leaves only here. */
+  /**
+   * Mints and stores a token inside the caller's transaction, under its business's token policy
+   * (every path comes here, so none escapes it). The secret leaves only here.
+   */
   async issue(
     tx: Transaction,
     author: Author,
