@@ -7,6 +7,8 @@ import {
 } from './factories/tenancy.factory';
 import { asOwner, getToken, postMember, postToken, rotate } from './helpers/api';
 import { cliInProcess } from './helpers/cli';
+import { exchange, githubRule, postRule } from './helpers/federation-fixtures';
+import { githubClaims, makeKey, sign } from './helpers/oidc-issuer';
 import { breachesOf, daysLeft, inDays, putPolicy } from './helpers/token-policy';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
@@ -19,7 +21,7 @@ const email = () => `policy-path-${process.pid}-${++counter}@example.test`;
 
 // The business token policy on every path that issues a token but a plain create (which
 // business-policy.e2e-spec.ts tries field by field): a machine's token, first tokens, re-issue,
-// rotation, and the CLI, which goes through the same issuance in-process.
+// rotation, the CLI (which goes through the same issuance in-process) and the RFC 8693 exchange.
 describe.each(DRIVERS)('business token policy on every issuing path, on %s', (driver) => {
   let t: TestApp;
   let biz: BusinessFixture;
@@ -27,7 +29,8 @@ describe.each(DRIVERS)('business token policy on every issuing path, on %s', (dr
   let wide: string;
   let long: string;
   beforeAll(async () => {
-    t = await bootTestApp(driver);
+    // The RFC 8693 exchange's issuer keys are inline in its rule; these let it run on 127.0.0.1.
+    t = await bootTestApp(driver, { RATE_LIMIT_OAUTH_PER_MINUTE: '0' });
     biz = await createUnexpiringBusiness(t);
     wide = (await createToken(t, asOwner(biz), { name: 'wide', scopes: ['audit:read'] })).id;
     const longBody = { name: 'long', scopes: ['deploy:web'], expires_in_days: 100 };
@@ -113,5 +116,18 @@ describe.each(DRIVERS)('business token policy on every issuing path, on %s', (dr
     expect(member.code).toBe(1);
     expect(member.stderr).toMatch(/^ {2}expires_in_days: max_lifetime_days: /m);
     expect(await members()).toBe(before);
+  });
+
+  it('the RFC 8693 exchange: a token outside the policy’s scopes is invalid_scope, none made', async () => {
+    const key = await makeKey('RS256');
+    const machine = await createMachine(t, biz, 'member');
+    const rule = githubRule(key, { scopes: ['billing:read'] });
+    await postRule(t, asOwner(biz), machine.id, rule).expect(201);
+    const jwt = await sign(key, githubClaims());
+    const res = await exchange(t, jwt, biz.id).expect(400);
+    expect(res.body).toMatchObject({ error: 'invalid_scope' });
+    expect(res.body.error_description).toMatch(/token policy refuses it: allowed_scopes: /);
+    const made = await t.sql('SELECT id FROM api_tokens WHERE identity_id = ?', [machine.id]);
+    expect(made).toEqual([]);
   });
 });
