@@ -10,6 +10,7 @@ const LAYERS = [
   ['throttle'],
   ['auth'],
   ['tenancy'],
+  ['governance'],
   ['tokens'],
   ['workflows'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway'],

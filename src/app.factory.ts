@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { AuditSigner } from './audit/audit-signer';
 import { TokenExpiryNotices } from './tokens/token-expiry-notices';
+import { TokenInactivitySweep } from './tokens/token-inactivity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { githubKeysOf } from './leaks/github-signature';
 import { SYSTEM_AUTHOR } from './database/domain-event';
@@ -173,5 +174,6 @@ export async function startApp(
   await fastify.ready();
   app.get(WebhookDispatcher).start();
   app.get(TokenExpiryNotices).start();
+  app.get(TokenInactivitySweep).start();
   return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

@@ -2,6 +2,7 @@ import { AUDIT_ERRORS } from '../src/audit/audit-error';
 import { WEBHOOK_ERRORS } from '../src/webhooks/webhook-error';
 import { LEAK_ERRORS } from '../src/leaks/leak-error';
 import { FEDERATION_ERRORS } from '../src/federation/federation-error';
+import { GOVERNANCE_ERRORS } from '../src/governance/governance-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
 import { COMMON_ERRORS } from '../src/common/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
@@ -18,6 +19,7 @@ describe('ERROR_STATUS', () => {
     WEBHOOK_ERRORS,
     LEAK_ERRORS,
     FEDERATION_ERRORS,
+    GOVERNANCE_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

@@ -9,7 +9,8 @@ import {
   createUnexpiringBusiness,
 } from './factories/tenancy.factory';
 import { asOwner, revoke, rotate } from './helpers/api';
-import { bootTestApp, TestApp } from './helpers/test-app';
+import { bootJobInstances, closeJobInstances } from './helpers/job-instances';
+import { TestApp } from './helpers/test-app';
 import { Received, WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 
@@ -36,19 +37,9 @@ describe.each(DRIVERS)('token expiry notices on %s', (driver) => {
   let second: TestApp | undefined;
   const receiver = new WebhookReceiver();
 
-  beforeAll(async () => {
-    await receiver.start();
-    t = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' });
-    // On PostgreSQL, a second instance on the same database: notices go out once between them.
-    // (SQLite is one process's database.)
-    if (driver === 'postgres') second = await bootTestApp(driver, { WEBHOOK_POLL_MS: '50' }, t.db);
-  });
-
-  afterAll(async () => {
-    await second?.close({ keepDatabase: true });
-    await t?.close();
-    await receiver.stop();
-  });
+  // On PostgreSQL, a second instance on the same database: notices go out once between them.
+  beforeAll(async () => ([t, second] = await bootJobInstances(driver, receiver)));
+  afterAll(() => closeJobInstances([t, second], receiver));
 
   /** A turn on both instances at once, at `now`. */
   const turn = (now = new Date()) =>

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { TokenPolicyUpdatedEvent } from '../governance/governance.events';
 import {
   TokenDisabledEvent,
   TokenEnabledEvent,
+  TokenInactiveSoonEvent,
   TokenRef,
   TokenUpdatedEvent,
 } from '../tokens/tokens.events';
@@ -16,7 +18,8 @@ const named = (t: TokenRef) => ({
 });
 
 /**
- * How the events of a business governing its tokens (pause and resume, edits) read as audit entries:
+ * How the events of a business governing its tokens (pause and resume, edits, its token policy
+ * and the disuse it revokes for) read as audit entries:
  * registered through `AuditListener.record`, so the start-up check that every audited class has
  * a handler holds for them too.
  */
@@ -39,5 +42,18 @@ export class TokenGovernanceRecords {
         metadata: { ...ids, changed: e.changed, before: e.before, after: e.after },
       };
     });
+    audit.record(TokenInactiveSoonEvent, (e) => {
+      const { businessId, target, ...ids } = named(e.token);
+      return {
+        businessId,
+        target,
+        metadata: { ...ids, idle_since: e.idleSince, revokes_at: e.revokesAt },
+      };
+    });
+    audit.record(TokenPolicyUpdatedEvent, (e) => ({
+      businessId: e.businessId,
+      target: { type: 'business', id: e.businessId, label: null },
+      metadata: { before: e.before, after: e.after },
+    }));
   }
 }

@@ -11,8 +11,9 @@ import { CliNestLogger } from './cli-logger';
 
 /** What goes to stderr for a failed command: the message (and the code), never a stack trace. */
 function describe(err: Error): string {
-  if (err instanceof RequestValidationError) {
-    const lines = err.issues.map((i) => `  ${i.loc.slice(1).join('.') || i.loc[0]}: ${i.msg}`);
+  // A 422 that names its fields (validation, a token policy's breach): one line per field.
+  if (err instanceof RequestValidationError || (isDomainError(err) && err.issues)) {
+    const lines = err.issues!.map((i) => `  ${i.loc.slice(1).join('.') || i.loc[0]}: ${i.msg}`);
     return [`${err.message} (${err.code})`, ...lines].join('\n');
   }
   // The code's message, then what this failure knows beyond it (which member, which limit).

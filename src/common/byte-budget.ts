@@ -21,6 +21,13 @@ export const ALLOWED_CIDRS_MAX = 20;
 export const ALLOWED_CIDRS_JSON_MAX = ALLOWED_CIDRS_MAX * (49 + 3) + 1;
 /** A token's own `rate_limit_per_minute`: from 1 to a million. */
 export const RATE_LIMIT_PER_MINUTE_MAX = 1_000_000;
+/** A business token policy's days (a lifetime, a disuse): at most ten years. */
+export const POLICY_DAYS_MAX = 3650;
+/**
+ * The shortest disuse a policy revokes for: its notice goes out 7 days before, so a token is
+ * unused for at least a day before it is told.
+ */
+export const POLICY_INACTIVITY_DAYS_MIN = 8;
 
 /**
  * The longest audit `metadata` JSON. The largest legitimate one is a token's creation with 50

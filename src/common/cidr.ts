@@ -77,6 +77,16 @@ export function cidrWithin(inner: string, outer: string): boolean {
   return width >= b[1] && inRange(network, b);
 }
 
+/** Whether every network of `inner` lies in one of `outer`'s (null is everywhere). */
+export function cidrsWithin(
+  inner: readonly string[] | null,
+  outer: readonly string[] | null,
+): boolean {
+  if (outer === null) return true;
+  if (inner === null) return false;
+  return inner.every((cidr) => outer.some((allowed) => cidrWithin(cidr, allowed)));
+}
+
 const MEMO_MAX = 64;
 
 /**

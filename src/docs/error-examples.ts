@@ -6,6 +6,7 @@ import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
 import { TOKEN_ERRORS } from '../tokens/token-error';
 import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
 import { FEDERATION_ERRORS } from '../federation/federation-error';
+import { GOVERNANCE_ERRORS } from '../governance/governance-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
@@ -15,7 +16,8 @@ type Code =
   | keyof typeof AUDIT_ERRORS
   | keyof typeof WEBHOOK_ERRORS
   | keyof typeof LEAK_ERRORS
-  | keyof typeof FEDERATION_ERRORS;
+  | keyof typeof FEDERATION_ERRORS
+  | keyof typeof GOVERNANCE_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
@@ -28,6 +30,7 @@ const MESSAGES = new Map<string, string>(
     WEBHOOK_ERRORS,
     LEAK_ERRORS,
     FEDERATION_ERRORS,
+    GOVERNANCE_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),
@@ -43,6 +46,14 @@ const VALIDATION_DETAIL: Partial<Record<Code, object[]>> = {
     },
   ],
   INVALID_CURSOR: [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }],
+  POLICY_VIOLATION: [
+    {
+      loc: ['body', 'expires_in_days'],
+      msg: 'max_lifetime_days: A token of this business lives at most 90 days: expire it by 2026-03-01T00:00:00.000Z',
+      type: 'policy_violation',
+      ctx: { rule: 'max_lifetime_days' },
+    },
+  ],
 };
 
 const EXAMPLE_REQUEST_ID = '3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10';

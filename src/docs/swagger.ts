@@ -13,6 +13,11 @@ const TAGS: [name: string, description: string][] = [
     "A business's API tokens: create, list, rename, rotate and revoke. A member manages their " +
       'own; an owner or admin manages every token of the business.',
   ],
+  [
+    'token policy',
+    "A business's rules for its tokens (lifetime, expiry, scopes, networks, disuse), held on " +
+      'every path that issues one, and the tokens that break them',
+  ],
   ['members', 'The people of a business, their roles, and their first tokens'],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],

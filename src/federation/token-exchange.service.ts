@@ -13,6 +13,7 @@ import { TokenExchangedEvent } from './federation.events';
 import { JwksKeys } from './jwks-keys';
 import { CLOCK_SKEW_SECONDS, peekGrant, VerifiedGrant, verifyGrant } from './jwt-grant';
 import { OAuthError } from './oauth-error';
+import { GovernanceError } from '../governance/governance-error';
 import { subjectMatches } from './subject-glob';
 import { claimsMatch } from './trust-rule-checks';
 import { TrustRule } from './trust-rule.entity';
@@ -105,14 +106,16 @@ export class TokenExchangeService {
         actor: { id: machine.id, type: 'machine', label: identityLabel(machine) },
         origin,
       };
-      const { secret, token } = await this.issuance.issue(tx, author, {
-        businessId: business.id,
-        identityId: machine.id,
-        name: tokenName(grant.payload.sub),
-        scopes,
-        expiresAt,
-        origin: 'federation',
-      });
+      const { secret, token } = await this.issuance
+        .issue(tx, author, {
+          businessId: business.id,
+          identityId: machine.id,
+          name: tokenName(grant.payload.sub),
+          scopes,
+          expiresAt,
+          origin: 'federation',
+        })
+        .catch(asOAuthRefusal);
       await tx.publish(
         new TokenExchangedEvent(
           author,
@@ -183,4 +186,15 @@ function mayMatch(rule: TrustRule, payload: Record<string, unknown>): boolean {
 /** The token's name: the workload's subject, clipped to the 100 characters a name may hold. */
 function tokenName(subject: string): string {
   return [...`federation ${subject}`].slice(0, 100).join('');
+}
+
+/**
+ * The business's token policy refusing the token, in the token endpoint's words (RFC 6749 §5.2).
+ * Only its scopes can break it here: an exchanged token lives at most an hour (less than any
+ * policy's maximum), and one that asks for no networks takes the policy's.
+ */
+function asOAuthRefusal(e: unknown): never {
+  if (!(e instanceof GovernanceError)) throw e;
+  const why = e.issues?.map((i) => i.msg).join('; ') ?? e.message;
+  throw new OAuthError('invalid_scope', `The business's token policy refuses it: ${why}`);
 }

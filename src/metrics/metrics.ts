@@ -28,6 +28,7 @@ export const REVOCATION_REASONS = [
   'identity_deleted',
   'platform_admin_removed',
   'reissued',
+  'inactive',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

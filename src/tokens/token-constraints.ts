@@ -1,4 +1,4 @@
-import { canonicalCidr, cidrWithin } from '../common/cidr';
+import { canonicalCidr, cidrsWithin } from '../common/cidr';
 import { RequestValidationError } from '../common/domain-error';
 import { TokenError } from './token-error';
 
@@ -90,16 +90,6 @@ export function constraintsOf(token: {
       sharedLimit ??
       (rateLimitPerMinute === null ? null : { tokenId: token.id, perMinute: rateLimitPerMinute }),
   };
-}
-
-/** Whether every network of `inner` lies in one of `outer`'s (null is everywhere). */
-export function cidrsWithin(
-  inner: readonly string[] | null,
-  outer: readonly string[] | null,
-): boolean {
-  if (outer === null) return true;
-  if (inner === null) return false;
-  return inner.every((cidr) => outer.some((allowed) => cidrWithin(cidr, allowed)));
 }
 
 /**

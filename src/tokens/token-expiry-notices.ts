@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
 import { SYSTEM_AUTHOR } from '../database/domain-event';
-import { runAlone } from '../database/key-lock';
+import { AloneTurns } from '../database/alone-turns';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
 import { NoticeWindow, TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
@@ -43,41 +42,31 @@ interface Notice extends NoticeWindow {
  */
 @Injectable()
 export class TokenExpiryNotices implements OnModuleDestroy {
-  private readonly logger = new Logger(TokenExpiryNotices.name);
-  private timer: NodeJS.Timeout | null = null;
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns: AloneTurns<number>;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly notices: TokenExpiryNoticesRepository,
-  ) {}
+  ) {
+    const logger = new Logger(TokenExpiryNotices.name);
+    const tell = (now: Date) => this.tell(now);
+    this.turns = new AloneTurns(dataSource, NOTICES_LOCK, 0, tell, logger, 'token expiry notice');
+  }
 
   /** Starts the turns: the server calls it once it serves. */
   start(): void {
-    if (this.timer) return;
-    const everyMs = this.config.TOKEN_EXPIRY_NOTICE_EVERY_SECONDS * 1000;
-    this.timer = setInterval(() => void this.runTurn(), everyMs);
-    this.timer.unref();
+    this.turns.start(this.config.TOKEN_EXPIRY_NOTICE_EVERY_SECONDS * 1000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.turn;
+  onModuleDestroy(): Promise<void> {
+    return this.turns.stop();
   }
 
   /** One turn, after the one under way; answers how many notices it sent. */
   runTurn(now = new Date()): Promise<number> {
-    const next = this.turn.then(() => this.turnOnce(now));
-    this.turn = next.catch((e: unknown) =>
-      this.logger.warn({ err: loggableError(e) }, 'token expiry notice turn failed'),
-    );
-    return next;
-  }
-
-  private async turnOnce(now: Date): Promise<number> {
-    return (await runAlone(this.dataSource, NOTICES_LOCK, () => this.tell(now))) ?? 0;
+    return this.turns.run(now);
   }
 
   private async tell(now: Date): Promise<number> {

@@ -4,14 +4,16 @@ import type { RequestContext } from '../auth/request-context';
 import { firstTokenScopes } from '../auth/scopes';
 import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-decision';
 import { IssuedTokenDto } from './dto/token-view.dto';
-import { RequestValidationError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
 import { activeTokensKey, holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { governIssue, TokenTerms } from '../governance/business-policy';
+import { BusinessPolicyService } from '../governance/business-policy.service';
+import { policyViolation } from '../governance/governance-error';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
-import { ApiToken, TokenOrigin } from './api-token.entity';
+import { ApiToken } from './api-token.entity';
 import { CreateTokenDto } from './dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from './token-access';
 import { TokenError } from './token-error';
@@ -22,36 +24,20 @@ import {
   requestedConstraints,
   UNCONSTRAINED,
 } from './token-constraints';
-import type { RequestedConstraints, TokenConstraints } from './token-constraints';
+import type { RequestedConstraints } from './token-constraints';
 import {
+  askedExpiry,
   cappedExpiry,
   expiryInDays,
+  expiryOf,
+  EXPIRES_IN_DAYS,
   FIRST_TOKEN_DAYS,
   FIRST_TOKEN_NAME,
-  futureDate,
 } from './token-lifetime';
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
-
-export interface IssueTokenInput {
-  businessId: string | null;
-  identityId: string;
-  name: string;
-  scopes: string[] | null;
-  expiresAt: Date | null;
-  /** Where and how often it may be used, capped by the caller before it gets here; absent: none. */
-  constraints?: TokenConstraints;
-  rotatedFromId?: string | null;
-  /** A token this one replaces in the same transaction (a rotation with no grace period). */
-  replaces?: string;
-  /** The new token's id, when the caller had to know it first (a rotation claims it). */
-  id?: string;
-  /** The caller's own data about the token, already validated; absent: none. */
-  meta?: object | null;
-  /** `federation` for the RFC 8693 exchange's token; absent: an ordinary token. */
-  origin?: TokenOrigin;
-}
+import type { IssueTokenInput } from './issue-token-input';
 
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
@@ -65,11 +51,13 @@ export class TokenIssuanceService {
     private readonly tokens: TokensRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
+    private readonly policy: BusinessPolicyService,
   ) {}
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
-    const expiresAt = cappedExpiry(this.expiryOf(dto), askedExpiry(dto), ctx.token.expiresAt);
+    const expiryAskedAt = askedExpiry(dto);
+    const expiresAt = cappedExpiry(expiryOf(dto), expiryAskedAt, ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     const maker = constraintsOf(ctx.token);
     const constraints = cappedConstraints(this.requested(dto), maker, maker);
@@ -84,6 +72,7 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes,
         expiresAt,
+        expiryAskedAt,
         constraints,
         meta: dto.meta ?? null,
       });
@@ -91,13 +80,18 @@ export class TokenIssuanceService {
     });
   }
 
-  /** Mints and stores a token inside the caller's transaction. The secret leaves only here. */
+  /**
+   * Mints and stores a token inside the caller's transaction, under its business's token policy
+   * (every path comes here, so none escapes it). The secret leaves only here.
+   */
   async issue(
     tx: Transaction,
     author: Author,
     input: IssueTokenInput,
   ): Promise<{ secret: string; token: ApiToken }> {
     await this.assertBelowCap(tx, input);
+    const createdAt = new Date();
+    const terms = await this.governed(tx, input, createdAt);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const constraints = input.constraints ?? UNCONSTRAINED;
     const token = Object.assign(new ApiToken(), {
@@ -106,13 +100,13 @@ export class TokenIssuanceService {
       businessId: input.businessId,
       identityId: input.identityId,
       name: input.name,
-      scopes: input.scopes,
+      scopes: terms.scopes && [...terms.scopes],
       tokenHash: minted.hash,
       preview: minted.preview,
-      createdAt: new Date(),
+      createdAt,
       createdBy: author.actor.label,
       createdById: author.actor.id,
-      expiresAt: input.expiresAt,
+      expiresAt: terms.expiresAt,
       lastUsedAt: null,
       revokedAt: null,
       revokedBy: null,
@@ -120,7 +114,7 @@ export class TokenIssuanceService {
       revocationReason: null,
       rotatedFromId: input.rotatedFromId ?? null,
       rotatedToId: null,
-      allowedCidrs: constraints.allowedCidrs ? [...constraints.allowedCidrs] : null,
+      allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
       rateLimitPerMinute: constraints.rateLimitPerMinute,
       sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
       sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
@@ -184,6 +178,7 @@ export class TokenIssuanceService {
     holder: { businessId: string; identityId: string; isAdmin: boolean },
     expiresInDays?: number,
   ): Promise<IssuedTokenDto> {
+    const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
     const { secret, token } = await this.issue(tx, author, {
       businessId: holder.businessId,
       identityId: holder.identityId,
@@ -192,9 +187,10 @@ export class TokenIssuanceService {
       constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
       expiresAt: cappedExpiry(
         expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
-        expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
+        asked,
         maker.expiresAt,
       ),
+      expiryAskedAt: asked,
     });
     return IssuedTokenDto.issued(secret, token);
   }
@@ -231,7 +227,7 @@ export class TokenIssuanceService {
     email: string,
     dto: CreateTokenDto,
   ): Promise<IssuedTokenDto> {
-    const expiresAt = this.expiryOf(dto);
+    const expiresAt = expiryOf(dto);
     const identity = await this.tenancy.findUserByEmail(email);
     return this.uow.run(async (tx) => {
       const target = identity
@@ -254,6 +250,7 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes: dto.scopes ?? null,
         expiresAt,
+        expiryAskedAt: askedExpiry(dto),
         constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
         meta: dto.meta ?? null,
       });
@@ -266,28 +263,25 @@ export class TokenIssuanceService {
     return requestedConstraints(dto, this.config.RATE_LIMIT_IDENTITY_PER_MINUTE);
   }
 
-  private expiryOf(dto: CreateTokenDto): Date | null {
-    if (dto.expires_at && dto.expires_in_days) {
-      throw new RequestValidationError([
-        {
-          loc: ['body', 'expires_at'],
-          msg: 'Give expires_at or expires_in_days, not both',
-          type: 'value_error',
-        },
-      ]);
+  /**
+   * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
+   * it breaks. A platform token has no business, so no policy.
+   */
+  private async governed(tx: Transaction, input: IssueTokenInput, now: Date): Promise<TokenTerms> {
+    const asked = {
+      scopes: input.scopes,
+      allowedCidrs: input.constraints?.allowedCidrs ?? null,
+      expiresAt: input.expiresAt,
+      expiryAsked: Boolean(input.expiryAskedAt),
+    };
+    if (input.businessId === null) return asked;
+    const rules = await this.policy.rulesFor(tx, input.businessId);
+    const { terms, breaches } = governIssue(rules, asked, now);
+    if (breaches.length > 0) {
+      throw policyViolation(breaches, (field) =>
+        field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],
+      );
     }
-    if (dto.expires_at) {
-      if (dto.expires_at.getTime() <= Date.now()) throw futureDate('expires_at', dto.expires_at);
-      return dto.expires_at;
-    }
-    return expiryInDays(dto.expires_in_days);
+    return terms;
   }
-}
-
-const EXPIRES_IN_DAYS = ['body', 'expires_in_days'];
-
-/** Where the caller asked for an expiry, or null when it takes the default. */
-function askedExpiry(dto: CreateTokenDto): string[] | null {
-  if (dto.expires_at !== undefined) return ['body', 'expires_at'];
-  return dto.expires_in_days === undefined ? null : EXPIRES_IN_DAYS;
 }

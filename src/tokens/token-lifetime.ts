@@ -1,4 +1,5 @@
 import { RequestValidationError } from '../common/domain-error';
+import type { CreateTokenDto } from './dto/token-requests.dto';
 import { TokenError } from './token-error';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -71,3 +72,30 @@ export function futureDate(field: string, value: Date): RequestValidationError {
 
 /** The name of every first token (a rotation keeps it): how a re-issue finds the one it replaces. */
 export const FIRST_TOKEN_NAME = 'first-token';
+
+/** The loc of a first or platform token's asked-for lifetime. */
+export const EXPIRES_IN_DAYS = ['body', 'expires_in_days'];
+
+/** Where a create body asked for an expiry, or null when it takes the default. */
+export function askedExpiry(dto: CreateTokenDto): string[] | null {
+  if (dto.expires_at !== undefined) return ['body', 'expires_at'];
+  return dto.expires_in_days === undefined ? null : EXPIRES_IN_DAYS;
+}
+
+/** The expiry a create body asks for: `expires_at`, or `expires_in_days` from now, or none. */
+export function expiryOf(dto: CreateTokenDto): Date | null {
+  if (dto.expires_at && dto.expires_in_days) {
+    throw new RequestValidationError([
+      {
+        loc: ['body', 'expires_at'],
+        msg: 'Give expires_at or expires_in_days, not both',
+        type: 'value_error',
+      },
+    ]);
+  }
+  if (dto.expires_at) {
+    if (dto.expires_at.getTime() <= Date.now()) throw futureDate('expires_at', dto.expires_at);
+    return dto.expires_at;
+  }
+  return expiryInDays(dto.expires_in_days);
+}

@@ -1,7 +1,7 @@
 import { scopesWithin } from '../auth/scopes';
 import type { ValidationIssue } from '../common/domain-error';
 import type { ApiToken } from './api-token.entity';
-import { cidrsWithin } from './token-constraints';
+import { cidrsWithin } from '../common/cidr';
 import { TokenError } from './token-error';
 
 /**

@@ -139,9 +139,10 @@ export class TokenRotationService {
     // lives no longer than the token it replaces did, and a token with no expiry may stay so.
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
     const sameLength = lifetime === null ? null : new Date(now + lifetime);
+    const expiryAskedAt = dto.expires_at === undefined ? null : ['body', 'expires_at'];
     const expiresAt = cappedExpiry(
       dto.expires_at ?? sameLength,
-      dto.expires_at === undefined ? null : ['body', 'expires_at'],
+      expiryAskedAt,
       earlierCeiling(sameLength, ceiling),
     );
     // First wins: the database decides, with one conditional UPDATE on the old token.
@@ -159,6 +160,7 @@ export class TokenRotationService {
       scopes: old.scopes,
       meta: old.meta,
       expiresAt,
+      expiryAskedAt,
       constraints,
       rotatedFromId: old.id,
       ...(grace === 0 ? { replaces: old.id } : {}),

@@ -36,7 +36,8 @@ export type RevocationCause =
   | 'member_removed'
   | 'identity_deleted'
   | 'platform_admin_removed'
-  | 'reissued';
+  | 'reissued'
+  | 'inactive';
 
 @Audited()
 export class TokenRevokedEvent extends DomainEvent {
@@ -160,6 +161,24 @@ export class TokenExpiringEvent extends DomainEvent {
     readonly token: TokenRef,
     readonly expiresAt: string,
     readonly daysBefore: number,
+  ) {
+    super(author);
+  }
+}
+
+/**
+ * A token unused (since `idleSince`) for all but 7 days of its business's
+ * `inactivity_revoke_days`: it will be revoked as inactive at `revokesAt` unless used before.
+ * Told once per spell of disuse.
+ */
+@Audited()
+export class TokenInactiveSoonEvent extends DomainEvent {
+  readonly name = 'token.inactive_soon';
+  constructor(
+    author: Author,
+    readonly token: TokenRef,
+    readonly idleSince: string,
+    readonly revokesAt: string,
   ) {
     super(author);
   }

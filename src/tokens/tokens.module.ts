@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GovernanceModule } from '../governance/governance.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { CacheInvalidation } from './cache-invalidation';
 import { LastUsedWriter } from './last-used-writer';
@@ -18,6 +19,9 @@ import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
 import { TokenExpiryNotices } from './token-expiry-notices';
 import { TokenExpiryNoticesRepository } from './token-expiry-notices.repository';
+import { GovernedTokensRepository } from './governed-tokens.repository';
+import { PolicyViolationsService } from './policy-violations.service';
+import { TokenInactivitySweep } from './token-inactivity';
 import { TokenUsageRecorder } from './token-usage-recorder';
 import { TokenUsageRepository } from './token-usage.repository';
 import { TokenUsageSummaryService } from './token-usage-summary.service';
@@ -29,7 +33,7 @@ import { TokenUsageService } from './token-usage.service';
  * `TokenVerifier` (`AuthModule.register`).
  */
 @Module({
-  imports: [TenancyModule],
+  imports: [TenancyModule, GovernanceModule],
   providers: [
     TokensRepository,
     TokenListsRepository,
@@ -47,6 +51,9 @@ import { TokenUsageService } from './token-usage.service';
     RevocationMetrics,
     TokenExpiryNotices,
     TokenExpiryNoticesRepository,
+    GovernedTokensRepository,
+    PolicyViolationsService,
+    TokenInactivitySweep,
     TokenUsageRepository,
     TokenUsageRecorder,
     TokenUsageService,
@@ -56,6 +63,8 @@ import { TokenUsageService } from './token-usage.service';
   ],
   exports: [
     TokenExpiryNotices,
+    TokenInactivitySweep,
+    PolicyViolationsService,
     TokenIssuanceService,
     TokenRotationService,
     TokenRevocationService,

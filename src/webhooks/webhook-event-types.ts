@@ -8,6 +8,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'token.rotated',
   'token.expiring',
   'token.expired',
+  'token.inactive_soon',
   'token.rejected',
   'token.leaked',
   'token.disabled',

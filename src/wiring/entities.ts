@@ -1,5 +1,6 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
+import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
 import { WEBHOOKS_ENTITIES } from '../webhooks/webhooks.entities';
@@ -14,4 +15,5 @@ export const ENTITIES = [
   ...AUDIT_ENTITIES,
   ...WEBHOOKS_ENTITIES,
   ...FEDERATION_ENTITIES,
+  ...GOVERNANCE_ENTITIES,
 ];

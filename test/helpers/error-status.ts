@@ -12,6 +12,7 @@ import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-erro
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';
 import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../src/webhooks/webhook-error';
 import { FEDERATION_ERRORS, FederationErrorCode } from '../../src/federation/federation-error';
+import { GOVERNANCE_ERRORS, GovernanceErrorCode } from '../../src/governance/governance-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
@@ -22,7 +23,8 @@ export type ErrorCode =
   | AuditErrorCode
   | WebhookErrorCode
   | LeakErrorCode
-  | FederationErrorCode;
+  | FederationErrorCode
+  | GovernanceErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -34,6 +36,7 @@ export const ERROR_TABLES = [
   WEBHOOK_ERRORS,
   LEAK_ERRORS,
   FEDERATION_ERRORS,
+  GOVERNANCE_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

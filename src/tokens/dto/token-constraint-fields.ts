@@ -10,23 +10,10 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
 } from 'class-validator';
-import { canonicalCidr, MAX_CIDR_LENGTH } from '../../common/cidr';
+import { MAX_CIDR_LENGTH } from '../../common/cidr';
+import { EachCidr } from '../../common/cidr-fields';
 import { ALLOWED_CIDRS_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
-
-/** Each element an IPv4 or IPv6 network (or a bare address), as `canonicalCidr` reads them. */
-const EachCidr = () =>
-  ValidateBy(
-    {
-      name: 'isCidr',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && canonicalCidr(value) !== null,
-        defaultMessage: () => 'each entry must be an IPv4 or IPv6 CIDR, such as 10.0.0.0/8',
-      },
-    },
-    { each: true },
-  );
 
 /**
  * `allowed_cidrs`, for create and rotate. Left out: the default (anywhere for a new token, the

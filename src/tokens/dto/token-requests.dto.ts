@@ -1,9 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import {
-  ArrayMaxSize,
-  ArrayUnique,
   Equals,
-  IsArray,
   IsBoolean,
   IsDate,
   IsIn,
@@ -15,6 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
+import { ScopeList } from '../../auth/scope-list';
 import {
   dateTimeMessage,
   ExpiresInDaysProperty,
@@ -56,15 +54,7 @@ export class CreateTokenDto {
 
   @ApiPropertyOptional(SCOPES_DOC)
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.scopes)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MaxLength(LIMITS.scope, {
-    each: true,
-    message: `each scope must be at most ${LIMITS.scope} characters`,
-  })
-  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  @ScopeList()
   scopes?: string[] | null;
 
   // No example: Swagger UI sends the examples together, and this excludes expires_in_days.

@@ -1,15 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsDate,
-  IsOptional,
-  IsString,
-  Matches,
-} from 'class-validator';
-import { SCOPE_PATTERN } from '../../auth/scopes';
-import { LIMITS } from '../../common/byte-budget';
+import { IsDate, IsOptional, IsString } from 'class-validator';
+import { ScopeList } from '../../auth/scope-list';
 import {
   dateTimeMessage,
   MaxLength,
@@ -48,15 +39,7 @@ export class UpdateTokenDto {
     description: `A subset of the token’s scopes. ${NARROW_ONLY}.`,
   })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.scopes)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MaxLength(LIMITS.scope, {
-    each: true,
-    message: `each scope must be at most ${LIMITS.scope} characters`,
-  })
-  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must match segment(:segment)*' })
+  @ScopeList()
   scopes?: string[] | null;
 
   // No example: a fixed date would soon be in the past, or later than the token's own expiry.

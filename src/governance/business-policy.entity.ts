@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A business's token policy: one row per business that has set one (none: no rule). */
+@Entity({ name: 'business_token_policies' })
+export class BusinessTokenPolicy {
+  @PrimaryColumn({ type: 'uuid' })
+  businessId!: string;
+
+  @Column({ type: 'integer', nullable: true })
+  maxLifetimeDays!: number | null;
+
+  @Column({ type: 'boolean' })
+  requireExpiry!: boolean;
+
+  /** Scope patterns (`deploy:*`) every token's scopes lie within; null: any. */
+  @Column({ type: 'simple-json', nullable: true })
+  allowedScopes!: string[] | null;
+
+  /** Canonical CIDRs every token's `allowed_cidrs` lie within; null: anywhere. */
+  @Column({ type: 'simple-json', nullable: true })
+  requiredCidrs!: string[] | null;
+
+  @Column({ type: 'integer', nullable: true })
+  inactivityRevokeDays!: number | null;
+
+  @Column({ type: Date })
+  updatedAt!: Date;
+
+  /** The actor's label (an email, or `machine:<name>`). */
+  @Column({ type: 'varchar', length: 340 })
+  updatedBy!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  updatedById!: string | null;
+}

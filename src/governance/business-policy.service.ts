@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { canonicalCidr } from '../common/cidr';
+import { holdKeyLock } from '../database/key-lock';
+import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { BusinessPolicyRules, NO_POLICY } from './business-policy';
+import { BusinessTokenPolicy } from './business-policy.entity';
+import { BusinessPolicyRepository } from './business-policy.repository';
+import { BusinessPolicyViewDto, PutBusinessPolicyDto } from './dto/business-policy.dto';
+import { PolicySnapshot, TokenPolicyUpdatedEvent } from './governance.events';
+
+/**
+ * The key issuance holds shared and a change of policy exclusive: a token is issued under the
+ * policy in force when it commits, never under one replaced while it was being made.
+ */
+const policyKey = (businessId: string) => `token-policy:${businessId}`;
+
+/** A business's token policy: read by any member, set by owners, asked by every issuer. */
+@Injectable()
+export class BusinessPolicyService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly policies: BusinessPolicyRepository,
+  ) {}
+
+  async read(ctx: RequestContext): Promise<BusinessPolicyViewDto> {
+    return viewOf(await this.policies.find(ctx.businessId, null));
+  }
+
+  /** Replaces the business's policy, audited with before and after. */
+  put(ctx: RequestContext, dto: PutBusinessPolicyDto): Promise<BusinessPolicyViewDto> {
+    const cidrs = dto.required_cidrs ?? null;
+    const row: BusinessTokenPolicy = {
+      businessId: ctx.businessId,
+      maxLifetimeDays: dto.max_lifetime_days ?? null,
+      requireExpiry: dto.require_expiry ?? false,
+      allowedScopes: dto.allowed_scopes ?? null,
+      // One spelling per network, as a token's own allowed_cidrs are kept.
+      requiredCidrs: cidrs && [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
+      inactivityRevokeDays: dto.inactivity_revoke_days ?? null,
+      updatedAt: new Date(),
+      updatedBy: ctx.author.actor.label,
+      updatedById: ctx.author.actor.id,
+    };
+    return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, policyKey(ctx.businessId), 'exclusive');
+      const before = await this.policies.find(ctx.businessId, tx);
+      await this.policies.save(tx, row, before !== null);
+      await tx.publish(
+        new TokenPolicyUpdatedEvent(
+          ctx.author,
+          ctx.businessId,
+          before && snapshotOf(rulesOf(before)),
+          snapshotOf(rulesOf(row)),
+        ),
+      );
+      return viewOf(row);
+    });
+  }
+
+  /** The rules a token issued in this transaction must keep; none for a business without. */
+  async rulesFor(tx: Transaction, businessId: string): Promise<BusinessPolicyRules> {
+    await holdKeyLock(tx, policyKey(businessId), 'shared');
+    return rulesOf(await this.policies.find(businessId, tx));
+  }
+
+  /** The rules in force now, outside any transaction (the violations list). */
+  async currentRules(businessId: string): Promise<BusinessPolicyRules> {
+    return rulesOf(await this.policies.find(businessId, null));
+  }
+
+  /** Every business whose policy revokes unused tokens, with its rules. */
+  async revokingInactiveAnyBusiness(): Promise<{ businessId: string; days: number }[]> {
+    const rows = await this.policies.findRevokingInactiveAnyBusiness();
+    return rows.map((r) => ({ businessId: r.businessId, days: r.inactivityRevokeDays! }));
+  }
+}
+
+function rulesOf(row: BusinessTokenPolicy | null): BusinessPolicyRules {
+  if (row === null) return NO_POLICY;
+  return {
+    maxLifetimeDays: row.maxLifetimeDays,
+    requireExpiry: row.requireExpiry,
+    allowedScopes: row.allowedScopes,
+    requiredCidrs: row.requiredCidrs,
+    inactivityRevokeDays: row.inactivityRevokeDays,
+  };
+}
+
+function snapshotOf(rules: BusinessPolicyRules): PolicySnapshot {
+  return {
+    max_lifetime_days: rules.maxLifetimeDays,
+    require_expiry: rules.requireExpiry,
+    allowed_scopes: rules.allowedScopes && [...rules.allowedScopes],
+    required_cidrs: rules.requiredCidrs && [...rules.requiredCidrs],
+    inactivity_revoke_days: rules.inactivityRevokeDays,
+  };
+}
+
+function viewOf(row: BusinessTokenPolicy | null): BusinessPolicyViewDto {
+  return {
+    ...snapshotOf(rulesOf(row)),
+    updated_at: row?.updatedAt.toISOString() ?? null,
+    updated_by: row?.updatedBy ?? null,
+  };
+}

@@ -1,0 +1,4 @@
+import { BusinessTokenPolicy } from './business-policy.entity';
+
+/** The tables governance owns. */
+export const GOVERNANCE_ENTITIES = [BusinessTokenPolicy];

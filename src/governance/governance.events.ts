@@ -1,0 +1,24 @@
+import { Audited, Author, DomainEvent } from '../database/domain-event';
+
+/** A business's token policy as its audit entry shows it (snake_case, as the API does). */
+export interface PolicySnapshot {
+  max_lifetime_days: number | null;
+  require_expiry: boolean;
+  allowed_scopes: string[] | null;
+  required_cidrs: string[] | null;
+  inactivity_revoke_days: number | null;
+}
+
+/** A business's token policy was set: `before` is null for its first. */
+@Audited()
+export class TokenPolicyUpdatedEvent extends DomainEvent {
+  readonly name = 'token_policy.updated';
+  constructor(
+    author: Author,
+    readonly businessId: string,
+    readonly before: PolicySnapshot | null,
+    readonly after: PolicySnapshot,
+  ) {
+    super(author);
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PolicyBreach } from '../../governance/business-policy';
+import type { ApiToken } from '../api-token.entity';
+import { TokenViewDto } from './token-view.dto';
+
+const RULES = [
+  'max_lifetime_days',
+  'require_expiry',
+  'allowed_scopes',
+  'required_cidrs',
+  'inactivity_revoke_days',
+];
+
+/** One rule of the business's token policy that a token breaks. */
+export class PolicyBreachDto {
+  @ApiProperty({ enum: RULES, example: 'max_lifetime_days' })
+  rule!: PolicyBreach['rule'];
+  @ApiProperty({
+    enum: ['expires_at', 'scopes', 'allowed_cidrs', 'last_used_at'],
+    example: 'expires_at',
+    description: "The token's field the rule is about",
+  })
+  field!: PolicyBreach['field'];
+  @ApiProperty({
+    example:
+      'A token of this business lives at most 90 days: expire it by 2026-03-01T00:00:00.000Z',
+  })
+  msg!: string;
+}
+
+/** An active token that breaks the business's current token policy, and how. */
+export class PolicyViolationDto extends TokenViewDto {
+  @ApiProperty({ type: [PolicyBreachDto], description: 'Every rule it breaks' })
+  violations!: PolicyBreachDto[];
+
+  static breaking(
+    token: Readonly<ApiToken>,
+    breaches: PolicyBreach[],
+    now: Date,
+  ): PolicyViolationDto {
+    return { ...TokenViewDto.of(token, now), violations: breaches.map((b) => ({ ...b })) };
+  }
+}
