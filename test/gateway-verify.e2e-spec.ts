@@ -217,6 +217,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
         'x-latchkey-identity-type': 'user',
         'x-latchkey-scopes': '*',
         'x-latchkey-expires-at': '',
+        'x-latchkey-uses-remaining': '',
       };
     }
     const { view } = tokens[kind]!;
@@ -227,6 +228,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'x-latchkey-identity-type': 'user',
       'x-latchkey-scopes': view.scopes === null ? '*' : view.scopes.join(' '),
       'x-latchkey-expires-at': view.expires_at ?? '',
+      'x-latchkey-uses-remaining': '',
     };
   };
 

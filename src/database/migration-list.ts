@@ -15,6 +15,7 @@ import { WebhookFairClaim1764650000000 } from './migrations/1764650000000-webhoo
 import { TokenDisabled1764660000000 } from './migrations/1764660000000-token-disabled';
 import { TokenMeta1764661000000 } from './migrations/1764661000000-token-meta';
 import { Federation1764670000000 } from './migrations/1764670000000-federation';
+import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   TokenDisabled1764660000000,
   TokenMeta1764661000000,
   Federation1764670000000,
+  TokenUses1764690000000,
 ];

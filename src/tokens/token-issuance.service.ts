@@ -33,6 +33,7 @@ import {
 import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { usesColumns } from './uses/token-uses';
 
 export interface IssueTokenInput {
   businessId: string | null;
@@ -131,6 +132,7 @@ export class TokenIssuanceService {
       disabledReason: null,
       meta: input.meta ?? null,
       origin: input.origin ?? null,
+      ...usesColumns(constraints.uses),
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(
