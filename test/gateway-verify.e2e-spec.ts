@@ -395,6 +395,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'X-Latchkey-Identity-Type',
       'X-Latchkey-Scopes',
       'X-Latchkey-Expires-At',
+      'X-Latchkey-Uses-Remaining',
     ]);
     expect(Object.keys(op.responses).sort()).toEqual(['204', '401', '403', '422', '429']);
     expect(Object.keys(op.responses['403'].headers)).toEqual(['WWW-Authenticate']);
