@@ -48,6 +48,7 @@ const ONE_AT_A_TIME = [
   'shutdown',
   'start',
   'swagger-ui',
+  'token-uses-crash',
   'tracing',
   'readme-postgres',
   'typed-client',
