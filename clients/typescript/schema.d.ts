@@ -1595,6 +1595,29 @@ export interface components {
        * @enum {string|null}
        */
       origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
     };
     TokenUsageRowDto: {
       /**
@@ -1744,10 +1767,42 @@ export interface components {
        */
       origin: 'federation' | null;
       /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
       token: string;
+    };
+    RefillDto: {
+      /**
+       * @example daily
+       * @enum {string}
+       */
+      interval: 'daily' | 'monthly';
+      /** @example 1000 */
+      amount: number;
     };
     CreateTokenDto: {
       /** @example ci-deploy */
@@ -1792,6 +1847,13 @@ export interface components {
       meta?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description How many requests the token may make; each authenticated request spends one, and a token with none left is 429 USES_EXHAUSTED (not revoked). Left out: no limit, or the calling token's uses left when it has a limit. Never more than the calling token has left.
+       * @example 1000
+       */
+      uses_limit?: number;
+      /** @description Sets the uses left back to `amount` (at most uses_limit) at the start of each UTC day or month. Needs uses_limit. Never more, nor more often, than the calling token's refill. */
+      refill?: components['schemas']['RefillDto'];
     };
     RiskyTokenDto: {
       /**
@@ -1908,6 +1970,29 @@ export interface components {
        */
       origin: 'federation' | null;
       /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
        *       "no_expiry",
@@ -1987,6 +2072,11 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
+      /**
+       * @description How many requests the token may make; each authenticated request spends one, and a token with none left is 429 USES_EXHAUSTED (not revoked). Left out: as it is. Lower only (the uses left drop with it); a token with no limit may be given one. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       * @example 1000
+       */
+      uses_limit?: number;
     };
     RotateTokenDto: {
       /**
@@ -2282,6 +2372,29 @@ export interface components {
        * @enum {string|null}
        */
       origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -3238,9 +3351,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3260,7 +3375,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3419,9 +3534,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3441,7 +3558,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3470,6 +3587,11 @@ export interface operations {
          *       "meta": {
          *         "team": "payments",
          *         "ticket": "OPS-1234"
+         *       },
+         *       "uses_limit": 1000,
+         *       "refill": {
+         *         "interval": "daily",
+         *         "amount": 1000
          *       }
          *     }
          */
@@ -3685,9 +3807,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3707,7 +3831,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3858,9 +3982,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3880,7 +4006,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3945,7 +4071,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -4149,9 +4278,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4171,7 +4302,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4405,9 +4536,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4427,7 +4560,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4574,9 +4707,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4596,7 +4731,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4830,9 +4965,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4852,7 +4989,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4883,7 +5020,8 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
-         *       ]
+         *       ],
+         *       "uses_limit": 1000
          *     }
          */
         'application/json': components['schemas']['UpdateTokenDto'];
@@ -5120,9 +5258,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5142,7 +5282,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5210,7 +5350,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -5415,9 +5558,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5437,7 +5582,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5697,9 +5842,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5719,7 +5866,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5850,9 +5997,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5872,7 +6021,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5938,7 +6087,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -6104,9 +6256,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6126,7 +6280,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6194,7 +6348,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -6391,9 +6548,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6413,7 +6572,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6565,9 +6724,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6587,7 +6748,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6843,9 +7004,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6865,7 +7028,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7112,9 +7275,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7134,7 +7299,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7256,9 +7421,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7278,7 +7445,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7477,9 +7644,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7499,7 +7668,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7716,9 +7885,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7738,7 +7909,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7955,9 +8126,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7977,7 +8150,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8099,9 +8272,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8121,7 +8296,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8340,9 +8515,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8362,7 +8539,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8597,9 +8774,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8619,7 +8798,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8775,9 +8954,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8797,7 +8978,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9053,9 +9234,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9075,7 +9258,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9308,9 +9491,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9330,7 +9515,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9578,9 +9763,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9600,7 +9787,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9856,9 +10043,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9878,7 +10067,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10034,9 +10223,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10056,7 +10247,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10310,9 +10501,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10332,7 +10525,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10559,9 +10752,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10581,7 +10776,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10724,9 +10919,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10746,7 +10943,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10965,9 +11162,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10987,7 +11186,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11154,9 +11353,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11176,7 +11377,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11327,9 +11528,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11349,7 +11552,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11497,9 +11700,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11519,7 +11724,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11654,9 +11859,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11676,7 +11883,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11793,9 +12000,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11815,7 +12024,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11899,9 +12108,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11921,7 +12132,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12060,9 +12271,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12082,7 +12295,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12233,9 +12446,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12255,7 +12470,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12398,9 +12613,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12420,7 +12637,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12570,9 +12787,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12592,7 +12811,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12693,9 +12912,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12715,7 +12936,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12837,9 +13058,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12859,7 +13082,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12973,9 +13196,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12995,7 +13220,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13137,9 +13362,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13159,7 +13386,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -16391,6 +16618,11 @@ export interface operations {
             meta?: {
               [key: string]: unknown;
             } | null;
+            /**
+             * @description The uses it has left (asking spends none); null: no limit of uses
+             * @example 997
+             */
+            uses_remaining?: number | null;
           };
         };
       };
@@ -16635,9 +16867,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -16657,7 +16891,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -16926,9 +17160,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -16948,7 +17184,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -17178,9 +17414,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -17200,7 +17438,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -17429,6 +17667,8 @@ export interface operations {
           'X-Latchkey-Scopes'?: string;
           /** @description When the token expires (ISO 8601); empty when it never does */
           'X-Latchkey-Expires-At'?: string;
+          /** @description The uses the token has left after this check (it spent one); empty when it has no limit */
+          'X-Latchkey-Uses-Remaining'?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -17527,9 +17767,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -17549,7 +17791,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
