@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { UsesMeter } from '../src/tokens/uses/uses-meter';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, getToken, me } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
-import { Driver, DRIVERS, TEST_REDIS_URL } from './setup/servers';
+import { LEDGER_CASES, ledgerEnv } from './helpers/uses-ledgers';
 
 const CALLS = 50;
 
@@ -12,54 +11,39 @@ const CALLS = 50;
  * without it on SQLite, where two instances share one file and reserve uses from it by
  * compare-and-set. PostgreSQL without Redis is the same compare-and-set, run here too.
  */
-const CASES: [Driver, 'redis' | 'database'][] = DRIVERS.flatMap(
-  (d): [Driver, 'redis' | 'database'][] =>
-    TEST_REDIS_URL
-      ? [
-          [d, 'redis'],
-          [d, 'database'],
-        ]
-      : [[d, 'database']],
+describe.each(LEDGER_CASES)(
+  'Uses across two instances on %s, counted in the %s',
+  (driver, ledger) => {
+    let a: TestApp;
+    let b: TestApp;
+    beforeAll(async () => {
+      const env = { TOKEN_CACHE_TTL_MS: '10000', ...ledgerEnv(ledger) };
+      a = await bootTestApp(driver, env);
+      b = await bootTestApp(driver, env, a.db);
+    });
+    afterAll(async () => {
+      await b?.close({ keepDatabase: true });
+      await a?.close();
+    });
+
+    it(`grants a token with uses_limit 3 exactly 3 of ${CALLS} parallel calls split across them`, async () => {
+      const biz = await createBusiness(a);
+      const tok = await createToken(a, asOwner(biz), { name: 'metered', uses_limit: 3 });
+      const calls = Array.from({ length: CALLS }, (_, i) =>
+        me(i % 2 === 0 ? a : b, asMember(tok.secret, biz.id)).then((res) => ({
+          status: res.status,
+          code: res.body.code as string | null,
+        })),
+      );
+      const answers = await Promise.all(calls);
+      const count = (status: number) => answers.filter((r) => r.status === status).length;
+      expect({ ok: count(200), exhausted: count(429) }).toEqual({ ok: 3, exhausted: CALLS - 3 });
+      expect(
+        answers.filter((r) => r.status === 429).every((r) => r.code === 'USES_EXHAUSTED'),
+      ).toBe(true);
+      for (const app of [a, b]) await app.app.get(UsesMeter).flush(false);
+      const view = await getToken(a, asOwner(biz), tok.id).expect(200);
+      expect(view.body.data).toMatchObject({ status: 'active', uses_remaining: 0 });
+    });
+  },
 );
-
-describe.each(CASES)('Uses across two instances on %s, counted in the %s', (driver, ledger) => {
-  let a: TestApp;
-  let b: TestApp;
-  beforeAll(async () => {
-    const env: Record<string, string> = {
-      TOKEN_CACHE_TTL_MS: '10000',
-      ...(ledger === 'redis'
-        ? {
-            REDIS_URL: TEST_REDIS_URL!,
-            REDIS_KEY_PREFIX: `latchkey-test-${randomBytes(4).toString('hex')}:`,
-          }
-        : {}),
-    };
-    a = await bootTestApp(driver, env);
-    b = await bootTestApp(driver, env, a.db);
-  });
-  afterAll(async () => {
-    await b?.close({ keepDatabase: true });
-    await a?.close();
-  });
-
-  it(`grants a token with uses_limit 3 exactly 3 of ${CALLS} parallel calls split across them`, async () => {
-    const biz = await createBusiness(a);
-    const tok = await createToken(a, asOwner(biz), { name: 'metered', uses_limit: 3 });
-    const calls = Array.from({ length: CALLS }, (_, i) =>
-      me(i % 2 === 0 ? a : b, asMember(tok.secret, biz.id)).then((res) => ({
-        status: res.status,
-        code: res.body.code as string | null,
-      })),
-    );
-    const answers = await Promise.all(calls);
-    const count = (status: number) => answers.filter((r) => r.status === status).length;
-    expect({ ok: count(200), exhausted: count(429) }).toEqual({ ok: 3, exhausted: CALLS - 3 });
-    expect(answers.filter((r) => r.status === 429).every((r) => r.code === 'USES_EXHAUSTED')).toBe(
-      true,
-    );
-    for (const app of [a, b]) await app.app.get(UsesMeter).flush(false);
-    const view = await getToken(a, asOwner(biz), tok.id).expect(200);
-    expect(view.body.data).toMatchObject({ status: 'active', uses_remaining: 0 });
-  });
-});

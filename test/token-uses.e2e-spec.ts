@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { UsesMeter } from '../src/tokens/uses/uses-meter';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
@@ -6,7 +5,7 @@ import { asBearer, asMember, asOwner, getToken, listTokens, me, rotate } from '.
 import { expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { expectValidation } from './helpers/token-checks';
-import { Driver, DRIVERS, TEST_REDIS_URL } from './setup/servers';
+import { LEDGER_CASES, ledgerEnv } from './helpers/uses-ledgers';
 
 const DAY = 86_400_000;
 /**
@@ -19,36 +18,18 @@ const nextMonth = (ms: number) => {
   return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
 };
 
-/** Where the count lives: the database by blocks (one instance), or Redis. */
-type Ledger = 'database' | 'redis';
-const CASES: [Driver, Ledger][] = DRIVERS.flatMap((d): [Driver, Ledger][] =>
-  TEST_REDIS_URL
-    ? [
-        [d, 'database'],
-        [d, 'redis'],
-      ]
-    : [[d, 'database']],
-);
-
 /**
  * Uses that run out (issue 39): `uses_limit` and `refill` at create, one use per authenticated
  * request, 429 USES_EXHAUSTED (with Retry-After iff a refill is due) and not revoked, the count
  * in the view, `/me`, introspection and `/auth/verify`, children and successors bounded by their
  * maker, narrowing only down, bad input refused, and nothing seen from another business.
  */
-describe.each(CASES)('Uses that run out on %s, counted in the %s', (driver, ledger) => {
+describe.each(LEDGER_CASES)('Uses that run out on %s, counted in the %s', (driver, ledger) => {
   let t: TestApp;
   let b: BusinessFixture;
   let meter: UsesMeter;
   beforeAll(async () => {
-    const redis: Record<string, string> =
-      ledger === 'redis'
-        ? {
-            REDIS_URL: TEST_REDIS_URL!,
-            REDIS_KEY_PREFIX: `latchkey-test-${randomBytes(4).toString('hex')}:`,
-          }
-        : {};
-    t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000', ...redis });
+    t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000', ...ledgerEnv(ledger) });
     b = await createBusiness(t);
     meter = t.app.get(UsesMeter);
   });
