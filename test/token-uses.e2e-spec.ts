@@ -1,4 +1,6 @@
 import type { Response } from 'supertest';
+import Redis from 'ioredis';
+import { AppConfig } from '../src/config/app-config';
 import { UsesMeter } from '../src/tokens/uses/uses-meter';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asBearer, asMember, asOwner, getToken, listTokens, me, rotate } from './helpers/api';
@@ -6,6 +8,7 @@ import { expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { expectValidation } from './helpers/token-checks';
 import { LEDGER_CASES, ledgerEnv } from './helpers/uses-ledgers';
+import { TEST_REDIS_URL } from './setup/servers';
 
 const DAY = 86_400_000;
 /**
@@ -242,6 +245,20 @@ describe.each(LEDGER_CASES)('Uses that run out on %s, counted in the %s', (drive
       .set(asOwner(b))
       .send({ name: 'bad', ...body });
     expectValidation(res, loc);
+  });
+
+  it('keeps a count in Redis no longer than a day past its token’s expiry', async () => {
+    if (ledger !== 'redis') return;
+    const tok = await limited({ expires_in_days: 2 });
+    await me(t, asMember(tok.secret, b.id)).expect(200);
+    const redis = new Redis(TEST_REDIS_URL!);
+    try {
+      const key = `${t.app.get(AppConfig).REDIS_KEY_PREFIX}uses:${tok.id}`;
+      expect(await redis.hget(key, 'l')).toBe('2');
+      expect(await redis.pexpiretime(key)).toBe(Date.parse(tok.view.expires_at!) + DAY);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('shows another business nothing: 404 for the token, inactive for introspection', async () => {

@@ -10,8 +10,9 @@ import type { Spent, UsesLedger } from './uses-ledger';
 /**
  * One token's count, in one hash (`l`: left, `p`: its period), so it runs on a Cluster as is.
  * ARGV: the stored count and period (the seed, for a key Redis does not hold yet), the current
- * period, what a refill sets the count to, the limit (a PATCH may have lowered it), and 1 to
- * take a use (0 to look). Answers {granted, left, period}.
+ * period, what a refill sets the count to, the limit (a PATCH may have lowered it), 1 to take a
+ * use (0 to look), and when the key may go (ms since the epoch; 0: never). Answers {granted,
+ * left, period}.
  */
 const SPEND_USE = `
 local left = redis.call('HGET', KEYS[1], 'l')
@@ -37,11 +38,18 @@ if left > 0 then
   granted = 1
 end
 redis.call('HSET', KEYS[1], 'l', left, 'p', period)
+if ARGV[7] ~= '0' then redis.call('PEXPIREAT', KEYS[1], ARGV[7]) end
 return {granted, left, period}`;
 
 type UsesRedis = RedisClient & {
   spendUse(key: string, ...args: (string | number)[]): Promise<[number, number, number]>;
 };
+
+/**
+ * How long a count outlives its token's expiry: past it the token is refused before any use is
+ * asked for, so the key only has to outlast clocks that disagree.
+ */
+const KEEP_AFTER_EXPIRY_MS = 86_400_000;
 
 /** How long a request waits on Redis for its use before it is refused (503), never let through. */
 const COMMAND_TIMEOUT_MS = 1000;
@@ -79,14 +87,20 @@ export class RedisUsesLedger implements UsesLedger {
     await this.client.connect().catch(() => undefined);
   }
 
-  async take(tokenId: string, uses: UsesState, atMs: number): Promise<Spent> {
-    const [granted, remaining, period] = await this.run(tokenId, uses, atMs, true);
+  async take(
+    tokenId: string,
+    uses: UsesState,
+    atMs: number,
+    expiresAt: Date | null,
+  ): Promise<Spent> {
+    const until = expiresAt ? expiresAt.getTime() + KEEP_AFTER_EXPIRY_MS : 0;
+    const [granted, remaining, period] = await this.run(tokenId, uses, atMs, until);
     if (granted === 1) this.pending.set(tokenId, { remaining, period });
     return { granted: granted === 1, remaining, period };
   }
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
-    return (await this.run(tokenId, uses, atMs, false))[1];
+    return (await this.run(tokenId, uses, atMs, null))[1];
   }
 
   unspent(): number {
@@ -108,7 +122,8 @@ export class RedisUsesLedger implements UsesLedger {
     disconnectNow(this.client);
   }
 
-  private async run(tokenId: string, uses: UsesState, atMs: number, take: boolean) {
+  /** The script: a use taken (with the key kept `until`, 0: for good), or with `until` null, a look. */
+  private async run(tokenId: string, uses: UsesState, atMs: number, until: number | null) {
     try {
       return await this.client.spendUse(
         tokenId,
@@ -117,7 +132,8 @@ export class RedisUsesLedger implements UsesLedger {
         usesPeriodOf(uses.refill?.interval, atMs),
         refilledCount(uses),
         uses.limit,
-        take ? '1' : '0',
+        until === null ? '0' : '1',
+        until ?? 0,
       );
     } catch {
       throw new StorageUnavailableError('The token’s uses could not be counted; retry', 1);

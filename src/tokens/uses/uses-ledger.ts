@@ -13,8 +13,11 @@ export interface Spent {
  * so no request is served on a use that was not counted first.
  */
 export interface UsesLedger {
-  /** Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left. */
-  take(tokenId: string, uses: UsesState, atMs: number): Promise<Spent>;
+  /**
+   * Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left.
+   * `expiresAt` is the token's: past it, nothing need keep its count.
+   */
+  take(tokenId: string, uses: UsesState, atMs: number, expiresAt: Date | null): Promise<Spent>;
   /** The uses left at `atMs`, spending none. */
   peek(tokenId: string, uses: UsesState, atMs: number): Promise<number>;
   /** Uses this process holds for the token beyond its stored count, in `period` (0: none). */

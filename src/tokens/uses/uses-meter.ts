@@ -53,7 +53,8 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
    */
   async spend(principal: VerifiedPrincipal, uses: UsesState): Promise<VerifiedPrincipal> {
     const at = this.clock();
-    const spent = await this.ledger.take(principal.token.id, uses, at);
+    const { id, expiresAt } = principal.token;
+    const spent = await this.ledger.take(id, uses, at, expiresAt);
     const left: UsesState = { ...uses, remaining: spent.remaining, period: spent.period };
     if (!spent.granted) throw new UsesExhaustedError(secondsToRefill(left, at));
     return { ...principal, token: { ...principal.token, uses: Object.freeze(left) } };
