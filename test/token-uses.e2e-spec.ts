@@ -247,6 +247,32 @@ describe.each(LEDGER_CASES)('Uses that run out on %s, counted in the %s', (drive
     expectValidation(res, loc);
   });
 
+  it('reserves uses ahead in the database, and a clean shutdown gives back the unspent', async () => {
+    if (ledger !== 'database') return;
+    const own = await bootTestApp(driver);
+    const biz = await createBusiness(own);
+    const tok = await createToken(own, asOwner(biz), { name: 'metered', uses_limit: 1000 });
+    const stored = async (app: TestApp) =>
+      (
+        await app.sql<{ uses_remaining: number }>(
+          'SELECT uses_remaining FROM api_tokens WHERE id = ?',
+          [tok.id],
+        )
+      )[0].uses_remaining;
+    await me(own, asMember(tok.secret, biz.id)).expect(200);
+    // A block of 10 (a hundredth of what is left) was written before the first was granted.
+    expect(Number(await stored(own))).toBe(990);
+    const view = await getToken(own, asOwner(biz), tok.id).expect(200);
+    expect(view.body.data.uses_remaining).toBe(999);
+    await own.close({ keepDatabase: true });
+    const again = await bootTestApp(driver, {}, own.db);
+    try {
+      expect(Number(await stored(again))).toBe(999);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('keeps a count in Redis no longer than a day past its token’s expiry', async () => {
     if (ledger !== 'redis') return;
     const tok = await limited({ expires_in_days: 2 });
