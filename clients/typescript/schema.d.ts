@@ -35,7 +35,7 @@ export interface paths {
     put?: never;
     /**
      * Create a token; the secret is in this response only
-     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token.
+     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token, nor its networks, rate limit or uses left (uses_limit).
      */
     post: operations['createToken'];
     delete?: never;
@@ -118,7 +118,7 @@ export interface paths {
     head?: never;
     /**
      * Rename a token, set its meta, or narrow it
-     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
+     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs, rate_limit_per_minute and uses_limit may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
      */
     patch: operations['updateToken'];
     trace?: never;
@@ -3773,7 +3773,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR
+       * @description Error codes: VALIDATION_ERROR, CONSTRAINTS_EXCEED_MAKER
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -3802,7 +3802,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR';
+            code: 'VALIDATION_ERROR' | 'CONSTRAINTS_EXCEED_MAKER';
           };
         };
       };
