@@ -281,6 +281,40 @@ describe.each(DRIVERS)('CLI on %s', (driver) => {
     expect(bad.stderr).toMatch(/^ {2}rate_limit_per_minute/m);
   });
 
+  it('tokens create sets uses_limit and refill, and refuses bad ones', async () => {
+    const { businessId } = await createBusiness();
+    const owner = ['--business', businessId, '--email', 'owner@shell.test'];
+    await ok(
+      [
+        'tokens',
+        'create',
+        ...owner,
+        '--name',
+        'metered',
+        '--uses-limit',
+        '50',
+        '--refill',
+        'daily:20',
+      ],
+      env,
+    );
+    const page = json<{ items: (TokenView & { name: string })[] }>(
+      await ok(['tokens', 'list', '--business', businessId, '--name', 'metered'], env),
+    );
+    expect(page.items[0]).toMatchObject({
+      uses_limit: 50,
+      uses_remaining: 50,
+      refill: { interval: 'daily', amount: 20 },
+    });
+    const bad = await cliInProcess(
+      ['tokens', 'create', ...owner, '--name', 'bad', '--uses-limit', '0', '--refill', 'weekly:x'],
+      env,
+    );
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toMatch(/^ {2}uses_limit/m);
+    expect(bad.stderr).toMatch(/^ {2}refill: interval/m);
+  });
+
   it('refuses a token’s own limit above RATE_LIMIT_IDENTITY_PER_MINUTE, at create and rotate, changing nothing', async () => {
     const { businessId } = await createBusiness();
     const limited = { ...env, RATE_LIMIT_IDENTITY_PER_MINUTE: '20' };

@@ -217,6 +217,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
         'x-latchkey-identity-type': 'user',
         'x-latchkey-scopes': '*',
         'x-latchkey-expires-at': '',
+        'x-latchkey-uses-remaining': '',
       };
     }
     const { view } = tokens[kind]!;
@@ -227,6 +228,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'x-latchkey-identity-type': 'user',
       'x-latchkey-scopes': view.scopes === null ? '*' : view.scopes.join(' '),
       'x-latchkey-expires-at': view.expires_at ?? '',
+      'x-latchkey-uses-remaining': '',
     };
   };
 
@@ -393,6 +395,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'X-Latchkey-Identity-Type',
       'X-Latchkey-Scopes',
       'X-Latchkey-Expires-At',
+      'X-Latchkey-Uses-Remaining',
     ]);
     expect(Object.keys(op.responses).sort()).toEqual(['204', '401', '403', '422', '429']);
     expect(Object.keys(op.responses['403'].headers)).toEqual(['WWW-Authenticate']);

@@ -175,6 +175,7 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
           jti: target.jti,
           token_type: 'Bearer',
           meta: null,
+          uses_remaining: null,
         });
         expect(JSON.stringify(res.body)).not.toContain(target.secret);
       }

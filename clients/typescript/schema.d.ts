@@ -35,7 +35,7 @@ export interface paths {
     put?: never;
     /**
      * Create a token; the secret is in this response only
-     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token.
+     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token, nor its networks, rate limit or uses left (uses_limit).
      */
     post: operations['createToken'];
     delete?: never;
@@ -118,7 +118,7 @@ export interface paths {
     head?: never;
     /**
      * Rename a token, set its meta, or narrow it
-     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
+     * @description Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs, rate_limit_per_minute and uses_limit may only narrow: fewer scopes, a sooner expiry, networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A name alone is not audited; anything more is audited as token.updated, with before and after. Every instance drops its cached copy at once.
      */
     patch: operations['updateToken'];
     trace?: never;
@@ -1636,6 +1636,29 @@ export interface components {
        * @enum {string|null}
        */
       origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
     };
     TokenUsageRowDto: {
       /**
@@ -1785,10 +1808,42 @@ export interface components {
        */
       origin: 'federation' | null;
       /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
        */
       token: string;
+    };
+    RefillDto: {
+      /**
+       * @example daily
+       * @enum {string}
+       */
+      interval: 'daily' | 'monthly';
+      /** @example 1000 */
+      amount: number;
     };
     CreateTokenDto: {
       /** @example ci-deploy */
@@ -1833,6 +1888,13 @@ export interface components {
       meta?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description How many requests the token may make; each authenticated request spends one, and a token with none left is 429 USES_EXHAUSTED (not revoked). Left out: no limit, or the calling token's uses left when it has a limit. Never more than the calling token has left.
+       * @example 1000
+       */
+      uses_limit?: number;
+      /** @description Sets the uses left back to `amount` (at most uses_limit) at the start of each UTC day or month. Needs uses_limit. Never more, nor more often, than the calling token's refill. */
+      refill?: components['schemas']['RefillDto'];
     };
     RiskyTokenDto: {
       /**
@@ -1949,6 +2011,29 @@ export interface components {
        */
       origin: 'federation' | null;
       /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /**
        * @description Every reason that applies. no_expiry: expires_at is null; no_network_binding: allowed_cidrs is null; unrestricted_scopes: scopes is null; unused_90_days: last used more than 90 days ago, or never used and made more than 90 days ago
        * @example [
        *       "no_expiry",
@@ -2028,6 +2113,11 @@ export interface components {
       allowed_cidrs?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: as it is. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
+      /**
+       * @description How many requests the token may make; each authenticated request spends one, and a token with none left is 429 USES_EXHAUSTED (not revoked). Left out: as it is. Lower only (the uses left drop with it); a token with no limit may be given one. Only narrower than the token’s own: anything wider is 403 WIDENING_NOT_ALLOWED.
+       * @example 1000
+       */
+      uses_limit?: number;
     };
     RotateTokenDto: {
       /**
@@ -2318,6 +2408,29 @@ export interface components {
        * @enum {string|null}
        */
       origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
       /** @description Every rule it breaks */
       violations: components['schemas']['PolicyBreachDto'][];
     };
@@ -2521,6 +2634,29 @@ export interface components {
        * @enum {string|null}
        */
       origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
       /**
        * @description The secret. Shown once: store it now.
        * @example lk_3xAmpLeRandomPart0123456789abQ1w2E3
@@ -3478,9 +3614,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3500,7 +3638,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3659,9 +3797,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3681,7 +3821,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -3710,6 +3850,11 @@ export interface operations {
          *       "meta": {
          *         "team": "payments",
          *         "ticket": "OPS-1234"
+         *       },
+         *       "uses_limit": 1000,
+         *       "refill": {
+         *         "interval": "daily",
+         *         "amount": 1000
          *       }
          *     }
          */
@@ -3891,7 +4036,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR
+       * @description Error codes: VALIDATION_ERROR, CONSTRAINTS_EXCEED_MAKER
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -3920,14 +4065,16 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR';
+            code: 'VALIDATION_ERROR' | 'CONSTRAINTS_EXCEED_MAKER';
           };
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -3947,7 +4094,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4098,9 +4245,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4120,7 +4269,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4185,7 +4334,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -4389,9 +4541,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4411,7 +4565,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4645,9 +4799,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4667,7 +4823,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -4814,9 +4970,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -4836,7 +4994,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5070,9 +5228,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5092,7 +5252,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5123,7 +5283,8 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
-         *       ]
+         *       ],
+         *       "uses_limit": 1000
          *     }
          */
         'application/json': components['schemas']['UpdateTokenDto'];
@@ -5360,9 +5521,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5382,7 +5545,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5450,7 +5613,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -5655,9 +5821,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5677,7 +5845,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -5937,9 +6105,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -5959,7 +6129,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6090,9 +6260,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6112,7 +6284,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6178,7 +6350,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -6344,9 +6519,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6366,7 +6543,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6434,7 +6611,10 @@ export interface operations {
            *         "meta": {
            *           "team": "payments"
            *         },
-           *         "origin": null
+           *         "origin": null,
+           *         "uses_limit": 1000,
+           *         "uses_remaining": 997,
+           *         "refill": null
            *       }
            *     }
            */
@@ -6631,9 +6811,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6653,7 +6835,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -6805,9 +6987,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -6827,7 +7011,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7083,9 +7267,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7105,7 +7291,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7352,9 +7538,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7374,7 +7562,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7517,9 +7705,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7539,7 +7729,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7780,9 +7970,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7802,7 +7994,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -7953,9 +8145,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -7975,7 +8169,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8097,9 +8291,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8119,7 +8315,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8318,9 +8514,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8340,7 +8538,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8557,9 +8755,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8579,7 +8779,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8796,9 +8996,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8818,7 +9020,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -8940,9 +9142,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -8962,7 +9166,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9181,9 +9385,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9203,7 +9409,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9438,9 +9644,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9460,7 +9668,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9616,9 +9824,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9638,7 +9848,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -9894,9 +10104,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -9916,7 +10128,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10149,9 +10361,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10171,7 +10385,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10419,9 +10633,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10441,7 +10657,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10697,9 +10913,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10719,7 +10937,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -10875,9 +11093,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -10897,7 +11117,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11151,9 +11371,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11173,7 +11395,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11400,9 +11622,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11422,7 +11646,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11565,9 +11789,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11587,7 +11813,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11806,9 +12032,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -11828,7 +12056,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -11995,9 +12223,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12017,7 +12247,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12168,9 +12398,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12190,7 +12422,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12338,9 +12570,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12360,7 +12594,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12495,9 +12729,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12517,7 +12753,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12634,9 +12870,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12656,7 +12894,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12740,9 +12978,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12762,7 +13002,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -12901,9 +13141,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -12923,7 +13165,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13074,9 +13316,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13096,7 +13340,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13239,9 +13483,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13261,7 +13507,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13411,9 +13657,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13433,7 +13681,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13534,9 +13782,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13556,7 +13806,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13678,9 +13928,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13700,7 +13952,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13814,9 +14066,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -13836,7 +14090,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -13978,9 +14232,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -14000,7 +14256,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -17232,6 +17488,11 @@ export interface operations {
             meta?: {
               [key: string]: unknown;
             } | null;
+            /**
+             * @description The uses it has left (asking spends none); null: no limit of uses
+             * @example 997
+             */
+            uses_remaining?: number | null;
           };
         };
       };
@@ -17476,9 +17737,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -17498,7 +17761,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -17767,9 +18030,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -17789,7 +18054,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -18019,9 +18284,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -18041,7 +18308,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };
@@ -18270,6 +18537,8 @@ export interface operations {
           'X-Latchkey-Scopes'?: string;
           /** @description When the token expires (ISO 8601); empty when it never does */
           'X-Latchkey-Expires-At'?: string;
+          /** @description The uses the token has left after this check (it spent one); empty when it has no limit */
+          'X-Latchkey-Uses-Remaining'?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -18368,9 +18637,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: RATE_LIMITED
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
        *
        *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
        */
       429: {
         headers: {
@@ -18390,7 +18661,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'RATE_LIMITED';
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };

@@ -55,6 +55,12 @@ export const RetiringAllowed = () => SetMetadata(RETIRING_ALLOWED, true);
 export const GatewayCheck = () =>
   applyDecorators(SetMetadata(GATEWAY_CHECK, true), RetiringAllowed(), BearerAuth());
 
+/** The 429s of any authenticated request: a rate limit, or a token's spent `uses_limit`. */
+export const BEARER_429 = [
+  'RATE_LIMITED (see Retry-After)',
+  'USES_EXHAUSTED (the token has no uses left; Retry-After when a refill is due)',
+];
+
 /** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
 export const BusinessScoped = () =>
   applyDecorators(
@@ -66,7 +72,7 @@ export const BusinessScoped = () =>
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
-      429: ['RATE_LIMITED (see Retry-After)'],
+      429: BEARER_429,
     }),
   );
 
@@ -79,7 +85,7 @@ export const PlatformOnly = () =>
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
       403: ['PLATFORM_ADMIN_REQUIRED', RETIRING_WRITE],
-      429: ['RATE_LIMITED (see Retry-After)'],
+      429: BEARER_429,
     }),
   );
 

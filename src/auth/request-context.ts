@@ -51,6 +51,16 @@ export interface CallerToken {
   sharedLimitId?: string | null;
   sharedLimitPerMinute?: number | null;
   /**
+   * Its uses (null: no limit of uses), as this request left them once it spent its own: what the
+   * tokens it makes are capped by, and what `/me` shows. Tokens' `UsesState`, by shape.
+   */
+  uses?: Readonly<{
+    limit: number;
+    remaining: number;
+    period: number;
+    refill: { interval: 'daily' | 'monthly'; amount: number } | null;
+  }> | null;
+  /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */

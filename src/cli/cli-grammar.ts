@@ -35,6 +35,12 @@ const parseCidrs = (value: string): string[] | 'any' =>
 const parseRateLimit = (value: string): number | 'none' =>
   value.trim() === 'none' ? 'none' : Number(value);
 
+/** `--refill daily:1000`: the interval and the amount, left for the DTO to judge. */
+const parseRefill = (value: string): { interval: string; amount: number } => {
+  const [interval, amount] = value.split(':');
+  return { interval: interval.trim(), amount: Number(amount) };
+};
+
 const CIDRS_FLAG = '--allowed-cidrs <list>';
 const RATE_LIMIT_FLAG = '--rate-limit-per-minute <n>';
 
@@ -185,6 +191,16 @@ export const TOKENS_CREATE = {
       flags: RATE_LIMIT_FLAG,
       description: 'requests per minute of its own, 1 to 1000000 (default: none)',
       parse: parseRateLimit,
+    },
+    {
+      flags: '--uses-limit <n>',
+      description: 'how many requests it may make, 1 to 1000000000 (default: no limit)',
+      parse: Number,
+    },
+    {
+      flags: '--refill <interval:amount>',
+      description: "uses set back to amount each 'daily' or 'monthly' (UTC), with --uses-limit",
+      parse: parseRefill,
     },
   ],
   argv: optionsOnly,

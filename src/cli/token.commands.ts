@@ -103,6 +103,8 @@ abstract class CreateTokenRunner extends CliRunner {
       name?: string;
       scopes?: string[];
       expiresInDays?: number;
+      usesLimit?: number;
+      refill?: object;
     },
   ): Promise<void> {
     TOKENS_CREATE.argv(params);
@@ -113,6 +115,8 @@ abstract class CreateTokenRunner extends CliRunner {
       scopes: options.scopes,
       expires_in_days: options.expiresInDays,
       ...constraintFields(options),
+      uses_limit: options.usesLimit,
+      refill: options.refill,
     });
     const { TokenIssuanceService } = await import('../tokens/token-issuance.service');
     const issuance = await this.core.get(TokenIssuanceService);

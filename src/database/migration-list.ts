@@ -16,6 +16,7 @@ import { TokenDisabled1764660000000 } from './migrations/1764660000000-token-dis
 import { TokenMeta1764661000000 } from './migrations/1764661000000-token-meta';
 import { Federation1764670000000 } from './migrations/1764670000000-federation';
 import { BusinessTokenPolicies1764680000000 } from './migrations/1764680000000-business-token-policies';
+import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   TokenMeta1764661000000,
   Federation1764670000000,
   BusinessTokenPolicies1764680000000,
+  TokenUses1764690000000,
 ];

@@ -38,6 +38,7 @@ describe(verifiedHeaders.name, () => {
       'x-latchkey-identity-type': 'machine',
       'x-latchkey-scopes': 'orders:read deploy:*',
       'x-latchkey-expires-at': '2026-06-30T12:00:00.000Z',
+      'x-latchkey-uses-remaining': '',
     });
   });
 

@@ -8,6 +8,7 @@ export const VERIFIED_HEADERS = {
   identityType: 'x-latchkey-identity-type',
   scopes: 'x-latchkey-scopes',
   expiresAt: 'x-latchkey-expires-at',
+  usesRemaining: 'x-latchkey-uses-remaining',
 } as const;
 
 /**
@@ -32,12 +33,15 @@ export function isSafeHeaderValue(value: string): boolean {
 /** Built once per verified principal the cache keeps: a warm verify allocates no headers. */
 const built = new WeakMap<object, { actor: object; headers: Readonly<Record<string, string>> }>();
 
-/** What a 204 tells the gateway about the token: who holds it, for which business, until when. */
+/**
+ * What a 204 tells the gateway about the token: who holds it, for which business, until when,
+ * and how many uses it has left (empty: no limit).
+ */
 export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, string>> {
   const known = built.get(ctx.token);
   if (known !== undefined && known.actor === ctx.actor) return known.headers;
   const { token, actor } = ctx;
-  // All six, every time, empty where there is nothing to say (a platform token's business, a
+  // All seven, every time, empty where there is nothing to say (a platform token's business, a
   // token that never expires): a gateway that copies a header the answer lacks may pass on
   // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
   const headers: Record<string, string> = {
@@ -47,6 +51,8 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
     [VERIFIED_HEADERS.identityType]: actor.kind,
     [VERIFIED_HEADERS.scopes]: token.scopes === null ? UNRESTRICTED_SCOPES : token.scopes.join(' '),
     [VERIFIED_HEADERS.expiresAt]: token.expiresAt?.toISOString() ?? '',
+    // A limited token's count after this very check: new with each verify, never the cache's.
+    [VERIFIED_HEADERS.usesRemaining]: token.uses ? String(token.uses.remaining) : '',
   };
   for (const [name, value] of Object.entries(headers)) {
     if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);

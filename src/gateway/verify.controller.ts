@@ -8,7 +8,7 @@ import {
   DECORATORS,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Ctx, GatewayCheck } from '../auth/decorators';
+import { BEARER_429, Ctx, GatewayCheck } from '../auth/decorators';
 import { GATEWAY_HEADERS } from '../auth/gateway-requirements';
 import type { RequestContext } from '../auth/request-context';
 import { ApiErrors, RawResponse } from '../common/envelope';
@@ -26,7 +26,7 @@ const ERRORS = {
   422: [
     'VALIDATION_ERROR (X-Latchkey-Business not a uuid, or X-Latchkey-Require-Scope not scopes)',
   ],
-  429: ['RATE_LIMITED (see Retry-After)'],
+  429: BEARER_429,
 };
 
 const header = (description: string, example: string) => ({
@@ -131,6 +131,10 @@ export class VerifyController {
       'X-Latchkey-Expires-At': header(
         'When the token expires (ISO 8601); empty when it never does',
         '2026-06-30T12:00:00.000Z',
+      ),
+      'X-Latchkey-Uses-Remaining': header(
+        'The uses the token has left after this check (it spent one); empty when it has no limit',
+        '997',
       ),
     },
   })

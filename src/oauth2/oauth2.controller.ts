@@ -146,6 +146,12 @@ export class OAuth2Controller {
           additionalProperties: true,
           description: "The token's own data (its meta); null: none",
         },
+        uses_remaining: {
+          type: 'integer',
+          nullable: true,
+          example: 997,
+          description: 'The uses it has left (asking spends none); null: no limit of uses',
+        },
       },
     },
   })

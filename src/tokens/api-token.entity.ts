@@ -2,6 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
 export type JsonObject = Record<string, unknown>;
+/** How often a token's uses are refilled, at the start of each UTC day or month. */
+export type RefillInterval = 'daily' | 'monthly';
 /** A token's origin, when it has one: see `ApiToken.origin`. */
 export type TokenOrigin = 'federation';
 
@@ -116,4 +118,26 @@ export class ApiToken {
    */
   @Column({ type: 'varchar', length: 16, nullable: true })
   origin!: TokenOrigin | null;
+
+  /** How many uses the token may make (per refill period, with a refill); null: no limit. */
+  @Column({ type: 'integer', nullable: true })
+  usesLimit!: number | null;
+
+  /**
+   * The uses left in `usesPeriod`, as stored: never above what is really left, and behind the
+   * live count by at most a second (`token-uses-ledger.ts`). Null with no limit.
+   */
+  @Column({ type: 'integer', nullable: true })
+  usesRemaining!: number | null;
+
+  /** The refill period (`usesPeriodOf`) that `usesRemaining` counts in; 0 without a refill. */
+  @Column({ type: 'integer', nullable: true })
+  usesPeriod!: number | null;
+
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  refillInterval!: RefillInterval | null;
+
+  /** The uses a refill sets the count back to (at most `usesLimit`). */
+  @Column({ type: 'integer', nullable: true })
+  refillAmount!: number | null;
 }

@@ -1,6 +1,13 @@
 import { canonicalCidr, cidrsWithin } from '../common/cidr';
 import { RequestValidationError } from '../common/domain-error';
 import { TokenError } from './token-error';
+import {
+  cappedUses,
+  type Refill,
+  refillIssues,
+  usesOfRow,
+  type UsesState,
+} from './uses/token-uses';
 
 /** A window of requests per minute that several tokens are counted in, named by a token's id. */
 export interface SharedLimit {
@@ -22,6 +29,8 @@ export interface TokenConstraints {
    * has a limit (null for a maker with no limit, or with no token, as the CLI is).
    */
   readonly windowForMade: SharedLimit | null;
+  /** Its uses (`uses_limit`, what is left, the refill); null: no limit of uses. */
+  readonly uses: UsesState | null;
 }
 
 export const UNCONSTRAINED: TokenConstraints = {
@@ -29,12 +38,15 @@ export const UNCONSTRAINED: TokenConstraints = {
   rateLimitPerMinute: null,
   sharedLimit: null,
   windowForMade: null,
+  uses: null,
 };
 
 /** The constraints a request asked for: a field left out is undefined, `null` is "none". */
 export interface RequestedConstraints {
   allowed_cidrs?: string[] | null;
   rate_limit_per_minute?: number | null;
+  uses_limit?: number;
+  refill?: Refill;
 }
 
 /**
@@ -66,17 +78,25 @@ export function requestedConstraints(
         ? cidrs
         : [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
     rate_limit_per_minute: dto.rate_limit_per_minute,
+    uses_limit: dto.uses_limit,
+    refill: dto.refill,
   };
 }
 
-/** The constraints of a stored token (or the caller's token, which carries the same fields). */
-export function constraintsOf(token: {
-  id: string;
-  allowedCidrs?: readonly string[] | null;
-  rateLimitPerMinute?: number | null;
-  sharedLimitId?: string | null;
-  sharedLimitPerMinute?: number | null;
-}): TokenConstraints {
+/**
+ * The constraints of a stored token, or of the caller's token, which carries the same fields and
+ * its uses as this request left them (`uses`), rather than the columns' count.
+ */
+export function constraintsOf(
+  token: {
+    id: string;
+    allowedCidrs?: readonly string[] | null;
+    rateLimitPerMinute?: number | null;
+    sharedLimitId?: string | null;
+    sharedLimitPerMinute?: number | null;
+    uses?: UsesState | null;
+  } & Parameters<typeof usesOfRow>[0],
+): TokenConstraints {
   const rateLimitPerMinute = token.rateLimitPerMinute ?? null;
   const sharedLimit =
     token.sharedLimitId && token.sharedLimitPerMinute
@@ -89,6 +109,7 @@ export function constraintsOf(token: {
     windowForMade:
       sharedLimit ??
       (rateLimitPerMinute === null ? null : { tokenId: token.id, perMinute: rateLimitPerMinute }),
+    uses: token.uses !== undefined ? token.uses : usesOfRow(token),
   };
 }
 
@@ -99,14 +120,16 @@ export function constraintsOf(token: {
  * looser; a field asked for that is looser than the maker's is refused, at its loc, so nobody
  * gets less than they asked without knowing. A limited maker's tokens are also counted in its
  * window: a limit per token alone would let a token limited to 5 a minute make a hundred
- * children, or rotate itself, for a fresh 5 each.
+ * children, or rotate itself, for a fresh 5 each. Uses follow the same rule (`cappedUses`).
  */
 export function cappedConstraints(
   requested: RequestedConstraints,
   base: TokenConstraints,
   maker: TokenConstraints,
 ): TokenConstraints {
-  const issues: TokenError['issues'] = [];
+  const invalid = refillIssues(requested, base.uses);
+  if (invalid.length > 0) throw new RequestValidationError(invalid);
+  const issues: NonNullable<TokenError['issues']> = [];
   let allowedCidrs =
     requested.allowed_cidrs === undefined ? base.allowedCidrs : requested.allowed_cidrs;
   if (!cidrsWithin(allowedCidrs, maker.allowedCidrs)) {
@@ -136,6 +159,7 @@ export function cappedConstraints(
     }
     rateLimitPerMinute = ceiling;
   }
+  const uses = cappedUses(requested, base.uses, maker.uses, Date.now(), issues);
   if (issues.length > 0) {
     const error = new TokenError('CONSTRAINTS_EXCEED_MAKER');
     error.issues = issues;
@@ -146,6 +170,7 @@ export function cappedConstraints(
     rateLimitPerMinute,
     sharedLimit: maker.windowForMade,
     windowForMade: null,
+    uses,
   };
 }
 

@@ -30,11 +30,16 @@ export const TOKEN_ERRORS = {
     message:
       'A token never outlives the token that makes it, and a successor never lives longer than the token it replaces',
   },
-  // Nor is it usable from more networks, or at a higher rate, than the token that makes it.
+  // Nor is it usable from more networks, at a higher rate, or more times, than its maker.
   CONSTRAINTS_EXCEED_MAKER: {
     status: 422,
     message:
-      "A token's networks lie within, and its rate limit is at most, those of the token that makes it",
+      "A token's networks lie within, and its rate limit and uses are at most, those of the token that makes it",
+  },
+  // A token with uses_limit that has none left: not revoked, and speaks again after a refill.
+  USES_EXHAUSTED: {
+    status: 429,
+    message: 'This token has no uses left',
   },
   // PATCH only narrows a token: fewer scopes, a sooner expiry, tighter networks, lower limits.
   WIDENING_NOT_ALLOWED: {
@@ -52,6 +57,19 @@ export type TokenErrorCode = keyof typeof TOKEN_ERRORS;
 export class TokenError extends DomainError<TokenErrorCode> {
   constructor(code: TokenErrorCode, detail?: string) {
     super(code, TOKEN_ERRORS[code], detail);
+  }
+}
+
+/** 429 USES_EXHAUSTED, with `Retry-After` (whole seconds) when a refill is due. */
+export class UsesExhaustedError extends DomainError<'USES_EXHAUSTED'> {
+  constructor(retryAfterSeconds: number | null) {
+    const headers: Record<string, string> =
+      retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) };
+    const detail =
+      retryAfterSeconds === null
+        ? 'Its uses_limit is spent, and it has no refill'
+        : `Its uses are refilled in ${retryAfterSeconds} s`;
+    super('USES_EXHAUSTED', TOKEN_ERRORS.USES_EXHAUSTED, detail, headers);
   }
 }
 

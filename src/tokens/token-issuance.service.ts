@@ -38,6 +38,7 @@ import { mintSecret, newJti } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import type { IssueTokenInput } from './issue-token-input';
+import { usesColumns } from './uses/token-uses';
 
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
@@ -125,6 +126,7 @@ export class TokenIssuanceService {
       disabledReason: null,
       meta: input.meta ?? null,
       origin: input.origin ?? null,
+      ...usesColumns(constraints.uses),
     } satisfies ApiToken);
     await this.tokens.insert(tx, token);
     await tx.publish(

@@ -11,12 +11,25 @@ const restricted = {
   expiresAt: soon,
   allowedCidrs: ['10.0.0.0/8'],
   rateLimitPerMinute: 100,
+  usesLimit: 1000 as number | null,
 };
-const free = { scopes: null, expiresAt: null, allowedCidrs: null, rateLimitPerMinute: null };
+const free = {
+  scopes: null,
+  expiresAt: null,
+  allowedCidrs: null,
+  rateLimitPerMinute: null,
+  usesLimit: null,
+};
 
 /** What the table says of one asked edit: allowed (the edit), or refused at this field's loc. */
 type Verdict =
-  'narrows' | 'same' | 'scopes' | 'expires_at' | 'allowed_cidrs' | 'rate_limit_per_minute';
+  | 'narrows'
+  | 'same'
+  | 'scopes'
+  | 'expires_at'
+  | 'allowed_cidrs'
+  | 'rate_limit_per_minute'
+  | 'uses_limit';
 
 /** Every field, every direction, against a restricted token and an unrestricted one. */
 const TABLE: [string, typeof restricted | typeof free, Narrowing, Verdict][] = [
@@ -58,6 +71,10 @@ const TABLE: [string, typeof restricted | typeof free, Narrowing, Verdict][] = [
     'rate_limit_per_minute',
   ],
   ['rate_limit_per_minute: from none to one', free, { rateLimitPerMinute: 1 }, 'narrows'],
+  ['uses_limit: lower', restricted, { usesLimit: 999 }, 'narrows'],
+  ['uses_limit: the same', restricted, { usesLimit: 1000 }, 'same'],
+  ['uses_limit: higher', restricted, { usesLimit: 1001 }, 'uses_limit'],
+  ['uses_limit: from none to one', free, { usesLimit: 5 }, 'narrows'],
 ];
 
 describe(narrowed.name, () => {

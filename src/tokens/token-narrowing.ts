@@ -17,9 +17,13 @@ export interface Narrowing {
   expiresAt?: Date | null;
   allowedCidrs?: string[] | null;
   rateLimitPerMinute?: number | null;
+  usesLimit?: number;
 }
 
-type Narrowed = Pick<ApiToken, 'scopes' | 'expiresAt' | 'allowedCidrs' | 'rateLimitPerMinute'>;
+type Narrowed = Pick<
+  ApiToken,
+  'scopes' | 'expiresAt' | 'allowedCidrs' | 'rateLimitPerMinute' | 'usesLimit'
+>;
 
 /** Each field's rule: whether `next` is no wider than `now`, and what to say when it is. */
 const RULES: {
@@ -48,6 +52,11 @@ const RULES: {
     loc: 'rate_limit_per_minute',
     within: (next, now) => now === null || (next !== null && next <= now),
     rule: 'rate_limit_per_minute may only go down',
+  },
+  usesLimit: {
+    loc: 'uses_limit',
+    within: (next, now) => now === null || (next !== null && next <= now),
+    rule: 'uses_limit may only go down',
   },
 };
 

@@ -29,6 +29,7 @@ import { TokenListOrder, TokenListsRepository } from './token-lists.repository';
 import type { ApiToken } from './api-token.entity';
 import { TokensRepository } from './tokens.repository';
 import { tokenNotFound } from './token-error';
+import { UsesMeter } from './uses/uses-meter';
 
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
 @Injectable()
@@ -42,7 +43,12 @@ export class TokenQueriesService {
     private readonly access: TokenAccess,
     private readonly verifier: TokenVerifier,
     private readonly reads: ReadRouting,
+    private readonly uses: UsesMeter,
   ) {}
+
+  /** A stored token's view, with the uses this process holds of it counted as left. */
+  private readonly view = (token: ApiToken) =>
+    TokenViewDto.of(token, new Date(), this.uses.remainingOfRow(token));
 
   list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
     // Without the right to manage every token, a caller lists only their own.
@@ -58,8 +64,11 @@ export class TokenQueriesService {
     };
     // A list may come from a replica that holds the caller's own last change (ReadRouting).
     return this.reads.read(ctx.actor.id, (from) =>
-      pageOfTokens(query, query.sort, (limit, order) =>
-        this.lists.listInBusiness(ctx.businessId, filters, limit, order, from),
+      pageOfTokens(
+        query,
+        query.sort,
+        (limit, order) => this.lists.listInBusiness(ctx.businessId, filters, limit, order, from),
+        this.view,
       ),
     );
   }
@@ -102,21 +111,24 @@ export class TokenQueriesService {
       businessId: query.business_id,
     };
     return this.reads.read(readerId, (from) =>
-      pageOfTokens(query, query.sort, (limit, order) =>
-        this.lists.listAnyBusiness(filters, limit, order, from),
+      pageOfTokens(
+        query,
+        query.sort,
+        (limit, order) => this.lists.listAnyBusiness(filters, limit, order, from),
+        this.view,
       ),
     );
   }
 
   async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
-    return TokenViewDto.of(await this.access.findVisible(ctx, tokenId, null));
+    return this.view(await this.access.findVisible(ctx, tokenId, null));
   }
 
   /** One token of any business, platform tokens included: for the CLI's operator. */
   async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
     const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
     if (!token) throw tokenNotFound();
-    return TokenViewDto.of(token);
+    return this.view(token);
   }
 
   /**
@@ -147,6 +159,7 @@ export class TokenQueriesService {
       jti: token.jti,
       token_type: 'Bearer',
       meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
+      uses_remaining: await this.uses.remainingOf(token.id, token.uses ?? null),
     };
   }
 
@@ -157,7 +170,8 @@ export class TokenQueriesService {
     if (isVerifiedToken(caller)) {
       let view = this.rowViews.get(caller.row);
       if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
-      return view;
+      // A limited token's count is this request's, not the cached row's.
+      return caller.uses ? { ...view, uses_remaining: caller.uses.remaining } : view;
     }
     const token = await this.tokens.reload(null, caller);
     if (!token) throw tokenNotFound();
@@ -175,8 +189,8 @@ function pageOfTokens(
   query: PageQueryDto,
   sort: TokenSort = 'created_at',
   fetch: (limit: number, order: TokenListOrder) => Promise<ApiToken[]>,
+  view: (t: ApiToken) => TokenViewDto,
 ): Promise<Page<TokenViewDto>> {
-  const view = (t: ApiToken) => TokenViewDto.of(t);
   if (sort === 'created_at') {
     return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
   }

@@ -25,6 +25,8 @@ import { holdKeyLock } from '../database/key-lock';
 import { tokenStatus } from './token-status';
 import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { usesPeriodOf } from './uses/token-uses';
+import { UsesMeter } from './uses/uses-meter';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
 const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');
@@ -44,6 +46,7 @@ export class TokenRotationService {
     private readonly access: TokenAccess,
     private readonly issuance: TokenIssuanceService,
     private readonly revocation: TokenRevocationService,
+    private readonly uses: UsesMeter,
   ) {}
 
   rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
@@ -130,7 +133,7 @@ export class TokenRotationService {
     if (tokenStatus(old) !== 'active') throw notActive();
     if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
-    const constraints = cappedConstraints(requested, constraintsOf(old), maker);
+    const constraints = cappedConstraints(requested, await this.liveConstraintsOf(old), maker);
     const now = Date.now();
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);
@@ -171,8 +174,20 @@ export class TokenRotationService {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
       await this.tokens.setExpiry(tx, old, end);
+      // Its uses went to the successor: in its grace period it could otherwise spend them again.
+      if (old.usesLimit !== null)
+        await this.tokens.edit(tx, old, { usesLimit: 0, usesRemaining: 0 });
     }
     await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
     return IssuedTokenDto.issued(secret, token);
+  }
+
+  /** A token's constraints with its uses as counted now (Redis's, or this process's), not as stored. */
+  private async liveConstraintsOf(token: ApiToken): Promise<TokenConstraints> {
+    const stored = constraintsOf(token);
+    const remaining = await this.uses.remainingOf(token.id, stored.uses);
+    if (!stored.uses || remaining === null) return stored;
+    const period = usesPeriodOf(stored.uses.refill?.interval, this.uses.clock());
+    return { ...stored, uses: { ...stored.uses, remaining, period } };
   }
 }

@@ -16,7 +16,10 @@ import { TokensRepository } from './tokens.repository';
 
 /** The columns PATCH may set. */
 type Edits = Partial<
-  Pick<ApiToken, 'name' | 'meta' | 'scopes' | 'expiresAt' | 'allowedCidrs' | 'rateLimitPerMinute'>
+  Pick<
+    ApiToken,
+    'name' | 'meta' | 'scopes' | 'expiresAt' | 'allowedCidrs' | 'rateLimitPerMinute' | 'usesLimit'
+  >
 >;
 
 /**
@@ -45,7 +48,13 @@ export class TokenUpdateService {
     return this.uow.run(async (tx) => {
       await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
-      const narrowing = [dto.scopes, dto.expires_at, dto.allowed_cidrs, dto.rate_limit_per_minute];
+      const narrowing = [
+        dto.scopes,
+        dto.expires_at,
+        dto.allowed_cidrs,
+        dto.rate_limit_per_minute,
+        dto.uses_limit,
+      ];
       // Its successor holds what it held: narrowing the old token would narrow nothing in use.
       if (token.rotatedToId && narrowing.some((v) => v !== undefined)) {
         throw new TokenError('TOKEN_ALREADY_ROTATED', 'Narrow its successor instead');
@@ -55,6 +64,7 @@ export class TokenUpdateService {
         expiresAt: dto.expires_at,
         allowedCidrs: asked.allowed_cidrs,
         rateLimitPerMinute: asked.rate_limit_per_minute,
+        usesLimit: dto.uses_limit,
       });
       if (dto.name !== undefined && dto.name !== token.name) edits.name = dto.name;
       if (dto.meta !== undefined) edits.meta = dto.meta;
@@ -62,7 +72,7 @@ export class TokenUpdateService {
       // The audit entry names the fields by their API names.
       const changedNames = changed.map(apiName);
       if (changed.length === 0) return TokenViewDto.of(token);
-      await this.tokens.edit(tx, token, edits);
+      await this.tokens.edit(tx, token, { ...edits, ...usesLeftUnder(token, edits.usesLimit) });
       const after: ApiToken = Object.assign(new ApiToken(), token, edits);
       if (changed.length === 1 && changed[0] === 'name') {
         await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef(after)));
@@ -98,8 +108,20 @@ const API_NAMES: Record<keyof Edits, string> = {
   expiresAt: 'expires_at',
   allowedCidrs: 'allowed_cidrs',
   rateLimitPerMinute: 'rate_limit_per_minute',
+  usesLimit: 'uses_limit',
 };
 const apiName = (field: keyof Edits) => API_NAMES[field];
+
+/**
+ * A lower `uses_limit` takes the stored count down with it (a first limit starts it full). The
+ * live count follows: Redis's script and the process's held uses are trimmed to the limit,
+ * which reaches every instance with the eviction of the token.
+ */
+function usesLeftUnder(token: ApiToken, limit: number | null | undefined): Partial<ApiToken> {
+  if (limit === undefined || limit === null) return {};
+  if (token.usesLimit === null) return { usesRemaining: limit, usesPeriod: 0 };
+  return { usesRemaining: Math.min(token.usesRemaining ?? 0, limit) };
+}
 
 const nothingToChange = () =>
   new RequestValidationError([

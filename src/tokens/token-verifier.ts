@@ -14,6 +14,8 @@ import { TokensRepository, VerifierRow } from './tokens.repository';
 import { TokenUsageRecorder } from './token-usage-recorder';
 import { isWellFormedSecret } from './token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
+import { usesOfRow } from './uses/token-uses';
+import { UsesMeter } from './uses/uses-meter';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
@@ -41,6 +43,7 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly rejections: RejectedUseRecorder,
     private readonly usage: TokenUsageRecorder,
     private readonly metrics: Metrics,
+    private readonly uses: UsesMeter,
   ) {}
 
   /**
@@ -82,7 +85,7 @@ export class TokenVerifier implements PrincipalVerifier {
         this.metrics.verified('disabled');
         this.rejections.note(ref, holder, 'disabled', origin);
         throw AuthError.bearer('TOKEN_DISABLED');
-      case 'active':
+      case 'active': {
         if (snapshot.addresses && !snapshot.addresses.has(origin.namedIp)) {
           this.metrics.verified('ip_not_allowed');
           this.rejections.note(ref, holder, 'ip_not_allowed', origin);
@@ -93,11 +96,15 @@ export class TokenVerifier implements PrincipalVerifier {
         }
         // A suspended business's token passes here and is refused by every route it could
         // reach (the business-scope guard, introspection): counted as what the caller meets.
-        this.metrics.verified(
-          snapshot.principal.token.business?.status === 'suspended' ? 'suspended' : 'ok',
-        );
+        const { token } = snapshot.principal;
+        const suspended = token.business?.status === 'suspended';
+        this.metrics.verified(suspended ? 'suspended' : 'ok');
         this.lastUsed.touch(ref.id);
-        return snapshot.principal;
+        // A token with no limit of uses pays this one check; a limited one spends a use before
+        // its request goes on (429 USES_EXHAUSTED once none is left), unless it is refused anyway.
+        if (!token.uses || suspended) return snapshot.principal;
+        return this.uses.spend(snapshot.principal, token.uses);
+      }
     }
   }
 
@@ -172,6 +179,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       rateLimitPerMinute: token.rateLimitPerMinute,
       sharedLimitId: token.sharedLimitId,
       sharedLimitPerMinute: token.sharedLimitPerMinute,
+      uses: Object.freeze(usesOfRow(token)),
       business: business ? Object.freeze({ ...business }) : null,
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),

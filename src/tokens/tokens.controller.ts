@@ -52,13 +52,14 @@ export class TokensController {
     summary: 'Create a token; the secret is in this response only',
     description:
       'For the caller, or (owner or admin with tokens:admin) for a machine identity of the ' +
-      'business. Scopes never exceed those of the calling token.',
+      'business. Scopes never exceed those of the calling token, nor its networks, rate limit ' +
+      'or uses left (uses_limit).',
   })
   @ApiEnvelope(201, IssuedTokenDto)
   @ApiErrors({
     403: ['SCOPE_ESCALATION', 'INSUFFICIENT_ROLE'],
     404: ['IDENTITY_NOT_FOUND'],
-    422: ['VALIDATION_ERROR'],
+    422: ['VALIDATION_ERROR', 'CONSTRAINTS_EXCEED_MAKER'],
   })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateTokenDto) {
     return this.issuance.create(ctx, dto);
@@ -135,9 +136,10 @@ export class TokensController {
     operationId: 'updateToken',
     summary: 'Rename a token, set its meta, or narrow it',
     description:
-      'Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs and ' +
-      'rate_limit_per_minute may only narrow: fewer scopes, a sooner expiry, networks within the ' +
-      'old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED naming each field. A ' +
+      'Every field is optional, and one is needed. scopes, expires_at, allowed_cidrs, ' +
+      'rate_limit_per_minute and uses_limit may only narrow: fewer scopes, a sooner expiry, ' +
+      'networks within the old ones, a lower limit; anything wider is 403 WIDENING_NOT_ALLOWED ' +
+      'naming each field. A ' +
       'name alone is not audited; anything more is audited as token.updated, with before and ' +
       'after. Every instance drops its cached copy at once.',
   })

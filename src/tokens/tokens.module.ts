@@ -27,6 +27,8 @@ import { TokenUsageRepository } from './token-usage.repository';
 import { TokenUsageSummaryService } from './token-usage-summary.service';
 import { TokenUsageService } from './token-usage.service';
 
+import { TokenUsesRepository } from './uses/token-uses.repository';
+import { UsesMeter } from './uses/uses-meter';
 /**
  * Tokens: their rules, their table and the verifier; the token routes are `TokensRoutesModule`'s,
  * so the CLI loads none of them. It asks tenancy who a caller is; the app gives auth's guards its
@@ -60,6 +62,8 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageSummaryService,
     TokenPauseService,
     TokenUpdateService,
+    TokenUsesRepository,
+    UsesMeter,
   ],
   exports: [
     TokenExpiryNotices,
@@ -79,6 +83,7 @@ import { TokenUsageService } from './token-usage.service';
     TokenUsageSummaryService,
     TokenPauseService,
     TokenUpdateService,
+    UsesMeter,
   ],
 })
 export class TokensModule {}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiToken } from '../../src/tokens/api-token.entity';
 import { mintSecret, newJti } from '../../src/tokens/token-secret';
+import { usesColumns } from '../../src/tokens/uses/token-uses';
 import type { TestApp } from '../helpers/test-app';
 
 /**
@@ -49,6 +50,7 @@ export async function seedTokenRows(
         disabledReason: null,
         meta: null,
         origin: null,
+        ...usesColumns(null),
       } satisfies ApiToken);
     });
     await t.dataSource.createQueryBuilder().insert().into(ApiToken).values(rows).execute();

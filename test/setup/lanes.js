@@ -23,6 +23,7 @@ const SPAWNING = [
   'request-log',
   'start',
   'swagger-ui',
+  'token-uses-crash',
   'tracing',
   'typed-client',
   'webhooks-processes',

@@ -27,6 +27,7 @@ import { LIMITS } from '../../common/byte-budget';
 import { PageQueryDto } from '../../common/pagination';
 import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
+import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
@@ -87,6 +88,15 @@ export class CreateTokenDto {
 
   @MetaProperty('Your own data about the token')
   meta?: TokenMeta | null;
+
+  @UsesLimitProperty(
+    "no limit, or the calling token's uses left when it has a limit. Never more than the " +
+      'calling token has left',
+  )
+  uses_limit?: number;
+
+  @RefillProperty()
+  refill?: RefillDto;
 }
 
 export class RevokeTokenDto {

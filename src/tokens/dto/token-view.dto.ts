@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { ApiToken, JsonObject } from '../api-token.entity';
 import { TokenStatus, tokenStatus } from '../token-status';
+import { RefillDto } from './token-uses-fields';
+import { remainingAt, usesOfRow } from '../uses/token-uses';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -128,8 +130,45 @@ export class TokenViewDto {
       'null for every other token',
   })
   origin!: 'federation' | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 1000,
+    description: 'How many requests it may make (per refill, with a refill); null: no limit',
+  })
+  uses_limit!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 997,
+    description:
+      'The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. ' +
+      'Null: no limit',
+  })
+  uses_remaining!: number | null;
+  // Inline, as shared_rate_limit, so that it can be null.
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    example: null,
+    required: ['interval', 'amount'],
+    properties: {
+      interval: { type: 'string', enum: ['daily', 'monthly'], example: 'daily' },
+      amount: { type: 'integer', example: 1000 },
+    },
+    description: 'Sets the uses left back to amount at the start of each UTC day or month',
+  })
+  refill!: RefillDto | null;
 
-  static of(token: Readonly<ApiToken>, now = new Date()): TokenViewDto {
+  /**
+   * The view of a stored token; `usesRemaining` is what the caller knows better than the row
+   * (a process's held uses, a request's own count), else the row's count.
+   */
+  static of(
+    token: Readonly<ApiToken>,
+    now = new Date(),
+    usesRemaining = storedRemaining(token, now),
+  ): TokenViewDto {
     return {
       id: token.id,
       jti: token.jti,
@@ -158,8 +197,20 @@ export class TokenViewDto {
       disabled_reason: token.disabledReason ?? null,
       meta: (token.meta as JsonObject | null) ?? null,
       origin: token.origin ?? null,
+      uses_limit: token.usesLimit ?? null,
+      uses_remaining: usesRemaining,
+      refill:
+        token.refillInterval && token.refillAmount
+          ? { interval: token.refillInterval, amount: token.refillAmount }
+          : null,
     };
   }
+}
+
+/** The uses a stored row has left at `now` (a due refill counted), or null for no limit. */
+function storedRemaining(token: Readonly<ApiToken>, now: Date): number | null {
+  const uses = usesOfRow(token);
+  return uses && remainingAt(uses, now.getTime());
 }
 
 /** A token view plus its secret, which is shown in this one response and never again. */

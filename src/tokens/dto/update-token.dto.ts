@@ -11,6 +11,7 @@ import {
 } from '../../common/dto-fields';
 import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
+import { UsesLimitProperty } from './token-uses-fields';
 import { SCOPES_DOC } from './token-requests.dto';
 
 const NARROW_ONLY =
@@ -59,4 +60,9 @@ export class UpdateTokenDto {
 
   @RateLimitProperty(`as it is. ${NARROW_ONLY}`)
   rate_limit_per_minute?: number | null;
+
+  @UsesLimitProperty(
+    `as it is. Lower only (the uses left drop with it); a token with no limit may be given one. ${NARROW_ONLY}`,
+  )
+  uses_limit?: number;
 }

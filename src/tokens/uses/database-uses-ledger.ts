@@ -1,0 +1,113 @@
+import { LRUCache } from 'lru-cache';
+import { StorageUnavailableError } from '../../common/domain-error';
+import { remainingAt, usesPeriodOf, type UsesState } from './token-uses';
+import type { TokenUsesRepository } from './token-uses.repository';
+import type { Spent, UsesLedger } from './uses-ledger';
+
+/** Uses this process reserved in the database and has not spent yet, for one token. */
+interface Held {
+  period: number;
+  left: number;
+  /** The stored count right after this process's last reservation. */
+  stored: number;
+  /** The stored count had nothing left in `period`: refused with no query until it ends. */
+  spent: boolean;
+}
+
+/** Most uses reserved at a time: what a `kill -9` can lose at worst, per token. */
+const BLOCK_MAX = 100;
+/** A hundredth of what is left, so a small limit goes one use (one write) at a time. */
+const blockOf = (left: number) => Math.min(BLOCK_MAX, Math.max(1, Math.floor(left / 100)));
+/** Reservations lost to concurrent writers before the request is refused (503) rather than guessed. */
+const MAX_PASSES = 16;
+
+/**
+ * The count without Redis: in the process, in blocks reserved in the database *before* any use
+ * of the block is granted (a compare-and-set on the stored count). The stored count is thus
+ * always at or below the true one: a `kill -9` loses the unspent part of a block (at most
+ * `BLOCK_MAX`, fewer for a small limit, exactly none at one use per block), so after a restart
+ * the count can only have gone down, never up. A clean shutdown hands the unspent part back.
+ * Being a compare-and-set, it is exact across instances on one PostgreSQL too.
+ */
+export class DatabaseUsesLedger implements UsesLedger {
+  private readonly held = new LRUCache<string, Held>({ max: 100_000 });
+  /** One reservation in flight per token, which concurrent requests wait on. */
+  private readonly reserving = new Map<string, Promise<void>>();
+
+  constructor(private readonly repo: TokenUsesRepository) {}
+
+  async take(tokenId: string, uses: UsesState, atMs: number): Promise<Spent> {
+    const period = usesPeriodOf(uses.refill?.interval, atMs);
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const held = this.current(tokenId, period, uses.limit);
+      if (held && held.left > 0) {
+        held.left -= 1;
+        return { granted: true, remaining: held.stored + held.left, period };
+      }
+      if (held?.spent) return { granted: false, remaining: 0, period };
+      let reservation = this.reserving.get(tokenId);
+      if (!reservation) {
+        reservation = this.reserve(tokenId, atMs).finally(() => this.reserving.delete(tokenId));
+        this.reserving.set(tokenId, reservation);
+      }
+      await reservation;
+    }
+    throw new StorageUnavailableError('The token’s uses could not be counted; retry', 1);
+  }
+
+  async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
+    const held = this.current(tokenId, usesPeriodOf(uses.refill?.interval, atMs), uses.limit);
+    if (held) return held.stored + held.left;
+    const stored = await this.repo.read(tokenId);
+    return stored ? remainingAt(stored, atMs) : 0;
+  }
+
+  unspent(tokenId: string, period: number): number {
+    const held = this.held.get(tokenId);
+    return held?.period === period ? held.left : 0;
+  }
+
+  async flush(final: boolean): Promise<void> {
+    // Every grant was written ahead: only a clean shutdown has anything to write (give back).
+    if (!final) return;
+    for (const [tokenId, held] of this.held.entries()) {
+      if (held.left > 0) await this.repo.giveBack(tokenId, held.left, held.period);
+    }
+    this.held.clear();
+  }
+
+  close(): void {}
+
+  /**
+   * The token's holding in `period`, trimmed to `limit`: a PATCH that lowered the limit
+   * left the stored count at most the limit, and the uses left, held ones included, too.
+   */
+  private current(tokenId: string, period: number, limit: number): Held | undefined {
+    const held = this.held.get(tokenId);
+    if (held?.period !== period) return undefined;
+    if (held.stored + held.left > limit) {
+      const stored = Math.min(held.stored, limit);
+      held.left = limit - stored;
+      held.stored = stored;
+    }
+    return held;
+  }
+
+  /** Reserves the next block, or learns that none is left in the period; one pass of `take`. */
+  private async reserve(tokenId: string, atMs: number): Promise<void> {
+    const stored = await this.repo.read(tokenId);
+    const period = usesPeriodOf(stored?.refill?.interval, atMs);
+    const prior = this.held.get(tokenId);
+    const kept = prior?.period === period ? prior.left : 0;
+    const live = stored ? remainingAt(stored, atMs) : 0;
+    if (!stored || live <= 0) {
+      this.held.set(tokenId, { period, left: kept, stored: 0, spent: kept === 0 });
+      return;
+    }
+    const block = blockOf(live);
+    const seen = { remaining: stored.remaining, period: stored.period };
+    if (await this.repo.swap(tokenId, seen, { remaining: live - block, period })) {
+      this.held.set(tokenId, { period, left: kept + block, stored: live - block, spent: false });
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '../../database/unit-of-work';
+import { ApiToken } from '../api-token.entity';
+import { usesOfRow, type UsesState } from './token-uses';
+
+/** A token's stored count: what `usesRemaining` and `usesPeriod` hold now. */
+export interface StoredCount {
+  remaining: number;
+  period: number;
+}
+
+/**
+ * The stored side of a token's uses, by token id across businesses, as `markUsed` is: the ids
+ * come from the verifier's snapshot of a token that just authenticated, never from a caller.
+ * Every write is one conditional UPDATE, so concurrent writers (instances, a PATCH) never
+ * lose one another's decrements.
+ */
+@Injectable()
+export class TokenUsesRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  /** The token's uses as stored now (null: gone, or no limit). */
+  read(tokenId: string): Promise<UsesState | null> {
+    return this.uow.run(async (tx) => {
+      const row = await tx.manager.findOne(ApiToken, {
+        where: { id: tokenId },
+        select: [
+          'id',
+          'usesLimit',
+          'usesRemaining',
+          'usesPeriod',
+          'refillInterval',
+          'refillAmount',
+        ],
+      });
+      return row ? usesOfRow(row) : null;
+    });
+  }
+
+  /**
+   * Compare-and-set: the count becomes `next` only if it still is `seen`, and never above the
+   * limit (a PATCH may have lowered it meanwhile). True when it was written.
+   */
+  swap(tokenId: string, seen: StoredCount, next: StoredCount): Promise<boolean> {
+    return this.uow.run(async (tx) => {
+      const result = await tx.manager
+        .createQueryBuilder()
+        .update(ApiToken)
+        .set({ usesRemaining: next.remaining, usesPeriod: next.period })
+        .where(
+          'id = :id AND uses_remaining = :seenRemaining AND uses_period = :seenPeriod AND uses_limit >= :nextRemaining',
+          {
+            id: tokenId,
+            seenRemaining: seen.remaining,
+            seenPeriod: seen.period,
+            nextRemaining: next.remaining,
+          },
+        )
+        .execute();
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /**
+   * Stores counts that the shared store (Redis) holds, each only where it is lower than the
+   * stored one or of a later period: the stored count only ever follows the live one down.
+   */
+  async writeBack(counts: ReadonlyMap<string, StoredCount>): Promise<void> {
+    if (counts.size === 0) return;
+    await this.uow.run(async (tx) => {
+      for (const [id, count] of counts) {
+        await tx.manager
+          .createQueryBuilder()
+          .update(ApiToken)
+          .set({ usesRemaining: count.remaining, usesPeriod: count.period })
+          .where(
+            'id = :id AND (uses_period < :period OR (uses_period = :period AND uses_remaining > :remaining))',
+            { id, ...count },
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** Hands back uses reserved and not spent (a clean shutdown), within the period and the limit. */
+  async giveBack(tokenId: string, uses: number, period: number): Promise<void> {
+    await this.uow.run((tx) =>
+      tx.manager
+        .createQueryBuilder()
+        .update(ApiToken)
+        .set({ usesRemaining: () => 'uses_remaining + :uses' })
+        .where('id = :id AND uses_period = :period AND uses_remaining + :uses <= uses_limit', {
+          id: tokenId,
+          uses,
+          period,
+        })
+        .execute(),
+    );
+  }
+}

@@ -1,0 +1,123 @@
+import type { ValidationIssue } from '../../common/domain-error';
+import {
+  cappedUses,
+  nextRefillAt,
+  refillIssues,
+  remainingAt,
+  type RequestedUses,
+  secondsToRefill,
+  usesPeriodOf,
+  type UsesState,
+} from './token-uses';
+
+const AT = Date.UTC(2030, 0, 31, 18, 0, 0);
+const DAY = usesPeriodOf('daily', AT);
+const MONTH = usesPeriodOf('monthly', AT);
+const daily = (remaining: number, limit = 10, amount = 10): UsesState => ({
+  limit,
+  remaining,
+  period: DAY,
+  refill: { interval: 'daily', amount },
+});
+const once = (remaining: number, limit = 10): UsesState => ({
+  limit,
+  remaining,
+  period: 0,
+  refill: null,
+});
+
+describe('token uses', () => {
+  it('numbers UTC days and months, and finds the next refill', () => {
+    expect(usesPeriodOf(null, AT)).toBe(0);
+    expect(usesPeriodOf('daily', Date.UTC(2030, 1, 1))).toBe(DAY + 1);
+    expect(usesPeriodOf('monthly', Date.UTC(2030, 1, 1))).toBe(MONTH + 1);
+    expect(nextRefillAt('daily', AT)).toBe(Date.UTC(2030, 1, 1));
+    expect(nextRefillAt('monthly', Date.UTC(2030, 11, 15))).toBe(Date.UTC(2031, 0, 1));
+    expect(secondsToRefill(daily(0), AT)).toBe(6 * 3600);
+    expect(secondsToRefill(daily(0), Date.UTC(2030, 1, 1) - 1)).toBe(1);
+    expect(secondsToRefill(once(0), AT)).toBeNull();
+  });
+
+  it('counts a due refill as made, to its amount and never above the limit', () => {
+    expect(remainingAt(daily(0, 10, 4), AT)).toBe(0);
+    expect(remainingAt(daily(0, 10, 4), Date.UTC(2030, 1, 1))).toBe(4);
+    expect(remainingAt(daily(9, 10, 4), Date.UTC(2030, 1, 1))).toBe(4);
+    expect(remainingAt({ ...daily(7, 10, 8), limit: 3 }, Date.UTC(2030, 1, 1))).toBe(3);
+    expect(remainingAt(once(7, 5), Date.UTC(2040, 0, 1))).toBe(5);
+  });
+
+  type Row = [string, RequestedUses, UsesState | null, UsesState | null, object | null, string[]];
+  /** What a new token gets (or the locs refused), from what was asked, its base and its maker. */
+  const TABLE: Row[] = [
+    ['nothing asked, no maker limit', {}, null, null, null, []],
+    [
+      'a limit asked, no maker limit',
+      { uses_limit: 5 },
+      null,
+      null,
+      { limit: 5, remaining: 5 },
+      [],
+    ],
+    ['inherits the maker’s uses left', {}, once(4), once(4), { limit: 10, remaining: 4 }, []],
+    ['at most the maker’s uses left', { uses_limit: 4 }, once(4), once(4), { remaining: 4 }, []],
+    ['more than the maker’s left', { uses_limit: 5 }, once(4), once(4), null, ['uses_limit']],
+    [
+      'a refill the maker lacks',
+      { uses_limit: 2, refill: { interval: 'daily', amount: 1 } },
+      once(4),
+      once(4),
+      null,
+      ['refill'],
+    ],
+    [
+      'a daily refill under a monthly maker',
+      { uses_limit: 2, refill: { interval: 'daily', amount: 1 } },
+      null,
+      { ...daily(4), refill: { interval: 'monthly', amount: 10 } },
+      null,
+      ['refill'],
+    ],
+    [
+      'a monthly refill under a daily maker',
+      { uses_limit: 2, refill: { interval: 'monthly', amount: 2 } },
+      null,
+      daily(4),
+      { refill: { interval: 'monthly', amount: 2 }, period: MONTH },
+      [],
+    ],
+    [
+      'a larger refill than the maker’s',
+      { uses_limit: 2, refill: { interval: 'daily', amount: 11 } },
+      null,
+      daily(4),
+      null,
+      ['refill'],
+    ],
+    [
+      'a successor capped by a maker with fewer left',
+      {},
+      daily(8),
+      once(3),
+      { limit: 3, remaining: 3, refill: null },
+      [],
+    ],
+  ];
+
+  it.each(TABLE)('%s', (_name, requested, base, maker, expected, locs) => {
+    const issues: ValidationIssue[] = [];
+    const uses = cappedUses(requested, base, maker, AT, issues);
+    expect(issues.map((i) => i.loc[1])).toEqual(locs);
+    if (locs.length > 0) return;
+    if (expected === null) expect(uses).toBeNull();
+    else expect(uses).toMatchObject(expected);
+  });
+
+  it('refuses a refill with no limit, or above it', () => {
+    const refill = { interval: 'daily' as const, amount: 6 };
+    expect(refillIssues({ refill }, null).map((i) => i.loc)).toEqual([['body', 'refill']]);
+    expect(refillIssues({ uses_limit: 5, refill }, null).map((i) => i.loc)).toEqual([
+      ['body', 'refill', 'amount'],
+    ]);
+    expect(refillIssues({ refill }, once(3, 6))).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { VerifiedPrincipal } from '../../auth/ports';
+import { RedisConnections } from '../../bus/redis-connections';
+import { AppConfig } from '../../config/app-config';
+import type { ApiToken } from '../api-token.entity';
+import { UsesExhaustedError } from '../token-error';
+import { DatabaseUsesLedger } from './database-uses-ledger';
+import { RedisUsesLedger } from './redis-uses-ledger';
+import {
+  remainingAt,
+  secondsToRefill,
+  usesOfRow,
+  usesPeriodOf,
+  type UsesState,
+} from './token-uses';
+import { TokenUsesRepository } from './token-uses.repository';
+import type { UsesLedger } from './uses-ledger';
+
+/** The design's bound on how far the stored count may lag the live one. */
+const FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * Counts the uses of tokens that have a `uses_limit`: the verifier spends one per authenticated
+ * request, and the views and introspection read what is left. Redis holds the count when
+ * configured, the database by blocks otherwise (see each ledger). A token with no limit never
+ * reaches it.
+ */
+@Injectable()
+export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  /** The clock refills are read against: time-based tests move it, as they pass `now` elsewhere. */
+  clock: () => number = Date.now;
+  private readonly ledger: UsesLedger;
+  private readonly redis: RedisUsesLedger | null;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(config: AppConfig, repo: TokenUsesRepository) {
+    const topology = config.redisTopology;
+    this.redis = topology
+      ? new RedisUsesLedger(new RedisConnections(topology), `${config.REDIS_KEY_PREFIX}uses:`, repo)
+      : null;
+    this.ledger = this.redis ?? new DatabaseUsesLedger(repo);
+  }
+
+  /**
+   * Spends one use of the caller's token, before its request is served: the principal as this
+   * request leaves it (a copy, with `token.uses` counted), or 429 USES_EXHAUSTED.
+   */
+  async spend(principal: VerifiedPrincipal, uses: UsesState): Promise<VerifiedPrincipal> {
+    const at = this.clock();
+    const { id, expiresAt } = principal.token;
+    const spent = await this.ledger.take(id, uses, at, expiresAt);
+    const left: UsesState = { ...uses, remaining: spent.remaining, period: spent.period };
+    if (!spent.granted) throw new UsesExhaustedError(secondsToRefill(left, at));
+    return { ...principal, token: { ...principal.token, uses: Object.freeze(left) } };
+  }
+
+  /** The uses a token has left now, spending none (introspection); null: no limit. */
+  async remainingOf(tokenId: string, uses: UsesState | null): Promise<number | null> {
+    return uses ? this.ledger.peek(tokenId, uses, this.clock()) : null;
+  }
+
+  /** What a stored token's view shows as left: its count, with what this process holds of it. */
+  remainingOfRow(row: Readonly<ApiToken>): number | null {
+    const uses = usesOfRow(row);
+    if (!uses) return null;
+    const at = this.clock();
+    const period = usesPeriodOf(uses.refill?.interval, at);
+    const held = uses.period === period ? this.ledger.unspent(row.id, period) : 0;
+    return Math.min(uses.limit, remainingAt(uses, at) + held);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.redis?.connect();
+    this.timer = setInterval(() => void this.flush(false), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.ledger.close();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush(true);
+  }
+
+  /** One flush at a time, so the one at shutdown follows a timer's. */
+  flush(final: boolean): Promise<void> {
+    this.flushing = this.flushing.then(() => this.ledger.flush(final)).catch(() => undefined);
+    return this.flushing;
+  }
+}
