@@ -535,6 +535,44 @@ async function usesCost(app: AppProcess, owner: BusinessSetup): Promise<void> {
   raw.uses = runs;
 }
 
+/**
+ * What a business token policy costs verification (issue 39: nothing measurable): /api/v1/me
+ * (warm) with a token of a business whose policy sets every rule, against a plain token of a
+ * business with none, runs alternated. A policy is read where tokens are issued, never where they
+ * are verified; a token that breaks it is checked to get its 422 first, so a policy that silently
+ * did nothing cannot pass for a free one.
+ */
+async function policyCost(app: AppProcess, owner: BusinessSetup): Promise<void> {
+  const client = new LatchkeyClient(app.url);
+  const governed = await client.createBusiness(app.platformToken!, 'governed');
+  const put = await client.request('PUT', '/api/v1/token-policy', {
+    headers: scoped(governed.ownerToken, governed.businessId),
+    body: {
+      max_lifetime_days: 90,
+      require_expiry: true,
+      allowed_scopes: ['tokens:*', 'me:*'],
+      required_cidrs: ['127.0.0.0/8', '::1/128'],
+      inactivity_revoke_days: 180,
+    },
+  });
+  if (put.status !== 200) throw new Error(`PUT /api/v1/token-policy answered ${put.status}`);
+  const breach = await client.request('POST', '/api/v1/tokens', {
+    headers: scoped(governed.ownerToken, governed.businessId),
+    body: { name: 'too-long', expires_in_days: 365 },
+  });
+  if (breach.status !== 422) throw new Error(`a token past the policy answered ${breach.status}`);
+  const token = await client.createToken(governed, 'governed', { expires_in_days: 30 });
+  const { runs, ratio, label } = await meAgainstPlain(app, owner, token, 'policy', governed);
+  figure(
+    'business token policy: /api/v1/me with a token under a policy ÷ without, postgres and Redis',
+    label,
+    '≥ 0.95 (nothing measurable)',
+    ratio >= 0.95,
+    { ratio, goal: 0.95 },
+  );
+  raw.policy = runs;
+}
+
 /** Three 200s then a 429 from `token`, or the bench stops: a check that counts nothing is not cheap. */
 async function expectRefusedAfter3(
   client: LatchkeyClient,
@@ -549,17 +587,20 @@ async function expectRefusedAfter3(
 }
 
 /**
- * /api/v1/me (warm) on one instance with `other` against a plain token of the owner's, three
- * rounds alternated, each starting with the other token: the ratio other ÷ plain.
+ * /api/v1/me (warm) on one instance with `other` (of `otherBusiness`, else of the owner's)
+ * against a plain token of the owner's, three rounds alternated, each starting with the other
+ * token: the ratio other ÷ plain.
  */
 async function meAgainstPlain(
   app: AppProcess,
   owner: BusinessSetup,
   other: IssuedToken,
   name: string,
+  otherBusiness: BusinessSetup = owner,
 ): Promise<{ runs: { plain: LoadRun[]; other: LoadRun[] }; ratio: number; label: string }> {
   const plain = await new LatchkeyClient(app.url).createToken(owner, `${name}-plain`);
-  const headersOf = (token: IssuedToken) => scoped(token.token, owner.businessId);
+  const headersOf = (token: IssuedToken) =>
+    scoped(token.token, (token === other ? otherBusiness : owner).businessId);
   log(`${name}: warm-up`);
   for (const token of [plain, other])
     await load(name, app.url, '/api/v1/me', headersOf(token), WARMUP_S);
@@ -924,6 +965,7 @@ async function main(): Promise<void> {
     await metricsCost(pgEnv, ownerPg, start);
     await constraintsCost(a, ownerPg);
     await usesCost(a, ownerPg);
+    await policyCost(a, ownerPg);
     const liveRps = mean(pg.live.map((r) => r.rps));
     const bareRps = mean(pg.bare.map((r) => r.rps));
     figure(
