@@ -469,6 +469,26 @@ describe.each(DRIVERS)('the RFC 8693 token exchange on %s', (driver) => {
       expectOAuthError(res, 'invalid_request', jwt);
     });
 
+    it.each(['scope', 'subject_token', 'grant_type', 'resource'])(
+      'a form that gives %s twice: invalid_request, whichever value comes last',
+      async (name) => {
+        const jwt = await valid();
+        const form = new URLSearchParams(
+          exchangeForm(jwt, { resource: `urn:latchkey:business:${b.id}` }),
+        );
+        const value = form.get(name) ?? 'deploy:write';
+        form.set(name, value);
+        form.append(name, value);
+        const res = await t
+          .http()
+          .post('/oauth2/token')
+          .type('form')
+          .set('x-business-id', b.id)
+          .send(form.toString());
+        expectOAuthError(res, 'invalid_request', jwt);
+      },
+    );
+
     it('JSON is read as the form is', async () => {
       const jwt = await valid();
       const form = Object.fromEntries(new URLSearchParams(exchangeForm(jwt)));

@@ -181,6 +181,23 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
       }
     });
 
+    it('refuses a form that gives token twice with 400 invalid_request, whichever comes last', async () => {
+      const b = await createUnexpiringBusiness(t);
+      const target = await createToken(t, asOwner(b));
+      for (const pair of [
+        [target.secret, target.secret],
+        ['lk_nothing', target.secret],
+      ]) {
+        const form = pair.map((v) => `token=${encodeURIComponent(v)}`).join('&');
+        const res = await introspect(b.ownerToken, form, true);
+        expect({ status: res.status, error: res.body.error as unknown }).toEqual({
+          status: 400,
+          error: 'invalid_request',
+        });
+        expect(JSON.stringify(res.body)).not.toContain(target.secret);
+      }
+    });
+
     it("gives a machine token's identity as sub, and exp null for a token with no expiry", async () => {
       const b = await createUnexpiringBusiness(t);
       const machine = await createMachine(t, b, 'member');

@@ -34,11 +34,29 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
 }
 
 /**
+ * A form body's parameters. One given more than once becomes the list of its values, which no
+ * route takes where it wants text, so it is refused (RFC 6749 §3.2: parameters "MUST NOT be
+ * included more than once"), never read as its last value. Built through a Map, so a parameter
+ * named `__proto__` is a parameter like any other.
+ */
+export function formParams(text: string): Record<string, string | string[]> {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    const seen = values.get(name);
+    if (seen) seen.push(value);
+    else values.set(name, [value]);
+  }
+  return Object.fromEntries(
+    [...values].map(([name, [one, ...more]]) => [name, more.length ? [one, ...more] : one]),
+  );
+}
+
+/**
  * Body parsing, which runs before authentication: 400 for malformed JSON or JSON deeper than
  * 32 levels, 413 past the body limit (Fastify's), 415 for any other content type. An empty
  * body with a JSON content type is no body: a route whose body is optional takes it as such,
  * and one whose body is required reports its fields missing (422). Form bodies are accepted
- * on `/oauth2/*` only, where the RFCs want them.
+ * on `/oauth2/*` only, where the RFCs want them (`formParams`).
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
@@ -58,7 +76,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       if (!request.url.startsWith(FORM_ROUTES)) {
         return done(clientError(415, 'Unsupported Media Type: send application/json'), undefined);
       }
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      done(null, formParams(body as string));
     },
   );
 }

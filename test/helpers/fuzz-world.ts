@@ -5,6 +5,28 @@ import type { TestApp } from './test-app';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/** What a business token policy may set: a world's business has none of them. */
+const POLICY_RULES = [
+  'max_lifetime_days',
+  'require_expiry',
+  'allowed_scopes',
+  'required_cidrs',
+  'inactivity_revoke_days',
+];
+
+/** What a token's PATCH can narrow, and pausing: a world's callers keep theirs as built. */
+function termsOf(token: Record<string, unknown>): string {
+  const { scopes, expires_at, allowed_cidrs, rate_limit_per_minute, uses_limit, status } = token;
+  return JSON.stringify({
+    scopes,
+    expires_at,
+    allowed_cidrs,
+    rate_limit_per_minute,
+    uses_limit,
+    status,
+  });
+}
+
 /**
  * The worlds the spec-driven fuzz suites act on (fuzz.e2e-spec.ts, fuzz-nulls.e2e-spec.ts): a
  * business with its people, machine, tokens and webhook endpoint, a second business, and
@@ -15,6 +37,8 @@ export class FuzzWorlds {
   readonly chains: { id: string; ownerToken: string }[] = [];
   /** How many worlds were made. */
   count = 0;
+  /** Each world's callers' tokens as built (`termsOf`), which `stillWhole` holds them to. */
+  private readonly terms = new WeakMap<World, Record<string, string>>();
   private platformWebhook: string | undefined;
 
   constructor(private readonly t: TestApp) {}
@@ -114,7 +138,7 @@ export class FuzzWorlds {
     this.chains.push({ id: home.id, ownerToken: home.ownerToken });
     this.chains.push({ id: other.id, ownerToken: other.ownerToken });
     this.count++;
-    return {
+    const world: World = {
       businesses: { home: home.id, other: other.id },
       tokens,
       identities: {
@@ -137,6 +161,22 @@ export class FuzzWorlds {
       auditor: home.ownerToken,
       dirty: false,
     };
+    this.terms.set(world, await this.callerTerms(world));
+    return world;
+  }
+
+  /** The owner's, admin's and member's tokens' terms, as `GET /me` shows them. */
+  private async callerTerms(w: World): Promise<Record<string, string>> {
+    const terms: Record<string, string> = {};
+    for (const caller of ['owner', 'admin', 'member'] as const) {
+      const res = await this.t
+        .http()
+        .get('/api/v1/me')
+        .set(asMember(w.tokens[caller].secret, w.businesses.home))
+        .expect(200);
+      terms[caller] = termsOf(res.body.data.token);
+    }
+    return terms;
   }
 
   /**
@@ -152,7 +192,15 @@ export class FuzzWorlds {
         .set(asMember(w.tokens[caller].secret, w.businesses.home))
         .timeout(REQUEST_TIMEOUT_MS);
       if (res.status !== 200 || res.body.data.role !== caller) return false;
+      if (termsOf(res.body.data.token) !== this.terms.get(w)?.[caller]) return false;
     }
+    // A business token policy the fuzzer set would refuse the tokens later runs ask for.
+    const policy = await this.t
+      .http()
+      .get('/api/v1/token-policy')
+      .set(asMember(w.tokens.owner.secret, w.businesses.home))
+      .timeout(REQUEST_TIMEOUT_MS);
+    if (policy.status !== 200 || POLICY_RULES.some((rule) => policy.body.data[rule])) return false;
     const res = await this.t
       .http()
       .get('/platform/v1/admins')

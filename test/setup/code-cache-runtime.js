@@ -5,9 +5,11 @@
  * app compiles about 2,400 modules (Nest, TypeORM, class-validator, the app), some 0.6 s of CPU
  * before its first test, and a whole run does it about 200 times. Here the first compile of a
  * source asks V8 for its code cache, and each later compile of the same source, in any worker
- * of this run or the next, hands the cache back, found by the hash of the source alone (so a
- * fresh clone on the same machine finds them too): V8 checks it against the source and rejects a
- * stale one itself. The modules still run afresh, so no suite sees another's state.
+ * of this run or the next, hands the cache back, found by the hash of the file's path and source:
+ * V8 checks it against the source and rejects a stale one itself. Not by the source alone: V8
+ * keeps the file name the cache was made under, and code compiled from another clone's cache
+ * (the same source at another path) named that path in its stack traces and failed to boot the
+ * app. The modules still run afresh, so no suite sees another's state.
  *
  * jest 30 compiles through `ModuleExecutor.compile`, which calls `vm.compileFunction`; this
  * passes the cache options to that call and changes nothing else. Where jest's internals differ
@@ -60,7 +62,7 @@ class CodeCacheRuntime extends Runtime {
     const dir = cacheDir(config);
     const compile = executor.compile.bind(executor);
     executor.compile = (source, filename) => {
-      const key = createHash('sha256').update(source).digest('hex');
+      const key = createHash('sha256').update(filename).update('\0').update(source).digest('hex');
       const cached = lookup(dir, key);
       const real = vm.compileFunction;
       vm.compileFunction = (code, params, options) => {

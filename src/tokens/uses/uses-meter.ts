@@ -5,12 +5,11 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { VerifiedPrincipal } from '../../auth/ports';
-import { RedisConnections } from '../../bus/redis-connections';
 import { AppConfig } from '../../config/app-config';
 import type { ApiToken } from '../api-token.entity';
 import { UsesExhaustedError } from '../token-error';
 import { DatabaseUsesLedger } from './database-uses-ledger';
-import { RedisUsesLedger } from './redis-uses-ledger';
+import { LazyLedger } from './lazy-ledger';
 import {
   remainingAt,
   secondsToRefill,
@@ -35,16 +34,21 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
   /** The clock refills are read against: time-based tests move it, as they pass `now` elsewhere. */
   clock: () => number = Date.now;
   private readonly ledger: UsesLedger;
-  private readonly redis: RedisUsesLedger | null;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(config: AppConfig, repo: TokenUsesRepository) {
     const topology = config.redisTopology;
-    this.redis = topology
-      ? new RedisUsesLedger(new RedisConnections(topology), `${config.REDIS_KEY_PREFIX}uses:`, repo)
-      : null;
-    this.ledger = this.redis ?? new DatabaseUsesLedger(repo);
+    const keyPrefix = `${config.REDIS_KEY_PREFIX}uses:`;
+    this.ledger = topology
+      ? new LazyLedger(async () => {
+          const { RedisConnections } = await import('../../bus/redis-connections');
+          const { RedisUsesLedger } = await import('./redis-uses-ledger');
+          const ledger = new RedisUsesLedger(new RedisConnections(topology), keyPrefix, repo);
+          await ledger.connect();
+          return ledger;
+        })
+      : new DatabaseUsesLedger(repo);
   }
 
   /**
@@ -75,8 +79,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
     return Math.min(uses.limit, remainingAt(uses, at) + held);
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.redis?.connect();
+  onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(false), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
