@@ -176,6 +176,24 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
     expect(JSON.stringify(event.metadata)).not.toContain('pro');
   });
 
+  it('gives a token with no limit its first uses limit, full, as PATCH does', async () => {
+    const [viaCli, viaHttp] = [
+      await createToken(t, asOwner(biz), { name: 'unlimited' }),
+      await createToken(t, asOwner(biz), { name: 'unlimited' }),
+    ];
+    const cliView = json(await ok(inBiz('update', viaCli.id, '--uses-limit', '7'), env));
+    const patched = await t
+      .http()
+      .patch(`/api/v1/tokens/${viaHttp.id}`)
+      .set(asOwner(biz))
+      .send({ uses_limit: 7 });
+    expect(patched.status).toBe(200);
+    for (const view of [cliView, patched.body.data]) {
+      expect(view).toMatchObject({ uses_limit: 7, uses_remaining: 7 });
+    }
+    expect(await tokenRow(t, viaCli.id)).toMatchObject({ uses_limit: 7, uses_remaining: 7 });
+  });
+
   it.each(WIDENINGS)(
     'refuses widening %s (%j) with the code PATCH gives',
     async (field, flag, body) => {

@@ -78,8 +78,10 @@ export class TokenUpdateService {
       // The audit entry names the fields by their API names.
       const changedNames = changed.map(apiName);
       if (changed.length === 0) return TokenViewDto.of(token);
-      await this.tokens.edit(tx, token, { ...edits, ...usesLeftUnder(token, edits.usesLimit) });
-      const after: ApiToken = Object.assign(new ApiToken(), token, edits);
+      const usesLeft = usesLeftUnder(token, edits.usesLimit);
+      await this.tokens.edit(tx, token, { ...edits, ...usesLeft });
+      // The answer shows the count as stored: a first limit starts full, not at 0.
+      const after: ApiToken = Object.assign(new ApiToken(), token, edits, usesLeft);
       if (changed.length === 1 && changed[0] === 'name') {
         await tx.publish(new TokenRenamedEvent(author, tokenRef(after)));
       } else {
