@@ -13,6 +13,7 @@ import { AUDIT } from './audit-grammar';
 import {
   BUSINESS_OPTION,
   CIDRS_FLAG,
+  PAGE_OPTIONS,
   parseCidrs,
   parseMeta,
   parseRateLimit,
@@ -86,8 +87,7 @@ export const TOKENS_LIST = {
     { flags: '--identity <id>', description: 'only the tokens of this identity' },
     { flags: '--name <prefix>', description: 'only tokens whose name starts so' },
     { flags: '--status <status>', description: 'active, expired or revoked' },
-    { flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' },
-    { flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' },
+    ...PAGE_OPTIONS,
   ],
   argv: (params: string[], options: ListOptions) => {
     noExtraArguments(params, 0);

@@ -58,6 +58,12 @@ export const required = (flags: string, description: string): OptionSpec => ({
 
 export const BUSINESS_OPTION = required('--business <id>', 'the business id');
 
+/** A list's page, as `?limit=` and `?cursor=` over HTTP. */
+export const PAGE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' },
+  { flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' },
+];
+
 export interface ConstraintOptions {
   allowedCidrs?: string[] | 'any';
   rateLimitPerMinute?: number | 'none';

@@ -3,6 +3,7 @@ import {
   BUSINESS_OPTION,
   CIDRS_FLAG,
   MetaOption,
+  PAGE_OPTIONS,
   parseCidrList,
   parseCidrs,
   parseMeta,
@@ -153,11 +154,7 @@ export const POLICY_VIOLATIONS = {
   description:
     "List the business's active tokens that break its current policy, and how, as JSON " +
     '({items, next_cursor}); listed, never revoked',
-  options: [
-    BUSINESS_OPTION,
-    { flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' },
-    { flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' },
-  ],
+  options: [BUSINESS_OPTION, ...PAGE_OPTIONS],
   argv: businessOnly,
 } satisfies CommandSpec;
 
