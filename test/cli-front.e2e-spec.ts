@@ -20,12 +20,16 @@ const TOP_LEVEL = [
   'businesses',
   'tokens',
   'members',
+  'policy',
   'keys',
   'audit',
   'create-business',
   'create-token',
   'revoke',
 ];
+
+/** A well-formed business (or token) id, for the commands that need one before they run. */
+const BIZ = '00000000-0000-4000-8000-000000000000';
 
 describe('CLI without a database', () => {
   let dir: string;
@@ -46,7 +50,20 @@ describe('CLI without a database', () => {
     const tokens = await cliInProcess(['tokens', '--help'], noDb());
     expect(tokens).toMatchObject({ code: 0, stderr: '' });
     const subcommands = [...tokens.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
-    expect(subcommands.sort()).toEqual(['create', 'list', 'revoke', 'rotate', 'show']);
+    expect(subcommands.sort()).toEqual([
+      'create',
+      'disable',
+      'enable',
+      'list',
+      'revoke',
+      'rotate',
+      'show',
+      'update',
+    ]);
+    const policy = await cliInProcess(['policy', '--help'], noDb());
+    expect(policy).toMatchObject({ code: 0, stderr: '' });
+    const policyCommands = [...policy.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
+    expect(policyCommands.sort()).toEqual(['set', 'show', 'violations']);
     expect(existsSync(join(dir, 'absent'))).toBe(false);
   });
 
@@ -73,6 +90,9 @@ describe('CLI without a database', () => {
       ['tokens', 'revoke', secret],
       ['tokens', 'show', secret],
       ['tokens', 'rotate', secret],
+      ['tokens', 'update', secret, '--business', BIZ, '--name', 'x'],
+      ['tokens', 'disable', secret, '--business', BIZ],
+      ['tokens', 'enable', secret, '--business', BIZ],
     ]) {
       const refused = await cliInProcess(args, noDb());
       expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({
@@ -106,6 +126,9 @@ describe('CLI without a database', () => {
       [['--help'], 0],
       [['tokens', 'list', '--bogus'], 1],
       [['tokens', 'show', secret], 2],
+      [['policy', 'set', '--business', BIZ, '--bogus'], 1],
+      [['tokens', 'update', BIZ, '--business', BIZ, '--meta', '{bad'], 1],
+      [['tokens', 'disable', secret, '--business', BIZ], 2],
     ] as const) {
       const { run, packages } = await packagesLoaded(dir, [...args], noDb());
       expect({ args, code: run.code, nest: packages.filter((p) => NEST.includes(p)) }).toEqual({

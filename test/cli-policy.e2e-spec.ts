@@ -25,6 +25,7 @@ import {
   tokenRow,
   World,
 } from './helpers/cli-policy';
+import { tokensDisable, tokensEnable, tokensUpdate } from './helpers/cli-policy-edits';
 import { bootTestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -292,10 +293,10 @@ const bootstrap: Command = {
 const COMMANDS: Record<TokenAction, readonly Command[]> = {
   issue: [tokensCreate],
   rotate: [tokensRotate],
-  rename: [],
+  rename: [tokensUpdate],
   revoke: [tokensRevoke('by id'), tokensRevoke('by value')],
-  disable: [],
-  enable: [],
+  disable: [tokensDisable],
+  enable: [tokensEnable],
   reissue: [],
   add_member: [membersAdd],
   create_business: [businessesCreate],

@@ -51,6 +51,15 @@ export function noExtraArguments(params: string[], allowed: number): void {
   throw new CliUsageError(`Too many arguments: expected at most ${allowed}, got ${params.length}`);
 }
 
+/** No arguments at all: the options say everything. */
+export const optionsOnly = (params: string[]) => noExtraArguments(params, 0);
+
+/** The token id, the one argument; a secret there is refused. */
+export const oneTokenId = (params: string[]): string => {
+  noExtraArguments(params, 1);
+  return tokenIdArgument(params[0]);
+};
+
 /** The options of every command that takes a secret: the one grammar, `--token-file`. */
 export interface SecretOptions {
   /** A file holding the secret on its first line, or `-` for stdin. */

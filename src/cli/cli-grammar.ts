@@ -3,12 +3,27 @@ import {
   CliUsageError,
   namesSecretSource,
   noExtraArguments,
+  oneTokenId,
+  optionsOnly,
   SecretOptions,
   secretSource,
   tokenIdArgument,
 } from './cli-argv';
 import { AUDIT } from './audit-grammar';
-import type { CommandSpec, OptionSpec } from './cli-spec';
+import {
+  BUSINESS_OPTION,
+  CIDRS_FLAG,
+  PAGE_OPTIONS,
+  parseCidrs,
+  parseMeta,
+  parseRateLimit,
+  parseRefill,
+  parseScopes,
+  RATE_LIMIT_FLAG,
+  required,
+} from './cli-parsers';
+import type { CommandSpec } from './cli-spec';
+import { POLICY, TOKENS_DISABLE, TOKENS_ENABLE, TOKENS_UPDATE } from './governance-grammar';
 
 /**
  * The CLI's grammar, declared once: every command, its arguments, options and descriptions, and
@@ -17,41 +32,6 @@ import type { CommandSpec, OptionSpec } from './cli-spec';
  * take their nest-commander metadata from it (`@CliCommand`), and run its argv checks again to
  * get what they hand on. Plain data: importing it loads commander's grammar, nothing else.
  */
-
-const parseScopes = (value: string): string[] =>
-  value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-/**
- * `--allowed-cidrs 10.0.0.0/8,2001:db8::/32`, and `any` (anywhere) for a rotation that frees; kept
- * as the word until the DTO is built, since commander turns a parser's null into ''.
- */
-const parseCidrs = (value: string): string[] | 'any' =>
-  value.trim() === 'any' ? 'any' : value.split(',').map((c) => c.trim());
-
-/** `--rate-limit-per-minute 60`, and `none` (no limit of its own) for a rotation that frees. */
-const parseRateLimit = (value: string): number | 'none' =>
-  value.trim() === 'none' ? 'none' : Number(value);
-
-/** `--refill daily:1000`: the interval and the amount, left for the DTO to judge. */
-const parseRefill = (value: string): { interval: string; amount: number } => {
-  const [interval, amount] = value.split(':');
-  return { interval: interval.trim(), amount: Number(amount) };
-};
-
-const CIDRS_FLAG = '--allowed-cidrs <list>';
-const RATE_LIMIT_FLAG = '--rate-limit-per-minute <n>';
-
-const required = (flags: string, description: string): OptionSpec => ({
-  flags,
-  description,
-  required: true,
-});
-
-/** No arguments at all: the options say everything. */
-const optionsOnly = (params: string[]) => noExtraArguments(params, 0);
 
 // ------------------------------------------------------------------------------------------------
 // bootstrap, businesses
@@ -107,8 +87,7 @@ export const TOKENS_LIST = {
     { flags: '--identity <id>', description: 'only the tokens of this identity' },
     { flags: '--name <prefix>', description: 'only tokens whose name starts so' },
     { flags: '--status <status>', description: 'active, expired or revoked' },
-    { flags: '--limit <n>', description: 'page size, 1 to 200 (default 50)' },
-    { flags: '--cursor <cursor>', description: 'the next_cursor of the previous page' },
+    ...PAGE_OPTIONS,
   ],
   argv: (params: string[], options: ListOptions) => {
     noExtraArguments(params, 0);
@@ -116,23 +95,12 @@ export const TOKENS_LIST = {
   },
 } satisfies CommandSpec;
 
-/** The token id, the one argument; a secret there is refused. */
-const oneTokenId = (params: string[]): string => {
-  noExtraArguments(params, 1);
-  return tokenIdArgument(params[0]);
-};
-
 export const TOKENS_SHOW = {
   name: 'show',
   arguments: '<token_id>',
   description: 'Print one token of any business as JSON (never its secret or hash)',
   argv: oneTokenId,
 } satisfies CommandSpec;
-
-export interface ConstraintOptions {
-  allowedCidrs?: string[] | 'any';
-  rateLimitPerMinute?: number | 'none';
-}
 
 export const TOKENS_ROTATE = {
   name: 'rotate',
@@ -169,7 +137,7 @@ export const TOKENS_CREATE = {
   name: 'create',
   description: 'Print a new token for a member of a business (the secret alone, shown once)',
   options: [
-    required('--business <id>', 'the business id'),
+    BUSINESS_OPTION,
     required('--email <email>', "the member's email"),
     required('--name <name>', 'the token name'),
     {
@@ -201,6 +169,11 @@ export const TOKENS_CREATE = {
       flags: '--refill <interval:amount>',
       description: "uses set back to amount each 'daily' or 'monthly' (UTC), with --uses-limit",
       parse: parseRefill,
+    },
+    {
+      flags: '--meta <json>',
+      description: 'a JSON object that travels with the token (at most 4 KiB and 4 levels)',
+      parse: parseMeta,
     },
   ],
   argv: optionsOnly,
@@ -252,8 +225,17 @@ export const REVOKE = {
 
 export const TOKENS = {
   name: 'tokens',
-  description: 'List, show, create, rotate and revoke tokens',
-  subcommands: [TOKENS_LIST, TOKENS_SHOW, TOKENS_CREATE, TOKENS_ROTATE, TOKENS_REVOKE],
+  description: 'List, show, create, rotate, update, disable, enable and revoke tokens',
+  subcommands: [
+    TOKENS_LIST,
+    TOKENS_SHOW,
+    TOKENS_CREATE,
+    TOKENS_ROTATE,
+    TOKENS_UPDATE,
+    TOKENS_DISABLE,
+    TOKENS_ENABLE,
+    TOKENS_REVOKE,
+  ],
 } satisfies CommandSpec;
 
 // ------------------------------------------------------------------------------------------------
@@ -315,6 +297,7 @@ export const CLI_GRAMMAR: readonly CommandSpec[] = [
   BUSINESSES,
   TOKENS,
   MEMBERS,
+  POLICY,
   KEYS,
   AUDIT,
   CREATE_BUSINESS,

@@ -4,6 +4,7 @@ import { BUSINESS_COMMANDS, CreateBusinessCommand } from './commands';
 import { CliConfigLoader, CoreContext } from './core-context';
 import { KEY_COMMANDS } from './keys.commands';
 import { MEMBER_COMMANDS } from './member.commands';
+import { POLICY_COMMANDS } from './policy.commands';
 import { RevokeCommand } from './revoke.commands';
 import { CreateTokenCommand, TOKEN_COMMANDS } from './token.commands';
 
@@ -23,6 +24,7 @@ export class CliModule {
         ...BUSINESS_COMMANDS,
         ...TOKEN_COMMANDS,
         ...MEMBER_COMMANDS,
+        ...POLICY_COMMANDS,
         ...KEY_COMMANDS,
         CreateBusinessCommand,
         CreateTokenCommand,

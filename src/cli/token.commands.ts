@@ -10,8 +10,8 @@ import { CLI_CALLER } from '../tokens/policy-decision';
 import { businessIdOption } from './cli-argv';
 import { CliCommand, CliRunner } from './cli-command';
 import { runGroup } from './cli-front';
+import { ConstraintOptions, constraintFields, MetaOption } from './cli-parsers';
 import {
-  ConstraintOptions,
   CREATE_TOKEN,
   ListOptions,
   TOKENS,
@@ -22,14 +22,9 @@ import {
 } from './cli-grammar';
 import { printJson, printLine } from './cli-io';
 import { TokensRevokeCommand } from './revoke.commands';
+import { TOKEN_EDIT_COMMANDS } from './token-edit.commands';
 import { CoreContext } from './core-context';
 import { validateDto } from './validate-dto';
-
-/** The constraint flags as create and rotate bodies spell them. */
-const constraintFields = (options: ConstraintOptions) => ({
-  allowed_cidrs: options.allowedCidrs === 'any' ? null : options.allowedCidrs,
-  rate_limit_per_minute: options.rateLimitPerMinute === 'none' ? null : options.rateLimitPerMinute,
-});
 
 @CliCommand(TOKENS_LIST)
 export class TokensListCommand extends CliRunner {
@@ -105,6 +100,7 @@ abstract class CreateTokenRunner extends CliRunner {
       expiresInDays?: number;
       usesLimit?: number;
       refill?: object;
+      meta?: MetaOption;
     },
   ): Promise<void> {
     TOKENS_CREATE.argv(params);
@@ -117,6 +113,7 @@ abstract class CreateTokenRunner extends CliRunner {
       ...constraintFields(options),
       uses_limit: options.usesLimit,
       refill: options.refill,
+      meta: options.meta?.json,
     });
     const { TokenIssuanceService } = await import('../tokens/token-issuance.service');
     const issuance = await this.core.get(TokenIssuanceService);
@@ -144,5 +141,6 @@ export const TOKEN_COMMANDS = [
   TokensShowCommand,
   TokensCreateCommand,
   TokensRotateCommand,
+  ...TOKEN_EDIT_COMMANDS,
   TokensRevokeCommand,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { canonicalCidr } from '../common/cidr';
+import type { Author } from '../database/domain-event';
 import { holdKeyLock } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
@@ -23,15 +24,29 @@ export class BusinessPolicyService {
     private readonly policies: BusinessPolicyRepository,
   ) {}
 
-  async read(ctx: RequestContext): Promise<BusinessPolicyViewDto> {
-    return viewOf(await this.policies.find(ctx.businessId, null));
+  read(ctx: RequestContext): Promise<BusinessPolicyViewDto> {
+    return this.readIn(ctx.businessId);
+  }
+
+  /** The policy of a business, for whoever may read it (any member, the operator). */
+  async readIn(businessId: string): Promise<BusinessPolicyViewDto> {
+    return viewOf(await this.policies.find(businessId, null));
   }
 
   /** Replaces the business's policy, audited with before and after. */
   put(ctx: RequestContext, dto: PutBusinessPolicyDto): Promise<BusinessPolicyViewDto> {
+    return this.replace(ctx.author, ctx.businessId, dto);
+  }
+
+  /** `put`, by `author` (an owner's request, or the operator at a shell) in an existing business. */
+  replace(
+    author: Author,
+    businessId: string,
+    dto: PutBusinessPolicyDto,
+  ): Promise<BusinessPolicyViewDto> {
     const cidrs = dto.required_cidrs ?? null;
     const row: BusinessTokenPolicy = {
-      businessId: ctx.businessId,
+      businessId,
       maxLifetimeDays: dto.max_lifetime_days ?? null,
       requireExpiry: dto.require_expiry ?? false,
       allowedScopes: dto.allowed_scopes ?? null,
@@ -39,17 +54,17 @@ export class BusinessPolicyService {
       requiredCidrs: cidrs && [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
       inactivityRevokeDays: dto.inactivity_revoke_days ?? null,
       updatedAt: new Date(),
-      updatedBy: ctx.author.actor.label,
-      updatedById: ctx.author.actor.id,
+      updatedBy: author.actor.label,
+      updatedById: author.actor.id,
     };
     return this.uow.run(async (tx) => {
-      await holdKeyLock(tx, policyKey(ctx.businessId), 'exclusive');
-      const before = await this.policies.find(ctx.businessId, tx);
+      await holdKeyLock(tx, policyKey(businessId), 'exclusive');
+      const before = await this.policies.find(businessId, tx);
       await this.policies.save(tx, row, before !== null);
       await tx.publish(
         new TokenPolicyUpdatedEvent(
-          ctx.author,
-          ctx.businessId,
+          author,
+          businessId,
           before && snapshotOf(rulesOf(before)),
           snapshotOf(rulesOf(row)),
         ),

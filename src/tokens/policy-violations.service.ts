@@ -30,15 +30,24 @@ export class PolicyViolationsService {
    * caller who manages all, else the caller's own. A page may hold fewer than `limit` with a
    * `next_cursor` when it read its most rows first.
    */
-  async list(ctx: RequestContext, query: PageQueryDto): Promise<Page<PolicyViolationDto>> {
+  list(ctx: RequestContext, query: PageQueryDto): Promise<Page<PolicyViolationDto>> {
+    const identityId = this.access.managesAll(ctx) ? undefined : ctx.actor.id;
+    return this.listIn(ctx.businessId, identityId, query);
+  }
+
+  /** `list` in a business: one identity's tokens, or every token (the operator, a manager). */
+  async listIn(
+    businessId: string,
+    identityId: string | undefined,
+    query: PageQueryDto,
+  ): Promise<Page<PolicyViolationDto>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     let after = decodeCursor(query.cursor);
-    const identityId = this.access.managesAll(ctx) ? undefined : ctx.actor.id;
-    const rules = await this.policy.currentRules(ctx.businessId);
+    const rules = await this.policy.currentRules(businessId);
     const now = new Date();
     const items: PolicyViolationDto[] = [];
     for (let scanned = 0; scanned < SCAN_MAX; scanned += BATCH) {
-      const rows = await this.tokens.activePage(ctx.businessId, identityId, now, BATCH, after);
+      const rows = await this.tokens.activePage(businessId, identityId, now, BATCH, after);
       const page = rows.slice(0, BATCH);
       for (const [i, row] of page.entries()) {
         after = createdKey(row);

@@ -1,15 +1,34 @@
 import { Injectable } from '@nestjs/common';
+import type { Author } from '../database/domain-event';
 import { Transaction } from '../database/unit-of-work';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
 import { TargetClass, TokenAction } from './token-policy';
-import { decideOnToken, enforce, mayAct, policyCallerOf, targetClass } from './policy-decision';
+import {
+  decide,
+  decideOnToken,
+  enforce,
+  mayAct,
+  PolicyCaller,
+  policyCallerOf,
+  targetClass,
+} from './policy-decision';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { TenancyError } from '../tenancy/tenancy-error';
 import { ApiToken } from './api-token.entity';
 import { TokenError, tokenNotFound } from './token-error';
 import { TokensRepository } from './tokens.repository';
+
+/**
+ * Who acts on a business's existing token, and how the token is found for them under the token
+ * policy: a request's caller (`actingFor`), or the operator at a shell (`operatorIn`). Pause,
+ * resume and edit take one, so HTTP and the CLI run the same rules and write the same events.
+ */
+export interface TokenActing {
+  readonly author: Author;
+  find(action: TokenAction, tokenId: string, tx: Transaction): Promise<ApiToken>;
+}
 
 export const identityNotFound = () => new TenancyError('IDENTITY_NOT_FOUND');
 
@@ -64,6 +83,40 @@ export class TokenAccess {
       decideOnToken(action, policyCallerOf(ctx), target, token.id === ctx.token.id),
       tokenNotFound,
     );
+    return token;
+  }
+
+  /** A request's caller, acting on the tokens of the request's business. */
+  actingFor(ctx: RequestContext): TokenActing {
+    return {
+      author: ctx.author,
+      find: (action, tokenId, tx) => this.findFor(ctx, action, tokenId, tx),
+    };
+  }
+
+  /** The operator (`CLI_CALLER`), acting on the tokens of one business as `author`. */
+  operatorIn(caller: PolicyCaller, author: Author, businessId: string): TokenActing {
+    return {
+      author,
+      find: (action, tokenId, tx) => this.findForCaller(caller, businessId, action, tokenId, tx),
+    };
+  }
+
+  /**
+   * A token of the business that the token policy lets a caller from outside it act on (the
+   * operator at a shell: `CLI_CALLER`). Another business's token, or one the policy hides, is 404.
+   */
+  async findForCaller(
+    caller: PolicyCaller,
+    businessId: string,
+    action: TokenAction,
+    tokenId: string,
+    tx: Transaction,
+  ): Promise<ApiToken> {
+    const token = await this.tokens.findById(businessId, tokenId, tx);
+    if (!token) throw tokenNotFound();
+    const target = await this.holderTarget(tx, businessId, '', token.identityId);
+    enforce(decide(action, caller, target), tokenNotFound);
     return token;
   }
 

@@ -4,7 +4,7 @@ import { Outcome } from '../common/envelope';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
 import { TokenViewDto } from './dto/token-view.dto';
-import { TokenAccess } from './token-access';
+import { TokenAccess, TokenActing } from './token-access';
 import { TokenError } from './token-error';
 import { TokenDisabledEvent, TokenEnabledEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
@@ -30,17 +30,22 @@ export class TokenPauseService {
     tokenId: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
+    return this.disableAs(this.access.actingFor(ctx), tokenId, reason);
+  }
+
+  /** `disable`, for whoever `acting` is (a request's caller, or the operator at a shell). */
+  disableAs(
+    acting: TokenActing,
+    tokenId: string,
+    reason: string | null,
+  ): Promise<Outcome<TokenViewDto>> {
+    const { author } = acting;
     return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'disable', tokenId, tx);
+      const token = await acting.find('disable', tokenId, tx);
       if (token.revokedAt) throw revoked();
-      const pause = {
-        at: new Date(),
-        by: ctx.author.actor.label,
-        byId: ctx.author.actor.id,
-        reason,
-      };
+      const pause = { at: new Date(), by: author.actor.label, byId: author.actor.id, reason };
       if (await this.tokens.disableIfEnabled(tx, token, pause)) {
-        await tx.publish(new TokenDisabledEvent(ctx.author, tokenRef(token), reason));
+        await tx.publish(new TokenDisabledEvent(author, tokenRef(token), reason));
         return new Outcome(
           TokenViewDto.of({
             ...token,
@@ -62,11 +67,16 @@ export class TokenPauseService {
 
   /** Resumes a paused token. A revoked token is 409: revocation is for good. */
   enable(ctx: RequestContext, tokenId: string): Promise<Outcome<TokenViewDto>> {
+    return this.enableAs(this.access.actingFor(ctx), tokenId);
+  }
+
+  /** `enable`, for whoever `acting` is. */
+  enableAs(acting: TokenActing, tokenId: string): Promise<Outcome<TokenViewDto>> {
     return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'enable', tokenId, tx);
+      const token = await acting.find('enable', tokenId, tx);
       if (token.revokedAt) throw revoked();
       if (await this.tokens.enableIfDisabled(tx, token)) {
-        await tx.publish(new TokenEnabledEvent(ctx.author, tokenRef(token)));
+        await tx.publish(new TokenEnabledEvent(acting.author, tokenRef(token)));
         return new Outcome(
           TokenViewDto.of({
             ...token,

@@ -130,6 +130,11 @@ const FEDERATED_REVOKE: Row = { ...FEDERATED, unknown: 'hide' };
 
 /** One's own tokens only: everyone else's is out of sight. */
 const OWN_ONLY: Row = { ...everyone('hide'), self: 'allow' };
+/**
+ * The operator at a shell on a business's existing tokens: any holder's (it holds the database
+ * already), audited with origin "cli"; it has no token of its own, and an id it cannot name is 404.
+ */
+const OPERATOR: Row = { ...everyone('allow'), self: 'none', unknown: 'hide' };
 
 /** Issuing: for oneself (`self`), for a machine one manages, never for another person. */
 const issuer = (self: Verdict): Row => ({
@@ -195,7 +200,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: tokenManager('allow', 'NOT_TOKEN_HOLDER'),
       member: OWN_ONLY,
       platform: tokenManager('none', 'NOT_TOKEN_HOLDER'),
-      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+      cli: OPERATOR,
       retiring: RETIRING,
       federated: FEDERATED,
     },
@@ -205,7 +210,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       'The CLI rotates as it issues: for any member, audited with origin "cli".',
   },
   rename: {
-    routes: 'PATCH /api/v1/tokens/{token_id}',
+    routes: 'PATCH /api/v1/tokens/{token_id}, cli tokens update',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -213,6 +218,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
       member: OWN_ONLY,
       platform: tokenManager('none', 'allow'),
+      cli: OPERATOR,
       retiring: RETIRING,
       federated: FEDERATED,
     },
@@ -220,7 +226,8 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       'Managing tokens (tokens:admin) lets owners and admins see every token. Only an owner ' +
       'acts on an owner, as only an owner may remove one. The same PATCH sets meta and narrows ' +
       'a token (scopes, expiry, networks, limits), which only takes power away; widening is ' +
-      'refused to everyone (403 WIDENING_NOT_ALLOWED).',
+      'refused to everyone (403 WIDENING_NOT_ALLOWED), the CLI included, which edits any ' +
+      "holder's token of the business it names.",
   },
   revoke: {
     routes:
@@ -235,7 +242,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       member: OWN_ONLY,
       // Its own platform token, through self/revoke or by value.
       platform: tokenManager('allow', 'allow'),
-      cli: { ...everyone('allow'), self: 'none', unknown: 'hide' },
+      cli: OPERATOR,
       retiring: RETIRING_REVOKE,
       federated: FEDERATED_REVOKE,
     },
@@ -245,7 +252,7 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       'Bulk revoke skips the tokens the caller may not revoke.',
   },
   disable: {
-    routes: 'POST /api/v1/tokens/{token_id}/disable',
+    routes: 'POST /api/v1/tokens/{token_id}/disable, cli tokens disable',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -253,14 +260,16 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       admin: tokenManager('allow', 'allow', 'INSUFFICIENT_ROLE'),
       member: OWN_ONLY,
       platform: tokenManager('none', 'allow'),
+      cli: OPERATOR,
       retiring: RETIRING,
     },
     why:
       'Pausing takes power away for a while, so it follows revocation: an owner over everyone, ' +
-      'an admin over everyone but owners, a member over their own tokens.',
+      'an admin over everyone but owners, a member over their own tokens, and the CLI over ' +
+      'any token of the business it names.',
   },
   enable: {
-    routes: 'POST /api/v1/tokens/{token_id}/enable',
+    routes: 'POST /api/v1/tokens/{token_id}/enable, cli tokens enable',
     targets: TARGETS,
     gate: null,
     cells: {
@@ -271,13 +280,15 @@ export const TOKEN_POLICY: Record<TokenAction, ActionRule> = {
       },
       member: { ...OWN_ONLY, self: 'INSUFFICIENT_ROLE' },
       platform: tokenManager('none', 'allow'),
+      cli: OPERATOR,
       retiring: RETIRING,
     },
     why:
       'Resuming hands power back, so it runs downward only: an owner resumes any token, an ' +
       "admin a member's or a machine's, and nobody but an owner their own, so a pause an owner " +
       "or admin puts on someone's token is not undone by that someone's other token. A disabled " +
-      'token cannot call at all, so it never resumes itself.',
+      'token cannot call at all, so it never resumes itself. The operator at a shell resumes ' +
+      'any token of the business it names, as it may revoke or rotate it.',
   },
   reissue: {
     routes: 'POST /api/v1/members/{identity_id}/token',

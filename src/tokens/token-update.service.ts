@@ -6,7 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
 import { TokenViewDto } from './dto/token-view.dto';
 import { UpdateTokenDto } from './dto/update-token.dto';
-import { TokenAccess } from './token-access';
+import { TokenAccess, TokenActing } from './token-access';
 import { TokenError } from './token-error';
 import { TokenIssuanceService } from './token-issuance.service';
 import { futureDate } from './token-lifetime';
@@ -39,6 +39,12 @@ export class TokenUpdateService {
   ) {}
 
   update(ctx: RequestContext, tokenId: string, dto: UpdateTokenDto): Promise<TokenViewDto> {
+    return this.updateAs(this.access.actingFor(ctx), tokenId, dto);
+  }
+
+  /** `update`, for whoever `acting` is (a request's caller, or the operator at a shell). */
+  updateAs(acting: TokenActing, tokenId: string, dto: UpdateTokenDto): Promise<TokenViewDto> {
+    const { author } = acting;
     if (Object.values(dto).every((v) => v === undefined)) throw nothingToChange();
     // The body's 422s before the token's 404, as everywhere.
     if (dto.expires_at && dto.expires_at.getTime() <= Date.now()) {
@@ -47,7 +53,7 @@ export class TokenUpdateService {
     const asked = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
       await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
-      const token = await this.access.findFor(ctx, 'rename', tokenId, tx);
+      const token = await acting.find('rename', tokenId, tx);
       const narrowing = [
         dto.scopes,
         dto.expires_at,
@@ -72,14 +78,16 @@ export class TokenUpdateService {
       // The audit entry names the fields by their API names.
       const changedNames = changed.map(apiName);
       if (changed.length === 0) return TokenViewDto.of(token);
-      await this.tokens.edit(tx, token, { ...edits, ...usesLeftUnder(token, edits.usesLimit) });
-      const after: ApiToken = Object.assign(new ApiToken(), token, edits);
+      const usesLeft = usesLeftUnder(token, edits.usesLimit);
+      await this.tokens.edit(tx, token, { ...edits, ...usesLeft });
+      // The answer shows the count as stored: a first limit starts full, not at 0.
+      const after: ApiToken = Object.assign(new ApiToken(), token, edits, usesLeft);
       if (changed.length === 1 && changed[0] === 'name') {
-        await tx.publish(new TokenRenamedEvent(ctx.author, tokenRef(after)));
+        await tx.publish(new TokenRenamedEvent(author, tokenRef(after)));
       } else {
         await tx.publish(
           new TokenUpdatedEvent(
-            ctx.author,
+            author,
             tokenRef(after),
             changedNames,
             shownOf(token, changed),
