@@ -96,6 +96,8 @@ export interface Caps {
   /** Owner or admin in the business (a platform token acts as one). */
   admin: boolean;
   tokensAdmin: boolean;
+  /** Owner (or a platform token) with tokens:admin: may replace the business's token policy. */
+  policyWrite: boolean;
   membersRead: boolean;
   membersWrite: boolean;
   auditRead: boolean;
@@ -115,6 +117,7 @@ export function capsOf(whoami: Signedin, role: Role | null): Caps {
     platform,
     admin,
     tokensAdmin: can('tokens:admin'),
+    policyWrite: (platform || role === 'owner') && scopesAllow(scopes, 'tokens:admin'),
     membersRead: can('members:read'),
     membersWrite: can('members:write'),
     auditRead: can('audit:read'),

@@ -1,16 +1,14 @@
 import { useState } from 'react';
+import { fieldError } from '../api/errors';
 import { useCreateToken, type CreateTokenBody } from '../api/tokens';
 import type { Machine } from '../api/types';
 import { useBusiness } from '../session';
 import { Field } from './Field';
 import { FormDialog } from './FormDialog';
 import { SecretReveal } from './SecretReveal';
-
-const list = (text: string, split: RegExp) =>
-  text
-    .split(split)
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { cidrList, parseMeta, scopeList } from './token-form';
+import { MetaField } from './MetaField';
+import { UsesFields, type Uses } from './UsesFields';
 
 const DAY = 86_400_000;
 
@@ -43,17 +41,29 @@ export function CreateTokenDialog({
   const [cidrs, setCidrs] = useState('');
   const [rate, setRate] = useState('');
   const [holder, setHolder] = useState('');
+  const [uses, setUses] = useState<Uses>({ limit: '', interval: '', amount: '' });
+  const [meta, setMeta] = useState('');
   const create = useCreateToken();
+  const parsedMeta = parseMeta(meta);
+  const [metaTried, setMetaTried] = useState(false);
+  const errorAt = (field: string) => fieldError(create.error, field);
 
   const submit = () => {
+    setMetaTried(true);
+    if ('error' in parsedMeta) return;
     const body: CreateTokenBody = { name: name.trim() };
-    const scopeList = list(scopes, /[\s,]+/);
-    if (scopeList.length > 0) body.scopes = scopeList;
+    const scoped = scopeList(scopes);
+    if (scoped.length > 0) body.scopes = scoped;
     if (days.trim()) body.expires_in_days = Number(days);
-    const cidrList = list(cidrs, /[\n,]+/);
-    if (cidrList.length > 0) body.allowed_cidrs = cidrList;
+    const networks = cidrList(cidrs);
+    if (networks.length > 0) body.allowed_cidrs = networks;
     if (rate.trim()) body.rate_limit_per_minute = Number(rate);
     if (holder) body.identity_id = holder;
+    if (uses.limit.trim()) body.uses_limit = Number(uses.limit);
+    if (uses.interval && uses.amount.trim()) {
+      body.refill = { interval: uses.interval, amount: Number(uses.amount) };
+    }
+    if (parsedMeta.meta) body.meta = parsedMeta.meta;
     create.mutate(body);
   };
 
@@ -80,7 +90,7 @@ export function CreateTokenDialog({
       }
     >
       <div className="grid-2">
-        <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy.">
+        <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy." error={errorAt('name')}>
           {(p) => (
             <input
               {...p}
@@ -114,6 +124,7 @@ export function CreateTokenDialog({
         <Field
           label="Scopes"
           hint="Comma-separated, e.g. deploy:write, audit:read. Empty: unrestricted within the role."
+          error={errorAt('scopes')}
         >
           {(p) => (
             <input
@@ -131,6 +142,7 @@ export function CreateTokenDialog({
               ? `1 to ${maxDays || 1}: never later than the token you signed in with.`
               : '1 to 365. Empty: never expires.'
           }
+          error={errorAt('expires_in_days')}
         >
           {(p) => (
             <input
@@ -146,7 +158,11 @@ export function CreateTokenDialog({
             />
           )}
         </Field>
-        <Field label="Rate limit per minute" hint="Empty: no limit of its own.">
+        <Field
+          label="Rate limit per minute"
+          hint="Empty: no limit of its own."
+          error={errorAt('rate_limit_per_minute')}
+        >
           {(p) => (
             <input
               {...p}
@@ -161,7 +177,11 @@ export function CreateTokenDialog({
             />
           )}
         </Field>
-        <Field label="Allowed networks" hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere.">
+        <Field
+          label="Allowed networks"
+          hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere."
+          error={errorAt('allowed_cidrs')}
+        >
           {(p) => (
             <textarea
               {...p}
@@ -172,6 +192,12 @@ export function CreateTokenDialog({
             />
           )}
         </Field>
+        <UsesFields uses={uses} onChange={setUses} errorAt={errorAt} />
+        <MetaField
+          value={meta}
+          onChange={setMeta}
+          error={(metaTried && 'error' in parsedMeta ? parsedMeta.error : null) ?? errorAt('meta')}
+        />
       </div>
     </FormDialog>
   );

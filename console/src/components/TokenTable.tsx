@@ -3,7 +3,7 @@ import type { TokenView } from '../api/types';
 import { Link, paths } from '../router';
 import { DataTable } from './DataTable';
 import { Time } from './Time';
-import { Scopes, TokenStatus } from './TokenFacts';
+import { Scopes, TokenState } from './TokenFacts';
 
 /**
  * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
@@ -41,7 +41,7 @@ export function TokenTable({
             </span>
           ),
         },
-        { header: 'Status', cell: (t) => <TokenStatus status={t.status} /> },
+        { header: 'Status', cell: (t) => <TokenState token={t} /> },
         { header: 'Holder', cell: holder },
         business && { header: 'Business', cell: business },
         { header: 'Scopes', cell: (t) => <Scopes scopes={t.scopes} /> },
