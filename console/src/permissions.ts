@@ -14,6 +14,8 @@ import {
  * it. test/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
  */
 
+export type { TokenAction };
+
 /** What of GET /api/v1/whoami decides what the console offers (no DOM here: the specs load it). */
 interface Signedin {
   is_platform_token: boolean;

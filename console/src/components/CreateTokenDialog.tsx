@@ -5,6 +5,7 @@ import type { Machine } from '../api/types';
 import { useBusiness } from '../session';
 import { Field } from './Field';
 import { FormDialog } from './FormDialog';
+import { ListArea, NumberInput, TextInput } from './inputs';
 import { SecretReveal } from './SecretReveal';
 import { cidrList, parseMeta, scopeList } from './token-form';
 import { MetaField } from './MetaField';
@@ -126,14 +127,7 @@ export function CreateTokenDialog({
           hint="Comma-separated, e.g. deploy:write, audit:read. Empty: unrestricted within the role."
           error={errorAt('scopes')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              value={scopes}
-              onChange={(e) => setScopes(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
         </Field>
         <Field
           label="Expires in (days)"
@@ -144,53 +138,21 @@ export function CreateTokenDialog({
           }
           error={errorAt('expires_in_days')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              step={1}
-              value={days}
-              onChange={(e) => setDays(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} max={365} value={days} onChange={setDays} />}
         </Field>
         <Field
           label="Rate limit per minute"
           hint="Empty: no limit of its own."
           error={errorAt('rate_limit_per_minute')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={1_000_000}
-              step={1}
-              value={rate}
-              onChange={(e) => setRate(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} max={1_000_000} value={rate} onChange={setRate} />}
         </Field>
         <Field
           label="Allowed networks"
           hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere."
           error={errorAt('allowed_cidrs')}
         >
-          {(p) => (
-            <textarea
-              {...p}
-              className="input mono"
-              rows={2}
-              value={cidrs}
-              onChange={(e) => setCidrs(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <ListArea {...p} value={cidrs} onChange={setCidrs} />}
         </Field>
         <UsesFields uses={uses} onChange={setUses} errorAt={errorAt} />
         <MetaField

@@ -4,6 +4,7 @@ import { useUpdateToken } from '../api/tokens';
 import type { TokenEdit, TokenView } from '../api/types';
 import { Field } from './Field';
 import { FormDialog } from './FormDialog';
+import { ListArea, NumberInput, TextInput } from './inputs';
 import { localToIso } from './hooks';
 import { MetaField } from './MetaField';
 import { cidrList, metaText, parseMeta, scopeList } from './token-form';
@@ -34,6 +35,54 @@ function fieldsOf(token: TokenView) {
   };
 }
 type Fields = ReturnType<typeof fieldsOf>;
+
+interface FieldSpec {
+  key: Exclude<keyof Fields, 'meta'>;
+  /** The body field the server's errors name. */
+  api: string;
+  label: string;
+  hint?: string;
+  kind: 'text' | 'number' | 'list' | 'instant';
+}
+
+const FIELDS: FieldSpec[] = [
+  { key: 'name', api: 'name', label: 'Name', kind: 'text' },
+  {
+    key: 'scopes',
+    api: 'scopes',
+    label: 'Scopes',
+    hint: 'A subset of its own, comma-separated.',
+    kind: 'text',
+  },
+  {
+    key: 'expires',
+    api: 'expires_at',
+    label: 'Expires',
+    hint: 'Only sooner, and in the future.',
+    kind: 'instant',
+  },
+  {
+    key: 'rate',
+    api: 'rate_limit_per_minute',
+    label: 'Rate limit per minute',
+    hint: 'Only lower.',
+    kind: 'number',
+  },
+  {
+    key: 'uses',
+    api: 'uses_limit',
+    label: 'Uses limit',
+    hint: 'Only lower; the uses left drop with it.',
+    kind: 'number',
+  },
+  {
+    key: 'cidrs',
+    api: 'allowed_cidrs',
+    label: 'Allowed networks',
+    hint: 'One CIDR per line, each within its own.',
+    kind: 'list',
+  },
+];
 
 /**
  * The PATCH of what was changed, or the form's own complaint about a field. The server refuses
@@ -101,19 +150,22 @@ export function EditTokenDialog({
       },
     );
   };
-  /** A field's control, given the label's props (id, hint and error). */
-  const input =
-    (key: 'name' | 'scopes' | 'rate' | 'uses' | 'expires', type = 'text') =>
-    (p: object) => (
+  /** A field's control, given its Field's props (id, hint and error). */
+  const control = ({ key, kind }: FieldSpec, p: { id: string }) => {
+    const bind = { ...p, value: now[key], onChange: (v: string) => set({ [key]: v }) };
+    if (kind === 'number') return <NumberInput {...bind} />;
+    if (kind === 'list') return <ListArea {...bind} />;
+    if (kind === 'text') return <TextInput {...bind} />;
+    return (
       <input
         {...p}
         className="input"
-        type={type}
-        {...(type === 'number' ? { inputMode: 'numeric' as const, min: 1, step: 1 } : {})}
+        type="datetime-local"
         value={now[key]}
         onChange={(e) => set({ [key]: e.currentTarget.value })}
       />
     );
+  };
 
   return (
     <FormDialog
@@ -132,52 +184,11 @@ export function EditTokenDialog({
       }
     >
       <div className="grid-2">
-        <Field label="Name" error={errorAt('name', 'name')}>
-          {input('name')}
-        </Field>
-        <Field
-          label="Scopes"
-          hint="A subset of its own, comma-separated."
-          error={errorAt('scopes', 'scopes')}
-        >
-          {input('scopes')}
-        </Field>
-        <Field
-          label="Expires"
-          hint="Only sooner, and in the future."
-          error={errorAt('expires_at', 'expires')}
-        >
-          {input('expires', 'datetime-local')}
-        </Field>
-        <Field
-          label="Rate limit per minute"
-          hint="Only lower."
-          error={errorAt('rate_limit_per_minute', 'rate')}
-        >
-          {input('rate', 'number')}
-        </Field>
-        <Field
-          label="Uses limit"
-          hint="Only lower; the uses left drop with it."
-          error={errorAt('uses_limit', 'uses')}
-        >
-          {input('uses', 'number')}
-        </Field>
-        <Field
-          label="Allowed networks"
-          hint="One CIDR per line, each within its own."
-          error={errorAt('allowed_cidrs', 'cidrs')}
-        >
-          {(p) => (
-            <textarea
-              {...p}
-              className="input mono"
-              rows={2}
-              value={now.cidrs}
-              onChange={(e) => set({ cidrs: e.currentTarget.value })}
-            />
-          )}
-        </Field>
+        {FIELDS.map((f) => (
+          <Field key={f.key} label={f.label} hint={f.hint} error={errorAt(f.api, f.key)}>
+            {(p) => control(f, p)}
+          </Field>
+        ))}
         <MetaField
           value={now.meta}
           onChange={(meta) => set({ meta })}

@@ -1,4 +1,5 @@
 import { Field } from './Field';
+import { ListArea } from './inputs';
 
 /** A token's meta, typed as a JSON object. */
 export function MetaField({
@@ -17,16 +18,7 @@ export function MetaField({
       error={error}
       className="span-2"
     >
-      {(p) => (
-        <textarea
-          {...p}
-          className="input mono"
-          rows={3}
-          spellCheck={false}
-          value={value}
-          onChange={(e) => onChange(e.currentTarget.value)}
-        />
-      )}
+      {(p) => <ListArea {...p} rows={3} value={value} onChange={onChange} />}
     </Field>
   );
 }

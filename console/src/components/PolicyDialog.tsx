@@ -4,6 +4,7 @@ import { usePutTokenPolicy } from '../api/token-policy';
 import type { NewTokenPolicy, TokenPolicy } from '../api/types';
 import { Check, Field } from './Field';
 import { FormDialog } from './FormDialog';
+import { ListArea, NumberInput, TextInput } from './inputs';
 import { cidrList, scopeList } from './token-form';
 
 const days = (text: string) => (text.trim() ? Number(text) : null);
@@ -40,19 +41,6 @@ export function PolicyDialog({
     };
     put.mutate(body);
   };
-  const dayInput = (value: string, onChange: (v: string) => void, min: number) => (p: object) => (
-    <input
-      {...p}
-      className="input"
-      type="number"
-      inputMode="numeric"
-      min={min}
-      max={3650}
-      step={1}
-      value={value}
-      onChange={(e) => onChange(e.currentTarget.value)}
-    />
-  );
 
   return (
     <FormDialog
@@ -76,43 +64,28 @@ export function PolicyDialog({
           hint="1 to 3650. Empty: no maximum."
           error={errorAt('max_lifetime_days')}
         >
-          {dayInput(maxDays, setMaxDays, 1)}
+          {(p) => <NumberInput {...p} max={3650} value={maxDays} onChange={setMaxDays} />}
         </Field>
         <Field
           label="Revoke when unused for (days)"
           hint="8 to 3650, reason “inactive”. Empty: never."
           error={errorAt('inactivity_revoke_days')}
         >
-          {dayInput(idleDays, setIdleDays, 8)}
+          {(p) => <NumberInput {...p} min={8} max={3650} value={idleDays} onChange={setIdleDays} />}
         </Field>
         <Field
           label="Allowed scopes"
           hint="Patterns, comma-separated, e.g. deploy:*, audit:read. Empty: any scopes."
           error={errorAt('allowed_scopes')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              value={scopes}
-              onChange={(e) => setScopes(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
         </Field>
         <Field
           label="Required networks"
           hint="One CIDR per line. Empty: anywhere."
           error={errorAt('required_cidrs')}
         >
-          {(p) => (
-            <textarea
-              {...p}
-              className="input mono"
-              rows={2}
-              value={cidrs}
-              onChange={(e) => setCidrs(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <ListArea {...p} value={cidrs} onChange={setCidrs} />}
         </Field>
       </div>
       <Check

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../api/types';
-import { Link, paths } from '../router';
 import { DataTable } from './DataTable';
 import { Time } from './Time';
+import { nameColumn } from './token-columns';
 import { Scopes, TokenState } from './TokenFacts';
 
 /**
@@ -29,18 +29,7 @@ export function TokenTable({
       rows={tokens}
       rowKey={(t) => t.id}
       columns={[
-        {
-          header: 'Name',
-          primary: true,
-          cell: (t) => (
-            <span className="name-stack">
-              <span className="wrap">
-                {linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}
-              </span>
-              <code className="muted small">{t.preview}</code>
-            </span>
-          ),
-        },
+        nameColumn<TokenView>(linked),
         { header: 'Status', cell: (t) => <TokenState token={t} /> },
         { header: 'Holder', cell: holder },
         business && { header: 'Business', cell: business },

@@ -1,4 +1,5 @@
 import { Field } from './Field';
+import { NumberInput } from './inputs';
 
 /** The uses fields as typed: a limit, and a refill (an interval and an amount), empty for none. */
 export interface Uses {
@@ -28,16 +29,11 @@ export function UsesFields({
         error={errorAt('uses_limit')}
       >
         {(p) => (
-          <input
+          <NumberInput
             {...p}
-            className="input"
-            type="number"
-            inputMode="numeric"
-            min={1}
             max={MAX_USES}
-            step={1}
             value={uses.limit}
-            onChange={(e) => set({ limit: e.currentTarget.value })}
+            onChange={(limit) => set({ limit })}
           />
         )}
       </Field>
@@ -63,17 +59,12 @@ export function UsesFields({
       {uses.interval && uses.limit.trim() && (
         <Field label="Refill amount" hint="At most the uses limit.">
           {(p) => (
-            <input
+            <NumberInput
               {...p}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
               max={Number(uses.limit) || MAX_USES}
-              step={1}
               required
               value={uses.amount}
-              onChange={(e) => set({ amount: e.currentTarget.value })}
+              onChange={(amount) => set({ amount })}
             />
           )}
         </Field>

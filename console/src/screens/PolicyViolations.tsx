@@ -1,9 +1,9 @@
 import { useDirectory } from '../api/directory';
 import { usePolicyViolations } from '../api/token-policy';
 import { DataTable } from '../components/DataTable';
-import { Holder } from '../components/Holder';
 import { KeysetList } from '../components/List';
 import { PageHead } from '../components/PageHead';
+import { holderColumn, nameColumn } from '../components/token-columns';
 import { Link, paths } from '../router';
 import { useBusiness } from '../session';
 
@@ -26,18 +26,7 @@ export function PolicyViolations() {
             rows={items}
             rowKey={(t) => t.id}
             columns={[
-              {
-                header: 'Name',
-                primary: true,
-                cell: (t) => (
-                  <span className="name-stack">
-                    <span className="wrap">
-                      <Link to={paths.token(t.id)}>{t.name}</Link>
-                    </span>
-                    <code className="muted small">{t.preview}</code>
-                  </span>
-                ),
-              },
+              nameColumn(),
               {
                 header: 'Breaks',
                 cell: (t) => (
@@ -50,16 +39,7 @@ export function PolicyViolations() {
                   </ul>
                 ),
               },
-              {
-                header: 'Holder',
-                cell: (t) => (
-                  <Holder
-                    id={t.identity_id}
-                    me={whoami.identity.id}
-                    who={directory.byId.get(t.identity_id)}
-                  />
-                ),
-              },
+              holderColumn(whoami.identity.id, directory),
             ]}
           />
         )}

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { useDirectory } from '../api/directory';
 import { useEnableToken, useRevokeToken, useToken, useTokenUsage } from '../api/tokens';
-import type { TokenAction } from '../../../src/tokens/token-policy';
 import { DisableDialog } from '../components/DisableDialog';
 import { EditTokenDialog } from '../components/EditTokenDialog';
 import { ErrorBox } from '../components/ErrorBox';
@@ -16,7 +15,7 @@ import { TokenFacts } from '../components/TokenFacts';
 import { UsageChart } from '../components/UsageChart';
 import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
-import { mayActOn } from '../permissions';
+import { mayActOn, type TokenAction } from '../permissions';
 import { useBusiness } from '../session';
 
 function Usage({ id }: { id: string }) {
