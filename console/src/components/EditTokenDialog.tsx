@@ -51,7 +51,7 @@ const FIELDS: FieldSpec[] = [
     key: 'scopes',
     api: 'scopes',
     label: 'Scopes',
-    hint: 'A subset of its own, comma-separated.',
+    hint: 'A subset of its own, comma-separated. Emptied: none (its holder’s own tokens only).',
     kind: 'text',
   },
   {
