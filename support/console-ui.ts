@@ -4,8 +4,14 @@
  * steps, and scripts/console-screenshots.ts photographs the screens they reach, so docs/console/
  * shows what the tests prove works.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { REPO_ROOT } from './app-process';
 import { launchChromium } from './swagger-ui';
+
+/** Ignored by git: what the browser showed where a step failed. */
+const FAILED_SHOTS = join(REPO_ROOT, 'test-results', 'console');
 
 /** A phone's width: the console must not scroll sideways at it. */
 export const PHONE = { width: 390, height: 844 } as const;
@@ -251,6 +257,17 @@ export class ConsoleUi {
       if (await this.isFocused(target)) return;
     }
     throw new Error(`${String(target)} was not reached in ${max} presses of Tab`);
+  }
+
+  /** Runs a step of a test, keeping a screenshot (`<name>-failed.png`) when it fails. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      mkdirSync(FAILED_SHOTS, { recursive: true });
+      await this.screenshot(join(FAILED_SHOTS, `${name}-failed.png`)).catch(() => undefined);
+      throw e;
+    }
   }
 
   async screenshot(path: string): Promise<void> {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { ConsoleBrowser, ConsoleUi, openConsole } from '../support/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
 import { hasChromium, VIEWPORT } from '../support/swagger-ui';
@@ -9,8 +9,6 @@ import { buildApp } from './helpers/app-process';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
 const TIMEOUT_MS = 180_000;
-/** Ignored by git: what the browser showed at a failure. */
-const SHOTS = join(REPO_ROOT, 'test-results', 'console');
 
 interface Envelope<T> {
   data: T;
@@ -35,15 +33,7 @@ if (hasChromium()) {
     let ui: ConsoleUi;
 
     /** Runs a step, keeping a screenshot when it fails. */
-    async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-      try {
-        return await fn();
-      } catch (e) {
-        mkdirSync(SHOTS, { recursive: true });
-        await ui.screenshot(join(SHOTS, `${name}-failed.png`)).catch(() => undefined);
-        throw e;
-      }
-    }
+    const step = <T>(name: string, fn: () => Promise<T>) => ui.step(name, fn);
 
     const api = <T>(method: string, path: string, token: string, body?: object) =>
       client.request<Envelope<T>>(method, path, {

@@ -10,6 +10,8 @@ import { NotAvailable, NotFound, NoBusiness } from './screens/Fallbacks';
 import { PlatformAdmins } from './screens/PlatformAdmins';
 import { PlatformTokens } from './screens/PlatformTokens';
 import { RiskyTokens } from './screens/RiskyTokens';
+import { PolicyViolations } from './screens/PolicyViolations';
+import { TokenPolicy } from './screens/TokenPolicy';
 import { TokenDetail } from './screens/TokenDetail';
 import { Usage } from './screens/Usage';
 import { Tokens } from './screens/Tokens';
@@ -52,6 +54,7 @@ function Nav({ route }: { route: Route }) {
   if (business) {
     biz.push({ to: paths.tokens, label: 'Tokens', routes: ['tokens', 'token', 'risky'] });
     biz.push({ to: paths.usage, label: 'Usage', routes: ['usage'] });
+    biz.push({ to: paths.policy, label: 'Token policy', routes: ['policy', 'violations'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
       biz.push({ to: paths.machines, label: 'Machines', routes: ['machines', 'machine'] });
@@ -100,6 +103,10 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<Usage />);
     case 'token':
       return inBusiness(<TokenDetail id={route.id} />);
+    case 'policy':
+      return inBusiness(<TokenPolicy />);
+    case 'violations':
+      return inBusiness(<PolicyViolations />);
     case 'members':
       return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
     case 'machines':

@@ -14,6 +14,8 @@ import {
  * it. test/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
  */
 
+export type { TokenAction };
+
 /** What of GET /api/v1/whoami decides what the console offers (no DOM here: the specs load it). */
 interface Signedin {
   is_platform_token: boolean;
@@ -96,6 +98,8 @@ export interface Caps {
   /** Owner or admin in the business (a platform token acts as one). */
   admin: boolean;
   tokensAdmin: boolean;
+  /** Owner (or a platform token) with tokens:admin: may replace the business's token policy. */
+  policyWrite: boolean;
   membersRead: boolean;
   membersWrite: boolean;
   auditRead: boolean;
@@ -115,6 +119,7 @@ export function capsOf(whoami: Signedin, role: Role | null): Caps {
     platform,
     admin,
     tokensAdmin: can('tokens:admin'),
+    policyWrite: (platform || role === 'owner') && scopesAllow(scopes, 'tokens:admin'),
     membersRead: can('members:read'),
     membersWrite: can('members:write'),
     auditRead: can('audit:read'),

@@ -31,6 +31,8 @@ export type Route =
   | { name: 'risky' }
   | { name: 'usage' }
   | { name: 'token'; id: string }
+  | { name: 'policy' }
+  | { name: 'violations' }
   | { name: 'members' }
   | { name: 'machines' }
   | { name: 'machine'; id: string }
@@ -63,6 +65,8 @@ export function routeOf(pathname: string): Route {
   if (a === 'tokens' && b === 'risky' && !c) return { name: 'risky' };
   if (a === 'usage' && !b) return { name: 'usage' };
   if (a === 'tokens' && b && !c) return { name: 'token', id: b };
+  if (a === 'token-policy' && !b) return { name: 'policy' };
+  if (a === 'token-policy' && b === 'violations' && !c) return { name: 'violations' };
   if (a === 'members' && !b) return { name: 'members' };
   if (a === 'machines' && !b) return { name: 'machines' };
   if (a === 'machines' && b && !c) return { name: 'machine', id: b };
@@ -84,6 +88,8 @@ export const paths = {
   risky: `${BASE}/tokens/risky`,
   usage: `${BASE}/usage`,
   token: (id: string) => `${BASE}/tokens/${encodeURIComponent(id)}`,
+  policy: `${BASE}/token-policy`,
+  violations: `${BASE}/token-policy/violations`,
   members: `${BASE}/members`,
   machines: `${BASE}/machines`,
   machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,

@@ -1,5 +1,6 @@
 import { ConsoleUi } from '../../support/console-ui';
 import { BusinessSetup, IssuedToken, LatchkeyClient } from '../../support/latchkey-client';
+import { governanceViews } from './console-governance-views';
 
 /**
  * Every screen and dialog of the admin console, for each role, and what test/console-screens
@@ -293,6 +294,6 @@ export class ConsoleScreens {
         },
       ],
     };
-    return all[who]();
+    return [...all[who](), ...governanceViews(this, this.world, who)];
   }
 }

@@ -15,6 +15,7 @@ const SPAWNING = [
   'cli-front',
   'cli-grammar',
   'console',
+  'console-governance',
   'console-screens',
   'docs-blocks',
   'gateways',

@@ -60,3 +60,15 @@ export function asApiError(error: unknown): ApiError {
   if (error instanceof Error) return new ApiError(0, error.message, null, null);
   return new ApiError(0, String(error), null, null);
 }
+
+/**
+ * What a failed answer says about one body field (`loc: ["body", field, …]`): the messages of a
+ * 422, or of a 403 WIDENING_NOT_ALLOWED, which names each field that would widen; null for none.
+ */
+export function fieldError(error: unknown, field: string): string | null {
+  if (!(error instanceof ApiError) || !Array.isArray(error.detail)) return null;
+  const msgs = error.detail
+    .filter((d) => d.loc[0] === 'body' && d.loc[1] === field)
+    .map((d) => d.msg);
+  return msgs.length > 0 ? msgs.join(' ') : null;
+}

@@ -4,7 +4,7 @@ import { bizKey, useBusinessMutation, type OnDone } from './cache';
 import { envelope, unwrap } from './call';
 import type { components, LatchkeyClient } from './client';
 import { PAGE_SIZE, useKeyset } from './keyset';
-import type { IssuedToken } from './types';
+import type { IssuedToken, TokenEdit } from './types';
 
 type Schemas = components['schemas'];
 export type CreateTokenBody = Schemas['CreateTokenDto'];
@@ -63,6 +63,17 @@ export const tokenCalls = (api: LatchkeyClient) => ({
         body: { grace_period_seconds: graceSeconds },
       }),
     ),
+  update: (id: string, body: TokenEdit) =>
+    unwrap(api.PATCH('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } }, body })),
+  disable: (id: string, reason: string) =>
+    unwrap(
+      api.POST('/api/v1/tokens/{token_id}/disable', {
+        params: { path: { token_id: id } },
+        body: { reason },
+      }),
+    ),
+  enable: (id: string) =>
+    unwrap(api.POST('/api/v1/tokens/{token_id}/enable', { params: { path: { token_id: id } } })),
   bulkRevoke: (body: BulkRevokeBody) => unwrap(api.POST('/api/v1/tokens/bulk-revoke', { body })),
   usage: (id: string, window?: { from: string; to: string }) =>
     unwrap(
@@ -116,3 +127,15 @@ export const useRotateToken = () =>
 /** Bulk revoke, a dry run (`dry_run: true`) or for real. */
 export const useBulkRevoke = () =>
   useBusinessMutation((api, body: BulkRevokeBody) => tokenCalls(api).bulkRevoke(body));
+/** A PATCH: a rename, meta, or a narrowing (a widening is 403 WIDENING_NOT_ALLOWED). */
+export const useUpdateToken = () =>
+  useBusinessMutation((api, v: { id: string; body: TokenEdit }) =>
+    tokenCalls(api).update(v.id, v.body),
+  );
+/** Pauses a token: refused (401 TOKEN_DISABLED) until enabled, not revoked. */
+export const useDisableToken = () =>
+  useBusinessMutation((api, v: { id: string; reason: string }) =>
+    tokenCalls(api).disable(v.id, v.reason),
+  );
+export const useEnableToken = () =>
+  useBusinessMutation((api, id: string) => tokenCalls(api).enable(id));

@@ -16,6 +16,10 @@ export type ChainVerdict = Schemas['ChainVerdictDto'];
 export type Webhook = Schemas['WebhookViewDto'];
 export type WebhookAttempt = Schemas['WebhookAttemptDto'];
 export type WebhookEventType = Schemas['WebhookEventTypeChoice'];
+export type TokenPolicy = Schemas['BusinessPolicyViewDto'];
+export type NewTokenPolicy = Schemas['PutBusinessPolicyDto'];
+export type PolicyViolation = Schemas['PolicyViolationDto'];
+export type TokenEdit = Schemas['UpdateTokenDto'];
 export type Role = 'owner' | 'admin' | 'member';
 
 /** A keyset page, as every list answers it. */

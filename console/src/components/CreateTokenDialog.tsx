@@ -1,16 +1,15 @@
 import { useState } from 'react';
+import { fieldError } from '../api/errors';
 import { useCreateToken, type CreateTokenBody } from '../api/tokens';
 import type { Machine } from '../api/types';
 import { useBusiness } from '../session';
 import { Field } from './Field';
 import { FormDialog } from './FormDialog';
+import { ListArea, NumberInput, TextInput } from './inputs';
 import { SecretReveal } from './SecretReveal';
-
-const list = (text: string, split: RegExp) =>
-  text
-    .split(split)
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { cidrList, parseMeta, scopeList } from './token-form';
+import { MetaField } from './MetaField';
+import { UsesFields, type Uses } from './UsesFields';
 
 const DAY = 86_400_000;
 
@@ -43,17 +42,29 @@ export function CreateTokenDialog({
   const [cidrs, setCidrs] = useState('');
   const [rate, setRate] = useState('');
   const [holder, setHolder] = useState('');
+  const [uses, setUses] = useState<Uses>({ limit: '', interval: '', amount: '' });
+  const [meta, setMeta] = useState('');
   const create = useCreateToken();
+  const parsedMeta = parseMeta(meta);
+  const [metaTried, setMetaTried] = useState(false);
+  const errorAt = (field: string) => fieldError(create.error, field);
 
   const submit = () => {
+    setMetaTried(true);
+    if ('error' in parsedMeta) return;
     const body: CreateTokenBody = { name: name.trim() };
-    const scopeList = list(scopes, /[\s,]+/);
-    if (scopeList.length > 0) body.scopes = scopeList;
+    const scoped = scopeList(scopes);
+    if (scoped.length > 0) body.scopes = scoped;
     if (days.trim()) body.expires_in_days = Number(days);
-    const cidrList = list(cidrs, /[\n,]+/);
-    if (cidrList.length > 0) body.allowed_cidrs = cidrList;
+    const networks = cidrList(cidrs);
+    if (networks.length > 0) body.allowed_cidrs = networks;
     if (rate.trim()) body.rate_limit_per_minute = Number(rate);
     if (holder) body.identity_id = holder;
+    if (uses.limit.trim()) body.uses_limit = Number(uses.limit);
+    if (uses.interval && uses.amount.trim()) {
+      body.refill = { interval: uses.interval, amount: Number(uses.amount) };
+    }
+    if (parsedMeta.meta) body.meta = parsedMeta.meta;
     create.mutate(body);
   };
 
@@ -80,7 +91,7 @@ export function CreateTokenDialog({
       }
     >
       <div className="grid-2">
-        <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy.">
+        <Field label="Name" hint="1 to 100 characters, e.g. ci-deploy." error={errorAt('name')}>
           {(p) => (
             <input
               {...p}
@@ -114,15 +125,9 @@ export function CreateTokenDialog({
         <Field
           label="Scopes"
           hint="Comma-separated, e.g. deploy:write, audit:read. Empty: unrestricted within the role."
+          error={errorAt('scopes')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              value={scopes}
-              onChange={(e) => setScopes(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
         </Field>
         <Field
           label="Expires in (days)"
@@ -131,47 +136,30 @@ export function CreateTokenDialog({
               ? `1 to ${maxDays || 1}: never later than the token you signed in with.`
               : '1 to 365. Empty: never expires.'
           }
+          error={errorAt('expires_in_days')}
         >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              step={1}
-              value={days}
-              onChange={(e) => setDays(e.currentTarget.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} max={365} value={days} onChange={setDays} />}
         </Field>
-        <Field label="Rate limit per minute" hint="Empty: no limit of its own.">
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={1_000_000}
-              step={1}
-              value={rate}
-              onChange={(e) => setRate(e.currentTarget.value)}
-            />
-          )}
+        <Field
+          label="Rate limit per minute"
+          hint="Empty: no limit of its own."
+          error={errorAt('rate_limit_per_minute')}
+        >
+          {(p) => <NumberInput {...p} max={1_000_000} value={rate} onChange={setRate} />}
         </Field>
-        <Field label="Allowed networks" hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere.">
-          {(p) => (
-            <textarea
-              {...p}
-              className="input mono"
-              rows={2}
-              value={cidrs}
-              onChange={(e) => setCidrs(e.currentTarget.value)}
-            />
-          )}
+        <Field
+          label="Allowed networks"
+          hint="One CIDR per line, e.g. 10.0.0.0/8. Empty: anywhere."
+          error={errorAt('allowed_cidrs')}
+        >
+          {(p) => <ListArea {...p} value={cidrs} onChange={setCidrs} />}
         </Field>
+        <UsesFields uses={uses} onChange={setUses} errorAt={errorAt} />
+        <MetaField
+          value={meta}
+          onChange={setMeta}
+          error={(metaTried && 'error' in parsedMeta ? parsedMeta.error : null) ?? errorAt('meta')}
+        />
       </div>
     </FormDialog>
   );

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../api/types';
 import { IdToggle } from './IdToggle';
+import { MetaView } from './MetaField';
 import { Badge, Id } from './Table';
 import { Time } from './Time';
 
@@ -10,6 +11,33 @@ export function statusTone(status: TokenView['status']): string {
 
 export function TokenStatus({ status }: { status: TokenView['status'] }) {
   return <Badge tone={statusTone(status)}>{status}</Badge>;
+}
+
+/** A token's status, and "disabled" beside it while it is paused (a pause does not end it). */
+export function TokenState({ token }: { token: Pick<TokenView, 'status' | 'disabled_at'> }) {
+  return (
+    <span className="badges">
+      <TokenStatus status={token.status} />
+      {token.disabled_at && token.status !== 'revoked' && <Badge tone="warn">disabled</Badge>}
+    </span>
+  );
+}
+
+/** "3 of 5 left, refilled to 5 daily", or "no limit". */
+export function Uses({
+  token,
+}: {
+  token: Pick<TokenView, 'uses_limit' | 'uses_remaining' | 'refill'>;
+}) {
+  if (token.uses_limit === null) return <span className="muted">no limit</span>;
+  const refill = token.refill
+    ? `, refilled to ${token.refill.amount} ${token.refill.interval}`
+    : ', no refill';
+  return (
+    <span>
+      {token.uses_remaining ?? token.uses_limit} of {token.uses_limit} left{refill}
+    </span>
+  );
 }
 
 export function Scopes({ scopes }: { scopes: string[] | null }) {
@@ -36,9 +64,23 @@ export function TokenFacts({
       <div>
         <dt>Status</dt>
         <dd>
-          <TokenStatus status={token.status} />
+          <TokenState token={token} />
         </dd>
       </div>
+      {token.disabled_at && token.status !== 'revoked' && (
+        <div>
+          <dt>Disabled</dt>
+          <dd>
+            <Time iso={token.disabled_at} /> by <span className="wrap">{token.disabled_by}</span>
+            {token.disabled_reason && (
+              <>
+                {' '}
+                — <span className="wrap">{token.disabled_reason}</span>
+              </>
+            )}
+          </dd>
+        </div>
+      )}
       <div>
         <dt>Preview</dt>
         <dd>
@@ -127,6 +169,18 @@ export function TokenFacts({
           ) : (
             <span className="muted">none of its own</span>
           )}
+        </dd>
+      </div>
+      <div>
+        <dt>Uses</dt>
+        <dd>
+          <Uses token={token} />
+        </dd>
+      </div>
+      <div>
+        <dt>Meta</dt>
+        <dd>
+          <MetaView meta={token.meta} />
         </dd>
       </div>
       {token.rotated_from_id && (

@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../api/types';
-import { Link, paths } from '../router';
 import { DataTable } from './DataTable';
 import { Time } from './Time';
-import { Scopes, TokenStatus } from './TokenFacts';
+import { nameColumn } from './token-columns';
+import { Scopes, TokenState } from './TokenFacts';
 
 /**
  * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
@@ -29,19 +29,8 @@ export function TokenTable({
       rows={tokens}
       rowKey={(t) => t.id}
       columns={[
-        {
-          header: 'Name',
-          primary: true,
-          cell: (t) => (
-            <span className="name-stack">
-              <span className="wrap">
-                {linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}
-              </span>
-              <code className="muted small">{t.preview}</code>
-            </span>
-          ),
-        },
-        { header: 'Status', cell: (t) => <TokenStatus status={t.status} /> },
+        nameColumn<TokenView>(linked),
+        { header: 'Status', cell: (t) => <TokenState token={t} /> },
         { header: 'Holder', cell: holder },
         business && { header: 'Business', cell: business },
         { header: 'Scopes', cell: (t) => <Scopes scopes={t.scopes} /> },

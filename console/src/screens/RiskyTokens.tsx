@@ -2,9 +2,9 @@ import { useDirectory } from '../api/directory';
 import { useRiskyTokens } from '../api/tokens';
 import type { RiskyToken } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { Holder } from '../components/Holder';
 import { KeysetList } from '../components/List';
 import { PageHead } from '../components/PageHead';
+import { holderColumn, nameColumn } from '../components/token-columns';
 import { Badge } from '../components/Table';
 import { Time } from '../components/Time';
 import { Link, paths } from '../router';
@@ -35,18 +35,7 @@ export function RiskyTokens() {
             rows={items}
             rowKey={(t) => t.id}
             columns={[
-              {
-                header: 'Name',
-                primary: true,
-                cell: (t) => (
-                  <span className="name-stack">
-                    <span className="wrap">
-                      <Link to={paths.token(t.id)}>{t.name}</Link>
-                    </span>
-                    <code className="muted small">{t.preview}</code>
-                  </span>
-                ),
-              },
+              nameColumn(),
               {
                 header: 'Why',
                 cell: (t) => (
@@ -59,16 +48,7 @@ export function RiskyTokens() {
                   </ul>
                 ),
               },
-              {
-                header: 'Holder',
-                cell: (t) => (
-                  <Holder
-                    id={t.identity_id}
-                    me={whoami.identity.id}
-                    who={directory.byId.get(t.identity_id)}
-                  />
-                ),
-              },
+              holderColumn(whoami.identity.id, directory),
               { header: 'Created', cell: (t) => <Time iso={t.created_at} /> },
               { header: 'Last used', cell: (t) => <Time iso={t.last_used_at} empty="never" /> },
             ]}

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { useDirectory } from '../api/directory';
-import { useRevokeToken, useToken, useTokenUsage } from '../api/tokens';
+import { useEnableToken, useRevokeToken, useToken, useTokenUsage } from '../api/tokens';
+import { DisableDialog } from '../components/DisableDialog';
+import { EditTokenDialog } from '../components/EditTokenDialog';
 import { ErrorBox } from '../components/ErrorBox';
 import { Holder } from '../components/Holder';
 import { UUID } from '../components/hooks';
@@ -13,7 +15,7 @@ import { TokenFacts } from '../components/TokenFacts';
 import { UsageChart } from '../components/UsageChart';
 import { useTitle } from '../components/useTitle';
 import { Link, paths } from '../router';
-import { mayActOn } from '../permissions';
+import { mayActOn, type TokenAction } from '../permissions';
 import { useBusiness } from '../session';
 
 function Usage({ id }: { id: string }) {
@@ -61,15 +63,26 @@ export function TokenDetail({ id }: { id: string }) {
   const { business, caps, whoami } = useBusiness();
   const directory = useDirectory();
   const revoke = useRevokeToken();
-  const [revoking, setRevoking] = useState(false);
-  const [rotating, setRotating] = useState(false);
+  const enable = useEnableToken();
+  const [open, setOpen] = useState<'revoke' | 'rotate' | 'disable' | 'edit' | null>(null);
+  const close = () => setOpen(null);
   const [notice, setNotice] = useState<string | null>(null);
   const valid = UUID.test(id);
   const token = useToken(id, valid);
   const t = token.data;
   useTitle(t ? `Token ${t.name}` : 'Token');
-  const may = (action: 'revoke' | 'rotate') =>
+  const paused = Boolean(t?.disabled_at);
+  // A paused token is not rotated (its successor would undo the pause), and is enabled, not paused.
+  const offered: Partial<Record<TokenAction, boolean>> = {
+    revoke: true,
+    rename: true,
+    rotate: !paused,
+    disable: !paused,
+    enable: paused,
+  };
+  const may = (action: 'revoke' | 'rename' | 'rotate' | 'disable' | 'enable') =>
     t?.status === 'active' &&
+    offered[action] === true &&
     mayActOn(
       caps.caller,
       whoami.identity.id,
@@ -88,6 +101,7 @@ export function TokenDetail({ id }: { id: string }) {
       {valid && token.isPending && <Loading />}
       <ErrorBox error={token.error} />
       <Notice>{notice}</Notice>
+      <ErrorBox error={enable.error} title="Not enabled" />
       {t && (
         <>
           <section className="card" aria-labelledby="details">
@@ -98,13 +112,39 @@ export function TokenDetail({ id }: { id: string }) {
                   <button
                     type="button"
                     className="button danger-outline"
-                    onClick={() => setRevoking(true)}
+                    onClick={() => setOpen('revoke')}
                   >
                     Revoke
                   </button>
                 )}
+                {may('disable') && (
+                  <button
+                    type="button"
+                    className="button danger-outline"
+                    onClick={() => setOpen('disable')}
+                  >
+                    Disable
+                  </button>
+                )}
+                {may('enable') && (
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={enable.isPending}
+                    onClick={() =>
+                      enable.mutate(t.id, { onSuccess: () => setNotice(`Enabled “${t.name}”.`) })
+                    }
+                  >
+                    Enable
+                  </button>
+                )}
+                {may('rename') && (
+                  <button type="button" className="button" onClick={() => setOpen('edit')}>
+                    Edit
+                  </button>
+                )}
                 {may('rotate') && (
-                  <button type="button" className="button" onClick={() => setRotating(true)}>
+                  <button type="button" className="button" onClick={() => setOpen('rotate')}>
                     Rotate
                   </button>
                 )}
@@ -123,15 +163,17 @@ export function TokenDetail({ id }: { id: string }) {
             />
           </section>
           <Usage id={t.id} />
-          {revoking && (
+          {open === 'revoke' && (
             <RevokeDialog
               what={`“${t.name}”`}
               revoke={(reason) => revoke.mutateAsync({ id: t.id, reason })}
-              onClose={() => setRevoking(false)}
+              onClose={close}
               onDone={setNotice}
             />
           )}
-          {rotating && <RotateDialog token={t} onClose={() => setRotating(false)} />}
+          {open === 'disable' && <DisableDialog token={t} onClose={close} onDone={setNotice} />}
+          {open === 'edit' && <EditTokenDialog token={t} onClose={close} onDone={setNotice} />}
+          {open === 'rotate' && <RotateDialog token={t} onClose={close} />}
         </>
       )}
     </>
