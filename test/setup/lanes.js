@@ -5,9 +5,10 @@
  * - `SPAWNING`: suites that start app or CLI processes, bash or Chromium, and assert what they
  *   do, not how fast. They run two at a time, beside the in-process suites.
  * - `TIMED`: suites that assert a bound in time or memory (a revocation seen within 1 s, an answer
- *   within 5 s, a peak RSS) or start servers of their own (Sentinel, Cluster, a replica). They run
- *   one at a time, after every other suite has finished, so no neighbour's load moves what they
- *   measure.
+ *   within 5 s, a peak RSS), start servers of their own (Sentinel, Cluster, a replica), or drive
+ *   apps at a load that a busy machine turns into timeouts (two instances revoking 500 tokens
+ *   ten at a time answered one 503 beside the other lanes). They run one at a time, after every
+ *   other suite has finished, so no neighbour's load moves what they measure.
  */
 const SPAWNING = [
   'bootstrap',
@@ -27,7 +28,6 @@ const SPAWNING = [
   'token-uses-crash',
   'tracing',
   'typed-client',
-  'webhooks-processes',
 ];
 
 const TIMED = [
@@ -42,6 +42,7 @@ const TIMED = [
   'request-timeout',
   'shutdown',
   'webhooks-fairness',
+  'webhooks-processes',
 ];
 
 /** A regular expression for the suites of `names`, as jest's testRegex takes it. */
