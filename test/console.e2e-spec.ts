@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { ConsoleBrowser, ConsoleUi, openConsole } from '../support/console-ui';
+import type { AppProcess } from '../support/app-process';
+import type { ConsoleBrowser, ConsoleUi } from '../support/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
-import { hasChromium, VIEWPORT } from '../support/swagger-ui';
-import { buildApp } from './helpers/app-process';
-import { WebhookReceiver } from './helpers/webhook-receiver';
-
-const TIMEOUT_MS = 180_000;
+import { hasChromium } from '../support/swagger-ui';
+import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from './helpers/console-app';
+import type { WebhookReceiver } from './helpers/webhook-receiver';
 
 interface Envelope<T> {
   data: T;
@@ -20,17 +15,19 @@ if (hasChromium()) {
    * The admin console (issue 25) in headless Chromium against the built app, as its users use
    * it: signing in with a pasted token, then the screens their role may see. Every test also
    * fails on any Content Security Policy violation, so the built index.html and bundle are held
-   * to the strict /admin policy. test/console-screens.e2e-spec.ts checks every screen's
-   * accessibility, width and keyboard reach.
+   * to the strict /admin policy. test/console-members.e2e-spec.ts drives the members screens,
+   * and test/console-screens.e2e-spec.ts checks every screen's accessibility, width and
+   * keyboard reach.
    */
   describe('the admin console in Chromium', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'latchkey-console-'));
-    const receiver = new WebhookReceiver();
+    const consoleApp = useConsoleApp('console');
     let app: AppProcess | undefined;
     let browser: ConsoleBrowser | undefined;
     let client: LatchkeyClient;
     let owner: BusinessSetup;
     let ui: ConsoleUi;
+    let receiver: WebhookReceiver;
+    beforeAll(() => ({ app, browser, ui, client, owner, receiver } = consoleApp));
 
     /** Runs a step, keeping a screenshot when it fails. */
     const step = <T>(name: string, fn: () => Promise<T>) => ui.step(name, fn);
@@ -40,44 +37,6 @@ if (hasChromium()) {
         headers: scoped(token, owner.businessId),
         ...(body ? { body } : {}),
       });
-
-    beforeAll(async () => {
-      await buildApp();
-      await receiver.start();
-      app = await startAppProcess({
-        name: 'console',
-        env: {
-          SQLITE_PATH: join(dir, 'console.sqlite'),
-          LOG_LEVEL: 'warn',
-          WEBHOOK_ALLOW_HTTP: 'true',
-          WEBHOOK_ALLOW_PRIVATE: 'true',
-          WEBHOOK_POLL_MS: '100',
-          ...RATE_LIMITS_OFF,
-        },
-      });
-      client = new LatchkeyClient(app.url);
-      owner = await client.createBusiness(app.platformToken!, 'console');
-      browser = await openConsole(app.url);
-      ui = browser.ui;
-    }, TIMEOUT_MS);
-
-    afterAll(async () => {
-      await browser?.close();
-      await app?.stop();
-      await receiver.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }, TIMEOUT_MS);
-
-    // Each test starts signed out, whatever the one before left behind (a failure mid-test).
-    beforeEach(async () => {
-      await browser!.page.setViewportSize(VIEWPORT);
-      await ui.open();
-      await ui.page.evaluate('sessionStorage.clear(); localStorage.clear()');
-    });
-
-    afterEach(() => {
-      expect(browser!.cspViolations.splice(0)).toEqual([]);
-    });
 
     it(
       'an owner creates a token, copies its secret, revokes it with a reason, and sees it in a valid audit log',
@@ -241,58 +200,6 @@ if (hasChromium()) {
     );
 
     it(
-      'removing a member asks first: Cancel keeps them, Confirm removes them, revokes their tokens and says how many',
-      async () => {
-        const page = browser!.page;
-        const email = `leaving-${Date.now()}@console.test`;
-        const added = await api<{ first_token: { token: string } }>(
-          'POST',
-          '/api/v1/members',
-          owner.ownerToken,
-          { email, role: 'member' },
-        );
-        expect(added.status).toBe(201);
-        const first = added.body.data.first_token.token;
-        const second = await client.request<Envelope<{ token: string }>>('POST', '/api/v1/tokens', {
-          headers: scoped(first, owner.businessId),
-          body: { name: 'leaving-second' },
-        });
-        expect(second.status).toBe(201);
-
-        await step('remove-sign-in', () => ui.signIn(owner.ownerToken));
-        await ui.go('Members', /members/i);
-        const row = page.getByRole('row').filter({ hasText: email });
-        await step('remove-cancel', async () => {
-          await row.getByRole('button', { name: 'Remove', exact: true }).click();
-          await page.getByRole('dialog', { name: `Remove ${email}` }).waitFor();
-          await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-          await page.getByRole('dialog').waitFor({ state: 'detached' });
-        });
-        // Cancel changed nothing: both tokens still work.
-        expect((await client.me(first, owner.businessId)).status).toBe(200);
-        expect((await client.me(second.body.data.token, owner.businessId)).status).toBe(200);
-
-        await step('remove-confirm', async () => {
-          await row.getByRole('button', { name: 'Remove', exact: true }).click();
-          await ui.button('Remove member').click();
-          await page
-            .getByRole('status')
-            .filter({ hasText: `Removed; 2 tokens revoked. ${email} is no longer a member.` })
-            .waitFor();
-          await row.waitFor({ state: 'detached' });
-        });
-        expect((await client.me(first, owner.businessId)).status).toBe(401);
-        expect((await client.me(second.body.data.token, owner.businessId)).status).toBe(401);
-        // The Remove button went with its row; focus went to the page, not to <body>.
-        await expect(
-          page.evaluate<string | null>('document.activeElement && document.activeElement.id'),
-        ).resolves.toBe('main');
-        await ui.signOut();
-      },
-      TIMEOUT_MS,
-    );
-
-    it(
       'a webhook endpoint added in the console receives the test event, and its delivery shows the payload as sent',
       async () => {
         const page = browser!.page;
@@ -334,90 +241,6 @@ if (hasChromium()) {
       TIMEOUT_MS,
     );
 
-    /** Opens a business from the Businesses screen, as a platform admin does. */
-    async function openBusiness(name: string): Promise<void> {
-      await ui.go('Businesses', /businesses/i);
-      const row = browser!.page.getByRole('row').filter({ hasText: name });
-      await row.first().getByRole('button', { name: 'Open', exact: true }).click();
-      await browser!.page.getByRole('heading', { level: 1, name: /^tokens$/i }).waitFor();
-    }
-
-    /** The row of the Members list that names `who`. */
-    const memberRow = (who: string) => browser!.page.getByRole('row').filter({ hasText: who });
-    const reissueButton = (who: string) =>
-      memberRow(who).getByRole('button', { name: 'Re-issue first token', exact: true });
-
-    it(
-      'offers Re-issue first token only where the token policy allows it: never to a platform admin, nor on another owner',
-      async () => {
-        const page = browser!.page;
-        const stamp = Date.now();
-        const people = {
-          owner2: `second-owner-${stamp}@console.test`,
-          admin: `an-admin-${stamp}@console.test`,
-          member: `a-member-${stamp}@console.test`,
-        };
-        for (const [key, email] of Object.entries(people)) {
-          const role = key === 'owner2' ? 'owner' : key;
-          const res = await api('POST', '/api/v1/members', owner.ownerToken, { email, role });
-          expect(res.status).toBe(201);
-        }
-
-        // The policy's `reissue` row gives a platform token NOT_TOKEN_HOLDER on every person.
-        await step('reissue-platform', async () => {
-          await ui.signIn(app!.platformToken!);
-          await openBusiness('console');
-          await ui.go('Members', /members/i);
-          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
-        });
-        await expect(
-          page.getByRole('button', { name: 'Re-issue first token', exact: true }).count(),
-        ).resolves.toBe(0);
-        await ui.signOut();
-
-        // An owner: on themselves, an admin and a member, but not on another owner.
-        await step('reissue-owner', async () => {
-          await ui.signIn(owner.ownerToken);
-          await ui.go('Members', /members/i);
-          await memberRow(people.member).getByRole('button', { name: 'Change role' }).waitFor();
-        });
-        for (const who of [people.admin, people.member]) {
-          await expect(reissueButton(who).count()).resolves.toBe(1);
-        }
-        await expect(reissueButton(people.owner2).count()).resolves.toBe(0);
-        await expect(reissueButton('(you)').count()).resolves.toBe(1);
-        await ui.signOut();
-      },
-      TIMEOUT_MS,
-    );
-
-    it(
-      'names a machine once in the audit log: "deploy-bot", never "machine: machine:deploy-bot"',
-      async () => {
-        const page = browser!.page;
-        const made = await api('POST', '/api/v1/machine-identities', owner.ownerToken, {
-          name: 'deploy-bot',
-          role: 'member',
-        });
-        expect(made.status).toBe(201);
-        await step('audit-machine', async () => {
-          await ui.signIn(owner.ownerToken);
-          await ui.go('Audit log', /audit/i);
-          await page
-            .getByRole('row')
-            .filter({ hasText: 'identity.created' })
-            .filter({ hasText: 'deploy-bot' })
-            .first()
-            .waitFor();
-        });
-        const table = await page.getByRole('region', { name: 'Audit events' }).innerText();
-        expect(table).not.toContain('machine:deploy-bot');
-        expect(table).not.toMatch(/machine:\s*machine/);
-        await ui.signOut();
-      },
-      TIMEOUT_MS,
-    );
-
     it(
       'offers no Revoke on an expired token, and still does on an active one',
       async () => {
@@ -444,39 +267,6 @@ if (hasChromium()) {
         await expect(
           active.getByRole('button', { name: 'Revoke', exact: true }).count(),
         ).resolves.toBe(1);
-        await ui.signOut();
-      },
-      TIMEOUT_MS,
-    );
-
-    it(
-      'a re-issued first token replaces the old one: it is revoked at once, and the console says so',
-      async () => {
-        const page = browser!.page;
-        const email = `lost-it-${Date.now()}@console.test`;
-        const added = await api<{ first_token: { token: string } }>(
-          'POST',
-          '/api/v1/members',
-          owner.ownerToken,
-          { email, role: 'member' },
-        );
-        expect(added.status).toBe(201);
-        const old = added.body.data.first_token.token;
-        const fresh = await step('reissue', async () => {
-          await ui.signIn(owner.ownerToken);
-          await ui.go('Members', /members/i);
-          await reissueButton(email).click();
-          const dialog = page.getByRole('dialog');
-          await dialog.getByText(/stops working at once/).waitFor();
-          await dialog.getByRole('button', { name: 'Confirm re-issue', exact: true }).click();
-          await page
-            .getByRole('status')
-            .filter({ hasText: 'their old first token was revoked' })
-            .waitFor();
-          return page.getByLabel('Secret', { exact: true }).inputValue();
-        });
-        expect((await client.me(old, owner.businessId)).status).toBe(401);
-        expect((await client.me(fresh, owner.businessId)).status).toBe(200);
         await ui.signOut();
       },
       TIMEOUT_MS,

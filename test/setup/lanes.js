@@ -16,6 +16,7 @@ const SPAWNING = [
   'cli-front',
   'cli-grammar',
   'console',
+  'console-members',
   'console-governance',
   'console-screens',
   'docs-blocks',
