@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from './src/config/app-config';
+import { loadConfig } from './src/config/load-config';
 import { ENTITIES } from './src/wiring/entities';
 import { dataSourceOptions, migrationDataSourceOptions } from './src/database/data-source-options';
 import { exposedFileWarning, prepareSqliteFiles } from './src/database/sqlite-files';

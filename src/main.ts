@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { secretsKeyOf } from './webhooks/webhook-secret-box';
 import { startApp } from './app.factory';
 import { redactSecrets } from './common/safe-error';
-import { ConfigValidationError, loadConfig } from './config/app-config';
+import { ConfigValidationError, loadConfig } from './config/load-config';
 import { stopTracing } from './tracing';
 
 /** A shutdown that has not finished by then is cut short, so an orchestrator never waits forever. */

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { parse } from 'yaml';
 import { startApp } from '../src/app.factory';
 import { DEFAULT_KEY_FILE } from '../src/audit/audit-signer';
-import { ConfigValidationError, loadConfig } from '../src/config/app-config';
+import { ConfigValidationError, loadConfig } from '../src/config/load-config';
 import { DEFAULT_SECRETS_KEY_FILE } from '../src/webhooks/webhook-secret-box';
 import { REPO_ROOT } from '../support/app-process';
 import { createBusiness } from './factories/tenancy.factory';

@@ -7,7 +7,7 @@ import { AppModule } from '../src/app.module';
 import { PassportBearerGuard } from '../src/auth/bearer.guard';
 import { Ctx, Public } from '../src/auth/decorators';
 import { RequestContext } from '../src/auth/request-context';
-import { loadConfig } from '../src/config/app-config';
+import { loadConfig } from '../src/config/load-config';
 import { ThrottleModule } from '../src/throttle/throttle.module';
 import { mintSecret } from '../src/tokens/token-secret';
 import { bootTestApp, TestApp } from './helpers/test-app';

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { AppConfig } from '../config/app-config';
+import { ConfigValidationError } from '../config/load-config';
 import { keyFileIn, keysDirOf, readKeyFile, startMakesKeys } from '../config/key-files';
 import { formatCheckpoint, parseCheckpoint } from './checkpoint-note';
 import type { Hash } from './merkle';

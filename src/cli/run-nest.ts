@@ -46,7 +46,7 @@ export async function runInNest(
     // Loaded only here, so that `audit` loads neither the core's commands nor the config's rules.
     const [{ CliModule }, { loadConfig }] = await Promise.all([
       import('./cli.module'),
-      import('../config/app-config'),
+      import('../config/load-config'),
     ]);
     root = CliModule.forRoot(() => loadConfig(env));
   }

@@ -1,4 +1,5 @@
-import { AppConfig, ConfigValidationError, loadConfig } from './app-config';
+import { AppConfig } from './app-config';
+import { ConfigValidationError, loadConfig } from './load-config';
 
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {

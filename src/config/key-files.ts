@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AppConfig, ConfigValidationError } from './app-config';
+import { AppConfig } from './app-config';
+import { ConfigValidationError } from './load-config';
 
 /** The command that makes an installation's keys, as a refusal to start names it. */
 export const KEYS_INIT_COMMAND = 'npm run -s cli -- keys init';

@@ -1,5 +1,5 @@
 import type { PoolConfig } from 'pg';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { BoundedPgClient } from './bounded-pg-client';
 import {
   dataSourceOptions,

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { dataSourceOptions } from './data-source-options';
 import { hasPendingMigrations } from './migrate';
 import { MIGRATIONS } from './migration-list';

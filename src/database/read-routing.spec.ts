@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { RequestValidationError } from '../common/domain-error';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { NoMetrics } from '../metrics/metrics';
 import { dataSourceOptions } from './data-source-options';
 import { DomainEvents } from './domain-events';

@@ -4,7 +4,7 @@ import { StorageUnavailableError } from '../common/domain-error';
 import { dataSourceOptions } from './data-source-options';
 import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
 import { DomainEvents } from './domain-events';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {

@@ -1,6 +1,7 @@
 import { createPublicKey, KeyObject, verify } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { AppConfig } from '../config/app-config';
+import { ConfigValidationError } from '../config/load-config';
 
 /**
  * GitHub's secret scanning partner program signs each report it POSTs: `Github-Public-Key-Signature`

@@ -1,5 +1,5 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { NoMetrics } from '../metrics/metrics';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { RateLimitedError } from './rate-limited.error';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { BusStateListener, RevocationBus } from '../bus/revocation-bus';
 import type { InvalidationHandler } from '../bus/invalidation-message';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { NoMetrics } from '../metrics/metrics';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { snapshotBytes, TokenSnapshot, VerifierCache } from './verifier-cache';

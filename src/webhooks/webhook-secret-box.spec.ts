@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { open, seal, secretsKeyOf } from './webhook-secret-box';
 
 const KEY = Buffer.alloc(32, 1);

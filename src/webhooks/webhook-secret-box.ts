@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { AppConfig } from '../config/app-config';
+import { ConfigValidationError } from '../config/load-config';
 import { keyFileIn, keysDirOf, readKeyFile, startMakesKeys } from '../config/key-files';
 
 /** The key's file in the keys folder (KEYS_DIR, or the SQLite default's data folder). */

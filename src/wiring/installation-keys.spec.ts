@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_KEY_FILE, keySourceOf } from '../audit/audit-signer';
 import { generateSigner } from '../audit/signed-note';
-import { ConfigValidationError, loadConfig } from '../config/app-config';
+import { ConfigValidationError, loadConfig } from '../config/load-config';
 import { DEFAULT_SECRETS_KEY_FILE, secretsKeyOf } from '../webhooks/webhook-secret-box';
 import { initInstallationKeys, requireInstallationKeys } from './installation-keys';
 

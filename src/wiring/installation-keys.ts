@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { auditKeyFileIn, keySourceOf } from '../audit/audit-signer';
-import { AppConfig, ConfigValidationError } from '../config/app-config';
+import { AppConfig } from '../config/app-config';
+import { ConfigValidationError } from '../config/load-config';
 import { KEYS_INIT_COMMAND, keysDirOf } from '../config/key-files';
 import { secretsKeyFileIn, secretsKeyOf } from '../webhooks/webhook-secret-box';
 

@@ -7,7 +7,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory';
-import { loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
 import { SHARED_KEYS_ENV } from '../../support/keys';
 import { createScratchDatabase, withClient } from '../../support/postgres';
 import { Driver, TEST_DATABASE_URL } from '../setup/servers';
