@@ -7,7 +7,8 @@
  * - `TIMED`: suites that assert a bound in time or memory (a revocation seen within 1 s, an answer
  *   within 5 s, a peak RSS), start servers of their own (Sentinel, Cluster, a replica), or drive
  *   apps at a load that a busy machine turns into timeouts (two instances revoking 500 tokens
- *   ten at a time answered one 503 beside the other lanes). They run one at a time, after every
+ *   ten at a time answered one 503 beside the other lanes), or bind ports of their own that a
+ *   neighbour could take first (nginx once found its port refused beside the other lanes). They run one at a time, after every
  *   other suite has finished, so no neighbour's load moves what they measure.
  */
 const SPAWNING = [
@@ -20,7 +21,6 @@ const SPAWNING = [
   'console-governance',
   'console-screens',
   'docs-blocks',
-  'gateways',
   'readme-audit-proof',
   'readme-postgres',
   'request-log',
@@ -34,6 +34,7 @@ const SPAWNING = [
 const TIMED = [
   'cli-bus',
   'faults',
+  'gateways',
   'memory-budget',
   'multi-instance',
   'pgbouncer',
