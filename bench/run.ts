@@ -46,6 +46,28 @@ import { benchFederation } from './federation';
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const QUICK = process.argv.includes('--quick');
+/**
+ * BENCH_ONLY=uses,pgbouncer (a comma list of ONLY_SECTIONS) runs instance A and those rows alone,
+ * and prints their table (no results file): a figure's own check while working on it. The
+ * figures of record come from the whole run.
+ */
+const ONLY_SECTIONS = [
+  'metrics',
+  'constraints',
+  'uses',
+  'policy',
+  'sentinel',
+  'pgbouncer',
+  'federation',
+];
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const name of ONLY) {
+  if (!ONLY_SECTIONS.includes(name))
+    throw new Error(`BENCH_ONLY: unknown section ${name} (one of ${ONLY_SECTIONS.join(', ')})`);
+}
 const DURATION_S = Number(process.env.BENCH_DURATION_S || (QUICK ? 2 : 10));
 const WARMUP_S = QUICK ? 1 : 3;
 const TOKENS = Number(process.env.BENCH_TOKENS || (QUICK ? 200 : 2000));
@@ -98,6 +120,8 @@ const SECTIONS = [
   'metrics cost',
   'tracing',
   'token constraints',
+  'uses',
+  'business token policy',
   'pgbouncer',
   'federation',
 ];
@@ -886,6 +910,54 @@ async function pgbouncerCost(
   }
 }
 
+/** Issue 40: the RFC 8693 exchange on SQLite, on an app of its own, the key set cached. */
+async function federationCost(): Promise<void> {
+  const fed = await benchFederation(log);
+  figure(
+    'federation: exchange p99, cached JWKS, sqlite',
+    `${fed.p99_ms} ms`,
+    '≤ 20 ms',
+    fed.p99_ms <= 20,
+  );
+  figure(
+    'federation: exchanges/s, sqlite',
+    String(fed.exchanges_per_s),
+    '≥ 500',
+    fed.exchanges_per_s >= 500,
+  );
+  raw.federation = fed;
+}
+
+/** Prints the figures' table under the machine and the command; answers the seconds taken. */
+function printTable(
+  command: string,
+  started: number,
+  machine: ReturnType<typeof describeMachine>,
+  loadAtStart: string,
+): number {
+  const rows = [...figures]
+    .sort((x, y) => section(x) - section(y))
+    .map((f) => [
+      `${section(f)}. ${f.figure}`,
+      f.value,
+      f.goal,
+      f.met === null ? '' : f.met ? 'met' : 'MISSED',
+    ]);
+  const table = renderTable(['figure', 'value', 'goal', 'result'], rows);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const header = [
+    machineLine(machine),
+    `command: ${command} (autocannon ${CONNECTIONS} connections, ${DURATION_S} s per run, runs alternated; ` +
+      `LOG_LEVEL=${LOG_LEVEL}; rate limits off; load generator on the same machine); took ${seconds} s`,
+    `load average: ${loadAtStart} at start, ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at end ` + '(other work on the machine skews every figure)',
+  ];
+  process.stdout.write(`\n${header.join('\n')}\n\n${table}\n`);
+  if (notes.length > 0) process.stdout.write(`\nnotes:\n  - ${notes.join('\n  - ')}\n`);
+  return seconds;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
@@ -957,6 +1029,20 @@ async function main(): Promise<void> {
     });
     const verifyFloor = await startVerifyFloor(ownerPg, await meBody.text());
     children.push(verifyFloor.child);
+    if (ONLY.length > 0) {
+      const sections: Record<string, () => Promise<unknown>> = {
+        metrics: () => metricsCost(pgEnv, ownerPg, start),
+        constraints: () => constraintsCost(a, ownerPg),
+        uses: () => usesCost(a, ownerPg),
+        policy: () => policyCost(a, ownerPg),
+        sentinel: () => sentinelPropagation(pgEnv, ownerPg, start),
+        pgbouncer: () => pgbouncerCost(pgEnv, ownerPg, start),
+        federation: federationCost,
+      };
+      for (const name of ONLY) await sections[name]();
+      printTable(`BENCH_ONLY=${ONLY.join(',')} npm run bench`, started, machine, loadAtStart);
+      return;
+    }
 
     // 1 and 2: auth and framework overhead on PostgreSQL.
     const pg = await authOverhead('postgres', a, ownerPg, bareUrl, verifyFloor);
@@ -1150,41 +1236,14 @@ async function main(): Promise<void> {
   }
 
   // Issue 40: the RFC 8693 exchange on SQLite, on an app of its own, the key set cached.
-  const fed = await benchFederation(log);
-  figure(
-    'federation: exchange p99, cached JWKS, sqlite',
-    `${fed.p99_ms} ms`,
-    '≤ 20 ms',
-    fed.p99_ms <= 20,
-  );
-  figure(
-    'federation: exchanges/s, sqlite',
-    String(fed.exchanges_per_s),
-    '≥ 500',
-    fed.exchanges_per_s >= 500,
-  );
-  raw.federation = fed;
+  await federationCost();
 
-  const rows = [...figures]
-    .sort((x, y) => section(x) - section(y))
-    .map((f) => [
-      `${section(f)}. ${f.figure}`,
-      f.value,
-      f.goal,
-      f.met === null ? '' : f.met ? 'met' : 'MISSED',
-    ]);
-  const table = renderTable(['figure', 'value', 'goal', 'result'], rows);
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const header = [
-    machineLine(machine),
-    `command: npm run bench${QUICK ? ' -- --quick' : ''} (autocannon ${CONNECTIONS} connections, ${DURATION_S} s per run, runs alternated; ` +
-      `LOG_LEVEL=${LOG_LEVEL}; rate limits off; load generator on the same machine); took ${seconds} s`,
-    `load average: ${loadAtStart} at start, ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} at end ` + '(other work on the machine skews every figure)',
-  ];
-  process.stdout.write(`\n${header.join('\n')}\n\n${table}\n`);
-  if (notes.length > 0) process.stdout.write(`\nnotes:\n  - ${notes.join('\n  - ')}\n`);
+  const seconds = printTable(
+    `npm run bench${QUICK ? ' -- --quick' : ''}`,
+    started,
+    machine,
+    loadAtStart,
+  );
 
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
