@@ -39,6 +39,8 @@ const project = {
   runner: '<rootDir>/test/setup/lanes-runner.js',
   // jest's runtime, keeping V8's compiled code of each module from one suite to the next.
   runtime: '<rootDir>/test/setup/code-cache-runtime.js',
+  // SUITE_CPU_FILE=<file>: each suite's CPU, for docs/testing.md's account of where it goes.
+  setupFilesAfterEnv: ['<rootDir>/test/setup/suite-cpu.js'],
 };
 
 module.exports = {

@@ -5,6 +5,7 @@
  *
  *   node scripts/suite-times.js run.json [rows]
  *   node scripts/suite-times.js run.json --seconds > test/setup/suite-seconds.json
+ *   node scripts/suite-times.js --cpu cpu.jsonl [rows]    (what SUITE_CPU_FILE wrote)
  *
  * The sum of suite times is what one worker would take; the run's own wall time is printed too.
  * `--seconds` writes instead what the test sequencer reads (test/setup/sequencer.js): each suite's
@@ -16,8 +17,32 @@ const { relative } = require('node:path');
 
 const [file, rowsArg] = process.argv.slice(2);
 if (!file) {
-  process.stderr.write('usage: node scripts/suite-times.js run.json [rows]\n');
+  process.stderr.write('usage: node scripts/suite-times.js run.json [rows|--seconds]\n');
+  process.stderr.write('       node scripts/suite-times.js --cpu cpu.jsonl [rows]\n');
   process.exit(2);
+}
+if (file === '--cpu') {
+  printCpu(rowsArg, process.argv[4]);
+  process.exit(0);
+}
+
+/** Each suite's CPU (test/setup/suite-cpu.js), most first, with the total. */
+function printCpu(cpuFile, rows) {
+  const lines = readFileSync(cpuFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const list = lines
+    .map((l) => ({ ...l, cpu_s: l.user_s + l.system_s }))
+    .sort((a, b) => b.cpu_s - a.cpu_s);
+  const total = list.reduce((sum, l) => sum + l.cpu_s, 0);
+  const out = [
+    `${list.length} suites, ${total.toFixed(0)} s of CPU in the jest workers (their child processes not counted)`,
+    '',
+    '| suite | CPU seconds | wall seconds |',
+    '| --- | ---: | ---: |',
+  ];
+  for (const l of list.slice(0, rows === undefined ? list.length : Number(rows))) {
+    out.push(`| ${l.suite} | ${l.cpu_s.toFixed(1)} | ${l.wall_s.toFixed(1)} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const root = (name) => {
