@@ -181,14 +181,16 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
       }
     });
 
-    it('refuses a form that gives token twice with 400 invalid_request, whichever comes last', async () => {
+    it('refuses a form that gives token, or the hint, twice with 400 invalid_request, whichever comes last', async () => {
       const b = await createUnexpiringBusiness(t);
       const target = await createToken(t, asOwner(b));
-      for (const pair of [
-        [target.secret, target.secret],
-        ['lk_nothing', target.secret],
+      const once = (v: string) => `token=${encodeURIComponent(v)}`;
+      // Any parameter given twice is refused, the ignored hint too (RFC 6749 §3.1).
+      for (const form of [
+        `${once(target.secret)}&${once(target.secret)}`,
+        `${once('lk_nothing')}&${once(target.secret)}`,
+        `${once(target.secret)}&token_type_hint=a&token_type_hint=b`,
       ]) {
-        const form = pair.map((v) => `token=${encodeURIComponent(v)}`).join('&');
         const res = await introspect(b.ownerToken, form, true);
         expect({ status: res.status, error: res.body.error as unknown }).toEqual({
           status: 400,

@@ -414,6 +414,33 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
       expect(row.revoked_by).toEqual(expect.any(String));
     });
 
+    it('refuses a form that gives token twice with 400 invalid_request, and revokes neither', async () => {
+      const b = await createBusiness(t);
+      const tok = await createToken(t, asOwner(b));
+      const other = await createToken(t, asOwner(b));
+      for (const pair of [
+        [tok.secret, tok.secret],
+        ['lk_nothing', tok.secret],
+        [tok.secret, other.secret],
+      ]) {
+        const res = await oauthRevoke()
+          .type('form')
+          .send(pair.map((v) => `token=${encodeURIComponent(v)}`).join('&'));
+        expect({ status: res.status, error: (res.body as { error?: unknown }).error }).toEqual({
+          status: 400,
+          error: 'invalid_request',
+        });
+        expect(res.text).not.toContain(tok.secret);
+      }
+      const hints = await oauthRevoke()
+        .type('form')
+        .send(`token=${tok.secret}&token_type_hint=access_token&token_type_hint=refresh_token`);
+      expect(hints.status).toBe(400);
+      await me(t, asMember(tok.secret, b.id)).expect(200);
+      await me(t, asMember(other.secret, b.id)).expect(200);
+      expect((await tokenRow(tok.id)).revoked_at).toBeNull();
+    });
+
     it('revokes a JSON token with 200', async () => {
       const b = await createBusiness(t);
       const tok = await createToken(t, asOwner(b));

@@ -17354,7 +17354,7 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows; given twice, 400
            * @example access_token
            */
           token_type_hint?: string | null;
@@ -17369,7 +17369,7 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows; given twice, 400
            * @example access_token
            */
           token_type_hint?: string | null;
@@ -17446,7 +17446,7 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows; given twice, 400
            * @example access_token
            */
           token_type_hint?: string | null;
@@ -17461,7 +17461,7 @@ export interface operations {
           /** @example lk_… */
           token: string;
           /**
-           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows
+           * @description Accepted and ignored, whatever its value (null too), as RFC 7009 allows; given twice, 400
            * @example access_token
            */
           token_type_hint?: string | null;

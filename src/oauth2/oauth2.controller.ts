@@ -43,9 +43,17 @@ class OAuthErrorFilter implements ExceptionFilter {
   }
 }
 
-/** The `token` parameter of a form-encoded or JSON body (RFC 7009 §2.1, RFC 7662 §2.1). */
+/**
+ * The `token` parameter of a form-encoded or JSON body (RFC 7009 §2.1, RFC 7662 §2.1). A parameter
+ * given more than once is invalid_request (RFC 6749 §3.1): the form parser makes it a list, and
+ * which of its values to act on would be a guess. The hint is otherwise ignored.
+ */
 function tokenParam(body: unknown): string {
-  const token = (body as { token?: unknown } | null | undefined)?.token;
+  const params = body as { token?: unknown; token_type_hint?: unknown } | null | undefined;
+  if (Array.isArray(params?.token_type_hint)) {
+    throw new OAuthRequestError('The token_type_hint parameter is given more than once');
+  }
+  const token = params?.token;
   if (typeof token !== 'string' || token.length === 0) {
     throw new OAuthRequestError('The token parameter is required');
   }
@@ -76,7 +84,8 @@ const ORIGIN_BODY = {
         type: 'string',
         nullable: true,
         example: 'access_token',
-        description: 'Accepted and ignored, whatever its value (null too), as RFC 7009 allows',
+        description:
+          'Accepted and ignored, whatever its value (null too), as RFC 7009 allows; given twice, 400',
       },
     },
   },
