@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { DomainEvent } from '../database/domain-event';
 import { ndjsonRow, rowOfEntity } from './audit-codec';
 import type { AuditEvent } from './audit-event.entity';
 
@@ -12,6 +13,8 @@ export interface AppendedEvent {
   targetId: string | null;
   /** The event as one NDJSON export line writes it (hashes included), without its newline. */
   exportJson: string;
+  /** The domain event it records, which its after-commit subscribers are handed. */
+  cause: DomainEvent;
 }
 
 /** Runs inside the appending transaction: a failure rolls the change and its event back. */
@@ -31,7 +34,7 @@ export class AuditStream {
   }
 
   /** Called by the listener after each append, with the row as stored. */
-  async appended(event: AuditEvent, manager: EntityManager): Promise<void> {
+  async appended(event: AuditEvent, manager: EntityManager, cause: DomainEvent): Promise<void> {
     if (this.taps.length === 0) return;
     const appended: AppendedEvent = {
       businessId: event.businessId,
@@ -39,6 +42,7 @@ export class AuditStream {
       targetType: event.targetType,
       targetId: event.targetId,
       exportJson: ndjsonRow(rowOfEntity(event), 'event').trimEnd(),
+      cause,
     };
     for (const tap of this.taps) await tap(appended, manager);
   }

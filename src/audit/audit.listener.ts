@@ -275,7 +275,7 @@ export class AuditListener {
           ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
           : metadata,
       });
-      await this.stream.appended(stored, em);
+      await this.stream.appended(stored, em, event);
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);
       throw e;

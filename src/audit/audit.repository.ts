@@ -6,11 +6,14 @@ import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import type { ReadSource } from '../database/read-routing';
 import { storable } from '../common/text';
+import { dbTime } from '../database/db-time';
+import { txRows, txRun } from '../database/tx-statements';
 import { GENESIS_HASH, hashesOfRow } from './audit-chain';
 import { rowOfEntity } from './audit-codec';
 import { AuditEntry } from './audit-entry';
 import { AuditChainHead, AuditEvent, PLATFORM_CHAIN } from './audit-event.entity';
-import { AuditTreeRepository } from './audit-tree.repository';
+import { AuditTreeRepository, TreeHead } from './audit-tree.repository';
+import { AUDIT_FIELD_LIST } from './audit-fields';
 import { sqliteDate, type AuditRow, type RowDialect } from './audit-row';
 import {
   AuditFilters,
@@ -23,6 +26,46 @@ import {
 import { canonicalJson } from './canonical-json';
 
 export type { AuditFilters } from './audit-row-query';
+
+/** A chain head as the append's bump left it: locked, its `seq` the new event's. */
+type LockedHead = TreeHead & { hash: string };
+
+interface HeadRow {
+  seq: number | string;
+  hash: string;
+  tree_size: number | string;
+  frontier: string;
+}
+
+const BUMP_HEAD =
+  'UPDATE audit_chain_heads SET seq = seq + 1 WHERE chain_id = ? ' +
+  'RETURNING seq, hash, tree_size, frontier';
+const CREATE_HEAD =
+  'INSERT INTO audit_chain_heads (chain_id, seq, hash, tree_size, frontier) ' +
+  "VALUES (?, 0, ?, 0, '') ON CONFLICT DO NOTHING";
+const SET_HEAD = 'UPDATE audit_chain_heads SET hash = ? WHERE chain_id = ?';
+const SET_HEAD_AND_TREE =
+  'UPDATE audit_chain_heads SET hash = ?, tree_size = ?, frontier = ? WHERE chain_id = ?';
+const PREVIOUS_INSTANT = 'SELECT occurred_at FROM audit_events WHERE chain_id = ? AND seq = ?';
+const INSERT_EVENT =
+  `INSERT INTO audit_events (chain_id, ${AUDIT_FIELD_LIST.map((f) => f.column).join(', ')}) ` +
+  `VALUES (?${', ?'.repeat(AUDIT_FIELD_LIST.length)})`;
+
+/** An event's values in INSERT_EVENT's order, times spelled as the entity path stores them. */
+function insertValues(em: EntityManager, event: AuditEvent): unknown[] {
+  const values: unknown[] = [event.chainId];
+  for (const field of AUDIT_FIELD_LIST) {
+    const value = event[field.property as keyof AuditEvent];
+    values.push(field.type === 'instant' ? dbTime(em, value as Date) : value);
+  }
+  return values;
+}
+
+/** Per transaction, the last event appended in it: what the next append's `nextInstant` needs. */
+const lastAppended = new WeakMap<
+  EntityManager,
+  { chainId: string; hash: string; occurredAt: Date }
+>();
 
 /** The part of better-sqlite3's API that raw reads use. */
 interface SqliteHandle {
@@ -43,31 +86,26 @@ export class AuditRepository {
   /**
    * Appends to the entry's chain inside `em`'s transaction. Bumping the head's `seq` first
    * takes its row lock on PostgreSQL (the write lock on SQLite), so concurrent appends to one
-   * chain queue here and each reads the hash its predecessor left.
+   * chain queue here and each reads the hash its predecessor left. The statements are fixed
+   * texts prepared once (`tx-statements.ts`): two appends per token exchange made this the
+   * largest cost of one (docs/performance.md, issue 40).
    */
   async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
     const chainId = entry.businessId ?? PLATFORM_CHAIN;
-    if (!(await this.bumpHead(em, chainId))) {
+    let head = await this.bumpHead(em, chainId);
+    if (!head) {
       // A chain's first event. Two racing first appends both insert; the loser's insert is
       // ignored once the winner commits, and its bump then waits for the winner's lock.
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(AuditChainHead)
-        .values({ chainId, seq: 0, hash: GENESIS_HASH })
-        .orIgnore()
-        .execute();
-      if (!(await this.bumpHead(em, chainId))) {
-        throw new Error(`audit chain head ${chainId} could not be created`);
-      }
+      await txRun(em, CREATE_HEAD, [chainId, GENESIS_HASH]);
+      head = await this.bumpHead(em, chainId);
+      if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
     }
-    const head = await em.findOneByOrFail(AuditChainHead, { chainId });
     const event: AuditEvent = {
       id: randomUUID(),
       chainId,
       seq: head.seq,
       businessId: entry.businessId,
-      occurredAt: await this.nextInstant(em, chainId, head.seq),
+      occurredAt: await this.nextInstant(em, head),
       // Every text field is made storable first, so the hash below is over exactly what the
       // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
@@ -93,12 +131,16 @@ export class AuditRepository {
     };
     const { hash, leaf } = hashesOfRow(head.hash, rowOfEntity(event), 'event');
     event.hash = hash;
-    await em.insert(AuditEvent, event);
+    await txRun(em, INSERT_EVENT, insertValues(em, event));
     // The tree grows with the chain once it has caught up; a chain from before trees were kept
     // is grown by the checkpointer, under this same lock, before this append's event.
-    const tree =
-      head.treeSize === head.seq - 1 ? await this.tree.grow(em, head, [leaf]) : undefined;
-    await em.update(AuditChainHead, { chainId }, { hash, ...tree });
+    if (head.treeSize === head.seq - 1) {
+      const tree = await this.tree.grow(em, head, [leaf]);
+      await txRun(em, SET_HEAD_AND_TREE, [hash, tree.treeSize, tree.frontier, chainId]);
+    } else {
+      await txRun(em, SET_HEAD, [hash, chainId]);
+    }
+    lastAppended.set(em, { chainId, hash, occurredAt: event.occurredAt });
     return event;
   }
 
@@ -107,15 +149,24 @@ export class AuditRepository {
    * predecessor when that is later. So `occurred_at` strictly increases along a chain, and the
    * lists' newest-first order (occurred_at, then id) is the chain's own order even for events of
    * one transaction, such as a business and its first owner, written in the same millisecond.
+   * The predecessor this transaction appended last is not read back: the head's hash, which
+   * covers its `occurred_at`, says it is the one.
    */
-  private async nextInstant(em: EntityManager, chainId: string, seq: number): Promise<Date> {
+  private async nextInstant(em: EntityManager, head: LockedHead): Promise<Date> {
     const now = Date.now();
-    if (seq <= 1) return new Date(now);
-    const previous = await em.findOne(AuditEvent, {
-      select: { occurredAt: true },
-      where: { chainId, seq: seq - 1 },
-    });
-    const after = previous ? sqliteDate(previous.occurredAt).getTime() + 1 : 0;
+    if (head.seq <= 1) return new Date(now);
+    const last = lastAppended.get(em);
+    let previous: Date | undefined;
+    if (last && last.chainId === head.chainId && last.hash === head.hash) {
+      previous = last.occurredAt;
+    } else {
+      const [row] = await txRows<{ occurred_at: unknown }>(em, PREVIOUS_INSTANT, [
+        head.chainId,
+        head.seq - 1,
+      ]);
+      previous = row ? sqliteDate(row.occurred_at) : undefined;
+    }
+    const after = previous ? previous.getTime() + 1 : 0;
     return new Date(Math.max(now, after));
   }
 
@@ -220,14 +271,17 @@ export class AuditRepository {
     return em.findOneBy(AuditChainHead, { chainId });
   }
 
-  private async bumpHead(em: EntityManager, chainId: string): Promise<boolean> {
-    const result = await em
-      .createQueryBuilder()
-      .update(AuditChainHead)
-      .set({ seq: () => 'seq + 1' })
-      .where('chain_id = :chainId', { chainId })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /** Bumps the chain head's `seq` (taking its lock) and answers the head as it now stands. */
+  private async bumpHead(em: EntityManager, chainId: string): Promise<LockedHead | null> {
+    const [row] = await txRows<HeadRow>(em, BUMP_HEAD, [chainId]);
+    if (!row) return null;
+    return {
+      chainId,
+      seq: Number(row.seq),
+      hash: row.hash,
+      treeSize: Number(row.tree_size),
+      frontier: row.frontier,
+    };
   }
 
   private chainRows(

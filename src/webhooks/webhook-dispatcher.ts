@@ -12,6 +12,7 @@ import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
 import { SendSlots } from './send-slots';
 import { Serial } from './serial';
 import { WebhookClaims } from './webhook-claims';
+import { WebhookOutbox } from './webhook-outbox';
 
 /** Sends one instance has in flight at most, all endpoints together. */
 const SEND_SLOTS = 64;
@@ -98,6 +99,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly retention: WebhookRetention,
     private readonly metrics: Metrics,
     events: DomainEvents,
+    outbox: WebhookOutbox,
   ) {
     const perEndpoint = config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
     this.slots = new SendSlots({
@@ -111,8 +113,10 @@ export class WebhookDispatcher implements OnModuleDestroy {
       this.logger.warn({ err: loggableError(e) }, `webhook ${what} failed`);
     this.claiming = new Serial(() => this.claimAll(), failed('claim'));
     this.recording = new Serial(() => this.recordEnded(), failed('record'));
-    // Every audited change may have queued a message: look once it has committed.
-    events.subscribe([...auditedEventClasses()], () => this.kick());
+    // An audited change that queued a message: look once it has committed.
+    events.subscribe([...auditedEventClasses()], (event) => {
+      if (outbox.queued(event)) this.kick();
+    });
     metrics.watchWebhookBacklog(() => this.backlog);
   }
 

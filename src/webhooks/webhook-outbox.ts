@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { DomainEvent } from '../database/domain-event';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../audit/audit-stream';
 import { payloadOf, typesOfAction } from './webhook-event-types';
@@ -12,6 +13,9 @@ import { WebhooksRepository } from './webhooks.repository';
  */
 @Injectable()
 export class WebhookOutbox {
+  /** Domain events that queued at least one message, until they are forgotten with them. */
+  private readonly queuing = new WeakSet<DomainEvent>();
+
   constructor(
     stream: AuditStream,
     private readonly repo: WebhooksRepository,
@@ -22,7 +26,13 @@ export class WebhookOutbox {
   private async queue(event: AppendedEvent, em: EntityManager): Promise<void> {
     const now = new Date();
     const chainId = event.businessId ?? PLATFORM_CHAIN;
-    await this.queueTo(em, chainId, typesOfAction(event.action), event.exportJson, now);
+    let queued = await this.queueTo(
+      em,
+      chainId,
+      typesOfAction(event.action),
+      event.exportJson,
+      now,
+    );
     // A business is suspended and resumed in the platform's chain; it is told as well, with its
     // own view of the entry, not the platform's.
     if (
@@ -31,8 +41,24 @@ export class WebhookOutbox {
       event.targetId &&
       (event.action === 'business.suspended' || event.action === 'business.resumed')
     ) {
-      await this.queueTo(em, event.targetId, [event.action], businessView(event.exportJson), now);
+      queued += await this.queueTo(
+        em,
+        event.targetId,
+        [event.action],
+        businessView(event.exportJson),
+        now,
+      );
     }
+    if (queued > 0) this.queuing.add(event.cause);
+  }
+
+  /**
+   * Whether this domain event queued a message: the worker, told of each committed event, claims
+   * at once only then. A claim is a transaction, and on SQLite one waits for another, so a claim
+   * after every change with no endpoint to tell took a place in the queue of every write.
+   */
+  queued(event: DomainEvent): boolean {
+    return this.queuing.has(event);
   }
 
   private queueTo(
@@ -41,7 +67,7 @@ export class WebhookOutbox {
     types: readonly string[],
     dataJson: string,
     now: Date,
-  ): Promise<void> {
+  ): Promise<number> {
     const events = types.map((type) => ({ type, payload: payloadOf(type, now, dataJson) }));
     return this.repo.enqueueForEndpoints(em, chainId, events, now);
   }

@@ -3,6 +3,7 @@ import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
 import { dbTime } from '../database/db-time';
+import { txRun } from '../database/tx-statements';
 import { keysetPage } from '../database/keyset';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
@@ -118,16 +119,16 @@ export class WebhooksRepository {
    * round trip for them, and one with no endpoint pays the same round trip and writes nothing.
    * Ids are made by the database (`msg_` and 32 hex digits, as `messageId` makes them); an
    * endpoint's event types are stored as a JSON array of names that hold no quote, so a name is
-   * matched by its quoted spelling.
+   * matched by its quoted spelling. Answers how many messages it queued.
    */
   async enqueueForEndpoints(
     em: EntityManager,
     chainId: string,
     events: ReadonlyArray<{ type: string; payload: string }>,
     now: Date,
-  ): Promise<void> {
+  ): Promise<number> {
     assertBusinessId(chainId);
-    if (events.length === 0) return;
+    if (events.length === 0) return 0;
     const pg = this.pg;
     const params: unknown[] = [];
     // PostgreSQL cannot infer a type for a parameter in a SELECT list: each one is cast.
@@ -154,7 +155,7 @@ export class WebhooksRepository {
       `SELECT ${id}, e.id, e.chain_id, t.event_type, t.payload, 'pending', 0, ${at}, ${createdAt} ` +
       `FROM webhook_endpoints e JOIN (${rows}) t ON (${has(`'"*"'`)} OR ${has(`'"' || t.event_type || '"'`)}) ` +
       `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL`;
-    await em.query(sql, params);
+    return txRun(em, sql, params);
   }
 
   /** Messages waiting for delivery, due or not, across every chain (for /metrics). */

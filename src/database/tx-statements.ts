@@ -1,0 +1,85 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { EntityManager, QueryFailedError } from 'typeorm';
+import type { QueryResult } from 'typeorm/query-runner/QueryResult';
+
+/**
+ * Fixed SQL texts run in the caller's transaction, for hot writes where TypeORM's query builder
+ * cost more than the statement, and wrote values into the text (`"tree_size" = 7`), so that each
+ * such text was prepared anew and pushed the others out of the driver's statement cache
+ * (docs/performance.md, issue 40):
+ *
+ * - SQLite: one better-sqlite3 statement per text, prepared once and kept. TypeORM holds one
+ *   connection, and the open transaction is on it, so the statement runs inside it (as
+ *   `RawRows`' reads do).
+ * - PostgreSQL: the transaction's own query runner, each `?` numbered `$n` in order.
+ *
+ * Texts are written with `?` and built from fixed fragments only, never from input, so the caches
+ * stay small. Errors are thrown as TypeORM's `QueryFailedError`, as any other query's.
+ */
+const sqliteStatements = new WeakMap<Database, Map<string, Statement<unknown[], unknown>>>();
+const pgTexts = new Map<string, string>();
+
+/** The rows a statement answers (a SELECT, or a write with RETURNING), as column-keyed objects. */
+export async function txRows<T extends object>(
+  em: EntityManager,
+  sql: string,
+  params: readonly unknown[],
+): Promise<T[]> {
+  if (em.connection.options.type === 'postgres') {
+    return (await pgQuery(em, sql, params)).records as T[];
+  }
+  return sqliteRun(sql, params, (statement) => statement.all(...params) as T[], em);
+}
+
+/** Runs a write; answers how many rows it changed. */
+export async function txRun(
+  em: EntityManager,
+  sql: string,
+  params: readonly unknown[],
+): Promise<number> {
+  if (em.connection.options.type === 'postgres') {
+    return (await pgQuery(em, sql, params)).affected ?? 0;
+  }
+  return sqliteRun(sql, params, (statement) => statement.run(...params).changes, em);
+}
+
+function sqliteRun<R>(
+  sql: string,
+  params: readonly unknown[],
+  use: (statement: Statement<unknown[], unknown>) => R,
+  em: EntityManager,
+): R {
+  const db = (em.connection.driver as unknown as { databaseConnection: Database })
+    .databaseConnection;
+  let statements = sqliteStatements.get(db);
+  if (!statements)
+    sqliteStatements.set(db, (statements = new Map<string, Statement<unknown[], unknown>>()));
+  try {
+    let statement = statements.get(sql);
+    if (!statement) statements.set(sql, (statement = db.prepare<unknown[], unknown>(sql)));
+    return use(statement);
+  } catch (e) {
+    throw new QueryFailedError(sql, [...params], e as Error);
+  }
+}
+
+/** Through the transaction's query runner (a manager outside one gets a runner of its own). */
+async function pgQuery(em: EntityManager, sql: string, params: readonly unknown[]) {
+  const runner = em.queryRunner ?? em.connection.createQueryRunner();
+  try {
+    const result: QueryResult = await runner.query(pgText(sql), [...params], true);
+    return result;
+  } finally {
+    if (!em.queryRunner) await runner.release();
+  }
+}
+
+function pgText(sql: string): string {
+  let text = pgTexts.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    pgTexts.set(sql, text);
+  }
+  return text;
+}
