@@ -21,6 +21,7 @@ import {
   SqlQuery,
 } from './audit-row-query';
 import { canonicalJson } from './canonical-json';
+import { statementsTogether } from '../database/statements-together';
 
 export type { AuditFilters } from './audit-row-query';
 
@@ -46,28 +47,28 @@ export class AuditRepository {
    * chain queue here and each reads the hash its predecessor left.
    */
   async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
+    const { event, written } = await this.appending(em, entry);
+    await written;
+    return event;
+  }
+
+  /**
+   * `append`, answering the event once its writes (the row, its tree nodes and the head) are
+   * under way: the caller awaits `written` together with what it writes beside them (the webhook
+   * outbox), so that through a transaction pooler they all share one round trip.
+   */
+  async appending(
+    em: EntityManager,
+    entry: AuditEntry,
+  ): Promise<{ event: AuditEvent; written: Promise<unknown> }> {
     const chainId = entry.businessId ?? PLATFORM_CHAIN;
-    if (!(await this.bumpHead(em, chainId))) {
-      // A chain's first event. Two racing first appends both insert; the loser's insert is
-      // ignored once the winner commits, and its bump then waits for the winner's lock.
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(AuditChainHead)
-        .values({ chainId, seq: 0, hash: GENESIS_HASH })
-        .orIgnore()
-        .execute();
-      if (!(await this.bumpHead(em, chainId))) {
-        throw new Error(`audit chain head ${chainId} could not be created`);
-      }
-    }
-    const head = await em.findOneByOrFail(AuditChainHead, { chainId });
+    const { head, previousAt } = await this.takeHead(em, chainId);
     const event: AuditEvent = {
       id: randomUUID(),
       chainId,
       seq: head.seq,
       businessId: entry.businessId,
-      occurredAt: await this.nextInstant(em, chainId, head.seq),
+      occurredAt: nextInstant(previousAt),
       // Every text field is made storable first, so the hash below is over exactly what the
       // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
@@ -93,30 +94,82 @@ export class AuditRepository {
     };
     const { hash, leaf } = hashesOfRow(head.hash, rowOfEntity(event), 'event');
     event.hash = hash;
-    await em.insert(AuditEvent, event);
     // The tree grows with the chain once it has caught up; a chain from before trees were kept
     // is grown by the checkpointer, under this same lock, before this append's event.
-    const tree =
-      head.treeSize === head.seq - 1 ? await this.tree.grow(em, head, [leaf]) : undefined;
-    await em.update(AuditChainHead, { chainId }, { hash, ...tree });
-    return event;
+    const growing =
+      head.treeSize === head.seq - 1 ? this.tree.growing(em, head, [leaf]) : undefined;
+    const written = statementsTogether([
+      em.insert(AuditEvent, event),
+      growing?.written,
+      em.update(AuditChainHead, { chainId }, { hash, ...growing?.tree }),
+    ]);
+    return { event, written };
   }
 
   /**
-   * The time of the event at `seq`, taken under the head lock: now, or one millisecond after its
-   * predecessor when that is later. So `occurred_at` strictly increases along a chain, and the
-   * lists' newest-first order (occurred_at, then id) is the chain's own order even for events of
-   * one transaction, such as a business and its first owner, written in the same millisecond.
+   * Bumps the chain's head under its lock (creating the head of a chain's first event), and reads
+   * it with the time of the event before it (null for none). On PostgreSQL the bump answers the
+   * head itself, and the predecessor's read is sent with it: a statement of its own, run once
+   * the bump holds the row lock, so it sees the chain as the lock's last holder left it.
    */
-  private async nextInstant(em: EntityManager, chainId: string, seq: number): Promise<Date> {
-    const now = Date.now();
-    if (seq <= 1) return new Date(now);
+  private async takeHead(
+    em: EntityManager,
+    chainId: string,
+  ): Promise<{ head: AuditChainHead; previousAt: unknown }> {
+    if (this.dialect === 'postgres') {
+      const [[bumped], previous] = await statementsTogether([
+        em.query<[HeadRow[], number]>(
+          'UPDATE audit_chain_heads SET seq = seq + 1 WHERE chain_id = $1 ' +
+            'RETURNING chain_id, seq, hash, tree_size, frontier',
+          [chainId],
+        ),
+        em.query<{ occurred_at: Date }[]>(
+          'SELECT occurred_at FROM audit_events WHERE chain_id = $1 ' +
+            'AND seq = (SELECT seq - 1 FROM audit_chain_heads WHERE chain_id = $1)',
+          [chainId],
+        ),
+      ]);
+      const row = bumped[0];
+      if (row) {
+        const head: AuditChainHead = {
+          chainId: row.chain_id,
+          seq: row.seq,
+          hash: row.hash,
+          treeSize: row.tree_size,
+          frontier: row.frontier,
+        };
+        return { head, previousAt: previous[0]?.occurred_at ?? null };
+      }
+    } else if (await this.bumpHead(em, chainId)) {
+      return this.readHead(em, chainId);
+    }
+    // A chain's first event. Two racing first appends both insert; the loser's insert is
+    // ignored once the winner commits, and its bump then waits for the winner's lock.
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(AuditChainHead)
+      .values({ chainId, seq: 0, hash: GENESIS_HASH })
+      .orIgnore()
+      .execute();
+    if (!(await this.bumpHead(em, chainId))) {
+      throw new Error(`audit chain head ${chainId} could not be created`);
+    }
+    return this.readHead(em, chainId);
+  }
+
+  /** The bumped head, and the time of the event before it (null for none). */
+  private async readHead(
+    em: EntityManager,
+    chainId: string,
+  ): Promise<{ head: AuditChainHead; previousAt: unknown }> {
+    const head = await em.findOneByOrFail(AuditChainHead, { chainId });
+    if (head.seq <= 1) return { head, previousAt: null };
     const previous = await em.findOne(AuditEvent, {
       select: { occurredAt: true },
-      where: { chainId, seq: seq - 1 },
+      where: { chainId, seq: head.seq - 1 },
     });
-    const after = previous ? sqliteDate(previous.occurredAt).getTime() + 1 : 0;
-    return new Date(Math.max(now, after));
+    return { head, previousAt: previous?.occurredAt ?? null };
   }
 
   /** A newest-first keyset page of one business's events, as raw rows, and one more if any. */
@@ -268,4 +321,26 @@ export class AuditRepository {
       throw new QueryFailedError(text, values, e as Error);
     }
   }
+}
+
+/** A chain head as `RETURNING` answers it on PostgreSQL. */
+interface HeadRow {
+  chain_id: string;
+  seq: number;
+  hash: string;
+  tree_size: number;
+  frontier: string;
+}
+
+/**
+ * The time of an event taken under the head lock: now, or one millisecond after its
+ * predecessor's (`previousAt`, as the driver gave it) when that is later. So `occurred_at`
+ * strictly increases along a chain, and the lists' newest-first order (occurred_at, then id) is
+ * the chain's own order even for events of one transaction, such as a business and its first
+ * owner, written in the same millisecond.
+ */
+function nextInstant(previousAt: unknown): Date {
+  const now = Date.now();
+  const after = previousAt === null ? 0 : sqliteDate(previousAt).getTime() + 1;
+  return new Date(Math.max(now, after));
 }
