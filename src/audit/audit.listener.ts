@@ -264,7 +264,7 @@ export class AuditListener {
     outcome: AuditOutcome = 'success',
   ): Promise<void> {
     try {
-      const { event: stored, written } = await this.audit.appending(em, {
+      const { event: stored, writes } = await this.audit.appending(em, {
         businessId,
         action: event.name,
         outcome,
@@ -277,7 +277,7 @@ export class AuditListener {
           : metadata,
       });
       // The outbox's insert goes with the append's own writes: one round trip through a pooler.
-      await statementsTogether([written, this.stream.appended(stored, em)]);
+      await statementsTogether(em, [...writes, () => this.stream.appended(stored, em)]);
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);
       throw e;

@@ -47,20 +47,20 @@ export class AuditRepository {
    * chain queue here and each reads the hash its predecessor left.
    */
   async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
-    const { event, written } = await this.appending(em, entry);
-    await written;
+    const { event, writes } = await this.appending(em, entry);
+    await statementsTogether(em, writes);
     return event;
   }
 
   /**
-   * `append`, answering the event once its writes (the row, its tree nodes and the head) are
-   * under way: the caller awaits `written` together with what it writes beside them (the webhook
-   * outbox), so that through a transaction pooler they all share one round trip.
+   * `append`, answering the event with its writes (the row, its tree nodes and the head) still
+   * to run: the caller runs them together with what it writes beside them (the webhook outbox),
+   * so that through a transaction pooler they all share one round trip.
    */
   async appending(
     em: EntityManager,
     entry: AuditEntry,
-  ): Promise<{ event: AuditEvent; written: Promise<unknown> }> {
+  ): Promise<{ event: AuditEvent; writes: (() => Promise<unknown>)[] }> {
     const chainId = entry.businessId ?? PLATFORM_CHAIN;
     const { head, previousAt } = await this.takeHead(em, chainId);
     const event: AuditEvent = {
@@ -98,12 +98,10 @@ export class AuditRepository {
     // is grown by the checkpointer, under this same lock, before this append's event.
     const growing =
       head.treeSize === head.seq - 1 ? this.tree.growing(em, head, [leaf]) : undefined;
-    const written = statementsTogether([
-      em.insert(AuditEvent, event),
-      growing?.written,
-      em.update(AuditChainHead, { chainId }, { hash, ...growing?.tree }),
-    ]);
-    return { event, written };
+    const writes: (() => Promise<unknown>)[] = [() => em.insert(AuditEvent, event)];
+    if (growing) writes.push(growing.write);
+    writes.push(() => em.update(AuditChainHead, { chainId }, { hash, ...growing?.tree }));
+    return { event, writes };
   }
 
   /**
@@ -117,17 +115,19 @@ export class AuditRepository {
     chainId: string,
   ): Promise<{ head: AuditChainHead; previousAt: unknown }> {
     if (this.dialect === 'postgres') {
-      const [[bumped], previous] = await statementsTogether([
-        em.query<[HeadRow[], number]>(
-          'UPDATE audit_chain_heads SET seq = seq + 1 WHERE chain_id = $1 ' +
-            'RETURNING chain_id, seq, hash, tree_size, frontier',
-          [chainId],
-        ),
-        em.query<{ occurred_at: Date }[]>(
-          'SELECT occurred_at FROM audit_events WHERE chain_id = $1 ' +
-            'AND seq = (SELECT seq - 1 FROM audit_chain_heads WHERE chain_id = $1)',
-          [chainId],
-        ),
+      const [[bumped], previous] = await statementsTogether(em, [
+        () =>
+          em.query<[HeadRow[], number]>(
+            'UPDATE audit_chain_heads SET seq = seq + 1 WHERE chain_id = $1 ' +
+              'RETURNING chain_id, seq, hash, tree_size, frontier',
+            [chainId],
+          ),
+        () =>
+          em.query<{ occurred_at: Date }[]>(
+            'SELECT occurred_at FROM audit_events WHERE chain_id = $1 ' +
+              'AND seq = (SELECT seq - 1 FROM audit_chain_heads WHERE chain_id = $1)',
+            [chainId],
+          ),
       ]);
       const row = bumped[0];
       if (row) {

@@ -36,10 +36,9 @@ export async function readUnderKeyLocks<T>(
   mode: 'shared' | 'exclusive',
   read: () => Promise<T>,
 ): Promise<T> {
-  const locks = keys.map((key) => holdKeyLock(tx, key, mode));
-  const value = read();
-  await statementsTogether([...locks, value]);
-  return value;
+  const locks = keys.map((key) => () => holdKeyLock(tx, key, mode));
+  const answers = await statementsTogether<unknown[]>(tx.manager, [...locks, read]);
+  return answers[answers.length - 1] as T;
 }
 
 /** The key that token issuance (shared) and removal (exclusive) take for one membership. */

@@ -1,17 +1,42 @@
+import type { EntityManager } from 'typeorm';
+
 /**
- * Awaits statements started together on one transaction's connection, in the order they were
- * started. Through a transaction pooler the app's connections are pipelined (`BoundedPgClient`):
- * statements started before the first answer comes back share one round trip, which is what a
- * pooler's extra hop is paid for. Elsewhere pg sends them one after another, as before; the
- * server runs them in the order sent either way. Every statement is awaited before the first
- * failure is thrown, so none is still in flight when the caller's transaction rolls back.
+ * Runs statements of one transaction that do not wait on each other's answers, and answers
+ * theirs, in order. Through a transaction pooler the app's connections are pipelined
+ * (`BoundedPgClient`): the statements are all started at once and share one round trip, which
+ * is what the pooler's extra hop is paid for; the server still runs them in the order sent, and
+ * each is awaited before a failure is thrown, so none is still in flight when the caller's
+ * transaction rolls back. On any other connection (a direct one, SQLite) they run one
+ * after the other, as awaited statements always have.
  */
-export async function statementsTogether<T extends readonly unknown[] | []>(
-  statements: T,
-): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const results = await Promise.allSettled(statements);
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
-    -readonly [K in keyof T]: Awaited<T[K]>;
-  };
+export async function statementsTogether<T extends readonly unknown[]>(
+  em: EntityManager,
+  statements: readonly [...{ [K in keyof T]: () => Promise<T[K]> }],
+): Promise<T> {
+  const out: unknown[] = [];
+  if (!pipelined(em)) {
+    for (const statement of statements) out.push(await statement());
+    return out as unknown as T;
+  }
+  const results = await Promise.allSettled(statements.map((statement) => statement()));
+  const failures: unknown[] = [];
+  for (const result of results) {
+    if (result.status === 'rejected') failures.push(result.reason);
+    else out.push(result.value);
+  }
+  // The statements behind a failed one fail as well, with "current transaction is aborted"; the
+  // one to answer is the cause (a timeout is a 503, an abort of no known cause a 500).
+  if (failures.length > 0) throw failures.find((e) => !abortedBefore(e)) ?? failures[0];
+  return out as unknown as T;
+}
+
+/** PostgreSQL's 25P02 in_failed_sql_transaction: an earlier statement of the transaction failed. */
+function abortedBefore(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === '25P02';
+}
+
+/** Whether the transaction's connection sends a statement without waiting for the last answer. */
+function pipelined(em: EntityManager): boolean {
+  const runner = em.queryRunner as { databaseConnection?: { pipeline?: unknown } } | undefined;
+  return runner?.databaseConnection?.pipeline === true;
 }

@@ -131,16 +131,17 @@ export class TokenIssuanceService {
     } satisfies ApiToken);
     // The insert goes with the audit append's first statements: nothing of the append reads the
     // token row, and its failure is the one answered (the append behind it fails with it).
-    await statementsTogether([
-      this.tokens.insert(tx, token),
-      tx.publish(
-        new TokenCreatedEvent(
-          author,
-          tokenRef(token),
-          token.scopes,
-          token.expiresAt?.toISOString() ?? null,
+    await statementsTogether(tx.manager, [
+      () => this.tokens.insert(tx, token),
+      () =>
+        tx.publish(
+          new TokenCreatedEvent(
+            author,
+            tokenRef(token),
+            token.scopes,
+            token.expiresAt?.toISOString() ?? null,
+          ),
         ),
-      ),
     ]);
     return { secret: minted.secret, token };
   }
