@@ -31,11 +31,27 @@ export class AuditTreeRepository {
     head: TreeHead,
     leaves: readonly Hash[],
   ): Promise<Pick<AuditChainHead, 'treeSize' | 'frontier'>> {
+    const { tree, write } = this.growing(em, head, leaves);
+    await write();
+    return tree;
+  }
+
+  /**
+   * `grow`, answering the head's new tree fields at once, and the subtrees' insert still to run:
+   * the append runs it together with its event and its head (`statementsTogether`).
+   */
+  growing(
+    em: EntityManager,
+    head: TreeHead,
+    leaves: readonly Hash[],
+  ): { tree: Pick<AuditChainHead, 'treeSize' | 'frontier'>; write: () => Promise<void> } {
     const frontier = frontierOf(head);
     const made: MerkleNode[] = [];
     for (const leaf of leaves) made.push(...frontier.append(leaf));
-    await this.insertNodes(em, head.chainId, made);
-    return { treeSize: frontier.end, frontier: frontierText(frontier) };
+    return {
+      tree: { treeSize: frontier.end, frontier: frontierText(frontier) },
+      write: () => this.insertNodes(em, head.chainId, made),
+    };
   }
 
   /**

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEvent, EventClass } from '../database/domain-event';
 import { DomainEvents } from '../database/domain-events';
+import { statementsTogether } from '../database/statements-together';
 import { Metrics } from '../metrics/metrics';
 import {
   BusinessCreatedEvent,
@@ -263,7 +264,7 @@ export class AuditListener {
     outcome: AuditOutcome = 'success',
   ): Promise<void> {
     try {
-      const stored = await this.audit.append(em, {
+      const { event: stored, writes } = await this.audit.appending(em, {
         businessId,
         action: event.name,
         outcome,
@@ -275,7 +276,8 @@ export class AuditListener {
           ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
           : metadata,
       });
-      await this.stream.appended(stored, em, event);
+      // The outbox's insert goes with the append's own writes: one round trip when pipelined.
+      await statementsTogether(em, [...writes, () => this.stream.appended(stored, em, event)]);
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);
       throw e;

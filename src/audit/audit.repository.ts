@@ -7,6 +7,7 @@ import { assertBusinessId } from '../common/tenant-scope';
 import type { ReadSource } from '../database/read-routing';
 import { storable } from '../common/text';
 import { dbTime } from '../database/db-time';
+import { isPipelined, statementsTogether } from '../database/statements-together';
 import { txRows, txRun } from '../database/tx-statements';
 import { GENESIS_HASH, hashesOfRow } from './audit-chain';
 import { rowOfEntity } from './audit-codec';
@@ -47,6 +48,10 @@ const SET_HEAD = 'UPDATE audit_chain_heads SET hash = ? WHERE chain_id = ?';
 const SET_HEAD_AND_TREE =
   'UPDATE audit_chain_heads SET hash = ?, tree_size = ?, frontier = ? WHERE chain_id = ?';
 const PREVIOUS_INSTANT = 'SELECT occurred_at FROM audit_events WHERE chain_id = ? AND seq = ?';
+/** The predecessor of the event whose seq the head holds: sent right behind the bump. */
+const PREVIOUS_OF_HEAD =
+  'SELECT occurred_at FROM audit_events WHERE chain_id = ? ' +
+  'AND seq = (SELECT seq - 1 FROM audit_chain_heads WHERE chain_id = ?)';
 const INSERT_EVENT =
   `INSERT INTO audit_events (chain_id, ${AUDIT_FIELD_LIST.map((f) => f.column).join(', ')}) ` +
   `VALUES (?${', ?'.repeat(AUDIT_FIELD_LIST.length)})`;
@@ -91,21 +96,28 @@ export class AuditRepository {
    * largest cost of one (docs/performance.md, issue 40).
    */
   async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
+    const { event, writes } = await this.appending(em, entry);
+    await statementsTogether(em, writes);
+    return event;
+  }
+
+  /**
+   * `append`, answering the event with its writes (the row, its tree nodes and the head) still
+   * to run: the caller runs them together with what it writes beside them (the webhook outbox),
+   * so that on a pipelined connection they all share one round trip.
+   */
+  async appending(
+    em: EntityManager,
+    entry: AuditEntry,
+  ): Promise<{ event: AuditEvent; writes: (() => Promise<unknown>)[] }> {
     const chainId = entry.businessId ?? PLATFORM_CHAIN;
-    let head = await this.bumpHead(em, chainId);
-    if (!head) {
-      // A chain's first event. Two racing first appends both insert; the loser's insert is
-      // ignored once the winner commits, and its bump then waits for the winner's lock.
-      await txRun(em, CREATE_HEAD, [chainId, GENESIS_HASH]);
-      head = await this.bumpHead(em, chainId);
-      if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
-    }
+    const { head, previousAt } = await this.takeHead(em, chainId);
     const event: AuditEvent = {
       id: randomUUID(),
       chainId,
       seq: head.seq,
       businessId: entry.businessId,
-      occurredAt: await this.nextInstant(em, head),
+      occurredAt: await this.nextInstant(em, head, previousAt),
       // Every text field is made storable first, so the hash below is over exactly what the
       // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
@@ -131,17 +143,53 @@ export class AuditRepository {
     };
     const { hash, leaf } = hashesOfRow(head.hash, rowOfEntity(event), 'event');
     event.hash = hash;
-    await txRun(em, INSERT_EVENT, insertValues(em, event));
     // The tree grows with the chain once it has caught up; a chain from before trees were kept
     // is grown by the checkpointer, under this same lock, before this append's event.
-    if (head.treeSize === head.seq - 1) {
-      const tree = await this.tree.grow(em, head, [leaf]);
-      await txRun(em, SET_HEAD_AND_TREE, [hash, tree.treeSize, tree.frontier, chainId]);
+    const growing =
+      head.treeSize === head.seq - 1 ? this.tree.growing(em, head, [leaf]) : undefined;
+    const writes: (() => Promise<unknown>)[] = [
+      () => txRun(em, INSERT_EVENT, insertValues(em, event)),
+    ];
+    if (growing) {
+      const { treeSize, frontier } = growing.tree;
+      writes.push(growing.write, () =>
+        txRun(em, SET_HEAD_AND_TREE, [hash, treeSize, frontier, chainId]),
+      );
     } else {
-      await txRun(em, SET_HEAD, [hash, chainId]);
+      writes.push(() => txRun(em, SET_HEAD, [hash, chainId]));
     }
     lastAppended.set(em, { chainId, hash, occurredAt: event.occurredAt });
-    return event;
+    return { event, writes };
+  }
+
+  /**
+   * Bumps the chain's head under its lock, creating the head of a chain's first event. On a
+   * pipelined connection (PostgreSQL through a pooler) the predecessor's time is read in the same
+   * round trip: a statement of its own, run once the bump holds the row lock, so it sees the
+   * chain as the lock's last holder left it. Elsewhere `nextInstant` reads it when it must.
+   */
+  private async takeHead(
+    em: EntityManager,
+    chainId: string,
+  ): Promise<{ head: LockedHead; previousAt?: Date | null }> {
+    if (isPipelined(em)) {
+      const [head, previous] = await statementsTogether(em, [
+        () => this.bumpHead(em, chainId),
+        () => txRows<{ occurred_at: unknown }>(em, PREVIOUS_OF_HEAD, [chainId, chainId]),
+      ]);
+      if (head) {
+        return { head, previousAt: previous[0] ? sqliteDate(previous[0].occurred_at) : null };
+      }
+    } else {
+      const head = await this.bumpHead(em, chainId);
+      if (head) return { head };
+    }
+    // A chain's first event. Two racing first appends both insert; the loser's insert is
+    // ignored once the winner commits, and its bump then waits for the winner's lock.
+    await txRun(em, CREATE_HEAD, [chainId, GENESIS_HASH]);
+    const head = await this.bumpHead(em, chainId);
+    if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
+    return { head };
   }
 
   /**
@@ -149,22 +197,29 @@ export class AuditRepository {
    * predecessor when that is later. So `occurred_at` strictly increases along a chain, and the
    * lists' newest-first order (occurred_at, then id) is the chain's own order even for events of
    * one transaction, such as a business and its first owner, written in the same millisecond.
-   * The predecessor this transaction appended last is not read back: the head's hash, which
-   * covers its `occurred_at`, says it is the one.
+   * The predecessor's time is `read` when the bump read it already (null: there is none); the one
+   * this transaction appended last is not read back: the head's hash, which covers its
+   * `occurred_at`, says it is the one.
    */
-  private async nextInstant(em: EntityManager, head: LockedHead): Promise<Date> {
+  private async nextInstant(
+    em: EntityManager,
+    head: LockedHead,
+    read: Date | null | undefined,
+  ): Promise<Date> {
     const now = Date.now();
     if (head.seq <= 1) return new Date(now);
-    const last = lastAppended.get(em);
-    let previous: Date | undefined;
-    if (last && last.chainId === head.chainId && last.hash === head.hash) {
-      previous = last.occurredAt;
-    } else {
-      const [row] = await txRows<{ occurred_at: unknown }>(em, PREVIOUS_INSTANT, [
-        head.chainId,
-        head.seq - 1,
-      ]);
-      previous = row ? sqliteDate(row.occurred_at) : undefined;
+    let previous = read;
+    if (previous === undefined) {
+      const last = lastAppended.get(em);
+      if (last && last.chainId === head.chainId && last.hash === head.hash) {
+        previous = last.occurredAt;
+      } else {
+        const [row] = await txRows<{ occurred_at: unknown }>(em, PREVIOUS_INSTANT, [
+          head.chainId,
+          head.seq - 1,
+        ]);
+        previous = row ? sqliteDate(row.occurred_at) : null;
+      }
     }
     const after = previous ? previous.getTime() + 1 : 0;
     return new Date(Math.max(now, after));

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { Client, ClientConfig } from 'pg';
 
 /**
@@ -126,10 +127,31 @@ export class BoundedPgClient extends Client {
 const pgQuery = Client.prototype.query as (...args: unknown[]) => unknown;
 BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unknown[]) {
   this.noteQueryStart();
-  if (this.setLocalTimeouts !== null)
-    return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
-  return pgQuery.apply(this, args);
+  if (this.setLocalTimeouts === null) return pgQuery.apply(this, args);
+  corkUntilTick(this);
+  return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
 } as Client['query'];
+
+/** The pipelined clients whose socket is corked until the next tick. */
+const corked = new WeakSet<BoundedPgClient>();
+
+/**
+ * Holds a pipelined client's writes until the promise jobs under way have run: statements that
+ * a caller starts together (`statementsTogether`) reach TypeORM's driver call a few promise jobs
+ * apart, and the first must not go out alone, be answered, and leave the next a round trip of
+ * its own. A tick comes once the microtask queue is empty, so no I/O waits on it.
+ */
+function corkUntilTick(client: BoundedPgClient): void {
+  if (corked.has(client)) return;
+  const stream = client.connection.stream as Partial<Writable>;
+  if (!stream.cork || !stream.uncork) return;
+  corked.add(client);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(client);
+    stream.uncork!();
+  });
+}
 
 /**
  * Through a transaction pooler, every statement runs in a transaction that sets the timeouts

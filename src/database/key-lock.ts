@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { openSessionConnection } from './session-connection';
+import { statementsTogether } from './statements-together';
 import type { Transaction } from './unit-of-work';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
@@ -20,6 +21,24 @@ export async function holdKeyLock(
   if (tx.manager.connection.options.type !== 'postgres') return;
   const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
   await tx.manager.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
+}
+
+/**
+ * Holds the locks on `keys` (as `holdKeyLock`), then runs `read`, whose statements are sent right
+ * behind the locks' (one round trip through a pooler, `statementsTogether`). The server runs them
+ * in the order sent, so the read starts, with a snapshot of its own, only once every lock is
+ * held: it sees what the locks guard as their last holder left it. The locks are started first
+ * and take TypeORM's shortest way to the driver (`EntityManager.query`), so they are sent first.
+ */
+export async function readUnderKeyLocks<T>(
+  tx: Transaction,
+  keys: readonly string[],
+  mode: 'shared' | 'exclusive',
+  read: () => Promise<T>,
+): Promise<T> {
+  const locks = keys.map((key) => () => holdKeyLock(tx, key, mode));
+  const answers = await statementsTogether<unknown[]>(tx.manager, [...locks, read]);
+  return answers[answers.length - 1] as T;
 }
 
 /** The key that token issuance (shared) and removal (exclusive) take for one membership. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { canonicalCidr } from '../common/cidr';
 import type { Author } from '../database/domain-event';
-import { holdKeyLock } from '../database/key-lock';
+import { holdKeyLock, readUnderKeyLocks } from '../database/key-lock';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
 import { BusinessTokenPolicy } from './business-policy.entity';
@@ -75,8 +75,11 @@ export class BusinessPolicyService {
 
   /** The rules a token issued in this transaction must keep; none for a business without. */
   async rulesFor(tx: Transaction, businessId: string): Promise<BusinessPolicyRules> {
-    await holdKeyLock(tx, policyKey(businessId), 'shared');
-    return rulesOf(await this.policies.find(businessId, tx));
+    return rulesOf(
+      await readUnderKeyLocks(tx, [policyKey(businessId)], 'shared', () =>
+        this.policies.find(businessId, tx),
+      ),
+    );
   }
 
   /** The rules in force now, outside any transaction (the violations list). */

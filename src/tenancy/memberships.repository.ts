@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Keyset } from '../common/pagination';
 import { assertBusinessId } from '../common/tenant-scope';
-import { holdKeyLock, membershipKey } from '../database/key-lock';
+import { holdKeyLock, membershipKey, readUnderKeyLocks } from '../database/key-lock';
 import { keysetPage } from '../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
@@ -66,13 +66,14 @@ export class MembershipsRepository {
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
       .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] });
+    let rows: Membership[];
     if (options.lock) {
       if (!tx) throw new Error('findMembers: a lock is held only inside a transaction');
-      for (const identityId of new Set(identityIds)) {
-        await holdKeyLock(tx, membershipKey(businessId, identityId), 'shared');
-      }
+      const keys = [...new Set(identityIds)].map((id) => membershipKey(businessId, id));
+      rows = await readUnderKeyLocks(tx, keys, 'shared', () => qb.getMany());
+    } else {
+      rows = await qb.getMany();
     }
-    const rows = await qb.getMany();
     return rows.map((m) => {
       const { identity, ...membership } = m as Membership & { identity: Identity };
       return { membership: Object.assign(new Membership(), membership), identity };

@@ -6,7 +6,8 @@ import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-deci
 import { IssuedTokenDto } from './dto/token-view.dto';
 import { AppConfig } from '../config/app-config';
 import { Author } from '../database/domain-event';
-import { activeTokensKey, holdKeyLock } from '../database/key-lock';
+import { activeTokensKey, readUnderKeyLocks } from '../database/key-lock';
+import { statementsTogether } from '../database/statements-together';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { governIssue, TokenTerms } from '../governance/business-policy';
 import { BusinessPolicyService } from '../governance/business-policy.service';
@@ -128,15 +129,20 @@ export class TokenIssuanceService {
       origin: input.origin ?? null,
       ...usesColumns(constraints.uses),
     } satisfies ApiToken);
-    await this.tokens.insert(tx, token);
-    await tx.publish(
-      new TokenCreatedEvent(
-        author,
-        tokenRef(token),
-        token.scopes,
-        token.expiresAt?.toISOString() ?? null,
-      ),
-    );
+    // The insert goes with the audit append's first statements: nothing of the append reads the
+    // token row, and its failure is the one answered (the append behind it fails with it).
+    await statementsTogether(tx.manager, [
+      () => this.tokens.insert(tx, token),
+      () =>
+        tx.publish(
+          new TokenCreatedEvent(
+            author,
+            tokenRef(token),
+            token.scopes,
+            token.expiresAt?.toISOString() ?? null,
+          ),
+        ),
+    ]);
     return { secret: minted.secret, token };
   }
 
@@ -151,13 +157,18 @@ export class TokenIssuanceService {
     const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
     if (cap === 0) return;
     const { businessId, identityId } = input;
-    await holdKeyLock(tx, activeTokensKey(businessId, identityId), 'exclusive');
-    const active = await this.tokens.countActiveOfIdentity(
+    const active = await readUnderKeyLocks(
       tx,
-      businessId,
-      identityId,
-      new Date(),
-      input.replaces ?? null,
+      [activeTokensKey(businessId, identityId)],
+      'exclusive',
+      () =>
+        this.tokens.countActiveOfIdentity(
+          tx,
+          businessId,
+          identityId,
+          new Date(),
+          input.replaces ?? null,
+        ),
     );
     if (active >= cap) {
       throw new TokenError(
