@@ -9,7 +9,8 @@ import type { StoredCount, TokenUsesRepository } from './token-uses.repository';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /**
- * One token's count, in one hash (`l`: left, `p`: its period), so it runs on a Cluster as is.
+ * One token's count, in one hash (`l`: left, `p`: its period, `m`: the limit it was last leased
+ * under), so it runs on a Cluster as is.
  * ARGV: the stored count and period (the seed, for a key Redis does not hold yet), the current
  * period, what a refill sets the count to, the limit (a PATCH may have lowered it), the uses
  * wanted at least (0: only look), when the key may go (ms since the epoch; 0: never), and the
@@ -41,19 +42,22 @@ if block < want then block = want end
 if block > left then block = left end
 if block < 0 then block = 0 end
 left = left - block
-redis.call('HSET', KEYS[1], 'l', left, 'p', period)
+redis.call('HSET', KEYS[1], 'l', left, 'p', period, 'm', limit)
 if ARGV[7] ~= '0' then redis.call('PEXPIREAT', KEYS[1], ARGV[7]) end
 return {block, left, period}`;
 
 /**
  * Hands back leased uses that were not spent (ARGV: how many, their period, the limit they were
- * leased under), only into the same period and never above the limit; a key Redis no longer
- * holds takes nothing (its seed, the stored count, is at or below the truth already).
+ * leased under), only into the same period and only while no lease has been taken under another
+ * limit since: once one has, the count was trimmed to a lowered limit (a PATCH), and uses handed
+ * back on top would grant more than it after the change. Refused, they are lost (under-served).
+ * A key Redis no longer holds takes nothing (its seed, the stored count, is at or below the truth).
  */
 const GIVE_BACK = `
-local period = redis.call('HGET', KEYS[1], 'p')
-if not period or tonumber(period) ~= tonumber(ARGV[2]) then return 0 end
-local left = tonumber(redis.call('HGET', KEYS[1], 'l')) + tonumber(ARGV[1])
+local fields = redis.call('HMGET', KEYS[1], 'l', 'p', 'm')
+if not fields[1] or tonumber(fields[2]) ~= tonumber(ARGV[2]) then return 0 end
+if tonumber(fields[3]) ~= tonumber(ARGV[3]) then return 0 end
+local left = tonumber(fields[1]) + tonumber(ARGV[1])
 if left > tonumber(ARGV[3]) then left = tonumber(ARGV[3]) end
 redis.call('HSET', KEYS[1], 'l', left)
 return 1`;
@@ -94,14 +98,16 @@ const MAX_PASSES = 16;
 
 /**
  * The count in Redis, shared by every instance, spent in leases: one atomic script takes a block
- * of uses (`blockOf`: 1 % of what is left, 1 to 100) off the shared count before any of it is
- * granted, and this process grants them one by one. The count can thus never over-serve across
- * instances; a `kill -9` loses at most the unspent part of its leases; a clean shutdown, a
- * `token.changed` on the bus and a lowered limit hand it back. Below 200 uses left a block is one
- * use, so the last uses are exact on every instance, as with one script per use. Unlike a rate
- * limit, a Redis that does not answer refuses the request (503) once the lease is spent. The
- * counts are written back to the database every second (only ever downwards within a period),
- * for the views and as the seed should Redis lose a key.
+ * of uses (`blockOf`: 1 % of what is left, 1 to 100, or as many as requests wait) off the shared
+ * count before any of it is granted, and this process grants them one by one. The count thus
+ * never over-serves across instances, and a `kill -9` loses at most the unspent part of a lease.
+ * Below 200 uses left a block is one use, so the last uses are exact on every instance, as with
+ * one script per use. A lease lives in its refill period and under its limit only: a new period
+ * drops it, and the verifier's snapshot with a lowered limit (a PATCH, evicted by the bus) ends
+ * it before its next use. A clean shutdown and a `token.changed` hand the unspent back (see
+ * GIVE_BACK for when Redis refuses them). A Redis that does not answer refuses the request (503)
+ * once the lease is spent. Counts are written back to the database every second (only ever
+ * downwards within a period), for the views and as the seed should Redis lose a key.
  */
 export class RedisUsesLedger implements UsesLedger {
   private readonly logger = new Logger('TokenUses');
@@ -114,7 +120,7 @@ export class RedisUsesLedger implements UsesLedger {
   /** Requests a lease left unserved: the next lease for the token takes at least as many. */
   private readonly backlog = new Map<string, number>();
   /** Hand-backs under way, which a final flush waits for. */
-  private readonly returning = new Set<Promise<void>>();
+  private readonly returning = new Set<Promise<unknown>>();
 
   constructor(
     connections: RedisConnections,
@@ -173,18 +179,26 @@ export class RedisUsesLedger implements UsesLedger {
 
   release(jti: string): void {
     const tokenId = this.byJti.get(jti);
-    if (tokenId !== undefined) this.drop(tokenId, true);
+    if (tokenId !== undefined) void this.drop(tokenId, true);
   }
 
   async flush(final: boolean): Promise<void> {
+    const handedBack: [string, Lease][] = [];
     if (final) {
-      for (const tokenId of [...this.leases.keys()]) this.drop(tokenId, true);
-      await Promise.all(this.returning);
+      const returns = [...this.leases.entries()].map(async ([tokenId, lease]) => {
+        if (await this.drop(tokenId, true)) handedBack.push([tokenId, lease]);
+      });
+      await Promise.all([...returns, ...this.returning]);
     }
     const batch = this.pending;
     this.pending = new Map();
     try {
       await this.repo.writeBack(batch);
+      // The stored copy follows: what Redis took back, it takes back too (else the views would
+      // show those uses as spent for the rest of the period).
+      for (const [tokenId, lease] of handedBack) {
+        await this.repo.giveBack(tokenId, lease.left, lease.period);
+      }
     } catch (e) {
       // Redis holds the count; the stored copy catches up with the next use.
       this.logger.warn({ err: loggableError(e), tokens: batch.size }, 'uses write-back failed');
@@ -204,7 +218,7 @@ export class RedisUsesLedger implements UsesLedger {
     const lease = this.leases.get(tokenId);
     if (!lease) return undefined;
     if (lease.period === period && lease.limit === limit) return lease;
-    this.drop(tokenId, lease.period === period);
+    void this.drop(tokenId, lease.period === period);
     return undefined;
   }
 
@@ -248,21 +262,28 @@ export class RedisUsesLedger implements UsesLedger {
     this.pending.set(token.id, { remaining: leased.left, period: leased.period });
   }
 
-  /** Forgets the token's lease; with `giveBack`, hands its unspent uses back to Redis. */
-  private drop(tokenId: string, giveBack: boolean): void {
+  /**
+   * Forgets the token's lease; with `giveBack`, hands its unspent uses back to Redis: whether
+   * Redis took them (null: there were none to hand back).
+   */
+  private drop(tokenId: string, giveBack: boolean): Promise<boolean> | null {
     const lease = this.leases.get(tokenId);
-    if (!lease) return;
+    if (!lease) return null;
     this.leases.delete(tokenId);
-    if (!giveBack || lease.left === 0) return;
-    const returned = this.client
-      .giveBack(tokenId, lease.left, lease.period, lease.limit)
-      .then(
-        () => undefined,
-        // Redis did not take them back: they are lost (under-served), never granted twice.
-        (e: unknown) => this.logger.warn({ err: loggableError(e) }, 'leased uses not handed back'),
-      )
-      .finally(() => this.returning.delete(returned));
-    this.returning.add(returned);
+    if (!giveBack || lease.left === 0) return null;
+    const returned = this.client.giveBack(tokenId, lease.left, lease.period, lease.limit).then(
+      (taken) => taken === 1,
+      (e: unknown) => {
+        // Not taken back: they are lost (under-served), never granted twice.
+        this.logger.warn({ err: loggableError(e) }, 'leased uses not handed back');
+        return false;
+      },
+    );
+    const settled: Promise<void> = returned.then(() => {
+      this.returning.delete(settled);
+    });
+    this.returning.add(settled);
+    return returned;
   }
 
   /** The script: `want` uses leased (the key kept `until`, 0: for good), or with `want` 0, a look. */
