@@ -169,10 +169,16 @@ export class RedisUsesLedger implements UsesLedger {
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
     const [, left, period] = await this.run(tokenId, uses, atMs, 0, 0);
-    return Math.min(uses.limit, left + this.unspent(tokenId, period));
+    const lease = this.leases.get(tokenId);
+    return Math.min(uses.limit, left + (lease?.period === period ? lease.left : 0));
   }
 
+  /**
+   * Held beyond the stored count: none until the count after the last lease is written back (the
+   * stored one still counts that lease's block), so a view never counts a use twice.
+   */
   unspent(tokenId: string, period: number): number {
+    if (this.pending.has(tokenId)) return 0;
     const lease = this.leases.get(tokenId);
     return lease?.period === period ? lease.left : 0;
   }
