@@ -1,5 +1,9 @@
 import Redis from 'ioredis';
+import { RedisConnections } from '../src/bus/redis-connections';
 import { RevocationBus } from '../src/bus/revocation-bus';
+import { AppConfig } from '../src/config/app-config';
+import { RedisUsesLedger } from '../src/tokens/uses/redis-uses-ledger';
+import { TokenUsesRepository } from '../src/tokens/uses/token-uses.repository';
 import { UsesMeter } from '../src/tokens/uses/uses-meter';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, getToken, me } from './helpers/api';
@@ -170,6 +174,43 @@ describe.each(LEDGER_CASES.filter(([, ledger]) => ledger === 'redis'))(
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) statuses.push(await statusOf(a, tok.secret, biz.id));
       expect(statuses).toEqual([200, 200, 429, 429]);
+    });
+
+    it('drops a hand-back that comes after a lowered limit was applied, never adding it on top', async () => {
+      const biz = await createBusiness(a);
+      const tok = await createToken(a, asOwner(biz), { name: 'late', uses_limit: 10_000 });
+      // Two ledgers as two instances would hold them: one that has not heard of the change yet.
+      const config = a.app.get(AppConfig);
+      const ledgerOf = async () => {
+        const ledger = new RedisUsesLedger(
+          new RedisConnections(config.redisTopology!),
+          `${config.REDIS_KEY_PREFIX}uses:`,
+          a.app.get(TokenUsesRepository),
+        );
+        await ledger.connect();
+        return ledger;
+      };
+      const slow = await ledgerOf();
+      const fast = await ledgerOf();
+      const token = { id: tok.id, jti: tok.jti, expiresAt: null };
+      const before = { limit: 10_000, remaining: 10_000, period: 0, refill: null };
+      const after = { ...before, limit: 5 };
+      try {
+        expect(await slow.take(token, before, Date.now())).toMatchObject({ granted: true });
+        expect(await shared(tok.id)).toBe(9_900);
+        // The limit is lowered to 5: one instance applies it, then the other hands back 99.
+        expect(await fast.take(token, after, Date.now())).toMatchObject({ remaining: 4 });
+        await slow.flush(true);
+        expect(await shared(tok.id)).toBe(4);
+        let granted = 1;
+        for (let i = 0; i < 10; i++) {
+          if ((await fast.take(token, after, Date.now())).granted) granted++;
+        }
+        expect(granted).toBe(5);
+      } finally {
+        slow.close();
+        fast.close();
+      }
     });
 
     it('hands its lease back on a clean shutdown, to Redis and to the stored count', async () => {
