@@ -113,6 +113,8 @@ export class RedisUsesLedger implements UsesLedger {
   private readonly logger = new Logger('TokenUses');
   private readonly client: UsesRedis;
   private pending = new Map<string, StoredCount>();
+  /** The batch being written back: the stored count does not count it yet either. */
+  private writing: ReadonlyMap<string, StoredCount> = new Map();
   private readonly leases: LRUCache<string, Lease>;
   /** The leases by jti, which the bus names tokens by. */
   private readonly byJti = new Map<string, string>();
@@ -178,7 +180,7 @@ export class RedisUsesLedger implements UsesLedger {
    * stored one still counts that lease's block), so a view never counts a use twice.
    */
   unspent(tokenId: string, period: number): number {
-    if (this.pending.has(tokenId)) return 0;
+    if (this.pending.has(tokenId) || this.writing.has(tokenId)) return 0;
     const lease = this.leases.get(tokenId);
     return lease?.period === period ? lease.left : 0;
   }
@@ -198,6 +200,7 @@ export class RedisUsesLedger implements UsesLedger {
     }
     const batch = this.pending;
     this.pending = new Map();
+    this.writing = batch;
     try {
       await this.repo.writeBack(batch);
       // The stored copy follows: what Redis took back, it takes back too (else the views would
@@ -208,6 +211,8 @@ export class RedisUsesLedger implements UsesLedger {
     } catch (e) {
       // Redis holds the count; the stored copy catches up with the next use.
       this.logger.warn({ err: loggableError(e), tokens: batch.size }, 'uses write-back failed');
+    } finally {
+      this.writing = new Map();
     }
   }
 
