@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { StorageUnavailableError } from '../../common/domain-error';
-import { remainingAt, usesPeriodOf, type UsesState } from './token-uses';
+import { blockOf, remainingAt, usesPeriodOf, type UsesState } from './token-uses';
 import type { TokenUsesRepository } from './token-uses.repository';
-import type { Spent, UsesLedger } from './uses-ledger';
+import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /** Uses this process reserved in the database and has not spent yet, for one token. */
 interface Held {
@@ -14,10 +14,6 @@ interface Held {
   spent: boolean;
 }
 
-/** Most uses reserved at a time: what a `kill -9` can lose at worst, per token. */
-const BLOCK_MAX = 100;
-/** A hundredth of what is left, so a small limit goes one use (one write) at a time. */
-const blockOf = (left: number) => Math.min(BLOCK_MAX, Math.max(1, Math.floor(left / 100)));
 /** Reservations lost to concurrent writers before the request is refused (503) rather than guessed. */
 const MAX_PASSES = 16;
 
@@ -36,7 +32,7 @@ export class DatabaseUsesLedger implements UsesLedger {
 
   constructor(private readonly repo: TokenUsesRepository) {}
 
-  async take(tokenId: string, uses: UsesState, atMs: number): Promise<Spent> {
+  async take({ id: tokenId }: SpendingToken, uses: UsesState, atMs: number): Promise<Spent> {
     const period = usesPeriodOf(uses.refill?.interval, atMs);
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const held = this.current(tokenId, period, uses.limit);
@@ -75,6 +71,9 @@ export class DatabaseUsesLedger implements UsesLedger {
     }
     this.held.clear();
   }
+
+  /** A changed token needs nothing here: each use re-checks its holding against the limit. */
+  release(): void {}
 
   close(): void {}
 

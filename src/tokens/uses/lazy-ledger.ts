@@ -1,5 +1,5 @@
 import type { UsesState } from './token-uses';
-import type { Spent, UsesLedger } from './uses-ledger';
+import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /**
  * A ledger made on its first use: the Redis one, whose client library (ioredis) and connection a
@@ -14,13 +14,8 @@ export class LazyLedger implements UsesLedger {
 
   constructor(private readonly make: () => Promise<UsesLedger>) {}
 
-  async take(
-    tokenId: string,
-    uses: UsesState,
-    atMs: number,
-    expiresAt: Date | null,
-  ): Promise<Spent> {
-    return (await this.ledger()).take(tokenId, uses, atMs, expiresAt);
+  async take(token: SpendingToken, uses: UsesState, atMs: number): Promise<Spent> {
+    return (await this.ledger()).take(token, uses, atMs);
   }
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
@@ -29,6 +24,10 @@ export class LazyLedger implements UsesLedger {
 
   unspent(tokenId: string, period: number): number {
     return this.ready?.unspent(tokenId, period) ?? 0;
+  }
+
+  release(jti: string): void {
+    this.ready?.release(jti);
   }
 
   async flush(final: boolean): Promise<void> {

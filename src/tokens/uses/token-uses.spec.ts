@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import type { ValidationIssue } from '../../common/domain-error';
 import {
+  blockOf,
   cappedUses,
   nextRefillAt,
   refillIssues,
@@ -119,5 +121,30 @@ describe('token uses', () => {
       ['body', 'refill', 'amount'],
     ]);
     expect(refillIssues({ refill }, once(3, 6))).toEqual([]);
+  });
+
+  it.each([
+    [1, 1],
+    [3, 1],
+    [199, 1],
+    [200, 2],
+    [1_000, 10],
+    [9_999, 99],
+    [10_000, 100],
+    [1_000_000_000, 100],
+  ])('takes ahead, with %i left, a block of %i: 1 %% of it, from 1 to 100', (left, block) => {
+    expect(blockOf(left)).toBe(block);
+  });
+
+  it('never takes ahead more than is left, and one at a time below 200 (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000_000 }), (left) => {
+        const block = blockOf(left);
+        expect(block).toBeGreaterThanOrEqual(1);
+        expect(block).toBeLessThanOrEqual(Math.min(left, 100));
+        expect(block * 100).toBeLessThanOrEqual(Math.max(left, 100));
+      }),
+      { seed: 39 },
+    );
   });
 });

@@ -22,6 +22,23 @@ export interface UsesState {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Most uses one instance takes ahead of its requests at a time (a block, or lease), in either
+ * ledger: what a `kill -9` can lose at worst, per token and instance, and a shared-store round
+ * trip per this many requests at most.
+ */
+export const BLOCK_MAX = 100;
+/**
+ * A block is at most this fraction's reciprocal of what is left: 1 % of it, so uses an idle or
+ * crashed instance holds are a small share of the rest, and a token with fewer than
+ * 2 × BLOCK_SHARE uses left goes one use (one atomic step) at a time, exact on every instance.
+ */
+export const BLOCK_SHARE = 100;
+
+/** The block taken ahead when `left` uses are left: 1 % of them, from 1 to BLOCK_MAX. */
+export const blockOf = (left: number) =>
+  Math.min(BLOCK_MAX, Math.max(1, Math.floor(left / BLOCK_SHARE)));
+
 /** The refill period `atMs` falls in: UTC days or months since 1970; 0 without a refill. */
 export function usesPeriodOf(interval: RefillInterval | null | undefined, atMs: number): number {
   if (!interval) return 0;

@@ -8,20 +8,32 @@ export interface Spent {
 }
 
 /**
+ * The token a use is spent for: its id (the count's key), its jti (what the revocation bus names
+ * it by), and its expiry (past it, nothing need keep its count).
+ */
+export interface SpendingToken {
+  readonly id: string;
+  readonly jti: string;
+  readonly expiresAt: Date | null;
+}
+
+/**
  * Where a token's live count is kept: Redis when configured (`RedisUsesLedger`), else the
- * database by blocks written ahead (`DatabaseUsesLedger`). Either takes the use before it answers,
- * so no request is served on a use that was not counted first.
+ * database (`DatabaseUsesLedger`). Either takes uses in blocks, spent in the shared store before
+ * any use of the block is granted, so no request is served on a use that was not counted first.
  */
 export interface UsesLedger {
-  /**
-   * Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left.
-   * `expiresAt` is the token's: past it, nothing need keep its count.
-   */
-  take(tokenId: string, uses: UsesState, atMs: number, expiresAt: Date | null): Promise<Spent>;
-  /** The uses left at `atMs`, spending none. */
+  /** Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left. */
+  take(token: SpendingToken, uses: UsesState, atMs: number): Promise<Spent>;
+  /** The uses left at `atMs`, spending none: the shared count with what this process holds. */
   peek(tokenId: string, uses: UsesState, atMs: number): Promise<number>;
   /** Uses this process holds for the token beyond its stored count, in `period` (0: none). */
   unspent(tokenId: string, period: number): number;
+  /**
+   * The token changed (the bus's `token.changed`: revoked, paused, its limit lowered, rotated):
+   * what this process holds of it is no longer to be spent.
+   */
+  release(jti: string): void;
   /** Writes what the stored count lags behind; at shutdown, hands back what is held. */
   flush(final: boolean): Promise<void>;
   close(): void;

@@ -5,6 +5,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { VerifiedPrincipal } from '../../auth/ports';
+import { RevocationBus } from '../../bus/revocation-bus';
 import { AppConfig } from '../../config/app-config';
 import type { ApiToken } from '../api-token.entity';
 import { UsesExhaustedError } from '../token-error';
@@ -36,8 +37,9 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
   private readonly ledger: UsesLedger;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: () => void;
 
-  constructor(config: AppConfig, repo: TokenUsesRepository) {
+  constructor(config: AppConfig, repo: TokenUsesRepository, bus: RevocationBus) {
     const topology = config.redisTopology;
     const keyPrefix = `${config.REDIS_KEY_PREFIX}uses:`;
     this.ledger = topology
@@ -49,6 +51,11 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
           return ledger;
         })
       : new DatabaseUsesLedger(repo);
+    // What evicts a token's snapshot (revoked, paused, its limit lowered, rotated) also ends what
+    // this process holds of its uses, on every instance at once: none is served from an old lease.
+    this.unsubscribe = bus.subscribe((message) => {
+      if (message.type === 'token.changed') this.ledger.release(message.jti);
+    });
   }
 
   /**
@@ -57,8 +64,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
    */
   async spend(principal: VerifiedPrincipal, uses: UsesState): Promise<VerifiedPrincipal> {
     const at = this.clock();
-    const { id, expiresAt } = principal.token;
-    const spent = await this.ledger.take(id, uses, at, expiresAt);
+    const spent = await this.ledger.take(principal.token, uses, at);
     const left: UsesState = { ...uses, remaining: spent.remaining, period: spent.period };
     if (!spent.granted) throw new UsesExhaustedError(secondsToRefill(left, at));
     return { ...principal, token: { ...principal.token, uses: Object.freeze(left) } };
@@ -69,7 +75,10 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
     return uses ? this.ledger.peek(tokenId, uses, this.clock()) : null;
   }
 
-  /** What a stored token's view shows as left: its count, with what this process holds of it. */
+  /**
+   * What a stored token's view shows as left: its stored count, with what this process holds of
+   * it (leased, not yet spent). Never above the truth; below it by what other instances hold.
+   */
   remainingOfRow(row: Readonly<ApiToken>): number | null {
     const uses = usesOfRow(row);
     if (!uses) return null;
@@ -86,11 +95,13 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
-    this.ledger.close();
+    this.unsubscribe();
   }
 
+  /** After every module's destroy hook (Nest's order), while Redis and the pool are still open. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.flush(true);
+    this.ledger.close();
   }
 
   /** One flush at a time, so the one at shutdown follows a timer's. */
