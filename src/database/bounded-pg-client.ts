@@ -70,9 +70,10 @@ export class BoundedPgClient extends Client {
     }: BoundedPgClientConfig = typeof config === 'string'
       ? { connectionString: config }
       : (config ?? {});
-    // Pipelined through a transaction pooler, so that a statement's own transaction (below) costs
-    // no round trip more than the statement alone; every query still carries its own Sync.
-    super(local ? { ...rest, pipeline: true } : rest);
+    // Pipelined: statements a transaction starts together (`statementsTogether`) share one round
+    // trip, direct or through a transaction pooler, where a statement's own transaction (below)
+    // costs no round trip more than the statement alone. Every query still carries its own Sync.
+    super({ ...rest, pipeline: true });
     this.timeoutMs = timeoutMs ?? 0;
     this.setLocalTimeouts = local
       ? `SET LOCAL statement_timeout = ${Math.trunc(local.statementMs)}; ` +
@@ -127,8 +128,8 @@ export class BoundedPgClient extends Client {
 const pgQuery = Client.prototype.query as (...args: unknown[]) => unknown;
 BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unknown[]) {
   this.noteQueryStart();
-  if (this.setLocalTimeouts === null) return pgQuery.apply(this, args);
   corkUntilTick(this);
+  if (this.setLocalTimeouts === null) return pgQuery.apply(this, args);
   return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
 } as Client['query'];
 

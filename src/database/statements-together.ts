@@ -2,12 +2,12 @@ import type { EntityManager } from 'typeorm';
 
 /**
  * Runs statements of one transaction that do not wait on each other's answers, and answers
- * theirs, in order. Through a transaction pooler the app's connections are pipelined
- * (`BoundedPgClient`): the statements are all started at once and share one round trip, which
- * is what the pooler's extra hop is paid for; the server still runs them in the order sent, and
- * each is awaited before a failure is thrown, so none is still in flight when the caller's
- * transaction rolls back. On any other connection (a direct one, SQLite) they run one
- * after the other, as awaited statements always have.
+ * theirs, in order. The app's PostgreSQL connections are pipelined (`BoundedPgClient`), direct
+ * or through a transaction pooler: the statements are all started at once and share one round
+ * trip (through a pooler, two hops); the server still runs them in the order sent, and each is
+ * awaited before a failure is thrown, so none is still in flight when the caller's transaction
+ * rolls back. On SQLite, or any connection that is not pipelined, they run one after the other,
+ * as awaited statements always have.
  */
 export async function statementsTogether<T extends readonly unknown[]>(
   em: EntityManager,
