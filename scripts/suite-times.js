@@ -4,16 +4,18 @@
  * table (docs/testing.md keeps one per run it compares):
  *
  *   node scripts/suite-times.js run.json [rows]
- *   node scripts/suite-times.js run.json --seconds > test/setup/suite-seconds.json
+ *   node scripts/suite-times.js run.json --seconds servers|sqlite
  *   node scripts/suite-times.js --cpu cpu.jsonl [rows]    (what SUITE_CPU_FILE wrote)
  *
  * The sum of suite times is what one worker would take; the run's own wall time is printed too.
- * `--seconds` writes instead what the test sequencer reads (test/setup/sequencer.js): each suite's
+ * `--seconds <mode>` writes instead what the test sequencer reads (test/setup/sequencer.js) into
+ * test/setup/suite-seconds.json, under the run's mode (`servers`: TEST_DATABASE_URL and REDIS_URL
+ * set, as in CI; `sqlite`: neither, as a newcomer's `npm test`): each suite's
  * whole seconds, by its path, so a fresh clone starts its slowest suites first.
  * Plain JavaScript, so it needs no build.
  */
-const { readFileSync } = require('node:fs');
-const { relative } = require('node:path');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
 
 const [file, rowsArg] = process.argv.slice(2);
 if (!file) {
@@ -61,8 +63,16 @@ const units = suites.filter((s) => s.name.startsWith('src/'));
 const wall = (Math.max(...report.testResults.map((s) => s.endTime)) - report.startTime) / 1000;
 
 if (rowsArg === '--seconds') {
-  const seconds = Object.fromEntries(suites.map((s) => [s.name, Math.round(s.seconds)]));
-  process.stdout.write(`${JSON.stringify(seconds, null, 2)}\n`);
+  const mode = process.argv[4];
+  if (mode !== 'servers' && mode !== 'sqlite') {
+    process.stderr.write('usage: node scripts/suite-times.js run.json --seconds servers|sqlite\n');
+    process.exit(2);
+  }
+  const target = join(__dirname, '..', 'test', 'setup', 'suite-seconds.json');
+  const all = JSON.parse(readFileSync(target, 'utf8'));
+  all[mode] = Object.fromEntries(suites.map((s) => [s.name, Math.round(s.seconds)]));
+  writeFileSync(target, `${JSON.stringify(all, null, 2)}\n`);
+  process.stdout.write(`${target}: ${suites.length} suites under "${mode}"\n`);
   process.exit(0);
 }
 
