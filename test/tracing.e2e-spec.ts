@@ -29,6 +29,22 @@ interface Traced {
   lines(): Record<string, unknown>[];
 }
 
+/**
+ * The server's log line of the request that sent `requestId`, once it is written (a line reaches
+ * the test through the child's stdout, after the answer): polled for up to 5 s, then undefined.
+ */
+async function logLine(
+  server: Traced,
+  requestId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const line = server.lines().find((l) => l.client_request_id === requestId);
+    if (line || Date.now() > deadline) return line;
+    await sleep(50);
+  }
+}
+
 /** Starts test/helpers/traced-server.ts (the built main.js, IPC attached) and waits for listen. */
 async function startTraced(env: Record<string, string>): Promise<Traced> {
   const app = await startAppProcess({
@@ -137,8 +153,7 @@ describe('tracing', () => {
       );
       if (api) expect(api.by).toMatch(/\/node_modules\/prom-client\//);
       expect(loaded.registered).toEqual([]);
-      await sleep(100);
-      const line = server.lines().find((l) => l.client_request_id === 'untraced');
+      const line = await logLine(server, 'untraced');
       expect(line).toEqual(expect.objectContaining({ url: '/api/v1/me', status: 200 }));
       expect(line).not.toHaveProperty('trace_id');
       expect(server.output()).not.toContain(trace.traceId);
@@ -175,8 +190,7 @@ describe('tracing', () => {
           },
         });
         expect(me.status).toBe(200);
-        await sleep(100);
-        const line = server.lines().find((l) => l.client_request_id === 'traced');
+        const line = await logLine(server, 'traced');
         expect(line).toEqual(
           expect.objectContaining({
             url: '/api/v1/me',
@@ -246,7 +260,7 @@ describe('tracing', () => {
         const own = spans.filter((s) => s.trace_id === root.trace_id);
         expect(own.filter((s) => s.scope === NEST_SCOPE).length).toBeGreaterThan(0);
         expect(own.filter((s) => s.links.length > 0)).toEqual([root]);
-        const line = server.lines().find((l) => l.client_request_id === `untrusted-${i}`);
+        const line = await logLine(server, `untrusted-${i}`);
         expect(line).toEqual(expect.objectContaining({ trace_id: root.trace_id }));
       }
     },
