@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { LatchkeyClient } from '../support/latchkey-client';
-import { sleep } from './helpers/assertions';
+import { BusinessSetup, LatchkeyClient } from '../support/latchkey-client';
 import { buildApp } from './helpers/app-process';
 
 const TIMEOUT_MS = 120_000;
@@ -26,15 +25,21 @@ describe('request log', () => {
   beforeAll(() => buildApp(), TIMEOUT_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Starts the built app at `level`, makes a business and calls /me and /health/live. */
+  /**
+   * Starts the built app at `level`, makes a business, calls /me and /health/live, and stops it:
+   * its whole output is read once it has exited, so every line it wrote is there (and any it
+   * should not have written would be).
+   */
   async function callsAt(level: string) {
     const app: AppProcess = await startAppProcess({
       name: `log-${level}`,
       env: { SQLITE_PATH: join(dir, `${level}.sqlite`), LOG_LEVEL: level, ...RATE_LIMITS_OFF },
     });
+    let owner: BusinessSetup;
+    let tokenId: string;
     try {
       const client = new LatchkeyClient(app.url);
-      const owner = await client.createBusiness(app.platformToken!, 'log');
+      owner = await client.createBusiness(app.platformToken!, 'log');
       const me = await client.request<{ data: { token: { id: string } } }>('GET', '/api/v1/me', {
         headers: {
           authorization: `Bearer ${owner.ownerToken}`,
@@ -43,17 +48,17 @@ describe('request log', () => {
         },
       });
       expect(me.status).toBe(200);
+      tokenId = me.body.data.token.id;
       expect((await client.request('GET', '/health/live')).status).toBe(200);
-      await sleep(200);
-      const lines = app.child
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      return { app, owner, tokenId: me.body.data.token.id, lines, output: app.child.output() };
     } finally {
       await app.stop();
     }
+    const output = app.child.output();
+    const lines = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { app, owner, tokenId, lines, output };
   }
 
   it(
