@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { StorageUnavailableError } from '../common/domain-error';
 import { dataSourceOptions } from './data-source-options';
 import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
@@ -106,6 +106,100 @@ describe(UnitOfWork.name, () => {
     });
     await Promise.all([slow, fast]);
     expect(order).toEqual(['a:start', 'a:end', 'b:start', 'b:end']);
+  });
+
+  describe('group commit on SQLite', () => {
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+    it('commits units queued together in one transaction; a unit that fails rolls back alone', async () => {
+      const transactions = jest.spyOn(dataSource, 'transaction');
+      const committed: number[] = [];
+      const unit = (n: number, fail?: 'throws' | 'duplicate') =>
+        sut.run(async (tx) => {
+          await insertBusiness(tx.manager, id(fail === 'duplicate' ? 1 : n));
+          tx.afterCommit(() => committed.push(n));
+          if (fail === 'throws') throw new Error(`unit ${n} refused`);
+          return n;
+        });
+      const outcomes = await Promise.allSettled([
+        unit(1),
+        unit(2),
+        unit(3, 'throws'),
+        unit(4, 'duplicate'),
+        unit(5),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : undefined))).toEqual([
+        1,
+        2,
+        undefined,
+        undefined,
+        5,
+      ]);
+      expect((outcomes[2] as PromiseRejectedResult).reason).toEqual(new Error('unit 3 refused'));
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(QueryFailedError);
+      expect(transactions).toHaveBeenCalledTimes(1);
+      expect(committed).toEqual([1, 2, 5]);
+      const kept = await dataSource.query('SELECT id FROM businesses ORDER BY id');
+      expect(kept.map((r: { id: string }) => r.id)).toEqual([id(1), id(2), id(5)]);
+    });
+
+    it('bounds a group: the units past its size commit in the next transaction', async () => {
+      const transactions = jest.spyOn(dataSource, 'transaction');
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          sut.run((tx) => insertBusiness(tx.manager, id(i + 1))),
+        ),
+      );
+      expect(transactions).toHaveBeenCalledTimes(2);
+      expect(await businesses()).toBe(40);
+    });
+
+    it('keeps nothing of a group whose transaction fails, and tells each unit so', async () => {
+      const real = dataSource.transaction.bind(dataSource) as (
+        work: (em: EntityManager) => Promise<unknown>,
+      ) => Promise<unknown>;
+      jest.spyOn(dataSource, 'transaction').mockImplementationOnce(((
+        work: (em: EntityManager) => Promise<unknown>,
+      ) =>
+        real(async (em) => {
+          await work(em);
+          throw new Error('disk I/O error');
+        })) as never);
+      const committed: number[] = [];
+      const outcomes = await Promise.allSettled(
+        [1, 2, 3].map((n) =>
+          sut.run(async (tx) => {
+            await insertBusiness(tx.manager, id(n));
+            tx.afterCommit(() => committed.push(n));
+            if (n === 2) throw new Error('unit 2 refused');
+          }),
+        ),
+      );
+      expect(outcomes.map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+        new Error('disk I/O error'),
+        new Error('unit 2 refused'),
+        new Error('disk I/O error'),
+      ]);
+      expect(committed).toEqual([]);
+      expect(await businesses()).toBe(0);
+    });
+
+    it('gathers units while a fake clock stands still', async () => {
+      jest.useFakeTimers();
+      try {
+        await sut.run((tx) => insertBusiness(tx.manager, id(1)));
+        expect(await businesses()).toBe(1);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 
   it('runs subscribers after the commit, once, and never after a rollback', async () => {

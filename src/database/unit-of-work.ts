@@ -69,16 +69,43 @@ export function readerOf(tx: Transaction | null, dataSource: DataSource): Entity
  */
 const TAKE_WRITE_LOCK = 'UPDATE "migrations" SET "id" = "id" WHERE 0';
 
+/** A unit of work waiting for its turn on SQLite, and how it ended once it ran. */
+interface Queued {
+  work: (tx: Transaction) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Runs every write in one transaction. On SQLite, TypeORM holds a single connection, so a
- * second transaction started while one is open would nest as a savepoint of the first: units
- * of work are therefore queued and run one at a time there.
+ * At most this many units of work share one SQLite transaction: it bounds the wait of the last
+ * in a group (the others' CPU), while one commit, and one `fsync`, serves them all.
+ */
+const MAX_GROUP = 32;
+
+/**
+ * Node's own `setImmediate`, kept before a test's fake timers can replace the global: the
+ * group's start must not wait on a clock that a test holds still.
+ */
+const nextTurn = setImmediate;
+
+/**
+ * Runs every write in one transaction.
+ *
+ * On SQLite, TypeORM holds a single connection, so a second transaction started while one is
+ * open would nest as a savepoint of the first: units of work are queued and run one at a time.
+ * They commit in groups (group commit): the units that queued while the last commit ran share
+ * the next transaction, each inside a savepoint of its own, so one that fails rolls back alone
+ * and the rest commit together. A commit in WAL mode with `synchronous = FULL` waits for
+ * `fsync` on the event loop (better-sqlite3 is synchronous), and that wait, not the CPU, bounded
+ * writes per second (docs/performance.md, issue 40). Each caller's promise still settles only
+ * once its change has committed, or has not: what is acknowledged is on disk.
  */
 @Injectable()
 export class UnitOfWork {
   private readonly logger = new Logger(UnitOfWork.name);
   private readonly serialize: boolean;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: Queued[] = [];
+  private draining = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -89,9 +116,32 @@ export class UnitOfWork {
 
   run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.execute(work);
-    const result = this.tail.then(() => this.execute(work));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // One turn of the event loop first, so that requests whose I/O is already in gathers
+        // here and share the transaction, rather than each starting one of its own.
+        nextTurn(() => this.drain());
+      }
+    });
+  }
+
+  /**
+   * Runs the next group, then gives the event loop a turn before the one after it: requests
+   * whose I/O came in meanwhile join that group, and timers and health checks are not held off
+   * by a long stream of writes.
+   */
+  private drain(): void {
+    const group = this.queue.splice(0, MAX_GROUP);
+    const ran =
+      group.length === 1
+        ? this.execute(group[0].work).then(group[0].resolve, group[0].reject)
+        : this.executeGroup(group);
+    void ran.finally(() => {
+      if (this.queue.length > 0) nextTurn(() => this.drain());
+      else this.draining = false;
+    });
   }
 
   private async execute<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -103,5 +153,48 @@ export class UnitOfWork {
     });
     tx.runAfterCommitHooks();
     return result;
+  }
+
+  /**
+   * Several queued units in one SQLite transaction, each in a savepoint: a unit that throws is
+   * rolled back to its savepoint and rejected with its own error. If the transaction itself
+   * fails (its commit, or a savepoint that cannot be rolled back to), no unit's change is kept,
+   * and every unit that had not failed on its own is rejected with that failure.
+   */
+  private async executeGroup(group: Queued[]): Promise<void> {
+    const outcomes: (
+      { ok: true; value: unknown; tx: Transaction } | { ok: false; error: unknown }
+    )[] = [];
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(TAKE_WRITE_LOCK);
+        for (const unit of group) {
+          await manager.query('SAVEPOINT unit_of_work');
+          const tx = new Transaction(manager, this.events, this.logger);
+          try {
+            outcomes.push({ ok: true, value: await unit.work(tx), tx });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            await manager.query('ROLLBACK TO unit_of_work');
+          }
+          await manager.query('RELEASE unit_of_work');
+        }
+      });
+    } catch (failure) {
+      group.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        unit.reject(outcome && !outcome.ok ? outcome.error : failure);
+      });
+      return;
+    }
+    group.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) {
+        outcome.tx.runAfterCommitHooks();
+        unit.resolve(outcome.value);
+      } else {
+        unit.reject(outcome.error);
+      }
+    });
   }
 }
