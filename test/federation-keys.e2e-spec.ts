@@ -194,7 +194,7 @@ describe.each(DRIVERS)('federation keys and limits on %s', (driver) => {
       }
     });
 
-    it('limits exchanges per issuer, counted before any rule is read', async () => {
+    it('limits exchanges per issuer, across businesses', async () => {
       const key = await makeKey();
       const issuer = 'https://two.example.com';
       const statuses: number[] = [];
@@ -206,6 +206,21 @@ describe.each(DRIVERS)('federation keys and limits on %s', (driver) => {
         statuses.push((await exchange(limited, jwt, b.id)).status);
       }
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    });
+
+    it("spends no issuer's budget on JWTs the issuer did not sign: a stranger naming it on junk refuses no one", async () => {
+      const key = await makeKey();
+      const stranger = await makeKey();
+      const issuer = 'https://three.example.com';
+      const b = await createBusiness(limited);
+      const m = await createMachine(limited, b);
+      await postRule(limited, asOwner(b), m.id, githubRule(key, { issuer })).expect(201);
+      const claims = () => githubClaims('acme/api', 'main', { iss: issuer });
+      for (let i = 0; i < 6; i++) {
+        const junk = await exchange(limited, await sign(stranger, claims()), b.id);
+        expect([junk.status, junk.body.error]).toEqual([400, 'invalid_grant']);
+      }
+      await exchange(limited, await sign(key, claims()), b.id).expect(200);
     });
 
     it('counts exchanged tokens in the active-token cap of their identity', async () => {

@@ -13,10 +13,13 @@ export const FEDERATION_THROTTLERS = {
 
 /**
  * The exchange's own budgets, in the throttler's storage (Redis when configured, so instances
- * share them): per issuer, counted for every exchange that names it, before any key is fetched
- * or any rule read, so one noisy or hostile issuer cannot spend the others' keys and database;
- * and per machine identity, counted once a rule has matched, so one workload cannot mint
- * without end. A limit of 0 skips its check. The answer is 429 in the API's error shape.
+ * share them): per issuer, across businesses, so one noisy or hostile issuer cannot spend the
+ * others' database and CPU; and per machine identity, so one workload cannot mint without end.
+ * Both are counted once the JWT has verified against a matching rule's keys: a budget that
+ * unverified JWTs could spend would let anyone who names an issuer refuse every workload it
+ * serves. What an unverified JWT costs is bounded per client (`RATE_LIMIT_OAUTH_PER_MINUTE`) and
+ * by the key fetch's own rate (an unknown `kid` refetches at most once a minute). A limit of 0
+ * skips its check. The answer is 429 in the API's error shape.
  */
 @Injectable()
 export class ExchangeLimits {

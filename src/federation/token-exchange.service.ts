@@ -56,7 +56,6 @@ export class TokenExchangeService {
 
   async exchange(origin: RequestOrigin, params: ExchangeParams): Promise<ExchangedToken> {
     const { issuer, payload } = peekGrant(params.subjectToken);
-    await this.limits.spendIssuer(issuer);
     const business = await this.tenancy.findBusiness(params.businessId);
     // An unknown or suspended business reads as one with no rule, so its existence is not told.
     if (!business || business.status !== 'active') throw new OAuthError('invalid_grant', NO_RULE);
@@ -72,6 +71,9 @@ export class TokenExchangeService {
     }
     const now = new Date();
     const { rule, grant } = await this.verifyAgainst(candidates, params.subjectToken, now);
+    // Spent only by JWTs the issuer signed: a stranger naming the issuer on junk cannot spend
+    // every workload's budget (each stranger's own is the per-client /oauth2 limit).
+    await this.limits.spendIssuer(issuer);
     await this.limits.spendIdentity(rule.identityId);
     const scopes = params.scopes ?? rule.scopes;
     if (!scopesWithin(scopes, rule.scopes)) {
