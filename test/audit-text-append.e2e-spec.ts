@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../src/audit/audit-entry';
 import type { AuditEvent } from '../src/audit/audit-event.entity';
-import { AuditRepository } from '../src/audit/audit.repository';
+import { AuditAppender } from '../src/audit/audit-appender';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { createBusiness } from './factories/tenancy.factory';
 import { auditChains, lineHash, unique } from './helpers/audit-text-chains';
@@ -270,12 +270,12 @@ function expectedView(entry: AuditEntry, appended: AuditEvent): Record<string, u
 
 describe.each(DRIVERS)('audit text below HTTP on %s', (driver) => {
   let t: TestApp;
-  let repo: AuditRepository;
+  let repo: AuditAppender;
   let uow: UnitOfWork;
 
   beforeAll(async () => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
-    repo = t.app.get(AuditRepository);
+    repo = t.app.get(AuditAppender);
     uow = t.app.get(UnitOfWork);
   });
 
@@ -286,7 +286,7 @@ describe.each(DRIVERS)('audit text below HTTP on %s', (driver) => {
   const { platformChain, businessChain, expectChainHolds, expectChainHoldsFrom, nextSeq, eventBy } =
     auditChains(() => t);
 
-  describe('below HTTP: AuditRepository.append takes any text', () => {
+  describe('below HTTP: AuditAppender.append takes any text', () => {
     const cases: Hostile[] = [...(Object.keys(ENTRY_FIELDS) as EntryField[]), 'every field'];
 
     it.each(cases)(

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../src/audit/audit-entry';
 import type { AuditEvent } from '../src/audit/audit-event.entity';
-import { AuditRepository } from '../src/audit/audit.repository';
+import { AuditAppender } from '../src/audit/audit-appender';
 import { AuditService } from '../src/audit/audit.service';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { createBusiness, createToken } from './factories/tenancy.factory';
@@ -68,7 +68,7 @@ describe.each(DRIVERS)('audit walks on %s', (driver) => {
   /** Text no request could bring, appended below HTTP as a job or the CLI could. */
   async function appendHostile(businessId: string, count: number) {
     const uow = t.app.get(UnitOfWork);
-    const audit = t.app.get(AuditRepository);
+    const audit = t.app.get(AuditAppender);
     const texts = [
       '=cmd|"/c calc"!A1',
       'line\nbreak\r\n"quoted", comma',

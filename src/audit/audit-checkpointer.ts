@@ -11,6 +11,7 @@ import { AuditChainHead } from './audit-event.entity';
 import type { AuditCheckpoint } from './audit-tree.entity';
 import { AuditTreeRepository, frontierOf, TreeHead } from './audit-tree.repository';
 import { AuditSigner } from './audit-signer';
+import { AuditAppender } from './audit-appender';
 import { AuditRepository } from './audit.repository';
 import { seqOf, sqliteDate } from './audit-row';
 
@@ -55,6 +56,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly audit: AuditRepository,
+    private readonly appender: AuditAppender,
     private readonly tree: AuditTreeRepository,
     private readonly signer: AuditSigner,
     events: DomainEvents,
@@ -116,7 +118,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   }
 
   private async growBatch(em: EntityManager, chainId: string): Promise<number> {
-    const head = await this.audit.lockHead(em, chainId);
+    const head = await this.appender.lockHead(em, chainId);
     if (!head || head.treeSize >= head.seq) return 0;
     const upToSeq = Math.min(head.seq, head.treeSize + GROW_BATCH);
     const rows = await this.audit.rowsOfAnyChain(chainId, { afterSeq: head.treeSize, upToSeq });

@@ -32,7 +32,7 @@ import {
 } from '../tokens/tokens.events';
 import { AuditEntry } from './audit-entry';
 import type { AuditOutcome } from './audit-fields';
-import { AuditRepository } from './audit.repository';
+import { AuditAppender } from './audit-appender';
 import { AuditStream } from './audit-stream';
 
 /** How an event of a feature above the log reads as an entry (`AuditListener.record`). */
@@ -70,7 +70,7 @@ export class AuditListener {
    * app's lifecycle hooks run, and must be audited too.
    */
   constructor(
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditAppender,
     private readonly events: DomainEvents,
     private readonly metrics: Metrics,
     private readonly stream: AuditStream,

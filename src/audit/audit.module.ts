@@ -4,6 +4,7 @@ import { AuditCheckpoints } from './audit-checkpoints';
 import { AuditSigner } from './audit-signer';
 import { AuditListener } from './audit.listener';
 import { AuditStream } from './audit-stream';
+import { AuditAppender } from './audit-appender';
 import { AuditRepository } from './audit.repository';
 import { AuditTreeRepository } from './audit-tree.repository';
 import { AuditService } from './audit.service';
@@ -17,6 +18,7 @@ import { TokenGovernanceRecords } from './token-governance-records';
 @Module({
   providers: [
     AuditRepository,
+    AuditAppender,
     AuditTreeRepository,
     AuditListener,
     AuditStream,
