@@ -19,16 +19,13 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FederationConfig } from './federation-config';
+import { WebhookConfig } from './webhook-config';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 import { isTokenHeaderName } from './verify-token-header';
 import { toInt, toBool } from './env-transforms';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** 1 to 365, as text. */
-const DAY_COUNT = '(?:36[0-5]|3[0-5]\\d|[12]\\d\\d|[1-9]\\d?)';
 
 @ValidatorConstraint({ name: 'trustProxy' })
 class TrustProxyRule implements ValidatorConstraintInterface {
@@ -83,7 +80,7 @@ function installationRoot(): string {
  * environment variable, and nothing else in the code reads `process.env`. Where Redis is comes
  * from `RedisTopologyConfig`.
  */
-export class AppConfig extends FederationConfig {
+export class AppConfig extends WebhookConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -344,164 +341,6 @@ export class AppConfig extends FederationConfig {
   KEYS_DIR?: string;
 
   /**
-   * Off, no audit checkpoint is signed and no signing key is needed (the hash chain is kept all
-   * the same); start says so at warn. On by default: only an operator turns it off.
-   */
-  @Transform(toBool)
-  @IsBoolean()
-  AUDIT_CHECKPOINTS_ENABLED = true;
-
-  /**
-   * The audit log's signer key, in the signed-note form `PRIVATE+KEY+<name>+<id>+<key>`
-   * (`cli audit keygen` makes one). A secret: it is never logged, stored or echoed.
-   */
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  AUDIT_SIGNING_KEY?: string;
-
-  /** A file that holds the signer key instead (a mounted secret). */
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  AUDIT_SIGNING_KEY_FILE?: string;
-
-  /** Sign a checkpoint once a chain has this many events past its last one... */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  AUDIT_CHECKPOINT_EVERY_EVENTS = 1000;
-
-  /** ...or once its last checkpoint is this many seconds old, whichever comes first. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
-  AUDIT_CHECKPOINT_EVERY_SECONDS = 60;
-
-  /**
-   * A chain's first checkpoint is signed once its first event is this many seconds old, so that a
-   * new business (or a fresh install) has one to keep almost at once.
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
-  AUDIT_CHECKPOINT_FIRST_SECONDS = 1;
-
-  /**
-   * The key that seals webhook signing secrets at rest: 32 bytes in base64
-   * (`openssl rand -base64 32`). A secret: never logged, stored or echoed.
-   */
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  WEBHOOK_SECRETS_KEY?: string;
-
-  /** A file that holds that key instead (a mounted secret). */
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  WEBHOOK_SECRETS_KEY_FILE?: string;
-
-  /**
-   * Off, no webhook endpoint can be registered and nothing is delivered, and no secrets key is
-   * needed; start says so at warn. On by default: only an operator turns it off.
-   */
-  @Transform(toBool)
-  @IsBoolean()
-  WEBHOOKS_ENABLED = true;
-
-  /** Lets webhooks reach private, loopback and link-local addresses (tests, private networks). */
-  @Transform(toBool)
-  @IsBoolean()
-  WEBHOOK_ALLOW_PRIVATE = false;
-
-  /** Lets webhook URLs use plain `http:`. */
-  @Transform(toBool)
-  @IsBoolean()
-  WEBHOOK_ALLOW_HTTP = false;
-
-  /**
-   * Whether this instance delivers webhooks. Off, it still queues every message in the outbox in
-   * the change's transaction, and instances with it on deliver them: a deployment may keep
-   * delivery off its API instances.
-   */
-  @Transform(toBool)
-  @IsBoolean()
-  WEBHOOK_DELIVERY = true;
-
-  /** The delays before each retry of a failed delivery (`5s,5m,30m,2h,5h,10h,10h`), each jittered. */
-  @IsString()
-  @Matches(/^\s*\d+\s*(ms|s|m|h|d)\s*(,\s*\d+\s*(ms|s|m|h|d)\s*){0,19}$/, {
-    message:
-      'WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of delays such as 5s,5m,30m,2h (at most 20)',
-  })
-  WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
-
-  /** How long one delivery attempt may take, connection and answer together. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
-  WEBHOOK_TIMEOUT_MS = 10_000;
-
-  /** How often each instance looks for due deliveries that no commit of its own woke it for. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(60_000)
-  WEBHOOK_POLL_MS = 1_000;
-
-  /**
-   * How many sends one endpoint may have in flight at once on each delivering instance (one while
-   * it is failing): a receiver that hangs holds no more of the instance's send slots than this.
-   * 8, not the issue's 4: at 4 one busy endpoint drained 0.68 of what it did before fair delivery,
-   * at 8 1.03, and a business holds at most half the slots whatever this is (docs/performance.md).
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(32)
-  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 8;
-
-  /** After failing this long without one delivery, an endpoint is disabled. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(8_640_000)
-  WEBHOOK_DISABLE_AFTER_SECONDS = 432_000;
-
-  /**
-   * How long a delivered or given-up message is kept, with its attempts, after its last attempt:
-   * the deliveries list and redeliver reach back this far.
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  WEBHOOK_RETENTION_DAYS = 30;
-
-  /**
-   * When `token.expiring` is sent, in days before a token's expiry (`7,1`: a week and a day
-   * ahead); `token.expired` is sent at expiry regardless.
-   */
-  @IsString()
-  @Matches(new RegExp(`^\\s*${DAY_COUNT}\\s*(,\\s*${DAY_COUNT}\\s*){0,4}$`), {
-    message:
-      'TOKEN_EXPIRY_NOTICE_DAYS must be up to 5 comma-separated day counts from 1 to 365, such as 7,1',
-  })
-  TOKEN_EXPIRY_NOTICE_DAYS = '7,1';
-
-  /** How often each instance looks for tokens to send expiry notices about. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
-  TOKEN_EXPIRY_NOTICE_EVERY_SECONDS = 60;
-
-  /**
    * A file holding the JSON of GitHub's secret scanning public keys endpoint
    * (`{"public_keys":[{key_identifier, key, is_current}]}`), which signs leak reports. Read and
    * checked at start (`githubKeysOf`); unset, `POST /leaks/github` is off (404 LEAK_REPORTS_OFF).
@@ -510,12 +349,6 @@ export class AppConfig extends FederationConfig {
   @IsString()
   @MinLength(1)
   GITHUB_SECRET_SCANNING_KEYS_FILE?: string;
-
-  /** TOKEN_EXPIRY_NOTICE_DAYS as numbers, largest first, each once, 1 to 365. */
-  get expiryNoticeDays(): number[] {
-    const days = this.TOKEN_EXPIRY_NOTICE_DAYS.split(',').map((d) => Number(d.trim()));
-    return [...new Set(days)].sort((a, b) => b - a);
-  }
 
   get databaseDriver(): 'postgres' | 'sqlite' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
