@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Database, Statement } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { throughTransactionPooler } from './data-source-options';
+import { preparedStatement, sqliteConnection } from './sqlite-statements';
 
 /**
  * Reads rows as arrays of column values, in the order the SELECT names them, for hot lists
@@ -24,7 +24,6 @@ import { throughTransactionPooler } from './data-source-options';
  */
 @Injectable()
 export class RawRows {
-  private readonly sqliteStatements = new Map<string, Statement<unknown[], unknown[]>>();
   private readonly pgNames = new Map<string, string>();
   private readonly unnamed: boolean;
 
@@ -44,12 +43,8 @@ export class RawRows {
       const result = await pool.query<unknown[]>({ name, text, values, rowMode: 'array' });
       return result.rows;
     }
-    let statement = this.sqliteStatements.get(text);
-    if (statement === undefined) {
-      const db = (driver as unknown as { databaseConnection: Database }).databaseConnection;
-      statement = db.prepare<unknown[], unknown[]>(text).raw(true);
-      this.sqliteStatements.set(text, statement);
-    }
-    return statement.all(...values);
+    return preparedStatement<unknown[]>(sqliteConnection(this.dataSource), text, 'raw').all(
+      ...values,
+    );
   }
 }

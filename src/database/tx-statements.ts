@@ -1,6 +1,7 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
+import { preparedStatement, sqliteConnection } from './sqlite-statements';
 
 /**
  * Fixed SQL texts run in the caller's transaction, for hot writes where TypeORM's query builder
@@ -8,15 +9,13 @@ import type { QueryResult } from 'typeorm/query-runner/QueryResult';
  * such text was prepared anew and pushed the others out of the driver's statement cache
  * (docs/performance.md, issue 40):
  *
- * - SQLite: one better-sqlite3 statement per text, prepared once and kept. TypeORM holds one
- *   connection, and the open transaction is on it, so the statement runs inside it (as
- *   `RawRows`' reads do).
+ * - SQLite: one better-sqlite3 statement per text, prepared once and kept
+ *   (`sqlite-statements.ts`), on the connection the open transaction is on.
  * - PostgreSQL: the transaction's own query runner, each `?` numbered `$n` in order.
  *
  * Texts are written with `?` and built from fixed fragments only, never from input, so the caches
  * stay small. Errors are thrown as TypeORM's `QueryFailedError`, as any other query's.
  */
-const sqliteStatements = new WeakMap<Database, Map<string, Statement<unknown[], unknown>>>();
 const pgTexts = new Map<string, string>();
 
 /** The rows a statement answers (a SELECT, or a write with RETURNING), as column-keyed objects. */
@@ -49,15 +48,8 @@ function sqliteRun<R>(
   use: (statement: Statement<unknown[], unknown>) => R,
   em: EntityManager,
 ): R {
-  const db = (em.connection.driver as unknown as { databaseConnection: Database })
-    .databaseConnection;
-  let statements = sqliteStatements.get(db);
-  if (!statements)
-    sqliteStatements.set(db, (statements = new Map<string, Statement<unknown[], unknown>>()));
   try {
-    let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = db.prepare<unknown[], unknown>(sql)));
-    return use(statement);
+    return use(preparedStatement(sqliteConnection(em.connection), sql, 'rows'));
   } catch (e) {
     throw new QueryFailedError(sql, [...params], e as Error);
   }
