@@ -1,4 +1,4 @@
-import type { CanActivate, ExceptionFilter } from '@nestjs/common';
+import type { ExceptionFilter, ExecutionContext } from '@nestjs/common';
 import { ForbiddenException } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
@@ -32,7 +32,7 @@ const FORBIDDEN_MESSAGE = 'Forbidden resource';
  */
 export function registerVerifyFastPath(
   fastify: FastifyInstance,
-  guard: CanActivate,
+  guard: Guard,
   filter: ExceptionFilter,
 ): void {
   const methods = [VerifyController.prototype.verify, VerifyController.prototype.verifyBelow];
@@ -43,21 +43,63 @@ export function registerVerifyFastPath(
     const method = methods.find((m) => Reflect.getMetadata(PATH_METADATA, m) === path);
     // A gateway check this does not know answers through Nest, as before.
     if (method === undefined) return;
-    route.handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    route.handler = (request: FastifyRequest, reply: FastifyReply) => {
       const context = new ExecutionContextHost(
         [request, reply, undefined],
         VerifyController,
         method,
       );
+      let verdict: boolean | Promise<boolean>;
       try {
-        if (!(await guard.canActivate(context))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
-        const ctx = (request as FastifyRequest & { [CONTEXT_KEY]: RequestContext })[CONTEXT_KEY];
-        void reply.code(204).header('cache-control', 'no-store').headers(verifiedHeaders(ctx));
-        void reply.send();
+        verdict = guard.canActivate(context);
       } catch (e) {
         filter.catch(e, context);
+        return reply;
       }
-      return reply;
+      // A warm token answers here, in this call: no promise, no microtask (issue 38).
+      if (!(verdict instanceof Promise)) {
+        answer(verdict, context, request, reply, filter);
+        return reply;
+      }
+      return verdict.then(
+        (allowed) => {
+          answer(allowed, context, request, reply, filter);
+          return reply;
+        },
+        (e: unknown) => {
+          filter.catch(e, context);
+          return reply;
+        },
+      );
     };
   });
+}
+
+/** The guard as the fast path runs it: `RequestGuard`, which answers at once when it can. */
+interface Guard {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean>;
+}
+
+/** The 204 with the verified headers, or what Nest answers when a guard says false. */
+function answer(
+  allowed: boolean,
+  context: ExecutionContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  filter: ExceptionFilter,
+): void {
+  if (!allowed) {
+    filter.catch(new ForbiddenException(FORBIDDEN_MESSAGE), context);
+    return;
+  }
+  let headers: Readonly<Record<string, string>>;
+  try {
+    const ctx = (request as FastifyRequest & { [CONTEXT_KEY]: RequestContext })[CONTEXT_KEY];
+    headers = verifiedHeaders(ctx);
+  } catch (e) {
+    filter.catch(e, context);
+    return;
+  }
+  void reply.code(204).header('cache-control', 'no-store').headers(headers);
+  void reply.send();
 }
