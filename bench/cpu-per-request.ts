@@ -6,7 +6,8 @@
  * verifier's cache, then runs autocannon (50 connections, CPU_SECONDS each, default 4) against
  * each target in turn, CPU_ROUNDS rounds (default 3) alternated, and prints for each run the
  * server process's `utime + stime` (/proc/<pid>/stat) ÷ the requests it answered, in µs, with
- * the load average (/proc/loadavg) at its start. The median of each target's runs is the figure;
+ * the load average (/proc/loadavg) at its start. CPU_TARGETS (names, comma-separated: `the floor,/auth/verify`)
+ * runs some targets only. The median of each target's runs is the figure;
  * throughput is left out, since on two shared cores it follows the neighbours, not the code.
  */
 import autocannon from 'autocannon';
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
       { name: '/api/v1/me', pid: app.pid, url: `${app.url}/api/v1/me`, headers: me },
       { name: '/auth/verify', pid: app.pid, url: `${app.url}/auth/verify`, headers: verify },
     ];
+    const only = (process.env.CPU_TARGETS ?? '').split(',').filter((t) => t !== '');
+    if (only.length > 0)
+      targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t.name)));
     // Warm-up: each target once, briefly, so JIT and caches are settled before the first run.
     for (const t of targets) {
       await autocannon({ url: t.url, connections: 50, duration: 2, headers: t.headers });
