@@ -1,5 +1,4 @@
 import type { ExceptionFilter } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../auth/request-context';
 import { fastRouteHandler, type FastRouteGuard } from '../common/fast-route';
@@ -15,9 +14,9 @@ import type { MeService } from './me.service';
  * its CPU (docs/performance.md, issue 38). The handler takes only `@Ctx()`, which the global pipe
  * passes as it is, and answers 200 with the envelope, which is the route's own Fastify hook.
  *
- * The route is recognised by its handler's metadata, which Nest copies from `MeController.get`;
- * anything else answers through Nest. With tracing on it is not registered, so `/me` keeps the
- * Nest spans every other route has.
+ * The route is recognised by its handler's metadata, which Nest copies from `MeController.get`
+ * (`copiedFrom`); anything else answers through Nest. With tracing on it is not registered, so
+ * `/me` keeps the Nest spans every other route has.
  */
 export function registerMeFastPath(
   fastify: FastifyInstance,
@@ -33,9 +32,7 @@ export function registerMeFastPath(
     send(reply, view);
   };
   fastify.addHook('onRoute', (route) => {
-    const handler = route.handler as object;
-    if (route.url !== '/api/v1/me') return;
-    if (!sameMetadata(handler, method, [METHOD_METADATA, PATH_METADATA])) return;
+    if (!copiedFrom(route.handler, method)) return;
     route.handler = fastRouteHandler(MeController, method, guard, filter, answer);
   });
 }
@@ -45,9 +42,18 @@ function send(reply: FastifyReply, view: MeViewDto): void {
   void reply.code(200).send(view);
 }
 
-function sameMetadata(a: object, b: object, keys: string[]): boolean {
-  return keys.every((key) => {
-    const value: unknown = Reflect.getMetadata(key, a);
-    return value !== undefined && value === Reflect.getMetadata(key, b);
-  });
+/**
+ * Whether `handler` is the one Nest made for `method`: Nest copies each metadata value of the
+ * method onto it, and some are objects of that method alone (its `design:paramtypes` array, its
+ * Swagger operation), so the same references mean the same method, whatever its path.
+ */
+function copiedFrom(handler: object, method: object): boolean {
+  const keys: unknown[] = Reflect.getMetadataKeys(method);
+  let own = false;
+  for (const key of keys) {
+    const value: unknown = Reflect.getMetadata(key, method);
+    if (Reflect.getMetadata(key, handler) !== value) return false;
+    if (typeof value === 'object' && value !== null) own = true;
+  }
+  return own;
 }
