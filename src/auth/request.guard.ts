@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { requestOf } from '../common/request-keys';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
 import { authorizationBearer, BearerGuard, type LatchkeyRequest } from './bearer.guard';
@@ -32,7 +33,7 @@ export class RequestGuard implements CanActivate {
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const plan = this.plans.of(context);
-    const request = context.switchToHttp().getRequest<LatchkeyRequest>();
+    const request = requestOf<LatchkeyRequest>(context);
     const authenticated = plan.gateway
       ? this.gateway.authenticate(request)
       : plan.isPublic
