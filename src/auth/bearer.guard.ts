@@ -108,7 +108,7 @@ export class BearerGuard implements CanActivate {
    * budget that counts it may be shared (Redis).
    */
   authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> | undefined {
-    this.failures.refuseBlocked(clientIp(request) ?? undefined);
+    if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
     let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
     try {
       const secret = read(request);
