@@ -20,6 +20,8 @@ import { registerEnvelope } from './common/envelope-hook';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { RequestGuard } from './auth/request.guard';
 import { registerVerifyFastPath } from './gateway/verify-fast-path';
+import { registerMeFastPath } from './workflows/me-fast-path';
+import { MeService } from './workflows/me.service';
 import { AppLogger, registerRequestLog } from './common/logging';
 import { registerSecurityHeaders } from './common/security-headers';
 import { registerConsole } from './common/console-static';
@@ -143,9 +145,16 @@ export async function startApp(
   registerRawBodyCapture(fastify);
   // Before app.init() registers the routes, which the hook inspects one by one.
   registerEnvelope(fastify);
-  // The gateway check past Nest's router; not with tracing on, so its spans stay Nest's.
+  // The gateway check and /api/v1/me past Nest's router; not with tracing on, so their spans
+  // stay Nest's.
   if (!spanIdsReader()) {
     registerVerifyFastPath(fastify, app.get(RequestGuard), app.get(AllExceptionsFilter));
+    registerMeFastPath(
+      fastify,
+      app.get(RequestGuard),
+      app.get(AllExceptionsFilter),
+      app.get(MeService),
+    );
   }
   registerSecurityHeaders(fastify, drainRefusal(fastify));
   registerHttpMetrics(fastify, app.get(Metrics));

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthError } from './auth-error';
+import { requestOf } from '../common/request-keys';
 import { CONTEXT_KEY } from './decorators';
 import { RoutePlans } from './route-plan';
 import { RequestContext } from './request-context';
@@ -16,7 +17,7 @@ export class AccessGuard implements CanActivate {
     const { platformOnly, role, scope, checksAccess, closedToRetiring } = this.plans.of(context);
     if (!checksAccess) return true;
 
-    const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+    const request = requestOf(context);
     const ctx = request[CONTEXT_KEY] as RequestContext;
     if (closedToRetiring && ctx.token.retiring) {
       throw AuthError.forbidden('TOKEN_RETIRING');

@@ -90,28 +90,45 @@ export class BearerGuard implements CanActivate {
     private readonly verifier: PrincipalVerifier,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    await this.authenticate(
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const authenticated = this.authenticate(
       context.switchToHttp().getRequest<LatchkeyRequest>(),
       authorizationBearer,
     );
-    return true;
+    return authenticated ? authenticated.then(() => true) : true;
   }
 
   /**
    * The bearer check on the credential `read` finds: what `canActivate` runs on the
    * `Authorization` header, and `GatewayGuard` on the header `GET /auth/verify` reads. One path,
    * so the budget, the verifier and the failures are the same whichever header carries the token.
+   *
+   * Done at once when the verifier answers at once (a cache hit: nothing returned, or the
+   * refusal of a spent budget thrown); a promise otherwise, and for every refusal, since the
+   * budget that counts it may be shared (Redis).
    */
-  async authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> {
-    this.failures.refuseBlocked(clientIp(request) ?? undefined);
+  authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> | undefined {
+    if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
+    let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
     try {
       const secret = read(request);
       if (secret === null) throw noCredential();
-      admit(request, await this.verifier.verify(secret, originOf(request)));
+      verdict = this.verifier.verify(secret, originOf(request));
     } catch (e) {
-      throw await refusal(this.failures, request, e);
+      return this.refuse(request, e);
     }
+    if (verdict instanceof Promise) {
+      return verdict.then(
+        (user) => admit(request, user),
+        (e: unknown) => this.refuse(request, e),
+      );
+    }
+    admit(request, verdict);
+    return undefined;
+  }
+
+  private async refuse(request: LatchkeyRequest, e: unknown): Promise<never> {
+    throw await refusal(this.failures, request, e);
   }
 }
 

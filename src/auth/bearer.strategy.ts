@@ -17,7 +17,10 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
   }
 
   /** `view` is the header-only request shown to passport, with the origin. */
-  validate(view: { origin: RequestOrigin }, secret: string): Promise<VerifiedPrincipal> {
+  validate(
+    view: { origin: RequestOrigin },
+    secret: string,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     return this.verifier.verify(secret, view.origin);
   }
 }

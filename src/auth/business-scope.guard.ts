@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../common/domain-error';
 import { echoed } from '../common/validation.pipe';
-import { BusinessDirectory } from './ports';
+import { BusinessDirectory, type BusinessRecord } from './ports';
 import { AuthError } from './auth-error';
 import { CONTEXT_KEY } from './decorators';
 import { RoutePlans } from './route-plan';
@@ -37,35 +37,54 @@ export class BusinessScopeGuard implements CanActivate {
     private readonly tenancy: BusinessDirectory,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.plans.of(context).businessScoped) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
-    const ctx = request[CONTEXT_KEY] as RequestContext;
+    const bound = this.bindRequest(context.switchToHttp().getRequest<FastifyRequest>());
+    return bound ? bound.then(() => true) : true;
+  }
 
+  /**
+   * The request's context bound to the business `x-business-id` names: at once where the
+   * business comes with the token (every business token), a promise where it must be read.
+   */
+  bindRequest(request: FastifyRequest): Promise<void> | undefined {
+    const held = request as FastifyRequest & Record<string, unknown>;
+    const ctx = held[CONTEXT_KEY] as RequestContext;
     const businessId = businessIdOf(request.headers['x-business-id'], 'x-business-id');
-    request[CONTEXT_KEY] = await this.bind(ctx, businessId);
-    return true;
+    const bound = this.bind(ctx, businessId);
+    if (bound instanceof Promise) {
+      return bound.then((inBusiness) => {
+        held[CONTEXT_KEY] = inBusiness;
+      });
+    }
+    held[CONTEXT_KEY] = bound;
+    return undefined;
   }
 
   /**
    * The caller's context in `businessId`, or the refusal: 403 for another business's or a
    * suspended business's token, 404 for a business that does not exist. The rule of every
    * business-scoped route, and of `GET /auth/verify` for the business a gateway serves.
+   * Answered at once for a business token, whose business the verifier's snapshot carries (a
+   * suspension evicts it); only a platform token naming some other business costs a read.
    */
-  async bind(ctx: RequestContext, businessId: string): Promise<RequestContext> {
+  bind(ctx: RequestContext, businessId: string): RequestContext | Promise<RequestContext> {
     // A business token acts only in its own business (whose row a foreign key guarantees); a
     // platform token may act in any business that exists, suspended ones included.
     if (!ctx.isPlatformToken && ctx.token.businessId !== businessId) {
       throw AuthError.forbidden('BUSINESS_MISMATCH');
     }
-    // A business token brings its business from the verifier's snapshot, which a suspension
-    // evicts; only a platform token naming some other business costs a read.
-    const business =
-      (!ctx.isPlatformToken && ctx.token.business) || (await this.tenancy.findBusiness(businessId));
-    if (!business) throw AuthError.businessNotFound();
-    if (!ctx.isPlatformToken && business.status === 'suspended') {
-      throw AuthError.forbidden('BUSINESS_SUSPENDED');
-    }
-    return ctx.inBusiness(business, ctx.role);
+    const carried = !ctx.isPlatformToken && ctx.token.business;
+    if (carried) return inBusiness(ctx, carried);
+    return this.tenancy.findBusiness(businessId).then((found) => inBusiness(ctx, found));
   }
+}
+
+/** The rest of `bind`'s rule, once the business is known (null: it does not exist). */
+function inBusiness(ctx: RequestContext, business: BusinessRecord | null): RequestContext {
+  if (!business) throw AuthError.businessNotFound();
+  if (!ctx.isPlatformToken && business.status === 'suspended') {
+    throw AuthError.forbidden('BUSINESS_SUSPENDED');
+  }
+  return ctx.inBusiness(business, ctx.role);
 }

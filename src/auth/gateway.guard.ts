@@ -66,31 +66,43 @@ export class GatewayGuard {
     this.untrustedProxyNoted = config.trustProxy !== false;
   }
 
-  /** The gateway, then the token it asks about; on success the request context is set. */
-  authenticate(request: LatchkeyRequest): Promise<void> {
+  /**
+   * The gateway, then the token it asks about; on success the request context is set. At once on
+   * a cache hit (`BearerGuard.authenticate`), else a promise.
+   */
+  authenticate(request: LatchkeyRequest): Promise<void> | undefined {
     if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
     return this.bearer.authenticate(request, this.read);
   }
 
-  /** The gateway's requirements, after the rate limits: business, then scopes. */
-  async authorize(request: LatchkeyRequest): Promise<void> {
+  /**
+   * The gateway's requirements, after the rate limits: business, then scopes. At once when the
+   * business comes with the token (every business token); a promise only where it is read.
+   */
+  authorize(request: LatchkeyRequest): Promise<void> | undefined {
     const { businessId, scopes } = gatewayRequirementsOf(request.headers);
-    let ctx = request[CONTEXT_KEY] as RequestContext;
-    if (!ctx.isPlatformToken) {
-      // Any other token has a business: the verifier admits none without one but a platform admin's.
-      ctx = await this.business.bind(ctx, businessId ?? ctx.token.businessId!);
-      request[CONTEXT_KEY] = ctx;
-    } else if (businessId !== null) {
-      throw AuthError.forbidden(
-        'BUSINESS_MISMATCH',
-        "A platform token is no credential of a business's own API",
-      );
-    }
-    for (const scope of scopes) {
-      if (!ctx.allowsScope(scope)) {
-        throw AuthError.insufficientScope(scopes, `This token lacks the ${scope} scope`);
+    const ctx = request[CONTEXT_KEY] as RequestContext;
+    if (ctx.isPlatformToken) {
+      if (businessId !== null) {
+        throw AuthError.forbidden(
+          'BUSINESS_MISMATCH',
+          "A platform token is no credential of a business's own API",
+        );
       }
+      requireScopes(ctx, scopes);
+      return undefined;
     }
+    // Any other token has a business: the verifier admits none without one but a platform admin's.
+    const bound = this.business.bind(ctx, businessId ?? ctx.token.businessId!);
+    if (bound instanceof Promise) {
+      return bound.then((inBusiness) => {
+        request[CONTEXT_KEY] = inBusiness;
+        requireScopes(inBusiness, scopes);
+      });
+    }
+    request[CONTEXT_KEY] = bound;
+    requireScopes(bound, scopes);
+    return undefined;
   }
 
   private checkGateway(request: LatchkeyRequest): void {
@@ -107,6 +119,15 @@ export class GatewayGuard {
         "counts as the gateway's own address (networks, rate limits, the failed-auth budget). " +
         "Set TRUST_PROXY to the gateway's address (docs/gateways.md)",
     );
+  }
+}
+
+/** Every scope the gateway requires, or the 403 (with the RFC 6750 challenge) for the first missing. */
+function requireScopes(ctx: RequestContext, scopes: readonly string[]): void {
+  for (const scope of scopes) {
+    if (!ctx.allowsScope(scope)) {
+      throw AuthError.insufficientScope(scopes, `This token lacks the ${scope} scope`);
+    }
   }
 }
 

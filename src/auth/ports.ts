@@ -18,9 +18,17 @@ export interface VerifiedPrincipal {
   role: Role | null;
 }
 
-/** Turns a presented secret into a principal, or throws the 401 that says why not. */
+/**
+ * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may
+ * answer at once (a cache hit: the principal, or the refusal thrown, with no promise), and
+ * answers with a promise only where it must wait (a read, a use counted): the hot path's guards
+ * take the answer as it comes (docs/performance.md, issue 38).
+ */
 export abstract class PrincipalVerifier {
-  abstract verify(secret: string, origin: RequestOrigin): Promise<VerifiedPrincipal>;
+  abstract verify(
+    secret: string,
+    origin: RequestOrigin,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal>;
 }
 
 /** Finds a business by id, for the business-scope guard (a platform token naming one). */

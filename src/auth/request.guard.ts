@@ -1,10 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { requestOf } from '../common/request-keys';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
-import { BearerGuard } from './bearer.guard';
+import { authorizationBearer, BearerGuard, type LatchkeyRequest } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
-import { RoutePlans } from './route-plan';
+import { type RoutePlan, RoutePlans } from './route-plan';
 
 /**
  * The one global guard. It runs the design's checks in their order, and each only where the
@@ -26,18 +27,72 @@ export class RequestGuard implements CanActivate {
     private readonly gateway: GatewayGuard,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Done at once when every step is (a warm token on a route with no shared limit: no promise,
+   * no microtask), else a promise from the first step that must wait, the rest following it.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const plan = this.plans.of(context);
-    if (plan.gateway) await this.gateway.authenticate(context.switchToHttp().getRequest());
-    else if (!plan.isPublic) await this.bearer.canActivate(context);
+    const request = requestOf<LatchkeyRequest>(context);
+    const authenticated = plan.gateway
+      ? this.gateway.authenticate(request)
+      : plan.isPublic
+        ? undefined
+        : this.bearer.authenticate(request, authorizationBearer);
+    if (authenticated) return authenticated.then(() => this.limit(context, plan, request));
+    return this.limit(context, plan, request);
+  }
+
+  /** The rate limits, after the token (429 comes after 401, before 422). */
+  private limit(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
     // The token's own limit waits only when its lease must be refilled.
     const own = this.limits.spendTokenLimit(context);
-    if (own) await own;
+    if (own) return own.then(() => this.shared(context, plan, request));
+    return this.shared(context, plan, request);
+  }
+
+  private shared(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
     // Asked first, so a route no limit counts on makes no promise for it.
-    const limited = this.limits.enabled && this.limits.countsOn(context);
-    if (limited && !(await this.limits.canActivate(context))) return false;
-    if (plan.businessScoped) await this.business.canActivate(context);
-    if (plan.gateway) await this.gateway.authorize(context.switchToHttp().getRequest());
+    if (this.limits.enabled && this.limits.countsOn(context)) {
+      return this.limits
+        .canActivate(context)
+        .then((allowed) => allowed && this.authorize(context, plan, request));
+    }
+    return this.authorize(context, plan, request);
+  }
+
+  /** The business header and business (422, 403, 404) on a business-scoped route. */
+  private authorize(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
+    const bound = plan.businessScoped ? this.business.bindRequest(request) : undefined;
+    if (bound) return bound.then(() => this.authorizeGateway(context, plan, request));
+    return this.authorizeGateway(context, plan, request);
+  }
+
+  /** The gateway's requirements (422, 403) on `GET /auth/verify`. */
+  private authorizeGateway(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
+    const required = plan.gateway ? this.gateway.authorize(request) : undefined;
+    if (required) return required.then(() => this.checkAccess(context, plan));
+    return this.checkAccess(context, plan);
+  }
+
+  /** Platform, role and scope (403). */
+  private checkAccess(context: ExecutionContext, plan: RoutePlan): boolean {
     if (plan.checksAccess) this.access.canActivate(context);
     return true;
   }

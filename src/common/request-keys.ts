@@ -4,6 +4,17 @@
  */
 export const CONTEXT_KEY = 'latchkeyContext';
 
+/**
+ * The request of an HTTP execution context: its first argument, which is what
+ * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every
+ * call, and the global guard asked for it several times per request (docs/performance.md, issue 38).
+ */
+export function requestOf<T = Record<string, unknown>>(context: {
+  getArgByIndex<A>(index: number): A;
+}): T {
+  return context.getArgByIndex<T>(0);
+}
+
 /** What any reader may rely on in the request context: the calling token's id. */
 export interface CallingTokenView {
   actor: { id: string };

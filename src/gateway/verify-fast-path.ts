@@ -1,18 +1,14 @@
-import type { CanActivate, ExceptionFilter } from '@nestjs/common';
-import { ForbiddenException } from '@nestjs/common';
+import type { ExceptionFilter } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CHECK } from '../auth/decorators';
 import type { RequestContext } from '../auth/request-context';
+import { fastRouteHandler, type FastRouteGuard } from '../common/fast-route';
 import { CONTEXT_KEY } from '../common/request-keys';
 import { verifiedHeaders } from './verified-headers';
 import { VerifyController } from './verify.controller';
 
 type Handler = (...args: never[]) => unknown;
-
-/** What Nest answers when a guard says false (its `FORBIDDEN_MESSAGE`); `RequestGuard` throws instead. */
-const FORBIDDEN_MESSAGE = 'Forbidden resource';
 
 /**
  * `GET /auth/verify` (and any method below it) answered by Fastify straight through the one
@@ -32,7 +28,7 @@ const FORBIDDEN_MESSAGE = 'Forbidden resource';
  */
 export function registerVerifyFastPath(
   fastify: FastifyInstance,
-  guard: CanActivate,
+  guard: FastRouteGuard,
   filter: ExceptionFilter,
 ): void {
   const methods = [VerifyController.prototype.verify, VerifyController.prototype.verifyBelow];
@@ -43,21 +39,14 @@ export function registerVerifyFastPath(
     const method = methods.find((m) => Reflect.getMetadata(PATH_METADATA, m) === path);
     // A gateway check this does not know answers through Nest, as before.
     if (method === undefined) return;
-    route.handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const context = new ExecutionContextHost(
-        [request, reply, undefined],
-        VerifyController,
-        method,
-      );
-      try {
-        if (!(await guard.canActivate(context))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
-        const ctx = (request as FastifyRequest & { [CONTEXT_KEY]: RequestContext })[CONTEXT_KEY];
-        void reply.code(204).header('cache-control', 'no-store').headers(verifiedHeaders(ctx));
-        void reply.send();
-      } catch (e) {
-        filter.catch(e, context);
-      }
-      return reply;
-    };
+    route.handler = fastRouteHandler(VerifyController, method, guard, filter, answerVerified);
   });
+}
+
+/** The 204 with `Cache-Control: no-store` and the verified headers, once the guard has passed. */
+function answerVerified(request: FastifyRequest, reply: FastifyReply): void {
+  const ctx = (request as FastifyRequest & { [CONTEXT_KEY]: RequestContext })[CONTEXT_KEY];
+  const headers = verifiedHeaders(ctx);
+  void reply.code(204).header('cache-control', 'no-store').headers(headers);
+  void reply.send();
 }

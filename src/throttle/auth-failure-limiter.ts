@@ -33,6 +33,14 @@ export class AuthFailureLimiter {
   private readonly blocked = new LRUCache<string, number>({ max: 100_000 });
 
   /**
+   * Whether any address is blocked now, so that a caller need not work out the client's address
+   * for `refuseBlocked` on every request when none is (the hot path's case).
+   */
+  get blocking(): boolean {
+    return this.limit !== 0 && this.blocked.size !== 0;
+  }
+
+  /**
    * Throws the 429 for an IP that is over its budget, before anything reads the credential;
    * returns when the IP may try.
    */

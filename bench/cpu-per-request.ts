@@ -1,0 +1,145 @@
+/**
+ * Server CPU per request, the measure of the hot path on a shared machine (issue 38):
+ * `ts-node --transpile-only bench/cpu-per-request.ts` (after `node scripts/build.js`) starts bare
+ * Fastify (bench/fastify-hello.ts), the floor (bench/fastify-verify.ts) and the built server on
+ * SQLite (rate limits off, LOG_LEVEL=warn), issues a business and its owner's token, warms the
+ * verifier's cache, then runs autocannon (50 connections, CPU_SECONDS each, default 4) against
+ * each target in turn, CPU_ROUNDS rounds (default 3) alternated, and prints for each run the
+ * server process's `utime + stime` (/proc/<pid>/stat) ÷ the requests it answered, in µs, with
+ * the load average (/proc/loadavg) at its start. CPU_TARGETS (names, comma-separated: `the floor,/auth/verify`)
+ * runs some targets only. The median of each target's runs is the figure;
+ * throughput is left out, since on two shared cores it follows the neighbours, not the code.
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { Child } from '../support/child';
+import { LatchkeyClient } from '../support/latchkey-client';
+import { freePort } from '../support/ports';
+import { startVerifyFloor } from './lib/verify-floor';
+
+const SECONDS = Number(process.env.CPU_SECONDS || 4);
+const ROUNDS = Number(process.env.CPU_ROUNDS || 3);
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/** The process's CPU time so far, in µs (utime + stime, fields 14 and 15). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The name (field 2) may hold spaces; fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+
+interface Target {
+  name: string;
+  pid: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function measure(target: Target): Promise<{ us: number; load: string; rps: number }> {
+  const load = loadAverage();
+  const before = cpuMicros(target.pid);
+  const result = await autocannon({
+    url: target.url,
+    connections: 50,
+    duration: SECONDS,
+    headers: target.headers,
+  });
+  const used = cpuMicros(target.pid) - before;
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return { us: used / result.requests.total, load, rps: result.requests.average };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'latchkey-cpu-'));
+  const children: Child[] = [];
+  const app = await startAppProcess({
+    name: 'cpu',
+    env: {
+      LOG_LEVEL: 'warn',
+      ...RATE_LIMITS_OFF,
+      SQLITE_PATH: join(sqliteDir, 'cpu.sqlite'),
+    },
+  });
+  try {
+    const client = new LatchkeyClient(app.url);
+    const owner = await client.createBusiness(app.platformToken!, 'cpu');
+    const bearer = `Bearer ${owner.ownerToken}`;
+    const me = { authorization: bearer, 'x-business-id': owner.businessId };
+    const verify = { authorization: bearer, 'x-latchkey-business': owner.businessId };
+    const meBody = await (await fetch(`${app.url}/api/v1/me`, { headers: me })).text();
+    const floor = await startVerifyFloor(owner, meBody);
+    children.push(floor.child);
+    const barePort = await freePort();
+    const bare = Child.spawn(
+      'fastify-hello',
+      process.execPath,
+      [join(REPO_ROOT, 'dist', 'bench', 'fastify-hello.js')],
+      { env: { PATH: process.env.PATH ?? '', PORT: String(barePort) } },
+    );
+    children.push(bare);
+    await bare.waitFor(/listening/, 10_000);
+    const targets: Target[] = [
+      {
+        name: 'bare Fastify',
+        pid: bare.pid,
+        url: `http://127.0.0.1:${barePort}/health/live`,
+        headers: {},
+      },
+      { name: 'the floor', pid: floor.child.pid, url: `${floor.url}${floor.path}`, headers: me },
+      { name: '/health/live', pid: app.pid, url: `${app.url}/health/live`, headers: {} },
+      { name: '/api/v1/me', pid: app.pid, url: `${app.url}/api/v1/me`, headers: me },
+      { name: '/auth/verify', pid: app.pid, url: `${app.url}/auth/verify`, headers: verify },
+    ];
+    const only = (process.env.CPU_TARGETS ?? '').split(',').filter((t) => t !== '');
+    if (only.length > 0)
+      targets.splice(0, targets.length, ...targets.filter((t) => only.includes(t.name)));
+    // Warm-up: each target once, briefly, so JIT and caches are settled before the first run.
+    for (const t of targets) {
+      await autocannon({ url: t.url, connections: 50, duration: 2, headers: t.headers });
+    }
+    const runs = new Map<string, { us: number; load: string }[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) {
+        const run = await measure(t);
+        (runs.get(t.name) ?? runs.set(t.name, []).get(t.name)!).push(run);
+        process.stderr.write(
+          `round ${round + 1} ${t.name}: ${run.us.toFixed(1)} µs, ${Math.round(run.rps)} req/s, load ${run.load}\n`,
+        );
+      }
+    }
+    process.stdout.write('| route | µs per request (median) | runs (load average at start) |\n');
+    process.stdout.write('| --- | ---: | --- |\n');
+    for (const [name, list] of runs) {
+      const each = list.map((r) => `${r.us.toFixed(0)} (${r.load})`).join(', ');
+      process.stdout.write(`| ${name} | ${median(list.map((r) => r.us)).toFixed(1)} | ${each} |\n`);
+    }
+  } finally {
+    for (const c of children) await c.stop().catch(() => undefined);
+    await app.stop();
+    rmSync(sqliteDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(
+      `cpu-per-request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exit(1);
+  },
+);

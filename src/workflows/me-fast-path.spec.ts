@@ -1,0 +1,165 @@
+import type { ArgumentsHost, ExecutionContext } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { AuthError } from '../auth/auth-error';
+import { RequestContext } from '../auth/request-context';
+import { CONTEXT_KEY } from '../common/request-keys';
+import { WhoamiController } from './whoami.controller';
+import { MeController } from './me.controller';
+import { registerMeFastPath } from './me-fast-path';
+import type { MeService } from './me.service';
+import type { MeViewDto } from './dto/workflows.dto';
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+const ctx = new RequestContext(
+  { channel: 'api', requestId: 'r', ip: null, userAgent: null },
+  {
+    id: '7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
+    kind: 'user',
+    label: 'a@b.test',
+    isPlatformAdmin: false,
+    email: 'a@b.test',
+    name: null,
+  },
+  {
+    id: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10',
+    jti: 'j',
+    businessId: '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
+    scopes: null,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    expiresAt: null,
+    createdById: null,
+    createdBy: 'cli',
+    retiring: false,
+  },
+);
+
+const view = { role: 'owner' } as unknown as MeViewDto;
+
+/** A route as Nest hands it to Fastify: a function carrying its method's metadata. */
+function nestRoute(method: object, url: string): RouteOptions {
+  const handler = () => 'nest';
+  for (const key of Reflect.getMetadataKeys(method)) {
+    Reflect.defineMetadata(key, Reflect.getMetadata(key, method), handler);
+  }
+  return { method: 'GET', url, handler };
+}
+
+function fakeReply() {
+  const sent: { status?: number; payloads: unknown[] } = { payloads: [] };
+  const reply = {
+    code(status: number) {
+      sent.status = status;
+      return reply;
+    },
+    send(payload: unknown) {
+      sent.payloads.push(payload);
+      return reply;
+    },
+  };
+  return { reply: reply as unknown as FastifyReply, sent };
+}
+
+describe(registerMeFastPath.name, () => {
+  let onRoute: (route: RouteOptions) => void;
+  const guard = { canActivate: jest.fn<boolean | Promise<boolean>, [ExecutionContext]>() };
+  const filter = { catch: jest.fn<void, [unknown, ArgumentsHost]>() };
+  const describeMe = jest.fn<MeViewDto | Promise<MeViewDto>, [RequestContext]>();
+
+  beforeEach(() => {
+    guard.canActivate.mockReset();
+    filter.catch.mockReset();
+    describeMe.mockReset();
+    const fastify = {
+      addHook: (_name: string, hook: (route: RouteOptions) => void) => (onRoute = hook),
+    };
+    const me = { describe: describeMe } as unknown as MeService;
+    registerMeFastPath(fastify as unknown as FastifyInstance, guard, filter, me);
+  });
+
+  const admitting = (context: ExecutionContext) => {
+    expect([context.getClass(), context.getHandler()]).toEqual([
+      MeController,
+      MeController.prototype.get,
+    ]);
+    context.switchToHttp().getRequest<Record<string, unknown>>()[CONTEXT_KEY] = ctx;
+    return true;
+  };
+
+  // A warm token: the guard and the service answer at once, and so does the handler.
+  it('answers a guard and a view given at once in the same call, with no promise', () => {
+    const route = nestRoute(MeController.prototype.get, '/api/v1/me');
+    onRoute(route);
+    guard.canActivate.mockImplementation(admitting);
+    describeMe.mockReturnValue(view);
+    const { reply, sent } = fakeReply();
+    const answered = (route.handler as Handler)({} as FastifyRequest, reply);
+    expect(answered).toBe(reply);
+    expect(sent).toEqual({ status: 200, payloads: [view] });
+    expect(describeMe).toHaveBeenCalledWith(ctx);
+    expect(filter.catch).not.toHaveBeenCalled();
+  });
+
+  it('waits for a guard or a view that must wait', async () => {
+    const route = nestRoute(MeController.prototype.get, '/api/v1/me');
+    onRoute(route);
+    guard.canActivate.mockImplementation((c) => Promise.resolve(admitting(c)));
+    describeMe.mockResolvedValue(view);
+    const { reply, sent } = fakeReply();
+    await (route.handler as Handler)({} as FastifyRequest, reply);
+    expect(sent).toEqual({ status: 200, payloads: [view] });
+  });
+
+  it('takes the route Nest made for MeController.get, whatever its path, and leaves the others to Nest', () => {
+    const me = nestRoute(MeController.prototype.get, '/elsewhere/me');
+    const whoami = nestRoute(WhoamiController.prototype.get, '/api/v1/me');
+    const bare: RouteOptions = { method: 'GET', url: '/api/v1/me', handler: () => 'other' };
+    const before = [me.handler, whoami.handler, bare.handler];
+    for (const route of [me, whoami, bare]) onRoute(route);
+    expect(me.handler).not.toBe(before[0]);
+    expect([whoami.handler, bare.handler]).toEqual(before.slice(1));
+  });
+
+  // The attacker's case: whatever the guard does short of saying yes, no view goes out.
+  it.each([
+    [
+      'throws',
+      () => {
+        throw AuthError.bearer('TOKEN_REVOKED');
+      },
+    ],
+    ['rejects', () => Promise.reject(AuthError.bearer('TOKEN_REVOKED'))],
+    ['says false', () => false],
+    ['says false later', () => Promise.resolve(false)],
+  ])('sends no view when the guard %s, and the filter answers', async (_, verdict) => {
+    const route = nestRoute(MeController.prototype.get, '/api/v1/me');
+    onRoute(route);
+    guard.canActivate.mockImplementation(verdict);
+    const { reply, sent } = fakeReply();
+    const request = {} as FastifyRequest;
+    await (route.handler as Handler)(request, reply);
+    expect(sent.payloads).toEqual([]);
+    expect(describeMe).not.toHaveBeenCalled();
+    expect(filter.catch).toHaveBeenCalledTimes(1);
+    expect(filter.catch.mock.calls[0][1].switchToHttp().getRequest()).toBe(request);
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('boom');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('boom'))],
+  ])('hands the filter a failure when the service %s', async (_, failure) => {
+    const route = nestRoute(MeController.prototype.get, '/api/v1/me');
+    onRoute(route);
+    guard.canActivate.mockImplementation(admitting);
+    describeMe.mockImplementation(failure);
+    const { reply, sent } = fakeReply();
+    await (route.handler as Handler)({} as FastifyRequest, reply);
+    expect(sent.payloads).toEqual([]);
+    expect(filter.catch).toHaveBeenCalledTimes(1);
+  });
+});
