@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PoolConfig } from 'pg';
+import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/load-config';
 import { BoundedPgClient } from './bounded-pg-client';
 import {
@@ -113,6 +117,23 @@ describe(dataSourceOptions.name, () => {
       else expect(load().sessionDatabaseUrl).toBe(direct ?? url);
     },
   );
+
+  it('makes each SQLite commit wait for the disk in WAL mode (synchronous FULL, not the build default)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-sync-'));
+    const dataSource = new DataSource(
+      dataSourceOptions(loadConfig({ SQLITE_PATH: join(dir, 'db.sqlite') }), []),
+    );
+    try {
+      await dataSource.initialize();
+      await dataSource.query('CREATE TABLE t (x INTEGER)');
+      await dataSource.transaction((em) => em.query('INSERT INTO t VALUES (1)'));
+      expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('leaves SQLite options alone', () => {
     const app = dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' }), []);

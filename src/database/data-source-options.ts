@@ -102,6 +102,12 @@ export function dataSourceOptions(
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
+      // Said, not left to the default: better-sqlite3 builds SQLite with
+      // SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, so in WAL mode a commit would not wait for the disk,
+      // and one acknowledged just before a power loss or an OS crash could be lost (a revocation
+      // come back). FULL syncs the WAL at each commit; group commit (UnitOfWork) shares that
+      // sync among the units queued behind it (docs/performance.md, issue 40).
+      db.pragma('synchronous = FULL');
     },
   };
 }
