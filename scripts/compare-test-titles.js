@@ -14,6 +14,8 @@
 const { readFileSync } = require('node:fs');
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** An ISO instant in a title (a test named after a time it sends, made from the clock). */
+const INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
 
 function passing(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -21,7 +23,7 @@ function passing(file) {
   for (const suite of report.testResults) {
     for (const test of suite.assertionResults) {
       if (test.status !== 'passed') continue;
-      const title = test.fullName.replace(UUID, '<uuid>');
+      const title = test.fullName.replace(UUID, '<uuid>').replace(INSTANT, '<instant>');
       counts.set(title, (counts.get(title) ?? 0) + 1);
     }
   }
@@ -40,13 +42,44 @@ function perDriver(counts) {
   return totals;
 }
 
+/**
+ * `--renamed <file>`: titles renamed on purpose, as JSON `[{"from": "...", "to": "...", "why":
+ * "..."}]`, each `from` a piece of an old title that reads `to` now. Each is printed with its
+ * reason, and the renamed title must pass after as the old one did; nothing else is forgiven.
+ */
+function renamesOf(args) {
+  const at = args.indexOf('--renamed');
+  if (at === -1) return [];
+  return JSON.parse(readFileSync(args[at + 1], 'utf8'));
+}
+
+function renamed(counts, renames) {
+  if (renames.length === 0) return counts;
+  const out = new Map();
+  for (const [title, n] of counts) {
+    let now = title;
+    for (const { from, to } of renames) now = now.split(from).join(to);
+    out.set(now, (out.get(now) ?? 0) + n);
+  }
+  return out;
+}
+
 function main() {
-  const [beforeFile, afterFile] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const [beforeFile, afterFile] = args.filter(
+    (a, i) => !a.startsWith('--') && args[i - 1] !== '--renamed',
+  );
   if (!beforeFile || !afterFile) {
-    process.stderr.write('usage: node scripts/compare-test-titles.js before.json after.json\n');
+    process.stderr.write(
+      'usage: node scripts/compare-test-titles.js before.json after.json [--renamed renames.json]\n',
+    );
     process.exit(2);
   }
-  const before = passing(beforeFile);
+  const renames = renamesOf(args);
+  for (const { from, to, why } of renames) {
+    process.stdout.write(`renamed: "${from}" reads "${to}" (${why})\n`);
+  }
+  const before = renamed(passing(beforeFile), renames);
   const after = passing(afterFile);
   const missing = [];
   for (const [title, n] of before) {
