@@ -2,7 +2,7 @@ import { ForbiddenException, type ArgumentsHost, type ExecutionContext } from '@
 import { PATH_METADATA } from '@nestjs/common/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { GATEWAY_CHECK } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
+import { userContext } from '../../test/fixtures/request-context';
 import { AuthError } from '../auth/auth-error';
 import { CONTEXT_KEY } from '../common/request-keys';
 import { registerVerifyFastPath } from './verify-fast-path';
@@ -10,28 +10,7 @@ import { VerifyController } from './verify.controller';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-const ctx = new RequestContext(
-  { channel: 'api', requestId: 'r', ip: null, userAgent: null },
-  {
-    id: '7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
-    kind: 'user',
-    label: 'a@b.test',
-    isPlatformAdmin: false,
-    email: 'a@b.test',
-    name: null,
-  },
-  {
-    id: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10',
-    jti: 'j',
-    businessId: '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
-    scopes: null,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    expiresAt: null,
-    createdById: null,
-    createdBy: 'cli',
-    retiring: false,
-  },
-);
+const ctx = userContext();
 
 /** A route as Nest hands it to Fastify: a function carrying its method's metadata. */
 function nestRoute(method: object | null, url: string): RouteOptions {

@@ -1,7 +1,8 @@
 import type { ArgumentsHost, ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AuthError } from '../auth/auth-error';
-import { RequestContext } from '../auth/request-context';
+import type { RequestContext } from '../auth/request-context';
+import { userContext } from '../../test/fixtures/request-context';
 import { CONTEXT_KEY } from '../common/request-keys';
 import { WhoamiController } from './whoami.controller';
 import { MeController } from './me.controller';
@@ -11,28 +12,7 @@ import type { MeViewDto } from './dto/workflows.dto';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
 
-const ctx = new RequestContext(
-  { channel: 'api', requestId: 'r', ip: null, userAgent: null },
-  {
-    id: '7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
-    kind: 'user',
-    label: 'a@b.test',
-    isPlatformAdmin: false,
-    email: 'a@b.test',
-    name: null,
-  },
-  {
-    id: '0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10',
-    jti: 'j',
-    businessId: '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a',
-    scopes: null,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    expiresAt: null,
-    createdById: null,
-    createdBy: 'cli',
-    retiring: false,
-  },
-);
+const ctx = userContext();
 
 const view = { role: 'owner' } as unknown as MeViewDto;
 
