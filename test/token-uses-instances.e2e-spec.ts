@@ -203,6 +203,13 @@ const LEASE_CASES = LEDGER_CASES.filter(([, ledger]) => ledger === 'redis');
       try {
         expect(await slow.take(token, before, Date.now())).toMatchObject({ granted: true });
         expect(await shared(tok.id)).toBe(9_900);
+        // The next use comes from the lease it holds, in the same call: no promise, no Redis.
+        expect(slow.take(token, before, Date.now())).toEqual({
+          granted: true,
+          remaining: 9_998,
+          period: 0,
+        });
+        expect(await shared(tok.id)).toBe(9_900);
         // The limit is lowered to 5: one instance applies it, then the other hands back 99.
         expect(await fast.take(token, after, Date.now())).toMatchObject({ remaining: 4 });
         await slow.flush(true);

@@ -32,15 +32,32 @@ export class DatabaseUsesLedger implements UsesLedger {
 
   constructor(private readonly repo: TokenUsesRepository) {}
 
-  async take({ id: tokenId }: SpendingToken, uses: UsesState, atMs: number): Promise<Spent> {
+  take({ id: tokenId }: SpendingToken, uses: UsesState, atMs: number): Spent | Promise<Spent> {
     const period = usesPeriodOf(uses.refill?.interval, atMs);
+    return this.spendHeld(tokenId, uses, period) ?? this.takeReserving(tokenId, uses, atMs, period);
+  }
+
+  /** A use of the block this process holds, or the refusal it already knows; else undefined. */
+  private spendHeld(tokenId: string, uses: UsesState, period: number): Spent | undefined {
+    const held = this.current(tokenId, period, uses.limit);
+    if (held && held.left > 0) {
+      held.left -= 1;
+      return { granted: true, remaining: held.stored + held.left, period };
+    }
+    if (held?.spent) return { granted: false, remaining: 0, period };
+    return undefined;
+  }
+
+  /** Reserves a block for the token (or waits on the one being reserved), then spends a use. */
+  private async takeReserving(
+    tokenId: string,
+    uses: UsesState,
+    atMs: number,
+    period: number,
+  ): Promise<Spent> {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const held = this.current(tokenId, period, uses.limit);
-      if (held && held.left > 0) {
-        held.left -= 1;
-        return { granted: true, remaining: held.stored + held.left, period };
-      }
-      if (held?.spent) return { granted: false, remaining: 0, period };
+      const known = pass === 0 ? undefined : this.spendHeld(tokenId, uses, period);
+      if (known) return known;
       let reservation = this.reserving.get(tokenId);
       if (!reservation) {
         reservation = this.reserve(tokenId, atMs).finally(() => this.reserving.delete(tokenId));

@@ -14,8 +14,9 @@ export class LazyLedger implements UsesLedger {
 
   constructor(private readonly make: () => Promise<UsesLedger>) {}
 
-  async take(token: SpendingToken, uses: UsesState, atMs: number): Promise<Spent> {
-    return (await this.ledger()).take(token, uses, atMs);
+  take(token: SpendingToken, uses: UsesState, atMs: number): Spent | Promise<Spent> {
+    if (this.ready) return this.ready.take(token, uses, atMs);
+    return this.ledger().then((ledger) => ledger.take(token, uses, atMs));
   }
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {

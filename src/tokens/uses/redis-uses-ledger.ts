@@ -153,14 +153,29 @@ export class RedisUsesLedger implements UsesLedger {
     await this.client.connect().catch(() => undefined);
   }
 
-  async take(token: SpendingToken, uses: UsesState, atMs: number): Promise<Spent> {
+  take(token: SpendingToken, uses: UsesState, atMs: number): Spent | Promise<Spent> {
     const period = usesPeriodOf(uses.refill?.interval, atMs);
+    return this.spendHeld(token.id, uses, period) ?? this.takeLeasing(token, uses, atMs, period);
+  }
+
+  /** A use of the lease this process holds for the token, if it has one left. */
+  private spendHeld(tokenId: string, uses: UsesState, period: number): Spent | undefined {
+    const lease = this.current(tokenId, period, uses.limit);
+    if (!lease || lease.left <= 0) return undefined;
+    lease.left -= 1;
+    return { granted: true, remaining: lease.stored + lease.left, period };
+  }
+
+  /** Leases uses for the token (or waits on the lease being taken), then spends one. */
+  private async takeLeasing(
+    token: SpendingToken,
+    uses: UsesState,
+    atMs: number,
+    period: number,
+  ): Promise<Spent> {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const lease = this.current(token.id, period, uses.limit);
-      if (lease && lease.left > 0) {
-        lease.left -= 1;
-        return { granted: true, remaining: lease.stored + lease.left, period };
-      }
+      const held = pass === 0 ? undefined : this.spendHeld(token.id, uses, period);
+      if (held) return held;
       const flight = this.flights.get(token.id) ?? this.lease(token, uses, atMs);
       flight.waiters += 1;
       const leased = await flight.done;

@@ -23,8 +23,11 @@ export interface SpendingToken {
  * any use of the block is granted, so no request is served on a use that was not counted first.
  */
 export interface UsesLedger {
-  /** Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left. */
-  take(token: SpendingToken, uses: UsesState, atMs: number): Promise<Spent>;
+  /**
+   * Takes one use of `uses` (the verifier's snapshot) at `atMs`, or says there is none left: at
+   * once when this process holds uses of the token (the hot path: no promise), else a promise.
+   */
+  take(token: SpendingToken, uses: UsesState, atMs: number): Spent | Promise<Spent>;
   /** The uses left at `atMs`, spending none: the shared count with what this process holds. */
   peek(tokenId: string, uses: UsesState, atMs: number): Promise<number>;
   /** Uses this process holds for the token beyond its stored count, in `period` (0: none). */

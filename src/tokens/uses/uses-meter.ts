@@ -19,7 +19,7 @@ import {
   type UsesState,
 } from './token-uses';
 import { TokenUsesRepository } from './token-uses.repository';
-import type { UsesLedger } from './uses-ledger';
+import type { Spent, UsesLedger } from './uses-ledger';
 
 /** The design's bound on how far the stored count may lag the live one. */
 const FLUSH_INTERVAL_MS = 1_000;
@@ -62,9 +62,23 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
    * Spends one use of the caller's token, before its request is served: the principal as this
    * request leaves it (a copy, with `token.uses` counted), or 429 USES_EXHAUSTED.
    */
-  async spend(principal: VerifiedPrincipal, uses: UsesState): Promise<VerifiedPrincipal> {
+  spend(
+    principal: VerifiedPrincipal,
+    uses: UsesState,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     const at = this.clock();
-    const spent = await this.ledger.take(principal.token, uses, at);
+    const spent = this.ledger.take(principal.token, uses, at);
+    // At once from a lease this process holds (the hot path: no promise); else once it is taken.
+    if (spent instanceof Promise) return spent.then((s) => this.answer(principal, uses, s, at));
+    return this.answer(principal, uses, spent, at);
+  }
+
+  private answer(
+    principal: VerifiedPrincipal,
+    uses: UsesState,
+    spent: Spent,
+    at: number,
+  ): VerifiedPrincipal {
     const left: UsesState = { ...uses, remaining: spent.remaining, period: spent.period };
     if (!spent.granted) throw new UsesExhaustedError(secondsToRefill(left, at));
     return { ...principal, token: { ...principal.token, uses: Object.freeze(left) } };
