@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
-import { settledAnswer } from '../common/envelope';
+import { settledAnswer, settledVariant } from '../common/envelope';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
@@ -37,10 +37,11 @@ export class MeService {
     if (memo && memo.business === ctx.business && memo.role === ctx.role) {
       // A limited token's principal is this request's copy, with this request's count: the view
       // built for its cached row, with that count (issue 39's bench: rebuilt, it cost a third).
+      // Its JSON is the memo's with that count spliced in, not written whole again.
       const { uses } = ctx.token;
-      return uses
-        ? { ...memo.view, token: { ...memo.view.token, uses_remaining: uses.remaining } }
-        : memo.view;
+      if (!uses) return memo.view;
+      const view = { ...memo.view, token: { ...memo.view.token, uses_remaining: uses.remaining } };
+      return settledVariant(memo.view, 'uses_remaining', uses.remaining, view);
     }
     return this.build(ctx);
   }
