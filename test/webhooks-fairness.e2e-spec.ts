@@ -142,7 +142,11 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
     const c = await createBusiness(apps[0]);
     const [h] = await deadReceivers(1);
     await register(c, h.url);
-    await tokens(c, 12, 'c');
+    // Enough that every instance holds sends of C's: one instance takes at most its sends and
+    // four queued behind each (the dispatcher's QUEUED_PER_SEND), so with 12 one instance could
+    // take them all and leave the other none to send (a run once timed out waiting for 6).
+    const heldByOne = 5 * PER_ENDPOINT;
+    await tokens(c, Math.max(12, heldByOne * (apps.length - 1) + 2 * PER_ENDPOINT), 'c');
     const cap = PER_ENDPOINT * apps.length;
     await until(`${cap} sends open`, () => h.open >= cap);
     await sleep(500);
