@@ -78,15 +78,40 @@ export function spawnApp(options: SpawnAppOptions): Child {
 
 /** Starts the built server on a port of its own and resolves once it listens. */
 export async function startAppProcess(options: StartAppOptions): Promise<AppProcess> {
-  const port = options.port ?? (await freePort());
-  const child = spawnApp({ ...options, env: { ...options.env, PORT: String(port) } });
-  try {
-    await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? 60_000);
-  } catch (e) {
-    await child.stop(1000);
-    throw e;
+  // A free port is only free until someone binds it: a suite beside this one may take it between
+  // `freePort` and the app's listen. The app then exits saying so, and starts again on another
+  // (a `.ci/run` once lost Swagger UI's suite to that race). What the first start printed is
+  // kept: it may hold the platform token, which a second start on the same database does not.
+  let earlier = '';
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const child = spawnApp({ ...options, env: { ...options.env, PORT: String(port) } });
+    try {
+      await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? 60_000);
+    } catch (e) {
+      await child.stop(1000);
+      const taken = options.port === undefined && PORT_TAKEN.test(child.output());
+      if (taken && attempt < START_ATTEMPTS) {
+        earlier += child.output();
+        continue;
+      }
+      throw e;
+    }
+    return running(options, port, child, earlier);
   }
-  const admin = /Platform admin token \(shown once\): (\S+)/.exec(child.output());
+}
+
+/** What the app prints when its port is taken (main.ts). */
+const PORT_TAKEN = /port \d+ is in use; set PORT/;
+const START_ATTEMPTS = 3;
+
+function running(
+  options: StartAppOptions,
+  port: number,
+  child: Child,
+  earlier: string,
+): AppProcess {
+  const admin = /Platform admin token \(shown once\): (\S+)/.exec(earlier + child.output());
   return {
     name: options.name,
     port,
