@@ -95,10 +95,10 @@ const nextTurn = setImmediate;
  * open would nest as a savepoint of the first: units of work are queued and run one at a time.
  * They commit in groups (group commit): the units that queued while the last commit ran share
  * the next transaction, each inside a savepoint of its own, so one that fails rolls back alone
- * and the rest commit together. A commit in WAL mode with `synchronous = FULL` waits for
- * `fsync` on the event loop (better-sqlite3 is synchronous), and that wait, not the CPU, bounded
- * writes per second (docs/performance.md, issue 40). Each caller's promise still settles only
- * once its change has committed, or has not: what is acknowledged is on disk.
+ * and the rest commit together. A commit with `synchronous = FULL` (said at open) waits for
+ * `fsync` on the event loop, better-sqlite3 being synchronous: one wait per group instead of one
+ * per unit (docs/performance.md, issue 40). Each caller's promise still settles only once its
+ * change has committed, or has not: what is acknowledged is on disk.
  */
 @Injectable()
 export class UnitOfWork {
@@ -120,7 +120,7 @@ export class UnitOfWork {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
         this.draining = true;
-        // One turn of the event loop first, so that requests whose I/O is already in gathers
+        // One turn of the event loop first, so that the requests whose I/O is already in gather
         // here and share the transaction, rather than each starting one of its own.
         nextTurn(() => this.drain());
       }
