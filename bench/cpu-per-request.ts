@@ -14,11 +14,10 @@ import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
+import { RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { Child } from '../support/child';
 import { LatchkeyClient } from '../support/latchkey-client';
-import { freePort } from '../support/ports';
-import { startVerifyFloor } from './lib/verify-floor';
+import { startBareFastify, startVerifyFloor } from './lib/verify-floor';
 
 const SECONDS = Number(process.env.CPU_SECONDS || 4);
 const ROUNDS = Number(process.env.CPU_ROUNDS || 3);
@@ -83,20 +82,13 @@ async function main(): Promise<void> {
     const meBody = await (await fetch(`${app.url}/api/v1/me`, { headers: me })).text();
     const floor = await startVerifyFloor(owner, meBody);
     children.push(floor.child);
-    const barePort = await freePort();
-    const bare = Child.spawn(
-      'fastify-hello',
-      process.execPath,
-      [join(REPO_ROOT, 'dist', 'bench', 'fastify-hello.js')],
-      { env: { PATH: process.env.PATH ?? '', PORT: String(barePort) } },
-    );
-    children.push(bare);
-    await bare.waitFor(/listening/, 10_000);
+    const bare = await startBareFastify();
+    children.push(bare.child);
     const targets: Target[] = [
       {
         name: 'bare Fastify',
-        pid: bare.pid,
-        url: `http://127.0.0.1:${barePort}/health/live`,
+        pid: bare.child.pid,
+        url: `${bare.url}/health/live`,
         headers: {},
       },
       { name: 'the floor', pid: floor.child.pid, url: `${floor.url}${floor.path}`, headers: me },

@@ -40,7 +40,7 @@ import { SentinelTopology } from '../support/redis-topology';
 import { PrometheusMetrics } from '../src/metrics/prometheus-metrics';
 import { npmStartToFirst200 } from './lib/start-time';
 import { reportHotPath } from './lib/hot-path';
-import { startVerifyFloor, VerifyFloor } from './lib/verify-floor';
+import { startBareFastify, startVerifyFloor, VerifyFloor } from './lib/verify-floor';
 import { benchFederation } from './federation';
 
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -1006,16 +1006,9 @@ async function main(): Promise<void> {
     };
 
     // Bare Fastify, and instance A on PostgreSQL.
-    const barePort = await freePort();
-    const bare = Child.spawn(
-      'fastify-hello',
-      process.execPath,
-      [join(REPO_ROOT, 'dist', 'bench', 'fastify-hello.js')],
-      { env: { PATH: process.env.PATH ?? '', PORT: String(barePort) } },
-    );
-    children.push(bare);
-    await bare.waitFor(/listening/, 10_000);
-    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const bare = await startBareFastify();
+    children.push(bare.child);
+    const bareUrl = bare.url;
 
     const a = await start('A', pgEnv);
     if (!a.platformToken) throw new Error('A did not print the platform admin token');
@@ -1129,7 +1122,7 @@ async function main(): Promise<void> {
     );
     raw.postgres_list = { lists, floors };
 
-    await bare.stop();
+    await bare.child.stop();
 
     // 1 on SQLite, one instance with the in-process bus.
     const s = await start('S', {

@@ -55,3 +55,21 @@ export async function startVerifyFloor(owner: BusinessSetup, meBody: string): Pr
   }
   return floor;
 }
+
+/** Bare Fastify's hello world (bench/fastify-hello.ts), running: the baseline of Nest's routes. */
+export async function startBareFastify(): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = Child.spawn(
+    'fastify-hello',
+    process.execPath,
+    [join(REPO_ROOT, 'dist', 'bench', 'fastify-hello.js')],
+    { env: { PATH: process.env.PATH ?? '', PORT: String(port) } },
+  );
+  try {
+    await child.waitFor(/listening/, 10_000);
+  } catch (e) {
+    await child.stop(1000);
+    throw e;
+  }
+  return { child, url: `http://127.0.0.1:${port}` };
+}

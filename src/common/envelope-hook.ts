@@ -5,7 +5,8 @@ import type {
   FastifyRequest,
   preSerializationHookHandler,
 } from 'fastify';
-import { envelope, RAW_RESPONSE, settledJson } from './envelope';
+import { envelope, RAW_RESPONSE } from './envelope';
+import { settledJson } from './settled-answer';
 
 const asWritten = (json: string) => json;
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
-import { settledAnswer, settledVariant } from '../common/envelope';
+import { settledAnswer, settledVariant } from '../common/settled-answer';
 import { TokenQueriesService } from '../tokens/token-queries.service';
 import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';

@@ -1,4 +1,5 @@
-import { envelope, Outcome, settledAnswer, settledJson, settledVariant } from './envelope';
+import { envelope, Outcome } from './envelope';
+import { settledAnswer, settledJson, settledVariant } from './settled-answer';
 
 describe('settled answers', () => {
   it('are written once, as the envelope of the answer, and the same text is reused', () => {
