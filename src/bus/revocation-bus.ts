@@ -90,13 +90,17 @@ export class RevocationBus
   /**
    * Sends what is pending, then what was published meanwhile, until nothing is left: one send
    * at a time, so a burst (a cascade revokes thousands of tokens) goes out as a few payloads
-   * instead of one NOTIFY or PUBLISH per token, and a lone message goes at once. Fire and
-   * forget: a lost message costs at most one cache TTL of staleness elsewhere.
+   * instead of one NOTIFY or PUBLISH per token. The first send waits one microtask, for the rest
+   * of what the same commit publishes (its after-commit hooks run in one loop): a cascade batch
+   * is one payload, not its first message alone and the rest behind it, and a lone message
+   * still goes at once. Fire and forget: a lost message costs at most one cache TTL of
+   * staleness elsewhere.
    */
   private async sendPending(): Promise<void> {
     const remote = this.remote;
     if (!remote) return;
     try {
+      await Promise.resolve();
       while (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
