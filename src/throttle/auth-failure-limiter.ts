@@ -29,15 +29,18 @@ export class AuthFailureLimiter {
     this.limit = config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
   }
 
-  /** Blocked IPs, by their throttler key, and when each block ends (epoch ms). */
-  private readonly blocked = new LRUCache<string, number>({ max: 100_000 });
+  /**
+   * Blocked IPs, by their throttler key, and when each block ends (epoch ms). Made on the first
+   * block: an instance that never blocks anyone never sizes it.
+   */
+  private blocked: LRUCache<string, number> | undefined;
 
   /**
    * Whether any address is blocked now, so that a caller need not work out the client's address
    * for `refuseBlocked` on every request when none is (the hot path's case).
    */
   get blocking(): boolean {
-    return this.limit !== 0 && this.blocked.size !== 0;
+    return this.limit !== 0 && (this.blocked?.size ?? 0) !== 0;
   }
 
   /**
@@ -45,7 +48,7 @@ export class AuthFailureLimiter {
    * returns when the IP may try.
    */
   refuseBlocked(ip: string | undefined): void {
-    if (this.limit === 0 || this.blocked.size === 0) return;
+    if (this.limit === 0 || !this.blocked?.size) return;
     const key = keyOf(ip);
     const until = this.blocked.get(key);
     if (until === undefined) return;
@@ -78,7 +81,10 @@ export class AuthFailureLimiter {
       THROTTLER.authFailures,
     );
     if (!record.isBlocked) return null;
-    this.blocked.set(key, Date.now() + record.timeToBlockExpire * 1000);
+    (this.blocked ??= new LRUCache<string, number>({ max: 100_000 })).set(
+      key,
+      Date.now() + record.timeToBlockExpire * 1000,
+    );
     this.metrics.rateLimited(THROTTLER.authFailures);
     return blockedError(record.timeToBlockExpire);
   }

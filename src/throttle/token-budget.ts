@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../common/lazy';
 
 /** What a shared counter answers: the window's total after the add, and when the window ends. */
 export interface WindowCount {
@@ -20,16 +21,16 @@ export function isWindowCounter(value: unknown): value is WindowCounter {
 
 /** The same counter in this process alone, bounded in keys. */
 export class MemoryWindowCounter implements WindowCounter {
-  private readonly windows = new LRUCache<string, { total: number; endsAt: number }>({
-    max: 100_000,
-  });
+  private readonly windows = lazy(
+    () => new LRUCache<string, { total: number; endsAt: number }>({ max: 100_000 }),
+  );
 
   addToWindow(key: string, amount: number, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
-    let window = this.windows.get(key);
+    let window = this.windows().get(key);
     if (!window || window.endsAt <= now) {
       window = { total: 0, endsAt: now + windowMs };
-      this.windows.set(key, window);
+      this.windows().set(key, window);
     }
     window.total += amount;
     return Promise.resolve({ total: window.total, ttlMs: window.endsAt - now });
@@ -66,7 +67,8 @@ export type Spend = null | number;
  * counter says the window is spent, refusals need no round trip until it ends.
  */
 export class TokenBudget {
-  private readonly leases = new LRUCache<string, Lease>({ max: 100_000 });
+  /** Made on the first token with a limit: most instances' tokens have none. */
+  private readonly leases = lazy(() => new LRUCache<string, Lease>({ max: 100_000 }));
   /** One refill in flight per token, which concurrent requests wait on instead of each asking. */
   private readonly refills = new Map<string, Promise<boolean>>();
 
@@ -83,7 +85,7 @@ export class TokenBudget {
 
   /** From the lease: null or a refusal; undefined when the shared counter must be asked. */
   private spendLocally(key: string): Spend | undefined {
-    const lease = this.leases.get(key);
+    const lease = this.leases().get(key);
     const now = Date.now();
     if (lease === undefined || lease.endsAt <= now) return undefined;
     if (lease.left > 0) {
@@ -113,7 +115,8 @@ export class TokenBudget {
   /** Exact: one unit from the shared counter for this request alone. */
   private async spendOne(key: string, limit: number): Promise<Spend> {
     const { total, ttlMs } = await this.counter.addToWindow(key, 1, this.windowMs);
-    if (total >= limit) this.leases.set(key, { left: 0, endsAt: Date.now() + ttlMs, spent: true });
+    if (total >= limit)
+      this.leases().set(key, { left: 0, endsAt: Date.now() + ttlMs, spent: true });
     return total <= limit ? null : Math.max(ttlMs, 1);
   }
 
@@ -122,7 +125,7 @@ export class TokenBudget {
     const { total, ttlMs } = await this.counter.addToWindow(key, size, this.windowMs);
     if (ttlMs <= 0) return false;
     const granted = Math.max(0, Math.min(size, limit - (total - size)));
-    this.leases.set(key, { left: granted, endsAt: Date.now() + ttlMs, spent: total >= limit });
+    this.leases().set(key, { left: granted, endsAt: Date.now() + ttlMs, spent: total >= limit });
     return true;
   }
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../../common/lazy';
 import { StorageUnavailableError } from '../../common/domain-error';
 import { blockOf, remainingAt, usesPeriodOf, type UsesState } from './token-uses';
 import type { TokenUsesRepository } from './token-uses.repository';
@@ -26,7 +27,8 @@ const MAX_PASSES = 16;
  * Being a compare-and-set, it is exact across instances on one PostgreSQL too.
  */
 export class DatabaseUsesLedger implements UsesLedger {
-  private readonly held = new LRUCache<string, Held>({ max: 100_000 });
+  /** Made on the first token with a uses limit (`lazy`). */
+  private readonly held = lazy(() => new LRUCache<string, Held>({ max: 100_000 }));
   /** One reservation in flight per token, which concurrent requests wait on. */
   private readonly reserving = new Map<string, Promise<void>>();
 
@@ -76,17 +78,17 @@ export class DatabaseUsesLedger implements UsesLedger {
   }
 
   unspent(tokenId: string, period: number): number {
-    const held = this.held.get(tokenId);
+    const held = this.held().get(tokenId);
     return held?.period === period ? held.left : 0;
   }
 
   async flush(final: boolean): Promise<void> {
     // Every grant was written ahead: only a clean shutdown has anything to write (give back).
     if (!final) return;
-    for (const [tokenId, held] of this.held.entries()) {
+    for (const [tokenId, held] of this.held().entries()) {
       if (held.left > 0) await this.repo.giveBack(tokenId, held.left, held.period);
     }
-    this.held.clear();
+    this.held().clear();
   }
 
   /** A changed token needs nothing here: each use re-checks its holding against the limit. */
@@ -99,7 +101,7 @@ export class DatabaseUsesLedger implements UsesLedger {
    * left the stored count at most the limit, and the uses left, held ones included, too.
    */
   private current(tokenId: string, period: number, limit: number): Held | undefined {
-    const held = this.held.get(tokenId);
+    const held = this.held().get(tokenId);
     if (held?.period !== period) return undefined;
     if (held.stored + held.left > limit) {
       const stored = Math.min(held.stored, limit);
@@ -113,17 +115,17 @@ export class DatabaseUsesLedger implements UsesLedger {
   private async reserve(tokenId: string, atMs: number): Promise<void> {
     const stored = await this.repo.read(tokenId);
     const period = usesPeriodOf(stored?.refill?.interval, atMs);
-    const prior = this.held.get(tokenId);
+    const prior = this.held().get(tokenId);
     const kept = prior?.period === period ? prior.left : 0;
     const live = stored ? remainingAt(stored, atMs) : 0;
     if (!stored || live <= 0) {
-      this.held.set(tokenId, { period, left: kept, stored: 0, spent: kept === 0 });
+      this.held().set(tokenId, { period, left: kept, stored: 0, spent: kept === 0 });
       return;
     }
     const block = blockOf(live);
     const seen = { remaining: stored.remaining, period: stored.period };
     if (await this.repo.swap(tokenId, seen, { remaining: live - block, period })) {
-      this.held.set(tokenId, { period, left: kept + block, stored: live - block, spent: false });
+      this.held().set(tokenId, { period, left: kept + block, stored: live - block, spent: false });
     }
   }
 }

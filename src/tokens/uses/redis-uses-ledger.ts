@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { RedisClient, RedisConnections } from '../../bus/redis-connections';
 import { StorageUnavailableError } from '../../common/domain-error';
+import { lazy } from '../../common/lazy';
 import { disconnectNow } from '../../common/redis-disconnect';
 import { loggableError } from '../../common/safe-error';
 import { BLOCK_MAX, BLOCK_SHARE, refilledCount, usesPeriodOf, type UsesState } from './token-uses';
@@ -115,7 +116,17 @@ export class RedisUsesLedger implements UsesLedger {
   private pending = new Map<string, StoredCount>();
   /** The batch being written back: the stored count does not count it yet either. */
   private writing: ReadonlyMap<string, StoredCount> = new Map();
-  private readonly leases: LRUCache<string, Lease>;
+  /** Made on the first token with a uses limit (`lazy`). */
+  private readonly leases = lazy(
+    () =>
+      new LRUCache<string, Lease>({
+        max: 100_000,
+        // Pushed out by newer tokens: its uses are lost (under-served), never granted twice.
+        dispose: (lease, tokenId) => {
+          if (this.byJti.get(lease.jti) === tokenId) this.byJti.delete(lease.jti);
+        },
+      }),
+  );
   /** The leases by jti, which the bus names tokens by. */
   private readonly byJti = new Map<string, string>();
   private readonly flights = new Map<string, Flight>();
@@ -140,13 +151,6 @@ export class RedisUsesLedger implements UsesLedger {
     this.client.defineCommand('giveBack', { numberOfKeys: 1, lua: GIVE_BACK });
     // Each refused request says so itself (503); the connection's own errors need no line each.
     this.client.on('error', () => undefined);
-    this.leases = new LRUCache<string, Lease>({
-      max: 100_000,
-      // Pushed out by newer tokens: its uses are lost (under-served), never granted twice.
-      dispose: (lease, tokenId) => {
-        if (this.byJti.get(lease.jti) === tokenId) this.byJti.delete(lease.jti);
-      },
-    });
   }
 
   async connect(): Promise<void> {
@@ -186,7 +190,7 @@ export class RedisUsesLedger implements UsesLedger {
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
     const [, left, period] = await this.run(tokenId, uses, atMs, 0, 0);
-    const lease = this.leases.get(tokenId);
+    const lease = this.leases().get(tokenId);
     return Math.min(uses.limit, left + (lease?.period === period ? lease.left : 0));
   }
 
@@ -196,7 +200,7 @@ export class RedisUsesLedger implements UsesLedger {
    */
   unspent(tokenId: string, period: number): number {
     if (this.pending.has(tokenId) || this.writing.has(tokenId)) return 0;
-    const lease = this.leases.get(tokenId);
+    const lease = this.leases().get(tokenId);
     return lease?.period === period ? lease.left : 0;
   }
 
@@ -208,7 +212,7 @@ export class RedisUsesLedger implements UsesLedger {
   async flush(final: boolean): Promise<void> {
     const handedBack: [string, Lease][] = [];
     if (final) {
-      const returns = [...this.leases.entries()].map(async ([tokenId, lease]) => {
+      const returns = [...this.leases().entries()].map(async ([tokenId, lease]) => {
         if (await this.drop(tokenId, true)) handedBack.push([tokenId, lease]);
       });
       await Promise.all([...returns, ...this.returning]);
@@ -241,7 +245,7 @@ export class RedisUsesLedger implements UsesLedger {
    * another limit (a PATCH lowered it) is handed back, and Redis trims the count to the limit.
    */
   private current(tokenId: string, period: number, limit: number): Lease | undefined {
-    const lease = this.leases.get(tokenId);
+    const lease = this.leases().get(tokenId);
     if (!lease) return undefined;
     if (lease.period === period && lease.limit === limit) return lease;
     void this.drop(tokenId, lease.period === period);
@@ -275,9 +279,9 @@ export class RedisUsesLedger implements UsesLedger {
     limit: number,
     leased: { granted: number; left: number; period: number },
   ) {
-    const prior = this.leases.get(token.id);
+    const prior = this.leases().get(token.id);
     const kept = prior?.period === leased.period && prior.limit === limit ? prior.left : 0;
-    this.leases.set(token.id, {
+    this.leases().set(token.id, {
       jti: token.jti,
       period: leased.period,
       limit,
@@ -293,9 +297,9 @@ export class RedisUsesLedger implements UsesLedger {
    * Redis took them (null: there were none to hand back).
    */
   private drop(tokenId: string, giveBack: boolean): Promise<boolean> | null {
-    const lease = this.leases.get(tokenId);
+    const lease = this.leases().get(tokenId);
     if (!lease) return null;
-    this.leases.delete(tokenId);
+    this.leases().delete(tokenId);
     if (!giveBack || lease.left === 0) return null;
     const returned = this.client.giveBack(tokenId, lease.left, lease.period, lease.limit).then(
       (taken) => taken === 1,
