@@ -7,14 +7,15 @@
  * each target in turn, CPU_ROUNDS rounds (default 3) alternated, and prints for each run the
  * server process's `utime + stime` (/proc/<pid>/stat) ÷ the requests it answered, in µs, with
  * the load average (/proc/loadavg) at its start. CPU_TARGETS (names, comma-separated: `the floor,/auth/verify`)
- * runs some targets only. The median of each target's runs is the figure;
+ * runs some targets only; CPU_NODE_FLAGS (`--max-semi-space-size=4`) starts the server with
+ * those Node flags. The median of each target's runs is the figure;
  * throughput is left out, since on two shared cores it follows the neighbours, not the code.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
+import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { Child } from '../support/child';
 import { LatchkeyClient } from '../support/latchkey-client';
 import { startBareFastify, startVerifyFloor } from './lib/verify-floor';
@@ -65,8 +66,10 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const sqliteDir = mkdtempSync(join(tmpdir(), 'latchkey-cpu-'));
   const children: Child[] = [];
+  const flags = (process.env.CPU_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const app = await startAppProcess({
     name: 'cpu',
+    nodeArgs: flags.length ? [...flags, APP_ENTRY] : undefined,
     env: {
       LOG_LEVEL: 'warn',
       ...RATE_LIMITS_OFF,

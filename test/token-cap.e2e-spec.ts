@@ -6,6 +6,7 @@ import {
 } from './factories/tenancy.factory';
 import { asMember, asOwner, postToken, reissueFirstToken, revoke, rotate } from './helpers/api';
 import { expectError } from './helpers/assertions';
+import { putPolicy } from './helpers/token-policy';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
@@ -21,13 +22,13 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
   let t: TestApp;
   let biz: BusinessFixture;
 
-  const activeOf = async (identityId: string) =>
+  const activeOf = async (identityId: string, of: BusinessFixture = biz) =>
     Number(
       (
         await t.sql<{ n: unknown }>(
           'SELECT COUNT(*) AS n FROM api_tokens WHERE business_id = ? AND identity_id = ? ' +
             'AND revoked_at IS NULL',
-          [biz.id, identityId],
+          [of.id, identityId],
         )
       )[0].n,
     );
@@ -117,5 +118,18 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
     });
     expectError(graced, 409, 'TOKEN_LIMIT_REACHED');
     expect(await activeOf(member.identityId)).toBe(CAP);
+  });
+
+  it('the cap and the business policy are read together: at the cap, a create that breaks the policy too is refused for the cap', async () => {
+    const strict = await createUnexpiringBusiness(t);
+    await putPolicy(t, asOwner(strict), { allowed_scopes: ['deploy:*'] }).expect(200);
+    const as = asOwner(strict);
+    const outside = { name: 'outside', scopes: ['audit:read'] };
+    // Below the cap, the policy's refusal; no token is made by either refusal.
+    expect((await postToken(t, as, outside).expect(422)).body.code).toBe('POLICY_VIOLATION');
+    const held = await activeOf(strict.ownerId, strict);
+    for (let i = held; i < CAP; i++) await postToken(t, as, { name: `s${i}` }).expect(201);
+    expectError(await postToken(t, as, outside), 409, 'TOKEN_LIMIT_REACHED');
+    expect(await activeOf(strict.ownerId, strict)).toBe(CAP);
   });
 });

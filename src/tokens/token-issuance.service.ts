@@ -91,9 +91,18 @@ export class TokenIssuanceService {
     author: Author,
     input: IssueTokenInput,
   ): Promise<{ secret: string; token: ApiToken }> {
-    await this.assertBelowCap(tx, input);
     const createdAt = new Date();
-    const terms = await this.governed(tx, input, createdAt);
+    // The cap's count and the policy's rules are read together: one round trip on a pipelined
+    // connection, so the identity's exclusive key (below) is held for one round trip fewer, and
+    // parallel creates for one identity queue that much less (through PgBouncer above all). When
+    // both refuse, the cap's refusal is the one answered, as when they were read in turn.
+    const [belowCap, governed] = await Promise.allSettled([
+      this.assertBelowCap(tx, input),
+      this.governed(tx, input, createdAt),
+    ]);
+    if (belowCap.status === 'rejected') throw belowCap.reason;
+    if (governed.status === 'rejected') throw governed.reason;
+    const terms = governed.value;
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const constraints = input.constraints ?? UNCONSTRAINED;
     const token = Object.assign(new ApiToken(), {
