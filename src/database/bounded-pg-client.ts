@@ -61,6 +61,13 @@ export class BoundedPgClient extends Client {
   readonly setLocalTimeouts: string | null;
   /** When the query under way started (`performance.now()`), or 0 when none is. */
   private busySince = 0;
+  /**
+   * Whether TypeORM's transaction is open: from its START, sent ahead (`startAhead`), to its
+   * COMMIT or ROLLBACK. The server's own status says so only once it has answered the START.
+   */
+  transactionOpen = false;
+  /** The failure of this transaction's START, sent ahead; undefined if none. */
+  startFailure: Error | undefined = undefined;
 
   constructor(config?: string | BoundedPgClientConfig) {
     const {
@@ -129,9 +136,41 @@ const pgQuery = Client.prototype.query as (...args: unknown[]) => unknown;
 BoundedPgClient.prototype.query = function (this: BoundedPgClient, ...args: unknown[]) {
   this.noteQueryStart();
   corkUntilTick(this);
+  const [text, params] = args;
+  if (text === TRANSACTION_START && params === undefined && args.length <= 2) {
+    return startAhead(this, this.setLocalTimeouts);
+  }
+  if (text === 'COMMIT' || text === 'ROLLBACK') {
+    this.transactionOpen = false;
+    const failure = this.startFailure;
+    this.startFailure = undefined;
+    if (failure !== undefined && text === 'COMMIT') return Promise.reject(failure);
+  }
   if (this.setLocalTimeouts === null) return pgQuery.apply(this, args);
   return queryWithLocalTimeouts(this, this.setLocalTimeouts, args);
 } as Client['query'];
+
+/** What TypeORM is answered for a START sent ahead (it reads nothing of it). */
+const STARTED = Object.freeze({ command: 'START', rowCount: null, rows: [], fields: [] });
+
+/**
+ * A transaction's `START TRANSACTION` (with its `SET LOCAL`s through a transaction pooler) goes
+ * out, and TypeORM is told it is done without waiting for the server: the transaction's first
+ * statements follow it in the same round trip (pipelined), instead of a round trip of its own.
+ * The server runs them after it, in order. A START that fails leaves the transaction aborted,
+ * or the connection gone, so what follows fails too; and so that a failed START can never be
+ * acknowledged, the transaction's COMMIT is refused with its error (the connection is then
+ * discarded or rolled back as after any failed commit).
+ */
+function startAhead(client: BoundedPgClient, setLocal: string | null): Promise<unknown> {
+  client.startFailure = undefined;
+  client.transactionOpen = true;
+  const text = setLocal === null ? TRANSACTION_START : `${TRANSACTION_START}; ${setLocal}`;
+  (pgQuery.call(client, text) as Promise<unknown>).catch((e: unknown) => {
+    client.startFailure = e instanceof Error ? e : new Error(String(e));
+  });
+  return Promise.resolve(STARTED);
+}
 
 /** The pipelined clients whose socket is corked until the next tick. */
 const corked = new WeakSet<BoundedPgClient>();
@@ -156,8 +195,8 @@ function corkUntilTick(client: BoundedPgClient): void {
 
 /**
  * Through a transaction pooler, every statement runs in a transaction that sets the timeouts
- * first. TypeORM's `START TRANSACTION` carries them in the same message (one round trip, no
- * more). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
+ * first. TypeORM's `START TRANSACTION` carries them in the same message, sent ahead of the
+ * transaction's first statements (`startAhead`). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
  * its own: `BEGIN; SET LOCAL …`, the statement and `COMMIT`, written together (the client is in
  * pg's pipeline mode there: one round trip). After a failed statement the COMMIT ends the
  * aborted transaction as a ROLLBACK would, and the statement's error is the answer. The answer
@@ -166,11 +205,9 @@ function corkUntilTick(client: BoundedPgClient): void {
  * connected). pg refuses a cursor in pipeline mode: the app opens none.
  */
 function queryWithLocalTimeouts(client: BoundedPgClient, setLocal: string, args: unknown[]) {
-  const [first, ...rest] = args;
-  if (first === TRANSACTION_START)
-    return pgQuery.call(client, `${TRANSACTION_START}; ${setLocal}`, ...rest);
   const status = client.getTransactionStatus();
-  if (status !== 'I' && status !== null) return pgQuery.apply(client, args);
+  if (client.transactionOpen || (status !== 'I' && status !== null))
+    return pgQuery.apply(client, args);
   const callback = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
   const answer = inOwnTransaction(client, setLocal, () => pgQuery.apply(client, args));
   if (!callback) return answer;
