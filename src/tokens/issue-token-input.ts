@@ -1,5 +1,10 @@
-import type { TokenOrigin } from './api-token.entity';
-import type { TokenConstraints } from './token-constraints';
+import { randomUUID } from 'node:crypto';
+import type { Author } from '../database/domain-event';
+import type { TokenTerms } from '../governance/business-policy';
+import { ApiToken, type TokenOrigin } from './api-token.entity';
+import { UNCONSTRAINED, type TokenConstraints } from './token-constraints';
+import { newJti, type MintedSecret } from './token-secret';
+import { usesColumns } from './uses/token-uses';
 
 /** What `TokenIssuanceService.issue` makes a token of, before the business's policy is applied. */
 export interface IssueTokenInput {
@@ -24,4 +29,52 @@ export interface IssueTokenInput {
    * rather than shortening it; absent: a default, which the maximum shortens.
    */
   expiryAskedAt?: (string | number)[] | null;
+}
+
+/**
+ * The row of a new token: the input under the business policy's terms, holding the minted
+ * secret's hash and preview (never the secret). What later changes set (use, revocation,
+ * rotation, pause, leak report) starts empty.
+ */
+export function newTokenRow(
+  input: IssueTokenInput,
+  terms: TokenTerms,
+  minted: Pick<MintedSecret, 'hash' | 'preview'>,
+  author: Author,
+  createdAt: Date,
+): ApiToken {
+  const constraints = input.constraints ?? UNCONSTRAINED;
+  return Object.assign(new ApiToken(), {
+    id: input.id ?? randomUUID(),
+    jti: newJti(),
+    businessId: input.businessId,
+    identityId: input.identityId,
+    name: input.name,
+    scopes: terms.scopes && [...terms.scopes],
+    tokenHash: minted.hash,
+    preview: minted.preview,
+    createdAt,
+    createdBy: author.actor.label,
+    createdById: author.actor.id,
+    expiresAt: terms.expiresAt,
+    lastUsedAt: null,
+    revokedAt: null,
+    revokedBy: null,
+    revokedById: null,
+    revocationReason: null,
+    rotatedFromId: input.rotatedFromId ?? null,
+    rotatedToId: null,
+    allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
+    rateLimitPerMinute: constraints.rateLimitPerMinute,
+    sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
+    sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
+    leakReportedAt: null,
+    disabledAt: null,
+    disabledBy: null,
+    disabledById: null,
+    disabledReason: null,
+    meta: input.meta ?? null,
+    origin: input.origin ?? null,
+    ...usesColumns(constraints.uses),
+  } satisfies ApiToken);
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
 import { firstTokenScopes } from '../auth/scopes';
 import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from './policy-decision';
@@ -35,11 +34,10 @@ import {
   FIRST_TOKEN_DAYS,
   FIRST_TOKEN_NAME,
 } from './token-lifetime';
-import { mintSecret, newJti } from './token-secret';
+import { mintSecret } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
-import type { IssueTokenInput } from './issue-token-input';
-import { usesColumns } from './uses/token-uses';
+import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
@@ -104,40 +102,7 @@ export class TokenIssuanceService {
     if (governed.status === 'rejected') throw governed.reason;
     const terms = governed.value;
     const minted = mintSecret(this.config.TOKEN_PREFIX);
-    const constraints = input.constraints ?? UNCONSTRAINED;
-    const token = Object.assign(new ApiToken(), {
-      id: input.id ?? randomUUID(),
-      jti: newJti(),
-      businessId: input.businessId,
-      identityId: input.identityId,
-      name: input.name,
-      scopes: terms.scopes && [...terms.scopes],
-      tokenHash: minted.hash,
-      preview: minted.preview,
-      createdAt,
-      createdBy: author.actor.label,
-      createdById: author.actor.id,
-      expiresAt: terms.expiresAt,
-      lastUsedAt: null,
-      revokedAt: null,
-      revokedBy: null,
-      revokedById: null,
-      revocationReason: null,
-      rotatedFromId: input.rotatedFromId ?? null,
-      rotatedToId: null,
-      allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
-      rateLimitPerMinute: constraints.rateLimitPerMinute,
-      sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
-      sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,
-      leakReportedAt: null,
-      disabledAt: null,
-      disabledBy: null,
-      disabledById: null,
-      disabledReason: null,
-      meta: input.meta ?? null,
-      origin: input.origin ?? null,
-      ...usesColumns(constraints.uses),
-    } satisfies ApiToken);
+    const token = newTokenRow(input, terms, minted, author, createdAt);
     // The insert goes with the audit append's first statements: nothing of the append reads the
     // token row, and its failure is the one answered (the append behind it fails with it).
     await statementsTogether(tx.manager, [
