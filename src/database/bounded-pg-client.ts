@@ -196,13 +196,14 @@ function corkUntilTick(client: BoundedPgClient): void {
 /**
  * Through a transaction pooler, every statement runs in a transaction that sets the timeouts
  * first. TypeORM's `START TRANSACTION` carries them in the same message, sent ahead of the
- * transaction's first statements (`startAhead`). A statement outside a transaction (a pooled read, `pg_notify`) gets a transaction of
- * its own: `BEGIN; SET LOCAL …`, the statement and `COMMIT`, written together (the client is in
- * pg's pipeline mode there: one round trip). After a failed statement the COMMIT ends the
- * aborted transaction as a ROLLBACK would, and the statement's error is the answer. The answer
- * comes once the COMMIT is done, so the pool never hands on a connection with a transaction
- * open. The server's last ReadyForQuery says whether one is open ('I' is none; null, not yet
- * connected). pg refuses a cursor in pipeline mode: the app opens none.
+ * transaction's first statements (`startAhead`). A statement outside a transaction (a pooled
+ * read, `pg_notify`) gets a transaction of its own: `BEGIN; SET LOCAL …`, the statement and
+ * `COMMIT`, written together (the client is in pg's pipeline mode there: one round trip).
+ * After a failed statement the COMMIT ends the aborted transaction as a ROLLBACK would, and the
+ * statement's error is the answer. The answer comes once the COMMIT is done, so the pool never
+ * hands on a connection with a transaction open. Whether one is open: the client's own record
+ * of TypeORM's (`transactionOpen`), or the server's last ReadyForQuery ('I' is none; null, not
+ * yet connected). pg refuses a cursor in pipeline mode: the app opens none.
  */
 function queryWithLocalTimeouts(client: BoundedPgClient, setLocal: string, args: unknown[]) {
   const status = client.getTransactionStatus();
