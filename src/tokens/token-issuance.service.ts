@@ -93,14 +93,11 @@ export class TokenIssuanceService {
     // The cap's count and the policy's rules are read together: one round trip on a pipelined
     // connection, so the identity's exclusive key (below) is held for one round trip fewer, and
     // parallel creates for one identity queue that much less (through PgBouncer above all). When
-    // both refuse, the cap's refusal is the one answered, as when they were read in turn.
-    const [belowCap, governed] = await Promise.allSettled([
-      this.assertBelowCap(tx, input),
-      this.governed(tx, input, createdAt),
+    // both refuse, the cap's refusal is the one answered (the first failure, in order).
+    const [, terms] = await statementsTogether(tx.manager, [
+      () => this.assertBelowCap(tx, input),
+      () => this.governed(tx, input, createdAt),
     ]);
-    if (belowCap.status === 'rejected') throw belowCap.reason;
-    if (governed.status === 'rejected') throw governed.reason;
-    const terms = governed.value;
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = newTokenRow(input, terms, minted, author, createdAt);
     // The insert goes with the audit append's first statements: nothing of the append reads the
