@@ -18,20 +18,11 @@ import { join } from 'node:path';
 import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { Child } from '../support/child';
 import { LatchkeyClient } from '../support/latchkey-client';
+import { cpuMicros } from './lib/process-cpu';
 import { startBareFastify, startVerifyFloor } from './lib/verify-floor';
 
 const SECONDS = Number(process.env.CPU_SECONDS || 4);
 const ROUNDS = Number(process.env.CPU_ROUNDS || 3);
-/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
-const TICKS = 100;
-
-/** The process's CPU time so far, in µs (utime + stime, fields 14 and 15). */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The name (field 2) may hold spaces; fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
-}
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 

@@ -8,7 +8,7 @@
  * BENCH_CPU_PROFILE=<dir> writes the server's CPU profile there (`node --cpu-prof`).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { percentile, round } from '../support/stats';
+import { cpuMicros } from './lib/process-cpu';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCY_SAMPLES = QUICK ? 200 : 1000;
 const DURATION_S = Number(process.env.BENCH_DURATION_S || (QUICK ? 2 : 5));
 const CONCURRENCY = 16;
-/** /proc's clock ticks per second (USER_HZ), 100 on Linux. */
-const CLOCK_TICKS = 100;
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const AUDIENCE = 'https://github.com/acme';
 
@@ -125,7 +124,7 @@ export async function benchFederation(log: (m: string) => void = () => undefined
       await exchange(jwts.pop()!);
       times.push(performance.now() - start);
     }
-    const cpuBefore = serverCpuMs(app.pid);
+    const cpuBefore = cpuMicros(app.pid) / 1000;
     let done = 0;
     const until = performance.now() + DURATION_S * 1000;
     await Promise.all(
@@ -137,7 +136,7 @@ export async function benchFederation(log: (m: string) => void = () => undefined
       }),
     );
     // The server's own CPU time per exchange: on a machine others share, steadier than the rate.
-    const cpu = (serverCpuMs(app.pid) - cpuBefore) / Math.max(done, 1);
+    const cpu = (cpuMicros(app.pid) / 1000 - cpuBefore) / Math.max(done, 1);
     log(
       `server CPU per exchange at ${CONCURRENCY} in flight: ${cpu.toFixed(2)} ms (${done} exchanges)`,
     );
@@ -153,16 +152,6 @@ export async function benchFederation(log: (m: string) => void = () => undefined
     await app.stop(process.env.BENCH_CPU_PROFILE ? 30_000 : 2000);
     keys.close();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** User plus system CPU time of a process so far, from /proc (Linux; NaN elsewhere). */
-function serverCpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
   }
 }
 

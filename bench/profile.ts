@@ -5,7 +5,8 @@
  * and its owner's token, drives the path with autocannon on 127.0.0.1 (50 connections,
  * PROFILE_SECONDS, default 10), stops the server and prints the profile's self time by function
  * and by package, and inclusive time by package, for the load alone (start-up left out). Paths
- * default to `/auth/verify`, `/api/v1/me` and `/health/live`. The profiles stay in PROFILE_DIR
+ * default to `/auth/verify`, `/api/v1/me` and `/health/live`; `POST:/api/v1/tokens` profiles token
+ * creation (10 connections, as `npm run bench`'s PgBouncer row drives it). The profiles stay in PROFILE_DIR
  * (default /tmp/latchkey-prof) for Chrome's DevTools. docs/performance.md has what they showed.
  */
 import autocannon from 'autocannon';
@@ -23,32 +24,41 @@ const SECONDS = Number(process.env.PROFILE_SECONDS || 10);
 const DIR = process.env.PROFILE_DIR || '/tmp/latchkey-prof';
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
-const PATHS = process.argv.slice(2).filter((a) => a.startsWith('/'));
+const PATHS = process.argv.slice(2).filter((a) => a.startsWith('/') || a.startsWith('POST:/'));
 
-async function profile(path: string, env: Record<string, string>): Promise<void> {
-  const dir = join(DIR, path.replace(/\W+/g, '_').replace(/^_/, ''));
+async function profile(route: string, env: Record<string, string>): Promise<void> {
+  const dir = join(DIR, route.replace(/\W+/g, '_').replace(/^_/, ''));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const spawned = Date.now();
   const app = await startAppProcess({
-    name: `profile ${path}`,
+    name: `profile ${route}`,
     env: { LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF, ...env },
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, APP_ENTRY],
   });
   try {
     const client = new LatchkeyClient(app.url);
     const owner = await client.createBusiness(app.platformToken!, 'profile');
-    const headers: Record<string, string> = path.startsWith('/auth/verify')
+    const headers: Record<string, string> = route.startsWith('/auth/verify')
       ? { authorization: `Bearer ${owner.ownerToken}`, 'x-latchkey-business': owner.businessId }
       : { authorization: `Bearer ${owner.ownerToken}`, 'x-business-id': owner.businessId };
-    const probe = await client.request('GET', path, { headers });
-    if (probe.status >= 300) throw new Error(`${path} answered ${probe.status}`);
+    const post = route.startsWith('POST:');
+    const path = post ? route.slice('POST:'.length) : route;
+    const body = post ? JSON.stringify({ name: 'profile' }) : undefined;
+    if (post) headers['content-type'] = 'application/json';
+    const probe = await client.request(post ? 'POST' : 'GET', path, {
+      headers,
+      body: post ? { name: 'profile' } : undefined,
+    });
+    if (probe.status >= 300) throw new Error(`${route} answered ${probe.status}`);
     const loadFrom = Date.now() - spawned;
     const result = await autocannon({
       url: `${app.url}${path}`,
-      connections: 50,
+      method: post ? 'POST' : 'GET',
+      connections: post ? 10 : 50,
       duration: SECONDS,
       headers,
+      body,
     });
     process.stderr.write(
       `${path}: ${Math.round(result.requests.average)} req/s under the profiler, ` +
@@ -74,7 +84,16 @@ async function main(): Promise<void> {
     if (POSTGRES_URL) db = await createScratchDatabase(POSTGRES_URL);
     for (const [i, path] of paths.entries()) {
       const env: Record<string, string> = db
-        ? { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, ...SHARED_KEYS_ENV }
+        ? {
+            DATABASE_URL: db.url,
+            REDIS_URL,
+            REDIS_KEY_PREFIX: keyPrefix,
+            ...SHARED_KEYS_ENV,
+            // PROFILE_POOL_MODE=transaction: the statements as through a transaction pooler.
+            ...(process.env.PROFILE_POOL_MODE === 'transaction'
+              ? { DATABASE_POOL_MODE: 'transaction', DATABASE_DIRECT_URL: db.url }
+              : {}),
+          }
         : { SQLITE_PATH: join(sqliteDir, `profile-${i}.sqlite`) };
       await profile(path, env);
     }

@@ -43,6 +43,11 @@ export class PrivatePgBouncer {
     private readonly settings: Record<string, string | number> = {},
   ) {}
 
+  /** The process id, or -1 before it has started. */
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
   url(database: string): string {
     const url = new URL(this.serverUrl);
     url.host = `127.0.0.1:${this.port}`;
