@@ -72,6 +72,8 @@ for (const name of ONLY) {
 }
 const DURATION_S = Number(process.env.BENCH_DURATION_S || (QUICK ? 2 : 10));
 const WARMUP_S = QUICK ? 1 : 3;
+/** Token creation's warm-up before the PgBouncer row's runs (full bench only). */
+const CREATE_WARMUP_S = 15;
 const TOKENS = Number(process.env.BENCH_TOKENS || (QUICK ? 200 : 2000));
 const PROBE_TOKENS = Math.max(50, Math.round(TOKENS / 4));
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS || (QUICK ? 40 : 200));
@@ -850,7 +852,7 @@ async function metricsCost(
  * PgBouncer's cost (issue 37: at least 0.9 of direct): /api/v1/me (warm) and token creation on
  * two like instances on the same database and Redis, one straight to PostgreSQL, the other
  * through a private PgBouncer in transaction pooling mode (DATABASE_POOL_MODE=transaction, with
- * DATABASE_DIRECT_URL); runs alternated, each round starting with the other instance.
+ * DATABASE_DIRECT_URL); four rounds, each starting with the other instance.
  */
 async function pgbouncerCost(
   env: Record<string, string>,
@@ -918,13 +920,17 @@ async function pgbouncerCost(
     log('pgbouncer: warm-up');
     for (const app of [direct, pooled]) {
       await load(app.name, app.url, '/api/v1/me', headers, WARMUP_S);
-      await create(app, WARMUP_S, false);
+      // A creation's CPU falls by half over its first 20 s of load as V8 compiles its path.
+      await create(app, CREATE_WARMUP_S, false);
     }
     const runs = {
       me: { off: [] as LoadRun[], on: [] as LoadRun[] },
       create: { off: [] as number[], on: [] as number[] },
     };
-    for (let round = 0; round < 3; round++) {
+    // Four rounds, each starting with the other instance (ABBA): both sides run at the same mean
+    // position, so what drifts over the runs (the tables and the chain grow, the JIT settles)
+    // weighs on both alike.
+    for (let round = 0; round < 4; round++) {
       const pair = [
         async () => {
           runs.me.off.push(await load('direct', direct.url, '/api/v1/me', headers));

@@ -132,4 +132,21 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
     expectError(await postToken(t, as, outside), 409, 'TOKEN_LIMIT_REACHED');
     expect(await activeOf(strict.ownerId, strict)).toBe(CAP);
   });
+
+  it("the caller's admission is read with the cap and the policy: at the cap, a create the caller may not make is refused for that, first", async () => {
+    const own = await createUnexpiringBusiness(t);
+    const member = await addMember(t, own, 'member');
+    await putPolicy(t, asOwner(own), { allowed_scopes: ['deploy:*'] }).expect(200);
+    const as = asMember(member.token, own.id);
+    for (let i = await activeOf(member.identityId, own); i < CAP; i++)
+      await postToken(t, as, { name: `m${i}` }).expect(201);
+    // Beyond a member's role, at the cap, and outside the policy: the scope's refusal.
+    const beyond = { name: 'beyond', scopes: ['tokens:admin'] };
+    expectError(await postToken(t, as, beyond), 403, 'SCOPE_ESCALATION');
+    // People make their own tokens: the owner naming this member is refused for that, not for
+    // the member's count, which is no business of the request's.
+    const forMember = { name: 'theirs', identity_id: member.identityId };
+    expectError(await postToken(t, asOwner(own), forMember), 403, 'NOT_TOKEN_HOLDER');
+    expect(await activeOf(member.identityId, own)).toBe(CAP);
+  });
 });

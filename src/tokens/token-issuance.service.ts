@@ -39,6 +39,9 @@ import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 
+/** The admission of a path that has checked its holder before `issue`. */
+const ADMITTED = (): Promise<void> => Promise.resolve();
+
 /**
  * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
  * `TokenRotationService`).
@@ -63,10 +66,7 @@ export class TokenIssuanceService {
     const constraints = cappedConstraints(this.requested(dto), maker, maker);
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
-      const target = await this.access.memberTarget(ctx, identityId, tx);
-      enforce(mayAct(ctx, 'issue', target), identityNotFound);
-      this.access.assertMayGrant(ctx, scopes);
-      const { secret, token } = await this.issue(tx, ctx.author, {
+      const input = {
         businessId: ctx.businessId,
         identityId,
         name: dto.name,
@@ -75,6 +75,11 @@ export class TokenIssuanceService {
         expiryAskedAt,
         constraints,
         meta: dto.meta ?? null,
+      };
+      const { secret, token } = await this.issue(tx, ctx.author, input, async () => {
+        const target = await this.access.memberTarget(ctx, identityId, tx);
+        enforce(mayAct(ctx, 'issue', target), identityNotFound);
+        this.access.assertMayGrant(ctx, scopes);
       });
       return IssuedTokenDto.issued(secret, token);
     });
@@ -83,18 +88,25 @@ export class TokenIssuanceService {
   /**
    * Mints and stores a token inside the caller's transaction, under its business's token policy
    * (every path comes here, so none escapes it). The secret leaves only here.
+   *
+   * `admitted`, when given, is the caller's own check that this holder may be issued the token
+   * (its membership, read under the issuance lock, and the scopes it may grant): it runs with
+   * the cap's count and the policy's read, and its refusal is answered before theirs.
    */
   async issue(
     tx: Transaction,
     author: Author,
     input: IssueTokenInput,
+    admitted: () => Promise<void> = ADMITTED,
   ): Promise<{ secret: string; token: ApiToken }> {
     const createdAt = new Date();
-    // The cap's count and the policy's rules are read together: one round trip on a pipelined
-    // connection, so the identity's exclusive key (below) is held for one round trip fewer, and
-    // parallel creates for one identity queue that much less (through PgBouncer above all). When
-    // both refuse, the cap's refusal is the one answered (the first failure, in order).
-    const [, terms] = await statementsTogether(tx.manager, [
+    // The admission's read, the cap's count and the policy's rules are read together: one round
+    // trip on a pipelined connection, so the identity's exclusive key (below) is held for fewer
+    // round trips, and parallel creates for one identity queue that much less (through PgBouncer
+    // above all). Nothing is decided until all are answered, and the first refusal in this order
+    // is the one answered: the admission's, then the cap's, then the policy's.
+    const [, , terms] = await statementsTogether(tx.manager, [
+      admitted,
       () => this.assertBelowCap(tx, input),
       () => this.governed(tx, input, createdAt),
     ]);
