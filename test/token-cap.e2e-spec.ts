@@ -8,6 +8,9 @@ import { asMember, asOwner, postToken, reissueFirstToken, revoke, rotate } from 
 import { expectError } from './helpers/assertions';
 import { putPolicy } from './helpers/token-policy';
 import { bootTestApp, TestApp } from './helpers/test-app';
+import { Client } from 'pg';
+import { activeTokensKey, KEY_SPACE } from '../src/database/key-lock';
+import { sleep } from '../support/stats';
 import { DRIVERS } from './setup/servers';
 
 /**
@@ -149,4 +152,31 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
     expectError(await postToken(t, asOwner(own), forMember), 403, 'NOT_TOKEN_HOLDER');
     expect(await activeOf(member.identityId, own)).toBe(CAP);
   });
+
+  if (driver === 'postgres') {
+    it("a create naming an identity the caller may not issue to never takes that identity's key: refused at once while it is held", async () => {
+      const own = await createUnexpiringBusiness(t);
+      const member = await addMember(t, own, 'member');
+      const other = await addMember(t, own, 'member');
+      // The member's own issuance is under way: its exclusive key is held, as by a create.
+      const holder = new Client({ connectionString: t.db.env.DATABASE_URL });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [
+          KEY_SPACE,
+          activeTokensKey(own.id, member.identityId),
+        ]);
+        // Had the refused create taken the key, it would wait for it (then 503 at the statement
+        // timeout), holding up the member's own issuance behind it.
+        const named = { name: 'theirs', identity_id: member.identityId };
+        const answer = await Promise.race([
+          postToken(t, asMember(other.token, own.id), named).then((r) => r.status),
+          sleep(1500).then(() => 'waited'),
+        ]);
+        expect(answer).toBe(403);
+      } finally {
+        await holder.end();
+      }
+    });
+  }
 });

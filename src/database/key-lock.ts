@@ -4,7 +4,7 @@ import { statementsTogether } from './statements-together';
 import type { Transaction } from './unit-of-work';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
-const KEY_SPACE = 0x4c4b;
+export const KEY_SPACE = 0x4c4b;
 
 /**
  * Holds a PostgreSQL advisory lock on `key` until the transaction ends: `shared` for the many
