@@ -133,19 +133,6 @@ describe(loadConfig.name, () => {
     expect(sut.TOKEN_CACHE_TTL_MS).toBe(250);
   });
 
-  it('reads the PostgreSQL timeouts in milliseconds', () => {
-    const sut = loadConfig({
-      DB_STATEMENT_TIMEOUT_MS: '1500',
-      DB_QUERY_TIMEOUT_MS: '2500',
-      DB_CONNECT_TIMEOUT_MS: '1000',
-    });
-    expect(sut).toMatchObject({
-      DB_STATEMENT_TIMEOUT_MS: 1500,
-      DB_QUERY_TIMEOUT_MS: 2500,
-      DB_CONNECT_TIMEOUT_MS: 1000,
-    });
-  });
-
   it('reads the metrics switch and the scraper secret', () => {
     const sut = loadConfig({ METRICS_ENABLED: 'false', METRICS_TOKEN: 'scrape-me-0123456789' });
     expect(sut.METRICS_ENABLED).toBe(false);
@@ -164,14 +151,9 @@ describe(loadConfig.name, () => {
     expect(loadConfig({}).VERIFY_GATEWAY_SECRET).toBeUndefined();
   });
 
-  it('chooses PostgreSQL when DATABASE_URL is set', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseDriver).toBe('postgres');
-  });
-
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
-    ['DATABASE_URL', 'mysql://x'],
     ['REDIS_URL', 'http://x'],
     ['TOKEN_PREFIX', 'Bad_Prefix'],
     ['TOKEN_CACHE_TTL_MS', '60000'],
@@ -182,12 +164,6 @@ describe(loadConfig.name, () => {
     ['TRUST_PROXY', 'maybe'],
     ['OTEL_TRUST_INCOMING_CONTEXT', 'sometimes'],
     ['RATE_LIMIT_OAUTH_PER_MINUTE', '-1'],
-    ['DB_STATEMENT_TIMEOUT_MS', '0'],
-    ['DB_STATEMENT_TIMEOUT_MS', '5s'],
-    ['DB_QUERY_TIMEOUT_MS', '0'],
-    ['DB_QUERY_TIMEOUT_MS', '600001'],
-    ['DB_CONNECT_TIMEOUT_MS', '-1'],
-    ['DB_CONNECT_TIMEOUT_MS', '2.5'],
     ['METRICS_ENABLED', 'sometimes'],
     ['METRICS_TOKEN', 'short'],
     ['METRICS_TOKEN', 'has a space in the middle'],
