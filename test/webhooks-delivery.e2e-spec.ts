@@ -5,7 +5,7 @@ import { CLI_AUTHOR } from '../src/database/domain-event';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { TokenRevokedEvent } from '../src/tokens/tokens.events';
 import { Outcome, WebhookAttemptRecorder } from '../src/webhooks/webhook-attempt-recorder';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
+import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository';
 import { DRIVERS } from './setup/servers';
 import {
   FAST_RETRIES,
@@ -164,7 +164,9 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     await revoke(t, asOwner(biz), token.id).expect(201);
     const [attempt] = await waitForAttempts(t, biz, endpoint.id, 1);
     // Each worker holds the endpoint as it read it, enabled, and records its own 410.
-    const stale = await t.app.get(WebhooksRepository).findEndpoint(null, biz.id, endpoint.id);
+    const stale = await t.app
+      .get(WebhookEndpointsRepository)
+      .findEndpoint(null, biz.id, endpoint.id);
     const gone = (): Outcome => ({
       message: {
         id: attempt.message_id,

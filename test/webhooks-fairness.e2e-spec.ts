@@ -12,7 +12,7 @@ import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity';
 import { messageId, WebhookMessage } from '../src/webhooks/webhook-message.entity';
 import { WebhookClaims } from '../src/webhooks/webhook-claims';
 import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
+import { WebhookMessagesRepository } from '../src/webhooks/webhook-messages.repository';
 import type { DueMessage } from '../src/webhooks/send-slots';
 
 /** Not the default (4), so the suite shows the variable is read. */
@@ -143,8 +143,8 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
     const [h] = await deadReceivers(1);
     await register(c, h.url);
     // Enough that every instance holds sends of C's: one instance takes at most its sends and
-    // four queued behind each (the dispatcher's QUEUED_PER_SEND), so with 12 one instance could
-    // take them all and leave the other none to send (a run once timed out waiting for 6).
+    // four queued behind each (QUEUED_PER_SEND, in webhook-claim-pass.ts), so with 12 one instance
+    // could take them all and leave the other none to send (a run once timed out waiting for 6).
     const heldByOne = 5 * PER_ENDPOINT;
     await tokens(c, Math.max(12, heldByOne * (apps.length - 1) + 2 * PER_ENDPOINT), 'c');
     const cap = PER_ENDPOINT * apps.length;
@@ -255,7 +255,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           deliveredAt: null,
         })),
       );
-      await apps[0].app.get(WebhooksRepository).enqueue(data.manager, messages);
+      await apps[0].app.get(WebhookMessagesRepository).enqueue(data.manager, messages);
       return { ids, messages };
     }
 

@@ -3,7 +3,7 @@ import { asOwner, revoke } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
+import { WebhookMessagesRepository } from '../src/webhooks/webhook-messages.repository';
 import { seal } from '../src/webhooks/webhook-secret-box';
 import { generateSecret } from '../src/webhooks/webhook-signature';
 import { listAttempts, waitForAttempts } from './helpers/webhook-suite';
@@ -110,7 +110,7 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
 
   it('records each attempt alone when one row of the batch is refused', async () => {
     const { biz, poisoned, plain, revokeOne } = await twoEndpoints();
-    const repo = t.app.get(WebhooksRepository);
+    const repo = t.app.get(WebhookMessagesRepository);
     const real = repo.recordAttempt.bind(repo);
     const refused = jest
       .spyOn(repo, 'recordAttempt')

@@ -10,7 +10,8 @@ import type { WebhookEndpoint } from './webhook-endpoint.entity';
 import type { SendError, SendResult } from './webhook-sender';
 import { endpointRef } from './webhooks.service';
 import { DisableCause, WebhookDisabledEvent } from './webhooks.events';
-import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { ClaimedMessage, WebhookMessagesRepository } from './webhook-messages.repository';
 
 /** Why an attempt got no answer: the sender's word, or `signing_failed` when none was sent. */
 export type AttemptError = SendError | 'signing_failed';
@@ -51,7 +52,8 @@ export class WebhookAttemptRecorder {
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
-    private readonly repo: WebhooksRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly messages: WebhookMessagesRepository,
     private readonly metrics: Metrics,
   ) {
     this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
@@ -107,11 +109,11 @@ export class WebhookAttemptRecorder {
     for (const { message, endpoint, result, at } of outcomes) {
       if (!endpoint || !result || disabled.has(endpoint.id)) {
         // Deleted or disabled meanwhile: nothing was sent, and nothing will be.
-        await this.repo.markDead(tx.manager, message);
+        await this.messages.markDead(tx.manager, message);
         count(() => this.metrics.webhookDead(1));
         continue;
       }
-      await this.repo.recordAttempt(tx.manager, {
+      await this.messages.recordAttempt(tx.manager, {
         id: randomUUID(),
         messageId: message.id,
         endpointId: endpoint.id,
@@ -125,13 +127,13 @@ export class WebhookAttemptRecorder {
       const status = result.status ?? 0;
       if (status >= 200 && status < 300) {
         const delivered = new Date();
-        await this.repo.markDelivered(tx.manager, message, delivered);
+        await this.messages.markDelivered(tx.manager, message, delivered);
         count(() => {
           this.metrics.webhookAttempt('delivered');
           this.metrics.webhookDelivered((delivered.getTime() - message.createdAt.getTime()) / 1000);
         });
         if (endpoint.failingSince && !recovered.has(endpoint.id)) {
-          await this.repo.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
+          await this.endpoints.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
             failingSince: null,
           });
           recovered.add(endpoint.id);
@@ -149,10 +151,10 @@ export class WebhookAttemptRecorder {
       const delay = nextDelayMs(this.schedule, message.attempts, retryAfter);
       count(() => this.metrics.webhookAttempt('failed'));
       if (delay === null) {
-        await this.repo.markDead(tx.manager, message);
+        await this.messages.markDead(tx.manager, message);
         count(() => this.metrics.webhookDead(1));
       } else {
-        await this.repo.reschedule(tx.manager, message, new Date(Date.now() + delay));
+        await this.messages.reschedule(tx.manager, message, new Date(Date.now() + delay));
       }
       failing.set(endpoint.id, endpoint);
     }
@@ -160,7 +162,7 @@ export class WebhookAttemptRecorder {
       if (disabled.has(endpoint.id)) continue;
       const failingSince = recovered.has(endpoint.id) ? null : endpoint.failingSince;
       if (!failingSince) {
-        await this.repo.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
+        await this.endpoints.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
           failingSince: new Date(),
         });
       } else if (
@@ -179,11 +181,17 @@ export class WebhookAttemptRecorder {
   private async disable(tx: Transaction, endpoint: WebhookEndpoint, cause: DisableCause) {
     const now = new Date();
     if (
-      !(await this.repo.disableIfEnabled(tx.manager, endpoint.chainId, endpoint.id, cause, now))
+      !(await this.endpoints.disableIfEnabled(
+        tx.manager,
+        endpoint.chainId,
+        endpoint.id,
+        cause,
+        now,
+      ))
     ) {
       return;
     }
-    const killed = (await this.repo.killPending(tx.manager, endpoint.id)).affected ?? 0;
+    const killed = (await this.messages.killPending(tx.manager, endpoint.id)).affected ?? 0;
     tx.afterCommit(() => this.metrics.webhookDead(killed));
     // In the platform chain's name or the business's: the audit tap then queues
     // `webhook.disabled` to the chain's other endpoints (this one is disabled already).

@@ -7,7 +7,8 @@ import { sendWebhook } from './webhook-sender';
 import { signedHeaders } from './webhook-signature';
 import { WebhookSigningKey } from './webhook-signing-key';
 import { WebhooksService } from './webhooks.service';
-import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import type { ClaimedMessage } from './webhook-messages.repository';
 
 /**
  * How long an endpoint read for a send serves the next ones: a change to it (its URL, its
@@ -34,7 +35,7 @@ export class WebhookAttempts {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly repo: WebhooksRepository,
+    private readonly repo: WebhookEndpointsRepository,
     private readonly webhooks: WebhooksService,
   ) {}
 

@@ -4,7 +4,7 @@ import { dbTime } from '../database/db-time';
 import { UnitOfWork } from '../database/unit-of-work';
 import { WebhookMessage } from './webhook-message.entity';
 import type { DueMessage, SendSlots } from './send-slots';
-import type { ClaimedMessage } from './webhooks.repository';
+import type { ClaimedMessage } from './webhook-messages.repository';
 
 /** Endpoints one claim reads at most; the next claim goes on after the last one read. */
 const ENDPOINTS_PER_CLAIM = 128;

@@ -8,7 +8,8 @@ import { WebhookError } from './webhook-error';
 import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
 import { messageId } from './webhook-message.entity';
 import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
-import { WebhooksRepository } from './webhooks.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 import { ReadRouting } from '../database/read-routing';
 
 /**
@@ -20,7 +21,8 @@ import { ReadRouting } from '../database/read-routing';
 export class WebhookDeliveriesService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly repo: WebhooksRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly messages: WebhookMessagesRepository,
     private readonly reads: ReadRouting,
   ) {}
 
@@ -31,11 +33,11 @@ export class WebhookDeliveriesService {
     query: PageQueryDto,
   ): Promise<Page<WebhookAttemptDto>> {
     // Whether the endpoint is there is read on the primary; its attempts may come from a replica.
-    await endpointOrFail(this.repo, null, chainId, id);
+    await endpointOrFail(this.endpoints, null, chainId, id);
     return this.reads.read(readerId, (from) =>
       paginate(
         query,
-        (limit, after) => this.repo.listAttempts(chainId, id, limit, after, from),
+        (limit, after) => this.messages.listAttempts(chainId, id, limit, after, from),
         (a) => ({ at: a.attemptedAt.toISOString(), id: a.id }),
         WebhookAttemptDto.of,
       ),
@@ -53,8 +55,8 @@ export class WebhookDeliveriesService {
     message: string,
   ): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
-      const found = await this.repo.findMessage(tx.manager, chainId, id, message);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const found = await this.messages.findMessage(tx.manager, chainId, id, message);
       if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
       mayTouchAudit(
         ctx,
@@ -62,7 +64,7 @@ export class WebhookDeliveriesService {
         receivesAudit(endpoint.eventTypes) || found.eventType === AUDIT_EVENT_TYPE,
       );
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      await this.repo.requeue(tx.manager, chainId, id, message, new Date());
+      await this.messages.requeue(tx.manager, chainId, id, message, new Date());
       return { message_id: found.id, event_type: found.eventType };
     });
   }
@@ -75,15 +77,28 @@ export class WebhookDeliveriesService {
     since: Date,
   ): Promise<RecoveredDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
       mayTouchAudit(
         ctx,
         'recover',
         receivesAudit(endpoint.eventTypes) ||
-          (await this.repo.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'dead', since)),
+          (await this.messages.holdsMessage(
+            tx.manager,
+            chainId,
+            id,
+            AUDIT_EVENT_TYPE,
+            'dead',
+            since,
+          )),
       );
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      const requeued = await this.repo.requeueDeadSince(tx.manager, chainId, id, since, new Date());
+      const requeued = await this.messages.requeueDeadSince(
+        tx.manager,
+        chainId,
+        id,
+        since,
+        new Date(),
+      );
       return { requeued };
     });
   }
@@ -91,7 +106,7 @@ export class WebhookDeliveriesService {
   /** Queues a `webhook.test` message to this endpoint alone, now; 409 while it is disabled. */
   async sendTest(ctx: RequestContext, chainId: string, id: string): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
       mayTouchAudit(ctx, 'test', receivesAudit(endpoint.eventTypes));
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
       const now = new Date();
@@ -107,7 +122,7 @@ export class WebhookDeliveriesService {
         createdAt: now,
         deliveredAt: null,
       };
-      await this.repo.enqueue(tx.manager, [message]);
+      await this.messages.enqueue(tx.manager, [message]);
       return { message_id: message.id, event_type: message.eventType };
     });
   }

@@ -8,24 +8,12 @@ import { Outcome, WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import { WebhookAttempts } from './webhook-attempts';
 import { secretsKeyOf } from './webhook-secret-box';
 import { WebhookRetention } from './webhook-retention';
-import { ClaimedMessage, WebhooksRepository } from './webhooks.repository';
-import { SendSlots } from './send-slots';
+import { ClaimedMessage, WebhookMessagesRepository } from './webhook-messages.repository';
 import { Serial } from './serial';
+import { WebhookClaimPass } from './webhook-claim-pass';
 import { WebhookClaims } from './webhook-claims';
 import { WebhookOutbox } from './webhook-outbox';
 
-/** Sends one instance has in flight at most, all endpoints together. */
-const SEND_SLOTS = 64;
-/**
- * What one business (chain) may hold of them: half, so the other half is always there for the
- * others, however many dead receivers one business registers.
- */
-const CHAIN_SLOTS = SEND_SLOTS / 2;
-/**
- * Messages claimed to wait behind each send of a busy endpoint: enough that its queue does not
- * run dry while a claim refills it, which takes several sends' time on a loaded machine.
- */
-const QUEUED_PER_SEND = 4;
 /** Outcomes recorded in one transaction at most. */
 const RECORD_GROUP = 64;
 /**
@@ -34,15 +22,6 @@ const RECORD_GROUP = 64;
  * one, or the last of its endpoint's, is recorded at once.
  */
 const RECORD_DELAY_MS = 20;
-/** Time for an attempt's record after its send. */
-const RECORD_MARGIN_MS = 5_000;
-/**
- * How long a claimed message stays with its worker: its send (within the timeout) and the
- * transaction that records it, twice over. A message that waited for its endpoint is sent only
- * while that much of its lease is left (`release`), or handed back. A worker that died mid-send
- * leaves its messages to be taken again once this ends.
- */
-const leaseMs = (timeoutMs: number) => 2 * timeoutMs + RECORD_MARGIN_MS;
 /** How long a stop waits for the sends in flight and their records: one attempt and then some. */
 const stopGraceMs = (timeoutMs: number) => timeoutMs + 5_000;
 
@@ -53,13 +32,10 @@ interface Ended {
 }
 
 /**
- * Delivers the outbox. Each instance holds SEND_SLOTS send slots (`SendSlots`) and runs two
- * passes, each one at a time:
- * - claims: woken by a commit of its own, the poll (WEBHOOK_POLL_MS), a slot that frees or a busy
- *   endpoint's queue running low. It reads the due messages endpoint by endpoint, lets the slots
- *   choose fairly across businesses and endpoints (none past WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT),
- *   takes them in one statement (one instance each, on PostgreSQL) and starts each send, or has
- *   it wait for one of its endpoint's sends to end.
+ * Delivers the outbox. Each instance holds send slots and runs two passes, each one at a time:
+ * - claims (`WebhookClaimPass`): woken by a commit of its own, the poll (WEBHOOK_POLL_MS), a slot
+ *   that frees or a busy endpoint's queue running low, it takes the due messages the slots choose
+ *   fairly across businesses and endpoints, and starts each send or has it wait for its endpoint.
  * - records: the attempts that ended, in groups, each group in one transaction (or one each, if
  *   that fails), with their consequence (delivered, retried later, dead, or the endpoint
  *   disabled).
@@ -72,28 +48,20 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private timer: NodeJS.Timeout | null = null;
   /** The claim pass, one at a time, and the record pass, one at a time beside it. */
-  private readonly claiming: Serial;
+  private readonly claiming: WebhookClaimPass;
   private readonly recording: Serial;
   private delayed: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly slots: SendSlots<ClaimedMessage>;
   /** Sends under way, each until its outcome is queued for recording. */
   private readonly sends = new Set<Promise<void>>();
   /** Attempts that ended, waiting for the records. */
   private ended: Ended[] = [];
-  /**
-   * Messages claimed but not to be sent here (their endpoint failed, or they waited too long):
-   * handed back by the next claim, due again and their attempt uncounted.
-   */
-  private handBack: ClaimedMessage[] = [];
   private counting = false;
-  /** A busy endpoint's queue is refilled once this few wait for it. */
-  private readonly lowWater: number;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly claims: WebhookClaims,
-    private readonly repo: WebhooksRepository,
+    claims: WebhookClaims,
+    private readonly repo: WebhookMessagesRepository,
     private readonly attempts: WebhookAttempts,
     private readonly recorder: WebhookAttemptRecorder,
     private readonly retention: WebhookRetention,
@@ -101,18 +69,11 @@ export class WebhookDispatcher implements OnModuleDestroy {
     events: DomainEvents,
     outbox: WebhookOutbox,
   ) {
-    const perEndpoint = config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
-    this.slots = new SendSlots({
-      slots: SEND_SLOTS,
-      perEndpoint,
-      perChain: CHAIN_SLOTS,
-      queuePerEndpoint: QUEUED_PER_SEND * perEndpoint,
-    });
-    this.lowWater = (QUEUED_PER_SEND * perEndpoint) / 2;
-    const failed = (what: string) => (e: unknown) =>
-      this.logger.warn({ err: loggableError(e) }, `webhook ${what} failed`);
-    this.claiming = new Serial(() => this.claimAll(), failed('claim'));
-    this.recording = new Serial(() => this.recordEnded(), failed('record'));
+    this.claiming = new WebhookClaimPass(config, claims, this.logger, (m) => this.launch(m));
+    this.recording = new Serial(
+      () => this.recordEnded(),
+      (e: unknown) => this.logger.warn({ err: loggableError(e) }, 'webhook record failed'),
+    );
     // An audited change that queued a message: look once it has committed.
     events.subscribe([...auditedEventClasses()], (event) => {
       if (outbox.queued(event)) this.kick();
@@ -137,7 +98,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       this.countBacklog();
     }, this.config.WEBHOOK_POLL_MS);
     this.timer.unref();
-    this.kick();
+    this.claiming.start();
   }
 
   /**
@@ -158,7 +119,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     clearTimeout(timer);
     if (!settled) {
       this.logger.warn(
-        { sends: this.slots.inFlight, unrecorded: this.ended.length },
+        { sends: this.claiming.inFlight, unrecorded: this.ended.length },
         'webhook sends still in flight or unrecorded at stop: they are sent again when their ' +
           'lease ends',
       );
@@ -166,29 +127,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   private async settle(): Promise<void> {
-    await this.claiming.idle();
-    for (const endpoint of this.slots.endpointsWaiting()) {
-      this.handBack.push(...this.slots.takeBack(endpoint));
-    }
-    while (this.sends.size > 0 || this.ended.length > 0 || this.handBack.length > 0) {
+    await this.claiming.stop();
+    while (this.sends.size > 0 || this.ended.length > 0 || this.claiming.owesBack) {
       await Promise.all(this.sends);
       this.recording.run();
       await this.recording.idle();
-      if (this.handBack.length > 0) {
-        const back = this.handBack.splice(0);
-        await this.claims
-          .handBackNow(back, new Date())
-          .catch((e: unknown) =>
-            this.logger.warn({ err: loggableError(e) }, 'handing back webhook messages failed'),
-          );
-      }
+      await this.claiming.handBackNow();
     }
   }
 
   /** Claims now, or right after the claim under way. */
   kick(): void {
-    if (!this.timer || this.stopped) return;
-    this.claiming.run();
+    this.claiming.kick();
   }
 
   /** Records what ended now, or right after the record under way. */
@@ -209,15 +159,9 @@ export class WebhookDispatcher implements OnModuleDestroy {
     }, RECORD_DELAY_MS);
   }
 
-  /** Claims again while a claim may find more. */
-  private async claimAll(): Promise<void> {
-    while (!this.stopped && (await this.claim()));
-  }
-
   /**
    * Records the attempts that ended, a group at a time. A failed attempt's slot is freed once it
-   * is recorded, and what waited for its endpoint is handed back: the next claim finds the
-   * endpoint failing (`failing_since`), and gives it one send at a time.
+   * is recorded (`WebhookClaimPass.releaseFailed`).
    */
   private async recordEnded(): Promise<void> {
     while (this.ended.length > 0) {
@@ -239,35 +183,11 @@ export class WebhookDispatcher implements OnModuleDestroy {
       let freed = false;
       for (const { outcome, holding } of group) {
         if (!holding) continue;
-        this.handBack.push(...this.slots.takeBack(outcome.message.endpointId));
-        this.release(outcome.message);
+        this.claiming.releaseFailed(outcome.message);
         freed = true;
       }
-      if (freed) this.kick();
+      if (freed) this.claiming.kick();
     }
-  }
-
-  /**
-   * One claim (`WebhookClaims`): hands back what is not to be sent here, takes what the slots
-   * choose, and starts each or has it wait for its endpoint. Answers whether another claim may
-   * find more at once.
-   */
-  private async claim(): Promise<boolean> {
-    const now = new Date();
-    const lease = new Date(now.getTime() + leaseMs(this.config.WEBHOOK_TIMEOUT_MS));
-    const back = this.handBack.splice(0);
-    // Each endpoint's sends in flight, and those to wait for them.
-    const perEndpoint = (1 + QUEUED_PER_SEND) * this.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
-    const { taken, more } = await this.claims
-      .claim(this.slots, back, perEndpoint, now, lease)
-      .catch((e: unknown) => {
-        this.handBack.push(...back);
-        throw e;
-      });
-    for (const { message, failing } of taken) {
-      if (this.slots.take(message, failing) === 'now') this.launch(message);
-    }
-    return more;
   }
 
   /**
@@ -284,37 +204,22 @@ export class WebhookDispatcher implements OnModuleDestroy {
           outcome.result !== null && !(status !== null && status >= 200 && status < 300);
         this.ended.push({ outcome, holding });
         if (holding) return this.recordNow();
-        const passed = this.release(message);
+        const passed = this.claiming.release(message);
         // Delivered: recorded at once if its endpoint has nothing else under way; else with
-        // those that end meanwhile, unless a group is ready. A claim at once if the slot is free
-        // for any message or the endpoint's queue runs low.
-        const idle = !this.slots.busy(message.endpointId);
+        // those that end meanwhile, unless a group is ready.
+        const idle = !this.claiming.busy(message.endpointId);
         if (idle || this.ended.length >= RECORD_GROUP) this.recordNow();
         else this.recordSoon();
-        if (!passed || this.slots.waitingFor(message.endpointId) <= this.lowWater) this.kick();
+        this.claiming.refill(message.endpointId, passed);
       })
       .catch((e: unknown) => {
         // The endpoint could not be read: nothing was sent, and the lease brings it back.
         this.logger.warn({ err: loggableError(e) }, 'webhook attempt failed before sending');
-        this.release(message);
-        this.kick();
+        this.claiming.release(message);
+        this.claiming.kick();
       })
       .finally(() => this.sends.delete(send));
     this.sends.add(send);
-  }
-
-  /** Frees a send's slot; answers whether a message waiting for its endpoint took it. */
-  private release(message: ClaimedMessage): boolean {
-    let next = this.slots.release(message);
-    // One that waited too long (its endpoint slow to answer) is handed back, not sent late.
-    const enough = this.config.WEBHOOK_TIMEOUT_MS + RECORD_MARGIN_MS;
-    while (next && next.leaseUntil.getTime() - Date.now() < enough) {
-      this.handBack.push(next);
-      next = this.slots.release(next);
-    }
-    if (next) this.launch(next);
-    if (this.handBack.length > 0) this.kick();
-    return next !== null;
   }
 
   private countBacklog(): void {

@@ -4,7 +4,7 @@ import { holdKeyLock } from '../database/key-lock';
 import type { Transaction } from '../database/unit-of-work';
 import { WebhookError } from './webhook-error';
 import { WEBHOOK_POLICY, WebhookAction } from './webhook-policy';
-import type { WebhooksRepository } from './webhooks.repository';
+import type { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 
 /**
  * The endpoint, or 404. In a transaction, changes to one endpoint run one at a time (an
@@ -14,7 +14,7 @@ import type { WebhooksRepository } from './webhooks.repository';
  * recorder locks a message before its endpoint, and a change locks them the other way round.
  */
 export async function endpointOrFail(
-  repo: WebhooksRepository,
+  repo: WebhookEndpointsRepository,
   tx: Transaction | null,
   chainId: string,
   id: string,

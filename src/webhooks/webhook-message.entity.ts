@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * A webhook id: `msg_` and 32 hex digits. The outbox's own INSERT makes the same form in SQL
- * (`WebhooksRepository.enqueueForEndpoints`).
+ * (`WebhookMessagesRepository.enqueueForEndpoints`).
  */
 export const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 

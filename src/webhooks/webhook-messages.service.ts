@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { WebhookMessageDto } from './dto/webhook-message.dto';
 import { WebhookError } from './webhook-error';
-import { WebhooksRepository } from './webhooks.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 
 /** A delivery's message read back: the payload as it was sent (issue 36's console). */
 @Injectable()
 export class WebhookMessagesService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly repo: WebhooksRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly messages: WebhookMessagesRepository,
   ) {}
 
   /** One message of one endpoint of the chain; 404 for an endpoint or message it does not hold. */
@@ -19,10 +21,10 @@ export class WebhookMessagesService {
     messageId: string,
   ): Promise<WebhookMessageDto> {
     const em = this.dataSource.manager;
-    if (!(await this.repo.findEndpoint(em, chainId, endpointId))) {
+    if (!(await this.endpoints.findEndpoint(em, chainId, endpointId))) {
       throw new WebhookError('WEBHOOK_NOT_FOUND');
     }
-    const found = await this.repo.findMessage(em, chainId, endpointId, messageId);
+    const found = await this.messages.findMessage(em, chainId, endpointId, messageId);
     if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
     return WebhookMessageDto.of(found);
   }

@@ -4,7 +4,7 @@ import type { DomainEvent } from '../database/domain-event';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../audit/audit-stream';
 import { payloadOf, typesOfAction } from './webhook-event-types';
-import { WebhooksRepository } from './webhooks.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 
 /**
  * Fills the outbox from the audit log as it is appended, inside the transaction of the change:
@@ -18,7 +18,7 @@ export class WebhookOutbox {
 
   constructor(
     stream: AuditStream,
-    private readonly repo: WebhooksRepository,
+    private readonly repo: WebhookMessagesRepository,
   ) {
     stream.tap((event, em) => this.queue(event, em));
   }

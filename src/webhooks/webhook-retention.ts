@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { loggableError } from '../common/safe-error';
 import { AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
-import { WebhooksRepository } from './webhooks.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 
 const DAY_MS = 86_400_000;
 const RETENTION_EVERY_MS = 3_600_000;
@@ -26,7 +26,7 @@ export class WebhookRetention implements OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
-    private readonly repo: WebhooksRepository,
+    private readonly repo: WebhookMessagesRepository,
   ) {}
 
   /** Runs once an hour has passed since this instance's last run; the dispatcher's poll calls it. */

@@ -6,7 +6,9 @@ import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
 import { WebhookAttempts } from './webhook-attempts';
 import { WebhookClaims } from './webhook-claims';
 import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookKeyGenerations } from './webhook-key-generations.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookRetention } from './webhook-retention';
 import { WebhookSigningKeys } from './webhook-signing-keys';
@@ -19,7 +21,6 @@ import {
   WebhookSecretRotatedEvent,
   WebhookUpdatedEvent,
 } from './webhooks.events';
-import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
 
 const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin });
@@ -31,7 +32,8 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
 @Module({
   imports: [AuditModule],
   providers: [
-    WebhooksRepository,
+    WebhookEndpointsRepository,
+    WebhookMessagesRepository,
     WebhooksService,
     WebhookOutbox,
     WebhookAttemptRecorder,
@@ -42,7 +44,13 @@ const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin
     WebhookKeyGenerations,
     WebhookSigningKeys,
   ],
-  exports: [WebhookDispatcher, WebhooksService, WebhookSigningKeys, WebhooksRepository],
+  exports: [
+    WebhookDispatcher,
+    WebhooksService,
+    WebhookSigningKeys,
+    WebhookEndpointsRepository,
+    WebhookMessagesRepository,
+  ],
 })
 export class WebhooksModule {
   constructor(audit: AuditListener, _outbox: WebhookOutbox) {

@@ -35,7 +35,8 @@ import {
   WebhookSecretRotatedEvent,
   WebhookUpdatedEvent,
 } from './webhooks.events';
-import { WebhooksRepository } from './webhooks.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
 import { ReadRouting } from '../database/read-routing';
 
 /** Endpoints per business (and for the platform). */
@@ -69,7 +70,8 @@ export class WebhooksService {
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
-    private readonly repo: WebhooksRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly messages: WebhookMessagesRepository,
     /** Each business's v1a keys, for the worker that signs with them. */
     readonly signingKeys: WebhookSigningKeys,
     private readonly reads: ReadRouting,
@@ -89,7 +91,7 @@ export class WebhooksService {
     return this.reads.read(readerId, (from) =>
       paginate(
         query,
-        (limit, after) => this.repo.listEndpoints(chainId, limit, after, from),
+        (limit, after) => this.endpoints.listEndpoints(chainId, limit, after, from),
         createdKey,
         (e) => WebhookViewDto.of(e),
       ),
@@ -97,7 +99,7 @@ export class WebhooksService {
   }
 
   async get(chainId: string, id: string): Promise<WebhookViewDto> {
-    return WebhookViewDto.of(await endpointOrFail(this.repo, null, chainId, id));
+    return WebhookViewDto.of(await endpointOrFail(this.endpoints, null, chainId, id));
   }
 
   async create(
@@ -111,7 +113,7 @@ export class WebhooksService {
     return this.uow.run(async (tx) => {
       // The count and the insert are one step, so two racing creates cannot pass the cap.
       await holdKeyLock(tx, `webhook-endpoints:${chainId}`, 'exclusive');
-      const count = await this.repo.countEndpoints(tx.manager, chainId);
+      const count = await this.endpoints.countEndpoints(tx.manager, chainId);
       if (count >= MAX_ENDPOINTS) {
         throw new WebhookError('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS} endpoints`);
       }
@@ -134,7 +136,7 @@ export class WebhooksService {
         createdAt: now,
         updatedAt: now,
       };
-      await this.repo.insertEndpoint(tx.manager, endpoint);
+      await this.endpoints.insertEndpoint(tx.manager, endpoint);
       await tx.publish(new WebhookCreatedEvent(ctx.author, endpointRef(endpoint), dto.event_types));
       return {
         ...WebhookViewDto.of(endpoint, now),
@@ -151,7 +153,7 @@ export class WebhooksService {
   ): Promise<WebhookViewDto> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
       // A new URL would also be sent what waits for the old one: audit events included, that an
       // earlier change of types left queued.
       const touchesAudit =
@@ -159,7 +161,7 @@ export class WebhooksService {
         receivesAudit(dto.event_types ?? []) ||
         (dto.url !== undefined &&
           dto.url !== endpoint.url &&
-          (await this.repo.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'pending')));
+          (await this.messages.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'pending')));
       mayTouchAudit(ctx, 'update', touchesAudit);
       const now = new Date();
       const patch: Partial<WebhookEndpoint> = {};
@@ -170,7 +172,7 @@ export class WebhooksService {
       if (dto.event_types !== undefined) patch.eventTypes = dto.event_types;
       if (dto.enabled === false && endpoint.disabledAt === null) {
         Object.assign(patch, { disabledAt: now, disabledReason: 'requested' });
-        await this.repo.killPending(tx.manager, endpoint.id);
+        await this.messages.killPending(tx.manager, endpoint.id);
       }
       if (dto.enabled === true && endpoint.disabledAt !== null) {
         Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
@@ -178,7 +180,7 @@ export class WebhooksService {
       const changed = changedFields(patch);
       if (changed.length === 0) return WebhookViewDto.of(endpoint, now);
       patch.updatedAt = now;
-      await this.repo.updateEndpoint(tx.manager, chainId, id, patch);
+      await this.endpoints.updateEndpoint(tx.manager, chainId, id, patch);
       const updated = { ...endpoint, ...patch };
       await tx.publish(new WebhookUpdatedEvent(ctx.author, endpointRef(updated), changed));
       return WebhookViewDto.of(updated, now);
@@ -187,9 +189,9 @@ export class WebhooksService {
 
   delete(ctx: RequestContext, chainId: string, id: string): Promise<WebhookViewDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
       mayTouchAudit(ctx, 'delete', receivesAudit(endpoint.eventTypes));
-      await this.repo.deleteEndpoint(tx.manager, chainId, id);
+      await this.endpoints.deleteEndpoint(tx.manager, chainId, id);
       await tx.publish(new WebhookDeletedEvent(ctx.author, endpointRef(endpoint)));
       return WebhookViewDto.of(endpoint);
     });
@@ -199,7 +201,7 @@ export class WebhooksService {
   rotateSecret(ctx: RequestContext, chainId: string, id: string): Promise<RotatedWebhookSecretDto> {
     const key = this.sealingKey();
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.repo, tx, chainId, id);
+      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
       mayTouchAudit(ctx, 'rotate_secret', receivesAudit(endpoint.eventTypes));
       if (endpoint.signatureScheme === 'v1a') throw new WebhookError('WEBHOOK_KEY_SIGNED');
       const now = new Date();
@@ -211,7 +213,7 @@ export class WebhooksService {
         previousSecretUntil: until,
         updatedAt: now,
       };
-      await this.repo.updateEndpoint(tx.manager, chainId, id, patch);
+      await this.endpoints.updateEndpoint(tx.manager, chainId, id, patch);
       await tx.publish(
         new WebhookSecretRotatedEvent(ctx.author, endpointRef(endpoint), until.toISOString()),
       );

@@ -7,7 +7,8 @@ import { hashSecret } from '../../src/tokens/token-secret';
 import { payloadOf } from '../../src/webhooks/webhook-event-types';
 import { messageId } from '../../src/webhooks/webhook-message.entity';
 import { seal } from '../../src/webhooks/webhook-secret-box';
-import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
+import { WebhookEndpointsRepository } from '../../src/webhooks/webhook-endpoints.repository';
+import { WebhookMessagesRepository } from '../../src/webhooks/webhook-messages.repository';
 import { BusinessFixture, createToken } from '../factories/tenancy.factory';
 import { asBearer, asMember, asOwner, Caller } from './api';
 import { TEST_WEBHOOK_SECRETS_KEY, TestApp } from './test-app';
@@ -80,12 +81,11 @@ export async function placeEndpoint(
   eventTypes: string[],
   options: { url?: string; disabled?: boolean } = {},
 ): Promise<PlacedEndpoint> {
-  const repo = t.app.get(WebhooksRepository);
   const em = t.dataSource.manager;
   const now = new Date();
   const id = randomUUID();
   const key = Buffer.from(TEST_WEBHOOK_SECRETS_KEY, 'base64');
-  await repo.insertEndpoint(em, {
+  await t.app.get(WebhookEndpointsRepository).insertEndpoint(em, {
     id,
     chainId: chain,
     url: options.url ?? 'http://127.0.0.1:9/placed',
@@ -102,7 +102,7 @@ export async function placeEndpoint(
     updatedAt: now,
   });
   const message = messageId();
-  await repo.enqueue(em, [
+  await t.app.get(WebhookMessagesRepository).enqueue(em, [
     {
       id: message,
       endpointId: id,
