@@ -1,18 +1,13 @@
 import { useState } from 'react';
-import {
-  useAddMember,
-  useChangeRole,
-  useMembers,
-  useReissueFirstToken,
-  useRemoveMember,
-} from '../api/members';
+import { useMembers, useReissueFirstToken, useRemoveMember } from '../api/members';
 import type { Member, RevokedCount, Role } from '../api/types';
+import { AddMemberDialog } from '../components/AddMemberDialog';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable } from '../components/DataTable';
-import { Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
 import { IdToggle } from '../components/IdToggle';
 import { WholeListView } from '../components/List';
+import { MemberActions, RoleDialog } from '../components/MemberActions';
+import { who } from '../components/MemberParts';
 import { PageHead } from '../components/PageHead';
 import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
 import { SecretReveal } from '../components/SecretReveal';
@@ -22,8 +17,6 @@ import { Time } from '../components/Time';
 import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
 import { policyAllows, targetOf } from '../permissions';
 import { useBusiness } from '../session';
-
-const who = (m: Member) => m.email ?? m.name ?? 'this member';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
@@ -42,115 +35,6 @@ const ROLE_OPTIONS = [
   ['admin', 'Admin'],
   ['member', 'Member'],
 ] as const;
-
-/** The role select of the add and change-role forms: only the roles the caller may give. */
-function RoleField({
-  roles,
-  value,
-  onChange,
-}: {
-  roles: Role[];
-  value: Role;
-  onChange: (role: Role) => void;
-}) {
-  return (
-    <Field label="Role">
-      {(p) => (
-        <select
-          {...p}
-          className="input"
-          value={value}
-          onChange={(e) => onChange(e.currentTarget.value as Role)}
-        >
-          {roles.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
-}
-
-function AddMemberDialog({ roles, onClose }: { roles: Role[]; onClose: () => void }) {
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('member');
-  const add = useAddMember();
-  const added = add.data;
-  return (
-    <FormDialog
-      title="Add a member"
-      submit="Add member"
-      onSubmit={() => add.mutate({ email: email.trim(), role })}
-      onClose={onClose}
-      pending={add.isPending}
-      error={add.error}
-      intro={
-        <p className="muted">
-          They get a first token (shown once, valid 7 days), with which they make their own.
-        </p>
-      }
-      done={
-        added && (
-          <>
-            <Notice>{`Added ${who(added.member)} as ${added.member.role}.`}</Notice>
-            <SecretReveal
-              secret={added.first_token.token}
-              heading={`First token for ${who(added.member)}`}
-              onDone={onClose}
-            />
-          </>
-        )
-      }
-    >
-      <Field label="Email">
-        {(p) => (
-          <input
-            {...p}
-            className="input"
-            type="email"
-            required
-            maxLength={254}
-            value={email}
-            onChange={(e) => setEmail(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <RoleField roles={roles} value={role} onChange={setRole} />
-    </FormDialog>
-  );
-}
-
-function RoleDialog({
-  member,
-  roles,
-  onClose,
-  onDone,
-}: {
-  member: Member;
-  roles: Role[];
-  onClose: () => void;
-  onDone: (m: string) => void;
-}) {
-  const [role, setRole] = useState<Role>(member.role);
-  const change = useChangeRole((m) => {
-    onDone(`${who(m)} is now ${m.role}.`);
-    onClose();
-  });
-  return (
-    <FormDialog
-      title={`Change the role of ${who(member)}`}
-      submit="Save role"
-      onSubmit={() => change.mutate({ member, role })}
-      onClose={onClose}
-      pending={change.isPending}
-      error={change.error}
-    >
-      <RoleField roles={roles} value={role} onChange={setRole} />
-    </FormDialog>
-  );
-}
 
 export function Members() {
   const { business, caps, whoami } = useBusiness();
@@ -263,31 +147,14 @@ export function Members() {
                 header: 'Actions',
                 actions: true,
                 cell: (m) => (
-                  <>
-                    {mayManage(m) && (
-                      <button type="button" className="button small" onClick={() => setChanging(m)}>
-                        Change role
-                      </button>
-                    )}
-                    {mayReissue(m) && (
-                      <button
-                        type="button"
-                        className="button small"
-                        onClick={() => setReissuing(m)}
-                      >
-                        Re-issue first token
-                      </button>
-                    )}
-                    {mayManage(m) && (
-                      <button
-                        type="button"
-                        className="button small danger-outline"
-                        onClick={() => setRemoving(m)}
-                      >
-                        Remove
-                      </button>
-                    )}
-                  </>
+                  <MemberActions
+                    member={m}
+                    mayManage={mayManage(m)}
+                    mayReissue={mayReissue(m)}
+                    onChangeRole={setChanging}
+                    onReissue={setReissuing}
+                    onRemove={setRemoving}
+                  />
                 ),
               },
             ]}
