@@ -7,7 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CALLERS, Cell, TOKEN_ACTIONS, TOKEN_POLICY, Verdict } from '../src/tokens/token-policy';
+import { TOKEN_POLICY } from '../src/tokens/token-policy';
+import { CALLERS, Cell, TOKEN_ACTIONS, Verdict } from '../src/tokens/token-policy-terms';
 import {
   AUDIT_DATA_WHEN,
   WEBHOOK_ACTIONS,

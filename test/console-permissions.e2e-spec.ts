@@ -1,6 +1,6 @@
 import { mayActOn, policyAllows } from '../console/src/permissions';
 import { decide } from '../src/tokens/policy-decision';
-import { CALLERS, TARGETS, TOKEN_ACTIONS } from '../src/tokens/token-policy';
+import { CALLERS, TARGETS, TOKEN_ACTIONS } from '../src/tokens/token-policy-terms';
 
 /**
  * The console offers a token action (re-issue, revoke, rotate) only where the server's token

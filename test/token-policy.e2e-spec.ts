@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { scopesWithin } from '../src/auth/scopes';
 import { decideOnToken, Decision } from '../src/tokens/policy-decision';
+import { TOKEN_POLICY } from '../src/tokens/token-policy';
 import {
   CallerClass,
   TargetClass,
   TOKEN_ACTIONS,
-  TOKEN_POLICY,
   TokenAction,
-} from '../src/tokens/token-policy';
+} from '../src/tokens/token-policy-terms';
 import { asMember, BusinessFixture } from './factories/tenancy.factory';
 import { expectError } from './helpers/assertions';
 import { TestApp } from './helpers/test-app';

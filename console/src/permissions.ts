@@ -1,11 +1,7 @@
 import { roleAtLeast, type Role } from '../../src/auth/roles';
 import { scopesAllow } from '../../src/auth/scopes';
-import {
-  TOKEN_POLICY,
-  type CallerClass,
-  type TargetClass,
-  type TokenAction,
-} from '../../src/tokens/token-policy';
+import { TOKEN_POLICY } from '../../src/tokens/token-policy';
+import type { CallerClass, TargetClass, TokenAction } from '../../src/tokens/token-policy-terms';
 
 /**
  * What the signed-in token may do, so the console offers only that. The rules are the server's

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LastUsedWriter } from './last-used-writer';
 import type { UnitOfWork } from '../database/unit-of-work';
-import type { TokensRepository } from './tokens.repository';
+import type { TokenWritesRepository } from './token-writes.repository';
 
 describe(LastUsedWriter.name, () => {
   const writes: { ids: string[]; at: Date }[] = [];
@@ -18,7 +18,10 @@ describe(LastUsedWriter.name, () => {
 
   beforeEach(() => {
     writes.length = 0;
-    sut = new LastUsedWriter(uow as unknown as UnitOfWork, repo as unknown as TokensRepository);
+    sut = new LastUsedWriter(
+      uow as unknown as UnitOfWork,
+      repo as unknown as TokenWritesRepository,
+    );
   });
 
   it('writes every noted token in one batch', async () => {
@@ -49,7 +52,7 @@ describe(LastUsedWriter.name, () => {
     const failing = { markUsed: () => Promise.reject(new Error('db down')) };
     const writer = new LastUsedWriter(
       uow as unknown as UnitOfWork,
-      failing as unknown as TokensRepository,
+      failing as unknown as TokenWritesRepository,
     );
     writer.touch('a');
     await expect(writer.flush()).resolves.toBeUndefined();

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { lazy } from '../common/lazy';
 import { loggableError } from '../common/safe-error';
 import { UnitOfWork } from '../database/unit-of-work';
-import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 
 const MARK_INTERVAL_MS = 60_000;
 const FLUSH_INTERVAL_MS = 5_000;
@@ -30,7 +30,7 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
   ) {}
 
   /** Notes a successful use of a token. Costs a map lookup; never waits on the database. */
@@ -54,7 +54,7 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Uses are stamped with the flush time: late by at most the flush interval.
     const at = new Date();
     try {
-      await this.uow.run((tx) => this.tokens.markUsed(tx, batch, at));
+      await this.uow.run((tx) => this.writes.markUsed(tx, batch, at));
     } catch (e) {
       this.logger.warn(
         { err: loggableError(e), tokens: batch.length },

@@ -4,7 +4,8 @@ import { ApiError } from '../common/domain-error';
 import { AuthError } from '../auth/auth-error';
 import { scopesAllow } from '../auth/scopes';
 import { constraintsOf, TokenConstraints, UNCONSTRAINED } from './token-constraints';
-import { CallerClass, DenyCode, TargetClass, TOKEN_POLICY, TokenAction } from './token-policy';
+import { TOKEN_POLICY } from './token-policy';
+import { CallerClass, DenyCode, TargetClass, TokenAction } from './token-policy-terms';
 
 /** How a caller's question is answered from the table in `token-policy.ts`. */
 

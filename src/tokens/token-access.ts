@@ -4,7 +4,7 @@ import { Transaction } from '../database/unit-of-work';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
-import { TargetClass, TokenAction } from './token-policy';
+import { TargetClass, TokenAction } from './token-policy-terms';
 import {
   decide,
   decideOnToken,

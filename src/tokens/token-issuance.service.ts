@@ -37,6 +37,7 @@ import {
 import { mintSecret } from './token-secret';
 import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 
 /** The admission of a path that has checked its holder before `issue`. */
@@ -52,6 +53,7 @@ export class TokenIssuanceService {
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly policy: BusinessPolicyService,
@@ -121,7 +123,7 @@ export class TokenIssuanceService {
     // The insert goes with the audit append's first statements: nothing of the append reads the
     // token row, and its failure is the one answered (the append behind it fails with it).
     await statementsTogether(tx.manager, [
-      () => this.tokens.insert(tx, token),
+      () => this.writes.insert(tx, token),
       () =>
         tx.publish(
           new TokenCreatedEvent(

@@ -8,6 +8,7 @@ import { TokenAccess, TokenActing } from './token-access';
 import { TokenError } from './token-error';
 import { TokenDisabledEvent, TokenEnabledEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 
 const revoked = () => new TokenError('TOKEN_IS_REVOKED');
 
@@ -21,6 +22,7 @@ export class TokenPauseService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
     private readonly access: TokenAccess,
   ) {}
 
@@ -44,7 +46,7 @@ export class TokenPauseService {
       const token = await acting.find('disable', tokenId, tx);
       if (token.revokedAt) throw revoked();
       const pause = { at: new Date(), by: author.actor.label, byId: author.actor.id, reason };
-      if (await this.tokens.disableIfEnabled(tx, token, pause)) {
+      if (await this.writes.disableIfEnabled(tx, token, pause)) {
         await tx.publish(new TokenDisabledEvent(author, tokenRef(token), reason));
         return new Outcome(
           TokenViewDto.of({
@@ -75,7 +77,7 @@ export class TokenPauseService {
     return this.uow.run(async (tx) => {
       const token = await acting.find('enable', tokenId, tx);
       if (token.revokedAt) throw revoked();
-      if (await this.tokens.enableIfDisabled(tx, token)) {
+      if (await this.writes.enableIfDisabled(tx, token)) {
         await tx.publish(new TokenEnabledEvent(acting.author, tokenRef(token)));
         return new Outcome(
           TokenViewDto.of({

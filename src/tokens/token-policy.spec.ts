@@ -1,12 +1,5 @@
-import {
-  CALLERS,
-  Cell,
-  TARGETS,
-  TOKEN_ACTIONS,
-  TOKEN_POLICY,
-  TokenAction,
-  Verdict,
-} from './token-policy';
+import { TOKEN_POLICY } from './token-policy';
+import { CALLERS, Cell, TARGETS, TOKEN_ACTIONS, TokenAction, Verdict } from './token-policy-terms';
 import { decide, decideOnToken } from './policy-decision';
 
 const PEOPLE = ['owner', 'admin', 'member'] as const;

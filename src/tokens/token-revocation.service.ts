@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
-import { TargetClass } from './token-policy';
+import { TargetClass } from './token-policy-terms';
 import { decideOnToken, enforce, PolicyCaller, policyCallerOf } from './policy-decision';
 import { TokenViewDto } from './dto/token-view.dto';
 import { Outcome } from '../common/envelope';
@@ -21,6 +21,7 @@ import {
   TokenRevokedEvent,
 } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 import { hashSecret, isWellFormedSecret } from './token-secret';
 
 /** The reason a re-issue writes on the first token it replaces. */
@@ -35,6 +36,7 @@ export class TokenRevocationService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
   ) {}
@@ -155,7 +157,7 @@ export class TokenRevocationService {
       const now = new Date();
       const revoked =
         !token.revokedAt && (await this.revokeToken(tx, author, token, 'leaked', 'leaked', now));
-      if (await this.tokens.markLeakReported(tx, token, now)) {
+      if (await this.writes.markLeakReported(tx, token, now)) {
         await tx.publish(new TokenLeakedEvent(author, tokenRef(token), sighting, revoked));
       }
       return revoked ? 'revoked' : 'already_revoked';
@@ -206,7 +208,7 @@ export class TokenRevocationService {
     cause: RevocationCause,
     revokedAt = new Date(),
   ): Promise<boolean> {
-    const won = await this.tokens.revokeIfUnrevoked(tx, token, {
+    const won = await this.writes.revokeIfUnrevoked(tx, token, {
       revokedAt,
       revokedBy: author.actor.label,
       revokedById: author.actor.id,

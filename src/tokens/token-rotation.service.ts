@@ -25,6 +25,7 @@ import { holdKeyLock } from '../database/key-lock';
 import { tokenStatus } from './token-status';
 import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 import { usesPeriodOf } from './uses/token-uses';
 import { UsesMeter } from './uses/uses-meter';
 
@@ -43,6 +44,7 @@ export class TokenRotationService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
     private readonly access: TokenAccess,
     private readonly issuance: TokenIssuanceService,
     private readonly revocation: TokenRevocationService,
@@ -150,7 +152,7 @@ export class TokenRotationService {
     );
     // First wins: the database decides, with one conditional UPDATE on the old token.
     const successorId = randomUUID();
-    if (!(await this.tokens.claimRotation(tx, old, successorId, new Date(now)))) {
+    if (!(await this.writes.claimRotation(tx, old, successorId, new Date(now)))) {
       const current = await this.tokens.reload(tx, old);
       if (current?.rotatedToId) throw alreadyRotated();
       throw current?.disabledAt ? disabled() : notActive();
@@ -173,10 +175,10 @@ export class TokenRotationService {
     } else {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      await this.tokens.setExpiry(tx, old, end);
+      await this.writes.setExpiry(tx, old, end);
       // Its uses went to the successor: in its grace period it could otherwise spend them again.
       if (old.usesLimit !== null)
-        await this.tokens.edit(tx, old, { usesLimit: 0, usesRemaining: 0 });
+        await this.writes.edit(tx, old, { usesLimit: 0, usesRemaining: 0 });
     }
     await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
     return IssuedTokenDto.issued(secret, token);

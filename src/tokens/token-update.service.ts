@@ -12,7 +12,7 @@ import { TokenIssuanceService } from './token-issuance.service';
 import { futureDate } from './token-lifetime';
 import { narrowed, NARROWED_FIELDS, shownNarrowing, tokenEditKey } from './token-narrowing';
 import { tokenRef, TokenRenamedEvent, TokenUpdatedEvent } from './tokens.events';
-import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 
 /** The columns PATCH may set. */
 type Edits = Partial<
@@ -33,7 +33,7 @@ type Edits = Partial<
 export class TokenUpdateService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
     private readonly access: TokenAccess,
     private readonly issuance: TokenIssuanceService,
   ) {}
@@ -79,7 +79,7 @@ export class TokenUpdateService {
       const changedNames = changed.map(apiName);
       if (changed.length === 0) return TokenViewDto.of(token);
       const usesLeft = usesLeftUnder(token, edits.usesLimit);
-      await this.tokens.edit(tx, token, { ...edits, ...usesLeft });
+      await this.writes.edit(tx, token, { ...edits, ...usesLeft });
       // The answer shows the count as stored: a first limit starts full, not at 0.
       const after: ApiToken = Object.assign(new ApiToken(), token, edits, usesLeft);
       if (changed.length === 1 && changed[0] === 'name') {

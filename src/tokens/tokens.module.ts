@@ -15,6 +15,7 @@ import { TokenPauseService } from './token-pause.service';
 import { TokenUpdateService } from './token-update.service';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
+import { TokenWritesRepository } from './token-writes.repository';
 import { VerifierCache } from './verifier-cache';
 import { BatchRevocationService } from './batch-revocation.service';
 import { TokenExpiryNotices } from './token-expiry-notices';
@@ -38,6 +39,7 @@ import { UsesMeter } from './uses/uses-meter';
   imports: [TenancyModule, GovernanceModule],
   providers: [
     TokensRepository,
+    TokenWritesRepository,
     TokenListsRepository,
     TokenAccess,
     TokenIssuanceService,
