@@ -5,7 +5,7 @@ import { RevokeByValueDto, RevokeTokenDto } from '../tokens/dto/token-requests.d
 import { CLI_CALLER } from '../tokens/policy-decision';
 import { SecretOptions } from './cli-argv';
 import { CliCommand, CliRunner } from './cli-command';
-import { REVOKE, TOKENS_REVOKE } from './cli-grammar';
+import { REVOKE, TOKENS_REVOKE } from './token-grammar';
 import { note, printJson, readSecret } from './cli-io';
 import { CoreContext } from './core-context';
 import { validateDto } from './validate-dto';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { AUDIT } from './audit-grammar';
-import { TOKENS } from './cli-grammar';
+import { TOKENS } from './token-grammar';
 import { withCliStreams } from './cli-io';
 import { runInNest } from './run-nest';
 

@@ -19,7 +19,7 @@ import {
   TOKENS_LIST,
   TOKENS_ROTATE,
   TOKENS_SHOW,
-} from './cli-grammar';
+} from './token-grammar';
 import { printJson, printLine } from './cli-io';
 import { TokensRevokeCommand } from './revoke.commands';
 import { TOKEN_EDIT_COMMANDS } from './token-edit.commands';
