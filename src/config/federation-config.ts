@@ -38,7 +38,7 @@ export class FederationConfig extends ReplicaConfig {
   @Min(0)
   RATE_LIMIT_FEDERATION_IDENTITY_PER_MINUTE = 60;
 
-  /** Token exchanges per issuer (across every business) per minute; 0 turns it off. */
+  /** Token exchanges per issuer within one business per minute; 0 turns it off. */
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -13,13 +13,17 @@ export const FEDERATION_THROTTLERS = {
 
 /**
  * The exchange's own budgets, in the throttler's storage (Redis when configured, so instances
- * share them): per issuer, across businesses, so one noisy or hostile issuer cannot spend the
- * others' database and CPU; and per machine identity, so one workload cannot mint without end.
- * Both are counted once the JWT has verified against a matching rule's keys: a budget that
- * unverified JWTs could spend would let anyone who names an issuer refuse every workload it
- * serves. What an unverified JWT costs is bounded per client (`RATE_LIMIT_OAUTH_PER_MINUTE`) and
- * by the key fetch's own rate (an unknown `kid` refetches at most once a minute). A limit of 0
- * skips its check. The answer is 429 in the API's error shape.
+ * share them): per issuer within one business, so one noisy or hostile issuer cannot spend the
+ * business's database and CPU; and per machine identity, so one workload cannot mint without end.
+ *
+ * The issuer's budget is the business's, never the issuer string's across businesses: a trust
+ * rule is any admin's to write, with any issuer and its own keys, so a budget shared by every rule
+ * naming `iss` would let one tenant sign its own JWTs under another's issuer and spend that
+ * issuer's budget for everyone. Both budgets are spent only by a JWT that verified against a
+ * rule of the business and was not exchanged before (`TokenExchangeService`): neither junk nor a
+ * replayed JWT costs a workload anything. What those cost is bounded per client
+ * (`RATE_LIMIT_OAUTH_PER_MINUTE`) and by the key fetch's own rate (an unknown `kid` refetches at
+ * most once a minute). A limit of 0 skips its check. The answer is 429 in the API's error shape.
  */
 @Injectable()
 export class ExchangeLimits {
@@ -35,8 +39,9 @@ export class ExchangeLimits {
     this.perIdentity = config.RATE_LIMIT_FEDERATION_IDENTITY_PER_MINUTE;
   }
 
-  spendIssuer(issuer: string): Promise<void> {
-    const key = createHash('sha256').update(issuer).digest('hex');
+  /** One exchange of `issuer`'s JWTs in `businessId`. */
+  spendIssuer(businessId: string, issuer: string): Promise<void> {
+    const key = createHash('sha256').update(`${businessId}\n${issuer}`).digest('hex');
     return this.spend(FEDERATION_THROTTLERS.issuer, key, this.perIssuer, 'this issuer');
   }
 

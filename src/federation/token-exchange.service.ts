@@ -38,7 +38,8 @@ const FORGET_EVERY_MS = 60_000;
  * business and verified with the rule's keys, becomes an ordinary Latchkey token of the rule's
  * machine identity, issued through `TokenIssuanceService.issue` like every other (the active-token
  * cap, `token.created`, webhooks, the bus), with `origin: federation`, and recorded as
- * `token.exchanged`. Each JWT is accepted once (its `jti`, across instances).
+ * `token.exchanged`. Each JWT is accepted once (its `jti`, across instances), and a replay is
+ * refused before any budget is spent.
  */
 @Injectable()
 export class TokenExchangeService {
@@ -71,10 +72,6 @@ export class TokenExchangeService {
     }
     const now = new Date();
     const { rule, grant } = await this.verifyAgainst(candidates, params.subjectToken, now);
-    // Spent only by JWTs the issuer signed: a stranger naming the issuer on junk cannot spend
-    // every workload's budget (each stranger's own is the per-client /oauth2 limit).
-    await this.limits.spendIssuer(issuer);
-    await this.limits.spendIdentity(rule.identityId);
     const scopes = params.scopes ?? rule.scopes;
     if (!scopesWithin(scopes, rule.scopes)) {
       throw new OAuthError('invalid_scope', 'The scope asked for is beyond the trust rule');
@@ -92,6 +89,12 @@ export class TokenExchangeService {
         new Date(jwtExpiry + FORGET_AFTER_MS),
       );
       if (!fresh) throw new OAuthError('invalid_grant', 'The subject token was already exchanged');
+      // The budgets are spent only now, by a verified JWT that won its claim: a replay (a spent JWT
+      // seen in a CI log) costs the machine and the issuer nothing, even sent in parallel (a second
+      // claim waits for the first to commit). A 429 rolls the claim back, so the JWT stays usable.
+      // The machine's first: one over its own budget leaves the business's issuer budget alone.
+      await this.limits.spendIdentity(rule.identityId);
+      await this.limits.spendIssuer(business.id, issuer);
       // Under the membership's issuance lock, as every issuer takes it (`TokenAccess`): a machine
       // being deleted gets no token from an exchange under way.
       const member = (
