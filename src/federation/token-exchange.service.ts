@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
+import { containsSecret } from '../common/secret-shape';
 import type { Author, RequestOrigin } from '../database/domain-event';
 import { UnitOfWork } from '../database/unit-of-work';
 import { IdentitiesRepository } from '../tenancy/identities.repository';
@@ -72,6 +73,7 @@ export class TokenExchangeService {
     }
     const now = new Date();
     const { rule, grant } = await this.verifyAgainst(candidates, params.subjectToken, now);
+    const texts = storedTexts(issuer, grant);
     const scopes = params.scopes ?? rule.scopes;
     if (!scopesWithin(scopes, rule.scopes)) {
       throw new OAuthError('invalid_scope', 'The scope asked for is beyond the trust rule');
@@ -115,7 +117,7 @@ export class TokenExchangeService {
         .issue(tx, author, {
           businessId: business.id,
           identityId: machine.id,
-          name: tokenName(grant.payload.sub),
+          name: texts.name,
           scopes,
           expiresAt,
           origin: 'federation',
@@ -126,9 +128,9 @@ export class TokenExchangeService {
           author,
           tokenRef(token),
           rule.id,
-          issuer,
-          grant.payload.sub,
-          grant.payload.jti,
+          texts.issuer,
+          texts.subject,
+          texts.jti,
           scopes,
           expiresAt.toISOString(),
         ),
@@ -188,9 +190,29 @@ function mayMatch(rule: TrustRule, payload: Record<string, unknown>): boolean {
   );
 }
 
-/** The token's name: the workload's subject, clipped to the 100 characters a name may hold. */
-function tokenName(subject: string): string {
-  return [...`federation ${subject}`].slice(0, 100).join('');
+/**
+ * Every text the exchange stores that the JWT chose: the token's name (in its row, `token.created`
+ * and webhooks) and the issuer, subject and `jti` of `token.exchanged`. Each is held to the check
+ * a caller's typed text gets (`NoSecret`): a claim that holds a Latchkey token (a branch named
+ * after one) is refused, never stored, as a name holding one is 422 `SECRET_IN_TEXT`. The name is
+ * checked as clipped too, since cutting a longer run short can leave a token at its end.
+ */
+function storedTexts(issuer: string, grant: VerifiedGrant) {
+  const { sub, jti } = grant.payload;
+  const texts = {
+    name: [...`federation ${sub}`].slice(0, 100).join(''),
+    issuer,
+    subject: sub,
+    jti,
+  };
+  if (Object.values(texts).some(containsSecret)) {
+    throw new OAuthError(
+      'invalid_grant',
+      'A claim of the subject token (iss, sub or jti) holds a Latchkey token: nothing was stored. ' +
+        'Revoke that token if it is real',
+    );
+  }
+  return texts;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { claimsIssues, claimsMatch, jwkProblem, usableKeys } from './trust-rule-checks';
+import { checksumOf, RANDOM_LENGTH } from '../common/secret-shape';
 
 const rsa = { kty: 'RSA', n: 'sXch', e: 'AQAB', kid: 'a' };
 const ec = { kty: 'EC', crv: 'P-256', x: 'eA', y: 'eQ' };
@@ -62,5 +63,25 @@ describe(claimsIssues.name, () => {
       ['body', 'claims'],
       ['body', 'claims', 'run'],
     ]);
+  });
+});
+
+describe(`${claimsIssues.name} and a token in a claim`, () => {
+  // A well-formed token (checksum and all), built from the shared shape, as a pasted secret reads.
+  const random = 'A'.repeat(RANDOM_LENGTH);
+  const secret = `lk_${random}${checksumOf(random)}`;
+
+  it('refuses a claim whose value or name holds a token, and never echoes it', () => {
+    const issues = claimsIssues({ environment: `prod-${secret}`, [secret]: 'x', ok: 'fine' });
+    expect(issues).toEqual([
+      { loc: ['body', 'claims', 'environment'], msg: expect.any(String), type: 'secret_in_text' },
+      { loc: ['body', 'claims'], msg: expect.any(String), type: 'secret_in_text' },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain(random);
+  });
+
+  it('takes a look-alike whose checksum is wrong', () => {
+    const wrong = checksumOf(random).replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    expect(claimsIssues({ environment: `lk_${random}${wrong}` })).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { ValidationIssue } from '../common/domain-error';
+import { containsSecret } from '../common/secret-shape';
 import type { JwksDocument } from './trust-rule.entity';
 
 /**
@@ -95,7 +96,15 @@ export function claimsIssues(claims: Record<string, unknown>): ValidationIssue[]
   });
   const names = Object.keys(claims);
   if (names.length > MAX_CLAIMS) return [at(null, `claims holds at most ${MAX_CLAIMS} entries`)];
+  // Names and values are stored in the rule and its audit entries, as typed text is: a token in
+  // either is refused as `NoSecret` refuses it, and never echoed (the name is no loc of its own).
+  const secret = (loc: string[]): ValidationIssue => ({
+    loc: ['body', 'claims', ...loc],
+    msg: 'a claim must not contain a token: nothing was stored',
+    type: 'secret_in_text',
+  });
   return names.flatMap((name) => {
+    if (containsSecret(name)) return [secret([])];
     if (!CLAIM_NAME.test(name)) {
       return [at(null, 'a claim name is 1 to 64 letters, digits, _, . or -')];
     }
@@ -106,7 +115,7 @@ export function claimsIssues(claims: Record<string, unknown>): ValidationIssue[]
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_CLAIM_VALUE) {
       return [at(name, `a claim's value is a string of 1 to ${MAX_CLAIM_VALUE} characters`)];
     }
-    return [];
+    return containsSecret(value) ? [secret([name])] : [];
   });
 }
 

@@ -5,6 +5,7 @@ import type { RequestContext } from '../auth/request-context';
 import { reachesAdminScope, scopesWithin } from '../auth/scopes';
 import { RequestValidationError, ValidationIssue } from '../common/domain-error';
 import { Page, PageQueryDto, createdKey, paginate } from '../common/pagination';
+import { validationError } from '../common/validation.pipe';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { IdentitiesRepository } from '../tenancy/identities.repository';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
@@ -141,7 +142,7 @@ export class TrustRulesService {
       if (problem) at('jwks_uri', problem.replace('the URL', 'the jwks_uri'));
     }
     if (dto.claims) issues.push(...claimsIssues(dto.claims));
-    if (issues.length > 0) throw new RequestValidationError(issues);
+    if (issues.length > 0) throw validationError(issues);
   }
 
   /**

@@ -34,6 +34,7 @@ export class CreateTrustRuleDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
+  @NoSecret()
   issuer!: string;
 
   @ApiPropertyOptional({
@@ -60,6 +61,7 @@ export class CreateTrustRuleDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
+  @NoSecret()
   jwks_uri?: string;
 
   @ApiProperty({
@@ -70,6 +72,7 @@ export class CreateTrustRuleDto {
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
+  @NoSecret()
   audience!: string;
 
   @ApiProperty({
