@@ -177,6 +177,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
         attempts: 1,
         createdAt: new Date(),
         leaseUntil: new Date(0),
+        claim: 1,
       },
       endpoint: stale,
       result: { status: 410, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },

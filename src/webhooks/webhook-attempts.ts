@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
 import type { WebhookEndpoint } from './webhook-endpoint.entity';
 import { open, secretsKeyOf } from './webhook-secret-box';
+import { WebhookClaims } from './webhook-claims';
 import { sendWebhook } from './webhook-sender';
 import { signedHeaders } from './webhook-signature';
 import { WebhookSigningKey } from './webhook-signing-key';
@@ -11,25 +12,36 @@ import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import type { ClaimedMessage } from './webhook-messages.repository';
 
 /**
- * How long an endpoint read for a send serves the next ones: a change to it (its URL, its
- * secret, disabling it) reaches sends within this.
+ * How long an endpoint read for a send serves the next ones, of messages claimed before it
+ * began: a change to it (its URL, its secret, disabling it) reaches those that waited behind
+ * their endpoint's sends within this. A message claimed after the change has it at once.
  */
 const ENDPOINT_READ_MS = 1_000;
 /** Endpoints kept read at most; past it the reads start afresh. */
 const ENDPOINTS_KEPT = 256;
 
+/** An endpoint as a send read it, and which sends it may serve. */
+interface EndpointRead {
+  /** When the read began (Date.now()). */
+  at: number;
+  /** The claims committed when it began (`WebhookClaims.claimsCommitted`): it serves their messages. */
+  after: number;
+  row: Promise<WebhookEndpoint | null>;
+}
+
 /**
- * One delivery attempt of a claimed message: its endpoint read (briefly kept, so a busy endpoint
- * is not read per send), the message signed as the endpoint's scheme says, and sent. The
- * dispatcher decides when; this decides what goes out.
+ * One delivery attempt of a claimed message: its endpoint read, the message signed as the
+ * endpoint's scheme says, and sent. The dispatcher decides when; this decides what goes out.
+ * A read is kept so that a busy endpoint is not read per send, but it serves only messages whose
+ * claim had committed when it began: a message is never signed with a copy of its endpoint older
+ * than its claim, so every message queued after a rotation committed is signed by the new secret.
+ * One read per endpoint per claim that takes its messages, where a busy endpoint's claim takes
+ * many (`WebhookClaimPass`).
  */
 @Injectable()
 export class WebhookAttempts {
-  /** Endpoints as sends last read them, each serving ENDPOINT_READ_MS. */
-  private readonly endpoints = new Map<
-    string,
-    { at: number; row: Promise<WebhookEndpoint | null> }
-  >();
+  /** Endpoints as sends last read them. */
+  private readonly endpoints = new Map<string, EndpointRead>();
   /** Endpoints whose secret did not open since `takeUnsigned` last answered. */
   private readonly unsigned = new Set<string>();
 
@@ -37,11 +49,12 @@ export class WebhookAttempts {
     private readonly config: AppConfig,
     private readonly repo: WebhookEndpointsRepository,
     private readonly webhooks: WebhooksService,
+    private readonly claims: WebhookClaims,
   ) {}
 
   /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
   async send(message: ClaimedMessage): Promise<Outcome> {
-    const found = await this.endpointOf(message.endpointId);
+    const found = await this.endpointOf(message);
     if (!found || found.disabledAt)
       return { message, endpoint: found, result: null, at: new Date() };
     const at = new Date();
@@ -70,16 +83,27 @@ export class WebhookAttempts {
     return ids;
   }
 
-  private endpointOf(id: string): Promise<WebhookEndpoint | null> {
+  /**
+   * The message's endpoint, as a read that began after the message's claim committed found it:
+   * the last one, while it is that recent and under ENDPOINT_READ_MS old, or a new one.
+   */
+  private endpointOf(message: ClaimedMessage): Promise<WebhookEndpoint | null> {
+    const id = message.endpointId;
     const now = Date.now();
-    const read = this.endpoints.get(id);
-    if (read && now - read.at < ENDPOINT_READ_MS) return read.row;
+    const last = this.endpoints.get(id);
+    if (last && last.after >= message.claim && now - last.at < ENDPOINT_READ_MS) return last.row;
     if (this.endpoints.size > ENDPOINTS_KEPT) this.endpoints.clear();
-    const row = this.repo.findEndpointAnyChain(id);
+    const read: EndpointRead = {
+      at: now,
+      after: this.claims.claimsCommitted,
+      row: this.repo.findEndpointAnyChain(id),
+    };
     // A read that fails is not kept: the next send reads again.
-    row.catch(() => this.endpoints.delete(id));
-    this.endpoints.set(id, { at: now, row });
-    return row;
+    read.row.catch(() => {
+      if (this.endpoints.get(id) === read) this.endpoints.delete(id);
+    });
+    this.endpoints.set(id, read);
+    return read.row;
   }
 
   /**

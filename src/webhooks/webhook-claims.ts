@@ -15,6 +15,9 @@ export interface Taken {
   failing: boolean;
 }
 
+/** A message as `take` takes it, before its claim has committed and is numbered. */
+export type TakenRow = Omit<ClaimedMessage, 'claim'>;
+
 /**
  * The workers' claim, fair across businesses and endpoints (issue 35). It reads the due
  * messages endpoint by endpoint, from one endpoint with due messages to the next down a partial
@@ -26,6 +29,8 @@ export interface Taken {
 export class WebhookClaims {
   /** Where the next walk of endpoints begins: after the last one the previous read. */
   private cursor: string | null = null;
+  /** Claims that took messages and committed, on this instance: the last one's number. */
+  private committed = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,17 +61,27 @@ export class WebhookClaims {
       return this.take(tx.manager, chosen, now, leaseUntil);
     });
     const failing = new Map(chosen.map((m) => [m.endpointId, m.failing]));
+    const claim = claimed.length > 0 ? ++this.committed : this.committed;
     return {
       taken: claimed.map((message) => ({
-        message,
+        message: { ...message, claim },
         failing: failing.get(message.endpointId) ?? false,
       })),
       more: claimed.length > 0 && this.cursor !== null,
     };
   }
 
+  /**
+   * The number of the last claim that took messages and committed here. A read of an endpoint
+   * that starts once this is `n` serves the messages of claims up to `n`: it began after they
+   * committed, so it sees every change that committed before they were taken.
+   */
+  get claimsCommitted(): number {
+    return this.committed;
+  }
+
   /** Hands back messages in a transaction of their own (a worker that stops). */
-  handBackNow(messages: readonly ClaimedMessage[], now: Date): Promise<void> {
+  handBackNow(messages: readonly TakenRow[], now: Date): Promise<void> {
     return this.uow.run((tx) => this.handBack(tx.manager, messages, now));
   }
 
@@ -192,14 +207,14 @@ export class WebhookClaims {
     chosen: readonly DueMessage[],
     now: Date,
     leaseUntil: Date,
-  ): Promise<ClaimedMessage[]> {
+  ): Promise<TakenRow[]> {
     if (chosen.length === 0) return [];
     const wanted = new Map<string, number>();
     for (const m of chosen) wanted.set(m.endpointId, (wanted.get(m.endpointId) ?? 0) + 1);
     const columns = (m: string) =>
       `${m}id, ${m}endpoint_id AS "endpointId", ${m}chain_id AS "chainId", ` +
       `${m}event_type AS "eventType", ${m}payload, ${m}attempts, ${m}created_at AS "createdAt"`;
-    type Row = Omit<ClaimedMessage, 'leaseUntil'> & { due?: Date };
+    type Row = Omit<TakenRow, 'leaseUntil'> & { due?: Date };
     const result: unknown[] = this.pg
       ? await em.query(
           `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
@@ -245,7 +260,7 @@ export class WebhookClaims {
    * a worker that stops): due again at `now`, their attempt uncounted. Only while their lease
    * holds: one given up, redelivered or taken again meanwhile is left as it is.
    */
-  async handBack(em: EntityManager, messages: readonly ClaimedMessage[], now: Date): Promise<void> {
+  async handBack(em: EntityManager, messages: readonly TakenRow[], now: Date): Promise<void> {
     const byLease = new Map<number, string[]>();
     for (const m of messages) {
       byLease.set(m.leaseUntil.getTime(), [...(byLease.get(m.leaseUntil.getTime()) ?? []), m.id]);

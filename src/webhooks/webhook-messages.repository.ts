@@ -19,6 +19,12 @@ export interface ClaimedMessage {
   createdAt: Date;
   /** The next attempt the claim set: the attempt's outcome is written only while it holds. */
   leaseUntil: Date;
+  /**
+   * Which of this instance's claims took it, counted from 1 as they commit: its endpoint is read
+   * after that claim committed (`WebhookAttempts`), so a change that committed before the message
+   * was claimed (a rotated secret, a new URL) is what it is sent with.
+   */
+  claim: number;
 }
 
 /**
