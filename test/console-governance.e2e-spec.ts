@@ -176,6 +176,30 @@ if (hasChromium()) {
     );
 
     it(
+      'the dialog says the children keep working, and its checkbox pauses them with the token',
+      async () => {
+        const root = await client.createToken(owner, 'family-root');
+        const asRoot = { businessId: owner.businessId, ownerToken: root.token };
+        const child = await client.createToken(asRoot, 'family-child');
+        await step('disable-children', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.open(`/admin/tokens/${root.id}`);
+          await ui.button('Disable').click();
+          await dialog().getByText('The tokens made with it keep working').waitFor();
+          await dialog().getByLabel('Reason', { exact: true }).fill('contained');
+          await dialog().getByLabel('Also pause the tokens it made').check();
+          await ui.button('Confirm disable').click();
+          await status('Disabled “family-root” and 1 token made from it');
+        });
+        const refused = await client.me(child.token, owner.businessId);
+        expect((refused.body as { code: string }).code).toBe('TOKEN_DISABLED');
+        expect((await viewOf(child.id)).disabled_at).not.toBeNull();
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
       'an edit narrows a token in place; a widening is refused and shown at its field',
       async () => {
         const page = browser!.page;

@@ -69,4 +69,26 @@ describe.each(drivers)('A pause across two instances on %s', (driver) => {
     await a.http().post(`/api/v1/tokens/${tok.id}/enable`).set(asOwner(biz)).send({}).expect(200);
     await eventually(async () => (await onB()).status === 200, 1000);
   });
+
+  it('a family paused with its children on A is refused by B within 1 s, to the last grandchild', async () => {
+    const biz = await createBusiness(a);
+    const root = await createToken(a, asOwner(biz), { name: 'root' });
+    const child = await createToken(a, asMember(root.secret, biz.id), { name: 'child' });
+    const grandchild = await createToken(a, asMember(child.secret, biz.id), { name: 'grand' });
+    const family = [root, child, grandchild];
+    const onB = (secret: string) => me(b, asMember(secret, biz.id));
+    for (const tok of family) await onB(tok.secret).expect(200);
+
+    const res = await a
+      .http()
+      .post(`/api/v1/tokens/${root.id}/disable`)
+      .set(asOwner(biz))
+      .send({ reason: 'contain', include_children: true })
+      .expect(200);
+    expect(res.body.data.children.paused).toBe(2);
+    for (const tok of family) {
+      await eventually(async () => (await onB(tok.secret)).status === 401, 1000);
+      expectBearerError(await onB(tok.secret), 'TOKEN_DISABLED');
+    }
+  });
 });

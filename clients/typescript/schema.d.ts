@@ -248,7 +248,7 @@ export interface paths {
     put?: never;
     /**
      * Pause a token: refused (401 TOKEN_DISABLED) until enabled, but not revoked
-     * @description Every instance refuses it within the revocation bound, and introspection answers active: false. Disabling again answers 200 with code ALREADY_DISABLED and the first pause.
+     * @description Every instance refuses it within the revocation bound, and introspection answers active: false. Disabling again answers 200 with code ALREADY_DISABLED and the first pause. The tokens it made keep working unless include_children is true: then every active token that descends from it (made with it, made with those, and their successors) that the caller may pause is paused too, in the same transaction, each with its own audit event; the others are skipped. children says how many were paused, and which. Enabling never reaches the children: each is enabled on its own.
      */
     post: operations['disableToken'];
     delete?: never;
@@ -2206,12 +2206,172 @@ export interface components {
       /** @description The 10 most recently seen distinct client addresses, most recent first, whatever the window */
       recent_ips: components['schemas']['TokenUsageIpDto'][];
     };
+    PausedChildrenDto: {
+      /**
+       * @description How many of its descendants this call paused
+       * @example 2
+       */
+      paused: number;
+      /**
+       * @description Their ids, oldest first
+       * @example [
+       *       "5b0e1c9a-2d4f-4e8a-9c3b-7f6a5e4d3c2b"
+       *     ]
+       */
+      token_ids: string[];
+    };
+    PausedTokenDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+      /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /** @description Null unless include_children was asked for */
+      children: components['schemas']['PausedChildrenDto'] | null;
+    };
     DisableTokenDto: {
       /**
        * @description Why the token is paused: shown in its view and its audit event
        * @example paused while the deploy key is reviewed
        */
       reason?: string;
+      /**
+       * @description Also pause every active token it made, and theirs in turn (successors included), that the caller may pause; the rest are skipped. Without it, the tokens it made keep working
+       * @default false
+       * @example false
+       */
+      include_children?: boolean;
     };
     BusinessPolicyViewDto: {
       /** @example 90 */
@@ -7031,7 +7191,8 @@ export interface operations {
       content: {
         /**
          * @example {
-         *       "reason": "paused while the deploy key is reviewed"
+         *       "reason": "paused while the deploy key is reviewed",
+         *       "include_children": false
          *     }
          */
         'application/json': components['schemas']['DisableTokenDto'];
@@ -7057,7 +7218,7 @@ export interface operations {
              * @enum {string|null}
              */
             code: 'ALREADY_DISABLED' | null;
-            data: components['schemas']['TokenViewDto'];
+            data: components['schemas']['PausedTokenDto'];
           };
         };
       };
@@ -7160,7 +7321,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: TOKEN_IS_REVOKED */
+      /** @description Error codes: TOKEN_IS_REVOKED, TOKEN_FAMILY_TOO_LARGE */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7177,7 +7338,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'TOKEN_IS_REVOKED';
+            code: 'TOKEN_IS_REVOKED' | 'TOKEN_FAMILY_TOO_LARGE';
           };
         };
       };

@@ -17,6 +17,13 @@ const named = (t: TokenRef) => ({
   identity_id: t.identityId,
 });
 
+/** A pause with children: the count on the token asked for, the ancestor on each child. */
+const familyOf = ({ family }: TokenDisabledEvent) => {
+  if (!family) return {};
+  if ('children' in family) return { children_paused: family.children };
+  return { paused_with: { token_id: family.pausedWith.id, jti: family.pausedWith.jti } };
+};
+
 /**
  * How the events of a business governing its tokens (pause and resume, edits, its token policy
  * and the disuse it revokes for) read as audit entries:
@@ -28,7 +35,7 @@ export class TokenGovernanceRecords {
   constructor(audit: AuditListener) {
     audit.record(TokenDisabledEvent, (e) => {
       const { businessId, target, ...ids } = named(e.token);
-      return { businessId, target, metadata: { ...ids, reason: e.reason } };
+      return { businessId, target, metadata: { ...ids, reason: e.reason, ...familyOf(e) } };
     });
     audit.record(TokenEnabledEvent, (e) => {
       const { businessId, target, ...ids } = named(e.token);

@@ -37,10 +37,17 @@ export const TOKENS_DISABLE = {
   arguments: '<token_id>',
   description:
     "Pause a business's token (401 TOKEN_DISABLED on every instance until enabled) and print " +
-    'it as JSON; disabling again keeps the first pause (ALREADY_DISABLED on stderr)',
+    'it as JSON; disabling again keeps the first pause (ALREADY_DISABLED on stderr). The ' +
+    'tokens it made keep working unless --include-children is given',
   options: [
     BUSINESS_OPTION,
     { flags: '--reason <text>', description: 'why (at most 500 characters)' },
+    {
+      flags: '--include-children',
+      description:
+        'also pause every active token that descends from it (made with it, or with those, ' +
+        'and their successors); children in the JSON says which',
+    },
   ],
   argv: tokenInBusiness,
 } satisfies CommandSpec;

@@ -44,11 +44,17 @@ function printOutcome(outcome: Outcome<unknown>): void {
 
 @CliCommand(TOKENS_DISABLE)
 export class TokensDisableCommand extends TokenEditRunner {
-  async run(params: string[], options: { business?: string; reason?: string }): Promise<void> {
+  async run(
+    params: string[],
+    options: { business?: string; reason?: string; includeChildren?: boolean },
+  ): Promise<void> {
     const { tokenId, businessId } = TOKENS_DISABLE.argv(params, options);
     const { reason } = validateDto(DisableTokenDto, { reason: options.reason });
     const acting = await this.operatorIn(businessId);
-    printOutcome(await (await this.pause()).disableAs(acting, tokenId, reason ?? null));
+    const children = options.includeChildren === true;
+    printOutcome(
+      await (await this.pause()).disableAs(acting, tokenId, reason ?? null, { children }),
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import { TokenMeta1764661000000 } from './migrations/1764661000000-token-meta';
 import { Federation1764670000000 } from './migrations/1764670000000-federation';
 import { BusinessTokenPolicies1764680000000 } from './migrations/1764680000000-business-token-policies';
 import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
+import { TokenParents1764695000000 } from './migrations/1764695000000-token-parents';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   Federation1764670000000,
   BusinessTokenPolicies1764680000000,
   TokenUses1764690000000,
+  TokenParents1764695000000,
 ];

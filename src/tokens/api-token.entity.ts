@@ -68,6 +68,14 @@ export class ApiToken {
   @Column({ type: 'uuid', nullable: true })
   rotatedFromId!: string | null;
 
+  /**
+   * The token this one descends from: the token whose request made it, or, for a successor, the
+   * token it replaced (`rotatedFromId`). Null when a shell, the system or an exchange made it, or
+   * it was made before parents were recorded. Pausing with children walks it down.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  parentTokenId!: string | null;
+
   /** The networks (canonical CIDRs) the token may be used from; null is anywhere. */
   @Column({ type: 'simple-json', nullable: true })
   allowedCidrs!: string[] | null;

@@ -63,6 +63,7 @@ export function newTokenRow(
     revokedById: null,
     revocationReason: null,
     rotatedFromId: input.rotatedFromId ?? null,
+    parentTokenId: input.rotatedFromId ?? author.actor.tokenId ?? null,
     rotatedToId: null,
     allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
     rateLimitPerMinute: constraints.rateLimitPerMinute,

@@ -28,6 +28,8 @@ import { TokensRepository } from './tokens.repository';
 export interface TokenActing {
   readonly author: Author;
   find(action: TokenAction, tokenId: string, tx: Transaction): Promise<ApiToken>;
+  /** Those of `tokens` (of the business) that the policy lets this actor take `action` on. */
+  permitted(action: TokenAction, tokens: ApiToken[], tx: Transaction): Promise<ApiToken[]>;
 }
 
 export const identityNotFound = () => new TenancyError('IDENTITY_NOT_FOUND');
@@ -88,9 +90,12 @@ export class TokenAccess {
 
   /** A request's caller, acting on the tokens of the request's business. */
   actingFor(ctx: RequestContext): TokenActing {
+    const caller = { policy: policyCallerOf(ctx), id: ctx.actor.id, tokenId: ctx.token.id };
     return {
       author: ctx.author,
       find: (action, tokenId, tx) => this.findFor(ctx, action, tokenId, tx),
+      permitted: (action, tokens, tx) =>
+        this.permittedTo(caller, ctx.businessId, action, tokens, tx),
     };
   }
 
@@ -99,7 +104,34 @@ export class TokenAccess {
     return {
       author,
       find: (action, tokenId, tx) => this.findForCaller(caller, businessId, action, tokenId, tx),
+      permitted: (action, tokens, tx) =>
+        this.permittedTo({ policy: caller, id: '', tokenId: null }, businessId, action, tokens, tx),
     };
+  }
+
+  /**
+   * Those of `tokens` that the policy lets `caller` (its class, identity and calling token) take
+   * `action` on, their holders read at once; a holder who is no member counts as a member, as in
+   * `holderTarget`. Pausing with children skips the rest, as bulk revoke does.
+   */
+  private async permittedTo(
+    caller: { policy: PolicyCaller; id: string; tokenId: string | null },
+    businessId: string,
+    action: TokenAction,
+    tokens: ApiToken[],
+    tx: Transaction,
+  ): Promise<ApiToken[]> {
+    if (tokens.length === 0) return [];
+    const holders = await this.tenancy.membersOf(
+      tx,
+      businessId,
+      tokens.map((t) => t.identityId),
+    );
+    return tokens.filter((t) => {
+      const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
+      const target = targetClass(caller.id, holder);
+      return decideOnToken(action, caller.policy, target, t.id === caller.tokenId).allowed;
+    });
   }
 
   /**

@@ -15,6 +15,11 @@ export const TOKEN_ERRORS = {
     status: 409,
     message: 'A revoked token stays revoked: it cannot be disabled or enabled',
   },
+  // A pause with children runs in one transaction, so the family it walks is bounded.
+  TOKEN_FAMILY_TOO_LARGE: {
+    status: 409,
+    message: 'Too many tokens descend from this one to pause them with it in one request',
+  },
   TOKEN_ALREADY_ROTATED: {
     status: 409,
     message: 'This token has been rotated already: use its successor',

@@ -4,7 +4,7 @@ import { BusinessScoped, Ctx } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/envelope';
 import { uuidPipe } from '../common/validation.pipe';
-import { DisableTokenDto } from './dto/token-pause.dto';
+import { DisableTokenDto, PausedTokenDto } from './dto/token-pause.dto';
 import { TokenViewDto } from './dto/token-view.dto';
 import { TokenPauseService } from './token-pause.service';
 
@@ -24,19 +24,24 @@ export class TokenPauseController {
     summary: 'Pause a token: refused (401 TOKEN_DISABLED) until enabled, but not revoked',
     description:
       'Every instance refuses it within the revocation bound, and introspection answers ' +
-      'active: false. Disabling again answers 200 with code ALREADY_DISABLED and the first pause.',
+      'active: false. Disabling again answers 200 with code ALREADY_DISABLED and the first pause. ' +
+      'The tokens it made keep working unless include_children is true: then every active token ' +
+      'that descends from it (made with it, made with those, and their successors) that the ' +
+      'caller may pause is paused too, in the same transaction, each with its own audit event; ' +
+      'the others are skipped. children says how many were paused, and which. Enabling never ' +
+      'reaches the children: each is enabled on its own.',
   })
-  @ApiEnvelope(200, TokenViewDto, { codes: ['ALREADY_DISABLED'] })
+  @ApiEnvelope(200, PausedTokenDto, { codes: ['ALREADY_DISABLED'] })
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'TOKEN_RETIRING'],
     404: ['TOKEN_NOT_FOUND'],
-    409: ['TOKEN_IS_REVOKED'],
+    409: ['TOKEN_IS_REVOKED', 'TOKEN_FAMILY_TOO_LARGE'],
     422: ['VALIDATION_ERROR'],
   })
   // Optional: no body is checked as an empty one, and the reason is optional.
   @ApiBody({ type: DisableTokenDto, required: false })
   disable(@Ctx() ctx: RequestContext, @tokenId() id: string, @Body() dto: DisableTokenDto) {
-    return this.pause.disable(ctx, id, dto.reason ?? null);
+    return this.pause.disable(ctx, id, dto.reason ?? null, { children: dto.include_children });
   }
 
   @Post(':token_id/enable')

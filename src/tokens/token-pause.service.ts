@@ -3,19 +3,29 @@ import type { RequestContext } from '../auth/request-context';
 import { Outcome } from '../common/envelope';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
 import { ApiToken } from './api-token.entity';
+import { PausedTokenDto } from './dto/token-pause.dto';
 import { TokenViewDto } from './dto/token-view.dto';
 import { TokenAccess, TokenActing } from './token-access';
 import { TokenError } from './token-error';
+import { TokenFamilyPause } from './token-family-pause';
 import { TokenDisabledEvent, TokenEnabledEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { TokenWritesRepository } from './token-writes.repository';
 
 const revoked = () => new TokenError('TOKEN_IS_REVOKED');
 
+/** How a pause reaches beyond its token. */
+export interface PauseOptions {
+  /** Also pause the tokens that descend from it, that the actor may pause. */
+  children?: boolean;
+}
+
 /**
  * Pause and resume: a disabled token is refused (401 TOKEN_DISABLED) on every instance, as a
  * revoked one is, but can be enabled again. Each change is one conditional UPDATE, so of two
- * parallel calls one changes the token and the other answers what it found.
+ * parallel calls one changes the token and the other answers what it found. A pause reaches
+ * the tokens it made only when asked (`children`); a resume never does, so a pause that someone
+ * put on one of them for a reason of its own is not undone with the family's.
  */
 @Injectable()
 export class TokenPauseService {
@@ -24,15 +34,20 @@ export class TokenPauseService {
     private readonly tokens: TokensRepository,
     private readonly writes: TokenWritesRepository,
     private readonly access: TokenAccess,
+    private readonly family: TokenFamilyPause,
   ) {}
 
-  /** Pauses a token the policy lets the caller disable; pausing again keeps the first pause. */
+  /**
+   * Pauses a token the policy lets the caller disable; pausing again keeps the first pause. With
+   * `children`, also the tokens that descend from it (`TokenFamilyPause`), in one transaction.
+   */
   disable(
     ctx: RequestContext,
     tokenId: string,
     reason: string | null,
-  ): Promise<Outcome<TokenViewDto>> {
-    return this.disableAs(this.access.actingFor(ctx), tokenId, reason);
+    options: PauseOptions = {},
+  ): Promise<Outcome<PausedTokenDto>> {
+    return this.disableAs(this.access.actingFor(ctx), tokenId, reason, options);
   }
 
   /** `disable`, for whoever `acting` is (a request's caller, or the operator at a shell). */
@@ -40,27 +55,40 @@ export class TokenPauseService {
     acting: TokenActing,
     tokenId: string,
     reason: string | null,
-  ): Promise<Outcome<TokenViewDto>> {
+    options: PauseOptions = {},
+  ): Promise<Outcome<PausedTokenDto>> {
     const { author } = acting;
     return this.uow.run(async (tx) => {
       const token = await acting.find('disable', tokenId, tx);
       if (token.revokedAt) throw revoked();
       const pause = { at: new Date(), by: author.actor.label, byId: author.actor.id, reason };
-      if (await this.writes.disableIfEnabled(tx, token, pause)) {
-        await tx.publish(new TokenDisabledEvent(author, tokenRef(token), reason));
-        return new Outcome(
-          TokenViewDto.of({
+      const family = options.children ? await this.family.claim(tx, acting, token) : null;
+      const won = await this.writes.disableIfEnabled(tx, token, pause);
+      const children = family && (await this.family.pause(tx, family, pause));
+      if (won) {
+        const count = children && { children: children.length };
+        await tx.publish(new TokenDisabledEvent(author, tokenRef(token), reason, count));
+      }
+      for (const child of children ?? []) {
+        const pausedWith = { pausedWith: { id: token.id, jti: token.jti } };
+        await tx.publish(new TokenDisabledEvent(author, tokenRef(child), reason, pausedWith));
+      }
+      const answer = children && { paused: children.length, token_ids: children.map((c) => c.id) };
+      if (won) {
+        return new Outcome({
+          ...TokenViewDto.of({
             ...token,
             disabledAt: pause.at,
             disabledBy: pause.by,
             disabledById: pause.byId,
             disabledReason: reason,
           }),
-        );
+          children: answer,
+        });
       }
       const current = await this.current(tx, token);
       return new Outcome(
-        TokenViewDto.of(current),
+        { ...TokenViewDto.of(current), children: answer },
         'ALREADY_DISABLED',
         'The token was already disabled; the first pause stands',
       );

@@ -197,6 +197,12 @@ export class TokenExpiredEvent extends DomainEvent {
   }
 }
 
+/**
+ * A pause with children, as each token it paused records it: the token asked for, with how many
+ * of its children were paused with it, or a child, with the token it was paused with.
+ */
+export type PauseFamily = { children: number } | { pausedWith: { id: string; jti: string } };
+
 /** A token was paused: refused (401 TOKEN_DISABLED) until enabled, but not revoked. */
 @Audited()
 export class TokenDisabledEvent extends DomainEvent {
@@ -205,6 +211,8 @@ export class TokenDisabledEvent extends DomainEvent {
     author: Author,
     readonly token: TokenRef,
     readonly reason: string | null,
+    /** Null for a pause of one token. */
+    readonly family: PauseFamily | null = null,
   ) {
     super(author);
   }

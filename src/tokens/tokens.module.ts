@@ -12,6 +12,9 @@ import { TokenRevocationService } from './token-revocation.service';
 import { TokenRotationService } from './token-rotation.service';
 import { TokenVerifier } from './token-verifier';
 import { TokenPauseService } from './token-pause.service';
+import { TokenFamilyCheck } from './token-family-check';
+import { TokenFamilyPause } from './token-family-pause';
+import { TokenFamilyRepository } from './token-family.repository';
 import { TokenUpdateService } from './token-update.service';
 import { TokenListsRepository } from './token-lists.repository';
 import { TokensRepository } from './tokens.repository';
@@ -63,6 +66,9 @@ import { UsesMeter } from './uses/uses-meter';
     TokenUsageService,
     TokenUsageSummaryService,
     TokenPauseService,
+    TokenFamilyRepository,
+    TokenFamilyPause,
+    TokenFamilyCheck,
     TokenUpdateService,
     TokenUsesRepository,
     UsesMeter,

@@ -38,6 +38,7 @@ export async function seedTokenRows(
         revokedById: null,
         revocationReason: null,
         rotatedFromId: null,
+        parentTokenId: null,
         rotatedToId: null,
         allowedCidrs: null,
         rateLimitPerMinute: null,

@@ -65,11 +65,11 @@ export const tokenCalls = (api: LatchkeyClient) => ({
     ),
   update: (id: string, body: TokenEdit) =>
     unwrap(api.PATCH('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } }, body })),
-  disable: (id: string, reason: string) =>
+  disable: (id: string, reason: string, includeChildren = false) =>
     unwrap(
       api.POST('/api/v1/tokens/{token_id}/disable', {
         params: { path: { token_id: id } },
-        body: { reason },
+        body: { reason, include_children: includeChildren },
       }),
     ),
   enable: (id: string) =>
@@ -134,8 +134,8 @@ export const useUpdateToken = () =>
   );
 /** Pauses a token: refused (401 TOKEN_DISABLED) until enabled, not revoked. */
 export const useDisableToken = () =>
-  useBusinessMutation((api, v: { id: string; reason: string }) =>
-    tokenCalls(api).disable(v.id, v.reason),
+  useBusinessMutation((api, v: { id: string; reason: string; includeChildren: boolean }) =>
+    tokenCalls(api).disable(v.id, v.reason, v.includeChildren),
   );
 export const useEnableToken = () =>
   useBusinessMutation((api, id: string) => tokenCalls(api).enable(id));
