@@ -67,6 +67,13 @@ const VARIANTS: readonly Variant[] = [
     path: (e) => `/${e.id}/deliveries`,
   },
   {
+    action: 'message',
+    label: 'message',
+    ok: 200,
+    method: 'get',
+    path: (e) => `/${e.id}/deliveries/${e.message}`,
+  },
+  {
     action: 'create',
     label: 'create',
     ok: 201,

@@ -229,6 +229,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           url: 'https://hooks.example.test/',
           description: '',
           eventTypes: ['*'],
+          personalData: true,
           signatureScheme: 'v1' as const,
           secretSealed: 'x',
           previousSecretSealed: null,

@@ -859,7 +859,7 @@ export interface paths {
     put?: never;
     /**
      * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['createWebhook'];
     delete?: never;
@@ -881,14 +881,14 @@ export interface paths {
     post?: never;
     /**
      * Delete an endpoint; its undelivered messages are dropped
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
     /**
      * Change the URL, the event types or the description; enable or disable
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     patch: operations['updateWebhook'];
     trace?: never;
@@ -904,7 +904,7 @@ export interface paths {
     put?: never;
     /**
      * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['rotateWebhookSecret'];
     delete?: never;
@@ -941,7 +941,7 @@ export interface paths {
     put?: never;
     /**
      * Send a message again now, with the same webhook-id
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['redeliverWebhookMessage'];
     delete?: never;
@@ -961,7 +961,7 @@ export interface paths {
     put?: never;
     /**
      * Resend every message given up on since a time (after an outage of the receiver)
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['recoverWebhookMessages'];
     delete?: never;
@@ -981,7 +981,7 @@ export interface paths {
     put?: never;
     /**
      * Send a webhook.test event to this endpoint now
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['sendWebhookTest'];
     delete?: never;
@@ -1002,7 +1002,7 @@ export interface paths {
     put?: never;
     /**
      * Register an endpoint (at most 20). The answer holds its signing secret, shown this once
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['createPlatformWebhook'];
     delete?: never;
@@ -1024,14 +1024,14 @@ export interface paths {
     post?: never;
     /**
      * Delete an endpoint; its undelivered messages are dropped
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     delete: operations['deletePlatformWebhook'];
     options?: never;
     head?: never;
     /**
      * Change the URL, the event types or the description; enable or disable
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     patch: operations['updatePlatformWebhook'];
     trace?: never;
@@ -1047,7 +1047,7 @@ export interface paths {
     put?: never;
     /**
      * A new signing secret, shown this once; the old one keeps signing beside it for 24 hours
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['rotatePlatformWebhookSecret'];
     delete?: never;
@@ -1084,7 +1084,7 @@ export interface paths {
     put?: never;
     /**
      * Send a message again now, with the same webhook-id
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['redeliverPlatformWebhookMessage'];
     delete?: never;
@@ -1104,7 +1104,7 @@ export interface paths {
     put?: never;
     /**
      * Resend every message given up on since a time (after an outage of the receiver)
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['recoverPlatformWebhookMessages'];
     delete?: never;
@@ -1124,7 +1124,7 @@ export interface paths {
     put?: never;
     /**
      * Send a webhook.test event to this endpoint now
-     * @description On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
      */
     post: operations['sendPlatformWebhookTest'];
     delete?: never;
@@ -1228,7 +1228,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One message of the endpoint: its payload exactly as sent, and its state */
+    /**
+     * One message of the endpoint: its payload exactly as sent, and its state
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     get: operations['getWebhookMessage'];
     put?: never;
     post?: never;
@@ -1245,7 +1248,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One message of the endpoint: its payload exactly as sent, and its state */
+    /**
+     * One message of the endpoint: its payload exactly as sent, and its state
+     * @description On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the change, or its typed events carry who acted and from where: its URL was set by a caller who reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).
+     */
     get: operations['getPlatformWebhookMessage'];
     put?: never;
     post?: never;

@@ -18,6 +18,7 @@ import { Federation1764670000000 } from './migrations/1764670000000-federation';
 import { BusinessTokenPolicies1764680000000 } from './migrations/1764680000000-business-token-policies';
 import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
 import { TokenParents1764695000000 } from './migrations/1764695000000-token-parents';
+import { WebhookPersonalData1764697000000 } from './migrations/1764697000000-webhook-personal-data';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   BusinessTokenPolicies1764680000000,
   TokenUses1764690000000,
   TokenParents1764695000000,
+  WebhookPersonalData1764697000000,
 ];

@@ -7,7 +7,8 @@ import { endpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
 import { WebhookError } from './webhook-error';
 import { payloadOf, TEST_EVENT_TYPE } from './webhook-event-types';
 import { messageId } from './webhook-message.entity';
-import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
+import { holdsAuditData } from './webhook-personal-data';
+import { AUDIT_EVENT_TYPE } from './webhook-policy';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookMessagesRepository } from './webhook-messages.repository';
 import { ReadRouting } from '../database/read-routing';
@@ -61,7 +62,7 @@ export class WebhookDeliveriesService {
       mayTouchAudit(
         ctx,
         'redeliver',
-        receivesAudit(endpoint.eventTypes) || found.eventType === AUDIT_EVENT_TYPE,
+        holdsAuditData(endpoint) || found.eventType === AUDIT_EVENT_TYPE,
       );
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
       await this.messages.requeue(tx.manager, chainId, id, message, new Date());
@@ -81,7 +82,7 @@ export class WebhookDeliveriesService {
       mayTouchAudit(
         ctx,
         'recover',
-        receivesAudit(endpoint.eventTypes) ||
+        holdsAuditData(endpoint) ||
           (await this.messages.holdsMessage(
             tx.manager,
             chainId,
@@ -107,7 +108,7 @@ export class WebhookDeliveriesService {
   async sendTest(ctx: RequestContext, chainId: string, id: string): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
       const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
-      mayTouchAudit(ctx, 'test', receivesAudit(endpoint.eventTypes));
+      mayTouchAudit(ctx, 'test', holdsAuditData(endpoint));
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
       const now = new Date();
       const message = {

@@ -29,6 +29,13 @@ export class WebhookEndpoint {
   eventTypes!: string[];
 
   /**
+   * Whether its typed events carry who acted and from where (`webhook-personal-data.ts`): true
+   * when whoever set its URL could read them in the audit log.
+   */
+  @Column({ type: 'boolean', default: false })
+  personalData!: boolean;
+
+  /**
    * `v1`: HMAC-SHA256 with this endpoint's secret. `v1a`: Ed25519 with its business's key
    * (`webhook-signing-keys.ts`), so the receiver holds no shared secret; such an endpoint's
    * secret is never shown or used.

@@ -8,6 +8,7 @@ import { uuidPipe } from '../common/validation.pipe';
 import { WebhookMessageDto } from './dto/webhook-message.dto';
 import { MessageIdPipe } from './message-id.pipe';
 import { WebhookMessagesService } from './webhook-messages.service';
+import { ON_AUDIT, WEBHOOK_POLICY } from './webhook-policy';
 
 const ERRORS = {
   403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
@@ -23,7 +24,7 @@ function messageRoute(op: string) {
     protected abstract chainOf(ctx: RequestContext): string;
 
     @Get(':webhook_id/deliveries/:message_id')
-    @RequireScope('webhooks:read')
+    @RequireScope(WEBHOOK_POLICY.message.scope)
     @ApiParam({ name: 'webhook_id', format: 'uuid' })
     @ApiParam({
       name: 'message_id',
@@ -32,6 +33,7 @@ function messageRoute(op: string) {
     })
     @ApiOperation({
       operationId: op,
+      description: ON_AUDIT,
       summary: 'One message of the endpoint: its payload exactly as sent, and its state',
     })
     @ApiEnvelope(200, WebhookMessageDto)
@@ -41,7 +43,7 @@ function messageRoute(op: string) {
       @Param('webhook_id', uuidPipe('webhook_id')) id: string,
       @Param('message_id', MessageIdPipe) messageId: string,
     ) {
-      return this.messages.message(this.chainOf(ctx), id, messageId);
+      return this.messages.message(ctx, this.chainOf(ctx), id, messageId);
     }
   }
   return MessageRoute;

@@ -58,12 +58,14 @@ export class WebhookMessagesRepository {
    * round trip for them, and one with no endpoint pays the same round trip and writes nothing.
    * Ids are made by the database (`msg_` and 32 hex digits, as `messageId` makes them); an
    * endpoint's event types are stored as a JSON array of names that hold no quote, so a name is
-   * matched by its quoted spelling. Answers how many messages it queued.
+   * matched by its quoted spelling. An endpoint that is sent audit data (`holdsAuditData`: its
+   * `personal_data`, or `audit.event` or `*` among its types) is queued `payload`, the others
+   * `withheld`. Answers how many messages it queued.
    */
   async enqueueForEndpoints(
     em: EntityManager,
     chainId: string,
-    events: ReadonlyArray<{ type: string; payload: string }>,
+    events: ReadonlyArray<{ type: string; payload: string; withheld: string }>,
     now: Date,
   ): Promise<number> {
     assertBusinessId(chainId);
@@ -86,12 +88,15 @@ export class WebhookMessagesRepository {
     const rows = events
       .map(
         (e) =>
-          `SELECT ${param(e.type, 'text')} AS event_type, ${param(e.payload, 'text')} AS payload`,
+          `SELECT ${param(e.type, 'text')} AS event_type, ${param(e.payload, 'text')} AS payload, ` +
+          `${param(e.withheld, 'text')} AS withheld`,
       )
       .join(' UNION ALL ');
+    const whole = `e.personal_data OR ${has(`'"*"'`)} OR ${has(`'"audit.event"'`)}`;
     const sql =
       'INSERT INTO webhook_messages (id, endpoint_id, chain_id, event_type, payload, status, attempts, next_attempt_at, created_at) ' +
-      `SELECT ${id}, e.id, e.chain_id, t.event_type, t.payload, 'pending', 0, ${at}, ${createdAt} ` +
+      `SELECT ${id}, e.id, e.chain_id, t.event_type, ` +
+      `CASE WHEN ${whole} THEN t.payload ELSE t.withheld END, 'pending', 0, ${at}, ${createdAt} ` +
       `FROM webhook_endpoints e JOIN (${rows}) t ON (${has(`'"*"'`)} OR ${has(`'"' || t.event_type || '"'`)}) ` +
       `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL`;
     return txRun(em, sql, params);

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { RequestContext } from '../auth/request-context';
 import { WebhookMessageDto } from './dto/webhook-message.dto';
+import { mayTouchAudit } from './webhook-endpoint-access';
 import { WebhookError } from './webhook-error';
+import { holdsAuditData } from './webhook-personal-data';
+import { AUDIT_EVENT_TYPE } from './webhook-policy';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookMessagesRepository } from './webhook-messages.repository';
 
@@ -14,18 +18,23 @@ export class WebhookMessagesService {
     private readonly messages: WebhookMessagesRepository,
   ) {}
 
-  /** One message of one endpoint of the chain; 404 for an endpoint or message it does not hold. */
+  /**
+   * One message of one endpoint of the chain; 404 for an endpoint or message it does not hold.
+   * Its payload is audit data on an endpoint sent audit data, or as an `audit.event`: reading it
+   * then needs `audit:read` (`WEBHOOK_POLICY`).
+   */
   async message(
+    ctx: RequestContext,
     chainId: string,
     endpointId: string,
     messageId: string,
   ): Promise<WebhookMessageDto> {
     const em = this.dataSource.manager;
-    if (!(await this.endpoints.findEndpoint(em, chainId, endpointId))) {
-      throw new WebhookError('WEBHOOK_NOT_FOUND');
-    }
+    const endpoint = await this.endpoints.findEndpoint(em, chainId, endpointId);
+    if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
     const found = await this.messages.findMessage(em, chainId, endpointId, messageId);
     if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
+    mayTouchAudit(ctx, 'message', holdsAuditData(endpoint) || found.eventType === AUDIT_EVENT_TYPE);
     return WebhookMessageDto.of(found);
   }
 }

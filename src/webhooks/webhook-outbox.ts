@@ -4,6 +4,7 @@ import type { DomainEvent } from '../database/domain-event';
 import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../audit/audit-stream';
 import { payloadOf, typesOfAction } from './webhook-event-types';
+import { withheldView } from './webhook-personal-data';
 import { WebhookMessagesRepository } from './webhook-messages.repository';
 
 /**
@@ -31,23 +32,19 @@ export class WebhookOutbox {
       chainId,
       typesOfAction(event.action),
       event.exportJson,
+      withheldView(event.exportJson),
       now,
     );
     // A business is suspended and resumed in the platform's chain; it is told as well, with its
-    // own view of the entry, not the platform's.
+    // own view of the entry, not the platform's, which names no one.
     if (
       chainId === PLATFORM_CHAIN &&
       event.targetType === 'business' &&
       event.targetId &&
       (event.action === 'business.suspended' || event.action === 'business.resumed')
     ) {
-      queued += await this.queueTo(
-        em,
-        event.targetId,
-        [event.action],
-        businessView(event.exportJson),
-        now,
-      );
+      const view = businessView(event.exportJson);
+      queued += await this.queueTo(em, event.targetId, [event.action], view, view, now);
     }
     if (queued > 0) this.queuing.add(event.cause);
   }
@@ -61,14 +58,23 @@ export class WebhookOutbox {
     return this.queuing.has(event);
   }
 
+  /**
+   * Queues the event's types to the chain's endpoints that want them: `dataJson` to those sent
+   * audit data, `withheldJson` (without who acted and from where) to the others.
+   */
   private queueTo(
     em: EntityManager,
     chainId: string,
     types: readonly string[],
     dataJson: string,
+    withheldJson: string,
     now: Date,
   ): Promise<number> {
-    const events = types.map((type) => ({ type, payload: payloadOf(type, now, dataJson) }));
+    const events = types.map((type) => ({
+      type,
+      payload: payloadOf(type, now, dataJson),
+      withheld: payloadOf(type, now, withheldJson),
+    }));
     return this.repo.enqueueForEndpoints(em, chainId, events, now);
   }
 }

@@ -6,10 +6,12 @@ import type { Role } from '../auth/roles';
  * two equal), and `test/webhook-policy.e2e-spec.ts` runs every cell on both chains.
  *
  * An endpoint that receives `audit.event` (or `*`) is a copy of the audit log, actors, addresses
- * and user agents included, sent where its URL says. So whoever points it, resends from it or
- * signs for it reads the log, and needs `audit:read` as the log's own routes do; the route's
- * role (owner or admin) is already theirs. Reads of the endpoint itself (its URL, its types, its
- * attempts) hold no audit data and stay with `webhooks:read`.
+ * and user agents included, sent where its URL says; so is one whose typed events carry who
+ * acted and from where (`webhook-personal-data.ts`: whoever set its URL reads the log). So
+ * whoever points it, resends from it, reads its messages or signs for it reads the log, and
+ * needs `audit:read` as the log's own routes do; the route's role (owner or admin) is already
+ * theirs. Reads of the endpoint itself (its URL, its types, its attempts) hold no audit data and
+ * stay with `webhooks:read`.
  */
 
 /** What the caller does; each action is one route, under `/api/v1` and `/platform/v1`. */
@@ -17,6 +19,7 @@ export const WEBHOOK_ACTIONS = [
   'list',
   'get',
   'deliveries',
+  'message',
   'create',
   'update',
   'delete',
@@ -54,6 +57,11 @@ export const WEBHOOK_POLICY: Record<WebhookAction, WebhookRule> = {
   list: read('GET /webhooks'),
   get: read('GET /webhooks/{webhook_id}'),
   deliveries: read('GET /webhooks/{webhook_id}/deliveries'),
+  message: {
+    route: 'GET /webhooks/{webhook_id}/deliveries/{message_id}',
+    scope: 'webhooks:read',
+    onAudit: AUDIT_SCOPE,
+  },
   create: write('POST /webhooks'),
   update: write('PATCH /webhooks/{webhook_id}'),
   delete: write('DELETE /webhooks/{webhook_id}'),
@@ -69,12 +77,21 @@ export const WEBHOOK_POLICY: Record<WebhookAction, WebhookRule> = {
  */
 export const AUDIT_DATA_WHEN =
   'An action touches audit data when the endpoint receives `audit.event` (its event types hold ' +
-  '`audit.event` or `*`), before the change or after it; when `redeliver` names an ' +
+  '`audit.event` or `*`) or is sent who acted and from where in its typed events (whoever set ' +
+  'its URL, or subscribed it to `audit.event`, could read the audit log: see "Who acted, and ' +
+  'from where" below), before the change or after it; when `redeliver` or `message` names an ' +
   '`audit.event` message; when `recover` would resend one; and when a new `url` would receive ' +
   'one that is still waiting to be delivered. Changing such an endpoint in any way (its URL, ' +
   'its types, its description, enabling, disabling or deleting it) needs `audit:read`: moving ' +
   'or silencing a SIEM feed is as much a matter of the audit log as reading it. The 403 comes ' +
   "after the body's 422 and the endpoint's 404, as a policy's 403 on a named target does.";
+
+/** Said of every route that `onAudit` narrows, in the OpenAPI document. */
+export const ON_AUDIT =
+  'On an endpoint that is sent audit data (it receives `audit.event` or `*`, before or after the ' +
+  'change, or its typed events carry who acted and from where: its URL was set by a caller who ' +
+  'reads the audit log), or for an `audit.event` message, the token needs `audit:read` as well ' +
+  '(403 INSUFFICIENT_SCOPE).';
 
 /** The event type that carries every audit event of a chain, for a SIEM. */
 export const AUDIT_EVENT_TYPE = 'audit.event';

@@ -19,17 +19,13 @@ import {
   WebhookViewDto,
 } from './dto/webhook.dto';
 import { MessageIdPipe } from './message-id.pipe';
-import { WEBHOOK_POLICY, WEBHOOK_ROLE } from './webhook-policy';
+import { ON_AUDIT, WEBHOOK_POLICY, WEBHOOK_ROLE } from './webhook-policy';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhooksService } from './webhooks.service';
 
 const DENIED = { 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] };
 const ONE = { ...DENIED, 404: ['WEBHOOK_NOT_FOUND'], 422: ['VALIDATION_ERROR'] };
 const ID = () => ApiParam({ name: 'webhook_id', format: 'uuid' });
-/** Said of every write: the audit:read rule of `WEBHOOK_POLICY`. */
-const ON_AUDIT =
-  'On an endpoint that receives audit events (`audit.event` or `*`, before or after the change), ' +
-  'or for an `audit.event` message, the token needs `audit:read` as well (403 INSUFFICIENT_SCOPE).';
 
 /**
  * The routes of webhook endpoints, the same for a business (`/api/v1/webhooks`) and for the

@@ -21,6 +21,7 @@ import { seal, secretsKeyOf } from './webhook-secret-box';
 import { generateSecret } from './webhook-signature';
 import { WebhookSigningKeys } from './webhook-signing-keys';
 import { endpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
+import { holdsAuditData, readsAuditLog } from './webhook-personal-data';
 import {
   resolveTarget,
   TargetPolicy,
@@ -126,6 +127,8 @@ export class WebhooksService {
         url: dto.url,
         description: dto.description ?? '',
         eventTypes: dto.event_types,
+        // Who acted and from where, in its typed events: only if its maker reads them in the log.
+        personalData: readsAuditLog(ctx),
         signatureScheme: dto.signature_scheme ?? 'v1',
         secretSealed: seal(key, id, secret),
         previousSecretSealed: null,
@@ -157,7 +160,7 @@ export class WebhooksService {
       // A new URL would also be sent what waits for the old one: audit events included, that an
       // earlier change of types left queued.
       const touchesAudit =
-        receivesAudit(endpoint.eventTypes) ||
+        holdsAuditData(endpoint) ||
         receivesAudit(dto.event_types ?? []) ||
         (dto.url !== undefined &&
           dto.url !== endpoint.url &&
@@ -170,6 +173,15 @@ export class WebhooksService {
         patch.description = dto.description;
       }
       if (dto.event_types !== undefined) patch.eventTypes = dto.event_types;
+      // Whoever sets where it sends, or subscribes it to the whole log, and reads the log, has its
+      // typed events carry who acted and from where; it never goes back (a new endpoint does).
+      if (
+        !endpoint.personalData &&
+        (dto.url !== undefined || receivesAudit(dto.event_types ?? [])) &&
+        readsAuditLog(ctx)
+      ) {
+        patch.personalData = true;
+      }
       if (dto.enabled === false && endpoint.disabledAt === null) {
         Object.assign(patch, { disabledAt: now, disabledReason: 'requested' });
         await this.messages.killPending(tx.manager, endpoint.id);
@@ -190,7 +202,7 @@ export class WebhooksService {
   delete(ctx: RequestContext, chainId: string, id: string): Promise<WebhookViewDto> {
     return this.uow.run(async (tx) => {
       const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
-      mayTouchAudit(ctx, 'delete', receivesAudit(endpoint.eventTypes));
+      mayTouchAudit(ctx, 'delete', holdsAuditData(endpoint));
       await this.endpoints.deleteEndpoint(tx.manager, chainId, id);
       await tx.publish(new WebhookDeletedEvent(ctx.author, endpointRef(endpoint)));
       return WebhookViewDto.of(endpoint);
@@ -202,7 +214,7 @@ export class WebhooksService {
     const key = this.sealingKey();
     return this.uow.run(async (tx) => {
       const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
-      mayTouchAudit(ctx, 'rotate_secret', receivesAudit(endpoint.eventTypes));
+      mayTouchAudit(ctx, 'rotate_secret', holdsAuditData(endpoint));
       if (endpoint.signatureScheme === 'v1a') throw new WebhookError('WEBHOOK_KEY_SIGNED');
       const now = new Date();
       const secret = generateSecret();
@@ -254,6 +266,7 @@ const FIELD_NAMES: Record<string, string> = {
   url: 'url',
   description: 'description',
   eventTypes: 'event_types',
+  personalData: 'personal_data',
   disabledAt: 'enabled',
 };
 

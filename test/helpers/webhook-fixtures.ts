@@ -6,6 +6,7 @@ import { TokenIssuanceService } from '../../src/tokens/token-issuance.service';
 import { hashSecret } from '../../src/tokens/token-secret';
 import { payloadOf } from '../../src/webhooks/webhook-event-types';
 import { messageId } from '../../src/webhooks/webhook-message.entity';
+import { receivesAudit } from '../../src/webhooks/webhook-policy';
 import { seal } from '../../src/webhooks/webhook-secret-box';
 import { WebhookEndpointsRepository } from '../../src/webhooks/webhook-endpoints.repository';
 import { WebhookMessagesRepository } from '../../src/webhooks/webhook-messages.repository';
@@ -91,6 +92,8 @@ export async function placeEndpoint(
     url: options.url ?? 'http://127.0.0.1:9/placed',
     description: '',
     eventTypes,
+    // As a maker who reads the audit log would have it for `*` and `audit.event`.
+    personalData: receivesAudit(eventTypes),
     signatureScheme: 'v1',
     secretSealed: seal(key, id, `whsec_${randomBytes(32).toString('base64')}`),
     previousSecretSealed: null,
