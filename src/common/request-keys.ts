@@ -1,3 +1,5 @@
+import { containsSecret } from './secret-shape';
+
 /**
  * Where the guards keep the request context on the request. Here, below every feature, so that
  * what reads it (the rate limits) need not import the auth module that writes it.
@@ -29,7 +31,14 @@ export interface CallingTokenView {
 /** What a caller's own request id may be: at most 128 characters that split no line or cell. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
 
-/** The caller's `x-request-id`, when it is safe to keep; null otherwise (dropped, not cleaned). */
+/**
+ * The caller's `x-request-id`, when it is safe to keep; null otherwise (dropped, not cleaned). A
+ * Latchkey token fits the characters, as written or in base64, and would be kept in the audit log
+ * and every request log line: an id holding one is dropped too. Only an id long enough to hold
+ * one (a UUID is not) is looked through.
+ */
 export function clientRequestIdOf(header: string | string[] | undefined): string | null {
-  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : null;
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) && !containsSecret(header)
+    ? header
+    : null;
 }

@@ -1,3 +1,5 @@
+import { redactTokens } from './secret-shape';
+
 /**
  * What of an unexpected error may be logged. A QueryFailedError carries the statement's
  * parameters and the driver's detail, which can hold token hashes, so only the name, code,
@@ -14,13 +16,16 @@ export function loggableError(err: unknown): Record<string, unknown> {
   };
 }
 
-// A token secret (prefix_36 base62), wherever it stands, even run into other characters (a
-// secret with junk pasted after it is still the secret), or a 64-hex SHA-256 digest.
-const SECRET_PATTERN = /[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{36}|\b[0-9a-f]{64}\b/g;
+/** A 64-hex SHA-256 digest: a token's hash. */
+const HASH_PATTERN = /\b[0-9a-f]{64}\b/g;
 
-/** Masks anything shaped like a token secret or a token hash. */
+/**
+ * Masks anything shaped like a token secret, wherever it stands, even run into other characters
+ * (a secret with junk pasted after it is still the secret), and in the encodings it takes by
+ * accident (percent-encoded, `\u`-escaped, base64: `redactTokens`); and any token hash.
+ */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_PATTERN, '[REDACTED]');
+  return redactTokens(text, { shapes: true }).replace(HASH_PATTERN, '[REDACTED]');
 }
 
 /** Query parameters whose value is a credential, whatever it looks like. */

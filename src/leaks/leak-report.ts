@@ -59,7 +59,8 @@ export function parseLeakReport(body: unknown): ReportedLeak[] {
     }
     return {
       token,
-      reportedType: type ?? '',
+      // Named back in the answer: a secret in it is masked there too.
+      reportedType: type === undefined ? '' : redactSecrets(type),
       sighting: {
         url: sightingText(url, URL_MAX_CHARS),
         source: sightingText(source, LABEL_MAX_CHARS),

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { checksumOf, isWellFormedSecret, RANDOM_LENGTH } from '../common/secret-shape';
+import { checksumOf, isWellFormedSecret, previewOf, RANDOM_LENGTH } from '../common/secret-shape';
 
-export { isWellFormedSecret };
+export { isWellFormedSecret, previewOf };
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -27,12 +27,6 @@ function randomBase62(length: number): string {
 /** SHA-256 of the whole secret, hex: the only form in which a token is stored. */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
-}
-
-/** `lk_ab12…wxyz`: enough to recognise a token in a list, far too little to use it. */
-export function previewOf(secret: string): string {
-  const cut = secret.indexOf('_') + 5;
-  return `${secret.slice(0, cut)}…${secret.slice(-4)}`;
 }
 
 /** Mints `<prefix>_<30 base62 random><6 base62 CRC32 of the random part>`. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/safe-error';
+import { redactTokens } from '../common/secret-shape';
 import { AppConfig } from '../config/app-config';
 import { SYSTEM_AUTHOR } from '../database/domain-event';
 import { Transaction, UnitOfWork } from '../database/unit-of-work';
@@ -121,7 +122,7 @@ export class WebhookAttemptRecorder {
         attemptedAt: at,
         statusCode: result.status,
         latencyMs: Math.round(result.latencyMs),
-        responseBody: result.body,
+        responseBody: keptAnswer(result.body),
         error: result.error,
       });
       const status = result.status ?? 0;
@@ -197,6 +198,16 @@ export class WebhookAttemptRecorder {
     // `webhook.disabled` to the chain's other endpoints (this one is disabled already).
     await tx.publish(new WebhookDisabledEvent(SYSTEM_AUTHOR, endpointRef(endpoint), cause));
   }
+}
+
+/**
+ * A receiver's answer as the delivery history keeps it: a Latchkey token in it, as written or
+ * encoded, masked (a live one by its preview). The receiver is not ours to refuse, and whoever
+ * reads the history must not read a secret there. Its end is a cut (the byte cap, a timeout, a
+ * connection closed), so a token cut short there is masked too.
+ */
+function keptAnswer(body: string): string {
+  return redactTokens(body, { clipped: true });
 }
 
 /** The outcome with the receiver's answer left out: the one text in it that is not ours. */

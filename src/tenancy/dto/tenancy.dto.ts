@@ -3,13 +3,19 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString, Matches } from 'class-validator';
-import { MaxLength, MinLength, SafeIsEmail, Trim } from '../../common/dto-fields';
+import { MaxLength, MinLength, NoSecret, SafeIsEmail, Trim } from '../../common/dto-fields';
+import { containsSecret } from '../../common/secret-shape';
 import { Business } from '../business.entity';
 import { Identity } from '../identity.entity';
 import { Membership, Role, ROLES } from '../membership.entity';
 
+/**
+ * Lowercased, unless it holds a token: lowercasing would hide the token from `NoSecret` and not
+ * from anyone who reads it, since its checksum tells which of its millions of casings is the
+ * secret in a second's work. So it reaches the validator as it was sent, and is refused.
+ */
 const normalizeEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+  typeof value === 'string' && !containsSecret(value) ? value.trim().toLowerCase() : value;
 
 /** An email field: compared lowercased. TLD-less addresses are allowed, like the bootstrap default. */
 export const EmailProperty = (example: string) =>
@@ -19,6 +25,7 @@ export const EmailProperty = (example: string) =>
     IsString(),
     MaxLength(LIMITS.email),
     SafeIsEmail({ require_tld: false }),
+    NoSecret(),
   );
 
 export class ChangeRoleDto {
