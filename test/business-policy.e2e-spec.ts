@@ -6,7 +6,8 @@ import {
   createToken,
   createUnexpiringBusiness,
 } from './factories/tenancy.factory';
-import { asOwner, listAuditEvents, postToken } from './helpers/api';
+import { asOwner, asPlatform, listAuditEvents, postToken, whoami } from './helpers/api';
+import { tokenIdOf } from './helpers/db';
 import {
   breachesOf,
   daysLeft,
@@ -74,6 +75,26 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
       { before: after, after: { ...cleared, required_cidrs: null } },
       { before: null, after },
     ]);
+  });
+
+  it('a platform admin’s platform token replaces it too, and the audit entry names that admin', async () => {
+    const biz = await createBusiness(t);
+    const admin = (await whoami(t, asPlatform(t)).expect(200)).body.data.identity;
+    const asPlatformIn = { ...asPlatform(t), 'x-business-id': biz.id };
+    const set = await putPolicy(t, asPlatformIn, { max_lifetime_days: 14 }).expect(200);
+    expect(set.body.data).toMatchObject({ max_lifetime_days: 14, updated_by: admin.email });
+    const events = await listAuditEvents(t, asOwner(biz), { action: 'token_policy.updated' });
+    expect(events.body.data.items).toHaveLength(1);
+    expect(events.body.data.items[0]).toMatchObject({
+      business_id: biz.id,
+      actor: {
+        id: admin.id,
+        type: 'user',
+        label: admin.email,
+        token_id: await tokenIdOf(t, t.platformToken),
+      },
+      metadata: { before: null, after: { max_lifetime_days: 14 } },
+    });
   });
 
   it.each([

@@ -287,8 +287,8 @@ export interface paths {
     /** The business's token policy (any member); every rule null when none is set */
     get: operations['getTokenPolicy'];
     /**
-     * Replace the business's token policy (owners; tokens:admin)
-     * @description Every token issued from then on keeps it, on every path (create, rotate, first tokens, re-issue, the CLI): a breach is 422 POLICY_VIOLATION, one detail entry per rule at the field it is about. Existing tokens are not changed: `GET /api/v1/token-policy/violations` lists those that break it. Audited as token_policy.updated, with before and after.
+     * Replace the business's token policy (owners and platform admins; tokens:admin)
+     * @description Every token issued from then on keeps it, on every path (create, rotate, first tokens, re-issue, the CLI): a breach is 422 POLICY_VIOLATION, one detail entry per rule at the field it is about. Existing tokens are not changed: `GET /api/v1/token-policy/violations` lists those that break it. Audited as token_policy.updated, with before and after, naming who replaced it: an owner, or a platform admin acting with a platform token.
      */
     put: operations['updateTokenPolicy'];
     post?: never;
@@ -18679,7 +18679,7 @@ export interface operations {
       header?: {
         /** @description The business the upstream serves (uuid): the token must be of it. A platform token is then refused. Unset, any business token passes (its own business must be active), and a platform token passes with an empty X-Latchkey-Business-Id. */
         'x-latchkey-business'?: string;
-        /** @description Scopes the token must all allow, separated by spaces or commas (`orders:read deploy:*`). A token with scopes null allows every scope; `a:*` covers every `a:…`. An empty value is 422. */
+        /** @description Scopes the token must all allow, separated by spaces or commas (`orders:read deploy:*`). A token holds only what its holder's role allows (a member's never an admin built-in, whatever its list says); with scopes null, every such scope. `a:*` covers every `a:…`. An empty value is 422. */
         'x-latchkey-require-scope'?: string;
         /** @description VERIFY_GATEWAY_SECRET, when the installation sets one: without it (or with another), 403 GATEWAY_NOT_TRUSTED. Set it on the check alone, never on the upstream request. */
         'x-latchkey-gateway-secret'?: string;

@@ -4,7 +4,7 @@ import { clientRequestIdOf } from '../common/request-keys';
 import { redactSecrets } from '../common/safe-error';
 import type { Author, EventOrigin, RequestOrigin } from '../database/domain-event';
 import { Role, roleAtLeast } from './roles';
-import { scopesAllow } from './scopes';
+import { principalHolds } from './scopes';
 
 /** A business as the guards and the request context see it; tenancy's entity fits it. */
 export interface BusinessRecord {
@@ -103,8 +103,14 @@ export class RequestContext {
     return this.role !== null && roleAtLeast(this.role, required);
   }
 
+  /**
+   * Whether the caller holds `scope`: its role allows it, and its token does (null scopes: all
+   * the role allows). The API's guards and the gateway's check both ask this, from the role the
+   * verifier's principal carries (no read). With no role known, it holds what a member would.
+   */
   allowsScope(scope: string): boolean {
-    return scopesAllow(this.token.scopes, scope);
+    const role = this.isPlatformToken ? null : (this.role ?? 'member');
+    return principalHolds(role, this.token.scopes, scope);
   }
 
   /** The caller as the author of a change, for domain events: who, with which token, from where. */

@@ -1,4 +1,16 @@
-import { firstTokenScopes, scopeCovers, SCOPE_PATTERN, scopesAllow, scopesWithin } from './scopes';
+import { ROLES, roleAtLeast } from './roles';
+import {
+  ADMIN_SCOPES,
+  BUILT_IN_SCOPES,
+  firstTokenScopes,
+  principalHolds,
+  roleAllowsScope,
+  scopeCovers,
+  SCOPE_PATTERN,
+  scopesAllow,
+  scopesWithin,
+  scopesWithinRole,
+} from './scopes';
 
 describe('scopes', () => {
   it('covers an equal scope and a wildcard child', () => {
@@ -49,5 +61,63 @@ describe('members:read and first tokens', () => {
     expect(firstTokenScopes(['members:write', 'deploy:*'], false)).toEqual(['deploy:*']);
     expect(firstTokenScopes(['tokens:*', 'audit:read', 'x'], false)).toEqual(['x']);
     expect(firstTokenScopes([], true)).toEqual([]);
+  });
+});
+
+describe('scopes within a role', () => {
+  const builtIns = Object.keys(BUILT_IN_SCOPES);
+  const rows = ROLES.flatMap((role) =>
+    builtIns.map((scope) => [role, scope, roleAtLeast(role, BUILT_IN_SCOPES[scope])] as const),
+  );
+
+  it('names every built-in, and only introspect is a member’s', () => {
+    expect(builtIns.sort()).toEqual(
+      [
+        'audit:read',
+        'introspect',
+        'members:read',
+        'members:write',
+        'tokens:admin',
+        'webhooks:read',
+        'webhooks:write',
+      ].sort(),
+    );
+    expect([...ADMIN_SCOPES].sort()).toEqual(builtIns.filter((s) => s !== 'introspect').sort());
+  });
+
+  it.each(rows)('%s may hold %s: %s', (role, scope, allowed) => {
+    expect(roleAllowsScope(role, scope)).toBe(allowed);
+    expect(principalHolds(role, null, scope)).toBe(allowed);
+    expect(principalHolds(role, [scope], scope)).toBe(allowed);
+    expect(principalHolds(role, ['other:thing'], scope)).toBe(false);
+  });
+
+  it.each([
+    ['audit:*', false],
+    ['members:*', false],
+    ['webhooks:*', false],
+    ['tokens:*', false],
+    ['introspect:*', true],
+    ['deploy:*', true],
+    ['audit:custom', true],
+    ['orders:read', true],
+  ])(
+    'a member may hold %s: %s (a wildcard that covers an admin built-in is beyond it)',
+    (scope, ok) => {
+      expect(roleAllowsScope('member', scope)).toBe(ok);
+      expect(roleAllowsScope('admin', scope)).toBe(true);
+    },
+  );
+
+  it('a platform token (no role) holds what its scopes allow', () => {
+    expect(principalHolds(null, null, 'audit:read')).toBe(true);
+    expect(principalHolds(null, ['deploy:*'], 'audit:read')).toBe(false);
+  });
+
+  it('narrows a list to the role, and leaves null (unrestricted within it) alone', () => {
+    const list = ['deploy:*', 'audit:read', 'members:*', 'introspect'];
+    expect(scopesWithinRole(list, 'member')).toEqual(['deploy:*', 'introspect']);
+    expect(scopesWithinRole(list, 'owner')).toEqual(list);
+    expect(scopesWithinRole(null, 'member')).toBeNull();
   });
 });

@@ -60,6 +60,16 @@ describe(verifiedHeaders.name, () => {
     expect(verifiedHeaders(other)['x-latchkey-identity-id']).toBe('x');
   });
 
+  it('names only what the role holds: a member’s list loses the admin built-ins, not its own', () => {
+    const token = tokenOf({ scopes: ['orders:read', 'audit:read', 'introspect', 'members:*'] });
+    const as = (role: 'member' | 'admin') =>
+      new RequestContext({ channel: 'api' } as never, actor, { ...token }, null, role);
+    expect(verifiedHeaders(as('member'))['x-latchkey-scopes']).toBe('orders:read introspect');
+    expect(verifiedHeaders(as('admin'))['x-latchkey-scopes']).toBe(
+      'orders:read audit:read introspect members:*',
+    );
+  });
+
   it.each(['orders:read\r\nx-evil: 1', 'a\nb', 'nul\u0000', 'é', 'tab\there'])(
     'fails rather than answer a value that could split a header: a scope %j',
     (scope) => {

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../auth/request-context';
+import { scopesWithinRole } from '../auth/scopes';
 
 /** The headers of a `GET /auth/verify` 204, which a gateway copies onto the upstream request. */
 export const VERIFIED_HEADERS = {
@@ -49,7 +50,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
     [VERIFIED_HEADERS.businessId]: token.businessId ?? '',
     [VERIFIED_HEADERS.identityId]: actor.id,
     [VERIFIED_HEADERS.identityType]: actor.kind,
-    [VERIFIED_HEADERS.scopes]: token.scopes === null ? UNRESTRICTED_SCOPES : token.scopes.join(' '),
+    [VERIFIED_HEADERS.scopes]: scopesHeaderOf(ctx),
     [VERIFIED_HEADERS.expiresAt]: token.expiresAt?.toISOString() ?? '',
     // A limited token's count after this very check: new with each verify, never the cache's.
     [VERIFIED_HEADERS.usesRemaining]: token.uses ? String(token.uses.remaining) : '',
@@ -60,4 +61,15 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const frozen = Object.freeze(headers);
   built.set(ctx.token, { actor: ctx.actor, headers: frozen });
   return frozen;
+}
+
+/**
+ * The scopes the holder holds: `*` for none named, else the token's list less what its role may
+ * not hold (a token made before a demotion keeps `audit:read` in its row, and holds it no more),
+ * so an upstream that reads the header is told what `X-Latchkey-Require-Scope` would pass.
+ */
+function scopesHeaderOf({ token, role, isPlatformToken }: RequestContext): string {
+  if (token.scopes === null) return UNRESTRICTED_SCOPES;
+  const held = isPlatformToken ? token.scopes : scopesWithinRole(token.scopes, role ?? 'member');
+  return held!.join(' ');
 }

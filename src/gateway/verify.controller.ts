@@ -98,7 +98,9 @@ export class VerifyController {
     required: false,
     description:
       'Scopes the token must all allow, separated by spaces or commas (`orders:read deploy:*`). ' +
-      'A token with scopes null allows every scope; `a:*` covers every `a:…`. An empty value is 422.',
+      "A token holds only what its holder's role allows (a member's never an admin built-in, " +
+      'whatever its list says); with scopes null, every such scope. `a:*` covers every `a:…`. ' +
+      'An empty value is 422.',
     schema: { type: 'string', example: 'orders:read' },
   })
   @ApiHeader({

@@ -34,12 +34,13 @@ export class BusinessPolicyController {
   @RequireScope('tokens:admin')
   @ApiOperation({
     operationId: 'updateTokenPolicy',
-    summary: "Replace the business's token policy (owners; tokens:admin)",
+    summary: "Replace the business's token policy (owners and platform admins; tokens:admin)",
     description:
       'Every token issued from then on keeps it, on every path (create, rotate, first tokens, ' +
       're-issue, the CLI): a breach is 422 POLICY_VIOLATION, one detail entry per rule at the ' +
       'field it is about. Existing tokens are not changed: `GET /api/v1/token-policy/violations` ' +
-      'lists those that break it. Audited as token_policy.updated, with before and after.',
+      'lists those that break it. Audited as token_policy.updated, with before and after, ' +
+      'naming who replaced it: an owner, or a platform admin acting with a platform token.',
   })
   @ApiEnvelope(200, BusinessPolicyViewDto)
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })

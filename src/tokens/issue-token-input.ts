@@ -12,6 +12,11 @@ export interface IssueTokenInput {
   identityId: string;
   name: string;
   scopes: string[] | null;
+  /**
+   * The caller asked for `scopes` (a create's body, the CLI's): beyond the holder's role they are
+   * refused; absent, they were derived (a first token's, a successor's) and the role narrows them.
+   */
+  scopesAsked?: boolean;
   expiresAt: Date | null;
   /** Where and how often it may be used, capped by the caller before it gets here; absent: none. */
   constraints?: TokenConstraints;

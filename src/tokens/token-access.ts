@@ -3,7 +3,7 @@ import type { Author } from '../database/domain-event';
 import { Transaction } from '../database/unit-of-work';
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
-import { reachesAdminScope, scopesWithin } from '../auth/scopes';
+import { reachesAdminScope, scopesWithin, scopesWithinRole } from '../auth/scopes';
 import { TargetClass, TokenAction } from './token-policy-terms';
 import {
   decide,
@@ -222,6 +222,16 @@ export class TokenAccess {
   /** Owners and admins whose token allows `tokens:admin` see every token of the business. */
   managesAll(ctx: RequestContext): boolean {
     return ctx.hasRole('admin') && ctx.allowsScope('tokens:admin');
+  }
+
+  /**
+   * A successor's scopes, which its caller carries over rather than asks for: what the caller's
+   * role could never hold is dropped (issuance drops it from the successor too, by its holder's
+   * role), and the rest must lie within the calling token. So a demoted member may still rotate
+   * a token made while they were an admin, into one within their role.
+   */
+  assertMayRenew(ctx: RequestContext, scopes: string[] | null): void {
+    this.assertMayGrant(ctx, ctx.hasRole('admin') ? scopes : scopesWithinRole(scopes, 'member'));
   }
 
   /** A new token never holds more than the token that makes it, nor more than the role. */

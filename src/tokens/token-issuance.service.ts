@@ -39,6 +39,7 @@ import { TokenCreatedEvent, tokenRef } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { TokenWritesRepository } from './token-writes.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
+import { scopesWithinHolderRole } from './holder-scopes';
 
 /** The admission of a path that has checked its holder before `issue`. */
 const ADMITTED = (): Promise<void> => Promise.resolve();
@@ -73,6 +74,7 @@ export class TokenIssuanceService {
         identityId,
         name: dto.name,
         scopes,
+        scopesAsked: scopes !== null,
         expiresAt,
         expiryAskedAt,
         constraints,
@@ -253,6 +255,7 @@ export class TokenIssuanceService {
         identityId: identity!.id,
         name: dto.name,
         scopes: dto.scopes ?? null,
+        scopesAsked: dto.scopes != null,
         expiresAt,
         expiryAskedAt: askedExpiry(dto),
         constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
@@ -280,7 +283,10 @@ export class TokenIssuanceService {
     };
     if (input.businessId === null) return asked;
     const rules = await this.policy.rulesFor(tx, input.businessId);
-    const { terms, breaches } = governIssue(rules, asked, now);
+    // What the policy gives a token that asked for no scopes is held to the holder's role too.
+    const scopes = input.scopes ?? rules.allowedScopes;
+    const held = await scopesWithinHolderRole(this.tenancy, tx, input, scopes);
+    const { terms, breaches } = governIssue(rules, { ...asked, scopes: held }, now);
     if (breaches.length > 0) {
       throw policyViolation(breaches, (field) =>
         field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],

@@ -67,7 +67,7 @@ export class TokenRotationService {
         requested,
         ceiling,
         constraintsOf(ctx.token),
-        (scopes) => this.access.assertMayGrant(ctx, scopes),
+        (scopes) => this.access.assertMayRenew(ctx, scopes),
       );
     });
   }

@@ -13,6 +13,8 @@ import { futureDate } from './token-lifetime';
 import { narrowed, NARROWED_FIELDS, shownNarrowing, tokenEditKey } from './token-narrowing';
 import { tokenRef, TokenRenamedEvent, TokenUpdatedEvent } from './tokens.events';
 import { TokenWritesRepository } from './token-writes.repository';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
+import { scopesWithinHolderRole } from './holder-scopes';
 
 /** The columns PATCH may set. */
 type Edits = Partial<
@@ -36,6 +38,7 @@ export class TokenUpdateService {
     private readonly writes: TokenWritesRepository,
     private readonly access: TokenAccess,
     private readonly issuance: TokenIssuanceService,
+    private readonly tenancy: TenancyDirectory,
   ) {}
 
   update(ctx: RequestContext, tokenId: string, dto: UpdateTokenDto): Promise<TokenViewDto> {
@@ -72,6 +75,15 @@ export class TokenUpdateService {
         rateLimitPerMinute: asked.rate_limit_per_minute,
         usesLimit: dto.uses_limit,
       });
+      // Narrowing never gives a member's token an admin built-in (403 SCOPE_ESCALATION).
+      if (edits.scopes !== undefined) {
+        await scopesWithinHolderRole(
+          this.tenancy,
+          tx,
+          { ...token, scopesAsked: true },
+          edits.scopes,
+        );
+      }
       if (dto.name !== undefined && dto.name !== token.name) edits.name = dto.name;
       if (dto.meta !== undefined) edits.meta = dto.meta;
       const changed = Object.keys(edits) as (keyof Edits)[];
