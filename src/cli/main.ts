@@ -1,4 +1,5 @@
 import { redactSecrets } from '../common/safe-error';
+import { exitWith } from './cli-exit';
 import { runCli } from './run-cli';
 
 /**
@@ -23,14 +24,11 @@ function maskStderr(): void {
 
 /** `npm run -s cli -- <command>`: logs and errors on stderr, the answer alone on stdout. */
 maskStderr();
-runCli(process.argv.slice(2), process.env, {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-}).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
+exitWith(
+  runCli(process.argv.slice(2), process.env, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  }),
+  process,
 );

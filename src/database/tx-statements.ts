@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { preparedStatement, sqliteConnection } from './sqlite-statements';
+import { assertUnitNotAbandoned } from './unit-scope';
 
 /**
  * Fixed SQL texts run in the caller's transaction, for hot writes where TypeORM's query builder
@@ -48,6 +49,7 @@ function sqliteRun<R>(
   use: (statement: Statement<unknown[], unknown>) => R,
   em: EntityManager,
 ): R {
+  assertUnitNotAbandoned();
   try {
     return use(preparedStatement(sqliteConnection(em.connection), sql, 'rows'));
   } catch (e) {

@@ -5,7 +5,7 @@ import { dataSourceOptions } from './data-source-options';
 import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
 import { DomainEvents } from './domain-events';
 import { loadConfig } from '../config/load-config';
-import { UnitOfWork } from './unit-of-work';
+import { NestedUnitOfWorkError, UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
@@ -29,6 +29,9 @@ class MustBeAudited extends DomainEvent {
   }
 }
 
+/** The watchdog's bound in these specs (REQUEST_TIMEOUT_MS's least). */
+const HOLD_MS = 1000;
+
 describe(UnitOfWork.name, () => {
   let dataSource: DataSource;
   let events: DomainEvents;
@@ -37,11 +40,12 @@ describe(UnitOfWork.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(async () => {
-    dataSource = new DataSource(dataSourceOptions(loadConfig({ SQLITE_PATH: ':memory:' }), []));
+    const config = loadConfig({ SQLITE_PATH: ':memory:', REQUEST_TIMEOUT_MS: String(HOLD_MS) });
+    dataSource = new DataSource(dataSourceOptions(config, []));
     await dataSource.initialize();
     await dataSource.runMigrations();
     events = new DomainEvents();
-    sut = new UnitOfWork(dataSource, events);
+    sut = new UnitOfWork(dataSource, events, config);
   });
   afterEach(() => dataSource.destroy());
 
@@ -200,6 +204,57 @@ describe(UnitOfWork.name, () => {
         jest.useRealTimers();
       }
     });
+  });
+
+  it('refuses a unit started inside another, which on SQLite would wait on itself', async () => {
+    const inner = await sut
+      .run(() => sut.run(() => Promise.resolve('inner')))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(inner).toBeInstanceOf(NestedUnitOfWorkError);
+    // The queue still moves: the next unit runs and commits.
+    await sut.run((tx) => insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000a1'));
+    expect(await businesses()).toBe(1);
+  });
+
+  it('lets a unit started after another, from its after-commit hook, run', async () => {
+    const ran = await new Promise<string>((resolve, reject) => {
+      void sut.run((tx) => {
+        tx.afterCommit(() => void sut.run(() => Promise.resolve('later')).then(resolve, reject));
+        return Promise.resolve();
+      });
+    });
+    expect(ran).toBe('later');
+  });
+
+  it('abandons a unit that holds the write lock past the bound: 503, rolled back, the next runs', async () => {
+    const never = new Promise<void>(() => undefined);
+    let resume!: () => void;
+    const stalled = new Promise<void>((r) => (resume = r));
+    const held = sut.run(async (tx) => {
+      await insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000b1');
+      await Promise.race([never, stalled]);
+      // What it does once it wakes, its transaction long gone, must not land anywhere.
+      await insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000b2');
+    });
+    const next = sut.run((tx) =>
+      insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000b3'),
+    );
+    const started = Date.now();
+    await expect(held).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 50);
+    await next;
+    // The woken unit runs inside the next one's transaction on SQLite's one connection.
+    const woke = sut.run(async (tx) => {
+      resume();
+      await new Promise((r) => setTimeout(r, 20));
+      await insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000b4');
+    });
+    await woke;
+    const ids: { id: string }[] = await dataSource.query('SELECT id FROM businesses ORDER BY id');
+    expect(ids.map((r) => r.id.slice(-2))).toEqual(['b3', 'b4']);
   });
 
   it('runs subscribers after the commit, once, and never after a rollback', async () => {

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, StorageUnavailableError } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
 import { loggableError } from '../common/safe-error';
 import { DomainEvent } from './domain-event';
 import { DomainEvents } from './domain-events';
+import { assertUnitNotAbandoned, currentUnit, runInUnit, type UnitScope } from './unit-scope';
 
 /**
  * The handle a unit of work gives its callback: the transaction's manager, and its events.
@@ -82,6 +84,16 @@ interface Queued {
  */
 const MAX_GROUP = 32;
 
+/** A unit of work started inside another: a programming error, never a request's fault. */
+export class NestedUnitOfWorkError extends Error {
+  constructor() {
+    super(
+      'A unit of work was started inside another: pass the open transaction instead (on SQLite ' +
+        'the inner one would wait for the outer one, which waits for it)',
+    );
+  }
+}
+
 /**
  * Node's own `setImmediate`, kept before a test's fake timers can replace the global: the
  * group's start must not wait on a clock that a test holds still.
@@ -107,14 +119,28 @@ export class UnitOfWork {
   private readonly queue: Queued[] = [];
   private draining = false;
 
+  /** How long a unit may hold SQLite's write lock before the watchdog abandons it. */
+  private readonly holdLimitMs: number;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: DomainEvents,
+    config: AppConfig,
   ) {
     this.serialize = dataSource.options.type !== 'postgres';
+    this.holdLimitMs = config.REQUEST_TIMEOUT_MS;
+    // TypeORM's statements of an abandoned unit are refused before they run (txRun's too).
+    if (this.serialize) dataSource.subscribers.push({ beforeQuery: assertUnitNotAbandoned });
   }
 
+  /**
+   * Runs `work` in a transaction of its own, and settles once it committed (or did not). A unit
+   * never starts inside another (`NestedUnitOfWorkError`): on SQLite it would wait for the
+   * outer one forever, and on PostgreSQL hold a second connection of the pool while the first
+   * waits for it. Code inside a unit passes its `Transaction` on.
+   */
   run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (currentUnit()?.state === 'open') return Promise.reject(new NestedUnitOfWorkError());
     if (!this.serialize) return this.execute(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
@@ -149,10 +175,48 @@ export class UnitOfWork {
     const result = await this.dataSource.transaction(async (manager) => {
       if (this.serialize) await manager.query(TAKE_WRITE_LOCK);
       tx = new Transaction(manager, this.events, this.logger);
-      return work(tx);
+      return this.watched(tx, work);
     });
     tx.runAfterCommitHooks();
     return result;
+  }
+
+  /**
+   * Runs one unit's callback as that unit (`unit-scope.ts`). On SQLite a watchdog bounds how
+   * long it may hold the write lock, which every other write waits for: past REQUEST_TIMEOUT_MS
+   * the unit is abandoned (503, its changes rolled back), and whatever of it still runs later
+   * has its statements refused. A unit that waits on something that never answers thus stops
+   * one request, never every tenant's writes.
+   */
+  private async watched<T>(tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const scope: UnitScope = { state: 'open' };
+    const running = runInUnit(scope, () => work(tx));
+    if (!this.serialize) {
+      try {
+        return await running;
+      } finally {
+        scope.state = 'done';
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        scope.state = 'abandoned';
+        this.logger.error(
+          { held_ms: this.holdLimitMs },
+          'unit of work abandoned: it held the write lock too long',
+        );
+        reject(new StorageUnavailableError('The change took too long and was not made; retry', 1));
+      }, this.holdLimitMs);
+    });
+    // An abandoned unit's own failure, later, is nobody's to handle.
+    running.catch(() => undefined);
+    try {
+      return await Promise.race([running, watchdog]);
+    } finally {
+      clearTimeout(timer);
+      if (scope.state === 'open') scope.state = 'done';
+    }
   }
 
   /**
@@ -172,7 +236,7 @@ export class UnitOfWork {
           await manager.query('SAVEPOINT unit_of_work');
           const tx = new Transaction(manager, this.events, this.logger);
           try {
-            outcomes.push({ ok: true, value: await unit.work(tx), tx });
+            outcomes.push({ ok: true, value: await this.watched(tx, unit.work), tx });
           } catch (error) {
             outcomes.push({ ok: false, error });
             await manager.query('ROLLBACK TO unit_of_work');
