@@ -6,7 +6,7 @@ import { RedisUsesLedger } from '../src/tokens/uses/redis-uses-ledger';
 import { TokenUsesRepository } from '../src/tokens/uses/token-uses.repository';
 import { UsesMeter } from '../src/tokens/uses/uses-meter';
 import { createBusiness, createToken } from './factories/tenancy.factory';
-import { asMember, asOwner, getToken, me } from './helpers/api';
+import { asMember, asOwner, getToken, me, rotate } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { LEDGER_CASES, ledgerEnv, type UsesLedgerKind } from './helpers/uses-ledgers';
 import { type Driver, TEST_REDIS_URL } from './setup/servers';
@@ -51,6 +51,42 @@ describe.each(LEDGER_CASES)(
       for (const app of [a, b]) await app.app.get(UsesMeter).flush(false);
       const view = await getToken(a, asOwner(biz), tok.id).expect(200);
       expect(view.body.data).toMatchObject({ status: 'active', uses_remaining: 0 });
+    });
+
+    it('serves a token and its successor no more than its limit, calls racing the rotation across both', async () => {
+      const biz = await createBusiness(a);
+      const limit = 300;
+      const tok = await createToken(a, asOwner(biz), { name: 'metered', uses_limit: limit });
+      /** `n` parallel calls with `secret`, split across both: how many were served. */
+      const served = async (secret: string, n: number) => {
+        const answers = await Promise.all(
+          Array.from({ length: n }, (_, i) => me(i % 2 === 0 ? a : b, asMember(secret, biz.id))),
+        );
+        for (const res of answers) {
+          if (res.status !== 200)
+            expect({ status: res.status, code: res.body.code }).toEqual({
+              status: 429,
+              code: 'USES_EXHAUSTED',
+            });
+        }
+        return answers.filter((res) => res.status === 200).length;
+      };
+      let ok = await served(tok.secret, 100);
+      const [rotated, during] = await Promise.all([
+        rotate(a, asOwner(biz), tok.id, { grace_period_seconds: 60 }),
+        served(tok.secret, 40),
+      ]);
+      expect(rotated.status).toBe(201);
+      ok += during;
+      const next = rotated.body.data.token as string;
+      for (let round = 0; round < 10; round++) {
+        const more = (await served(next, 100)) + (await served(tok.secret, 10));
+        ok += more;
+        if (more === 0) break;
+      }
+      // Never more than the limit; what is lost is at most what the instances held leased.
+      expect(ok).toBeLessThanOrEqual(limit);
+      expect(ok).toBeGreaterThanOrEqual(limit - 10);
     });
   },
 );

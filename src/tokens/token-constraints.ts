@@ -120,13 +120,17 @@ export function constraintsOf(
  * looser; a field asked for that is looser than the maker's is refused, at its loc, so nobody
  * gets less than they asked without knowing. A limited maker's tokens are also counted in its
  * window: a limit per token alone would let a token limited to 5 a minute make a hundred
- * children, or rotate itself, for a fresh 5 each. Uses follow the same rule (`cappedUses`).
+ * children, or rotate itself, for a fresh 5 each. A maker with a uses limit makes nothing.
  */
 export function cappedConstraints(
   requested: RequestedConstraints,
   base: TokenConstraints,
   maker: TokenConstraints,
 ): TokenConstraints {
+  // A token with a uses limit makes none: each would count uses of its own beside the maker's,
+  // and what it makes, and what they make, would be served more than its limit. Rotating
+  // itself is no making (its successor takes its count, and it keeps none).
+  if (maker.uses) throw new TokenError('MAKER_HAS_USES_LIMIT');
   const invalid = refillIssues(requested, base.uses);
   if (invalid.length > 0) throw new RequestValidationError(invalid);
   const issues: NonNullable<TokenError['issues']> = [];
@@ -159,7 +163,7 @@ export function cappedConstraints(
     }
     rateLimitPerMinute = ceiling;
   }
-  const uses = cappedUses(requested, base.uses, maker.uses, Date.now(), issues);
+  const uses = cappedUses(requested, base.uses, Date.now());
   if (issues.length > 0) {
     const error = new TokenError('CONSTRAINTS_EXCEED_MAKER');
     error.issues = issues;

@@ -41,6 +41,12 @@ export const TOKEN_ERRORS = {
     message:
       "A token's networks lie within, and its rate limit and uses are at most, those of the token that makes it",
   },
+  // A token with uses_limit makes no tokens: a family would be served more than its limit.
+  MAKER_HAS_USES_LIMIT: {
+    status: 403,
+    message:
+      'A token with a uses limit makes no tokens (it may rotate itself): use a token without one',
+  },
   // A token with uses_limit that has none left: not revoked, and speaks again after a refill.
   USES_EXHAUSTED: {
     status: 429,

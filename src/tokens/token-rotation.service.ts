@@ -26,7 +26,7 @@ import { tokenStatus } from './token-status';
 import { tokenRef, TokenRotatedEvent } from './tokens.events';
 import { TokensRepository } from './tokens.repository';
 import { TokenWritesRepository } from './token-writes.repository';
-import { usesPeriodOf } from './uses/token-uses';
+import { usesOfRow, type UsesState } from './uses/token-uses';
 import { UsesMeter } from './uses/uses-meter';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
@@ -58,15 +58,17 @@ export class TokenRotationService {
       await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
-      const ceiling = old.id === ctx.token.id ? null : ctx.token.expiresAt;
+      // A token rotating itself hands its successor its own count: that makes no second one.
+      const itself = old.id === ctx.token.id;
+      const maker = constraintsOf(ctx.token);
       return this.rotateFound(
         tx,
         ctx.author,
         old,
         dto,
         requested,
-        ceiling,
-        constraintsOf(ctx.token),
+        itself ? null : ctx.token.expiresAt,
+        itself ? { ...maker, uses: null } : maker,
         (scopes) => this.access.assertMayRenew(ctx, scopes),
       );
     });
@@ -135,7 +137,7 @@ export class TokenRotationService {
     if (tokenStatus(old) !== 'active') throw notActive();
     if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
-    const constraints = cappedConstraints(requested, await this.liveConstraintsOf(old), maker);
+    const constraints = cappedConstraints(requested, constraintsOf(old), maker);
     const now = Date.now();
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);
@@ -170,26 +172,44 @@ export class TokenRotationService {
       rotatedFromId: old.id,
       ...(grace === 0 ? { replaces: old.id } : {}),
     });
+    // The successor was made with the stored count: now that nothing can refuse it, it takes
+    // the live one (a failed rotation thus leaves the old token's uses as they were).
+    if (constraints.uses) await this.handOverUses(tx, old, token, constraints.uses, grace > 0);
     if (grace === 0) {
       await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
     } else {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
       await this.writes.setExpiry(tx, old, end);
-      // Its uses went to the successor: in its grace period it could otherwise spend them again.
-      if (old.usesLimit !== null)
-        await this.writes.edit(tx, old, { usesLimit: 0, usesRemaining: 0 });
     }
     await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
     return IssuedTokenDto.issued(secret, token);
   }
 
-  /** A token's constraints with its uses as counted now (Redis's, or this process's), not as stored. */
-  private async liveConstraintsOf(token: ApiToken): Promise<TokenConstraints> {
-    const stored = constraintsOf(token);
-    const remaining = await this.uses.remainingOf(token.id, stored.uses);
-    if (!stored.uses || remaining === null) return stored;
-    const period = usesPeriodOf(stored.uses.refill?.interval, this.uses.clock());
-    return { ...stored, uses: { ...stored.uses, remaining, period } };
+  /**
+   * The old token's live count goes to its successor, and the old one keeps none: what this
+   * process and the shared count hold of it is taken, so no instance grants a use of it twice.
+   * One kept for a grace period loses its limit too, or a refill in that period would give it
+   * uses again; a revoked one keeps its limit, for its view.
+   */
+  private async handOverUses(
+    tx: Transaction,
+    old: ApiToken,
+    successor: ApiToken,
+    uses: UsesState,
+    kept: boolean,
+  ): Promise<void> {
+    const left = usesOfRow(old);
+    const handed = left ? await this.uses.handOver(tx, old, left) : uses.remaining;
+    await this.writes.edit(
+      tx,
+      old,
+      kept ? { usesLimit: 0, usesRemaining: 0 } : { usesRemaining: 0 },
+    );
+    if (handed === uses.remaining) return;
+    const remaining = Math.min(handed, uses.limit);
+    await this.writes.edit(tx, successor, { usesRemaining: remaining, usesPeriod: uses.period });
+    successor.usesRemaining = remaining;
+    successor.usesPeriod = uses.period;
   }
 }

@@ -1,3 +1,4 @@
+import type { Transaction } from '../../database/unit-of-work';
 import type { UsesState } from './token-uses';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
@@ -21,6 +22,15 @@ export class LazyLedger implements UsesLedger {
 
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
     return (await this.ledger()).peek(tokenId, uses, atMs);
+  }
+
+  async handOver(
+    token: SpendingToken,
+    uses: UsesState,
+    atMs: number,
+    tx: Transaction,
+  ): Promise<number> {
+    return (await this.ledger()).handOver(token, uses, atMs, tx);
   }
 
   unspent(tokenId: string, period: number): number {

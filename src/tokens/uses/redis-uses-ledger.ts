@@ -133,6 +133,14 @@ export class RedisUsesLedger implements UsesLedger {
     return Math.min(uses.limit, left + this.leases.held(tokenId, period));
   }
 
+  async handOver(token: SpendingToken, uses: UsesState, atMs: number): Promise<number> {
+    const mine = this.leases.surrender(token.id, usesPeriodOf(uses.refill?.interval, atMs));
+    // Wanting the whole limit leases all that is left: no instance leases more of this count.
+    const [taken, left, period] = await this.run(token.id, uses, atMs, uses.limit, 0);
+    this.pending.set(token.id, { remaining: left, period });
+    return Math.min(uses.limit, taken + mine);
+  }
+
   /**
    * Held beyond the stored count: none until the count after the last lease is written back (the
    * stored one still counts that lease's block), so a view never counts a use twice.

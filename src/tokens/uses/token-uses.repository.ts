@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../../database/unit-of-work';
+import { Transaction, UnitOfWork } from '../../database/unit-of-work';
 import { ApiToken } from '../api-token.entity';
 import { usesOfRow, type UsesState } from './token-uses';
 
@@ -19,45 +19,54 @@ export interface StoredCount {
 export class TokenUsesRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** The token's uses as stored now (null: gone, or no limit). */
-  read(tokenId: string): Promise<UsesState | null> {
-    return this.uow.run(async (tx) => {
-      const row = await tx.manager.findOne(ApiToken, {
-        where: { id: tokenId },
-        select: [
-          'id',
-          'usesLimit',
-          'usesRemaining',
-          'usesPeriod',
-          'refillInterval',
-          'refillAmount',
-        ],
-      });
-      return row ? usesOfRow(row) : null;
+  /**
+   * The token's uses as stored now (null: gone, or no limit): in `tx` when a unit of work asks
+   * (on SQLite a unit of its own would wait on the caller's, which holds the database), else in
+   * a unit of work of its own.
+   */
+  read(tokenId: string, tx: Transaction | null): Promise<UsesState | null> {
+    if (tx) return this.readIn(tx, tokenId);
+    return this.uow.run((own) => this.readIn(own, tokenId));
+  }
+
+  private async readIn(tx: Transaction, tokenId: string): Promise<UsesState | null> {
+    const row = await tx.manager.findOne(ApiToken, {
+      where: { id: tokenId },
+      select: ['id', 'usesLimit', 'usesRemaining', 'usesPeriod', 'refillInterval', 'refillAmount'],
     });
+    return row ? usesOfRow(row) : null;
   }
 
   /**
-   * Compare-and-set: the count becomes `next` only if it still is `seen`, and never above the
-   * limit (a PATCH may have lowered it meanwhile). True when it was written.
+   * Reads the count and, where `next` answers a new one for it, compare-and-sets it, in one
+   * transaction: on SQLite no other writer (an instance on the same file) comes in between, and
+   * on PostgreSQL the compare-and-set still holds against one that does. The new count is never
+   * above the limit (a PATCH may have lowered it meanwhile). Answers what was read, and whether
+   * the new count was written.
    */
-  swap(tokenId: string, seen: StoredCount, next: StoredCount): Promise<boolean> {
+  swapFromStored(
+    tokenId: string,
+    next: (stored: UsesState) => StoredCount | null,
+  ): Promise<{ stored: UsesState | null; written: boolean }> {
     return this.uow.run(async (tx) => {
+      const stored = await this.readIn(tx, tokenId);
+      const count = stored && next(stored);
+      if (!stored || !count) return { stored, written: false };
       const result = await tx.manager
         .createQueryBuilder()
         .update(ApiToken)
-        .set({ usesRemaining: next.remaining, usesPeriod: next.period })
+        .set({ usesRemaining: count.remaining, usesPeriod: count.period })
         .where(
           'id = :id AND uses_remaining = :seenRemaining AND uses_period = :seenPeriod AND uses_limit >= :nextRemaining',
           {
             id: tokenId,
-            seenRemaining: seen.remaining,
-            seenPeriod: seen.period,
-            nextRemaining: next.remaining,
+            seenRemaining: stored.remaining,
+            seenPeriod: stored.period,
+            nextRemaining: count.remaining,
           },
         )
         .execute();
-      return (result.affected ?? 0) > 0;
+      return { stored, written: (result.affected ?? 0) > 0 };
     });
   }
 

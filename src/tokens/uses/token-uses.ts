@@ -108,25 +108,15 @@ export interface RequestedUses {
   refill?: Refill;
 }
 
-/** Whether `inner` never refills more than `outer`: no more uses, and no more often. */
-function refillWithin(inner: Refill, outer: Refill | null): boolean {
-  if (outer === null || inner.amount > outer.amount) return false;
-  return inner.interval === outer.interval || inner.interval === 'monthly';
-}
-
 /**
- * The uses a new token gets, by the rule for scopes, networks and rate limits: left out, it takes
- * `base` (a successor's predecessor; the maker for a new token); and it never has more uses
- * than its maker has left, nor a refill more generous than the maker's, or it would be a way
- * round the maker's own limit. What was asked and exceeds the maker is an issue at its loc;
- * what was inherited is capped quietly. `atMs` starts a new token's count in its period.
+ * The uses a new token gets: left out, it takes `base`'s (a successor's predecessor, as counted
+ * now), else what was asked. A maker with a uses limit makes no tokens (`cappedConstraints`), so
+ * no maker caps it. `atMs` starts a new token's count in its period.
  */
 export function cappedUses(
   requested: RequestedUses,
   base: UsesState | null,
-  maker: UsesState | null,
   atMs: number,
-  issues: ValidationIssue[],
 ): UsesState | null {
   let uses: UsesState | null = base && { ...base, remaining: remainingAt(base, atMs) };
   if (requested.uses_limit !== undefined) {
@@ -134,35 +124,6 @@ export function cappedUses(
     uses = { limit, remaining: limit, period: 0, refill: null };
   }
   if (requested.refill !== undefined && uses) uses = { ...uses, refill: requested.refill };
-  if (maker) {
-    const left = remainingAt(maker, atMs);
-    if (!uses || uses.remaining > left) {
-      if (requested.uses_limit !== undefined) {
-        issues.push({
-          loc: ['body', 'uses_limit'],
-          msg: `Input should be at most the calling token's uses left, ${left}`,
-          type: 'uses_exceed_maker',
-          ctx: { le: left },
-        });
-      }
-      uses = {
-        limit: Math.min(uses?.limit ?? left, left),
-        remaining: Math.min(uses?.remaining ?? left, left),
-        period: 0,
-        refill: uses?.refill ?? null,
-      };
-    }
-    if (uses.refill && !refillWithin(uses.refill, maker.refill)) {
-      if (requested.refill !== undefined) {
-        issues.push({
-          loc: ['body', 'refill'],
-          msg: "Input should refill no more uses, and no more often, than the calling token's own refill",
-          type: 'refill_exceeds_maker',
-        });
-      }
-      uses = { ...uses, refill: null };
-    }
-  }
   if (!uses) return null;
   return { ...uses, period: usesPeriodOf(uses.refill?.interval, atMs) };
 }

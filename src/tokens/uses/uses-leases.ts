@@ -88,6 +88,16 @@ export class UsesLeases {
     if (tokenId !== undefined) void this.drop(tokenId, true);
   }
 
+  /**
+   * Ends the token's lease without handing it back (a rotation hands its uses to the successor):
+   * its unspent uses in `period`, which this process spends no more.
+   */
+  surrender(tokenId: string, period: number): number {
+    const held = this.held(tokenId, period);
+    void this.drop(tokenId, false);
+    return held;
+  }
+
   /** Hands every lease back and waits for all hand-backs under way: those the source took. */
   async handBackAll(): Promise<[string, Lease][]> {
     const handedBack: [string, Lease][] = [];

@@ -1,3 +1,4 @@
+import type { Transaction } from '../../database/unit-of-work';
 import type { UsesState } from './token-uses';
 
 /** One use asked of a ledger: granted or not, and the count (and its period) it left. */
@@ -30,6 +31,13 @@ export interface UsesLedger {
   take(token: SpendingToken, uses: UsesState, atMs: number): Spent | Promise<Spent>;
   /** The uses left at `atMs`, spending none: the shared count with what this process holds. */
   peek(tokenId: string, uses: UsesState, atMs: number): Promise<number>;
+  /**
+   * Ends the token's count for its successor (a rotation, in `tx`, once it has won): takes all
+   * that is left of the shared count, so no instance leases more of it, and this process's own
+   * unspent uses, which it spends no more. Answers what it took. Should `tx` roll back, the uses
+   * are lost (under-served), never granted twice.
+   */
+  handOver(token: SpendingToken, uses: UsesState, atMs: number, tx: Transaction): Promise<number>;
   /** Uses this process holds for the token beyond its stored count, in `period` (0: none). */
   unspent(tokenId: string, period: number): number;
   /**

@@ -7,6 +7,7 @@ import {
 import type { VerifiedPrincipal } from '../../auth/ports';
 import { RevocationBus } from '../../bus/revocation-bus';
 import { AppConfig } from '../../config/app-config';
+import type { Transaction } from '../../database/unit-of-work';
 import type { ApiToken } from '../api-token.entity';
 import { UsesExhaustedError } from '../token-error';
 import { DatabaseUsesLedger } from './database-uses-ledger';
@@ -19,7 +20,7 @@ import {
   type UsesState,
 } from './token-uses';
 import { TokenUsesRepository } from './token-uses.repository';
-import type { Spent, UsesLedger } from './uses-ledger';
+import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /** The design's bound on how far the stored count may lag the live one. */
 const FLUSH_INTERVAL_MS = 1_000;
@@ -87,6 +88,14 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
   /** The uses a token has left now, spending none (introspection); null: no limit. */
   async remainingOf(tokenId: string, uses: UsesState | null): Promise<number | null> {
     return uses ? this.ledger.peek(tokenId, uses, this.clock()) : null;
+  }
+
+  /**
+   * A rotation that won, in `tx`: ends the old token's count and answers what was left of it,
+   * for the successor (see `UsesLedger.handOver`).
+   */
+  handOver(tx: Transaction, token: SpendingToken, uses: UsesState): Promise<number> {
+    return this.ledger.handOver(token, uses, this.clock(), tx);
   }
 
   /**
