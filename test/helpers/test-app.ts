@@ -7,6 +7,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory';
+import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { SHARED_KEYS_ENV } from '../../support/keys';
 import { createScratchDatabase, withClient } from '../../support/postgres';
@@ -73,14 +74,9 @@ export interface TestApp {
 /** The tests' key for sealing webhook secrets: 32 bytes, in base64. */
 export const TEST_WEBHOOK_SECRETS_KEY = SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY;
 
-/** Boots the real app, through its real migrations, on a database of its own. */
-export async function bootTestApp(
-  driver: Driver,
-  env: Record<string, string> = {},
-  existing?: TestDatabase,
-): Promise<TestApp & { bootstrapToken: string | null }> {
-  const db = existing ?? (await createTestDatabase(driver));
-  const config = loadConfig({
+/** The config a test app boots with: quiet, with clocks that wait for the suite, on `db`. */
+export function testAppConfig(db: TestDatabase, env: Record<string, string>): AppConfig {
+  return loadConfig({
     LOG_LEVEL: 'silent',
     // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
     // so an export's last line does not depend on how long a suite took.
@@ -96,7 +92,15 @@ export async function bootTestApp(
     ...db.env,
     ...env,
   });
-  const { app, bootstrapToken } = await startApp(config, { logs: false });
+}
+
+/** The handle a suite holds on an app it started on `db`. */
+export function testAppOf(
+  driver: Driver,
+  app: NestFastifyApplication,
+  db: TestDatabase,
+  bootstrapToken: string | null,
+): TestApp & { bootstrapToken: string | null } {
   const server = app.getHttpServer();
   const dataSource = app.get(DataSource);
   return {
@@ -117,4 +121,15 @@ export async function bootTestApp(
       if (!options.keepDatabase) await db.drop();
     },
   };
+}
+
+/** Boots the real app, through its real migrations, on a database of its own. */
+export async function bootTestApp(
+  driver: Driver,
+  env: Record<string, string> = {},
+  existing?: TestDatabase,
+): Promise<TestApp & { bootstrapToken: string | null }> {
+  const db = existing ?? (await createTestDatabase(driver));
+  const { app, bootstrapToken } = await startApp(testAppConfig(db, env), { logs: false });
+  return testAppOf(driver, app, db, bootstrapToken);
 }
