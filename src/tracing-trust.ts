@@ -13,22 +13,16 @@ import type { IncomingMessage } from 'node:http';
 import type { tracing } from '@opentelemetry/sdk-node';
 
 /**
- * Which callers choose their own trace. A `traceparent` names the trace a request joins, its
- * parent span and whether it is sampled (flag `00` turns recording off); `tracestate` and
- * `baggage` ride along. Taken from anyone, a caller would pick its trace id (to blend into
- * another's trace, or to collide with one) and turn tracing off for its own requests. So the
- * incoming context is honoured only from a trusted peer (a TRUST_PROXY proxy, or anyone with
- * OTEL_TRUST_INCOMING_CONTEXT=true); any other request starts a trace of its own, sampled as
- * the SDK's sampler decides for a new trace, and keeps the caller's trace and span ids as a span
- * link, so that the two traces can still be joined by hand.
+ * Which callers choose their own trace. Taken from anyone, a `traceparent` would let a caller
+ * pick its trace id (to blend into another's trace, or collide with one) and turn sampling off
+ * for its own requests. So the incoming context is honoured only from a trusted peer (a
+ * TRUST_PROXY proxy, or anyone with OTEL_TRUST_INCOMING_CONTEXT=true); any other request starts a
+ * trace of its own, linked to the caller's span context so the two can still be joined by hand.
  *
- * Required by `tracing.ts` only once tracing starts, so nothing here loads while it is off.
- *
- * How: the HTTP instrumentation calls `startIncomingSpanHook` with the request, then extracts
- * the context from `request.headers`. The hook marks the headers of a trusted peer's request;
- * the propagator extracts as usual from marked headers alone, and from any others only the
- * caller's span context, kept under a key of its own rather than as the parent. The span
- * processor then links the new root span to it.
+ * How: `startIncomingSpanHook` marks a trusted peer's headers; the propagator extracts from
+ * marked headers as usual, and from others only the caller's span context, under a key of its
+ * own, which the span processor turns into a link. Required by `tracing.ts` only once tracing
+ * starts, so nothing here loads while it is off.
  */
 
 /** The caller's span context, from a request whose context was not honoured. */

@@ -7,30 +7,15 @@ type Span = tracing.Span;
 type ReadableSpan = tracing.ReadableSpan;
 
 /**
- * OpenTelemetry tracing: HTTP, Nest, pg and ioredis spans, exported over OTLP.
- *
- * It is on only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is
- * set and `OTEL_SDK_DISABLED` is not `true`. When it is off, no `@opentelemetry` module is loaded
- * at all: every one of them is required inside `startTracing`, after that check, and the type
- * imports above are erased by the compiler.
- *
+ * OpenTelemetry tracing over OTLP, on only when an OTLP endpoint is set and OTEL_SDK_DISABLED is
+ * not `true`; off, no `@opentelemetry` module loads (each is required inside `startTracing`).
  * The instrumentations patch `http`, `pg`, `ioredis` and `@nestjs/core` as they are required, so
- * the SDK must start before any of them loads: `tracing-preload.ts`, the first import of
- * `main.ts`, starts it. The CLI does not trace.
+ * `tracing-preload.ts`, main.ts's first import, starts the SDK before any of them loads; for the
+ * same reason this module reads `process.env` itself, before the config is loaded.
  *
- * This module reads the environment itself, the one exception to "only main.ts reads the
- * environment": it runs before the config is loaded (loading it would load what must be patched
- * first), and the SDK reads the standard `OTEL_*` variables (exporter, protocol, headers, sampler,
- * service name, resource attributes) from `process.env` on its own anyway.
- *
- * A caller's `traceparent`, `tracestate` and `baggage` are honoured only from a trusted proxy
- * (TRUST_PROXY) or with OTEL_TRUST_INCOMING_CONTEXT=true: any other request starts a trace of
- * its own, linked to the caller's (tracing-trust.ts; the start says whom to trust).
- *
- * Traces carry no header and no body, so never the Authorization header; URL attributes are
- * masked as the request log masks its URL (`redactUrl`); pg spans carry the SQL
- * text without its parameters (where token hashes travel). Health probes are not traced, and a
- * pg or Redis call outside a traced request (the `last_used_at` flush, the bus) starts no trace.
+ * Spans carry no header and no body (so never the Authorization header), URLs masked as the
+ * request log masks them, and SQL without its parameters, where token hashes travel. A caller's
+ * trace context is honoured only from a trusted peer (tracing-trust.ts).
  */
 
 export interface TraceIds {

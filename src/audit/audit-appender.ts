@@ -72,7 +72,7 @@ export class AuditAppender {
    * takes its row lock on PostgreSQL (the write lock on SQLite), so concurrent appends to one
    * chain queue here and each reads the hash its predecessor left. The statements are fixed
    * texts prepared once (`tx-statements.ts`): two appends per token exchange made this the
-   * largest cost of one (docs/performance.md, issue 40).
+   * largest cost of one (docs/performance.md).
    */
   async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
     const { event, writes } = await this.appending(em, entry);

@@ -33,14 +33,12 @@ const AFTER_COMMIT_MS = 1_000;
  * Keeps the audit trees and signs their checkpoints. Each turn:
  * 1. grows the trees of chains written before trees were kept (or by an import), under the head
  *    lock an append takes, a batch per transaction;
- * 2. signs a checkpoint of each chain with events its last checkpoint does not cover, once it has
- *    AUDIT_CHECKPOINT_EVERY_EVENTS more, or its last is AUDIT_CHECKPOINT_EVERY_SECONDS old; a
- *    chain's first, once its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old.
+ * 2. signs a checkpoint of each chain with events its last one does not cover, once there are
+ *    AUDIT_CHECKPOINT_EVERY_EVENTS of them or that one is AUDIT_CHECKPOINT_EVERY_SECONDS old (a
+ *    chain's first, once its first event is AUDIT_CHECKPOINT_FIRST_SECONDS old).
  * Step 2 runs under a PostgreSQL advisory lock taken with `try`: one instance signs, the others
- * skip their turn; and a checkpoint's (chain, size) key stores each size once regardless.
- * A turn runs every few seconds, and a second after an audited change commits on this instance,
- * so a new chain has its first checkpoint about a second after its first event (and a chain that
- * grows after a quiet spell, its next as soon).
+ * skip their turn, and a checkpoint's (chain, size) key stores each size once regardless. Turns
+ * run every few seconds, and a second after an audited change commits on this instance.
  */
 @Injectable()
 export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {

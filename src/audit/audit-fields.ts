@@ -1,18 +1,12 @@
 /**
- * The one declaration of an audit event's fields. Everything that stores, hashes, exports or
- * reads an event derives from this table (docs/architecture.md, "The audit codec"):
+ * The one declaration of an audit event's fields: the entity's columns, the raw rows' SELECT,
+ * the hashed canonical bytes, the NDJSON line, the CSV, the page view and the offline verifier
+ * all derive from this table (docs/architecture.md, the audit codec). A field's `path` is its
+ * place in the API's view (`actor.issued_by.id`), its column the path with `_` for `.`, its
+ * entity property that column in camelCase; the table's order is the column order.
  *
- * - the entity's columns (`audit-event.entity.ts`) and the raw rows' SELECT list and indexes;
- * - the canonical bytes that are hashed, the NDJSON line and the page view (`audit-codec.ts`);
- * - the CSV header and records, and the offline verifier's reading of a line.
- *
- * A field's `path` is its place in the event as the API shows it (`actor.issued_by.id`); its
- * column, and the CSV's, is the path with `_` for `.` (`actor_issued_by_id`); its entity
- * property is that column in camelCase (`actorIssuedById`). The table's order is the column
- * order: the CSV's, and that in which walks read raw rows.
- *
- * The hashes of every chain ever written depend on what this table says. A field may be added
- * only as `whenNull: 'absent'`, so that events written before it hash as they did.
+ * The hashes of every chain ever written depend on this table: a field may be added only as
+ * `whenNull: 'absent'`, so that events written before it hash as they did.
  */
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

@@ -17,25 +17,14 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * The checks of `GET /auth/verify`, which a gateway (nginx `auth_request`, Caddy `forward_auth`,
- * Traefik `forwardAuth`, Envoy `ext_authz`) calls with its client's headers. They are the API's
- * own, through the same code: `RequestGuard` runs `authenticate` where another route runs the
- * bearer check, then the same rate limits, then `authorize` where another route runs the
- * business header. So a verify answers exactly what `/api/v1/me` would for that token and business.
+ * …) calls with its client's headers. They run the API's own code: `authenticate` where a route
+ * runs the bearer check, the same rate limits, `authorize` where it runs the business header; so
+ * a verify answers exactly what `/api/v1/me` would. The gateway's secret is compared as SHA-256
+ * digests in constant time, and a wrong one spends the client's failed-auth budget like a 401.
  *
- * - `authenticate`: with VERIFY_GATEWAY_SECRET set, the gateway's secret first (403
- *   GATEWAY_NOT_TRUSTED, counted against the client's failed-auth budget like a 401; compared
- *   as SHA-256 digests in constant time), then the token, from `Authorization: Bearer` or the
- *   header VERIFY_TOKEN_HEADER names, through `BearerGuard.authenticate` (401, 403
- *   IP_NOT_ALLOWED, 429 once the budget is spent).
- * - `authorize`: the gateway's requirements (422 for a malformed one), then the business (the
- *   business-scope rule: 403 BUSINESS_MISMATCH, BUSINESS_SUSPENDED), then every required scope
- *   (403 INSUFFICIENT_SCOPE with the RFC 6750 challenge). A platform token is refused where the
- *   gateway names a business: it administers Latchkey, and is no credential of a business's own
- *   API. With no business named, a business token is still held to its own business's standing,
- *   so a suspended business's tokens are refused everywhere.
- *
- * The client address every check uses (networks, limits, the budget) is the one TRUST_PROXY
- * believes: the gateway's forwarded address, never what its client wrote.
+ * A platform token is refused where the gateway names a business: it is no credential of a
+ * business's own API. With none named, a business token is still held to its business's
+ * standing. The client address is the one TRUST_PROXY believes, never what the client wrote.
  */
 @Injectable()
 export class GatewayGuard {

@@ -22,7 +22,7 @@ export interface VerifiedPrincipal {
  * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may
  * answer at once (a cache hit: the principal, or the refusal thrown, with no promise), and
  * answers with a promise only where it must wait (a read, a use counted): the hot path's guards
- * take the answer as it comes (docs/performance.md, issue 38).
+ * take the answer as it comes (docs/performance.md).
  */
 export abstract class PrincipalVerifier {
   abstract verify(

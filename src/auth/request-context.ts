@@ -132,7 +132,7 @@ export class RequestContext {
  * Where a request came from, as audit entries record it. The client's id, address and agent are
  * worked out when an event first reads them: most requests write no event. One per request
  * (`originOf` keeps it on the request), and a class, not an object literal with getters, which
- * made four closures per call on the hot path (docs/performance.md, issue 38).
+ * made four closures per call on the hot path (docs/performance.md).
  */
 class RequestOriginOf implements RequestOrigin {
   readonly channel = 'api' as const;

@@ -102,19 +102,15 @@ export class NotNdjsonError extends Error {
 }
 
 /**
- * Checks an NDJSON audit export offline, with the rule of docs/api.md: each line's `hash` is
+ * Checks an NDJSON audit export offline, by docs/api.md's rule: each line's `hash` is
  * `sha256(prev_hash || RFC 8785 JSON of the line without prev_hash and hash)`, its `prev_hash`
- * is the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3… An edited,
- * added, removed or reordered line breaks the walk at the first `seq` that does not hold. A line
- * is read by the audit codec, as the server's verify reads a row: a line in any shape the server
- * never writes (a key added, a null where a key would be absent) does not hold, even with hashes
- * recomputed to match it.
+ * the line before's hash (64 zeros for the first), and `seq` counts 1, 2, 3…; the walk breaks at
+ * the first line that does not hold. Lines are read by the audit codec, so a shape the server
+ * never writes does not hold, even with hashes recomputed to match it.
  *
- * A chain alone carries no head, and whoever can write the file can rewrite it whole. So a whole
- * export ends with one more line, `{"checkpoint":"<signed note>"}`: the server's signed
- * checkpoint of the chain's Merkle tree (RFC 6962; the event with seq s is leaf s − 1). The walk
- * then also grows the tree (O(log n) memory) up to the checkpoint's size and compares its root:
- * a rewritten event, however its hashes were recomputed, or a cut-off tail, no longer holds.
+ * A chain alone has no head, and whoever can write the file can rewrite it whole. So a whole
+ * export ends with the server's signed checkpoint of the chain's RFC 6962 tree (seq s is leaf
+ * s − 1), and the walk grows the tree (O(log n) memory) to its size and compares the roots.
  */
 export function verifyExportLines(
   lines: readonly string[],

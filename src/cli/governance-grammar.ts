@@ -14,7 +14,7 @@ import {
 import type { CommandSpec } from './cli-spec';
 
 /**
- * The grammar of what a business governs (issue 39): pausing and narrowing its tokens
+ * The grammar of what a business governs: pausing and narrowing its tokens
  * (`tokens disable|enable|update`, part of the `tokens` group) and its token policy
  * (`policy …`). Each names the business, so another business's token is not found, and runs
  * the service that the matching route runs, as the operator (`CLI_CALLER`, audited as "cli").

@@ -37,18 +37,15 @@ function answerError(request: FastifyRequest, reply: FastifyReply, err: unknown)
 const notFound = () => new ApiError('NOT_FOUND', 'No such file in the admin console');
 
 /**
- * The admin console, a single-page app built by Vite into `dir` (`npm run build:console`), at
- * /admin:
- * - `/admin`, `/admin/` and every other path without a file extension (the app's own routes,
- *   `/admin/tokens`) answer index.html, `Cache-Control: no-cache`, so a new build is seen at once;
- * - `/admin/assets/<file>` answers the hashed file, cached for a year and immutable;
- * - any other file of the build (Vite's public folder: a favicon) answers with `no-cache`;
- * - a missing file is 404, and with no build at all every path is 503 `CONSOLE_NOT_BUILT`.
+ * The admin console, a Vite single-page app in `dir`, at /admin. Paths without a file extension
+ * (the app's own routes) answer index.html with `no-cache`, so a new build is seen at once; the
+ * hashed `/admin/assets/<file>` is cached a year, immutable; other files are `no-cache`. With no
+ * build every path is 503 `CONSOLE_NOT_BUILT`, and the build is looked for on each request, so a
+ * server started before `npm run build:console` serves it once built.
  *
- * These are Fastify routes outside Nest, as Swagger UI's are, so the global guard never sees them:
- * they are public, and the console authenticates by the token it sends to the API. The build is
- * looked for on each request, so a server started before `npm run build:console` serves it once
- * built. Their content security policy is their own (`security-headers.ts`).
+ * Fastify routes outside Nest, as Swagger UI's are, so the global guard never sees them: they are
+ * public, and the console authenticates with the token it sends to the API. Their content
+ * security policy is their own (`security-headers.ts`).
  */
 export function registerConsole(fastify: FastifyInstance, dir: string): void {
   const root = resolve(dir);

@@ -24,17 +24,14 @@ export type FastRouteHandler = (
 
 /**
  * A Fastify handler that does what Nest's router does for a route whose handler takes only the
- * request context (`@Ctx()`, which the global pipe passes as it is), without the router: the
- * global guard on an execution context naming the controller's method (so the route's plan,
- * closed by default, and the rate limits read the same metadata), then `answer`, and every
- * refusal or failure through the same exception filter. Nest's guard consumer, parameter pipes,
- * response controller and exception zone cost about as much CPU as the request's own work
- * (docs/performance.md, issue 38).
+ * request context (`@Ctx()`), without the router: its guard consumer, parameter pipes, response
+ * controller and exception zone cost about as much CPU as the request's own work
+ * (docs/performance.md). The global guard runs on an execution context naming the controller's
+ * method, so the route's plan (closed by default) and rate limits read the same metadata, and
+ * every refusal or failure goes through the same exception filter.
  *
- * Done in the handler's own call while the guard and `answer` are (a warm token): no promise and
- * no microtask; otherwise it follows the first that waits. Fastify's hooks are the route's own
- * (security headers, request id, metrics, usage, the request log, the envelope), since only the
- * handler is swapped.
+ * A warm token is answered in the handler's own call: no promise, no microtask. Only the handler
+ * is swapped, so the route's Fastify hooks (headers, request id, metrics, log) still run.
  */
 export function fastRouteHandler(
   controller: Type<unknown>,

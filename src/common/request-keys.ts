@@ -9,7 +9,7 @@ export const CONTEXT_KEY = 'latchkeyContext';
 /**
  * The request of an HTTP execution context: its first argument, which is what
  * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every
- * call, and the global guard asked for it several times per request (docs/performance.md, issue 38).
+ * call, and the global guard asked for it several times per request (docs/performance.md).
  */
 export function requestOf<T = Record<string, unknown>>(context: {
   getArgByIndex<A>(index: number): A;

@@ -4,8 +4,8 @@ import { ReplicaConfig } from './replica-config';
 import { toInt, toBool } from './env-transforms';
 
 /**
- * OIDC federation (issue 40): how a trust rule's `jwks_uri` is fetched, and how often the RFC
- * 8693 exchange may be called. Composed into `AppConfig`, which validates it at boot.
+ * OIDC federation: how a trust rule's `jwks_uri` is fetched, and how often the RFC 8693
+ * exchange may be called. Composed into `AppConfig`, which validates it at boot.
  */
 export class FederationConfig extends ReplicaConfig {
   /** Lets a `jwks_uri` reach private, loopback and link-local addresses (tests, private issuers). */

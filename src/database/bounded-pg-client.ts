@@ -37,23 +37,15 @@ function sweepOverdue(): void {
 }
 
 /**
- * The node-postgres client of the app's pool: every query has a deadline, and a connection whose
- * query outlives it is dropped, so that a slow, silent or vanished server gives the caller an
- * error (503) instead of a request that never ends.
+ * The node-postgres client of the app's pool: a connection whose query outlives its deadline
+ * (`query_timeout`) is dropped, so a slow, silent or vanished server gives a 503, not a request
+ * that never ends. Dropping the socket, rather than failing the query as pg does, keeps a lost
+ * query from holding the connection: released as healthy, it would make every later query wait
+ * behind it. pg then fails whatever was queued and emits `error`, and the client is discarded.
  *
- * `query_timeout` in its config is that deadline, read here and not handed to pg, whose own
- * timer per query cost a scavenge per page (docs/performance.md, "Why the code looks the way it
- * does"). A query only stamps the time it started, the connection's own `readyForQuery` clears
- * it, and one shared timer, running only while some query is under way, drops a connection
- * whose query is overdue.
- *
- * Dropping the socket, rather than failing the query and keeping the connection as pg does, is
- * what keeps a lost query from holding the connection: released to the pool as healthy, it would
- * make every later query on it wait behind the lost one. pg then fails the query under way and
- * whatever was queued behind it ("Connection terminated unexpectedly", a 503) and emits `error`,
- * on which TypeORM (or the pool, when idle) discards the client; the next query gets a fresh
- * connection. A ROLLBACK queued after the failure fails at once, since the client is no longer
- * queryable.
+ * The deadline is kept here, not handed to pg, whose timer per query cost a scavenge per page
+ * (docs/performance.md): a query stamps its start, `readyForQuery` clears it, and one shared
+ * timer, running only while a query is under way, drops overdue connections.
  */
 export class BoundedPgClient extends Client {
   private readonly timeoutMs: number;

@@ -106,7 +106,7 @@ export function dataSourceOptions(
       // SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, so in WAL mode a commit would not wait for the disk,
       // and one acknowledged just before a power loss or an OS crash could be lost (a revocation
       // come back). FULL syncs the WAL at each commit; group commit (UnitOfWork) shares that
-      // sync among the units queued behind it (docs/performance.md, issue 40).
+      // sync among the units queued behind it (docs/performance.md).
       db.pragma('synchronous = FULL');
     },
   };

@@ -5,22 +5,15 @@ import { throughTransactionPooler } from './data-source-options';
 import { preparedStatement, sqliteConnection } from './sqlite-statements';
 
 /**
- * Reads rows as arrays of column values, in the order the SELECT names them, for hot lists
- * whose rows go straight into views, straight from the driver (why, by measurement:
- * docs/performance.md, "Why the code looks the way it does"):
- *
- * - SQLite: a prepared statement per SQL text, kept, in raw (array) mode. better-sqlite3 is
- *   synchronous and TypeORM holds one connection, so a read here sees what a query through
- *   TypeORM would.
- * - PostgreSQL: a named prepared statement per SQL text (parsed and planned once per
- *   connection, not per call), through the same pool and clients as TypeORM, so the same
- *   statement and query timeouts apply, with `rowMode: 'array'` and pg's own type parsers.
- *   Through a transaction pooler (DATABASE_POOL_MODE=transaction) the statement is unnamed: a
+ * Reads rows as arrays of column values, in SELECT order, straight from the driver, for hot
+ * lists whose rows go straight into views (docs/performance.md says why, by measurement):
+ * - SQLite: a kept prepared statement per SQL text, in raw mode; TypeORM holds the one
+ *   connection, so a read here sees what a query through TypeORM would.
+ * - PostgreSQL: a named prepared statement per text, through TypeORM's pool and clients (so the
+ *   same timeouts apply), with `rowMode: 'array'`. Through a transaction pooler it is unnamed: a
  *   named one lives on one server connection, and the next transaction may get another.
- *
- * Parameters are named (`:name`) and bound by the driver's own escaping, as in TypeORM.
- * Callers build the SQL from fixed fragments only, never from input; the set of texts is small
- * and bounded, so the caches are too.
+ * Parameters (`:name`) are bound by the driver. Callers build the SQL from fixed fragments only,
+ * never from input, so the set of texts, and the caches, stay small.
  */
 @Injectable()
 export class RawRows {

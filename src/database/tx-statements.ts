@@ -5,17 +5,13 @@ import { preparedStatement, sqliteConnection } from './sqlite-statements';
 import { assertUnitNotAbandoned } from './unit-scope';
 
 /**
- * Fixed SQL texts run in the caller's transaction, for hot writes where TypeORM's query builder
- * cost more than the statement, and wrote values into the text (`"tree_size" = 7`), so that each
- * such text was prepared anew and pushed the others out of the driver's statement cache
- * (docs/performance.md, issue 40):
- *
- * - SQLite: one better-sqlite3 statement per text, prepared once and kept
- *   (`sqlite-statements.ts`), on the connection the open transaction is on.
- * - PostgreSQL: the transaction's own query runner, each `?` numbered `$n` in order.
- *
- * Texts are written with `?` and built from fixed fragments only, never from input, so the caches
- * stay small. Errors are thrown as TypeORM's `QueryFailedError`, as any other query's.
+ * Fixed SQL texts run in the caller's transaction, for hot writes: TypeORM's query builder cost
+ * more than the statement, and wrote values into the text (`"tree_size" = 7`), so each such text
+ * was prepared anew and pushed the others out of the driver's statement cache
+ * (docs/performance.md). On SQLite, one better-sqlite3 statement per text, kept
+ * (`sqlite-statements.ts`), on the transaction's connection; on PostgreSQL, the transaction's
+ * query runner, each `?` numbered `$n`. Texts are built from fixed fragments only, never from
+ * input, so the caches stay small. Errors are TypeORM's `QueryFailedError`, as any query's.
  */
 const pgTexts = new Map<string, string>();
 

@@ -109,7 +109,7 @@ const nextTurn = setImmediate;
  * the next transaction, each inside a savepoint of its own, so one that fails rolls back alone
  * and the rest commit together. A commit with `synchronous = FULL` (said at open) waits for
  * `fsync` on the event loop, better-sqlite3 being synchronous: one wait per group instead of one
- * per unit (docs/performance.md, issue 40). Each caller's promise still settles only once its
+ * per unit (docs/performance.md). Each caller's promise still settles only once its
  * change has committed, or has not: what is acknowledged is on disk.
  */
 @Injectable()

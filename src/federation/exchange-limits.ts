@@ -16,14 +16,11 @@ export const FEDERATION_THROTTLERS = {
  * share them): per issuer within one business, so one noisy or hostile issuer cannot spend the
  * business's database and CPU; and per machine identity, so one workload cannot mint without end.
  *
- * The issuer's budget is the business's, never the issuer string's across businesses: a trust
- * rule is any admin's to write, with any issuer and its own keys, so a budget shared by every rule
- * naming `iss` would let one tenant sign its own JWTs under another's issuer and spend that
- * issuer's budget for everyone. Both budgets are spent only by a JWT that verified against a
- * rule of the business and was not exchanged before (`TokenExchangeService`): neither junk nor a
- * replayed JWT costs a workload anything. What those cost is bounded per client
- * (`RATE_LIMIT_OAUTH_PER_MINUTE`) and by the key fetch's own rate (an unknown `kid` refetches at
- * most once a minute). A limit of 0 skips its check. The answer is 429 in the API's error shape.
+ * The issuer's budget is the business's, never the issuer string's: any admin may write a rule
+ * naming any `iss` with keys of their own, so a shared budget would let one tenant spend
+ * another's. Only a JWT that verified against a rule and was not exchanged before spends either,
+ * so junk and replays cost a workload nothing; they are bounded per client
+ * (`RATE_LIMIT_OAUTH_PER_MINUTE`) and by the key fetch's own rate. A limit of 0 skips its check.
  */
 @Injectable()
 export class ExchangeLimits {

@@ -11,7 +11,7 @@ import { TrustRulesController } from './trust-rules.controller';
 import { TrustRulesService } from './trust-rules.service';
 
 /**
- * OIDC federation (issue 40): machine identities' trust rules, and the RFC 8693 exchange of a
+ * OIDC federation: machine identities' trust rules, and the RFC 8693 exchange of a
  * workload's JWT for a token of one. It sits above tokens (it issues through them) and the audit
  * log (its events' records are `FederationCoreModule`'s, which every process loads); its routes
  * are the HTTP app's alone.

@@ -11,20 +11,13 @@ import { VerifyController } from './verify.controller';
 type Handler = (...args: never[]) => unknown;
 
 /**
- * `GET /auth/verify` (and any method below it) answered by Fastify straight through the one
- * global guard, without Nest's router around it: the check gateways make on every request of
- * theirs is the hot path, and Nest's per-request machinery (its guard consumer, the parameter
- * pipes, the response controller, the exception zone) cost about as much as the verification
- * itself (docs/performance.md, issue 38).
- *
- * Nothing else changes. Nest still registers the route (its Swagger entry, its Fastify hooks:
- * security headers, request id, metrics, usage, the request log), and as each verify route is
- * registered this hook swaps its handler for one that does what Nest's did for it: the same
- * `RequestGuard` on an execution context naming `VerifyController`'s method (so the route's plan,
- * closed by default, and the rate limits read the same metadata), the 204 with `Cache-Control:
- * no-store` and the verified headers, and every refusal through the same exception filter.
- *
- * With tracing on it is not registered, so a verify keeps the Nest spans every other route has.
+ * `GET /auth/verify` (and any method below it) answered by Fastify through the global guard,
+ * without Nest's router: gateways call it on every request of theirs, and Nest's per-request
+ * machinery cost about as much as the verification itself (docs/performance.md). Nest still
+ * registers the route (its Swagger entry, its Fastify hooks); this hook swaps its handler for
+ * `fastRouteHandler`, which runs the same guard and answers the same 204 with
+ * `Cache-Control: no-store` and the verified headers. With tracing on it is not registered, so a
+ * verify keeps the Nest spans every other route has.
  */
 export function registerVerifyFastPath(
   fastify: FastifyInstance,

@@ -153,19 +153,16 @@ export class TokenAccess {
   }
 
   /**
-   * Classes a token's holder for the policy. A holder who is no longer a member holds only
-   * revoked tokens (removal revokes them) and no role to protect, so counts as a member; with
-   * `members: true` (issuance) a non-member is `unknown` instead, for nothing is issued to them.
+   * Classes a token's holder for the policy. A holder who is no longer a member holds only revoked
+   * tokens and no role to protect, so counts as a member; with `members: true` (issuance) a
+   * non-member is `unknown` instead, for nothing is issued to them.
    *
-   * `lock` is the issuance rule, taken by everything that issues a token in a business (create,
-   * rotate, re-issue, the CLI): **a token is issued only under the membership's issuance lock,
-   * held shared until the transaction ends** (an advisory lock, `key-lock.ts`). Ending a
-   * membership (member removal, machine deletion) takes it exclusively before it deletes the
-   * row: it waits for every issuer under way to commit, then revokes what it finds, those
-   * issuers' tokens included, and an issuer that comes after waits, finds no membership, and
-   * issues nothing. So once a removal returns, no active token of that identity in that
-   * business exists, and none can be made. (SQLite runs one unit of work at a time, so the
-   * same read inside the transaction is enough there.)
+   * `lock` is the issuance rule for everything that issues a token in a business: **a token is
+   * issued only under the membership's issuance lock, held shared until the transaction ends**
+   * (`key-lock.ts`). Ending a membership takes it exclusively before deleting the row, so it waits
+   * for issuers under way and revokes their tokens too, and a later issuer finds no membership:
+   * once a removal returns, that identity has no active token there, and none can be made. (SQLite
+   * runs one unit of work at a time, so the same read inside the transaction is enough there.)
    */
   async holderTarget(
     tx: Transaction | null,

@@ -27,18 +27,13 @@ interface Notice extends NoticeWindow {
 
 /**
  * Tells of tokens about to expire (`token.expiring`, at each of TOKEN_EXPIRY_NOTICE_DAYS) and of
- * tokens that expired (`token.expired`). Each is an audit event, so a webhook goes with it. A
- * notice is one row per token (`token_expiry_notices`), inserted with the event in one
- * transaction and only if absent: however many instances look, each notice is sent once. A turn
- * runs under a PostgreSQL advisory lock taken with `try`, so one instance looks at a time and the
- * others skip their turn, rather than all reading the same tokens to lose the same inserts. A token
- * that enters two windows between turns (made with 2 days left, or a server down for a week) gets
- * only the nearest notice, not a burst of them. A token that was rotated is never told of.
- *
- * A notice of `d` days goes only to tokens whose whole life is longer than `d` days: a token made
- * to live 7 days is not told, a minute after it was made, that it expires within 7 days. So the
- * default lifetime of a first token (7 days) gets the 1-day notice, and the 7-day notice is for
- * tokens that live longer than a week (docs/configuration.md).
+ * tokens that expired (`token.expired`), as audit events, so webhooks go with them. Each notice
+ * is a row (`token_expiry_notices`) inserted with its event only if absent, so however many
+ * instances look it is sent once; a turn takes a PostgreSQL advisory lock with `try`, so the
+ * others skip rather than race for the same inserts. A token that entered two windows between
+ * turns gets only the nearest notice; a rotated token gets none. A notice of `d` days goes only
+ * to tokens that live longer than `d` days: a 7-day token is not told, a minute after it was
+ * made, that it expires within 7 days (docs/configuration.md).
  */
 @Injectable()
 export class TokenExpiryNotices implements OnModuleDestroy {

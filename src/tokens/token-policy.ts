@@ -10,17 +10,15 @@ import {
 } from './token-policy-terms';
 
 /**
- * Who may act on whose token: the one policy that every route and CLI command that issues,
- * rotates, renames (or edits), revokes, disables, enables or re-issues a token asks. The table
- * below is the rule, and `policy-decision.ts` answers from it. docs/security.md prints it
- * (`npm run docs:policy` writes it, `test/docs.e2e-spec.ts` holds the two equal), and
- * `test/token-policy.e2e-spec.ts` runs every cell against a live app.
+ * Who may act on whose token: the one policy every route and CLI command that issues, rotates,
+ * edits, revokes, disables, enables or re-issues a token asks (`policy-decision.ts` answers from
+ * the table below). docs/security.md prints it (`npm run docs:policy`; `test/docs.e2e-spec.ts`
+ * holds the two equal), and `test/token-policy.e2e-spec.ts` runs every cell against a live app.
  *
- * The principle: people make their own tokens. A token is issued or rotated only for the
- * caller's own identity, or for a machine identity the caller manages. The named exceptions
- * (a business owner's first token, a new member's first token, a re-issued first token) each
- * carry their reason. Revoking and renaming only take power away, so they follow "who may act on
- * whom" instead: an owner over everyone, an admin over everyone but owners.
+ * People make their own tokens: a token is issued or rotated only for the caller's own identity
+ * or a machine identity the caller manages, and each named exception (an owner's, a new member's
+ * or a re-issued first token) carries its reason. Revoking and renaming only take power away, so
+ * they follow "who may act on whom": an owner over everyone, an admin over all but owners.
  */
 
 const others = (cell: Cell) => ({ owner: cell, admin: cell, member: cell });

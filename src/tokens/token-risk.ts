@@ -24,9 +24,9 @@ type RiskFields = Pick<
 >;
 
 /**
- * Every reason that applies to a token, in `RISK_REASONS` order. A token is listed as risky (issue
- * 24) when it is open in every way at once (no expiry, no network, every scope of its role), or
- * unused for 90 days: one open side alone is a choice, all three together a standing credential.
+ * Every reason that applies to a token, in `RISK_REASONS` order. A token is listed as risky when
+ * it is open in every way at once (no expiry, no network, every scope of its role), or unused
+ * for 90 days: one open side alone is a choice, all three together a standing credential.
  * `TokenListsRepository.listRiskyInBusiness` selects by that rule in SQL; the e2e table checks
  * that the two agree.
  */

@@ -25,7 +25,7 @@ interface Sums {
 }
 
 /**
- * Usage across a business's tokens (issue 36's usage screen): requests, 2xx and 4xx per token
+ * Usage across a business's tokens, for the console's usage screen: requests, 2xx and 4xx per token
  * over the last 24 hours, 7 or 30 days, busiest first, and the totals. Seen as the token list
  * sees tokens: every token for a caller who manages all, else the caller's own.
  */

@@ -19,7 +19,7 @@ export interface Taken {
 export type TakenRow = Omit<ClaimedMessage, 'claim'>;
 
 /**
- * The workers' claim, fair across businesses and endpoints (issue 35). It reads the due
+ * The workers' claim, fair across businesses and endpoints. It reads the due
  * messages endpoint by endpoint, from one endpoint with due messages to the next down a partial
  * index of pending messages (`ix_webhook_messages_pending`), lets the send slots choose among
  * them, and takes what they chose. It reads across chains, as only the workers do: they serve

@@ -9,7 +9,7 @@ import { AUDIT_EVENT_TYPE } from './webhook-policy';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookMessagesRepository } from './webhook-messages.repository';
 
-/** A delivery's message read back: the payload as it was sent (issue 36's console). */
+/** A delivery's message read back: the payload as it was sent, for the console. */
 @Injectable()
 export class WebhookMessagesService {
   constructor(

@@ -2,16 +2,13 @@ import type { Role } from '../auth/roles';
 
 /**
  * Who may do what to webhook endpoints: the one table the routes and the service ask.
- * docs/security.md prints it (`npm run docs:policy` writes it, `test/docs.e2e-spec.ts` holds the
- * two equal), and `test/webhook-policy.e2e-spec.ts` runs every cell on both chains.
+ * docs/security.md prints it (`npm run docs:policy`; `test/docs.e2e-spec.ts` holds the two
+ * equal), and `test/webhook-policy.e2e-spec.ts` runs every cell on both chains.
  *
- * An endpoint that receives `audit.event` (or `*`) is a copy of the audit log, actors, addresses
- * and user agents included, sent where its URL says; so is one whose typed events carry who
- * acted and from where (`webhook-personal-data.ts`: whoever set its URL reads the log). So
- * whoever points it, resends from it, reads its messages or signs for it reads the log, and
- * needs `audit:read` as the log's own routes do; the route's role (owner or admin) is already
- * theirs. Reads of the endpoint itself (its URL, its types, its attempts) hold no audit data and
- * stay with `webhooks:read`.
+ * An endpoint receiving `audit.event` (or `*`), or typed events that carry who acted and from
+ * where (`webhook-personal-data.ts`), is a copy of the audit log sent where its URL says. So
+ * whoever points it, resends from it, reads its messages or signs for it needs `audit:read`, as
+ * the log's own routes do. Reads of the endpoint itself hold no audit data: `webhooks:read`.
  */
 
 /** What the caller does; each action is one route, under `/api/v1` and `/platform/v1`. */

@@ -7,7 +7,7 @@ import { IdentityNameDto, IdentityNamesDto, IdentityNamesQueryDto } from './dto/
 
 /**
  * Names for identity ids across businesses, for a platform admin: the console's list of every
- * token shows each holder by email or machine name, not by id (issue 36). Read only; under the
+ * token shows each holder by email or machine name, not by id. Read only; under the
  * platform token list's tag, which it serves.
  */
 @ApiTags('platform: tokens')

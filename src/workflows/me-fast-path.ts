@@ -11,7 +11,7 @@ import type { MeService } from './me.service';
  * `GET /api/v1/me` answered by Fastify through the global guard and `MeService.describe`, without
  * Nest's router around them (`fastRouteHandler`): the call every client makes to learn who it
  * is, and on a warm token its answer is written once, so Nest's per-request machinery was most of
- * its CPU (docs/performance.md, issue 38). The handler takes only `@Ctx()`, which the global pipe
+ * its CPU (docs/performance.md). The handler takes only `@Ctx()`, which the global pipe
  * passes as it is, and answers 200 with the envelope, which is the route's own Fastify hook.
  *
  * The route is recognised by its handler's metadata, which Nest copies from `MeController.get`

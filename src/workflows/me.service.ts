@@ -36,8 +36,8 @@ export class MeService {
     const memo = this.views.get(memoKey(ctx.token));
     if (memo && memo.business === ctx.business && memo.role === ctx.role) {
       // A limited token's principal is this request's copy, with this request's count: the view
-      // built for its cached row, with that count (issue 39's bench: rebuilt, it cost a third).
-      // Its JSON is the memo's with that count spliced in, not written whole again.
+      // built for its cached row, with that count (built anew, it was a third of the call in the
+      // bench). Its JSON is the memo's with that count spliced in, not written whole again.
       const { uses } = ctx.token;
       if (!uses) return memo.view;
       const view = { ...memo.view, token: { ...memo.view.token, uses_remaining: uses.remaining } };

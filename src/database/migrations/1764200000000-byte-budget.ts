@@ -2,17 +2,14 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { AUDIT_METADATA_MAX, LIMITS, SCOPES_JSON_MAX } from '../../common/byte-budget';
 
 /**
- * Every stored text column has a bound the database itself enforces, so a path that skips the
- * DTOs (the CLI, a bulk path, a script) cannot store more. PostgreSQL's varchar lengths already
- * bind most columns; SQLite ignores them, and the JSON columns are text on both.
+ * Every stored text column gets a bound the database itself enforces, so a path that skips the
+ * DTOs (the CLI, a bulk path, a script) cannot store more: SQLite ignores varchar lengths, and
+ * JSON columns are text on both drivers.
  *
- * The bounds hold for new writes only: rows stored before (an audit event can never be changed,
- * and a token's scopes stay as issued) would make a validating constraint fail the migration,
- * and the start with it. So on PostgreSQL each is a CHECK added `NOT VALID` (checked on every
- * insert and update, not on existing rows; `ALTER TABLE … VALIDATE CONSTRAINT` once they are
- * gone), and on SQLite, where a CHECK can only come with a copy of the whole table, a pair of
- * triggers that refuse the insert or update. The Table API has neither form, hence raw SQL per
- * driver, as the audit log's append-only trigger does.
+ * The bounds hold for new writes only, since old rows (immutable audit events, scopes as issued)
+ * would fail a validating constraint, and the start with it: on PostgreSQL a CHECK added
+ * `NOT VALID`; on SQLite, where a CHECK needs a copy of the table, a pair of triggers refusing
+ * the insert or update. The Table API has neither, hence raw SQL per driver.
  */
 const BOUNDS: readonly [table: string, column: string, max: number][] = [
   ['businesses', 'name', LIMITS.businessName],

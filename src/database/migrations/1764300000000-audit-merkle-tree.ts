@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * Each audit chain's RFC 6962 Merkle tree, beside its hash chain (issue 22):
+ * Each audit chain's RFC 6962 Merkle tree, beside its hash chain:
  * - the head keeps how many events the tree holds and its frontier (the hex hashes of its
  *   perfect subtrees, largest first), so an append extends it in O(log n);
  * - `audit_tree_nodes` keeps every perfect subtree once, so a proof reads O(log n) rows;

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * Webhooks (issue 23): each business's endpoints, the outbox of messages written in the
+ * Webhooks: each business's endpoints, the outbox of messages written in the
  * transaction of the change they tell of, and every attempt at delivering one.
  */
 export class Webhooks1764400000000 implements MigrationInterface {

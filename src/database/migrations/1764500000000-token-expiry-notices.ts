@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { columnTypes } from './column-types';
 
-/** The expiry notices sent, one row per token and notice (issue 23). */
+/** The expiry notices sent, one row per token and notice. */
 export class TokenExpiryNotices1764500000000 implements MigrationInterface {
   name = 'TokenExpiryNotices1764500000000';
 

@@ -12,7 +12,7 @@ const BOUNDS: readonly [name: string, refused: string][] = [
 ];
 
 /**
- * Per-token constraints (issue 24): the networks a token may be used from, and a limit of its
+ * Per-token constraints: the networks a token may be used from, and a limit of its
  * own. Bounded in the database as `1764200000000-byte-budget.ts` bounds the other columns: a
  * CHECK on PostgreSQL (valid at once, the columns being new), a pair of triggers on SQLite.
  */

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * Per-token usage (issue 24): requests per token and UTC hour, and the client addresses each
+ * Per-token usage: requests per token and UTC hour, and the client addresses each
  * token was used from; both kept 30 days. Also the index the token list sorted by last use
  * walks.
  */

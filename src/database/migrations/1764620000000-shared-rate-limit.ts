@@ -6,7 +6,7 @@ const BOUND = 'ck_api_tokens_shared_limit_per_minute_range';
 const REFUSED = `shared_limit_per_minute < 1 OR shared_limit_per_minute > ${RATE_LIMIT_PER_MINUTE_MAX}`;
 
 /**
- * The window a limited maker's tokens are counted in beside their own (issue 24's review): the
+ * The window a limited maker's tokens are counted in beside their own: the
  * maker's id and its limit, copied to every token it makes and rotates, so that neither a new
  * token nor a successor buys a fresh minute. Added as `1764600000000-token-constraints.ts` adds
  * the constraints: SQLite's own ADD COLUMN (TypeORM's copies the table and drops its triggers),

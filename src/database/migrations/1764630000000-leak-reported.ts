@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * When a secret scanner first reported a token as found in public (issue 24's review): set once,
+ * When a secret scanner first reported a token as found in public: set once,
  * by a conditional UPDATE in the transaction that records `token.leaked`, so a business hears of
  * a leak once, whether the report revoked the token or found it revoked already. Tokens the
  * scanner revoked before this column existed are marked as told. Added with SQLite's own ADD

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * Each business's own v1a webhook key (issue 35): the keys are derived from the installation's
+ * Each business's own v1a webhook key: the keys are derived from the installation's
  * webhook key and the chain's id, so nothing is stored for them but the generation of the chains
  * that rotated theirs (no row: generation 0).
  */

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
 
 /**
- * The fair claim (issue 35): each endpoint's oldest due messages, endpoint by endpoint, so one
+ * The fair claim: each endpoint's oldest due messages, endpoint by endpoint, so one
  * business's backlog cannot hide another's fresh message. A partial index of pending messages by
  * endpoint and next attempt lets the claim step from one endpoint with due messages to the next
  * and read the first few of each, instead of ranking every due message at every claim (about

@@ -10,7 +10,7 @@ const columns = (t: ReturnType<typeof columnTypes>) => [
 ];
 
 /**
- * A token paused without being revoked (issue 39): when, by whom and why. Null `disabled_at` is
+ * A token paused without being revoked: when, by whom and why. Null `disabled_at` is
  * a token that speaks. Added with SQLite's own ADD COLUMN, as `1764600000000-token-constraints.ts`
  * explains (TypeORM's copies the table and drops its triggers).
  */

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * A token's `meta` (issue 39): the caller's own JSON object about it, at most 4 KiB (the API
+ * A token's `meta`: the caller's own JSON object about it, at most 4 KiB (the API
  * bounds it), stored as text. Added with SQLite's own ADD COLUMN, as
  * `1764600000000-token-constraints.ts` explains.
  */

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
 import { columnTypes } from './column-types';
 
 /**
- * OIDC federation (issue 40): the trust rules of machine identities, the JWT ids the exchange has
+ * OIDC federation: the trust rules of machine identities, the JWT ids the exchange has
  * accepted (each once, across instances: the primary key decides), and each token's origin
  * (`federation` for one the exchange made, null for the rest). The column is added with SQLite's
  * own ADD COLUMN, as `1764600000000-token-constraints.ts` explains.

@@ -11,7 +11,7 @@ const days = (column: string, min: number) =>
   `${column} IS NULL OR (${column} >= ${min} AND ${column} <= ${POLICY_DAYS_MAX})`;
 
 /**
- * A business's token policy (issue 39): one row per business that set one. Its days and JSON
+ * A business's token policy: one row per business that set one. Its days and JSON
  * lists are bounded in the database too, as a token's own scopes and networks are.
  */
 export class BusinessTokenPolicies1764680000000 implements MigrationInterface {

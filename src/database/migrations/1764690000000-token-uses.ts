@@ -10,7 +10,7 @@ const COLUMNS = [
 ];
 
 /**
- * Uses that run out (issue 39): a token's `uses_limit`, the uses it has left (`uses_remaining`,
+ * Uses that run out: a token's `uses_limit`, the uses it has left (`uses_remaining`,
  * never above what was really left: see `token-uses-ledger.ts`), the refill period that count
  * belongs to, and the refill itself. Null `uses_limit` is a token with no limit of uses. Added
  * with SQLite's own ADD COLUMN, as `1764600000000-token-constraints.ts` explains.
