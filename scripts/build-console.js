@@ -1,19 +1,15 @@
 #!/usr/bin/env node
 /**
- * `npm run build:console`: builds the admin console (console/, served at /admin) with Vite into
- * dist/console/, then holds it to its size budget: the JavaScript and CSS under
- * dist/console/assets, gzipped, at most 250 kB, or the build fails (exit 1). A build over budget
- * is not marked as built, so the next `npm start` tries again and fails again.
+ * `npm run build:console`: builds the admin console (console/) with Vite into dist/console/ and
+ * holds it to its budget, the gzipped JavaScript and CSS of assets/ at most 250 kB, or exit 1.
+ * A build over budget is not marked as built, so the next `npm start` tries and fails again.
  *
- * `buildConsoleIfStale()` is what `npm start` and jest's globalSetup run (through
- * scripts/build-if-stale.js): it builds only when a file under console/ (any file: styles and
- * the favicon too) or clients/typescript/, package-lock.json or this script is newer than the
- * mark dist/console/.build-mark, or there is no build. The mark is stamped with the time the
- * build started, so a file saved during the build makes the next start build again.
- *
- * Until console/vite.config.ts exists there is nothing to build: a one-line note, and no
- * failure. Two runs at once (a test run and `npm start`) take turns on a lock, since Vite empties
- * dist/console before it writes. Plain JavaScript, so it runs before anything is compiled.
+ * `buildConsoleIfStale()` (`npm start`, jest's globalSetup) builds only when a file under
+ * console/ or clients/typescript/, package-lock.json or this script is newer than
+ * dist/console/.build-mark, stamped with the build's start so a file saved meanwhile counts.
+ * Two runs at once take turns on a lock, since Vite empties dist/console before it writes.
+ * Without console/vite.config.ts there is nothing to build, and no failure. Plain JavaScript,
+ * so it runs before anything is compiled.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');

@@ -1,21 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: compiles the server, the CLI, the benchmarks and ormconfig.ts to dist/ with
- * SWC (@swc/core's JavaScript API, a devDependency), one file at a time and in parallel, with no
- * type checking: about a second where `tsc -p tsconfig.build.json` took five or more. The types
- * are checked by `npm run typecheck` (`tsc --noEmit`), which CI runs (.ci/run).
+ * `npm run build`: compiles src/, bench/, support/, ormconfig.ts and the scripts lint runs to
+ * dist/ with SWC, a file at a time and in parallel, without type checking: about a second where
+ * tsc took five or more (`npm run typecheck` checks the types). The layout is tsc's with
+ * `rootDir: "."` (src/main.ts -> dist/src/main.js), unit specs left out, and the options are
+ * jest's, so the code the e2e suites run in-process is compiled as the built server is.
  *
- * The layout is tsc's with `rootDir: "."`: src/main.ts -> dist/src/main.js, src/cli/main.ts ->
- * dist/src/cli/main.js, bench/run.ts -> dist/bench/run.js, ormconfig.ts -> dist/ormconfig.js,
- * and support/ (which the benchmarks import) -> dist/support/. Unit specs (*.spec.ts) are left
- * out. The options are jest's (jest.config.js), so the code the e2e suites run in-process is
- * compiled the way the built server is: CommonJS, legacy decorators with `design:*` metadata
- * (Nest's injection, class-validator and TypeORM read it), and tsconfig.json's target.
- *
- * Each output is written to a temporary file and renamed into place, so a server starting while
- * another build runs never reads half a file; outputs whose source is gone are deleted. At the
- * end the build mark (dist/.build-mark) is stamped with the time the build started: a source
- * saved during the build is newer than the mark, so scripts/build-if-stale.js builds again.
+ * Each output is written to a temporary file and renamed, so a server starting during a build
+ * never reads half a file. The mark (dist/.build-mark) is stamped with the time the build
+ * started, so a source saved during the build is newer and build-if-stale.js builds again.
  * Plain JavaScript, so it runs before anything is compiled.
  */
 const { transformFile } = require('@swc/core');

@@ -1,19 +1,14 @@
 #!/usr/bin/env node
 /**
- * The CLI's start times: each command run ten times (after two unmeasured runs), and the median
+ * The CLI's start times: each command run ten times (after two unmeasured runs), the median
  * printed as a Markdown table (docs/testing.md keeps them, before and after a change):
  *
  *   npm run -s build && node scripts/cli-times.js [--runs 10] [--against DIR]
- *   DATABASE_URL=postgres://… node scripts/cli-times.js
  *
- * `--against DIR` times another checkout's build too (DIR/dist, built there, e.g. of the commit
- * before a change), its runs alternating with this one's, so both see the same machine: a
- * figure on a machine shared with other work moves by half, but the two move together.
- *
- * The database is the environment's, as the CLI's: DATABASE_URL when set, else a SQLite file
- * made here (in /dev/shm when there is one), which the first run migrates. A business with its
- * owner is made first, for `tokens list` to find one token. npm's own start is measured apart,
- * with a script that does nothing, so what the CLI adds to it shows. Plain JavaScript.
+ * `--against DIR` times another checkout's build too, the runs alternating so both see the same
+ * machine: on a shared machine a figure moves by half, but the two move together. The database
+ * is DATABASE_URL when set, else a SQLite file made here (in /dev/shm when there is one). npm's
+ * own start is measured apart, so what the CLI adds to it shows. Plain JavaScript.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');

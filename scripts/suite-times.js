@@ -7,12 +7,9 @@
  *   node scripts/suite-times.js run.json --seconds servers|sqlite
  *   node scripts/suite-times.js --cpu cpu.jsonl [rows]    (what SUITE_CPU_FILE wrote)
  *
- * The sum of suite times is what one worker would take; the run's own wall time is printed too.
- * `--seconds <mode>` writes instead what the test sequencer reads (test/setup/sequencer.js) into
- * test/setup/suite-seconds.json, under the run's mode (`servers`: TEST_DATABASE_URL and REDIS_URL
- * set, as in CI; `sqlite`: neither, as a newcomer's `npm test`): each suite's
- * whole seconds, by its path, so a fresh clone starts its slowest suites first.
- * Plain JavaScript, so it needs no build.
+ * `--seconds <mode>` instead writes each suite's whole seconds to test/setup/suite-seconds.json,
+ * under the run's mode (`servers`: database and Redis set, as in CI; `sqlite`: neither), for the
+ * test sequencer, so a fresh clone starts its slowest suites first. Plain JavaScript.
  */
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
