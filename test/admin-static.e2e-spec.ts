@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { bootTestApp, TestApp } from './helpers/test-app';
 
 /**
- * The admin console at /admin (issue 25): a Vite build served by the app, public, under a strict
+ * The admin console at /admin: a Vite build served by the app, public, under a strict
  * content security policy of its own. Each suite serves a small fake build from a temp folder
  * (CONSOLE_DIR), so nothing here depends on `npm run build:console`.
  */

@@ -8,7 +8,7 @@ import { BusinessFixture, createBusiness, createToken } from './factories/tenanc
 import { DRIVERS } from './setup/servers';
 
 /**
- * What a business governs, from the CLI (issue 39): `tokens disable|enable|update`, `tokens
+ * What a business governs, from the CLI: `tokens disable|enable|update`, `tokens
  * create --meta` and `policy show|set|violations`, in-process on a live app's database. Each
  * change must be audited as its route's is (origin "cli", actor "cli"), a widening must be
  * refused with the code PATCH gives, bad input must be a usage error and never a stack trace,

@@ -23,7 +23,7 @@ interface View {
 
 if (hasChromium()) {
   /**
-   * Issue 39 in the admin console, in headless Chromium against the built app: the business
+   * Governance in the admin console, in headless Chromium against the built app: the business
    * token policy and its violations, pausing and resuming a token, edits that only narrow, and
    * uses and meta. Every test also fails on any Content Security Policy violation.
    */

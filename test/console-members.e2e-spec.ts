@@ -11,7 +11,7 @@ interface Envelope<T> {
 
 if (hasChromium()) {
   /**
-   * The admin console's people (issue 25) in headless Chromium against the built app: removing a
+   * The admin console's people in headless Chromium against the built app: removing a
    * member, re-issuing a first token where the token policy allows it, and how machines are
    * named. Every test also fails on any Content Security Policy violation. The rest of the
    * console is in test/console.e2e-spec.ts.

@@ -5,8 +5,8 @@ import { CALLERS, TARGETS, TOKEN_ACTIONS } from '../src/tokens/token-policy-term
 /**
  * The console offers a token action (re-issue, revoke, rotate) only where the server's token
  * policy allows it: it reads the same table (src/tokens/token-policy.ts), and this holds its
- * reading equal to the server's `decide`, for every action, caller, target and scope set. Before
- * issue 36 it offered a platform admin "Re-issue first token", which always failed (403
+ * reading equal to the server's `decide`, for every action, caller, target and scope set. It once
+ * offered a platform admin "Re-issue first token", which always failed (403
  * NOT_TOKEN_HOLDER).
  */
 const SCOPE_SETS: readonly (readonly string[] | null)[] = [

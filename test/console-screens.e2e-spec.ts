@@ -37,7 +37,7 @@ async function atMost<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
 
 if (hasChromium()) {
   /**
-   * Issue 25's fifth test: on every screen and dialog of the console, for every role, at 1280 and
+   * On every screen and dialog of the console, for every role, at 1280 and
    * 390 px, axe finds no serious or critical violation, nothing scrolls sideways at 390 px, and a
    * walk of the tab order with Tab reaches every visible control. Any CSP violation fails too.
    */

@@ -12,7 +12,7 @@ interface Envelope<T> {
 
 if (hasChromium()) {
   /**
-   * The admin console (issue 25) in headless Chromium against the built app, as its users use
+   * The admin console in headless Chromium against the built app, as its users use
    * it: signing in with a pasted token, then the screens their role may see. Every test also
    * fails on any Content Security Policy violation, so the built index.html and bundle are held
    * to the strict /admin policy. test/console-members.e2e-spec.ts drives the members screens,

@@ -98,7 +98,7 @@ function nullProblem(c: NullCase, res: Response): string | null {
   const body: unknown = res.body;
   if (c.nullable) {
     // A PATCH's null asks for "unrestricted", which widens a token that has a value: refused by
-    // the narrowing rule, naming the field (issue 39), and nothing else.
+    // the narrowing rule, naming the field, and nothing else.
     if (res.status === 403 && isObject(body) && body.code === 'WIDENING_NOT_ALLOWED') {
       const detail = Array.isArray(body.detail) ? (body.detail as unknown[]) : [];
       const loc = JSON.stringify(['body', c.field]);

@@ -14,7 +14,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * GET /auth/verify trusts the gateway, not its clients (issue 38): an optional shared secret
+ * GET /auth/verify trusts the gateway, not its clients: an optional shared secret
  * decides who may ask at all; the client address every check uses (a token's networks, the
  * limits, the failed-auth budget) is the one TRUST_PROXY believes, so one client behind the
  * gateway never spends another's budget, and no client names its own address; every limit is

@@ -17,7 +17,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * GET /auth/verify (issue 38), the check a gateway makes before it passes a request on: the whole
+ * GET /auth/verify, the check a gateway makes before it passes a request on: the whole
  * decision table (the token's state × the business the gateway names × the scopes it requires),
  * each answer's status, code, challenge and headers, a verify counted as a use, and the route
  * Envoy calls. test/gateway-trust.e2e-spec.ts holds the gateway secret, the client address and

@@ -20,7 +20,7 @@ import {
 import { bootTestApp, TestApp } from './helpers/test-app';
 
 /**
- * Real gateways in front of GET /auth/verify (issue 38): Debian's nginx (`auth_request`) and Caddy
+ * Real gateways in front of GET /auth/verify: Debian's nginx (`auth_request`) and Caddy
  * (`forward_auth`), each with the configuration docs/gateways.md prints, between a client and a
  * small upstream that echoes what it receives. Clients call from addresses of their own
  * (127.0.k.n), the gateways call Latchkey from 127.0.0.1, which TRUST_PROXY names.

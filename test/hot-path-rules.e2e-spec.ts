@@ -12,7 +12,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * A warm token is answered at once, with no promise (issue 38: `TokenVerifier.verify` and the
+ * A warm token is answered at once, with no promise (`TokenVerifier.verify` and the
  * guards on a cache hit, and the fast paths of `GET /auth/verify` and `GET /api/v1/me`). The
  * attacker's question: does a token that stops being good stay good on that path? Each rule,
  * through both routes: the token answers from the cache, the rule changes, and the next requests

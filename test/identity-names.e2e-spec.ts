@@ -7,7 +7,7 @@ import { DRIVERS } from './setup/servers';
 
 /**
  * GET /platform/v1/identities: names for identity ids across businesses, so the console's list
- * of every token shows each holder by email or machine name (issue 36). Platform tokens only.
+ * of every token shows each holder by email or machine name. Platform tokens only.
  */
 describe.each(DRIVERS)('naming identities on %s', (driver) => {
   let t: TestApp;

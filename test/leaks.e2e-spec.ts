@@ -11,7 +11,7 @@ import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 
 /**
- * Leak reports (issue 24): GitHub's secret scanning partner program POSTs the tokens it found in
+ * Leak reports: GitHub's secret scanning partner program POSTs the tokens it found in
  * public, signed with ECDSA P-256. A signed report revokes each token that exists; nothing
  * unsigned changes anything or says whether a token exists.
  */

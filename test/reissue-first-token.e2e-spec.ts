@@ -18,7 +18,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * Issue 36: re-issuing a first token (`POST /api/v1/members/{identity_id}/token`) left the old one
+ * Re-issuing a first token (`POST /api/v1/members/{identity_id}/token`) left the old one
  * active, so a member held two first tokens and nothing said so. Now the re-issue revokes the
  * member's active first tokens in its own transaction, with a reason and an audit event each, and
  * the answer names them (`replaced_token_ids`); the member's other tokens stay.

@@ -15,7 +15,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS, TEST_REDIS_URL } from './setup/servers';
 
 /**
- * Per-token constraints (issue 24): the networks a token may be used from, and a rate limit of
+ * Per-token constraints: the networks a token may be used from, and a rate limit of
  * its own; both read from the verifier's snapshot, both kept through rotation, and neither
  * lifted by a token that a restricted token makes.
  */

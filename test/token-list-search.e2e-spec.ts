@@ -11,7 +11,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * Issue 36: the console leads with the token list, newest first, with one search box. The token
+ * The console leads with the token list, newest first, with one search box. The token
  * lists (business and platform) take `sort=-created_at` (newest first, with a cursor of its own)
  * and `q`: the text anywhere in a token's name or preview, or in its holder's email or machine
  * name, case-insensitive, seen only within what the caller may list.

@@ -15,7 +15,7 @@ const nested = (levels: number): Record<string, unknown> =>
 const sized = (bytes: number) => ({ k: 'x'.repeat(bytes - '{"k":""}'.length) });
 
 /**
- * A token's `meta` (issue 39): set at create and by PATCH, shown in the view and introspection,
+ * A token's `meta`: set at create and by PATCH, shown in the view and introspection,
  * bounded (4 KiB, 4 levels, keys of 64), holding no secret, and never in the audit log.
  */
 describe.each(DRIVERS)('Token meta on %s', (driver) => {

@@ -23,7 +23,7 @@ import { expectValidation } from './helpers/token-checks';
 import { DRIVERS } from './setup/servers';
 
 /**
- * Pause and resume (issue 39): a disabled token is refused as a revoked one is, at once and on
+ * Pause and resume: a disabled token is refused as a revoked one is, at once and on
  * every instance, but can be enabled again. Who may do it, cell by cell: token-policy.e2e-spec.ts.
  * Across instances: token-pause-instances.e2e-spec.ts.
  */

@@ -12,7 +12,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * GET /api/v1/tokens/usage: usage across a business's tokens (issue 36's usage screen), the
+ * GET /api/v1/tokens/usage: usage across a business's tokens (the usage screen), the
  * busiest first, over 24 hours, 7 or 30 days, seen as the token list sees tokens.
  */
 

@@ -17,7 +17,7 @@ import { expectValidation } from './helpers/token-checks';
 import { DRIVERS } from './setup/servers';
 
 /**
- * What a token's use tells (issue 24): its requests per hour and the addresses it came from, the
+ * What a token's use tells: its requests per hour and the addresses it came from, the
  * token list by last use, and the risky tokens overview.
  */
 

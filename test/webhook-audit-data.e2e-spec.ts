@@ -15,7 +15,7 @@ import {
 import { DRIVERS } from './setup/servers';
 
 /**
- * Issue 35's "webhooks:write reads the audit log", as an attacker who holds a token scoped to
+ * "webhooks:write reads the audit log" tried as an attacker who holds a token scoped to
  * `["webhooks:write"]` would try it: subscribing, moving the owner's SIEM endpoint and replaying
  * its messages, on both chains, by the other doors (messages left queued after the types changed,
  * dead ones, a parallel request, the platform's audit routes). Every cell of the rule:

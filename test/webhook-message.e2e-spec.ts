@@ -7,7 +7,7 @@ import { DRIVERS } from './setup/servers';
 
 /**
  * GET …/webhooks/{id}/deliveries/{message_id}: a delivery's message, its payload exactly as it
- * was sent, so the console shows what the receiver got (issue 36). Read as the deliveries are.
+ * was sent, so the console shows what the receiver got. Read as the deliveries are.
  */
 describe.each(DRIVERS)('a webhook message read back on %s', (driver) => {
   let t: TestApp;

@@ -40,7 +40,7 @@ async function until(what: string, done: () => boolean, ms = 10_000): Promise<vo
 }
 
 /**
- * One business's dead receivers must not delay another's webhooks (issue 35): before, a worker
+ * One business's dead receivers must not delay another's webhooks: before, a worker
  * sent a claim of 64 at once and waited for the slowest, so 20 receivers that never answer held
  * every other business's deliveries for the whole timeout, batch after batch.
  */

@@ -27,7 +27,7 @@ interface Key {
 const DAY_MS = 24 * 3600e3;
 
 /**
- * v1a webhooks (issue 35): each business's messages are signed with a key of its own, which its
+ * v1a webhooks: each business's messages are signed with a key of its own, which its
  * receivers pin, so a genuine message of one business fails at another's receiver.
  */
 describe.each(DRIVERS)('v1a webhook keys on %s', (driver) => {

@@ -22,7 +22,7 @@ import { bootTestApp, TestApp } from './helpers/test-app';
 import { DRIVERS } from './setup/servers';
 
 /**
- * GET /api/v1/whoami (issue 25): the caller from the bearer token alone, for a client (the admin
+ * GET /api/v1/whoami: the caller from the bearer token alone, for a client (the admin
  * console) that holds a token and no business yet. It reads no x-business-id, so a header naming
  * another business neither changes the answer nor confirms that business.
  */

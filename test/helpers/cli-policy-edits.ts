@@ -17,7 +17,7 @@ import {
 
 /**
  * The cli-policy.e2e-spec.ts commands of the actions that change an existing token and hand out
- * nothing (issue 39): `tokens update` (rename), `tokens disable` and `tokens enable`. Each names
+ * nothing: `tokens update` (rename), `tokens disable` and `tokens enable`. Each names
  * the business with --business, so a token of another business is one it cannot see.
  */
 

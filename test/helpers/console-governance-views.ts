@@ -5,7 +5,7 @@ import type { ConsoleScreens, ConsoleWorld, View, Who } from './console-views';
 let made = 0;
 
 /**
- * Issue 39's screens and dialogs (the token policy, its violations, pausing, narrowing, uses and
+ * The governance screens and dialogs (the token policy, its violations, pausing, narrowing, uses and
  * meta), for the roles that reach them: walked by test/console-screens with the rest.
  */
 export function governanceViews(screens: ConsoleScreens, world: ConsoleWorld, who: Who): View[] {

@@ -4,7 +4,7 @@ import { governanceViews } from './console-governance-views';
 
 /**
  * Every screen and dialog of the admin console, for each role, and what test/console-screens
- * checks on each (issue 25's fifth test, test/helpers/console-walk.ts). A walk drives one browser
+ * checks on each (test/helpers/console-walk.ts). A walk drives one browser
  * page; the suite runs several walks at once, each in a Chromium of its own.
  */
 

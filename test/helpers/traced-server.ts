@@ -4,14 +4,9 @@
  *
  * With TRACED_SERVER_SPANS=memory, tracing starts first with an in-memory exporter (main.ts's own
  * start then does nothing); otherwise main.ts alone decides, from the environment, as in
- * production. Asked over IPC, it answers:
- * - `'modules'`: the @opentelemetry modules in require.cache, each with the file that first
- *   required it, and what is registered with the OpenTelemetry API's global (a tracer provider,
- *   a context manager, a propagator: what the SDK registers when it starts);
- * - `'spans'`: the spans the in-memory exporter holds (memory mode only).
- *
- * It requires nothing before main.js but what tracing needs, so that what require.cache holds is
- * what the server loaded.
+ * production. Over IPC it answers `'modules'` (the @opentelemetry modules in require.cache, who
+ * first required each, and what the API's global holds) and `'spans'` (memory mode only). It
+ * requires nothing before main.js but what tracing needs: require.cache is what the server loaded.
  */
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';

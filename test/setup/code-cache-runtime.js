@@ -1,19 +1,11 @@
 /**
  * jest's runtime, keeping V8's compiled code of each module between suites (docs/testing.md).
  *
- * jest loads every module afresh for each suite, and compiles it afresh: a suite that boots the
- * app compiles about 2,400 modules (Nest, TypeORM, class-validator, the app), some 0.6 s of CPU
- * before its first test, and a whole run does it about 200 times. Here the first compile of a
- * source asks V8 for its code cache, and each later compile of the same source, in any worker
- * of this run or the next, hands the cache back, found by the hash of the file's path and source:
- * V8 checks it against the source and rejects a stale one itself. Not by the source alone: V8
- * keeps the file name the cache was made under, and code compiled from another clone's cache
- * (the same source at another path) named that path in its stack traces and failed to boot the
- * app. The modules still run afresh, so no suite sees another's state.
- *
- * jest 30 compiles through `ModuleExecutor.compile`, which calls `vm.compileFunction`; this
- * passes the cache options to that call and changes nothing else. Where jest's internals differ
- * (another version), it leaves them alone and the run is as before, only slower.
+ * A suite that boots the app compiles about 2,400 modules (0.6 s of CPU) afresh. Here each
+ * later compile of a source gets V8's code cache back, found by the hash of the file's path and
+ * source (a cache made at another path names that path in stack traces); V8 rejects a stale one
+ * itself, and the modules still run afresh. It passes the cache options to jest 30's
+ * `vm.compileFunction` call and changes nothing else; another jest is left alone, only slower.
  */
 const { createHash } = require('node:crypto');
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');

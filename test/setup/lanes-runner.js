@@ -3,16 +3,12 @@
  * beside those that keep both cores busy (docs/testing.md, "The shape of a run"):
  *
  * - the in-process lane: the `in-process` project, on the configured workers (two);
- * - the spawning lane: the `processes` project's SPAWNING suites (test/setup/lanes.js), two at a
- *   time, at the same time as the in-process lane. They spend most of their time waiting on the
- *   app, CLI, bash and Chromium processes they start (about half a core on average, measured), so
- *   alone they left a core idle for four minutes;
+ * - the spawning lane: the SPAWNING suites (test/setup/lanes.js), two at a time beside it: they
+ *   mostly wait on the processes they start (about half a core);
  * - the timed lane: the TIMED suites, one at a time, once both other lanes have finished.
  *
- * Both projects name this runner, so jest hands it every suite at once (it groups suites by
- * runner). Each lane is a jest-runner of its own, with its own worker pool replaced past
- * workerIdleMemoryLimit; their events reach jest through `on`, which listens on all three.
- * `jest -i` (in band) runs every lane in this process, one suite after another, as before.
+ * Both projects name this runner, so jest hands it every suite at once. Each lane is a
+ * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
  */
 const { basename } = require('node:path');
 const TestRunner = require('jest-runner').default;

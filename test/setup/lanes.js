@@ -4,12 +4,10 @@
  *
  * - `SPAWNING`: suites that start app or CLI processes, bash or Chromium, and assert what they
  *   do, not how fast. They run two at a time, beside the in-process suites.
- * - `TIMED`: suites that assert a bound in time or memory (a revocation seen within 1 s, an answer
- *   within 5 s, a peak RSS), start servers of their own (Sentinel, Cluster, a replica), or drive
- *   apps at a load that a busy machine turns into timeouts (two instances revoking 500 tokens
- *   ten at a time answered one 503 beside the other lanes), or bind ports of their own that a
- *   neighbour could take first (nginx once found its port refused beside the other lanes). They run one at a time, after every
- *   other suite has finished, so no neighbour's load moves what they measure.
+ * - `TIMED`: suites that assert a bound in time or memory, start servers of their own (Sentinel,
+ *   Cluster, a replica), drive apps at a load that a busy machine turns into timeouts, or bind
+ *   ports a neighbour could take first. They run one at a time, after every other suite, so no
+ *   neighbour's load moves what they measure.
  */
 const SPAWNING = [
   'bootstrap',
