@@ -1,7 +1,7 @@
 /**
  * The baseline of the framework-overhead benchmark: bare Fastify (the version Nest's adapter
  * uses), one route answering the same body as /health/live. Started as its own process by
- * bench/run.ts from its build, dist/bench/fastify-hello.js, with PORT set.
+ * bench/lib/verify-floor.ts from its build, dist/bench/fastify-hello.js, with PORT set.
  */
 import Fastify from 'fastify';
 

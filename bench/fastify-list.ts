@@ -4,8 +4,8 @@
  * validation, no framework: the same keyset query on the same index (a named prepared statement,
  * as the app's), the same snake_case view with ISO dates and a derived status, and the same
  * envelope and cursor. What Latchkey's list keeps of this is its own overhead; what this route
- * itself serves is the cost of the read on this machine. Started by bench/run.ts from its build,
- * dist/bench/fastify-list.js, with PORT, DATABASE_URL and BUSINESS_ID set.
+ * itself serves is the cost of the read on this machine. Started by bench/sections/token-list.ts
+ * from its build, dist/bench/fastify-list.js, with PORT, DATABASE_URL and BUSINESS_ID set.
  */
 import Fastify from 'fastify';
 import { Pool } from 'pg';

@@ -4,7 +4,7 @@ interface Rated {
   rps: number;
 }
 
-/** How a figure is recorded in bench/run.ts: name, value, goal, met, and the gate when gated. */
+/** How a figure is recorded (bench/lib/figures.ts): name, value, goal, met, and the gate if any. */
 export type FigureSink = (
   name: string,
   value: string,
@@ -20,7 +20,7 @@ export interface HotPathGates {
 }
 
 /**
- * Issue 38's hot-path figures: a warm `/auth/verify` and a warm `/api/v1/me`, each ÷ the floor
+ * The hot-path figures: a warm `/auth/verify` and a warm `/api/v1/me`, each ÷ the floor
  * (bare Fastify doing the same cached verification and answering the same body,
  * bench/fastify-verify.ts), runs alternated in one process's load. A ratio is gated (CI fails
  * under half its goal) only where `gates` says it stands clear of that line by more than the

@@ -1,0 +1,20 @@
+/** The RFC 8693 exchange on SQLite, on an app of its own, key set cached (bench/federation.ts). */
+import { benchFederation } from '../federation';
+import { figure, log, raw } from '../lib/figures';
+
+export async function federationCost(): Promise<void> {
+  const fed = await benchFederation(log);
+  figure(
+    'federation: exchange p99, cached JWKS, sqlite',
+    `${fed.p99_ms} ms`,
+    '≤ 20 ms',
+    fed.p99_ms <= 20,
+  );
+  figure(
+    'federation: exchanges/s, sqlite',
+    String(fed.exchanges_per_s),
+    '≥ 500',
+    fed.exchanges_per_s >= 500,
+  );
+  raw.federation = fed;
+}
