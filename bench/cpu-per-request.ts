@@ -1,5 +1,5 @@
 /**
- * Server CPU per request, the measure of the hot path on a shared machine (issue 38):
+ * Server CPU per request, the measure of the hot path on a shared machine:
  * `ts-node --transpile-only bench/cpu-per-request.ts` (after `node scripts/build.js`) starts bare
  * Fastify (bench/fastify-hello.ts), the floor (bench/fastify-verify.ts) and the built server on
  * SQLite (rate limits off, LOG_LEVEL=warn), issues a business and its owner's token, warms the
