@@ -1,15 +1,11 @@
 /**
- * Server CPU per request, the measure of the hot path on a shared machine:
- * `ts-node --transpile-only bench/cpu-per-request.ts` (after `node scripts/build.js`) starts bare
- * Fastify (bench/fastify-hello.ts), the floor (bench/fastify-verify.ts) and the built server on
- * SQLite (rate limits off, LOG_LEVEL=warn), issues a business and its owner's token, warms the
- * verifier's cache, then runs autocannon (50 connections, CPU_SECONDS each, default 4) against
- * each target in turn, CPU_ROUNDS rounds (default 3) alternated, and prints for each run the
- * server process's `utime + stime` (/proc/<pid>/stat) ÷ the requests it answered, in µs, with
- * the load average (/proc/loadavg) at its start. CPU_TARGETS (names, comma-separated: `the floor,/auth/verify`)
- * runs some targets only; CPU_NODE_FLAGS (`--max-semi-space-size=4`) starts the server with
- * those Node flags. The median of each target's runs is the figure;
- * throughput is left out, since on two shared cores it follows the neighbours, not the code.
+ * Server CPU per request, the measure of the hot path on a shared machine (after
+ * `node scripts/build.js`): bare Fastify, the floor (bench/fastify-verify.ts) and the built server
+ * on SQLite, each under autocannon (50 connections) for CPU_SECONDS (4), CPU_ROUNDS rounds (3)
+ * alternated, printing the server's `utime + stime` ÷ the requests it answered, in µs, with the
+ * load average. CPU_TARGETS (`the floor,/auth/verify`) picks targets; CPU_NODE_FLAGS passes Node
+ * flags. The median of each target's runs is the figure; throughput is left out, since on two
+ * shared cores it follows the neighbours, not the code.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,15 +1,10 @@
 /**
- * The floor of the hot-path benchmark: bare Fastify doing the same cached verification
- * that a warm `GET /api/v1/me` or `GET /auth/verify` does, and nothing else. One route, any path:
- * the bearer read from `Authorization`, its shape and checksum checked, its SHA-256 looked up in
- * a map (the verifier cache's hit), the token's standing and its business checked against the
- * business header (`x-business-id` or `x-latchkey-business`, whichever is sent), and an answer of
- * `/api/v1/me`'s size (about 820 bytes, the JSON written once, as the app's settled answer is).
- * No framework, no logging, no metrics, no security headers. What Latchkey keeps of this rate is
- * its own overhead. Started by bench/lib/verify-floor.ts from its build,
- * dist/bench/fastify-verify.js, with PORT, TOKEN_HASH (the SHA-256 hex of the one token it knows;
- * never the token), BUSINESS_ID and ANSWER (the JSON to answer, the app's own `/api/v1/me` body)
- * set.
+ * The floor of the hot-path benchmark: bare Fastify doing the same cached verification as a warm
+ * `GET /api/v1/me` or `GET /auth/verify` (the bearer's shape and checksum, its SHA-256 in a map,
+ * the token's standing and its business against the header) and answering `/api/v1/me`'s body,
+ * with no framework, logging, metrics or security headers: what Latchkey keeps of this rate is its
+ * own overhead. bench/lib/verify-floor.ts starts its build with PORT, TOKEN_HASH (the hash,
+ * never the token), BUSINESS_ID and ANSWER set.
  */
 import Fastify from 'fastify';
 import { hash } from 'node:crypto';

@@ -1,23 +1,12 @@
 /**
- * `npm run bench`: the hot-path and scale-out figures, printed against their goals. These are
- * measurements, not tests: nothing here fails on a missed goal. Each section is a file of
- * bench/sections/; this file runs them in order on one set of instances, prints the table and
- * applies the gate.
- *
- * All traffic goes to 127.0.0.1. It needs PostgreSQL and Redis (BENCH_POSTGRES_URL and
- * BENCH_REDIS_URL, defaulting to the local servers), makes a database of its own and a Redis key
- * prefix of its own, and removes both at the end. BENCH_DURATION_S (default 10) shortens the
- * load runs for a quick look; BENCH_TOKENS and BENCH_REVOCATIONS set the sample sizes.
- * `npm run bench -- --quick` prints the same table from short runs and small samples (2 s runs,
- * 200 tokens, 40 revocations; under a minute), for a regression check rather than a figure.
- * `--gate` (what CI adds) exits 1 when a gated throughput ratio falls under half its goal; nothing
- * else gates, so noise in start time or RSS never fails a run. A ratio that sits at or under half
- * its goal today, or too near it for the quick runs' noise of about ±20% (the token list,
- * /api/v1/me ÷ bare Fastify, /api/v1/me ÷ /health/live), is printed but not gated,
- * since noise alone could fail CI on it; it is gated once it stands clear. So are /auth/verify and
- * /api/v1/me ÷ the floor that does the same cached verification (bench/fastify-verify.ts): by CPU
- * per request they stand at about 0.5 and 0.4 of it, at or near half their 0.80
- * (docs/performance.md).
+ * `npm run bench`: the hot-path and scale-out figures, printed against their goals; nothing fails
+ * on a missed goal. Each section is a file of bench/sections/, run in order on one set of
+ * instances against 127.0.0.1, PostgreSQL and Redis (BENCH_POSTGRES_URL, BENCH_REDIS_URL), in a
+ * database and key prefix of its own. `--quick` runs short (a regression check, not a figure).
+ * `--gate` (what CI adds) exits 1 when a gated ratio falls under half its goal; a ratio at or too
+ * near half its goal for the quick runs' noise (±20%) is printed but not gated: the token list,
+ * /api/v1/me ÷ bare Fastify and ÷ /health/live, and /auth/verify and /api/v1/me ÷ the floor
+ * (docs/performance.md). BENCH_DURATION_S, BENCH_TOKENS and BENCH_REVOCATIONS set the sizes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

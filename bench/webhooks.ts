@@ -1,19 +1,10 @@
 /**
- * `npm run bench:webhooks`: webhook delivery with three instances on one PostgreSQL and Redis,
- * to a receiver in this process on 127.0.0.1. Prints:
- * - delivery throughput: an outbox of WEBHOOK_BENCH_MESSAGES pending messages is written around
- *   the servers (as the audit bench seeds events), and the receiver times the first to the last;
- * - commit-to-first-attempt: revocations one after another, each timed from its 201 (after its
- *   commit) to the receiver's first sight of its message;
- * - a hostile neighbour: business D has 20 endpoints whose receivers accept the connection and
- *   never answer, and creates 100 tokens; then business B creates 50, one after another, each
- *   timed from its 201 to the receiver's first sight of its `token.created`;
- * - what the outbox costs a revocation: revocations/s by concurrent callers in a business with an
- *   endpoint against one without, alternated three times; first while the three workers deliver
- *   on the same cores, then on one instance that only queues (WEBHOOK_DELIVERY=false): what the
- *   messages cost (a business with no endpoint pays the outbox's one statement too, which writes
- *   nothing; docs/performance.md says how it was measured against no outbox at all).
- * Figures, not assertions. Results also go to bench/results/webhooks-latest.json.
+ * `npm run bench:webhooks`: delivery with three instances on one PostgreSQL and Redis, to a
+ * receiver on 127.0.0.1. It prints delivery throughput (an outbox of WEBHOOK_BENCH_MESSAGES),
+ * commit-to-first-attempt per revocation, a hostile neighbour (20 endpoints that never answer)
+ * against another business's deliveries, and what the outbox costs a revocation, with and
+ * without an endpoint (docs/performance.md says how it was measured). Figures, not assertions;
+ * also written to bench/results/webhooks-latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
