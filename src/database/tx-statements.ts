@@ -45,7 +45,7 @@ function sqliteRun<R>(
   use: (statement: Statement<unknown[], unknown>) => R,
   em: EntityManager,
 ): R {
-  assertUnitNotAbandoned();
+  assertUnitNotAbandoned(em);
   try {
     return use(preparedStatement(sqliteConnection(em.connection), sql, 'rows'));
   } catch (e) {

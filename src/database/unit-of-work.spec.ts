@@ -5,7 +5,7 @@ import { dataSourceOptions } from './data-source-options';
 import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
 import { DomainEvents } from './domain-events';
 import { loadConfig } from '../config/load-config';
-import { NestedUnitOfWorkError, UnitOfWork } from './unit-of-work';
+import { UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
@@ -206,17 +206,16 @@ describe(UnitOfWork.name, () => {
     });
   });
 
-  it('refuses a unit started inside another, which on SQLite would wait on itself', async () => {
-    const inner = await sut
-      .run(() => sut.run(() => Promise.resolve('inner')))
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
-    expect(inner).toBeInstanceOf(NestedUnitOfWorkError);
-    // The queue still moves: the next unit runs and commits.
-    await sut.run((tx) => insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000a1'));
-    expect(await businesses()).toBe(1);
+  it('ends a unit that waits on a unit started inside it, which on SQLite waits for it: 503, then both queues move', async () => {
+    const outer = sut.run(async (tx) => {
+      await insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000a1');
+      return sut.run(() => Promise.resolve('inner'));
+    });
+    await expect(outer).rejects.toBeInstanceOf(StorageUnavailableError);
+    // The outer unit's insert was rolled back; the next unit runs and commits.
+    await sut.run((tx) => insertBusiness(tx.manager, '00000000-0000-4000-8000-0000000000a2'));
+    const ids: { id: string }[] = await dataSource.query('SELECT id FROM businesses');
+    expect(ids.map((r) => r.id.slice(-2))).toEqual(['a2']);
   });
 
   it('lets a unit started after another, from its after-commit hook, run', async () => {

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { loggableError } from '../common/safe-error';
 import { DomainEvent } from './domain-event';
 import { DomainEvents } from './domain-events';
-import { assertUnitNotAbandoned, currentUnit, runInUnit, type UnitScope } from './unit-scope';
+import { unitManager, type UnitScope } from './unit-scope';
 
 /**
  * The handle a unit of work gives its callback: the transaction's manager, and its events.
@@ -84,16 +84,6 @@ interface Queued {
  */
 const MAX_GROUP = 32;
 
-/** A unit of work started inside another: a programming error, never a request's fault. */
-export class NestedUnitOfWorkError extends Error {
-  constructor() {
-    super(
-      'A unit of work was started inside another: pass the open transaction instead (on SQLite ' +
-        'the inner one would wait for the outer one, which waits for it)',
-    );
-  }
-}
-
 /**
  * Node's own `setImmediate`, kept before a test's fake timers can replace the global: the
  * group's start must not wait on a clock that a test holds still.
@@ -129,18 +119,15 @@ export class UnitOfWork {
   ) {
     this.serialize = dataSource.options.type !== 'postgres';
     this.holdLimitMs = config.REQUEST_TIMEOUT_MS;
-    // TypeORM's statements of an abandoned unit are refused before they run (txRun's too).
-    if (this.serialize) dataSource.subscribers.push({ beforeQuery: assertUnitNotAbandoned });
   }
 
   /**
-   * Runs `work` in a transaction of its own, and settles once it committed (or did not). A unit
-   * never starts inside another (`NestedUnitOfWorkError`): on SQLite it would wait for the
-   * outer one forever, and on PostgreSQL hold a second connection of the pool while the first
-   * waits for it. Code inside a unit passes its `Transaction` on.
+   * Runs `work` in a transaction of its own, and settles once it committed (or did not). Code
+   * inside a unit passes its `Transaction` on, and never starts another: on SQLite the inner one
+   * would wait for the outer one (until the watchdog ends the outer), and on PostgreSQL it holds
+   * a second pooled connection while the first waits.
    */
   run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (currentUnit()?.state === 'open') return Promise.reject(new NestedUnitOfWorkError());
     if (!this.serialize) return this.execute(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
@@ -173,35 +160,38 @@ export class UnitOfWork {
   private async execute<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     let tx!: Transaction;
     const result = await this.dataSource.transaction(async (manager) => {
-      if (this.serialize) await manager.query(TAKE_WRITE_LOCK);
-      tx = new Transaction(manager, this.events, this.logger);
-      return this.watched(tx, work);
+      if (!this.serialize) {
+        tx = new Transaction(manager, this.events, this.logger);
+        return work(tx);
+      }
+      await manager.query(TAKE_WRITE_LOCK);
+      const scope: UnitScope = { abandoned: false };
+      tx = new Transaction(unitManager(this.dataSource, manager, scope), this.events, this.logger);
+      return this.watched(tx, work, scope);
     });
     tx.runAfterCommitHooks();
     return result;
   }
 
   /**
-   * Runs one unit's callback as that unit (`unit-scope.ts`). On SQLite a watchdog bounds how
-   * long it may hold the write lock, which every other write waits for: past REQUEST_TIMEOUT_MS
-   * the unit is abandoned (503, its changes rolled back), and whatever of it still runs later
-   * has its statements refused. A unit that waits on something that never answers thus stops
-   * one request, never every tenant's writes.
+   * Runs one unit's callback on SQLite under a watchdog that bounds how long it may hold the
+   * write lock, which every other write waits for: past REQUEST_TIMEOUT_MS the unit is abandoned
+   * (503, its changes rolled back), and whatever of it still runs later has its statements
+   * refused (`unitManager`). A unit that waits on something that never answers thus stops one
+   * request, never every tenant's writes.
    */
-  private async watched<T>(tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const scope: UnitScope = { state: 'open' };
-    const running = runInUnit(scope, () => work(tx));
-    if (!this.serialize) {
-      try {
-        return await running;
-      } finally {
-        scope.state = 'done';
-      }
-    }
+  private async watched<T>(
+    tx: Transaction,
+    work: (tx: Transaction) => Promise<T>,
+    scope: UnitScope,
+  ): Promise<T> {
+    const running = work(tx);
+    // An abandoned unit's own failure, later, is nobody's to handle.
+    running.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const watchdog = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        scope.state = 'abandoned';
+        scope.abandoned = true;
         this.logger.error(
           { held_ms: this.holdLimitMs },
           'unit of work abandoned: it held the write lock too long',
@@ -209,13 +199,10 @@ export class UnitOfWork {
         reject(new StorageUnavailableError('The change took too long and was not made; retry', 1));
       }, this.holdLimitMs);
     });
-    // An abandoned unit's own failure, later, is nobody's to handle.
-    running.catch(() => undefined);
     try {
       return await Promise.race([running, watchdog]);
     } finally {
       clearTimeout(timer);
-      if (scope.state === 'open') scope.state = 'done';
     }
   }
 
@@ -234,9 +221,11 @@ export class UnitOfWork {
         await manager.query(TAKE_WRITE_LOCK);
         for (const unit of group) {
           await manager.query('SAVEPOINT unit_of_work');
-          const tx = new Transaction(manager, this.events, this.logger);
+          const scope: UnitScope = { abandoned: false };
+          const unitTx = unitManager(this.dataSource, manager, scope);
+          const tx = new Transaction(unitTx, this.events, this.logger);
           try {
-            outcomes.push({ ok: true, value: await this.watched(tx, unit.work), tx });
+            outcomes.push({ ok: true, value: await this.watched(tx, unit.work, scope), tx });
           } catch (error) {
             outcomes.push({ ok: false, error });
             await manager.query('ROLLBACK TO unit_of_work');

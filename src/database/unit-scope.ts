@@ -1,34 +1,48 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
-/**
- * Where a unit of work stands, as seen by the code that runs inside it: `open` while its
- * callback runs; `done` once it committed or rolled back; `abandoned` when the watchdog gave up
- * on it (`UnitOfWork`), its transaction rolled back under it.
- */
-export type UnitState = 'open' | 'done' | 'abandoned';
-
+/** A unit of work on SQLite, as its watchdog sees it (`UnitOfWork`). */
 export interface UnitScope {
-  state: UnitState;
+  /** The watchdog gave up on it: its transaction was rolled back under it. */
+  abandoned: boolean;
 }
 
-const scopes = new AsyncLocalStorage<UnitScope>();
+const scopes = new WeakMap<EntityManager, UnitScope>();
 
-/** Runs `work` as the unit `scope`: whatever it awaits, and calls, sees that unit. */
-export function runInUnit<T>(scope: UnitScope, work: () => T): T {
-  return scopes.run(scope, work);
-}
-
-/** The unit of work the calling code runs in, if any. */
-export function currentUnit(): UnitScope | undefined {
-  return scopes.getStore();
+function refuseIfAbandoned(scope: UnitScope | undefined): void {
+  if (scope?.abandoned) throw new Error('A statement of an abandoned unit of work was refused');
 }
 
 /**
- * Refuses a statement of a unit the watchdog abandoned: its transaction is gone, and on SQLite's
- * one connection the statement would run in the next unit's transaction, or in none.
+ * The manager a unit of work runs on, on SQLite: TypeORM's one connection, through a runner whose
+ * statements are refused once the unit is abandoned. Without it, what the unit still ran later
+ * would land in the next unit's transaction, or in none. A manager and a proxy per unit, and no
+ * AsyncLocalStorage, whose promise hooks would tax every request of the process.
  */
-export function assertUnitNotAbandoned(): void {
-  if (scopes.getStore()?.state === 'abandoned') {
-    throw new Error('A statement of an abandoned unit of work was refused');
-  }
+export function unitManager(
+  dataSource: DataSource,
+  base: EntityManager,
+  scope: UnitScope,
+): EntityManager {
+  const runner = base.queryRunner!;
+  const query: QueryRunner['query'] = (...args: Parameters<QueryRunner['query']>) => {
+    refuseIfAbandoned(scope);
+    return runner.query(...args);
+  };
+  const guarded = new Proxy(runner, {
+    get(target, key) {
+      if (key === 'query') return query;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+  const manager = dataSource.createEntityManager(guarded);
+  scopes.set(manager, scope);
+  return manager;
+}
+
+/** For statements run on the connection beside TypeORM (`txRun`): refused for an abandoned unit. */
+export function assertUnitNotAbandoned(manager: EntityManager): void {
+  refuseIfAbandoned(scopes.get(manager));
 }
