@@ -126,6 +126,9 @@ describe('the docs, as a reader runs them', () => {
 
   beforeAll(async () => {
     await buildApp();
+    // The type-check is synchronous and takes seconds: run before the app starts, it holds up
+    // no webhook delivery in flight in this process (whose own 10 s timeout would then fire).
+    checked = typeErrors(ROOT, new Map(snippets.map((s) => [s.path, snippetSource(s.i)])));
     run = mkdtempSync(join(tmpdir(), 'latchkey-docs-'));
     work = join(run, 'work');
     mkdirSync(join(work, 'tmp'), { recursive: true });
@@ -293,18 +296,19 @@ describe('the docs, as a reader runs them', () => {
     const names = Object.keys(TS_GIVENS).filter((n) => new RegExp(`\\b${n}\\b`).test(code));
     return [{ i, names, path: join(ROOT, `docs-snippet-${i}.ts`) }];
   });
-  let checked: Map<string, string[]> | undefined;
+  /** A step's TypeScript as the module it is checked (and, `adapt`ed, run) as. */
+  const snippetSource = (step: number, adapt: (t: string) => string = (t) => t) => {
+    const { names } = snippets.find((s) => s.i === step)!;
+    return snippetModule(adapt(STEPS[step].map((b) => b.text).join('\n')), names);
+  };
+  /** Every step's type errors, all checked at once before the app starts (`beforeAll`). */
+  let checked = new Map<string, string[]>();
 
   /** A document's TypeScript, as one module: type-checked (all at once), then run. */
   async function runTypeScript(blocks: CodeBlock[], i: number) {
-    const moduleOf = (step: number, adapt: (t: string) => string) => {
-      const { names } = snippets.find((s) => s.i === step)!;
-      return snippetModule(adapt(STEPS[step].map((b) => b.text).join('\n')), names);
-    };
-    checked ??= typeErrors(ROOT, new Map(snippets.map((s) => [s.path, moduleOf(s.i, (t) => t)])));
     const { names, path } = snippets.find((s) => s.i === i)!;
     expect(checked.get(path)).toEqual([]);
-    const source = moduleOf(i, adapted);
+    const source = snippetSource(i, adapted);
     const values = await session.values(names.map((n) => TS_GIVENS[n]));
     const givens = Object.fromEntries(names.map((n) => [n, values[TS_GIVENS[n]]]));
     const answers: string[] = [];
