@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/load-config';
 import { ENTITIES } from './src/wiring/entities';
-import { dataSourceOptions, migrationDataSourceOptions } from './src/database/data-source-options';
-import { exposedFileWarning, prepareSqliteFiles } from './src/database/sqlite-files';
+import {
+  dataSourceOptions,
+  migrationDataSourceOptions,
+} from './src/database/connection/data-source-options';
+import { exposedFileWarning, prepareSqliteFiles } from './src/database/connection/sqlite-files';
 
 const config = loadConfig(process.env);
 // As the server does: the embedded database's folder and file are made private first.

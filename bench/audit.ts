@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateSigner } from '../src/audit/signed-note';
+import { generateSigner } from '../src/audit/checkpoints/signed-note';
 import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
 import { stopAll } from '../support/child';
 import { SHARED_KEYS_ENV } from '../support/keys';

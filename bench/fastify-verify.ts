@@ -8,7 +8,7 @@
  */
 import Fastify from 'fastify';
 import { hash } from 'node:crypto';
-import { isWellFormedSecret } from '../src/common/secret-shape';
+import { isWellFormedSecret } from '../src/common/secrets/secret-shape';
 
 interface Entry {
   businessId: string;

@@ -7,21 +7,21 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKEN_POLICY } from '../src/tokens/token-policy';
-import { CALLERS, Cell, TOKEN_ACTIONS, Verdict } from '../src/tokens/token-policy-terms';
+import { TOKEN_POLICY } from '../src/tokens/policy/token-policy';
+import { CALLERS, Cell, TOKEN_ACTIONS, Verdict } from '../src/tokens/policy/token-policy-terms';
 import {
   AUDIT_DATA_WHEN,
   WEBHOOK_ACTIONS,
   WEBHOOK_POLICY,
   WEBHOOK_ROLE,
-} from '../src/webhooks/webhook-policy';
+} from '../src/webhooks/endpoints/webhook-policy';
 import {
   TRUST_RULE_ACTIONS,
   TRUST_RULE_POLICY,
   TRUST_RULE_ROLE,
   TRUST_RULE_SCOPE,
   TRUST_RULE_TARGETS,
-} from '../src/federation/trust-rule-policy';
+} from '../src/federation/rules/trust-rule-policy';
 
 /** The file that prints the tables. */
 export const POLICY_DOC = join(__dirname, '..', 'docs', 'security.md');

@@ -2,9 +2,9 @@
 import './tracing-preload';
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { secretsKeyOf } from './webhooks/webhook-secret-box';
+import { secretsKeyOf } from './webhooks/signing/webhook-secret-box';
 import { startApp } from './app.factory';
-import { redactSecrets } from './common/safe-error';
+import { redactSecrets } from './common/errors/safe-error';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { stopTracing } from './tracing';
 

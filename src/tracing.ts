@@ -1,6 +1,6 @@
 import type { NodeSDK, NodeSDKConfiguration, tracing } from '@opentelemetry/sdk-node';
 import type { IncomingMessage } from 'node:http';
-import { redactUrl } from './common/safe-error';
+import { redactUrl } from './common/errors/safe-error';
 
 type SpanProcessor = tracing.SpanProcessor;
 type Span = tracing.Span;

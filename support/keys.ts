@@ -1,4 +1,4 @@
-import { generateSigner } from '../src/audit/signed-note';
+import { generateSigner } from '../src/audit/checkpoints/signed-note';
 
 /**
  * The keys a start on PostgreSQL needs (SQLite makes its own in its data folder), for the

@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import type { Test } from 'supertest';
 import { dirname, join } from 'node:path';
-import { AuditCheckpointer } from '../src/audit/audit-checkpointer';
-import { AuditSigner, DEFAULT_KEY_FILE } from '../src/audit/audit-signer';
-import { rootFromInclusionProof, rootOf, verifyConsistency } from '../src/audit/merkle';
-import { generateSigner } from '../src/audit/signed-note';
+import { AuditCheckpointer } from '../src/audit/checkpoints/audit-checkpointer';
+import { AuditSigner, DEFAULT_KEY_FILE } from '../src/audit/checkpoints/audit-signer';
+import { rootFromInclusionProof, rootOf, verifyConsistency } from '../src/audit/tree/merkle';
+import { generateSigner } from '../src/audit/checkpoints/signed-note';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, asPlatform } from './helpers/api';
 import { auditReads, EventLine, GENESIS, lineHash, splitExport } from './helpers/audit-chain';

@@ -1,4 +1,4 @@
-import { DomainEvents } from '../src/database/domain-events';
+import { DomainEvents } from '../src/database/units/domain-events';
 import { TokenRevokedEvent } from '../src/tokens/tokens.events';
 import { bootTestApp, createTestDatabase } from './helpers/test-app';
 

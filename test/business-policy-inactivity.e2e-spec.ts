@@ -1,4 +1,4 @@
-import { TokenInactivitySweep } from '../src/tokens/token-inactivity';
+import { TokenInactivitySweep } from '../src/tokens/sweeps/token-inactivity';
 import {
   BusinessFixture,
   createToken,

@@ -4,7 +4,7 @@ import {
   LIMITS,
   SCOPES_JSON_MAX,
   ALLOWED_CIDRS_JSON_MAX,
-} from '../src/common/byte-budget';
+} from '../src/common/validation/byte-budget';
 import {
   addMember,
   BusinessFixture,

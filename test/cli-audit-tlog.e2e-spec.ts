@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditCheckpointer } from '../src/audit/audit-checkpointer';
-import { parseCheckpoint } from '../src/audit/checkpoint-note';
-import { generateSigner, parseSigner } from '../src/audit/signed-note';
+import { AuditCheckpointer } from '../src/audit/checkpoints/audit-checkpointer';
+import { parseCheckpoint } from '../src/audit/checkpoints/checkpoint-note';
+import { generateSigner, parseSigner } from '../src/audit/checkpoints/signed-note';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
 import { auditReads, EventLine, lineHash, splitExport } from './helpers/audit-chain';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TOKEN_POLICY } from '../src/tokens/token-policy';
-import { TOKEN_ACTIONS, TokenAction } from '../src/tokens/token-policy-terms';
+import { TOKEN_POLICY } from '../src/tokens/policy/token-policy';
+import { TOKEN_ACTIONS, TokenAction } from '../src/tokens/policy/token-policy-terms';
 import { addMember, createBusiness, createMachine } from './factories/tenancy.factory';
 import { asBearer, asMember, listPlatformAdmins, me } from './helpers/api';
 import { ok } from './helpers/cli';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigner } from '../src/audit/signed-note';
+import { generateSigner } from '../src/audit/checkpoints/signed-note';
 import { buildApp } from './helpers/app-process';
 import { cli, cliInProcess, HTTP, ok, packagesLoaded } from './helpers/cli';
 import { bootTestApp, TestApp } from './helpers/test-app';

@@ -1,10 +1,10 @@
 import { mayActOn, policyAllows } from '../console/src/permissions';
-import { decide } from '../src/tokens/policy-decision';
-import { CALLERS, TARGETS, TOKEN_ACTIONS } from '../src/tokens/token-policy-terms';
+import { decide } from '../src/tokens/policy/policy-decision';
+import { CALLERS, TARGETS, TOKEN_ACTIONS } from '../src/tokens/policy/token-policy-terms';
 
 /**
  * The console offers a token action (re-issue, revoke, rotate) only where the server's token
- * policy allows it: it reads the same table (src/tokens/token-policy.ts), and this holds its
+ * policy allows it: it reads the same table (src/tokens/policy/token-policy.ts), and this holds its
  * reading equal to the server's `decide`, for every action, caller, target and scope set. It once
  * offered a platform admin "Re-issue first token", which always failed (403
  * NOT_TOKEN_HOLDER).

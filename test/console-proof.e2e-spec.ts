@@ -6,15 +6,15 @@ import {
   type GrowthInputs,
   type GrowthVerdict,
 } from '../console/src/audit/prove-growth';
-import { AuditCheckpointer } from '../src/audit/audit-checkpointer';
-import { DEFAULT_KEY_FILE } from '../src/audit/audit-signer';
+import { AuditCheckpointer } from '../src/audit/checkpoints/audit-checkpointer';
+import { DEFAULT_KEY_FILE } from '../src/audit/checkpoints/audit-signer';
 import {
   generateSigner,
   NoteSigner,
   parseSigner,
   readNote,
   signNote,
-} from '../src/audit/signed-note';
+} from '../src/audit/checkpoints/signed-note';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner, Caller } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

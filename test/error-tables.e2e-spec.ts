@@ -4,7 +4,7 @@ import { LEAK_ERRORS } from '../src/leaks/leak-error';
 import { FEDERATION_ERRORS } from '../src/federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../src/governance/governance-error';
 import { AUTH_ERRORS } from '../src/auth/auth-error';
-import { COMMON_ERRORS } from '../src/common/error-codes';
+import { COMMON_ERRORS } from '../src/common/errors/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../src/tenancy/tenancy-error';
 import { TOKEN_ERRORS, TokenError } from '../src/tokens/token-error';
 import { ERROR_STATUS } from './helpers/error-status';

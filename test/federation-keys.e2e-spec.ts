@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { REFETCH_COOLDOWN_MS, JwksKeys } from '../src/federation/jwks-keys';
+import { REFETCH_COOLDOWN_MS, JwksKeys } from '../src/federation/exchange/jwks-keys';
 import { BusinessFixture, createBusiness, createMachine } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
 import { exchange, githubRule, postRule } from './helpers/federation-fixtures';

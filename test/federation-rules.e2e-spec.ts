@@ -3,7 +3,7 @@ import {
   TRUST_RULE_ACTIONS,
   TRUST_RULE_POLICY,
   TrustRuleAction,
-} from '../src/federation/trust-rule-policy';
+} from '../src/federation/rules/trust-rule-policy';
 import {
   addMember,
   BusinessFixture,

@@ -1,4 +1,4 @@
-import { checksumOf, RANDOM_LENGTH } from '../src/common/secret-shape';
+import { checksumOf, RANDOM_LENGTH } from '../src/common/secrets/secret-shape';
 import { BusinessFixture, createBusiness, createMachine } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
 import { expectError } from './helpers/assertions';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { LastUsedWriter } from '../src/tokens/last-used-writer';
+import { LastUsedWriter } from '../src/tokens/verify/last-used-writer';
 import { mintSecret } from '../src/tokens/token-secret';
-import { TokenUsageRecorder } from '../src/tokens/token-usage-recorder';
+import { TokenUsageRecorder } from '../src/tokens/usage/token-usage-recorder';
 import {
   addMember,
   BusinessFixture,

@@ -1,4 +1,4 @@
-import { LastUsedWriter } from '../src/tokens/last-used-writer';
+import { LastUsedWriter } from '../src/tokens/verify/last-used-writer';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, getToken, me } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

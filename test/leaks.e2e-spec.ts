@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { checksumOf } from '../src/common/secret-shape';
+import { checksumOf } from '../src/common/secrets/secret-shape';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, getToken, me, revoke } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIMITS } from '../src/common/byte-budget';
+import { LIMITS } from '../src/common/validation/byte-budget';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
 import { SHARED_KEYS_ENV } from '../support/keys';
 import { scoped } from '../support/latchkey-client';

@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import passport from 'passport';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
-import { PassportBearerGuard } from '../src/auth/bearer.guard';
+import { PassportBearerGuard } from '../src/auth/guards/bearer.guard';
 import { Ctx, Public } from '../src/auth/decorators';
 import { RequestContext } from '../src/auth/request-context';
 import { loadConfig } from '../src/config/load-config';

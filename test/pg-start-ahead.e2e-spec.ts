@@ -1,4 +1,7 @@
-import { BoundedPgClient, BoundedPgClientConfig } from '../src/database/bounded-pg-client';
+import {
+  BoundedPgClient,
+  BoundedPgClientConfig,
+} from '../src/database/connection/bounded-pg-client';
 import { TEST_DATABASE_URL } from './setup/servers';
 
 /**

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
+import { TokenExpiryNotices } from '../src/tokens/sweeps/token-expiry-notices';
 import { RATE_LIMITS_OFF } from '../support/app-process';
 import { pgbouncerInstalled, PGBOUNCER_BIN, PrivatePgBouncer } from '../support/pgbouncer';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';

@@ -1,5 +1,5 @@
 import { RedisHealthIndicator } from '../src/health/redis.health';
-import { VerifierCache } from '../src/tokens/verifier-cache';
+import { VerifierCache } from '../src/tokens/verify/verifier-cache';
 import { ClusterTopology, redisCli } from '../support/redis-topology';
 import { addMember, createBusiness } from './factories/tenancy.factory';
 import { asMember, me, revoke } from './helpers/api';

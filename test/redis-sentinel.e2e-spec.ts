@@ -1,6 +1,6 @@
 import { RevocationBus } from '../src/bus/revocation-bus';
-import { TokensRepository } from '../src/tokens/tokens.repository';
-import { VerifierCache } from '../src/tokens/verifier-cache';
+import { TokensRepository } from '../src/tokens/store/tokens.repository';
+import { VerifierCache } from '../src/tokens/verify/verifier-cache';
 import { RATE_LIMITS_OFF } from '../support/app-process';
 import { redisCli, SentinelTopology } from '../support/redis-topology';
 import {

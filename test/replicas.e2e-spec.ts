@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { ReadRouting } from '../src/database/read-routing';
-import { ReplicaSet, ReplicaState } from '../src/database/replica-set';
+import { ReadRouting } from '../src/database/connection/read-routing';
+import { ReplicaSet, ReplicaState } from '../src/database/connection/replica-set';
 import { RATE_LIMITS_OFF } from '../support/app-process';
 import { SHARED_KEYS_ENV } from '../support/keys';
 import { PG_BIN_DIR, pgServerInstalled, ReplicatedPostgres } from '../support/pg-replica';

@@ -9,7 +9,7 @@ import { expectError } from './helpers/assertions';
 import { putPolicy } from './helpers/token-policy';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { Client } from 'pg';
-import { activeTokensKey, KEY_SPACE } from '../src/database/key-lock';
+import { activeTokensKey, KEY_SPACE } from '../src/database/units/key-lock';
 import { sleep } from '../support/stats';
 import { DRIVERS } from './setup/servers';
 

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config';
-import { TokenExpiryNotices } from '../src/tokens/token-expiry-notices';
+import { TokenExpiryNotices } from '../src/tokens/sweeps/token-expiry-notices';
 import {
   BusinessFixture,
   createBusiness,

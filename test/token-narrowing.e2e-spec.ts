@@ -52,7 +52,7 @@ const WIDENINGS: [string, () => Record<string, unknown>, string][] = [
  * Edits that only narrow: PATCH takes scopes, expires_at, allowed_cidrs and
  * rate_limit_per_minute, each only narrower; anything wider is 403 WIDENING_NOT_ALLOWED, field by
  * field, and nothing changes. A narrowing reaches every instance's cache at once. The rule
- * itself, cell by cell: src/tokens/token-narrowing.spec.ts.
+ * itself, cell by cell: src/tokens/policy/token-narrowing.spec.ts.
  */
 describe.each(DRIVERS)('Narrowing a token on %s', (driver) => {
   let t: TestApp;

@@ -7,8 +7,8 @@ import { expectBearerError, expectError, sleep } from './helpers/assertions';
 import { ok } from './helpers/cli';
 import { json } from './helpers/cli-policy';
 import { bootTestApp, TestApp } from './helpers/test-app';
-import { UnitOfWork } from '../src/database/unit-of-work';
-import { TokenFamilyPause } from '../src/tokens/token-family-pause';
+import { UnitOfWork } from '../src/database/units/unit-of-work';
+import { TokenFamilyPause } from '../src/tokens/lifecycle/token-family-pause';
 import { DRIVERS } from './setup/servers';
 
 /**

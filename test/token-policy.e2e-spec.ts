@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { scopesWithin } from '../src/auth/scopes';
-import { decideOnToken, Decision } from '../src/tokens/policy-decision';
-import { TOKEN_POLICY } from '../src/tokens/token-policy';
+import { decideOnToken, Decision } from '../src/tokens/policy/policy-decision';
+import { TOKEN_POLICY } from '../src/tokens/policy/token-policy';
 import {
   CallerClass,
   TargetClass,
   TOKEN_ACTIONS,
   TokenAction,
-} from '../src/tokens/token-policy-terms';
+} from '../src/tokens/policy/token-policy-terms';
 import { asMember, BusinessFixture } from './factories/tenancy.factory';
 import { expectError } from './helpers/assertions';
 import { TestApp } from './helpers/test-app';

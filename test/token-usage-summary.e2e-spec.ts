@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TokenUsageRecorder } from '../src/tokens/token-usage-recorder';
+import { TokenUsageRecorder } from '../src/tokens/usage/token-usage-recorder';
 import {
   addMember,
   BusinessFixture,

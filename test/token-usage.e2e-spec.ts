@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { TokenUsageRecorder, USAGE_FLUSH_INTERVAL_MS } from '../src/tokens/token-usage-recorder';
+import {
+  TokenUsageRecorder,
+  USAGE_FLUSH_INTERVAL_MS,
+} from '../src/tokens/usage/token-usage-recorder';
 import {
   addMember,
   BusinessFixture,

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import Redis from 'ioredis';
 import { AppConfig } from '../src/config/app-config';
-import { UsesMeter } from '../src/tokens/uses/uses-meter';
+import { UsesMeter } from '../src/tokens/usage/uses/uses-meter';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asBearer, asMember, asOwner, getToken, listTokens, me, rotate } from './helpers/api';
 import { expectError } from './helpers/assertions';

@@ -1,6 +1,6 @@
 import { mintSecret } from '../src/tokens/token-secret';
-import { TokensRepository } from '../src/tokens/tokens.repository';
-import { VerifierCache } from '../src/tokens/verifier-cache';
+import { TokensRepository } from '../src/tokens/store/tokens.repository';
+import { VerifierCache } from '../src/tokens/verify/verifier-cache';
 import { TenancyDirectory } from '../src/tenancy/tenancy-directory';
 import {
   addMember,

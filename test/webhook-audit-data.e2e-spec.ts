@@ -2,8 +2,8 @@ import { BusinessFixture, createBusiness, addMember } from './factories/tenancy.
 import { asBearer, asMember, asOwner, Caller } from './helpers/api';
 import { expectError } from './helpers/assertions';
 import { bootTestApp, TestApp } from './helpers/test-app';
-import { WebhookMessagesRepository } from '../src/webhooks/webhook-messages.repository';
-import { messageId } from '../src/webhooks/webhook-message.entity';
+import { WebhookMessagesRepository } from '../src/webhooks/store/webhook-messages.repository';
+import { messageId } from '../src/webhooks/store/webhook-message.entity';
 import {
   callerWith,
   Chain,

@@ -1,5 +1,9 @@
 import { scopesAllow } from '../src/auth/scopes';
-import { scopesNeeded, WEBHOOK_POLICY, WebhookAction } from '../src/webhooks/webhook-policy';
+import {
+  scopesNeeded,
+  WEBHOOK_POLICY,
+  WebhookAction,
+} from '../src/webhooks/endpoints/webhook-policy';
 import { BusinessFixture, createBusiness } from './factories/tenancy.factory';
 import { Caller } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

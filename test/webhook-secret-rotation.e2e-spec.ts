@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { UnitOfWork } from '../src/database/unit-of-work';
-import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository';
+import { UnitOfWork } from '../src/database/units/unit-of-work';
+import { WebhookEndpointsRepository } from '../src/webhooks/store/webhook-endpoints.repository';
 import { BusinessFixture, createBusiness } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

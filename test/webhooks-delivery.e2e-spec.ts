@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { addMember, createBusiness, createToken } from './factories/tenancy.factory';
 import { asMember, asOwner, asPlatform, revoke, rotate } from './helpers/api';
-import { CLI_AUTHOR } from '../src/database/domain-event';
-import { UnitOfWork } from '../src/database/unit-of-work';
+import { CLI_AUTHOR } from '../src/database/units/domain-event';
+import { UnitOfWork } from '../src/database/units/unit-of-work';
 import { TokenRevokedEvent } from '../src/tokens/tokens.events';
-import { Outcome, WebhookAttemptRecorder } from '../src/webhooks/webhook-attempt-recorder';
-import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository';
+import { Outcome, WebhookAttemptRecorder } from '../src/webhooks/delivery/webhook-attempt-recorder';
+import { WebhookEndpointsRepository } from '../src/webhooks/store/webhook-endpoints.repository';
 import { DRIVERS } from './setup/servers';
 import {
   FAST_RETRIES,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { UnitOfWork } from '../src/database/unit-of-work';
+import { UnitOfWork } from '../src/database/units/unit-of-work';
 import { BusinessFixture, createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
@@ -8,12 +8,12 @@ import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
 import { HangingReceiver } from '../support/hanging-receiver';
 import { sleep } from '../support/stats';
-import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity';
-import { messageId, WebhookMessage } from '../src/webhooks/webhook-message.entity';
-import { WebhookClaims } from '../src/webhooks/webhook-claims';
-import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
-import { WebhookMessagesRepository } from '../src/webhooks/webhook-messages.repository';
-import type { DueMessage } from '../src/webhooks/send-slots';
+import { WebhookEndpoint } from '../src/webhooks/store/webhook-endpoint.entity';
+import { messageId, WebhookMessage } from '../src/webhooks/store/webhook-message.entity';
+import { WebhookClaims } from '../src/webhooks/delivery/webhook-claims';
+import { WebhookDispatcher } from '../src/webhooks/delivery/webhook-dispatcher';
+import { WebhookMessagesRepository } from '../src/webhooks/store/webhook-messages.repository';
+import type { DueMessage } from '../src/webhooks/delivery/send-slots';
 
 /** Not the default (4), so the suite shows the variable is read. */
 const PER_ENDPOINT = 3;

@@ -3,9 +3,9 @@ import { asOwner, revoke } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 import { DRIVERS } from './setup/servers';
-import { WebhookMessagesRepository } from '../src/webhooks/webhook-messages.repository';
-import { seal } from '../src/webhooks/webhook-secret-box';
-import { generateSecret } from '../src/webhooks/webhook-signature';
+import { WebhookMessagesRepository } from '../src/webhooks/store/webhook-messages.repository';
+import { seal } from '../src/webhooks/signing/webhook-secret-box';
+import { generateSecret } from '../src/webhooks/signing/webhook-signature';
 import { listAttempts, waitForAttempts } from './helpers/webhook-suite';
 
 /**

@@ -1,5 +1,5 @@
 import { dbTime } from '../src/database/db-time';
-import { WebhookRetention } from '../src/webhooks/webhook-retention';
+import { WebhookRetention } from '../src/webhooks/messages/webhook-retention';
 import { createBusiness, createToken } from './factories/tenancy.factory';
 import { asOwner, revoke } from './helpers/api';
 import { bootTestApp, TestApp } from './helpers/test-app';

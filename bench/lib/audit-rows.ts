@@ -4,10 +4,10 @@
  * are merely read (the bound verify is judged against).
  */
 import { performance } from 'node:perf_hooks';
-import { leafOfRow } from '../../src/audit/audit-chain';
-import { AUDIT_ROW_COLUMNS } from '../../src/audit/audit-row';
-import { chainRowsQuery, RAW_TEXT_TYPES } from '../../src/audit/audit-row-query';
-import { VERIFY_BATCH } from '../../src/audit/chain-segment';
+import { leafOfRow } from '../../src/audit/chain/audit-chain';
+import { AUDIT_ROW_COLUMNS } from '../../src/audit/codec/audit-row';
+import { chainRowsQuery, RAW_TEXT_TYPES } from '../../src/audit/query/audit-row-query';
+import { VERIFY_BATCH } from '../../src/audit/chain/chain-segment';
 import { withClient } from '../../support/postgres';
 
 /** Verify's own batch: the raw read asks for the same seq ranges. */

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
-import { ChainedEvent, chainHash } from '../../src/audit/audit-chain';
-import { canonicalJson } from '../../src/audit/canonical-json';
+import { ChainedEvent, chainHash } from '../../src/audit/chain/audit-chain';
+import { canonicalJson } from '../../src/audit/codec/canonical-json';
 import { withClient } from '../../support/postgres';
 
 const SEED_BATCH = 10_000;

@@ -4,7 +4,7 @@
  * and off. Figures, not assertions.
  */
 import { performance } from 'node:perf_hooks';
-import { rootFromInclusionProof } from '../../src/audit/merkle';
+import { rootFromInclusionProof } from '../../src/audit/tree/merkle';
 import { keepAliveAgent } from '../../support/http';
 import { BusinessSetup, LatchkeyClient, scoped } from '../../support/latchkey-client';
 import { withClient } from '../../support/postgres';

@@ -1,12 +1,16 @@
 import { roleAtLeast, type Role } from '../../src/auth/roles';
 import { scopesAllow } from '../../src/auth/scopes';
-import { TOKEN_POLICY } from '../../src/tokens/token-policy';
-import type { CallerClass, TargetClass, TokenAction } from '../../src/tokens/token-policy-terms';
+import { TOKEN_POLICY } from '../../src/tokens/policy/token-policy';
+import type {
+  CallerClass,
+  TargetClass,
+  TokenAction,
+} from '../../src/tokens/policy/token-policy-terms';
 
 /**
  * What the signed-in token may do, so the console offers only that. The rules are the server's
  * own, imported (not copied): the scope rules of src/auth/scopes.ts, and the token policy's
- * table (src/tokens/token-policy.ts), read here as src/tokens/policy-decision.ts `decide` reads
+ * table (src/tokens/policy/token-policy.ts), read here as src/tokens/policy/policy-decision.ts `decide` reads
  * it. test/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
  */
 

@@ -1,9 +1,9 @@
-import type { EventActor, EventOrigin } from '../database/domain-event';
-import { rowOfEntity, viewOfRow } from './audit-codec';
+import type { EventActor, EventOrigin } from '../database/units/domain-event';
+import { rowOfEntity, viewOfRow } from './codec/audit-codec';
 import type { AuditEvent } from './audit-event.entity';
-import type { AuditOutcome } from './audit-fields';
+import type { AuditOutcome } from './codec/audit-fields';
 
-export type { AuditEventView } from './audit-fields';
+export type { AuditEventView } from './codec/audit-fields';
 
 /** What a listener asks the log to append; the chain adds id, seq, time and hashes. */
 export interface AuditEntry {

@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
-import { AuditCheckpointer } from './audit-checkpointer';
-import { AuditCheckpoints } from './audit-checkpoints';
-import { AuditSigner } from './audit-signer';
-import { AuditListener } from './audit.listener';
-import { AuditStream } from './audit-stream';
-import { AuditAppender } from './audit-appender';
-import { AuditRepository } from './audit.repository';
-import { AuditTreeRepository } from './audit-tree.repository';
-import { AuditService } from './audit.service';
-import { TokenGovernanceRecords } from './token-governance-records';
+import { AuditCheckpointer } from './checkpoints/audit-checkpointer';
+import { AuditCheckpoints } from './checkpoints/audit-checkpoints';
+import { AuditSigner } from './checkpoints/audit-signer';
+import { AuditListener } from './recording/audit.listener';
+import { AuditStream } from './query/audit-stream';
+import { AuditAppender } from './recording/audit-appender';
+import { AuditRepository } from './query/audit.repository';
+import { AuditTreeRepository } from './tree/audit-tree.repository';
+import { AuditService } from './query/audit.service';
+import { TokenGovernanceRecords } from './recording/token-governance-records';
 
 /**
  * The tamper-evident log. It learns of changes only through domain events, and writes them in

@@ -1,4 +1,4 @@
-import { toErrorResponse } from '../common/error-response';
+import { toErrorResponse } from '../common/errors/error-response';
 import { AUTH_ERRORS, AuthError, ForbiddenCode } from './auth-error';
 
 describe(AuthError.name, () => {

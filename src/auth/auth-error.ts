@@ -1,5 +1,5 @@
-import { DomainError } from '../common/domain-error';
-import type { ErrorTable } from '../common/error-codes';
+import { DomainError } from '../common/errors/domain-error';
+import type { ErrorTable } from '../common/errors/error-codes';
 
 /** Authentication (401) and authorization (403, or 404 for a business a platform token names). */
 export const AUTH_ERRORS = {

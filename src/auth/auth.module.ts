@@ -3,14 +3,14 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { RateLimitGuard } from '../throttle/rate-limit.guard';
 import { ThrottleModule } from '../throttle/throttle.module';
-import { AccessGuard } from './access.guard';
-import { BearerGuard, PassportBearerGuard } from './bearer.guard';
-import { BearerStrategy } from './bearer.strategy';
-import { BusinessScopeGuard } from './business-scope.guard';
-import { GatewayGuard } from './gateway.guard';
+import { AccessGuard } from './guards/access.guard';
+import { BearerGuard, PassportBearerGuard } from './guards/bearer.guard';
+import { BearerStrategy } from './guards/bearer.strategy';
+import { BusinessScopeGuard } from './guards/business-scope.guard';
+import { GatewayGuard } from './guards/gateway.guard';
 import { BusinessDirectory, PrincipalVerifier } from './ports';
-import { RequestGuard } from './request.guard';
-import { RoutePlans } from './route-plan';
+import { RequestGuard } from './guards/request.guard';
+import { RoutePlans } from './guards/route-plan';
 
 const PROVIDERS = [
   BearerStrategy,

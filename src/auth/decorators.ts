@@ -5,8 +5,8 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
-import { ApiBodyErrors, ApiErrors } from '../common/envelope';
-import { CONTEXT_KEY } from '../common/request-keys';
+import { ApiBodyErrors, ApiErrors } from '../common/http/envelope';
+import { CONTEXT_KEY } from '../common/http/request-keys';
 import type { Role } from './roles';
 import type { RequestContext } from './request-context';
 

@@ -1,4 +1,4 @@
-import type { RequestOrigin } from '../database/domain-event';
+import type { RequestOrigin } from '../database/units/domain-event';
 import type { Actor, BusinessRecord, CallerToken } from './request-context';
 import type { Role } from './roles';
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { clientIp, namedClientIp } from '../common/client-ip';
-import { clientRequestIdOf } from '../common/request-keys';
-import { redactSecrets } from '../common/safe-error';
-import type { Author, EventOrigin, RequestOrigin } from '../database/domain-event';
+import { clientIp, namedClientIp } from '../common/http/client-ip';
+import { clientRequestIdOf } from '../common/http/request-keys';
+import { redactSecrets } from '../common/errors/safe-error';
+import type { Author, EventOrigin, RequestOrigin } from '../database/units/domain-event';
 import { Role, roleAtLeast } from './roles';
 import { principalHolds } from './scopes';
 

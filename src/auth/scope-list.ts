@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsString, Matches } from 'class-validator';
-import { LIMITS } from '../common/byte-budget';
-import { MaxLength } from '../common/dto-fields';
+import { LIMITS } from '../common/validation/byte-budget';
+import { MaxLength } from '../common/validation/dto-fields';
 import { SCOPE_PATTERN } from './scopes';
 
 /**

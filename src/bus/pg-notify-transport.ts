@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client, Notification } from 'pg';
 import type { DataSource } from 'typeorm';
-import { loggableError } from '../common/safe-error';
+import { loggableError } from '../common/errors/safe-error';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
 
 const CONNECT_TIMEOUT_MS = 2000;

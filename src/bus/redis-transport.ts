@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { loggableError } from '../common/safe-error';
+import { loggableError } from '../common/errors/safe-error';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
 import { disconnectNow } from '../common/redis-disconnect';
 import type { RedisClient, RedisConnections } from './redis-connections';

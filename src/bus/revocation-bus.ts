@@ -5,7 +5,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { loggableError } from '../common/safe-error';
+import { loggableError } from '../common/errors/safe-error';
 import type { AppConfig } from '../config/app-config';
 import type { Metrics } from '../metrics/metrics';
 import type { BusTransport, BusTransportEvents, BusTransportFactory } from './bus-transport';

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import type { CommandRunner } from 'nest-commander';
-import { CliUsageError } from './cli-argv';
-import { CLI_GRAMMAR } from './cli-grammar';
-import type { CommandSpec } from './cli-spec';
+import { CliUsageError } from './grammar/cli-argv';
+import { CLI_GRAMMAR } from './grammar/cli-grammar';
+import type { CommandSpec } from './grammar/cli-spec';
 import { cliStderr, cliStdout } from './cli-io';
 
 /** Commander's Command, as nest-commander runs it (a type: nothing of nest-commander loads). */

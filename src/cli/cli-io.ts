@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream, ReadStream } from 'node:fs';
-import { redactSecrets } from '../common/safe-error';
-import { CliUsageError, namesPastedSecret, SECRET_IN_ARGV } from './cli-argv';
+import { redactSecrets } from '../common/errors/safe-error';
+import { CliUsageError, namesPastedSecret, SECRET_IN_ARGV } from './grammar/cli-argv';
 
 /** Where one run of the CLI writes and reads: the process's streams, or a test's. */
 export interface CliStreams {

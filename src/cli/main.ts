@@ -1,4 +1,4 @@
-import { redactSecrets } from '../common/safe-error';
+import { redactSecrets } from '../common/errors/safe-error';
 import { exitWith } from './cli-exit';
 import { runCli } from './run-cli';
 

@@ -1,4 +1,4 @@
-import { CliUsageError } from './cli-argv';
+import { CliUsageError } from './grammar/cli-argv';
 import { parseFront } from './cli-front';
 import { CliStreams, cliStderr, withCliStreams } from './cli-io';
 
@@ -22,7 +22,7 @@ export async function runCli(
     try {
       const front = parseFront(args);
       if ('exitCode' in front) return front.exitCode;
-      const { runInNest } = await import('./run-nest');
+      const { runInNest } = await import('./nest/run-nest');
       return await runInNest(args, env, front.top);
     } catch (e) {
       cliStderr().write(`${e instanceof Error ? e.message || String(e) : String(e)}\n`);

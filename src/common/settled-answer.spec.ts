@@ -1,4 +1,4 @@
-import { envelope, Outcome } from './envelope';
+import { envelope, Outcome } from './http/envelope';
 import { settledAnswer, settledJson, settledVariant } from './settled-answer';
 
 describe('settled answers', () => {

@@ -1,4 +1,4 @@
-import { envelope } from './envelope';
+import { envelope } from './http/envelope';
 
 /** Answers whose enveloped JSON is written once and reused: see `settledAnswer`. */
 const settled = new WeakMap<object, string | null>();

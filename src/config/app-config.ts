@@ -18,9 +18,9 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DatabaseConfig } from './database-config';
-import { parseTrustProxy, TrustProxy } from './trust-proxy';
-import { isTokenHeaderName } from './verify-token-header';
+import { DatabaseConfig } from './sections/database-config';
+import { parseTrustProxy, TrustProxy } from './sections/trust-proxy';
+import { isTokenHeaderName } from './sections/verify-token-header';
 import { toInt, toBool } from './env-transforms';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
-import { REDIS_TOPOLOGY_KEYS } from './redis-topology-config';
+import { REDIS_TOPOLOGY_KEYS } from './sections/redis-topology-config';
 
 /**
  * Reading the environment into `AppConfig`: which variables are read, which are refused as

@@ -2,12 +2,12 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import type { DataSourceOptions } from 'typeorm';
-import { dataSourceOptions } from './data-source-options';
-import { DomainEvents } from './domain-events';
+import { dataSourceOptions } from './connection/data-source-options';
+import { DomainEvents } from './units/domain-events';
 import { RawRows } from './raw-rows';
-import { ReadRouting } from './read-routing';
-import { ReplicaSet } from './replica-set';
-import { UnitOfWork } from './unit-of-work';
+import { ReadRouting } from './connection/read-routing';
+import { ReplicaSet } from './connection/replica-set';
+import { UnitOfWork } from './units/unit-of-work';
 
 /**
  * The DataSource, the unit of work, domain event dispatch, raw row reads, and the read replicas

@@ -1,5 +1,5 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import type { Keyset } from '../common/pagination';
+import type { Keyset } from '../common/validation/pagination';
 
 /**
  * Orders by (`atColumn`, `idColumn`) ascending and reads the page after `after`, one row more

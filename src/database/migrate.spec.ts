@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/load-config';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions } from './connection/data-source-options';
 import { hasPendingMigrations } from './migrate';
 import { MIGRATIONS } from './migration-list';
 

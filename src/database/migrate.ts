@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
-import { migrationDataSourceOptions } from './data-source-options';
+import { migrationDataSourceOptions } from './connection/data-source-options';
 
 // An arbitrary constant: every Latchkey instance on a database takes the same advisory lock.
 export const MIGRATION_LOCK_KEY = 7_316_020_251;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { throughTransactionPooler } from './data-source-options';
-import { preparedStatement, sqliteConnection } from './sqlite-statements';
+import { throughTransactionPooler } from './connection/data-source-options';
+import { preparedStatement, sqliteConnection } from './units/sqlite-statements';
 
 /**
  * Reads rows as arrays of column values, in SELECT order, straight from the driver, for hot

@@ -1,6 +1,6 @@
 import { AUDIT_ERRORS } from '../audit/audit-error';
 import { AUTH_ERRORS } from '../auth/auth-error';
-import { COMMON_ERRORS } from '../common/error-codes';
+import { COMMON_ERRORS } from '../common/errors/error-codes';
 import { LEAK_ERRORS } from '../leaks/leak-error';
 import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
 import { TOKEN_ERRORS } from '../tokens/token-error';

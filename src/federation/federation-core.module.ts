@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { AuditListener } from '../audit/audit.listener';
+import { AuditListener } from '../audit/recording/audit.listener';
 import { AuditModule } from '../audit/audit.module';
-import { DomainEvents } from '../database/domain-events';
+import { DomainEvents } from '../database/units/domain-events';
 import { IdentityDeletedEvent, MemberRemovedEvent } from '../tenancy/tenancy.events';
 import {
   TokenExchangedEvent,
@@ -9,7 +9,7 @@ import {
   TrustRuleDeletedEvent,
   TrustRuleRef,
 } from './federation.events';
-import { TrustRulesRepository } from './trust-rules.repository';
+import { TrustRulesRepository } from './rules/trust-rules.repository';
 
 /** What an audit entry says of a rule: where its keys come from, never the keys themselves. */
 const ruleMetadata = (r: TrustRuleRef) => ({

@@ -1,5 +1,5 @@
-import { DomainError } from '../common/domain-error';
-import type { ErrorTable } from '../common/error-codes';
+import { DomainError } from '../common/errors/domain-error';
+import type { ErrorTable } from '../common/errors/error-codes';
 
 /** The most trust rules one machine identity may hold. */
 export const MAX_TRUST_RULES_PER_IDENTITY = 20;

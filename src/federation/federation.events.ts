@@ -1,4 +1,4 @@
-import { Audited, Author, DomainEvent } from '../database/domain-event';
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 import type { TokenRef } from '../tokens/tokens.events';
 
 /** What an audit entry says of a trust rule: never its keys, only where they come from. */

@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
-import { ExchangeLimits } from './exchange-limits';
+import { ExchangeLimits } from './exchange/exchange-limits';
 import { FederationCoreModule } from './federation-core.module';
-import { JwksKeys } from './jwks-keys';
-import { TokenExchangeController } from './token-exchange.controller';
-import { TokenExchangeService } from './token-exchange.service';
-import { TrustRulesController } from './trust-rules.controller';
-import { TrustRulesService } from './trust-rules.service';
+import { JwksKeys } from './exchange/jwks-keys';
+import { TokenExchangeController } from './http/token-exchange.controller';
+import { TokenExchangeService } from './exchange/token-exchange.service';
+import { TrustRulesController } from './http/trust-rules.controller';
+import { TrustRulesService } from './rules/trust-rules.service';
 
 /**
  * OIDC federation: machine identities' trust rules, and the RFC 8693 exchange of a

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { GATEWAY_CHECK } from '../auth/decorators';
 import { userContext } from '../../test/fixtures/request-context';
 import { AuthError } from '../auth/auth-error';
-import { CONTEXT_KEY } from '../common/request-keys';
+import { CONTEXT_KEY } from '../common/http/request-keys';
 import { registerVerifyFastPath } from './verify-fast-path';
 import { VerifyController } from './verify.controller';
 

@@ -3,8 +3,8 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CHECK } from '../auth/decorators';
 import type { RequestContext } from '../auth/request-context';
-import { fastRouteHandler, type FastRouteGuard } from '../common/fast-route';
-import { CONTEXT_KEY } from '../common/request-keys';
+import { fastRouteHandler, type FastRouteGuard } from '../common/http/fast-route';
+import { CONTEXT_KEY } from '../common/http/request-keys';
 import { verifiedHeaders } from './verified-headers';
 import { VerifyController } from './verify.controller';
 

@@ -9,9 +9,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BEARER_429, Ctx, GatewayCheck } from '../auth/decorators';
-import { GATEWAY_HEADERS } from '../auth/gateway-requirements';
+import { GATEWAY_HEADERS } from '../auth/guards/gateway-requirements';
 import type { RequestContext } from '../auth/request-context';
-import { ApiErrors, RawResponse } from '../common/envelope';
+import { ApiErrors, RawResponse } from '../common/http/envelope';
 import { UNRESTRICTED_SCOPES, verifiedHeaders } from './verified-headers';
 
 const ERRORS = {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { assertBusinessId } from '../common/tenant-scope';
-import { readerOf, Transaction } from '../database/unit-of-work';
+import { readerOf, Transaction } from '../database/units/unit-of-work';
 import { BusinessTokenPolicy } from './business-policy.entity';
 
 /** Businesses' token policies (`business_token_policies`), one row per business that set one. */

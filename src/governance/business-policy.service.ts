@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
-import { canonicalCidr } from '../common/cidr';
-import type { Author } from '../database/domain-event';
-import { holdKeyLock, readUnderKeyLocks } from '../database/key-lock';
-import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { canonicalCidr } from '../common/validation/cidr';
+import type { Author } from '../database/units/domain-event';
+import { holdKeyLock, readUnderKeyLocks } from '../database/units/key-lock';
+import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
 import { BusinessTokenPolicy } from './business-policy.entity';
 import { BusinessPolicyRepository } from './business-policy.repository';

@@ -1,4 +1,4 @@
-import { cidrsWithin } from '../common/cidr';
+import { cidrsWithin } from '../common/validation/cidr';
 import { scopesAllow, scopesWithin } from '../auth/scopes';
 
 const DAY_MS = 86_400_000;

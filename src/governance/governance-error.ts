@@ -1,5 +1,5 @@
-import { DomainError } from '../common/domain-error';
-import type { ErrorTable } from '../common/error-codes';
+import { DomainError } from '../common/errors/domain-error';
+import type { ErrorTable } from '../common/errors/error-codes';
 import type { PolicyBreach } from './business-policy';
 
 /** The rules a business sets for its tokens. */

@@ -1,4 +1,4 @@
-import { Audited, Author, DomainEvent } from '../database/domain-event';
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /** A business's token policy as its audit entry shows it (snake_case, as the API does). */
 export interface PolicySnapshot {

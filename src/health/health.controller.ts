@@ -6,9 +6,9 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { StorageUnavailableError } from '../common/domain-error';
+import { StorageUnavailableError } from '../common/errors/domain-error';
 import { Public } from '../auth/decorators';
-import { ApiErrors, RawResponse } from '../common/envelope';
+import { ApiErrors, RawResponse } from '../common/http/envelope';
 import { BusHealthIndicator } from './bus.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ReplicasHealthIndicator } from './replicas.health';

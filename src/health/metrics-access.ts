@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../auth/auth-error';
-import { bearerTokenOf } from '../auth/bearer.guard';
-import { TokenVerifier } from '../tokens/token-verifier';
+import { bearerTokenOf } from '../auth/guards/bearer.guard';
+import { TokenVerifier } from '../tokens/verify/token-verifier';
 import { originOf } from '../auth/request-context';
-import { clientIp } from '../common/client-ip';
+import { clientIp } from '../common/http/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
 

@@ -2,7 +2,7 @@ import { applyDecorators, Controller, Get, Header, Req, Res, SetMetadata } from 
 import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../auth/decorators';
-import { ApiErrors, RawResponse } from '../common/envelope';
+import { ApiErrors, RawResponse } from '../common/http/envelope';
 import { Metrics } from '../metrics/metrics';
 import { MetricsAccess } from './metrics-access';
 

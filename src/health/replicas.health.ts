@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ReplicaSet } from '../database/replica-set';
+import { ReplicaSet } from '../database/connection/replica-set';
 
 /**
  * Reports the read replicas (DATABASE_REPLICA_URLS): each one's state and lag, by its place in

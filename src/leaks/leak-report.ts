@@ -1,6 +1,6 @@
-import { RequestValidationError, ValidationIssue } from '../common/domain-error';
-import { redactSecrets } from '../common/safe-error';
-import { storable } from '../common/text';
+import { RequestValidationError, ValidationIssue } from '../common/errors/domain-error';
+import { redactSecrets } from '../common/errors/safe-error';
+import { storable } from '../common/validation/text';
 import type { LeakSighting } from '../tokens/tokens.events';
 
 /** One entry of GitHub's secret scanning partner report. */

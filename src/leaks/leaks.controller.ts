@@ -3,9 +3,9 @@ import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/decorators';
 import { originOf } from '../auth/request-context';
-import { ApiErrors, RawResponse } from '../common/envelope';
-import { NoStore } from '../common/no-store';
-import { KeepRawBody, rawBodyOf } from '../common/raw-body';
+import { ApiErrors, RawResponse } from '../common/http/envelope';
+import { NoStore } from '../common/http/no-store';
+import { KeepRawBody, rawBodyOf } from '../common/http/raw-body';
 import { LeakReportRateLimit } from '../throttle/rate-limit.decorators';
 import { LeakLabelDto, ReportedLeakDto } from './dto/leak-label.dto';
 import { LeaksService } from './leaks.service';

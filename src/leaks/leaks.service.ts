@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Author, EventOrigin } from '../database/domain-event';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+import type { Author, EventOrigin } from '../database/units/domain-event';
+import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
 import { AppConfig } from '../config/app-config';
 import { GithubSignatureVerifier, githubKeysOf } from './github-signature';
 import { LeakError } from './leak-error';

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Outcome } from '../common/envelope';
-import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
-import { Author } from '../database/domain-event';
-import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { Business } from './business.entity';
-import { BusinessesRepository } from './businesses.repository';
+import { Outcome } from '../common/http/envelope';
+import { createdKey, Page, PageQueryDto, paginate } from '../common/validation/pagination';
+import { Author } from '../database/units/domain-event';
+import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
+import { Business } from './store/business.entity';
+import { BusinessesRepository } from './store/businesses.repository';
 import { BusinessViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
-import { Membership } from './membership.entity';
-import { MemberRow, MembershipsRepository } from './memberships.repository';
+import { Membership } from './store/membership.entity';
+import { MemberRow, MembershipsRepository } from './store/memberships.repository';
 import {
   BusinessCreatedEvent,
   BusinessResumedEvent,
@@ -17,7 +17,7 @@ import {
   MemberAddedEvent,
 } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
-import { ReadRouting } from '../database/read-routing';
+import { ReadRouting } from '../database/connection/read-routing';
 
 @Injectable()
 export class BusinessesService {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Author } from '../database/domain-event';
-import { Transaction } from '../database/unit-of-work';
-import { Identity, identityLabel } from './identity.entity';
-import { IdentitiesRepository } from './identities.repository';
+import { Author } from '../database/units/domain-event';
+import { Transaction } from '../database/units/unit-of-work';
+import { Identity, identityLabel } from './store/identity.entity';
+import { IdentitiesRepository } from './store/identities.repository';
 import { IdentityCreatedEvent, IdentityRef } from './tenancy.events';
 
 export function identityRef(identity: Identity): IdentityRef {

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../auth/request-context';
-import { RequestValidationError } from '../common/domain-error';
-import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { Transaction, UnitOfWork } from '../database/unit-of-work';
+import { RequestValidationError } from '../common/errors/domain-error';
+import { Page, PageQueryDto, paginate } from '../common/validation/pagination';
+import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from './dto/tenancy.dto';
 import { identityRef } from './identities.service';
-import { Identity } from './identity.entity';
-import { IdentitiesRepository } from './identities.repository';
-import { Membership } from './membership.entity';
-import { memberKey, MembershipsRepository } from './memberships.repository';
+import { Identity } from './store/identity.entity';
+import { IdentitiesRepository } from './store/identities.repository';
+import { Membership } from './store/membership.entity';
+import { memberKey, MembershipsRepository } from './store/memberships.repository';
 import { IdentityCreatedEvent, IdentityRef, MemberAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
-import { ReadRouting } from '../database/read-routing';
+import { ReadRouting } from '../database/connection/read-routing';
 
 /** Machines (CI runners, services) that hold tokens of one business. */
 @Injectable()

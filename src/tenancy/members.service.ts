@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
-import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { Author } from '../database/domain-event';
-import { Transaction, UnitOfWork } from '../database/unit-of-work';
-import { BusinessesRepository } from './businesses.repository';
+import { Page, PageQueryDto, paginate } from '../common/validation/pagination';
+import { Author } from '../database/units/domain-event';
+import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
+import { BusinessesRepository } from './store/businesses.repository';
 import { ChangeRoleDto, MemberViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
-import { Membership, Role } from './membership.entity';
-import { MemberRow, memberKey, MembershipsRepository } from './memberships.repository';
+import { Membership, Role } from './store/membership.entity';
+import { MemberRow, memberKey, MembershipsRepository } from './store/memberships.repository';
 import { MemberAddedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
-import { ReadRouting } from '../database/read-routing';
+import { ReadRouting } from '../database/connection/read-routing';
 
 /** A member's 404. */
 export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND');

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { createdKey, Page, PageQueryDto, paginate } from '../common/pagination';
-import { Author } from '../database/domain-event';
-import { Transaction } from '../database/unit-of-work';
+import { createdKey, Page, PageQueryDto, paginate } from '../common/validation/pagination';
+import { Author } from '../database/units/domain-event';
+import { Transaction } from '../database/units/unit-of-work';
 import { PlatformAdminViewDto } from './dto/tenancy.dto';
 import { IdentitiesService, identityRef } from './identities.service';
-import { Identity } from './identity.entity';
-import { IdentitiesRepository } from './identities.repository';
+import { Identity } from './store/identity.entity';
+import { IdentitiesRepository } from './store/identities.repository';
 import { PlatformAdminAddedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
-import { ReadRouting } from '../database/read-routing';
+import { ReadRouting } from '../database/connection/read-routing';
 
 /** The people who run the installation. */
 @Injectable()

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { BusinessDirectory } from '../auth/ports';
-import type { Transaction } from '../database/unit-of-work';
-import { Business } from './business.entity';
-import { BusinessesRepository } from './businesses.repository';
-import { Identity } from './identity.entity';
-import { IdentitiesRepository } from './identities.repository';
-import { Membership, Role } from './membership.entity';
-import { MembershipsRepository } from './memberships.repository';
+import type { Transaction } from '../database/units/unit-of-work';
+import { Business } from './store/business.entity';
+import { BusinessesRepository } from './store/businesses.repository';
+import { Identity } from './store/identity.entity';
+import { IdentitiesRepository } from './store/identities.repository';
+import { Membership, Role } from './store/membership.entity';
+import { MembershipsRepository } from './store/memberships.repository';
 
 /**
  * The read side of tenancy that other modules may use: the verifier and the tokens service ask

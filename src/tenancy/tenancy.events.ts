@@ -1,6 +1,6 @@
-import { Audited, Author, DomainEvent } from '../database/domain-event';
-import type { IdentityKind } from './identity.entity';
-import type { Role } from './membership.entity';
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
+import type { IdentityKind } from './store/identity.entity';
+import type { Role } from './store/membership.entity';
 
 export interface BusinessRef {
   id: string;

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { BusinessesRepository } from './businesses.repository';
+import { BusinessesRepository } from './store/businesses.repository';
 import { BusinessesService } from './businesses.service';
-import { IdentitiesRepository } from './identities.repository';
+import { IdentitiesRepository } from './store/identities.repository';
 import { IdentitiesService } from './identities.service';
 import { MachineIdentitiesService } from './machine-identities.service';
 import { MembersService } from './members.service';
-import { MembershipsRepository } from './memberships.repository';
+import { MembershipsRepository } from './store/memberships.repository';
 import { PlatformAdminsService } from './platform-admins.service';
 import { TenancyDirectory } from './tenancy-directory';
 

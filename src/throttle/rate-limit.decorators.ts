@@ -1,6 +1,6 @@
 import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiErrors } from '../common/envelope';
+import { ApiErrors } from '../common/http/envelope';
 
 export const OAUTH_RATE_LIMITED = 'latchkey:oauth-rate-limited';
 

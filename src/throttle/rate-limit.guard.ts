@@ -10,7 +10,7 @@ import {
 } from '@nestjs/throttler';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
 import { Metrics, RATE_LIMITS, type RateLimit } from '../metrics/metrics';
-import { CallingTokenView, CONTEXT_KEY, requestOf } from '../common/request-keys';
+import { CallingTokenView, CONTEXT_KEY, requestOf } from '../common/http/request-keys';
 import { RateLimitedError } from './rate-limited.error';
 import { readsRouteOnly } from './rate-limit.decorators';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';

@@ -1,4 +1,4 @@
-import { toErrorResponse } from '../common/error-response';
+import { toErrorResponse } from '../common/errors/error-response';
 import { RateLimitedError } from './rate-limited.error';
 
 describe(RateLimitedError.name, () => {

@@ -1,4 +1,4 @@
-import { ApiError } from '../common/domain-error';
+import { ApiError } from '../common/errors/domain-error';
 
 /** 429 in the API's error shape, with a plain integer-seconds `Retry-After`. */
 export class RateLimitedError extends ApiError {

@@ -6,8 +6,8 @@ import {
   type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import { CallingTokenView, CONTEXT_KEY } from '../common/request-keys';
-import { clientIp } from '../common/client-ip';
+import { CallingTokenView, CONTEXT_KEY } from '../common/http/request-keys';
+import { clientIp } from '../common/http/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED, skipUnlessMarked } from './rate-limit.decorators';

@@ -1,5 +1,5 @@
-import { DomainError } from '../common/domain-error';
-import type { ErrorTable } from '../common/error-codes';
+import { DomainError } from '../common/errors/domain-error';
+import type { ErrorTable } from '../common/errors/error-codes';
 
 /** The rules of the token lifecycle. */
 export const TOKEN_ERRORS = {

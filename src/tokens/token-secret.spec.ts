@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scannerPattern } from '../common/secret-shape';
+import { scannerPattern } from '../common/secrets/secret-shape';
 import { hashSecret, isWellFormedSecret, mintSecret, newJti, previewOf } from './token-secret';
 
 const ROOT = join(__dirname, '..', '..');

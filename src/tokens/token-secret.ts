@@ -1,5 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { checksumOf, isWellFormedSecret, previewOf, RANDOM_LENGTH } from '../common/secret-shape';
+import {
+  checksumOf,
+  isWellFormedSecret,
+  previewOf,
+  RANDOM_LENGTH,
+} from '../common/secrets/secret-shape';
 
 export { isWellFormedSecret, previewOf };
 

@@ -1,5 +1,5 @@
-import type { ApiToken } from './api-token.entity';
-import { Audited, Author, DomainEvent } from '../database/domain-event';
+import type { ApiToken } from './store/api-token.entity';
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /** What an audit entry may say about a token: never its secret or hash. */
 export interface TokenRef {

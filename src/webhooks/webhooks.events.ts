@@ -1,4 +1,4 @@
-import { Audited, Author, DomainEvent } from '../database/domain-event';
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /**
  * What an audit entry may say about an endpoint: its id and where it points, as scheme and host

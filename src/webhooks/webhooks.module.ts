@@ -1,17 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { AuditListener } from '../audit/audit.listener';
-import { businessOfChain } from './webhooks.service';
-import { WebhookAttemptRecorder } from './webhook-attempt-recorder';
-import { WebhookAttempts } from './webhook-attempts';
-import { WebhookClaims } from './webhook-claims';
-import { WebhookDispatcher } from './webhook-dispatcher';
-import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
-import { WebhookKeyGenerations } from './webhook-key-generations.repository';
-import { WebhookMessagesRepository } from './webhook-messages.repository';
-import { WebhookOutbox } from './webhook-outbox';
-import { WebhookRetention } from './webhook-retention';
-import { WebhookSigningKeys } from './webhook-signing-keys';
+import { AuditListener } from '../audit/recording/audit.listener';
+import { businessOfChain } from './endpoints/webhooks.service';
+import { WebhookAttemptRecorder } from './delivery/webhook-attempt-recorder';
+import { WebhookAttempts } from './delivery/webhook-attempts';
+import { WebhookClaims } from './delivery/webhook-claims';
+import { WebhookDispatcher } from './delivery/webhook-dispatcher';
+import { WebhookEndpointsRepository } from './store/webhook-endpoints.repository';
+import { WebhookKeyGenerations } from './store/webhook-key-generations.repository';
+import { WebhookMessagesRepository } from './store/webhook-messages.repository';
+import { WebhookOutbox } from './messages/webhook-outbox';
+import { WebhookRetention } from './messages/webhook-retention';
+import { WebhookSigningKeys } from './signing/webhook-signing-keys';
 import {
   EndpointRef,
   WebhookCreatedEvent,
@@ -21,7 +21,7 @@ import {
   WebhookSecretRotatedEvent,
   WebhookUpdatedEvent,
 } from './webhooks.events';
-import { WebhooksService } from './webhooks.service';
+import { WebhooksService } from './endpoints/webhooks.service';
 
 const target = (e: EndpointRef) => ({ type: 'webhook', id: e.id, label: e.origin });
 

@@ -1,9 +1,9 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
-import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
-import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
-import { WEBHOOKS_ENTITIES } from '../webhooks/webhooks.entities';
+import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
+import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
+import { WEBHOOKS_ENTITIES } from '../webhooks/store/webhooks.entities';
 
 /**
  * Every entity, from each feature's own list, so the app, the CLI and the TypeORM CLI

@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_KEY_FILE, keySourceOf } from '../audit/audit-signer';
-import { generateSigner } from '../audit/signed-note';
+import { DEFAULT_KEY_FILE, keySourceOf } from '../audit/checkpoints/audit-signer';
+import { generateSigner } from '../audit/checkpoints/signed-note';
 import { ConfigValidationError, loadConfig } from '../config/load-config';
-import { DEFAULT_SECRETS_KEY_FILE, secretsKeyOf } from '../webhooks/webhook-secret-box';
+import { DEFAULT_SECRETS_KEY_FILE, secretsKeyOf } from '../webhooks/signing/webhook-secret-box';
 import { initInstallationKeys, requireInstallationKeys } from './installation-keys';
 
 const AUDIT_KEY = generateSigner('latchkey.test').signerKey;

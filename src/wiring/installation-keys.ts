@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { auditKeyFileIn, keySourceOf } from '../audit/audit-signer';
+import { auditKeyFileIn, keySourceOf } from '../audit/checkpoints/audit-signer';
 import { AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/load-config';
 import { KEYS_INIT_COMMAND, keysDirOf } from '../config/key-files';
-import { secretsKeyFileIn, secretsKeyOf } from '../webhooks/webhook-secret-box';
+import { secretsKeyFileIn, secretsKeyOf } from '../webhooks/signing/webhook-secret-box';
 
 /** Where the refusal suggests the keys go when KEYS_DIR is not set. */
 const SUGGESTED_KEYS_DIR = './keys';

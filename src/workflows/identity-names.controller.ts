@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformOnly } from '../auth/decorators';
-import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IdentityNameDto, IdentityNamesDto, IdentityNamesQueryDto } from './dto/identity-names.dto';
 

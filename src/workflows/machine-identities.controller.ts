@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/envelope';
-import { PageQueryDto } from '../common/pagination';
-import { uuidPipe } from '../common/validation.pipe';
+import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
+import { PageQueryDto } from '../common/validation/pagination';
+import { uuidPipe } from '../common/validation/validation.pipe';
 import { CreateMachineIdentityDto, MachineIdentityViewDto } from '../tenancy/dto/tenancy.dto';
 import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
 import { RemovedMachineIdentityViewDto } from './dto/workflows.dto';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { AuthError } from '../auth/auth-error';
 import type { RequestContext } from '../auth/request-context';
 import { userContext } from '../../test/fixtures/request-context';
-import { CONTEXT_KEY } from '../common/request-keys';
+import { CONTEXT_KEY } from '../common/http/request-keys';
 import { WhoamiController } from './whoami.controller';
 import { MeController } from './me.controller';
 import { registerMeFastPath } from './me-fast-path';

@@ -1,8 +1,8 @@
 import type { ExceptionFilter } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../auth/request-context';
-import { fastRouteHandler, type FastRouteGuard } from '../common/fast-route';
-import { CONTEXT_KEY } from '../common/request-keys';
+import { fastRouteHandler, type FastRouteGuard } from '../common/http/fast-route';
+import { CONTEXT_KEY } from '../common/http/request-keys';
 import type { MeViewDto } from './dto/workflows.dto';
 import { MeController } from './me.controller';
 import type { MeService } from './me.service';

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AuthError } from '../auth/auth-error';
 import { RequestContext } from '../auth/request-context';
 import { settledAnswer, settledVariant } from '../common/settled-answer';
-import { TokenQueriesService } from '../tokens/token-queries.service';
+import { TokenQueriesService } from '../tokens/lifecycle/token-queries.service';
 import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import { isVerifiedToken } from '../tokens/token-record';
+import { isVerifiedToken } from '../tokens/verify/token-record';
 import { MeViewDto, WhoamiBusinessDto, WhoamiViewDto } from './dto/workflows.dto';
 
 interface MemoizedView {

@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestj
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/envelope';
-import { NoStore } from '../common/no-store';
-import { PageQueryDto } from '../common/pagination';
-import { uuidPipe } from '../common/validation.pipe';
+import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
+import { NoStore } from '../common/http/no-store';
+import { PageQueryDto } from '../common/validation/pagination';
+import { uuidPipe } from '../common/validation/validation.pipe';
 import { ChangeRoleDto, MemberViewDto } from '../tenancy/dto/tenancy.dto';
 import {
   AddedMemberDto,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
-import { Author } from '../database/domain-event';
-import { UnitOfWork } from '../database/unit-of-work';
+import { Author } from '../database/units/domain-event';
+import { UnitOfWork } from '../database/units/unit-of-work';
 import { MemberViewDto, PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
 import { identityRef } from '../tenancy/identities.service';
 import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
@@ -12,7 +12,7 @@ import {
   MemberRemovedEvent,
   PlatformAdminRemovedEvent,
 } from '../tenancy/tenancy.events';
-import { BatchRevocationService } from '../tokens/batch-revocation.service';
+import { BatchRevocationService } from '../tokens/lifecycle/batch-revocation.service';
 import {
   RemovedMachineIdentityViewDto,
   RemovedMemberViewDto,

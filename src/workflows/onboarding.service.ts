@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { roleAtLeast } from '../auth/roles';
-import { Outcome } from '../common/envelope';
-import { Author } from '../database/domain-event';
-import { UnitOfWork } from '../database/unit-of-work';
+import { Outcome } from '../common/http/envelope';
+import { Author } from '../database/units/domain-event';
+import { UnitOfWork } from '../database/units/unit-of-work';
 import { BusinessesService } from '../tenancy/businesses.service';
 import { BusinessViewDto, MemberViewDto, PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
 import { memberNotFound, MembersService } from '../tenancy/members.service';
@@ -17,9 +17,9 @@ import {
   PolicyCaller,
   policyCallerOf,
   targetClass,
-} from '../tokens/policy-decision';
-import { TokenIssuanceService } from '../tokens/token-issuance.service';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+} from '../tokens/policy/policy-decision';
+import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
+import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
 import {
   AddedMemberDto,
   AddedPlatformAdminDto,

@@ -2,12 +2,12 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, PlatformOnly } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/envelope';
-import { NoStore } from '../common/no-store';
-import { PageQueryDto } from '../common/pagination';
-import { uuidPipe } from '../common/validation.pipe';
+import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
+import { NoStore } from '../common/http/no-store';
+import { PageQueryDto } from '../common/validation/pagination';
+import { uuidPipe } from '../common/validation/validation.pipe';
 import { PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
-import { policyCallerOf } from '../tokens/policy-decision';
+import { policyCallerOf } from '../tokens/policy/policy-decision';
 import {
   AddedPlatformAdminDto,
   AddPlatformAdminDto,

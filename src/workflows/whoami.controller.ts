@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BearerAuth, Ctx } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/envelope';
+import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
 import { WhoamiViewDto } from './dto/workflows.dto';
 import { MeService } from './me.service';
 

@@ -1,6 +1,6 @@
-import { CLI_AUTHOR } from '../../src/database/domain-event';
+import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
-import { TokenIssuanceService } from '../../src/tokens/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
 import { asMember, asOwner, Caller } from '../helpers/api';
 import type { TestApp } from '../helpers/test-app';
 

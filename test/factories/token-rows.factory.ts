@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ApiToken } from '../../src/tokens/api-token.entity';
+import { ApiToken } from '../../src/tokens/store/api-token.entity';
 import { mintSecret, newJti } from '../../src/tokens/token-secret';
-import { usesColumns } from '../../src/tokens/uses/token-uses';
+import { usesColumns } from '../../src/tokens/usage/uses/token-uses';
 import type { TestApp } from '../helpers/test-app';
 
 /**

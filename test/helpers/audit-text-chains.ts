@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../src/audit/canonical-json';
+import { canonicalJson } from '../../src/audit/codec/canonical-json';
 import { asMember, asPlatform } from './api';
 import { EventLine, GENESIS } from './audit-chain';
 import type { TestApp } from './test-app';

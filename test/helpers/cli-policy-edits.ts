@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TargetClass } from '../../src/tokens/token-policy-terms';
+import type { TargetClass } from '../../src/tokens/policy/token-policy-terms';
 import { createBusiness } from '../factories/tenancy.factory';
 import { asMember, asOwner, me } from './api';
 import {

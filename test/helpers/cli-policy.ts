@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
-import { CLI_CALLER, decide, Decision } from '../../src/tokens/policy-decision';
-import { TOKEN_POLICY } from '../../src/tokens/token-policy';
-import { TargetClass, TokenAction, Verdict } from '../../src/tokens/token-policy-terms';
+import { CLI_CALLER, decide, Decision } from '../../src/tokens/policy/policy-decision';
+import { TOKEN_POLICY } from '../../src/tokens/policy/token-policy';
+import { TargetClass, TokenAction, Verdict } from '../../src/tokens/policy/token-policy-terms';
 import { addMember, BusinessFixture, createToken } from '../factories/tenancy.factory';
 import { asMember, asOwner, me, removeMember } from './api';
 import { cliInProcess, CliResult } from './cli';

@@ -6,7 +6,7 @@ import {
   ErrorEntry,
   ErrorHttpStatus,
   ErrorTable,
-} from '../../src/common/error-codes';
+} from '../../src/common/errors/error-codes';
 import { LEAK_ERRORS, LeakErrorCode } from '../../src/leaks/leak-error';
 import { TENANCY_ERRORS, TenancyErrorCode } from '../../src/tenancy/tenancy-error';
 import { TOKEN_ERRORS, TokenErrorCode } from '../../src/tokens/token-error';

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/load-config';
 import {
   dataSourceOptions,
   migrationDataSourceOptions,
-} from '../../src/database/data-source-options';
+} from '../../src/database/connection/data-source-options';
 import { createScratchDatabase, withClient } from '../../support/postgres';
 
 /**

@@ -4,7 +4,7 @@ import { openNote, type NoteVerifier, type OpenedNote } from './signed-note';
 /**
  * C2SP checkpoints (c2sp.org/tlog-checkpoint): a signed note whose text is the log's origin, the
  * tree size in decimal, and the RFC 6962 root in base64, one a line, then extension lines. As
- * src/audit/checkpoint-note.ts reads them.
+ * src/audit/checkpoints/checkpoint-note.ts reads them.
  */
 export interface Checkpoint {
   origin: string;

@@ -1,7 +1,7 @@
 import { fromBase64, type Bytes } from './bytes';
 
 /**
- * Latchkey's consistency proof text (src/audit/tlog-proof.ts): `latchkey.audit-consistency@v1`,
+ * Latchkey's consistency proof text (src/audit/tree/tlog-proof.ts): `latchkey.audit-consistency@v1`,
  * `old <m>`, `new <n>`, then the RFC 6962 proof, one base64 hash a line, each line ending in a
  * newline. Read exactly as written: no carriage returns, no leading zeros, canonical base64.
  */

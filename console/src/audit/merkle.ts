@@ -16,7 +16,7 @@ function isPowerOfTwo(n: number): boolean {
 
 /**
  * Whether `proof` shows the tree of `size1` leaves (`root1`) to be a prefix of the tree of
- * `size2` leaves (`root2`): RFC 9162 §2.1.4.2, as src/audit/merkle.ts verifies it.
+ * `size2` leaves (`root2`): RFC 9162 §2.1.4.2, as src/audit/tree/merkle.ts verifies it.
  */
 export async function verifyConsistency(
   size1: number,

@@ -2,7 +2,7 @@ import { concat, fromBase64, sha256, toHex, utf8, type Bytes } from './bytes';
 
 /**
  * C2SP signed notes (c2sp.org/signed-note), Ed25519 only, for the browser: the reading half of
- * src/audit/signed-note.ts, with WebCrypto. A note is UTF-8 text ending in a newline, a blank
+ * src/audit/checkpoints/signed-note.ts, with WebCrypto. A note is UTF-8 text ending in a newline, a blank
  * line, then one line per signature, `— <key name> <base64(4-byte key id ‖ signature)>`. The key
  * id is the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
  */

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-validator';
-import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/dto-fields';
-import { PageQueryDto } from '../../common/pagination';
-import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-fields';
-import type { AuditFilters } from '../audit.repository';
+import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/validation/dto-fields';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { AUDIT_OUTCOMES, AuditOutcome } from '../codec/audit-fields';
+import type { AuditFilters } from '../query/audit.repository';
 
 const ACTION = /^[a-z_]+\.[a-z_]+$/;
 

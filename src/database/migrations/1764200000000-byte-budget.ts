@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { AUDIT_METADATA_MAX, LIMITS, SCOPES_JSON_MAX } from '../../common/byte-budget';
+import { AUDIT_METADATA_MAX, LIMITS, SCOPES_JSON_MAX } from '../../common/validation/byte-budget';
 
 /**
  * Every stored text column gets a bound the database itself enforces, so a path that skips the

@@ -1,5 +1,8 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
-import { ALLOWED_CIDRS_JSON_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
+import {
+  ALLOWED_CIDRS_JSON_MAX,
+  RATE_LIMIT_PER_MINUTE_MAX,
+} from '../../common/validation/byte-budget';
 import { columnTypes } from './column-types';
 
 /** What the database itself refuses in the new columns, whatever path writes them. */

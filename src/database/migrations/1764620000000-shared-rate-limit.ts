@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
-import { RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
+import { RATE_LIMIT_PER_MINUTE_MAX } from '../../common/validation/byte-budget';
 import { columnTypes } from './column-types';
 
 const BOUND = 'ck_api_tokens_shared_limit_per_minute_range';

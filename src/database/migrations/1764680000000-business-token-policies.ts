@@ -4,7 +4,7 @@ import {
   POLICY_DAYS_MAX,
   POLICY_INACTIVITY_DAYS_MIN,
   SCOPES_JSON_MAX,
-} from '../../common/byte-budget';
+} from '../../common/validation/byte-budget';
 import { columnTypes } from './column-types';
 
 const days = (column: string, min: number) =>

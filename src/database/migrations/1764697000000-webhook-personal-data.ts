@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 /**
  * Whether an endpoint's typed events carry who acted and from where (the actor's label, the
  * address, the user agent): set when whoever set its URL could read them in the audit log
- * (`src/webhooks/webhook-personal-data.ts`). Endpoints registered before were all sent them, and
+ * (`src/webhooks/endpoints/webhook-personal-data.ts`). Endpoints registered before were all sent them, and
  * go on being so: they are marked, and so governed as audit data from now on (docs/security.md).
  * Added with SQLite's own ADD COLUMN, as `1764600000000-token-constraints.ts` explains (TypeORM's
  * copies the table and drops its triggers).

@@ -16,11 +16,11 @@ import {
   LIMITS,
   POLICY_DAYS_MAX,
   POLICY_INACTIVITY_DAYS_MIN,
-} from '../../common/byte-budget';
-import { MAX_CIDR_LENGTH } from '../../common/cidr';
-import { MaxLength } from '../../common/dto-fields';
+} from '../../common/validation/byte-budget';
+import { MAX_CIDR_LENGTH } from '../../common/validation/cidr';
+import { MaxLength } from '../../common/validation/dto-fields';
 import type { PolicySnapshot } from '../governance.events';
-import { EachCidr } from '../../common/cidr-fields';
+import { EachCidr } from '../../common/validation/cidr-fields';
 
 /**
  * `PUT /api/v1/token-policy`: the whole policy, replaced. A field left out (or null) sets no

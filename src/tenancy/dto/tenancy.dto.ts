@@ -1,13 +1,19 @@
-import { LIMITS } from '../../common/byte-budget';
+import { LIMITS } from '../../common/validation/byte-budget';
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString, Matches } from 'class-validator';
-import { MaxLength, MinLength, NoSecret, SafeIsEmail, Trim } from '../../common/dto-fields';
-import { containsSecret } from '../../common/secret-shape';
-import { Business } from '../business.entity';
-import { Identity } from '../identity.entity';
-import { Membership, Role, ROLES } from '../membership.entity';
+import {
+  MaxLength,
+  MinLength,
+  NoSecret,
+  SafeIsEmail,
+  Trim,
+} from '../../common/validation/dto-fields';
+import { containsSecret } from '../../common/secrets/secret-shape';
+import { Business } from '../store/business.entity';
+import { Identity } from '../store/identity.entity';
+import { Membership, Role, ROLES } from '../store/membership.entity';
 
 /**
  * Lowercased, unless it holds a token: lowercasing would hide the token from `NoSecret` and not

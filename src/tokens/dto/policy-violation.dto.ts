@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PolicyBreach } from '../../governance/business-policy';
-import type { ApiToken } from '../api-token.entity';
+import type { ApiToken } from '../store/api-token.entity';
 import { TokenViewDto } from './token-view.dto';
 
 const RULES = [

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken } from '../api-token.entity';
-import { RISK_REASONS, RiskReason, riskReasonsOf } from '../token-risk';
+import type { ApiToken } from '../store/api-token.entity';
+import { RISK_REASONS, RiskReason, riskReasonsOf } from '../policy/token-risk';
 import { TokenViewDto } from './token-view.dto';
 
 /** An active token worth a look, and why. */

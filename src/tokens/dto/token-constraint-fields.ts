@@ -11,9 +11,9 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_CIDR_LENGTH } from '../../common/cidr';
-import { EachCidr } from '../../common/cidr-fields';
-import { ALLOWED_CIDRS_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/byte-budget';
+import { MAX_CIDR_LENGTH } from '../../common/validation/cidr';
+import { EachCidr } from '../../common/validation/cidr-fields';
+import { ALLOWED_CIDRS_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/validation/byte-budget';
 
 /**
  * `allowed_cidrs`, for create and rotate. Left out: the default (anywhere for a new token, the

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { buildMessage, IsOptional, ValidateBy } from 'class-validator';
-import { containsSecret } from '../../common/secret-shape';
-import type { JsonObject } from '../api-token.entity';
+import { containsSecret } from '../../common/secrets/secret-shape';
+import type { JsonObject } from '../store/api-token.entity';
 
 /** A token's `meta`: a JSON object of at most this many bytes (UTF-8, as sent compact). */
 export const META_MAX_BYTES = 4096;

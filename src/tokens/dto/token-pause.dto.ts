@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
-import { MaxLength, NoSecret } from '../../common/dto-fields';
+import { MaxLength, NoSecret } from '../../common/validation/dto-fields';
 import { TokenViewDto } from './token-view.dto';
 
 export class DisableTokenDto {

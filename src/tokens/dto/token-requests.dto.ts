@@ -22,9 +22,9 @@ import {
   SafeIsUUID,
   ToDate,
   Trim,
-} from '../../common/dto-fields';
-import { LIMITS } from '../../common/byte-budget';
-import { PageQueryDto } from '../../common/pagination';
+} from '../../common/validation/dto-fields';
+import { LIMITS } from '../../common/validation/byte-budget';
+import { PageQueryDto } from '../../common/validation/pagination';
 import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
 import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';

@@ -2,8 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
-import type { RefillInterval } from '../api-token.entity';
-import { REFILL_INTERVALS, USES_LIMIT_MAX } from '../uses/token-uses';
+import type { RefillInterval } from '../store/api-token.entity';
+import { REFILL_INTERVALS, USES_LIMIT_MAX } from '../usage/uses/token-uses';
 
 /** `refill`: at the start of each UTC day or month, the uses left are set back to `amount`. */
 export class RefillDto {

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken, JsonObject } from '../api-token.entity';
+import type { ApiToken, JsonObject } from '../store/api-token.entity';
 import { TokenStatus, tokenStatus } from '../token-status';
 import { RefillDto } from './token-uses-fields';
-import { remainingAt, usesOfRow } from '../uses/token-uses';
+import { remainingAt, usesOfRow } from '../usage/uses/token-uses';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

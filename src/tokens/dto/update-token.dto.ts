@@ -8,7 +8,7 @@ import {
   NoSecret,
   ToDate,
   Trim,
-} from '../../common/dto-fields';
+} from '../../common/validation/dto-fields';
 import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
 import { UsesLimitProperty } from './token-uses-fields';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { MessageStatus, WebhookMessage } from '../webhook-message.entity';
+import type { MessageStatus, WebhookMessage } from '../store/webhook-message.entity';
 
 /** One message of an endpoint: what was sent, every attempt with the same body. */
 export class WebhookMessageDto {

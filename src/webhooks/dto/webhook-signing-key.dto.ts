@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { KID_PATTERN } from '../webhook-signing-key';
+import { KID_PATTERN } from '../signing/webhook-signing-key';
 import { WebhookKeyDto } from './webhook.dto';
 
 export class WebhookKeyQueryDto {

@@ -17,13 +17,13 @@ import {
   NoSecret,
   ToDate,
   Trim,
-} from '../../common/dto-fields';
+} from '../../common/validation/dto-fields';
 import {
   SIGNATURE_SCHEMES,
   type SignatureScheme,
   type WebhookEndpoint,
-} from '../webhook-endpoint.entity';
-import type { WebhookAttempt } from '../webhook-message.entity';
+} from '../store/webhook-endpoint.entity';
+import type { WebhookAttempt } from '../store/webhook-message.entity';
 import { SUBSCRIBABLE } from '../webhook-event-types';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

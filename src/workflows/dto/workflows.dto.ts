@@ -6,7 +6,7 @@ import {
   MinLength,
   NoSecret,
   Trim,
-} from '../../common/dto-fields';
+} from '../../common/validation/dto-fields';
 import {
   BusinessViewDto,
   EmailProperty,
@@ -14,7 +14,7 @@ import {
   MemberViewDto,
   PlatformAdminViewDto,
 } from '../../tenancy/dto/tenancy.dto';
-import { Role, ROLES } from '../../tenancy/membership.entity';
+import { Role, ROLES } from '../../tenancy/store/membership.entity';
 import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
 
 /** The bodies and answers of the operations that span tenancy and tokens. */

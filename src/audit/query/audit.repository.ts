@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import type { ClientConfig, Pool, PoolConfig } from 'pg';
+import { DataSource, QueryFailedError } from 'typeorm';
+import type { Keyset } from '../../common/validation/pagination';
+import { assertBusinessId } from '../../common/tenant-scope';
+import type { ReadSource } from '../../database/connection/read-routing';
+import { AuditChainHead, PLATFORM_CHAIN } from '../audit-event.entity';
+import type { AuditRow, RowDialect } from '../codec/audit-row';
+import {
+  AuditFilters,
+  ChainSlice,
+  chainRowsQuery,
+  pageRowsQuery,
+  RAW_TEXT_TYPES,
+  SqlQuery,
+} from './audit-row-query';
+
+export type { AuditFilters } from './audit-row-query';
+
+/** The part of better-sqlite3's API that raw reads use. */
+interface SqliteHandle {
+  prepare(sql: string): { raw(on: boolean): { all(...values: unknown[]): unknown[][] } };
+}
+
+/**
+ * The audit log's reads: a business's events take its id first. Appends are `AuditAppender`'s.
+ */
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** A newest-first keyset page of one business's events, as raw rows, and one more if any. */
+  pageInBusiness(
+    businessId: string,
+    filters: AuditFilters,
+    limit: number,
+    after: Keyset | null,
+    from: ReadSource,
+  ) {
+    assertBusinessId(businessId);
+    const query = pageRowsQuery(this.dialect, businessId, filters, limit + 1, after);
+    return this.rows(query, from.dataSource);
+  }
+
+  /** A newest-first keyset page across every chain, for platform admins, as raw rows. */
+  pageAnyBusiness(
+    filters: AuditFilters & { businessId?: string },
+    limit: number,
+    after: Keyset | null,
+    from: ReadSource,
+  ) {
+    const query = pageRowsQuery(this.dialect, filters.businessId, filters, limit + 1, after);
+    return this.rows(query, from.dataSource);
+  }
+
+  /** Which driver raw rows come from, which decides how their times and numbers read. */
+  get dialect(): RowDialect {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  /** The next raw rows of a business's chain, in `seq` order. */
+  rowsInBusiness(
+    businessId: string,
+    slice: ChainSlice,
+    filters: AuditFilters,
+    from: ReadSource,
+  ): Promise<AuditRow[]> {
+    assertBusinessId(businessId);
+    return this.chainRows(businessId, slice, filters, from.dataSource);
+  }
+
+  /** The next raw rows of the platform chain, in `seq` order. */
+  platformRows(slice: ChainSlice, filters: AuditFilters, from: ReadSource): Promise<AuditRow[]> {
+    return this.chainRows(PLATFORM_CHAIN, slice, filters, from.dataSource);
+  }
+
+  /** The chain id of a business's chain, for a worker's own walk of it. */
+  chainIdOfBusiness(businessId: string): string {
+    assertBusinessId(businessId);
+    return businessId;
+  }
+
+  readonly platformChainId = PLATFORM_CHAIN;
+
+  /**
+   * How a worker thread opens its own PostgreSQL connection, with the app pool's timeouts; null
+   * on SQLite, whose walks stay on the main thread.
+   */
+  workerConnection(): ClientConfig | null {
+    const options = this.dataSource.options;
+    if (options.type !== 'postgres') return null;
+    const extra = (options.extra ?? {}) as PoolConfig;
+    return {
+      connectionString: options.url,
+      connectionTimeoutMillis: extra.connectionTimeoutMillis,
+      statement_timeout: extra.statement_timeout,
+      query_timeout: extra.query_timeout,
+      keepAlive: extra.keepAlive,
+    };
+  }
+
+  headOfBusiness(businessId: string): Promise<AuditChainHead | null> {
+    assertBusinessId(businessId);
+    return this.dataSource.manager.findOneBy(AuditChainHead, { chainId: businessId });
+  }
+
+  headOfPlatform(): Promise<AuditChainHead | null> {
+    return this.dataSource.manager.findOneBy(AuditChainHead, { chainId: PLATFORM_CHAIN });
+  }
+
+  /**
+   * The raw rows of any chain, in `seq` order: for the tree keeper, which grows every chain's
+   * tree (a job, not a caller; it crosses tenants by design).
+   */
+  rowsOfAnyChain(chainId: string, slice: ChainSlice): Promise<AuditRow[]> {
+    return this.chainRows(chainId, slice, {}, this.dataSource);
+  }
+
+  private chainRows(
+    chainId: string,
+    slice: ChainSlice,
+    filters: AuditFilters,
+    dataSource: DataSource,
+  ) {
+    return this.rows(chainRowsQuery(this.dialect, chainId, slice, filters), dataSource);
+  }
+
+  /**
+   * Pages and walks read raw rows straight from the driver: no query builder, no entity, and on
+   * PostgreSQL no type parsing. A walk reads millions of rows; a page allocates a fraction of
+   * what the query builder and hydration did, which is what the garbage collector's pauses in
+   * the list's tail latency were made of.
+   */
+  private async rows({ text, values }: SqlQuery, dataSource: DataSource): Promise<AuditRow[]> {
+    try {
+      if (this.dialect === 'postgres') {
+        const pool = (dataSource.driver as unknown as { master: Pool }).master;
+        const result = await pool.query<AuditRow>({
+          text,
+          values,
+          rowMode: 'array' as const,
+          types: RAW_TEXT_TYPES,
+        });
+        return result.rows;
+      }
+      const db = (dataSource.driver as unknown as { databaseConnection: SqliteHandle })
+        .databaseConnection;
+      return db
+        .prepare(text)
+        .raw(true)
+        .all(...values);
+    } catch (e) {
+      // As TypeORM reports it, so the error filter and the log treat it like any other query.
+      throw new QueryFailedError(text, values, e as Error);
+    }
+  }
+}

@@ -1,0 +1,282 @@
+import { BatchSizer } from './batch-sizer';
+import { Injectable, Logger } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import type { RequestContext } from '../../auth/request-context';
+import { RequestValidationError } from '../../common/errors/domain-error';
+import { ReadRouting, ReadSource } from '../../database/connection/read-routing';
+import { Page, paginate } from '../../common/validation/pagination';
+import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
+import { CheckpointedVerdict, withCheckpoints } from '../checkpoints/checkpoint-verdict';
+import { capturesFor, rootsAtSizes, TreeCapture } from '../tree/tree-capture';
+import type { AuditEventView } from '../audit-entry';
+import type { AuditChainHead } from '../audit-event.entity';
+import { CSV_HEADER, csvRow, ndjsonRow, viewOfRow } from '../codec/audit-codec';
+import { COLUMN } from '../codec/audit-fields';
+import { AuditRow, instantOf, RowDialect, seqOf } from '../codec/audit-row';
+import type { ChainSlice } from './audit-row-query';
+import { AuditFilters, AuditRepository } from './audit.repository';
+import {
+  joinSegments,
+  SegmentResult,
+  SegmentWalker,
+  seqRanges,
+  VERIFY_BATCH,
+} from '../chain/chain-segment';
+import { runSegmentWorker } from '../chain/chain-workers';
+import {
+  AuditExportQueryDto,
+  AuditFiltersDto,
+  AuditQueryDto,
+  ExportFormat,
+  filtersOf,
+  PlatformAuditQueryDto,
+} from '../dto/audit.dto';
+
+/** Rows an export reads per query: one batch of raw rows is alive at a time. */
+const EXPORT_BATCH = 1_000;
+/**
+ * Rows per written chunk (about 65 kB of NDJSON). A chunk stays below V8's large-object size, so
+ * it dies young in the nursery instead of growing the old heap, and the export's memory stays flat.
+ */
+const EXPORT_CHUNK = 100;
+/** A shorter chain is verified on the main thread: starting workers costs more than it saves. */
+const PARALLEL_VERIFY_FROM = 50_000;
+/** One stretch per core, at most two: beyond that the database's own reading is the bound. */
+const VERIFY_WORKERS = Math.min(2, availableParallelism());
+
+/** One chain, read in `seq` order batch by batch: a business's, or the platform's. */
+interface ChainSource {
+  id: string;
+  rows(slice: ChainSlice, filters?: AuditFilters): Promise<AuditRow[]>;
+  head(): Promise<AuditChainHead | null>;
+}
+
+/** Reads the audit log: pages, streamed exports, and chain verification. It never writes. */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly checkpoints: AuditCheckpoints,
+    private readonly reads: ReadRouting,
+  ) {}
+
+  /** The business's events, newest first. */
+  list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+    const filters = checkedFilters(query);
+    const dialect = this.audit.dialect;
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after, from),
+        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
+        (row) => viewOfRow(row, dialect),
+      ),
+    );
+  }
+
+  /**
+   * Every chain's events, newest first; `business_id` narrows to one business. `readerId` is the
+   * identity asking, whose own changes the page shows (`ReadRouting`).
+   */
+  listAnyBusiness(readerId: string, query: PlatformAuditQueryDto): Promise<Page<AuditEventView>> {
+    const filters = { ...checkedFilters(query), businessId: query.business_id };
+    const dialect = this.audit.dialect;
+    return this.reads.read(readerId, (from) =>
+      paginate(
+        query,
+        (limit, after) => this.audit.pageAnyBusiness(filters, limit, after, from),
+        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
+        (row) => viewOfRow(row, dialect),
+      ),
+    );
+  }
+
+  /**
+   * The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. The whole
+   * export reads from one source, chosen as it starts (a replica, when one holds the caller's
+   * own changes): a stream that has begun cannot start again elsewhere.
+   */
+  export(ctx: RequestContext, query: AuditExportQueryDto): AsyncGenerator<string> {
+    const chain = this.businessChain(ctx.businessId, this.reads.sourceFor(ctx.actor.id));
+    return this.exportChain(chain, checkedFilters(query), query);
+  }
+
+  exportPlatform(readerId: string, query: AuditExportQueryDto): AsyncGenerator<string> {
+    const chain = this.platformChain(this.reads.sourceFor(readerId));
+    return this.exportChain(chain, checkedFilters(query), query);
+  }
+
+  /**
+   * An NDJSON export of a whole chain ends with the signed checkpoint that covers most of it, as
+   * one more line, `{"checkpoint": "<note>"}`: the file then verifies alone, against the verifier
+   * key. A filtered export is not a prefix of the tree, and CSV has no place for it. The filters
+   * are checked by the caller, before the answer starts: a 422 cannot follow a 200.
+   */
+  private async *exportChain(
+    chain: ChainSource,
+    filters: AuditFilters,
+    query: AuditExportQueryDto,
+  ): AsyncGenerator<string> {
+    const format = query.format ?? 'ndjson';
+    let lastSeq = 0;
+    for await (const chunk of exportLines(chain, filters, format, this.audit.dialect, (seq) => {
+      lastSeq = seq;
+    })) {
+      yield chunk;
+    }
+    const filtered = Object.values(filters).some((value) => value !== undefined);
+    if (format !== 'ndjson' || filtered || lastSeq === 0) return;
+    const note = await this.checkpoints.coveringExport(chain.id, lastSeq);
+    if (note) yield `${JSON.stringify({ checkpoint: note })}\n`;
+  }
+
+  /**
+   * Recomputes the business's whole chain against its head, and its Merkle tree against the
+   * signed checkpoints.
+   */
+  verify(ctx: RequestContext): Promise<CheckpointedVerdict> {
+    // On the primary: verify judges the chain against its head, as the appends left them.
+    return this.verifyChain(this.businessChain(ctx.businessId, this.reads.primary));
+  }
+
+  verifyPlatform(): Promise<CheckpointedVerdict> {
+    return this.verifyChain(this.platformChain(this.reads.primary));
+  }
+
+  private businessChain(businessId: string, from: ReadSource): ChainSource {
+    return {
+      id: this.audit.chainIdOfBusiness(businessId),
+      rows: (slice, filters = {}) => this.audit.rowsInBusiness(businessId, slice, filters, from),
+      head: () => this.audit.headOfBusiness(businessId),
+    };
+  }
+
+  private platformChain(from: ReadSource): ChainSource {
+    return {
+      id: this.audit.platformChainId,
+      rows: (slice, filters = {}) => this.audit.platformRows(slice, filters, from),
+      head: () => this.audit.headOfPlatform(),
+    };
+  }
+
+  /** Whether a chain this long is walked in stretches by workers (PARALLEL_VERIFY_FROM). */
+  private splitsAt(lastSeq: number): boolean {
+    return lastSeq >= PARALLEL_VERIFY_FROM;
+  }
+
+  /**
+   * Walks the chain up to its head, read first: events appended during the walk lie beyond it
+   * and are not judged. A long chain on PostgreSQL is split into stretches that worker threads
+   * check at once, each on its own connection; the stretches join into the verdict one walk
+   * would give.
+   */
+  private async verifyChain(chain: ChainSource): Promise<CheckpointedVerdict> {
+    // Checkpoints first: each was signed over a tree no larger than the head read after them.
+    const checkpoints = await this.checkpoints.judged(chain.id);
+    const head = await chain.head();
+    const lastSeq = head?.seq ?? 0;
+    const sizes = checkpoints
+      .filter((c) => c.signatureHolds && c.size <= lastSeq)
+      .map((c) => c.size);
+    const segments = await this.walkChain(chain, lastSeq, sizes);
+    return withCheckpoints(
+      joinSegments(segments, head),
+      lastSeq,
+      checkpoints,
+      rootsAtSizes(segments.map((s) => s.tree)),
+    );
+  }
+
+  private async walkChain(
+    chain: ChainSource,
+    lastSeq: number,
+    sizes: number[],
+  ): Promise<SegmentResult[]> {
+    const connection = this.audit.workerConnection();
+    if (connection && VERIFY_WORKERS > 1 && this.splitsAt(lastSeq)) {
+      try {
+        const ranges = seqRanges(lastSeq, VERIFY_WORKERS);
+        const trees = capturesFor(sizes, ranges);
+        return await Promise.all(
+          ranges.map((range, i) =>
+            runSegmentWorker({
+              connection,
+              chainId: chain.id,
+              ...range,
+              batch: VERIFY_BATCH,
+              tree: trees[i],
+            }),
+          ),
+        );
+      } catch (e) {
+        // The verdict does not depend on how the chain is walked: walk it here instead.
+        this.logger.warn(`verify workers failed, walking on the main thread: ${String(e)}`);
+      }
+    }
+    const [tree] = capturesFor(sizes, [{ afterSeq: 0, upToSeq: lastSeq }]);
+    return [await walk(chain, lastSeq, this.audit.dialect, tree)];
+  }
+}
+
+/** Hashes `(0, lastSeq]` in one pass, loading the next range while it hashes the current one. */
+async function walk(chain: ChainSource, lastSeq: number, dialect: RowDialect, tree: TreeCapture) {
+  const walker = new SegmentWalker(dialect, tree);
+  // Bounded in bytes as well as rows; the range loading behind sizes itself on the one before.
+  const sizer = new BatchSizer(VERIFY_BATCH);
+  const range = (from: number, to: number) => chain.rows({ afterSeq: from, upToSeq: to });
+  let afterSeq = Math.min(sizer.next, lastSeq);
+  let next: Promise<AuditRow[]> | null = lastSeq > 0 ? range(0, afterSeq) : null;
+  while (next) {
+    const rows = await next;
+    sizer.saw(rows);
+    const from = afterSeq;
+    afterSeq = Math.min(from + sizer.next, lastSeq);
+    next = from < lastSeq ? range(from, afterSeq) : null;
+    if (!walker.feed(rows)) break;
+  }
+  // A range still loading after an early stop is no longer wanted.
+  next?.catch(() => undefined);
+  return walker.finish() satisfies SegmentResult;
+}
+
+function checkedFilters(dto: AuditFiltersDto): AuditFilters {
+  if (dto.from && dto.to && dto.from > dto.to) {
+    throw new RequestValidationError([
+      { loc: ['query', 'to'], msg: 'to must not be before from', type: 'value_error' },
+    ]);
+  }
+  return filtersOf(dto);
+}
+
+/**
+ * Reads a batch of raw rows, writes it out a chunk at a time, and reads the next batch only when
+ * the consumer has taken them all: the export holds one batch, however long the chain. Each line
+ * is what `ndjsonLine` or `csvLine` writes for the row's view.
+ */
+async function* exportLines(
+  chain: ChainSource,
+  filters: AuditFilters,
+  format: ExportFormat = 'ndjson',
+  dialect: RowDialect,
+  reached: (seq: number) => void = () => undefined,
+): AsyncGenerator<string> {
+  const line = format === 'csv' ? csvRow : ndjsonRow;
+  if (format === 'csv') yield CSV_HEADER;
+  let afterSeq = 0;
+  const sizer = new BatchSizer(EXPORT_BATCH);
+  for (;;) {
+    const rows = await chain.rows({ afterSeq, limit: sizer.next }, filters);
+    if (rows.length === 0) return;
+    sizer.saw(rows);
+    afterSeq = seqOf(rows[rows.length - 1]);
+    reached(afterSeq);
+    for (let start = 0; start < rows.length; start += EXPORT_CHUNK) {
+      const end = Math.min(start + EXPORT_CHUNK, rows.length);
+      let chunk = '';
+      for (let i = start; i < end; i++) chunk += line(rows[i], dialect);
+      yield chunk;
+    }
+  }
+}

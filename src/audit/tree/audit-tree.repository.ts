@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AuditChainHead, AuditEvent } from '../audit-event.entity';
+import { sqliteDate } from '../codec/audit-row';
+import { AuditCheckpoint } from './audit-tree.entity';
+import { Hash, MerkleFrontier, MerkleNode } from './merkle';
+import type { NodeRef } from './merkle-plan';
+
+/** Rows per SQLite insert of tree nodes: four parameters each, far below SQLite's limit. */
+const NODE_INSERT_BATCH = 500;
+
+/** The tree part of a chain head: how many events it holds, and its frontier. */
+export type TreeHead = Pick<AuditChainHead, 'chainId' | 'seq' | 'treeSize' | 'frontier'>;
+
+/**
+ * The chains' Merkle trees and their signed checkpoints. A tree grows only under its chain
+ * head's lock, which the append (or the catch-up) holds: each subtree is written once.
+ * Chain ids are business ids or the platform's; the callers (the append, the checkpointer, and
+ * the audit service for a caller already scoped) pass the chain they may reach.
+ */
+@Injectable()
+export class AuditTreeRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Appends leaves to the tree `head` describes, writing the subtrees they complete; answers
+   * the head's new tree fields, which the caller writes with its own update of the head.
+   */
+  async grow(
+    em: EntityManager,
+    head: TreeHead,
+    leaves: readonly Hash[],
+  ): Promise<Pick<AuditChainHead, 'treeSize' | 'frontier'>> {
+    const { tree, write } = this.growing(em, head, leaves);
+    await write();
+    return tree;
+  }
+
+  /**
+   * `grow`, answering the head's new tree fields at once, and the subtrees' insert still to run:
+   * the append runs it together with its event and its head (`statementsTogether`).
+   */
+  growing(
+    em: EntityManager,
+    head: TreeHead,
+    leaves: readonly Hash[],
+  ): { tree: Pick<AuditChainHead, 'treeSize' | 'frontier'>; write: () => Promise<void> } {
+    const frontier = frontierOf(head);
+    const made: MerkleNode[] = [];
+    for (const leaf of leaves) made.push(...frontier.append(leaf));
+    return {
+      tree: { treeSize: frontier.end, frontier: frontierText(frontier) },
+      write: () => this.insertNodes(em, head.chainId, made),
+    };
+  }
+
+  /**
+   * Writes subtrees by hand, not through `em.insert`: a catch-up writes ~10,000 a batch, and
+   * TypeORM's insert builder made objects, parameters and SQL text for each that left the heap
+   * grown long after (docs/performance.md, "The audit tree"). PostgreSQL takes one statement over
+   * arrays; SQLite takes plain multi-row inserts.
+   */
+  private async insertNodes(em: EntityManager, chainId: string, nodes: readonly MerkleNode[]) {
+    if (nodes.length === 0) return;
+    if (this.dataSource.options.type === 'postgres') {
+      await em.query(
+        'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) ' +
+          'SELECT $1, * FROM unnest($2::int[], $3::int[], $4::varchar[])',
+        [
+          chainId,
+          nodes.map((n) => n.level),
+          nodes.map((n) => n.index),
+          nodes.map((n) => n.hash.toString('hex')),
+        ],
+      );
+      return;
+    }
+    for (let i = 0; i < nodes.length; i += NODE_INSERT_BATCH) {
+      const batch = nodes.slice(i, i + NODE_INSERT_BATCH);
+      const params: (string | number)[] = [];
+      for (const n of batch) params.push(chainId, n.level, n.index, n.hash.toString('hex'));
+      await em.query(
+        'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) VALUES ' +
+          batch.map(() => '(?, ?, ?, ?)').join(', '),
+        params,
+      );
+    }
+  }
+
+  /** The chain's tree head, read outside any transaction. */
+  head(chainId: string): Promise<TreeHead | null> {
+    return this.dataSource.manager.findOne(AuditChainHead, {
+      select: { chainId: true, seq: true, treeSize: true, frontier: true },
+      where: { chainId },
+    });
+  }
+
+  /** Chains whose trees lag their events: chains that were written before trees were kept. */
+  async lagging(limit: number): Promise<string[]> {
+    const rows = await this.dataSource.manager
+      .createQueryBuilder(AuditChainHead, 'h')
+      .select('h.chainId', 'chainId')
+      .where('h.treeSize < h.seq')
+      .orderBy('h.chainId')
+      .limit(limit)
+      .getRawMany<{ chainId: string }>();
+    return rows.map((r) => r.chainId);
+  }
+
+  /**
+   * The stored subtrees asked for, by `level/index`; a missing one is absent. One query by
+   * primary key, written by hand: a proof asks for up to ~40, and an OR of that many entity
+   * conditions cost more to build than to run.
+   */
+  async subtrees(chainId: string, refs: readonly NodeRef[]): Promise<Map<string, Hash>> {
+    const found = new Map<string, Hash>();
+    if (refs.length === 0) return found;
+    const pg = this.dataSource.options.type === 'postgres';
+    const at = (n: number) => (pg ? `$${n}` : '?');
+    const int = (n: number) => (pg ? `$${n}::int` : '?');
+    const pairs = refs.map((_, i) => `(${int(2 * i + 2)}, ${int(2 * i + 3)})`).join(', ');
+    const rows: { level: number; node_index: number; hash: string }[] = await this.dataSource.query(
+      `SELECT level, node_index, hash FROM audit_tree_nodes WHERE chain_id = ${at(1)} ` +
+        `AND (level, node_index) IN (VALUES ${pairs})`,
+      [chainId, ...refs.flatMap((ref) => [ref.level, ref.index])],
+    );
+    for (const row of rows) {
+      found.set(
+        subtreeKey({ level: Number(row.level), index: Number(row.node_index) }),
+        Buffer.from(row.hash, 'hex'),
+      );
+    }
+    return found;
+  }
+
+  /** Stores a checkpoint, unless the chain has one of that size already (another signer's). */
+  async saveCheckpoint(em: EntityManager, checkpoint: AuditCheckpoint): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(AuditCheckpoint)
+      .values(checkpoint)
+      .orIgnore()
+      .execute();
+  }
+
+  latestCheckpoint(chainId: string): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager.findOne(AuditCheckpoint, {
+      where: { chainId },
+      order: { treeSize: 'DESC' },
+    });
+  }
+
+  /** The latest checkpoint of each of these chains, by chain id. */
+  async latestCheckpoints(chainIds: readonly string[]): Promise<Map<string, AuditCheckpoint>> {
+    const latest = new Map<string, AuditCheckpoint>();
+    if (chainIds.length === 0) return latest;
+    const rows = await this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId IN (:...chainIds)', { chainIds })
+      .andWhere(
+        'c.treeSize = (SELECT MAX(m.tree_size) FROM audit_checkpoints m WHERE m.chain_id = c.chain_id)',
+      )
+      .getMany();
+    for (const row of rows) latest.set(row.chainId, row);
+    return latest;
+  }
+
+  /** The chain's checkpoints, largest first, below `beforeSize` when given. */
+  checkpoints(chainId: string, limit: number, beforeSize: number | null) {
+    const query = this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId = :chainId', { chainId })
+      .orderBy('c.treeSize', 'DESC')
+      .limit(limit);
+    if (beforeSize !== null) query.andWhere('c.treeSize < :beforeSize', { beforeSize });
+    return query.getMany();
+  }
+
+  /** The largest checkpoint of at most `size` events. */
+  checkpointWithin(chainId: string, size: number): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager
+      .createQueryBuilder(AuditCheckpoint, 'c')
+      .where('c.chainId = :chainId AND c.treeSize <= :size', { chainId, size })
+      .orderBy('c.treeSize', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  checkpointOfSize(chainId: string, size: number): Promise<AuditCheckpoint | null> {
+    return this.dataSource.manager.findOneBy(AuditCheckpoint, { chainId, treeSize: size });
+  }
+
+  /** Every checkpoint's size, root and note, smallest first: what a verify checks. */
+  allCheckpoints(chainId: string): Promise<AuditCheckpoint[]> {
+    return this.dataSource.manager.find(AuditCheckpoint, {
+      where: { chainId },
+      order: { treeSize: 'ASC' },
+    });
+  }
+
+  /**
+   * When each of these chains' first event happened, by chain id: how long a chain's first
+   * checkpoint has been due. One query for a turn's chains, not one each.
+   */
+  async firstEventsAt(chainIds: readonly string[]): Promise<Map<string, Date>> {
+    const firsts = new Map<string, Date>();
+    if (chainIds.length === 0) return firsts;
+    const rows = await this.dataSource.manager.find(AuditEvent, {
+      select: { chainId: true, occurredAt: true },
+      where: { chainId: In([...chainIds]), seq: 1 },
+    });
+    for (const row of rows) firsts.set(row.chainId, sqliteDate(row.occurredAt));
+    return firsts;
+  }
+
+  /** Chains with events their latest checkpoint does not cover, with their heads. */
+  unsignedHeads(limit: number): Promise<TreeHead[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(AuditChainHead, 'h')
+      .select(['h.chainId', 'h.seq', 'h.treeSize', 'h.frontier'])
+      .where('h.treeSize > 0')
+      .andWhere(
+        'h.treeSize > COALESCE((SELECT MAX(c.tree_size) FROM audit_checkpoints c WHERE c.chain_id = h.chain_id), 0)',
+      )
+      .orderBy('h.chainId')
+      .limit(limit)
+      .getMany();
+  }
+}
+
+/** The head's frontier; a stored one that does not fit its size is corruption, not a tree. */
+export function frontierOf(head: Pick<TreeHead, 'chainId' | 'treeSize' | 'frontier'>) {
+  const hex = head.frontier.match(/[0-9a-f]{64}/g) ?? [];
+  const frontier = MerkleFrontier.ofTree(
+    head.treeSize,
+    hex.map((h) => Buffer.from(h, 'hex')),
+  );
+  if (!frontier || hex.join('') !== head.frontier) {
+    throw new Error(
+      `audit tree of chain ${head.chainId}: its stored frontier does not fit its size`,
+    );
+  }
+  return frontier;
+}
+
+function frontierText(frontier: MerkleFrontier): string {
+  return frontier
+    .nodesOf()
+    .map((n) => n.hash.toString('hex'))
+    .join('');
+}
+
+export const subtreeKey = (ref: NodeRef) => `${ref.level}/${ref.index}`;

@@ -1,0 +1,179 @@
+import { clientIp } from '../../common/http/client-ip';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import type { EventOrigin } from '../../database/units/domain-event';
+import { AuthFailureLimiter } from '../../throttle/auth-failure-limiter';
+import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
+import { AuthError } from '../auth-error';
+import { CONTEXT_KEY } from '../decorators';
+import { originOf, RequestContext } from '../request-context';
+
+export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
+
+const SCHEME = /^Bearer$/i;
+
+/**
+ * The credential of an `Authorization: Bearer <token>` header, by the rules passport-http-bearer
+ * applies (RFC 6750 §2.1): the scheme is case-insensitive, and the header is exactly two parts
+ * split on one space. Anything else, an empty token included, is no credential. The query string
+ * and the body are never read (RFC 6750 §2.2 and §2.3 are not offered).
+ */
+export function bearerTokenOf(header: string | undefined): string | null {
+  if (!header) return null;
+  const parts = header.split(' ');
+  if (parts.length !== 2 || !SCHEME.test(parts[0])) return null;
+  return parts[1] || null;
+}
+
+/** What passport is shown: the Authorization header alone, and where the request came from. */
+interface PassportView {
+  headers: { authorization?: string };
+  origin: EventOrigin;
+}
+
+/** Puts the verified caller on the request as its context: what both bearer guards do on success. */
+function admit(request: LatchkeyRequest, user: VerifiedPrincipal): void {
+  request[CONTEXT_KEY] = new RequestContext(
+    originOf(request),
+    user.actor,
+    user.token,
+    null,
+    user.role,
+  );
+}
+
+/**
+ * What both bearer guards throw on failure: a 401, or a live token presented from outside its
+ * networks (403 IP_NOT_ALLOWED, a leaked token's replay), is counted against the client IP's
+ * failed-authentication budget, and once that is spent the same failure answers 429 instead.
+ */
+function refusal(
+  failures: AuthFailureLimiter,
+  request: LatchkeyRequest,
+  e: unknown,
+): Promise<unknown> {
+  return e instanceof AuthError && (e.status === 401 || COUNTED_403.has(e.code))
+    ? failures.answer(clientIp(request) ?? undefined, e)
+    : Promise.resolve(e);
+}
+
+/** The refusals of a caller that is not who it claims, counted like a 401. */
+const COUNTED_403 = new Set(['IP_NOT_ALLOWED', 'GATEWAY_NOT_TRUSTED']);
+
+/**
+ * Reads the credential a request presents, or null for none; it may throw instead, a refusal
+ * that is then counted like a 401 (the gateway check of `GET /auth/verify`).
+ */
+export type CredentialReader = (request: LatchkeyRequest) => string | null;
+
+export const authorizationBearer: CredentialReader = (request) =>
+  bearerTokenOf(request.headers.authorization);
+
+const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
+
+/**
+ * The global guard's bearer check: it reads the `Authorization` header by passport-http-bearer's
+ * rules and asks the verifier (tokens' `TokenVerifier`) itself: `RequestGuard` → `BearerGuard` →
+ * verifier, two hops. Not passport's `AuthGuard('bearer')` on every request, by measurement:
+ * docs/performance.md, "Why the code looks the way it does".
+ *
+ * `RequestGuard` runs it on every route that is not `@Public()`; on success the request context
+ * goes on the request. Every failure is a 401 in the API's shape: a missing or malformed header,
+ * or what the verifier says. A valid token is never counted against the failure budget; an IP
+ * that has spent it gets 429 before its credential is read.
+ */
+@Injectable()
+export class BearerGuard implements CanActivate {
+  constructor(
+    private readonly failures: AuthFailureLimiter,
+    private readonly verifier: PrincipalVerifier,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const authenticated = this.authenticate(
+      context.switchToHttp().getRequest<LatchkeyRequest>(),
+      authorizationBearer,
+    );
+    return authenticated ? authenticated.then(() => true) : true;
+  }
+
+  /**
+   * The bearer check on the credential `read` finds: what `canActivate` runs on the
+   * `Authorization` header, and `GatewayGuard` on the header `GET /auth/verify` reads. One path,
+   * so the budget, the verifier and the failures are the same whichever header carries the token.
+   *
+   * Done at once when the verifier answers at once (a cache hit: nothing returned, or the
+   * refusal of a spent budget thrown); a promise otherwise, and for every refusal, since the
+   * budget that counts it may be shared (Redis).
+   */
+  authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> | undefined {
+    if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
+    let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
+    try {
+      const secret = read(request);
+      if (secret === null) throw noCredential();
+      verdict = this.verifier.verify(secret, originOf(request));
+    } catch (e) {
+      return this.refuse(request, e);
+    }
+    if (verdict instanceof Promise) {
+      return verdict.then(
+        (user) => admit(request, user),
+        (e: unknown) => this.refuse(request, e),
+      );
+    }
+    admit(request, verdict);
+    return undefined;
+  }
+
+  private async refuse(request: LatchkeyRequest, e: unknown): Promise<never> {
+    throw await refusal(this.failures, request, e);
+  }
+}
+
+/**
+ * Passport's `AuthGuard('bearer')` with `BearerStrategy`, for a route of your own that wants
+ * passport's pipeline: `@Public()` (so the global check stands aside) and
+ * `@UseGuards(PassportBearerGuard)`. Its answers are `BearerGuard`'s, and it spends the same
+ * failure budget.
+ *
+ * Passport is shown a header-only view of the request (`getRequest`), because
+ * passport-http-bearer would also take `access_token` from the query string and the body (RFC
+ * 6750 §2.2 and §2.3, which are not offered).
+ */
+@Injectable()
+export class PassportBearerGuard extends AuthGuard('bearer') implements CanActivate {
+  constructor(private readonly failures: AuthFailureLimiter) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    this.failures.refuseBlocked(
+      clientIp(context.switchToHttp().getRequest<LatchkeyRequest>()) ?? undefined,
+    );
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (e) {
+      throw await refusal(this.failures, context.switchToHttp().getRequest(), e);
+    }
+  }
+
+  override getRequest(context: ExecutionContext): PassportView {
+    const request = context.switchToHttp().getRequest<LatchkeyRequest>();
+    return { headers: { authorization: request.headers.authorization }, origin: originOf(request) };
+  }
+
+  /** Passport's verdict: the verifier's error as it stands, no credential as INVALID_TOKEN. */
+  override handleRequest<T = VerifiedPrincipal>(
+    err: Error | null,
+    user: VerifiedPrincipal | false | null,
+    _info: unknown,
+    context: ExecutionContext,
+  ): T {
+    if (err) throw err;
+    if (!user) throw noCredential();
+    admit(context.switchToHttp().getRequest<LatchkeyRequest>(), user);
+    return user as T;
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import type { RequestOrigin } from '../../database/units/domain-event';
+import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
+
+/**
+ * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`), for
+ * `AuthGuard('bearer')` on a route of your own (`PassportBearerGuard`). Passport is shown a
+ * header-only view carrying `origin`, because passport-http-bearer also reads `access_token` from
+ * the query string and the body. A guard of your own on `AuthGuard('bearer')` must do the same.
+ */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+  constructor(private readonly verifier: PrincipalVerifier) {
+    super({ passReqToCallback: true });
+  }
+
+  /** `view` is the header-only request shown to passport, with the origin. */
+  validate(
+    view: { origin: RequestOrigin },
+    secret: string,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    return this.verifier.verify(secret, view.origin);
+  }
+}

@@ -1,0 +1,72 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { LIMITS } from '../../common/validation/byte-budget';
+import { RequestValidationError } from '../../common/errors/domain-error';
+import { businessIdOf } from './business-scope.guard';
+import { SCOPE_PATTERN } from '../scopes';
+
+/** The headers a gateway sets on its check (`GET /auth/verify`), lowercase as Node keeps them. */
+export const GATEWAY_HEADERS = {
+  /** The business the upstream serves: the token must be of it. */
+  business: 'x-latchkey-business',
+  /** Scopes the token must all allow, separated by spaces or commas. */
+  requireScope: 'x-latchkey-require-scope',
+  /** VERIFY_GATEWAY_SECRET, when the installation sets one. */
+  secret: 'x-latchkey-gateway-secret',
+} as const;
+
+/** What a gateway asks of a token beyond its being valid. */
+export interface GatewayRequirements {
+  /** The business the token must be of; null when the gateway names none. */
+  readonly businessId: string | null;
+  /** Every scope the token must allow (scopes.ts's rules); empty when the gateway names none. */
+  readonly scopes: readonly string[];
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
+/**
+ * Requirement headers already parsed: a gateway sends the same few on every check. Bounded, and
+ * emptied whole when full, so odd values a client sends cost memory for a moment at most.
+ */
+const parsedScopes = new Map<string, readonly string[]>();
+const PARSED_MAX = 256;
+
+/** The requirements of a check, or the 422 that names the header at fault. */
+export function gatewayRequirementsOf(headers: IncomingHttpHeaders): GatewayRequirements {
+  const business = headers[GATEWAY_HEADERS.business];
+  const scopes = headers[GATEWAY_HEADERS.requireScope];
+  return {
+    businessId: business === undefined ? null : businessIdOf(business, GATEWAY_HEADERS.business),
+    scopes: scopes === undefined ? NO_SCOPES : requiredScopesOf(scopes),
+  };
+}
+
+/**
+ * `X-Latchkey-Require-Scope`: one or more scopes, separated by spaces, commas or both (a header
+ * sent twice arrives joined by a comma, and so adds its scopes). All of them are required. An
+ * empty value is refused rather than read as "no scope": a gateway whose variable came out empty
+ * must not open its route to every token.
+ */
+export function requiredScopesOf(header: string | string[]): readonly string[] {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  const known = parsedScopes.get(value);
+  if (known !== undefined) return known;
+  const scopes = Object.freeze([...new Set(value.split(/[\t ,]+/).filter((s) => s !== ''))]);
+  const problem =
+    scopes.length === 0
+      ? 'Input should name at least one scope'
+      : scopes.length > LIMITS.scopes
+        ? `Input should name at most ${LIMITS.scopes} scopes`
+        : scopes.some((s) => s.length > LIMITS.scope || !SCOPE_PATTERN.test(s))
+          ? `Input should be scopes of at most ${LIMITS.scope} characters, each matching segment(:segment)*, separated by spaces or commas`
+          : null;
+  if (problem !== null) {
+    // The value is not echoed: it may be long, and it is the gateway's configuration.
+    throw new RequestValidationError([
+      { loc: ['header', GATEWAY_HEADERS.requireScope], msg: problem, type: 'value_error' },
+    ]);
+  }
+  if (parsedScopes.size >= PARSED_MAX) parsedScopes.clear();
+  parsedScopes.set(value, scopes);
+  return scopes;
+}

@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../../config/app-config';
+import { AuthError } from '../auth-error';
+import {
+  authorizationBearer,
+  BearerGuard,
+  CredentialReader,
+  LatchkeyRequest,
+} from './bearer.guard';
+import { BusinessScopeGuard } from './business-scope.guard';
+import { CONTEXT_KEY } from '../decorators';
+import { GATEWAY_HEADERS, gatewayRequirementsOf } from './gateway-requirements';
+import type { RequestContext } from '../request-context';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The checks of `GET /auth/verify`, which a gateway (nginx `auth_request`, Caddy `forward_auth`,
+ * …) calls with its client's headers. They run the API's own code: `authenticate` where a route
+ * runs the bearer check, the same rate limits, `authorize` where it runs the business header; so
+ * a verify answers exactly what `/api/v1/me` would. The gateway's secret is compared as SHA-256
+ * digests in constant time, and a wrong one spends the client's failed-auth budget like a 401.
+ *
+ * A platform token is refused where the gateway names a business: it is no credential of a
+ * business's own API. With none named, a business token is still held to its business's
+ * standing. The client address is the one TRUST_PROXY believes, never what the client wrote.
+ */
+@Injectable()
+export class GatewayGuard {
+  private readonly logger = new Logger(GatewayGuard.name);
+  private readonly read: CredentialReader;
+  private readonly secret: Buffer | null;
+  /** Said once per process: without TRUST_PROXY every client is the gateway's one address. */
+  private untrustedProxyNoted: boolean;
+
+  constructor(
+    config: AppConfig,
+    private readonly bearer: BearerGuard,
+    private readonly business: BusinessScopeGuard,
+  ) {
+    this.secret = config.VERIFY_GATEWAY_SECRET ? digest(config.VERIFY_GATEWAY_SECRET) : null;
+    const header = config.verifyTokenHeader;
+    const token: CredentialReader =
+      header === null
+        ? authorizationBearer
+        : (request) => rawTokenOf(request.headers[header], header);
+    this.read =
+      this.secret === null
+        ? token
+        : (request) => {
+            this.checkGateway(request);
+            return token(request);
+          };
+    this.untrustedProxyNoted = config.trustProxy !== false;
+  }
+
+  /**
+   * The gateway, then the token it asks about; on success the request context is set. At once on
+   * a cache hit (`BearerGuard.authenticate`), else a promise.
+   */
+  authenticate(request: LatchkeyRequest): Promise<void> | undefined {
+    if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
+    return this.bearer.authenticate(request, this.read);
+  }
+
+  /**
+   * The gateway's requirements, after the rate limits: business, then scopes. At once when the
+   * business comes with the token (every business token); a promise only where it is read.
+   */
+  authorize(request: LatchkeyRequest): Promise<void> | undefined {
+    const { businessId, scopes } = gatewayRequirementsOf(request.headers);
+    const ctx = request[CONTEXT_KEY] as RequestContext;
+    if (ctx.isPlatformToken) {
+      if (businessId !== null) {
+        throw AuthError.forbidden(
+          'BUSINESS_MISMATCH',
+          "A platform token is no credential of a business's own API",
+        );
+      }
+      requireScopes(ctx, scopes);
+      return undefined;
+    }
+    // Any other token has a business: the verifier admits none without one but a platform admin's.
+    const bound = this.business.bind(ctx, businessId ?? ctx.token.businessId!);
+    if (bound instanceof Promise) {
+      return bound.then((inBusiness) => {
+        request[CONTEXT_KEY] = inBusiness;
+        requireScopes(inBusiness, scopes);
+      });
+    }
+    request[CONTEXT_KEY] = bound;
+    requireScopes(bound, scopes);
+    return undefined;
+  }
+
+  private checkGateway(request: LatchkeyRequest): void {
+    const sent = request.headers[GATEWAY_HEADERS.secret];
+    if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), this.secret!)) {
+      throw AuthError.forbidden('GATEWAY_NOT_TRUSTED');
+    }
+  }
+
+  private noteUntrustedProxy(): void {
+    this.untrustedProxyNoted = true;
+    this.logger.warn(
+      'GET /auth/verify is in use while TRUST_PROXY is false: every client behind a gateway ' +
+        "counts as the gateway's own address (networks, rate limits, the failed-auth budget). " +
+        "Set TRUST_PROXY to the gateway's address (docs/gateways.md)",
+    );
+  }
+}
+
+/** Every scope the gateway requires, or the 403 (with the RFC 6750 challenge) for the first missing. */
+function requireScopes(ctx: RequestContext, scopes: readonly string[]): void {
+  for (const scope of scopes) {
+    if (!ctx.allowsScope(scope)) {
+      throw AuthError.insufficientScope(scopes, `This token lacks the ${scope} scope`);
+    }
+  }
+}
+
+/** A header whose whole value is the token (`X-API-Key: lk_…`), or the 401 that names it. */
+function rawTokenOf(value: string | string[] | undefined, name: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw AuthError.bearer('INVALID_TOKEN', `Missing or empty ${name} header`);
+}

@@ -1,0 +1,44 @@
+import { containsSecret } from '../secrets/secret-shape';
+
+/**
+ * Where the guards keep the request context on the request. Here, below every feature, so that
+ * what reads it (the rate limits) need not import the auth module that writes it.
+ */
+export const CONTEXT_KEY = 'latchkeyContext';
+
+/**
+ * The request of an HTTP execution context: its first argument, which is what
+ * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every
+ * call, and the global guard asked for it several times per request (docs/performance.md).
+ */
+export function requestOf<T = Record<string, unknown>>(context: {
+  getArgByIndex<A>(index: number): A;
+}): T {
+  return context.getArgByIndex<T>(0);
+}
+
+/** What any reader may rely on in the request context: the calling token's id. */
+export interface CallingTokenView {
+  actor: { id: string };
+  token: {
+    id: string;
+    rateLimitPerMinute?: number | null;
+    sharedLimitId?: string | null;
+    sharedLimitPerMinute?: number | null;
+  };
+}
+
+/** What a caller's own request id may be: at most 128 characters that split no line or cell. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
+
+/**
+ * The caller's `x-request-id`, when it is safe to keep; null otherwise (dropped, not cleaned). A
+ * Latchkey token fits the characters, as written or in base64, and would be kept in the audit log
+ * and every request log line: an id holding one is dropped too. Only an id long enough to hold
+ * one (a UUID is not) is looked through.
+ */
+export function clientRequestIdOf(header: string | string[] | undefined): string | null {
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) && !containsSecret(header)
+    ? header
+    : null;
+}

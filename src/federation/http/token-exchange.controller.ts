@@ -1,0 +1,113 @@
+import { Body, Controller, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../../auth/decorators';
+import { originOf } from '../../auth/request-context';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';
+import {
+  ACCESS_TOKEN_TYPE,
+  BUSINESS_URN_PREFIX,
+  JWT_TOKEN_TYPE,
+  readExchangeParams,
+  TOKEN_EXCHANGE_GRANT,
+} from '../exchange/exchange-params';
+import { OAUTH_TOKEN_ERROR, TokenEndpointErrorFilter } from '../exchange/oauth-error';
+import { TokenExchangeService } from '../exchange/token-exchange.service';
+
+const EXAMPLE_BUSINESS = '7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13';
+
+const EXCHANGE_BODY = {
+  schema: {
+    type: 'object',
+    required: ['grant_type', 'subject_token', 'subject_token_type'],
+    properties: {
+      grant_type: { type: 'string', enum: [TOKEN_EXCHANGE_GRANT], example: TOKEN_EXCHANGE_GRANT },
+      subject_token: {
+        type: 'string',
+        description: "The workload's OIDC token (a JWT), as its CI or cluster issued it",
+        example:
+          'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln',
+      },
+      subject_token_type: { type: 'string', enum: [JWT_TOKEN_TYPE], example: JWT_TOKEN_TYPE },
+      scope: {
+        type: 'string',
+        description: "Space-separated; within the trust rule's scopes. Omitted: the rule's",
+        example: 'deploy:write',
+      },
+      resource: {
+        type: 'string',
+        description: 'The business, when x-business-id is not sent (RFC 8707)',
+        example: `${BUSINESS_URN_PREFIX}${EXAMPLE_BUSINESS}`,
+      },
+      audience: {
+        type: 'string',
+        description: 'Optional; when given, the same business as resource or x-business-id',
+        example: `${BUSINESS_URN_PREFIX}${EXAMPLE_BUSINESS}`,
+      },
+      requested_token_type: { type: 'string', enum: [ACCESS_TOKEN_TYPE] },
+    },
+  },
+};
+
+/** The token endpoint: RFC 8693 token exchange for workloads that hold an OIDC token. */
+@ApiTags('oauth2')
+@RawResponse()
+@UseFilters(TokenEndpointErrorFilter)
+@Controller('oauth2')
+export class TokenExchangeController {
+  constructor(private readonly exchanges: TokenExchangeService) {}
+
+  @Post('token')
+  @Public()
+  @OAuthRateLimit()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({
+    operationId: 'createTokenByExchange',
+    summary: "RFC 8693 token exchange: a workload's OIDC token for a Latchkey token",
+    description:
+      'Form-encoded, as RFC 8693 says (JSON is read too). The JWT must match a trust rule of the ' +
+      'business (`POST /api/v1/machine-identities/{identity_id}/trust-rules`) and verify with its ' +
+      'keys (RS256, PS256, ES256 or EdDSA); each JWT is accepted once. The answer is an ordinary ' +
+      "token of the rule's machine identity, with origin federation, which makes no token. Rate " +
+      'limited per client IP, per issuer and per machine identity. See docs/federation.md.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiHeader({
+    name: 'x-business-id',
+    required: false,
+    description: 'The business; or name it with resource',
+    example: EXAMPLE_BUSINESS,
+  })
+  @ApiBody(EXCHANGE_BODY)
+  @ApiResponse({
+    status: 200,
+    description: 'RFC 8693 §2.2.1',
+    schema: {
+      type: 'object',
+      required: ['access_token', 'issued_token_type', 'token_type', 'expires_in', 'scope'],
+      properties: {
+        access_token: { type: 'string', example: 'lk_3xAmpLeRandomPart0123456789abQ1w2E3' },
+        issued_token_type: { type: 'string', enum: [ACCESS_TOKEN_TYPE] },
+        token_type: { type: 'string', enum: ['Bearer'] },
+        expires_in: { type: 'integer', example: 900 },
+        scope: { type: 'string', example: 'deploy:write' },
+      },
+    },
+  })
+  @ApiResponse(OAUTH_TOKEN_ERROR)
+  @ApiErrors({ 409: ['TOKEN_LIMIT_REACHED'] })
+  exchange(@Body() body: unknown, @Req() request: FastifyRequest) {
+    const params = readExchangeParams(body, request.headers['x-business-id']);
+    return this.exchanges.exchange(originOf(request), params);
+  }
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Keyset } from '../../common/validation/pagination';
+import { assertBusinessId } from '../../common/tenant-scope';
+import { dbTime } from '../../database/db-time';
+import { keysetPage } from '../../database/keyset';
+import { readerOf, Transaction } from '../../database/units/unit-of-work';
+import { TrustRule } from './trust-rule.entity';
+
+/** Trust rules, always within one business, and the JWT ids the exchange has accepted. */
+@Injectable()
+export class TrustRulesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One page of an identity's rules, oldest first. */
+  list(
+    businessId: string,
+    identityId: string,
+    limit: number,
+    after: Keyset | null,
+  ): Promise<TrustRule[]> {
+    assertBusinessId(businessId);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(TrustRule, 'r')
+      .where('r.business_id = :businessId', { businessId })
+      .andWhere('r.identity_id = :identityId', { identityId });
+    return keysetPage(qb, 'r.created_at', 'r.id', limit, after).getMany();
+  }
+
+  countOfIdentity(tx: Transaction, businessId: string, identityId: string): Promise<number> {
+    assertBusinessId(businessId);
+    return tx.manager.countBy(TrustRule, { businessId, identityId });
+  }
+
+  find(
+    businessId: string,
+    identityId: string,
+    id: string,
+    tx: Transaction | null,
+  ): Promise<TrustRule | null> {
+    assertBusinessId(businessId);
+    return readerOf(tx, this.dataSource).findOneBy(TrustRule, { businessId, identityId, id });
+  }
+
+  /** The business's rules for one issuer: what a JWT from it may match. */
+  findByIssuer(businessId: string, issuer: string): Promise<TrustRule[]> {
+    assertBusinessId(businessId);
+    return this.dataSource.manager.find(TrustRule, {
+      where: { businessId, issuer },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  async insert(tx: Transaction, rule: TrustRule): Promise<void> {
+    assertBusinessId(rule.businessId);
+    await tx.manager.insert(TrustRule, rule);
+  }
+
+  async delete(tx: Transaction, businessId: string, identityId: string, id: string) {
+    assertBusinessId(businessId);
+    await tx.manager.delete(TrustRule, { businessId, identityId, id });
+  }
+
+  /** Deletes every rule of an identity, in the transaction that ends its membership. */
+  async deleteOfIdentity(em: EntityManager, businessId: string, identityId: string): Promise<void> {
+    assertBusinessId(businessId);
+    await em.delete(TrustRule, { businessId, identityId });
+  }
+
+  /**
+   * Records a JWT as used until `expiresAt`: true for the one insert that wins, on any instance
+   * (the primary key decides; a concurrent insert of the same key waits for the winner's commit
+   * on PostgreSQL, and SQLite runs one unit of work at a time).
+   */
+  async claimJti(tx: Transaction, issuer: string, jti: string, expiresAt: Date): Promise<boolean> {
+    const em = tx.manager;
+    const pg = em.connection.options.type === 'postgres';
+    const rows: unknown[] = await em.query(
+      pg
+        ? 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES ($1, $2) ' +
+            'ON CONFLICT DO NOTHING RETURNING key_hash'
+        : 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES (?, ?) ' +
+            'ON CONFLICT DO NOTHING RETURNING key_hash',
+      [jtiKey(issuer, jti), dbTime(em, expiresAt)],
+    );
+    return rows.length > 0;
+  }
+
+  /** Forgets JWT ids whose JWTs expired before `before`: they can no longer be presented. */
+  async forgetJtisBefore(em: EntityManager, before: Date): Promise<void> {
+    const pg = em.connection.options.type === 'postgres';
+    await em.query(`DELETE FROM federation_jti_uses WHERE expires_at < ${pg ? '$1' : '?'}`, [
+      dbTime(em, before),
+    ]);
+  }
+}
+
+/** The key a used JWT is kept under: one spelling of (issuer, jti), of fixed size. */
+export function jtiKey(issuer: string, jti: string): string {
+  return createHash('sha256').update(`${issuer}\n${jti}`).digest('hex');
+}

@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+import type { Role } from '../../auth/roles';
+
+/** The roles are auth's (who may act on whom); a membership holds one. */
+export { ROLES, roleAtLeast } from '../../auth/roles';
+export type { Role } from '../../auth/roles';
+
+@Entity({ name: 'memberships' })
+export class Membership {
+  @PrimaryColumn({ type: 'uuid' })
+  businessId!: string;
+
+  @PrimaryColumn({ type: 'uuid' })
+  identityId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role!: Role;
+
+  @Column({ type: Date })
+  createdAt!: Date;
+}

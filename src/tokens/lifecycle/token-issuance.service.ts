@@ -1,0 +1,297 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../../auth/request-context';
+import { firstTokenScopes } from '../../auth/scopes';
+import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from '../policy/policy-decision';
+import { IssuedTokenDto } from '../dto/token-view.dto';
+import { AppConfig } from '../../config/app-config';
+import { Author } from '../../database/units/domain-event';
+import { activeTokensKey, readUnderKeyLocks } from '../../database/units/key-lock';
+import { statementsTogether } from '../../database/units/statements-together';
+import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
+import { governIssue, TokenTerms } from '../../governance/business-policy';
+import { BusinessPolicyService } from '../../governance/business-policy.service';
+import { policyViolation } from '../../governance/governance-error';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
+import { TenancyError } from '../../tenancy/tenancy-error';
+import { ApiToken } from '../store/api-token.entity';
+import { CreateTokenDto } from '../dto/token-requests.dto';
+import { identityNotFound, TokenAccess } from '../policy/token-access';
+import { TokenError } from '../token-error';
+import {
+  cappedConstraints,
+  constraintsOf,
+  inheritedConstraints,
+  requestedConstraints,
+  UNCONSTRAINED,
+} from '../policy/token-constraints';
+import type { RequestedConstraints } from '../policy/token-constraints';
+import {
+  askedExpiry,
+  cappedExpiry,
+  expiryInDays,
+  expiryOf,
+  EXPIRES_IN_DAYS,
+  FIRST_TOKEN_DAYS,
+  FIRST_TOKEN_NAME,
+} from '../policy/token-lifetime';
+import { mintSecret } from '../token-secret';
+import { TokenCreatedEvent, tokenRef } from '../tokens.events';
+import { TokensRepository } from '../store/tokens.repository';
+import { TokenWritesRepository } from '../store/token-writes.repository';
+import { newTokenRow, type IssueTokenInput } from './issue-token-input';
+import { scopesWithinHolderRole } from '../policy/holder-scopes';
+
+/** The admission of a path that has checked its holder before `issue`. */
+const ADMITTED = (): Promise<void> => Promise.resolve();
+
+/**
+ * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
+ * `TokenRotationService`).
+ */
+@Injectable()
+export class TokenIssuanceService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly access: TokenAccess,
+    private readonly policy: BusinessPolicyService,
+  ) {}
+
+  /** Creates a token for the caller, or (admins) for a machine identity of the business. */
+  create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
+    const expiryAskedAt = askedExpiry(dto);
+    const expiresAt = cappedExpiry(expiryOf(dto), expiryAskedAt, ctx.token.expiresAt);
+    const scopes = dto.scopes ?? null;
+    const maker = constraintsOf(ctx.token);
+    const constraints = cappedConstraints(this.requested(dto), maker, maker);
+    return this.uow.run(async (tx) => {
+      const identityId = dto.identity_id ?? ctx.actor.id;
+      const input = {
+        businessId: ctx.businessId,
+        identityId,
+        name: dto.name,
+        scopes,
+        scopesAsked: scopes !== null,
+        expiresAt,
+        expiryAskedAt,
+        constraints,
+        meta: dto.meta ?? null,
+      };
+      const admitted = async () => {
+        const target = await this.access.memberTarget(ctx, identityId, tx);
+        enforce(mayAct(ctx, 'issue', target), identityNotFound);
+        this.access.assertMayGrant(ctx, scopes);
+      };
+      // A caller's own token: its admission is read with the cap and the policy, a round trip
+      // fewer. For another identity it is decided first, so that nobody takes the exclusive key
+      // of an identity they may not issue to, and holds up that identity's own issuance.
+      const own = identityId === ctx.actor.id;
+      if (!own) await admitted();
+      const { secret, token } = await this.issue(tx, ctx.author, input, own ? admitted : ADMITTED);
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  /**
+   * Mints and stores a token inside the caller's transaction, under its business's token policy
+   * (every path comes here, so none escapes it). The secret leaves only here.
+   *
+   * `admitted`, when given, is the caller's own check that this holder may be issued the token
+   * (its membership, read under the issuance lock, and the scopes it may grant): it runs with
+   * the cap's count and the policy's read, and its refusal is answered before theirs.
+   */
+  async issue(
+    tx: Transaction,
+    author: Author,
+    input: IssueTokenInput,
+    admitted: () => Promise<void> = ADMITTED,
+  ): Promise<{ secret: string; token: ApiToken }> {
+    const createdAt = new Date();
+    // The admission's read, the cap's count and the policy's rules are read together: one round
+    // trip on a pipelined connection, so the identity's exclusive key (below) is held for fewer
+    // round trips, and parallel creates for one identity queue that much less (through PgBouncer
+    // above all). Nothing is decided until all are answered, and the first refusal in this order
+    // is the one answered: the admission's, then the cap's, then the policy's.
+    const [, , terms] = await statementsTogether(tx.manager, [
+      admitted,
+      () => this.assertBelowCap(tx, input),
+      () => this.governed(tx, input, createdAt),
+    ]);
+    const minted = mintSecret(this.config.TOKEN_PREFIX);
+    const token = newTokenRow(input, terms, minted, author, createdAt);
+    // The insert goes with the audit append's first statements: nothing of the append reads the
+    // token row, and its failure is the one answered (the append behind it fails with it).
+    await statementsTogether(tx.manager, [
+      () => this.writes.insert(tx, token),
+      () =>
+        tx.publish(
+          new TokenCreatedEvent(
+            author,
+            tokenRef(token),
+            token.scopes,
+            token.expiresAt?.toISOString() ?? null,
+          ),
+        ),
+    ]);
+    return { secret: minted.secret, token };
+  }
+
+  /**
+   * An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
+   * insert run under one exclusive key lock per identity, so parallel creates cannot both pass
+   * it on PostgreSQL (SQLite runs one unit of work at a time). A rotation with no grace period
+   * replaces its token in the same transaction, so that one is not counted; with a grace period
+   * both stay active, so both count, or rotating over and over would collect tokens.
+   */
+  private async assertBelowCap(tx: Transaction, input: IssueTokenInput): Promise<void> {
+    const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
+    if (cap === 0) return;
+    const { businessId, identityId } = input;
+    const active = await readUnderKeyLocks(
+      tx,
+      [activeTokensKey(businessId, identityId)],
+      'exclusive',
+      () =>
+        this.tokens.countActiveOfIdentity(
+          tx,
+          businessId,
+          identityId,
+          new Date(),
+          input.replaces ?? null,
+        ),
+    );
+    if (active >= cap) {
+      throw new TokenError(
+        'TOKEN_LIMIT_REACHED',
+        `This identity holds ${active} active tokens, the most allowed (${cap}): revoke one first`,
+      );
+    }
+  }
+
+  /**
+   * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
+   * unless told otherwise, and holding no more than its maker's scopes allow within the
+   * holder's role (unrestricted when the maker is), nor outliving its maker. Returned with its
+   * secret, shown once. The caller has asked the token policy first.
+   */
+  async issueFirstToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { businessId: string; identityId: string; isAdmin: boolean },
+    expiresInDays?: number,
+  ): Promise<IssuedTokenDto> {
+    const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
+    const { secret, token } = await this.issue(tx, author, {
+      businessId: holder.businessId,
+      identityId: holder.identityId,
+      name: FIRST_TOKEN_NAME,
+      scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
+      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
+      expiresAt: cappedExpiry(
+        expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
+        asked,
+        maker.expiresAt,
+      ),
+      expiryAskedAt: asked,
+    });
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /** A platform token for a platform admin, capped by its maker's scopes and expiry. */
+  async issuePlatformToken(
+    tx: Transaction,
+    author: Author,
+    maker: PolicyCaller,
+    holder: { identityId: string; name: string; expiresInDays?: number },
+  ): Promise<IssuedTokenDto> {
+    const { secret, token } = await this.issue(tx, author, {
+      businessId: null,
+      identityId: holder.identityId,
+      name: holder.name,
+      scopes: maker.scopes === null ? null : [...maker.scopes],
+      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
+      expiresAt: cappedExpiry(
+        expiryInDays(holder.expiresInDays),
+        holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
+        maker.expiresAt,
+      ),
+    });
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /**
+   * For the CLI: a token for a person, by email, in a business they belong to. The shell is
+   * trusted like a platform admin, so no scope ceiling applies.
+   */
+  async issueForMember(
+    author: Author,
+    businessId: string,
+    email: string,
+    dto: CreateTokenDto,
+  ): Promise<IssuedTokenDto> {
+    const expiresAt = expiryOf(dto);
+    const identity = await this.tenancy.findUserByEmail(email);
+    return this.uow.run(async (tx) => {
+      const target = identity
+        ? await this.access.holderTarget(tx, businessId, '', identity.id, {
+            nonMemberIsUnknown: true,
+            lockForIssue: true,
+          })
+        : 'unknown';
+      enforce(
+        decide('issue', CLI_CALLER, target),
+        () =>
+          new TenancyError(
+            'MEMBER_NOT_FOUND',
+            `${email} is not a member of business ${businessId}`,
+          ),
+      );
+      const { secret, token } = await this.issue(tx, author, {
+        businessId,
+        identityId: identity!.id,
+        name: dto.name,
+        scopes: dto.scopes ?? null,
+        scopesAsked: dto.scopes != null,
+        expiresAt,
+        expiryAskedAt: askedExpiry(dto),
+        constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
+        meta: dto.meta ?? null,
+      });
+      return IssuedTokenDto.issued(secret, token);
+    });
+  }
+
+  /** The constraints a create or rotate body asked for (see `requestedConstraints`). */
+  requested(dto: RequestedConstraints): RequestedConstraints {
+    return requestedConstraints(dto, this.config.RATE_LIMIT_IDENTITY_PER_MINUTE);
+  }
+
+  /**
+   * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
+   * it breaks. A platform token has no business, so no policy.
+   */
+  private async governed(tx: Transaction, input: IssueTokenInput, now: Date): Promise<TokenTerms> {
+    const asked = {
+      scopes: input.scopes,
+      allowedCidrs: input.constraints?.allowedCidrs ?? null,
+      expiresAt: input.expiresAt,
+      expiryAsked: Boolean(input.expiryAskedAt),
+    };
+    if (input.businessId === null) return asked;
+    const rules = await this.policy.rulesFor(tx, input.businessId);
+    // What the policy gives a token that asked for no scopes is held to the holder's role too.
+    const scopes = input.scopes ?? rules.allowedScopes;
+    const held = await scopesWithinHolderRole(this.tenancy, tx, input, scopes);
+    const { terms, breaches } = governIssue(rules, { ...asked, scopes: held }, now);
+    if (breaches.length > 0) {
+      throw policyViolation(breaches, (field) =>
+        field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],
+      );
+    }
+    return terms;
+  }
+}

@@ -1,0 +1,219 @@
+import { Injectable } from '@nestjs/common';
+import type { CallerToken, RequestContext } from '../../auth/request-context';
+import { AuthError } from '../../auth/auth-error';
+import { TokenViewDto } from '../dto/token-view.dto';
+import { RiskyTokenDto } from '../dto/risky-token.dto';
+import {
+  createdKey,
+  invalidCursor,
+  Keyset,
+  nullableKeysetCursor,
+  NullableKeyset,
+  Page,
+  paginate,
+  paginateWith,
+  PageQueryDto,
+} from '../../common/validation/pagination';
+import { ReadRouting } from '../../database/connection/read-routing';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
+import {
+  ListPlatformTokensQueryDto,
+  ListTokensQueryDto,
+  TokenSort,
+} from '../dto/token-requests.dto';
+import { TokenAccess } from '../policy/token-access';
+import { staleBefore } from '../policy/token-risk';
+import { isVerifiedToken } from '../verify/token-record';
+import { TokenVerifier } from '../verify/token-verifier';
+import { TokenListOrder, TokenListsRepository } from '../store/token-lists.repository';
+import type { ApiToken } from '../store/api-token.entity';
+import { TokensRepository } from '../store/tokens.repository';
+import { tokenNotFound } from '../token-error';
+import { UsesMeter } from '../usage/uses/uses-meter';
+
+/** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
+@Injectable()
+export class TokenQueriesService {
+  private readonly rowViews = new WeakMap<object, TokenViewDto>();
+
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly lists: TokenListsRepository,
+    private readonly tenancy: TenancyDirectory,
+    private readonly access: TokenAccess,
+    private readonly verifier: TokenVerifier,
+    private readonly reads: ReadRouting,
+    private readonly uses: UsesMeter,
+  ) {}
+
+  /** A stored token's view, with the uses this process holds of it counted as left. */
+  private readonly view = (token: ApiToken) =>
+    TokenViewDto.of(token, new Date(), this.uses.remainingOfRow(token));
+
+  list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
+    // Without the right to manage every token, a caller lists only their own.
+    const own = !this.access.managesAll(ctx);
+    if (own && query.identity_id && query.identity_id !== ctx.actor.id) {
+      return Promise.resolve({ items: [], next_cursor: null });
+    }
+    const filters = {
+      status: query.status,
+      identityId: own ? ctx.actor.id : query.identity_id,
+      namePrefix: query.name,
+      search: query.q,
+    };
+    // A list may come from a replica that holds the caller's own last change (ReadRouting).
+    return this.reads.read(ctx.actor.id, (from) =>
+      pageOfTokens(
+        query,
+        query.sort,
+        (limit, order) => this.lists.listInBusiness(ctx.businessId, filters, limit, order, from),
+        this.view,
+      ),
+    );
+  }
+
+  /**
+   * The active tokens worth a look (`riskReasonsOf`), each with its reasons, oldest first; seen as
+   * the list sees them: every token for a caller who manages all, else the caller's own.
+   */
+  listRisky(ctx: RequestContext, query: PageQueryDto): Promise<Page<RiskyTokenDto>> {
+    const now = new Date();
+    const filters = { identityId: this.access.managesAll(ctx) ? undefined : ctx.actor.id };
+    return this.reads.read(ctx.actor.id, (from) =>
+      paginate(
+        query,
+        (limit, after) =>
+          this.lists.listRiskyInBusiness(
+            ctx.businessId,
+            filters,
+            staleBefore(now),
+            limit,
+            after,
+            from,
+          ),
+        createdKey,
+        (t) => RiskyTokenDto.risky(t, now),
+      ),
+    );
+  }
+
+  /** `readerId`: the identity asking (null for the CLI's operator), whose own changes it sees. */
+  listAnyBusiness(
+    readerId: string | null,
+    query: ListPlatformTokensQueryDto,
+  ): Promise<Page<TokenViewDto>> {
+    const filters = {
+      status: query.status,
+      identityId: query.identity_id,
+      namePrefix: query.name,
+      search: query.q,
+      businessId: query.business_id,
+    };
+    return this.reads.read(readerId, (from) =>
+      pageOfTokens(
+        query,
+        query.sort,
+        (limit, order) => this.lists.listAnyBusiness(filters, limit, order, from),
+        this.view,
+      ),
+    );
+  }
+
+  async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
+    return this.view(await this.access.findVisible(ctx, tokenId, null));
+  }
+
+  /** One token of any business, platform tokens included: for the CLI's operator. */
+  async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
+    const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
+    if (!token) throw tokenNotFound();
+    return this.view(token);
+  }
+
+  /**
+   * RFC 7662, on the verifier's own admission: what it would refuse as a bearer, and a token of
+   * another business or of a suspended one, is only `{active: false}`. A token the cache holds
+   * costs no query.
+   */
+  async introspect(caller: CallerToken, secret: string): Promise<Record<string, unknown>> {
+    if (caller.businessId !== null) {
+      const own = caller.business ?? (await this.tenancy.findBusiness(caller.businessId));
+      if (own?.status !== 'active') {
+        throw AuthError.forbidden('BUSINESS_SUSPENDED');
+      }
+    }
+    const principal = await this.verifier.inspect(secret);
+    const token = principal?.token;
+    const inactive = { active: false };
+    if (!token) return inactive;
+    if (caller.businessId !== null && token.businessId !== caller.businessId) return inactive;
+    if (token.businessId !== null && token.business?.status !== 'active') return inactive;
+    return {
+      active: true,
+      scope: token.scopes === null ? null : token.scopes.join(' '),
+      sub: principal.actor.id,
+      business_id: token.businessId,
+      exp: token.expiresAt ? Math.floor(token.expiresAt.getTime() / 1000) : null,
+      iat: Math.floor(token.createdAt.getTime() / 1000),
+      jti: token.jti,
+      token_type: 'Bearer',
+      meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
+      uses_remaining: await this.uses.remainingOf(token.id, token.uses ?? null),
+    };
+  }
+
+  /** The view of the token making the call. */
+  async callerTokenView(caller: CallerToken): Promise<TokenViewDto> {
+    // The verifier's row is at most one cache TTL old, and evicted by every change to it. Its
+    // view is built once per cached row (frozen, shared by the requests the row serves).
+    if (isVerifiedToken(caller)) {
+      let view = this.rowViews.get(caller.row);
+      if (!view) this.rowViews.set(caller.row, (view = Object.freeze(TokenViewDto.of(caller.row))));
+      // A limited token's count is this request's, not the cached row's.
+      return caller.uses ? { ...view, uses_remaining: caller.uses.remaining } : view;
+    }
+    const token = await this.tokens.reload(null, caller);
+    if (!token) throw tokenNotFound();
+    return TokenViewDto.of(token);
+  }
+}
+
+/** The cursor of the list by last use; the list by creation keeps the common one. */
+const LAST_USED_CURSOR = nullableKeysetCursor('last_used_at');
+/** Newest first has its own cursor, so one of the oldest-first list is refused, not misread. */
+const NEWEST_CURSOR = nullableKeysetCursor('-created_at');
+
+/** One page of a token list in the order asked for, with a cursor of that order. */
+function pageOfTokens(
+  query: PageQueryDto,
+  sort: TokenSort = 'created_at',
+  fetch: (limit: number, order: TokenListOrder) => Promise<ApiToken[]>,
+  view: (t: ApiToken) => TokenViewDto,
+): Promise<Page<TokenViewDto>> {
+  if (sort === 'created_at') {
+    return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
+  }
+  if (sort === '-created_at') {
+    return paginateWith(
+      NEWEST_CURSOR,
+      query,
+      (limit, after) => fetch(limit, { sort, after: after && createdKeyOf(after) }),
+      (t) => ({ at: t.createdAt.toISOString(), id: t.id }),
+      view,
+    );
+  }
+  return paginateWith(
+    LAST_USED_CURSOR,
+    query,
+    (limit, after) => fetch(limit, { sort, after }),
+    (t) => ({ at: t.lastUsedAt?.toISOString() ?? null, id: t.id }),
+    view,
+  );
+}
+
+/** A newest-first cursor's position: a creation time is never null, so one that is was forged. */
+function createdKeyOf(key: NullableKeyset): Keyset {
+  if (key.at === null) throw invalidCursor();
+  return { at: key.at, id: key.id };
+}

@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../../auth/request-context';
+import { scopesWithin } from '../../auth/scopes';
+import { Author } from '../../database/units/domain-event';
+import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
+import { ApiToken } from '../store/api-token.entity';
+import { IssuedTokenDto } from '../dto/token-view.dto';
+import { RotateTokenDto } from '../dto/token-requests.dto';
+import { decide, enforce, PolicyCaller } from '../policy/policy-decision';
+import { TokenAccess } from '../policy/token-access';
+import { TokenError, tokenNotFound } from '../token-error';
+import { TokenIssuanceService } from './token-issuance.service';
+import {
+  cappedConstraints,
+  constraintsOf,
+  RequestedConstraints,
+  TokenConstraints,
+  UNCONSTRAINED,
+} from '../policy/token-constraints';
+import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from '../policy/token-lifetime';
+import { TokenRevocationService } from './token-revocation.service';
+import { tokenEditKey } from '../policy/token-narrowing';
+import { holdKeyLock } from '../../database/units/key-lock';
+import { tokenStatus } from '../token-status';
+import { tokenRef, TokenRotatedEvent } from '../tokens.events';
+import { TokensRepository } from '../store/tokens.repository';
+import { TokenWritesRepository } from '../store/token-writes.repository';
+import { usesOfRow, type UsesState } from '../usage/uses/token-uses';
+import { UsesMeter } from '../usage/uses/uses-meter';
+
+const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
+const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');
+// A paused token's successor would undo the pause.
+const disabled = () =>
+  new TokenError('TOKEN_NOT_ACTIVE', 'A disabled token cannot be rotated: enable it first');
+
+/**
+ * Rotation: a new secret for an active token, with its name and scopes, that lives no longer
+ * than the old one did; the old one is revoked at once or kept for a grace period. First wins.
+ */
+@Injectable()
+export class TokenRotationService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly tokens: TokensRepository,
+    private readonly writes: TokenWritesRepository,
+    private readonly access: TokenAccess,
+    private readonly issuance: TokenIssuanceService,
+    private readonly revocation: TokenRevocationService,
+    private readonly uses: UsesMeter,
+  ) {}
+
+  rotate(ctx: RequestContext, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenDto> {
+    // The body's 422 before the token's 404, as everywhere.
+    const requested = this.issuance.requested(dto);
+    return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
+      // Another token of the caller's that rotates this one makes the successor, so caps it.
+      // A token rotating itself hands its successor its own count: that makes no second one.
+      const itself = old.id === ctx.token.id;
+      const maker = constraintsOf(ctx.token);
+      return this.rotateFound(
+        tx,
+        ctx.author,
+        old,
+        dto,
+        requested,
+        itself ? null : ctx.token.expiresAt,
+        itself ? { ...maker, uses: null } : maker,
+        (scopes) => this.access.assertMayRenew(ctx, scopes),
+      );
+    });
+  }
+
+  /**
+   * Rotation for the CLI, which names a token of any business by id: the same rotation, with
+   * the token policy asked for `caller` (platform tokens are not rotated; `bootstrap` issues
+   * a new one).
+   */
+  rotateAnyBusiness(
+    caller: PolicyCaller,
+    author: Author,
+    tokenId: string,
+    dto: RotateTokenDto,
+  ): Promise<IssuedTokenDto> {
+    const requested = this.issuance.requested(dto);
+    return this.uow.run(async (tx) => {
+      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
+      if (!old || old.businessId === null) throw tokenNotFound();
+      // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
+      const target = await this.access.holderTarget(tx, old.businessId, '', old.identityId, {
+        nonMemberIsUnknown: true,
+        lockForIssue: true,
+      });
+      enforce(decide('rotate', caller, target), tokenNotFound);
+      const maker = caller.constraints ?? UNCONSTRAINED;
+      return this.rotateFound(
+        tx,
+        author,
+        old,
+        dto,
+        requested,
+        caller.expiresAt,
+        maker,
+        (scopes) => {
+          // The ceiling a calling token's scopes set: none for the operator, who is unrestricted.
+          if (!scopesWithin(scopes, caller.scopes)) {
+            throw new TokenError('SCOPE_ESCALATION');
+          }
+        },
+      );
+    });
+  }
+
+  /**
+   * The rotation itself, on a token its caller found under the token policy; `assertMayGrant`
+   * refuses scopes that caller may not hand out, and `ceiling` is the calling token's expiry
+   * when another token does the rotating. `maker` is the calling token's constraints: even its
+   * own successor is never freer than it is.
+   */
+  private async rotateFound(
+    tx: Transaction,
+    author: Author,
+    old: ApiToken,
+    dto: RotateTokenDto,
+    requested: RequestedConstraints,
+    ceiling: ExpiryCeiling,
+    maker: TokenConstraints,
+    assertMayGrant: (scopes: string[] | null) => void,
+  ): Promise<IssuedTokenDto> {
+    const grace = dto.grace_period_seconds ?? 0;
+    // A rotated token says so, even once the winner's grace-0 revocation has retired it.
+    if (old.rotatedToId !== null) throw alreadyRotated();
+    if (tokenStatus(old) !== 'active') throw notActive();
+    if (old.disabledAt) throw disabled();
+    assertMayGrant(old.scopes);
+    const constraints = cappedConstraints(requested, constraintsOf(old), maker);
+    const now = Date.now();
+    if (dto.expires_at && dto.expires_at.getTime() <= now) {
+      throw futureDate('expires_at', dto.expires_at);
+    }
+    // Rotation renews, so automation can keep itself alive; it never lengthens: a successor
+    // lives no longer than the token it replaces did, and a token with no expiry may stay so.
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+    const sameLength = lifetime === null ? null : new Date(now + lifetime);
+    const expiryAskedAt = dto.expires_at === undefined ? null : ['body', 'expires_at'];
+    const expiresAt = cappedExpiry(
+      dto.expires_at ?? sameLength,
+      expiryAskedAt,
+      earlierCeiling(sameLength, ceiling),
+    );
+    // First wins: the database decides, with one conditional UPDATE on the old token.
+    const successorId = randomUUID();
+    if (!(await this.writes.claimRotation(tx, old, successorId, new Date(now)))) {
+      const current = await this.tokens.reload(tx, old);
+      if (current?.rotatedToId) throw alreadyRotated();
+      throw current?.disabledAt ? disabled() : notActive();
+    }
+    const { secret, token } = await this.issuance.issue(tx, author, {
+      id: successorId,
+      businessId: old.businessId,
+      identityId: old.identityId,
+      name: old.name,
+      scopes: old.scopes,
+      meta: old.meta,
+      expiresAt,
+      expiryAskedAt,
+      constraints,
+      rotatedFromId: old.id,
+      ...(grace === 0 ? { replaces: old.id } : {}),
+    });
+    // The successor was made with the stored count: now that nothing can refuse it, it takes
+    // the live one (a failed rotation thus leaves the old token's uses as they were).
+    if (constraints.uses) await this.handOverUses(tx, old, token, constraints.uses, grace > 0);
+    if (grace === 0) {
+      await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
+    } else {
+      const graceEnd = new Date(now + grace * 1000);
+      const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+      await this.writes.setExpiry(tx, old, end);
+    }
+    await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /**
+   * The old token's live count goes to its successor, and the old one keeps none: what this
+   * process and the shared count hold of it is taken, so no instance grants a use of it twice.
+   * One kept for a grace period loses its limit too, or a refill in that period would give it
+   * uses again; a revoked one keeps its limit, for its view.
+   */
+  private async handOverUses(
+    tx: Transaction,
+    old: ApiToken,
+    successor: ApiToken,
+    uses: UsesState,
+    kept: boolean,
+  ): Promise<void> {
+    const left = usesOfRow(old);
+    const handed = left ? await this.uses.handOver(tx, old, left) : uses.remaining;
+    await this.writes.edit(
+      tx,
+      old,
+      kept ? { usesLimit: 0, usesRemaining: 0 } : { usesRemaining: 0 },
+    );
+    if (handed === uses.remaining) return;
+    const remaining = Math.min(handed, uses.limit);
+    await this.writes.edit(tx, successor, { usesRemaining: remaining, usesPeriod: uses.period });
+    successor.usesRemaining = remaining;
+    successor.usesPeriod = uses.period;
+  }
+}

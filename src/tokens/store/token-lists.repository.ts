@@ -1,0 +1,287 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { Keyset, NullableKeyset } from '../../common/validation/pagination';
+import { assertBusinessId } from '../../common/tenant-scope';
+import type { ReadSource } from '../../database/connection/read-routing';
+import { ApiToken } from './api-token.entity';
+
+export interface TokenFilters {
+  status?: 'active' | 'expired' | 'revoked';
+  identityId?: string;
+  namePrefix?: string;
+  /** Text anywhere in the name, the preview, or the holder's email or machine name. */
+  search?: string;
+}
+
+/**
+ * A list's order and where its page starts: by creation (oldest or newest first), or by last use
+ * (least recently used first, never used before all).
+ */
+export type TokenListOrder =
+  | { sort: 'created_at' | '-created_at'; after: Keyset | null }
+  | { sort: 'last_used_at'; after: NullableKeyset | null };
+
+/**
+ * The token lists: keyset pages read as arrays, the hot read of the token routes. Each reads from
+ * the source it is given: a read replica when `ReadRouting` chose one, else the primary.
+ */
+@Injectable()
+export class TokenListsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Tokens of one business, keyset on (created_at, id) or (last_used_at, id). */
+  listInBusiness(
+    businessId: string,
+    filters: TokenFilters,
+    limit: number,
+    order: TokenListOrder,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    return this.listOrdered({ ...filters, businessId }, limit, order, from);
+  }
+
+  /**
+   * The business's active tokens that are risky (`riskReasonsOf`): open in every way at once (no
+   * expiry, no networks, no scopes), or last used (never used: made) before `staleBefore`. Keyset
+   * on (created_at, id), on the same index as the list; `identityId` narrows to one holder.
+   */
+  listRiskyInBusiness(
+    businessId: string,
+    filters: { identityId?: string },
+    staleBefore: Date,
+    limit: number,
+    after: Keyset | null,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    const risky =
+      '((expires_at IS NULL AND allowed_cidrs IS NULL AND scopes IS NULL) OR ' +
+      'last_used_at < :staleBefore OR (last_used_at IS NULL AND created_at < :staleBefore))';
+    const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
+    return this.listPage(
+      { ...filters, businessId, status: 'active' },
+      limit,
+      {
+        where: {
+          sql: after ? `${risky} AND ${keyset}` : risky,
+          params: after
+            ? { staleBefore, afterAt: new Date(after.at), afterId: after.id }
+            : { staleBefore },
+        },
+        orderBy: 'created_at ASC, id ASC',
+      },
+      from,
+    );
+  }
+
+  /** Tokens across businesses, for platform admins; `businessId` narrows to one. */
+  listAnyBusiness(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    order: TokenListOrder,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    return this.listOrdered(filters, limit, order, from);
+  }
+
+  private listOrdered(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    order: TokenListOrder,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    if (order.sort === '-created_at') {
+      const { after } = order;
+      return this.listPage(
+        filters,
+        limit,
+        {
+          where: after
+            ? {
+                sql: '(created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : null,
+          orderBy: 'created_at DESC, id DESC',
+        },
+        from,
+      );
+    }
+    if (order.sort === 'created_at') {
+      const { after } = order;
+      return this.listPage(
+        filters,
+        limit,
+        {
+          where: after
+            ? {
+                sql: '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : null,
+          orderBy: 'created_at ASC, id ASC',
+        },
+        from,
+      );
+    }
+    return this.listByLastUse(filters, limit, order.after, from);
+  }
+
+  /**
+   * Least recently used first, the never used before all: the never used by id, then the used
+   * by (last_used_at, id). Two plain reads rather than one `ORDER BY … NULLS FIRST`, which
+   * PostgreSQL cannot read from an ascending index; each walks the index
+   * (business_id, last_used_at, id), and the second runs only when the first leaves room.
+   */
+  private async listByLastUse(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    after: NullableKeyset | null,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    const rows: ApiToken[] = [];
+    if (after === null || after.at === null) {
+      rows.push(
+        ...(await this.listPage(
+          filters,
+          limit,
+          {
+            where: {
+              sql: after ? 'last_used_at IS NULL AND id > :afterId' : 'last_used_at IS NULL',
+              params: after ? { afterId: after.id } : {},
+            },
+            orderBy: 'id ASC',
+          },
+          from,
+        )),
+      );
+      if (rows.length > limit) return rows;
+    }
+    const used = await this.listPage(
+      filters,
+      limit - rows.length,
+      {
+        where:
+          after?.at != null
+            ? {
+                sql:
+                  'last_used_at IS NOT NULL AND (last_used_at > :afterAt OR ' +
+                  '(last_used_at = :afterAt AND id > :afterId))',
+                params: { afterAt: new Date(after.at), afterId: after.id },
+              }
+            : { sql: 'last_used_at IS NOT NULL', params: {} },
+        orderBy: 'last_used_at ASC, id ASC',
+      },
+      from,
+    );
+    return rows.concat(used);
+  }
+
+  /**
+   * One keyset page of a list, as plain SQL on the index (business_id, created_at, id): the rows
+   * come back as arrays (`RawRows`: a kept statement on SQLite, a named prepared one on
+   * PostgreSQL) and only dates and JSON go through the driver's hydration; no query builder, whose
+   * alias machinery took a third of a list request's CPU. The hash is not read.
+   */
+  private async listPage(
+    filters: TokenFilters & { businessId?: string },
+    limit: number,
+    page: { where: { sql: string; params: Record<string, unknown> } | null; orderBy: string },
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: limit + 1 };
+    if (filters.businessId) {
+      where.push('business_id = :businessId');
+      params.businessId = filters.businessId;
+    }
+    switch (filters.status) {
+      case 'revoked':
+        where.push('revoked_at IS NOT NULL');
+        break;
+      case 'expired':
+        where.push('revoked_at IS NULL AND expires_at <= :now');
+        params.now = new Date();
+        break;
+      case 'active':
+        where.push('revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)');
+        params.now = new Date();
+        break;
+      case undefined:
+        break;
+    }
+    if (filters.identityId) {
+      where.push('identity_id = :identityId');
+      params.identityId = filters.identityId;
+    }
+    if (filters.namePrefix) {
+      where.push("name LIKE :prefix ESCAPE '\\'");
+      params.prefix = `${escapeLike(filters.namePrefix)}%`;
+    }
+    if (filters.search) {
+      // Only when asked: a scan of the business's tokens, and of the identities for the holder.
+      const like = "LIKE :search ESCAPE '\\'";
+      where.push(
+        `(LOWER(name) ${like} OR LOWER(preview) ${like} OR identity_id IN ` +
+          `(SELECT id FROM identities WHERE LOWER(email) ${like} OR LOWER(name) ${like}))`,
+      );
+      params.search = `%${escapeLike(filters.search.toLowerCase())}%`;
+    }
+    if (page.where) {
+      where.push(page.where.sql);
+      Object.assign(params, page.where.params);
+    }
+    const { select, columns } = this.listColumns();
+    const rows = await from.rows.all(
+      `SELECT ${select} FROM api_tokens` +
+        (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+        ` ORDER BY ${page.orderBy} LIMIT :limit`,
+      params,
+    );
+    return rows.map((row) => {
+      const token = new ApiToken();
+      const target = token as unknown as Record<string, unknown>;
+      for (let i = 0; i < columns.length; i++) {
+        const { column, plain } = columns[i];
+        target[column.propertyName] = plain
+          ? row[i]
+          : this.dataSource.driver.prepareHydratedValue(row[i], column);
+      }
+      return token;
+    });
+  }
+
+  private listColumnsMemo?: {
+    select: string;
+    columns: { column: ColumnMetadata; plain: boolean }[];
+  };
+
+  /**
+   * Every column of a token but its hash, read once from the entity's metadata, in SELECT order.
+   * Text and uuid columns come from both drivers as they are; the rest (dates, JSON) are
+   * hydrated by the driver, as TypeORM would.
+   */
+  private listColumns() {
+    if (!this.listColumnsMemo) {
+      const columns = this.dataSource
+        .getMetadata(ApiToken)
+        .columns.filter((c) => c.propertyName !== 'tokenHash');
+      const driver = this.dataSource.driver;
+      this.listColumnsMemo = {
+        columns: columns.map((column) => ({
+          column,
+          plain: column.type === 'varchar' || column.type === 'uuid',
+        })),
+        select: columns.map((c) => driver.escape(c.databaseName)).join(', '),
+      };
+    }
+    return this.listColumnsMemo;
+  }
+}
+
+/** LIKE's wildcards and its escape character, escaped, so the text matches only itself. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

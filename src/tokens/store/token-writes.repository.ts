@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { assertBusinessId } from '../../common/tenant-scope';
+import { ApiToken } from './api-token.entity';
+import { Transaction } from '../../database/units/unit-of-work';
+
+export interface Revocation {
+  revokedAt: Date;
+  revokedBy: string;
+  revokedById: string | null;
+  reason: string | null;
+}
+
+/** Who paused a token, when and why. */
+export interface Pause {
+  at: Date;
+  by: string;
+  byId: string | null;
+  reason: string | null;
+}
+
+/**
+ * The writes to tokens. Each guarded write is one conditional UPDATE within the token's own
+ * business (or among platform tokens), and its affected row count says which caller won a race.
+ */
+@Injectable()
+export class TokenWritesRepository {
+  async insert(tx: Transaction, token: ApiToken): Promise<void> {
+    await tx.manager.insert(ApiToken, token);
+  }
+
+  /**
+   * Revokes a token unless it is revoked already. SQLite has no row locks, so "first revocation
+   * wins" is this conditional UPDATE: the affected row count says whether we were first.
+   */
+  revokeIfUnrevoked(tx: Transaction, token: ApiToken, revocation: Revocation): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      {
+        revokedAt: revocation.revokedAt,
+        revokedBy: revocation.revokedBy,
+        revokedById: revocation.revokedById,
+        revocationReason: revocation.reason,
+      },
+      'revoked_at IS NULL',
+    );
+  }
+
+  /**
+   * Pauses an unrevoked token unless it is paused already: true for the one caller that wins (a
+   * conditional UPDATE, as for revocation), so a second pause never overwrites the first.
+   */
+  disableIfEnabled(tx: Transaction, token: ApiToken, pause: Pause): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      {
+        disabledAt: pause.at,
+        disabledBy: pause.by,
+        disabledById: pause.byId,
+        disabledReason: pause.reason,
+      },
+      'disabled_at IS NULL AND revoked_at IS NULL',
+    );
+  }
+
+  /** Resumes a paused, unrevoked token: true when this call resumed it. */
+  enableIfDisabled(tx: Transaction, token: ApiToken): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      { disabledAt: null, disabledBy: null, disabledById: null, disabledReason: null },
+      'disabled_at IS NOT NULL AND revoked_at IS NULL',
+    );
+  }
+
+  /**
+   * Marks the token reported leaked unless it was already: true for the one report that wins,
+   * which alone tells of the leak (a conditional UPDATE, as for revocation).
+   */
+  markLeakReported(tx: Transaction, token: ApiToken, at: Date): Promise<boolean> {
+    return this.updateIf(tx, token, { leakReportedAt: at }, 'leak_reported_at IS NULL');
+  }
+
+  /**
+   * Claims the rotation of an active token for `successorId`: a conditional UPDATE, as for
+   * revocation, so of concurrent rotations exactly one wins (on PostgreSQL the losers wait for
+   * the winner's row lock, then find `rotated_to_id` set). False when another rotation won, or
+   * the token is no longer active (or is paused: a successor would undo the pause).
+   */
+  claimRotation(
+    tx: Transaction,
+    token: ApiToken,
+    successorId: string,
+    now: Date,
+  ): Promise<boolean> {
+    return this.updateIf(
+      tx,
+      token,
+      { rotatedToId: successorId },
+      'rotated_to_id IS NULL AND revoked_at IS NULL AND disabled_at IS NULL AND ' +
+        '(expires_at IS NULL OR expires_at > :now)',
+      { now },
+    );
+  }
+
+  /**
+   * One token's conditional UPDATE, within its own business (or among platform tokens): true
+   * when `condition` still held and the row changed, so of concurrent callers exactly one wins.
+   */
+  private async updateIf(
+    tx: Transaction,
+    token: ApiToken,
+    set: QueryDeepPartialEntity<ApiToken>,
+    condition: string,
+    params: ObjectLiteral = {},
+  ): Promise<boolean> {
+    const qb = tx.manager
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set(set)
+      .where(`id = :id AND ${condition}`, { ...params, id: token.id });
+    this.sameBusiness(qb, token.businessId);
+    const result = await qb.execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Sets the edited fields of one token, within its business. */
+  async edit(tx: Transaction, token: ApiToken, set: QueryDeepPartialEntity<ApiToken>) {
+    assertBusinessId(token.businessId ?? '');
+    await this.updateIf(tx, token, set, '1 = 1');
+  }
+
+  /**
+   * Records that tokens were used at `at`, in one statement whatever the batch size: the ids
+   * travel as one array parameter (`= ANY` on PostgreSQL, `json_each` on SQLite), so a large
+   * flush neither splits nor meets SQLite's bound-parameter limit.
+   */
+  async markUsed(tx: Transaction, ids: string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    const postgres = tx.manager.connection.options.type === 'postgres';
+    await tx.manager
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ lastUsedAt: at })
+      .where(postgres ? 'id = ANY(:ids)' : 'id IN (SELECT value FROM json_each(:ids))', {
+        ids: postgres ? ids : JSON.stringify(ids),
+      })
+      .execute();
+  }
+
+  /** Brings an unrevoked token's expiry forward (a rotation's grace period). */
+  async setExpiry(tx: Transaction, token: ApiToken, expiresAt: Date): Promise<void> {
+    const qb = tx.manager
+      .createQueryBuilder()
+      .update(ApiToken)
+      .set({ expiresAt })
+      .where('id = :id AND revoked_at IS NULL', { id: token.id });
+    this.sameBusiness(qb, token.businessId);
+    await qb.execute();
+  }
+
+  /** Scopes a write to the token's own business, or to platform tokens. */
+  private sameBusiness(
+    qb: { andWhere(where: string, params?: object): unknown },
+    businessId: string | null,
+  ) {
+    if (businessId === null) qb.andWhere('business_id IS NULL');
+    else qb.andWhere('business_id = :businessId', { businessId });
+  }
+}

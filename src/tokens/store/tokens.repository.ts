@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { Brackets, DataSource, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { assertBusinessId } from '../../common/tenant-scope';
+import { Business } from '../../tenancy/store/business.entity';
+import { Identity } from '../../tenancy/store/identity.entity';
+import { Membership } from '../../tenancy/store/membership.entity';
+import { ApiToken } from './api-token.entity';
+import { Transaction, readerOf } from '../../database/units/unit-of-work';
+
+/** Everything the verifier needs about one token, read in one query. */
+export interface VerifierRow {
+  token: ApiToken;
+  identity: Identity;
+  /** The identity's membership of the token's business; null when gone or for a platform token. */
+  membership: Membership | null;
+  /** The token's business; null for a platform token. */
+  business: Business | null;
+}
+
+type JoinedToken = ApiToken & {
+  identity?: Identity;
+  membership?: Membership | null;
+  business?: Business | null;
+};
+
+/** The reads of tokens: the verifier's lookups, and what the services read before they write. */
+@Injectable()
+export class TokensRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The verifier's lookup, across businesses by design: a hash names at most one token. */
+  findByHashAnyBusiness(hash: string): Promise<ApiToken | null> {
+    return this.dataSource.manager.findOneBy(ApiToken, { tokenHash: hash });
+  }
+
+  /**
+   * The verifier's cache miss, across businesses by design: the token by hash with its identity,
+   * that identity's membership of the token's business, and the business, in one indexed query
+   * (the hash's unique index, then three primary keys). Tenancy's tables are only read here.
+   */
+  async findForVerifierAnyBusiness(hash: string): Promise<VerifierRow | null> {
+    const row: JoinedToken | null = await this.dataSource.manager
+      .createQueryBuilder(ApiToken, 't')
+      .innerJoinAndMapOne('t.identity', Identity, 'i', 'i.id = t.identityId')
+      .leftJoinAndMapOne(
+        't.membership',
+        Membership,
+        'm',
+        'm.businessId = t.businessId AND m.identityId = t.identityId',
+      )
+      .leftJoinAndMapOne('t.business', Business, 'b', 'b.id = t.businessId')
+      .where('t.tokenHash = :hash', { hash })
+      .getOne();
+    if (!row?.identity) return null;
+    const { identity, membership, business, ...token } = row;
+    return {
+      token: Object.assign(new ApiToken(), token),
+      identity,
+      membership: membership ?? null,
+      business: business ?? null,
+    };
+  }
+
+  findById(businessId: string, id: string, tx: Transaction | null) {
+    assertBusinessId(businessId);
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId, id });
+  }
+
+  /** Any token by id, whatever its business: for the platform routes only (a platform admin's). */
+  findByIdAnyBusiness(id: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { id });
+  }
+
+  /** A platform token (no business) by id: for its own holder and platform routes only. */
+  findPlatformTokenById(id: string, tx: Transaction | null) {
+    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId: IsNull(), id });
+  }
+
+  /** The token again, by its id and business (null: a platform token). */
+  reload(tx: Transaction | null, token: { id: string; businessId: string | null }) {
+    return token.businessId === null
+      ? this.findPlatformTokenById(token.id, tx)
+      : this.findById(token.businessId, token.id, tx);
+  }
+
+  /**
+   * Up to `limit` unrevoked tokens of one identity in one business, or among its platform tokens
+   * when `businessId` is null, oldest first: a cascade's next batch.
+   */
+  findUnrevokedOfIdentity(
+    tx: Transaction,
+    businessId: string | null,
+    identityId: string,
+    limit: number,
+  ): Promise<ApiToken[]> {
+    if (businessId !== null) assertBusinessId(businessId);
+    return tx.manager.find(ApiToken, {
+      where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The active (unrevoked, unexpired) tokens of one identity in one business with this name. */
+  findActiveByName(
+    tx: Transaction,
+    businessId: string,
+    identityId: string,
+    name: string,
+    now: Date,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    const mine = { businessId, identityId, name, revokedAt: IsNull() };
+    return tx.manager.find(ApiToken, {
+      where: [
+        { ...mine, expiresAt: IsNull() },
+        { ...mine, expiresAt: MoreThan(now) },
+      ],
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** The ids of every unrevoked token of one identity in one business (or its platform tokens). */
+  async unrevokedIdsOfIdentity(
+    tx: Transaction,
+    businessId: string | null,
+    identityId: string,
+  ): Promise<string[]> {
+    if (businessId !== null) assertBusinessId(businessId);
+    const rows = await tx.manager.find(ApiToken, {
+      select: { id: true },
+      where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Up to `limit` unrevoked tokens, in any business, whose holder no longer stands behind them:
+   * no membership of the token's business (or a membership newer than the token), a deleted
+   * identity, or, for a platform token, an identity that is no platform admin. What a cascade
+   * cut short (a crash between its batches) left behind; the verifier refuses them already.
+   */
+  findOrphansAnyBusiness(tx: Transaction, limit: number): Promise<ApiToken[]> {
+    return tx.manager
+      .createQueryBuilder(ApiToken, 't')
+      .innerJoin(Identity, 'i', 'i.id = t.identityId')
+      .leftJoin(Membership, 'm', 'm.businessId = t.businessId AND m.identityId = t.identityId')
+      .where('t.revokedAt IS NULL')
+      .andWhere(
+        new Brackets((q) =>
+          q
+            .where(
+              't.businessId IS NOT NULL AND ' +
+                '(m.identityId IS NULL OR t.createdAt < m.createdAt OR i.deletedAt IS NOT NULL)',
+            )
+            .orWhere('t.businessId IS NULL AND i.isPlatformAdmin = :no', { no: false }),
+        ),
+      )
+      .orderBy('t.createdAt', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+
+  /**
+   * How many tokens of one identity are active (neither revoked nor expired) in one business,
+   * or among its platform tokens when `businessId` is null; `exceptId` is left out.
+   */
+  countActiveOfIdentity(
+    tx: Transaction,
+    businessId: string | null,
+    identityId: string,
+    now: Date,
+    exceptId: string | null,
+  ): Promise<number> {
+    if (businessId !== null) assertBusinessId(businessId);
+    const mine = {
+      businessId: businessId ?? IsNull(),
+      identityId,
+      revokedAt: IsNull(),
+      ...(exceptId === null ? {} : { id: Not(exceptId) }),
+    };
+    return tx.manager.count(ApiToken, {
+      where: [
+        { ...mine, expiresAt: IsNull() },
+        { ...mine, expiresAt: MoreThan(now) },
+      ],
+    });
+  }
+
+  /** Unrevoked tokens of a business that a bulk revocation may match. */
+  findUnrevokedInBusiness(
+    tx: Transaction,
+    businessId: string,
+    filters: { identityId?: string; createdBefore?: Date },
+  ) {
+    assertBusinessId(businessId);
+    return tx.manager.findBy(ApiToken, {
+      businessId,
+      revokedAt: IsNull(),
+      ...(filters.identityId ? { identityId: filters.identityId } : {}),
+      ...(filters.createdBefore ? { createdAt: LessThan(filters.createdBefore) } : {}),
+    });
+  }
+}

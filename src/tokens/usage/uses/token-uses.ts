@@ -1,0 +1,151 @@
+import type { ValidationIssue } from '../../../common/errors/domain-error';
+import type { ApiToken, RefillInterval } from '../../store/api-token.entity';
+
+export const USES_LIMIT_MAX = 1_000_000_000;
+export const REFILL_INTERVALS: readonly RefillInterval[] = ['daily', 'monthly'];
+
+export interface Refill {
+  readonly interval: RefillInterval;
+  readonly amount: number;
+}
+
+/**
+ * A token's uses: its limit, what is left in `period` (a refill period's number, 0 without a
+ * refill), and the refill. What the verifier, the ledgers and the capping rules pass around.
+ */
+export interface UsesState {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly period: number;
+  readonly refill: Refill | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Most uses one instance takes ahead of its requests at a time (a block, or lease), in either
+ * ledger: what a `kill -9` can lose at worst, per token and instance, and a shared-store round
+ * trip per this many requests at most.
+ */
+export const BLOCK_MAX = 100;
+/**
+ * A block is at most this fraction's reciprocal of what is left: 1 % of it, so uses an idle or
+ * crashed instance holds are a small share of the rest, and a token with fewer than
+ * 2 × BLOCK_SHARE uses left goes one use (one atomic step) at a time, exact on every instance.
+ */
+export const BLOCK_SHARE = 100;
+
+/** The block taken ahead when `left` uses are left: 1 % of them, from 1 to BLOCK_MAX. */
+export const blockOf = (left: number) =>
+  Math.min(BLOCK_MAX, Math.max(1, Math.floor(left / BLOCK_SHARE)));
+
+/** The refill period `atMs` falls in: UTC days or months since 1970; 0 without a refill. */
+export function usesPeriodOf(interval: RefillInterval | null | undefined, atMs: number): number {
+  if (!interval) return 0;
+  if (interval === 'daily') return Math.floor(atMs / DAY_MS);
+  const at = new Date(atMs);
+  return (at.getUTCFullYear() - 1970) * 12 + at.getUTCMonth();
+}
+
+/** When the period after `atMs`'s begins (the next refill), in ms since the epoch. */
+export function nextRefillAt(interval: RefillInterval, atMs: number): number {
+  if (interval === 'daily') return (Math.floor(atMs / DAY_MS) + 1) * DAY_MS;
+  const at = new Date(atMs);
+  return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
+}
+
+/** What one refill sets the count back to: its amount, never above the limit (which PATCH may lower). */
+export const refilledCount = (state: Pick<UsesState, 'limit' | 'refill'>) =>
+  Math.min(state.refill?.amount ?? 0, state.limit);
+
+/** The uses left at `atMs`: a refill that is due counts as made, and never above the limit. */
+export function remainingAt(state: UsesState, atMs: number): number {
+  const left =
+    state.refill && state.period < usesPeriodOf(state.refill.interval, atMs)
+      ? refilledCount(state)
+      : state.remaining;
+  return Math.min(left, state.limit);
+}
+
+/** Seconds until the next refill, for `Retry-After`; null when none is due (no refill). */
+export function secondsToRefill(state: UsesState, atMs: number): number | null {
+  if (!state.refill) return null;
+  return Math.max(1, Math.ceil((nextRefillAt(state.refill.interval, atMs) - atMs) / 1000));
+}
+
+/** A stored token's uses, or null for a token with no limit. */
+export function usesOfRow(
+  row: Partial<
+    Pick<ApiToken, 'usesLimit' | 'usesRemaining' | 'usesPeriod' | 'refillInterval' | 'refillAmount'>
+  >,
+): UsesState | null {
+  if (row.usesLimit === null || row.usesLimit === undefined) return null;
+  return {
+    limit: row.usesLimit,
+    remaining: row.usesRemaining ?? 0,
+    period: row.usesPeriod ?? 0,
+    refill:
+      row.refillInterval && row.refillAmount
+        ? { interval: row.refillInterval, amount: row.refillAmount }
+        : null,
+  };
+}
+
+/** The columns that store `uses` (all null for a token with no limit). */
+export function usesColumns(uses: UsesState | null) {
+  return {
+    usesLimit: uses?.limit ?? null,
+    usesRemaining: uses?.remaining ?? null,
+    usesPeriod: uses ? uses.period : null,
+    refillInterval: uses?.refill?.interval ?? null,
+    refillAmount: uses?.refill?.amount ?? null,
+  };
+}
+
+/** The uses a create body asked for: `uses_limit` and `refill`; undefined: left out. */
+export interface RequestedUses {
+  uses_limit?: number;
+  refill?: Refill;
+}
+
+/**
+ * The uses a new token gets: left out, it takes `base`'s (a successor's predecessor, as counted
+ * now), else what was asked. A maker with a uses limit makes no tokens (`cappedConstraints`), so
+ * no maker caps it. `atMs` starts a new token's count in its period.
+ */
+export function cappedUses(
+  requested: RequestedUses,
+  base: UsesState | null,
+  atMs: number,
+): UsesState | null {
+  let uses: UsesState | null = base && { ...base, remaining: remainingAt(base, atMs) };
+  if (requested.uses_limit !== undefined) {
+    const limit = requested.uses_limit;
+    uses = { limit, remaining: limit, period: 0, refill: null };
+  }
+  if (requested.refill !== undefined && uses) uses = { ...uses, refill: requested.refill };
+  if (!uses) return null;
+  return { ...uses, period: usesPeriodOf(uses.refill?.interval, atMs) };
+}
+
+/** A refill asked for with no limit of uses, or refilling above the limit: 422 issues. */
+export function refillIssues(requested: RequestedUses, base: UsesState | null): ValidationIssue[] {
+  const refill = requested.refill;
+  if (refill === undefined) return [];
+  const limit = requested.uses_limit ?? base?.limit;
+  if (limit === undefined) {
+    return [{ loc: ['body', 'refill'], msg: 'A refill needs a uses_limit', type: 'missing' }];
+  }
+  if (refill.amount > limit) {
+    return [
+      {
+        loc: ['body', 'refill', 'amount'],
+        msg: `Input should be at most uses_limit, ${limit}`,
+        type: 'less_than_equal',
+        input: refill.amount,
+        ctx: { le: limit },
+      },
+    ];
+  }
+  return [];
+}

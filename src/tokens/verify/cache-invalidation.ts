@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { RevocationBus } from '../../bus/revocation-bus';
+import { DomainEvents } from '../../database/units/domain-events';
+import {
+  BusinessResumedEvent,
+  BusinessSuspendedEvent,
+  IdentityDeletedEvent,
+  MemberRemovedEvent,
+  MemberRoleChangedEvent,
+} from '../../tenancy/tenancy.events';
+import {
+  TokenDisabledEvent,
+  TokenEnabledEvent,
+  TokenRenamedEvent,
+  TokenRevokedEvent,
+  TokenRotatedEvent,
+  TokenUpdatedEvent,
+} from '../tokens.events';
+
+/**
+ * Turns committed changes into revocation-bus messages, so every instance evicts what they
+ * touch from its verifier cache (this one synchronously). It is the only writer to the bus: no
+ * service that changes data knows it exists, and a new kind of change needs one line here.
+ */
+@Injectable()
+export class CacheInvalidation {
+  constructor(events: DomainEvents, bus: RevocationBus) {
+    // What a verifier snapshot holds: the token (revoked, paused, expiry, name), the holder's
+    // role in the business, and the business's status.
+    const tokenChanges = [
+      TokenRevokedEvent,
+      TokenRenamedEvent,
+      TokenDisabledEvent,
+      TokenEnabledEvent,
+      TokenUpdatedEvent,
+    ];
+    events.subscribe(tokenChanges, ({ token }) =>
+      bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),
+    );
+    // A rotation with a grace period shortens the old token's life.
+    events.subscribe([TokenRotatedEvent], ({ from }) =>
+      bus.publish({ type: 'token.changed', business_id: from.businessId, jti: from.jti }),
+    );
+    events.subscribe([BusinessSuspendedEvent, BusinessResumedEvent], ({ business }) =>
+      bus.publish({ type: 'business.changed', business_id: business.id }),
+    );
+    events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
+      bus.publish({
+        type: 'membership.changed',
+        business_id: e.businessId,
+        identity_id: e.member.id,
+      }),
+    );
+    events.subscribe([IdentityDeletedEvent], (e) =>
+      bus.publish({
+        type: 'membership.changed',
+        business_id: e.businessId,
+        identity_id: e.identity.id,
+      }),
+    );
+  }
+}

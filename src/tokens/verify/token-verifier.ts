@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, hash as oneShotHash } from 'node:crypto';
+import { AuthError } from '../../auth/auth-error';
+import { AddressSet } from '../../common/validation/cidr';
+import { PrincipalVerifier, VerifiedPrincipal } from '../../auth/ports';
+import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
+import { Metrics } from '../../metrics/metrics';
+import { identityLabel } from '../../tenancy/store/identity.entity';
+import { ApiToken } from '../store/api-token.entity';
+import { tokenStatus } from '../token-status';
+import { LastUsedWriter } from './last-used-writer';
+import { RejectedUseRecorder } from './rejected-use-recorder';
+import { TokensRepository, VerifierRow } from '../store/tokens.repository';
+import { TokenUsageRecorder } from '../usage/token-usage-recorder';
+import { isWellFormedSecret } from '../token-secret';
+import { TokenSnapshot, VerifierCache } from './verifier-cache';
+import { usesOfRow } from '../usage/uses/token-uses';
+import { UsesMeter } from '../usage/uses/uses-meter';
+
+// Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
+const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
+
+/**
+ * SHA-256, hex, as `hashSecret` stores it. `crypto.hash` (Node 20.12+) skips the Hash object
+ * that `createHash` allocates per call; older runtimes fall back.
+ */
+const sha256Hex: (secret: string) => string =
+  typeof oneShotHash === 'function'
+    ? (secret) => oneShotHash('sha256', secret, 'hex')
+    : (secret) => createHash('sha256').update(secret).digest('hex');
+
+/**
+ * Turns a presented secret into a principal, or a 401 that says why not. The checksum is
+ * checked first, so a malformed string never reaches the database; a known hash is then served
+ * from the verifier cache, and every rule is checked against the snapshot on every request.
+ */
+@Injectable()
+export class TokenVerifier implements PrincipalVerifier {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly cache: VerifierCache,
+    private readonly lastUsed: LastUsedWriter,
+    private readonly rejections: RejectedUseRecorder,
+    private readonly usage: TokenUsageRecorder,
+    private readonly metrics: Metrics,
+    private readonly uses: UsesMeter,
+  ) {}
+
+  /**
+   * `origin` is where the request came from, recorded when a dead token is presented; its
+   * `namedIp` (the client address as TRUST_PROXY names it, with no fallback to the peer) is
+   * matched against the token's networks. Each call
+   * counts one outcome; `not_member` and a malformed or unknown token answer alike (401
+   * INVALID_TOKEN), and only the count tells them apart.
+   *
+   * Answered at once where the cache holds the hash (the hot path): the principal, or the
+   * refusal thrown, with no promise and no microtask. A promise only where something must be
+   * waited for: the read of a miss, or a use of a limited token. Every rule is `admit`'s, so a
+   * hit and a miss are judged by the same code.
+   */
+  verify(secret: string, origin: RequestOrigin): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    if (!isWellFormedSecret(secret)) {
+      this.metrics.verified('invalid');
+      throw invalidToken();
+    }
+    const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
+    if (snapshot instanceof Promise) return snapshot.then((s) => this.admit(s, origin));
+    return this.admit(snapshot, origin);
+  }
+
+  /** The rules, against the snapshot the cache or the database gave (null: no such token). */
+  private admit(
+    snapshot: TokenSnapshot | null,
+    origin: RequestOrigin,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    if (!snapshot) {
+      this.metrics.verified('invalid');
+      throw invalidToken();
+    }
+    const standing = standingOf(snapshot);
+    const { ref } = snapshot;
+    switch (standing) {
+      case 'revoked':
+        this.metrics.verified('revoked');
+        this.rejections.note(ref, holderOf(snapshot), 'revoked', origin);
+        throw AuthError.bearer('TOKEN_REVOKED');
+      case 'expired':
+        this.metrics.verified('expired');
+        this.rejections.note(ref, holderOf(snapshot), 'expired', origin);
+        throw AuthError.bearer('TOKEN_EXPIRED');
+      case 'not_member':
+        this.metrics.verified('not_member');
+        throw invalidToken();
+      case 'disabled':
+        this.metrics.verified('disabled');
+        this.rejections.note(ref, holderOf(snapshot), 'disabled', origin);
+        throw AuthError.bearer('TOKEN_DISABLED');
+      case 'active': {
+        if (snapshot.addresses && !snapshot.addresses.has(origin.namedIp)) {
+          this.metrics.verified('ip_not_allowed');
+          this.rejections.note(ref, holderOf(snapshot), 'ip_not_allowed', origin);
+          // Refused before a request context exists, so the response hook cannot count it: a use
+          // from outside the token's networks is what its usage most needs to show.
+          this.usage.note(ref.id, ref.businessId, 403, origin.ip);
+          throw AuthError.forbidden('IP_NOT_ALLOWED');
+        }
+        // A suspended business's token passes here and is refused by every route it could
+        // reach (the business-scope guard, introspection): counted as what the caller meets.
+        const { token } = snapshot.principal;
+        const suspended = token.business?.status === 'suspended';
+        this.metrics.verified(suspended ? 'suspended' : 'ok');
+        this.lastUsed.touch(ref.id);
+        // A token with no limit of uses pays this one check; a limited one spends a use before
+        // its request goes on (429 USES_EXHAUSTED once none is left), unless it is refused anyway.
+        if (!token.uses || suspended) return snapshot.principal;
+        return this.uses.spend(snapshot.principal, token.uses);
+      }
+    }
+  }
+
+  /**
+   * The same admission, asked about a token rather than by it (RFC 7662): the principal it would
+   * speak for now, or null. Nothing is recorded, since the token is not the one being used.
+   */
+  async inspect(secret: string): Promise<VerifiedPrincipal | null> {
+    if (!isWellFormedSecret(secret)) return null;
+    const hash = sha256Hex(secret);
+    const snapshot = await this.cache.getOrLoad(hash, this.read);
+    return snapshot && standingOf(snapshot) === 'active' ? snapshot.principal : null;
+  }
+
+  /** The cache miss: one query, for the cache to keep. */
+  private readonly read = async (hash: string): Promise<TokenSnapshot | null> => {
+    const row = await this.tokens.findForVerifierAnyBusiness(hash);
+    return row ? snapshotOf(row) : null;
+  };
+}
+
+/** The token's holder as a rejected use records it; made only for a refusal. */
+function holderOf({ principal: { actor } }: TokenSnapshot): EventActor {
+  return { id: actor.id, type: actor.kind, label: actor.label };
+}
+
+/**
+ * The rules, against the clock (a cached token that has since expired is refused): whether the
+ * token speaks now, and if not, whether it is dead (revoked, expired), speaks for nobody
+ * (`not_member`: its holder is gone, or lost the standing it was issued under), or is paused
+ * (`disabled`).
+ */
+function standingOf(
+  snapshot: TokenSnapshot,
+): 'active' | 'revoked' | 'expired' | 'not_member' | 'disabled' {
+  const status = tokenStatus(snapshot);
+  if (status !== 'active') return status;
+  if (snapshot.identityDeleted) return 'not_member';
+  // A token speaks only while its identity still holds the standing it was issued under:
+  // a membership of the token's business, or platform admin rights for a platform token.
+  if (snapshot.ref.businessId === null ? !snapshot.isPlatformAdmin : snapshot.role === null) {
+    return 'not_member';
+  }
+  // Removal revokes every token of the membership; this fails closed should one escape it:
+  // a re-added member starts clean.
+  if (snapshot.predatesMembership) return 'not_member';
+  // Paused, not dead: said only to a token that would otherwise speak.
+  if (snapshot.disabledAt) return 'disabled';
+  return 'active';
+}
+
+/** Freezes what one query read into the snapshot the cache keeps and requests share. */
+function snapshotOf({ token, identity, membership, business }: VerifierRow): TokenSnapshot {
+  const role = token.businessId === null ? null : (membership?.role ?? null);
+  const principal: TokenSnapshot['principal'] = Object.freeze({
+    actor: Object.freeze({
+      id: identity.id,
+      kind: identity.kind,
+      label: identityLabel(identity),
+      isPlatformAdmin: identity.isPlatformAdmin,
+      email: identity.email,
+      name: identity.name,
+    }),
+    token: Object.freeze({
+      id: token.id,
+      jti: token.jti,
+      businessId: token.businessId,
+      scopes: token.scopes === null ? null : (Object.freeze([...token.scopes]) as string[]),
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      createdById: token.createdById,
+      createdBy: token.createdBy,
+      // Only an active token reaches a caller, so a successor means the grace period.
+      retiring: token.rotatedToId !== null,
+      origin: token.origin ?? null,
+      allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
+      rateLimitPerMinute: token.rateLimitPerMinute,
+      sharedLimitId: token.sharedLimitId,
+      sharedLimitPerMinute: token.sharedLimitPerMinute,
+      uses: Object.freeze(usesOfRow(token)),
+      business: business ? Object.freeze({ ...business }) : null,
+      row: Object.freeze(Object.assign(new ApiToken(), token)),
+    }),
+    role,
+  });
+  return Object.freeze({
+    ref: Object.freeze({
+      id: token.id,
+      jti: token.jti,
+      name: token.name,
+      businessId: token.businessId,
+      identityId: token.identityId,
+    }),
+    expiresAt: token.expiresAt,
+    revokedAt: token.revokedAt,
+    disabledAt: token.disabledAt,
+    identityDeleted: identity.deletedAt !== null,
+    isPlatformAdmin: identity.isPlatformAdmin,
+    role,
+    predatesMembership: membership !== null && token.createdAt < membership.createdAt,
+    addresses: token.allowedCidrs ? new AddressSet(token.allowedCidrs) : null,
+    principal,
+  });
+}
