@@ -8,7 +8,7 @@
  *   prefix and its own ports.
  * - `processes`: the suites that start app or CLI processes or drive Chromium (two at a time,
  *   beside the in-process suites), and those that measure time or memory (one at a time, once
- *   everything else has finished). test/setup/lanes.js lists them.
+ *   everything else has finished), found by folder: test/timed/ and each feature's processes/.
  */
 const transform = {
   '^.+\\.ts$': [
@@ -24,10 +24,8 @@ const transform = {
   ],
 };
 
-const { SPAWNING, TIMED, suites } = require('./test/setup/lanes');
-
 /** The suites of the `processes` project: test/setup/lanes.js says which lane each runs in. */
-const processes = suites([...SPAWNING, ...TIMED]);
+const { PROCESSES: processes } = require('./test/setup/lanes');
 
 const project = {
   rootDir: __dirname,

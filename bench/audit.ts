@@ -12,12 +12,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateSigner } from '../src/audit/checkpoints/signed-note';
-import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
-import { stopAll } from '../support/child';
-import { SHARED_KEYS_ENV } from '../support/keys';
-import { BusinessSetup, LatchkeyClient, scoped } from '../support/latchkey-client';
-import { createScratchDatabase } from '../support/postgres';
-import { round } from '../support/stats';
+import {
+  AppProcess,
+  RATE_LIMITS_OFF,
+  REPO_ROOT,
+  startAppProcess,
+} from '../test/harness/app-process';
+import { stopAll } from '../test/harness/child';
+import { SHARED_KEYS_ENV } from '../test/harness/keys';
+import { BusinessSetup, LatchkeyClient, scoped } from '../test/harness/latchkey-client';
+import { createScratchDatabase } from '../test/harness/servers/postgres';
+import { round } from '../test/harness/stats';
 import { appendThroughput, pageLatency, streamExport, WRITERS } from './lib/audit-load';
 import { chainHead, cursorAt, leafAt, rawReadRate } from './lib/audit-rows';
 import { seed } from './lib/audit-seed';

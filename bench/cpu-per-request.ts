@@ -11,9 +11,9 @@ import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { Child } from '../support/child';
-import { LatchkeyClient } from '../support/latchkey-client';
+import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
+import { Child } from '../test/harness/child';
+import { LatchkeyClient } from '../test/harness/latchkey-client';
 import { cpuMicros } from './lib/process-cpu';
 import { startBareFastify, startVerifyFloor } from './lib/verify-floor';
 

@@ -15,8 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { APP_ENTRY, AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { percentile, round } from '../support/stats';
+import {
+  APP_ENTRY,
+  AppProcess,
+  RATE_LIMITS_OFF,
+  startAppProcess,
+} from '../test/harness/app-process';
+import { percentile, round } from '../test/harness/stats';
 import { cpuMicros } from './lib/process-cpu';
 
 const QUICK = process.argv.includes('--quick');

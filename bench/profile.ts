@@ -13,11 +13,11 @@ import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { SHARED_KEYS_ENV } from '../support/keys';
-import { LatchkeyClient } from '../support/latchkey-client';
-import { createScratchDatabase, ScratchDatabase } from '../support/postgres';
-import { deleteKeysWithPrefix, randomKeyPrefix } from '../support/redis';
+import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
+import { SHARED_KEYS_ENV } from '../test/harness/keys';
+import { LatchkeyClient } from '../test/harness/latchkey-client';
+import { createScratchDatabase, ScratchDatabase } from '../test/harness/servers/postgres';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '../test/harness/servers/redis';
 import { printSummary, summarize } from './lib/cpuprofile';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS || 10);

@@ -11,11 +11,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, REPO_ROOT } from '../support/app-process';
-import { LatchkeyClient, scoped, type BusinessSetup } from '../support/latchkey-client';
-import { withClient } from '../support/postgres';
-import { redisAnswers } from '../support/redis';
-import { round } from '../support/stats';
+import { AppProcess, REPO_ROOT } from '../test/harness/app-process';
+import { LatchkeyClient, scoped, type BusinessSetup } from '../test/harness/latchkey-client';
+import { withClient } from '../test/harness/servers/postgres';
+import { redisAnswers } from '../test/harness/servers/redis';
+import { round } from '../test/harness/stats';
 import type { AuthRuns } from './lib/auth-overhead';
 import {
   figures,

@@ -9,14 +9,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AppProcess, RATE_LIMITS_OFF, REPO_ROOT, startAppProcess } from '../support/app-process';
-import { stopAll } from '../support/child';
-import { keepAliveAgent } from '../support/http';
-import { SHARED_KEYS_ENV } from '../support/keys';
-import { BusinessSetup, LatchkeyClient } from '../support/latchkey-client';
-import { createScratchDatabase } from '../support/postgres';
-import { deleteKeysWithPrefix, randomKeyPrefix } from '../support/redis';
-import { percentile, round } from '../support/stats';
+import {
+  AppProcess,
+  RATE_LIMITS_OFF,
+  REPO_ROOT,
+  startAppProcess,
+} from '../test/harness/app-process';
+import { stopAll } from '../test/harness/child';
+import { keepAliveAgent } from '../test/harness/http';
+import { SHARED_KEYS_ENV } from '../test/harness/keys';
+import { BusinessSetup, LatchkeyClient } from '../test/harness/latchkey-client';
+import { createScratchDatabase } from '../test/harness/servers/postgres';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '../test/harness/servers/redis';
+import { percentile, round } from '../test/harness/stats';
 import { HOSTILE, hostileNeighbour } from './lib/hostile-neighbour';
 import { describeMachine, machineLine } from './lib/machine';
 import { renderTable } from './lib/table';

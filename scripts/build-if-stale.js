@@ -16,7 +16,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const MARK = join(root, 'dist', '.build-mark');
 const ENTRY = join(root, 'dist', 'src', 'main.js');
-const SOURCES = ['src', 'bench', 'support'];
+const SOURCES = ['src', 'bench', 'test/harness'];
 const FILES = [
   'ormconfig.ts',
   'tsconfig.json',

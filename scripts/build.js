@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: compiles src/, bench/, support/, ormconfig.ts and the scripts lint runs to
+ * `npm run build`: compiles src/, bench/, test/harness/, ormconfig.ts and the scripts lint runs to
  * dist/ with SWC, a file at a time and in parallel, without type checking: about a second where
  * tsc took five or more (`npm run typecheck` checks the types). The layout is tsc's with
  * `rootDir: "."` (src/main.ts -> dist/src/main.js), unit specs left out, and the options are
@@ -20,7 +20,7 @@ const DIST = join(root, 'dist');
 /** Where `scripts/build-if-stale.js` reads the time of the last successful build. */
 const MARK = join(DIST, '.build-mark');
 /** Folders compiled whole (but their *.spec.ts), and single files. */
-const FOLDERS = ['src', 'bench', 'support'];
+const FOLDERS = ['src', 'bench', 'test/harness'];
 // The two scripts `npm run lint` runs on the built app (the OpenAPI document and the typed
 // client's check), so that lint transpiles nothing itself.
 const FILES = ['ormconfig.ts', 'scripts/openapi.ts', 'scripts/typed-client.ts'];

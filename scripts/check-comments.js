@@ -12,7 +12,7 @@ const { join, relative, sep } = require('node:path');
 const ts = require('typescript');
 
 const root = join(__dirname, '..');
-const FOLDERS = ['src', 'console/src', 'support', 'scripts', 'test', 'bench'];
+const FOLDERS = ['src', 'console/src', 'scripts', 'test', 'bench'];
 const EXTENSIONS = ['.ts', '.tsx', '.js', '.cjs', '.mjs'];
 const ALLOW_FILE = join(__dirname, 'check-comments.allow');
 const MAX_LINES = 12;

@@ -2,7 +2,7 @@
  * Refreshes the admin console screenshots in docs/console/ (`npm run docs:console-screenshots`).
  * It starts the built app on a throwaway SQLite database, seeds a small business through the API
  * (tokens, members, a machine, a webhook endpoint with deliveries to a receiver on 127.0.0.1,
- * token usage), and walks /admin in headless Chromium with the steps test/console.e2e-spec.ts
+ * token usage), and walks /admin in headless Chromium with the steps test/console/processes/console.e2e-spec.ts
  * checks. Each screen must show its heading, finish loading and show no error box, so a picture
  * never shows a failure. Every secret on screen belongs to the throwaway instance.
  *
@@ -13,10 +13,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { ConsoleBrowser, ConsoleUi, openConsole, PHONE } from '../support/console-ui';
-import { LatchkeyClient, scoped } from '../support/latchkey-client';
-import { CHROMIUM_PATH, hasChromium, VIEWPORT } from '../support/swagger-ui';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
+import { ConsoleBrowser, ConsoleUi, openConsole, PHONE } from '../test/harness/browser/console-ui';
+import { LatchkeyClient, scoped } from '../test/harness/latchkey-client';
+import { CHROMIUM_PATH, hasChromium, VIEWPORT } from '../test/harness/browser/swagger-ui';
 
 interface Envelope<T> {
   data: T;

@@ -1,7 +1,7 @@
 /**
  * The token policy's table and the webhook policy's as Markdown, printed in docs/security.md
  * between the `token-policy` and `webhook-policy` markers. `npm run docs:policy` writes them
- * there; `test/docs.e2e-spec.ts` fails when a printed table and the code disagree.
+ * there; `test/docs/docs.e2e-spec.ts` fails when a printed table and the code disagree.
  *
  *   ts-node --transpile-only scripts/policy-table.ts [FILE]
  */

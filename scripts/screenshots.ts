@@ -1,7 +1,7 @@
 /**
  * Refreshes the Swagger UI screenshots in docs/ (`npm run docs:screenshots`). It starts the built
  * app on a throwaway SQLite database, makes a business, and walks /docs in headless Chromium with
- * the same steps test/swagger-ui.e2e-spec.ts checks: Authorize, then "Try it out" and "Execute".
+ * the same steps test/console/processes/swagger-ui.e2e-spec.ts checks: Authorize, then "Try it out" and "Execute".
  * Each response must be the expected one, so a picture never shows an error. Every secret on
  * screen belongs to the throwaway instance, and Swagger UI masks the authorized values.
  *
@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../support/app-process';
-import { LatchkeyClient } from '../support/latchkey-client';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
+import { LatchkeyClient } from '../test/harness/latchkey-client';
 import {
   ChromiumSession,
   CHROMIUM_PATH,
@@ -20,7 +20,7 @@ import {
   launchChromium,
   opblockSelector,
   SwaggerUi,
-} from '../support/swagger-ui';
+} from '../test/harness/browser/swagger-ui';
 
 function expectStatus(what: string, res: LiveResponse, status: number): void {
   if (res.status !== status) {

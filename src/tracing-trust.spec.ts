@@ -23,7 +23,7 @@ import {
 } from './tracing-trust';
 
 // The pieces tracing.ts wires into the SDK, run on the real SDK (no HTTP instrumentation, which
-// patches modules as they load: test/tracing.e2e-spec.ts runs them in a server process).
+// patches modules as they load: test/operations/processes/tracing.e2e-spec.ts runs them in a server process).
 
 /** As the SDK builds it from OTEL_PROPAGATORS' default: W3C trace context and baggage. */
 const sut = new TrustedContextPropagator(

@@ -3,14 +3,14 @@
  * runs alternated, every round starting with the other side, so drift in the machine hits both
  * alike. Either on one instance with two tokens, or on two like instances started for it.
  */
-import type { AppProcess } from '../../support/app-process';
+import type { AppProcess } from '../../test/harness/app-process';
 import {
   LatchkeyClient,
   scoped,
   type BusinessSetup,
   type IssuedToken,
-} from '../../support/latchkey-client';
-import { mean, round } from '../../support/stats';
+} from '../../test/harness/latchkey-client';
+import { mean, round } from '../../test/harness/stats';
 import { log } from './figures';
 import { load, type LoadRun } from './load';
 import { WARMUP_S } from './run-settings';

@@ -4,9 +4,9 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { keepAliveAgent } from '../../support/http';
-import { BusinessSetup, LatchkeyClient, scoped } from '../../support/latchkey-client';
-import { percentile } from '../../support/stats';
+import { keepAliveAgent } from '../../test/harness/http';
+import { BusinessSetup, LatchkeyClient, scoped } from '../../test/harness/latchkey-client';
+import { percentile } from '../../test/harness/stats';
 
 const PAGE_SAMPLES = 1_000;
 export const WRITERS = 50;

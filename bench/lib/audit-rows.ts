@@ -8,7 +8,7 @@ import { leafOfRow } from '../../src/audit/chain/audit-chain';
 import { AUDIT_ROW_COLUMNS } from '../../src/audit/codec/audit-row';
 import { chainRowsQuery, RAW_TEXT_TYPES } from '../../src/audit/query/audit-row-query';
 import { VERIFY_BATCH } from '../../src/audit/chain/chain-segment';
-import { withClient } from '../../support/postgres';
+import { withClient } from '../../test/harness/servers/postgres';
 
 /** Verify's own batch: the raw read asks for the same seq ranges. */
 const READ_BATCH = VERIFY_BATCH;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { ChainedEvent, chainHash } from '../../src/audit/chain/audit-chain';
 import { canonicalJson } from '../../src/audit/codec/canonical-json';
-import { withClient } from '../../support/postgres';
+import { withClient } from '../../test/harness/servers/postgres';
 
 const SEED_BATCH = 10_000;
 

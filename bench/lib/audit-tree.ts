@@ -5,10 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { rootFromInclusionProof } from '../../src/audit/tree/merkle';
-import { keepAliveAgent } from '../../support/http';
-import { BusinessSetup, LatchkeyClient, scoped } from '../../support/latchkey-client';
-import { withClient } from '../../support/postgres';
-import { percentile } from '../../support/stats';
+import { keepAliveAgent } from '../../test/harness/http';
+import { BusinessSetup, LatchkeyClient, scoped } from '../../test/harness/latchkey-client';
+import { withClient } from '../../test/harness/servers/postgres';
+import { percentile } from '../../test/harness/stats';
 
 const POLL_MS = 250;
 

@@ -3,9 +3,9 @@
  * same process, alternated, so drift in the machine hits both alike. The hot-path sections and
  * the SQLite instance's all measure through it.
  */
-import type { AppProcess } from '../../support/app-process';
-import { LatchkeyClient, type BusinessSetup } from '../../support/latchkey-client';
-import { mean, round, sleep } from '../../support/stats';
+import type { AppProcess } from '../../test/harness/app-process';
+import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
+import { mean, round, sleep } from '../../test/harness/stats';
 import { figure, log } from './figures';
 import { load, type LoadRun } from './load';
 import { WARMUP_S } from './run-settings';

@@ -3,9 +3,9 @@
  * accept the connection and never answer, and B's deliveries are timed meanwhile.
  */
 import { performance } from 'node:perf_hooks';
-import { HangingReceiver } from '../../support/hanging-receiver';
-import { BusinessSetup, LatchkeyClient, scoped } from '../../support/latchkey-client';
-import { percentile, sleep } from '../../support/stats';
+import { HangingReceiver } from '../../test/harness/hanging-receiver';
+import { BusinessSetup, LatchkeyClient, scoped } from '../../test/harness/latchkey-client';
+import { percentile, sleep } from '../../test/harness/stats';
 import { registerEndpoint } from './webhook-outbox';
 import type { Receiver } from './webhook-receiver';
 

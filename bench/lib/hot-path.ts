@@ -1,4 +1,4 @@
-import { mean, round } from '../../support/stats';
+import { mean, round } from '../../test/harness/stats';
 
 interface Rated {
   rps: number;

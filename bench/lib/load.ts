@@ -1,6 +1,6 @@
 /** One autocannon run of `npm run bench`, logged as it ends and noted when anything failed. */
 import autocannon from 'autocannon';
-import { round } from '../../support/stats';
+import { round } from '../../test/harness/stats';
 import { log, notes } from './figures';
 import { CONNECTIONS, DURATION_S } from './run-settings';
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { closeServer, listenOnLoopback } from '../../support/loopback';
+import { closeServer, listenOnLoopback } from '../../test/harness/loopback';
 
 /** What went through the proxy since the last reset. */
 export interface StatementCounts {

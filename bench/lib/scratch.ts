@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../support/app-process';
-import { Child, stopAll } from '../../support/child';
-import { SHARED_KEYS_ENV } from '../../support/keys';
-import { createScratchDatabase, type ScratchDatabase } from '../../support/postgres';
-import { deleteKeysWithPrefix, randomKeyPrefix } from '../../support/redis';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../test/harness/app-process';
+import { Child, stopAll } from '../../test/harness/child';
+import { SHARED_KEYS_ENV } from '../../test/harness/keys';
+import { createScratchDatabase, type ScratchDatabase } from '../../test/harness/servers/postgres';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '../../test/harness/servers/redis';
 import { log } from './figures';
 import { PgCountingProxy } from './pg-counting-proxy';
 import { LOG_LEVEL, POSTGRES_URL, REDIS_URL } from './run-settings';

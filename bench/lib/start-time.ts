@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { REPO_ROOT } from '../../support/app-process';
-import { httpRequest } from '../../support/http';
-import { freePort } from '../../support/ports';
-import { sleep } from '../../support/stats';
+import { REPO_ROOT } from '../../test/harness/app-process';
+import { httpRequest } from '../../test/harness/http';
+import { freePort } from '../../test/harness/ports';
+import { sleep } from '../../test/harness/stats';
 
 /**
  * `npm start` with nothing changed since the last build, as a user types it: milliseconds from

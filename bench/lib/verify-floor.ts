@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../support/app-process';
-import { Child } from '../../support/child';
-import type { BusinessSetup } from '../../support/latchkey-client';
-import { freePort } from '../../support/ports';
+import { REPO_ROOT } from '../../test/harness/app-process';
+import { Child } from '../../test/harness/child';
+import type { BusinessSetup } from '../../test/harness/latchkey-client';
+import { freePort } from '../../test/harness/ports';
 
 /** The hot path's floor (bench/fastify-verify.ts), running, for one business's owner token. */
 export interface VerifyFloor {

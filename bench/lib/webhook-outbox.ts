@@ -4,9 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { keepAliveAgent } from '../../support/http';
-import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../../support/latchkey-client';
-import { withClient } from '../../support/postgres';
+import { keepAliveAgent } from '../../test/harness/http';
+import {
+  BusinessSetup,
+  IssuedToken,
+  LatchkeyClient,
+  scoped,
+} from '../../test/harness/latchkey-client';
+import { withClient } from '../../test/harness/servers/postgres';
 
 /** Concurrent callers in `revokeAll`. */
 export const REVOKERS = 20;

@@ -3,13 +3,13 @@
  * which reads PostgreSQL through a proxy that counts its statements): the latency of a miss and
  * of a hit, and the verifier's reads per token.
  */
-import type { AppProcess } from '../../support/app-process';
+import type { AppProcess } from '../../test/harness/app-process';
 import {
   LatchkeyClient,
   type BusinessSetup,
   type IssuedToken,
-} from '../../support/latchkey-client';
-import { mean, percentile, round } from '../../support/stats';
+} from '../../test/harness/latchkey-client';
+import { mean, percentile, round } from '../../test/harness/stats';
 import { figure, log, raw } from '../lib/figures';
 import type { PgCountingProxy } from '../lib/pg-counting-proxy';
 import { PROBE_TOKENS, TOKENS } from '../lib/run-settings';

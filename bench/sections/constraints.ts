@@ -5,8 +5,8 @@
  * A token limited to 3 a minute is checked to get its 429 first, so a limit that silently let
  * everything through (Redis unreachable) cannot pass for a cheap one.
  */
-import type { AppProcess } from '../../support/app-process';
-import { LatchkeyClient, type BusinessSetup } from '../../support/latchkey-client';
+import type { AppProcess } from '../../test/harness/app-process';
+import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { expectRefusedAfter3, meAgainstPlain } from '../lib/alternated';
 import { figure, raw } from '../lib/figures';
 

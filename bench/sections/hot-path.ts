@@ -3,9 +3,9 @@
  * /api/v1/me ÷ /health/live and ÷ bare Fastify, /auth/verify and /api/v1/me ÷ the floor that does
  * the same cached verification; again once B, C and M run beside A; and the guard alone.
  */
-import type { AppProcess } from '../../support/app-process';
-import { LatchkeyClient, type BusinessSetup } from '../../support/latchkey-client';
-import { mean, round } from '../../support/stats';
+import type { AppProcess } from '../../test/harness/app-process';
+import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
+import { mean, round } from '../../test/harness/stats';
 import { authOverhead, reportAuth, type AuthRuns } from '../lib/auth-overhead';
 import { figure, notes, raw } from '../lib/figures';
 import { reportHotPath } from '../lib/hot-path';

@@ -2,8 +2,8 @@
  * Memory: each new instance's RSS at the end of its start-up and, in full runs, once left alone;
  * and A's and S's RSS under the load of the hot path and once it has ended.
  */
-import type { AppProcess } from '../../support/app-process';
-import { round, sleep } from '../../support/stats';
+import type { AppProcess } from '../../test/harness/app-process';
+import { round, sleep } from '../../test/harness/stats';
 import type { AuthRuns } from '../lib/auth-overhead';
 import { figure, leftToFullBench, log, raw } from '../lib/figures';
 import { IDLE_MS, ONLY, QUICK, STARTED_MS } from '../lib/run-settings';

@@ -4,9 +4,9 @@
  * metrics on; runs alternated, each round starting with the other instance. Then the same cost
  * without the machine's noise, timed in this process.
  */
-import type { AppProcess } from '../../support/app-process';
-import type { BusinessSetup } from '../../support/latchkey-client';
-import { round } from '../../support/stats';
+import type { AppProcess } from '../../test/harness/app-process';
+import type { BusinessSetup } from '../../test/harness/latchkey-client';
+import { round } from '../../test/harness/stats';
 import { PrometheusMetrics } from '../../src/metrics/prometheus-metrics';
 import { costText, meOffAndOn, type StartApp } from '../lib/alternated';
 import { figure, leftToFullBench, notes, raw } from '../lib/figures';

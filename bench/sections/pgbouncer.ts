@@ -7,10 +7,10 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import type { AppProcess } from '../../support/app-process';
-import { scoped, type BusinessSetup } from '../../support/latchkey-client';
-import { pgbouncerInstalled, PrivatePgBouncer } from '../../support/pgbouncer';
-import { mean, round } from '../../support/stats';
+import type { AppProcess } from '../../test/harness/app-process';
+import { scoped, type BusinessSetup } from '../../test/harness/latchkey-client';
+import { pgbouncerInstalled, PrivatePgBouncer } from '../../test/harness/servers/pgbouncer';
+import { mean, round } from '../../test/harness/stats';
 import { alternate, type StartApp } from '../lib/alternated';
 import { figure, leftToFullBench, log, notes, raw } from '../lib/figures';
 import { load, type LoadRun } from '../lib/load';

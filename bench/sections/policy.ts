@@ -5,8 +5,8 @@
  * verified; a token that breaks it is checked to get its 422 first, so a policy that silently did
  * nothing cannot pass for a free one.
  */
-import type { AppProcess } from '../../support/app-process';
-import { LatchkeyClient, scoped, type BusinessSetup } from '../../support/latchkey-client';
+import type { AppProcess } from '../../test/harness/app-process';
+import { LatchkeyClient, scoped, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { meAgainstPlain } from '../lib/alternated';
 import { figure, raw } from '../lib/figures';
 

@@ -2,13 +2,13 @@
  * Propagation: the token is warm on B, A revokes it, and B is polled (one request at a time)
  * from the moment A's revoke response ends until B answers 401.
  */
-import type { AppProcess } from '../../support/app-process';
+import type { AppProcess } from '../../test/harness/app-process';
 import {
   LatchkeyClient,
   type BusinessSetup,
   type IssuedToken,
-} from '../../support/latchkey-client';
-import { mean, percentile, round } from '../../support/stats';
+} from '../../test/harness/latchkey-client';
+import { mean, percentile, round } from '../../test/harness/stats';
 import { figure, log, notes, raw } from '../lib/figures';
 import { PROPAGATION_BOUND_MS, REVOCATIONS } from '../lib/run-settings';
 

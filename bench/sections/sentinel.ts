@@ -1,10 +1,10 @@
 /**
  * Propagation with Redis behind Sentinel: a master, a replica and three Sentinels of their own
- * (support/redis-topology.ts), and two instances that find the master through REDIS_SENTINELS.
+ * (test/harness/servers/redis-topology.ts), and two instances that find the master through REDIS_SENTINELS.
  * Left to the full bench: the topology takes seconds to settle.
  */
-import type { BusinessSetup } from '../../support/latchkey-client';
-import { SentinelTopology } from '../../support/redis-topology';
+import type { BusinessSetup } from '../../test/harness/latchkey-client';
+import { SentinelTopology } from '../../test/harness/servers/redis-topology';
 import type { StartApp } from '../lib/alternated';
 import { figure, leftToFullBench } from '../lib/figures';
 import { propagation } from './propagation';

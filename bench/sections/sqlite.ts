@@ -1,7 +1,7 @@
 /** Auth overhead on SQLite: one instance, S, with the in-process bus, and its start-up RSS. */
 import { join } from 'node:path';
-import { RATE_LIMITS_OFF } from '../../support/app-process';
-import { LatchkeyClient } from '../../support/latchkey-client';
+import { RATE_LIMITS_OFF } from '../../test/harness/app-process';
+import { LatchkeyClient } from '../../test/harness/latchkey-client';
 import type { StartApp } from '../lib/alternated';
 import { authOverhead, reportAuth, type AuthRuns } from '../lib/auth-overhead';
 import { raw } from '../lib/figures';

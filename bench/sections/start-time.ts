@@ -1,7 +1,7 @@
 /** Start: `npm start` on S's SQLite file, a restart with nothing changed since the build. */
 import { join } from 'node:path';
-import { RATE_LIMITS_OFF } from '../../support/app-process';
-import { round } from '../../support/stats';
+import { RATE_LIMITS_OFF } from '../../test/harness/app-process';
+import { round } from '../../test/harness/stats';
 import { figure, raw } from '../lib/figures';
 import { LOG_LEVEL, QUICK } from '../lib/run-settings';
 import { npmStartToFirst200 } from '../lib/start-time';

@@ -4,11 +4,11 @@
  * (bench/fastify-list.ts), runs alternated.
  */
 import { join } from 'node:path';
-import { REPO_ROOT, type AppProcess } from '../../support/app-process';
-import { Child } from '../../support/child';
-import type { BusinessSetup, LatchkeyClient } from '../../support/latchkey-client';
-import { freePort } from '../../support/ports';
-import { mean, round } from '../../support/stats';
+import { REPO_ROOT, type AppProcess } from '../../test/harness/app-process';
+import { Child } from '../../test/harness/child';
+import type { BusinessSetup, LatchkeyClient } from '../../test/harness/latchkey-client';
+import { freePort } from '../../test/harness/ports';
+import { mean, round } from '../../test/harness/stats';
 import { alternate } from '../lib/alternated';
 import { figure, raw } from '../lib/figures';
 import { load, type LoadRun } from '../lib/load';

@@ -5,8 +5,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BusinessSetup } from '../../support/latchkey-client';
-import { round } from '../../support/stats';
+import type { BusinessSetup } from '../../test/harness/latchkey-client';
+import { round } from '../../test/harness/stats';
 import { meOffAndOn, type StartApp } from '../lib/alternated';
 import { figure, leftToFullBench, notes, raw } from '../lib/figures';
 

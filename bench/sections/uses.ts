@@ -3,8 +3,8 @@
  * has a uses_limit (one Redis script per request, before it is served) against a plain one, runs
  * alternated. A token with 3 uses is checked to get its 429 first, as for the rate limit.
  */
-import type { AppProcess } from '../../support/app-process';
-import { LatchkeyClient, type BusinessSetup } from '../../support/latchkey-client';
+import type { AppProcess } from '../../test/harness/app-process';
+import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { expectRefusedAfter3, meAgainstPlain } from '../lib/alternated';
 import { figure, raw } from '../lib/figures';
 

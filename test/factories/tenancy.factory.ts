@@ -1,8 +1,8 @@
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
 import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
-import { asMember, asOwner, Caller } from '../helpers/api';
-import type { TestApp } from '../helpers/test-app';
+import { asMember, asOwner, Caller } from '../harness/app/api';
+import type { TestApp } from '../harness/app/test-app';
 
 export { asMember };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiToken } from '../../src/tokens/store/api-token.entity';
 import { mintSecret, newJti } from '../../src/tokens/token-secret';
 import { usesColumns } from '../../src/tokens/usage/uses/token-uses';
-import type { TestApp } from '../helpers/test-app';
+import type { TestApp } from '../harness/app/test-app';
 
 /**
  * `count` unexpiring tokens of an identity in a business, inserted as rows 500 at a time, with no

@@ -3,10 +3,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { CHROMIUM_PATH, hasChromium } from '../../support/swagger-ui';
-import { PGBOUNCER_BIN, pgbouncerInstalled } from '../../support/pgbouncer';
-import { PG_BIN_DIR, pgServerInstalled } from '../../support/pg-replica';
-import { GATEWAY_BINARIES, missingGateways } from '../helpers/gateways';
+import { CHROMIUM_PATH, hasChromium } from '../harness/browser/swagger-ui';
+import { PGBOUNCER_BIN, pgbouncerInstalled } from '../harness/servers/pgbouncer';
+import { PG_BIN_DIR, pgServerInstalled } from '../harness/servers/pg-replica';
+import { GATEWAY_BINARIES, missingGateways } from '../harness/app/gateways';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
 

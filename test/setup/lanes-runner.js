@@ -3,24 +3,17 @@
  * beside those that keep both cores busy (docs/testing.md, "The shape of a run"):
  *
  * - the in-process lane: the `in-process` project, on the configured workers (two);
- * - the spawning lane: the SPAWNING suites (test/setup/lanes.js), two at a time beside it: they
- *   mostly wait on the processes they start (about half a core);
- * - the timed lane: the TIMED suites, one at a time, once both other lanes have finished.
+ * - the spawning lane: the suites of a feature's `processes/` folder (test/setup/lanes.js), two at
+ *   a time beside it: they mostly wait on the processes they start (about half a core);
+ * - the timed lane: the suites of `test/timed/`, one at a time, once both other lanes have finished.
  *
  * Both projects name this runner, so jest hands it every suite at once. Each lane is a
  * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
  */
-const { basename } = require('node:path');
 const TestRunner = require('jest-runner').default;
-const { TIMED } = require('./lanes');
+const { laneOf } = require('./lanes');
 
 const SPAWNING_WORKERS = 2;
-
-/** The suite's name under test/, as lanes.js lists it, or null for a unit spec. */
-function suiteName(test) {
-  const file = basename(test.path);
-  return file.endsWith('.e2e-spec.ts') ? file.slice(0, -'.e2e-spec.ts'.length) : null;
-}
 
 class LanesRunner {
   constructor(globalConfig, context) {
@@ -46,7 +39,7 @@ class LanesRunner {
     const timed = [];
     for (const test of tests) {
       if (test.context.config.displayName?.name !== 'processes') inProcess.push(test);
-      else if (TIMED.includes(suiteName(test))) timed.push(test);
+      else if (laneOf(test.path) === 'timed') timed.push(test);
       else spawning.push(test);
     }
     const run = (runner, lane) =>

@@ -1,51 +1,29 @@
 /**
- * Which lane each suite of the `processes` project runs in (test/setup/lanes-runner.js,
- * docs/testing.md). Plain JavaScript: jest.config.js and the runner both read it.
+ * Which lane a suite runs in comes from its folder (test/setup/lanes-runner.js, docs/testing.md):
  *
- * - `SPAWNING`: suites that start app or CLI processes, bash or Chromium, and assert what they
- *   do, not how fast. They run two at a time, beside the in-process suites.
- * - `TIMED`: suites that assert a bound in time or memory, start servers of their own (Sentinel,
- *   Cluster, a replica), drive apps at a load that a busy machine turns into timeouts, or bind
- *   ports a neighbour could take first. They run one at a time, after every other suite, so no
- *   neighbour's load moves what they measure.
+ * - `test/timed/`: suites that assert a bound in time or memory, start servers of their own
+ *   (Sentinel, Cluster, a replica), drive apps at a load that a busy machine turns into timeouts,
+ *   or bind ports a neighbour could take first. They run one at a time, after every other suite,
+ *   so no neighbour's load moves what they measure.
+ * - a `processes/` folder of a feature (`test/cli/processes/`): suites that start app or CLI
+ *   processes, bash or Chromium, and assert what they do, not how fast. They run two at a time,
+ *   beside the in-process suites.
+ * - anywhere else: in-process suites, which boot the app inside the test process.
+ *
+ * Plain JavaScript: jest.config.js and the runner both read it.
  */
-const SPAWNING = [
-  'bootstrap',
-  'cli',
-  'cli-front',
-  'cli-grammar',
-  'console',
-  'console-members',
-  'console-governance',
-  'console-screens',
-  'docs-blocks',
-  'readme-audit-proof',
-  'readme-postgres',
-  'request-log',
-  'start',
-  'swagger-ui',
-  'token-uses-crash',
-  'tracing',
-  'typed-client',
-];
+const TIMED = /(^|\/)test\/timed\/.*\.e2e-spec\.ts$/;
+const SPAWNING = /(^|\/)test\/(.+\/)?processes\/[^/]+\.e2e-spec\.ts$/;
 
-const TIMED = [
-  'cli-bus',
-  'faults',
-  'gateways',
-  'memory-budget',
-  'multi-instance',
-  'pgbouncer',
-  'redis-cluster',
-  'redis-sentinel',
-  'replicas',
-  'request-timeout',
-  'shutdown',
-  'webhooks-fairness',
-  'webhooks-processes',
-];
+/** The lane of a suite's file (an absolute or repository-relative path). */
+function laneOf(file) {
+  const path = file.replace(/\\/g, '/');
+  if (TIMED.test(path)) return 'timed';
+  if (SPAWNING.test(path)) return 'spawning';
+  return 'in-process';
+}
 
-/** A regular expression for the suites of `names`, as jest's testRegex takes it. */
-const suites = (names) => `test/(${names.join('|')})\\.e2e-spec\\.ts$`;
+/** jest's testRegex for the suites of the `processes` project (the timed and spawning lanes). */
+const PROCESSES = 'test/(timed/.*|(.+/)?processes/[^/]+)\\.e2e-spec\\.ts$';
 
-module.exports = { SPAWNING, TIMED, suites };
+module.exports = { laneOf, PROCESSES };

@@ -17,7 +17,7 @@ import {
   dataSourceOptions,
   migrationDataSourceOptions,
 } from '../../src/database/connection/data-source-options';
-import { createScratchDatabase, withClient } from '../../support/postgres';
+import { createScratchDatabase, withClient } from '../harness/servers/postgres';
 
 /**
  * Migrated templates, one per driver, built once by jest's global setup: a suite's database is a

@@ -6,7 +6,7 @@ import {
   FORMS_NOT_LOOKED_FOR,
   percent,
   SECRET_ENCODINGS as ENCODINGS,
-} from '../../../test/helpers/secret-encodings';
+} from '../../../test/harness/app/secret-encodings';
 
 /** A well-formed token (its checksum holds), without importing tokens. */
 function token(prefix = 'lk', seed = 7): string {

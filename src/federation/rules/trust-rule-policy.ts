@@ -2,7 +2,7 @@ import type { Role } from '../../auth/roles';
 
 /**
  * Who may do what to a machine identity's trust rules: the one table the routes and the service
- * ask. docs/security.md prints it (`npm run docs:policy`), and `test/federation-rules.e2e-spec.ts`
+ * ask. docs/security.md prints it (`npm run docs:policy`), and `test/federation/federation-rules.e2e-spec.ts`
  * runs every cell. A trust rule lets a workload obtain that machine's tokens without a secret, so
  * it is governed as issuing the machine's tokens is: by owners and admins whose token allows
  * `tokens:admin`, for machine identities of their business only.

@@ -12,8 +12,8 @@ import {
 /**
  * Who may act on whose token: the one policy every route and CLI command that issues, rotates,
  * edits, revokes, disables, enables or re-issues a token asks (`policy-decision.ts` answers from
- * the table below). docs/security.md prints it (`npm run docs:policy`; `test/docs.e2e-spec.ts`
- * holds the two equal), and `test/token-policy.e2e-spec.ts` runs every cell against a live app.
+ * the table below). docs/security.md prints it (`npm run docs:policy`; `test/docs/docs.e2e-spec.ts`
+ * holds the two equal), and `test/governance/token-policy.e2e-spec.ts` runs every cell against a live app.
  *
  * People make their own tokens: a token is issued or rotated only for the caller's own identity
  * or a machine identity the caller manages, and each named exception (an owner's, a new member's

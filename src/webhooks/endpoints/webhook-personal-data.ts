@@ -8,7 +8,7 @@ import { AUDIT_SCOPE, receivesAudit, WEBHOOK_ROLE } from './webhook-policy';
  * `webhooks:write`, where reading these in the audit log needs the owner or admin role and
  * `audit:read`; so an endpoint is sent them only when whoever set its URL could read them there
  * (`personalData`), and otherwise they are null. docs/api.md and docs/security.md say it;
- * test/webhook-personal-data.e2e-spec.ts runs every role × scopes × field.
+ * test/webhooks/webhook-personal-data.e2e-spec.ts runs every role × scopes × field.
  */
 export const PERSONAL_FIELDS = ['actor.label', 'actor.issued_by.label', 'ip', 'user_agent'];
 

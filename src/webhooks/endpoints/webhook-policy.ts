@@ -2,8 +2,8 @@ import type { Role } from '../../auth/roles';
 
 /**
  * Who may do what to webhook endpoints: the one table the routes and the service ask.
- * docs/security.md prints it (`npm run docs:policy`; `test/docs.e2e-spec.ts` holds the two
- * equal), and `test/webhook-policy.e2e-spec.ts` runs every cell on both chains.
+ * docs/security.md prints it (`npm run docs:policy`; `test/docs/docs.e2e-spec.ts` holds the two
+ * equal), and `test/webhooks/webhook-policy.e2e-spec.ts` runs every cell on both chains.
  *
  * An endpoint receiving `audit.event` (or `*`), or typed events that carry who acted and from
  * where (`webhook-personal-data.ts`), is a copy of the audit log sent where its URL says. So

@@ -1,0 +1,381 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp } from '../../../src/app.factory';
+import { loadConfig } from '../../../src/config/load-config';
+import { spawnApp } from '../../harness/app-process';
+import { Child } from '../../harness/child';
+import { freePort } from '../../harness/ports';
+import { buildApp } from '../../harness/app-cluster';
+import { assignedNames, curlCalls, SHELL_PRELUDE, shellScript } from '../docs-shell';
+import { CodeBlock, codeBlocks } from '../markdown-blocks';
+import { ShellSession } from '../shell-session';
+import { runSnippet, snippetModule, typeErrors } from '../ts-snippet';
+import { createTestDatabase, TestDatabase } from '../../harness/app/test-app';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** The documents, in the order a reader goes: the README, docs/, then the typed client's. */
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+  'clients/typescript/README.md',
+];
+
+/**
+ * Blocks that a suite of their own runs as written, each found by a line it holds: they need what
+ * this run does not give (a PostgreSQL server, the server's default checkpoint cadence, Docker,
+ * nginx and Caddy).
+ * Each suite named here must exist, and read what it runs from the file it names (`reads`; the
+ * test below checks both). Nothing else is left out unmarked.
+ */
+const RUN_ELSEWHERE = [
+  {
+    file: 'README.md',
+    holds: "psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE latchkey'",
+    by: 'test/docs/processes/readme-postgres.e2e-spec.ts',
+    reads: "'README.md'",
+  },
+  {
+    // Docker has no daemon on these machines: the suite runs what the compose file's services run.
+    file: 'README.md',
+    holds: 'docker compose up --build -d',
+    by: 'test/audit/installation-keys.e2e-spec.ts',
+    reads: "'docker-compose.yml'",
+  },
+  {
+    file: 'README.md',
+    holds: 'audit verify-consistency --old cp1.txt',
+    by: 'test/docs/processes/readme-audit-proof.e2e-spec.ts',
+    reads: "'README.md'",
+  },
+  // Real nginx and Caddy, between a client and an upstream (test/timed/gateways.e2e-spec.ts).
+  {
+    file: 'docs/gateways.md',
+    holds: 'upstream latchkey {',
+    by: 'test/harness/app/gateways.ts',
+    reads: "'gateways.md'",
+  },
+  {
+    file: 'docs/gateways.md',
+    holds: '(latchkey_check) {',
+    by: 'test/harness/app/gateways.ts',
+    reads: "'gateways.md'",
+  },
+];
+
+/** Languages the run knows how to run: shell in one session, the receiver, the typed client. */
+const SHELL = new Set(['sh', 'bash']);
+const RUNNABLE = new Set([...SHELL, 'js', 'ts']);
+
+const ALL = DOCUMENTS.flatMap((file) => codeBlocks(ROOT, file));
+const runElsewhere = (b: CodeBlock) =>
+  RUN_ELSEWHERE.some((o) => o.file === b.file && b.text.includes(o.holds));
+const where = (b: CodeBlock) => `${b.file}:${b.line}`;
+
+/** What is run, in order: each shell or js block, and each document's TypeScript as one. */
+const STEPS: CodeBlock[][] = [];
+for (const block of ALL.filter((b) => b.notRun === null && !runElsewhere(b))) {
+  const last = STEPS[STEPS.length - 1];
+  const joins = block.lang === 'ts' && last?.[0].lang === 'ts' && last[0].file === block.file;
+  if (joins) last.push(block);
+  else if (RUNNABLE.has(block.lang)) STEPS.push([block]);
+}
+
+/** What the reader fills in for the TypeScript snippets' undeclared names: shell variables. */
+const TS_GIVENS: Record<string, string> = {
+  platformToken: 'ADMIN',
+  ownerToken: 'OWNER',
+  businessId: 'BIZ',
+  tokenId: 'TOKEN_ID',
+};
+
+/**
+ * Runs every code block of the README, docs/ and the typed client's README that a reader would
+ * run, in order, with the variables each leaves for the next, against the app listening on a
+ * port (in-process, on a fresh SQLite database, as `WEBHOOK_ALLOW_HTTP=true
+ * WEBHOOK_ALLOW_PRIVATE=true npm start` runs it, the README's way to try webhooks on one machine).
+ * A block that is not run says why, in `<!-- not run: … -->` before its fence. What the run
+ * changes in a block's text is `adapted`'s, and the values it fills in are `shellGivens`'s.
+ */
+describe('the docs, as a reader runs them', () => {
+  let run: string;
+  let work: string;
+  let db: TestDatabase;
+  let app: NestFastifyApplication;
+  let port: number;
+  let adminToken: string;
+  let session: ShellSession;
+  let receiverPort: number;
+  let receiver: Child | undefined;
+  let lastStdout = '';
+  let failed: string | null = null;
+  const filled = new Set<string>();
+
+  beforeAll(async () => {
+    await buildApp();
+    // The type-check is synchronous and takes seconds: run before the app starts, it holds up
+    // no webhook delivery in flight in this process (whose own 10 s timeout would then fire).
+    checked = typeErrors(ROOT, new Map(snippets.map((s) => [s.path, snippetSource(s.i)])));
+    run = mkdtempSync(join(tmpdir(), 'latchkey-docs-'));
+    work = join(run, 'work');
+    mkdirSync(join(work, 'tmp'), { recursive: true });
+    mkdirSync(join(run, 'scripts'));
+    writeFileSync(join(run, 'curl.log'), '');
+    db = await createTestDatabase('sqlite');
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      ...db.env,
+    });
+    const started = await startApp(config, { logs: false });
+    app = started.app;
+    adminToken = started.bootstrapToken!;
+    port = await freePort();
+    await app.listen(port, '127.0.0.1');
+    receiverPort = await freePort();
+    session = await ShellSession.open(
+      work,
+      join(run, 'scripts'),
+      { ...db.env, DOCS_RUN: run, LATCHKEY_REPO: ROOT, LOG_LEVEL: 'warn' },
+      SHELL_PRELUDE,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await receiver?.stop(2_000);
+    await app?.close();
+    await db?.drop();
+    if (run) rmSync(run, { recursive: true, force: true });
+  });
+
+  /** The only changes to a block's text: the app's port (3000 may be taken), and /tmp/. */
+  const adapted = (text: string) =>
+    text
+      .replaceAll('localhost:3000', `localhost:${port}`)
+      .replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`)
+      // The run's own folder: runs of other checkouts share /tmp.
+      .replaceAll('/tmp/', `${work}/tmp/`);
+
+  /** What the reader fills in where a block leaves a value to them. */
+  const shellGivens: Record<string, () => Promise<string>> = {
+    // "the token printed at first start"
+    ADMIN: () => Promise.resolve(adminToken),
+    // "their identity_id, from GET /api/v1/members": a member, as the reader has one.
+    MEMBER_ID: async () => {
+      const { OWNER, BIZ } = await session.values(['OWNER', 'BIZ']);
+      const res = await api('POST', '/api/v1/members', OWNER, BIZ, {
+        email: 'ops@acme.test',
+        role: 'member',
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { data: { member: { identity_id: string } } }).data.member
+        .identity_id;
+    },
+    // The receiver on this machine, as the README says to try it.
+    HOOK_URL: () => Promise.resolve(`http://127.0.0.1:${receiverPort}/`),
+  };
+
+  function api(method: string, path: string, token: string, biz: string, body?: object) {
+    return fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-business-id': biz,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  }
+
+  it('runs or marks every block: each not run says why, or is named with the suite that runs it', () => {
+    const unaccounted = ALL.filter(
+      (b) => b.notRun === null && !runElsewhere(b) && !RUNNABLE.has(b.lang),
+    ).map((b) => `${where(b)} (${b.lang || 'no language'}) is neither run nor marked`);
+    const reasonless = ALL.filter((b) => b.notRun === '').map((b) => `${where(b)}: no reason`);
+    const owned = RUN_ELSEWHERE.map((o) => ({
+      ...o,
+      blocks: ALL.filter((b) => b.file === o.file && b.text.includes(o.holds)),
+    }))
+      .filter((o) => o.blocks.length !== 1 || o.blocks[0].notRun !== null)
+      .map((o) => `${o.file}: "${o.holds}" should name one unmarked block`);
+    const runners = RUN_ELSEWHERE.filter(
+      (o) =>
+        !existsSync(join(ROOT, o.by)) || !readFileSync(join(ROOT, o.by), 'utf8').includes(o.reads),
+    ).map((o) => `${o.by} does not read ${o.reads}`);
+    expect([...unaccounted, ...reasonless, ...owned, ...runners]).toEqual([]);
+    expect(STEPS.length).toBeGreaterThan(10);
+  });
+
+  it.each(STEPS.map((blocks, i) => ({ i, blocks, name: where(blocks[0]), lang: blocks[0].lang })))(
+    'runs $name ($lang)',
+    async ({ i, blocks, lang }) => {
+      if (failed) throw new Error(`not run: ${failed} failed before it`);
+      failed = where(blocks[0]);
+      if (SHELL.has(lang)) await runShell(blocks[0], `block-${i}`);
+      else if (lang === 'js') await startReceiver(blocks[0]);
+      else await runTypeScript(blocks, i);
+      failed = null;
+    },
+    120_000,
+  );
+
+  async function runShell(block: CodeBlock, name: string) {
+    const needed = assignedNames(block.text).filter((n) => n in shellGivens);
+    const givens: Record<string, string> = {};
+    for (const n of needed) givens[n] = await shellGivens[n]();
+    const {
+      script,
+      lines,
+      expects,
+      filled: used,
+    } = shellScript(block, adapted(block.text), name, givens);
+    used.forEach((n) => filled.add(n));
+    const { stdout } = await session.run(script, name, 90_000);
+    lastStdout = stdout;
+    const file = join(run, 'scripts', `${name}.sh`);
+    // Every call answered 2xx, but where the command says what it prints (a refusal's code).
+    const calls = curlCalls(join(run, 'curl.log'), file, lines);
+    const wrong = calls.filter((c) => !/^2\d\d$/.test(c.status) && !expects.has(c.line!.first));
+    expect(wrong.map((c) => `line ${c.line?.first}: ${c.status}\n${stdout}`)).toEqual([]);
+    for (const [line, value] of expects) {
+      const printed = readFileSync(join(run, `expect-${name}-${line}`), 'utf8').trim();
+      expect({ line, printed }).toEqual({ line, printed: value });
+    }
+  }
+
+  /** The README's receiver, saved as receiver.js and run with the secret printed above it. */
+  async function startReceiver(block: CodeBlock) {
+    if (!block.text.includes("require('standardwebhooks')")) {
+      throw new Error(`${where(block)}: the one JavaScript the run knows is the receiver; mark it`);
+    }
+    const secret = /whsec_[A-Za-z0-9+/=]+/.exec(lastStdout)?.[0];
+    if (!secret) throw new Error(`no whsec_ secret printed before ${where(block)}`);
+    writeFileSync(join(work, 'receiver.js'), block.text);
+    receiver = Child.spawn('receiver', process.execPath, ['receiver.js', String(receiverPort)], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        LATCHKEY_WEBHOOK_SECRET: secret,
+        // `npm install standardwebhooks` beside it, as the README says: this repository's.
+        NODE_PATH: join(ROOT, 'node_modules'),
+      },
+    });
+    await receiver.waitFor(new RegExp(`listening on ${receiverPort}`), 10_000);
+    // It listens on the port it was given, and refuses what Latchkey did not sign.
+    const forged = await fetch(`http://127.0.0.1:${receiverPort}/`, {
+      method: 'POST',
+      headers: {
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}`,
+      },
+      body: '{"type":"token.revoked","timestamp":"2026-01-01T00:00:00Z","data":{}}',
+    });
+    expect(forged.status).toBe(400);
+  }
+
+  /** Each document's TypeScript as a module at the root (`docs-snippet-<step>.ts`; never written). */
+  const snippets = STEPS.flatMap((blocks, i) => {
+    if (blocks[0].lang !== 'ts') return [];
+    const code = blocks.map((b) => b.text).join('\n');
+    const names = Object.keys(TS_GIVENS).filter((n) => new RegExp(`\\b${n}\\b`).test(code));
+    return [{ i, names, path: join(ROOT, `docs-snippet-${i}.ts`) }];
+  });
+  /** A step's TypeScript as the module it is checked (and, `adapt`ed, run) as. */
+  const snippetSource = (step: number, adapt: (t: string) => string = (t) => t) => {
+    const { names } = snippets.find((s) => s.i === step)!;
+    return snippetModule(adapt(STEPS[step].map((b) => b.text).join('\n')), names);
+  };
+  /** Every step's type errors, all checked at once before the app starts (`beforeAll`). */
+  let checked = new Map<string, string[]>();
+
+  /** A document's TypeScript, as one module: type-checked (all at once), then run. */
+  async function runTypeScript(blocks: CodeBlock[], i: number) {
+    const { names, path } = snippets.find((s) => s.i === i)!;
+    expect(checked.get(path)).toEqual([]);
+    const source = snippetSource(i, adapted);
+    const values = await session.values(names.map((n) => TS_GIVENS[n]));
+    const givens = Object.fromEntries(names.map((n) => [n, values[TS_GIVENS[n]]]));
+    const answers: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const res = await realFetch(input, init);
+      answers.push(`${(input as Request).method ?? init?.method} ${res.url} ${res.status}`);
+      return res;
+    };
+    const printed: unknown[][] = [];
+    try {
+      await runSnippet(path, source, givens, require, { log: (...a) => printed.push(a) });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => !/ 2\d\d$/.test(a))).toEqual([]);
+  }
+
+  it('fills in each value it knows, and knows each value a block leaves to the reader', () => {
+    expect([...filled].sort()).toEqual(Object.keys(shellGivens).sort());
+  });
+
+  it("the README's receiver takes Latchkey's signed deliveries", async () => {
+    const { OWNER, BIZ, HOOK } = await session.values(['OWNER', 'BIZ', 'HOOK']);
+    await receiver!.waitFor(/^webhook\.test /m, 10_000);
+    const res = await api('GET', `/api/v1/webhooks/${HOOK}/deliveries`, OWNER, BIZ);
+    const attempts = ((await res.json()) as { data: { items: { status_code: number }[] } }).data
+      .items;
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(attempts.filter((a) => a.status_code !== 204)).toEqual([]);
+  });
+
+  it('prints on the first start what the README shows', async () => {
+    const block = ALL.find((b) => b.text.includes('Platform admin token (shown once)'))!;
+    const cwd = join(run, 'first-start');
+    mkdirSync(cwd);
+    const firstPort = await freePort();
+    // As the README's reader starts it: on a terminal, from the folder its ./data is made in.
+    const child = spawnApp({
+      name: 'first-start',
+      cwd,
+      terminal: true,
+      env: { PORT: String(firstPort) },
+    });
+    try {
+      await child.waitFor(/Latchkey listening on/, 60_000);
+    } finally {
+      await child.stop(5_000);
+    }
+    const printed = child
+      .output('stdout')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .replace(/\r/g, '')
+      .replace(/^\n+/, '')
+      .split('\n');
+    const shown = block.text.replace('localhost:3000', `localhost:${firstPort}`).split('\n');
+    const time = /\[\d\d:\d\d:\d\d\.\d{3}\]/g;
+    const pattern = (line: string) =>
+      new RegExp(
+        `^${line
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/…/g, '.+')
+          .replace(/\\\[\d\d:\d\d:\d\d\\\.\d{3}\\\]/g, time.source)}$`,
+      );
+    const lines = printed.slice(0, shown.length);
+    expect(lines.map((l, n) => (pattern(shown[n]).test(l) ? shown[n] : l))).toEqual(shown);
+  });
+});
