@@ -3,10 +3,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { asApiError } from './api/errors';
 import type { Whoami } from './api/types';
 import { fetchWhoami } from './api/whoami';
-import { ErrorBox } from './components/ErrorBox';
-import { Loading } from './components/Status';
+import { ErrorBox } from './ui/ErrorBox';
+import { Loading } from './ui/Status';
 import { Shell } from './Shell';
-import { SignIn } from './screens/SignIn';
+import { SignIn } from './features/sign-in/SignIn';
 import { SessionProvider } from './session';
 import { clearSession, loadToken, saveToken } from './storage';
 

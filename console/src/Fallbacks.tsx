@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { rawJson } from '../api/client';
-import { ErrorBox } from '../components/ErrorBox';
-import { Loading } from '../components/Status';
-import { Link, paths } from '../router';
-import { useSession } from '../session';
-import { useTitle } from '../components/useTitle';
+import { rawJson } from './api/client';
+import { ErrorBox } from './ui/ErrorBox';
+import { Loading } from './ui/Status';
+import { Link, paths } from './router';
+import { useSession } from './session';
+import { useTitle } from './ui/useTitle';
 
 export function NotFound() {
   useTitle('Not found');

@@ -11,7 +11,7 @@ import type {
  * What the signed-in token may do, so the console offers only that. The rules are the server's
  * own, imported (not copied): the scope rules of src/auth/scopes.ts, and the token policy's
  * table (src/tokens/policy/token-policy.ts), read here as src/tokens/policy/policy-decision.ts `decide` reads
- * it. test/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
+ * it. test/console/console-permissions.e2e-spec.ts holds the two readings equal, cell by cell.
  */
 
 export type { TokenAction };

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
 import type { Holder } from '../permissions';
 import { useBusiness } from '../session';
-import { useBusinesses } from './businesses';
-import { useMachines } from './machines';
-import { useMembers } from './members';
+import { useBusinesses } from '../features/platform/businesses.api';
+import { useMachines } from '../features/machines/machines.api';
+import { useMembers } from '../features/members/members.api';
 import type { Machine, Member } from './types';
 
 /** A person or machine of the business, as the console names it. */

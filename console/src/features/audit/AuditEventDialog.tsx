@@ -1,9 +1,9 @@
-import type { AuditEvent } from '../api/types';
-import { Dialog } from './Dialog';
-import { IdToggle } from './IdToggle';
-import { Named } from './Named';
-import { Badge, Id } from './Table';
-import { Time } from './Time';
+import type { AuditEvent } from '../../api/types';
+import { Dialog } from '../../ui/dialogs/Dialog';
+import { IdToggle } from '../../ui/IdToggle';
+import { Named } from '../../ui/Named';
+import { Badge, Id } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
 
 /** One audit event whole: who, what, where from, its metadata, and its place in the chain. */
 export function AuditEventDialog({

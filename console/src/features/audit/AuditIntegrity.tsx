@@ -1,12 +1,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { AuditApi, AuditFilters } from '../api/audit';
-import { asApiError } from '../api/errors';
-import { saveBlob } from '../api/download';
-import { claimedSize } from '../audit/checkpoint';
-import { proveGrowth, type GrowthVerdict } from '../audit/prove-growth';
-import { ErrorBox } from './ErrorBox';
-import { Empty, Loading } from './Status';
+import type { AuditApi, AuditFilters } from './audit.api';
+import { asApiError } from '../../api/errors';
+import { saveBlob } from './download';
+import { claimedSize } from './proof/checkpoint';
+import { proveGrowth, type GrowthVerdict } from './proof/prove-growth';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Empty, Loading } from '../../ui/Status';
 
 function VerifyChain({ audit }: { audit: AuditApi }) {
   const verify = useMutation({ mutationFn: () => audit.verify() });

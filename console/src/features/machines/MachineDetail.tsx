@@ -1,17 +1,17 @@
 import { useState } from 'react';
-import { useMachines } from '../api/machines';
-import { useCreateTrustRule, useDeleteTrustRule, useTrustRules } from '../api/trust-rules';
-import type { NewTrustRule, TrustRule } from '../api/types';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable } from '../components/DataTable';
-import { Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { Loading, Notice } from '../components/Status';
-import { Badge } from '../components/Table';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useMachines } from './machines.api';
+import { useCreateTrustRule, useDeleteTrustRule, useTrustRules } from './trust-rules.api';
+import type { NewTrustRule, TrustRule } from '../../api/types';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { DataTable } from '../../ui/lists/DataTable';
+import { Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { Loading, Notice } from '../../ui/Status';
+import { Badge } from '../../ui/lists/Table';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 

@@ -1,21 +1,21 @@
 import { useState } from 'react';
-import { useCreateMachine, useDeleteMachine, useMachines, type MachineRole } from '../api/machines';
-import type { Machine } from '../api/types';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable } from '../components/DataTable';
-import { Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
-import { IdToggle } from '../components/IdToggle';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
-import { Notice } from '../components/Status';
-import { Badge } from '../components/Table';
-import { Time } from '../components/Time';
-import { SearchField, SortField, Toolbar } from '../components/Toolbar';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
-import { revokedLine } from './Members';
+import { useCreateMachine, useDeleteMachine, useMachines, type MachineRole } from './machines.api';
+import type { Machine } from '../../api/types';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { DataTable } from '../../ui/lists/DataTable';
+import { Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { IdToggle } from '../../ui/IdToggle';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
+import { Notice } from '../../ui/Status';
+import { Badge } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
+import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
+import { revokedLine } from '../members/Members';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((m: Machine) => m.created_at)],

@@ -1,9 +1,9 @@
-import { useBusiness } from '../session';
-import { bizKey, useBusinessMutation, type OnDone } from './cache';
-import { unwrap } from './call';
-import type { LatchkeyClient } from './client';
-import { useWholeList } from './pages';
-import type { NewTrustRule, TrustRule } from './types';
+import { useBusiness } from '../../session';
+import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
+import { unwrap } from '../../api/call';
+import type { LatchkeyClient } from '../../api/client';
+import { useWholeList } from '../../api/pages';
+import type { NewTrustRule, TrustRule } from '../../api/types';
 
 export const trustRuleKeys = {
   of: (businessId: string, identityId: string) =>

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { useAddMember } from '../api/members';
-import type { Role } from '../api/types';
-import { Field } from './Field';
-import { FormDialog } from './FormDialog';
+import { useAddMember } from './members.api';
+import type { Role } from '../../api/types';
+import { Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { RoleField, who } from './MemberParts';
-import { SecretReveal } from './SecretReveal';
-import { Notice } from './Status';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Notice } from '../../ui/Status';
 
 /** Adding a member by email: once added, their first token is shown, once. */
 export function AddMemberDialog({ roles, onClose }: { roles: Role[]; onClose: () => void }) {

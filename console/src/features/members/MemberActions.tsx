@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { useChangeRole } from '../api/members';
-import type { Member, Role } from '../api/types';
-import { FormDialog } from './FormDialog';
+import { useChangeRole } from './members.api';
+import type { Member, Role } from '../../api/types';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { RoleField, who } from './MemberParts';
 
 /**

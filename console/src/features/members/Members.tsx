@@ -1,22 +1,22 @@
 import { useState } from 'react';
-import { useMembers, useReissueFirstToken, useRemoveMember } from '../api/members';
-import type { Member, RevokedCount, Role } from '../api/types';
-import { AddMemberDialog } from '../components/AddMemberDialog';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable } from '../components/DataTable';
-import { IdToggle } from '../components/IdToggle';
-import { WholeListView } from '../components/List';
-import { MemberActions, RoleDialog } from '../components/MemberActions';
-import { who } from '../components/MemberParts';
-import { PageHead } from '../components/PageHead';
-import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
-import { SecretReveal } from '../components/SecretReveal';
-import { Notice } from '../components/Status';
-import { Badge } from '../components/Table';
-import { Time } from '../components/Time';
-import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
-import { policyAllows, targetOf } from '../permissions';
-import { useBusiness } from '../session';
+import { useMembers, useReissueFirstToken, useRemoveMember } from './members.api';
+import type { Member, RevokedCount, Role } from '../../api/types';
+import { AddMemberDialog } from './AddMemberDialog';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { DataTable } from '../../ui/lists/DataTable';
+import { IdToggle } from '../../ui/IdToggle';
+import { WholeListView } from '../../ui/lists/List';
+import { MemberActions, RoleDialog } from './MemberActions';
+import { who } from './MemberParts';
+import { PageHead } from '../../ui/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Notice } from '../../ui/Status';
+import { Badge } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
+import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
+import { policyAllows, targetOf } from '../../permissions';
+import { useBusiness } from '../../session';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {

@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { useBusinesses } from '../api/businesses';
-import { ErrorBox } from '../components/ErrorBox';
-import { Field } from '../components/Field';
-import { Empty, Loading } from '../components/Status';
-import { TokenFacts } from '../components/TokenFacts';
-import { useTitle } from '../components/useTitle';
-import { Link, navigate, paths } from '../router';
-import { useSession } from '../session';
+import { useBusinesses } from '../platform/businesses.api';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Field } from '../../ui/Field';
+import { Empty, Loading } from '../../ui/Status';
+import { TokenFacts } from '../tokens/TokenFacts';
+import { useTitle } from '../../ui/useTitle';
+import { Link, navigate, paths } from '../../router';
+import { useSession } from '../../session';
 
 /** For a platform token: pick the business to act in. */
 function OpenBusiness() {

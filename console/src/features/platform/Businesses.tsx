@@ -1,22 +1,22 @@
 import { useState } from 'react';
-import { useBusinesses, useCreateBusiness, useToggleBusiness } from '../api/businesses';
-import type { Business } from '../api/types';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable } from '../components/DataTable';
-import { ErrorBox } from '../components/ErrorBox';
-import { Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
-import { IdToggle } from '../components/IdToggle';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
-import { SecretReveal } from '../components/SecretReveal';
-import { Notice } from '../components/Status';
-import { Badge } from '../components/Table';
-import { Time } from '../components/Time';
-import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
-import { navigate, paths } from '../router';
-import { useSession } from '../session';
+import { useBusinesses, useCreateBusiness, useToggleBusiness } from './businesses.api';
+import type { Business } from '../../api/types';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { DataTable } from '../../ui/lists/DataTable';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { IdToggle } from '../../ui/IdToggle';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Notice } from '../../ui/Status';
+import { Badge } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
+import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
+import { navigate, paths } from '../../router';
+import { useSession } from '../../session';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((b: Business) => b.created_at)],

@@ -3,22 +3,22 @@ import {
   useAddPlatformAdmin,
   usePlatformAdmins,
   useRemovePlatformAdmin,
-} from '../api/platform-admins';
-import type { PlatformAdmin } from '../api/types';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable } from '../components/DataTable';
-import { Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
-import { IdToggle } from '../components/IdToggle';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
-import { SecretReveal } from '../components/SecretReveal';
-import { Notice } from '../components/Status';
-import { Time } from '../components/Time';
-import { SearchField, SortField, Toolbar } from '../components/Toolbar';
-import { useSession } from '../session';
-import { revokedLine } from './Members';
+} from './platform-admins.api';
+import type { PlatformAdmin } from '../../api/types';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { DataTable } from '../../ui/lists/DataTable';
+import { Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { IdToggle } from '../../ui/IdToggle';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Notice } from '../../ui/Status';
+import { Time } from '../../ui/Time';
+import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
+import { useSession } from '../../session';
+import { revokedLine } from '../members/Members';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((a: PlatformAdmin) => a.created_at)],

@@ -1,20 +1,20 @@
 import { useState } from 'react';
-import { useBusinessNames } from '../api/directory';
-import { useIdentityNames } from '../api/identity-names';
-import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from '../api/platform-tokens';
-import type { TokenSort, TokenStatus } from '../api/tokens';
-import type { TokenView } from '../api/types';
-import { Field } from '../components/Field';
-import { Holder } from '../components/Holder';
-import { useDebounced } from '../components/hooks';
-import { KeysetList } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { RevokeDialog } from '../components/RevokeDialog';
-import { Notice } from '../components/Status';
-import { TokenTable } from '../components/TokenTable';
-import { SortTokensField, StatusField } from '../components/TokenFilterFields';
-import { SearchField, SelectField, Toolbar } from '../components/Toolbar';
-import { useSession } from '../session';
+import { useBusinessNames } from '../../api/directory';
+import { useIdentityNames } from './identity-names.api';
+import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from './platform-tokens.api';
+import type { TokenSort, TokenStatus } from '../tokens/tokens.api';
+import type { TokenView } from '../../api/types';
+import { Field } from '../../ui/Field';
+import { Holder } from '../../ui/Holder';
+import { useDebounced } from '../../ui/hooks';
+import { KeysetList } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { RevokeDialog } from '../tokens/dialogs/RevokeDialog';
+import { Notice } from '../../ui/Status';
+import { TokenTable } from '../tokens/TokenTable';
+import { SortTokensField, StatusField } from '../tokens/TokenFilterFields';
+import { SearchField, SelectField, Toolbar } from '../../ui/lists/Toolbar';
+import { useSession } from '../../session';
 
 export function PlatformTokens() {
   const { whoami } = useSession();

@@ -1,9 +1,9 @@
-import { useSession } from '../session';
-import { platformKey, usePlatformMutation } from './cache';
-import { envelope, unwrap } from './call';
-import type { LatchkeyClient } from './client';
-import { PAGE_SIZE, useKeyset } from './keyset';
-import { tokenParams, type TokenQuery } from './tokens';
+import { useSession } from '../../session';
+import { platformKey, usePlatformMutation } from '../../api/cache';
+import { envelope, unwrap } from '../../api/call';
+import type { LatchkeyClient } from '../../api/client';
+import { PAGE_SIZE, useKeyset } from '../../api/keyset';
+import { tokenParams, type TokenQuery } from '../tokens/tokens.api';
 
 /** A platform token list's filters: a business's filters, and which business. */
 export interface PlatformTokenQuery extends TokenQuery {

@@ -1,11 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { Whoami } from '../api/types';
-import { fetchWhoami } from '../api/whoami';
-import { ErrorBox } from '../components/ErrorBox';
-import { Check } from '../components/Field';
-import { Loading } from '../components/Status';
-import { useTitle } from '../components/useTitle';
+import type { Whoami } from '../../api/types';
+import { fetchWhoami } from '../../api/whoami';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Check } from '../../ui/Field';
+import { Loading } from '../../ui/Status';
+import { useTitle } from '../../ui/useTitle';
 
 /** Latchkey has no passwords: a person signs in with an API token (their first token, say). */
 export function SignIn({

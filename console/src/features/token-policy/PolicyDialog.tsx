@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { fieldError } from '../api/errors';
-import { usePutTokenPolicy } from '../api/token-policy';
-import type { NewTokenPolicy, TokenPolicy } from '../api/types';
-import { Check, Field } from './Field';
-import { FormDialog } from './FormDialog';
-import { ListArea, NumberInput, TextInput } from './inputs';
-import { cidrList, scopeList } from './token-form';
+import { fieldError } from '../../api/errors';
+import { usePutTokenPolicy } from './token-policy.api';
+import type { NewTokenPolicy, TokenPolicy } from '../../api/types';
+import { Check, Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { ListArea, NumberInput, TextInput } from '../tokens/form/inputs';
+import { cidrList, scopeList } from '../tokens/form/token-form';
 
 const days = (text: string) => (text.trim() ? Number(text) : null);
 const orNull = (items: string[]) => (items.length > 0 ? items : null);

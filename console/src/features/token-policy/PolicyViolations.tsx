@@ -1,11 +1,11 @@
-import { useDirectory } from '../api/directory';
-import { usePolicyViolations } from '../api/token-policy';
-import { DataTable } from '../components/DataTable';
-import { KeysetList } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { holderColumn, nameColumn } from '../components/token-columns';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useDirectory } from '../../api/directory';
+import { usePolicyViolations } from './token-policy.api';
+import { DataTable } from '../../ui/lists/DataTable';
+import { KeysetList } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { holderColumn, nameColumn } from '../tokens/token-columns';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 /** Active tokens that break the policy now: listed, never revoked (but for disuse). */
 export function PolicyViolations() {

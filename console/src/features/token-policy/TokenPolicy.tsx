@@ -1,13 +1,13 @@
 import { useState, type ReactNode } from 'react';
-import { useTokenPolicy } from '../api/token-policy';
-import type { TokenPolicy as Policy } from '../api/types';
-import { ErrorBox } from '../components/ErrorBox';
-import { PageHead } from '../components/PageHead';
-import { PolicyDialog } from '../components/PolicyDialog';
-import { Loading, Notice } from '../components/Status';
-import { Time } from '../components/Time';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useTokenPolicy } from './token-policy.api';
+import type { TokenPolicy as Policy } from '../../api/types';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { PageHead } from '../../ui/PageHead';
+import { PolicyDialog } from './PolicyDialog';
+import { Loading, Notice } from '../../ui/Status';
+import { Time } from '../../ui/Time';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 const none = (text: string) => <span className="muted">{text}</span>;
 

@@ -1,14 +1,14 @@
-import { useDirectory } from '../api/directory';
-import { useRiskyTokens } from '../api/tokens';
-import type { RiskyToken } from '../api/types';
-import { DataTable } from '../components/DataTable';
-import { KeysetList } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { holderColumn, nameColumn } from '../components/token-columns';
-import { Badge } from '../components/Table';
-import { Time } from '../components/Time';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useDirectory } from '../../api/directory';
+import { useRiskyTokens } from './tokens.api';
+import type { RiskyToken } from '../../api/types';
+import { DataTable } from '../../ui/lists/DataTable';
+import { KeysetList } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { holderColumn, nameColumn } from './token-columns';
+import { Badge } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 const REASONS: Record<RiskyToken['reasons'][number], string> = {
   no_expiry: 'No expiry',

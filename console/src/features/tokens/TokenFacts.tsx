@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
-import type { TokenView } from '../api/types';
-import { IdToggle } from './IdToggle';
-import { MetaView } from './MetaField';
-import { Badge, Id } from './Table';
-import { Time } from './Time';
+import type { TokenView } from '../../api/types';
+import { IdToggle } from '../../ui/IdToggle';
+import { MetaView } from './form/MetaField';
+import { Badge, Id } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
 
 export function statusTone(status: TokenView['status']): string {
   return status === 'active' ? 'ok' : status === 'revoked' ? 'bad' : 'warn';

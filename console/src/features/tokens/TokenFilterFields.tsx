@@ -1,7 +1,7 @@
-import type { Directory } from '../api/directory';
-import type { TokenSort, TokenStatus } from '../api/tokens';
-import { Field } from './Field';
-import { SelectField } from './Toolbar';
+import type { Directory } from '../../api/directory';
+import type { TokenSort, TokenStatus } from './tokens.api';
+import { Field } from '../../ui/Field';
+import { SelectField } from '../../ui/lists/Toolbar';
 
 const STATUSES = [
   ['active', 'Active'],

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
-import type { TokenView } from '../api/types';
-import { DataTable } from './DataTable';
-import { Time } from './Time';
+import type { TokenView } from '../../api/types';
+import { DataTable } from '../../ui/lists/DataTable';
+import { Time } from '../../ui/Time';
 import { nameColumn } from './token-columns';
 import { Scopes, TokenState } from './TokenFacts';
 

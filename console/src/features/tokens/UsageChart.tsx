@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../api/types';
+import type { TokenUsage } from '../../api/types';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
-import type { Directory } from '../api/directory';
-import { Link, paths } from '../router';
-import type { Column } from './DataTable';
-import { Holder } from './Holder';
+import type { Directory } from '../../api/directory';
+import { Link, paths } from '../../router';
+import type { Column } from '../../ui/lists/DataTable';
+import { Holder } from '../../ui/Holder';
 
 interface Named {
   id: string;

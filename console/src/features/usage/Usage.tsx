@@ -1,19 +1,19 @@
 import { useState } from 'react';
-import { useDirectory } from '../api/directory';
-import { useRevokeToken } from '../api/tokens';
-import { useRiskyWhole, useUsageSummary, type UsageWindow } from '../api/usage';
-import type { TokenView } from '../api/types';
-import { DataTable } from '../components/DataTable';
-import { ErrorBox } from '../components/ErrorBox';
-import { Holder } from '../components/Holder';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { RevokeDialog } from '../components/RevokeDialog';
-import { Empty, Loading, Notice } from '../components/Status';
-import { Time } from '../components/Time';
-import { mayActOn } from '../permissions';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useDirectory } from '../../api/directory';
+import { useRevokeToken } from '../tokens/tokens.api';
+import { useRiskyWhole, useUsageSummary, type UsageWindow } from './usage.api';
+import type { TokenView } from '../../api/types';
+import { DataTable } from '../../ui/lists/DataTable';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Holder } from '../../ui/Holder';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { RevokeDialog } from '../tokens/dialogs/RevokeDialog';
+import { Empty, Loading, Notice } from '../../ui/Status';
+import { Time } from '../../ui/Time';
+import { mayActOn } from '../../permissions';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 const WINDOWS: readonly (readonly [UsageWindow, string])[] = [
   ['24h', 'Last 24 hours'],

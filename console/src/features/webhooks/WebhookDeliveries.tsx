@@ -1,14 +1,14 @@
 import { useState } from 'react';
-import { useDeliveries, useRedeliver, useWebhookMessage } from '../api/webhooks';
-import type { WebhookAttempt } from '../api/types';
-import { useBusiness } from '../session';
-import { DataTable } from './DataTable';
-import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { KeysetList } from './List';
-import { Loading, Notice } from './Status';
-import { Badge, Id } from './Table';
-import { Time } from './Time';
+import { useDeliveries, useRedeliver, useWebhookMessage } from './webhooks.api';
+import type { WebhookAttempt } from '../../api/types';
+import { useBusiness } from '../../session';
+import { DataTable } from '../../ui/lists/DataTable';
+import { Dialog } from '../../ui/dialogs/Dialog';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { KeysetList } from '../../ui/lists/List';
+import { Loading, Notice } from '../../ui/Status';
+import { Badge, Id } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
 
 function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, ' ').trim();

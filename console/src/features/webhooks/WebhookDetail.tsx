@@ -1,22 +1,22 @@
 import { useState } from 'react';
-import { useInvalidateBusiness } from '../api/cache';
+import { useInvalidateBusiness } from '../../api/cache';
 import {
   useRotateWebhookSecret,
   useTestWebhook,
   useToggleWebhook,
   useWebhook,
-} from '../api/webhooks';
-import { ErrorBox } from '../components/ErrorBox';
-import { UUID } from '../components/hooks';
-import { PageHead } from '../components/PageHead';
-import { SecretReveal } from '../components/SecretReveal';
-import { Empty, Loading, Notice } from '../components/Status';
-import { Id } from '../components/Table';
-import { Time } from '../components/Time';
-import { WebhookDeliveries } from '../components/WebhookDeliveries';
-import { DeleteWebhookDialog, WebhookState } from '../components/WebhookParts';
-import { Link, navigate, paths } from '../router';
-import { useBusiness } from '../session';
+} from './webhooks.api';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { UUID } from '../../ui/hooks';
+import { PageHead } from '../../ui/PageHead';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Empty, Loading, Notice } from '../../ui/Status';
+import { Id } from '../../ui/lists/Table';
+import { Time } from '../../ui/Time';
+import { WebhookDeliveries } from './WebhookDeliveries';
+import { DeleteWebhookDialog, WebhookState } from './WebhookParts';
+import { Link, navigate, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 export function WebhookDetail({ id }: { id: string }) {
   const { caps } = useBusiness();

@@ -1,9 +1,9 @@
-import { useDeleteWebhook } from '../api/webhooks';
-import { WEBHOOK_EVENT_TYPES } from '../../../src/webhooks/webhook-event-types';
-import type { Webhook, WebhookEventType } from '../api/types';
-import { useBusiness } from '../session';
-import { ConfirmDialog } from './ConfirmDialog';
-import { Badge } from './Table';
+import { useDeleteWebhook } from './webhooks.api';
+import { WEBHOOK_EVENT_TYPES } from '../../../../src/webhooks/webhook-event-types';
+import type { Webhook, WebhookEventType } from '../../api/types';
+import { useBusiness } from '../../session';
+import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
+import { Badge } from '../../ui/lists/Table';
 
 /** What an endpoint may subscribe to, as the server declares it (one list, never a copy). */
 export const EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES;

@@ -1,20 +1,20 @@
 import { useState } from 'react';
-import { useCreateWebhook, useToggleWebhook, useWebhooks } from '../api/webhooks';
-import type { Webhook, WebhookEventType } from '../api/types';
-import { DataTable } from '../components/DataTable';
-import { ErrorBox } from '../components/ErrorBox';
-import { Check, Field } from '../components/Field';
-import { FormDialog } from '../components/FormDialog';
-import { WholeListView } from '../components/List';
-import { PageHead } from '../components/PageHead';
-import { byText, matches, newestFirst, oldestFirst, searched } from '../components/search';
-import { SecretReveal } from '../components/SecretReveal';
-import { Notice } from '../components/Status';
-import { Time } from '../components/Time';
-import { SearchField, SelectField, SortField, Toolbar } from '../components/Toolbar';
-import { DeleteWebhookDialog, EVENT_TYPES, WebhookState } from '../components/WebhookParts';
-import { Link, paths } from '../router';
-import { useBusiness } from '../session';
+import { useCreateWebhook, useToggleWebhook, useWebhooks } from './webhooks.api';
+import type { Webhook, WebhookEventType } from '../../api/types';
+import { DataTable } from '../../ui/lists/DataTable';
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Check, Field } from '../../ui/Field';
+import { FormDialog } from '../../ui/dialogs/FormDialog';
+import { WholeListView } from '../../ui/lists/List';
+import { PageHead } from '../../ui/PageHead';
+import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
+import { SecretReveal } from '../../ui/SecretReveal';
+import { Notice } from '../../ui/Status';
+import { Time } from '../../ui/Time';
+import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
+import { DeleteWebhookDialog, EVENT_TYPES, WebhookState } from './WebhookParts';
+import { Link, paths } from '../../router';
+import { useBusiness } from '../../session';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((h: Webhook) => h.created_at)],

@@ -1,11 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { useBusiness } from '../session';
-import { bizKey, useBusinessMutation, type OnDone } from './cache';
-import { unwrap } from './call';
-import type { components, LatchkeyClient } from './client';
-import { PAGE_SIZE, useKeyset } from './keyset';
-import { useWholeList } from './pages';
-import type { Webhook } from './types';
+import { useBusiness } from '../../session';
+import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
+import { unwrap } from '../../api/call';
+import type { components, LatchkeyClient } from '../../api/client';
+import { PAGE_SIZE, useKeyset } from '../../api/keyset';
+import { useWholeList } from '../../api/pages';
+import type { Webhook } from '../../api/types';
 
 export type CreateWebhookBody = components['schemas']['CreateWebhookDto'];
 

@@ -1,8 +1,8 @@
 import type { UseMutationResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { Loading } from './Status';
+import { ErrorBox } from '../ErrorBox';
+import { Loading } from '../Status';
 
 /**
  * The confirmation step of an action that cannot be undone (removing a member, deleting an

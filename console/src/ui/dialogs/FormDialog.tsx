@@ -1,7 +1,7 @@
 import type { FormEvent, ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { Loading } from './Status';
+import { ErrorBox } from '../ErrorBox';
+import { Loading } from '../Status';
 
 /**
  * Creating something: a dialog that holds its form, with the API's error in place and a busy

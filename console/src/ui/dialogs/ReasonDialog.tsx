@@ -1,9 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { Field } from './Field';
-import { Loading } from './Status';
+import { ErrorBox } from '../ErrorBox';
+import { Field } from '../Field';
+import { Loading } from '../Status';
 
 /**
  * An action that asks why (revoke, disable): a required reason, then its Confirm button. `run`

@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
-import type { KeysetQuery } from '../api/keyset';
-import { WHOLE_LIST_MAX, type WholeList } from '../api/pages';
-import { ErrorBox } from './ErrorBox';
-import { Empty, Loading } from './Status';
+import type { KeysetQuery } from '../../api/keyset';
+import { WHOLE_LIST_MAX, type WholeList } from '../../api/pages';
+import { ErrorBox } from '../ErrorBox';
+import { Empty, Loading } from '../Status';
 
 /**
  * A keyset list's states: loading, error, empty, or its items (rendered by `children`), then a

@@ -74,7 +74,7 @@ export async function parseVerifier(text: string): Promise<NoteVerifier> {
   if (keyIdHex !== idHex.toLowerCase()) {
     throw new NoteKeyError(`the verifier key's id ${idHex} is not the id of its name and key`);
   }
-  // The key's type is inferred, not named: test/console-proof.e2e-spec.ts compiles this file
+  // The key's type is inferred, not named: test/console/console-proof.e2e-spec.ts compiles this file
   // with Node's WebCrypto types, where the DOM's CryptoKey is not a global name.
   const key = await crypto.subtle
     .importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify'])

@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import type { Directory } from '../api/directory';
-import { useBulkRevoke } from '../api/tokens';
-import { useBusiness } from '../session';
-import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { Check, Field } from './Field';
-import { localToIso } from './hooks';
-import { Loading, Notice } from './Status';
-import { Id } from './Table';
-import { HolderField } from './TokenFilterFields';
+import type { Directory } from '../../../api/directory';
+import { useBulkRevoke } from '../tokens.api';
+import { useBusiness } from '../../../session';
+import { Dialog } from '../../../ui/dialogs/Dialog';
+import { ErrorBox } from '../../../ui/ErrorBox';
+import { Check, Field } from '../../../ui/Field';
+import { localToIso } from '../../../ui/hooks';
+import { Loading, Notice } from '../../../ui/Status';
+import { Id } from '../../../ui/lists/Table';
+import { HolderField } from '../TokenFilterFields';
 
 interface Filters {
   identity_id: string;

@@ -1,15 +1,15 @@
 import { useState } from 'react';
-import { fieldError } from '../api/errors';
-import { useCreateToken, type CreateTokenBody } from '../api/tokens';
-import type { Machine } from '../api/types';
-import { useBusiness } from '../session';
-import { Field } from './Field';
-import { FormDialog } from './FormDialog';
-import { ListArea, NumberInput, TextInput } from './inputs';
-import { SecretReveal } from './SecretReveal';
-import { cidrList, parseMeta, scopeList } from './token-form';
-import { MetaField } from './MetaField';
-import { UsesFields, type Uses } from './UsesFields';
+import { fieldError } from '../../../api/errors';
+import { useCreateToken, type CreateTokenBody } from '../tokens.api';
+import type { Machine } from '../../../api/types';
+import { useBusiness } from '../../../session';
+import { Field } from '../../../ui/Field';
+import { FormDialog } from '../../../ui/dialogs/FormDialog';
+import { ListArea, NumberInput, TextInput } from '../form/inputs';
+import { SecretReveal } from '../../../ui/SecretReveal';
+import { cidrList, parseMeta, scopeList } from '../form/token-form';
+import { MetaField } from '../form/MetaField';
+import { UsesFields, type Uses } from '../form/UsesFields';
 
 const DAY = 86_400_000;
 

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { useDisableToken } from '../api/tokens';
-import type { TokenView } from '../api/types';
-import { Check } from './Field';
-import { ReasonDialog } from './ReasonDialog';
+import { useDisableToken } from '../tokens.api';
+import type { TokenView } from '../../../api/types';
+import { Check } from '../../../ui/Field';
+import { ReasonDialog } from '../../../ui/dialogs/ReasonDialog';
 
 /**
  * Pausing a token: a reason, whether the tokens it made are paused with it, then Confirm

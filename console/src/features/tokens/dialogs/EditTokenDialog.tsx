@@ -1,13 +1,13 @@
 import { useState } from 'react';
-import { fieldError } from '../api/errors';
-import { useUpdateToken } from '../api/tokens';
-import type { TokenEdit, TokenView } from '../api/types';
-import { Field } from './Field';
-import { FormDialog } from './FormDialog';
-import { ListArea, NumberInput, TextInput } from './inputs';
-import { localToIso } from './hooks';
-import { MetaField } from './MetaField';
-import { cidrList, metaText, parseMeta, scopeList } from './token-form';
+import { fieldError } from '../../../api/errors';
+import { useUpdateToken } from '../tokens.api';
+import type { TokenEdit, TokenView } from '../../../api/types';
+import { Field } from '../../../ui/Field';
+import { FormDialog } from '../../../ui/dialogs/FormDialog';
+import { ListArea, NumberInput, TextInput } from '../form/inputs';
+import { localToIso } from '../../../ui/hooks';
+import { MetaField } from '../form/MetaField';
+import { cidrList, metaText, parseMeta, scopeList } from '../form/token-form';
 
 /** An instant as a datetime-local value, in the viewer's local time, to the minute. */
 function isoToLocal(iso: string | null): string {

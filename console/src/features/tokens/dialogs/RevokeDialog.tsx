@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ReasonDialog } from './ReasonDialog';
+import { ReasonDialog } from '../../../ui/dialogs/ReasonDialog';
 
 export interface RevokeAnswer {
   code: string | null;

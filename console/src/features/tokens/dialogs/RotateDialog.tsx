@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { useRotateToken } from '../api/tokens';
-import type { TokenView } from '../api/types';
-import { Link, paths } from '../router';
-import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
-import { Field } from './Field';
-import { SecretReveal } from './SecretReveal';
-import { Loading } from './Status';
+import { useRotateToken } from '../tokens.api';
+import type { TokenView } from '../../../api/types';
+import { Link, paths } from '../../../router';
+import { Dialog } from '../../../ui/dialogs/Dialog';
+import { ErrorBox } from '../../../ui/ErrorBox';
+import { Field } from '../../../ui/Field';
+import { SecretReveal } from '../../../ui/SecretReveal';
+import { Loading } from '../../../ui/Status';
 
 const MAX_GRACE = 604_800;
 

@@ -1,4 +1,4 @@
-import { Field } from './Field';
+import { Field } from '../../../ui/Field';
 import { ListArea } from './inputs';
 
 /** A token's meta, typed as a JSON object. */
