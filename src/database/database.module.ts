@@ -5,13 +5,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './connection/data-source-options';
 import { DomainEvents } from './units/domain-events';
 import { RawRows } from './raw-rows';
-import { ReadRouting } from './connection/read-routing';
+import { Database, ReadRouting } from './connection/read-routing';
 import { ReplicaSet } from './connection/replica-set';
 import { UnitOfWork } from './units/unit-of-work';
 
 /**
- * The DataSource, the unit of work, domain event dispatch, raw row reads, and the read replicas
- * with the routing of the reads they may serve, for the given entities.
+ * The DataSource, the unit of work, domain event dispatch, raw row reads, the primary as a reader
+ * (`Database`), and the read replicas with the routing of the reads they may serve, for the given
+ * entities.
  */
 @Global()
 @Module({})
@@ -25,8 +26,8 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => dataSourceOptions(config, entities),
         }),
       ],
-      providers: [DomainEvents, UnitOfWork, RawRows, ReplicaSet, ReadRouting],
-      exports: [DomainEvents, UnitOfWork, RawRows, ReplicaSet, ReadRouting],
+      providers: [DomainEvents, UnitOfWork, RawRows, Database, ReplicaSet, ReadRouting],
+      exports: [DomainEvents, UnitOfWork, RawRows, Database, ReplicaSet, ReadRouting],
     };
   }
 }

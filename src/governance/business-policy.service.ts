@@ -58,7 +58,7 @@ export class BusinessPolicyService {
       updatedById: author.actor.id,
     };
     return this.uow.run(async (tx) => {
-      await holdKeyLock(tx, policyKey(businessId), 'exclusive');
+      await holdKeyLock(policyKey(businessId), 'exclusive', tx);
       const before = await this.policies.find(businessId, tx);
       await this.policies.save(tx, row, before !== null);
       await tx.publish(
@@ -76,8 +76,11 @@ export class BusinessPolicyService {
   /** The rules a token issued in this transaction must keep; none for a business without. */
   async rulesFor(tx: Transaction, businessId: string): Promise<BusinessPolicyRules> {
     return rulesOf(
-      await readUnderKeyLocks(tx, [policyKey(businessId)], 'shared', () =>
-        this.policies.find(businessId, tx),
+      await readUnderKeyLocks(
+        [policyKey(businessId)],
+        'shared',
+        () => this.policies.find(businessId, tx),
+        tx,
       ),
     );
   }

@@ -144,7 +144,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   /** Signs every due checkpoint, if this instance holds the signer's turn; answers how many. */
   private signDue(now: Date): Promise<number> {
     return this.uow.run(async (tx) => {
-      if (!(await tryKeyLock(tx, SIGNER_LOCK))) return 0;
+      if (!(await tryKeyLock(SIGNER_LOCK, tx))) return 0;
       const heads = await this.tree.unsignedHeads(CHAINS_PER_TURN);
       const latest = await this.tree.latestCheckpoints(heads.map((h) => h.chainId));
       const firsts = await this.tree.firstEventsAt(

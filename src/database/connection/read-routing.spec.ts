@@ -5,7 +5,7 @@ import { NoMetrics } from '../../metrics/metrics';
 import { dataSourceOptions } from './data-source-options';
 import { DomainEvents } from '../units/domain-events';
 import { RawRows } from '../raw-rows';
-import { ReadRouting, ReadSource } from './read-routing';
+import { Database, ReadRouting, ReadSource } from './read-routing';
 import { ReplicaSet, ReplicaState } from './replica-set';
 
 const MAX_LAG = 1000;
@@ -28,8 +28,7 @@ function world(replicas = 1) {
   const sut = new ReadRouting(
     set,
     new DomainEvents(),
-    primary,
-    new RawRows(primary),
+    new Database(primary, new RawRows(primary)),
     new NoMetrics(),
   );
   const at = (t: number) => (clock = t);
@@ -118,8 +117,7 @@ describe(ReadRouting.name, () => {
     const sut = new ReadRouting(
       new ReplicaSet(config, primary, new NoMetrics()),
       new DomainEvents(),
-      primary,
-      new RawRows(primary),
+      new Database(primary, new RawRows(primary)),
       new NoMetrics(),
     );
     sut.noteWrite('caller');

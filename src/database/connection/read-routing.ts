@@ -6,21 +6,25 @@ import { Metrics } from '../../metrics/metrics';
 import { auditedEventClasses } from '../units/domain-event';
 import { DomainEvents } from '../units/domain-events';
 import { RawRows } from '../raw-rows';
+import { Reader } from '../units/reader';
 import { Replica, ReplicaSet } from './replica-set';
 
 /**
- * Where a read runs: the primary, or a read replica. A repository method that a replica may
- * serve takes one, required by type, so a read goes to a replica only where a service chose
- * `ReadRouting` for it; every other read, and every write, stays on the primary.
+ * Where a read runs: the primary, or a read replica. A repository method that reads takes a
+ * `Reader` (this, or the `Transaction` it is part of), required by type: a read goes to a replica
+ * only where a service chose `ReadRouting` for it, and to the primary where it chose
+ * `Database.primary`; every write stays on the primary, in a transaction.
  */
-export class ReadSource {
+export class ReadSource extends Reader {
   constructor(
     readonly dataSource: DataSource,
     /** Raw-row reads on this source's own pool (`RawRows`). */
     readonly rows: RawRows,
     /** The replica it is; null for the primary. */
     readonly replica: Replica | null = null,
-  ) {}
+  ) {
+    super();
+  }
 
   get manager(): EntityManager {
     return this.dataSource.manager;
@@ -28,6 +32,19 @@ export class ReadSource {
 
   get name(): string {
     return this.replica?.name ?? 'primary';
+  }
+}
+
+/**
+ * The primary database, as a reader: what a read outside any transaction uses when no replica
+ * may serve it (the verifier's lookups, jobs, the reads a change makes before its transaction).
+ */
+@Injectable()
+export class Database {
+  readonly primary: ReadSource;
+
+  constructor(dataSource: DataSource, raw: RawRows) {
+    this.primary = new ReadSource(dataSource, raw);
   }
 }
 
@@ -60,11 +77,10 @@ export class ReadRouting implements OnApplicationBootstrap {
   constructor(
     private readonly replicas: ReplicaSet,
     private readonly events: DomainEvents,
-    dataSource: DataSource,
-    raw: RawRows,
+    database: Database,
     private readonly metrics: Metrics,
   ) {
-    this.primary = new ReadSource(dataSource, raw);
+    this.primary = database.primary;
     this.sources = replicas.replicas.map((r) => new ReadSource(r.dataSource, r.rows, r));
   }
 

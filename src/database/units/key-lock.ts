@@ -14,11 +14,11 @@ export const KEY_SPACE = 0x4c4b;
  * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time.
  */
 export async function holdKeyLock(
-  tx: Transaction,
   key: string,
   mode: 'shared' | 'exclusive',
+  tx: Transaction,
 ): Promise<void> {
-  if (tx.manager.connection.options.type !== 'postgres') return;
+  if (!tx.postgres) return;
   const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
   await tx.manager.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
 }
@@ -31,12 +31,12 @@ export async function holdKeyLock(
  * and take TypeORM's shortest way to the driver (`EntityManager.query`), so they are sent first.
  */
 export async function readUnderKeyLocks<T>(
-  tx: Transaction,
   keys: readonly string[],
   mode: 'shared' | 'exclusive',
   read: () => Promise<T>,
+  tx: Transaction,
 ): Promise<T> {
-  const locks = keys.map((key) => () => holdKeyLock(tx, key, mode));
+  const locks = keys.map((key) => () => holdKeyLock(key, mode, tx));
   const answers = await statementsTogether<unknown[]>(tx.manager, [...locks, read]);
   return answers[answers.length - 1] as T;
 }
@@ -60,8 +60,8 @@ export const activeTokensKey = (businessId: string | null, identityId: string) =
  * when another instance does, so a job that one instance should run at a time skips its turn.
  * SQLite has one process, and its units of work run one at a time: always true there.
  */
-export async function tryKeyLock(tx: Transaction, key: string): Promise<boolean> {
-  if (tx.manager.connection.options.type !== 'postgres') return true;
+export async function tryKeyLock(key: string, tx: Transaction): Promise<boolean> {
+  if (!tx.postgres) return true;
   const rows: { locked: boolean }[] = await tx.manager.query(
     'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
     [KEY_SPACE, key],

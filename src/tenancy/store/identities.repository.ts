@@ -29,7 +29,7 @@ export class IdentitiesRepository {
    * for issuers, then revokes their tokens too.
    */
   async findForIssue(tx: Transaction, id: string): Promise<Identity | null> {
-    await holdKeyLock(tx, platformAdminKey(id), 'shared');
+    await holdKeyLock(platformAdminKey(id), 'shared', tx);
     return tx.manager.findOneBy(Identity, { id });
   }
 
@@ -107,7 +107,7 @@ export class IdentitiesRepository {
    * platform token, those issued a moment ago included.
    */
   async setPlatformAdmin(tx: Transaction, id: string, isPlatformAdmin: boolean): Promise<void> {
-    if (!isPlatformAdmin) await holdKeyLock(tx, platformAdminKey(id), 'exclusive');
+    if (!isPlatformAdmin) await holdKeyLock(platformAdminKey(id), 'exclusive', tx);
     await tx.manager.update(Identity, { id }, { isPlatformAdmin });
   }
 }

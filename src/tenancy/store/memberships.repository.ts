@@ -70,7 +70,7 @@ export class MembershipsRepository {
     if (options.lock) {
       if (!tx) throw new Error('findMembers: a lock is held only inside a transaction');
       const keys = [...new Set(identityIds)].map((id) => membershipKey(businessId, id));
-      rows = await readUnderKeyLocks(tx, keys, 'shared', () => qb.getMany());
+      rows = await readUnderKeyLocks(keys, 'shared', () => qb.getMany(), tx);
     } else {
       rows = await qb.getMany();
     }
@@ -123,7 +123,7 @@ export class MembershipsRepository {
    */
   async delete(tx: Transaction, businessId: string, identityId: string): Promise<boolean> {
     assertBusinessId(businessId);
-    await holdKeyLock(tx, membershipKey(businessId, identityId), 'exclusive');
+    await holdKeyLock(membershipKey(businessId, identityId), 'exclusive', tx);
     const result = await tx.manager.delete(Membership, { businessId, identityId });
     return (result.affected ?? 0) > 0;
   }

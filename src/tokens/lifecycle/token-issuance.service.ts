@@ -151,7 +151,6 @@ export class TokenIssuanceService {
     if (cap === 0) return;
     const { businessId, identityId } = input;
     const active = await readUnderKeyLocks(
-      tx,
       [activeTokensKey(businessId, identityId)],
       'exclusive',
       () =>
@@ -162,6 +161,7 @@ export class TokenIssuanceService {
           new Date(),
           input.replaces ?? null,
         ),
+      tx,
     );
     if (active >= cap) {
       throw new TokenError(

@@ -177,7 +177,7 @@ export class TokenRevocationService {
   ): Promise<string[]> {
     // Re-issues for one holder run one at a time (the lock issuance takes for the cap), so each
     // sees the first token the one before it made, and no two of them stay active.
-    await holdKeyLock(tx, activeTokensKey(businessId, identityId), 'exclusive');
+    await holdKeyLock(activeTokensKey(businessId, identityId), 'exclusive', tx);
     const now = new Date();
     const old = await this.tokens.findActiveByName(
       tx,

@@ -55,7 +55,7 @@ export class TokenRotationService {
     // The body's 422 before the token's 404, as everywhere.
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
-      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      await holdKeyLock(tokenEditKey(tokenId), 'exclusive', tx);
       const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       // A token rotating itself hands its successor its own count: that makes no second one.
@@ -87,7 +87,7 @@ export class TokenRotationService {
   ): Promise<IssuedTokenDto> {
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
-      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      await holdKeyLock(tokenEditKey(tokenId), 'exclusive', tx);
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw tokenNotFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.

@@ -55,7 +55,7 @@ export class TokenUpdateService {
     }
     const asked = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
-      await holdKeyLock(tx, tokenEditKey(tokenId), 'exclusive');
+      await holdKeyLock(tokenEditKey(tokenId), 'exclusive', tx);
       const token = await acting.find('rename', tokenId, tx);
       const narrowing = [
         dto.scopes,

@@ -19,7 +19,7 @@ export async function endpointOrFail(
   chainId: string,
   id: string,
 ) {
-  if (tx) await holdKeyLock(tx, `webhook-endpoint:${id}`, 'exclusive');
+  if (tx) await holdKeyLock(`webhook-endpoint:${id}`, 'exclusive', tx);
   const endpoint = await repo.findEndpoint(tx?.manager ?? null, chainId, id);
   if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
   return endpoint;

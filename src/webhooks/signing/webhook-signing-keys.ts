@@ -61,7 +61,7 @@ export class WebhookSigningKeys {
     this.secretsKey();
     return this.uow.run(async (tx) => {
       // Two rotations at once would both read generation n: one after the other, they make n+2.
-      await holdKeyLock(tx, `webhook-key:${chainId}`, 'exclusive');
+      await holdKeyLock(`webhook-key:${chainId}`, 'exclusive', tx);
       const before = await this.generations.find(tx.manager, chainId);
       const now = new Date();
       const row = { chainId, generation: (before?.generation ?? 0) + 1, rotatedAt: now };
