@@ -8,12 +8,11 @@ import { AuditAppender } from './recording/audit-appender';
 import { AuditRepository } from './query/audit.repository';
 import { AuditTreeRepository } from './tree/audit-tree.repository';
 import { AuditService } from './query/audit.service';
-import { TokenGovernanceRecords } from './recording/token-governance-records';
 
 /**
  * The tamper-evident log. It learns of changes only through domain events, and writes them in
  * the transaction that made the change. Only features above it (webhooks) import it: to tap the
- * appended events (`AuditStream`) and to have their own events recorded (`AuditListener.record`).
+ * appended events (`AuditStream`); every feature's audited events say how they read on their class.
  */
 @Module({
   providers: [
@@ -26,7 +25,6 @@ import { TokenGovernanceRecords } from './recording/token-governance-records';
     AuditSigner,
     AuditCheckpoints,
     AuditCheckpointer,
-    TokenGovernanceRecords,
   ],
   exports: [AuditSigner, AuditStream, AuditListener, AuditService, AuditCheckpoints],
 })

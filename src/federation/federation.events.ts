@@ -15,7 +15,23 @@ export interface TrustRuleRef {
   maxTtlSeconds: number;
 }
 
-@Audited()
+/** How a rule's events read in the audit log: where its keys come from, never the keys. */
+const ruleEntry = (r: TrustRuleRef) => ({
+  businessId: r.businessId,
+  target: { type: 'trust_rule', id: r.id, label: r.subject },
+  metadata: {
+    identity_id: r.identityId,
+    issuer: r.issuer,
+    audience: r.audience,
+    subject: r.subject,
+    jwks_uri: r.jwksUri,
+    claims: r.claims,
+    scopes: r.scopes,
+    max_ttl_seconds: r.maxTtlSeconds,
+  },
+});
+
+@Audited((e: TrustRuleCreatedEvent) => ruleEntry(e.rule))
 export class TrustRuleCreatedEvent extends DomainEvent {
   readonly name = 'trust_rule.created';
   constructor(
@@ -26,7 +42,7 @@ export class TrustRuleCreatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: TrustRuleDeletedEvent) => ruleEntry(e.rule))
 export class TrustRuleDeletedEvent extends DomainEvent {
   readonly name = 'trust_rule.deleted';
   constructor(
@@ -42,7 +58,20 @@ export class TrustRuleDeletedEvent extends DomainEvent {
  * `token.created` comes first). It names the JWT by its issuer, subject and `jti`, never by its
  * text, which is a credential until it expires.
  */
-@Audited()
+@Audited((e: TokenExchangedEvent) => ({
+  businessId: e.token.businessId,
+  target: { type: 'token', id: e.token.id, label: e.token.name },
+  metadata: {
+    jti: e.token.jti,
+    identity_id: e.token.identityId,
+    rule_id: e.ruleId,
+    issuer: e.issuer,
+    subject: e.subject,
+    subject_token_jti: e.jti,
+    scopes: e.scopes,
+    expires_at: e.expiresAt,
+  },
+}))
 export class TokenExchangedEvent extends DomainEvent {
   readonly name = 'token.exchanged';
   constructor(

@@ -10,7 +10,11 @@ export interface PolicySnapshot {
 }
 
 /** A business's token policy was set: `before` is null for its first. */
-@Audited()
+@Audited((e: TokenPolicyUpdatedEvent) => ({
+  businessId: e.businessId,
+  target: { type: 'business', id: e.businessId, label: null },
+  metadata: { before: e.before, after: e.after },
+}))
 export class TokenPolicyUpdatedEvent extends DomainEvent {
   readonly name = 'token_policy.updated';
   constructor(

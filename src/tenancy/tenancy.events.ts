@@ -1,3 +1,4 @@
+import { listedIds } from '../common/validation/byte-budget';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 import type { IdentityKind } from './store/identity.entity';
 import type { Role } from './store/membership.entity';
@@ -13,7 +14,15 @@ export interface IdentityRef {
   label: string;
 }
 
-@Audited()
+// How each event reads in the audit log: the entry's target, and what its metadata keeps.
+const business = (b: BusinessRef) => ({ type: 'business', id: b.id, label: b.name });
+const identity = (i: IdentityRef) => ({ type: i.kind, id: i.id, label: i.label });
+
+@Audited((e: BusinessCreatedEvent) => ({
+  businessId: null,
+  target: business(e.business),
+  metadata: { owner_id: e.owner.id, owner: e.owner.label },
+}))
 export class BusinessCreatedEvent extends DomainEvent {
   readonly name = 'business.created';
   constructor(
@@ -25,7 +34,11 @@ export class BusinessCreatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: BusinessSuspendedEvent) => ({
+  businessId: null,
+  target: business(e.business),
+  metadata: {},
+}))
 export class BusinessSuspendedEvent extends DomainEvent {
   readonly name = 'business.suspended';
   constructor(
@@ -36,7 +49,11 @@ export class BusinessSuspendedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: BusinessResumedEvent) => ({
+  businessId: null,
+  target: business(e.business),
+  metadata: {},
+}))
 export class BusinessResumedEvent extends DomainEvent {
   readonly name = 'business.resumed';
   constructor(
@@ -47,7 +64,11 @@ export class BusinessResumedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: MemberAddedEvent) => ({
+  businessId: e.businessId,
+  target: identity(e.member),
+  metadata: { role: e.role },
+}))
 export class MemberAddedEvent extends DomainEvent {
   readonly name = 'member.added';
   constructor(
@@ -60,7 +81,11 @@ export class MemberAddedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: MemberRoleChangedEvent) => ({
+  businessId: e.businessId,
+  target: identity(e.member),
+  metadata: { from: e.from, to: e.to },
+}))
 export class MemberRoleChangedEvent extends DomainEvent {
   readonly name = 'member.role_changed';
   constructor(
@@ -74,7 +99,11 @@ export class MemberRoleChangedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: MemberRemovedEvent) => ({
+  businessId: e.businessId,
+  target: identity(e.member),
+  metadata: { role: e.role, ...listedIds('revoked_token_ids', e.revokedTokenIds) },
+}))
 export class MemberRemovedEvent extends DomainEvent {
   readonly name = 'member.removed';
   constructor(
@@ -88,7 +117,12 @@ export class MemberRemovedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+/** A user is global and lands in the platform chain; a machine in its business's. */
+@Audited((e: IdentityCreatedEvent) => ({
+  businessId: e.businessId,
+  target: identity(e.identity),
+  metadata: {},
+}))
 export class IdentityCreatedEvent extends DomainEvent {
   readonly name = 'identity.created';
   constructor(
@@ -101,7 +135,11 @@ export class IdentityCreatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: IdentityDeletedEvent) => ({
+  businessId: e.businessId,
+  target: identity(e.identity),
+  metadata: listedIds('revoked_token_ids', e.revokedTokenIds),
+}))
 export class IdentityDeletedEvent extends DomainEvent {
   readonly name = 'identity.deleted';
   constructor(
@@ -114,7 +152,11 @@ export class IdentityDeletedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: PlatformAdminAddedEvent) => ({
+  businessId: null,
+  target: identity(e.identity),
+  metadata: {},
+}))
 export class PlatformAdminAddedEvent extends DomainEvent {
   readonly name = 'identity.platform_admin_added';
   constructor(
@@ -125,7 +167,11 @@ export class PlatformAdminAddedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: PlatformAdminRemovedEvent) => ({
+  businessId: null,
+  target: identity(e.identity),
+  metadata: listedIds('revoked_token_ids', e.revokedTokenIds),
+}))
 export class PlatformAdminRemovedEvent extends DomainEvent {
   readonly name = 'identity.platform_admin_removed';
   constructor(

@@ -1,4 +1,5 @@
 import type { ApiToken } from './store/api-token.entity';
+import { listedIds } from '../common/validation/byte-budget';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /** What an audit entry may say about a token: never its secret or hash. */
@@ -10,7 +11,24 @@ export interface TokenRef {
   identityId: string;
 }
 
-@Audited()
+// How each event reads in the audit log: a token event goes to the token's chain, targets the
+// token, and names it by jti and holder.
+const token = (t: TokenRef) => ({ type: 'token', id: t.id, label: t.name });
+const ids = (t: TokenRef) => ({ jti: t.jti, identity_id: t.identityId });
+const on = (t: TokenRef, metadata: Record<string, unknown>) => ({
+  businessId: t.businessId,
+  target: token(t),
+  metadata: { ...ids(t), ...metadata },
+});
+
+/** A pause with children: the count on the token asked for, the ancestor on each child. */
+const familyOf = ({ family }: TokenDisabledEvent) => {
+  if (!family) return {};
+  if ('children' in family) return { children_paused: family.children };
+  return { paused_with: { token_id: family.pausedWith.id, jti: family.pausedWith.jti } };
+};
+
+@Audited((e: TokenCreatedEvent) => on(e.token, { scopes: e.scopes, expires_at: e.expiresAt }))
 export class TokenCreatedEvent extends DomainEvent {
   readonly name = 'token.created';
   constructor(
@@ -39,7 +57,7 @@ export type RevocationCause =
   | 'reissued'
   | 'inactive';
 
-@Audited()
+@Audited((e: TokenRevokedEvent) => on(e.token, { reason: e.reason }))
 export class TokenRevokedEvent extends DomainEvent {
   readonly name = 'token.revoked';
   constructor(
@@ -52,7 +70,16 @@ export class TokenRevokedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: TokenRotatedEvent) => ({
+  businessId: e.from.businessId,
+  target: token(e.from),
+  metadata: {
+    jti: e.from.jti,
+    successor_id: e.to.id,
+    successor_jti: e.to.jti,
+    grace_period_seconds: e.gracePeriodSeconds,
+  },
+}))
 export class TokenRotatedEvent extends DomainEvent {
   readonly name = 'token.rotated';
   constructor(
@@ -65,7 +92,16 @@ export class TokenRotatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: TokensBulkRevokedEvent) => ({
+  businessId: e.businessId,
+  target: { type: 'business', id: e.businessId, label: null },
+  metadata: {
+    reason: e.reason,
+    filters: e.filters,
+    revoked: e.tokenIds.length,
+    ...listedIds('token_ids', e.tokenIds),
+  },
+}))
 export class TokensBulkRevokedEvent extends DomainEvent {
   readonly name = 'token.bulk_revoked';
   constructor(
@@ -96,7 +132,14 @@ export interface LeakSighting {
  * found it revoked already: a dead token found in public still tells its business where its
  * secrets leak. A token reported again emits none.
  */
-@Audited()
+@Audited((e: TokenLeakedEvent) =>
+  on(e.token, {
+    url: e.sighting.url,
+    source: e.sighting.source,
+    token_type: e.sighting.type,
+    revoked_by_report: e.revokedByReport,
+  }),
+)
 export class TokenLeakedEvent extends DomainEvent {
   readonly name = 'token.leaked';
   constructor(
@@ -118,7 +161,10 @@ export type RejectionReason = 'revoked' | 'expired' | 'ip_not_allowed' | 'disabl
  * Recorded in a unit of work of its own (nothing else changed), at most once a minute per token
  * (and per address, for `ip_not_allowed`), so a leaked token still in use shows up.
  */
-@Audited()
+@Audited((e: TokenRejectedEvent) => ({
+  ...on(e.token, { reason: e.reason }),
+  outcome: 'failure',
+}))
 export class TokenRejectedEvent extends DomainEvent {
   readonly name = 'token.rejected';
   constructor(
@@ -153,7 +199,9 @@ export function tokenRef(token: ApiToken): TokenRef {
 }
 
 /** A token will expire within `daysBefore` days: told once per token and notice. */
-@Audited()
+@Audited((e: TokenExpiringEvent) =>
+  on(e.token, { expires_at: e.expiresAt, days_before: e.daysBefore }),
+)
 export class TokenExpiringEvent extends DomainEvent {
   readonly name = 'token.expiring';
   constructor(
@@ -171,7 +219,9 @@ export class TokenExpiringEvent extends DomainEvent {
  * `inactivity_revoke_days`: it will be revoked as inactive at `revokesAt` unless used before.
  * Told once per spell of disuse.
  */
-@Audited()
+@Audited((e: TokenInactiveSoonEvent) =>
+  on(e.token, { idle_since: e.idleSince, revokes_at: e.revokesAt }),
+)
 export class TokenInactiveSoonEvent extends DomainEvent {
   readonly name = 'token.inactive_soon';
   constructor(
@@ -185,7 +235,7 @@ export class TokenInactiveSoonEvent extends DomainEvent {
 }
 
 /** A token reached its expiry: told once per token. */
-@Audited()
+@Audited((e: TokenExpiredEvent) => on(e.token, { expires_at: e.expiresAt }))
 export class TokenExpiredEvent extends DomainEvent {
   readonly name = 'token.expired';
   constructor(
@@ -204,7 +254,7 @@ export class TokenExpiredEvent extends DomainEvent {
 export type PauseFamily = { children: number } | { pausedWith: { id: string; jti: string } };
 
 /** A token was paused: refused (401 TOKEN_DISABLED) until enabled, but not revoked. */
-@Audited()
+@Audited((e: TokenDisabledEvent) => on(e.token, { reason: e.reason, ...familyOf(e) }))
 export class TokenDisabledEvent extends DomainEvent {
   readonly name = 'token.disabled';
   constructor(
@@ -219,7 +269,7 @@ export class TokenDisabledEvent extends DomainEvent {
 }
 
 /** A paused token was resumed. */
-@Audited()
+@Audited((e: TokenEnabledEvent) => on(e.token, {}))
 export class TokenEnabledEvent extends DomainEvent {
   readonly name = 'token.enabled';
   constructor(
@@ -235,7 +285,9 @@ export class TokenEnabledEvent extends DomainEvent {
  * hold the fields that changed. `meta`'s content is never in them, only that it changed
  * (`changed`), since it is the caller's own data and stays out of every log.
  */
-@Audited()
+@Audited((e: TokenUpdatedEvent) =>
+  on(e.token, { changed: e.changed, before: e.before, after: e.after }),
+)
 export class TokenUpdatedEvent extends DomainEvent {
   readonly name = 'token.updated';
   constructor(

@@ -1,3 +1,4 @@
+import { PLATFORM_CHAIN } from '../audit/audit-event.entity';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /**
@@ -12,7 +13,17 @@ export interface EndpointRef {
   origin: string;
 }
 
-@Audited()
+/** The business a chain belongs to, as the audit log and the events name it. */
+export const businessOfChain = (chainId: string) => (chainId === PLATFORM_CHAIN ? null : chainId);
+
+// How each event reads in the audit log: an endpoint's events go to its chain and target it.
+const on = (e: { endpoint: EndpointRef }, metadata: Record<string, unknown>) => ({
+  businessId: businessOfChain(e.endpoint.chainId),
+  target: { type: 'webhook', id: e.endpoint.id, label: e.endpoint.origin },
+  metadata,
+});
+
+@Audited((e: WebhookCreatedEvent) => on(e, { event_types: e.eventTypes }))
 export class WebhookCreatedEvent extends DomainEvent {
   readonly name = 'webhook.created';
   constructor(
@@ -24,7 +35,7 @@ export class WebhookCreatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: WebhookUpdatedEvent) => on(e, { changed: e.changed }))
 export class WebhookUpdatedEvent extends DomainEvent {
   readonly name = 'webhook.updated';
   constructor(
@@ -37,7 +48,7 @@ export class WebhookUpdatedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: WebhookDeletedEvent) => on(e, {}))
 export class WebhookDeletedEvent extends DomainEvent {
   readonly name = 'webhook.deleted';
   constructor(
@@ -48,7 +59,7 @@ export class WebhookDeletedEvent extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited((e: WebhookSecretRotatedEvent) => on(e, { previous_valid_until: e.previousValidUntil }))
 export class WebhookSecretRotatedEvent extends DomainEvent {
   readonly name = 'webhook.secret_rotated';
   constructor(
@@ -63,7 +74,7 @@ export class WebhookSecretRotatedEvent extends DomainEvent {
 /** Why the server disabled an endpoint by itself. */
 export type DisableCause = 'gone' | 'failing';
 
-@Audited()
+@Audited((e: WebhookDisabledEvent) => on(e, { cause: e.cause }))
 export class WebhookDisabledEvent extends DomainEvent {
   readonly name = 'webhook.disabled';
   constructor(
@@ -76,7 +87,15 @@ export class WebhookDisabledEvent extends DomainEvent {
 }
 
 /** A chain's v1a key rotated: the new one signs from now, the one it replaced beside it a while. */
-@Audited()
+@Audited((e: WebhookKeyRotatedEvent) => ({
+  businessId: businessOfChain(e.chainId),
+  target: { type: 'webhook_key', id: businessOfChain(e.chainId), label: e.kid },
+  metadata: {
+    kid: e.kid,
+    previous_kid: e.previousKid,
+    previous_valid_until: e.previousValidUntil,
+  },
+}))
 export class WebhookKeyRotatedEvent extends DomainEvent {
   readonly name = 'webhook.key_rotated';
   constructor(

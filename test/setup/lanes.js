@@ -1,15 +1,11 @@
 /**
- * Which lane a suite runs in comes from its folder (test/setup/lanes-runner.js, docs/testing.md):
- *
- * - `test/timed/`: suites that assert a bound in time or memory, start servers of their own
- *   (Sentinel, Cluster, a replica), drive apps at a load that a busy machine turns into timeouts,
- *   or bind ports a neighbour could take first. They run one at a time, after every other suite,
- *   so no neighbour's load moves what they measure.
- * - a `processes/` folder of a feature (`test/cli/processes/`): suites that start app or CLI
- *   processes, bash or Chromium, and assert what they do, not how fast. They run two at a time,
- *   beside the in-process suites.
+ * A suite's lane comes from its folder (test/setup/lanes-runner.js, docs/testing.md):
+ * - `test/timed/`: suites that assert a bound in time or memory, start servers of their own, or
+ *   drive apps at a load a busy machine turns into timeouts: one at a time, after the rest, so
+ *   no neighbour's load moves what they measure.
+ * - a feature's `processes/` folder (`test/cli/processes/`): suites that start app or CLI
+ *   processes, bash or Chromium: two at a time, beside the in-process suites.
  * - anywhere else: in-process suites, which boot the app inside the test process.
- *
  * Plain JavaScript: jest.config.js and the runner both read it.
  */
 const TIMED = /(^|\/)test\/timed\/.*\.e2e-spec\.ts$/;

@@ -37,3 +37,13 @@ export const AUDIT_METADATA_MAX = 64 * 1024;
 
 /** An operation's audit event lists at most this many token ids; each token has its own event. */
 export const AUDIT_LISTED_IDS_MAX = 1000;
+
+/**
+ * An operation's event lists the token ids it revoked, up to AUDIT_LISTED_IDS_MAX, so that one
+ * event stays within the metadata's byte budget however many tokens it took; each token also
+ * has its own `token.revoked` event, so the full list is always in the log.
+ */
+export function listedIds(key: string, ids: readonly string[]): Record<string, unknown> {
+  if (ids.length <= AUDIT_LISTED_IDS_MAX) return { [key]: ids };
+  return { [key]: ids.slice(0, AUDIT_LISTED_IDS_MAX), [`${key}_truncated`]: true };
+}

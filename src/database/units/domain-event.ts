@@ -68,20 +68,40 @@ export abstract class DomainEvent {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventClass<E extends DomainEvent = DomainEvent> = new (...args: any[]) => E;
 
-const AUDITED = new Set<EventClass>();
+/**
+ * How an event reads as an audit entry: the chain it goes to (its business, or null for the
+ * platform's), what it acted on, and what else the entry keeps. Declared once, on the event's
+ * class (`@Audited`); the audit log gathers the declarations and writes them.
+ */
+export interface AuditedAs {
+  businessId: string | null;
+  target: { type: string; id: string | null; label: string | null };
+  metadata: Record<string, unknown>;
+  /** `success` unless said otherwise. */
+  outcome?: 'success' | 'failure';
+}
+
+const AUDITED = new Map<EventClass, (event: DomainEvent) => AuditedAs>();
 
 /**
- * Marks an event class that the audit log must record. A process in which such a class has no
- * audit handler refuses to start (`DomainEvents`), naming the class: nothing audited can be
- * emitted into the void.
+ * Marks an event class that the audit log must record, and says how it reads there. A process
+ * in which such a class has no audit handler refuses to start (`DomainEvents`), naming the class:
+ * nothing audited can be emitted into the void.
  */
-export function Audited() {
-  return (target: EventClass): void => {
-    AUDITED.add(target);
+export function Audited<E extends DomainEvent>(describe: (event: E) => AuditedAs) {
+  return (target: EventClass<E>): void => {
+    AUDITED.set(target, describe as (event: DomainEvent) => AuditedAs);
   };
 }
 
-/** Every event class marked `@Audited()` that has been loaded. */
+/** Every event class marked `@Audited` that has been loaded. */
 export function auditedEventClasses(): readonly EventClass[] {
-  return [...AUDITED];
+  return [...AUDITED.keys()];
+}
+
+/** How this event reads as an audit entry; throws for an event class that is not audited. */
+export function auditedAs(event: DomainEvent): AuditedAs {
+  const describe = AUDITED.get(event.constructor as EventClass);
+  if (!describe) throw new Error(`${event.constructor.name} is not an audited event`);
+  return describe(event);
 }

@@ -23,7 +23,7 @@ interface Registered {
  *   rolls back.
  * - *After-commit subscribers* (cache invalidation and the bus) run once it commits.
  *
- * At start it checks that every `@Audited()` event class has its audit handler, and refuses to
+ * At start it checks that every `@Audited` event class has its audit handler, and refuses to
  * start otherwise, naming the classes: the HTTP app, the CLI and tests alike.
  */
 @Injectable()

@@ -21,7 +21,11 @@ class SomethingElse extends DomainEvent {
   }
 }
 
-@Audited()
+@Audited(() => ({
+  businessId: null,
+  target: { type: 'test', id: null, label: null },
+  metadata: {},
+}))
 class MustBeAudited extends DomainEvent {
   readonly name = 'must.be_audited';
   constructor() {

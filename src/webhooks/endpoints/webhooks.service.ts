@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { PLATFORM_CHAIN } from '../../audit/audit-event.entity';
 import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { createdKey, Page, PageQueryDto, paginate } from '../../common/validation/pagination';
@@ -44,9 +43,6 @@ import { ReadRouting } from '../../database/connection/read-routing';
 export const MAX_ENDPOINTS = 20;
 /** How long a rotated-out secret keeps signing beside the new one. */
 const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
-
-/** The business a chain belongs to, as the audit log and the events name it. */
-export const businessOfChain = (chainId: string) => (chainId === PLATFORM_CHAIN ? null : chainId);
 
 export function endpointRef(e: Pick<WebhookEndpoint, 'id' | 'chainId' | 'url'>): EndpointRef {
   let origin = '';
