@@ -35,9 +35,69 @@ const layerRules = LAYERS.map((layer, i) => {
   };
 });
 
+/**
+ * Inside a feature, its role folders (docs/architecture.md, "Inside a feature"): a rule per
+ * direction that must not exist, for the features that have the folder.
+ */
+const insideFeatures = [
+  {
+    name: 'store-knows-only-store',
+    comment: 'store/ (entities and repositories) imports nothing else of its feature',
+    from: { path: '^src/([^/]+)/store/' },
+    to: { path: '^src/$1/', pathNot: '^src/$1/store/' },
+  },
+  {
+    name: 'http-only-from-http',
+    comment: 'http/ (controllers, routes module) is reached only from http/ and the app wiring',
+    from: { path: '^src/(tokens|audit|webhooks|federation)/(?!http/)[^/]+/' },
+    to: { path: '^src/$1/http/' },
+  },
+  {
+    name: 'dto-below-services',
+    comment: 'dto/ shapes what services answer: it imports no service or controller',
+    from: { path: '^src/([^/]+)/dto/' },
+    to: { path: '^src/$1/(http|lifecycle|verify|sweeps|endpoints|messages|delivery|recording)/' },
+  },
+  {
+    name: 'policy-below-lifecycle',
+    comment: 'tokens policy/ decides; it never calls what acts on its decisions',
+    from: { path: '^src/tokens/policy/' },
+    to: { path: '^src/tokens/(lifecycle|verify|sweeps|http)/' },
+  },
+  {
+    name: 'verify-apart-from-lifecycle',
+    comment: 'the hot path (tokens verify/) does not reach the write paths or the sweeps',
+    from: { path: '^src/tokens/verify/' },
+    to: { path: '^src/tokens/(lifecycle|sweeps|http)/' },
+  },
+  {
+    name: 'lifecycle-below-sweeps',
+    comment: 'the sweeps (tokens sweeps/) call the lifecycle, never the other way',
+    from: { path: '^src/tokens/lifecycle/' },
+    to: { path: '^src/tokens/(sweeps|http)/' },
+  },
+  {
+    name: 'audit-codec-is-a-leaf',
+    comment: 'audit codec/ (the one spelling of an entry) imports nothing else of audit',
+    from: { path: '^src/audit/codec/' },
+    to: { path: '^src/audit/', pathNot: '^src/audit/(codec/|audit-event\\.entity)' },
+  },
+  {
+    name: 'audit-chain-and-tree-compute',
+    comment: 'audit chain/ and tree/ compute; recording/, checkpoints/ and http/ use them',
+    from: { path: '^src/audit/(chain|tree)/' },
+    to: { path: '^src/audit/(recording|http|checkpoints)/' },
+  },
+].map(({ from, ...rule }) => ({
+  severity: 'error',
+  ...rule,
+  from: { ...from, pathNot: '\\.spec\\.ts$' },
+}));
+
 module.exports = {
   forbidden: [
     ...layerRules,
+    ...insideFeatures,
     {
       name: 'no-circular',
       severity: 'error',
@@ -48,7 +108,8 @@ module.exports = {
     {
       name: 'config-and-common-apart',
       severity: 'error',
-      comment: 'config and common, at the bottom, know nothing of each other: callers pass what is needed.',
+      comment:
+        'config and common, at the bottom, know nothing of each other: callers pass what is needed.',
       from: { path: '^src/(config|common)/' },
       to: { path: '^src/(config|common)/', pathNot: '^src/$1/' },
     },
