@@ -38,60 +38,63 @@ import { UsesMeter } from './usage/uses/uses-meter';
  * so the CLI loads none of them. It asks tenancy who a caller is; the app gives auth's guards its
  * `TokenVerifier` (`AuthModule.register`).
  */
+// The providers by role folder (docs/architecture.md, "Inside a feature").
+const store = [
+  TokensRepository,
+  TokenWritesRepository,
+  TokenListsRepository,
+  TokenExpiryNoticesRepository,
+  GovernedTokensRepository,
+  TokenUsageRepository,
+  TokenFamilyRepository,
+];
+const policy = [TokenAccess];
+const lifecycle = [
+  TokenIssuanceService,
+  TokenRevocationService,
+  BatchRevocationService,
+  TokenRotationService,
+  TokenQueriesService,
+  TokenPauseService,
+  TokenFamilyPause,
+  TokenFamilyCheck,
+  TokenUpdateService,
+  RevocationMetrics,
+];
+const verify = [
+  TokenVerifier,
+  VerifierCache,
+  LastUsedWriter,
+  RejectedUseRecorder,
+  CacheInvalidation,
+];
+const usage = [
+  TokenUsageRecorder,
+  TokenUsageService,
+  TokenUsageSummaryService,
+  TokenUsesRepository,
+  UsesMeter,
+];
+const sweeps = [TokenExpiryNotices, PolicyViolationsService, TokenInactivitySweep];
+
 @Module({
   imports: [TenancyModule, GovernanceModule],
-  providers: [
-    TokensRepository,
-    TokenWritesRepository,
-    TokenListsRepository,
-    TokenAccess,
-    TokenIssuanceService,
-    TokenRevocationService,
-    BatchRevocationService,
-    TokenRotationService,
-    TokenQueriesService,
-    TokenVerifier,
-    VerifierCache,
-    LastUsedWriter,
-    RejectedUseRecorder,
-    CacheInvalidation,
-    RevocationMetrics,
-    TokenExpiryNotices,
-    TokenExpiryNoticesRepository,
-    GovernedTokensRepository,
-    PolicyViolationsService,
-    TokenInactivitySweep,
-    TokenUsageRepository,
-    TokenUsageRecorder,
-    TokenUsageService,
-    TokenUsageSummaryService,
-    TokenPauseService,
-    TokenFamilyRepository,
-    TokenFamilyPause,
-    TokenFamilyCheck,
-    TokenUpdateService,
-    TokenUsesRepository,
-    UsesMeter,
-  ],
+  providers: [...store, ...policy, ...lifecycle, ...verify, ...usage, ...sweeps],
   exports: [
-    TokenExpiryNotices,
-    TokenInactivitySweep,
-    PolicyViolationsService,
     TokenIssuanceService,
-    TokenRotationService,
     TokenRevocationService,
-    BatchRevocationService,
     BatchRevocationService,
     TokenRotationService,
     TokenQueriesService,
+    TokenPauseService,
+    TokenUpdateService,
     TokenVerifier,
     LastUsedWriter,
     TokenUsageRecorder,
     TokenUsageService,
     TokenUsageSummaryService,
-    TokenPauseService,
-    TokenUpdateService,
     UsesMeter,
+    ...sweeps,
   ],
 })
 export class TokensModule {}
