@@ -34,9 +34,9 @@ export class BusinessesService {
    * `BusinessCreatedEvent` and the owner's `MemberAddedEvent`.
    */
   async createInTx(
-    tx: Transaction,
     author: Author,
     dto: { name: string; owner_email: string },
+    tx: Transaction,
   ): Promise<{ business: Business; owner: MemberRow }> {
     const now = new Date();
     const business = Object.assign(new Business(), {
@@ -45,8 +45,8 @@ export class BusinessesService {
       status: 'active',
       createdAt: now,
     } satisfies Business);
-    await this.businesses.insert(tx, business);
-    const owner = await this.identities.findOrCreateUser(tx, author, dto.owner_email);
+    await this.businesses.insert(business, tx);
+    const owner = await this.identities.findOrCreateUser(author, dto.owner_email, tx);
     await tx.publish(
       new BusinessCreatedEvent(
         author,
@@ -60,7 +60,7 @@ export class BusinessesService {
       role: 'owner',
       createdAt: now,
     } satisfies Membership);
-    await this.memberships.insert(tx, membership);
+    await this.memberships.insert(membership, tx);
     await tx.publish(new MemberAddedEvent(author, business.id, identityRef(owner), 'owner'));
     return { business, owner: { identity: owner, membership } };
   }
@@ -95,7 +95,7 @@ export class BusinessesService {
     return this.uow.run(async (tx) => {
       const business = await this.businesses.findById(businessId, tx);
       if (!business) throw new TenancyError('BUSINESS_NOT_FOUND');
-      const changed = await this.businesses.setStatus(tx, businessId, status);
+      const changed = await this.businesses.setStatus(businessId, status, tx);
       const ref = { id: business.id, name: business.name };
       if (!changed) {
         const code = status === 'suspended' ? 'ALREADY_SUSPENDED' : 'ALREADY_ACTIVE';

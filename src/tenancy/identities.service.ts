@@ -15,7 +15,7 @@ export class IdentitiesService {
   constructor(private readonly identities: IdentitiesRepository) {}
 
   /** The user with this (lowercased) email, created if new. Users belong to no one business. */
-  async findOrCreateUser(tx: Transaction, author: Author, email: string): Promise<Identity> {
+  async findOrCreateUser(author: Author, email: string, tx: Transaction): Promise<Identity> {
     const existing = await this.identities.findUserByEmail(email, tx);
     if (existing) return existing;
     const identity = Object.assign(new Identity(), {
@@ -28,7 +28,7 @@ export class IdentitiesService {
       createdAt: new Date(),
       deletedAt: null,
     } satisfies Identity);
-    await this.identities.insert(tx, identity);
+    await this.identities.insert(identity, tx);
     await tx.publish(new IdentityCreatedEvent(author, null, identityRef(identity)));
     return identity;
   }

@@ -64,15 +64,15 @@ export class MachineIdentitiesService {
         createdAt: now,
         deletedAt: null,
       } satisfies Identity);
-      await this.identities.insert(tx, identity);
+      await this.identities.insert(identity, tx);
       await this.memberships.insert(
-        tx,
         Object.assign(new Membership(), {
           businessId: ctx.businessId,
           identityId: identity.id,
           role: dto.role,
           createdAt: now,
         } satisfies Membership),
+        tx,
       );
       const ref = identityRef(identity);
       await tx.publish(new IdentityCreatedEvent(ctx.author, ctx.businessId, ref));
@@ -86,15 +86,15 @@ export class MachineIdentitiesService {
    * and publishes `IdentityDeletedEvent` with them.
    */
   async deleteInTx(
-    tx: Transaction,
     businessId: string,
     identityId: string,
+    tx: Transaction,
   ): Promise<{ view: MachineIdentityViewDto; ref: IdentityRef }> {
     const identity = await this.identities.findMachine(businessId, identityId, tx);
     if (!identity) throw new TenancyError('IDENTITY_NOT_FOUND');
     const membership = await this.memberships.find(businessId, identityId, tx);
-    await this.identities.softDeleteMachine(tx, businessId, identityId);
-    await this.memberships.delete(tx, businessId, identityId);
+    await this.identities.softDeleteMachine(businessId, identityId, tx);
+    await this.memberships.delete(businessId, identityId, tx);
     return {
       view: MachineIdentityViewDto.of(identity, membership?.role ?? null),
       ref: identityRef(identity),

@@ -11,7 +11,7 @@ import { Membership, Role } from './store/membership.entity';
 import { MemberRow, memberKey, MembershipsRepository } from './store/memberships.repository';
 import { MemberAddedEvent, MemberRoleChangedEvent } from './tenancy.events';
 import { TenancyError } from './tenancy-error';
-import { ReadRouting } from '../database/connection/read-routing';
+import { Database, ReadRouting } from '../database/connection/read-routing';
 
 /** A member's 404. */
 export const memberNotFound = () => new TenancyError('MEMBER_NOT_FOUND');
@@ -25,6 +25,7 @@ export class MembersService {
     private readonly memberships: MembershipsRepository,
     private readonly identities: IdentitiesService,
     private readonly reads: ReadRouting,
+    private readonly database: Database,
   ) {}
 
   list(ctx: RequestContext, query: PageQueryDto): Promise<Page<MemberViewDto>> {
@@ -44,13 +45,13 @@ export class MembersService {
    * as one. Publishes `MemberAddedEvent`.
    */
   async addInTx(
-    tx: Transaction,
     author: Author,
     businessId: string,
     byPlatformAdmin: boolean,
     member: { email: string; role: Role },
+    tx: Transaction,
   ): Promise<MemberRow> {
-    const identity = await this.identities.findOrCreateUser(tx, author, member.email);
+    const identity = await this.identities.findOrCreateUser(author, member.email, tx);
     if (identity.isPlatformAdmin && !byPlatformAdmin) {
       throw AuthError.forbidden(
         'PLATFORM_ADMIN_REQUIRED',
@@ -66,14 +67,14 @@ export class MembersService {
       role: member.role,
       createdAt: new Date(),
     } satisfies Membership);
-    await this.memberships.insert(tx, membership);
+    await this.memberships.insert(membership, tx);
     await tx.publish(new MemberAddedEvent(author, businessId, identityRef(identity), member.role));
     return { identity, membership };
   }
 
   /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
-    if (!(await this.businesses.findById(businessId, null))) {
+    if (!(await this.businesses.findById(businessId, this.database.primary))) {
       throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
     }
   }
@@ -81,13 +82,13 @@ export class MembersService {
   /** Changes a member's role. Only an owner touches owners, and the last owner stays. */
   changeRole(ctx: RequestContext, identityId: string, dto: ChangeRoleDto): Promise<MemberViewDto> {
     return this.uow.run(async (tx) => {
-      const row = await this.lockAndFind(tx, ctx, identityId);
+      const row = await this.lockAndFind(ctx, identityId, tx);
       const from = row.membership.role;
       if (from === dto.role) return MemberViewDto.of(row.identity, row.membership);
       this.assertMayGrant(ctx, from);
       this.assertMayGrant(ctx, dto.role);
-      if (from === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
-      await this.memberships.updateRole(tx, ctx.businessId, identityId, dto.role);
+      if (from === 'owner') await this.assertNotLastOwner(ctx.businessId, tx);
+      await this.memberships.updateRole(ctx.businessId, identityId, dto.role, tx);
       await tx.publish(
         new MemberRoleChangedEvent(
           ctx.author,
@@ -105,20 +106,20 @@ export class MembersService {
    * Inside `tx`: ends a membership. Only an owner removes an owner, and the last owner stays.
    * The caller revokes the member's tokens and publishes `MemberRemovedEvent` with them.
    */
-  async removeInTx(tx: Transaction, ctx: RequestContext, identityId: string): Promise<MemberRow> {
-    const row = await this.lockAndFind(tx, ctx, identityId);
+  async removeInTx(ctx: RequestContext, identityId: string, tx: Transaction): Promise<MemberRow> {
+    const row = await this.lockAndFind(ctx, identityId, tx);
     this.assertMayGrant(ctx, row.membership.role);
-    if (row.membership.role === 'owner') await this.assertNotLastOwner(tx, ctx.businessId);
-    await this.memberships.delete(tx, ctx.businessId, identityId);
+    if (row.membership.role === 'owner') await this.assertNotLastOwner(ctx.businessId, tx);
+    await this.memberships.delete(ctx.businessId, identityId, tx);
     return row;
   }
 
   private async lockAndFind(
-    tx: Transaction,
     ctx: RequestContext,
     identityId: string,
+    tx: Transaction,
   ): Promise<MemberRow> {
-    await this.businesses.lockForMembershipChange(tx, ctx.businessId);
+    await this.businesses.lockForMembershipChange(ctx.businessId, tx);
     const row = await this.memberships.findMember(ctx.businessId, identityId, 'user', tx);
     if (!row) throw memberNotFound();
     return row;
@@ -134,8 +135,8 @@ export class MembersService {
     }
   }
 
-  private async assertNotLastOwner(tx: Transaction, businessId: string): Promise<void> {
-    if ((await this.memberships.countOwners(tx, businessId)) <= 1) {
+  private async assertNotLastOwner(businessId: string, tx: Transaction): Promise<void> {
+    if ((await this.memberships.countOwners(businessId, tx)) <= 1) {
       throw new TenancyError('LAST_OWNER');
     }
   }

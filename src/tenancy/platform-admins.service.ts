@@ -36,18 +36,18 @@ export class PlatformAdminsService {
    * `PlatformAdminAddedEvent`. A person who is one already is 409, unless `existing: 'keep'`.
    */
   async grantInTx(
-    tx: Transaction,
     author: Author,
     email: string,
-    existing: 'refuse' | 'keep' = 'refuse',
+    existing: 'refuse' | 'keep',
+    tx: Transaction,
   ): Promise<{ admin: Identity; granted: boolean }> {
-    const found = await this.users.findOrCreateUser(tx, author, email);
-    const identity = (await this.identities.findForIssue(tx, found.id)) ?? found;
+    const found = await this.users.findOrCreateUser(author, email, tx);
+    const identity = (await this.identities.findForIssue(found.id, tx)) ?? found;
     if (identity.isPlatformAdmin) {
       if (existing === 'keep') return { admin: identity, granted: false };
       throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
     }
-    await this.identities.setPlatformAdmin(tx, identity.id, true);
+    await this.identities.setPlatformAdmin(identity.id, true, tx);
     await tx.publish(new PlatformAdminAddedEvent(author, identityRef(identity)));
     return { admin: { ...identity, isPlatformAdmin: true }, granted: true };
   }
@@ -61,14 +61,14 @@ export class PlatformAdminsService {
    * Inside `tx`: takes platform admin rights away; the last admin stays. The caller revokes the
    * person's platform tokens and publishes `PlatformAdminRemovedEvent` with them.
    */
-  async revokeInTx(tx: Transaction, identityId: string): Promise<Identity> {
+  async revokeInTx(identityId: string, tx: Transaction): Promise<Identity> {
     await this.identities.lockPlatformAdmins(tx);
     const identity = await this.identities.findByIdAnyBusiness(identityId, tx);
     if (!identity?.isPlatformAdmin) throw new TenancyError('IDENTITY_NOT_FOUND');
     if ((await this.identities.countPlatformAdmins(tx)) <= 1) {
       throw new TenancyError('LAST_PLATFORM_ADMIN');
     }
-    await this.identities.setPlatformAdmin(tx, identity.id, false);
+    await this.identities.setPlatformAdmin(identity.id, false, tx);
     return identity;
   }
 }

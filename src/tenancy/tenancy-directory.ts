@@ -1,16 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { BusinessDirectory } from '../auth/ports';
+import { Database } from '../database/connection/read-routing';
+import type { Reader } from '../database/units/reader';
 import type { Transaction } from '../database/units/unit-of-work';
 import { Business } from './store/business.entity';
 import { BusinessesRepository } from './store/businesses.repository';
 import { Identity } from './store/identity.entity';
 import { IdentitiesRepository } from './store/identities.repository';
 import { Membership, Role } from './store/membership.entity';
-import { MembershipsRepository } from './store/memberships.repository';
+import { MemberRow, MembershipsRepository } from './store/memberships.repository';
+
+/** A member as the token policy classes one. */
+export interface Member {
+  id: string;
+  kind: Identity['kind'];
+  role: Role;
+}
 
 /**
  * The read side of tenancy that other modules may use: the verifier and the tokens service ask
- * here who an identity is and what it may do, and never touch tenancy's tables themselves.
+ * here who an identity is and what it may do, and never touch tenancy's tables themselves. A
+ * method without a reader reads the primary, outside any transaction.
  */
 @Injectable()
 export class TenancyDirectory implements BusinessDirectory {
@@ -18,23 +28,24 @@ export class TenancyDirectory implements BusinessDirectory {
     private readonly businesses: BusinessesRepository,
     private readonly identities: IdentitiesRepository,
     private readonly memberships: MembershipsRepository,
+    private readonly database: Database,
   ) {}
 
   findBusiness(businessId: string): Promise<Business | null> {
-    return this.businesses.findById(businessId, null);
+    return this.businesses.findById(businessId, this.database.primary);
   }
 
   findIdentityAnyBusiness(identityId: string): Promise<Identity | null> {
-    return this.identities.findByIdAnyBusiness(identityId, null);
+    return this.identities.findByIdAnyBusiness(identityId, this.database.primary);
   }
 
   /** Identities by id across businesses, for the platform routes only; unknown ids are absent. */
   identitiesAnyBusiness(ids: readonly string[]): Promise<Identity[]> {
-    return this.identities.findManyAnyBusiness(ids);
+    return this.identities.findManyAnyBusiness(ids, this.database.primary);
   }
 
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
-    return this.memberships.find(businessId, identityId, null);
+    return this.memberships.find(businessId, identityId, this.database.primary);
   }
 
   /**
@@ -42,21 +53,32 @@ export class TenancyDirectory implements BusinessDirectory {
    * policy needs to class a target. Identities that are not members are absent. One query.
    */
   async membersOf(
-    tx: Transaction | null,
     businessId: string,
     identityIds: readonly string[],
-    options: { lock?: boolean } = {},
-  ): Promise<Map<string, { id: string; kind: Identity['kind']; role: Role }>> {
-    const rows = await this.memberships.findMembers(businessId, identityIds, tx, options);
-    return new Map(
-      rows.map((r) => [
-        r.identity.id,
-        { id: r.identity.id, kind: r.identity.kind, role: r.membership.role },
-      ]),
-    );
+    db: Reader,
+  ): Promise<Map<string, Member>> {
+    return memberMap(await this.memberships.findMembers(businessId, identityIds, db));
+  }
+
+  /** `membersOf`, once each one's issuance lock is held (shared): see `TokenAccess.holderTarget`. */
+  async membersUnderLock(
+    businessId: string,
+    identityIds: readonly string[],
+    tx: Transaction,
+  ): Promise<Map<string, Member>> {
+    return memberMap(await this.memberships.findMembersLocked(businessId, identityIds, tx));
   }
 
   findUserByEmail(email: string): Promise<Identity | null> {
-    return this.identities.findUserByEmail(email, null);
+    return this.identities.findUserByEmail(email, this.database.primary);
   }
+}
+
+function memberMap(rows: MemberRow[]): Map<string, Member> {
+  return new Map(
+    rows.map((r) => [
+      r.identity.id,
+      { id: r.identity.id, kind: r.identity.kind, role: r.membership.role },
+    ]),
+  );
 }

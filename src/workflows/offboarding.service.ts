@@ -41,7 +41,7 @@ export class OffboardingService {
    */
   async removeMember(ctx: RequestContext, identityId: string): Promise<RemovedMemberViewDto> {
     const view = await this.uow.run(async (tx) => {
-      const row = await this.members.removeInTx(tx, ctx, identityId);
+      const row = await this.members.removeInTx(ctx, identityId, tx);
       const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
       await tx.publish(
         new MemberRemovedEvent(
@@ -69,7 +69,7 @@ export class OffboardingService {
     identityId: string,
   ): Promise<RemovedMachineIdentityViewDto> {
     const view = await this.uow.run(async (tx) => {
-      const { view, ref } = await this.machines.deleteInTx(tx, ctx.businessId, identityId);
+      const { view, ref } = await this.machines.deleteInTx(ctx.businessId, identityId, tx);
       const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
       await tx.publish(new IdentityDeletedEvent(ctx.author, ctx.businessId, ref, revoked));
       return view;
@@ -92,7 +92,7 @@ export class OffboardingService {
     identityId: string,
   ): Promise<RemovedPlatformAdminViewDto> {
     const view = await this.uow.run(async (tx) => {
-      const identity = await this.admins.revokeInTx(tx, identityId);
+      const identity = await this.admins.revokeInTx(identityId, tx);
       const revoked = await this.revocation.cascadeTargets(tx, null, identity.id);
       await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);

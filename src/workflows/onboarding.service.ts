@@ -57,7 +57,7 @@ export class OnboardingService {
   ): Promise<CreatedBusinessDto> {
     enforce(decide('create_business', maker, 'owner'));
     return this.uow.run(async (tx) => {
-      const { business, owner } = await this.businesses.createInTx(tx, author, dto);
+      const { business, owner } = await this.businesses.createInTx(author, dto, tx);
       return {
         business: BusinessViewDto.of(business),
         owner: MemberViewDto.of(owner.identity, owner.membership),
@@ -107,11 +107,11 @@ export class OnboardingService {
     enforce(decide('add_member', maker, dto.role), memberNotFound);
     return this.uow.run(async (tx) => {
       const { identity, membership } = await this.members.addInTx(
-        tx,
         author,
         businessId,
         byPlatformAdmin,
         dto,
+        tx,
       );
       return {
         member: MemberViewDto.of(identity, membership),
@@ -138,9 +138,7 @@ export class OnboardingService {
   ): Promise<Outcome<ReissuedFirstTokenDto>> {
     const reissued = await this.uow.run(async (tx) => {
       // Under the membership's issuance lock, as every issuer (see TokenAccess.holderTarget).
-      const members = await this.directory.membersOf(tx, ctx.businessId, [identityId], {
-        lock: true,
-      });
+      const members = await this.directory.membersUnderLock(ctx.businessId, [identityId], tx);
       const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
@@ -182,7 +180,7 @@ export class OnboardingService {
   ): Promise<AddedPlatformAdminDto> {
     enforce(decide('add_platform_admin', maker, 'admin'));
     return this.uow.run(async (tx) => {
-      const { admin } = await this.admins.grantInTx(tx, author, dto.email);
+      const { admin } = await this.admins.grantInTx(author, dto.email, 'refuse', tx);
       const issued = await this.issuance.issuePlatformToken(tx, author, maker, {
         identityId: admin.id,
         name: 'first-token',
@@ -199,7 +197,7 @@ export class OnboardingService {
   bootstrapIfEmpty(author: Author, email: string): Promise<string | null> {
     return this.uow.run(async (tx) => {
       if (await this.admins.anyInTx(tx)) return null;
-      const { admin } = await this.admins.grantInTx(tx, author, email);
+      const { admin } = await this.admins.grantInTx(author, email, 'refuse', tx);
       const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
         identityId: admin.id,
         name: 'bootstrap',
@@ -212,7 +210,7 @@ export class OnboardingService {
   issuePlatformToken(author: Author, email: string): Promise<string> {
     enforce(decide('add_platform_admin', CLI_CALLER, 'admin'));
     return this.uow.run(async (tx) => {
-      const { admin } = await this.admins.grantInTx(tx, author, email, 'keep');
+      const { admin } = await this.admins.grantInTx(author, email, 'keep', tx);
       const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
         identityId: admin.id,
         name: 'cli',

@@ -99,9 +99,9 @@ export class TokenExchangeService {
       await this.limits.spendIssuer(business.id, issuer);
       // Under the membership's issuance lock, as every issuer takes it (`TokenAccess`): a machine
       // being deleted gets no token from an exchange under way.
-      const member = (
-        await this.tenancy.membersOf(tx, business.id, [rule.identityId], { lock: true })
-      ).get(rule.identityId);
+      const member = (await this.tenancy.membersUnderLock(business.id, [rule.identityId], tx)).get(
+        rule.identityId,
+      );
       const machine = member
         ? await this.identities.findMachine(business.id, rule.identityId, tx)
         : null;

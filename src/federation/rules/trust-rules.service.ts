@@ -6,7 +6,9 @@ import { reachesAdminScope, scopesWithin } from '../../auth/scopes';
 import { RequestValidationError, ValidationIssue } from '../../common/errors/domain-error';
 import { Page, PageQueryDto, createdKey, paginate } from '../../common/validation/pagination';
 import { validationError } from '../../common/validation/validation.pipe';
-import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
+import { Database } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import { UnitOfWork } from '../../database/units/unit-of-work';
 import { IdentitiesRepository } from '../../tenancy/store/identities.repository';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
@@ -37,6 +39,7 @@ export class TrustRulesService {
     private readonly identities: IdentitiesRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly keys: JwksKeys,
+    private readonly database: Database,
   ) {}
 
   /** The machine's rules, oldest first. */
@@ -46,7 +49,7 @@ export class TrustRulesService {
     query: PageQueryDto,
   ): Promise<Page<TrustRuleViewDto>> {
     this.gate(ctx, 'list');
-    await this.machine(ctx, identityId, null);
+    await this.machine(ctx, identityId, this.database.primary);
     return paginate(
       query,
       (limit, after) => this.rules.list(ctx.businessId, identityId, limit, after),
@@ -122,10 +125,10 @@ export class TrustRulesService {
   }
 
   /** The machine identity's role in the business; anything else is 404. */
-  private async machine(ctx: RequestContext, identityId: string, tx: Transaction | null) {
-    const machine = await this.identities.findMachine(ctx.businessId, identityId, tx);
+  private async machine(ctx: RequestContext, identityId: string, db: Reader) {
+    const machine = await this.identities.findMachine(ctx.businessId, identityId, db);
     const member = machine
-      ? (await this.tenancy.membersOf(tx, ctx.businessId, [identityId])).get(identityId)
+      ? (await this.tenancy.membersOf(ctx.businessId, [identityId], db)).get(identityId)
       : undefined;
     if (!member) throw new TenancyError('IDENTITY_NOT_FOUND');
     return member.role;

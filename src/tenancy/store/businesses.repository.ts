@@ -1,34 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { keysetPage } from '../../database/keyset';
 import { Business, BusinessStatus } from './business.entity';
-import { Transaction, readerOf } from '../../database/units/unit-of-work';
-import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 @Injectable()
 export class BusinessesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  findById(businessId: string, tx: Transaction | null): Promise<Business | null> {
+  findById(businessId: string, db: Reader): Promise<Business | null> {
     assertBusinessId(businessId);
-    return readerOf(tx, this.dataSource).findOneBy(Business, { id: businessId });
+    return db.findOneBy(Business, { id: businessId });
   }
 
   /** Oldest first, keyset on (created_at, id). Reads across tenants: platform admins only. */
-  listAnyBusiness(limit: number, after: Keyset | null, from: ReadSource): Promise<Business[]> {
-    const qb = from.manager.createQueryBuilder(Business, 'b');
+  listAnyBusiness(limit: number, after: Keyset | null, db: Reader): Promise<Business[]> {
+    const qb = db.createQueryBuilder(Business, 'b');
     return keysetPage(qb, 'b.created_at', 'b.id', limit, after).getMany();
   }
 
-  async insert(tx: Transaction, business: Business): Promise<void> {
-    await tx.manager.insert(Business, business);
+  async insert(business: Business, tx: Transaction): Promise<void> {
+    await tx.insert(Business, business);
   }
 
-  async setStatus(tx: Transaction, businessId: string, status: BusinessStatus): Promise<boolean> {
+  async setStatus(businessId: string, status: BusinessStatus, tx: Transaction): Promise<boolean> {
     assertBusinessId(businessId);
-    const result = await tx.manager
+    const result = await tx
       .createQueryBuilder()
       .update(Business)
       .set({ status })
@@ -41,10 +38,10 @@ export class BusinessesRepository {
    * Serializes membership changes in one business, so two concurrent demotions cannot both see
    * a second owner. SQLite needs nothing: its units of work already run one at a time.
    */
-  async lockForMembershipChange(tx: Transaction, businessId: string): Promise<void> {
+  async lockForMembershipChange(businessId: string, tx: Transaction): Promise<void> {
     assertBusinessId(businessId);
-    if (tx.manager.connection.options.type !== 'postgres') return;
-    await tx.manager
+    if (!tx.postgres) return;
+    await tx
       .createQueryBuilder(Business, 'b')
       .select('b.id')
       .where('b.id = :id', { id: businessId })

@@ -1,26 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, IsNull } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { holdKeyLock, platformAdminKey } from '../../database/units/key-lock';
 import { keysetPage } from '../../database/keyset';
 import { Identity } from './identity.entity';
-import { Transaction, readerOf } from '../../database/units/unit-of-work';
-import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 @Injectable()
 export class IdentitiesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /** By id across businesses: for the verifier and the platform routes only. */
-  findByIdAnyBusiness(id: string, tx: Transaction | null) {
-    return readerOf(tx, this.dataSource).findOneBy(Identity, { id });
+  findByIdAnyBusiness(id: string, db: Reader) {
+    return db.findOneBy(Identity, { id });
   }
 
   /** By ids across businesses: for the platform routes only. */
-  findManyAnyBusiness(ids: readonly string[]): Promise<Identity[]> {
+  findManyAnyBusiness(ids: readonly string[], db: Reader): Promise<Identity[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.dataSource.manager.findBy(Identity, { id: In([...ids]) });
+    return db.findBy(Identity, { id: In([...ids]) });
   }
 
   /**
@@ -28,18 +26,18 @@ export class IdentitiesRepository {
    * issued only under this lock, so removing a platform admin (which updates the row) waits
    * for issuers, then revokes their tokens too.
    */
-  async findForIssue(tx: Transaction, id: string): Promise<Identity | null> {
+  async findForIssue(id: string, tx: Transaction): Promise<Identity | null> {
     await holdKeyLock(platformAdminKey(id), 'shared', tx);
-    return tx.manager.findOneBy(Identity, { id });
+    return tx.findOneBy(Identity, { id });
   }
 
-  findUserByEmail(email: string, tx: Transaction | null) {
-    return readerOf(tx, this.dataSource).findOneBy(Identity, { kind: 'user', email });
+  findUserByEmail(email: string, db: Reader) {
+    return db.findOneBy(Identity, { kind: 'user', email });
   }
 
-  findMachine(businessId: string, id: string, tx: Transaction | null) {
+  findMachine(businessId: string, id: string, db: Reader) {
     assertBusinessId(businessId);
-    return readerOf(tx, this.dataSource).findOneBy(Identity, {
+    return db.findOneBy(Identity, {
       kind: 'machine',
       businessId,
       id,
@@ -47,9 +45,9 @@ export class IdentitiesRepository {
     });
   }
 
-  findMachineByName(businessId: string, name: string, tx: Transaction) {
+  findMachineByName(businessId: string, name: string, db: Reader) {
     assertBusinessId(businessId);
-    return tx.manager.findOneBy(Identity, {
+    return db.findOneBy(Identity, {
       kind: 'machine',
       businessId,
       name,
@@ -57,15 +55,15 @@ export class IdentitiesRepository {
     });
   }
 
-  listPlatformAdmins(limit: number, after: Keyset | null, from: ReadSource): Promise<Identity[]> {
-    const qb = from.manager
+  listPlatformAdmins(limit: number, after: Keyset | null, db: Reader): Promise<Identity[]> {
+    const qb = db
       .createQueryBuilder(Identity, 'i')
       .where('i.is_platform_admin = :yes', { yes: true });
     return keysetPage(qb, 'i.created_at', 'i.id', limit, after).getMany();
   }
 
-  countPlatformAdmins(tx: Transaction | null): Promise<number> {
-    return readerOf(tx, this.dataSource).countBy(Identity, { isPlatformAdmin: true });
+  countPlatformAdmins(db: Reader): Promise<number> {
+    return db.countBy(Identity, { isPlatformAdmin: true });
   }
 
   /**
@@ -73,8 +71,8 @@ export class IdentitiesRepository {
    * SQLite needs nothing: its units of work already run one at a time.
    */
   async lockPlatformAdmins(tx: Transaction): Promise<void> {
-    if (tx.manager.connection.options.type !== 'postgres') return;
-    await tx.manager
+    if (!tx.postgres) return;
+    await tx
       .createQueryBuilder(Identity, 'i')
       .select('i.id')
       .where('i.is_platform_admin = :yes', { yes: true })
@@ -83,13 +81,13 @@ export class IdentitiesRepository {
       .getMany();
   }
 
-  async insert(tx: Transaction, identity: Identity): Promise<void> {
-    await tx.manager.insert(Identity, identity);
+  async insert(identity: Identity, tx: Transaction): Promise<void> {
+    await tx.insert(Identity, identity);
   }
 
-  async softDeleteMachine(tx: Transaction, businessId: string, id: string): Promise<boolean> {
+  async softDeleteMachine(businessId: string, id: string, tx: Transaction): Promise<boolean> {
     assertBusinessId(businessId);
-    const result = await tx.manager
+    const result = await tx
       .createQueryBuilder()
       .update(Identity)
       .set({ deletedAt: new Date() })
@@ -106,8 +104,8 @@ export class IdentitiesRepository {
    * lock exclusively (see `findForIssue`), so the caller's revocation that follows finds every
    * platform token, those issued a moment ago included.
    */
-  async setPlatformAdmin(tx: Transaction, id: string, isPlatformAdmin: boolean): Promise<void> {
+  async setPlatformAdmin(id: string, isPlatformAdmin: boolean, tx: Transaction): Promise<void> {
     if (!isPlatformAdmin) await holdKeyLock(platformAdminKey(id), 'exclusive', tx);
-    await tx.manager.update(Identity, { id }, { isPlatformAdmin });
+    await tx.update(Identity, { id }, { isPlatformAdmin });
   }
 }

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { holdKeyLock, membershipKey, readUnderKeyLocks } from '../../database/units/key-lock';
 import { keysetPage } from '../../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
 import { Membership, Role } from './membership.entity';
-import { Transaction, readerOf } from '../../database/units/unit-of-work';
-import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 export interface MemberRow {
   membership: Membership;
@@ -21,11 +20,9 @@ export function memberKey(row: MemberRow): Keyset {
 
 @Injectable()
 export class MembershipsRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  find(businessId: string, identityId: string, tx: Transaction | null) {
+  find(businessId: string, identityId: string, db: Reader) {
     assertBusinessId(businessId);
-    return readerOf(tx, this.dataSource).findOneBy(Membership, { businessId, identityId });
+    return db.findOneBy(Membership, { businessId, identityId });
   }
 
   /** A membership with its identity, of the given kind. */
@@ -33,51 +30,51 @@ export class MembershipsRepository {
     businessId: string,
     identityId: string,
     kind: IdentityKind,
-    tx: Transaction | null,
+    db: Reader,
   ): Promise<MemberRow | null> {
     assertBusinessId(businessId);
-    const membership = await readerOf(tx, this.dataSource).findOneBy(Membership, {
-      businessId,
-      identityId,
-    });
+    const membership = await db.findOneBy(Membership, { businessId, identityId });
     if (!membership) return null;
-    const identity = await readerOf(tx, this.dataSource).findOneBy(Identity, {
+    const identity = await db.findOneBy(Identity, {
       id: identityId,
       kind,
     });
     return identity ? { membership, identity } : null;
   }
 
-  /**
-   * The memberships, with identities, of those of `identityIds` who are members of the business.
-   * With `lock` (inside a transaction, one identity), the issuance lock is taken first: see
-   * `TokenAccess.holderTarget` (tokens) for the rule.
-   */
+  /** The memberships, with identities, of those of `identityIds` who are members of the business. */
   async findMembers(
     businessId: string,
     identityIds: readonly string[],
-    tx: Transaction | null,
-    options: { lock?: boolean } = {},
+    db: Reader,
   ): Promise<MemberRow[]> {
+    const qb = this.membersQuery(businessId, identityIds, db);
+    return qb ? memberRows(await qb.getMany()) : [];
+  }
+
+  /**
+   * `findMembers`, once the issuance lock of each is held (shared): see `TokenAccess.holderTarget`
+   * (tokens) for the rule.
+   */
+  async findMembersLocked(
+    businessId: string,
+    identityIds: readonly string[],
+    tx: Transaction,
+  ): Promise<MemberRow[]> {
+    const qb = this.membersQuery(businessId, identityIds, tx);
+    if (!qb) return [];
+    const keys = [...new Set(identityIds)].map((id) => membershipKey(businessId, id));
+    return memberRows(await readUnderKeyLocks(keys, 'shared', () => qb.getMany(), tx));
+  }
+
+  private membersQuery(businessId: string, identityIds: readonly string[], db: Reader) {
     assertBusinessId(businessId);
-    if (identityIds.length === 0) return [];
-    const qb = readerOf(tx, this.dataSource)
+    if (identityIds.length === 0) return null;
+    return db
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
       .andWhere('m.identity_id IN (:...identityIds)', { identityIds: [...new Set(identityIds)] });
-    let rows: Membership[];
-    if (options.lock) {
-      if (!tx) throw new Error('findMembers: a lock is held only inside a transaction');
-      const keys = [...new Set(identityIds)].map((id) => membershipKey(businessId, id));
-      rows = await readUnderKeyLocks(keys, 'shared', () => qb.getMany(), tx);
-    } else {
-      rows = await qb.getMany();
-    }
-    return rows.map((m) => {
-      const { identity, ...membership } = m as Membership & { identity: Identity };
-      return { membership: Object.assign(new Membership(), membership), identity };
-    });
   }
 
   /** Members of one kind, oldest membership first, keyset on (created_at, identity_id). */
@@ -86,34 +83,32 @@ export class MembershipsRepository {
     kind: IdentityKind,
     limit: number,
     after: Keyset | null,
-    from: ReadSource,
+    db: Reader,
   ): Promise<MemberRow[]> {
     assertBusinessId(businessId);
-    const qb = from.manager
+    const qb = db
       .createQueryBuilder(Membership, 'm')
       .innerJoinAndMapOne('m.identity', Identity, 'i', 'i.id = m.identity_id')
       .where('m.business_id = :businessId', { businessId })
       .andWhere('i.kind = :kind', { kind });
-    const rows = await keysetPage(qb, 'm.created_at', 'm.identity_id', limit, after).getMany();
-    return rows.map((m) => {
-      const { identity, ...membership } = m as Membership & { identity: Identity };
-      return { membership: Object.assign(new Membership(), membership), identity };
-    });
+    return memberRows(
+      await keysetPage(qb, 'm.created_at', 'm.identity_id', limit, after).getMany(),
+    );
   }
 
-  countOwners(tx: Transaction, businessId: string): Promise<number> {
+  countOwners(businessId: string, db: Reader): Promise<number> {
     assertBusinessId(businessId);
-    return tx.manager.countBy(Membership, { businessId, role: 'owner' });
+    return db.countBy(Membership, { businessId, role: 'owner' });
   }
 
-  async insert(tx: Transaction, membership: Membership): Promise<void> {
+  async insert(membership: Membership, tx: Transaction): Promise<void> {
     assertBusinessId(membership.businessId);
-    await tx.manager.insert(Membership, membership);
+    await tx.insert(Membership, membership);
   }
 
-  async updateRole(tx: Transaction, businessId: string, identityId: string, role: Role) {
+  async updateRole(businessId: string, identityId: string, role: Role, tx: Transaction) {
     assertBusinessId(businessId);
-    await tx.manager.update(Membership, { businessId, identityId }, { role });
+    await tx.update(Membership, { businessId, identityId }, { role });
   }
 
   /**
@@ -121,10 +116,18 @@ export class MembershipsRepository {
    * token issuance under way for this identity to commit, and none starts until it ends: the
    * caller then revokes what it finds, and finds everything.
    */
-  async delete(tx: Transaction, businessId: string, identityId: string): Promise<boolean> {
+  async delete(businessId: string, identityId: string, tx: Transaction): Promise<boolean> {
     assertBusinessId(businessId);
     await holdKeyLock(membershipKey(businessId, identityId), 'exclusive', tx);
-    const result = await tx.manager.delete(Membership, { businessId, identityId });
+    const result = await tx.delete(Membership, { businessId, identityId });
     return (result.affected ?? 0) > 0;
   }
+}
+
+/** Memberships read with their identity (`innerJoinAndMapOne`), as rows. */
+function memberRows(rows: Membership[]): MemberRow[] {
+  return rows.map((m) => {
+    const { identity, ...membership } = m as Membership & { identity: Identity };
+    return { membership: Object.assign(new Membership(), membership), identity };
+  });
 }

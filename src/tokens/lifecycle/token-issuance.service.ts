@@ -237,10 +237,13 @@ export class TokenIssuanceService {
     const identity = await this.tenancy.findUserByEmail(email);
     return this.uow.run(async (tx) => {
       const target = identity
-        ? await this.access.holderTarget(tx, businessId, '', identity.id, {
-            nonMemberIsUnknown: true,
-            lockForIssue: true,
-          })
+        ? await this.access.holderTarget(
+            businessId,
+            '',
+            identity.id,
+            { nonMemberIsUnknown: true, lockForIssue: true },
+            tx,
+          )
         : 'unknown';
       enforce(
         decide('issue', CLI_CALLER, target),

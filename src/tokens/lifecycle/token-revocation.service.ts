@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
 import { TargetClass } from '../policy/token-policy-terms';
@@ -39,6 +40,7 @@ export class TokenRevocationService {
     private readonly writes: TokenWritesRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
+    private readonly database: Database,
   ) {}
 
   /** Revokes a token the caller may see. Revoking again keeps the first revocation. */
@@ -106,10 +108,11 @@ export class TokenRevocationService {
     if (token.identityId === author.actor.id) return 'self';
     if (token.businessId === null) return 'member';
     return this.access.holderTarget(
-      null,
       token.businessId,
       author.actor.id ?? '',
       token.identityId,
+      {},
+      this.database.primary,
     );
   }
 

@@ -91,10 +91,13 @@ export class TokenRotationService {
       const old = await this.tokens.findByIdAnyBusiness(tokenId, tx);
       if (!old || old.businessId === null) throw tokenNotFound();
       // Under the issuance lock, as every issuer; a holder who is no member gets nothing.
-      const target = await this.access.holderTarget(tx, old.businessId, '', old.identityId, {
-        nonMemberIsUnknown: true,
-        lockForIssue: true,
-      });
+      const target = await this.access.holderTarget(
+        old.businessId,
+        '',
+        old.identityId,
+        { nonMemberIsUnknown: true, lockForIssue: true },
+        tx,
+      );
       enforce(decide('rotate', caller, target), tokenNotFound);
       const maker = caller.constraints ?? UNCONSTRAINED;
       return this.rotateFound(

@@ -30,7 +30,7 @@ export async function scopesWithinHolderRole(
   scopes: readonly string[] | null,
 ): Promise<readonly string[] | null> {
   if (input.businessId === null || !reachesAdminScope(scopes)) return scopes;
-  const holder = (await tenancy.membersOf(tx, input.businessId, [input.identityId])).get(
+  const holder = (await tenancy.membersOf(input.businessId, [input.identityId], tx)).get(
     input.identityId,
   );
   // A holder who is no member gets no token (its issuer refuses it); held to the lowest role.

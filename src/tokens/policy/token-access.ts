@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Author } from '../../database/units/domain-event';
+import type { Reader } from '../../database/units/reader';
 import { Transaction } from '../../database/units/unit-of-work';
 import { AuthError } from '../../auth/auth-error';
 import type { RequestContext } from '../../auth/request-context';
@@ -77,10 +78,14 @@ export class TokenAccess {
   ): Promise<ApiToken> {
     const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
     if (!token) throw tokenNotFound();
-    const target = await this.holderTarget(tx, ctx.businessId, ctx.actor.id, token.identityId, {
-      lockForIssue: options.lock,
-      callerMustBeMember: !ctx.isPlatformToken,
-    });
+    const rule = { lockForIssue: options.lock, callerMustBeMember: !ctx.isPlatformToken };
+    const target = await this.holderTarget(
+      ctx.businessId,
+      ctx.actor.id,
+      token.identityId,
+      rule,
+      tx,
+    );
     enforce(
       decideOnToken(action, policyCallerOf(ctx), target, token.id === ctx.token.id),
       tokenNotFound,
@@ -123,9 +128,9 @@ export class TokenAccess {
   ): Promise<ApiToken[]> {
     if (tokens.length === 0) return [];
     const holders = await this.tenancy.membersOf(
-      tx,
       businessId,
       tokens.map((t) => t.identityId),
+      tx,
     );
     return tokens.filter((t) => {
       const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
@@ -147,7 +152,7 @@ export class TokenAccess {
   ): Promise<ApiToken> {
     const token = await this.tokens.findById(businessId, tokenId, tx);
     if (!token) throw tokenNotFound();
-    const target = await this.holderTarget(tx, businessId, '', token.identityId);
+    const target = await this.holderTarget(businessId, '', token.identityId, {}, tx);
     enforce(decide(action, caller, target), tokenNotFound);
     return token;
   }
@@ -165,19 +170,17 @@ export class TokenAccess {
    * runs one unit of work at a time, so the same read inside the transaction is enough there.)
    */
   async holderTarget(
-    tx: Transaction | null,
     businessId: string,
     callerId: string,
     identityId: string,
-    rule: HolderRule = {},
+    rule: HolderRule,
+    db: Reader,
   ): Promise<TargetClass> {
     const mustRead = rule.lockForIssue || identityId !== callerId;
     const holder = mustRead
-      ? (
-          await this.tenancy.membersOf(tx, businessId, [identityId], {
-            lock: rule.lockForIssue,
-          })
-        ).get(identityId)
+      ? (await this.holders(businessId, [identityId], rule.lockForIssue === true, db)).get(
+          identityId,
+        )
       : undefined;
     if (identityId === callerId) {
       // The caller was removed while this request ran: their token speaks for no one now.
@@ -192,11 +195,21 @@ export class TokenAccess {
 
   /** The target of a new token (the caller, or an identity that must be a member), locked. */
   memberTarget(ctx: RequestContext, identityId: string, tx: Transaction): Promise<TargetClass> {
-    return this.holderTarget(tx, ctx.businessId, ctx.actor.id, identityId, {
+    const rule = {
       nonMemberIsUnknown: true,
       lockForIssue: true,
       callerMustBeMember: !ctx.isPlatformToken,
-    });
+    };
+    return this.holderTarget(ctx.businessId, ctx.actor.id, identityId, rule, tx);
+  }
+
+  /** The holders among `identityIds`, under their issuance locks when `lock` (a transaction's). */
+  private holders(businessId: string, identityIds: string[], lock: boolean, db: Reader) {
+    if (!lock) return this.tenancy.membersOf(businessId, identityIds, db);
+    if (!(db instanceof Transaction)) {
+      throw new Error('holderTarget: the issuance lock is held only inside a transaction');
+    }
+    return this.tenancy.membersUnderLock(businessId, identityIds, db);
   }
 
   /** Those of `candidates` the token policy lets the caller revoke: bulk revoke skips the rest. */
@@ -206,9 +219,9 @@ export class TokenAccess {
     tx: Transaction,
   ): Promise<ApiToken[]> {
     const holders = await this.tenancy.membersOf(
-      tx,
       ctx.businessId,
       candidates.map((t) => t.identityId),
+      tx,
     );
     return candidates.filter((t) => {
       const holder = holders.get(t.identityId) ?? { id: t.identityId, kind: 'user', role: null };
