@@ -3,6 +3,7 @@ import type { RequestContext } from '../auth/request-context';
 import { canonicalCidr } from '../common/validation/cidr';
 import type { Author } from '../database/units/domain-event';
 import { holdKeyLock, readUnderKeyLocks } from '../database/units/key-lock';
+import { Database } from '../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
 import { BusinessTokenPolicy } from './business-policy.entity';
@@ -22,6 +23,7 @@ export class BusinessPolicyService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly policies: BusinessPolicyRepository,
+    private readonly database: Database,
   ) {}
 
   read(ctx: RequestContext): Promise<BusinessPolicyViewDto> {
@@ -30,7 +32,7 @@ export class BusinessPolicyService {
 
   /** The policy of a business, for whoever may read it (any member, the operator). */
   async readIn(businessId: string): Promise<BusinessPolicyViewDto> {
-    return viewOf(await this.policies.find(businessId, null));
+    return viewOf(await this.policies.find(businessId, this.database.primary));
   }
 
   /** Replaces the business's policy, audited with before and after. */
@@ -60,7 +62,7 @@ export class BusinessPolicyService {
     return this.uow.run(async (tx) => {
       await holdKeyLock(policyKey(businessId), 'exclusive', tx);
       const before = await this.policies.find(businessId, tx);
-      await this.policies.save(tx, row, before !== null);
+      await this.policies.save(row, before !== null, tx);
       await tx.publish(
         new TokenPolicyUpdatedEvent(
           author,
@@ -74,7 +76,7 @@ export class BusinessPolicyService {
   }
 
   /** The rules a token issued in this transaction must keep; none for a business without. */
-  async rulesFor(tx: Transaction, businessId: string): Promise<BusinessPolicyRules> {
+  async rulesFor(businessId: string, tx: Transaction): Promise<BusinessPolicyRules> {
     return rulesOf(
       await readUnderKeyLocks(
         [policyKey(businessId)],
@@ -87,12 +89,12 @@ export class BusinessPolicyService {
 
   /** The rules in force now, outside any transaction (the violations list). */
   async currentRules(businessId: string): Promise<BusinessPolicyRules> {
-    return rulesOf(await this.policies.find(businessId, null));
+    return rulesOf(await this.policies.find(businessId, this.database.primary));
   }
 
   /** Every business whose policy revokes unused tokens, with its rules. */
   async revokingInactiveAnyBusiness(): Promise<{ businessId: string; days: number }[]> {
-    const rows = await this.policies.findRevokingInactiveAnyBusiness();
+    const rows = await this.policies.findRevokingInactiveAnyBusiness(this.database.primary);
     return rows.map((r) => ({ businessId: r.businessId, days: r.inactivityRevokeDays! }));
   }
 }

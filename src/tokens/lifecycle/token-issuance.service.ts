@@ -285,7 +285,7 @@ export class TokenIssuanceService {
       expiryAsked: Boolean(input.expiryAskedAt),
     };
     if (input.businessId === null) return asked;
-    const rules = await this.policy.rulesFor(tx, input.businessId);
+    const rules = await this.policy.rulesFor(input.businessId, tx);
     // What the policy gives a token that asked for no scopes is held to the holder's role too.
     const scopes = input.scopes ?? rules.allowedScopes;
     const held = await scopesWithinHolderRole(this.tenancy, tx, input, scopes);
