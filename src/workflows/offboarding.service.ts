@@ -42,7 +42,7 @@ export class OffboardingService {
   async removeMember(ctx: RequestContext, identityId: string): Promise<RemovedMemberViewDto> {
     const view = await this.uow.run(async (tx) => {
       const row = await this.members.removeInTx(ctx, identityId, tx);
-      const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
+      const revoked = await this.revocation.cascadeTargets(ctx.businessId, identityId, tx);
       await tx.publish(
         new MemberRemovedEvent(
           ctx.author,
@@ -70,7 +70,7 @@ export class OffboardingService {
   ): Promise<RemovedMachineIdentityViewDto> {
     const view = await this.uow.run(async (tx) => {
       const { view, ref } = await this.machines.deleteInTx(ctx.businessId, identityId, tx);
-      const revoked = await this.revocation.cascadeTargets(tx, ctx.businessId, identityId);
+      const revoked = await this.revocation.cascadeTargets(ctx.businessId, identityId, tx);
       await tx.publish(new IdentityDeletedEvent(ctx.author, ctx.businessId, ref, revoked));
       return view;
     });
@@ -93,7 +93,7 @@ export class OffboardingService {
   ): Promise<RemovedPlatformAdminViewDto> {
     const view = await this.uow.run(async (tx) => {
       const identity = await this.admins.revokeInTx(identityId, tx);
-      const revoked = await this.revocation.cascadeTargets(tx, null, identity.id);
+      const revoked = await this.revocation.cascadeTargets(null, identity.id, tx);
       await tx.publish(new PlatformAdminRemovedEvent(author, identityRef(identity), revoked));
       return PlatformAdminViewDto.of(identity);
     });

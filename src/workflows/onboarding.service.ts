@@ -62,11 +62,11 @@ export class OnboardingService {
         business: BusinessViewDto.of(business),
         owner: MemberViewDto.of(owner.identity, owner.membership),
         first_token: await this.issuance.issueFirstToken(
-          tx,
           author,
           maker,
           { businessId: business.id, identityId: owner.identity.id, isAdmin: true },
           dto.expires_in_days,
+          tx,
         ),
       };
     });
@@ -116,11 +116,11 @@ export class OnboardingService {
       return {
         member: MemberViewDto.of(identity, membership),
         first_token: await this.issuance.issueFirstToken(
-          tx,
           author,
           maker,
           { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
           dto.expires_in_days,
+          tx,
         ),
       };
     });
@@ -144,13 +144,12 @@ export class OnboardingService {
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
       // Revoked first, so the cap on active tokens sees a replacement, not one more token.
       const replaced = await this.revocation.revokeFirstTokens(
-        tx,
         ctx.author,
         ctx.businessId,
         identityId,
+        tx,
       );
       const issued = await this.issuance.issueFirstToken(
-        tx,
         ctx.author,
         policyCallerOf(ctx),
         {
@@ -159,6 +158,7 @@ export class OnboardingService {
           isAdmin: roleAtLeast(holder.role, 'admin'),
         },
         dto.expires_in_days,
+        tx,
       );
       return { ...issued, replaced_token_ids: replaced };
     });
@@ -181,11 +181,16 @@ export class OnboardingService {
     enforce(decide('add_platform_admin', maker, 'admin'));
     return this.uow.run(async (tx) => {
       const { admin } = await this.admins.grantInTx(author, dto.email, 'refuse', tx);
-      const issued = await this.issuance.issuePlatformToken(tx, author, maker, {
-        identityId: admin.id,
-        name: 'first-token',
-        expiresInDays: dto.expires_in_days,
-      });
+      const issued = await this.issuance.issuePlatformToken(
+        author,
+        maker,
+        {
+          identityId: admin.id,
+          name: 'first-token',
+          expiresInDays: dto.expires_in_days,
+        },
+        tx,
+      );
       return { admin: PlatformAdminViewDto.of(admin), first_token: issued };
     });
   }
@@ -198,10 +203,15 @@ export class OnboardingService {
     return this.uow.run(async (tx) => {
       if (await this.admins.anyInTx(tx)) return null;
       const { admin } = await this.admins.grantInTx(author, email, 'refuse', tx);
-      const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
-        identityId: admin.id,
-        name: 'bootstrap',
-      });
+      const issued = await this.issuance.issuePlatformToken(
+        author,
+        CLI_CALLER,
+        {
+          identityId: admin.id,
+          name: 'bootstrap',
+        },
+        tx,
+      );
       return issued.token;
     });
   }
@@ -211,10 +221,15 @@ export class OnboardingService {
     enforce(decide('add_platform_admin', CLI_CALLER, 'admin'));
     return this.uow.run(async (tx) => {
       const { admin } = await this.admins.grantInTx(author, email, 'keep', tx);
-      const issued = await this.issuance.issuePlatformToken(tx, author, CLI_CALLER, {
-        identityId: admin.id,
-        name: 'cli',
-      });
+      const issued = await this.issuance.issuePlatformToken(
+        author,
+        CLI_CALLER,
+        {
+          identityId: admin.id,
+          name: 'cli',
+        },
+        tx,
+      );
       return issued.token;
     });
   }

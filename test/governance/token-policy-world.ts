@@ -161,13 +161,17 @@ export function policyWorld() {
       actor: { id: platformAdmin.id, type: 'user', label: platformAdmin.email },
     };
     const { secret, token } = await uow.run((tx) =>
-      tokensService.issue(tx, author, {
-        businessId: null,
-        identityId: platformAdmin.id,
-        name,
-        scopes,
-        expiresAt: null,
-      }),
+      tokensService.issue(
+        author,
+        {
+          businessId: null,
+          identityId: platformAdmin.id,
+          name,
+          scopes,
+          expiresAt: null,
+        },
+        tx,
+      ),
     );
     return { id: token.id, secret };
   };

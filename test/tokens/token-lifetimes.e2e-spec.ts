@@ -59,13 +59,17 @@ describe.each(DRIVERS)('token lifetimes on %s', (driver) => {
       [hashSecret(t.platformToken)],
     );
     const { secret } = await t.app.get(UnitOfWork).run((tx) =>
-      t.app.get(TokenIssuanceService).issue(tx, SYSTEM_AUTHOR, {
-        businessId: null,
-        identityId: row.identity_id,
-        name: 'short-lived platform',
-        scopes: null,
-        expiresAt,
-      }),
+      t.app.get(TokenIssuanceService).issue(
+        SYSTEM_AUTHOR,
+        {
+          businessId: null,
+          identityId: row.identity_id,
+          name: 'short-lived platform',
+          scopes: null,
+          expiresAt,
+        },
+        tx,
+      ),
     );
     return secret;
   };

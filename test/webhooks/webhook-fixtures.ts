@@ -45,13 +45,17 @@ export async function platformToken(t: TestApp, scopes: string[] | null): Promis
     actor: { id: row.identity_id, type: 'user', label: identity.email },
   };
   const { secret } = await t.app.get(UnitOfWork).run((tx) =>
-    t.app.get(TokenIssuanceService).issue(tx, author, {
-      businessId: null,
-      identityId: row.identity_id,
-      name: `webhooks ${scopesLabel(scopes)}`,
-      scopes,
-      expiresAt: null,
-    }),
+    t.app.get(TokenIssuanceService).issue(
+      author,
+      {
+        businessId: null,
+        identityId: row.identity_id,
+        name: `webhooks ${scopesLabel(scopes)}`,
+        scopes,
+        expiresAt: null,
+      },
+      tx,
+    ),
   );
   return secret;
 }

@@ -83,13 +83,17 @@ async function tokenOf(
   scopes: readonly string[] | null,
 ): Promise<Caller> {
   const { secret } = await t.app.get(UnitOfWork).run((tx) =>
-    t.app.get(TokenIssuanceService).issue(tx, CLI_AUTHOR, {
-      businessId: biz.id,
-      identityId,
-      name: 'webhooks',
-      scopes: scopes && [...scopes],
-      expiresAt: null,
-    }),
+    t.app.get(TokenIssuanceService).issue(
+      CLI_AUTHOR,
+      {
+        businessId: biz.id,
+        identityId,
+        name: 'webhooks',
+        scopes: scopes && [...scopes],
+        expiresAt: null,
+      },
+      tx,
+    ),
   );
   return asMember(secret, biz.id);
 }

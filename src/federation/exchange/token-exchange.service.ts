@@ -114,14 +114,18 @@ export class TokenExchangeService {
         origin,
       };
       const { secret, token } = await this.issuance
-        .issue(tx, author, {
-          businessId: business.id,
-          identityId: machine.id,
-          name: texts.name,
-          scopes,
-          expiresAt,
-          origin: 'federation',
-        })
+        .issue(
+          author,
+          {
+            businessId: business.id,
+            identityId: machine.id,
+            name: texts.name,
+            scopes,
+            expiresAt,
+            origin: 'federation',
+          },
+          tx,
+        )
         .catch(asOAuthRefusal);
       await tx.publish(
         new TokenExchangedEvent(

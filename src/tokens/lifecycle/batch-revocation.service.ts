@@ -81,10 +81,14 @@ export class BatchRevocationService {
       ]);
     }
     const matched = await this.uow.run(async (tx) => {
-      const candidates = await this.tokens.findUnrevokedInBusiness(tx, ctx.businessId, {
-        identityId: dto.identity_id,
-        createdBefore: dto.created_before,
-      });
+      const candidates = await this.tokens.findUnrevokedInBusiness(
+        ctx.businessId,
+        {
+          identityId: dto.identity_id,
+          createdBefore: dto.created_before,
+        },
+        tx,
+      );
       const scope = dto.scope;
       const revocable = await this.access.revocableBy(ctx, candidates, tx);
       const found = scope
@@ -117,7 +121,9 @@ export class BatchRevocationService {
       const batch = matched.slice(start, start + this.batch);
       await this.uow.run(async (tx) => {
         for (const token of batch) {
-          if (await this.revocation.revokeToken(tx, ctx.author, token, dto.reason, 'bulk')) {
+          if (
+            await this.revocation.revokeToken(ctx.author, token, dto.reason, 'bulk', new Date(), tx)
+          ) {
             revoked.push(token.id);
           }
         }
@@ -132,8 +138,8 @@ export class BatchRevocationService {
    * business (its platform tokens when `businessId` is null), read inside the transaction that
    * ends the holder's standing, for that operation's audit event.
    */
-  cascadeTargets(tx: Transaction, businessId: string | null, identityId: string) {
-    return this.tokens.unrevokedIdsOfIdentity(tx, businessId, identityId);
+  cascadeTargets(businessId: string | null, identityId: string, tx: Transaction) {
+    return this.tokens.unrevokedIdsOfIdentity(businessId, identityId, tx);
   }
 
   /**
@@ -155,14 +161,15 @@ export class BatchRevocationService {
     for (;;) {
       const { found, won } = await this.uow.run(async (tx) => {
         const tokens = await this.tokens.findUnrevokedOfIdentity(
-          tx,
           businessId,
           identityId,
           this.batch,
+          tx,
         );
         let revoked = 0;
         for (const token of tokens) {
-          if (await this.revocation.revokeToken(tx, author, token, reason, cause)) revoked++;
+          if (await this.revocation.revokeToken(author, token, reason, cause, new Date(), tx))
+            revoked++;
         }
         return { found: tokens.length, won: revoked };
       });
@@ -181,15 +188,16 @@ export class BatchRevocationService {
     let total = 0;
     for (;;) {
       const batch = await this.uow.run(async (tx) => {
-        const orphans = await this.tokens.findOrphansAnyBusiness(tx, this.batch);
+        const orphans = await this.tokens.findOrphansAnyBusiness(this.batch, tx);
         for (const token of orphans) {
           const reason = await this.orphanReason(token);
           await this.revocation.revokeToken(
-            tx,
             SYSTEM_AUTHOR,
             token,
             reason,
             CASCADE_CAUSE[reason],
+            new Date(),
+            tx,
           );
         }
         return orphans.length;

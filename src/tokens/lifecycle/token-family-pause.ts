@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { statementsTogether } from '../../database/units/statements-together';
 import { Transaction } from '../../database/units/unit-of-work';
 import { ApiToken } from '../store/api-token.entity';
 import { TokenActing } from '../policy/token-access';
@@ -35,20 +34,20 @@ export class TokenFamilyPause {
    * new, so a token made meanwhile by a member of the family either committed before its maker
    * was locked, and is found, or is refused (`TokenFamilyCheck`).
    */
-  async claim(tx: Transaction, acting: TokenActing, root: ApiToken): Promise<ApiToken[]> {
+  async claim(acting: TokenActing, root: ApiToken, tx: Transaction): Promise<ApiToken[]> {
     const businessId = root.businessId;
     if (businessId === null) return [];
-    await this.family.lockRows(tx, businessId, [root.id]);
+    await this.family.lockRows(businessId, [root.id], tx);
     const locked = new Set([root.id]);
-    const postgres = tx.manager.connection.options.type === 'postgres';
+    const postgres = tx.postgres;
     for (;;) {
       const ids = (
-        await this.family.descendantIds(tx, businessId, root.id, FAMILY_WALK_LIMIT + 1)
+        await this.family.descendantIds(businessId, root.id, FAMILY_WALK_LIMIT + 1, tx)
       ).filter((id) => id !== root.id);
       if (ids.length > FAMILY_WALK_LIMIT) {
         throw tooLarge(`More than ${FAMILY_WALK_LIMIT} tokens descend from it`);
       }
-      const open = await this.family.openOf(tx, businessId, ids, new Date());
+      const open = await this.family.openOf(businessId, ids, new Date(), tx);
       const claimed = await acting.permitted('disable', open, tx);
       if (claimed.length > FAMILY_PAUSE_LIMIT) {
         throw tooLarge(
@@ -58,16 +57,15 @@ export class TokenFamilyPause {
       }
       const fresh = claimed.filter((t) => !locked.has(t.id)).map((t) => t.id);
       if (!postgres || fresh.length === 0) return claimed.sort(oldestFirst);
-      await this.family.lockRows(tx, businessId, fresh);
+      await this.family.lockRows(businessId, fresh, tx);
       for (const id of fresh) locked.add(id);
     }
   }
 
   /** Pauses `tokens` (one conditional UPDATE each, sent together): those this call paused. */
-  async pause(tx: Transaction, tokens: ApiToken[], pause: Pause): Promise<ApiToken[]> {
-    const won = await statementsTogether<boolean[]>(
-      tx.manager,
-      tokens.map((t) => () => this.writes.disableIfEnabled(tx, t, pause)),
+  async pause(tokens: ApiToken[], pause: Pause, tx: Transaction): Promise<ApiToken[]> {
+    const won = await tx.together<boolean[]>(
+      tokens.map((t) => () => this.writes.disableIfEnabled(t, pause, tx)),
     );
     return tokens.filter((_, i) => won[i]);
   }

@@ -6,7 +6,6 @@ import { IssuedTokenDto } from '../dto/token-view.dto';
 import { AppConfig } from '../../config/app-config';
 import { Author } from '../../database/units/domain-event';
 import { activeTokensKey, readUnderKeyLocks } from '../../database/units/key-lock';
-import { statementsTogether } from '../../database/units/statements-together';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { governIssue, TokenTerms } from '../../governance/business-policy';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
@@ -90,7 +89,12 @@ export class TokenIssuanceService {
       // of an identity they may not issue to, and holds up that identity's own issuance.
       const own = identityId === ctx.actor.id;
       if (!own) await admitted();
-      const { secret, token } = await this.issue(tx, ctx.author, input, own ? admitted : ADMITTED);
+      const { secret, token } = await this.issueAdmitted(
+        ctx.author,
+        input,
+        own ? admitted : ADMITTED,
+        tx,
+      );
       return IssuedTokenDto.issued(secret, token);
     });
   }
@@ -103,11 +107,20 @@ export class TokenIssuanceService {
    * (its membership, read under the issuance lock, and the scopes it may grant): it runs with
    * the cap's count and the policy's read, and its refusal is answered before theirs.
    */
-  async issue(
-    tx: Transaction,
+  issue(
     author: Author,
     input: IssueTokenInput,
-    admitted: () => Promise<void> = ADMITTED,
+    tx: Transaction,
+  ): Promise<{ secret: string; token: ApiToken }> {
+    return this.issueAdmitted(author, input, ADMITTED, tx);
+  }
+
+  /** `issue`, once `admitted` (the caller's own check of the holder, below) has let it through. */
+  async issueAdmitted(
+    author: Author,
+    input: IssueTokenInput,
+    admitted: () => Promise<void>,
+    tx: Transaction,
   ): Promise<{ secret: string; token: ApiToken }> {
     const createdAt = new Date();
     // The admission's read, the cap's count and the policy's rules are read together: one round
@@ -115,17 +128,17 @@ export class TokenIssuanceService {
     // round trips, and parallel creates for one identity queue that much less (through PgBouncer
     // above all). Nothing is decided until all are answered, and the first refusal in this order
     // is the one answered: the admission's, then the cap's, then the policy's.
-    const [, , terms] = await statementsTogether(tx.manager, [
+    const [, , terms] = await tx.together([
       admitted,
-      () => this.assertBelowCap(tx, input),
-      () => this.governed(tx, input, createdAt),
+      () => this.assertBelowCap(input, tx),
+      () => this.governed(input, createdAt, tx),
     ]);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = newTokenRow(input, terms, minted, author, createdAt);
     // The insert goes with the audit append's first statements: nothing of the append reads the
     // token row, and its failure is the one answered (the append behind it fails with it).
-    await statementsTogether(tx.manager, [
-      () => this.writes.insert(tx, token),
+    await tx.together([
+      () => this.writes.insert(token, tx),
       () =>
         tx.publish(
           new TokenCreatedEvent(
@@ -146,7 +159,7 @@ export class TokenIssuanceService {
    * replaces its token in the same transaction, so that one is not counted; with a grace period
    * both stay active, so both count, or rotating over and over would collect tokens.
    */
-  private async assertBelowCap(tx: Transaction, input: IssueTokenInput): Promise<void> {
+  private async assertBelowCap(input: IssueTokenInput, tx: Transaction): Promise<void> {
     const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
     if (cap === 0) return;
     const { businessId, identityId } = input;
@@ -155,11 +168,11 @@ export class TokenIssuanceService {
       'exclusive',
       () =>
         this.tokens.countActiveOfIdentity(
-          tx,
           businessId,
           identityId,
           new Date(),
           input.replaces ?? null,
+          tx,
         ),
       tx,
     );
@@ -178,48 +191,56 @@ export class TokenIssuanceService {
    * secret, shown once. The caller has asked the token policy first.
    */
   async issueFirstToken(
-    tx: Transaction,
     author: Author,
     maker: PolicyCaller,
     holder: { businessId: string; identityId: string; isAdmin: boolean },
-    expiresInDays?: number,
+    expiresInDays: number | undefined,
+    tx: Transaction,
   ): Promise<IssuedTokenDto> {
     const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
-    const { secret, token } = await this.issue(tx, author, {
-      businessId: holder.businessId,
-      identityId: holder.identityId,
-      name: FIRST_TOKEN_NAME,
-      scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
-      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
-      expiresAt: cappedExpiry(
-        expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
-        asked,
-        maker.expiresAt,
-      ),
-      expiryAskedAt: asked,
-    });
+    const { secret, token } = await this.issue(
+      author,
+      {
+        businessId: holder.businessId,
+        identityId: holder.identityId,
+        name: FIRST_TOKEN_NAME,
+        scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
+        constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
+        expiresAt: cappedExpiry(
+          expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
+          asked,
+          maker.expiresAt,
+        ),
+        expiryAskedAt: asked,
+      },
+      tx,
+    );
     return IssuedTokenDto.issued(secret, token);
   }
 
   /** A platform token for a platform admin, capped by its maker's scopes and expiry. */
   async issuePlatformToken(
-    tx: Transaction,
     author: Author,
     maker: PolicyCaller,
     holder: { identityId: string; name: string; expiresInDays?: number },
+    tx: Transaction,
   ): Promise<IssuedTokenDto> {
-    const { secret, token } = await this.issue(tx, author, {
-      businessId: null,
-      identityId: holder.identityId,
-      name: holder.name,
-      scopes: maker.scopes === null ? null : [...maker.scopes],
-      constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
-      expiresAt: cappedExpiry(
-        expiryInDays(holder.expiresInDays),
-        holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
-        maker.expiresAt,
-      ),
-    });
+    const { secret, token } = await this.issue(
+      author,
+      {
+        businessId: null,
+        identityId: holder.identityId,
+        name: holder.name,
+        scopes: maker.scopes === null ? null : [...maker.scopes],
+        constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
+        expiresAt: cappedExpiry(
+          expiryInDays(holder.expiresInDays),
+          holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
+          maker.expiresAt,
+        ),
+      },
+      tx,
+    );
     return IssuedTokenDto.issued(secret, token);
   }
 
@@ -253,17 +274,21 @@ export class TokenIssuanceService {
             `${email} is not a member of business ${businessId}`,
           ),
       );
-      const { secret, token } = await this.issue(tx, author, {
-        businessId,
-        identityId: identity!.id,
-        name: dto.name,
-        scopes: dto.scopes ?? null,
-        scopesAsked: dto.scopes != null,
-        expiresAt,
-        expiryAskedAt: askedExpiry(dto),
-        constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
-        meta: dto.meta ?? null,
-      });
+      const { secret, token } = await this.issue(
+        author,
+        {
+          businessId,
+          identityId: identity!.id,
+          name: dto.name,
+          scopes: dto.scopes ?? null,
+          scopesAsked: dto.scopes != null,
+          expiresAt,
+          expiryAskedAt: askedExpiry(dto),
+          constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
+          meta: dto.meta ?? null,
+        },
+        tx,
+      );
       return IssuedTokenDto.issued(secret, token);
     });
   }
@@ -277,7 +302,7 @@ export class TokenIssuanceService {
    * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
    * it breaks. A platform token has no business, so no policy.
    */
-  private async governed(tx: Transaction, input: IssueTokenInput, now: Date): Promise<TokenTerms> {
+  private async governed(input: IssueTokenInput, now: Date, tx: Transaction): Promise<TokenTerms> {
     const asked = {
       scopes: input.scopes,
       allowedCidrs: input.constraints?.allowedCidrs ?? null,
@@ -288,7 +313,7 @@ export class TokenIssuanceService {
     const rules = await this.policy.rulesFor(input.businessId, tx);
     // What the policy gives a token that asked for no scopes is held to the holder's role too.
     const scopes = input.scopes ?? rules.allowedScopes;
-    const held = await scopesWithinHolderRole(this.tenancy, tx, input, scopes);
+    const held = await scopesWithinHolderRole(this.tenancy, input, scopes, tx);
     const { terms, breaches } = governIssue(rules, { ...asked, scopes: held }, now);
     if (breaches.length > 0) {
       throw policyViolation(breaches, (field) =>

@@ -62,9 +62,9 @@ export class TokenPauseService {
       const token = await acting.find('disable', tokenId, tx);
       if (token.revokedAt) throw revoked();
       const pause = { at: new Date(), by: author.actor.label, byId: author.actor.id, reason };
-      const family = options.children ? await this.family.claim(tx, acting, token) : null;
-      const won = await this.writes.disableIfEnabled(tx, token, pause);
-      const children = family && (await this.family.pause(tx, family, pause));
+      const family = options.children ? await this.family.claim(acting, token, tx) : null;
+      const won = await this.writes.disableIfEnabled(token, pause, tx);
+      const children = family && (await this.family.pause(family, pause, tx));
       if (won) {
         const count = children && { children: children.length };
         await tx.publish(new TokenDisabledEvent(author, tokenRef(token), reason, count));
@@ -86,7 +86,7 @@ export class TokenPauseService {
           children: answer,
         });
       }
-      const current = await this.current(tx, token);
+      const current = await this.current(token, tx);
       return new Outcome(
         { ...TokenViewDto.of(current), children: answer },
         'ALREADY_DISABLED',
@@ -105,7 +105,7 @@ export class TokenPauseService {
     return this.uow.run(async (tx) => {
       const token = await acting.find('enable', tokenId, tx);
       if (token.revokedAt) throw revoked();
-      if (await this.writes.enableIfDisabled(tx, token)) {
+      if (await this.writes.enableIfDisabled(token, tx)) {
         await tx.publish(new TokenEnabledEvent(acting.author, tokenRef(token)));
         return new Outcome(
           TokenViewDto.of({
@@ -117,14 +117,14 @@ export class TokenPauseService {
           }),
         );
       }
-      const current = await this.current(tx, token);
+      const current = await this.current(token, tx);
       return new Outcome(TokenViewDto.of(current), 'ALREADY_ENABLED', 'The token was not disabled');
     });
   }
 
   /** The token as it is now, after losing a conditional UPDATE; revoked meanwhile is 409. */
-  private async current(tx: Transaction, token: ApiToken): Promise<ApiToken> {
-    const current = (await this.tokens.reload(tx, token)) ?? token;
+  private async current(token: ApiToken, tx: Transaction): Promise<ApiToken> {
+    const current = (await this.tokens.reload(token, tx)) ?? token;
     if (current.revokedAt) throw revoked();
     return current;
   }

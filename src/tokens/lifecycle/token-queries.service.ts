@@ -14,7 +14,7 @@ import {
   paginateWith,
   PageQueryDto,
 } from '../../common/validation/pagination';
-import { ReadRouting } from '../../database/connection/read-routing';
+import { Database, ReadRouting } from '../../database/connection/read-routing';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import {
   ListPlatformTokensQueryDto,
@@ -44,6 +44,7 @@ export class TokenQueriesService {
     private readonly verifier: TokenVerifier,
     private readonly reads: ReadRouting,
     private readonly uses: UsesMeter,
+    private readonly database: Database,
   ) {}
 
   /** A stored token's view, with the uses this process holds of it counted as left. */
@@ -121,12 +122,12 @@ export class TokenQueriesService {
   }
 
   async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
-    return this.view(await this.access.findVisible(ctx, tokenId, null));
+    return this.view(await this.access.findVisible(ctx, tokenId, this.database.primary));
   }
 
   /** One token of any business, platform tokens included: for the CLI's operator. */
   async getAnyBusiness(tokenId: string): Promise<TokenViewDto> {
-    const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
+    const token = await this.tokens.findByIdAnyBusiness(tokenId, this.database.primary);
     if (!token) throw tokenNotFound();
     return this.view(token);
   }
@@ -173,7 +174,7 @@ export class TokenQueriesService {
       // A limited token's count is this request's, not the cached row's.
       return caller.uses ? { ...view, uses_remaining: caller.uses.remaining } : view;
     }
-    const token = await this.tokens.reload(null, caller);
+    const token = await this.tokens.reload(caller, this.database.primary);
     if (!token) throw tokenNotFound();
     return TokenViewDto.of(token);
   }

@@ -50,8 +50,8 @@ export class TokenRevocationService {
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
     return this.uow.run(async (tx) => {
-      const token = await this.access.findFor(ctx, 'revoke', tokenId, tx);
-      return this.revokeOutcome(tx, ctx.author, token, reason);
+      const token = await this.access.findFor(ctx, 'revoke', tokenId, {}, tx);
+      return this.revokeOutcome(ctx.author, token, reason, tx);
     });
   }
 
@@ -59,9 +59,9 @@ export class TokenRevocationService {
   revokeSelf(ctx: RequestContext, reason: string | null): Promise<Outcome<TokenViewDto>> {
     enforce(decideOnToken('revoke', policyCallerOf(ctx), 'self', true), tokenNotFound);
     return this.uow.run(async (tx) => {
-      const token = await this.tokens.reload(tx, ctx.token);
+      const token = await this.tokens.reload(ctx.token, tx);
       if (!token) throw tokenNotFound();
-      return this.revokeOutcome(tx, ctx.author, token, reason);
+      return this.revokeOutcome(ctx.author, token, reason, tx);
     });
   }
 
@@ -79,7 +79,7 @@ export class TokenRevocationService {
     const token = await this.findBySecret(secret);
     if (!token) throw invalid();
     enforce(await this.mayRevoke(caller, author, token), invalid);
-    return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+    return this.uow.run((tx) => this.revokeOutcome(author, token, reason, tx));
   }
 
   /**
@@ -92,10 +92,10 @@ export class TokenRevocationService {
     tokenId: string,
     reason: string | null,
   ): Promise<Outcome<TokenViewDto>> {
-    const token = await this.tokens.findByIdAnyBusiness(tokenId, null);
+    const token = await this.tokens.findByIdAnyBusiness(tokenId, this.database.primary);
     if (!token) throw tokenNotFound();
     enforce(await this.mayRevoke(caller, author, token), tokenNotFound);
-    return this.uow.run((tx) => this.revokeOutcome(tx, author, token, reason));
+    return this.uow.run((tx) => this.revokeOutcome(author, token, reason, tx));
   }
 
   private async mayRevoke(caller: PolicyCaller, author: Author, token: ApiToken) {
@@ -135,7 +135,14 @@ export class TokenRevocationService {
       origin,
     };
     await this.uow.run((tx) =>
-      this.revokeToken(tx, author, token, 'revoked by presenting it (RFC 7009)', 'presented'),
+      this.revokeToken(
+        author,
+        token,
+        'revoked by presenting it (RFC 7009)',
+        'presented',
+        new Date(),
+        tx,
+      ),
     );
   }
 
@@ -159,8 +166,8 @@ export class TokenRevocationService {
     return this.uow.run(async (tx) => {
       const now = new Date();
       const revoked =
-        !token.revokedAt && (await this.revokeToken(tx, author, token, 'leaked', 'leaked', now));
-      if (await this.writes.markLeakReported(tx, token, now)) {
+        !token.revokedAt && (await this.revokeToken(author, token, 'leaked', 'leaked', now, tx));
+      if (await this.writes.markLeakReported(token, now, tx)) {
         await tx.publish(new TokenLeakedEvent(author, tokenRef(token), sighting, revoked));
       }
       return revoked ? 'revoked' : 'already_revoked';
@@ -173,25 +180,25 @@ export class TokenRevocationService {
    * two. Each gets its `token.revoked` event. Answers the ids it revoked.
    */
   async revokeFirstTokens(
-    tx: Transaction,
     author: Author,
     businessId: string,
     identityId: string,
+    tx: Transaction,
   ): Promise<string[]> {
     // Re-issues for one holder run one at a time (the lock issuance takes for the cap), so each
     // sees the first token the one before it made, and no two of them stay active.
     await holdKeyLock(activeTokensKey(businessId, identityId), 'exclusive', tx);
     const now = new Date();
     const old = await this.tokens.findActiveByName(
-      tx,
       businessId,
       identityId,
       FIRST_TOKEN_NAME,
       now,
+      tx,
     );
     const revoked: string[] = [];
     for (const token of old) {
-      if (await this.revokeToken(tx, author, token, REISSUE_REASON, 'reissued', now)) {
+      if (await this.revokeToken(author, token, REISSUE_REASON, 'reissued', now, tx)) {
         revoked.push(token.id);
       }
     }
@@ -204,32 +211,36 @@ export class TokenRevocationService {
    * kind of revocation, which `reason` (the caller's text) cannot be trusted to say.
    */
   async revokeToken(
-    tx: Transaction,
     author: Author,
     token: ApiToken,
     reason: string | null,
     cause: RevocationCause,
-    revokedAt = new Date(),
+    revokedAt: Date,
+    tx: Transaction,
   ): Promise<boolean> {
-    const won = await this.writes.revokeIfUnrevoked(tx, token, {
-      revokedAt,
-      revokedBy: author.actor.label,
-      revokedById: author.actor.id,
-      reason,
-    });
+    const won = await this.writes.revokeIfUnrevoked(
+      token,
+      {
+        revokedAt,
+        revokedBy: author.actor.label,
+        revokedById: author.actor.id,
+        reason,
+      },
+      tx,
+    );
     if (!won) return false;
     await tx.publish(new TokenRevokedEvent(author, tokenRef(token), reason, cause));
     return true;
   }
 
   private async revokeOutcome(
-    tx: Transaction,
     author: Author,
     token: ApiToken,
     reason: string | null,
+    tx: Transaction,
   ): Promise<Outcome<TokenViewDto>> {
     const revokedAt = new Date();
-    if (await this.revokeToken(tx, author, token, reason, 'requested', revokedAt)) {
+    if (await this.revokeToken(author, token, reason, 'requested', revokedAt, tx)) {
       return new Outcome(
         TokenViewDto.of({
           ...token,
@@ -240,7 +251,7 @@ export class TokenRevocationService {
         }),
       );
     }
-    const current = (await this.tokens.reload(tx, token)) ?? token;
+    const current = (await this.tokens.reload(token, tx)) ?? token;
     return new Outcome(
       TokenViewDto.of(current),
       'ALREADY_REVOKED',
@@ -250,6 +261,6 @@ export class TokenRevocationService {
 
   private findBySecret(secret: string): Promise<ApiToken | null> {
     if (!isWellFormedSecret(secret)) return Promise.resolve(null);
-    return this.tokens.findByHashAnyBusiness(hashSecret(secret));
+    return this.tokens.findByHashAnyBusiness(hashSecret(secret), this.database.primary);
   }
 }

@@ -56,13 +56,12 @@ export class TokenRotationService {
     const requested = this.issuance.requested(dto);
     return this.uow.run(async (tx) => {
       await holdKeyLock(tokenEditKey(tokenId), 'exclusive', tx);
-      const old = await this.access.findFor(ctx, 'rotate', tokenId, tx, { lock: true });
+      const old = await this.access.findFor(ctx, 'rotate', tokenId, { lock: true }, tx);
       // Another token of the caller's that rotates this one makes the successor, so caps it.
       // A token rotating itself hands its successor its own count: that makes no second one.
       const itself = old.id === ctx.token.id;
       const maker = constraintsOf(ctx.token);
       return this.rotateFound(
-        tx,
         ctx.author,
         old,
         dto,
@@ -70,6 +69,7 @@ export class TokenRotationService {
         itself ? null : ctx.token.expiresAt,
         itself ? { ...maker, uses: null } : maker,
         (scopes) => this.access.assertMayRenew(ctx, scopes),
+        tx,
       );
     });
   }
@@ -101,7 +101,6 @@ export class TokenRotationService {
       enforce(decide('rotate', caller, target), tokenNotFound);
       const maker = caller.constraints ?? UNCONSTRAINED;
       return this.rotateFound(
-        tx,
         author,
         old,
         dto,
@@ -114,6 +113,7 @@ export class TokenRotationService {
             throw new TokenError('SCOPE_ESCALATION');
           }
         },
+        tx,
       );
     });
   }
@@ -125,7 +125,6 @@ export class TokenRotationService {
    * own successor is never freer than it is.
    */
   private async rotateFound(
-    tx: Transaction,
     author: Author,
     old: ApiToken,
     dto: RotateTokenDto,
@@ -133,6 +132,7 @@ export class TokenRotationService {
     ceiling: ExpiryCeiling,
     maker: TokenConstraints,
     assertMayGrant: (scopes: string[] | null) => void,
+    tx: Transaction,
   ): Promise<IssuedTokenDto> {
     const grace = dto.grace_period_seconds ?? 0;
     // A rotated token says so, even once the winner's grace-0 revocation has retired it.
@@ -157,33 +157,37 @@ export class TokenRotationService {
     );
     // First wins: the database decides, with one conditional UPDATE on the old token.
     const successorId = randomUUID();
-    if (!(await this.writes.claimRotation(tx, old, successorId, new Date(now)))) {
-      const current = await this.tokens.reload(tx, old);
+    if (!(await this.writes.claimRotation(old, successorId, new Date(now), tx))) {
+      const current = await this.tokens.reload(old, tx);
       if (current?.rotatedToId) throw alreadyRotated();
       throw current?.disabledAt ? disabled() : notActive();
     }
-    const { secret, token } = await this.issuance.issue(tx, author, {
-      id: successorId,
-      businessId: old.businessId,
-      identityId: old.identityId,
-      name: old.name,
-      scopes: old.scopes,
-      meta: old.meta,
-      expiresAt,
-      expiryAskedAt,
-      constraints,
-      rotatedFromId: old.id,
-      ...(grace === 0 ? { replaces: old.id } : {}),
-    });
+    const { secret, token } = await this.issuance.issue(
+      author,
+      {
+        id: successorId,
+        businessId: old.businessId,
+        identityId: old.identityId,
+        name: old.name,
+        scopes: old.scopes,
+        meta: old.meta,
+        expiresAt,
+        expiryAskedAt,
+        constraints,
+        rotatedFromId: old.id,
+        ...(grace === 0 ? { replaces: old.id } : {}),
+      },
+      tx,
+    );
     // The successor was made with the stored count: now that nothing can refuse it, it takes
     // the live one (a failed rotation thus leaves the old token's uses as they were).
-    if (constraints.uses) await this.handOverUses(tx, old, token, constraints.uses, grace > 0);
+    if (constraints.uses) await this.handOverUses(old, token, constraints.uses, grace > 0, tx);
     if (grace === 0) {
-      await this.revocation.revokeToken(tx, author, old, 'rotated', 'rotated');
+      await this.revocation.revokeToken(author, old, 'rotated', 'rotated', new Date(), tx);
     } else {
       const graceEnd = new Date(now + grace * 1000);
       const end = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      await this.writes.setExpiry(tx, old, end);
+      await this.writes.setExpiry(old, end, tx);
     }
     await tx.publish(new TokenRotatedEvent(author, tokenRef(old), tokenRef(token), grace));
     return IssuedTokenDto.issued(secret, token);
@@ -196,22 +200,22 @@ export class TokenRotationService {
    * uses again; a revoked one keeps its limit, for its view.
    */
   private async handOverUses(
-    tx: Transaction,
     old: ApiToken,
     successor: ApiToken,
     uses: UsesState,
     kept: boolean,
+    tx: Transaction,
   ): Promise<void> {
     const left = usesOfRow(old);
-    const handed = left ? await this.uses.handOver(tx, old, left) : uses.remaining;
+    const handed = left ? await this.uses.handOver(old, left, tx) : uses.remaining;
     await this.writes.edit(
-      tx,
       old,
       kept ? { usesLimit: 0, usesRemaining: 0 } : { usesRemaining: 0 },
+      tx,
     );
     if (handed === uses.remaining) return;
     const remaining = Math.min(handed, uses.limit);
-    await this.writes.edit(tx, successor, { usesRemaining: remaining, usesPeriod: uses.period });
+    await this.writes.edit(successor, { usesRemaining: remaining, usesPeriod: uses.period }, tx);
     successor.usesRemaining = remaining;
     successor.usesPeriod = uses.period;
   }

@@ -79,9 +79,9 @@ export class TokenUpdateService {
       if (edits.scopes !== undefined) {
         await scopesWithinHolderRole(
           this.tenancy,
-          tx,
           { ...token, scopesAsked: true },
           edits.scopes,
+          tx,
         );
       }
       if (dto.name !== undefined && dto.name !== token.name) edits.name = dto.name;
@@ -91,7 +91,7 @@ export class TokenUpdateService {
       const changedNames = changed.map(apiName);
       if (changed.length === 0) return TokenViewDto.of(token);
       const usesLeft = usesLeftUnder(token, edits.usesLimit);
-      await this.writes.edit(tx, token, { ...edits, ...usesLeft });
+      await this.writes.edit(token, { ...edits, ...usesLeft }, tx);
       // The answer shows the count as stored: a first limit starts full, not at 0.
       const after: ApiToken = Object.assign(new ApiToken(), token, edits, usesLeft);
       if (changed.length === 1 && changed[0] === 'name') {

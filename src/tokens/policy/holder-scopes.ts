@@ -25,9 +25,9 @@ export interface HolderScopesInput {
  */
 export async function scopesWithinHolderRole(
   tenancy: TenancyDirectory,
-  tx: Transaction,
   input: HolderScopesInput,
   scopes: readonly string[] | null,
+  tx: Transaction,
 ): Promise<readonly string[] | null> {
   if (input.businessId === null || !reachesAdminScope(scopes)) return scopes;
   const holder = (await tenancy.membersOf(input.businessId, [input.identityId], tx)).get(

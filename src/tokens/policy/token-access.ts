@@ -58,8 +58,8 @@ export class TokenAccess {
   ) {}
 
   /** A token of the business the caller may see; anything else is 404, never 403. */
-  async findVisible(ctx: RequestContext, tokenId: string, tx: Transaction | null) {
-    const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
+  async findVisible(ctx: RequestContext, tokenId: string, db: Reader) {
+    const token = await this.tokens.findById(ctx.businessId, tokenId, db);
     if (!token || (token.identityId !== ctx.actor.id && !this.managesAll(ctx)))
       throw tokenNotFound();
     return token;
@@ -73,8 +73,8 @@ export class TokenAccess {
     ctx: RequestContext,
     action: TokenAction,
     tokenId: string,
+    options: { lock?: boolean },
     tx: Transaction,
-    options: { lock?: boolean } = {},
   ): Promise<ApiToken> {
     const token = await this.tokens.findById(ctx.businessId, tokenId, tx);
     if (!token) throw tokenNotFound();
@@ -98,7 +98,7 @@ export class TokenAccess {
     const caller = { policy: policyCallerOf(ctx), id: ctx.actor.id, tokenId: ctx.token.id };
     return {
       author: ctx.author,
-      find: (action, tokenId, tx) => this.findFor(ctx, action, tokenId, tx),
+      find: (action, tokenId, tx) => this.findFor(ctx, action, tokenId, {}, tx),
       permitted: (action, tokens, tx) =>
         this.permittedTo(caller, ctx.businessId, action, tokens, tx),
     };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { keysetPage } from '../../database/keyset';
+import type { Reader } from '../../database/units/reader';
 import { ApiToken } from './api-token.entity';
 
 /** When a token was last used, or made if never used: what "unused since" counts from. */
@@ -19,8 +19,6 @@ export interface IdleWindow {
 /** The reads a business's token policy makes of its tokens: the violations list and disuse. */
 @Injectable()
 export class GovernedTokensRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /** A page of the business's active tokens (of one holder, when given), oldest first. */
   activePage(
     businessId: string,
@@ -28,15 +26,22 @@ export class GovernedTokensRepository {
     now: Date,
     limit: number,
     after: Keyset | null,
+    db: Reader,
   ): Promise<ApiToken[]> {
-    const qb = this.active(businessId, now);
+    const qb = this.active(businessId, now, db);
     if (identityId !== undefined) qb.andWhere('t.identity_id = :identityId', { identityId });
     return keysetPage(qb, 't.created_at', 't.id', limit, after).getMany();
   }
 
   /** Up to `limit` of the business's active or paused tokens idle within `window`, longest first. */
-  findIdle(businessId: string, window: IdleWindow, now: Date, limit: number): Promise<ApiToken[]> {
-    const qb = this.active(businessId, now).andWhere(`${IDLE_SINCE} < :before`, {
+  findIdle(
+    businessId: string,
+    window: IdleWindow,
+    now: Date,
+    limit: number,
+    db: Reader,
+  ): Promise<ApiToken[]> {
+    const qb = this.active(businessId, now, db).andWhere(`${IDLE_SINCE} < :before`, {
       before: window.before,
     });
     if (window.after) qb.andWhere(`${IDLE_SINCE} >= :after`, { after: window.after });
@@ -50,9 +55,9 @@ export class GovernedTokensRepository {
   }
 
   /** The business's tokens neither revoked nor expired at `now`. */
-  private active(businessId: string, now: Date) {
+  private active(businessId: string, now: Date, db: Reader) {
     assertBusinessId(businessId);
-    return this.dataSource.manager
+    return db
       .createQueryBuilder(ApiToken, 't')
       .where('t.business_id = :businessId', { businessId })
       .andWhere('t.revoked_at IS NULL')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { dbTime } from '../../database/db-time';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { ApiToken } from './api-token.entity';
 
 /**
@@ -21,16 +21,14 @@ export interface NoticeWindow {
  */
 @Injectable()
 export class TokenExpiryNoticesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /**
    * Up to `limit` unrevoked tokens, in any business, expiring within the window that have not
    * had its notice, soonest first. A token rotated with a grace period is left out: the rotation
    * set its expiry, and its successor (`rotated_to_id`, set in the rotation's transaction)
    * carries on, so "your token expires" would be a false alarm.
    */
-  findDueAnyBusiness(window: NoticeWindow, limit: number): Promise<ApiToken[]> {
-    const query = this.dataSource.manager
+  findDueAnyBusiness(window: NoticeWindow, limit: number, db: Reader): Promise<ApiToken[]> {
+    const query = db
       .createQueryBuilder(ApiToken, 't')
       .where('t.revokedAt IS NULL')
       .andWhere('t.rotatedToId IS NULL')
@@ -44,7 +42,7 @@ export class TokenExpiryNoticesRepository {
       // arithmetic of a day never applies.
       const seconds = window.lifeOverDays * 86_400;
       query.andWhere(
-        this.dataSource.options.type === 'postgres'
+        db.postgres
           ? 't.createdAt < t.expiresAt - make_interval(secs => :seconds)'
           : "t.createdAt < strftime('%Y-%m-%d %H:%M:%f', t.expiresAt, :modifier)",
         { seconds, modifier: `-${seconds} seconds` },
@@ -61,15 +59,15 @@ export class TokenExpiryNoticesRepository {
   }
 
   /** Records the notice unless it is there: true for the one insert that wins. */
-  async claim(em: EntityManager, tokenId: string, key: string, now: Date): Promise<boolean> {
-    const pg = em.connection.options.type === 'postgres';
-    const rows: unknown[] = await em.query(
+  async claim(tokenId: string, key: string, now: Date, tx: Transaction): Promise<boolean> {
+    const pg = tx.postgres;
+    const rows = await tx.query<unknown[]>(
       pg
         ? 'INSERT INTO token_expiry_notices (token_id, notice, sent_at) VALUES ($1, $2, $3) ' +
             'ON CONFLICT DO NOTHING RETURNING token_id'
         : 'INSERT INTO token_expiry_notices (token_id, notice, sent_at) VALUES (?, ?, ?) ' +
             'ON CONFLICT DO NOTHING RETURNING token_id',
-      [tokenId, key, dbTime(em, now)],
+      [tokenId, key, tx.time(now)],
     );
     return rows.length > 0;
   }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { Transaction } from '../../database/units/unit-of-work';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { ApiToken } from './api-token.entity';
 
 /** How many ids one read names: far below SQLite's bound-parameter limit. */
@@ -24,13 +25,13 @@ export class TokenFamilyRepository {
    * know there were more). UNION, not UNION ALL, so a loop in the data cannot run forever.
    */
   async descendantIds(
-    tx: Transaction,
     businessId: string,
     rootId: string,
     limit: number,
+    db: Reader,
   ): Promise<string[]> {
     assertBusinessId(businessId);
-    const pg = isPostgres(tx.manager);
+    const pg = db.postgres;
     const [b1, root, b2, max] = pg ? ['$1', '$2', '$1', '$3'] : ['?', '?', '?', '?'];
     const sql =
       'WITH RECURSIVE family(id) AS (' +
@@ -40,22 +41,22 @@ export class TokenFamilyRepository {
       `WHERE t.business_id = ${b2}) ` +
       `SELECT id FROM family LIMIT ${max}`;
     const params = pg ? [businessId, rootId, limit] : [businessId, rootId, businessId, limit];
-    const rows: { id: string }[] = await tx.manager.query(sql, params);
+    const rows = await db.query<{ id: string }[]>(sql, params);
     return rows.map((r) => r.id);
   }
 
   /** Those of `ids` that are active (neither revoked nor expired) and not paused, at `now`. */
   async openOf(
-    tx: Transaction,
     businessId: string,
     ids: readonly string[],
     now: Date,
+    db: Reader,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
     const open: ApiToken[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      const rows = await tx.manager
+      const rows = await db
         .createQueryBuilder(ApiToken, 't')
         .where('t.business_id = :businessId', { businessId })
         .andWhere('t.id IN (:...chunk)', { chunk })
@@ -74,10 +75,10 @@ export class TokenFamilyRepository {
    * granted, and the walk that follows sees it, or it finds the row held and is refused. SQLite
    * runs one unit of work at a time, and needs nothing.
    */
-  async lockRows(tx: Transaction, businessId: string, ids: readonly string[]): Promise<void> {
+  async lockRows(businessId: string, ids: readonly string[], tx: Transaction): Promise<void> {
     assertBusinessId(businessId);
-    if (!isPostgres(tx.manager) || ids.length === 0) return;
-    await tx.manager.query(
+    if (!tx.postgres || ids.length === 0) return;
+    await tx.query(
       'SELECT id FROM api_tokens WHERE business_id = $1 AND id = ANY($2::uuid[]) ' +
         'ORDER BY id FOR UPDATE',
       [businessId, [...ids]],

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { And, DataSource, LessThan, MoreThanOrEqual } from 'typeorm';
+import { And, LessThan, MoreThanOrEqual } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { dbTime } from '../../database/db-time';
+import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { TokenUsageHour, TokenUsageIp } from './token-usage.entity';
-import type { ReadSource } from '../../database/connection/read-routing';
 
 /** What one batch adds to a token's hour. */
 export interface UsageHourRow {
@@ -34,21 +33,18 @@ const ROWS_PER_STATEMENT = 500;
  */
 @Injectable()
 export class TokenUsageRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /** Adds each row's counts to its (token, hour), creating it when absent. */
-  async addHours(tx: Transaction, rows: UsageHourRow[]): Promise<void> {
-    const em = tx.manager;
+  async addHours(rows: UsageHourRow[], tx: Transaction): Promise<void> {
     for (const chunk of chunks(rows)) {
       const params: unknown[] = [];
       for (const r of chunk) {
-        params.push(r.tokenId, dbTime(em, r.hour), r.businessId);
+        params.push(r.tokenId, tx.time(r.hour), r.businessId);
         params.push(r.requests, r.okCount, r.clientErrorCount);
       }
-      await em.query(
+      await tx.query(
         'INSERT INTO token_usage_hours ' +
           '(token_id, hour, business_id, requests, ok_count, client_error_count) ' +
-          `VALUES ${this.tuples(chunk.length, 6)} ` +
+          `VALUES ${tuples(chunk.length, 6, tx.postgres)} ` +
           'ON CONFLICT (token_id, hour) DO UPDATE SET ' +
           'requests = token_usage_hours.requests + excluded.requests, ' +
           'ok_count = token_usage_hours.ok_count + excluded.ok_count, ' +
@@ -59,14 +55,13 @@ export class TokenUsageRepository {
   }
 
   /** Records each address as seen at its time, keeping the later one for an address known. */
-  async seeIps(tx: Transaction, rows: UsageIpRow[]): Promise<void> {
-    const em = tx.manager;
+  async seeIps(rows: UsageIpRow[], tx: Transaction): Promise<void> {
     for (const chunk of chunks(rows)) {
       const params: unknown[] = [];
-      for (const r of chunk) params.push(r.tokenId, r.ip, r.businessId, dbTime(em, r.lastSeenAt));
-      await em.query(
+      for (const r of chunk) params.push(r.tokenId, r.ip, r.businessId, tx.time(r.lastSeenAt));
+      await tx.query(
         'INSERT INTO token_usage_ips (token_id, ip, business_id, last_seen_at) ' +
-          `VALUES ${this.tuples(chunk.length, 4)} ` +
+          `VALUES ${tuples(chunk.length, 4, tx.postgres)} ` +
           'ON CONFLICT (token_id, ip) DO UPDATE SET last_seen_at = CASE ' +
           'WHEN excluded.last_seen_at > token_usage_ips.last_seen_at ' +
           'THEN excluded.last_seen_at ELSE token_usage_ips.last_seen_at END',
@@ -76,10 +71,10 @@ export class TokenUsageRepository {
   }
 
   /** Deletes all but the `keep` most recently seen addresses of each of these tokens. */
-  async pruneIps(tx: Transaction, tokenIds: string[], keep: number): Promise<void> {
+  async pruneIps(tokenIds: string[], keep: number, tx: Transaction): Promise<void> {
     for (const chunk of chunks(tokenIds)) {
-      await tx.manager.query(
-        `DELETE FROM token_usage_ips WHERE token_id IN ${this.tuples(1, chunk.length)} ` +
+      await tx.query(
+        `DELETE FROM token_usage_ips WHERE token_id IN ${tuples(1, chunk.length, tx.postgres)} ` +
           'AND ip NOT IN (' +
           'SELECT kept.ip FROM token_usage_ips kept ' +
           'WHERE kept.token_id = token_usage_ips.token_id ' +
@@ -93,43 +88,42 @@ export class TokenUsageRepository {
    * Deletes what is older than `cutoff`, in every business: hours that began before it, and
    * addresses last seen before it. Idempotent, so instances may all run it.
    */
-  async deleteOlderThan(tx: Transaction, cutoff: Date): Promise<number> {
-    const hours = await tx.manager.delete(TokenUsageHour, { hour: LessThan(cutoff) });
-    const ips = await tx.manager.delete(TokenUsageIp, { lastSeenAt: LessThan(cutoff) });
+  async deleteOlderThan(cutoff: Date, tx: Transaction): Promise<number> {
+    const hours = await tx.delete(TokenUsageHour, { hour: LessThan(cutoff) });
+    const ips = await tx.delete(TokenUsageIp, { lastSeenAt: LessThan(cutoff) });
     return (hours.affected ?? 0) + (ips.affected ?? 0);
   }
 
   /** A token's hours that began in [from, to), oldest first. */
-  hoursOf(businessId: string, tokenId: string, from: Date, to: Date, source: ReadSource) {
+  hoursOf(businessId: string, tokenId: string, from: Date, to: Date, db: Reader) {
     assertBusinessId(businessId);
-    return source.manager.find(TokenUsageHour, {
+    return db.find(TokenUsageHour, {
       where: { businessId, tokenId, hour: And(MoreThanOrEqual(from), LessThan(to)) },
       order: { hour: 'ASC' },
     });
   }
 
   /** A token's `limit` most recently seen client addresses, most recent first. */
-  recentIpsOf(businessId: string, tokenId: string, limit: number, source: ReadSource) {
+  recentIpsOf(businessId: string, tokenId: string, limit: number, db: Reader) {
     assertBusinessId(businessId);
-    return source.manager.find(TokenUsageIp, {
+    return db.find(TokenUsageIp, {
       where: { businessId, tokenId },
       order: { lastSeenAt: 'DESC', ip: 'ASC' },
       take: limit,
     });
   }
+}
 
-  /** `(?, ?, …), …` on SQLite, `($1, $2, …), …` on PostgreSQL: `rows` tuples of `width`. */
-  private tuples(rows: number, width: number): string {
-    const pg = this.dataSource.options.type === 'postgres';
-    const out: string[] = [];
-    let n = 0;
-    for (let r = 0; r < rows; r++) {
-      const slots: string[] = [];
-      for (let c = 0; c < width; c++) slots.push(pg ? `$${++n}` : '?');
-      out.push(`(${slots.join(', ')})`);
-    }
-    return out.join(', ');
+/** `(?, ?, …), …` on SQLite, `($1, $2, …), …` on PostgreSQL: `rows` tuples of `width`. */
+function tuples(rows: number, width: number, pg: boolean): string {
+  const out: string[] = [];
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    const slots: string[] = [];
+    for (let c = 0; c < width; c++) slots.push(pg ? `$${++n}` : '?');
+    out.push(`(${slots.join(', ')})`);
   }
+  return out.join(', ');
 }
 
 function* chunks<T>(items: T[]): Generator<T[]> {

@@ -3,7 +3,7 @@ import { ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { ApiToken } from './api-token.entity';
-import { Transaction } from '../../database/units/unit-of-work';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 export interface Revocation {
   revokedAt: Date;
@@ -26,17 +26,16 @@ export interface Pause {
  */
 @Injectable()
 export class TokenWritesRepository {
-  async insert(tx: Transaction, token: ApiToken): Promise<void> {
-    await tx.manager.insert(ApiToken, token);
+  async insert(token: ApiToken, tx: Transaction): Promise<void> {
+    await tx.insert(ApiToken, token);
   }
 
   /**
    * Revokes a token unless it is revoked already. SQLite has no row locks, so "first revocation
    * wins" is this conditional UPDATE: the affected row count says whether we were first.
    */
-  revokeIfUnrevoked(tx: Transaction, token: ApiToken, revocation: Revocation): Promise<boolean> {
+  revokeIfUnrevoked(token: ApiToken, revocation: Revocation, tx: Transaction): Promise<boolean> {
     return this.updateIf(
-      tx,
       token,
       {
         revokedAt: revocation.revokedAt,
@@ -45,6 +44,8 @@ export class TokenWritesRepository {
         revocationReason: revocation.reason,
       },
       'revoked_at IS NULL',
+      {},
+      tx,
     );
   }
 
@@ -52,9 +53,8 @@ export class TokenWritesRepository {
    * Pauses an unrevoked token unless it is paused already: true for the one caller that wins (a
    * conditional UPDATE, as for revocation), so a second pause never overwrites the first.
    */
-  disableIfEnabled(tx: Transaction, token: ApiToken, pause: Pause): Promise<boolean> {
+  disableIfEnabled(token: ApiToken, pause: Pause, tx: Transaction): Promise<boolean> {
     return this.updateIf(
-      tx,
       token,
       {
         disabledAt: pause.at,
@@ -63,16 +63,19 @@ export class TokenWritesRepository {
         disabledReason: pause.reason,
       },
       'disabled_at IS NULL AND revoked_at IS NULL',
+      {},
+      tx,
     );
   }
 
   /** Resumes a paused, unrevoked token: true when this call resumed it. */
-  enableIfDisabled(tx: Transaction, token: ApiToken): Promise<boolean> {
+  enableIfDisabled(token: ApiToken, tx: Transaction): Promise<boolean> {
     return this.updateIf(
-      tx,
       token,
       { disabledAt: null, disabledBy: null, disabledById: null, disabledReason: null },
       'disabled_at IS NOT NULL AND revoked_at IS NULL',
+      {},
+      tx,
     );
   }
 
@@ -80,8 +83,8 @@ export class TokenWritesRepository {
    * Marks the token reported leaked unless it was already: true for the one report that wins,
    * which alone tells of the leak (a conditional UPDATE, as for revocation).
    */
-  markLeakReported(tx: Transaction, token: ApiToken, at: Date): Promise<boolean> {
-    return this.updateIf(tx, token, { leakReportedAt: at }, 'leak_reported_at IS NULL');
+  markLeakReported(token: ApiToken, at: Date, tx: Transaction): Promise<boolean> {
+    return this.updateIf(token, { leakReportedAt: at }, 'leak_reported_at IS NULL', {}, tx);
   }
 
   /**
@@ -91,18 +94,18 @@ export class TokenWritesRepository {
    * the token is no longer active (or is paused: a successor would undo the pause).
    */
   claimRotation(
-    tx: Transaction,
     token: ApiToken,
     successorId: string,
     now: Date,
+    tx: Transaction,
   ): Promise<boolean> {
     return this.updateIf(
-      tx,
       token,
       { rotatedToId: successorId },
       'rotated_to_id IS NULL AND revoked_at IS NULL AND disabled_at IS NULL AND ' +
         '(expires_at IS NULL OR expires_at > :now)',
       { now },
+      tx,
     );
   }
 
@@ -111,13 +114,13 @@ export class TokenWritesRepository {
    * when `condition` still held and the row changed, so of concurrent callers exactly one wins.
    */
   private async updateIf(
-    tx: Transaction,
     token: ApiToken,
     set: QueryDeepPartialEntity<ApiToken>,
     condition: string,
-    params: ObjectLiteral = {},
+    params: ObjectLiteral,
+    tx: Transaction,
   ): Promise<boolean> {
-    const qb = tx.manager
+    const qb = tx
       .createQueryBuilder()
       .update(ApiToken)
       .set(set)
@@ -128,9 +131,9 @@ export class TokenWritesRepository {
   }
 
   /** Sets the edited fields of one token, within its business. */
-  async edit(tx: Transaction, token: ApiToken, set: QueryDeepPartialEntity<ApiToken>) {
+  async edit(token: ApiToken, set: QueryDeepPartialEntity<ApiToken>, tx: Transaction) {
     assertBusinessId(token.businessId ?? '');
-    await this.updateIf(tx, token, set, '1 = 1');
+    await this.updateIf(token, set, '1 = 1', {}, tx);
   }
 
   /**
@@ -138,10 +141,10 @@ export class TokenWritesRepository {
    * travel as one array parameter (`= ANY` on PostgreSQL, `json_each` on SQLite), so a large
    * flush neither splits nor meets SQLite's bound-parameter limit.
    */
-  async markUsed(tx: Transaction, ids: string[], at: Date): Promise<void> {
+  async markUsed(ids: string[], at: Date, tx: Transaction): Promise<void> {
     if (ids.length === 0) return;
-    const postgres = tx.manager.connection.options.type === 'postgres';
-    await tx.manager
+    const postgres = tx.postgres;
+    await tx
       .createQueryBuilder()
       .update(ApiToken)
       .set({ lastUsedAt: at })
@@ -152,8 +155,8 @@ export class TokenWritesRepository {
   }
 
   /** Brings an unrevoked token's expiry forward (a rotation's grace period). */
-  async setExpiry(tx: Transaction, token: ApiToken, expiresAt: Date): Promise<void> {
-    const qb = tx.manager
+  async setExpiry(token: ApiToken, expiresAt: Date, tx: Transaction): Promise<void> {
+    const qb = tx
       .createQueryBuilder()
       .update(ApiToken)
       .set({ expiresAt })

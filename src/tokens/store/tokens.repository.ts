@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { Brackets, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
 import { ApiToken } from './api-token.entity';
-import { Transaction, readerOf } from '../../database/units/unit-of-work';
+import type { Reader } from '../../database/units/reader';
 
 /** Everything the verifier needs about one token, read in one query. */
 export interface VerifierRow {
@@ -26,11 +26,9 @@ type JoinedToken = ApiToken & {
 /** The reads of tokens: the verifier's lookups, and what the services read before they write. */
 @Injectable()
 export class TokensRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /** The verifier's lookup, across businesses by design: a hash names at most one token. */
-  findByHashAnyBusiness(hash: string): Promise<ApiToken | null> {
-    return this.dataSource.manager.findOneBy(ApiToken, { tokenHash: hash });
+  findByHashAnyBusiness(hash: string, db: Reader): Promise<ApiToken | null> {
+    return db.findOneBy(ApiToken, { tokenHash: hash });
   }
 
   /**
@@ -38,8 +36,8 @@ export class TokensRepository {
    * that identity's membership of the token's business, and the business, in one indexed query
    * (the hash's unique index, then three primary keys). Tenancy's tables are only read here.
    */
-  async findForVerifierAnyBusiness(hash: string): Promise<VerifierRow | null> {
-    const row: JoinedToken | null = await this.dataSource.manager
+  async findForVerifierAnyBusiness(hash: string, db: Reader): Promise<VerifierRow | null> {
+    const row: JoinedToken | null = await db
       .createQueryBuilder(ApiToken, 't')
       .innerJoinAndMapOne('t.identity', Identity, 'i', 'i.id = t.identityId')
       .leftJoinAndMapOne(
@@ -61,26 +59,26 @@ export class TokensRepository {
     };
   }
 
-  findById(businessId: string, id: string, tx: Transaction | null) {
+  findById(businessId: string, id: string, db: Reader) {
     assertBusinessId(businessId);
-    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId, id });
+    return db.findOneBy(ApiToken, { businessId, id });
   }
 
   /** Any token by id, whatever its business: for the platform routes only (a platform admin's). */
-  findByIdAnyBusiness(id: string, tx: Transaction | null) {
-    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { id });
+  findByIdAnyBusiness(id: string, db: Reader) {
+    return db.findOneBy(ApiToken, { id });
   }
 
   /** A platform token (no business) by id: for its own holder and platform routes only. */
-  findPlatformTokenById(id: string, tx: Transaction | null) {
-    return readerOf(tx, this.dataSource).findOneBy(ApiToken, { businessId: IsNull(), id });
+  findPlatformTokenById(id: string, db: Reader) {
+    return db.findOneBy(ApiToken, { businessId: IsNull(), id });
   }
 
   /** The token again, by its id and business (null: a platform token). */
-  reload(tx: Transaction | null, token: { id: string; businessId: string | null }) {
+  reload(token: { id: string; businessId: string | null }, db: Reader) {
     return token.businessId === null
-      ? this.findPlatformTokenById(token.id, tx)
-      : this.findById(token.businessId, token.id, tx);
+      ? this.findPlatformTokenById(token.id, db)
+      : this.findById(token.businessId, token.id, db);
   }
 
   /**
@@ -88,13 +86,13 @@ export class TokensRepository {
    * when `businessId` is null, oldest first: a cascade's next batch.
    */
   findUnrevokedOfIdentity(
-    tx: Transaction,
     businessId: string | null,
     identityId: string,
     limit: number,
+    db: Reader,
   ): Promise<ApiToken[]> {
     if (businessId !== null) assertBusinessId(businessId);
-    return tx.manager.find(ApiToken, {
+    return db.find(ApiToken, {
       where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: limit,
@@ -103,15 +101,15 @@ export class TokensRepository {
 
   /** The active (unrevoked, unexpired) tokens of one identity in one business with this name. */
   findActiveByName(
-    tx: Transaction,
     businessId: string,
     identityId: string,
     name: string,
     now: Date,
+    db: Reader,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
     const mine = { businessId, identityId, name, revokedAt: IsNull() };
-    return tx.manager.find(ApiToken, {
+    return db.find(ApiToken, {
       where: [
         { ...mine, expiresAt: IsNull() },
         { ...mine, expiresAt: MoreThan(now) },
@@ -122,12 +120,12 @@ export class TokensRepository {
 
   /** The ids of every unrevoked token of one identity in one business (or its platform tokens). */
   async unrevokedIdsOfIdentity(
-    tx: Transaction,
     businessId: string | null,
     identityId: string,
+    db: Reader,
   ): Promise<string[]> {
     if (businessId !== null) assertBusinessId(businessId);
-    const rows = await tx.manager.find(ApiToken, {
+    const rows = await db.find(ApiToken, {
       select: { id: true },
       where: { businessId: businessId ?? IsNull(), identityId, revokedAt: IsNull() },
       order: { createdAt: 'ASC', id: 'ASC' },
@@ -141,8 +139,8 @@ export class TokensRepository {
    * identity, or, for a platform token, an identity that is no platform admin. What a cascade
    * cut short (a crash between its batches) left behind; the verifier refuses them already.
    */
-  findOrphansAnyBusiness(tx: Transaction, limit: number): Promise<ApiToken[]> {
-    return tx.manager
+  findOrphansAnyBusiness(limit: number, db: Reader): Promise<ApiToken[]> {
+    return db
       .createQueryBuilder(ApiToken, 't')
       .innerJoin(Identity, 'i', 'i.id = t.identityId')
       .leftJoin(Membership, 'm', 'm.businessId = t.businessId AND m.identityId = t.identityId')
@@ -167,11 +165,11 @@ export class TokensRepository {
    * or among its platform tokens when `businessId` is null; `exceptId` is left out.
    */
   countActiveOfIdentity(
-    tx: Transaction,
     businessId: string | null,
     identityId: string,
     now: Date,
     exceptId: string | null,
+    db: Reader,
   ): Promise<number> {
     if (businessId !== null) assertBusinessId(businessId);
     const mine = {
@@ -180,7 +178,7 @@ export class TokensRepository {
       revokedAt: IsNull(),
       ...(exceptId === null ? {} : { id: Not(exceptId) }),
     };
-    return tx.manager.count(ApiToken, {
+    return db.count(ApiToken, {
       where: [
         { ...mine, expiresAt: IsNull() },
         { ...mine, expiresAt: MoreThan(now) },
@@ -190,12 +188,12 @@ export class TokensRepository {
 
   /** Unrevoked tokens of a business that a bulk revocation may match. */
   findUnrevokedInBusiness(
-    tx: Transaction,
     businessId: string,
     filters: { identityId?: string; createdBefore?: Date },
+    db: Reader,
   ) {
     assertBusinessId(businessId);
-    return tx.manager.findBy(ApiToken, {
+    return db.findBy(ApiToken, {
       businessId,
       revokedAt: IsNull(),
       ...(filters.identityId ? { identityId: filters.identityId } : {}),

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
 import {
@@ -29,6 +30,7 @@ export class PolicyViolationsService {
     private readonly policy: BusinessPolicyService,
     private readonly tokens: GovernedTokensRepository,
     private readonly access: TokenAccess,
+    private readonly database: Database,
   ) {}
 
   /**
@@ -53,7 +55,14 @@ export class PolicyViolationsService {
     const now = new Date();
     const items: PolicyViolationDto[] = [];
     for (let scanned = 0; scanned < SCAN_MAX; scanned += BATCH) {
-      const rows = await this.tokens.activePage(businessId, identityId, now, BATCH, after);
+      const rows = await this.tokens.activePage(
+        businessId,
+        identityId,
+        now,
+        BATCH,
+        after,
+        this.database.primary,
+      );
       const page = rows.slice(0, BATCH);
       for (const [i, row] of page.entries()) {
         after = createdKey(row);

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
@@ -47,6 +48,7 @@ export class TokenExpiryNotices implements OnModuleDestroy {
     dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly notices: TokenExpiryNoticesRepository,
+    private readonly database: Database,
   ) {
     const logger = new Logger(TokenExpiryNotices.name);
     const tell = (now: Date) => this.tell(now);
@@ -70,12 +72,12 @@ export class TokenExpiryNotices implements OnModuleDestroy {
   private async tell(now: Date): Promise<number> {
     let sent = 0;
     for (const notice of this.noticesAt(now)) {
-      const due = await this.notices.findDueAnyBusiness(notice, BATCH);
+      const due = await this.notices.findDueAnyBusiness(notice, BATCH, this.database.primary);
       // One short transaction a notice: each appends to its business's chain under the chain's
       // head lock, which a batch would hold across hundreds of appends while revocations wait.
       for (const token of due) {
         const told = await this.uow.run(async (tx) => {
-          if (!(await this.notices.claim(tx.manager, token.id, notice.key, now))) return false;
+          if (!(await this.notices.claim(token.id, notice.key, now, tx))) return false;
           await tx.publish(notice.event(token));
           return true;
         });

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
@@ -49,6 +50,7 @@ export class TokenInactivitySweep implements OnModuleDestroy {
     private readonly tokens: GovernedTokensRepository,
     private readonly notices: TokenExpiryNoticesRepository,
     private readonly revocation: TokenRevocationService,
+    private readonly database: Database,
   ) {
     const logger = new Logger(TokenInactivitySweep.name);
     const sweep = (now: Date) => this.sweep(now);
@@ -75,10 +77,23 @@ export class TokenInactivitySweep implements OnModuleDestroy {
     for (const { businessId, days } of await this.policy.revokingInactiveAnyBusiness()) {
       const cutoff = new Date(now.getTime() - days * DAY_MS);
       const idle = { before: cutoff, after: null, unnoticed: false };
-      for (const token of await this.tokens.findIdle(businessId, idle, now, BATCH)) {
+      for (const token of await this.tokens.findIdle(
+        businessId,
+        idle,
+        now,
+        BATCH,
+        this.database.primary,
+      )) {
         // One short transaction a token, as the notices: each appends to the business's chain.
         const won = await this.uow.run((tx) =>
-          this.revocation.revokeToken(tx, SYSTEM_AUTHOR, token, INACTIVE_REASON, 'inactive'),
+          this.revocation.revokeToken(
+            SYSTEM_AUTHOR,
+            token,
+            INACTIVE_REASON,
+            'inactive',
+            new Date(),
+            tx,
+          ),
         );
         if (won) done.revoked++;
       }
@@ -87,7 +102,13 @@ export class TokenInactivitySweep implements OnModuleDestroy {
         after: cutoff,
         unnoticed: true,
       };
-      for (const token of await this.tokens.findIdle(businessId, soon, now, BATCH)) {
+      for (const token of await this.tokens.findIdle(
+        businessId,
+        soon,
+        now,
+        BATCH,
+        this.database.primary,
+      )) {
         if (await this.tell(token, days, now)) done.told++;
       }
     }
@@ -99,7 +120,7 @@ export class TokenInactivitySweep implements OnModuleDestroy {
     // One notice per spell of disuse: the key names when it began (at most 16 characters).
     const key = `idle:${since.getTime().toString(36)}`;
     return this.uow.run(async (tx) => {
-      if (!(await this.notices.claim(tx.manager, token.id, key, now))) return false;
+      if (!(await this.notices.claim(token.id, key, now, tx))) return false;
       const revokesAt = new Date(since.getTime() + days * DAY_MS).toISOString();
       await tx.publish(
         new TokenInactiveSoonEvent(SYSTEM_AUTHOR, tokenRef(token), since.toISOString(), revokesAt),

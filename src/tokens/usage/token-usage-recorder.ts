@@ -120,7 +120,7 @@ export class TokenUsageRecorder
   deleteExpired(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - USAGE_RETENTION_MS);
     const run = this.writing.then(() =>
-      this.uow.run((tx) => this.usage.deleteOlderThan(tx, cutoff)),
+      this.uow.run((tx) => this.usage.deleteOlderThan(cutoff, tx)),
     );
     this.writing = run.then(
       () => undefined,
@@ -146,9 +146,9 @@ export class TokenUsageRecorder
     const seenFrom = [...new Set(ips.map((r) => r.tokenId))];
     try {
       await this.uow.run(async (tx) => {
-        await this.usage.addHours(tx, hours);
-        await this.usage.seeIps(tx, ips);
-        await this.usage.pruneIps(tx, seenFrom, USAGE_IPS_KEPT);
+        await this.usage.addHours(hours, tx);
+        await this.usage.seeIps(ips, tx);
+        await this.usage.pruneIps(seenFrom, USAGE_IPS_KEPT, tx);
       });
     } catch (e) {
       this.logger.warn(

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { In, SelectQueryBuilder } from 'typeorm';
 import type { RequestContext } from '../../auth/request-context';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { ReadRouting, ReadSource } from '../../database/connection/read-routing';
+import { ReadRouting } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
 import { ApiToken } from '../store/api-token.entity';
 import { TokenViewDto } from '../dto/token-view.dto';
 import {
@@ -42,14 +43,14 @@ export class TokenUsageSummaryService {
     query: TokenUsageSummaryQueryDto,
     now = new Date(),
   ): Promise<TokenUsageSummaryDto> {
-    return this.reads.read(ctx.actor.id, (source) => this.summaryFrom(source, ctx, query, now));
+    return this.reads.read(ctx.actor.id, (source) => this.summaryFrom(ctx, query, now, source));
   }
 
   private async summaryFrom(
-    source: ReadSource,
     ctx: RequestContext,
     query: TokenUsageSummaryQueryDto,
     now: Date,
+    db: Reader,
   ): Promise<TokenUsageSummaryDto> {
     const window = query.window ?? '24h';
     const hourStart = now.getTime() - (now.getTime() % HOUR_MS);
@@ -57,19 +58,19 @@ export class TokenUsageSummaryService {
     const from = new Date(hourStart - (WINDOW_HOURS[window] - 1) * HOUR_MS);
     const own = this.access.managesAll(ctx) ? null : ctx.actor.id;
     const [rows, total] = await Promise.all([
-      this.usage(source, ctx.businessId, own, from)
+      this.usage(ctx.businessId, own, from, db)
         .addSelect('u.tokenId', 'token_id')
         .groupBy('u.tokenId')
         .orderBy('SUM(u.requests)', 'DESC')
         .addOrderBy('u.tokenId', 'ASC')
         .limit(USAGE_SUMMARY_ROWS)
         .getRawMany<Sums & { token_id: string }>(),
-      this.usage(source, ctx.businessId, own, from)
+      this.usage(ctx.businessId, own, from, db)
         .addSelect('COUNT(DISTINCT u.tokenId)', 'tokens')
         .getRawOne<Sums & { tokens: unknown }>(),
     ]);
     const tokens = rows.length
-      ? await source.manager.find(ApiToken, {
+      ? await db.find(ApiToken, {
           where: { businessId: ctx.businessId, id: In(rows.map((r) => r.token_id)) },
         })
       : [];
@@ -91,13 +92,13 @@ export class TokenUsageSummaryService {
    * api_tokens' business, then each token's hours by their key), `own` narrowing to one holder.
    */
   private usage(
-    source: ReadSource,
     businessId: string,
     own: string | null,
     from: Date,
+    db: Reader,
   ): SelectQueryBuilder<TokenUsageHour> {
     assertBusinessId(businessId);
-    const q = source.manager
+    const q = db
       .createQueryBuilder(TokenUsageHour, 'u')
       .innerJoin(ApiToken, 't', 't.id = u.tokenId AND t.businessId = u.businessId')
       .select('SUM(u.requests)', 'requests')

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
-import { ReadRouting } from '../../database/connection/read-routing';
+import { Database, ReadRouting } from '../../database/connection/read-routing';
 import { TokenUsageDto, TokenUsageHourDto, TokenUsageIpDto } from '../dto/token-usage.dto';
 import type { TokenUsageQueryDto } from '../dto/token-usage.dto';
 import { TokenAccess } from '../policy/token-access';
@@ -20,6 +20,7 @@ export class TokenUsageService {
     private readonly access: TokenAccess,
     private readonly usage: TokenUsageRepository,
     private readonly reads: ReadRouting,
+    private readonly database: Database,
   ) {}
 
   /**
@@ -33,7 +34,7 @@ export class TokenUsageService {
     now = new Date(),
   ): Promise<TokenUsageDto> {
     const { from, to } = windowOf(query, now);
-    const token = await this.access.findVisible(ctx, tokenId, null);
+    const token = await this.access.findVisible(ctx, tokenId, this.database.primary);
     // The hour that holds `from` overlaps the window, so it is listed too.
     const firstHour = new Date(from.getTime() - (from.getTime() % HOUR_MS));
     // Who may see the token is read on the primary, as everywhere; its counts may come from a replica.

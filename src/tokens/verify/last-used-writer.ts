@@ -54,7 +54,7 @@ export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Uses are stamped with the flush time: late by at most the flush interval.
     const at = new Date();
     try {
-      await this.uow.run((tx) => this.writes.markUsed(tx, batch, at));
+      await this.uow.run((tx) => this.writes.markUsed(batch, at, tx));
     } catch (e) {
       this.logger.warn(
         { err: loggableError(e), tokens: batch.length },

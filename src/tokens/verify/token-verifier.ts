@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../../auth/auth-error';
@@ -44,6 +45,7 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly usage: TokenUsageRecorder,
     private readonly metrics: Metrics,
     private readonly uses: UsesMeter,
+    private readonly database: Database,
   ) {}
 
   /**
@@ -131,7 +133,7 @@ export class TokenVerifier implements PrincipalVerifier {
 
   /** The cache miss: one query, for the cache to keep. */
   private readonly read = async (hash: string): Promise<TokenSnapshot | null> => {
-    const row = await this.tokens.findForVerifierAnyBusiness(hash);
+    const row = await this.tokens.findForVerifierAnyBusiness(hash, this.database.primary);
     return row ? snapshotOf(row) : null;
   };
 }

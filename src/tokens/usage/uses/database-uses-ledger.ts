@@ -83,7 +83,7 @@ export class DatabaseUsesLedger implements UsesLedger {
   async peek(tokenId: string, uses: UsesState, atMs: number): Promise<number> {
     const held = this.current(tokenId, usesPeriodOf(uses.refill?.interval, atMs), uses.limit);
     if (held) return held.stored + held.left;
-    const stored = await this.repo.read(tokenId, null);
+    const stored = await this.repo.readAlone(tokenId);
     return stored ? remainingAt(stored, atMs) : 0;
   }
 

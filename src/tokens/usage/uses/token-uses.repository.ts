@@ -20,17 +20,17 @@ export class TokenUsesRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
   /**
-   * The token's uses as stored now (null: gone, or no limit): in `tx` when a unit of work asks
-   * (on SQLite a unit of its own would wait on the caller's, which holds the database), else in
-   * a unit of work of its own.
+   * The token's uses as stored now (null: gone, or no limit), in a unit of work of its own; a
+   * unit of work that asks reads them in its own transaction (`read`): on SQLite a unit of its
+   * own would wait on the caller's, which holds the database.
    */
-  read(tokenId: string, tx: Transaction | null): Promise<UsesState | null> {
-    if (tx) return this.readIn(tx, tokenId);
-    return this.uow.run((own) => this.readIn(own, tokenId));
+  readAlone(tokenId: string): Promise<UsesState | null> {
+    return this.uow.run((own) => this.read(tokenId, own));
   }
 
-  private async readIn(tx: Transaction, tokenId: string): Promise<UsesState | null> {
-    const row = await tx.manager.findOne(ApiToken, {
+  /** The token's uses as stored now, in `tx` (null: gone, or no limit). */
+  async read(tokenId: string, tx: Transaction): Promise<UsesState | null> {
+    const row = await tx.findOne(ApiToken, {
       where: { id: tokenId },
       select: ['id', 'usesLimit', 'usesRemaining', 'usesPeriod', 'refillInterval', 'refillAmount'],
     });
@@ -49,10 +49,10 @@ export class TokenUsesRepository {
     next: (stored: UsesState) => StoredCount | null,
   ): Promise<{ stored: UsesState | null; written: boolean }> {
     return this.uow.run(async (tx) => {
-      const stored = await this.readIn(tx, tokenId);
+      const stored = await this.read(tokenId, tx);
       const count = stored && next(stored);
       if (!stored || !count) return { stored, written: false };
-      const result = await tx.manager
+      const result = await tx
         .createQueryBuilder()
         .update(ApiToken)
         .set({ usesRemaining: count.remaining, usesPeriod: count.period })
@@ -78,7 +78,7 @@ export class TokenUsesRepository {
     if (counts.size === 0) return;
     await this.uow.run(async (tx) => {
       for (const [id, count] of counts) {
-        await tx.manager
+        await tx
           .createQueryBuilder()
           .update(ApiToken)
           .set({ usesRemaining: count.remaining, usesPeriod: count.period })
@@ -94,7 +94,7 @@ export class TokenUsesRepository {
   /** Hands back uses reserved and not spent (a clean shutdown), within the period and the limit. */
   async giveBack(tokenId: string, uses: number, period: number): Promise<void> {
     await this.uow.run((tx) =>
-      tx.manager
+      tx
         .createQueryBuilder()
         .update(ApiToken)
         .set({ usesRemaining: () => 'uses_remaining + :uses' })

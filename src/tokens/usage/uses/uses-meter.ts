@@ -94,7 +94,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
    * A rotation that won, in `tx`: ends the old token's count and answers what was left of it,
    * for the successor (see `UsesLedger.handOver`).
    */
-  handOver(tx: Transaction, token: SpendingToken, uses: UsesState): Promise<number> {
+  handOver(token: SpendingToken, uses: UsesState, tx: Transaction): Promise<number> {
     return this.ledger.handOver(token, uses, this.clock(), tx);
   }
 
