@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { reachesAdminScope, scopesWithin } from '../../auth/scopes';
 import { containsSecret } from '../../common/secrets/secret-shape';
@@ -54,6 +55,7 @@ export class TokenExchangeService {
     private readonly tenancy: TenancyDirectory,
     private readonly identities: IdentitiesRepository,
     private readonly issuance: TokenIssuanceService,
+    private readonly database: Database,
   ) {}
 
   async exchange(origin: RequestOrigin, params: ExchangeParams): Promise<ExchangedToken> {
@@ -61,9 +63,9 @@ export class TokenExchangeService {
     const business = await this.tenancy.findBusiness(params.businessId);
     // An unknown or suspended business reads as one with no rule, so its existence is not told.
     if (!business || business.status !== 'active') throw new OAuthError('invalid_grant', NO_RULE);
-    const candidates = (await this.rules.findByIssuer(business.id, issuer)).filter((rule) =>
-      mayMatch(rule, payload),
-    );
+    const candidates = (
+      await this.rules.findByIssuer(business.id, issuer, this.database.primary)
+    ).filter((rule) => mayMatch(rule, payload));
     if (candidates.length === 0) throw new OAuthError('invalid_grant', NO_RULE);
     if (new Set(candidates.map((r) => r.identityId)).size > 1) {
       throw new OAuthError(
@@ -85,10 +87,10 @@ export class TokenExchangeService {
     }
     const issued = await this.uow.run(async (tx) => {
       const fresh = await this.rules.claimJti(
-        tx,
         issuer,
         grant.payload.jti,
         new Date(jwtExpiry + FORGET_AFTER_MS),
+        tx,
       );
       if (!fresh) throw new OAuthError('invalid_grant', 'The subject token was already exchanged');
       // The budgets are spent only now, by a verified JWT that won its claim: a replay (a spent JWT
@@ -177,7 +179,7 @@ export class TokenExchangeService {
     if (now - this.lastForget < FORGET_EVERY_MS) return;
     this.lastForget = now;
     void this.uow
-      .run((tx) => this.rules.forgetJtisBefore(tx.manager, new Date(now)))
+      .run((tx) => this.rules.forgetJtisBefore(new Date(now), tx))
       .catch(() => undefined);
   }
 }

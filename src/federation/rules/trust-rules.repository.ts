@@ -1,65 +1,59 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { dbTime } from '../../database/db-time';
 import { keysetPage } from '../../database/keyset';
-import { readerOf, Transaction } from '../../database/units/unit-of-work';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { TrustRule } from './trust-rule.entity';
 
 /** Trust rules, always within one business, and the JWT ids the exchange has accepted. */
 @Injectable()
 export class TrustRulesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /** One page of an identity's rules, oldest first. */
   list(
     businessId: string,
     identityId: string,
     limit: number,
     after: Keyset | null,
+    db: Reader,
   ): Promise<TrustRule[]> {
     assertBusinessId(businessId);
-    const qb = this.dataSource.manager
+    const qb = db
       .createQueryBuilder(TrustRule, 'r')
       .where('r.business_id = :businessId', { businessId })
       .andWhere('r.identity_id = :identityId', { identityId });
     return keysetPage(qb, 'r.created_at', 'r.id', limit, after).getMany();
   }
 
-  countOfIdentity(tx: Transaction, businessId: string, identityId: string): Promise<number> {
+  countOfIdentity(businessId: string, identityId: string, db: Reader): Promise<number> {
     assertBusinessId(businessId);
-    return tx.manager.countBy(TrustRule, { businessId, identityId });
+    return db.countBy(TrustRule, { businessId, identityId });
   }
 
-  find(
-    businessId: string,
-    identityId: string,
-    id: string,
-    tx: Transaction | null,
-  ): Promise<TrustRule | null> {
+  find(businessId: string, identityId: string, id: string, db: Reader): Promise<TrustRule | null> {
     assertBusinessId(businessId);
-    return readerOf(tx, this.dataSource).findOneBy(TrustRule, { businessId, identityId, id });
+    return db.findOneBy(TrustRule, { businessId, identityId, id });
   }
 
   /** The business's rules for one issuer: what a JWT from it may match. */
-  findByIssuer(businessId: string, issuer: string): Promise<TrustRule[]> {
+  findByIssuer(businessId: string, issuer: string, db: Reader): Promise<TrustRule[]> {
     assertBusinessId(businessId);
-    return this.dataSource.manager.find(TrustRule, {
+    return db.find(TrustRule, {
       where: { businessId, issuer },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
   }
 
-  async insert(tx: Transaction, rule: TrustRule): Promise<void> {
+  async insert(rule: TrustRule, tx: Transaction): Promise<void> {
     assertBusinessId(rule.businessId);
-    await tx.manager.insert(TrustRule, rule);
+    await tx.insert(TrustRule, rule);
   }
 
-  async delete(tx: Transaction, businessId: string, identityId: string, id: string) {
+  async delete(businessId: string, identityId: string, id: string, tx: Transaction) {
     assertBusinessId(businessId);
-    await tx.manager.delete(TrustRule, { businessId, identityId, id });
+    await tx.delete(TrustRule, { businessId, identityId, id });
   }
 
   /** Deletes every rule of an identity, in the transaction that ends its membership. */
@@ -73,26 +67,25 @@ export class TrustRulesRepository {
    * (the primary key decides; a concurrent insert of the same key waits for the winner's commit
    * on PostgreSQL, and SQLite runs one unit of work at a time).
    */
-  async claimJti(tx: Transaction, issuer: string, jti: string, expiresAt: Date): Promise<boolean> {
-    const em = tx.manager;
-    const pg = em.connection.options.type === 'postgres';
-    const rows: unknown[] = await em.query(
+  async claimJti(issuer: string, jti: string, expiresAt: Date, tx: Transaction): Promise<boolean> {
+    const pg = tx.postgres;
+    const rows = await tx.query<unknown[]>(
       pg
         ? 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES ($1, $2) ' +
             'ON CONFLICT DO NOTHING RETURNING key_hash'
         : 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES (?, ?) ' +
             'ON CONFLICT DO NOTHING RETURNING key_hash',
-      [jtiKey(issuer, jti), dbTime(em, expiresAt)],
+      [jtiKey(issuer, jti), tx.time(expiresAt)],
     );
     return rows.length > 0;
   }
 
   /** Forgets JWT ids whose JWTs expired before `before`: they can no longer be presented. */
-  async forgetJtisBefore(em: EntityManager, before: Date): Promise<void> {
-    const pg = em.connection.options.type === 'postgres';
-    await em.query(`DELETE FROM federation_jti_uses WHERE expires_at < ${pg ? '$1' : '?'}`, [
-      dbTime(em, before),
-    ]);
+  async forgetJtisBefore(before: Date, tx: Transaction): Promise<void> {
+    await tx.query(
+      `DELETE FROM federation_jti_uses WHERE expires_at < ${tx.postgres ? '$1' : '?'}`,
+      [tx.time(before)],
+    );
   }
 }
 

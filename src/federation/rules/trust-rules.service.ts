@@ -52,7 +52,8 @@ export class TrustRulesService {
     await this.machine(ctx, identityId, this.database.primary);
     return paginate(
       query,
-      (limit, after) => this.rules.list(ctx.businessId, identityId, limit, after),
+      (limit, after) =>
+        this.rules.list(ctx.businessId, identityId, limit, after, this.database.primary),
       createdKey,
       TrustRuleViewDto.of,
     );
@@ -78,7 +79,7 @@ export class TrustRulesService {
           },
         ]);
       }
-      const count = await this.rules.countOfIdentity(tx, ctx.businessId, identityId);
+      const count = await this.rules.countOfIdentity(ctx.businessId, identityId, tx);
       if (count >= MAX_TRUST_RULES_PER_IDENTITY) {
         throw new FederationError('TRUST_RULE_LIMIT_REACHED');
       }
@@ -99,7 +100,7 @@ export class TrustRulesService {
         createdBy: author.actor.label,
         createdById: author.actor.id,
       } satisfies TrustRule);
-      await this.rules.insert(tx, rule);
+      await this.rules.insert(rule, tx);
       await tx.publish(new TrustRuleCreatedEvent(author, ruleRef(rule)));
       return TrustRuleViewDto.of(rule);
     });
@@ -111,7 +112,7 @@ export class TrustRulesService {
       await this.machine(ctx, identityId, tx);
       const rule = await this.rules.find(ctx.businessId, identityId, ruleId, tx);
       if (!rule) throw new FederationError('TRUST_RULE_NOT_FOUND');
-      await this.rules.delete(tx, ctx.businessId, identityId, rule.id);
+      await this.rules.delete(ctx.businessId, identityId, rule.id, tx);
       await tx.publish(new TrustRuleDeletedEvent(ctx.author, ruleRef(rule)));
       return TrustRuleViewDto.of(rule);
     });
