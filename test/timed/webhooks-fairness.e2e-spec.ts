@@ -1,3 +1,4 @@
+import { Database } from '../../src/database/connection/read-routing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
@@ -256,12 +257,14 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           deliveredAt: null,
         })),
       );
-      await apps[0].app.get(WebhookMessagesRepository).enqueue(data.manager, messages);
+      await apps[0].app
+        .get(UnitOfWork)
+        .run((tx) => apps[0].app.get(WebhookMessagesRepository).enqueue(messages, tx));
       return { ids, messages };
     }
 
     const claims = (app = apps[0]) => app.app.get(WebhookClaims);
-    const manager = (app = apps[0]) => app.app.get(DataSource).manager;
+    const primary = (app = apps[0]) => app.app.get(Database).primary;
 
     /** Every endpoint but these: the other tests' endpoints, whose messages are due in 2100 too. */
     async function others(mine: string[]): Promise<string[]> {
@@ -279,7 +282,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           .slice(0, 2)
           .map((m) => m.id);
       const read = (after: string | null, count: number, also: string[] = []) =>
-        claims().dueByEndpoint(manager(), NOW, after, count, 2, [...skip, ...also]);
+        claims().dueByEndpoint(NOW, after, count, 2, [...skip, ...also], primary());
 
       const first = await read(null, 3, [ids[2]]);
       expect(first.endpoints).toEqual([ids[0], ids[1], ids[3]]);
@@ -299,7 +302,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
       expect(after.messages.map((m) => m.id)).toEqual([...oldest(2), ...oldest(3), ...oldest(4)]);
 
       // Not due yet, or no longer pending: not read.
-      expect(await claims().dueByEndpoint(manager(), at(-1_000), null, 5, 2, skip)).toEqual({
+      expect(await claims().dueByEndpoint(at(-1_000), null, 5, 2, skip, primary())).toEqual({
         endpoints: [],
         messages: [],
       });
@@ -321,7 +324,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
       const taken = await Promise.all(
         apps.flatMap((app) =>
           [0, 1].map(() =>
-            app.app.get(UnitOfWork).run((tx) => claims(app).take(tx.manager, chosen, NOW, lease)),
+            app.app.get(UnitOfWork).run((tx) => claims(app).take(chosen, NOW, lease, tx)),
           ),
         ),
       );
@@ -337,7 +340,9 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
         );
       }
       // Taken: no longer due, so another claim gets none of them.
-      expect(await claims().take(manager(), chosen, NOW, lease)).toEqual([]);
+      expect(
+        await apps[0].app.get(UnitOfWork).run((tx) => claims().take(chosen, NOW, lease, tx)),
+      ).toEqual([]);
     });
 
     it(
@@ -352,7 +357,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           [0, 1].map((i) =>
             via(i)
               .app.get(UnitOfWork)
-              .run((tx) => claims(via(i)).take(tx.manager, chosen, NOW, lease)),
+              .run((tx) => claims(via(i)).take(chosen, NOW, lease, tx)),
           ),
         );
         const ids = (ms: { id: string }[]) => ms.map((m) => m.id);

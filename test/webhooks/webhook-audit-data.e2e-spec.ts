@@ -1,3 +1,4 @@
+import { UnitOfWork } from '../../src/database/units/unit-of-work';
 import { BusinessFixture, createBusiness, addMember } from '../factories/tenancy.factory';
 import { asBearer, asMember, asOwner, Caller } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
@@ -158,20 +159,25 @@ describe.each(DRIVERS)('audit data through webhooks on %s', (driver) => {
       const chainId = chain === 'business' ? biz.id : PLATFORM_CHAIN;
       const { id } = await placeEndpoint(t, chainId, ['token.revoked'], { url: SIEM });
       const queued = messageId();
-      await t.app.get(WebhookMessagesRepository).enqueue(t.dataSource.manager, [
-        {
-          id: queued,
-          endpointId: id,
-          chainId,
-          eventType: 'audit.event',
-          payload: '{"type":"audit.event","timestamp":"2026-01-01T00:00:00.000Z","data":{}}',
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: new Date(Date.now() + 3600e3),
-          createdAt: new Date(),
-          deliveredAt: null,
-        },
-      ]);
+      await t.app.get(UnitOfWork).run((tx) =>
+        t.app.get(WebhookMessagesRepository).enqueue(
+          [
+            {
+              id: queued,
+              endpointId: id,
+              chainId,
+              eventType: 'audit.event',
+              payload: '{"type":"audit.event","timestamp":"2026-01-01T00:00:00.000Z","data":{}}',
+              status: 'pending',
+              attempts: 0,
+              nextAttemptAt: new Date(Date.now() + 3600e3),
+              createdAt: new Date(),
+              deliveredAt: null,
+            },
+          ],
+          tx,
+        ),
+      );
       const w = writer[chain]!;
       expectError(
         await call(chain, w, 'patch', `/${id}`).send({ url: ATTACKER }),

@@ -86,43 +86,53 @@ export async function placeEndpoint(
   eventTypes: string[],
   options: { url?: string; disabled?: boolean } = {},
 ): Promise<PlacedEndpoint> {
-  const em = t.dataSource.manager;
   const now = new Date();
   const id = randomUUID();
   const key = Buffer.from(TEST_WEBHOOK_SECRETS_KEY, 'base64');
-  await t.app.get(WebhookEndpointsRepository).insertEndpoint(em, {
-    id,
-    chainId: chain,
-    url: options.url ?? 'http://127.0.0.1:9/placed',
-    description: '',
-    eventTypes,
-    // As a maker who reads the audit log would have it for `*` and `audit.event`.
-    personalData: receivesAudit(eventTypes),
-    signatureScheme: 'v1',
-    secretSealed: seal(key, id, `whsec_${randomBytes(32).toString('base64')}`),
-    previousSecretSealed: null,
-    previousSecretUntil: null,
-    disabledAt: options.disabled ? now : null,
-    disabledReason: options.disabled ? 'requested' : null,
-    failingSince: null,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const uow = t.app.get(UnitOfWork);
+  await uow.run((tx) =>
+    t.app.get(WebhookEndpointsRepository).insertEndpoint(
+      {
+        id,
+        chainId: chain,
+        url: options.url ?? 'http://127.0.0.1:9/placed',
+        description: '',
+        eventTypes,
+        // As a maker who reads the audit log would have it for `*` and `audit.event`.
+        personalData: receivesAudit(eventTypes),
+        signatureScheme: 'v1',
+        secretSealed: seal(key, id, `whsec_${randomBytes(32).toString('base64')}`),
+        previousSecretSealed: null,
+        previousSecretUntil: null,
+        disabledAt: options.disabled ? now : null,
+        disabledReason: options.disabled ? 'requested' : null,
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      },
+      tx,
+    ),
+  );
   const message = messageId();
-  await t.app.get(WebhookMessagesRepository).enqueue(em, [
-    {
-      id: message,
-      endpointId: id,
-      chainId: chain,
-      eventType: 'webhook.test',
-      payload: payloadOf('webhook.test', now, JSON.stringify({ endpoint_id: id })),
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      deliveredAt: null,
-    },
-  ]);
+  await uow.run((tx) =>
+    t.app.get(WebhookMessagesRepository).enqueue(
+      [
+        {
+          id: message,
+          endpointId: id,
+          chainId: chain,
+          eventType: 'webhook.test',
+          payload: payloadOf('webhook.test', now, JSON.stringify({ endpoint_id: id })),
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          deliveredAt: null,
+        },
+      ],
+      tx,
+    ),
+  );
   return { id, message };
 }
 

@@ -173,7 +173,7 @@ describe.each(SETUPS)('a rotated webhook secret on $driver, $instances instance(
         .run((tx) =>
           t.app
             .get(WebhookEndpointsRepository)
-            .updateEndpoint(tx.manager, biz.id, endpoint, { previousSecretUntil: new Date() }),
+            .updateEndpoint(biz.id, endpoint, { previousSecretUntil: new Date() }, tx),
         );
       const endedAt = Date.now();
       const after = await queuedSince(endedAt);

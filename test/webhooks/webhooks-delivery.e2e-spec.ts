@@ -1,3 +1,4 @@
+import { Database } from '../../src/database/connection/read-routing';
 import { createHash } from 'node:crypto';
 import { addMember, createBusiness, createToken } from '../factories/tenancy.factory';
 import { asMember, asOwner, asPlatform, revoke, rotate } from '../harness/app/api';
@@ -163,7 +164,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     // Each worker holds the endpoint as it read it, enabled, and records its own 410.
     const stale = await t.app
       .get(WebhookEndpointsRepository)
-      .findEndpoint(null, biz.id, endpoint.id);
+      .findEndpoint(biz.id, endpoint.id, t.app.get(Database).primary);
     const gone = (): Outcome => ({
       message: {
         id: attempt.message_id,

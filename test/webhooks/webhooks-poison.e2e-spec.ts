@@ -114,10 +114,10 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
     const real = repo.recordAttempt.bind(repo);
     const refused = jest
       .spyOn(repo, 'recordAttempt')
-      .mockImplementation((em, attempt) =>
+      .mockImplementation((attempt, tx) =>
         attempt.endpointId === poisoned
           ? Promise.reject(new Error('the database refuses this row'))
-          : real(em, attempt),
+          : real(attempt, tx),
       );
     try {
       await revokeOne();
@@ -126,7 +126,7 @@ describe.each(DRIVERS)('a webhook batch with one poisoned attempt, on %s', (driv
       expect(await statusOf(plain)).toEqual([['delivered', 1]]);
       expect(sentTo('plain')).toHaveLength(1);
       // In the batch, then alone, then without the receiver's answer.
-      expect(refused.mock.calls.filter(([, a]) => a.endpointId === poisoned)).toHaveLength(3);
+      expect(refused.mock.calls.filter(([a]) => a.endpointId === poisoned)).toHaveLength(3);
       expect(await listAttempts(t, biz, poisoned)).toEqual([]);
     } finally {
       refused.mockRestore();

@@ -71,6 +71,16 @@ export abstract class Reader {
       : this.manager.createQueryBuilder(entity, alias!);
   }
 
+  /** `sql`'s named parameters (`:name`) spelled as the driver's own (`$1`, `?`), with their values. */
+  positional(sql: string, params: Record<string, unknown>): [string, unknown[]] {
+    const [text, values] = this.manager.connection.driver.escapeQueryWithParameters(
+      sql,
+      params,
+      {},
+    );
+    return [text, values as unknown[]];
+  }
+
   /** A raw statement, as TypeORM runs it (`EntityManager.query`): its rows, or the driver's result. */
   query<T = unknown>(sql: string, params?: unknown[]): Promise<T> {
     return this.manager.query<T>(sql, params);

@@ -68,7 +68,7 @@ export class WebhookAttemptRecorder {
    */
   async recordAll(outcomes: Outcome[]): Promise<void> {
     try {
-      await this.uow.run((tx) => this.record(tx, outcomes));
+      await this.uow.run((tx) => this.record(outcomes, tx));
       return;
     } catch (e) {
       this.logger.warn(
@@ -80,10 +80,10 @@ export class WebhookAttemptRecorder {
     let failure: unknown;
     for (const outcome of outcomes) {
       try {
-        await this.uow.run((tx) => this.record(tx, [outcome]));
+        await this.uow.run((tx) => this.record([outcome], tx));
       } catch {
         try {
-          await this.uow.run((tx) => this.record(tx, [withoutAnswer(outcome)]));
+          await this.uow.run((tx) => this.record([withoutAnswer(outcome)], tx));
         } catch (e) {
           unrecorded.push(outcome.message.id);
           failure = e;
@@ -102,7 +102,7 @@ export class WebhookAttemptRecorder {
    * Records the attempts and their consequences. Metrics are counted once it commits, and the
    * endpoints are not changed in memory, so a batch that rolls back can be recorded again.
    */
-  private async record(tx: Transaction, outcomes: Outcome[]): Promise<void> {
+  private async record(outcomes: Outcome[], tx: Transaction): Promise<void> {
     const count = (metric: () => void) => tx.afterCommit(metric);
     const disabled = new Set<string>();
     const recovered = new Set<string>();
@@ -110,33 +110,41 @@ export class WebhookAttemptRecorder {
     for (const { message, endpoint, result, at } of outcomes) {
       if (!endpoint || !result || disabled.has(endpoint.id)) {
         // Deleted or disabled meanwhile: nothing was sent, and nothing will be.
-        await this.messages.markDead(tx.manager, message);
+        await this.messages.markDead(message, tx);
         count(() => this.metrics.webhookDead(1));
         continue;
       }
-      await this.messages.recordAttempt(tx.manager, {
-        id: randomUUID(),
-        messageId: message.id,
-        endpointId: endpoint.id,
-        eventType: message.eventType,
-        attemptedAt: at,
-        statusCode: result.status,
-        latencyMs: Math.round(result.latencyMs),
-        responseBody: keptAnswer(result.body),
-        error: result.error,
-      });
+      await this.messages.recordAttempt(
+        {
+          id: randomUUID(),
+          messageId: message.id,
+          endpointId: endpoint.id,
+          eventType: message.eventType,
+          attemptedAt: at,
+          statusCode: result.status,
+          latencyMs: Math.round(result.latencyMs),
+          responseBody: keptAnswer(result.body),
+          error: result.error,
+        },
+        tx,
+      );
       const status = result.status ?? 0;
       if (status >= 200 && status < 300) {
         const delivered = new Date();
-        await this.messages.markDelivered(tx.manager, message, delivered);
+        await this.messages.markDelivered(message, delivered, tx);
         count(() => {
           this.metrics.webhookAttempt('delivered');
           this.metrics.webhookDelivered((delivered.getTime() - message.createdAt.getTime()) / 1000);
         });
         if (endpoint.failingSince && !recovered.has(endpoint.id)) {
-          await this.endpoints.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
-            failingSince: null,
-          });
+          await this.endpoints.updateEndpoint(
+            endpoint.chainId,
+            endpoint.id,
+            {
+              failingSince: null,
+            },
+            tx,
+          );
           recovered.add(endpoint.id);
         }
         failing.delete(endpoint.id);
@@ -144,7 +152,7 @@ export class WebhookAttemptRecorder {
       }
       if (status === 410) {
         count(() => this.metrics.webhookAttempt('gone'));
-        await this.disable(tx, endpoint, 'gone');
+        await this.disable(endpoint, 'gone', tx);
         disabled.add(endpoint.id);
         continue;
       }
@@ -152,10 +160,10 @@ export class WebhookAttemptRecorder {
       const delay = nextDelayMs(this.schedule, message.attempts, retryAfter);
       count(() => this.metrics.webhookAttempt('failed'));
       if (delay === null) {
-        await this.messages.markDead(tx.manager, message);
+        await this.messages.markDead(message, tx);
         count(() => this.metrics.webhookDead(1));
       } else {
-        await this.messages.reschedule(tx.manager, message, new Date(Date.now() + delay));
+        await this.messages.reschedule(message, new Date(Date.now() + delay), tx);
       }
       failing.set(endpoint.id, endpoint);
     }
@@ -163,14 +171,19 @@ export class WebhookAttemptRecorder {
       if (disabled.has(endpoint.id)) continue;
       const failingSince = recovered.has(endpoint.id) ? null : endpoint.failingSince;
       if (!failingSince) {
-        await this.endpoints.updateEndpoint(tx.manager, endpoint.chainId, endpoint.id, {
-          failingSince: new Date(),
-        });
+        await this.endpoints.updateEndpoint(
+          endpoint.chainId,
+          endpoint.id,
+          {
+            failingSince: new Date(),
+          },
+          tx,
+        );
       } else if (
         Date.now() - failingSince.getTime() >=
         this.config.WEBHOOK_DISABLE_AFTER_SECONDS * 1000
       ) {
-        await this.disable(tx, endpoint, 'failing');
+        await this.disable(endpoint, 'failing', tx);
       }
     }
   }
@@ -179,20 +192,12 @@ export class WebhookAttemptRecorder {
    * Disables an endpoint on its receiver's word (410) or after days of failures; audited, once:
    * an endpoint another worker (or an attempt recorded before) disabled is left as it is.
    */
-  private async disable(tx: Transaction, endpoint: WebhookEndpoint, cause: DisableCause) {
+  private async disable(endpoint: WebhookEndpoint, cause: DisableCause, tx: Transaction) {
     const now = new Date();
-    if (
-      !(await this.endpoints.disableIfEnabled(
-        tx.manager,
-        endpoint.chainId,
-        endpoint.id,
-        cause,
-        now,
-      ))
-    ) {
+    if (!(await this.endpoints.disableIfEnabled(endpoint.chainId, endpoint.id, cause, now, tx))) {
       return;
     }
-    const killed = (await this.messages.killPending(tx.manager, endpoint.id)).affected ?? 0;
+    const killed = (await this.messages.killPending(endpoint.id, tx)).affected ?? 0;
     tx.afterCommit(() => this.metrics.webhookDead(killed));
     // In the platform chain's name or the business's: the audit tap then queues
     // `webhook.disabled` to the chain's other endpoints (this one is disabled already).

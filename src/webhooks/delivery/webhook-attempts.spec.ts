@@ -1,4 +1,5 @@
 import type { AppConfig } from '../../config/app-config';
+import type { Database } from '../../database/connection/read-routing';
 import { WebhookAttempts } from './webhook-attempts';
 import type { WebhookClaims } from './webhook-claims';
 import type { WebhookEndpoint } from '../store/webhook-endpoint.entity';
@@ -34,6 +35,7 @@ describe(WebhookAttempts.name, () => {
       repo as unknown as WebhookEndpointsRepository,
       {} as WebhooksService,
       claims as unknown as WebhookClaims,
+      { primary: {} } as Database,
     );
   });
   afterEach(() => jest.useRealTimers());

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
@@ -50,6 +51,7 @@ export class WebhookAttempts {
     private readonly repo: WebhookEndpointsRepository,
     private readonly webhooks: WebhooksService,
     private readonly claims: WebhookClaims,
+    private readonly database: Database,
   ) {}
 
   /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
@@ -96,7 +98,7 @@ export class WebhookAttempts {
     const read: EndpointRead = {
       at: now,
       after: this.claims.claimsCommitted,
-      row: this.repo.findEndpointAnyChain(id),
+      row: this.repo.findEndpointAnyChain(id, this.database.primary),
     };
     // A read that fails is not kept: the next send reads again.
     read.row.catch(() => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
-import { dbTime } from '../../database/db-time';
-import { UnitOfWork } from '../../database/units/unit-of-work';
+import { DataSource, In } from 'typeorm';
+import type { Reader } from '../../database/units/reader';
+import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { WebhookMessage } from '../store/webhook-message.entity';
 import type { DueMessage, SendSlots } from './send-slots';
 import type { ClaimedMessage } from '../store/webhook-messages.repository';
@@ -56,9 +56,9 @@ export class WebhookClaims {
   ): Promise<{ taken: Taken[]; more: boolean }> {
     const chosen: DueMessage[] = [];
     const claimed = await this.uow.run(async (tx) => {
-      if (back.length > 0) await this.handBack(tx.manager, back, now);
-      chosen.push(...slots.pick(await this.walk(tx.manager, now, perEndpoint, slots)));
-      return this.take(tx.manager, chosen, now, leaseUntil);
+      if (back.length > 0) await this.handBack(back, now, tx);
+      chosen.push(...slots.pick(await this.walk(now, perEndpoint, slots, tx)));
+      return this.take(chosen, now, leaseUntil, tx);
     });
     const failing = new Map(chosen.map((m) => [m.endpointId, m.failing]));
     const claim = claimed.length > 0 ? ++this.committed : this.committed;
@@ -82,7 +82,7 @@ export class WebhookClaims {
 
   /** Hands back messages in a transaction of their own (a worker that stops). */
   handBackNow(messages: readonly TakenRow[], now: Date): Promise<void> {
-    return this.uow.run((tx) => this.handBack(tx.manager, messages, now));
+    return this.uow.run((tx) => this.handBack(messages, now, tx));
   }
 
   /**
@@ -92,14 +92,14 @@ export class WebhookClaims {
    * more are not read.
    */
   private async walk(
-    em: EntityManager,
     now: Date,
     perEndpoint: number,
     slots: SendSlots<ClaimedMessage>,
+    db: Reader,
   ): Promise<DueMessage[]> {
     const skip = slots.fullEndpoints();
     const read = (after: string | null, count: number) =>
-      this.dueByEndpoint(em, now, after, count, perEndpoint, skip);
+      this.dueByEndpoint(now, after, count, perEndpoint, skip, db);
     const first = await read(this.cursor, ENDPOINTS_PER_CLAIM);
     if (first.endpoints.length === ENDPOINTS_PER_CLAIM) {
       this.cursor = first.endpoints[first.endpoints.length - 1];
@@ -124,12 +124,12 @@ export class WebhookClaims {
    * (`ix_webhook_messages_pending`), so the cost grows with the endpoints read, not the backlog.
    */
   async dueByEndpoint(
-    em: EntityManager,
     now: Date,
     after: string | null,
     endpoints: number,
     perEndpoint: number,
     skip: readonly string[],
+    db: Reader,
   ): Promise<{ messages: DueMessage[]; endpoints: string[] }> {
     const pg = this.pg;
     const params: unknown[] = [];
@@ -138,7 +138,7 @@ export class WebhookClaims {
       params.push(value);
       return pg ? `$${params.length}::${pgType}` : '?';
     };
-    const at = dbTime(em, now);
+    const at = db.time(now);
     // The next endpoint with a due message after `id`: one step down the pending index.
     const nextAfter = (id: () => string) =>
       'SELECT x.endpoint_id FROM webhook_messages x ' +
@@ -167,14 +167,16 @@ export class WebhookClaims {
       'm.chain_id AS "chainId", m.next_attempt_at AS "nextAttemptAt", ' +
       'EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.id AND e.failing_since IS NOT NULL) ' +
       `AS failing FROM d ${messages} ORDER BY d.id, m.next_attempt_at, m.id`;
-    const rows: {
-      walked: string;
-      id: string | null;
-      endpointId: string;
-      chainId: string;
-      nextAttemptAt: Date | string;
-      failing: boolean | number;
-    }[] = await em.query(sql, params);
+    const rows = await db.query<
+      {
+        walked: string;
+        id: string | null;
+        endpointId: string;
+        chainId: string;
+        nextAttemptAt: Date | string;
+        failing: boolean | number;
+      }[]
+    >(sql, params);
     const walked = [...new Set(rows.map((r) => r.walked))];
     const due = rows.flatMap((r) =>
       r.id === null
@@ -203,10 +205,10 @@ export class WebhookClaims {
    * message to be taken again once the lease ends, with the same id.
    */
   async take(
-    em: EntityManager,
     chosen: readonly DueMessage[],
     now: Date,
     leaseUntil: Date,
+    tx: Transaction,
   ): Promise<TakenRow[]> {
     if (chosen.length === 0) return [];
     const wanted = new Map<string, number>();
@@ -215,8 +217,8 @@ export class WebhookClaims {
       `${m}id, ${m}endpoint_id AS "endpointId", ${m}chain_id AS "chainId", ` +
       `${m}event_type AS "eventType", ${m}payload, ${m}attempts, ${m}created_at AS "createdAt"`;
     type Row = Omit<TakenRow, 'leaseUntil'> & { due?: Date };
-    const result: unknown[] = this.pg
-      ? await em.query(
+    const result = this.pg
+      ? await tx.query<unknown[]>(
           `UPDATE webhook_messages m SET next_attempt_at = $2, attempts = m.attempts + 1
            FROM (SELECT x.id, x.next_attempt_at FROM unnest($3::uuid[], $4::int[]) AS w(endpoint_id, n)
                  CROSS JOIN LATERAL (
@@ -228,11 +230,11 @@ export class WebhookClaims {
            RETURNING ${columns('m.')}, taken.next_attempt_at AS due`,
           [now, leaseUntil, [...wanted.keys()], [...wanted.values()]],
         )
-      : await em.query(
+      : await tx.query<unknown[]>(
           `UPDATE webhook_messages SET next_attempt_at = ?, attempts = attempts + 1
            WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' AND next_attempt_at <= ?
            RETURNING ${columns('')}`,
-          [dbTime(em, leaseUntil), JSON.stringify(chosen.map((m) => m.id)), dbTime(em, now)],
+          [tx.time(leaseUntil), JSON.stringify(chosen.map((m) => m.id)), tx.time(now)],
         );
     // TypeORM answers an UPDATE on PostgreSQL with [rows, count], and on SQLite with the rows.
     const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
@@ -260,13 +262,13 @@ export class WebhookClaims {
    * a worker that stops): due again at `now`, their attempt uncounted. Only while their lease
    * holds: one given up, redelivered or taken again meanwhile is left as it is.
    */
-  async handBack(em: EntityManager, messages: readonly TakenRow[], now: Date): Promise<void> {
+  async handBack(messages: readonly TakenRow[], now: Date, tx: Transaction): Promise<void> {
     const byLease = new Map<number, string[]>();
     for (const m of messages) {
       byLease.set(m.leaseUntil.getTime(), [...(byLease.get(m.leaseUntil.getTime()) ?? []), m.id]);
     }
     for (const [lease, ids] of byLease) {
-      await em.update(
+      await tx.update(
         WebhookMessage,
         { id: In(ids), status: 'pending', nextAttemptAt: new Date(lease) },
         { nextAttemptAt: now, attempts: () => 'attempts - 1' },

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { loggableError } from '../../common/errors/safe-error';
@@ -68,6 +69,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     private readonly metrics: Metrics,
     events: DomainEvents,
     outbox: WebhookOutbox,
+    private readonly database: Database,
   ) {
     this.claiming = new WebhookClaimPass(config, claims, this.logger, (m) => this.launch(m));
     this.recording = new Serial(
@@ -226,7 +228,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     if (!this.metrics.enabled || this.counting) return;
     this.counting = true;
     this.repo
-      .countPending()
+      .countPending(this.database.primary)
       .then((n) => (this.backlog = n))
       .catch(() => undefined)
       .finally(() => (this.counting = false));

@@ -19,7 +19,7 @@ import { AUDIT_EVENT_TYPE, receivesAudit } from './webhook-policy';
 import { seal, secretsKeyOf } from '../signing/webhook-secret-box';
 import { generateSecret } from '../signing/webhook-signature';
 import { WebhookSigningKeys } from '../signing/webhook-signing-keys';
-import { endpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
+import { endpointOrFail, lockedEndpointOrFail, mayTouchAudit } from './webhook-endpoint-access';
 import { holdsAuditData, readsAuditLog } from './webhook-personal-data';
 import {
   resolveTarget,
@@ -37,7 +37,7 @@ import {
 } from '../webhooks.events';
 import { WebhookEndpointsRepository } from '../store/webhook-endpoints.repository';
 import { WebhookMessagesRepository } from '../store/webhook-messages.repository';
-import { ReadRouting } from '../../database/connection/read-routing';
+import { Database, ReadRouting } from '../../database/connection/read-routing';
 
 /** Endpoints per business (and for the platform). */
 export const MAX_ENDPOINTS = 20;
@@ -72,6 +72,7 @@ export class WebhooksService {
     /** Each business's v1a keys, for the worker that signs with them. */
     readonly signingKeys: WebhookSigningKeys,
     private readonly reads: ReadRouting,
+    private readonly database: Database,
   ) {
     this.policy = {
       allowHttp: config.WEBHOOK_ALLOW_HTTP,
@@ -96,7 +97,9 @@ export class WebhooksService {
   }
 
   async get(chainId: string, id: string): Promise<WebhookViewDto> {
-    return WebhookViewDto.of(await endpointOrFail(this.endpoints, null, chainId, id));
+    return WebhookViewDto.of(
+      await endpointOrFail(this.endpoints, chainId, id, this.database.primary),
+    );
   }
 
   async create(
@@ -110,7 +113,7 @@ export class WebhooksService {
     return this.uow.run(async (tx) => {
       // The count and the insert are one step, so two racing creates cannot pass the cap.
       await holdKeyLock(`webhook-endpoints:${chainId}`, 'exclusive', tx);
-      const count = await this.endpoints.countEndpoints(tx.manager, chainId);
+      const count = await this.endpoints.countEndpoints(chainId, tx);
       if (count >= MAX_ENDPOINTS) {
         throw new WebhookError('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS} endpoints`);
       }
@@ -135,7 +138,7 @@ export class WebhooksService {
         createdAt: now,
         updatedAt: now,
       };
-      await this.endpoints.insertEndpoint(tx.manager, endpoint);
+      await this.endpoints.insertEndpoint(endpoint, tx);
       await tx.publish(new WebhookCreatedEvent(ctx.author, endpointRef(endpoint), dto.event_types));
       return {
         ...WebhookViewDto.of(endpoint, now),
@@ -152,7 +155,7 @@ export class WebhooksService {
   ): Promise<WebhookViewDto> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       // A new URL would also be sent what waits for the old one: audit events included, that an
       // earlier change of types left queued.
       const touchesAudit =
@@ -160,7 +163,7 @@ export class WebhooksService {
         receivesAudit(dto.event_types ?? []) ||
         (dto.url !== undefined &&
           dto.url !== endpoint.url &&
-          (await this.messages.holdsMessage(tx.manager, chainId, id, AUDIT_EVENT_TYPE, 'pending')));
+          (await this.messages.holdsMessage(chainId, id, AUDIT_EVENT_TYPE, 'pending', null, tx)));
       mayTouchAudit(ctx, 'update', touchesAudit);
       const now = new Date();
       const patch: Partial<WebhookEndpoint> = {};
@@ -180,7 +183,7 @@ export class WebhooksService {
       }
       if (dto.enabled === false && endpoint.disabledAt === null) {
         Object.assign(patch, { disabledAt: now, disabledReason: 'requested' });
-        await this.messages.killPending(tx.manager, endpoint.id);
+        await this.messages.killPending(endpoint.id, tx);
       }
       if (dto.enabled === true && endpoint.disabledAt !== null) {
         Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
@@ -188,7 +191,7 @@ export class WebhooksService {
       const changed = changedFields(patch);
       if (changed.length === 0) return WebhookViewDto.of(endpoint, now);
       patch.updatedAt = now;
-      await this.endpoints.updateEndpoint(tx.manager, chainId, id, patch);
+      await this.endpoints.updateEndpoint(chainId, id, patch, tx);
       const updated = { ...endpoint, ...patch };
       await tx.publish(new WebhookUpdatedEvent(ctx.author, endpointRef(updated), changed));
       return WebhookViewDto.of(updated, now);
@@ -197,9 +200,9 @@ export class WebhooksService {
 
   delete(ctx: RequestContext, chainId: string, id: string): Promise<WebhookViewDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       mayTouchAudit(ctx, 'delete', holdsAuditData(endpoint));
-      await this.endpoints.deleteEndpoint(tx.manager, chainId, id);
+      await this.endpoints.deleteEndpoint(chainId, id, tx);
       await tx.publish(new WebhookDeletedEvent(ctx.author, endpointRef(endpoint)));
       return WebhookViewDto.of(endpoint);
     });
@@ -209,7 +212,7 @@ export class WebhooksService {
   rotateSecret(ctx: RequestContext, chainId: string, id: string): Promise<RotatedWebhookSecretDto> {
     const key = this.sealingKey();
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       mayTouchAudit(ctx, 'rotate_secret', holdsAuditData(endpoint));
       if (endpoint.signatureScheme === 'v1a') throw new WebhookError('WEBHOOK_KEY_SIGNED');
       const now = new Date();
@@ -221,7 +224,7 @@ export class WebhooksService {
         previousSecretUntil: until,
         updatedAt: now,
       };
-      await this.endpoints.updateEndpoint(tx.manager, chainId, id, patch);
+      await this.endpoints.updateEndpoint(chainId, id, patch, tx);
       await tx.publish(
         new WebhookSecretRotatedEvent(ctx.author, endpointRef(endpoint), until.toISOString()),
       );

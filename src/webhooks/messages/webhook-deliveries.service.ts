@@ -3,7 +3,11 @@ import type { RequestContext } from '../../auth/request-context';
 import { Page, PageQueryDto, paginate } from '../../common/validation/pagination';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { QueuedMessageDto, RecoveredDto, WebhookAttemptDto } from '../dto/webhook.dto';
-import { endpointOrFail, mayTouchAudit } from '../endpoints/webhook-endpoint-access';
+import {
+  endpointOrFail,
+  lockedEndpointOrFail,
+  mayTouchAudit,
+} from '../endpoints/webhook-endpoint-access';
 import { WebhookError } from '../webhook-error';
 import { payloadOf, TEST_EVENT_TYPE } from '../webhook-event-types';
 import { messageId } from '../store/webhook-message.entity';
@@ -11,7 +15,7 @@ import { holdsAuditData } from '../endpoints/webhook-personal-data';
 import { AUDIT_EVENT_TYPE } from '../endpoints/webhook-policy';
 import { WebhookEndpointsRepository } from '../store/webhook-endpoints.repository';
 import { WebhookMessagesRepository } from '../store/webhook-messages.repository';
-import { ReadRouting } from '../../database/connection/read-routing';
+import { Database, ReadRouting } from '../../database/connection/read-routing';
 
 /**
  * An endpoint's messages: its delivery attempts read, and a message sent again, the given-up ones
@@ -25,6 +29,7 @@ export class WebhookDeliveriesService {
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly messages: WebhookMessagesRepository,
     private readonly reads: ReadRouting,
+    private readonly database: Database,
   ) {}
 
   async deliveries(
@@ -34,7 +39,7 @@ export class WebhookDeliveriesService {
     query: PageQueryDto,
   ): Promise<Page<WebhookAttemptDto>> {
     // Whether the endpoint is there is read on the primary; its attempts may come from a replica.
-    await endpointOrFail(this.endpoints, null, chainId, id);
+    await endpointOrFail(this.endpoints, chainId, id, this.database.primary);
     return this.reads.read(readerId, (from) =>
       paginate(
         query,
@@ -56,8 +61,8 @@ export class WebhookDeliveriesService {
     message: string,
   ): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
-      const found = await this.messages.findMessage(tx.manager, chainId, id, message);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
+      const found = await this.messages.findMessage(chainId, id, message, tx);
       if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
       mayTouchAudit(
         ctx,
@@ -65,7 +70,7 @@ export class WebhookDeliveriesService {
         holdsAuditData(endpoint) || found.eventType === AUDIT_EVENT_TYPE,
       );
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      await this.messages.requeue(tx.manager, chainId, id, message, new Date());
+      await this.messages.requeue(chainId, id, message, new Date(), tx);
       return { message_id: found.id, event_type: found.eventType };
     });
   }
@@ -78,28 +83,15 @@ export class WebhookDeliveriesService {
     since: Date,
   ): Promise<RecoveredDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       mayTouchAudit(
         ctx,
         'recover',
         holdsAuditData(endpoint) ||
-          (await this.messages.holdsMessage(
-            tx.manager,
-            chainId,
-            id,
-            AUDIT_EVENT_TYPE,
-            'dead',
-            since,
-          )),
+          (await this.messages.holdsMessage(chainId, id, AUDIT_EVENT_TYPE, 'dead', since, tx)),
       );
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
-      const requeued = await this.messages.requeueDeadSince(
-        tx.manager,
-        chainId,
-        id,
-        since,
-        new Date(),
-      );
+      const requeued = await this.messages.requeueDeadSince(chainId, id, since, new Date(), tx);
       return { requeued };
     });
   }
@@ -107,7 +99,7 @@ export class WebhookDeliveriesService {
   /** Queues a `webhook.test` message to this endpoint alone, now; 409 while it is disabled. */
   async sendTest(ctx: RequestContext, chainId: string, id: string): Promise<QueuedMessageDto> {
     return this.uow.run(async (tx) => {
-      const endpoint = await endpointOrFail(this.endpoints, tx, chainId, id);
+      const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       mayTouchAudit(ctx, 'test', holdsAuditData(endpoint));
       if (endpoint.disabledAt) throw new WebhookError('WEBHOOK_DISABLED');
       const now = new Date();
@@ -123,7 +115,7 @@ export class WebhookDeliveriesService {
         createdAt: now,
         deliveredAt: null,
       };
-      await this.messages.enqueue(tx.manager, [message]);
+      await this.messages.enqueue([message], tx);
       return { message_id: message.id, event_type: message.eventType };
     });
   }

@@ -1,5 +1,5 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { RequestContext } from '../../auth/request-context';
 import { WebhookMessageDto } from '../dto/webhook-message.dto';
 import { mayTouchAudit } from '../endpoints/webhook-endpoint-access';
@@ -13,9 +13,9 @@ import { WebhookMessagesRepository } from '../store/webhook-messages.repository'
 @Injectable()
 export class WebhookMessagesService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly messages: WebhookMessagesRepository,
+    private readonly database: Database,
   ) {}
 
   /**
@@ -29,10 +29,10 @@ export class WebhookMessagesService {
     endpointId: string,
     messageId: string,
   ): Promise<WebhookMessageDto> {
-    const em = this.dataSource.manager;
-    const endpoint = await this.endpoints.findEndpoint(em, chainId, endpointId);
+    const db = this.database.primary;
+    const endpoint = await this.endpoints.findEndpoint(chainId, endpointId, db);
     if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
-    const found = await this.messages.findMessage(em, chainId, endpointId, messageId);
+    const found = await this.messages.findMessage(chainId, endpointId, messageId, db);
     if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');
     mayTouchAudit(ctx, 'message', holdsAuditData(endpoint) || found.eventType === AUDIT_EVENT_TYPE);
     return WebhookMessageDto.of(found);

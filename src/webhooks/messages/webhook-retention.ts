@@ -55,9 +55,7 @@ export class WebhookRetention implements OnModuleDestroy {
   private async deleteBefore(cutoff: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const batch = await this.uow.run((tx) =>
-        this.repo.deleteFinishedBefore(tx.manager, cutoff, BATCH),
-      );
+      const batch = await this.uow.run((tx) => this.repo.deleteFinishedBefore(cutoff, BATCH, tx));
       deleted += batch;
       if (batch < BATCH || this.stopped) return deleted;
     }

@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { RequestContext } from '../../auth/request-context';
@@ -38,6 +39,7 @@ export class WebhookSigningKeys {
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly generations: WebhookKeyGenerations,
+    private readonly database: Database,
   ) {}
 
   /**
@@ -45,14 +47,14 @@ export class WebhookSigningKeys {
    * a rotation) the one it replaced, so a receiver that pinned either verifies.
    */
   async signers(chainId: string, at: Date): Promise<WebhookSigningKey[]> {
-    const row = await this.generations.find(null, chainId);
+    const row = await this.generations.find(chainId, this.database.primary);
     return this.inUse(chainId, row, at).map((k) => k.key);
   }
 
   /** The chain's keys in use, for its owners and admins to pin. */
   async view(chainId: string): Promise<WebhookSigningKeysDto> {
     this.secretsKey();
-    const row = await this.generations.find(null, chainId);
+    const row = await this.generations.find(chainId, this.database.primary);
     return viewOf(this.inUse(chainId, row, new Date()));
   }
 
@@ -62,10 +64,10 @@ export class WebhookSigningKeys {
     return this.uow.run(async (tx) => {
       // Two rotations at once would both read generation n: one after the other, they make n+2.
       await holdKeyLock(`webhook-key:${chainId}`, 'exclusive', tx);
-      const before = await this.generations.find(tx.manager, chainId);
+      const before = await this.generations.find(chainId, tx);
       const now = new Date();
       const row = { chainId, generation: (before?.generation ?? 0) + 1, rotatedAt: now };
-      await this.generations.save(tx.manager, row);
+      await this.generations.save(row, tx);
       const keys = this.inUse(chainId, row, now);
       await tx.publish(
         new WebhookKeyRotatedEvent(

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { IsNull } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { keysetPage } from '../../database/keyset';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookMessage } from './webhook-message.entity';
-import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 /**
  * Webhook endpoints. Every read of one chain's rows takes its id first (a business id, or the
@@ -13,43 +14,41 @@ import type { ReadSource } from '../../database/connection/read-routing';
  */
 @Injectable()
 export class WebhookEndpointsRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  listEndpoints(chainId: string, limit: number, after: Keyset | null, from: ReadSource) {
+  listEndpoints(chainId: string, limit: number, after: Keyset | null, db: Reader) {
     assertBusinessId(chainId);
-    const qb = from.manager
+    const qb = db
       .createQueryBuilder(WebhookEndpoint, 'e')
       .where('e.chainId = :chainId', { chainId });
     return keysetPage(qb, 'e.createdAt', 'e.id', limit, after).getMany();
   }
 
-  findEndpoint(em: EntityManager | null, chainId: string, id: string) {
+  findEndpoint(chainId: string, id: string, db: Reader) {
     assertBusinessId(chainId);
-    return (em ?? this.dataSource.manager).findOneBy(WebhookEndpoint, { chainId, id });
+    return db.findOneBy(WebhookEndpoint, { chainId, id });
   }
 
   /** An endpoint by id alone, for the workers, which read across chains. */
-  findEndpointAnyChain(id: string) {
-    return this.dataSource.manager.findOneBy(WebhookEndpoint, { id });
+  findEndpointAnyChain(id: string, db: Reader) {
+    return db.findOneBy(WebhookEndpoint, { id });
   }
 
-  countEndpoints(em: EntityManager, chainId: string) {
+  countEndpoints(chainId: string, db: Reader) {
     assertBusinessId(chainId);
-    return em.countBy(WebhookEndpoint, { chainId });
+    return db.countBy(WebhookEndpoint, { chainId });
   }
 
-  insertEndpoint(em: EntityManager, endpoint: WebhookEndpoint) {
-    return em.insert(WebhookEndpoint, endpoint);
+  insertEndpoint(endpoint: WebhookEndpoint, tx: Transaction) {
+    return tx.insert(WebhookEndpoint, endpoint);
   }
 
   updateEndpoint(
-    em: EntityManager,
     chainId: string,
     id: string,
     patch: Partial<Omit<WebhookEndpoint, 'id' | 'chainId'>>,
+    tx: Transaction,
   ) {
     assertBusinessId(chainId);
-    return em.update(WebhookEndpoint, { chainId, id }, patch);
+    return tx.update(WebhookEndpoint, { chainId, id }, patch);
   }
 
   /**
@@ -57,14 +56,14 @@ export class WebhookEndpointsRepository {
    * of two workers (or two attempts of one batch) that both find it gone, one tells of it.
    */
   async disableIfEnabled(
-    em: EntityManager,
     chainId: string,
     id: string,
     reason: string,
     at: Date,
+    tx: Transaction,
   ): Promise<boolean> {
     assertBusinessId(chainId);
-    const result = await em.update(
+    const result = await tx.update(
       WebhookEndpoint,
       { chainId, id, disabledAt: IsNull() },
       { disabledAt: at, disabledReason: reason, updatedAt: at },
@@ -73,9 +72,9 @@ export class WebhookEndpointsRepository {
   }
 
   /** Deletes an endpoint; its undelivered messages die with it, its history stays listed. */
-  async deleteEndpoint(em: EntityManager, chainId: string, id: string): Promise<void> {
+  async deleteEndpoint(chainId: string, id: string, tx: Transaction): Promise<void> {
     assertBusinessId(chainId);
-    await em.update(WebhookMessage, { endpointId: id, status: 'pending' }, { status: 'dead' });
-    await em.delete(WebhookEndpoint, { chainId, id });
+    await tx.update(WebhookMessage, { endpointId: id, status: 'pending' }, { status: 'dead' });
+    await tx.delete(WebhookEndpoint, { chainId, id });
   }
 }

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { WebhookKeyGeneration } from './webhook-key-generation.entity';
 
 /** The generation each chain's v1a key is at (no row: 0). Every read takes the chain's id first. */
 @Injectable()
 export class WebhookKeyGenerations {
-  constructor(private readonly dataSource: DataSource) {}
-
-  find(em: EntityManager | null, chainId: string): Promise<WebhookKeyGeneration | null> {
+  find(chainId: string, db: Reader): Promise<WebhookKeyGeneration | null> {
     assertBusinessId(chainId);
-    return (em ?? this.dataSource.manager).findOneBy(WebhookKeyGeneration, { chainId });
+    return db.findOneBy(WebhookKeyGeneration, { chainId });
   }
 
-  async save(em: EntityManager, row: WebhookKeyGeneration): Promise<void> {
+  async save(row: WebhookKeyGeneration, tx: Transaction): Promise<void> {
     assertBusinessId(row.chainId);
-    await em.upsert(WebhookKeyGeneration, row, ['chainId']);
+    await tx.upsert(WebhookKeyGeneration, row, ['chainId']);
   }
 }

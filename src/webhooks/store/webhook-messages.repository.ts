@@ -6,7 +6,8 @@ import { dbTime } from '../../database/db-time';
 import { txRun } from '../../database/units/tx-statements';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
-import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 
 /** A message a worker has taken, with what the attempt needs. */
 export interface ClaimedMessage {
@@ -42,8 +43,8 @@ export class WebhookMessagesRepository {
   // ── the outbox ─────────────────────────────────────────────────────────────────────────
 
   /** Queues messages in one INSERT, reading nothing back (the rows have no generated column). */
-  async enqueue(em: EntityManager, messages: WebhookMessage[]): Promise<void> {
-    await em
+  async enqueue(messages: WebhookMessage[], tx: Transaction): Promise<void> {
+    await tx
       .createQueryBuilder()
       .insert()
       .into(WebhookMessage)
@@ -103,32 +104,32 @@ export class WebhookMessagesRepository {
   }
 
   /** Messages waiting for delivery, due or not, across every chain (for /metrics). */
-  countPending(): Promise<number> {
-    return this.dataSource.manager.countBy(WebhookMessage, { status: 'pending' });
+  countPending(db: Reader): Promise<number> {
+    return db.countBy(WebhookMessage, { status: 'pending' });
   }
 
   // What an attempt came to. Each is written only while the message's next attempt is still the
   // claim's lease: a redeliver that queued it again while the attempt was in flight (its next
   // attempt now) wins, and the message is sent again rather than marked delivered or dead over.
 
-  markDelivered(em: EntityManager, message: ClaimedMessage, at: Date) {
-    return em.update(
+  markDelivered(message: ClaimedMessage, at: Date, tx: Transaction) {
+    return tx.update(
       WebhookMessage,
       { id: message.id, nextAttemptAt: message.leaseUntil },
       { status: 'delivered', deliveredAt: at },
     );
   }
 
-  reschedule(em: EntityManager, message: ClaimedMessage, at: Date) {
-    return em.update(
+  reschedule(message: ClaimedMessage, at: Date, tx: Transaction) {
+    return tx.update(
       WebhookMessage,
       { id: message.id, status: 'pending', nextAttemptAt: message.leaseUntil },
       { nextAttemptAt: at },
     );
   }
 
-  markDead(em: EntityManager, message: ClaimedMessage) {
-    return em.update(
+  markDead(message: ClaimedMessage, tx: Transaction) {
+    return tx.update(
       WebhookMessage,
       { id: message.id, nextAttemptAt: message.leaseUntil },
       { status: 'dead' },
@@ -136,13 +137,13 @@ export class WebhookMessagesRepository {
   }
 
   /** Every undelivered message of an endpoint dies with it when it is disabled. */
-  killPending(em: EntityManager, endpointId: string) {
-    return em.update(WebhookMessage, { endpointId, status: 'pending' }, { status: 'dead' });
+  killPending(endpointId: string, tx: Transaction) {
+    return tx.update(WebhookMessage, { endpointId, status: 'pending' }, { status: 'dead' });
   }
 
-  findMessage(em: EntityManager, chainId: string, endpointId: string, id: string) {
+  findMessage(chainId: string, endpointId: string, id: string, db: Reader) {
     assertBusinessId(chainId);
-    return em.findOneBy(WebhookMessage, { chainId, endpointId, id });
+    return db.findOneBy(WebhookMessage, { chainId, endpointId, id });
   }
 
   /**
@@ -150,15 +151,15 @@ export class WebhookMessagesRepository {
    * when given): one row at most is read.
    */
   async holdsMessage(
-    em: EntityManager,
     chainId: string,
     endpointId: string,
     eventType: string,
     status: 'pending' | 'dead',
-    since?: Date,
+    since: Date | null,
+    db: Reader,
   ): Promise<boolean> {
     assertBusinessId(chainId);
-    const qb = em
+    const qb = db
       .createQueryBuilder(WebhookMessage, 'm')
       .select('m.id')
       .where('m.chainId = :chainId AND m.endpointId = :endpointId', { chainId, endpointId })
@@ -168,9 +169,9 @@ export class WebhookMessagesRepository {
   }
 
   /** Queues a message again, now; it keeps its id, so a receiver that had it can drop it. */
-  requeue(em: EntityManager, chainId: string, endpointId: string, id: string, at: Date) {
+  requeue(chainId: string, endpointId: string, id: string, at: Date, tx: Transaction) {
     assertBusinessId(chainId);
-    return em.update(
+    return tx.update(
       WebhookMessage,
       { chainId, endpointId, id },
       { status: 'pending', nextAttemptAt: at, deliveredAt: null },
@@ -179,14 +180,14 @@ export class WebhookMessagesRepository {
 
   /** Queues again, from their first attempt, an endpoint's messages given up on since `since`. */
   async requeueDeadSince(
-    em: EntityManager,
     chainId: string,
     endpointId: string,
     since: Date,
     at: Date,
+    tx: Transaction,
   ): Promise<number> {
     assertBusinessId(chainId);
-    const result = await em
+    const result = await tx
       .createQueryBuilder()
       .update(WebhookMessage)
       .set({ status: 'pending', attempts: 0, nextAttemptAt: at })
@@ -206,29 +207,28 @@ export class WebhookMessagesRepository {
    * attempt: each claim moves it past the attempt it makes, and a redeliver or recover to now, so
    * a message older than the cutoff but sent again since stays. Pending messages always stay.
    */
-  async deleteFinishedBefore(em: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    const at = dbTime(em, cutoff);
+  async deleteFinishedBefore(cutoff: Date, limit: number, tx: Transaction): Promise<number> {
+    const at = tx.time(cutoff);
     const finished =
       "status IN ('delivered', 'dead') AND next_attempt_at < :at AND created_at < :at";
     // The outer condition again: a message queued once more since the inner read is kept.
-    const [sql, params] = em.connection.driver.escapeQueryWithParameters(
+    const [sql, params] = tx.positional(
       `DELETE FROM webhook_messages WHERE ${finished} AND id IN ` +
         `(SELECT id FROM webhook_messages WHERE ${finished} LIMIT :limit) RETURNING id`,
       { at, limit },
-      {},
     );
-    const result: unknown[] = await em.query(sql, params);
+    const result = await tx.query<unknown[]>(sql, params);
     // TypeORM answers a DELETE … RETURNING on PostgreSQL with [rows, count], on SQLite the rows.
     const rows = (Array.isArray(result[0]) ? result[0] : result) as { id: string }[];
     const ids = rows.map((r) => r.id);
-    if (ids.length > 0) await em.delete(WebhookAttempt, { messageId: In(ids) });
+    if (ids.length > 0) await tx.delete(WebhookAttempt, { messageId: In(ids) });
     return ids.length;
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
 
-  recordAttempt(em: EntityManager, attempt: WebhookAttempt) {
-    return em.insert(WebhookAttempt, attempt);
+  recordAttempt(attempt: WebhookAttempt, tx: Transaction) {
+    return tx.insert(WebhookAttempt, attempt);
   }
 
   /** An endpoint's attempts, newest first. */
@@ -237,10 +237,10 @@ export class WebhookMessagesRepository {
     endpointId: string,
     limit: number,
     after: Keyset | null,
-    from: ReadSource,
+    db: Reader,
   ) {
     assertBusinessId(chainId);
-    const qb = from.manager
+    const qb = db
       .createQueryBuilder(WebhookAttempt, 'a')
       .innerJoin(WebhookEndpoint, 'e', 'e.id = a.endpointId AND e.chainId = :chainId', {
         chainId,
