@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { loggableError } from '../../common/errors/safe-error';
@@ -58,6 +59,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     private readonly tree: AuditTreeRepository,
     private readonly signer: AuditSigner,
     events: DomainEvents,
+    private readonly database: Database,
   ) {
     events.subscribe([...auditedEventClasses()], () => this.afterCommit());
   }
@@ -105,7 +107,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   async growLagging(): Promise<number> {
     let added = 0;
     let batches = 0;
-    for (const chainId of await this.tree.lagging(CHAINS_PER_TURN)) {
+    for (const chainId of await this.tree.lagging(CHAINS_PER_TURN, this.database.primary)) {
       while (batches++ < GROW_BATCHES_PER_TURN) {
         const grew = await this.uow.run((tx) => this.growBatch(tx.manager, chainId));
         added += grew;
@@ -119,7 +121,11 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     const head = await this.appender.lockHead(em, chainId);
     if (!head || head.treeSize >= head.seq) return 0;
     const upToSeq = Math.min(head.seq, head.treeSize + GROW_BATCH);
-    const rows = await this.audit.rowsOfAnyChain(chainId, { afterSeq: head.treeSize, upToSeq });
+    const rows = await this.audit.rowsOfAnyChain(
+      chainId,
+      { afterSeq: head.treeSize, upToSeq },
+      this.database.primary,
+    );
     const leaves = [];
     for (const row of rows) {
       // A gap means rows are missing: the tree stops short, and verify reports the chain.
@@ -145,16 +151,20 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
   private signDue(now: Date): Promise<number> {
     return this.uow.run(async (tx) => {
       if (!(await tryKeyLock(SIGNER_LOCK, tx))) return 0;
-      const heads = await this.tree.unsignedHeads(CHAINS_PER_TURN);
-      const latest = await this.tree.latestCheckpoints(heads.map((h) => h.chainId));
+      const heads = await this.tree.unsignedHeads(CHAINS_PER_TURN, this.database.primary);
+      const latest = await this.tree.latestCheckpoints(
+        heads.map((h) => h.chainId),
+        this.database.primary,
+      );
       const firsts = await this.tree.firstEventsAt(
         heads.filter((h) => !latest.has(h.chainId)).map((h) => h.chainId),
+        this.database.primary,
       );
       let signed = 0;
       for (const head of heads) {
         const last = latest.get(head.chainId);
         if (!this.due(head, last, firsts.get(head.chainId) ?? null, now)) continue;
-        await this.tree.saveCheckpoint(tx.manager, this.checkpointOf(head, now));
+        await this.tree.saveCheckpoint(this.checkpointOf(head, now), tx);
         signed++;
       }
       return signed;

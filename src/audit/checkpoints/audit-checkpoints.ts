@@ -1,3 +1,4 @@
+import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { Page } from '../../common/validation/pagination';
@@ -40,6 +41,7 @@ export class AuditCheckpoints {
   constructor(
     private readonly tree: AuditTreeRepository,
     private readonly signer: AuditSigner,
+    private readonly database: Database,
   ) {}
 
   /** The verifier key text, for anyone: a key that is not secret, and says who signs. */
@@ -51,7 +53,7 @@ export class AuditCheckpoints {
 
   /** The latest signed checkpoint's note. */
   async latest(chainId: string): Promise<string> {
-    const checkpoint = await this.tree.latestCheckpoint(chainId);
+    const checkpoint = await this.tree.latestCheckpoint(chainId, this.database.primary);
     if (!checkpoint) throw this.none();
     return checkpoint.note;
   }
@@ -59,7 +61,7 @@ export class AuditCheckpoints {
   /** The chain's checkpoints, largest first. */
   async list(chainId: string, limit = 50, cursor?: string): Promise<Page<CheckpointView>> {
     const before = decodeSizeCursor(cursor);
-    const rows = await this.tree.checkpoints(chainId, limit + 1, before);
+    const rows = await this.tree.checkpoints(chainId, limit + 1, before, this.database.primary);
     const items = rows.slice(0, limit).map(viewOf);
     const last = items[items.length - 1];
     return {
@@ -72,8 +74,8 @@ export class AuditCheckpoints {
   async inclusion(chainId: string, seq: number, size?: number): Promise<string> {
     const checkpoint =
       size === undefined
-        ? await this.tree.latestCheckpoint(chainId)
-        : await this.tree.checkpointOfSize(chainId, size);
+        ? await this.tree.latestCheckpoint(chainId, this.database.primary)
+        : await this.tree.checkpointOfSize(chainId, size, this.database.primary);
     if (!checkpoint) throw size === undefined ? this.none() : this.noSize(size);
     if (seq > checkpoint.treeSize) {
       throw new RequestValidationError([
@@ -95,7 +97,7 @@ export class AuditCheckpoints {
         { loc: ['query', 'to'], msg: 'to must be at least from', type: 'value_error' },
       ]);
     }
-    const head = await this.tree.head(chainId);
+    const head = await this.tree.head(chainId, this.database.primary);
     const grown = head?.treeSize ?? 0;
     if (to > grown) {
       throw new RequestValidationError([
@@ -112,13 +114,15 @@ export class AuditCheckpoints {
 
   /** The note of the largest checkpoint within the first `lastSeq` events, for an export's end. */
   async coveringExport(chainId: string, lastSeq: number): Promise<string | null> {
-    return (await this.tree.checkpointWithin(chainId, lastSeq))?.note ?? null;
+    return (
+      (await this.tree.checkpointWithin(chainId, lastSeq, this.database.primary))?.note ?? null
+    );
   }
 
   /** The chain's checkpoints as verify judges them: spread, with their signatures checked. */
   async judged(chainId: string): Promise<JudgedCheckpoint[]> {
     if (!this.signer.enabled) return [];
-    const all = await this.tree.allCheckpoints(chainId);
+    const all = await this.tree.allCheckpoints(chainId, this.database.primary);
     return spreadCheckpoints(all, MAX_JUDGED).map((c) => ({
       size: c.treeSize,
       rootHex: c.rootHash,
@@ -129,7 +133,7 @@ export class AuditCheckpoints {
 
   private async proof(chainId: string, ranges: LeafRange[]): Promise<Hash[]> {
     const refs = ranges.flatMap(subtreesOf);
-    const stored = await this.tree.subtrees(chainId, refs);
+    const stored = await this.tree.subtrees(chainId, refs, this.database.primary);
     return proofFromSubtrees(ranges, (ref) => {
       const hash = stored.get(subtreeKey(ref));
       // A checkpoint's tree was grown before it was signed: a missing subtree was deleted.

@@ -4,6 +4,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
 import { AuditChainHead, PLATFORM_CHAIN } from '../audit-event.entity';
 import type { AuditRow, RowDialect } from '../codec/audit-row';
 import {
@@ -99,21 +100,21 @@ export class AuditRepository {
     };
   }
 
-  headOfBusiness(businessId: string): Promise<AuditChainHead | null> {
+  headOfBusiness(businessId: string, db: Reader): Promise<AuditChainHead | null> {
     assertBusinessId(businessId);
-    return this.dataSource.manager.findOneBy(AuditChainHead, { chainId: businessId });
+    return db.findOneBy(AuditChainHead, { chainId: businessId });
   }
 
-  headOfPlatform(): Promise<AuditChainHead | null> {
-    return this.dataSource.manager.findOneBy(AuditChainHead, { chainId: PLATFORM_CHAIN });
+  headOfPlatform(db: Reader): Promise<AuditChainHead | null> {
+    return db.findOneBy(AuditChainHead, { chainId: PLATFORM_CHAIN });
   }
 
   /**
    * The raw rows of any chain, in `seq` order: for the tree keeper, which grows every chain's
    * tree (a job, not a caller; it crosses tenants by design).
    */
-  rowsOfAnyChain(chainId: string, slice: ChainSlice): Promise<AuditRow[]> {
-    return this.chainRows(chainId, slice, {}, this.dataSource);
+  rowsOfAnyChain(chainId: string, slice: ChainSlice, from: ReadSource): Promise<AuditRow[]> {
+    return this.chainRows(chainId, slice, {}, from.dataSource);
   }
 
   private chainRows(

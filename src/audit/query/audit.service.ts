@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
-import { ReadRouting, ReadSource } from '../../database/connection/read-routing';
+import { Database, ReadRouting, ReadSource } from '../../database/connection/read-routing';
 import { Page, paginate } from '../../common/validation/pagination';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import { CheckpointedVerdict, withCheckpoints } from '../checkpoints/checkpoint-verdict';
@@ -60,6 +60,7 @@ export class AuditService {
     private readonly audit: AuditRepository,
     private readonly checkpoints: AuditCheckpoints,
     private readonly reads: ReadRouting,
+    private readonly database: Database,
   ) {}
 
   /** The business's events, newest first. */
@@ -149,7 +150,7 @@ export class AuditService {
     return {
       id: this.audit.chainIdOfBusiness(businessId),
       rows: (slice, filters = {}) => this.audit.rowsInBusiness(businessId, slice, filters, from),
-      head: () => this.audit.headOfBusiness(businessId),
+      head: () => this.audit.headOfBusiness(businessId, this.database.primary),
     };
   }
 
@@ -157,7 +158,7 @@ export class AuditService {
     return {
       id: this.audit.platformChainId,
       rows: (slice, filters = {}) => this.audit.platformRows(slice, filters, from),
-      head: () => this.audit.headOfPlatform(),
+      head: () => this.audit.headOfPlatform(this.database.primary),
     };
   }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { AuditChainHead, AuditEvent } from '../audit-event.entity';
 import { sqliteDate } from '../codec/audit-row';
 import { AuditCheckpoint } from './audit-tree.entity';
@@ -88,16 +90,16 @@ export class AuditTreeRepository {
   }
 
   /** The chain's tree head, read outside any transaction. */
-  head(chainId: string): Promise<TreeHead | null> {
-    return this.dataSource.manager.findOne(AuditChainHead, {
+  head(chainId: string, db: Reader): Promise<TreeHead | null> {
+    return db.findOne(AuditChainHead, {
       select: { chainId: true, seq: true, treeSize: true, frontier: true },
       where: { chainId },
     });
   }
 
   /** Chains whose trees lag their events: chains that were written before trees were kept. */
-  async lagging(limit: number): Promise<string[]> {
-    const rows = await this.dataSource.manager
+  async lagging(limit: number, db: Reader): Promise<string[]> {
+    const rows = await db
       .createQueryBuilder(AuditChainHead, 'h')
       .select('h.chainId', 'chainId')
       .where('h.treeSize < h.seq')
@@ -112,14 +114,18 @@ export class AuditTreeRepository {
    * primary key, written by hand: a proof asks for up to ~40, and an OR of that many entity
    * conditions cost more to build than to run.
    */
-  async subtrees(chainId: string, refs: readonly NodeRef[]): Promise<Map<string, Hash>> {
+  async subtrees(
+    chainId: string,
+    refs: readonly NodeRef[],
+    db: Reader,
+  ): Promise<Map<string, Hash>> {
     const found = new Map<string, Hash>();
     if (refs.length === 0) return found;
-    const pg = this.dataSource.options.type === 'postgres';
+    const pg = db.postgres;
     const at = (n: number) => (pg ? `$${n}` : '?');
     const int = (n: number) => (pg ? `$${n}::int` : '?');
     const pairs = refs.map((_, i) => `(${int(2 * i + 2)}, ${int(2 * i + 3)})`).join(', ');
-    const rows: { level: number; node_index: number; hash: string }[] = await this.dataSource.query(
+    const rows = await db.query<{ level: number; node_index: number; hash: string }[]>(
       `SELECT level, node_index, hash FROM audit_tree_nodes WHERE chain_id = ${at(1)} ` +
         `AND (level, node_index) IN (VALUES ${pairs})`,
       [chainId, ...refs.flatMap((ref) => [ref.level, ref.index])],
@@ -134,8 +140,8 @@ export class AuditTreeRepository {
   }
 
   /** Stores a checkpoint, unless the chain has one of that size already (another signer's). */
-  async saveCheckpoint(em: EntityManager, checkpoint: AuditCheckpoint): Promise<void> {
-    await em
+  async saveCheckpoint(checkpoint: AuditCheckpoint, tx: Transaction): Promise<void> {
+    await tx
       .createQueryBuilder()
       .insert()
       .into(AuditCheckpoint)
@@ -144,18 +150,21 @@ export class AuditTreeRepository {
       .execute();
   }
 
-  latestCheckpoint(chainId: string): Promise<AuditCheckpoint | null> {
-    return this.dataSource.manager.findOne(AuditCheckpoint, {
+  latestCheckpoint(chainId: string, db: Reader): Promise<AuditCheckpoint | null> {
+    return db.findOne(AuditCheckpoint, {
       where: { chainId },
       order: { treeSize: 'DESC' },
     });
   }
 
   /** The latest checkpoint of each of these chains, by chain id. */
-  async latestCheckpoints(chainIds: readonly string[]): Promise<Map<string, AuditCheckpoint>> {
+  async latestCheckpoints(
+    chainIds: readonly string[],
+    db: Reader,
+  ): Promise<Map<string, AuditCheckpoint>> {
     const latest = new Map<string, AuditCheckpoint>();
     if (chainIds.length === 0) return latest;
-    const rows = await this.dataSource.manager
+    const rows = await db
       .createQueryBuilder(AuditCheckpoint, 'c')
       .where('c.chainId IN (:...chainIds)', { chainIds })
       .andWhere(
@@ -167,8 +176,8 @@ export class AuditTreeRepository {
   }
 
   /** The chain's checkpoints, largest first, below `beforeSize` when given. */
-  checkpoints(chainId: string, limit: number, beforeSize: number | null) {
-    const query = this.dataSource.manager
+  checkpoints(chainId: string, limit: number, beforeSize: number | null, db: Reader) {
+    const query = db
       .createQueryBuilder(AuditCheckpoint, 'c')
       .where('c.chainId = :chainId', { chainId })
       .orderBy('c.treeSize', 'DESC')
@@ -178,8 +187,8 @@ export class AuditTreeRepository {
   }
 
   /** The largest checkpoint of at most `size` events. */
-  checkpointWithin(chainId: string, size: number): Promise<AuditCheckpoint | null> {
-    return this.dataSource.manager
+  checkpointWithin(chainId: string, size: number, db: Reader): Promise<AuditCheckpoint | null> {
+    return db
       .createQueryBuilder(AuditCheckpoint, 'c')
       .where('c.chainId = :chainId AND c.treeSize <= :size', { chainId, size })
       .orderBy('c.treeSize', 'DESC')
@@ -187,13 +196,13 @@ export class AuditTreeRepository {
       .getOne();
   }
 
-  checkpointOfSize(chainId: string, size: number): Promise<AuditCheckpoint | null> {
-    return this.dataSource.manager.findOneBy(AuditCheckpoint, { chainId, treeSize: size });
+  checkpointOfSize(chainId: string, size: number, db: Reader): Promise<AuditCheckpoint | null> {
+    return db.findOneBy(AuditCheckpoint, { chainId, treeSize: size });
   }
 
   /** Every checkpoint's size, root and note, smallest first: what a verify checks. */
-  allCheckpoints(chainId: string): Promise<AuditCheckpoint[]> {
-    return this.dataSource.manager.find(AuditCheckpoint, {
+  allCheckpoints(chainId: string, db: Reader): Promise<AuditCheckpoint[]> {
+    return db.find(AuditCheckpoint, {
       where: { chainId },
       order: { treeSize: 'ASC' },
     });
@@ -203,10 +212,10 @@ export class AuditTreeRepository {
    * When each of these chains' first event happened, by chain id: how long a chain's first
    * checkpoint has been due. One query for a turn's chains, not one each.
    */
-  async firstEventsAt(chainIds: readonly string[]): Promise<Map<string, Date>> {
+  async firstEventsAt(chainIds: readonly string[], db: Reader): Promise<Map<string, Date>> {
     const firsts = new Map<string, Date>();
     if (chainIds.length === 0) return firsts;
-    const rows = await this.dataSource.manager.find(AuditEvent, {
+    const rows = await db.find(AuditEvent, {
       select: { chainId: true, occurredAt: true },
       where: { chainId: In([...chainIds]), seq: 1 },
     });
@@ -215,8 +224,8 @@ export class AuditTreeRepository {
   }
 
   /** Chains with events their latest checkpoint does not cover, with their heads. */
-  unsignedHeads(limit: number): Promise<TreeHead[]> {
-    return this.dataSource.manager
+  unsignedHeads(limit: number, db: Reader): Promise<TreeHead[]> {
+    return db
       .createQueryBuilder(AuditChainHead, 'h')
       .select(['h.chainId', 'h.seq', 'h.treeSize', 'h.frontier'])
       .where('h.treeSize > 0')
