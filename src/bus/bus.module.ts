@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { Database } from '../database/connection/read-routing';
 import { Metrics } from '../metrics/metrics';
 import type { BusTransport, BusTransportFactory } from './bus-transport';
 import { PublishOnlyTransport } from './publish-only-transport';
@@ -14,7 +14,7 @@ import { RevocationBus } from './revocation-bus';
  */
 function busTransport(
   config: AppConfig,
-  dataSource: DataSource,
+  database: Database,
 ): { name: BusTransport['name']; load: () => Promise<BusTransportFactory> } | null {
   const redis = config.redisTopology;
   // LISTEN needs a session: a direct connection (DATABASE_DIRECT_URL) when there is one.
@@ -35,7 +35,8 @@ function busTransport(
       name: 'postgres',
       load: async () => {
         const { PgNotifyTransport } = await import('./pg-notify-transport');
-        return (channel, events) => new PgNotifyTransport(listenUrl, channel, dataSource, events);
+        return (channel, events) =>
+          new PgNotifyTransport(listenUrl, channel, database.primary, events);
       },
     };
   }
@@ -46,8 +47,8 @@ function busTransport(
  * The CLI's: the same transport, but publish-only and opened on the first publish
  * (`PublishOnlyTransport`): a command that changes no token connects to no Redis.
  */
-function publishOnly(config: AppConfig, dataSource: DataSource): BusTransportFactory | null {
-  const transport = busTransport(config, dataSource);
+function publishOnly(config: AppConfig, database: Database): BusTransportFactory | null {
+  const transport = busTransport(config, database);
   if (!transport) return null;
   return (channel, events) =>
     new PublishOnlyTransport(transport.name, async () => (await transport.load())(channel, events));
@@ -58,13 +59,9 @@ function publishOnly(config: AppConfig, dataSource: DataSource): BusTransportFac
   providers: [
     {
       provide: RevocationBus,
-      inject: [AppConfig, DataSource, Metrics],
-      useFactory: async (config: AppConfig, dataSource: DataSource, metrics: Metrics) =>
-        new RevocationBus(
-          config,
-          metrics,
-          (await busTransport(config, dataSource)?.load()) ?? null,
-        ),
+      inject: [AppConfig, Database, Metrics],
+      useFactory: async (config: AppConfig, database: Database, metrics: Metrics) =>
+        new RevocationBus(config, metrics, (await busTransport(config, database)?.load()) ?? null),
     },
   ],
   exports: [RevocationBus],
@@ -77,9 +74,9 @@ export class BusModule {}
   providers: [
     {
       provide: RevocationBus,
-      inject: [AppConfig, DataSource, Metrics],
-      useFactory: (config: AppConfig, dataSource: DataSource, metrics: Metrics) =>
-        new RevocationBus(config, metrics, publishOnly(config, dataSource)),
+      inject: [AppConfig, Database, Metrics],
+      useFactory: (config: AppConfig, database: Database, metrics: Metrics) =>
+        new RevocationBus(config, metrics, publishOnly(config, database)),
     },
   ],
   exports: [RevocationBus],

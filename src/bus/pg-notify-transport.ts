@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client, Notification } from 'pg';
-import type { DataSource } from 'typeorm';
 import { loggableError } from '../common/errors/safe-error';
+import type { Reader } from '../database/units/reader';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
 
 const CONNECT_TIMEOUT_MS = 2000;
@@ -25,7 +25,8 @@ export class PgNotifyTransport implements BusTransport {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly dataSource: DataSource,
+    /** The primary, outside any transaction: a notification goes out at once. */
+    private readonly primary: Reader,
     private readonly events: BusTransportEvents,
   ) {}
 
@@ -38,7 +39,7 @@ export class PgNotifyTransport implements BusTransport {
   }
 
   publish(payload: string): Promise<unknown> {
-    return this.dataSource.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
+    return this.primary.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
   }
 
   async close(): Promise<void> {
