@@ -127,11 +127,6 @@ export class Transaction extends Reader {
   }
 }
 
-/** The manager a read runs on: the transaction's, or with null, none (the pool's). */
-export function readerOf(tx: Transaction | null, dataSource: DataSource): EntityManager {
-  return tx?.manager ?? dataSource.manager;
-}
-
 /**
  * The first statement of a unit of work on SQLite: a write that changes nothing, so the
  * transaction holds the write lock from its start, as `BEGIN IMMEDIATE` would (TypeORM begins
