@@ -5,9 +5,9 @@ import type { TokenWritesRepository } from '../store/token-writes.repository';
 
 describe(LastUsedWriter.name, () => {
   const writes: { ids: string[]; at: Date }[] = [];
-  const uow = { run: (work: (tx: { manager: null }) => Promise<void>) => work({ manager: null }) };
+  const uow = { run: (work: (tx: object) => Promise<void>) => work({}) };
   const repo = {
-    markUsed: (_em: unknown, ids: string[], at: Date) => {
+    markUsed: (ids: string[], at: Date, _tx: unknown) => {
       writes.push({ ids, at });
       return Promise.resolve();
     },
