@@ -19,11 +19,11 @@ export class FederationCoreModule {
   constructor(events: DomainEvents, rules: TrustRulesRepository) {
     // A machine's rules end with its membership, in the same transaction: a rule left behind
     // would still be matched (and make a JWT ambiguous against a new machine's rule).
-    events.handle(IdentityDeletedEvent, (e, em) =>
-      rules.deleteOfIdentity(em, e.businessId, e.identity.id),
+    events.handle(IdentityDeletedEvent, (e, tx) =>
+      rules.deleteOfIdentity(e.businessId, e.identity.id, tx),
     );
-    events.handle(MemberRemovedEvent, (e, em) =>
-      rules.deleteOfIdentity(em, e.businessId, e.member.id),
+    events.handle(MemberRemovedEvent, (e, tx) =>
+      rules.deleteOfIdentity(e.businessId, e.member.id, tx),
     );
   }
 }

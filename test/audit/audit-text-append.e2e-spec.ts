@@ -299,7 +299,7 @@ describe.each(DRIVERS)('audit text below HTTP on %s', (driver) => {
           fc.asyncProperty(entryCase(hostile), async (c) => {
             const handle = randomUUID();
             const entry = toEntry(c, hostile, biz.id, handle);
-            const appended = await uow.run((tx) => repo.append(tx.manager, entry));
+            const appended = await uow.run((tx) => repo.append(entry, tx));
             const shown = await eventBy(handleIn(hostile), handle);
             expect(shown).toEqual(expectedView(entry, appended));
             // The event's own hash, recomputed offline from what the API shows.

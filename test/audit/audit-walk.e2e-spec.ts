@@ -104,7 +104,7 @@ describe.each(DRIVERS)('audit walks on %s', (driver) => {
           nested: { b: text, a: i },
         },
       };
-      await uow.run((tx) => audit.append(tx.manager, entry));
+      await uow.run((tx) => audit.append(entry, tx));
     }
   }
 

@@ -1,6 +1,6 @@
 import { Database } from '../../database/connection/read-routing';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { loggableError } from '../../common/errors/safe-error';
 import { AppConfig } from '../../config/app-config';
 import { auditedEventClasses } from '../../database/units/domain-event';
@@ -109,7 +109,7 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     let batches = 0;
     for (const chainId of await this.tree.lagging(CHAINS_PER_TURN, this.database.primary)) {
       while (batches++ < GROW_BATCHES_PER_TURN) {
-        const grew = await this.uow.run((tx) => this.growBatch(tx.manager, chainId));
+        const grew = await this.uow.run((tx) => this.growBatch(chainId, tx));
         added += grew;
         if (grew < GROW_BATCH) break;
       }
@@ -117,8 +117,8 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
     return added;
   }
 
-  private async growBatch(em: EntityManager, chainId: string): Promise<number> {
-    const head = await this.appender.lockHead(em, chainId);
+  private async growBatch(chainId: string, tx: Transaction): Promise<number> {
+    const head = await this.appender.lockHead(chainId, tx);
     if (!head || head.treeSize >= head.seq) return 0;
     const upToSeq = Math.min(head.seq, head.treeSize + GROW_BATCH);
     const rows = await this.audit.rowsOfAnyChain(
@@ -142,8 +142,8 @@ export class AuditCheckpointer implements OnModuleInit, OnModuleDestroy {
       }
       return 0;
     }
-    const tree = await this.tree.grow(em, head, leaves);
-    await em.update(AuditChainHead, { chainId }, tree);
+    const tree = await this.tree.grow(head, leaves, tx);
+    await tx.update(AuditChainHead, { chainId }, tree);
     return leaves.length;
   }
 

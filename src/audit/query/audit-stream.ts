@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from '../../database/units/domain-event';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { ndjsonRow, rowOfEntity } from '../codec/audit-codec';
 import type { AuditEvent } from '../audit-event.entity';
 
@@ -18,7 +18,7 @@ export interface AppendedEvent {
 }
 
 /** Runs inside the appending transaction: a failure rolls the change and its event back. */
-export type AuditTap = (event: AppendedEvent, manager: EntityManager) => Promise<void>;
+export type AuditTap = (event: AppendedEvent, tx: Transaction) => Promise<void>;
 
 /**
  * The stored events, as they are appended, for the features that sit above the log and must act
@@ -34,7 +34,7 @@ export class AuditStream {
   }
 
   /** Called by the listener after each append, with the row as stored. */
-  async appended(event: AuditEvent, manager: EntityManager, cause: DomainEvent): Promise<void> {
+  async appended(event: AuditEvent, cause: DomainEvent, tx: Transaction): Promise<void> {
     if (this.taps.length === 0) return;
     const appended: AppendedEvent = {
       businessId: event.businessId,
@@ -44,6 +44,6 @@ export class AuditStream {
       exportJson: ndjsonRow(rowOfEntity(event), 'event').trimEnd(),
       cause,
     };
-    for (const tap of this.taps) await tap(appended, manager);
+    for (const tap of this.taps) await tap(appended, tx);
   }
 }

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { storable } from '../../common/validation/text';
-import { dbTime } from '../../database/db-time';
-import { isPipelined, statementsTogether } from '../../database/units/statements-together';
-import { txRows, txRun } from '../../database/units/tx-statements';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { GENESIS_HASH, hashesOfRow } from '../chain/audit-chain';
 import { rowOfEntity } from '../codec/audit-codec';
 import { AuditEntry } from '../audit-entry';
@@ -43,18 +40,18 @@ const INSERT_EVENT =
   `VALUES (?${', ?'.repeat(AUDIT_FIELD_LIST.length)})`;
 
 /** An event's values in INSERT_EVENT's order, times spelled as the entity path stores them. */
-function insertValues(em: EntityManager, event: AuditEvent): unknown[] {
+function insertValues(tx: Transaction, event: AuditEvent): unknown[] {
   const values: unknown[] = [event.chainId];
   for (const field of AUDIT_FIELD_LIST) {
     const value = event[field.property as keyof AuditEvent];
-    values.push(field.type === 'instant' ? dbTime(em, value as Date) : value);
+    values.push(field.type === 'instant' ? tx.time(value as Date) : value);
   }
   return values;
 }
 
 /** Per transaction, the last event appended in it: what the next append's `nextInstant` needs. */
 const lastAppended = new WeakMap<
-  EntityManager,
+  Transaction,
   { chainId: string; hash: string; occurredAt: Date }
 >();
 
@@ -68,15 +65,15 @@ export class AuditAppender {
   constructor(private readonly tree: AuditTreeRepository) {}
 
   /**
-   * Appends to the entry's chain inside `em`'s transaction. Bumping the head's `seq` first
+   * Appends to the entry's chain inside the transaction. Bumping the head's `seq` first
    * takes its row lock on PostgreSQL (the write lock on SQLite), so concurrent appends to one
    * chain queue here and each reads the hash its predecessor left. The statements are fixed
    * texts prepared once (`tx-statements.ts`): two appends per token exchange made this the
    * largest cost of one (docs/performance.md).
    */
-  async append(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
-    const { event, writes } = await this.appending(em, entry);
-    await statementsTogether(em, writes);
+  async append(entry: AuditEntry, tx: Transaction): Promise<AuditEvent> {
+    const { event, writes } = await this.appending(entry, tx);
+    await tx.together(writes);
     return event;
   }
 
@@ -86,17 +83,17 @@ export class AuditAppender {
    * so that on a pipelined connection they all share one round trip.
    */
   async appending(
-    em: EntityManager,
     entry: AuditEntry,
+    tx: Transaction,
   ): Promise<{ event: AuditEvent; writes: (() => Promise<unknown>)[] }> {
     const chainId = entry.businessId ?? PLATFORM_CHAIN;
-    const { head, previousAt } = await this.takeHead(em, chainId);
+    const { head, previousAt } = await this.takeHead(chainId, tx);
     const event: AuditEvent = {
       id: randomUUID(),
       chainId,
       seq: head.seq,
       businessId: entry.businessId,
-      occurredAt: await this.nextInstant(em, head, previousAt),
+      occurredAt: await this.nextInstant(head, previousAt, tx),
       // Every text field is made storable first, so the hash below is over exactly what the
       // database keeps and returns, on either driver, whatever path a string came by.
       action: storable(entry.action),
@@ -125,19 +122,19 @@ export class AuditAppender {
     // The tree grows with the chain once it has caught up; a chain from before trees were kept
     // is grown by the checkpointer, under this same lock, before this append's event.
     const growing =
-      head.treeSize === head.seq - 1 ? this.tree.growing(em, head, [leaf]) : undefined;
+      head.treeSize === head.seq - 1 ? this.tree.growing(head, [leaf], tx) : undefined;
     const writes: (() => Promise<unknown>)[] = [
-      () => txRun(em, INSERT_EVENT, insertValues(em, event)),
+      () => tx.statement(INSERT_EVENT, insertValues(tx, event)),
     ];
     if (growing) {
       const { treeSize, frontier } = growing.tree;
       writes.push(growing.write, () =>
-        txRun(em, SET_HEAD_AND_TREE, [hash, treeSize, frontier, chainId]),
+        tx.statement(SET_HEAD_AND_TREE, [hash, treeSize, frontier, chainId]),
       );
     } else {
-      writes.push(() => txRun(em, SET_HEAD, [hash, chainId]));
+      writes.push(() => tx.statement(SET_HEAD, [hash, chainId]));
     }
-    lastAppended.set(em, { chainId, hash, occurredAt: event.occurredAt });
+    lastAppended.set(tx, { chainId, hash, occurredAt: event.occurredAt });
     return { event, writes };
   }
 
@@ -148,25 +145,25 @@ export class AuditAppender {
    * chain as the lock's last holder left it. Elsewhere `nextInstant` reads it when it must.
    */
   private async takeHead(
-    em: EntityManager,
     chainId: string,
+    tx: Transaction,
   ): Promise<{ head: LockedHead; previousAt?: Date | null }> {
-    if (isPipelined(em)) {
-      const [head, previous] = await statementsTogether(em, [
-        () => this.bumpHead(em, chainId),
-        () => txRows<{ occurred_at: unknown }>(em, PREVIOUS_OF_HEAD, [chainId, chainId]),
+    if (tx.pipelined) {
+      const [head, previous] = await tx.together([
+        () => this.bumpHead(chainId, tx),
+        () => tx.statementRows<{ occurred_at: unknown }>(PREVIOUS_OF_HEAD, [chainId, chainId]),
       ]);
       if (head) {
         return { head, previousAt: previous[0] ? sqliteDate(previous[0].occurred_at) : null };
       }
     } else {
-      const head = await this.bumpHead(em, chainId);
+      const head = await this.bumpHead(chainId, tx);
       if (head) return { head };
     }
     // A chain's first event. Two racing first appends both insert; the loser's insert is
     // ignored once the winner commits, and its bump then waits for the winner's lock.
-    await txRun(em, CREATE_HEAD, [chainId, GENESIS_HASH]);
-    const head = await this.bumpHead(em, chainId);
+    await tx.statement(CREATE_HEAD, [chainId, GENESIS_HASH]);
+    const head = await this.bumpHead(chainId, tx);
     if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
     return { head };
   }
@@ -181,19 +178,19 @@ export class AuditAppender {
    * `occurred_at`, says it is the one.
    */
   private async nextInstant(
-    em: EntityManager,
     head: LockedHead,
     read: Date | null | undefined,
+    tx: Transaction,
   ): Promise<Date> {
     const now = Date.now();
     if (head.seq <= 1) return new Date(now);
     let previous = read;
     if (previous === undefined) {
-      const last = lastAppended.get(em);
+      const last = lastAppended.get(tx);
       if (last && last.chainId === head.chainId && last.hash === head.hash) {
         previous = last.occurredAt;
       } else {
-        const [row] = await txRows<{ occurred_at: unknown }>(em, PREVIOUS_INSTANT, [
+        const [row] = await tx.statementRows<{ occurred_at: unknown }>(PREVIOUS_INSTANT, [
           head.chainId,
           head.seq - 1,
         ]);
@@ -208,19 +205,14 @@ export class AuditAppender {
    * A chain's head, locked for the transaction as an append locks it (a no-op update takes the
    * row lock on PostgreSQL, and the write lock on SQLite): no event is appended until it ends.
    */
-  async lockHead(em: EntityManager, chainId: string): Promise<AuditChainHead | null> {
-    await em
-      .createQueryBuilder()
-      .update(AuditChainHead)
-      .set({ treeSize: () => 'tree_size' })
-      .where('chain_id = :chainId', { chainId })
-      .execute();
-    return em.findOneBy(AuditChainHead, { chainId });
+  async lockHead(chainId: string, tx: Transaction): Promise<AuditChainHead | null> {
+    await tx.update(AuditChainHead, { chainId }, { treeSize: () => 'tree_size' });
+    return tx.findOneBy(AuditChainHead, { chainId });
   }
 
   /** Bumps the chain head's `seq` (taking its lock) and answers the head as it now stands. */
-  private async bumpHead(em: EntityManager, chainId: string): Promise<LockedHead | null> {
-    const [row] = await txRows<HeadRow>(em, BUMP_HEAD, [chainId]);
+  private async bumpHead(chainId: string, tx: Transaction): Promise<LockedHead | null> {
+    const [row] = await tx.statementRows<HeadRow>(BUMP_HEAD, [chainId]);
     if (!row) return null;
     return {
       chainId,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import {
   auditedAs,
   auditedEventClasses,
@@ -7,7 +6,7 @@ import {
   DomainEvent,
 } from '../../database/units/domain-event';
 import { DomainEvents } from '../../database/units/domain-events';
-import { statementsTogether } from '../../database/units/statements-together';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { Metrics } from '../../metrics/metrics';
 import { AuditAppender } from './audit-appender';
 import { AuditStream } from '../query/audit-stream';
@@ -34,27 +33,30 @@ export class AuditListener {
     private readonly stream: AuditStream,
   ) {
     for (const type of auditedEventClasses()) {
-      events.handle(type, (e, em) => this.write(em, e, auditedAs(e)), { audits: true });
+      events.handle(type, (e, tx) => this.write(e, auditedAs(e), tx), { audits: true });
     }
   }
 
-  private async write(em: EntityManager, event: DomainEvent, as: AuditedAs): Promise<void> {
+  private async write(event: DomainEvent, as: AuditedAs, tx: Transaction): Promise<void> {
     const { businessId, target, metadata, outcome = 'success' } = as;
     try {
-      const { event: stored, writes } = await this.audit.appending(em, {
-        businessId,
-        action: event.name,
-        outcome,
-        actor: event.author.actor,
-        target,
-        origin: event.author.origin,
-        // The caller's own request id, beside the server's `request_id`, when it sent one.
-        metadata: event.author.origin.clientRequestId
-          ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
-          : metadata,
-      });
+      const { event: stored, writes } = await this.audit.appending(
+        {
+          businessId,
+          action: event.name,
+          outcome,
+          actor: event.author.actor,
+          target,
+          origin: event.author.origin,
+          // The caller's own request id, beside the server's `request_id`, when it sent one.
+          metadata: event.author.origin.clientRequestId
+            ? { ...metadata, client_request_id: event.author.origin.clientRequestId }
+            : metadata,
+        },
+        tx,
+      );
       // The outbox's insert goes with the append's own writes: one round trip when pipelined.
-      await statementsTogether(em, [...writes, () => this.stream.appended(stored, em, event)]);
+      await tx.together([...writes, () => this.stream.appended(stored, event, tx)]);
     } catch (e) {
       this.metrics.auditAppendFailed(event.name);
       throw e;

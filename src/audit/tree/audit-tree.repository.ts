@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { AuditChainHead, AuditEvent } from '../audit-event.entity';
@@ -22,18 +22,16 @@ export type TreeHead = Pick<AuditChainHead, 'chainId' | 'seq' | 'treeSize' | 'fr
  */
 @Injectable()
 export class AuditTreeRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   /**
    * Appends leaves to the tree `head` describes, writing the subtrees they complete; answers
    * the head's new tree fields, which the caller writes with its own update of the head.
    */
   async grow(
-    em: EntityManager,
     head: TreeHead,
     leaves: readonly Hash[],
+    tx: Transaction,
   ): Promise<Pick<AuditChainHead, 'treeSize' | 'frontier'>> {
-    const { tree, write } = this.growing(em, head, leaves);
+    const { tree, write } = this.growing(head, leaves, tx);
     await write();
     return tree;
   }
@@ -43,29 +41,29 @@ export class AuditTreeRepository {
    * the append runs it together with its event and its head (`statementsTogether`).
    */
   growing(
-    em: EntityManager,
     head: TreeHead,
     leaves: readonly Hash[],
+    tx: Transaction,
   ): { tree: Pick<AuditChainHead, 'treeSize' | 'frontier'>; write: () => Promise<void> } {
     const frontier = frontierOf(head);
     const made: MerkleNode[] = [];
     for (const leaf of leaves) made.push(...frontier.append(leaf));
     return {
       tree: { treeSize: frontier.end, frontier: frontierText(frontier) },
-      write: () => this.insertNodes(em, head.chainId, made),
+      write: () => this.insertNodes(head.chainId, made, tx),
     };
   }
 
   /**
-   * Writes subtrees by hand, not through `em.insert`: a catch-up writes ~10,000 a batch, and
+   * Writes subtrees by hand, not through `tx.insert`: a catch-up writes ~10,000 a batch, and
    * TypeORM's insert builder made objects, parameters and SQL text for each that left the heap
    * grown long after (docs/performance.md, "The audit tree"). PostgreSQL takes one statement over
    * arrays; SQLite takes plain multi-row inserts.
    */
-  private async insertNodes(em: EntityManager, chainId: string, nodes: readonly MerkleNode[]) {
+  private async insertNodes(chainId: string, nodes: readonly MerkleNode[], tx: Transaction) {
     if (nodes.length === 0) return;
-    if (this.dataSource.options.type === 'postgres') {
-      await em.query(
+    if (tx.postgres) {
+      await tx.query(
         'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) ' +
           'SELECT $1, * FROM unnest($2::int[], $3::int[], $4::varchar[])',
         [
@@ -81,7 +79,7 @@ export class AuditTreeRepository {
       const batch = nodes.slice(i, i + NODE_INSERT_BATCH);
       const params: (string | number)[] = [];
       for (const n of batch) params.push(chainId, n.level, n.index, n.hash.toString('hex'));
-      await em.query(
+      await tx.query(
         'INSERT INTO audit_tree_nodes (chain_id, level, node_index, hash) VALUES ' +
           batch.map(() => '(?, ?, ?, ?)').join(', '),
         params,

@@ -1,12 +1,9 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { auditedEventClasses, DomainEvent, EventClass } from './domain-event';
+import type { Transaction } from './unit-of-work';
 
-/** Runs inside the change's transaction, with its manager; a failure rolls the change back. */
-export type EventHandler<E extends DomainEvent> = (
-  event: E,
-  manager: EntityManager,
-) => Promise<void>;
+/** Runs inside the change's transaction, and is handed it; a failure rolls the change back. */
+export type EventHandler<E extends DomainEvent> = (event: E, tx: Transaction) => Promise<void>;
 
 /** Runs once the change has committed; never if it rolled back. */
 export type EventSubscriber<E extends DomainEvent> = (event: E) => void;
@@ -54,10 +51,10 @@ export class DomainEvents implements OnApplicationBootstrap {
     }
   }
 
-  /** Runs the event's required handlers, in order, with the transaction's manager. */
-  async dispatch(event: DomainEvent, manager: EntityManager): Promise<void> {
+  /** Runs the event's required handlers, in order, in the transaction. */
+  async dispatch(event: DomainEvent, tx: Transaction): Promise<void> {
     for (const handler of this.handlers.get(event.constructor as EventClass) ?? []) {
-      await handler.run(event, manager);
+      await handler.run(event, tx);
     }
   }
 

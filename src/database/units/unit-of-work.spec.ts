@@ -63,8 +63,8 @@ describe(UnitOfWork.name, () => {
     Number((await dataSource.query('SELECT COUNT(*) AS n FROM businesses'))[0].n);
 
   it('hands handlers the transaction manager, so their writes commit with the change', async () => {
-    events.handle(SomethingHappened, async (_event, manager) => {
-      await insertBusiness(manager, '00000000-0000-4000-8000-000000000002');
+    events.handle(SomethingHappened, async (_event, tx) => {
+      await insertBusiness(tx.manager, '00000000-0000-4000-8000-000000000002');
     });
     await sut.run(async (tx) => {
       await insertBusiness(tx.manager, '00000000-0000-4000-8000-000000000001');

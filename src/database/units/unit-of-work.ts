@@ -100,7 +100,7 @@ export class Transaction extends Reader {
    */
   async publish(event: DomainEvent): Promise<void> {
     try {
-      await this.events.dispatch(event, this.manager);
+      await this.events.dispatch(event, this);
     } catch (e) {
       if (e instanceof DomainError) throw e;
       this.logger.error({ err: loggableError(e), event: event.name }, 'event handler failed');

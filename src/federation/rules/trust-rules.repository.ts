@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { keysetPage } from '../../database/keyset';
@@ -57,9 +56,9 @@ export class TrustRulesRepository {
   }
 
   /** Deletes every rule of an identity, in the transaction that ends its membership. */
-  async deleteOfIdentity(em: EntityManager, businessId: string, identityId: string): Promise<void> {
+  async deleteOfIdentity(businessId: string, identityId: string, tx: Transaction): Promise<void> {
     assertBusinessId(businessId);
-    await em.delete(TrustRule, { businessId, identityId });
+    await tx.delete(TrustRule, { businessId, identityId });
   }
 
   /**

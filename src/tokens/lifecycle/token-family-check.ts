@@ -17,10 +17,10 @@ import { TokenCreatedEvent } from '../tokens.events';
 @Injectable()
 export class TokenFamilyCheck {
   constructor(events: DomainEvents, family: TokenFamilyRepository) {
-    events.handle(TokenCreatedEvent, async (e, manager) => {
+    events.handle(TokenCreatedEvent, async (e, tx) => {
       const makerId = e.author.actor.tokenId;
       if (!makerId) return;
-      const state = await family.makerStateAnyBusiness(manager, makerId);
+      const state = await family.makerStateAnyBusiness(makerId, tx);
       if (state !== 'open') {
         throw AuthError.bearer('TOKEN_DISABLED', 'The token was paused while this request ran');
       }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
@@ -10,8 +9,6 @@ const CHUNK = 500;
 
 /** Whether the token that makes a new one may still make it, as its row says under our lock. */
 export type MakerState = 'open' | 'paused' | 'held';
-
-const isPostgres = (em: EntityManager) => em.connection.options.type === 'postgres';
 
 /**
  * The reads and locks of a token's family: the tokens that descend from it through
@@ -94,14 +91,14 @@ export class TokenFamilyRepository {
    * does. SKIP LOCKED, so this never waits: the waiting one would hold the audit chain that the
    * pause then needs.
    */
-  async makerStateAnyBusiness(manager: EntityManager, makerId: string): Promise<MakerState> {
-    const pg = isPostgres(manager);
+  async makerStateAnyBusiness(makerId: string, tx: Transaction): Promise<MakerState> {
+    const pg = tx.postgres;
     const rows: { disabled_at: unknown }[] = pg
-      ? await manager.query(
+      ? await tx.query(
           'SELECT disabled_at FROM api_tokens WHERE id = $1 FOR KEY SHARE SKIP LOCKED',
           [makerId],
         )
-      : await manager.query('SELECT disabled_at FROM api_tokens WHERE id = ?', [makerId]);
+      : await tx.query('SELECT disabled_at FROM api_tokens WHERE id = ?', [makerId]);
     if (rows.length === 0) return pg ? 'held' : 'open';
     return rows[0].disabled_at === null ? 'open' : 'paused';
   }

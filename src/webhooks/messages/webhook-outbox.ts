@@ -1,5 +1,5 @@
+import type { Transaction } from '../../database/units/unit-of-work';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from '../../database/units/domain-event';
 import { PLATFORM_CHAIN } from '../../audit/audit-event.entity';
 import { AppendedEvent, AuditStream } from '../../audit/query/audit-stream';
@@ -21,19 +21,19 @@ export class WebhookOutbox {
     stream: AuditStream,
     private readonly repo: WebhookMessagesRepository,
   ) {
-    stream.tap((event, em) => this.queue(event, em));
+    stream.tap((event, tx) => this.queue(event, tx));
   }
 
-  private async queue(event: AppendedEvent, em: EntityManager): Promise<void> {
+  private async queue(event: AppendedEvent, tx: Transaction): Promise<void> {
     const now = new Date();
     const chainId = event.businessId ?? PLATFORM_CHAIN;
     let queued = await this.queueTo(
-      em,
       chainId,
       typesOfAction(event.action),
       event.exportJson,
       withheldView(event.exportJson),
       now,
+      tx,
     );
     // A business is suspended and resumed in the platform's chain; it is told as well, with its
     // own view of the entry, not the platform's, which names no one.
@@ -44,7 +44,7 @@ export class WebhookOutbox {
       (event.action === 'business.suspended' || event.action === 'business.resumed')
     ) {
       const view = businessView(event.exportJson);
-      queued += await this.queueTo(em, event.targetId, [event.action], view, view, now);
+      queued += await this.queueTo(event.targetId, [event.action], view, view, now, tx);
     }
     if (queued > 0) this.queuing.add(event.cause);
   }
@@ -63,19 +63,19 @@ export class WebhookOutbox {
    * audit data, `withheldJson` (without who acted and from where) to the others.
    */
   private queueTo(
-    em: EntityManager,
     chainId: string,
     types: readonly string[],
     dataJson: string,
     withheldJson: string,
     now: Date,
+    tx: Transaction,
   ): Promise<number> {
     const events = types.map((type) => ({
       type,
       payload: payloadOf(type, now, dataJson),
       withheld: payloadOf(type, now, withheldJson),
     }));
-    return this.repo.enqueueForEndpoints(em, chainId, events, now);
+    return this.repo.enqueueForEndpoints(chainId, events, now, tx);
   }
 }
 

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { dbTime } from '../../database/db-time';
-import { txRun } from '../../database/units/tx-statements';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
 import type { Reader } from '../../database/units/reader';
@@ -34,12 +32,6 @@ export interface ClaimedMessage {
  */
 @Injectable()
 export class WebhookMessagesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  private get pg(): boolean {
-    return this.dataSource.options.type === 'postgres';
-  }
-
   // ── the outbox ─────────────────────────────────────────────────────────────────────────
 
   /** Queues messages in one INSERT, reading nothing back (the rows have no generated column). */
@@ -64,14 +56,14 @@ export class WebhookMessagesRepository {
    * `withheld`. Answers how many messages it queued.
    */
   async enqueueForEndpoints(
-    em: EntityManager,
     chainId: string,
     events: ReadonlyArray<{ type: string; payload: string; withheld: string }>,
     now: Date,
+    tx: Transaction,
   ): Promise<number> {
     assertBusinessId(chainId);
     if (events.length === 0) return 0;
-    const pg = this.pg;
+    const pg = tx.postgres;
     const params: unknown[] = [];
     // PostgreSQL cannot infer a type for a parameter in a SELECT list: each one is cast.
     const param = (value: unknown, pgType: string) => {
@@ -84,8 +76,8 @@ export class WebhookMessagesRepository {
     const has = (needle: string) =>
       pg ? `strpos(e.event_types, ${needle}) > 0` : `instr(e.event_types, ${needle}) > 0`;
     // SQLite's `?` are bound in the order they are written: make them in that order.
-    const at = param(dbTime(em, now), 'timestamptz');
-    const createdAt = param(dbTime(em, now), 'timestamptz');
+    const at = param(tx.time(now), 'timestamptz');
+    const createdAt = param(tx.time(now), 'timestamptz');
     const rows = events
       .map(
         (e) =>
@@ -100,7 +92,7 @@ export class WebhookMessagesRepository {
       `CASE WHEN ${whole} THEN t.payload ELSE t.withheld END, 'pending', 0, ${at}, ${createdAt} ` +
       `FROM webhook_endpoints e JOIN (${rows}) t ON (${has(`'"*"'`)} OR ${has(`'"' || t.event_type || '"'`)}) ` +
       `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL`;
-    return txRun(em, sql, params);
+    return tx.statement(sql, params);
   }
 
   /** Messages waiting for delivery, due or not, across every chain (for /metrics). */
