@@ -22,6 +22,47 @@ export default tseslint.config(
     },
   },
   {
+    // One way to hand a repository the database (STYLE.md, "The transaction cannot be forgotten"):
+    // a write takes the `Transaction`, a read a `Reader`, both last. TypeORM's manager, and the
+    // DataSource's own manager and query, stay inside src/database, behind those two types.
+    files: ['src/**/*.ts'],
+    ignores: ['src/database/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: ['EntityManager'],
+              message:
+                'Take a Transaction (writes) or a Reader (reads) from src/database, last, not an EntityManager.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSTypeReference[typeName.name='EntityManager']",
+          message:
+            'Take a Transaction (writes) or a Reader (reads) from src/database, last, not an EntityManager.',
+        },
+        {
+          selector: "MemberExpression[property.name='manager']",
+          message:
+            "Use the Transaction's or Reader's own operations (tx.insert, db.findOneBy, db.query, …), not its manager.",
+        },
+        {
+          selector:
+            "MemberExpression[property.name='query'][object.name=/dataSource/i], MemberExpression[property.name='query'][object.property.name=/dataSource/i]",
+          message:
+            'Read through a Reader (Database.primary, ReadRouting, or the Transaction), not the DataSource.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
