@@ -1,12 +1,11 @@
-import { Database } from '../../database/connection/read-routing';
-import type { Transaction } from '../../database/units/unit-of-work';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { loggableError } from '../../common/errors/safe-error';
 import { AppConfig } from '../../config/app-config';
+import { Database } from '../../database/connection/read-routing';
 import { auditedEventClasses } from '../../database/units/domain-event';
 import { DomainEvents } from '../../database/units/domain-events';
 import { tryKeyLock } from '../../database/units/key-lock';
-import { UnitOfWork } from '../../database/units/unit-of-work';
+import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { leafOfRow } from '../chain/audit-chain';
 import { AuditChainHead } from '../audit-event.entity';
 import type { AuditCheckpoint } from '../tree/audit-tree.entity';

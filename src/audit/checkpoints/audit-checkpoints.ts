@@ -1,5 +1,5 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
+import { Database } from '../../database/connection/read-routing';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { Page } from '../../common/validation/pagination';
 import { AuditError } from '../audit-error';

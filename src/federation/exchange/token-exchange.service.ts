@@ -1,7 +1,7 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { reachesAdminScope, scopesWithin } from '../../auth/scopes';
 import { containsSecret } from '../../common/secrets/secret-shape';
+import { Database } from '../../database/connection/read-routing';
 import type { Author, RequestOrigin } from '../../database/units/domain-event';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { IdentitiesRepository } from '../../tenancy/store/identities.repository';

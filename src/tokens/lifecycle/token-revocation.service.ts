@@ -1,10 +1,10 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
 import { TargetClass } from '../policy/token-policy-terms';
 import { decideOnToken, enforce, PolicyCaller, policyCallerOf } from '../policy/policy-decision';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { Outcome } from '../../common/http/envelope';
+import { Database } from '../../database/connection/read-routing';
 import { Author } from '../../database/units/domain-event';
 import { activeTokensKey, holdKeyLock } from '../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';

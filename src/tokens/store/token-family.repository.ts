@@ -83,10 +83,9 @@ export class TokenFamilyRepository {
   }
 
   /**
-   * Whether the token `makerId` may still make a token in the transaction of `manager` (an event
-   * handler's, which is given no more), read across businesses by design (the maker may be a
-   * platform token): `paused` when it is, `held` when a pause with children holds its row right
-   * now (PostgreSQL). Otherwise its row stays held FOR KEY SHARE until the transaction ends,
+   * Whether the token `makerId` may still make a token in `tx` (an event handler's), read across
+   * businesses by design (the maker may be a platform token): `paused` when it is, `held` when a
+   * pause with children holds its row right now (PostgreSQL). Otherwise its row stays held FOR KEY SHARE until the transaction ends,
    * which ordinary updates (last use, a single pause) do not wait for, but a pause with children
    * does. SKIP LOCKED, so this never waits: the waiting one would hold the audit chain that the
    * pause then needs.

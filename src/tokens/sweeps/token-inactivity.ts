@@ -1,7 +1,7 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { Database } from '../../database/connection/read-routing';
 import { SYSTEM_AUTHOR } from '../../database/units/domain-event';
 import { AloneTurns } from '../../database/units/alone-turns';
 import { UnitOfWork } from '../../database/units/unit-of-work';

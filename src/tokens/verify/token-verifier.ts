@@ -1,9 +1,9 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../../auth/auth-error';
 import { AddressSet } from '../../common/validation/cidr';
 import { PrincipalVerifier, VerifiedPrincipal } from '../../auth/ports';
+import { Database } from '../../database/connection/read-routing';
 import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
 import { Metrics } from '../../metrics/metrics';
 import { identityLabel } from '../../tenancy/store/identity.entity';

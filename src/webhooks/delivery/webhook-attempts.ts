@@ -1,5 +1,5 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
+import { Database } from '../../database/connection/read-routing';
 import { AppConfig } from '../../config/app-config';
 import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
 import type { WebhookEndpoint } from '../store/webhook-endpoint.entity';

@@ -1,7 +1,7 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { loggableError } from '../../common/errors/safe-error';
+import { Database } from '../../database/connection/read-routing';
 import { auditedEventClasses } from '../../database/units/domain-event';
 import { DomainEvents } from '../../database/units/domain-events';
 import { Metrics } from '../../metrics/metrics';

@@ -1,5 +1,5 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
+import { Database } from '../../database/connection/read-routing';
 import type { RequestContext } from '../../auth/request-context';
 import { WebhookMessageDto } from '../dto/webhook-message.dto';
 import { mayTouchAudit } from '../endpoints/webhook-endpoint-access';

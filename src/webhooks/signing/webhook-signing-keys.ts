@@ -1,8 +1,8 @@
-import { Database } from '../../database/connection/read-routing';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { RequestContext } from '../../auth/request-context';
 import { AppConfig } from '../../config/app-config';
+import { Database } from '../../database/connection/read-routing';
 import { holdKeyLock } from '../../database/units/key-lock';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import type { WebhookKeysDto } from '../dto/webhook.dto';
