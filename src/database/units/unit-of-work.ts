@@ -1,131 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type {
-  DeleteResult,
-  EntityManager,
-  EntityTarget,
-  FindOptionsWhere,
-  InsertResult,
-  ObjectLiteral,
-  UpdateResult,
-} from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { DomainError, StorageUnavailableError } from '../../common/errors/domain-error';
+import { StorageUnavailableError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { loggableError } from '../../common/errors/safe-error';
-import { DomainEvent } from './domain-event';
 import { DomainEvents } from './domain-events';
-import { Reader } from './reader';
-import { isPipelined, statementsTogether } from './statements-together';
-import { txRows, txRun } from './tx-statements';
+import { Transaction } from './transaction';
 import { unitManager, type UnitScope } from './unit-scope';
 
-/**
- * The handle a unit of work gives its callback: its transaction, and its events. Repository
- * methods that write, or lock, take one, last (`insert(token, tx)`), so that forgetting it fails
- * to compile; a read takes a `Reader`, which a transaction is too. On SQLite the manager beneath
- * is the unit's own (`unitManager`), so that a unit's statements stay in its savepoint.
- */
-export class Transaction extends Reader {
-  private readonly afterCommitHooks: (() => void)[] = [];
-
-  constructor(
-    readonly manager: EntityManager,
-    private readonly events: DomainEvents,
-    private readonly logger: Logger,
-  ) {
-    super();
-  }
-
-  insert<E extends ObjectLiteral>(
-    entity: EntityTarget<E>,
-    values: QueryDeepPartialEntity<E> | QueryDeepPartialEntity<E>[],
-  ): Promise<InsertResult> {
-    return this.manager.insert(entity, values);
-  }
-
-  /** Inserts, or on a conflict of `conflictPaths`, updates the row: `INSERT … ON CONFLICT`. */
-  upsert<E extends ObjectLiteral>(
-    entity: EntityTarget<E>,
-    values: QueryDeepPartialEntity<E> | QueryDeepPartialEntity<E>[],
-    conflictPaths: string[],
-  ): Promise<InsertResult> {
-    return this.manager.upsert(entity, values, conflictPaths);
-  }
-
-  /** Updates the rows `where` matches; a where object only, never a bare id. */
-  update<E extends ObjectLiteral>(
-    entity: EntityTarget<E>,
-    where: FindOptionsWhere<E>,
-    values: QueryDeepPartialEntity<E>,
-  ): Promise<UpdateResult> {
-    return this.manager.update(entity, where, values);
-  }
-
-  /** Deletes the rows `where` matches; a where object only, never a bare id. */
-  delete<E extends ObjectLiteral>(
-    entity: EntityTarget<E>,
-    where: FindOptionsWhere<E>,
-  ): Promise<DeleteResult> {
-    return this.manager.delete(entity, where);
-  }
-
-  /** A fixed-text statement, prepared once (`txRun`); answers how many rows it changed. */
-  statement(sql: string, params: readonly unknown[]): Promise<number> {
-    return txRun(this.manager, sql, params);
-  }
-
-  /** A fixed-text statement's rows, a SELECT's or a RETURNING's (`txRows`). */
-  statementRows<T extends object>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return txRows<T>(this.manager, sql, params);
-  }
-
-  /** Statements that do not wait on each other's answers, in one round trip when pipelined. */
-  together<T extends readonly unknown[]>(
-    statements: readonly [...{ [K in keyof T]: () => Promise<T[K]> }],
-  ): Promise<T> {
-    return statementsTogether<T>(this.manager, statements);
-  }
-
-  /** Whether this transaction's connection sends a statement before the last one answered. */
-  get pipelined(): boolean {
-    return isPipelined(this.manager);
-  }
-
-  /**
-   * Publishes a domain event, once: its required handlers (the audit log) run now, with this
-   * transaction, and a failure of one rolls the whole change back, so a change is never kept
-   * without its audit record. Its after-commit subscribers (caches, the bus) run once the
-   * transaction commits.
-   */
-  async publish(event: DomainEvent): Promise<void> {
-    try {
-      await this.events.dispatch(event, this);
-    } catch (e) {
-      if (e instanceof DomainError) throw e;
-      this.logger.error({ err: loggableError(e), event: event.name }, 'event handler failed');
-      throw new StorageUnavailableError('The change could not be recorded; nothing was changed');
-    }
-    for (const subscriber of this.events.subscribersOf(event)) {
-      this.afterCommit(() => subscriber(event));
-    }
-  }
-
-  /** Runs `hook` once the transaction has committed; never if it rolls back. */
-  afterCommit(hook: () => void): void {
-    this.afterCommitHooks.push(hook);
-  }
-
-  runAfterCommitHooks(): void {
-    for (const hook of this.afterCommitHooks) {
-      try {
-        hook();
-      } catch (e) {
-        this.logger.error({ err: loggableError(e) }, 'after-commit hook failed');
-      }
-    }
-  }
-}
+/** Where `Transaction` has always been imported from; it lives in transaction.ts. */
+export { Transaction } from './transaction';
 
 /**
  * The first statement of a unit of work on SQLite: a write that changes nothing, so the
