@@ -40,7 +40,7 @@ const INSERT_EVENT =
   `VALUES (?${', ?'.repeat(AUDIT_FIELD_LIST.length)})`;
 
 /** An event's values in INSERT_EVENT's order, times spelled as the entity path stores them. */
-function insertValues(tx: Transaction, event: AuditEvent): unknown[] {
+function insertValues(event: AuditEvent, tx: Transaction): unknown[] {
   const values: unknown[] = [event.chainId];
   for (const field of AUDIT_FIELD_LIST) {
     const value = event[field.property as keyof AuditEvent];
@@ -124,7 +124,7 @@ export class AuditAppender {
     const growing =
       head.treeSize === head.seq - 1 ? this.tree.growing(head, [leaf], tx) : undefined;
     const writes: (() => Promise<unknown>)[] = [
-      () => tx.statement(INSERT_EVENT, insertValues(tx, event)),
+      () => tx.statement(INSERT_EVENT, insertValues(event, tx)),
     ];
     if (growing) {
       const { treeSize, frontier } = growing.tree;

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { auditedEventClasses, DomainEvent, EventClass } from './domain-event';
-import type { Transaction } from './unit-of-work';
+import type { Transaction } from './transaction';
 
 /** Runs inside the change's transaction, and is handed it; a failure rolls the change back. */
 export type EventHandler<E extends DomainEvent> = (event: E, tx: Transaction) => Promise<void>;
