@@ -49,7 +49,7 @@ async function logLine(
 async function startTraced(env: Record<string, string>): Promise<Traced> {
   const app = await startAppProcess({
     name: 'traced',
-    nodeArgs: ['-r', 'ts-node/register', join('test', 'helpers', 'traced-server.ts')],
+    nodeArgs: ['-r', 'ts-node/register', join('test', 'operations', 'traced-server.ts')],
     ipc: true,
     env: {
       TS_NODE_TRANSPILE_ONLY: '1',
