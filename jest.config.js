@@ -29,14 +29,17 @@ const { PROCESSES: processes } = require('./test/setup/lanes');
 
 const project = {
   rootDir: __dirname,
-  testEnvironment: 'node',
+  // One context, and one load of node_modules/ and src/, per worker for the e2e suites
+  // (test/setup/shared-modules.js); the unit specs get jest's own, one per suite.
+  testEnvironment: '<rootDir>/test/setup/shared-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   // One runner for both projects, so jest hands it every suite at once and it runs the lanes.
   runner: '<rootDir>/test/setup/lanes-runner.js',
-  // jest's runtime, keeping V8's compiled code of each module from one suite to the next.
-  runtime: '<rootDir>/test/setup/code-cache-runtime.js',
+  // jest's runtime, keeping V8's compiled code of each module from one suite to the next, and
+  // the modules themselves for the suites that share them.
+  runtime: '<rootDir>/test/setup/shared-runtime.js',
   // SUITE_CPU_FILE=<file>: each suite's CPU, for docs/testing.md's account of where it goes.
   setupFilesAfterEnv: ['<rootDir>/test/setup/suite-cpu.js'],
 };
