@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { source as AXE_SOURCE } from 'axe-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../harness/app-process';
@@ -8,6 +8,28 @@ import type { View, Who } from './console-views';
 
 /** Ignored by git: what the browser showed where a screen could not be reached. */
 const SHOTS = join(REPO_ROOT, 'test-results', 'console');
+
+/** What @axe-core/playwright configures axe with, on a page without frames. */
+const AXE_CONFIGURE = `axe.configure({ allowedOrigins: ['<same_origin>'], branding: { application: 'playwright' } })`;
+
+/** axe's serious and critical violations on the page, each as its rule and the nodes' selectors. */
+const AXE_RUN = `axe.run(document, {}).then((results) => results.violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => 'axe ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join('; ')))`;
+
+/**
+ * axe's serious and critical violations on what the page shows now: axe.run, as AxeBuilder's
+ * analyze() runs it on a page without frames, but with axe (1.3 MB) sent to a document once.
+ * analyze() sent it two or three times per check and opened a page for each: over the 180 checks
+ * of a walk of every screen, most of the run's CPU (docs/testing.md).
+ */
+export async function axeViolations(ui: ConsoleUi): Promise<string[]> {
+  if (!(await ui.page.evaluate<boolean>('typeof window.axe?.run === "function"'))) {
+    await ui.page.evaluate(AXE_SOURCE);
+    await ui.page.evaluate(AXE_CONFIGURE);
+  }
+  return ui.page.evaluate<string[]>(AXE_RUN);
+}
 
 /**
  * Shows each view at 1280 and at 390 px and answers what the checks found, each line naming
@@ -43,13 +65,7 @@ export async function walkViews(ui: ConsoleUi, who: Who, views: View[]): Promise
  * 390 px, nothing scrolls sideways, and a list starts in the first screen.
  */
 async function problems(ui: ConsoleUi, view: View, narrow: boolean): Promise<string[]> {
-  const found: string[] = [];
-  const axe = await new AxeBuilder({ page: ui.page }).analyze();
-  for (const v of axe.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical') {
-      found.push(`axe ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-    }
-  }
+  const found = await axeViolations(ui);
   if (narrow) {
     if (await ui.scrollsSideways()) found.push('scrolls sideways');
     const top = view.list ? await ui.listTop() : null;

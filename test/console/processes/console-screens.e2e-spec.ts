@@ -7,7 +7,7 @@ import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../../harnes
 import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
 import { buildApp } from '../../harness/app-cluster';
 import { ConsoleScreens, View, Who } from '../console-views';
-import { walkViews } from '../console-walk';
+import { axeViolations, walkViews } from '../console-walk';
 import { WebhookReceiver } from '../../harness/app/webhook-receiver';
 
 const TIMEOUT_MS = 180_000;
@@ -236,6 +236,22 @@ if (hasChromium()) {
       expect(missed).toEqual([
         expect.stringContaining('Skipped'),
         expect.stringContaining('Clickable'),
+      ]);
+    });
+
+    it('finds what axe finds: a button without a name, an image without a text', async () => {
+      await screens.screen('/admin/', /^sign in/i);
+      await expect(axeViolations(ui)).resolves.toEqual([]);
+      await ui.page.evaluate(`(() => {
+        const main = document.querySelector('main');
+        const button = document.createElement('button');
+        button.append(document.createElement('span'));
+        const image = Object.assign(document.createElement('img'), { src: '/admin/missing.png' });
+        main.append(button, image);
+      })()`);
+      await expect(axeViolations(ui)).resolves.toEqual([
+        expect.stringMatching(/^axe button-name: /),
+        expect.stringMatching(/^axe image-alt: /),
       ]);
     });
 
