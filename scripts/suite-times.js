@@ -32,14 +32,17 @@ function printCpu(cpuFile, rows) {
     .map((l) => ({ ...l, cpu_s: l.user_s + l.system_s }))
     .sort((a, b) => b.cpu_s - a.cpu_s);
   const total = list.reduce((sum, l) => sum + l.cpu_s, 0);
+  const children = list.reduce((sum, l) => sum + (l.children_s ?? 0), 0);
   const out = [
-    `${list.length} suites, ${total.toFixed(0)} s of CPU in the jest workers (their child processes not counted)`,
+    `${list.length} suites, ${total.toFixed(0)} s of CPU in the jest workers, ` +
+      `${children.toFixed(0)} s in the processes they started`,
     '',
-    '| suite | CPU seconds | wall seconds |',
-    '| --- | ---: | ---: |',
+    '| suite | CPU seconds | CPU seconds of its processes | wall seconds |',
+    '| --- | ---: | ---: | ---: |',
   ];
   for (const l of list.slice(0, rows === undefined ? list.length : Number(rows))) {
-    out.push(`| ${l.suite} | ${l.cpu_s.toFixed(1)} | ${l.wall_s.toFixed(1)} |`);
+    const started = l.children_s === undefined ? '' : l.children_s.toFixed(1);
+    out.push(`| ${l.suite} | ${l.cpu_s.toFixed(1)} | ${started} | ${l.wall_s.toFixed(1)} |`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
