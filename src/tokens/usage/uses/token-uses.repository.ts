@@ -28,11 +28,16 @@ export class TokenUsesRepository {
     return this.uow.run((own) => this.read(tokenId, own));
   }
 
-  /** The token's uses as stored now, in `tx` (null: gone, or no limit). */
-  async read(tokenId: string, tx: Transaction): Promise<UsesState | null> {
+  /**
+   * The token's uses as stored now, in `tx` (null: gone, or no limit). `held`: on PostgreSQL the
+   * row stays locked until `tx` ends (FOR UPDATE), so a writer that reads next waits for this
+   * one's write instead of reading the count it is about to replace.
+   */
+  async read(tokenId: string, tx: Transaction, held = false): Promise<UsesState | null> {
     const row = await tx.findOne(ApiToken, {
       where: { id: tokenId },
       select: ['id', 'usesLimit', 'usesRemaining', 'usesPeriod', 'refillInterval', 'refillAmount'],
+      ...(held && tx.postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
     return row ? usesOfRow(row) : null;
   }
@@ -40,7 +45,9 @@ export class TokenUsesRepository {
   /**
    * Reads the count and, where `next` answers a new one for it, compare-and-sets it, in one
    * transaction: on SQLite no other writer (an instance on the same file) comes in between, and
-   * on PostgreSQL the compare-and-set still holds against one that does. The new count is never
+   * on PostgreSQL the row is held from the read, so instances reserving at once queue rather than
+   * lose their compare-and-set (which still guards the write). Losing it on every pass of a
+   * request's bounded retries answered 503 when two instances raced. The new count is never
    * above the limit (a PATCH may have lowered it meanwhile). Answers what was read, and whether
    * the new count was written.
    */
@@ -49,7 +56,7 @@ export class TokenUsesRepository {
     next: (stored: UsesState) => StoredCount | null,
   ): Promise<{ stored: UsesState | null; written: boolean }> {
     return this.uow.run(async (tx) => {
-      const stored = await this.read(tokenId, tx);
+      const stored = await this.read(tokenId, tx, true);
       const count = stored && next(stored);
       if (!stored || !count) return { stored, written: false };
       const result = await tx
