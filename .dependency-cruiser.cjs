@@ -9,6 +9,7 @@ const LAYERS = [
   ['bus'],
   ['throttle'],
   ['auth'],
+  ['signing'],
   ['tenancy'],
   ['governance'],
   ['tokens'],

@@ -76,6 +76,7 @@ async function startInstances(dbUrl: string) {
       LOG_LEVEL: 'warn',
       AUDIT_SIGNING_KEY: signing.signerKey,
       WEBHOOK_SECRETS_KEY: SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY,
+      JWT_SIGNING_KEYS: SHARED_KEYS_ENV.JWT_SIGNING_KEYS,
       AUDIT_CHECKPOINT_EVERY_SECONDS: '1',
       ...RATE_LIMITS_OFF,
     },
@@ -88,6 +89,7 @@ async function startInstances(dbUrl: string) {
       LOG_LEVEL: 'warn',
       AUDIT_CHECKPOINTS_ENABLED: 'false',
       WEBHOOK_SECRETS_KEY: SHARED_KEYS_ENV.WEBHOOK_SECRETS_KEY,
+      JWT_SIGNING_KEYS: SHARED_KEYS_ENV.JWT_SIGNING_KEYS,
       ...RATE_LIMITS_OFF,
     },
   });

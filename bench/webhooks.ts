@@ -240,6 +240,7 @@ function appEnv(dbUrl: string, keyPrefix: string): Record<string, string> {
     REDIS_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',
     AUDIT_SIGNING_KEY: SHARED_KEYS_ENV.AUDIT_SIGNING_KEY,
+    JWT_SIGNING_KEYS: SHARED_KEYS_ENV.JWT_SIGNING_KEYS,
     WEBHOOK_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_ALLOW_HTTP: 'true',

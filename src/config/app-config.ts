@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DatabaseConfig } from './sections/database-config';
+import { SigningConfig } from './sections/signing-config';
 import { parseTrustProxy, TrustProxy } from './sections/trust-proxy';
 import { isTokenHeaderName } from './sections/verify-token-header';
 import { toInt, toBool } from './env-transforms';
@@ -79,7 +79,7 @@ function installationRoot(): string {
  * environment variable, and nothing else in the code reads `process.env`. Where the database is
  * comes from `DatabaseConfig`, and where Redis is from `RedisTopologyConfig`.
  */
-export class AppConfig extends DatabaseConfig {
+export class AppConfig extends SigningConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -258,10 +258,10 @@ export class AppConfig extends DatabaseConfig {
 
   /**
    * The folder that holds the installation's keys, as `cli keys init` makes them:
-   * `audit-signing.key` and `webhook-secrets.key`. Set, a start reads them there and never makes
-   * one. Unset, the embedded SQLite default keeps them in its data folder (made on the first
-   * start); a start on PostgreSQL needs this (or the keys' own variables), since every instance
-   * must sign and seal with the same keys.
+   * `audit-signing.key`, `webhook-secrets.key` and `jwt-signing-keys.json`. Set, a start reads
+   * them there and never makes one. Unset, the embedded SQLite default keeps them in its data
+   * folder (made on the first start); a start on PostgreSQL needs this (or the keys' own
+   * variables), since every instance must sign and seal with the same keys.
    */
   @IsOptional()
   @IsString()

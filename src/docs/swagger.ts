@@ -49,6 +49,10 @@ const TAGS: [name: string, description: string][] = [
     'leaks',
     "Secret scanners' reports of tokens found in public (GitHub's partner program), which revoke them",
   ],
+  [
+    'signing keys',
+    'The public keys (a JWK set) that verify the JWTs this installation signs: token status lists',
+  ],
   ['operations', 'Liveness and readiness probes, and Prometheus metrics'],
 ];
 

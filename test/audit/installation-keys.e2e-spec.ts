@@ -7,6 +7,8 @@ import { parse } from 'yaml';
 import { startApp } from '../../src/app.factory';
 import { DEFAULT_KEY_FILE } from '../../src/audit/checkpoints/audit-signer';
 import { ConfigValidationError, loadConfig } from '../../src/config/load-config';
+import { parseJwtKeySet } from '../../src/signing/jwt-key-set';
+import { DEFAULT_JWT_KEYS_FILE } from '../../src/signing/jwt-key-source';
 import { DEFAULT_SECRETS_KEY_FILE } from '../../src/webhooks/signing/webhook-secret-box';
 import { REPO_ROOT } from '../harness/app-process';
 import { createBusiness } from '../factories/tenancy.factory';
@@ -25,7 +27,8 @@ import { Driver, DRIVERS, TEST_DATABASE_URL } from '../setup/servers';
  */
 
 const NO_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
-const UNSET_KEYS = { AUDIT_SIGNING_KEY: '', WEBHOOK_SECRETS_KEY: '' };
+const UNSET_KEYS = { AUDIT_SIGNING_KEY: '', WEBHOOK_SECRETS_KEY: '', JWT_SIGNING_KEYS: '' };
+const KEY_FILES = [DEFAULT_KEY_FILE, DEFAULT_SECRETS_KEY_FILE, DEFAULT_JWT_KEYS_FILE];
 
 const temps: string[] = [];
 const tempDir = () => {
@@ -42,6 +45,7 @@ interface Printed {
   keys_dir: string;
   audit_signing_key: { path: string; status: string };
   webhook_secrets_key: { path: string; status: string };
+  jwt_signing_keys: { path: string; status: string };
   audit_verifier_key: string;
 }
 
@@ -107,9 +111,10 @@ describe('keys init', () => {
     expect(top.stdout).toMatch(/^ {2}keys +Make the installation's keys/m);
     const group = await cliInProcess(['keys', '--help'], {});
     expect(group.stdout).toMatch(/^ {2}init +Make the installation's keys in KEYS_DIR/m);
+    expect(group.stdout).toMatch(/^ {2}rotate-jwt +Add a JWT signing key/m);
   });
 
-  it('writes both keys without opening a database, prints no key, and keeps them when run again', async () => {
+  it('writes the keys without opening a database, prints no key, and keeps them when run again', async () => {
     const dir = join(tempDir(), 'keys');
     // An unreachable database: the command never opens one (compose runs it before there is one).
     const env = { DATABASE_URL: NO_DATABASE, KEYS_DIR: dir };
@@ -120,13 +125,16 @@ describe('keys init', () => {
       keys_dir: dir,
       audit_signing_key: { path: join(dir, DEFAULT_KEY_FILE), status: 'created' },
       webhook_secrets_key: { path: join(dir, DEFAULT_SECRETS_KEY_FILE), status: 'created' },
+      jwt_signing_keys: { path: join(dir, DEFAULT_JWT_KEYS_FILE), status: 'created' },
       audit_verifier_key: expect.stringMatching(/^latchkey\.local\+[0-9a-f]{8}\+/),
     });
-    const keys = [DEFAULT_KEY_FILE, DEFAULT_SECRETS_KEY_FILE].map((f) =>
-      readFileSync(join(dir, f), 'utf8'),
-    );
+    const keys = KEY_FILES.map((f) => readFileSync(join(dir, f), 'utf8'));
     // The signer key's secret is its base64 after `<name>+<key id>+`, whole (base64 may hold `+`).
-    const secretParts = [/\+[0-9a-f]{8}\+(.+)$/.exec(keys[0].trim())![1], keys[1].trim()];
+    const secretParts = [
+      /\+[0-9a-f]{8}\+(.+)$/.exec(keys[0].trim())![1],
+      keys[1].trim(),
+      ...parseJwtKeySet('test', keys[2]).map((key) => key.d),
+    ];
     for (const part of secretParts) {
       expect(first.stdout).not.toContain(part);
       expect(first.stderr).not.toContain(part);
@@ -139,11 +147,10 @@ describe('keys init', () => {
       ...printed,
       audit_signing_key: { ...printed.audit_signing_key, status: 'kept' },
       webhook_secrets_key: { ...printed.webhook_secrets_key, status: 'kept' },
+      jwt_signing_keys: { ...printed.jwt_signing_keys, status: 'kept' },
     });
     expect(again.stderr).toContain(`Kept the keys already in ${dir}: nothing was overwritten.`);
-    expect(
-      [DEFAULT_KEY_FILE, DEFAULT_SECRETS_KEY_FILE].map((f) => readFileSync(join(dir, f), 'utf8')),
-    ).toEqual(keys);
+    expect(KEY_FILES.map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(keys);
   });
 
   it('refuses PostgreSQL with no KEYS_DIR, exit 1 with the command, and writes nothing', async () => {
@@ -158,6 +165,65 @@ describe('keys init', () => {
     const run = await cliInProcess(['keys', 'init', 'now'], { KEYS_DIR: dir });
     expect(run.code).not.toBe(0);
     expect(() => readFileSync(join(dir, DEFAULT_KEY_FILE))).toThrow();
+  });
+});
+
+describe('keys rotate-jwt', () => {
+  /** The private parts of the set in `dir`. */
+  const privateParts = (dir: string) =>
+    parseJwtKeySet('test', readFileSync(join(dir, DEFAULT_JWT_KEYS_FILE), 'utf8')).map((k) => k.d);
+
+  it('adds a key published an hour ahead, prints no key, and a start reads the set', async () => {
+    const dir = join(tempDir(), 'keys');
+    const printed = await keysInit({ KEYS_DIR: dir });
+    const [first] = parseJwtKeySet('test', readFileSync(printed.jwt_signing_keys.path, 'utf8'));
+    const before = Date.now();
+    const run = await cliInProcess(['keys', 'rotate-jwt'], {
+      DATABASE_URL: NO_DATABASE,
+      KEYS_DIR: dir,
+    });
+    expect(run.code).toBe(0);
+    const rotated = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(rotated).toEqual({
+      file: join(dir, DEFAULT_JWT_KEYS_FILE),
+      kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      active_from: expect.any(String),
+      listed_kids: [first.kid, rotated.kid],
+      removed_kids: [],
+    });
+    expect(Date.parse(rotated.active_from as string)).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(run.stderr).toContain('restart every instance before then');
+    const parts = privateParts(dir);
+    expect(parts).toHaveLength(2);
+    for (const d of parts) expect(run.stdout + run.stderr).not.toContain(d);
+
+    const t = await bootTestApp('sqlite', { ...UNSET_KEYS, KEYS_DIR: dir });
+    await t.close();
+  });
+
+  it('refuses a set that JWT_SIGNING_KEYS holds, saying to rotate a file, exit 1', async () => {
+    const dir = join(tempDir(), 'keys');
+    const printed = await keysInit({ KEYS_DIR: dir });
+    const text = readFileSync(printed.jwt_signing_keys.path, 'utf8');
+    const run = await cliInProcess(['keys', 'rotate-jwt'], {
+      DATABASE_URL: NO_DATABASE,
+      JWT_SIGNING_KEYS: text,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('JWT_SIGNING_KEYS: the keys come from this variable');
+    expect(run.stderr).toContain('rotate the file instead');
+    expect(run.stderr).not.toContain(privateParts(dir)[0]);
+    expect(readFileSync(printed.jwt_signing_keys.path, 'utf8')).toBe(text);
+  });
+
+  it('refuses extra arguments before anything runs', async () => {
+    const dir = join(tempDir(), 'keys');
+    const printed = await keysInit({ KEYS_DIR: dir });
+    const text = readFileSync(printed.jwt_signing_keys.path, 'utf8');
+    const run = await cliInProcess(['keys', 'rotate-jwt', 'now'], { KEYS_DIR: dir });
+    expect(run.code).not.toBe(0);
+    expect(readFileSync(printed.jwt_signing_keys.path, 'utf8')).toBe(text);
   });
 });
 
@@ -178,7 +244,9 @@ describe.each(DRIVERS)('a start on %s and its keys', (driver: Driver) => {
       expect(refused).toBeInstanceOf(ConfigValidationError);
       const message = (refused as Error).message;
       expect(message).toContain('KEYS_DIR=./keys npm run -s cli -- keys init');
-      expect(message).toContain('the audit signing key and the webhook secrets key');
+      expect(message).toContain(
+        'the audit signing key, the webhook secrets key and the JWT signing keys',
+      );
     });
   }
 
@@ -192,7 +260,7 @@ describe.each(DRIVERS)('a start on %s and its keys', (driver: Driver) => {
       );
       expect(refused).toBeInstanceOf(ConfigValidationError);
       expect((refused as Error).message).toContain(
-        `KEYS_DIR: ${dir} lacks the audit signing key and the webhook secrets key; make the keys with: KEYS_DIR=${dir} npm run -s cli -- keys init`,
+        `KEYS_DIR: ${dir} lacks the audit signing key, the webhook secrets key and the JWT signing keys; make the keys with: KEYS_DIR=${dir} npm run -s cli -- keys init`,
       );
       expect(readdirSync(dir)).toEqual([]);
     } finally {
@@ -215,8 +283,10 @@ describe.each(DRIVERS)('a start on %s and its keys', (driver: Driver) => {
   it('starts with either feature turned off on purpose, says so at warn, and answers it is off', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
+      // The JWT signing keys have no switch: the database's keys (SHARED_KEYS_ENV on PostgreSQL).
       t = await bootTestApp(driver, {
-        ...UNSET_KEYS,
+        AUDIT_SIGNING_KEY: '',
+        WEBHOOK_SECRETS_KEY: '',
         AUDIT_CHECKPOINTS_ENABLED: 'false',
         WEBHOOKS_ENABLED: 'false',
       });
@@ -273,7 +343,7 @@ describe('docker-compose.yml', () => {
     // On PostgreSQL, with no key of its own: the files are the only keys it has.
     expect(app.environment?.DATABASE_URL).toMatch(/^postgres:\/\//);
     for (const name of Object.keys(app.environment ?? {})) {
-      expect(name).not.toMatch(/^(AUDIT_SIGNING_KEY|WEBHOOK_SECRETS_KEY)/);
+      expect(name).not.toMatch(/^(AUDIT_SIGNING_KEY|WEBHOOK_SECRETS_KEY|JWT_SIGNING_KEYS)/);
     }
   });
 

@@ -88,16 +88,26 @@ export const KEYS_INIT = {
   name: 'init',
   description:
     "Make the installation's keys in KEYS_DIR (or SQLite's data folder), once: the audit " +
-    'signing key and the webhook secrets key, mode 0600 in a 0700 folder; keys already there ' +
-    'are kept. Print {keys_dir, audit_signing_key, webhook_secrets_key, audit_verifier_key}, ' +
-    'never a key itself',
+    'signing key, the webhook secrets key and the JWT signing keys, mode 0600 in a 0700 ' +
+    'folder; keys already there are kept. Print {keys_dir, audit_signing_key, ' +
+    'webhook_secrets_key, jwt_signing_keys, audit_verifier_key}, never a key itself',
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
+export const KEYS_ROTATE_JWT = {
+  name: 'rotate-jwt',
+  description:
+    'Add a JWT signing key to jwt-signing-keys.json (JWT_SIGNING_KEYS_FILE, or the one in ' +
+    'KEYS_DIR) that signs JWT_SIGNING_KEY_PUBLISH_AHEAD_SECONDS from now, and drop the keys ' +
+    'the JWKS no longer lists; restart every instance before then. Print {file, kid, ' +
+    'active_from, listed_kids, removed_kids}, never a key itself',
   argv: optionsOnly,
 } satisfies CommandSpec;
 
 export const KEYS = {
   name: 'keys',
-  description: "Make the installation's keys (every instance must share them)",
-  subcommands: [KEYS_INIT],
+  description: "Make the installation's keys (every instance must share them), and rotate them",
+  subcommands: [KEYS_INIT, KEYS_ROTATE_JWT],
 } satisfies CommandSpec;
 
 /** The top-level commands, in the order `--help` lists them; the old names come last. */

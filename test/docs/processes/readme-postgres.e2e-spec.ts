@@ -82,7 +82,7 @@ suite("the README's PostgreSQL quick start, on a fresh database", () => {
     // The token is printed before the server listens; the listening line comes once it does.
     await child.waitFor(/Latchkey listening on /, 60_000);
     const admin = /Platform admin token \(shown once\): (\S+)/.exec(child.output('stdout'))![1];
-    for (const key of ['audit-signing.key', 'webhook-secrets.key']) {
+    for (const key of ['audit-signing.key', 'webhook-secrets.key', 'jwt-signing-keys.json']) {
       expect(statSync(join(dir, 'keys', key)).mode & 0o777).toBe(0o600);
     }
 
