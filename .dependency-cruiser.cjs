@@ -78,6 +78,12 @@ const insideFeatures = [
     to: { path: '^src/tokens/(sweeps|http)/' },
   },
   {
+    name: 'status-reads-only',
+    comment: 'tokens status/ (the status lists) reads tokens and signs; it never acts on them',
+    from: { path: '^src/tokens/status/' },
+    to: { path: '^src/tokens/(lifecycle|verify|sweeps|usage|policy|http)/' },
+  },
+  {
     name: 'audit-codec-is-a-leaf',
     comment: 'audit codec/ (the one spelling of an entry) imports nothing else of audit',
     from: { path: '^src/audit/codec/' },

@@ -54,6 +54,7 @@ import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
 import { sqliteInstance } from './sections/sqlite';
 import { startTime } from './sections/start-time';
+import { statusListCost } from './sections/status-lists';
 import { tokenList } from './sections/token-list';
 import { tracingCost } from './sections/tracing';
 import { usesCost } from './sections/uses';
@@ -114,6 +115,10 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
     sentinel: () => sentinelPropagation(pgEnv, owner, start),
     pgbouncer: () => pgbouncerCost(pgEnv, owner, start),
     federation: federationCost,
+    statuslists: async () => {
+      const { b } = await scratch.startPeers(pgEnv);
+      await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
+    },
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -150,6 +155,7 @@ async function acrossInstances({ scratch, pgEnv, inst }: Bench): Promise<void> {
   await cacheMiss(inst.clientA, owner, m, proxy);
   await m.stop();
   await propagation(owner, a, b);
+  await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
   await sentinelPropagation(pgEnv, owner, scratch.start);
   await pgbouncerCost(pgEnv, owner, scratch.start);
 }

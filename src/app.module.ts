@@ -16,6 +16,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
 import { GatewayModule } from './gateway/gateway.module';
+import { SigningRoutesModule } from './signing/signing-routes.module';
 import { AuditRoutesModule } from './audit/http/audit-routes.module';
 import { TokensRoutesModule } from './tokens/http/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
@@ -48,6 +49,7 @@ export class AppModule {
         OAuth2Module,
         FederationModule,
         GatewayModule,
+        SigningRoutesModule,
         LeaksModule,
         HealthModule,
         // Off, /metrics is 404 rather than an empty answer.

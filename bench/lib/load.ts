@@ -21,10 +21,11 @@ export async function load(
   headers: Record<string, string> = {},
   durationS = DURATION_S,
   errorsExpected = false,
+  connections = CONNECTIONS,
 ): Promise<LoadRun> {
   const result = await autocannon({
     url: `${baseUrl}${path}`,
-    connections: CONNECTIONS,
+    connections,
     duration: durationS,
     headers,
   });

@@ -23,6 +23,7 @@ export const ONLY_SECTIONS = [
   'sentinel',
   'pgbouncer',
   'federation',
+  'statuslists',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')

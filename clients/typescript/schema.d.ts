@@ -318,6 +318,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/status-lists/{list_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A Token Status List: the bits that say whether each token in it is valid
+     * @description Every token has a place in a list of its business (`status_list: {idx, uri}` in its view, the introspection answer and the `x-latchkey-status-list` header of /auth/verify). The statuses take 2 bits: 0 valid, 1 invalid (revoked or expired), 2 suspended (paused, or its business suspended). The JWT (`typ: statuslist+jwt`) is signed with a key of /.well-known/jwks.json; fetch it again after `ttl` seconds. `If-None-Match` answers 304 while it is unchanged.
+     */
+    get: operations['getStatusList'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/platform/v1/businesses': {
     parameters: {
       query?: never;
@@ -1371,6 +1391,26 @@ export interface paths {
      * @description For gateways (nginx `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`, Envoy `ext_authz`): is the token of this request good for this upstream? The token comes from `Authorization: Bearer`, or from the header the installation names in VERIFY_TOKEN_HEADER (for example `X-API-Key`, whose whole value is the token). The answer is in the status and the headers, with no body on success: 204 with who holds the token, 401 with the RFC 6750 challenge, 403, 422 for a malformed requirement, 429 with Retry-After. The same rules as the API's own routes, checked in the same order, with the client address TRUST_PROXY believes (the gateway's X-Forwarded-For). A verify counts in the token's usage and last_used_at like any call. Any method on any path below /auth/verify/ answers the same (Envoy sends the request's own method and path). docs/gateways.md has tested nginx and Caddy configurations.
      */
     get: operations['verifyGatewayRequest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/.well-known/jwks.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public keys that verify the JWTs this installation signs (RFC 7517 JWK set)
+     * @description Public, outside the envelope. Pick the key by the JWT header’s `kid`; ES256 (P-256). A new key is listed before any JWT is signed with it, and a replaced one stays listed for a while after.
+     */
+    get: operations['getJwks'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2914,6 +2954,18 @@ export interface components {
       name: string | null;
       is_platform_admin: boolean;
     };
+    StatusListReferenceDto: {
+      /**
+       * @description The index of its status in the list
+       * @example 17
+       */
+      idx: number;
+      /**
+       * @description The list: GET it (public) for the signed list, and read the 2 bits at `idx`
+       * @example https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f
+       */
+      uri: string;
+    };
     MeViewDto: {
       identity: components['schemas']['MeIdentityDto'];
       token: components['schemas']['TokenViewDto'];
@@ -2923,6 +2975,8 @@ export interface components {
        * @enum {string|null}
        */
       role: 'owner' | 'admin' | 'member' | null;
+      /** @description Where the token's status is published, for relying parties that check it offline (null: none) */
+      status_list: components['schemas']['StatusListReferenceDto'] | null;
     };
     WhoamiIdentityDto: {
       /** Format: uuid */
@@ -3579,6 +3633,47 @@ export interface components {
        * @example 900
        */
       max_ttl_seconds?: number;
+    };
+    PublicJwkDto: {
+      /**
+       * @example EC
+       * @enum {string}
+       */
+      kty: 'EC';
+      /**
+       * @example P-256
+       * @enum {string}
+       */
+      crv: 'P-256';
+      /**
+       * @description The x coordinate, base64url
+       * @example f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU
+       */
+      x: string;
+      /**
+       * @description The y coordinate, base64url
+       * @example x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0
+       */
+      y: string;
+      /**
+       * @description The key's RFC 7638 thumbprint, as the `kid` of the JWTs it signs names it
+       * @example NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs
+       */
+      kid: string;
+      /**
+       * @example ES256
+       * @enum {string}
+       */
+      alg: 'ES256';
+      /**
+       * @example sig
+       * @enum {string}
+       */
+      use: 'sig';
+    };
+    JwksDto: {
+      /** @description The key that signs now, any published ahead of signing, and those replaced recently (JWT_SIGNING_KEY_RETIRED_LISTED_HOURS) */
+      keys: components['schemas']['PublicJwkDto'][];
     };
     ReportedLeakDto: {
       /**
@@ -8337,6 +8432,110 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  getStatusList: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description application/statuslist+jwt (the default) or application/statuslist+json */
+        accept?: string;
+      };
+      path: {
+        /**
+         * @description The list, as `uri` names it
+         * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+         */
+        list_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The list, as a signed JWT or as JSON */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/statuslist+jwt': string;
+          'application/statuslist+json': {
+            /** @example https://latchkey.example.com/status-lists/… */
+            sub: string;
+            /** @example 1764806400 */
+            iat: number;
+            /** @example 1764806520 */
+            exp: number;
+            /** @example 60 */
+            ttl: number;
+            status_list: {
+              /** @enum {integer} */
+              bits: 2;
+              /** @example eNrtwTEBAAAAwqD1T20ND6AAAAAAAAAAAAAAAAAAAAAAAIA3AdIAAQ */
+              lst: string;
+            };
+          };
+        };
+      };
+      /** @description Unchanged since the ETag given in If-None-Match */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Error codes: STATUS_LIST_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Status list not found",
+           *       "code": "STATUS_LIST_NOT_FOUND",
+           *       "detail": "Status list not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'STATUS_LIST_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "list_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
           };
         };
       };
@@ -18706,6 +18905,8 @@ export interface operations {
           'X-Latchkey-Expires-At'?: string;
           /** @description The uses the token has left after this check (it spent one); empty when it has no limit */
           'X-Latchkey-Uses-Remaining'?: string;
+          /** @description The token's entry in a Token Status List (an RFC 8941 dictionary): a relying party may check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`) */
+          'X-Latchkey-Status-List'?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -18830,6 +19031,25 @@ export interface operations {
             /** @enum {string} */
             code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
+        };
+      };
+    };
+  };
+  getJwks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/jwk-set+json': components['schemas']['JwksDto'];
         };
       };
     };

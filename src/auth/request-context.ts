@@ -61,6 +61,11 @@ export interface CallerToken {
     refill: { interval: 'daily' | 'monthly'; amount: number } | null;
   }> | null;
   /**
+   * Its entry in a Token Status List (`{idx, uri}`), which relying parties check offline; absent
+   * when the verifier gave none, null for a token with no place.
+   */
+  statusList?: Readonly<{ idx: number; uri: string }> | null;
+  /**
    * The token's own business as the verifier saw it (the cached snapshot), so the business-scope
    * guard need not read it again; null for a platform token, absent when the verifier gave none.
    */

@@ -19,6 +19,7 @@ import { BusinessTokenPolicies1764680000000 } from './migrations/1764680000000-b
 import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
 import { TokenParents1764695000000 } from './migrations/1764695000000-token-parents';
 import { WebhookPersonalData1764697000000 } from './migrations/1764697000000-webhook-personal-data';
+import { TokenStatusLists1764700000000 } from './migrations/1764700000000-token-status-lists';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   TokenUses1764690000000,
   TokenParents1764695000000,
   WebhookPersonalData1764697000000,
+  TokenStatusLists1764700000000,
 ];

@@ -50,6 +50,11 @@ const TAGS: [name: string, description: string][] = [
     "Secret scanners' reports of tokens found in public (GitHub's partner program), which revoke them",
   ],
   [
+    'status lists',
+    "Token Status Lists: each token's status in a signed list that relying parties fetch once per " +
+      'ttl and check offline (docs/edge.md)',
+  ],
+  [
     'signing keys',
     'The public keys (a JWK set) that verify the JWTs this installation signs: token status lists',
   ],

@@ -39,7 +39,15 @@ describe(verifiedHeaders.name, () => {
       'x-latchkey-scopes': 'orders:read deploy:*',
       'x-latchkey-expires-at': '2026-06-30T12:00:00.000Z',
       'x-latchkey-uses-remaining': '',
+      'x-latchkey-status-list': '',
     });
+  });
+
+  it("names the token's status-list entry as an RFC 8941 dictionary", () => {
+    const statusList = { idx: 17, uri: 'https://latchkey.example.com/status-lists/1b3c8f0e' };
+    expect(verifiedHeaders(ctxOf(tokenOf({ statusList })))['x-latchkey-status-list']).toBe(
+      'idx=17, uri="https://latchkey.example.com/status-lists/1b3c8f0e"',
+    );
   });
 
   it('tells unrestricted (*) from no scope at all (empty), and leaves empty what the token lacks', () => {

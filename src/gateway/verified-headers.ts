@@ -10,6 +10,7 @@ export const VERIFIED_HEADERS = {
   scopes: 'x-latchkey-scopes',
   expiresAt: 'x-latchkey-expires-at',
   usesRemaining: 'x-latchkey-uses-remaining',
+  statusList: 'x-latchkey-status-list',
 } as const;
 
 /**
@@ -42,7 +43,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const known = built.get(ctx.token);
   if (known !== undefined && known.actor === ctx.actor) return known.headers;
   const { token, actor } = ctx;
-  // All seven, every time, empty where there is nothing to say (a platform token's business, a
+  // All eight, every time, empty where there is nothing to say (a platform token's business, a
   // token that never expires): a gateway that copies a header the answer lacks may pass on
   // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
   const headers: Record<string, string> = {
@@ -54,6 +55,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
     [VERIFIED_HEADERS.expiresAt]: token.expiresAt?.toISOString() ?? '',
     // A limited token's count after this very check: new with each verify, never the cache's.
     [VERIFIED_HEADERS.usesRemaining]: token.uses ? String(token.uses.remaining) : '',
+    [VERIFIED_HEADERS.statusList]: token.statusList ? statusListHeaderOf(token.statusList) : '',
   };
   for (const [name, value] of Object.entries(headers)) {
     if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);
@@ -61,6 +63,14 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const frozen = Object.freeze(headers);
   built.set(ctx.token, { actor: ctx.actor, headers: frozen });
   return frozen;
+}
+
+/**
+ * The token's status-list entry as an RFC 8941 dictionary, `idx=17, uri="https://…"`: where a
+ * relying party checks it offline from now on (draft-ietf-oauth-status-list, section 6.1).
+ */
+function statusListHeaderOf({ idx, uri }: { idx: number; uri: string }): string {
+  return `idx=${idx}, uri="${uri}"`;
 }
 
 /**

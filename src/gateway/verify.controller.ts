@@ -138,6 +138,11 @@ export class VerifyController {
         'The uses the token has left after this check (it spent one); empty when it has no limit',
         '997',
       ),
+      'X-Latchkey-Status-List': header(
+        "The token's entry in a Token Status List (an RFC 8941 dictionary): a relying party may " +
+          'check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`)',
+        'idx=17, uri="https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f"',
+      ),
     },
   })
   @ApiScopeChallenge()

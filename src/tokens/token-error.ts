@@ -9,6 +9,7 @@ export const TOKEN_ERRORS = {
     message: 'The new token would hold more than its creator may grant',
   },
   TOKEN_NOT_FOUND: { status: 404, message: 'Token not found' },
+  STATUS_LIST_NOT_FOUND: { status: 404, message: 'Status list not found' },
   TOKEN_NOT_ACTIVE: { status: 409, message: 'Only an active token can be rotated' },
   // A revoked token never speaks again: pausing or resuming it means nothing.
   TOKEN_IS_REVOKED: {

@@ -33,6 +33,8 @@ import { TokenUsageService } from './usage/token-usage.service';
 
 import { TokenUsesRepository } from './usage/uses/token-uses.repository';
 import { UsesMeter } from './usage/uses/uses-meter';
+import { StatusListsRepository } from './store/status-lists.repository';
+import { StatusListReferences } from './status/status-list-references';
 /**
  * Tokens: their rules, their table and the verifier; the token routes are `TokensRoutesModule`'s,
  * so the CLI loads none of them. It asks tenancy who a caller is; the app gives auth's guards its
@@ -47,6 +49,7 @@ const store = [
   GovernedTokensRepository,
   TokenUsageRepository,
   TokenFamilyRepository,
+  StatusListsRepository,
 ];
 const policy = [TokenAccess];
 const lifecycle = [
@@ -76,10 +79,11 @@ const usage = [
   UsesMeter,
 ];
 const sweeps = [TokenExpiryNotices, PolicyViolationsService, TokenInactivitySweep];
+const status = [StatusListReferences];
 
 @Module({
   imports: [TenancyModule, GovernanceModule],
-  providers: [...store, ...policy, ...lifecycle, ...verify, ...usage, ...sweeps],
+  providers: [...store, ...policy, ...lifecycle, ...verify, ...usage, ...sweeps, ...status],
   exports: [
     TokenIssuanceService,
     TokenRevocationService,
@@ -94,7 +98,9 @@ const sweeps = [TokenExpiryNotices, PolicyViolationsService, TokenInactivitySwee
     TokenUsageService,
     TokenUsageSummaryService,
     UsesMeter,
+    StatusListsRepository,
     ...sweeps,
+    ...status,
   ],
 })
 export class TokensModule {}

@@ -58,6 +58,7 @@ export class MeService {
       token: { ...(await this.tokens.callerTokenView(ctx.token)) },
       business: BusinessViewDto.of(ctx.business!),
       role: ctx.role,
+      status_list: await this.tokens.statusListOf(ctx.token),
     };
     // A verified principal's token carries the row the verifier read (a reload would not): the
     // view is then settled, its JSON written once for every request that principal serves, and

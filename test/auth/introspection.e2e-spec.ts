@@ -150,6 +150,10 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
     const req = t.http().post('/oauth2/introspect').set(asBearer(callerToken));
     return form ? req.type('form').send(body) : req.send(body);
   };
+  /** The token's status-list entry, as its own /me names it. */
+  const entryOf = async (secret: string, b: BusinessFixture) =>
+    (await me(t, { ...asBearer(secret), 'x-business-id': b.id }).expect(200)).body.data
+      .status_list as { idx: number; uri: string };
 
   describe('POST /oauth2/introspect (RFC 7662)', () => {
     it('refuses a caller without the introspect scope with 403 INSUFFICIENT_SCOPE', async () => {
@@ -184,6 +188,8 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
           token_type: 'Bearer',
           meta: null,
           uses_remaining: null,
+          // draft-ietf-oauth-status-list, section 6.1: where the token's status is published.
+          status: { status_list: await entryOf(target.secret, b) },
         });
         expect(JSON.stringify(res.body)).not.toContain(target.secret);
       }

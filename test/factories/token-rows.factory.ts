@@ -51,6 +51,8 @@ export async function seedTokenRows(
         disabledReason: null,
         meta: null,
         origin: null,
+        statusListId: null,
+        statusIndex: null,
         ...usesColumns(null),
       } satisfies ApiToken);
     });

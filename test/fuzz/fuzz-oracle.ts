@@ -121,6 +121,22 @@ export function problemWith(
       ? null
       : 'the webhook keys answered without a key set';
   }
+  if (op.path === '/.well-known/jwks.json') {
+    // RFC 7517's key set, outside the envelope, and public keys only.
+    const keys = isObject(body) ? body.keys : undefined;
+    return Array.isArray(keys) &&
+      keys.length > 0 &&
+      keys.every((k) => isObject(k) && !('d' in k)) &&
+      !('success' in (body as object))
+      ? null
+      : 'the JWKS answered without a key set of public keys';
+  }
+  if (op.path === '/status-lists/{list_id}') {
+    // A Token Status List: the signed JWT, or its JSON form, outside the envelope.
+    return /^application\/statuslist\+(jwt|json)/.test(String(res.headers['content-type']))
+      ? null
+      : `a status list answered ${String(res.headers['content-type'])}`;
+  }
   if (op.path.startsWith('/health/')) return null;
   if (op.path === '/auth/verify') {
     // A gateway's check: 204, no body, who holds the token in X-Latchkey-* headers.

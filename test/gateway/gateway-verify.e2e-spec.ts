@@ -209,6 +209,11 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
     return req;
   };
 
+  /** A token's entry in its status list, as the header spells it (status-lists.e2e-spec.ts checks its place). */
+  const STATUS_LIST_ENTRY = expect.stringMatching(
+    /^idx=\d+, uri="http:\/\/localhost:\d+\/status-lists\/[0-9a-f-]{36}"$/,
+  ) as string;
+
   /** The headers a 204 must carry for this kind of token, exactly. */
   const verifiedHeadersOf = (kind: Kind): Record<string, string> => {
     if (kind === 'platform') {
@@ -218,6 +223,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
         'x-latchkey-scopes': '*',
         'x-latchkey-expires-at': '',
         'x-latchkey-uses-remaining': '',
+        'x-latchkey-status-list': STATUS_LIST_ENTRY,
       };
     }
     const { view } = tokens[kind]!;
@@ -229,6 +235,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'x-latchkey-scopes': view.scopes === null ? '*' : view.scopes.join(' '),
       'x-latchkey-expires-at': view.expires_at ?? '',
       'x-latchkey-uses-remaining': '',
+      'x-latchkey-status-list': STATUS_LIST_ENTRY,
     };
   };
 
@@ -396,6 +403,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'X-Latchkey-Scopes',
       'X-Latchkey-Expires-At',
       'X-Latchkey-Uses-Remaining',
+      'X-Latchkey-Status-List',
     ]);
     expect(Object.keys(op.responses).sort()).toEqual(['204', '401', '403', '422', '429']);
     expect(Object.keys(op.responses['403'].headers)).toEqual(['WWW-Authenticate']);

@@ -9,7 +9,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { RedisTopologyConfig } from './redis-topology-config';
+import { StatusListConfig } from './status-list-config';
 import { toInt } from '../env-transforms';
 
 /** The most replicas one instance reads from: each is a pool and a connection of the lag check. */
@@ -53,7 +53,7 @@ class ReplicaUrlsRule implements ValidatorConstraintInterface {
  * Read replicas of the PostgreSQL primary (docs/deployment.md, "Read replicas"). `AppConfig`
  * extends this class (and it, `RedisTopologyConfig`), so these are validated at boot with the rest.
  */
-export class ReplicaConfig extends RedisTopologyConfig {
+export class ReplicaConfig extends StatusListConfig {
   /**
    * Streaming replicas of DATABASE_URL, comma-separated. Lists, audit pages and exports, and
    * usage read from one when it has caught up; token verification, writes and whatever decides a

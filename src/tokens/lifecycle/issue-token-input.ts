@@ -81,6 +81,9 @@ export function newTokenRow(
     disabledReason: null,
     meta: input.meta ?? null,
     origin: input.origin ?? null,
+    // Taken under the business's audit chain head (`TokenIssuanceService`).
+    statusListId: null,
+    statusIndex: null,
     ...usesColumns(constraints.uses),
   } satisfies ApiToken);
 }

@@ -37,6 +37,7 @@ import { mintSecret } from '../token-secret';
 import { TokenCreatedEvent, tokenRef } from '../tokens.events';
 import { TokensRepository } from '../store/tokens.repository';
 import { TokenWritesRepository } from '../store/token-writes.repository';
+import { StatusListsRepository } from '../store/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 import { scopesWithinHolderRole } from '../policy/holder-scopes';
 
@@ -54,6 +55,7 @@ export class TokenIssuanceService {
     private readonly uow: UnitOfWork,
     private readonly tokens: TokensRepository,
     private readonly writes: TokenWritesRepository,
+    private readonly statusLists: StatusListsRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly policy: BusinessPolicyService,
@@ -135,20 +137,21 @@ export class TokenIssuanceService {
     ]);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = newTokenRow(input, terms, minted, author, createdAt);
-    // The insert goes with the audit append's first statements: nothing of the append reads the
-    // token row, and its failure is the one answered (the append behind it fails with it).
-    await tx.together([
-      () => this.writes.insert(token, tx),
-      () =>
-        tx.publish(
-          new TokenCreatedEvent(
-            author,
-            tokenRef(token),
-            token.scopes,
-            token.expiresAt?.toISOString() ?? null,
-          ),
-        ),
-    ]);
+    // The event first: its audit append holds the business's chain head, under which the token
+    // takes its status-list place (`StatusListsRepository.place` says why in that order). Nothing
+    // of the append reads the token row.
+    await tx.publish(
+      new TokenCreatedEvent(
+        author,
+        tokenRef(token),
+        token.scopes,
+        token.expiresAt?.toISOString() ?? null,
+      ),
+    );
+    const place = await this.statusLists.place(token.businessId, tx);
+    token.statusListId = place.listId;
+    token.statusIndex = place.index;
+    await this.writes.insert(token, tx);
     return { secret: minted.secret, token };
   }
 

@@ -30,6 +30,8 @@ import type { ApiToken } from '../store/api-token.entity';
 import { TokensRepository } from '../store/tokens.repository';
 import { tokenNotFound } from '../token-error';
 import { UsesMeter } from '../usage/uses/uses-meter';
+import { StatusListReferences } from '../status/status-list-references';
+import type { StatusListReference } from '../status/token-status-list';
 
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
 @Injectable()
@@ -45,6 +47,7 @@ export class TokenQueriesService {
     private readonly reads: ReadRouting,
     private readonly uses: UsesMeter,
     private readonly database: Database,
+    private readonly statusLists: StatusListReferences,
   ) {}
 
   /** A stored token's view, with the uses this process holds of it counted as left. */
@@ -161,7 +164,15 @@ export class TokenQueriesService {
       token_type: 'Bearer',
       meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
       uses_remaining: await this.uses.remainingOf(token.id, token.uses ?? null),
+      ...statusMember(token.statusList ?? null),
     };
+  }
+
+  /** Where the caller's token's status is published (null: it has no place). */
+  async statusListOf(caller: CallerToken): Promise<StatusListReference | null> {
+    if (caller.statusList !== undefined) return caller.statusList;
+    const row = await this.tokens.reload(caller, this.database.primary);
+    return row ? this.statusLists.referenceOf(row) : null;
   }
 
   /** The view of the token making the call. */
@@ -178,6 +189,11 @@ export class TokenQueriesService {
     if (!token) throw tokenNotFound();
     return TokenViewDto.of(token);
   }
+}
+
+/** The draft's `status` member (draft-ietf-oauth-status-list, section 6.1), when there is one. */
+function statusMember(reference: StatusListReference | null) {
+  return reference ? { status: { status_list: reference } } : {};
 }
 
 /** The cursor of the list by last use; the list by creation keeps the common one. */

@@ -138,6 +138,16 @@ export class ApiToken {
   @Column({ type: 'integer', nullable: true })
   usesRemaining!: number | null;
 
+  /**
+   * The token's place in a Token Status List of its business (`src/tokens/status/`): the list,
+   * and the index whose bits say valid, invalid or suspended. Handed out once, never reused.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  statusListId!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  statusIndex!: number | null;
+
   /** The refill period (`usesPeriodOf`) that `usesRemaining` counts in; 0 without a refill. */
   @Column({ type: 'integer', nullable: true })
   usesPeriod!: number | null;

@@ -17,6 +17,7 @@ import { isWellFormedSecret } from '../token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
 import { usesOfRow } from '../usage/uses/token-uses';
 import { UsesMeter } from '../usage/uses/uses-meter';
+import { StatusListReferences } from '../status/status-list-references';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
@@ -46,6 +47,7 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly metrics: Metrics,
     private readonly uses: UsesMeter,
     private readonly database: Database,
+    private readonly statusLists: StatusListReferences,
   ) {}
 
   /**
@@ -134,7 +136,7 @@ export class TokenVerifier implements PrincipalVerifier {
   /** The cache miss: one query, for the cache to keep. */
   private readonly read = async (hash: string): Promise<TokenSnapshot | null> => {
     const row = await this.tokens.findForVerifierAnyBusiness(hash, this.database.primary);
-    return row ? snapshotOf(row) : null;
+    return row ? snapshotOf(row, this.statusLists) : null;
   };
 }
 
@@ -169,7 +171,10 @@ function standingOf(
 }
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
-function snapshotOf({ token, identity, membership, business }: VerifierRow): TokenSnapshot {
+function snapshotOf(
+  { token, identity, membership, business }: VerifierRow,
+  statusLists: StatusListReferences,
+): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
   const principal: TokenSnapshot['principal'] = Object.freeze({
     actor: Object.freeze({
@@ -198,6 +203,7 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
       sharedLimitPerMinute: token.sharedLimitPerMinute,
       uses: Object.freeze(usesOfRow(token)),
       business: business ? Object.freeze({ ...business }) : null,
+      statusList: frozen(statusLists.referenceOf(token)),
       row: Object.freeze(Object.assign(new ApiToken(), token)),
     }),
     role,
@@ -221,3 +227,6 @@ function snapshotOf({ token, identity, membership, business }: VerifierRow): Tok
     principal,
   });
 }
+
+const frozen = <T extends object>(value: T | null): Readonly<T> | null =>
+  value && Object.freeze(value);

@@ -106,6 +106,17 @@ export class MeIdentityDto {
   is_platform_admin!: boolean;
 }
 
+/** A token's entry in a Token Status List (draft-ietf-oauth-status-list, section 6.1). */
+export class StatusListReferenceDto {
+  @ApiProperty({ type: 'integer', example: 17, description: 'The index of its status in the list' })
+  idx!: number;
+  @ApiProperty({
+    example: 'https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f',
+    description: 'The list: GET it (public) for the signed list, and read the 2 bits at `idx`',
+  })
+  uri!: string;
+}
+
 export class MeViewDto {
   @ApiProperty({ type: MeIdentityDto })
   identity!: MeIdentityDto;
@@ -115,6 +126,13 @@ export class MeViewDto {
   business!: BusinessViewDto;
   @ApiProperty({ enum: ROLES, nullable: true, description: 'Null for a platform token' })
   role!: Role | null;
+  @ApiProperty({
+    type: StatusListReferenceDto,
+    nullable: true,
+    description:
+      "Where the token's status is published, for relying parties that check it offline (null: none)",
+  })
+  status_list!: StatusListReferenceDto | null;
 }
 
 /** `DELETE /api/v1/members/{identity_id}`: the member as they were, and what their removal ended. */
