@@ -25,3 +25,5 @@ export function createLatchkeyClient(
   if (businessId !== undefined) headers['x-business-id'] = businessId;
   return createClient<paths>({ baseUrl, headers });
 }
+
+export * from './edge-verifier';

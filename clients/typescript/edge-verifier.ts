@@ -1,0 +1,330 @@
+import { LRUCache } from 'lru-cache';
+import { type Fetch, LatchkeyHttp, discard } from './edge/http';
+import { JwksKeys } from './edge/jwks-keys';
+import { STATUS, StatusLists } from './edge/status-lists';
+import { checkOptions, KnownToken, requirementKey, sameBusiness } from './edge/known-token';
+import {
+  type EdgeRefused,
+  type EdgeVerifyOptions,
+  type EdgeVerifyResult,
+  EXPIRED,
+  FORBIDDEN,
+  INVALID,
+  REVOKED,
+  SUSPENDED,
+  UNREACHABLE,
+} from './edge/results';
+import { claimsOf, errorCodeOf, retryAfterOf, type VerifiedClaims } from './edge/verify-answer';
+
+export type {
+  EdgeRefusalReason,
+  EdgeRefused,
+  EdgeVerified,
+  EdgeVerifyOptions,
+  EdgeVerifyResult,
+} from './edge/results';
+
+export interface EdgeVerifierOptions {
+  /** Latchkey's address (`https://latchkey.example.com`): its PUBLIC_BASE_URL, which lists are on. */
+  baseUrl: string;
+  /**
+   * While Latchkey cannot be reached, a token that the last good list (or Latchkey itself) said
+   * was valid passes for this long after that list was fetched; then `unreachable`. Default 3600.
+   */
+  offlineGraceSeconds?: number;
+  /** Tokens remembered at once; the least recently checked are forgotten first. Default 100 000. */
+  maxTokens?: number;
+  fetch?: Fetch;
+  /** The clock, in ms since the epoch (tests move it). Default `Date.now`. */
+  now?: () => number;
+  /** Each call to Latchkey, its body's read included. Default 3000. */
+  requestTimeoutMs?: number;
+  /** The installation's VERIFY_GATEWAY_SECRET, when it sets one (sent as X-Latchkey-Gateway-Secret). */
+  gatewaySecret?: string;
+  /** The installation's VERIFY_TOKEN_HEADER (`X-API-Key`), when it sets one: the token is sent in it. */
+  tokenHeader?: string;
+}
+
+export interface EdgeVerifierStats {
+  /** Calls to `GET /auth/verify`. */
+  onlineVerifies: number;
+  /** Status-list fetches (each of them, 304s and failures included). */
+  listFetches: number;
+  jwksFetches: number;
+  /** Checks answered from memory, without a call. */
+  cacheHits: number;
+  /** Lists not trusted: a bad signature or claims, a rollback, or a uri off Latchkey's origin. */
+  listsRefused: number;
+}
+
+/** What could be a token in an Authorization header; anything else is refused without a call. */
+const TOKEN_SHAPE = /^[\x21-\x7e]{1,512}$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+interface Online {
+  result: EdgeVerifyResult;
+  usesLimited: boolean;
+}
+
+/**
+ * Checks Latchkey tokens for a relying party, calling Latchkey once per token rather than once
+ * per request: the first check is `GET /auth/verify`, and every later one reads the token's bits
+ * in its Token Status List (docs/edge.md), fetched once per `ttl` for all the tokens in it and
+ * verified against Latchkey's JWKS. A revocation is seen within the list's `ttl` plus one fetch.
+ *
+ * What it learns is kept in this process's memory, keyed by the token string itself, as an
+ * in-process session cache is: nothing is written anywhere, and no token is logged.
+ */
+export class EdgeVerifier {
+  // Keyed by the token string: the relying party's own memory, which holds the token anyway while
+  // it serves the request; hashing it on every check would cost more than the check itself.
+  private readonly tokens: LRUCache<string, KnownToken>;
+  private readonly pending = new Map<string, Promise<Online>>();
+  private readonly http: LatchkeyHttp;
+  private readonly keys: JwksKeys;
+  private readonly lists: StatusLists;
+  private readonly verifyUrl: string;
+  private readonly gatewaySecret: string | null;
+  private readonly tokenHeader: string | null;
+  private readonly graceMs: number;
+  private readonly now: () => number;
+  private onlineVerifies = 0;
+  private cacheHits = 0;
+
+  constructor({
+    baseUrl,
+    offlineGraceSeconds = 3600,
+    maxTokens = 100_000,
+    fetch = globalThis.fetch,
+    now = Date.now,
+    requestTimeoutMs = 3000,
+    gatewaySecret,
+    tokenHeader,
+  }: EdgeVerifierOptions) {
+    const base = URL.canParse(baseUrl) ? new URL(baseUrl) : null;
+    if (base?.protocol !== 'https:' && base?.protocol !== 'http:') {
+      throw new TypeError('baseUrl must be an http(s) URL');
+    }
+    if (!(offlineGraceSeconds >= 0) || !(requestTimeoutMs > 0) || !(maxTokens >= 1)) {
+      throw new TypeError('offlineGraceSeconds, requestTimeoutMs and maxTokens must be positive');
+    }
+    if (tokenHeader !== undefined && !HEADER_NAME.test(tokenHeader)) {
+      throw new TypeError('tokenHeader must be a header name');
+    }
+    const header = tokenHeader?.toLowerCase();
+    this.tokenHeader = header === undefined || header === 'authorization' ? null : header;
+    this.gatewaySecret = gatewaySecret ?? null;
+    const root = base.href.replace(/\/+$/, '');
+    this.now = now;
+    this.graceMs = offlineGraceSeconds * 1000;
+    this.tokens = new LRUCache({ max: maxTokens });
+    this.http = new LatchkeyHttp(fetch, requestTimeoutMs);
+    this.verifyUrl = `${root}/auth/verify`;
+    this.keys = new JwksKeys(`${root}/.well-known/jwks.json`, this.http, now);
+    this.lists = new StatusLists(base.origin, this.http, this.keys, now);
+  }
+
+  /**
+   * Whether `token` is good, and for whom: Latchkey is asked the first time (and every time for
+   * a token with a uses limit, or a requirement the claims cannot settle), the list after that.
+   * Throws a TypeError for a `businessId` that is not a uuid or a scope Latchkey would refuse.
+   */
+  async verify(token: string, options: EdgeVerifyOptions = {}): Promise<EdgeVerifyResult> {
+    checkOptions(options);
+    const known = this.tokens.get(token);
+    if (known === undefined) {
+      return TOKEN_SHAPE.test(token) ? this.online(token, options) : INVALID;
+    }
+    const local = this.decide(known, options, this.now());
+    if (local !== undefined) {
+      this.cacheHits++;
+      return local;
+    }
+    const list = known.list;
+    if (list !== null && this.now() >= list.due && this.now() >= list.retryAt) {
+      await this.lists.refresh(list);
+      const fresh = this.decide(known, options, this.now());
+      if (fresh !== undefined) return fresh;
+    }
+    return this.online(token, options);
+  }
+
+  /**
+   * The answer from memory alone, for hot loops: undefined when it takes a call (a token not
+   * seen yet, its list due for a fetch, a uses limit), so `checkCached(t) ?? await verify(t)`.
+   */
+  checkCached(token: string, options?: EdgeVerifyOptions): EdgeVerifyResult | undefined {
+    const known = this.tokens.get(token);
+    if (known === undefined) return undefined;
+    if (options !== undefined) checkOptions(options);
+    const local = this.decide(known, options, this.now());
+    if (local !== undefined) this.cacheHits++;
+    return local;
+  }
+
+  stats(): EdgeVerifierStats {
+    return {
+      onlineVerifies: this.onlineVerifies,
+      listFetches: this.lists.fetches,
+      jwksFetches: this.keys.fetches,
+      cacheHits: this.cacheHits,
+      listsRefused: this.lists.refused,
+    };
+  }
+
+  /** The answer from what is held, or undefined when it takes a fetch or a call. */
+  private decide(
+    known: KnownToken,
+    options: EdgeVerifyOptions | undefined,
+    now: number,
+  ): EdgeVerifyResult | undefined {
+    if (known.refused !== null) return known.refused;
+    if (now >= known.expiresAtMs) return (known.refused = EXPIRED);
+    const list = known.list;
+    if (list === null) return undefined;
+    if (now >= list.due) {
+      if (now >= list.retryAt) return undefined;
+      // The last fetch failed: what was last known good stands until the grace runs out.
+      if (now >= Math.max(list.fetchedAt, known.seenValidAt) + this.graceMs) return UNREACHABLE;
+    }
+    if (list.statuses !== null) {
+      const status = list.statusAt(known.idx);
+      // Invalid is for good (revoked or expired): no later list, and no online answer, undoes it.
+      if (status === STATUS.invalid) return (known.refused = REVOKED);
+      // A list fetched before Latchkey last said valid may show a suspension since lifted.
+      if (status === STATUS.suspended && list.fetchedAt >= known.seenValidAt) return SUSPENDED;
+      if (status !== STATUS.valid && status !== STATUS.suspended) return INVALID;
+    }
+    return this.meets(known, options);
+  }
+
+  /** The token (valid) against the caller's requirements: the claims settle most. */
+  private meets(
+    known: KnownToken,
+    options: EdgeVerifyOptions | undefined,
+  ): EdgeVerifyResult | undefined {
+    if (options === undefined) return known.passed!;
+    const { businessId, requireScopes } = options;
+    if (businessId !== undefined && !sameBusiness(businessId, known.claims!.businessId)) {
+      return FORBIDDEN;
+    }
+    if (requireScopes !== undefined && requireScopes.length > 0 && !known.covers(requireScopes)) {
+      // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call.
+      const decided = known.decided?.get(requirementKey(requireScopes));
+      if (decided === undefined) return undefined;
+      if (!decided) return FORBIDDEN;
+    }
+    return known.passed!;
+  }
+
+  /**
+   * Asks Latchkey. Callers asking the same at once share one call, except for a token with a
+   * uses limit: each of its checks spends a use, so each is Latchkey's to count.
+   */
+  private async online(token: string, options: EdgeVerifyOptions): Promise<EdgeVerifyResult> {
+    if (this.tokens.peek(token)?.claims?.usesLimited)
+      return (await this.call(token, options)).result;
+    const key = `${token}\n${options.businessId ?? ''}\n${requirementKey(options.requireScopes)}`;
+    const shared = this.pending.get(key);
+    if (shared !== undefined) {
+      const answer = await shared;
+      return answer.usesLimited ? (await this.call(token, options)).result : answer.result;
+    }
+    const call = this.call(token, options).finally(() => this.pending.delete(key));
+    this.pending.set(key, call);
+    return (await call).result;
+  }
+
+  private async call(token: string, options: EdgeVerifyOptions): Promise<Online> {
+    this.onlineVerifies++;
+    const startedAt = this.now();
+    const headers: Record<string, string> =
+      this.tokenHeader === null
+        ? { authorization: `Bearer ${token}` }
+        : { [this.tokenHeader]: token };
+    if (this.gatewaySecret !== null) headers['x-latchkey-gateway-secret'] = this.gatewaySecret;
+    if (options.businessId !== undefined) headers['x-latchkey-business'] = options.businessId;
+    const scopes = requirementKey(options.requireScopes);
+    if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
+    let response: Response;
+    try {
+      response = await this.http.get(this.verifyUrl, headers);
+    } catch {
+      return { result: UNREACHABLE, usesLimited: false };
+    }
+    const { status } = response;
+    if (status === 204) {
+      await discard(response);
+      const claims = claimsOf(response.headers);
+      if (claims === null) return { result: { ...UNREACHABLE, status }, usesLimited: false };
+      const known = this.remember(token, claims, startedAt, scopes);
+      return {
+        result: known.refused ?? { ...known.passed!, source: 'online' },
+        usesLimited: claims.usesLimited,
+      };
+    }
+    if (status === 401 || status === 403) {
+      const code = await errorCodeOf(response);
+      return {
+        result: { ...this.refusedOnline(token, status, code, scopes), status },
+        usesLimited: false,
+      };
+    }
+    if (status === 429) {
+      await discard(response);
+      const retryAfter = retryAfterOf(response);
+      const result: EdgeRefused = { valid: false, reason: 'rate_limited', status };
+      if (retryAfter !== undefined) result.retryAfter = retryAfter;
+      return { result, usesLimited: false };
+    }
+    await discard(response);
+    return { result: { ...UNREACHABLE, status }, usesLimited: false };
+  }
+
+  /** Keeps what a 204 said, and answers from it (a refusal seen before still stands). */
+  private remember(
+    token: string,
+    claims: VerifiedClaims,
+    seenValidAt: number,
+    scopes: string,
+  ): KnownToken {
+    const held = this.tokens.peek(token);
+    if (held?.refused === REVOKED || held?.refused === EXPIRED) return held;
+    const entry = claims.usesLimited || claims.statusList === null ? null : claims.statusList;
+    const known = KnownToken.of(
+      claims,
+      entry === null ? null : this.lists.listAt(entry.uri),
+      seenValidAt,
+    );
+    known.decided = held?.decided ?? null;
+    if (scopes !== '') known.record(scopes, true);
+    this.tokens.set(token, known);
+    return known;
+  }
+
+  /** A 401 or 403: what it says of the token, kept when it is for good or about a requirement. */
+  private refusedOnline(
+    token: string,
+    status: number,
+    code: string | null,
+    scopes: string,
+  ): EdgeRefused {
+    if (status === 403) {
+      if (code === 'BUSINESS_SUSPENDED') return SUSPENDED;
+      const known = this.tokens.peek(token);
+      if (code === 'INSUFFICIENT_SCOPE' && scopes !== '' && known?.claims) {
+        known.record(scopes, false);
+      }
+      return FORBIDDEN;
+    }
+    // Revoked and expired are for good, and kept; suspended may pass again, and unknown is forgotten.
+    if (code === 'TOKEN_REVOKED' || code === 'TOKEN_EXPIRED') {
+      const refused = code === 'TOKEN_REVOKED' ? REVOKED : EXPIRED;
+      this.tokens.set(token, KnownToken.refused(refused));
+      return refused;
+    }
+    if (code === 'TOKEN_DISABLED') return SUSPENDED;
+    this.tokens.delete(token);
+    return INVALID;
+  }
+}

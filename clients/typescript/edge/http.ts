@@ -1,0 +1,58 @@
+/** The `fetch` the verifier calls Latchkey with (Node's global one unless the caller gives another). */
+export type Fetch = typeof globalThis.fetch;
+
+/**
+ * GETs from Latchkey, each bounded in time (the body's read included: the signal stays armed until
+ * it is read) and never following a redirect: a list or key set that moved elsewhere is refused
+ * rather than read from wherever a 3xx points.
+ */
+export class LatchkeyHttp {
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get(url: string, headers: Record<string, string>): Promise<Response> {
+    return this.fetch(url, {
+      method: 'GET',
+      headers,
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+  }
+}
+
+/** The body as text, or an error when it is longer than `maxBytes` (read no further than that). */
+export async function readText(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await discard(response);
+    throw new Error('the answer is too large');
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || value === undefined) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error('the answer is too large');
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** Lets go of a body we do not read, so its connection goes back to the pool. */
+export async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}

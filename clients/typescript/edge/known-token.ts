@@ -1,0 +1,114 @@
+import type { EdgeRefused, EdgeVerified, EdgeVerifyOptions } from './results';
+import type { HeldList } from './status-lists';
+import type { VerifiedClaims } from './verify-answer';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Latchkey's scope syntax and bounds (X-Latchkey-Require-Scope is 422 beyond them). */
+const SCOPE = /^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$/;
+const MAX_SCOPE_LENGTH = 128;
+const MAX_SCOPES = 50;
+/** Latchkey's answers on requirements, kept per token: a few, then they start over. */
+const MAX_DECISIONS = 16;
+
+/** What this process knows of one token. */
+export class KnownToken {
+  /** Set once the token is seen revoked or expired: it is never passed again in this process. */
+  refused: EdgeRefused | null = null;
+  /** Latchkey's own answers on scope requirements the claims could not settle, by requirement. */
+  decided: Map<string, boolean> | null = null;
+
+  constructor(
+    readonly claims: VerifiedClaims | null,
+    /** The answer of a check from the list, made once: the hit path allocates nothing. */
+    readonly passed: EdgeVerified | null,
+    readonly list: HeldList | null,
+    readonly idx: number,
+    readonly expiresAtMs: number,
+    /** The `a:` of each `a:*` it holds, so a scope check slices nothing. */
+    readonly prefixes: readonly string[],
+    /** When Latchkey last said it is valid (ms). */
+    readonly seenValidAt: number,
+  ) {}
+
+  /** What a 204 said of a token, and where its status is (null: it is checked online). */
+  static of(claims: VerifiedClaims, list: HeldList | null, seenValidAt: number): KnownToken {
+    const { tokenId, businessId, identityId, identityType, scopes, expiresAt } = claims;
+    const passed: EdgeVerified = Object.freeze({
+      valid: true,
+      tokenId,
+      businessId,
+      identityId,
+      identityType,
+      scopes,
+      expiresAt,
+      source: 'list',
+    });
+    const prefixes = (scopes ?? []).filter((s) => s.endsWith(':*')).map((s) => s.slice(0, -1));
+    return new KnownToken(
+      claims,
+      passed,
+      list,
+      list === null ? -1 : claims.statusList!.idx,
+      expiresAt === null ? Infinity : expiresAt.getTime(),
+      Object.freeze(prefixes),
+      seenValidAt,
+    );
+  }
+
+  /** A token known only to be refused for good (revoked, expired). */
+  static refused(refused: EdgeRefused): KnownToken {
+    const known = new KnownToken(null, null, null, -1, Infinity, [], -Infinity);
+    known.refused = refused;
+    return known;
+  }
+
+  /** True when the scopes it holds cover each required one, as Latchkey compares them literally. */
+  covers(required: readonly string[]): boolean {
+    const scopes = this.claims!.scopes;
+    if (scopes === null) return false;
+    for (let r = 0; r < required.length; r++) {
+      const scope = required[r];
+      let covered = false;
+      for (let i = 0; i < scopes.length && !covered; i++) covered = scopes[i] === scope;
+      for (let i = 0; i < this.prefixes.length && !covered; i++) {
+        covered = scope.startsWith(this.prefixes[i]);
+      }
+      if (!covered) return false;
+    }
+    return true;
+  }
+
+  /** Keeps Latchkey's answer on a requirement. */
+  record(scopes: string, allowed: boolean): void {
+    if (this.decided === null || this.decided.size >= MAX_DECISIONS) this.decided = new Map();
+    this.decided.set(scopes, allowed);
+  }
+}
+
+/** Refuses (TypeError) a requirement Latchkey would answer 422: a caller's mistake, not a token's. */
+export function checkOptions({ businessId, requireScopes }: EdgeVerifyOptions): void {
+  if (businessId !== undefined && !UUID.test(businessId)) {
+    throw new TypeError('businessId must be a uuid');
+  }
+  if (requireScopes === undefined) return;
+  if (requireScopes.length > MAX_SCOPES) {
+    throw new TypeError(`requireScopes may name at most ${MAX_SCOPES} scopes`);
+  }
+  for (let i = 0; i < requireScopes.length; i++) {
+    const scope = requireScopes[i];
+    if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
+      throw new TypeError(`requireScopes[${i}] is not a scope (segment(:segment)*)`);
+    }
+  }
+}
+
+/** The requirement as Latchkey's header spells it, and as its decisions are kept. */
+export function requirementKey(scopes: readonly string[] | undefined): string {
+  if (scopes === undefined || scopes.length === 0) return '';
+  return scopes.length === 1 ? scopes[0] : scopes.join(' ');
+}
+
+/** Latchkey reads the business header case-blind; the claims' id is lowercase. */
+export function sameBusiness(asked: string, of: string | null): boolean {
+  return of !== null && (asked === of || asked.toLowerCase() === of);
+}

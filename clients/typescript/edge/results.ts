@@ -1,0 +1,45 @@
+/** What `EdgeVerifier.verify` is asked, and what it answers. */
+
+export interface EdgeVerifyOptions {
+  /** The business (uuid) the token must be of: a platform token, or another business's, is refused. */
+  businessId?: string;
+  /** Scopes the token must all allow (`a:*` covers every `a:…`), as `X-Latchkey-Require-Scope`. */
+  requireScopes?: readonly string[];
+}
+
+export interface EdgeVerified {
+  valid: true;
+  tokenId: string;
+  /** Null for a platform token. */
+  businessId: string | null;
+  identityId: string;
+  identityType: 'user' | 'machine';
+  /** Null: unrestricted within the holder's role. Otherwise what the holder holds. */
+  scopes: readonly string[] | null;
+  expiresAt: Date | null;
+  /** `online`: Latchkey answered this check; `list`: this process did, from its status list. */
+  source: 'online' | 'list';
+}
+
+export type EdgeRefusalReason =
+  'invalid' | 'revoked' | 'suspended' | 'expired' | 'unreachable' | 'forbidden' | 'rate_limited';
+
+export interface EdgeRefused {
+  valid: false;
+  reason: EdgeRefusalReason;
+  /** The HTTP status Latchkey answered this check with, when it was asked and answered. */
+  status?: number;
+  /** With `rate_limited`: Latchkey's `Retry-After`, in seconds. */
+  retryAfter?: number;
+}
+
+export type EdgeVerifyResult = EdgeVerified | EdgeRefused;
+
+/** The refusals answered from memory: one frozen object each, so answering allocates nothing. */
+const refusal = (reason: EdgeRefusalReason): EdgeRefused => Object.freeze({ valid: false, reason });
+export const INVALID = refusal('invalid');
+export const REVOKED = refusal('revoked');
+export const EXPIRED = refusal('expired');
+export const SUSPENDED = refusal('suspended');
+export const FORBIDDEN = refusal('forbidden');
+export const UNREACHABLE = refusal('unreachable');

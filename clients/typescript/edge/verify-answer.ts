@@ -1,0 +1,86 @@
+import { discard, readText } from './http';
+
+/** What a 204 of `GET /auth/verify` says of its token (the `x-latchkey-*` headers). */
+export interface VerifiedClaims {
+  tokenId: string;
+  /** Null for a platform token. */
+  businessId: string | null;
+  identityId: string;
+  identityType: 'user' | 'machine';
+  /** Null: unrestricted within the holder's role; else what the holder holds (role applied). */
+  scopes: readonly string[] | null;
+  expiresAt: Date | null;
+  /** The token has a uses limit, whose count lives in Latchkey: it is checked online each time. */
+  usesLimited: boolean;
+  /** Its place in a status list; null when the answer names none. */
+  statusList: { idx: number; uri: string } | null;
+}
+
+/** An error body's `code` is all we read of it; the rest is for people. */
+const MAX_ERROR_BYTES = 16 * 1024;
+
+/** The claims of a 204, or null when the headers are not a Latchkey answer we can read. */
+export function claimsOf(headers: Headers): VerifiedClaims | null {
+  const tokenId = headers.get('x-latchkey-token-id');
+  const identityId = headers.get('x-latchkey-identity-id');
+  const identityType = headers.get('x-latchkey-identity-type');
+  const scopes = headers.get('x-latchkey-scopes');
+  const expires = headers.get('x-latchkey-expires-at') ?? '';
+  if (!tokenId || !identityId || scopes === null) return null;
+  if (identityType !== 'user' && identityType !== 'machine') return null;
+  const expiresAt = expires === '' ? null : new Date(expires);
+  if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) return null;
+  const entry = headers.get('x-latchkey-status-list') ?? '';
+  return {
+    tokenId,
+    businessId: headers.get('x-latchkey-business-id') || null,
+    identityId,
+    identityType,
+    scopes: scopes === '*' ? null : Object.freeze(scopes.split(' ').filter((s) => s !== '')),
+    expiresAt,
+    usesLimited: (headers.get('x-latchkey-uses-remaining') ?? '') !== '',
+    statusList: entry === '' ? null : statusListEntryOf(entry),
+  };
+}
+
+/**
+ * One member of an RFC 8941 dictionary: a key, then `=` and an integer, a string or a token (or
+ * nothing, for true), then any parameters, which we skip.
+ */
+const MEMBER =
+  /[ \t]*([a-z*][a-z0-9_.*-]*)(?:=(?:(-?[0-9]{1,15})|"((?:[^"\\]|\\["\\])*)"|[A-Za-z*][^,;]*))?(?:;[^,]*)?[ \t]*(?:,|$)/y;
+
+/** `idx=17, uri="https://…"` (RFC 8941 dictionary) as an entry, or null when it is not one. */
+export function statusListEntryOf(value: string): { idx: number; uri: string } | null {
+  let idx: number | undefined;
+  let uri: string | undefined;
+  MEMBER.lastIndex = 0;
+  while (MEMBER.lastIndex < value.length) {
+    const at = MEMBER.lastIndex;
+    const match = MEMBER.exec(value);
+    if (match === null || MEMBER.lastIndex === at) return null;
+    const [, key, integer, string] = match;
+    // RFC 8941 section 4.2.2: a key given twice takes its last value.
+    if (key === 'idx') idx = integer === undefined ? undefined : Number(integer);
+    if (key === 'uri') uri = string?.replace(/\\(["\\])/g, '$1');
+  }
+  if (idx === undefined || !Number.isSafeInteger(idx) || idx < 0 || !uri) return null;
+  return { idx, uri };
+}
+
+/** The `code` of an error answer (`TOKEN_REVOKED`, `INSUFFICIENT_SCOPE` …), or null. */
+export async function errorCodeOf(response: Response): Promise<string | null> {
+  try {
+    const body = JSON.parse(await readText(response, MAX_ERROR_BYTES)) as { code?: unknown };
+    return typeof body?.code === 'string' ? body.code : null;
+  } catch {
+    await discard(response);
+    return null;
+  }
+}
+
+/** `Retry-After` in seconds, when it is given as such (Latchkey always does). */
+export function retryAfterOf(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  return value !== null && /^[0-9]{1,9}$/.test(value) ? Number(value) : undefined;
+}
