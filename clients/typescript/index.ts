@@ -26,4 +26,3 @@ export function createLatchkeyClient(
   return createClient<paths>({ baseUrl, headers });
 }
 
-export * from './edge-verifier';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
-import { EdgeVerifier, type EdgeVerifierOptions } from '../../clients/typescript';
+import { EdgeVerifier, type EdgeVerifierOptions } from '../../clients/typescript/edge-verifier';
 import { FakeLatchkey, signingKey } from './fake-latchkey';
 
 const T0 = Date.parse('2026-01-05T12:00:00Z');

@@ -135,16 +135,18 @@ describe('the docs, as a reader runs them', () => {
     mkdirSync(join(run, 'scripts'));
     writeFileSync(join(run, 'curl.log'), '');
     db = await createTestDatabase('sqlite');
+    port = await freePort();
     const config = loadConfig({
       LOG_LEVEL: 'silent',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
+      // The port it listens on, so that the addresses it hands out (a status list's) are its own.
+      PORT: String(port),
       ...db.env,
     });
     const started = await startApp(config, { logs: false });
     app = started.app;
     adminToken = started.bootstrapToken!;
-    port = await freePort();
     await app.listen(port, '127.0.0.1');
     receiverPort = await freePort();
     session = await ShellSession.open(
