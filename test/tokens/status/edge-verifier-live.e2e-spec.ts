@@ -1,0 +1,110 @@
+import { EdgeVerifier, type EdgeVerifyResult } from '../../../clients/typescript/edge-verifier';
+import { createBusiness, createToken } from '../../factories/tenancy.factory';
+import { asOwner, revoke } from '../../harness/app/api';
+import { bootTestApp, TestApp } from '../../harness/app/test-app';
+import { freePort } from '../../harness/ports';
+import { DRIVERS } from '../../setup/servers';
+
+/** The list's ttl here: a revocation must reach the verifier within it plus one fetch. */
+const TTL_S = 1;
+const GRACE_S = 2;
+
+/**
+ * The relying party's module (clients/typescript/edge-verifier.ts) against the real app: it asks
+ * Latchkey once per token, then the token's status list; a revocation refuses the token within
+ * the list's ttl plus one fetch with no further /auth/verify; with Latchkey stopped, a known valid
+ * token passes for the offline grace and no longer, and a revoked or unknown one never.
+ */
+describe.each(DRIVERS)('The edge verifier against Latchkey on %s', (driver) => {
+  let t: TestApp;
+  let base: string;
+  let stopped = false;
+  const calls: string[] = [];
+  /** fetch, counted by path, and refused as by a stopped server once `stopped`. */
+  const countingFetch: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    calls.push(url.pathname);
+    if (stopped) return Promise.reject(new TypeError('fetch failed: connect ECONNREFUSED'));
+    return fetch(input, init);
+  };
+  const verifies = () => calls.filter((p) => p === '/auth/verify').length;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await bootTestApp(driver, {
+      PUBLIC_BASE_URL: base,
+      STATUS_LIST_TTL_SECONDS: String(TTL_S),
+      TOKEN_CACHE_TTL_MS: '10000',
+    });
+    await t.app.listen(port, '127.0.0.1');
+  });
+  afterAll(() => t?.close());
+
+  /** Checks as a hot path does: from memory, and awaiting only when that takes a call. */
+  const check = async (edge: EdgeVerifier, token: string): Promise<EdgeVerifyResult> =>
+    edge.checkCached(token) ?? (await edge.verify(token));
+
+  /** Checks until `done` holds of the answer or `ms` pass; answers the last answer and when. */
+  const until = async (
+    edge: EdgeVerifier,
+    token: string,
+    done: (r: EdgeVerifyResult) => boolean,
+    ms: number,
+  ) => {
+    const started = Date.now();
+    for (;;) {
+      const result = await check(edge, token);
+      if (done(result) || Date.now() - started > ms) return { result, ms: Date.now() - started };
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('calls home once per token, sees a revocation within ttl plus one fetch, and holds known tokens offline only for the grace', async () => {
+    const biz = await createBusiness(t);
+    const kept = await createToken(t, asOwner(biz), { name: 'kept' });
+    const doomed = await createToken(t, asOwner(biz), { name: 'doomed' });
+    const edge = new EdgeVerifier({
+      baseUrl: base,
+      fetch: countingFetch,
+      offlineGraceSeconds: GRACE_S,
+      requestTimeoutMs: 1000,
+    });
+
+    for (const token of [kept, doomed]) {
+      expect(await edge.verify(token.secret)).toMatchObject({
+        valid: true,
+        tokenId: token.id,
+        businessId: biz.id,
+        source: 'online',
+      });
+      const fromList = await until(edge, token.secret, (r) => r.valid && r.source === 'list', 3000);
+      expect(fromList.result).toMatchObject({ valid: true, source: 'list' });
+    }
+    expect(verifies()).toBe(2);
+
+    await revoke(t, asOwner(biz), doomed.id).expect(201);
+    const refused = await until(edge, doomed.secret, (r) => !r.valid, 5000);
+    expect(refused.result).toEqual({ valid: false, reason: 'revoked' });
+    // Within the list's ttl and one fetch (the fetch being a loopback call of milliseconds).
+    expect(refused.ms).toBeLessThanOrEqual(TTL_S * 1000 + 1000);
+    expect(await check(edge, kept.secret)).toMatchObject({ valid: true });
+    expect(verifies()).toBe(2);
+
+    stopped = true;
+    const wentDown = Date.now();
+    expect(await check(edge, kept.secret)).toMatchObject({ valid: true, tokenId: kept.id });
+    expect(await check(edge, doomed.secret)).toMatchObject({ valid: false, reason: 'revoked' });
+    const stranger = await createToken(t, asOwner(biz), { name: 'never seen' });
+    expect(await check(edge, stranger.secret)).toMatchObject({
+      valid: false,
+      reason: 'unreachable',
+    });
+    const lapsed = await until(edge, kept.secret, (r) => !r.valid, (GRACE_S + 3) * 1000);
+    expect(lapsed.result).toMatchObject({ valid: false, reason: 'unreachable' });
+    // Not before the grace counted from the last good list, fetched at most a ttl before.
+    expect(Date.now() - wentDown).toBeGreaterThanOrEqual((GRACE_S - TTL_S) * 1000 - 100);
+    expect(await check(edge, doomed.secret)).toMatchObject({ valid: false, reason: 'revoked' });
+    stopped = false;
+  }, 30_000);
+});
