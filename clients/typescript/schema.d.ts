@@ -18905,8 +18905,10 @@ export interface operations {
           'X-Latchkey-Expires-At'?: string;
           /** @description The uses the token has left after this check (it spent one); empty when it has no limit */
           'X-Latchkey-Uses-Remaining'?: string;
-          /** @description The token's entry in a Token Status List (an RFC 8941 dictionary): a relying party may check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`) */
+          /** @description The token's entry in a Token Status List (an RFC 8941 dictionary): a relying party may check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`), unless X-Latchkey-Check-Online names something */
           'X-Latchkey-Status-List'?: string;
+          /** @description What the status list cannot carry, so a relying party must ask this check again on every request, space-separated: `networks` (allowed_cidrs, matched against each request's client address), `rate_limit` (its own or a shared per-minute limit), `uses` (a uses limit); empty when the token may be checked offline */
+          'X-Latchkey-Check-Online'?: string;
           [name: string]: unknown;
         };
         content?: never;

@@ -40,6 +40,7 @@ describe(verifiedHeaders.name, () => {
       'x-latchkey-expires-at': '2026-06-30T12:00:00.000Z',
       'x-latchkey-uses-remaining': '',
       'x-latchkey-status-list': '',
+      'x-latchkey-check-online': '',
     });
   });
 
@@ -76,6 +77,75 @@ describe(verifiedHeaders.name, () => {
     expect(verifiedHeaders(as('admin'))['x-latchkey-scopes']).toBe(
       'orders:read audit:read introspect members:*',
     );
+  });
+
+  describe('x-latchkey-check-online: what the status list cannot carry', () => {
+    const uses = { limit: 10, remaining: 7, period: 0, refill: null };
+    const checkOnline = (fields: Partial<CallerToken>) =>
+      verifiedHeaders(ctxOf(tokenOf(fields)))['x-latchkey-check-online'];
+
+    it.each<[string, Partial<CallerToken>, string]>([
+      ['no constraint', { allowedCidrs: null, rateLimitPerMinute: null, uses: null }, ''],
+      ['networks', { allowedCidrs: ['10.0.0.0/8'] }, 'networks'],
+      ['networks that allow nothing', { allowedCidrs: [] }, 'networks'],
+      ['its own rate limit', { rateLimitPerMinute: 60 }, 'rate_limit'],
+      [
+        "its maker's shared window",
+        { sharedLimitId: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', sharedLimitPerMinute: 30 },
+        'rate_limit',
+      ],
+      ['a uses limit', { uses }, 'uses'],
+      [
+        'all of them, in a fixed order',
+        {
+          uses,
+          rateLimitPerMinute: 5,
+          sharedLimitId: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b',
+          sharedLimitPerMinute: 30,
+          allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
+        },
+        'networks rate_limit uses',
+      ],
+      ['networks and uses', { allowedCidrs: ['192.168.0.0/16'], uses }, 'networks uses'],
+    ])('%s: %j', (_name, fields, words) => {
+      expect(checkOnline(fields)).toBe(words);
+    });
+
+    it('names a uses limit whatever its count, so the headers kept for the token stay true', () => {
+      expect(checkOnline({ uses: { ...uses, remaining: 0 } })).toBe('uses');
+      const token = tokenOf({ uses });
+      const first = verifiedHeaders(ctxOf(token));
+      expect(verifiedHeaders(ctxOf(token))).toBe(first);
+    });
+
+    it('is always a safe header value made of the fixed words alone', () => {
+      const cidrs = fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined });
+      const limit = fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined });
+      fc.assert(
+        fc.property(
+          cidrs,
+          limit,
+          fc.option(fc.uuid()),
+          fc.boolean(),
+          (cidr, perMinute, shared, limited) => {
+            const value = checkOnline({
+              allowedCidrs: cidr,
+              rateLimitPerMinute: perMinute,
+              sharedLimitId: shared,
+              sharedLimitPerMinute: shared === null ? null : 10,
+              uses: limited ? uses : null,
+            });
+            const words = value === '' ? [] : value.split(' ');
+            return (
+              isSafeHeaderValue(value) &&
+              words.every((w) => ['networks', 'rate_limit', 'uses'].includes(w)) &&
+              new Set(words).size === words.length
+            );
+          },
+        ),
+        { seed: 20261126, numRuns: 300 },
+      );
+    });
   });
 
   it.each(['orders:read\r\nx-evil: 1', 'a\nb', 'nul\u0000', 'é', 'tab\there'])(

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../auth/request-context';
+import type { CallerToken, RequestContext } from '../auth/request-context';
 import { scopesWithinRole } from '../auth/scopes';
 
 /** The headers of a `GET /auth/verify` 204, which a gateway copies onto the upstream request. */
@@ -11,6 +11,19 @@ export const VERIFIED_HEADERS = {
   expiresAt: 'x-latchkey-expires-at',
   usesRemaining: 'x-latchkey-uses-remaining',
   statusList: 'x-latchkey-status-list',
+  checkOnline: 'x-latchkey-check-online',
+} as const;
+
+/**
+ * The words of `X-Latchkey-Check-Online`: what a token's status list cannot carry, so a relying
+ * party that checks it offline would never enforce. `networks`: its `allowed_cidrs`, checked
+ * against the address of each request; `rate_limit`: its own limit or its maker's shared window;
+ * `uses`: its uses limit, counted here.
+ */
+export const CHECK_ONLINE = {
+  networks: 'networks',
+  rateLimit: 'rate_limit',
+  uses: 'uses',
 } as const;
 
 /**
@@ -37,13 +50,13 @@ const built = new WeakMap<object, { actor: object; headers: Readonly<Record<stri
 
 /**
  * What a 204 tells the gateway about the token: who holds it, for which business, until when,
- * and how many uses it has left (empty: no limit).
+ * how many uses it has left (empty: no limit), and what must be checked online each time.
  */
 export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, string>> {
   const known = built.get(ctx.token);
   if (known !== undefined && known.actor === ctx.actor) return known.headers;
   const { token, actor } = ctx;
-  // All eight, every time, empty where there is nothing to say (a platform token's business, a
+  // All nine, every time, empty where there is nothing to say (a platform token's business, a
   // token that never expires): a gateway that copies a header the answer lacks may pass on
   // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
   const headers: Record<string, string> = {
@@ -56,6 +69,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
     // A limited token's count after this very check: new with each verify, never the cache's.
     [VERIFIED_HEADERS.usesRemaining]: token.uses ? String(token.uses.remaining) : '',
     [VERIFIED_HEADERS.statusList]: token.statusList ? statusListHeaderOf(token.statusList) : '',
+    [VERIFIED_HEADERS.checkOnline]: checkOnlineOf(token),
   };
   for (const [name, value] of Object.entries(headers)) {
     if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);
@@ -71,6 +85,22 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
  */
 function statusListHeaderOf({ idx, uri }: { idx: number; uri: string }): string {
   return `idx=${idx}, uri="${uri}"`;
+}
+
+/**
+ * What an offline check of this token would miss, space-separated (empty: nothing, the list
+ * says all there is). Every field read is part of the cached principal, and `uses` asks only
+ * whether there is a limit, never its count, so the memoized headers stay true. Any sign of a
+ * limit is named: naming too much costs a relying party a call, naming too little a hole.
+ */
+function checkOnlineOf(token: CallerToken): string {
+  const words: string[] = [];
+  if (token.allowedCidrs != null) words.push(CHECK_ONLINE.networks);
+  if (token.rateLimitPerMinute != null || token.sharedLimitId != null) {
+    words.push(CHECK_ONLINE.rateLimit);
+  }
+  if (token.uses != null) words.push(CHECK_ONLINE.uses);
+  return words.join(' ');
 }
 
 /**

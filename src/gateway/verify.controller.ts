@@ -140,8 +140,16 @@ export class VerifyController {
       ),
       'X-Latchkey-Status-List': header(
         "The token's entry in a Token Status List (an RFC 8941 dictionary): a relying party may " +
-          'check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`)',
+          'check its status there from now on, offline (GET the `uri`, read the 2 bits at `idx`), ' +
+          'unless X-Latchkey-Check-Online names something',
         'idx=17, uri="https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f"',
+      ),
+      'X-Latchkey-Check-Online': header(
+        'What the status list cannot carry, so a relying party must ask this check again on every ' +
+          'request, space-separated: `networks` (allowed_cidrs, matched against each ' +
+          "request's client address), `rate_limit` (its own or a shared per-minute limit), `uses` " +
+          '(a uses limit); empty when the token may be checked offline',
+        'networks rate_limit',
       ),
     },
   })

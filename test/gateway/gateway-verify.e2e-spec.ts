@@ -224,6 +224,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
         'x-latchkey-expires-at': '',
         'x-latchkey-uses-remaining': '',
         'x-latchkey-status-list': STATUS_LIST_ENTRY,
+        'x-latchkey-check-online': '',
       };
     }
     const { view } = tokens[kind]!;
@@ -236,6 +237,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'x-latchkey-expires-at': view.expires_at ?? '',
       'x-latchkey-uses-remaining': '',
       'x-latchkey-status-list': STATUS_LIST_ENTRY,
+      'x-latchkey-check-online': '',
     };
   };
 
@@ -302,6 +304,48 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       .set('authorization', `Bearer ${t.platformToken}`)
       .expect(200);
     await t.http().get('/auth/verify').set(caller).expect(204);
+  });
+
+  describe('x-latchkey-check-online: what a status list cannot carry', () => {
+    // nextClient()'s addresses are all in 198.18.0.0/15.
+    const NETWORKS = { allowed_cidrs: ['198.18.0.0/15'] };
+    it.each<[string, Record<string, unknown>, string]>([
+      ['networks', NETWORKS, 'networks'],
+      ['its own rate limit', { rate_limit_per_minute: 600 }, 'rate_limit'],
+      ['a uses limit', { uses_limit: 5 }, 'uses'],
+      [
+        'all three',
+        { ...NETWORKS, rate_limit_per_minute: 600, uses_limit: 5 },
+        'networks rate_limit uses',
+      ],
+    ])('names them for a token with %s, on every verify: %j', async (_name, body, words) => {
+      const token = await createToken(t, asOwner(own), body);
+      for (let i = 0; i < 2; i++) {
+        const res = await t
+          .http()
+          .get('/auth/verify')
+          .set('authorization', `Bearer ${token.secret}`)
+          .set('x-forwarded-for', nextClient())
+          .expect(204);
+        expect(res.headers['x-latchkey-check-online']).toBe(words);
+        expect(res.headers['x-latchkey-status-list']).toEqual(STATUS_LIST_ENTRY);
+      }
+    });
+
+    it("names the rate limit of a token a limited token made, which spends its maker's window", async () => {
+      const maker = await createToken(t, asOwner(own), { rate_limit_per_minute: 600 });
+      const made = await createToken(t, asMember(maker.secret, own.id), { name: 'child' });
+      expect(made.view).toMatchObject({
+        shared_rate_limit: { token_id: maker.id, per_minute: 600 },
+      });
+      const res = await t
+        .http()
+        .get('/auth/verify')
+        .set('authorization', `Bearer ${made.secret}`)
+        .set('x-forwarded-for', nextClient())
+        .expect(204);
+      expect(res.headers['x-latchkey-check-online']).toBe('rate_limit');
+    });
   });
 
   it('ignores the headers a client forges in the answer’s names, and x-business-id', async () => {
@@ -404,6 +448,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'X-Latchkey-Expires-At',
       'X-Latchkey-Uses-Remaining',
       'X-Latchkey-Status-List',
+      'X-Latchkey-Check-Online',
     ]);
     expect(Object.keys(op.responses).sort()).toEqual(['204', '401', '403', '422', '429']);
     expect(Object.keys(op.responses['403'].headers)).toEqual(['WWW-Authenticate']);
