@@ -32,6 +32,12 @@ export interface EdgeVerifierOptions {
    * was valid passes for this long after that list was fetched; then `unreachable`. Default 3600.
    */
   offlineGraceSeconds?: number;
+  /**
+   * What Latchkey said of a token (its scopes, as its holder's role allows them) is used for this
+   * long; then the next check asks Latchkey again, so a demotion is seen. No list says it. While
+   * Latchkey cannot be reached, the offline grace applies instead. Default 300, at least 1.
+   */
+  claimsMaxAgeSeconds?: number;
   /** Tokens remembered at once; the least recently checked are forgotten first. Default 100 000. */
   maxTokens?: number;
   fetch?: Fetch;
@@ -63,14 +69,17 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 interface Online {
   result: EdgeVerifyResult;
-  usesLimited: boolean;
+  /** The token is Latchkey's to check every time (`checkOnline`): no check shares its call. */
+  checkOnline: boolean;
 }
 
 /**
  * Checks Latchkey tokens for a relying party, calling Latchkey once per token rather than once
  * per request: the first check is `GET /auth/verify`, and every later one reads the token's bits
  * in its Token Status List (docs/edge.md), fetched once per `ttl` for all the tokens in it and
- * verified against Latchkey's JWKS. A revocation is seen within the list's `ttl` plus one fetch.
+ * verified against Latchkey's JWKS. A revocation is seen within the list's `ttl` plus one fetch,
+ * and a change of role within `claimsMaxAgeSeconds`. A token with a constraint no list carries
+ * (networks, a rate limit, a uses limit: `X-Latchkey-Check-Online`) is checked online every time.
  *
  * What it learns is kept in this process's memory, keyed by the token string itself, as an
  * in-process session cache is: nothing is written anywhere, and no token is logged.
@@ -87,6 +96,7 @@ export class EdgeVerifier {
   private readonly gatewaySecret: string | null;
   private readonly tokenHeader: string | null;
   private readonly graceMs: number;
+  private readonly claimsMaxAgeMs: number;
   private readonly now: () => number;
   private onlineVerifies = 0;
   private cacheHits = 0;
@@ -94,6 +104,7 @@ export class EdgeVerifier {
   constructor({
     baseUrl,
     offlineGraceSeconds = 3600,
+    claimsMaxAgeSeconds = 300,
     maxTokens = 100_000,
     fetch = globalThis.fetch,
     now = Date.now,
@@ -108,6 +119,7 @@ export class EdgeVerifier {
     if (!(offlineGraceSeconds >= 0) || !(requestTimeoutMs > 0) || !(maxTokens >= 1)) {
       throw new TypeError('offlineGraceSeconds, requestTimeoutMs and maxTokens must be positive');
     }
+    if (!(claimsMaxAgeSeconds >= 1)) throw new TypeError('claimsMaxAgeSeconds must be at least 1');
     if (tokenHeader !== undefined && !HEADER_NAME.test(tokenHeader)) {
       throw new TypeError('tokenHeader must be a header name');
     }
@@ -117,6 +129,7 @@ export class EdgeVerifier {
     const root = base.href.replace(/\/+$/, '');
     this.now = now;
     this.graceMs = offlineGraceSeconds * 1000;
+    this.claimsMaxAgeMs = claimsMaxAgeSeconds * 1000;
     this.tokens = new LRUCache({ max: maxTokens });
     this.http = new LatchkeyHttp(fetch, requestTimeoutMs);
     this.verifyUrl = `${root}/auth/verify`;
@@ -125,8 +138,9 @@ export class EdgeVerifier {
   }
 
   /**
-   * Whether `token` is good, and for whom: Latchkey is asked the first time (and every time for
-   * a token with a uses limit, or a requirement the claims cannot settle), the list after that.
+   * Whether `token` is good, and for whom: Latchkey is asked the first time (again once its
+   * claims are `claimsMaxAgeSeconds` old, and every time for a token whose constraints no list
+   * carries, or for a requirement the claims cannot settle), the list after that.
    * Throws a TypeError for a `businessId` that is not a uuid or a scope Latchkey would refuse.
    */
   async verify(token: string, options: EdgeVerifyOptions = {}): Promise<EdgeVerifyResult> {
@@ -140,18 +154,29 @@ export class EdgeVerifier {
       this.cacheHits++;
       return local;
     }
+    let unreached: EdgeVerifyResult | undefined;
+    if (known.claims !== null && this.now() >= known.claimsDueAt) {
+      // Claims too old to use: Latchkey says again what they are. When it cannot be reached,
+      // what was known stands under the offline grace, as for a list it cannot serve.
+      const again = await this.online(token, options);
+      if (again.valid || again.reason !== 'unreachable') return again;
+      unreached = again;
+      const held = this.decide(known, options, this.now());
+      if (held !== undefined) return held;
+    }
     const list = known.list;
     if (list !== null && this.now() >= list.due && this.now() >= list.retryAt) {
       await this.lists.refresh(list);
       const fresh = this.decide(known, options, this.now());
       if (fresh !== undefined) return fresh;
     }
-    return this.online(token, options);
+    return unreached ?? this.online(token, options);
   }
 
   /**
    * The answer from memory alone, for hot loops: undefined when it takes a call (a token not
-   * seen yet, its list due for a fetch, a uses limit), so `checkCached(t) ?? await verify(t)`.
+   * seen yet, its list due for a fetch, its claims due again, a token checked online every
+   * time), so `checkCached(t) ?? await verify(t)`.
    */
   checkCached(token: string, options?: EdgeVerifyOptions): EdgeVerifyResult | undefined {
     const known = this.tokens.get(token);
@@ -195,13 +220,15 @@ export class EdgeVerifier {
       if (status === STATUS.suspended && list.fetchedAt >= known.seenValidAt) return SUSPENDED;
       if (status !== STATUS.valid && status !== STATUS.suspended) return INVALID;
     }
-    return this.meets(known, options);
+    if (now >= known.claimsDueAt) return undefined;
+    return this.meets(known, options, now);
   }
 
   /** The token (valid) against the caller's requirements: the claims settle most. */
   private meets(
     known: KnownToken,
     options: EdgeVerifyOptions | undefined,
+    now: number,
   ): EdgeVerifyResult | undefined {
     if (options === undefined) return known.passed!;
     const { businessId, requireScopes } = options;
@@ -209,8 +236,9 @@ export class EdgeVerifier {
       return FORBIDDEN;
     }
     if (requireScopes !== undefined && requireScopes.length > 0 && !known.covers(requireScopes)) {
-      // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call.
-      const decided = known.decided?.get(requirementKey(requireScopes));
+      // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call,
+      // which the role it was made under dates as it does the claims.
+      const decided = known.decision(requirementKey(requireScopes), now);
       if (decided === undefined) return undefined;
       if (!decided) return FORBIDDEN;
     }
@@ -218,17 +246,18 @@ export class EdgeVerifier {
   }
 
   /**
-   * Asks Latchkey. Callers asking the same at once share one call, except for a token with a
-   * uses limit: each of its checks spends a use, so each is Latchkey's to count.
+   * Asks Latchkey. Callers asking the same at once share one call, except for a token checked
+   * online every time: each of its checks may spend a use or a unit of a rate limit, or come from
+   * elsewhere, so each is Latchkey's to count.
    */
   private async online(token: string, options: EdgeVerifyOptions): Promise<EdgeVerifyResult> {
-    if (this.tokens.peek(token)?.claims?.usesLimited)
+    if (this.tokens.peek(token)?.claims?.checkOnline)
       return (await this.call(token, options)).result;
     const key = `${token}\n${options.businessId ?? ''}\n${requirementKey(options.requireScopes)}`;
     const shared = this.pending.get(key);
     if (shared !== undefined) {
       const answer = await shared;
-      return answer.usesLimited ? (await this.call(token, options)).result : answer.result;
+      return answer.checkOnline ? (await this.call(token, options)).result : answer.result;
     }
     const call = this.call(token, options).finally(() => this.pending.delete(key));
     this.pending.set(key, call);
@@ -236,6 +265,15 @@ export class EdgeVerifier {
   }
 
   private async call(token: string, options: EdgeVerifyOptions): Promise<Online> {
+    const answer = await this.ask(token, options);
+    const { result } = answer;
+    if (!result.valid && result.reason === 'unreachable') {
+      this.tokens.peek(token)?.claimsUnreached(this.now());
+    }
+    return answer;
+  }
+
+  private async ask(token: string, options: EdgeVerifyOptions): Promise<Online> {
     this.onlineVerifies++;
     const startedAt = this.now();
     const headers: Record<string, string> =
@@ -250,24 +288,24 @@ export class EdgeVerifier {
     try {
       response = await this.http.get(this.verifyUrl, headers);
     } catch {
-      return { result: UNREACHABLE, usesLimited: false };
+      return { result: UNREACHABLE, checkOnline: false };
     }
     const { status } = response;
     if (status === 204) {
       await discard(response);
       const claims = claimsOf(response.headers);
-      if (claims === null) return { result: { ...UNREACHABLE, status }, usesLimited: false };
+      if (claims === null) return { result: { ...UNREACHABLE, status }, checkOnline: false };
       const known = this.remember(token, claims, startedAt, scopes);
       return {
         result: known.refused ?? { ...known.passed!, source: 'online' },
-        usesLimited: claims.usesLimited,
+        checkOnline: claims.checkOnline,
       };
     }
     if (status === 401 || status === 403) {
       const code = await errorCodeOf(response);
       return {
-        result: { ...this.refusedOnline(token, status, code, scopes), status },
-        usesLimited: false,
+        result: { ...this.refusedOnline(token, status, code, scopes, startedAt), status },
+        checkOnline: false,
       };
     }
     if (status === 429) {
@@ -275,10 +313,10 @@ export class EdgeVerifier {
       const retryAfter = retryAfterOf(response);
       const result: EdgeRefused = { valid: false, reason: 'rate_limited', status };
       if (retryAfter !== undefined) result.retryAfter = retryAfter;
-      return { result, usesLimited: false };
+      return { result, checkOnline: false };
     }
     await discard(response);
-    return { result: { ...UNREACHABLE, status }, usesLimited: false };
+    return { result: { ...UNREACHABLE, status }, checkOnline: false };
   }
 
   /** Keeps what a 204 said, and answers from it (a refusal seen before still stands). */
@@ -290,14 +328,15 @@ export class EdgeVerifier {
   ): KnownToken {
     const held = this.tokens.peek(token);
     if (held?.refused === REVOKED || held?.refused === EXPIRED) return held;
-    const entry = claims.usesLimited || claims.statusList === null ? null : claims.statusList;
+    const entry = claims.checkOnline || claims.statusList === null ? null : claims.statusList;
     const known = KnownToken.of(
       claims,
       entry === null ? null : this.lists.listAt(entry.uri),
       seenValidAt,
+      this.claimsMaxAgeMs,
     );
-    known.decided = held?.decided ?? null;
-    if (scopes !== '') known.record(scopes, true);
+    known.inherit(held);
+    if (scopes !== '') known.record(scopes, true, seenValidAt);
     this.tokens.set(token, known);
     return known;
   }
@@ -308,12 +347,13 @@ export class EdgeVerifier {
     status: number,
     code: string | null,
     scopes: string,
+    askedAt: number,
   ): EdgeRefused {
     if (status === 403) {
       if (code === 'BUSINESS_SUSPENDED') return SUSPENDED;
       const known = this.tokens.peek(token);
       if (code === 'INSUFFICIENT_SCOPE' && scopes !== '' && known?.claims) {
-        known.record(scopes, false);
+        known.record(scopes, false, askedAt);
       }
       return FORBIDDEN;
     }

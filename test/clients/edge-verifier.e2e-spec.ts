@@ -143,6 +143,8 @@ describe(EdgeVerifier.name, () => {
       [{ baseUrl: 'ftp://latchkey.example.com' }],
       [{ baseUrl: 'not a url' }],
       [{ offlineGraceSeconds: -1 }],
+      [{ claimsMaxAgeSeconds: 0 }],
+      [{ claimsMaxAgeSeconds: Number.NaN }],
       [{ maxTokens: 0 }],
       [{ requestTimeoutMs: Number.NaN }],
       [{ tokenHeader: 'X API Key' }],
@@ -266,6 +268,203 @@ describe(EdgeVerifier.name, () => {
       expect(results.every((r) => r.valid)).toBe(true);
       expect(latchkey.calls.verify).toBe(4);
       expect(row.usesRemaining).toBe(6);
+    });
+  });
+
+  describe('constraints a list cannot carry (X-Latchkey-Check-Online)', () => {
+    it('verifies a token bound to networks online on every call: its list never decides', async () => {
+      const [token, row] = latchkey.issue({ allowedCidrs: ['127.0.0.1/32'] });
+
+      for (let i = 0; i < 3; i++) {
+        expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'online' });
+        expect(sut.checkCached(token)).toBeUndefined();
+      }
+      // Its networks narrowed to where this caller is not: the list still says valid.
+      row.allowedCidrs = ['10.0.0.1/32'];
+
+      expect(await sut.verify(token)).toEqual({ valid: false, reason: 'forbidden', status: 403 });
+      expect(await sut.verify(token)).toEqual({ valid: false, reason: 'forbidden', status: 403 });
+      expect(latchkey.calls).toMatchObject({ verify: 5, list: 0 });
+      expect(latchkey.lastVerify['x-latchkey-check-online']).toBeUndefined();
+    });
+
+    it('verifies a rate-limited token online on every call, so each spends its limit', async () => {
+      const [token] = latchkey.issue({ rateLimitPerMinute: 3 });
+      await sut.verify(token);
+
+      const results = await Promise.all(Array.from({ length: 3 }, () => sut.verify(token)));
+
+      expect(results.map((r) => r.valid)).toEqual([true, true, false]);
+      expect(results[2]).toEqual({
+        valid: false,
+        reason: 'rate_limited',
+        status: 429,
+        retryAfter: 60,
+      });
+      expect(latchkey.calls).toMatchObject({ verify: 4, list: 0 });
+      later(60 * SECOND);
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'online' });
+    });
+
+    it('makes each first check of such a token its own call, as for a uses limit', async () => {
+      const [token] = latchkey.issue({ rateLimitPerMinute: 100 });
+
+      await Promise.all(Array.from({ length: 4 }, () => sut.verify(token)));
+
+      expect(latchkey.calls.verify).toBe(4);
+    });
+
+    it('never passes such a token while Latchkey cannot be reached, whatever its list said', async () => {
+      const [token] = latchkey.issue({ allowedCidrs: ['127.0.0.1/32'], rateLimitPerMinute: 100 });
+      const [plain] = latchkey.issue();
+      await sut.verify(token);
+      await sut.verify(plain);
+      await sut.verify(plain);
+      latchkey.mode = 'down';
+
+      expect(await sut.verify(token)).toMatchObject({ valid: false, reason: 'unreachable' });
+      expect(await sut.verify(plain)).toMatchObject({ valid: true, source: 'list' });
+    });
+
+    it('goes online for a word it does not know yet', async () => {
+      latchkey.checkOnlineHeader = 'geo';
+      const [token] = latchkey.issue();
+      await sut.verify(token);
+      await sut.verify(token);
+
+      expect(latchkey.calls).toMatchObject({ verify: 2, list: 0 });
+    });
+
+    it('from a Latchkey that sends no such header, goes online for a uses limit alone', async () => {
+      latchkey.checkOnlineHeader = null;
+      const [limited] = latchkey.issue({ usesRemaining: 10 });
+      const [plain] = latchkey.issue();
+      for (let i = 0; i < 3; i++) {
+        expect(await sut.verify(limited)).toMatchObject({ valid: true, source: 'online' });
+        await sut.verify(plain);
+      }
+
+      expect(latchkey.calls).toMatchObject({ verify: 4, list: 1 });
+    });
+  });
+
+  describe('claims kept no longer than claimsMaxAgeSeconds', () => {
+    it('asks Latchkey again once they are that old, and uses the scopes it now answers', async () => {
+      const [token, row] = latchkey.issue({ scopes: ['orders:read', 'audit:read'] });
+      await sut.verify(token);
+      await sut.verify(token);
+      // A demotion: the holder's role no longer holds audit:read. No list says so.
+      row.scopes = ['orders:read'];
+
+      later(299 * SECOND);
+      expect(await sut.verify(token)).toMatchObject({
+        source: 'list',
+        scopes: ['orders:read', 'audit:read'],
+      });
+      expect(latchkey.calls.verify).toBe(1);
+      later(1 * SECOND);
+      expect(sut.checkCached(token)).toBeUndefined();
+
+      expect(await sut.verify(token)).toMatchObject({
+        valid: true,
+        source: 'online',
+        scopes: ['orders:read'],
+      });
+      expect(latchkey.calls.verify).toBe(2);
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+      });
+      expect(await sut.verify(token)).toMatchObject({ source: 'list', scopes: ['orders:read'] });
+      expect(latchkey.calls.verify).toBe(3);
+    });
+
+    it('shares that one call among the checks that come at once', async () => {
+      sut = verifier({ claimsMaxAgeSeconds: 30 });
+      const [token, row] = latchkey.issue({ scopes: ['orders:read'] });
+      await sut.verify(token);
+      await sut.verify(token);
+      row.scopes = [];
+      later(30 * SECOND);
+
+      const results = await Promise.all(Array.from({ length: 20 }, () => sut.verify(token)));
+
+      expect(results.every((r) => r.valid && r.scopes?.length === 0)).toBe(true);
+      expect(latchkey.calls.verify).toBe(2);
+    });
+
+    it("forgets Latchkey's answers on requirements just as old, whatever renewed the claims", async () => {
+      const [token, row] = latchkey.issue({ scopes: null });
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toMatchObject({
+        valid: true,
+      });
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toMatchObject({
+        source: 'list',
+      });
+      row.roleDenies = ['audit:read'];
+      later(300 * SECOND);
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'online' });
+
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+      });
+      expect(latchkey.calls.verify).toBe(3);
+    });
+
+    it('forgets them too when other calls kept renewing the claims meanwhile', async () => {
+      const [token, row] = latchkey.issue({ scopes: null });
+      await sut.verify(token, { requireScopes: ['audit:read'] });
+      later(200 * SECOND);
+      // Another requirement, asked of Latchkey: fresh claims, and the old answer carried over.
+      await sut.verify(token, { requireScopes: ['orders:read'] });
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toMatchObject({
+        source: 'list',
+      });
+      row.roleDenies = ['audit:read'];
+      later(100 * SECOND);
+
+      expect(await sut.verify(token, { requireScopes: ['audit:read'] })).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+      });
+      expect(latchkey.calls.verify).toBe(3);
+    });
+
+    it('while Latchkey cannot be reached, passes a known valid token under the grace, never a revoked one', async () => {
+      sut = verifier({ offlineGraceSeconds: 600 });
+      const [token] = latchkey.issue();
+      const [revoked, row] = latchkey.issue();
+      await sut.verify(token);
+      await sut.verify(revoked);
+      row.status = 1;
+      later(60 * SECOND);
+      await sut.verify(token);
+      expect(await sut.verify(revoked)).toMatchObject({ reason: 'revoked' });
+      const fetchedAt = clock;
+      // 503 to everything: Latchkey counts none of it, the verifier counts its tries.
+      latchkey.mode = 'down';
+
+      clock = T0 + 300 * SECOND;
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'list' });
+      expect(await sut.verify(revoked)).toMatchObject({ reason: 'revoked' });
+      expect(sut.stats().onlineVerifies).toBe(3);
+      // The next try backs off: checks meanwhile answer from memory, with no call.
+      expect(sut.checkCached(token)).toMatchObject({ valid: true, source: 'list' });
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'list' });
+      expect(sut.stats().onlineVerifies).toBe(3);
+
+      clock = fetchedAt + 599 * SECOND;
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'list' });
+      clock = fetchedAt + 600 * SECOND;
+      expect(await sut.verify(token)).toEqual({ valid: false, reason: 'unreachable' });
+
+      latchkey.mode = 'up';
+      later(30 * SECOND);
+      expect(await sut.verify(token)).toMatchObject({ valid: true, source: 'online' });
     });
   });
 

@@ -15,6 +15,10 @@ export interface FakeToken {
   roleDenies: string[];
   expiresAt: Date | null;
   usesRemaining: number | null;
+  /** Its `allowed_cidrs`: only `<address>/32`s, as far as these tests need (the caller is 127.0.0.1). */
+  allowedCidrs: string[] | null;
+  /** Its `rate_limit_per_minute`, counted per minute of the fake's clock. */
+  rateLimitPerMinute: number | null;
   listId: string;
   idx: number;
   /** 0 valid, 1 revoked, 2 suspended: what its list says, and what /auth/verify answers. */
@@ -71,6 +75,13 @@ export class FakeLatchkey {
   tokenHeader: string | null = null;
   /** When set, the x-latchkey-status-list header of every 204. */
   statusListHeader: string | null = null;
+  /**
+   * The x-latchkey-check-online header of every 204: undefined, what the token's constraints
+   * say; null, none at all (a Latchkey older than the header); a string, that.
+   */
+  checkOnlineHeader: string | null | undefined = undefined;
+  /** Each rate-limited token's verifies in the current minute: `<id> <minute>` → count. */
+  private readonly spent = new Map<string, number>();
   readonly listId: string = randomUUID();
   private server!: Server;
   private nextIdx = 0;
@@ -106,6 +117,8 @@ export class FakeLatchkey {
       roleDenies: [],
       expiresAt: null,
       usesRemaining: null,
+      allowedCidrs: null,
+      rateLimitPerMinute: null,
       listId: this.listId,
       idx: this.nextIdx++,
       status: 0,
@@ -216,11 +229,23 @@ export class FakeLatchkey {
       .split(/[ ,]+/)
       .filter((s) => s !== '');
     if (required.some((scope) => !holds(token, scope))) return refuse(403, 'INSUFFICIENT_SCOPE');
+    const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (token.allowedCidrs !== null && !token.allowedCidrs.includes(`${from}/32`)) {
+      return refuse(403, 'IP_NOT_ALLOWED');
+    }
+    if (token.rateLimitPerMinute !== null) {
+      const window = `${token.id} ${Math.floor(this.now() / 60_000)}`;
+      const spent = (this.spent.get(window) ?? 0) + 1;
+      this.spent.set(window, spent);
+      if (spent > token.rateLimitPerMinute) {
+        return refuse(429, 'RATE_LIMITED', { 'retry-after': '60' });
+      }
+    }
     if (token.usesRemaining !== null) {
       if (token.usesRemaining === 0) return refuse(429, 'USES_EXHAUSTED', { 'retry-after': '30' });
       token.usesRemaining--;
     }
-    res.writeHead(204, {
+    const headers: Record<string, string> = {
       'cache-control': 'no-store',
       'x-latchkey-token-id': token.id,
       'x-latchkey-business-id': token.businessId ?? '',
@@ -231,9 +256,22 @@ export class FakeLatchkey {
       'x-latchkey-uses-remaining': token.usesRemaining === null ? '' : String(token.usesRemaining),
       'x-latchkey-status-list':
         this.statusListHeader ?? `idx=${token.idx}, uri="${this.uri(token.listId)}"`,
-    });
+    };
+    const checkOnline =
+      this.checkOnlineHeader === undefined ? checkOnlineOf(token) : this.checkOnlineHeader;
+    if (checkOnline !== null) headers['x-latchkey-check-online'] = checkOnline;
+    res.writeHead(204, headers);
     res.end();
   }
+}
+
+/** What Latchkey names in X-Latchkey-Check-Online (src/gateway/verified-headers.ts). */
+function checkOnlineOf(token: FakeToken): string {
+  const words: string[] = [];
+  if (token.allowedCidrs !== null) words.push('networks');
+  if (token.rateLimitPerMinute !== null) words.push('rate_limit');
+  if (token.usesRemaining !== null) words.push('uses');
+  return words.join(' ');
 }
 
 /** Latchkey's rule, as far as these tests need it: `a:*` covers `a:…`; the role may deny some. */

@@ -9,13 +9,24 @@ const MAX_SCOPE_LENGTH = 128;
 const MAX_SCOPES = 50;
 /** Latchkey's answers on requirements, kept per token: a few, then they start over. */
 const MAX_DECISIONS = 16;
+/** After a re-verify that could not reach Latchkey, the next waits 1 s, then 2, 4 … up to 30 s. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
 /** What this process knows of one token. */
 export class KnownToken {
   /** Set once the token is seen revoked or expired: it is never passed again in this process. */
   refused: EdgeRefused | null = null;
   /** Latchkey's own answers on scope requirements the claims could not settle, by requirement. */
-  decided: Map<string, boolean> | null = null;
+  private decided: Map<string, boolean> | null = null;
+  /** When the oldest of `decided` was asked (ms): they depend on the role, and age as claims do. */
+  private decidedSince = Infinity;
+  /**
+   * When its claims are too old to use (ms): the role its scopes reflect may have changed, and
+   * no status list says so. The next check asks Latchkey again.
+   */
+  claimsDueAt: number;
+  private claimsRetries = 0;
 
   constructor(
     readonly claims: VerifiedClaims | null,
@@ -28,10 +39,19 @@ export class KnownToken {
     readonly prefixes: readonly string[],
     /** When Latchkey last said it is valid (ms). */
     readonly seenValidAt: number,
-  ) {}
+    /** How long what Latchkey said is used: the claims, and its answers on requirements. */
+    private readonly maxAgeMs: number,
+  ) {
+    this.claimsDueAt = seenValidAt + maxAgeMs;
+  }
 
   /** What a 204 said of a token, and where its status is (null: it is checked online). */
-  static of(claims: VerifiedClaims, list: HeldList | null, seenValidAt: number): KnownToken {
+  static of(
+    claims: VerifiedClaims,
+    list: HeldList | null,
+    seenValidAt: number,
+    claimsMaxAgeMs: number,
+  ): KnownToken {
     const { tokenId, businessId, identityId, identityType, scopes, expiresAt } = claims;
     const passed: EdgeVerified = Object.freeze({
       valid: true,
@@ -52,12 +72,13 @@ export class KnownToken {
       expiresAt === null ? Infinity : expiresAt.getTime(),
       Object.freeze(prefixes),
       seenValidAt,
+      claimsMaxAgeMs,
     );
   }
 
   /** A token known only to be refused for good (revoked, expired). */
   static refused(refused: EdgeRefused): KnownToken {
-    const known = new KnownToken(null, null, null, -1, Infinity, [], -Infinity);
+    const known = new KnownToken(null, null, null, -1, Infinity, [], -Infinity, Infinity);
     known.refused = refused;
     return known;
   }
@@ -78,10 +99,45 @@ export class KnownToken {
     return true;
   }
 
-  /** Keeps Latchkey's answer on a requirement. */
-  record(scopes: string, allowed: boolean): void {
-    if (this.decided === null || this.decided.size >= MAX_DECISIONS) this.decided = new Map();
+  /**
+   * Latchkey's answer on a requirement, or undefined when it has none younger than the claims
+   * may be: whatever renewed the claims since, an answer made under the old role is not used.
+   */
+  decision(scopes: string, now: number): boolean | undefined {
+    if (this.decided === null || now >= this.decidedSince + this.maxAgeMs) return undefined;
+    return this.decided.get(scopes);
+  }
+
+  /** Keeps Latchkey's answer on a requirement, asked at `askedAt` (ms). */
+  record(scopes: string, allowed: boolean, askedAt: number): void {
+    if (
+      this.decided === null ||
+      this.decided.size >= MAX_DECISIONS ||
+      askedAt >= this.decidedSince + this.maxAgeMs
+    ) {
+      this.decided = new Map();
+      this.decidedSince = askedAt;
+    }
+    this.decidedSince = Math.min(this.decidedSince, askedAt);
     this.decided.set(scopes, allowed);
+  }
+
+  /** Takes over the answers `held` had on requirements, with their age (`decision` heeds it). */
+  inherit(held: KnownToken | undefined): void {
+    if (held?.decided == null) return;
+    this.decided = held.decided;
+    this.decidedSince = held.decidedSince;
+  }
+
+  /**
+   * A re-verify of claims past their age could not reach Latchkey: what was known stands (the
+   * list and its grace decide), and the next try backs off, so a down Latchkey is not asked on
+   * every check, nor every check held up by its timeout.
+   */
+  claimsUnreached(now: number): void {
+    if (now < this.claimsDueAt) return;
+    this.claimsDueAt = now + Math.min(RETRY_FIRST_MS * 2 ** this.claimsRetries, RETRY_MAX_MS);
+    this.claimsRetries++;
   }
 }
 

@@ -10,8 +10,13 @@ export interface VerifiedClaims {
   /** Null: unrestricted within the holder's role; else what the holder holds (role applied). */
   scopes: readonly string[] | null;
   expiresAt: Date | null;
-  /** The token has a uses limit, whose count lives in Latchkey: it is checked online each time. */
+  /** The token has a uses limit, whose count lives in Latchkey: each check spends one. */
   usesLimited: boolean;
+  /**
+   * Latchkey must be asked on every check: the token has a constraint its status list cannot
+   * carry (`X-Latchkey-Check-Online`: networks, a rate limit, uses).
+   */
+  checkOnline: boolean;
   /** Its place in a status list; null when the answer names none. */
   statusList: { idx: number; uri: string } | null;
 }
@@ -31,6 +36,8 @@ export function claimsOf(headers: Headers): VerifiedClaims | null {
   const expiresAt = expires === '' ? null : new Date(expires);
   if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) return null;
   const entry = headers.get('x-latchkey-status-list') ?? '';
+  const usesLimited = (headers.get('x-latchkey-uses-remaining') ?? '') !== '';
+  const checkOnline = headers.get('x-latchkey-check-online');
   return {
     tokenId,
     businessId: headers.get('x-latchkey-business-id') || null,
@@ -38,7 +45,10 @@ export function claimsOf(headers: Headers): VerifiedClaims | null {
     identityType,
     scopes: scopes === '*' ? null : Object.freeze(scopes.split(' ').filter((s) => s !== '')),
     expiresAt,
-    usesLimited: (headers.get('x-latchkey-uses-remaining') ?? '') !== '',
+    usesLimited,
+    // Any word, even one this client does not know, means online; an older Latchkey sends no
+    // such header, and only a uses limit was known to need it.
+    checkOnline: checkOnline === null ? usesLimited : checkOnline !== '',
     statusList: entry === '' ? null : statusListEntryOf(entry),
   };
 }
