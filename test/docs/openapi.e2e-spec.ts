@@ -171,7 +171,14 @@ describe.each(DRIVERS)('the OpenAPI document on %s', (driver) => {
     });
 
     it('needs nothing on the public routes', () => {
-      for (const key of ['GET /', 'GET /health/live', 'GET /health/ready', 'POST /oauth2/revoke']) {
+      for (const key of [
+        'GET /',
+        'GET /health/live',
+        'GET /health/ready',
+        'POST /oauth2/revoke',
+        'GET /status-lists/{list_id}',
+        'GET /.well-known/jwks.json',
+      ]) {
         expect([key, find(key).security]).toEqual([key, []]);
       }
     });
