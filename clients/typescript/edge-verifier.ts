@@ -79,7 +79,9 @@ interface Online {
  * in its Token Status List (docs/edge.md), fetched once per `ttl` for all the tokens in it and
  * verified against Latchkey's JWKS. A revocation is seen within the list's `ttl` plus one fetch,
  * and a change of role within `claimsMaxAgeSeconds`. A token with a constraint no list carries
- * (networks, a rate limit, a uses limit: `X-Latchkey-Check-Online`) is checked online every time.
+ * (networks, a rate limit, a uses limit: `X-Latchkey-Check-Online`) is checked online every time,
+ * with that check's `clientAddress` as `X-Forwarded-For` so its networks are matched against the
+ * caller who presented it (Latchkey's `TRUST_PROXY` naming this service).
  *
  * What it learns is kept in this process's memory, keyed by the token string itself, as an
  * in-process session cache is: nothing is written anywhere, and no token is logged.
@@ -141,7 +143,8 @@ export class EdgeVerifier {
    * Whether `token` is good, and for whom: Latchkey is asked the first time (again once its
    * claims are `claimsMaxAgeSeconds` old, and every time for a token whose constraints no list
    * carries, or for a requirement the claims cannot settle), the list after that.
-   * Throws a TypeError for a `businessId` that is not a uuid or a scope Latchkey would refuse.
+   * Throws a TypeError for a `businessId` that is not a uuid, a scope Latchkey would refuse, or a
+   * `clientAddress` that is not an IP address.
    */
   async verify(token: string, options: EdgeVerifyOptions = {}): Promise<EdgeVerifyResult> {
     checkOptions(options);
@@ -246,14 +249,16 @@ export class EdgeVerifier {
   }
 
   /**
-   * Asks Latchkey. Callers asking the same at once share one call, except for a token checked
-   * online every time: each of its checks may spend a use or a unit of a rate limit, or come from
-   * elsewhere, so each is Latchkey's to count.
+   * Asks Latchkey. Callers asking the same from the same client address at once share one call,
+   * except for a token checked online every time: each of its checks may spend a use or a unit of
+   * a rate limit, or come from elsewhere, so each is Latchkey's to count. Checks from different
+   * addresses never share one: Latchkey's answer may depend on the address (the token's networks).
    */
   private async online(token: string, options: EdgeVerifyOptions): Promise<EdgeVerifyResult> {
     if (this.tokens.peek(token)?.claims?.checkOnline)
       return (await this.call(token, options)).result;
-    const key = `${token}\n${options.businessId ?? ''}\n${requirementKey(options.requireScopes)}`;
+    const { businessId = '', requireScopes, clientAddress = '' } = options;
+    const key = `${token}\n${businessId}\n${requirementKey(requireScopes)}\n${clientAddress}`;
     const shared = this.pending.get(key);
     if (shared !== undefined) {
       const answer = await shared;
@@ -282,6 +287,8 @@ export class EdgeVerifier {
         : { [this.tokenHeader]: token };
     if (this.gatewaySecret !== null) headers['x-latchkey-gateway-secret'] = this.gatewaySecret;
     if (options.businessId !== undefined) headers['x-latchkey-business'] = options.businessId;
+    // This call's own caller (checked to be an address literal), as a gateway's X-Forwarded-For.
+    if (options.clientAddress !== undefined) headers['x-forwarded-for'] = options.clientAddress;
     const scopes = requirementKey(options.requireScopes);
     if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
     let response: Response;

@@ -2,6 +2,7 @@ import { StatusList } from '@sd-jwt/jwt-status-list';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
 
 /** A token as the fake Latchkey holds it. */
@@ -15,7 +16,7 @@ export interface FakeToken {
   roleDenies: string[];
   expiresAt: Date | null;
   usesRemaining: number | null;
-  /** Its `allowed_cidrs`: only `<address>/32`s, as far as these tests need (the caller is 127.0.0.1). */
+  /** Its `allowed_cidrs`, matched against the client address (the peer, 127.0.0.1, unless `trustProxy`). */
   allowedCidrs: string[] | null;
   /** Its `rate_limit_per_minute`, counted per minute of the fake's clock. */
   rateLimitPerMinute: number | null;
@@ -63,6 +64,14 @@ export class FakeLatchkey {
   readonly calls = { verify: 0, list: 0, jwks: 0 };
   /** The headers of the last /auth/verify and list requests. */
   lastVerify: IncomingMessage['headers'] = {};
+  /** The X-Forwarded-For of each /auth/verify, in the order they came (undefined: none sent). */
+  readonly forwardedFor: (string | undefined)[] = [];
+  /**
+   * TRUST_PROXY as a list of the proxies' addresses and CIDRs: when the peer is in it, the client
+   * is the right-most X-Forwarded-For entry not itself trusted, as Fastify's `trustProxy` reads it.
+   * Null (TRUST_PROXY=false): the client is the peer, whatever X-Forwarded-For says.
+   */
+  trustProxy: string[] | null = null;
   lastList: IncomingMessage['headers'] = {};
   keys: SigningKey[] = [];
   ttl = 60;
@@ -199,6 +208,7 @@ export class FakeLatchkey {
   private verify(req: IncomingMessage, res: ServerResponse): void {
     this.calls.verify++;
     this.lastVerify = req.headers;
+    this.forwardedFor.push(forwardedFor(req));
     const refuse = (status: number, code: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify({ success: false, code, message: code, detail: null }));
@@ -229,8 +239,8 @@ export class FakeLatchkey {
       .split(/[ ,]+/)
       .filter((s) => s !== '');
     if (required.some((scope) => !holds(token, scope))) return refuse(403, 'INSUFFICIENT_SCOPE');
-    const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (token.allowedCidrs !== null && !token.allowedCidrs.includes(`${from}/32`)) {
+    const from = this.clientOf(req);
+    if (token.allowedCidrs !== null && !inNetworks(from, token.allowedCidrs)) {
       return refuse(403, 'IP_NOT_ALLOWED');
     }
     if (token.rateLimitPerMinute !== null) {
@@ -263,6 +273,41 @@ export class FakeLatchkey {
     res.writeHead(204, headers);
     res.end();
   }
+
+  /** The client's address as Latchkey names it under `trustProxy` (proxy-addr's walk). */
+  private clientOf(req: IncomingMessage): string {
+    const hops = [req.socket.remoteAddress ?? ''];
+    const forwarded = forwardedFor(req);
+    if (this.trustProxy === null || forwarded === undefined) return hops[0];
+    hops.push(
+      ...forwarded
+        .split(',')
+        .map((hop) => hop.trim())
+        .reverse(),
+    );
+    const trusted = this.trustProxy;
+    let at = 0;
+    while (at < hops.length - 1 && inNetworks(hops[at], trusted)) at++;
+    return hops[at];
+  }
+}
+
+/** X-Forwarded-For as one list, however many times it was sent. */
+function forwardedFor(req: IncomingMessage): string | undefined {
+  const value = req.headers['x-forwarded-for'];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Whether `address` lies in one of `cidrs` (bare addresses too); an IPv4-mapped one as IPv4. */
+function inNetworks(address: string, cidrs: readonly string[]): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const ip = ipaddr.process(address);
+  return cidrs.some((cidr) => {
+    const [network, bits] = cidr.includes('/')
+      ? ipaddr.parseCIDR(cidr)
+      : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128];
+    return ip.kind() === network.kind() && ip.match(network, bits);
+  });
 }
 
 /** What Latchkey names in X-Latchkey-Check-Online (src/gateway/verified-headers.ts). */

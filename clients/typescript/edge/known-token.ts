@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { EdgeRefused, EdgeVerified, EdgeVerifyOptions } from './results';
 import type { HeldList } from './status-lists';
 import type { VerifiedClaims } from './verify-answer';
@@ -141,10 +142,24 @@ export class KnownToken {
   }
 }
 
-/** Refuses (TypeError) a requirement Latchkey would answer 422: a caller's mistake, not a token's. */
-export function checkOptions({ businessId, requireScopes }: EdgeVerifyOptions): void {
+/**
+ * Refuses (TypeError) a requirement Latchkey would answer 422, or a client address that is no
+ * address: a caller's mistake, not a token's.
+ */
+export function checkOptions({
+  businessId,
+  requireScopes,
+  clientAddress,
+}: EdgeVerifyOptions): void {
   if (businessId !== undefined && !UUID.test(businessId)) {
     throw new TypeError('businessId must be a uuid');
+  }
+  // It becomes a header value: an address literal alone, so nothing the caller wrote splits it.
+  if (
+    clientAddress !== undefined &&
+    (typeof clientAddress !== 'string' || isIP(clientAddress) === 0)
+  ) {
+    throw new TypeError('clientAddress must be an IPv4 or IPv6 address');
   }
   if (requireScopes === undefined) return;
   if (requireScopes.length > MAX_SCOPES) {

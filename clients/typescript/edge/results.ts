@@ -5,6 +5,14 @@ export interface EdgeVerifyOptions {
   businessId?: string;
   /** Scopes the token must all allow (`a:*` covers every `a:…`), as `X-Latchkey-Require-Scope`. */
   requireScopes?: readonly string[];
+  /**
+   * The address (IPv4 or IPv6) of the caller who presented the token, as your framework determined
+   * it, never a header that caller wrote. Sent as `X-Forwarded-For` on each call, so Latchkey
+   * matches a token's `allowed_cidrs` against the caller rather than your service; Latchkey must
+   * trust your service's address as a proxy (`TRUST_PROXY`) for it to count. A token the list
+   * decides is answered whatever the address.
+   */
+  clientAddress?: string;
 }
 
 export interface EdgeVerified {
