@@ -25,4 +25,3 @@ export function createLatchkeyClient(
   if (businessId !== undefined) headers['x-business-id'] = businessId;
   return createClient<paths>({ baseUrl, headers });
 }
-
