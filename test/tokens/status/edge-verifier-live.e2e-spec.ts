@@ -108,3 +108,55 @@ describe.each(DRIVERS)('The edge verifier against Latchkey on %s', (driver) => {
     stopped = false;
   }, 30_000);
 });
+
+/**
+ * A token bound to networks, through a service that Latchkey trusts as a proxy: the verifier
+ * forwards the address of the caller who presented the token, so a stolen token presented from
+ * outside its networks is refused although the service itself sits inside them.
+ */
+describe.each(DRIVERS)('The edge verifier with a network-bound token on %s', (driver) => {
+  let t: TestApp;
+  let base: string;
+  let verifies = 0;
+  const countingFetch: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname === '/auth/verify') verifies++;
+    return fetch(input, init);
+  };
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await bootTestApp(driver, { PUBLIC_BASE_URL: base, TRUST_PROXY: '127.0.0.1' });
+    await t.app.listen(port, '127.0.0.1');
+  });
+  afterAll(() => t?.close());
+
+  it('asks Latchkey on every check, with the caller’s address, and never decides it from the list', async () => {
+    const biz = await createBusiness(t);
+    const bound = await createToken(t, asOwner(biz), {
+      name: 'bound',
+      allowed_cidrs: ['10.0.0.0/8', '127.0.0.0/8'],
+    });
+    const edge = new EdgeVerifier({ baseUrl: base, fetch: countingFetch });
+    const inside = { clientAddress: '10.1.2.3' };
+    const outside = { clientAddress: '192.0.2.1' };
+    expect(await edge.verify(bound.secret, inside)).toMatchObject({
+      valid: true,
+      source: 'online',
+    });
+    expect(await edge.verify(bound.secret, outside)).toMatchObject({
+      valid: false,
+      reason: 'forbidden',
+    });
+    expect(edge.checkCached(bound.secret, inside)).toBeUndefined();
+    expect(await edge.verify(bound.secret, inside)).toMatchObject({
+      valid: true,
+      source: 'online',
+    });
+    expect(verifies).toBe(3);
+    expect(() => edge.checkCached(bound.secret, { clientAddress: '10.1.2.3\r\nx: y' })).toThrow(
+      TypeError,
+    );
+    expect(verifies).toBe(3);
+  });
+});
