@@ -108,7 +108,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One token */
+    /** One token, with its status-list entry */
     get: operations['getToken'];
     put?: never;
     post?: never;
@@ -2124,6 +2124,158 @@ export interface components {
        */
       dry_run?: boolean;
     };
+    StatusListReferenceDto: {
+      /**
+       * @description The index of its status in the list
+       * @example 17
+       */
+      idx: number;
+      /**
+       * @description The list: GET it (public) for the signed list, and read the 2 bits at `idx`
+       * @example https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f
+       */
+      uri: string;
+    };
+    TokenDetailDto: {
+      /**
+       * Format: uuid
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      id: string;
+      /** @example 4f9c2a7d1e0b4c6a8f3e2d1c0b9a8f7e */
+      jti: string;
+      /** @example ci-deploy */
+      name: string;
+      /** @example lk_ab12…wxyz */
+      preview: string;
+      /**
+       * @example [
+       *       "audit:read"
+       *     ]
+       */
+      scopes: string[] | null;
+      /**
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'expired' | 'revoked';
+      /**
+       * Format: uuid
+       * @description Null for a platform token
+       */
+      business_id: string | null;
+      /** Format: uuid */
+      identity_id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+      /**
+       * Format: date-time
+       * @description Null: no expiry
+       */
+      expires_at: string | null;
+      /** Format: date-time */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      revoked_at: string | null;
+      /** @example null */
+      revoked_by: string | null;
+      /** @example null */
+      revocation_reason: string | null;
+      /**
+       * Format: uuid
+       * @example null
+       */
+      rotated_from_id: string | null;
+      /**
+       * @description The networks the token may be used from; null: anywhere
+       * @example [
+       *       "10.0.0.0/8"
+       *     ]
+       */
+      allowed_cidrs: string[] | null;
+      /**
+       * @description Requests per minute of its own; null: none beyond its identity’s
+       * @example null
+       */
+      rate_limit_per_minute: number | null;
+      /**
+       * @description The window of the limited token that made or rotated this one, which its requests are counted in as well as its own, so made and rotated tokens never add to their maker’s limit; null: none
+       * @example null
+       */
+      shared_rate_limit?: {
+        /**
+         * Format: uuid
+         * @description The limited token whose window this is (the first of a line of makers)
+         */
+        token_id: string;
+        /**
+         * @description Requests per minute, all together
+         * @example 60
+         */
+        per_minute: number;
+      } | null;
+      /**
+       * Format: date-time
+       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @example null
+       */
+      disabled_at: string | null;
+      /**
+       * @description Who paused it
+       * @example null
+       */
+      disabled_by: string | null;
+      /**
+       * @description Why it was paused
+       * @example null
+       */
+      disabled_reason: string | null;
+      /**
+       * @description Your own data about the token, as set at create or by PATCH; null: none
+       * @example {
+       *       "team": "payments"
+       *     }
+       */
+      meta: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @example null
+       * @enum {string|null}
+       */
+      origin: 'federation' | null;
+      /**
+       * @description How many requests it may make (per refill, with a refill); null: no limit
+       * @example 1000
+       */
+      uses_limit: number | null;
+      /**
+       * @description The uses it has left; at 0 it is refused with 429 USES_EXHAUSTED until its next refill. Null: no limit
+       * @example 997
+       */
+      uses_remaining: number | null;
+      /**
+       * @description Sets the uses left back to amount at the start of each UTC day or month
+       * @example null
+       */
+      refill?: {
+        /**
+         * @example daily
+         * @enum {string}
+         */
+        interval: 'daily' | 'monthly';
+        /** @example 1000 */
+        amount: number;
+      } | null;
+      /** @description The token's entry in its business's status list (docs/edge.md); null: none */
+      status_list: components['schemas']['StatusListReferenceDto'] | null;
+    };
     UpdateTokenDto: {
       /** @example ci-deploy-2 */
       name?: string;
@@ -2953,18 +3105,6 @@ export interface components {
       /** @example null */
       name: string | null;
       is_platform_admin: boolean;
-    };
-    StatusListReferenceDto: {
-      /**
-       * @description The index of its status in the list
-       * @example 17
-       */
-      idx: number;
-      /**
-       * @description The list: GET it (public) for the signed list, and read the 2 bits at `idx`
-       * @example https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f
-       */
-      uri: string;
     };
     MeViewDto: {
       identity: components['schemas']['MeIdentityDto'];
@@ -5118,7 +5258,7 @@ export interface operations {
             message: string | null;
             /** @example null */
             code: string | null;
-            data: components['schemas']['TokenViewDto'];
+            data: components['schemas']['TokenDetailDto'];
           };
         };
       };

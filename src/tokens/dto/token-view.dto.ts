@@ -213,6 +213,27 @@ function storedRemaining(token: Readonly<ApiToken>, now: Date): number | null {
   return uses && remainingAt(uses, now.getTime());
 }
 
+/** A token's entry in a Token Status List (draft-ietf-oauth-status-list, section 6.1). */
+export class StatusListReferenceDto {
+  @ApiProperty({ type: 'integer', example: 17, description: 'The index of its status in the list' })
+  idx!: number;
+  @ApiProperty({
+    example: 'https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f',
+    description: 'The list: GET it (public) for the signed list, and read the 2 bits at `idx`',
+  })
+  uri!: string;
+}
+
+/** One token, with where its status is published for relying parties that check offline. */
+export class TokenDetailDto extends TokenViewDto {
+  @ApiProperty({
+    type: StatusListReferenceDto,
+    nullable: true,
+    description: "The token's entry in its business's status list (docs/edge.md); null: none",
+  })
+  status_list!: StatusListReferenceDto | null;
+}
+
 /** A token view plus its secret, which is shown in this one response and never again. */
 export class IssuedTokenDto extends TokenViewDto {
   @ApiProperty({

@@ -20,7 +20,7 @@ import {
   RevokeTokenDto,
   RotateTokenDto,
 } from '../dto/token-requests.dto';
-import { IssuedTokenDto, TokenViewDto } from '../dto/token-view.dto';
+import { IssuedTokenDto, TokenDetailDto, TokenViewDto } from '../dto/token-view.dto';
 import { UpdateTokenDto } from '../dto/update-token.dto';
 import { TokenUpdateService } from '../lifecycle/token-update.service';
 import { RiskyTokenDto } from '../dto/risky-token.dto';
@@ -124,8 +124,11 @@ export class TokensController {
   }
 
   @Get(':token_id')
-  @ApiOperation({ operationId: 'getToken', summary: 'One token' })
-  @ApiEnvelope(200, TokenViewDto)
+  @ApiOperation({
+    operationId: 'getToken',
+    summary: 'One token, with its status-list entry',
+  })
+  @ApiEnvelope(200, TokenDetailDto)
   @ApiErrors({ 404: ['TOKEN_NOT_FOUND'], 422: ['VALIDATION_ERROR'] })
   get(@Ctx() ctx: RequestContext, @tokenId() id: string) {
     return this.queries.get(ctx, id);

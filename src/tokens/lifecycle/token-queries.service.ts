@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CallerToken, RequestContext } from '../../auth/request-context';
 import { AuthError } from '../../auth/auth-error';
-import { TokenViewDto } from '../dto/token-view.dto';
+import { TokenDetailDto, TokenViewDto } from '../dto/token-view.dto';
 import { RiskyTokenDto } from '../dto/risky-token.dto';
 import {
   createdKey,
@@ -124,8 +124,10 @@ export class TokenQueriesService {
     );
   }
 
-  async get(ctx: RequestContext, tokenId: string): Promise<TokenViewDto> {
-    return this.view(await this.access.findVisible(ctx, tokenId, this.database.primary));
+  /** One token the caller may see, with where its status is published. */
+  async get(ctx: RequestContext, tokenId: string): Promise<TokenDetailDto> {
+    const token = await this.access.findVisible(ctx, tokenId, this.database.primary);
+    return { ...this.view(token), status_list: this.statusLists.referenceOf(token) };
   }
 
   /** One token of any business, platform tokens included: for the CLI's operator. */

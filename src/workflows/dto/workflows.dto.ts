@@ -15,7 +15,11 @@ import {
   PlatformAdminViewDto,
 } from '../../tenancy/dto/tenancy.dto';
 import { Role, ROLES } from '../../tenancy/store/membership.entity';
-import { IssuedTokenDto, TokenViewDto } from '../../tokens/dto/token-view.dto';
+import {
+  IssuedTokenDto,
+  StatusListReferenceDto,
+  TokenViewDto,
+} from '../../tokens/dto/token-view.dto';
 
 /** The bodies and answers of the operations that span tenancy and tokens. */
 
@@ -104,17 +108,6 @@ export class MeIdentityDto {
   name!: string | null;
   @ApiProperty()
   is_platform_admin!: boolean;
-}
-
-/** A token's entry in a Token Status List (draft-ietf-oauth-status-list, section 6.1). */
-export class StatusListReferenceDto {
-  @ApiProperty({ type: 'integer', example: 17, description: 'The index of its status in the list' })
-  idx!: number;
-  @ApiProperty({
-    example: 'https://latchkey.example.com/status-lists/1b3c8f0e-2d4a-4c51-9e0f-6a7b8c9d0e1f',
-    description: 'The list: GET it (public) for the signed list, and read the 2 bits at `idx`',
-  })
-  uri!: string;
 }
 
 export class MeViewDto {

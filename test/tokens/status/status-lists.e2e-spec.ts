@@ -61,7 +61,7 @@ describe.each(DRIVERS)('Token status lists on %s', (driver) => {
     return StatusList.decompressStatusList(lst, bits).getStatus(idx);
   };
 
-  it('gives every token a place in a list of its business, which /me, introspection and /auth/verify name', async () => {
+  it('gives every token a place in a list of its business, which /me, the token, introspection and /auth/verify name', async () => {
     const tok = await createToken(t, asOwner(a), { name: 'listed', scopes: ['introspect'] });
     const entry = await entryOf(tok.secret, a);
     expect(entry).toEqual({
@@ -77,6 +77,8 @@ describe.each(DRIVERS)('Token status lists on %s', (driver) => {
     expect(introspected.body.status).toEqual({ status_list: entry });
     const verified = await t.http().get('/auth/verify').set(asBearer(tok.secret)).expect(204);
     expect(verified.headers['x-latchkey-status-list']).toBe(`idx=${entry.idx}, uri="${entry.uri}"`);
+    const one = await t.http().get(`/api/v1/tokens/${tok.id}`).set(asOwner(a)).expect(200);
+    expect(one.body.data.status_list).toEqual(entry);
     expect(await statusAt(entry)).toBe(0);
   });
 

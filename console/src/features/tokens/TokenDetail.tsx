@@ -161,6 +161,20 @@ export function TokenDetail({ id }: { id: string }) {
               }
               business={<span className="wrap">{business.name}</span>}
             />
+            {t.status_list && (
+              <dl className="facts">
+                <div>
+                  <dt>Status list</dt>
+                  <dd>
+                    entry {t.status_list.idx} of its business’s{' '}
+                    <a href={t.status_list.uri} target="_blank" rel="noreferrer">
+                      status list
+                    </a>
+                    , which relying parties check offline
+                  </dd>
+                </div>
+              </dl>
+            )}
           </section>
           <Usage id={t.id} />
           {open === 'revoke' && (
