@@ -27,13 +27,18 @@ interface Held {
 
 /** At most this many lists are kept built in one instance; the least recently built go first. */
 const MAX_HELD = 10_000;
+/**
+ * While the bus is down, how long a built list is kept: no message can drop it, so it stands
+ * this long at most, and a public list fetched in a loop costs one build a second, not one each.
+ */
+const BYPASS_KEEP_MS = 1_000;
 
 /**
  * Builds, signs and keeps the status lists this instance serves. A list is read from its tokens'
  * rows, so it is never behind a committed revocation for longer than it is kept: until its `ttl`
  * runs out, the first of its tokens expires, or a change to one of its business's tokens (or to
  * the business) reaches this instance on the revocation bus, which drops it. While the bus is
- * down every fetch builds afresh, as the verifier reads through its cache.
+ * down a list is kept a second at most (the verifier reads through its cache then).
  */
 @Injectable()
 export class StatusListService implements OnModuleDestroy {
@@ -74,7 +79,7 @@ export class StatusListService implements OnModuleDestroy {
     const known = this.held.get(listId);
     if (known && (known.until === undefined || known.until > now)) return known.served;
     const served = this.build(listId, now);
-    if (this.bypass) return served;
+    const bypassed = this.bypass;
     const entry: Held = { served };
     this.forget(listId);
     this.held.set(listId, entry);
@@ -84,7 +89,7 @@ export class StatusListService implements OnModuleDestroy {
       (list) => {
         if (this.held.get(listId) !== entry) return;
         if (list === null) this.forget(listId);
-        else entry.until = list.until;
+        else entry.until = bypassed ? Math.min(list.until, now + BYPASS_KEEP_MS) : list.until;
       },
       () => {
         if (this.held.get(listId) === entry) this.forget(listId);
