@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { RevocationBus, InvalidationMessage } from '../../bus/revocation-bus';
 import type { AppConfig } from '../../config/app-config';
 import type { Database } from '../../database/connection/read-routing';
@@ -12,7 +13,7 @@ const BUSINESS = '3f2b8c1e-5d4a-4c3b-9a2e-1f0e9d8c7b6a';
 const TTL_S = 60;
 
 /** The service over a list of one business, whose reads are counted and whose bus is in hand. */
-function world() {
+function world(settings: Partial<AppConfig> = {}) {
   const reads = { lists: 0, tokens: 0 };
   const state = { tokens: [] as ListedToken[], nextExpiry: null as Date | null };
   const repo = {
@@ -33,7 +34,12 @@ function world() {
     subscribe: (h: (m: InvalidationMessage) => void) => (handlers.push(h), () => undefined),
     onStateChange: (l: (c: boolean) => void) => (listeners.push(l), () => undefined),
   } as unknown as RevocationBus;
-  const config = { PORT: 3000, STATUS_LIST_TTL_SECONDS: TTL_S } as AppConfig;
+  const config = {
+    PORT: 3000,
+    STATUS_LIST_TTL_SECONDS: TTL_S,
+    databaseDriver: 'sqlite',
+    ...settings,
+  } as AppConfig;
   const signer = {
     sign: (_h: object, payload: object) => Promise.resolve(`jwt:${JSON.stringify(payload)}`),
   } as unknown as JwtSigner;
@@ -113,6 +119,24 @@ describe(StatusListService.name, () => {
     await sut.served(LIST);
     await sut.served(LIST);
     expect(reads.tokens).toBe(4);
+  });
+
+  it('warns at start on PostgreSQL when PUBLIC_BASE_URL is not set, and only then', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      world({ databaseDriver: 'postgres' });
+      expect(warn.mock.calls.map(([text]) => String(text))).toEqual([
+        expect.stringMatching(
+          /^PUBLIC_BASE_URL is not set: status lists name http:\/\/localhost:3000\//,
+        ),
+      ]);
+      warn.mockClear();
+      world({ databaseDriver: 'postgres', PUBLIC_BASE_URL: 'https://latchkey.example.com' });
+      world({ databaseDriver: 'sqlite' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('answers null for a list that is not there, and keeps nothing of it', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RevocationBus } from '../../bus/revocation-bus';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/connection/read-routing';
@@ -42,6 +42,7 @@ const BYPASS_KEEP_MS = 1_000;
  */
 @Injectable()
 export class StatusListService implements OnModuleDestroy {
+  private readonly logger = new Logger(StatusListService.name);
   private readonly held = new Map<string, Held>();
   /** The held lists of each business (null: the platform's), and those whose build has not said. */
   private readonly ofBusiness = new Map<string | null, Set<string>>();
@@ -58,6 +59,14 @@ export class StatusListService implements OnModuleDestroy {
     private readonly tenancy: TenancyDirectory,
     bus: RevocationBus,
   ) {
+    // A deployment (PostgreSQL) whose lists name localhost hands relying parties an address
+    // they cannot reach: said at start, as a feature that would otherwise fail quietly.
+    if (config.databaseDriver === 'postgres' && config.PUBLIC_BASE_URL === undefined) {
+      this.logger.warn(
+        `PUBLIC_BASE_URL is not set: status lists name ${references.uriOf('…')}, which relying ` +
+          'parties elsewhere cannot reach; set it to the address they reach this installation at',
+      );
+    }
     this.unsubscribe = [
       bus.subscribe((message) => this.drop(message.business_id)),
       bus.onStateChange((connected) => {
