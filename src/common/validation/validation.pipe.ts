@@ -234,9 +234,19 @@ class PendingValidationErrors extends Error {
   }
 }
 
-/** ParseUUIDPipe that answers 422 with the parameter's path, not Nest's default 400. */
+/**
+ * ParseUUIDPipe that answers 422 with the parameter's path, not Nest's default 400, and hands on
+ * the uuid in lowercase: a uuid's case means nothing (RFC 9562), and PostgreSQL's uuid column
+ * ignores it while SQLite's text column would not, so both find the same row.
+ */
+class LowercaseUuidPipe extends ParseUUIDPipe {
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    return (await super.transform(value, metadata)).toLowerCase();
+  }
+}
+
 export function uuidPipe(name: string): ParseUUIDPipe {
-  return new ParseUUIDPipe({
+  return new LowercaseUuidPipe({
     exceptionFactory: () =>
       new RequestValidationError([
         { loc: ['path', name], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },

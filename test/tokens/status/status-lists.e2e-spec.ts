@@ -191,6 +191,24 @@ describe.each(DRIVERS)('Token status lists on %s', (driver) => {
     expect(other.status).toBe(200);
   });
 
+  it('finds a list and a token by an id in capitals as in lowercase, on either driver (a uuid has no case)', async () => {
+    const tok = await createToken(t, asOwner(a));
+    const { uri } = await entryOf(tok.secret, a);
+    const path = pathOf(uri);
+    const upper = path.replace(/[0-9a-f-]{36}$/, (id) => id.toUpperCase());
+    expect(upper).not.toBe(path);
+    const [lower, capital] = [await fetchList(uri).expect(200), await t.http().get(upper)];
+    expect({ status: capital.status, body: capital.text }).toEqual({
+      status: 200,
+      body: lower.text,
+    });
+    const one = await t.http().get(`/api/v1/tokens/${tok.id.toUpperCase()}`).set(asOwner(a));
+    expect({ status: one.status, id: one.body.data?.id as unknown }).toEqual({
+      status: 200,
+      id: tok.id,
+    });
+  });
+
   it('answers 404 for a list that does not exist, and 422 for an id that is not a uuid, without a token', async () => {
     expectError(await t.http().get(`/status-lists/${randomUUID()}`), 404, 'STATUS_LIST_NOT_FOUND');
     expectError(await t.http().get('/status-lists/not-a-uuid'), 422, 'VALIDATION_ERROR');
