@@ -5,7 +5,7 @@ import { Public } from '../../auth/decorators';
 import { ApiErrors, RawResponse } from '../../common/http/envelope';
 import { uuidPipe } from '../../common/validation/validation.pipe';
 import { StatusListService } from '../status/status-list.service';
-import { STATUS_LIST_JSON, STATUS_LIST_JWT } from '../status/token-status-list';
+import { listMediaType, STATUS_LIST_JSON, STATUS_LIST_JWT } from '../status/token-status-list';
 import { TokenError } from '../token-error';
 
 /**
@@ -78,7 +78,7 @@ export class StatusListsController {
   ): Promise<void> {
     const served = await this.lists.served(listId);
     if (!served) throw new TokenError('STATUS_LIST_NOT_FOUND');
-    const json = wantsJson(accept);
+    const json = listMediaType(accept) === STATUS_LIST_JSON;
     const { body, etag } = json ? served.json : served.jwt;
     const maxAge = Math.max(0, Math.floor((served.until - Date.now()) / 1000));
     void reply
@@ -94,13 +94,6 @@ export class StatusListsController {
       .header('content-type', json ? STATUS_LIST_JSON : STATUS_LIST_JWT)
       .send(body);
   }
-}
-
-/** Whether `Accept` asks for the JSON form rather than the JWT (the JWT when both or neither). */
-function wantsJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
-  return types.includes(STATUS_LIST_JSON) && !types.includes(STATUS_LIST_JWT);
 }
 
 /** RFC 9110 section 13.1.2: a list of ETags, or `*`; weak tags compare equal to strong ones. */

@@ -1,5 +1,12 @@
 import { StatusList } from '@sd-jwt/jwt-status-list';
-import { encodeStatusList, statusOf, TOKEN_STATUS } from './token-status-list';
+import {
+  encodeStatusList,
+  listMediaType,
+  statusOf,
+  STATUS_LIST_JSON,
+  STATUS_LIST_JWT,
+  TOKEN_STATUS,
+} from './token-status-list';
 
 const BOOLS = [false, true] as const;
 
@@ -70,6 +77,31 @@ describe('token status lists', () => {
       const list = StatusList.decompressStatusList(lst, bits);
       expect(statuses.map((_, i) => list.getStatus(i))).toEqual(statuses);
       expect(new StatusList(statuses, bits).compressStatusList()).toBe(lst);
+    });
+  });
+
+  describe(listMediaType.name, () => {
+    const JWT = STATUS_LIST_JWT;
+    const JSON_ = STATUS_LIST_JSON;
+    it.each([
+      [undefined, JWT],
+      ['', JWT],
+      ['*/*', JWT],
+      ['text/html', JWT],
+      [JSON_, JSON_],
+      [`${JSON_.toUpperCase()}`, JSON_],
+      [JWT, JWT],
+      [`${JSON_}, ${JWT}`, JWT],
+      [`${JWT};q=0.5, ${JSON_}`, JSON_],
+      [`${JSON_};q=0`, JWT],
+      [`${JSON_};q=0, */*`, JWT],
+      [`${JSON_};q=0.9, */*;q=0.1`, JSON_],
+      [`${JSON_};q=0.1, application/*;q=0.9`, JWT],
+      [`${JSON_};q=abc`, JWT],
+      [`${JSON_} ; q=1.0`, JSON_],
+      [',,;', JWT],
+    ])('Accept %j: %s', (accept, expected) => {
+      expect(listMediaType(accept)).toBe(expected);
     });
   });
 });

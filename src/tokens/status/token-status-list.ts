@@ -42,6 +42,29 @@ export function encodeStatusList(
   return { bits: STATUS_BITS, lst: list.compressStatusList() };
 }
 
+/**
+ * The form `Accept` asks for (RFC 9110, section 12.5.1): the JSON when it is weighted above the
+ * JWT, the JWT otherwise (when both weigh alike, when neither is named, or when nothing is).
+ * A type's weight is its own range's, else `application/*`'s, else `*\/*`'s; `q=0` refuses it.
+ */
+export function listMediaType(
+  accept: string | undefined,
+): typeof STATUS_LIST_JWT | typeof STATUS_LIST_JSON {
+  if (!accept) return STATUS_LIST_JWT;
+  const weights = new Map<string, number>();
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (type && Number.isFinite(weight)) weights.set(type, Math.max(0, Math.min(1, weight)));
+  }
+  const weightOf = (type: string) =>
+    weights.get(type) ?? weights.get('application/*') ?? weights.get('*/*') ?? 0;
+  return weightOf(STATUS_LIST_JSON) > weightOf(STATUS_LIST_JWT)
+    ? STATUS_LIST_JSON
+    : STATUS_LIST_JWT;
+}
+
 /** A token's entry, as a token or an introspection answer names it (section 6.1). */
 export interface StatusListReference {
   idx: number;
