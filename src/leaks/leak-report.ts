@@ -1,7 +1,7 @@
 import { RequestValidationError, ValidationIssue } from '../common/errors/domain-error';
 import { redactSecrets } from '../common/errors/safe-error';
 import { storable } from '../common/validation/text';
-import type { LeakSighting } from '../tokens/tokens.events';
+import type { LeakSighting } from '../tokens/token-sightings.events';
 
 /** One entry of GitHub's secret scanning partner report. */
 export interface ReportedLeak {

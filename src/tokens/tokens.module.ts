@@ -7,6 +7,7 @@ import { RejectedUseRecorder } from './verify/rejected-use-recorder';
 import { RevocationMetrics } from './lifecycle/revocation-metrics';
 import { TokenAccess } from './policy/token-access';
 import { TokenIssuanceService } from './lifecycle/token-issuance.service';
+import { NewTokenTerms } from './lifecycle/new-token-terms';
 import { TokenQueriesService } from './lifecycle/token-queries.service';
 import { TokenRevocationService } from './lifecycle/token-revocation.service';
 import { TokenRotationService } from './lifecycle/token-rotation.service';
@@ -54,6 +55,7 @@ const store = [
 const policy = [TokenAccess];
 const lifecycle = [
   TokenIssuanceService,
+  NewTokenTerms,
   TokenRevocationService,
   BatchRevocationService,
   TokenRotationService,

@@ -5,17 +5,12 @@ import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from '../policy/pol
 import { IssuedTokenDto } from '../dto/token-view.dto';
 import { AppConfig } from '../../config/app-config';
 import { Author } from '../../database/units/domain-event';
-import { activeTokensKey, readUnderKeyLocks } from '../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { governIssue, TokenTerms } from '../../governance/business-policy';
-import { BusinessPolicyService } from '../../governance/business-policy.service';
-import { policyViolation } from '../../governance/governance-error';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
 import { ApiToken } from '../store/api-token.entity';
 import { CreateTokenDto } from '../dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from '../policy/token-access';
-import { TokenError } from '../token-error';
 import {
   cappedConstraints,
   constraintsOf,
@@ -35,11 +30,10 @@ import {
 } from '../policy/token-lifetime';
 import { mintSecret } from '../token-secret';
 import { TokenCreatedEvent, tokenRef } from '../tokens.events';
-import { TokensRepository } from '../store/tokens.repository';
 import { TokenWritesRepository } from '../store/token-writes.repository';
 import { StatusListsRepository } from '../store/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
-import { scopesWithinHolderRole } from '../policy/holder-scopes';
+import { NewTokenTerms } from './new-token-terms';
 
 /** The admission of a path that has checked its holder before `issue`. */
 const ADMITTED = (): Promise<void> => Promise.resolve();
@@ -53,12 +47,11 @@ export class TokenIssuanceService {
   constructor(
     private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
-    private readonly tokens: TokensRepository,
     private readonly writes: TokenWritesRepository,
     private readonly statusLists: StatusListsRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
-    private readonly policy: BusinessPolicyService,
+    private readonly terms: NewTokenTerms,
   ) {}
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
@@ -132,8 +125,8 @@ export class TokenIssuanceService {
     // is the one answered: the admission's, then the cap's, then the policy's.
     const [, , terms] = await tx.together([
       admitted,
-      () => this.assertBelowCap(input, tx),
-      () => this.governed(input, createdAt, tx),
+      () => this.terms.assertBelowCap(input, tx),
+      () => this.terms.governed(input, createdAt, tx),
     ]);
     const minted = mintSecret(this.config.TOKEN_PREFIX);
     const token = newTokenRow(input, terms, minted, author, createdAt);
@@ -153,38 +146,6 @@ export class TokenIssuanceService {
     token.statusIndex = place.index;
     await this.writes.insert(token, tx);
     return { secret: minted.secret, token };
-  }
-
-  /**
-   * An identity holds at most MAX_ACTIVE_TOKENS_PER_IDENTITY active tokens. The count and the
-   * insert run under one exclusive key lock per identity, so parallel creates cannot both pass
-   * it on PostgreSQL (SQLite runs one unit of work at a time). A rotation with no grace period
-   * replaces its token in the same transaction, so that one is not counted; with a grace period
-   * both stay active, so both count, or rotating over and over would collect tokens.
-   */
-  private async assertBelowCap(input: IssueTokenInput, tx: Transaction): Promise<void> {
-    const cap = this.config.MAX_ACTIVE_TOKENS_PER_IDENTITY;
-    if (cap === 0) return;
-    const { businessId, identityId } = input;
-    const active = await readUnderKeyLocks(
-      [activeTokensKey(businessId, identityId)],
-      'exclusive',
-      () =>
-        this.tokens.countActiveOfIdentity(
-          businessId,
-          identityId,
-          new Date(),
-          input.replaces ?? null,
-          tx,
-        ),
-      tx,
-    );
-    if (active >= cap) {
-      throw new TokenError(
-        'TOKEN_LIMIT_REACHED',
-        `This identity holds ${active} active tokens, the most allowed (${cap}): revoke one first`,
-      );
-    }
   }
 
   /**
@@ -299,30 +260,5 @@ export class TokenIssuanceService {
   /** The constraints a create or rotate body asked for (see `requestedConstraints`). */
   requested(dto: RequestedConstraints): RequestedConstraints {
     return requestedConstraints(dto, this.config.RATE_LIMIT_IDENTITY_PER_MINUTE);
-  }
-
-  /**
-   * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
-   * it breaks. A platform token has no business, so no policy.
-   */
-  private async governed(input: IssueTokenInput, now: Date, tx: Transaction): Promise<TokenTerms> {
-    const asked = {
-      scopes: input.scopes,
-      allowedCidrs: input.constraints?.allowedCidrs ?? null,
-      expiresAt: input.expiresAt,
-      expiryAsked: Boolean(input.expiryAskedAt),
-    };
-    if (input.businessId === null) return asked;
-    const rules = await this.policy.rulesFor(input.businessId, tx);
-    // What the policy gives a token that asked for no scopes is held to the holder's role too.
-    const scopes = input.scopes ?? rules.allowedScopes;
-    const held = await scopesWithinHolderRole(this.tenancy, input, scopes, tx);
-    const { terms, breaches } = governIssue(rules, { ...asked, scopes: held }, now);
-    if (breaches.length > 0) {
-      throw policyViolation(breaches, (field) =>
-        field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],
-      );
-    }
-    return terms;
   }
 }

@@ -14,13 +14,8 @@ import { ApiToken } from '../store/api-token.entity';
 import { TokenAccess } from '../policy/token-access';
 import { FIRST_TOKEN_NAME } from '../policy/token-lifetime';
 import { TokenError, tokenNotFound } from '../token-error';
-import {
-  LeakSighting,
-  RevocationCause,
-  TokenLeakedEvent,
-  tokenRef,
-  TokenRevokedEvent,
-} from '../tokens.events';
+import { LeakSighting, TokenLeakedEvent } from '../token-sightings.events';
+import { RevocationCause, tokenRef, TokenRevokedEvent } from '../tokens.events';
 import { TokensRepository } from '../store/tokens.repository';
 import { TokenWritesRepository } from '../store/token-writes.repository';
 import { hashSecret, isWellFormedSecret } from '../token-secret';

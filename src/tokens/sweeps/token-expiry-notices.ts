@@ -10,7 +10,8 @@ import {
   NoticeWindow,
   TokenExpiryNoticesRepository,
 } from '../store/token-expiry-notices.repository';
-import { TokenExpiredEvent, TokenExpiringEvent, tokenRef } from '../tokens.events';
+import { TokenExpiredEvent, TokenExpiringEvent } from '../token-sightings.events';
+import { tokenRef } from '../tokens.events';
 
 const DAY_MS = 86_400_000;
 /** Tokens one turn tells of per notice, so one turn stays short. */

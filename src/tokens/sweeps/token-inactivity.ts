@@ -10,7 +10,8 @@ import { ApiToken } from '../store/api-token.entity';
 import { GovernedTokensRepository } from '../store/governed-tokens.repository';
 import { TokenExpiryNoticesRepository } from '../store/token-expiry-notices.repository';
 import { TokenRevocationService } from '../lifecycle/token-revocation.service';
-import { TokenInactiveSoonEvent, tokenRef } from '../tokens.events';
+import { TokenInactiveSoonEvent } from '../token-sightings.events';
+import { tokenRef } from '../tokens.events';
 
 const DAY_MS = 86_400_000;
 /** The notice goes out this many days before a token is revoked for disuse. */

@@ -4,7 +4,8 @@ import { lazy } from '../../common/lazy';
 import { loggableError } from '../../common/errors/safe-error';
 import type { EventActor, EventOrigin } from '../../database/units/domain-event';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { RejectionReason, TokenRef, TokenRejectedEvent } from '../tokens.events';
+import { RejectionReason, TokenRejectedEvent } from '../token-sightings.events';
+import type { TokenRef } from '../tokens.events';
 
 const ONCE_PER_MS = 60_000;
 /**
