@@ -15,16 +15,20 @@ export interface EdgeVerifyOptions {
   clientAddress?: string;
 }
 
-export interface EdgeVerified {
-  valid: true;
+/** What Latchkey states of a token: shared by a pass and by the claims of a 204 it is made from. */
+export interface EdgeTokenClaims {
   tokenId: string;
   /** Null for a platform token. */
   businessId: string | null;
   identityId: string;
   identityType: 'user' | 'machine';
-  /** Null: unrestricted within the holder's role. Otherwise what the holder holds. */
+  /** Null: unrestricted within the holder's role. Otherwise what the holder holds (role applied). */
   scopes: readonly string[] | null;
   expiresAt: Date | null;
+}
+
+export interface EdgeVerified extends EdgeTokenClaims {
+  valid: true;
   /** `online`: Latchkey answered this check; `list`: this process did, from its status list. */
   source: 'online' | 'list';
 }

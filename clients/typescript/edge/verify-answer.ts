@@ -1,15 +1,8 @@
 import { discard, readText } from './http';
+import type { EdgeTokenClaims } from './results';
 
 /** What a 204 of `GET /auth/verify` says of its token (the `x-latchkey-*` headers). */
-export interface VerifiedClaims {
-  tokenId: string;
-  /** Null for a platform token. */
-  businessId: string | null;
-  identityId: string;
-  identityType: 'user' | 'machine';
-  /** Null: unrestricted within the holder's role; else what the holder holds (role applied). */
-  scopes: readonly string[] | null;
-  expiresAt: Date | null;
+export interface VerifiedClaims extends EdgeTokenClaims {
   /** The token has a uses limit, whose count lives in Latchkey: each check spends one. */
   usesLimited: boolean;
   /**
