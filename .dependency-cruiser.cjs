@@ -16,6 +16,7 @@ const LAYERS = [
   ['workflows'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway'],
   ['webhooks'],
+  ['ssf'],
   ['federation'],
   ['docs'],
   ['wiring'],
@@ -50,14 +51,14 @@ const insideFeatures = [
   {
     name: 'http-only-from-http',
     comment: 'http/ (controllers, routes module) is reached only from http/ and the app wiring',
-    from: { path: '^src/(tokens|audit|webhooks|federation)/(?!http/)[^/]+/' },
+    from: { path: '^src/(tokens|audit|webhooks|ssf|federation)/(?!http/)[^/]+/' },
     to: { path: '^src/$1/http/' },
   },
   {
     name: 'dto-below-services',
     comment: 'dto/ shapes what services answer: it imports no service or controller',
     from: { path: '^src/([^/]+)/dto/' },
-    to: { path: '^src/$1/(http|lifecycle|verify|sweeps|endpoints|messages|delivery|recording)/' },
+    to: { path: '^src/$1/(http|lifecycle|verify|sweeps|endpoints|messages|delivery|recording|streams)/' },
   },
   {
     name: 'policy-below-lifecycle',

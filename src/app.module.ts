@@ -20,6 +20,7 @@ import { SigningRoutesModule } from './signing/signing-routes.module';
 import { AuditRoutesModule } from './audit/http/audit-routes.module';
 import { TokensRoutesModule } from './tokens/http/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
+import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -41,6 +42,7 @@ export class AppModule {
         WorkflowsRoutesModule,
         AuditRoutesModule,
         WebhooksRoutesModule,
+        SsfRoutesModule,
         AuthModule.register({
           imports: [TokensModule, TenancyModule],
           verifier: TokenVerifier,

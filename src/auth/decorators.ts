@@ -12,6 +12,7 @@ import type { RequestContext } from './request-context';
 
 export const IS_PUBLIC = 'latchkey:public';
 export const BUSINESS_SCOPED = 'latchkey:business-scoped';
+export const BUSINESS_FROM_TOKEN = 'latchkey:business-from-token';
 export const PLATFORM_ONLY = 'latchkey:platform-only';
 export const REQUIRED_ROLE = 'latchkey:required-role';
 export const REQUIRED_SCOPE = 'latchkey:required-scope';
@@ -72,6 +73,29 @@ export const BusinessScoped = () =>
       403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
+      429: BEARER_429,
+    }),
+  );
+
+/**
+ * A business-scoped controller whose callers follow a standard that has no business header (the
+ * Shared Signals stream management API): a business token acts in its own business, so
+ * `x-business-id` may be left out; when sent, it is checked as on `/api/v1`. A platform token
+ * must still name the business.
+ */
+export const BusinessOfToken = () =>
+  applyDecorators(
+    SetMetadata(BUSINESS_SCOPED, true),
+    SetMetadata(BUSINESS_FROM_TOKEN, true),
+    ApiSecurity(BEARER_ONLY),
+    ApiBodyErrors(),
+    ApiErrors({
+      401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
+      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
+      404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
+      422: [
+        'VALIDATION_ERROR (also for x-business-id not a uuid, or missing with a platform token)',
+      ],
       429: BEARER_429,
     }),
   );

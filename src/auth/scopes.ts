@@ -15,6 +15,7 @@ export const BUILT_IN_SCOPES: Readonly<Record<string, Role>> = Object.freeze({
   'audit:read': 'admin',
   'webhooks:read': 'admin',
   'webhooks:write': 'admin',
+  'ssf:manage': 'admin',
   introspect: 'member',
 });
 

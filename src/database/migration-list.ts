@@ -20,6 +20,7 @@ import { TokenUses1764690000000 } from './migrations/1764690000000-token-uses';
 import { TokenParents1764695000000 } from './migrations/1764695000000-token-parents';
 import { WebhookPersonalData1764697000000 } from './migrations/1764697000000-webhook-personal-data';
 import { TokenStatusLists1764700000000 } from './migrations/1764700000000-token-status-lists';
+import { SsfStreams1764710000000 } from './migrations/1764710000000-ssf-streams';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   TokenParents1764695000000,
   WebhookPersonalData1764697000000,
   TokenStatusLists1764700000000,
+  SsfStreams1764710000000,
 ];

@@ -7,6 +7,7 @@ import { TOKEN_ERRORS } from '../tokens/token-error';
 import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
 import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
+import { SSF_ERRORS } from '../ssf/ssf-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
@@ -17,7 +18,8 @@ type Code =
   | keyof typeof WEBHOOK_ERRORS
   | keyof typeof LEAK_ERRORS
   | keyof typeof FEDERATION_ERRORS
-  | keyof typeof GOVERNANCE_ERRORS;
+  | keyof typeof GOVERNANCE_ERRORS
+  | keyof typeof SSF_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
@@ -31,6 +33,7 @@ const MESSAGES = new Map<string, string>(
     LEAK_ERRORS,
     FEDERATION_ERRORS,
     GOVERNANCE_ERRORS,
+    SSF_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),

@@ -55,8 +55,14 @@ const TAGS: [name: string, description: string][] = [
       'ttl and check offline (docs/edge.md)',
   ],
   [
+    'shared signals',
+    'The Shared Signals transmitter (SSF 1.0): streams a receiver manages with a token of ' +
+      'ssf:manage, to which token changes are pushed as signed CAEP events (docs/edge.md)',
+  ],
+  [
     'signing keys',
-    'The public keys (a JWK set) that verify the JWTs this installation signs: token status lists',
+    'The public keys (a JWK set) that verify the JWTs this installation signs: token status ' +
+      'lists and security event tokens',
   ],
   ['operations', 'Liveness and readiness probes, and Prometheus metrics'],
 ];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { SigningModule } from '../signing/signing.module';
 import { WebhookAttemptRecorder } from './delivery/webhook-attempt-recorder';
 import { WebhookAttempts } from './delivery/webhook-attempts';
 import { WebhookClaims } from './delivery/webhook-claims';
@@ -17,7 +18,7 @@ import { WebhooksService } from './endpoints/webhooks.service';
  * delivers it. It sits above the audit log, and has its own events recorded there.
  */
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, SigningModule],
   providers: [
     WebhookEndpointsRepository,
     WebhookMessagesRepository,
@@ -32,6 +33,7 @@ import { WebhooksService } from './endpoints/webhooks.service';
     WebhookSigningKeys,
   ],
   exports: [
+    WebhookOutbox,
     WebhookDispatcher,
     WebhooksService,
     WebhookSigningKeys,

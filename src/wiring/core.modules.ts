@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module';
 import { FederationCoreModule } from '../federation/federation-core.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { SsfModule } from '../ssf/ssf.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { ENTITIES } from './entities';
@@ -22,5 +23,6 @@ export const CORE_MODULES = [
   WorkflowsModule,
   AuditModule,
   WebhooksModule,
+  SsfModule,
   FederationCoreModule,
 ];

@@ -164,7 +164,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     // Each worker holds the endpoint as it read it, enabled, and records its own 410.
     const stale = await t.app
       .get(WebhookEndpointsRepository)
-      .findEndpoint(biz.id, endpoint.id, t.app.get(Database).primary);
+      .findEndpoint(biz.id, 'webhook', endpoint.id, t.app.get(Database).primary);
     const gone = (): Outcome => ({
       message: {
         id: attempt.message_id,

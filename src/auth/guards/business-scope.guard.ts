@@ -38,19 +38,24 @@ export class BusinessScopeGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (!this.plans.of(context).businessScoped) return true;
-    const bound = this.bindRequest(context.switchToHttp().getRequest<FastifyRequest>());
+    const plan = this.plans.of(context);
+    if (!plan.businessScoped) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const bound = this.bindRequest(request, plan.businessFromToken);
     return bound ? bound.then(() => true) : true;
   }
 
   /**
    * The request's context bound to the business `x-business-id` names: at once where the
    * business comes with the token (every business token), a promise where it must be read.
+   * `fromToken`: a business token that sends no header acts in its own business.
    */
-  bindRequest(request: FastifyRequest): Promise<void> | undefined {
+  bindRequest(request: FastifyRequest, fromToken: boolean): Promise<void> | undefined {
     const held = request as FastifyRequest & Record<string, unknown>;
     const ctx = held[CONTEXT_KEY] as RequestContext;
-    const businessId = businessIdOf(request.headers['x-business-id'], 'x-business-id');
+    const header = request.headers['x-business-id'];
+    const own = fromToken && header === undefined && !ctx.isPlatformToken;
+    const businessId = own ? ctx.token.businessId! : businessIdOf(header, 'x-business-id');
     const bound = this.bind(ctx, businessId);
     if (bound instanceof Promise) {
       return bound.then((inBusiness) => {

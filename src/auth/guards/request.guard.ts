@@ -75,7 +75,9 @@ export class RequestGuard implements CanActivate {
     plan: RoutePlan,
     request: LatchkeyRequest,
   ): boolean | Promise<boolean> {
-    const bound = plan.businessScoped ? this.business.bindRequest(request) : undefined;
+    const bound = plan.businessScoped
+      ? this.business.bindRequest(request, plan.businessFromToken)
+      : undefined;
     if (bound) return bound.then(() => this.authorizeGateway(context, plan, request));
     return this.authorizeGateway(context, plan, request);
   }

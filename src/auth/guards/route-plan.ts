@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import {
+  BUSINESS_FROM_TOKEN,
   BUSINESS_SCOPED,
   GATEWAY_CHECK,
   IS_PUBLIC,
@@ -16,6 +17,8 @@ import type { Role } from '../roles';
 export interface RoutePlan {
   readonly isPublic: boolean;
   readonly businessScoped: boolean;
+  /** `x-business-id` may be left out by a business token (`@BusinessOfToken()`). */
+  readonly businessFromToken: boolean;
   /** `GET /auth/verify`: the gateway's checks (`GatewayGuard`) instead of the bearer's. */
   readonly gateway: boolean;
   readonly platformOnly: boolean;
@@ -63,6 +66,7 @@ export class RoutePlans {
     return Object.freeze({
       isPublic,
       businessScoped: get<boolean>(BUSINESS_SCOPED) === true,
+      businessFromToken: get<boolean>(BUSINESS_FROM_TOKEN) === true,
       gateway: get<boolean>(GATEWAY_CHECK) === true,
       platformOnly,
       role,

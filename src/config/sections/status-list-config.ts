@@ -4,6 +4,15 @@ import { RedisTopologyConfig } from './redis-topology-config';
 import { toInt } from '../env-transforms';
 
 /**
+ * The address relying parties reach this installation at: PUBLIC_BASE_URL, or
+ * `http://localhost:<PORT>` when it is unset. Status lists and the Shared Signals transmitter
+ * (its `issuer`, every SET's `iss`) name themselves by it.
+ */
+export function publicBaseUrl(config: { PUBLIC_BASE_URL?: string; PORT: number }): string {
+  return config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
+}
+
+/**
  * Token Status Lists: where relying parties reach this installation, and how long a list they
  * fetched stands. Composed into `AppConfig`, which validates it at boot.
  */
@@ -11,7 +20,8 @@ export class StatusListConfig extends RedisTopologyConfig {
   /**
    * The address relying parties reach this installation at, such as
    * `https://latchkey.example.com`: each status list's URL (its `sub`, and the `uri` a token's
-   * entry names) begins with it. Unset: `http://localhost:<PORT>`.
+   * entry names) begins with it, and the Shared Signals transmitter's issuer is it. Unset:
+   * `http://localhost:<PORT>`.
    */
   @IsOptional()
   @Matches(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~-]+)*$/, {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
 import type { StatusListReference } from './token-status-list';
 
 /**
@@ -12,7 +13,7 @@ export class StatusListReferences {
   private readonly base: string;
 
   constructor(config: AppConfig) {
-    this.base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
+    this.base = publicBaseUrl(config);
   }
 
   /** A list's URL: its `sub`, and the `uri` of every entry in it. */

@@ -2,6 +2,7 @@ import type { AppConfig } from '../../config/app-config';
 import type { Database } from '../../database/connection/read-routing';
 import { WebhookAttempts } from './webhook-attempts';
 import type { WebhookClaims } from './webhook-claims';
+import type { JwtSigner } from '../../signing/jwt-signer';
 import type { WebhookEndpoint } from '../store/webhook-endpoint.entity';
 import type { WebhookEndpointsRepository } from '../store/webhook-endpoints.repository';
 import type { ClaimedMessage } from '../store/webhook-messages.repository';
@@ -36,6 +37,7 @@ describe(WebhookAttempts.name, () => {
       {} as WebhooksService,
       claims as unknown as WebhookClaims,
       { primary: {} } as Database,
+      {} as JwtSigner,
     );
   });
   afterEach(() => jest.useRealTimers());

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '../../database/connection/read-routing';
 import { AppConfig } from '../../config/app-config';
 import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
-import type { WebhookEndpoint } from '../store/webhook-endpoint.entity';
+import { STREAM_SCHEME, type WebhookEndpoint } from '../store/webhook-endpoint.entity';
+import { JwtSigner } from '../../signing/jwt-signer';
+import { SET_MEDIA_TYPE, securityEventToken } from '../signing/security-event-token';
 import { open, secretsKeyOf } from '../signing/webhook-secret-box';
 import { WebhookClaims } from './webhook-claims';
 import { sendWebhook } from '../transport/webhook-sender';
@@ -52,6 +54,7 @@ export class WebhookAttempts {
     private readonly webhooks: WebhooksService,
     private readonly claims: WebhookClaims,
     private readonly database: Database,
+    private readonly jwt: JwtSigner,
   ) {}
 
   /** One attempt: signed and sent, within WEBHOOK_TIMEOUT_MS; never sent to a gone endpoint. */
@@ -60,9 +63,20 @@ export class WebhookAttempts {
     if (!found || found.disabledAt)
       return { message, endpoint: found, result: null, at: new Date() };
     const at = new Date();
-    let headers: Record<string, string>;
+    let signed: { headers: Record<string, string>; body: string; contentType?: string };
     try {
-      headers = signedHeaders(message.id, at, message.payload, await this.signerOf(found, at));
+      signed =
+        found.signatureScheme === STREAM_SCHEME
+          ? await this.pushed(message, found)
+          : {
+              headers: signedHeaders(
+                message.id,
+                at,
+                message.payload,
+                await this.signerOf(found, at),
+              ),
+              body: message.payload,
+            };
     } catch {
       // One endpoint's secret must not fail the others: its attempt fails, the others go.
       this.unsigned.add(found.id);
@@ -70,12 +84,29 @@ export class WebhookAttempts {
     }
     const result = await sendWebhook({
       url: found.url,
-      headers,
-      body: message.payload,
+      ...signed,
       timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
       policy: this.webhooks.policy,
     });
     return { message, endpoint: found, result, at };
+  }
+
+  /**
+   * A stream's push (RFC 8935): the message as a signed SET, with the `Authorization` header its
+   * receiver asked for, sealed as a webhook's secret is.
+   */
+  private async pushed(message: ClaimedMessage, stream: WebhookEndpoint) {
+    const key = secretsKeyOf(this.config);
+    if (key.kind === 'off') throw new Error('webhooks are off');
+    const authorization = open(key.key, stream.id, stream.secretSealed);
+    return {
+      headers: {
+        accept: 'application/json',
+        ...(authorization === '' ? {} : { authorization }),
+      },
+      body: await securityEventToken(this.jwt, message.id, stream.id, message.payload),
+      contentType: SET_MEDIA_TYPE,
+    };
   }
 
   /** The endpoints whose secret did not open since the last call, for one log line. */

@@ -7,7 +7,7 @@ export class WebhookMessageDto {
   message_id!: string;
   @ApiProperty({ example: 'token.revoked' })
   event_type!: string;
-  @ApiProperty({ enum: ['pending', 'delivered', 'dead'] })
+  @ApiProperty({ enum: ['pending', 'delivered', 'dead', 'held'] })
   status!: MessageStatus;
   @ApiProperty({ type: 'integer', example: 1 })
   attempts!: number;

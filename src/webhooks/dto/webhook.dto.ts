@@ -144,7 +144,8 @@ export class WebhookViewDto {
       url: e.url,
       description: e.description,
       event_types: e.eventTypes,
-      signature_scheme: e.signatureScheme,
+      // A webhook route reads webhooks alone (`findEndpoint(…, 'webhook', …)`), never a stream.
+      signature_scheme: e.signatureScheme as SignatureScheme,
       enabled: e.disabledAt === null,
       disabled_reason: e.disabledReason,
       disabled_at: iso(e.disabledAt),

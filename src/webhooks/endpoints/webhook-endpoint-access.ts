@@ -14,7 +14,7 @@ export async function endpointOrFail(
   id: string,
   db: Reader,
 ) {
-  const endpoint = await repo.findEndpoint(chainId, id, db);
+  const endpoint = await repo.findEndpoint(chainId, 'webhook', id, db);
   if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
   return endpoint;
 }

@@ -89,7 +89,7 @@ export class WebhooksService {
     return this.reads.read(readerId, (from) =>
       paginate(
         query,
-        (limit, after) => this.endpoints.listEndpoints(chainId, limit, after, from),
+        (limit, after) => this.endpoints.listEndpoints(chainId, 'webhook', limit, after, from),
         createdKey,
         (e) => WebhookViewDto.of(e),
       ),
@@ -108,12 +108,12 @@ export class WebhooksService {
     dto: CreateWebhookDto,
   ): Promise<CreatedWebhookDto> {
     const key = this.sealingKey();
-    await this.checkUrl(dto.url);
+    await this.checkUrl(dto.url, ['body', 'url']);
     mayTouchAudit(ctx, 'create', receivesAudit(dto.event_types));
     return this.uow.run(async (tx) => {
       // The count and the insert are one step, so two racing creates cannot pass the cap.
       await holdKeyLock(`webhook-endpoints:${chainId}`, 'exclusive', tx);
-      const count = await this.endpoints.countEndpoints(chainId, tx);
+      const count = await this.endpoints.countEndpoints(chainId, 'webhook', tx);
       if (count >= MAX_ENDPOINTS) {
         throw new WebhookError('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS} endpoints`);
       }
@@ -135,6 +135,9 @@ export class WebhooksService {
         disabledAt: null,
         disabledReason: null,
         failingSince: null,
+        pausedAt: null,
+        statusReason: null,
+        eventsRequested: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -153,7 +156,7 @@ export class WebhooksService {
     id: string,
     dto: UpdateWebhookDto,
   ): Promise<WebhookViewDto> {
-    if (dto.url !== undefined) await this.checkUrl(dto.url);
+    if (dto.url !== undefined) await this.checkUrl(dto.url, ['body', 'url']);
     return this.uow.run(async (tx) => {
       const endpoint = await lockedEndpointOrFail(this.endpoints, chainId, id, tx);
       // A new URL would also be sent what waits for the old one: audit events included, that an
@@ -232,18 +235,19 @@ export class WebhooksService {
     });
   }
 
-  private sealingKey(): Buffer {
+  /** The installation's webhook key, which seals secrets; 503 WEBHOOKS_OFF without one. */
+  sealingKey(): Buffer {
     const key = secretsKeyOf(this.config);
     if (key.kind === 'off') throw new WebhookError('WEBHOOKS_OFF');
     return key.key;
   }
 
   /**
-   * 422 on `body.url` for a URL that may not be used: judged as text, then by the addresses its
-   * host resolves to now. A host that does not resolve yet is taken: it reaches nothing private
-   * today, and each delivery judges the address it connects to.
+   * 422 at `loc` for a URL that may not be used: judged as text, then by the addresses its host
+   * resolves to now. A host that does not resolve yet is taken: it reaches nothing private today,
+   * and each delivery judges the address it connects to. A stream's push URL is judged the same.
    */
-  private async checkUrl(url: string): Promise<void> {
+  async checkUrl(url: string, loc: readonly string[]): Promise<void> {
     let problem = urlProblem(url, this.policy);
     if (!problem && !this.policy.allowPrivate) {
       try {
@@ -254,9 +258,7 @@ export class WebhooksService {
       }
     }
     if (problem) {
-      throw new RequestValidationError([
-        { loc: ['body', 'url'], msg: problem, type: 'value_error' },
-      ]);
+      throw new RequestValidationError([{ loc: [...loc], msg: problem, type: 'value_error' }]);
     }
   }
 }

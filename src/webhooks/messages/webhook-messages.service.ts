@@ -30,7 +30,7 @@ export class WebhookMessagesService {
     messageId: string,
   ): Promise<WebhookMessageDto> {
     const db = this.database.primary;
-    const endpoint = await this.endpoints.findEndpoint(chainId, endpointId, db);
+    const endpoint = await this.endpoints.findEndpoint(chainId, 'webhook', endpointId, db);
     if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND');
     const found = await this.messages.findMessage(chainId, endpointId, messageId, db);
     if (!found) throw new WebhookError('WEBHOOK_MESSAGE_NOT_FOUND');

@@ -8,6 +8,12 @@ import { withheldView } from '../endpoints/webhook-personal-data';
 import { WebhookMessagesRepository } from '../store/webhook-messages.repository';
 
 /**
+ * Another feature's messages for an appended event (the Shared Signals streams'), queued in the
+ * same transaction; answers how many it queued.
+ */
+export type OutboxQueuer = (event: AppendedEvent, now: Date, tx: Transaction) => Promise<number>;
+
+/**
  * Fills the outbox from the audit log as it is appended, inside the transaction of the change:
  * no change commits without its deliveries queued, and a change that rolls back queues nothing.
  * Every webhook event is an audit event, so one tap sees them all, with the stored row.
@@ -16,6 +22,7 @@ import { WebhookMessagesRepository } from '../store/webhook-messages.repository'
 export class WebhookOutbox {
   /** Domain events that queued at least one message, until they are forgotten with them. */
   private readonly queuing = new WeakSet<DomainEvent>();
+  private readonly queuers: OutboxQueuer[] = [];
 
   constructor(
     stream: AuditStream,
@@ -46,7 +53,13 @@ export class WebhookOutbox {
       const view = businessView(event.exportJson);
       queued += await this.queueTo(event.targetId, [event.action], view, view, now, tx);
     }
+    for (const queuer of this.queuers) queued += await queuer(event, now, tx);
     if (queued > 0) this.queuing.add(event.cause);
+  }
+
+  /** Adds a feature's messages to every appended event's, as the module that owns them starts. */
+  addQueuer(queuer: OutboxQueuer): void {
+    this.queuers.push(queuer);
   }
 
   /**
@@ -75,7 +88,7 @@ export class WebhookOutbox {
       payload: payloadOf(type, now, dataJson),
       withheld: payloadOf(type, now, withheldJson),
     }));
-    return this.repo.enqueueForEndpoints(chainId, events, now, tx);
+    return this.repo.enqueueForEndpoints(chainId, 'webhook', events, now, tx);
   }
 }
 

@@ -4,6 +4,16 @@ export const SIGNATURE_SCHEMES = ['v1', 'v1a'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 /**
+ * The scheme of a Shared Signals stream (`src/ssf/`): each message is pushed as a Security Event
+ * Token signed with the installation's JWT key (RFC 8935), not as a Standard Webhooks body.
+ */
+export const STREAM_SCHEME = 'set';
+export type EndpointScheme = SignatureScheme | typeof STREAM_SCHEME;
+
+/** Which endpoints a read wants: webhooks (the webhook routes') or streams (the SSF routes'). */
+export type EndpointKind = 'webhook' | 'stream';
+
+/**
  * Where a business (or the platform) wants its events sent. The signing secret is kept sealed
  * under the installation's webhook key (`webhook-secret-box.ts`), never in the clear: it must be
  * read back to sign, so it cannot be a hash, and a copy of the database alone cannot forge a
@@ -38,10 +48,11 @@ export class WebhookEndpoint {
   /**
    * `v1`: HMAC-SHA256 with this endpoint's secret. `v1a`: Ed25519 with its business's key
    * (`webhook-signing-keys.ts`), so the receiver holds no shared secret; such an endpoint's
-   * secret is never shown or used.
+   * secret is never shown or used. `set`: a Shared Signals stream, whose sealed secret is the
+   * `Authorization` header its receiver asked to be sent (empty for none).
    */
   @Column({ type: 'varchar', length: 8 })
-  signatureScheme!: SignatureScheme;
+  signatureScheme!: EndpointScheme;
 
   @Column({ type: 'text' })
   secretSealed!: string;
@@ -63,6 +74,18 @@ export class WebhookEndpoint {
   /** The first failed attempt since the last delivery; null while it delivers. */
   @Column({ type: Date, nullable: true })
   failingSince!: Date | null;
+
+  /** A stream its receiver paused: its events are held (`held`) until it is enabled again. */
+  @Column({ type: Date, nullable: true })
+  pausedAt!: Date | null;
+
+  /** The reason a stream's receiver gave for its status (SSF 1.0 §8.1.2). */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  statusReason!: string | null;
+
+  /** A stream's `events_requested`, as its receiver wrote them; null for a webhook. */
+  @Column({ type: 'simple-json', nullable: true })
+  eventsRequested!: string[] | null;
 
   @Column({ type: Date })
   createdAt!: Date;

@@ -1,30 +1,50 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
+import { Equal, type FindOperator, In, IsNull, Not } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { keysetPage } from '../../database/keyset';
-import { WebhookEndpoint } from './webhook-endpoint.entity';
+import {
+  type EndpointKind,
+  type EndpointScheme,
+  STREAM_SCHEME,
+  WebhookEndpoint,
+} from './webhook-endpoint.entity';
 import { WebhookMessage } from './webhook-message.entity';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 
+/** The condition on `signature_scheme` that picks one kind of endpoint. */
+const schemeOf = (kind: EndpointKind): FindOperator<EndpointScheme> =>
+  kind === 'stream' ? Equal(STREAM_SCHEME) : Not(Equal(STREAM_SCHEME));
+
 /**
- * Webhook endpoints. Every read of one chain's rows takes its id first (a business id, or the
- * platform chain's); the workers' read of an endpoint by id alone reads across chains.
+ * Webhook endpoints, and the Shared Signals streams that ride on them (`signature_scheme` `set`).
+ * Every read of one chain's rows takes its id first (a business id, or the platform chain's) and
+ * the kind it wants, so a webhook route never meets a stream, nor the other way round; the
+ * workers' read of an endpoint by id alone reads across chains and kinds.
  */
 @Injectable()
 export class WebhookEndpointsRepository {
-  listEndpoints(chainId: string, limit: number, after: Keyset | null, db: Reader) {
+  listEndpoints(
+    chainId: string,
+    kind: EndpointKind,
+    limit: number,
+    after: Keyset | null,
+    db: Reader,
+  ) {
     assertBusinessId(chainId);
     const qb = db
       .createQueryBuilder(WebhookEndpoint, 'e')
-      .where('e.chainId = :chainId', { chainId });
+      .where('e.chainId = :chainId', { chainId })
+      .andWhere(`e.signatureScheme ${kind === 'stream' ? '=' : '<>'} :stream`, {
+        stream: STREAM_SCHEME,
+      });
     return keysetPage(qb, 'e.createdAt', 'e.id', limit, after).getMany();
   }
 
-  findEndpoint(chainId: string, id: string, db: Reader) {
+  findEndpoint(chainId: string, kind: EndpointKind, id: string, db: Reader) {
     assertBusinessId(chainId);
-    return db.findOneBy(WebhookEndpoint, { chainId, id });
+    return db.findOneBy(WebhookEndpoint, { chainId, id, signatureScheme: schemeOf(kind) });
   }
 
   /** An endpoint by id alone, for the workers, which read across chains. */
@@ -32,9 +52,9 @@ export class WebhookEndpointsRepository {
     return db.findOneBy(WebhookEndpoint, { id });
   }
 
-  countEndpoints(chainId: string, db: Reader) {
+  countEndpoints(chainId: string, kind: EndpointKind, db: Reader) {
     assertBusinessId(chainId);
-    return db.countBy(WebhookEndpoint, { chainId });
+    return db.countBy(WebhookEndpoint, { chainId, signatureScheme: schemeOf(kind) });
   }
 
   insertEndpoint(endpoint: WebhookEndpoint, tx: Transaction) {
@@ -74,7 +94,11 @@ export class WebhookEndpointsRepository {
   /** Deletes an endpoint; its undelivered messages die with it, its history stays listed. */
   async deleteEndpoint(chainId: string, id: string, tx: Transaction): Promise<void> {
     assertBusinessId(chainId);
-    await tx.update(WebhookMessage, { endpointId: id, status: 'pending' }, { status: 'dead' });
+    await tx.update(
+      WebhookMessage,
+      { endpointId: id, status: In(['pending', 'held']) },
+      { status: 'dead' },
+    );
     await tx.delete(WebhookEndpoint, { chainId, id });
   }
 }

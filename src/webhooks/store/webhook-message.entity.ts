@@ -7,8 +7,11 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  */
 export const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 
-/** `pending` until delivered; `dead` once its retries are spent or its endpoint is disabled. */
-export type MessageStatus = 'pending' | 'delivered' | 'dead';
+/**
+ * `pending` until delivered; `dead` once its retries are spent or its endpoint is disabled;
+ * `held` while its stream is paused (it turns `pending` when the stream is enabled again).
+ */
+export type MessageStatus = 'pending' | 'delivered' | 'dead' | 'held';
 
 /**
  * The outbox: one message per endpoint and event, written in the transaction of the change it

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { WebhookEndpoint } from './webhook-endpoint.entity';
-import { WebhookAttempt, WebhookMessage } from './webhook-message.entity';
+import { type EndpointKind, STREAM_SCHEME, WebhookEndpoint } from './webhook-endpoint.entity';
+import { type MessageStatus, WebhookAttempt, WebhookMessage } from './webhook-message.entity';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 
@@ -53,10 +53,13 @@ export class WebhookMessagesRepository {
    * endpoint's event types are stored as a JSON array of names that hold no quote, so a name is
    * matched by its quoted spelling. An endpoint that is sent audit data (`holdsAuditData`: its
    * `personal_data`, or `audit.event` or `*` among its types) is queued `payload`, the others
-   * `withheld`. Answers how many messages it queued.
+   * `withheld`. Only endpoints of `kind` are queued to: a stream's types are its own, but a
+   * webhook of `*` would take them too. A paused stream's messages are queued `held`. Answers how
+   * many messages it queued.
    */
   async enqueueForEndpoints(
     chainId: string,
+    kind: EndpointKind,
     events: ReadonlyArray<{ type: string; payload: string; withheld: string }>,
     now: Date,
     tx: Transaction,
@@ -89,9 +92,11 @@ export class WebhookMessagesRepository {
     const sql =
       'INSERT INTO webhook_messages (id, endpoint_id, chain_id, event_type, payload, status, attempts, next_attempt_at, created_at) ' +
       `SELECT ${id}, e.id, e.chain_id, t.event_type, ` +
-      `CASE WHEN ${whole} THEN t.payload ELSE t.withheld END, 'pending', 0, ${at}, ${createdAt} ` +
+      `CASE WHEN ${whole} THEN t.payload ELSE t.withheld END, ` +
+      `CASE WHEN e.paused_at IS NULL THEN 'pending' ELSE 'held' END, 0, ${at}, ${createdAt} ` +
       `FROM webhook_endpoints e JOIN (${rows}) t ON (${has(`'"*"'`)} OR ${has(`'"' || t.event_type || '"'`)}) ` +
-      `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL`;
+      `WHERE e.chain_id = ${param(chainId, 'text')} AND e.disabled_at IS NULL ` +
+      `AND e.signature_scheme ${kind === 'stream' ? '=' : '<>'} '${STREAM_SCHEME}'`;
     return tx.statement(sql, params);
   }
 
@@ -130,7 +135,20 @@ export class WebhookMessagesRepository {
 
   /** Every undelivered message of an endpoint dies with it when it is disabled. */
   killPending(endpointId: string, tx: Transaction) {
-    return tx.update(WebhookMessage, { endpointId, status: 'pending' }, { status: 'dead' });
+    return tx.update(
+      WebhookMessage,
+      { endpointId, status: In(['pending', 'held']) },
+      { status: 'dead' },
+    );
+  }
+
+  /** A paused stream enabled again: what it held is due now, in the order it was queued. */
+  releaseHeld(endpointId: string, now: Date, tx: Transaction) {
+    return tx.update(
+      WebhookMessage,
+      { endpointId, status: 'held' },
+      { status: 'pending', nextAttemptAt: now },
+    );
   }
 
   findMessage(chainId: string, endpointId: string, id: string, db: Reader) {
@@ -139,14 +157,14 @@ export class WebhookMessagesRepository {
   }
 
   /**
-   * Whether an endpoint holds a message of this type in this status (created since `since`,
-   * when given): one row at most is read.
+   * Whether an endpoint holds a message of this type in this status (any status: null), created
+   * since `since` when given: one row at most is read.
    */
   async holdsMessage(
     chainId: string,
     endpointId: string,
     eventType: string,
-    status: 'pending' | 'dead',
+    status: MessageStatus | null,
     since: Date | null,
     db: Reader,
   ): Promise<boolean> {
@@ -155,7 +173,8 @@ export class WebhookMessagesRepository {
       .createQueryBuilder(WebhookMessage, 'm')
       .select('m.id')
       .where('m.chainId = :chainId AND m.endpointId = :endpointId', { chainId, endpointId })
-      .andWhere('m.eventType = :eventType AND m.status = :status', { eventType, status });
+      .andWhere('m.eventType = :eventType', { eventType });
+    if (status) qb.andWhere('m.status = :status', { status });
     if (since) qb.andWhere('m.createdAt >= :since', { since });
     return (await qb.limit(1).getRawOne()) !== undefined;
   }
@@ -197,12 +216,14 @@ export class WebhookMessagesRepository {
    * Deletes up to `limit` messages delivered or given up on before `cutoff`, and their attempts,
    * in every chain; answers how many messages went. A message's last activity is its next
    * attempt: each claim moves it past the attempt it makes, and a redeliver or recover to now, so
-   * a message older than the cutoff but sent again since stays. Pending messages always stay.
+   * a message older than the cutoff but sent again since stays. Pending messages always stay;
+   * a paused stream's held ones stay as long as delivered ones do, so a pause holds a bounded
+   * history.
    */
   async deleteFinishedBefore(cutoff: Date, limit: number, tx: Transaction): Promise<number> {
     const at = tx.time(cutoff);
     const finished =
-      "status IN ('delivered', 'dead') AND next_attempt_at < :at AND created_at < :at";
+      "status IN ('delivered', 'dead', 'held') AND next_attempt_at < :at AND created_at < :at";
     // The outer condition again: a message queued once more since the inner read is kept.
     const [sql, params] = tx.positional(
       `DELETE FROM webhook_messages WHERE ${finished} AND id IN ` +

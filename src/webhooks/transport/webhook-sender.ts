@@ -16,6 +16,8 @@ export interface SendRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** `application/json` unless said: a stream's SETs go as `application/secevent+jwt`. */
+  contentType?: string;
   timeoutMs: number;
   policy: TargetPolicy;
 }
@@ -102,7 +104,7 @@ async function attempt(
   const headers: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = value;
   // Set last so a caller's header cannot contradict the body actually sent.
-  headers['content-type'] = 'application/json';
+  headers['content-type'] = req.contentType ?? 'application/json';
   headers['user-agent'] = USER_AGENT;
   headers['content-length'] = Buffer.byteLength(req.body);
 

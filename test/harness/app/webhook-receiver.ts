@@ -6,7 +6,7 @@ export interface Received {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
-  /** The body parsed: `{type, timestamp, data}`. */
+  /** The body parsed: `{type, timestamp, data}`; empty for a body that is not JSON (a SET). */
   json: { type: string; timestamp: string; data: Record<string, unknown> };
   at: number;
 }
@@ -42,7 +42,7 @@ export class WebhookReceiver {
           url: req.url ?? '',
           headers: req.headers,
           body,
-          json: JSON.parse(body) as Received['json'],
+          json: parsedOrEmpty(body),
           at: Date.now(),
         };
         this.received.push(received);
@@ -92,5 +92,13 @@ export class WebhookReceiver {
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),
     );
+  }
+}
+
+function parsedOrEmpty(body: string): Received['json'] {
+  try {
+    return JSON.parse(body) as Received['json'];
+  } catch {
+    return { type: '', timestamp: '', data: {} };
   }
 }

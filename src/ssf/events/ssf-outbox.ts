@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import type { AppendedEvent } from '../../audit/query/audit-stream';
+import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
+import type { Transaction } from '../../database/units/unit-of-work';
+import { WebhookOutbox } from '../../webhooks/messages/webhook-outbox';
+import { WebhookMessagesRepository } from '../../webhooks/store/webhook-messages.repository';
+import { CREDENTIAL_CHANGE, credentialChangeClaims, STREAM_EVENT_TYPES } from './caep-events';
+
+/**
+ * Queues a CAEP credential-change for every stream of the token's business that asked for it, in
+ * the transaction of the change, beside its webhooks: a revocation commits with its SETs queued,
+ * and one that rolls back queues none. The webhook worker pushes them (`WebhookAttempts`).
+ */
+@Injectable()
+export class SsfOutbox {
+  private readonly issuer: string;
+
+  constructor(
+    outbox: WebhookOutbox,
+    private readonly messages: WebhookMessagesRepository,
+    config: AppConfig,
+  ) {
+    this.issuer = publicBaseUrl(config);
+    outbox.addQueuer((event, now, tx) => this.queue(event, now, tx));
+  }
+
+  private queue(event: AppendedEvent, now: Date, tx: Transaction): Promise<number> {
+    const told = credentialChangeClaims(event.cause, this.issuer, now, () => auditEntryId(event));
+    if (told === null) return Promise.resolve(0);
+    const payload = JSON.stringify(told.claims);
+    const type = STREAM_EVENT_TYPES[CREDENTIAL_CHANGE];
+    return this.messages.enqueueForEndpoints(
+      told.businessId,
+      'stream',
+      [{ type, payload, withheld: payload }],
+      now,
+      tx,
+    );
+  }
+}
+
+/** The id of the audit entry, from its export line. */
+function auditEntryId(event: AppendedEvent): string | undefined {
+  const { id } = JSON.parse(event.exportJson) as { id?: unknown };
+  return typeof id === 'string' ? id : undefined;
+}
