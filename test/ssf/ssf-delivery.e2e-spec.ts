@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createBusiness, createToken } from '../factories/tenancy.factory';
 import { asOwner, revoke, rotate } from '../harness/app/api';
+import { cliInProcess } from '../harness/app/cli';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { WebhookReceiver, type Received } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
@@ -203,6 +204,20 @@ describe.each(DRIVERS)('Shared Signals delivery on %s', (driver) => {
     await revoke(t, asOwner(biz), token.id).expect(201);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received.filter((r) => r.url === '/hook?verify')).toHaveLength(1);
+  });
+
+  it("pushes a revocation made at the CLI, with the server's issuer, initiated by the system", async () => {
+    const biz = await createBusiness(t);
+    const stream = await createStream(t, biz, `${receiver.url}?cli`);
+    const token = await createToken(t, asOwner(biz));
+    // The CLI is not told PUBLIC_BASE_URL: the issuer is the sending server's.
+    const run = await cliInProcess(['tokens', 'revoke', token.id, '--reason', 'offboarded'], {
+      ...t.db.env,
+    });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const [set] = await setsAt('/hook?cli', stream.aud, 1);
+    expect(subjectToken(set)).toBe(token.jti);
+    expect(changeOf(set)).toMatchObject({ change_type: 'revoke', initiating_entity: 'system' });
   });
 
   it('retries a receiver that fails, with the same jti', async () => {

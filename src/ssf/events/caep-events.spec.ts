@@ -21,11 +21,11 @@ const token = (over: Partial<TokenRef> = {}): TokenRef => ({
 });
 const person = (id: string): Author => ({
   actor: { id, type: 'user', label: `${id}@example.test` },
-  origin: { channel: 'http', requestId: 'req', ip: '127.0.0.1', userAgent: 'ua' },
+  origin: { channel: 'api', requestId: 'req', ip: '127.0.0.1', userAgent: 'ua' },
 });
 const AT = new Date('2026-11-27T10:00:00Z');
 const claimsOf = (event: Parameters<typeof credentialChangeClaims>[0]) =>
-  credentialChangeClaims(event, 'https://issuer.test', AT, () => 'audit-1');
+  credentialChangeClaims(event, AT, () => 'audit-1');
 
 describe('credentialChangeClaims', () => {
   const CAUSES: RevocationCause[] = [
@@ -64,12 +64,11 @@ describe('credentialChangeClaims', () => {
     });
   });
 
-  it('names the token, its holder and its business, and stores no jti or aud of its own', () => {
+  it('names the token, its holder and its business, and stores no iss, jti or aud of its own', () => {
     const told = claimsOf(new TokenEnabledEvent(person('other'), token()));
     expect(told).toEqual({
       businessId: 'biz-1',
       claims: {
-        iss: 'https://issuer.test',
         iat: AT.getTime() / 1000,
         txn: 'audit-1',
         sub_id: {
@@ -114,18 +113,12 @@ describe('credentialChangeClaims', () => {
     expect(
       credentialChangeClaims(
         new TokenRevokedEvent(person('x'), platform, null, 'requested'),
-        'i',
         AT,
         read,
       ),
     ).toBeNull();
     expect(
-      credentialChangeClaims(
-        new TokenCreatedEvent(person('x'), token(), null, null),
-        'i',
-        AT,
-        read,
-      ),
+      credentialChangeClaims(new TokenCreatedEvent(person('x'), token(), null, null), AT, read),
     ).toBeNull();
     // The audit entry is read only for an event that is told.
     expect(read).not.toHaveBeenCalled();
@@ -135,11 +128,10 @@ describe('credentialChangeClaims', () => {
 describe('verificationClaims', () => {
   it('is about the stream, and echoes the state only when one was given', () => {
     const VERIFY = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
-    expect(verificationClaims('i', 'stream-1', AT, 'abc').events).toEqual({
+    expect(verificationClaims('stream-1', AT, 'abc').events).toEqual({
       [VERIFY]: { state: 'abc' },
     });
-    expect(verificationClaims('i', 'stream-1', AT, undefined)).toEqual({
-      iss: 'i',
+    expect(verificationClaims('stream-1', AT, undefined)).toEqual({
       iat: AT.getTime() / 1000,
       sub_id: { format: 'opaque', id: 'stream-1' },
       events: { [VERIFY]: {} },

@@ -32,9 +32,11 @@ export const CREDENTIAL_TYPE = 'api-key';
 type ChangeType = 'create' | 'revoke' | 'update' | 'delete';
 type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';
 
-/** The claims a SET stores before it is signed: `jti` and `aud` are the attempt's to add. */
+/**
+ * The claims a SET stores before it is signed: `iss`, `jti` and `aud` are the attempt's to add
+ * (`security-event-token.ts`).
+ */
 export interface StoredSetClaims {
-  iss: string;
   iat: number;
   txn?: string;
   sub_id: Record<string, unknown>;
@@ -119,7 +121,6 @@ function changeOf(event: DomainEvent): Change | null {
  */
 export function credentialChangeClaims(
   event: DomainEvent,
-  issuer: string,
   at: Date,
   auditEntryId: () => string | undefined,
 ): { businessId: string; claims: StoredSetClaims } | null {
@@ -130,7 +131,6 @@ export function credentialChangeClaims(
   return {
     businessId: change.token.businessId,
     claims: {
-      iss: issuer,
       iat: seconds,
       ...(txn ? { txn } : {}),
       sub_id: tokenSubject(change.token),
@@ -151,13 +151,11 @@ export function credentialChangeClaims(
 
 /** SSF 1.0 §8.1.4.2: the verification event, about the stream itself, echoing the `state`. */
 export function verificationClaims(
-  issuer: string,
   streamId: string,
   at: Date,
   state: string | undefined,
 ): StoredSetClaims {
   return {
-    iss: issuer,
     iat: Math.floor(at.getTime() / 1000),
     sub_id: { format: 'opaque', id: streamId },
     events: { [VERIFICATION]: state === undefined ? {} : { state } },

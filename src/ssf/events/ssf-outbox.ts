@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { AppendedEvent } from '../../audit/query/audit-stream';
-import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { WebhookOutbox } from '../../webhooks/messages/webhook-outbox';
 import { WebhookMessagesRepository } from '../../webhooks/store/webhook-messages.repository';
@@ -14,19 +12,15 @@ import { CREDENTIAL_CHANGE, credentialChangeClaims, STREAM_EVENT_TYPES } from '.
  */
 @Injectable()
 export class SsfOutbox {
-  private readonly issuer: string;
-
   constructor(
     outbox: WebhookOutbox,
     private readonly messages: WebhookMessagesRepository,
-    config: AppConfig,
   ) {
-    this.issuer = publicBaseUrl(config);
     outbox.addQueuer((event, now, tx) => this.queue(event, now, tx));
   }
 
   private queue(event: AppendedEvent, now: Date, tx: Transaction): Promise<number> {
-    const told = credentialChangeClaims(event.cause, this.issuer, now, () => auditEntryId(event));
+    const told = credentialChangeClaims(event.cause, now, () => auditEntryId(event));
     if (told === null) return Promise.resolve(0);
     const payload = JSON.stringify(told.claims);
     const type = STREAM_EVENT_TYPES[CREDENTIAL_CHANGE];

@@ -242,7 +242,7 @@ export class SsfStreamsService {
           'retry-after': String(MIN_VERIFICATION_INTERVAL_SECONDS),
         });
       }
-      const claims = verificationClaims(this.issuer, stream.id, now, dto.state);
+      const claims = verificationClaims(stream.id, now, dto.state);
       await this.messages.enqueue(
         [
           {

@@ -11,12 +11,15 @@ export const SET_MEDIA_TYPE = 'application/secevent+jwt';
 export const streamAudience = (streamId: string) => `urn:latchkey:ssf:stream:${streamId}`;
 
 /**
- * The SET one attempt pushes: the claims the outbox stored (iss, iat, sub_id, events, txn) with
- * the message id as `jti` and the stream's audience, signed with the installation's JWT key.
- * Every attempt of a message carries the same `jti`, so a receiver drops a repeat (RFC 8935 §2).
+ * The SET one attempt pushes: the claims the outbox stored (iat, sub_id, events, txn) with the
+ * sending server's issuer, the message id as `jti` and the stream's audience, signed with the
+ * installation's JWT key. The issuer is the sender's, so a SET a CLI run queued names the same
+ * issuer as the server's discovery document. Every attempt of a message carries the same `jti`,
+ * so a receiver drops a repeat (RFC 8935 §2).
  */
 export function securityEventToken(
   signer: JwtSigner,
+  issuer: string,
   messageId: string,
   streamId: string,
   storedClaims: string,
@@ -24,6 +27,6 @@ export function securityEventToken(
   const claims = JSON.parse(storedClaims) as Record<string, unknown>;
   return signer.sign(
     { typ: SET_TYP },
-    { ...claims, jti: messageId, aud: streamAudience(streamId) },
+    { iss: issuer, ...claims, jti: messageId, aud: streamAudience(streamId) },
   );
 }
