@@ -137,6 +137,13 @@ export function problemWith(
       ? null
       : `a status list answered ${String(res.headers['content-type'])}`;
   }
+  if (op.path === '/.well-known/ssf-configuration' || op.path.startsWith('/ssf/v1/')) {
+    // The Shared Signals shapes (SSF 1.0), outside the envelope: the transmitter's metadata, a
+    // stream or the list of them, a status, or a bare 204.
+    if (res.status === 204) return res.text === '' ? null : 'a 204 with a body';
+    const shaped = Array.isArray(body) || (isObject(body) && !('success' in body));
+    return shaped ? null : `${op.path} answered ${res.text.slice(0, 80)}, not an SSF shape`;
+  }
   if (op.path.startsWith('/health/')) return null;
   if (op.path === '/auth/verify') {
     // A gateway's check: 204, no body, who holds the token in X-Latchkey-* headers.
