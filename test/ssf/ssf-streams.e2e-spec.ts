@@ -124,11 +124,37 @@ describe.each(DRIVERS)('Shared Signals streams on %s', (driver) => {
     expectError(sixth, 409, 'STREAM_LIMIT_REACHED');
     const webhooks = await t.http().get('/api/v1/webhooks').set(asOwner(biz)).expect(200);
     expect(webhooks.body.data.items).toEqual([]);
-    const asWebhook = await t
-      .http()
-      .get(`/api/v1/webhooks/${streams[0].stream_id}`)
-      .set(asOwner(biz));
-    expectError(asWebhook, 404, 'WEBHOOK_NOT_FOUND');
+  });
+
+  it('keeps a stream out of reach of every webhook route, even for a token of webhooks:write alone', async () => {
+    const biz = await createBusiness(t);
+    const { stream_id } = await createStream(t, biz, RECEIVER);
+    const hooks = asOwner({
+      id: biz.id,
+      ownerToken: (await createToken(t, asOwner(biz), { scopes: ['webhooks:write', 'audit:read'] }))
+        .secret,
+    });
+    const path = `/api/v1/webhooks/${stream_id}`;
+    const tries = [
+      t.http().get(path).set(hooks),
+      t.http().patch(path).set(hooks).send({ url: 'https://attacker.example.com/x' }),
+      t.http().delete(path).set(hooks),
+      t.http().post(`${path}/rotate-secret`).set(hooks).send({}),
+      t.http().get(`${path}/deliveries`).set(hooks),
+      t.http().post(`${path}/recover`).query({ since: '2026-01-01T00:00:00Z' }).set(hooks).send({}),
+      t.http().post(`${path}/test`).set(hooks).send({}),
+    ];
+    for (const res of await Promise.all(tries)) expectError(res, 404, 'WEBHOOK_NOT_FOUND');
+    const still = await t.http().get(STREAMS).query({ stream_id }).set(receiverOf(biz));
+    expect(still.body.delivery.endpoint_url).toBe(RECEIVER);
+  });
+
+  it('lets 5 of 8 creates that race pass, and refuses the others', async () => {
+    const biz = await createBusiness(t);
+    const create = () => t.http().post(STREAMS).set(receiverOf(biz)).send({ delivery: push() });
+    const answers = await Promise.all(Array.from({ length: 8 }, create));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 409, 409, 409]);
+    expect((await t.http().get(STREAMS).set(receiverOf(biz)).expect(200)).body).toHaveLength(5);
   });
 
   it("answers 404 for another business's stream, on every route", async () => {
