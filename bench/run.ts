@@ -53,6 +53,7 @@ import { policyCost } from './sections/policy';
 import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
 import { sqliteInstance } from './sections/sqlite';
+import { ssfPushLatency } from './sections/ssf';
 import { startTime } from './sections/start-time';
 import { statusListCost } from './sections/status-lists';
 import { tokenList } from './sections/token-list';
@@ -119,6 +120,7 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
       const { b } = await scratch.startPeers(pgEnv);
       await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
     },
+    ssf: () => ssfPushLatency(pgEnv, start),
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -156,6 +158,7 @@ async function acrossInstances({ scratch, pgEnv, inst }: Bench): Promise<void> {
   await m.stop();
   await propagation(owner, a, b);
   await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
+  await ssfPushLatency(pgEnv, scratch.start);
   await sentinelPropagation(pgEnv, owner, scratch.start);
   await pgbouncerCost(pgEnv, owner, scratch.start);
 }

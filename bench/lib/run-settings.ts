@@ -24,6 +24,7 @@ export const ONLY_SECTIONS = [
   'pgbouncer',
   'federation',
   'statuslists',
+  'ssf',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
