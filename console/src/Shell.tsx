@@ -13,6 +13,8 @@ import { RiskyTokens } from './features/tokens/RiskyTokens';
 import { PolicyViolations } from './features/token-policy/PolicyViolations';
 import { TokenPolicy } from './features/token-policy/TokenPolicy';
 import { TokenDetail } from './features/tokens/TokenDetail';
+import { mayManageStreams } from './features/streams/stream-rules';
+import { Streams } from './features/streams/Streams';
 import { Usage } from './features/usage/Usage';
 import { Tokens } from './features/tokens/Tokens';
 import { WebhookDetail } from './features/webhooks/WebhookDetail';
@@ -49,7 +51,8 @@ function NavLinks({ label, items, current }: { label: string; items: NavItem[]; 
 }
 
 function Nav({ route }: { route: Route }) {
-  const { business, caps } = useSession();
+  const session = useSession();
+  const { business, caps } = session;
   const biz: NavItem[] = [];
   if (business) {
     biz.push({ to: paths.tokens, label: 'Tokens', routes: ['tokens', 'token', 'risky'] });
@@ -61,6 +64,9 @@ function Nav({ route }: { route: Route }) {
     }
     if (caps.webhooksRead) {
       biz.push({ to: paths.webhooks, label: 'Webhooks', routes: ['webhooks', 'webhook'] });
+    }
+    if (mayManageStreams(session)) {
+      biz.push({ to: paths.streams, label: 'Streams', routes: ['streams'] });
     }
     if (caps.auditRead) biz.push({ to: paths.audit, label: 'Audit log', routes: ['audit'] });
   }
@@ -125,6 +131,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
         caps.webhooksRead,
         `/api/v1/webhooks/${encodeURIComponent(route.id)}`,
       );
+    case 'streams':
+      return inBusiness(<Streams />, mayManageStreams(session), '/ssf/v1/streams');
     case 'audit':
       return inBusiness(
         <AuditLog scope="business" />,

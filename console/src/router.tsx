@@ -38,6 +38,7 @@ export type Route =
   | { name: 'machine'; id: string }
   | { name: 'webhooks' }
   | { name: 'webhook'; id: string }
+  | { name: 'streams' }
   | { name: 'audit' }
   | { name: 'businesses' }
   | { name: 'admins' }
@@ -72,6 +73,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'machines' && b && !c) return { name: 'machine', id: b };
   if (a === 'webhooks' && !b) return { name: 'webhooks' };
   if (a === 'webhooks' && b && !c) return { name: 'webhook', id: b };
+  if (a === 'streams' && !b) return { name: 'streams' };
   if (a === 'audit' && !b) return { name: 'audit' };
   if (a === 'platform' && !c) {
     if (b === 'businesses') return { name: 'businesses' };
@@ -95,6 +97,7 @@ export const paths = {
   machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,
   webhooks: `${BASE}/webhooks`,
   webhook: (id: string) => `${BASE}/webhooks/${encodeURIComponent(id)}`,
+  streams: `${BASE}/streams`,
   audit: `${BASE}/audit`,
   businesses: `${BASE}/platform/businesses`,
   admins: `${BASE}/platform/admins`,
