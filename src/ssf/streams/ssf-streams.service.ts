@@ -78,7 +78,8 @@ export class SsfStreamsService {
       null,
       this.database.primary,
     );
-    return rows.map((s) => streamView(s, this.issuer));
+    // The page reads one row past its limit, to tell of a next page: with the cap, none.
+    return rows.slice(0, MAX_STREAMS).map((s) => streamView(s, this.issuer));
   }
 
   async get(businessId: string, id: string): Promise<StreamConfigDto> {
