@@ -1700,6 +1700,11 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -1871,6 +1876,11 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -1991,6 +2001,11 @@ export interface components {
        */
       identity_id?: string;
       /**
+       * @description The JWK SHA-256 thumbprint (RFC 7638) of the key. Binds the token to a key (RFC 9449): every use must come with a DPoP proof signed by it. A DPoP proof sent with this request binds it to the proof’s key when this is left out
+       * @example 0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I
+       */
+      dpop_jkt?: string;
+      /**
        * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: the calling token's networks (anywhere if it has none). null: anywhere. Never wider than the calling token's own.
        * @example [
        *       "10.0.0.0/8",
@@ -2073,6 +2088,11 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -2268,6 +2288,11 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -2404,6 +2429,11 @@ export interface components {
        * @description Default: the old token's lifetime length, counted from now
        */
       expires_at?: string;
+      /**
+       * @description The JWK SHA-256 thumbprint (RFC 7638) of the key. Binds the successor to another key; default: the old token's key, if any
+       * @example 0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I
+       */
+      dpop_jkt?: string;
       /**
        * @description The networks the token may be used from (IPv4 or IPv6 CIDRs, at most 20); a call from elsewhere is 403 IP_NOT_ALLOWED. Left out: the old token's networks. null: anywhere. Never wider than the calling token's own.
        * @example [
@@ -2549,6 +2579,11 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -2784,6 +2819,11 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -3009,6 +3049,11 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
+       * @example null
+       */
+      dpop_jkt: string | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -4492,6 +4537,7 @@ export interface operations {
          *         "audit:read",
          *         "deploy:*"
          *       ],
+         *       "dpop_jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
@@ -4972,6 +5018,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "dpop_jkt": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -6251,6 +6298,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "dpop_jkt": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -6514,6 +6562,7 @@ export interface operations {
       content: {
         /**
          * @example {
+         *       "dpop_jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
@@ -6988,6 +7037,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "dpop_jkt": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -7249,6 +7299,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "dpop_jkt": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -20215,8 +20266,15 @@ export interface operations {
             exp?: number | null;
             iat?: number;
             jti?: string;
-            /** @example Bearer */
-            token_type?: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            token_type?: 'Bearer' | 'DPoP';
+            /** @description For a token bound to a key (RFC 9449): the key’s JWK SHA-256 thumbprint */
+            cnf?: {
+              jkt?: string;
+            };
             /** @description The token's own data (its meta); null: none */
             meta?: {
               [key: string]: unknown;

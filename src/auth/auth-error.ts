@@ -1,6 +1,9 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { ErrorTable } from '../common/errors/error-codes';
 
+/** The algorithms a DPoP proof may be signed with, as a challenge names them (RFC 9449 §7.1). */
+export const DPOP_CHALLENGE_ALGS = 'ES256 ES384 ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512';
+
 /** Authentication (401) and authorization (403, or 404 for a business a platform token names). */
 export const AUTH_ERRORS = {
   INVALID_TOKEN: { status: 401, message: 'Invalid token' },
@@ -41,6 +44,8 @@ export const AUTH_ERRORS = {
     message: 'This route answers only a gateway that sends X-Latchkey-Gateway-Secret',
   },
   BUSINESS_NOT_FOUND: { status: 404, message: 'Business not found' },
+  // RFC 9449 §7.1: the DPoP proof of a request is missing, malformed, replayed or not the key's.
+  INVALID_DPOP_PROOF: { status: 401, message: 'Invalid DPoP proof' },
 } as const satisfies ErrorTable;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
@@ -61,6 +66,18 @@ export class AuthError extends DomainError<AuthErrorCode> {
   /** 401 with the RFC 6750 challenge. */
   static bearer(code: BearerCode, detail?: string): AuthError {
     return new AuthError(code, detail, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  }
+
+  /**
+   * 401 with the RFC 9449 §7.1 challenge: `invalid_dpop_proof` for a proof that does not hold,
+   * `invalid_token` for a bound token presented without its key's proof. It names the algorithms
+   * a proof may use, and nothing of what failed.
+   */
+  static dpop(code: 'INVALID_DPOP_PROOF' | 'INVALID_TOKEN', detail?: string): AuthError {
+    const error = code === 'INVALID_DPOP_PROOF' ? 'invalid_dpop_proof' : 'invalid_token';
+    return new AuthError(code, detail, {
+      'www-authenticate': `DPoP error="${error}", algs="${DPOP_CHALLENGE_ALGS}"`,
+    });
   }
 
   /** 403: the caller is known, and may not do this. */

@@ -6,6 +6,7 @@ import { ThrottleModule } from '../throttle/throttle.module';
 import { AccessGuard } from './guards/access.guard';
 import { BearerGuard, PassportBearerGuard } from './guards/bearer.guard';
 import { BearerStrategy } from './guards/bearer.strategy';
+import { DpopProofs } from './guards/dpop-proofs';
 import { BusinessScopeGuard } from './guards/business-scope.guard';
 import { GatewayGuard } from './guards/gateway.guard';
 import { BusinessDirectory, PrincipalVerifier } from './ports';
@@ -13,6 +14,7 @@ import { RequestGuard } from './guards/request.guard';
 import { RoutePlans } from './guards/route-plan';
 
 const PROVIDERS = [
+  DpopProofs,
   BearerStrategy,
   RoutePlans,
   BearerGuard,

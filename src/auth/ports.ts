@@ -19,6 +19,14 @@ export interface VerifiedPrincipal {
 }
 
 /**
+ * What a request showed of a key (RFC 9449, DPoP), as the guard found its `DPoP` header: no
+ * proof (null), a proof that holds (`key`, the thumbprint of the key that signed it; `bound`
+ * when it came with `Authorization: DPoP` and so proves the token too, its `ath` checked), or a
+ * proof that does not hold (`invalid`).
+ */
+export type ProofShown = null | { key: string; bound: boolean } | { invalid: true };
+
+/**
  * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may
  * answer at once (a cache hit: the principal, or the refusal thrown, with no promise), and
  * answers with a promise only where it must wait (a read, a use counted): the hot path's guards
@@ -28,6 +36,7 @@ export abstract class PrincipalVerifier {
   abstract verify(
     secret: string,
     origin: RequestOrigin,
+    proof: ProofShown,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal>;
 }
 

@@ -43,6 +43,8 @@ export interface CallerToken {
   retiring: boolean;
   /** `federation` for a token the RFC 8693 exchange made, which makes no token; else null. */
   origin?: 'federation' | null;
+  /** The thumbprint of the key it is bound to (DPoP); null or absent: a bearer token. */
+  dpopJkt?: string | null;
   /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */
   allowedCidrs?: readonly string[] | null;
   /** Its own requests-per-minute limit (null: none), checked by the rate-limit guard. */
@@ -84,6 +86,11 @@ export class RequestContext {
     readonly business: BusinessRecord | null = null,
     /** The caller's membership role; null for a platform token acting in a business. */
     readonly role: Role | null = null,
+    /**
+     * The thumbprint of the key a DPoP proof on this request proved (RFC 9449); null without
+     * one. A token made by this request is bound to it unless the body names another key.
+     */
+    readonly proofKey: string | null = null,
   ) {}
 
   /** A platform admin's platform token, which may act in any business. */
@@ -99,7 +106,7 @@ export class RequestContext {
   }
 
   inBusiness(business: BusinessRecord, role: Role | null): RequestContext {
-    return new RequestContext(this.origin, this.actor, this.token, business, role);
+    return new RequestContext(this.origin, this.actor, this.token, business, role, this.proofKey);
   }
 
   /** A platform token acts with every role; otherwise the membership role decides. */

@@ -21,6 +21,7 @@ import { TokenParents1764695000000 } from './migrations/1764695000000-token-pare
 import { WebhookPersonalData1764697000000 } from './migrations/1764697000000-webhook-personal-data';
 import { TokenStatusLists1764700000000 } from './migrations/1764700000000-token-status-lists';
 import { SsfStreams1764710000000 } from './migrations/1764710000000-ssf-streams';
+import { DpopBinding1764720000000 } from './migrations/1764720000000-dpop-binding';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   WebhookPersonalData1764697000000,
   TokenStatusLists1764700000000,
   SsfStreams1764710000000,
+  DpopBinding1764720000000,
 ];

@@ -43,7 +43,7 @@ export class MetricsAccess {
     if (this.expected !== null && timingSafeEqual(digest(presented), this.expected)) return;
     let principal;
     try {
-      principal = await this.verifier.verify(presented, originOf(request));
+      principal = await this.verifier.verify(presented, originOf(request), null);
     } catch (e) {
       throw e instanceof AuthError && e.status === 401 ? await this.failures.answer(ip, e) : e;
     }

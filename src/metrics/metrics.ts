@@ -14,6 +14,7 @@ export const VERIFY_OUTCOMES = [
   'not_member',
   'ip_not_allowed',
   'disabled',
+  'dpop_proof',
 ] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 

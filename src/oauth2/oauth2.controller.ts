@@ -148,7 +148,12 @@ export class OAuth2Controller {
         exp: { type: 'integer', nullable: true },
         iat: { type: 'integer' },
         jti: { type: 'string' },
-        token_type: { type: 'string', example: 'Bearer' },
+        token_type: { type: 'string', enum: ['Bearer', 'DPoP'], example: 'Bearer' },
+        cnf: {
+          type: 'object',
+          properties: { jkt: { type: 'string' } },
+          description: 'For a token bound to a key (RFC 9449): the key’s JWK SHA-256 thumbprint',
+        },
         meta: {
           type: 'object',
           nullable: true,

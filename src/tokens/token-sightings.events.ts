@@ -44,11 +44,17 @@ export class TokenLeakedEvent extends DomainEvent {
 }
 
 /** Why a presented token was refused, as `token.rejected` records it. */
-export type RejectionReason = 'revoked' | 'expired' | 'ip_not_allowed' | 'disabled';
+export type RejectionReason =
+  | 'revoked'
+  | 'expired'
+  | 'ip_not_allowed'
+  | 'disabled'
+  /** A key-bound token without a valid proof of its key, or any token with a proof that fails. */
+  | 'dpop_proof';
 
 /**
- * A revoked, expired or disabled token was presented, or a live one from outside its
- * `allowed_cidrs`.
+ * A revoked, expired or disabled token was presented, a live one from outside its
+ * `allowed_cidrs`, or one without the DPoP proof it needs.
  * Recorded in a unit of work of its own (nothing else changed), at most once a minute per token
  * (and per address, for `ip_not_allowed`), so a leaked token still in use shows up.
  */

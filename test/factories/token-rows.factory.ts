@@ -40,6 +40,7 @@ export async function seedTokenRows(
         rotatedFromId: null,
         parentTokenId: null,
         rotatedToId: null,
+        dpopJkt: null,
         allowedCidrs: null,
         rateLimitPerMinute: null,
         sharedLimitId: null,

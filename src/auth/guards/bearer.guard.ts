@@ -8,10 +8,12 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
 import { originOf, RequestContext } from '../request-context';
+import { DpopProofs } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 
 const SCHEME = /^Bearer$/i;
+const DPOP_SCHEME = /^DPoP$/i;
 
 /**
  * The credential of an `Authorization: Bearer <token>` header, by the rules passport-http-bearer
@@ -26,6 +28,17 @@ export function bearerTokenOf(header: string | undefined): string | null {
   return parts[1] || null;
 }
 
+/**
+ * The token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1), read as a bearer one is;
+ * null for any other header.
+ */
+export function dpopTokenOf(header: string | undefined): string | null {
+  if (!header) return null;
+  const parts = header.split(' ');
+  if (parts.length !== 2 || !DPOP_SCHEME.test(parts[0])) return null;
+  return parts[1] || null;
+}
+
 /** What passport is shown: the Authorization header alone, and where the request came from. */
 interface PassportView {
   headers: { authorization?: string };
@@ -33,13 +46,18 @@ interface PassportView {
 }
 
 /** Puts the verified caller on the request as its context: what both bearer guards do on success. */
-function admit(request: LatchkeyRequest, user: VerifiedPrincipal): void {
+function admit(
+  request: LatchkeyRequest,
+  user: VerifiedPrincipal,
+  proofKey: string | null = null,
+): void {
   request[CONTEXT_KEY] = new RequestContext(
     originOf(request),
     user.actor,
     user.token,
     null,
     user.role,
+    proofKey,
   );
 }
 
@@ -70,6 +88,12 @@ export type CredentialReader = (request: LatchkeyRequest) => string | null;
 export const authorizationBearer: CredentialReader = (request) =>
   bearerTokenOf(request.headers.authorization);
 
+/** The API's own reader: `Authorization: Bearer` or `DPoP` (whose proof `authenticate` checks). */
+export const authorizationToken: CredentialReader = (request) => {
+  const header = request.headers.authorization;
+  return bearerTokenOf(header) ?? dpopTokenOf(header);
+};
+
 const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
 
 /**
@@ -88,12 +112,13 @@ export class BearerGuard implements CanActivate {
   constructor(
     private readonly failures: AuthFailureLimiter,
     private readonly verifier: PrincipalVerifier,
+    private readonly proofs: DpopProofs,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const authenticated = this.authenticate(
       context.switchToHttp().getRequest<LatchkeyRequest>(),
-      authorizationBearer,
+      authorizationToken,
     );
     return authenticated ? authenticated.then(() => true) : true;
   }
@@ -113,7 +138,15 @@ export class BearerGuard implements CanActivate {
     try {
       const secret = read(request);
       if (secret === null) throw noCredential();
-      verdict = this.verifier.verify(secret, originOf(request));
+      // Only the API's own header carries a proof; a gateway's check reads none yet, so a
+      // key-bound token is refused there (no proof shown).
+      if (read === authorizationToken) {
+        const asDpop = dpopTokenOf(request.headers.authorization) !== null;
+        if (asDpop || request.headers.dpop !== undefined) {
+          return this.withProof(request, secret, asDpop);
+        }
+      }
+      verdict = this.verifier.verify(secret, originOf(request), null);
     } catch (e) {
       return this.refuse(request, e);
     }
@@ -125,6 +158,28 @@ export class BearerGuard implements CanActivate {
     }
     admit(request, verdict);
     return undefined;
+  }
+
+  /**
+   * A request with a DPoP proof (RFC 9449 §7.1): the proof checked against the request, the token
+   * against the proof's key (the verifier's rule, so a refusal is recorded like any other), and
+   * the proof's `jti` spent last, so a proof that fails costs no entry in the replay cache.
+   */
+  private async withProof(request: LatchkeyRequest, secret: string, asDpop: boolean) {
+    try {
+      const proof = await this.proofs.check(request, secret, asDpop);
+      const user = await this.verifier.verify(secret, originOf(request), proof);
+      if ('key' in proof) {
+        if (!(await this.proofs.spend(proof.key, proof.jti))) {
+          throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
+        }
+        admit(request, user, proof.key);
+      } else {
+        admit(request, user);
+      }
+    } catch (e) {
+      await this.refuse(request, e);
+    }
   }
 
   private async refuse(request: LatchkeyRequest, e: unknown): Promise<never> {

@@ -21,6 +21,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
     view: { origin: RequestOrigin },
     secret: string,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
-    return this.verifier.verify(secret, view.origin);
+    // Passport reads a bearer token alone: a key-bound token is refused here (no proof shown).
+    return this.verifier.verify(secret, view.origin, null);
   }
 }

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { requestOf } from '../../common/http/request-keys';
 import { RateLimitGuard } from '../../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
-import { authorizationBearer, BearerGuard, type LatchkeyRequest } from './bearer.guard';
+import { authorizationToken, BearerGuard, type LatchkeyRequest } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
 import { type RoutePlan, RoutePlans } from './route-plan';
@@ -38,7 +38,7 @@ export class RequestGuard implements CanActivate {
       ? this.gateway.authenticate(request)
       : plan.isPublic
         ? undefined
-        : this.bearer.authenticate(request, authorizationBearer);
+        : this.bearer.authenticate(request, authorizationToken);
     if (authenticated) return authenticated.then(() => this.limit(context, plan, request));
     return this.limit(context, plan, request);
   }

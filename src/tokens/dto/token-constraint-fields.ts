@@ -7,6 +7,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -60,4 +61,23 @@ export const RateLimitProperty = (leftOut: string) =>
     IsInt(),
     Min(1),
     Max(RATE_LIMIT_PER_MINUTE_MAX),
+  );
+
+/** An RFC 7638 SHA-256 thumbprint: 32 bytes in base64url, no padding. */
+export const JKT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** `dpop_jkt`, for create and rotate: the key a token is bound to (RFC 9449 §6). */
+export const DpopJktProperty = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'string',
+      pattern: JKT_PATTERN.source,
+      example: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I',
+      description: `The JWK SHA-256 thumbprint (RFC 7638) of the key. ${description}`,
+    }),
+    IsOptional(),
+    IsString(),
+    Matches(JKT_PATTERN, {
+      message: 'dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)',
+    }),
   );

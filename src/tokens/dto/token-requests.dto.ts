@@ -25,7 +25,11 @@ import {
 } from '../../common/validation/dto-fields';
 import { LIMITS } from '../../common/validation/byte-budget';
 import { PageQueryDto } from '../../common/validation/pagination';
-import { AllowedCidrsProperty, RateLimitProperty } from './token-constraint-fields';
+import {
+  AllowedCidrsProperty,
+  DpopJktProperty,
+  RateLimitProperty,
+} from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
 import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';
 
@@ -79,6 +83,12 @@ export class CreateTokenDto {
   @IsOptional()
   @SafeIsUUID()
   identity_id?: string;
+
+  @DpopJktProperty(
+    'Binds the token to a key (RFC 9449): every use must come with a DPoP proof signed by it. ' +
+      'A DPoP proof sent with this request binds it to the proof’s key when this is left out',
+  )
+  dpop_jkt?: string;
 
   @AllowedCidrsProperty("the calling token's networks (anywhere if it has none)")
   allowed_cidrs?: string[] | null;
@@ -137,6 +147,9 @@ export class RotateTokenDto {
   @ToDate()
   @IsDate({ message: dateTimeMessage('expires_at') })
   expires_at?: Date;
+
+  @DpopJktProperty("Binds the successor to another key; default: the old token's key, if any")
+  dpop_jkt?: string;
 
   @AllowedCidrsProperty("the old token's networks")
   allowed_cidrs?: string[] | null;

@@ -60,6 +60,15 @@ export class TokenViewDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null })
   rotated_from_id!: string | null;
   @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description:
+      'The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof ' +
+      'signed by that key. null: a bearer token',
+  })
+  dpop_jkt!: string | null;
+  @ApiProperty({
     type: [String],
     nullable: true,
     example: ['10.0.0.0/8'],
@@ -186,6 +195,7 @@ export class TokenViewDto {
       revoked_by: token.revokedBy,
       revocation_reason: token.revocationReason,
       rotated_from_id: token.rotatedFromId,
+      dpop_jkt: token.dpopJkt ?? null,
       allowed_cidrs: token.allowedCidrs ?? null,
       rate_limit_per_minute: token.rateLimitPerMinute ?? null,
       shared_rate_limit:

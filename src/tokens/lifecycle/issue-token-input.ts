@@ -18,6 +18,8 @@ export interface IssueTokenInput {
    */
   scopesAsked?: boolean;
   expiresAt: Date | null;
+  /** The thumbprint of the key it is bound to (DPoP); absent or null: a bearer token. */
+  dpopJkt?: string | null;
   /** Where and how often it may be used, capped by the caller before it gets here; absent: none. */
   constraints?: TokenConstraints;
   rotatedFromId?: string | null;
@@ -70,6 +72,7 @@ export function newTokenRow(
     rotatedFromId: input.rotatedFromId ?? null,
     parentTokenId: input.rotatedFromId ?? author.actor.tokenId ?? null,
     rotatedToId: null,
+    dpopJkt: input.dpopJkt ?? null,
     allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
     rateLimitPerMinute: constraints.rateLimitPerMinute,
     sharedLimitId: constraints.sharedLimit?.tokenId ?? null,

@@ -73,6 +73,8 @@ export class TokenIssuanceService {
         expiryAskedAt,
         constraints,
         meta: dto.meta ?? null,
+        // The key the body names, else the one this request proved (RFC 9449 §5's binding).
+        dpopJkt: dto.dpop_jkt ?? ctx.proofKey,
       };
       const admitted = async () => {
         const target = await this.access.memberTarget(ctx, identityId, tx);

@@ -163,7 +163,9 @@ export class TokenQueriesService {
       exp: token.expiresAt ? Math.floor(token.expiresAt.getTime() / 1000) : null,
       iat: Math.floor(token.createdAt.getTime() / 1000),
       jti: token.jti,
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a key-bound token is of type DPoP, and its key's thumbprint is `cnf.jkt`.
+      token_type: token.dpopJkt ? 'DPoP' : 'Bearer',
+      ...(token.dpopJkt ? { cnf: { jkt: token.dpopJkt } } : {}),
       meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
       uses_remaining: await this.uses.remainingOf(token.id, token.uses ?? null),
       ...statusMember(token.statusList ?? null),

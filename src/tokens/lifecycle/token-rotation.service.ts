@@ -174,6 +174,8 @@ export class TokenRotationService {
         expiresAt,
         expiryAskedAt,
         constraints,
+        // Bound as the old one was, unless the body names another key.
+        dpopJkt: dto.dpop_jkt ?? old.dpopJkt,
         rotatedFromId: old.id,
         ...(grace === 0 ? { replaces: old.id } : {}),
       },

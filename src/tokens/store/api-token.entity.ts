@@ -76,6 +76,13 @@ export class ApiToken {
   @Column({ type: 'uuid', nullable: true })
   parentTokenId!: string | null;
 
+  /**
+   * The RFC 7638 thumbprint of the key it is bound to (RFC 9449, DPoP): every use must come with
+   * a fresh proof signed by that key. Null: a bearer token.
+   */
+  @Column({ type: 'varchar', length: 43, nullable: true })
+  dpopJkt!: string | null;
+
   /** The networks (canonical CIDRs) the token may be used from; null is anywhere. */
   @Column({ type: 'simple-json', nullable: true })
   allowedCidrs!: string[] | null;

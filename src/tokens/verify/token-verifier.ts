@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../../auth/auth-error';
 import { AddressSet } from '../../common/validation/cidr';
-import { PrincipalVerifier, VerifiedPrincipal } from '../../auth/ports';
+import { PrincipalVerifier, type ProofShown, VerifiedPrincipal } from '../../auth/ports';
 import { Database } from '../../database/connection/read-routing';
 import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
 import { Metrics } from '../../metrics/metrics';
@@ -62,20 +62,25 @@ export class TokenVerifier implements PrincipalVerifier {
    * waited for: the read of a miss, or a use of a limited token. Every rule is `admit`'s, so a
    * hit and a miss are judged by the same code.
    */
-  verify(secret: string, origin: RequestOrigin): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+  verify(
+    secret: string,
+    origin: RequestOrigin,
+    proof: ProofShown,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) {
       this.metrics.verified('invalid');
       throw invalidToken();
     }
     const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
-    if (snapshot instanceof Promise) return snapshot.then((s) => this.admit(s, origin));
-    return this.admit(snapshot, origin);
+    if (snapshot instanceof Promise) return snapshot.then((s) => this.admit(s, origin, proof));
+    return this.admit(snapshot, origin, proof);
   }
 
   /** The rules, against the snapshot the cache or the database gave (null: no such token). */
   private admit(
     snapshot: TokenSnapshot | null,
     origin: RequestOrigin,
+    proof: ProofShown,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     if (!snapshot) {
       this.metrics.verified('invalid');
@@ -108,6 +113,12 @@ export class TokenVerifier implements PrincipalVerifier {
           this.usage.note(ref.id, ref.businessId, 403, origin.ip);
           throw AuthError.forbidden('IP_NOT_ALLOWED');
         }
+        const unproven = proofRefusal(snapshot.principal.token.dpopJkt ?? null, proof);
+        if (unproven) {
+          this.metrics.verified('dpop_proof');
+          this.rejections.note(ref, holderOf(snapshot), 'dpop_proof', origin);
+          throw unproven;
+        }
         // A suspended business's token passes here and is refused by every route it could
         // reach (the business-scope guard, introspection): counted as what the caller meets.
         const { token } = snapshot.principal;
@@ -138,6 +149,21 @@ export class TokenVerifier implements PrincipalVerifier {
     const row = await this.tokens.findForVerifierAnyBusiness(hash, this.database.primary);
     return row ? snapshotOf(row, this.statusLists) : null;
   };
+}
+
+/**
+ * RFC 9449 §7: a proof that does not hold refuses any token; a token bound to a key speaks only
+ * with `Authorization: DPoP` and a proof of that key. An unbound token with a good proof speaks
+ * as it would without one.
+ */
+function proofRefusal(boundTo: string | null, proof: ProofShown): AuthError | null {
+  if (proof && 'invalid' in proof) return AuthError.dpop('INVALID_DPOP_PROOF');
+  if (boundTo === null) return null;
+  if (proof?.bound && proof.key === boundTo) return null;
+  return AuthError.dpop(
+    'INVALID_TOKEN',
+    'This token is bound to a key: send it as Authorization: DPoP, with a DPoP proof of that key',
+  );
 }
 
 /** The token's holder as a rejected use records it; made only for a refusal. */
@@ -197,6 +223,7 @@ function snapshotOf(
       // Only an active token reaches a caller, so a successor means the grace period.
       retiring: token.rotatedToId !== null,
       origin: token.origin ?? null,
+      dpopJkt: token.dpopJkt ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       rateLimitPerMinute: token.rateLimitPerMinute,
       sharedLimitId: token.sharedLimitId,
