@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { RedisClient } from '../../bus/redis-connections';
+
+/**
+ * Remembers each proof's (jkt, jti) so that one proof is accepted once (RFC 9449 §11.1). Keyed by
+ * the key as well as the jti: a jti is chosen by the client, and one client cannot spend another
+ * key's jti. `ttlMs` must cover every moment the proof could still pass verifyDpopProof: an `iat`
+ * up to `windowSeconds` ahead stays acceptable until `windowSeconds` after it, so 2 × window
+ * (plus the clock skew between instances, when they share the cache).
+ */
+export abstract class DpopReplayCache {
+  /** True the first time (jkt, jti) is claimed within `ttlMs`, false for a replay. */
+  abstract claim(jkt: string, jti: string, ttlMs: number): Promise<boolean>;
+  /** Releases what the cache holds, for a store that owns a resource; optional. */
+  close?(): Promise<void>;
+}
+
+/**
+ * One spelling of the pair for both stores, of fixed length whatever the jti. The length prefix
+ * keeps ("ab", "c") and ("a", "bc") apart for any text, not only for base64url thumbprints.
+ */
+function pairDigest(jkt: string, jti: string): string {
+  return createHash('sha256').update(`${jkt.length}:${jkt}|${jti}`).digest('hex');
+}
+
+function ttlOf(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new RangeError('A DPoP replay TTL must be a positive number of milliseconds');
+  }
+  return Math.ceil(ttlMs);
+}
+
+/**
+ * One instance's memory. When full, the oldest claims go first (nothing reads an entry back, so
+ * the LRU order is the order of claims): memory stays bounded, and an evicted proof could be
+ * replayed, but only after `maxEntries` newer claims pushed it out. Size it as at least the peak
+ * claims per second × the TTL in seconds, so that an entry is evicted only once its proof's `iat`
+ * is out of the window anyway. Several instances each keep their own: use RedisDpopReplayCache.
+ */
+export class MemoryDpopReplayCache extends DpopReplayCache {
+  private readonly claims: LRUCache<string, true>;
+
+  /**
+   * `clock` is lru-cache's own (`performance`): it is read through the object lru-cache captured
+   * when it loaded, which jest's fake timers do not reach, so a test hands in one it moves.
+   */
+  constructor(maxEntries: number, clock?: { now(): number }) {
+    super();
+    // ttlResolution 0: each expiry is read against the clock itself, to the millisecond, and no
+    // timer is started per lookup (lru-cache's default caches the clock for 1 ms with one).
+    this.claims = new LRUCache<string, true>({ max: maxEntries, ttlResolution: 0, perf: clock });
+  }
+
+  /** The claims held, expired ones included until they are evicted or claimed again. */
+  get size(): number {
+    return this.claims.size;
+  }
+
+  claim(jkt: string, jti: string, ttlMs: number): Promise<boolean> {
+    // The executor runs at once, so has-then-set is one synchronous step that no other claim
+    // interleaves with; and a bad TTL rejects, as Redis's would, instead of throwing.
+    return new Promise((resolve) => {
+      const ttl = ttlOf(ttlMs);
+      const key = pairDigest(jkt, jti);
+      if (this.claims.has(key)) return resolve(false);
+      this.claims.set(key, true, { ttl });
+      resolve(true);
+    });
+  }
+}
+
+/**
+ * Shared by every instance through Redis: `SET … NX` is one atomic command, so of two instances
+ * claiming one proof at once exactly one wins. The key holds a hash, not the jti: a caller-chosen
+ * text never reaches Redis as such (no odd bytes, no unbounded key). A Redis error rejects: the
+ * caller answers 503 rather than let a proof through unchecked. The client belongs to whoever
+ * made it (a RedisConnections client, say, with `enableOfflineQueue: false` to fail fast), who
+ * quits it; so this cache has nothing to close.
+ */
+export class RedisDpopReplayCache extends DpopReplayCache {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keyPrefix: string,
+  ) {
+    super();
+  }
+
+  async claim(jkt: string, jti: string, ttlMs: number): Promise<boolean> {
+    const key = `${this.keyPrefix}dpop:${pairDigest(jkt, jti)}`;
+    const answer = await this.client.set(key, '1', 'PX', ttlOf(ttlMs), 'NX');
+    return answer === 'OK';
+  }
+}
