@@ -8,7 +8,7 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
 import { originOf, RequestContext } from '../request-context';
-import { DpopProofs } from './dpop-proofs';
+import { DpopProofs, type ProofLocator, type ProofTarget } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 
@@ -115,10 +115,16 @@ export class BearerGuard implements CanActivate {
     private readonly proofs: DpopProofs,
   ) {}
 
+  /** Where a proof sent to the API itself names its request: the request as it arrived. */
+  get apiProofs(): ProofLocator {
+    return this.proofs.apiTarget;
+  }
+
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const authenticated = this.authenticate(
       context.switchToHttp().getRequest<LatchkeyRequest>(),
       authorizationToken,
+      this.proofs.apiTarget,
     );
     return authenticated ? authenticated.then(() => true) : true;
   }
@@ -132,18 +138,22 @@ export class BearerGuard implements CanActivate {
    * refusal of a spent budget thrown); a promise otherwise, and for every refusal, since the
    * budget that counts it may be shared (Redis).
    */
-  authenticate(request: LatchkeyRequest, read: CredentialReader): Promise<void> | undefined {
+  authenticate(
+    request: LatchkeyRequest,
+    read: CredentialReader,
+    proofsAt: ProofLocator | null,
+  ): Promise<void> | undefined {
     if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
     let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
     try {
       const secret = read(request);
       if (secret === null) throw noCredential();
-      // Only the API's own header carries a proof; a gateway's check reads none yet, so a
-      // key-bound token is refused there (no proof shown).
-      if (read === authorizationToken) {
+      // A path that reads no proof (a gateway's own token header) shows none, and a key-bound
+      // token is refused there.
+      if (proofsAt !== null) {
         const asDpop = dpopTokenOf(request.headers.authorization) !== null;
         if (asDpop || request.headers.dpop !== undefined) {
-          return this.withProof(request, secret, asDpop);
+          return this.withProof(request, secret, asDpop, proofsAt(request));
         }
       }
       verdict = this.verifier.verify(secret, originOf(request), null);
@@ -165,9 +175,14 @@ export class BearerGuard implements CanActivate {
    * against the proof's key (the verifier's rule, so a refusal is recorded like any other), and
    * the proof's `jti` spent last, so a proof that fails costs no entry in the replay cache.
    */
-  private async withProof(request: LatchkeyRequest, secret: string, asDpop: boolean) {
+  private async withProof(
+    request: LatchkeyRequest,
+    secret: string,
+    asDpop: boolean,
+    target: ProofTarget | null,
+  ) {
     try {
-      const proof = await this.proofs.check(request, secret, asDpop);
+      const proof = await this.proofs.check(request, target, secret, asDpop);
       const user = await this.verifier.verify(secret, originOf(request), proof);
       if ('key' in proof) {
         if (!(await this.proofs.spend(proof.key, proof.jti))) {

@@ -17,6 +17,16 @@ export const DPOP_IAT_WINDOW_SECONDS = 60;
 /** Proofs an instance remembers without Redis: 10,000 a second for the whole remembered time. */
 const MEMORY_REPLAY_ENTRIES = 10_000 * 2 * DPOP_IAT_WINDOW_SECONDS;
 
+/** The request a proof must name (RFC 9449 §4.3 steps 8 and 9): its method and its URL. */
+export interface ProofTarget {
+  method: string;
+  /** The URL as each name the request may arrive by spells it; the proof's `htu` is one of them. */
+  urls: string[];
+}
+
+/** Where a path reads the request a proof names: null when it cannot be known. */
+export type ProofLocator = (request: FastifyRequest) => ProofTarget | null;
+
 /** A proof as the guard found it: one that holds, with the `jti` to spend once, or none that does. */
 export type CheckedProof = { key: string; bound: boolean; jti: string } | { invalid: true };
 
@@ -51,16 +61,33 @@ export class DpopProofs implements OnModuleDestroy {
     }
   }
 
-  /** The proof a request shows: null without a `DPoP` header; never throws for a bad one. */
-  async check(request: FastifyRequest, token: string, asDpop: boolean): Promise<CheckedProof> {
+  /** The request a proof sent to the API names: this one, by PUBLIC_BASE_URL or as it arrived. */
+  readonly apiTarget: ProofLocator = (request) => {
+    const path = request.url.split('?')[0];
+    return {
+      method: request.method,
+      urls: [`${this.base}${path}`, `${request.protocol}://${request.host}${path}`],
+    };
+  };
+
+  /**
+   * The proof a request shows in its `DPoP` header, checked against `target` (the request it
+   * must name; null when that cannot be known, which no proof holds against). Never throws for a
+   * bad proof: it answers `invalid`.
+   */
+  async check(
+    request: FastifyRequest,
+    target: ProofTarget | null,
+    token: string,
+    asDpop: boolean,
+  ): Promise<CheckedProof> {
     const header = request.headers.dpop;
     // One header, one proof (§4.3 step 1); a repeated header arrives joined, and fails to parse.
-    if (typeof header !== 'string') return { invalid: true };
-    const path = request.url.split('?')[0];
+    if (typeof header !== 'string' || target === null) return { invalid: true };
     try {
       const proof = await verifyDpopProof(header, {
-        method: request.method,
-        urls: [`${this.base}${path}`, `${request.protocol}://${request.host}${path}`],
+        method: target.method,
+        urls: target.urls,
         accessToken: asDpop ? token : null,
         nowSeconds: Math.floor(Date.now() / 1000),
         windowSeconds: DPOP_IAT_WINDOW_SECONDS,

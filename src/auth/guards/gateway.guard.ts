@@ -2,12 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { AuthError } from '../auth-error';
-import {
-  authorizationBearer,
-  BearerGuard,
-  CredentialReader,
-  LatchkeyRequest,
-} from './bearer.guard';
+import { authorizationToken, BearerGuard, CredentialReader, LatchkeyRequest } from './bearer.guard';
+import type { ProofLocator, ProofTarget } from './dpop-proofs';
+import { trustsPeer } from '../../config/sections/trust-proxy';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { CONTEXT_KEY } from '../decorators';
 import { GATEWAY_HEADERS, gatewayRequirementsOf } from './gateway-requirements';
@@ -30,6 +27,9 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export class GatewayGuard {
   private readonly logger = new Logger(GatewayGuard.name);
   private readonly read: CredentialReader;
+  /** Where the proofs its clients send name their requests; null with a token header of its own. */
+  private readonly proofsAt: ProofLocator | null;
+  private readonly trustedPeer: (peer: string | undefined) => boolean;
   private readonly secret: Buffer | null;
   /** Said once per process: without TRUST_PROXY every client is the gateway's one address. */
   private untrustedProxyNoted: boolean;
@@ -43,8 +43,10 @@ export class GatewayGuard {
     const header = config.verifyTokenHeader;
     const token: CredentialReader =
       header === null
-        ? authorizationBearer
+        ? authorizationToken
         : (request) => rawTokenOf(request.headers[header], header);
+    this.proofsAt = header === null ? (request) => this.originalRequest(request) : null;
+    this.trustedPeer = trustsPeer(config.trustProxy);
     this.read =
       this.secret === null
         ? token
@@ -61,7 +63,26 @@ export class GatewayGuard {
    */
   authenticate(request: LatchkeyRequest): Promise<void> | undefined {
     if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
-    return this.bearer.authenticate(request, this.read);
+    return this.bearer.authenticate(request, this.read, this.proofsAt);
+  }
+
+  /**
+   * The client's request as its gateway tells it (RFC 9449 §4.3 through `auth_request` or
+   * `forward_auth`): method and URI from `X-Original-Method`/`X-Original-URI` (nginx) or
+   * `X-Forwarded-Method`/`X-Forwarded-Uri` (Caddy, Traefik), host and scheme from
+   * `X-Forwarded-Host` (else `Host`) and `X-Forwarded-Proto`. Believed only from a gateway the
+   * installation trusts: one that sent VERIFY_GATEWAY_SECRET (checked before this runs), or a
+   * peer TRUST_PROXY names. From anyone else a client could name any request: null.
+   */
+  private originalRequest(request: LatchkeyRequest): ProofTarget | null {
+    if (this.secret === null && !this.trustedPeer(request.socket.remoteAddress)) return null;
+    const h = request.headers;
+    const method = one(h['x-original-method']) ?? one(h['x-forwarded-method']);
+    const uri = one(h['x-original-uri']) ?? one(h['x-forwarded-uri']);
+    const host = one(h['x-forwarded-host']) ?? one(h.host);
+    const proto = one(h['x-forwarded-proto']) ?? 'http';
+    if (!method || !uri?.startsWith('/') || !host || !/^https?$/.test(proto)) return null;
+    return { method, urls: [`${proto}://${host}${uri.split('?')[0]}`] };
   }
 
   /**
@@ -118,6 +139,11 @@ function requireScopes(ctx: RequestContext, scopes: readonly string[]): void {
       throw AuthError.insufficientScope(scopes, `This token lacks the ${scope} scope`);
     }
   }
+}
+
+/** A header's one value; a repeated one (or none) is no value. */
+function one(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** A header whose whole value is the token (`X-API-Key: lk_…`), or the 401 that names it. */

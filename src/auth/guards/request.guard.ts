@@ -38,7 +38,7 @@ export class RequestGuard implements CanActivate {
       ? this.gateway.authenticate(request)
       : plan.isPublic
         ? undefined
-        : this.bearer.authenticate(request, authorizationToken);
+        : this.bearer.authenticate(request, authorizationToken, this.bearer.apiProofs);
     if (authenticated) return authenticated.then(() => this.limit(context, plan, request));
     return this.limit(context, plan, request);
   }
