@@ -45,6 +45,7 @@ const VERBS = [
   'introspect',
   'check',
   'update',
+  'replace',
   'redeliver',
   'send',
   'recover',

@@ -3,6 +3,7 @@ import { WEBHOOK_ERRORS } from '../../src/webhooks/webhook-error';
 import { LEAK_ERRORS } from '../../src/leaks/leak-error';
 import { FEDERATION_ERRORS } from '../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../../src/governance/governance-error';
+import { SSF_ERRORS } from '../../src/ssf/ssf-error';
 import { AUTH_ERRORS } from '../../src/auth/auth-error';
 import { COMMON_ERRORS } from '../../src/common/errors/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../../src/tenancy/tenancy-error';
@@ -20,6 +21,7 @@ describe('ERROR_STATUS', () => {
     LEAK_ERRORS,
     FEDERATION_ERRORS,
     GOVERNANCE_ERRORS,
+    SSF_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

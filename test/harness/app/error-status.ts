@@ -13,6 +13,7 @@ import { TOKEN_ERRORS, TokenErrorCode } from '../../../src/tokens/token-error';
 import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../../src/webhooks/webhook-error';
 import { FEDERATION_ERRORS, FederationErrorCode } from '../../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS, GovernanceErrorCode } from '../../../src/governance/governance-error';
+import { SSF_ERRORS, SsfErrorCode } from '../../../src/ssf/ssf-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
@@ -24,7 +25,8 @@ export type ErrorCode =
   | WebhookErrorCode
   | LeakErrorCode
   | FederationErrorCode
-  | GovernanceErrorCode;
+  | GovernanceErrorCode
+  | SsfErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -37,6 +39,7 @@ export const ERROR_TABLES = [
   LEAK_ERRORS,
   FEDERATION_ERRORS,
   GOVERNANCE_ERRORS,
+  SSF_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**
