@@ -7,6 +7,7 @@ import {
   IssuedToken,
 } from '../factories/tenancy.factory';
 import { asOwner } from '../harness/app/api';
+import { dpopKey, dpopProof } from '../harness/app/dpop';
 import {
   Answer,
   callGateway,
@@ -151,6 +152,34 @@ describe('real gateways in front of GET /auth/verify', () => {
       expect(JSON.stringify(seen)).not.toContain(SECRET);
       expect(JSON.stringify(seen)).not.toContain(orders.secret);
       expect(seen['x-forwarded-for']).toBe(from);
+    });
+
+    it('passes a DPoP-bound token with a proof of the client’s request; refuses a replay, Bearer and another request', async () => {
+      const key = await dpopKey();
+      const bound = await createToken(t, asOwner(biz), {
+        name: `${kind} bound`,
+        scopes: ['orders:read'],
+        dpop_jkt: key.jkt,
+      });
+      const at = (path: string) => `http://127.0.0.1:${gateway.port}${path}`;
+      const proof = await dpopProof(key, {
+        method: 'POST',
+        url: at('/orders/7'),
+        token: bound.secret,
+      });
+      const dpop = (p: string) => ({ authorization: `DPoP ${bound.secret}`, dpop: p });
+      const answer = await call('/orders/7?page=2', dpop(proof), nextClient(), 'POST', '{"n":1}');
+      expectStatus(answer, 200);
+      expect(latchkeyHeadersSeen(answer)['x-latchkey-token-id']).toBe(bound.id);
+      expect(JSON.stringify(answer.echoed!.headers)).not.toContain(bound.secret);
+      expectStatus(await call('/orders/7?page=2', dpop(proof), nextClient(), 'POST', '{}'), 401);
+      expectStatus(await call('/orders/7', bearer(bound.secret)), 401);
+      const elsewhere = await dpopProof(key, {
+        method: 'GET',
+        url: at('/admin'),
+        token: bound.secret,
+      });
+      expectStatus(await call('/orders/7', dpop(elsewhere)), 401);
     });
 
     it.each([
