@@ -16,7 +16,7 @@ import {
   TOKEN,
   URL_,
   WINDOW,
-} from './dpop-proof.fixture';
+} from '../../../test/fixtures/dpop-proof';
 
 const HOST = 'api.latchkey.example';
 const ATH = createHash('sha256').update(TOKEN).digest('base64url');

@@ -15,7 +15,7 @@ import {
   signers,
   strayBit,
   TOKEN,
-} from './dpop-proof.fixture';
+} from '../../../test/fixtures/dpop-proof';
 
 let keys: Awaited<ReturnType<typeof signers>>;
 beforeAll(async () => {
