@@ -125,11 +125,18 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
   it('records the refused uses of a bound token as token.rejected', async () => {
     const token = await createToken(t, asOwner(biz), { name: 'audited', dpop_jkt: key.jkt });
     await meWith(asBearer(token.secret)).expect(401);
-    const audit = await t
-      .http()
-      .get(`/api/v1/audit-events?action=token.rejected&target_id=${token.id}`)
-      .set(asOwner(biz))
-      .expect(200);
+    // Recorded in a unit of work of its own, after the answer: read until it has committed.
+    const read = () =>
+      t
+        .http()
+        .get(`/api/v1/audit-events?action=token.rejected&target_id=${token.id}`)
+        .set(asOwner(biz))
+        .expect(200);
+    let audit = await read();
+    for (let i = 0; i < 50 && audit.body.data.items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      audit = await read();
+    }
     expect(audit.body.data.items.map((e: { metadata: object }) => e.metadata)).toEqual([
       expect.objectContaining({ reason: 'dpop_proof', jti: token.jti }),
     ]);
