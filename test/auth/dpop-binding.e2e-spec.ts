@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createBusiness, createToken, type IssuedToken } from '../factories/tenancy.factory';
 import { asBearer, asOwner, type Caller } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
+import { cliInProcess } from '../harness/app/cli';
 import { asDpop, DPOP_BASE, dpopKey, type DpopKey, dpopProof } from '../harness/app/dpop';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
@@ -191,6 +192,20 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
       .expect(200);
     expect(plain.body.token_type).toBe('Bearer');
     expect(plain.body).not.toHaveProperty('cnf');
+  });
+
+  it('binds a token the CLI makes with --dpop-jkt, and refuses a thumbprint that is not one', async () => {
+    const base = ['tokens', 'create', '--business', biz.id, '--email', biz.ownerEmail];
+    const made = await cliInProcess([...base, '--name', 'cli-bound', '--dpop-jkt', key.jkt], {
+      ...t.db.env,
+    });
+    expect({ code: made.code, stderr: made.stderr }).toEqual({ code: 0, stderr: '' });
+    const secret = made.stdout.trim();
+    expectDpopRefusal(await meWith(asBearer(secret)), 'INVALID_TOKEN');
+    expect((await meWith(asDpop(secret, await proofFor(secret)))).status).toBe(200);
+    const bad = await cliInProcess([...base, '--name', 'x', '--dpop-jkt', 'short'], t.db.env);
+    expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(bad.stderr).toContain('dpop_jkt');
   });
 
   it('refuses a thumbprint that is not one', async () => {

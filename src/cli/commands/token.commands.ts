@@ -101,6 +101,7 @@ abstract class CreateTokenRunner extends CliRunner {
       usesLimit?: number;
       refill?: object;
       meta?: MetaOption;
+      dpopJkt?: string;
     },
   ): Promise<void> {
     TOKENS_CREATE.argv(params);
@@ -114,6 +115,7 @@ abstract class CreateTokenRunner extends CliRunner {
       uses_limit: options.usesLimit,
       refill: options.refill,
       meta: options.meta?.json,
+      dpop_jkt: options.dpopJkt,
     });
     const { TokenIssuanceService } = await import('../../tokens/lifecycle/token-issuance.service');
     const issuance = await this.core.get(TokenIssuanceService);

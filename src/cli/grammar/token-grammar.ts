@@ -137,6 +137,11 @@ export const TOKENS_CREATE = {
       description: 'a JSON object that travels with the token (at most 4 KiB and 4 levels)',
       parse: parseMeta,
     },
+    {
+      flags: '--dpop-jkt <thumbprint>',
+      description:
+        "bind it to a key (RFC 9449): the key's JWK SHA-256 thumbprint; each use needs a DPoP proof",
+    },
   ],
   argv: optionsOnly,
 } satisfies CommandSpec;

@@ -252,6 +252,7 @@ export class TokenIssuanceService {
           expiryAskedAt: askedExpiry(dto),
           constraints: cappedConstraints(this.requested(dto), UNCONSTRAINED, UNCONSTRAINED),
           meta: dto.meta ?? null,
+          dpopJkt: dto.dpop_jkt ?? null,
         },
         tx,
       );
