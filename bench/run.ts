@@ -44,6 +44,7 @@ import { BenchScratch } from './lib/scratch';
 import { startBareFastify, startVerifyFloor, type VerifyFloor } from './lib/verify-floor';
 import { cacheMiss } from './sections/cache-miss';
 import { constraintsCost } from './sections/constraints';
+import { dpopCost } from './sections/dpop';
 import { federationCost } from './sections/federation';
 import { authIsolated, hotPath, threeInstances } from './sections/hot-path';
 import { reportMemory, startedAndIdleRss, type StartedAndIdle } from './sections/memory';
@@ -121,6 +122,7 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
       await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
     },
     ssf: () => ssfPushLatency(pgEnv, start),
+    dpop: () => dpopCost(a, owner, pgEnv, start),
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -161,6 +163,7 @@ async function acrossInstances({ scratch, pgEnv, inst }: Bench): Promise<void> {
   await ssfPushLatency(pgEnv, scratch.start);
   await sentinelPropagation(pgEnv, owner, scratch.start);
   await pgbouncerCost(pgEnv, owner, scratch.start);
+  await dpopCost(a, owner, pgEnv, scratch.start);
 }
 
 /** Every section but federation's, in order: A, S, the restart, memory, tracing, the peers. */

@@ -25,6 +25,7 @@ export const ONLY_SECTIONS = [
   'federation',
   'statuslists',
   'ssf',
+  'dpop',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
