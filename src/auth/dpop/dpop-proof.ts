@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { normalizeHtu } from './dpop-htu';
@@ -120,13 +121,7 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
   const alg = header.alg;
   if (!isDpopAlg(alg)) return fail('alg');
   const jwk = publicJwk(header.jwk, alg);
-
-  let key: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    key = await importJWK(jwk, alg);
-  } catch {
-    return fail('jwk');
-  }
+  const { key, jkt } = await importedKey(jwk, alg);
   let payloadBytes: Uint8Array;
   try {
     ({ payload: payloadBytes } = await compactVerify(proof, key, { algorithms: [alg] }));
@@ -149,13 +144,35 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
   }
   if (check.accessToken !== null && claims.ath !== accessTokenHash(check.accessToken)) fail('ath');
 
-  let jkt: string;
+  return { jkt, jti: jti as string, iat: iat as number };
+}
+
+/** Keys a client sends again and again, as imported, with their thumbprints; bounded. */
+const IMPORTED = new LRUCache<string, Imported>({ max: 10_000 });
+interface Imported {
+  key: Awaited<ReturnType<typeof importJWK>>;
+  jkt: string;
+}
+
+/**
+ * The key of a proof's `jwk`, imported once: a client signs every proof with one key, and the
+ * import cost about a fifth of a proof's check under load (docs/performance.md). Keyed by the
+ * algorithm and the reduced public members, in their fixed order, so one key has one entry.
+ */
+async function importedKey(jwk: JWK, alg: DpopAlg): Promise<Imported> {
+  const id = `${alg}|${JSON.stringify(jwk)}`;
+  const known = IMPORTED.get(id);
+  if (known) return known;
   try {
-    jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    const imported = {
+      key: await importJWK(jwk, alg),
+      jkt: await calculateJwkThumbprint(jwk, 'sha256'),
+    };
+    IMPORTED.set(id, imported);
+    return imported;
   } catch {
     return fail('jwk');
   }
-  return { jkt, jti: jti as string, iat: iat as number };
 }
 
 /** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the token's text (ASCII, so UTF-8 alike). */
