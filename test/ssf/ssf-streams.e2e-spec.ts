@@ -189,7 +189,7 @@ describe.each(DRIVERS)('Shared Signals streams on %s', (driver) => {
     ['an admin whose token allows ssf:*', 'admin', ['ssf:*'], 201, null],
     ['an admin whose token allows ssf:manage', 'admin', ['ssf:manage'], 201, null],
     ['an admin with an unrestricted token', 'admin', null, 201, null],
-  ] as const)('lets %s create a stream: %s', async (_label, role, scopes, status, code) => {
+  ] as const)('lets %s create a stream (as %s)', async (_label, role, scopes, status, code) => {
     const biz = await createBusiness(t);
     const person = await addMember(t, biz, role);
     const caller =
