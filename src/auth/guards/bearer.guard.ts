@@ -22,10 +22,7 @@ const DPOP_SCHEME = /^DPoP$/i;
  * and the body are never read (RFC 6750 §2.2 and §2.3 are not offered).
  */
 export function bearerTokenOf(header: string | undefined): string | null {
-  if (!header) return null;
-  const parts = header.split(' ');
-  if (parts.length !== 2 || !SCHEME.test(parts[0])) return null;
-  return parts[1] || null;
+  return tokenOfScheme(header, SCHEME);
 }
 
 /**
@@ -33,9 +30,13 @@ export function bearerTokenOf(header: string | undefined): string | null {
  * null for any other header.
  */
 export function dpopTokenOf(header: string | undefined): string | null {
+  return tokenOfScheme(header, DPOP_SCHEME);
+}
+
+function tokenOfScheme(header: string | undefined, scheme: RegExp): string | null {
   if (!header) return null;
   const parts = header.split(' ');
-  if (parts.length !== 2 || !DPOP_SCHEME.test(parts[0])) return null;
+  if (parts.length !== 2 || !scheme.test(parts[0])) return null;
   return parts[1] || null;
 }
 
@@ -84,9 +85,6 @@ const COUNTED_403 = new Set(['IP_NOT_ALLOWED', 'GATEWAY_NOT_TRUSTED']);
  * that is then counted like a 401 (the gateway check of `GET /auth/verify`).
  */
 export type CredentialReader = (request: LatchkeyRequest) => string | null;
-
-export const authorizationBearer: CredentialReader = (request) =>
-  bearerTokenOf(request.headers.authorization);
 
 /** The API's own reader: `Authorization: Bearer` or `DPoP` (whose proof `authenticate` checks). */
 export const authorizationToken: CredentialReader = (request) => {
@@ -183,15 +181,14 @@ export class BearerGuard implements CanActivate {
   ) {
     try {
       const proof = await this.proofs.check(request, target, secret, asDpop);
+      // The verifier refuses a proof that does not hold, with the token's own refusals; the
+      // check below only keeps a change there from ever admitting one.
       const user = await this.verifier.verify(secret, originOf(request), proof);
-      if ('key' in proof) {
-        if (!(await this.proofs.spend(proof.key, proof.jti))) {
-          throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
-        }
-        admit(request, user, proof.key);
-      } else {
-        admit(request, user);
+      if (!('key' in proof)) throw AuthError.dpop('INVALID_DPOP_PROOF');
+      if (!(await this.proofs.spend(proof.key, proof.jti))) {
+        throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
       }
+      admit(request, user, proof.key);
     } catch (e) {
       await this.refuse(request, e);
     }

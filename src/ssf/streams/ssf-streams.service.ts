@@ -198,7 +198,7 @@ export class SsfStreamsService {
       if (dto.status === 'enabled') {
         Object.assign(patch, { disabledAt: null, disabledReason: null, pausedAt: null });
         if (previous === 'disabled') patch.failingSince = null;
-        if (previous === 'paused') await this.messages.releaseHeld(stream.id, now, tx);
+        if (previous === 'paused') await this.messages.releaseHeld(businessId, stream.id, now, tx);
       } else if (dto.status === 'paused') {
         if (previous === 'disabled') throw new SsfError('STREAM_DISABLED');
         patch.pausedAt = stream.pausedAt ?? now;

@@ -143,10 +143,11 @@ export class WebhookMessagesRepository {
   }
 
   /** A paused stream enabled again: what it held is due now, in the order it was queued. */
-  releaseHeld(endpointId: string, now: Date, tx: Transaction) {
+  releaseHeld(chainId: string, endpointId: string, now: Date, tx: Transaction) {
+    assertBusinessId(chainId);
     return tx.update(
       WebhookMessage,
-      { endpointId, status: 'held' },
+      { chainId, endpointId, status: 'held' },
       { status: 'pending', nextAttemptAt: now },
     );
   }
