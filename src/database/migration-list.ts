@@ -22,6 +22,7 @@ import { WebhookPersonalData1764697000000 } from './migrations/1764697000000-web
 import { TokenStatusLists1764700000000 } from './migrations/1764700000000-token-status-lists';
 import { SsfStreams1764710000000 } from './migrations/1764710000000-ssf-streams';
 import { DpopBinding1764720000000 } from './migrations/1764720000000-dpop-binding';
+import { TokenBindingRules1764730000000 } from './migrations/1764730000000-token-binding-rules';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   TokenStatusLists1764700000000,
   SsfStreams1764710000000,
   DpopBinding1764720000000,
+  TokenBindingRules1764730000000,
 ];

@@ -13,6 +13,7 @@ export interface TrustRuleRef {
   claims: Record<string, string> | null;
   scopes: string[];
   maxTtlSeconds: number;
+  requireDpop: boolean;
 }
 
 /** How a rule's events read in the audit log: where its keys come from, never the keys. */
@@ -28,6 +29,7 @@ const ruleEntry = (r: TrustRuleRef) => ({
     claims: r.claims,
     scopes: r.scopes,
     max_ttl_seconds: r.maxTtlSeconds,
+    require_dpop: r.requireDpop,
   },
 });
 

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { RequireDpop } from './business-policy';
 
 /** A business's token policy: one row per business that has set one (none: no rule). */
 @Entity({ name: 'business_token_policies' })
@@ -22,6 +23,10 @@ export class BusinessTokenPolicy {
 
   @Column({ type: 'integer', nullable: true })
   inactivityRevokeDays!: number | null;
+
+  /** New tokens bound to a key (RFC 9449): `all`, `machines`' alone, or null for no rule. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  requireDpop!: RequireDpop | null;
 
   @Column({ type: Date })
   updatedAt!: Date;

@@ -55,6 +55,7 @@ export class BusinessPolicyService {
       // One spelling per network, as a token's own allowed_cidrs are kept.
       requiredCidrs: cidrs && [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
       inactivityRevokeDays: dto.inactivity_revoke_days ?? null,
+      requireDpop: dto.require_dpop ?? null,
       updatedAt: new Date(),
       updatedBy: author.actor.label,
       updatedById: author.actor.id,
@@ -107,6 +108,7 @@ function rulesOf(row: BusinessTokenPolicy | null): BusinessPolicyRules {
     allowedScopes: row.allowedScopes,
     requiredCidrs: row.requiredCidrs,
     inactivityRevokeDays: row.inactivityRevokeDays,
+    requireDpop: row.requireDpop,
   };
 }
 
@@ -117,6 +119,7 @@ function snapshotOf(rules: BusinessPolicyRules): PolicySnapshot {
     allowed_scopes: rules.allowedScopes && [...rules.allowedScopes],
     required_cidrs: rules.requiredCidrs && [...rules.requiredCidrs],
     inactivity_revoke_days: rules.inactivityRevokeDays,
+    require_dpop: rules.requireDpop,
   };
 }
 

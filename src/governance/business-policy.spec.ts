@@ -1,5 +1,6 @@
 import {
   BusinessPolicyRules,
+  REQUIRE_DPOP,
   governIssue,
   IssueTerms,
   NO_POLICY,
@@ -18,13 +19,17 @@ const STRICT: BusinessPolicyRules = {
   allowedScopes: ['deploy:*', 'audit:read'],
   requiredCidrs: ['10.0.0.0/8'],
   inactivityRevokeDays: 90,
+  requireDpop: null,
 };
+const JKT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
 
 const ask = (terms: Partial<IssueTerms>): IssueTerms => ({
   scopes: ['deploy:write'],
   allowedCidrs: ['10.1.0.0/16'],
   expiresAt: inDays(10),
   expiryAsked: true,
+  dpopJkt: null,
+  machine: false,
   ...terms,
 });
 
@@ -117,6 +122,8 @@ describe(tokenBreaches.name, () => {
     createdAt: inDays(-10),
     expiresAt: inDays(10),
     lastUsedAt: inDays(-1),
+    dpopJkt: null,
+    machine: false,
   };
   // [case, the token's fields, the rules broken]
   const TABLE: [string, Partial<typeof token>, PolicyRule[]][] = [
@@ -160,4 +167,35 @@ describe(tokenBreaches.name, () => {
     const open = { ...token, scopes: null, allowedCidrs: null, expiresAt: null, lastUsedAt: null };
     expect(tokenBreaches(NO_POLICY, { ...open, createdAt: inDays(-5000) }, NOW)).toEqual([]);
   });
+});
+
+describe('require_dpop', () => {
+  // Every rule × bound or not × holder kind: only an unbound token the rule covers breaks it.
+  const CASES = [null, ...REQUIRE_DPOP].flatMap((rule) =>
+    [JKT, null].flatMap((dpopJkt) =>
+      [false, true].map((machine) => ({
+        rule,
+        dpopJkt,
+        machine,
+        breaks: dpopJkt === null && (rule === 'all' || (rule === 'machines' && machine)),
+      })),
+    ),
+  );
+
+  it.each(CASES)(
+    'rule $rule, key $dpopJkt, machine $machine: breaks it, $breaks',
+    ({ rule, dpopJkt, machine, breaks }) => {
+      const policy = { ...NO_POLICY, requireDpop: rule };
+      const issued = governIssue(policy, ask({ dpopJkt, machine }), NOW);
+      const held = tokenBreaches(
+        policy,
+        { ...ask({ dpopJkt, machine }), createdAt: NOW, lastUsedAt: null },
+        NOW,
+      );
+      const expected = breaks ? [['require_dpop', 'dpop_jkt']] : [];
+      expect(issued.breaches.map((b) => [b.rule, b.field])).toEqual(expected);
+      expect(held.map((b) => [b.rule, b.field])).toEqual(expected);
+      expect(issued.terms.dpopJkt).toBe(dpopJkt);
+    },
+  );
 });

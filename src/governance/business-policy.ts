@@ -3,6 +3,10 @@ import { scopesAllow, scopesWithin } from '../auth/scopes';
 
 const DAY_MS = 86_400_000;
 
+/** Which new tokens `require_dpop` binds to a key: every one, or machine identities' alone. */
+export const REQUIRE_DPOP = ['all', 'machines'] as const;
+export type RequireDpop = (typeof REQUIRE_DPOP)[number];
+
 /** A business's rules for its tokens; null (false) for a rule it does not set. */
 export interface BusinessPolicyRules {
   readonly maxLifetimeDays: number | null;
@@ -10,6 +14,7 @@ export interface BusinessPolicyRules {
   readonly allowedScopes: readonly string[] | null;
   readonly requiredCidrs: readonly string[] | null;
   readonly inactivityRevokeDays: number | null;
+  readonly requireDpop: RequireDpop | null;
 }
 
 /** What a business without a policy has: no rule at all. */
@@ -19,18 +24,29 @@ export const NO_POLICY: BusinessPolicyRules = {
   allowedScopes: null,
   requiredCidrs: null,
   inactivityRevokeDays: null,
+  requireDpop: null,
 };
 
-/** A rule, by its field's name in the policy. */
-export type PolicyRule =
-  | 'max_lifetime_days'
-  | 'require_expiry'
-  | 'allowed_scopes'
-  | 'required_cidrs'
-  | 'inactivity_revoke_days';
+/** The rules, by their fields' names in the policy. */
+export const POLICY_RULES = [
+  'max_lifetime_days',
+  'require_expiry',
+  'allowed_scopes',
+  'required_cidrs',
+  'inactivity_revoke_days',
+  'require_dpop',
+] as const;
+export type PolicyRule = (typeof POLICY_RULES)[number];
 
-/** A token's field that a rule is about. */
-export type GovernedField = 'expires_at' | 'scopes' | 'allowed_cidrs' | 'last_used_at';
+/** The token's fields that a rule is about. */
+export const GOVERNED_FIELDS = [
+  'expires_at',
+  'scopes',
+  'allowed_cidrs',
+  'last_used_at',
+  'dpop_jkt',
+] as const;
+export type GovernedField = (typeof GOVERNED_FIELDS)[number];
 
 /** One rule a token breaks, and why, in words a caller can act on. */
 export interface PolicyBreach {
@@ -44,6 +60,10 @@ export interface TokenTerms {
   readonly scopes: readonly string[] | null;
   readonly allowedCidrs: readonly string[] | null;
   readonly expiresAt: Date | null;
+  /** The thumbprint of the key it is bound to (RFC 9449); null: a bearer token. */
+  readonly dpopJkt: string | null;
+  /** Its holder is a machine identity (what `require_dpop: machines` binds). */
+  readonly machine: boolean;
 }
 
 /** The terms a new token asks for; `expiryAsked` is false for a default (a first token's 7 days). */
@@ -79,6 +99,8 @@ export function governIssue(
     expiresAt,
     scopes: asked.scopes ?? policy.allowedScopes,
     allowedCidrs: asked.allowedCidrs ?? policy.requiredCidrs,
+    dpopJkt: asked.dpopJkt,
+    machine: asked.machine,
   };
   return { terms, breaches: termBreaches(policy, terms, latest) };
 }
@@ -139,5 +161,20 @@ function termBreaches(
       msg: `The business's tokens are used only from within ${required.join(', ')}`,
     });
   }
+  if (terms.dpopJkt === null && mustBeBound(policy, terms.machine)) {
+    breaches.push({
+      rule: 'require_dpop',
+      field: 'dpop_jkt',
+      msg:
+        policy.requireDpop === 'all'
+          ? "The business's tokens are bound to a key: give dpop_jkt, or a DPoP proof of the key"
+          : "The business's machine tokens are bound to a key: give dpop_jkt, or a DPoP proof of the key",
+    });
+  }
   return breaches;
+}
+
+/** Whether `require_dpop` binds a token of this holder: the rule's one place. */
+export function mustBeBound(policy: BusinessPolicyRules, machine: boolean): boolean {
+  return policy.requireDpop === 'all' || (policy.requireDpop === 'machines' && machine);
 }

@@ -7,6 +7,7 @@ export interface PolicySnapshot {
   allowed_scopes: string[] | null;
   required_cidrs: string[] | null;
   inactivity_revoke_days: number | null;
+  require_dpop: 'all' | 'machines' | null;
 }
 
 /** A business's token policy was set: `before` is null for its first. */

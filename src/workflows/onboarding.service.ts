@@ -65,7 +65,7 @@ export class OnboardingService {
           author,
           maker,
           { businessId: business.id, identityId: owner.identity.id, isAdmin: true },
-          dto.expires_in_days,
+          dto,
           tx,
         ),
       };
@@ -119,7 +119,7 @@ export class OnboardingService {
           author,
           maker,
           { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
-          dto.expires_in_days,
+          dto,
           tx,
         ),
       };
@@ -157,7 +157,7 @@ export class OnboardingService {
           identityId,
           isAdmin: roleAtLeast(holder.role, 'admin'),
         },
-        dto.expires_in_days,
+        dto,
         tx,
       );
       return { ...issued, replaced_token_ids: replaced };

@@ -42,6 +42,7 @@ export async function seedTokenRows(
         rotatedToId: null,
         dpopJkt: null,
         allowedCidrs: null,
+        audiences: null,
         rateLimitPerMinute: null,
         sharedLimitId: null,
         sharedLimitPerMinute: null,

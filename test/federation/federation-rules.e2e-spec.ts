@@ -83,6 +83,7 @@ describe.each(DRIVERS)('trust rules on %s', (driver) => {
       claims: { repository_owner: 'acme' },
       scopes: ['deploy:write'],
       max_ttl_seconds: 900,
+      require_dpop: false,
       created_at: expect.any(String),
       created_by: b.ownerEmail,
     });

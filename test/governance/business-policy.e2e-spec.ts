@@ -47,6 +47,7 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
       allowed_scopes: null,
       required_cidrs: null,
       inactivity_revoke_days: null,
+      require_dpop: null,
       updated_at: null,
       updated_by: null,
     });
@@ -62,7 +63,12 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
 
     const set = await putPolicy(t, asOwner(biz), { ...STRICT, required_cidrs: ['10.9.9.9/8'] });
     expect(set.status).toBe(200);
-    const after = { ...STRICT, required_cidrs: ['10.0.0.0/8'], inactivity_revoke_days: null };
+    const after = {
+      ...STRICT,
+      required_cidrs: ['10.0.0.0/8'],
+      inactivity_revoke_days: null,
+      require_dpop: null,
+    };
     expect(set.body.data).toMatchObject({ ...after, updated_by: biz.ownerEmail });
     const read = await getPolicy(t, asMember(member.token, biz.id)).expect(200);
     expect(read.body.data).toEqual(set.body.data);

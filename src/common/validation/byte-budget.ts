@@ -19,6 +19,10 @@ export const SCOPES_JSON_MAX = LIMITS.scopes * (LIMITS.scope + 3) + 1;
 /** A token's `allowed_cidrs`: at most 20 networks, each at most `MAX_CIDR_LENGTH` (49). */
 export const ALLOWED_CIDRS_MAX = 20;
 export const ALLOWED_CIDRS_JSON_MAX = ALLOWED_CIDRS_MAX * (49 + 3) + 1;
+/** A token's `audiences`: at most 5 resource URIs (RFC 8707), each at most 256 characters. */
+export const AUDIENCES_MAX = 5;
+export const AUDIENCE_LENGTH_MAX = 256;
+export const AUDIENCES_JSON_MAX = AUDIENCES_MAX * (AUDIENCE_LENGTH_MAX + 3) + 1;
 /** A token's own `rate_limit_per_minute`: from 1 to a million. */
 export const RATE_LIMIT_PER_MINUTE_MAX = 1_000_000;
 /** A business token policy's days (a lifetime, a disuse): at most ten years. */

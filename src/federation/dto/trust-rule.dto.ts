@@ -4,6 +4,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsInt,
   IsObject,
   IsString,
@@ -133,6 +134,17 @@ export class CreateTrustRuleDto {
   @Min(60)
   @Max(MAX_TTL_SECONDS)
   max_ttl_seconds?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    example: true,
+    description:
+      'The exchange must carry a DPoP proof (RFC 9449 §5): the token it gets is bound to the ' +
+      "proof's key, and one without a proof is refused (invalid_dpop_proof)",
+  })
+  @IsPresentIfGiven()
+  @IsBoolean()
+  require_dpop?: boolean;
 }
 
 export class TrustRuleViewDto {
@@ -161,6 +173,8 @@ export class TrustRuleViewDto {
   scopes!: string[];
   @ApiProperty({ example: 900 })
   max_ttl_seconds!: number;
+  @ApiProperty({ example: false })
+  require_dpop!: boolean;
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
   @ApiProperty({ example: 'owner@acme.test' })
@@ -178,6 +192,7 @@ export class TrustRuleViewDto {
       claims: rule.claims,
       scopes: rule.scopes,
       max_ttl_seconds: rule.maxTtlSeconds,
+      require_dpop: rule.requireDpop,
       created_at: rule.createdAt.toISOString(),
       created_by: rule.createdBy,
     };

@@ -51,6 +51,10 @@ export class TrustRule {
   @Column({ type: 'integer' })
   maxTtlSeconds!: number;
 
+  /** The exchange must carry a DPoP proof (RFC 9449 §5), whose key the token is bound to. */
+  @Column({ type: 'boolean', default: false })
+  requireDpop!: boolean;
+
   @Column({ type: Date })
   createdAt!: Date;
 

@@ -96,6 +96,7 @@ export class TrustRulesService {
         claims: dto.claims && Object.keys(dto.claims).length > 0 ? dto.claims : null,
         scopes: dto.scopes,
         maxTtlSeconds: dto.max_ttl_seconds ?? DEFAULT_TTL_SECONDS,
+        requireDpop: dto.require_dpop ?? false,
         createdAt: new Date(),
         createdBy: author.actor.label,
         createdById: author.actor.id,
@@ -185,5 +186,6 @@ export function ruleRef(rule: TrustRule): TrustRuleRef {
     claims: rule.claims,
     scopes: rule.scopes,
     maxTtlSeconds: rule.maxTtlSeconds,
+    requireDpop: rule.requireDpop,
   };
 }

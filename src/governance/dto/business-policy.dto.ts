@@ -4,6 +4,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -20,6 +21,7 @@ import {
 import { MAX_CIDR_LENGTH } from '../../common/validation/cidr';
 import { MaxLength } from '../../common/validation/dto-fields';
 import type { PolicySnapshot } from '../governance.events';
+import { REQUIRE_DPOP, type RequireDpop } from '../business-policy';
 import { EachCidr } from '../../common/validation/cidr-fields';
 
 /**
@@ -106,6 +108,19 @@ export class PutBusinessPolicyDto {
   @Min(POLICY_INACTIVITY_DAYS_MIN)
   @Max(POLICY_DAYS_MAX)
   inactivity_revoke_days?: number | null;
+
+  @ApiPropertyOptional({
+    enum: REQUIRE_DPOP,
+    nullable: true,
+    example: 'machines',
+    description:
+      'New tokens must be bound to a key (DPoP, RFC 9449), given as dpop_jkt or by a DPoP proof ' +
+      "on the creating request: `all` of them, or `machines`' alone. Every path that mints a " +
+      'token refuses an unbound one (422 POLICY_VIOLATION at dpop_jkt). null: no rule.',
+  })
+  @IsOptional()
+  @IsIn(REQUIRE_DPOP)
+  require_dpop?: RequireDpop | null;
 }
 
 /** A business's token policy; every rule null (and `require_expiry` false) when none is set. */
@@ -120,6 +135,8 @@ export class BusinessPolicyViewDto implements PolicySnapshot {
   required_cidrs!: string[] | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 90 })
   inactivity_revoke_days!: number | null;
+  @ApiProperty({ enum: REQUIRE_DPOP, nullable: true, example: null })
+  require_dpop!: RequireDpop | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   updated_at!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'owner@acme.test' })

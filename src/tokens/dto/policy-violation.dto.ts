@@ -1,22 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PolicyBreach } from '../../governance/business-policy';
+import { GOVERNED_FIELDS, type PolicyBreach, POLICY_RULES } from '../../governance/business-policy';
 import type { ApiToken } from '../store/api-token.entity';
 import { TokenViewDto } from './token-view.dto';
 
-const RULES = [
-  'max_lifetime_days',
-  'require_expiry',
-  'allowed_scopes',
-  'required_cidrs',
-  'inactivity_revoke_days',
-];
-
 /** One rule of the business's token policy that a token breaks. */
 export class PolicyBreachDto {
-  @ApiProperty({ enum: RULES, example: 'max_lifetime_days' })
+  @ApiProperty({ enum: POLICY_RULES, example: 'max_lifetime_days' })
   rule!: PolicyBreach['rule'];
   @ApiProperty({
-    enum: ['expires_at', 'scopes', 'allowed_cidrs', 'last_used_at'],
+    enum: GOVERNED_FIELDS,
     example: 'expires_at',
     description: "The token's field the rule is about",
   })

@@ -14,7 +14,13 @@ import {
 } from 'class-validator';
 import { MAX_CIDR_LENGTH } from '../../common/validation/cidr';
 import { EachCidr } from '../../common/validation/cidr-fields';
-import { ALLOWED_CIDRS_MAX, RATE_LIMIT_PER_MINUTE_MAX } from '../../common/validation/byte-budget';
+import {
+  ALLOWED_CIDRS_MAX,
+  AUDIENCE_LENGTH_MAX,
+  AUDIENCES_MAX,
+  RATE_LIMIT_PER_MINUTE_MAX,
+} from '../../common/validation/byte-budget';
+import { EachResourceUri } from '../../common/validation/resource-uri';
 
 /**
  * `allowed_cidrs`, for create and rotate. Left out: the default (anywhere for a new token, the
@@ -80,4 +86,32 @@ export const DpopJktProperty = (description: string) =>
     Matches(JKT_PATTERN, {
       message: 'dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)',
     }),
+  );
+
+/**
+ * `audiences`, for create and rotate: the resources the token may be used at (RFC 8707). Left
+ * out: the default (the predecessor's, or the calling token's own); null asks for anywhere.
+ */
+export const AudiencesProperty = (leftOut: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'array',
+      items: { type: 'string', format: 'uri', maxLength: AUDIENCE_LENGTH_MAX },
+      minItems: 1,
+      maxItems: AUDIENCES_MAX,
+      nullable: true,
+      example: ['https://api.example.com'],
+      description:
+        `The resources (absolute http(s) URIs, at most ${AUDIENCES_MAX}) the token may be used at: ` +
+        'a gateway serving another (X-Latchkey-Resource) refuses it 401, and so does the API ' +
+        `itself unless its PUBLIC_BASE_URL is listed. Left out: ${leftOut}. null: anywhere. ` +
+        "Never wider than the calling token's own.",
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1, { message: 'audiences must not be empty: leave it out for anywhere' }),
+    ArrayMaxSize(AUDIENCES_MAX),
+    IsString({ each: true }),
+    MaxLength(AUDIENCE_LENGTH_MAX, { each: true }),
+    EachResourceUri(),
   );

@@ -27,6 +27,7 @@ import { LIMITS } from '../../common/validation/byte-budget';
 import { PageQueryDto } from '../../common/validation/pagination';
 import {
   AllowedCidrsProperty,
+  AudiencesProperty,
   DpopJktProperty,
   RateLimitProperty,
 } from './token-constraint-fields';
@@ -93,6 +94,9 @@ export class CreateTokenDto {
   @AllowedCidrsProperty("the calling token's networks (anywhere if it has none)")
   allowed_cidrs?: string[] | null;
 
+  @AudiencesProperty("the calling token's audiences (anywhere if it has none)")
+  audiences?: string[] | null;
+
   @RateLimitProperty("the calling token's own limit (none if it has none)")
   rate_limit_per_minute?: number | null;
 
@@ -153,6 +157,9 @@ export class RotateTokenDto {
 
   @AllowedCidrsProperty("the old token's networks")
   allowed_cidrs?: string[] | null;
+
+  @AudiencesProperty("the old token's audiences")
+  audiences?: string[] | null;
 
   @RateLimitProperty("the old token's limit")
   rate_limit_per_minute?: number | null;

@@ -71,6 +71,16 @@ export class TokenViewDto {
   @ApiProperty({
     type: [String],
     nullable: true,
+    example: null,
+    description:
+      'The resources (RFC 8707 URIs) the token may be used at: a gateway that names another ' +
+      '(X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is ' +
+      'among them. null: anywhere',
+  })
+  audiences!: string[] | null;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
     example: ['10.0.0.0/8'],
     description: 'The networks the token may be used from; null: anywhere',
   })
@@ -196,6 +206,7 @@ export class TokenViewDto {
       revocation_reason: token.revocationReason,
       rotated_from_id: token.rotatedFromId,
       dpop_jkt: token.dpopJkt ?? null,
+      audiences: token.audiences ?? null,
       allowed_cidrs: token.allowedCidrs ?? null,
       rate_limit_per_minute: token.rateLimitPerMinute ?? null,
       shared_rate_limit:

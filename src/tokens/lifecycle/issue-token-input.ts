@@ -74,6 +74,7 @@ export function newTokenRow(
     rotatedToId: null,
     dpopJkt: input.dpopJkt ?? null,
     allowedCidrs: terms.allowedCidrs && [...terms.allowedCidrs],
+    audiences: constraints.audiences && [...constraints.audiences],
     rateLimitPerMinute: constraints.rateLimitPerMinute,
     sharedLimitId: constraints.sharedLimit?.tokenId ?? null,
     sharedLimitPerMinute: constraints.sharedLimit?.perMinute ?? null,

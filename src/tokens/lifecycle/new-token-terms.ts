@@ -67,9 +67,17 @@ export class NewTokenTerms {
       allowedCidrs: input.constraints?.allowedCidrs ?? null,
       expiresAt: input.expiresAt,
       expiryAsked: Boolean(input.expiryAskedAt),
+      dpopJkt: input.dpopJkt ?? null,
+      machine: false,
     };
     if (input.businessId === null) return asked;
     const rules = await this.policy.rulesFor(input.businessId, tx);
+    // The holder's kind is read only where the rule turns on it: an unbound token, under
+    // `require_dpop: machines`.
+    if (asked.dpopJkt === null && rules.requireDpop === 'machines') {
+      const holder = await this.tenancy.membersOf(input.businessId, [input.identityId], tx);
+      asked.machine = holder.get(input.identityId)?.kind === 'machine';
+    }
     // What the policy gives a token that asked for no scopes is held to the holder's role too.
     const scopes = input.scopes ?? rules.allowedScopes;
     const held = await scopesWithinHolderRole(this.tenancy, input, scopes, tx);

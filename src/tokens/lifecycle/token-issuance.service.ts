@@ -35,6 +35,12 @@ import { StatusListsRepository } from '../store/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 import { NewTokenTerms } from './new-token-terms';
 
+/** What the maker of a first token asked of it (a body's fields, as the API spells them). */
+export interface FirstTokenAsked {
+  expires_in_days?: number;
+  dpop_jkt?: string;
+}
+
 /** The admission of a path that has checked its holder before `issue`. */
 const ADMITTED = (): Promise<void> => Promise.resolve();
 
@@ -160,9 +166,10 @@ export class TokenIssuanceService {
     author: Author,
     maker: PolicyCaller,
     holder: { businessId: string; identityId: string; isAdmin: boolean },
-    expiresInDays: number | undefined,
+    terms: FirstTokenAsked,
     tx: Transaction,
   ): Promise<IssuedTokenDto> {
+    const expiresInDays = terms.expires_in_days;
     const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
     const { secret, token } = await this.issue(
       author,
@@ -178,6 +185,7 @@ export class TokenIssuanceService {
           maker.expiresAt,
         ),
         expiryAskedAt: asked,
+        dpopJkt: terms.dpop_jkt ?? null,
       },
       tx,
     );

@@ -1,4 +1,5 @@
 import { canonicalCidr, cidrsWithin } from '../../common/validation/cidr';
+import { canonicalResource } from '../../common/validation/resource-uri';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { TokenError } from '../token-error';
 import {
@@ -22,6 +23,8 @@ export interface SharedLimit {
  */
 export interface TokenConstraints {
   readonly allowedCidrs: readonly string[] | null;
+  /** The resources (RFC 8707 URIs, canonical) it may be used at; null: any. */
+  readonly audiences: readonly string[] | null;
   readonly rateLimitPerMinute: number | null;
   readonly sharedLimit: SharedLimit | null;
   /**
@@ -35,6 +38,7 @@ export interface TokenConstraints {
 
 export const UNCONSTRAINED: TokenConstraints = {
   allowedCidrs: null,
+  audiences: null,
   rateLimitPerMinute: null,
   sharedLimit: null,
   windowForMade: null,
@@ -44,6 +48,7 @@ export const UNCONSTRAINED: TokenConstraints = {
 /** The constraints a request asked for: a field left out is undefined, `null` is "none". */
 export interface RequestedConstraints {
   allowed_cidrs?: string[] | null;
+  audiences?: string[] | null;
   rate_limit_per_minute?: number | null;
   uses_limit?: number;
   refill?: Refill;
@@ -72,7 +77,12 @@ export function requestedConstraints(
     ]);
   }
   const cidrs = dto.allowed_cidrs;
+  const audiences = dto.audiences;
   return {
+    audiences:
+      audiences === undefined || audiences === null
+        ? audiences
+        : [...new Set(audiences.map((a) => canonicalResource(a) ?? a))],
     allowed_cidrs:
       cidrs === undefined || cidrs === null
         ? cidrs
@@ -91,6 +101,7 @@ export function constraintsOf(
   token: {
     id: string;
     allowedCidrs?: readonly string[] | null;
+    audiences?: readonly string[] | null;
     rateLimitPerMinute?: number | null;
     sharedLimitId?: string | null;
     sharedLimitPerMinute?: number | null;
@@ -104,6 +115,7 @@ export function constraintsOf(
       : null;
   return {
     allowedCidrs: token.allowedCidrs ?? null,
+    audiences: token.audiences ?? null,
     rateLimitPerMinute,
     sharedLimit,
     windowForMade:
@@ -147,6 +159,18 @@ export function cappedConstraints(
     }
     allowedCidrs = maker.allowedCidrs;
   }
+  let audiences = requested.audiences === undefined ? base.audiences : requested.audiences;
+  if (!audiencesWithin(audiences, maker.audiences)) {
+    if (requested.audiences !== undefined) {
+      issues.push({
+        loc: ['body', 'audiences'],
+        msg: `Input should lie within the calling token's audiences: ${maker.audiences!.join(', ')}`,
+        type: 'audiences_exceed_maker',
+        ctx: { allowed: [...maker.audiences!] },
+      });
+    }
+    audiences = maker.audiences;
+  }
   let rateLimitPerMinute =
     requested.rate_limit_per_minute === undefined
       ? base.rateLimitPerMinute
@@ -171,6 +195,7 @@ export function cappedConstraints(
   }
   return {
     allowedCidrs,
+    audiences,
     rateLimitPerMinute,
     sharedLimit: maker.windowForMade,
     windowForMade: null,
@@ -181,4 +206,13 @@ export function cappedConstraints(
 /** What a token made with nothing asked of its constraints gets from its maker (first tokens). */
 export function inheritedConstraints(maker: TokenConstraints): TokenConstraints {
   return cappedConstraints({}, maker, maker);
+}
+
+/** Whether a token of `audiences` is used nowhere a maker of `within` could not be (null: any). */
+export function audiencesWithin(
+  audiences: readonly string[] | null,
+  within: readonly string[] | null,
+): boolean {
+  if (within === null) return true;
+  return audiences !== null && audiences.every((a) => within.includes(a));
 }

@@ -83,6 +83,13 @@ export class ApiToken {
   @Column({ type: 'varchar', length: 43, nullable: true })
   dpopJkt!: string | null;
 
+  /**
+   * The resources (canonical RFC 8707 URIs) the token may be used at: a gateway names its own
+   * (`X-Latchkey-Resource`), and the API is `PUBLIC_BASE_URL`. Null: anywhere.
+   */
+  @Column({ type: 'simple-json', nullable: true })
+  audiences!: string[] | null;
+
   /** The networks (canonical CIDRs) the token may be used from; null is anywhere. */
   @Column({ type: 'simple-json', nullable: true })
   allowedCidrs!: string[] | null;

@@ -8,11 +8,12 @@ import {
   Page,
   PageQueryDto,
 } from '../../common/validation/pagination';
-import { tokenBreaches } from '../../governance/business-policy';
+import { type RequireDpop, tokenBreaches } from '../../governance/business-policy';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
 import { PolicyViolationDto } from '../dto/policy-violation.dto';
 import { GovernedTokensRepository } from '../store/governed-tokens.repository';
 import { TokenAccess } from '../policy/token-access';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 
 const DEFAULT_LIMIT = 50;
 /** Rows read per query while looking for breaches. */
@@ -31,6 +32,7 @@ export class PolicyViolationsService {
     private readonly tokens: GovernedTokensRepository,
     private readonly access: TokenAccess,
     private readonly database: Database,
+    private readonly tenancy: TenancyDirectory,
   ) {}
 
   /**
@@ -64,9 +66,11 @@ export class PolicyViolationsService {
         this.database.primary,
       );
       const page = rows.slice(0, BATCH);
+      const machines = await this.machinesAmong(businessId, page, rules.requireDpop);
       for (const [i, row] of page.entries()) {
         after = createdKey(row);
-        const breaches = tokenBreaches(rules, row, now);
+        const machine = machines.has(row.identityId);
+        const breaches = tokenBreaches(rules, { ...row, machine }, now);
         if (breaches.length > 0) items.push(PolicyViolationDto.breaking(row, breaches, now));
         if (items.length === limit) {
           const rest = i < page.length - 1 || rows.length > BATCH;
@@ -76,5 +80,21 @@ export class PolicyViolationsService {
       if (rows.length <= BATCH) return { items, next_cursor: null };
     }
     return { items, next_cursor: after ? encodeCursor(after) : null };
+  }
+
+  /** The machine identities holding `rows`, read only when `require_dpop: machines` asks. */
+  private async machinesAmong(
+    businessId: string,
+    rows: readonly { identityId: string; dpopJkt: string | null }[],
+    rule: RequireDpop | null,
+  ): Promise<Set<string>> {
+    const unbound = rows.filter((r) => r.dpopJkt === null).map((r) => r.identityId);
+    if (rule !== 'machines' || unbound.length === 0) return new Set();
+    const members = await this.tenancy.membersOf(
+      businessId,
+      [...new Set(unbound)],
+      this.database.primary,
+    );
+    return new Set([...members.values()].filter((m) => m.kind === 'machine').map((m) => m.id));
   }
 }

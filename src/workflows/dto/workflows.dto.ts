@@ -15,6 +15,8 @@ import {
   PlatformAdminViewDto,
 } from '../../tenancy/dto/tenancy.dto';
 import { Role, ROLES } from '../../tenancy/store/membership.entity';
+import { DpopJktProperty } from '../../tokens/dto/token-constraint-fields';
+import type { FirstTokenAsked } from '../../tokens/lifecycle/token-issuance.service';
 import {
   IssuedTokenDto,
   StatusListReferenceDto,
@@ -23,12 +25,19 @@ import {
 
 /** The bodies and answers of the operations that span tenancy and tokens. */
 
-class FirstTokenLifetime {
+/** What a first token's maker may ask of it: its lifetime, and the key it is bound to. */
+class FirstTokenTerms implements FirstTokenAsked {
   @ExpiresInDaysProperty('Lifetime of the first token; default 7')
   expires_in_days?: number;
+
+  @DpopJktProperty(
+    "Binds the first token to its holder's key (DPoP); default: a bearer token, unless the " +
+      "business's token policy requires a bound one",
+  )
+  dpop_jkt?: string;
 }
 
-export class CreateBusinessDto extends FirstTokenLifetime {
+export class CreateBusinessDto extends FirstTokenTerms {
   @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 200 })
   @Trim()
   @IsString()
@@ -41,7 +50,7 @@ export class CreateBusinessDto extends FirstTokenLifetime {
   owner_email!: string;
 }
 
-export class AddMemberDto extends FirstTokenLifetime {
+export class AddMemberDto extends FirstTokenTerms {
   @EmailProperty('dev@acme.test')
   email!: string;
 
@@ -51,7 +60,7 @@ export class AddMemberDto extends FirstTokenLifetime {
 }
 
 /** `POST /api/v1/members/{identity_id}/token`: the body is optional. */
-export class ReissueFirstTokenDto extends FirstTokenLifetime {}
+export class ReissueFirstTokenDto extends FirstTokenTerms {}
 
 /** `POST /api/v1/members/{identity_id}/token`: the new first token, and the old one it replaced. */
 export class ReissuedFirstTokenDto extends IssuedTokenDto {
