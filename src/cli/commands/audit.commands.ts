@@ -25,7 +25,7 @@ import {
 
 /**
  * Offline: these commands need no database and no core module, so `run-nest.ts` runs them in a
- * Nest context of their own (`AuditCliModule`). Every usage error (an option missing, a file
+ * Nest context of their own (`OfflineCliModule`). Every usage error (an option missing, a file
  * that cannot be read or is not what its option says) exits 2; a check that fails exits 1.
  */
 

@@ -2,17 +2,18 @@ import { businessIdOption, noExtraArguments, optionsOnly } from './cli-argv';
 import { AUDIT } from './audit-grammar';
 import { required } from './cli-parsers';
 import type { CommandSpec } from './cli-spec';
+import { DPOP } from './dpop-grammar';
 import { POLICY } from './governance-grammar';
 import { CREATE_TOKEN, REVOKE, TOKENS } from './token-grammar';
 
 /**
  * The CLI's grammar, declared once: every command, its arguments, options and descriptions, and
- * the checks of argv alone (`tokens …` in token-grammar.ts, `audit …` in audit-grammar.ts, what
- * a business governs in governance-grammar.ts). Two readers: the front (cli-front.ts) parses argv
- * with it and answers `--help`, usage errors and refused secrets before any of the app loads; the
- * command classes take their nest-commander metadata from it (`@CliCommand`), and run its argv
- * checks again to get what they hand on. Plain data: importing it loads commander's grammar,
- * nothing else.
+ * the checks of argv alone (`tokens …` in token-grammar.ts, `audit …` in audit-grammar.ts,
+ * `dpop …` in dpop-grammar.ts, what a business governs in governance-grammar.ts). Two readers:
+ * the front (cli-front.ts) parses argv with it and answers `--help`, usage errors and refused
+ * secrets before any of the app loads; the command classes take their nest-commander metadata
+ * from it (`@CliCommand`), and run its argv checks again to get what they hand on. Plain data:
+ * importing it loads commander's grammar, nothing else.
  */
 
 // ------------------------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ export const CLI_GRAMMAR: readonly CommandSpec[] = [
   MEMBERS,
   POLICY,
   KEYS,
+  DPOP,
   AUDIT,
   CREATE_BUSINESS,
   CREATE_TOKEN,

@@ -1,7 +1,7 @@
 /**
  * The shape of the CLI's grammar: a command, its arguments and options, and the checks of argv
- * alone. cli-grammar.ts (the core's commands) and audit-grammar.ts (the offline `audit` ones)
- * declare the commands; the front and the command classes read them.
+ * alone. cli-grammar.ts (the core's commands), audit-grammar.ts and dpop-grammar.ts (the offline
+ * ones) declare the commands; the front and the command classes read them.
  */
 
 export interface OptionSpec {
@@ -20,7 +20,7 @@ export interface CommandSpec {
   readonly options?: readonly OptionSpec[];
   /** A group (`tokens`, …): run with no subcommand or an unknown one, it says so (exit 1). */
   readonly subcommands?: readonly CommandSpec[];
-  /** Runs with no config, core module or database: `audit …` checks files offline. */
+  /** Runs with no config, core module or database: `audit …` checks files, `dpop …` makes keys. */
   readonly offline?: boolean;
   /** The checks of argv alone; a CliUsageError ends the run with its exit code. */
   argv?(params: string[], options: object): unknown;

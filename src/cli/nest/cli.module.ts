@@ -11,7 +11,8 @@ import { CreateTokenCommand, TOKEN_COMMANDS } from '../commands/token.commands';
 /**
  * Every command, for nest-commander to run. The core modules (the same as the HTTP app's, so
  * every CLI write is audited with origin "cli") open only when a command first asks for a
- * service (`CoreContext`); `audit …` runs in a context of its own (`AuditCliModule`).
+ * service (`CoreContext`); `audit …` and `dpop …` run in a context of their own
+ * (`OfflineCliModule`).
  */
 @Module({})
 export class CliModule {

@@ -28,8 +28,8 @@ function describe(err: Error): string {
  * Runs a command the front has parsed, in nest-commander: a context on the command's module
  * (`createCommandContext`: its `CommandFactory.createWithoutRunning`, without prompts), its
  * `CommandRunnerService` on argv, and the context closed (which closes the core, if the
- * command opened it). `audit …` runs in a context of its own, with no
- * config, no core module and no database, so it works on a machine that has none.
+ * command opened it). `audit …` and `dpop …` run in a context of their own, with no config, no
+ * core module and no database, so they work on a machine that has none.
  *
  * Answers the exit code of a failure, after saying what failed on stderr; undefined when the
  * command ran through.
@@ -41,9 +41,9 @@ export async function runInNest(
 ): Promise<number | undefined> {
   let root: Type | DynamicModule;
   if (top.offline) {
-    root = (await import('./audit-cli.module')).AuditCliModule;
+    root = (await import('./offline-cli.module')).OfflineCliModule;
   } else {
-    // Loaded only here, so that `audit` loads neither the core's commands nor the config's rules.
+    // Loaded only here, so that `audit` and `dpop` load neither the core's commands nor the config's rules.
     const [{ CliModule }, { loadConfig }] = await Promise.all([
       import('./cli.module'),
       import('../../config/load-config'),
