@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
 import { OAuth2Controller } from './oauth2.controller';
+import { ProtectedResourceController } from './protected-resource.controller';
 
-/** The open standards: RFC 7009 revocation and RFC 7662 introspection. */
-@Module({ imports: [TokensModule], controllers: [OAuth2Controller] })
+/**
+ * The open standards: RFC 7009 revocation, RFC 7662 introspection, and the API's RFC 9728
+ * protected resource metadata.
+ */
+@Module({ imports: [TokensModule], controllers: [OAuth2Controller, ProtectedResourceController] })
 export class OAuth2Module {}

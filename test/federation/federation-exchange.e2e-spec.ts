@@ -431,8 +431,13 @@ describe.each(DRIVERS)('the RFC 8693 token exchange on %s', (driver) => {
       ['another subject_token_type', { subject_token_type: 'urn:x' }, 'invalid_request'],
       ['a malformed scope', { scope: 'Deploy Write' }, 'invalid_scope'],
       [
-        'a resource that is not a business',
-        { resource: 'https://api.example.com' },
+        'a resource neither a business nor an http(s) URI',
+        { resource: 'ftp://api.example.com' },
+        'invalid_target',
+      ],
+      [
+        'a resource URI with a fragment',
+        { resource: 'https://api.example.com/#x' },
         'invalid_target',
       ],
       [
@@ -469,7 +474,8 @@ describe.each(DRIVERS)('the RFC 8693 token exchange on %s', (driver) => {
       expectOAuthError(res, 'invalid_request', jwt);
     });
 
-    it.each(['scope', 'subject_token', 'grant_type', 'resource'])(
+    // `resource` alone may be repeated (RFC 8707 §2): test/federation/exchange-binding.e2e-spec.ts.
+    it.each(['scope', 'subject_token', 'grant_type'])(
       'a form that gives %s twice: invalid_request, whichever value comes last',
       async (name) => {
         const jwt = await valid();

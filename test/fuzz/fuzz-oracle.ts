@@ -137,6 +137,12 @@ export function problemWith(
       ? null
       : `a status list answered ${String(res.headers['content-type'])}`;
   }
+  if (op.path === '/.well-known/oauth-protected-resource') {
+    // RFC 9728's metadata, outside the envelope, naming its resource.
+    return isObject(body) && typeof body.resource === 'string' && !('success' in body)
+      ? null
+      : 'the protected resource metadata answered without its resource';
+  }
   if (op.path === '/.well-known/ssf-configuration' || op.path.startsWith('/ssf/v1/')) {
     // The Shared Signals shapes (SSF 1.0), outside the envelope: the transmitter's metadata, a
     // stream or the list of them, a status, or a bare 204.

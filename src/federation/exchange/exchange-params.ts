@@ -1,5 +1,7 @@
 import { isUUID } from 'class-validator';
 import { SCOPE_PATTERN } from '../../auth/scopes';
+import { AUDIENCES_MAX } from '../../common/validation/byte-budget';
+import { canonicalResource } from '../../common/validation/resource-uri';
 import { MAX_SUBJECT_TOKEN_LENGTH } from './jwt-grant';
 import { OAuthError } from './oauth-error';
 
@@ -17,6 +19,8 @@ export interface ExchangeParams {
   /** The scopes asked for; null: the rule's. */
   scopes: string[] | null;
   businessId: string;
+  /** The resources (RFC 8707) the token is for, canonical; null: anywhere. */
+  audiences: string[] | null;
 }
 
 const KNOWN = [
@@ -44,6 +48,7 @@ export function readExchangeParams(body: unknown, businessHeader: unknown): Exch
   }
   const params = body as Record<string, unknown>;
   for (const name of KNOWN) {
+    if (name === 'resource') continue;
     if (name in params && typeof params[name] !== 'string') {
       throw new OAuthError('invalid_request', `The ${name} parameter must be given once, as text`);
     }
@@ -76,11 +81,46 @@ export function readExchangeParams(body: unknown, businessHeader: unknown): Exch
   if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE) {
     throw new OAuthError('invalid_target', `Only ${ACCESS_TOKEN_TYPE} tokens are issued`);
   }
+  const { business, audiences } = resourcesParam(params.resource);
   return {
     subjectToken,
     scopes: scopesParam(text('scope')),
-    businessId: businessOf(businessHeader, text('resource'), text('audience')),
+    businessId: businessOf(businessHeader, business, text('audience')),
+    audiences,
   };
+}
+
+/**
+ * RFC 8707 §2: `resource` may be given more than once. The one of the form
+ * `urn:latchkey:business:<id>` names the business; each absolute http(s) URI is a resource the
+ * token is bound to (its audiences). Anything else is `invalid_target`.
+ */
+function resourcesParam(value: unknown): { business?: string; audiences: string[] | null } {
+  if (value === undefined || value === '') return { audiences: null };
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (values.length > AUDIENCES_MAX + 1 || values.some((v) => typeof v !== 'string' || v === '')) {
+    throw new OAuthError(
+      'invalid_request',
+      `The resource parameter must be text, given at most ${AUDIENCES_MAX + 1} times`,
+    );
+  }
+  const urns = (values as string[]).filter((v) => v.startsWith('urn:'));
+  if (urns.length > 1) {
+    throw new OAuthError('invalid_target', 'The request names more than one business');
+  }
+  const audiences: string[] = [];
+  for (const v of values as string[]) {
+    if (v.startsWith('urn:')) continue;
+    const canonical = canonicalResource(v);
+    if (canonical === null) {
+      throw new OAuthError(
+        'invalid_target',
+        `A resource must be ${BUSINESS_URN_PREFIX}<business id> or an absolute http(s) URI with no fragment`,
+      );
+    }
+    if (!audiences.includes(canonical)) audiences.push(canonical);
+  }
+  return { business: urns[0], audiences: audiences.length > 0 ? audiences : null };
 }
 
 /** RFC 6749 §3.3: space-delimited scopes, each as Latchkey spells them. */

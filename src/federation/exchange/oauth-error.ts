@@ -8,7 +8,10 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'invalid_scope'
   | 'invalid_target'
-  | 'unsupported_grant_type';
+  | 'unsupported_grant_type'
+  // RFC 9449 §5 and §8: a DPoP proof missing, or not holding; a server nonce to use.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * A refused token request, answered 400 as `{error, error_description}`. The description is a
@@ -48,7 +51,9 @@ export const OAUTH_TOKEN_ERROR = {
     'RFC 6749 §5.2: invalid_request (a parameter missing, repeated or malformed), ' +
     'unsupported_grant_type, invalid_grant (the JWT is not accepted: signature, issuer, ' +
     'audience, expiry, replay, or no trust rule matches), invalid_scope, invalid_target (the ' +
-    'business named by resource, audience or x-business-id)',
+    'business named by resource, audience or x-business-id, or a resource that is no http(s) ' +
+    'URI), invalid_dpop_proof (RFC 9449: the DPoP proof does not hold, or the trust rule or the ' +
+    "business's policy requires one), use_dpop_nonce (send the DPoP-Nonce given, in a new proof)",
   schema: {
     type: 'object',
     required: ['error'],
@@ -61,6 +66,8 @@ export const OAUTH_TOKEN_ERROR = {
           'invalid_scope',
           'invalid_target',
           'unsupported_grant_type',
+          'invalid_dpop_proof',
+          'use_dpop_nonce',
         ],
       },
       error_description: { type: 'string', example: 'The subject token is not accepted' },

@@ -9,6 +9,7 @@ import { identityLabel } from '../../tenancy/store/identity.entity';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TokenIssuanceService } from '../../tokens/lifecycle/token-issuance.service';
 import { tokenRef } from '../../tokens/tokens.events';
+import { UNCONSTRAINED } from '../../tokens/policy/token-constraints';
 import { ACCESS_TOKEN_TYPE, ExchangeParams } from './exchange-params';
 import { ExchangeLimits } from './exchange-limits';
 import { TokenExchangedEvent } from '../federation.events';
@@ -125,6 +126,7 @@ export class TokenExchangeService {
             scopes,
             expiresAt,
             origin: 'federation',
+            constraints: { ...UNCONSTRAINED, audiences: params.audiences },
           },
           tx,
         )
@@ -223,11 +225,17 @@ function storedTexts(issuer: string, grant: VerifiedGrant) {
 
 /**
  * The business's token policy refusing the token, in the token endpoint's words (RFC 6749 §5.2).
- * Only its scopes can break it here: an exchanged token lives at most an hour (less than any
- * policy's maximum), and one that asks for no networks takes the policy's.
+ * Its scopes can break it, and `require_dpop` when the request proved no key (RFC 9449 §5's
+ * error): an exchanged token lives at most an hour (less than any policy's maximum), and one
+ * that asks for no networks takes the policy's.
  */
 function asOAuthRefusal(e: unknown): never {
   if (!(e instanceof GovernanceError)) throw e;
-  const why = e.issues?.map((i) => i.msg).join('; ') ?? e.message;
-  throw new OAuthError('invalid_scope', `The business's token policy refuses it: ${why}`);
+  const issues = e.issues ?? [];
+  const why = issues.map((i) => i.msg).join('; ') || e.message;
+  const unbound = issues.some((i) => i.ctx?.rule === 'require_dpop');
+  throw new OAuthError(
+    unbound ? 'invalid_dpop_proof' : 'invalid_scope',
+    `The business's token policy refuses it: ${why}`,
+  );
 }

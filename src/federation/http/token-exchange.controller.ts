@@ -44,7 +44,10 @@ const EXCHANGE_BODY = {
       },
       resource: {
         type: 'string',
-        description: 'The business, when x-business-id is not sent (RFC 8707)',
+        description:
+          'RFC 8707, and may be repeated: the business as urn:latchkey:business:<id> (when ' +
+          'x-business-id is not sent), and each http(s) URI of an API the token is for (its ' +
+          'audiences, at most 5: elsewhere it is refused)',
         example: `${BUSINESS_URN_PREFIX}${EXAMPLE_BUSINESS}`,
       },
       audience: {
