@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
 import { IdToggle } from '../../ui/IdToggle';
 import { MetaView } from './form/MetaField';
+import { BindingFacts } from './TokenBinding';
 import { Badge, Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 
@@ -151,6 +152,7 @@ export function TokenFacts({
           <Time iso={token.last_used_at} empty="never" />
         </dd>
       </div>
+      <BindingFacts token={token} />
       <div>
         <dt>Allowed networks</dt>
         <dd className="wrap">

@@ -3,12 +3,13 @@ import type { TokenView } from '../../api/types';
 import { DataTable } from '../../ui/lists/DataTable';
 import { Time } from '../../ui/Time';
 import { nameColumn } from './token-columns';
+import { BoundBadge } from './TokenBinding';
 import { Scopes, TokenState } from './TokenFacts';
 
 /**
  * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
- * its preview, its status, who holds it (`holder`), the business (`business`, on the platform's
- * list), and the `actions` of each.
+ * its preview, its status (and "bound to key" for a DPoP-bound one), who holds it (`holder`),
+ * the business (`business`, on the platform's list), and the `actions` of each.
  */
 export function TokenTable({
   tokens,
@@ -30,7 +31,15 @@ export function TokenTable({
       rowKey={(t) => t.id}
       columns={[
         nameColumn<TokenView>(linked),
-        { header: 'Status', cell: (t) => <TokenState token={t} /> },
+        {
+          header: 'Status',
+          cell: (t) => (
+            <span className="badges">
+              <TokenState token={t} />
+              <BoundBadge token={t} />
+            </span>
+          ),
+        },
         { header: 'Holder', cell: holder },
         business && { header: 'Business', cell: business },
         { header: 'Scopes', cell: (t) => <Scopes scopes={t.scopes} /> },
