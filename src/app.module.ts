@@ -17,6 +17,8 @@ import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { OAuth2Module } from './oauth2/oauth2.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { SigningRoutesModule } from './signing/signing-routes.module';
+import { SigningModule } from './signing/signing.module';
+import { JwtDerivedKeys } from './signing/jwt-derived-keys';
 import { AuditRoutesModule } from './audit/http/audit-routes.module';
 import { TokensRoutesModule } from './tokens/http/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
@@ -44,9 +46,10 @@ export class AppModule {
         WebhooksRoutesModule,
         SsfRoutesModule,
         AuthModule.register({
-          imports: [TokensModule, TenancyModule],
+          imports: [TokensModule, TenancyModule, SigningModule],
           verifier: TokenVerifier,
           directory: TenancyDirectory,
+          keys: JwtDerivedKeys,
         }),
         OAuth2Module,
         FederationModule,

@@ -20,6 +20,30 @@ describe(AuthError.name, () => {
     );
   });
 
+  it('asks for a DPoP nonce with the RFC 9449 §9 challenge, and hands one on beside any DPoP refusal', () => {
+    const sut = AuthError.useDpopNonce();
+    const answer = toErrorResponse(sut.withDpopNonce('n0nce'), null);
+    expect({ status: answer.status, code: answer.body.code }).toEqual({
+      status: 401,
+      code: 'USE_DPOP_NONCE',
+    });
+    expect(answer.headers['www-authenticate']).toMatch(
+      /^DPoP error="use_dpop_nonce", error_description="[^"]+", algs="[A-Za-z0-9 ]+"$/,
+    );
+    expect(answer.headers['dpop-nonce']).toBe('n0nce');
+    expect(toErrorResponse(sut, null).headers).not.toHaveProperty('dpop-nonce');
+    const proof = AuthError.dpop('INVALID_DPOP_PROOF').withDpopNonce('n1');
+    expect(toErrorResponse(proof, null).headers).toMatchObject({
+      'www-authenticate': expect.stringMatching(/^DPoP error="invalid_dpop_proof"/),
+      'dpop-nonce': 'n1',
+    });
+    expect([sut, proof, AuthError.bearer('INVALID_TOKEN')].map((e) => e.challengesDpop)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
   const forbidden = Object.entries(AUTH_ERRORS).filter(([, entry]) => entry.status === 403);
 
   it.each(forbidden)('answers forbidden(%s) with 403 and no challenge', (code) => {

@@ -46,6 +46,12 @@ export const AUTH_ERRORS = {
   BUSINESS_NOT_FOUND: { status: 404, message: 'Business not found' },
   // RFC 9449 §7.1: the DPoP proof of a request is missing, malformed, replayed or not the key's.
   INVALID_DPOP_PROOF: { status: 401, message: 'Invalid DPoP proof' },
+  // RFC 9449 §8 and §9, with DPOP_NONCE_REQUIRED: the proof lacks a nonce the server issued
+  // lately; the answer's DPoP-Nonce header holds one to retry with.
+  USE_DPOP_NONCE: {
+    status: 401,
+    message: 'The DPoP proof must carry the nonce the server provides',
+  },
 } as const satisfies ErrorTable;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
@@ -78,6 +84,30 @@ export class AuthError extends DomainError<AuthErrorCode> {
     return new AuthError(code, detail, {
       'www-authenticate': `DPoP error="${error}", algs="${DPOP_CHALLENGE_ALGS}"`,
     });
+  }
+
+  /**
+   * 401 with the RFC 9449 §9 challenge `use_dpop_nonce`: a proof good but for its nonce. The
+   * caller adds the nonce to retry with (`withDpopNonce`).
+   */
+  static useDpopNonce(): AuthError {
+    return new AuthError(
+      'USE_DPOP_NONCE',
+      "Make a new proof whose nonce claim is this answer's DPoP-Nonce header, and retry",
+      {
+        'www-authenticate': `DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="${DPOP_CHALLENGE_ALGS}"`,
+      },
+    );
+  }
+
+  /** The same refusal with a nonce for the client's next proof in `DPoP-Nonce` (RFC 9449 §8). */
+  withDpopNonce(nonce: string): AuthError {
+    return new AuthError(this.code, this.detail, { ...this.headers, 'dpop-nonce': nonce });
+  }
+
+  /** Whether this refusal challenges for DPoP (RFC 9449 §7.1), where a nonce belongs. */
+  get challengesDpop(): boolean {
+    return this.headers['www-authenticate']?.startsWith('DPoP ') === true;
   }
 
   /** 403: the caller is known, and may not do this. */

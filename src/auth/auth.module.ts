@@ -9,7 +9,7 @@ import { BearerStrategy } from './guards/bearer.strategy';
 import { DpopProofs } from './guards/dpop-proofs';
 import { BusinessScopeGuard } from './guards/business-scope.guard';
 import { GatewayGuard } from './guards/gateway.guard';
-import { BusinessDirectory, PrincipalVerifier } from './ports';
+import { BusinessDirectory, PrincipalVerifier, SharedKeys } from './ports';
 import { RequestGuard } from './guards/request.guard';
 import { RoutePlans } from './guards/route-plan';
 
@@ -28,18 +28,21 @@ const PROVIDERS = [
   { provide: APP_GUARD, useExisting: RequestGuard },
 ];
 
-/** What the app hands auth: the modules that hold its two ports, and their providers. */
+/** What the app hands auth: the modules that hold its ports, and their providers. */
 export interface AuthWiring {
   imports: NonNullable<ModuleMetadata['imports']>;
   /** Turns a bearer secret into a principal: tokens' `TokenVerifier`. */
   verifier: Type<PrincipalVerifier>;
   /** Finds a business by id: tenancy's `TenancyDirectory`. */
   directory: Type<BusinessDirectory>;
+  /** The key material every instance shares: signing's `JwtDerivedKeys`. */
+  keys: Type<SharedKeys>;
 }
 
 /**
- * Who is calling. It needs a `PrincipalVerifier` and a `BusinessDirectory`, which the app names
- * in `AuthModule.register` (tokens and tenancy sit above auth, and auth imports neither).
+ * Who is calling. It needs a `PrincipalVerifier`, a `BusinessDirectory` and `SharedKeys`, which
+ * the app names in `AuthModule.register` (tokens, tenancy and signing sit above auth, and auth
+ * imports none of them).
  *
  * Closed by default: one global guard (`RequestGuard`) runs on every route, and runs the checks
  * in the order of the design (token, then rate limits, then business header and business, then
@@ -56,6 +59,7 @@ export class AuthModule {
       providers: [
         { provide: PrincipalVerifier, useExisting: wiring.verifier },
         { provide: BusinessDirectory, useExisting: wiring.directory },
+        { provide: SharedKeys, useExisting: wiring.keys },
         ...PROVIDERS,
       ],
     };

@@ -5,7 +5,7 @@ import type { Role } from './roles';
 /**
  * What auth needs from the features above it, stated here as abstract classes (Nest injection
  * tokens) so that auth imports none of them: tokens provides the verifier, tenancy the business
- * lookup. The direction of imports stays one way (docs/architecture.md).
+ * lookup, signing the shared keys. The direction of imports stays one way (docs/architecture.md).
  */
 
 export type { BusinessRecord };
@@ -22,9 +22,10 @@ export interface VerifiedPrincipal {
  * What a request showed of a key (RFC 9449, DPoP), as the guard found its `DPoP` header: no
  * proof (null), a proof that holds (`key`, the thumbprint of the key that signed it; `bound`
  * when it came with `Authorization: DPoP` and so proves the token too, its `ath` checked), or a
- * proof that does not hold (`invalid`).
+ * proof that does not hold (`invalid`: `nonce` when it lacks a nonce the server issued and is
+ * otherwise good, RFC 9449 §8; `proof` for every other fault).
  */
-export type ProofShown = null | { key: string; bound: boolean } | { invalid: true };
+export type ProofShown = null | { key: string; bound: boolean } | { invalid: 'proof' | 'nonce' };
 
 /**
  * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may
@@ -43,4 +44,17 @@ export abstract class PrincipalVerifier {
 /** Finds a business by id, for the business-scope guard (a platform token naming one). */
 export abstract class BusinessDirectory {
   abstract findBusiness(businessId: string): Promise<BusinessRecord | null>;
+}
+
+/**
+ * Secret key material every instance of the installation shares, which auth turns into keys of
+ * its own (DPoP nonces). The app wires the signing feature's JWT key set, which every server start
+ * requires, so two instances with the same keys derive the same key.
+ */
+export abstract class SharedKeys {
+  /**
+   * A 32-byte key for `purpose` (HKDF's info: one purpose, one key), from the key material in
+   * force at `atMs`: the same on every instance for the same instant.
+   */
+  abstract derive(purpose: string, atMs: number): Buffer;
 }

@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SigningConfig } from './sections/signing-config';
+import { DpopConfig } from './sections/dpop-config';
 import { parseTrustProxy, TrustProxy } from './sections/trust-proxy';
 import { isTokenHeaderName } from './sections/verify-token-header';
 import { toInt, toBool } from './env-transforms';
@@ -79,7 +79,7 @@ function installationRoot(): string {
  * environment variable, and nothing else in the code reads `process.env`. Where the database is
  * comes from `DatabaseConfig`, and where Redis is from `RedisTopologyConfig`.
  */
-export class AppConfig extends SigningConfig {
+export class AppConfig extends DpopConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)

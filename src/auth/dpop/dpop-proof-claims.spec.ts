@@ -23,6 +23,7 @@ const ATH = createHash('sha256').update(TOKEN).digest('base64url');
 const TOKEN_SENT: Partial<DpopCheck> = { accessToken: TOKEN };
 const NONCE = 'eyJ7S_zG.eyJH0-Z.HX4w-7v';
 const NONCE_ASKED: Partial<DpopCheck> = { nonce: NONCE };
+const NONCE_TESTED: Partial<DpopCheck> = { nonce: (nonce) => nonce === NONCE };
 
 let es256: Signer;
 beforeAll(async () => {
@@ -75,6 +76,21 @@ describe(`${verifyDpopProof.name}: the request a proof names`, () => {
     ['nonce another', { nonce: `${NONCE}w` }, NONCE_ASKED, 'nonce'],
     ['nonce a number', { nonce: 7 }, NONCE_ASKED, 'nonce'],
     ['nonce when none is required (ignored)', { nonce: 'x' }, {}, 'passed'],
+    ['nonce the server test accepts', { nonce: NONCE }, NONCE_TESTED, 'passed'],
+    ['nonce the server test refuses', { nonce: `${NONCE}w` }, NONCE_TESTED, 'nonce'],
+    ['nonce missing, for the server test', {}, NONCE_TESTED, 'nonce'],
+    [
+      'nonce missing from a stale proof (the other fault is said)',
+      { iat: NOW - 600 },
+      NONCE_TESTED,
+      'iat',
+    ],
+    [
+      'nonce missing from a proof of another token',
+      { ath: 'x' },
+      { ...NONCE_TESTED, ...TOKEN_SENT },
+      'ath',
+    ],
   ])('%s', async (_, claims, request, expected) => {
     expect(await outcome(await proof(es256, { claims }), check(request))).toBe(expected);
   });

@@ -57,8 +57,11 @@ export interface DpopCheck {
   nowSeconds: number;
   /** `iat` must lie within [now - window, now + window]. */
   windowSeconds: number;
-  /** The nonce the server requires (RFC 9449 §8), or null/undefined when it requires none. */
-  nonce?: string | null;
+  /**
+   * The nonce the server requires (RFC 9449 §8): the one it gave, or a test of the `nonce` claim
+   * (the server's stateless nonces, `DpopNonces.accepts`); null/undefined when it requires none.
+   */
+  nonce?: string | ((nonce: unknown) => boolean) | null;
 }
 
 export interface VerifiedProof {
@@ -134,7 +137,6 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
   if (typeof jti !== 'string' || jti.length < 1 || jti.length > MAX_JTI_LENGTH) fail('jti');
   if (typeof htm !== 'string' || htm !== check.method) fail('htm');
   if (typeof htu !== 'string' || !sameResource(htu, check.urls)) fail('htu');
-  if (check.nonce != null && claims.nonce !== check.nonce) fail('nonce');
   // Written so that a NaN anywhere (a caller's clock gone wrong) refuses rather than passes.
   if (
     !Number.isInteger(iat) ||
@@ -143,8 +145,15 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
     fail('iat');
   }
   if (check.accessToken !== null && claims.ath !== accessTokenHash(check.accessToken)) fail('ath');
+  // Last, so that `nonce` is said only of a proof that is good otherwise: a client that retries it
+  // with the nonce the refusal gave succeeds (RFC 9449 §8).
+  if (check.nonce != null && !nonceHolds(claims.nonce, check.nonce)) fail('nonce');
 
   return { jkt, jti: jti as string, iat: iat as number };
+}
+
+function nonceHolds(nonce: unknown, wanted: NonNullable<DpopCheck['nonce']>): boolean {
+  return typeof wanted === 'string' ? nonce === wanted : wanted(nonce);
 }
 
 /** Keys a client sends again and again, as imported, with their thumbprints; bounded. */

@@ -1,7 +1,7 @@
 import { clientIp } from '../../common/http/client-ip';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventOrigin } from '../../database/units/domain-event';
 import { AuthFailureLimiter } from '../../throttle/auth-failure-limiter';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
@@ -11,6 +11,8 @@ import { originOf, RequestContext } from '../request-context';
 import { DpopProofs, type ProofLocator, type ProofTarget } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
+/** Where a guard writes a header of the answer to come (`DPoP-Nonce`). */
+export type GuardReply = Pick<FastifyReply, 'header'>;
 
 const SCHEME = /^Bearer$/i;
 const DPOP_SCHEME = /^DPoP$/i;
@@ -134,12 +136,14 @@ export class BearerGuard implements CanActivate {
    *
    * Done at once when the verifier answers at once (a cache hit: nothing returned, or the
    * refusal of a spent budget thrown); a promise otherwise, and for every refusal, since the
-   * budget that counts it may be shared (Redis).
+   * budget that counts it may be shared (Redis). `reply` takes the `DPoP-Nonce` of a request
+   * admitted with a proof, when nonces are required.
    */
   authenticate(
     request: LatchkeyRequest,
     read: CredentialReader,
     proofsAt: ProofLocator | null,
+    reply?: GuardReply,
   ): Promise<void> | undefined {
     if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
     let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
@@ -151,7 +155,7 @@ export class BearerGuard implements CanActivate {
       if (proofsAt !== null) {
         const asDpop = dpopTokenOf(request.headers.authorization) !== null;
         if (asDpop || request.headers.dpop !== undefined) {
-          return this.withProof(request, secret, asDpop, proofsAt(request));
+          return this.withProof(request, secret, asDpop, proofsAt(request), reply);
         }
       }
       verdict = this.verifier.verify(secret, originOf(request), null);
@@ -171,13 +175,15 @@ export class BearerGuard implements CanActivate {
   /**
    * A request with a DPoP proof (RFC 9449 §7.1): the proof checked against the request, the token
    * against the proof's key (the verifier's rule, so a refusal is recorded like any other), and
-   * the proof's `jti` spent last, so a proof that fails costs no entry in the replay cache.
+   * the proof's `jti` spent last, so a proof that fails costs no entry in the replay cache. An
+   * admitted request's answer carries the next nonce (RFC 9449 §8.2) when nonces are required.
    */
   private async withProof(
     request: LatchkeyRequest,
     secret: string,
     asDpop: boolean,
     target: ProofTarget | null,
+    reply: GuardReply | undefined,
   ) {
     try {
       const proof = await this.proofs.check(request, target, secret, asDpop);
@@ -189,13 +195,25 @@ export class BearerGuard implements CanActivate {
         throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
       }
       admit(request, user, proof.key);
+      if (this.proofs.nonces && reply) void reply.header('dpop-nonce', this.proofs.nonces.issue());
     } catch (e) {
       await this.refuse(request, e);
     }
   }
 
   private async refuse(request: LatchkeyRequest, e: unknown): Promise<never> {
-    throw await refusal(this.failures, request, e);
+    throw await refusal(this.failures, request, this.withNonce(request, e));
+  }
+
+  /**
+   * RFC 9449 §8: with nonces required, a 401 that challenges for DPoP, or answers a request that
+   * showed a proof, carries a fresh nonce in `DPoP-Nonce`, for the client's next proof.
+   */
+  private withNonce(request: LatchkeyRequest, e: unknown): unknown {
+    const nonces = this.proofs.nonces;
+    if (nonces === null || !(e instanceof AuthError) || e.status !== 401) return e;
+    if (!e.challengesDpop && request.headers.dpop === undefined) return e;
+    return e.withDpopNonce(nonces.issue());
   }
 }
 

@@ -4,6 +4,8 @@ import { AppConfig } from '../../config/app-config';
 import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
 import { DpopProofError, verifyDpopProof } from '../dpop/dpop-proof';
+import { DPOP_NONCE_KEY_PURPOSE, DpopNonces } from '../dpop/dpop-nonce';
+import { SharedKeys } from '../ports';
 import { DpopReplayCache, MemoryDpopReplayCache, RedisDpopReplayCache } from '../dpop/dpop-replay';
 import { type RedisClient, RedisConnections } from '../../bus/redis-connections';
 import { disconnectNow } from '../../common/redis-disconnect';
@@ -27,14 +29,28 @@ export interface ProofTarget {
 /** Where a path reads the request a proof names: null when it cannot be known. */
 export type ProofLocator = (request: FastifyRequest) => ProofTarget | null;
 
-/** A proof as the guard found it: one that holds, with the `jti` to spend once, or none that does. */
-export type CheckedProof = { key: string; bound: boolean; jti: string } | { invalid: true };
+/** A proof as the guard found it: one that holds, with the `jti` to spend once, or one that does not. */
+export type CheckedProof =
+  { key: string; bound: boolean; jti: string } | { invalid: 'proof' | 'nonce' };
+
+/**
+ * A proof sent to a token endpoint (RFC 9449 §5), as `checkForExchange` found it: the key's
+ * thumbprint, or the RFC's error for it; `nonce` is what to send in `DPoP-Nonce` (null when
+ * nonces are not required), whichever the outcome.
+ */
+export type ExchangeProof =
+  | { jkt: string; nonce: string | null }
+  | { error: 'invalid_dpop_proof' | 'use_dpop_nonce'; nonce: string | null };
+
+const INVALID: CheckedProof = { invalid: 'proof' };
+const NO_NONCE: CheckedProof = { invalid: 'nonce' };
 
 /**
  * The `DPoP` header of a request, checked against the request (RFC 9449 §4.3): its method, its
  * URL (as the installation's `PUBLIC_BASE_URL` names it, or as the request itself arrived), and,
- * when the token comes as `Authorization: DPoP`, the token (`ath`). Its `jti` is spent once,
- * across instances when Redis is configured.
+ * when the token comes as `Authorization: DPoP`, the token (`ath`); with DPOP_NONCE_REQUIRED,
+ * a nonce of this installation's (RFC 9449 §8). Its `jti` is spent once, across instances when
+ * Redis is configured.
  */
 @Injectable()
 export class DpopProofs implements OnModuleDestroy {
@@ -42,9 +58,18 @@ export class DpopProofs implements OnModuleDestroy {
   private readonly replays: DpopReplayCache;
   private readonly client: RedisClient | null = null;
   private connecting?: Promise<void>;
+  /**
+   * The installation's nonces when DPOP_NONCE_REQUIRED is on, else null: `issue()` for a
+   * `DPoP-Nonce` header, `accepts(nonce)` for a proof's claim. Its key is derived from key
+   * material every instance shares, so any instance accepts any other's.
+   */
+  readonly nonces: DpopNonces | null;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, keys: SharedKeys) {
     this.base = publicBaseUrl(config);
+    this.nonces = config.DPOP_NONCE_REQUIRED
+      ? new DpopNonces((at) => keys.derive(DPOP_NONCE_KEY_PURPOSE, at))
+      : null;
     const redis = config.redisTopology;
     if (redis) {
       this.client = new RedisConnections(redis).client({
@@ -72,18 +97,18 @@ export class DpopProofs implements OnModuleDestroy {
 
   /**
    * The proof a request shows in its `DPoP` header, checked against `target` (the request it
-   * must name; null when that cannot be known, which no proof holds against). Never throws for a
-   * bad proof: it answers `invalid`.
+   * must name; null when that cannot be known, which no proof holds against), with the nonce
+   * when one is required. Never throws for a bad proof: it answers `invalid`.
    */
   async check(
     request: FastifyRequest,
     target: ProofTarget | null,
-    token: string,
+    token: string | null,
     asDpop: boolean,
   ): Promise<CheckedProof> {
     const header = request.headers.dpop;
     // One header, one proof (§4.3 step 1); a repeated header arrives joined, and fails to parse.
-    if (typeof header !== 'string' || target === null) return { invalid: true };
+    if (typeof header !== 'string' || target === null) return INVALID;
     try {
       const proof = await verifyDpopProof(header, {
         method: target.method,
@@ -91,12 +116,36 @@ export class DpopProofs implements OnModuleDestroy {
         accessToken: asDpop ? token : null,
         nowSeconds: Math.floor(Date.now() / 1000),
         windowSeconds: DPOP_IAT_WINDOW_SECONDS,
+        nonce: this.nonces?.accepts,
       });
       return { key: proof.jkt, bound: asDpop, jti: proof.jti };
     } catch (e) {
-      if (e instanceof DpopProofError) return { invalid: true };
+      if (e instanceof DpopProofError) return e.reason === 'nonce' ? NO_NONCE : INVALID;
       throw e;
     }
+  }
+
+  /**
+   * The `DPoP` header of a token request (RFC 9449 §5, the token exchange), checked against
+   * `target` with no access token, its nonce required when DPOP_NONCE_REQUIRED is on, and its
+   * `jti` spent: the key's thumbprint to bind the issued token to, or the error to answer 400
+   * with (§5.10; `use_dpop_nonce` per §8). Null when the request has no `DPoP` header, the
+   * caller deciding whether one is needed. Send `nonce` in `DPoP-Nonce` when it is not null.
+   * Throws only StorageUnavailableError (the replay cache unreachable: 503).
+   */
+  async checkForExchange(
+    request: FastifyRequest,
+    target: ProofTarget,
+  ): Promise<ExchangeProof | null> {
+    if (request.headers.dpop === undefined) return null;
+    const proof = await this.check(request, target, null, false);
+    const nonce = this.nonces?.issue() ?? null;
+    if ('invalid' in proof) {
+      return { error: proof.invalid === 'nonce' ? 'use_dpop_nonce' : 'invalid_dpop_proof', nonce };
+    }
+    return (await this.spend(proof.key, proof.jti))
+      ? { jkt: proof.key, nonce }
+      : { error: 'invalid_dpop_proof', nonce };
   }
 
   /** Spends a proof's `jti`: false when it was seen within the window (a replay). */

@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { AuthError } from '../auth-error';
-import { authorizationToken, BearerGuard, CredentialReader, LatchkeyRequest } from './bearer.guard';
+import {
+  authorizationToken,
+  BearerGuard,
+  CredentialReader,
+  GuardReply,
+  LatchkeyRequest,
+} from './bearer.guard';
 import type { ProofLocator, ProofTarget } from './dpop-proofs';
 import { trustsPeer } from '../../config/sections/trust-proxy';
 import { BusinessScopeGuard } from './business-scope.guard';
@@ -58,12 +64,13 @@ export class GatewayGuard {
   }
 
   /**
-   * The gateway, then the token it asks about; on success the request context is set. At once on
-   * a cache hit (`BearerGuard.authenticate`), else a promise.
+   * The gateway, then the token it asks about; on success the request context is set (and
+   * `reply` given the next DPoP nonce, when one is due). At once on a cache hit
+   * (`BearerGuard.authenticate`), else a promise.
    */
-  authenticate(request: LatchkeyRequest): Promise<void> | undefined {
+  authenticate(request: LatchkeyRequest, reply?: GuardReply): Promise<void> | undefined {
     if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
-    return this.bearer.authenticate(request, this.read, this.proofsAt);
+    return this.bearer.authenticate(request, this.read, this.proofsAt, reply);
   }
 
   /**

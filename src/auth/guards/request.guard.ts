@@ -2,7 +2,12 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { requestOf } from '../../common/http/request-keys';
 import { RateLimitGuard } from '../../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
-import { authorizationToken, BearerGuard, type LatchkeyRequest } from './bearer.guard';
+import {
+  authorizationToken,
+  BearerGuard,
+  type GuardReply,
+  type LatchkeyRequest,
+} from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
 import { type RoutePlan, RoutePlans } from './route-plan';
@@ -35,10 +40,15 @@ export class RequestGuard implements CanActivate {
     const plan = this.plans.of(context);
     const request = requestOf<LatchkeyRequest>(context);
     const authenticated = plan.gateway
-      ? this.gateway.authenticate(request)
+      ? this.gateway.authenticate(request, context.getArgByIndex<GuardReply>(1))
       : plan.isPublic
         ? undefined
-        : this.bearer.authenticate(request, authorizationToken, this.bearer.apiProofs);
+        : this.bearer.authenticate(
+            request,
+            authorizationToken,
+            this.bearer.apiProofs,
+            context.getArgByIndex<GuardReply>(1),
+          );
     if (authenticated) return authenticated.then(() => this.limit(context, plan, request));
     return this.limit(context, plan, request);
   }

@@ -116,7 +116,10 @@ export class TokenVerifier implements PrincipalVerifier {
         const unproven = proofRefusal(snapshot.principal.token.dpopJkt ?? null, proof);
         if (unproven) {
           this.metrics.verified('dpop_proof');
-          this.rejections.note(ref, holderOf(snapshot), 'dpop_proof', origin);
+          // A missing nonce is the protocol's first step (RFC 9449 §8), not a refused use.
+          if (unproven.code !== 'USE_DPOP_NONCE') {
+            this.rejections.note(ref, holderOf(snapshot), 'dpop_proof', origin);
+          }
           throw unproven;
         }
         // A suspended business's token passes here and is refused by every route it could
@@ -152,12 +155,17 @@ export class TokenVerifier implements PrincipalVerifier {
 }
 
 /**
- * RFC 9449 §7: a proof that does not hold refuses any token; a token bound to a key speaks only
- * with `Authorization: DPoP` and a proof of that key. An unbound token with a good proof speaks
- * as it would without one.
+ * RFC 9449 §7: a proof that does not hold refuses any token (one that lacks the server's nonce,
+ * with the §9 challenge to retry with one); a token bound to a key speaks only with
+ * `Authorization: DPoP` and a proof of that key. An unbound token with a good proof speaks as it
+ * would without one.
  */
 function proofRefusal(boundTo: string | null, proof: ProofShown): AuthError | null {
-  if (proof && 'invalid' in proof) return AuthError.dpop('INVALID_DPOP_PROOF');
+  if (proof && 'invalid' in proof) {
+    return proof.invalid === 'nonce'
+      ? AuthError.useDpopNonce()
+      : AuthError.dpop('INVALID_DPOP_PROOF');
+  }
   if (boundTo === null) return null;
   if (proof?.bound && proof.key === boundTo) return null;
   return AuthError.dpop(
