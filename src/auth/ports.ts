@@ -24,8 +24,20 @@ export interface VerifiedPrincipal {
  * when it came with `Authorization: DPoP` and so proves the token too, its `ath` checked), or a
  * proof that does not hold (`invalid`: `nonce` when it lacks a nonce the server issued and is
  * otherwise good, RFC 9449 §8; `proof` for every other fault).
+ *
+ * A proof that holds is taken once: the verifier calls `spend` once the token and the key match,
+ * before anything is counted for the use (a use of a limited token), and refuses the request
+ * when it answers false (the proof was seen before).
  */
-export type ProofShown = null | { key: string; bound: boolean } | { invalid: 'proof' | 'nonce' };
+export type ProofShown = null | HeldProof | { invalid: 'proof' | 'nonce' };
+
+/** A DPoP proof that holds, not yet taken. */
+export interface HeldProof {
+  key: string;
+  bound: boolean;
+  /** Claims the proof's `jti`: true the first time, false for a replay; rejects when unsure. */
+  spend(): Promise<boolean>;
+}
 
 /**
  * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RejectedUseRecorder } from '../../src/tokens/verify/rejected-use-recorder';
 import { createBusiness, createToken, type IssuedToken } from '../factories/tenancy.factory';
 import { asBearer, asOwner, type Caller } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
@@ -256,5 +257,74 @@ withRedis('DPoP proofs across two instances on %s and Redis', (driver) => {
     const raced = await dpopProof(key, { method: 'GET', url: ME, token: token.secret });
     const answers = await Promise.all([a, b, a, b].map((app) => on(app, raced)));
     expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
+  });
+});
+
+/**
+ * A replayed proof is refused as a refused use of its token (`token.rejected`, reason
+ * `dpop_proof`), and costs a token with a limit of uses nothing: the proof's `jti` is spent once
+ * the key matches, before a use is counted.
+ */
+describe.each(DRIVERS)('A replayed DPoP proof on %s', (driver) => {
+  let t: TestApp;
+  let key: DpopKey;
+  let biz: Awaited<ReturnType<typeof createBusiness>>;
+  beforeAll(async () => {
+    t = await bootTestApp(driver, { PUBLIC_BASE_URL: DPOP_BASE });
+    key = await dpopKey();
+    biz = await createBusiness(t);
+  });
+  afterAll(() => t.close());
+
+  const meWith = async (token: IssuedToken, proof?: string) =>
+    t
+      .http()
+      .get(ME)
+      .set({
+        ...asDpop(
+          token.secret,
+          proof ?? (await dpopProof(key, { method: 'GET', url: ME, token: token.secret })),
+        ),
+        'x-business-id': biz.id,
+      });
+  const usesLeft = (res: { body: { data: { token: { uses_remaining: number } } } }) =>
+    res.body.data.token.uses_remaining;
+
+  it('refuses a replay of a limited token, bound or not, without spending a use', async () => {
+    for (const body of [{ dpop_jkt: key.jkt }, {}]) {
+      const token = await createToken(t, asOwner(biz), { uses_limit: 3, ...body });
+      const proof = await dpopProof(key, { method: 'GET', url: ME, token: token.secret });
+      const first = await meWith(token, proof);
+      expect({ status: first.status, left: usesLeft(first) }).toEqual({ status: 200, left: 2 });
+      expectDpopRefusal(await meWith(token, proof), 'INVALID_DPOP_PROOF');
+      const next = await meWith(token);
+      expect({ status: next.status, left: usesLeft(next) }).toEqual({ status: 200, left: 1 });
+    }
+  });
+
+  it('spends one use for a proof raced six times at once', async () => {
+    const token = await createToken(t, asOwner(biz), { uses_limit: 10, dpop_jkt: key.jkt });
+    const proof = await dpopProof(key, { method: 'GET', url: ME, token: token.secret });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => meWith(token, proof)));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+    expect(usesLeft(await meWith(token))).toBe(8);
+  });
+
+  it('records the replay as token.rejected with reason dpop_proof', async () => {
+    const token = await createToken(t, asOwner(biz), { name: 'replayed', dpop_jkt: key.jkt });
+    const proof = await dpopProof(key, { method: 'GET', url: ME, token: token.secret });
+    expect((await meWith(token, proof)).status).toBe(200);
+    expectDpopRefusal(await meWith(token, proof), 'INVALID_DPOP_PROOF');
+    await t.app.get(RejectedUseRecorder).settle();
+    const audit = await t
+      .http()
+      .get(`/api/v1/audit-events?action=token.rejected&target_id=${token.id}`)
+      .set(asOwner(biz))
+      .expect(200);
+    expect(audit.body.data.items.map((e: { metadata: object }) => e.metadata)).toEqual([
+      expect.objectContaining({ reason: 'dpop_proof', jti: token.jti }),
+    ]);
+    expect(audit.text).not.toContain(token.secret);
+    expect(audit.text).not.toContain(proof);
   });
 });

@@ -8,7 +8,7 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
 import { originOf, RequestContext } from '../request-context';
-import { DpopProofs, type ProofLocator, type ProofTarget } from './dpop-proofs';
+import { DpopProofs, type ProofLocator, type ProofTarget, ShownProof } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & { [CONTEXT_KEY]?: RequestContext };
 /** Where a guard writes a header of the answer to come (`DPoP-Nonce`). */
@@ -173,10 +173,11 @@ export class BearerGuard implements CanActivate {
   }
 
   /**
-   * A request with a DPoP proof (RFC 9449 §7.1): the proof checked against the request, the token
-   * against the proof's key (the verifier's rule, so a refusal is recorded like any other), and
-   * the proof's `jti` spent last, so a proof that fails costs no entry in the replay cache. An
-   * admitted request's answer carries the next nonce (RFC 9449 §8.2) when nonces are required.
+   * A request with a DPoP proof (RFC 9449 §7.1): the proof checked against the request, then the
+   * token against the proof's key by the verifier, which spends the proof's `jti` once they match
+   * and before a use of the token is counted: a proof that fails costs no entry in the replay
+   * cache, and a replayed one is refused and recorded like any refused use, and costs no use.
+   * An admitted request's answer carries the next nonce (RFC 9449 §8.2) when nonces are required.
    */
   private async withProof(
     request: LatchkeyRequest,
@@ -187,12 +188,11 @@ export class BearerGuard implements CanActivate {
   ) {
     try {
       const proof = await this.proofs.check(request, target, secret, asDpop);
-      // The verifier refuses a proof that does not hold, with the token's own refusals; the
-      // check below only keeps a change there from ever admitting one.
       const user = await this.verifier.verify(secret, originOf(request), proof);
-      if (!('key' in proof)) throw AuthError.dpop('INVALID_DPOP_PROOF');
-      if (!(await this.proofs.spend(proof.key, proof.jti))) {
-        throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
+      // The verifier refuses a proof that does not hold or was seen before; this keeps a change
+      // there from ever admitting a proof whose jti it did not spend.
+      if (!(proof instanceof ShownProof) || !proof.spent) {
+        throw AuthError.dpop('INVALID_DPOP_PROOF');
       }
       admit(request, user, proof.key);
       if (this.proofs.nonces && reply) void reply.header('dpop-nonce', this.proofs.nonces.issue());

@@ -5,7 +5,7 @@ import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
 import { DpopProofError, verifyDpopProof } from '../dpop/dpop-proof';
 import { DPOP_NONCE_KEY_PURPOSE, DpopNonces } from '../dpop/dpop-nonce';
-import { SharedKeys } from '../ports';
+import { type HeldProof, SharedKeys } from '../ports';
 import { DpopReplayCache, MemoryDpopReplayCache, RedisDpopReplayCache } from '../dpop/dpop-replay';
 import { type RedisClient, RedisConnections } from '../../bus/redis-connections';
 import { disconnectNow } from '../../common/redis-disconnect';
@@ -29,9 +29,28 @@ export interface ProofTarget {
 /** Where a path reads the request a proof names: null when it cannot be known. */
 export type ProofLocator = (request: FastifyRequest) => ProofTarget | null;
 
-/** A proof as the guard found it: one that holds, with the `jti` to spend once, or one that does not. */
-export type CheckedProof =
-  { key: string; bound: boolean; jti: string } | { invalid: 'proof' | 'nonce' };
+/** A proof as the guard found it: one that holds, to be spent once, or one that does not. */
+export type CheckedProof = ShownProof | { invalid: 'proof' | 'nonce' };
+
+/**
+ * A proof that holds, as the verifier is shown it (`HeldProof`): `spend` claims its `jti` once,
+ * and `spent` records that it did, so the guard admits no proof the verifier did not spend.
+ */
+export class ShownProof implements HeldProof {
+  spent = false;
+
+  constructor(
+    readonly key: string,
+    readonly bound: boolean,
+    private readonly jti: string,
+    private readonly proofs: DpopProofs,
+  ) {}
+
+  async spend(): Promise<boolean> {
+    this.spent = await this.proofs.spend(this.key, this.jti);
+    return this.spent;
+  }
+}
 
 /**
  * A proof sent to a token endpoint (RFC 9449 §5), as `checkForExchange` found it: the key's
@@ -98,7 +117,8 @@ export class DpopProofs implements OnModuleDestroy {
   /**
    * The proof a request shows in its `DPoP` header, checked against `target` (the request it
    * must name; null when that cannot be known, which no proof holds against), with the nonce
-   * when one is required. Never throws for a bad proof: it answers `invalid`.
+   * when one is required. Never throws for a bad proof: it answers `invalid`. The `jti` is not
+   * spent here: the verifier spends it once the token matches (`ShownProof.spend`).
    */
   async check(
     request: FastifyRequest,
@@ -118,7 +138,7 @@ export class DpopProofs implements OnModuleDestroy {
         windowSeconds: DPOP_IAT_WINDOW_SECONDS,
         nonce: this.nonces?.accepts,
       });
-      return { key: proof.jkt, bound: asDpop, jti: proof.jti };
+      return new ShownProof(proof.jkt, asDpop, proof.jti, this);
     } catch (e) {
       if (e instanceof DpopProofError) return e.reason === 'nonce' ? NO_NONCE : INVALID;
       throw e;
@@ -143,7 +163,7 @@ export class DpopProofs implements OnModuleDestroy {
     if ('invalid' in proof) {
       return { error: proof.invalid === 'nonce' ? 'use_dpop_nonce' : 'invalid_dpop_proof', nonce };
     }
-    return (await this.spend(proof.key, proof.jti))
+    return (await proof.spend())
       ? { jkt: proof.key, nonce }
       : { error: 'invalid_dpop_proof', nonce };
   }

@@ -59,8 +59,8 @@ export class TokenVerifier implements PrincipalVerifier {
    *
    * Answered at once where the cache holds the hash (the hot path): the principal, or the
    * refusal thrown, with no promise and no microtask. A promise only where something must be
-   * waited for: the read of a miss, or a use of a limited token. Every rule is `admit`'s, so a
-   * hit and a miss are judged by the same code.
+   * waited for: the read of a miss, a DPoP proof's `jti` spent, or a use of a limited token.
+   * Every rule is `admit`'s, so a hit and a miss are judged by the same code.
    */
   verify(
     secret: string,
@@ -117,23 +117,40 @@ export class TokenVerifier implements PrincipalVerifier {
         if (unproven) {
           this.metrics.verified('dpop_proof');
           // A missing nonce is the protocol's first step (RFC 9449 §8), not a refused use.
-          if (unproven.code !== 'USE_DPOP_NONCE') {
-            this.rejections.note(ref, holderOf(snapshot), 'dpop_proof', origin);
-          }
+          if (unproven.code !== 'USE_DPOP_NONCE') this.refuseProof(snapshot, origin);
           throw unproven;
         }
-        // A suspended business's token passes here and is refused by every route it could
-        // reach (the business-scope guard, introspection): counted as what the caller meets.
-        const { token } = snapshot.principal;
-        const suspended = token.business?.status === 'suspended';
-        this.metrics.verified(suspended ? 'suspended' : 'ok');
-        this.lastUsed.touch(ref.id);
-        // A token with no limit of uses pays this one check; a limited one spends a use before
-        // its request goes on (429 USES_EXHAUSTED once none is left), unless it is refused anyway.
-        if (!token.uses || suspended) return snapshot.principal;
-        return this.uses.spend(snapshot.principal, token.uses);
+        // A proof that holds is spent now that the key matches, and before a use is counted:
+        // a replay is refused as a refused use, and costs the token nothing.
+        if (proof !== null && 'spend' in proof) {
+          return proof.spend().then((fresh) => {
+            if (fresh) return this.accept(snapshot);
+            this.metrics.verified('dpop_proof');
+            this.refuseProof(snapshot, origin);
+            throw AuthError.dpop('INVALID_DPOP_PROOF', 'This DPoP proof was used before');
+          });
+        }
+        return this.accept(snapshot);
       }
     }
+  }
+
+  /** A token that speaks: counted, and its use spent when it has a limit of uses. */
+  private accept(snapshot: TokenSnapshot): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    // A suspended business's token passes here and is refused by every route it could
+    // reach (the business-scope guard, introspection): counted as what the caller meets.
+    const { token } = snapshot.principal;
+    const suspended = token.business?.status === 'suspended';
+    this.metrics.verified(suspended ? 'suspended' : 'ok');
+    this.lastUsed.touch(snapshot.ref.id);
+    // A token with no limit of uses pays this one check; a limited one spends a use before
+    // its request goes on (429 USES_EXHAUSTED once none is left), unless it is refused anyway.
+    if (!token.uses || suspended) return snapshot.principal;
+    return this.uses.spend(snapshot.principal, token.uses);
+  }
+
+  private refuseProof(snapshot: TokenSnapshot, origin: RequestOrigin): void {
+    this.rejections.note(snapshot.ref, holderOf(snapshot), 'dpop_proof', origin);
   }
 
   /**
