@@ -1397,6 +1397,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/oauth-protected-resource': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The API as an OAuth protected resource (RFC 9728): its resource URI and DPoP algorithms
+     * @description Public, outside the envelope.
+     */
+    get: operations['getProtectedResourceMetadata'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/machine-identities/{identity_id}/trust-rules': {
     parameters: {
       query?: never;
@@ -1705,6 +1725,11 @@ export interface components {
        */
       dpop_jkt: string | null;
       /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -1881,6 +1906,11 @@ export interface components {
        */
       dpop_jkt: string | null;
       /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -2013,6 +2043,13 @@ export interface components {
        *     ]
        */
       allowed_cidrs?: string[] | null;
+      /**
+       * @description The resources (absolute http(s) URIs, at most 5) the token may be used at: a gateway serving another (X-Latchkey-Resource) refuses it 401, and so does the API itself unless its PUBLIC_BASE_URL is listed. Left out: the calling token's audiences (anywhere if it has none). null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "https://api.example.com"
+       *     ]
+       */
+      audiences?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the calling token's own limit (none if it has none). null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
       /**
@@ -2093,6 +2130,11 @@ export interface components {
        * @example null
        */
       dpop_jkt: string | null;
+      /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -2293,6 +2335,11 @@ export interface components {
        */
       dpop_jkt: string | null;
       /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -2442,6 +2489,13 @@ export interface components {
        *     ]
        */
       allowed_cidrs?: string[] | null;
+      /**
+       * @description The resources (absolute http(s) URIs, at most 5) the token may be used at: a gateway serving another (X-Latchkey-Resource) refuses it 401, and so does the API itself unless its PUBLIC_BASE_URL is listed. Left out: the old token's audiences. null: anywhere. Never wider than the calling token's own.
+       * @example [
+       *       "https://api.example.com"
+       *     ]
+       */
+      audiences?: string[] | null;
       /** @description Requests per minute this token may make, beside its identity’s limit; the next is 429 with Retry-After. Left out: the old token's limit. null: none. Never higher than the calling token's own, nor than the identity’s limit (RATE_LIMIT_IDENTITY_PER_MINUTE) when one is set. */
       rate_limit_per_minute?: number | null;
     };
@@ -2585,6 +2639,11 @@ export interface components {
        */
       dpop_jkt: string | null;
       /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
+      /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
        *       "10.0.0.0/8"
@@ -2703,6 +2762,11 @@ export interface components {
       /** @example 90 */
       inactivity_revoke_days: number | null;
       /**
+       * @example null
+       * @enum {string|null}
+       */
+      require_dpop: 'all' | 'machines' | null;
+      /**
        * Format: date-time
        * @example null
        */
@@ -2742,6 +2806,12 @@ export interface components {
        * @example 90
        */
       inactivity_revoke_days?: number | null;
+      /**
+       * @description New tokens must be bound to a key (DPoP, RFC 9449), given as dpop_jkt or by a DPoP proof on the creating request: `all` of them, or `machines`' alone. Every path that mints a token refuses an unbound one (422 POLICY_VIOLATION at dpop_jkt). null: no rule.
+       * @example machines
+       * @enum {string|null}
+       */
+      require_dpop?: 'all' | 'machines' | null;
     };
     PolicyBreachDto: {
       /**
@@ -2753,13 +2823,14 @@ export interface components {
         | 'require_expiry'
         | 'allowed_scopes'
         | 'required_cidrs'
-        | 'inactivity_revoke_days';
+        | 'inactivity_revoke_days'
+        | 'require_dpop';
       /**
        * @description The token's field the rule is about
        * @example expires_at
        * @enum {string}
        */
-      field: 'expires_at' | 'scopes' | 'allowed_cidrs' | 'last_used_at';
+      field: 'expires_at' | 'scopes' | 'allowed_cidrs' | 'last_used_at' | 'dpop_jkt';
       /** @example A token of this business lives at most 90 days: expire it by 2026-03-01T00:00:00.000Z */
       msg: string;
     };
@@ -2823,6 +2894,11 @@ export interface components {
        * @example null
        */
       dpop_jkt: string | null;
+      /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -2941,6 +3017,11 @@ export interface components {
     CreateBusinessDto: {
       /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
+      /**
+       * @description The JWK SHA-256 thumbprint (RFC 7638) of the key. Binds the first token to its holder's key (DPoP); default: a bearer token, unless the business's token policy requires a bound one
+       * @example 0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I
+       */
+      dpop_jkt?: string;
       /** @example Acme Corp */
       name: string;
       /** @example owner@acme.test */
@@ -2986,6 +3067,11 @@ export interface components {
     AddMemberDto: {
       /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
+      /**
+       * @description The JWK SHA-256 thumbprint (RFC 7638) of the key. Binds the first token to its holder's key (DPoP); default: a bearer token, unless the business's token policy requires a bound one
+       * @example 0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I
+       */
+      dpop_jkt?: string;
       /** @example dev@acme.test */
       email: string;
       /**
@@ -3054,6 +3140,11 @@ export interface components {
        * @example null
        */
       dpop_jkt: string | null;
+      /**
+       * @description The resources (RFC 8707 URIs) the token may be used at: a gateway that names another (X-Latchkey-Resource) refuses it, and the API itself only when PUBLIC_BASE_URL is among them. null: anywhere
+       * @example null
+       */
+      audiences: string[] | null;
       /**
        * @description The networks the token may be used from; null: anywhere
        * @example [
@@ -3152,6 +3243,11 @@ export interface components {
     ReissueFirstTokenDto: {
       /** @description Lifetime of the first token; default 7 */
       expires_in_days?: number;
+      /**
+       * @description The JWK SHA-256 thumbprint (RFC 7638) of the key. Binds the first token to its holder's key (DPoP); default: a bearer token, unless the business's token policy requires a bound one
+       * @example 0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I
+       */
+      dpop_jkt?: string;
     };
     ChangeRoleDto: {
       /**
@@ -3977,6 +4073,42 @@ export interface components {
        */
       state?: string;
     };
+    ProtectedResourceMetadataDto: {
+      /**
+       * @description The API's resource identifier: a token with audiences is taken here only when it is among them
+       * @example https://latchkey.example.com
+       */
+      resource: string;
+      /** @example Latchkey */
+      resource_name: string;
+      /** @example https://latchkey.example.com/docs */
+      resource_documentation: string;
+      /**
+       * @example [
+       *       "header"
+       *     ]
+       */
+      bearer_methods_supported: string[];
+      /**
+       * @example [
+       *       "tokens:admin",
+       *       "audit:read"
+       *     ]
+       */
+      scopes_supported: string[];
+      /**
+       * @example [
+       *       "ES256",
+       *       "EdDSA"
+       *     ]
+       */
+      dpop_signing_alg_values_supported: string[];
+      /**
+       * @description Whether every token must be DPoP-bound: false, as a business policy decides it
+       * @example false
+       */
+      dpop_bound_access_tokens_required: boolean;
+    };
     TrustRuleViewDto: {
       /** Format: uuid */
       id: string;
@@ -4013,6 +4145,8 @@ export interface components {
       scopes: string[];
       /** @example 900 */
       max_ttl_seconds: number;
+      /** @example false */
+      require_dpop: boolean;
       /** Format: date-time */
       created_at: string;
       /** @example owner@acme.test */
@@ -4066,6 +4200,12 @@ export interface components {
        * @example 900
        */
       max_ttl_seconds?: number;
+      /**
+       * @description The exchange must carry a DPoP proof (RFC 9449 §5): the token it gets is bound to the proof's key, and one without a proof is refused (invalid_dpop_proof)
+       * @default false
+       * @example true
+       */
+      require_dpop?: boolean;
     };
     PublicJwkDto: {
       /**
@@ -4541,6 +4681,9 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
+         *       ],
+         *       "audiences": [
+         *         "https://api.example.com"
          *       ],
          *       "meta": {
          *         "team": "payments",
@@ -5019,6 +5162,7 @@ export interface operations {
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
            *         "dpop_jkt": null,
+           *         "audiences": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -6299,6 +6443,7 @@ export interface operations {
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
            *         "dpop_jkt": null,
+           *         "audiences": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -6566,6 +6711,9 @@ export interface operations {
          *       "allowed_cidrs": [
          *         "10.0.0.0/8",
          *         "2001:db8::/32"
+         *       ],
+         *       "audiences": [
+         *         "https://api.example.com"
          *       ]
          *     }
          */
@@ -7038,6 +7186,7 @@ export interface operations {
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
            *         "dpop_jkt": null,
+           *         "audiences": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -7300,6 +7449,7 @@ export interface operations {
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
            *         "dpop_jkt": null,
+           *         "audiences": null,
            *         "allowed_cidrs": [
            *           "10.0.0.0/8"
            *         ],
@@ -8456,7 +8606,8 @@ export interface operations {
          *       "required_cidrs": [
          *         "10.0.0.0/8"
          *       ],
-         *       "inactivity_revoke_days": 90
+         *       "inactivity_revoke_days": 90,
+         *       "require_dpop": "machines"
          *     }
          */
         'application/json': components['schemas']['PutBusinessPolicyDto'];
@@ -9137,6 +9288,7 @@ export interface operations {
       content: {
         /**
          * @example {
+         *       "dpop_jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
          *       "name": "Acme Corp",
          *       "owner_email": "owner@acme.test"
          *     }
@@ -10670,6 +10822,7 @@ export interface operations {
       content: {
         /**
          * @example {
+         *       "dpop_jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
          *       "email": "dev@acme.test",
          *       "role": "member"
          *     }
@@ -10951,7 +11104,11 @@ export interface operations {
     };
     requestBody?: {
       content: {
-        /** @example {} */
+        /**
+         * @example {
+         *       "dpop_jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+         *     }
+         */
         'application/json': components['schemas']['ReissueFirstTokenDto'];
       };
     };
@@ -20374,6 +20531,25 @@ export interface operations {
       };
     };
   };
+  getProtectedResourceMetadata: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProtectedResourceMetadataDto'];
+        };
+      };
+    };
+  };
   listTrustRules: {
     parameters: {
       query?: {
@@ -20583,7 +20759,8 @@ export interface operations {
          *       "scopes": [
          *         "deploy:write"
          *       ],
-         *       "max_ttl_seconds": 900
+         *       "max_ttl_seconds": 900,
+         *       "require_dpop": true
          *     }
          */
         'application/json': components['schemas']['CreateTrustRuleDto'];
@@ -21149,7 +21326,7 @@ export interface operations {
            */
           scope?: string;
           /**
-           * @description The business, when x-business-id is not sent (RFC 8707)
+           * @description RFC 8707, and may be repeated: the business as urn:latchkey:business:<id> (when x-business-id is not sent), and each http(s) URI of an API the token is for (its audiences, at most 5: elsewhere it is refused)
            * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
            */
           resource?: string;
@@ -21193,7 +21370,7 @@ export interface operations {
            */
           scope?: string;
           /**
-           * @description The business, when x-business-id is not sent (RFC 8707)
+           * @description RFC 8707, and may be repeated: the business as urn:latchkey:business:<id> (when x-business-id is not sent), and each http(s) URI of an API the token is for (its audiences, at most 5: elsewhere it is refused)
            * @example urn:latchkey:business:7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13
            */
           resource?: string;
@@ -21228,7 +21405,7 @@ export interface operations {
           };
         };
       };
-      /** @description RFC 6749 §5.2: invalid_request (a parameter missing, repeated or malformed), unsupported_grant_type, invalid_grant (the JWT is not accepted: signature, issuer, audience, expiry, replay, or no trust rule matches), invalid_scope, invalid_target (the business named by resource, audience or x-business-id) */
+      /** @description RFC 6749 §5.2: invalid_request (a parameter missing, repeated or malformed), unsupported_grant_type, invalid_grant (the JWT is not accepted: signature, issuer, audience, expiry, replay, or no trust rule matches), invalid_scope, invalid_target (the business named by resource, audience or x-business-id, or a resource that is no http(s) URI), invalid_dpop_proof (RFC 9449: the DPoP proof does not hold, or the trust rule or the business's policy requires one), use_dpop_nonce (send the DPoP-Nonce given, in a new proof) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -21241,7 +21418,9 @@ export interface operations {
               | 'invalid_grant'
               | 'invalid_scope'
               | 'invalid_target'
-              | 'unsupported_grant_type';
+              | 'unsupported_grant_type'
+              | 'invalid_dpop_proof'
+              | 'use_dpop_nonce';
             /** @example The subject token is not accepted */
             error_description?: string;
           };

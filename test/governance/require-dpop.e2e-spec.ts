@@ -127,6 +127,13 @@ describe.each(DRIVERS)('require_dpop on every minting path, on %s', (driver) => 
     expect(made.code).toBe(0);
     const id = await tokenIdOf(t, made.stdout.trim());
     expect((await getToken(t, asOwner(biz), id).expect(200)).body.data.dpop_jkt).toBe(key.jkt);
+    const member = ['members', 'add', '--business', biz.id, '--email', email()];
+    const unbound = await cliInProcess(member, env);
+    expect(unbound.code).toBe(1);
+    expect(unbound.stderr).toMatch(/^ {2}dpop_jkt: require_dpop: /m);
+    const added = await cliInProcess([...member, '--dpop-jkt', key.jkt], env);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout).first_token.dpop_jkt).toBe(key.jkt);
   });
 });
 

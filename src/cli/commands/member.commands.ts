@@ -15,7 +15,13 @@ export class MembersAddCommand extends CliRunner {
 
   async run(
     params: string[],
-    options: { business?: string; email?: string; role?: string; expiresInDays?: number },
+    options: {
+      business?: string;
+      email?: string;
+      role?: string;
+      expiresInDays?: number;
+      dpopJkt?: string;
+    },
   ): Promise<void> {
     const businessId = MEMBERS_ADD.argv(params, options);
     // Any role the API knows passes here; which of them the operator may give is the token
@@ -24,6 +30,7 @@ export class MembersAddCommand extends CliRunner {
       email: options.email,
       role: options.role ?? 'member',
       expires_in_days: options.expiresInDays,
+      dpop_jkt: options.dpopJkt,
     });
     const { OnboardingService } = await import('../../workflows/onboarding.service');
     const onboarding = await this.core.get(OnboardingService);

@@ -102,6 +102,7 @@ abstract class CreateTokenRunner extends CliRunner {
       refill?: object;
       meta?: MetaOption;
       dpopJkt?: string;
+      audiences?: string[];
     },
   ): Promise<void> {
     TOKENS_CREATE.argv(params);
@@ -116,6 +117,7 @@ abstract class CreateTokenRunner extends CliRunner {
       refill: options.refill,
       meta: options.meta?.json,
       dpop_jkt: options.dpopJkt,
+      audiences: options.audiences,
     });
     const { TokenIssuanceService } = await import('../../tokens/lifecycle/token-issuance.service');
     const issuance = await this.core.get(TokenIssuanceService);

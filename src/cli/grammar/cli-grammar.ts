@@ -69,6 +69,11 @@ export const MEMBERS_ADD = {
       description: 'lifetime of the first token in days (default 7)',
       parse: Number,
     },
+    {
+      flags: '--dpop-jkt <thumbprint>',
+      description:
+        "bind the first token to the member's key (RFC 9449): its JWK SHA-256 thumbprint",
+    },
   ],
   argv: (params: string[], options: { business?: string }) => {
     noExtraArguments(params, 0);

@@ -13,6 +13,7 @@ import {
   BUSINESS_OPTION,
   CIDRS_FLAG,
   PAGE_OPTIONS,
+  parseCidrList,
   parseCidrs,
   parseMeta,
   parseRateLimit,
@@ -141,6 +142,12 @@ export const TOKENS_CREATE = {
       flags: '--dpop-jkt <thumbprint>',
       description:
         "bind it to a key (RFC 9449): the key's JWK SHA-256 thumbprint; each use needs a DPoP proof",
+    },
+    {
+      flags: '--audiences <list>',
+      description:
+        'comma-separated http(s) URIs of the APIs it is for (RFC 8707); elsewhere it is refused (default: anywhere)',
+      parse: parseCidrList,
     },
   ],
   argv: optionsOnly,
