@@ -20432,6 +20432,8 @@ export interface operations {
             cnf?: {
               jkt?: string;
             };
+            /** @description For a token bound to audiences (RFC 8707): the resources it is for */
+            aud?: string[];
             /** @description The token's own data (its meta); null: none */
             meta?: {
               [key: string]: unknown;
@@ -21288,6 +21290,8 @@ export interface operations {
       header?: {
         /** @description The business; or name it with resource */
         'x-business-id'?: string;
+        /** @description A DPoP proof (RFC 9449 §5) for POST of this URL: the token is bound to its key (token_type DPoP). Required by a trust rule with require_dpop, or a business policy that binds the machine’s tokens */
+        DPoP?: string;
       };
       path?: never;
       cookie?: never;
@@ -21396,8 +21400,11 @@ export interface operations {
             access_token: string;
             /** @enum {string} */
             issued_token_type: 'urn:ietf:params:oauth:token-type:access_token';
-            /** @enum {string} */
-            token_type: 'Bearer';
+            /**
+             * @description DPoP when the request carried a proof: the token is bound to its key
+             * @enum {string}
+             */
+            token_type: 'Bearer' | 'DPoP';
             /** @example 900 */
             expires_in: number;
             /** @example deploy:write */

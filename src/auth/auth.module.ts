@@ -62,6 +62,10 @@ export class AuthModule {
         { provide: SharedKeys, useExisting: wiring.keys },
         ...PROVIDERS,
       ],
+      // The DPoP proofs a token endpoint checks too (RFC 9449 §5), with the same replay cache
+      // and nonces: given to every module, as the guards are global.
+      global: true,
+      exports: [DpopProofs],
     };
   }
 }

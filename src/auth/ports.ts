@@ -40,7 +40,10 @@ export interface HeldProof {
 }
 
 /**
- * Turns a presented secret into a principal, or throws the 401 that says why not. A verifier may
+ * Turns a presented secret into a principal, or throws the 401 that says why not. `resource` is
+ * the resource (a canonical RFC 8707 URI) the request is served at: the API's own
+ * (`PUBLIC_BASE_URL`), or the one a trusted gateway names; null when none is known, where no
+ * token bound to audiences is admitted. A verifier may
  * answer at once (a cache hit: the principal, or the refusal thrown, with no promise), and
  * answers with a promise only where it must wait (a read, a use counted): the hot path's guards
  * take the answer as it comes (docs/performance.md).
@@ -50,6 +53,7 @@ export abstract class PrincipalVerifier {
     secret: string,
     origin: RequestOrigin,
     proof: ProofShown,
+    resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal>;
 }
 

@@ -47,6 +47,8 @@ export interface CallerToken {
   dpopJkt?: string | null;
   /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */
   allowedCidrs?: readonly string[] | null;
+  /** The resources it may be used at (null: any), which cap the tokens it makes. */
+  audiences?: readonly string[] | null;
   /** Its own requests-per-minute limit (null: none), checked by the rate-limit guard. */
   rateLimitPerMinute?: number | null;
   /** The window of the limited token that made it, which its requests also spend (null: none). */

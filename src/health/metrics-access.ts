@@ -6,6 +6,7 @@ import { bearerTokenOf } from '../auth/guards/bearer.guard';
 import { TokenVerifier } from '../tokens/verify/token-verifier';
 import { originOf } from '../auth/request-context';
 import { clientIp } from '../common/http/client-ip';
+import { publicBaseUrl } from '../config/sections/status-list-config';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
 
@@ -23,6 +24,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export class MetricsAccess {
   private readonly expected: Buffer | null;
   private readonly open: boolean;
+  /** The installation's own resource: a token bound to audiences scrapes only when it is one. */
+  private readonly resource: string;
 
   constructor(
     config: AppConfig,
@@ -31,6 +34,7 @@ export class MetricsAccess {
   ) {
     this.expected = config.METRICS_TOKEN === undefined ? null : digest(config.METRICS_TOKEN);
     this.open = config.METRICS_PUBLIC;
+    this.resource = publicBaseUrl(config);
   }
 
   /** Resolves when the request may scrape; throws the 401, 403 or 429 otherwise. */
@@ -43,7 +47,7 @@ export class MetricsAccess {
     if (this.expected !== null && timingSafeEqual(digest(presented), this.expected)) return;
     let principal;
     try {
-      principal = await this.verifier.verify(presented, originOf(request), null);
+      principal = await this.verifier.verify(presented, originOf(request), null, this.resource);
     } catch (e) {
       throw e instanceof AuthError && e.status === 401 ? await this.failures.answer(ip, e) : e;
     }

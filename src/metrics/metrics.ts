@@ -15,6 +15,7 @@ export const VERIFY_OUTCOMES = [
   'ip_not_allowed',
   'disabled',
   'dpop_proof',
+  'audience',
 ] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 

@@ -154,6 +154,11 @@ export class OAuth2Controller {
           properties: { jkt: { type: 'string' } },
           description: 'For a token bound to a key (RFC 9449): the key’s JWK SHA-256 thumbprint',
         },
+        aud: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'For a token bound to audiences (RFC 8707): the resources it is for',
+        },
         meta: {
           type: 'object',
           nullable: true,

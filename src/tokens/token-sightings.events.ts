@@ -50,11 +50,14 @@ export type RejectionReason =
   | 'ip_not_allowed'
   | 'disabled'
   /** A key-bound token without a valid proof of its key, or any token with a proof that fails. */
-  | 'dpop_proof';
+  | 'dpop_proof'
+  /** A token bound to audiences, used at a resource not among them. */
+  | 'audience';
 
 /**
  * A revoked, expired or disabled token was presented, a live one from outside its
- * `allowed_cidrs`, or one without the DPoP proof it needs.
+ * `allowed_cidrs`, one without the DPoP proof it needs, or one used at a resource outside its
+ * `audiences`.
  * Recorded in a unit of work of its own (nothing else changed), at most once a minute per token
  * (and per address, for `ip_not_allowed`), so a leaked token still in use shows up.
  */

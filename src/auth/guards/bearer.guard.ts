@@ -4,6 +4,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventOrigin } from '../../database/units/domain-event';
 import { AuthFailureLimiter } from '../../throttle/auth-failure-limiter';
+import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
@@ -94,6 +96,17 @@ export const authorizationToken: CredentialReader = (request) => {
   return bearerTokenOf(header) ?? dpopTokenOf(header);
 };
 
+/**
+ * How a path reads what a request presents: its credential; where a DPoP proof it shows names its
+ * request (null: the path reads no proof, as a gateway's own token header, and a key-bound token
+ * is refused there); and the resource (RFC 8707) the request is served at, null when unknown.
+ */
+export interface CredentialPath {
+  readonly read: CredentialReader;
+  readonly proofsAt: ProofLocator | null;
+  readonly resourceAt: (request: LatchkeyRequest) => string | null;
+}
+
 const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malformed bearer token');
 
 /**
@@ -109,28 +122,33 @@ const noCredential = () => AuthError.bearer('INVALID_TOKEN', 'Missing or malform
  */
 @Injectable()
 export class BearerGuard implements CanActivate {
+  /** The API's own path: `Authorization`, proofs naming the request as it arrived, PUBLIC_BASE_URL. */
+  readonly apiPath: CredentialPath;
+
   constructor(
+    config: AppConfig,
     private readonly failures: AuthFailureLimiter,
     private readonly verifier: PrincipalVerifier,
     private readonly proofs: DpopProofs,
-  ) {}
-
-  /** Where a proof sent to the API itself names its request: the request as it arrived. */
-  get apiProofs(): ProofLocator {
-    return this.proofs.apiTarget;
+  ) {
+    const resource = publicBaseUrl(config);
+    this.apiPath = {
+      read: authorizationToken,
+      proofsAt: proofs.apiTarget,
+      resourceAt: () => resource,
+    };
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const authenticated = this.authenticate(
       context.switchToHttp().getRequest<LatchkeyRequest>(),
-      authorizationToken,
-      this.proofs.apiTarget,
+      this.apiPath,
     );
     return authenticated ? authenticated.then(() => true) : true;
   }
 
   /**
-   * The bearer check on the credential `read` finds: what `canActivate` runs on the
+   * The bearer check on the credential `path` reads: what `canActivate` runs on the
    * `Authorization` header, and `GatewayGuard` on the header `GET /auth/verify` reads. One path,
    * so the budget, the verifier and the failures are the same whichever header carries the token.
    *
@@ -141,24 +159,23 @@ export class BearerGuard implements CanActivate {
    */
   authenticate(
     request: LatchkeyRequest,
-    read: CredentialReader,
-    proofsAt: ProofLocator | null,
+    path: CredentialPath,
     reply?: GuardReply,
   ): Promise<void> | undefined {
     if (this.failures.blocking) this.failures.refuseBlocked(clientIp(request) ?? undefined);
     let verdict: VerifiedPrincipal | Promise<VerifiedPrincipal>;
     try {
-      const secret = read(request);
+      const secret = path.read(request);
       if (secret === null) throw noCredential();
-      // A path that reads no proof (a gateway's own token header) shows none, and a key-bound
-      // token is refused there.
-      if (proofsAt !== null) {
+      const resource = path.resourceAt(request);
+      if (path.proofsAt !== null) {
         const asDpop = dpopTokenOf(request.headers.authorization) !== null;
         if (asDpop || request.headers.dpop !== undefined) {
-          return this.withProof(request, secret, asDpop, proofsAt(request), reply);
+          const target = path.proofsAt(request);
+          return this.withProof(request, secret, asDpop, target, resource, reply);
         }
       }
-      verdict = this.verifier.verify(secret, originOf(request), null);
+      verdict = this.verifier.verify(secret, originOf(request), null, resource);
     } catch (e) {
       return this.refuse(request, e);
     }
@@ -184,11 +201,12 @@ export class BearerGuard implements CanActivate {
     secret: string,
     asDpop: boolean,
     target: ProofTarget | null,
+    resource: string | null,
     reply: GuardReply | undefined,
   ) {
     try {
       const proof = await this.proofs.check(request, target, secret, asDpop);
-      const user = await this.verifier.verify(secret, originOf(request), proof);
+      const user = await this.verifier.verify(secret, originOf(request), proof, resource);
       // The verifier refuses a proof that does not hold or was seen before; this keeps a change
       // there from ever admitting a proof whose jti it did not spend.
       if (!(proof instanceof ShownProof) || !proof.spent) {

@@ -1,5 +1,6 @@
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { AuthGuard } from '@nestjs/passport';
+import type { AppConfig } from '../../config/app-config';
 import type { EventOrigin } from '../../database/units/domain-event';
 import type { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { BearerStrategy } from './bearer.strategy';
@@ -7,14 +8,14 @@ import { BearerStrategy } from './bearer.strategy';
 // The global guard skips passport; the strategy must still work for AuthGuard('bearer').
 describe(BearerStrategy.name, () => {
   const principal = { actor: { id: 'identity' }, token: { id: 'token' }, role: 'owner' };
-  const calls: [string, EventOrigin][] = [];
+  const calls: [string, EventOrigin, string | null][] = [];
   const verifier: PrincipalVerifier = {
-    verify: (secret: string, origin: EventOrigin) => {
-      calls.push([secret, origin]);
+    verify: (secret: string, origin: EventOrigin, _proof, resource: string | null) => {
+      calls.push([secret, origin, resource]);
       return Promise.resolve(principal as unknown as VerifiedPrincipal);
     },
   };
-  new BearerStrategy(verifier);
+  new BearerStrategy(verifier, { PORT: 3000 } as AppConfig);
 
   const contextFor = (view: Record<string, unknown>) => {
     const context = new ExecutionContextHost([view, {}]);
@@ -30,7 +31,8 @@ describe(BearerStrategy.name, () => {
       origin,
     };
     await expect(sut.canActivate(contextFor(view))).resolves.toBe(true);
-    expect(calls).toEqual([['lk_secret', origin]]);
+    // The installation's own resource, which a token bound to audiences must name.
+    expect(calls).toEqual([['lk_secret', origin, 'http://localhost:3000']]);
     expect(view.user).toBe(principal);
   });
 });

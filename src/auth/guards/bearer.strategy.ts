@@ -3,6 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import type { RequestOrigin } from '../../database/units/domain-event';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
+import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
 
 /**
  * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`), for
@@ -12,8 +14,14 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly verifier: PrincipalVerifier) {
+  private readonly resource: string;
+
+  constructor(
+    private readonly verifier: PrincipalVerifier,
+    config: AppConfig,
+  ) {
     super({ passReqToCallback: true });
+    this.resource = publicBaseUrl(config);
   }
 
   /** `view` is the header-only request shown to passport, with the origin. */
@@ -22,6 +30,6 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
     secret: string,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     // Passport reads a bearer token alone: a key-bound token is refused here (no proof shown).
-    return this.verifier.verify(secret, view.origin, null);
+    return this.verifier.verify(secret, view.origin, null, this.resource);
   }
 }

@@ -12,6 +12,8 @@ export const GATEWAY_HEADERS = {
   requireScope: 'x-latchkey-require-scope',
   /** VERIFY_GATEWAY_SECRET, when the installation sets one. */
   secret: 'x-latchkey-gateway-secret',
+  /** The resource the upstream is (an RFC 8707 URI): a token's audiences must hold it. */
+  resource: 'x-latchkey-resource',
 } as const;
 
 /** What a gateway asks of a token beyond its being valid. */

@@ -5,11 +5,13 @@ import { AuthError } from '../auth-error';
 import {
   authorizationToken,
   BearerGuard,
+  CredentialPath,
   CredentialReader,
   GuardReply,
   LatchkeyRequest,
 } from './bearer.guard';
-import type { ProofLocator, ProofTarget } from './dpop-proofs';
+import type { ProofTarget } from './dpop-proofs';
+import { canonicalResource } from '../../common/validation/resource-uri';
 import { trustsPeer } from '../../config/sections/trust-proxy';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { CONTEXT_KEY } from '../decorators';
@@ -32,9 +34,11 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 @Injectable()
 export class GatewayGuard {
   private readonly logger = new Logger(GatewayGuard.name);
-  private readonly read: CredentialReader;
-  /** Where the proofs its clients send name their requests; null with a token header of its own. */
-  private readonly proofsAt: ProofLocator | null;
+  /**
+   * The credential (the gateway checked first, when a secret is set), where its clients' proofs
+   * name their requests (none with a token header of its own), and the resource it serves.
+   */
+  private readonly path: CredentialPath;
   private readonly trustedPeer: (peer: string | undefined) => boolean;
   private readonly secret: Buffer | null;
   /** Said once per process: without TRUST_PROXY every client is the gateway's one address. */
@@ -51,15 +55,18 @@ export class GatewayGuard {
       header === null
         ? authorizationToken
         : (request) => rawTokenOf(request.headers[header], header);
-    this.proofsAt = header === null ? (request) => this.originalRequest(request) : null;
     this.trustedPeer = trustsPeer(config.trustProxy);
-    this.read =
-      this.secret === null
-        ? token
-        : (request) => {
-            this.checkGateway(request);
-            return token(request);
-          };
+    this.path = {
+      read:
+        this.secret === null
+          ? token
+          : (request) => {
+              this.checkGateway(request);
+              return token(request);
+            },
+      proofsAt: header === null ? (request) => this.originalRequest(request) : null,
+      resourceAt: (request) => this.servedResource(request),
+    };
     this.untrustedProxyNoted = config.trustProxy !== false;
   }
 
@@ -70,7 +77,24 @@ export class GatewayGuard {
    */
   authenticate(request: LatchkeyRequest, reply?: GuardReply): Promise<void> | undefined {
     if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
-    return this.bearer.authenticate(request, this.read, this.proofsAt, reply);
+    return this.bearer.authenticate(request, this.path, reply);
+  }
+
+  /**
+   * The resource the gateway serves (RFC 8707), as it names it in `X-Latchkey-Resource`, which a
+   * token's audiences must hold. Believed only from a trusted gateway, as the client's request is
+   * (`originalRequest`): from anyone else, or unreadable, none, where an audience-bound token is
+   * refused.
+   */
+  private servedResource(request: LatchkeyRequest): string | null {
+    const named = one(request.headers[GATEWAY_HEADERS.resource]);
+    if (named === null || !this.trusts(request)) return null;
+    return canonicalResource(named);
+  }
+
+  /** A gateway that sent VERIFY_GATEWAY_SECRET (checked before this runs), or a TRUST_PROXY peer. */
+  private trusts(request: LatchkeyRequest): boolean {
+    return this.secret !== null || this.trustedPeer(request.socket.remoteAddress);
   }
 
   /**
@@ -82,7 +106,7 @@ export class GatewayGuard {
    * peer TRUST_PROXY names. From anyone else a client could name any request: null.
    */
   private originalRequest(request: LatchkeyRequest): ProofTarget | null {
-    if (this.secret === null && !this.trustedPeer(request.socket.remoteAddress)) return null;
+    if (!this.trusts(request)) return null;
     const h = request.headers;
     const method = one(h['x-original-method']) ?? one(h['x-forwarded-method']);
     const uri = one(h['x-original-uri']) ?? one(h['x-forwarded-uri']);

@@ -2,12 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { requestOf } from '../../common/http/request-keys';
 import { RateLimitGuard } from '../../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
-import {
-  authorizationToken,
-  BearerGuard,
-  type GuardReply,
-  type LatchkeyRequest,
-} from './bearer.guard';
+import { BearerGuard, type GuardReply, type LatchkeyRequest } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
 import { type RoutePlan, RoutePlans } from './route-plan';
@@ -45,8 +40,7 @@ export class RequestGuard implements CanActivate {
         ? undefined
         : this.bearer.authenticate(
             request,
-            authorizationToken,
-            this.bearer.apiProofs,
+            this.bearer.apiPath,
             context.getArgByIndex<GuardReply>(1),
           );
     if (authenticated) return authenticated.then(() => this.limit(context, plan, request));

@@ -26,7 +26,7 @@ import { TrustRulesRepository } from '../rules/trust-rules.repository';
 export interface ExchangedToken {
   access_token: string;
   issued_token_type: typeof ACCESS_TOKEN_TYPE;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
 }
@@ -59,7 +59,12 @@ export class TokenExchangeService {
     private readonly database: Database,
   ) {}
 
-  async exchange(origin: RequestOrigin, params: ExchangeParams): Promise<ExchangedToken> {
+  /** `dpopJkt`: the key the request proved (RFC 9449 §5), which the token is bound to; null: none. */
+  async exchange(
+    origin: RequestOrigin,
+    params: ExchangeParams,
+    dpopJkt: string | null,
+  ): Promise<ExchangedToken> {
     const { issuer, payload } = peekGrant(params.subjectToken);
     const business = await this.tenancy.findBusiness(params.businessId);
     // An unknown or suspended business reads as one with no rule, so its existence is not told.
@@ -76,6 +81,12 @@ export class TokenExchangeService {
     }
     const now = new Date();
     const { rule, grant } = await this.verifyAgainst(candidates, params.subjectToken, now);
+    if (rule.requireDpop && dpopJkt === null) {
+      throw new OAuthError(
+        'invalid_dpop_proof',
+        'This trust rule binds its tokens to a key: send a DPoP proof in the DPoP header',
+      );
+    }
     const texts = storedTexts(issuer, grant);
     const scopes = params.scopes ?? rule.scopes;
     if (!scopesWithin(scopes, rule.scopes)) {
@@ -126,6 +137,7 @@ export class TokenExchangeService {
             scopes,
             expiresAt,
             origin: 'federation',
+            dpopJkt,
             constraints: { ...UNCONSTRAINED, audiences: params.audiences },
           },
           tx,
@@ -149,7 +161,7 @@ export class TokenExchangeService {
     return {
       access_token: issued.secret,
       issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
+      token_type: dpopJkt === null ? 'Bearer' : 'DPoP',
       expires_in: Math.floor((expiresAt.getTime() - now.getTime()) / 1000),
       scope: scopes.join(' '),
     };

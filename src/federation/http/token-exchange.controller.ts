@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -7,7 +7,8 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DpopProofs } from '../../auth/guards/dpop-proofs';
 import { Public } from '../../auth/decorators';
 import { originOf } from '../../auth/request-context';
 import { ApiErrors, RawResponse } from '../../common/http/envelope';
@@ -19,7 +20,7 @@ import {
   readExchangeParams,
   TOKEN_EXCHANGE_GRANT,
 } from '../exchange/exchange-params';
-import { OAUTH_TOKEN_ERROR, TokenEndpointErrorFilter } from '../exchange/oauth-error';
+import { OAUTH_TOKEN_ERROR, OAuthError, TokenEndpointErrorFilter } from '../exchange/oauth-error';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
 
 const EXAMPLE_BUSINESS = '7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13';
@@ -66,7 +67,10 @@ const EXCHANGE_BODY = {
 @UseFilters(TokenEndpointErrorFilter)
 @Controller('oauth2')
 export class TokenExchangeController {
-  constructor(private readonly exchanges: TokenExchangeService) {}
+  constructor(
+    private readonly exchanges: TokenExchangeService,
+    private readonly proofs: DpopProofs,
+  ) {}
 
   @Post('token')
   @Public()
@@ -86,6 +90,14 @@ export class TokenExchangeController {
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiHeader({
+    name: 'DPoP',
+    required: false,
+    description:
+      'A DPoP proof (RFC 9449 §5) for POST of this URL: the token is bound to its key ' +
+      '(token_type DPoP). Required by a trust rule with require_dpop, or a business policy ' +
+      'that binds the machine’s tokens',
+  })
+  @ApiHeader({
     name: 'x-business-id',
     required: false,
     description: 'The business; or name it with resource',
@@ -101,7 +113,11 @@ export class TokenExchangeController {
       properties: {
         access_token: { type: 'string', example: 'lk_3xAmpLeRandomPart0123456789abQ1w2E3' },
         issued_token_type: { type: 'string', enum: [ACCESS_TOKEN_TYPE] },
-        token_type: { type: 'string', enum: ['Bearer'] },
+        token_type: {
+          type: 'string',
+          enum: ['Bearer', 'DPoP'],
+          description: 'DPoP when the request carried a proof: the token is bound to its key',
+        },
         expires_in: { type: 'integer', example: 900 },
         scope: { type: 'string', example: 'deploy:write' },
       },
@@ -109,8 +125,24 @@ export class TokenExchangeController {
   })
   @ApiResponse(OAUTH_TOKEN_ERROR)
   @ApiErrors({ 409: ['TOKEN_LIMIT_REACHED'] })
-  exchange(@Body() body: unknown, @Req() request: FastifyRequest) {
+  async exchange(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const params = readExchangeParams(body, request.headers['x-business-id']);
-    return this.exchanges.exchange(originOf(request), params);
+    const proof = await this.proofs.checkForExchange(request, this.proofs.apiTarget(request)!);
+    // RFC 9449 §8: with nonces required, every answer gives the next one, refusals included.
+    const nonce = proof?.nonce ?? this.proofs.nonces?.issue();
+    if (nonce) void reply.header('dpop-nonce', nonce);
+    if (proof && 'error' in proof) {
+      throw new OAuthError(
+        proof.error,
+        proof.error === 'use_dpop_nonce'
+          ? 'Sign the DPoP proof again with the nonce of the DPoP-Nonce header'
+          : 'The DPoP proof is not accepted',
+      );
+    }
+    return this.exchanges.exchange(originOf(request), params, proof?.jkt ?? null);
   }
 }

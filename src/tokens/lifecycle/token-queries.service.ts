@@ -166,6 +166,8 @@ export class TokenQueriesService {
       // RFC 9449 §6.2: a key-bound token is of type DPoP, and its key's thumbprint is `cnf.jkt`.
       token_type: token.dpopJkt ? 'DPoP' : 'Bearer',
       ...(token.dpopJkt ? { cnf: { jkt: token.dpopJkt } } : {}),
+      // RFC 7662 §2.2's `aud`: the resources it may be used at, when it is bound to some.
+      ...(token.audiences ? { aud: [...token.audiences] } : {}),
       meta: isVerifiedToken(token) ? (token.row.meta ?? null) : null,
       uses_remaining: await this.uses.remainingOf(token.id, token.uses ?? null),
       ...statusMember(token.statusList ?? null),

@@ -66,14 +66,17 @@ export class TokenVerifier implements PrincipalVerifier {
     secret: string,
     origin: RequestOrigin,
     proof: ProofShown,
+    resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) {
       this.metrics.verified('invalid');
       throw invalidToken();
     }
     const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
-    if (snapshot instanceof Promise) return snapshot.then((s) => this.admit(s, origin, proof));
-    return this.admit(snapshot, origin, proof);
+    if (snapshot instanceof Promise) {
+      return snapshot.then((s) => this.admit(s, origin, proof, resource));
+    }
+    return this.admit(snapshot, origin, proof, resource);
   }
 
   /** The rules, against the snapshot the cache or the database gave (null: no such token). */
@@ -81,6 +84,7 @@ export class TokenVerifier implements PrincipalVerifier {
     snapshot: TokenSnapshot | null,
     origin: RequestOrigin,
     proof: ProofShown,
+    resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     if (!snapshot) {
       this.metrics.verified('invalid');
@@ -112,6 +116,14 @@ export class TokenVerifier implements PrincipalVerifier {
           // from outside the token's networks is what its usage most needs to show.
           this.usage.note(ref.id, ref.businessId, 403, origin.ip);
           throw AuthError.forbidden('IP_NOT_ALLOWED');
+        }
+        const { audiences } = snapshot.principal.token;
+        // RFC 8707: a token for other resources is no credential here. Before its proof is
+        // spent, so a refusal costs the client no proof.
+        if (audiences && (resource === null || !audiences.includes(resource))) {
+          this.metrics.verified('audience');
+          this.rejections.note(ref, holderOf(snapshot), 'audience', origin);
+          throw otherAudience(snapshot.principal.token.dpopJkt ?? null);
         }
         const unproven = proofRefusal(snapshot.principal.token.dpopJkt ?? null, proof);
         if (unproven) {
@@ -191,6 +203,14 @@ function proofRefusal(boundTo: string | null, proof: ProofShown): AuthError | nu
   );
 }
 
+/** A token used outside its audiences: `invalid_token`, in the scheme it speaks (RFC 9449 §7.1). */
+function otherAudience(boundTo: string | null): AuthError {
+  const why = 'This token is for other resources than this one (its audiences)';
+  return boundTo === null
+    ? AuthError.bearer('INVALID_TOKEN', why)
+    : AuthError.dpop('INVALID_TOKEN', why);
+}
+
 /** The token's holder as a rejected use records it; made only for a refusal. */
 function holderOf({ principal: { actor } }: TokenSnapshot): EventActor {
   return { id: actor.id, type: actor.kind, label: actor.label };
@@ -250,6 +270,7 @@ function snapshotOf(
       origin: token.origin ?? null,
       dpopJkt: token.dpopJkt ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
+      audiences: token.audiences ? Object.freeze([...token.audiences]) : null,
       rateLimitPerMinute: token.rateLimitPerMinute,
       sharedLimitId: token.sharedLimitId,
       sharedLimitPerMinute: token.sharedLimitPerMinute,

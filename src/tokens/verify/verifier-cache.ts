@@ -61,6 +61,7 @@ export function snapshotBytes(snapshot: TokenSnapshot): number {
   for (const scope of token.scopes ?? []) text += scope.length + 16;
   // The networks are held twice (the row and the parsed set, with its memo of addresses).
   for (const cidr of token.allowedCidrs ?? []) text += 2 * cidr.length + 64;
+  for (const audience of token.audiences ?? []) text += audience.length + 16;
   if (snapshot.addresses) text += 64 * 64;
   if (row) {
     text += row.name.length + row.createdBy.length + (row.revocationReason?.length ?? 0);
