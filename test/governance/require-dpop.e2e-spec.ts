@@ -8,7 +8,7 @@ import {
 import { asMember, asOwner, getToken, postMember, postToken, rotate } from '../harness/app/api';
 import { cliInProcess } from '../harness/app/cli';
 import { tokenIdOf } from '../harness/app/db';
-import { DPOP_BASE, dpopKey, type DpopKey, dpopProof } from '../harness/app/dpop';
+import { asDpop, DPOP_BASE, dpopKey, type DpopKey, dpopProof } from '../harness/app/dpop';
 import { breachesOf, listViolations, putPolicy } from '../harness/app/token-policy';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
@@ -48,11 +48,25 @@ describe.each(DRIVERS)('require_dpop on every minting path, on %s', (driver) => 
     expect(breachesOf(refused.body)).toEqual(REFUSED);
     const named = await createToken(t, asOwner(biz), { name: 'named', dpop_jkt: key.jkt });
     expect(named.view.dpop_jkt).toBe(key.jkt);
-    // RFC 9449 §5's binding: a proof on the creating request binds the new token to its key.
-    const proof = await dpopProof(key, { method: 'POST', url: '/api/v1/tokens', token: null });
-    const proven = await postToken(t, { ...asOwner(biz), dpop: proof }, { name: 'proven' });
+    // RFC 9449 §5's binding: a proof on the creating request binds the new token to its key;
+    // under the rule the caller's own token must be bound too (an unbound one with a proof is
+    // refused), so the bound token proves it.
+    const proof = await dpopProof(key, {
+      method: 'POST',
+      url: '/api/v1/tokens',
+      token: named.secret,
+    });
+    const bound = asDpop(named.secret, proof, biz.id);
+    const proven = await postToken(t, bound, { name: 'proven' });
     expect(proven.status).toBe(201);
     expect(proven.body.data.dpop_jkt).toBe(key.jkt);
+    const unboundProof = await dpopProof(key, {
+      method: 'POST',
+      url: '/api/v1/tokens',
+      token: null,
+    });
+    const unbound = await postToken(t, { ...asOwner(biz), dpop: unboundProof }, { name: 'x' });
+    expect(unbound.status).toBe(401);
   });
 
   it('all: a machine’s token, a member’s first token and a re-issued one are refused unbound', async () => {
@@ -101,6 +115,31 @@ describe.each(DRIVERS)('require_dpop on every minting path, on %s', (driver) => 
     }[];
     const entry = listed.find((v) => v.id === old.id);
     expect(entry?.violations.map((b) => [b.rule, b.field])).toEqual([['require_dpop', 'dpop_jkt']]);
+  });
+
+  it('all: an unbound token made before the rule, shown with a proof, is refused; as a bearer it speaks', async () => {
+    const biz = await createUnexpiringBusiness(t);
+    const old = await createToken(t, asOwner(biz), { name: 'before the rule' });
+    const withProof = async () => {
+      const proof = await dpopProof(key, { method: 'GET', url: '/api/v1/me', token: null });
+      return t
+        .http()
+        .get('/api/v1/me')
+        .set({ ...asMember(old.secret, biz.id), dpop: proof });
+    };
+    // Cached while it speaks, so the rule's change must reach the verifier's cache.
+    expect((await withProof()).status).toBe(200);
+    await putPolicy(t, asOwner(biz), { require_dpop: 'all' }).expect(200);
+    const refused = await withProof();
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 401,
+      code: 'INVALID_TOKEN',
+    });
+    expect(refused.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
+    await t.http().get('/api/v1/me').set(asMember(old.secret, biz.id)).expect(200);
+    // Under `machines`, a person's unbound token with a proof speaks as before.
+    await putPolicy(t, asOwner(biz), { require_dpop: 'machines' }).expect(200);
+    expect((await withProof()).status).toBe(200);
   });
 
   it('machines: a person’s unbound token is made; a machine’s is refused, bound it is made', async () => {

@@ -4,6 +4,8 @@ import { assertBusinessId } from '../../common/tenant-scope';
 import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
+import { BusinessTokenPolicy } from '../../governance/business-policy.entity';
+import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';
 import type { Reader } from '../../database/units/reader';
 
@@ -15,12 +17,15 @@ export interface VerifierRow {
   membership: Membership | null;
   /** The token's business; null for a platform token. */
   business: Business | null;
+  /** The business policy's `require_dpop`: null with no such rule (or no business). */
+  requireDpop: RequireDpop | null;
 }
 
 type JoinedToken = ApiToken & {
   identity?: Identity;
   membership?: Membership | null;
   business?: Business | null;
+  policy?: BusinessTokenPolicy | null;
 };
 
 /** The reads of tokens: the verifier's lookups, and what the services read before they write. */
@@ -33,8 +38,9 @@ export class TokensRepository {
 
   /**
    * The verifier's cache miss, across businesses by design: the token by hash with its identity,
-   * that identity's membership of the token's business, and the business, in one indexed query
-   * (the hash's unique index, then three primary keys). Tenancy's tables are only read here.
+   * that identity's membership of the token's business, the business, and its policy's
+   * `require_dpop`, in one indexed query (the hash's unique index, then four primary keys).
+   * Tenancy's and governance's tables are only read here.
    */
   async findForVerifierAnyBusiness(hash: string, db: Reader): Promise<VerifierRow | null> {
     const row: JoinedToken | null = await db
@@ -47,15 +53,17 @@ export class TokensRepository {
         'm.businessId = t.businessId AND m.identityId = t.identityId',
       )
       .leftJoinAndMapOne('t.business', Business, 'b', 'b.id = t.businessId')
+      .leftJoinAndMapOne('t.policy', BusinessTokenPolicy, 'p', 'p.businessId = t.businessId')
       .where('t.tokenHash = :hash', { hash })
       .getOne();
     if (!row?.identity) return null;
-    const { identity, membership, business, ...token } = row;
+    const { identity, membership, business, policy, ...token } = row;
     return {
       token: Object.assign(new ApiToken(), token),
       identity,
       membership: membership ?? null,
       business: business ?? null,
+      requireDpop: policy?.requireDpop ?? null,
     };
   }
 

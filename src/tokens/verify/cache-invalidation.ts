@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RevocationBus } from '../../bus/revocation-bus';
+import { TokenPolicyUpdatedEvent } from '../../governance/governance.events';
 import { DomainEvents } from '../../database/units/domain-events';
 import {
   BusinessResumedEvent,
@@ -26,7 +27,7 @@ import {
 export class CacheInvalidation {
   constructor(events: DomainEvents, bus: RevocationBus) {
     // What a verifier snapshot holds: the token (revoked, paused, expiry, name), the holder's
-    // role in the business, and the business's status.
+    // role in the business, the business's status and its policy's require_dpop.
     const tokenChanges = [
       TokenRevokedEvent,
       TokenRenamedEvent,
@@ -43,6 +44,10 @@ export class CacheInvalidation {
     );
     events.subscribe([BusinessSuspendedEvent, BusinessResumedEvent], ({ business }) =>
       bus.publish({ type: 'business.changed', business_id: business.id }),
+    );
+    // The policy's require_dpop, which a snapshot holds for a token that shows a proof.
+    events.subscribe([TokenPolicyUpdatedEvent], ({ businessId }) =>
+      bus.publish({ type: 'business.changed', business_id: businessId }),
     );
     events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
       bus.publish({

@@ -18,6 +18,7 @@ import { TokenSnapshot, VerifierCache } from './verifier-cache';
 import { usesOfRow } from '../usage/uses/token-uses';
 import { UsesMeter } from '../usage/uses/uses-meter';
 import { StatusListReferences } from '../status/status-list-references';
+import { mustBeBound, NO_POLICY } from '../../governance/business-policy';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
@@ -125,7 +126,7 @@ export class TokenVerifier implements PrincipalVerifier {
           this.rejections.note(ref, holderOf(snapshot), 'audience', origin);
           throw otherAudience(snapshot.principal.token.dpopJkt ?? null);
         }
-        const unproven = proofRefusal(snapshot.principal.token.dpopJkt ?? null, proof);
+        const unproven = proofRefusal(snapshot.principal.token.dpopJkt ?? null, proof, snapshot);
         if (unproven) {
           this.metrics.verified('dpop_proof');
           // A missing nonce is the protocol's first step (RFC 9449 §8), not a refused use.
@@ -189,11 +190,23 @@ export class TokenVerifier implements PrincipalVerifier {
  * `Authorization: DPoP` and a proof of that key. An unbound token with a good proof speaks as it
  * would without one.
  */
-function proofRefusal(boundTo: string | null, proof: ProofShown): AuthError | null {
+function proofRefusal(
+  boundTo: string | null,
+  proof: ProofShown,
+  { keyRequired }: TokenSnapshot,
+): AuthError | null {
   if (proof && 'invalid' in proof) {
     return proof.invalid === 'nonce'
       ? AuthError.useDpopNonce()
       : AuthError.dpop('INVALID_DPOP_PROOF');
+  }
+  // A client that proves a key with a token bound to none, where the business's policy binds
+  // them all: refused, so the token made before the rule shows itself (a bearer use is not).
+  if (boundTo === null && proof !== null && keyRequired) {
+    return AuthError.dpop(
+      'INVALID_TOKEN',
+      "This token is bound to no key, and the business's policy binds its tokens to keys: rotate it with dpop_jkt",
+    );
   }
   if (boundTo === null) return null;
   if (proof?.bound && proof.key === boundTo) return null;
@@ -243,7 +256,7 @@ function standingOf(
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
 function snapshotOf(
-  { token, identity, membership, business }: VerifierRow,
+  { token, identity, membership, business, requireDpop }: VerifierRow,
   statusLists: StatusListReferences,
 ): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
@@ -297,6 +310,7 @@ function snapshotOf(
     role,
     predatesMembership: membership !== null && token.createdAt < membership.createdAt,
     addresses: token.allowedCidrs ? new AddressSet(token.allowedCidrs) : null,
+    keyRequired: mustBeBound({ ...NO_POLICY, requireDpop }, identity.kind === 'machine'),
     principal,
   });
 }

@@ -47,6 +47,7 @@ function snapshot(
     identityDeleted: false,
     addresses: null,
     predatesMembership: false,
+    keyRequired: false,
     isPlatformAdmin: false,
     role: businessId ? 'member' : null,
     principal: {

@@ -40,6 +40,8 @@ export interface TokenSnapshot {
   readonly predatesMembership: boolean;
   /** The networks the token may be used from, parsed once; null for anywhere. */
   readonly addresses: AddressSet | null;
+  /** Its business's policy binds such a holder's tokens to keys (`require_dpop`). */
+  readonly keyRequired: boolean;
   /** What a live token authenticates as; built once per snapshot, not once per request. */
   readonly principal: VerifiedPrincipal & { readonly token: VerifiedToken };
 }
