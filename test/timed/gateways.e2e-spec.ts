@@ -11,6 +11,7 @@ import { dpopKey, dpopProof } from '../harness/app/dpop';
 import {
   Answer,
   callGateway,
+  DOC_RESOURCE,
   EchoUpstream,
   GATEWAY_BINARIES,
   GatewayKind,
@@ -30,6 +31,8 @@ import { bootTestApp, TestApp } from '../harness/app/test-app';
  */
 
 const SECRET = 'gw-secret-8d1f6c0a3b5e4297';
+/** Another API behind the same Latchkey: an audience the gateways' resource is not. */
+const ELSEWHERE = 'https://billing.example.com';
 const KINDS: GatewayKind[] = ['nginx', 'caddy'];
 const missing = missingGateways();
 const IN_CI = process.env.CI === 'true';
@@ -182,6 +185,42 @@ describe('real gateways in front of GET /auth/verify', () => {
       expectStatus(await call('/orders/7', dpop(elsewhere)), 401);
     });
 
+    it('passes a token whose audiences hold the resource the gateway names; refuses one bound elsewhere', async () => {
+      const here = await createToken(t, asOwner(biz), {
+        name: `${kind} here`,
+        audiences: [ELSEWHERE, DOC_RESOURCE],
+      });
+      const away = await createToken(t, asOwner(biz), {
+        name: `${kind} away`,
+        audiences: [ELSEWHERE],
+      });
+      const ok = await call('/reports', bearer(here.secret));
+      expectStatus(ok, 200);
+      expect(latchkeyHeadersSeen(ok)['x-latchkey-token-id']).toBe(here.id);
+      expectStatus(await call('/reports', bearer(plain.secret)), 200);
+      const before = upstream.received.length;
+      const refused = await call('/reports', bearer(away.secret));
+      expectStatus(refused, 401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expect(upstream.received.length).toBe(before);
+    });
+
+    it('changes nothing when a client names the resource itself: the gateway’s own is checked', async () => {
+      const here = await createToken(t, asOwner(biz), { audiences: [DOC_RESOURCE] });
+      const away = await createToken(t, asOwner(biz), { audiences: [ELSEWHERE] });
+      const forged = { 'x-latchkey-resource': ELSEWHERE };
+      const before = upstream.received.length;
+      const refused = await call('/reports', { ...bearer(away.secret), ...forged });
+      expectStatus(refused, 401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expect(upstream.received.length).toBe(before);
+      // The client's value reaches neither the check nor the app.
+      const ok = await call('/reports', { ...bearer(here.secret), ...forged });
+      expectStatus(ok, 200);
+      expect(latchkeyHeadersSeen(ok)['x-latchkey-token-id']).toBe(here.id);
+      expect(ok.echoed!.headers['x-latchkey-resource'] ?? '').toBe('');
+    });
+
     it.each([
       ['no token', {}],
       ['an unknown token', { authorization: `Bearer ${mintSecret('lk').secret}` }],
@@ -306,5 +345,53 @@ describe('real gateways in front of GET /auth/verify', () => {
       status: 403,
       code: 'GATEWAY_NOT_TRUSTED',
     });
+  });
+
+  it('refuses a caller that goes round the gateway and names the resource of its token itself', async () => {
+    if (missing.length === KINDS.length) return;
+    const away = await createToken(t, asOwner(biz), { audiences: [ELSEWHERE] });
+    const direct = await callGateway(latchkeyPort, '127.0.9.2', '/auth/verify', {
+      authorization: `Bearer ${away.secret}`,
+      'x-latchkey-resource': ELSEWHERE,
+    });
+    expect({ status: direct.status, code: JSON.parse(direct.body).code }).toEqual({
+      status: 403,
+      code: 'GATEWAY_NOT_TRUSTED',
+    });
+  });
+});
+
+/**
+ * An installation that trusts its gateway by address alone (TRUST_PROXY, no
+ * VERIFY_GATEWAY_SECRET): the resource is read from the peer TRUST_PROXY names, and from no other
+ * caller, whatever it writes in X-Latchkey-Resource.
+ */
+describe('GET /auth/verify trusted by TRUST_PROXY alone', () => {
+  let t: TestApp;
+  let port: number;
+  let bound: IssuedToken;
+  beforeAll(async () => {
+    t = await bootTestApp('sqlite', { TRUST_PROXY: '127.0.0.1' });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const biz = await createUnexpiringBusiness(t);
+    bound = await createToken(t, asOwner(biz), { audiences: [DOC_RESOURCE] });
+  });
+  afterAll(() => t?.close());
+
+  const verifyFrom = (from: string) =>
+    callGateway(port, from, '/auth/verify', {
+      authorization: `Bearer ${bound.secret}`,
+      'x-latchkey-resource': DOC_RESOURCE,
+    });
+
+  it('believes the resource from the gateway’s address, and not from a client calling directly', async () => {
+    expect((await verifyFrom('127.0.0.1')).status).toBe(204);
+    const direct = await verifyFrom('127.0.9.3');
+    expect({ status: direct.status, code: JSON.parse(direct.body).code }).toEqual({
+      status: 401,
+      code: 'INVALID_TOKEN',
+    });
+    expect(direct.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
   });
 });

@@ -37,6 +37,12 @@ export const DOC_PLACEHOLDERS = {
   caddySite: ':8080 {',
 } as const;
 
+/**
+ * The resource (RFC 8707) each of the page's configurations names in `X-Latchkey-Resource`. Kept
+ * as written, not replaced: the tests bind tokens' audiences to it.
+ */
+export const DOC_RESOURCE = 'https://api.example.com';
+
 /** The fenced block under `<!-- gateway-config:<kind> … -->` in docs/gateways.md. */
 export function documentedConfig(kind: GatewayKind, doc = readFileSync(DOC, 'utf8')): string {
   const marker = doc.indexOf(`<!-- gateway-config:${kind} `);
@@ -134,6 +140,8 @@ export async function startGateway(
   const common: [string, string][] = [
     [DOC_PLACEHOLDERS.latchkey, `127.0.0.1:${setup.latchkeyPort}`],
     [DOC_PLACEHOLDERS.app, `127.0.0.1:${setup.upstreamPort}`],
+    // Swapped for itself: only so a block that stops naming it fails here, saying so.
+    [DOC_RESOURCE, DOC_RESOURCE],
   ];
   let child: Child;
   if (kind === 'nginx') {
