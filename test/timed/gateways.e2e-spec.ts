@@ -268,6 +268,11 @@ describe('real gateways in front of GET /auth/verify', () => {
         'x-latchkey-gateway-secret': 'the-client-guessed-it',
         // A client asking for less than the route needs changes nothing either.
         'x-latchkey-require-scope': 'nothing:at-all',
+        // Nor what a check may answer beyond the six passed on.
+        'x-latchkey-uses-remaining': '1000000',
+        'x-latchkey-status-list': 'idx=1, uri="https://attacker.example.com/list"',
+        'x-latchkey-check-online': '',
+        'x-latchkey-resource': 'https://elsewhere.example.com',
       };
       const answer = await call('/', { ...bearer(plain.secret), ...forged });
       expectStatus(answer, 200);
