@@ -1,12 +1,8 @@
 import type { TokenView } from '../../api/types';
 import { Badge, Id } from '../../ui/lists/Table';
 
-/**
- * A token view with `audiences` (RFC 8707 resources), which the API adds to the view; optional
- * here, so the console builds against a typed client made before or after it, and shows the row
- * only when the server sends the field.
- */
-export type BindableToken = Pick<TokenView, 'dpop_jkt'> & { audiences?: string[] | null };
+/** What a token's bindings are read from: its key (RFC 9449) and its audiences (RFC 8707). */
+export type BindableToken = Pick<TokenView, 'dpop_jkt' | 'audiences'>;
 
 /**
  * Whether a token is bound to a key (RFC 9449): "Bound to key" and the key's JWK thumbprint
@@ -34,9 +30,8 @@ export function BoundBadge({ token }: { token: BindableToken }) {
   return token.dpop_jkt === null ? null : <Badge tone="info">bound to key</Badge>;
 }
 
-/** The resources a token may be used at, or "any resource"; null when the view has no field. */
+/** The resources a token may be used at, or "any resource". */
 export function Audiences({ token }: { token: BindableToken }) {
-  if (token.audiences === undefined) return null;
   if (token.audiences === null) return <span className="muted">any resource</span>;
   return (
     <ul className="tags" aria-label="Audiences">
