@@ -86,17 +86,50 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
     ['of another typ', { header: { typ: 'JWT' } }],
     ['with no jti', { claims: { jti: undefined } }],
   ])('refuses a proof %s', async (_label, over) => {
+    // A token of its own: refused uses are recorded once a minute per token.
+    const victim = await createToken(t, asOwner(biz), { name: 'victim', dpop_jkt: key.jkt });
     let proof: string;
     if ((over as { header?: { alg?: string } }).header?.alg === 'none') {
       // jose will not sign with none: the attacker's proof is written by hand.
       const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-      const good = await proofFor(bound.secret);
+      const good = await proofFor(victim.secret);
       proof = `${b64({ typ: 'dpop+jwt', alg: 'none', jwk: key.jwk })}.${good.split('.')[1]}.`;
     } else {
-      proof = await proofFor(bound.secret, over);
+      proof = await proofFor(victim.secret, over);
     }
-    expectDpopRefusal(await meWith(asDpop(bound.secret, proof)), 'INVALID_DPOP_PROOF');
+    expectDpopRefusal(await meWith(asDpop(victim.secret, proof)), 'INVALID_DPOP_PROOF');
+    await expectRecorded(victim);
   });
+
+  it.each([
+    ['as Bearer', async (v: IssuedToken) => asBearer(v.secret)],
+    ['as DPoP with no proof', async (v: IssuedToken) => ({ authorization: `DPoP ${v.secret}` })],
+    [
+      'with a proof by another key',
+      async (v: IssuedToken) =>
+        asDpop(
+          v.secret,
+          await dpopProof(await dpopKey('EdDSA'), { method: 'GET', url: ME, token: v.secret }),
+        ),
+    ],
+  ])('records the bound token sent %s as a refused use', async (_label, callerOf) => {
+    const victim = await createToken(t, asOwner(biz), { name: 'victim', dpop_jkt: key.jkt });
+    expect((await meWith(await callerOf(victim))).status).toBe(401);
+    await expectRecorded(victim);
+  });
+
+  /** One `token.rejected` of `victim`, reason dpop_proof, once its unit of work has committed. */
+  async function expectRecorded(victim: IssuedToken) {
+    await t.app.get(RejectedUseRecorder).settle();
+    const audit = await t
+      .http()
+      .get(`/api/v1/audit-events?action=token.rejected&target_id=${victim.id}`)
+      .set(asOwner(biz))
+      .expect(200);
+    expect(audit.body.data.items.map((e: { metadata: object }) => e.metadata)).toEqual([
+      expect.objectContaining({ reason: 'dpop_proof' }),
+    ]);
+  }
 
   it('refuses a proof whose jwk holds the private key, and an HS256 one', async () => {
     const withPrivate = await proofFor(bound.secret, {
