@@ -23,6 +23,7 @@ const TOP_LEVEL = [
   'policy',
   'keys',
   'audit',
+  'dpop',
   'create-business',
   'create-token',
   'revoke',
@@ -64,6 +65,10 @@ describe('CLI without a database', () => {
     expect(policy).toMatchObject({ code: 0, stderr: '' });
     const policyCommands = [...policy.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
     expect(policyCommands.sort()).toEqual(['set', 'show', 'violations']);
+    const dpop = await cliInProcess(['dpop', '--help'], noDb());
+    expect(dpop).toMatchObject({ code: 0, stderr: '' });
+    const dpopCommands = [...dpop.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
+    expect(dpopCommands.sort()).toEqual(['keygen', 'proof']);
     expect(existsSync(join(dir, 'absent'))).toBe(false);
   });
 
