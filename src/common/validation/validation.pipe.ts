@@ -13,8 +13,18 @@ import { isCleanText } from './text';
 
 type Location = 'body' | 'query' | 'path' | 'header';
 
-// Fields whose values are never echoed back in `input`: they may hold a secret.
-const SECRET_FIELDS = new Set(['token', 'access_token', 'refresh_token', 'secret', 'password']);
+// Fields whose values are never echoed back in `input`: they may hold a secret. `hash` and
+// `keys` (an import's keys, by hash): a token's hash is what the verifier looks up, and one
+// malformed (63 characters, upper case) escapes the mask of `echoed`.
+const SECRET_FIELDS = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'secret',
+  'password',
+  'hash',
+  'keys',
+]);
 
 const TYPE_NAMES: Record<string, string> = {
   whitelistValidation: 'extra_forbidden',
