@@ -101,6 +101,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tokens/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import keys from another service by their SHA-256, all or none
+     * @description Owner (or a platform token) with tokens:admin. Each key becomes a token of a member identity (origin import) that verifies as its holder presents it. A hash any token holds already, or one named twice, refuses the whole batch (409 TOKEN_HASH_IN_USE). No hash is ever shown again, nor echoed in an error.
+     */
+    post: operations['createImportedTokens'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens/{token_id}': {
     parameters: {
       query?: never;
@@ -1783,11 +1803,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -1964,11 +1984,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2189,11 +2209,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2261,6 +2281,58 @@ export interface components {
        * @example true
        */
       dry_run?: boolean;
+    };
+    ImportResultDto: {
+      /** @example 3 */
+      imported: number;
+      /** @description The tokens made, in the order of the keys (origin import); never a hash */
+      tokens: components['schemas']['TokenViewDto'][];
+    };
+    ImportedKeyDto: {
+      /**
+       * @description The SHA-256 of the key exactly as its holder presents it, as 64 lowercase hex characters (`printf %s "$KEY" | sha256sum`). Never shown again, nor echoed in an error
+       * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+       */
+      hash: string;
+      /**
+       * @description What lists show to tell the key apart, printable ASCII; default `imported…` and the hash's first 4 characters
+       * @example sk_live...4f2a
+       */
+      preview?: string;
+      /** @example billing-sync */
+      name: string;
+      /**
+       * Format: uuid
+       * @description The holder: a user or machine identity that is a member of this business
+       */
+      identity_id: string;
+      /**
+       * @description Omit or null for a token unrestricted within its role; a list narrows it ([] allows only managing its own tokens). At most 50 scopes of at most 128 characters. Never more than the calling token holds.
+       * @example [
+       *       "audit:read",
+       *       "deploy:*"
+       *     ]
+       */
+      scopes?: string[] | null;
+      /**
+       * Format: date-time
+       * @description An RFC 3339 date-time in the future; omit for no expiry
+       */
+      expires_at?: string;
+      /**
+       * @description Your own data about the key. A JSON object of at most 4096 bytes and 4 levels, with keys of at most 64 characters; shown in the view and in introspection, never written to a log line
+       * @example {
+       *       "team": "payments",
+       *       "ticket": "OPS-1234"
+       *     }
+       */
+      meta?: {
+        [key: string]: unknown;
+      } | null;
+    };
+    ImportTokensDto: {
+      /** @description 1 to 100 keys, imported all together or not at all */
+      keys: components['schemas']['ImportedKeyDto'][];
     };
     StatusListReferenceDto: {
       /**
@@ -2393,11 +2465,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2697,11 +2769,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2953,11 +3025,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3199,11 +3271,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | null;
+      origin: 'federation' | 'import' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -5635,6 +5707,279 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  createImportedTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportTokensDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['ImportResultDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'SCOPE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: TOKEN_HASH_IN_USE, TOKEN_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "A key of this import is already held by a token, or named twice: nothing was imported",
+           *       "code": "TOKEN_HASH_IN_USE",
+           *       "detail": "A key of this import is already held by a token, or named twice: nothing was imported",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_HASH_IN_USE' | 'TOKEN_LIMIT_REACHED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT, EXPIRY_EXCEEDS_MAKER
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "keys"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT' | 'EXPIRY_EXCEEDS_MAKER';
           };
         };
       };

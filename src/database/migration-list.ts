@@ -23,6 +23,7 @@ import { TokenStatusLists1764700000000 } from './migrations/1764700000000-token-
 import { SsfStreams1764710000000 } from './migrations/1764710000000-ssf-streams';
 import { DpopBinding1764720000000 } from './migrations/1764720000000-dpop-binding';
 import { TokenBindingRules1764730000000 } from './migrations/1764730000000-token-binding-rules';
+import { ImportedKeys1764740000000 } from './migrations/1764740000000-imported-keys';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   SsfStreams1764710000000,
   DpopBinding1764720000000,
   TokenBindingRules1764730000000,
+  ImportedKeys1764740000000,
 ];

@@ -30,6 +30,13 @@ export const TOKEN_ERRORS = {
     status: 409,
     message: 'This identity holds the most active tokens allowed: revoke one first',
   },
+  // A key brought from elsewhere whose hash a token already holds (in any business, which is
+  // never named), or that a batch names twice: the whole batch is refused.
+  TOKEN_HASH_IN_USE: {
+    status: 409,
+    message:
+      'A key of this import is already held by a token, or named twice: nothing was imported',
+  },
   // A token never outlives the token that makes it.
   EXPIRY_EXCEEDS_MAKER: {
     status: 422,

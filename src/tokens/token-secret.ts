@@ -45,3 +45,21 @@ export function mintSecret(prefix: string): MintedSecret {
 export function newJti(): string {
   return randomUUID().replace(/-/g, '');
 }
+
+/** The longest key brought from elsewhere that is hashed and looked up. */
+export const IMPORTED_KEY_MAX = 256;
+/** 1 to 256 printable ASCII characters, no space (a bearer header holds none). */
+const IMPORTED_KEY = /^[\x21-\x7e]{1,256}$/;
+
+/**
+ * Whether `candidate` could be a key brought from another service (`origin: import`): bounded
+ * and printable, so a flood of long or odd strings is refused without hashing them.
+ */
+export function isImportedKeyShape(candidate: string): boolean {
+  return candidate.length <= IMPORTED_KEY_MAX && IMPORTED_KEY.test(candidate);
+}
+
+/** The preview of an imported key given none: the secret was never here, so its hash's start. */
+export function importedPreview(hash: string): string {
+  return `imported…${hash.slice(0, 4)}`;
+}

@@ -115,6 +115,32 @@ export class TokensBulkRevokedEvent extends DomainEvent {
   }
 }
 
+/**
+ * Keys brought from another service were imported as tokens, all in one unit of work (each with
+ * its own `token.created`): how many, and which. Never a hash.
+ */
+@Audited((e: TokensImportedEvent) => ({
+  businessId: e.businessId,
+  target: { type: 'business', id: e.businessId, label: null },
+  metadata: {
+    imported: e.tokens.length,
+    ...listedIds(
+      'token_ids',
+      e.tokens.map((t) => t.id),
+    ),
+  },
+}))
+export class TokensImportedEvent extends DomainEvent {
+  readonly name = 'token.imported';
+  constructor(
+    author: Author,
+    readonly businessId: string,
+    readonly tokens: TokenRef[],
+  ) {
+    super(author);
+  }
+}
+
 /** A token was renamed. Not audited (the design's actions do not include it); caches follow it. */
 export class TokenRenamedEvent extends DomainEvent {
   readonly name = 'token.renamed';

@@ -7,6 +7,8 @@ import { RejectedUseRecorder } from './verify/rejected-use-recorder';
 import { RevocationMetrics } from './lifecycle/revocation-metrics';
 import { TokenAccess } from './policy/token-access';
 import { TokenIssuanceService } from './lifecycle/token-issuance.service';
+import { TokenImportService } from './lifecycle/token-import.service';
+import { ImportedKeys } from './verify/imported-keys';
 import { NewTokenTerms } from './lifecycle/new-token-terms';
 import { TokenQueriesService } from './lifecycle/token-queries.service';
 import { TokenRevocationService } from './lifecycle/token-revocation.service';
@@ -55,6 +57,7 @@ const store = [
 const policy = [TokenAccess];
 const lifecycle = [
   TokenIssuanceService,
+  TokenImportService,
   NewTokenTerms,
   TokenRevocationService,
   BatchRevocationService,
@@ -72,6 +75,7 @@ const verify = [
   LastUsedWriter,
   RejectedUseRecorder,
   CacheInvalidation,
+  ImportedKeys,
 ];
 const usage = [
   TokenUsageRecorder,
@@ -88,6 +92,7 @@ const status = [StatusListReferences];
   providers: [...store, ...policy, ...lifecycle, ...verify, ...usage, ...sweeps, ...status],
   exports: [
     TokenIssuanceService,
+    TokenImportService,
     TokenRevocationService,
     BatchRevocationService,
     TokenRotationService,

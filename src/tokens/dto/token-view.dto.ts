@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken, JsonObject } from '../store/api-token.entity';
+import type { ApiToken, JsonObject, TokenOrigin } from '../store/api-token.entity';
 import { TokenStatus, tokenStatus } from '../token-status';
 import { RefillDto } from './token-uses-fields';
 import { remainingAt, usesOfRow } from '../usage/uses/token-uses';
@@ -141,14 +141,15 @@ export class TokenViewDto {
   meta!: JsonObject | null;
   @ApiProperty({
     type: String,
-    enum: ['federation', null],
+    enum: ['federation', 'import', null],
     nullable: true,
     example: null,
     description:
       '`federation` for a token the RFC 8693 exchange made for a workload (it makes no token); ' +
+      '`import` for a key brought from another service by its hash (POST /api/v1/tokens/import); ' +
       'null for every other token',
   })
-  origin!: 'federation' | null;
+  origin!: TokenOrigin | null;
   @ApiProperty({
     type: 'integer',
     nullable: true,

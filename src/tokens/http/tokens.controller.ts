@@ -22,6 +22,8 @@ import {
 } from '../dto/token-requests.dto';
 import { IssuedTokenDto, TokenDetailDto, TokenViewDto } from '../dto/token-view.dto';
 import { UpdateTokenDto } from '../dto/update-token.dto';
+import { ImportResultDto, ImportTokensDto } from '../dto/token-import.dto';
+import { TokenImportService } from '../lifecycle/token-import.service';
 import { TokenUpdateService } from '../lifecycle/token-update.service';
 import { RiskyTokenDto } from '../dto/risky-token.dto';
 import { TokenIssuanceService } from '../lifecycle/token-issuance.service';
@@ -43,6 +45,7 @@ export class TokensController {
     private readonly rotation: TokenRotationService,
     private readonly queries: TokenQueriesService,
     private readonly updates: TokenUpdateService,
+    private readonly imports: TokenImportService,
   ) {}
 
   @Post()
@@ -121,6 +124,28 @@ export class TokensController {
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
   bulkRevoke(@Ctx() ctx: RequestContext, @Body() dto: BulkRevokeDto) {
     return this.batches.bulkRevoke(ctx, dto);
+  }
+
+  @Post('import')
+  @RequireRole('owner')
+  @RequireScope('tokens:admin')
+  @ApiOperation({
+    operationId: 'createImportedTokens',
+    summary: 'Import keys from another service by their SHA-256, all or none',
+    description:
+      'Owner (or a platform token) with tokens:admin. Each key becomes a token of a member ' +
+      'identity (origin import) that verifies as its holder presents it. A hash any token holds ' +
+      'already, or one named twice, refuses the whole batch (409 TOKEN_HASH_IN_USE). No hash is ' +
+      'ever shown again, nor echoed in an error.',
+  })
+  @ApiEnvelope(201, ImportResultDto)
+  @ApiErrors({
+    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'SCOPE_ESCALATION'],
+    409: ['TOKEN_HASH_IN_USE', 'TOKEN_LIMIT_REACHED'],
+    422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT', 'EXPIRY_EXCEEDS_MAKER'],
+  })
+  importKeys(@Ctx() ctx: RequestContext, @Body() dto: ImportTokensDto) {
+    return this.imports.import(ctx, dto.keys);
   }
 
   @Get(':token_id')

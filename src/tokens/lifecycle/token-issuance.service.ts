@@ -28,7 +28,7 @@ import {
   FIRST_TOKEN_DAYS,
   FIRST_TOKEN_NAME,
 } from '../policy/token-lifetime';
-import { mintSecret } from '../token-secret';
+import { mintSecret, type MintedSecret } from '../token-secret';
 import { TokenCreatedEvent, tokenRef } from '../tokens.events';
 import { TokenWritesRepository } from '../store/token-writes.repository';
 import { StatusListsRepository } from '../store/status-lists.repository';
@@ -125,6 +125,32 @@ export class TokenIssuanceService {
     admitted: () => Promise<void>,
     tx: Transaction,
   ): Promise<{ secret: string; token: ApiToken }> {
+    const minted = mintSecret(this.config.TOKEN_PREFIX);
+    const token = await this.stored(author, input, admitted, minted, tx);
+    return { secret: minted.secret, token };
+  }
+
+  /**
+   * A key brought from elsewhere, stored by the hash and preview it came with (`origin: import`),
+   * with no secret minted or shown; every other step (cap, policy, events) is `issueAdmitted`'s.
+   */
+  storeImported(
+    author: Author,
+    input: IssueTokenInput,
+    key: Pick<MintedSecret, 'hash' | 'preview'>,
+    admitted: () => Promise<void>,
+    tx: Transaction,
+  ): Promise<ApiToken> {
+    return this.stored(author, { ...input, origin: 'import' }, admitted, key, tx);
+  }
+
+  private async stored(
+    author: Author,
+    input: IssueTokenInput,
+    admitted: () => Promise<void>,
+    key: Pick<MintedSecret, 'hash' | 'preview'>,
+    tx: Transaction,
+  ): Promise<ApiToken> {
     const createdAt = new Date();
     // The admission's read, the cap's count and the policy's rules are read together: one round
     // trip on a pipelined connection, so the identity's exclusive key (below) is held for fewer
@@ -136,8 +162,7 @@ export class TokenIssuanceService {
       () => this.terms.assertBelowCap(input, tx),
       () => this.terms.governed(input, createdAt, tx),
     ]);
-    const minted = mintSecret(this.config.TOKEN_PREFIX);
-    const token = newTokenRow(input, terms, minted, author, createdAt);
+    const token = newTokenRow(input, terms, key, author, createdAt);
     // The event first: its audit append holds the business's chain head, under which the token
     // takes its status-list place (`StatusListsRepository.place` says why in that order). Nothing
     // of the append reads the token row.
@@ -153,7 +178,7 @@ export class TokenIssuanceService {
     token.statusListId = place.listId;
     token.statusIndex = place.index;
     await this.writes.insert(token, tx);
-    return { secret: minted.secret, token };
+    return token;
   }
 
   /**

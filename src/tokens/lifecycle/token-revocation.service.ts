@@ -19,6 +19,7 @@ import { RevocationCause, tokenRef, TokenRevokedEvent } from '../tokens.events';
 import { TokensRepository } from '../store/tokens.repository';
 import { TokenWritesRepository } from '../store/token-writes.repository';
 import { hashSecret, isWellFormedSecret } from '../token-secret';
+import { ImportedKeys } from '../verify/imported-keys';
 
 /** The reason a re-issue writes on the first token it replaces. */
 export const REISSUE_REASON = 'first token re-issued';
@@ -36,6 +37,7 @@ export class TokenRevocationService {
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly database: Database,
+    private readonly imported: ImportedKeys,
   ) {}
 
   /** Revokes a token the caller may see. Revoking again keeps the first revocation. */
@@ -254,8 +256,9 @@ export class TokenRevocationService {
     );
   }
 
-  private findBySecret(secret: string): Promise<ApiToken | null> {
-    if (!isWellFormedSecret(secret)) return Promise.resolve(null);
+  /** The token a presented secret names: Latchkey's shape, or a key brought from elsewhere. */
+  private async findBySecret(secret: string): Promise<ApiToken | null> {
+    if (!isWellFormedSecret(secret) && !(await this.imported.mayHold(secret))) return null;
     return this.tokens.findByHashAnyBusiness(hashSecret(secret), this.database.primary);
   }
 }

@@ -67,6 +67,30 @@ export class TokensRepository {
     };
   }
 
+  /**
+   * Whether a token already holds any of `hashes`, in any business (the hash's unique index): an
+   * import is refused whole, and never told which business holds it.
+   */
+  async anyHashHeldAnyBusiness(hashes: readonly string[], db: Reader): Promise<boolean> {
+    if (hashes.length === 0) return false;
+    const held = await db
+      .createQueryBuilder(ApiToken, 't')
+      .where('t.tokenHash IN (:...hashes)', { hashes: [...hashes] })
+      .getCount();
+    return held > 0;
+  }
+
+  /** Whether any business holds a key brought from elsewhere: one probe of the origin index. */
+  async anyImportedAnyBusiness(db: Reader): Promise<boolean> {
+    const row: unknown = await db
+      .createQueryBuilder(ApiToken, 't')
+      .select('t.id', 'id')
+      .where('t.origin = :origin', { origin: 'import' })
+      .limit(1)
+      .getRawOne();
+    return row !== undefined && row !== null;
+  }
+
   findById(businessId: string, id: string, db: Reader) {
     assertBusinessId(businessId);
     return db.findOneBy(ApiToken, { businessId, id });

@@ -15,6 +15,7 @@ import {
   TokenRenamedEvent,
   TokenRevokedEvent,
   TokenRotatedEvent,
+  TokensImportedEvent,
   TokenUpdatedEvent,
 } from '../tokens.events';
 
@@ -41,6 +42,11 @@ export class CacheInvalidation {
     // A rotation with a grace period shortens the old token's life.
     events.subscribe([TokenRotatedEvent], ({ from }) =>
       bus.publish({ type: 'token.changed', business_id: from.businessId, jti: from.jti }),
+    );
+    // Nothing cached to evict: it tells every other instance that keys without Latchkey's shape
+    // are now worth a lookup (`ImportedKeys`).
+    events.subscribe([TokensImportedEvent], ({ businessId, tokens }) =>
+      bus.publish({ type: 'token.changed', business_id: businessId, jti: tokens[0].jti }),
     );
     events.subscribe([BusinessSuspendedEvent, BusinessResumedEvent], ({ business }) =>
       bus.publish({ type: 'business.changed', business_id: business.id }),

@@ -19,6 +19,7 @@ import { usesOfRow } from '../usage/uses/token-uses';
 import { UsesMeter } from '../usage/uses/uses-meter';
 import { StatusListReferences } from '../status/status-list-references';
 import { mustBeBound, NO_POLICY } from '../../governance/business-policy';
+import { ImportedKeys } from './imported-keys';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
@@ -49,6 +50,7 @@ export class TokenVerifier implements PrincipalVerifier {
     private readonly uses: UsesMeter,
     private readonly database: Database,
     private readonly statusLists: StatusListReferences,
+    private readonly imported: ImportedKeys,
   ) {}
 
   /**
@@ -69,15 +71,38 @@ export class TokenVerifier implements PrincipalVerifier {
     proof: ProofShown,
     resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
-    if (!isWellFormedSecret(secret)) {
-      this.metrics.verified('invalid');
-      throw invalidToken();
-    }
+    if (!isWellFormedSecret(secret)) return this.verifyImported(secret, origin, proof, resource);
     const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
     if (snapshot instanceof Promise) {
       return snapshot.then((s) => this.admit(s, origin, proof, resource));
     }
     return this.admit(snapshot, origin, proof, resource);
+  }
+
+  /**
+   * A string without Latchkey's shape: refused at once, unless the installation holds keys
+   * brought from elsewhere and it could be one (`ImportedKeys`), when it is looked up like any
+   * token. Apart from `verify`, so the Latchkey-shaped path is what it was.
+   */
+  private verifyImported(
+    secret: string,
+    origin: RequestOrigin,
+    proof: ProofShown,
+    resource: string | null,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    const lookUp = (may: boolean) => {
+      if (!may) {
+        this.metrics.verified('invalid');
+        throw invalidToken();
+      }
+      const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
+      if (snapshot instanceof Promise) {
+        return snapshot.then((s) => this.admit(s, origin, proof, resource));
+      }
+      return this.admit(snapshot, origin, proof, resource);
+    };
+    const may = this.imported.mayHold(secret);
+    return may instanceof Promise ? may.then(lookUp) : lookUp(may);
   }
 
   /** The rules, against the snapshot the cache or the database gave (null: no such token). */
@@ -171,7 +196,7 @@ export class TokenVerifier implements PrincipalVerifier {
    * speak for now, or null. Nothing is recorded, since the token is not the one being used.
    */
   async inspect(secret: string): Promise<VerifiedPrincipal | null> {
-    if (!isWellFormedSecret(secret)) return null;
+    if (!isWellFormedSecret(secret) && !(await this.imported.mayHold(secret))) return null;
     const hash = sha256Hex(secret);
     const snapshot = await this.cache.getOrLoad(hash, this.read);
     return snapshot && standingOf(snapshot) === 'active' ? snapshot.principal : null;
@@ -280,7 +305,8 @@ function snapshotOf(
       createdBy: token.createdBy,
       // Only an active token reaches a caller, so a successor means the grace period.
       retiring: token.rotatedToId !== null,
-      origin: token.origin ?? null,
+      // What a request context tells apart: a federated token, which acts on no other.
+      origin: token.origin === 'federation' ? 'federation' : null,
       dpopJkt: token.dpopJkt ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       audiences: token.audiences ? Object.freeze([...token.audiences]) : null,
