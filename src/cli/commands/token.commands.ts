@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { CLI_AUTHOR } from '../../database/units/domain-event';
 import { AddPlatformAdminDto } from '../../workflows/dto/workflows.dto';
@@ -7,7 +8,6 @@ import {
   RotateTokenDto,
 } from '../../tokens/dto/token-requests.dto';
 import { CLI_CALLER } from '../../tokens/policy/policy-decision';
-import { businessIdOption } from '../grammar/cli-argv';
 import { CliCommand, CliRunner } from '../nest/cli-command';
 import { runGroup } from '../cli-front';
 import { ConstraintOptions, constraintFields, MetaOption } from '../grammar/cli-parsers';
@@ -19,7 +19,10 @@ import {
   TOKENS_LIST,
   TOKENS_ROTATE,
   TOKENS_SHOW,
+  TOKENS_IMPORT,
 } from '../grammar/token-grammar';
+import { ImportTokensDto } from '../../tokens/dto/token-import.dto';
+import { businessIdOption, CliUsageError } from '../grammar/cli-argv';
 import { printJson, printLine } from '../cli-io';
 import { TokensRevokeCommand } from './revoke.commands';
 import { TOKEN_EDIT_COMMANDS } from './token-edit.commands';
@@ -132,6 +135,35 @@ export class TokensCreateCommand extends CreateTokenRunner {}
 @CliCommand(CREATE_TOKEN)
 export class CreateTokenCommand extends CreateTokenRunner {}
 
+/** Past this, a file is no import body (100 keys with their meta fill well under half). */
+const MAX_IMPORT_BYTES = 1 << 20;
+
+/** Keys from another service, by hash, from a JSON file: the tokens made, as JSON. */
+@CliCommand(TOKENS_IMPORT)
+export class TokensImportCommand extends CliRunner {
+  constructor(private readonly core: CoreContext) {
+    super();
+  }
+
+  async run(params: string[], options: { business?: string; file?: string }): Promise<void> {
+    TOKENS_IMPORT.argv(params);
+    const businessId = businessIdOption(options.business);
+    const path = options.file ?? '';
+    let body: unknown;
+    try {
+      if ((await stat(path)).size > MAX_IMPORT_BYTES) throw new Error('too large');
+      body = JSON.parse(await readFile(path, 'utf8'));
+    } catch {
+      throw new CliUsageError(`--file ${path}: not a readable JSON file of at most 1 MiB`, 2);
+    }
+    const plain = typeof body === 'object' && body !== null ? body : {};
+    const dto = validateDto(ImportTokensDto, plain as Record<string, unknown>);
+    const { TokenImportService } = await import('../../tokens/lifecycle/token-import.service');
+    const imports = await this.core.get(TokenImportService);
+    printJson(await imports.importAsOperator(CLI_AUTHOR, businessId, dto.keys));
+  }
+}
+
 @CliCommand(TOKENS)
 export class TokensCommand extends CliRunner {
   run(params: string[]): Promise<void> {
@@ -147,4 +179,5 @@ export const TOKEN_COMMANDS = [
   TokensRotateCommand,
   ...TOKEN_EDIT_COMMANDS,
   TokensRevokeCommand,
+  TokensImportCommand,
 ];

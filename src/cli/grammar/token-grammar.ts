@@ -197,9 +197,22 @@ export const REVOKE = {
   description: 'Old name of `tokens revoke`',
 } satisfies CommandSpec;
 
+/**
+ * Keys brought from another service, by hash: the same body as POST /api/v1/tokens/import, read
+ * from a file (it holds hashes, never keys), imported all or none and audited with origin cli.
+ */
+export const TOKENS_IMPORT = {
+  name: 'import',
+  description:
+    'Import keys from another service by SHA-256 ({"keys": [...]} in --file, as the API takes ' +
+    'it), all or none; print the tokens made as JSON',
+  options: [BUSINESS_OPTION, required('--file <path>', 'the JSON body (at most 1 MiB)')],
+  argv: optionsOnly,
+} satisfies CommandSpec;
+
 export const TOKENS = {
   name: 'tokens',
-  description: 'List, show, create, rotate, update, disable, enable and revoke tokens',
+  description: 'List, show, create, rotate, update, disable, enable, revoke and import tokens',
   subcommands: [
     TOKENS_LIST,
     TOKENS_SHOW,
@@ -209,5 +222,6 @@ export const TOKENS = {
     TOKENS_DISABLE,
     TOKENS_ENABLE,
     TOKENS_REVOKE,
+    TOKENS_IMPORT,
   ],
 } satisfies CommandSpec;

@@ -55,6 +55,7 @@ describe('CLI without a database', () => {
       'create',
       'disable',
       'enable',
+      'import',
       'list',
       'revoke',
       'rotate',
