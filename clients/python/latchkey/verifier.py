@@ -1,0 +1,215 @@
+"""Verifier: checks a credential your service was presented, through ``GET /auth/verify``."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable, Optional, Tuple
+
+from ._http import RawResponse, Transport, TransportError
+from .errors import LatchkeyError, VerifierUnavailable, error_from_response, retry_after_of
+from .models import parse_time
+
+__all__ = ["VerifiedToken", "Verifier"]
+
+# A header value Latchkey could be sent: visible ASCII with inner spaces. Anything else is no
+# credential of Latchkey's, refused here without a call (and http.client would refuse it with
+# the value, the credential, in its message).
+_CREDENTIAL = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+_SCOPE = re.compile(r"^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$")
+_REFUSALS = (401, 403, 429)
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """Who holds a verified token, as Latchkey's answer headers (``X-Latchkey-*``) said."""
+
+    token_id: str
+    business_id: Optional[str]
+    """None for a platform token (passed only where no business is named)."""
+    identity_id: str
+    identity_type: str
+    scopes: Optional[Tuple[str, ...]]
+    """None: unrestricted within its holder's role (``*``); ``()``: no scope at all."""
+    expires_at: Optional[datetime]
+    uses_remaining: Optional[int] = None
+
+
+class Verifier:
+    """Asks Latchkey whether a presented credential is good, and remembers the good answers.
+
+    ``header`` is the header the credential travels in, to Latchkey as it came to your service:
+    ``authorization`` (its value is ``Bearer <token>``), or the one Latchkey's
+    ``VERIFY_TOKEN_HEADER`` names (its whole value the token). A success is kept for at most
+    ``cache_ttl`` seconds, never past the token's expiry, and never for a token Latchkey says
+    must be checked online each time (a rate limit, a uses limit, networks); so a revocation
+    reaches this verifier within ``cache_ttl`` at most. Refusals are never kept.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        header: str = "authorization",
+        cache_ttl: float = 5.0,
+        gateway_secret: Optional[str] = None,
+        business_id: Optional[str] = None,
+        timeout: float = 3.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if cache_ttl < 0 or cache_ttl > 60:
+            raise ValueError("cache_ttl is in seconds, from 0 (no cache) to 60")
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        if not re.match(r"^[A-Za-z0-9-]+$", header):
+            raise ValueError("header must be a header name")
+        self._transport = Transport(base_url, timeout, max_body_bytes=64 * 1024)
+        self.header = header.lower()
+        self.cache_ttl = cache_ttl
+        self.business_id = business_id
+        self.__gateway_secret = gateway_secret
+        self._max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: "OrderedDict[Tuple[bytes, Tuple[str, ...]], Tuple[float, VerifiedToken]]" = (
+            OrderedDict()
+        )
+        self.requests = 0
+        """How many checks were sent to Latchkey (the rest were answered from memory)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Verifier(base_url={self._transport.base_url!r}, header={self.header!r}, "
+            f"cache_ttl={self.cache_ttl!r}, business_id={self.business_id!r})"
+        )
+
+    def verify(
+        self,
+        credential: Optional[str],
+        required_scopes: Iterable[str] = (),
+        client_address: Optional[str] = None,
+    ) -> VerifiedToken:
+        """The holder of ``credential`` (the presented header's value), or an exception:
+        LatchkeyError with Latchkey's status, code and ``retry_after`` for a refusal (401, 403,
+        429); VerifierUnavailable when Latchkey could not decide (a 5xx, a timeout, no answer),
+        which the request must be answered 503 for, never passed.
+
+        ``client_address`` is the address of whoever presented the credential, as your server
+        saw it: sent as ``X-Forwarded-For``, which Latchkey believes only from an address its
+        ``TRUST_PROXY`` names."""
+        scopes = tuple(sorted(set(required_scopes)))
+        for scope in scopes:
+            if not _SCOPE.match(scope):
+                raise ValueError(f"not a scope: {scope!r}")
+        if not credential or not _CREDENTIAL.match(credential):
+            raise LatchkeyError(
+                401,
+                "INVALID_TOKEN",
+                "No credential, or one that is no Latchkey token",
+                www_authenticate='Bearer error="invalid_token"',
+            )
+        # The key is the credential's hash: a dump of this process's memory holds no token.
+        key = (hashlib.sha256(credential.encode("ascii")).digest(), scopes)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        headers = {self.header: credential, "Accept": "application/json"}
+        if self.business_id is not None:
+            headers["X-Latchkey-Business"] = self.business_id
+        if scopes:
+            headers["X-Latchkey-Require-Scope"] = " ".join(scopes)
+        if self.__gateway_secret is not None:
+            headers["X-Latchkey-Gateway-Secret"] = self.__gateway_secret
+        if client_address is not None:
+            headers["X-Forwarded-For"] = str(ipaddress.ip_address(client_address))
+        with self._lock:
+            self.requests += 1
+        try:
+            response = self._transport.request("GET", "/auth/verify", headers)
+        except TransportError as e:
+            raise VerifierUnavailable(str(e)) from None
+        verified, keep_for = self._answer(response)
+        if keep_for > 0:
+            self._remember(key, verified, keep_for)
+        return verified
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _answer(self, response: RawResponse) -> Tuple[VerifiedToken, float]:
+        if response.status in _REFUSALS:
+            raise error_from_response(response)
+        if response.status != 204 and not 200 <= response.status < 300:
+            # A 5xx, a 3xx we do not follow, a 422 of a misconfigured verifier: no decision on
+            # the credential, so no answer that could be taken for one.
+            error = error_from_response(response)
+            raise VerifierUnavailable(
+                f"Latchkey answered {response.status} {error.code or ''}: {error.message}".strip(),
+                status=response.status,
+                code=error.code,
+                retry_after=retry_after_of(response),
+            )
+        verified = _verified_of(response)
+        if verified is None:
+            raise VerifierUnavailable(
+                f"Latchkey answered {response.status} without the X-Latchkey-* headers",
+                status=response.status,
+            )
+        check_online = (response.header("x-latchkey-check-online") or "").strip()
+        if check_online or verified.uses_remaining is not None:
+            return verified, 0.0
+        keep_for = self.cache_ttl
+        if verified.expires_at is not None:
+            keep_for = min(keep_for, verified.expires_at.timestamp() - time.time())
+        return verified, keep_for
+
+    def _cached(self, key) -> Optional[VerifiedToken]:
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is None:
+                return None
+            deadline, verified = entry
+            if self._clock() >= deadline:
+                del self._cache[key]
+                return None
+            self._cache.move_to_end(key)
+            return verified
+
+    def _remember(self, key, verified: VerifiedToken, keep_for: float) -> None:
+        with self._lock:
+            self._cache[key] = (self._clock() + keep_for, verified)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._max_entries:
+                self._cache.popitem(last=False)
+
+
+def _verified_of(response: RawResponse) -> Optional[VerifiedToken]:
+    token_id = response.header("x-latchkey-token-id")
+    identity_id = response.header("x-latchkey-identity-id")
+    identity_type = response.header("x-latchkey-identity-type")
+    scopes = response.header("x-latchkey-scopes")
+    if not token_id or not identity_id or identity_type not in ("user", "machine"):
+        return None
+    # nginx drops an empty header and Caddy passes it empty: both mean no scope, never "any".
+    scopes = scopes or ""
+    uses = (response.header("x-latchkey-uses-remaining") or "").strip()
+    try:
+        expires_at = parse_time(response.header("x-latchkey-expires-at"))
+    except ValueError:
+        return None
+    return VerifiedToken(
+        token_id=token_id,
+        business_id=response.header("x-latchkey-business-id") or None,
+        identity_id=identity_id,
+        identity_type=identity_type,
+        scopes=None if scopes == "*" else tuple(s for s in scopes.split(" ") if s),
+        expires_at=expires_at,
+        uses_remaining=int(uses) if uses.isdigit() else None,
+    )
