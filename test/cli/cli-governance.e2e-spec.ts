@@ -67,6 +67,7 @@ const BAD_POLICY: [what: string, args: string[], says: string][] = [
   ],
   ['a bad required CIDR', ['set', '--required-cidrs', 'nowhere'], '  required_cidrs: '],
   ['a bad scope pattern', ['set', '--allowed-scopes', 'Deploy!'], '  allowed_scopes: '],
+  ['an unknown binding rule', ['set', '--require-dpop', 'everyone'], '  require_dpop: '],
   ['a negative page size', ['violations', '--limit', '-1'], '  limit: '],
   ['an unknown flag', ['show', '--bogus'], "unknown option '--bogus'"],
 ];
@@ -280,6 +281,7 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
           'set',
           ...['--max-lifetime-days', '30', '--require-expiry', '--allowed-scopes', 'deploy:*'],
           ...['--required-cidrs', '10.0.0.0/8', '--inactivity-revoke-days', '90'],
+          ...['--require-dpop', 'machines'],
         ),
         env,
       ),
@@ -290,6 +292,7 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
       allowed_scopes: ['deploy:*'],
       required_cidrs: ['10.0.0.0/8'],
       inactivity_revoke_days: 90,
+      require_dpop: 'machines',
     };
     expect(set).toMatchObject({ ...rules, updated_by: 'cli' });
     expect(json(await ok(policyArgs('show'), env))).toEqual(set);

@@ -63,6 +63,7 @@ export class PolicySetCommand extends PolicyRunner {
       allowed_scopes: options.allowedScopes,
       required_cidrs: options.requiredCidrs,
       inactivity_revoke_days: options.inactivityRevokeDays,
+      require_dpop: options.requireDpop,
     });
     await this.existing(businessId);
     printJson(await (await this.policies()).replace(CLI_AUTHOR, businessId, dto));

@@ -122,6 +122,7 @@ export interface PolicySetOptions {
   allowedScopes?: string[];
   requiredCidrs?: string[];
   inactivityRevokeDays?: number;
+  requireDpop?: string;
 }
 
 export const POLICY_SET = {
@@ -151,6 +152,11 @@ export const POLICY_SET = {
       flags: '--inactivity-revoke-days <n>',
       description: 'revoke (reason inactive) a token unused for this many days',
       parse: Number,
+    },
+    {
+      flags: '--require-dpop <which>',
+      description:
+        "bind new tokens to keys (DPoP): 'all', or 'machines' for machine identities' alone",
     },
   ],
   argv: businessOnly,
