@@ -7,6 +7,7 @@ import { CHROMIUM_PATH, hasChromium } from '../harness/browser/swagger-ui';
 import { PGBOUNCER_BIN, pgbouncerInstalled } from '../harness/servers/pgbouncer';
 import { PG_BIN_DIR, pgServerInstalled } from '../harness/servers/pg-replica';
 import { GATEWAY_BINARIES, missingGateways } from '../harness/app/gateways';
+import { PYTHON, pythonReady } from '../harness/python';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
 
@@ -85,6 +86,11 @@ export default async function globalSetup(): Promise<void> {
   if (!hasChromium()) {
     notes.push(
       `the Swagger UI and admin console browser suites (${CHROMIUM_PATH} is missing: apt-get install chromium; bash .ci/run installs it)`,
+    );
+  }
+  if (!pythonReady()) {
+    notes.push(
+      `the Python client suite (${PYTHON} 3.9 or later is missing: apt-get install python3; under CI=true the suite fails instead)`,
     );
   }
   const gateways = missingGateways();

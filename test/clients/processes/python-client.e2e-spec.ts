@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PYTHON, pythonReady } from '../../harness/python';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BusinessFixture, createUnexpiringBusiness } from '../../factories/tenancy.factory';
@@ -21,16 +21,7 @@ const GATEWAY_SECRET = 'gw-secret-python-4c1d9e7a2b';
 const PYTHON_TIMEOUT_MS = 120_000;
 const IN_CI = process.env.CI === 'true';
 
-/**
- * Debian's python3 when it is there, so that nothing a developer's own Python has installed can
- * stand in for a dependency the package does not declare; else the python3 on PATH.
- */
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-/** The package's requires-python. */
-const pythonReady =
-  spawnSync(PYTHON, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)'], {
-    stdio: 'ignore',
-  }).status === 0;
+const pythonFound = pythonReady();
 
 /** Every test the suite holds, as `module.test_name`, read from its files. */
 function expectedTests(): string[] {
@@ -90,9 +81,9 @@ async function runPythonSuite(env: Record<string, string>): Promise<{
 }
 
 describe('the Python client (clients/python) against a live Latchkey', () => {
-  if (!pythonReady) {
+  if (!pythonFound) {
     const why = 'python3 (3.9 or later) is missing: apt-get install python3';
-    if (IN_CI) it(`runs in CI: ${why}`, () => expect(pythonReady).toBe(true));
+    if (IN_CI) it(`runs in CI: ${why}`, () => expect(pythonFound).toBe(true));
     else it.todo(`left out of this run, since ${why}`);
     return;
   }
