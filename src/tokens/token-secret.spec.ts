@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scannerPattern } from '../common/secrets/secret-shape';
-import { hashSecret, isWellFormedSecret, mintSecret, newJti, previewOf } from './token-secret';
+import {
+  hashSecret,
+  isImportedKeyShape,
+  isWellFormedSecret,
+  mintSecret,
+  newJti,
+  previewOf,
+} from './token-secret';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -104,5 +111,25 @@ describe('token secret codec', () => {
     const { secret } = mintSecret('acme');
     expect(new RegExp(scannerPattern('acme')).exec(`TOKEN_${secret}`)?.[1]).toBe(secret);
     expect(new RegExp(scannerPattern('lk')).exec(secret)).toBeNull();
+  });
+});
+
+describe(isImportedKeyShape.name, () => {
+  const { secret } = mintSecret('lk');
+  const badChecksum = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+
+  it.each([
+    ["another service's key", true, 'sk_live_51H8xYzAbCdEf'],
+    ['a uuid', true, '6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f'],
+    ['256 printable characters', true, 'k'.repeat(256)],
+    ['257 characters', false, 'k'.repeat(257)],
+    ['a space', false, 'sk live'],
+    ['a control character', false, 'sk\u0001live'],
+    ['non-ASCII', false, 'sk_live_é'],
+    ['empty', false, ''],
+    // Latchkey's own shape is refused before any lookup when its checksum is wrong.
+    ['a Latchkey token with a bad checksum', false, badChecksum],
+  ])('%s: looked up %s', (_case, taken, candidate) => {
+    expect(isImportedKeyShape(candidate)).toBe(taken);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   checksumOf,
+  hasTokenShape,
   isWellFormedSecret,
   previewOf,
   RANDOM_LENGTH,
@@ -56,7 +57,12 @@ const IMPORTED_KEY = /^[\x21-\x7e]{1,256}$/;
  * and printable, so a flood of long or odd strings is refused without hashing them.
  */
 export function isImportedKeyShape(candidate: string): boolean {
-  return candidate.length <= IMPORTED_KEY_MAX && IMPORTED_KEY.test(candidate);
+  return (
+    candidate.length <= IMPORTED_KEY_MAX &&
+    IMPORTED_KEY.test(candidate) &&
+    // A Latchkey token with a bad checksum is refused before any lookup, imported keys or not.
+    !hasTokenShape(candidate)
+  );
 }
 
 /** The preview of an imported key given none: the secret was never here, so its hash's start. */
