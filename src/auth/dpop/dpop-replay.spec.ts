@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { TEST_REDIS_URL } from '../../../test/setup/servers';
+import type { RedisClient } from '../../bus/redis-connections';
 import { disconnectNow } from '../../common/redis-disconnect';
 import { MemoryDpopReplayCache, RedisDpopReplayCache } from './dpop-replay';
 
@@ -106,6 +107,24 @@ describe(RedisDpopReplayCache.name, () => {
       disconnectNow(down);
     }
   });
+
+  it("sends each claim on its own to a Cluster, whose keys' slots no one pipeline holds", async () => {
+    const set = jest.fn().mockResolvedValueOnce('OK').mockResolvedValueOnce(null);
+    const pipeline = jest.fn();
+    const cluster = { isCluster: true, set, pipeline } as unknown as RedisClient;
+    const sut = new RedisDpopReplayCache(cluster, 'p:');
+    const answers = await Promise.all([sut.claim(JKT, 'a', TTL_MS), sut.claim(JKT, 'a', TTL_MS)]);
+    expect(answers).toEqual([true, false]);
+    expect(set).toHaveBeenCalledTimes(2);
+    expect(set.mock.calls[0]).toEqual([
+      expect.stringMatching(/^p:dpop:[0-9a-f]{64}$/),
+      '1',
+      'PX',
+      TTL_MS,
+      'NX',
+    ]);
+    expect(pipeline).not.toHaveBeenCalled();
+  });
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets.
@@ -146,6 +165,19 @@ withRedis(`${RedisDpopReplayCache.name} on Redis`, () => {
       Array.from({ length: 40 }, (_, i) => instances[i % 2].claim(JKT, 'raced', TTL_MS)),
     );
     expect(answers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('sends the claims of one turn of the event loop as one pipeline, each answered alone', async () => {
+    const sut = new RedisDpopReplayCache(a, prefix);
+    const pipeline = jest.spyOn(a, 'pipeline');
+    try {
+      const jtis = ['p1', 'p2', 'p1', 'p3', 'p2'];
+      const answers = await Promise.all(jtis.map((jti) => sut.claim(JKT, jti, TTL_MS)));
+      expect(answers).toEqual([true, true, false, true, false]);
+      expect(pipeline).toHaveBeenCalledTimes(1);
+    } finally {
+      pipeline.mockRestore();
+    }
   });
 
   it('stores a hash under the prefix, never the jti, and lets it expire with the TTL', async () => {
