@@ -1,14 +1,16 @@
 /**
  * DPoP (RFC 9449) on the gateway check: `GET /auth/verify` with a DPoP-bound token and a fresh
  * proof per request ÷ the same check with a bearer token, on an instance of its own that trusts
- * loopback as its gateway (TRUST_PROXY), its replay cache in Redis. Proofs are signed before the
- * clock starts, as many as the last bearer run's rate × the run's length × 1.2, and each is sent
- * once, in order; a run with any non-2xx answer stops the bench. Bearer runs come before and
- * after each DPoP run, and the ratio is against their mean. Then what the replay cache holds at
- * 10,000 proofs a second for its 120 s: in this process's memory (MemoryDpopReplayCache, after a
- * full collection) and, when it is quick enough, in Redis (used_memory of INFO memory).
+ * loopback as its gateway (TRUST_PROXY), its replay cache in Redis; then ES256 again on one
+ * without Redis (its replay cache in memory). Proofs are signed before the clock starts, as many
+ * as the last bearer run's rate × the run's length × 1.2, and each is sent once, in order; a run
+ * with any non-2xx answer stops the bench. Bearer runs come before and after each DPoP run, and
+ * the ratio is against their mean; each run also gives the server's CPU a request. Then one
+ * signature check's CPU in this process against a bearer request's, the floor of the ratio; and
+ * what the replay cache holds at 10,000 proofs a second for its 120 s: in this process's memory
+ * (after a full collection) and, when it is quick enough, in Redis (INFO memory's used_memory).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -23,6 +25,7 @@ import { mean, round } from '../../test/harness/stats';
 import type { StartApp } from '../lib/alternated';
 import { figure, log, raw } from '../lib/figures';
 import type { LoadRun } from '../lib/load';
+import { cpuMicros } from '../lib/process-cpu';
 import { CONNECTIONS, DURATION_S, QUICK, REDIS_URL, WARMUP_S } from '../lib/run-settings';
 
 /** The client's request as an nginx `auth_request` tells it; a proof names it as `htu`. */
@@ -46,6 +49,8 @@ const REDIS_BOUND_MS = 60_000;
 const MiB = 1024 * 1024;
 
 type Headers = Record<string, string>;
+/** A run with the server's CPU (all its threads, from /proc) a request, in µs. */
+type VerifyRun = LoadRun & { cpu_us: number };
 
 /** One autocannon run against /auth/verify, each request's headers from `next` (both sides alike). */
 async function verifyRun(
@@ -53,7 +58,8 @@ async function verifyRun(
   target: string,
   next: () => Headers,
   length: { duration: number } | { amount: number },
-): Promise<LoadRun> {
+): Promise<VerifyRun> {
+  const cpuBefore = cpuMicros(app.child.pid);
   const result = await autocannon({
     url: `${app.url}/auth/verify`,
     connections: CONNECTIONS,
@@ -68,8 +74,12 @@ async function verifyRun(
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    cpu_us: round((cpuMicros(app.child.pid) - cpuBefore) / result.requests.total, 1),
   };
-  log(`  dpop ${target}: ${run.rps} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms`);
+  log(
+    `  dpop ${target}: ${run.rps} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, ` +
+      `${run.cpu_us} µs of server CPU a request`,
+  );
   if (run.non2xx > 0 || run.errors > 0) {
     const what = `dpop ${target}: ${run.non2xx} non-2xx answers and ${run.errors} errors`;
     process.stdout.write(`\n${what}\n`);
@@ -79,7 +89,7 @@ async function verifyRun(
 }
 
 /** `count` proofs of `key` for the gateway's request with `token`, signed now, in order. */
-async function sign(key: DpopKey, token: string, count: number): Promise<string[]> {
+async function signProofs(key: DpopKey, token: string, count: number): Promise<string[]> {
   const started = performance.now();
   const proofs: string[] = [];
   while (proofs.length < count && performance.now() - started < SIGNING_BOUND_MS) {
@@ -100,37 +110,80 @@ function proofHeaders(token: string, proofs: string[]): () => Headers {
   });
 }
 
-/** The bearer runs around each DPoP run, and each DPoP run against their mean. */
-async function verifyRatios(app: AppProcess, a: AppProcess, owner: BusinessSetup) {
+/**
+ * The bearer runs around each DPoP run of `algs`, and each DPoP run against their mean, with the
+ * replay cache where `replay` says.
+ */
+async function verifyRatios(
+  app: AppProcess,
+  a: AppProcess,
+  owner: BusinessSetup,
+  replay: string,
+  algs: readonly ('ES256' | 'EdDSA')[],
+) {
   const client = new LatchkeyClient(a.url);
-  const plain = await client.createToken(owner, 'dpop-bench-bearer');
+  const plain = await client.createToken(owner, `dpop-bench-bearer-${app.name}`);
   const bearerHeaders = { ...GATEWAY, authorization: `Bearer ${plain.token}` };
   const bearer = () => verifyRun(app, 'bearer', () => bearerHeaders, { duration: DURATION_S });
   await verifyRun(app, 'bearer warm-up', () => bearerHeaders, { duration: WARMUP_S });
   const bearerRuns = [await bearer()];
-  const bound: Record<string, { run: LoadRun; ratio: number; proofs: number }> = {};
-  for (const alg of ALGS) {
+  const bound: Record<string, { run: VerifyRun; ratio: number; proofs: number }> = {};
+  for (const alg of algs) {
     const key = await dpopKey(alg);
-    const token = (await client.createToken(owner, `dpop-bench-${alg}`, { dpop_jkt: key.jkt }))
-      .token;
-    const warm = await sign(key, token, WARMUP_PROOFS);
+    const name = `dpop-bench-${alg}-${app.name}`;
+    const token = (await client.createToken(owner, name, { dpop_jkt: key.jkt })).token;
+    const warm = await signProofs(key, token, WARMUP_PROOFS);
     await verifyRun(app, `${alg} warm-up`, proofHeaders(token, warm), { amount: warm.length });
     const last = bearerRuns[bearerRuns.length - 1].rps;
-    const proofs = await sign(key, token, Math.ceil(last * DURATION_S * 1.2));
+    const proofs = await signProofs(key, token, Math.ceil(last * DURATION_S * 1.2));
     const run = await verifyRun(app, `DPoP ${alg}`, proofHeaders(token, proofs), {
       duration: DURATION_S,
     });
     bearerRuns.push(await bearer());
-    const around = mean(bearerRuns.slice(-2).map((r) => r.rps));
-    bound[alg] = { run, ratio: run.rps / around, proofs: proofs.length };
+    const around = bearerRuns.slice(-2);
+    const rps = mean(around.map((r) => r.rps));
+    const cpu = mean(around.map((r) => r.cpu_us));
+    bound[alg] = { run, ratio: run.rps / rps, proofs: proofs.length };
     figure(
-      `dpop: /auth/verify with a DPoP-bound token (${alg}, replay cache in Redis) ÷ bearer`,
-      `${round(run.rps / around)} (${round(run.rps, 0)} vs ${round(around, 0)} req/s)`,
+      `dpop: /auth/verify with a DPoP-bound token (${alg}, replay cache ${replay}) ÷ bearer`,
+      `${round(run.rps / rps)} (${round(run.rps, 0)} vs ${round(rps, 0)} req/s; ` +
+        `${round(run.cpu_us, 0)} vs ${round(cpu, 0)} µs of server CPU a request)`,
       `≥ ${GOAL}`,
-      run.rps / around >= GOAL,
+      run.rps / rps >= GOAL,
     );
   }
   return { bearer: bearerRuns, bound };
+}
+
+/**
+ * The floor under the ratio: one signature check (node:crypto on an imported key, as the app
+ * makes it) in µs of this process's CPU, ES256 and Ed25519, against a bearer request's server CPU.
+ */
+function signatureFloor(bearerCpuUs: number) {
+  const data = randomBytes(600);
+  const keys = {
+    ES256: { digest: 'sha256', ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) },
+    Ed25519: { digest: null, ...generateKeyPairSync('ed25519') },
+  };
+  const floor: Record<string, number> = {};
+  for (const [alg, { digest, publicKey, privateKey }] of Object.entries(keys)) {
+    const encoding = { dsaEncoding: 'ieee-p1363' } as const;
+    const signature = sign(digest, data, { key: privateKey, ...encoding });
+    const checks = QUICK ? 2_000 : 20_000;
+    const before = process.cpuUsage();
+    for (let i = 0; i < checks; i++)
+      verify(digest, data, { key: publicKey, ...encoding }, signature);
+    const used = process.cpuUsage(before);
+    floor[alg] = (used.user + used.system) / checks;
+  }
+  figure(
+    'dpop: one signature check (ES256; Ed25519) ÷ a bearer /auth/verify, in CPU',
+    `${round(floor.ES256 / bearerCpuUs)}; ${round(floor.Ed25519 / bearerCpuUs)} ` +
+      `(${round(floor.ES256, 0)}; ${round(floor.Ed25519, 0)} vs ${round(bearerCpuUs, 0)} µs)`,
+    '(information)',
+    null,
+  );
+  return { ...floor, bearer_cpu_us: bearerCpuUs };
 }
 
 /** V8's collector, exposed at run time when node was started without --expose-gc. */
@@ -229,13 +282,18 @@ export async function dpopCost(
   pgEnv: Record<string, string>,
   start: StartApp,
 ) {
+  const gateway = { TRUST_PROXY: '127.0.0.1' };
   log(`dpop: an instance that trusts 127.0.0.1 as its gateway, on A's database and Redis`);
-  const app = await start('DPOP', { ...pgEnv, TRUST_PROXY: '127.0.0.1' });
-  try {
-    raw.dpop = { verify: await verifyRatios(app, a, owner) };
-  } finally {
-    await app.stop();
-  }
+  const app = await start('DPOP', { ...pgEnv, ...gateway });
+  const inRedis = await verifyRatios(app, a, owner, 'in Redis', ALGS).finally(() => app.stop());
+  log(`dpop: the same on A's database without Redis (the replay cache in memory)`);
+  const noRedis = Object.entries(pgEnv).filter(([name]) => !name.startsWith('REDIS_'));
+  const alone = await start('DPOP-MEMORY', { ...Object.fromEntries(noRedis), ...gateway });
+  const inMemory = await verifyRatios(alone, a, owner, 'in memory', ['ES256']).finally(() =>
+    alone.stop(),
+  );
+  const floor = signatureFloor(mean(inRedis.bearer.map((r) => r.cpu_us)));
+  raw.dpop = { verify: inRedis, verify_memory: inMemory, floor };
   log(`dpop: the replay cache, ${CLAIMS} claims in memory, then in Redis`);
   const memory = await memoryCache();
   raw.dpop = { ...(raw.dpop as object), memory, redis: await redisCache(pgEnv.REDIS_KEY_PREFIX) };
