@@ -102,8 +102,11 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
   });
 
   it.each([
-    ['as Bearer', async (v: IssuedToken) => asBearer(v.secret)],
-    ['as DPoP with no proof', async (v: IssuedToken) => ({ authorization: `DPoP ${v.secret}` })],
+    ['as Bearer', (v: IssuedToken) => Promise.resolve(asBearer(v.secret))],
+    [
+      'as DPoP with no proof',
+      (v: IssuedToken) => Promise.resolve({ authorization: `DPoP ${v.secret}` }),
+    ],
     [
       'with a proof by another key',
       async (v: IssuedToken) =>
