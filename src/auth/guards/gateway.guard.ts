@@ -19,6 +19,7 @@ import { GATEWAY_HEADERS, gatewayRequirementsOf } from './gateway-requirements';
 import type { RequestContext } from '../request-context';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
+const RESOURCES_MAX = 256;
 
 /**
  * The checks of `GET /auth/verify`, which a gateway (nginx `auth_request`, Caddy `forward_auth`,
@@ -39,6 +40,11 @@ export class GatewayGuard {
    * name their requests (none with a token header of its own), and the resource it serves.
    */
   private readonly path: CredentialPath;
+  /**
+   * Resources already read in their one spelling: a gateway names the same one on every check,
+   * which a URL parse each time would cost. Bounded, and emptied whole when full.
+   */
+  private readonly resources = new Map<string, string | null>();
   private readonly trustedPeer: (peer: string | undefined) => boolean;
   private readonly secret: Buffer | null;
   /** Said once per process: without TRUST_PROXY every client is the gateway's one address. */
@@ -89,7 +95,13 @@ export class GatewayGuard {
   private servedResource(request: LatchkeyRequest): string | null {
     const named = one(request.headers[GATEWAY_HEADERS.resource]);
     if (named === null || !this.trusts(request)) return null;
-    return canonicalResource(named);
+    let canonical = this.resources.get(named);
+    if (canonical === undefined) {
+      if (this.resources.size >= RESOURCES_MAX) this.resources.clear();
+      canonical = canonicalResource(named);
+      this.resources.set(named, canonical);
+    }
+    return canonical;
   }
 
   /** A gateway that sent VERIFY_GATEWAY_SECRET (checked before this runs), or a TRUST_PROXY peer. */
