@@ -175,6 +175,9 @@ function termBreaches(
 }
 
 /** Whether `require_dpop` binds a token of this holder: the rule's one place. */
-export function mustBeBound(policy: BusinessPolicyRules, machine: boolean): boolean {
+export function mustBeBound(
+  policy: Pick<BusinessPolicyRules, 'requireDpop'>,
+  machine: boolean,
+): boolean {
   return policy.requireDpop === 'all' || (policy.requireDpop === 'machines' && machine);
 }

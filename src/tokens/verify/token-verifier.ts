@@ -1,25 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../../auth/auth-error';
-import { AddressSet } from '../../common/validation/cidr';
 import { PrincipalVerifier, type ProofShown, VerifiedPrincipal } from '../../auth/ports';
 import { Database } from '../../database/connection/read-routing';
 import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
 import { Metrics } from '../../metrics/metrics';
-import { identityLabel } from '../../tenancy/store/identity.entity';
-import { ApiToken } from '../store/api-token.entity';
 import { tokenStatus } from '../token-status';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
-import { TokensRepository, VerifierRow } from '../store/tokens.repository';
+import { TokensRepository } from '../store/tokens.repository';
 import { TokenUsageRecorder } from '../usage/token-usage-recorder';
 import { isWellFormedSecret } from '../token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';
-import { usesOfRow } from '../usage/uses/token-uses';
 import { UsesMeter } from '../usage/uses/uses-meter';
 import { StatusListReferences } from '../status/status-list-references';
-import { mustBeBound, NO_POLICY } from '../../governance/business-policy';
 import { ImportedKeys } from './imported-keys';
+import { snapshotOf } from './verifier-snapshot';
 
 // Unknown, malformed and orphaned tokens get the same answer, so none is told apart.
 const invalidToken = () => AuthError.bearer('INVALID_TOKEN');
@@ -72,6 +68,16 @@ export class TokenVerifier implements PrincipalVerifier {
     resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     if (!isWellFormedSecret(secret)) return this.verifyImported(secret, origin, proof, resource);
+    return this.lookUp(secret, origin, proof, resource);
+  }
+
+  /** The snapshot of the secret's hash (the cache's, or one read), judged by `admit`. */
+  private lookUp(
+    secret: string,
+    origin: RequestOrigin,
+    proof: ProofShown,
+    resource: string | null,
+  ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
     const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
     if (snapshot instanceof Promise) {
       return snapshot.then((s) => this.admit(s, origin, proof, resource));
@@ -90,19 +96,15 @@ export class TokenVerifier implements PrincipalVerifier {
     proof: ProofShown,
     resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
-    const lookUp = (may: boolean) => {
+    const judged = (may: boolean) => {
       if (!may) {
         this.metrics.verified('invalid');
         throw invalidToken();
       }
-      const snapshot = this.cache.getOrLoad(sha256Hex(secret), this.read);
-      if (snapshot instanceof Promise) {
-        return snapshot.then((s) => this.admit(s, origin, proof, resource));
-      }
-      return this.admit(snapshot, origin, proof, resource);
+      return this.lookUp(secret, origin, proof, resource);
     };
     const may = this.imported.mayHold(secret);
-    return may instanceof Promise ? may.then(lookUp) : lookUp(may);
+    return may instanceof Promise ? may.then(judged) : judged(may);
   }
 
   /** The rules, against the snapshot the cache or the database gave (null: no such token). */
@@ -278,68 +280,3 @@ function standingOf(
   if (snapshot.disabledAt) return 'disabled';
   return 'active';
 }
-
-/** Freezes what one query read into the snapshot the cache keeps and requests share. */
-function snapshotOf(
-  { token, identity, membership, business, requireDpop }: VerifierRow,
-  statusLists: StatusListReferences,
-): TokenSnapshot {
-  const role = token.businessId === null ? null : (membership?.role ?? null);
-  const principal: TokenSnapshot['principal'] = Object.freeze({
-    actor: Object.freeze({
-      id: identity.id,
-      kind: identity.kind,
-      label: identityLabel(identity),
-      isPlatformAdmin: identity.isPlatformAdmin,
-      email: identity.email,
-      name: identity.name,
-    }),
-    token: Object.freeze({
-      id: token.id,
-      jti: token.jti,
-      businessId: token.businessId,
-      scopes: token.scopes === null ? null : (Object.freeze([...token.scopes]) as string[]),
-      createdAt: token.createdAt,
-      expiresAt: token.expiresAt,
-      createdById: token.createdById,
-      createdBy: token.createdBy,
-      // Only an active token reaches a caller, so a successor means the grace period.
-      retiring: token.rotatedToId !== null,
-      // What a request context tells apart: a federated token, which acts on no other.
-      origin: token.origin === 'federation' ? 'federation' : null,
-      dpopJkt: token.dpopJkt ?? null,
-      allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
-      audiences: token.audiences ? Object.freeze([...token.audiences]) : null,
-      rateLimitPerMinute: token.rateLimitPerMinute,
-      sharedLimitId: token.sharedLimitId,
-      sharedLimitPerMinute: token.sharedLimitPerMinute,
-      uses: Object.freeze(usesOfRow(token)),
-      business: business ? Object.freeze({ ...business }) : null,
-      statusList: frozen(statusLists.referenceOf(token)),
-      row: Object.freeze(Object.assign(new ApiToken(), token)),
-    }),
-    role,
-  });
-  return Object.freeze({
-    ref: Object.freeze({
-      id: token.id,
-      jti: token.jti,
-      name: token.name,
-      businessId: token.businessId,
-      identityId: token.identityId,
-    }),
-    expiresAt: token.expiresAt,
-    revokedAt: token.revokedAt,
-    disabledAt: token.disabledAt,
-    identityDeleted: identity.deletedAt !== null,
-    isPlatformAdmin: identity.isPlatformAdmin,
-    role,
-    predatesMembership: membership !== null && token.createdAt < membership.createdAt,
-    addresses: token.allowedCidrs ? new AddressSet(token.allowedCidrs) : null,
-    keyRequired: mustBeBound({ ...NO_POLICY, requireDpop }, identity.kind === 'machine'),
-    principal,
-  });
-}
-
-const frozen = <T extends object>(value: T | null): Readonly<T> | null =>
-  value && Object.freeze(value);
