@@ -33,6 +33,11 @@ const project = {
   // (test/setup/shared-modules.js); the unit specs get jest's own, one per suite.
   testEnvironment: '<rootDir>/test/setup/shared-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The docs import the package as its users do; in the repository that is its source.
+  moduleNameMapper: {
+    '^@latchkey/client$': '<rootDir>/packages/client/src/index.ts',
+    '^@latchkey/client/(.*)$': '<rootDir>/packages/client/src/$1',
+  },
   transform,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   // One runner for both projects, so jest hands it every suite at once and it runs the lanes.

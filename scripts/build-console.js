@@ -5,7 +5,7 @@
  * A build over budget is not marked as built, so the next `npm start` tries and fails again.
  *
  * `buildConsoleIfStale()` (`npm start`, jest's globalSetup) builds only when a file under
- * console/ or clients/typescript/, package-lock.json or this script is newer than
+ * console/ or packages/client/src/, package-lock.json or this script is newer than
  * dist/console/.build-mark, stamped with the build's start so a file saved meanwhile counts.
  * Two runs at once take turns on a lock, since Vite empties dist/console before it writes.
  * Without console/vite.config.ts there is nothing to build, and no failure. Plain JavaScript,
@@ -28,7 +28,7 @@ const LOCK = join(root, 'dist', '.console-build.lock');
 const STALE_LOCK_MS = 10 * 60 * 1000;
 const BUDGET_KB = 250;
 /** What the console's build reads. */
-const INPUTS = ['console', 'clients/typescript', 'package-lock.json', 'scripts/build-console.js'];
+const INPUTS = ['console', 'packages/client/src', 'package-lock.json', 'scripts/build-console.js'];
 
 const note = (line) => process.stderr.write(`${line}\n`);
 

@@ -5,7 +5,7 @@
  * of the change). The rows are written straight into PostgreSQL, beside the API's own token.
  */
 import { StatusList } from '@sd-jwt/jwt-status-list';
-import { EdgeVerifier } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier } from '../../packages/client/src/verifier';
 import type { AppProcess } from '../../test/harness/app-process';
 import { LatchkeyClient, scoped, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { withClient } from '../../test/harness/servers/postgres';
@@ -66,7 +66,7 @@ async function seenOnB(b: AppProcess, path: string, idx: number, since: number):
 }
 
 /**
- * The relying party's module (clients/typescript/edge-verifier.ts) once it met the token: checks
+ * The relying party's module (packages/client/src/verifier.ts) once it met the token: checks
  * per second of `checkCached` against the list it fetched, in this one process.
  */
 async function edgeChecksPerSecond(uri: string, owner: BusinessSetup): Promise<number> {

@@ -1,5 +1,6 @@
 import type { CallerToken, RequestContext } from '../auth/request-context';
 import { scopesWithinRole } from '../auth/scopes';
+import { isVerifiedToken } from '../tokens/verify/token-record';
 
 /** The headers of a `GET /auth/verify` 204, which a gateway copies onto the upstream request. */
 export const VERIFIED_HEADERS = {
@@ -12,6 +13,7 @@ export const VERIFIED_HEADERS = {
   usesRemaining: 'x-latchkey-uses-remaining',
   statusList: 'x-latchkey-status-list',
   checkOnline: 'x-latchkey-check-online',
+  meta: 'x-latchkey-meta',
 } as const;
 
 /**
@@ -56,7 +58,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const known = built.get(ctx.token);
   if (known !== undefined && known.actor === ctx.actor) return known.headers;
   const { token, actor } = ctx;
-  // All nine, every time, empty where there is nothing to say (a platform token's business, a
+  // All ten, every time, empty where there is nothing to say (a platform token's business, a
   // token that never expires): a gateway that copies a header the answer lacks may pass on
   // something else in its place (Caddy 2.6's copy_headers passes its own unresolved placeholder).
   const headers: Record<string, string> = {
@@ -70,6 +72,7 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
     [VERIFIED_HEADERS.usesRemaining]: token.uses ? String(token.uses.remaining) : '',
     [VERIFIED_HEADERS.statusList]: token.statusList ? statusListHeaderOf(token.statusList) : '',
     [VERIFIED_HEADERS.checkOnline]: checkOnlineOf(token),
+    [VERIFIED_HEADERS.meta]: metaHeaderOf(token),
   };
   for (const [name, value] of Object.entries(headers)) {
     if (!isSafeHeaderValue(value)) throw new Error(`refused to answer an unsafe ${name} value`);
@@ -77,6 +80,16 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
   const frozen = Object.freeze(headers);
   built.set(ctx.token, { actor: ctx.actor, headers: frozen });
   return frozen;
+}
+
+/**
+ * The token's `meta` as base64url of its compact JSON (at most 4 KiB, so 5,462 characters), or
+ * empty: a relying party's middleware hands it to the app with the holder, and base64url can never
+ * split a header whatever the JSON holds.
+ */
+function metaHeaderOf(token: CallerToken): string {
+  const meta = isVerifiedToken(token) ? token.row.meta : null;
+  return meta ? Buffer.from(JSON.stringify(meta), 'utf8').toString('base64url') : '';
 }
 
 /**

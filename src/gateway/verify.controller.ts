@@ -151,6 +151,11 @@ export class VerifyController {
           '(a uses limit); empty when the token may be checked offline',
         'networks rate_limit',
       ),
+      'X-Latchkey-Meta': header(
+        "The token's meta, as base64url of its compact JSON (at most 4 KiB of JSON); empty when " +
+          'it has none',
+        'eyJwbGFuIjoicHJvIn0',
+      ),
     },
   })
   @ApiScopeChallenge()

@@ -1,7 +1,7 @@
 import { decodeJwt, generateKeyPair } from 'jose';
 import type { AddressInfo } from 'node:net';
-import { createLatchkeyClient, type LatchkeyClient } from '../../clients/typescript';
-import { type DpopKeyPair, dpopMiddleware, dpopThumbprint } from '../../clients/typescript/dpop';
+import { createLatchkeyClient, type LatchkeyClient } from '../../packages/client/src';
+import { type DpopKeyPair, dpopMiddleware, dpopThumbprint } from '../../packages/client/src/dpop';
 import { createBusiness } from '../factories/tenancy.factory';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 

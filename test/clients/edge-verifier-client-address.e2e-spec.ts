@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { propertyParams, text } from '../audit/hostile-text';
-import { EdgeVerifier } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier } from '../../packages/client/src/verifier';
 import { useEdgeVerifier } from './edge-verifier-setup';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EdgeVerifier } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier } from '../../packages/client/src/verifier';
 import { SECOND, T0, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-setup';
 
 /**

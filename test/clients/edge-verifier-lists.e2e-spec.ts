@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { EdgeVerifier } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier } from '../../packages/client/src/verifier';
 import { FakeLatchkey, signingKey } from './fake-latchkey';
 import { countingServer, SECOND, T0, useEdgeVerifier } from './edge-verifier-setup';
 

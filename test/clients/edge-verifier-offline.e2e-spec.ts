@@ -1,4 +1,4 @@
-import { EdgeVerifier } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier } from '../../packages/client/src/verifier';
 import { SECOND, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-setup';
 
 /**

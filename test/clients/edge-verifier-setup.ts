@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EdgeVerifier, type EdgeVerifierOptions } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier, type EdgeVerifierOptions } from '../../packages/client/src/verifier';
 import { FakeLatchkey } from './fake-latchkey';
 
 /**

@@ -1,4 +1,4 @@
-import { EdgeVerifier, type EdgeVerifyResult } from '../../clients/typescript/edge-verifier';
+import { EdgeVerifier, type EdgeVerifyResult } from '../../packages/client/src/verifier';
 import { createBusiness, createToken } from '../factories/tenancy.factory';
 import { asOwner, revoke } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
@@ -10,7 +10,7 @@ const TTL_S = 1;
 const GRACE_S = 2;
 
 /**
- * The relying party's module (clients/typescript/edge-verifier.ts) against the real app: it asks
+ * The relying party's module (packages/client/src/verifier.ts) against the real app: it asks
  * Latchkey once per token, then the token's status list; a revocation refuses the token within
  * the list's ttl plus one fetch with no further /auth/verify; with Latchkey stopped, a known valid
  * token passes for the offline grace and no longer, and a revoked or unknown one never. Its
@@ -82,7 +82,7 @@ describe.each(DRIVERS)('The edge verifier against Latchkey on %s', (driver) => {
         businessId: biz.id,
         source: 'online',
       });
-      // The next check fetches the token's list (as clients/typescript/README.md shows) and reads it.
+      // The next check fetches the token's list (as packages/client/README.md shows) and reads it.
       expect(await check(edge, token.secret)).toMatchObject({ valid: true, source: 'list' });
     }
     expect(verifies()).toBe(2);

@@ -1,7 +1,7 @@
-import { createLatchkeyClient, type LatchkeyClient } from '../../../clients/typescript/index';
+import { createLatchkeyClient, type LatchkeyClient } from '../../../packages/client/src/index';
 import { ApiError, apiErrorOf, networkError } from './errors';
 
-export type { components } from '../../../clients/typescript/index';
+export type { components } from '../../../packages/client/src/index';
 export type { LatchkeyClient };
 
 /** The API is served from the console's own origin. */

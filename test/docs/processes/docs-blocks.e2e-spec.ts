@@ -31,7 +31,7 @@ const DOCUMENTS = [
     .filter((f) => f.endsWith('.md'))
     .sort()
     .map((f) => `docs/${f}`),
-  'clients/typescript/README.md',
+  'packages/client/README.md',
 ];
 
 /**

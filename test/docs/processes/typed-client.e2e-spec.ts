@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLatchkeyClient } from '../../../clients/typescript';
+import { createLatchkeyClient } from '../../../packages/client/src';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-process';
 import { buildApp } from '../../harness/app-cluster';
 
 const TIMEOUT_MS = 120_000;
 
 /**
- * The generated client (clients/typescript) against the built server, as a user of it writes
+ * The generated client (packages/client) against the built server, as a user of it writes
  * code: no casts, the bodies narrowed by status, so a spec that lies about a shape fails here.
  */
 describe('typed client', () => {

@@ -31,6 +31,8 @@ export function claimsOf(headers: Headers): VerifiedClaims | null {
   const entry = headers.get('x-latchkey-status-list') ?? '';
   const usesLimited = (headers.get('x-latchkey-uses-remaining') ?? '') !== '';
   const checkOnline = headers.get('x-latchkey-check-online');
+  const meta = metaOf(headers.get('x-latchkey-meta') ?? '');
+  if (meta === undefined) return null;
   return {
     tokenId,
     businessId: headers.get('x-latchkey-business-id') || null,
@@ -38,12 +40,40 @@ export function claimsOf(headers: Headers): VerifiedClaims | null {
     identityType,
     scopes: scopes === '*' ? null : Object.freeze(scopes.split(' ').filter((s) => s !== '')),
     expiresAt,
+    meta,
     usesLimited,
     // Any word, even one this client does not know, means online; an older Latchkey sends no
     // such header, and only a uses limit was known to need it.
     checkOnline: checkOnline === null ? usesLimited : checkOnline !== '',
     statusList: entry === '' ? null : statusListEntryOf(entry),
   };
+}
+
+/** Latchkey sends at most 4 KiB of JSON, which is 5,462 characters as base64url. */
+const MAX_META_CHARS = 5462;
+
+/**
+ * `X-Latchkey-Meta`: the token's meta as base64url of its compact JSON, empty for none. Null for
+ * none, undefined when the value is no JSON object (the answer is then not one we can read).
+ */
+function metaOf(value: string): Readonly<Record<string, unknown>> | null | undefined {
+  if (value === '') return null;
+  if (value.length > MAX_META_CHARS || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
+  try {
+    const meta: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+    return deepFreeze(meta as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Frozen to the leaves: one object is handed to every request the token makes. */
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
 }
 
 /**

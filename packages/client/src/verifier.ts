@@ -10,7 +10,9 @@ import {
   EXPIRED,
   FORBIDDEN,
   INVALID,
+  OTHER_BUSINESS,
   REVOKED,
+  SCOPE_NOT_HELD,
   SUSPENDED,
   UNREACHABLE,
 } from './edge/results';
@@ -236,14 +238,14 @@ export class EdgeVerifier {
     if (options === undefined) return known.passed!;
     const { businessId, requireScopes } = options;
     if (businessId !== undefined && !sameBusiness(businessId, known.claims!.businessId)) {
-      return FORBIDDEN;
+      return OTHER_BUSINESS;
     }
     if (requireScopes !== undefined && requireScopes.length > 0 && !known.covers(requireScopes)) {
       // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call,
       // which the role it was made under dates as it does the claims.
       const decided = known.decision(requirementKey(requireScopes), now);
       if (decided === undefined) return undefined;
-      if (!decided) return FORBIDDEN;
+      if (!decided) return SCOPE_NOT_HELD;
     }
     return known.passed!;
   }
@@ -310,8 +312,9 @@ export class EdgeVerifier {
     }
     if (status === 401 || status === 403) {
       const code = await errorCodeOf(response);
+      const refused = this.refusedOnline(token, status, code, scopes, startedAt);
       return {
-        result: { ...this.refusedOnline(token, status, code, scopes, startedAt), status },
+        result: code === null ? { ...refused, status } : { ...refused, status, code },
         checkOnline: false,
       };
     }

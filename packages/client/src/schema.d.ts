@@ -21865,6 +21865,8 @@ export interface operations {
           'X-Latchkey-Status-List'?: string;
           /** @description What the status list cannot carry, so a relying party must ask this check again on every request, space-separated: `networks` (allowed_cidrs, matched against each request's client address), `rate_limit` (its own or a shared per-minute limit), `uses` (a uses limit); empty when the token may be checked offline */
           'X-Latchkey-Check-Online'?: string;
+          /** @description The token's meta, as base64url of its compact JSON (at most 4 KiB of JSON); empty when it has none */
+          'X-Latchkey-Meta'?: string;
           [name: string]: unknown;
         };
         content?: never;

@@ -53,7 +53,7 @@ export class KnownToken {
     seenValidAt: number,
     claimsMaxAgeMs: number,
   ): KnownToken {
-    const { tokenId, businessId, identityId, identityType, scopes, expiresAt } = claims;
+    const { tokenId, businessId, identityId, identityType, scopes, expiresAt, meta } = claims;
     const passed: EdgeVerified = Object.freeze({
       valid: true,
       tokenId,
@@ -62,6 +62,7 @@ export class KnownToken {
       identityType,
       scopes,
       expiresAt,
+      meta,
       source: 'list',
     });
     const prefixes = (scopes ?? []).filter((s) => s.endsWith(':*')).map((s) => s.slice(0, -1));

@@ -25,6 +25,8 @@ export interface EdgeTokenClaims {
   /** Null: unrestricted within the holder's role. Otherwise what the holder holds (role applied). */
   scopes: readonly string[] | null;
   expiresAt: Date | null;
+  /** The token's `meta` (a JSON object its maker set, frozen), or null when it has none. */
+  meta: Readonly<Record<string, unknown>> | null;
 }
 
 export interface EdgeVerified extends EdgeTokenClaims {
@@ -41,6 +43,11 @@ export interface EdgeRefused {
   reason: EdgeRefusalReason;
   /** The HTTP status Latchkey answered this check with, when it was asked and answered. */
   status?: number;
+  /**
+   * Latchkey's error code, when it said one (`TOKEN_REVOKED`, `IP_NOT_ALLOWED`, …), or the one a
+   * refusal from memory stands for (`BUSINESS_MISMATCH`, `INSUFFICIENT_SCOPE`).
+   */
+  code?: string;
   /** With `rate_limited`: Latchkey's `Retry-After`, in seconds. */
   retryAfter?: number;
 }
@@ -48,10 +55,15 @@ export interface EdgeRefused {
 export type EdgeVerifyResult = EdgeVerified | EdgeRefused;
 
 /** The refusals answered from memory: one frozen object each, so answering allocates nothing. */
-const refusal = (reason: EdgeRefusalReason): EdgeRefused => Object.freeze({ valid: false, reason });
+const refusal = (reason: EdgeRefusalReason, code?: string): EdgeRefused =>
+  Object.freeze(code === undefined ? { valid: false, reason } : { valid: false, reason, code });
 export const INVALID = refusal('invalid');
 export const REVOKED = refusal('revoked');
 export const EXPIRED = refusal('expired');
 export const SUSPENDED = refusal('suspended');
 export const FORBIDDEN = refusal('forbidden');
+/** The token is of another business (or a platform token) than the one asked for. */
+export const OTHER_BUSINESS = refusal('forbidden', 'BUSINESS_MISMATCH');
+/** The token does not allow a scope asked for. */
+export const SCOPE_NOT_HELD = refusal('forbidden', 'INSUFFICIENT_SCOPE');
 export const UNREACHABLE = refusal('unreachable');

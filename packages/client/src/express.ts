@@ -1,0 +1,68 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  checkPresented,
+  isRefusal,
+  type LatchkeyOptions,
+  type LatchkeyRefusal,
+  type LatchkeyToken,
+  rememberPresented,
+  TokenCheck,
+} from './middleware/token-check';
+
+export type {
+  LatchkeyErrorBody,
+  LatchkeyOptions,
+  LatchkeyRefusal,
+  LatchkeyToken,
+} from './middleware/token-check';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified token, set by `latchkey()` on every request it passes. */
+      latchkey?: LatchkeyToken;
+    }
+  }
+}
+
+function refuse(res: Response, { status, headers, body }: LatchkeyRefusal): void {
+  res.status(status).set(headers).json(body);
+}
+
+/**
+ * Express middleware: verifies the request's token with Latchkey (from memory once it knows the
+ * token), sets `req.latchkey`, and answers 401, 403, 429 or 503 itself; it never passes a
+ * request it could not check.
+ */
+export function latchkey(options: LatchkeyOptions): RequestHandler {
+  const check = new TokenCheck(options);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const token = check.tokenIn(req.headers[check.header]);
+    const clientAddress = req.ip;
+    const pass = (outcome: LatchkeyToken | LatchkeyRefusal): void => {
+      if (isRefusal(outcome)) return refuse(res, outcome);
+      req.latchkey = outcome;
+      rememberPresented(req, { check, token: token!, clientAddress });
+      next();
+    };
+    const outcome = check.check(token, clientAddress);
+    if (outcome instanceof Promise) outcome.then(pass).catch(next);
+    else pass(outcome);
+  };
+}
+
+/** Per route, after `latchkey()`: the token must also allow every one of `scopes` (else 403). */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  const needed = TokenCheck.checkScopes(scopes);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const pass = (outcome: LatchkeyToken | LatchkeyRefusal): void => {
+      if (isRefusal(outcome)) return refuse(res, outcome);
+      req.latchkey = outcome;
+      next();
+    };
+    const outcome = checkPresented(req, needed);
+    if (outcome instanceof Promise) outcome.then(pass).catch(next);
+    else pass(outcome);
+  };
+}

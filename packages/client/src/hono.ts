@@ -1,0 +1,64 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import {
+  checkPresented,
+  isRefusal,
+  type LatchkeyOptions,
+  type LatchkeyRefusal,
+  type LatchkeyToken,
+  rememberPresented,
+  TokenCheck,
+} from './middleware/token-check';
+
+export type {
+  LatchkeyErrorBody,
+  LatchkeyOptions,
+  LatchkeyRefusal,
+  LatchkeyToken,
+} from './middleware/token-check';
+
+/** The context variables the middleware sets: `c.get('latchkey')`. */
+export interface LatchkeyEnv {
+  Variables: { latchkey: LatchkeyToken };
+}
+
+export interface LatchkeyHonoOptions extends LatchkeyOptions {
+  /**
+   * The caller's address as your runtime knows it (on Node, `getConnInfo(c).remote.address` from
+   * `@hono/node-server/conninfo`), for a token's `allowed_cidrs`; Hono has no portable one, so
+   * without it none is sent.
+   */
+  clientAddress?: (c: Context) => string | undefined;
+}
+
+function refuse(c: Context, { status, headers, body }: LatchkeyRefusal): Response {
+  return c.json(body, status, headers);
+}
+
+/**
+ * Hono middleware: verifies the request's token with Latchkey, sets `c.var.latchkey`, and
+ * answers 401, 403, 429 or 503 itself; it never passes a request it could not check.
+ */
+export function latchkey(options: LatchkeyHonoOptions): MiddlewareHandler<LatchkeyEnv> {
+  const { clientAddress: addressOf, ...rest } = options;
+  const check = new TokenCheck(rest);
+  return async (c, next) => {
+    const token = check.tokenIn(c.req.header(check.header));
+    const clientAddress = addressOf?.(c);
+    const outcome = await check.check(token, clientAddress);
+    if (isRefusal(outcome)) return refuse(c, outcome);
+    c.set('latchkey', outcome);
+    rememberPresented(c.req.raw, { check, token: token!, clientAddress });
+    await next();
+  };
+}
+
+/** Per route, after `latchkey()`: the token must also allow every one of `scopes` (else 403). */
+export function requireScopes(...scopes: string[]): MiddlewareHandler<LatchkeyEnv> {
+  const needed = TokenCheck.checkScopes(scopes);
+  return async (c, next) => {
+    const outcome = await checkPresented(c.req.raw, needed);
+    if (isRefusal(outcome)) return refuse(c, outcome);
+    c.set('latchkey', outcome);
+    await next();
+  };
+}

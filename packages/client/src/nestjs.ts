@@ -1,0 +1,103 @@
+import {
+  type CanActivate,
+  createParamDecorator,
+  type DynamicModule,
+  type ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Module,
+  SetMetadata,
+} from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import {
+  isRefusal,
+  type LatchkeyOptions,
+  type LatchkeyToken,
+  TokenCheck,
+} from './middleware/token-check';
+
+export type {
+  LatchkeyErrorBody,
+  LatchkeyOptions,
+  LatchkeyRefusal,
+  LatchkeyToken,
+} from './middleware/token-check';
+
+/** The injection token of the module's `TokenCheck` (its verifier is `check.verifier`). */
+export const LATCHKEY_CHECK = Symbol('LATCHKEY_CHECK');
+const SCOPES = 'latchkey:scopes';
+const OPEN = 'latchkey:open';
+
+/** On a handler or controller: the token must also allow every one of `scopes` (else 403). */
+export const RequireScopes = (...scopes: string[]) =>
+  SetMetadata(SCOPES, TokenCheck.checkScopes(scopes));
+
+/** On a handler or controller the guard leaves open: no token is read or checked. */
+export const LatchkeyPublic = () => SetMetadata(OPEN, true);
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  latchkey?: LatchkeyToken;
+}
+
+/** The verified token of the request, as the guard set it (a handler parameter decorator). */
+export const VerifiedToken = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): LatchkeyToken | undefined =>
+    ctx.switchToHttp().getRequest<HttpRequest>().latchkey,
+);
+
+/**
+ * Verifies each request's token with Latchkey, on Express or Fastify alike, and sets
+ * `request.latchkey`; a refusal is an HttpException with Latchkey's status, body and headers.
+ * It never passes a request it could not check.
+ */
+@Injectable()
+export class LatchkeyGuard implements CanActivate {
+  constructor(
+    @Inject(LATCHKEY_CHECK) private readonly check: TokenCheck,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(OPEN, targets)) return true;
+    const scopes = this.reflector.getAllAndMerge<string[]>(SCOPES, targets);
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    const token = this.check.tokenIn(request.headers[this.check.header]);
+    const outcome = await this.check.check(token, request.ip, scopes);
+    if (!isRefusal(outcome)) {
+      request.latchkey = outcome;
+      return true;
+    }
+    // Express's response and Fastify's reply both take header(name, value).
+    const response = http.getResponse<{ header(name: string, value: string): unknown }>();
+    for (const [name, value] of Object.entries(outcome.headers)) response.header(name, value);
+    throw new HttpException(outcome.body, outcome.status);
+  }
+}
+
+/**
+ * `LatchkeyModule.forRoot({ baseUrl })` in the app's imports guards every route (an APP_GUARD),
+ * but those marked `@LatchkeyPublic()`; `{ global: false }` provides the guard without applying
+ * it, for `@UseGuards(LatchkeyGuard)` where wanted.
+ */
+@Module({})
+export class LatchkeyModule {
+  static forRoot(options: LatchkeyOptions & { global?: boolean }): DynamicModule {
+    const { global = true, ...check } = options;
+    const providers = [
+      { provide: LATCHKEY_CHECK, useValue: new TokenCheck(check) },
+      LatchkeyGuard,
+      ...(global ? [{ provide: APP_GUARD, useExisting: LatchkeyGuard }] : []),
+    ];
+    return {
+      module: LatchkeyModule,
+      global: true,
+      providers,
+      exports: [LATCHKEY_CHECK, LatchkeyGuard],
+    };
+  }
+}
