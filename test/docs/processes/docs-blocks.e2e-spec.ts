@@ -61,6 +61,13 @@ const RUN_ELSEWHERE = [
     by: 'test/docs/processes/readme-audit-proof.e2e-spec.ts',
     reads: "'README.md'",
   },
+  // Each framework's example, from the packed package installed in a project of its own.
+  ...['express', 'fastify', 'nestjs', 'hono'].map((framework) => ({
+    file: 'packages/client/README.md',
+    holds: `from '@latchkey/client/${framework}';`,
+    by: 'test/clients/processes/client-package.e2e-spec.ts',
+    reads: "'README.md'",
+  })),
   // Real nginx and Caddy, between a client and an upstream (test/timed/gateways.e2e-spec.ts).
   {
     file: 'docs/gateways.md',
