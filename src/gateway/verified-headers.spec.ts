@@ -41,6 +41,7 @@ describe(verifiedHeaders.name, () => {
       'x-latchkey-uses-remaining': '',
       'x-latchkey-status-list': '',
       'x-latchkey-check-online': '',
+      'x-latchkey-meta': '',
     });
   });
 
@@ -193,5 +194,33 @@ describe(isSafeHeaderValue.name, () => {
       }),
       { seed: 20261126, numRuns: 500 },
     );
+  });
+
+  describe("x-latchkey-meta: the token's meta, for a relying party's middleware", () => {
+    const withMeta = (meta: object | null) =>
+      verifiedHeaders(ctxOf({ ...tokenOf({}), row: { meta } } as CallerToken))['x-latchkey-meta'];
+
+    it('is base64url of the compact JSON, which decodes to the meta as stored', () => {
+      const meta = { plan: 'pro', limits: { seats: 5 }, tags: ['a', 'b'] };
+      const header = withMeta(meta);
+      expect(header).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).toEqual(meta);
+    });
+
+    it.each([
+      ['a line break', { note: 'one\r\ntwo' }],
+      ['quotes and a comma', { note: '"x", y=1' }],
+      ['non-ASCII', { name: 'Zoë 東京 🔑' }],
+      ['a NUL-free control', { note: '\u0007' }],
+    ])('holds %s and still cannot split a header', (_name, meta) => {
+      const header = withMeta(meta);
+      expect(isSafeHeaderValue(header)).toBe(true);
+      expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).toEqual(meta);
+    });
+
+    it('is empty for a token with no meta, and for one the verifier did not read', () => {
+      expect(withMeta(null)).toBe('');
+      expect(verifiedHeaders(ctxOf(tokenOf({})))['x-latchkey-meta']).toBe('');
+    });
   });
 });

@@ -225,6 +225,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
         'x-latchkey-uses-remaining': '',
         'x-latchkey-status-list': STATUS_LIST_ENTRY,
         'x-latchkey-check-online': '',
+        'x-latchkey-meta': '',
       };
     }
     const { view } = tokens[kind]!;
@@ -238,6 +239,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'x-latchkey-uses-remaining': '',
       'x-latchkey-status-list': STATUS_LIST_ENTRY,
       'x-latchkey-check-online': '',
+      'x-latchkey-meta': '',
     };
   };
 
@@ -449,6 +451,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       'X-Latchkey-Uses-Remaining',
       'X-Latchkey-Status-List',
       'X-Latchkey-Check-Online',
+      'X-Latchkey-Meta',
     ]);
     expect(Object.keys(op.responses).sort()).toEqual(['204', '401', '403', '422', '429']);
     expect(Object.keys(op.responses['403'].headers)).toEqual(['WWW-Authenticate']);
