@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import ipaddress
+import json
 import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Optional, Tuple
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, Optional, Tuple
 
 from ._http import RawResponse, Transport, TransportError
 from .errors import LatchkeyError, VerifierUnavailable, error_from_response, retry_after_of
@@ -24,6 +28,9 @@ __all__ = ["VerifiedToken", "Verifier"]
 _CREDENTIAL = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
 _SCOPE = re.compile(r"^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$")
 _REFUSALS = (401, 403, 429)
+# Latchkey sends at most 4 KiB of JSON as meta: 5,462 characters of base64url.
+_MAX_META_CHARS = 5462
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class VerifiedToken:
     """None: unrestricted within its holder's role (``*``); ``()``: no scope at all."""
     expires_at: Optional[datetime]
     uses_remaining: Optional[int] = None
+    meta: Optional[Mapping[str, Any]] = None
+    """The token's ``meta`` (read-only), from ``X-Latchkey-Meta``; None when it has none."""
 
 
 class Verifier:
@@ -202,6 +211,7 @@ def _verified_of(response: RawResponse) -> Optional[VerifiedToken]:
     uses = (response.header("x-latchkey-uses-remaining") or "").strip()
     try:
         expires_at = parse_time(response.header("x-latchkey-expires-at"))
+        meta = _meta_of(response.header("x-latchkey-meta") or "")
     except ValueError:
         return None
     return VerifiedToken(
@@ -212,4 +222,22 @@ def _verified_of(response: RawResponse) -> Optional[VerifiedToken]:
         scopes=None if scopes == "*" else tuple(s for s in scopes.split(" ") if s),
         expires_at=expires_at,
         uses_remaining=int(uses) if uses.isdigit() else None,
+        meta=meta,
     )
+
+
+def _meta_of(value: str) -> Optional[Mapping[str, Any]]:
+    """``X-Latchkey-Meta`` (base64url of a JSON object) decoded; ValueError when it is not one."""
+    if value == "":
+        return None
+    if len(value) > _MAX_META_CHARS or not _BASE64URL.match(value):
+        raise ValueError("not a meta header")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        meta = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError("not a meta header") from error
+    if not isinstance(meta, dict):
+        raise ValueError("not a meta header")
+    # One answer is shared by every request while it is cached: no handler may change it.
+    return MappingProxyType(meta)

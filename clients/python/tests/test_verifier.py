@@ -184,3 +184,27 @@ class VerifierUnavailability(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class VerifierMeta(unittest.TestCase):
+    def test_a_tokens_meta_is_handed_over_read_only(self):
+        issued = owner().create_token(unique("m"), expires_in_days=1, meta={"plan": "pro"})
+        verified = verifier(URL()).verify(bearer(issued.token))
+        self.assertEqual(dict(verified.meta), {"plan": "pro"})
+        with self.assertRaises(TypeError):
+            verified.meta["plan"] = "free"  # type: ignore[index]
+        plain = owner().create_token(unique("n"), expires_in_days=1)
+        self.assertIsNone(verifier(URL()).verify(bearer(plain.token)).meta)
+
+    def test_a_meta_header_that_is_no_json_object_is_no_pass(self):
+        for bad in ("%%%", "bm90IGpzb24", "WzEsMl0", "A" * 5463):
+            headers = {
+                "X-Latchkey-Token-Id": "0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10",
+                "X-Latchkey-Identity-Id": "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b",
+                "X-Latchkey-Identity-Type": "user",
+                "X-Latchkey-Scopes": "*",
+                "X-Latchkey-Meta": bad,
+            }
+            canned = serving(self, lambda: CannedServer(204, headers))
+            with self.assertRaises(VerifierUnavailable):
+                verifier(canned.url).verify(bearer("lk_" + "C" * 36))
