@@ -16,7 +16,7 @@ describe(EdgeVerifier.name, () => {
     const INSIDE = '203.0.113.7';
     const OUTSIDE = '198.51.100.9';
     const PASSES = { valid: true, source: 'online' };
-    const REFUSED = { valid: false, reason: 'forbidden', status: 403 };
+    const REFUSED = { valid: false, reason: 'forbidden', status: 403, code: 'IP_NOT_ALLOWED' };
 
     // Latchkey's TRUST_PROXY names the service (127.0.0.1), as docs/edge.md asks.
     beforeEach(() => (t.latchkey.trustProxy = ['127.0.0.1']));

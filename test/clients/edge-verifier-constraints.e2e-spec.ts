@@ -21,8 +21,9 @@ describe(EdgeVerifier.name, () => {
       // Its networks narrowed to where this caller is not: the list still says valid.
       row.allowedCidrs = ['10.0.0.1/32'];
 
-      expect(await t.sut.verify(token)).toEqual({ valid: false, reason: 'forbidden', status: 403 });
-      expect(await t.sut.verify(token)).toEqual({ valid: false, reason: 'forbidden', status: 403 });
+      const refused = { valid: false, reason: 'forbidden', status: 403, code: 'IP_NOT_ALLOWED' };
+      expect(await t.sut.verify(token)).toEqual(refused);
+      expect(await t.sut.verify(token)).toEqual(refused);
       expect(t.latchkey.calls).toMatchObject({ verify: 5, list: 0 });
       expect(t.latchkey.lastVerify['x-latchkey-check-online']).toBeUndefined();
     });
@@ -114,6 +115,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'forbidden',
         status: 403,
+        code: 'INSUFFICIENT_SCOPE',
       });
       expect(await t.sut.verify(token)).toMatchObject({ source: 'list', scopes: ['orders:read'] });
       expect(t.latchkey.calls.verify).toBe(3);
@@ -149,6 +151,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'forbidden',
         status: 403,
+        code: 'INSUFFICIENT_SCOPE',
       });
       expect(t.latchkey.calls.verify).toBe(3);
     });
@@ -169,6 +172,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'forbidden',
         status: 403,
+        code: 'INSUFFICIENT_SCOPE',
       });
       expect(t.latchkey.calls.verify).toBe(3);
     });
@@ -213,10 +217,12 @@ describe(EdgeVerifier.name, () => {
       expect(await t.sut.verify(token, { businessId: randomUUID() })).toEqual({
         valid: false,
         reason: 'forbidden',
+        code: 'BUSINESS_MISMATCH',
       });
       expect(await t.sut.verify(platform, { businessId: row.businessId! })).toEqual({
         valid: false,
         reason: 'forbidden',
+        code: 'BUSINESS_MISMATCH',
       });
       expect(t.latchkey.calls.verify).toBe(2);
     });
@@ -226,7 +232,7 @@ describe(EdgeVerifier.name, () => {
 
       expect(
         await t.sut.verify(token, { businessId: row.businessId!, requireScopes: ['billing:read'] }),
-      ).toEqual({ valid: false, reason: 'forbidden', status: 403 });
+      ).toEqual({ valid: false, reason: 'forbidden', status: 403, code: 'INSUFFICIENT_SCOPE' });
       expect(t.latchkey.lastVerify).toMatchObject({
         'x-latchkey-business': row.businessId,
         'x-latchkey-require-scope': 'billing:read',
@@ -249,10 +255,12 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'forbidden',
         status: 403,
+        code: 'INSUFFICIENT_SCOPE',
       });
       expect(await t.sut.verify(token, { requireScopes: ['deploy:read'] })).toEqual({
         valid: false,
         reason: 'forbidden',
+        code: 'INSUFFICIENT_SCOPE',
       });
       expect(t.latchkey.calls.verify).toBe(2);
     });
@@ -298,6 +306,55 @@ describe(EdgeVerifier.name, () => {
     ])('throws on a requirement Latchkey would refuse as malformed: %j', async (options) => {
       await expect(t.sut.verify('lk_any', options)).rejects.toThrow(TypeError);
       expect(t.latchkey.calls.verify).toBe(0);
+    });
+
+    it('refuses from memory with the code Latchkey answers the same check with: BUSINESS_MISMATCH, INSUFFICIENT_SCOPE', async () => {
+      const [token, row] = t.latchkey.issue({ scopes: ['orders:read'] });
+      const [platform] = t.latchkey.issue({ businessId: null, scopes: ['orders:read'] });
+      const another = randomUUID();
+      const otherBusiness = { businessId: another };
+      const ofItsBusiness = { businessId: row.businessId!, requireScopes: ['billing:read'] };
+
+      // What Latchkey itself answers, asked: a verifier that has not seen the tokens.
+      expect(await t.sut.verify(token, otherBusiness)).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+        code: 'BUSINESS_MISMATCH',
+      });
+      expect(await t.sut.verify(platform, otherBusiness)).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+        code: 'BUSINESS_MISMATCH',
+      });
+      expect(await t.sut.verify(token, ofItsBusiness)).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+        code: 'INSUFFICIENT_SCOPE',
+      });
+      expect(t.latchkey.calls.verify).toBe(3);
+
+      // Then from memory: the token's list fetched, the business and the scope settled with no call.
+      t.sut = t.verifier();
+      for (const known of [token, platform]) {
+        await t.sut.verify(known);
+        expect(await t.sut.verify(known)).toMatchObject({ valid: true, source: 'list' });
+      }
+      expect(await t.sut.verify(token, ofItsBusiness)).toMatchObject({ status: 403 });
+      const calls = { ...t.latchkey.calls };
+
+      const business = await t.sut.verify(token, otherBusiness);
+      expect(business).toEqual({ valid: false, reason: 'forbidden', code: 'BUSINESS_MISMATCH' });
+      expect(await t.sut.verify(platform, otherBusiness)).toBe(business);
+      expect(t.sut.checkCached(token, otherBusiness)).toBe(business);
+      const scope = await t.sut.verify(token, ofItsBusiness);
+      expect(scope).toEqual({ valid: false, reason: 'forbidden', code: 'INSUFFICIENT_SCOPE' });
+      expect(t.sut.checkCached(token, { requireScopes: ['billing:read'] })).toBe(scope);
+      expect(Object.isFrozen(business) && Object.isFrozen(scope)).toBe(true);
+      expect(t.latchkey.calls).toEqual(calls);
+      expect(t.sut.stats().onlineVerifies).toBe(3);
     });
   });
 });

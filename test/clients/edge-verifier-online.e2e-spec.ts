@@ -1,5 +1,10 @@
-import { EdgeVerifier } from '../../packages/client/src/verifier';
+import {
+  EdgeVerifier,
+  type EdgeVerified,
+  type EdgeVerifyResult,
+} from '../../packages/client/src/verifier';
 import { SECOND, T0, useEdgeVerifier } from './edge-verifier-setup';
+import { metaHeaderOf } from './fake-latchkey';
 
 /**
  * The typed client's EdgeVerifier against a Latchkey of the test's own (edge-verifier-setup.ts): the
@@ -21,6 +26,7 @@ describe(EdgeVerifier.name, () => {
         identityType: 'user',
         scopes: ['orders:read'],
         expiresAt: null,
+        meta: null,
         source: 'online',
       });
       for (let i = 0; i < 5; i++) {
@@ -55,6 +61,7 @@ describe(EdgeVerifier.name, () => {
         identityType: 'machine',
         scopes: null,
         expiresAt,
+        meta: null,
         source: 'online',
       });
       expect(await t.sut.verify(none)).toMatchObject({ valid: true, scopes: [] });
@@ -111,7 +118,12 @@ describe(EdgeVerifier.name, () => {
       t.latchkey.gatewaySecret = 'a-shared-secret-of-the-gateway';
       t.latchkey.tokenHeader = 'x-api-key';
       const [token] = t.latchkey.issue();
-      expect(await t.sut.verify(token)).toEqual({ valid: false, reason: 'forbidden', status: 403 });
+      expect(await t.sut.verify(token)).toEqual({
+        valid: false,
+        reason: 'forbidden',
+        status: 403,
+        code: 'GATEWAY_NOT_TRUSTED',
+      });
 
       t.sut = t.verifier({
         gatewaySecret: 'a-shared-secret-of-the-gateway',
@@ -147,6 +159,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'invalid',
         status: 401,
+        code: 'INVALID_TOKEN',
       });
       await t.sut.verify('lk_unknown');
       expect(t.latchkey.calls.verify).toBe(2);
@@ -192,7 +205,13 @@ describe(EdgeVerifier.name, () => {
       const [token, row] = t.latchkey.issue();
       row.status = 1;
 
-      expect(await t.sut.verify(token)).toEqual({ valid: false, reason: 'revoked', status: 401 });
+      expect(await t.sut.verify(token)).toEqual({
+        valid: false,
+        reason: 'revoked',
+        status: 401,
+        code: 'TOKEN_REVOKED',
+      });
+      // Then from memory: the revocation kept, which no list or answer undoes.
       expect(await t.sut.verify(token)).toEqual({ valid: false, reason: 'revoked' });
       expect(t.latchkey.calls.verify).toBe(1);
     });
@@ -275,5 +294,105 @@ describe(EdgeVerifier.name, () => {
       expect(t.sut.checkCached(token)).toEqual({ valid: false, reason: 'revoked' });
       expect(t.latchkey.calls.list).toBe(calls.list + 1);
     });
+  });
+
+  describe("the token's meta (X-Latchkey-Meta)", () => {
+    /** The pass a result is, or the test fails there. */
+    const passed = (result: EdgeVerifyResult | undefined): EdgeVerified => {
+      if (!result?.valid) throw new Error(`not a pass: ${JSON.stringify(result)}`);
+      return result;
+    };
+    /** Frozen, and every object and array in it too. */
+    const deeplyFrozen = (value: unknown): boolean =>
+      typeof value !== 'object' ||
+      value === null ||
+      (Object.isFrozen(value) && Object.values(value).every(deeplyFrozen));
+    const META = { plan: 'pro', limits: { seats: 5, regions: ['eu', 'us'] }, note: 'é 🚀 "x"' };
+
+    it('passes a token with meta with that meta, online and then from its list: one deep-frozen object', async () => {
+      const [token, row] = t.latchkey.issue({ scopes: ['orders:read'], meta: META });
+
+      const online = passed(await t.sut.verify(token));
+      expect(online).toEqual({
+        valid: true,
+        tokenId: row.id,
+        businessId: row.businessId,
+        identityId: row.identityId,
+        identityType: 'user',
+        scopes: ['orders:read'],
+        expiresAt: null,
+        meta: META,
+        source: 'online',
+      });
+      expect(t.latchkey.calls.verify).toBe(1);
+      const fromList = passed(await t.sut.verify(token));
+      expect(fromList).toEqual({ ...online, source: 'list' });
+      expect(t.latchkey.calls).toEqual({ verify: 1, list: 1, jwks: 1 });
+      expect(fromList.meta).toBe(online.meta);
+      expect(passed(t.sut.checkCached(token)).meta).toBe(online.meta);
+      expect(deeplyFrozen(online.meta)).toBe(true);
+      expect(online.meta).not.toBe(row.meta);
+
+      // What one request's handler does to it, no later request sees.
+      const meta = online.meta as typeof META;
+      expect(() => (meta.plan = 'enterprise')).toThrow(TypeError);
+      expect(() => (meta.limits.seats = 500)).toThrow(TypeError);
+      expect(() => meta.limits.regions.push('ap')).toThrow(TypeError);
+      expect(() => Object.assign(meta, { admin: true })).toThrow(TypeError);
+      expect(Reflect.deleteProperty(meta, 'plan')).toBe(false);
+      expect(passed(await t.sut.verify(token)).meta).toEqual(META);
+      expect(t.latchkey.calls.verify).toBe(1);
+    });
+
+    it('passes a token without meta with meta null, whether the header is empty or absent', async () => {
+      const [absent] = t.latchkey.issue();
+      expect(passed(await t.sut.verify(absent)).meta).toBeNull();
+
+      // As Latchkey answers for a token without meta: the header, empty.
+      t.latchkey.metaHeader = '';
+      const [empty] = t.latchkey.issue({ meta: { plan: 'pro' } });
+      expect(passed(await t.sut.verify(empty)).meta).toBeNull();
+      expect(passed(await t.sut.verify(empty))).toMatchObject({ source: 'list', meta: null });
+    });
+
+    /** The most Latchkey sends: 4096 bytes of JSON, 5,462 characters as base64url. */
+    const ofBytes = (bytes: number) => ({ k: 'x'.repeat(bytes - '{"k":""}'.length) });
+
+    it('reads a meta of 4096 bytes of JSON, 5,462 characters, the most Latchkey sends', async () => {
+      t.latchkey.metaHeader = metaHeaderOf(ofBytes(4096));
+      expect(t.latchkey.metaHeader).toHaveLength(5462);
+      const [token] = t.latchkey.issue();
+
+      expect(passed(await t.sut.verify(token)).meta).toEqual(ofBytes(4096));
+    });
+
+    it.each([
+      // Each of these two decodes as the JSON object it encodes, were its alphabet not checked.
+      ['not base64url (base64: + / =)', Buffer.from('{"q":"???>>>"}').toString('base64')],
+      ['not base64url (characters beyond it)', 'eyJwbGFuIjoicHJvIn0.'],
+      ['not JSON', Buffer.from('plan=pro').toString('base64url')],
+      ['not whole JSON', metaHeaderOf({ plan: 'pro' }).slice(0, -2)],
+      ['a JSON array', metaHeaderOf([{ plan: 'pro' }])],
+      ['JSON null', metaHeaderOf(null)],
+      ['a JSON string', metaHeaderOf('pro')],
+      ['over 5,462 characters (4097 bytes of JSON)', metaHeaderOf(ofBytes(4097))],
+    ])(
+      'makes an answer whose X-Latchkey-Meta is %s unreadable: unreachable, and never a pass',
+      async (_name, header) => {
+        t.latchkey.metaHeader = header;
+        const [token] = t.latchkey.issue({ scopes: ['orders:read'] });
+
+        for (let i = 0; i < 3; i++) {
+          expect(await t.sut.verify(token)).toEqual({
+            valid: false,
+            reason: 'unreachable',
+            status: 204,
+          });
+          expect(t.sut.checkCached(token)).toBeUndefined();
+        }
+        // Nothing kept of it: each check asks again, and no list decides it.
+        expect(t.latchkey.calls).toEqual({ verify: 3, list: 0, jwks: 0 });
+      },
+    );
   });
 });

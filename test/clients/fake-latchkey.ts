@@ -24,6 +24,11 @@ export interface FakeToken {
   idx: number;
   /** 0 valid, 1 revoked, 2 suspended: what its list says, and what /auth/verify answers. */
   status: 0 | 1 | 2;
+  /**
+   * Its `meta`, sent as X-Latchkey-Meta (base64url of its compact JSON, as Latchkey sends it);
+   * none (absent or null): no such header, as from a Latchkey older than it.
+   */
+  meta?: Record<string, unknown> | null;
 }
 
 export interface SigningKey {
@@ -89,6 +94,8 @@ export class FakeLatchkey {
    * say; null, none at all (a Latchkey older than the header); a string, that.
    */
   checkOnlineHeader: string | null | undefined = undefined;
+  /** When set, the x-latchkey-meta header of every 204, whatever the token's meta (a malformed one …). */
+  metaHeader: string | null = null;
   /** Each rate-limited token's verifies in the current minute: `<id> <minute>` → count. */
   private readonly spent = new Map<string, number>();
   readonly listId: string = randomUUID();
@@ -270,6 +277,8 @@ export class FakeLatchkey {
     const checkOnline =
       this.checkOnlineHeader === undefined ? checkOnlineOf(token) : this.checkOnlineHeader;
     if (checkOnline !== null) headers['x-latchkey-check-online'] = checkOnline;
+    const meta = this.metaHeader ?? (token.meta ? metaHeaderOf(token.meta) : null);
+    if (meta !== null) headers['x-latchkey-meta'] = meta;
     res.writeHead(204, headers);
     res.end();
   }
@@ -317,6 +326,11 @@ function checkOnlineOf(token: FakeToken): string {
   if (token.rateLimitPerMinute !== null) words.push('rate_limit');
   if (token.usesRemaining !== null) words.push('uses');
   return words.join(' ');
+}
+
+/** A meta as Latchkey's X-Latchkey-Meta says it: base64url of its compact JSON. */
+export function metaHeaderOf(meta: unknown): string {
+  return Buffer.from(JSON.stringify(meta), 'utf8').toString('base64url');
 }
 
 /** Latchkey's rule, as far as these tests need it: `a:*` covers `a:…`; the role may deny some. */

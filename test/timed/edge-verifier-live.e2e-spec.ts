@@ -80,6 +80,8 @@ describe.each(DRIVERS)('The edge verifier against Latchkey on %s', (driver) => {
         valid: true,
         tokenId: token.id,
         businessId: biz.id,
+        // Made without meta: Latchkey's X-Latchkey-Meta is empty.
+        meta: null,
         source: 'online',
       });
       // The next check fetches the token's list (as packages/client/README.md shows) and reads it.
@@ -148,9 +150,11 @@ describe.each(DRIVERS)('The edge verifier with a network-bound token on %s', (dr
       valid: true,
       source: 'online',
     });
-    expect(await edge.verify(bound.secret, outside)).toMatchObject({
+    expect(await edge.verify(bound.secret, outside)).toEqual({
       valid: false,
       reason: 'forbidden',
+      status: 403,
+      code: 'IP_NOT_ALLOWED',
     });
     expect(edge.checkCached(bound.secret, inside)).toBeUndefined();
     expect(await edge.verify(bound.secret, inside)).toMatchObject({
@@ -162,5 +166,49 @@ describe.each(DRIVERS)('The edge verifier with a network-bound token on %s', (dr
       TypeError,
     );
     expect(verifies).toBe(3);
+  });
+});
+
+/**
+ * A token made with `meta`: Latchkey names it in X-Latchkey-Meta, and the verifier hands it on as
+ * it was made, online and from the token's list alike, frozen to the leaves.
+ */
+describe.each(DRIVERS)('The edge verifier and a token’s meta on %s', (driver) => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await bootTestApp(driver, { PUBLIC_BASE_URL: base });
+    await t.app.listen(port, '127.0.0.1');
+  });
+  afterAll(() => t?.close());
+
+  /** Frozen, and every object and array in it too. */
+  const deeplyFrozen = (value: unknown): boolean =>
+    typeof value !== 'object' ||
+    value === null ||
+    (Object.isFrozen(value) && Object.values(value).every(deeplyFrozen));
+
+  it('passes a token made with meta with that meta, online and then from its list', async () => {
+    const biz = await createBusiness(t);
+    const pro = await createToken(t, asOwner(biz), { name: 'pro', meta: { plan: 'pro' } });
+    const nested = { team: { name: 'Zahlungsverkehr – ü 🚀', seats: [5, 10] }, quote: '"a,b"' };
+    const rich = await createToken(t, asOwner(biz), { name: 'rich', meta: nested });
+    const edge = new EdgeVerifier({ baseUrl: base, requestTimeoutMs: 10_000 });
+
+    for (const [token, meta] of [
+      [pro, { plan: 'pro' }],
+      [rich, nested],
+    ] as const) {
+      const online = await edge.verify(token.secret, { businessId: biz.id });
+      expect(online).toMatchObject({ valid: true, tokenId: token.id, source: 'online' });
+      const fromList = await edge.verify(token.secret, { businessId: biz.id });
+      expect(fromList).toMatchObject({ valid: true, tokenId: token.id, source: 'list' });
+      if (!online.valid || !fromList.valid) throw new Error('not a pass');
+      expect(online.meta).toEqual(meta);
+      expect(fromList.meta).toBe(online.meta);
+      expect(deeplyFrozen(online.meta)).toBe(true);
+    }
   });
 });
