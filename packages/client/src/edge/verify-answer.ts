@@ -49,6 +49,9 @@ export function claimsOf(headers: Headers): VerifiedClaims | null {
   };
 }
 
+/** Strict: bytes that are no UTF-8 make the answer unreadable, never text with U+FFFD in it. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Latchkey sends at most 4 KiB of JSON, which is 5,462 characters as base64url. */
 const MAX_META_CHARS = 5462;
 
@@ -60,7 +63,7 @@ function metaOf(value: string): Readonly<Record<string, unknown>> | null | undef
   if (value === '') return null;
   if (value.length > MAX_META_CHARS || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
   try {
-    const meta: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    const meta: unknown = JSON.parse(UTF8.decode(Buffer.from(value, 'base64url')));
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
     return deepFreeze(meta as Record<string, unknown>);
   } catch {

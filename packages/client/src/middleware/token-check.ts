@@ -168,7 +168,10 @@ export class TokenCheck {
     if (result.valid) return result;
     const known = result.code !== undefined && Object.hasOwn(MESSAGES, result.code);
     const code = known ? result.code! : CODE_OF[result.reason];
-    if (code === 'LATCHKEY_UNAVAILABLE') return this.unavailable;
+    // Latchkey refusing this service (a wrong gatewaySecret) is the app's fault, not the caller's.
+    if (code === 'LATCHKEY_UNAVAILABLE' || result.code === 'GATEWAY_NOT_TRUSTED') {
+      return this.unavailable;
+    }
     if (code === 'RATE_LIMITED') {
       return refusal(code, { 'retry-after': `${result.retryAfter ?? UNAVAILABLE_RETRY_SECONDS}` });
     }
