@@ -49,6 +49,7 @@ import { federationCost } from './sections/federation';
 import { authIsolated, hotPath, threeInstances } from './sections/hot-path';
 import { reportMemory, startedAndIdleRss, type StartedAndIdle } from './sections/memory';
 import { metricsCost } from './sections/metrics';
+import { middlewareCost } from './sections/middleware';
 import { pgbouncerCost } from './sections/pgbouncer';
 import { policyCost } from './sections/policy';
 import { propagation } from './sections/propagation';
@@ -123,6 +124,7 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
     },
     ssf: () => ssfPushLatency(pgEnv, start),
     dpop: () => dpopCost(a, owner, pgEnv, start),
+    middleware: () => middlewareCost(start, scratch.sqliteDir),
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -174,6 +176,8 @@ async function runAll(bench: Bench, stopBare: () => Promise<void>): Promise<void
   // 1 on SQLite, one instance with the in-process bus.
   const sqlite = await sqliteInstance(scratch.start, scratch.sqliteDir);
   await startTime(scratch.sqliteDir);
+  // The Express middleware on a cached token, its Latchkey on SQLite beside A.
+  await middlewareCost(scratch.start, scratch.sqliteDir);
   reportMemory(inst.memory, sqlite.memory, pg, sqlite.runs);
   // Tracing's cost, on two instances of their own beside A.
   await tracingCost(pgEnv, inst.owner, scratch.start);
