@@ -39,6 +39,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'rate_limited',
         status: 429,
+        code: 'RATE_LIMITED',
         retryAfter: 60,
       });
       expect(t.latchkey.calls).toMatchObject({ verify: 4, list: 0 });

@@ -73,6 +73,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'rate_limited',
         status: 429,
+        code: 'RATE_LIMITED',
         retryAfter: 7,
       });
 

@@ -257,6 +257,7 @@ describe(EdgeVerifier.name, () => {
         valid: false,
         reason: 'rate_limited',
         status: 429,
+        code: 'USES_EXHAUSTED',
         retryAfter: 30,
       });
       expect(t.latchkey.calls).toMatchObject({ verify: 4, list: 0 });

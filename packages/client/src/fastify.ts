@@ -52,10 +52,10 @@ function latchkeyPlugin(
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.config?.latchkey === false) return;
     const token = check.tokenIn(request.headers[check.header]);
-    const outcome = await check.check(token, request.ip);
+    const outcome = await check.check(token, request);
     if (isRefusal(outcome)) return refuse(reply, outcome);
     request.latchkey = outcome;
-    rememberPresented(request, { check, token: token!, clientAddress: request.ip });
+    rememberPresented(request, { check, token: token!, from: request });
   });
   done();
 }

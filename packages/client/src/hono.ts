@@ -43,11 +43,11 @@ export function latchkey(options: LatchkeyHonoOptions): MiddlewareHandler<Latchk
   const check = new TokenCheck(rest);
   return async (c, next) => {
     const token = check.tokenIn(c.req.header(check.header));
-    const clientAddress = addressOf?.(c);
-    const outcome = await check.check(token, clientAddress);
+    const from = { ip: addressOf?.(c) };
+    const outcome = await check.check(token, from);
     if (isRefusal(outcome)) return refuse(c, outcome);
     c.set('latchkey', outcome);
-    rememberPresented(c.req.raw, { check, token: token!, clientAddress });
+    rememberPresented(c.req.raw, { check, token: token!, from });
     await next();
   };
 }

@@ -62,12 +62,15 @@ export class LatchkeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(OPEN, targets)) return true;
     const scopes = this.reflector.getAllAndMerge<string[]>(SCOPES, targets);
+    // A handler that names scopes is guarded even in a @LatchkeyPublic() controller.
+    if (scopes.length === 0 && this.reflector.getAllAndOverride<boolean>(OPEN, targets)) {
+      return true;
+    }
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const token = this.check.tokenIn(request.headers[this.check.header]);
-    const outcome = await this.check.check(token, request.ip, scopes);
+    const outcome = await this.check.check(token, request, scopes);
     if (!isRefusal(outcome)) {
       request.latchkey = outcome;
       return true;

@@ -319,9 +319,11 @@ export class EdgeVerifier {
       };
     }
     if (status === 429) {
-      await discard(response);
+      // RATE_LIMITED, or USES_EXHAUSTED: a uses limit spent, which waits for its refill.
+      const code = await errorCodeOf(response);
       const retryAfter = retryAfterOf(response);
       const result: EdgeRefused = { valid: false, reason: 'rate_limited', status };
+      if (code !== null) result.code = code;
       if (retryAfter !== undefined) result.retryAfter = retryAfter;
       return { result, checkOnline: false };
     }

@@ -57,6 +57,7 @@ const MESSAGES: Record<string, [status: LatchkeyRefusal['status'], message: stri
   IP_NOT_ALLOWED: [403, 'This token may not be used from this address'],
   FORBIDDEN: [403, 'Forbidden'],
   RATE_LIMITED: [429, 'Too many requests, retry later'],
+  USES_EXHAUSTED: [429, 'This token has no uses left'],
   LATCHKEY_UNAVAILABLE: [503, 'Tokens cannot be checked now; retry the request'],
 };
 
@@ -91,6 +92,7 @@ export class TokenCheck {
   private readonly base: EdgeVerifyOptions;
   private readonly forward: boolean;
   private readonly unavailable: LatchkeyRefusal;
+  private readonly scoped = new WeakMap<readonly string[], EdgeVerifyOptions>();
 
   constructor(options: LatchkeyOptions) {
     const { baseUrl, verifier, verifierOptions, header = 'authorization', scopes } = options;
@@ -101,7 +103,7 @@ export class TokenCheck {
     this.verifier = verifier ?? new EdgeVerifier({ ...verifierOptions, baseUrl: baseUrl! });
     this.header = header.toLowerCase();
     this.bearer = this.header === 'authorization';
-    this.base = { businessId: options.businessId, requireScopes: scopes };
+    this.base = Object.freeze({ businessId: options.businessId, requireScopes: scopes });
     // A business that is no uuid, or a scope Latchkey would refuse, is the app's mistake: said at
     // start, not as a 503 on every request.
     checkOptions(this.base);
@@ -122,24 +124,29 @@ export class TokenCheck {
   /** Extra scopes for one route, checked when the middleware is made rather than per request. */
   static checkScopes(scopes: readonly string[]): readonly string[] {
     checkOptions({ requireScopes: scopes });
+    routeScopesInUse = true;
     return Object.freeze([...scopes]);
   }
 
   /**
    * The token (from `tokenIn`) judged: the verified token, or the refusal to answer. A promise
-   * only when the verifier must call Latchkey.
+   * only when the verifier must call Latchkey. `from.ip` is the caller's address, read only then:
+   * an answer from memory never depends on it (a token whose networks do is never answered so).
    */
   check(
     token: string | null,
-    clientAddress: string | undefined,
+    from: { readonly ip?: string } | undefined,
     routeScopes?: readonly string[],
   ): LatchkeyToken | LatchkeyRefusal | Promise<LatchkeyToken | LatchkeyRefusal> {
     if (token === null) return refusal('INVALID_TOKEN');
-    const options = this.optionsFor(clientAddress, routeScopes);
     try {
+      const options = routeScopes?.length ? this.withScopes(routeScopes) : this.base;
       const cached = this.verifier.checkCached(token, options);
       if (cached !== undefined) return this.answer(cached, options);
-      return this.verifier.verify(token, options).then(
+      const ip = this.forward ? from?.ip : undefined;
+      const asked =
+        ip !== undefined && isIP(ip) !== 0 ? { ...options, clientAddress: ip } : options;
+      return this.verifier.verify(token, asked).then(
         (result) => this.answer(result, options),
         () => this.unavailable,
       );
@@ -148,17 +155,15 @@ export class TokenCheck {
     }
   }
 
-  private optionsFor(clientAddress: string | undefined, routeScopes?: readonly string[]) {
-    const scopes =
-      routeScopes === undefined || routeScopes.length === 0
-        ? this.base.requireScopes
-        : [...(this.base.requireScopes ?? []), ...routeScopes];
-    const address =
-      this.forward && clientAddress !== undefined && isIP(clientAddress) !== 0
-        ? clientAddress
-        : undefined;
-    if (address === undefined && scopes === this.base.requireScopes) return this.base;
-    return { ...this.base, requireScopes: scopes, clientAddress: address };
+  /** The options with a route's scopes added: made once per route (its frozen scope list). */
+  private withScopes(routeScopes: readonly string[]): EdgeVerifyOptions {
+    let options = this.scoped.get(routeScopes);
+    if (options === undefined) {
+      const requireScopes = [...(this.base.requireScopes ?? []), ...routeScopes];
+      options = Object.freeze({ ...this.base, requireScopes });
+      this.scoped.set(routeScopes, options);
+    }
+    return options;
   }
 
   private answer(
@@ -172,8 +177,11 @@ export class TokenCheck {
     if (code === 'LATCHKEY_UNAVAILABLE' || result.code === 'GATEWAY_NOT_TRUSTED') {
       return this.unavailable;
     }
-    if (code === 'RATE_LIMITED') {
-      return refusal(code, { 'retry-after': `${result.retryAfter ?? UNAVAILABLE_RETRY_SECONDS}` });
+    if (code === 'RATE_LIMITED' || code === 'USES_EXHAUSTED') {
+      // A spent uses limit waits for its refill, and says when only if one is due.
+      const wait =
+        result.retryAfter ?? (code === 'RATE_LIMITED' ? UNAVAILABLE_RETRY_SECONDS : null);
+      return refusal(code, wait === null ? {} : { 'retry-after': `${wait}` });
     }
     if (code === 'INSUFFICIENT_SCOPE') {
       // RFC 6750 section 3: the scopes needed (each SCOPE_PATTERN's charset: nothing to escape).
@@ -214,14 +222,16 @@ function refusal(code: string, extra: Record<string, string> = {}): LatchkeyRefu
 interface Presented {
   check: TokenCheck;
   token: string;
-  clientAddress: string | undefined;
+  from: { readonly ip?: string } | undefined;
 }
 
 const presented = new WeakMap<object, Presented>();
+/** Set once a route requires scopes of its own: until then nothing needs remembering. */
+let routeScopesInUse = false;
 
 /** Kept beside the request (never on it, where a handler could change it) by the middleware. */
 export function rememberPresented(request: object, seen: Presented): void {
-  presented.set(request, seen);
+  if (routeScopesInUse) presented.set(request, seen);
 }
 
 /**
@@ -235,7 +245,7 @@ export function checkPresented(
 ): LatchkeyToken | LatchkeyRefusal | Promise<LatchkeyToken | LatchkeyRefusal> {
   const seen = presented.get(request);
   if (seen === undefined) return MISCONFIGURED;
-  return seen.check.check(seen.token, seen.clientAddress, scopes);
+  return seen.check.check(seen.token, seen.from, scopes);
 }
 
 const MISCONFIGURED = refusal('LATCHKEY_UNAVAILABLE', {
