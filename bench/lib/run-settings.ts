@@ -26,6 +26,7 @@ export const ONLY_SECTIONS = [
   'statuslists',
   'ssf',
   'dpop',
+  'middleware',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
