@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { type Fetch, LatchkeyHttp, discard } from './edge/http';
+import { LatchkeyHttp } from './edge/http';
 import { JwksKeys } from './edge/jwks-keys';
 import { STATUS, StatusLists } from './edge/status-lists';
-import { checkOptions, KnownToken, requirementKey, sameBusiness } from './edge/known-token';
+import { checkOptions, KnownToken, requirementKey } from './edge/known-token';
 import {
   type EdgeRefused,
   type EdgeVerifyOptions,
@@ -10,14 +10,15 @@ import {
   EXPIRED,
   FORBIDDEN,
   INVALID,
-  OTHER_BUSINESS,
   REVOKED,
-  SCOPE_NOT_HELD,
   SUSPENDED,
   UNREACHABLE,
 } from './edge/results';
-import { claimsOf, errorCodeOf, retryAfterOf, type VerifiedClaims } from './edge/verify-answer';
+import type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
+import type { VerifiedClaims } from './edge/verify-answer';
+import { VerifyCall } from './edge/verify-call';
 
+export type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
 export type {
   EdgeRefusalReason,
   EdgeRefused,
@@ -26,48 +27,8 @@ export type {
   EdgeVerifyResult,
 } from './edge/results';
 
-export interface EdgeVerifierOptions {
-  /** Latchkey's address (`https://latchkey.example.com`): its PUBLIC_BASE_URL, which lists are on. */
-  baseUrl: string;
-  /**
-   * While Latchkey cannot be reached, a token that the last good list (or Latchkey itself) said
-   * was valid passes for this long after that list was fetched; then `unreachable`. Default 3600.
-   */
-  offlineGraceSeconds?: number;
-  /**
-   * What Latchkey said of a token (its scopes, as its holder's role allows them) is used for this
-   * long; then the next check asks Latchkey again, so a demotion is seen. No list says it. While
-   * Latchkey cannot be reached, the offline grace applies instead. Default 300, at least 1.
-   */
-  claimsMaxAgeSeconds?: number;
-  /** Tokens remembered at once; the least recently checked are forgotten first. Default 100 000. */
-  maxTokens?: number;
-  fetch?: Fetch;
-  /** The clock, in ms since the epoch (tests move it). Default `Date.now`. */
-  now?: () => number;
-  /** Each call to Latchkey, its body's read included. Default 3000. */
-  requestTimeoutMs?: number;
-  /** The installation's VERIFY_GATEWAY_SECRET, when it sets one (sent as X-Latchkey-Gateway-Secret). */
-  gatewaySecret?: string;
-  /** The installation's VERIFY_TOKEN_HEADER (`X-API-Key`), when it sets one: the token is sent in it. */
-  tokenHeader?: string;
-}
-
-export interface EdgeVerifierStats {
-  /** Calls to `GET /auth/verify`. */
-  onlineVerifies: number;
-  /** Status-list fetches (each of them, 304s and failures included). */
-  listFetches: number;
-  jwksFetches: number;
-  /** Checks answered from memory, without a call. */
-  cacheHits: number;
-  /** Lists not trusted: a bad signature or claims, a rollback, or a uri off Latchkey's origin. */
-  listsRefused: number;
-}
-
 /** What could be a token in an Authorization header; anything else is refused without a call. */
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,512}$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 interface Online {
   result: EdgeVerifyResult;
@@ -93,12 +54,9 @@ export class EdgeVerifier {
   // it serves the request; hashing it on every check would cost more than the check itself.
   private readonly tokens: LRUCache<string, KnownToken>;
   private readonly pending = new Map<string, Promise<Online>>();
-  private readonly http: LatchkeyHttp;
   private readonly keys: JwksKeys;
   private readonly lists: StatusLists;
-  private readonly verifyUrl: string;
-  private readonly gatewaySecret: string | null;
-  private readonly tokenHeader: string | null;
+  private readonly verifyCall: VerifyCall;
   private readonly graceMs: number;
   private readonly claimsMaxAgeMs: number;
   private readonly now: () => number;
@@ -124,21 +82,15 @@ export class EdgeVerifier {
       throw new TypeError('offlineGraceSeconds, requestTimeoutMs and maxTokens must be positive');
     }
     if (!(claimsMaxAgeSeconds >= 1)) throw new TypeError('claimsMaxAgeSeconds must be at least 1');
-    if (tokenHeader !== undefined && !HEADER_NAME.test(tokenHeader)) {
-      throw new TypeError('tokenHeader must be a header name');
-    }
-    const header = tokenHeader?.toLowerCase();
-    this.tokenHeader = header === undefined || header === 'authorization' ? null : header;
-    this.gatewaySecret = gatewaySecret ?? null;
     const root = base.href.replace(/\/+$/, '');
     this.now = now;
     this.graceMs = offlineGraceSeconds * 1000;
     this.claimsMaxAgeMs = claimsMaxAgeSeconds * 1000;
     this.tokens = new LRUCache({ max: maxTokens });
-    this.http = new LatchkeyHttp(fetch, requestTimeoutMs);
-    this.verifyUrl = `${root}/auth/verify`;
-    this.keys = new JwksKeys(`${root}/.well-known/jwks.json`, this.http, now);
-    this.lists = new StatusLists(base.origin, this.http, this.keys, now);
+    const http = new LatchkeyHttp(fetch, requestTimeoutMs);
+    this.verifyCall = new VerifyCall(http, `${root}/auth/verify`, tokenHeader, gatewaySecret);
+    this.keys = new JwksKeys(`${root}/.well-known/jwks.json`, http, now);
+    this.lists = new StatusLists(base.origin, http, this.keys, now);
   }
 
   /**
@@ -226,28 +178,7 @@ export class EdgeVerifier {
       if (status !== STATUS.valid && status !== STATUS.suspended) return INVALID;
     }
     if (now >= known.claimsDueAt) return undefined;
-    return this.meets(known, options, now);
-  }
-
-  /** The token (valid) against the caller's requirements: the claims settle most. */
-  private meets(
-    known: KnownToken,
-    options: EdgeVerifyOptions | undefined,
-    now: number,
-  ): EdgeVerifyResult | undefined {
-    if (options === undefined) return known.passed!;
-    const { businessId, requireScopes } = options;
-    if (businessId !== undefined && !sameBusiness(businessId, known.claims!.businessId)) {
-      return OTHER_BUSINESS;
-    }
-    if (requireScopes !== undefined && requireScopes.length > 0 && !known.covers(requireScopes)) {
-      // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call,
-      // which the role it was made under dates as it does the claims.
-      const decided = known.decision(requirementKey(requireScopes), now);
-      if (decided === undefined) return undefined;
-      if (!decided) return SCOPE_NOT_HELD;
-    }
-    return known.passed!;
+    return known.meets(options, now);
   }
 
   /**
@@ -283,52 +214,37 @@ export class EdgeVerifier {
   private async ask(token: string, options: EdgeVerifyOptions): Promise<Online> {
     this.onlineVerifies++;
     const startedAt = this.now();
-    const headers: Record<string, string> =
-      this.tokenHeader === null
-        ? { authorization: `Bearer ${token}` }
-        : { [this.tokenHeader]: token };
-    if (this.gatewaySecret !== null) headers['x-latchkey-gateway-secret'] = this.gatewaySecret;
-    if (options.businessId !== undefined) headers['x-latchkey-business'] = options.businessId;
-    // This call's own caller (checked to be an address literal), as a gateway's X-Forwarded-For.
-    if (options.clientAddress !== undefined) headers['x-forwarded-for'] = options.clientAddress;
     const scopes = requirementKey(options.requireScopes);
-    if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
-    let response: Response;
-    try {
-      response = await this.http.get(this.verifyUrl, headers);
-    } catch {
-      return { result: UNREACHABLE, checkOnline: false };
+    const answer = await this.verifyCall.ask(token, options, scopes);
+    switch (answer.kind) {
+      case 'claims': {
+        const known = this.remember(token, answer.claims, startedAt, scopes);
+        return {
+          result: known.refused ?? { ...known.passed!, source: 'online' },
+          checkOnline: answer.claims.checkOnline,
+        };
+      }
+      case 'refused': {
+        const { code, status } = answer;
+        const refused = this.refusedOnline(token, status, code, scopes, startedAt);
+        return {
+          result: code === null ? { ...refused, status } : { ...refused, status, code },
+          checkOnline: false,
+        };
+      }
+      case 'limited': {
+        const result: EdgeRefused = { valid: false, reason: 'rate_limited', status: answer.status };
+        if (answer.code !== null) result.code = answer.code;
+        if (answer.retryAfter !== undefined) result.retryAfter = answer.retryAfter;
+        return { result, checkOnline: false };
+      }
+      case 'unreadable':
+        return {
+          result:
+            answer.status === undefined ? UNREACHABLE : { ...UNREACHABLE, status: answer.status },
+          checkOnline: false,
+        };
     }
-    const { status } = response;
-    if (status === 204) {
-      await discard(response);
-      const claims = claimsOf(response.headers);
-      if (claims === null) return { result: { ...UNREACHABLE, status }, checkOnline: false };
-      const known = this.remember(token, claims, startedAt, scopes);
-      return {
-        result: known.refused ?? { ...known.passed!, source: 'online' },
-        checkOnline: claims.checkOnline,
-      };
-    }
-    if (status === 401 || status === 403) {
-      const code = await errorCodeOf(response);
-      const refused = this.refusedOnline(token, status, code, scopes, startedAt);
-      return {
-        result: code === null ? { ...refused, status } : { ...refused, status, code },
-        checkOnline: false,
-      };
-    }
-    if (status === 429) {
-      // RATE_LIMITED, or USES_EXHAUSTED: a uses limit spent, which waits for its refill.
-      const code = await errorCodeOf(response);
-      const retryAfter = retryAfterOf(response);
-      const result: EdgeRefused = { valid: false, reason: 'rate_limited', status };
-      if (code !== null) result.code = code;
-      if (retryAfter !== undefined) result.retryAfter = retryAfter;
-      return { result, checkOnline: false };
-    }
-    await discard(response);
-    return { result: { ...UNREACHABLE, status }, checkOnline: false };
   }
 
   /** Keeps what a 204 said, and answers from it (a refusal seen before still stands). */

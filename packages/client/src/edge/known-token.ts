@@ -1,5 +1,12 @@
 import { isIP } from 'node:net';
-import type { EdgeRefused, EdgeVerified, EdgeVerifyOptions } from './results';
+import {
+  type EdgeRefused,
+  type EdgeVerified,
+  type EdgeVerifyOptions,
+  type EdgeVerifyResult,
+  OTHER_BUSINESS,
+  SCOPE_NOT_HELD,
+} from './results';
 import type { HeldList } from './status-lists';
 import type { VerifiedClaims } from './verify-answer';
 
@@ -83,6 +90,23 @@ export class KnownToken {
     const known = new KnownToken(null, null, null, -1, Infinity, [], -Infinity, Infinity);
     known.refused = refused;
     return known;
+  }
+
+  /** The token (valid) against the caller's requirements: the claims settle most. */
+  meets(options: EdgeVerifyOptions | undefined, now: number): EdgeVerifyResult | undefined {
+    if (options === undefined) return this.passed!;
+    const { businessId, requireScopes } = options;
+    if (businessId !== undefined && !sameBusiness(businessId, this.claims!.businessId)) {
+      return OTHER_BUSINESS;
+    }
+    if (requireScopes !== undefined && requireScopes.length > 0 && !this.covers(requireScopes)) {
+      // Unrestricted tokens, and scopes Latchkey may grant by implication or role: its call,
+      // which the role it was made under dates as it does the claims.
+      const decided = this.decision(requirementKey(requireScopes), now);
+      if (decided === undefined) return undefined;
+      if (!decided) return SCOPE_NOT_HELD;
+    }
+    return this.passed!;
   }
 
   /** True when the scopes it holds cover each required one, as Latchkey compares them literally. */
