@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, request, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import type { LatchkeyOptions } from '../../packages/client/src/middleware/token-check';
 import {
   type BusinessFixture,
@@ -14,6 +12,23 @@ import { dbTime } from '../harness/app/assertions';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { freePort } from '../harness/ports';
 
+import {
+  type AppUnderTest,
+  closedPort,
+  held,
+  heldOf,
+  META,
+  refusal,
+  SCOPE_CHALLENGE,
+  SCOPE_ROWS,
+  seen,
+  serve,
+  type StartApp,
+  stranger,
+  unauthorized,
+  UNAVAILABLE,
+} from './middleware-harness';
+
 /**
  * The cases every middleware of @latchkey/client must pass in a real app of its framework,
  * written once (as Unkey's `runCommonRouteTests`): a framework's spec says how to start its app,
@@ -22,150 +37,8 @@ import { freePort } from '../harness/ports';
  * the failures it cannot be made to have (a 500, no answer, a closed port) from stubs here.
  */
 
-/** What an app answered; header names lowercased. */
-export interface Answer {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: unknown;
-}
-
-/** An app of one framework with the middleware under test in it. */
-export interface AppUnderTest {
-  /** GETs `path` with these headers, each name sent in the case given. */
-  get(path: string, headers?: Record<string, string>): Promise<Answer>;
-  close(): Promise<void>;
-}
-
-/**
- * Starts an app of the framework with the middleware made of `options`, and four routes, each of
- * which pushes its name onto `reached` when its handler runs and answers `{ token }`, what the
- * middleware attached (null for none):
- * - `/whoami`, behind the middleware;
- * - `/orders`, behind it, requiring `orders:read` per route (the framework's `requireScopes`);
- * - `/open`, which the app leaves open;
- * - `/open-orders`, left open but requiring `orders:read` per route: a misconfiguration, which
- *   must refuse rather than pass.
- */
-export type StartApp = (options: LatchkeyOptions, reached: string[]) => Promise<AppUnderTest>;
-
-/** Listens on 127.0.0.1: the origin, and a close that drops the connections left open. */
-export async function serve(
-  listener: RequestListener,
-): Promise<{ origin: string; close: () => Promise<void> }> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** A GET on a connection of its own, each header name on the wire in the case given. */
-export function httpGet(
-  origin: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${origin}${path}`, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const flat = Object.entries(res.headers).map(([k, v]) => [k, String(v)]);
-        resolve({
-          status: res.statusCode!,
-          headers: Object.fromEntries(flat),
-          body: text === '' ? null : JSON.parse(text),
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const MESSAGES: Record<string, string> = {
-  INVALID_TOKEN: 'Invalid token',
-  TOKEN_EXPIRED: 'Token has expired',
-  TOKEN_REVOKED: 'Token has been revoked',
-  BUSINESS_MISMATCH: 'The token was not issued for this business',
-  INSUFFICIENT_SCOPE: 'This token lacks the scope for this action',
-  RATE_LIMITED: 'Too many requests, retry later',
-  USES_EXHAUSTED: 'This token has no uses left',
-  LATCHKEY_UNAVAILABLE: 'Tokens cannot be checked now; retry the request',
-};
-
-const INVALID_CHALLENGE = 'Bearer error="invalid_token"';
-const SCOPE_CHALLENGE = 'Bearer error="insufficient_scope", scope="orders:read"';
-
-/** A refusal as the caller must see it: Latchkey's status, body and headers. */
-function refusal(status: number, code: string, headers: { challenge?: string; retry?: unknown }) {
-  return {
-    status,
-    body: { success: false, code, message: MESSAGES[code], detail: null, request_id: null },
-    challenge: headers.challenge,
-    retryAfter: headers.retry,
-    cacheControl: 'no-store',
-  };
-}
-const unauthorized = (code: string) => refusal(401, code, { challenge: INVALID_CHALLENGE });
-const UNAVAILABLE = refusal(503, 'LATCHKEY_UNAVAILABLE', { retry: '5' });
-
-/** What of an answer `refusal` states. */
-const seen = ({ status, body, headers }: Answer) => ({
-  status,
-  body,
-  challenge: headers['www-authenticate'],
-  retryAfter: headers['retry-after'],
-  cacheControl: headers['cache-control'],
-});
-
-/** The fields of the attached token the cases compare. */
-const held = (body: unknown) => {
-  const { tokenId, identityId, identityType, businessId, scopes, expiresAt, meta } = (
-    body as { token: Record<string, unknown> }
-  ).token;
-  return { tokenId, identityId, identityType, businessId, scopes, expiresAt, meta };
-};
-const heldOf = (token: IssuedToken, identityType: string, meta: unknown) => ({
-  tokenId: token.id,
-  identityId: token.view.identity_id,
-  identityType,
-  businessId: token.view.business_id,
-  scopes: token.view.scopes,
-  expiresAt: token.view.expires_at,
-  meta,
-});
-
-const META = { plan: 'pro', region: 'eu-west-1', limits: { rps: 5 }, tags: ['beta', 'eu'] };
-
-/** The scopes a token holds, and whether a route requiring `orders:read` passes it. */
-const SCOPE_ROWS: [scopes: string[] | null, passes: boolean][] = [
-  [['orders:read'], true],
-  [['orders:*'], true],
-  [['billing:read', 'orders:read'], true],
-  [null, true],
-  [['orders:write'], false],
-  [['orders'], false],
-  [['orders:read:own'], false],
-  [['billing:*'], false],
-  [[], false],
-];
-
-/** A token-shaped string Latchkey never issued. */
-const stranger = () => `lk_${randomBytes(27).toString('base64url')}`;
-
-/** A port nothing listens on (a server's, closed). */
-async function closedPort(): Promise<string> {
-  const { origin, close } = await serve(() => undefined);
-  await close();
-  return origin;
-}
+export type { Answer, AppUnderTest, StartApp } from './middleware-harness';
+export { httpGet, serve } from './middleware-harness';
 
 export function runMiddlewareCases(startApp: StartApp): void {
   let t: TestApp;
