@@ -39,22 +39,26 @@ function ttlOf(ttlMs: number): number {
  * is out of the window anyway. Several instances each keep their own: use RedisDpopReplayCache.
  */
 export class MemoryDpopReplayCache extends DpopReplayCache {
-  private readonly claims: LRUCache<string, true>;
+  /**
+   * Made at the first claim: lru-cache allocates its arrays for `maxEntries` up front (1.2M
+   * entries cost about 100 ms and 20 MiB), and most installations never see a DPoP proof.
+   */
+  private claims?: LRUCache<string, true>;
 
   /**
    * `clock` is lru-cache's own (`performance`): it is read through the object lru-cache captured
    * when it loaded, which jest's fake timers do not reach, so a test hands in one it moves.
    */
-  constructor(maxEntries: number, clock?: { now(): number }) {
+  constructor(
+    private readonly maxEntries: number,
+    private readonly clock?: { now(): number },
+  ) {
     super();
-    // ttlResolution 0: each expiry is read against the clock itself, to the millisecond, and no
-    // timer is started per lookup (lru-cache's default caches the clock for 1 ms with one).
-    this.claims = new LRUCache<string, true>({ max: maxEntries, ttlResolution: 0, perf: clock });
   }
 
   /** The claims held, expired ones included until they are evicted or claimed again. */
   get size(): number {
-    return this.claims.size;
+    return this.claims?.size ?? 0;
   }
 
   claim(jkt: string, jti: string, ttlMs: number): Promise<boolean> {
@@ -63,8 +67,15 @@ export class MemoryDpopReplayCache extends DpopReplayCache {
     return new Promise((resolve) => {
       const ttl = ttlOf(ttlMs);
       const key = pairDigest(jkt, jti);
-      if (this.claims.has(key)) return resolve(false);
-      this.claims.set(key, true, { ttl });
+      // ttlResolution 0: each expiry is read against the clock itself, to the millisecond, and no
+      // timer is started per lookup (lru-cache's default caches the clock for 1 ms with one).
+      const claims = (this.claims ??= new LRUCache<string, true>({
+        max: this.maxEntries,
+        ttlResolution: 0,
+        perf: this.clock,
+      }));
+      if (claims.has(key)) return resolve(false);
+      claims.set(key, true, { ttl });
       resolve(true);
     });
   }
