@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, type ValidationIssue } from '../common/errors/domain-error';
 import type { ErrorTable } from '../common/errors/error-codes';
 import type { PolicyBreach } from './business-policy';
 
@@ -22,18 +22,23 @@ export class GovernanceError extends DomainError<GovernanceErrorCode> {
 /**
  * The 422 of a token that breaks the policy: one issue per rule, at the field it is about
  * (`locOf`, since a create names `expires_in_days` where a rotation names `expires_at`), with
- * the rule in its `type` and `ctx`.
+ * the rule in its `type` and `ctx`. `alsoBroken` are the issues of the maker's limits the same
+ * token breaks (`expiry_exceeds_maker`, …), each with its own `type` and `ctx`, after the policy's.
  */
 export function policyViolation(
   breaches: readonly PolicyBreach[],
   locOf: (field: PolicyBreach['field']) => (string | number)[],
+  alsoBroken: readonly ValidationIssue[] = [],
 ): GovernanceError {
   const error = new GovernanceError('POLICY_VIOLATION');
-  error.issues = breaches.map((b) => ({
-    loc: locOf(b.field),
-    msg: `${b.rule}: ${b.msg}`,
-    type: 'policy_violation',
-    ctx: { rule: b.rule },
-  }));
+  error.issues = [
+    ...breaches.map((b) => ({
+      loc: locOf(b.field),
+      msg: `${b.rule}: ${b.msg}`,
+      type: 'policy_violation',
+      ctx: { rule: b.rule },
+    })),
+    ...alsoBroken,
+  ];
   return error;
 }

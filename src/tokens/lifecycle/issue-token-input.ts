@@ -3,6 +3,7 @@ import type { Author } from '../../database/units/domain-event';
 import type { TokenTerms } from '../../governance/business-policy';
 import { ApiToken, type TokenOrigin } from '../store/api-token.entity';
 import { UNCONSTRAINED, type TokenConstraints } from '../policy/token-constraints';
+import type { TokenError } from '../token-error';
 import { newJti, type MintedSecret } from '../token-secret';
 import { usesColumns } from '../usage/uses/token-uses';
 
@@ -36,6 +37,13 @@ export interface IssueTokenInput {
    * rather than shortening it; absent: a default, which the maximum shortens.
    */
   expiryAskedAt?: (string | number)[] | null;
+  /**
+   * The maker's limits this token breaks (its expiry, its networks, rate limit or audiences), in
+   * the order the caller would answer them: answered with the business policy's breaches, so a
+   * caller learns every rule at once. The fields they are about hold what was asked, and no token
+   * is made. A scope beyond the maker is no breach here: that is 403 SCOPE_ESCALATION, first.
+   */
+  makerBreaches?: readonly TokenError[];
 }
 
 /**

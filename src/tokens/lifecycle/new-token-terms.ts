@@ -59,7 +59,8 @@ export class NewTokenTerms {
 
   /**
    * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
-   * it breaks. A platform token has no business, so no policy.
+   * it breaks, with the maker's breaches (`input.makerBreaches`) among them. A platform token has
+   * no business, so no policy.
    */
   async governed(input: IssueTokenInput, now: Date, tx: Transaction): Promise<TokenTerms> {
     const asked = {
@@ -70,7 +71,11 @@ export class NewTokenTerms {
       dpopJkt: input.dpopJkt ?? null,
       machine: false,
     };
-    if (input.businessId === null) return asked;
+    const makerBreaches = input.makerBreaches ?? [];
+    if (input.businessId === null) {
+      if (makerBreaches.length > 0) throw makerBreaches[0];
+      return asked;
+    }
     const rules = await this.policy.rulesFor(input.businessId, tx);
     // The holder's kind is read only where the rule turns on it: an unbound token, under
     // `require_dpop: machines`.
@@ -82,11 +87,17 @@ export class NewTokenTerms {
     const scopes = input.scopes ?? rules.allowedScopes;
     const held = await scopesWithinHolderRole(this.tenancy, input, scopes, tx);
     const { terms, breaches } = governIssue(rules, { ...asked, scopes: held }, now);
+    // One 422 names every rule broken: the policy's, then the maker's. A maker's breach alone
+    // keeps its own code (the first, when several), as it was answered before the policy was.
     if (breaches.length > 0) {
-      throw policyViolation(breaches, (field) =>
-        field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],
+      throw policyViolation(
+        breaches,
+        (field) =>
+          field === 'expires_at' && input.expiryAskedAt ? input.expiryAskedAt : ['body', field],
+        makerBreaches.flatMap((b) => b.issues ?? []),
       );
     }
+    if (makerBreaches.length > 0) throw makerBreaches[0];
     return terms;
   }
 }

@@ -8,7 +8,7 @@ import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { ImportedKeyDto, ImportResultDto } from '../dto/token-import.dto';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { TokenAccess } from '../policy/token-access';
-import { cappedExpiry } from '../policy/token-lifetime';
+import { expiryUnderMaker } from '../policy/token-lifetime';
 import type { ApiToken } from '../store/api-token.entity';
 import { TokensRepository } from '../store/tokens.repository';
 import { TokenError } from '../token-error';
@@ -164,14 +164,16 @@ function inputOf(
   }
   const scopes = key.scopes ?? null;
   maker.assertMayGrant(scopes);
+  const expiry = expiryUnderMaker(key.expires_at ?? null, askedAt, maker.expiresAt);
   return {
     businessId,
     identityId: key.identity_id,
     name: key.name,
     scopes,
     scopesAsked: scopes !== null,
-    expiresAt: cappedExpiry(key.expires_at ?? null, askedAt, maker.expiresAt),
+    expiresAt: expiry.expiresAt,
     expiryAskedAt: askedAt,
+    makerBreaches: expiry.breach ? [expiry.breach] : [],
     meta: key.meta ?? null,
   };
 }

@@ -14,6 +14,7 @@ import { identityNotFound, TokenAccess } from '../policy/token-access';
 import {
   cappedConstraints,
   constraintsOf,
+  constraintsUnderMaker,
   inheritedConstraints,
   requestedConstraints,
   UNCONSTRAINED,
@@ -24,6 +25,7 @@ import {
   cappedExpiry,
   expiryInDays,
   expiryOf,
+  expiryUnderMaker,
   EXPIRES_IN_DAYS,
   FIRST_TOKEN_DAYS,
   FIRST_TOKEN_NAME,
@@ -63,10 +65,10 @@ export class TokenIssuanceService {
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
     const expiryAskedAt = askedExpiry(dto);
-    const expiresAt = cappedExpiry(expiryOf(dto), expiryAskedAt, ctx.token.expiresAt);
+    const expiry = expiryUnderMaker(expiryOf(dto), expiryAskedAt, ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     const maker = constraintsOf(ctx.token);
-    const constraints = cappedConstraints(this.requested(dto), maker, maker);
+    const capped = constraintsUnderMaker(this.requested(dto), maker, maker);
     return this.uow.run(async (tx) => {
       const identityId = dto.identity_id ?? ctx.actor.id;
       const input = {
@@ -75,9 +77,11 @@ export class TokenIssuanceService {
         name: dto.name,
         scopes,
         scopesAsked: scopes !== null,
-        expiresAt,
+        expiresAt: expiry.expiresAt,
         expiryAskedAt,
-        constraints,
+        constraints: capped.constraints,
+        // Answered with the policy's, once the holder is admitted: every rule broken at once.
+        makerBreaches: [expiry.breach, capped.breach].filter((b) => b !== null),
         meta: dto.meta ?? null,
         // The key the body names, else the one this request proved (RFC 9449 §5's binding).
         dpopJkt: dto.dpop_jkt ?? ctx.proofKey,
@@ -196,6 +200,11 @@ export class TokenIssuanceService {
   ): Promise<IssuedTokenDto> {
     const expiresInDays = terms.expires_in_days;
     const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
+    const expiry = expiryUnderMaker(
+      expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
+      asked,
+      maker.expiresAt,
+    );
     const { secret, token } = await this.issue(
       author,
       {
@@ -204,12 +213,9 @@ export class TokenIssuanceService {
         name: FIRST_TOKEN_NAME,
         scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
         constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
-        expiresAt: cappedExpiry(
-          expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
-          asked,
-          maker.expiresAt,
-        ),
+        expiresAt: expiry.expiresAt,
         expiryAskedAt: asked,
+        makerBreaches: expiry.breach ? [expiry.breach] : [],
         dpopJkt: terms.dpop_jkt ?? null,
       },
       tx,

@@ -12,13 +12,18 @@ import { TokenAccess } from '../policy/token-access';
 import { TokenError, tokenNotFound } from '../token-error';
 import { TokenIssuanceService } from './token-issuance.service';
 import {
-  cappedConstraints,
   constraintsOf,
+  constraintsUnderMaker,
   RequestedConstraints,
   TokenConstraints,
   UNCONSTRAINED,
 } from '../policy/token-constraints';
-import { cappedExpiry, earlierCeiling, ExpiryCeiling, futureDate } from '../policy/token-lifetime';
+import {
+  earlierCeiling,
+  ExpiryCeiling,
+  expiryUnderMaker,
+  futureDate,
+} from '../policy/token-lifetime';
 import { TokenRevocationService } from './token-revocation.service';
 import { tokenEditKey } from '../policy/token-narrowing';
 import { holdKeyLock } from '../../database/units/key-lock';
@@ -140,7 +145,8 @@ export class TokenRotationService {
     if (tokenStatus(old) !== 'active') throw notActive();
     if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
-    const constraints = cappedConstraints(requested, constraintsOf(old), maker);
+    const capped = constraintsUnderMaker(requested, constraintsOf(old), maker);
+    const constraints = capped.constraints;
     const now = Date.now();
     if (dto.expires_at && dto.expires_at.getTime() <= now) {
       throw futureDate('expires_at', dto.expires_at);
@@ -150,7 +156,7 @@ export class TokenRotationService {
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
     const sameLength = lifetime === null ? null : new Date(now + lifetime);
     const expiryAskedAt = dto.expires_at === undefined ? null : ['body', 'expires_at'];
-    const expiresAt = cappedExpiry(
+    const expiry = expiryUnderMaker(
       dto.expires_at ?? sameLength,
       expiryAskedAt,
       earlierCeiling(sameLength, ceiling),
@@ -171,9 +177,11 @@ export class TokenRotationService {
         name: old.name,
         scopes: old.scopes,
         meta: old.meta,
-        expiresAt,
+        expiresAt: expiry.expiresAt,
         expiryAskedAt,
         constraints,
+        // Answered with the policy's, in the order they were answered before it: every rule at once.
+        makerBreaches: [capped.breach, expiry.breach].filter((b) => b !== null),
         // Bound as the old one was, unless the body names another key.
         dpopJkt: dto.dpop_jkt ?? old.dpopJkt,
         rotatedFromId: old.id,

@@ -139,6 +139,22 @@ export function cappedConstraints(
   base: TokenConstraints,
   maker: TokenConstraints,
 ): TokenConstraints {
+  const { constraints, breach } = constraintsUnderMaker(requested, base, maker);
+  if (breach) throw breach;
+  return constraints;
+}
+
+/**
+ * `cappedConstraints`, with its 422 (CONSTRAINTS_EXCEED_MAKER) handed back rather than thrown,
+ * for an issuer that answers it together with the business policy's
+ * (`IssueTokenInput.makerBreaches`): with a breach, the networks are the ones asked for, which
+ * the policy then judges too, and no token is made of them. Its other refusals are thrown.
+ */
+export function constraintsUnderMaker(
+  requested: RequestedConstraints,
+  base: TokenConstraints,
+  maker: TokenConstraints,
+): { constraints: TokenConstraints; breach: TokenError | null } {
   // A token with a uses limit makes none: each would count uses of its own beside the maker's,
   // and what it makes, and what they make, would be served more than its limit. Rotating
   // itself is no making (its successor takes its count, and it keeps none).
@@ -188,12 +204,13 @@ export function cappedConstraints(
     rateLimitPerMinute = ceiling;
   }
   const uses = cappedUses(requested, base.uses, Date.now());
+  let breach: TokenError | null = null;
   if (issues.length > 0) {
-    const error = new TokenError('CONSTRAINTS_EXCEED_MAKER');
-    error.issues = issues;
-    throw error;
+    breach = new TokenError('CONSTRAINTS_EXCEED_MAKER');
+    breach.issues = issues;
+    if (requested.allowed_cidrs !== undefined) allowedCidrs = requested.allowed_cidrs;
   }
-  return {
+  const constraints = {
     allowedCidrs,
     audiences,
     rateLimitPerMinute,
@@ -201,6 +218,7 @@ export function cappedConstraints(
     windowForMade: null,
     uses,
   };
+  return { constraints, breach };
 }
 
 /** What a token made with nothing asked of its constraints gets from its maker (first tokens). */

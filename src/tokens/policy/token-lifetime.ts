@@ -29,26 +29,39 @@ export function cappedExpiry(
   askedAt: (string | number)[] | null,
   ceiling: ExpiryCeiling,
 ): Date | null {
-  if (ceiling === null) return requested;
-  if (requested !== null && requested <= ceiling) return requested;
-  if (askedAt) {
-    const latest = ceiling.toISOString();
-    const error = new TokenError(
-      'EXPIRY_EXCEEDS_MAKER',
-      `The latest expiry allowed here is ${latest}: a token never outlives the token that ` +
-        'makes it, and a successor never lives longer than the token it replaces',
-    );
-    error.issues = [
-      {
-        loc: askedAt,
-        msg: `Input should be no later than ${latest}`,
-        type: 'expiry_exceeds_maker',
-        ctx: { latest },
-      },
-    ];
-    throw error;
-  }
-  return ceiling;
+  const { expiresAt, breach } = expiryUnderMaker(requested, askedAt, ceiling);
+  if (breach) throw breach;
+  return expiresAt;
+}
+
+/**
+ * `cappedExpiry`, with its refusal handed back rather than thrown, for an issuer that answers it
+ * together with the business policy's (`IssueTokenInput.makerBreaches`): with a breach, the
+ * expiry is the one asked for, which the policy then judges too, and no token is made of it.
+ */
+export function expiryUnderMaker(
+  requested: Date | null,
+  askedAt: (string | number)[] | null,
+  ceiling: ExpiryCeiling,
+): { expiresAt: Date | null; breach: TokenError | null } {
+  if (ceiling === null) return { expiresAt: requested, breach: null };
+  if (requested !== null && requested <= ceiling) return { expiresAt: requested, breach: null };
+  if (!askedAt) return { expiresAt: ceiling, breach: null };
+  const latest = ceiling.toISOString();
+  const breach = new TokenError(
+    'EXPIRY_EXCEEDS_MAKER',
+    `The latest expiry allowed here is ${latest}: a token never outlives the token that ` +
+      'makes it, and a successor never lives longer than the token it replaces',
+  );
+  breach.issues = [
+    {
+      loc: askedAt,
+      msg: `Input should be no later than ${latest}`,
+      type: 'expiry_exceeds_maker',
+      ctx: { latest },
+    },
+  ];
+  return { expiresAt: requested, breach };
 }
 
 /** The earlier of two ceilings (null is none). */
