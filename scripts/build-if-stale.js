@@ -7,8 +7,9 @@
  * built the same way, after the server, by scripts/build-console.js with a mark of its own
  * (dist/console/.build-mark). Plain JavaScript, so it runs before anything is compiled.
  *
- * `npm run cli` runs `buildServerIfStale()` and then the CLI in one process (scripts/cli.js):
- * the CLI serves no console, so it neither checks nor builds it.
+ * `npm start` runs both checks and then the server in one process (scripts/start.js); `npm run
+ * cli` runs `buildServerIfStale()` and then the CLI in one process (scripts/cli.js): the CLI
+ * serves no console, so it neither checks nor builds it.
  */
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
