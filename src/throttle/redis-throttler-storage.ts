@@ -1,6 +1,6 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
 import type { WindowCount, WindowCounter } from './token-budget';
 import { disconnectNow } from '../common/redis-disconnect';
@@ -53,8 +53,13 @@ export class RedisThrottlerStorage
     }) as WindowRedis;
     this.client.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
     this.client.on('error', (e: Error) => this.warn(`Redis for rate limits: ${e.message}`));
-    // It takes a server's client or a Cluster's (its overloads name one at a time).
-    this.storage = new ThrottlerStorageRedisService(this.client as Redis);
+    // Required here, not imported: it loads ioredis, which an installation without Redis never
+    // needs (about 25 ms of every start). It takes a server's client or a Cluster's (its
+    // overloads name one at a time).
+    const { ThrottlerStorageRedisService: Storage } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
+    this.storage = new Storage(this.client as Redis);
   }
 
   /** Waits for the first connection attempt, so the first requests are counted, never for long. */
