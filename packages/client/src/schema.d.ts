@@ -4895,6 +4895,27 @@ export interface operations {
           };
         };
       };
+      /** @description Error codes: TOKEN_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This identity holds the most active tokens allowed: revoke one first",
+           *       "code": "TOKEN_LIMIT_REACHED",
+           *       "detail": "This identity holds the most active tokens allowed: revoke one first",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'TOKEN_LIMIT_REACHED';
+          };
+        };
+      };
       /**
        * @description Error codes: PAYLOAD_TOO_LARGE
        *
@@ -4946,7 +4967,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR, CONSTRAINTS_EXCEED_MAKER
+       * @description Error codes: VALIDATION_ERROR, EXPIRY_EXCEEDS_MAKER, CONSTRAINTS_EXCEED_MAKER, POLICY_VIOLATION
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -4975,7 +4996,11 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR' | 'CONSTRAINTS_EXCEED_MAKER';
+            code:
+              | 'VALIDATION_ERROR'
+              | 'EXPIRY_EXCEEDS_MAKER'
+              | 'CONSTRAINTS_EXCEED_MAKER'
+              | 'POLICY_VIOLATION';
           };
         };
       };
@@ -5950,7 +5975,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT, EXPIRY_EXCEEDS_MAKER
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT, EXPIRY_EXCEEDS_MAKER, POLICY_VIOLATION
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -5979,7 +6004,8 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT' | 'EXPIRY_EXCEEDS_MAKER';
+            code:
+              'VALIDATION_ERROR' | 'SECRET_IN_TEXT' | 'EXPIRY_EXCEEDS_MAKER' | 'POLICY_VIOLATION';
           };
         };
       };
@@ -7261,7 +7287,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: VALIDATION_ERROR
+       * @description Error codes: VALIDATION_ERROR, EXPIRY_EXCEEDS_MAKER, POLICY_VIOLATION
        *
        *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
        */
@@ -7291,7 +7317,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'VALIDATION_ERROR';
+            code: 'VALIDATION_ERROR' | 'EXPIRY_EXCEEDS_MAKER' | 'POLICY_VIOLATION';
           };
         };
       };

@@ -62,7 +62,13 @@ export class TokensController {
   @ApiErrors({
     403: ['SCOPE_ESCALATION', 'INSUFFICIENT_ROLE'],
     404: ['IDENTITY_NOT_FOUND'],
-    422: ['VALIDATION_ERROR', 'CONSTRAINTS_EXCEED_MAKER'],
+    409: ['TOKEN_LIMIT_REACHED'],
+    422: [
+      'VALIDATION_ERROR',
+      'EXPIRY_EXCEEDS_MAKER',
+      'CONSTRAINTS_EXCEED_MAKER',
+      'POLICY_VIOLATION',
+    ],
   })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateTokenDto) {
     return this.issuance.create(ctx, dto);
@@ -142,7 +148,7 @@ export class TokensController {
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'SCOPE_ESCALATION'],
     409: ['TOKEN_HASH_IN_USE', 'TOKEN_LIMIT_REACHED'],
-    422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT', 'EXPIRY_EXCEEDS_MAKER'],
+    422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT', 'EXPIRY_EXCEEDS_MAKER', 'POLICY_VIOLATION'],
   })
   importKeys(@Ctx() ctx: RequestContext, @Body() dto: ImportTokensDto) {
     return this.imports.import(ctx, dto.keys);
@@ -224,7 +230,7 @@ export class TokensController {
     403: ['SCOPE_ESCALATION', 'NOT_TOKEN_HOLDER'],
     404: ['TOKEN_NOT_FOUND'],
     409: ['TOKEN_NOT_ACTIVE', 'TOKEN_ALREADY_ROTATED'],
-    422: ['VALIDATION_ERROR'],
+    422: ['VALIDATION_ERROR', 'EXPIRY_EXCEEDS_MAKER', 'POLICY_VIOLATION'],
   })
   // Optional: no body is checked as an empty one, and every field is optional.
   @ApiBody({ type: RotateTokenDto, required: false })
