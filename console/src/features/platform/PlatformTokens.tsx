@@ -12,6 +12,7 @@ import { PageHead } from '../../ui/PageHead';
 import { RevokeDialog } from '../tokens/dialogs/RevokeDialog';
 import { Notice } from '../../ui/Status';
 import { TokenTable } from '../tokens/TokenTable';
+import { stateOffers } from '../tokens/token-state';
 import { SortTokensField, StatusField } from '../tokens/TokenFilterFields';
 import { SearchField, SelectField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
@@ -94,7 +95,7 @@ export function PlatformTokens() {
               )
             }
             actions={(t) =>
-              t.status === 'active' && (
+              stateOffers(t, 'revoke') && (
                 <button
                   type="button"
                   className="button small danger-outline"

@@ -15,7 +15,8 @@ import { TokenFacts } from './TokenFacts';
 import { UsageChart } from './UsageChart';
 import { useTitle } from '../../ui/useTitle';
 import { Link, paths } from '../../router';
-import { mayActOn, type TokenAction } from '../../permissions';
+import { mayActOn } from '../../permissions';
+import { stateOffers, type TokenStateAction } from './token-state';
 import { useBusiness } from '../../session';
 
 function Usage({ id }: { id: string }) {
@@ -71,18 +72,10 @@ export function TokenDetail({ id }: { id: string }) {
   const token = useToken(id, valid);
   const t = token.data;
   useTitle(t ? `Token ${t.name}` : 'Token');
-  const paused = Boolean(t?.disabled_at);
-  // A paused token is not rotated (its successor would undo the pause), and is enabled, not paused.
-  const offered: Partial<Record<TokenAction, boolean>> = {
-    revoke: true,
-    rename: true,
-    rotate: !paused,
-    disable: !paused,
-    enable: paused,
-  };
-  const may = (action: 'revoke' | 'rename' | 'rotate' | 'disable' | 'enable') =>
-    t?.status === 'active' &&
-    offered[action] === true &&
+  // What the token's state leaves open (token-state.ts), where the token policy allows it.
+  const may = (action: TokenStateAction) =>
+    t !== undefined &&
+    stateOffers(t, action) &&
     mayActOn(
       caps.caller,
       whoami.identity.id,

@@ -5,21 +5,17 @@ import { MetaView } from './form/MetaField';
 import { BindingFacts } from './TokenBinding';
 import { Badge, Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
+import { tokenState, type TokenStateFields } from './token-state';
 
-export function statusTone(status: TokenView['status']): string {
-  return status === 'active' ? 'ok' : status === 'revoked' ? 'bad' : 'warn';
-}
-
-export function TokenStatus({ status }: { status: TokenView['status'] }) {
-  return <Badge tone={statusTone(status)}>{status}</Badge>;
-}
-
-/** A token's status, and "disabled" beside it while it is paused (a pause does not end it). */
-export function TokenState({ token }: { token: Pick<TokenView, 'status' | 'disabled_at'> }) {
+/** A token's badges, from its state (token-state.ts): "disabled" in place of "active" while paused. */
+export function TokenState({ token }: { token: TokenStateFields }) {
   return (
     <span className="badges">
-      <TokenStatus status={token.status} />
-      {token.disabled_at && token.status !== 'revoked' && <Badge tone="warn">disabled</Badge>}
+      {tokenState(token).badges.map((b) => (
+        <Badge key={b.label} tone={b.tone}>
+          {b.label}
+        </Badge>
+      ))}
     </span>
   );
 }

@@ -12,6 +12,7 @@ import { RevokeDialog } from './dialogs/RevokeDialog';
 import { RotateDialog } from './dialogs/RotateDialog';
 import { Notice } from '../../ui/Status';
 import { TokenTable } from './TokenTable';
+import { stateOffers } from './token-state';
 import { HolderField, SortTokensField, StatusField } from './TokenFilterFields';
 import { SearchField, Toolbar } from '../../ui/lists/Toolbar';
 import { mayActOn } from '../../permissions';
@@ -41,9 +42,9 @@ export function Tokens() {
   });
 
   const me = whoami.identity.id;
-  // Only an active token can be revoked or rotated, and only where the token policy allows it.
+  // What the token's state leaves open (a paused one is not rotated), where the policy allows it.
   const may = (action: 'revoke' | 'rotate', t: TokenView) =>
-    t.status === 'active' &&
+    stateOffers(t, action) &&
     mayActOn(caps.caller, me, action, t.identity_id, directory.byId.get(t.identity_id));
 
   return (

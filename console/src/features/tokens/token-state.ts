@@ -1,0 +1,73 @@
+import type { TokenAction } from '../../permissions';
+
+/**
+ * A token's state, read once for every screen that shows a token (the Tokens list, a token's
+ * page, the platform's All tokens, the Overview's signed-in token): the badges it wears and the
+ * actions its state leaves open. Whether the caller may take an action is the token policy's
+ * question (`mayActOn` in permissions.ts); this answers whether the token itself can.
+ *
+ * The server's rules (src/tokens/lifecycle/), which test/console/token-states.e2e-spec.ts holds
+ * this equal to, cell by cell:
+ * - rotate: only an active token that is not paused (409 TOKEN_NOT_ACTIVE; a paused token's
+ *   successor would undo the pause) and not rotated already (409 TOKEN_ALREADY_ROTATED);
+ * - disable, enable: never a revoked token (409 TOKEN_IS_REVOKED); disabling a paused token or
+ *   enabling one that is not answers ALREADY_DISABLED / ALREADY_ENABLED and changes nothing;
+ * - revoke: revoking again answers ALREADY_REVOKED and changes nothing.
+ * An ended token (expired or revoked) is offered nothing: it is refused at every use already.
+ */
+
+/** What the console does to a token, each one route of the API. */
+export const TOKEN_STATE_ACTIONS = [
+  'revoke',
+  'rotate',
+  'disable',
+  'enable',
+  'rename',
+] as const satisfies readonly TokenAction[];
+export type TokenStateAction = (typeof TOKEN_STATE_ACTIONS)[number];
+
+export interface TokenBadge {
+  label: string;
+  tone: 'ok' | 'warn' | 'bad';
+}
+
+export interface TokenState {
+  /** What the token is, first what decides whether it works. */
+  badges: readonly TokenBadge[];
+  /** The actions its state leaves open (the policy may still refuse the caller). */
+  offers: ReadonlySet<TokenStateAction>;
+}
+
+/**
+ * The fields of a token view (TokenViewDto) its state is read from, spelled here rather than
+ * imported from api/types.ts, whose client needs the DOM: the specs load this module in Node.
+ */
+export interface TokenStateFields {
+  status: 'active' | 'expired' | 'revoked';
+  disabled_at: string | null;
+}
+
+const NOTHING: ReadonlySet<TokenStateAction> = new Set();
+const ACTIVE: ReadonlySet<TokenStateAction> = new Set(['revoke', 'rotate', 'disable', 'rename']);
+const PAUSED: ReadonlySet<TokenStateAction> = new Set(['revoke', 'enable', 'rename']);
+
+/** The badges and the actions of a token, from its view. */
+export function tokenState(token: TokenStateFields): TokenState {
+  switch (token.status) {
+    case 'revoked':
+      return { badges: [{ label: 'revoked', tone: 'bad' }], offers: NOTHING };
+    case 'expired':
+      // A pause on an ended token changes nothing: it says "expired" alone.
+      return { badges: [{ label: 'expired', tone: 'warn' }], offers: NOTHING };
+    case 'active':
+      // Paused, it works no more than an ended one: no green "active" beside "disabled".
+      return token.disabled_at
+        ? { badges: [{ label: 'disabled', tone: 'warn' }], offers: PAUSED }
+        : { badges: [{ label: 'active', tone: 'ok' }], offers: ACTIVE };
+  }
+}
+
+/** Whether the token's state leaves `action` open. */
+export function stateOffers(token: TokenStateFields, action: TokenStateAction): boolean {
+  return tokenState(token).offers.has(action);
+}
