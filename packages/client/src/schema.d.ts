@@ -1740,6 +1740,12 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
+      /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
        */
@@ -1920,6 +1926,12 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
       /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
@@ -2145,6 +2157,12 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
       /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
@@ -2401,6 +2419,12 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
       /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
@@ -2706,6 +2730,12 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
+      /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
        */
@@ -2962,6 +2992,12 @@ export interface components {
        */
       rotated_from_id: string | null;
       /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
+      /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
        */
@@ -3207,6 +3243,12 @@ export interface components {
        * @example null
        */
       rotated_from_id: string | null;
+      /**
+       * Format: uuid
+       * @description Its successor, once it was rotated: a token retiring through a grace period is still active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated
+       * @example null
+       */
+      rotated_to_id: string | null;
       /**
        * @description The JWK thumbprint of the key it is bound to (RFC 9449): each use needs a DPoP proof signed by that key. null: a bearer token
        * @example null
@@ -5258,6 +5300,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "rotated_to_id": null,
            *         "dpop_jkt": null,
            *         "audiences": null,
            *         "allowed_cidrs": [
@@ -6813,6 +6856,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "rotated_to_id": null,
            *         "dpop_jkt": null,
            *         "audiences": null,
            *         "allowed_cidrs": [
@@ -7556,6 +7600,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "rotated_to_id": null,
            *         "dpop_jkt": null,
            *         "audiences": null,
            *         "allowed_cidrs": [
@@ -7819,6 +7864,7 @@ export interface operations {
            *         "revoked_by": "owner@acme.test",
            *         "revocation_reason": "rotated out",
            *         "rotated_from_id": null,
+           *         "rotated_to_id": null,
            *         "dpop_jkt": null,
            *         "audiences": null,
            *         "allowed_cidrs": [

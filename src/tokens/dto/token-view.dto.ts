@@ -61,6 +61,16 @@ export class TokenViewDto {
   rotated_from_id!: string | null;
   @ApiProperty({
     type: String,
+    format: 'uuid',
+    nullable: true,
+    example: null,
+    description:
+      'Its successor, once it was rotated: a token retiring through a grace period is still ' +
+      'active, and rotating it again is 409 TOKEN_ALREADY_ROTATED. null: never rotated',
+  })
+  rotated_to_id!: string | null;
+  @ApiProperty({
+    type: String,
     nullable: true,
     example: null,
     description:
@@ -206,6 +216,7 @@ export class TokenViewDto {
       revoked_by: token.revokedBy,
       revocation_reason: token.revocationReason,
       rotated_from_id: token.rotatedFromId,
+      rotated_to_id: token.rotatedToId ?? null,
       dpop_jkt: token.dpopJkt ?? null,
       audiences: token.audiences ?? null,
       allowed_cidrs: token.allowedCidrs ?? null,

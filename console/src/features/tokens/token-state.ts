@@ -45,11 +45,14 @@ export interface TokenState {
 export interface TokenStateFields {
   status: 'active' | 'expired' | 'revoked';
   disabled_at: string | null;
+  /** Its successor once rotated: a retiring token is active, and cannot be rotated again. */
+  rotated_to_id: string | null;
 }
 
 const NOTHING: ReadonlySet<TokenStateAction> = new Set();
 const ACTIVE: ReadonlySet<TokenStateAction> = new Set(['revoke', 'rotate', 'disable', 'rename']);
 const PAUSED: ReadonlySet<TokenStateAction> = new Set(['revoke', 'enable', 'rename']);
+const RETIRING: ReadonlySet<TokenStateAction> = new Set(['revoke', 'disable', 'rename']);
 
 /** The badges and the actions of a token, from its view. */
 export function tokenState(token: TokenStateFields): TokenState {
@@ -61,9 +64,12 @@ export function tokenState(token: TokenStateFields): TokenState {
       return { badges: [{ label: 'expired', tone: 'warn' }], offers: NOTHING };
     case 'active':
       // Paused, it works no more than an ended one: no green "active" beside "disabled".
-      return token.disabled_at
-        ? { badges: [{ label: 'disabled', tone: 'warn' }], offers: PAUSED }
-        : { badges: [{ label: 'active', tone: 'ok' }], offers: ACTIVE };
+      if (token.disabled_at)
+        return { badges: [{ label: 'disabled', tone: 'warn' }], offers: PAUSED };
+      return {
+        badges: [{ label: 'active', tone: 'ok' }],
+        offers: token.rotated_to_id ? RETIRING : ACTIVE,
+      };
   }
 }
 
