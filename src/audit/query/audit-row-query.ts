@@ -67,6 +67,14 @@ export function chainRowsQuery(
 }
 
 /**
+ * The last `seq` of a chain on PostgreSQL, from the (chain_id, seq) index: where an export's
+ * cursor stops, so that it reads the chain as it stood when it began.
+ */
+export function chainLastSeqQuery(chainId: string): SqlQuery {
+  return { text: 'SELECT max(seq) FROM audit_events WHERE chain_id = $1', values: [chainId] };
+}
+
+/**
  * A newest-first keyset page: `limit` rows after the cursor's (occurred_at, id), of one business
  * or (with no business id) of every chain. The row-value comparison lets the database seek the
  * (…, occurred_at, id) index directly, so a page costs the same at any depth.

@@ -6,15 +6,18 @@ import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import type { Reader } from '../../database/units/reader';
 import { AuditChainHead, PLATFORM_CHAIN } from '../audit-event.entity';
-import type { AuditRow, RowDialect } from '../codec/audit-row';
+import { AuditRow, RowDialect, seqOf } from '../codec/audit-row';
 import {
   AuditFilters,
+  chainLastSeqQuery,
   ChainSlice,
   chainRowsQuery,
   pageRowsQuery,
   RAW_TEXT_TYPES,
   SqlQuery,
 } from './audit-row-query';
+import { BatchSizer } from './batch-sizer';
+import { cursorBatches, ExportReads } from './chain-cursor';
 
 export type { AuditFilters } from './audit-row-query';
 
@@ -28,6 +31,9 @@ interface SqliteHandle {
  */
 @Injectable()
 export class AuditRepository {
+  /** How exports read a chain: one batch of raw rows is alive at a time (`ExportReads`). */
+  readonly exportReads: ExportReads = { batchRows: 1_000, idleMs: 5_000, maxOpenMs: 10_000 };
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** A newest-first keyset page of one business's events, as raw rows, and one more if any. */
@@ -73,6 +79,21 @@ export class AuditRepository {
   /** The next raw rows of the platform chain, in `seq` order. */
   platformRows(slice: ChainSlice, filters: AuditFilters, from: ReadSource): Promise<AuditRow[]> {
     return this.chainRows(PLATFORM_CHAIN, slice, filters, from.dataSource);
+  }
+
+  /** A business's chain in `seq` order, a batch at a time, for its export (`chainBatches`). */
+  exportBatchesInBusiness(
+    businessId: string,
+    filters: AuditFilters,
+    from: ReadSource,
+  ): AsyncGenerator<AuditRow[]> {
+    assertBusinessId(businessId);
+    return this.chainBatches(businessId, filters, from.dataSource);
+  }
+
+  /** The platform chain in `seq` order, a batch at a time, for its export. */
+  platformExportBatches(filters: AuditFilters, from: ReadSource): AsyncGenerator<AuditRow[]> {
+    return this.chainBatches(PLATFORM_CHAIN, filters, from.dataSource);
   }
 
   /** The chain id of a business's chain, for a worker's own walk of it. */
@@ -124,6 +145,45 @@ export class AuditRepository {
     dataSource: DataSource,
   ) {
     return this.rows(chainRowsQuery(this.dialect, chainId, slice, filters), dataSource);
+  }
+
+  /**
+   * On PostgreSQL, server-side cursors (`cursorBatches`) on a connection of the source's own
+   * pool, a replica's when the export reads from one: the chain as it stood when the export
+   * began. On SQLite, keyset batches: TypeORM cannot stream from it, and its one connection
+   * cannot be held for a whole export; events appended meanwhile are read too, each once.
+   */
+  private chainBatches(
+    chainId: string,
+    filters: AuditFilters,
+    dataSource: DataSource,
+  ): AsyncGenerator<AuditRow[]> {
+    if (this.dialect === 'postgres') {
+      const pool = (dataSource.driver as unknown as { master: Pool }).master;
+      return cursorBatches(
+        pool,
+        {
+          lastSeq: chainLastSeqQuery(chainId),
+          rows: (afterSeq, upToSeq) =>
+            chainRowsQuery('postgres', chainId, { afterSeq, upToSeq }, filters),
+        },
+        this.exportReads,
+      );
+    }
+    return this.keysetBatches(chainId, filters, dataSource);
+  }
+
+  private async *keysetBatches(chainId: string, filters: AuditFilters, dataSource: DataSource) {
+    const sizer = new BatchSizer(this.exportReads.batchRows);
+    let afterSeq = 0;
+    for (;;) {
+      const slice = { afterSeq, limit: sizer.next };
+      const rows = await this.chainRows(chainId, slice, filters, dataSource);
+      if (rows.length === 0) return;
+      sizer.saw(rows);
+      afterSeq = seqOf(rows[rows.length - 1]);
+      yield rows;
+    }
   }
 
   /**

@@ -10,9 +10,10 @@ import { CheckpointedVerdict, withCheckpoints } from '../checkpoints/checkpoint-
 import { capturesFor, rootsAtSizes, TreeCapture } from '../tree/tree-capture';
 import type { AuditEventView } from '../audit-entry';
 import type { AuditChainHead } from '../audit-event.entity';
-import { CSV_HEADER, csvRow, ndjsonRow, viewOfRow } from '../codec/audit-codec';
+import { viewOfRow } from '../codec/audit-codec';
 import { COLUMN } from '../codec/audit-fields';
-import { AuditRow, instantOf, RowDialect, seqOf } from '../codec/audit-row';
+import { AuditRow, instantOf, RowDialect } from '../codec/audit-row';
+import { exportLines } from './audit-export';
 import type { ChainSlice } from './audit-row-query';
 import { AuditFilters, AuditRepository } from './audit.repository';
 import {
@@ -27,18 +28,10 @@ import {
   AuditExportQueryDto,
   AuditFiltersDto,
   AuditQueryDto,
-  ExportFormat,
   filtersOf,
   PlatformAuditQueryDto,
 } from '../dto/audit.dto';
 
-/** Rows an export reads per query: one batch of raw rows is alive at a time. */
-const EXPORT_BATCH = 1_000;
-/**
- * Rows per written chunk (about 65 kB of NDJSON). A chunk stays below V8's large-object size, so
- * it dies young in the nursery instead of growing the old heap, and the export's memory stays flat.
- */
-const EXPORT_CHUNK = 100;
 /** A shorter chain is verified on the main thread: starting workers costs more than it saves. */
 const PARALLEL_VERIFY_FROM = 50_000;
 /** One stretch per core, at most two: beyond that the database's own reading is the bound. */
@@ -47,7 +40,9 @@ const VERIFY_WORKERS = Math.min(2, availableParallelism());
 /** One chain, read in `seq` order batch by batch: a business's, or the platform's. */
 interface ChainSource {
   id: string;
-  rows(slice: ChainSlice, filters?: AuditFilters): Promise<AuditRow[]>;
+  rows(slice: ChainSlice): Promise<AuditRow[]>;
+  /** The whole chain for an export, a batch at a time (`AuditRepository.chainBatches`). */
+  exportBatches(filters: AuditFilters): AsyncGenerator<AuditRow[]>;
   head(): Promise<AuditChainHead | null>;
 }
 
@@ -95,9 +90,10 @@ export class AuditService {
   }
 
   /**
-   * The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time. The whole
-   * export reads from one source, chosen as it starts (a replica, when one holds the caller's
-   * own changes): a stream that has begun cannot start again elsewhere.
+   * The business's chain as NDJSON or CSV lines, in `seq` order, a batch at a time (on
+   * PostgreSQL, as it stood when the export began). The whole export reads from one source,
+   * chosen as it starts (a replica, when one holds the caller's own changes): a stream that has
+   * begun cannot start again elsewhere.
    */
   export(ctx: RequestContext, query: AuditExportQueryDto): AsyncGenerator<string> {
     const chain = this.businessChain(ctx.businessId, this.reads.sourceFor(ctx.actor.id));
@@ -122,11 +118,8 @@ export class AuditService {
   ): AsyncGenerator<string> {
     const format = query.format ?? 'ndjson';
     let lastSeq = 0;
-    for await (const chunk of exportLines(chain, filters, format, this.audit.dialect, (seq) => {
-      lastSeq = seq;
-    })) {
-      yield chunk;
-    }
+    const batches = chain.exportBatches(filters);
+    yield* exportLines(batches, format, this.audit.dialect, (seq) => (lastSeq = seq));
     const filtered = Object.values(filters).some((value) => value !== undefined);
     if (format !== 'ndjson' || filtered || lastSeq === 0) return;
     const note = await this.checkpoints.coveringExport(chain.id, lastSeq);
@@ -149,7 +142,8 @@ export class AuditService {
   private businessChain(businessId: string, from: ReadSource): ChainSource {
     return {
       id: this.audit.chainIdOfBusiness(businessId),
-      rows: (slice, filters = {}) => this.audit.rowsInBusiness(businessId, slice, filters, from),
+      rows: (slice) => this.audit.rowsInBusiness(businessId, slice, {}, from),
+      exportBatches: (filters) => this.audit.exportBatchesInBusiness(businessId, filters, from),
       head: () => this.audit.headOfBusiness(businessId, this.database.primary),
     };
   }
@@ -157,7 +151,8 @@ export class AuditService {
   private platformChain(from: ReadSource): ChainSource {
     return {
       id: this.audit.platformChainId,
-      rows: (slice, filters = {}) => this.audit.platformRows(slice, filters, from),
+      rows: (slice) => this.audit.platformRows(slice, {}, from),
+      exportBatches: (filters) => this.audit.platformExportBatches(filters, from),
       head: () => this.audit.headOfPlatform(this.database.primary),
     };
   }
@@ -249,35 +244,4 @@ function checkedFilters(dto: AuditFiltersDto): AuditFilters {
     ]);
   }
   return filtersOf(dto);
-}
-
-/**
- * Reads a batch of raw rows, writes it out a chunk at a time, and reads the next batch only when
- * the consumer has taken them all: the export holds one batch, however long the chain. Each line
- * is what `ndjsonLine` or `csvLine` writes for the row's view.
- */
-async function* exportLines(
-  chain: ChainSource,
-  filters: AuditFilters,
-  format: ExportFormat = 'ndjson',
-  dialect: RowDialect,
-  reached: (seq: number) => void = () => undefined,
-): AsyncGenerator<string> {
-  const line = format === 'csv' ? csvRow : ndjsonRow;
-  if (format === 'csv') yield CSV_HEADER;
-  let afterSeq = 0;
-  const sizer = new BatchSizer(EXPORT_BATCH);
-  for (;;) {
-    const rows = await chain.rows({ afterSeq, limit: sizer.next }, filters);
-    if (rows.length === 0) return;
-    sizer.saw(rows);
-    afterSeq = seqOf(rows[rows.length - 1]);
-    reached(afterSeq);
-    for (let start = 0; start < rows.length; start += EXPORT_CHUNK) {
-      const end = Math.min(start + EXPORT_CHUNK, rows.length);
-      let chunk = '';
-      for (let i = start; i < end; i++) chunk += line(rows[i], dialect);
-      yield chunk;
-    }
-  }
 }
