@@ -9,6 +9,12 @@ import { expectError, sleep } from '../harness/app/assertions';
 import { bootTestApp, createTestDatabase, TestApp, TestDatabase } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { TEST_DATABASE_URL } from '../setup/servers';
+import {
+  appendEvents,
+  exportReads,
+  holdExportBatches,
+  keysetExport,
+} from '../audit/export-batches';
 
 /**
  * Latchkey behind PgBouncer in transaction pooling mode (Debian's 1.18), in process: two
@@ -255,5 +261,27 @@ run('through PgBouncer in transaction pooling mode', () => {
     );
     expect({ deliveries: ids.length, ids: new Set(ids).size }).toEqual({ deliveries: 40, ids: 40 });
     expect(new Set(targets)).toEqual(new Set(tokens));
+  });
+
+  it('exports through a cursor in a read-only transaction, slower than the statement timeout: each fetch is a statement, and the bytes are a keyset read', async () => {
+    const owner = await createBusiness(a);
+    await appendEvents(a, owner.id, 38);
+    const expected = await keysetExport(a, owner.id, 'ndjson');
+    const exportFrom = async (t: TestApp) => {
+      const res = await t.http().get('/api/v1/audit-events/export').set(asOwner(owner));
+      expect(res.status).toBe(200);
+      return res.text;
+    };
+    // Four batches, each held 400 ms by a slow reader: one cursor open past the 1 s timeout.
+    exportReads(a, { batchRows: 10 });
+    holdExportBatches(a, () => sleep(400));
+    const began = performance.now();
+    try {
+      expect(await exportFrom(a)).toBe(expected);
+      expect(performance.now() - began).toBeGreaterThan(STATEMENT_TIMEOUT_MS);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(await exportFrom(b)).toBe(expected);
   });
 });
