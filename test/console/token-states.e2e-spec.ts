@@ -17,16 +17,12 @@ import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 
 /**
- * The console reads a token's state once (console/src/features/tokens/token-state.ts): its badges
- * and the actions it offers on every screen that shows a token. This holds that reading to the
- * server's, state by state and action by action. The expected is not written here: each cell puts
+ * Holds the console's reading of a token's state (console/src/features/tokens/token-state.ts) to
+ * the server's, state by state and action by action. No expected is written here: each cell puts
  * a fresh token in its state through the API, reads its view as the console does, takes the
- * action, and classes what the server answered: it changed the token, it changed nothing (an
- * ALREADY_* code), or it refused (the status and code). The console offers an action exactly
- * where the server changes the token, bar an ended token (expired or revoked), which the console
- * leaves alone though the server would still rename it, pause it or record a revocation.
- * The console once offered Rotate on a paused token, which was always 409 TOKEN_NOT_ACTIVE, and
- * showed a green "active" badge beside "disabled" on a token its secret no longer opened.
+ * action, and classes the server's answer: it changed the token, changed nothing (ALREADY_*), or
+ * refused (status and code). The console offers an action exactly where the server changes the
+ * token, bar an ended token (expired or revoked), which the console leaves alone.
  *
  * The holder is a machine and the caller its business's owner, whom the token policy lets take
  * every one of these actions (checked below): what is refused here is the token's state.

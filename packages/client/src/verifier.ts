@@ -44,10 +44,8 @@ interface Online {
  * and a change of role within `claimsMaxAgeSeconds`. A token with a constraint no list carries
  * (networks, a rate limit, a uses limit: `X-Latchkey-Check-Online`) is checked online every time,
  * with that check's `clientAddress` as `X-Forwarded-For` so its networks are matched against the
- * caller who presented it (Latchkey's `TRUST_PROXY` naming this service).
- *
- * What it learns is kept in this process's memory, keyed by the token string itself, as an
- * in-process session cache is: nothing is written anywhere, and no token is logged.
+ * caller who presented it (Latchkey's `TRUST_PROXY` naming this service). What it learns is
+ * kept in this process's memory alone, keyed by the token string: nothing is written or logged.
  */
 export class EdgeVerifier {
   // Keyed by the token string: the relying party's own memory, which holds the token anyway while

@@ -1,15 +1,11 @@
 import type { TokenAction } from '../../permissions';
 
 /**
- * A token's state, read once for every screen that shows a token (the Tokens list, a token's
- * page, the platform's All tokens, the Overview's signed-in token): the badges it wears and the
- * actions its state leaves open. Whether the caller may take an action is the token policy's
- * question (`mayActOn` in permissions.ts); this answers whether the token itself can.
- *
- * The server's rules (src/tokens/lifecycle/), which test/console/token-states.e2e-spec.ts holds
- * this equal to, cell by cell:
- * - rotate: only an active token that is not paused (409 TOKEN_NOT_ACTIVE; a paused token's
- *   successor would undo the pause) and not rotated already (409 TOKEN_ALREADY_ROTATED);
+ * A token's state, read once for every screen that shows a token: the badges it wears and the
+ * actions its state leaves open (whether the caller may is `mayActOn`'s question). The server's
+ * rules (src/tokens/lifecycle/), which test/console/token-states.e2e-spec.ts holds this to:
+ * - rotate: only an active token, not paused (409 TOKEN_NOT_ACTIVE: a successor would undo the
+ *   pause) and not rotated already (409 TOKEN_ALREADY_ROTATED);
  * - disable, enable: never a revoked token (409 TOKEN_IS_REVOKED); disabling a paused token or
  *   enabling one that is not answers ALREADY_DISABLED / ALREADY_ENABLED and changes nothing;
  * - revoke: revoking again answers ALREADY_REVOKED and changes nothing.
