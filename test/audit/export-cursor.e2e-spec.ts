@@ -24,7 +24,8 @@ describe.each(DRIVERS)('audit export batches on %s', (driver) => {
   let t: TestApp;
   let biz: BusinessFixture;
   let port: number;
-  const onPostgres = driver === 'postgres' ? it : it.skip;
+  // A cursor's idle close is PostgreSQL's alone: on SQLite there is no such test, rather than a skip.
+  const onPostgres: typeof it = driver === 'postgres' ? it : ((() => undefined) as never);
 
   const { exportChain } = auditReads(() => t);
   const exported = async (format: 'ndjson' | 'csv') => {
