@@ -6,6 +6,7 @@ import { LastUsedWriter } from './verify/last-used-writer';
 import { RejectedUseRecorder } from './verify/rejected-use-recorder';
 import { RevocationMetrics } from './lifecycle/revocation-metrics';
 import { TokenAccess } from './policy/token-access';
+import { HandedTokenIssuance } from './lifecycle/handed-token-issuance.service';
 import { TokenIssuanceService } from './lifecycle/token-issuance.service';
 import { TokenImportService } from './lifecycle/token-import.service';
 import { ImportedKeys } from './verify/imported-keys';
@@ -57,6 +58,7 @@ const store = [
 const policy = [TokenAccess];
 const lifecycle = [
   TokenIssuanceService,
+  HandedTokenIssuance,
   TokenImportService,
   NewTokenTerms,
   TokenRevocationService,
@@ -92,6 +94,7 @@ const status = [StatusListReferences];
   providers: [...store, ...policy, ...lifecycle, ...verify, ...usage, ...sweeps, ...status],
   exports: [
     TokenIssuanceService,
+    HandedTokenIssuance,
     TokenImportService,
     TokenRevocationService,
     BatchRevocationService,

@@ -18,7 +18,7 @@ import {
   policyCallerOf,
   targetClass,
 } from '../tokens/policy/policy-decision';
-import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
+import { HandedTokenIssuance } from '../tokens/lifecycle/handed-token-issuance.service';
 import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
 import {
   AddedMemberDto,
@@ -45,7 +45,7 @@ export class OnboardingService {
     private readonly members: MembersService,
     private readonly admins: PlatformAdminsService,
     private readonly directory: TenancyDirectory,
-    private readonly issuance: TokenIssuanceService,
+    private readonly issuance: HandedTokenIssuance,
     private readonly revocation: TokenRevocationService,
   ) {}
 

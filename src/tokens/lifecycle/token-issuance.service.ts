@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
-import { firstTokenScopes } from '../../auth/scopes';
-import { CLI_CALLER, decide, enforce, mayAct, PolicyCaller } from '../policy/policy-decision';
+import { CLI_CALLER, decide, enforce, mayAct } from '../policy/policy-decision';
 import { IssuedTokenDto } from '../dto/token-view.dto';
 import { AppConfig } from '../../config/app-config';
 import { Author } from '../../database/units/domain-event';
@@ -15,21 +14,11 @@ import {
   cappedConstraints,
   constraintsOf,
   constraintsUnderMaker,
-  inheritedConstraints,
   requestedConstraints,
   UNCONSTRAINED,
 } from '../policy/token-constraints';
 import type { RequestedConstraints } from '../policy/token-constraints';
-import {
-  askedExpiry,
-  cappedExpiry,
-  expiryInDays,
-  expiryOf,
-  expiryUnderMaker,
-  EXPIRES_IN_DAYS,
-  FIRST_TOKEN_DAYS,
-  FIRST_TOKEN_NAME,
-} from '../policy/token-lifetime';
+import { askedExpiry, expiryOf, expiryUnderMaker } from '../policy/token-lifetime';
 import { mintSecret, type MintedSecret } from '../token-secret';
 import { TokenCreatedEvent, tokenRef } from '../tokens.events';
 import { TokenWritesRepository } from '../store/token-writes.repository';
@@ -37,18 +26,12 @@ import { StatusListsRepository } from '../store/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 import { NewTokenTerms } from './new-token-terms';
 
-/** What the maker of a first token asked of it (a body's fields, as the API spells them). */
-export interface FirstTokenAsked {
-  expires_in_days?: number;
-  dpop_jkt?: string;
-}
-
 /** The admission of a path that has checked its holder before `issue`. */
 const ADMITTED = (): Promise<void> => Promise.resolve();
 
 /**
- * Every way a token comes to be (create, first tokens, platform tokens, the CLI; rotation is
- * `TokenRotationService`).
+ * Every way a token comes to be (create, import, the CLI); a first or platform token, made for
+ * someone other than its maker, is `HandedTokenIssuance`'s, and rotation `TokenRotationService`'s.
  */
 @Injectable()
 export class TokenIssuanceService {
@@ -183,70 +166,6 @@ export class TokenIssuanceService {
     token.statusIndex = place.index;
     await this.writes.insert(token, tx);
     return token;
-  }
-
-  /**
-   * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
-   * unless told otherwise, and holding no more than its maker's scopes allow within the
-   * holder's role (unrestricted when the maker is), nor outliving its maker. Returned with its
-   * secret, shown once. The caller has asked the token policy first.
-   */
-  async issueFirstToken(
-    author: Author,
-    maker: PolicyCaller,
-    holder: { businessId: string; identityId: string; isAdmin: boolean },
-    terms: FirstTokenAsked,
-    tx: Transaction,
-  ): Promise<IssuedTokenDto> {
-    const expiresInDays = terms.expires_in_days;
-    const asked = expiresInDays === undefined ? null : EXPIRES_IN_DAYS;
-    const expiry = expiryUnderMaker(
-      expiryInDays(expiresInDays ?? FIRST_TOKEN_DAYS),
-      asked,
-      maker.expiresAt,
-    );
-    const { secret, token } = await this.issue(
-      author,
-      {
-        businessId: holder.businessId,
-        identityId: holder.identityId,
-        name: FIRST_TOKEN_NAME,
-        scopes: firstTokenScopes(maker.scopes, holder.isAdmin),
-        constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
-        expiresAt: expiry.expiresAt,
-        expiryAskedAt: asked,
-        makerBreaches: expiry.breach ? [expiry.breach] : [],
-        dpopJkt: terms.dpop_jkt ?? null,
-      },
-      tx,
-    );
-    return IssuedTokenDto.issued(secret, token);
-  }
-
-  /** A platform token for a platform admin, capped by its maker's scopes and expiry. */
-  async issuePlatformToken(
-    author: Author,
-    maker: PolicyCaller,
-    holder: { identityId: string; name: string; expiresInDays?: number },
-    tx: Transaction,
-  ): Promise<IssuedTokenDto> {
-    const { secret, token } = await this.issue(
-      author,
-      {
-        businessId: null,
-        identityId: holder.identityId,
-        name: holder.name,
-        scopes: maker.scopes === null ? null : [...maker.scopes],
-        constraints: inheritedConstraints(maker.constraints ?? UNCONSTRAINED),
-        expiresAt: cappedExpiry(
-          expiryInDays(holder.expiresInDays),
-          holder.expiresInDays === undefined ? null : EXPIRES_IN_DAYS,
-          maker.expiresAt,
-        ),
-      },
-      tx,
-    );
-    return IssuedTokenDto.issued(secret, token);
   }
 
   /**

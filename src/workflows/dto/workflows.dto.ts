@@ -16,7 +16,7 @@ import {
 } from '../../tenancy/dto/tenancy.dto';
 import { Role, ROLES } from '../../tenancy/store/membership.entity';
 import { DpopJktProperty } from '../../tokens/dto/token-constraint-fields';
-import type { FirstTokenAsked } from '../../tokens/lifecycle/token-issuance.service';
+import type { FirstTokenAsked } from '../../tokens/lifecycle/handed-token-issuance.service';
 import {
   IssuedTokenDto,
   StatusListReferenceDto,
