@@ -350,6 +350,15 @@ export function runMiddlewareCases(startApp: StartApp): void {
         'redirects to the real Latchkey',
         () => stub((_, res) => res.writeHead(302, { location: `${base}/auth/verify` }).end()),
       ],
+      [
+        'refuses this app itself (403 GATEWAY_NOT_TRUSTED: a wrong gatewaySecret)',
+        () =>
+          stub((_, res) =>
+            res
+              .writeHead(403, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ success: false, code: 'GATEWAY_NOT_TRUSTED', detail: null })),
+          ),
+      ],
     ])('Latchkey %s: 503 with Retry-After', async (_, latchkey) => {
       const sut = await start({
         baseUrl: await latchkey(),
