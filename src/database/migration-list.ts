@@ -24,6 +24,7 @@ import { SsfStreams1764710000000 } from './migrations/1764710000000-ssf-streams'
 import { DpopBinding1764720000000 } from './migrations/1764720000000-dpop-binding';
 import { TokenBindingRules1764730000000 } from './migrations/1764730000000-token-binding-rules';
 import { ImportedKeys1764740000000 } from './migrations/1764740000000-imported-keys';
+import { ConsoleUsage1764750000000 } from './migrations/1764750000000-console-usage';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   DpopBinding1764720000000,
   TokenBindingRules1764730000000,
   ImportedKeys1764740000000,
+  ConsoleUsage1764750000000,
 ];

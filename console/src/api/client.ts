@@ -7,8 +7,21 @@ export type { LatchkeyClient };
 /** The API is served from the console's own origin. */
 export const baseUrl = (): string => window.location.origin;
 
+/**
+ * Every call the console makes says it is the console's, so that the server counts it apart from
+ * the signed-in token's API traffic (a token's usage shows `console_requests`).
+ */
+const CONSOLE_CLIENT = ['x-latchkey-client', 'console'] as const;
+
 export function clientFor(token: string, businessId?: string): LatchkeyClient {
-  return createLatchkeyClient(baseUrl(), businessId ? { token, businessId } : { token });
+  const client = createLatchkeyClient(baseUrl(), businessId ? { token, businessId } : { token });
+  client.use({
+    onRequest({ request }) {
+      request.headers.set(...CONSOLE_CLIENT);
+      return request;
+    },
+  });
+  return client;
 }
 
 export interface Credentials {
@@ -20,6 +33,7 @@ function headersOf({ token, businessId }: Credentials, json: boolean): Headers {
   const headers = new Headers({ authorization: `Bearer ${token}`, accept: 'application/json' });
   if (businessId) headers.set('x-business-id', businessId);
   if (json) headers.set('content-type', 'application/json');
+  headers.set(...CONSOLE_CLIENT);
   return headers;
 }
 

@@ -1679,6 +1679,11 @@ export interface components {
        */
       client_error_count: number;
       /**
+       * @description Of those, made by the admin console (it sends `X-Latchkey-Client: console`): counted apart, so that a person clicking through the console does not read as API traffic
+       * @example 40
+       */
+      console_requests: number;
+      /**
        * @description Tokens used at least once
        * @example 12
        */
@@ -1854,6 +1859,11 @@ export interface components {
        * @example 20
        */
       client_error_count: number;
+      /**
+       * @description Of those, made by the admin console (it sends `X-Latchkey-Client: console`): counted apart, so that a person clicking through the console does not read as API traffic
+       * @example 40
+       */
+      console_requests: number;
       token: components['schemas']['TokenViewDto'];
     };
     TokenUsageSummaryDto: {
@@ -1868,7 +1878,7 @@ export interface components {
       to: string;
       /** @description Every token the caller may read, together */
       totals: components['schemas']['UsageTotalsDto'];
-      /** @description The busiest tokens first, at most 100; tokens with no request are left out */
+      /** @description The busiest tokens first, by the requests that were not the console’s, at most 100; tokens with no request are left out */
       items: components['schemas']['TokenUsageRowDto'][];
     };
     IssuedTokenDto: {
@@ -2626,6 +2636,11 @@ export interface components {
        * @example 3
        */
       client_error_count: number;
+      /**
+       * @description Of those, made by the admin console (it sends `X-Latchkey-Client: console`): counted apart, so that a person clicking through the console does not read as API traffic
+       * @example 0
+       */
+      console_requests: number;
     };
     TokenUsageIpDto: {
       /**

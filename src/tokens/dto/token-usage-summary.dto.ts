@@ -19,6 +19,14 @@ export class UsageCountsDto {
   ok_count!: number;
   @ApiProperty({ type: 'integer', example: 20, description: 'Of those, answered 4xx' })
   client_error_count!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 40,
+    description:
+      'Of those, made by the admin console (it sends `X-Latchkey-Client: console`): counted ' +
+      'apart, so that a person clicking through the console does not read as API traffic',
+  })
+  console_requests!: number;
 }
 
 export class TokenUsageRowDto extends UsageCountsDto {
@@ -42,7 +50,9 @@ export class TokenUsageSummaryDto {
   totals!: UsageTotalsDto;
   @ApiProperty({
     type: [TokenUsageRowDto],
-    description: 'The busiest tokens first, at most 100; tokens with no request are left out',
+    description:
+      'The busiest tokens first, by the requests that were not the console’s, at most 100; ' +
+      'tokens with no request are left out',
   })
   items!: TokenUsageRowDto[];
 }

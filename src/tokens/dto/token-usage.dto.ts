@@ -42,6 +42,14 @@ export class TokenUsageHourDto {
   ok_count!: number;
   @ApiProperty({ type: 'integer', example: 3, description: 'Of those, answered 4xx' })
   client_error_count!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description:
+      'Of those, made by the admin console (it sends `X-Latchkey-Client: console`): counted ' +
+      'apart, so that a person clicking through the console does not read as API traffic',
+  })
+  console_requests!: number;
 
   static of(row: TokenUsageHour): TokenUsageHourDto {
     return {
@@ -49,6 +57,7 @@ export class TokenUsageHourDto {
       requests: row.requests,
       ok_count: row.okCount,
       client_error_count: row.clientErrorCount,
+      console_requests: row.consoleRequests,
     };
   }
 }

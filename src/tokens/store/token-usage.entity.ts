@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * A token's requests in one UTC hour: every answered request it authenticated, and of those the
- * 2xx and the 4xx. Written by `TokenUsageRecorder` as additive upserts, so instances add up.
+ * 2xx, the 4xx, and those the admin console made (`console_requests`). Written by `TokenUsageRecorder` as additive upserts, so instances add up.
  */
 @Entity({ name: 'token_usage_hours' })
 export class TokenUsageHour {
@@ -24,6 +24,9 @@ export class TokenUsageHour {
 
   @Column({ type: 'integer' })
   clientErrorCount!: number;
+
+  @Column({ type: 'integer', default: 0 })
+  consoleRequests!: number;
 }
 
 /** A client address a token was used from, and when last; at most 10 kept per token. */

@@ -13,6 +13,7 @@ export interface UsageHourRow {
   requests: number;
   okCount: number;
   clientErrorCount: number;
+  consoleRequests: number;
 }
 
 /** A client address one batch saw a token used from, and when last. */
@@ -23,7 +24,7 @@ export interface UsageIpRow {
   lastSeenAt: Date;
 }
 
-/** Rows per INSERT: 6 parameters each stays far below both drivers' limits. */
+/** Rows per INSERT: 7 parameters each stays far below both drivers' limits. */
 const ROWS_PER_STATEMENT = 500;
 
 /**
@@ -39,16 +40,17 @@ export class TokenUsageRepository {
       const params: unknown[] = [];
       for (const r of chunk) {
         params.push(r.tokenId, tx.time(r.hour), r.businessId);
-        params.push(r.requests, r.okCount, r.clientErrorCount);
+        params.push(r.requests, r.okCount, r.clientErrorCount, r.consoleRequests);
       }
       await tx.query(
         'INSERT INTO token_usage_hours ' +
-          '(token_id, hour, business_id, requests, ok_count, client_error_count) ' +
-          `VALUES ${tuples(chunk.length, 6, tx.postgres)} ` +
+          '(token_id, hour, business_id, requests, ok_count, client_error_count, console_requests) ' +
+          `VALUES ${tuples(chunk.length, 7, tx.postgres)} ` +
           'ON CONFLICT (token_id, hour) DO UPDATE SET ' +
           'requests = token_usage_hours.requests + excluded.requests, ' +
           'ok_count = token_usage_hours.ok_count + excluded.ok_count, ' +
-          'client_error_count = token_usage_hours.client_error_count + excluded.client_error_count',
+          'client_error_count = token_usage_hours.client_error_count + excluded.client_error_count, ' +
+          'console_requests = token_usage_hours.console_requests + excluded.console_requests',
         params,
       );
     }

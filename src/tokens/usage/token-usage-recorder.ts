@@ -32,7 +32,11 @@ interface HourCounts {
   requests: number;
   ok: number;
   clientErrors: number;
+  console: number;
 }
+
+/** The header the admin console sends on its calls, so that they are counted apart. */
+export const CONSOLE_CLIENT_HEADER = 'x-latchkey-client';
 
 interface PendingToken {
   businessId: string;
@@ -43,10 +47,11 @@ interface PendingToken {
 }
 
 /**
- * Counts the requests each token authenticates, per UTC hour (all, 2xx, 4xx), and the client
- * addresses it comes from, off the request path: a request costs a few map operations, and the
- * batch is written every few seconds (and at shutdown) as additive upserts, so every instance
- * adds to the same rows. Only business tokens are counted: a platform token's usage could be
+ * Counts the requests each token authenticates, per UTC hour (all, 2xx, 4xx, and the console's:
+ * `CONSOLE_CLIENT_HEADER` is the caller's word, so they are counted apart, never left out), and
+ * the client addresses it comes from, off the request path: a request costs a few map operations,
+ * and the batch is written every few seconds (and at shutdown) as additive upserts, so every
+ * instance adds to the same rows. Only business tokens are counted: a platform token's usage could be
  * read by no route (the usage route is business-scoped). Hourly, rows older than 30 days go.
  */
 @Injectable()
@@ -72,13 +77,14 @@ export class TokenUsageRecorder
    * total), and `ip`, canonical as `clientIp` gives it, is kept as seen now. The `onResponse`
    * hook calls it for every request with a request context; the verifier calls it for a request
    * it refuses as 403 IP_NOT_ALLOWED, before any context exists. A platform token (no business)
-   * is not counted.
+   * is not counted. `fromConsole` counts it among the console's requests too.
    */
   note(
     tokenId: string,
     businessId: string | null,
     statusCode: number,
     ip: string | null,
+    fromConsole = false,
     now = Date.now(),
   ): void {
     if (businessId === null) return;
@@ -92,9 +98,10 @@ export class TokenUsageRecorder
     let counts = entry.hours.get(hour);
     if (counts === undefined) {
       if (entry.hours.size >= MAX_HOURS_PER_TOKEN) return this.drop();
-      entry.hours.set(hour, (counts = { requests: 0, ok: 0, clientErrors: 0 }));
+      entry.hours.set(hour, (counts = { requests: 0, ok: 0, clientErrors: 0, console: 0 }));
     }
     counts.requests++;
+    if (fromConsole) counts.console++;
     if (statusCode >= 200 && statusCode < 300) counts.ok++;
     else if (statusCode >= 400 && statusCode < 500) counts.clientErrors++;
     if (ip !== null) {
@@ -198,6 +205,7 @@ function rowsOf(batch: Map<string, PendingToken>): { hours: UsageHourRow[]; ips:
         requests: c.requests,
         okCount: c.ok,
         clientErrorCount: c.clientErrors,
+        consoleRequests: c.console,
       });
     }
     for (const [ip, at] of [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -217,7 +225,14 @@ export function registerTokenUsage(fastify: FastifyInstance, recorder: TokenUsag
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContext })[CONTEXT_KEY];
     if (ctx !== undefined && ctx.token.businessId !== null) {
-      recorder.note(ctx.token.id, ctx.token.businessId, reply.statusCode, clientIp(request));
+      const fromConsole = request.headers[CONSOLE_CLIENT_HEADER] === 'console';
+      recorder.note(
+        ctx.token.id,
+        ctx.token.businessId,
+        reply.statusCode,
+        clientIp(request),
+        fromConsole,
+      );
     }
     done();
   });

@@ -23,11 +23,14 @@ interface Sums {
   requests: unknown;
   ok: unknown;
   errors: unknown;
+  console: unknown;
 }
 
 /**
- * Usage across a business's tokens, for the console's usage screen: requests, 2xx and 4xx per token
- * over the last 24 hours, 7 or 30 days, busiest first, and the totals. Seen as the token list
+ * Usage across a business's tokens, for the console's usage screen: requests, 2xx, 4xx and the
+ * console's own per token over the last 24 hours, 7 or 30 days, and the totals. Busiest first is
+ * by the requests that were not the console's: the token a person signs in to the console with
+ * would otherwise lead the list after a few minutes of clicking. Seen as the token list
  * sees tokens: every token for a caller who manages all, else the caller's own.
  */
 @Injectable()
@@ -61,7 +64,8 @@ export class TokenUsageSummaryService {
       this.usage(ctx.businessId, own, from, db)
         .addSelect('u.tokenId', 'token_id')
         .groupBy('u.tokenId')
-        .orderBy('SUM(u.requests)', 'DESC')
+        .orderBy('SUM(u.requests) - SUM(u.consoleRequests)', 'DESC')
+        .addOrderBy('SUM(u.requests)', 'DESC')
         .addOrderBy('u.tokenId', 'ASC')
         .limit(USAGE_SUMMARY_ROWS)
         .getRawMany<Sums & { token_id: string }>(),
@@ -104,6 +108,7 @@ export class TokenUsageSummaryService {
       .select('SUM(u.requests)', 'requests')
       .addSelect('SUM(u.okCount)', 'ok')
       .addSelect('SUM(u.clientErrorCount)', 'errors')
+      .addSelect('SUM(u.consoleRequests)', 'console')
       .where('t.businessId = :businessId', { businessId })
       .andWhere('u.businessId = :businessId')
       .andWhere('u.hour >= :from', { from });
@@ -116,5 +121,6 @@ function counts(row: Sums | undefined) {
     requests: Number(row?.requests ?? 0),
     ok_count: Number(row?.ok ?? 0),
     client_error_count: Number(row?.errors ?? 0),
+    console_requests: Number(row?.console ?? 0),
   };
 }

@@ -23,6 +23,7 @@ interface Row {
   requests: number;
   ok_count: number;
   client_error_count: number;
+  console_requests: number;
 }
 
 describe.each(DRIVERS)('the usage summary on %s', (driver) => {
@@ -83,6 +84,7 @@ describe.each(DRIVERS)('the usage summary on %s', (driver) => {
       requests: requests.reduce((a, b) => a + b, 0),
       ok_count: items.reduce((a, r) => a + r.ok_count, 0),
       client_error_count: items.reduce((a, r) => a + r.client_error_count, 0),
+      console_requests: items.reduce((a, r) => a + r.console_requests, 0),
       tokens_used: items.length,
     });
   });
@@ -124,5 +126,48 @@ describe.each(DRIVERS)('the usage summary on %s', (driver) => {
     const owners = (await rowsOf(asOwner(biz))).items.map((r) => r.token.name);
     expect(owners).toContain('members-own');
     expect(owners).not.toContain('elsewhere');
+  });
+
+  /** What the `x-latchkey-client` header says, and whether the call is then the console's. */
+  const CLIENT_HEADERS: [string | undefined, boolean][] = [
+    ['console', true],
+    [undefined, false],
+    ['Console', false],
+    ['console, console', false],
+    [' console', true],
+    ['swagger', false],
+    ['console-ish', false],
+  ];
+
+  it.each(CLIENT_HEADERS)(
+    'with x-latchkey-client %p, a call is counted, and as the console’s: %p',
+    async (header, isConsole) => {
+      const token = await createToken(t, asOwner(biz), { name: `client-${randomUUID()}` });
+      const call = t.http().get('/api/v1/me').set(asMember(token.secret, biz.id));
+      if (header !== undefined) call.set('x-latchkey-client', header);
+      await call.expect(200);
+      await t.app.get(TokenUsageRecorder).flush();
+      const row = (await rowsOf(asOwner(biz))).items.find((r) => r.token.id === token.id);
+      expect(row && [row.requests, row.console_requests]).toEqual([1, isConsole ? 1 : 0]);
+    },
+  );
+
+  it("ranks by the requests that were not the console's: clicking through the console leads nothing", async () => {
+    const clicked = await createToken(t, asOwner(biz), { name: 'signed-in-to-console' });
+    const api = await createToken(t, asOwner(biz), { name: 'called-by-an-app' });
+    for (let i = 0; i < 6; i++) {
+      await me(t, asMember(clicked.secret, biz.id)).set('x-latchkey-client', 'console').expect(200);
+    }
+    await send(api.secret, 2, 0);
+    await t.app.get(TokenUsageRecorder).flush();
+
+    const { items } = await rowsOf(asOwner(biz));
+    const names = items.map((r) => r.token.name);
+    expect(names.indexOf('called-by-an-app')).toBeLessThan(names.indexOf('signed-in-to-console'));
+    const clickedRow = items.find((r) => r.token.id === clicked.id)!;
+    // Counted apart, never left out: a caller who says it is the console still shows.
+    expect([clickedRow.requests, clickedRow.console_requests]).toEqual([6, 6]);
+    const apiFirst = items.map((r) => r.requests - r.console_requests);
+    expect(apiFirst).toEqual([...apiFirst].sort((a, b) => b - a));
   });
 });

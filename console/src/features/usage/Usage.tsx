@@ -22,6 +22,9 @@ const WINDOWS: readonly (readonly [UsageWindow, string])[] = [
 ];
 
 const number = new Intl.NumberFormat('en');
+/** The requests that were not the console's own: what the list ranks by, busiest first. */
+const apiRequests = (c: { requests: number; console_requests: number }) =>
+  c.requests - c.console_requests;
 const percent = (part: number, whole: number) =>
   whole === 0 ? '—' : `${((100 * part) / whole).toFixed(part === 0 || part === whole ? 0 : 1)}%`;
 
@@ -151,15 +154,15 @@ export function Usage() {
   const [window, setWindow] = useState<UsageWindow>('24h');
   const summary = useUsageSummary(window);
   const s = summary.data;
-  const max = s?.items[0]?.requests ?? 0;
+  const max = s?.items[0] ? apiRequests(s.items[0]) : 0;
   return (
     <>
       <PageHead
         title="Usage"
         lead={
           caps.tokensAdmin
-            ? `Requests made with ${business.name}'s tokens, the busiest first.`
-            : 'Requests made with your tokens, the busiest first.'
+            ? `Requests made with ${business.name}'s tokens, the busiest first. This console's own calls are counted apart.`
+            : "Requests made with your tokens, the busiest first. This console's own calls are counted apart."
         }
         actions={<WindowPicker value={window} onChange={setWindow} />}
       />
@@ -189,6 +192,10 @@ export function Usage() {
               <dt>Tokens used</dt>
               <dd>{number.format(s.totals.tokens_used)}</dd>
             </div>
+            <div>
+              <dt>Of which the console&apos;s</dt>
+              <dd>{number.format(s.totals.console_requests)}</dd>
+            </div>
           </dl>
           <section aria-labelledby="busiest">
             <h2 id="busiest">Busiest tokens</h2>
@@ -212,14 +219,15 @@ export function Usage() {
                     ),
                   },
                   {
-                    header: 'Requests',
+                    header: 'API requests',
                     cell: (r) => (
                       <span className="usage-count">
-                        {number.format(r.requests)}
-                        <Bar value={r.requests} max={max} />
+                        {number.format(apiRequests(r))}
+                        <Bar value={apiRequests(r)} max={max} />
                       </span>
                     ),
                   },
+                  { header: 'Console', cell: (r) => number.format(r.console_requests) },
                   { header: '2xx', cell: (r) => number.format(r.ok_count) },
                   { header: '4xx', cell: (r) => number.format(r.client_error_count) },
                   {
