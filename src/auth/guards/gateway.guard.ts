@@ -15,6 +15,7 @@ import { canonicalResource } from '../../common/validation/resource-uri';
 import { trustsPeer } from '../../config/sections/trust-proxy';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { CONTEXT_KEY } from '../decorators';
+import { TRUSTED_GATEWAY_KEY } from '../../common/http/request-keys';
 import { GATEWAY_HEADERS, gatewayRequirementsOf } from './gateway-requirements';
 import type { RequestContext } from '../request-context';
 
@@ -83,6 +84,7 @@ export class GatewayGuard {
    */
   authenticate(request: LatchkeyRequest, reply?: GuardReply): Promise<void> | undefined {
     if (!this.untrustedProxyNoted) this.noteUntrustedProxy();
+    request[TRUSTED_GATEWAY_KEY] = this.trusts(request);
     return this.bearer.authenticate(request, this.path, reply);
   }
 

@@ -7,6 +7,14 @@ import { containsSecret } from '../secrets/secret-shape';
 export const CONTEXT_KEY = 'latchkeyContext';
 
 /**
+ * Set on a gateway's check (`/auth/verify`) to whether the installation trusts the gateway: it
+ * sent VERIFY_GATEWAY_SECRET (a wrong one is refused before any token is read), or it is a peer
+ * TRUST_PROXY names. What only a gateway may say (the call's cost, limit and tag) is read only
+ * where this is true.
+ */
+export const TRUSTED_GATEWAY_KEY = 'latchkeyTrustedGateway';
+
+/**
  * The request of an HTTP execution context: its first argument, which is what
  * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every
  * call, and the global guard asked for it several times per request (docs/performance.md).
