@@ -26,6 +26,8 @@ import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
+import { GovernanceModule, GovernanceRoutesModule } from './governance/governance.module';
+import { LimitBook } from './governance/limits/limit-book';
 
 @Module({})
 export class AppModule {
@@ -41,15 +43,17 @@ export class AppModule {
         // The core's routes, apart from the core so that the CLI loads none of them; in the
         // order the core lists the features, which is the order of the OpenAPI document.
         TokensRoutesModule,
+        GovernanceRoutesModule,
         WorkflowsRoutesModule,
         AuditRoutesModule,
         WebhooksRoutesModule,
         SsfRoutesModule,
         AuthModule.register({
-          imports: [TokensModule, TenancyModule, SigningModule],
+          imports: [TokensModule, TenancyModule, SigningModule, GovernanceModule],
           verifier: TokenVerifier,
           directory: TenancyDirectory,
           keys: JwtDerivedKeys,
+          limits: LimitBook,
         }),
         OAuth2Module,
         FederationModule,

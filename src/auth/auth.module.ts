@@ -9,7 +9,7 @@ import { BearerStrategy } from './guards/bearer.strategy';
 import { DpopProofs } from './guards/dpop-proofs';
 import { BusinessScopeGuard } from './guards/business-scope.guard';
 import { GatewayGuard } from './guards/gateway.guard';
-import { BusinessDirectory, PrincipalVerifier, SharedKeys } from './ports';
+import { BusinessDirectory, PrincipalVerifier, SharedKeys, SharedLimitBook } from './ports';
 import { RequestGuard } from './guards/request.guard';
 import { RoutePlans } from './guards/route-plan';
 
@@ -37,12 +37,14 @@ export interface AuthWiring {
   directory: Type<BusinessDirectory>;
   /** The key material every instance shares: signing's `JwtDerivedKeys`. */
   keys: Type<SharedKeys>;
+  /** Each business's shared limits: governance's `LimitBook`. */
+  limits: Type<SharedLimitBook>;
 }
 
 /**
- * Who is calling. It needs a `PrincipalVerifier`, a `BusinessDirectory` and `SharedKeys`, which
- * the app names in `AuthModule.register` (tokens, tenancy and signing sit above auth, and auth
- * imports none of them).
+ * Who is calling. It needs a `PrincipalVerifier`, a `BusinessDirectory`, `SharedKeys` and a
+ * `SharedLimitBook`, which the app names in `AuthModule.register` (tokens, tenancy, signing and
+ * governance sit above auth, and auth imports none of them).
  *
  * Closed by default: one global guard (`RequestGuard`) runs on every route, and runs the checks
  * in the order of the design (token, then rate limits, then business header and business, then
@@ -60,6 +62,7 @@ export class AuthModule {
         { provide: PrincipalVerifier, useExisting: wiring.verifier },
         { provide: BusinessDirectory, useExisting: wiring.directory },
         { provide: SharedKeys, useExisting: wiring.keys },
+        { provide: SharedLimitBook, useExisting: wiring.limits },
         ...PROVIDERS,
       ],
       // The DPoP proofs a token endpoint checks too (RFC 9449 §5), with the same replay cache

@@ -1,4 +1,5 @@
 import type { RequestOrigin } from '../database/units/domain-event';
+import type { BusinessLimits } from '../throttle/shared-limits';
 import type { Actor, BusinessRecord, CallerToken } from './request-context';
 import type { Role } from './roles';
 
@@ -73,4 +74,12 @@ export abstract class SharedKeys {
    * force at `atMs`: the same on every instance for the same instant.
    */
   abstract derive(purpose: string, atMs: number): Buffer;
+}
+
+/**
+ * A business's shared limits (its named rate limits), which every call of its tokens counts
+ * against: governance's `LimitBook`, answered from memory, with a promise only where it reads.
+ */
+export abstract class SharedLimitBook {
+  abstract limitsOf(businessId: string): BusinessLimits | Promise<BusinessLimits>;
 }

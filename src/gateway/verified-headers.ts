@@ -83,6 +83,22 @@ export function verifiedHeaders(ctx: RequestContext): Readonly<Record<string, st
 }
 
 /**
+ * The verified headers of a check, with `rate_limit` among what to check online when the check
+ * counted against a business's shared limit (which the token's own headers cannot know): a relying
+ * party that checked offline would count none of its calls.
+ */
+export function checkAnswerHeaders(
+  ctx: RequestContext,
+  sharedLimit: boolean,
+): Readonly<Record<string, string>> {
+  const headers = verifiedHeaders(ctx);
+  const online = headers[VERIFIED_HEADERS.checkOnline];
+  if (!sharedLimit || online.split(' ').includes(CHECK_ONLINE.rateLimit)) return headers;
+  const words = online ? `${online} ${CHECK_ONLINE.rateLimit}` : CHECK_ONLINE.rateLimit;
+  return { ...headers, [VERIFIED_HEADERS.checkOnline]: words };
+}
+
+/**
  * The token's `meta` as base64url of its compact JSON (at most 4 KiB, so 5,462 characters), or
  * empty: a relying party's middleware hands it to the app with the holder, and base64url can never
  * split a header whatever the JSON holds.

@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CHECK } from '../auth/decorators';
 import type { RequestContext } from '../auth/request-context';
 import { fastRouteHandler, type FastRouteGuard } from '../common/http/fast-route';
-import { CONTEXT_KEY } from '../common/http/request-keys';
-import { verifiedHeaders } from './verified-headers';
+import { CONTEXT_KEY, SHARED_LIMIT_KEY } from '../common/http/request-keys';
+import { checkAnswerHeaders } from './verified-headers';
 import { VerifyController } from './verify.controller';
 
 type Handler = (...args: never[]) => unknown;
@@ -38,8 +38,11 @@ export function registerVerifyFastPath(
 
 /** The 204 with `Cache-Control: no-store` and the verified headers, once the guard has passed. */
 function answerVerified(request: FastifyRequest, reply: FastifyReply): void {
-  const ctx = (request as FastifyRequest & { [CONTEXT_KEY]: RequestContext })[CONTEXT_KEY];
-  const headers = verifiedHeaders(ctx);
+  const checked = request as FastifyRequest & {
+    [CONTEXT_KEY]: RequestContext;
+    [SHARED_LIMIT_KEY]?: boolean;
+  };
+  const headers = checkAnswerHeaders(checked[CONTEXT_KEY], checked[SHARED_LIMIT_KEY] === true);
   void reply.code(204).header('cache-control', 'no-store').headers(headers);
   void reply.send();
 }

@@ -12,19 +12,20 @@ import { BEARER_429, Ctx, GatewayCheck } from '../auth/decorators';
 import { GATEWAY_HEADERS } from '../auth/guards/gateway-requirements';
 import type { RequestContext } from '../auth/request-context';
 import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { UNRESTRICTED_SCOPES, verifiedHeaders } from './verified-headers';
+import { SHARED_LIMIT_KEY } from '../common/http/request-keys';
+import { checkAnswerHeaders, UNRESTRICTED_SCOPES } from './verified-headers';
 
 const ERRORS = {
   401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
   403: [
-    'GATEWAY_NOT_TRUSTED (VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong)',
+    'GATEWAY_NOT_TRUSTED (VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong; or X-Latchkey-Limit from a gateway the installation does not trust)',
     'BUSINESS_MISMATCH (the token is not of X-Latchkey-Business; a platform token where a business is named)',
     'BUSINESS_SUSPENDED',
     'INSUFFICIENT_SCOPE (WWW-Authenticate: Bearer error="insufficient_scope", scope="…")',
     'IP_NOT_ALLOWED',
   ],
   422: [
-    'VALIDATION_ERROR (X-Latchkey-Business not a uuid, or X-Latchkey-Require-Scope not scopes)',
+    'VALIDATION_ERROR (X-Latchkey-Business not a uuid, X-Latchkey-Require-Scope not scopes, or X-Latchkey-Limit not a limit name)',
   ],
   429: BEARER_429,
 };
@@ -85,6 +86,16 @@ export class VerifyController {
     description: DESCRIPTION,
   })
   // Swagger lists header parameters in the reverse order of their decorators.
+  @ApiHeader({
+    name: GATEWAY_HEADERS.limit,
+    required: false,
+    description:
+      "The business's shared limit this call counts against (`PUT /api/v1/limits/{name}`), in " +
+      'place of `default`; a name the business has no limit of limits nothing. Taken only from a ' +
+      'gateway the installation trusts (VERIFY_GATEWAY_SECRET, or a TRUST_PROXY peer): from ' +
+      'anyone else, 403 GATEWAY_NOT_TRUSTED. A spent limit is 429 with RateLimit-Policy and RateLimit naming it',
+    schema: { type: 'string', example: 'exports' },
+  })
   @ApiHeader({
     name: GATEWAY_HEADERS.secret,
     required: false,
@@ -147,7 +158,8 @@ export class VerifyController {
       'X-Latchkey-Check-Online': header(
         'What the status list cannot carry, so a relying party must ask this check again on every ' +
           'request, space-separated: `networks` (allowed_cidrs, matched against each ' +
-          "request's client address), `rate_limit` (its own or a shared per-minute limit), `uses` " +
+          "request's client address), `rate_limit` (its own limit, its maker's, or a shared limit " +
+          'of its business that this check counted against), `uses` ' +
           '(a uses limit); empty when the token may be checked offline',
         'networks rate_limit',
       ),
@@ -161,7 +173,8 @@ export class VerifyController {
   @ApiScopeChallenge()
   @ApiErrors(ERRORS)
   verify(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply): void {
-    void reply.headers(verifiedHeaders(ctx));
+    const counted = (reply.request as { [SHARED_LIMIT_KEY]?: boolean })[SHARED_LIMIT_KEY];
+    void reply.headers(checkAnswerHeaders(ctx, counted === true));
   }
 
   /** The same check for Envoy's ext_authz, which keeps the request's method and appends its path. */

@@ -9,6 +9,15 @@ export const GOVERNANCE_ERRORS = {
     status: 422,
     message: "The token would break its business's token policy",
   },
+  // A business holds a bounded number of shared limits.
+  LIMIT_COUNT_REACHED: {
+    status: 409,
+    message: 'The business already has as many shared limits as it may hold',
+  },
+  LIMIT_NOT_FOUND: {
+    status: 404,
+    message: 'The business has no shared limit of that name',
+  },
 } as const satisfies ErrorTable;
 
 export type GovernanceErrorCode = keyof typeof GOVERNANCE_ERRORS;

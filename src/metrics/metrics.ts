@@ -52,6 +52,7 @@ export const RATE_LIMITS = [
   'identity',
   'auth-failures',
   'token',
+  'shared',
   'leaks',
   'federation-issuer',
   'federation-identity',

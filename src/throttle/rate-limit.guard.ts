@@ -15,6 +15,7 @@ import { RateLimitedError } from './rate-limited.error';
 import { readsRouteOnly } from './rate-limit.decorators';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 import { isWindowCounter, MemoryWindowCounter, type Spend, TokenBudget } from './token-budget';
+import { SharedLimitCounter, type SharedLimitRule } from './shared-limits';
 
 type Request = Record<string, unknown>;
 
@@ -30,6 +31,7 @@ type Request = Record<string, unknown>;
 export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   private on = false;
   private readonly tokenBudget: TokenBudget;
+  private readonly sharedLimits: SharedLimitCounter;
   /** By handler, then class: whether any throttler counts on the route (`countsOn`). */
   private readonly routes = new WeakMap<object, WeakMap<object, boolean>>();
 
@@ -48,6 +50,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     // The throttler's own storage when it can lease (Redis), so that instances share the count.
     const counter = isWindowCounter(storage) ? storage : new MemoryWindowCounter();
     this.tokenBudget = new TokenBudget(counter, RATE_LIMIT_WINDOW_MS);
+    this.sharedLimits = new SharedLimitCounter(counter);
   }
 
   override async onModuleInit(): Promise<void> {
@@ -71,6 +74,28 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
     if (!sharedLimitId || !sharedLimitPerMinute) return first;
     if (first === null) return this.spendWindow(sharedLimitId, sharedLimitPerMinute);
     return first.then(() => this.spendWindow(sharedLimitId, sharedLimitPerMinute) ?? undefined);
+  }
+
+  /**
+   * One call against a business's shared limit (`SharedLimitCounter`), on the same counter as the
+   * tokens' own limits: null when it may go on at once, else the wait; 429 when a cap is spent.
+   */
+  spendSharedLimit(
+    businessId: string,
+    identityId: string,
+    rule: SharedLimitRule,
+  ): Promise<void> | null {
+    try {
+      const spent = this.sharedLimits.spend(businessId, identityId, rule);
+      return spent && spent.catch((e: unknown) => this.countRefusal(e));
+    } catch (e) {
+      return this.countRefusal(e);
+    }
+  }
+
+  private countRefusal(e: unknown): never {
+    if (e instanceof RateLimitedError) this.metrics.rateLimited('shared');
+    throw e;
   }
 
   /** One unit of a token's window (`TokenBudget`, keyed by the token's id), or 429. */

@@ -9,13 +9,14 @@ import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
-import { TRUSTED_GATEWAY_KEY } from '../../common/http/request-keys';
+import { SHARED_LIMIT_KEY, TRUSTED_GATEWAY_KEY } from '../../common/http/request-keys';
 import { originOf, RequestContext } from '../request-context';
 import { DpopProofs, type ProofLocator, type ProofTarget, ShownProof } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & {
   [CONTEXT_KEY]?: RequestContext;
   [TRUSTED_GATEWAY_KEY]?: boolean;
+  [SHARED_LIMIT_KEY]?: boolean;
 };
 /** Where a guard writes a header of the answer to come (`DPoP-Nonce`). */
 export type GuardReply = Pick<FastifyReply, 'header'>;

@@ -3,6 +3,8 @@ import { LIMITS } from '../../common/validation/byte-budget';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { businessIdOf } from './business-scope.guard';
 import { SCOPE_PATTERN } from '../scopes';
+import { AuthError } from '../auth-error';
+import { DEFAULT_LIMIT } from '../../throttle/shared-limits';
 
 /** The headers a gateway sets on its check (`GET /auth/verify`), lowercase as Node keeps them. */
 export const GATEWAY_HEADERS = {
@@ -14,6 +16,8 @@ export const GATEWAY_HEADERS = {
   secret: 'x-latchkey-gateway-secret',
   /** The resource the upstream is (an RFC 8707 URI): a token's audiences must hold it. */
   resource: 'x-latchkey-resource',
+  /** The business's shared limit the call counts against, in place of `default`. */
+  limit: 'x-latchkey-limit',
 } as const;
 
 /** What a gateway asks of a token beyond its being valid. */
@@ -71,4 +75,33 @@ export function requiredScopesOf(header: string | string[]): readonly string[] {
   if (parsedScopes.size >= PARSED_MAX) parsedScopes.clear();
   parsedScopes.set(value, scopes);
   return scopes;
+}
+
+/** A shared limit's name: what `PUT /api/v1/limits/{name}` takes. */
+export const LIMIT_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
+ * The shared limit a gateway's check counts against: `X-Latchkey-Limit`, else `default`. Only a
+ * gateway the installation trusts may name one (a client naming a looser limit than its route's
+ * would spend that one instead): from anyone else, 403 GATEWAY_NOT_TRUSTED, never ignored.
+ */
+export function gatewayLimitOf(headers: IncomingHttpHeaders, trusted: boolean): string {
+  const named = headers[GATEWAY_HEADERS.limit];
+  if (named === undefined) return DEFAULT_LIMIT;
+  if (!trusted) {
+    throw AuthError.forbidden(
+      'GATEWAY_NOT_TRUSTED',
+      'X-Latchkey-Limit is taken only from a trusted gateway (VERIFY_GATEWAY_SECRET, or a TRUST_PROXY peer)',
+    );
+  }
+  if (typeof named !== 'string' || !LIMIT_NAME.test(named)) {
+    throw new RequestValidationError([
+      {
+        loc: ['header', GATEWAY_HEADERS.limit],
+        msg: 'Input should be a limit name: 1 to 32 of a-z, 0-9, _ and -, the first a letter or digit',
+        type: 'value_error',
+      },
+    ]);
+  }
+  return named;
 }

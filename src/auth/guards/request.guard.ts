@@ -1,16 +1,24 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { requestOf } from '../../common/http/request-keys';
+import {
+  CONTEXT_KEY,
+  requestOf,
+  SHARED_LIMIT_KEY,
+  TRUSTED_GATEWAY_KEY,
+} from '../../common/http/request-keys';
+import type { BusinessLimits } from '../../throttle/shared-limits';
 import { RateLimitGuard } from '../../throttle/rate-limit.guard';
 import { AccessGuard } from './access.guard';
 import { BearerGuard, type GuardReply, type LatchkeyRequest } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
+import { gatewayLimitOf } from './gateway-requirements';
+import { SharedLimitBook } from '../ports';
 import { type RoutePlan, RoutePlans } from './route-plan';
 
 /**
  * The one global guard. It runs the design's checks in their order, and each only where the
  * route needs it: the bearer token (401, or 403 from outside its networks) unless `@Public()`,
- * the rate limits (429) when any is on or the token has its own, the business header and business (422, 403, 404) on `@BusinessScoped()` routes, then
+ * the rate limits (429) when any is on, the token has its own, or a check's business has shared ones, the business header and business (422, 403, 404) on `@BusinessScoped()` routes, then
  * platform, role and scope (403) where a route asks for them. `GET /auth/verify`
  * (`@GatewayCheck()`) runs the same steps, with the gateway's token header and requirements
  * (`GatewayGuard`) in place of the bearer header and the business header. One guard instead of
@@ -25,6 +33,7 @@ export class RequestGuard implements CanActivate {
     private readonly business: BusinessScopeGuard,
     private readonly access: AccessGuard,
     private readonly gateway: GatewayGuard,
+    private readonly book: SharedLimitBook,
   ) {}
 
   /**
@@ -55,8 +64,40 @@ export class RequestGuard implements CanActivate {
   ): boolean | Promise<boolean> {
     // The token's own limit waits only when its lease must be refilled.
     const own = this.limits.spendTokenLimit(context);
-    if (own) return own.then(() => this.shared(context, plan, request));
+    if (own) return own.then(() => this.businessLimits(context, plan, request));
+    return this.businessLimits(context, plan, request);
+  }
+
+  /** The business's shared limit the call counts against, after the token's own. */
+  private businessLimits(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
+    const spent = this.spendBusinessLimit(plan, request);
+    if (spent) return spent.then(() => this.shared(context, plan, request));
     return this.shared(context, plan, request);
+  }
+
+  /**
+   * A gateway's check of a business token, against the business's limit: the one a trusted
+   * gateway names, else `default`. Nothing where the business has no such limit, and nothing on
+   * the API's own routes: a business's limits are for its own API's calls, and an owner who spent
+   * one can still change it.
+   */
+  private spendBusinessLimit(plan: RoutePlan, request: LatchkeyRequest): Promise<void> | null {
+    const ctx = request[CONTEXT_KEY];
+    const businessId = ctx?.token.businessId;
+    if (!plan.gateway || !ctx || !businessId) return null;
+    const name = gatewayLimitOf(request.headers, request[TRUSTED_GATEWAY_KEY] === true);
+    const spend = (limits: BusinessLimits) => {
+      const rule = limits.get(name);
+      if (!rule) return null;
+      request[SHARED_LIMIT_KEY] = true;
+      return this.limits.spendSharedLimit(businessId, ctx.actor.id, rule);
+    };
+    const limits = this.book.limitsOf(businessId);
+    return limits instanceof Promise ? limits.then((l) => spend(l) ?? undefined) : spend(limits);
   }
 
   private shared(

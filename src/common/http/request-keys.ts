@@ -14,6 +14,9 @@ export const CONTEXT_KEY = 'latchkeyContext';
  */
 export const TRUSTED_GATEWAY_KEY = 'latchkeyTrustedGateway';
 
+/** Set on a gateway's check that counted against a business's shared limit. */
+export const SHARED_LIMIT_KEY = 'latchkeySharedLimit';
+
 /**
  * The request of an HTTP execution context: its first argument, which is what
  * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every

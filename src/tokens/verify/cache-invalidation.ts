@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { RevocationBus } from '../../bus/revocation-bus';
 import { TokenPolicyUpdatedEvent } from '../../governance/governance.events';
+import {
+  BusinessLimitDeletedEvent,
+  BusinessLimitSetEvent,
+} from '../../governance/limits/limits.events';
 import { DomainEvents } from '../../database/units/domain-events';
 import {
   BusinessResumedEvent,
@@ -53,6 +57,10 @@ export class CacheInvalidation {
     );
     // The policy's require_dpop, which a snapshot holds for a token that shows a proof.
     events.subscribe([TokenPolicyUpdatedEvent], ({ businessId }) =>
+      bus.publish({ type: 'business.changed', business_id: businessId }),
+    );
+    // The business's shared limits, which `LimitBook` holds.
+    events.subscribe([BusinessLimitSetEvent, BusinessLimitDeletedEvent], ({ businessId }) =>
       bus.publish({ type: 'business.changed', business_id: businessId }),
     );
     events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
