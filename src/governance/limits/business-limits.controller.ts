@@ -12,12 +12,13 @@ import {
 } from './dto/business-limits.dto';
 
 const COUNTED =
-  'Every call of a business token counts against the limit named `default`, when the business ' +
-  'has one; a gateway check (`/auth/verify`) counts against the limit its trusted gateway names in ' +
-  'X-Latchkey-Limit instead. A name the business has no limit of limits nothing. A spent cap is ' +
-  '429 RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it ' +
-  '(`"api"` for the business-wide cap, `"api/identity"` for the identity’s). Counted in fixed ' +
-  'windows, exact across instances up to 199 a window and leased above, as a token’s own limit is.';
+  'Every gateway check (`/auth/verify`) of a business token counts against the limit its trusted ' +
+  'gateway names in X-Latchkey-Limit, else against `default`; a name the business has no limit ' +
+  "of limits nothing, and the API's own routes count against none. A spent cap is 429 " +
+  'RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it (`"api"` for the ' +
+  'business-wide cap, `"api/identity"` for the identity’s). Counted in fixed windows that start ' +
+  'with their first call, exact across instances up to 199 a window and leased above, as a ' +
+  "token's own limit is; a changed cap counts afresh.";
 
 /** A business's shared limits: caps that its tokens count against together. */
 @ApiTags('limits')
