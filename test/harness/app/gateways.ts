@@ -9,7 +9,8 @@ import { freePort } from '../ports';
 
 /**
  * Real gateways in front of Latchkey (test/timed/gateways.e2e-spec.ts): Debian's nginx and Caddy, each
- * started as a child on a free port with the configuration docs/gateways.md prints, so the page
+ * started as a child on a free port with the whole file docs/gateways.md prints, changed only in
+ * its addresses and the paths it writes to (`DOC_PLACEHOLDERS`, `nginxPaths`), so the page
  * cannot drift from what is tested; an upstream that echoes what it received; and a client that
  * calls from an address of its own on the loopback network (127.0.0.0/8 is all local), so
  * Latchkey can tell the gateway's clients apart by the address the gateway forwards.
@@ -78,36 +79,24 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** nginx's main context around the page's block: only what a run in a folder of its own needs. */
-function nginxConf(dir: string, block: string): string {
+/**
+ * What a run changes in the page's whole nginx.conf beyond the addresses: the paths nginx writes
+ * to, into the run's folder (nginx needs no root then, and leaves nothing behind). The temporary
+ * files' folders are nginx's built-in `/var/lib/nginx/…`, which the file does not name: they are
+ * set in its `http` block.
+ */
+function nginxPaths(dir: string): [string, string][] {
   return [
-    // One process, no workers to switch to another user: it runs the same as root or not.
-    'master_process off;',
-    `error_log ${dir}/error.log notice;`,
-    'events { worker_connections 256; }',
-    'http {',
-    '    access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-      (name) => `    ${name}_temp_path ${dir}/${name}_temp;`,
-    ),
-    block,
-    '}',
-    '',
-  ].join('\n');
-}
-
-/** Caddy's global options for a test: no admin endpoint, no automatic HTTPS, storage in `dir`. */
-function caddyfile(dir: string, block: string): string {
-  return [
-    '{',
-    '\tadmin off',
-    '\tauto_https off',
-    `\tstorage file_system ${dir}/data`,
-    '}',
-    '',
-    block,
-    '',
-  ].join('\n');
+    ['pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`],
+    ['error_log /var/log/nginx/error.log;', `error_log ${dir}/error.log notice;`],
+    ['access_log /var/log/nginx/access.log;', `access_log ${dir}/access.log;`],
+    [
+      '\nhttp {\n',
+      `\nhttp {\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+        .map((name) => `    ${name}_temp_path ${dir}/${name}_temp;\n`)
+        .join('')}`,
+    ],
+  ];
 }
 
 /** Resolves once something accepts connections on the port, or fails after `timeoutMs`. */
@@ -145,21 +134,23 @@ export async function startGateway(
   ];
   let child: Child;
   if (kind === 'nginx') {
-    const block = substitute(kind, documentedConfig(kind), [
+    const file = substitute(kind, documentedConfig(kind), [
       ...common,
       [DOC_PLACEHOLDERS.nginxListen, `listen 127.0.0.1:${port};`],
       [DOC_PLACEHOLDERS.business, setup.businessId],
       [DOC_PLACEHOLDERS.secret, setup.secret],
+      ...nginxPaths(dir),
     ]);
     const conf = join(dir, 'nginx.conf');
-    writeFileSync(conf, nginxConf(dir, block));
+    writeFileSync(conf, `${file}\n`);
+    // In the foreground, and one process: no workers to switch to another user, as root or not.
     child = Child.spawn('nginx', GATEWAY_BINARIES.nginx, [
       '-p',
       dir,
       '-c',
       conf,
       '-g',
-      `daemon off; pid ${dir}/nginx.pid;`,
+      'daemon off; master_process off;',
     ]);
   } else {
     const block = substitute(kind, documentedConfig(kind), [
@@ -167,7 +158,8 @@ export async function startGateway(
       [DOC_PLACEHOLDERS.caddySite, `http://127.0.0.1:${port} {`],
     ]);
     const file = join(dir, 'Caddyfile');
-    writeFileSync(file, caddyfile(dir, block));
+    // Its data (certificates, locks) goes to the run's folder, through XDG_DATA_HOME below.
+    writeFileSync(file, `${block}\n`);
     mkdirSync(join(dir, 'home'));
     child = Child.spawn(
       'caddy',
