@@ -167,6 +167,9 @@ export class KnownToken {
   }
 }
 
+/** A shared limit's name, as Latchkey takes it. */
+const LIMIT_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
 /**
  * Refuses (TypeError) a requirement Latchkey would answer 422, or a client address that is no
  * address: a caller's mistake, not a token's.
@@ -175,6 +178,7 @@ export function checkOptions({
   businessId,
   requireScopes,
   clientAddress,
+  limit,
 }: EdgeVerifyOptions): void {
   if (businessId !== undefined && !UUID.test(businessId)) {
     throw new TypeError('businessId must be a uuid');
@@ -185,6 +189,9 @@ export function checkOptions({
     (typeof clientAddress !== 'string' || isIP(clientAddress) === 0)
   ) {
     throw new TypeError('clientAddress must be an IPv4 or IPv6 address');
+  }
+  if (limit !== undefined && (typeof limit !== 'string' || !LIMIT_NAME.test(limit))) {
+    throw new TypeError('limit must be a limit name: 1 to 32 of a-z, 0-9, _ and -');
   }
   if (requireScopes === undefined) return;
   if (requireScopes.length > MAX_SCOPES) {

@@ -13,6 +13,12 @@ export interface EdgeVerifyOptions {
    * decides is answered whatever the address.
    */
   clientAddress?: string;
+  /**
+   * The business's shared limit this check counts against (`X-Latchkey-Limit`), in place of
+   * `default`. Only a caller Latchkey trusts as a gateway may name one (give the verifier
+   * `gatewaySecret`); a check that names one is asked online every time, as Latchkey counts it.
+   */
+  limit?: string;
 }
 
 /** What Latchkey states of a token: shared by a pass and by the claims of a 204 it is made from. */

@@ -44,6 +44,7 @@ export class VerifyCall {
     // This call's own caller (checked to be an address literal), as a gateway's X-Forwarded-For.
     if (options.clientAddress !== undefined) headers['x-forwarded-for'] = options.clientAddress;
     if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
+    if (options.limit !== undefined) headers['x-latchkey-limit'] = options.limit;
     let response: Response;
     try {
       response = await this.http.get(this.verifyUrl, headers);

@@ -28,6 +28,11 @@ export interface LatchkeyOptions {
    * Latchkey counts it only when its TRUST_PROXY names this service. Default true.
    */
   forwardClientAddress?: boolean;
+  /**
+   * The business's shared limit every check counts against (`X-Latchkey-Limit`), in place of
+   * `default`; needs `verifierOptions.gatewaySecret`, as only a trusted gateway may name one.
+   */
+  limit?: string;
 }
 
 /** The error body the middlewares answer with: Latchkey's own shape and codes. */
@@ -103,7 +108,11 @@ export class TokenCheck {
     this.verifier = verifier ?? new EdgeVerifier({ ...verifierOptions, baseUrl: baseUrl! });
     this.header = header.toLowerCase();
     this.bearer = this.header === 'authorization';
-    this.base = Object.freeze({ businessId: options.businessId, requireScopes: scopes });
+    this.base = Object.freeze({
+      businessId: options.businessId,
+      requireScopes: scopes,
+      limit: options.limit,
+    });
     // A business that is no uuid, or a scope Latchkey would refuse, is the app's mistake: said at
     // start, not as a 503 on every request.
     checkOptions(this.base);
