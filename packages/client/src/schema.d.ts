@@ -367,7 +367,7 @@ export interface paths {
     };
     /**
      * The business's shared limits (owners and admins)
-     * @description Every call of a business token counts against the limit named `default`, when the business has one; a gateway check (`/auth/verify`) counts against the limit its trusted gateway names in X-Latchkey-Limit instead. A name the business has no limit of limits nothing. A spent cap is 429 RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it (`"api"` for the business-wide cap, `"api/identity"` for the identity’s). Counted in fixed windows, exact across instances up to 199 a window and leased above, as a token’s own limit is.
+     * @description Every gateway check (`/auth/verify`) of a business token counts against the limit its trusted gateway names in X-Latchkey-Limit, else against `default`; a name the business has no limit of limits nothing, and the API's own routes count against none. A spent cap is 429 RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it (`"api"` for the business-wide cap, `"api/identity"` for the identity’s). Counted in fixed windows that start with their first call, exact across instances up to 199 a window and leased above, as a token's own limit is; a changed cap counts afresh.
      */
     get: operations['listLimits'];
     put?: never;
@@ -388,7 +388,7 @@ export interface paths {
     get?: never;
     /**
      * Set a shared limit, new or replaced (owners and platform admins; tokens:admin)
-     * @description Every call of a business token counts against the limit named `default`, when the business has one; a gateway check (`/auth/verify`) counts against the limit its trusted gateway names in X-Latchkey-Limit instead. A name the business has no limit of limits nothing. A spent cap is 429 RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it (`"api"` for the business-wide cap, `"api/identity"` for the identity’s). Counted in fixed windows, exact across instances up to 199 a window and leased above, as a token’s own limit is. Applies at once on every instance that hears the change, within 5 s on any. Audited as business_limit.set, with before and after.
+     * @description Every gateway check (`/auth/verify`) of a business token counts against the limit its trusted gateway names in X-Latchkey-Limit, else against `default`; a name the business has no limit of limits nothing, and the API's own routes count against none. A spent cap is 429 RATE_LIMITED with Retry-After, and RateLimit-Policy and RateLimit naming it (`"api"` for the business-wide cap, `"api/identity"` for the identity’s). Counted in fixed windows that start with their first call, exact across instances up to 199 a window and leased above, as a token's own limit is; a changed cap counts afresh. Applies at once on every instance that hears the change, within 5 s on any. Audited as business_limit.set, with before and after.
      */
     put: operations['putLimit'];
     post?: never;
