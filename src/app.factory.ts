@@ -37,6 +37,8 @@ import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
 import { BatchRevocationService } from './tokens/lifecycle/batch-revocation.service';
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/usage/token-usage-recorder';
+import { registerVerificationAnalytics } from './analytics/recording/verification-hook';
+import { VerificationRecorder } from './analytics/recording/verification-recorder';
 import { spanIdsReader, trustIncomingContext } from './tracing';
 import { requireInstallationKeys } from './wiring/installation-keys';
 
@@ -159,6 +161,14 @@ export async function startApp(
   registerSecurityHeaders(fastify, drainRefusal(fastify));
   registerHttpMetrics(fastify, app.get(Metrics));
   registerTokenUsage(fastify, app.get(TokenUsageRecorder));
+  if (config.ANALYTICS_ENABLED) {
+    registerVerificationAnalytics(
+      fastify,
+      app.get(VerificationRecorder),
+      app.get(AllExceptionsFilter),
+      config,
+    );
+  }
   if (options.logs !== false) registerRequestLog(fastify, config.LOG_LEVEL, spanIdsReader());
 
   setupSwagger(app);

@@ -26,6 +26,7 @@ import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { GovernanceModule, GovernanceRoutesModule } from './governance/governance.module';
 import { LimitBook } from './governance/limits/limit-book';
 
@@ -58,6 +59,7 @@ export class AppModule {
         OAuth2Module,
         FederationModule,
         GatewayModule,
+        AnalyticsModule,
         SigningRoutesModule,
         LeaksModule,
         HealthModule,

@@ -25,6 +25,7 @@ import { DpopBinding1764720000000 } from './migrations/1764720000000-dpop-bindin
 import { TokenBindingRules1764730000000 } from './migrations/1764730000000-token-binding-rules';
 import { ImportedKeys1764740000000 } from './migrations/1764740000000-imported-keys';
 import { ConsoleUsage1764750000000 } from './migrations/1764750000000-console-usage';
+import { VerificationAnalytics1764760000000 } from './migrations/1764760000000-verification-analytics';
 import { BusinessLimits1764770000000 } from './migrations/1764770000000-business-limits';
 
 /** Every migration, in order. */
@@ -56,5 +57,6 @@ export const MIGRATIONS = [
   TokenBindingRules1764730000000,
   ImportedKeys1764740000000,
   ConsoleUsage1764750000000,
+  VerificationAnalytics1764760000000,
   BusinessLimits1764770000000,
 ];

@@ -22,6 +22,11 @@ const TAGS: [name: string, description: string][] = [
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
   [
+    'analytics',
+    "Verifications of the business's tokens per minute, hour or day, by outcome and tag, and " +
+      'their export (docs/analytics.md)',
+  ],
+  [
     'webhooks',
     "Signed webhooks (Standard Webhooks) of the business's token, member and audit events: " +
       'endpoints, their deliveries, redelivery and a test event',
@@ -30,6 +35,7 @@ const TAGS: [name: string, description: string][] = [
   ['platform: admins', 'Platform admins add and remove platform admins'],
   ['platform: tokens', 'Platform admins list and revoke the tokens of every business'],
   ['platform: audit', 'The platform audit log and hash chain, across tenants'],
+  ['platform: analytics', 'Verifications across businesses, unknown tokens included'],
   ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
   [
     'oauth2',

@@ -87,6 +87,17 @@ export class VerifyController {
   })
   // Swagger lists header parameters in the reverse order of their decorators.
   @ApiHeader({
+    name: 'x-latchkey-tag',
+    required: false,
+    description:
+      'Tags the check is counted under in verification analytics (docs/analytics.md): at most 4 ' +
+      '`key=value`, comma-separated, each at most 128 printable ASCII characters (the key of ' +
+      'letters, digits, `_ . -`). Taken only from a gateway the installation trusts (it sends ' +
+      'X-Latchkey-Gateway-Secret, or is a TRUST_PROXY peer): from anyone else, on this route or ' +
+      'any other, 403 GATEWAY_NOT_TRUSTED; malformed, 422 VALIDATION_ERROR. Both before the token.',
+    schema: { type: 'string', example: 'endpoint=/v1/things' },
+  })
+  @ApiHeader({
     name: GATEWAY_HEADERS.limit,
     required: false,
     description:

@@ -441,6 +441,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       ['header', 'x-latchkey-require-scope'],
       ['header', 'x-latchkey-gateway-secret'],
       ['header', 'x-latchkey-limit'],
+      ['header', 'x-latchkey-tag'],
     ]);
     expect(Object.keys(op.responses['204'].headers)).toEqual([
       'X-Latchkey-Token-Id',

@@ -23,6 +23,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tokens/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Counts of the tokens that ask for attention: active, expiring, paused, risky
+     * @description Active tokens, and of those the ones expiring within 7 days, paused, and risky (as GET /api/v1/tokens/risky lists them); and tokens revoked in the last 7 days. Every token of the business for an owner or admin whose token allows tokens:admin, else the caller's own.
+     */
+    get: operations['getTokenSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens': {
     parameters: {
       query?: never;
@@ -1559,6 +1579,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/analytics/verifications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Verifications of the business's tokens per minute, hour or day, by outcome and tag
+     * @description Verifications counted per bucket: every request that presented a token (on any route) and every gateway check (GET /auth/verify). Counts are written every few seconds, rolled up to hours and days every minute, and kept per granularity (ANALYTICS_*_RETENTION_*). Outcomes: `valid` (the token authenticated; a request that then failed for another reason, a 404 object or a 422 body, is valid too), `revoked`, `expired`, `disabled`, `rate_limited`, `credits_exhausted`, `uses_exhausted`, `ip_not_allowed`, `insufficient_scope`, `business_refused` (BUSINESS_SUSPENDED, BUSINESS_MISMATCH, BUSINESS_NOT_FOUND), `refused` (a token found but refused otherwise: its holder is no longer a member, another audience, a DPoP proof missing, bad or replayed), `unknown` (no such token, or malformed; counted with no business, identity or token, so seen on the platform route alone). Every token's for an owner or admin whose token allows tokens:admin, else the caller's own tokens' alone. Example: `?granularity=minute&group_by=outcome,tag&from=2026-11-28T09:00:00Z`.
+     */
+    get: operations['getVerificationAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/analytics/verifications/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export the business's verification counts as CSV or NDJSON
+     * @description The same counts, one line per bucket and group, streamed a slice of the window at a time. CSV cells that begin with =, +, -, @ are prefixed with a quote. Every token's for an owner or admin whose token allows tokens:admin, else the caller's own tokens' alone. Example: `?granularity=minute&group_by=outcome,tag&from=2026-11-28T09:00:00Z`.
+     */
+    get: operations['exportVerificationAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/analytics/verifications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Verifications across businesses (or one), unknown tokens included
+     * @description Verifications counted per bucket: every request that presented a token (on any route) and every gateway check (GET /auth/verify). Counts are written every few seconds, rolled up to hours and days every minute, and kept per granularity (ANALYTICS_*_RETENTION_*). Outcomes: `valid` (the token authenticated; a request that then failed for another reason, a 404 object or a 422 body, is valid too), `revoked`, `expired`, `disabled`, `rate_limited`, `credits_exhausted`, `uses_exhausted`, `ip_not_allowed`, `insufficient_scope`, `business_refused` (BUSINESS_SUSPENDED, BUSINESS_MISMATCH, BUSINESS_NOT_FOUND), `refused` (a token found but refused otherwise: its holder is no longer a member, another audience, a DPoP proof missing, bad or replayed), `unknown` (no such token, or malformed; counted with no business, identity or token, so seen on the platform route alone).
+     */
+    get: operations['getPlatformVerificationAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/platform/v1/analytics/verifications/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export verification counts across businesses as CSV or NDJSON
+     * @description The same counts, one line per bucket and group, streamed a slice of the window at a time. CSV cells that begin with =, +, -, @ are prefixed with a quote.
+     */
+    get: operations['exportPlatformVerificationAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/.well-known/jwks.json': {
     parameters: {
       query?: never;
@@ -1924,6 +2024,44 @@ export interface components {
       totals: components['schemas']['UsageTotalsDto'];
       /** @description The busiest tokens first, by the requests that were not the console’s, at most 100; tokens with no request are left out */
       items: components['schemas']['TokenUsageRowDto'][];
+    };
+    TokenSummaryDto: {
+      /**
+       * @description Whose tokens are counted: the business's (an owner or admin whose token allows tokens:admin, or a platform token), or the caller's own
+       * @example business
+       * @enum {string}
+       */
+      counted: 'business' | 'own';
+      /**
+       * Format: date-time
+       * @example 2026-11-28T09:00:00.000Z
+       */
+      as_of: string;
+      /**
+       * @description Tokens neither revoked nor expired (paused ones included), as status=active lists
+       * @example 42
+       */
+      active: number;
+      /**
+       * @description Of the active, those that expire within 7 days
+       * @example 3
+       */
+      expiring_soon: number;
+      /**
+       * @description Of the active, those paused (disabled): refused until enabled
+       * @example 1
+       */
+      paused: number;
+      /**
+       * @description Of the active, those GET /api/v1/tokens/risky lists
+       * @example 5
+       */
+      risky: number;
+      /**
+       * @description Tokens revoked in the last 7 days
+       * @example 2
+       */
+      revoked_last_7_days: number;
     };
     IssuedTokenDto: {
       /**
@@ -4437,6 +4575,83 @@ export interface components {
        */
       require_dpop?: boolean;
     };
+    VerificationCountDto: {
+      /**
+       * @description `valid` (the token authenticated; a request that then failed for another reason, a 404 object or a 422 body, is valid too), `revoked`, `expired`, `disabled`, `rate_limited`, `credits_exhausted`, `uses_exhausted`, `ip_not_allowed`, `insufficient_scope`, `business_refused` (BUSINESS_SUSPENDED, BUSINESS_MISMATCH, BUSINESS_NOT_FOUND), `refused` (a token found but refused otherwise: its holder is no longer a member, another audience, a DPoP proof missing, bad or replayed), `unknown` (no such token, or malformed; counted with no business, identity or token, so seen on the platform route alone).
+       * @example revoked
+       * @enum {string}
+       */
+      outcome?:
+        | 'valid'
+        | 'revoked'
+        | 'expired'
+        | 'disabled'
+        | 'rate_limited'
+        | 'credits_exhausted'
+        | 'uses_exhausted'
+        | 'ip_not_allowed'
+        | 'insufficient_scope'
+        | 'business_refused'
+        | 'refused'
+        | 'unknown';
+      /**
+       * @description The call's tags as a trusted gateway sent them in X-Latchkey-Tag, sorted and comma-joined; empty for none; `(other)` past the business's daily cap
+       * @example endpoint=/v1/things
+       */
+      tag?: string;
+      /**
+       * Format: uuid
+       * @description The identity holding the token; null for an unknown token
+       * @example 7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b
+       */
+      identity_id?: string | null;
+      /**
+       * Format: uuid
+       * @description The token; null for an unknown token
+       * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+       */
+      token_id?: string | null;
+      /** @example 42 */
+      count: number;
+    };
+    VerificationBucketDto: {
+      /**
+       * Format: date-time
+       * @example 2026-11-28T10:00:00.000Z
+       */
+      start: string;
+      /**
+       * @description Every verification in the bucket
+       * @example 57
+       */
+      total: number;
+      counts: components['schemas']['VerificationCountDto'][];
+    };
+    VerificationAnalyticsDto: {
+      /**
+       * @example hour
+       * @enum {string}
+       */
+      granularity: 'minute' | 'hour' | 'day';
+      /**
+       * Format: date-time
+       * @example 2026-11-27T11:00:00.000Z
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-28T11:00:00.000Z
+       */
+      to: string;
+      /**
+       * @example [
+       *       "outcome"
+       *     ]
+       */
+      group_by: ('outcome' | 'tag' | 'identity' | 'token')[];
+      /** @description Oldest first; a bucket with no verification is left out */
+      buckets: components['schemas']['VerificationBucketDto'][];
+    };
     PublicJwkDto: {
       /**
        * @example EC
@@ -4567,6 +4782,173 @@ export interface operations {
             /** @example null */
             code: string | null;
             data: components['schemas']['TokenUsageSummaryDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  getTokenSummary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['TokenSummaryDto'];
           };
         };
       };
@@ -22729,6 +23111,8 @@ export interface operations {
         'x-latchkey-gateway-secret'?: string;
         /** @description The business's shared limit this call counts against (`PUT /api/v1/limits/{name}`), in place of `default`; a name the business has no limit of limits nothing. Taken only from a gateway the installation trusts (VERIFY_GATEWAY_SECRET, or a TRUST_PROXY peer): from anyone else, 403 GATEWAY_NOT_TRUSTED. A spent limit is 429 with RateLimit-Policy and RateLimit naming it */
         'x-latchkey-limit'?: string;
+        /** @description Tags the check is counted under in verification analytics (docs/analytics.md): at most 4 `key=value`, comma-separated, each at most 128 printable ASCII characters (the key of letters, digits, `_ . -`). Taken only from a gateway the installation trusts (it sends X-Latchkey-Gateway-Secret, or is a TRUST_PROXY peer): from anyone else, on this route or any other, 403 GATEWAY_NOT_TRUSTED; malformed, 422 VALIDATION_ERROR. Both before the token. */
+        'x-latchkey-tag'?: string;
       };
       path?: never;
       cookie?: never;
@@ -22825,6 +23209,650 @@ export interface operations {
        * @description Error codes: VALIDATION_ERROR
        *
        *     VALIDATION_ERROR: X-Latchkey-Business not a uuid, X-Latchkey-Require-Scope not scopes, or X-Latchkey-Limit not a limit name.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  getVerificationAnalytics: {
+    parameters: {
+      query?: {
+        /** @description Inclusive, rounded down to the granularity. Default: `to` less 1 hour (minute), 24 hours (hour) or 30 days (day) */
+        from?: string;
+        /** @description Exclusive. Default: now */
+        to?: string;
+        /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
+        granularity?: 'minute' | 'hour' | 'day';
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        group_by?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['VerificationAnalyticsDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: from not before to; a window over 24 hours of minutes, 31 days of hours or 366 days of days; more than 10000 counts in an answer.
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  exportVerificationAnalytics: {
+    parameters: {
+      query?: {
+        /** @description Inclusive, rounded down to the granularity. Default: `to` less 1 hour (minute), 24 hours (hour) or 30 days (day) */
+        from?: string;
+        /** @description Exclusive. Default: now */
+        to?: string;
+        /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
+        granularity?: 'minute' | 'hour' | 'day';
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        group_by?: string;
+        format?: 'csv' | 'ndjson';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The export, streamed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: from not before to; a window over 24 hours of minutes, 31 days of hours or 366 days of days; more than 10000 counts in an answer.
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  getPlatformVerificationAnalytics: {
+    parameters: {
+      query?: {
+        /** @description Inclusive, rounded down to the granularity. Default: `to` less 1 hour (minute), 24 hours (hour) or 30 days (day) */
+        from?: string;
+        /** @description Exclusive. Default: now */
+        to?: string;
+        /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
+        granularity?: 'minute' | 'hour' | 'day';
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        group_by?: string;
+        /** @description Only this business's verifications */
+        business_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['VerificationAnalyticsDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a platform admin may do this",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "Only a platform admin may do this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: from not before to; a window over 24 hours of minutes, 31 days of hours or 366 days of days; more than 10000 counts in an answer.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  exportPlatformVerificationAnalytics: {
+    parameters: {
+      query?: {
+        /** @description Inclusive, rounded down to the granularity. Default: `to` less 1 hour (minute), 24 hours (hour) or 30 days (day) */
+        from?: string;
+        /** @description Exclusive. Default: now */
+        to?: string;
+        /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
+        granularity?: 'minute' | 'hour' | 'day';
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        group_by?: string;
+        /** @description Only this business's verifications */
+        business_id?: string;
+        format?: 'csv' | 'ndjson';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The export, streamed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PLATFORM_ADMIN_REQUIRED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a platform admin may do this",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "Only a platform admin may do this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: from not before to; a window over 24 hours of minutes, 31 days of hours or 366 days of days; more than 10000 counts in an answer.
        */
       422: {
         headers: {

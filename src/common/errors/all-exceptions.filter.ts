@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
+import { ERROR_CODE_KEY } from '../http/request-keys';
 import { forOAuthRoute, toErrorResponse } from './error-response';
 import { loggableError } from './safe-error';
 
@@ -22,6 +23,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
         'unexpected error',
       );
     }
+    // For what reads the request once answered (verification analytics), without the body.
+    if (request)
+      (request as FastifyRequest & { [ERROR_CODE_KEY]?: string })[ERROR_CODE_KEY] =
+        response.body.code;
     if (reply.sent) return;
     const answer = forOAuthRoute(response, request?.url);
     void reply.status(answer.status).headers(answer.headers).send(answer.body);

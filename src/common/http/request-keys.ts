@@ -18,6 +18,34 @@ export const TRUSTED_GATEWAY_KEY = 'latchkeyTrustedGateway';
 export const SHARED_LIMIT_KEY = 'latchkeySharedLimit';
 
 /**
+ * Set by the exception filter on a request it answers with an error: the answer's code, so that
+ * what classifies the request afterwards (verification analytics) need not parse a body.
+ */
+export const ERROR_CODE_KEY = 'latchkeyErrorCode';
+
+/** The token a request presented, as the verifier found it (its snapshot's `ref` fits). */
+export interface PresentedToken {
+  readonly id: string;
+  readonly businessId: string | null;
+  readonly identityId: string;
+}
+
+/**
+ * Where the verifier notes the token it was asked about, on the request's origin (the one object
+ * of the request it is given): the token, even when refused (revoked, expired, from outside its
+ * networks), or null for no such token; absent when no token was looked up. A symbol, so the
+ * origin's JSON (audit, logs) never carries it.
+ */
+export const PRESENTED_TOKEN_KEY = Symbol('latchkey:presented-token');
+
+export type PresentedTokenHolder = { [PRESENTED_TOKEN_KEY]?: PresentedToken | null };
+
+/** Notes what `origin` presented; an origin that cannot take it (frozen) is left as it is. */
+export function notePresented(origin: object, token: PresentedToken | null): void {
+  if (Object.isExtensible(origin)) (origin as PresentedTokenHolder)[PRESENTED_TOKEN_KEY] = token;
+}
+
+/**
  * The request of an HTTP execution context: its first argument, which is what
  * `switchToHttp().getRequest()` answers; Nest's `switchToHttp()` makes three closures on every
  * call, and the global guard asked for it several times per request (docs/performance.md).

@@ -7,6 +7,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { AnalyticsConfig } from './analytics-config';
 
 /** One Redis or Sentinel server, as `host:port`. */
 export interface RedisNodeAddress {
@@ -109,7 +110,7 @@ const SECRET = /^[\x21-\x7e]{1,512}$/;
  * Where Redis is: the revocation bus, the rate limits, the per-token limits and the readiness
  * check all connect through the one factory that reads this. At most one of the three ways.
  */
-export class RedisTopologyConfig {
+export class RedisTopologyConfig extends AnalyticsConfig {
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   @Validate(OneTopologyRule)

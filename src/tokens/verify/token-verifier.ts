@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { AuthError } from '../../auth/auth-error';
 import { PrincipalVerifier, type ProofShown, VerifiedPrincipal } from '../../auth/ports';
+import { notePresented } from '../../common/http/request-keys';
 import { Database } from '../../database/connection/read-routing';
 import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
 import { Metrics } from '../../metrics/metrics';
@@ -99,6 +100,7 @@ export class TokenVerifier implements PrincipalVerifier {
     const judged = (may: boolean) => {
       if (!may) {
         this.metrics.verified('invalid');
+        notePresented(origin, null);
         throw invalidToken();
       }
       return this.lookUp(secret, origin, proof, resource);
@@ -114,6 +116,8 @@ export class TokenVerifier implements PrincipalVerifier {
     proof: ProofShown,
     resource: string | null,
   ): VerifiedPrincipal | Promise<VerifiedPrincipal> {
+    // Before any refusal: what the request presented is counted even when refused (analytics).
+    notePresented(origin, snapshot?.ref ?? null);
     if (!snapshot) {
       this.metrics.verified('invalid');
       throw invalidToken();

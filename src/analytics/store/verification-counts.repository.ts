@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { assertBusinessId } from '../../common/tenant-scope';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
+
+export type Granularity = 'minute' | 'hour' | 'day';
+export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day'];
+
+const TABLE: Record<Granularity, string> = {
+  minute: 'verification_minutes',
+  hour: 'verification_hours',
+  day: 'verification_days',
+};
+
+/** What a read may group by, and the column each is. */
+export const GROUP_COLUMNS = {
+  outcome: 'outcome',
+  tag: 'tag',
+  identity: 'identity_id',
+  token: 'token_id',
+} as const;
+export type GroupKey = keyof typeof GROUP_COLUMNS;
+
+/**
+ * One counter a batch adds to its minute. The empty string stands for no business, identity,
+ * token or tag (an unknown token, a call without tags), so the key has no NULL.
+ */
+export interface CountRow {
+  bucket: Date;
+  businessId: string;
+  tokenId: string;
+  outcome: string;
+  tag: string;
+  identityId: string;
+  count: number;
+}
+
+/** A read's row: its bucket, the grouped columns (by `GroupKey`), and the sum. */
+export interface CountSum {
+  bucket: Date;
+  groups: Partial<Record<GroupKey, string>>;
+  count: number;
+}
+
+/** Whose counts a read covers: one business (`identityId` narrows to a holder), or all. */
+export type CountScope =
+  { businessId: string; identityId: string | null } | { businessId: null; filter: string | null };
+
+/** Rows per INSERT: 7 parameters each stays far below both drivers' limits. */
+const ROWS_PER_STATEMENT = 500;
+const KEY = 'bucket, business_id, token_id, outcome, tag';
+
+/**
+ * Verification counts, one table per granularity (migration VerificationAnalytics). The writes
+ * are batches across businesses, as upserts that add to what another instance wrote; the reads
+ * take the business id first, or say that they are the platform's.
+ */
+@Injectable()
+export class VerificationCountsRepository {
+  /** Adds each row's count to its minute, creating it when absent. */
+  async addMinutes(rows: CountRow[], tx: Transaction): Promise<void> {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const params: unknown[] = [];
+      for (const r of chunk) {
+        params.push(tx.time(r.bucket), r.businessId, r.tokenId, r.outcome, r.tag);
+        params.push(r.identityId, r.count);
+      }
+      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      await tx.query(
+        native(
+          `INSERT INTO verification_minutes (${KEY}, identity_id, count) VALUES ${values} ` +
+            `ON CONFLICT (${KEY}) DO UPDATE SET count = verification_minutes.count + excluded.count`,
+          tx.postgres,
+        ),
+        params,
+      );
+    }
+  }
+
+  /**
+   * Sets the `to` bucket starting at `start` to the sum of the `from` buckets within
+   * [start, end): a recomputation, not an addition, so that instances running it for the same
+   * bucket, or one running it twice, leave the same rows. Rows in key order, for lock order.
+   */
+  async rollUp(from: Granularity, to: Granularity, start: Date, end: Date, tx: Transaction) {
+    const target = TABLE[to];
+    await tx.query(
+      native(
+        `INSERT INTO ${target} (${KEY}, identity_id, count) ` +
+          // PostgreSQL types a parameter in a select list by a cast alone.
+          `SELECT ${tx.postgres ? 'CAST(? AS timestamptz)' : '?'}, ` +
+          'business_id, token_id, outcome, tag, MAX(identity_id), SUM(count) ' +
+          `FROM ${TABLE[from]} WHERE bucket >= ? AND bucket < ? ` +
+          'GROUP BY business_id, token_id, outcome, tag ' +
+          'ORDER BY business_id, token_id, outcome, tag ' +
+          `ON CONFLICT (${KEY}) DO UPDATE SET count = excluded.count`,
+        tx.postgres,
+      ),
+      [tx.time(start), tx.time(start), tx.time(end)],
+    );
+  }
+
+  /** Deletes the buckets of `granularity` that began before `cutoff`, in every business. */
+  async deleteOlderThan(granularity: Granularity, cutoff: Date, tx: Transaction): Promise<void> {
+    await tx.query(native(`DELETE FROM ${TABLE[granularity]} WHERE bucket < ?`, tx.postgres), [
+      tx.time(cutoff),
+    ]);
+  }
+
+  /**
+   * The sums per bucket in [from, to) and per the `groupBy` columns, oldest bucket first, at most
+   * `limit` rows. A business's scope asserts its id; the platform's may filter by one.
+   */
+  async sums(
+    scope: CountScope,
+    granularity: Granularity,
+    from: Date,
+    to: Date,
+    groupBy: readonly GroupKey[],
+    limit: number,
+    db: Reader,
+  ): Promise<CountSum[]> {
+    const where = ['bucket >= ?', 'bucket < ?'];
+    const params: unknown[] = [db.time(from), db.time(to)];
+    if (scope.businessId !== null) {
+      assertBusinessId(scope.businessId);
+      where.push('business_id = ?');
+      params.push(scope.businessId);
+      if (scope.identityId !== null) {
+        where.push('identity_id = ?');
+        params.push(scope.identityId);
+      }
+    } else if (scope.filter !== null) {
+      where.push('business_id = ?');
+      params.push(scope.filter);
+    }
+    const columns = groupBy.map((g) => GROUP_COLUMNS[g]);
+    const grouped = ['bucket', ...columns].join(', ');
+    const rows: Record<string, unknown>[] = await db.query(
+      native(
+        `SELECT ${grouped}, SUM(count) AS total FROM ${TABLE[granularity]} ` +
+          `WHERE ${where.join(' AND ')} GROUP BY ${grouped} ORDER BY ${grouped} ` +
+          `LIMIT ${Math.trunc(limit)}`,
+        db.postgres,
+      ),
+      params,
+    );
+    return rows.map((row) => {
+      const groups: Partial<Record<GroupKey, string>> = {};
+      for (const g of groupBy) groups[g] = String(row[GROUP_COLUMNS[g]]);
+      return { bucket: timeOf(row.bucket), groups, count: Number(row.total) };
+    });
+  }
+}
+
+/** `?` placeholders as the driver takes them: `$1, $2, …` on PostgreSQL. */
+function native(sql: string, postgres: boolean): string {
+  if (!postgres) return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** A bucket as read back: a Date (PostgreSQL) or SQLite's UTC `YYYY-MM-DD HH:MM:SS.SSS`. */
+function timeOf(value: unknown): Date {
+  if (value instanceof Date) return value;
+  return new Date(`${String(value).replace(' ', 'T')}Z`);
+}
