@@ -21,6 +21,8 @@ import { TokenFamilyPause } from './lifecycle/token-family-pause';
 import { TokenFamilyRepository } from './store/token-family.repository';
 import { TokenUpdateService } from './lifecycle/token-update.service';
 import { TokenListsRepository } from './store/token-lists.repository';
+import { TokenCountsRepository } from './store/token-counts.repository';
+import { TokenSummaryService } from './lifecycle/token-summary.service';
 import { TokensRepository } from './store/tokens.repository';
 import { TokenWritesRepository } from './store/token-writes.repository';
 import { VerifierCache } from './verify/verifier-cache';
@@ -49,6 +51,7 @@ const store = [
   TokensRepository,
   TokenWritesRepository,
   TokenListsRepository,
+  TokenCountsRepository,
   TokenExpiryNoticesRepository,
   GovernedTokensRepository,
   TokenUsageRepository,
@@ -65,6 +68,7 @@ const lifecycle = [
   BatchRevocationService,
   TokenRotationService,
   TokenQueriesService,
+  TokenSummaryService,
   TokenPauseService,
   TokenFamilyPause,
   TokenFamilyCheck,
@@ -100,6 +104,7 @@ const status = [StatusListReferences];
     BatchRevocationService,
     TokenRotationService,
     TokenQueriesService,
+    TokenSummaryService,
     TokenPauseService,
     TokenUpdateService,
     TokenVerifier,

@@ -7,6 +7,7 @@ import { PlatformTokensController } from './platform-tokens.controller';
 import { TokenUsageController } from './token-usage.controller';
 import { TokenUsageSummaryController } from './token-usage-summary.controller';
 import { TokensController } from './tokens.controller';
+import { TokenSummaryController } from './token-summary.controller';
 import { TokenPauseController } from './token-pause.controller';
 import { TokensModule } from '../tokens.module';
 import { StatusListService } from '../status/status-list.service';
@@ -17,6 +18,7 @@ import { StatusListsController } from './status-lists.controller';
   imports: [TokensModule, GovernanceModule, TenancyModule, SigningModule],
   controllers: [
     TokenUsageSummaryController,
+    TokenSummaryController,
     TokensController,
     PlatformTokensController,
     TokenUsageController,

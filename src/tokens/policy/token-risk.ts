@@ -27,7 +27,7 @@ type RiskFields = Pick<
  * Every reason that applies to a token, in `RISK_REASONS` order. A token is listed as risky when
  * it is open in every way at once (no expiry, no network, every scope of its role), or unused
  * for 90 days: one open side alone is a choice, all three together a standing credential.
- * `TokenListsRepository.listRiskyInBusiness` selects by that rule in SQL; the e2e table checks
+ * `RISKY_TOKEN_SQL` selects by that rule in SQL (the risky list, the counts); the e2e table checks
  * that the two agree.
  */
 export function riskReasonsOf(token: RiskFields, now: Date): RiskReason[] {

@@ -5,6 +5,7 @@ import type { Keyset, NullableKeyset } from '../../common/validation/pagination'
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import { ApiToken } from './api-token.entity';
+import { RISKY_TOKEN_SQL } from './risky-token-sql';
 
 export interface TokenFilters {
   status?: 'active' | 'expired' | 'revoked';
@@ -56,9 +57,7 @@ export class TokenListsRepository {
     from: ReadSource,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
-    const risky =
-      '((expires_at IS NULL AND allowed_cidrs IS NULL AND scopes IS NULL) OR ' +
-      'last_used_at < :staleBefore OR (last_used_at IS NULL AND created_at < :staleBefore))';
+    const risky = RISKY_TOKEN_SQL;
     const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
     return this.listPage(
       { ...filters, businessId, status: 'active' },

@@ -1,0 +1,50 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export const SUMMARY_SEEN = ['business', 'own'] as const;
+
+/** What of a business's tokens asks for attention, counted as the token list sees them. */
+export class TokenSummaryDto {
+  @ApiProperty({
+    enum: SUMMARY_SEEN,
+    example: 'business',
+    description:
+      "Whose tokens are counted: the business's (an owner or admin whose token allows " +
+      "tokens:admin, or a platform token), or the caller's own",
+  })
+  counted!: (typeof SUMMARY_SEEN)[number];
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-28T09:00:00.000Z' })
+  as_of!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 42,
+    description:
+      'Tokens neither revoked nor expired (paused ones included), as status=active lists',
+  })
+  active!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 3,
+    description: 'Of the active, those that expire within 7 days',
+  })
+  expiring_soon!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: 'Of the active, those paused (disabled): refused until enabled',
+  })
+  paused!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 5,
+    description: 'Of the active, those GET /api/v1/tokens/risky lists',
+  })
+  risky!: number;
+
+  @ApiProperty({ type: 'integer', example: 2, description: 'Tokens revoked in the last 7 days' })
+  revoked_last_7_days!: number;
+}

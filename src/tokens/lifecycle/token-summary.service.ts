@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../../auth/request-context';
+import { ReadRouting } from '../../database/connection/read-routing';
+import { TokenSummaryDto } from '../dto/token-summary.dto';
+import { TokenAccess } from '../policy/token-access';
+import { staleBefore } from '../policy/token-risk';
+import { TokenCountsRepository } from '../store/token-counts.repository';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How far ahead an expiry, and how far back a revocation, is worth a look. */
+export const ATTENTION_DAYS = 7;
+
+/**
+ * The counts of the console's home page: seen as the token list sees tokens, every token of the
+ * business for a caller who manages all, else the caller's own.
+ */
+@Injectable()
+export class TokenSummaryService {
+  constructor(
+    private readonly access: TokenAccess,
+    private readonly counts: TokenCountsRepository,
+    private readonly reads: ReadRouting,
+  ) {}
+
+  summary(ctx: RequestContext, now = new Date()): Promise<TokenSummaryDto> {
+    const all = this.access.managesAll(ctx);
+    const at = {
+      now,
+      expiringBy: new Date(now.getTime() + ATTENTION_DAYS * DAY_MS),
+      revokedSince: new Date(now.getTime() - ATTENTION_DAYS * DAY_MS),
+      staleBefore: staleBefore(now),
+    };
+    return this.reads.read(ctx.actor.id, async (from) => {
+      const c = await this.counts.countInBusiness(
+        ctx.businessId,
+        { identityId: all ? undefined : ctx.actor.id },
+        at,
+        from,
+      );
+      return {
+        counted: all ? 'business' : 'own',
+        as_of: now.toISOString(),
+        active: c.active,
+        expiring_soon: c.expiringSoon,
+        paused: c.paused,
+        risky: c.risky,
+        revoked_last_7_days: c.revokedRecently,
+      };
+    });
+  }
+}

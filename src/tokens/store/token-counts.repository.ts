@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { assertBusinessId } from '../../common/tenant-scope';
+import type { ReadSource } from '../../database/connection/read-routing';
+import { RISKY_TOKEN_SQL } from './risky-token-sql';
+
+/** How many of a business's tokens are in each state that asks for attention. */
+export interface TokenCounts {
+  active: number;
+  expiringSoon: number;
+  paused: number;
+  risky: number;
+  revokedRecently: number;
+}
+
+/** The instants the counts are taken against. */
+export interface CountsAt {
+  now: Date;
+  /** Active tokens expiring at or before this are expiring soon. */
+  expiringBy: Date;
+  /** Tokens revoked at or after this are counted as revoked recently. */
+  revokedSince: Date;
+  /** `staleBefore` of the risk rule. */
+  staleBefore: Date;
+}
+
+const ACTIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
+const count = (sql: string) => `COALESCE(SUM(CASE WHEN ${sql} THEN 1 ELSE 0 END), 0)`;
+
+/**
+ * The counts of the console's home page, in one pass over the business's rows (or one holder's)
+ * on the index that starts with `business_id` (`identity_id, business_id` for a holder's), the
+ * same rows the token list pages through; no column but the index's and the row's dates is
+ * read. Each count is a CASE, not a FILTER, so one text serves SQLite and PostgreSQL.
+ */
+@Injectable()
+export class TokenCountsRepository {
+  async countInBusiness(
+    businessId: string,
+    filters: { identityId?: string },
+    at: CountsAt,
+    from: ReadSource,
+  ): Promise<TokenCounts> {
+    assertBusinessId(businessId);
+    const where = filters.identityId
+      ? 'business_id = :businessId AND identity_id = :identityId'
+      : 'business_id = :businessId';
+    const [row] = await from.rows.all(
+      `SELECT ${count(ACTIVE)}, ` +
+        `${count(`${ACTIVE} AND expires_at <= :expiringBy`)}, ` +
+        `${count(`${ACTIVE} AND disabled_at IS NOT NULL`)}, ` +
+        `${count(`${ACTIVE} AND ${RISKY_TOKEN_SQL}`)}, ` +
+        `${count('revoked_at >= :revokedSince')} ` +
+        `FROM api_tokens WHERE ${where}`,
+      {
+        businessId,
+        ...(filters.identityId ? { identityId: filters.identityId } : {}),
+        now: at.now,
+        expiringBy: at.expiringBy,
+        revokedSince: at.revokedSince,
+        staleBefore: at.staleBefore,
+      },
+    );
+    const [active, expiringSoon, paused, risky, revokedRecently] = row.map((n) => Number(n));
+    return { active, expiringSoon, paused, risky, revokedRecently };
+  }
+}

@@ -1,0 +1,196 @@
+import {
+  addMember,
+  BusinessFixture,
+  createBusiness,
+  createToken,
+  createUnexpiringBusiness,
+} from '../factories/tenancy.factory';
+import { asMember, asOwner, asPlatform, Caller, revoke } from '../harness/app/api';
+import { dbTime, expectBearerError, expectError } from '../harness/app/assertions';
+import { bootTestApp, TestApp } from '../harness/app/test-app';
+import { DRIVERS } from '../setup/servers';
+
+/**
+ * GET /api/v1/tokens/summary: the home page's counts, seen as the token list sees tokens. Each
+ * count is checked by how it moves, so tokens the fixtures make do not matter.
+ */
+
+interface Summary {
+  counted: 'business' | 'own';
+  as_of: string;
+  active: number;
+  expiring_soon: number;
+  paused: number;
+  risky: number;
+  revoked_last_7_days: number;
+}
+const COUNTS = ['active', 'expiring_soon', 'paused', 'risky', 'revoked_last_7_days'] as const;
+type Counts = Record<(typeof COUNTS)[number], number>;
+const DAY_MS = 86_400_000;
+
+describe.each(DRIVERS)('the token summary on %s', (driver) => {
+  let t: TestApp;
+  let biz: BusinessFixture;
+  beforeAll(async () => {
+    // No verifier caching, so rows edited directly in SQL are seen on the next request.
+    t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
+    // The owner's token never expires, so a token it makes need not either.
+    biz = await createUnexpiringBusiness(t);
+  });
+  afterAll(() => t.close());
+
+  const get = (caller: Caller) => t.http().get('/api/v1/tokens/summary').set(caller);
+  const summaryOf = async (caller: Caller): Promise<Summary> => {
+    const res = await get(caller);
+    expect({ status: res.status, body: res.status === 200 ? null : res.body }).toEqual({
+      status: 200,
+      body: null,
+    });
+    return res.body.data as Summary;
+  };
+  /** How each count moved between two summaries. */
+  const moved = (before: Summary, after: Summary): Counts =>
+    Object.fromEntries(COUNTS.map((k) => [k, after[k] - before[k]])) as Counts;
+  const none: Counts = { active: 0, expiring_soon: 0, paused: 0, risky: 0, revoked_last_7_days: 0 };
+  const setColumn = (id: string, column: string, at: Date) =>
+    t.sql(`UPDATE api_tokens SET ${column} = ? WHERE id = ?`, [dbTime(t.driver, at), id]);
+  const disable = (caller: Caller, id: string) =>
+    t.http().post(`/api/v1/tokens/${id}/disable`).set(caller).send({ reason: 'test' }).expect(200);
+
+  it('answers counts of the business for an owner, and is not read as a token id', async () => {
+    const s = await summaryOf(asOwner(biz));
+    expect(s.counted).toBe('business');
+    expect(Math.abs(Date.parse(s.as_of) - Date.now())).toBeLessThan(60_000);
+    for (const k of COUNTS) expect(Number.isInteger(s[k]) && s[k] >= 0).toBe(true);
+    expect(s.active).toBeGreaterThanOrEqual(1);
+  });
+
+  it('moves each count as a token is made, paused, revoked and expires', async () => {
+    const owner = asOwner(biz);
+    let before = await summaryOf(owner);
+    const soon = await createToken(t, owner, {
+      name: 'soon',
+      expires_in_days: 3,
+      scopes: ['audit:read'],
+    });
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, active: 1, expiring_soon: 1 });
+
+    // Open in every way at once: no expiry, no networks, unrestricted scopes.
+    before = await summaryOf(owner);
+    const open = await createToken(t, owner, { name: 'open' });
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, active: 1, risky: 1 });
+
+    before = await summaryOf(owner);
+    await createToken(t, owner, { name: 'later', expires_in_days: 30, scopes: [] });
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, active: 1 });
+
+    before = await summaryOf(owner);
+    await disable(owner, soon.id);
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, paused: 1 });
+
+    before = await summaryOf(owner);
+    await revoke(t, owner, open.id, { reason: 'done' }).expect(201);
+    expect(moved(before, await summaryOf(owner))).toEqual({
+      ...none,
+      active: -1,
+      risky: -1,
+      revoked_last_7_days: 1,
+    });
+
+    before = await summaryOf(owner);
+    await setColumn(soon.id, 'expires_at', new Date(Date.now() - 1000));
+    expect(moved(before, await summaryOf(owner))).toEqual({
+      ...none,
+      active: -1,
+      expiring_soon: -1,
+      paused: -1,
+    });
+  });
+
+  it('counts a revocation of the last 7 days only, and a token unused for 90 days as risky', async () => {
+    const owner = asOwner(biz);
+    const old = await createToken(t, owner, { name: 'old-revoked', scopes: [] });
+    await revoke(t, owner, old.id).expect(201);
+    let before = await summaryOf(owner);
+    await setColumn(old.id, 'revoked_at', new Date(Date.now() - 8 * DAY_MS));
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, revoked_last_7_days: -1 });
+
+    const stale = await createToken(t, owner, { name: 'stale', scopes: [] });
+    before = await summaryOf(owner);
+    await setColumn(stale.id, 'created_at', new Date(Date.now() - 91 * DAY_MS));
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, risky: 1 });
+  });
+
+  it('counts as risky exactly what GET /api/v1/tokens/risky lists, for an owner and a member', async () => {
+    const member = await addMember(t, biz, 'member');
+    await createToken(t, asMember(member.token, biz.id), { name: 'members-open' });
+    for (const caller of [asOwner(biz), asMember(member.token, biz.id)]) {
+      const listed = await t.http().get('/api/v1/tokens/risky').query({ limit: 200 }).set(caller);
+      expect(listed.status).toBe(200);
+      expect(listed.body.data.next_cursor).toBeNull();
+      expect((await summaryOf(caller)).risky).toBe(listed.body.data.items.length);
+    }
+  });
+
+  it("counts a member's own tokens only, never another person's", async () => {
+    const member = await addMember(t, biz, 'member');
+    const asIt = asMember(member.token, biz.id);
+    const first = await summaryOf(asIt);
+    // Their first token, and nothing else of the business.
+    expect(first).toMatchObject({ counted: 'own', active: 1, paused: 0, revoked_last_7_days: 0 });
+
+    const owners = await createToken(t, asOwner(biz), { name: 'owners', expires_in_days: 2 });
+    await disable(asOwner(biz), owners.id);
+    expect(moved(first, await summaryOf(asIt))).toEqual(none);
+
+    await createToken(t, asIt, { name: 'mine', expires_in_days: 2 });
+    expect(moved(first, await summaryOf(asIt))).toEqual({ ...none, active: 1, expiring_soon: 1 });
+  });
+
+  it('counts own tokens only for an admin whose token does not allow tokens:admin', async () => {
+    const admin = await addMember(t, biz, 'admin');
+    const narrow = await createToken(t, asMember(admin.token, biz.id), {
+      name: 'narrow',
+      scopes: ['audit:read'],
+    });
+    const wide = await summaryOf(asMember(admin.token, biz.id));
+    const own = await summaryOf(asMember(narrow.secret, biz.id));
+    expect(wide.counted).toBe('business');
+    expect(own).toMatchObject({ counted: 'own', active: 2 });
+    expect(wide.active).toBeGreaterThan(own.active);
+  });
+
+  it("never counts another business's tokens; a platform token counts the business it names", async () => {
+    const other = await createBusiness(t);
+    const before = await summaryOf(asOwner(biz));
+    const otherBefore = await summaryOf(asOwner(other));
+    await createToken(t, asOwner(other), { name: 'elsewhere', expires_in_days: 1 });
+    expect(moved(before, await summaryOf(asOwner(biz)))).toEqual(none);
+    expect(moved(otherBefore, await summaryOf(asOwner(other)))).toMatchObject({
+      active: 1,
+      expiring_soon: 1,
+    });
+
+    // A's token naming B is refused before anything is counted.
+    expectError(await get(asMember(biz.ownerToken, other.id)), 403, 'BUSINESS_MISMATCH');
+    const platform = await summaryOf({ ...asPlatform(t), 'x-business-id': other.id });
+    const seenByOwner = await summaryOf(asOwner(other));
+    expect({ ...platform, as_of: null }).toEqual({ ...seenByOwner, as_of: null });
+    expect(platform.counted).toBe('business');
+  });
+
+  it('refuses a caller with no token, no business header, or a business that does not exist', async () => {
+    expectBearerError(await t.http().get('/api/v1/tokens/summary').set('x-business-id', biz.id));
+    expectError(
+      await t.http().get('/api/v1/tokens/summary').set('authorization', `Bearer ${biz.ownerToken}`),
+      422,
+      'VALIDATION_ERROR',
+    );
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expectError(
+      await get({ ...asPlatform(t), 'x-business-id': unknown }),
+      404,
+      'BUSINESS_NOT_FOUND',
+    );
+  });
+});
