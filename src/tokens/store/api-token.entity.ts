@@ -1,9 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { RefillInterval } from '../../common/refill-period';
 
 /** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
 export type JsonObject = Record<string, unknown>;
 /** How often a token's uses are refilled, at the start of each UTC day or month. */
-export type RefillInterval = 'daily' | 'monthly';
+export type { RefillInterval };
 /** A token's origin, when it has one: see `ApiToken.origin`. */
 export type TokenOrigin = 'federation' | 'import';
 

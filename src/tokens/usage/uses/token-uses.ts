@@ -1,8 +1,12 @@
 import type { ValidationIssue } from '../../../common/errors/domain-error';
 import type { ApiToken, RefillInterval } from '../../store/api-token.entity';
+import { nextRefillAt, refillPeriodOf, REFILL_INTERVALS } from '../../../common/refill-period';
+
+/** A token's refill period: `refillPeriodOf`, by the name the uses code has always used. */
+export const usesPeriodOf = refillPeriodOf;
+export { nextRefillAt, REFILL_INTERVALS };
 
 export const USES_LIMIT_MAX = 1_000_000_000;
-export const REFILL_INTERVALS: readonly RefillInterval[] = ['daily', 'monthly'];
 
 export interface Refill {
   readonly interval: RefillInterval;
@@ -20,8 +24,6 @@ export interface UsesState {
   readonly refill: Refill | null;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * Most uses one instance takes ahead of its requests at a time (a block, or lease), in either
  * ledger: what a `kill -9` can lose at worst, per token and instance, and a shared-store round
@@ -38,21 +40,6 @@ export const BLOCK_SHARE = 100;
 /** The block taken ahead when `left` uses are left: 1 % of them, from 1 to BLOCK_MAX. */
 export const blockOf = (left: number) =>
   Math.min(BLOCK_MAX, Math.max(1, Math.floor(left / BLOCK_SHARE)));
-
-/** The refill period `atMs` falls in: UTC days or months since 1970; 0 without a refill. */
-export function usesPeriodOf(interval: RefillInterval | null | undefined, atMs: number): number {
-  if (!interval) return 0;
-  if (interval === 'daily') return Math.floor(atMs / DAY_MS);
-  const at = new Date(atMs);
-  return (at.getUTCFullYear() - 1970) * 12 + at.getUTCMonth();
-}
-
-/** When the period after `atMs`'s begins (the next refill), in ms since the epoch. */
-export function nextRefillAt(interval: RefillInterval, atMs: number): number {
-  if (interval === 'daily') return (Math.floor(atMs / DAY_MS) + 1) * DAY_MS;
-  const at = new Date(atMs);
-  return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
-}
 
 /** What one refill sets the count back to: its amount, never above the limit (which PATCH may lower). */
 export const refilledCount = (state: Pick<UsesState, 'limit' | 'refill'>) =>
