@@ -23,6 +23,7 @@ interface Summary {
   paused: number;
   risky: number;
   revoked_last_7_days: number;
+  expiring_first: { id: string; name: string; expires_at: string }[];
 }
 const COUNTS = ['active', 'expiring_soon', 'paused', 'risky', 'revoked_last_7_days'] as const;
 type Counts = Record<(typeof COUNTS)[number], number>;
@@ -132,6 +133,26 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     }
   });
 
+  it('lists the tokens that expire soonest within 7 days, soonest first, at most 5', async () => {
+    const own = await createUnexpiringBusiness(t);
+    const owner = asOwner(own);
+    const before = await summaryOf(owner);
+    const days = [6, 2, 30, 4, 1, 5, 3];
+    for (const d of days) await createToken(t, owner, { name: `in-${d}-days`, expires_in_days: d });
+    const s = await summaryOf(owner);
+    expect(s.expiring_soon - before.expiring_soon).toBe(6);
+    expect(s.expiring_first.map((v) => v.name)).toEqual([
+      'in-1-days',
+      'in-2-days',
+      'in-3-days',
+      'in-4-days',
+      'in-5-days',
+    ]);
+    const member = await addMember(t, own, 'member');
+    const seen = await summaryOf(asMember(member.token, own.id));
+    expect(seen.expiring_first.every((v) => !v.name.startsWith('in-'))).toBe(true);
+  });
+
   it("counts a member's own tokens only, never another person's", async () => {
     const member = await addMember(t, biz, 'member');
     const asIt = asMember(member.token, biz.id);
@@ -144,7 +165,9 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     expect(moved(first, await summaryOf(asIt))).toEqual(none);
 
     await createToken(t, asIt, { name: 'mine', expires_in_days: 2 });
-    expect(moved(first, await summaryOf(asIt))).toEqual({ ...none, active: 1, expiring_soon: 1 });
+    const after = await summaryOf(asIt);
+    expect(moved(first, after)).toEqual({ ...none, active: 1, expiring_soon: 1 });
+    expect(after.expiring_first.map((v) => v.name)).not.toContain('owners');
   });
 
   it('counts own tokens only for an admin whose token does not allow tokens:admin', async () => {

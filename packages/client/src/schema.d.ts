@@ -32,7 +32,7 @@ export interface paths {
     };
     /**
      * Counts of the tokens that ask for attention: active, expiring, paused, risky
-     * @description Active tokens, and of those the ones expiring within 7 days, paused, and risky (as GET /api/v1/tokens/risky lists them); and tokens revoked in the last 7 days. Every token of the business for an owner or admin whose token allows tokens:admin, else the caller's own.
+     * @description Active tokens, and of those the ones expiring within 7 days, paused, and risky (as GET /api/v1/tokens/risky lists them); tokens revoked in the last 7 days; and the 5 tokens that expire soonest within 7 days. Every token of the business for an owner or admin whose token allows tokens:admin, else the caller's own.
      */
     get: operations['getTokenSummary'];
     put?: never;
@@ -2062,6 +2062,8 @@ export interface components {
        * @example 2
        */
       revoked_last_7_days: number;
+      /** @description The active tokens that expire soonest within 7 days, soonest first, at most 5 */
+      expiring_first: components['schemas']['TokenViewDto'][];
     };
     IssuedTokenDto: {
       /**

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { TokenViewDto } from './token-view.dto';
 
 export const SUMMARY_SEEN = ['business', 'own'] as const;
 
@@ -47,4 +48,10 @@ export class TokenSummaryDto {
 
   @ApiProperty({ type: 'integer', example: 2, description: 'Tokens revoked in the last 7 days' })
   revoked_last_7_days!: number;
+
+  @ApiProperty({
+    type: [TokenViewDto],
+    description: 'The active tokens that expire soonest within 7 days, soonest first, at most 5',
+  })
+  expiring_first!: TokenViewDto[];
 }

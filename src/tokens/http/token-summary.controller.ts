@@ -19,7 +19,8 @@ export class TokenSummaryController {
     summary: 'Counts of the tokens that ask for attention: active, expiring, paused, risky',
     description:
       'Active tokens, and of those the ones expiring within 7 days, paused, and risky (as ' +
-      'GET /api/v1/tokens/risky lists them); and tokens revoked in the last 7 days. Every token ' +
+      'GET /api/v1/tokens/risky lists them); tokens revoked in the last 7 days; and the 5 ' +
+      'tokens that expire soonest within 7 days. Every token ' +
       'of the business for an owner or admin whose token allows tokens:admin, else the ' +
       "caller's own.",
   })

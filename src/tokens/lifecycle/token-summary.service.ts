@@ -5,10 +5,14 @@ import { TokenSummaryDto } from '../dto/token-summary.dto';
 import { TokenAccess } from '../policy/token-access';
 import { staleBefore } from '../policy/token-risk';
 import { TokenCountsRepository } from '../store/token-counts.repository';
+import { TokenViewDto } from '../dto/token-view.dto';
+import { UsesMeter } from '../usage/uses/uses-meter';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far ahead an expiry, and how far back a revocation, is worth a look. */
 export const ATTENTION_DAYS = 7;
+/** The expiring tokens the summary lists by name. */
+export const EXPIRING_LISTED = 5;
 
 /**
  * The counts of the console's home page: seen as the token list sees tokens, every token of the
@@ -20,6 +24,7 @@ export class TokenSummaryService {
     private readonly access: TokenAccess,
     private readonly counts: TokenCountsRepository,
     private readonly reads: ReadRouting,
+    private readonly uses: UsesMeter,
   ) {}
 
   summary(ctx: RequestContext, now = new Date()): Promise<TokenSummaryDto> {
@@ -31,12 +36,11 @@ export class TokenSummaryService {
       staleBefore: staleBefore(now),
     };
     return this.reads.read(ctx.actor.id, async (from) => {
-      const c = await this.counts.countInBusiness(
-        ctx.businessId,
-        { identityId: all ? undefined : ctx.actor.id },
-        at,
-        from,
-      );
+      const filters = { identityId: all ? undefined : ctx.actor.id };
+      const c = await this.counts.countInBusiness(ctx.businessId, filters, at, from);
+      const expiring = c.expiringSoon
+        ? await this.counts.listExpiring(ctx.businessId, filters, at, EXPIRING_LISTED, from)
+        : [];
       return {
         counted: all ? 'business' : 'own',
         as_of: now.toISOString(),
@@ -45,6 +49,7 @@ export class TokenSummaryService {
         paused: c.paused,
         risky: c.risky,
         revoked_last_7_days: c.revokedRecently,
+        expiring_first: expiring.map((t) => TokenViewDto.of(t, now, this.uses.remainingOfRow(t))),
       };
     });
   }

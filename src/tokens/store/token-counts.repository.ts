@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { And, IsNull, LessThanOrEqual, MoreThan } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
+import { ApiToken } from './api-token.entity';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 
 /** How many of a business's tokens are in each state that asks for attention. */
@@ -62,5 +64,29 @@ export class TokenCountsRepository {
     );
     const [active, expiringSoon, paused, risky, revokedRecently] = row.map((n) => Number(n));
     return { active, expiringSoon, paused, risky, revokedRecently };
+  }
+
+  /**
+   * The active tokens that expire soonest, by `expiringBy`, first: what the home page lists under
+   * its count. The same rows as the count read, sorted; at most `limit`.
+   */
+  listExpiring(
+    businessId: string,
+    filters: { identityId?: string },
+    at: Pick<CountsAt, 'now' | 'expiringBy'>,
+    limit: number,
+    from: ReadSource,
+  ): Promise<ApiToken[]> {
+    assertBusinessId(businessId);
+    return from.find(ApiToken, {
+      where: {
+        businessId,
+        ...(filters.identityId ? { identityId: filters.identityId } : {}),
+        revokedAt: IsNull(),
+        expiresAt: And(MoreThan(at.now), LessThanOrEqual(at.expiringBy)),
+      },
+      order: { expiresAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
   }
 }
