@@ -100,11 +100,10 @@ function gzippedSize() {
 function build() {
   const started = new Date();
   const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-  // Vite's report goes to stderr with ours: `npm start`'s stdout carries only what the server says.
-  const run = spawnSync(process.execPath, [vite, 'build', '--config', CONFIG], {
-    cwd: root,
-    stdio: ['ignore', 2, 2],
-  });
+  // Vite says only what went wrong, on stderr with ours (its list of files is noise in a start):
+  // `npm start`'s stdout carries only what the server says.
+  const args = [vite, 'build', '--config', CONFIG, '--logLevel', 'warn'];
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 2, 2] });
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`Console: vite build failed (exit ${run.status})`);
   if (!fs.existsSync(INDEX)) {

@@ -44,7 +44,8 @@ export interface ShellScript {
   filled: string[];
 }
 
-const ASSIGNMENT = /^(\s*)([A-Z][A-Z0-9_]*)=(\S+)(.*)$/s;
+/** `NAME=value…` or `export NAME=value…`: the prefix, the name, the value, the rest. */
+const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Z][A-Z0-9_]*)=(\S+)(.*)$/s;
 const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /**

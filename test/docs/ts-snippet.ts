@@ -57,7 +57,8 @@ export function typeErrors(root: string, modules: Map<string, string>): Map<stri
 /**
  * Runs the module `source` (from `snippetModule`) at `path`: compiled to CommonJS, its imports
  * loaded with `load` (relative ones from the module's folder), `givens` bound to their values,
- * its `console` the one given.
+ * its `console` the one given, and its `process.env` this process's with `env` over it (the
+ * variables the reader exported in their shell, such as `BASE`).
  */
 export async function runSnippet(
   path: string,
@@ -65,6 +66,7 @@ export async function runSnippet(
   givens: Record<string, string>,
   load: (id: string) => unknown,
   console: Pick<Console, 'log'>,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const js = ts.transpileModule(source, {
     compilerOptions: {
@@ -77,8 +79,12 @@ export async function runSnippet(
   const require = (id: string) => load(id.startsWith('.') ? join(dir, id) : id);
   const module = { exports: {} as { run?: () => Promise<void> } };
   const names = Object.keys(givens);
+  const readerEnv = { ...process.env, ...env };
+  const proc = new Proxy(process, {
+    get: (target, key) => (key === 'env' ? readerEnv : Reflect.get(target, key)),
+  });
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const compiled = new Function('exports', 'require', 'module', 'console', ...names, js);
-  compiled(module.exports, require, module, console, ...names.map((n) => givens[n]));
+  const compiled = new Function('exports', 'require', 'module', 'console', 'process', ...names, js);
+  compiled(module.exports, require, module, console, proc, ...names.map((n) => givens[n]));
   await module.exports.run!();
 }

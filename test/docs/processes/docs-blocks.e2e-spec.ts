@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +84,7 @@ const RUN_ELSEWHERE = [
   },
 ];
 
-/** Languages the run knows how to run: shell in one session, the receiver, the typed client. */
+/** Languages the run knows how to run: shell in one session, JavaScript files, the typed client. */
 const SHELL = new Set(['sh', 'bash']);
 const RUNNABLE = new Set([...SHELL, 'js', 'ts']);
 
@@ -115,7 +116,8 @@ const TS_GIVENS: Record<string, string> = {
  * port (in-process, on a fresh SQLite database, as `WEBHOOK_ALLOW_HTTP=true
  * WEBHOOK_ALLOW_PRIVATE=true npm start` runs it, the README's way to try webhooks on one machine).
  * A block that is not run says why, in `<!-- not run: … -->` before its fence. What the run
- * changes in a block's text is `adapted`'s, and the values it fills in are `shellGivens`'s.
+ * changes in a block's text is `adapted`'s, and the values it fills in are `shellGivens`'s: the
+ * app's address among them, `BASE`, which every block calls (never port 3000, maybe taken).
  */
 describe('the docs, as a reader runs them', () => {
   let run: string;
@@ -123,6 +125,8 @@ describe('the docs, as a reader runs them', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
   let port: number;
+  /** The reader's `BASE`: where the app listens. */
+  let base: string;
   let adminToken: string;
   let session: ShellSession;
   let receiverPort: number;
@@ -139,16 +143,21 @@ describe('the docs, as a reader runs them', () => {
     run = mkdtempSync(join(tmpdir(), 'latchkey-docs-'));
     work = join(run, 'work');
     mkdirSync(join(work, 'tmp'), { recursive: true });
+    // `npm install jose standardwebhooks` in the reader's folder, as the docs say: this repository's.
+    symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
     mkdirSync(join(run, 'scripts'));
     writeFileSync(join(run, 'curl.log'), '');
     db = await createTestDatabase('sqlite');
     port = await freePort();
+    base = `http://127.0.0.1:${port}`;
     const config = loadConfig({
       LOG_LEVEL: 'silent',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
-      // The port it listens on, so that the addresses it hands out (a status list's) are its own.
+      // The address it listens on, so that the addresses it hands out (a status list's, its own
+      // resource's) are BASE's, as a reader's default PUBLIC_BASE_URL is their BASE.
       PORT: String(port),
+      PUBLIC_BASE_URL: base,
       ...db.env,
     });
     const started = await startApp(config, { logs: false });
@@ -159,7 +168,7 @@ describe('the docs, as a reader runs them', () => {
     session = await ShellSession.open(
       work,
       join(run, 'scripts'),
-      { ...db.env, DOCS_RUN: run, LATCHKEY_REPO: ROOT, LOG_LEVEL: 'warn' },
+      { ...db.env, BASE: base, DOCS_RUN: run, LATCHKEY_REPO: ROOT, LOG_LEVEL: 'warn' },
       SHELL_PRELUDE,
     );
   }, 120_000);
@@ -172,16 +181,13 @@ describe('the docs, as a reader runs them', () => {
     if (run) rmSync(run, { recursive: true, force: true });
   });
 
-  /** The only changes to a block's text: the app's port (3000 may be taken), and /tmp/. */
-  const adapted = (text: string) =>
-    text
-      .replaceAll('localhost:3000', `localhost:${port}`)
-      .replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`)
-      // The run's own folder: runs of other checkouts share /tmp.
-      .replaceAll('/tmp/', `${work}/tmp/`);
+  /** The one change to a block's text: /tmp/ is the run's own, as runs of other checkouts share it. */
+  const adapted = (text: string) => text.replaceAll('/tmp/', `${work}/tmp/`);
 
   /** What the reader fills in where a block leaves a value to them. */
   const shellGivens: Record<string, () => Promise<string>> = {
+    // "wherever your Latchkey listens"
+    BASE: () => Promise.resolve(base),
     // "the token printed at first start"
     ADMIN: () => Promise.resolve(adminToken),
     // "their identity_id, from GET /api/v1/members": a member, as the reader has one.
@@ -200,7 +206,7 @@ describe('the docs, as a reader runs them', () => {
   };
 
   function api(method: string, path: string, token: string, biz: string, body?: object) {
-    return fetch(`http://127.0.0.1:${port}${path}`, {
+    return fetch(`${base}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -230,13 +236,32 @@ describe('the docs, as a reader runs them', () => {
     expect(STEPS.length).toBeGreaterThan(10);
   });
 
+  it('names port 3000 in no block it runs, but on the one line that sets BASE', () => {
+    const setsBase = [
+      /^\s*(export\s+)?BASE=http:\/\/localhost:3000(\s+#.*)?$/,
+      /^const BASE = process\.env\.BASE \?\? 'http:\/\/localhost:3000';(\s*\/\/.*)?$/,
+    ];
+    const wrong = STEPS.flat().flatMap((b) => {
+      const naming = b.text
+        .split('\n')
+        .map((text, n) => ({ text, at: `${b.file}:${b.line + 1 + n}` }))
+        .filter((l) => /:3000\b|\bPORT=3000\b/.test(l.text));
+      const sets = naming.filter((l) => setsBase.some((r) => r.test(l.text)));
+      return [
+        ...naming.filter((l) => !sets.includes(l)).map((l) => `${l.at}: ${l.text.trim()}`),
+        ...(sets.length > 1 ? [`${where(b)} sets BASE ${sets.length} times`] : []),
+      ];
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it.each(STEPS.map((blocks, i) => ({ i, blocks, name: where(blocks[0]), lang: blocks[0].lang })))(
     'runs $name ($lang)',
     async ({ i, blocks, lang }) => {
       if (failed) throw new Error(`not run: ${failed} failed before it`);
       failed = where(blocks[0]);
       if (SHELL.has(lang)) await runShell(blocks[0], `block-${i}`);
-      else if (lang === 'js') await startReceiver(blocks[0]);
+      else if (lang === 'js') await saveJavaScript(blocks[0]);
       else await runTypeScript(blocks, i);
       failed = null;
     },
@@ -267,22 +292,25 @@ describe('the docs, as a reader runs them', () => {
     }
   }
 
+  /**
+   * A JavaScript file the reader saves, that a later block runs: named on its first line
+   * (`// issuer.mjs: …`). The README's receiver, which the reader starts by hand, is started here.
+   */
+  async function saveJavaScript(block: CodeBlock) {
+    if (block.text.includes("require('standardwebhooks')")) return startReceiver(block);
+    const name = /^\/\/ ([\w.-]+\.[cm]?js)\b/.exec(block.text)?.[1];
+    if (!name) throw new Error(`${where(block)}: no file name on its first line (// name.js: …)`);
+    writeFileSync(join(work, name), block.text);
+  }
+
   /** The README's receiver, saved as receiver.js and run with the secret printed above it. */
   async function startReceiver(block: CodeBlock) {
-    if (!block.text.includes("require('standardwebhooks')")) {
-      throw new Error(`${where(block)}: the one JavaScript the run knows is the receiver; mark it`);
-    }
     const secret = /whsec_[A-Za-z0-9+/=]+/.exec(lastStdout)?.[0];
     if (!secret) throw new Error(`no whsec_ secret printed before ${where(block)}`);
     writeFileSync(join(work, 'receiver.js'), block.text);
     receiver = Child.spawn('receiver', process.execPath, ['receiver.js', String(receiverPort)], {
       cwd: work,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        LATCHKEY_WEBHOOK_SECRET: secret,
-        // `npm install standardwebhooks` beside it, as the README says: this repository's.
-        NODE_PATH: join(ROOT, 'node_modules'),
-      },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LATCHKEY_WEBHOOK_SECRET: secret },
     });
     await receiver.waitFor(new RegExp(`listening on ${receiverPort}`), 10_000);
     // It listens on the port it was given, and refuses what Latchkey did not sign.
@@ -329,7 +357,8 @@ describe('the docs, as a reader runs them', () => {
     };
     const printed: unknown[][] = [];
     try {
-      await runSnippet(path, source, givens, require, { log: (...a) => printed.push(a) });
+      const console = { log: (...a: unknown[]) => printed.push(a) };
+      await runSnippet(path, source, givens, require, console, { BASE: base });
     } finally {
       globalThis.fetch = realFetch;
     }
@@ -375,12 +404,20 @@ describe('the docs, as a reader runs them', () => {
       .replace(/\r/g, '')
       .replace(/^\n+/, '')
       .split('\n');
-    const shown = block.text.replace('localhost:3000', `localhost:${firstPort}`).split('\n');
+    const whole = block.text.replace('localhost:3000', `localhost:${firstPort}`).split('\n');
+    // A fresh clone builds first, and says so (on stderr, on the same terminal); this run's
+    // checkout is built, so those lines are held to the build's own messages instead.
+    const messages = buildMessages();
+    const building = whole.findIndex((l) => !messages.some((m) => m.test(l)));
+    expect(whole.slice(0, 2)).toEqual([
+      'Building (sources changed since the last build)...',
+      'Built … files with SWC.',
+    ]);
+    const shown = whole.slice(building);
     const time = /\[\d\d:\d\d:\d\d\.\d{3}\]/g;
     const pattern = (line: string) =>
       new RegExp(
-        `^${line
-          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        `^${escapeRegExp(line)
           .replace(/…/g, '.+')
           .replace(/\\\[\d\d:\d\d:\d\d\\\.\d{3}\\\]/g, time.source)}$`,
       );
@@ -388,3 +425,18 @@ describe('the docs, as a reader runs them', () => {
     expect(lines.map((l, n) => (pattern(shown[n]).test(l) ? shown[n] : l))).toEqual(shown);
   });
 });
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Each message `npm start`'s build prints (scripts/build-if-stale.js, build-console.js), as a pattern. */
+function buildMessages(): RegExp[] {
+  const source = ['build-if-stale.js', 'build-console.js']
+    .map((f) => readFileSync(join(ROOT, 'scripts', f), 'utf8'))
+    .join('\n');
+  const written = /(?:process\.stderr\.write|note)\((['`])(.*?)\1\)/g;
+  const interpolation = /\$\{[^}]*\}/g;
+  return [...source.matchAll(written)]
+    .map((m) => m[2].replace(/\\n$/, ''))
+    .filter((text) => /[A-Za-z]/.test(text.replace(interpolation, '')))
+    .map((text) => new RegExp(`^${text.split(interpolation).map(escapeRegExp).join('.+')}$`));
+}

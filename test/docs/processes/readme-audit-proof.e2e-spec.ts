@@ -111,17 +111,24 @@ describe("the README's audit proof on a fresh install", () => {
     // A chain is signed again once its last checkpoint is AUDIT_CHECKPOINT_EVERY_SECONDS old; 1 s
     // here, so the snippet's wait for the second takes seconds, not the default minute.
     const { port, biz } = await freshInstall({ AUDIT_CHECKPOINT_EVERY_SECONDS: '1' });
-    const snippet = readmeProofBlock().replaceAll('localhost:3000', `127.0.0.1:${port}`);
+    // As written: the reader's BASE, set in the happy path, is the one thing it is given.
+    const snippet = readmeProofBlock();
     expect(snippet).toMatch(/^npm run -s cli -- audit verify-consistency .*$/m);
     // `npm run -s cli -- …` records its arguments, which run below through the CLI's program.
     const npm = `npm() { printf '%s\\0' "$@" > npm-args; }\n`;
     const run = await bash(
       `set -e\n${npm}${snippet}`,
       dir,
-      { OWNER: biz.ownerToken, BIZ: biz.id },
+      { BASE: `http://127.0.0.1:${port}`, OWNER: biz.ownerToken, BIZ: biz.id },
       60_000,
     );
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    // While it waits it says for what, and nothing else: the reader sees it is not stuck.
+    for (const line of run.stdout.split('\n').filter(Boolean)) {
+      expect(line).toMatch(
+        /^cp[12]\.txt: waiting for a checkpoint of more than \d+ events \(\d+ s\)$/,
+      );
+    }
 
     const args = readFileSync(join(dir, 'npm-args'), 'utf8').split('\0').slice(0, -1);
     expect(args.slice(0, 4)).toEqual(['run', '-s', 'cli', '--']);
