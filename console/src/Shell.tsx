@@ -20,6 +20,8 @@ import { Tokens } from './features/tokens/Tokens';
 import { WebhookDetail } from './features/webhooks/WebhookDetail';
 import { Webhooks } from './features/webhooks/Webhooks';
 import { useSession } from './session';
+import { IconSignOut } from './ui/icons';
+import { MenuButton, NAV_ID, useNavMenu, type NavMenu } from './ui/NavMenu';
 
 interface NavItem {
   to: string;
@@ -50,7 +52,7 @@ function NavLinks({ label, items, current }: { label: string; items: NavItem[]; 
   );
 }
 
-function Nav({ route }: { route: Route }) {
+function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
   const session = useSession();
   const { business, caps } = session;
   const biz: NavItem[] = [];
@@ -79,7 +81,7 @@ function Nav({ route }: { route: Route }) {
       ]
     : [];
   return (
-    <nav className="nav" aria-label="Main">
+    <nav ref={menu.nav} id={NAV_ID} className={menu.open ? 'nav open' : 'nav'} aria-label="Main">
       <NavLinks
         label="Console"
         items={[{ to: paths.home, label: 'Overview', routes: ['home'] }]}
@@ -155,7 +157,9 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
 export function Shell() {
   const session = useSession();
   const { whoami, business, signOut, closeBusiness, caps } = session;
-  const route = routeOf(usePath());
+  const path = usePath();
+  const route = routeOf(path);
+  const menu = useNavMenu(path);
   const role = business ? (business.role ?? 'platform admin') : null;
   return (
     <div className="app">
@@ -163,9 +167,13 @@ export function Shell() {
         Skip to content
       </a>
       <header className="topbar">
-        <p className="brand">
-          <Link to={paths.home}>Latchkey</Link> <span className="muted">console</span>
-        </p>
+        <div className="topbar-start">
+          <MenuButton menu={menu} />
+          {/* The brand: the place for the logo, before the name. */}
+          <p className="brand">
+            <Link to={paths.home}>Latchkey</Link> <span className="muted">console</span>
+          </p>
+        </div>
         <div className="whoami">
           <span className="who">
             <span className="visually-hidden">Signed in as </span>
@@ -184,11 +192,12 @@ export function Shell() {
             </span>
           )}
           <button type="button" className="button small" onClick={() => signOut()}>
+            <IconSignOut />
             Sign out
           </button>
         </div>
       </header>
-      <Nav route={route} />
+      <Nav route={route} menu={menu} />
       <main id="main" className="page" tabIndex={-1}>
         <Screen key={`${business?.id ?? '-'}:${route.name}`} node={screenOf(route, session)} />
       </main>

@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../harness/app-process';
 import { ConsoleUi, PHONE } from '../harness/browser/console-ui';
 import { VIEWPORT } from '../harness/browser/swagger-ui';
 import type { View, Who } from './console-views';
+import { brokenTokens, clippedCells, clippedControls } from './console-layout';
 
 /** Ignored by git: what the browser showed where a screen could not be reached. */
 const SHOTS = join(REPO_ROOT, 'test-results', 'console');
@@ -59,15 +60,21 @@ export async function walkViews(ui: ConsoleUi, who: Who, views: View[]): Promise
 }
 
 /**
- * What the checks find on what the page shows now. At both widths, axe. At 1280 px, every
- * Actions button wholly in view, a list's rows naming people, machines and businesses (no
- * uuid), and the walk of the tab order (the same document at 390 px, so walked once). At
- * 390 px, nothing scrolls sideways, and a list starts in the first screen.
+ * What the checks find on what the page shows now. At both widths, axe, and on a list no table
+ * wider than its frame, no header or cell cut, and no one-token value (an action, a code, a
+ * time) broken over lines (console-layout.ts). At 1280 px, every Actions button wholly in view,
+ * a list's rows naming people, machines and businesses (no uuid), and the walk of the tab order
+ * (the same document at 390 px, so walked once). At 390 px, nothing scrolls sideways, no control
+ * is cut, and a list starts in the first screen.
  */
 async function problems(ui: ConsoleUi, view: View, narrow: boolean): Promise<string[]> {
   const found = await axeViolations(ui);
+  if (view.list) {
+    found.push(...(await clippedCells(ui.page)), ...(await brokenTokens(ui.page)));
+  }
   if (narrow) {
     if (await ui.scrollsSideways()) found.push('scrolls sideways');
+    found.push(...(await clippedControls(ui.page)));
     const top = view.list ? await ui.listTop() : null;
     if (view.list && (top === null || top >= PHONE.height)) {
       found.push(`the list starts at ${top} px, below the first screen`);

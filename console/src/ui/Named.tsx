@@ -1,3 +1,5 @@
+import { Clip } from './Clip';
+
 /**
  * A principal or object by its name, with its kind beside it: the audit log labels a machine
  * `machine:deploy-bot`, and its type already says "machine", so the name is shown once.
@@ -21,7 +23,7 @@ export function Named({
   return (
     <span className="named">
       {kind && <span className="kind">{type}</span>}
-      {name && <span className="wrap">{name}</span>}
+      {name && <Clip text={name} />}
     </span>
   );
 }

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-process';
-import { ConsoleBrowser, ConsoleUi, openConsole } from '../../harness/browser/console-ui';
+import { ConsoleBrowser, ConsoleUi, openConsole, PHONE } from '../../harness/browser/console-ui';
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../../harness/latchkey-client';
 import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
 import { buildApp } from '../../harness/app-cluster';
 import { ConsoleScreens, View, Who } from '../console-views';
 import { axeViolations, walkViews } from '../console-walk';
+import { brokenTokens, clippedCells, clippedControls } from '../console-layout';
 import { WebhookReceiver } from '../../harness/app/webhook-receiver';
 
 const TIMEOUT_MS = 180_000;
@@ -105,6 +106,7 @@ if (hasChromium()) {
       });
       webhookId = hook.id;
       await call('POST', `/api/v1/webhooks/${webhookId}/test`);
+      await seedLongNames();
       // Usage is written in batches every few seconds; deliveries go out on the next poll.
       await until('the busy token’s usage', async () => {
         const usage = await call<{ recent_ips: unknown[] }>(
@@ -120,6 +122,28 @@ if (hasChromium()) {
         );
         return page.items.some((a) => a.event_type === 'webhook.test');
       });
+    }
+
+    /**
+     * What a table must fit at 1280 px without cutting: a federated token's long name, a long
+     * email and machine name. A token policy the first tokens break (Policy violations, with an
+     * ISO time in each message) is set last, which writes token_policy.updated to the audit log.
+     */
+    async function seedLongNames(): Promise<void> {
+      await client.createToken(
+        owner,
+        'federation repo:acme-corporation/payments-service-api:ref:refs/heads/release/2026-11-hotfix',
+        { scopes: ['tokens:admin', 'audit:read', 'members:read', 'deploy:write'] },
+      );
+      await call('POST', '/api/v1/members', {
+        email: 'a.very.long.email.address.for.testing@subsidiary.example-corporation.test',
+        role: 'member',
+      });
+      await call('POST', '/api/v1/machine-identities', {
+        name: 'ci-runner-for-the-payments-service-release-pipeline',
+        role: 'member',
+      });
+      await call('PUT', '/api/v1/token-policy', { max_lifetime_days: 6 });
     }
 
     beforeAll(async () => {
@@ -214,7 +238,7 @@ if (hasChromium()) {
     }
 
     it.each<Who>(['signed out', 'owner', 'member', 'platform admin'])(
-      'as %s: no serious or critical axe violation; at 1280 px every action wholly shown, names not uuids, every control reached by Tab; at 390 px no sideways scroll and the list in the first screen',
+      'as %s: no serious or critical axe violation; on a list no table wider than its frame, no cell cut, no token broken over lines; at 1280 px every action wholly shown, names not uuids, every control reached by Tab; at 390 px no sideways scroll, no control cut and the list in the first screen',
       async (who) => {
         expect(await walks[who]).toEqual([]);
       },
@@ -276,6 +300,82 @@ if (hasChromium()) {
       ]);
       await expect(ui.uuidsInLists()).resolves.toEqual(['3f2b8c1e-9d4a-4e6b-8c2d-1a2b3c4d5e6f']);
       await expect(ui.listTop()).resolves.toBeGreaterThan(2000);
+    });
+
+    it('finds a table wider than its frame, a cell cut or spilling, and a token broken', async () => {
+      await screens.screen('/admin/', /^sign in/i);
+      // A frame narrower than its table; then, in a table that fits its frame, a cell cut with no
+      // title (and one with a title), a cell a long token spills out of, and an action name
+      // allowed to break anywhere.
+      await ui.page.evaluate(`(() => {
+        const main = document.querySelector('main');
+        const frame = (width) => {
+          const div = document.createElement('div');
+          div.style.width = width;
+          div.style.overflowX = 'auto';
+          main.append(div);
+          return div;
+        };
+        const wide = document.createElement('table');
+        wide.innerHTML = '<thead><tr><th>Name</th><th>Created</th></tr></thead>';
+        wide.style.width = '600px';
+        wide.style.tableLayout = 'fixed';
+        frame('300px').append(wide);
+        const table = document.createElement('table');
+        table.innerHTML = '<tbody><tr><td><span class="cut">a-name-much-too-long-for-its-cell</span></td>' +
+          '<td><span class="cut" title="whole">another-name-much-too-long</span></td></tr>' +
+          '<tr><td><span class="spill">federation:repo:acme/payments:ref:refs/heads/main</span></td>' +
+          '<td><span data-token="">token_policy.updated</span></td></tr></tbody>';
+        table.style.width = '300px';
+        table.style.tableLayout = 'fixed';
+        for (const el of table.querySelectorAll('.cut')) {
+          Object.assign(el.style, { display: 'block', overflow: 'hidden', whiteSpace: 'nowrap' });
+        }
+        table.querySelector('.spill').style.whiteSpace = 'nowrap';
+        table.querySelector('[data-token]').style.wordBreak = 'break-all';
+        frame('400px').append(table);
+      })()`);
+      const cells = await clippedCells(ui.page);
+      expect(cells).toEqual(
+        expect.arrayContaining([
+          'table: the table is 600 px in a frame of 300 px',
+          'table: "Created" is cut by the frame',
+          'table: "a-name-much-too-long-for-its-cell" is cut, with no title to show it whole',
+          'table: "federation:repo:acme/payments:ref:refs/heads/main" spills out of its cell',
+        ]),
+      );
+      expect(cells.join('\n')).not.toContain('another-name');
+      await expect(brokenTokens(ui.page)).resolves.toEqual([
+        expect.stringMatching(/^span: "token_policy.updated" is broken over \d lines$/),
+      ]);
+    });
+
+    it('finds at 390 px a control cut by a strip, a select too narrow, segments wrapped', async () => {
+      await screens.screen('/admin/', /^sign in/i);
+      await ui.page.setViewportSize(PHONE);
+      await ui.page.evaluate(`(() => {
+        const main = document.querySelector('main');
+        const strip = document.createElement('nav');
+        Object.assign(strip.style, { width: '120px', overflowX: 'auto', whiteSpace: 'nowrap' });
+        strip.innerHTML = '<a href="#a">Overview</a> <a href="#b">Tokens</a> <a href="#c">Machines</a>';
+        const select = document.createElement('select');
+        select.innerHTML = '<option>Newest first</option>';
+        select.style.width = '60px';
+        const group = document.createElement('fieldset');
+        group.className = 'segmented';
+        group.style.width = '150px';
+        group.style.flexWrap = 'wrap';
+        group.innerHTML = '<label class="segment">Last 24 hours</label>' +
+          '<label class="segment">Last 7 days</label><label class="segment">Last 30 days</label>';
+        main.append(strip, select, group);
+      })()`);
+      await expect(clippedControls(ui.page)).resolves.toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^"Machines" is cut by nav/),
+          '"Newest first" is cut in its select',
+          expect.stringMatching(/its segments wrap onto [23] rows$/),
+        ]),
+      );
     });
 
     it(

@@ -7,6 +7,7 @@ import { claimedSize } from './proof/checkpoint';
 import { proveGrowth, type GrowthVerdict } from './proof/prove-growth';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Empty, Loading } from '../../ui/Status';
+import { IconExport, IconVerify } from '../../ui/icons';
 
 function VerifyChain({ audit }: { audit: AuditApi }) {
   const verify = useMutation({ mutationFn: () => audit.verify() });
@@ -24,6 +25,7 @@ function VerifyChain({ audit }: { audit: AuditApi }) {
           disabled={verify.isPending}
           onClick={() => verify.mutate()}
         >
+          <IconVerify />
           Verify chain
         </button>
       </div>
@@ -149,6 +151,7 @@ function Checkpoint({ audit }: { audit: AuditApi }) {
           <div className="actions">
             {url && (
               <a className="button" href={url} download={`checkpoint-${size ?? 'latest'}.txt`}>
+                <IconExport />
                 Download checkpoint
               </a>
             )}
@@ -190,6 +193,7 @@ function Export({ audit, filters }: { audit: AuditApi; filters: AuditFilters }) 
           disabled={exporting.isPending}
           onClick={() => exporting.mutate('ndjson')}
         >
+          <IconExport />
           Export NDJSON
         </button>
         <button
@@ -198,6 +202,7 @@ function Export({ audit, filters }: { audit: AuditApi; filters: AuditFilters }) 
           disabled={exporting.isPending}
           onClick={() => exporting.mutate('csv')}
         >
+          <IconExport />
           Export CSV
         </button>
       </div>

@@ -8,7 +8,8 @@ import { AuditEventDialog } from './AuditEventDialog';
 import { AuditIntegrity } from './AuditIntegrity';
 import { DataTable } from '../../ui/lists/DataTable';
 import { Field } from '../../ui/Field';
-import { localToIso, useDebounced } from '../../ui/hooks';
+import { useDebounced } from '../../ui/hooks';
+import { utcToIso, UtcDateTimeInput } from '../../ui/UtcDateTime';
 import { KeysetList } from '../../ui/lists/List';
 import { MoreFilters } from '../../ui/lists/MoreFilters';
 import { Named } from '../../ui/Named';
@@ -17,6 +18,7 @@ import { Badge } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { SelectField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
+import { Clip, Token } from '../../ui/Clip';
 
 interface Form {
   action: string;
@@ -61,8 +63,8 @@ function filtersOf(f: Form, platform: boolean): AuditFilters {
   if (f.actor) out.actor_id = f.actor;
   if (f.target) out.target_id = f.target;
   if (f.outcome) out.outcome = f.outcome;
-  if (localToIso(f.from)) out.from = localToIso(f.from);
-  if (localToIso(f.to)) out.to = localToIso(f.to);
+  if (utcToIso(f.from)) out.from = utcToIso(f.from);
+  if (utcToIso(f.to)) out.to = utcToIso(f.to);
   if (platform && f.business) out.business_id = f.business;
   return out;
 }
@@ -189,27 +191,11 @@ function AuditLogScreen({
             onChange={set('outcome')}
             any="Any"
           />
-          <Field label="From" hint="Inclusive, your local time.">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="datetime-local"
-                value={form.from}
-                onChange={(e) => set('from')(e.currentTarget.value)}
-              />
-            )}
+          <Field label="From (UTC)" hint="Inclusive, in UTC.">
+            {(p) => <UtcDateTimeInput {...p} value={form.from} onChange={set('from')} />}
           </Field>
-          <Field label="To" hint="Exclusive, your local time.">
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="datetime-local"
-                value={form.to}
-                onChange={(e) => set('to')(e.currentTarget.value)}
-              />
-            )}
+          <Field label="To (UTC)" hint="Exclusive, in UTC.">
+            {(p) => <UtcDateTimeInput {...p} value={form.to} onChange={set('to')} />}
           </Field>
           <div className="actions">
             <button type="button" className="button ghost" onClick={() => setForm(EMPTY)}>
@@ -234,7 +220,7 @@ function AuditLogScreen({
                   primary: true,
                   cell: (e) => (
                     <button type="button" className="link-button" onClick={() => setOpen(e)}>
-                      {e.action}
+                      <Token>{e.action}</Token>
                     </button>
                   ),
                 },
@@ -243,8 +229,11 @@ function AuditLogScreen({
                   ? {
                       header: 'Chain',
                       cell: (e) => (
-                        <span className="wrap">
-                          {chainOf(e)} <span className="muted">#{e.seq}</span>
+                        <span className="named">
+                          <Clip text={chainOf(e)} />
+                          <Token>
+                            <span className="muted">#{e.seq}</span>
+                          </Token>
                         </span>
                       ),
                     }
@@ -271,7 +260,7 @@ function AuditLogScreen({
                 },
                 {
                   header: 'Details',
-                  cell: (e) => gist(e.metadata) && <span className="wrap">{gist(e.metadata)}</span>,
+                  cell: (e) => gist(e.metadata) && <Clip text={gist(e.metadata)} />,
                 },
               ]}
             />

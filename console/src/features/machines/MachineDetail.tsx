@@ -12,6 +12,8 @@ import { Loading, Notice } from '../../ui/Status';
 import { Badge } from '../../ui/lists/Table';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
+import { TRUST_RULE_COLUMNS } from './trust-rule-columns';
+import { IconPlus } from '../../ui/icons';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 
@@ -213,6 +215,7 @@ export function MachineDetail({ id }: { id: string }) {
         actions={
           caps.tokensAdmin && (
             <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              <IconPlus />
               New trust rule
             </button>
           )
@@ -227,19 +230,7 @@ export function MachineDetail({ id }: { id: string }) {
             rows={items}
             rowKey={(r) => r.id}
             columns={[
-              {
-                header: 'Subject',
-                primary: true,
-                cell: (r) => <code className="break">{r.subject}</code>,
-              },
-              { header: 'Issuer', cell: (r) => <code className="break">{r.issuer}</code> },
-              { header: 'Audience', cell: (r) => <code className="break">{r.audience}</code> },
-              { header: 'Keys', cell: (r) => (r.jwks_uri ? 'fetched' : 'inline') },
-              {
-                header: 'Scopes',
-                cell: (r) => <code className="break">{r.scopes.join(' ')}</code>,
-              },
-              { header: 'Longest life', cell: (r) => `${r.max_ttl_seconds} s` },
+              ...TRUST_RULE_COLUMNS,
               caps.tokensAdmin && {
                 header: 'Actions',
                 actions: true,

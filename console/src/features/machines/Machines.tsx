@@ -16,6 +16,8 @@ import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import { revokedLine } from '../members/Members';
+import { Clip } from '../../ui/Clip';
+import { IconPlus } from '../../ui/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((m: Machine) => m.created_at)],
@@ -99,6 +101,7 @@ export function Machines() {
         actions={
           caps.membersWrite && (
             <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              <IconPlus />
               New machine identity
             </button>
           )
@@ -123,10 +126,14 @@ export function Machines() {
                   <span className="name-stack">
                     {caps.tokensAdmin ? (
                       <Link to={paths.machine(m.id)}>
-                        <code className="wrap">{m.name}</code>
+                        <code>
+                          <Clip text={m.name} />
+                        </code>
                       </Link>
                     ) : (
-                      <code className="wrap">{m.name}</code>
+                      <code>
+                        <Clip text={m.name} />
+                      </code>
                     )}
                     <IdToggle id={m.id} of={m.name} />
                   </span>

@@ -17,6 +17,8 @@ import { Time } from '../../ui/Time';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { policyAllows, targetOf } from '../../permissions';
 import { useBusiness } from '../../session';
+import { Clip } from '../../ui/Clip';
+import { IconAddMember } from '../../ui/icons';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
@@ -91,6 +93,7 @@ export function Members() {
         actions={
           caps.membersWrite && (
             <button type="button" className="button primary" onClick={() => setAdding(true)}>
+              <IconAddMember />
               Add member
             </button>
           )
@@ -128,9 +131,9 @@ export function Members() {
                 primary: true,
                 cell: (m) => (
                   <span className="name-stack">
-                    <span className="wrap">
-                      {who(m)}
-                      {m.identity_id === me && <span className="muted"> (you)</span>}
+                    <span className="named">
+                      <Clip text={who(m)} />
+                      {m.identity_id === me && <span className="muted">(you)</span>}
                     </span>
                     <IdToggle id={m.identity_id} of={who(m)} />
                   </span>

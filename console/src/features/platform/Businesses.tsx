@@ -17,6 +17,8 @@ import { Time } from '../../ui/Time';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { navigate, paths } from '../../router';
 import { useSession } from '../../session';
+import { Clip } from '../../ui/Clip';
+import { IconPlus } from '../../ui/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((b: Business) => b.created_at)],
@@ -118,6 +120,7 @@ export function Businesses() {
         lead="The tenants of this installation. Open one to act in it."
         actions={
           <button type="button" className="button primary" onClick={() => setCreating(true)}>
+            <IconPlus />
             New business
           </button>
         }
@@ -147,9 +150,9 @@ export function Businesses() {
                 primary: true,
                 cell: (b) => (
                   <span className="name-stack">
-                    <span className="wrap">
-                      {b.name}
-                      {opened?.id === b.id && <span className="muted"> (open)</span>}
+                    <span className="named">
+                      <Clip text={b.name} />
+                      {opened?.id === b.id && <span className="muted">(open)</span>}
                     </span>
                     <IdToggle id={b.id} of={b.name} />
                   </span>

@@ -19,6 +19,8 @@ import { Time } from '../../ui/Time';
 import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
 import { revokedLine } from '../members/Members';
+import { Clip } from '../../ui/Clip';
+import { IconAddMember } from '../../ui/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((a: PlatformAdmin) => a.created_at)],
@@ -88,6 +90,7 @@ export function PlatformAdmins() {
         lead="The people who run this installation: they manage businesses and platform admins."
         actions={
           <button type="button" className="button primary" onClick={() => setAdding(true)}>
+            <IconAddMember />
             Add platform admin
           </button>
         }
@@ -109,11 +112,9 @@ export function PlatformAdmins() {
                 primary: true,
                 cell: (a) => (
                   <span className="name-stack">
-                    <span className="wrap">
-                      {a.email}
-                      {a.identity_id === whoami.identity.id && (
-                        <span className="muted"> (you)</span>
-                      )}
+                    <span className="named">
+                      <Clip text={a.email} />
+                      {a.identity_id === whoami.identity.id && <span className="muted">(you)</span>}
                     </span>
                     <IdToggle id={a.identity_id} of={a.email} />
                   </span>

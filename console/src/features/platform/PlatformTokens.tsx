@@ -5,6 +5,7 @@ import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from './pla
 import type { TokenSort, TokenStatus } from '../tokens/tokens.api';
 import type { TokenView } from '../../api/types';
 import { Field } from '../../ui/Field';
+import { Clip } from '../../ui/Clip';
 import { Holder } from '../../ui/Holder';
 import { useDebounced } from '../../ui/hooks';
 import { KeysetList } from '../../ui/lists/List';
@@ -16,6 +17,7 @@ import { stateOffers } from '../tokens/token-state';
 import { SortTokensField, StatusField } from '../tokens/TokenFilterFields';
 import { SearchField, SelectField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
+import { IconRevoke } from '../../ui/icons';
 
 export function PlatformTokens() {
   const { whoami } = useSession();
@@ -89,7 +91,7 @@ export function PlatformTokens() {
             }}
             business={(t) =>
               t.business_id ? (
-                <span className="wrap">{businessNames.get(t.business_id) ?? 'a business'}</span>
+                <Clip text={businessNames.get(t.business_id) ?? 'a business'} />
               ) : (
                 <span className="muted">platform</span>
               )
@@ -101,6 +103,7 @@ export function PlatformTokens() {
                   className="button small danger-outline"
                   onClick={() => setRevoking(t)}
                 >
+                  <IconRevoke />
                   Revoke
                 </button>
               )

@@ -4,6 +4,8 @@ import { PUSH_METHOD, STREAM_EVENTS } from './stream-rules';
 import { ApiError, fieldError } from '../../api/errors';
 import { Check, Field } from '../../ui/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
+// The server judges a stream's push URL as a webhook's (WebhooksService.checkUrl).
+import { URL_HINT } from '../webhooks/NewWebhookDialog';
 
 /** What a 422 says of one field of `delivery` (`loc: ["body", "delivery", field]`). */
 function deliveryError(error: unknown, field: string): string | null {
@@ -71,7 +73,7 @@ export function NewStreamDialog({
     >
       <Field
         label="Endpoint URL"
-        hint="https only, and a public address."
+        hint={URL_HINT}
         error={deliveryError(create.error, 'endpoint_url')}
       >
         {(p) => (

@@ -11,6 +11,8 @@ import { byText, matches, searched } from '../../ui/lists/search';
 import { Notice } from '../../ui/Status';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { useBusiness } from '../../session';
+import { Clip } from '../../ui/Clip';
+import { IconPlus } from '../../ui/icons';
 
 // A stream config has no creation time: the server lists streams oldest first.
 const SORTS = {
@@ -65,6 +67,7 @@ export function Streams() {
         actions={
           !full && (
             <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              <IconPlus />
               New stream
             </button>
           )
@@ -94,9 +97,9 @@ export function Streams() {
                 primary: true,
                 cell: (s) => (
                   <span className="name-stack">
-                    <span className="wrap">{endpointOf(s)}</span>
+                    <Clip text={endpointOf(s)} />
                     {s.config.description && (
-                      <span className="muted small wrap">{s.config.description}</span>
+                      <span className="muted small">{s.config.description}</span>
                     )}
                   </span>
                 ),

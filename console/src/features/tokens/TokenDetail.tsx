@@ -18,6 +18,7 @@ import { Link, paths } from '../../router';
 import { mayActOn } from '../../permissions';
 import { stateOffers, type TokenStateAction } from './token-state';
 import { useBusiness } from '../../session';
+import { IconRevoke, IconRotate } from '../../ui/icons';
 
 function Usage({ id }: { id: string }) {
   const usage = useTokenUsage(id);
@@ -107,6 +108,7 @@ export function TokenDetail({ id }: { id: string }) {
                     className="button danger-outline"
                     onClick={() => setOpen('revoke')}
                   >
+                    <IconRevoke />
                     Revoke
                   </button>
                 )}
@@ -138,6 +140,7 @@ export function TokenDetail({ id }: { id: string }) {
                 )}
                 {may('rotate') && (
                   <button type="button" className="button" onClick={() => setOpen('rotate')}>
+                    <IconRotate />
                     Rotate
                   </button>
                 )}

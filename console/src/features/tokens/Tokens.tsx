@@ -18,6 +18,7 @@ import { SearchField, Toolbar } from '../../ui/lists/Toolbar';
 import { mayActOn } from '../../permissions';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
+import { IconPlus, IconRevoke, IconRotate } from '../../ui/icons';
 
 export function Tokens() {
   const { business, caps, whoami } = useBusiness();
@@ -59,6 +60,7 @@ export function Tokens() {
         actions={
           <>
             <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              <IconPlus />
               New token
             </button>
             {caps.tokensAdmin && (
@@ -103,11 +105,13 @@ export function Tokens() {
                     className="button small danger-outline"
                     onClick={() => setRevoking(t)}
                   >
+                    <IconRevoke />
                     Revoke
                   </button>
                 )}
                 {may('rotate', t) && (
                   <button type="button" className="button small" onClick={() => setRotating(t)}>
+                    <IconRotate />
                     Rotate
                   </button>
                 )}

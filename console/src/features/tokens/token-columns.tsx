@@ -1,6 +1,7 @@
 import type { Directory } from '../../api/directory';
 import { Link, paths } from '../../router';
 import type { Column } from '../../ui/lists/DataTable';
+import { Clip } from '../../ui/Clip';
 import { Holder } from '../../ui/Holder';
 
 interface Named {
@@ -17,9 +18,7 @@ export function nameColumn<T extends Named>(linked = true): Column<T> {
     primary: true,
     cell: (t) => (
       <span className="name-stack">
-        <span className="wrap">
-          {linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}
-        </span>
+        <Clip text={t.name}>{linked ? <Link to={paths.token(t.id)}>{t.name}</Link> : t.name}</Clip>
         <code className="muted small">{t.preview}</code>
       </span>
     ),

@@ -9,6 +9,7 @@ import { KeysetList } from '../../ui/lists/List';
 import { Loading, Notice } from '../../ui/Status';
 import { Badge, Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
+import { Token } from '../../ui/Clip';
 
 function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, ' ').trim();
@@ -111,7 +112,7 @@ export function WebhookDeliveries({ id }: { id: string }) {
             rows={items}
             rowKey={(a) => a.id}
             columns={[
-              { header: 'Event', primary: true, cell: (a) => <code>{a.event_type}</code> },
+              { header: 'Event', primary: true, cell: (a) => <Token code>{a.event_type}</Token> },
               { header: 'Time', cell: (a) => <Time iso={a.attempted_at} /> },
               { header: 'Status', cell: (a) => <AttemptStatus a={a} /> },
               { header: 'Latency', cell: (a) => `${a.latency_ms} ms` },

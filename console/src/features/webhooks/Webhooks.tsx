@@ -13,6 +13,8 @@ import { DeleteWebhookDialog, WebhookState } from './WebhookParts';
 import { NewWebhookDialog } from './NewWebhookDialog';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
+import { Clip } from '../../ui/Clip';
+import { IconPlus } from '../../ui/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((h: Webhook) => h.created_at)],
@@ -51,6 +53,7 @@ export function Webhooks() {
         actions={
           caps.webhooksWrite && (
             <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              <IconPlus />
               New endpoint
             </button>
           )
@@ -75,10 +78,10 @@ export function Webhooks() {
                 primary: true,
                 cell: (h) => (
                   <span className="name-stack">
-                    <span className="wrap">
+                    <Clip text={h.url}>
                       <Link to={paths.webhook(h.id)}>{h.url}</Link>
-                    </span>
-                    {h.description && <span className="muted small wrap">{h.description}</span>}
+                    </Clip>
+                    {h.description && <span className="muted small">{h.description}</span>}
                   </span>
                 ),
               },

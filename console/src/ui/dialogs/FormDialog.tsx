@@ -1,11 +1,13 @@
-import type { FormEvent, ReactNode } from 'react';
+import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
 import { ErrorBox } from '../ErrorBox';
 import { Loading } from '../Status';
 
 /**
  * Creating something: a dialog that holds its form, with the API's error in place and a busy
- * state. Once it is done, `done` (the new secret, shown once) takes the form's place.
+ * state. Once it is done, `done` (the new secret, shown once) takes the form's place. The error
+ * summary leads the form, and a new error is scrolled into view and focused, so a 422 is read
+ * first however tall the dialog and wherever it was submitted from.
  */
 export function FormDialog({
   title,
@@ -31,6 +33,12 @@ export function FormDialog({
   children: ReactNode;
   wide?: boolean;
 }) {
+  const summary = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!error || !summary.current) return;
+    summary.current.scrollIntoView({ block: 'start' });
+    summary.current.focus({ preventScroll: true });
+  }, [error]);
   const send = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();
@@ -39,9 +47,11 @@ export function FormDialog({
     <Dialog title={title} onClose={onClose} wide={wide}>
       {done ?? (
         <form className="form" onSubmit={send}>
+          <div ref={summary} className="error-summary" tabIndex={-1}>
+            <ErrorBox error={error} />
+          </div>
           {intro}
           {children}
-          <ErrorBox error={error} />
           {pending && <Loading>Working…</Loading>}
           <div className="actions">
             <button type="submit" className="button primary" disabled={pending}>

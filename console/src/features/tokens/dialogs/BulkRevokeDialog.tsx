@@ -5,7 +5,7 @@ import { useBusiness } from '../../../session';
 import { Dialog } from '../../../ui/dialogs/Dialog';
 import { ErrorBox } from '../../../ui/ErrorBox';
 import { Check, Field } from '../../../ui/Field';
-import { localToIso } from '../../../ui/hooks';
+import { utcToIso, UtcDateTimeInput } from '../../../ui/UtcDateTime';
 import { Loading, Notice } from '../../../ui/Status';
 import { Id } from '../../../ui/lists/Table';
 import { HolderField } from '../TokenFilterFields';
@@ -40,7 +40,7 @@ export function BulkRevokeDialog({
     reason: f.reason.trim(),
     dry_run: dryRun,
     ...(f.identity_id.trim() ? { identity_id: f.identity_id.trim() } : {}),
-    ...(localToIso(f.created_before) ? { created_before: localToIso(f.created_before) } : {}),
+    ...(utcToIso(f.created_before) ? { created_before: utcToIso(f.created_before) } : {}),
     ...(f.scope.trim() ? { scope: f.scope.trim() } : {}),
     ...(f.all ? { all: true as const } : {}),
   });
@@ -66,14 +66,12 @@ export function BulkRevokeDialog({
           directory={directory}
           me={whoami.identity.id}
         />
-        <Field label="Created before" hint="Your local time.">
+        <Field label="Created before (UTC)" hint="In UTC, as every time the console shows.">
           {(p) => (
-            <input
+            <UtcDateTimeInput
               {...p}
-              className="input"
-              type="datetime-local"
               value={f.created_before}
-              onChange={(e) => set('created_before', e.currentTarget.value)}
+              onChange={(v) => set('created_before', v)}
             />
           )}
         </Field>

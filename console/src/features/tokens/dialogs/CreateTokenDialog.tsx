@@ -36,6 +36,8 @@ export function CreateTokenDialog({
 }) {
   const { caps, whoami } = useBusiness();
   const maxDays = defaultDays(whoami.token.expires_at);
+  // What the hint promises, enforced by the field itself: the browser refuses the form first.
+  const daysMax = whoami.token.expires_at ? Number(maxDays) || 1 : 365;
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState('');
   const [days, setDays] = useState(maxDays);
@@ -133,12 +135,12 @@ export function CreateTokenDialog({
           label="Expires in (days)"
           hint={
             whoami.token.expires_at
-              ? `1 to ${maxDays || 1}: never later than the token you signed in with.`
+              ? `1 to ${daysMax}: never later than the token you signed in with.`
               : '1 to 365. Empty: never expires.'
           }
           error={errorAt('expires_in_days')}
         >
-          {(p) => <NumberInput {...p} max={365} value={days} onChange={setDays} />}
+          {(p) => <NumberInput {...p} min={1} max={daysMax} value={days} onChange={setDays} />}
         </Field>
         <Field
           label="Rate limit per minute"

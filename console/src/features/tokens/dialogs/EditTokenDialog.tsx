@@ -5,20 +5,9 @@ import type { TokenEdit, TokenView } from '../../../api/types';
 import { Field } from '../../../ui/Field';
 import { FormDialog } from '../../../ui/dialogs/FormDialog';
 import { ListArea, NumberInput, TextInput } from '../form/inputs';
-import { localToIso } from '../../../ui/hooks';
+import { isoToUtc, utcToIso, UtcDateTimeInput } from '../../../ui/UtcDateTime';
 import { MetaField } from '../form/MetaField';
 import { cidrList, metaText, parseMeta, scopeList } from '../form/token-form';
-
-/** An instant as a datetime-local value, in the viewer's local time, to the minute. */
-function isoToLocal(iso: string | null): string {
-  if (!iso) return '';
-  const t = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}` +
-    `T${pad(t.getHours())}:${pad(t.getMinutes())}`
-  );
-}
 
 const text = (n: number | null) => (n === null ? '' : String(n));
 
@@ -27,7 +16,7 @@ function fieldsOf(token: TokenView) {
   return {
     name: token.name,
     scopes: token.scopes?.join(', ') ?? '',
-    expires: isoToLocal(token.expires_at),
+    expires: isoToUtc(token.expires_at),
     cidrs: token.allowed_cidrs?.join('\n') ?? '',
     rate: text(token.rate_limit_per_minute),
     uses: text(token.uses_limit),
@@ -57,8 +46,8 @@ const FIELDS: FieldSpec[] = [
   {
     key: 'expires',
     api: 'expires_at',
-    label: 'Expires',
-    hint: 'Only sooner, and in the future.',
+    label: 'Expires (UTC)',
+    hint: 'In UTC. Only sooner, and in the future.',
     kind: 'instant',
   },
   {
@@ -95,7 +84,7 @@ function editOf(token: TokenView, was: Fields, now: Fields) {
   if (now.scopes !== was.scopes)
     body.scopes = token.scopes === null && !now.scopes.trim() ? null : scopeList(now.scopes);
   if (now.expires !== was.expires) {
-    body.expires_at = now.expires ? (localToIso(now.expires) ?? now.expires) : null;
+    body.expires_at = now.expires ? (utcToIso(now.expires) ?? now.expires) : null;
   }
   if (now.cidrs !== was.cidrs) {
     const networks = cidrList(now.cidrs);
@@ -156,15 +145,7 @@ export function EditTokenDialog({
     if (kind === 'number') return <NumberInput {...bind} />;
     if (kind === 'list') return <ListArea {...bind} />;
     if (kind === 'text') return <TextInput {...bind} />;
-    return (
-      <input
-        {...p}
-        className="input"
-        type="datetime-local"
-        value={now[key]}
-        onChange={(e) => set({ [key]: e.currentTarget.value })}
-      />
-    );
+    return <UtcDateTimeInput {...bind} />;
   };
 
   return (
