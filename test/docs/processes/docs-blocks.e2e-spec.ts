@@ -413,7 +413,8 @@ describe('the docs, as a reader runs them', () => {
       'Building (sources changed since the last build)...',
       'Built … files with SWC.',
     ]);
-    const shown = whole.slice(building);
+    // The server's output starts with a blank line, which `printed` leaves out.
+    const shown = whole.slice(whole.findIndex((l, n) => n >= building && l !== ''));
     const time = /\[\d\d:\d\d:\d\d\.\d{3}\]/g;
     const pattern = (line: string) =>
       new RegExp(
