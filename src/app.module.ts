@@ -29,6 +29,7 @@ import { FederationModule } from './federation/federation.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { GovernanceModule, GovernanceRoutesModule } from './governance/governance.module';
 import { LimitBook } from './governance/limits/limit-book';
+import { CreditMeter } from './governance/credits/credit-meter';
 
 @Module({})
 export class AppModule {
@@ -55,6 +56,7 @@ export class AppModule {
           directory: TenancyDirectory,
           keys: JwtDerivedKeys,
           limits: LimitBook,
+          credits: CreditMeter,
         }),
         OAuth2Module,
         FederationModule,

@@ -9,7 +9,13 @@ import { BearerStrategy } from './guards/bearer.strategy';
 import { DpopProofs } from './guards/dpop-proofs';
 import { BusinessScopeGuard } from './guards/business-scope.guard';
 import { GatewayGuard } from './guards/gateway.guard';
-import { BusinessDirectory, PrincipalVerifier, SharedKeys, SharedLimitBook } from './ports';
+import {
+  BusinessDirectory,
+  CreditSpender,
+  PrincipalVerifier,
+  SharedKeys,
+  SharedLimitBook,
+} from './ports';
 import { RequestGuard } from './guards/request.guard';
 import { RoutePlans } from './guards/route-plan';
 
@@ -39,11 +45,13 @@ export interface AuthWiring {
   keys: Type<SharedKeys>;
   /** Each business's shared limits: governance's `LimitBook`. */
   limits: Type<SharedLimitBook>;
+  /** What spends a check's cost from credit balances: governance's `CreditMeter`. */
+  credits: Type<CreditSpender>;
 }
 
 /**
- * Who is calling. It needs a `PrincipalVerifier`, a `BusinessDirectory`, `SharedKeys` and a
- * `SharedLimitBook`, which the app names in `AuthModule.register` (tokens, tenancy, signing and
+ * Who is calling. It needs a `PrincipalVerifier`, a `BusinessDirectory`, `SharedKeys`, a
+ * `SharedLimitBook` and a `CreditSpender`, which the app names in `AuthModule.register` (tokens, tenancy, signing and
  * governance sit above auth, and auth imports none of them).
  *
  * Closed by default: one global guard (`RequestGuard`) runs on every route, and runs the checks
@@ -63,6 +71,7 @@ export class AuthModule {
         { provide: BusinessDirectory, useExisting: wiring.directory },
         { provide: SharedKeys, useExisting: wiring.keys },
         { provide: SharedLimitBook, useExisting: wiring.limits },
+        { provide: CreditSpender, useExisting: wiring.credits },
         ...PROVIDERS,
       ],
       // The DPoP proofs a token endpoint checks too (RFC 9449 §5), with the same replay cache

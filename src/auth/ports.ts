@@ -83,3 +83,12 @@ export abstract class SharedKeys {
 export abstract class SharedLimitBook {
   abstract limitsOf(businessId: string): BusinessLimits | Promise<BusinessLimits>;
 }
+
+/**
+ * Spends a gateway check's cost from its business's credit balances (the identity's, then the
+ * business's): governance's `CreditMeter`. False when no balance applies, true when it is paid at
+ * once, else the wait; throws 429 CREDITS_EXHAUSTED when a balance cannot pay.
+ */
+export abstract class CreditSpender {
+  abstract spend(businessId: string, identityId: string, cost: number): boolean | Promise<boolean>;
+}

@@ -27,6 +27,7 @@ import { ImportedKeys1764740000000 } from './migrations/1764740000000-imported-k
 import { ConsoleUsage1764750000000 } from './migrations/1764750000000-console-usage';
 import { VerificationAnalytics1764760000000 } from './migrations/1764760000000-verification-analytics';
 import { BusinessLimits1764770000000 } from './migrations/1764770000000-business-limits';
+import { CreditAccounts1764780000000 } from './migrations/1764780000000-credit-accounts';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   ConsoleUsage1764750000000,
   VerificationAnalytics1764760000000,
   BusinessLimits1764770000000,
+  CreditAccounts1764780000000,
 ];

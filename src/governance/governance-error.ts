@@ -18,14 +18,34 @@ export const GOVERNANCE_ERRORS = {
     status: 404,
     message: 'The business has no shared limit of that name',
   },
+  // A gateway check whose cost a credit balance (the identity's or the business's) cannot pay.
+  CREDITS_EXHAUSTED: {
+    status: 429,
+    message: 'The credit balance cannot pay for this call',
+  },
+  CREDIT_ACCOUNT_NOT_FOUND: {
+    status: 404,
+    message: 'There is no such credit balance',
+  },
 } as const satisfies ErrorTable;
 
 export type GovernanceErrorCode = keyof typeof GOVERNANCE_ERRORS;
 
 export class GovernanceError extends DomainError<GovernanceErrorCode> {
-  constructor(code: GovernanceErrorCode, detail?: string) {
-    super(code, GOVERNANCE_ERRORS[code], detail);
+  constructor(code: GovernanceErrorCode, detail?: string, headers?: Record<string, string>) {
+    super(code, GOVERNANCE_ERRORS[code], detail, headers);
   }
+}
+
+/** 429 CREDITS_EXHAUSTED, with `Retry-After` (whole seconds) when a refill is due. */
+export function creditsExhausted(whose: string, retryAfterSeconds: number | null) {
+  const detail =
+    retryAfterSeconds === null
+      ? `The ${whose} credit balance cannot pay for this call, and has no refill`
+      : `The ${whose} credit balance cannot pay for this call; it is refilled in ${retryAfterSeconds} s`;
+  const headers: Record<string, string> =
+    retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) };
+  return new GovernanceError('CREDITS_EXHAUSTED', detail, headers);
 }
 
 /**

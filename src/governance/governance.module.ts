@@ -6,11 +6,16 @@ import { BusinessLimitsController } from './limits/business-limits.controller';
 import { BusinessLimitsRepository } from './limits/business-limits.repository';
 import { BusinessLimitsService } from './limits/business-limits.service';
 import { LimitBook } from './limits/limit-book';
+import { CreditAccountsRepository } from './credits/credit-accounts.repository';
+import { CreditMeter } from './credits/credit-meter';
+import { CreditsController } from './credits/credits.controller';
+import { CreditsService } from './credits/credits.service';
 
 /**
- * What a business sets for its tokens: its token policy, and its shared limits. Tokens asks the
- * policy on every issue (its routes are `TokenPolicyController`'s, with the violations list that
- * reads tokens); the request path asks `LimitBook` on every call (`AuthModule.register`).
+ * What a business sets for its tokens: its token policy, its shared limits and its credit
+ * balances. Tokens asks the policy on every issue (its routes are `TokenPolicyController`'s, with
+ * the violations list that reads tokens); a gateway check asks `LimitBook` and `CreditMeter`
+ * (`AuthModule.register`).
  */
 @Module({
   imports: [TenancyModule],
@@ -20,14 +25,17 @@ import { LimitBook } from './limits/limit-book';
     BusinessLimitsRepository,
     BusinessLimitsService,
     LimitBook,
+    CreditAccountsRepository,
+    CreditsService,
+    CreditMeter,
   ],
-  exports: [BusinessPolicyService, BusinessLimitsService, LimitBook],
+  exports: [BusinessPolicyService, BusinessLimitsService, LimitBook, CreditsService, CreditMeter],
 })
 export class GovernanceModule {}
 
-/** The routes of a business's shared limits, for the HTTP app alone. */
+/** The routes of a business's shared limits and credit balances, for the HTTP app alone. */
 @Module({
   imports: [GovernanceModule],
-  controllers: [BusinessLimitsController],
+  controllers: [BusinessLimitsController, CreditsController],
 })
 export class GovernanceRoutesModule {}

@@ -18,6 +18,8 @@ export const GATEWAY_HEADERS = {
   resource: 'x-latchkey-resource',
   /** The business's shared limit the call counts against, in place of `default`. */
   limit: 'x-latchkey-limit',
+  /** What the call costs in credits, in place of 1. */
+  cost: 'x-latchkey-cost',
 } as const;
 
 /** What a gateway asks of a token beyond its being valid. */
@@ -104,4 +106,34 @@ export function gatewayLimitOf(headers: IncomingHttpHeaders, trusted: boolean): 
     ]);
   }
   return named;
+}
+
+/** The most one check may cost. */
+export const COST_MAX = 1000;
+
+/**
+ * What a gateway's check costs in credits: `X-Latchkey-Cost`, else 1. Only a gateway the
+ * installation trusts may say (a client would say 0): from anyone else, 403 GATEWAY_NOT_TRUSTED.
+ * A whole number from 0 to 1000, written in digits alone; anything else is 422.
+ */
+export function gatewayCostOf(headers: IncomingHttpHeaders, trusted: boolean): number {
+  const said = headers[GATEWAY_HEADERS.cost];
+  if (said === undefined) return 1;
+  if (!trusted) {
+    throw AuthError.forbidden(
+      'GATEWAY_NOT_TRUSTED',
+      'X-Latchkey-Cost is taken only from a trusted gateway (VERIFY_GATEWAY_SECRET, or a TRUST_PROXY peer)',
+    );
+  }
+  const cost = typeof said === 'string' && /^\d{1,4}$/.test(said) ? Number(said) : NaN;
+  if (!(cost <= COST_MAX)) {
+    throw new RequestValidationError([
+      {
+        loc: ['header', GATEWAY_HEADERS.cost],
+        msg: `Input should be a whole number from 0 to ${COST_MAX}`,
+        type: 'value_error',
+      },
+    ]);
+  }
+  return cost;
 }

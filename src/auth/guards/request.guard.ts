@@ -11,8 +11,8 @@ import { AccessGuard } from './access.guard';
 import { BearerGuard, type GuardReply, type LatchkeyRequest } from './bearer.guard';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { GatewayGuard } from './gateway.guard';
-import { gatewayLimitOf } from './gateway-requirements';
-import { SharedLimitBook } from '../ports';
+import { gatewayCostOf, gatewayLimitOf } from './gateway-requirements';
+import { CreditSpender, SharedLimitBook } from '../ports';
 import { type RoutePlan, RoutePlans } from './route-plan';
 
 /**
@@ -34,6 +34,7 @@ export class RequestGuard implements CanActivate {
     private readonly access: AccessGuard,
     private readonly gateway: GatewayGuard,
     private readonly book: SharedLimitBook,
+    private readonly credits: CreditSpender,
   ) {}
 
   /**
@@ -134,13 +135,40 @@ export class RequestGuard implements CanActivate {
     request: LatchkeyRequest,
   ): boolean | Promise<boolean> {
     const required = plan.gateway ? this.gateway.authorize(request) : undefined;
-    if (required) return required.then(() => this.checkAccess(context, plan));
-    return this.checkAccess(context, plan);
+    if (required) return required.then(() => this.checkAccess(context, plan, request));
+    return this.checkAccess(context, plan, request);
   }
 
-  /** Platform, role and scope (403). */
-  private checkAccess(context: ExecutionContext, plan: RoutePlan): boolean {
+  /** Platform, role and scope (403); then, on a gateway's check, its cost in credits (429). */
+  private checkAccess(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    request: LatchkeyRequest,
+  ): boolean | Promise<boolean> {
     if (plan.checksAccess) this.access.canActivate(context);
+    if (!plan.gateway) return true;
+    const spent = this.spendCredits(request);
+    if (spent instanceof Promise) {
+      return spent.then((paid) => this.noteCounted(request, paid));
+    }
+    return this.noteCounted(request, spent);
+  }
+
+  /** A check a balance paid for is one a relying party must ask online (`rate_limit`). */
+  private noteCounted(request: LatchkeyRequest, paid: boolean): true {
+    if (paid) request[SHARED_LIMIT_KEY] = true;
     return true;
+  }
+
+  /**
+   * A gateway check's cost, spent last, once every other check has passed (a refused check costs
+   * nothing), from its business's credit balances. Nothing for a platform token.
+   */
+  private spendCredits(request: LatchkeyRequest): boolean | Promise<boolean> {
+    const ctx = request[CONTEXT_KEY];
+    const businessId = ctx?.token.businessId;
+    if (!ctx || !businessId) return false;
+    const cost = gatewayCostOf(request.headers, request[TRUSTED_GATEWAY_KEY] === true);
+    return this.credits.spend(businessId, ctx.actor.id, cost);
   }
 }

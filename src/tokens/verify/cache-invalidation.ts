@@ -5,6 +5,10 @@ import {
   BusinessLimitDeletedEvent,
   BusinessLimitSetEvent,
 } from '../../governance/limits/limits.events';
+import {
+  CreditBalanceDeletedEvent,
+  CreditBalanceSetEvent,
+} from '../../governance/credits/credits.events';
 import { DomainEvents } from '../../database/units/domain-events';
 import {
   BusinessResumedEvent,
@@ -59,8 +63,14 @@ export class CacheInvalidation {
     events.subscribe([TokenPolicyUpdatedEvent], ({ businessId }) =>
       bus.publish({ type: 'business.changed', business_id: businessId }),
     );
-    // The business's shared limits, which `LimitBook` holds.
-    events.subscribe([BusinessLimitSetEvent, BusinessLimitDeletedEvent], ({ businessId }) =>
+    // The business's shared limits and credit balances, which `LimitBook` and `CreditMeter` hold.
+    const quotaChanges = [
+      BusinessLimitSetEvent,
+      BusinessLimitDeletedEvent,
+      CreditBalanceSetEvent,
+      CreditBalanceDeletedEvent,
+    ];
+    events.subscribe(quotaChanges, ({ businessId }) =>
       bus.publish({ type: 'business.changed', business_id: businessId }),
     );
     events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
