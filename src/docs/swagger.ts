@@ -18,6 +18,16 @@ const TAGS: [name: string, description: string][] = [
     "A business's rules for its tokens (lifetime, expiry, scopes, networks, disuse), held on " +
       'every path that issues one, and the tokens that break them',
   ],
+  [
+    'limits',
+    "A business's shared limits: caps on its gateway checks, per business and per identity " +
+      '(docs/quotas.md)',
+  ],
+  [
+    'credits',
+    "A business's credit balances, and its identities': what each gateway check spends " +
+      '(docs/quotas.md)',
+  ],
   ['members', 'The people of a business, their roles, and their first tokens'],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],

@@ -18,16 +18,19 @@ import { checkAnswerHeaders, UNRESTRICTED_SCOPES } from './verified-headers';
 const ERRORS = {
   401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
   403: [
-    'GATEWAY_NOT_TRUSTED (VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong; or X-Latchkey-Limit from a gateway the installation does not trust)',
+    'GATEWAY_NOT_TRUSTED (VERIFY_GATEWAY_SECRET is set, and X-Latchkey-Gateway-Secret is missing or wrong; or X-Latchkey-Limit, -Cost or -Tag from a gateway the installation does not trust)',
     'BUSINESS_MISMATCH (the token is not of X-Latchkey-Business; a platform token where a business is named)',
     'BUSINESS_SUSPENDED',
     'INSUFFICIENT_SCOPE (WWW-Authenticate: Bearer error="insufficient_scope", scope="…")',
     'IP_NOT_ALLOWED',
   ],
   422: [
-    'VALIDATION_ERROR (X-Latchkey-Business not a uuid, X-Latchkey-Require-Scope not scopes, or X-Latchkey-Limit not a limit name)',
+    'VALIDATION_ERROR (X-Latchkey-Business not a uuid, X-Latchkey-Require-Scope not scopes, X-Latchkey-Limit not a limit name, X-Latchkey-Cost not 0 to 1000, or a malformed X-Latchkey-Tag)',
   ],
-  429: BEARER_429,
+  429: [
+    ...BEARER_429,
+    'CREDITS_EXHAUSTED (a credit balance cannot pay the cost; Retry-After when a refill is due)',
+  ],
 };
 
 const header = (description: string, example: string) => ({
@@ -86,6 +89,16 @@ export class VerifyController {
     description: DESCRIPTION,
   })
   // Swagger lists header parameters in the reverse order of their decorators.
+  @ApiHeader({
+    name: GATEWAY_HEADERS.cost,
+    required: false,
+    description:
+      'What the check costs in credits, 0 to 1000 (default 1), spent from the identity’s and the ' +
+      'business’s credit balances (`PUT /api/v1/credits/{holder}`) once every other check has ' +
+      'passed. Taken only from a gateway the installation trusts: from anyone else, 403 ' +
+      'GATEWAY_NOT_TRUSTED. A balance that cannot pay is 429 CREDITS_EXHAUSTED',
+    schema: { type: 'string', example: '5' },
+  })
   @ApiHeader({
     name: 'x-latchkey-tag',
     required: false,

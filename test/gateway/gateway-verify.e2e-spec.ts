@@ -442,6 +442,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
       ['header', 'x-latchkey-gateway-secret'],
       ['header', 'x-latchkey-limit'],
       ['header', 'x-latchkey-tag'],
+      ['header', 'x-latchkey-cost'],
     ]);
     expect(Object.keys(op.responses['204'].headers)).toEqual([
       'X-Latchkey-Token-Id',

@@ -43,7 +43,7 @@ export class CreditsController {
   @RequireRole('owner')
   @RequireScope('tokens:admin')
   @ApiOperation({
-    operationId: 'putCreditBalance',
+    operationId: 'replaceCreditBalance',
     summary: 'Set a credit balance: the business’s, or an identity’s (owners; tokens:admin)',
     description: `${SPENT} Audited as credit_balance.set, with before and after.`,
   })

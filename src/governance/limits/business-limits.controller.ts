@@ -44,7 +44,7 @@ export class BusinessLimitsController {
   @RequireRole('owner')
   @RequireScope('tokens:admin')
   @ApiOperation({
-    operationId: 'putLimit',
+    operationId: 'replaceLimit',
     summary: 'Set a shared limit, new or replaced (owners and platform admins; tokens:admin)',
     description:
       `${COUNTED} Applies at once on every instance that hears the change, within 5 s on any. ` +
