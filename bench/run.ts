@@ -42,6 +42,7 @@ import {
 } from './lib/run-settings';
 import { BenchScratch } from './lib/scratch';
 import { startBareFastify, startVerifyFloor, type VerifyFloor } from './lib/verify-floor';
+import { analyticsCost } from './sections/analytics';
 import { cacheMiss } from './sections/cache-miss';
 import { constraintsCost } from './sections/constraints';
 import { dpopCost } from './sections/dpop';
@@ -125,6 +126,7 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
     ssf: () => ssfPushLatency(pgEnv, start),
     dpop: () => dpopCost(a, owner, pgEnv, start),
     middleware: () => middlewareCost(start, scratch.sqliteDir),
+    analytics: () => analyticsCost(pgEnv, owner, start),
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -139,6 +141,7 @@ async function onA({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<AuthRuns> 
   await constraintsCost(a, owner);
   await usesCost(a, owner);
   await policyCost(a, owner);
+  await analyticsCost(pgEnv, owner, scratch.start);
   raw.postgres_load = pg;
   await tokenList(a, inst.clientA, owner, scratch.databaseUrl, pg.live, scratch.track);
   return pg;

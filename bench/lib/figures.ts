@@ -58,6 +58,7 @@ const SECTIONS = [
   'memory',
   'start',
   'metrics cost',
+  'analytics',
   'tracing',
   'token constraints',
   'uses',

@@ -27,6 +27,7 @@ export const ONLY_SECTIONS = [
   'ssf',
   'dpop',
   'middleware',
+  'analytics',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
