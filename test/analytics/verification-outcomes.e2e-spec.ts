@@ -15,8 +15,8 @@ import { businessCounts, flush, outcomesOf, platformCounts, totalOf } from './an
 /**
  * Every outcome, produced for real on both kinds of route (an API route, and a gateway's check)
  * and counted once: the table is the outcomes, crossed with the route kinds. Each case spends a
- * token of its own, so its counts are its alone. `credits_exhausted` has no refusal yet to
- * produce it: its code's mapping is the classifier's unit test.
+ * token of its own, so its counts are its alone. Credits are spent by gateway checks alone, so
+ * `credits_exhausted` is produced on /auth/verify, in a business whose balance is spent.
  */
 
 type Kind = 'api' | 'verify';
@@ -157,6 +157,25 @@ describe.each(DRIVERS)('verification outcomes on %s', (driver) => {
     // The owner's own reads since are all the business sees grow.
     const ownersAfter = await ownerTotal();
     expect(ownersAfter - ownersBefore).toBeLessThanOrEqual(3);
+  });
+
+  it('counts a check refused for credits as credits_exhausted, once', async () => {
+    const broke = await createUnexpiringBusiness(t);
+    await t
+      .http()
+      .put('/api/v1/credits/business')
+      .set(asOwner(broke))
+      .send({ balance: 0 })
+      .expect(200);
+    const token = await createToken(t, asOwner(broke), { name: 'no-credits' });
+    const res = await present(t, 'verify', token.secret, broke.id);
+    expect({ status: res.status, code: res.body?.code }).toEqual({
+      status: 429,
+      code: 'CREDITS_EXHAUSTED',
+    });
+    await flush(t);
+    const answer = await platformCounts(t, { group_by: 'token,outcome' });
+    expect(outcomesOf(answer, token.id)).toEqual({ credits_exhausted: 1 });
   });
 
   it('counts a token whose request failed for another reason (a 404, a 422) as valid', async () => {
