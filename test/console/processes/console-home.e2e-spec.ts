@@ -62,7 +62,7 @@ if (hasChromium()) {
     /** The home page, signed in already, once its counts are shown. */
     async function showHome(): Promise<void> {
       await ui.open('/admin/');
-      await browser!.page.getByRole('heading', { level: 1, name: /^overview/i }).waitFor();
+      await browser!.page.getByRole('heading', { level: 1, name: /^overview$/i }).waitFor();
       await ui.settled();
     }
     /** label → the count its card shows. */

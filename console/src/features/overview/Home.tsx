@@ -33,9 +33,7 @@ export function Home() {
   }
   return (
     <div className="home">
-      <h1>
-        Overview <span className="muted home-where wrap">of {business.name}</span>
-      </h1>
+      <h1>Overview</h1>
       <AttentionCards />
       <div className="home-columns">
         {caps.auditRead ? <RecentActivity scope="business" /> : <RecentOwnTokens />}
