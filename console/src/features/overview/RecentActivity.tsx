@@ -1,3 +1,4 @@
+import { useBusinessNames } from '../../api/directory';
 import type { AuditEvent } from '../../api/types';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { nameOf } from '../../ui/Named';
@@ -25,6 +26,8 @@ function targetOf(e: AuditEvent): string {
  */
 export function RecentActivity({ scope }: { scope: 'business' | 'platform' }) {
   const events = useRecentAudit(scope, true);
+  // The platform's chain holds every business's events: each is named by its business.
+  const businesses = useBusinessNames(scope === 'platform');
   const all = scope === 'platform' ? paths.platformAudit : paths.audit;
   return (
     <section className="home-section card" aria-labelledby="activity">
@@ -47,6 +50,9 @@ export function RecentActivity({ scope }: { scope: 'business' | 'platform' }) {
               </span>
               <span className="home-list-meta">
                 <When iso={e.occurred_at} />
+                {e.business_id && businesses.has(e.business_id) && (
+                  <span className="wrap"> · in {businesses.get(e.business_id)}</span>
+                )}
               </span>
             </li>
           ))}
