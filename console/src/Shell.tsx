@@ -20,6 +20,7 @@ import { Tokens } from './features/tokens/Tokens';
 import { WebhookDetail } from './features/webhooks/WebhookDetail';
 import { Webhooks } from './features/webhooks/Webhooks';
 import { useSession } from './session';
+import { Logo } from './ui/Logo';
 import { IconSignOut } from './ui/icons';
 import { MenuButton, NAV_ID, useNavMenu, type NavMenu } from './ui/NavMenu';
 
@@ -169,9 +170,11 @@ export function Shell() {
       <header className="topbar">
         <div className="topbar-start">
           <MenuButton menu={menu} />
-          {/* The brand: the place for the logo, before the name. */}
           <p className="brand">
-            <Link to={paths.home}>Latchkey</Link> <span className="muted">console</span>
+            <Link to={paths.home}>
+              <Logo />
+            </Link>{' '}
+            <span className="muted">console</span>
           </p>
         </div>
         <div className="whoami">

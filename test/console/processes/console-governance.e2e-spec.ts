@@ -109,7 +109,12 @@ if (hasChromium()) {
           await row.waitFor();
         });
         await expect(row.innerText()).resolves.toContain('allowed_scopes');
-        await expect(row.locator(`a[href="/admin/tokens/${outside.id}"]`).count()).resolves.toBe(1);
+        // The token's name, and its Narrow action, both lead to its page.
+        const toToken = row.locator(`a[href="/admin/tokens/${outside.id}"]`);
+        await expect(toToken.count()).resolves.toBe(2);
+        await expect(row.getByRole('link', { name: 'Narrow', exact: true }).count()).resolves.toBe(
+          1,
+        );
         await ui.signOut();
       },
       TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { Logo } from '../../ui/Logo';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { Whoami } from '../../api/types';
@@ -36,6 +37,7 @@ export function SignIn({
 
   return (
     <main id="main" className="page narrow signin">
+      <Logo name={false} size="2.5em" />
       <h1>Sign in to Latchkey</h1>
       <p className="muted">
         Sign in with an API token: your first token, one you made, or a platform admin token. It
