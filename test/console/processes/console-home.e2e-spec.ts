@@ -192,6 +192,16 @@ if (hasChromium()) {
         await client.revokeToken(owner, soon.id, 'no longer needed');
         await showHome();
         expect(await cards()).toEqual(expected(await summaryOf(owner.ownerToken)));
+        // The revoked count opens the token list filtered to what it counts.
+        await page
+          .locator('.stats')
+          .getByRole('link', { name: /revoked/i })
+          .click();
+        await page.getByRole('heading', { name: /^tokens$/i }).waitFor();
+        await expect(page.getByLabel('Status', { exact: true }).inputValue()).resolves.toBe(
+          'revoked',
+        );
+        await page.getByRole('row').filter({ hasText: 'expiring-home' }).waitFor();
         await ui.signOut();
       },
       TIMEOUT_MS,

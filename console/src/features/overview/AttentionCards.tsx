@@ -45,7 +45,7 @@ function Stat({
 function Stats({ summary }: { summary: TokenSummary }) {
   return (
     <ul className="stats">
-      <Stat value={summary.active} label="Active" to={paths.tokens} />
+      <Stat value={summary.active} label="Active" to={`${paths.tokens}?status=active`} />
       <Stat
         value={summary.expiring_soon}
         label="Expiring in 7 days"
@@ -54,7 +54,11 @@ function Stats({ summary }: { summary: TokenSummary }) {
       />
       <Stat value={summary.paused} label="Paused" to={paths.tokens} />
       <Stat value={summary.risky} label="Risky" to={paths.risky} warn />
-      <Stat value={summary.revoked_last_7_days} label="Revoked in 7 days" to={paths.tokens} />
+      <Stat
+        value={summary.revoked_last_7_days}
+        label="Revoked in 7 days"
+        to={`${paths.tokens}?status=revoked`}
+      />
     </ul>
   );
 }

@@ -20,11 +20,17 @@ import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import { IconPlus, IconRevoke, IconRotate } from '../../ui/icons';
 
+/** The status a link asks the list for (`?status=active`, as the home page's counts link). */
+function statusAsked(): TokenStatus | '' {
+  const asked = new URLSearchParams(window.location.search).get('status');
+  return asked === 'active' || asked === 'expired' || asked === 'revoked' ? asked : '';
+}
+
 export function Tokens() {
   const { business, caps, whoami } = useBusiness();
   const directory = useDirectory();
   const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<TokenStatus | ''>('');
+  const [status, setStatus] = useState<TokenStatus | ''>(statusAsked);
   const [holder, setHolder] = useState('');
   const [sort, setSort] = useState<TokenSort>('-created_at');
   const [creating, setCreating] = useState(false);
