@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { BusinessesController } from './businesses.controller';
 import { IdentityNamesController } from './identity-names.controller';
+import { FormerHoldersController } from './former-holders.controller';
+import { FormerHoldersService } from './former-holders.service';
 import { MachineIdentitiesController } from './machine-identities.controller';
 import { MeController } from './me.controller';
 import { MembersController } from './members.controller';
@@ -14,7 +17,7 @@ import { WorkflowsModule } from './workflows.module';
  * `WorkflowsModule`'s and tenancy's services: the HTTP app's, never the CLI's.
  */
 @Module({
-  imports: [TenancyModule, WorkflowsModule],
+  imports: [TenancyModule, TokensModule, WorkflowsModule],
   controllers: [
     BusinessesController,
     PlatformAdminsController,
@@ -23,6 +26,8 @@ import { WorkflowsModule } from './workflows.module';
     MeController,
     WhoamiController,
     IdentityNamesController,
+    FormerHoldersController,
   ],
+  providers: [FormerHoldersService],
 })
 export class WorkflowsRoutesModule {}

@@ -77,6 +77,11 @@ export class TokenQueriesService {
     );
   }
 
+  /** Who holds or held tokens of the caller's business, at most `limit` of them. */
+  holderIdsOf(ctx: RequestContext, limit: number): Promise<string[]> {
+    return this.lists.holderIdsInBusiness(ctx.businessId, limit, this.database.primary);
+  }
+
   /**
    * The active tokens worth a look (`riskReasonsOf`), each with its reasons, oldest first; seen as
    * the list sees them: every token for a caller who manages all, else the caller's own.

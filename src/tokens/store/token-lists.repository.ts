@@ -31,6 +31,18 @@ export type TokenListOrder =
 export class TokenListsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Who holds or held tokens of the business: at most `limit` identity ids, in no order. */
+  async holderIdsInBusiness(businessId: string, limit: number, from: ReadSource) {
+    assertBusinessId(businessId);
+    const rows = await from
+      .createQueryBuilder(ApiToken, 't')
+      .select('DISTINCT t.identityId', 'identity_id')
+      .where('t.businessId = :businessId', { businessId })
+      .limit(limit)
+      .getRawMany<{ identity_id: string }>();
+    return rows.map((r) => r.identity_id);
+  }
+
   /** Tokens of one business, keyset on (created_at, id) or (last_used_at, id). */
   listInBusiness(
     businessId: string,
