@@ -1,4 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import { bizKey } from './cache';
+import { unwrap } from './call';
 import type { Holder } from '../permissions';
 import { useBusiness } from '../session';
 import { useBusinesses } from '../features/platform/businesses.api';
@@ -27,8 +30,14 @@ export function useDirectory(): Directory {
   const { caps } = useBusiness();
   const members = useMembers(caps.membersRead);
   const machines = useMachines(caps.membersRead);
+  const former = useFormerHolders(caps.membersRead);
   return useMemo(() => {
     const byId = new Map<string, Named>();
+    // Who held tokens and is no member now: named still, and said to be gone.
+    for (const f of former.data?.items ?? []) {
+      const gone = f.kind === 'machine' ? 'deleted' : 'former member';
+      byId.set(f.id, { id: f.id, kind: f.kind, role: null, label: `${f.label} (${gone})` });
+    }
     for (const m of members.data?.items ?? []) {
       const label = m.email ?? m.name ?? m.identity_id;
       byId.set(m.identity_id, { id: m.identity_id, kind: 'user', role: m.role, label });
@@ -41,7 +50,18 @@ export function useDirectory(): Directory {
       members: members.data?.items ?? [],
       machines: machines.data?.items ?? [],
     };
-  }, [members.data, machines.data]);
+  }, [members.data, machines.data, former.data]);
+}
+
+/** GET /api/v1/former-holders: the holders of old tokens who are members no more. */
+function useFormerHolders(enabled: boolean) {
+  const { api, business } = useBusiness();
+  return useQuery({
+    queryKey: [...bizKey(business.id), 'former-holders'],
+    queryFn: () => unwrap(api.GET('/api/v1/former-holders')),
+    enabled,
+    staleTime: 60_000,
+  });
 }
 
 /** business id → name, for the platform screens (every business, up to WHOLE_LIST_MAX). */

@@ -48,7 +48,7 @@ if (hasChromium()) {
       memberRow(who).getByRole('button', { name: 'Re-issue first token', exact: true });
 
     it(
-      'removing a member asks first: Cancel keeps them, Confirm removes them, revokes their tokens and says how many',
+      'removing a member asks first: Cancel keeps them, Confirm removes them, revokes their tokens and says how many, and their tokens still name them',
       async () => {
         const page = browser!.page;
         const email = `leaving-${Date.now()}@console.test`;
@@ -94,6 +94,11 @@ if (hasChromium()) {
         await expect(
           page.evaluate<string | null>('document.activeElement && document.activeElement.id'),
         ).resolves.toBe('main');
+        // Their revoked tokens still say who held them: the email, never an id.
+        await ui.go('Tokens', /^tokens$/i);
+        const held = page.getByRole('row').filter({ hasText: 'leaving-second' });
+        await expect(held.innerText()).resolves.toContain(`${email} (former member)`);
+        await expect(held.innerText()).resolves.not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
         await ui.signOut();
       },
       TIMEOUT_MS,
