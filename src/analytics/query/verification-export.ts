@@ -45,8 +45,8 @@ export async function* exportLines(
 export function countFields(groups: CountSum['groups']): Omit<VerificationCountDto, 'count'> {
   const out: Omit<VerificationCountDto, 'count'> = {};
   if (groups.outcome !== undefined) out.outcome = groups.outcome as VerificationCountDto['outcome'];
-  if (groups.tag !== undefined) out.tag = groups.tag;
-  if (groups.identity !== undefined) out.identity_id = groups.identity || null;
-  if (groups.token !== undefined) out.token_id = groups.token || null;
+  if (groups.tag !== undefined) out.tag = groups.tag ?? '';
+  if (groups.identity !== undefined) out.identity_id = groups.identity;
+  if (groups.token !== undefined) out.token_id = groups.token;
   return out;
 }

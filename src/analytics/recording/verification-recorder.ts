@@ -9,7 +9,11 @@ import type { PresentedToken } from '../../common/http/request-keys';
 import { loggableError } from '../../common/errors/safe-error';
 import { AppConfig } from '../../config/app-config';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { CountRow, VerificationCountsRepository } from '../store/verification-counts.repository';
+import {
+  CountRow,
+  NONE,
+  VerificationCountsRepository,
+} from '../store/verification-counts.repository';
 import type { Outcome } from '../verification-outcome';
 import { OVERFLOW_TAG } from './verification-tags';
 
@@ -39,7 +43,7 @@ export class VerificationRecorder
   private pending = new Map<string, number>();
   private readonly maxPending: number;
   private readonly tagsPerDay: number;
-  /** The tags each business counted under today (by its id; '' for none), and which day. */
+  /** The tags each business counted under today (by its id; `NONE` for none), and which day. */
   private tagsSeen = new Map<string, Set<string>>();
   private tagsRemembered = 0;
   private tagDay = -1;
@@ -63,7 +67,7 @@ export class VerificationRecorder
    * normalized tags of a trusted gateway's call ('' for none).
    */
   note(token: PresentedToken | null, outcome: Outcome, tags = '', now = Date.now()): void {
-    const businessId = token?.businessId ?? '';
+    const businessId = token?.businessId ?? NONE;
     const tag = tags === '' ? '' : this.tagOf(businessId, tags, now);
     const minute = now - (now % MINUTE_MS);
     const key =
@@ -71,13 +75,13 @@ export class VerificationRecorder
       SEP +
       businessId +
       SEP +
-      (token?.id ?? '') +
+      (token?.id ?? NONE) +
       SEP +
       outcome +
       SEP +
       tag +
       SEP +
-      (token?.identityId ?? '');
+      (token?.identityId ?? NONE);
     const count = this.pending.get(key);
     if (count !== undefined) {
       this.pending.set(key, count + 1);

@@ -21,10 +21,10 @@ export const GROUP_COLUMNS = {
 } as const;
 export type GroupKey = keyof typeof GROUP_COLUMNS;
 
-/**
- * One counter a batch adds to its minute. The empty string stands for no business, identity,
- * token or tag (an unknown token, a call without tags), so the key has no NULL.
- */
+/** What stands for no business, identity or token (an unknown token): the key has no NULL. */
+export const NONE = '00000000-0000-0000-0000-000000000000';
+
+/** One counter a batch adds to its minute: ids or `NONE`, tags or '' for none. */
 export interface CountRow {
   bucket: Date;
   businessId: string;
@@ -35,10 +35,10 @@ export interface CountRow {
   count: number;
 }
 
-/** A read's row: its bucket, the grouped columns (by `GroupKey`), and the sum. */
+/** A read's row: its bucket, the grouped columns (by `GroupKey`; no id is null), and the sum. */
 export interface CountSum {
   bucket: Date;
-  groups: Partial<Record<GroupKey, string>>;
+  groups: Partial<Record<GroupKey, string | null>>;
   count: number;
 }
 
@@ -90,9 +90,10 @@ export class VerificationCountsRepository {
         `INSERT INTO ${target} (${KEY}, identity_id, count) ` +
           // PostgreSQL types a parameter in a select list by a cast alone.
           `SELECT ${tx.postgres ? 'CAST(? AS timestamptz)' : '?'}, ` +
-          'business_id, token_id, outcome, tag, MAX(identity_id), SUM(count) ' +
+          'business_id, token_id, outcome, tag, identity_id, SUM(count) ' +
           `FROM ${TABLE[from]} WHERE bucket >= ? AND bucket < ? ` +
-          'GROUP BY business_id, token_id, outcome, tag ' +
+          // A token has one identity, so grouping by it splits nothing.
+          'GROUP BY business_id, token_id, outcome, tag, identity_id ' +
           'ORDER BY business_id, token_id, outcome, tag ' +
           `ON CONFLICT (${KEY}) DO UPDATE SET count = excluded.count`,
         tx.postgres,
@@ -147,8 +148,11 @@ export class VerificationCountsRepository {
       params,
     );
     return rows.map((row) => {
-      const groups: Partial<Record<GroupKey, string>> = {};
-      for (const g of groupBy) groups[g] = String(row[GROUP_COLUMNS[g]]);
+      const groups: Partial<Record<GroupKey, string | null>> = {};
+      for (const g of groupBy) {
+        const value = String(row[GROUP_COLUMNS[g]]);
+        groups[g] = value === NONE ? null : value;
+      }
       return { bucket: timeOf(row.bucket), groups, count: Number(row.total) };
     });
   }
