@@ -14,7 +14,7 @@ const LAYERS = [
   ['governance'],
   ['tokens'],
   ['workflows'],
-  ['audit', 'oauth2', 'health', 'leaks', 'gateway'],
+  ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],
   ['federation'],
