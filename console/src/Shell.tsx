@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link, paths, routeOf, usePath, type Route } from './router';
+import { Analytics } from './features/analytics/Analytics';
 import { AuditLog } from './features/audit/AuditLog';
 import { Businesses } from './features/platform/Businesses';
 import { Home } from './features/overview/Home';
@@ -60,6 +61,8 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
   if (business) {
     biz.push({ to: paths.tokens, label: 'Tokens', routes: ['tokens', 'token', 'risky'] });
     biz.push({ to: paths.usage, label: 'Usage', routes: ['usage'] });
+    // Every member reads verifications: their own tokens', or all of them with tokens:admin.
+    biz.push({ to: paths.analytics, label: 'Analytics', routes: ['analytics'] });
     biz.push({ to: paths.policy, label: 'Token policy', routes: ['policy', 'violations'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
@@ -79,6 +82,7 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
         { to: paths.admins, label: 'Platform admins', routes: ['admins'] },
         { to: paths.platformTokens, label: 'All tokens', routes: ['platformTokens'] },
         { to: paths.platformAudit, label: 'Platform audit', routes: ['platformAudit'] },
+        { to: paths.platformAnalytics, label: 'Platform analytics', routes: ['platformAnalytics'] },
       ]
     : [];
   return (
@@ -110,6 +114,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<RiskyTokens />);
     case 'usage':
       return inBusiness(<Usage />);
+    case 'analytics':
+      return inBusiness(<Analytics scope="business" />);
     case 'token':
       return inBusiness(<TokenDetail id={route.id} />);
     case 'policy':
@@ -150,6 +156,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return onPlatform(<PlatformTokens />, '/platform/v1/tokens?limit=1');
     case 'platformAudit':
       return onPlatform(<AuditLog scope="platform" />, '/platform/v1/audit-events?limit=1');
+    case 'platformAnalytics':
+      return onPlatform(<Analytics scope="platform" />, '/platform/v1/analytics/verifications');
     case 'notFound':
       return <NotFound />;
   }

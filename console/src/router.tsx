@@ -30,6 +30,7 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'risky' }
   | { name: 'usage' }
+  | { name: 'analytics' }
   | { name: 'token'; id: string }
   | { name: 'policy' }
   | { name: 'violations' }
@@ -44,6 +45,7 @@ export type Route =
   | { name: 'admins' }
   | { name: 'platformTokens' }
   | { name: 'platformAudit' }
+  | { name: 'platformAnalytics' }
   | { name: 'notFound' };
 
 /** The route of a path: `/admin/tokens/<id>`, `/admin/platform/audit`, … */
@@ -65,6 +67,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'tokens' && !b) return { name: 'tokens' };
   if (a === 'tokens' && b === 'risky' && !c) return { name: 'risky' };
   if (a === 'usage' && !b) return { name: 'usage' };
+  if (a === 'analytics' && !b) return { name: 'analytics' };
   if (a === 'tokens' && b && !c) return { name: 'token', id: b };
   if (a === 'token-policy' && !b) return { name: 'policy' };
   if (a === 'token-policy' && b === 'violations' && !c) return { name: 'violations' };
@@ -80,6 +83,7 @@ export function routeOf(pathname: string): Route {
     if (b === 'admins') return { name: 'admins' };
     if (b === 'tokens') return { name: 'platformTokens' };
     if (b === 'audit') return { name: 'platformAudit' };
+    if (b === 'analytics') return { name: 'platformAnalytics' };
   }
   return { name: 'notFound' };
 }
@@ -89,6 +93,7 @@ export const paths = {
   tokens: `${BASE}/tokens`,
   risky: `${BASE}/tokens/risky`,
   usage: `${BASE}/usage`,
+  analytics: `${BASE}/analytics`,
   token: (id: string) => `${BASE}/tokens/${encodeURIComponent(id)}`,
   policy: `${BASE}/token-policy`,
   violations: `${BASE}/token-policy/violations`,
@@ -103,6 +108,7 @@ export const paths = {
   admins: `${BASE}/platform/admins`,
   platformTokens: `${BASE}/platform/tokens`,
   platformAudit: `${BASE}/platform/audit`,
+  platformAnalytics: `${BASE}/platform/analytics`,
 } as const;
 
 type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string };

@@ -13,6 +13,7 @@ import { TableWrap } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { TokenFacts } from './TokenFacts';
 import { UsageChart } from './UsageChart';
+import { TokenVerifications } from './TokenVerifications';
 import { useTitle } from '../../ui/useTitle';
 import { Link, paths } from '../../router';
 import { mayActOn } from '../../permissions';
@@ -30,6 +31,7 @@ function Usage({ id }: { id: string }) {
         <ErrorBox error={usage.error} />
         {usage.data && <UsageChart usage={usage.data} />}
       </section>
+      <TokenVerifications id={id} />
       <section className="card" aria-labelledby="ips">
         <h2 id="ips">Recent client addresses</h2>
         {usage.isPending && <Loading />}

@@ -1,0 +1,143 @@
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
+import { bizKey, platformKey } from '../../api/cache';
+import { body, unwrap } from '../../api/call';
+import type { components } from '../../api/client';
+import type { TokenView } from '../../api/types';
+import { useSession, type Session } from '../../session';
+import { tokenKeys } from '../tokens/tokens.api';
+
+export type Answer = components['schemas']['VerificationAnalyticsDto'];
+export type Count = components['schemas']['VerificationCountDto'];
+export type Granularity = Answer['granularity'];
+export type GroupKey = 'outcome' | 'tag' | 'identity' | 'token';
+export type AnalyticsScope = 'business' | 'platform';
+export type WindowKey = '1h' | '24h' | '7d' | '30d';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Each window the screen offers, with the bucket that reads it best. */
+export const WINDOWS: Record<
+  WindowKey,
+  { label: string; short: string; span: number; granularity: Granularity }
+> = {
+  '1h': { label: 'Last hour', short: '1 hour', span: HOUR, granularity: 'minute' },
+  '24h': { label: 'Last 24 hours', short: '24 hours', span: DAY, granularity: 'hour' },
+  '7d': { label: 'Last 7 days', short: '7 days', span: 7 * DAY, granularity: 'day' },
+  '30d': { label: 'Last 30 days', short: '30 days', span: 30 * DAY, granularity: 'day' },
+};
+
+export const STEP_MS: Record<Granularity, number> = { minute: 60_000, hour: HOUR, day: DAY };
+
+/** What a read asks: the window (from now) and what each bucket is split by. */
+export interface CountQuery {
+  window: WindowKey;
+  groupBy: GroupKey[];
+}
+
+function params(q: CountQuery) {
+  const w = WINDOWS[q.window];
+  return {
+    granularity: w.granularity,
+    from: new Date(Date.now() - w.span).toISOString(),
+    group_by: q.groupBy.join(','),
+  };
+}
+
+/** The analytics routes of a scope: the business open now, or the platform (every business). */
+function calls(session: Session, scope: AnalyticsScope) {
+  const { api, platform, business } = session;
+  if (scope === 'platform') {
+    return {
+      key: [...platformKey, 'analytics'] as const,
+      read: (q: CountQuery) =>
+        unwrap(
+          platform.GET('/platform/v1/analytics/verifications', { params: { query: params(q) } }),
+        ),
+      exportFile: (q: CountQuery, format: 'csv' | 'ndjson') =>
+        body(
+          platform.GET('/platform/v1/analytics/verifications/export', {
+            params: { query: { ...params(q), format } },
+            parseAs: 'blob',
+          }),
+        ),
+    };
+  }
+  if (!api || !business) throw new Error('no business is open');
+  return {
+    key: [...bizKey(business.id), 'analytics'] as const,
+    read: (q: CountQuery) =>
+      unwrap(api.GET('/api/v1/analytics/verifications', { params: { query: params(q) } })),
+    exportFile: (q: CountQuery, format: 'csv' | 'ndjson') =>
+      body(
+        api.GET('/api/v1/analytics/verifications/export', {
+          params: { query: { ...params(q), format } },
+          parseAs: 'blob',
+        }),
+      ),
+  };
+}
+
+/** Verification counts over a window, as the caller may see them. */
+export function useVerifications(scope: AnalyticsScope, q: CountQuery) {
+  const session = useSession();
+  const c = calls(session, scope);
+  return useQuery({
+    queryKey: [...c.key, q.window, q.groupBy.join(',')],
+    queryFn: () => c.read(q),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The export of a window's counts, as a Blob to save. */
+export function exportVerifications(
+  session: Session,
+  scope: AnalyticsScope,
+  q: CountQuery,
+  format: 'csv' | 'ndjson',
+): Promise<Blob> {
+  return calls(session, scope).exportFile(q, format);
+}
+
+/** The token views the queries found, by id. Outside the hook, so TanStack keeps its result. */
+function byId(results: { data?: TokenView | TokenView[] }[]): Map<string, TokenView> {
+  const out = new Map<string, TokenView>();
+  for (const r of results) {
+    for (const t of Array.isArray(r.data) ? r.data : r.data ? [r.data] : []) out.set(t.id, t);
+  }
+  return out;
+}
+
+/**
+ * The tokens behind the top rows, to name them: in a business each by id (the token page's
+ * query); on the platform, where no route reads one token by id, each holder's tokens (200 at
+ * most), the ids looked up among them.
+ */
+export function useTokenViews(
+  scope: AnalyticsScope,
+  tokens: readonly { id: string; identityId: string | null }[],
+): Map<string, TokenView> {
+  const { api, platform, business } = useSession();
+  const holders = [...new Set(tokens.flatMap((t) => (t.identityId ? [t.identityId] : [])))];
+  const queries =
+    scope === 'platform'
+      ? holders.map((id) => ({
+          queryKey: [...platformKey, 'tokens', 'of-holder', id],
+          queryFn: async (): Promise<TokenView | TokenView[]> =>
+            (
+              await unwrap(
+                platform.GET('/platform/v1/tokens', {
+                  params: { query: { identity_id: id, limit: 200 } },
+                }),
+              )
+            ).items,
+          staleTime: 60_000,
+        }))
+      : tokens.map((t) => ({
+          queryKey: tokenKeys.one(business?.id ?? '-', t.id),
+          queryFn: (): Promise<TokenView | TokenView[]> =>
+            unwrap(api!.GET('/api/v1/tokens/{token_id}', { params: { path: { token_id: t.id } } })),
+          staleTime: 60_000,
+        }));
+  return useQueries({ queries, combine: byId });
+}
