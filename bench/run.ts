@@ -43,6 +43,7 @@ import {
 import { BenchScratch } from './lib/scratch';
 import { startBareFastify, startVerifyFloor, type VerifyFloor } from './lib/verify-floor';
 import { analyticsCost } from './sections/analytics';
+import { quotasCost } from './sections/quotas';
 import { cacheMiss } from './sections/cache-miss';
 import { constraintsCost } from './sections/constraints';
 import { dpopCost } from './sections/dpop';
@@ -127,6 +128,7 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
     dpop: () => dpopCost(a, owner, pgEnv, start),
     middleware: () => middlewareCost(start, scratch.sqliteDir),
     analytics: () => analyticsCost(pgEnv, owner, start),
+    quotas: () => quotasCost(pgEnv, owner, a.platformToken!, start),
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -142,6 +144,7 @@ async function onA({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<AuthRuns> 
   await usesCost(a, owner);
   await policyCost(a, owner);
   await analyticsCost(pgEnv, owner, scratch.start);
+  await quotasCost(pgEnv, owner, a.platformToken!, scratch.start);
   raw.postgres_load = pg;
   await tokenList(a, inst.clientA, owner, scratch.databaseUrl, pg.live, scratch.track);
   return pg;

@@ -59,6 +59,7 @@ const SECTIONS = [
   'start',
   'metrics cost',
   'analytics',
+  'quotas cost',
   'tracing',
   'token constraints',
   'uses',

@@ -28,6 +28,7 @@ export const ONLY_SECTIONS = [
   'dpop',
   'middleware',
   'analytics',
+  'quotas',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')

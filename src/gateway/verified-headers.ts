@@ -92,11 +92,21 @@ export function checkAnswerHeaders(
   sharedLimit: boolean,
 ): Readonly<Record<string, string>> {
   const headers = verifiedHeaders(ctx);
-  const online = headers[VERIFIED_HEADERS.checkOnline];
-  if (!sharedLimit || online.split(' ').includes(CHECK_ONLINE.rateLimit)) return headers;
-  const words = online ? `${online} ${CHECK_ONLINE.rateLimit}` : CHECK_ONLINE.rateLimit;
-  return { ...headers, [VERIFIED_HEADERS.checkOnline]: words };
+  if (!sharedLimit) return headers;
+  let counted = countedHeaders.get(headers);
+  if (counted === undefined) {
+    const online = headers[VERIFIED_HEADERS.checkOnline];
+    const has = online.split(' ').includes(CHECK_ONLINE.rateLimit);
+    const words =
+      has || !online ? online || CHECK_ONLINE.rateLimit : `${online} ${CHECK_ONLINE.rateLimit}`;
+    counted = Object.freeze({ ...headers, [VERIFIED_HEADERS.checkOnline]: words });
+    countedHeaders.set(headers, counted);
+  }
+  return counted;
 }
+
+/** The headers of a counted check, built once per verified principal's headers. */
+const countedHeaders = new WeakMap<object, Readonly<Record<string, string>>>();
 
 /**
  * The token's `meta` as base64url of its compact JSON (at most 4 KiB, so 5,462 characters), or

@@ -34,6 +34,7 @@ export const DEFAULT_LIMIT = 'default';
  */
 export class SharedLimitCounter {
   private readonly budgets: Record<LimitWindow, TokenBudget>;
+  private readonly keys = new WeakMap<SharedLimitRule, { business: string; identity: string }>();
 
   constructor(counter: WindowCounter) {
     this.budgets = {
@@ -47,16 +48,27 @@ export class SharedLimitCounter {
   spend(businessId: string, identityId: string, rule: SharedLimitRule): Promise<void> | null {
     const own = rule.overrides.get(identityId) ?? rule.perIdentity;
     const whole = rule.perBusiness;
-    // The window and the cap are in the key: a changed cap counts afresh, and no lease taken
-    // under the old one is spent under the new.
-    const base = `quota:${businessId}:${rule.name}:${rule.window}`;
-    const first =
-      whole === null ? null : this.spendOne(`${base}:b${whole}`, whole, rule, rule.name);
+    const keys = this.keysOf(businessId, rule);
+    const first = whole === null ? null : this.spendOne(keys.business, whole, rule, rule.name);
     if (own === null) return first;
     const second = () =>
-      this.spendOne(`${base}:i${own}:${identityId}`, own, rule, `${rule.name}/identity`);
+      this.spendOne(`${keys.identity}${own}:${identityId}`, own, rule, `${rule.name}/identity`);
     if (first === null) return second();
     return first.then(() => second() ?? undefined);
+  }
+
+  /**
+   * The rule's counter keys, made once per rule the book holds. The window and the cap are in
+   * them: a changed cap counts afresh, and no lease taken under the old one is spent under it.
+   */
+  private keysOf(businessId: string, rule: SharedLimitRule) {
+    let keys = this.keys.get(rule);
+    if (keys === undefined) {
+      const base = `quota:${businessId}:${rule.name}:${rule.window}`;
+      keys = { business: `${base}:b${rule.perBusiness}`, identity: `${base}:i` };
+      this.keys.set(rule, keys);
+    }
+    return keys;
   }
 
   private spendOne(
