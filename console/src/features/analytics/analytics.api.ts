@@ -86,6 +86,8 @@ export function useVerifications(scope: AnalyticsScope, q: CountQuery) {
     queryKey: [...c.key, q.window, q.groupBy.join(',')],
     queryFn: () => c.read(q),
     placeholderData: keepPreviousData,
+    // Counts are written every 5 s and rolled up every minute: an open screen follows them.
+    refetchInterval: 30_000,
   });
 }
 
