@@ -36,6 +36,23 @@ async function atMost<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
   return results;
 }
 
+/** The Analytics screens of a role (console-analytics.e2e-spec.ts checks what they show). */
+function analyticsViews(screens: ConsoleScreens, who: Who): View[] {
+  if (who === 'owner' || who === 'member') {
+    return [{ name: 'analytics', show: () => screens.screen('/admin/analytics', /^analytics$/i) }];
+  }
+  if (who === 'platform admin') {
+    const heading = /^platform analytics$/i;
+    return [
+      {
+        name: 'platform analytics',
+        show: () => screens.screen('/admin/platform/analytics', heading),
+      },
+    ];
+  }
+  return [];
+}
+
 if (hasChromium()) {
   /**
    * On every screen and dialog of the console, for every role, at 1280 and
@@ -202,7 +219,8 @@ if (hasChromium()) {
           'platform admin': app!.platformToken!,
         }[who];
         if (token) await opened.ui.signIn(token);
-        const failures = await walkViews(opened.ui, who, part(own.views(who)));
+        const views = [...own.views(who), ...analyticsViews(own, who)];
+        const failures = await walkViews(opened.ui, who, part(views));
         return [...failures, ...opened.cspViolations.map((v) => `${who}: ${v}`)];
       } catch (e) {
         return [`${who}: the walk ended early: ${(e as Error).message.split('\n')[0]}`];
