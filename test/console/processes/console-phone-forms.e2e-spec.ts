@@ -234,6 +234,8 @@ if (hasChromium()) {
         for (const [path, heading, name] of ACTIONS) {
           await ui().open(path);
           await page().getByRole('heading', { level: 1, name: heading }).waitFor();
+          // A row's action appears once the list has loaded: wait for it before counting.
+          await ui().button(name).first().waitFor();
           const icon = ui().button(name).first().locator('svg');
           if ((await icon.count()) !== 1) {
             failures.push(`${name}: no icon`);
