@@ -90,6 +90,26 @@ describe.each(DRIVERS)('analytics access on %s', (driver) => {
     expect(identities.has(member.identityId) && identities.has(other.identityId)).toBe(true);
   });
 
+  it("narrows to one token with token_id, and a member to none of another's", async () => {
+    const second = await createToken(t, asOwner(a), { name: 'a-second' });
+    await me(t, asMember(second.secret, a.id)).expect(200);
+    const member = await addMember(t, a);
+    await flush(t);
+    const one = countsOf(
+      await businessCounts(t, asOwner(a), { group_by: 'token', token_id: aToken }),
+    );
+    expect(new Set(one.map((c) => c.token_id))).toEqual(new Set([aToken]));
+    const theirs = countsOf(
+      await businessCounts(t, asMember(member.token, a.id), {
+        group_by: 'token',
+        token_id: aToken,
+      }),
+    );
+    expect(theirs).toEqual([]);
+    const res = await t.http().get(ROUTE).query({ token_id: 'x' }).set(asOwner(a));
+    expectError(res, 422, 'VALIDATION_ERROR');
+  });
+
   it('shows an admin whose token lacks tokens:admin their own alone', async () => {
     const admin = await addMember(t, a, 'admin');
     const narrow = await createToken(t, asMember(admin.token, a.id), { scopes: ['audit:read'] });

@@ -75,6 +75,16 @@ export class VerificationQueryDto {
   group_by?: GroupKey[];
 }
 
+export class BusinessVerificationQueryDto extends VerificationQueryDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "Only this token's verifications (one the caller may see; else none are counted)",
+  })
+  @IsOptional()
+  @SafeIsUUID()
+  token_id?: string;
+}
+
 export class PlatformVerificationQueryDto extends VerificationQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: "Only this business's verifications" })
   @IsOptional()

@@ -7,10 +7,10 @@ import { ApiEnvelope, ApiErrors, RawResponse } from '../../common/http/envelope'
 import {
   OUTCOMES_DOC,
   PlatformVerificationExportQueryDto,
+  BusinessVerificationQueryDto,
   PlatformVerificationQueryDto,
   VerificationAnalyticsDto,
   VerificationExportQueryDto,
-  VerificationQueryDto,
 } from '../dto/analytics.dto';
 import { VerificationAnalyticsService } from '../query/verification-analytics.service';
 
@@ -64,7 +64,7 @@ export class AnalyticsController {
   })
   @ApiEnvelope(200, VerificationAnalyticsDto)
   @ApiErrors({ 422: WINDOW_422 })
-  verifications(@Ctx() ctx: RequestContext, @Query() query: VerificationQueryDto) {
+  verifications(@Ctx() ctx: RequestContext, @Query() query: BusinessVerificationQueryDto) {
     return this.analytics.forBusiness(ctx, query);
   }
 

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { ReadRouting } from '../../database/connection/read-routing';
 import type {
+  BusinessVerificationQueryDto,
   PlatformVerificationQueryDto,
   VerificationAnalyticsDto,
   VerificationBucketDto,
@@ -64,9 +65,10 @@ export class VerificationAnalyticsService {
     private readonly counts: VerificationCountsRepository,
   ) {}
 
-  /** The business's counts, as the caller may see them. */
-  forBusiness(ctx: RequestContext, query: VerificationQueryDto, now = new Date()) {
-    return this.answer(ctx, businessScope(ctx), windowOf(query, now));
+  /** The business's counts, as the caller may see them; one token's, with `token_id`. */
+  forBusiness(ctx: RequestContext, query: BusinessVerificationQueryDto, now = new Date()) {
+    const scope = { ...businessScope(ctx), tokenId: query.token_id ?? null };
+    return this.answer(ctx, scope, windowOf(query, now));
   }
 
   /** Every business's counts, or one's (`business_id`). */

@@ -44,7 +44,8 @@ export interface CountSum {
 
 /** Whose counts a read covers: one business (`identityId` narrows to a holder), or all. */
 export type CountScope =
-  { businessId: string; identityId: string | null } | { businessId: null; filter: string | null };
+  | { businessId: string; identityId: string | null; tokenId?: string | null }
+  | { businessId: null; filter: string | null };
 
 /** Rows per INSERT: 7 parameters each stays far below both drivers' limits. */
 const ROWS_PER_STATEMENT = 500;
@@ -131,6 +132,10 @@ export class VerificationCountsRepository {
       if (scope.identityId !== null) {
         where.push('identity_id = ?');
         params.push(scope.identityId);
+      }
+      if (scope.tokenId) {
+        where.push('token_id = ?');
+        params.push(scope.tokenId);
       }
     } else if (scope.filter !== null) {
       where.push('business_id = ?');

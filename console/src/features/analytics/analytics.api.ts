@@ -33,6 +33,8 @@ export const STEP_MS: Record<Granularity, number> = { minute: 60_000, hour: HOUR
 export interface CountQuery {
   window: WindowKey;
   groupBy: GroupKey[];
+  /** One token's counts alone (the business route's `token_id`). */
+  tokenId?: string;
 }
 
 function params(q: CountQuery) {
@@ -67,7 +69,11 @@ function calls(session: Session, scope: AnalyticsScope) {
   return {
     key: [...bizKey(business.id), 'analytics'] as const,
     read: (q: CountQuery) =>
-      unwrap(api.GET('/api/v1/analytics/verifications', { params: { query: params(q) } })),
+      unwrap(
+        api.GET('/api/v1/analytics/verifications', {
+          params: { query: q.tokenId ? { ...params(q), token_id: q.tokenId } : params(q) },
+        }),
+      ),
     exportFile: (q: CountQuery, format: 'csv' | 'ndjson') =>
       body(
         api.GET('/api/v1/analytics/verifications/export', {
@@ -83,7 +89,7 @@ export function useVerifications(scope: AnalyticsScope, q: CountQuery) {
   const session = useSession();
   const c = calls(session, scope);
   return useQuery({
-    queryKey: [...c.key, q.window, q.groupBy.join(',')],
+    queryKey: [...c.key, q.window, q.groupBy.join(','), q.tokenId ?? ''],
     queryFn: () => c.read(q),
     placeholderData: keepPreviousData,
     // Counts are written every 5 s and rolled up every minute: an open screen follows them.

@@ -5,20 +5,17 @@ import { chartOf } from '../analytics/series';
 import { StackedChart } from '../analytics/StackedChart';
 
 /**
- * One token's verifications per hour over the last 24 hours, by outcome: the business's counts
- * by token and outcome (the route has no token filter), this token's kept. Beside the requests
+ * One token's verifications per hour over the last 24 hours, by outcome (`token_id`). Beside the requests
  * chart, which counts what the token did once accepted (2xx, 4xx); this one says why it was
  * refused (revoked, expired, out of scope, …), which the requests chart cannot show.
  */
 export function TokenVerifications({ id }: { id: string }) {
-  const counts = useVerifications('business', { window: '24h', groupBy: ['token', 'outcome'] });
-  const a = counts.data;
-  const own = a && {
-    ...a,
-    buckets: a.buckets
-      .map((b) => ({ ...b, counts: b.counts.filter((c) => c.token_id === id) }))
-      .filter((b) => b.counts.length > 0),
-  };
+  const counts = useVerifications('business', {
+    window: '24h',
+    groupBy: ['outcome'],
+    tokenId: id,
+  });
+  const own = counts.data;
   const chart = own && chartOf(own, 'outcome');
   return (
     <section className="card" aria-labelledby="verifications">
