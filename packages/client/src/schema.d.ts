@@ -24253,6 +24253,8 @@ export interface operations {
         granularity?: 'minute' | 'hour' | 'day';
         /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
         group_by?: string;
+        /** @description Only this token's verifications (one the caller may see; else none are counted) */
+        token_id?: string;
       };
       header?: never;
       path?: never;
