@@ -155,6 +155,8 @@ async function seed(client: LatchkeyClient, platformToken: string, hookUrl: stri
 
   for (let i = 0; i < 40; i++) await client.me(billing.token, businessId);
   for (let i = 0; i < 12; i++) await client.me(deploy.token, businessId);
+  // The lost laptop's token, still tried: the analytics screen's refusals.
+  for (let i = 0; i < 6; i++) await client.me(laptop.token, businessId);
 
   // Usage is flushed every few seconds, deliveries go out on the next poll.
   await until('token usage', async () => {
@@ -165,6 +167,19 @@ async function seed(client: LatchkeyClient, platformToken: string, hookUrl: stri
     );
     return usage.hours.reduce((n, h) => n + h.requests, 0) >= 40;
   });
+  // Hour buckets are rolled up from minutes once a minute: the charts of a day show them then.
+  await until(
+    "the hour's verification counts",
+    async () => {
+      const counts = await api<{ buckets: { counts: { count: number }[] }[] }>(
+        'GET',
+        `/api/v1/analytics/verifications?granularity=hour&token_id=${billing.id}`,
+        owner,
+      );
+      return counts.buckets.flatMap((b) => b.counts).reduce((n, c) => n + c.count, 0) >= 40;
+    },
+    120_000,
+  );
   await until('the webhook.test delivery', async () => {
     const page = await api<{ items: { event_type: string; status_code: number | null }[] }>(
       'GET',
@@ -274,6 +289,7 @@ async function main(): Promise<void> {
     await ui.open('/admin/usage');
     await page.getByRole('region', { name: 'Requests per token' }).waitFor();
     await camera.shot('23-usage.png', /^usage$/i);
+    await camera.screen('25-analytics.png', '/admin/analytics', /^analytics$/i);
     await camera.screen('07-members.png', '/admin/members', /members/i);
     // What cannot be undone asks first: the last member's Remove, then Cancel.
     await page.getByRole('button', { name: 'Remove', exact: true }).last().click();

@@ -168,6 +168,15 @@ if (hasChromium()) {
         ).resolves.toBe(`/admin/tokens/${soon.id}`);
         await expect(expiring.innerText()).resolves.toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
 
+        // Verifications by outcome, as the Analytics screen charts them, one link away.
+        const verifications = page.locator('section', {
+          has: page.getByRole('heading', { name: 'Verifications by outcome, last 24 hours' }),
+        });
+        await verifications.locator('figure svg').waitFor();
+        await expect(
+          verifications.getByRole('link', { name: 'Analytics', exact: true }).getAttribute('href'),
+        ).resolves.toBe('/admin/analytics');
+
         const busiest = (await usage()).items[0].token.name;
         const chart = page.locator('.home-chart');
         await chart.getByRole('link', { name: busiest, exact: true }).waitFor();

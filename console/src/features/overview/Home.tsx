@@ -5,6 +5,7 @@ import { BusinessPicker } from './BusinessPicker';
 import { PlatformFacts } from './PlatformFacts';
 import { RecentActivity, RecentOwnTokens } from './RecentActivity';
 import { UsageOverTime } from './UsageOverTime';
+import { VerificationsOverTime } from './VerificationsOverTime';
 import { YouFacts } from './YouFacts';
 import './home.css';
 
@@ -35,6 +36,7 @@ export function Home() {
     <div className="home">
       <h1>Overview</h1>
       <AttentionCards />
+      <VerificationsOverTime />
       <div className="home-columns">
         {caps.auditRead ? <RecentActivity scope="business" /> : <RecentOwnTokens />}
         <UsageOverTime />
