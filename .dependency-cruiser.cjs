@@ -14,6 +14,7 @@ const LAYERS = [
   ['governance'],
   ['tokens'],
   ['workflows'],
+  ['invitations'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],

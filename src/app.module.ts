@@ -24,6 +24,7 @@ import { TokensRoutesModule } from './tokens/http/tokens-routes.module';
 import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
 import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
+import { InvitationsModule } from './invitations/invitations.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -47,6 +48,7 @@ export class AppModule {
         TokensRoutesModule,
         GovernanceRoutesModule,
         WorkflowsRoutesModule,
+        InvitationsModule,
         AuditRoutesModule,
         WebhooksRoutesModule,
         SsfRoutesModule,

@@ -28,6 +28,7 @@ import { ConsoleUsage1764750000000 } from './migrations/1764750000000-console-us
 import { VerificationAnalytics1764760000000 } from './migrations/1764760000000-verification-analytics';
 import { BusinessLimits1764770000000 } from './migrations/1764770000000-business-limits';
 import { CreditAccounts1764780000000 } from './migrations/1764780000000-credit-accounts';
+import { Invitations1764790000000 } from './migrations/1764790000000-invitations';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   VerificationAnalytics1764760000000,
   BusinessLimits1764770000000,
   CreditAccounts1764780000000,
+  Invitations1764790000000,
 ];

@@ -8,6 +8,7 @@ import { WEBHOOK_ERRORS } from '../webhooks/webhook-error';
 import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
 import { SSF_ERRORS } from '../ssf/ssf-error';
+import { INVITATION_ERRORS } from '../invitations/invitation-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
@@ -19,7 +20,8 @@ type Code =
   | keyof typeof LEAK_ERRORS
   | keyof typeof FEDERATION_ERRORS
   | keyof typeof GOVERNANCE_ERRORS
-  | keyof typeof SSF_ERRORS;
+  | keyof typeof SSF_ERRORS
+  | keyof typeof INVITATION_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
@@ -34,6 +36,7 @@ const MESSAGES = new Map<string, string>(
     FEDERATION_ERRORS,
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
+    INVITATION_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),

@@ -29,6 +29,10 @@ const TAGS: [name: string, description: string][] = [
       '(docs/quotas.md)',
   ],
   ['members', 'The people of a business, their roles, and their first tokens'],
+  [
+    'invitations',
+    'Invitations by email: the emailed link makes the invitee a member (docs/people.md)',
+  ],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
   [

@@ -1,6 +1,7 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
+import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
 import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
 import { WEBHOOKS_ENTITIES } from '../webhooks/store/webhooks.entities';
@@ -16,4 +17,5 @@ export const ENTITIES = [
   ...WEBHOOKS_ENTITIES,
   ...FEDERATION_ENTITIES,
   ...GOVERNANCE_ENTITIES,
+  ...INVITATIONS_ENTITIES,
 ];

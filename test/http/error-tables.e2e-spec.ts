@@ -4,6 +4,7 @@ import { LEAK_ERRORS } from '../../src/leaks/leak-error';
 import { FEDERATION_ERRORS } from '../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../../src/governance/governance-error';
 import { SSF_ERRORS } from '../../src/ssf/ssf-error';
+import { INVITATION_ERRORS } from '../../src/invitations/invitation-error';
 import { AUTH_ERRORS } from '../../src/auth/auth-error';
 import { COMMON_ERRORS } from '../../src/common/errors/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../../src/tenancy/tenancy-error';
@@ -22,6 +23,7 @@ describe('ERROR_STATUS', () => {
     FEDERATION_ERRORS,
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
+    INVITATION_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

@@ -14,6 +14,7 @@ import { WEBHOOK_ERRORS, WebhookErrorCode } from '../../../src/webhooks/webhook-
 import { FEDERATION_ERRORS, FederationErrorCode } from '../../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS, GovernanceErrorCode } from '../../../src/governance/governance-error';
 import { SSF_ERRORS, SsfErrorCode } from '../../../src/ssf/ssf-error';
+import { INVITATION_ERRORS, InvitationErrorCode } from '../../../src/invitations/invitation-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
@@ -26,7 +27,8 @@ export type ErrorCode =
   | LeakErrorCode
   | FederationErrorCode
   | GovernanceErrorCode
-  | SsfErrorCode;
+  | SsfErrorCode
+  | InvitationErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -40,6 +42,7 @@ export const ERROR_TABLES = [
   FEDERATION_ERRORS,
   GOVERNANCE_ERRORS,
   SSF_ERRORS,
+  INVITATION_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

@@ -1,0 +1,4 @@
+import { Invitation } from './invitation.entity';
+
+/** The tables invitations own. */
+export const INVITATIONS_ENTITIES = [Invitation];
