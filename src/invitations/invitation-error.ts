@@ -4,8 +4,9 @@ import type { ErrorTable } from '../common/errors/error-codes';
 /** Invitations by email: sending them, and the link's one use. */
 export const INVITATION_ERRORS = {
   // No SMTP_URL: an invitation would never arrive, so none is made.
+  // The installation's state, not a fault that passes: no retry helps until SMTP_URL is set.
   EMAIL_NOT_CONFIGURED: {
-    status: 503,
+    status: 409,
     message: 'This installation sends no email: set SMTP_URL to invite by email',
   },
   // The mail server refused or could not be reached; the invitation is kept as send_failed.

@@ -32,7 +32,7 @@ export class InvitationMailer implements OnModuleDestroy {
     this.linkBase = `${publicBaseUrl(config)}/admin/#/invitation?token=`;
   }
 
-  /** Refuses (503 EMAIL_NOT_CONFIGURED) when there is no mail server to send through. */
+  /** Refuses (409 EMAIL_NOT_CONFIGURED) when there is no mail server to send through. */
   assertConfigured(): void {
     if (!this.transport) throw new InvitationError('EMAIL_NOT_CONFIGURED');
   }

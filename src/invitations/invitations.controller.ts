@@ -27,16 +27,16 @@ export class InvitationsController {
     description:
       `${WHO} The email carries a link to PUBLIC_BASE_URL/admin/#/invitation?token=…; the ` +
       "link's secret is stored only as its SHA-256 and is in no answer. It works once, for " +
-      '`expires_in_hours` (default 72). Without SMTP_URL this is 503 EMAIL_NOT_CONFIGURED. When ' +
+      '`expires_in_hours` (default 72). Without SMTP_URL this is 409 EMAIL_NOT_CONFIGURED. When ' +
       'the mail server does not take the email, the invitation is kept as `send_failed` (resend ' +
       'it) and the answer is 503 EMAIL_SEND_FAILED. A business holds at most 1000 open invitations.',
   })
   @ApiEnvelope(201, InvitationViewDto)
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'NOT_TOKEN_HOLDER'],
-    409: ['MEMBER_EXISTS', 'INVITATION_EXISTS', 'INVITATION_LIMIT_REACHED'],
+    409: ['MEMBER_EXISTS', 'INVITATION_EXISTS', 'INVITATION_LIMIT_REACHED', 'EMAIL_NOT_CONFIGURED'],
     422: ['VALIDATION_ERROR'],
-    503: ['EMAIL_NOT_CONFIGURED', 'EMAIL_SEND_FAILED'],
+    503: ['EMAIL_SEND_FAILED'],
   })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateInvitationDto) {
     return this.invitations.create(ctx, dto);
@@ -67,10 +67,10 @@ export class InvitationsController {
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
     404: ['INVITATION_NOT_FOUND'],
-    409: ['INVITATION_NOT_OPEN'],
+    409: ['INVITATION_NOT_OPEN', 'EMAIL_NOT_CONFIGURED'],
     422: ['VALIDATION_ERROR'],
     429: ['INVITATION_RESEND_TOO_SOON'],
-    503: ['EMAIL_NOT_CONFIGURED', 'EMAIL_SEND_FAILED'],
+    503: ['EMAIL_SEND_FAILED'],
   })
   resend(
     @Ctx() ctx: RequestContext,
@@ -86,7 +86,7 @@ export class InvitationsController {
   @ApiErrors({
     403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
     404: ['INVITATION_NOT_FOUND'],
-    409: ['INVITATION_NOT_OPEN'],
+    409: ['INVITATION_NOT_OPEN', 'EMAIL_NOT_CONFIGURED'],
     422: ['VALIDATION_ERROR'],
   })
   revoke(

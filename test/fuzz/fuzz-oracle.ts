@@ -26,7 +26,12 @@ const NOT_A_CREDENTIAL = new Set<AuthVariant>([
   'bearer-empty',
 ]);
 
-const EXPORT_PATHS = new Set(['/api/v1/audit-events/export', '/platform/v1/audit-events/export']);
+const EXPORT_PATHS = new Set([
+  '/api/v1/audit-events/export',
+  '/platform/v1/audit-events/export',
+  '/api/v1/analytics/verifications/export',
+  '/platform/v1/analytics/verifications/export',
+]);
 /** The audit log's signed notes, proofs and key: `text/plain`, outside the envelope (C2SP). */
 const PLAIN_TEXT_PATHS = new Set(
   ['/api/v1', '/platform/v1']

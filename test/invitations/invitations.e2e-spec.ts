@@ -351,14 +351,14 @@ describe.each(DRIVERS)('invitations without SMTP_URL on %s', (driver) => {
   beforeAll(async () => (t = await bootTestApp(driver)));
   afterAll(() => t?.close());
 
-  it('are refused with 503 EMAIL_NOT_CONFIGURED, and nothing is stored', async () => {
+  it('are refused with 409 EMAIL_NOT_CONFIGURED, and nothing is stored', async () => {
     const biz = await createUnexpiringBusiness(t);
     const res = await t
       .http()
       .post('/api/v1/invitations')
       .set(asOwner(biz))
       .send({ email: newEmail(), role: 'member' });
-    expectError(res, 503, 'EMAIL_NOT_CONFIGURED');
+    expectError(res, 409, 'EMAIL_NOT_CONFIGURED');
     expect(await t.sql('SELECT id FROM invitations')).toEqual([]);
   });
 });

@@ -739,7 +739,7 @@ export interface paths {
     put?: never;
     /**
      * Invite a person by email; the link in the email makes them a member
-     * @description Who may invite whom is the rule of adding a member (the token policy's `add_member` row): an owner invites anyone, an admin an admin or a member, and a platform token no one. The email carries a link to PUBLIC_BASE_URL/admin/#/invitation?token=…; the link's secret is stored only as its SHA-256 and is in no answer. It works once, for `expires_in_hours` (default 72). Without SMTP_URL this is 503 EMAIL_NOT_CONFIGURED. When the mail server does not take the email, the invitation is kept as `send_failed` (resend it) and the answer is 503 EMAIL_SEND_FAILED. A business holds at most 1000 open invitations.
+     * @description Who may invite whom is the rule of adding a member (the token policy's `add_member` row): an owner invites anyone, an admin an admin or a member, and a platform token no one. The email carries a link to PUBLIC_BASE_URL/admin/#/invitation?token=…; the link's secret is stored only as its SHA-256 and is in no answer. It works once, for `expires_in_hours` (default 72). Without SMTP_URL this is 409 EMAIL_NOT_CONFIGURED. When the mail server does not take the email, the invitation is kept as `send_failed` (resend it) and the answer is 503 EMAIL_SEND_FAILED. A business holds at most 1000 open invitations.
      */
     post: operations['createInvitation'];
     delete?: never;
@@ -16058,7 +16058,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: MEMBER_EXISTS, INVITATION_EXISTS, INVITATION_LIMIT_REACHED */
+      /** @description Error codes: MEMBER_EXISTS, INVITATION_EXISTS, INVITATION_LIMIT_REACHED, EMAIL_NOT_CONFIGURED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -16075,7 +16075,11 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'MEMBER_EXISTS' | 'INVITATION_EXISTS' | 'INVITATION_LIMIT_REACHED';
+            code:
+              | 'MEMBER_EXISTS'
+              | 'INVITATION_EXISTS'
+              | 'INVITATION_LIMIT_REACHED'
+              | 'EMAIL_NOT_CONFIGURED';
           };
         };
       };
@@ -16192,7 +16196,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: EMAIL_NOT_CONFIGURED, EMAIL_SEND_FAILED */
+      /** @description Error codes: EMAIL_SEND_FAILED */
       503: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -16203,15 +16207,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This installation sends no email: set SMTP_URL to invite by email",
-           *       "code": "EMAIL_NOT_CONFIGURED",
-           *       "detail": "This installation sends no email: set SMTP_URL to invite by email",
+           *       "message": "The mail server did not take the invitation; it is kept as send_failed: resend it",
+           *       "code": "EMAIL_SEND_FAILED",
+           *       "detail": "The mail server did not take the invitation; it is kept as send_failed: resend it",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'EMAIL_NOT_CONFIGURED' | 'EMAIL_SEND_FAILED';
+            code: 'EMAIL_SEND_FAILED';
           };
         };
       };
@@ -16352,7 +16356,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVITATION_NOT_OPEN */
+      /** @description Error codes: INVITATION_NOT_OPEN, EMAIL_NOT_CONFIGURED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -16369,7 +16373,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVITATION_NOT_OPEN';
+            code: 'INVITATION_NOT_OPEN' | 'EMAIL_NOT_CONFIGURED';
           };
         };
       };
@@ -16487,7 +16491,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: EMAIL_NOT_CONFIGURED, EMAIL_SEND_FAILED */
+      /** @description Error codes: EMAIL_SEND_FAILED */
       503: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -16498,15 +16502,15 @@ export interface operations {
           /**
            * @example {
            *       "success": false,
-           *       "message": "This installation sends no email: set SMTP_URL to invite by email",
-           *       "code": "EMAIL_NOT_CONFIGURED",
-           *       "detail": "This installation sends no email: set SMTP_URL to invite by email",
+           *       "message": "The mail server did not take the invitation; it is kept as send_failed: resend it",
+           *       "code": "EMAIL_SEND_FAILED",
+           *       "detail": "The mail server did not take the invitation; it is kept as send_failed: resend it",
            *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
            *     }
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'EMAIL_NOT_CONFIGURED' | 'EMAIL_SEND_FAILED';
+            code: 'EMAIL_SEND_FAILED';
           };
         };
       };
@@ -16647,7 +16651,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: INVITATION_NOT_OPEN */
+      /** @description Error codes: INVITATION_NOT_OPEN, EMAIL_NOT_CONFIGURED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -16664,7 +16668,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'INVITATION_NOT_OPEN';
+            code: 'INVITATION_NOT_OPEN' | 'EMAIL_NOT_CONFIGURED';
           };
         };
       };

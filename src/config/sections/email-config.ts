@@ -2,7 +2,7 @@ import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 /**
  * Outgoing email (invitations): the SMTP server and the sender. Unset, nothing is sent, and
- * `POST /api/v1/invitations` says so (503 EMAIL_NOT_CONFIGURED) rather than pretend. Composed
+ * `POST /api/v1/invitations` says so (409 EMAIL_NOT_CONFIGURED) rather than pretend. Composed
  * into `AppConfig`, which validates it at boot.
  */
 export class EmailConfig {
