@@ -21,8 +21,8 @@ import { Tokens } from './features/tokens/Tokens';
 import { WebhookDetail } from './features/webhooks/WebhookDetail';
 import { Webhooks } from './features/webhooks/Webhooks';
 import { useSession } from './session';
-import { Logo } from './ui/Logo';
-import { IconSignOut } from './ui/icons';
+import { Logo } from './ui/brand/Logo';
+import { IconSignOut } from './ui/brand/icons';
 import { MenuButton, NAV_ID, useNavMenu, type NavMenu } from './ui/NavMenu';
 
 interface NavItem {

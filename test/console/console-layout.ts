@@ -132,7 +132,7 @@ const CLIPPED_CONTROLS = `(() => {
   document.body.append(probe);
   for (const el of controls) {
     if (!shown(el) || el.closest('.visually-hidden, .skip-link, thead')) continue;
-    // A long name cut with an ellipsis in a list, its title saying the whole (ui/Clip.tsx).
+    // A long name cut with an ellipsis in a list, its title saying the whole (ui/names/Clip.tsx).
     let cut = el.parentElement;
     while (cut && cut !== document.body && !clips(cut)) cut = cut.parentElement;
     if (cut && getComputedStyle(cut).textOverflow === 'ellipsis' && cut.closest('[title]')) continue;

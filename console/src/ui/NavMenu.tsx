@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
-import { IconClose, IconMenu } from './icons';
+import { IconClose, IconMenu } from './brand/icons';
 
 /** The id of the navigation the menu button opens. */
 export const NAV_ID = 'main-nav';

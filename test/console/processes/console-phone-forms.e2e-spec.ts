@@ -199,7 +199,7 @@ if (hasChromium()) {
         const out: string[] = [];
         if (/toLocale\w*String|DateTimeFormat|getHours|getDate\(/.test(text))
           out.push(`${where}: local time`);
-        if (text.includes('datetime-local') && !where.endsWith('ui/UtcDateTime.tsx')) {
+        if (text.includes('datetime-local') && !where.endsWith('ui/forms/UtcDateTime.tsx')) {
           out.push(`${where}: a datetime-local of its own`);
         }
         return out;

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
-import { Clip } from '../../ui/Clip';
-import { IdToggle } from '../../ui/IdToggle';
+import { Clip } from '../../ui/names/Clip';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { DataTable } from '../../ui/lists/DataTable';
 import { Empty } from '../../ui/Status';
 import { Link, paths } from '../../router';

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../api/types';
 import { Dialog } from '../../ui/dialogs/Dialog';
-import { IdToggle } from '../../ui/IdToggle';
-import { Named } from '../../ui/Named';
+import { IdToggle } from '../../ui/names/IdToggle';
+import { Named } from '../../ui/names/Named';
 import { Badge, Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 

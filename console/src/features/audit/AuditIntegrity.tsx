@@ -7,7 +7,7 @@ import { claimedSize } from './proof/checkpoint';
 import { proveGrowth, type GrowthVerdict } from './proof/prove-growth';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Empty, Loading } from '../../ui/Status';
-import { IconExport, IconVerify } from '../../ui/icons';
+import { IconExport, IconVerify } from '../../ui/brand/icons';
 
 function VerifyChain({ audit }: { audit: AuditApi }) {
   const verify = useMutation({ mutationFn: () => audit.verify() });

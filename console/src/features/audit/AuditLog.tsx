@@ -7,18 +7,18 @@ import type { AuditEvent } from '../../api/types';
 import { AuditEventDialog } from './AuditEventDialog';
 import { AuditIntegrity } from './AuditIntegrity';
 import { DataTable } from '../../ui/lists/DataTable';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { useDebounced } from '../../ui/hooks';
-import { utcToIso, UtcDateTimeInput } from '../../ui/UtcDateTime';
+import { utcToIso, UtcDateTimeInput } from '../../ui/forms/UtcDateTime';
 import { KeysetList } from '../../ui/lists/List';
 import { MoreFilters } from '../../ui/lists/MoreFilters';
-import { Named } from '../../ui/Named';
+import { Named } from '../../ui/names/Named';
 import { PageHead } from '../../ui/PageHead';
 import { Badge } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { SelectField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
-import { Clip, Token } from '../../ui/Clip';
+import { Clip, Token } from '../../ui/names/Clip';
 
 interface Form {
   action: string;

@@ -4,7 +4,7 @@ import { useCreateTrustRule, useDeleteTrustRule, useTrustRules } from './trust-r
 import type { NewTrustRule, TrustRule } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
@@ -13,7 +13,7 @@ import { Badge } from '../../ui/lists/Table';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import { TRUST_RULE_COLUMNS } from './trust-rule-columns';
-import { IconPlus } from '../../ui/icons';
+import { IconPlus } from '../../ui/brand/icons';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 

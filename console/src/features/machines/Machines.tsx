@@ -3,9 +3,9 @@ import { useCreateMachine, useDeleteMachine, useMachines, type MachineRole } fro
 import type { Machine } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { IdToggle } from '../../ui/IdToggle';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
 import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
@@ -16,8 +16,8 @@ import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import { revokedLine } from '../members/Members';
-import { Clip } from '../../ui/Clip';
-import { IconPlus } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconPlus } from '../../ui/brand/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((m: Machine) => m.created_at)],

@@ -1,5 +1,5 @@
 import type { TrustRule } from '../../api/types';
-import { Clip, Token } from '../../ui/Clip';
+import { Clip, Token } from '../../ui/names/Clip';
 import type { Column } from '../../ui/lists/DataTable';
 
 /**

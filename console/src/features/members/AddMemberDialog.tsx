@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useAddMember } from './members.api';
 import type { Role } from '../../api/types';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { RoleField, who } from './MemberParts';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 
 /** Adding a member by email: once added, their first token is shown, once. */

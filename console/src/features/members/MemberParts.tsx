@@ -1,5 +1,5 @@
 import type { Member, Role } from '../../api/types';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 
 /** How a member is named in the console's lines: the email, else the name. */
 export const who = (m: Member) => m.email ?? m.name ?? 'this member';

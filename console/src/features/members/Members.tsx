@@ -4,21 +4,21 @@ import type { Member, RevokedCount, Role } from '../../api/types';
 import { AddMemberDialog } from './AddMemberDialog';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
-import { IdToggle } from '../../ui/IdToggle';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { WholeListView } from '../../ui/lists/List';
 import { MemberActions, RoleDialog } from './MemberActions';
 import { who } from './MemberParts';
 import { PageHead } from '../../ui/PageHead';
 import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 import { Badge } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { policyAllows, targetOf } from '../../permissions';
 import { useBusiness } from '../../session';
-import { Clip } from '../../ui/Clip';
-import { IconAddMember } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconAddMember } from '../../ui/brand/icons';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {

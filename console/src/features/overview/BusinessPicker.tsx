@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useBusinesses } from '../platform/businesses.api';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { Empty, Loading } from '../../ui/Status';
 import { Link, navigate, paths } from '../../router';
 import { useSession } from '../../session';

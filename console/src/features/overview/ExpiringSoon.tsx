@@ -1,5 +1,5 @@
 import { useDirectory } from '../../api/directory';
-import { Holder } from '../../ui/Holder';
+import { Holder } from '../../ui/names/Holder';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import type { TokenSummary } from './home.api';

@@ -1,7 +1,7 @@
 import { useBusinessNames } from '../../api/directory';
 import type { AuditEvent } from '../../api/types';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { nameOf } from '../../ui/Named';
+import { nameOf } from '../../ui/names/Named';
 import { Empty, Loading } from '../../ui/Status';
 import { Link, paths } from '../../router';
 import { TokenState } from '../tokens/TokenFacts';

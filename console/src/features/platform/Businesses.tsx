@@ -4,21 +4,21 @@ import type { Business } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { IdToggle } from '../../ui/IdToggle';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
 import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 import { Badge } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { navigate, paths } from '../../router';
 import { useSession } from '../../session';
-import { Clip } from '../../ui/Clip';
-import { IconPlus } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconPlus } from '../../ui/brand/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((b: Business) => b.created_at)],

@@ -7,20 +7,20 @@ import {
 import type { PlatformAdmin } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { IdToggle } from '../../ui/IdToggle';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
 import { byText, matches, newestFirst, oldestFirst, searched } from '../../ui/lists/search';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 import { Time } from '../../ui/Time';
 import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
 import { revokedLine } from '../members/Members';
-import { Clip } from '../../ui/Clip';
-import { IconAddMember } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconAddMember } from '../../ui/brand/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((a: PlatformAdmin) => a.created_at)],

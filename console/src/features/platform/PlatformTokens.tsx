@@ -4,9 +4,9 @@ import { useIdentityNames } from './identity-names.api';
 import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from './platform-tokens.api';
 import type { TokenSort, TokenStatus } from '../tokens/tokens.api';
 import type { TokenView } from '../../api/types';
-import { Field } from '../../ui/Field';
-import { Clip } from '../../ui/Clip';
-import { Holder } from '../../ui/Holder';
+import { Field } from '../../ui/forms/Field';
+import { Clip } from '../../ui/names/Clip';
+import { Holder } from '../../ui/names/Holder';
 import { useDebounced } from '../../ui/hooks';
 import { KeysetList } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
@@ -17,7 +17,7 @@ import { stateOffers } from '../tokens/token-state';
 import { SortTokensField, StatusField } from '../tokens/TokenFilterFields';
 import { SearchField, SelectField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
-import { IconRevoke } from '../../ui/icons';
+import { IconRevoke } from '../../ui/brand/icons';
 
 export function PlatformTokens() {
   const { whoami } = useSession();

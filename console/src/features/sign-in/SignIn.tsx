@@ -1,10 +1,10 @@
-import { Logo } from '../../ui/Logo';
+import { Logo } from '../../ui/brand/Logo';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { Whoami } from '../../api/types';
 import { fetchWhoami } from '../../api/whoami';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { Check } from '../../ui/Field';
+import { Check } from '../../ui/forms/Field';
 import { Loading } from '../../ui/Status';
 import { useTitle } from '../../ui/useTitle';
 

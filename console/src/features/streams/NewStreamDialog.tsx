@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useCreateStream } from './streams.api';
 import { PUSH_METHOD, STREAM_EVENTS } from './stream-rules';
 import { ApiError, fieldError } from '../../api/errors';
-import { Check, Field } from '../../ui/Field';
+import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 // The server judges a stream's push URL as a webhook's (WebhooksService.checkUrl).
 import { URL_HINT } from '../webhooks/NewWebhookDialog';

@@ -11,8 +11,8 @@ import { byText, matches, searched } from '../../ui/lists/search';
 import { Notice } from '../../ui/Status';
 import { SearchField, SelectField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { useBusiness } from '../../session';
-import { Clip } from '../../ui/Clip';
-import { IconPlus } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconPlus } from '../../ui/brand/icons';
 
 // A stream config has no creation time: the server lists streams oldest first.
 const SORTS = {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { fieldError } from '../../api/errors';
 import { usePutTokenPolicy } from './token-policy.api';
 import type { NewTokenPolicy, TokenPolicy } from '../../api/types';
-import { Check, Field } from '../../ui/Field';
+import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { ListArea, NumberInput, TextInput } from '../tokens/form/inputs';
 import { cidrList, scopeList } from '../tokens/form/token-form';

@@ -4,7 +4,7 @@ import { useEnableToken, useRevokeToken, useToken, useTokenUsage } from './token
 import { DisableDialog } from './dialogs/DisableDialog';
 import { EditTokenDialog } from './dialogs/EditTokenDialog';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { Holder } from '../../ui/Holder';
+import { Holder } from '../../ui/names/Holder';
 import { UUID } from '../../ui/hooks';
 import { RevokeDialog } from './dialogs/RevokeDialog';
 import { RotateDialog } from './dialogs/RotateDialog';
@@ -19,7 +19,7 @@ import { Link, paths } from '../../router';
 import { mayActOn } from '../../permissions';
 import { stateOffers, type TokenStateAction } from './token-state';
 import { useBusiness } from '../../session';
-import { IconRevoke, IconRotate } from '../../ui/icons';
+import { IconRevoke, IconRotate } from '../../ui/brand/icons';
 
 function Usage({ id }: { id: string }) {
   const usage = useTokenUsage(id);

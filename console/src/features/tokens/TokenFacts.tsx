@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
-import { IdToggle } from '../../ui/IdToggle';
+import { IdToggle } from '../../ui/names/IdToggle';
 import { MetaView } from './form/MetaField';
 import { BindingFacts } from './TokenBinding';
 import { Badge, Id } from '../../ui/lists/Table';

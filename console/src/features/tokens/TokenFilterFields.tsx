@@ -1,6 +1,6 @@
 import type { Directory } from '../../api/directory';
 import type { TokenSort, TokenStatus } from './tokens.api';
-import { Field } from '../../ui/Field';
+import { Field } from '../../ui/forms/Field';
 import { SelectField } from '../../ui/lists/Toolbar';
 
 const STATUSES = [

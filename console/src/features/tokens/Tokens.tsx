@@ -4,7 +4,7 @@ import { useRevokeToken, useTokenList, type TokenSort, type TokenStatus } from '
 import type { TokenView } from '../../api/types';
 import { BulkRevokeDialog } from './dialogs/BulkRevokeDialog';
 import { CreateTokenDialog } from './dialogs/CreateTokenDialog';
-import { Holder } from '../../ui/Holder';
+import { Holder } from '../../ui/names/Holder';
 import { useDebounced } from '../../ui/hooks';
 import { KeysetList } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
@@ -18,7 +18,7 @@ import { SearchField, Toolbar } from '../../ui/lists/Toolbar';
 import { mayActOn } from '../../permissions';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
-import { IconPlus, IconRevoke, IconRotate } from '../../ui/icons';
+import { IconPlus, IconRevoke, IconRotate } from '../../ui/brand/icons';
 
 /** The status a link asks the list for (`?status=active`, as the home page's counts link). */
 function statusAsked(): TokenStatus | '' {

@@ -1,8 +1,8 @@
 import type { Directory } from '../../api/directory';
 import { Link, paths } from '../../router';
 import type { Column } from '../../ui/lists/DataTable';
-import { Clip } from '../../ui/Clip';
-import { Holder } from '../../ui/Holder';
+import { Clip } from '../../ui/names/Clip';
+import { Holder } from '../../ui/names/Holder';
 
 interface Named {
   id: string;

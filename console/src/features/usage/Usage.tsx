@@ -5,7 +5,7 @@ import { useRiskyWhole, useUsageSummary, type UsageWindow } from './usage.api';
 import type { TokenView } from '../../api/types';
 import { DataTable } from '../../ui/lists/DataTable';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { Holder } from '../../ui/Holder';
+import { Holder } from '../../ui/names/Holder';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
 import { RevokeDialog } from '../tokens/dialogs/RevokeDialog';

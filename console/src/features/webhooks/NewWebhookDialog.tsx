@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { useCreateWebhook } from './webhooks.api';
 import type { WebhookEventType } from '../../api/types';
-import { Check, Field } from '../../ui/Field';
+import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 import { EVENT_TYPES } from './WebhookParts';
 

@@ -9,7 +9,7 @@ import { KeysetList } from '../../ui/lists/List';
 import { Loading, Notice } from '../../ui/Status';
 import { Badge, Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
-import { Token } from '../../ui/Clip';
+import { Token } from '../../ui/names/Clip';
 
 function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, ' ').trim();

@@ -9,7 +9,7 @@ import {
 import { ErrorBox } from '../../ui/ErrorBox';
 import { UUID } from '../../ui/hooks';
 import { PageHead } from '../../ui/PageHead';
-import { SecretReveal } from '../../ui/SecretReveal';
+import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Empty, Loading, Notice } from '../../ui/Status';
 import { Id } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';

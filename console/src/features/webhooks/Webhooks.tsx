@@ -13,8 +13,8 @@ import { DeleteWebhookDialog, WebhookState } from './WebhookParts';
 import { NewWebhookDialog } from './NewWebhookDialog';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
-import { Clip } from '../../ui/Clip';
-import { IconPlus } from '../../ui/icons';
+import { Clip } from '../../ui/names/Clip';
+import { IconPlus } from '../../ui/brand/icons';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((h: Webhook) => h.created_at)],

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
 import { ErrorBox } from '../ErrorBox';
-import { Field } from '../Field';
+import { Field } from '../forms/Field';
 import { Loading } from '../Status';
 
 /**

@@ -1,5 +1,5 @@
 import type { FormEvent, ReactNode } from 'react';
-import { Field } from '../Field';
+import { Field } from '../forms/Field';
 
 /**
  * What a list is narrowed and ordered by: a search box first, then selects. A search landmark,

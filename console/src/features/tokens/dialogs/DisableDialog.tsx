@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useDisableToken } from '../tokens.api';
 import type { TokenView } from '../../../api/types';
-import { Check } from '../../../ui/Field';
+import { Check } from '../../../ui/forms/Field';
 import { ReasonDialog } from '../../../ui/dialogs/ReasonDialog';
 
 /**

@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { fieldError } from '../../../api/errors';
 import { useUpdateToken } from '../tokens.api';
 import type { TokenEdit, TokenView } from '../../../api/types';
-import { Field } from '../../../ui/Field';
+import { Field } from '../../../ui/forms/Field';
 import { FormDialog } from '../../../ui/dialogs/FormDialog';
 import { ListArea, NumberInput, TextInput } from '../form/inputs';
-import { isoToUtc, utcToIso, UtcDateTimeInput } from '../../../ui/UtcDateTime';
+import { isoToUtc, utcToIso, UtcDateTimeInput } from '../../../ui/forms/UtcDateTime';
 import { MetaField } from '../form/MetaField';
 import { cidrList, metaText, parseMeta, scopeList } from '../form/token-form';
 

@@ -4,8 +4,8 @@ import type { TokenView } from '../../../api/types';
 import { Link, paths } from '../../../router';
 import { Dialog } from '../../../ui/dialogs/Dialog';
 import { ErrorBox } from '../../../ui/ErrorBox';
-import { Field } from '../../../ui/Field';
-import { SecretReveal } from '../../../ui/SecretReveal';
+import { Field } from '../../../ui/forms/Field';
+import { SecretReveal } from '../../../ui/forms/SecretReveal';
 import { Loading } from '../../../ui/Status';
 
 const MAX_GRACE = 604_800;

@@ -1,4 +1,4 @@
-import { Field } from '../../../ui/Field';
+import { Field } from '../../../ui/forms/Field';
 import { ListArea } from './inputs';
 
 /** A token's meta, typed as a JSON object. */

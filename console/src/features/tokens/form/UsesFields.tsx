@@ -1,4 +1,4 @@
-import { Field } from '../../../ui/Field';
+import { Field } from '../../../ui/forms/Field';
 import { NumberInput } from './inputs';
 
 /** The uses fields as typed: a limit, and a refill (an interval and an amount), empty for none. */

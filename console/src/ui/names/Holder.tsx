@@ -1,4 +1,4 @@
-import type { Named as Person } from '../api/directory';
+import type { Named as Person } from '../../api/directory';
 import { IdToggle } from './IdToggle';
 import { Named } from './Named';
 

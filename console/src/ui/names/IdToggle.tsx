@@ -1,4 +1,4 @@
-import { Id } from './lists/Table';
+import { Id } from '../lists/Table';
 
 /** An id, one click away: a disclosure that shows it, selectable, under the name it belongs to. */
 export function IdToggle({ id, of }: { id: string; of: string }) {

@@ -1,0 +1,35 @@
+import { ErrorBox } from '../../ui/ErrorBox';
+import { Loading } from '../../ui/Status';
+import { STEP_MS, useVerifications } from './analytics.api';
+import { chartOf } from './series';
+import { StackedChart } from './StackedChart';
+
+/**
+ * The business's verifications per hour over the last 24 hours by outcome, or one token's
+ * (`tokenId`), as a stacked chart named `label`: what the home page and a token's page show.
+ */
+export function DayOfOutcomes({ label, tokenId }: { label: string; tokenId?: string }) {
+  const counts = useVerifications('business', {
+    window: '24h',
+    groupBy: ['outcome'],
+    ...(tokenId ? { tokenId } : {}),
+  });
+  const answer = counts.data;
+  const chart = answer && chartOf(answer, 'outcome');
+  return (
+    <>
+      {counts.isPending && <Loading />}
+      <ErrorBox error={counts.error} />
+      {answer && chart && (
+        <StackedChart
+          label={label}
+          from={Date.parse(answer.from)}
+          to={Date.parse(answer.to)}
+          step={STEP_MS[answer.granularity]}
+          buckets={chart.buckets}
+          series={chart.series}
+        />
+      )}
+    </>
+  );
+}
