@@ -18,3 +18,9 @@ export function nextRefillAt(interval: RefillInterval, atMs: number): number {
   const at = new Date(atMs);
   return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
 }
+
+/** Whole seconds until the next refill, for `Retry-After`; null without a refill. */
+export function secondsToRefill(interval: RefillInterval | null | undefined, atMs: number) {
+  if (!interval) return null;
+  return Math.max(1, Math.ceil((nextRefillAt(interval, atMs) - atMs) / 1000));
+}

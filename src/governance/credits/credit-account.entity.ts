@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { RefillInterval } from '../../common/refill-period';
+import { refillPeriodOf, type RefillInterval } from '../../common/refill-period';
 
 /** Whose balance: the business's own, or one identity's (by id). */
 export const BUSINESS_HOLDER = 'business';
@@ -52,4 +52,11 @@ export class CreditAccount {
 
   @Column({ type: 'uuid', nullable: true })
   updatedById!: string | null;
+}
+
+/** What `row` holds at `atMs`, and the refill period that is: a refill that is due counts as made. */
+export function balanceAt(row: CreditAccount, atMs: number): { balance: number; period: number } {
+  const period = refillPeriodOf(row.refillInterval, atMs);
+  const due = row.refillAmount !== null && row.period < period;
+  return { balance: due ? row.refillAmount! : row.balance, period };
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { assertBusinessId } from '../../common/tenant-scope';
-import { refillPeriodOf } from '../../common/refill-period';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
-import { CreditAccount } from './credit-account.entity';
+import { balanceAt, CreditAccount } from './credit-account.entity';
 
 /** What a take left: the credits granted, and the account they came from. */
 export interface Taken {
@@ -47,9 +46,7 @@ export class CreditAccountsRepository {
     for (let i = 0; i < TAKE_TRIES; i++) {
       const row = await this.find(businessId, holder, tx);
       if (!row) return null;
-      const period = refillPeriodOf(row.refillInterval, atMs);
-      const due = row.refillAmount !== null && row.period < period;
-      const there = due ? row.refillAmount! : row.balance;
+      const { balance: there, period } = balanceAt(row, atMs);
       if (there < least) return { granted: 0, balance: there, period, epoch: row.epoch };
       const granted = Math.min(want, there);
       const changed = await tx.statement(

@@ -10,7 +10,7 @@ import { CreditSpender } from '../../auth/ports';
 import { RevocationBus } from '../../bus/revocation-bus';
 import { loggableError } from '../../common/errors/safe-error';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
-import { nextRefillAt, refillPeriodOf, type RefillInterval } from '../../common/refill-period';
+import { refillPeriodOf, secondsToRefill, type RefillInterval } from '../../common/refill-period';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { BusinessBook } from '../business-book';
@@ -197,9 +197,7 @@ export class CreditMeter
   }
 
   private secondsToRefill(rule: CreditRule): number | null {
-    if (!rule.refillInterval) return null;
-    const now = this.clock();
-    return Math.max(1, Math.ceil((nextRefillAt(rule.refillInterval, now) - now) / 1000));
+    return secondsToRefill(rule.refillInterval, this.clock());
   }
 
   private async rulesOf(businessId: string): Promise<CreditRules> {

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../../database/units/unit-of-work';
 import { TenancyError } from '../../tenancy/tenancy-error';
 import { MembershipsRepository } from '../../tenancy/store/memberships.repository';
 import { GovernanceError } from '../governance-error';
-import { BUSINESS_HOLDER, CreditAccount } from './credit-account.entity';
+import { balanceAt, BUSINESS_HOLDER, CreditAccount } from './credit-account.entity';
 import { CreditAccountsRepository } from './credit-accounts.repository';
 import { CreditBalanceDeletedEvent, CreditBalanceSetEvent, CreditSnapshot } from './credits.events';
 import { CreditBalancesDto, CreditBalanceViewDto, PutCreditBalanceDto } from './dto/credits.dto';
@@ -89,18 +89,12 @@ export class CreditsService {
   }
 }
 
-/** The balance now: a refill that is due counts as made. */
-function balanceAt(row: CreditAccount, now: number): number {
-  const due = row.refillAmount !== null && row.period < refillPeriodOf(row.refillInterval, now);
-  return due ? row.refillAmount! : row.balance;
-}
-
 function snapshotOf(row: CreditAccount, now: number): CreditSnapshot {
   const refill =
     row.refillAmount !== null && row.refillInterval !== null
       ? { amount: row.refillAmount, interval: row.refillInterval }
       : null;
-  return { balance: balanceAt(row, now), refill };
+  return { balance: balanceAt(row, now).balance, refill };
 }
 
 function viewOf(row: CreditAccount, now: number): CreditBalanceViewDto {

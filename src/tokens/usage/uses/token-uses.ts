@@ -1,6 +1,11 @@
 import type { ValidationIssue } from '../../../common/errors/domain-error';
 import type { ApiToken, RefillInterval } from '../../store/api-token.entity';
-import { nextRefillAt, refillPeriodOf, REFILL_INTERVALS } from '../../../common/refill-period';
+import {
+  nextRefillAt,
+  refillPeriodOf,
+  REFILL_INTERVALS,
+  secondsToRefill as secondsUntilRefill,
+} from '../../../common/refill-period';
 
 /** A token's refill period: `refillPeriodOf`, by the name the uses code has always used. */
 export const usesPeriodOf = refillPeriodOf;
@@ -56,8 +61,7 @@ export function remainingAt(state: UsesState, atMs: number): number {
 
 /** Seconds until the next refill, for `Retry-After`; null when none is due (no refill). */
 export function secondsToRefill(state: UsesState, atMs: number): number | null {
-  if (!state.refill) return null;
-  return Math.max(1, Math.ceil((nextRefillAt(state.refill.interval, atMs) - atMs) / 1000));
+  return secondsUntilRefill(state.refill?.interval, atMs);
 }
 
 /** A stored token's uses, or null for a token with no limit. */
