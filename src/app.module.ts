@@ -25,6 +25,7 @@ import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
 import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { InvitationsModule } from './invitations/invitations.module';
+import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -49,6 +50,7 @@ export class AppModule {
         GovernanceRoutesModule,
         WorkflowsRoutesModule,
         InvitationsModule,
+        SsoModule,
         AuditRoutesModule,
         WebhooksRoutesModule,
         SsfRoutesModule,

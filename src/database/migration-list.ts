@@ -29,6 +29,7 @@ import { VerificationAnalytics1764760000000 } from './migrations/1764760000000-v
 import { BusinessLimits1764770000000 } from './migrations/1764770000000-business-limits';
 import { CreditAccounts1764780000000 } from './migrations/1764780000000-credit-accounts';
 import { Invitations1764790000000 } from './migrations/1764790000000-invitations';
+import { SsoSignIn1764800000000 } from './migrations/1764800000000-sso-sign-in';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   BusinessLimits1764770000000,
   CreditAccounts1764780000000,
   Invitations1764790000000,
+  SsoSignIn1764800000000,
 ];

@@ -26,6 +26,11 @@ export const TAGS: [name: string, description: string][] = [
     'invitations',
     'Invitations by email: the emailed link makes the invitee a member (docs/people.md)',
   ],
+  [
+    'sso',
+    "Console sign-in through the installation's identity provider (OpenID Connect), and each " +
+      "business's rules from the provider's groups to its roles (docs/people.md)",
+  ],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
   [

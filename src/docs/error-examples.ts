@@ -9,6 +9,7 @@ import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
 import { SSF_ERRORS } from '../ssf/ssf-error';
 import { INVITATION_ERRORS } from '../invitations/invitation-error';
+import { SSO_ERRORS } from '../sso/sso-error';
 
 type Code =
   | keyof typeof COMMON_ERRORS
@@ -21,7 +22,8 @@ type Code =
   | keyof typeof FEDERATION_ERRORS
   | keyof typeof GOVERNANCE_ERRORS
   | keyof typeof SSF_ERRORS
-  | keyof typeof INVITATION_ERRORS;
+  | keyof typeof INVITATION_ERRORS
+  | keyof typeof SSO_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
 const MESSAGES = new Map<string, string>(
@@ -37,6 +39,7 @@ const MESSAGES = new Map<string, string>(
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
     INVITATION_ERRORS,
+    SSO_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),
   ),

@@ -72,6 +72,32 @@ export class MembersService {
     return { identity, membership };
   }
 
+  /**
+   * Inside `tx`: the person `email` at `role`, as a sign-in through the identity provider finds
+   * them: added if they are not a member, or moved to `role` if the business's group rules now
+   * give another (the last owner stays). Publishes what changed, as adding or changing a role
+   * does.
+   */
+  async signInMemberInTx(
+    author: Author,
+    businessId: string,
+    member: { email: string; role: Role },
+    tx: Transaction,
+  ): Promise<MemberRow> {
+    await this.businesses.lockForMembershipChange(businessId, tx);
+    const identity = await this.identities.findOrCreateUser(author, member.email, tx);
+    const row = await this.memberships.findMember(businessId, identity.id, 'user', tx);
+    if (!row) return this.addInTx(author, businessId, false, member, tx);
+    const from = row.membership.role;
+    if (from === member.role) return row;
+    if (from === 'owner') await this.assertNotLastOwner(businessId, tx);
+    await this.memberships.updateRole(businessId, identity.id, member.role, tx);
+    await tx.publish(
+      new MemberRoleChangedEvent(author, businessId, identityRef(identity), from, member.role),
+    );
+    return { identity, membership: { ...row.membership, role: member.role } };
+  }
+
   /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
     if (!(await this.businesses.findById(businessId, this.database.primary))) {

@@ -2,6 +2,7 @@ import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
+import { SSO_ENTITIES } from '../sso/store/sso.entities';
 import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
 import { WEBHOOKS_ENTITIES } from '../webhooks/store/webhooks.entities';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   ...FEDERATION_ENTITIES,
   ...GOVERNANCE_ENTITIES,
   ...INVITATIONS_ENTITIES,
+  ...SSO_ENTITIES,
 ];

@@ -51,6 +51,10 @@ const VERBS = [
   'recover',
   'disable',
   'enable',
+  'start',
+  'finish',
+  'collect',
+  'set',
 ];
 
 function operations(spec: Json): Operation[] {

@@ -32,6 +32,8 @@ const EXPORT_PATHS = new Set([
   '/api/v1/analytics/verifications/export',
   '/platform/v1/analytics/verifications/export',
 ]);
+/** The identity provider's return, which answers a browser by sending it to the console. */
+const REDIRECT_PATHS = new Set(['/auth/sso/callback']);
 /** The audit log's signed notes, proofs and key: `text/plain`, outside the envelope (C2SP). */
 const PLAIN_TEXT_PATHS = new Set(
   ['/api/v1', '/platform/v1']
@@ -51,6 +53,11 @@ export function problemWith(
   const body: unknown = res.body;
   const oauth = op.scope === 'oauth2';
   if (res.status >= 500) return `a ${res.status}: no input may cause a server error`;
+  if (res.status === 302 && REDIRECT_PATHS.has(op.path)) {
+    return String(res.headers.location).startsWith('/admin/sso#')
+      ? null
+      : `${op.path} redirected off the console: ${String(res.headers.location)}`;
+  }
   if (res.status < 200 || (res.status >= 300 && res.status < 400)) {
     return `an unexpected status ${res.status}`;
   }

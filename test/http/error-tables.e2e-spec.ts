@@ -5,6 +5,7 @@ import { FEDERATION_ERRORS } from '../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../../src/governance/governance-error';
 import { SSF_ERRORS } from '../../src/ssf/ssf-error';
 import { INVITATION_ERRORS } from '../../src/invitations/invitation-error';
+import { SSO_ERRORS } from '../../src/sso/sso-error';
 import { AUTH_ERRORS } from '../../src/auth/auth-error';
 import { COMMON_ERRORS } from '../../src/common/errors/error-codes';
 import { TENANCY_ERRORS, TenancyError } from '../../src/tenancy/tenancy-error';
@@ -24,6 +25,7 @@ describe('ERROR_STATUS', () => {
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
     INVITATION_ERRORS,
+    SSO_ERRORS,
   ];
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),

@@ -805,6 +805,124 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/sso': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether the console may sign in through the identity provider */
+    get: operations['getSsoStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sso/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Begin a console sign-in: redirects (302) to the identity provider
+     * @description Open it in the browser. Sets a cookie binding the sign-in to this browser, and sends it to the provider with a state, a nonce and PKCE (S256). Without OIDC_ISSUER this is 409 SSO_NOT_CONFIGURED. Counted per client IP with the /oauth2 routes; the callback and the collection need what only a start gives (its state, its cookie), so they are not counted.
+     */
+    get: operations['startSsoSignIn'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sso/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The identity provider's return: redirects (302) to the console
+     * @description The provider sends the browser here. Every outcome is a redirect to /admin/sso: with `#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.
+     */
+    get: operations['finishSsoSignIn'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sso/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Collect the console's session after a sign-in; answers its token once
+     * @description The console calls it with the hand-off the sign-in returned with, from the browser that began it (its cookie). Once: the session is an ordinary token (origin console-sso) of the member, unrestricted within the role their groups give, for CONSOLE_SESSION_HOURS. Signing out revokes it (POST /api/v1/tokens/self/revoke).
+     */
+    post: operations['collectSsoSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sso/group-roles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the business's group rules: a provider group, and the role it signs in at */
+    get: operations['listSsoGroupRoles'];
+    /**
+     * Give a provider group a role in the business, or change the role it gives
+     * @description Owners only. A person whose groups name a rule signs in at its role (the highest, when several do), and is made a member at their first sign-in; one whose groups name none is refused. At most 100 rules per business.
+     */
+    put: operations['setSsoGroupRole'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sso/group-roles/{rule_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a group rule: its group signs no one in from then on
+     * @description Sessions already made last until they expire or are revoked.
+     */
+    delete: operations['removeSsoGroupRole'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit-events': {
     parameters: {
       query?: never;
@@ -2100,11 +2218,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2332,11 +2450,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2563,11 +2681,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2825,11 +2943,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3140,11 +3258,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3402,11 +3520,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3759,11 +3877,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | null;
+      origin: 'federation' | 'import' | 'console-sso' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -4010,6 +4128,55 @@ export interface components {
        * @example inv_Zx8dQ2m9vT4sLr7pKc1wNf3yHb6aGe5u0jXoVi2EqW
        */
       token: string;
+    };
+    SsoStatusDto: {
+      /** @example true */
+      enabled: boolean;
+      /** @example https://idp.example.com */
+      issuer: string | null;
+    };
+    SsoSessionDto: {
+      /** @description The session token: shown once */
+      token: string;
+      /** Format: uuid */
+      business_id: string;
+      /** Format: uuid */
+      token_id: string;
+      /** @example 2026-11-28T17:00:00.000Z */
+      expires_at: string;
+      /** @example /admin/tokens */
+      return_to: string | null;
+    };
+    CollectSessionDto: {
+      /** @description The one-time hand-off the sign-in returned to the console with */
+      handoff: string;
+    };
+    GroupRoleViewDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example eng-platform */
+      group: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
+      /** @example 2026-11-28T09:00:00.000Z */
+      created_at: string;
+      /** @example owner@acme.test */
+      created_by: string;
+    };
+    SetGroupRoleDto: {
+      /**
+       * @description The group as the provider's groups claim spells it: 1 to 256 characters
+       * @example eng-platform
+       */
+      group: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
     };
     AuditTokenMakerDto: {
       /**
@@ -16947,6 +17114,1012 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getSsoStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['SsoStatusDto'];
+          };
+        };
+      };
+    };
+  };
+  startSsoSignIn: {
+    parameters: {
+      query?: {
+        /** @description The business to sign in to; absent: the one your groups give you a role in */
+        business_id?: string;
+        /** @description A console path to open after sign-in, such as /admin/tokens; default /admin */
+        return_to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the identity provider */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Error codes: SSO_NOT_CONFIGURED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This installation has no identity provider: set OIDC_ISSUER to sign in with SSO",
+           *       "code": "SSO_NOT_CONFIGURED",
+           *       "detail": "This installation has no identity provider: set OIDC_ISSUER to sign in with SSO",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_NOT_CONFIGURED';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "name must be shorter than or equal to 100 characters",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: SSO_TOO_MANY_SIGN_INS, RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many sign-ins are in flight; try again in a few minutes",
+           *       "code": "SSO_TOO_MANY_SIGN_INS",
+           *       "detail": "Too many sign-ins are in flight; try again in a few minutes",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_TOO_MANY_SIGN_INS' | 'RATE_LIMITED';
+          };
+        };
+      };
+      /** @description Error codes: SSO_PROVIDER_UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The identity provider could not be reached; try again shortly",
+           *       "code": "SSO_PROVIDER_UNAVAILABLE",
+           *       "detail": "The identity provider could not be reached; try again shortly",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_PROVIDER_UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  finishSsoSignIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the console */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  collectSsoSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CollectSessionDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['SsoSessionDto'];
+          };
+        };
+      };
+      /** @description Error codes: SSO_HANDOFF_INVALID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This sign-in was collected already, expired, or began in another browser",
+           *       "code": "SSO_HANDOFF_INVALID",
+           *       "detail": "This sign-in was collected already, expired, or began in another browser",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_HANDOFF_INVALID';
+          };
+        };
+      };
+      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a platform admin may do this",
+           *       "code": "PLATFORM_ADMIN_REQUIRED",
+           *       "detail": "Only a platform admin may do this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PLATFORM_ADMIN_REQUIRED';
+          };
+        };
+      };
+      /** @description Error codes: LAST_OWNER, TOKEN_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The last owner of a business cannot be removed or demoted",
+           *       "code": "LAST_OWNER",
+           *       "detail": "The last owner of a business cannot be removed or demoted",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'LAST_OWNER' | 'TOKEN_LIMIT_REACHED';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR, POLICY_VIOLATION */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "handoff"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'POLICY_VIOLATION';
+          };
+        };
+      };
+    };
+  };
+  listSsoGroupRoles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['GroupRoleViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INVALID_CURSOR, VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid cursor: pass next_cursor from the previous page as it is",
+           *       "code": "INVALID_CURSOR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "query",
+           *             "cursor"
+           *           ],
+           *           "msg": "Invalid cursor",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_CURSOR' | 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  setSsoGroupRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "group": "eng-platform",
+         *       "role": "member"
+         *     }
+         */
+        'application/json': components['schemas']['SetGroupRoleDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['GroupRoleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: SSO_GROUP_ROLE_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The business has as many group rules as it may hold (100)",
+           *       "code": "SSO_GROUP_ROLE_LIMIT_REACHED",
+           *       "detail": "The business has as many group rules as it may hold (100)",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_GROUP_ROLE_LIMIT_REACHED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "group"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  removeSsoGroupRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        rule_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['GroupRoleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: SSO_GROUP_ROLE_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Group rule not found",
+           *       "code": "SSO_GROUP_ROLE_NOT_FOUND",
+           *       "detail": "Group rule not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_GROUP_ROLE_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "rule_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };

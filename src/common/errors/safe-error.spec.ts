@@ -35,6 +35,7 @@ describe(redactUrl.name, () => {
     [`/x?q=${secret}`, '/x?q=[REDACTED]'],
     [`/tokens/${secret}`, '/tokens/[REDACTED]'],
     [`http://h:1/x?password=p#frag`, 'http://h:1/x?password=[REDACTED]#frag'],
+    ['/auth/sso/callback?code=Xy9&state=s', '/auth/sso/callback?code=[REDACTED]&state=s'],
     ['/plain?limit=5', '/plain?limit=5'],
   ])('%s → %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);

@@ -39,6 +39,9 @@ const SECRET_PARAMS = new Set([
   'password',
   'api_key',
   'apikey',
+  // An OAuth authorization code (the identity provider's return to /auth/sso/callback).
+  'code',
+  'code_verifier',
 ]);
 
 /**

@@ -15,6 +15,7 @@ import { FEDERATION_ERRORS, FederationErrorCode } from '../../../src/federation/
 import { GOVERNANCE_ERRORS, GovernanceErrorCode } from '../../../src/governance/governance-error';
 import { SSF_ERRORS, SsfErrorCode } from '../../../src/ssf/ssf-error';
 import { INVITATION_ERRORS, InvitationErrorCode } from '../../../src/invitations/invitation-error';
+import { SSO_ERRORS, SsoErrorCode } from '../../../src/sso/sso-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
 export type ErrorCode =
@@ -28,7 +29,8 @@ export type ErrorCode =
   | FederationErrorCode
   | GovernanceErrorCode
   | SsfErrorCode
-  | InvitationErrorCode;
+  | InvitationErrorCode
+  | SsoErrorCode;
 
 /** The features' code tables, bottom layer first. */
 export const ERROR_TABLES = [
@@ -43,6 +45,7 @@ export const ERROR_TABLES = [
   GOVERNANCE_ERRORS,
   SSF_ERRORS,
   INVITATION_ERRORS,
+  SSO_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /**

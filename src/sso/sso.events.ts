@@ -1,0 +1,66 @@
+import { Audited, Author, DomainEvent } from '../database/units/domain-event';
+import type { Role } from '../tenancy/store/membership.entity';
+
+/** A group rule as its audit entries name it. */
+export interface GroupRoleRef {
+  id: string;
+  businessId: string;
+  group: string;
+  role: Role;
+}
+
+const target = (r: GroupRoleRef) => ({ type: 'sso_group_role', id: r.id, label: r.group });
+
+/** A person signed in to the console through the identity provider; their session was made. */
+@Audited((e: SsoSignedInEvent) => ({
+  businessId: e.businessId,
+  target: { type: 'identity', id: e.identityId, label: e.email },
+  metadata: { role: e.role, token_jti: e.tokenJti, groups: e.groups },
+}))
+export class SsoSignedInEvent extends DomainEvent {
+  readonly name = 'sso.signed_in';
+  constructor(
+    author: Author,
+    readonly businessId: string,
+    readonly identityId: string,
+    readonly email: string,
+    readonly role: Role,
+    /** The groups whose rules gave the role. */
+    readonly groups: string[],
+    readonly tokenJti: string,
+  ) {
+    super(author);
+  }
+}
+
+/** A group rule was made, or its role changed (`from` null: it is new). */
+@Audited((e: SsoGroupRoleSetEvent) => ({
+  businessId: e.rule.businessId,
+  target: target(e.rule),
+  metadata: { role: e.rule.role, from: e.from },
+}))
+export class SsoGroupRoleSetEvent extends DomainEvent {
+  readonly name = 'sso.group_role_set';
+  constructor(
+    author: Author,
+    readonly rule: GroupRoleRef,
+    readonly from: Role | null,
+  ) {
+    super(author);
+  }
+}
+
+@Audited((e: SsoGroupRoleRemovedEvent) => ({
+  businessId: e.rule.businessId,
+  target: target(e.rule),
+  metadata: { role: e.rule.role },
+}))
+export class SsoGroupRoleRemovedEvent extends DomainEvent {
+  readonly name = 'sso.group_role_removed';
+  constructor(
+    author: Author,
+    readonly rule: GroupRoleRef,
+  ) {
+    super(author);
+  }
+}

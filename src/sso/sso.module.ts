@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { IdentityProvider } from './identity-provider';
+import { SsoGroupRolesController } from './sso-group-roles.controller';
+import { SsoGroupRolesService } from './sso-group-roles.service';
+import { SsoSignInController } from './sso-sign-in.controller';
+import { SsoSignInService } from './sso-sign-in.service';
+import { SsoGroupRolesRepository } from './store/sso-group-roles.repository';
+import { SsoLoginsRepository } from './store/sso-logins.repository';
+
+/**
+ * Console sign-in through the installation's identity provider (OpenID Connect). Above
+ * workflows: a sign-in makes or moves a membership and issues a session token, as adding a
+ * member does.
+ */
+@Module({
+  imports: [TenancyModule, TokensModule],
+  controllers: [SsoSignInController, SsoGroupRolesController],
+  providers: [
+    IdentityProvider,
+    SsoSignInService,
+    SsoGroupRolesService,
+    SsoLoginsRepository,
+    SsoGroupRolesRepository,
+  ],
+})
+export class SsoModule {}
