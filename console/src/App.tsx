@@ -8,7 +8,8 @@ import { Loading } from './ui/Status';
 import { Shell } from './Shell';
 import { SignIn } from './features/sign-in/SignIn';
 import { SessionProvider } from './session';
-import { clearSession, loadToken, saveToken } from './storage';
+import { endSsoSession } from './features/sign-in/sso';
+import { clearSession, loadSsoBusiness, loadToken, saveToken } from './storage';
 
 export const UNAUTHORIZED_EVENT = 'latchkey:unauthorized';
 
@@ -30,6 +31,11 @@ export function App() {
 
   const signOut = useCallback(
     (why: unknown = null) => {
+      // A session SSO made is revoked when its holder signs out, not left to expire.
+      const ssoBusiness = loadSsoBusiness();
+      if (why === null && tokenRef.current !== null && ssoBusiness !== null) {
+        endSsoSession(tokenRef.current, ssoBusiness);
+      }
       clearSession();
       queryClient.clear();
       setEnded(why);

@@ -4,6 +4,8 @@
  */
 const TOKEN = 'latchkey.token';
 const BUSINESS = 'latchkey.business';
+/** Set when the token is a session SSO made (in that business): signing out revokes it. */
+const SSO_BUSINESS = 'latchkey.sso-business';
 
 export interface StoredBusiness {
   id: string;
@@ -42,6 +44,7 @@ export function clearSession(): void {
     for (const s of [sessionStorage, localStorage]) {
       s.removeItem(TOKEN);
       s.removeItem(BUSINESS);
+      s.removeItem(SSO_BUSINESS);
     }
   }, undefined);
 }
@@ -63,4 +66,14 @@ export function saveBusiness(business: StoredBusiness | null): void {
     if (business) s.setItem(BUSINESS, JSON.stringify(business));
     else s.removeItem(BUSINESS);
   }, undefined);
+}
+
+/** Marks the signed-in token as a session SSO made in `businessId`. */
+export function saveSsoBusiness(businessId: string): void {
+  safe(() => store().setItem(SSO_BUSINESS, businessId), undefined);
+}
+
+/** The business of the SSO session signed in, if the token is one. */
+export function loadSsoBusiness(): string | null {
+  return safe(() => store().getItem(SSO_BUSINESS), null);
 }

@@ -29,21 +29,23 @@ export interface Credentials {
   businessId?: string;
 }
 
-function headersOf({ token, businessId }: Credentials, json: boolean): Headers {
-  const headers = new Headers({ authorization: `Bearer ${token}`, accept: 'application/json' });
-  if (businessId) headers.set('x-business-id', businessId);
+function headersOf(credentials: Credentials | null, json: boolean): Headers {
+  const headers = new Headers({ accept: 'application/json' });
+  if (credentials) headers.set('authorization', `Bearer ${credentials.token}`);
+  if (credentials?.businessId) headers.set('x-business-id', credentials.businessId);
   if (json) headers.set('content-type', 'application/json');
   headers.set(...CONSOLE_CLIENT);
   return headers;
 }
 
 /**
- * A call to a path known only at run time (a refused screen's probe, see NotAvailable), which the
- * typed client cannot type; answers the envelope's `data`, typed by the caller.
+ * A call to a path known only at run time (a refused screen's probe, see NotAvailable), or to a
+ * public route (null credentials: sign-in), outside the typed client, which always sends a
+ * token; answers the envelope's `data`, typed by the caller.
  */
 export async function rawJson<T>(
   path: string,
-  credentials: Credentials,
+  credentials: Credentials | null,
   init: { method?: string; body?: unknown } = {},
 ): Promise<T> {
   let response: Response;
@@ -52,6 +54,7 @@ export async function rawJson<T>(
       method: init.method ?? 'GET',
       headers: headersOf(credentials, init.body !== undefined),
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: 'same-origin',
     });
   } catch (cause) {
     throw networkError(cause);

@@ -1,6 +1,10 @@
 import { Logo } from '../../ui/brand/Logo';
-import { useMutation } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { navigate } from '../../router';
+import { saveSsoBusiness } from '../../storage';
+import { Invitation, invitationToken } from './Invitation';
+import { collectSsoSession, fetchSsoStatus, SSO_REFUSALS, ssoReturn, startSso } from './sso';
 import type { Whoami } from '../../api/types';
 import { fetchWhoami } from '../../api/whoami';
 import { ErrorBox } from '../../ui/ErrorBox';
@@ -8,7 +12,12 @@ import { Check } from '../../ui/forms/Field';
 import { Loading } from '../../ui/Status';
 import { useTitle } from '../../ui/useTitle';
 
-/** Latchkey has no passwords: a person signs in with an API token (their first token, say). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Latchkey has no passwords: a person signs in with an API token (their first token, say), or,
+ * where the installation has an identity provider, through it (single sign-on).
+ */
 export function SignIn({
   onSignedIn,
   ended,
@@ -29,6 +38,34 @@ export function SignIn({
   });
   useEffect(() => onShown?.(), [onShown]);
 
+  // Back from the identity provider: the hand-off is collected once, and leaves the address bar.
+  const [back] = useState(ssoReturn);
+  const [invited, setInvited] = useState(invitationToken);
+  // A link pasted into a tab the console is open in changes only the part after `#`.
+  useEffect(() => {
+    const onHash = () => setInvited(invitationToken());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const collecting = useRef(false);
+  const collect = useMutation({
+    mutationFn: async (handoff: string) => {
+      const session = await collectSsoSession(handoff);
+      return { session, who: await fetchWhoami(session.token) };
+    },
+    onSuccess: ({ session, who }) => {
+      onSignedIn(session.token, who, false);
+      saveSsoBusiness(session.business_id);
+      navigate(session.return_to ?? '/admin', { replace: true });
+    },
+  });
+  useEffect(() => {
+    if (!back?.handoff || collecting.current) return;
+    collecting.current = true;
+    window.history.replaceState(null, '', '/admin/sso');
+    collect.mutate(back.handoff);
+  }, [back, collect]);
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const t = token.trim();
@@ -46,6 +83,21 @@ export function SignIn({
       {ended !== null && ended !== undefined && !signIn.isError && (
         <ErrorBox error={ended} title="You were signed out" />
       )}
+      {back?.error && (
+        <div className="error-box" role="alert">
+          <p className="error-title">
+            Single sign-on was refused:{' '}
+            {SSO_REFUSALS[back.error] ?? 'the sign-in did not complete. Sign in again.'}
+          </p>
+          <p className="muted">
+            Code <code>{back.error.slice(0, 40)}</code>
+          </p>
+        </div>
+      )}
+      {collect.isPending && <Loading>Signing in…</Loading>}
+      <ErrorBox error={collect.error} title="Single sign-on did not complete" />
+      {invited && <Invitation token={invited} onSignedIn={onSignedIn} />}
+      <SsoStart />
       <form className="form card" onSubmit={submit}>
         <div className="field">
           <label htmlFor={id}>Token</label>
@@ -71,5 +123,48 @@ export function SignIn({
         <ErrorBox error={signIn.error} />
       </form>
     </main>
+  );
+}
+
+/** Single sign-on, when the installation has an identity provider. */
+function SsoStart() {
+  const id = useId();
+  const status = useQuery({ queryKey: ['sso-status'], queryFn: fetchSsoStatus, retry: false });
+  const [business, setBusiness] = useState('');
+  const [wrong, setWrong] = useState(false);
+  if (!status.data?.enabled) return null;
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    const b = business.trim();
+    setWrong(b !== '' && !UUID.test(b));
+    if (b === '' || UUID.test(b)) startSso(b);
+  };
+  return (
+    <form className="form card" onSubmit={start} aria-label="Single sign-on">
+      <div className="field">
+        <label htmlFor={id}>Business id (only if your groups reach several)</label>
+        <input
+          id={id}
+          className="input mono"
+          name="business_id"
+          autoComplete="off"
+          spellCheck={false}
+          value={business}
+          aria-invalid={wrong}
+          aria-describedby={wrong ? `${id}-error` : undefined}
+          onChange={(e) => setBusiness(e.currentTarget.value)}
+        />
+        {wrong && (
+          <p id={`${id}-error`} className="field-error">
+            A business id is a UUID, such as 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
+          </p>
+        )}
+      </div>
+      <div className="actions">
+        <button type="submit" className="button primary">
+          Sign in with SSO
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,0 +1,57 @@
+import { rawJson } from '../../api/client';
+import type { components } from '../../api/client';
+
+export type SsoStatus = components['schemas']['SsoStatusDto'];
+export type SsoSession = components['schemas']['SsoSessionDto'];
+
+/** Whether this installation signs in through an identity provider. */
+export const fetchSsoStatus = () => rawJson<SsoStatus>('/auth/sso', null);
+
+/** Sends the browser to the identity provider, to come back to `/admin/sso`. */
+export function startSso(businessId: string): void {
+  const query = new URLSearchParams();
+  if (businessId) query.set('business_id', businessId);
+  const path = window.location.pathname;
+  if (/^\/admin(\/[A-Za-z0-9_~-]+)*\/?$/.test(path) && path !== '/admin/sso') {
+    query.set('return_to', path);
+  }
+  window.location.assign(`/auth/sso/start?${query.toString()}`);
+}
+
+/** Exchanges the sign-in's one-time hand-off for the console's session (once). */
+export const collectSsoSession = (handoff: string) =>
+  rawJson<SsoSession>('/auth/sso/session', null, { method: 'POST', body: { handoff } });
+
+/** Revokes an SSO session as its holder signs out; a failure leaves it to expire. */
+export function endSsoSession(token: string, businessId: string): void {
+  rawJson(
+    '/api/v1/tokens/self/revoke',
+    { token, businessId },
+    {
+      method: 'POST',
+      body: { reason: 'signed out of the console' },
+    },
+  ).catch(() => undefined);
+}
+
+/** What a sign-in's return carries after `#`: a hand-off to collect, or why it was refused. */
+export function ssoReturn(): { handoff: string | null; error: string | null } | null {
+  if (window.location.pathname !== '/admin/sso') return null;
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  return { handoff: fragment.get('handoff'), error: fragment.get('error') };
+}
+
+/** Why a sign-in was refused, as a person reads it; the code names it for support. */
+export const SSO_REFUSALS: Record<string, string> = {
+  SSO_NO_ROLE:
+    'Your identity provider signed you in, but none of your groups has a role in this business. Ask an owner to map one of your groups.',
+  SSO_CHOOSE_BUSINESS:
+    'Your groups give you a role in several businesses: enter the business id, then sign in again.',
+  SSO_EMAIL_UNVERIFIED: 'Your identity provider does not say your email address is verified.',
+  SSO_STATE_INVALID:
+    'This sign-in is not valid (used already, or begun in another browser). Sign in again.',
+  SSO_EXPIRED: 'This sign-in took too long. Sign in again.',
+  SSO_PROVIDER_REJECTED: 'The identity provider did not vouch for this sign-in. Sign in again.',
+  SSO_PROVIDER_UNAVAILABLE: 'The identity provider could not be reached. Try again shortly.',
+  SSO_NOT_CONFIGURED: 'This installation has no identity provider.',
+};
