@@ -30,6 +30,7 @@ import { BusinessLimits1764770000000 } from './migrations/1764770000000-business
 import { CreditAccounts1764780000000 } from './migrations/1764780000000-credit-accounts';
 import { Invitations1764790000000 } from './migrations/1764790000000-invitations';
 import { SsoSignIn1764800000000 } from './migrations/1764800000000-sso-sign-in';
+import { ApprovalRules1764810000000 } from './migrations/1764810000000-approval-rules';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   CreditAccounts1764780000000,
   Invitations1764790000000,
   SsoSignIn1764800000000,
+  ApprovalRules1764810000000,
 ];

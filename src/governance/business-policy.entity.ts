@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ApprovalRuleSnapshot } from './approval-rule';
 import type { RequireDpop } from './business-policy';
 
 /** A business's token policy: one row per business that has set one (none: no rule). */
@@ -27,6 +28,10 @@ export class BusinessTokenPolicy {
   /** New tokens bound to a key (RFC 9449): `all`, `machines`' alone, or null for no rule. */
   @Column({ type: 'varchar', length: 16, nullable: true })
   requireDpop!: RequireDpop | null;
+
+  /** What needs an approver (`approval-rule.ts`), as the API spells it; null: nothing. */
+  @Column({ type: 'simple-json', nullable: true })
+  approvalRequired!: ApprovalRuleSnapshot | null;
 
   @Column({ type: Date })
   updatedAt!: Date;

@@ -5,6 +5,7 @@ import type { Author } from '../database/units/domain-event';
 import { holdKeyLock, readUnderKeyLocks } from '../database/units/key-lock';
 import { Database } from '../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
+import { approvalRuleOf, approvalSnapshotOf } from './approval-rule';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
 import { BusinessTokenPolicy } from './business-policy.entity';
 import { BusinessPolicyRepository } from './business-policy.repository';
@@ -56,6 +57,7 @@ export class BusinessPolicyService {
       requiredCidrs: cidrs && [...new Set(cidrs.map((c) => canonicalCidr(c) ?? c))],
       inactivityRevokeDays: dto.inactivity_revoke_days ?? null,
       requireDpop: dto.require_dpop ?? null,
+      approvalRequired: approvalSnapshotOf(approvalRuleOf(dto.approval_required ?? null)),
       updatedAt: new Date(),
       updatedBy: author.actor.label,
       updatedById: author.actor.id,
@@ -109,6 +111,7 @@ function rulesOf(row: BusinessTokenPolicy | null): BusinessPolicyRules {
     requiredCidrs: row.requiredCidrs,
     inactivityRevokeDays: row.inactivityRevokeDays,
     requireDpop: row.requireDpop,
+    approvalRequired: approvalRuleOf(row.approvalRequired),
   };
 }
 
@@ -120,6 +123,7 @@ function snapshotOf(rules: BusinessPolicyRules): PolicySnapshot {
     required_cidrs: rules.requiredCidrs && [...rules.requiredCidrs],
     inactivity_revoke_days: rules.inactivityRevokeDays,
     require_dpop: rules.requireDpop,
+    approval_required: approvalSnapshotOf(rules.approvalRequired),
   };
 }
 

@@ -20,6 +20,7 @@ const STRICT: BusinessPolicyRules = {
   requiredCidrs: ['10.0.0.0/8'],
   inactivityRevokeDays: 90,
   requireDpop: null,
+  approvalRequired: null,
 };
 const JKT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
 

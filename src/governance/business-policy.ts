@@ -1,5 +1,6 @@
 import { cidrsWithin } from '../common/validation/cidr';
 import { scopesAllow, scopesWithin } from '../auth/scopes';
+import type { ApprovalRule } from './approval-rule';
 
 const DAY_MS = 86_400_000;
 
@@ -15,6 +16,8 @@ export interface BusinessPolicyRules {
   readonly requiredCidrs: readonly string[] | null;
   readonly inactivityRevokeDays: number | null;
   readonly requireDpop: RequireDpop | null;
+  /** What a token made by `POST /tokens` needs an approver for (`approval-rule.ts`). */
+  readonly approvalRequired: ApprovalRule | null;
 }
 
 /** What a business without a policy has: no rule at all. */
@@ -25,6 +28,7 @@ export const NO_POLICY: BusinessPolicyRules = {
   requiredCidrs: null,
   inactivityRevokeDays: null,
   requireDpop: null,
+  approvalRequired: null,
 };
 
 /** The rules, by their fields' names in the policy. */

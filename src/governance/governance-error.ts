@@ -9,6 +9,11 @@ export const GOVERNANCE_ERRORS = {
     status: 422,
     message: "The token would break its business's token policy",
   },
+  // A create the business marks as needing an approver: the token is asked for instead.
+  APPROVAL_REQUIRED: {
+    status: 403,
+    message: 'This token needs approval: ask for it with POST /api/v1/token-requests',
+  },
   // A business holds a bounded number of shared limits.
   LIMIT_COUNT_REACHED: {
     status: 409,
@@ -46,6 +51,16 @@ export function creditsExhausted(whose: string, retryAfterSeconds: number | null
   const headers: Record<string, string> =
     retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) };
   return new GovernanceError('CREDITS_EXHAUSTED', detail, headers);
+}
+
+/** 403 APPROVAL_REQUIRED, naming each part of the rule the token meets. */
+export function approvalRequired(needed: readonly { part: string; why: string }[]) {
+  const parts = needed.map((n) => `approval_required.${n.part}: ${n.why}`).join('; ');
+  return new GovernanceError(
+    'APPROVAL_REQUIRED',
+    `The business requires approval for this token (${parts}): file it with ` +
+      'POST /api/v1/token-requests, and collect it once an owner or admin approves',
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
+import type { ApprovalRuleSnapshot } from './approval-rule';
 
 /** A business's token policy as its audit entry shows it (snake_case, as the API does). */
 export interface PolicySnapshot {
@@ -8,6 +9,7 @@ export interface PolicySnapshot {
   required_cidrs: string[] | null;
   inactivity_revoke_days: number | null;
   require_dpop: 'all' | 'machines' | null;
+  approval_required: ApprovalRuleSnapshot | null;
 }
 
 /** A business's token policy was set: `before` is null for its first. */

@@ -297,7 +297,10 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
     expect(set).toMatchObject({ ...rules, updated_by: 'cli' });
     expect(json(await ok(policyArgs('show'), env))).toEqual(set);
     const [event] = await cliEvents('token_policy.updated', own.id);
-    expect(event).toEqual({ actor: ['cli', null], metadata: { before: null, after: rules } });
+    expect(event).toEqual({
+      actor: ['cli', null],
+      metadata: { before: null, after: { ...rules, approval_required: null } },
+    });
 
     const page = json<{ items: { id: string; violations: { rule: string }[] }[] }>(
       await ok(policyArgs('violations', '--limit', '200'), env),

@@ -48,6 +48,7 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
       required_cidrs: null,
       inactivity_revoke_days: null,
       require_dpop: null,
+      approval_required: null,
       updated_at: null,
       updated_by: null,
     });
@@ -68,6 +69,7 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
       required_cidrs: ['10.0.0.0/8'],
       inactivity_revoke_days: null,
       require_dpop: null,
+      approval_required: null,
     };
     expect(set.body.data).toMatchObject({ ...after, updated_by: biz.ownerEmail });
     const read = await getPolicy(t, asMember(member.token, biz.id)).expect(200);

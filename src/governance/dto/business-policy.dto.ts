@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -6,10 +7,12 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Max,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { ScopeList } from '../../auth/scope-list';
 import {
@@ -23,6 +26,62 @@ import { MaxLength } from '../../common/validation/dto-fields';
 import type { PolicySnapshot } from '../governance.events';
 import { REQUIRE_DPOP, type RequireDpop } from '../business-policy';
 import { EachCidr } from '../../common/validation/cidr-fields';
+import type { ApprovalRuleSnapshot } from '../approval-rule';
+
+/**
+ * What a token made by `POST /api/v1/tokens` needs an approver for; a part left out (or null,
+ * or false) marks nothing, and a rule that marks nothing reads back as null.
+ */
+export class ApprovalRequiredDto {
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', maxLength: LIMITS.scope },
+    maxItems: LIMITS.scopes,
+    uniqueItems: true,
+    nullable: true,
+    example: ['tokens:admin', 'deploy:*'],
+    description:
+      'Scope patterns: a new token whose scopes reach any of them (either covers the other) ' +
+      'needs approval. An unrestricted (null-scoped) token reaches every scope.',
+  })
+  @IsOptional()
+  @ScopeList()
+  scopes?: string[] | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: POLICY_DAYS_MAX,
+    nullable: true,
+    example: 30,
+    description: 'A new token living longer than this many days, or never expiring, needs approval',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(POLICY_DAYS_MAX)
+  lifetime_days_over?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    example: true,
+    description: 'A new token for a machine identity needs approval',
+  })
+  @IsOptional()
+  @IsBoolean()
+  machine_tokens?: boolean | null;
+}
+
+/** The approval rule as a policy answers it. */
+export class ApprovalRequiredViewDto implements ApprovalRuleSnapshot {
+  @ApiProperty({ type: [String], nullable: true, example: ['tokens:admin'] })
+  scopes!: string[] | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 30 })
+  lifetime_days_over!: number | null;
+  @ApiProperty({ example: true })
+  machine_tokens!: boolean;
+}
 
 /**
  * `PUT /api/v1/token-policy`: the whole policy, replaced. A field left out (or null) sets no
@@ -121,6 +180,20 @@ export class PutBusinessPolicyDto {
   @IsOptional()
   @IsIn(REQUIRE_DPOP)
   require_dpop?: RequireDpop | null;
+
+  @ApiPropertyOptional({
+    type: ApprovalRequiredDto,
+    nullable: true,
+    description:
+      'What a token made by POST /api/v1/tokens needs an approver for: such a create is 403 ' +
+      'APPROVAL_REQUIRED, and the token is asked for by POST /api/v1/token-requests instead. ' +
+      'The CLI and rotation are exempt. null: nothing needs approval.',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ApprovalRequiredDto)
+  approval_required?: ApprovalRequiredDto | null;
 }
 
 /** A business's token policy; every rule null (and `require_expiry` false) when none is set. */
@@ -137,6 +210,8 @@ export class BusinessPolicyViewDto implements PolicySnapshot {
   inactivity_revoke_days!: number | null;
   @ApiProperty({ enum: REQUIRE_DPOP, nullable: true, example: null })
   require_dpop!: RequireDpop | null;
+  @ApiProperty({ type: ApprovalRequiredViewDto, nullable: true })
+  approval_required!: ApprovalRequiredViewDto | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   updated_at!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'owner@acme.test' })

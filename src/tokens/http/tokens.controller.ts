@@ -56,11 +56,13 @@ export class TokensController {
     description:
       'For the caller, or (owner or admin with tokens:admin) for a machine identity of the ' +
       'business. Scopes never exceed those of the calling token, nor its networks, rate limit ' +
-      'or uses left (uses_limit).',
+      'or uses left (uses_limit). A token the business marks as needing approval (the token ' +
+      "policy's approval_required) is 403 APPROVAL_REQUIRED: ask for it with POST " +
+      '/api/v1/token-requests. The CLI and rotation are exempt from that rule.',
   })
   @ApiEnvelope(201, IssuedTokenDto)
   @ApiErrors({
-    403: ['SCOPE_ESCALATION', 'INSUFFICIENT_ROLE'],
+    403: ['SCOPE_ESCALATION', 'INSUFFICIENT_ROLE', 'APPROVAL_REQUIRED'],
     404: ['IDENTITY_NOT_FOUND'],
     409: ['TOKEN_LIMIT_REACHED'],
     422: [

@@ -44,6 +44,12 @@ export interface IssueTokenInput {
    * is made. A scope beyond the maker is no breach here: that is 403 SCOPE_ESCALATION, first.
    */
   makerBreaches?: readonly TokenError[];
+  /**
+   * The business's `approval_required` rule holds this token back (403 APPROVAL_REQUIRED): set
+   * by `POST /tokens` alone. A token request's check, its collection, the CLI and rotation leave
+   * it unset, as each is either approved already or grows no power.
+   */
+  approvalGated?: boolean;
 }
 
 /**

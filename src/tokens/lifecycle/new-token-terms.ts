@@ -4,7 +4,8 @@ import { activeTokensKey, readUnderKeyLocks } from '../../database/units/key-loc
 import type { Transaction } from '../../database/units/unit-of-work';
 import { governIssue, TokenTerms } from '../../governance/business-policy';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
-import { policyViolation } from '../../governance/governance-error';
+import { approvalNeeded } from '../../governance/approval-rule';
+import { approvalRequired, policyViolation } from '../../governance/governance-error';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { scopesWithinHolderRole } from '../policy/holder-scopes';
 import { TokensRepository } from '../store/tokens.repository';
@@ -77,9 +78,13 @@ export class NewTokenTerms {
       return asked;
     }
     const rules = await this.policy.rulesFor(input.businessId, tx);
-    // The holder's kind is read only where the rule turns on it: an unbound token, under
-    // `require_dpop: machines`.
-    if (asked.dpopJkt === null && rules.requireDpop === 'machines') {
+    // The holder's kind is read only where a rule turns on it: an unbound token, under
+    // `require_dpop: machines`, and a gated create under `approval_required.machine_tokens`.
+    const gate = input.approvalGated === true ? rules.approvalRequired : null;
+    if (
+      (asked.dpopJkt === null && rules.requireDpop === 'machines') ||
+      gate?.machineTokens === true
+    ) {
       const holder = await this.tenancy.membersOf(input.businessId, [input.identityId], tx);
       asked.machine = holder.get(input.identityId)?.kind === 'machine';
     }
@@ -98,6 +103,9 @@ export class NewTokenTerms {
       );
     }
     if (makerBreaches.length > 0) throw makerBreaches[0];
+    // Last: a token the policy would refuse anyway is told so, not sent to an approver.
+    const needed = approvalNeeded(gate, terms, now);
+    if (needed.length > 0) throw approvalRequired(needed);
     return terms;
   }
 }

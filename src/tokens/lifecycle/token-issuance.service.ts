@@ -68,6 +68,7 @@ export class TokenIssuanceService {
         meta: dto.meta ?? null,
         // The key the body names, else the one this request proved (RFC 9449 §5's binding).
         dpopJkt: dto.dpop_jkt ?? ctx.proofKey,
+        approvalGated: true,
       };
       const admitted = async () => {
         const target = await this.access.memberTarget(ctx, identityId, tx);
