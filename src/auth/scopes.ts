@@ -110,6 +110,24 @@ export function scopesWithinRole(scopes: readonly string[] | null, role: Role): 
   return scopes === null ? null : scopes.filter((s) => roleAllowsScope(role, s));
 }
 
+/**
+ * A token's scopes bounded by its holder's custom role: what both allow. A scope one list names is
+ * kept when the other allows it (`deploy:*` under a role of `deploy:prod` keeps `deploy:prod`), so
+ * nothing is kept that either refuses; an unrestricted token takes the role's list. Null `bound`
+ * (no custom role) leaves the scopes as they are.
+ */
+export function scopesUnder(
+  scopes: readonly string[] | null,
+  bound: readonly string[] | null,
+): string[] | null {
+  if (bound === null) return scopes === null ? null : [...scopes];
+  if (scopes === null) return [...bound];
+  const kept = new Set<string>();
+  for (const s of scopes) if (scopesAllow(bound, s)) kept.add(s);
+  for (const b of bound) if (scopesAllow(scopes, b)) kept.add(b);
+  return [...kept];
+}
+
 /** True when a scope list reaches an action that only owners and admins may take. */
 export function reachesAdminScope(scopes: readonly string[] | null): boolean {
   return scopes !== null && scopes.some((s) => !roleAllowsScope('member', s));

@@ -10,6 +10,26 @@ export const TENANCY_ERRORS = {
   LAST_PLATFORM_ADMIN: { status: 409, message: 'The last platform admin cannot be removed' },
   MEMBER_EXISTS: { status: 409, message: 'This person is already a member of the business' },
   IDENTITY_EXISTS: { status: 409, message: 'This identity exists already' },
+  CUSTOM_ROLE_NOT_FOUND: { status: 404, message: 'Custom role not found' },
+  CUSTOM_ROLE_EXISTS: { status: 409, message: 'The business has a custom role of this name' },
+  CUSTOM_ROLE_IN_USE: {
+    status: 409,
+    message: 'Members hold this custom role: give them another role first',
+  },
+  CUSTOM_ROLE_LIMIT_REACHED: {
+    status: 409,
+    message: 'The business has as many custom roles as it may hold (50)',
+  },
+  // A custom role never holds more than the token (and role) that shapes it.
+  ROLE_ESCALATION: {
+    status: 403,
+    message: 'The custom role would hold more than its maker may grant',
+  },
+  // Its scopes lie within its base role: a member-based role holds no admin scope.
+  SCOPE_BEYOND_BASE_ROLE: {
+    status: 422,
+    message: 'A custom role holds no scope its base role could never use',
+  },
 } as const satisfies ErrorTable;
 
 export type TenancyErrorCode = keyof typeof TENANCY_ERRORS;

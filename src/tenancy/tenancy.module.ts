@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CustomRolesService } from './custom-roles.service';
+import { CustomRolesRepository } from './store/custom-roles.repository';
 import { BusinessesRepository } from './store/businesses.repository';
 import { BusinessesService } from './businesses.service';
 import { IdentitiesRepository } from './store/identities.repository';
@@ -25,6 +27,8 @@ import { TenancyDirectory } from './tenancy-directory';
     MembersService,
     MachineIdentitiesService,
     PlatformAdminsService,
+    CustomRolesRepository,
+    CustomRolesService,
   ],
   exports: [
     IdentitiesRepository,
@@ -35,6 +39,7 @@ import { TenancyDirectory } from './tenancy-directory';
     MembersService,
     MachineIdentitiesService,
     PlatformAdminsService,
+    CustomRolesService,
   ],
 })
 export class TenancyModule {}

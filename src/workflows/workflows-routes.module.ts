@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { BusinessesController } from './businesses.controller';
+import { CustomRolesController } from './custom-roles.controller';
 import { IdentityNamesController } from './identity-names.controller';
 import { FormerHoldersController } from './former-holders.controller';
 import { FormerHoldersService } from './former-holders.service';
@@ -22,6 +23,7 @@ import { WorkflowsModule } from './workflows.module';
     BusinessesController,
     PlatformAdminsController,
     MembersController,
+    CustomRolesController,
     MachineIdentitiesController,
     MeController,
     WhoamiController,

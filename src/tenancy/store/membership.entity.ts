@@ -19,4 +19,11 @@ export class Membership {
 
   @Column({ type: Date })
   createdAt!: Date;
+
+  /**
+   * The business's custom role the member holds (`custom_roles`), whose scopes bound every token
+   * of theirs here; `role` is then that custom role's base role. Null: the built-in role alone.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  customRoleId?: string | null;
 }

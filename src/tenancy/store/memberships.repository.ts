@@ -106,9 +106,28 @@ export class MembershipsRepository {
     await tx.insert(Membership, membership);
   }
 
+  /** Gives a built-in role, which replaces a custom role the member held. */
   async updateRole(businessId: string, identityId: string, role: Role, tx: Transaction) {
     assertBusinessId(businessId);
-    await tx.update(Membership, { businessId, identityId }, { role });
+    await tx.update(Membership, { businessId, identityId }, { role, customRoleId: null });
+  }
+
+  /** Gives a custom role (`role` is its base role), or takes it back (`customRoleId` null). */
+  async setCustomRole(
+    businessId: string,
+    identityId: string,
+    role: Role,
+    customRoleId: string | null,
+    tx: Transaction,
+  ) {
+    assertBusinessId(businessId);
+    await tx.update(Membership, { businessId, identityId }, { role, customRoleId });
+  }
+
+  /** How many members hold the custom role. */
+  countHolding(businessId: string, customRoleId: string, db: Reader): Promise<number> {
+    assertBusinessId(businessId);
+    return db.countBy(Membership, { businessId, customRoleId });
   }
 
   /**

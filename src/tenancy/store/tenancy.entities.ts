@@ -1,6 +1,7 @@
 import { Business } from './business.entity';
+import { CustomRole } from './custom-role.entity';
 import { Identity } from './identity.entity';
 import { Membership } from './membership.entity';
 
 /** The tables tenancy owns. */
-export const TENANCY_ENTITIES = [Business, Identity, Membership];
+export const TENANCY_ENTITIES = [Business, Identity, Membership, CustomRole];

@@ -4,6 +4,7 @@ import { assertBusinessId } from '../../common/tenant-scope';
 import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
+import { CustomRole } from '../../tenancy/store/custom-role.entity';
 import { BusinessTokenPolicy } from '../../governance/business-policy.entity';
 import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';
@@ -19,6 +20,8 @@ export interface VerifierRow {
   business: Business | null;
   /** The business policy's `require_dpop`: null with no such rule (or no business). */
   requireDpop: RequireDpop | null;
+  /** The scopes of the holder's custom role in the business; null: none (the built-in role). */
+  roleScopes: string[] | null;
 }
 
 type JoinedToken = ApiToken & {
@@ -26,6 +29,7 @@ type JoinedToken = ApiToken & {
   membership?: Membership | null;
   business?: Business | null;
   policy?: BusinessTokenPolicy | null;
+  customRole?: CustomRole | null;
 };
 
 /** The reads of tokens: the verifier's lookups, and what the services read before they write. */
@@ -38,8 +42,9 @@ export class TokensRepository {
 
   /**
    * The verifier's cache miss, across businesses by design: the token by hash with its identity,
-   * that identity's membership of the token's business, the business, and its policy's
-   * `require_dpop`, in one indexed query (the hash's unique index, then four primary keys).
+   * that identity's membership of the token's business (and its custom role), the business, and
+   * its policy's `require_dpop`, in one indexed query (the hash's unique index, then five primary
+   * keys).
    * Tenancy's and governance's tables are only read here.
    */
   async findForVerifierAnyBusiness(hash: string, db: Reader): Promise<VerifierRow | null> {
@@ -54,16 +59,18 @@ export class TokensRepository {
       )
       .leftJoinAndMapOne('t.business', Business, 'b', 'b.id = t.businessId')
       .leftJoinAndMapOne('t.policy', BusinessTokenPolicy, 'p', 'p.businessId = t.businessId')
+      .leftJoinAndMapOne('t.customRole', CustomRole, 'r', 'r.id = m.customRoleId')
       .where('t.tokenHash = :hash', { hash })
       .getOne();
     if (!row?.identity) return null;
-    const { identity, membership, business, policy, ...token } = row;
+    const { identity, membership, business, policy, customRole, ...token } = row;
     return {
       token: Object.assign(new ApiToken(), token),
       identity,
       membership: membership ?? null,
       business: business ?? null,
       requireDpop: policy?.requireDpop ?? null,
+      roleScopes: customRole?.scopes ?? null,
     };
   }
 

@@ -11,6 +11,10 @@ import {
 } from '../../governance/credits/credits.events';
 import { DomainEvents } from '../../database/units/domain-events';
 import {
+  CustomRoleSavedEvent,
+  MemberCustomRoleChangedEvent,
+} from '../../tenancy/custom-roles.events';
+import {
   BusinessResumedEvent,
   BusinessSuspendedEvent,
   IdentityDeletedEvent,
@@ -74,6 +78,17 @@ export class CacheInvalidation {
       bus.publish({ type: 'business.changed', business_id: businessId }),
     );
     events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
+      bus.publish({
+        type: 'membership.changed',
+        business_id: e.businessId,
+        identity_id: e.member.id,
+      }),
+    );
+    // A custom role's scopes, which bound its holders' snapshots: all of the business's go.
+    events.subscribe([CustomRoleSavedEvent], ({ role }) =>
+      bus.publish({ type: 'business.changed', business_id: role.businessId }),
+    );
+    events.subscribe([MemberCustomRoleChangedEvent], (e) =>
       bus.publish({
         type: 'membership.changed',
         business_id: e.businessId,

@@ -1,3 +1,4 @@
+import { scopesUnder } from '../../auth/scopes';
 import { AddressSet } from '../../common/validation/cidr';
 import { mustBeBound } from '../../governance/business-policy';
 import { identityLabel } from '../../tenancy/store/identity.entity';
@@ -9,10 +10,12 @@ import type { TokenSnapshot } from './verifier-cache';
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
 export function snapshotOf(
-  { token, identity, membership, business, requireDpop }: VerifierRow,
+  { token, identity, membership, business, requireDpop, roleScopes }: VerifierRow,
   statusLists: StatusListReferences,
 ): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
+  // What the token may do here: its scopes within its holder's custom role, if they hold one.
+  const scopes = scopesUnder(token.scopes, token.businessId === null ? null : roleScopes);
   const principal: TokenSnapshot['principal'] = Object.freeze({
     actor: Object.freeze({
       id: identity.id,
@@ -26,7 +29,7 @@ export function snapshotOf(
       id: token.id,
       jti: token.jti,
       businessId: token.businessId,
-      scopes: token.scopes === null ? null : (Object.freeze([...token.scopes]) as string[]),
+      scopes: scopes === null ? null : (Object.freeze(scopes) as string[]),
       createdAt: token.createdAt,
       expiresAt: token.expiresAt,
       createdById: token.createdById,
