@@ -9,7 +9,7 @@ import { PG_BIN_DIR, pgServerInstalled } from '../harness/servers/pg-replica';
 import { GATEWAY_BINARIES, missingGateways } from '../harness/app/gateways';
 import { PYTHON, pythonReady } from '../harness/python';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
-import { ensurePostgresTemplate, ensureSqliteTemplate } from './templates';
+import { ensurePostgresTemplate, ensureSqliteTemplate, pinTemplateKey } from './templates';
 
 const MEMORY_FS = '/dev/shm';
 
@@ -66,6 +66,7 @@ export default async function globalSetup(): Promise<void> {
   });
   const notes: string[] = [];
   scratchInMemory();
+  pinTemplateKey();
   await ensureSqliteTemplate();
   if (TEST_DATABASE_URL) {
     await checkPostgres(TEST_DATABASE_URL);

@@ -42,8 +42,20 @@ function migrationsKey(): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** Where the global setup hands its key to the workers it starts. */
+const KEY_ENV = 'LATCHKEY_TEMPLATE_KEY';
+
 let key: string | undefined;
-const templateKey = () => (key ??= migrationsKey());
+/**
+ * The migration tree's key, as the run's global setup read it: a migration added while the run
+ * goes on (in another terminal) then leaves the run's templates alone rather than missing.
+ */
+const templateKey = () => (key ??= process.env[KEY_ENV] ?? migrationsKey());
+
+/** Pins the run's template key for the workers (the global setup calls it first). */
+export function pinTemplateKey(): void {
+  process.env[KEY_ENV] = templateKey();
+}
 
 /** The migrated SQLite file that suites copy. */
 export const sqliteTemplatePath = () => join(tmpdir(), `latchkey-template-${templateKey()}.sqlite`);

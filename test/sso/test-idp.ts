@@ -62,6 +62,16 @@ export class TestIdp {
         return { accountId: sub, claims: () => ({ sub, ...account }) };
       },
       cookies: { keys: ['test-idp-cookie-key'] },
+      // Set, rather than left to defaults the provider warns about on every start.
+      adapter: MemoryAdapter,
+      ttl: {
+        AccessToken: 600,
+        AuthorizationCode: 60,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 600,
+        Grant: 600,
+      },
     });
     provider.proxy = false;
     const koa = provider.callback();
@@ -151,6 +161,45 @@ export class TestIdp {
       return res;
     }) as typeof res.end;
     handle(req, res);
+  }
+}
+
+/** The provider's storage, in this process's memory: a test's provider lives as long as the test. */
+class MemoryAdapter {
+  private static readonly store = new Map<string, Record<string, unknown>>();
+  constructor(private readonly model: string) {}
+  private key(id: string) {
+    return `${this.model}:${id}`;
+  }
+  upsert(id: string, payload: Record<string, unknown>) {
+    MemoryAdapter.store.set(this.key(id), payload);
+    return Promise.resolve();
+  }
+  find(id: string) {
+    return Promise.resolve(MemoryAdapter.store.get(this.key(id)));
+  }
+  findByUid(uid: string) {
+    const found = [...MemoryAdapter.store].find(
+      ([k, v]) => k.startsWith(`${this.model}:`) && v.uid === uid,
+    );
+    return Promise.resolve(found?.[1]);
+  }
+  findByUserCode() {
+    return Promise.resolve(undefined);
+  }
+  consume(id: string) {
+    const payload = MemoryAdapter.store.get(this.key(id));
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+    return Promise.resolve();
+  }
+  destroy(id: string) {
+    MemoryAdapter.store.delete(this.key(id));
+    return Promise.resolve();
+  }
+  revokeByGrantId(grantId: string) {
+    for (const [k, v] of MemoryAdapter.store)
+      if (v.grantId === grantId) MemoryAdapter.store.delete(k);
+    return Promise.resolve();
   }
 }
 
