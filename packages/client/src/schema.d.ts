@@ -55,7 +55,7 @@ export interface paths {
     put?: never;
     /**
      * Create a token; the secret is in this response only
-     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token, nor its networks, rate limit or uses left (uses_limit).
+     * @description For the caller, or (owner or admin with tokens:admin) for a machine identity of the business. Scopes never exceed those of the calling token, nor its networks, rate limit or uses left (uses_limit). A token the business marks as needing approval (the token policy's approval_required) is 403 APPROVAL_REQUIRED: ask for it with POST /api/v1/token-requests. The CLI and rotation are exempt from that rule.
      */
     post: operations['createToken'];
     delete?: never;
@@ -613,6 +613,68 @@ export interface paths {
     head?: never;
     /** Change a member's role */
     patch: operations['changeMemberRole'];
+    trace?: never;
+  };
+  '/api/v1/custom-roles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the business's custom roles */
+    get: operations['listCustomRoles'];
+    put?: never;
+    /**
+     * Make a custom role
+     * @description A custom role is a base role (admin or member: who may act on whom) narrowed to scopes, which lie within the base role and within the calling token (403 ROLE_ESCALATION). At most 50 per business.
+     */
+    post: operations['createCustomRole'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/custom-roles/{role_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a custom role that no member holds */
+    delete: operations['deleteCustomRole'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a custom role's scopes: its holders' tokens are bounded by them at once
+     * @description A custom role is a base role (admin or member: who may act on whom) narrowed to scopes, which lie within the base role and within the calling token (403 ROLE_ESCALATION). The base role never changes: make another role.
+     */
+    patch: operations['updateCustomRole'];
+    trace?: never;
+  };
+  '/api/v1/custom-roles/holders/{identity_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Give a member (a person or a machine) a custom role, or take it back (null)
+     * @description The member's role becomes the custom role's base role; only an owner touches an owner, and the last owner stays. Their tokens are bounded by its scopes at once. Giving a built-in role (PATCH /api/v1/members/{id}) takes a custom role back.
+     */
+    put: operations['setCustomRoleOfMember'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/v1/machine-identities': {
@@ -3302,6 +3364,18 @@ export interface components {
        */
       include_children?: boolean;
     };
+    ApprovalRequiredViewDto: {
+      /**
+       * @example [
+       *       "tokens:admin"
+       *     ]
+       */
+      scopes: string[] | null;
+      /** @example 30 */
+      lifetime_days_over: number | null;
+      /** @example true */
+      machine_tokens: boolean;
+    };
     BusinessPolicyViewDto: {
       /** @example 90 */
       max_lifetime_days: number | null;
@@ -3327,6 +3401,7 @@ export interface components {
        * @enum {string|null}
        */
       require_dpop: 'all' | 'machines' | null;
+      approval_required: components['schemas']['ApprovalRequiredViewDto'] | null;
       /**
        * Format: date-time
        * @example null
@@ -3334,6 +3409,26 @@ export interface components {
       updated_at: string | null;
       /** @example owner@acme.test */
       updated_by: string | null;
+    };
+    ApprovalRequiredDto: {
+      /**
+       * @description Scope patterns: a new token whose scopes reach any of them (either covers the other) needs approval. An unrestricted (null-scoped) token reaches every scope.
+       * @example [
+       *       "tokens:admin",
+       *       "deploy:*"
+       *     ]
+       */
+      scopes?: string[] | null;
+      /**
+       * @description A new token living longer than this many days, or never expiring, needs approval
+       * @example 30
+       */
+      lifetime_days_over?: number | null;
+      /**
+       * @description A new token for a machine identity needs approval
+       * @example true
+       */
+      machine_tokens?: boolean | null;
     };
     PutBusinessPolicyDto: {
       /**
@@ -3373,6 +3468,8 @@ export interface components {
        * @enum {string|null}
        */
       require_dpop?: 'all' | 'machines' | null;
+      /** @description What a token made by POST /api/v1/tokens needs an approver for: such a create is 403 APPROVAL_REQUIRED, and the token is asked for by POST /api/v1/token-requests instead. The CLI and rotation are exempt. null: nothing needs approval. */
+      approval_required?: components['schemas']['ApprovalRequiredDto'] | null;
     };
     PolicyBreachDto: {
       /**
@@ -3952,6 +4049,81 @@ export interface components {
        * @example 3
        */
       revoked_tokens: number;
+    };
+    CustomRoleViewDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example deployer */
+      name: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      base_role: 'admin' | 'member';
+      /**
+       * @example [
+       *       "deploy:*"
+       *     ]
+       */
+      scopes: string[];
+      /** @example null */
+      description: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      /** @example owner@acme.test */
+      updated_by: string;
+    };
+    CreateCustomRoleDto: {
+      /**
+       * @description 1 to 40 of a-z, 0-9, _ and -
+       * @example deployer
+       */
+      name: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      base_role: 'admin' | 'member';
+      /**
+       * @description What every token of its holders may do in the business, within the base role and within the calling token; [] allows only managing their own tokens
+       * @example [
+       *       "tokens:admin",
+       *       "deploy:*"
+       *     ]
+       */
+      scopes: string[];
+      description?: string | null;
+    };
+    UpdateCustomRoleDto: {
+      /**
+       * @description What every token of its holders may do in the business, within the base role and within the calling token; [] allows only managing their own tokens
+       * @example [
+       *       "tokens:admin",
+       *       "deploy:*"
+       *     ]
+       */
+      scopes?: string[];
+      description?: string | null;
+    };
+    CustomRoleAssignmentDto: {
+      /** Format: uuid */
+      identity_id: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
+      /** Format: uuid */
+      custom_role_id: string | null;
+    };
+    AssignCustomRoleDto: {
+      /**
+       * Format: uuid
+       * @description The custom role to give; null takes it back (the base role alone)
+       */
+      custom_role_id: string | null;
     };
     MachineIdentityViewDto: {
       /** Format: uuid */
@@ -5788,7 +5960,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -5811,6 +5983,7 @@ export interface operations {
             code:
               | 'SCOPE_ESCALATION'
               | 'INSUFFICIENT_ROLE'
+              | 'APPROVAL_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
               | 'TOKEN_RETIRING';
@@ -9929,7 +10102,15 @@ export interface operations {
          *         "10.0.0.0/8"
          *       ],
          *       "inactivity_revoke_days": 90,
-         *       "require_dpop": "machines"
+         *       "require_dpop": "machines",
+         *       "approval_required": {
+         *         "scopes": [
+         *           "tokens:admin",
+         *           "deploy:*"
+         *         ],
+         *         "lifetime_days_over": 30,
+         *         "machine_tokens": true
+         *       }
          *     }
          */
         'application/json': components['schemas']['PutBusinessPolicyDto'];
@@ -14565,6 +14746,1278 @@ export interface operations {
            *           "loc": [
            *             "body",
            *             "role"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  listCustomRoles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['CustomRoleViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INVALID_CURSOR, VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid cursor: pass next_cursor from the previous page as it is",
+           *       "code": "INVALID_CURSOR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "query",
+           *             "cursor"
+           *           ],
+           *           "msg": "Invalid cursor",
+           *           "type": "value_error"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_CURSOR' | 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  createCustomRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "deployer",
+         *       "base_role": "member",
+         *       "scopes": [
+         *         "tokens:admin",
+         *         "deploy:*"
+         *       ]
+         *     }
+         */
+        'application/json': components['schemas']['CreateCustomRoleDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['CustomRoleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'ROLE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: CUSTOM_ROLE_EXISTS, CUSTOM_ROLE_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The business has a custom role of this name",
+           *       "code": "CUSTOM_ROLE_EXISTS",
+           *       "detail": "The business has a custom role of this name",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CUSTOM_ROLE_EXISTS' | 'CUSTOM_ROLE_LIMIT_REACHED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SCOPE_BEYOND_BASE_ROLE
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "name"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SCOPE_BEYOND_BASE_ROLE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  deleteCustomRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        role_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['CustomRoleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'ROLE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CUSTOM_ROLE_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Custom role not found",
+           *       "code": "CUSTOM_ROLE_NOT_FOUND",
+           *       "detail": "Custom role not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CUSTOM_ROLE_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: CUSTOM_ROLE_IN_USE */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Members hold this custom role: give them another role first",
+           *       "code": "CUSTOM_ROLE_IN_USE",
+           *       "detail": "Members hold this custom role: give them another role first",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CUSTOM_ROLE_IN_USE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "role_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  updateCustomRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        role_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "scopes": [
+         *         "tokens:admin",
+         *         "deploy:*"
+         *       ]
+         *     }
+         */
+        'application/json': components['schemas']['UpdateCustomRoleDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['CustomRoleViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'ROLE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CUSTOM_ROLE_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Custom role not found",
+           *       "code": "CUSTOM_ROLE_NOT_FOUND",
+           *       "detail": "Custom role not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CUSTOM_ROLE_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SCOPE_BEYOND_BASE_ROLE
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "role_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SCOPE_BEYOND_BASE_ROLE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  setCustomRoleOfMember: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        identity_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssignCustomRoleDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['CustomRoleAssignmentDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'ROLE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: MEMBER_NOT_FOUND, CUSTOM_ROLE_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Member not found",
+           *       "code": "MEMBER_NOT_FOUND",
+           *       "detail": "Member not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'MEMBER_NOT_FOUND' | 'CUSTOM_ROLE_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: LAST_OWNER */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The last owner of a business cannot be removed or demoted",
+           *       "code": "LAST_OWNER",
+           *       "detail": "The last owner of a business cannot be removed or demoted",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'LAST_OWNER';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "custom_role_id"
            *           ],
            *           "msg": "Field required",
            *           "type": "missing"
