@@ -156,6 +156,17 @@ export function vouched(claims: Claims, groupsClaim: string): Vouched {
   return { email: email.toLowerCase(), emailVerified: claims.email_verified === true, groups };
 }
 
+/**
+ * The client secret from OIDC_CLIENT_SECRET_FILE (null without one). A start checks it before
+ * anything is built (`requireInstallationKeys`), so a file that cannot be read fails as a bad
+ * variable does.
+ */
+export function readClientSecret(
+  config: Pick<AppConfig, 'OIDC_CLIENT_SECRET_FILE'>,
+): string | null {
+  return config.OIDC_CLIENT_SECRET_FILE ? readSecret(config.OIDC_CLIENT_SECRET_FILE) : null;
+}
+
 function readSecret(path: string): string {
   try {
     const text = readFileSync(path, 'utf8').trim();

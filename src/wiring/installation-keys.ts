@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/load-config';
 import { KEYS_INIT_COMMAND, keysDirOf } from '../config/key-files';
 import { jwtKeyFileIn, jwtKeySourceOf } from '../signing/jwt-key-source';
+import { readClientSecret } from '../sso/identity-provider';
 import { secretsKeyFileIn, secretsKeyOf } from '../webhooks/signing/webhook-secret-box';
 
 /** Where the refusal suggests the keys go when KEYS_DIR is not set. */
@@ -32,6 +33,10 @@ export function requireInstallationKeys(config: AppConfig): void {
   check(() => keySourceOf(config), 'the audit signing key');
   check(() => secretsKeyOf(config), 'the webhook secrets key');
   check(() => jwtKeySourceOf(config), 'the JWT signing keys');
+  check(
+    () => ({ kind: readClientSecret(config) === null ? 'none' : 'file' }),
+    'the OIDC client secret',
+  );
   if (missing.length > 0) problems.push(missingKeys(config, missing));
   if (problems.length > 0) throw new ConfigValidationError(problems);
 }
