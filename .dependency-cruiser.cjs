@@ -15,6 +15,7 @@ const LAYERS = [
   ['tokens'],
   ['workflows'],
   ['invitations'],
+  ['approvals'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],

@@ -25,6 +25,7 @@ import { WebhooksRoutesModule } from './webhooks/http/webhooks-routes.module';
 import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { InvitationsModule } from './invitations/invitations.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -50,6 +51,7 @@ export class AppModule {
         GovernanceRoutesModule,
         WorkflowsRoutesModule,
         InvitationsModule,
+        ApprovalsModule,
         SsoModule,
         AuditRoutesModule,
         WebhooksRoutesModule,

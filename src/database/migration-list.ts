@@ -31,6 +31,7 @@ import { CreditAccounts1764780000000 } from './migrations/1764780000000-credit-a
 import { Invitations1764790000000 } from './migrations/1764790000000-invitations';
 import { SsoSignIn1764800000000 } from './migrations/1764800000000-sso-sign-in';
 import { ApprovalRules1764810000000 } from './migrations/1764810000000-approval-rules';
+import { TokenRequests1764815000000 } from './migrations/1764815000000-token-requests';
 import { CustomRoles1764820000000 } from './migrations/1764820000000-custom-roles';
 
 /** Every migration, in order. */
@@ -68,5 +69,6 @@ export const MIGRATIONS = [
   Invitations1764790000000,
   SsoSignIn1764800000000,
   ApprovalRules1764810000000,
+  TokenRequests1764815000000,
   CustomRoles1764820000000,
 ];

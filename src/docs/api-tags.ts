@@ -27,6 +27,12 @@ export const TAGS: [name: string, description: string][] = [
     'Invitations by email: the emailed link makes the invitee a member (docs/people.md)',
   ],
   [
+    'approvals',
+    'Token requests: a token the business marks as needing approval is asked for, approved or ' +
+      'denied by an owner or admin (never its requester), and collected once by its requester ' +
+      '(docs/people.md)',
+  ],
+  [
     'sso',
     "Console sign-in through the installation's identity provider (OpenID Connect), and each " +
       "business's rules from the provider's groups to its roles (docs/people.md)",

@@ -9,6 +9,7 @@ import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
 import { SSF_ERRORS } from '../ssf/ssf-error';
 import { INVITATION_ERRORS } from '../invitations/invitation-error';
+import { APPROVAL_ERRORS } from '../approvals/approval-error';
 import { SSO_ERRORS } from '../sso/sso-error';
 
 type Code =
@@ -23,6 +24,7 @@ type Code =
   | keyof typeof GOVERNANCE_ERRORS
   | keyof typeof SSF_ERRORS
   | keyof typeof INVITATION_ERRORS
+  | keyof typeof APPROVAL_ERRORS
   | keyof typeof SSO_ERRORS;
 
 /** Every code's one message, from the features' tables: the example of a documented answer. */
@@ -39,6 +41,7 @@ const MESSAGES = new Map<string, string>(
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
     INVITATION_ERRORS,
+    APPROVAL_ERRORS,
     SSO_ERRORS,
   ].flatMap((table) =>
     Object.entries(table).map(([code, { message }]) => [code, message] as const),

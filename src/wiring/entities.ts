@@ -2,6 +2,7 @@ import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
+import { APPROVALS_ENTITIES } from '../approvals/store/token-requests.entities';
 import { SSO_ENTITIES } from '../sso/store/sso.entities';
 import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
@@ -19,5 +20,6 @@ export const ENTITIES = [
   ...FEDERATION_ENTITIES,
   ...GOVERNANCE_ENTITIES,
   ...INVITATIONS_ENTITIES,
+  ...APPROVALS_ENTITIES,
   ...SSO_ENTITIES,
 ];

@@ -55,6 +55,9 @@ const VERBS = [
   'finish',
   'collect',
   'set',
+  'approve',
+  'deny',
+  'withdraw',
 ];
 
 function operations(spec: Json): Operation[] {

@@ -5,6 +5,7 @@ import { FEDERATION_ERRORS } from '../../src/federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../../src/governance/governance-error';
 import { SSF_ERRORS } from '../../src/ssf/ssf-error';
 import { INVITATION_ERRORS } from '../../src/invitations/invitation-error';
+import { APPROVAL_ERRORS } from '../../src/approvals/approval-error';
 import { SSO_ERRORS } from '../../src/sso/sso-error';
 import { AUTH_ERRORS } from '../../src/auth/auth-error';
 import { COMMON_ERRORS } from '../../src/common/errors/error-codes';
@@ -25,6 +26,7 @@ describe('ERROR_STATUS', () => {
     GOVERNANCE_ERRORS,
     SSF_ERRORS,
     INVITATION_ERRORS,
+    APPROVAL_ERRORS,
     SSO_ERRORS,
   ];
   const rows = tables.flatMap((table) =>

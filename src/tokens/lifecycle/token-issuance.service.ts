@@ -47,47 +47,78 @@ export class TokenIssuanceService {
 
   /** Creates a token for the caller, or (admins) for a machine identity of the business. */
   create(ctx: RequestContext, dto: CreateTokenDto): Promise<IssuedTokenDto> {
+    return this.uow.run((tx) => this.createIn(ctx, dto, { approvalGated: true }, tx));
+  }
+
+  /**
+   * `create`, inside the caller's transaction. `approvalGated` false is for a token an approver
+   * allowed (a token request's collection): every other check of a create still holds.
+   */
+  async createIn(
+    ctx: RequestContext,
+    dto: CreateTokenDto,
+    gate: { approvalGated: boolean },
+    tx: Transaction,
+  ): Promise<IssuedTokenDto> {
+    const { input, admitted, own } = this.createInput(ctx, dto, gate.approvalGated, tx);
+    // A caller's own token: its admission is read with the cap and the policy, a round trip
+    // fewer. For another identity it is decided first, so that nobody takes the exclusive key
+    // of an identity they may not issue to, and holds up that identity's own issuance.
+    if (!own) await admitted();
+    const { secret, token } = await this.issueAdmitted(
+      ctx.author,
+      input,
+      own ? admitted : ADMITTED,
+      tx,
+    );
+    return IssuedTokenDto.issued(secret, token);
+  }
+
+  /**
+   * Every check `create` runs (the holder, the scopes the caller may grant, the identity's cap,
+   * the business policy but its approval rule), without minting or storing anything.
+   */
+  async vetCreate(ctx: RequestContext, dto: CreateTokenDto, tx: Transaction): Promise<void> {
+    const { input, admitted } = this.createInput(ctx, dto, false, tx);
+    await admitted();
+    await this.terms.assertBelowCap(input, tx);
+    await this.terms.governed(input, new Date(), tx);
+  }
+
+  private createInput(
+    ctx: RequestContext,
+    dto: CreateTokenDto,
+    approvalGated: boolean,
+    tx: Transaction,
+  ): { input: IssueTokenInput; admitted: () => Promise<void>; own: boolean } {
     const expiryAskedAt = askedExpiry(dto);
     const expiry = expiryUnderMaker(expiryOf(dto), expiryAskedAt, ctx.token.expiresAt);
     const scopes = dto.scopes ?? null;
     const maker = constraintsOf(ctx.token);
     const capped = constraintsUnderMaker(this.requested(dto), maker, maker);
-    return this.uow.run(async (tx) => {
-      const identityId = dto.identity_id ?? ctx.actor.id;
-      const input = {
-        businessId: ctx.businessId,
-        identityId,
-        name: dto.name,
-        scopes,
-        scopesAsked: scopes !== null,
-        expiresAt: expiry.expiresAt,
-        expiryAskedAt,
-        constraints: capped.constraints,
-        // Answered with the policy's, once the holder is admitted: every rule broken at once.
-        makerBreaches: [expiry.breach, capped.breach].filter((b) => b !== null),
-        meta: dto.meta ?? null,
-        // The key the body names, else the one this request proved (RFC 9449 §5's binding).
-        dpopJkt: dto.dpop_jkt ?? ctx.proofKey,
-        approvalGated: true,
-      };
-      const admitted = async () => {
-        const target = await this.access.memberTarget(ctx, identityId, tx);
-        enforce(mayAct(ctx, 'issue', target), identityNotFound);
-        this.access.assertMayGrant(ctx, scopes);
-      };
-      // A caller's own token: its admission is read with the cap and the policy, a round trip
-      // fewer. For another identity it is decided first, so that nobody takes the exclusive key
-      // of an identity they may not issue to, and holds up that identity's own issuance.
-      const own = identityId === ctx.actor.id;
-      if (!own) await admitted();
-      const { secret, token } = await this.issueAdmitted(
-        ctx.author,
-        input,
-        own ? admitted : ADMITTED,
-        tx,
-      );
-      return IssuedTokenDto.issued(secret, token);
-    });
+    const identityId = dto.identity_id ?? ctx.actor.id;
+    const input: IssueTokenInput = {
+      businessId: ctx.businessId,
+      identityId,
+      name: dto.name,
+      scopes,
+      scopesAsked: scopes !== null,
+      expiresAt: expiry.expiresAt,
+      expiryAskedAt,
+      constraints: capped.constraints,
+      // Answered with the policy's, once the holder is admitted: every rule broken at once.
+      makerBreaches: [expiry.breach, capped.breach].filter((b) => b !== null),
+      meta: dto.meta ?? null,
+      // The key the body names, else the one this request proved (RFC 9449 §5's binding).
+      dpopJkt: dto.dpop_jkt ?? ctx.proofKey,
+      approvalGated,
+    };
+    const admitted = async () => {
+      const target = await this.access.memberTarget(ctx, identityId, tx);
+      enforce(mayAct(ctx, 'issue', target), identityNotFound);
+      this.access.assertMayGrant(ctx, scopes);
+    };
+    return { input, admitted, own: identityId === ctx.actor.id };
   }
 
   /**

@@ -15,6 +15,7 @@ import { FEDERATION_ERRORS, FederationErrorCode } from '../../../src/federation/
 import { GOVERNANCE_ERRORS, GovernanceErrorCode } from '../../../src/governance/governance-error';
 import { SSF_ERRORS, SsfErrorCode } from '../../../src/ssf/ssf-error';
 import { INVITATION_ERRORS, InvitationErrorCode } from '../../../src/invitations/invitation-error';
+import { APPROVAL_ERRORS, ApprovalErrorCode } from '../../../src/approvals/approval-error';
 import { SSO_ERRORS, SsoErrorCode } from '../../../src/sso/sso-error';
 
 /** Every error code the API answers with: the union of the features' code enums. */
@@ -30,6 +31,7 @@ export type ErrorCode =
   | GovernanceErrorCode
   | SsfErrorCode
   | InvitationErrorCode
+  | ApprovalErrorCode
   | SsoErrorCode;
 
 /** The features' code tables, bottom layer first. */
@@ -45,6 +47,7 @@ export const ERROR_TABLES = [
   GOVERNANCE_ERRORS,
   SSF_ERRORS,
   INVITATION_ERRORS,
+  APPROVAL_ERRORS,
   SSO_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 

@@ -1,0 +1,4 @@
+import { TokenRequest } from './token-request.entity';
+
+/** The tables approvals own. */
+export const APPROVALS_ENTITIES = [TokenRequest];
