@@ -1,9 +1,12 @@
+import { CLI_AUTHOR } from '../../src/database/units/domain-event';
+import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
 import {
   BusinessFixture,
   createMachine,
   createUnexpiringBusiness,
 } from '../factories/tenancy.factory';
-import { asOwner, postToken } from '../harness/app/api';
+import { asOwner, postToken, rotate } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { getPolicy, putPolicy } from '../harness/app/token-policy';
@@ -130,5 +133,26 @@ describe.each(DRIVERS)('approval_required on POST /api/v1/tokens, on %s', (drive
       made.body.data.id,
     ]);
     expect(row.business_id).toBe(unmarked.id);
+  });
+
+  it('holds back neither the CLI (the operator) nor a rotation, which grows no power', async () => {
+    const { biz } = businesses.get('scopes+lifetime_days_over+machine_tokens')!;
+    const dto = Object.assign(new CreateTokenDto(), {
+      name: 'cli-deploy',
+      scopes: ['deploy:prod'],
+    });
+    const made = await t.app
+      .get(TokenIssuanceService)
+      .issueForMember(CLI_AUTHOR, biz.id, biz.ownerEmail, dto);
+    expect(made).toMatchObject({ scopes: ['deploy:prod'], expires_at: null });
+    const asked = { name: 'cli-deploy', scopes: ['deploy:prod'] };
+    expectError(await postToken(t, asOwner(biz), asked), 403, 'APPROVAL_REQUIRED');
+    const next = await rotate(t, asOwner(biz), made.id).expect(201);
+    expect(next.body.data).toMatchObject({ scopes: ['deploy:prod'], rotated_from_id: made.id });
+    const rows = await t.sql('SELECT id FROM api_tokens WHERE business_id = ? AND name = ?', [
+      biz.id,
+      'cli-deploy',
+    ]);
+    expect(rows).toHaveLength(2);
   });
 });
