@@ -7,6 +7,7 @@ import { Home } from './features/overview/Home';
 import { Machines } from './features/machines/Machines';
 import { MachineDetail } from './features/machines/MachineDetail';
 import { Members } from './features/members/Members';
+import { Roles } from './features/roles/Roles';
 import { NotAvailable, NotFound, NoBusiness } from './Fallbacks';
 import { PlatformAdmins } from './features/platform/PlatformAdmins';
 import { PlatformTokens } from './features/platform/PlatformTokens';
@@ -66,6 +67,7 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
     biz.push({ to: paths.policy, label: 'Token policy', routes: ['policy', 'violations'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
+      biz.push({ to: paths.roles, label: 'Roles', routes: ['roles'] });
       biz.push({ to: paths.machines, label: 'Machines', routes: ['machines', 'machine'] });
     }
     if (caps.webhooksRead) {
@@ -124,6 +126,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<PolicyViolations />);
     case 'members':
       return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
+    case 'roles':
+      return inBusiness(<Roles />, caps.membersRead, '/api/v1/custom-roles');
     case 'machines':
       return inBusiness(<Machines />, caps.membersRead, '/api/v1/machine-identities?limit=1');
     case 'machine':

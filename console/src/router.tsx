@@ -35,6 +35,7 @@ export type Route =
   | { name: 'policy' }
   | { name: 'violations' }
   | { name: 'members' }
+  | { name: 'roles' }
   | { name: 'machines' }
   | { name: 'machine'; id: string }
   | { name: 'webhooks' }
@@ -72,6 +73,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'token-policy' && !b) return { name: 'policy' };
   if (a === 'token-policy' && b === 'violations' && !c) return { name: 'violations' };
   if (a === 'members' && !b) return { name: 'members' };
+  if (a === 'roles' && !b) return { name: 'roles' };
   if (a === 'machines' && !b) return { name: 'machines' };
   if (a === 'machines' && b && !c) return { name: 'machine', id: b };
   if (a === 'webhooks' && !b) return { name: 'webhooks' };
@@ -98,6 +100,7 @@ export const paths = {
   policy: `${BASE}/token-policy`,
   violations: `${BASE}/token-policy/violations`,
   members: `${BASE}/members`,
+  roles: `${BASE}/roles`,
   machines: `${BASE}/machines`,
   machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,
   webhooks: `${BASE}/webhooks`,

@@ -13,6 +13,7 @@ export function MemberActions({
   mayManage,
   mayReissue,
   onChangeRole,
+  onCustomRole,
   onReissue,
   onRemove,
 }: {
@@ -20,6 +21,8 @@ export function MemberActions({
   mayManage: boolean;
   mayReissue: boolean;
   onChangeRole: (m: Member) => void;
+  /** Absent where the caller may not give custom roles. */
+  onCustomRole?: (m: Member) => void;
   onReissue: (m: Member) => void;
   onRemove: (m: Member) => void;
 }) {
@@ -28,6 +31,11 @@ export function MemberActions({
       {mayManage && (
         <button type="button" className="button small" onClick={() => onChangeRole(member)}>
           Change role
+        </button>
+      )}
+      {mayManage && onCustomRole && (
+        <button type="button" className="button small" onClick={() => onCustomRole(member)}>
+          Custom role
         </button>
       )}
       {mayReissue && (

@@ -19,6 +19,10 @@ import { policyAllows, targetOf } from '../../permissions';
 import { useBusiness } from '../../session';
 import { Clip } from '../../ui/names/Clip';
 import { IconAddMember } from '../../ui/brand/icons';
+import { CustomRoleDialog } from './CustomRoleDialog';
+import { InviteDialog } from './InviteDialog';
+import { Invitations } from './Invitations';
+import { useCustomRoles, useHeldCustomRoles } from '../roles/roles.api';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
@@ -50,6 +54,13 @@ export function Members() {
   const [changing, setChanging] = useState<Member | null>(null);
   const [reissuing, setReissuing] = useState<Member | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [inviting, setInviting] = useState(false);
+  const [customizing, setCustomizing] = useState<Member | null>(null);
+  const customRoles = useCustomRoles();
+  const held = useHeldCustomRoles(caps.auditRead);
+  const heldBy = (m: Member) => held.data?.get(m.identity_id) ?? null;
+  const roleName = (id: string | null) =>
+    customRoles.data?.items.find((r) => r.id === id)?.name ?? null;
   // Only an owner adds, demotes or removes an owner (a platform token acts as one).
   const ownerPowers = business.role !== 'admin';
   const roles: Role[] = ownerPowers ? ['member', 'admin', 'owner'] : ['member', 'admin'];
@@ -92,10 +103,18 @@ export function Members() {
         lead={`The people of ${business.name}, and their roles.`}
         actions={
           caps.membersWrite && (
-            <button type="button" className="button primary" onClick={() => setAdding(true)}>
-              <IconAddMember />
-              Add member
-            </button>
+            <>
+              <button type="button" className="button primary" onClick={() => setAdding(true)}>
+                <IconAddMember />
+                Add member
+              </button>
+              {/* A platform token invites no one (403 NOT_TOKEN_HOLDER): not offered. */}
+              {!caps.platform && (
+                <button type="button" className="button" onClick={() => setInviting(true)}>
+                  Invite by email
+                </button>
+              )}
+            </>
           )
         }
       />
@@ -142,7 +161,12 @@ export function Members() {
               {
                 header: 'Role',
                 cell: (m) => (
-                  <Badge tone={m.role === 'member' ? 'neutral' : 'info'}>{m.role}</Badge>
+                  <span className="named">
+                    <Badge tone={m.role === 'member' ? 'neutral' : 'info'}>{m.role}</Badge>
+                    {roleName(heldBy(m)) && (
+                      <Badge tone="neutral">{`custom: ${roleName(heldBy(m))}`}</Badge>
+                    )}
+                  </span>
                 ),
               },
               { header: 'Joined', cell: (m) => <Time iso={m.joined_at} /> },
@@ -155,6 +179,7 @@ export function Members() {
                     mayManage={mayManage(m)}
                     mayReissue={mayReissue(m)}
                     onChangeRole={setChanging}
+                    onCustomRole={setCustomizing}
                     onReissue={setReissuing}
                     onRemove={setRemoving}
                   />
@@ -164,6 +189,18 @@ export function Members() {
           />
         )}
       </WholeListView>
+      <Invitations manage={caps.membersWrite} onDone={setNotice} />
+      {inviting && (
+        <InviteDialog roles={roles} onClose={() => setInviting(false)} onDone={setNotice} />
+      )}
+      {customizing && (
+        <CustomRoleDialog
+          member={customizing}
+          current={heldBy(customizing)}
+          onClose={() => setCustomizing(null)}
+          onDone={setNotice}
+        />
+      )}
       {adding && <AddMemberDialog roles={roles} onClose={() => setAdding(false)} />}
       {changing && (
         <RoleDialog
