@@ -1,11 +1,11 @@
 import { ConsoleUi } from '../harness/browser/console-ui';
 import { BusinessSetup, IssuedToken, LatchkeyClient } from '../harness/latchkey-client';
 import { governanceViews } from './console-governance-views';
+import { peopleViews } from './console-people-views';
 
 /**
  * Every screen and dialog of the admin console, for each role, and what test/console-screens
- * checks on each (test/console/console-walk.ts). A walk drives one browser
- * page; the suite runs several walks at once, each in a Chromium of its own.
+ * checks on each (console-walk.ts). Walks run at once, each driving a Chromium of its own.
  */
 
 export type Who = 'signed out' | 'owner' | 'member' | 'platform admin';
@@ -294,6 +294,7 @@ export class ConsoleScreens {
         },
       ],
     };
-    return [...all[who](), ...governanceViews(this, this.world, who)];
+    const more = [governanceViews, peopleViews].flatMap((views) => views(this, this.world, who));
+    return [...all[who](), ...more];
   }
 }
