@@ -46,6 +46,7 @@ const TARGETS = (op: Operation): Record<string, Value> => ({
   token_id: new Ref('token', 'owner-spare'),
   identity_id: new Ref('identity', 'member'),
   webhook_id: new Ref('webhook', op.scope === 'platform' ? 'platform' : 'home'),
+  role_id: new Ref('customRole', 'home'),
 });
 
 /** The operations after which the world's callers and fixtures are as they were. */

@@ -36,6 +36,8 @@ export interface World {
   identities: Record<IdentityName, string>;
   emails: Record<EmailName, string>;
   webhooks: Record<WebhookName, string>;
+  /** The home business's custom role. */
+  customRoles: { home: string };
   /** The home owner's first token: never sent by the fuzzer, it reads the audit log at the end. */
   auditor: string;
   /** Set once a request may have revoked, removed or suspended something the world holds. */
@@ -86,6 +88,8 @@ function resolve(value: Value, w: World): unknown {
         return w.emails[value.name as EmailName];
       case 'webhook':
         return w.webhooks[value.name as WebhookName];
+      case 'customRole':
+        return w.customRoles.home;
     }
   }
   if (value instanceof RawSegment) return value.text;

@@ -135,6 +135,12 @@ export class FuzzWorlds {
         this.platform(),
       )),
     };
+    const role = await this.t
+      .http()
+      .post('/api/v1/custom-roles')
+      .set(asMember(home.ownerToken, home.id))
+      .send({ name: 'fuzz-role', base_role: 'member', scopes: [] })
+      .expect(201);
     this.chains.push({ id: home.id, ownerToken: home.ownerToken });
     this.chains.push({ id: other.id, ownerToken: other.ownerToken });
     this.count++;
@@ -158,6 +164,7 @@ export class FuzzWorlds {
         'platform-victim': platformVictim.email,
       },
       webhooks,
+      customRoles: { home: role.body.data.id as string },
       auditor: home.ownerToken,
       dirty: false,
     };

@@ -166,7 +166,8 @@ export type EmailName = (typeof EMAIL_NAMES)[number];
 export const WEBHOOK_NAMES = ['home', 'platform'] as const;
 export type WebhookName = (typeof WEBHOOK_NAMES)[number];
 
-export type RefKind = 'token' | 'identity' | 'business' | 'secret' | 'email' | 'webhook';
+export type RefKind =
+  'token' | 'identity' | 'business' | 'secret' | 'email' | 'webhook' | 'customRole';
 
 /** A fixture named by kind and name: a token id, an identity id, a secret... */
 export class Ref {
@@ -393,6 +394,8 @@ export const businessRef = ref('business', BUSINESS_NAMES);
 export const secretRef = ref('secret', TOKEN_NAMES);
 export const emailRef = ref('email', EMAIL_NAMES);
 export const webhookRef = ref('webhook', WEBHOOK_NAMES);
+/** The home business's custom role, for `role_id` to name. */
+export const customRoleRef = fc.constant(new Ref('customRole', 'home'));
 
 const uuid = fc.uuid();
 const asciiText = (min: number, max: number) =>
@@ -433,6 +436,8 @@ function validValue(op: Operation, name: string, schema: Schema): fc.Arbitrary<V
       return fc.oneof({ weight: 4, arbitrary: businessRef }, { weight: 1, arbitrary: uuid });
     case 'webhook_id':
       return fc.oneof({ weight: 4, arbitrary: webhookRef }, { weight: 1, arbitrary: uuid });
+    case 'role_id':
+      return fc.oneof({ weight: 4, arbitrary: customRoleRef }, { weight: 1, arbitrary: uuid });
     case 'token':
       return fc.oneof({ weight: 3, arbitrary: secretRef }, { weight: 1, arbitrary: fakeSecret });
     case 'email':
@@ -440,11 +445,13 @@ function validValue(op: Operation, name: string, schema: Schema): fc.Arbitrary<V
       return fc.oneof({ weight: 1, arbitrary: emailRef }, { weight: 3, arbitrary: emailText });
     case 'scope':
       return fc.constantFrom(...SCOPES);
-    case 'scopes':
-      return fc.oneof(
-        { weight: 1, arbitrary: fc.constant(null) },
-        { weight: 3, arbitrary: fc.uniqueArray(fc.constantFrom(...SCOPES), { maxLength: 3 }) },
-      );
+    case 'scopes': {
+      const list = fc.uniqueArray(fc.constantFrom(...SCOPES), { maxLength: 3 });
+      // Null where the spec takes it (a token's "unrestricted"); a custom role's list is required.
+      return schema.nullable
+        ? fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 3, arbitrary: list })
+        : list;
+    }
     case 'cursor':
       return wellFormedCursor;
     case 'action':
