@@ -68,6 +68,16 @@ const BAD_POLICY: [what: string, args: string[], says: string][] = [
   ['a bad required CIDR', ['set', '--required-cidrs', 'nowhere'], '  required_cidrs: '],
   ['a bad scope pattern', ['set', '--allowed-scopes', 'Deploy!'], '  allowed_scopes: '],
   ['an unknown binding rule', ['set', '--require-dpop', 'everyone'], '  require_dpop: '],
+  [
+    'a malformed approval rule',
+    ['set', '--approval-required', '{"scopes":'],
+    'approval_required: must be a JSON object',
+  ],
+  [
+    'a negative approval lifetime',
+    ['set', '--approval-required', '{"lifetime_days_over":-1}'],
+    '  approval_required',
+  ],
   ['a negative page size', ['violations', '--limit', '-1'], '  limit: '],
   ['an unknown flag', ['show', '--bogus'], "unknown option '--bogus'"],
 ];
@@ -282,6 +292,7 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
           ...['--max-lifetime-days', '30', '--require-expiry', '--allowed-scopes', 'deploy:*'],
           ...['--required-cidrs', '10.0.0.0/8', '--inactivity-revoke-days', '90'],
           ...['--require-dpop', 'machines'],
+          ...['--approval-required', '{"machine_tokens":true}'],
         ),
         env,
       ),
@@ -295,11 +306,12 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
       require_dpop: 'machines',
     };
     expect(set).toMatchObject({ ...rules, updated_by: 'cli' });
+    expect(set.approval_required).toMatchObject({ machine_tokens: true });
     expect(json(await ok(policyArgs('show'), env))).toEqual(set);
     const [event] = await cliEvents('token_policy.updated', own.id);
     expect(event).toEqual({
       actor: ['cli', null],
-      metadata: { before: null, after: { ...rules, approval_required: null } },
+      metadata: { before: null, after: { ...rules, approval_required: set.approval_required } },
     });
 
     const page = json<{ items: { id: string; violations: { rule: string }[] }[] }>(

@@ -64,6 +64,7 @@ export class PolicySetCommand extends PolicyRunner {
       required_cidrs: options.requiredCidrs,
       inactivity_revoke_days: options.inactivityRevokeDays,
       require_dpop: options.requireDpop,
+      approval_required: options.approvalRequired?.json,
     });
     await this.existing(businessId);
     printJson(await (await this.policies()).replace(CLI_AUTHOR, businessId, dto));

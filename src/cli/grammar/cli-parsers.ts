@@ -39,13 +39,18 @@ export interface MetaOption {
 }
 
 /** Malformed JSON is a usage error here; its shape, size and depth are the DTO's to judge. */
-export const parseMeta = (value: string): MetaOption => {
-  try {
-    return { json: JSON.parse(value) as unknown };
-  } catch {
-    throw new CliUsageError('Invalid options:\n  meta: must be a JSON object');
-  }
-};
+/** A flag's JSON value, parsed; the validation of its shape is the DTO's. */
+export const jsonOption =
+  (name: string) =>
+  (value: string): MetaOption => {
+    try {
+      return { json: JSON.parse(value) as unknown };
+    } catch {
+      throw new CliUsageError(`Invalid options:\n  ${name}: must be a JSON object`);
+    }
+  };
+
+export const parseMeta = jsonOption('meta');
 
 export const CIDRS_FLAG = '--allowed-cidrs <list>';
 export const RATE_LIMIT_FLAG = '--rate-limit-per-minute <n>';

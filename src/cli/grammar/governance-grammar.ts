@@ -2,6 +2,7 @@ import { businessIdOption, noExtraArguments, oneTokenId } from './cli-argv';
 import {
   BUSINESS_OPTION,
   CIDRS_FLAG,
+  jsonOption,
   MetaOption,
   PAGE_OPTIONS,
   parseCidrList,
@@ -123,6 +124,7 @@ export interface PolicySetOptions {
   requiredCidrs?: string[];
   inactivityRevokeDays?: number;
   requireDpop?: string;
+  approvalRequired?: MetaOption;
 }
 
 export const POLICY_SET = {
@@ -157,6 +159,13 @@ export const POLICY_SET = {
       flags: '--require-dpop <which>',
       description:
         "bind new tokens to keys (DPoP): 'all', or 'machines' for machine identities' alone",
+    },
+    {
+      flags: '--approval-required <json>',
+      description:
+        'what a new token needs approval for, as JSON: {"scopes":[…],"lifetime_days_over":n,' +
+        '"machine_tokens":true}, each optional',
+      parse: jsonOption('approval_required'),
     },
   ],
   argv: businessOnly,
