@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
 import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
@@ -133,6 +134,24 @@ describe.each(DRIVERS)('approval_required on POST /api/v1/tokens, on %s', (drive
       made.body.data.id,
     ]);
     expect(row.business_id).toBe(unmarked.id);
+  });
+
+  it('holds back an import over HTTP as it does a create: an owner brings in nothing they may not make alone', async () => {
+    const { biz } = businesses.get('scopes')!;
+    const key = {
+      name: 'brought',
+      identity_id: biz.ownerId,
+      hash: createHash('sha256').update(`key-${biz.id}`).digest('hex'),
+    };
+    const send = (extra: object) =>
+      t
+        .http()
+        .post('/api/v1/tokens/import')
+        .set(asOwner(biz))
+        .send({ keys: [{ ...key, ...extra }] });
+    expectError(await send({ scopes: ['deploy:prod'] }), 403, 'APPROVAL_REQUIRED');
+    expect(await t.sql('SELECT id FROM api_tokens WHERE token_hash = ?', [key.hash])).toEqual([]);
+    await send({ scopes: ['audit:read'] }).expect(201);
   });
 
   it('holds back neither the CLI (the operator) nor a rotation, which grows no power', async () => {

@@ -144,11 +144,12 @@ export class TokensController {
       'Owner (or a platform token) with tokens:admin. Each key becomes a token of a member ' +
       'identity (origin import) that verifies as its holder presents it. A hash any token holds ' +
       'already, or one named twice, refuses the whole batch (409 TOKEN_HASH_IN_USE). No hash is ' +
-      'ever shown again, nor echoed in an error.',
+      "ever shown again, nor echoed in an error. The token policy's approval_required holds a " +
+      'key back as it does a create (403 APPROVAL_REQUIRED).',
   })
   @ApiEnvelope(201, ImportResultDto)
   @ApiErrors({
-    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'SCOPE_ESCALATION'],
+    403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'SCOPE_ESCALATION', 'APPROVAL_REQUIRED'],
     409: ['TOKEN_HASH_IN_USE', 'TOKEN_LIMIT_REACHED'],
     422: ['VALIDATION_ERROR', 'SECRET_IN_TEXT', 'EXPIRY_EXCEEDS_MAKER', 'POLICY_VIOLATION'],
   })

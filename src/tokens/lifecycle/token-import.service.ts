@@ -24,6 +24,11 @@ interface ImportMaker {
   expiresAt: Date | null;
   /** Refuses scopes the maker may not grant (403 SCOPE_ESCALATION). */
   assertMayGrant(scopes: string[] | null): void;
+  /**
+   * The business's approval rule holds the keys back, as it does a create: an owner may not
+   * bring in what they may not make alone. The operator (the CLI) is exempt, as everywhere.
+   */
+  approvalGated: boolean;
 }
 
 const ADMITTED = (): Promise<void> => Promise.resolve();
@@ -55,6 +60,7 @@ export class TokenImportService {
       author: ctx.author,
       expiresAt: ctx.token.expiresAt,
       assertMayGrant: (scopes) => this.access.assertMayGrant(ctx, scopes),
+      approvalGated: true,
     });
   }
 
@@ -68,6 +74,7 @@ export class TokenImportService {
       author,
       expiresAt: null,
       assertMayGrant: () => undefined,
+      approvalGated: false,
     });
   }
 
@@ -175,6 +182,7 @@ function inputOf(
     expiryAskedAt: askedAt,
     makerBreaches: expiry.breach ? [expiry.breach] : [],
     meta: key.meta ?? null,
+    approvalGated: maker.approvalGated,
   };
 }
 
