@@ -1,6 +1,12 @@
-import type { ConsoleBrowser, ConsoleUi } from '../../harness/browser/console-ui';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-process';
+import { buildApp } from '../../harness/app-cluster';
+import { openConsole, type ConsoleBrowser, type ConsoleUi } from '../../harness/browser/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../../harness/latchkey-client';
 import { hasChromium } from '../../harness/browser/swagger-ui';
+import { MailSink } from '../../invitations/mail-sink';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 
 interface Envelope<T> {
@@ -146,6 +152,89 @@ if (hasChromium()) {
         const open = await api<{ items: unknown[] }>('GET', '/api/v1/invitations');
         expect(open.body.data.items).toEqual([]);
         await ui.button('Cancel').click();
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+  });
+
+  /**
+   * Invitations where the installation sends email: an app of its own, with SMTP_URL on a mail
+   * sink, so the open invitations' table has rows, and Resend and Revoke act on them.
+   */
+  describe('the admin console’s invitations with a mail server', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-console-invitations-'));
+    let sink: MailSink;
+    let app: AppProcess | undefined;
+    let browser: ConsoleBrowser | undefined;
+    let owner: BusinessSetup;
+    beforeAll(async () => {
+      await buildApp();
+      sink = await MailSink.start();
+      app = await startAppProcess({
+        name: 'console-invitations',
+        env: {
+          SQLITE_PATH: join(dir, 'console.sqlite'),
+          LOG_LEVEL: 'warn',
+          SMTP_URL: sink.url,
+          SMTP_FROM: 'Latchkey <no-reply@latchkey.test>',
+          ...RATE_LIMITS_OFF,
+        },
+      });
+      owner = await new LatchkeyClient(app.url).createBusiness(app.platformToken!, 'mail');
+      browser = await openConsole(app.url);
+    }, TIMEOUT_MS);
+    afterAll(async () => {
+      await browser?.close();
+      await app?.stop();
+      await sink?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }, TIMEOUT_MS);
+    afterEach(() => expect(browser!.cspViolations.splice(0)).toEqual([]));
+
+    it(
+      'an owner invites by email; the row shows it pending with its inviter, a Resend within the minute is INVITATION_RESEND_TOO_SOON, and Revoke asks first',
+      async () => {
+        const { page, ui } = browser!;
+        const dialog = page.getByRole('dialog');
+        const email = 'invitee@console.test';
+        const invitation = () => page.getByRole('row').filter({ hasText: email });
+        await ui.step('invite-sent', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Members', /^members$/i);
+          await ui.button('Invite by email').click();
+          await dialog.getByLabel('Email', { exact: true }).fill(email);
+          await dialog.getByLabel('Role', { exact: true }).selectOption('admin');
+          await ui.button('Send invitation').click();
+          await page
+            .getByRole('status')
+            .filter({ hasText: `Invited ${email} as admin` })
+            .waitFor();
+          await invitation().filter({ hasText: 'pending' }).waitFor();
+        });
+        const shown = await invitation().innerText();
+        expect(shown).toMatch(/admin/);
+        expect(shown).toMatch(/owner-[0-9a-f]+@mail\.test/);
+        expect(shown).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+        await sink.lastLinkTo(email);
+
+        // One send a minute per invitation: a Resend at once is refused, and says so plainly.
+        await ui.step('invite-resent-too-soon', async () => {
+          await invitation().getByRole('button', { name: 'Resend', exact: true }).click();
+          await ui.alert().filter({ hasText: 'INVITATION_RESEND_TOO_SOON' }).waitFor();
+        });
+        expect(sink.mailsTo(email)).toHaveLength(1);
+
+        await ui.step('invite-revoked', async () => {
+          await invitation().getByRole('button', { name: 'Revoke', exact: true }).click();
+          await ui.button('Cancel').click();
+          await dialog.waitFor({ state: 'detached' });
+          await invitation().waitFor();
+          await invitation().getByRole('button', { name: 'Revoke', exact: true }).click();
+          await ui.button('Revoke invitation').click();
+          await invitation().waitFor({ state: 'detached' });
+          await page.getByText('No open invitations').waitFor();
+        });
         await ui.signOut();
       },
       TIMEOUT_MS,
