@@ -95,7 +95,7 @@ export class MembersService {
     await tx.publish(
       new MemberRoleChangedEvent(author, businessId, identityRef(identity), from, member.role),
     );
-    return { identity, membership: { ...row.membership, role: member.role } };
+    return { identity, membership: { ...row.membership, role: member.role, customRoleId: null } };
   }
 
   /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
@@ -124,7 +124,11 @@ export class MembersService {
           dto.role,
         ),
       );
-      return MemberViewDto.of(row.identity, { ...row.membership, role: dto.role });
+      return MemberViewDto.of(row.identity, {
+        ...row.membership,
+        role: dto.role,
+        customRoleId: null,
+      });
     });
   }
 

@@ -288,6 +288,7 @@ describe.each(DRIVERS)('members on %s', (driver) => {
         name: null,
         role: 'member',
         joined_at: expect.any(String),
+        custom_role_id: null,
         revoked_tokens: 3,
       });
       const reasons = await t.sql<{ revocation_reason: string }>(

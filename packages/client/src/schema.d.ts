@@ -132,7 +132,7 @@ export interface paths {
     put?: never;
     /**
      * Import keys from another service by their SHA-256, all or none
-     * @description Owner (or a platform token) with tokens:admin. Each key becomes a token of a member identity (origin import) that verifies as its holder presents it. A hash any token holds already, or one named twice, refuses the whole batch (409 TOKEN_HASH_IN_USE). No hash is ever shown again, nor echoed in an error.
+     * @description Owner (or a platform token) with tokens:admin. Each key becomes a token of a member identity (origin import) that verifies as its holder presents it. A hash any token holds already, or one named twice, refuses the whole batch (409 TOKEN_HASH_IN_USE). No hash is ever shown again, nor echoed in an error. The token policy's approval_required holds a key back as it does a create (403 APPROVAL_REQUIRED).
      */
     post: operations['createImportedTokens'];
     delete?: never;
@@ -3891,6 +3891,11 @@ export interface components {
       role: 'owner' | 'admin' | 'member';
       /** Format: date-time */
       joined_at: string;
+      /**
+       * Format: uuid
+       * @description The custom role the member holds (GET /api/v1/custom-roles); null: none
+       */
+      custom_role_id: string | null;
     };
     CreatedBusinessDto: {
       business: components['schemas']['BusinessViewDto'];
@@ -4159,6 +4164,11 @@ export interface components {
       role: 'owner' | 'admin' | 'member';
       /** Format: date-time */
       joined_at: string;
+      /**
+       * Format: uuid
+       * @description The custom role the member holds (GET /api/v1/custom-roles); null: none
+       */
+      custom_role_id: string | null;
       /**
        * @description How many of their tokens in this business the removal revoked
        * @example 3
@@ -7214,7 +7224,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        */
@@ -7238,6 +7248,7 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'INSUFFICIENT_SCOPE'
               | 'SCOPE_ESCALATION'
+              | 'APPROVAL_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
               | 'TOKEN_RETIRING';

@@ -89,6 +89,13 @@ export class MemberViewDto {
   role!: Role;
   @ApiProperty({ format: 'date-time' })
   joined_at!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The custom role the member holds (GET /api/v1/custom-roles); null: none',
+  })
+  custom_role_id!: string | null;
 
   static of(identity: Identity, membership: Membership): MemberViewDto {
     return {
@@ -98,6 +105,7 @@ export class MemberViewDto {
       name: identity.name,
       role: membership.role,
       joined_at: iso(membership.createdAt),
+      custom_role_id: membership.customRoleId ?? null,
     };
   }
 }

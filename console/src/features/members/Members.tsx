@@ -22,7 +22,7 @@ import { IconAddMember } from '../../ui/brand/icons';
 import { CustomRoleDialog } from './CustomRoleDialog';
 import { InviteDialog } from './InviteDialog';
 import { Invitations } from './Invitations';
-import { useCustomRoles, useHeldCustomRoles } from '../roles/roles.api';
+import { useCustomRoles } from '../roles/roles.api';
 
 /** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
 export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
@@ -57,8 +57,7 @@ export function Members() {
   const [inviting, setInviting] = useState(false);
   const [customizing, setCustomizing] = useState<Member | null>(null);
   const customRoles = useCustomRoles();
-  const held = useHeldCustomRoles(caps.auditRead);
-  const heldBy = (m: Member) => held.data?.get(m.identity_id) ?? null;
+  const heldBy = (m: Member) => m.custom_role_id;
   const roleName = (id: string | null) =>
     customRoles.data?.items.find((r) => r.id === id)?.name ?? null;
   // Only an owner adds, demotes or removes an owner (a platform token acts as one).

@@ -3,8 +3,8 @@ import { useBusiness } from '../../session';
 import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
 import { unwrap } from '../../api/call';
 import type { components, LatchkeyClient } from '../../api/client';
-import { readWhole, type WholeList } from '../../api/pages';
-import type { AuditEvent, Member, Role } from '../../api/types';
+import type { WholeList } from '../../api/pages';
+import type { Member, Role } from '../../api/types';
 
 export type CustomRole = components['schemas']['CustomRoleViewDto'];
 export type NewCustomRole = components['schemas']['CreateCustomRoleDto'];
@@ -13,7 +13,6 @@ type Assignment = components['schemas']['CustomRoleAssignmentDto'];
 
 export const roleKeys = {
   custom: (businessId: string) => [...bizKey(businessId), 'custom-roles'] as const,
-  held: (businessId: string) => [...bizKey(businessId), 'custom-roles', 'held'] as const,
   groups: (businessId: string) => [...bizKey(businessId), 'sso-group-roles'] as const,
 };
 
@@ -65,44 +64,6 @@ export function useGroupRules() {
   return useQuery({
     queryKey: roleKeys.groups(business.id),
     queryFn: () => whole(roleCalls(api).groups()),
-  });
-}
-
-const HOLDING_ACTIONS = ['member.custom_role_changed', 'member.role_changed', 'member.added'];
-
-/**
- * Which custom role each member holds, by identity id. The member view does not carry it and no
- * route lists a role's holders, so it is read from the audit chain: a member's newest entry of
- * these decides (a built-in role given by PATCH, or a new membership, takes a custom role back,
- * and a custom role given with a new base role is entered after its `member.role_changed`).
- * Needs audit:read; without it the console says nothing of custom roles held. The chain is read
- * newest first, so past WHOLE_LIST_MAX such entries only the oldest changes go unseen.
- */
-export function useHeldCustomRoles(enabled: boolean) {
-  const { api, business } = useBusiness();
-  return useQuery({
-    queryKey: roleKeys.held(business.id),
-    enabled,
-    queryFn: async () => {
-      const { items } = await readWhole((cursor, limit) =>
-        unwrap(
-          api.GET('/api/v1/audit-events', {
-            params: { query: { action: HOLDING_ACTIONS, outcome: 'success', cursor, limit } },
-          }),
-        ),
-      );
-      const held = new Map<string, string | null>();
-      for (const e of [...items].sort((a: AuditEvent, b: AuditEvent) => b.seq - a.seq)) {
-        const id = e.target.id;
-        if (!id || held.has(id)) continue;
-        const roleId = e.metadata.custom_role_id;
-        held.set(
-          id,
-          e.action === 'member.custom_role_changed' && typeof roleId === 'string' ? roleId : null,
-        );
-      }
-      return held;
-    },
   });
 }
 
