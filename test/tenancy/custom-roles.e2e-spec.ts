@@ -139,6 +139,11 @@ describe.each(DRIVERS)('custom roles on %s', (driver) => {
         role: 'member',
         custom_role_id: role.id,
       });
+      const listed = await t.http().get('/api/v1/members').query({ limit: 200 }).set(asOwner(biz));
+      const row = listed.body.data.items.find(
+        (i: { identity_id: string }) => i.identity_id === m.identityId,
+      );
+      expect(row).toMatchObject({ role: 'member', custom_role_id: role.id });
       // The first token, unrestricted before, now holds deploy:* alone.
       expectError(
         await postToken(t, caller, { name: 'x', scopes: ['billing:read'] }),
