@@ -13,7 +13,7 @@ import {
   shapeOf,
 } from './audit-json-shape';
 import type { AuditRow, RowDialect } from './audit-row';
-import { canonicalMetadata, pgInstant, sqliteInstant } from './audit-row';
+import { canonicalMetadata, pgInstant, sqliteInstant, viewMetadataJson } from './audit-row';
 import { canonicalJson } from './canonical-json';
 import { columnJsonString, csvCell, jsonString, oneLine } from './wire-text';
 
@@ -38,7 +38,7 @@ const storedMetadata = {
   canonicalMetadata,
   metadata: (text: unknown) => JSON.parse(text as string) as unknown,
   // The NDJSON line and the CSV cell are the parsed metadata written out, as the view holds it.
-  metadataJson: (text: unknown) => JSON.stringify(JSON.parse(text as string)),
+  metadataJson: viewMetadataJson,
 };
 
 const READINGS: Record<RowSource, Reading> = {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { metadataText } from '../../../test/fixtures/audit/rows';
-import { pgInstant, sqliteDate, sqliteInstant } from './audit-row';
+import { pgInstant, sqliteDate, sqliteInstant, viewMetadataJson } from './audit-row';
 import { canonicalJson, plainCanonical } from './canonical-json';
 
 describe('audit rows', () => {
@@ -40,6 +40,24 @@ describe('audit rows', () => {
     expect(plainCanonical('{"a":null,"b":"x","c":12,"d":true,"e":false}')).toBe(true);
     for (const text of ['{"b":1,"a":2}', '{"a":1,"a":2}', '{ "a":1}', '{"a":01}', '{"a":"\\n"}']) {
       expect(plainCanonical(text)).toBe(false);
+    }
+  });
+
+  it('write metadata for the view as a parse and JSON.stringify do, index keys included', () => {
+    fc.assert(
+      fc.property(fc.oneof(metadataText, fc.string()), (text) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return;
+        }
+        expect(viewMetadataJson(text)).toBe(JSON.stringify(parsed));
+      }),
+      { seed: 1124, numRuns: 5000 },
+    );
+    for (const text of ['{"10":1,"9":2}', '{"-":1,"7":2}', '{"a":"1","b":{"2":1,"10":0}}']) {
+      expect(viewMetadataJson(text)).toBe(JSON.stringify(JSON.parse(text)));
     }
   });
 });

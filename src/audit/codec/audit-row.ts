@@ -123,6 +123,21 @@ export function canonicalMetadata(text: unknown): string {
   return canonicalJson(JSON.parse(text as string));
 }
 
+/** A key that may be an array index: an object lists those first, in numeric order. */
+const INDEX_KEY = /[{,]"\d/;
+
+/**
+ * The stored metadata as the event's view writes it, `JSON.stringify(JSON.parse(text))`, with no
+ * parse when that would give the text back: plain canonical text whose keys cannot be array
+ * indexes. JSON.parse internalizes short string values, and V8 makes internalized strings in
+ * the old space, where they stay until a full collection: a million exported events with one
+ * short unique value each grew the heap by about 40 MB (docs/performance.md).
+ */
+export function viewMetadataJson(text: unknown): string {
+  if (typeof text === 'string' && plainCanonical(text) && !INDEX_KEY.test(text)) return text;
+  return JSON.stringify(JSON.parse(text as string));
+}
+
 /**
  * True when the row's metadata holds a key twice in one object: its canonical form would keep one
  * of them, and readers disagree on which, so such a row never verifies. Metadata that passes the
