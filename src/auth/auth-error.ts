@@ -13,6 +13,11 @@ export const AUTH_ERRORS = {
   TOKEN_DISABLED: { status: 401, message: 'Token has been disabled' },
   BUSINESS_MISMATCH: { status: 403, message: 'The token was not issued for this business' },
   BUSINESS_SUSPENDED: { status: 403, message: 'This business is suspended' },
+  // The business turned token sign-in off for its people: the console takes SSO sessions alone.
+  SSO_REQUIRED: {
+    status: 403,
+    message: "This business's people sign in to the console with SSO, not with a token",
+  },
   INSUFFICIENT_ROLE: { status: 403, message: 'Your role does not allow this' },
   INSUFFICIENT_SCOPE: { status: 403, message: 'This token lacks the scope for this action' },
   PLATFORM_ADMIN_REQUIRED: { status: 403, message: 'Only a platform admin may do this' },

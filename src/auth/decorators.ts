@@ -62,6 +62,9 @@ export const BEARER_429 = [
   'USES_EXHAUSTED (the token has no uses left; Retry-After when a refill is due)',
 ];
 
+/** A person's token in the console of a business that takes SSO sessions alone there. */
+const CONSOLE_SSO_ONLY = 'SSO_REQUIRED (the console, where the business takes SSO sessions alone)';
+
 /** A `/api/v1` controller: bearer token plus `x-business-id`, checked in that order. */
 export const BusinessScoped = () =>
   applyDecorators(
@@ -70,7 +73,7 @@ export const BusinessScoped = () =>
     ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
-      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
+      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE, CONSOLE_SSO_ONLY],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: ['VALIDATION_ERROR (also for x-business-id missing or not a uuid)'],
       429: BEARER_429,
@@ -91,7 +94,7 @@ export const BusinessOfToken = () =>
     ApiBodyErrors(),
     ApiErrors({
       401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
-      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE],
+      403: ['BUSINESS_MISMATCH', 'BUSINESS_SUSPENDED', RETIRING_WRITE, CONSOLE_SSO_ONLY],
       404: ['BUSINESS_NOT_FOUND (a platform token naming no business)'],
       422: [
         'VALIDATION_ERROR (also for x-business-id not a uuid, or missing with a platform token)',

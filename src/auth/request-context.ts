@@ -41,8 +41,13 @@ export interface CallerToken {
    * writes nothing but its own revocation.
    */
   retiring: boolean;
-  /** `federation` for a token the RFC 8693 exchange made, which makes no token; else null. */
-  origin?: 'federation' | null;
+  /**
+   * `federation` for a token the RFC 8693 exchange made, which makes no token; `console-sso` for
+   * a console session SSO made; else null.
+   */
+  origin?: 'federation' | 'console-sso' | null;
+  /** Its business takes only SSO sessions in the console from its people (`/api/v1/sso/settings`). */
+  consoleSsoOnly?: boolean;
   /** The thumbprint of the key it is bound to (DPoP); null or absent: a bearer token. */
   dpopJkt?: string | null;
   /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */

@@ -33,6 +33,7 @@ import { SsoSignIn1764800000000 } from './migrations/1764800000000-sso-sign-in';
 import { ApprovalRules1764810000000 } from './migrations/1764810000000-approval-rules';
 import { TokenRequests1764815000000 } from './migrations/1764815000000-token-requests';
 import { CustomRoles1764820000000 } from './migrations/1764820000000-custom-roles';
+import { SsoSettings1764830000000 } from './migrations/1764830000000-sso-settings';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   ApprovalRules1764810000000,
   TokenRequests1764815000000,
   CustomRoles1764820000000,
+  SsoSettings1764830000000,
 ];

@@ -4,6 +4,8 @@ import { TokensModule } from '../tokens/tokens.module';
 import { IdentityProvider } from './identity-provider';
 import { SsoGroupRolesController } from './sso-group-roles.controller';
 import { SsoGroupRolesService } from './sso-group-roles.service';
+import { SsoSettingsController } from './sso-settings.controller';
+import { SsoSettingsService } from './sso-settings.service';
 import { SsoSignInController } from './sso-sign-in.controller';
 import { SsoSignInService } from './sso-sign-in.service';
 import { SsoGroupRolesRepository } from './store/sso-group-roles.repository';
@@ -16,11 +18,12 @@ import { SsoLoginsRepository } from './store/sso-logins.repository';
  */
 @Module({
   imports: [TenancyModule, TokensModule],
-  controllers: [SsoSignInController, SsoGroupRolesController],
+  controllers: [SsoSignInController, SsoGroupRolesController, SsoSettingsController],
   providers: [
     IdentityProvider,
     SsoSignInService,
     SsoGroupRolesService,
+    SsoSettingsService,
     SsoLoginsRepository,
     SsoGroupRolesRepository,
   ],

@@ -30,7 +30,7 @@ export class WhoamiController {
   @ApiEnvelope(200, WhoamiViewDto)
   @ApiErrors({
     401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],
-    403: ['BUSINESS_SUSPENDED', 'IP_NOT_ALLOWED'],
+    403: ['BUSINESS_SUSPENDED', 'IP_NOT_ALLOWED', 'SSO_REQUIRED'],
     429: ['RATE_LIMITED (see Retry-After)'],
   })
   get(@Ctx() ctx: RequestContext) {

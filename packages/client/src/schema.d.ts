@@ -1100,6 +1100,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/sso/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The business's console sign-in setting */
+    get: operations['getSsoSettings'];
+    /**
+     * Turn token sign-in to the console on or off for the business's people
+     * @description Owners. Off, the console takes only SSO sessions from the business's people: their other tokens, presented by the console, are 403 SSO_REQUIRED, from the next request on every instance. The API still takes those tokens; machines are unaffected. Audited.
+     */
+    put: operations['setSsoSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit-events': {
     parameters: {
       query?: never;
@@ -4605,6 +4626,13 @@ export interface components {
        */
       role: 'owner' | 'admin' | 'member';
     };
+    SsoSettingsDto: {
+      /**
+       * @description Off: the console takes only SSO sessions from the business's people (403 SSO_REQUIRED for their other tokens there); the API still takes their tokens. Machines are unaffected
+       * @example false
+       */
+      token_sign_in: boolean;
+    };
     AuditTokenMakerDto: {
       /**
        * Format: uuid
@@ -5643,9 +5671,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -5663,7 +5693,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -5810,9 +5840,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -5830,7 +5862,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -5993,9 +6025,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -6013,7 +6047,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -6215,9 +6249,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -6241,7 +6277,8 @@ export interface operations {
               | 'APPROVAL_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -6471,9 +6508,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -6491,7 +6530,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -6720,9 +6759,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -6740,7 +6781,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -6973,9 +7014,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -6998,7 +7041,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -7224,9 +7268,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -7251,7 +7297,8 @@ export interface operations {
               | 'APPROVAL_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -7473,9 +7520,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -7493,7 +7542,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -7681,9 +7730,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -7701,7 +7752,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -7948,9 +7999,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: WIDENING_NOT_ALLOWED, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: WIDENING_NOT_ALLOWED, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -7973,7 +8026,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -8277,9 +8331,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -8297,7 +8353,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -8539,9 +8595,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: SCOPE_ESCALATION, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -8564,7 +8622,8 @@ export interface operations {
               | 'NOT_TOKEN_HOLDER'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -9503,9 +9562,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -9523,7 +9584,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -9712,9 +9773,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED
+       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -9733,7 +9796,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'INSUFFICIENT_ROLE' | 'TOKEN_RETIRING' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+              | 'INSUFFICIENT_ROLE'
+              | 'TOKEN_RETIRING'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -9983,9 +10050,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED
+       * @description Error codes: INSUFFICIENT_ROLE, TOKEN_RETIRING, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -10004,7 +10073,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'INSUFFICIENT_ROLE' | 'TOKEN_RETIRING' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED';
+              | 'INSUFFICIENT_ROLE'
+              | 'TOKEN_RETIRING'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -10223,9 +10296,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -10243,7 +10318,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -10442,9 +10517,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -10467,7 +10544,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -10672,9 +10750,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -10692,7 +10772,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -10943,9 +11023,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -10964,7 +11046,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'INSUFFICIENT_ROLE' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -11150,9 +11236,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -11175,7 +11263,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -11421,9 +11510,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -11446,7 +11537,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -11644,9 +11736,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -11665,7 +11759,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'INSUFFICIENT_ROLE' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+              | 'INSUFFICIENT_ROLE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -11853,9 +11951,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -11878,7 +11978,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -12103,9 +12204,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -12128,7 +12231,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -13834,9 +13938,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -13859,7 +13965,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -14042,9 +14149,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, PLATFORM_ADMIN_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, PLATFORM_ADMIN_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -14069,7 +14178,8 @@ export interface operations {
               | 'PLATFORM_ADMIN_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -14324,9 +14434,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -14350,7 +14462,8 @@ export interface operations {
               | 'NOT_TOKEN_HOLDER'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -14576,9 +14689,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -14601,7 +14716,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -14857,9 +14973,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -14882,7 +15000,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -15104,9 +15223,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -15129,7 +15250,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -15315,9 +15437,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -15341,7 +15465,8 @@ export interface operations {
               | 'ROLE_ESCALATION'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -15587,9 +15712,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -15613,7 +15740,8 @@ export interface operations {
               | 'ROLE_ESCALATION'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -15872,9 +16000,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -15898,7 +16028,8 @@ export interface operations {
               | 'ROLE_ESCALATION'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -16128,9 +16259,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, ROLE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -16154,7 +16287,8 @@ export interface operations {
               | 'ROLE_ESCALATION'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -16380,9 +16514,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -16405,7 +16541,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -16587,9 +16724,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -16612,7 +16751,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -16858,9 +16998,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -16883,7 +17025,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -17081,9 +17224,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -17101,7 +17246,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -17247,7 +17392,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: BUSINESS_SUSPENDED, IP_NOT_ALLOWED */
+      /** @description Error codes: BUSINESS_SUSPENDED, IP_NOT_ALLOWED, SSO_REQUIRED */
       403: {
         headers: {
           [name: string]: unknown;
@@ -17264,7 +17409,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_SUSPENDED' | 'IP_NOT_ALLOWED';
+            code: 'BUSINESS_SUSPENDED' | 'IP_NOT_ALLOWED' | 'SSO_REQUIRED';
           };
         };
       };
@@ -17491,9 +17636,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -17516,7 +17663,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -17671,9 +17819,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -17696,7 +17846,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -17879,9 +18030,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, NOT_TOKEN_HOLDER, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -17905,7 +18058,8 @@ export interface operations {
               | 'NOT_TOKEN_HOLDER'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -18178,9 +18332,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -18203,7 +18359,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -18473,9 +18630,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -18498,7 +18657,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -18890,9 +19050,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -18910,7 +19072,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -19113,9 +19275,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: SCOPE_ESCALATION, INSUFFICIENT_ROLE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -19138,7 +19302,8 @@ export interface operations {
               | 'INSUFFICIENT_ROLE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -19366,9 +19531,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -19386,7 +19553,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -19571,9 +19738,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -19600,7 +19769,8 @@ export interface operations {
               | 'APPROVER_OUTRANKED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -19856,9 +20026,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -19885,7 +20057,8 @@ export interface operations {
               | 'APPROVER_OUTRANKED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -20131,9 +20304,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -20151,7 +20326,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -20398,9 +20573,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -20419,7 +20596,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code:
-              'SCOPE_ESCALATION' | 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+              | 'SCOPE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -20951,9 +21132,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -20976,7 +21159,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -21158,9 +21342,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -21183,7 +21369,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -21429,9 +21616,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -21454,7 +21643,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -21599,6 +21789,440 @@ export interface operations {
       };
     };
   };
+  getSsoSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['SsoSettingsDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  setSsoSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "token_sign_in": false
+         *     }
+         */
+        'application/json': components['schemas']['SsoSettingsDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['SsoSettingsDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "token_sign_in"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
   listAuditEvents: {
     parameters: {
       query?: {
@@ -21671,9 +22295,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -21696,7 +22322,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -21846,9 +22473,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -21871,7 +22500,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -22018,9 +22648,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -22043,7 +22675,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -22594,9 +23227,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -22614,7 +23249,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -22769,9 +23404,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -22789,7 +23426,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -22936,9 +23573,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -22956,7 +23595,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -23109,9 +23748,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -23129,7 +23770,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -26936,9 +27577,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -26961,7 +27604,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -27139,9 +27783,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -27164,7 +27810,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -27418,9 +28065,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -27443,7 +28092,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -27702,9 +28352,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -27727,7 +28379,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -27955,9 +28608,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -27980,7 +28635,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -28194,9 +28850,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -28219,7 +28877,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -28390,9 +29049,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -28415,7 +29076,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -28659,9 +29321,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -28684,7 +29348,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -29191,9 +29856,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -29216,7 +29883,8 @@ export interface operations {
               | 'INSUFFICIENT_SCOPE'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -29413,9 +30081,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, SCOPE_ESCALATION, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -29440,7 +30110,8 @@ export interface operations {
               | 'TOKEN_FEDERATED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -29688,9 +30359,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, TOKEN_FEDERATED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -29714,7 +30387,8 @@ export interface operations {
               | 'TOKEN_FEDERATED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
-              | 'TOKEN_RETIRING';
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
           };
         };
       };
@@ -30297,9 +30971,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -30317,7 +30993,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };
@@ -30466,9 +31142,11 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
        */
       403: {
         headers: {
@@ -30486,7 +31164,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING';
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
           };
         };
       };

@@ -1,4 +1,5 @@
 import { clientIp } from '../../common/http/client-ip';
+import { CONSOLE_CLIENT, CONSOLE_CLIENT_HEADER } from '../../common/http/console-client';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -61,6 +62,7 @@ function admit(
   user: VerifiedPrincipal,
   proofKey: string | null = null,
 ): void {
+  if (user.token.consoleSsoOnly === true) refuseConsoleToken(request, user);
   request[CONTEXT_KEY] = new RequestContext(
     originOf(request),
     user.actor,
@@ -69,6 +71,17 @@ function admit(
     user.role,
     proofKey,
   );
+}
+
+/**
+ * A business that takes only SSO sessions in the console from its people: a person's other token,
+ * presented by the console (which says so in `x-latchkey-client`), is refused there. The API
+ * still takes it, as the business's token policy governs it; a machine is no one's person.
+ */
+function refuseConsoleToken(request: LatchkeyRequest, user: VerifiedPrincipal): void {
+  if (user.actor.kind !== 'user' || user.token.origin === 'console-sso') return;
+  if (request.headers[CONSOLE_CLIENT_HEADER] !== CONSOLE_CLIENT) return;
+  throw AuthError.forbidden('SSO_REQUIRED');
 }
 
 /**

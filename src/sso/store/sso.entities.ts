@@ -1,5 +1,6 @@
 import { SsoGroupRole } from './sso-group-role.entity';
 import { SsoLogin } from './sso-login.entity';
+import { SsoSettings } from './sso-settings.entity';
 
 /** The tables console sign-in owns. */
-export const SSO_ENTITIES = [SsoLogin, SsoGroupRole];
+export const SSO_ENTITIES = [SsoLogin, SsoGroupRole, SsoSettings];

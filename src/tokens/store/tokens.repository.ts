@@ -5,6 +5,7 @@ import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
 import { CustomRole } from '../../tenancy/store/custom-role.entity';
+import { SsoSettings } from '../../sso/store/sso-settings.entity';
 import { BusinessTokenPolicy } from '../../governance/business-policy.entity';
 import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';
@@ -22,6 +23,8 @@ export interface VerifierRow {
   requireDpop: RequireDpop | null;
   /** The scopes of the holder's custom role in the business; null: none (the built-in role). */
   roleScopes: string[] | null;
+  /** The business takes only SSO sessions in the console from its people. */
+  consoleSsoOnly: boolean;
 }
 
 type JoinedToken = ApiToken & {
@@ -30,6 +33,7 @@ type JoinedToken = ApiToken & {
   business?: Business | null;
   policy?: BusinessTokenPolicy | null;
   customRole?: CustomRole | null;
+  ssoSettings?: SsoSettings | null;
 };
 
 /** The reads of tokens: the verifier's lookups, and what the services read before they write. */
@@ -42,9 +46,9 @@ export class TokensRepository {
 
   /**
    * The verifier's cache miss, across businesses by design: the token by hash with its identity,
-   * that identity's membership of the token's business (and its custom role), the business, and
-   * its policy's `require_dpop`, in one indexed query (the hash's unique index, then five primary
-   * keys).
+   * that identity's membership of the token's business (and its custom role), the business, its
+   * policy's `require_dpop` and its console sign-in setting, in one indexed query (the hash's
+   * unique index, then six primary keys).
    * Tenancy's and governance's tables are only read here.
    */
   async findForVerifierAnyBusiness(hash: string, db: Reader): Promise<VerifierRow | null> {
@@ -60,10 +64,11 @@ export class TokensRepository {
       .leftJoinAndMapOne('t.business', Business, 'b', 'b.id = t.businessId')
       .leftJoinAndMapOne('t.policy', BusinessTokenPolicy, 'p', 'p.businessId = t.businessId')
       .leftJoinAndMapOne('t.customRole', CustomRole, 'r', 'r.id = m.customRoleId')
+      .leftJoinAndMapOne('t.ssoSettings', SsoSettings, 's', 's.businessId = t.businessId')
       .where('t.tokenHash = :hash', { hash })
       .getOne();
     if (!row?.identity) return null;
-    const { identity, membership, business, policy, customRole, ...token } = row;
+    const { identity, membership, business, policy, customRole, ssoSettings, ...token } = row;
     return {
       token: Object.assign(new ApiToken(), token),
       identity,
@@ -71,6 +76,7 @@ export class TokensRepository {
       business: business ?? null,
       requireDpop: policy?.requireDpop ?? null,
       roleScopes: customRole?.scopes ?? null,
+      consoleSsoOnly: ssoSettings ? !ssoSettings.tokenSignIn : false,
     };
   }
 

@@ -1,3 +1,4 @@
+import { CONSOLE_CLIENT, CONSOLE_CLIENT_HEADER } from '../../common/http/console-client';
 import {
   BeforeApplicationShutdown,
   Injectable,
@@ -34,9 +35,6 @@ interface HourCounts {
   clientErrors: number;
   console: number;
 }
-
-/** The header the admin console sends on its calls, so that they are counted apart. */
-export const CONSOLE_CLIENT_HEADER = 'x-latchkey-client';
 
 interface PendingToken {
   businessId: string;
@@ -225,7 +223,7 @@ export function registerTokenUsage(fastify: FastifyInstance, recorder: TokenUsag
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContext })[CONTEXT_KEY];
     if (ctx !== undefined && ctx.token.businessId !== null) {
-      const fromConsole = request.headers[CONSOLE_CLIENT_HEADER] === 'console';
+      const fromConsole = request.headers[CONSOLE_CLIENT_HEADER] === CONSOLE_CLIENT;
       recorder.note(
         ctx.token.id,
         ctx.token.businessId,

@@ -10,6 +10,7 @@ import {
   CreditBalanceSetEvent,
 } from '../../governance/credits/credits.events';
 import { DomainEvents } from '../../database/units/domain-events';
+import { SsoSettingsUpdatedEvent } from '../../sso/sso.events';
 import {
   CustomRoleSavedEvent,
   MemberCustomRoleChangedEvent,
@@ -83,6 +84,10 @@ export class CacheInvalidation {
         business_id: e.businessId,
         identity_id: e.member.id,
       }),
+    );
+    // The business's console sign-in setting, which its snapshots carry.
+    events.subscribe([SsoSettingsUpdatedEvent], ({ businessId }) =>
+      bus.publish({ type: 'business.changed', business_id: businessId }),
     );
     // A custom role's scopes, which bound its holders' snapshots: all of the business's go.
     events.subscribe([CustomRoleSavedEvent], ({ role }) =>

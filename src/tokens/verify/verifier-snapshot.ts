@@ -10,7 +10,7 @@ import type { TokenSnapshot } from './verifier-cache';
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
 export function snapshotOf(
-  { token, identity, membership, business, requireDpop, roleScopes }: VerifierRow,
+  { token, identity, membership, business, requireDpop, roleScopes, consoleSsoOnly }: VerifierRow,
   statusLists: StatusListReferences,
 ): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
@@ -36,8 +36,10 @@ export function snapshotOf(
       createdBy: token.createdBy,
       // Only an active token reaches a caller, so a successor means the grace period.
       retiring: token.rotatedToId !== null,
-      // What a request context tells apart: a federated token, which acts on no other.
-      origin: token.origin === 'federation' ? 'federation' : null,
+      // What a request context tells apart: a federated token, which acts on no other, and a
+      // console session, which a business that takes SSO alone in the console admits there.
+      origin: token.origin === 'federation' || token.origin === 'console-sso' ? token.origin : null,
+      consoleSsoOnly,
       dpopJkt: token.dpopJkt ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       audiences: token.audiences ? Object.freeze([...token.audiences]) : null,
