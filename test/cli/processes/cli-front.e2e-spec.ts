@@ -76,6 +76,10 @@ describe('CLI without a database', () => {
   it.each([
     [['frobnicate'], "error: unknown command 'frobnicate'"],
     [['tokens', 'frobnicate'], "error: unknown command 'frobnicate' for 'tokens'"],
+    // Token requests are decided by people in the business, never by the operator's shell: the
+    // CLI has no way to approve one, so no requester can approve their own through it.
+    [['token-requests', 'approve'], "error: unknown command 'token-requests'"],
+    [['tokens', 'approve'], "error: unknown command 'approve' for 'tokens'"],
   ])('names an unknown command once, on stderr, and exits 1: %j', async (args, message) => {
     const failed = await cliInProcess(args, noDb());
     expect(failed.code).toBe(1);
