@@ -1,5 +1,6 @@
 import { ROLES, roleAtLeast } from './roles';
 import {
+  scopesUnder,
   ADMIN_SCOPES,
   BUILT_IN_SCOPES,
   firstTokenScopes,
@@ -121,5 +122,45 @@ describe('scopes within a role', () => {
     expect(scopesWithinRole(list, 'member')).toEqual(['deploy:*', 'introspect']);
     expect(scopesWithinRole(list, 'owner')).toEqual(list);
     expect(scopesWithinRole(null, 'member')).toBeNull();
+  });
+});
+
+describe(scopesUnder.name, () => {
+  const REQUIRED = ['deploy:prod', 'deploy:staging', 'billing:read', 'audit:read', 'members:read'];
+
+  it.each([
+    [null, null, null],
+    [['a:b'], null, ['a:b']],
+    [null, ['deploy:*'], ['deploy:*']],
+    [['deploy:*'], ['deploy:prod'], ['deploy:prod']],
+    [['deploy:prod', 'billing:read'], ['deploy:*'], ['deploy:prod']],
+    [['deploy:*'], ['billing:*'], []],
+    [['members:write'], ['members:read'], ['members:read']],
+  ])('%j under %j holds %j', (scopes, bound, expected) => {
+    expect(scopesUnder(scopes, bound)).toEqual(expected);
+  });
+
+  it('allows a scope exactly when both the token and the role allow it', () => {
+    const lists: (string[] | null)[] = [
+      null,
+      [],
+      ['deploy:*'],
+      ['deploy:prod', 'billing:read'],
+      ['audit:read'],
+      ['members:write'],
+    ];
+    for (const scopes of lists) {
+      for (const bound of lists) {
+        const sut = scopesUnder(scopes, bound);
+        for (const required of REQUIRED) {
+          expect([scopes, bound, required, scopesAllow(sut, required)]).toEqual([
+            scopes,
+            bound,
+            required,
+            scopesAllow(scopes, required) && scopesAllow(bound, required),
+          ]);
+        }
+      }
+    }
   });
 });
