@@ -8,6 +8,7 @@ import { Machines } from './features/machines/Machines';
 import { MachineDetail } from './features/machines/MachineDetail';
 import { Members } from './features/members/Members';
 import { Roles } from './features/roles/Roles';
+import { Requests } from './features/requests/Requests';
 import { NotAvailable, NotFound, NoBusiness } from './Fallbacks';
 import { PlatformAdmins } from './features/platform/PlatformAdmins';
 import { PlatformTokens } from './features/platform/PlatformTokens';
@@ -65,6 +66,8 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
     // Every member reads verifications: their own tokens', or all of them with tokens:admin.
     biz.push({ to: paths.analytics, label: 'Analytics', routes: ['analytics'] });
     biz.push({ to: paths.policy, label: 'Token policy', routes: ['policy', 'violations'] });
+    // Everyone asks for tokens here; owners and admins decide.
+    biz.push({ to: paths.requests, label: 'Requests', routes: ['requests'] });
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
       biz.push({ to: paths.roles, label: 'Roles', routes: ['roles'] });
@@ -128,6 +131,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
     case 'roles':
       return inBusiness(<Roles />, caps.membersRead, '/api/v1/custom-roles');
+    case 'requests':
+      return inBusiness(<Requests />);
     case 'machines':
       return inBusiness(<Machines />, caps.membersRead, '/api/v1/machine-identities?limit=1');
     case 'machine':

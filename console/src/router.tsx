@@ -36,6 +36,7 @@ export type Route =
   | { name: 'violations' }
   | { name: 'members' }
   | { name: 'roles' }
+  | { name: 'requests' }
   | { name: 'machines' }
   | { name: 'machine'; id: string }
   | { name: 'webhooks' }
@@ -74,6 +75,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'token-policy' && b === 'violations' && !c) return { name: 'violations' };
   if (a === 'members' && !b) return { name: 'members' };
   if (a === 'roles' && !b) return { name: 'roles' };
+  if (a === 'requests' && !b) return { name: 'requests' };
   if (a === 'machines' && !b) return { name: 'machines' };
   if (a === 'machines' && b && !c) return { name: 'machine', id: b };
   if (a === 'webhooks' && !b) return { name: 'webhooks' };
@@ -101,6 +103,7 @@ export const paths = {
   violations: `${BASE}/token-policy/violations`,
   members: `${BASE}/members`,
   roles: `${BASE}/roles`,
+  requests: `${BASE}/requests`,
   machines: `${BASE}/machines`,
   machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,
   webhooks: `${BASE}/webhooks`,
