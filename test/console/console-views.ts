@@ -1,7 +1,6 @@
 import { ConsoleUi } from '../harness/browser/console-ui';
 import { BusinessSetup, IssuedToken, LatchkeyClient } from '../harness/latchkey-client';
-import { governanceViews } from './console-governance-views';
-import { peopleViews } from './console-people-views';
+import { moreViews } from './console-request-views';
 
 /**
  * Every screen and dialog of the admin console, for each role, and what test/console-screens
@@ -294,7 +293,7 @@ export class ConsoleScreens {
         },
       ],
     };
-    const more = [governanceViews, peopleViews].flatMap((views) => views(this, this.world, who));
+    const more = moreViews.flatMap((views) => views(this, this.world, who));
     return [...all[who](), ...more];
   }
 }
