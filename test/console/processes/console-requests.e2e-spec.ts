@@ -15,7 +15,8 @@ if (hasChromium()) {
   /**
    * The console's Requests screen in headless Chromium against the built app: a member asks for a
    * token the policy holds back, an owner approves it, the member collects it and sees its secret
-   * once; an owner approving their own request is SELF_APPROVAL. The layout, axe and keyboard
+   * once; an owner approving their own request is SELF_APPROVAL; an owner denies with a reason
+   * and a member withdraws their own. The layout, axe and keyboard
    * checks of the screen are in the walk (test/console/console-request-views.ts).
    */
   describe('the admin console’s Requests screen in Chromium', () => {
@@ -145,6 +146,46 @@ if (hasChromium()) {
           `/api/v1/token-requests/${asked.body.data.id}`,
         );
         expect(still.body.data.status).toBe('pending');
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'an owner denies a request with a reason, and a member withdraws their own pending one',
+      async () => {
+        const { ui, owner } = consoleApp;
+        const page = ui.page;
+        const dialog = page.getByRole('dialog');
+        const email = `asker-${Date.now()}@console.test`;
+        const added = await api<Added>('POST', '/api/v1/members', { email, role: 'member' });
+        expect(added.status).toBe(201);
+        const memberToken = added.body.data.first_token.token;
+        for (const name of ['to-deny', 'to-withdraw']) {
+          const body = { name, scopes: ['deploy:prod'], justification: 'For the walk' };
+          const res = await api('POST', '/api/v1/token-requests', body, memberToken);
+          expect(res.status).toBe(201);
+        }
+        await ui.step('request-deny', async () => {
+          await ui.signIn(owner.ownerToken);
+          await ui.go('Requests', /^requests$/i);
+          await row('to-deny').getByRole('button', { name: 'Deny', exact: true }).click();
+          await dialog.getByLabel('Reason', { exact: true }).fill('Use the deploy machine');
+          await ui.button('Deny request').click();
+          await dialog.waitFor({ state: 'detached' });
+          await page.getByRole('status').filter({ hasText: 'Denied the request' }).waitFor();
+          await page.getByLabel('Status', { exact: true }).selectOption('denied');
+          await row('to-deny').filter({ hasText: 'denied' }).waitFor();
+          await ui.signOut();
+        });
+        await ui.step('request-withdraw', async () => {
+          await ui.signIn(memberToken);
+          await ui.go('Requests', /^requests$/i);
+          await row('to-withdraw').getByRole('button', { name: 'Withdraw', exact: true }).click();
+          await page.getByRole('status').filter({ hasText: 'Withdrew the request' }).waitFor();
+          await page.getByLabel('Status', { exact: true }).selectOption('withdrawn');
+          await row('to-withdraw').filter({ hasText: 'withdrawn' }).waitFor();
+          await ui.signOut();
+        });
       },
       TIMEOUT_MS,
     );
