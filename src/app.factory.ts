@@ -20,7 +20,7 @@ import { registerEnvelope } from './common/http/envelope-hook';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { RequestGuard } from './auth/guards/request.guard';
 import { registerVerifyFastPath } from './gateway/verify-fast-path';
-import { registerMeFastPath } from './workflows/me-fast-path';
+import { registerMeFastPath } from './workflows/http/me-fast-path';
 import { MeService } from './workflows/me.service';
 import { AppLogger, registerRequestLog } from './common/secrets/logging';
 import { registerSecurityHeaders } from './common/http/security-headers';

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
-import { BusinessesController } from './businesses.controller';
-import { CustomRolesController } from './custom-roles.controller';
-import { IdentityNamesController } from './identity-names.controller';
-import { FormerHoldersController } from './former-holders.controller';
+import { BusinessesController } from './http/businesses.controller';
+import { CustomRolesController } from './http/custom-roles.controller';
+import { IdentityNamesController } from './http/identity-names.controller';
+import { FormerHoldersController } from './http/former-holders.controller';
 import { FormerHoldersService } from './former-holders.service';
-import { MachineIdentitiesController } from './machine-identities.controller';
-import { MeController } from './me.controller';
-import { MembersController } from './members.controller';
-import { PlatformAdminsController } from './platform-admins.controller';
-import { WhoamiController } from './whoami.controller';
+import { MachineIdentitiesController } from './http/machine-identities.controller';
+import { MeController } from './http/me.controller';
+import { MembersController } from './http/members.controller';
+import { PlatformAdminsController } from './http/platform-admins.controller';
+import { WhoamiController } from './http/whoami.controller';
 import { WorkflowsModule } from './workflows.module';
 
 /**

@@ -1,9 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PlatformOnly } from '../auth/decorators';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import { IdentityNameDto, IdentityNamesDto, IdentityNamesQueryDto } from './dto/identity-names.dto';
+import { PlatformOnly } from '../../auth/decorators';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
+import {
+  IdentityNameDto,
+  IdentityNamesDto,
+  IdentityNamesQueryDto,
+} from '../dto/identity-names.dto';
 
 /**
  * Names for identity ids across businesses, for a platform admin: the console's list of every

@@ -1,14 +1,14 @@
 import type { ArgumentsHost, ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { AuthError } from '../auth/auth-error';
-import type { RequestContext } from '../auth/request-context';
-import { userContext } from '../../test/fixtures/request-context';
-import { CONTEXT_KEY } from '../common/http/request-keys';
+import { AuthError } from '../../auth/auth-error';
+import type { RequestContext } from '../../auth/request-context';
+import { userContext } from '../../../test/fixtures/request-context';
+import { CONTEXT_KEY } from '../../common/http/request-keys';
 import { WhoamiController } from './whoami.controller';
 import { MeController } from './me.controller';
 import { registerMeFastPath } from './me-fast-path';
-import type { MeService } from './me.service';
-import type { MeViewDto } from './dto/workflows.dto';
+import type { MeService } from '../me.service';
+import type { MeViewDto } from '../dto/workflows.dto';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
 

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope } from '../common/http/envelope';
-import { MeViewDto } from './dto/workflows.dto';
-import { MeService } from './me.service';
+import { BusinessScoped, Ctx } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope } from '../../common/http/envelope';
+import { MeViewDto } from '../dto/workflows.dto';
+import { MeService } from '../me.service';
 
 @ApiTags('me')
 @BusinessScoped()

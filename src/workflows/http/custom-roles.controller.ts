@@ -1,17 +1,17 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { CustomRolesService } from '../tenancy/custom-roles.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { CustomRolesService } from '../../tenancy/custom-roles.service';
 import {
   AssignCustomRoleDto,
   CreateCustomRoleDto,
   CustomRoleAssignmentDto,
   CustomRoleViewDto,
   UpdateCustomRoleDto,
-} from '../tenancy/dto/custom-role.dto';
+} from '../../tenancy/dto/custom-role.dto';
 
 const SHAPE =
   'A custom role is a base role (admin or member: who may act on whom) narrowed to scopes, ' +

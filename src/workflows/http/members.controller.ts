@@ -1,22 +1,22 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { PageQueryDto } from '../common/validation/pagination';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { ChangeRoleDto, MemberViewDto } from '../tenancy/dto/tenancy.dto';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { ChangeRoleDto, MemberViewDto } from '../../tenancy/dto/tenancy.dto';
 import {
   AddedMemberDto,
   AddMemberDto,
   ReissueFirstTokenDto,
   ReissuedFirstTokenDto,
   RemovedMemberViewDto,
-} from './dto/workflows.dto';
-import { MembersService } from '../tenancy/members.service';
-import { OffboardingService } from './offboarding.service';
-import { OnboardingService } from './onboarding.service';
+} from '../dto/workflows.dto';
+import { MembersService } from '../../tenancy/members.service';
+import { OffboardingService } from '../offboarding.service';
+import { OnboardingService } from '../onboarding.service';
 
 @ApiTags('members')
 @BusinessScoped()

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BearerAuth, Ctx } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { WhoamiViewDto } from './dto/workflows.dto';
-import { MeService } from './me.service';
+import { BearerAuth, Ctx } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { WhoamiViewDto } from '../dto/workflows.dto';
+import { MeService } from '../me.service';
 
 /**
  * The one `/api/v1` route with no business: a client that holds only a token (the admin console

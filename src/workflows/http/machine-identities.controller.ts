@@ -1,14 +1,14 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { PageQueryDto } from '../common/validation/pagination';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { CreateMachineIdentityDto, MachineIdentityViewDto } from '../tenancy/dto/tenancy.dto';
-import { MachineIdentitiesService } from '../tenancy/machine-identities.service';
-import { RemovedMachineIdentityViewDto } from './dto/workflows.dto';
-import { OffboardingService } from './offboarding.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { CreateMachineIdentityDto, MachineIdentityViewDto } from '../../tenancy/dto/tenancy.dto';
+import { MachineIdentitiesService } from '../../tenancy/machine-identities.service';
+import { RemovedMachineIdentityViewDto } from '../dto/workflows.dto';
+import { OffboardingService } from '../offboarding.service';
 
 @ApiTags('machine identities')
 @BusinessScoped()

@@ -1,11 +1,11 @@
 import type { ExceptionFilter } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RequestContext } from '../auth/request-context';
-import { fastRouteHandler, type FastRouteGuard } from '../common/http/fast-route';
-import { CONTEXT_KEY } from '../common/http/request-keys';
-import type { MeViewDto } from './dto/workflows.dto';
+import type { RequestContext } from '../../auth/request-context';
+import { fastRouteHandler, type FastRouteGuard } from '../../common/http/fast-route';
+import { CONTEXT_KEY } from '../../common/http/request-keys';
+import type { MeViewDto } from '../dto/workflows.dto';
 import { MeController } from './me.controller';
-import type { MeService } from './me.service';
+import type { MeService } from '../me.service';
 
 /**
  * `GET /api/v1/me` answered by Fastify through the global guard and `MeService.describe`, without

@@ -1,16 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Ctx, PlatformOnly } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { PageQueryDto } from '../common/validation/pagination';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { BusinessesService } from '../tenancy/businesses.service';
-import { BusinessViewDto } from '../tenancy/dto/tenancy.dto';
-import { policyCallerOf } from '../tokens/policy/policy-decision';
-import { CreateBusinessDto, CreatedBusinessDto } from './dto/workflows.dto';
-import { OnboardingService } from './onboarding.service';
+import { Ctx, PlatformOnly } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { BusinessesService } from '../../tenancy/businesses.service';
+import { BusinessViewDto } from '../../tenancy/dto/tenancy.dto';
+import { policyCallerOf } from '../../tokens/policy/policy-decision';
+import { CreateBusinessDto, CreatedBusinessDto } from '../dto/workflows.dto';
+import { OnboardingService } from '../onboarding.service';
 
 @ApiTags('platform: businesses')
 @PlatformOnly()

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { IdentityNamesDto } from './dto/identity-names.dto';
-import { FormerHoldersService, HOLDERS_READ } from './former-holders.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { IdentityNamesDto } from '../dto/identity-names.dto';
+import { FormerHoldersService, HOLDERS_READ } from '../former-holders.service';
 
 /** Names for the holders of a business's tokens who are members no more. */
 @ApiTags('members')

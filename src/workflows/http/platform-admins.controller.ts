@@ -1,21 +1,21 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Ctx, PlatformOnly } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { PageQueryDto } from '../common/validation/pagination';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { PlatformAdminViewDto } from '../tenancy/dto/tenancy.dto';
-import { policyCallerOf } from '../tokens/policy/policy-decision';
+import { Ctx, PlatformOnly } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { PlatformAdminViewDto } from '../../tenancy/dto/tenancy.dto';
+import { policyCallerOf } from '../../tokens/policy/policy-decision';
 import {
   AddedPlatformAdminDto,
   AddPlatformAdminDto,
   RemovedPlatformAdminViewDto,
-} from './dto/workflows.dto';
-import { PlatformAdminsService } from '../tenancy/platform-admins.service';
-import { OffboardingService } from './offboarding.service';
-import { OnboardingService } from './onboarding.service';
+} from '../dto/workflows.dto';
+import { PlatformAdminsService } from '../../tenancy/platform-admins.service';
+import { OffboardingService } from '../offboarding.service';
+import { OnboardingService } from '../onboarding.service';
 
 @ApiTags('platform: admins')
 @PlatformOnly()
