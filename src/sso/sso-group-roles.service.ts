@@ -45,6 +45,7 @@ export class SsoGroupRolesService {
   /** Makes the rule for `dto.group`, or changes its role. At most 100 per business. */
   set(ctx: RequestContext, dto: SetGroupRoleDto): Promise<GroupRoleViewDto> {
     return this.uow.run(async (tx) => {
+      await this.rules.lockForChange(ctx.businessId, tx);
       const found = await this.rules.findByGroup(ctx.businessId, dto.group, tx);
       if (found) {
         if (found.role === dto.role) return GroupRoleViewDto.of(found);
@@ -72,6 +73,7 @@ export class SsoGroupRolesService {
 
   remove(ctx: RequestContext, id: string): Promise<GroupRoleViewDto> {
     return this.uow.run(async (tx) => {
+      await this.rules.lockForChange(ctx.businessId, tx);
       const found = await this.rules.find(ctx.businessId, id, tx);
       if (!found) throw new SsoError('SSO_GROUP_ROLE_NOT_FOUND');
       await this.rules.delete(ctx.businessId, id, tx);

@@ -4,7 +4,7 @@ import { Database } from '../database/connection/read-routing';
 import { UnitOfWork } from '../database/units/unit-of-work';
 import { SsoSettingsDto } from './dto/sso.dto';
 import { SsoSettingsUpdatedEvent } from './sso.events';
-import { SsoSettings } from './store/sso-settings.entity';
+import { SsoSettingsRepository } from './store/sso-settings.repository';
 
 /**
  * A business's console sign-in setting: whether its people may sign in to the console with a
@@ -16,16 +16,18 @@ export class SsoSettingsService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly database: Database,
+    private readonly settings: SsoSettingsRepository,
   ) {}
 
   async read(ctx: RequestContext): Promise<SsoSettingsDto> {
-    const row = await this.database.primary.findOneBy(SsoSettings, { businessId: ctx.businessId });
+    const row = await this.settings.find(ctx.businessId, this.database.primary);
     return { token_sign_in: row?.tokenSignIn ?? true };
   }
 
   set(ctx: RequestContext, dto: SsoSettingsDto): Promise<SsoSettingsDto> {
     return this.uow.run(async (tx) => {
-      const found = await tx.findOneBy(SsoSettings, { businessId: ctx.businessId });
+      await this.settings.lockForChange(ctx.businessId, tx);
+      const found = await this.settings.find(ctx.businessId, tx);
       const from = found?.tokenSignIn ?? true;
       if (from === dto.token_sign_in) return { token_sign_in: from };
       const row = {
@@ -33,8 +35,7 @@ export class SsoSettingsService {
         updatedAt: new Date(),
         updatedBy: ctx.actor.label,
       };
-      if (found) await tx.update(SsoSettings, { businessId: ctx.businessId }, row);
-      else await tx.insert(SsoSettings, { businessId: ctx.businessId, ...row });
+      await this.settings.save(ctx.businessId, row, found !== null, tx);
       await tx.publish(new SsoSettingsUpdatedEvent(ctx.author, ctx.businessId, dto.token_sign_in));
       return { token_sign_in: dto.token_sign_in };
     });

@@ -10,6 +10,7 @@ import { SsoSignInController } from './sso-sign-in.controller';
 import { SsoSignInService } from './sso-sign-in.service';
 import { SsoGroupRolesRepository } from './store/sso-group-roles.repository';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
+import { SsoSettingsRepository } from './store/sso-settings.repository';
 
 /**
  * Console sign-in through the installation's identity provider (OpenID Connect). Above
@@ -26,6 +27,7 @@ import { SsoLoginsRepository } from './store/sso-logins.repository';
     SsoSettingsService,
     SsoLoginsRepository,
     SsoGroupRolesRepository,
+    SsoSettingsRepository,
   ],
 })
 export class SsoModule {}

@@ -52,6 +52,7 @@ export class CustomRolesService {
   create(ctx: RequestContext, dto: CreateCustomRoleDto): Promise<CustomRoleViewDto> {
     assertMayShape(ctx, dto.base_role, dto.scopes);
     return this.uow.run(async (tx) => {
+      await this.roles.lockForChange(ctx.businessId, tx);
       if ((await this.roles.count(ctx.businessId, tx)) >= MAX_ROLES) {
         throw new TenancyError('CUSTOM_ROLE_LIMIT_REACHED');
       }

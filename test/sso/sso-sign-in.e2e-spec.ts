@@ -334,6 +334,34 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
     });
   });
 
+  describe('changes at once', () => {
+    it('eight sets of one new group make one rule and one audit entry, each answered 200', async () => {
+      const own = await createUnexpiringBusiness(t);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => setRule(asOwner(own), 'at-once', 'admin')),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
+      const rules = await t.sql('SELECT id FROM sso_group_roles WHERE business_id = ?', [own.id]);
+      expect(rules).toHaveLength(1);
+      const audit = await listAuditEvents(t, asOwner(own), { action: 'sso.group_role_set' });
+      expect(audit.body.data.items).toHaveLength(1);
+    });
+
+    it('eight settings at once turn token sign-in off once, each answered 200', async () => {
+      const own = await createUnexpiringBusiness(t);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          t.http().put('/api/v1/sso/settings').set(asOwner(own)).send({ token_sign_in: false }),
+        ),
+      );
+      expect(answers.map((r) => [r.status, r.body.data])).toEqual(
+        Array(8).fill([200, { token_sign_in: false }]),
+      );
+      const audit = await listAuditEvents(t, asOwner(own), { action: 'sso.settings_updated' });
+      expect(audit.body.data.items).toHaveLength(1);
+    });
+  });
+
   describe('the collection', () => {
     it('works once, from the browser that started the sign-in, and two at once make one session', async () => {
       person();

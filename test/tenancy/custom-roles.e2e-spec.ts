@@ -244,6 +244,48 @@ describe.each(DRIVERS)('custom roles on %s', (driver) => {
       await t.http().delete(`/api/v1/custom-roles/${role.id}`).set(asOwner(biz)).expect(200);
     });
 
+    it('eight creates of one name at once make one role; the rest are 409 CUSTOM_ROLE_EXISTS', async () => {
+      const name = roleName();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          makeRole(asOwner(biz), { name, base_role: 'member', scopes: [] }),
+        ),
+      );
+      expect(answers.map((r) => [r.status, r.body.code]).sort()).toEqual([
+        [201, null],
+        ...Array(7).fill([409, 'CUSTOM_ROLE_EXISTS']),
+      ]);
+      const rows = await t.sql('SELECT id FROM custom_roles WHERE business_id = ? AND name = ?', [
+        biz.id,
+        name,
+      ]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it('holds the cap of 50 against creates at once', async () => {
+      const own = await createUnexpiringBusiness(t);
+      for (let i = 0; i < 47; i++) {
+        await makeRole(asOwner(own), { name: roleName(), base_role: 'member', scopes: [] }).expect(
+          201,
+        );
+      }
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          makeRole(asOwner(own), { name: roleName(), base_role: 'member', scopes: [] }),
+        ),
+      );
+      expect(answers.map((r) => [r.status, r.body.code]).sort()).toEqual([
+        [201, null],
+        [201, null],
+        [201, null],
+        ...Array(3).fill([409, 'CUSTOM_ROLE_LIMIT_REACHED']),
+      ]);
+      const [{ n }] = await t.sql('SELECT COUNT(*) AS n FROM custom_roles WHERE business_id = ?', [
+        own.id,
+      ]);
+      expect(Number(n)).toBe(50);
+    });
+
     it('audits the role and each change of who holds it', async () => {
       const m = await addMember(t, biz, 'member');
       const role = await newRole('member', ['deploy:*']);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
+import { holdKeyLock } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { SsoGroupRole } from './sso-group-role.entity';
@@ -8,6 +9,15 @@ import { SsoGroupRole } from './sso-group-role.entity';
 /** Each business's map from provider groups to roles. */
 @Injectable()
 export class SsoGroupRolesRepository {
+  /**
+   * Serializes the changes to one business's rules until the transaction ends, so two sets of
+   * one group cannot both insert it, nor two new groups both pass the cap.
+   */
+  async lockForChange(businessId: string, tx: Transaction): Promise<void> {
+    assertBusinessId(businessId);
+    await holdKeyLock(`sso-group-roles:${businessId}`, 'exclusive', tx);
+  }
+
   list(businessId: string, db: Reader): Promise<SsoGroupRole[]> {
     assertBusinessId(businessId);
     return db.find(SsoGroupRole, { where: { businessId }, order: { groupName: 'ASC' } });
