@@ -15,7 +15,7 @@ import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app
 import { Child } from '../test/harness/child';
 import { LatchkeyClient } from '../test/harness/latchkey-client';
 import { cpuMicros } from './lib/process-cpu';
-import { startBareFastify, startVerifyFloor } from './lib/verify-floor';
+import { readAnswer, startBareFastify, startVerifyFloor } from './lib/verify-floor';
 
 const SECONDS = Number(process.env.CPU_SECONDS || 4);
 const ROUNDS = Number(process.env.CPU_ROUNDS || 3);
@@ -69,8 +69,11 @@ async function main(): Promise<void> {
     const bearer = `Bearer ${owner.ownerToken}`;
     const me = { authorization: bearer, 'x-business-id': owner.businessId };
     const verify = { authorization: bearer, 'x-latchkey-business': owner.businessId };
-    const meBody = await (await fetch(`${app.url}/api/v1/me`, { headers: me })).text();
-    const floor = await startVerifyFloor(owner, meBody);
+    const floor = await startVerifyFloor(
+      owner,
+      await readAnswer(`${app.url}/api/v1/me`, me, 200),
+      await readAnswer(`${app.url}/auth/verify`, verify, 204),
+    );
     children.push(floor.child);
     const bare = await startBareFastify();
     children.push(bare.child);
@@ -82,6 +85,12 @@ async function main(): Promise<void> {
         headers: {},
       },
       { name: 'the floor', pid: floor.child.pid, url: `${floor.url}${floor.path}`, headers: me },
+      {
+        name: 'the verify floor',
+        pid: floor.child.pid,
+        url: `${floor.url}${floor.verifyPath}`,
+        headers: verify,
+      },
       { name: '/health/live', pid: app.pid, url: `${app.url}/health/live`, headers: {} },
       { name: '/api/v1/me', pid: app.pid, url: `${app.url}/api/v1/me`, headers: me },
       { name: '/auth/verify', pid: app.pid, url: `${app.url}/auth/verify`, headers: verify },

@@ -5,7 +5,8 @@
  * and its owner's token, drives the path with autocannon on 127.0.0.1 (50 connections,
  * PROFILE_SECONDS, default 10), stops the server and prints the profile's self time by function
  * and by package, and inclusive time by package, for the load alone (start-up left out). Paths
- * default to `/auth/verify`, `/api/v1/me` and `/health/live`; `POST:/api/v1/tokens` profiles token
+ * default to `/auth/verify`, `/api/v1/me` and `/health/live`; a list (`/api/v1/tokens?limit=20`) is
+ * given PROFILE_TOKENS (25) tokens to page through; `POST:/api/v1/tokens` profiles token
  * creation (10 connections, as `npm run bench`'s PgBouncer row drives it). The profiles stay in PROFILE_DIR
  * (default /tmp/latchkey-prof) for Chrome's DevTools. docs/performance.md has what they showed.
  */
@@ -24,6 +25,7 @@ const SECONDS = Number(process.env.PROFILE_SECONDS || 10);
 const DIR = process.env.PROFILE_DIR || '/tmp/latchkey-prof';
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+const TOKENS = Number(process.env.PROFILE_TOKENS || 25);
 const PATHS = process.argv.slice(2).filter((a) => a.startsWith('/') || a.startsWith('POST:/'));
 
 async function profile(route: string, env: Record<string, string>): Promise<void> {
@@ -39,6 +41,8 @@ async function profile(route: string, env: Record<string, string>): Promise<void
   try {
     const client = new LatchkeyClient(app.url);
     const owner = await client.createBusiness(app.platformToken!, 'profile');
+    // A list profiles a full page: PROFILE_TOKENS (25) more tokens of the owner's first.
+    if (route.startsWith('/api/v1/tokens?')) await client.createTokens(owner, TOKENS, 8, 'list');
     const headers: Record<string, string> = route.startsWith('/auth/verify')
       ? { authorization: `Bearer ${owner.ownerToken}`, 'x-latchkey-business': owner.businessId }
       : { authorization: `Bearer ${owner.ownerToken}`, 'x-business-id': owner.businessId };

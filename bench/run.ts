@@ -41,7 +41,12 @@ import {
   TOKENS,
 } from './lib/run-settings';
 import { BenchScratch } from './lib/scratch';
-import { startBareFastify, startVerifyFloor, type VerifyFloor } from './lib/verify-floor';
+import {
+  readAnswer,
+  startBareFastify,
+  startVerifyFloor,
+  type VerifyFloor,
+} from './lib/verify-floor';
 import { analyticsCost } from './sections/analytics';
 import { quotasCost } from './sections/quotas';
 import { cacheMiss } from './sections/cache-miss';
@@ -78,7 +83,7 @@ interface Bench {
   scratch: BenchScratch;
   pgEnv: Record<string, string>;
   inst: InstanceA;
-  bareUrl: string;
+  bare: { url: string; pid: number };
 }
 
 async function checkServers(): Promise<void> {
@@ -95,20 +100,27 @@ async function startA(scratch: BenchScratch, pgEnv: Record<string, string>): Pro
   const clientA = new LatchkeyClient(a.url);
   const owner = await clientA.createBusiness(a.platformToken, 'bench');
   // The hot path's floor answers what A answers to a warm /api/v1/me of the same token.
-  const meBody = await fetch(`${a.url}/api/v1/me`, {
-    headers: scoped(owner.ownerToken, owner.businessId),
-  });
-  const verifyFloor = await startVerifyFloor(owner, await meBody.text());
+  const me = await readAnswer(
+    `${a.url}/api/v1/me`,
+    scoped(owner.ownerToken, owner.businessId),
+    200,
+  );
+  const verify = await readAnswer(
+    `${a.url}/auth/verify`,
+    { authorization: `Bearer ${owner.ownerToken}`, 'x-latchkey-business': owner.businessId },
+    204,
+  );
+  const verifyFloor = await startVerifyFloor(owner, me, verify);
   scratch.track(verifyFloor.child);
   return { a, clientA, owner, verifyFloor, memory };
 }
 
 /** BENCH_ONLY: the sections named, in the order named, on A. */
-async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> {
+async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
   const { a, owner, verifyFloor } = inst;
   const start = scratch.start;
   const sections: Record<string, () => Promise<unknown>> = {
-    hotpath: () => hotPath(a, owner, bareUrl, verifyFloor),
+    hotpath: () => hotPath(a, owner, bare, verifyFloor),
     three: async () => {
       await scratch.startPeers(pgEnv);
       await threeInstances(a, owner, verifyFloor);
@@ -129,14 +141,15 @@ async function runOnly({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<void> 
     middleware: () => middlewareCost(start, scratch.sqliteDir),
     analytics: () => analyticsCost(pgEnv, owner, start),
     quotas: () => quotasCost(pgEnv, owner, a.platformToken!, start),
+    sqlite: () => sqliteInstance(start, scratch.sqliteDir),
   };
   for (const name of ONLY) await sections[name]();
 }
 
 /** 1 and 2 on A: the hot path, then what each feature costs it. Answers A's hot-path runs. */
-async function onA({ scratch, pgEnv, inst, bareUrl }: Bench): Promise<AuthRuns> {
+async function onA({ scratch, pgEnv, inst, bare }: Bench): Promise<AuthRuns> {
   const { a, owner } = inst;
-  const pg = await hotPath(a, owner, bareUrl, inst.verifyFloor);
+  const pg = await hotPath(a, owner, bare, inst.verifyFloor);
   await authIsolated('postgres', a, owner);
   // Metrics' cost, on two instances of their own beside A.
   await metricsCost(pgEnv, owner, scratch.start);
@@ -248,7 +261,12 @@ async function main(): Promise<void> {
     // Bare Fastify, and instance A on PostgreSQL.
     const bare = await startBareFastify();
     scratch.track(bare.child);
-    const bench = { scratch, pgEnv, inst: await startA(scratch, pgEnv), bareUrl: bare.url };
+    const bench = {
+      scratch,
+      pgEnv,
+      inst: await startA(scratch, pgEnv),
+      bare: { url: bare.url, pid: bare.child.pid },
+    };
     if (ONLY.length > 0) {
       await runOnly(bench);
       printTable(`BENCH_ONLY=${ONLY.join(',')} npm run bench`, started, machine, loadAtStart);

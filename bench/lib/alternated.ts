@@ -13,7 +13,7 @@ import {
 import { mean, round } from '../../test/harness/stats';
 import { log } from './figures';
 import { load, type LoadRun } from './load';
-import { WARMUP_S } from './run-settings';
+import { QUICK, WARMUP_S } from './run-settings';
 
 export type StartApp = (name: string, env: Record<string, string>) => Promise<AppProcess>;
 
@@ -44,8 +44,8 @@ export async function alternate(
 
 /**
  * /api/v1/me (warm) on one instance with `other` (of `otherBusiness`, else of the owner's)
- * against a plain token of the owner's, three rounds alternated, each starting with the other
- * token: the ratio other ÷ plain.
+ * against a plain token of the owner's, three rounds alternated (two by `--quick`), each starting
+ * with the other token: the ratio other ÷ plain.
  */
 export async function meAgainstPlain(
   app: AppProcess,
@@ -62,7 +62,7 @@ export async function meAgainstPlain(
     await load(name, app.url, '/api/v1/me', headersOf(token), WARMUP_S);
   const runs = { plain: [] as LoadRun[], other: [] as LoadRun[] };
   await alternate(
-    3,
+    QUICK ? 2 : 3,
     async () => runs.plain.push(await load('plain token', app.url, '/api/v1/me', headersOf(plain))),
     async () =>
       runs.other.push(await load(`${name} token`, app.url, '/api/v1/me', headersOf(other))),

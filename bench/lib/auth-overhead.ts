@@ -7,7 +7,7 @@ import type { AppProcess } from '../../test/harness/app-process';
 import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { mean, round, sleep } from '../../test/harness/stats';
 import { figure, log } from './figures';
-import { load, type LoadRun } from './load';
+import { load, loadWithCpu, type LoadRun } from './load';
 import { WARMUP_S } from './run-settings';
 import { rssMiB, sampleRss } from './rss';
 import type { VerifyFloor } from './verify-floor';
@@ -17,7 +17,9 @@ export interface AuthRuns {
   me: LoadRun[];
   verify: LoadRun[];
   bare: LoadRun[];
+  /** The floor's `/api/v1/me`, and its gateway check. */
   floor: LoadRun[];
+  verifyFloor: LoadRun[];
   peakRss: number;
   /** RSS once the load has ended and the process has settled for a second. */
   afterRss: number;
@@ -52,7 +54,7 @@ export async function authOverhead(
   label: string,
   app: AppProcess,
   owner: BusinessSetup,
-  bareUrl?: string,
+  bare?: { url: string; pid: number },
   floor?: VerifyFloor,
 ): Promise<AuthRuns> {
   const { headers, verifyHeaders } = await probe(label, app, owner, floor);
@@ -66,16 +68,22 @@ export async function authOverhead(
     verify: [] as LoadRun[],
     bare: [] as LoadRun[],
     floor: [] as LoadRun[],
+    verifyFloor: [] as LoadRun[],
   };
   const rss = sampleRss(app.pid);
+  const onApp = (path: string, h: Record<string, string> = {}) =>
+    loadWithCpu(app.pid, label, app.url, path, h);
   for (let round = 0; round < 2; round++) {
-    runs.live.push(await load(label, app.url, '/health/live'));
-    runs.me.push(await load(label, app.url, '/api/v1/me', headers));
+    runs.live.push(await onApp('/health/live'));
+    runs.me.push(await onApp('/api/v1/me', headers));
     if (floor) {
-      runs.verify.push(await load(label, app.url, '/auth/verify', verifyHeaders));
-      runs.floor.push(await load('fastify-verify', floor.url, floor.path, floor.headers));
+      const onFloor = (path: string, h: Record<string, string>) =>
+        loadWithCpu(floor.child.pid, 'fastify-verify', floor.url, path, h);
+      runs.verify.push(await onApp('/auth/verify', verifyHeaders));
+      runs.verifyFloor.push(await onFloor(floor.verifyPath, floor.verifyHeaders));
+      runs.floor.push(await onFloor(floor.path, floor.headers));
     }
-    if (bareUrl) runs.bare.push(await load('fastify', bareUrl, '/health/live'));
+    if (bare) runs.bare.push(await loadWithCpu(bare.pid, 'fastify', bare.url, '/health/live'));
   }
   const peakRss = rss.stop();
   await sleep(1000);

@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { round } from '../../test/harness/stats';
 import { log, notes } from './figures';
+import { cpuMicros } from './process-cpu';
 import { CONNECTIONS, DURATION_S } from './run-settings';
 
 export interface LoadRun {
@@ -12,6 +13,10 @@ export interface LoadRun {
   p99_ms: number;
   non2xx: number;
   errors: number;
+  /** Requests answered in the run. */
+  requests: number;
+  /** The server's CPU (user + system) per request, in µs, where its pid was given. */
+  cpu_us?: number;
 }
 
 export async function load(
@@ -37,10 +42,30 @@ export async function load(
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    requests: result.requests.total,
   };
   log(`  ${target} ${path}: ${run.rps} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms`);
   if ((run.non2xx > 0 && !errorsExpected) || run.errors > 0) {
     notes.push(`${target} ${path}: ${run.non2xx} non-2xx answers and ${run.errors} errors`);
   }
   return run;
+}
+
+/**
+ * `load` on a server whose pid is known, with its CPU per request: user plus system time from
+ * /proc over the run, ÷ the requests answered. Comparable from one machine to another where
+ * req/s is not (docs/performance.md), so builds are compared by it.
+ */
+export async function loadWithCpu(
+  pid: number,
+  target: string,
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<LoadRun> {
+  const before = cpuMicros(pid);
+  const run = await load(target, baseUrl, path, headers);
+  const cpu_us = round((cpuMicros(pid) - before) / Math.max(1, run.requests), 1);
+  log(`  ${target} ${path}: ${cpu_us} µs of server CPU a request`);
+  return { ...run, cpu_us };
 }

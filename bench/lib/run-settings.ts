@@ -29,6 +29,7 @@ export const ONLY_SECTIONS = [
   'middleware',
   'analytics',
   'quotas',
+  'sqlite',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')

@@ -9,18 +9,57 @@ import { freePort } from '../../test/harness/ports';
 export interface VerifyFloor {
   child: Child;
   url: string;
-  /** The floor's route: any path answers, this one names what it stands for. */
+  /** The floor's route for `/api/v1/me`: any path but `/auth/verify` answers its body. */
   path: string;
+  headers: Record<string, string>;
+  /** The floor's gateway check, and the headers a gateway sends it. */
+  verifyPath: string;
+  verifyHeaders: Record<string, string>;
+}
+
+/** An answer of the app's, as the floor must write it: its body, and its headers. */
+export interface AppAnswer {
+  body: string;
   headers: Record<string, string>;
 }
 
+/** What a connection or the server adds to every answer, and the request id, which is per answer. */
+const PER_ANSWER = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'x-request-id',
+]);
+
+/** The app's answer to `path` with `headers`, as the floor is to repeat it. */
+export async function readAnswer(
+  url: string,
+  headers: Record<string, string>,
+  status: number,
+): Promise<AppAnswer> {
+  const res = await fetch(url, { headers });
+  const body = await res.text();
+  if (res.status !== status) throw new Error(`${url} answered ${res.status}, not ${status}`);
+  const kept: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (!PER_ANSWER.has(name)) kept[name] = value;
+  });
+  return { body, headers: kept };
+}
+
 /**
- * Starts bare Fastify doing the same cached verification as a warm `/api/v1/me` of `owner`'s
- * token, and answering the same body: `meBody`, the app's own answer, read by the caller. The
- * floor is given the token's SHA-256, never the token. Resolves once it answers 200 as the app
- * does, and fails closed (401) without the token.
+ * Starts bare Fastify doing the same cached verification as a warm `/api/v1/me` and
+ * `/auth/verify` of `owner`'s token, and answering what the app answers (`me`, `verify`: read off
+ * the app by the caller, headers included). The floor is given the token's SHA-256, never the
+ * token. Resolves once it answers as the app does, and fails closed (401) without the token.
  */
-export async function startVerifyFloor(owner: BusinessSetup, meBody: string): Promise<VerifyFloor> {
+export async function startVerifyFloor(
+  owner: BusinessSetup,
+  me: AppAnswer,
+  verify: AppAnswer,
+): Promise<VerifyFloor> {
   const port = await freePort();
   const child = Child.spawn(
     'fastify-verify',
@@ -32,26 +71,33 @@ export async function startVerifyFloor(owner: BusinessSetup, meBody: string): Pr
         PORT: String(port),
         TOKEN_HASH: createHash('sha256').update(owner.ownerToken).digest('hex'),
         BUSINESS_ID: owner.businessId,
-        ANSWER: meBody,
+        ANSWER: me.body,
+        ANSWER_HEADERS: JSON.stringify(me.headers),
+        VERIFY_HEADERS: JSON.stringify(verify.headers),
       },
     },
   );
   await child.waitFor(/listening/, 10_000);
+  const bearer = `Bearer ${owner.ownerToken}`;
   const floor = {
     child,
     url: `http://127.0.0.1:${port}`,
     path: '/api/v1/me',
-    headers: { authorization: `Bearer ${owner.ownerToken}`, 'x-business-id': owner.businessId },
+    headers: { authorization: bearer, 'x-business-id': owner.businessId },
+    verifyPath: '/auth/verify',
+    verifyHeaders: { authorization: bearer, 'x-latchkey-business': owner.businessId },
   };
-  const [ok, refused] = await Promise.all([
-    fetch(`${floor.url}${floor.path}`, { headers: floor.headers }),
-    fetch(`${floor.url}${floor.path}`, { headers: { 'x-business-id': owner.businessId } }),
-  ]);
-  const body = await ok.text();
-  await refused.arrayBuffer();
-  if (ok.status !== 200 || body !== meBody || refused.status !== 401) {
+  try {
+    const [ok, checked] = await Promise.all([
+      readAnswer(`${floor.url}${floor.path}`, floor.headers, 200),
+      readAnswer(`${floor.url}${floor.verifyPath}`, floor.verifyHeaders, 204),
+      readAnswer(`${floor.url}${floor.path}`, { 'x-business-id': owner.businessId }, 401),
+    ]);
+    const same = (a: AppAnswer, b: AppAnswer) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(ok, me) || !same(checked, verify)) throw new Error('it answers unlike the app');
+  } catch (e) {
     await child.stop();
-    throw new Error(`the verify floor answered ${ok.status} and ${refused.status} without a token`);
+    throw new Error(`the verify floor: ${(e as Error).message}`);
   }
   return floor;
 }

@@ -74,6 +74,7 @@ async function verifyRun(
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    requests: result.requests.total,
     cpu_us: round((cpuMicros(app.child.pid) - cpuBefore) / result.requests.total, 1),
   };
   log(

@@ -8,7 +8,7 @@ import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-
 import { mean, round } from '../../test/harness/stats';
 import { authOverhead, reportAuth, type AuthRuns } from '../lib/auth-overhead';
 import { figure, notes, raw } from '../lib/figures';
-import { reportHotPath } from '../lib/hot-path';
+import { cpuOf, reportHotPath } from '../lib/hot-path';
 import { load, type LoadRun } from '../lib/load';
 import { DURATION_S, HOT_PATH_GATES } from '../lib/run-settings';
 import type { VerifyFloor } from '../lib/verify-floor';
@@ -17,10 +17,10 @@ import type { VerifyFloor } from '../lib/verify-floor';
 export async function hotPath(
   a: AppProcess,
   owner: BusinessSetup,
-  bareUrl: string,
+  bare: { url: string; pid: number },
   verifyFloor: VerifyFloor,
 ): Promise<AuthRuns> {
-  const pg = await authOverhead('postgres', a, owner, bareUrl, verifyFloor);
+  const pg = await authOverhead('postgres', a, owner, bare, verifyFloor);
   reportAuth('postgres', pg);
   const liveRps = mean(pg.live.map((r) => r.rps));
   const bareRps = mean(pg.bare.map((r) => r.rps));
@@ -40,6 +40,12 @@ export async function hotPath(
     // Not gated yet: at about 0.29 against a bar of 0.27, noise alone could fail CI.
   );
   reportHotPath('postgres', pg, figure, HOT_PATH_GATES);
+  figure(
+    'CPU per request, µs: bare Fastify; the floor /api/v1/me, /auth/verify; /health/live; /api/v1/me; /auth/verify',
+    [pg.bare, pg.floor, pg.verifyFloor, pg.live, pg.me, pg.verify].map(cpuOf).join('; '),
+    '(information: compare builds by it on any machine)',
+    null,
+  );
   return pg;
 }
 

@@ -7,6 +7,7 @@ import { authOverhead, reportAuth, type AuthRuns } from '../lib/auth-overhead';
 import { raw } from '../lib/figures';
 import { LOG_LEVEL } from '../lib/run-settings';
 import { startedAndIdleRss, type StartedAndIdle } from './memory';
+import { sqliteTokenList } from './token-list';
 
 /** Runs S on `sqliteDir`/bench.sqlite (which the start-time section restarts on) and stops it. */
 export async function sqliteInstance(
@@ -23,6 +24,7 @@ export async function sqliteInstance(
   const runs = await authOverhead('sqlite', s, owner);
   reportAuth('sqlite', runs);
   raw.sqlite_load = runs;
+  await sqliteTokenList(s, owner);
   await s.stop();
   return { memory, runs };
 }

@@ -6,12 +6,14 @@
 import { join } from 'node:path';
 import { REPO_ROOT, type AppProcess } from '../../test/harness/app-process';
 import { Child } from '../../test/harness/child';
-import type { BusinessSetup, LatchkeyClient } from '../../test/harness/latchkey-client';
+import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { freePort } from '../../test/harness/ports';
 import { mean, round } from '../../test/harness/stats';
 import { alternate } from '../lib/alternated';
 import { figure, raw } from '../lib/figures';
-import { load, type LoadRun } from '../lib/load';
+import { WARMUP_S } from '../lib/run-settings';
+import { cpuOf } from '../lib/hot-path';
+import { load, loadWithCpu, type LoadRun } from '../lib/load';
 
 /** The list's floor on `databaseUrl`, for `businessId`, once it answers a page of 20. */
 async function startListFloor(
@@ -62,7 +64,10 @@ export async function tokenList(
   const floors: LoadRun[] = [];
   await alternate(
     2,
-    async () => lists.push(await load('postgres', a.url, '/api/v1/tokens?limit=20', listHeaders)),
+    async () =>
+      lists.push(
+        await loadWithCpu(a.pid, 'postgres', a.url, '/api/v1/tokens?limit=20', listHeaders),
+      ),
     async () => floors.push(await load('fastify-list', floor.url, '/api/v1/tokens', {})),
   );
   await floor.child.stop();
@@ -71,10 +76,11 @@ export async function tokenList(
   const floorRps = mean(floors.map((r) => r.rps));
   figure(
     'framework overhead: /api/v1/tokens?limit=20 ÷ /health/live, postgres',
-    `${round(listRps / liveRps)} (${round(listRps, 0)} vs ${round(liveRps, 0)} req/s)`,
-    '≥ 0.40',
-    listRps / liveRps >= 0.4,
-    // Not gated: about 0.06 to 0.10, because the read itself costs that much (the next figure).
+    `${round(listRps / liveRps)} (${round(listRps, 0)} vs ${round(liveRps, 0)} req/s; ${cpuOf(lists)} µs of CPU a request)`,
+    '≥ 0.25',
+    listRps / liveRps >= 0.25,
+    // Not gated: about 0.06, under its floor's own 0.13 to 0.17 (the next figure): bare Fastify
+    // and node-postgres doing that read alone stand under half the goal.
   );
   figure(
     'framework overhead: /api/v1/tokens?limit=20 ÷ bare Fastify + pg doing the same read, postgres',
@@ -83,4 +89,41 @@ export async function tokenList(
     null,
   );
   raw.postgres_list = { lists, floors };
+}
+
+/**
+ * The same page of 20 on SQLite (instance S), alternated with S's /health/live: the list as a
+ * newcomer's `npm start` serves it, with each side's CPU per request.
+ */
+export async function sqliteTokenList(s: AppProcess, owner: BusinessSetup): Promise<void> {
+  const client = new LatchkeyClient(s.url);
+  await client.createTokens(owner, 25, 8, 'list');
+  const headers = {
+    authorization: `Bearer ${owner.ownerToken}`,
+    'x-business-id': owner.businessId,
+  };
+  const page = await fetch(`${s.url}/api/v1/tokens?limit=20`, { headers });
+  const items = ((await page.json()) as { data: { items: unknown[] } }).data.items;
+  if (items.length !== 20) throw new Error(`the SQLite list answered ${items.length} items`);
+  await load('sqlite', s.url, '/api/v1/tokens?limit=20', headers, WARMUP_S);
+  const lists: LoadRun[] = [];
+  const lives: LoadRun[] = [];
+  await alternate(
+    2,
+    async () =>
+      lists.push(await loadWithCpu(s.pid, 'sqlite', s.url, '/api/v1/tokens?limit=20', headers)),
+    async () => lives.push(await loadWithCpu(s.pid, 'sqlite', s.url, '/health/live')),
+  );
+  const listRps = mean(lists.map((r) => r.rps));
+  const liveRps = mean(lives.map((r) => r.rps));
+  figure(
+    'framework overhead: /api/v1/tokens?limit=20 ÷ /health/live, sqlite',
+    `${round(listRps / liveRps)} (${round(listRps, 0)} vs ${round(liveRps, 0)} req/s; ` +
+      `${cpuOf(lists)} vs ${cpuOf(lives)} µs of CPU a request)`,
+    '≥ 0.45',
+    listRps / liveRps >= 0.45,
+    // Not gated: about 0.09 (2026-11-28). Reading the page's 21 rows of 39 columns costs more
+    // than /health/live's whole answer (docs/performance.md, "The token list").
+  );
+  raw.sqlite_list = { lists, lives };
 }

@@ -1,3 +1,4 @@
+import { createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 
 /** Helmet's headers, computed once at start, on every kind of answer. */
@@ -45,6 +46,35 @@ describe('Security headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const api = await t.http().get('/health/live');
     expect(api.headers['content-security-policy']).toEqual(STRICT_CSP);
+  });
+
+  it("answers the gateway check with none of helmet's headers: its request id and, on a 204, what it verified", async () => {
+    const biz = await createUnexpiringBusiness(t);
+    const verify = (path: string, token?: string) => {
+      const req = t.http().get(path).set('x-latchkey-business', biz.id);
+      return token ? req.set('authorization', `Bearer ${token}`) : req;
+    };
+    const answers = [
+      await verify('/auth/verify', biz.ownerToken).expect(204),
+      await verify('/auth/verify/orders/42', biz.ownerToken).expect(204),
+      await verify('/auth/verify').expect(401),
+    ];
+    for (const res of answers) {
+      const browserHeaders = Object.keys(res.headers).filter((h) =>
+        /^(content-security-policy|x-frame-options|x-content-type-options|strict-transport-security|referrer-policy|cross-origin-|origin-agent-cluster|x-dns-prefetch-control|x-download-options|x-permitted-cross-domain-policies|x-xss-protection)/.test(
+          h,
+        ),
+      );
+      expect({ status: res.status, browserHeaders }).toEqual({
+        status: res.status,
+        browserHeaders: [],
+      });
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(answers[0].headers['x-latchkey-business-id']).toBe(biz.id);
+    // Only the route itself: a path that merely begins alike keeps the API's headers.
+    const near = await t.http().get('/auth/verifyx');
+    expect(near.headers['content-security-policy']).toEqual(STRICT_CSP);
   });
 
   it("answers its own x-request-id, never the client's, safe or not", async () => {

@@ -51,6 +51,13 @@ export const CONSOLE_CSP =
 
 const CONSOLE_HEADERS = Object.freeze({ ...API_HEADERS, 'content-security-policy': CONSOLE_CSP });
 
+/**
+ * The gateway check (`/auth/verify` and below): its answers go to a gateway's subrequest, which no
+ * browser renders (nginx passes on only what `auth_request_set` names), so they carry none of
+ * helmet's browser headers: only the request id, and a 204's `X-Latchkey-*`.
+ */
+const GATEWAY_CHECK_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Whether the path is `prefix` itself or below it: `/docs` and `/docs/x`, never `/docsfoo`. */
 function isUnder(path: string, prefix: string): boolean {
   return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
@@ -58,7 +65,8 @@ function isUnder(path: string, prefix: string): boolean {
 
 /**
  * The headers for a request's URL. Prefixes are matched on whole path segments, so `/docsfoo`
- * or `/admin/../docs` never get Swagger UI's relaxed policy; anything unknown gets the API's.
+ * or `/admin/../docs` never get Swagger UI's relaxed policy, nor `/auth/verifyx` the gateway
+ * check's none; anything unknown gets the API's.
  */
 export function headersFor(url: string): Readonly<Record<string, string>> {
   // Most requests are the API's: one comparison of a character settles them.
@@ -67,6 +75,7 @@ export function headersFor(url: string): Readonly<Record<string, string>> {
   const path = query === -1 ? url : url.slice(0, query);
   if (isUnder(path, '/docs') || path === '/docs-json') return DOCS_HEADERS;
   if (isUnder(path, '/admin')) return CONSOLE_HEADERS;
+  if (isUnder(path, '/auth/verify')) return GATEWAY_CHECK_HEADERS;
   return API_HEADERS;
 }
 
