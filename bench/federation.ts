@@ -35,6 +35,9 @@ export interface FederationFigures {
   p50_ms: number;
   p99_ms: number;
   exchanges_per_s: number;
+  /** The server's CPU per exchange, and per plain `POST /api/v1/tokens` on the same instance. */
+  cpu_ms_per_exchange: number;
+  cpu_ms_per_creation: number;
 }
 
 async function post(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -69,6 +72,8 @@ function startFederationApp(dir: string) {
       LOG_LEVEL: 'warn',
       ...RATE_LIMITS_OFF,
       RATE_LIMIT_FEDERATION_IDENTITY_PER_MINUTE: '0',
+      // The plain creations measured beside the exchanges, all by the owner.
+      MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
       RATE_LIMIT_FEDERATION_ISSUER_PER_MINUTE: '0',
       FEDERATION_JWKS_ALLOW_PRIVATE: 'true',
       FEDERATION_JWKS_ALLOW_HTTP: 'true',
@@ -76,8 +81,11 @@ function startFederationApp(dir: string) {
   });
 }
 
-/** A business with a machine identity that trusts the issuer's JWTs; answers the business id. */
-async function trustIssuer(app: AppProcess, keysPort: number): Promise<string> {
+/** A business with a machine identity that trusts the issuer's JWTs; answers it and its owner's token. */
+async function trustIssuer(
+  app: AppProcess,
+  keysPort: number,
+): Promise<{ biz: string; owner: string }> {
   const json = (token: string, biz?: string) => ({
     'content-type': 'application/json',
     authorization: `Bearer ${token}`,
@@ -111,7 +119,25 @@ async function trustIssuer(app: AppProcess, keysPort: number): Promise<string> {
     }),
   });
   if (rule.status !== 201) throw new Error(`trust rule: ${rule.status}`);
-  return biz;
+  return { biz, owner };
+}
+
+/** One plain `POST /api/v1/tokens` by the owner, which must answer 201: the exchange's yardstick. */
+function creator(app: AppProcess, biz: string, owner: string) {
+  let n = 0;
+  return async () => {
+    const res = await fetch(`${app.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${owner}`,
+        'x-business-id': biz,
+      },
+      body: JSON.stringify({ name: `plain-${++n}` }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`creation answered ${res.status}`);
+  };
 }
 
 /** One exchange of a JWT for a token of `biz`, which must answer 200. */
@@ -131,29 +157,30 @@ function exchanger(app: AppProcess, biz: string) {
   };
 }
 
-/** Exchanges by CONCURRENCY callers for DURATION_S; answers how many, and the server's CPU each. */
-async function throughput(
-  app: AppProcess,
-  exchange: (jwt: string) => Promise<void>,
-  jwts: string[],
-) {
+/** `call` by CONCURRENCY callers for DURATION_S (or until `left` says none is left): how many, and the server's CPU each. */
+async function throughput(app: AppProcess, call: () => Promise<void>, left: () => boolean) {
   const cpuBefore = cpuMicros(app.pid) / 1000;
   let done = 0;
   const until = performance.now() + DURATION_S * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until && jwts.length > 0) {
-        await exchange(jwts.pop()!);
+      while (performance.now() < until && left()) {
+        await call();
         done++;
       }
     }),
   );
-  // The server's own CPU time per exchange: on a machine others share, steadier than the rate.
+  // The server's own CPU time per call: on a machine others share, steadier than the rate.
   return { done, cpu: (cpuMicros(app.pid) / 1000 - cpuBefore) / Math.max(done, 1) };
 }
 
 /** Warm-up, LATENCY_SAMPLES exchanges one at a time, then the rate under load. */
-async function measure(app: AppProcess, biz: string, jwts: string[], log: (m: string) => void) {
+async function measure(
+  app: AppProcess,
+  { biz, owner }: { biz: string; owner: string },
+  jwts: string[],
+  log: (m: string) => void,
+) {
   const exchange = exchanger(app, biz);
   // Warm up: the first exchange fetches the key set; the rest find it cached.
   for (let i = 0; i < 20; i++) await exchange(jwts.pop()!);
@@ -163,14 +190,23 @@ async function measure(app: AppProcess, biz: string, jwts: string[], log: (m: st
     await exchange(jwts.pop()!);
     times.push(performance.now() - start);
   }
-  const { done, cpu } = await throughput(app, exchange, jwts);
+  const next = () => exchange(jwts.pop()!);
+  const { done, cpu } = await throughput(app, next, () => jwts.length > 0);
   log(
     `server CPU per exchange at ${CONCURRENCY} in flight: ${cpu.toFixed(2)} ms (${done} exchanges)`,
+  );
+  const create = creator(app, biz, owner);
+  for (let i = 0; i < 20; i++) await create();
+  const plain = await throughput(app, create, () => true);
+  log(
+    `server CPU per plain creation at ${CONCURRENCY} in flight: ${plain.cpu.toFixed(2)} ms (${plain.done} creations)`,
   );
   const figures: FederationFigures = {
     p50_ms: round(percentile(times, 50), 2),
     p99_ms: round(percentile(times, 99), 2),
     exchanges_per_s: Math.round(done / DURATION_S),
+    cpu_ms_per_exchange: round(cpu, 2),
+    cpu_ms_per_creation: round(plain.cpu, 2),
   };
   return figures;
 }
@@ -184,10 +220,10 @@ export async function benchFederation(log: (m: string) => void = () => undefined
   const keys = await serveKeySet(jwks);
   const app = await startFederationApp(dir);
   try {
-    const biz = await trustIssuer(app, keys.port);
+    const trusted = await trustIssuer(app, keys.port);
     const jwts = await signMany(privateKey, kid, LATENCY_SAMPLES + DURATION_S * 3000);
     log(`signed ${jwts.length} JWTs`);
-    const figures = await measure(app, biz, jwts, log);
+    const figures = await measure(app, trusted, jwts, log);
     log(`key set fetched ${keys.fetches()} time(s)`);
     return figures;
   } finally {
@@ -226,7 +262,8 @@ if (require.main === module) {
     .then((f) => {
       process.stdout.write(
         `exchange, cached JWKS, SQLite: p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (goal ≤ 20 ms); ` +
-          `${f.exchanges_per_s} exchanges/s at ${CONCURRENCY} in flight (goal ≥ 500)\n`,
+          `${f.exchanges_per_s} exchanges/s at ${CONCURRENCY} in flight (goal ≥ 500); ` +
+          `server CPU ${f.cpu_ms_per_exchange} ms an exchange, ${f.cpu_ms_per_creation} ms a plain creation\n`,
       );
     })
     .catch((e: unknown) => {

@@ -16,5 +16,11 @@ export async function federationCost(): Promise<void> {
     '≥ 500',
     fed.exchanges_per_s >= 500,
   );
+  figure(
+    'federation: server CPU per exchange; per plain POST /api/v1/tokens, sqlite',
+    `${fed.cpu_ms_per_exchange} ms; ${fed.cpu_ms_per_creation} ms`,
+    '(information: compare builds by it)',
+    null,
+  );
   raw.federation = fed;
 }

@@ -27,7 +27,7 @@ export interface Pause {
 @Injectable()
 export class TokenWritesRepository {
   async insert(token: ApiToken, tx: Transaction): Promise<void> {
-    await tx.insert(ApiToken, token);
+    await tx.insertRow(ApiToken, token);
   }
 
   /**
