@@ -26,7 +26,7 @@ export function rowInsert<E extends ObjectLiteral>(
   const given = metadata.columns.filter((c) => c.isInsert && c.getEntityValue(row) !== undefined);
   const key = given.map((c) => c.databaseName).join(',');
   let byColumns = texts.get(metadata);
-  if (byColumns === undefined) texts.set(metadata, (byColumns = new Map()));
+  if (byColumns === undefined) texts.set(metadata, (byColumns = new Map<string, InsertText>()));
   let text = byColumns.get(key);
   if (text === undefined) {
     const names = given.map((c) => driver.escape(c.databaseName)).join(', ');
@@ -37,6 +37,8 @@ export function rowInsert<E extends ObjectLiteral>(
     };
     byColumns.set(key, text);
   }
-  const params = text.columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
+  const params = text.columns.map(
+    (c): unknown => driver.preparePersistentValue(c.getEntityValue(row), c) as unknown,
+  );
   return { sql: text.sql, params };
 }
