@@ -1,15 +1,11 @@
 /**
  * jest's own runner, three times over, so that the suites which mostly wait on processes run
  * beside those that keep both cores busy (docs/testing.md, "The shape of a run"):
- *
  * - the in-process lane: the `in-process` project, on the configured workers (two);
  * - the spawning lane: the suites of a feature's `processes/` folder (test/setup/lanes.js), two at
- *   a time beside it: they mostly wait on the processes they start (about half a core);
+ *   a time beside it (they mostly wait on what they start), then the in-process lane's shortest
+ *   suites (`takeTail`), so both end together;
  * - the timed lane: the suites of `test/timed/`, one at a time, once both other lanes have finished.
- *
- * Once its own suites are done, the spawning lane takes the in-process lane's shortest ones
- * (`takeTail`), so both end together.
- *
  * Both projects name this runner, so jest hands it every suite at once. Each lane is a
  * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
  */
