@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useDenyRequest, useRequestToken, type TokenRequest } from './requests.api';
-import { scopesOf } from '../roles/roles.api';
+import { NumberInput, TextInput } from '../tokens/form/inputs';
+import { scopeList } from '../tokens/form/token-form';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 
@@ -26,7 +27,7 @@ export function RequestTokenDialog({
   const send = () =>
     request.mutate({
       name: name.trim(),
-      ...(scopes.trim() ? { scopes: scopesOf(scopes) } : {}),
+      ...(scopes.trim() ? { scopes: scopeList(scopes) } : {}),
       ...(days.trim() ? { expires_in_days: Number(days) } : {}),
       justification: why.trim(),
     });
@@ -57,27 +58,10 @@ export function RequestTokenDialog({
         )}
       </Field>
       <Field label="Scopes" hint="Separated by spaces or commas, e.g. deploy:prod.">
-        {(p) => (
-          <input
-            {...p}
-            className="input mono"
-            value={scopes}
-            onChange={(e) => setScopes(e.currentTarget.value)}
-          />
-        )}
+        {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
       </Field>
       <Field label="Expires in days" hint="Leave empty for no expiry.">
-        {(p) => (
-          <input
-            {...p}
-            className="input"
-            type="number"
-            min={1}
-            step={1}
-            value={days}
-            onChange={(e) => setDays(e.currentTarget.value)}
-          />
-        )}
+        {(p) => <NumberInput {...p} value={days} onChange={setDays} />}
       </Field>
       <Field label="Justification" hint="Why the token is needed, for the approver.">
         {(p) => (

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { scopesOf, useCreateCustomRole, useSetRoleScopes, type CustomRole } from './roles.api';
+import { scopeList } from '../tokens/form/token-form';
+import { useCreateCustomRole, useSetRoleScopes, type CustomRole } from './roles.api';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 
@@ -46,7 +47,7 @@ export function RoleFormDialog({
       <FormDialog
         title={`Change the scopes of ${role.name}`}
         submit="Save scopes"
-        onSubmit={() => update.mutate({ role, scopes: scopesOf(scopes) })}
+        onSubmit={() => update.mutate({ role, scopes: scopeList(scopes) })}
         onClose={onClose}
         pending={update.isPending}
         error={update.error}
@@ -61,7 +62,7 @@ export function RoleFormDialog({
       title="New custom role"
       submit="Create role"
       onSubmit={() =>
-        create.mutate({ name: name.trim(), base_role: base, scopes: scopesOf(scopes) })
+        create.mutate({ name: name.trim(), base_role: base, scopes: scopeList(scopes) })
       }
       onClose={onClose}
       pending={create.isPending}

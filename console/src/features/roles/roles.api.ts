@@ -39,9 +39,6 @@ export const roleCalls = (api: LatchkeyClient) => ({
     unwrap(api.DELETE('/api/v1/sso/group-roles/{rule_id}', { params: { path: { rule_id: id } } })),
 });
 
-/** "deploy:* tokens:read" or "deploy:*, tokens:read": the scopes a text field holds. */
-export const scopesOf = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
-
 /** A list the API answers in one page (it holds a small bound), as a whole list. */
 const whole = async <T>(page: Promise<{ items: T[] }>): Promise<WholeList<T>> => ({
   items: (await page).items,
