@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
 import { Child } from '../test/harness/child';
 import { LatchkeyClient } from '../test/harness/latchkey-client';
-import { cpuMicros } from './lib/process-cpu';
+import { loadWithCpu } from './lib/load';
 import { readAnswer, startBareFastify, startVerifyFloor } from './lib/verify-floor';
 
 const SECONDS = Number(process.env.CPU_SECONDS || 4);
@@ -31,18 +31,19 @@ interface Target {
 
 async function measure(target: Target): Promise<{ us: number; load: string; rps: number }> {
   const load = loadAverage();
-  const before = cpuMicros(target.pid);
-  const result = await autocannon({
-    url: target.url,
-    connections: 50,
-    duration: SECONDS,
-    headers: target.headers,
-  });
-  const used = cpuMicros(target.pid) - before;
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const { origin, pathname, search } = new URL(target.url);
+  const run = await loadWithCpu(
+    target.pid,
+    target.name,
+    origin,
+    pathname + search,
+    target.headers,
+    SECONDS,
+  );
+  if (run.non2xx > 0 || run.errors > 0) {
+    throw new Error(`${target.name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
   }
-  return { us: used / result.requests.total, load, rps: result.requests.average };
+  return { us: run.cpu_us!, load, rps: run.rps };
 }
 
 const median = (xs: number[]) => {

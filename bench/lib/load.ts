@@ -62,9 +62,10 @@ export async function loadWithCpu(
   baseUrl: string,
   path: string,
   headers: Record<string, string> = {},
+  durationS = DURATION_S,
 ): Promise<LoadRun> {
   const before = cpuMicros(pid);
-  const run = await load(target, baseUrl, path, headers);
+  const run = await load(target, baseUrl, path, headers, durationS);
   const cpu_us = round((cpuMicros(pid) - before) / Math.max(1, run.requests), 1);
   log(`  ${target} ${path}: ${cpu_us} µs of server CPU a request`);
   return { ...run, cpu_us };

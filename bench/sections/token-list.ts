@@ -15,6 +15,13 @@ import { WARMUP_S } from '../lib/run-settings';
 import { cpuOf } from '../lib/hot-path';
 import { load, loadWithCpu, type LoadRun } from '../lib/load';
 
+/** A page of 20 from `url`, or the bench stops: a figure of a shorter page would read fast. */
+async function expectFullPage(what: string, url: string, headers: Record<string, string>) {
+  const page = await fetch(url, { headers });
+  const items = ((await page.json()) as { data: { items: unknown[] } }).data.items;
+  if (items.length !== 20) throw new Error(`${what} answered ${items.length} items`);
+}
+
 /** The list's floor on `databaseUrl`, for `businessId`, once it answers a page of 20. */
 async function startListFloor(
   databaseUrl: string,
@@ -38,10 +45,7 @@ async function startListFloor(
   track(floor);
   await floor.waitFor(/listening/, 10_000);
   const floorUrl = `http://127.0.0.1:${floorPort}`;
-  const floorProbe = await fetch(`${floorUrl}/api/v1/tokens`);
-  const floorItems = ((await floorProbe.json()) as { data: { items: unknown[] } }).data.items;
-  if (floorItems.length !== 20)
-    throw new Error(`the list floor answered ${floorItems.length} items`);
+  await expectFullPage('the list floor', `${floorUrl}/api/v1/tokens`, {});
   return { child: floor, url: floorUrl };
 }
 
@@ -102,9 +106,7 @@ export async function sqliteTokenList(s: AppProcess, owner: BusinessSetup): Prom
     authorization: `Bearer ${owner.ownerToken}`,
     'x-business-id': owner.businessId,
   };
-  const page = await fetch(`${s.url}/api/v1/tokens?limit=20`, { headers });
-  const items = ((await page.json()) as { data: { items: unknown[] } }).data.items;
-  if (items.length !== 20) throw new Error(`the SQLite list answered ${items.length} items`);
+  await expectFullPage('the SQLite list', `${s.url}/api/v1/tokens?limit=20`, headers);
   await load('sqlite', s.url, '/api/v1/tokens?limit=20', headers, WARMUP_S);
   const lists: LoadRun[] = [];
   const lives: LoadRun[] = [];
