@@ -38,7 +38,7 @@ export function rowInsert<E extends ObjectLiteral>(
     byColumns.set(key, text);
   }
   const params = text.columns.map(
-    (c): unknown => driver.preparePersistentValue(c.getEntityValue(row), c) as unknown,
+    (c): unknown => driver.preparePersistentValue(c.getEntityValue(row, true), c) as unknown,
   );
   return { sql: text.sql, params };
 }
