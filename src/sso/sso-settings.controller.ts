@@ -3,8 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
 import { RequestContext } from '../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { SsoSettingsDto } from './dto/sso.dto';
-import { SsoSettingsService } from './sso-settings.service';
+import { SsoSettingsDto } from '../tenancy/dto/sso-settings.dto';
+import { SsoSettingsService } from '../tenancy/sso-settings.service';
 
 /** Whether a business's people may sign in to the console with a token, or only with SSO. */
 @ApiTags('sso')

@@ -64,20 +64,3 @@ export class SsoGroupRoleRemovedEvent extends DomainEvent {
     super(author);
   }
 }
-
-/** The business turned token sign-in to the console on or off for its people. */
-@Audited((e: SsoSettingsUpdatedEvent) => ({
-  businessId: e.businessId,
-  target: { type: 'business', id: e.businessId, label: 'console sign-in' },
-  metadata: { token_sign_in: e.tokenSignIn },
-}))
-export class SsoSettingsUpdatedEvent extends DomainEvent {
-  readonly name = 'sso.settings_updated';
-  constructor(
-    author: Author,
-    readonly businessId: string,
-    readonly tokenSignIn: boolean,
-  ) {
-    super(author);
-  }
-}

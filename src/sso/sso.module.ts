@@ -5,12 +5,10 @@ import { IdentityProvider } from './identity-provider';
 import { SsoGroupRolesController } from './sso-group-roles.controller';
 import { SsoGroupRolesService } from './sso-group-roles.service';
 import { SsoSettingsController } from './sso-settings.controller';
-import { SsoSettingsService } from './sso-settings.service';
 import { SsoSignInController } from './sso-sign-in.controller';
 import { SsoSignInService } from './sso-sign-in.service';
 import { SsoGroupRolesRepository } from './store/sso-group-roles.repository';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
-import { SsoSettingsRepository } from './store/sso-settings.repository';
 
 /**
  * Console sign-in through the installation's identity provider (OpenID Connect). Above
@@ -24,10 +22,8 @@ import { SsoSettingsRepository } from './store/sso-settings.repository';
     IdentityProvider,
     SsoSignInService,
     SsoGroupRolesService,
-    SsoSettingsService,
     SsoLoginsRepository,
     SsoGroupRolesRepository,
-    SsoSettingsRepository,
   ],
 })
 export class SsoModule {}

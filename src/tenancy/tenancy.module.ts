@@ -10,6 +10,8 @@ import { MembersService } from './members.service';
 import { MembershipsRepository } from './store/memberships.repository';
 import { PlatformAdminsService } from './platform-admins.service';
 import { TenancyDirectory } from './tenancy-directory';
+import { SsoSettingsService } from './sso-settings.service';
+import { SsoSettingsRepository } from './store/sso-settings.repository';
 
 /**
  * Businesses, identities and memberships: their tables, their rules, and `TenancyDirectory`,
@@ -29,6 +31,8 @@ import { TenancyDirectory } from './tenancy-directory';
     PlatformAdminsService,
     CustomRolesRepository,
     CustomRolesService,
+    SsoSettingsRepository,
+    SsoSettingsService,
   ],
   exports: [
     IdentitiesRepository,
@@ -40,6 +44,7 @@ import { TenancyDirectory } from './tenancy-directory';
     MachineIdentitiesService,
     PlatformAdminsService,
     CustomRolesService,
+    SsoSettingsService,
   ],
 })
 export class TenancyModule {}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MaxLength, NoSecret, SafeIsUUID } from '../../common/validation/dto-fields';
 import { Role, ROLES } from '../../tenancy/store/membership.entity';
 import { SsoGroupRole } from '../store/sso-group-role.entity';
@@ -95,16 +95,4 @@ export class SsoSessionDto {
   expires_at!: string;
   @ApiProperty({ type: String, nullable: true, example: '/admin/tokens' })
   return_to!: string | null;
-}
-
-/** Whether the business's people may sign in to the console with a token. */
-export class SsoSettingsDto {
-  @ApiProperty({
-    example: false,
-    description:
-      "Off: the console takes only SSO sessions from the business's people (403 SSO_REQUIRED " +
-      'for their other tokens there); the API still takes their tokens. Machines are unaffected',
-  })
-  @IsBoolean()
-  token_sign_in!: boolean;
 }

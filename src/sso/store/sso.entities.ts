@@ -1,6 +1,5 @@
 import { SsoGroupRole } from './sso-group-role.entity';
 import { SsoLogin } from './sso-login.entity';
-import { SsoSettings } from './sso-settings.entity';
 
 /** The tables console sign-in owns. */
-export const SSO_ENTITIES = [SsoLogin, SsoGroupRole, SsoSettings];
+export const SSO_ENTITIES = [SsoLogin, SsoGroupRole];

@@ -5,7 +5,7 @@ import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
 import { CustomRole } from '../../tenancy/store/custom-role.entity';
-import { SsoSettings } from '../../sso/store/sso-settings.entity';
+import { SsoSettings } from '../../tenancy/store/sso-settings.entity';
 import { BusinessTokenPolicy } from '../../governance/business-policy.entity';
 import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';

@@ -10,7 +10,6 @@ import {
   CreditBalanceSetEvent,
 } from '../../governance/credits/credits.events';
 import { DomainEvents } from '../../database/units/domain-events';
-import { SsoSettingsUpdatedEvent } from '../../sso/sso.events';
 import {
   CustomRoleSavedEvent,
   MemberCustomRoleChangedEvent,
@@ -21,6 +20,7 @@ import {
   IdentityDeletedEvent,
   MemberRemovedEvent,
   MemberRoleChangedEvent,
+  SsoSettingsUpdatedEvent,
 } from '../../tenancy/tenancy.events';
 import {
   TokenDisabledEvent,

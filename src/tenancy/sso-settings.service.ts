@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../auth/request-context';
 import { Database } from '../database/connection/read-routing';
 import { UnitOfWork } from '../database/units/unit-of-work';
-import { SsoSettingsDto } from './dto/sso.dto';
-import { SsoSettingsUpdatedEvent } from './sso.events';
+import { SsoSettingsDto } from './dto/sso-settings.dto';
+import { SsoSettingsUpdatedEvent } from './tenancy.events';
 import { SsoSettingsRepository } from './store/sso-settings.repository';
 
 /**
