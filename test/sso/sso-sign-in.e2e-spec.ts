@@ -315,6 +315,25 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
         403,
         'SSO_REQUIRED',
       );
+      // The other routes the console calls: /me's fast path, and a write, which makes nothing.
+      expectError(
+        await t.http().get('/api/v1/me').set(asOwner(own)).set('x-latchkey-client', 'console'),
+        403,
+        'SSO_REQUIRED',
+      );
+      const made = await t
+        .http()
+        .post('/api/v1/tokens')
+        .set(asOwner(own))
+        .set('x-latchkey-client', 'console')
+        .send({ name: 'from the console' });
+      expectError(made, 403, 'SSO_REQUIRED');
+      expect(
+        await t.sql('SELECT id FROM api_tokens WHERE business_id = ? AND name = ?', [
+          own.id,
+          'from the console',
+        ]),
+      ).toEqual([]);
       await whoami(t, asOwner(own)).expect(200);
       await fromConsole(asMember(session, own.id)).expect(200);
       await fromConsole(asMember(machineToken.secret, own.id)).expect(200);
