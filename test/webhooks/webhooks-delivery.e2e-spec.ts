@@ -1,6 +1,12 @@
 import { Database } from '../../src/database/connection/read-routing';
 import { createHash } from 'node:crypto';
-import { addMember, createBusiness, createToken } from '../factories/tenancy.factory';
+import type { Test } from 'supertest';
+import {
+  addMember,
+  type BusinessFixture,
+  createBusiness,
+  createToken,
+} from '../factories/tenancy.factory';
 import { asMember, asOwner, asPlatform, revoke, rotate } from '../harness/app/api';
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
@@ -10,6 +16,8 @@ import {
   WebhookAttemptRecorder,
 } from '../../src/webhooks/delivery/webhook-attempt-recorder';
 import { WebhookEndpointsRepository } from '../../src/webhooks/store/webhook-endpoints.repository';
+import { WebhookMessage } from '../../src/webhooks/store/webhook-message.entity';
+import { WebhookMessagesRepository } from '../../src/webhooks/store/webhook-messages.repository';
 import { DRIVERS } from '../setup/servers';
 import { FAST_RETRIES, ofBusiness, verified, waitForAttempts, webhookWorld } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
@@ -196,6 +204,89 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
       .expect(200);
     expect(view.body.data).toMatchObject({ enabled: false, disabled_reason: 'gone' });
   });
+
+  // Each change that kills an endpoint's pending messages, from the API.
+  const killers: [string, (biz: BusinessFixture, id: string) => Test][] = [
+    ['a delete', (biz, id) => t.http().delete(`/api/v1/webhooks/${id}`).set(asOwner(biz))],
+    [
+      'a disable',
+      (biz, id) =>
+        t.http().patch(`/api/v1/webhooks/${id}`).set(asOwner(biz)).send({ enabled: false }),
+    ],
+  ];
+
+  it.each(killers)(
+    "takes %s while a batch of the endpoint's attempts is being recorded: both are made whole",
+    async (_, change) => {
+      const biz = await createBusiness(t);
+      const endpoint = await register(biz, ['token.revoked']);
+      for (let i = 0; i < 2; i++) {
+        const token = await createToken(t, asOwner(biz));
+        await revoke(t, asOwner(biz), token.id).expect(201);
+      }
+      await waitForAttempts(t, biz, endpoint.id, 2);
+      // Both taken again, as a claim leaves them: pending, their next attempt the lease. The later
+      // is rewritten last, so the change's scan of the endpoint's messages meets it last.
+      const lease = new Date(Date.now() + 3600e3);
+      const rows = await t.sql<{ id: string }>(
+        'SELECT id FROM webhook_messages WHERE endpoint_id = ? ORDER BY created_at',
+        [endpoint.id],
+      );
+      const uow = t.app.get(UnitOfWork);
+      for (const { id } of rows) {
+        await uow.run((tx) =>
+          tx.update(WebhookMessage, { id }, { status: 'pending', nextAttemptAt: lease }),
+        );
+      }
+      const held = await t.app
+        .get(WebhookEndpointsRepository)
+        .findEndpoint(biz.id, 'webhook', endpoint.id, t.app.get(Database).primary);
+      const delivered = ({ id }: { id: string }): Outcome => ({
+        message: {
+          id,
+          endpointId: endpoint.id,
+          chainId: biz.id,
+          eventType: 'token.revoked',
+          payload: '{}',
+          attempts: 1,
+          createdAt: new Date(),
+          leaseUntil: lease,
+          claim: 1,
+        },
+        endpoint: held,
+        result: { status: 200, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },
+        at: new Date(),
+      });
+      // The batch records the later message, then stops while the change comes in.
+      const messages = t.app.get(WebhookMessagesRepository);
+      const markDelivered = messages.markDelivered.bind(messages);
+      let changing: Promise<{ status: number }> | undefined;
+      const pause = jest.spyOn(messages, 'markDelivered').mockImplementation(async (...args) => {
+        const done = await markDelivered(...args);
+        if (!changing) {
+          changing = Promise.resolve(change(biz, endpoint.id));
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return done;
+      });
+      try {
+        await t.app.get(WebhookAttemptRecorder).recordAll([delivered(rows[1]), delivered(rows[0])]);
+      } finally {
+        pause.mockRestore();
+      }
+      expect((await changing!).status).toBe(200);
+      const after = await t.sql<{ status: string }>(
+        'SELECT status FROM webhook_messages WHERE endpoint_id = ?',
+        [endpoint.id],
+      );
+      expect(after.map((m) => m.status)).toEqual(['delivered', 'delivered']);
+      const [{ n }] = await t.sql<{ n: number | string }>(
+        'SELECT COUNT(*) AS n FROM webhook_attempts WHERE endpoint_id = ?',
+        [endpoint.id],
+      );
+      expect(Number(n)).toBe(4);
+    },
+  );
 
   it('signs with both secrets for a day after a rotation, so either verifies', async () => {
     const biz = await createBusiness(t);

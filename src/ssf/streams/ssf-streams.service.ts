@@ -8,6 +8,7 @@ import { holdKeyLock } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';
 import { type Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { WebhookDispatcher } from '../../webhooks/delivery/webhook-dispatcher';
+import { endpointKey } from '../../webhooks/endpoints/webhook-endpoint-access';
 import { endpointRef, WebhooksService } from '../../webhooks/endpoints/webhooks.service';
 import { seal } from '../../webhooks/signing/webhook-secret-box';
 import { STREAM_SCHEME, type WebhookEndpoint } from '../../webhooks/store/webhook-endpoint.entity';
@@ -272,7 +273,7 @@ export class SsfStreamsService {
   }
 
   private async lockedStreamOrFail(businessId: string, id: string, tx: Transaction) {
-    await holdKeyLock(`webhook-endpoint:${id}`, 'exclusive', tx);
+    await holdKeyLock(endpointKey(id), 'exclusive', tx);
     return this.streamOrFail(businessId, id, tx);
   }
 }

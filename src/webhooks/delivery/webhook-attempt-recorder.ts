@@ -4,11 +4,13 @@ import { loggableError } from '../../common/errors/safe-error';
 import { redactTokens } from '../../common/secrets/secret-shape';
 import { AppConfig } from '../../config/app-config';
 import { SYSTEM_AUTHOR } from '../../database/units/domain-event';
+import { holdKeyLock } from '../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { Metrics } from '../../metrics/metrics';
 import { nextDelayMs, parseRetrySchedule } from './retry-schedule';
 import type { WebhookEndpoint } from '../store/webhook-endpoint.entity';
 import type { SendError, SendResult } from '../transport/webhook-sender';
+import { endpointKey } from '../endpoints/webhook-endpoint-access';
 import { endpointRef } from '../endpoints/webhooks.service';
 import { DisableCause, WebhookDisabledEvent } from '../webhooks.events';
 import { WebhookEndpointsRepository } from '../store/webhook-endpoints.repository';
@@ -103,6 +105,9 @@ export class WebhookAttemptRecorder {
    * endpoints are not changed in memory, so a batch that rolls back can be recorded again.
    */
   private async record(outcomes: Outcome[], tx: Transaction): Promise<void> {
+    // In one order, so two batches never wait on each other behind a change's exclusive hold.
+    const endpointIds = [...new Set(outcomes.map((o) => o.message.endpointId))].sort();
+    for (const id of endpointIds) await holdKeyLock(endpointKey(id), 'shared', tx);
     const count = (metric: () => void) => tx.afterCommit(metric);
     const disabled = new Set<string>();
     const recovered = new Set<string>();

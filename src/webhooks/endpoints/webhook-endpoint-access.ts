@@ -20,8 +20,17 @@ export async function endpointOrFail(
 }
 
 /**
- * The endpoint, or 404, for a change to it: changes to one endpoint run one at a time (an
- * advisory lock until commit on PostgreSQL; SQLite runs one transaction at a time), so two
+ * The key lock of one endpoint. A change to the endpoint holds it exclusive; the attempt
+ * recorder holds it shared for each endpoint its batch writes to, before its first write. So a
+ * change that rewrites an endpoint's messages (a delete or a disable kills the pending ones)
+ * waits for the attempts being recorded, rather than meeting them row by row in the other
+ * order, which PostgreSQL ends as a deadlock by failing one side.
+ */
+export const endpointKey = (id: string) => `webhook-endpoint:${id}`;
+
+/**
+ * The endpoint, or 404, for a change to it: changes to one endpoint run one at a time (its key
+ * lock, exclusive, until commit on PostgreSQL; SQLite runs one transaction at a time), so two
  * never both decide on what it said before either: a URL moved while another request
  * subscribes it to audit events is decided on the new types. Not a row lock: the attempt
  * recorder locks a message before its endpoint, and a change locks them the other way round.
@@ -32,7 +41,7 @@ export async function lockedEndpointOrFail(
   id: string,
   tx: Transaction,
 ) {
-  await holdKeyLock(`webhook-endpoint:${id}`, 'exclusive', tx);
+  await holdKeyLock(endpointKey(id), 'exclusive', tx);
   return endpointOrFail(repo, chainId, id, tx);
 }
 
