@@ -1,6 +1,8 @@
-import type { Response } from 'supertest';
+import type { Response, Test } from 'supertest';
+import { TokenRevocationService } from '../../src/tokens/lifecycle/token-revocation.service';
 import {
   addMember,
+  type BusinessFixture,
   createBusiness,
   createMachine,
   createToken,
@@ -13,6 +15,7 @@ import {
   me,
   removeMember,
   revoke,
+  rotate,
 } from '../harness/app/api';
 import { expectBearerError, expectError, sleep } from '../harness/app/assertions';
 import { tokenIdOf } from '../harness/app/db';
@@ -70,6 +73,64 @@ describe.each(DRIVERS)('Bulk revocation on %s', (driver) => {
       await expectUnrevokedInDb(await tokenIdOf(t, b.ownerToken));
       await expectUnrevokedInDb(await tokenIdOf(t, member.token));
     });
+
+    // Each change to one token that locks its row, then its audit event (the business's chain),
+    // and its answer once the batch has revoked that token. A rename, not audited, takes no chain.
+    const changes: [string, (b: BusinessFixture, id: string) => Test, number, string | null][] = [
+      ['a rotation', (b, id) => rotate(t, asOwner(b), id), 409, 'TOKEN_NOT_ACTIVE'],
+      [
+        'an edit',
+        (b, id) =>
+          t
+            .http()
+            .patch(`/api/v1/tokens/${id}`)
+            .set(asOwner(b))
+            .send({ meta: { k: 'v' } }),
+        200,
+        null,
+      ],
+      [
+        'a pause',
+        (b, id) => t.http().post(`/api/v1/tokens/${id}/disable`).set(asOwner(b)).send({}),
+        409,
+        'TOKEN_IS_REVOKED',
+      ],
+    ];
+
+    it.each(changes)(
+      'takes %s of a token the batch has yet to reach, one after the other',
+      async (_, change, status, code) => {
+        const b = await createBusiness(t);
+        const batch = [
+          await createToken(t, asOwner(b), { scopes: ['deploy:write'] }),
+          await createToken(t, asOwner(b), { scopes: ['deploy:write'] }),
+        ];
+        // The batch revokes its first token (its row, then the chain), then stops while the
+        // change comes in for the other.
+        const revocation = t.app.get(TokenRevocationService);
+        const revokeToken = revocation.revokeToken.bind(revocation);
+        let changing: Promise<Response> | undefined;
+        const pause = jest.spyOn(revocation, 'revokeToken').mockImplementation(async (...args) => {
+          const won = await revokeToken(...args);
+          if (!changing) {
+            const other = batch.find((token) => token.id !== args[1].id)!;
+            changing = Promise.resolve(change(b, other.id));
+            await sleep(300);
+          }
+          return won;
+        });
+        let bulk: Response;
+        try {
+          bulk = await bulkRevoke(t, asOwner(b), { scope: 'deploy:write', reason: 'r' });
+        } finally {
+          pause.mockRestore();
+        }
+        expect(bulk.status).toBe(200);
+        expect(bulk.body.data.revoked).toBe(2);
+        const changed = await changing!;
+        expect([changed.status, changed.body.code ?? null]).toEqual([status, code]);
+      },
+    );
 
     it('with dry_run, counts the matches and revokes nothing', async () => {
       const b = await createBusiness(t);

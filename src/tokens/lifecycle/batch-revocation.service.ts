@@ -12,6 +12,7 @@ import { TokenAccess } from '../policy/token-access';
 import { TokenRevocationService } from './token-revocation.service';
 import { RevocationCause, TokensBulkRevokedEvent } from '../tokens.events';
 import { TokensRepository } from '../store/tokens.repository';
+import { TokenWritesRepository } from '../store/token-writes.repository';
 
 /**
  * Tokens one cascade batch revokes, each with its audit event, in one transaction, so that a
@@ -58,6 +59,7 @@ export class BatchRevocationService {
     private readonly tenancy: TenancyDirectory,
     private readonly access: TokenAccess,
     private readonly revocation: TokenRevocationService,
+    private readonly writes: TokenWritesRepository,
     config: AppConfig,
   ) {
     this.batch = CASCADE_BATCH[config.databaseDriver];
@@ -120,6 +122,7 @@ export class BatchRevocationService {
     for (let start = 0; start < matched.length; start += this.batch) {
       const batch = matched.slice(start, start + this.batch);
       await this.uow.run(async (tx) => {
+        await this.writes.lockInIdOrder(batch, tx);
         for (const token of batch) {
           if (
             await this.revocation.revokeToken(ctx.author, token, dto.reason, 'bulk', new Date(), tx)
@@ -166,6 +169,7 @@ export class BatchRevocationService {
           this.batch,
           tx,
         );
+        await this.writes.lockInIdOrder(tokens, tx);
         let revoked = 0;
         for (const token of tokens) {
           if (await this.revocation.revokeToken(author, token, reason, cause, new Date(), tx))
@@ -189,6 +193,7 @@ export class BatchRevocationService {
     for (;;) {
       const batch = await this.uow.run(async (tx) => {
         const orphans = await this.tokens.findOrphansAnyBusiness(this.batch, tx);
+        await this.writes.lockInIdOrder(orphans, tx);
         for (const token of orphans) {
           const reason = await this.orphanReason(token);
           await this.revocation.revokeToken(

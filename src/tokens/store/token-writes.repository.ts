@@ -137,9 +137,25 @@ export class TokenWritesRepository {
   }
 
   /**
+   * Locks these tokens' rows until the transaction ends, in id order (PostgreSQL; SQLite runs
+   * one unit of work at a time). A batch that revokes many, each with its audit event, takes
+   * them all before its first event holds the business's chain: a single token's change locks
+   * its row and then the chain, so a batch that locked row by row between its events would hold
+   * the chain that change waits for while waiting for the row it holds.
+   */
+  async lockInIdOrder(tokens: readonly ApiToken[], tx: Transaction): Promise<void> {
+    if (!tx.postgres || tokens.length === 0) return;
+    await tx.query('SELECT id FROM api_tokens WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+      tokens.map((t) => t.id),
+    ]);
+  }
+
+  /**
    * Records that tokens were used at `at`, in one statement whatever the batch size: the ids
    * travel as one array parameter (`= ANY` on PostgreSQL, `json_each` on SQLite), so a large
-   * flush neither splits nor meets SQLite's bound-parameter limit.
+   * flush neither splits nor meets SQLite's bound-parameter limit. On PostgreSQL the rows are
+   * taken in id order, as `lockInIdOrder` takes them, so a flush and a batch revocation queue
+   * rather than deadlock, which would lose the flush's times.
    */
   async markUsed(ids: string[], at: Date, tx: Transaction): Promise<void> {
     if (ids.length === 0) return;
@@ -148,9 +164,12 @@ export class TokenWritesRepository {
       .createQueryBuilder()
       .update(ApiToken)
       .set({ lastUsedAt: at })
-      .where(postgres ? 'id = ANY(:ids)' : 'id IN (SELECT value FROM json_each(:ids))', {
-        ids: postgres ? ids : JSON.stringify(ids),
-      })
+      .where(
+        postgres
+          ? 'id IN (SELECT id FROM api_tokens WHERE id = ANY(:ids) ORDER BY id FOR UPDATE)'
+          : 'id IN (SELECT value FROM json_each(:ids))',
+        { ids: postgres ? ids : JSON.stringify(ids) },
+      )
       .execute();
   }
 
