@@ -90,6 +90,16 @@ export class BusinessPolicyService {
     );
   }
 
+  /**
+   * Holds the policy's key, shared, until the transaction ends, as `rulesFor` will: for a
+   * transaction that writes an audit event before the token it issues reads the rules. A policy
+   * change takes the key and then the business's audit chain, so a key first asked for only
+   * while holding the chain could be held by a change waiting for that chain.
+   */
+  async holdAheadOfIssue(businessId: string, tx: Transaction): Promise<void> {
+    await holdKeyLock(policyKey(businessId), 'shared', tx);
+  }
+
   /** The rules in force now, outside any transaction (the violations list). */
   async currentRules(businessId: string): Promise<BusinessPolicyRules> {
     return rulesOf(await this.policies.find(businessId, this.database.primary));

@@ -51,6 +51,7 @@ export class InvitationAcceptanceService {
         actor: { id: null, type: 'user', label: found.email },
         origin,
       };
+      await this.issuance.holdAheadOfEvents(found.businessId, tx);
       const member = await this.members.addInTx(
         author,
         found.businessId,

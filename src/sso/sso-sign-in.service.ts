@@ -162,6 +162,7 @@ export class SsoSignInService {
       if (!(await this.logins.advance(login.id, 'verified', 'collected', now, {}, tx))) {
         throw new SsoError('SSO_HANDOFF_INVALID');
       }
+      await this.issuance.holdAheadOfEvents(businessId, tx);
       const signingIn: Author = { actor: { id: null, type: 'user', label: email }, origin };
       const member = await this.members.signInMemberInTx(
         signingIn,

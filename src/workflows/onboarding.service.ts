@@ -106,6 +106,7 @@ export class OnboardingService {
   ): Promise<AddedMemberDto> {
     enforce(decide('add_member', maker, dto.role), memberNotFound);
     return this.uow.run(async (tx) => {
+      await this.issuance.holdAheadOfEvents(businessId, tx);
       const { identity, membership } = await this.members.addInTx(
         author,
         businessId,
@@ -142,6 +143,7 @@ export class OnboardingService {
       const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
+      await this.issuance.holdAheadOfEvents(ctx.businessId, tx);
       // Revoked first, so the cap on active tokens sees a replacement, not one more token.
       const replaced = await this.revocation.revokeFirstTokens(
         ctx.author,

@@ -1,3 +1,5 @@
+import type { Response } from 'supertest';
+import { MembersService } from '../../src/tenancy/members.service';
 import {
   addMember,
   asMember,
@@ -226,6 +228,35 @@ describe.each(DRIVERS)('business token policy on %s', (driver) => {
     expect(own.body.data.items.map((i: { identity_id: string }) => i.identity_id)).toEqual([
       member.identityId,
     ]);
+  });
+
+  it('takes a change of the policy while a member is being added, one after the other', async () => {
+    const biz = await createBusiness(t);
+    // The member is added (audited: the business's chain held), then the addition stops while
+    // the policy changes; its first token then reads the policy.
+    const members = t.app.get(MembersService);
+    const addInTx = members.addInTx.bind(members);
+    let changing: Promise<Response> | undefined;
+    const pause = jest.spyOn(members, 'addInTx').mockImplementation(async (...args) => {
+      const added = await addInTx(...args);
+      changing ??= Promise.resolve(putPolicy(t, asOwner(biz), { max_lifetime_days: 30 }));
+      await new Promise((r) => setTimeout(r, 300));
+      return added;
+    });
+    let adding: Response;
+    try {
+      adding = await t
+        .http()
+        .post('/api/v1/members')
+        .set(asOwner(biz))
+        .send({ email: `${biz.id}@example.test`, role: 'member' });
+    } finally {
+      pause.mockRestore();
+    }
+    expect(adding.status).toBe(201);
+    expect((await changing!).status).toBe(200);
+    const policy = await getPolicy(t, asOwner(biz)).expect(200);
+    expect(policy.body.data.max_lifetime_days).toBe(30);
   });
 
   it('cross-tenant: one business’s policy never binds another, which cannot read it', async () => {
