@@ -3,6 +3,7 @@ import { createServer, request, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LatchkeyOptions } from '../../packages/client/src/middleware/token-check';
 import type { IssuedToken } from '../factories/tenancy.factory';
+import { freePort } from '../harness/ports';
 
 /**
  * What the middleware cases (middleware-cases.ts) are made of: the app a framework's spec starts,
@@ -151,9 +152,11 @@ export const SCOPE_ROWS: [scopes: string[] | null, passes: boolean][] = [
 /** A token-shaped string Latchkey never issued. */
 export const stranger = () => `lk_${randomBytes(27).toString('base64url')}`;
 
-/** A port nothing listens on (a server's, closed). */
+/**
+ * A port nothing listens on. Not one a server let go: that is in the ephemeral range, where a
+ * server another suite starts meanwhile may be given it. `freePort` takes it from this process's
+ * own block below that range, which it hands out again only after the rest of the block.
+ */
 export async function closedPort(): Promise<string> {
-  const { origin, close } = await serve(() => undefined);
-  await close();
-  return origin;
+  return `http://127.0.0.1:${await freePort()}`;
 }

@@ -57,12 +57,16 @@ def bearer(token: str) -> str:
     return f"Bearer {token}"
 
 
+_HELD: list = []
+
+
 def closed_port_url() -> str:
-    """An address where nothing listens: bound, then let go."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    """An address where nothing listens, nor can: a port bound, never listened on, and held for
+    the run. A port let go could be taken by a server another suite starts meanwhile."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 class _Quiet(BaseHTTPRequestHandler):
