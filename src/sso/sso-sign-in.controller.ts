@@ -96,7 +96,13 @@ export class SsoSignInController {
     const state = stateOf(request.query);
     let fragment: string;
     try {
-      fragment = `handoff=${await this.signIn.callback(request.url, state, cookieOf(cookies))}`;
+      const handoff = await this.signIn.callback(
+        request.url,
+        state,
+        cookieOf(cookies),
+        originOf(request),
+      );
+      fragment = `handoff=${handoff}`;
     } catch (e) {
       if (!(e instanceof SsoError)) throw e;
       fragment = `error=${e.code}`;

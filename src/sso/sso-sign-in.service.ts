@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { loggableError } from '../common/errors/safe-error';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
@@ -11,7 +12,7 @@ import { hashSecret } from '../tokens/token-secret';
 import { IdentityProvider } from './identity-provider';
 import { SsoError } from './sso-error';
 import { SsoGroupRolesService } from './sso-group-roles.service';
-import { SsoSignedInEvent } from './sso.events';
+import { SsoSignedInEvent, SsoSignInRefusedEvent } from './sso.events';
 import { SsoLogin } from './store/sso-login.entity';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
 
@@ -22,6 +23,11 @@ const HANDOFF_MS = 2 * 60_000;
 const MAX_LIVE_SIGN_INS = 10_000;
 /** The name of a session the console collects. */
 export const SESSION_TOKEN_NAME = 'Console session (SSO)';
+
+/** The refusals of a person the provider vouched for, which the business asked for audits. */
+const AUDITED_REFUSALS = new Set(['SSO_NO_ROLE', 'SSO_EMAIL_UNVERIFIED'] as const);
+const isAuditedRefusal = (code: string): code is 'SSO_NO_ROLE' | 'SSO_EMAIL_UNVERIFIED' =>
+  (AUDITED_REFUSALS as Set<string>).has(code);
 
 /** A sign-in's start: where to send the browser, and the cookie that binds it. */
 export interface SignInStart {
@@ -45,6 +51,8 @@ export interface SignInSession {
  */
 @Injectable()
 export class SsoSignInService {
+  private readonly logger = new Logger(SsoSignInService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly provider: IdentityProvider,
@@ -91,6 +99,42 @@ export class SsoSignInService {
   }
 
   /**
+   * `decide`'s answer. Its refusal of a person the provider vouched for is audited in the
+   * business they asked to sign in to, if there is one, as `sso.sign_in_refused`: that business
+   * sees someone taken out of their group still trying. A sign-in that named no business has no
+   * log to go to, and one the provider did not vouch for names nobody. Should the entry fail to
+   * be written, the refusal is answered all the same, and the failure logged.
+   */
+  private async refusalAudited<T>(
+    login: SsoLogin,
+    email: string,
+    origin: EventOrigin,
+    decide: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await decide();
+    } catch (e) {
+      const businessId = login.askedBusinessId;
+      if (!(e instanceof SsoError) || !isAuditedRefusal(e.code) || !businessId) throw e;
+      const code = e.code;
+      const author: Author = { actor: { id: null, type: 'user', label: email }, origin };
+      try {
+        if (await this.members.businessExists(businessId)) {
+          await this.uow.run((tx) =>
+            tx.publish(new SsoSignInRefusedEvent(author, businessId, email, code)),
+          );
+        }
+      } catch (failure) {
+        this.logger.error(
+          { err: loggableError(failure), code },
+          'a refused sign-in was not audited',
+        );
+      }
+      throw e;
+    }
+  }
+
+  /**
    * The provider's answer: checked once (a replayed callback finds its sign-in used), from the
    * browser that started it. Answers the hand-off the console collects the session with.
    */
@@ -98,6 +142,7 @@ export class SsoSignInService {
     callbackUrl: string,
     state: string | undefined,
     browserSecret: string | undefined,
+    origin: EventOrigin,
   ): Promise<string> {
     const now = new Date();
     const login = state
@@ -115,8 +160,10 @@ export class SsoSignInService {
       nonce: login.nonce,
       codeVerifier: login.codeVerifier,
     });
-    if (!person.emailVerified) throw new SsoError('SSO_EMAIL_UNVERIFIED');
-    const granted = await this.roles.roleFor(login.askedBusinessId, person.groups);
+    const granted = await this.refusalAudited(login, person.email, origin, () => {
+      if (!person.emailVerified) throw new SsoError('SSO_EMAIL_UNVERIFIED');
+      return this.roles.roleFor(login.askedBusinessId, person.groups);
+    });
     const handoff = randomBytes(32).toString('base64url');
     const verified = await this.uow.run((tx) =>
       this.logins.advance(

@@ -33,6 +33,28 @@ export class SsoSignedInEvent extends DomainEvent {
   }
 }
 
+/**
+ * The provider vouched for a person, and the business they asked to sign in to refused them:
+ * none of their groups has a rule there (`SSO_NO_ROLE`), or their email is not verified
+ * (`SSO_EMAIL_UNVERIFIED`). The person may be no member, so the target names the email alone.
+ */
+@Audited((e: SsoSignInRefusedEvent) => ({
+  businessId: e.businessId,
+  target: { type: 'identity', id: null, label: e.email },
+  metadata: { code: e.code },
+}))
+export class SsoSignInRefusedEvent extends DomainEvent {
+  readonly name = 'sso.sign_in_refused';
+  constructor(
+    author: Author,
+    readonly businessId: string,
+    readonly email: string,
+    readonly code: 'SSO_NO_ROLE' | 'SSO_EMAIL_UNVERIFIED',
+  ) {
+    super(author);
+  }
+}
+
 /** A group rule was made, or its role changed (`from` null: it is new). */
 @Audited((e: SsoGroupRoleSetEvent) => ({
   businessId: e.rule.businessId,

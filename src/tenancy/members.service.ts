@@ -98,11 +98,16 @@ export class MembersService {
     return { identity, membership: { ...row.membership, role: member.role, customRoleId: null } };
   }
 
-  /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
+  /** 404 unless `businessId` names a business; the CLI's, before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
-    if (!(await this.businesses.findById(businessId, this.database.primary))) {
+    if (!(await this.businessExists(businessId))) {
       throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
     }
+  }
+
+  /** Whether `businessId` names a business. */
+  async businessExists(businessId: string): Promise<boolean> {
+    return (await this.businesses.findById(businessId, this.database.primary)) !== null;
   }
 
   /** Changes a member's role. Only an owner touches owners, and the last owner stays. */

@@ -113,6 +113,22 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
     cookie: string | null = started.cookie,
   ) => fragmentOf(await callback(back, cookie).expect(302)).get('error');
 
+  /** The business's `sso.sign_in_refused` entries for `email`, as its owner lists them. */
+  const refusalsOf = async (b: BusinessFixture, email: string) => {
+    const res = await listAuditEvents(t, asOwner(b), { action: 'sso.sign_in_refused' }).expect(200);
+    return (res.body.data.items as { target: { label: string } }[]).filter(
+      (e) => e.target.label === email,
+    );
+  };
+  /** The entry a refusal of `email` with `code` leaves in the business asked for. */
+  const refusal = (email: string, code: string) =>
+    expect.objectContaining({
+      action: 'sso.sign_in_refused',
+      actor: expect.objectContaining({ type: 'user', id: null, label: email }),
+      target: { type: 'identity', id: null, label: email },
+      metadata: { code },
+    });
+
   describe('a sign-in', () => {
     it('makes the person a member at the role their group gives, and a session token that is theirs alone', async () => {
       const alice = person({ groups: ['eng', 'unmapped'] });
@@ -189,6 +205,28 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
       expect(await refusedAt(started, back)).toBe('SSO_NO_ROLE');
       const rows = await t.sql('SELECT i.id FROM identities i WHERE i.email = ?', [p.email]);
       expect(rows).toEqual([]);
+      // Audited in the business asked for, and only there.
+      expect(await refusalsOf(biz, p.email)).toEqual([refusal(p.email, 'SSO_NO_ROLE')]);
+      expect(await refusalsOf(other, p.email)).toEqual([]);
+    });
+
+    it('audits no refusal in a business that does not exist, nor where none was named', async () => {
+      const p = person({ groups: ['nowhere'] });
+      const nobody = '00000000-0000-4000-8000-00000000abcd';
+      let started = await start({ business_id: nobody });
+      let back = await throughProvider(started.location, REDIRECT_URI);
+      expect(await refusedAt(started, back)).toBe('SSO_NO_ROLE');
+      const chains = await t.sql('SELECT seq FROM audit_chain_heads WHERE chain_id = ?', [nobody]);
+      expect(chains).toEqual([]);
+      idp.nextLogin = p.sub;
+      started = await start({});
+      back = await throughProvider(started.location, REDIRECT_URI);
+      expect(await refusedAt(started, back)).toBe('SSO_NO_ROLE');
+      const entries = await t.sql(
+        "SELECT id FROM audit_events WHERE action = 'sso.sign_in_refused' AND actor_label = ?",
+        [p.email],
+      );
+      expect(entries).toEqual([]);
     });
 
     it('is refused, naming no business, to one whose groups map in two: they must say which', async () => {
@@ -206,10 +244,11 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
     });
 
     it('is refused to an email the provider does not say is verified', async () => {
-      person({ email_verified: false });
+      const p = person({ email_verified: false });
       const started = await start();
       const back = await throughProvider(started.location, REDIRECT_URI);
       expect(await refusedAt(started, back)).toBe('SSO_EMAIL_UNVERIFIED');
+      expect(await refusalsOf(biz, p.email)).toEqual([refusal(p.email, 'SSO_EMAIL_UNVERIFIED')]);
     });
 
     it('is refused the next time once the person is taken out of their group', async () => {
@@ -220,6 +259,7 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
       const started = await start();
       const back = await throughProvider(started.location, REDIRECT_URI);
       expect(await refusedAt(started, back)).toBe('SSO_NO_ROLE');
+      expect(await refusalsOf(biz, p.email)).toEqual([refusal(p.email, 'SSO_NO_ROLE')]);
     });
   });
 
