@@ -79,12 +79,14 @@ export class TokenUsesRepository {
 
   /**
    * Stores counts that the shared store (Redis) holds, each only where it is lower than the
-   * stored one or of a later period: the stored count only ever follows the live one down.
+   * stored one or of a later period: the stored count only ever follows the live one down. In
+   * id order, as every write of many tokens takes their rows (docs/design-notes.md).
    */
   async writeBack(counts: ReadonlyMap<string, StoredCount>): Promise<void> {
     if (counts.size === 0) return;
+    const inIdOrder = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await this.uow.run(async (tx) => {
-      for (const [id, count] of counts) {
+      for (const [id, count] of inIdOrder) {
         await tx
           .createQueryBuilder()
           .update(ApiToken)
