@@ -16,11 +16,42 @@ import {
   WebhookAttemptRecorder,
 } from '../../src/webhooks/delivery/webhook-attempt-recorder';
 import { WebhookEndpointsRepository } from '../../src/webhooks/store/webhook-endpoints.repository';
+import type { WebhookEndpoint } from '../../src/webhooks/store/webhook-endpoint.entity';
 import { WebhookMessage } from '../../src/webhooks/store/webhook-message.entity';
 import { WebhookMessagesRepository } from '../../src/webhooks/store/webhook-messages.repository';
 import { DRIVERS } from '../setup/servers';
 import { FAST_RETRIES, ofBusiness, verified, waitForAttempts, webhookWorld } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
+
+/**
+ * A first attempt at a `token.revoked` message, claimed until `leaseUntil`, that `endpoint`'s
+ * receiver answered with `status`: what a worker hands the recorder.
+ */
+function answered(
+  id: string,
+  chainId: string,
+  leaseUntil: Date,
+  endpoint: WebhookEndpoint,
+  status: number,
+): Outcome {
+  const at = new Date();
+  return {
+    message: {
+      id,
+      endpointId: endpoint.id,
+      chainId,
+      eventType: 'token.revoked',
+      payload: '{}',
+      attempts: 1,
+      createdAt: at,
+      leaseUntil,
+      claim: 1,
+    },
+    endpoint,
+    result: { status, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },
+    at,
+  };
+}
 
 /**
  * Webhooks, delivery: what is sent, signed, retried, given up and told. The suites of webhooks*.e2e-spec.ts share their describe titles, so a
@@ -173,22 +204,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     const stale = await t.app
       .get(WebhookEndpointsRepository)
       .findEndpoint(biz.id, 'webhook', endpoint.id, t.app.get(Database).primary);
-    const gone = (): Outcome => ({
-      message: {
-        id: attempt.message_id,
-        endpointId: endpoint.id,
-        chainId: biz.id,
-        eventType: 'token.revoked',
-        payload: '{}',
-        attempts: 1,
-        createdAt: new Date(),
-        leaseUntil: new Date(0),
-        claim: 1,
-      },
-      endpoint: stale,
-      result: { status: 410, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },
-      at: new Date(),
-    });
+    const gone = () => answered(attempt.message_id, biz.id, new Date(0), stale!, 410);
     const recorder = t.app.get(WebhookAttemptRecorder);
     await recorder.recordAll([gone()]);
     await recorder.recordAll([gone()]);
@@ -241,22 +257,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
       const held = await t.app
         .get(WebhookEndpointsRepository)
         .findEndpoint(biz.id, 'webhook', endpoint.id, t.app.get(Database).primary);
-      const delivered = ({ id }: { id: string }): Outcome => ({
-        message: {
-          id,
-          endpointId: endpoint.id,
-          chainId: biz.id,
-          eventType: 'token.revoked',
-          payload: '{}',
-          attempts: 1,
-          createdAt: new Date(),
-          leaseUntil: lease,
-          claim: 1,
-        },
-        endpoint: held,
-        result: { status: 200, latencyMs: 1, body: '', retryAfterSeconds: null, error: null },
-        at: new Date(),
-      });
+      const delivered = ({ id }: { id: string }) => answered(id, biz.id, lease, held!, 200);
       // The batch records the later message, then stops while the change comes in.
       const messages = t.app.get(WebhookMessagesRepository);
       const markDelivered = messages.markDelivered.bind(messages);
