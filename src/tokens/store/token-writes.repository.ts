@@ -141,13 +141,16 @@ export class TokenWritesRepository {
    * one unit of work at a time). A batch that revokes many, each with its audit event, takes
    * them all before its first event holds the business's chain: a single token's change locks
    * its row and then the chain, so a batch that locked row by row between its events would hold
-   * the chain that change waits for while waiting for the row it holds.
+   * the chain that change waits for while waiting for the row it holds. `NO KEY UPDATE`, the
+   * lock the UPDATEs themselves take: a token being made holds its maker `FOR KEY SHARE SKIP
+   * LOCKED`, and finds a row held `FOR UPDATE` paused (`makerStateAnyBusiness`).
    */
   async lockInIdOrder(tokens: readonly ApiToken[], tx: Transaction): Promise<void> {
     if (!tx.postgres || tokens.length === 0) return;
-    await tx.query('SELECT id FROM api_tokens WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
-      tokens.map((t) => t.id),
-    ]);
+    await tx.query(
+      'SELECT id FROM api_tokens WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE',
+      [tokens.map((t) => t.id)],
+    );
   }
 
   /**
@@ -166,7 +169,7 @@ export class TokenWritesRepository {
       .set({ lastUsedAt: at })
       .where(
         postgres
-          ? 'id IN (SELECT id FROM api_tokens WHERE id = ANY(:ids) ORDER BY id FOR UPDATE)'
+          ? 'id IN (SELECT id FROM api_tokens WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE)'
           : 'id IN (SELECT value FROM json_each(:ids))',
         { ids: postgres ? ids : JSON.stringify(ids) },
       )
