@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { TrustRulesRepository } from '../../src/federation/rules/trust-rules.repository';
 import {
   TRUST_RULE_ACTIONS,
   TRUST_RULE_POLICY,
@@ -12,7 +14,7 @@ import {
   createToken,
 } from '../factories/tenancy.factory';
 import { asMember, asOwner, asPlatform, Caller, listAuditEvents } from '../harness/app/api';
-import { expectError } from '../harness/app/assertions';
+import { expectError, sleep } from '../harness/app/assertions';
 import {
   deleteRule,
   federatedToken,
@@ -366,6 +368,35 @@ describe.each(DRIVERS)('trust rules on %s', (driver) => {
       [b.id],
     );
     expect(rows).toEqual([{ identity_id: kept.id }]);
+  });
+
+  it("takes a rule's delete while its machine is being deleted, one after the other", async () => {
+    const b = await createBusiness(t);
+    const m = await createMachine(t, b);
+    const rule = await postRule(t, asOwner(b), m.id, githubRule(key)).expect(201);
+    // The machine's delete stops before it deletes the machine's rules, and the rule's comes in.
+    const rules = t.app.get(TrustRulesRepository);
+    const deleteOfIdentity = rules.deleteOfIdentity.bind(rules);
+    let ruleDelete: Promise<Response> | undefined;
+    const pause = jest.spyOn(rules, 'deleteOfIdentity').mockImplementation(async (...args) => {
+      ruleDelete ??= Promise.resolve(deleteRule(t, asOwner(b), m.id, rule.body.data.id));
+      await sleep(300);
+      return deleteOfIdentity(...args);
+    });
+    let machineDelete: Response;
+    try {
+      machineDelete = await t.http().delete(`/api/v1/machine-identities/${m.id}`).set(asOwner(b));
+    } finally {
+      pause.mockRestore();
+    }
+    expect(machineDelete.status).toBe(200);
+    // On PostgreSQL the rule's delete runs in the pause: the machine's holds no audit chain yet,
+    // as its rules go before its audit entry. SQLite runs one unit of work at a time.
+    const deleted = await ruleDelete!;
+    expect([deleted.status, deleted.body.code ?? null]).toEqual(
+      driver === 'sqlite' ? [404, 'IDENTITY_NOT_FOUND'] : [200, null],
+    );
+    expect(await t.sql('SELECT id FROM trust_rules WHERE identity_id = ?', [m.id])).toEqual([]);
   });
 
   it('has every route under the machine identity, closed without a token', async () => {

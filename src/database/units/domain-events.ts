@@ -28,7 +28,12 @@ export class DomainEvents implements OnApplicationBootstrap {
   private readonly handlers = new Map<EventClass, Registered[]>();
   private readonly subscribers = new Map<EventClass, EventSubscriber<DomainEvent>[]>();
 
-  /** Registers a required handler for one event class. `audits` marks the audit log's own. */
+  /**
+   * Registers a required handler for one event class. `audits` marks the audit log's own, which
+   * runs after the others whatever the order they registered in: its append locks the business's
+   * chain head until commit, and the other handlers' rows are taken before it, as every write
+   * takes its locks (docs/design-notes.md, lock order).
+   */
   handle<E extends DomainEvent>(
     type: EventClass<E>,
     handler: EventHandler<E>,
@@ -36,6 +41,7 @@ export class DomainEvents implements OnApplicationBootstrap {
   ): void {
     const list = this.handlers.get(type) ?? [];
     list.push({ run: handler as EventHandler<DomainEvent>, audits: options.audits ?? false });
+    list.sort((a, b) => Number(a.audits) - Number(b.audits));
     this.handlers.set(type, list);
   }
 

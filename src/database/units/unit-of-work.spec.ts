@@ -5,7 +5,7 @@ import { dataSourceOptions } from '../connection/data-source-options';
 import { Audited, DomainEvent, SYSTEM_AUTHOR } from './domain-event';
 import { DomainEvents } from './domain-events';
 import { loadConfig } from '../../config/load-config';
-import { UnitOfWork } from './unit-of-work';
+import { Transaction, UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
@@ -299,5 +299,16 @@ describe(DomainEvents.name, () => {
     const sut = new DomainEvents();
     sut.handle(MustBeAudited, () => Promise.resolve());
     expect(sut.unaudited()).toContain(MustBeAudited);
+  });
+
+  it('runs the audit log after the other handlers, whatever order they registered in', async () => {
+    const sut = new DomainEvents();
+    const heard: string[] = [];
+    const hear = (name: string) => () => Promise.resolve(void heard.push(name));
+    sut.handle(MustBeAudited, hear('audit'), { audits: true });
+    sut.handle(MustBeAudited, hear('first'));
+    sut.handle(MustBeAudited, hear('second'));
+    await sut.dispatch(new MustBeAudited(), {} as Transaction);
+    expect(heard).toEqual(['first', 'second', 'audit']);
   });
 });
