@@ -6,6 +6,7 @@ import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
 import { UnitOfWork } from '../database/units/unit-of-work';
 import { MembersService } from '../tenancy/members.service';
+import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
 import { hashSecret } from '../tokens/token-secret';
@@ -61,6 +62,7 @@ export class SsoSignInService {
     private readonly logins: SsoLoginsRepository,
     private readonly roles: SsoGroupRolesService,
     private readonly members: MembersService,
+    private readonly directory: TenancyDirectory,
     private readonly issuance: TokenIssuanceService,
   ) {}
 
@@ -119,7 +121,7 @@ export class SsoSignInService {
       const code = e.code;
       const author: Author = { actor: { id: null, type: 'user', label: email }, origin };
       try {
-        if (await this.members.businessExists(businessId)) {
+        if (await this.directory.findBusiness(businessId)) {
           await this.uow.run((tx) =>
             tx.publish(new SsoSignInRefusedEvent(author, businessId, email, code)),
           );

@@ -98,16 +98,11 @@ export class MembersService {
     return { identity, membership: { ...row.membership, role: member.role, customRoleId: null } };
   }
 
-  /** 404 unless `businessId` names a business; the CLI's, before it adds anyone. */
+  /** Whether `businessId` names a business; the CLI's 404 before it adds anyone. */
   async assertBusinessExists(businessId: string): Promise<void> {
-    if (!(await this.businessExists(businessId))) {
+    if (!(await this.businesses.findById(businessId, this.database.primary))) {
       throw new TenancyError('BUSINESS_NOT_FOUND', `No business with id ${businessId}`);
     }
-  }
-
-  /** Whether `businessId` names a business. */
-  async businessExists(businessId: string): Promise<boolean> {
-    return (await this.businesses.findById(businessId, this.database.primary)) !== null;
   }
 
   /** Changes a member's role. Only an owner touches owners, and the last owner stays. */
