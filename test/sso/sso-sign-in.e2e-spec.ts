@@ -210,6 +210,22 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
       expect(await refusalsOf(other, p.email)).toEqual([]);
     });
 
+    it('audits a refusal of an email with a lone surrogate as text the chain still verifies', async () => {
+      const tag = `${Date.now()}@example.test`;
+      const p = person({ email: `odd\ud800${tag}`, groups: ['nowhere'] });
+      const started = await start();
+      const back = await throughProvider(started.location, REDIRECT_URI);
+      expect(await refusedAt(started, back)).toBe('SSO_NO_ROLE');
+      const res = await listAuditEvents(t, asOwner(biz), { action: 'sso.sign_in_refused' });
+      const labels = (res.body.data.items as { target: { label: string } }[]).map(
+        (e) => e.target.label,
+      );
+      expect(labels.some((l) => l.startsWith('odd') && l.endsWith(tag))).toBe(true);
+      const verdict = await t.http().get('/api/v1/audit-events/verify').set(asOwner(biz));
+      expect([verdict.status, verdict.body.data.valid]).toEqual([200, true]);
+      expect(p.email).toContain('\ud800');
+    });
+
     it('audits no refusal in a business that does not exist, nor where none was named', async () => {
       const p = person({ groups: ['nowhere'] });
       const nobody = '00000000-0000-4000-8000-00000000abcd';
