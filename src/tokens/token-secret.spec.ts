@@ -127,8 +127,9 @@ describe(isImportedKeyShape.name, () => {
     ['a control character', false, 'sk\u0001live'],
     ['non-ASCII', false, 'sk_live_é'],
     ['empty', false, ''],
-    // Latchkey's own shape is refused before any lookup when its checksum is wrong.
-    ['a Latchkey token with a bad checksum', false, badChecksum],
+    // An imported key may look like Latchkey's own; `ImportedKeys` refuses one where none was imported.
+    ['a Latchkey token with a bad checksum', true, badChecksum],
+    ["GitHub's classic shape", true, `ghp_${'aB3'.repeat(12)}`],
   ])('%s: looked up %s', (_case, taken, candidate) => {
     expect(isImportedKeyShape(candidate)).toBe(taken);
   });

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   checksumOf,
-  hasTokenShape,
   isWellFormedSecret,
   previewOf,
   RANDOM_LENGTH,
@@ -54,15 +53,13 @@ const IMPORTED_KEY = /^[\x21-\x7e]{1,256}$/;
 
 /**
  * Whether `candidate` could be a key brought from another service (`origin: import`): bounded
- * and printable, so a flood of long or odd strings is refused without hashing them.
+ * and printable, so a flood of long or odd strings is refused without hashing them. Whatever its
+ * shape: a key of another service may look like Latchkey's own (GitHub's `ghp_` and 36 letters
+ * and digits does), and its "checksum" then fails, so the checksum cannot tell it from a typo;
+ * the lookup can. Where no key was imported, `ImportedKeys` refuses it before any lookup.
  */
 export function isImportedKeyShape(candidate: string): boolean {
-  return (
-    candidate.length <= IMPORTED_KEY_MAX &&
-    IMPORTED_KEY.test(candidate) &&
-    // A Latchkey token with a bad checksum is refused before any lookup, imported keys or not.
-    !hasTokenShape(candidate)
-  );
+  return candidate.length <= IMPORTED_KEY_MAX && IMPORTED_KEY.test(candidate);
 }
 
 /** The preview of an imported key given none: the secret was never here, so its hash's start. */

@@ -50,14 +50,6 @@ export function isWellFormedSecret(candidate: string): boolean {
   return match !== null && checksumOf(match[2]) === match[3];
 }
 
-/**
- * True when the string has the token shape, whatever its checksum: one with a bad checksum is a
- * mistyped or forged Latchkey token, refused before any lookup, never taken for another kind.
- */
-export function hasTokenShape(candidate: string): boolean {
-  return TOKEN_PATTERN.test(candidate);
-}
-
 /** `lk_ab12…wxyz`: enough to recognise a token in a list, far too little to use it. */
 export function previewOf(secret: string): string {
   const cut = secret.indexOf('_') + 5;
