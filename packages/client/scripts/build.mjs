@@ -6,15 +6,19 @@
  * tsc writes extensionless relative imports (`./edge/http`), which Node's ESM loader refuses, so
  * each relative specifier of the ESM output is given its file's `.js`; `./schema` points at the
  * one shared copy. Each folder has a package.json that says which module system its .js is.
+ *
+ * `--out <dir>` builds there instead of dist/: the release (scripts/pack-clients.js) packs a copy
+ * of the package built apart, so that two packs at once never empty each other's dist/.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const outAt = process.argv.indexOf('--out');
+const dist = outAt > 0 ? resolve(process.argv[outAt + 1]) : join(root, 'dist');
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
 
 function compile(outDir, module) {
