@@ -48,6 +48,11 @@ export interface CallerToken {
   origin?: 'federation' | 'console-sso' | null;
   /** Its business takes only SSO sessions in the console from its people (`/api/v1/sso/settings`). */
   consoleSsoOnly?: boolean;
+  /**
+   * Its holder's custom role in its business, which bounds `scopes` (already applied there);
+   * null or absent: the built-in role alone.
+   */
+  customRole?: Readonly<{ id: string; name: string }> | null;
   /** The thumbprint of the key it is bound to (DPoP); null or absent: a bearer token. */
   dpopJkt?: string | null;
   /** The networks it may be used from (null: anywhere), which cap the tokens it makes. */

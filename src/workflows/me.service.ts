@@ -58,6 +58,8 @@ export class MeService {
       token: { ...(await this.tokens.callerTokenView(ctx.token)) },
       business: BusinessViewDto.of(ctx.business!),
       role: ctx.role,
+      custom_role: ctx.token.customRole ? { ...ctx.token.customRole } : null,
+      scopes: ctx.token.scopes,
       status_list: await this.tokens.statusListOf(ctx.token),
     };
     // A verified principal's token carries the row the verifier read (a reload would not): the

@@ -10,6 +10,7 @@ import {
   asOwner,
   Caller,
   listAuditEvents,
+  me,
   patchMember,
   postToken,
 } from '../harness/app/api';
@@ -116,6 +117,9 @@ describe.each(DRIVERS)('custom roles on %s', (driver) => {
         'CUSTOM_ROLE_EXISTS',
       );
       for (const bad of [
+        { name: 'owner' },
+        { name: 'admin' },
+        { name: 'member' },
         { name: 'Has Space' },
         { name: 'x'.repeat(41) },
         { scopes: ['BAD SCOPE'] },
@@ -174,6 +178,30 @@ describe.each(DRIVERS)('custom roles on %s', (driver) => {
       expectError(await listAuditEvents(t, caller), 403, 'INSUFFICIENT_SCOPE');
       await give(asOwner(biz), admin.identityId, null).expect(200);
       await listAuditEvents(t, caller).expect(200);
+    });
+
+    it('are named by /me: the custom role and the scopes in force, as they change', async () => {
+      const m = await addMember(t, biz, 'member');
+      const caller = asMember(m.token, biz.id);
+      const before = (await me(t, caller).expect(200)).body.data;
+      expect(before).toMatchObject({ role: 'member', custom_role: null, scopes: null });
+      const role = await newRole('member', ['orders:read']);
+      await give(asOwner(biz), m.identityId, role.id).expect(200);
+      const narrowed = (await me(t, caller).expect(200)).body.data;
+      expect(narrowed).toMatchObject({
+        role: 'member',
+        custom_role: { id: role.id, name: expect.any(String) },
+        scopes: ['orders:read'],
+      });
+      // The token itself was made unrestricted, and its view says so.
+      expect(narrowed.token.scopes).toBeNull();
+      await editRole(asOwner(biz), role.id, { scopes: ['orders:write'] }).expect(200);
+      expect((await me(t, caller).expect(200)).body.data.scopes).toEqual(['orders:write']);
+      await give(asOwner(biz), m.identityId, null).expect(200);
+      expect((await me(t, caller).expect(200)).body.data).toMatchObject({
+        custom_role: null,
+        scopes: null,
+      });
     });
 
     it("bound a machine's tokens as a person's", async () => {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsNotIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { ROLES } from '../../auth/roles';
 import { ScopeList } from '../../auth/scope-list';
 import { LIMITS } from '../../common/validation/byte-budget';
 import { MaxLength, NoSecret, SafeIsUUID } from '../../common/validation/dto-fields';
@@ -17,9 +18,14 @@ const SCOPES = {
 } as const;
 
 export class CreateCustomRoleDto {
-  @ApiProperty({ example: 'deployer', description: '1 to 40 of a-z, 0-9, _ and -' })
+  @ApiProperty({
+    example: 'deployer',
+    description: `1 to 40 of a-z, 0-9, _ and -; not a built-in role's name (${ROLES.join(', ')})`,
+  })
   @IsString()
   @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'name must be 1 to 40 of a-z, 0-9, _ and -' })
+  // A custom role named `owner` would read as the built-in one in every list that shows it.
+  @IsNotIn(ROLES, { message: `name must not be a built-in role's (${ROLES.join(', ')})` })
   name!: string;
 
   @ApiProperty({ enum: BASE_ROLES, example: 'member' })

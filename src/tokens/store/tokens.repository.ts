@@ -11,6 +11,13 @@ import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';
 import type { Reader } from '../../database/units/reader';
 
+/** A custom role as the verifier keeps it: what `/me` names, and the scopes it bounds. */
+export interface HeldCustomRole {
+  id: string;
+  name: string;
+  scopes: string[];
+}
+
 /** Everything the verifier needs about one token, read in one query. */
 export interface VerifierRow {
   token: ApiToken;
@@ -21,8 +28,8 @@ export interface VerifierRow {
   business: Business | null;
   /** The business policy's `require_dpop`: null with no such rule (or no business). */
   requireDpop: RequireDpop | null;
-  /** The scopes of the holder's custom role in the business; null: none (the built-in role). */
-  roleScopes: string[] | null;
+  /** The holder's custom role in the business; null: none (the built-in role alone). */
+  customRole: HeldCustomRole | null;
   /** The business takes only SSO sessions in the console from its people. */
   consoleSsoOnly: boolean;
 }
@@ -75,7 +82,9 @@ export class TokensRepository {
       membership: membership ?? null,
       business: business ?? null,
       requireDpop: policy?.requireDpop ?? null,
-      roleScopes: customRole?.scopes ?? null,
+      customRole: customRole
+        ? { id: customRole.id, name: customRole.name, scopes: customRole.scopes }
+        : null,
       consoleSsoOnly: ssoSettings ? !ssoSettings.tokenSignIn : false,
     };
   }

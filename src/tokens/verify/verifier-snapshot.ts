@@ -10,12 +10,13 @@ import type { TokenSnapshot } from './verifier-cache';
 
 /** Freezes what one query read into the snapshot the cache keeps and requests share. */
 export function snapshotOf(
-  { token, identity, membership, business, requireDpop, roleScopes, consoleSsoOnly }: VerifierRow,
+  { token, identity, membership, business, requireDpop, customRole, consoleSsoOnly }: VerifierRow,
   statusLists: StatusListReferences,
 ): TokenSnapshot {
   const role = token.businessId === null ? null : (membership?.role ?? null);
   // What the token may do here: its scopes within its holder's custom role, if they hold one.
-  const scopes = scopesUnder(token.scopes, token.businessId === null ? null : roleScopes);
+  const heldRole = token.businessId === null ? null : customRole;
+  const scopes = scopesUnder(token.scopes, heldRole?.scopes ?? null);
   const principal: TokenSnapshot['principal'] = Object.freeze({
     actor: Object.freeze({
       id: identity.id,
@@ -40,6 +41,7 @@ export function snapshotOf(
       // console session, which a business that takes SSO alone in the console admits there.
       origin: token.origin === 'federation' || token.origin === 'console-sso' ? token.origin : null,
       consoleSsoOnly,
+      customRole: heldRole && Object.freeze({ id: heldRole.id, name: heldRole.name }),
       dpopJkt: token.dpopJkt ?? null,
       allowedCidrs: token.allowedCidrs ? Object.freeze([...token.allowedCidrs]) : null,
       audiences: token.audiences ? Object.freeze([...token.audiences]) : null,

@@ -119,6 +119,13 @@ export class MeIdentityDto {
   is_platform_admin!: boolean;
 }
 
+export class MeCustomRoleDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'orders-reader' })
+  name!: string;
+}
+
 export class MeViewDto {
   @ApiProperty({ type: MeIdentityDto })
   identity!: MeIdentityDto;
@@ -126,8 +133,27 @@ export class MeViewDto {
   token!: TokenViewDto;
   @ApiProperty({ type: BusinessViewDto })
   business!: BusinessViewDto;
-  @ApiProperty({ enum: ROLES, nullable: true, description: 'Null for a platform token' })
+  @ApiProperty({
+    enum: ROLES,
+    nullable: true,
+    description: 'The built-in role (a custom role rests on one); null for a platform token',
+  })
   role!: Role | null;
+  @ApiProperty({
+    type: MeCustomRoleDto,
+    nullable: true,
+    description: "The holder's custom role in the business, which narrows `scopes`; null: none",
+  })
+  custom_role!: MeCustomRoleDto | null;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    example: ['orders:read'],
+    description:
+      "The scopes in force: the token's own, within its holder's custom role (`token.scopes` " +
+      'is what the token was made with). Null: everything the role allows',
+  })
+  scopes!: string[] | null;
   @ApiProperty({
     type: StatusListReferenceDto,
     nullable: true,
