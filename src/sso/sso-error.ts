@@ -36,6 +36,11 @@ export const SSO_ERRORS = {
     status: 403,
     message: 'None of your groups is given a role in this business: ask an owner to map one',
   },
+  // Told only to a person whose groups give them a role there: no one else learns it.
+  SSO_BUSINESS_SUSPENDED: {
+    status: 403,
+    message: 'This business is suspended: no one signs in to it until it is resumed',
+  },
   SSO_CHOOSE_BUSINESS: {
     status: 409,
     message: 'Your groups give you a role in several businesses: sign in with the business id',

@@ -85,7 +85,7 @@ export class SsoSignInController {
       'The provider sends the browser here. Every outcome is a redirect to /admin/sso: with ' +
       '`#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of ' +
       'SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, ' +
-      'SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.',
+      'SSO_BUSINESS_SUSPENDED, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.',
   })
   @ApiResponse({ status: 302, description: 'To the console' })
   async callback(
@@ -127,7 +127,7 @@ export class SsoSignInController {
   @ApiEnvelope(201, SsoSessionDto)
   @ApiErrors({
     400: ['SSO_HANDOFF_INVALID'],
-    403: ['PLATFORM_ADMIN_REQUIRED'],
+    403: ['PLATFORM_ADMIN_REQUIRED', 'SSO_BUSINESS_SUSPENDED'],
     409: ['LAST_OWNER', 'TOKEN_LIMIT_REACHED'],
     422: ['VALIDATION_ERROR', 'POLICY_VIOLATION'],
   })

@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { loggableError } from '../common/errors/safe-error';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
 import { UnitOfWork } from '../database/units/unit-of-work';
 import { MembersService } from '../tenancy/members.service';
+import type { Role } from '../tenancy/store/membership.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
 import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
@@ -13,7 +13,8 @@ import { hashSecret } from '../tokens/token-secret';
 import { IdentityProvider } from './identity-provider';
 import { SsoError } from './sso-error';
 import { SsoGroupRolesService } from './sso-group-roles.service';
-import { SsoSignedInEvent, SsoSignInRefusedEvent } from './sso.events';
+import { SsoRefusalAudit } from './sso-refusal-audit';
+import { SsoSignedInEvent } from './sso.events';
 import { SsoLogin } from './store/sso-login.entity';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
 
@@ -24,11 +25,6 @@ const HANDOFF_MS = 2 * 60_000;
 const MAX_LIVE_SIGN_INS = 10_000;
 /** The name of a session the console collects. */
 export const SESSION_TOKEN_NAME = 'Console session (SSO)';
-
-/** The refusals of a person the provider vouched for, which the business asked for audits. */
-const AUDITED_REFUSALS = new Set(['SSO_NO_ROLE', 'SSO_EMAIL_UNVERIFIED'] as const);
-const isAuditedRefusal = (code: string): code is 'SSO_NO_ROLE' | 'SSO_EMAIL_UNVERIFIED' =>
-  (AUDITED_REFUSALS as Set<string>).has(code);
 
 /** A sign-in's start: where to send the browser, and the cookie that binds it. */
 export interface SignInStart {
@@ -52,8 +48,6 @@ export interface SignInSession {
  */
 @Injectable()
 export class SsoSignInService {
-  private readonly logger = new Logger(SsoSignInService.name);
-
   constructor(
     private readonly config: AppConfig,
     private readonly provider: IdentityProvider,
@@ -64,6 +58,7 @@ export class SsoSignInService {
     private readonly members: MembersService,
     private readonly directory: TenancyDirectory,
     private readonly issuance: TokenIssuanceService,
+    private readonly refusals: SsoRefusalAudit,
   ) {}
 
   /** Starts a sign-in to `businessId` (or where the person's groups lead), back to `returnTo`. */
@@ -101,42 +96,6 @@ export class SsoSignInService {
   }
 
   /**
-   * `decide`'s answer. Its refusal of a person the provider vouched for is audited in the
-   * business they asked to sign in to, if there is one, as `sso.sign_in_refused`: that business
-   * sees someone taken out of their group still trying. A sign-in that named no business has no
-   * log to go to, and one the provider did not vouch for names nobody. Should the entry fail to
-   * be written, the refusal is answered all the same, and the failure logged.
-   */
-  private async refusalAudited<T>(
-    login: SsoLogin,
-    email: string,
-    origin: EventOrigin,
-    decide: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await decide();
-    } catch (e) {
-      const businessId = login.askedBusinessId;
-      if (!(e instanceof SsoError) || !isAuditedRefusal(e.code) || !businessId) throw e;
-      const code = e.code;
-      const author: Author = { actor: { id: null, type: 'user', label: email }, origin };
-      try {
-        if (await this.directory.findBusiness(businessId)) {
-          await this.uow.run((tx) =>
-            tx.publish(new SsoSignInRefusedEvent(author, businessId, email, code)),
-          );
-        }
-      } catch (failure) {
-        this.logger.error(
-          { err: loggableError(failure), code },
-          'a refused sign-in was not audited',
-        );
-      }
-      throw e;
-    }
-  }
-
-  /**
    * The provider's answer: checked once (a replayed callback finds its sign-in used), from the
    * browser that started it. Answers the hand-off the console collects the session with.
    */
@@ -162,9 +121,14 @@ export class SsoSignInService {
       nonce: login.nonce,
       codeVerifier: login.codeVerifier,
     });
-    const granted = await this.refusalAudited(login, person.email, origin, () => {
+    const granted = await this.refusals.around(login.askedBusinessId, person.email, origin, () => {
       if (!person.emailVerified) throw new SsoError('SSO_EMAIL_UNVERIFIED');
       return this.roles.roleFor(login.askedBusinessId, person.groups);
+    });
+    // Only now, to one the business's rules let in, may it say that it is suspended.
+    await this.refusals.around(granted.businessId, person.email, origin, async () => {
+      const business = await this.directory.findBusiness(granted.businessId);
+      if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
     });
     const handoff = randomBytes(32).toString('base64url');
     const verified = await this.uow.run((tx) =>
@@ -206,19 +170,29 @@ export class SsoSignInService {
     }
     const { email, businessId, role } = login;
     if (!email || !businessId || !role) throw new SsoError('SSO_HANDOFF_INVALID');
+    return this.refusals.around(businessId, email, origin, () =>
+      this.makeSession(login, { email, businessId, role }, origin),
+    );
+  }
+
+  /** The membership and the session, in one unit of work with their audit entries. */
+  private makeSession(
+    login: SsoLogin,
+    person: { email: string; businessId: string; role: Role },
+    origin: EventOrigin,
+  ): Promise<SignInSession> {
+    const { email, businessId, role } = person;
     const now = new Date();
     return this.uow.run(async (tx) => {
       if (!(await this.logins.advance(login.id, 'verified', 'collected', now, {}, tx))) {
         throw new SsoError('SSO_HANDOFF_INVALID');
       }
       await this.issuance.holdAheadOfEvents(businessId, tx);
+      // Suspended since the provider's answer: nothing is made, and the hand-off stays unused.
+      const business = await this.directory.businessForMembershipChange(businessId, tx);
+      if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
       const signingIn: Author = { actor: { id: null, type: 'user', label: email }, origin };
-      const member = await this.members.signInMemberInTx(
-        signingIn,
-        businessId,
-        { email, role },
-        tx,
-      );
+      const member = await this.members.signInMemberInTx(signingIn, businessId, person, tx);
       const author: Author = {
         actor: { id: member.identity.id, type: 'user', label: email },
         origin,

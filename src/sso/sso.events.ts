@@ -33,10 +33,14 @@ export class SsoSignedInEvent extends DomainEvent {
   }
 }
 
+/** The refusals of a person the provider vouched for that the business concerned audits. */
+export type AuditedRefusalCode = 'SSO_NO_ROLE' | 'SSO_EMAIL_UNVERIFIED' | 'SSO_BUSINESS_SUSPENDED';
+
 /**
- * The provider vouched for a person, and the business they asked to sign in to refused them:
- * none of their groups has a rule there (`SSO_NO_ROLE`), or their email is not verified
- * (`SSO_EMAIL_UNVERIFIED`). The person may be no member, so the target names the email alone.
+ * The provider vouched for a person, and the business they asked to sign in to (or that their
+ * groups reached) refused them: none of their groups has a rule there (`SSO_NO_ROLE`), their
+ * email is not verified (`SSO_EMAIL_UNVERIFIED`), or the business is suspended
+ * (`SSO_BUSINESS_SUSPENDED`). The person may be no member, so the target names the email alone.
  */
 @Audited((e: SsoSignInRefusedEvent) => ({
   businessId: e.businessId,
@@ -49,7 +53,7 @@ export class SsoSignInRefusedEvent extends DomainEvent {
     author: Author,
     readonly businessId: string,
     readonly email: string,
-    readonly code: 'SSO_NO_ROLE' | 'SSO_EMAIL_UNVERIFIED',
+    readonly code: AuditedRefusalCode,
   ) {
     super(author);
   }

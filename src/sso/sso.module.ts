@@ -4,6 +4,7 @@ import { TokensModule } from '../tokens/tokens.module';
 import { IdentityProvider } from './identity-provider';
 import { SsoGroupRolesController } from './sso-group-roles.controller';
 import { SsoGroupRolesService } from './sso-group-roles.service';
+import { SsoRefusalAudit } from './sso-refusal-audit';
 import { SsoSettingsController } from './sso-settings.controller';
 import { SsoSignInController } from './sso-sign-in.controller';
 import { SsoSignInService } from './sso-sign-in.service';
@@ -21,6 +22,7 @@ import { SsoLoginsRepository } from './store/sso-logins.repository';
   providers: [
     IdentityProvider,
     SsoSignInService,
+    SsoRefusalAudit,
     SsoGroupRolesService,
     SsoLoginsRepository,
     SsoGroupRolesRepository,

@@ -35,6 +35,16 @@ export class TenancyDirectory implements BusinessDirectory {
     return this.businesses.findById(businessId, this.database.primary);
   }
 
+  /**
+   * The business, read once its row is locked as a membership change locks it: a sign-in that
+   * makes a member reads a status that a suspension (an update of that row) cannot change before
+   * it commits.
+   */
+  async businessForMembershipChange(businessId: string, tx: Transaction): Promise<Business | null> {
+    await this.businesses.lockForMembershipChange(businessId, tx);
+    return this.businesses.findById(businessId, tx);
+  }
+
   findIdentityAnyBusiness(identityId: string): Promise<Identity | null> {
     return this.identities.findByIdAnyBusiness(identityId, this.database.primary);
   }

@@ -47,6 +47,8 @@ export const SSO_REFUSALS: Record<string, string> = {
     'Your identity provider signed you in, but none of your groups has a role in this business. Ask an owner to map one of your groups.',
   SSO_CHOOSE_BUSINESS:
     'Your groups give you a role in several businesses: enter the business id, then sign in again.',
+  SSO_BUSINESS_SUSPENDED:
+    'This business is suspended: no one signs in to it until a platform admin resumes it.',
   SSO_EMAIL_UNVERIFIED: 'Your identity provider does not say your email address is verified.',
   SSO_STATE_INVALID:
     'This sign-in is not valid (used already, or begun in another browser). Sign in again.',
