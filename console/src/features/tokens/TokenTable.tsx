@@ -1,10 +1,21 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
 import { DataTable } from '../../ui/lists/DataTable';
+import { Clip } from '../../ui/names/Clip';
 import { Time } from '../../ui/Time';
 import { nameColumn } from './token-columns';
 import { BoundBadge } from './TokenBinding';
 import { Scopes, TokenState } from './TokenFacts';
+
+/**
+ * A token's scopes in a list: one line, cut with an ellipsis, the whole list in its title (and on
+ * the token's page). A scope such as `webhooks.endpoints:manage` is one token, never broken, so
+ * a column that wrapped them was as wide as the longest, which pushed Actions past the frame.
+ */
+function ScopesCell({ scopes }: { scopes: string[] | null }) {
+  if (scopes === null || scopes.length === 0) return <Scopes scopes={scopes} />;
+  return <Clip text={scopes.join(', ')} />;
+}
 
 /**
  * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
@@ -42,7 +53,7 @@ export function TokenTable({
         },
         { header: 'Holder', cell: holder },
         business && { header: 'Business', cell: business },
-        { header: 'Scopes', cell: (t) => <Scopes scopes={t.scopes} /> },
+        { header: 'Scopes', cell: (t) => <ScopesCell scopes={t.scopes} /> },
         { header: 'Last used', cell: (t) => <Time iso={t.last_used_at} empty="never" /> },
         { header: 'Expires', cell: (t) => <Time iso={t.expires_at} empty="never" /> },
         { header: 'Created', cell: (t) => <Time iso={t.created_at} /> },

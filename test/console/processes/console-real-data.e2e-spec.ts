@@ -1,0 +1,82 @@
+import { hasChromium } from '../../harness/browser/swagger-ui';
+import { ConsoleUi, openConsole } from '../../harness/browser/console-ui';
+import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
+import { Dataset, seedDataset } from '../console-dataset';
+import type { View } from '../console-views';
+import { walkViews } from '../console-walk';
+
+/** Every walk shows and checks each list twice (1280 and 390 px), a Tab walk included. */
+const WALK_TIMEOUT_MS = 400_000;
+
+if (hasChromium()) {
+  /**
+   * The list screens on a business filled as teams fill it (console-dataset.ts): long emails and
+   * business names, machine holders, tokens bound to a key, and every action a row can offer.
+   * At 1280 and 390 px, axe finds nothing serious, no table outgrows its frame, no header, cell
+   * or button is cut (a Rotate beyond the frame, a header read "Actio"), and nothing scrolls
+   * sideways on a phone.
+   */
+  describe('the admin console’s lists on a realistic business', () => {
+    const consoleApp = useConsoleApp('console-real-data');
+    let data: Dataset;
+
+    beforeAll(async () => {
+      data = await seedDataset(consoleApp.client, consoleApp.app.platformToken!);
+    }, TIMEOUT_MS);
+
+    /** A list screen, loaded in `ui`: its heading, then its table. */
+    const list = (ui: ConsoleUi, name: string, path: string, heading: RegExp): View => ({
+      name,
+      list: true,
+      show: async () => {
+        await ui.open(path);
+        await ui.page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await ui.settled();
+        await ui.page.locator('main table').first().waitFor();
+      },
+    });
+
+    /** Walks the views `views` makes, signed in with `token`, in a Chromium of its own. */
+    async function walk(
+      token: string,
+      who: 'owner' | 'platform admin',
+      views: (ui: ConsoleUi) => View[],
+    ): Promise<string[]> {
+      const opened = await openConsole(consoleApp.app.url);
+      try {
+        await opened.ui.signIn(token);
+        const failures = await walkViews(opened.ui, who, views(opened.ui));
+        return [...failures, ...opened.cspViolations];
+      } finally {
+        await opened.close();
+      }
+    }
+
+    it(
+      'an owner’s Tokens, Members, Machines, Requests and Usage: nothing cut, at 1280 and 390 px',
+      async () => {
+        const failures = await walk(data.owner.ownerToken, 'owner', (ui) => [
+          list(ui, 'tokens', '/admin/tokens', /^tokens$/i),
+          list(ui, 'members', '/admin/members', /^members$/i),
+          list(ui, 'machines', '/admin/machines', /^machine identities$/i),
+          list(ui, 'requests', '/admin/requests', /^requests$/i),
+          list(ui, 'usage', '/admin/usage', /^usage$/i),
+        ]);
+        expect(failures).toEqual([]);
+      },
+      WALK_TIMEOUT_MS,
+    );
+
+    it(
+      'a platform admin’s All tokens and Businesses: nothing cut, at 1280 and 390 px',
+      async () => {
+        const failures = await walk(consoleApp.app.platformToken!, 'platform admin', (ui) => [
+          list(ui, 'all tokens', '/admin/platform/tokens', /^all tokens$/i),
+          list(ui, 'businesses', '/admin/platform/businesses', /^businesses$/i),
+        ]);
+        expect(failures).toEqual([]);
+      },
+      WALK_TIMEOUT_MS,
+    );
+  });
+}
