@@ -1,5 +1,5 @@
 import { clientIp } from '../../common/http/client-ip';
-import { CONSOLE_CLIENT, CONSOLE_CLIENT_HEADER } from '../../common/http/console-client';
+import { CONSOLE_CLIENT_HEADER, isConsoleClient } from '../../common/http/console-client';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -75,12 +75,13 @@ function admit(
 
 /**
  * A business that takes only SSO sessions in the console from its people: a person's other token,
- * presented by the console (which says so in `x-latchkey-client`), is refused there. The API
- * still takes it, as the business's token policy governs it; a machine is no one's person.
+ * presented by the console (which says so in `x-latchkey-client`, in any spelling HTTP allows),
+ * is refused there. The setting governs the console, not the API: a caller that does not say it
+ * is the console is held to the business's token policy alone; a machine is no one's person.
  */
 function refuseConsoleToken(request: LatchkeyRequest, user: VerifiedPrincipal): void {
   if (user.actor.kind !== 'user' || user.token.origin === 'console-sso') return;
-  if (request.headers[CONSOLE_CLIENT_HEADER] !== CONSOLE_CLIENT) return;
+  if (!isConsoleClient(request.headers[CONSOLE_CLIENT_HEADER])) return;
   throw AuthError.forbidden('SSO_REQUIRED');
 }
 
