@@ -20,12 +20,12 @@ interface Summary {
   as_of: string;
   active: number;
   expiring_soon: number;
-  paused: number;
+  disabled: number;
   risky: number;
   revoked_last_7_days: number;
   expiring_first: { id: string; name: string; expires_at: string }[];
 }
-const COUNTS = ['active', 'expiring_soon', 'paused', 'risky', 'revoked_last_7_days'] as const;
+const COUNTS = ['active', 'expiring_soon', 'disabled', 'risky', 'revoked_last_7_days'] as const;
 type Counts = Record<(typeof COUNTS)[number], number>;
 const DAY_MS = 86_400_000;
 
@@ -52,7 +52,13 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
   /** How each count moved between two summaries. */
   const moved = (before: Summary, after: Summary): Counts =>
     Object.fromEntries(COUNTS.map((k) => [k, after[k] - before[k]])) as Counts;
-  const none: Counts = { active: 0, expiring_soon: 0, paused: 0, risky: 0, revoked_last_7_days: 0 };
+  const none: Counts = {
+    active: 0,
+    expiring_soon: 0,
+    disabled: 0,
+    risky: 0,
+    revoked_last_7_days: 0,
+  };
   const setColumn = (id: string, column: string, at: Date) =>
     t.sql(`UPDATE api_tokens SET ${column} = ? WHERE id = ?`, [dbTime(t.driver, at), id]);
   const disable = (caller: Caller, id: string) =>
@@ -66,7 +72,7 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     expect(s.active).toBeGreaterThanOrEqual(1);
   });
 
-  it('moves each count as a token is made, paused, revoked and expires', async () => {
+  it('moves each count as a token is made, disabled, revoked and expires', async () => {
     const owner = asOwner(biz);
     let before = await summaryOf(owner);
     const soon = await createToken(t, owner, {
@@ -87,7 +93,8 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
 
     before = await summaryOf(owner);
     await disable(owner, soon.id);
-    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, paused: 1 });
+    // Disabled, it no longer works: it leaves the active count for the disabled one.
+    expect(moved(before, await summaryOf(owner))).toEqual({ ...none, active: -1, disabled: 1 });
 
     before = await summaryOf(owner);
     await revoke(t, owner, open.id, { reason: 'done' }).expect(201);
@@ -102,9 +109,8 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     await setColumn(soon.id, 'expires_at', new Date(Date.now() - 1000));
     expect(moved(before, await summaryOf(owner))).toEqual({
       ...none,
-      active: -1,
       expiring_soon: -1,
-      paused: -1,
+      disabled: -1,
     });
   });
 
@@ -120,6 +126,24 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     before = await summaryOf(owner);
     await setColumn(stale.id, 'created_at', new Date(Date.now() - 91 * DAY_MS));
     expect(moved(before, await summaryOf(owner))).toEqual({ ...none, risky: 1 });
+  });
+
+  it('counts active and disabled exactly as the list filtered by that status has them', async () => {
+    const owner = asOwner(biz);
+    const made = await createToken(t, owner, { name: 'to-disable', scopes: [] });
+    await disable(owner, made.id);
+    const listed = async (status: string) => {
+      const res = await t.http().get('/api/v1/tokens').query({ status, limit: 200 }).set(owner);
+      expect(res.status).toBe(200);
+      expect(res.body.data.next_cursor).toBeNull();
+      return res.body.data.items as { id: string; status: string }[];
+    };
+    const s = await summaryOf(owner);
+    const [active, disabled] = [await listed('active'), await listed('disabled')];
+    expect([active.length, disabled.length]).toEqual([s.active, s.disabled]);
+    expect(active.every((v) => v.status === 'active')).toBe(true);
+    expect(disabled.every((v) => v.status === 'disabled')).toBe(true);
+    expect(disabled.map((v) => v.id)).toContain(made.id);
   });
 
   it('counts as risky exactly what GET /api/v1/tokens/risky lists, for an owner and a member', async () => {
@@ -158,7 +182,7 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     const asIt = asMember(member.token, biz.id);
     const first = await summaryOf(asIt);
     // Their first token, and nothing else of the business.
-    expect(first).toMatchObject({ counted: 'own', active: 1, paused: 0, revoked_last_7_days: 0 });
+    expect(first).toMatchObject({ counted: 'own', active: 1, disabled: 0, revoked_last_7_days: 0 });
 
     const owners = await createToken(t, asOwner(biz), { name: 'owners', expires_in_days: 2 });
     await disable(asOwner(biz), owners.id);

@@ -1028,7 +1028,7 @@ export interface paths {
     };
     /**
      * The identity provider's return: redirects (302) to the console
-     * @description The provider sends the browser here. Every outcome is a redirect to /admin/sso: with `#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.
+     * @description The provider sends the browser here. Every outcome is a redirect to /admin/sso: with `#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, SSO_BUSINESS_SUSPENDED, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.
      */
     get: operations['finishSsoSignIn'];
     put?: never;
@@ -2310,10 +2310,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -2392,17 +2393,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -2496,22 +2497,22 @@ export interface components {
        */
       as_of: string;
       /**
-       * @description Tokens neither revoked nor expired (paused ones included), as status=active lists
+       * @description Tokens that work: neither revoked, expired nor disabled, as status=active lists
        * @example 42
        */
       active: number;
       /**
-       * @description Of the active, those that expire within 7 days
+       * @description Of the tokens neither revoked nor expired, disabled or not, those that expire within 7 days
        * @example 3
        */
       expiring_soon: number;
       /**
-       * @description Of the active, those paused (disabled): refused until enabled
+       * @description Tokens disabled (paused) and not ended, as status=disabled lists: refused until enabled
        * @example 1
        */
-      paused: number;
+      disabled: number;
       /**
-       * @description Of the active, those GET /api/v1/tokens/risky lists
+       * @description Of the tokens neither revoked nor expired, those GET /api/v1/tokens/risky lists
        * @example 5
        */
       risky: number;
@@ -2542,10 +2543,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -2624,17 +2626,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -2773,10 +2775,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -2855,17 +2858,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -3035,10 +3038,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -3117,17 +3121,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -3350,10 +3354,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -3432,17 +3437,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -3647,10 +3652,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -3729,17 +3735,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -4009,10 +4015,11 @@ export interface components {
        */
       scopes: string[] | null;
       /**
+       * @description `disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is `expired` or `revoked`, paused or not
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'expired' | 'revoked';
+      status: 'active' | 'disabled' | 'expired' | 'revoked';
       /**
        * Format: uuid
        * @description Null for a platform token
@@ -4091,17 +4098,17 @@ export interface components {
       } | null;
       /**
        * Format: date-time
-       * @description When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps its status, which says whether it has ended; null: not paused
+       * @description When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its status reads `disabled` unless it has ended; null: not disabled
        * @example null
        */
       disabled_at: string | null;
       /**
-       * @description Who paused it
+       * @description Who disabled it
        * @example null
        */
       disabled_by: string | null;
       /**
-       * @description Why it was paused
+       * @description Why it was disabled
        * @example null
        */
       disabled_reason: string | null;
@@ -4223,7 +4230,7 @@ export interface components {
     };
     CreateCustomRoleDto: {
       /**
-       * @description 1 to 40 of a-z, 0-9, _ and -
+       * @description 1 to 40 of a-z, 0-9, _ and -; not a built-in role's name (owner, admin, member)
        * @example deployer
        */
       name: string;
@@ -4319,15 +4326,30 @@ export interface components {
       name: string | null;
       is_platform_admin: boolean;
     };
+    MeCustomRoleDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example orders-reader */
+      name: string;
+    };
     MeViewDto: {
       identity: components['schemas']['MeIdentityDto'];
       token: components['schemas']['TokenViewDto'];
       business: components['schemas']['BusinessViewDto'];
       /**
-       * @description Null for a platform token
+       * @description The built-in role (a custom role rests on one); null for a platform token
        * @enum {string|null}
        */
       role: 'owner' | 'admin' | 'member' | null;
+      /** @description The holder's custom role in the business, which narrows `scopes`; null: none */
+      custom_role: components['schemas']['MeCustomRoleDto'] | null;
+      /**
+       * @description The scopes in force: the token's own, within its holder's custom role (`token.scopes` is what the token was made with). Null: everything the role allows
+       * @example [
+       *       "orders:read"
+       *     ]
+       */
+      scopes: string[] | null;
       /** @description Where the token's status is published, for relying parties that check it offline (null: none) */
       status_list: components['schemas']['StatusListReferenceDto'] | null;
     };
@@ -5962,7 +5984,8 @@ export interface operations {
         limit?: number;
         /** @description The next_cursor of the previous page */
         cursor?: string;
-        status?: 'active' | 'expired' | 'revoked';
+        /** @description The status the view shows: `active` lists no disabled token */
+        status?: 'active' | 'disabled' | 'expired' | 'revoked';
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
@@ -8795,7 +8818,8 @@ export interface operations {
         limit?: number;
         /** @description The next_cursor of the previous page */
         cursor?: string;
-        status?: 'active' | 'expired' | 'revoked';
+        /** @description The status the view shows: `active` lists no disabled token */
+        status?: 'active' | 'disabled' | 'expired' | 'revoked';
         identity_id?: string;
         /** @description Name prefix, e.g. ci- */
         name?: string;
@@ -21001,7 +21025,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED */
+      /** @description Error codes: PLATFORM_ADMIN_REQUIRED, SSO_BUSINESS_SUSPENDED */
       403: {
         headers: {
           [name: string]: unknown;
@@ -21018,7 +21042,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'SSO_BUSINESS_SUSPENDED';
           };
         };
       };

@@ -33,6 +33,7 @@ import {
 } from './token-constraint-fields';
 import { MetaProperty, TokenMeta } from './token-meta';
 import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';
+import { TOKEN_STATUSES, TokenStatus } from '../token-status';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
@@ -210,15 +211,17 @@ export class BulkRevokeDto {
   dry_run?: boolean;
 }
 
-export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
 export const TOKEN_SORTS = ['created_at', '-created_at', 'last_used_at'] as const;
 export type TokenSort = (typeof TOKEN_SORTS)[number];
 
 export class ListTokensQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: TOKEN_STATUSES })
+  @ApiPropertyOptional({
+    enum: TOKEN_STATUSES,
+    description: 'The status the view shows: `active` lists no disabled token',
+  })
   @IsOptional()
   @IsIn(TOKEN_STATUSES)
-  status?: (typeof TOKEN_STATUSES)[number];
+  status?: TokenStatus;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()

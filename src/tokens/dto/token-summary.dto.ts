@@ -20,29 +20,30 @@ export class TokenSummaryDto {
   @ApiProperty({
     type: 'integer',
     example: 42,
-    description:
-      'Tokens neither revoked nor expired (paused ones included), as status=active lists',
+    description: 'Tokens that work: neither revoked, expired nor disabled, as status=active lists',
   })
   active!: number;
 
   @ApiProperty({
     type: 'integer',
     example: 3,
-    description: 'Of the active, those that expire within 7 days',
+    description:
+      'Of the tokens neither revoked nor expired, disabled or not, those that expire within 7 days',
   })
   expiring_soon!: number;
 
   @ApiProperty({
     type: 'integer',
     example: 1,
-    description: 'Of the active, those paused (disabled): refused until enabled',
+    description:
+      'Tokens disabled (paused) and not ended, as status=disabled lists: refused until enabled',
   })
-  paused!: number;
+  disabled!: number;
 
   @ApiProperty({
     type: 'integer',
     example: 5,
-    description: 'Of the active, those GET /api/v1/tokens/risky lists',
+    description: 'Of the tokens neither revoked nor expired, those GET /api/v1/tokens/risky lists',
   })
   risky!: number;
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { ApiToken, JsonObject, TokenOrigin } from '../store/api-token.entity';
-import { TokenStatus, tokenStatus } from '../token-status';
+import { TOKEN_STATUSES, TokenStatus, tokenStatus } from '../token-status';
 import { RefillDto } from './token-uses-fields';
 import { remainingAt, usesOfRow } from '../usage/uses/token-uses';
 
@@ -27,7 +27,13 @@ export class TokenViewDto {
   preview!: string;
   @ApiProperty({ type: [String], nullable: true, example: ['audit:read'] })
   scopes!: string[] | null;
-  @ApiProperty({ enum: ['active', 'expired', 'revoked'], example: 'active' })
+  @ApiProperty({
+    enum: TOKEN_STATUSES,
+    example: 'active',
+    description:
+      '`disabled`: paused, refused (401 TOKEN_DISABLED) until enabled; an ended token is ' +
+      '`expired` or `revoked`, paused or not',
+  })
   status!: TokenStatus;
   @ApiProperty({
     type: String,
@@ -133,13 +139,13 @@ export class TokenViewDto {
     nullable: true,
     example: null,
     description:
-      'When the token was paused: it is refused (401 TOKEN_DISABLED) until enabled, and keeps ' +
-      'its status, which says whether it has ended; null: not paused',
+      'When the token was disabled: it is refused (401 TOKEN_DISABLED) until enabled, and its ' +
+      'status reads `disabled` unless it has ended; null: not disabled',
   })
   disabled_at!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'Who paused it' })
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Who disabled it' })
   disabled_by!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it was paused' })
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it was disabled' })
   disabled_reason!: string | null;
   @ApiProperty({
     type: 'object',

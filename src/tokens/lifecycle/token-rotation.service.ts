@@ -27,7 +27,7 @@ import {
 import { TokenRevocationService } from './token-revocation.service';
 import { tokenEditKey } from '../policy/token-narrowing';
 import { holdKeyLock } from '../../database/units/key-lock';
-import { tokenStatus } from '../token-status';
+import { tokenLife } from '../token-status';
 import { tokenRef, TokenRotatedEvent } from '../tokens.events';
 import { TokensRepository } from '../store/tokens.repository';
 import { TokenWritesRepository } from '../store/token-writes.repository';
@@ -142,7 +142,7 @@ export class TokenRotationService {
     const grace = dto.grace_period_seconds ?? 0;
     // A rotated token says so, even once the winner's grace-0 revocation has retired it.
     if (old.rotatedToId !== null) throw alreadyRotated();
-    if (tokenStatus(old) !== 'active') throw notActive();
+    if (tokenLife(old) !== 'active') throw notActive();
     if (old.disabledAt) throw disabled();
     assertMayGrant(old.scopes);
     const capped = constraintsUnderMaker(requested, constraintsOf(old), maker);

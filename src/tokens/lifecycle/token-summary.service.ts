@@ -46,7 +46,7 @@ export class TokenSummaryService {
         as_of: now.toISOString(),
         active: c.active,
         expiring_soon: c.expiringSoon,
-        paused: c.paused,
+        disabled: c.disabled,
         risky: c.risky,
         revoked_last_7_days: c.revokedRecently,
         expiring_first: expiring.map((t) => TokenViewDto.of(t, now, this.uses.remainingOfRow(t))),

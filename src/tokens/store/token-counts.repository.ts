@@ -9,7 +9,7 @@ import { RISKY_TOKEN_SQL } from './risky-token-sql';
 export interface TokenCounts {
   active: number;
   expiringSoon: number;
-  paused: number;
+  disabled: number;
   risky: number;
   revokedRecently: number;
 }
@@ -25,7 +25,7 @@ export interface CountsAt {
   staleBefore: Date;
 }
 
-const ACTIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
+const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
 const count = (sql: string) => `COALESCE(SUM(CASE WHEN ${sql} THEN 1 ELSE 0 END), 0)`;
 
 /**
@@ -47,10 +47,10 @@ export class TokenCountsRepository {
       ? 'business_id = :businessId AND identity_id = :identityId'
       : 'business_id = :businessId';
     const [row] = await from.rows.all(
-      `SELECT ${count(ACTIVE)}, ` +
-        `${count(`${ACTIVE} AND expires_at <= :expiringBy`)}, ` +
-        `${count(`${ACTIVE} AND disabled_at IS NOT NULL`)}, ` +
-        `${count(`${ACTIVE} AND ${RISKY_TOKEN_SQL}`)}, ` +
+      `SELECT ${count(`${LIVE} AND disabled_at IS NULL`)}, ` +
+        `${count(`${LIVE} AND expires_at <= :expiringBy`)}, ` +
+        `${count(`${LIVE} AND disabled_at IS NOT NULL`)}, ` +
+        `${count(`${LIVE} AND ${RISKY_TOKEN_SQL}`)}, ` +
         `${count('revoked_at >= :revokedSince')} ` +
         `FROM api_tokens WHERE ${where}`,
       {
@@ -62,8 +62,8 @@ export class TokenCountsRepository {
         staleBefore: at.staleBefore,
       },
     );
-    const [active, expiringSoon, paused, risky, revokedRecently] = row.map((n) => Number(n));
-    return { active, expiringSoon, paused, risky, revokedRecently };
+    const [active, expiringSoon, disabled, risky, revokedRecently] = row.map((n) => Number(n));
+    return { active, expiringSoon, disabled, risky, revokedRecently };
   }
 
   /**

@@ -5,10 +5,12 @@ import type { Keyset, NullableKeyset } from '../../common/validation/pagination'
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import { ApiToken } from './api-token.entity';
+import type { TokenStatus } from '../token-status';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 
 export interface TokenFilters {
-  status?: 'active' | 'expired' | 'revoked';
+  /** A view's status; `live` (internal): neither revoked nor expired, disabled or not. */
+  status?: TokenStatus | 'live';
   identityId?: string;
   namePrefix?: string;
   /** Text anywhere in the name, the preview, or the holder's email or machine name. */
@@ -72,7 +74,7 @@ export class TokenListsRepository {
     const risky = RISKY_TOKEN_SQL;
     const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
     return this.listPage(
-      { ...filters, businessId, status: 'active' },
+      { ...filters, businessId, status: 'live' },
       limit,
       {
         where: {
@@ -216,10 +218,19 @@ export class TokenListsRepository {
         where.push('revoked_at IS NULL AND expires_at <= :now');
         params.now = new Date();
         break;
+      case 'live':
       case 'active':
-        where.push('revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)');
+      case 'disabled': {
+        const live = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
+        const paused = {
+          live: '',
+          active: ' AND disabled_at IS NULL',
+          disabled: ' AND disabled_at IS NOT NULL',
+        };
+        where.push(`${live}${paused[filters.status]}`);
         params.now = new Date();
         break;
+      }
       case undefined:
         break;
     }

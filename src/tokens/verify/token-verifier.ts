@@ -6,7 +6,7 @@ import { notePresented } from '../../common/http/request-keys';
 import { Database } from '../../database/connection/read-routing';
 import type { EventActor, RequestOrigin } from '../../database/units/domain-event';
 import { Metrics } from '../../metrics/metrics';
-import { tokenStatus } from '../token-status';
+import { tokenLife } from '../token-status';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
 import { TokensRepository } from '../store/tokens.repository';
@@ -269,7 +269,7 @@ function holderOf({ principal: { actor } }: TokenSnapshot): EventActor {
 function standingOf(
   snapshot: TokenSnapshot,
 ): 'active' | 'revoked' | 'expired' | 'not_member' | 'disabled' {
-  const status = tokenStatus(snapshot);
+  const status = tokenLife(snapshot);
   if (status !== 'active') return status;
   if (snapshot.identityDeleted) return 'not_member';
   // A token speaks only while its identity still holds the standing it was issued under:

@@ -75,7 +75,7 @@ describe.each(DRIVERS)('Disabling and enabling a token on %s', (driver) => {
     expectOk(res!);
     expect(res!.body.data).toMatchObject({
       id: tok.id,
-      status: 'active',
+      status: 'disabled',
       disabled_at: expect.any(String),
       disabled_by: b.ownerEmail,
       disabled_reason: 'under review',
@@ -91,7 +91,9 @@ describe.each(DRIVERS)('Disabling and enabling a token on %s', (driver) => {
       }),
     ]);
 
-    expectOk(await enable(asOwner(b), tok.id));
+    const enabled = await enable(asOwner(b), tok.id);
+    expectOk(enabled);
+    expect(enabled.body.data).toMatchObject({ status: 'active', disabled_at: null });
     await me(t, asMember(tok.secret, b.id)).expect(200);
     expect((await introspect(tok.secret)).body.active).toBe(true);
     expect(await row(tok.id)).toMatchObject({ disabled_at: null, disabled_reason: null });

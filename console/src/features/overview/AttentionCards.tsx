@@ -52,7 +52,7 @@ function Stats({ summary }: { summary: TokenSummary }) {
         to={summary.expiring_soon > 0 ? '#expiring' : paths.tokens}
         warn
       />
-      <Stat value={summary.paused} label="Paused" to={paths.tokens} />
+      <Stat value={summary.disabled} label="Disabled" to={`${paths.tokens}?status=disabled`} />
       <Stat value={summary.risky} label="Risky" to={paths.risky} warn />
       <Stat
         value={summary.revoked_last_7_days}

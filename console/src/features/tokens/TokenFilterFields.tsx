@@ -5,6 +5,7 @@ import { SelectField } from '../../ui/lists/Toolbar';
 
 const STATUSES = [
   ['active', 'Active'],
+  ['disabled', 'Disabled'],
   ['expired', 'Expired'],
   ['revoked', 'Revoked'],
 ] as const;

@@ -20,10 +20,12 @@ import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
 import { IconPlus, IconRevoke, IconRotate } from '../../ui/brand/icons';
 
+const STATUSES: readonly string[] = ['active', 'disabled', 'expired', 'revoked'];
+
 /** The status a link asks the list for (`?status=active`, as the home page's counts link). */
 function statusAsked(): TokenStatus | '' {
-  const asked = new URLSearchParams(window.location.search).get('status');
-  return asked === 'active' || asked === 'expired' || asked === 'revoked' ? asked : '';
+  const asked = new URLSearchParams(window.location.search).get('status') ?? '';
+  return STATUSES.includes(asked) ? (asked as TokenStatus) : '';
 }
 
 export function Tokens() {

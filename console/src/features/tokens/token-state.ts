@@ -39,7 +39,7 @@ export interface TokenState {
  * imported from api/types.ts, whose client needs the DOM: the specs load this module in Node.
  */
 export interface TokenStateFields {
-  status: 'active' | 'expired' | 'revoked';
+  status: 'active' | 'disabled' | 'expired' | 'revoked';
   disabled_at: string | null;
   /** Its successor once rotated: a retiring token is active, and cannot be rotated again. */
   rotated_to_id: string | null;
@@ -58,10 +58,9 @@ export function tokenState(token: TokenStateFields): TokenState {
     case 'expired':
       // A pause on an ended token changes nothing: it says "expired" alone.
       return { badges: [{ label: 'expired', tone: 'warn' }], offers: NOTHING };
+    case 'disabled':
+      return { badges: [{ label: 'disabled', tone: 'warn' }], offers: PAUSED };
     case 'active':
-      // Paused, it works no more than an ended one: no green "active" beside "disabled".
-      if (token.disabled_at)
-        return { badges: [{ label: 'disabled', tone: 'warn' }], offers: PAUSED };
       return {
         badges: [{ label: 'active', tone: 'ok' }],
         offers: token.rotated_to_id ? RETIRING : ACTIVE,

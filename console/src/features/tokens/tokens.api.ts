@@ -10,7 +10,7 @@ type Schemas = components['schemas'];
 export type CreateTokenBody = Schemas['CreateTokenDto'];
 export type BulkRevokeBody = Schemas['BulkRevokeDto'];
 export type TokenSort = 'created_at' | '-created_at' | 'last_used_at';
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+export type TokenStatus = 'active' | 'disabled' | 'expired' | 'revoked';
 
 /** A token list's filters, as the API takes them; empty ones are left out. */
 export interface TokenQuery {
