@@ -12,7 +12,7 @@ interface Summary {
   counted: 'business' | 'own';
   active: number;
   expiring_soon: number;
-  paused: number;
+  disabled: number;
   risky: number;
   revoked_last_7_days: number;
 }
@@ -22,7 +22,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const CARDS: [string, keyof Summary][] = [
   ['Active', 'active'],
   ['Expiring in 7 days', 'expiring_soon'],
-  ['Paused', 'paused'],
+  ['Disabled', 'disabled'],
   ['Risky', 'risky'],
   ['Revoked in 7 days', 'revoked_last_7_days'],
 ];
@@ -156,7 +156,7 @@ if (hasChromium()) {
         expect(summary.counted).toBe('business');
         expect(await cards()).toEqual(expected(summary));
         expect(summary.expiring_soon).toBeGreaterThanOrEqual(1);
-        expect(summary.paused).toBe(1);
+        expect(summary.disabled).toBe(1);
         expect(summary.revoked_last_7_days).toBe(1);
 
         const risky = page.locator('.stats').getByRole('link', { name: /risky/i });
@@ -244,7 +244,7 @@ if (hasChromium()) {
         });
         const summary = await summaryOf(token);
         // Their first token (which expires within 7 days) and the one they made.
-        expect(summary).toMatchObject({ counted: 'own', active: 2, expiring_soon: 2, paused: 0 });
+        expect(summary).toMatchObject({ counted: 'own', active: 2, expiring_soon: 2, disabled: 0 });
         expect(await cards()).toEqual(expected(summary));
         await expect(page.getByRole('heading', { name: 'Your tokens' }).count()).resolves.toBe(1);
         await expect(page.getByRole('heading', { name: 'Recent activity' }).count()).resolves.toBe(
