@@ -347,6 +347,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('names the audit logs by the host of PUBLIC_BASE_URL, the same in the keys service and the app', () => {
+    const origin = app.environment?.LATCHKEY_ORIGIN;
+    expect(origin).toBe(new URL(app.environment?.PUBLIC_BASE_URL ?? '').hostname);
+    expect(keys.environment?.LATCHKEY_ORIGIN).toBe(origin);
+  });
+
   it("has its image make the volume's folder, the node user's alone", () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const made = dockerfile
