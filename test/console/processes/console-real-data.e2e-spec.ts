@@ -61,6 +61,18 @@ if (hasChromium()) {
           list(ui, 'machines', '/admin/machines', /^machine identities$/i),
           list(ui, 'requests', '/admin/requests', /^requests$/i),
           list(ui, 'usage', '/admin/usage', /^usage$/i),
+          {
+            name: 'a request’s approve dialog',
+            show: async () => {
+              await list(ui, 'requests', '/admin/requests', /^requests$/i).show();
+              await ui.page
+                .getByRole('row')
+                .filter({ hasText: data.requestName })
+                .getByRole('button', { name: 'Approve', exact: true })
+                .click();
+              await ui.page.getByRole('region', { name: 'Against the token policy' }).waitFor();
+            },
+          },
         ]);
         expect(failures).toEqual([]);
       },

@@ -20,7 +20,7 @@ function ScopesCell({ scopes }: { scopes: string[] | null }) {
 /**
  * Tokens as a table (cards on a phone): the name (linked to the token's page when `linked`) with
  * its preview, its status (and "bound to key" for a DPoP-bound one), who holds it (`holder`),
- * the business (`business`, on the platform's list), and the `actions` of each.
+ * with the business under it (`business`, on the platform's list), and the `actions` of each.
  */
 export function TokenTable({
   tokens,
@@ -51,8 +51,18 @@ export function TokenTable({
             </span>
           ),
         },
-        { header: 'Holder', cell: holder },
-        business && { header: 'Business', cell: business },
+        business
+          ? {
+              // One column for both: a ninth column left Actions no room on the platform's list.
+              header: 'Holder, business',
+              cell: (t: TokenView) => (
+                <span className="name-stack">
+                  {holder(t)}
+                  <span className="muted small">{business(t)}</span>
+                </span>
+              ),
+            }
+          : { header: 'Holder', cell: holder },
         { header: 'Scopes', cell: (t) => <ScopesCell scopes={t.scopes} /> },
         { header: 'Last used', cell: (t) => <Time iso={t.last_used_at} empty="never" /> },
         { header: 'Expires', cell: (t) => <Time iso={t.expires_at} empty="never" /> },
