@@ -4,8 +4,9 @@ import { peopleViews } from './console-people-views';
 import type { ConsoleScreens, ConsoleWorld, View, Who } from './console-views';
 
 /**
- * The Requests screen and its dialogs (a token asked for, a request denied), for everyone in a
- * business: walked by test/console-screens with the rest.
+ * The Requests screen and its dialogs (a token asked for, a request approved or denied, each with
+ * its case against the policy), for everyone in a business: walked by test/console-screens with
+ * the rest.
  */
 export function requestViews(screens: ConsoleScreens, world: ConsoleWorld, who: Who): View[] {
   if (who !== 'owner' && who !== 'member') return [];
@@ -42,6 +43,14 @@ export function requestViews(screens: ConsoleScreens, world: ConsoleWorld, who: 
   return [
     { name: 'requests', list: true, show: withRequest },
     ...views,
+    {
+      name: 'the approve-request dialog',
+      show: async () => {
+        await withRequest();
+        await screens.openDialog('Approve');
+        await screens.ui.page.getByRole('region', { name: 'Against the token policy' }).waitFor();
+      },
+    },
     {
       name: 'the deny-request dialog',
       show: async () => {

@@ -14,10 +14,11 @@ interface Added {
 if (hasChromium()) {
   /**
    * The console's Requests screen in headless Chromium against the built app: a member asks for a
-   * token the policy holds back, an owner approves it, the member collects it and sees its secret
-   * once; an owner approving their own request is SELF_APPROVAL; an owner denies with a reason
-   * and a member withdraws their own. The layout, axe and keyboard
-   * checks of the screen are in the walk (test/console/console-request-views.ts).
+   * token the policy holds back, an owner reads its justification, scopes and lifetime against
+   * the policy and approves it with a reason, the member collects it and sees its secret once;
+   * an owner approving their own request is SELF_APPROVAL; an owner denies with a reason and a
+   * member withdraws their own. The layout, axe and keyboard checks of the screen and its
+   * dialogs are in the walk (test/console/console-request-views.ts).
    */
   describe('the admin console’s Requests screen in Chromium', () => {
     const consoleApp = useConsoleApp('console-requests');
@@ -30,7 +31,7 @@ if (hasChromium()) {
     const row = (text: string) =>
       consoleApp.browser.page.getByRole('row').filter({ hasText: text });
 
-    /** Deploy tokens need an approver: the whole policy put back with that one rule changed. */
+    /** Deploy tokens need an approver, within 90 days: the whole policy put back with those rules. */
     beforeAll(async () => {
       const policy = await api<Record<string, unknown>>('GET', '/api/v1/token-policy');
       expect(policy.status).toBe(200);
@@ -39,6 +40,7 @@ if (hasChromium()) {
       delete rest.updated_by;
       const put = await api<{ approval_required: unknown }>('PUT', '/api/v1/token-policy', {
         ...rest,
+        max_lifetime_days: 90,
         approval_required: { machine_tokens: false, scopes: ['deploy:*'] },
       });
       expect(put.status).toBe(200);
@@ -79,7 +81,35 @@ if (hasChromium()) {
         await ui.step('request-approve', async () => {
           await ui.signIn(owner.ownerToken);
           await ui.go('Requests', /^requests$/i);
+          // The row says why and for how long before anything is opened.
+          await row('release').filter({ hasText: 'Deploys the release' }).waitFor();
+          await row('release').filter({ hasText: '5 days' }).waitFor();
           await row('release').getByRole('button', { name: 'Approve', exact: true }).click();
+          // Approving asks first, with the case in front of the approver.
+          await expect(dialog.getByRole('heading', { level: 2 }).innerText()).resolves.toBe(
+            'Approve the request for release',
+          );
+          const fact = (term: string) =>
+            dialog
+              .locator('dl.facts > div')
+              .filter({ has: page.getByRole('term').getByText(term, { exact: true }) })
+              .getByRole('definition');
+          await expect(fact('Justification').innerText()).resolves.toBe('Deploys the release');
+          await expect(fact('Scopes').innerText()).resolves.toBe('deploy:prod');
+          await expect(fact('Lifetime').innerText()).resolves.toBe('5 days');
+          const standing = dialog.getByRole('region', { name: 'Against the token policy' });
+          await expect(standing.getByRole('listitem').allTextContents()).resolves.toEqual([
+            'within Maximum lifetime: 5 of at most 90 days',
+            'within Needs an approver: Because its scopes (deploy:prod) reach deploy:*',
+          ]);
+          // Cancel decides nothing.
+          await ui.button('Cancel').click();
+          await dialog.waitFor({ state: 'detached' });
+          await row('release').filter({ hasText: 'pending' }).waitFor();
+          await row('release').getByRole('button', { name: 'Approve', exact: true }).click();
+          await dialog.getByLabel('Reason', { exact: true }).fill('Release train, agreed');
+          await ui.button('Approve request').click();
+          await dialog.waitFor({ state: 'detached' });
           await page.getByRole('status').filter({ hasText: 'Approved release' }).waitFor();
           await page.getByLabel('Status', { exact: true }).selectOption('approved');
           await row('release').filter({ hasText: 'approved' }).waitFor();
@@ -118,6 +148,13 @@ if (hasChromium()) {
         );
         expect(me.status).toBe(200);
         expect(me.body.data.token.scopes).toEqual(['deploy:prod']);
+        const decided = await api<{ items: { name: string; decision_reason: string | null }[] }>(
+          'GET',
+          '/api/v1/token-requests?status=collected',
+        );
+        expect(decided.body.data.items).toContainEqual(
+          expect.objectContaining({ name: 'release', decision_reason: 'Release train, agreed' }),
+        );
       },
       TIMEOUT_MS,
     );
@@ -137,7 +174,14 @@ if (hasChromium()) {
           await ui.signIn(owner.ownerToken);
           await ui.go('Requests', /^requests$/i);
           await row('owner-deploy').getByRole('button', { name: 'Approve', exact: true }).click();
-          await ui.alert().filter({ hasText: 'SELF_APPROVAL' }).waitFor();
+          await ui.button('Approve request').click();
+          // The refusal is shown in the dialog, which stays open on it.
+          await ui.page
+            .getByRole('dialog')
+            .getByRole('alert')
+            .filter({ hasText: 'SELF_APPROVAL' })
+            .waitFor();
+          await ui.button('Cancel').click();
           await row('owner-deploy').filter({ hasText: 'pending' }).waitFor();
           await ui.signOut();
         });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useDenyRequest, useRequestToken, type TokenRequest } from './requests.api';
+import { useRequestToken } from './requests.api';
 import { NumberInput, TextInput } from '../tokens/form/inputs';
 import { scopeList } from '../tokens/form/token-form';
 import { Field } from '../../ui/forms/Field';
@@ -73,47 +73,6 @@ export function RequestTokenDialog({
             rows={3}
             value={why}
             onChange={(e) => setWhy(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-    </FormDialog>
-  );
-}
-
-/** Denying a request, with the reason its requester reads. */
-export function DenyDialog({
-  request,
-  onClose,
-  onDone,
-}: {
-  request: TokenRequest;
-  onClose: () => void;
-  onDone: (m: string) => void;
-}) {
-  const [reason, setReason] = useState('');
-  const deny = useDenyRequest((r) => {
-    onDone(`Denied the request for ${r.name} by ${r.requested_by}.`);
-    onClose();
-  });
-  return (
-    <FormDialog
-      title={`Deny the request for ${request.name}`}
-      submit="Deny request"
-      onSubmit={() => deny.mutate({ request, reason: reason.trim() })}
-      onClose={onClose}
-      pending={deny.isPending}
-      error={deny.error}
-    >
-      <Field label="Reason" hint={`${request.requested_by} reads it.`}>
-        {(p) => (
-          <textarea
-            {...p}
-            className="input"
-            required
-            maxLength={500}
-            rows={3}
-            value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
           />
         )}
       </Field>

@@ -1,13 +1,15 @@
 import { useState } from 'react';
 import {
-  useApproveRequest,
   useCollectRequest,
   useTokenRequests,
   useWithdrawRequest,
   type RequestStatus,
   type TokenRequest,
 } from './requests.api';
-import { DenyDialog, RequestTokenDialog } from './RequestDialogs';
+import { RequestTokenDialog } from './RequestDialogs';
+import { DecideDialog, type Decision } from './DecideDialog';
+import { lifetimeText } from './request-standing';
+import { useDirectory } from '../../api/directory';
 import { DataTable } from '../../ui/lists/DataTable';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { WholeListView } from '../../ui/lists/List';
@@ -38,9 +40,11 @@ const TONES: Record<RequestStatus, string> = {
 };
 
 /**
- * Tokens nobody makes alone: who asked for which, and the decision. Owners and admins approve
- * or deny (the API refuses the rest, and a requester deciding their own is SELF_APPROVAL); the
- * requester withdraws a pending request and collects an approved one, whose secret shows once.
+ * Tokens nobody makes alone: who asked for which, why, for how long, and the decision. Owners
+ * and admins approve or deny through a dialog that shows the justification, scopes and lifetime
+ * against the token policy, with a reason (the API refuses the rest, and a requester deciding
+ * their own is SELF_APPROVAL); the requester withdraws a pending request and collects an
+ * approved one, whose secret shows once.
  */
 export function Requests() {
   const { business, caps, whoami } = useBusiness();
@@ -48,21 +52,25 @@ export function Requests() {
   const requests = useTokenRequests(status);
   const [notice, setNotice] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
-  const [denying, setDenying] = useState<TokenRequest | null>(null);
+  const [deciding, setDeciding] = useState<{ request: TokenRequest; decision: Decision } | null>(
+    null,
+  );
+  const directory = useDirectory();
   const [secret, setSecret] = useState<{ secret: string; name: string } | null>(null);
   const me = whoami.identity.email ?? whoami.identity.label;
   const mine = (r: TokenRequest) => r.identity_id === whoami.identity.id || r.requested_by === me;
-  const approve = useApproveRequest((r) =>
-    setNotice(`Approved ${r.name} for ${r.requested_by}; they collect it.`),
-  );
   const withdraw = useWithdrawRequest((r) => setNotice(`Withdrew the request for ${r.name}.`));
   const collect = useCollectRequest((t) => {
     setNotice(`Collected the token ${t.name}.`);
     setSecret({ secret: t.token, name: t.name });
   });
-  const pending = approve.isPending || withdraw.isPending || collect.isPending;
-  const error = approve.error ?? withdraw.error ?? collect.error;
-  const reset = () => [approve, withdraw, collect].forEach((m) => m.reset());
+  const pending = withdraw.isPending || collect.isPending;
+  const error = withdraw.error ?? collect.error;
+  const reset = () => [withdraw, collect].forEach((m) => m.reset());
+  const decide = (request: TokenRequest, decision: Decision) => (
+    reset(),
+    setDeciding({ request, decision })
+  );
   return (
     <>
       <PageHead
@@ -101,16 +109,30 @@ export function Requests() {
             rows={items}
             rowKey={(r) => r.id}
             columns={[
-              { header: 'Name', primary: true, cell: (r) => <Clip text={r.name} /> },
+              {
+                header: 'Name',
+                primary: true,
+                cell: (r) => (
+                  <span className="name-stack">
+                    <Clip text={r.name} />
+                    <span className="muted small">
+                      <Clip text={r.justification} />
+                    </span>
+                  </span>
+                ),
+              },
               {
                 header: 'Scopes',
                 cell: (r) =>
                   r.scopes === null ? (
                     <span className="muted">unrestricted</span>
+                  ) : r.scopes.length === 0 ? (
+                    <span className="muted">none</span>
                   ) : (
-                    <span className="wrap">{r.scopes.join(', ') || 'none'}</span>
+                    <Clip text={r.scopes.join(', ')} />
                   ),
               },
+              { header: 'Lifetime', cell: (r) => <span className="token">{lifetimeText(r)}</span> },
               { header: 'Requested by', cell: (r) => <Clip text={r.requested_by} /> },
               {
                 header: 'Status',
@@ -132,15 +154,14 @@ export function Requests() {
                         <button
                           type="button"
                           className="button small"
-                          disabled={pending}
-                          onClick={() => (reset(), approve.mutate(r))}
+                          onClick={() => decide(r, 'approve')}
                         >
                           Approve
                         </button>
                         <button
                           type="button"
                           className="button small danger-outline"
-                          onClick={() => (reset(), setDenying(r))}
+                          onClick={() => decide(r, 'deny')}
                         >
                           Deny
                         </button>
@@ -174,8 +195,14 @@ export function Requests() {
         )}
       </WholeListView>
       {asking && <RequestTokenDialog onClose={() => setAsking(false)} onDone={setNotice} />}
-      {denying && (
-        <DenyDialog request={denying} onClose={() => setDenying(null)} onDone={setNotice} />
+      {deciding && (
+        <DecideDialog
+          request={deciding.request}
+          decision={deciding.decision}
+          forMachine={directory.byId.get(deciding.request.identity_id)?.kind === 'machine'}
+          onClose={() => setDeciding(null)}
+          onDone={setNotice}
+        />
       )}
     </>
   );

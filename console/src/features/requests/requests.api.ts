@@ -16,9 +16,12 @@ export const requestCalls = (api: LatchkeyClient) => ({
   page: (status: RequestStatus | undefined) => (cursor: string | undefined, limit: number) =>
     unwrap(api.GET('/api/v1/token-requests', { params: { query: { limit, cursor, status } } })),
   create: (body: NewTokenRequest) => unwrap(api.POST('/api/v1/token-requests', { body })),
-  approve: (id: string) =>
+  approve: (id: string, reason?: string) =>
     unwrap(
-      api.POST('/api/v1/token-requests/{token_request_id}/approve', { ...path(id), body: {} }),
+      api.POST('/api/v1/token-requests/{token_request_id}/approve', {
+        ...path(id),
+        body: reason ? { reason } : {},
+      }),
     ),
   deny: (id: string, reason: string) =>
     unwrap(
@@ -44,8 +47,14 @@ export function useTokenRequests(status: RequestStatus | '') {
 
 export const useRequestToken = (onDone?: OnDone<TokenRequest, NewTokenRequest>) =>
   useBusinessMutation((api, body: NewTokenRequest) => requestCalls(api).create(body), onDone);
-export const useApproveRequest = (onDone?: OnDone<TokenRequest, TokenRequest>) =>
-  useBusinessMutation((api, r: TokenRequest) => requestCalls(api).approve(r.id), onDone);
+export const useApproveRequest = (
+  onDone?: OnDone<TokenRequest, { request: TokenRequest; reason?: string }>,
+) =>
+  useBusinessMutation(
+    (api, v: { request: TokenRequest; reason?: string }) =>
+      requestCalls(api).approve(v.request.id, v.reason),
+    onDone,
+  );
 export const useDenyRequest = (
   onDone?: OnDone<TokenRequest, { request: TokenRequest; reason: string }>,
 ) =>
