@@ -67,7 +67,10 @@ module.exports = {
   testSequencer: '<rootDir>/test/setup/sequencer.js',
   // Both cores for the in-process suites; jest's own process mostly waits on them.
   maxWorkers: 2,
-  testTimeout: 30000,
+  // One bound for every test and hook, an app's boot included, generous enough that a machine
+  // busy with other work only makes a run slower, never fails it: a hang still ends, with the
+  // hook's own error (teardowns skip what a failed boot never made).
+  testTimeout: 180_000,
   // A worker is replaced once a suite leaves it above this: the booted apps, Chromium clients and
   // SWC output of many suites otherwise pile up in one heap until it runs out (about 3.8 GB, 20
   // minutes in), and every suite before that pays for collecting a heap of gigabytes.

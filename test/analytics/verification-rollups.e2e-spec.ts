@@ -24,7 +24,7 @@ describe.each(DRIVERS)('verification roll-ups and bounds on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** A recorder of its own, with `env` for its bounds, writing to the app's database. */
   const recorder = (env: Record<string, string> = {}) =>

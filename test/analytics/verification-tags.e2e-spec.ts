@@ -34,7 +34,7 @@ describe.each(DRIVERS)('verification tags on %s', (driver) => {
         ANALYTICS_TAGS_PER_BUSINESS_DAY: '3',
       });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('counts a check under its tags, normalized', async () => {
       const biz = await createUnexpiringBusiness(t);
@@ -125,7 +125,7 @@ describe.each(DRIVERS)('verification tags on %s', (driver) => {
     beforeAll(async () => {
       t = await bootTestApp(driver, { TRUST_PROXY: 'false' });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('refuses the tag (403 GATEWAY_NOT_TRUSTED, naming the header) and counts nothing', async () => {
       const biz = await createUnexpiringBusiness(t);
@@ -143,7 +143,7 @@ describe.each(DRIVERS)('verification tags on %s', (driver) => {
     beforeAll(async () => {
       t = await bootTestApp(driver, { VERIFY_GATEWAY_SECRET: SECRET });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('counts the tag of a check with the secret, and refuses one with another', async () => {
       const biz = await createUnexpiringBusiness(t);

@@ -85,7 +85,7 @@ describe.each(DRIVERS)('exports on %s', (driver) => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('CSV: a revoked token planting a formula in its User-Agent never starts a cell, split on , ; or tab', async () => {
     const made = await t

@@ -40,7 +40,7 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
     biz = await createBusiness(t);
     bound = await createToken(t, asOwner(biz), { name: 'bound', dpop_jkt: key.jkt });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const meWith = (caller: Caller) =>
     t
@@ -310,7 +310,7 @@ describe.each(DRIVERS)('A replayed DPoP proof on %s', (driver) => {
     key = await dpopKey();
     biz = await createBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const meWith = async (token: IssuedToken, proof?: string) =>
     t

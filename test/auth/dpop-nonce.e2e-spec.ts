@@ -48,7 +48,7 @@ describe.each(DRIVERS)('DPoP nonces required on %s', (driver) => {
   afterEach(() => {
     noncesOf(t).clock = Date.now;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const meWith = (caller: Caller) =>
     t
@@ -277,7 +277,7 @@ describe.each(DRIVERS)('DPoP nonces through a gateway on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver, { TRUST_PROXY: '127.0.0.1', DPOP_NONCE_REQUIRED: 'true' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('asks for a nonce, passes the retry with the next nonce, and refuses a forged one', async () => {
     const key = await dpopKey();

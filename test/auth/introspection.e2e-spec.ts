@@ -32,7 +32,7 @@ describe.each(DRIVERS)('POST /oauth2/introspect on the verifier, on %s', (driver
     // A long TTL: only eviction, never expiry of the entry, can make these answers right.
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const introspect = (callerToken: string, token: string) =>
     t.http().post('/oauth2/introspect').set(asBearer(callerToken)).send({ token });
@@ -142,7 +142,7 @@ describe.each(DRIVERS)('Introspection on %s', (driver) => {
     // The verifier cache keeps its default TTL. The per-IP limit of /oauth2/* is off.
     t = await bootTestApp(driver, { RATE_LIMIT_OAUTH_PER_MINUTE: '0' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
 

@@ -9,7 +9,7 @@ describe.each(DRIVERS)('GET /api/v1/me on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   describe('GET /api/v1/me', () => {
     it('describes the caller: identity, token view, business and role', async () => {

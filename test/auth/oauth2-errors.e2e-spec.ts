@@ -17,7 +17,7 @@ describe.each(DRIVERS)('/oauth2/* errors on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const expectRfc = (
     res: { status: number; body: unknown; headers: Record<string, string> },

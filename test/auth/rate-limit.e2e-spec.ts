@@ -28,7 +28,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       });
       biz = await createBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const revoke = (ip: string) =>
       t.http().post('/oauth2/revoke').set('x-forwarded-for', ip).send({ token: unknownToken() });
@@ -147,7 +147,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
       biz = await createBusiness(t);
       members = [(await addMember(t, biz)).token, (await addMember(t, biz)).token];
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('answers 429 once an identity spent its budget, whichever of its tokens calls: minting more buys nothing', async () => {
       const first = members[0];
@@ -196,7 +196,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
         RATE_LIMIT_IDENTITY_PER_MINUTE: '0',
       });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('turns the oauth limit off: more calls than the default of 60 all pass', async () => {
       for (let i = 0; i < 61; i++) {

@@ -39,7 +39,7 @@ describe.each(DRIVERS)('GET /api/v1/whoami on %s', (driver) => {
     biz = await createBusiness(t, bizName);
     other = await createBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** The token's row id, found by its secret's hash, as the answer's token view must name it. */
   const tokenId = async (secret: string) => {

@@ -377,7 +377,7 @@ const privateOf = (key: Answer) => JSON.parse(readFileSync(key.file, 'utf8')) as
 describe.each(DRIVERS)('cli dpop keygen, then tokens create --dpop-jkt, on %s', (driver) => {
   let t: TestApp;
   beforeAll(async () => (t = await bootTestApp(driver, { PUBLIC_BASE_URL: DPOP_BASE })));
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('binds the token to the key: its view shows the jkt, and only a proof of the written key uses it', async () => {
     const biz = await createBusiness(t);

@@ -99,7 +99,7 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
     env = t.db.env;
     biz = await createBusiness(t);
   }, 120_000);
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const limitedToken = () => createToken(t, asOwner(biz), LIMITED);
   const run = (args: string[]) => cliInProcess(args, env);

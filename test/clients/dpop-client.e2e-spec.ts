@@ -18,7 +18,7 @@ describe('the typed client with a DPoP-bound token', () => {
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it.each(['ES256', 'EdDSA'] as const)('makes and uses a token bound to an %s key', async (alg) => {
     const biz = await createBusiness(t);
@@ -93,7 +93,7 @@ describe('the typed client with a DPoP-bound token, when the server requires non
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** A token bound to a new key, and a client that uses it through the middleware, counted. */
   async function boundClient() {

@@ -60,7 +60,7 @@ describe.each(DRIVERS)('the console’s token states against the server on %s', 
     // One holder a state, so that no holder nears its cap of active tokens.
     for (const state of STATES) machines.set(state, (await createMachine(t, biz)).id);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const owner = () => asOwner(biz);
   const issue = async (state: State): Promise<Made> => {

@@ -26,7 +26,7 @@ describe('The error catalog and the OpenAPI document', () => {
     t = await bootTestApp('sqlite');
     rows = documentedErrors((await t.http().get('/docs-json').expect(200)).body);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('documents error codes on many operations', () => {
     expect(rows.length).toBeGreaterThan(50);

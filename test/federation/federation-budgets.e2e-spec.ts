@@ -40,7 +40,7 @@ describe.each(DRIVERS)('federation budgets on %s', (driver) => {
   beforeAll(async () => {
     limited = await bootTestApp(driver, env);
   });
-  afterAll(() => limited.close());
+  afterAll(() => limited?.close());
 
   /** A machine of `b` whose rule trusts `key` as `issuer`, for pushes to `repo`. */
   async function trusting(b: BusinessFixture, key: IssuerKey, issuer: string, repo: string) {

@@ -66,7 +66,7 @@ describe.each(DRIVERS)('trust rules on %s', (driver) => {
     });
     key = await makeKey('RS256');
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('creates, lists and deletes a rule, each audited, the keys never in the log', async () => {
     const b = await createBusiness(t);
@@ -326,7 +326,7 @@ describe.each(DRIVERS)('trust rules on %s', (driver) => {
         FEDERATION_JWKS_ALLOW_HTTP: 'false',
       });
     });
-    afterAll(() => strict.close());
+    afterAll(() => strict?.close());
 
     it.each([
       'https://127.0.0.1/jwks',

@@ -30,7 +30,7 @@ describe.each(DRIVERS)('secrets in federated text on %s', (driver) => {
     });
     key = await makeKey('RS256');
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** Every stored row that could hold text a JWT or a rule brought in. */
   const stored = async () =>

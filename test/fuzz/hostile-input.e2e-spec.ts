@@ -36,7 +36,7 @@ describe.each(DRIVERS)('hostile input on %s', (driver) => {
     biz = await createBusiness(t);
     member = await addMember(t, biz, 'member');
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** Sends `body` as raw JSON text, so that lone surrogates arrive as `\ud800` escapes. */
   const rawJson = (method: 'post' | 'patch', path: string, headers: object, body: unknown) =>

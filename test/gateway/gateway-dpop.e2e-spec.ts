@@ -44,7 +44,7 @@ describe.each(DRIVERS)('GET /auth/verify with DPoP-bound tokens on %s', (driver)
       const biz = await createBusiness(t);
       bound = await createToken(t, asOwner(biz), { dpop_jkt: key.jkt });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
     const verify = (caller: Caller) => t.http().get('/auth/verify').set(caller);
 
     it.each([
@@ -93,7 +93,7 @@ describe.each(DRIVERS)('GET /auth/verify with DPoP-bound tokens on %s', (driver)
       const biz = await createBusiness(t);
       bound = await createToken(t, asOwner(biz), { dpop_jkt: key.jkt });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('believes none of them: a proof of the request it names is refused', async () => {
       for (const told of [NGINX, CADDY]) {
@@ -114,7 +114,7 @@ describe.each(DRIVERS)('GET /auth/verify with DPoP-bound tokens on %s', (driver)
       const biz = await createBusiness(t);
       bound = await createToken(t, asOwner(biz), { dpop_jkt: key.jkt });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('believes the request told with the secret, and answers a caller without it 403', async () => {
       const withSecret = {

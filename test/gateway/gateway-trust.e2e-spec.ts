@@ -65,7 +65,7 @@ describe.each(DRIVERS)('GET /auth/verify trusts the gateway, not its clients, on
       });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const SECRETS = {
       absent: undefined,
@@ -186,7 +186,7 @@ describe.each(DRIVERS)('GET /auth/verify trusts the gateway, not its clients, on
       biz = await createUnexpiringBusiness(t);
       bound = await createToken(t, asOwner(biz), { allowed_cidrs: ['10.0.0.0/8'] });
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const verify = (secret: string, xff?: string) => {
       const req = t.http().get('/auth/verify').set('authorization', `Bearer ${secret}`);
@@ -245,7 +245,7 @@ describe.each(DRIVERS)('GET /auth/verify trusts the gateway, not its clients, on
       t = await bootTestApp(driver, { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const verify = (secret: string, xff: string) =>
       t
@@ -280,7 +280,7 @@ describe.each(DRIVERS)('GET /auth/verify trusts the gateway, not its clients, on
       await t.app.listen(0, '127.0.0.1');
       port = (t.app.getHttpServer().address() as AddressInfo).port;
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const scoped = (scope: string) =>
       t

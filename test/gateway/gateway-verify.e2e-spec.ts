@@ -189,7 +189,7 @@ describe.each(DRIVERS)('GET /auth/verify on %s', (driver) => {
     secrets.malformed = `${mintSecret('lk').secret.slice(0, -1)}x`;
     secrets.missing = null;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const businessId = (asked: BusinessAsked, kind: Kind): string | undefined =>
     ({

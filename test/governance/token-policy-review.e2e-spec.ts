@@ -28,7 +28,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
     await world.build(driver);
     ({ t, biz, ownerA, memberB, platformAdmin } = world.state());
   }, 120_000);
-  afterAll(() => world.close());
+  afterAll(() => world?.close());
 
   describe('findings of the security review', () => {
     it("an admin cannot rotate an owner's token, even with a grace period: 403 NOT_TOKEN_HOLDER, no successor", async () => {

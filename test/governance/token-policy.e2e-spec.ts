@@ -161,7 +161,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
     await world.build(driver);
     ({ t, biz, ownerA, ownerB, adminB, memberB, m1, m2 } = world.state());
   }, 120_000);
-  afterAll(() => world.close());
+  afterAll(() => world?.close());
 
   describe('every cell of TOKEN_POLICY', () => {
     /** The identity a target class names, for issue and re-issue. */

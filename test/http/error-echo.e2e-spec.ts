@@ -87,7 +87,7 @@ describe.each(DRIVERS)('error answers on %s', (driver) => {
     t = await bootTestApp(driver);
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it.each(WRONG_TYPES)('$route $body: one message, naming the type', async (c) => {
     const res = await send(c);

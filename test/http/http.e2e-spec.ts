@@ -8,7 +8,7 @@ describe.each(DRIVERS)('HTTP contract on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('answers an unknown route with 404 in the error shape', async () => {
     const res = await t.http().get('/nope').expect(404);

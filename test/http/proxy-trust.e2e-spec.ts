@@ -26,7 +26,7 @@ describe.each(DRIVERS)('trusted proxies on %s', (driver) => {
       });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     /** Creates a token with `xff` as X-Forwarded-For; answers the ip its audit event records. */
     const auditedIp = async (xff: string): Promise<unknown> => {
@@ -114,7 +114,7 @@ describe.each(DRIVERS)('trusted proxies on %s', (driver) => {
       t = await bootTestApp(driver, { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('ignores X-Forwarded-For: the peer is the client', async () => {
       const res = await postToken(t, asOwner(biz), { name: 'direct' })

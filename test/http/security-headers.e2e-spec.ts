@@ -7,7 +7,7 @@ describe('Security headers', () => {
   beforeAll(async () => {
     t = await bootTestApp('sqlite');
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   // Helmet's default directives, with default-src and frame-ancestors closed.
   const STRICT_CSP = expect.stringMatching(/^default-src 'none';.*frame-ancestors 'none';/);

@@ -90,7 +90,7 @@ describe.each(DRIVERS)('GET /metrics on %s', (driver) => {
       METRICS_TOKEN: SCRAPER,
     });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('answers the default process metrics and every latchkey family, to the scraper', async () => {
     const res = await t.http().get('/metrics').set(AS_SCRAPER).expect(200);
@@ -255,7 +255,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '4',
     });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it.each([
     ['no Authorization', {}],
@@ -363,7 +363,7 @@ describe('METRICS_ENABLED=false', () => {
   beforeAll(async () => {
     t = await bootTestApp('sqlite', { METRICS_ENABLED: 'false' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('has no /metrics route, and the features count into nothing', async () => {
     expectError(await t.http().get('/metrics'), 404, 'ROUTE_NOT_FOUND');

@@ -89,7 +89,7 @@ describe.each(DRIVERS)('SECRET_IN_TEXT through encodings on %s', (driver) => {
     t = await bootTestApp(driver, { MAX_ACTIVE_TOKENS_PER_IDENTITY: '0' });
     biz = await createBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it.each(CASES)(
     '%s holding a live token %s: 422 SECRET_IN_TEXT, nothing stored',

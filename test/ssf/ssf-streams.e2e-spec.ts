@@ -23,7 +23,7 @@ describe.each(DRIVERS)('Shared Signals streams on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver, SSF_ENV);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('publishes its transmitter metadata at /.well-known/ssf-configuration', async () => {
     const res = await t.http().get('/.well-known/ssf-configuration').expect(200);
@@ -294,7 +294,7 @@ describe.each(DRIVERS)('Shared Signals streams on %s, private addresses refused'
       WEBHOOK_ALLOW_HTTP: 'false',
     });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it.each([
     ['a loopback address', 'https://127.0.0.1/x'],

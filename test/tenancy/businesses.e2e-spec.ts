@@ -18,7 +18,7 @@ describe.each(DRIVERS)('businesses on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   describe('platform: businesses', () => {
     it('creates a business with its owner and an unrestricted 7-day first token', async () => {

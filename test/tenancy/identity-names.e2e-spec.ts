@@ -15,7 +15,7 @@ describe.each(DRIVERS)('naming identities on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const names = (ids: string[], caller = asPlatform(t)) =>
     t.http().get('/platform/v1/identities').query({ id: ids }).set(caller);

@@ -15,7 +15,7 @@ describe.each(DRIVERS)('machine identities on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** The machine identities of a business, as its owner lists them. */
   const machineItems = async (b: BusinessFixture) => {

@@ -27,7 +27,7 @@ describe.each(DRIVERS)('members on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   /** The people of a business, as its owner lists them. */
   const memberItems = async (b: BusinessFixture) => {

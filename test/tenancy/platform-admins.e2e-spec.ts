@@ -19,7 +19,7 @@ describe.each(DRIVERS)('platform admins on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't';
 

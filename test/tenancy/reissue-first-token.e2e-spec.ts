@@ -31,7 +31,7 @@ describe.each(DRIVERS)('re-issuing a first token on %s', (driver) => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
     biz = await createBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const idOf = async (secret: string): Promise<string> =>
     (await me(t, asMember(secret, biz.id)).expect(200)).body.data.token.id as string;

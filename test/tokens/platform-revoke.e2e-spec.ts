@@ -23,7 +23,7 @@ describe.each(DRIVERS)('platform revoke by id on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const auditOf = (tokenId: string) =>
     t.sql<{ action: string; actor_label: string; origin: string; business_id: string | null }>(

@@ -105,7 +105,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
       MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
     });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const count = async (text: string, params: unknown[]): Promise<number> =>
     Number((await t.sql<{ n: unknown }>(`SELECT count(*) AS n ${text}`, params))[0].n);
@@ -485,7 +485,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
       });
     });
-    afterAll(() => p.close());
+    afterAll(() => p?.close());
 
     it('one wins, one platform admin remains, the removed one holds no live platform token', async () => {
       let survivor = {

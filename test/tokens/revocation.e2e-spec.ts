@@ -42,7 +42,7 @@ describe.each(DRIVERS)('Revocation on %s', (driver) => {
     // The per-IP limit of /oauth2/* is off, so that no count of calls here trips it.
     t = await bootTestApp(driver, { RATE_LIMIT_OAUTH_PER_MINUTE: '0' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const { tokenRow, expectUnrevokedInDb, successorsOf } = tokenRows(() => t);
 

@@ -24,7 +24,7 @@ describe.each(DRIVERS)('Rotation on %s', (driver) => {
     // The verifier cache keeps its default TTL, so "refused at once" really tests eviction.
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
   const { tokenRow, expectUnrevokedInDb, successorsOf } = tokenRows(() => t);

@@ -50,7 +50,7 @@ describe.each(DRIVERS)('the active-token cap on %s', (driver) => {
     });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('answers 409 TOKEN_LIMIT_REACHED at the cap, and a revocation frees a place', async () => {
     const member = await addMember(t, biz, 'member');

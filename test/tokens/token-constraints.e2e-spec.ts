@@ -38,7 +38,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       t = await bootTestApp(driver, { TRUST_PROXY: '1', TOKEN_CACHE_TTL_MS: '0' });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const bound = (cidrs: string[], extra: object = {}) =>
       createToken(t, asOwner(biz), { name: 'bound', allowed_cidrs: cidrs, ...extra });
@@ -250,7 +250,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
       biz = await createUnexpiringBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     it('a forged X-Forwarded-For does not get a bound token in', async () => {
       const token = await createToken(t, asOwner(biz), {
@@ -381,7 +381,7 @@ describe.each(DRIVERS)('a token used from outside its networks, on %s', (driver)
     t = await bootTestApp(driver, { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('spends the client address’s failed-authentication budget, as a bad token does', async () => {
     const token = await createToken(t, asOwner(biz), {
@@ -402,7 +402,7 @@ describe.each(DRIVERS)('a token’s own limit under its identity’s, on %s', (d
     t = await bootTestApp(driver, { RATE_LIMIT_IDENTITY_PER_MINUTE: '1000' });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const aboveIdentity = {
     loc: ['body', 'rate_limit_per_minute'],

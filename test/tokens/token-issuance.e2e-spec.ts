@@ -30,7 +30,7 @@ describe.each(DRIVERS)('Token issuance on %s', (driver) => {
     // No verifier caching, so rows edited directly in SQL are seen on the next request.
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const row = async (id: string): Promise<Row | undefined> =>
     (await t.sql('SELECT * FROM api_tokens WHERE id = ?', [id]))[0];

@@ -78,7 +78,7 @@ describe.each(DRIVERS)('token lifetimes on %s', (driver) => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('the attack: a token that expires in seconds made one that outlived it; now its child dies with it', async () => {
     const maker = await ownerTokenExpiring(new Date(Date.now() + 2_500));

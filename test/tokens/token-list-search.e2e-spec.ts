@@ -26,7 +26,7 @@ describe.each(DRIVERS)('searching and sorting token lists on %s', (driver) => {
     biz = await createUnexpiringBusiness(t);
     other = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   type Page = { items: { id: string; name: string }[]; next_cursor: string | null };
 

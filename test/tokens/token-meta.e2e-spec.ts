@@ -25,7 +25,7 @@ describe.each(DRIVERS)('Token meta on %s', (driver) => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
     b = await createBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const patch = (id: string, body: object) =>
     t.http().patch(`/api/v1/tokens/${id}`).set(asOwner(b)).send(body);

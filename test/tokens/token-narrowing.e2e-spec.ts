@@ -61,7 +61,7 @@ describe.each(DRIVERS)('Narrowing a token on %s', (driver) => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
     b = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const patch = (caller: Caller, id: string, body: object) =>
     t.http().patch(`/api/v1/tokens/${id}`).set(caller).send(body);

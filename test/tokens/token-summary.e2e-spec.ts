@@ -38,7 +38,7 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     // The owner's token never expires, so a token it makes need not either.
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const get = (caller: Caller) => t.http().get('/api/v1/tokens/summary').set(caller);
   const summaryOf = async (caller: Caller): Promise<Summary> => {

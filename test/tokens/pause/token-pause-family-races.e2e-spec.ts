@@ -22,7 +22,7 @@ describe.each(DRIVERS)('A pause with children, raced and bounded, on %s', (drive
   beforeAll(async () => {
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const withChildren = (caller: Caller, id: string) =>
     t

@@ -36,7 +36,7 @@ describe.each(DRIVERS)('Pausing a token with its children on %s', (driver) => {
     // A long TTL: "refused at once" must come from eviction, not from the cache running out.
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const disable = (caller: Caller, id: string, body: object = {}) =>
     t.http().post(`/api/v1/tokens/${id}/disable`).set(caller).send(body);

@@ -33,7 +33,7 @@ describe.each(DRIVERS)('Disabling and enabling a token on %s', (driver) => {
     // The verifier cache keeps a long TTL, so "refused at once" really tests eviction.
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '10000' });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const disable = (caller: Caller, id: string, body: object = {}) =>
     t.http().post(`/api/v1/tokens/${id}/disable`).set(caller).send(body);

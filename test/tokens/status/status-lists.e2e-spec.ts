@@ -36,7 +36,7 @@ describe.each(DRIVERS)('Token status lists on %s', (driver) => {
     const keys = await t.http().get('/.well-known/jwks.json').expect(200);
     jwks = createLocalJWKSet(keys.body as JSONWebKeySet);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const entryOf = async (secret: string, business: BusinessFixture): Promise<Entry> => {
     const res = await me(t, asMember(secret, business.id)).expect(200);

@@ -13,7 +13,7 @@ describe.each(DRIVERS)('Last use on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const { tokenRow } = tokenRows(() => t);
 

@@ -34,7 +34,7 @@ describe.each(DRIVERS)('the usage summary on %s', (driver) => {
     t = await bootTestApp(driver);
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const summary = (caller: Caller, query: object = {}) =>
     t.http().get('/api/v1/tokens/usage').query(query).set(caller);

@@ -44,7 +44,7 @@ describe.each(DRIVERS)('token usage on %s', (driver) => {
     t = await bootTestApp(driver, { TRUST_PROXY: '1' });
     biz = await createUnexpiringBusiness(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const dbTime = (date: Date) => dbTimeOf(t.driver, date);
   const recorder = () => t.app.get(TokenUsageRecorder);

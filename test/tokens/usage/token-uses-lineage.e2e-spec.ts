@@ -38,7 +38,7 @@ describe.each(LEDGER_CASES)(
       t = await bootTestApp(driver, ledgerEnv(ledger));
       b = await createBusiness(t);
     });
-    afterAll(() => t.close());
+    afterAll(() => t?.close());
 
     const limited = (caller: Caller = asOwner(b), body: object = {}) =>
       createToken(t, caller, { name: 'metered', uses_limit: 4, ...body });

@@ -47,7 +47,7 @@ describe.each(LEDGER_CASES)('Uses that run out on %s, counted in the %s', (drive
   afterEach(() => {
     meter.clock = Date.now;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const limited = (body: object = {}) =>
     createToken(t, asOwner(b), { name: 'metered', uses_limit: 3, ...body });
