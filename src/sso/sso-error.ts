@@ -45,6 +45,13 @@ export const SSO_ERRORS = {
     status: 409,
     message: 'Your groups give you a role in several businesses: sign in with the business id',
   },
+  // Token sign-in off, set from a token the console would then refuse: its owner locked out.
+  SSO_LOCKOUT: {
+    status: 409,
+    message:
+      'Turning token sign-in off would lock you out of the console, which would refuse the token ' +
+      'you are using: sign in to the console with SSO, then turn it off from that session',
+  },
   SSO_HANDOFF_INVALID: {
     status: 400,
     message: 'This sign-in was collected already, expired, or began in another browser',

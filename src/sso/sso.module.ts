@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { ConsoleSignInSettingService } from './console-sign-in-setting.service';
 import { IdentityProvider } from './identity-provider';
 import { SsoGroupRolesController } from './sso-group-roles.controller';
 import { SsoGroupRolesService } from './sso-group-roles.service';
@@ -23,6 +24,7 @@ import { SsoLoginsRepository } from './store/sso-logins.repository';
     IdentityProvider,
     SsoSignInService,
     SsoRefusalAudit,
+    ConsoleSignInSettingService,
     SsoGroupRolesService,
     SsoLoginsRepository,
     SsoGroupRolesRepository,

@@ -1,13 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import {
-  addMember,
-  BusinessFixture,
-  createMachine,
-  createToken,
-  createUnexpiringBusiness,
-} from '../factories/tenancy.factory';
+import { addMember, BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import {
   asBearer,
   asMember,
@@ -341,74 +335,6 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
     });
   });
 
-  describe('a business that turns token sign-in off', () => {
-    const settings = (caller: Caller, body?: object) =>
-      body
-        ? t.http().put('/api/v1/sso/settings').set(caller).send(body)
-        : t.http().get('/api/v1/sso/settings').set(caller);
-    const fromConsole = (caller: Caller) => whoami(t, caller).set('x-latchkey-client', 'console');
-
-    it("refuses its people's other tokens in the console alone, at once, and never an SSO session or a machine", async () => {
-      const own = await createUnexpiringBusiness(t);
-      await setRule(asOwner(own), 'eng', 'member').expect(200);
-      const admin = await addMember(t, own, 'admin');
-      const machine = await createMachine(t, own, 'member');
-      const machineToken = await createToken(t, asOwner(own), { identity_id: machine.id });
-      person({ groups: ['eng'] });
-      const session = (await signIn({ business_id: own.id })).body.data.token as string;
-      // Warm the verifier's cache, which the setting must then evict on every instance.
-      await fromConsole(asOwner(own)).expect(200);
-      expect((await settings(asOwner(own)).expect(200)).body.data).toEqual({ token_sign_in: true });
-      expectError(
-        await settings(asMember(admin.token, own.id), { token_sign_in: false }),
-        403,
-        'INSUFFICIENT_ROLE',
-      );
-      await settings(asOwner(own), { token_sign_in: false }).expect(200);
-      expectError(await fromConsole(asOwner(own)), 403, 'SSO_REQUIRED');
-      expectError(
-        await t.http().get('/api/v1/tokens').set(asOwner(own)).set('x-latchkey-client', 'console'),
-        403,
-        'SSO_REQUIRED',
-      );
-      // The other routes the console calls: /me's fast path, and a write, which makes nothing.
-      expectError(
-        await t.http().get('/api/v1/me').set(asOwner(own)).set('x-latchkey-client', 'console'),
-        403,
-        'SSO_REQUIRED',
-      );
-      const made = await t
-        .http()
-        .post('/api/v1/tokens')
-        .set(asOwner(own))
-        .set('x-latchkey-client', 'console')
-        .send({ name: 'from the console' });
-      expectError(made, 403, 'SSO_REQUIRED');
-      expect(
-        await t.sql('SELECT id FROM api_tokens WHERE business_id = ? AND name = ?', [
-          own.id,
-          'from the console',
-        ]),
-      ).toEqual([]);
-      await whoami(t, asOwner(own)).expect(200);
-      await fromConsole(asMember(session, own.id)).expect(200);
-      await fromConsole(asMember(machineToken.secret, own.id)).expect(200);
-      await fromConsole(asMember(biz.ownerToken, biz.id)).expect(200);
-      const audit = await listAuditEvents(t, asOwner(own), {
-        action: 'sso.settings_updated',
-      }).expect(200);
-      expect(audit.body.data.items.map((e: { metadata: object }) => e.metadata)).toEqual([
-        { token_sign_in: false },
-      ]);
-      await settings(asOwner(own), { token_sign_in: true }).expect(200);
-      await fromConsole(asOwner(own)).expect(200);
-    });
-
-    it.each([null, 'no', 0, undefined])('refuses token_sign_in %p', async (value) => {
-      expectError(await settings(asOwner(biz), { token_sign_in: value }), 422, 'VALIDATION_ERROR');
-    });
-  });
-
   describe('changes at once', () => {
     it('eight sets of one new group make one rule and one audit entry, each answered 200', async () => {
       const own = await createUnexpiringBusiness(t);
@@ -419,20 +345,6 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
       const rules = await t.sql('SELECT id FROM sso_group_roles WHERE business_id = ?', [own.id]);
       expect(rules).toHaveLength(1);
       const audit = await listAuditEvents(t, asOwner(own), { action: 'sso.group_role_set' });
-      expect(audit.body.data.items).toHaveLength(1);
-    });
-
-    it('eight settings at once turn token sign-in off once, each answered 200', async () => {
-      const own = await createUnexpiringBusiness(t);
-      const answers = await Promise.all(
-        Array.from({ length: 8 }, () =>
-          t.http().put('/api/v1/sso/settings').set(asOwner(own)).send({ token_sign_in: false }),
-        ),
-      );
-      expect(answers.map((r) => [r.status, r.body.data])).toEqual(
-        Array(8).fill([200, { token_sign_in: false }]),
-      );
-      const audit = await listAuditEvents(t, asOwner(own), { action: 'sso.settings_updated' });
       expect(audit.body.data.items).toHaveLength(1);
     });
   });

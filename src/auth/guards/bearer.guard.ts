@@ -11,7 +11,7 @@ import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';
 import { SHARED_LIMIT_KEY, TRUSTED_GATEWAY_KEY } from '../../common/http/request-keys';
-import { originOf, RequestContext } from '../request-context';
+import { Actor, CallerToken, originOf, RequestContext } from '../request-context';
 import { DpopProofs, type ProofLocator, type ProofTarget, ShownProof } from './dpop-proofs';
 
 export type LatchkeyRequest = FastifyRequest & {
@@ -80,9 +80,18 @@ function admit(
  * is the console is held to the business's token policy alone; a machine is no one's person.
  */
 function refuseConsoleToken(request: LatchkeyRequest, user: VerifiedPrincipal): void {
-  if (user.actor.kind !== 'user' || user.token.origin === 'console-sso') return;
+  if (!heldToConsoleSignInSetting(user.actor, user.token)) return;
   if (!isConsoleClient(request.headers[CONSOLE_CLIENT_HEADER])) return;
   throw AuthError.forbidden('SSO_REQUIRED');
+}
+
+/**
+ * Whether a business's console sign-in setting, off, refuses this caller in the console: a
+ * person's business token that is not an SSO session. The setting's own route asks it too, so
+ * no owner turns token sign-in off from a token it would then refuse.
+ */
+export function heldToConsoleSignInSetting(actor: Actor, token: CallerToken): boolean {
+  return actor.kind === 'user' && token.businessId !== null && token.origin !== 'console-sso';
 }
 
 /**
