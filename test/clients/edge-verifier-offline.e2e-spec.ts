@@ -27,6 +27,14 @@ describe(EdgeVerifier.name, () => {
       expect(t.sut.checkCached(token)).toEqual({ valid: false, reason: 'unreachable' });
     });
 
+    it('check() tells an outage (no answer, a 503) from a misconfiguration', async () => {
+      t.latchkey.mode = 'down';
+      expect(await t.sut.check()).toEqual({ ok: false, reason: 'unreachable', status: 503 });
+
+      await t.latchkey.stop();
+      expect(await t.sut.check()).toEqual({ ok: false, reason: 'unreachable' });
+    });
+
     it('answers meanwhile from memory, without waiting on a fetch each time (backoff)', async () => {
       const [token] = t.latchkey.issue();
       await t.sut.verify(token);

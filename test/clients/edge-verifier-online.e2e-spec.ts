@@ -118,18 +118,17 @@ describe(EdgeVerifier.name, () => {
       t.latchkey.gatewaySecret = 'a-shared-secret-of-the-gateway';
       t.latchkey.tokenHeader = 'x-api-key';
       const [token] = t.latchkey.issue();
-      expect(await t.sut.verify(token)).toEqual({
-        valid: false,
-        reason: 'forbidden',
-        status: 403,
-        code: 'GATEWAY_NOT_TRUSTED',
-      });
+      // Latchkey refused this service, not the token: a setting of the service is wrong.
+      const refused = { reason: 'misconfigured', status: 403, code: 'GATEWAY_NOT_TRUSTED' };
+      expect(await t.sut.verify(token)).toEqual({ valid: false, ...refused });
+      expect(await t.sut.check()).toEqual({ ok: false, ...refused });
 
       t.sut = t.verifier({
         gatewaySecret: 'a-shared-secret-of-the-gateway',
         tokenHeader: 'X-API-Key',
       });
 
+      expect(await t.sut.check()).toEqual({ ok: true });
       expect(await t.sut.verify(token)).toMatchObject({ valid: true, source: 'online' });
       expect(t.latchkey.lastVerify.authorization).toBeUndefined();
     });

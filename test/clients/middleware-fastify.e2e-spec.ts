@@ -1,6 +1,7 @@
 import Fastify, { type FastifyRequest } from 'fastify';
 import { latchkey, requireScopes } from '../../packages/client/src/fastify';
 import { httpGet, runMiddlewareCases, type StartApp } from './middleware-cases';
+import { runSetupCases } from './middleware-setup-cases';
 
 /**
  * A Fastify 5 app with the plugin registered, listening on 127.0.0.1, whose routes answer what
@@ -20,9 +21,16 @@ const startFastifyApp: StartApp = async (options, reached) => {
   app.get('/open', open, echo('open'));
   app.get('/open-orders', { ...open, preHandler: orders }, echo('open-orders'));
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { get: (path, headers) => httpGet(origin, path, headers), close: () => app.close() };
+  return {
+    get: (path, headers) => httpGet(origin, path, headers),
+    check: () => app.latchkey.check(),
+    close: () => app.close(),
+  };
 };
 
 describe('@latchkey/client/fastify in a Fastify 5 app', () => {
   runMiddlewareCases(startFastifyApp);
+  describe('set up against a Latchkey that requires a gateway secret', () => {
+    runSetupCases(startFastifyApp);
+  });
 });

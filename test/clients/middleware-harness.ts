@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, request, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LatchkeyOptions } from '../../packages/client/src/middleware/token-check';
+import { join } from 'node:path';
+import type {
+  LatchkeyCheck,
+  LatchkeyOptions,
+} from '../../packages/client/src/middleware/token-check';
 import type { IssuedToken } from '../factories/tenancy.factory';
 import { freePort } from '../harness/ports';
 
@@ -21,6 +26,8 @@ export interface Answer {
 export interface AppUnderTest {
   /** GETs `path` with these headers, each name sent in the case given. */
   get(path: string, headers?: Record<string, string>): Promise<Answer>;
+  /** The framework's start-up check of the middleware (`check()`, as its README shows it). */
+  check(): Promise<LatchkeyCheck>;
   close(): Promise<void>;
 }
 
@@ -77,16 +84,22 @@ export function httpGet(
   });
 }
 
-export const MESSAGES: Record<string, string> = {
-  INVALID_TOKEN: 'Invalid token',
-  TOKEN_EXPIRED: 'Token has expired',
-  TOKEN_REVOKED: 'Token has been revoked',
-  BUSINESS_MISMATCH: 'The token was not issued for this business',
-  INSUFFICIENT_SCOPE: 'This token lacks the scope for this action',
-  RATE_LIMITED: 'Too many requests, retry later',
-  USES_EXHAUSTED: 'This token has no uses left',
-  LATCHKEY_UNAVAILABLE: 'Tokens cannot be checked now; retry the request',
-};
+/** A row of the table every middleware answers by, in TypeScript and Python alike. */
+export interface ErrorRow {
+  code: string;
+  status: number;
+  message: string;
+  when: string;
+}
+
+/** The one table of codes, statuses and messages, which docs/clients.md shows. */
+export const ERROR_TABLE: readonly ErrorRow[] = JSON.parse(
+  readFileSync(join(__dirname, 'middleware-errors.json'), 'utf8'),
+) as ErrorRow[];
+
+export const MESSAGES: Record<string, string> = Object.fromEntries(
+  ERROR_TABLE.map((row) => [row.code, row.message]),
+);
 
 export const INVALID_CHALLENGE = 'Bearer error="invalid_token"';
 export const SCOPE_CHALLENGE = 'Bearer error="insufficient_scope", scope="orders:read"';
@@ -107,6 +120,7 @@ export function refusal(
 }
 export const unauthorized = (code: string) => refusal(401, code, { challenge: INVALID_CHALLENGE });
 export const UNAVAILABLE = refusal(503, 'LATCHKEY_UNAVAILABLE', { retry: '5' });
+export const MISCONFIGURED = refusal(500, 'LATCHKEY_MISCONFIGURED', {});
 
 /** What of an answer `refusal` states. */
 export const seen = ({ status, body, headers }: Answer) => ({

@@ -6,6 +6,7 @@ import {
   requireScopes,
 } from '../../packages/client/src/hono';
 import { type Answer, runMiddlewareCases, type StartApp } from './middleware-cases';
+import { runSetupCases } from './middleware-setup-cases';
 
 /**
  * A Hono 4 app, called through `app.request` (a fetch handler: no socket), whose routes answer
@@ -21,7 +22,8 @@ const startHonoApp: StartApp = (options, reached) => {
   const orders = requireScopes('orders:read');
   app.get('/open', echo('open'));
   app.get('/open-orders', orders, echo('open-orders'));
-  app.use(latchkey(options));
+  const guard = latchkey(options);
+  app.use(guard);
   app.get('/whoami', echo('whoami'));
   app.get('/orders', orders, echo('orders'));
   const get = async (path: string, headers: Record<string, string> = {}): Promise<Answer> => {
@@ -33,9 +35,12 @@ const startHonoApp: StartApp = (options, reached) => {
       body: text === '' ? null : JSON.parse(text),
     };
   };
-  return Promise.resolve({ get, close: () => Promise.resolve() });
+  return Promise.resolve({ get, check: guard.check, close: () => Promise.resolve() });
 };
 
 describe('@latchkey/client/hono in a Hono 4 app', () => {
   runMiddlewareCases(startHonoApp);
+  describe('set up against a Latchkey that requires a gateway secret', () => {
+    runSetupCases(startHonoApp);
+  });
 });

@@ -3,12 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LatchkeyOptions, LatchkeyToken } from '../../packages/client/src/nestjs';
 import {
+  LatchkeyGuard,
   LatchkeyModule,
   LatchkeyPublic,
   RequireScopes,
   VerifiedToken,
 } from '../../packages/client/src/nestjs';
 import { httpGet, runMiddlewareCases, type StartApp } from './middleware-cases';
+import { runSetupCases } from './middleware-setup-cases';
 
 /** The handlers' log of which of them ran. */
 const REACHED = Symbol('REACHED');
@@ -78,9 +80,16 @@ const startNestApp: StartApp = async (options, reached) => {
   );
   await app.listen(0, '127.0.0.1');
   const origin = await app.getUrl();
-  return { get: (path, headers) => httpGet(origin, path, headers), close: () => app.close() };
+  return {
+    get: (path, headers) => httpGet(origin, path, headers),
+    check: () => app.get(LatchkeyGuard).check(),
+    close: () => app.close(),
+  };
 };
 
 describe('@latchkey/client/nestjs in a NestJS 11 app on Fastify', () => {
   runMiddlewareCases(startNestApp);
+  describe('set up against a Latchkey that requires a gateway secret', () => {
+    runSetupCases(startNestApp);
+  });
 });

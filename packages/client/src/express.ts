@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   checkPresented,
   isRefusal,
+  type LatchkeyCheck,
   type LatchkeyOptions,
   type LatchkeyRefusal,
   type LatchkeyToken,
@@ -10,11 +11,17 @@ import {
 } from './middleware/token-check';
 
 export type {
+  LatchkeyCheck,
   LatchkeyErrorBody,
+  LatchkeyLogger,
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
 } from './middleware/token-check';
+export { LatchkeyMisconfiguredError } from './middleware/token-check';
+
+/** The middleware, and `check()`: to await once at start (throws a LatchkeyMisconfiguredError). */
+export type LatchkeyMiddleware = RequestHandler & { check(): Promise<LatchkeyCheck> };
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -32,10 +39,10 @@ function refuse(res: Response, { status, headers, body }: LatchkeyRefusal): void
 
 /**
  * Express middleware: verifies the request's token with Latchkey (from memory once it knows the
- * token), sets `req.latchkey`, and answers 401, 403, 429 or 503 itself; it never passes a
- * request it could not check.
+ * token), sets `req.latchkey`, and answers 401, 403, 429, 500 (Latchkey refuses this app: a
+ * setting is wrong) or 503 itself; it never passes a request it could not check.
  */
-export function latchkey(options: LatchkeyOptions): RequestHandler {
+export function latchkey(options: LatchkeyOptions): LatchkeyMiddleware {
   const check = new TokenCheck(options);
   const pass = (
     req: Request,
@@ -49,13 +56,14 @@ export function latchkey(options: LatchkeyOptions): RequestHandler {
     rememberPresented(req, { check, token: token!, from: req });
     next();
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const token = check.tokenIn(req.headers[check.header]);
     const outcome = check.check(token, req);
     // From memory the answer is at hand: no promise and no closure on the hot path.
     if (!(outcome instanceof Promise)) return pass(req, res, next, token, outcome);
     outcome.then((answer) => pass(req, res, next, token, answer)).catch(next);
   };
+  return Object.assign(middleware, { check: () => check.checkSetup() });
 }
 
 /** Per route, after `latchkey()`: the token must also allow every one of `scopes` (else 403). */

@@ -7,6 +7,7 @@ import type {
 import {
   checkPresented,
   isRefusal,
+  type LatchkeyCheck,
   type LatchkeyOptions,
   type LatchkeyRefusal,
   type LatchkeyToken,
@@ -15,13 +16,20 @@ import {
 } from './middleware/token-check';
 
 export type {
+  LatchkeyCheck,
   LatchkeyErrorBody,
+  LatchkeyLogger,
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
 } from './middleware/token-check';
+export { LatchkeyMisconfiguredError } from './middleware/token-check';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** `await app.latchkey.check()` once at start: throws a LatchkeyMisconfiguredError. */
+    latchkey: { check(): Promise<LatchkeyCheck> };
+  }
   interface FastifyRequest {
     /** The verified token, set by the plugin on every request it passes (null before it runs). */
     latchkey: LatchkeyToken | null;
@@ -38,9 +46,10 @@ function refuse(reply: FastifyReply, { status, headers, body }: LatchkeyRefusal)
 
 /**
  * Fastify plugin: an onRequest hook that verifies each request's token with Latchkey, sets
- * `request.latchkey`, and answers 401, 403, 429 or 503 itself; it never passes a request it
- * could not check. It applies to the routes of the context it is registered in (and their
- * children); a route with `config: { latchkey: false }` is left open.
+ * `request.latchkey`, and answers 401, 403, 429, 500 (Latchkey refuses this app: a setting is
+ * wrong) or 503 itself; it never passes a request it could not check. It applies to the routes
+ * of the context it is registered in (and their children); a route with
+ * `config: { latchkey: false }` is left open.
  */
 function latchkeyPlugin(
   fastify: FastifyInstance,
@@ -48,6 +57,7 @@ function latchkeyPlugin(
   done: (error?: Error) => void,
 ): void {
   const check = new TokenCheck(options);
+  fastify.decorate('latchkey', { check: () => check.checkSetup() });
   fastify.decorateRequest('latchkey', null);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.config?.latchkey === false) return;

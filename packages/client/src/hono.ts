@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import {
   checkPresented,
   isRefusal,
+  type LatchkeyCheck,
   type LatchkeyOptions,
   type LatchkeyRefusal,
   type LatchkeyToken,
@@ -10,11 +11,14 @@ import {
 } from './middleware/token-check';
 
 export type {
+  LatchkeyCheck,
   LatchkeyErrorBody,
+  LatchkeyLogger,
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
 } from './middleware/token-check';
+export { LatchkeyMisconfiguredError } from './middleware/token-check';
 
 /** The context variables the middleware sets: `c.get('latchkey')`. */
 export interface LatchkeyEnv {
@@ -34,14 +38,20 @@ function refuse(c: Context, { status, headers, body }: LatchkeyRefusal): Respons
   return c.json(body, status, headers);
 }
 
+/** The middleware, and `check()`: to await once at start (throws a LatchkeyMisconfiguredError). */
+export type LatchkeyMiddleware = MiddlewareHandler<LatchkeyEnv> & {
+  check(): Promise<LatchkeyCheck>;
+};
+
 /**
  * Hono middleware: verifies the request's token with Latchkey, sets `c.var.latchkey`, and
- * answers 401, 403, 429 or 503 itself; it never passes a request it could not check.
+ * answers 401, 403, 429, 500 (Latchkey refuses this app: a setting is wrong) or 503 itself; it
+ * never passes a request it could not check.
  */
-export function latchkey(options: LatchkeyHonoOptions): MiddlewareHandler<LatchkeyEnv> {
+export function latchkey(options: LatchkeyHonoOptions): LatchkeyMiddleware {
   const { clientAddress: addressOf, ...rest } = options;
   const check = new TokenCheck(rest);
-  return async (c, next) => {
+  const middleware: MiddlewareHandler<LatchkeyEnv> = async (c, next) => {
     const token = check.tokenIn(c.req.header(check.header));
     const from = { ip: addressOf?.(c) };
     const outcome = await check.check(token, from);
@@ -50,6 +60,7 @@ export function latchkey(options: LatchkeyHonoOptions): MiddlewareHandler<Latchk
     rememberPresented(c.req.raw, { check, token: token!, from });
     await next();
   };
+  return Object.assign(middleware, { check: () => check.checkSetup() });
 }
 
 /** Per route, after `latchkey()`: the token must also allow every one of `scopes` (else 403). */

@@ -6,23 +6,28 @@ import {
   HttpException,
   Inject,
   Injectable,
+  Logger,
   Module,
   SetMetadata,
 } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import {
   isRefusal,
+  type LatchkeyCheck,
   type LatchkeyOptions,
   type LatchkeyToken,
   TokenCheck,
 } from './middleware/token-check';
 
 export type {
+  LatchkeyCheck,
   LatchkeyErrorBody,
+  LatchkeyLogger,
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
 } from './middleware/token-check';
+export { LatchkeyMisconfiguredError } from './middleware/token-check';
 
 /** The injection token of the module's `TokenCheck` (its verifier is `check.verifier`). */
 export const LATCHKEY_CHECK = Symbol('LATCHKEY_CHECK');
@@ -50,15 +55,23 @@ export const VerifiedToken = createParamDecorator(
 
 /**
  * Verifies each request's token with Latchkey, on Express or Fastify alike, and sets
- * `request.latchkey`; a refusal is an HttpException with Latchkey's status, body and headers.
- * It never passes a request it could not check.
+ * `request.latchkey`; a refusal is an HttpException with Latchkey's status, body and headers
+ * (500 when Latchkey refuses this app itself). It never passes a request it could not check.
  */
 @Injectable()
 export class LatchkeyGuard implements CanActivate {
   constructor(
-    @Inject(LATCHKEY_CHECK) private readonly check: TokenCheck,
+    @Inject(LATCHKEY_CHECK) private readonly tokens: TokenCheck,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
+
+  /**
+   * `await app.get(LatchkeyGuard).check()` once at start: whether Latchkey takes this app's
+   * checks. Throws a LatchkeyMisconfiguredError naming the setting to fix.
+   */
+  check(): Promise<LatchkeyCheck> {
+    return this.tokens.checkSetup();
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -69,8 +82,8 @@ export class LatchkeyGuard implements CanActivate {
     }
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
-    const token = this.check.tokenIn(request.headers[this.check.header]);
-    const outcome = await this.check.check(token, request, scopes);
+    const token = this.tokens.tokenIn(request.headers[this.tokens.header]);
+    const outcome = await this.tokens.check(token, request, scopes);
     if (!isRefusal(outcome)) {
       request.latchkey = outcome;
       return true;
@@ -91,8 +104,9 @@ export class LatchkeyGuard implements CanActivate {
 export class LatchkeyModule {
   static forRoot(options: LatchkeyOptions & { global?: boolean }): DynamicModule {
     const { global = true, ...check } = options;
+    const logger = check.logger ?? new Logger('Latchkey');
     const providers = [
-      { provide: LATCHKEY_CHECK, useValue: new TokenCheck(check) },
+      { provide: LATCHKEY_CHECK, useValue: new TokenCheck({ ...check, logger }) },
       LatchkeyGuard,
       ...(global ? [{ provide: APP_GUARD, useExisting: LatchkeyGuard }] : []),
     ];

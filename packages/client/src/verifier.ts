@@ -5,6 +5,7 @@ import { STATUS, StatusLists } from './edge/status-lists';
 import { checkOptions, KnownToken, requirementKey } from './edge/known-token';
 import {
   type EdgeRefused,
+  type EdgeSetupCheck,
   type EdgeVerifyOptions,
   type EdgeVerifyResult,
   EXPIRED,
@@ -16,12 +17,13 @@ import {
 } from './edge/results';
 import type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
 import type { VerifiedClaims } from './edge/verify-answer';
-import { VerifyCall } from './edge/verify-call';
+import { setupCheckOf, VerifyCall } from './edge/verify-call';
 
 export type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
 export type {
   EdgeRefusalReason,
   EdgeRefused,
+  EdgeSetupCheck,
   EdgeVerified,
   EdgeVerifyOptions,
   EdgeVerifyResult,
@@ -142,6 +144,15 @@ export class EdgeVerifier {
     return local;
   }
 
+  /**
+   * Whether Latchkey answers at `baseUrl` and takes this service's checks (its `gatewaySecret`):
+   * one call without a token, made once at start so that a misconfiguration is known before the
+   * first request. Latchkey counts it as one failed authentication from this service's address.
+   */
+  async check(): Promise<EdgeSetupCheck> {
+    return setupCheckOf(await this.verifyCall.probe());
+  }
+
   stats(): EdgeVerifierStats {
     return {
       onlineVerifies: this.onlineVerifies,
@@ -236,6 +247,15 @@ export class EdgeVerifier {
         const result: EdgeRefused = { valid: false, reason: 'rate_limited', status: answer.status };
         if (answer.code !== null) result.code = answer.code;
         if (answer.retryAfter !== undefined) result.retryAfter = answer.retryAfter;
+        return { result, checkOnline: false };
+      }
+      case 'misconfigured': {
+        const result: EdgeRefused = {
+          valid: false,
+          reason: 'misconfigured',
+          status: answer.status,
+        };
+        if (answer.code !== null) result.code = answer.code;
         return { result, checkOnline: false };
       }
       case 'unreadable':

@@ -41,8 +41,21 @@ export interface EdgeVerified extends EdgeTokenClaims {
   source: 'online' | 'list';
 }
 
+/**
+ * Why a token was not passed. `misconfigured` is about this service, not the token: Latchkey
+ * refused the check itself (403 `GATEWAY_NOT_TRUSTED`: a missing or wrong `gatewaySecret`, or a
+ * `limit` named without it; 422: a requirement it does not take), or nothing at `baseUrl` answers
+ * `/auth/verify` (404). `unreachable` is an outage: no answer, a timeout, a 5xx.
+ */
 export type EdgeRefusalReason =
-  'invalid' | 'revoked' | 'suspended' | 'expired' | 'unreachable' | 'forbidden' | 'rate_limited';
+  | 'invalid'
+  | 'revoked'
+  | 'suspended'
+  | 'expired'
+  | 'unreachable'
+  | 'misconfigured'
+  | 'forbidden'
+  | 'rate_limited';
 
 export interface EdgeRefused {
   valid: false;
@@ -59,6 +72,14 @@ export interface EdgeRefused {
 }
 
 export type EdgeVerifyResult = EdgeVerified | EdgeRefused;
+
+/**
+ * What `EdgeVerifier.check()` found of this service's setup: Latchkey answers at `baseUrl` and
+ * takes its checks, or why not (with Latchkey's status and code when it answered).
+ */
+export type EdgeSetupCheck =
+  | { ok: true }
+  | { ok: false; reason: 'misconfigured' | 'unreachable'; status?: number; code?: string };
 
 /** The refusals answered from memory: one frozen object each, so answering allocates nothing. */
 const refusal = (reason: EdgeRefusalReason, code?: string): EdgeRefused =>

@@ -1,6 +1,6 @@
 import type { LatchkeyHttp } from './http';
 import { discard } from './http';
-import type { EdgeVerifyOptions } from './results';
+import type { EdgeSetupCheck, EdgeVerifyOptions } from './results';
 import { claimsOf, errorCodeOf, retryAfterOf, type VerifiedClaims } from './verify-answer';
 
 /** What one `GET /auth/verify` answered, read and bounded; what it means is the verifier's. */
@@ -9,6 +9,11 @@ export type VerifyAnswer =
   | { kind: 'refused'; status: number; code: string | null }
   /** RATE_LIMITED, or USES_EXHAUSTED: a uses limit spent, which waits for its refill. */
   | { kind: 'limited'; status: number; code: string | null; retryAfter: number | undefined }
+  /**
+   * Latchkey refused this service rather than the token (403 GATEWAY_NOT_TRUSTED, or a 422 of
+   * its requirements), or nothing at the base URL serves the route (404).
+   */
+  | { kind: 'misconfigured'; status: number; code: string | null }
   /** No answer at all (status undefined), or none we can read: never a pass. */
   | { kind: 'unreadable'; status: number | undefined };
 
@@ -39,12 +44,24 @@ export class VerifyCall {
       this.tokenHeader === null
         ? { authorization: `Bearer ${token}` }
         : { [this.tokenHeader]: token };
-    if (this.gatewaySecret !== null) headers['x-latchkey-gateway-secret'] = this.gatewaySecret;
     if (options.businessId !== undefined) headers['x-latchkey-business'] = options.businessId;
     // This call's own caller (checked to be an address literal), as a gateway's X-Forwarded-For.
     if (options.clientAddress !== undefined) headers['x-forwarded-for'] = options.clientAddress;
     if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
     if (options.limit !== undefined) headers['x-latchkey-limit'] = options.limit;
+    return this.send(headers);
+  }
+
+  /**
+   * A check with no token, which Latchkey judges as far as this service goes: the gateway's
+   * secret is weighed before the token, so a 401 means Latchkey takes this service's checks.
+   */
+  probe(): Promise<VerifyAnswer> {
+    return this.send({});
+  }
+
+  private async send(headers: Record<string, string>): Promise<VerifyAnswer> {
+    if (this.gatewaySecret !== null) headers['x-latchkey-gateway-secret'] = this.gatewaySecret;
     let response: Response;
     try {
       response = await this.http.get(this.verifyUrl, headers);
@@ -58,7 +75,12 @@ export class VerifyCall {
       return claims === null ? { kind: 'unreadable', status } : { kind: 'claims', status, claims };
     }
     if (status === 401 || status === 403) {
-      return { kind: 'refused', status, code: await errorCodeOf(response) };
+      const code = await errorCodeOf(response);
+      if (code === 'GATEWAY_NOT_TRUSTED') return { kind: 'misconfigured', status, code };
+      return { kind: 'refused', status, code };
+    }
+    if (status === 404 || status === 422) {
+      return { kind: 'misconfigured', status, code: await errorCodeOf(response) };
     }
     if (status === 429) {
       const code = await errorCodeOf(response);
@@ -66,5 +88,23 @@ export class VerifyCall {
     }
     await discard(response);
     return { kind: 'unreadable', status };
+  }
+}
+
+/** What a probe's answer says of this service's setup (a refusal of its token is a pass). */
+export function setupCheckOf(answer: VerifyAnswer): EdgeSetupCheck {
+  switch (answer.kind) {
+    case 'claims':
+    case 'refused':
+      return { ok: true };
+    case 'misconfigured': {
+      const found: EdgeSetupCheck = { ok: false, reason: 'misconfigured', status: answer.status };
+      return answer.code === null ? found : { ...found, code: answer.code };
+    }
+    case 'limited':
+    case 'unreadable': {
+      const found: EdgeSetupCheck = { ok: false, reason: 'unreachable' };
+      return answer.status === undefined ? found : { ...found, status: answer.status };
+    }
   }
 }

@@ -2,6 +2,25 @@ import { isIP } from 'node:net';
 import { checkOptions } from '../edge/known-token';
 import type { EdgeRefused, EdgeVerified, EdgeVerifyOptions } from '../edge/results';
 import { EdgeVerifier, type EdgeVerifierOptions } from '../verifier';
+import {
+  isRefusalCode,
+  type LatchkeyRefusal,
+  MISCONFIGURED,
+  type MiddlewareErrorCode,
+  refusal,
+  UNAVAILABLE,
+  UNAVAILABLE_RETRY_SECONDS,
+} from './refusals';
+import {
+  type LatchkeyCheck,
+  type LatchkeyLogger,
+  SetupReport,
+  unguardedReport,
+} from './setup-report';
+
+export type { LatchkeyErrorBody, LatchkeyRefusal } from './refusals';
+export type { LatchkeyCheck, LatchkeyLogger } from './setup-report';
+export { LatchkeyMisconfiguredError } from './setup-report';
 
 /** What a middleware attaches to a request it passes: who holds the token, and what it allows. */
 export type LatchkeyToken = EdgeVerified;
@@ -33,41 +52,16 @@ export interface LatchkeyOptions {
    * `default`; needs `verifierOptions.gatewaySecret`, as only a trusted gateway may name one.
    */
   limit?: string;
+  /**
+   * Where a misconfiguration (Latchkey refusing this service itself) and an outage are written,
+   * each at most once a minute, naming the code and the setting to fix, never a token or secret.
+   * Default `console` (NestJS: its `Logger`); pino's `app.log` or any `{ error(message) }`.
+   */
+  logger?: LatchkeyLogger;
 }
-
-/** The error body the middlewares answer with: Latchkey's own shape and codes. */
-export interface LatchkeyErrorBody {
-  success: false;
-  message: string;
-  code: string;
-  detail: null;
-  request_id: null;
-}
-
-/** A refusal as the app answers it. */
-export interface LatchkeyRefusal {
-  status: 401 | 403 | 429 | 503;
-  headers: Readonly<Record<string, string>>;
-  body: LatchkeyErrorBody;
-}
-
-const MESSAGES: Record<string, [status: LatchkeyRefusal['status'], message: string]> = {
-  INVALID_TOKEN: [401, 'Invalid token'],
-  TOKEN_EXPIRED: [401, 'Token has expired'],
-  TOKEN_REVOKED: [401, 'Token has been revoked'],
-  TOKEN_DISABLED: [401, 'Token has been disabled'],
-  BUSINESS_MISMATCH: [403, 'The token was not issued for this business'],
-  BUSINESS_SUSPENDED: [403, 'This business is suspended'],
-  INSUFFICIENT_SCOPE: [403, 'This token lacks the scope for this action'],
-  IP_NOT_ALLOWED: [403, 'This token may not be used from this address'],
-  FORBIDDEN: [403, 'Forbidden'],
-  RATE_LIMITED: [429, 'Too many requests, retry later'],
-  USES_EXHAUSTED: [429, 'This token has no uses left'],
-  LATCHKEY_UNAVAILABLE: [503, 'Tokens cannot be checked now; retry the request'],
-};
 
 /** The code a refusal stands for when Latchkey named none (it decided from memory, or failed). */
-const CODE_OF: Record<EdgeRefused['reason'], string> = {
+const CODE_OF: Record<EdgeRefused['reason'], MiddlewareErrorCode> = {
   invalid: 'INVALID_TOKEN',
   expired: 'TOKEN_EXPIRED',
   revoked: 'TOKEN_REVOKED',
@@ -76,10 +70,8 @@ const CODE_OF: Record<EdgeRefused['reason'], string> = {
   forbidden: 'FORBIDDEN',
   rate_limited: 'RATE_LIMITED',
   unreachable: 'LATCHKEY_UNAVAILABLE',
+  misconfigured: 'LATCHKEY_MISCONFIGURED',
 };
-
-/** How long an app tells its caller to wait while Latchkey cannot be reached. */
-const UNAVAILABLE_RETRY_SECONDS = 5;
 /** RFC 6750 section 2.1's b64token, bounded as the verifier bounds a token. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -87,7 +79,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * The check every middleware makes, apart from its framework: the token from the header named,
  * the verifier's answer (from memory when it has one: no promise on the hot path), and a
- * refusal in Latchkey's codes. A failure of any kind is a 503, never a pass.
+ * refusal in Latchkey's codes. Latchkey refusing this service itself is a 500, logged; a
+ * failure of any other kind is a 503; never a pass.
  */
 export class TokenCheck {
   readonly verifier: EdgeVerifier;
@@ -96,7 +89,7 @@ export class TokenCheck {
   private readonly bearer: boolean;
   private readonly base: EdgeVerifyOptions;
   private readonly forward: boolean;
-  private readonly unavailable: LatchkeyRefusal;
+  private readonly report: SetupReport;
   private readonly scoped = new WeakMap<readonly string[], EdgeVerifyOptions>();
 
   constructor(options: LatchkeyOptions) {
@@ -117,9 +110,15 @@ export class TokenCheck {
     // start, not as a 503 on every request.
     checkOptions(this.base);
     this.forward = options.forwardClientAddress ?? true;
-    this.unavailable = refusal('LATCHKEY_UNAVAILABLE', {
-      'retry-after': `${UNAVAILABLE_RETRY_SECONDS}`,
-    });
+    this.report = new SetupReport(options.logger ?? console);
+  }
+
+  /**
+   * Once, at start: whether Latchkey answers and takes this service's checks. Throws a
+   * `LatchkeyMisconfiguredError` naming the setting to fix; an outage is answered, and logged.
+   */
+  async checkSetup(): Promise<LatchkeyCheck> {
+    return this.report.settle(await this.verifier.check());
   }
 
   /** The token in the header's value (the first, when a header is given twice), or null. */
@@ -157,10 +156,10 @@ export class TokenCheck {
         ip !== undefined && isIP(ip) !== 0 ? { ...options, clientAddress: ip } : options;
       return this.verifier.verify(token, asked).then(
         (result) => this.answer(result, options),
-        () => this.unavailable,
+        () => UNAVAILABLE,
       );
     } catch {
-      return this.unavailable;
+      return UNAVAILABLE;
     }
   }
 
@@ -180,12 +179,16 @@ export class TokenCheck {
     { requireScopes }: EdgeVerifyOptions,
   ): LatchkeyToken | LatchkeyRefusal {
     if (result.valid) return result;
-    const known = result.code !== undefined && Object.hasOwn(MESSAGES, result.code);
-    const code = known ? result.code! : CODE_OF[result.reason];
     // Latchkey refusing this service (a wrong gatewaySecret) is the app's fault, not the caller's.
-    if (code === 'LATCHKEY_UNAVAILABLE' || result.code === 'GATEWAY_NOT_TRUSTED') {
-      return this.unavailable;
+    if (result.reason === 'misconfigured') {
+      this.report.misconfigured(result.status, result.code);
+      return MISCONFIGURED;
     }
+    if (result.reason === 'unreachable') {
+      this.report.unavailable(result.status);
+      return UNAVAILABLE;
+    }
+    const code = isRefusalCode(result.code) ? result.code : CODE_OF[result.reason];
     if (code === 'RATE_LIMITED' || code === 'USES_EXHAUSTED') {
       // A spent uses limit waits for its refill, and says when only if one is due.
       const wait =
@@ -207,26 +210,6 @@ export function isRefusal(outcome: LatchkeyToken | LatchkeyRefusal): outcome is 
   return (outcome as Partial<LatchkeyToken>).valid !== true;
 }
 
-const refusals = new Map<string, LatchkeyRefusal>();
-
-/** One frozen refusal per code: answering one allocates nothing. */
-function refusal(code: string, extra: Record<string, string> = {}): LatchkeyRefusal {
-  const key = `${code} ${JSON.stringify(extra)}`;
-  const known = refusals.get(key);
-  if (known !== undefined) return known;
-  const [status, message] = MESSAGES[code];
-  const headers: Record<string, string> = { 'cache-control': 'no-store' };
-  if (status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
-  Object.assign(headers, extra);
-  const made: LatchkeyRefusal = Object.freeze({
-    status,
-    headers: Object.freeze(headers),
-    body: Object.freeze({ success: false, message, code, detail: null, request_id: null }),
-  });
-  if (refusals.size < 64) refusals.set(key, made);
-  return made;
-}
-
 /** What the middleware saw of a request it passed, for a later per-route scope check. */
 interface Presented {
   check: TokenCheck;
@@ -245,7 +228,7 @@ export function rememberPresented(request: object, seen: Presented): void {
 
 /**
  * A per-route requirement: the token the middleware passed, checked again with these scopes.
- * A route whose request the middleware never saw is refused (503: the app is misconfigured, and
+ * A route whose request the middleware never saw is refused (500: the app is misconfigured, and
  * an unguarded route must not pass).
  */
 export function checkPresented(
@@ -253,10 +236,9 @@ export function checkPresented(
   scopes: readonly string[],
 ): LatchkeyToken | LatchkeyRefusal | Promise<LatchkeyToken | LatchkeyRefusal> {
   const seen = presented.get(request);
-  if (seen === undefined) return MISCONFIGURED;
+  if (seen === undefined) {
+    unguardedReport.unguarded();
+    return MISCONFIGURED;
+  }
   return seen.check.check(seen.token, seen.from, scopes);
 }
-
-const MISCONFIGURED = refusal('LATCHKEY_UNAVAILABLE', {
-  'retry-after': `${UNAVAILABLE_RETRY_SECONDS}`,
-});
