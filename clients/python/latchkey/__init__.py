@@ -4,7 +4,7 @@ Standard library only: ``urllib.request``, ``json``, ``hashlib``, ``dataclasses`
 """
 
 from .client import LatchkeyClient
-from .errors import LatchkeyError, VerifierUnavailable
+from .errors import LatchkeyError, VerifierMisconfigured, VerifierUnavailable
 from .models import AuditEvent, Business, Identity, Introspection, IssuedToken, Me, Page, TokenView
 from .verifier import VerifiedToken, Verifier
 
@@ -23,5 +23,6 @@ __all__ = [
     "TokenView",
     "VerifiedToken",
     "Verifier",
+    "VerifierMisconfigured",
     "VerifierUnavailable",
 ]

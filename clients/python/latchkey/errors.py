@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from ._http import RawResponse
 
-__all__ = ["LatchkeyError", "VerifierUnavailable"]
+__all__ = ["LatchkeyError", "VerifierMisconfigured", "VerifierUnavailable"]
 
 
 class LatchkeyError(Exception):
@@ -69,6 +69,25 @@ class VerifierUnavailable(Exception):
         self.status = status
         self.code = code
         self.retry_after = retry_after
+
+
+class VerifierMisconfigured(Exception):
+    """Latchkey refused this service itself, whatever the credential: a setting of the service is
+    wrong. ``code`` is what Latchkey answered (``GATEWAY_NOT_TRUSTED``: a missing or wrong gateway
+    secret; ``ROUTE_NOT_FOUND`` or ``HTTP 404``: nothing answers ``/auth/verify`` at the base URL;
+    ``VALIDATION_ERROR``: a requirement it does not take), ``setting`` the argument to fix. The
+    message names both, and never a secret or a credential.
+
+    Neither a LatchkeyError (the caller did nothing wrong) nor a VerifierUnavailable (retrying
+    will not help): a handler written for either lets it through as the 500 it is.
+    """
+
+    def __init__(self, status: int, code: str, setting: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.setting = setting
+        self.message = message
 
 
 def retry_after_of(response: RawResponse) -> Optional[int]:

@@ -17,7 +17,13 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Tuple
 
 from ._http import RawResponse, Transport, TransportError
-from .errors import LatchkeyError, VerifierUnavailable, error_from_response, retry_after_of
+from .errors import (
+    LatchkeyError,
+    VerifierMisconfigured,
+    VerifierUnavailable,
+    error_from_response,
+    retry_after_of,
+)
 from .models import parse_time
 
 __all__ = ["VerifiedToken", "Verifier"]
@@ -27,6 +33,7 @@ __all__ = ["VerifiedToken", "Verifier"]
 # the value, the credential, in its message).
 _CREDENTIAL = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
 _SCOPE = re.compile(r"^[a-z0-9_.-]+(:[a-z0-9_.*-]+)*$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _REFUSALS = (401, 403, 429)
 # Latchkey sends at most 4 KiB of JSON as meta: 5,462 characters of base64url.
 _MAX_META_CHARS = 5462
@@ -78,6 +85,9 @@ class Verifier:
             raise ValueError("max_entries must be at least 1")
         if not re.match(r"^[A-Za-z0-9-]+$", header):
             raise ValueError("header must be a header name")
+        # Latchkey would refuse every check (422): said here, at start, rather than per request.
+        if business_id is not None and not _UUID.match(business_id):
+            raise ValueError("business_id must be a uuid")
         self._transport = Transport(base_url, timeout, max_body_bytes=64 * 1024)
         self.header = header.lower()
         self.cache_ttl = cache_ttl
@@ -120,7 +130,7 @@ class Verifier:
             raise LatchkeyError(
                 401,
                 "INVALID_TOKEN",
-                "No credential, or one that is no Latchkey token",
+                "Invalid token",
                 www_authenticate='Bearer error="invalid_token"',
             )
         # The key is the credential's hash: a dump of this process's memory holds no token.
@@ -128,36 +138,55 @@ class Verifier:
         cached = self._cached(key)
         if cached is not None:
             return cached
-        headers = {self.header: credential, "Accept": "application/json"}
+        headers = {self.header: credential}
         if self.business_id is not None:
             headers["X-Latchkey-Business"] = self.business_id
         if scopes:
             headers["X-Latchkey-Require-Scope"] = " ".join(scopes)
-        if self.__gateway_secret is not None:
-            headers["X-Latchkey-Gateway-Secret"] = self.__gateway_secret
         if client_address is not None:
             headers["X-Forwarded-For"] = str(ipaddress.ip_address(client_address))
-        with self._lock:
-            self.requests += 1
-        try:
-            response = self._transport.request("GET", "/auth/verify", headers)
-        except TransportError as e:
-            raise VerifierUnavailable(str(e)) from None
-        verified, keep_for = self._answer(response)
+        verified, keep_for = self._answer(self._ask(headers))
         if keep_for > 0:
             self._remember(key, verified, keep_for)
         return verified
+
+    def check(self) -> bool:
+        """Whether Latchkey answers at ``base_url`` and takes this service's checks (its gateway
+        secret): one check without a credential, to make once at start, so that a
+        misconfiguration is known before the first request. True when it does; False when
+        Latchkey cannot be asked now (a 5xx, a timeout, no answer); VerifierMisconfigured when
+        it refuses this service. Latchkey counts it as one failed authentication."""
+        try:
+            response = self._ask({})
+        except VerifierUnavailable:
+            return False
+        _raise_if_misconfigured(response)
+        # Latchkey judged the missing credential: past this service's own checks. A 429 (its
+        # failed-auth budget), a 5xx or an answer that is not Latchkey's says nothing of them.
+        return response.status in (401, 403)
+
+    def _ask(self, headers: dict) -> RawResponse:
+        headers["Accept"] = "application/json"
+        if self.__gateway_secret is not None:
+            headers["X-Latchkey-Gateway-Secret"] = self.__gateway_secret
+        with self._lock:
+            self.requests += 1
+        try:
+            return self._transport.request("GET", "/auth/verify", headers)
+        except TransportError as e:
+            raise VerifierUnavailable(str(e)) from None
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
 
     def _answer(self, response: RawResponse) -> Tuple[VerifiedToken, float]:
+        _raise_if_misconfigured(response)
         if response.status in _REFUSALS:
             raise error_from_response(response)
         if response.status != 204 and not 200 <= response.status < 300:
-            # A 5xx, a 3xx we do not follow, a 422 of a misconfigured verifier: no decision on
-            # the credential, so no answer that could be taken for one.
+            # A 5xx, a 3xx we do not follow: no decision on the credential, so no answer that
+            # could be taken for one.
             error = error_from_response(response)
             raise VerifierUnavailable(
                 f"Latchkey answered {response.status} {error.code or ''}: {error.message}".strip(),
@@ -197,6 +226,35 @@ class Verifier:
             self._cache.move_to_end(key)
             while len(self._cache) > self._max_entries:
                 self._cache.popitem(last=False)
+
+
+def _raise_if_misconfigured(response: RawResponse) -> None:
+    """VerifierMisconfigured when Latchkey refused this service rather than the credential."""
+    status = response.status
+    if status not in (403, 404, 422):
+        return
+    code = error_from_response(response).code
+    if status == 403 and code != "GATEWAY_NOT_TRUSTED":
+        return
+    answered = f"{status} {code}" if code else f"HTTP {status}"
+    if status == 403:
+        setting = "gateway_secret"
+        line = (
+            f"Latchkey refused this service's check ({answered}): set the Verifier's "
+            "gateway_secret to Latchkey's VERIFY_GATEWAY_SECRET"
+        )
+    elif status == 404:
+        setting = "base_url"
+        line = (
+            f"nothing answers GET /auth/verify at base_url ({answered}): set base_url to "
+            "Latchkey's PUBLIC_BASE_URL"
+        )
+    else:
+        setting = "business_id, required_scopes"
+        line = f"Latchkey refused this service's check ({answered}): check {setting}"
+    raise VerifierMisconfigured(
+        status, code or f"HTTP {status}", setting, f"LATCHKEY_MISCONFIGURED: {line}"
+    )
 
 
 def _verified_of(response: RawResponse) -> Optional[VerifiedToken]:

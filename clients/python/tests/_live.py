@@ -2,12 +2,14 @@
 
 The server is given in the environment (test/clients/processes/python-client.e2e-spec.ts sets it):
 LATCHKEY_URL, LATCHKEY_OWNER_TOKEN (an owner's unrestricted token, never revoked by a test),
-LATCHKEY_BUSINESS_ID and LATCHKEY_GATEWAY_SECRET (Latchkey's VERIFY_GATEWAY_SECRET, if it has one).
+LATCHKEY_BUSINESS_ID, LATCHKEY_GATEWAY_SECRET (Latchkey's VERIFY_GATEWAY_SECRET, if it has one)
+and LATCHKEY_PLATFORM_TOKEN (a platform admin's, to suspend a business of the tests' own).
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import sys
@@ -33,6 +35,7 @@ def env(name: str) -> str:
 URL = lambda: env("LATCHKEY_URL")  # noqa: E731
 OWNER = lambda: env("LATCHKEY_OWNER_TOKEN")  # noqa: E731
 BUSINESS = lambda: env("LATCHKEY_BUSINESS_ID")  # noqa: E731
+PLATFORM = lambda: env("LATCHKEY_PLATFORM_TOKEN")  # noqa: E731
 
 
 def gateway_secret() -> Optional[str]:
@@ -47,6 +50,27 @@ def verifier(base_url: Optional[str] = None, **options) -> Verifier:
     options.setdefault("gateway_secret", gateway_secret())
     options.setdefault("business_id", BUSINESS())
     return Verifier(base_url or URL(), **options)
+
+
+def call(application, credential: Optional[str]) -> Tuple[str, dict, Optional[dict], bool]:
+    """A WSGI app called in-process with this Authorization header: its status line, headers
+    (names lowercased), JSON body, and whether the app behind the middleware was reached."""
+    from wsgiref.util import setup_testing_defaults
+
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    if credential is not None:
+        environ["HTTP_AUTHORIZATION"] = credential
+    answer: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"] = status
+        answer["headers"] = {k.lower(): v for k, v in headers}
+
+    body = b"".join(application(environ, start_response))
+    reached = environ.get("latchkey.token") is not None
+    parsed = json.loads(body) if body and not reached else None
+    return answer["status"], answer["headers"], parsed, reached
 
 
 def unique(label: str) -> str:

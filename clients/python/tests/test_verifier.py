@@ -20,7 +20,7 @@ from _live import (
     unique,
     verifier,
 )
-from latchkey import LatchkeyError, VerifiedToken, VerifierUnavailable
+from latchkey import LatchkeyError, VerifiedToken, VerifierMisconfigured, VerifierUnavailable
 
 
 class VerifierAnswers(unittest.TestCase):
@@ -71,12 +71,39 @@ class VerifierAnswers(unittest.TestCase):
             elsewhere.verify(bearer(issued.token))
         self.assertEqual((caught.exception.status, caught.exception.code), (403, "BUSINESS_MISMATCH"))
 
-    def test_without_the_gateway_secret_latchkey_refuses_to_answer(self):
+    def test_without_the_gateway_secret_latchkey_refuses_this_service_not_the_token(self):
         if gateway_secret() is None:
             self.skipTest("LATCHKEY_GATEWAY_SECRET is not set")
-        with self.assertRaises(LatchkeyError) as caught:
-            verifier(self.proxy.url, gateway_secret=None).verify(bearer(OWNER()))
-        self.assertEqual((caught.exception.status, caught.exception.code), (403, "GATEWAY_NOT_TRUSTED"))
+        wrong = "gw-secret-that-latchkey-never-set-7c2b"
+        for secret in (None, wrong):
+            v = verifier(self.proxy.url, gateway_secret=secret)
+            with self.assertRaises(VerifierMisconfigured) as caught:
+                v.verify(bearer(OWNER()))
+            e = caught.exception
+            said = (e.status, e.code, e.setting)
+            self.assertEqual(said, (403, "GATEWAY_NOT_TRUSTED", "gateway_secret"))
+            self.assertNotIsInstance(e, (LatchkeyError, VerifierUnavailable))
+            for held in (OWNER(), gateway_secret(), wrong):
+                self.assertNotIn(held, str(e))
+                self.assertNotIn(held, repr(v))
+            # check() at start says the same before any credential is presented.
+            with self.assertRaises(VerifierMisconfigured) as at_start:
+                v.check()
+            self.assertEqual(at_start.exception.setting, "gateway_secret")
+        self.assertTrue(verifier(self.proxy.url).check())
+
+    def test_check_at_start_tells_a_wrong_base_url_from_an_outage(self):
+        with self.assertRaises(VerifierMisconfigured) as caught:
+            verifier(URL() + "/api/v1").check()
+        self.assertEqual((caught.exception.status, caught.exception.setting), (404, "base_url"))
+        self.assertIn("LATCHKEY_MISCONFIGURED", str(caught.exception))
+        self.assertFalse(verifier(closed_port_url(), timeout=1).check())
+        down = serving(self, lambda: CannedServer(502))
+        self.assertFalse(verifier(down.url).check())
+
+    def test_a_business_id_that_is_no_uuid_is_refused_at_construction(self):
+        with self.assertRaises(ValueError):
+            verifier(business_id="acme")
 
     def test_a_rate_limited_token_is_429_with_retry_after_and_never_cached(self):
         issued = self.client.create_token(unique("rl"), rate_limit_per_minute=1, expires_in_days=1)

@@ -9,7 +9,8 @@ import unittest
 import urllib.parse
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from _live import BUSINESS, OWNER, bearer, closed_port_url, owner, unique, verifier
+from _live import BUSINESS, OWNER, bearer, closed_port_url, gateway_secret, owner, unique, verifier
+from latchkey import VerifierMisconfigured
 from latchkey.wsgi import LatchkeyMiddleware
 
 
@@ -57,7 +58,8 @@ class Middleware(unittest.TestCase):
         self.calls = []
         options.setdefault("cache_ttl", 0)
         v = verifier(**options)
-        self.port = self.serve(LatchkeyMiddleware(echo_app(self.calls), v, required_scopes))
+        self.middleware = LatchkeyMiddleware(echo_app(self.calls), v, required_scopes)
+        self.port = self.serve(self.middleware)
 
     def get(self, path="/", headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -137,11 +139,43 @@ class Middleware(unittest.TestCase):
         self.assertTrue(headers["retry-after"].isdigit())
         self.assertEqual(len(self.calls), 1)
 
-    def test_latchkey_down_is_503_and_the_request_never_passes(self):
-        self.start(base_url=closed_port_url(), timeout=2)
-        status, _, body = self.get(headers={"Authorization": bearer(OWNER())})
-        self.assertEqual((status, body["code"]), (503, "VERIFIER_UNAVAILABLE"))
+    def test_latchkey_down_is_503_with_retry_after_said_once_in_the_log(self):
+        with self.assertLogs("latchkey", level="ERROR") as logged:
+            self.start(base_url=closed_port_url(), timeout=2)
+            self.assertFalse(self.middleware.check())
+            for _ in range(3):
+                status, headers, body = self.get(headers={"Authorization": bearer(OWNER())})
+                self.assertEqual((status, body["code"]), (503, "LATCHKEY_UNAVAILABLE"))
+                self.assertEqual(headers["retry-after"], "5")
         self.assertEqual(self.calls, [])
+        # The check at start and three requests: one line, an outage, not a setting to fix.
+        self.assertEqual(len(logged.output), 1)
+        self.assertIn("LATCHKEY_UNAVAILABLE", logged.output[0])
+
+    def test_a_missing_or_wrong_gateway_secret_is_500_misconfigured_said_once(self):
+        if gateway_secret() is None:
+            self.skipTest("LATCHKEY_GATEWAY_SECRET is not set")
+        wrong = "gw-secret-that-latchkey-never-set-7c2b"
+        issued = owner().create_token(unique("w"), expires_in_days=1)
+        for secret in (None, wrong):
+            logs = self.assertLogs("latchkey", "ERROR")
+            with self.subTest(gateway_secret=secret), logs as logged:
+                self.start(gateway_secret=secret)
+                with self.assertRaises(VerifierMisconfigured) as at_start:
+                    self.middleware.check()
+                self.assertEqual(at_start.exception.setting, "gateway_secret")
+                for credential in (OWNER(), issued.token, "lk_" + "B" * 36, OWNER(), OWNER()):
+                    status, headers, body = self.get(headers={"Authorization": bearer(credential)})
+                    self.assertEqual((status, body["code"]), (500, "LATCHKEY_MISCONFIGURED"))
+                    self.assertNotIn("retry-after", headers)
+                self.assertEqual(self.calls, [])
+            # One line for five requests: the code, what Latchkey said, and the setting to fix.
+            self.assertEqual(len(logged.output), 1)
+            line = logged.output[0]
+            for said in ("LATCHKEY_MISCONFIGURED", "GATEWAY_NOT_TRUSTED", "gateway_secret"):
+                self.assertIn(said, line)
+            for held in (OWNER(), issued.token, gateway_secret(), wrong, "Bearer"):
+                self.assertNotIn(held, line)
 
     def test_a_business_the_token_is_not_of_is_403(self):
         self.start(business_id="00000000-0000-4000-8000-000000000000")

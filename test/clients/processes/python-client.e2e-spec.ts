@@ -11,7 +11,7 @@ import { DRIVERS } from '../../setup/servers';
 /**
  * The Python client (clients/python: LatchkeyClient, Verifier, the WSGI middleware) against the
  * real app listening on a port: its unittest suite runs under Debian's python3 with the server,
- * an owner's token, the business and the gateway secret in its environment, and every test it
+ * an owner's token, the business, the gateway secret and a platform token in its environment, and every test it
  * holds must be reported ok, none skipped. In CI (CI=true) a missing python3 fails the suite;
  * elsewhere it is listed as left out.
  */
@@ -116,6 +116,7 @@ describe('the Python client (clients/python) against a live Latchkey', () => {
           LATCHKEY_OWNER_TOKEN: biz.ownerToken,
           LATCHKEY_BUSINESS_ID: biz.id,
           LATCHKEY_GATEWAY_SECRET: GATEWAY_SECRET,
+          LATCHKEY_PLATFORM_TOKEN: t.platformToken,
         });
         const expected = expectedTests();
         const results = reported(run.stderr);
@@ -132,8 +133,10 @@ describe('the Python client (clients/python) against a live Latchkey', () => {
         expect([...results.keys()].sort()).toEqual(expected);
         expect(run.stderr).toMatch(new RegExp(`^Ran ${expected.length} tests? in `, 'm'));
         expect(run.stderr).toMatch(/^OK$/m);
-        // The owner's token was in the child's environment, never in what it printed.
-        expect(run.stdout + run.stderr).not.toContain(biz.ownerToken);
+        // The tokens and the secret were in the child's environment, never in what it printed.
+        for (const held of [biz.ownerToken, t.platformToken, GATEWAY_SECRET]) {
+          expect(run.stdout + run.stderr).not.toContain(held);
+        }
       },
       PYTHON_TIMEOUT_MS + 30_000,
     );
