@@ -124,6 +124,24 @@ describe.each(DRIVERS)('Shared Signals delivery on %s', (driver) => {
     expect(new Set(sets.map((s) => s.claims.jti)).size).toBe(3);
   });
 
+  it('tells a narrowing as an update naming its fields, and an edit of meta alone not at all', async () => {
+    const biz = await createBusiness(t);
+    const stream = await createStream(t, biz, `${receiver.url}?narrowed`);
+    const token = await createToken(t, asOwner(biz), { scopes: ['deploy:*'] });
+    const path = `/api/v1/tokens/${token.id}`;
+    const edit = (body: object) => t.http().patch(path).set(asOwner(biz)).send(body).expect(200);
+    await edit({ meta: { team: 'ops' } });
+    await edit({ scopes: ['deploy:prod'] });
+    await t.http().post(`${path}/disable`).set(asOwner(biz)).send({}).expect(200);
+    const sets = await setsAt('/hook?narrowed', stream.aud, 2);
+    expect(sets.map((s) => [subjectToken(s), changeOf(s).change_type])).toEqual([
+      [token.jti, 'update'],
+      [token.jti, 'update'],
+    ]);
+    expect(changeOf(sets[0]).narrowed).toEqual(['scopes']);
+    expect(changeOf(sets[1]).status).toBe('disabled');
+  });
+
   it("never carries another business's changes to a stream", async () => {
     const [a, b] = [await createBusiness(t), await createBusiness(t)];
     const streamA = await createStream(t, a, `${receiver.url}?a`);

@@ -7,6 +7,7 @@ import {
   type TokenRef,
   TokenRevokedEvent,
   TokenRotatedEvent,
+  TokenUpdatedEvent,
 } from '../../tokens/tokens.events';
 import { CREDENTIAL_CHANGE, credentialChangeClaims, verificationClaims } from './caep-events';
 
@@ -105,6 +106,19 @@ describe('credentialChangeClaims', () => {
       change_type: 'create',
       rotated_from: { format: 'opaque', id: 'jti-1' },
     });
+  });
+
+  it('tells a narrowing as an update naming the fields, never their values nor meta', () => {
+    const before = { scopes: ['payroll:*'] };
+    const after = { scopes: ['payroll:read'] };
+    const narrowed = claimsOf(
+      new TokenUpdatedEvent(person(HOLDER), token(), ['scopes', 'meta'], before, after),
+    );
+    const told = narrowed?.claims.events[CREDENTIAL_CHANGE];
+    expect(told).toMatchObject({ change_type: 'update', narrowed: ['scopes'] });
+    expect(JSON.stringify(told)).not.toContain('payroll');
+    // A PATCH of meta alone changes nothing a receiver caches.
+    expect(claimsOf(new TokenUpdatedEvent(person(HOLDER), token(), ['meta'], {}, {}))).toBeNull();
   });
 
   it('tells nothing of a platform token, nor of events no stream is sent', () => {

@@ -1,10 +1,12 @@
 import type { Author, DomainEvent } from '../../database/units/domain-event';
+import { NARROWED_API_FIELDS } from '../../tokens/policy/token-narrowing';
 import {
   TokenDisabledEvent,
   TokenEnabledEvent,
   type TokenRef,
   TokenRevokedEvent,
   TokenRotatedEvent,
+  TokenUpdatedEvent,
 } from '../../tokens/tokens.events';
 
 /** CAEP 1.0 §3.3: a credential was created, changed or revoked. */
@@ -57,6 +59,9 @@ export function tokenSubject(token: TokenRef): Record<string, unknown> {
   };
 }
 
+/** The API names of the fields a PATCH narrows (`token-narrowing.ts`), as `TokenUpdatedEvent` has them. */
+const NARROWED_NAMES = new Set(NARROWED_API_FIELDS);
+
 /** Revocations the server makes by a rule, not at anyone's request. */
 const BY_POLICY = new Set(['inactive', 'leaked']);
 
@@ -95,6 +100,20 @@ function changeOf(event: DomainEvent): Change | null {
       reason: disabled ? event.reason : null,
       // CAEP has no change type for a pause: `update`, and what it is now.
       extra: { status: disabled ? 'disabled' : 'enabled' },
+    };
+  }
+  if (event instanceof TokenUpdatedEvent) {
+    // A PATCH beyond a name narrows (fewer scopes, an earlier expiry, networks, limits) or sets
+    // meta; a receiver that caches what the token may do must learn it again. Only the names of
+    // the fields go out: the values are the business's, and meta is never told.
+    const narrowed = event.changed.filter((field) => NARROWED_NAMES.has(field));
+    if (narrowed.length === 0) return null;
+    return {
+      token: event.token,
+      changeType: 'update',
+      initiating: initiatedBy(event.author, event.token.identityId),
+      reason: null,
+      extra: { narrowed },
     };
   }
   if (event instanceof TokenRotatedEvent) {

@@ -105,3 +105,5 @@ export function shownNarrowing(token: Narrowed, fields: (keyof Narrowed)[]) {
 }
 
 export const NARROWED_FIELDS = Object.keys(RULES) as (keyof Narrowed)[];
+/** The same fields by their API names, as the audit entry and a Shared Signals event name them. */
+export const NARROWED_API_FIELDS: readonly string[] = NARROWED_FIELDS.map((f) => RULES[f].loc);

@@ -5,12 +5,11 @@ import type { Keyset, NullableKeyset } from '../../common/validation/pagination'
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import { ApiToken } from './api-token.entity';
-import type { TokenStatus } from '../token-status';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 
 export interface TokenFilters {
-  /** A view's status; `live` (internal): neither revoked nor expired, disabled or not. */
-  status?: TokenStatus | 'live';
+  /** A view's status (`token-status.ts`); `live`: neither revoked nor expired, disabled or not. */
+  status?: 'active' | 'disabled' | 'expired' | 'revoked' | 'live';
   identityId?: string;
   namePrefix?: string;
   /** Text anywhere in the name, the preview, or the holder's email or machine name. */
