@@ -8,6 +8,7 @@ import { Machines } from './features/machines/Machines';
 import { MachineDetail } from './features/machines/MachineDetail';
 import { Members } from './features/members/Members';
 import { Roles } from './features/roles/Roles';
+import { SignInSettings } from './features/sign-in-settings/SignInSettings';
 import { Requests } from './features/requests/Requests';
 import { NotAvailable, NotFound, NoBusiness } from './Fallbacks';
 import { PlatformAdmins } from './features/platform/PlatformAdmins';
@@ -71,6 +72,7 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
       biz.push({ to: paths.roles, label: 'Roles', routes: ['roles'] });
+      biz.push({ to: paths.signInSettings, label: 'Sign-in', routes: ['signInSettings'] });
       biz.push({ to: paths.machines, label: 'Machines', routes: ['machines', 'machine'] });
     }
     if (caps.webhooksRead) {
@@ -131,6 +133,8 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       return inBusiness(<Members />, caps.membersRead, '/api/v1/members?limit=1');
     case 'roles':
       return inBusiness(<Roles />, caps.membersRead, '/api/v1/custom-roles');
+    case 'signInSettings':
+      return inBusiness(<SignInSettings />, caps.membersRead, '/api/v1/sso/settings');
     case 'requests':
       return inBusiness(<Requests />);
     case 'machines':

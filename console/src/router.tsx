@@ -36,6 +36,7 @@ export type Route =
   | { name: 'violations' }
   | { name: 'members' }
   | { name: 'roles' }
+  | { name: 'signInSettings' }
   | { name: 'requests' }
   | { name: 'machines' }
   | { name: 'machine'; id: string }
@@ -75,6 +76,7 @@ export function routeOf(pathname: string): Route {
   if (a === 'token-policy' && b === 'violations' && !c) return { name: 'violations' };
   if (a === 'members' && !b) return { name: 'members' };
   if (a === 'roles' && !b) return { name: 'roles' };
+  if (a === 'sign-in-settings' && !b) return { name: 'signInSettings' };
   if (a === 'requests' && !b) return { name: 'requests' };
   if (a === 'machines' && !b) return { name: 'machines' };
   if (a === 'machines' && b && !c) return { name: 'machine', id: b };
@@ -103,6 +105,7 @@ export const paths = {
   violations: `${BASE}/token-policy/violations`,
   members: `${BASE}/members`,
   roles: `${BASE}/roles`,
+  signInSettings: `${BASE}/sign-in-settings`,
   requests: `${BASE}/requests`,
   machines: `${BASE}/machines`,
   machine: (id: string) => `${BASE}/machines/${encodeURIComponent(id)}`,
