@@ -14,6 +14,13 @@ from _live import BUSINESS, OWNER, URL, gateway_secret, owner, unique
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 FENCE = re.compile(r"(<!-- not run: ([^>]*?) -->\n)?```(\w*)\n(.*?)```", re.S)
+# What the examples read, and the tests give them: the live suite's own variables (_live.py).
+EXAMPLE_VARIABLES = (
+    "LATCHKEY_URL",
+    "LATCHKEY_OWNER_TOKEN",
+    "LATCHKEY_BUSINESS_ID",
+    "LATCHKEY_GATEWAY_SECRET",
+)
 
 
 def blocks():
@@ -29,15 +36,30 @@ class Readme(unittest.TestCase):
         self.assertEqual(unaccounted, [])
         self.assertTrue(all(why.strip() for _, why, _ in blocks() if why is not None))
 
+    def test_the_examples_read_the_variables_the_tests_section_names(self):
+        with open(README, encoding="utf-8") as f:
+            text = f.read()
+        code = "".join(t for lang, why, t in blocks() if lang == "python" and why is None)
+        read = set(re.findall(r'os\.environ(?:\[|\.get\()"(LATCHKEY_[A-Z_]+)"', code))
+        named = lambda section: set(re.findall(r"`(LATCHKEY_[A-Z_]+)`", section))  # noqa: E731
+        intro = text.split("## The client", 1)[1].split("```", 1)[0]
+        tests = text.split("\n## Tests\n", 1)[1]
+        self.assertEqual(read, set(EXAMPLE_VARIABLES))
+        self.assertEqual(named(intro), read)
+        self.assertLessEqual(read, named(tests))
+        # What the tests section names beyond them, the suite reads too.
+        self.assertEqual(named(tests) - read, {"LATCHKEY_PLATFORM_TOKEN"})
+
     def test_the_python_examples_run_as_written(self):
         env = {
             "LATCHKEY_URL": URL(),
-            "LATCHKEY_TOKEN": OWNER(),
+            "LATCHKEY_OWNER_TOKEN": OWNER(),
             "LATCHKEY_BUSINESS_ID": BUSINESS(),
         }
         secret = gateway_secret()
         if secret is not None:
             env["LATCHKEY_GATEWAY_SECRET"] = secret
+        self.assertLessEqual(set(env), set(EXAMPLE_VARIABLES))
         runnable = [text for lang, why, text in blocks() if lang == "python" and why is None]
         self.assertGreaterEqual(len(runnable), 5)
         scope: dict = {"__name__": "readme"}
