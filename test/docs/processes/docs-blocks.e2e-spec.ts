@@ -69,6 +69,26 @@ const RUN_ELSEWHERE = [
     by: 'test/clients/processes/client-package.e2e-spec.ts',
     reads: "'README.md'",
   })),
+  // The clients' release artifacts, packed and installed by the suites that install them into
+  // projects of their own (docs/clients.md#install).
+  {
+    file: 'docs/clients.md',
+    holds: 'npm run pack:clients',
+    by: 'test/clients/processes/client-package.e2e-spec.ts',
+    reads: "'docs/clients.md'",
+  },
+  ...['docs/clients.md', 'packages/client/README.md'].map((file) => ({
+    file,
+    holds: 'npm install ../latchkey/dist/packages/latchkey-client-',
+    by: 'test/clients/processes/client-package.e2e-spec.ts',
+    reads: `'${file}'`,
+  })),
+  {
+    file: 'docs/clients.md',
+    holds: 'pip install ../latchkey/dist/packages/latchkey-',
+    by: 'test/clients/processes/python-package.e2e-spec.ts',
+    reads: "'docs/clients.md'",
+  },
   // Real nginx and Caddy, between a client and an upstream (test/timed/gateways.e2e-spec.ts).
   {
     file: 'docs/gateways.md',
