@@ -33,7 +33,9 @@ const project = {
   // (test/setup/shared-modules.js); the unit specs get jest's own, one per suite.
   testEnvironment: '<rootDir>/test/setup/shared-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // The docs import the package as its users do; in the repository that is its source.
+  // The docs and the in-process client suites import the package as its users do; here that is
+  // its source, so a change is tested with no build (two tsc runs, half a minute) and no shared
+  // dist/ for concurrent runs to rebuild. test/clients/processes/ installs the packed package.
   moduleNameMapper: {
     '^@latchkey/client$': '<rootDir>/packages/client/src/index.ts',
     '^@latchkey/client/(.*)$': '<rootDir>/packages/client/src/$1',
