@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { MemberViewDto } from '../tenancy/dto/tenancy.dto';
@@ -7,6 +8,7 @@ import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { callerClass, decide } from '../tokens/policy/policy-decision';
 import { HandedTokenIssuance } from '../tokens/lifecycle/handed-token-issuance.service';
 import { AddedMemberDto } from '../workflows/dto/workflows.dto';
+import { InvitationPreviewDto } from './dto/invitation.dto';
 import { InvitationError } from './invitation-error';
 import { InvitationMaker, linkHashOf, loadMaker } from './invitation-maker';
 import { InvitationAcceptedEvent } from './invitations.events';
@@ -21,11 +23,35 @@ import { InvitationsRepository } from './store/invitations.repository';
 export class InvitationAcceptanceService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly database: Database,
     private readonly invitations: InvitationsRepository,
     private readonly members: MembersService,
     private readonly directory: TenancyDirectory,
     private readonly issuance: HandedTokenIssuance,
   ) {}
+
+  /**
+   * What the link's holder is invited to, before they accept: the business by name, who
+   * invited, at which role, until when. Refused as an accept would be (unknown, used, expired,
+   * revoked, or an inviter who may no longer invite), so nothing is told of a link that is dead.
+   */
+  async preview(presented: string): Promise<InvitationPreviewDto> {
+    const hash = linkHashOf(presented);
+    const found =
+      hash && (await this.invitations.findByHashAnyBusiness(hash, this.database.primary));
+    if (!found) throw new InvitationError('INVALID_INVITATION');
+    refuseClosed(found, new Date());
+    await this.assertInviterMayStill(found, loadMaker(found.maker));
+    const business = await this.directory.findBusiness(found.businessId);
+    if (!business) throw new InvitationError('INVALID_INVITATION');
+    return {
+      business_name: business.name,
+      invited_by: found.invitedBy,
+      email: found.email,
+      role: found.role,
+      expires_at: found.expiresAt.toISOString(),
+    };
+  }
 
   /**
    * Accepts the invitation `presented` names. Of concurrent accepts of one link, the conditional

@@ -48,7 +48,13 @@ export class InvitationMailer implements OnModuleDestroy {
    */
   async send(
     to: string,
-    invite: { businessName: string; role: string; secret: string; expiresAt: Date },
+    invite: {
+      businessName: string;
+      invitedBy: string;
+      role: string;
+      secret: string;
+      expiresAt: Date;
+    },
   ): Promise<string | null> {
     this.assertConfigured();
     const link = this.linkOf(invite.secret);
@@ -58,7 +64,8 @@ export class InvitationMailer implements OnModuleDestroy {
         to,
         subject: `You are invited to ${invite.businessName} on Latchkey`,
         text:
-          `You are invited to join ${invite.businessName} as ${invite.role}.\n\n` +
+          `${invite.invitedBy} invites you to join ${invite.businessName} on Latchkey, as ` +
+          `${invite.role}.\n\n` +
           `Accept the invitation here:\n${link}\n\n` +
           `The link works once, until ${invite.expiresAt.toISOString()}. ` +
           'If you did not expect it, ignore this email.\n',

@@ -165,6 +165,7 @@ export class InvitationsService {
   private async send(ctx: RequestContext, invitation: Invitation, secret: string): Promise<void> {
     const failed = await this.mailer.send(invitation.email, {
       businessName: ctx.business?.name ?? 'a business',
+      invitedBy: invitation.invitedBy,
       role: invitation.role,
       secret,
       expiresAt: invitation.expiresAt,

@@ -53,6 +53,23 @@ export class AcceptInvitationDto {
   token!: string;
 }
 
+/** What an invitation's link opens to: who invites the holder, where, at which role. */
+export class InvitationPreviewDto {
+  @ApiProperty({ example: 'Acme' })
+  business_name!: string;
+  @ApiProperty({
+    example: 'owner@acme.test',
+    description: "The inviter's email, or machine:<name>",
+  })
+  invited_by!: string;
+  @ApiProperty({ example: 'dev@acme.test', description: 'The address the invitation was sent to' })
+  email!: string;
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  role!: Role;
+  @ApiProperty({ format: 'date-time' })
+  expires_at!: string;
+}
+
 const STATUSES = ['pending', 'send_failed', 'expired', 'accepted', 'revoked'] as const;
 
 export class InvitationViewDto {

@@ -72,6 +72,14 @@ export function SignIn({
     if (t) signIn.mutate(t);
   };
 
+  if (invited) {
+    const leave = () => {
+      window.history.replaceState(null, '', '/admin/');
+      setInvited(null);
+    };
+    return <Invitation token={invited} onSignedIn={onSignedIn} onLeave={leave} />;
+  }
+
   return (
     <main id="main" className="page narrow signin">
       <Logo name={false} size="2.5em" />
@@ -96,7 +104,6 @@ export function SignIn({
       )}
       {collect.isPending && <Loading>Signing in…</Loading>}
       <ErrorBox error={collect.error} title="Single sign-on did not complete" />
-      {invited && <Invitation token={invited} onSignedIn={onSignedIn} />}
       <SsoStart />
       <form className="form card" onSubmit={submit}>
         <div className="field">
