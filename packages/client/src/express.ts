@@ -9,6 +9,8 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import { readNodeBody } from './ssf/push-body';
+import type { SsfReceiver } from './ssf/receiver';
 
 export type {
   LatchkeyCheck,
@@ -78,5 +80,35 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     const outcome = checkPresented(req, needed);
     if (outcome instanceof Promise) outcome.then(pass).catch(next);
     else pass(outcome);
+  };
+}
+
+/**
+ * The route that takes Latchkey's Shared Signals pushes for `receiver`, so a revocation reaches
+ * this app within moments: `app.post('/latchkey/events', latchkeyEvents(receiver))`, outside
+ * `latchkey()` (Latchkey authenticates with the stream's credential, not a token). Reads the raw
+ * body itself, or the one `express.text({ type: 'application/secevent+jwt' })` left.
+ */
+export function latchkeyEvents(receiver: SsfReceiver): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const parsed: unknown = req.body;
+    const body =
+      typeof parsed === 'string' || parsed instanceof Uint8Array
+        ? Promise.resolve(parsed)
+        : readNodeBody(req);
+    body
+      .then((raw) =>
+        receiver.receive({
+          body: raw,
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+        }),
+      )
+      .then((answer) => {
+        res.status(answer.status);
+        if (answer.body === null) res.end();
+        else res.json(answer.body);
+      })
+      .catch(next);
   };
 }

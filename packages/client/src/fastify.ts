@@ -14,6 +14,8 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import type { SsfReceiver } from './ssf/receiver';
+import { MAX_SET_BYTES } from './ssf/receiver';
 
 export type {
   LatchkeyCheck,
@@ -87,4 +89,37 @@ export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
     if (isRefusal(outcome)) return refuse(reply, outcome);
     request.latchkey = outcome;
   };
+}
+
+export interface LatchkeyEventsOptions {
+  receiver: SsfReceiver;
+  /** Where Latchkey pushes (the stream's `endpoint_url` path). Default `/latchkey/events`. */
+  path?: string;
+}
+
+/**
+ * The route that takes Latchkey's Shared Signals pushes for `receiver`, so a revocation reaches
+ * this app within moments: `await app.register(latchkeyEvents, { receiver })`. It reads
+ * `application/secevent+jwt` bodies in its own context alone, and is left open by `latchkey`
+ * (Latchkey authenticates with the stream's credential, not a token).
+ */
+export function latchkeyEvents(
+  fastify: FastifyInstance,
+  { receiver, path = '/latchkey/events' }: LatchkeyEventsOptions,
+  done: (error?: Error) => void,
+): void {
+  fastify.addContentTypeParser(
+    'application/secevent+jwt',
+    { parseAs: 'string', bodyLimit: MAX_SET_BYTES },
+    (_request, body, parsed) => parsed(null, body),
+  );
+  fastify.post(path, { config: { latchkey: false } }, async (request, reply) => {
+    const answer = await receiver.receive({
+      body: typeof request.body === 'string' ? request.body : null,
+      contentType: request.headers['content-type'],
+      authorization: request.headers.authorization,
+    });
+    return reply.code(answer.status).send(answer.body ?? '');
+  });
+  done();
 }

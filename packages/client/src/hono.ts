@@ -9,6 +9,8 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import { readWebBody } from './ssf/push-body';
+import type { SsfReceiver } from './ssf/receiver';
 
 export type {
   LatchkeyCheck,
@@ -71,5 +73,21 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler<LatchkeyEn
     if (isRefusal(outcome)) return refuse(c, outcome);
     c.set('latchkey', outcome);
     await next();
+  };
+}
+
+/**
+ * The route that takes Latchkey's Shared Signals pushes for `receiver`, so a revocation reaches
+ * this app within moments: `app.post('/latchkey/events', latchkeyEvents(receiver))`, outside
+ * `latchkey()` (Latchkey authenticates with the stream's credential, not a token).
+ */
+export function latchkeyEvents(receiver: SsfReceiver): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const answer = await receiver.receive({
+      body: await readWebBody(c.req.raw),
+      contentType: c.req.header('content-type'),
+      authorization: c.req.header('authorization'),
+    });
+    return answer.body === null ? c.body(null, answer.status) : c.json(answer.body, answer.status);
   };
 }

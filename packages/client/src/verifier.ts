@@ -20,6 +20,8 @@ import type { VerifiedClaims } from './edge/verify-answer';
 import { setupCheckOf, VerifyCall } from './edge/verify-call';
 
 export type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
+export { SsfReceiver } from './ssf/receiver';
+export type { SsfAnswer, SsfPush, SsfReceiverOptions, SsfReceiverStats } from './ssf/receiver';
 export type {
   EdgeRefusalReason,
   EdgeRefused,
@@ -60,6 +62,8 @@ export class EdgeVerifier {
   private readonly graceMs: number;
   private readonly claimsMaxAgeMs: number;
   private readonly now: () => number;
+  /** When each holder's tokens were last dropped (`forgetHolder`), by `holderKey`. */
+  private readonly forgotten = new LRUCache<string, number>({ max: 10_000 });
   private onlineVerifies = 0;
   private cacheHits = 0;
 
@@ -151,6 +155,24 @@ export class EdgeVerifier {
    */
   async check(): Promise<EdgeSetupCheck> {
     return setupCheckOf(await this.verifyCall.probe());
+  }
+
+  /**
+   * Drops every token of `identityId` in `businessId` this process holds, so that the next check
+   * of each asks Latchkey: what a Shared Signals event about one of them calls for (`SsfReceiver`;
+   * the event names the token by its `jti`, which a check never learns, and its holder). An answer
+   * Latchkey gave to a check asked before this is used once, and not kept.
+   */
+  forgetHolder(businessId: string, identityId: string): number {
+    this.forgotten.set(holderKey(businessId, identityId), this.now());
+    const held = [...this.tokens.entries()]
+      .filter(([, known]) => {
+        const claims = known.claims;
+        return claims?.businessId === businessId && claims.identityId === identityId;
+      })
+      .map(([token]) => token);
+    for (const token of held) this.tokens.delete(token);
+    return held.length;
   }
 
   stats(): EdgeVerifierStats {
@@ -285,7 +307,9 @@ export class EdgeVerifier {
     );
     known.inherit(held);
     if (scopes !== '') known.record(scopes, true, seenValidAt);
-    this.tokens.set(token, known);
+    const forgottenAt = this.forgotten.get(holderKey(claims.businessId ?? '', claims.identityId));
+    // Asked before an event dropped the holder's tokens: the answer may predate the change.
+    if (forgottenAt === undefined || forgottenAt < seenValidAt) this.tokens.set(token, known);
     return known;
   }
 
@@ -316,3 +340,5 @@ export class EdgeVerifier {
     return INVALID;
   }
 }
+
+const holderKey = (businessId: string, identityId: string) => `${businessId}\n${identityId}`;
