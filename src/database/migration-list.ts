@@ -34,6 +34,7 @@ import { ApprovalRules1764810000000 } from './migrations/1764810000000-approval-
 import { TokenRequests1764815000000 } from './migrations/1764815000000-token-requests';
 import { CustomRoles1764820000000 } from './migrations/1764820000000-custom-roles';
 import { SsoSettings1764830000000 } from './migrations/1764830000000-sso-settings';
+import { ConsoleVerifications1764840000000 } from './migrations/1764840000000-console-verifications';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   TokenRequests1764815000000,
   CustomRoles1764820000000,
   SsoSettings1764830000000,
+  ConsoleVerifications1764840000000,
 ];

@@ -5533,6 +5533,12 @@ export interface components {
        *     ]
        */
       group_by: ('outcome' | 'tag' | 'identity' | 'token')[];
+      /**
+       * @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both
+       * @example api
+       * @enum {string}
+       */
+      client: 'api' | 'console' | 'all';
       /** @description Oldest first; a bucket with no verification is left out */
       buckets: components['schemas']['VerificationBucketDto'][];
     };
@@ -30942,6 +30948,8 @@ export interface operations {
         granularity?: 'minute' | 'hour' | 'day';
         /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
         group_by?: string;
+        /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
+        client?: 'api' | 'console' | 'all';
         /** @description Only this token's verifications (one the caller may see; else none are counted) */
         token_id?: string;
       };
@@ -31124,6 +31132,8 @@ export interface operations {
         granularity?: 'minute' | 'hour' | 'day';
         /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
         group_by?: string;
+        /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
+        client?: 'api' | 'console' | 'all';
         format?: 'csv' | 'ndjson';
       };
       header?: never;
@@ -31295,6 +31305,8 @@ export interface operations {
         granularity?: 'minute' | 'hour' | 'day';
         /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
         group_by?: string;
+        /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
+        client?: 'api' | 'console' | 'all';
         /** @description Only this business's verifications */
         business_id?: string;
       };
@@ -31448,6 +31460,8 @@ export interface operations {
         granularity?: 'minute' | 'hour' | 'day';
         /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
         group_by?: string;
+        /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
+        client?: 'api' | 'console' | 'all';
         /** @description Only this business's verifications */
         business_id?: string;
         format?: 'csv' | 'ndjson';

@@ -4,11 +4,18 @@ import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional } from 'class-validator
 import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/validation/dto-fields';
 import { OUTCOMES, type Outcome } from '../verification-outcome';
 import {
+  CLIENTS,
+  type Client,
   GRANULARITIES,
   GROUP_COLUMNS,
   type Granularity,
   type GroupKey,
 } from '../store/verification-counts.repository';
+
+const CLIENT_DOC =
+  'Whose calls are counted: `api`, every caller but the admin console (the default); ' +
+  "`console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person " +
+  'browsing the console does not read as API traffic; `all`, both';
 
 export const GROUP_KEYS = Object.keys(GROUP_COLUMNS) as GroupKey[];
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
@@ -73,6 +80,11 @@ export class VerificationQueryDto {
   @ArrayMaxSize(4)
   @IsIn(GROUP_KEYS, { each: true, message: `group_by must be of ${GROUP_KEYS.join(', ')}` })
   group_by?: GroupKey[];
+
+  @ApiPropertyOptional({ enum: CLIENTS, default: 'api', description: CLIENT_DOC })
+  @IsOptional()
+  @IsIn(CLIENTS)
+  client?: Client;
 }
 
 export class BusinessVerificationQueryDto extends VerificationQueryDto {
@@ -162,6 +174,9 @@ export class VerificationAnalyticsDto {
 
   @ApiProperty({ enum: GROUP_KEYS, isArray: true, example: ['outcome'] })
   group_by!: GroupKey[];
+
+  @ApiProperty({ enum: CLIENTS, example: 'api', description: CLIENT_DOC })
+  client!: Client;
 
   @ApiProperty({
     type: [VerificationBucketDto],

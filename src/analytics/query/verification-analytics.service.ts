@@ -11,6 +11,7 @@ import type {
   ExportFormat,
 } from '../dto/analytics.dto';
 import {
+  type Client,
   type CountScope,
   type CountSum,
   type Granularity,
@@ -50,6 +51,8 @@ export interface CountWindow {
   from: Date;
   to: Date;
   groupBy: GroupKey[];
+  /** Whose calls are counted: the API's by default, the console's apart. */
+  client: Client;
 }
 
 /**
@@ -91,7 +94,16 @@ export class VerificationAnalyticsService {
     w: CountWindow,
   ): Promise<VerificationAnalyticsDto> {
     const rows = await this.reads.read(ctx.actor.id, (db) =>
-      this.counts.sums(scope, w.granularity, w.from, w.to, w.groupBy, ANSWER_COUNTS_MAX + 1, db),
+      this.counts.sums(
+        scope,
+        w.granularity,
+        w.from,
+        w.to,
+        w.groupBy,
+        ANSWER_COUNTS_MAX + 1,
+        db,
+        w.client,
+      ),
     );
     if (rows.length > ANSWER_COUNTS_MAX) {
       throw new RequestValidationError([
@@ -107,6 +119,7 @@ export class VerificationAnalyticsService {
       from: w.from.toISOString(),
       to: w.to.toISOString(),
       group_by: w.groupBy,
+      client: w.client,
       buckets: bucketsOf(rows),
     };
   }
@@ -127,6 +140,7 @@ export class VerificationAnalyticsService {
             w.groupBy,
             SLICE_COUNTS_MAX,
             db,
+            w.client,
           ),
         );
       }
@@ -162,6 +176,7 @@ export function windowOf(query: VerificationQueryDto, now: Date): CountWindow {
     from: new Date(asked.getTime() - (asked.getTime() % step)),
     to,
     groupBy: [...new Set<GroupKey>(query.group_by ?? ['outcome'])],
+    client: query.client ?? 'api',
   };
 }
 

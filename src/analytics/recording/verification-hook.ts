@@ -10,6 +10,7 @@ import {
   type PresentedTokenHolder,
   TRUSTED_GATEWAY_KEY,
 } from '../../common/http/request-keys';
+import { CONSOLE_CLIENT_HEADER, isConsoleClient } from '../../common/http/console-client';
 import type { AppConfig } from '../../config/app-config';
 import { trustsPeer } from '../../config/sections/trust-proxy';
 import { classify } from '../verification-outcome';
@@ -38,8 +39,8 @@ const GATEWAY_CHECK_ROUTE = /^\/auth\/verify(?:\/|$)/;
  *   GATEWAY_NOT_TRUSTED, and malformed it is 422; both before the token is read, as the
  *   gateway's secret is.
  * - `onResponse`: a request the verifier was asked about (it noted the token on the request's
- *   origin) is classified by its answer's error code (`classify`). Its tags count only where the
- *   guard marked the gateway trusted (`TRUSTED_GATEWAY_KEY`), whatever the first hook decided.
+ *   origin) is classified by its answer's error code, the console's own calls apart; its tags
+ *   count only where the guard marked the gateway trusted, whatever the first hook decided.
  */
 export function registerVerificationAnalytics(
   fastify: FastifyInstance,
@@ -75,7 +76,8 @@ export function registerVerificationAnalytics(
     const presented = (originOf(request) as PresentedTokenHolder)[PRESENTED_TOKEN_KEY];
     if (presented !== undefined) {
       const tags = request[TRUSTED_GATEWAY_KEY] === true ? (request[TAGS_KEY] ?? '') : '';
-      recorder.note(presented, classify(presented !== null, code), tags);
+      const fromConsole = isConsoleClient(request.headers[CONSOLE_CLIENT_HEADER]);
+      recorder.note(presented, classify(presented !== null, code), tags, Date.now(), fromConsole);
     }
     done();
   });

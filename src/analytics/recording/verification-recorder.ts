@@ -27,6 +27,11 @@ export const ANALYTICS_FLUSH_INTERVAL_MS = 5_000;
 export const TAGS_REMEMBERED_MAX = 200_000;
 const SEP = '\u0000';
 
+interface Tally {
+  count: number;
+  console: number;
+}
+
 /**
  * Counts verifications per UTC minute, business, token, outcome and tags, off the request path:
  * a verification costs a string key and a map update, and the batch is written every few
@@ -40,7 +45,8 @@ export class VerificationRecorder
   implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(VerificationRecorder.name);
-  private pending = new Map<string, number>();
+  /** Each counter's verifications, and of them the console's. */
+  private pending = new Map<string, Tally>();
   private readonly maxPending: number;
   private readonly tagsPerDay: number;
   /** The tags each business counted under today (by its id; `NONE` for none), and which day. */
@@ -63,10 +69,17 @@ export class VerificationRecorder
   }
 
   /**
-   * Counts one verification: the token presented (null: no such token), what it came to, and the
-   * normalized tags of a trusted gateway's call ('' for none).
+   * Counts one verification: the token presented (null: no such token), what it came to, the
+   * normalized tags of a trusted gateway's call ('' for none), and whether the admin console made
+   * it (counted among the verifications, and apart as the console's).
    */
-  note(token: PresentedToken | null, outcome: Outcome, tags = '', now = Date.now()): void {
+  note(
+    token: PresentedToken | null,
+    outcome: Outcome,
+    tags = '',
+    now = Date.now(),
+    fromConsole = false,
+  ): void {
     const businessId = token?.businessId ?? NONE;
     const tag = tags === '' ? '' : this.tagOf(businessId, tags, now);
     const minute = now - (now % MINUTE_MS);
@@ -82,13 +95,14 @@ export class VerificationRecorder
       tag +
       SEP +
       (token?.identityId ?? NONE);
-    const count = this.pending.get(key);
-    if (count !== undefined) {
-      this.pending.set(key, count + 1);
+    const tally = this.pending.get(key);
+    if (tally !== undefined) {
+      tally.count++;
+      if (fromConsole) tally.console++;
     } else if (this.pending.size >= this.maxPending) {
       this.droppedTotal++;
     } else {
-      this.pending.set(key, 1);
+      this.pending.set(key, { count: 1, console: fromConsole ? 1 : 0 });
     }
   }
 
@@ -168,7 +182,7 @@ export class VerificationRecorder
  * The batch as rows, in key order (the keys sort as the table's key does, minute first), so
  * that instances writing the same rows take their locks in one order and cannot deadlock.
  */
-function rowsOf(batch: Map<string, number>): CountRow[] {
+function rowsOf(batch: Map<string, Tally>): CountRow[] {
   return [...batch.keys()].sort().map((key) => {
     const [minute, businessId, tokenId, outcome, tag, identityId] = key.split(SEP);
     return {
@@ -178,7 +192,8 @@ function rowsOf(batch: Map<string, number>): CountRow[] {
       outcome,
       tag,
       identityId,
-      count: batch.get(key)!,
+      count: batch.get(key)!.count,
+      consoleCount: batch.get(key)!.console,
     };
   });
 }

@@ -33,7 +33,23 @@ export interface CountRow {
   tag: string;
   identityId: string;
   count: number;
+  /** Of `count`, those the admin console made; none when left out. */
+  consoleCount?: number;
 }
+
+/**
+ * Whose calls a read counts: `api`, every caller but the admin console; `console`, the console's
+ * own; `all`, both.
+ */
+export const CLIENTS = ['api', 'console', 'all'] as const;
+export type Client = (typeof CLIENTS)[number];
+
+/** The sum a read takes for each client. */
+const SUM: Record<Client, string> = {
+  api: 'SUM(count - console_count)',
+  console: 'SUM(console_count)',
+  all: 'SUM(count)',
+};
 
 /** A read's row: its bucket, the grouped columns (by `GroupKey`; no id is null), and the sum. */
 export interface CountSum {
@@ -47,7 +63,7 @@ export type CountScope =
   | { businessId: string; identityId: string | null; tokenId?: string | null }
   | { businessId: null; filter: string | null };
 
-/** Rows per INSERT: 7 parameters each stays far below both drivers' limits. */
+/** Rows per INSERT: 8 parameters each stays far below both drivers' limits. */
 const ROWS_PER_STATEMENT = 500;
 const KEY = 'bucket, business_id, token_id, outcome, tag';
 
@@ -65,13 +81,15 @@ export class VerificationCountsRepository {
       const params: unknown[] = [];
       for (const r of chunk) {
         params.push(tx.time(r.bucket), r.businessId, r.tokenId, r.outcome, r.tag);
-        params.push(r.identityId, r.count);
+        params.push(r.identityId, r.count, r.consoleCount ?? 0);
       }
-      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
       await tx.query(
         native(
-          `INSERT INTO verification_minutes (${KEY}, identity_id, count) VALUES ${values} ` +
-            `ON CONFLICT (${KEY}) DO UPDATE SET count = verification_minutes.count + excluded.count`,
+          `INSERT INTO verification_minutes (${KEY}, identity_id, count, console_count) ` +
+            `VALUES ${values} ON CONFLICT (${KEY}) DO UPDATE SET ` +
+            'count = verification_minutes.count + excluded.count, ' +
+            'console_count = verification_minutes.console_count + excluded.console_count',
           tx.postgres,
         ),
         params,
@@ -88,15 +106,16 @@ export class VerificationCountsRepository {
     const target = TABLE[to];
     await tx.query(
       native(
-        `INSERT INTO ${target} (${KEY}, identity_id, count) ` +
+        `INSERT INTO ${target} (${KEY}, identity_id, count, console_count) ` +
           // PostgreSQL types a parameter in a select list by a cast alone.
           `SELECT ${tx.postgres ? 'CAST(? AS timestamptz)' : '?'}, ` +
-          'business_id, token_id, outcome, tag, identity_id, SUM(count) ' +
+          'business_id, token_id, outcome, tag, identity_id, SUM(count), SUM(console_count) ' +
           `FROM ${TABLE[from]} WHERE bucket >= ? AND bucket < ? ` +
           // A token has one identity, so grouping by it splits nothing.
           'GROUP BY business_id, token_id, outcome, tag, identity_id ' +
           'ORDER BY business_id, token_id, outcome, tag ' +
-          `ON CONFLICT (${KEY}) DO UPDATE SET count = excluded.count`,
+          `ON CONFLICT (${KEY}) DO UPDATE SET count = excluded.count, ` +
+          'console_count = excluded.console_count',
         tx.postgres,
       ),
       [tx.time(start), tx.time(start), tx.time(end)],
@@ -111,8 +130,9 @@ export class VerificationCountsRepository {
   }
 
   /**
-   * The sums per bucket in [from, to) and per the `groupBy` columns, oldest bucket first, at most
-   * `limit` rows. A business's scope asserts its id; the platform's may filter by one.
+   * The sums of `client`'s calls per bucket in [from, to) and per the `groupBy` columns, oldest
+   * bucket first, at most `limit` rows; a group with none of them is left out. A business's
+   * scope asserts its id; the platform's may filter by one.
    */
   async sums(
     scope: CountScope,
@@ -122,6 +142,7 @@ export class VerificationCountsRepository {
     groupBy: readonly GroupKey[],
     limit: number,
     db: Reader,
+    client: Client = 'all',
   ): Promise<CountSum[]> {
     const where = ['bucket >= ?', 'bucket < ?'];
     const params: unknown[] = [db.time(from), db.time(to)];
@@ -145,8 +166,9 @@ export class VerificationCountsRepository {
     const grouped = ['bucket', ...columns].join(', ');
     const rows: Record<string, unknown>[] = await db.query(
       native(
-        `SELECT ${grouped}, SUM(count) AS total FROM ${TABLE[granularity]} ` +
-          `WHERE ${where.join(' AND ')} GROUP BY ${grouped} ORDER BY ${grouped} ` +
+        `SELECT ${grouped}, ${SUM[client]} AS total FROM ${TABLE[granularity]} ` +
+          `WHERE ${where.join(' AND ')} GROUP BY ${grouped} HAVING ${SUM[client]} > 0 ` +
+          `ORDER BY ${grouped} ` +
           `LIMIT ${Math.trunc(limit)}`,
         db.postgres,
       ),
