@@ -14,8 +14,12 @@ export interface Dataset {
   /** A member's first token: a member signs in with it. */
   memberToken: string;
   memberEmail: string;
-  /** A token of the owner's with every action on its row (Revoke, Rotate). */
+  /**
+   * A token of the owner's with every action on its row (Revoke, Rotate), and traffic: 30 of
+   * the API's requests and 1 of the console's.
+   */
   ownTokenId: string;
+  ownTokenName: string;
   /** A pending request with a long justification, for the approver. */
   requestName: string;
 }
@@ -23,6 +27,7 @@ export interface Dataset {
 /** Long on purpose: what real directories hold, and what a layout must fit at 1280 px. */
 const LONG_EMAIL =
   'alexandra.konstantinopoulou-whitfield@payments-platform.example-corporation.test';
+const OWN_TOKEN = 'payments-service-production-deploy-pipeline-release-2026';
 const MACHINES = [
   'ci-runner-for-the-payments-service-release-pipeline',
   'terraform-cloud-workspace-production-eu-west-1',
@@ -87,7 +92,7 @@ export async function seedDataset(client: LatchkeyClient, platformToken: string)
   ];
   const key = await dpopKey();
   const own = await call<{ id: string; token: string }>('POST', '/api/v1/tokens', {
-    name: 'payments-service-production-deploy-pipeline-release-2026',
+    name: OWN_TOKEN,
     scopes,
     expires_at: days(6),
   });
@@ -125,7 +130,7 @@ export async function seedDataset(client: LatchkeyClient, platformToken: string)
   );
 
   // Traffic: the API's, and some of the console's (which says so in x-latchkey-client).
-  for (let i = 0; i < 4; i++) await client.me(own.token, owner.businessId);
+  for (let i = 0; i < 30; i++) await client.me(own.token, owner.businessId);
   await client.request('GET', '/api/v1/me', {
     headers: { ...scoped(own.token, owner.businessId), 'x-latchkey-client': 'console' },
   });
@@ -160,6 +165,7 @@ export async function seedDataset(client: LatchkeyClient, platformToken: string)
     memberToken: member.first_token.token,
     memberEmail: LONG_EMAIL,
     ownTokenId: own.id,
+    ownTokenName: OWN_TOKEN,
     requestName,
   };
 }

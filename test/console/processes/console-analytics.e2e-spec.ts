@@ -211,7 +211,7 @@ if (hasChromium()) {
           expect(legend).toEqual(
             expect.objectContaining({ Revoked: 2, Disabled: 2, 'Insufficient scope': 1 }),
           );
-          // The console's own calls are valid verifications of the owner's token too.
+          // The API's calls alone: the console's own are counted apart (console-counts checks them).
           expect(legend.Valid).toBeGreaterThanOrEqual(5);
           // Unknown tokens belong to no business: only the platform sees them.
           expect(legend['Unknown token']).toBeUndefined();
@@ -233,7 +233,7 @@ if (hasChromium()) {
         });
         await ui.step('analytics-window', async () => {
           await pick('24 hours');
-          await page.getByRole('heading', { name: /last 24 hours$/i }).waitFor();
+          await page.getByRole('heading', { name: /last 24 hours: api calls$/i }).waitFor();
           await until('hour bars', async () => [24, 25].includes(await bars().count()), 20_000);
           await expect(
             chart().locator('svg[role=group]').getAttribute('aria-label'),
@@ -277,7 +277,7 @@ if (hasChromium()) {
             ui.button(`Export ${format}`).click(),
           ]);
           expect(download.suggestedFilename()).toMatch(
-            new RegExp(`^verifications-business-1h-.*\\.${format.toLowerCase()}$`),
+            new RegExp(`^verifications-business-api-1h-.*\\.${format.toLowerCase()}$`),
           );
           return readFileSync(await download.path(), 'utf8');
         };

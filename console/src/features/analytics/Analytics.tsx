@@ -12,11 +12,13 @@ import { saveBlob } from '../audit/download';
 import { useIdentityNames } from '../platform/identity-names.api';
 import {
   exportVerifications,
+  CLIENTS,
   STEP_MS,
   useTokenViews,
   useVerifications,
   WINDOWS,
   type AnalyticsScope,
+  type Client,
   type CountQuery,
   type WindowKey,
 } from './analytics.api';
@@ -32,16 +34,15 @@ const TOP_GROUPS: CountQuery['groupBy'] = ['identity', 'token', 'outcome'];
 /** An export holds every split the screen reads. */
 const EXPORT_GROUPS: CountQuery['groupBy'] = ['outcome', 'tag', 'token', 'identity'];
 
-function Chart({
-  scope,
-  window,
-  group,
-}: {
+/** What every read of the screen shares: its scope, window and whose calls. */
+interface Reading {
   scope: AnalyticsScope;
   window: WindowKey;
-  group: ChartGroup;
-}) {
-  const counts = useVerifications(scope, { window, groupBy: [group] });
+  client: Client;
+}
+
+function Chart({ scope, window, client, group }: Reading & { group: ChartGroup }) {
+  const counts = useVerifications(scope, { window, groupBy: [group], client });
   const a = counts.data;
   const chart = a && chartOf(a, group);
   const step = STEP_MS[a?.granularity ?? WINDOWS[window].granularity];
@@ -49,7 +50,7 @@ function Chart({
     <section className="card" aria-labelledby="over-time">
       <h2 id="over-time">
         Verifications {group === 'outcome' ? 'by outcome' : 'by tag'},{' '}
-        {WINDOWS[window].label.toLowerCase()}
+        {WINDOWS[window].label.toLowerCase()}: {CLIENTS[client].label.toLowerCase()}
       </h2>
       {counts.isPending && <Loading />}
       <ErrorBox error={counts.error} />
@@ -67,10 +68,10 @@ function Chart({
   );
 }
 
-function BusinessTop({ window }: { window: WindowKey }) {
+function BusinessTop({ window, client }: Omit<Reading, 'scope'>) {
   const { whoami } = useSession();
   const directory = useDirectory();
-  const answer = useVerifications('business', { window, groupBy: TOP_GROUPS });
+  const answer = useVerifications('business', { window, groupBy: TOP_GROUPS, client });
   const top = topOf(answer.data);
   const views = useTokenViews(
     'business',
@@ -88,9 +89,9 @@ function BusinessTop({ window }: { window: WindowKey }) {
   );
 }
 
-function PlatformTop({ window }: { window: WindowKey }) {
+function PlatformTop({ window, client }: Omit<Reading, 'scope'>) {
   const { whoami } = useSession();
-  const answer = useVerifications('platform', { window, groupBy: TOP_GROUPS });
+  const answer = useVerifications('platform', { window, groupBy: TOP_GROUPS, client });
   const top = topOf(answer.data);
   const views = useTokenViews(
     'platform',
@@ -121,18 +122,18 @@ function PlatformTop({ window }: { window: WindowKey }) {
   );
 }
 
-function ExportButtons({ scope, window }: { scope: AnalyticsScope; window: WindowKey }) {
+function ExportButtons({ scope, window, client }: Reading) {
   const session: Session = useSession();
   const exporting = useMutation({
     mutationFn: async (format: 'ndjson' | 'csv') => {
       const blob = await exportVerifications(
         session,
         scope,
-        { window, groupBy: EXPORT_GROUPS },
+        { window, groupBy: EXPORT_GROUPS, client },
         format,
       );
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      saveBlob(blob, `verifications-${scope}-${window}-${stamp}.${format}`);
+      saveBlob(blob, `verifications-${scope}-${client}-${window}-${stamp}.${format}`);
     },
   });
   return (
@@ -156,7 +157,8 @@ function ExportButtons({ scope, window }: { scope: AnalyticsScope; window: Windo
 
 /**
  * Verifications over a window: a chart by outcome or by tag, the busiest tokens and identities,
- * and the window's export. A business's as the caller may see them (every token's for an owner
+ * and the window's export; the API's calls, or on a toggle the console's own (counted apart, so
+ * browsing the console never reads as API traffic). A business's as the caller may see them (every token's for an owner
  * or admin whose token allows tokens:admin, else their own); the platform's across businesses,
  * unknown tokens included.
  */
@@ -164,6 +166,8 @@ export function Analytics({ scope }: { scope: AnalyticsScope }) {
   const { business, caps } = useSession();
   const [window, setWindow] = useState<WindowKey>('24h');
   const [group, setGroup] = useState<ChartGroup>('outcome');
+  const [client, setClient] = useState<Client>('api');
+  const reading: Reading = { scope, window, client };
   const lead =
     scope === 'platform'
       ? 'Every verification across businesses, unknown tokens included: why calls were refused, and by whom.'
@@ -175,7 +179,7 @@ export function Analytics({ scope }: { scope: AnalyticsScope }) {
       <PageHead
         title={scope === 'platform' ? 'Platform analytics' : 'Analytics'}
         lead={lead}
-        actions={<ExportButtons scope={scope} window={window} />}
+        actions={<ExportButtons {...reading} />}
       />
       <div className="analytics-pickers">
         <Segmented
@@ -192,9 +196,19 @@ export function Analytics({ scope }: { scope: AnalyticsScope }) {
           options={Object.entries(GROUPS) as [ChartGroup, string][]}
           onChange={setGroup}
         />
+        <Segmented
+          name="analytics-client"
+          legend="Whose calls"
+          value={client}
+          options={Object.entries(CLIENTS).map(([k, c]) => [k as Client, c.label])}
+          onChange={setClient}
+        />
       </div>
-      <Chart scope={scope} window={window} group={group} />
-      {scope === 'platform' ? <PlatformTop window={window} /> : <BusinessTop window={window} />}
+      <p className="hint" role="note">
+        {CLIENTS[client].says}
+      </p>
+      <Chart {...reading} group={group} />
+      {scope === 'platform' ? <PlatformTop {...reading} /> : <BusinessTop {...reading} />}
     </>
   );
 }

@@ -1,12 +1,13 @@
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Loading } from '../../ui/Status';
-import { STEP_MS, useVerifications } from './analytics.api';
+import { CLIENTS, STEP_MS, useVerifications } from './analytics.api';
 import { chartOf } from './series';
 import { StackedChart } from './StackedChart';
 
 /**
  * The business's verifications per hour over the last 24 hours by outcome, or one token's
  * (`tokenId`), as a stacked chart named `label`: what the home page and a token's page show.
+ * The API's calls: the console's own, this page's among them, are on the Analytics screen.
  */
 export function DayOfOutcomes({ label, tokenId }: { label: string; tokenId?: string }) {
   const counts = useVerifications('business', {
@@ -30,6 +31,7 @@ export function DayOfOutcomes({ label, tokenId }: { label: string; tokenId?: str
           series={chart.series}
         />
       )}
+      <p className="hint">{CLIENTS.api.says}</p>
     </>
   );
 }

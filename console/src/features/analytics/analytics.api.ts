@@ -12,6 +12,23 @@ export type Granularity = Answer['granularity'];
 export type GroupKey = 'outcome' | 'tag' | 'identity' | 'token';
 export type AnalyticsScope = 'business' | 'platform';
 export type WindowKey = '1h' | '24h' | '7d' | '30d';
+/**
+ * Whose calls a read counts: the API's (every caller but the console), or the console's own,
+ * which it marks (`X-Latchkey-Client: console`) and the server counts apart.
+ */
+export type Client = 'api' | 'console';
+
+/** What each client's counts are, as a screen says it beside them. */
+export const CLIENTS: Record<Client, { label: string; says: string }> = {
+  api: {
+    label: 'API calls',
+    says: 'The API’s calls: the console’s own (this screen’s among them) are counted apart.',
+  },
+  console: {
+    label: 'Console’s own',
+    says: 'The console’s own calls alone, this screen’s among them: none of the API’s.',
+  },
+};
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -35,6 +52,8 @@ export interface CountQuery {
   groupBy: GroupKey[];
   /** One token's counts alone (the business route's `token_id`). */
   tokenId?: string;
+  /** The API's calls unless said. */
+  client?: Client;
 }
 
 function params(q: CountQuery) {
@@ -43,6 +62,7 @@ function params(q: CountQuery) {
     granularity: w.granularity,
     from: new Date(Date.now() - w.span).toISOString(),
     group_by: q.groupBy.join(','),
+    client: q.client ?? 'api',
   };
 }
 
@@ -89,7 +109,7 @@ export function useVerifications(scope: AnalyticsScope, q: CountQuery) {
   const session = useSession();
   const c = calls(session, scope);
   return useQuery({
-    queryKey: [...c.key, q.window, q.groupBy.join(','), q.tokenId ?? ''],
+    queryKey: [...c.key, q.window, q.groupBy.join(','), q.tokenId ?? '', q.client ?? 'api'],
     queryFn: () => c.read(q),
     placeholderData: keepPreviousData,
     // Counts are written every 5 s and rolled up every minute: an open screen follows them.

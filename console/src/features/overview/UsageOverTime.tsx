@@ -12,7 +12,7 @@ const WINDOWS: readonly (readonly [UsageWindow, string])[] = [
   ['30d', 'Last 30 days'],
 ];
 
-/** One window's requests (the console's own left out, as the usage screen ranks them). */
+/** One window's API requests, the console's own counted apart (as the usage screen ranks them). */
 function WindowRow({ window, label }: { window: UsageWindow; label: string }) {
   const usage = useUsageSummary(window);
   const t = usage.data?.totals;
@@ -24,10 +24,11 @@ function WindowRow({ window, label }: { window: UsageWindow; label: string }) {
         {usage.error && <span className="muted">not available</span>}
         {t && (
           <>
-            <strong>{number.format(t.requests - t.console_requests)}</strong> requests
+            <strong>{number.format(t.requests - t.console_requests)}</strong> API requests
             <span className="muted">
               {' '}
-              · {number.format(t.client_error_count)} refused (4xx) · {number.format(t.tokens_used)}{' '}
+              · the console’s own {number.format(t.console_requests)} apart ·{' '}
+              {number.format(t.client_error_count)} refused (4xx) · {number.format(t.tokens_used)}{' '}
               {t.tokens_used === 1 ? 'token' : 'tokens'} used
             </span>
           </>
@@ -53,8 +54,9 @@ function BusiestChart({ id, name }: { id: string; name: string }) {
 }
 
 /**
- * Requests over the last 24 hours, 7 and 30 days (the usage screen's numbers, from its cache),
- * and the busiest token of the day charted by the hour.
+ * API requests over the last 24 hours, 7 and 30 days (the usage screen's numbers, from its
+ * cache), and the busiest token of the day charted by the hour: the same API requests, so the
+ * card and its chart agree, and the console's own on the chart's toggle.
  */
 export function UsageOverTime() {
   const day = useUsageSummary('24h');
