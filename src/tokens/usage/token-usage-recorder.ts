@@ -1,4 +1,4 @@
-import { CONSOLE_CLIENT, CONSOLE_CLIENT_HEADER } from '../../common/http/console-client';
+import { CONSOLE_CLIENT_HEADER, isConsoleClient } from '../../common/http/console-client';
 import {
   BeforeApplicationShutdown,
   Injectable,
@@ -223,7 +223,7 @@ export function registerTokenUsage(fastify: FastifyInstance, recorder: TokenUsag
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = (request as FastifyRequest & { [CONTEXT_KEY]?: RequestContext })[CONTEXT_KEY];
     if (ctx !== undefined && ctx.token.businessId !== null) {
-      const fromConsole = request.headers[CONSOLE_CLIENT_HEADER] === CONSOLE_CLIENT;
+      const fromConsole = isConsoleClient(request.headers[CONSOLE_CLIENT_HEADER]);
       recorder.note(
         ctx.token.id,
         ctx.token.businessId,

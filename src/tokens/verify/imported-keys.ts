@@ -15,13 +15,11 @@ import { TokensImportedEvent } from '../tokens.events';
 const RECHECK_MS = 30_000;
 
 /**
- * Whether this installation holds keys brought from elsewhere (`origin: import`), whose secrets
- * need not have Latchkey's shape. Until it does, a presented string that is not a well-formed
- * Latchkey token (another shape, or Latchkey's with a bad checksum) is refused before any hashing
- * or lookup; once it does, one of at most 256 printable characters is hashed and looked up like
- * any token, whatever its shape, since another service's key may look like Latchkey's (the
- * verifier's negative cache bounds what garbage then costs). Only that refused branch asks here:
- * a well-formed Latchkey token never does.
+ * Whether this installation holds keys brought from elsewhere (`origin: import`). Until it does,
+ * a string that is not a well-formed Latchkey token (another shape, or a bad checksum) is refused
+ * before any lookup; once it does, one of at most 256 printable characters is looked up whatever
+ * its shape, as another service's key may look like Latchkey's (the negative cache bounds what
+ * garbage then costs). A well-formed Latchkey token never asks here.
  *
  * Learnt at the first need (not at start, so the CLI pays nothing), at once on this instance's own
  * import (after commit, before its answer), from the bus on every other instance, and every

@@ -128,12 +128,16 @@ describe.each(DRIVERS)('the usage summary on %s', (driver) => {
     expect(owners).not.toContain('elsewhere');
   });
 
-  /** What the `x-latchkey-client` header says, and whether the call is then the console's. */
+  /**
+   * What the `x-latchkey-client` header says, and whether the call is then the console's: read as
+   * the console sign-in setting reads it (any case, a list's element), so the two always agree.
+   */
   const CLIENT_HEADERS: [string | undefined, boolean][] = [
     ['console', true],
     [undefined, false],
-    ['Console', false],
-    ['console, console', false],
+    ['Console', true],
+    ['console, console', true],
+    ['swagger, CONSOLE', true],
     [' console', true],
     ['swagger', false],
     ['console-ish', false],
