@@ -1,4 +1,7 @@
 import { getRequestListener } from '@hono/node-server';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
@@ -6,7 +9,10 @@ import { generateKeyPair, SignJWT } from 'jose';
 import type { RequestListener } from 'node:http';
 import * as expressClient from '../../packages/client/src/express';
 import * as fastifyClient from '../../packages/client/src/fastify';
+import { LatchkeyHttp } from '../../packages/client/src/edge/http';
+import { JwksKeys } from '../../packages/client/src/edge/jwks-keys';
 import * as honoClient from '../../packages/client/src/hono';
+import { LatchkeyModule, RequireScopes } from '../../packages/client/src/nestjs';
 import { EdgeVerifier, SsfReceiver } from '../../packages/client/src/verifier';
 import {
   addMember,
@@ -31,8 +37,24 @@ import { httpGet, serve } from './middleware-harness';
  */
 
 const HOUR = 3600;
+/** The apps the table starts that listen themselves, closed with the rest. */
+const appClosers: (() => Promise<void>)[] = [];
 const EVENTS = '/latchkey/events';
 type Mount = (receiver: SsfReceiver, verifier: EdgeVerifier) => RequestListener | Promise<string>;
+
+@Controller()
+class NestRoutes {
+  @Get('whoami')
+  whoami() {
+    return { ok: true };
+  }
+
+  @Get('orders')
+  @RequireScopes('orders:read')
+  orders() {
+    return {};
+  }
+}
 
 /** Each framework's app: the middleware on `/whoami` and `/orders`, the receiver at EVENTS. */
 const FRAMEWORKS: [string, Mount][] = [
@@ -56,7 +78,22 @@ const FRAMEWORKS: [string, Mount][] = [
       app.get('/whoami', () => Promise.resolve({ ok: true }));
       const orders = { preHandler: fastifyClient.requireScopes('orders:read') };
       app.get('/orders', orders, () => Promise.resolve({}));
+      appClosers.push(() => app.close());
       return app.listen({ port: 0, host: '127.0.0.1' });
+    },
+  ],
+  [
+    'NestJS (Fastify), the receiver on its adapter',
+    async (receiver, verifier) => {
+      @Module({ imports: [LatchkeyModule.forRoot({ verifier })], controllers: [NestRoutes] })
+      class NestApp {}
+      const app = await NestFactory.create<NestFastifyApplication>(NestApp, new FastifyAdapter(), {
+        logger: false,
+      });
+      await app.getHttpAdapter().getInstance().register(fastifyClient.latchkeyEvents, { receiver });
+      await app.listen(0, '127.0.0.1');
+      appClosers.push(() => app.close());
+      return app.getUrl();
     },
   ],
   [
@@ -92,7 +129,7 @@ describe('Shared Signals at an app, through the client package', () => {
     biz = await createUnexpiringBusiness(t);
   });
   afterAll(async () => {
-    for (const close of closers) await close();
+    for (const close of [...closers, ...appClosers]) await close();
     await t?.close();
   });
 
@@ -152,6 +189,25 @@ describe('Shared Signals at an app, through the client package', () => {
       // Without a receiver, what the app learnt stands until its list's ttl: the bound the README names.
       expect((await control.verify(revoked.secret)).valid).toBe(true);
     });
+  });
+
+  it('reads the key set once for checks that arrive together, and each finds its key', async () => {
+    let reads = 0;
+    const counting: typeof fetch = (input, init) => {
+      reads++;
+      return fetch(input, init);
+    };
+    const keys = new JwksKeys(
+      `${base}/.well-known/jwks.json`,
+      new LatchkeyHttp(counting, 3000),
+      Date.now,
+    );
+    const { kid } = (await t.http().get('/.well-known/jwks.json').expect(200)).body.keys[0];
+    const header = { alg: 'ES256', kid: kid as string };
+    await expect(Promise.all([keys.resolve(header), keys.resolve(header)])).resolves.toHaveLength(
+      2,
+    );
+    expect(reads).toBe(1);
   });
 
   describe('the attacker', () => {
@@ -220,11 +276,12 @@ describe('Shared Signals at an app, through the client package', () => {
       await stillHeld();
     });
 
-    it("refuses Latchkey's own SET for another stream (400 invalid_audience)", async () => {
-      const elsewhere = await t
+    it("refuses Latchkey's own SET for another business's stream (400 invalid_audience)", async () => {
+      const elsewhere = await createUnexpiringBusiness(t);
+      await t
         .http()
         .post('/ssf/v1/streams')
-        .set({ authorization: `Bearer ${biz.ownerToken}` })
+        .set({ authorization: `Bearer ${elsewhere.ownerToken}` })
         .send({
           delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: other.url },
           events_requested: [
@@ -232,21 +289,17 @@ describe('Shared Signals at an app, through the client package', () => {
           ],
         })
         .expect(201);
-      const victim = await createToken(t, asOwner(biz));
-      await revoke(t, asOwner(biz), victim.id).expect(201);
+      const victim = await createToken(t, asOwner(elsewhere));
+      await revoke(t, asOwner(elsewhere), victim.id).expect(201);
       await other.waitFor((all) => all.length > 0, 10_000);
+      const { accepted } = app.receiver.stats();
       const res = await push(other.received[0].body);
       expect([res.status, ((await res.json()) as { err: string }).err]).toEqual([
         400,
         'invalid_audience',
       ]);
+      expect(app.receiver.stats().accepted).toBe(accepted);
       await stillHeld();
-      const { stream_id: streamId } = elsewhere.body as { stream_id: string };
-      await t
-        .http()
-        .delete(`/ssf/v1/streams?stream_id=${streamId}`)
-        .set({ authorization: `Bearer ${biz.ownerToken}` })
-        .expect(204);
     });
 
     it('takes a replayed SET once: the replay drops nothing', async () => {

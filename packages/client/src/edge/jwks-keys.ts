@@ -36,7 +36,8 @@ export class JwksKeys {
     if (typeof kid !== 'string') throw new Error('the list names no key');
     const now = this.now();
     const due = !this.keys.has(kid) || now - this.loadedAt >= MAX_AGE_MS;
-    if (due && now - this.askedAt >= REFETCH_COOLDOWN_MS) {
+    // A read under way is waited for: a second check arriving meanwhile would find no keys yet.
+    if (due && (this.inflight !== null || now - this.askedAt >= REFETCH_COOLDOWN_MS)) {
       // A set that cannot be read now leaves the keys held: the list's own checks still apply.
       await this.load().catch(() => undefined);
     }
