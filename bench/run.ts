@@ -63,6 +63,7 @@ import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
 import { sqliteInstance } from './sections/sqlite';
 import { ssfPushLatency } from './sections/ssf';
+import { ssfAppRefusal } from './sections/ssf-app';
 import { startTime } from './sections/start-time';
 import { statusListCost } from './sections/status-lists';
 import { tokenList } from './sections/token-list';
@@ -137,6 +138,7 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
       await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
     },
     ssf: () => ssfPushLatency(pgEnv, start),
+    ssfapp: () => ssfAppRefusal(start, scratch.sqliteDir),
     dpop: () => dpopCost(a, owner, pgEnv, start),
     middleware: () => middlewareCost(start, scratch.sqliteDir),
     analytics: () => analyticsCost(pgEnv, owner, start),
@@ -199,6 +201,8 @@ async function runAll(bench: Bench, stopBare: () => Promise<void>): Promise<void
   await startTime(scratch.sqliteDir);
   // The Express middleware on a cached token, its Latchkey on SQLite beside A.
   await middlewareCost(scratch.start, scratch.sqliteDir);
+  // A revocation at that app, told by Shared Signals.
+  await ssfAppRefusal(scratch.start, scratch.sqliteDir);
   reportMemory(inst.memory, sqlite.memory, pg, sqlite.runs);
   // Tracing's cost, on two instances of their own beside A.
   await tracingCost(pgEnv, inst.owner, scratch.start);

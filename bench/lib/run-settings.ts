@@ -25,6 +25,7 @@ export const ONLY_SECTIONS = [
   'federation',
   'statuslists',
   'ssf',
+  'ssfapp',
   'dpop',
   'middleware',
   'analytics',
