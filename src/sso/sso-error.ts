@@ -43,7 +43,7 @@ export const SSO_ERRORS = {
   },
   SSO_CHOOSE_BUSINESS: {
     status: 409,
-    message: 'Your groups give you a role in several businesses: sign in with the business id',
+    message: 'Your groups give you a role in several businesses: choose one of them',
   },
   // Token sign-in off, set from a token the console would then refuse: its owner locked out.
   SSO_LOCKOUT: {

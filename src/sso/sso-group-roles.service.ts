@@ -82,26 +82,32 @@ export class SsoGroupRolesService {
     });
   }
 
-  /**
-   * The role `groups` give in `businessId`, or, with no business asked, in the one business whose
-   * rules name them (several: SSO_CHOOSE_BUSINESS, as the person must say which).
-   */
-  async roleFor(businessId: string | null, groups: string[]): Promise<GrantedRole> {
-    const db = this.database.primary;
-    const matched = businessId
-      ? await this.rules.matching(businessId, groups, db)
-      : await this.rules.matchingAnyBusiness(groups, db);
-    const businesses = new Set(matched.map((r) => r.businessId));
-    if (businesses.size === 0) throw new SsoError('SSO_NO_ROLE');
-    if (businesses.size > 1) throw new SsoError('SSO_CHOOSE_BUSINESS');
-    const role = matched.map((r) => r.role).reduce((a, b) => (roleAtLeast(a, b) ? a : b));
-    const giving = matched.filter((r) => r.role === role).map((r) => r.groupName);
-    return {
-      businessId: matched[0].businessId,
-      role,
-      groups: giving.sort().slice(0, MAX_NAMED_GROUPS),
-    };
+  /** The role `groups` give in `businessId`, and the groups that give it; none: SSO_NO_ROLE. */
+  async roleFor(businessId: string, groups: string[]): Promise<GrantedRole> {
+    const matched = await this.rules.matching(businessId, groups, this.database.primary);
+    if (matched.length === 0) throw new SsoError('SSO_NO_ROLE');
+    return grantOf(businessId, matched);
   }
+
+  /**
+   * Each business whose rules name one of `groups`, with the role they give there: where a
+   * sign-in that named no business may go, and nowhere else.
+   */
+  async reachable(groups: string[]): Promise<GrantedRole[]> {
+    const matched = await this.rules.matchingAnyBusiness(groups, this.database.primary);
+    const byBusiness = new Map<string, SsoGroupRole[]>();
+    for (const rule of matched) {
+      byBusiness.set(rule.businessId, [...(byBusiness.get(rule.businessId) ?? []), rule]);
+    }
+    return [...byBusiness].map(([businessId, rules]) => grantOf(businessId, rules));
+  }
+}
+
+/** The highest role of a business's matching rules, and the groups that give it. */
+function grantOf(businessId: string, matched: SsoGroupRole[]): GrantedRole {
+  const role = matched.map((r) => r.role).reduce((a, b) => (roleAtLeast(a, b) ? a : b));
+  const giving = matched.filter((r) => r.role === role).map((r) => r.groupName);
+  return { businessId, role, groups: giving.sort().slice(0, MAX_NAMED_GROUPS) };
 }
 
 function refOf(rule: SsoGroupRole) {

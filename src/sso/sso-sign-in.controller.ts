@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/decorators';
@@ -8,9 +8,17 @@ import { publicBaseUrl } from '../config/sections/status-list-config';
 import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
 import { NoStore } from '../common/http/no-store';
 import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
-import { CollectSessionDto, SsoSessionDto, SsoStatusDto, StartSignInQueryDto } from './dto/sso.dto';
+import {
+  BusinessChoicesDto,
+  CollectSessionDto,
+  HandoffDto,
+  SsoSessionDto,
+  SsoStatusDto,
+  StartSignInQueryDto,
+} from './dto/sso.dto';
 import { IdentityProvider } from './identity-provider';
 import { SsoError } from './sso-error';
+import { SsoSessionService } from './sso-session.service';
 import { SsoSignInService } from './sso-sign-in.service';
 
 /** The cookie that binds a sign-in to the browser that started it. */
@@ -31,6 +39,7 @@ export class SsoSignInController {
 
   constructor(
     private readonly signIn: SsoSignInService,
+    private readonly sessions: SsoSessionService,
     private readonly provider: IdentityProvider,
     config: AppConfig,
   ) {
@@ -83,9 +92,11 @@ export class SsoSignInController {
     summary: "The identity provider's return: redirects (302) to the console",
     description:
       'The provider sends the browser here. Every outcome is a redirect to /admin/sso: with ' +
-      '`#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of ' +
+      '`#handoff=…` (collected with POST /auth/sso/session), `#choose=…` (the person named no ' +
+      'business and their groups reach several: POST /auth/sso/businesses lists them, and the ' +
+      'session is collected with the one chosen), or `#error=<code>`, one of ' +
       'SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, ' +
-      'SSO_BUSINESS_SUSPENDED, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.',
+      'SSO_BUSINESS_SUSPENDED, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.',
   })
   @ApiResponse({ status: 302, description: 'To the console' })
   async callback(
@@ -96,13 +107,13 @@ export class SsoSignInController {
     const state = stateOf(request.query);
     let fragment: string;
     try {
-      const handoff = await this.signIn.callback(
+      const verified = await this.signIn.callback(
         request.url,
         state,
         cookieOf(cookies),
         originOf(request),
       );
-      fragment = `handoff=${handoff}`;
+      fragment = `${verified.choose ? 'choose' : 'handoff'}=${verified.handoff}`;
     } catch (e) {
       if (!(e instanceof SsoError)) throw e;
       fragment = `error=${e.code}`;
@@ -113,6 +124,35 @@ export class SsoSignInController {
       .header('location', `${CONSOLE_RETURN}#${fragment}`);
   }
 
+  @Post('businesses')
+  @HttpCode(200)
+  @NoStore()
+  @ApiOperation({
+    operationId: 'listSsoBusinessChoices',
+    summary: 'The businesses a sign-in may choose, after the provider answered',
+    description:
+      'For a sign-in that returned with `#choose=…`, from the browser that began it (its ' +
+      'cookie): the businesses whose group rules name the groups the provider vouched for, by ' +
+      'name, with the role each gives; none other is named. Changes nothing; the hand-off is ' +
+      'spent only by the collection.',
+  })
+  @ApiEnvelope(200, BusinessChoicesDto)
+  @ApiErrors({ 400: ['SSO_HANDOFF_INVALID'], 422: ['VALIDATION_ERROR'] })
+  async businesses(
+    @Body() dto: HandoffDto,
+    @Headers('cookie') cookies: string | undefined,
+  ): Promise<BusinessChoicesDto> {
+    const choices = await this.sessions.choices(dto.handoff, cookieOf(cookies));
+    return {
+      items: choices.map((c) => ({
+        business_id: c.businessId,
+        name: c.name,
+        role: c.role,
+        status: c.status,
+      })),
+    };
+  }
+
   @Post('session')
   @NoStore()
   @ApiOperation({
@@ -120,15 +160,17 @@ export class SsoSignInController {
     summary: "Collect the console's session after a sign-in; answers its token once",
     description:
       'The console calls it with the hand-off the sign-in returned with, from the browser that ' +
-      'began it (its cookie). Once: the session is an ordinary token (origin console-sso) of ' +
+      'began it (its cookie), and the business chosen when it returned with `#choose=` (409 ' +
+      'SSO_CHOOSE_BUSINESS without one; 403 SSO_NO_ROLE for one the groups do not reach, and the ' +
+      'person may choose again). Once: the session is an ordinary token (origin console-sso) of ' +
       'the member, unrestricted within the role their groups give, for CONSOLE_SESSION_HOURS. ' +
       'Signing out revokes it (POST /api/v1/tokens/self/revoke).',
   })
   @ApiEnvelope(201, SsoSessionDto)
   @ApiErrors({
     400: ['SSO_HANDOFF_INVALID'],
-    403: ['PLATFORM_ADMIN_REQUIRED', 'SSO_BUSINESS_SUSPENDED'],
-    409: ['LAST_OWNER', 'TOKEN_LIMIT_REACHED'],
+    403: ['PLATFORM_ADMIN_REQUIRED', 'SSO_BUSINESS_SUSPENDED', 'SSO_NO_ROLE'],
+    409: ['LAST_OWNER', 'TOKEN_LIMIT_REACHED', 'SSO_CHOOSE_BUSINESS'],
     422: ['VALIDATION_ERROR', 'POLICY_VIOLATION'],
   })
   async collect(
@@ -137,10 +179,11 @@ export class SsoSignInController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SsoSessionDto> {
-    const { session, returnTo } = await this.signIn.collect(
+    const { session, returnTo } = await this.sessions.collect(
       originOf(request),
       dto.handoff,
       cookieOf(cookies),
+      dto.business_id ?? null,
     );
     void reply.header('set-cookie', this.cookie('', 0));
     return {

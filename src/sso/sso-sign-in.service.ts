@@ -1,30 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { AppConfig } from '../config/app-config';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Database } from '../database/connection/read-routing';
-import { Author, EventOrigin } from '../database/units/domain-event';
+import { EventOrigin } from '../database/units/domain-event';
 import { UnitOfWork } from '../database/units/unit-of-work';
-import { MembersService } from '../tenancy/members.service';
-import type { Role } from '../tenancy/store/membership.entity';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
-import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
 import { hashSecret } from '../tokens/token-secret';
 import { IdentityProvider } from './identity-provider';
 import { SsoError } from './sso-error';
 import { SsoGroupRolesService } from './sso-group-roles.service';
 import { SsoRefusalAudit } from './sso-refusal-audit';
-import { SsoSignedInEvent } from './sso.events';
+import { sameBrowser } from './sso-browser';
 import { SsoLogin } from './store/sso-login.entity';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
 
-/** How long a person has at the provider, and then for the console to collect the session. */
+/**
+ * How long a person has at the provider, then for the console to collect the session, or to
+ * choose a business among those their groups reach and collect it.
+ */
 const SIGN_IN_MS = 10 * 60_000;
 const HANDOFF_MS = 2 * 60_000;
+const CHOICE_MS = 5 * 60_000;
 /** The most sign-ins in flight at once: the bound on what strangers may make us store. */
 const MAX_LIVE_SIGN_INS = 10_000;
-/** The name of a session the console collects. */
-export const SESSION_TOKEN_NAME = 'Console session (SSO)';
 
 /** A sign-in's start: where to send the browser, and the cookie that binds it. */
 export interface SignInStart {
@@ -32,32 +29,31 @@ export interface SignInStart {
   browserSecret: string;
 }
 
-/** What the console collects: its session (the secret, once), and where to go next. */
-export interface SignInSession {
-  session: IssuedTokenDto;
-  returnTo: string | null;
+/**
+ * The provider's answer, accepted: the hand-off the console collects the session with, and
+ * whether the person must first choose a business (their groups reach several).
+ */
+export interface SignInVerified {
+  handoff: string;
+  choose: boolean;
 }
 
 /**
  * Console sign-in through the identity provider, in three steps that each run once: the start
  * (a state, a nonce, PKCE, and a cookie binding the browser), the callback (the provider's
- * answer checked, and the person's groups mapped to a role in the business), and the
- * collection (the console, in the same browser, exchanges a one-time hand-off for an ordinary
- * short-lived token: the session). The session's secret is made at collection and stored
- * nowhere; signing out revokes it as any token is revoked.
+ * answer checked, and the person's groups mapped to a role in a business, or to the businesses
+ * they may choose from), and the collection (SsoSessionService: the console, in the same
+ * browser, exchanges a one-time hand-off for an ordinary short-lived token, the session).
  */
 @Injectable()
 export class SsoSignInService {
   constructor(
-    private readonly config: AppConfig,
     private readonly provider: IdentityProvider,
     private readonly uow: UnitOfWork,
     private readonly database: Database,
     private readonly logins: SsoLoginsRepository,
     private readonly roles: SsoGroupRolesService,
-    private readonly members: MembersService,
     private readonly directory: TenancyDirectory,
-    private readonly issuance: TokenIssuanceService,
     private readonly refusals: SsoRefusalAudit,
   ) {}
 
@@ -97,14 +93,16 @@ export class SsoSignInService {
 
   /**
    * The provider's answer: checked once (a replayed callback finds its sign-in used), from the
-   * browser that started it. Answers the hand-off the console collects the session with.
+   * browser that started it. A sign-in that named a business goes there; one that named none
+   * goes to the one business the person's groups reach, or, reaching several, waits for the
+   * person to choose among them (the list and the choice bound to this sign-in's hand-off).
    */
   async callback(
     callbackUrl: string,
     state: string | undefined,
     browserSecret: string | undefined,
     origin: EventOrigin,
-  ): Promise<string> {
+  ): Promise<SignInVerified> {
     const now = new Date();
     const login = state
       ? await this.logins.findByState(hashSecret(state), this.database.primary)
@@ -121,16 +119,26 @@ export class SsoSignInService {
       nonce: login.nonce,
       codeVerifier: login.codeVerifier,
     });
-    const granted = await this.refusals.around(login.askedBusinessId, person.email, origin, () => {
+    const asked = login.askedBusinessId;
+    const reached = await this.refusals.around(asked, person.email, origin, async () => {
       if (!person.emailVerified) throw new SsoError('SSO_EMAIL_UNVERIFIED');
-      return this.roles.roleFor(login.askedBusinessId, person.groups);
-    });
-    // Only now, to one the business's rules let in, may it say that it is suspended.
-    await this.refusals.around(granted.businessId, person.email, origin, async () => {
-      const business = await this.directory.findBusiness(granted.businessId);
-      if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
+      if (asked) return [await this.roles.roleFor(asked, person.groups)];
+      const all = await this.roles.reachable(person.groups);
+      if (all.length === 0) throw new SsoError('SSO_NO_ROLE');
+      return all;
     });
     const handoff = randomBytes(32).toString('base64url');
+    const [only] = reached;
+    if (reached.length === 1) {
+      // Only now, to one the business's rules let in, may it say that it is suspended.
+      await this.refusals.around(only.businessId, person.email, origin, async () => {
+        const business = await this.directory.findBusiness(only.businessId);
+        if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
+      });
+    }
+    // Choosing, the sign-in keeps the groups that reach a business, to grant the one chosen.
+    const choosing = reached.length > 1;
+    const groups = choosing ? [...new Set(reached.flatMap((r) => r.groups))].sort() : only.groups;
     const verified = await this.uow.run((tx) =>
       this.logins.advance(
         login.id,
@@ -139,98 +147,16 @@ export class SsoSignInService {
         new Date(),
         {
           email: person.email,
-          businessId: granted.businessId,
-          role: granted.role,
-          groups: JSON.stringify(granted.groups),
+          businessId: choosing ? null : only.businessId,
+          role: choosing ? null : only.role,
+          groups: JSON.stringify(groups),
           handoffHash: hashSecret(handoff),
-          expiresAt: new Date(Date.now() + HANDOFF_MS),
+          expiresAt: new Date(Date.now() + (choosing ? CHOICE_MS : HANDOFF_MS)),
         },
         tx,
       ),
     );
     if (!verified) throw new SsoError('SSO_EXPIRED');
-    return handoff;
+    return { handoff, choose: choosing };
   }
-
-  /**
-   * The console's collection, once, from the starting browser: the membership as the group rules
-   * say (added, or its role moved), and a session token for CONSOLE_SESSION_HOURS, unrestricted
-   * within that role, in one unit of work with its audit entries.
-   */
-  async collect(
-    origin: EventOrigin,
-    handoff: string,
-    browserSecret: string | undefined,
-  ): Promise<SignInSession> {
-    const login = /^[A-Za-z0-9_-]{43}$/.test(handoff)
-      ? await this.logins.findByHandoff(hashSecret(handoff), this.database.primary)
-      : null;
-    if (!login || !sameBrowser(login, browserSecret) || login.status !== 'verified') {
-      throw new SsoError('SSO_HANDOFF_INVALID');
-    }
-    const { email, businessId, role } = login;
-    if (!email || !businessId || !role) throw new SsoError('SSO_HANDOFF_INVALID');
-    return this.refusals.around(businessId, email, origin, () =>
-      this.makeSession(login, { email, businessId, role }, origin),
-    );
-  }
-
-  /** The membership and the session, in one unit of work with their audit entries. */
-  private makeSession(
-    login: SsoLogin,
-    person: { email: string; businessId: string; role: Role },
-    origin: EventOrigin,
-  ): Promise<SignInSession> {
-    const { email, businessId, role } = person;
-    const now = new Date();
-    return this.uow.run(async (tx) => {
-      if (!(await this.logins.advance(login.id, 'verified', 'collected', now, {}, tx))) {
-        throw new SsoError('SSO_HANDOFF_INVALID');
-      }
-      await this.issuance.holdAheadOfEvents(businessId, tx);
-      // Suspended since the provider's answer: nothing is made, and the hand-off stays unused.
-      const business = await this.directory.businessForMembershipChange(businessId, tx);
-      if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
-      const signingIn: Author = { actor: { id: null, type: 'user', label: email }, origin };
-      const member = await this.members.signInMemberInTx(signingIn, businessId, person, tx);
-      const author: Author = {
-        actor: { id: member.identity.id, type: 'user', label: email },
-        origin,
-      };
-      const hours = this.config.CONSOLE_SESSION_HOURS;
-      const { secret, token } = await this.issuance.issue(
-        author,
-        {
-          businessId,
-          identityId: member.identity.id,
-          name: SESSION_TOKEN_NAME,
-          scopes: null,
-          expiresAt: new Date(now.getTime() + hours * 3_600_000),
-          origin: 'console-sso',
-        },
-        tx,
-      );
-      const groups = JSON.parse(login.groups ?? '[]') as string[];
-      await tx.publish(
-        new SsoSignedInEvent(
-          author,
-          businessId,
-          member.identity.id,
-          email,
-          role,
-          groups,
-          token.jti,
-        ),
-      );
-      return { session: IssuedTokenDto.issued(secret, token), returnTo: login.returnTo };
-    });
-  }
-}
-
-/** Whether the cookie the request carries is the one the sign-in's start set. */
-function sameBrowser(login: SsoLogin, browserSecret: string | undefined): boolean {
-  if (!browserSecret || browserSecret.length > 100) return false;
-  const presented = Buffer.from(hashSecret(browserSecret));
-  const kept = Buffer.from(login.browserHash);
-  return presented.length === kept.length && timingSafeEqual(presented, kept);
 }

@@ -8,6 +8,7 @@ import { SsoGroupRolesService } from './sso-group-roles.service';
 import { SsoRefusalAudit } from './sso-refusal-audit';
 import { SsoSettingsController } from './sso-settings.controller';
 import { SsoSignInController } from './sso-sign-in.controller';
+import { SsoSessionService } from './sso-session.service';
 import { SsoSignInService } from './sso-sign-in.service';
 import { SsoGroupRolesRepository } from './store/sso-group-roles.repository';
 import { SsoLoginsRepository } from './store/sso-logins.repository';
@@ -23,6 +24,7 @@ import { SsoLoginsRepository } from './store/sso-logins.repository';
   providers: [
     IdentityProvider,
     SsoSignInService,
+    SsoSessionService,
     SsoRefusalAudit,
     ConsoleSignInSettingService,
     SsoGroupRolesService,

@@ -239,20 +239,6 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
       expect(entries).toEqual([]);
     });
 
-    it('is refused, naming no business, to one whose groups map in two: they must say which', async () => {
-      const other = await createUnexpiringBusiness(t);
-      await setRule(asOwner(other), 'eng', 'member').expect(200);
-      person({ groups: ['eng'] });
-      const started = await start({});
-      const back = await throughProvider(started.location, REDIRECT_URI);
-      expect(await refusedAt(started, back)).toBe('SSO_CHOOSE_BUSINESS');
-      await t
-        .http()
-        .delete(`/api/v1/sso/group-roles/${(await rulesOf(other))[0].id}`)
-        .set(asOwner(other))
-        .expect(200);
-    });
-
     it('is refused to an email the provider does not say is verified', async () => {
       const p = person({ email_verified: false });
       const started = await start();

@@ -77,10 +77,44 @@ export class StartSignInQueryDto {
   return_to?: string;
 }
 
-export class CollectSessionDto {
+export class HandoffDto {
   @ApiProperty({ description: 'The one-time hand-off the sign-in returned to the console with' })
   @IsString()
+  @MaxLength(100)
   handoff!: string;
+}
+
+export class CollectSessionDto extends HandoffDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'The business chosen, when the sign-in returned with `#choose=`: one of those ' +
+      'POST /auth/sso/businesses lists',
+  })
+  @IsOptional()
+  @SafeIsUUID()
+  business_id?: string;
+}
+
+/** A business a sign-in may choose: one whose group rules name the person's groups. */
+export class BusinessChoiceDto {
+  @ApiProperty({ format: 'uuid' })
+  business_id!: string;
+  @ApiProperty({ example: 'Acme' })
+  name!: string;
+  @ApiProperty({ enum: ROLES, example: 'admin', description: 'The role the groups give there' })
+  role!: Role;
+  @ApiProperty({
+    enum: ['active', 'suspended'],
+    example: 'active',
+    description: 'A suspended business takes no sign-in (403 SSO_BUSINESS_SUSPENDED)',
+  })
+  status!: 'active' | 'suspended';
+}
+
+export class BusinessChoicesDto {
+  @ApiProperty({ type: [BusinessChoiceDto] })
+  items!: BusinessChoiceDto[];
 }
 
 /** The console's session: an ordinary token (origin console-sso), shown once. */

@@ -8,7 +8,8 @@ if (hasChromium()) {
   /**
    * Console sign-in through a real identity provider (oidc-provider, started here), in headless
    * Chromium against the built app: the whole round trip by the browser's own redirects, the
-   * session it makes, a sign-out that revokes it, and a refusal the person can read; and an
+   * session it makes, a sign-out that revokes it, a refusal the person can read, and the choice
+   * of a business, by name, once the provider answered for a person whose groups reach several; and an
    * invitation's emailed link, opened in the console, naming who invites to which business,
    * accepted by the invitee alone, who is then shown the token once and the next step.
    */
@@ -67,6 +68,57 @@ if (hasChromium()) {
         expect(await alert.textContent()).toContain('SSO_NO_ROLE');
         expect(await alert.textContent()).toContain('none of your groups has a role');
         expect(await axeViolations(ui)).toEqual([]);
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'asks a person whose groups reach several businesses to choose one, by name, after the provider answers, and signs them in there',
+      async () => {
+        const { ui, page } = c.browser;
+        const second = await c.client.createBusiness(c.app.platformToken!, 'second');
+        const paused = await c.client.createBusiness(c.app.platformToken!, 'paused');
+        const nameOf = async (b: typeof second) =>
+          (
+            await c.client.request<{ data: { businesses: { name: string }[] } }>(
+              'GET',
+              '/api/v1/whoami',
+              { headers: { authorization: `Bearer ${b.ownerToken}` } },
+            )
+          ).body.data.businesses[0].name;
+        const [secondName, pausedName] = [await nameOf(second), await nameOf(paused)];
+        await c.rule(c.owner, 'multi', 'admin');
+        await c.rule(second, 'multi', 'member');
+        await c.rule(paused, 'multi', 'member');
+        const suspended = await c.client.request(
+          'POST',
+          `/platform/v1/businesses/${paused.businessId}/suspend`,
+          { headers: { authorization: `Bearer ${c.app.platformToken!}` } },
+        );
+        expect(suspended.status).toBe(200);
+        const email = c.person(['multi']);
+        await ui.open('/admin/');
+        // Nothing is asked before the provider answers.
+        expect(await page.getByLabel(/business/i).count()).toBe(0);
+        await ui.button('Sign in with SSO').click();
+        await page.getByRole('heading', { level: 1, name: 'Choose a business' }).waitFor();
+        const list = page.getByRole('list', { name: 'Businesses' });
+        await list.getByRole('button', { name: `Sign in to ${secondName}` }).waitFor();
+        expect(new URL(page.url()).hash).toBe('');
+        const text = await list.textContent();
+        expect(text).toContain(`${businessName} as admin`);
+        expect(text).toContain(`${pausedName} (suspended`);
+        expect(await list.getByRole('button').count()).toBe(2);
+        const shown = { name: 'choose a business', show: () => list.waitFor() };
+        expect(await walkViews(ui, 'signed out', [shown])).toEqual([]);
+        await list.getByRole('button', { name: `Sign in to ${secondName}` }).click();
+        await ui.button('Sign out').waitFor();
+        const token = await page.evaluate<string>("sessionStorage.getItem('latchkey.token')");
+        const me = await c.client.request<{ data: object }>('GET', '/api/v1/me', {
+          headers: scoped(token, second.businessId),
+        });
+        expect(me.body.data).toMatchObject({ identity: { email }, role: 'member' });
+        await ui.signOut();
       },
       TIMEOUT_MS,
     );

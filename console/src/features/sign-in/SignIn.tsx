@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { navigate } from '../../router';
 import { saveSsoBusiness } from '../../storage';
+import { ChooseBusiness } from './ChooseBusiness';
 import { Invitation, invitationToken } from './Invitation';
 import { collectSsoSession, fetchSsoStatus, SSO_REFUSALS, ssoReturn, startSso } from './sso';
 import type { Whoami } from '../../api/types';
@@ -11,8 +12,6 @@ import { ErrorBox } from '../../ui/ErrorBox';
 import { Check } from '../../ui/forms/Field';
 import { Loading } from '../../ui/Status';
 import { useTitle } from '../../ui/useTitle';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Latchkey has no passwords: a person signs in with an API token (their first token, say), or,
@@ -49,8 +48,8 @@ export function SignIn({
   }, []);
   const collecting = useRef(false);
   const collect = useMutation({
-    mutationFn: async (handoff: string) => {
-      const session = await collectSsoSession(handoff);
+    mutationFn: async ({ handoff, businessId }: { handoff: string; businessId?: string }) => {
+      const session = await collectSsoSession(handoff, businessId);
       return { session, who: await fetchWhoami(session.token) };
     },
     onSuccess: ({ session, who }) => {
@@ -59,11 +58,14 @@ export function SignIn({
       navigate(session.return_to ?? '/admin', { replace: true });
     },
   });
+  // Whose groups reach several businesses chooses one first; the hand-off stays in memory only.
+  const [choosing, setChoosing] = useState<string | null>(null);
   useEffect(() => {
-    if (!back?.handoff || collecting.current) return;
+    if ((!back?.handoff && !back?.choose) || collecting.current) return;
     collecting.current = true;
     window.history.replaceState(null, '', '/admin/sso');
-    collect.mutate(back.handoff);
+    if (back.choose) setChoosing(back.choose);
+    else if (back.handoff) collect.mutate({ handoff: back.handoff });
   }, [back, collect]);
 
   const submit = (e: FormEvent) => {
@@ -71,6 +73,22 @@ export function SignIn({
     const t = token.trim();
     if (t) signIn.mutate(t);
   };
+
+  if (choosing) {
+    return (
+      <ChooseBusiness
+        handoff={choosing}
+        choosing={collect.isPending}
+        error={collect.error}
+        onChoose={(businessId) => collect.mutate({ handoff: choosing, businessId })}
+        onLeave={() => {
+          window.history.replaceState(null, '', '/admin/');
+          collect.reset();
+          setChoosing(null);
+        }}
+      />
+    );
+  }
 
   if (invited) {
     const leave = () => {
@@ -133,40 +151,20 @@ export function SignIn({
   );
 }
 
-/** Single sign-on, when the installation has an identity provider. */
+/**
+ * Single sign-on, when the installation has an identity provider. It asks for nothing: the
+ * provider answers first, and a person whose groups reach several businesses chooses then.
+ */
 function SsoStart() {
-  const id = useId();
   const status = useQuery({ queryKey: ['sso-status'], queryFn: fetchSsoStatus, retry: false });
-  const [business, setBusiness] = useState('');
-  const [wrong, setWrong] = useState(false);
   if (!status.data?.enabled) return null;
   const start = (e: FormEvent) => {
     e.preventDefault();
-    const b = business.trim();
-    setWrong(b !== '' && !UUID.test(b));
-    if (b === '' || UUID.test(b)) startSso(b);
+    startSso();
   };
   return (
     <form className="form card" onSubmit={start} aria-label="Single sign-on">
-      <div className="field">
-        <label htmlFor={id}>Business id (only if your groups reach several)</label>
-        <input
-          id={id}
-          className="input mono"
-          name="business_id"
-          autoComplete="off"
-          spellCheck={false}
-          value={business}
-          aria-invalid={wrong}
-          aria-describedby={wrong ? `${id}-error` : undefined}
-          onChange={(e) => setBusiness(e.currentTarget.value)}
-        />
-        {wrong && (
-          <p id={`${id}-error`} className="field-error">
-            A business id is a UUID, such as 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
-          </p>
-        )}
-      </div>
+      <p className="muted">Sign in through your organization's identity provider.</p>
       <div className="actions">
         <button type="submit" className="button primary">
           Sign in with SSO

@@ -7,10 +7,20 @@ export type SsoSession = components['schemas']['SsoSessionDto'];
 /** Whether this installation signs in through an identity provider. */
 export const fetchSsoStatus = () => rawJson<SsoStatus>('/auth/sso', null);
 
-/** Sends the browser to the identity provider, to come back to `/admin/sso`. */
-export function startSso(businessId: string): void {
+/** A business the sign-in may choose: one the person's groups reach (`POST /auth/sso/businesses`). */
+export interface SsoChoice {
+  business_id: string;
+  name: string;
+  role: 'owner' | 'admin' | 'member';
+  status: 'active' | 'suspended';
+}
+
+/**
+ * Sends the browser to the identity provider, to come back to `/admin/sso`. It names no
+ * business: the provider answers first, and the groups it vouches for say where the person may go.
+ */
+export function startSso(): void {
   const query = new URLSearchParams();
-  if (businessId) query.set('business_id', businessId);
   const path = window.location.pathname;
   if (/^\/admin(\/[A-Za-z0-9_~-]+)*\/?$/.test(path) && path !== '/admin/sso') {
     query.set('return_to', path);
@@ -18,9 +28,19 @@ export function startSso(businessId: string): void {
   window.location.assign(`/auth/sso/start?${query.toString()}`);
 }
 
-/** Exchanges the sign-in's one-time hand-off for the console's session (once). */
-export const collectSsoSession = (handoff: string) =>
-  rawJson<SsoSession>('/auth/sso/session', null, { method: 'POST', body: { handoff } });
+/** The businesses a sign-in whose groups reach several may choose from (its hand-off, its cookie). */
+export const fetchSsoChoices = (handoff: string) =>
+  rawJson<{ items: SsoChoice[] }>('/auth/sso/businesses', null, {
+    method: 'POST',
+    body: { handoff },
+  }).then((page) => page.items);
+
+/** Exchanges the sign-in's one-time hand-off (and the business chosen) for the session, once. */
+export const collectSsoSession = (handoff: string, businessId?: string) =>
+  rawJson<SsoSession>('/auth/sso/session', null, {
+    method: 'POST',
+    body: businessId ? { handoff, business_id: businessId } : { handoff },
+  });
 
 /** Revokes an SSO session as its holder signs out; a failure leaves it to expire. */
 export function endSsoSession(token: string, businessId: string): void {
@@ -34,19 +54,29 @@ export function endSsoSession(token: string, businessId: string): void {
   ).catch(() => undefined);
 }
 
-/** What a sign-in's return carries after `#`: a hand-off to collect, or why it was refused. */
-export function ssoReturn(): { handoff: string | null; error: string | null } | null {
+/**
+ * What a sign-in's return carries after `#`: a hand-off to collect, one to choose a business
+ * with first, or why it was refused.
+ */
+export function ssoReturn(): {
+  handoff: string | null;
+  choose: string | null;
+  error: string | null;
+} | null {
   if (window.location.pathname !== '/admin/sso') return null;
   const fragment = new URLSearchParams(window.location.hash.slice(1));
-  return { handoff: fragment.get('handoff'), error: fragment.get('error') };
+  return {
+    handoff: fragment.get('handoff'),
+    choose: fragment.get('choose'),
+    error: fragment.get('error'),
+  };
 }
 
 /** Why a sign-in was refused, as a person reads it; the code names it for support. */
 export const SSO_REFUSALS: Record<string, string> = {
   SSO_NO_ROLE:
     'Your identity provider signed you in, but none of your groups has a role in this business. Ask an owner to map one of your groups.',
-  SSO_CHOOSE_BUSINESS:
-    'Your groups give you a role in several businesses: enter the business id, then sign in again.',
+  SSO_CHOOSE_BUSINESS: 'Your groups give you a role in several businesses: choose one of them.',
   SSO_BUSINESS_SUSPENDED:
     'This business is suspended: no one signs in to it until a platform admin resumes it.',
   SSO_EMAIL_UNVERIFIED: 'Your identity provider does not say your email address is verified.',
