@@ -20,7 +20,7 @@ export class InvitationAcceptanceController {
   @OAuthRateLimit()
   @HttpCode(200)
   @ApiOperation({
-    operationId: 'previewInvitation',
+    operationId: 'getInvitationPreview',
     summary: "What an invitation's link invites to, before it is accepted",
     description:
       'Public: possession of the link is the proof. Names the business, who invited, the role ' +
