@@ -847,6 +847,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/invitations/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What an invitation's link invites to, before it is accepted
+     * @description Public: possession of the link is the proof. Names the business, who invited, the role and the address, so the invitee knows what they accept; changes nothing. Refused as an accept would be, with the same codes. The token goes in the body, never in a URL, so no access log holds it. Counted per client IP with the /oauth2 routes.
+     */
+    post: operations['getInvitationPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/invitations/accept': {
     parameters: {
       query?: never;
@@ -1028,11 +1048,31 @@ export interface paths {
     };
     /**
      * The identity provider's return: redirects (302) to the console
-     * @description The provider sends the browser here. Every outcome is a redirect to /admin/sso: with `#handoff=…` (collected with POST /auth/sso/session) or `#error=<code>`, one of SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, SSO_BUSINESS_SUSPENDED, SSO_CHOOSE_BUSINESS, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.
+     * @description The provider sends the browser here. Every outcome is a redirect to /admin/sso: with `#handoff=…` (collected with POST /auth/sso/session), `#choose=…` (the person named no business and their groups reach several: POST /auth/sso/businesses lists them, and the session is collected with the one chosen), or `#error=<code>`, one of SSO_STATE_INVALID, SSO_EXPIRED, SSO_PROVIDER_REJECTED, SSO_EMAIL_UNVERIFIED, SSO_NO_ROLE, SSO_BUSINESS_SUSPENDED, SSO_NOT_CONFIGURED or SSO_PROVIDER_UNAVAILABLE.
      */
     get: operations['finishSsoSignIn'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sso/businesses': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The businesses a sign-in may choose, after the provider answered
+     * @description For a sign-in that returned with `#choose=…`, from the browser that began it (its cookie): the businesses whose group rules name the groups the provider vouched for, by name, with the role each gives; none other is named. Changes nothing; the hand-off is spent only by the collection.
+     */
+    post: operations['listSsoBusinessChoices'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1050,7 +1090,7 @@ export interface paths {
     put?: never;
     /**
      * Collect the console's session after a sign-in; answers its token once
-     * @description The console calls it with the hand-off the sign-in returned with, from the browser that began it (its cookie). Once: the session is an ordinary token (origin console-sso) of the member, unrestricted within the role their groups give, for CONSOLE_SESSION_HOURS. Signing out revokes it (POST /api/v1/tokens/self/revoke).
+     * @description The console calls it with the hand-off the sign-in returned with, from the browser that began it (its cookie), and the business chosen when it returned with `#choose=` (409 SSO_CHOOSE_BUSINESS without one; 403 SSO_NO_ROLE for one the groups do not reach, and the person may choose again). Once: the session is an ordinary token (origin console-sso) of the member, unrestricted within the role their groups give, for CONSOLE_SESSION_HOURS. Signing out revokes it (POST /api/v1/tokens/self/revoke).
      */
     post: operations['collectSsoSession'];
     delete?: never;
@@ -1111,7 +1151,7 @@ export interface paths {
     get: operations['getSsoSettings'];
     /**
      * Turn token sign-in to the console on or off for the business's people
-     * @description Owners. Off, the console takes only SSO sessions from the business's people: their other tokens, presented by the console, are 403 SSO_REQUIRED, from the next request on every instance. The API still takes those tokens; machines are unaffected. Audited.
+     * @description Owners. Off, the console takes only SSO sessions from the business's people: their other tokens, presented by the console, are 403 SSO_REQUIRED, from the next request on every instance. The setting governs the console, not the API, which still takes those tokens; machines are unaffected. A person turns it off only from an SSO session (409 SSO_LOCKOUT from a token the console would then refuse), and only where the installation has an identity provider (409 SSO_NOT_CONFIGURED). Audited.
      */
     put: operations['setSsoSettings'];
     post?: never;
@@ -4462,6 +4502,27 @@ export interface components {
        */
       expires_in_hours?: number;
     };
+    InvitationPreviewDto: {
+      /** @example Acme */
+      business_name: string;
+      /**
+       * @description The inviter's email, or machine:<name>
+       * @example owner@acme.test
+       */
+      invited_by: string;
+      /**
+       * @description The address the invitation was sent to
+       * @example dev@acme.test
+       */
+      email: string;
+      /**
+       * @example member
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
+      /** Format: date-time */
+      expires_at: string;
+    };
     AcceptInvitationDto: {
       /**
        * @description The link's `token`, as the invitation email carried it
@@ -4605,6 +4666,31 @@ export interface components {
       /** @example https://idp.example.com */
       issuer: string | null;
     };
+    BusinessChoiceDto: {
+      /** Format: uuid */
+      business_id: string;
+      /** @example Acme */
+      name: string;
+      /**
+       * @description The role the groups give there
+       * @example admin
+       * @enum {string}
+       */
+      role: 'owner' | 'admin' | 'member';
+      /**
+       * @description A suspended business takes no sign-in (403 SSO_BUSINESS_SUSPENDED)
+       * @example active
+       * @enum {string}
+       */
+      status: 'active' | 'suspended';
+    };
+    BusinessChoicesDto: {
+      items: components['schemas']['BusinessChoiceDto'][];
+    };
+    HandoffDto: {
+      /** @description The one-time hand-off the sign-in returned to the console with */
+      handoff: string;
+    };
     SsoSessionDto: {
       /** @description The session token: shown once */
       token: string;
@@ -4620,6 +4706,11 @@ export interface components {
     CollectSessionDto: {
       /** @description The one-time hand-off the sign-in returned to the console with */
       handoff: string;
+      /**
+       * Format: uuid
+       * @description The business chosen, when the sign-in returned with `#choose=`: one of those POST /auth/sso/businesses lists
+       */
+      business_id?: string;
     };
     GroupRoleViewDto: {
       /** Format: uuid */
@@ -18854,6 +18945,145 @@ export interface operations {
       };
     };
   };
+  getInvitationPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "token": "inv_Zx8dQ2m9vT4sLr7pKc1wNf3yHb6aGe5u0jXoVi2EqW"
+         *     }
+         */
+        'application/json': components['schemas']['AcceptInvitationDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['InvitationPreviewDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_INVITATION */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This invitation link is not valid",
+           *       "code": "INVALID_INVITATION",
+           *       "detail": "This invitation link is not valid",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_INVITATION';
+          };
+        };
+      };
+      /** @description Error codes: INVITATION_ALREADY_ACCEPTED, INVITATION_EXPIRED, INVITATION_REVOKED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This invitation was accepted already",
+           *       "code": "INVITATION_ALREADY_ACCEPTED",
+           *       "detail": "This invitation was accepted already",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "token"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
   addMemberByInvitation: {
     parameters: {
       query?: never;
@@ -20977,6 +21207,92 @@ export interface operations {
       };
     };
   };
+  listSsoBusinessChoices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HandoffDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['BusinessChoicesDto'];
+          };
+        };
+      };
+      /** @description Error codes: SSO_HANDOFF_INVALID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This sign-in was collected already, expired, or began in another browser",
+           *       "code": "SSO_HANDOFF_INVALID",
+           *       "detail": "This sign-in was collected already, expired, or began in another browser",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_HANDOFF_INVALID';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "handoff"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
   collectSsoSession: {
     parameters: {
       query?: never;
@@ -21031,7 +21347,7 @@ export interface operations {
           };
         };
       };
-      /** @description Error codes: PLATFORM_ADMIN_REQUIRED, SSO_BUSINESS_SUSPENDED */
+      /** @description Error codes: PLATFORM_ADMIN_REQUIRED, SSO_BUSINESS_SUSPENDED, SSO_NO_ROLE */
       403: {
         headers: {
           [name: string]: unknown;
@@ -21048,11 +21364,11 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'PLATFORM_ADMIN_REQUIRED' | 'SSO_BUSINESS_SUSPENDED';
+            code: 'PLATFORM_ADMIN_REQUIRED' | 'SSO_BUSINESS_SUSPENDED' | 'SSO_NO_ROLE';
           };
         };
       };
-      /** @description Error codes: LAST_OWNER, TOKEN_LIMIT_REACHED */
+      /** @description Error codes: LAST_OWNER, TOKEN_LIMIT_REACHED, SSO_CHOOSE_BUSINESS */
       409: {
         headers: {
           [name: string]: unknown;
@@ -21069,7 +21385,7 @@ export interface operations {
            */
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
-            code: 'LAST_OWNER' | 'TOKEN_LIMIT_REACHED';
+            code: 'LAST_OWNER' | 'TOKEN_LIMIT_REACHED' | 'SSO_CHOOSE_BUSINESS';
           };
         };
       };
@@ -22135,6 +22451,27 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: SSO_LOCKOUT, SSO_NOT_CONFIGURED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Turning token sign-in off would lock you out of the console, which would refuse the token you are using: sign in to the console with SSO, then turn it off from that session",
+           *       "code": "SSO_LOCKOUT",
+           *       "detail": "Turning token sign-in off would lock you out of the console, which would refuse the token you are using: sign in to the console with SSO, then turn it off from that session",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'SSO_LOCKOUT' | 'SSO_NOT_CONFIGURED';
           };
         };
       };
