@@ -242,11 +242,13 @@ describe('the docs, as a reader runs them', () => {
       (b) => b.notRun === null && !runElsewhere(b) && !RUNNABLE.has(b.lang),
     ).map((b) => `${where(b)} (${b.lang || 'no language'}) is neither run nor marked`);
     const reasonless = ALL.filter((b) => b.notRun === '').map((b) => `${where(b)}: no reason`);
+    // A block marked not run may hold the same words (an example of a failure, say): the suite
+    // named runs the one unmarked block that holds them.
     const owned = RUN_ELSEWHERE.map((o) => ({
       ...o,
-      blocks: ALL.filter((b) => b.file === o.file && b.text.includes(o.holds)),
+      blocks: ALL.filter((b) => b.file === o.file && b.text.includes(o.holds) && b.notRun === null),
     }))
-      .filter((o) => o.blocks.length !== 1 || o.blocks[0].notRun !== null)
+      .filter((o) => o.blocks.length !== 1)
       .map((o) => `${o.file}: "${o.holds}" should name one unmarked block`);
     const runners = RUN_ELSEWHERE.filter(
       (o) =>
