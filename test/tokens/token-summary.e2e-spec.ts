@@ -23,6 +23,7 @@ interface Summary {
   disabled: number;
   risky: number;
   revoked_last_7_days: number;
+  console_sessions: number;
   expiring_first: { id: string; name: string; expires_at: string }[];
 }
 const COUNTS = ['active', 'expiring_soon', 'disabled', 'risky', 'revoked_last_7_days'] as const;
@@ -126,6 +127,22 @@ describe.each(DRIVERS)('the token summary on %s', (driver) => {
     before = await summaryOf(owner);
     await setColumn(stale.id, 'created_at', new Date(Date.now() - 91 * DAY_MS));
     expect(moved(before, await summaryOf(owner))).toEqual({ ...none, risky: 1 });
+  });
+
+  it('counts a console session apart: active, but never expiring soon nor listed as such', async () => {
+    const own = await createUnexpiringBusiness(t);
+    const owner = asOwner(own);
+    const before = await summaryOf(owner);
+    const session = await createToken(t, owner, { name: 'console-session', expires_in_days: 1 });
+    // What an SSO sign-in makes: a token of origin console-sso, hours long.
+    await t.sql("UPDATE api_tokens SET origin = 'console-sso' WHERE id = ?", [session.id]);
+    await setColumn(session.id, 'expires_at', new Date(Date.now() + 8 * 3600_000));
+    const after = await summaryOf(owner);
+    expect(moved(before, after)).toEqual({ ...none, active: 1 });
+    expect(after.console_sessions - before.console_sessions).toBe(1);
+    expect(after.expiring_first.map((v) => v.id)).not.toContain(session.id);
+    await createToken(t, owner, { name: 'lapsing', expires_in_days: 1 });
+    expect(moved(after, await summaryOf(owner))).toEqual({ ...none, active: 1, expiring_soon: 1 });
   });
 
   it('counts active and disabled exactly as the list filtered by that status has them', async () => {

@@ -2561,6 +2561,11 @@ export interface components {
        * @example 2
        */
       revoked_last_7_days: number;
+      /**
+       * @description Console sessions an SSO sign-in made, not ended: hours long by design, so counted here and never in expiring_soon or expiring_first
+       * @example 1
+       */
+      console_sessions: number;
       /** @description The active tokens that expire soonest within 7 days, soonest first, at most 5 */
       expiring_first: components['schemas']['TokenViewDto'][];
     };

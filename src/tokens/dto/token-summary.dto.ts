@@ -51,6 +51,15 @@ export class TokenSummaryDto {
   revoked_last_7_days!: number;
 
   @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description:
+      'Console sessions an SSO sign-in made, not ended: hours long by design, so counted here ' +
+      'and never in expiring_soon or expiring_first',
+  })
+  console_sessions!: number;
+
+  @ApiProperty({
     type: [TokenViewDto],
     description: 'The active tokens that expire soonest within 7 days, soonest first, at most 5',
   })

@@ -49,6 +49,7 @@ export class TokenSummaryService {
         disabled: c.disabled,
         risky: c.risky,
         revoked_last_7_days: c.revokedRecently,
+        console_sessions: c.consoleSessions,
         expiring_first: expiring.map((t) => TokenViewDto.of(t, now, this.uses.remainingOfRow(t))),
       };
     });

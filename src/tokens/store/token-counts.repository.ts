@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { And, IsNull, LessThanOrEqual, MoreThan } from 'typeorm';
+import { And, IsNull, LessThanOrEqual, MoreThan, Not } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import { ApiToken } from './api-token.entity';
@@ -11,6 +11,8 @@ export interface TokenCounts {
   expiringSoon: number;
   disabled: number;
   risky: number;
+  /** Console sessions an SSO sign-in made (hours long): counted apart, never as expiring soon. */
+  consoleSessions: number;
   revokedRecently: number;
 }
 
@@ -26,6 +28,10 @@ export interface CountsAt {
 }
 
 const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
+/** A console session an SSO sign-in made: hours long by design, never "expiring soon". */
+const SESSION_ORIGIN = 'console-sso';
+const SESSION = `origin = '${SESSION_ORIGIN}'`;
+const NOT_SESSION = `(origin IS NULL OR origin <> '${SESSION_ORIGIN}')`;
 const count = (sql: string) => `COALESCE(SUM(CASE WHEN ${sql} THEN 1 ELSE 0 END), 0)`;
 
 /**
@@ -48,10 +54,11 @@ export class TokenCountsRepository {
       : 'business_id = :businessId';
     const [row] = await from.rows.all(
       `SELECT ${count(`${LIVE} AND disabled_at IS NULL`)}, ` +
-        `${count(`${LIVE} AND expires_at <= :expiringBy`)}, ` +
+        `${count(`${LIVE} AND expires_at <= :expiringBy AND ${NOT_SESSION}`)}, ` +
         `${count(`${LIVE} AND disabled_at IS NOT NULL`)}, ` +
         `${count(`${LIVE} AND ${RISKY_TOKEN_SQL}`)}, ` +
-        `${count('revoked_at >= :revokedSince')} ` +
+        `${count('revoked_at >= :revokedSince')}, ` +
+        `${count(`${LIVE} AND ${SESSION}`)} ` +
         `FROM api_tokens WHERE ${where}`,
       {
         businessId,
@@ -62,8 +69,10 @@ export class TokenCountsRepository {
         staleBefore: at.staleBefore,
       },
     );
-    const [active, expiringSoon, disabled, risky, revokedRecently] = row.map((n) => Number(n));
-    return { active, expiringSoon, disabled, risky, revokedRecently };
+    const [active, expiringSoon, disabled, risky, revokedRecently, consoleSessions] = row.map((n) =>
+      Number(n),
+    );
+    return { active, expiringSoon, disabled, risky, revokedRecently, consoleSessions };
   }
 
   /**
@@ -78,13 +87,18 @@ export class TokenCountsRepository {
     from: ReadSource,
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
+    const where = {
+      businessId,
+      ...(filters.identityId ? { identityId: filters.identityId } : {}),
+      revokedAt: IsNull(),
+      expiresAt: And(MoreThan(at.now), LessThanOrEqual(at.expiringBy)),
+    };
+    // A console session is not listed with the tokens about to lapse: it lasts hours by design.
     return from.find(ApiToken, {
-      where: {
-        businessId,
-        ...(filters.identityId ? { identityId: filters.identityId } : {}),
-        revokedAt: IsNull(),
-        expiresAt: And(MoreThan(at.now), LessThanOrEqual(at.expiringBy)),
-      },
+      where: [
+        { ...where, origin: IsNull() },
+        { ...where, origin: Not(SESSION_ORIGIN) },
+      ],
       order: { expiresAt: 'ASC', id: 'ASC' },
       take: limit,
     });

@@ -63,6 +63,17 @@ function Stats({ summary }: { summary: TokenSummary }) {
   );
 }
 
+/** Console sessions (hours long by design) are counted apart from the tokens about to lapse. */
+function Sessions({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <p className="muted">
+      {number.format(count)} console {count === 1 ? 'session' : 'sessions'} from SSO sign-in, each
+      lasting hours, counted in Active but not in Expiring.
+    </p>
+  );
+}
+
 /**
  * What of the business's tokens asks for attention (GET /api/v1/tokens/summary): the counts, each
  * a link to its list, and the tokens that expire soonest. Seen as the token list sees tokens.
@@ -88,6 +99,7 @@ export function AttentionCards() {
         {summary.isPending && <Loading />}
         <ErrorBox error={summary.error} />
         {summary.data && <Stats summary={summary.data} />}
+        {summary.data && <Sessions count={summary.data.console_sessions} />}
       </section>
       {summary.data && summary.data.expiring_soon > 0 && <ExpiringSoon summary={summary.data} />}
     </>
