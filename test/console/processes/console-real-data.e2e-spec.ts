@@ -80,6 +80,32 @@ if (hasChromium()) {
     );
 
     it(
+      'a token’s page: every fact, its status list’s included, lines up with the rest',
+      async () => {
+        const opened = await openConsole(consoleApp.app.url);
+        try {
+          const { ui } = opened;
+          await ui.signIn(data.owner.ownerToken);
+          await ui.open(`/admin/tokens/${data.ownTokenId}`);
+          await ui.page.getByText('Status list', { exact: true }).waitFor();
+          await ui.settled();
+          const lefts = await ui.page.$$eval('main dl.facts > div', (rows) =>
+            rows.map((row) => ({
+              dt: Math.round(row.querySelector('dt')!.getBoundingClientRect().left),
+              dd: Math.round(row.querySelector('dd')!.getBoundingClientRect().left),
+            })),
+          );
+          expect(lefts.length).toBeGreaterThan(5);
+          expect(new Set(lefts.map((l) => l.dt)).size).toBe(1);
+          expect(new Set(lefts.map((l) => l.dd)).size).toBe(1);
+        } finally {
+          await opened.close();
+        }
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
       'a platform admin’s All tokens and Businesses: nothing cut, at 1280 and 390 px',
       async () => {
         const failures = await walk(consoleApp.app.platformToken!, 'platform admin', (ui) => [

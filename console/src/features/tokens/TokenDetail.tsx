@@ -158,9 +158,8 @@ export function TokenDetail({ id }: { id: string }) {
                 />
               }
               business={<span className="wrap">{business.name}</span>}
-            />
-            {t.status_list && (
-              <dl className="facts">
+            >
+              {t.status_list && (
                 <div>
                   <dt>Status list</dt>
                   <dd>
@@ -171,8 +170,8 @@ export function TokenDetail({ id }: { id: string }) {
                     , which relying parties check offline
                   </dd>
                 </div>
-              </dl>
-            )}
+              )}
+            </TokenFacts>
           </section>
           <Usage id={t.id} />
           {open === 'revoke' && (

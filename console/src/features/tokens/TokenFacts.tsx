@@ -45,16 +45,19 @@ export function Scopes({ scopes }: { scopes: string[] | null }) {
 
 /**
  * A token view as a definition list. `holder` and `business` name them (the ids one click away);
- * without a name, the id is shown.
+ * without a name, the id is shown. `children` are more rows (`<div><dt/><dd/></div>`), in the same
+ * list so that they line up with the rest.
  */
 export function TokenFacts({
   token,
   holder,
   business,
+  children,
 }: {
   token: TokenView;
   holder?: ReactNode;
   business?: ReactNode;
+  children?: ReactNode;
 }) {
   return (
     <dl className="facts">
@@ -203,6 +206,7 @@ export function TokenFacts({
           </dd>
         </div>
       )}
+      {children}
     </dl>
   );
 }
