@@ -78,6 +78,11 @@ export class InvitationAcceptanceService {
         origin,
       };
       await this.issuance.holdAheadOfEvents(found.businessId, tx);
+      // Suspended, its tokens are refused: no member or token is made, and the link stays open
+      // (this transaction, its acceptance included, rolls back). Under the business's lock, as
+      // a suspension takes it, so one cannot slip in between.
+      const business = await this.directory.businessForMembershipChange(found.businessId, tx);
+      if (business?.status !== 'active') throw new InvitationError('INVITATION_BUSINESS_SUSPENDED');
       const member = await this.members.addInTx(
         author,
         found.businessId,

@@ -20,6 +20,11 @@ export const INVITATION_ERRORS = {
   INVITATION_EXPIRED: { status: 409, message: 'This invitation has expired' },
   INVITATION_REVOKED: { status: 409, message: 'This invitation was revoked' },
   INVITATION_ALREADY_ACCEPTED: { status: 409, message: 'This invitation was accepted already' },
+  // Nothing is made in a suspended business; the link stays open until it expires.
+  INVITATION_BUSINESS_SUSPENDED: {
+    status: 409,
+    message: 'The business is suspended: the invitation can be accepted once it is resumed',
+  },
   INVITATION_NOT_OPEN: {
     status: 409,
     message: 'This invitation was accepted or revoked: it can be neither resent nor revoked',

@@ -150,6 +150,32 @@ describe.each(DRIVERS)('invitations by email on %s', (driver) => {
       expectError(await resend(asOwner(biz), id), 409, 'INVITATION_NOT_OPEN');
     });
 
+    it('is refused while its business is suspended, making nothing, and works once it is resumed', async () => {
+      const own = await createUnexpiringBusiness(t);
+      const email = newEmail();
+      await invite(asOwner(own), { email, role: 'member' }).expect(201);
+      const { secret } = await sink.lastLinkTo(email);
+      const platform = (action: string) =>
+        t
+          .http()
+          .post(`/platform/v1/businesses/${own.id}/${action}`)
+          .set({ authorization: `Bearer ${t.platformToken}` })
+          .expect(200);
+      await platform('suspend');
+      const members = () =>
+        t.sql('SELECT identity_id FROM memberships WHERE business_id = ?', [own.id]);
+      const before = await members();
+      expectError(await accept(secret), 409, 'INVITATION_BUSINESS_SUSPENDED');
+      expect(await members()).toEqual(before);
+      const tokens = await t.sql('SELECT id FROM api_tokens WHERE business_id = ?', [own.id]);
+      await platform('resume');
+      const res = await accept(secret).expect(201);
+      expect(res.body.data.member.email).toBe(email);
+      expect(await t.sql('SELECT id FROM api_tokens WHERE business_id = ?', [own.id])).toHaveLength(
+        tokens.length + 1,
+      );
+    });
+
     it('after a resend, the old link is dead and the new one works; resends are spaced', async () => {
       const { id, secret: old, email } = await invited();
       const soon = await resend(asOwner(biz), id);
