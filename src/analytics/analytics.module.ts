@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module';
 import { AnalyticsController, PlatformAnalyticsController } from './http/analytics.controller';
 import { VerificationAnalyticsService } from './query/verification-analytics.service';
 import { VerificationRecorder } from './recording/verification-recorder';
@@ -11,6 +12,7 @@ import { VerificationCountsRepository } from './store/verification-counts.reposi
  * rolled up to hours and days, and the routes that read them.
  */
 @Module({
+  imports: [TokensModule],
   controllers: [AnalyticsController, PlatformAnalyticsController],
   providers: [
     VerificationCountsRepository,

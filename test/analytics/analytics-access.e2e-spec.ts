@@ -51,6 +51,33 @@ describe.each(DRIVERS)('analytics access on %s', (driver) => {
     }
   });
 
+  it("names each token of an export by token beside its id, the business's own and the platform's", async () => {
+    const named = await createToken(t, asOwner(a), { name: '=SUM(1,2) "deploy"' });
+    await me(t, asMember(named.secret, a.id)).expect(200);
+    await flush(t);
+    const exported = async (path: string, caller: Record<string, string>, format: string) =>
+      (
+        await t
+          .http()
+          .get(path)
+          .query({ granularity: 'minute', group_by: 'token', format })
+          .set(caller)
+          .expect(200)
+      ).text;
+    const csv = (await exported(`${ROUTE}/export`, asOwner(a), 'csv')).split('\r\n');
+    expect(csv[0]).toBe('start,token_id,token_name,count');
+    // Quoted, quotes doubled, the formula defused; another business's token is not there.
+    const row = csv.find((l) => l.includes(named.id));
+    expect(row?.endsWith(`,${named.id},"'=SUM(1,2) ""deploy""",1`)).toBe(true);
+    expect(csv.some((l) => l.includes(bToken))).toBe(false);
+    const lines = (await exported(`${PLATFORM_ROUTE}/export`, asPlatform(t), 'ndjson'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { token_id: string; token_name: string | null });
+    const names = new Map(lines.map((l) => [l.token_id, l.token_name]));
+    expect([names.get(named.id), names.get(bToken)]).toEqual(['=SUM(1,2) "deploy"', 'b-busy']);
+  });
+
   it("answers a business its own tokens' counts, never another's", async () => {
     const byToken = { group_by: 'token' };
     const seen = tokensIn(await businessCounts(t, asOwner(a), byToken));

@@ -18,7 +18,8 @@ import {
   type GroupKey,
   VerificationCountsRepository,
 } from '../store/verification-counts.repository';
-import { countFields, exportLines } from './verification-export';
+import { TokenQueriesService } from '../../tokens/lifecycle/token-queries.service';
+import { countFields, type ExportSlice, exportLines } from './verification-export';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -66,6 +67,7 @@ export class VerificationAnalyticsService {
   constructor(
     private readonly reads: ReadRouting,
     private readonly counts: VerificationCountsRepository,
+    private readonly tokens: TokenQueriesService,
   ) {}
 
   /** The business's counts, as the caller may see them; one token's, with `token_id`. */
@@ -125,14 +127,15 @@ export class VerificationAnalyticsService {
   }
 
   private export(ctx: RequestContext, scope: CountScope, w: CountWindow, format: ExportFormat) {
+    const named = w.groupBy.includes('token');
     const slices = async function* (
       this: VerificationAnalyticsService,
-    ): AsyncGenerator<CountSum[]> {
+    ): AsyncGenerator<ExportSlice> {
       const step = EXPORT_SLICE_MS[w.granularity];
       for (let at = w.from.getTime(); at < w.to.getTime(); at += step) {
         const end = new Date(Math.min(at + step, w.to.getTime()));
-        yield await this.reads.read(ctx.actor.id, (db) =>
-          this.counts.sums(
+        yield await this.reads.read(ctx.actor.id, async (db) => {
+          const rows = await this.counts.sums(
             scope,
             w.granularity,
             new Date(at),
@@ -141,8 +144,12 @@ export class VerificationAnalyticsService {
             SLICE_COUNTS_MAX,
             db,
             w.client,
-          ),
-        );
+          );
+          if (!named) return { rows, tokenNames: null };
+          const ids = new Set<string>();
+          for (const row of rows) if (row.groups.token) ids.add(row.groups.token);
+          return { rows, tokenNames: await this.tokens.namesOf(scope.businessId, [...ids], db) };
+        });
       }
     }.call(this);
     return exportLines(slices, w.groupBy, format);

@@ -9,25 +9,37 @@ const WIRE_NAME: Record<GroupKey, string> = {
   token: 'token_id',
 };
 
+/** One slice of an export: its counts, and the names of the tokens they count (by token). */
+export interface ExportSlice {
+  rows: CountSum[];
+  /** Null unless the export groups by token; a token with no name here is one since deleted. */
+  tokenNames: ReadonlyMap<string, string> | null;
+}
+
 /**
  * The counts as lines: NDJSON (one JSON object a line, which every reader reads as one), or CSV
- * with a header of `start`, the grouped columns and `count`, whose cells are defused against
- * spreadsheet formulas and quoted where they hold a separator (the audit export's `csvCell`).
- * One chunk per slice, so the export holds one slice at a time.
+ * with a header of `start`, the grouped columns (`token_name` after `token_id`, so a person
+ * reading it needs no other list) and `count`, whose cells are defused against spreadsheet
+ * formulas and quoted where they hold a separator (the audit export's `csvCell`). One chunk per
+ * slice, so the export holds one slice at a time.
  */
 export async function* exportLines(
-  slices: AsyncIterable<CountSum[]>,
+  slices: AsyncIterable<ExportSlice>,
   groupBy: readonly GroupKey[],
   format: ExportFormat,
 ): AsyncGenerator<string> {
-  const columns = groupBy.map((g) => WIRE_NAME[g]);
+  const columns = groupBy.flatMap((g) =>
+    g === 'token' ? [WIRE_NAME[g], 'token_name'] : [WIRE_NAME[g]],
+  );
   if (format === 'csv') yield ['start', ...columns, 'count'].join(',') + '\r\n';
-  for await (const rows of slices) {
+  for await (const { rows, tokenNames } of slices) {
     let chunk = '';
     for (const row of rows) {
+      const token = row.groups.token;
       const fields: Record<string, unknown> = {
         start: row.bucket.toISOString(),
         ...countFields(row.groups),
+        ...(tokenNames ? { token_name: (token && tokenNames.get(token)) ?? null } : {}),
         count: row.count,
       };
       chunk +=

@@ -15,6 +15,7 @@ import {
   PageQueryDto,
 } from '../../common/validation/pagination';
 import { Database, ReadRouting } from '../../database/connection/read-routing';
+import type { Reader } from '../../database/units/reader';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import {
   ListPlatformTokensQueryDto,
@@ -49,6 +50,22 @@ export class TokenQueriesService {
     private readonly database: Database,
     private readonly statusLists: StatusListReferences,
   ) {}
+
+  /**
+   * The names of tokens a report counts, by id: the business's (null: any business's, for a
+   * platform report), read with the report's own reader. A token since deleted has none.
+   */
+  async namesOf(
+    businessId: string | null,
+    ids: readonly string[],
+    db: Reader,
+  ): Promise<ReadonlyMap<string, string>> {
+    const rows =
+      businessId === null
+        ? await this.tokens.namesByIdsAnyBusiness(ids, db)
+        : await this.tokens.namesByIds(businessId, ids, db);
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
 
   /** A stored token's view, with the uses this process holds of it counted as left. */
   private readonly view = (token: ApiToken) =>

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, IsNull, LessThan, MoreThan, Not } from 'typeorm';
+import { Brackets, In, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { Business } from '../../tenancy/store/business.entity';
 import { Identity } from '../../tenancy/store/identity.entity';
@@ -116,6 +116,22 @@ export class TokensRepository {
   findById(businessId: string, id: string, db: Reader) {
     assertBusinessId(businessId);
     return db.findOneBy(ApiToken, { businessId, id });
+  }
+
+  /** The names of the business's tokens among `ids` (a report's); ids of no such token are absent. */
+  async namesByIds(businessId: string, ids: readonly string[], db: Reader) {
+    assertBusinessId(businessId);
+    if (ids.length === 0) return [];
+    return db.find(ApiToken, {
+      select: { id: true, name: true },
+      where: { businessId, id: In([...ids]) },
+    });
+  }
+
+  /** The same across businesses: for the platform routes only (a platform admin's report). */
+  async namesByIdsAnyBusiness(ids: readonly string[], db: Reader) {
+    if (ids.length === 0) return [];
+    return db.find(ApiToken, { select: { id: true, name: true }, where: { id: In([...ids]) } });
   }
 
   /** Any token by id, whatever its business: for the platform routes only (a platform admin's). */
