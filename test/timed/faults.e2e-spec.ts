@@ -14,7 +14,13 @@ import { buildApp } from '../harness/app-cluster';
 import { asOwner } from '../harness/app/api';
 import { expectError, sleep } from '../harness/app/assertions';
 import { TcpProxy } from './tcp-proxy';
-import { bootTestApp, createTestDatabase, TestApp, TestDatabase } from '../harness/app/test-app';
+import {
+  bootTestApp,
+  createTestDatabase,
+  DB_TIMEOUTS_AS_SHIPPED,
+  TestApp,
+  TestDatabase,
+} from '../harness/app/test-app';
 import { DRIVERS, TEST_DATABASE_URL } from '../setup/servers';
 
 // Faults of the database under a running app: silence, terminated connections, a crash. The
@@ -85,7 +91,12 @@ onPostgres('a PostgreSQL that goes silent', () => {
     // A cold verifier cache: every request reads the database, /me included.
     t = await bootTestApp(
       'postgres',
-      { DATABASE_URL: url.toString(), TOKEN_CACHE_TTL_MS: '0', ...RATE_LIMITS_OFF },
+      {
+        DATABASE_URL: url.toString(),
+        TOKEN_CACHE_TTL_MS: '0',
+        ...RATE_LIMITS_OFF,
+        ...DB_TIMEOUTS_AS_SHIPPED,
+      },
       db,
     );
     biz = await createBusiness(t);
@@ -154,7 +165,7 @@ onPostgres('a PostgreSQL that is slow', () => {
   let blocker: Client;
 
   beforeAll(async () => {
-    t = await bootTestApp('postgres', RATE_LIMITS_OFF);
+    t = await bootTestApp('postgres', { ...RATE_LIMITS_OFF, ...DB_TIMEOUTS_AS_SHIPPED });
     biz = await createBusiness(t);
     blocker = new Client({ connectionString: t.db.env.DATABASE_URL });
     await blocker.connect();
@@ -191,7 +202,7 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
   let dbName: string;
 
   beforeAll(async () => {
-    t = await bootTestApp('postgres', RATE_LIMITS_OFF);
+    t = await bootTestApp('postgres', { ...RATE_LIMITS_OFF, ...DB_TIMEOUTS_AS_SHIPPED });
     biz = await createBusiness(t);
     dbName = new URL(t.db.env.DATABASE_URL).pathname.slice(1);
     admin = new Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
