@@ -29,8 +29,21 @@ export async function readText(response: Response, maxBytes: number): Promise<st
     await discard(response);
     throw new Error('the answer is too large');
   }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
+  const bytes = await readBounded(response.body, maxBytes);
+  if (bytes === null) throw new Error('the answer is too large');
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * A body's bytes, or null (the stream cancelled) as soon as they pass `maxBytes`: never more than
+ * that is held, whatever the sender declared or sends.
+ */
+export async function readBounded(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -39,7 +52,7 @@ export async function readText(response: Response, maxBytes: number): Promise<st
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new Error('the answer is too large');
+      return null;
     }
     chunks.push(value);
   }
@@ -49,7 +62,7 @@ export async function readText(response: Response, maxBytes: number): Promise<st
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** Lets go of a body we do not read, so its connection goes back to the pool. */
