@@ -62,6 +62,16 @@ if (hasChromium()) {
           list(ui, 'requests', '/admin/requests', /^requests$/i),
           list(ui, 'usage', '/admin/usage', /^usage$/i),
           {
+            name: 'a new token’s dialog, with the scopes in use to pick',
+            show: async () => {
+              await list(ui, 'tokens', '/admin/tokens', /^tokens$/i).show();
+              await ui.page.getByRole('button', { name: 'New token', exact: true }).click();
+              await ui.page
+                .getByRole('group', { name: 'Scopes in use in this business' })
+                .waitFor();
+            },
+          },
+          {
             name: 'a request’s approve dialog',
             show: async () => {
               await list(ui, 'requests', '/admin/requests', /^requests$/i).show();
@@ -77,6 +87,34 @@ if (hasChromium()) {
         expect(failures).toEqual([]);
       },
       WALK_TIMEOUT_MS,
+    );
+
+    it(
+      'a new token offers the scopes the business uses, and a click adds one to those typed',
+      async () => {
+        const opened = await openConsole(consoleApp.app.url);
+        try {
+          const { ui } = opened;
+          await ui.signIn(data.owner.ownerToken);
+          await ui.open('/admin/tokens');
+          await ui.page.getByRole('button', { name: 'New token', exact: true }).click();
+          const picker = ui.page.getByRole('group', { name: 'Scopes in use in this business' });
+          // From the tokens it holds, and from the policy: the scopes that need an approver.
+          for (const scope of ['payments.settlements:read', 'orders:read', 'deploy:*']) {
+            await picker.getByRole('button', { name: `Add scope ${scope}` }).waitFor();
+          }
+          const field = ui.page.getByLabel('Scopes', { exact: true });
+          await field.fill('billing:new');
+          await picker.getByRole('button', { name: 'Add scope orders:read' }).click();
+          await expect(field.inputValue()).resolves.toBe('billing:new, orders:read');
+          await expect(
+            picker.getByRole('button', { name: 'Add scope orders:read' }).count(),
+          ).resolves.toBe(0);
+        } finally {
+          await opened.close();
+        }
+      },
+      TIMEOUT_MS,
     );
 
     it(

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useRequestToken } from './requests.api';
 import { NumberInput, TextInput } from '../tokens/form/inputs';
+import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
 import { scopeList } from '../tokens/form/token-form';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
@@ -60,6 +61,7 @@ export function RequestTokenDialog({
       <Field label="Scopes" hint="Separated by spaces or commas, e.g. deploy:prod.">
         {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
       </Field>
+      <ScopeSuggestions value={scopes} onChange={setScopes} />
       <Field label="Expires in days" hint="Leave empty for no expiry.">
         {(p) => <NumberInput {...p} value={days} onChange={setDays} />}
       </Field>

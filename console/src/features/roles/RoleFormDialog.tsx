@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
 import { scopeList } from '../tokens/form/token-form';
 import { useCreateCustomRole, useSetRoleScopes, type CustomRole } from './roles.api';
 import { Field } from '../../ui/forms/Field';
@@ -29,18 +30,21 @@ export function RoleFormDialog({
     onClose();
   });
   const scopesField = (
-    <Field label="Scopes" hint={SCOPES_HINT}>
-      {(p) => (
-        <textarea
-          {...p}
-          className="input"
-          rows={3}
-          spellCheck={false}
-          value={scopes}
-          onChange={(e) => setScopes(e.currentTarget.value)}
-        />
-      )}
-    </Field>
+    <>
+      <Field label="Scopes" hint={SCOPES_HINT}>
+        {(p) => (
+          <textarea
+            {...p}
+            className="input"
+            rows={3}
+            spellCheck={false}
+            value={scopes}
+            onChange={(e) => setScopes(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <ScopeSuggestions value={scopes} onChange={setScopes} />
+    </>
   );
   if (role) {
     return (

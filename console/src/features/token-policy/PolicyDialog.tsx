@@ -5,6 +5,7 @@ import type { NewTokenPolicy, TokenPolicy } from '../../api/types';
 import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { ListArea, NumberInput, TextInput } from '../tokens/form/inputs';
+import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
 import { cidrList, scopeList } from '../tokens/form/token-form';
 
 const days = (text: string) => (text.trim() ? Number(text) : null);
@@ -80,6 +81,7 @@ export function PolicyDialog({
         >
           {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
         </Field>
+        <ScopeSuggestions value={scopes} onChange={setScopes} />
         <Field
           label="Required networks"
           hint="One CIDR per line. Empty: anywhere."

@@ -9,6 +9,7 @@ import { ListArea, NumberInput, TextInput } from '../form/inputs';
 import { SecretReveal } from '../../../ui/forms/SecretReveal';
 import { cidrList, parseMeta, scopeList } from '../form/token-form';
 import { MetaField } from '../form/MetaField';
+import { ScopeSuggestions } from '../form/ScopeSuggestions';
 import { UsesFields, type Uses } from '../form/UsesFields';
 
 const DAY = 86_400_000;
@@ -131,6 +132,7 @@ export function CreateTokenDialog({
         >
           {(p) => <TextInput {...p} value={scopes} onChange={setScopes} />}
         </Field>
+        <ScopeSuggestions value={scopes} onChange={setScopes} />
         <Field
           label="Expires in (days)"
           hint={
