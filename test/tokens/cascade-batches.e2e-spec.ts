@@ -14,7 +14,7 @@ import { DRIVERS } from '../setup/servers';
 
 /**
  * Its own bound, above the suite-wide 180 s: 5,000 revocations, each with its audit event, take
- * about a minute on PostgreSQL here, and seven on a machine at load 15, which a bound of four
+ * 38 s on PostgreSQL on an idle machine here, and seven minutes at load 15, which a bound of four
  * minutes broke. It bounds a hang, not the speed.
  */
 const TIMEOUT_MS = 1_200_000;
