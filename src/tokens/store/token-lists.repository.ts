@@ -16,6 +16,16 @@ export interface TokenFilters {
   search?: string;
 }
 
+const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
+/** Each status filter as SQL: a view's status (`token-status.ts`), read from the same columns. */
+const STATUS_SQL: Record<NonNullable<TokenFilters['status']>, string> = {
+  revoked: 'revoked_at IS NOT NULL',
+  expired: 'revoked_at IS NULL AND expires_at <= :now',
+  live: LIVE,
+  active: `${LIVE} AND disabled_at IS NULL`,
+  disabled: `${LIVE} AND disabled_at IS NOT NULL`,
+};
+
 /**
  * A list's order and where its page starts: by creation (oldest or newest first), or by last use
  * (least recently used first, never used before all).
@@ -209,29 +219,9 @@ export class TokenListsRepository {
       where.push('business_id = :businessId');
       params.businessId = filters.businessId;
     }
-    switch (filters.status) {
-      case 'revoked':
-        where.push('revoked_at IS NOT NULL');
-        break;
-      case 'expired':
-        where.push('revoked_at IS NULL AND expires_at <= :now');
-        params.now = new Date();
-        break;
-      case 'live':
-      case 'active':
-      case 'disabled': {
-        const live = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)';
-        const paused = {
-          live: '',
-          active: ' AND disabled_at IS NULL',
-          disabled: ' AND disabled_at IS NOT NULL',
-        };
-        where.push(`${live}${paused[filters.status]}`);
-        params.now = new Date();
-        break;
-      }
-      case undefined:
-        break;
+    if (filters.status) {
+      where.push(STATUS_SQL[filters.status]);
+      if (filters.status !== 'revoked') params.now = new Date();
     }
     if (filters.identityId) {
       where.push('identity_id = :identityId');
