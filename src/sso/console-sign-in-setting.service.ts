@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { heldToConsoleSignInSetting } from '../auth/guards/bearer.guard';
+import { heldToConsoleSignInSetting } from '../auth/guards/console-sign-in';
 import { RequestContext } from '../auth/request-context';
 import { SsoSettingsDto } from '../tenancy/dto/sso-settings.dto';
 import { SsoSettingsService } from '../tenancy/sso-settings.service';
