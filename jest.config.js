@@ -65,6 +65,9 @@ module.exports = {
       testRegex: processes,
     },
   ],
+  // Every run ends with its counts (run, skipped, left out by the matrices' samples) and its ten
+  // slowest suites (test/setup/run-summary.js).
+  reporters: ['default', '<rootDir>/test/setup/run-summary.js'],
   // Slowest first, from the last run's times or, on a fresh clone, the committed ones.
   testSequencer: '<rootDir>/test/setup/sequencer.js',
   // Both cores for the in-process suites; jest's own process mostly waits on them.

@@ -21,6 +21,7 @@ import {
   Value,
 } from './openapi-fuzz';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
+import { sampledCount } from '../harness/sampling';
 import { DRIVERS } from '../setup/servers';
 
 /**
@@ -46,8 +47,13 @@ const intFromEnv = (name: string, fallback: number): number => {
 const SEED = intFromEnv('FUZZ_SEED', 424242);
 /** fast-check's `path` of a reported counterexample, to replay that one case. */
 const REPLAY_PATH = process.env.FUZZ_PATH || undefined;
-/** Runs of the property; each sends one request as all four callers. */
-const RUNS = intFromEnv('FUZZ_RUNS', 400);
+/**
+ * Runs of the property; each sends one request as all four callers: 400 in `npm run test:full`,
+ * 100 in `npm test` (test/harness/sampling.ts), FUZZ_RUNS when set.
+ */
+const RUNS = process.env.FUZZ_RUNS
+  ? intFromEnv('FUZZ_RUNS', 400)
+  : sampledCount('property runs (FUZZ_SEED fixed)', 100, 400);
 const REQUEST_TIMEOUT_MS = 15_000;
 /**
  * Guards against a hang, not measures of speed: the suite runs beside the other lanes' suites
@@ -125,7 +131,7 @@ describe.each(DRIVERS)('fuzzing the OpenAPI surface on %s', (driver) => {
     fieldNames = allFieldNames(ops);
     worlds = new FuzzWorlds(t);
     world = await worlds.build();
-  }, 60_000);
+  });
   afterAll(async () => {
     const { sweep, property } = tallies;
     process.stdout.write(

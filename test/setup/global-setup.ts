@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -8,6 +9,7 @@ import { PGBOUNCER_BIN, pgbouncerInstalled } from '../harness/servers/pgbouncer'
 import { PG_BIN_DIR, pgServerInstalled } from '../harness/servers/pg-replica';
 import { GATEWAY_BINARIES, missingGateways } from '../harness/app/gateways';
 import { PYTHON, pythonReady } from '../harness/python';
+import { TEST_FULL, testSeed } from '../harness/sampling';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './servers';
 import { ensurePostgresTemplate, ensureSqliteTemplate, pinTemplateKey } from './templates';
 
@@ -57,6 +59,24 @@ function scratchInMemory(): void {
   process.env.TMPDIR = dir;
 }
 
+/**
+ * One seed for the whole run, in every worker (TEST_SEED, set here when unset), and a file each
+ * matrix's sample is written to, for the run's summary (test/setup/run-summary.js).
+ */
+function sampleOneWay(): void {
+  const seed = testSeed();
+  process.env.TEST_SEED = String(seed);
+  process.env.LATCHKEY_SAMPLES_FILE = join(
+    mkdtempSync(join(tmpdir(), 'samples-')),
+    'samples.jsonl',
+  );
+  process.stdout.write(
+    TEST_FULL
+      ? '\nMatrices and fuzzing run whole (TEST_FULL=1).\n'
+      : `\nMatrices and fuzzing run a sample, seed ${seed} (TEST_SEED=${seed} replays it; npm run test:full runs them whole).\n`,
+  );
+}
+
 /** Fails the run loudly when a configured server is missing, and says what is left out. */
 export default async function globalSetup(): Promise<void> {
   // The built app, as npm start builds it (SWC, about a second, only when a source changed): the
@@ -66,6 +86,7 @@ export default async function globalSetup(): Promise<void> {
   });
   const notes: string[] = [];
   scratchInMemory();
+  sampleOneWay();
   pinTemplateKey();
   await ensureSqliteTemplate();
   if (TEST_DATABASE_URL) {
