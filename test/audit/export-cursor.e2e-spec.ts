@@ -66,7 +66,7 @@ describe.each(DRIVERS)('audit export batches on %s', (driver) => {
     const server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-  }, 60_000);
+  });
 
   afterEach(() => jest.restoreAllMocks());
 

@@ -98,7 +98,7 @@ describe.each(DRIVERS)('the CLI of what a business governs, on %s', (driver) => 
     t = await bootTestApp(driver, { TOKEN_CACHE_TTL_MS: '0' });
     env = t.db.env;
     biz = await createBusiness(t);
-  }, 120_000);
+  });
   afterAll(() => t?.close());
 
   const limitedToken = () => createToken(t, asOwner(biz), LIMITED);

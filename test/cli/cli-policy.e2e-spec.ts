@@ -363,7 +363,7 @@ describe.each(DRIVERS)('the cli row of TOKEN_POLICY on %s, through the built CLI
     w.machine = await createMachine(w.t, w.biz, 'member');
     const other = await createBusiness(w.t);
     w.outsider = { id: other.ownerId, email: other.ownerEmail, token: other.ownerToken };
-  }, 120_000);
+  });
   afterAll(() => w.t.close());
 
   const commands = TOKEN_ACTIONS.flatMap((action) => COMMANDS[action]).map((command) => ({

@@ -27,7 +27,7 @@ describe.each(DRIVERS)('token policy on %s', (driver) => {
   beforeAll(async () => {
     await world.build(driver);
     ({ t, biz, ownerA, memberB, platformAdmin } = world.state());
-  }, 120_000);
+  });
   afterAll(() => world?.close());
 
   describe('findings of the security review', () => {

@@ -7,7 +7,6 @@ import { bootTestApp, TestDatabase } from '../harness/app/test-app';
 
 // The embedded database at rest: its folder and files are private from the first start, and a
 // start says so when an existing database file is not. SQLite only: PostgreSQL keeps no file.
-jest.setTimeout(120_000);
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0');
 

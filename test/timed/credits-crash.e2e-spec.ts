@@ -26,7 +26,7 @@ onServers('credits across two processes, one killed', () => {
       names: ['A', 'B'],
       env: { VERIFY_GATEWAY_SECRET: SECRET },
     });
-  }, 120_000);
+  });
   afterAll(() => cluster?.stop());
 
   /** A trusted gateway's check at `instance` costing `cost`: its cost when granted, else 0. */
@@ -90,5 +90,5 @@ onServers('credits across two processes, one killed', () => {
     } finally {
       await db.end();
     }
-  }, 120_000);
+  });
 });

@@ -156,7 +156,7 @@ onPostgres('a PostgreSQL that goes silent', () => {
       after.map((a) => [a.label, a.label.startsWith('POST') ? 201 : 200]),
     );
     await t.http().get('/health/ready').expect(200);
-  }, 60_000);
+  });
 });
 
 onPostgres('a PostgreSQL that is slow', () => {
@@ -192,7 +192,7 @@ onPostgres('a PostgreSQL that is slow', () => {
       await blocker.query('ROLLBACK');
     }
     await createToken(t, asOwner(biz), { name: 'after-the-lock' });
-  }, 30_000);
+  });
 });
 
 onPostgres('PostgreSQL connections terminated during a burst', () => {
@@ -272,7 +272,7 @@ onPostgres('PostgreSQL connections terminated during a burst', () => {
       recovered_within_ms: expect.any(Number),
     });
     await createToken(t, asOwner(biz), { name: 'after-the-burst' });
-  }, 60_000);
+  });
 });
 
 onPostgres('migrations under the advisory lock', () => {
@@ -301,7 +301,7 @@ onPostgres('migrations under the advisory lock', () => {
       await holder.end();
       await (t ? t.close() : db.drop());
     }
-  }, 30_000);
+  });
 });
 
 let built: Promise<void> | undefined;
@@ -385,7 +385,7 @@ describe.each(DRIVERS)('kill -9 during a burst of revocations on %s', (driver) =
 
     const verdict = await http().get('/api/v1/audit-events/verify').set(scoped).expect(200);
     expect(verdict.body.data).toMatchObject({ valid: true, first_invalid_seq: null });
-  }, 90_000);
+  });
 });
 
 /** A business and its owner's first token, made with the platform token. */

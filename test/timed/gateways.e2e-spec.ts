@@ -120,7 +120,7 @@ describe('real gateways in front of GET /auth/verify', () => {
         name: `${kind} billing`,
         scopes: ['billing:read'],
       });
-    }, 30_000);
+    });
     afterAll(() => gateway?.stop());
 
     /** Fails with what the gateway said, when an answer is not what a test expected. */

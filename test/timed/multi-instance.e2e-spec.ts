@@ -20,7 +20,16 @@ const suite = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
 
 /** Generous: the first hook may compile the app, and instances start while others run suites. */
 const HOOK_TIMEOUT_MS = 240_000;
-jest.setTimeout(60_000);
+/**
+ * The instances' cache TTL, the longest the config allows: a cached token refused before it ran
+ * out since the token was warmed was refused because the instance heard the revocation, not
+ * because the entry expired. How soon it hears it is the bench's to say (bench/sections/
+ * propagation.ts), not a clock here that a busy machine could break.
+ */
+const CACHE_TTL_MS = 10_000;
+const CLUSTER_ENV = { TOKEN_CACHE_TTL_MS: String(CACHE_TTL_MS) };
+/** How long an instance may take to see Redis go or come back: a bound on a hang only. */
+const READINESS_MS = 60_000;
 
 async function businessWithToken(
   cluster: Cluster,
@@ -31,8 +40,12 @@ async function businessWithToken(
   return { owner, token: await client.createToken(owner, 'shared') };
 }
 
-/** Presents the token twice, so that the instance has it cached; both must be accepted. */
-async function warm(cluster: Cluster, instance: AppProcess, token: IssuedToken): Promise<void> {
+/**
+ * Presents the token twice, so that the instance has it cached; both must be accepted. Answers
+ * when the cached entry runs out, at the latest.
+ */
+async function warm(cluster: Cluster, instance: AppProcess, token: IssuedToken): Promise<number> {
+  const cachedBy = Date.now() + CACHE_TTL_MS;
   for (let i = 0; i < 2; i++) {
     const res = await cluster.client(instance).me(token.token, token.businessId);
     expect({ instance: instance.name, status: res.status }).toEqual({
@@ -40,6 +53,17 @@ async function warm(cluster: Cluster, instance: AppProcess, token: IssuedToken):
       status: 200,
     });
   }
+  return cachedBy;
+}
+
+/**
+ * Polls `instance` until it refuses the token, while its cached entry (warmed before
+ * `cachedBy`) would still accept it: answers how many ms that took, or null.
+ */
+async function refusedFromCache(instance: AppProcess, token: IssuedToken, cachedBy: number) {
+  const ms = await pollUntilStatus(instance, token, 401, cachedBy - Date.now());
+  console.log(`multi-instance: ${instance.name} refused the revoked token after ${ms} ms`);
+  return ms;
 }
 
 async function revoke(cluster: Cluster, via: AppProcess, owner: BusinessSetup, token: IssuedToken) {
@@ -58,23 +82,27 @@ suite('three instances on one PostgreSQL and Redis', () => {
     let a: AppProcess, b: AppProcess, c: AppProcess;
 
     beforeAll(async () => {
-      cluster = await startCluster({ postgresUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL! });
+      cluster = await startCluster({
+        postgresUrl: TEST_DATABASE_URL!,
+        redisUrl: TEST_REDIS_URL!,
+        env: CLUSTER_ENV,
+      });
       [a, b, c] = cluster.instances;
       for (const instance of cluster.instances) {
-        expect(await waitForReadiness(instance, 200, 10_000)).toBe(true);
+        expect(await waitForReadiness(instance, 200, READINESS_MS)).toBe(true);
       }
     }, HOOK_TIMEOUT_MS);
-    afterAll(() => cluster?.stop(), 30_000);
+    afterAll(() => cluster?.stop());
 
-    it('a revocation on A is rejected by B and C within 1 s', async () => {
+    it('a revocation on A is rejected by B and C, which had the token cached, by the message before the cache runs out', async () => {
       const { owner, token } = await businessWithToken(cluster!, a);
-      await warm(cluster!, b, token);
-      await warm(cluster!, c, token);
+      const onBBy = await warm(cluster!, b, token);
+      const onCBy = await warm(cluster!, c, token);
 
       await revoke(cluster!, a, owner, token);
       const [onB, onC] = await Promise.all([
-        pollUntilStatus(b, token, 401, 1000),
-        pollUntilStatus(c, token, 401, 1000),
+        refusedFromCache(b, token, onBBy),
+        refusedFromCache(c, token, onCBy),
       ]);
 
       expect({ onB: onB !== null, onC: onC !== null }).toEqual({ onB: true, onC: true });
@@ -130,16 +158,20 @@ suite('three instances on one PostgreSQL and Redis', () => {
     beforeAll(async () => {
       redis = new PrivateRedis(await freePort());
       await redis.start();
-      cluster = await startCluster({ postgresUrl: TEST_DATABASE_URL!, redisUrl: redis.url });
+      cluster = await startCluster({
+        postgresUrl: TEST_DATABASE_URL!,
+        redisUrl: redis.url,
+        env: CLUSTER_ENV,
+      });
       [a, b, c] = cluster.instances;
       for (const instance of cluster.instances) {
-        expect(await waitForReadiness(instance, 200, 10_000)).toBe(true);
+        expect(await waitForReadiness(instance, 200, READINESS_MS)).toBe(true);
       }
     }, HOOK_TIMEOUT_MS);
     afterAll(async () => {
       await cluster?.stop();
       await redis?.stop();
-    }, 30_000);
+    });
 
     it('B rejects a token revoked during the outage at once, and still after Redis is back', async () => {
       const { owner, token } = await businessWithToken(cluster!, a);
@@ -148,7 +180,7 @@ suite('three instances on one PostgreSQL and Redis', () => {
 
       await redis!.kill();
       // B has seen the connection drop (its readiness says so) before A revokes.
-      expect(await waitForReadiness(b, 503, 5000)).toBe(true);
+      expect(await waitForReadiness(b, 503, READINESS_MS)).toBe(true);
       await revoke(cluster!, a, owner, token);
 
       // The very first request after the revoke: B reads through, as its cache is bypassed.
@@ -159,15 +191,15 @@ suite('three instances on one PostgreSQL and Redis', () => {
 
       await redis!.start();
       for (const instance of [a, b, c]) {
-        expect(await waitForReadiness(instance, 200, 15_000)).toBe(true);
+        expect(await waitForReadiness(instance, 200, READINESS_MS)).toBe(true);
       }
       expect((await cluster!.client(b).me(token.token, token.businessId)).status).toBe(401);
 
       // The bus works again: a fresh token is accepted on B, and its revocation on A reaches B.
       const fresh = await cluster!.client(a).createToken(owner, 'after-outage');
-      await warm(cluster!, b, fresh);
+      const cachedBy = await warm(cluster!, b, fresh);
       await revoke(cluster!, a, owner, fresh);
-      expect(await pollUntilStatus(b, fresh, 401, 1000)).not.toBeNull();
+      expect(await refusedFromCache(b, fresh, cachedBy)).not.toBeNull();
     });
   });
 });

@@ -33,7 +33,7 @@ run('on a Redis Cluster of three masters', () => {
       .flatMap((out) => (out ? out.split('\n') : []))
       .sort();
 
-  beforeAll(() => cluster.start(), 40_000);
+  beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
 
   describe('the revocation bus', () => {
@@ -45,7 +45,7 @@ run('on a Redis Cluster of three masters', () => {
       a = await bootTestApp('sqlite', env);
       b = await bootTestApp('sqlite', env, a.db);
       await busesUp([a, b]);
-    }, 30_000);
+    });
     afterAll(async () => {
       await b?.close({ keepDatabase: true });
       await a?.close();
@@ -84,7 +84,7 @@ run('on a Redis Cluster of three masters', () => {
         async () => (await me(b, asMember(alice.token, biz.id))).status === 401,
         1000,
       );
-    }, 30_000);
+    });
   });
 
   describe('the rate limits', () => {
@@ -96,7 +96,7 @@ run('on a Redis Cluster of three masters', () => {
       a = await bootTestApp('sqlite', env);
       b = await bootTestApp('sqlite', env, a.db);
       b.platformToken = a.platformToken;
-    }, 30_000);
+    });
     afterAll(async () => {
       await b?.close({ keepDatabase: true });
       await a?.close();
@@ -147,6 +147,6 @@ run('on a Redis Cluster of three masters', () => {
         // them (its own `disconnect()`); they end by themselves, before the worker does.
         await sleep(2100);
       }
-    }, 30_000);
+    });
   });
 });

@@ -112,12 +112,12 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     biz = await createBusiness(a);
     admin = await addMember(a, biz, 'admin');
     asAdmin = asMember(admin.token, biz.id);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     for (const t of [strict, b, a]) await t?.close({ keepDatabase: true });
     await pg.stop();
-  }, 60_000);
+  });
 
   it('lists come from the replica once it has caught up, and readiness shows it serving', async () => {
     victim = await createToken(a, asOwner(biz), { name: 'victim' });
@@ -340,5 +340,5 @@ run('read replicas (a streaming replica made with pg_basebackup -R)', () => {
     await pg.waitForCatchUp();
     await untilReplica(a, 'ready');
     expect((await listedOnceCaughtUp(a, asAdmin)).from).toBe('replica');
-  }, 30_000);
+  });
 });

@@ -44,7 +44,7 @@ describe.each(DRIVERS)('audit data through webhooks on %s', (driver) => {
       writer[chain] = await callerWith(t, chain, biz, ['webhooks:write']);
       auditWriter[chain] = await callerWith(t, chain, biz, ['webhooks:write', 'audit:read']);
     }
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const call = (

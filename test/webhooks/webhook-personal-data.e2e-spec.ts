@@ -150,7 +150,7 @@ describe.each(DRIVERS)('who acted, in webhooks, on %s', (driver) => {
       .set(asOwner(biz))
       .expect(200);
     logged = log.body.data.items[0];
-  }, 60_000);
+  });
 
   it('has what the table withholds in the audit log: an email, an address and a user agent', () => {
     // The owner's first token was issued by the platform admin who made the business.

@@ -177,7 +177,7 @@ describe.each(DRIVERS)('the webhook policy on %s', (driver) => {
         callers.set(`${chain} ${scopesLabel(scopes)}`, await callerWith(t, chain, biz, scopes));
       }
     }
-  }, 60_000);
+  });
   afterAll(() => t?.close());
 
   const http = (chain: Chain, caller: Caller, method: Variant['method'], path: string) =>

@@ -61,7 +61,7 @@ describe.each(SETUPS)('a rotated webhook secret on $driver, $instances instance(
     while (apps.length < setup.instances) {
       apps.push(await bootTestApp(setup.driver, env, apps[0].db));
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     for (const app of apps.slice(1)) await app.close({ keepDatabase: true });
@@ -183,5 +183,5 @@ describe.each(SETUPS)('a rotated webhook secret on $driver, $instances instance(
     } finally {
       await stop();
     }
-  }, 90_000);
+  });
 });

@@ -9,7 +9,6 @@ import { DRIVERS } from '../../setup/servers';
 // 'CLI usage' and `CLI bootstrap prints only a working platform token` run the built CLI as a
 // process (cli): the exit codes of a real process, stdin through a real pipe, and a start
 // against a real database on each driver. The other CLI cases run in-process (cliInProcess, ok).
-jest.setTimeout(120_000);
 
 beforeAll(() => buildApp(), 240_000);
 

@@ -18,7 +18,6 @@ const SECRET_COMMANDS = [['tokens', 'revoke'], ['revoke']];
 
 // The cases run the CLI in-process (cliInProcess), but for `--token-file -`: that one reads
 // stdin through a real pipe, from a process of the built CLI (cli), on each driver.
-jest.setTimeout(120_000);
 
 beforeAll(() => buildApp(), 240_000);
 
@@ -147,7 +146,7 @@ describe.each(DRIVERS)('the same secret, by file or by stdin, on %s', (driver) =
   beforeAll(async () => {
     t = await bootTestApp(driver);
     biz = await createBusiness(t);
-  }, 120_000);
+  });
   afterAll(() => t?.close());
 
   /** How the secret reaches the command: a file (CRLF, a second line after it) or stdin. */

@@ -44,7 +44,7 @@ import {
  */
 
 const PACKAGE_DIR = join(REPO_ROOT, 'packages', 'client');
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 // Packing, installing and compiling take most of a minute on an idle machine, and far longer beside
 // the suites that share its two cores.
 const SETUP_TIMEOUT_MS = 360_000;

@@ -18,7 +18,7 @@ import { DRIVERS } from '../../setup/servers';
 
 const TESTS_DIR = join(REPO_ROOT, 'clients', 'python', 'tests');
 const GATEWAY_SECRET = 'gw-secret-python-4c1d9e7a2b';
-const PYTHON_TIMEOUT_MS = 120_000;
+const PYTHON_TIMEOUT_MS = 180_000;
 const IN_CI = process.env.CI === 'true';
 
 const pythonFound = pythonReady();

@@ -33,8 +33,8 @@ import {
  */
 
 const CHECK_WHEEL = join(REPO_ROOT, 'test', 'clients', 'processes', 'check_wheel.py');
-const SETUP_TIMEOUT_MS = 120_000;
-const TIMEOUT_MS = 120_000;
+const SETUP_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = 180_000;
 const INSTALL_HOLDS = 'pip install ../latchkey/dist/packages/latchkey-';
 const INSTALL_BLOCKS = ['docs/clients.md', 'clients/python/README.md'];
 

@@ -30,7 +30,7 @@ import {
 
 const HERE = join(REPO_ROOT, 'test', 'clients', 'processes');
 const SETUP_TIMEOUT_MS = 240_000;
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 
 describe('a WSGI app with the release wheel installed beside it, against a live Latchkey', () => {
   if (leftOutWithoutPip()) return;

@@ -12,7 +12,7 @@ import {
 } from '../../harness/browser/swagger-ui';
 import { buildApp } from '../../harness/app-cluster';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 /** Ignored by git: what the browser showed at each step, and at a failure. */
 const SHOTS = join(REPO_ROOT, 'test-results', 'swagger-ui');
 

@@ -191,7 +191,7 @@ describe('the docs, as a reader runs them', () => {
       { ...db.env, BASE: base, DOCS_RUN: run, LATCHKEY_REPO: ROOT, LOG_LEVEL: 'warn' },
       SHELL_PRELUDE,
     );
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await session?.close();

@@ -116,5 +116,5 @@ suite("the README's PostgreSQL quick start, on a fresh database", () => {
     }
     expect(status).toBe(200);
     expect(child.output('all')).not.toMatch(/ are off/i);
-  }, 120_000);
+  });
 });

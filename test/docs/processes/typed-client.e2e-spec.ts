@@ -6,7 +6,7 @@ import { createLatchkeyClient } from '../../../packages/client/src';
 import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-process';
 import { buildApp } from '../../harness/app-cluster';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 
 /**
  * The generated client (packages/client) against the built server, as a user of it writes

@@ -52,7 +52,7 @@ export async function eventually(probe: () => Promise<boolean> | boolean, within
 }
 
 /** Waits until each app's bus is subscribed. */
-export async function busesUp(apps: TestApp[], withinMs = 10_000): Promise<void> {
+export async function busesUp(apps: TestApp[], withinMs = 60_000): Promise<void> {
   for (const app of apps) {
     await eventually(() => app.app.get(RevocationBus).state.connected, withinMs);
   }

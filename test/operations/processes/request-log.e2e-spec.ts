@@ -5,7 +5,7 @@ import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-
 import { BusinessSetup, LatchkeyClient } from '../../harness/latchkey-client';
 import { buildApp } from '../../harness/app-cluster';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 
 /** What main.ts itself prints outside the logger: the first token, and where it listens. */
 const PLAIN_LINES = [

@@ -7,7 +7,7 @@ import { LatchkeyClient } from '../../harness/latchkey-client';
 import { freePort } from '../../harness/ports';
 import { buildApp } from '../../harness/app-cluster';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 
 /** Runs the built server to its exit; answers its exit code, stdout and stderr. */
 async function runToExit(env: Record<string, string>) {

@@ -12,7 +12,7 @@ import { createTestDatabase, TestDatabase } from '../../harness/app/test-app';
 import type { LoadedModules, SpanSummary, TracedServerRequest } from '../traced-server';
 import { DRIVERS } from '../../setup/servers';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 180_000;
 const SERVER_SPAN = 1; // SpanKind.SERVER
 const HTTP_SCOPE = '@opentelemetry/instrumentation-http';
 const NEST_SCOPE = '@opentelemetry/instrumentation-nestjs-core';

@@ -117,7 +117,7 @@ describe.each(DRIVERS)('token usage on %s', (driver) => {
         n = await counted();
       }
       expect(n).toBe(3);
-    }, 30_000);
+    });
 
     it('counts a call from outside the token’s networks (403 IP_NOT_ALLOWED) and its address', async () => {
       const token = await createToken(t, asOwner(biz), {

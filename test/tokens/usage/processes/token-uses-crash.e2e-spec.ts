@@ -87,5 +87,5 @@ describe.each(DRIVERS)('kill -9 while a token spends its uses on %s', (driver) =
     }
     expect(after).toBe(left);
     expect(before + after).toBeLessThanOrEqual(LIMIT);
-  }, 120_000);
+  });
 });
