@@ -2,13 +2,13 @@
  * Unit specs sit beside the code (src/**\/*.spec.ts); e2e specs live in test/. docs/testing.md
  * says where the time goes and how the run is split.
  *
- * Two projects, run by one runner in three lanes (test/setup/lanes-runner.js):
+ * Two projects, run by one runner in two lanes (test/setup/lanes-runner.js):
  * - `in-process`: the suites that boot the app inside the test process, two at a time: each has
  *   its own database (a copy of the migrated template, test/setup/templates.ts), its own Redis key
  *   prefix and its own ports.
- * - `processes`: the suites that start app or CLI processes or drive Chromium (two at a time,
- *   beside the in-process suites), and those that measure time or memory (one at a time, once
- *   everything else has finished), found by folder: test/timed/ and each feature's processes/.
+ * - `processes`: the suites that start app or CLI processes, servers of their own or Chromium,
+ *   two at a time beside the in-process suites, found by folder: test/timed/ and each feature's
+ *   processes/.
  */
 const transform = {
   '^.+\\.ts$': [

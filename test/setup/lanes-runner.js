@@ -1,16 +1,15 @@
 /**
- * jest's own runner, three times over, so that the suites which mostly wait on processes run
- * beside those that keep both cores busy (docs/testing.md, "The shape of a run"):
+ * jest's own runner, twice over, so that the suites which mostly wait on processes run beside
+ * those that keep both cores busy (docs/testing.md, "The shape of a run"):
  * - the in-process lane: the `in-process` project, on the configured workers (two);
- * - the spawning lane: the suites of a feature's `processes/` folder (test/setup/lanes.js), two at
- *   a time beside it (they mostly wait on what they start), then the in-process lane's shortest
- *   suites (`takeTail`), so both end together;
- * - the timed lane: the suites of `test/timed/`, one at a time, once both other lanes have finished.
+ * - the spawning lane: the suites of a feature's `processes/` folder and of `test/timed/`
+ *   (test/setup/lanes.js), two at a time beside it (they mostly wait on what they start), then
+ *   the in-process lane's shortest suites (`takeTail`), so both end together.
+ * No suite holds a clock a neighbour's load could break, so none needs the machine to itself.
  * Both projects name this runner, so jest hands it every suite at once. Each lane is a
  * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
  */
 const TestRunner = require('jest-runner').default;
-const { laneOf } = require('./lanes');
 
 const SPAWNING_WORKERS = 2;
 
@@ -22,30 +21,26 @@ class LanesRunner {
     });
     this.inProcess = new TestRunner(globalConfig, context);
     this.spawning = new TestRunner(workers(SPAWNING_WORKERS), context);
-    this.timed = new TestRunner(workers(1), context);
     this.supportsEventEmitters = true;
     this.isSerial = false;
   }
 
   on(eventName, listener) {
-    const offs = [this.inProcess, this.spawning, this.timed].map((r) => r.on(eventName, listener));
+    const offs = [this.inProcess, this.spawning].map((r) => r.on(eventName, listener));
     return () => offs.forEach((off) => off());
   }
 
   async runTests(tests, watcher, options) {
     const inProcess = [];
     const spawning = [];
-    const timed = [];
     for (const test of tests) {
       if (test.context.config.displayName?.name !== 'processes') inProcess.push(test);
-      else if (laneOf(test.path) === 'timed') timed.push(test);
       else spawning.push(test);
     }
     spawning.push(...takeTail(inProcess, spawning));
     const run = (runner, lane) =>
       lane.length ? runner.runTests(lane, watcher, options) : undefined;
     await Promise.all([run(this.inProcess, inProcess), run(this.spawning, spawning)]);
-    await run(this.timed, timed);
   }
 }
 

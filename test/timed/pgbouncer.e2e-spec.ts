@@ -173,11 +173,12 @@ run('through PgBouncer in transaction pooling mode', () => {
     }
     const ms = performance.now() - started;
     expectError(res, 503, 'STORAGE_UNAVAILABLE');
-    // The server's timeout, not the app's 10 s deadline, ended it.
+    // The server's timeout (1 s), not the app's deadline (10 s), ended it: before the deadline,
+    // and not before the timeout. How soon after it is the bench's to measure.
     expect({
-      ms_below_4000: ms < 4000,
+      before_the_app_deadline: ms < QUERY_TIMEOUT_MS,
       ms_at_least_timeout: ms >= STATEMENT_TIMEOUT_MS - 50,
-    }).toEqual({ ms_below_4000: true, ms_at_least_timeout: true });
+    }).toEqual({ before_the_app_deadline: true, ms_at_least_timeout: true });
     await createToken(a, asOwner(biz), { name: 'after-the-lock' });
   });
 
@@ -194,7 +195,9 @@ run('through PgBouncer in transaction pooling mode', () => {
     }
     const ms = performance.now() - started;
     expectError(res, 503, 'STORAGE_UNAVAILABLE');
-    expect(ms < 4000).toBe(true);
+    expect({ before_the_app_deadline: ms < QUERY_TIMEOUT_MS }).toEqual({
+      before_the_app_deadline: true,
+    });
     expect((await listTokens(a, asOwner(biz))).status).toBe(200);
   });
 
