@@ -26,7 +26,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
     };
     a = await bootTestApp(driver, env);
     b = await bootTestApp(driver, env, a.db);
-    await busesUp([a, b], 5000);
+    await busesUp([a, b]);
   });
   afterAll(async () => {
     await b?.close({ keepDatabase: true });
@@ -49,7 +49,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
         { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, TOKEN_CACHE_TTL_MS: '10000' },
         a.db,
       );
-      await eventually(() => c.app.get(RevocationBus).state.connected, 5000);
+      await eventually(() => c.app.get(RevocationBus).state.connected, 60_000);
     });
     afterAll(async () => {
       await c?.close({ keepDatabase: true });
@@ -71,7 +71,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
         expect(cache.size).toBeGreaterThan(0);
 
         await redis.stop();
-        await eventually(() => cache.bypassed, 5000);
+        await eventually(() => cache.bypassed, 60_000);
         expect(cache.size).toBe(0);
         expect(c.app.get(RevocationBus).state).toEqual({ transport: 'redis', connected: false });
         expect((await c.http().get('/health/ready')).status).toBe(503);
@@ -94,7 +94,7 @@ suite('Revocation bus over Redis on %s', (driver) => {
         expect(cache.size).toBe(0);
 
         await redis.start();
-        await eventually(() => c.app.get(RevocationBus).state.connected, 5000);
+        await eventually(() => c.app.get(RevocationBus).state.connected, 60_000);
         expect(cache.bypassed).toBe(false);
         expect(cache.size).toBe(0);
         expect((await c.http().get('/health/ready')).status).toBe(200);

@@ -28,6 +28,15 @@ export interface RedisPair {
 /** The environment of the bus cases' pair, beside the topology's own variables. */
 export const BUS_ENV = { TOKEN_CACHE_TTL_MS: '10000' };
 
+/**
+ * Polls `probe` until it is true while an entry cached at `cachedAt` (BUS_ENV's TTL) would still
+ * be served: true then is the bus's doing, not the entry's age. How soon it comes is the bench's
+ * to measure (bench/sections/propagation.ts), not a clock a busy machine could break.
+ */
+export function heardBeforeTtl(probe: () => Promise<boolean>, cachedAt: number) {
+  return eventually(probe, cachedAt + Number(BUS_ENV.TOKEN_CACHE_TTL_MS) - Date.now());
+}
+
 /** The environment of the limit cases' pair: every limit small, one proxy hop trusted. */
 export const LIMITS_ENV = {
   TRUST_PROXY: '1',
@@ -88,10 +97,11 @@ export function busCases(pair: () => Pick<RedisPair, 'a' | 'b'>): void {
     expect(res.body.details.redis).toEqual({ status: 'up' });
   });
 
-  it('a revocation on A is refused by B within 1 s, and by A at once', async () => {
+  it('a revocation on A is refused by B before its cache runs out, and by A at once', async () => {
     const { a, b } = pair();
     const biz = await createBusiness(a);
     const alice = await addMember(a, biz);
+    const cachedAt = Date.now();
     await me(b, asMember(alice.token, biz.id)).expect(200);
     await me(b, asMember(alice.token, biz.id)).expect(200);
     const view = await me(a, asMember(alice.token, biz.id)).expect(200);
@@ -104,28 +114,36 @@ export function busCases(pair: () => Pick<RedisPair, 'a' | 'b'>): void {
       .send({})
       .expect(201);
     expect((await me(a, asMember(alice.token, biz.id))).status).toBe(401);
-    await eventually(async () => (await me(b, asMember(alice.token, biz.id))).status === 401, 1000);
+    await heardBeforeTtl(
+      async () => (await me(b, asMember(alice.token, biz.id))).status === 401,
+      cachedAt,
+    );
   });
 
-  it('a suspension on A is refused by B within 1 s', async () => {
+  it('a suspension on A is refused by B before its cache runs out', async () => {
     const { a, b } = pair();
     const biz = await createBusiness(a);
+    const cachedAt = Date.now();
     await me(b, asOwner(biz)).expect(200);
     await suspend(a, biz.id).expect(200);
-    await eventually(async () => (await me(b, asOwner(biz))).status === 403, 1000);
+    await heardBeforeTtl(async () => (await me(b, asOwner(biz))).status === 403, cachedAt);
   });
 
-  it('a member removed on A is refused by B within 1 s', async () => {
+  it('a member removed on A is refused by B before its cache runs out', async () => {
     const { a, b } = pair();
     const biz = await createBusiness(a);
     const alice = await addMember(a, biz);
+    const cachedAt = Date.now();
     await me(b, asMember(alice.token, biz.id)).expect(200);
     await a
       .http()
       .delete(`/api/v1/members/${alice.identityId}`)
       .set(asMember(biz.ownerToken, biz.id))
       .expect(200);
-    await eventually(async () => (await me(b, asMember(alice.token, biz.id))).status === 401, 1000);
+    await heardBeforeTtl(
+      async () => (await me(b, asMember(alice.token, biz.id))).status === 401,
+      cachedAt,
+    );
   });
 
   it('the publishing instance hears its own message once (its echo is skipped)', async () => {
