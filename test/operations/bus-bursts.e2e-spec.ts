@@ -8,6 +8,7 @@ import { seedTokenRows } from '../factories/token-rows.factory';
 import { asOwner, removeMember } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
+import { patienceDeadline } from '../harness/patience';
 
 /**
  * A cascade publishes one invalidation per token. The bus sends them coalesced: a lone message
@@ -103,7 +104,7 @@ suite('a burst of invalidations over %s', (transport) => {
     });
     try {
       await removeMember(a, asOwner(biz), member.identityId).expect(200);
-      const deadline = Date.now() + 10_000;
+      const deadline = patienceDeadline();
       while (heard.size < TOKENS && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -27,6 +27,7 @@ import {
 import { dbDate, expectBearerError, expectError, sleep } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
+import { patienceDeadline } from '../harness/patience';
 
 /**
  * The attacker's tests for concurrency: many requests that race on one row, sent at once.
@@ -355,7 +356,7 @@ describe.each(DRIVERS)('Races on %s', (driver) => {
         let removalAnswered = false;
         const answers: Response[] = [];
         const flood = async () => {
-          const deadline = Date.now() + 8000;
+          const deadline = patienceDeadline();
           while (!removalAnswered && Date.now() < deadline) {
             const res = await postToken(t, asMember(holder.secret, b.id), { name: 'flood' });
             answers.push(res);

@@ -13,6 +13,7 @@ import { tamperedSecret } from '../harness/app/token-checks';
 import { asMember, asOwner, Caller, getToken, postToken, rotate } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { patienceDeadline } from '../harness/patience';
 
 /**
  * Per-token constraints: the networks a token may be used from, and a rate limit of
@@ -90,7 +91,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       const caller = asMember(token.secret, biz.id);
       for (let i = 0; i < 3; i++) expect((await me(t, from(caller, '192.0.2.1'))).status).toBe(403);
       expect((await me(t, from(caller, '192.0.2.2'))).status).toBe(403);
-      const deadline = Date.now() + 5000;
+      const deadline = patienceDeadline();
       let events = await rejectedEvents(t, token.id);
       while (events.length < 2 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
@@ -117,7 +118,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       for (let i = 1; i <= 15; i++) {
         expect((await me(t, from(caller, `2001:db8::${i}`))).status).toBe(403);
       }
-      const deadline = Date.now() + 5000;
+      const deadline = patienceDeadline();
       let events = await rejectedEvents(t, token.id);
       while (events.length < 10 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));

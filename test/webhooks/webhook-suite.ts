@@ -4,6 +4,7 @@ import type { Driver } from '../setup/servers';
 import { asOwner } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { Received, WebhookReceiver } from '../harness/app/webhook-receiver';
+import { patienceDeadline } from '../harness/patience';
 
 /** Short retries, so a receiver that fails a few times is retried within a test. */
 export const FAST_RETRIES = {
@@ -116,7 +117,7 @@ export async function waitForAttempts(
   endpointId: string,
   count: number,
 ): Promise<ListedAttempt[]> {
-  const deadline = Date.now() + 10_000;
+  const deadline = patienceDeadline();
   for (;;) {
     const items = await listAttempts(t, biz, endpointId);
     if (items.length >= count || Date.now() > deadline) return items;

@@ -5,6 +5,7 @@ import { asOwner, revoke } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
+import { patienceDeadline } from '../harness/patience';
 
 const DAY = 86_400_000;
 
@@ -36,7 +37,7 @@ describe.each(DRIVERS)('webhook retention on %s', (driver) => {
   }
 
   async function settled(endpointId: string, count: number) {
-    const deadline = Date.now() + 10_000;
+    const deadline = patienceDeadline();
     for (;;) {
       const rows = await messagesOf(endpointId);
       const done = rows.filter((r) => r.status !== 'pending');

@@ -9,6 +9,7 @@ import { asMember, asOwner, asPlatform, Caller } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { Received, WebhookReceiver } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
+import { patienceDeadline } from '../harness/patience';
 
 /** The example receiver that the README points to: these tests judge deliveries with it. */
 type Verifier = (body: string, headers: Received['headers'], nowMs?: number) => unknown;
@@ -84,7 +85,7 @@ describe.each(DRIVERS)('v1a webhook keys on %s', (driver) => {
 
   /** The endpoint's recorded attempts, once there is one (they are written after the answer). */
   async function attemptsOf(biz: BusinessFixture, endpointId: string): Promise<unknown[]> {
-    const deadline = Date.now() + 5000;
+    const deadline = patienceDeadline();
     for (;;) {
       const res = await t
         .http()

@@ -3,6 +3,7 @@ import { scoped } from '../../harness/latchkey-client';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 import { Dataset, seedDataset } from '../console-dataset';
 import { walkViews } from '../console-walk';
+import { patienceDeadline } from '../../harness/patience';
 
 interface Envelope<T> {
   data: T;
@@ -26,7 +27,7 @@ if (hasChromium()) {
       // Usage and verification counts are written every few seconds: wait for the token's. The
       // platform admin asks, whose token no usage counts: asked with the owner's, each poll would
       // count for the owner's token, which a slow flush made the busiest the Overview charts.
-      const deadline = Date.now() + 30_000;
+      const deadline = patienceDeadline();
       for (;;) {
         const res = await consoleApp.client.request<Envelope<{ hours: { requests: number }[] }>>(
           'GET',
@@ -42,7 +43,7 @@ if (hasChromium()) {
 
     /** Waits until `read` answers what `ok` accepts, and answers it. */
     async function until(read: () => Promise<string>, ok: RegExp): Promise<string> {
-      const deadline = Date.now() + 20_000;
+      const deadline = patienceDeadline();
       let last = '';
       while (!ok.test((last = await read()))) {
         if (Date.now() > deadline) throw new Error(`never ${String(ok)}: last "${last}"`);

@@ -11,6 +11,7 @@ import { axeViolations, walkViews } from '../console-walk';
 import { brokenTokens, clippedCells, clippedControls } from '../console-layout';
 import { WebhookReceiver } from '../../harness/app/webhook-receiver';
 import { sample } from '../../harness/sampling';
+import { patienceDeadline } from '../../harness/patience';
 
 const TIMEOUT_MS = 180_000;
 /**
@@ -88,7 +89,7 @@ if (hasChromium()) {
     }
 
     async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-      const deadline = Date.now() + 30_000;
+      const deadline = patienceDeadline();
       while (!(await check())) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 200));

@@ -4,6 +4,7 @@ import { BusinessSetup, LatchkeyClient, scoped } from '../../harness/latchkey-cl
 import { hasChromium } from '../../harness/browser/swagger-ui';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 import type { WebhookReceiver } from '../../harness/app/webhook-receiver';
+import { patienceDeadline } from '../../harness/patience';
 
 interface Envelope<T> {
   data: T;
@@ -224,7 +225,7 @@ if (hasChromium()) {
         // Each delivery shows the payload as it was sent.
         const shown = await step('webhook-payload', async () => {
           const row = page.getByRole('row').filter({ hasText: 'webhook.test' }).first();
-          for (const deadline = Date.now() + 15_000; (await row.count()) === 0;) {
+          for (const deadline = patienceDeadline(); (await row.count()) === 0;) {
             if (Date.now() > deadline) throw new Error('the delivery never showed');
             await ui.button('Refresh').click();
             await page.waitForTimeout(250);
@@ -327,7 +328,7 @@ if (hasChromium()) {
         await client.me(calm.token, owner.businessId);
         // Usage is written every few seconds: wait until the summary counts both.
         type Summary = { items: { token: { id: string }; requests: number }[] };
-        for (const deadline = Date.now() + 30_000; ;) {
+        for (const deadline = patienceDeadline(); ;) {
           const res = await api<Summary>('GET', '/api/v1/tokens/usage', owner.ownerToken);
           const counted = res.body.data.items.filter((r) =>
             [busy.id, calm.id].includes(r.token.id),
@@ -358,7 +359,7 @@ if (hasChromium()) {
         const mine = await api<{ token: { id: string } }>('GET', '/api/v1/me', owner.ownerToken);
         type Hours = { hours: { requests: number; console_requests: number }[] };
         const usage = `/api/v1/tokens/${mine.body.data.token.id}/usage`;
-        for (const deadline = Date.now() + 30_000; ; await page.waitForTimeout(250)) {
+        for (const deadline = patienceDeadline(); ; await page.waitForTimeout(250)) {
           const { hours } = (await api<Hours>('GET', usage, owner.ownerToken)).body.data;
           const byConsole = hours.reduce((n, h) => n + h.console_requests, 0);
           if (byConsole > 0) {
@@ -385,7 +386,7 @@ if (hasChromium()) {
         const both = () =>
           browser!.cspViolations.some((m) => m.startsWith('[csp] ')) &&
           browser!.cspViolations.some((m) => /Content Security Policy/.test(m));
-        for (const deadline = Date.now() + 5_000; !both() && Date.now() < deadline;) {
+        for (const deadline = patienceDeadline(); !both() && Date.now() < deadline;) {
           await page.waitForTimeout(50);
         }
         const violations = browser!.cspViolations.splice(0);

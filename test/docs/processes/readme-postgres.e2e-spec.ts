@@ -6,6 +6,7 @@ import { Child } from '../../harness/child';
 import { freePort } from '../../harness/ports';
 import { withClient } from '../../harness/servers/postgres';
 import { TEST_DATABASE_URL } from '../../setup/servers';
+import { patienceDeadline } from '../../harness/patience';
 
 /**
  * The README's PostgreSQL quick start, run as written on a fresh database: create it, make the
@@ -107,7 +108,7 @@ suite("the README's PostgreSQL quick start, on a fresh database", () => {
     });
     expect(`${hook.status} ${await hook.text()}`).toMatch(/^201 /);
     // A checkpoint of the platform chain comes promptly (its first a second after its first event).
-    const deadline = Date.now() + 15_000;
+    const deadline = patienceDeadline();
     let status = 0;
     while (Date.now() < deadline) {
       status = (await call('/platform/v1/audit-events/checkpoint')).status;

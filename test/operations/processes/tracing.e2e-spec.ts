@@ -11,6 +11,7 @@ import { buildApp } from '../../harness/app-cluster';
 import { createTestDatabase, TestDatabase } from '../../harness/app/test-app';
 import type { LoadedModules, SpanSummary, TracedServerRequest } from '../traced-server';
 import { DRIVERS } from '../../setup/servers';
+import { patienceDeadline } from '../../harness/patience';
 
 const TIMEOUT_MS = 180_000;
 const SERVER_SPAN = 1; // SpanKind.SERVER
@@ -37,7 +38,7 @@ async function logLine(
   server: Traced,
   requestId: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const deadline = Date.now() + 5000;
+  const deadline = patienceDeadline();
   for (;;) {
     const line = server.lines().find((l) => l.client_request_id === requestId);
     if (line || Date.now() > deadline) return line;
@@ -238,7 +239,7 @@ describe('tracing', () => {
       let spans: SpanSummary[] = [];
       const linkedTo = (call: { traceId: string }) =>
         spans.filter((s) => s.links.some((l) => l.trace_id === call.traceId));
-      const deadline = Date.now() + 5000;
+      const deadline = patienceDeadline();
       while (calls.some((c) => linkedTo(c).length === 0) && Date.now() < deadline) {
         await sleep(50);
         spans = await server.ask<SpanSummary[]>('spans');
@@ -294,7 +295,7 @@ describe('tracing', () => {
           });
         }
         let spans: SpanSummary[] = [];
-        const deadline = Date.now() + 5000;
+        const deadline = patienceDeadline();
         while (spans.filter((s) => s.scope === HTTP_SCOPE).length < paths.length) {
           if (Date.now() > deadline) break;
           await sleep(50);
@@ -329,7 +330,7 @@ describe('tracing', () => {
         expect(list.status).toBe(200);
 
         let spans: SpanSummary[] = [];
-        const deadline = Date.now() + 5000;
+        const deadline = patienceDeadline();
         while (!spans.some((s) => s.scope === HTTP_SCOPE) && Date.now() < deadline) {
           await sleep(50);
           spans = (await server.ask<SpanSummary[]>('spans')).filter(

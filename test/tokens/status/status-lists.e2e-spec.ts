@@ -6,6 +6,7 @@ import { asBearer, asMember, asOwner, asPlatform, me, revoke, rotate } from '../
 import { expectError } from '../../harness/app/assertions';
 import { bootTestApp, TestApp } from '../../harness/app/test-app';
 import { DRIVERS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../setup/servers';
+import { patienceDeadline } from '../../harness/patience';
 
 const TTL = 30;
 
@@ -264,7 +265,7 @@ withServers('Token status lists across two instances on postgres with Redis', ()
     // B builds and keeps the list for its hour-long ttl: only the bus can make it drop it.
     expect(await statusOnB()).toBe(0);
     await revoke(a, asOwner(biz), tok.id).expect(201);
-    const deadline = Date.now() + 1000;
+    const deadline = patienceDeadline();
     let status = await statusOnB();
     while (status !== 1 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
