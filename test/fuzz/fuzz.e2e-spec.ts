@@ -57,9 +57,10 @@ const RUNS = process.env.FUZZ_RUNS
 const REQUEST_TIMEOUT_MS = 15_000;
 /**
  * Guards against a hang, not measures of speed: the suite runs beside the other lanes' suites
- * (test/setup/lanes-runner.js), and on a loaded machine the sweep took past two minutes.
+ * (test/setup/lanes-runner.js). The sweep takes about a minute here alone, and passed five minutes
+ * on a machine kept busy by other work (2026-11-29).
  */
-const SWEEP_TIMEOUT_MS = 300_000;
+const SWEEP_TIMEOUT_MS = 900_000;
 const PROPERTY_TIMEOUT_MS = SWEEP_TIMEOUT_MS + RUNS * 250;
 /** The share of 2xx answers below which the run says too little: a broken setup answers 4xx. */
 const MIN_SUCCESS_SHARE = 0.2;

@@ -3,6 +3,12 @@ import { join, resolve } from 'node:path';
 import { Child } from './child';
 import { freePort } from './ports';
 
+/**
+ * How long an app process may take to start listening: jest's own bound (jest.config.js), since a
+ * machine busy with other work has taken over a minute to start one under a 256 MB heap.
+ */
+const START_TIMEOUT_MS = 180_000;
+
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** The built server (`npm run build`). */
 export const APP_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
@@ -87,7 +93,7 @@ export async function startAppProcess(options: StartAppOptions): Promise<AppProc
     const port = options.port ?? (await freePort());
     const child = spawnApp({ ...options, env: { ...options.env, PORT: String(port) } });
     try {
-      await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? 60_000);
+      await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? START_TIMEOUT_MS);
     } catch (e) {
       await child.stop(1000);
       const taken = options.port === undefined && PORT_TAKEN.test(child.output());

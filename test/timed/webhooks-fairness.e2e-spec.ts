@@ -15,24 +15,26 @@ import { WebhookClaims } from '../../src/webhooks/delivery/webhook-claims';
 import { WebhookDispatcher } from '../../src/webhooks/delivery/webhook-dispatcher';
 import { WebhookMessagesRepository } from '../../src/webhooks/store/webhook-messages.repository';
 import type { DueMessage } from '../../src/webhooks/delivery/send-slots';
+import { PATIENCE_MS } from '../harness/patience';
 
 /** Not the default (4), so the suite shows the variable is read. */
 const PER_ENDPOINT = 3;
 
 /**
- * D's receivers hang for longer than the suite runs: no send of D's ends on its own while B's
- * deliveries are timed, so B's owe nothing to D's timeouts. The receivers are dropped at the end,
- * and the sends they held then fail at once.
+ * D's sends hang until this timeout (the longest allowed), and D has messages enough to hold its
+ * endpoints again each time they end: a delivery of B's that waited on D's slots would wait out
+ * one of these. The receivers are dropped at the end, and the sends they held then fail at once.
  */
+const D_TIMEOUT_MS = 60_000;
 const ENV = {
-  WEBHOOK_TIMEOUT_MS: '60000',
+  WEBHOOK_TIMEOUT_MS: String(D_TIMEOUT_MS),
   WEBHOOK_POLL_MS: '100',
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: String(PER_ENDPOINT),
   MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
 };
 
 /** Waits until `done()` holds, or fails naming `what` after `ms`. */
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
+async function until(what: string, done: () => boolean, ms = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + ms;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -101,7 +103,7 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
     }
   }
 
-  it("delivers each of B's 50 token.created while D's 20 receivers hang, before any of D's sends ends", async () => {
+  it("delivers each of B's 50 token.created while D's 20 receivers hang, none waiting out one of D's timeouts", async () => {
     const d = await createBusiness(apps[0]);
     const dead = await deadReceivers(20);
     for (const h of dead) await register(d, h.url);
@@ -125,21 +127,20 @@ describe.each(DRIVERS)('fair webhook delivery on %s', (driver) => {
           r.json.type === 'token.created' &&
           (r.json.data as { target?: { id?: string } }).target?.id === id,
       )?.at;
-    // Before D's sends time out (WEBHOOK_TIMEOUT_MS, 60 s): a bound on a hang, not a measure.
-    await until("B's 50 deliveries", () => [...sent.keys()].every((id) => arrival(id)), 50_000);
+    await until("B's 50 deliveries", () => [...sent.keys()].every((id) => arrival(id)), 300_000);
 
-    // From the moment each request was sent, which is before its commit: printed, as a figure
-    // (bench/webhooks.ts measures it), never held to a clock that a busy machine could break.
+    // From the moment each request was sent, which is before its commit. None waited as long as
+    // one of D's sends takes to end: B's deliveries owe nothing to D's timeouts. How soon they
+    // came is printed, a figure for the bench (bench/webhooks.ts), not a clock held here.
     const ms = [...sent].map(([id, at]) => arrival(id)! - at).sort((x, y) => x - y);
     console.log(
       `webhooks-fairness: B's deliveries after ${ms[Math.floor(ms.length / 2)]} ms (median), ${ms[ms.length - 1]} ms at most`,
     );
-    // No send of D's ended meanwhile: B's deliveries did not wait for D's timeouts.
-    expect(dead.map((h) => h.accepted - h.open)).toEqual(dead.map(() => 0));
+    expect(ms.filter((late) => late >= D_TIMEOUT_MS)).toEqual([]);
     // D never holds more than its endpoints' caps, nor more than half of an instance's slots.
     for (const h of dead) expect(h.peak).toBeLessThanOrEqual(PER_ENDPOINT * apps.length);
     expect(dead.reduce((n, h) => n + h.open, 0)).toBeLessThanOrEqual(32 * apps.length);
-  });
+  }, 600_000); // a bound on a hang: 150 tokens made and 2,000 messages queued, on a busy machine
 
   it('keeps at most N sends open to a receiver that hangs, and one at a time once it fails', async () => {
     const c = await createBusiness(apps[0]);
