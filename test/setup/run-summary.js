@@ -47,7 +47,7 @@ class RunSummary {
     for (const suite of results.testResults) {
       for (const test of suite.testResults) {
         if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
-          skipped.push(`${rel(suite.testFilePath)}: ${test.fullName}`);
+          skipped.push({ suite: rel(suite.testFilePath), title: test.fullName });
         }
       }
     }
@@ -61,7 +61,19 @@ class RunSummary {
         `sample of ${samples.length} ${samples.length === 1 ? 'matrix' : 'matrices'}, in ` +
         `${results.numTotalTestSuites} suites`,
     );
-    for (const name of skipped) out.push(`  skipped: ${name}`);
+    // Grouped by suite: a suite left out whole (its server is not configured, which the run's
+    // start says) is one line, not one per test.
+    const bySuite = new Map();
+    for (const { suite, title } of skipped) {
+      bySuite.set(suite, [...(bySuite.get(suite) ?? []), title]);
+    }
+    for (const [suite, titles] of bySuite) {
+      out.push(
+        titles.length === 1
+          ? `  skipped: ${suite}: ${titles[0]}`
+          : `  skipped: ${suite}: ${titles.length} tests, among them "${titles[0]}"`,
+      );
+    }
     if (samples.length > 0) {
       const seed = samples[0].seed;
       out.push(
