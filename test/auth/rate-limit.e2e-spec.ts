@@ -5,7 +5,7 @@ import { addMember, BusinessFixture, createBusiness } from '../factories/tenancy
 import { asBearer, asMember, asOwner, asPlatform, listBusinesses, me } from '../harness/app/api';
 import { expectRateLimited, limitCases, LIMITS_ENV } from '../harness/app/redis-shared-cases';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, DRIVERS, TEST_REDIS_URL } from '../setup/servers';
 
 // Each test speaks from addresses of its own (TRUST_PROXY honours X-Forwarded-For), so budgets
 // never leak between tests, nor between runs that share one Redis.
@@ -219,7 +219,7 @@ describe.each(DRIVERS)('Rate limits on %s', (driver) => {
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets.
-const withRedis = TEST_REDIS_URL ? describe : describe.skip;
+const withRedis = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 withRedis('Rate limits shared through Redis', () => {
   const prefix = `latchkey-test-${randomBytes(6).toString('hex')}:`;

@@ -12,7 +12,7 @@ import { tamperedSecret } from '../harness/app/token-checks';
 import { asBearer, asMember, asOwner, me, removeMember, revoke } from '../harness/app/api';
 import { BEARER_CHALLENGE, expectBearerError, expectError, sleep } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, DRIVERS, TEST_REDIS_URL } from '../setup/servers';
 
 type Labels = Record<string, string>;
 
@@ -376,7 +376,7 @@ describe('METRICS_ENABLED=false', () => {
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets.
-const redisSuite = TEST_REDIS_URL ? describe : describe.skip;
+const redisSuite = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 redisSuite('bus metrics across two instances on Redis', () => {
   let a: TestApp;

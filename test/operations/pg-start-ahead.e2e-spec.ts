@@ -2,7 +2,7 @@ import {
   BoundedPgClient,
   BoundedPgClientConfig,
 } from '../../src/database/connection/bounded-pg-client';
-import { TEST_DATABASE_URL } from '../setup/servers';
+import { describeIf, TEST_DATABASE_URL } from '../setup/servers';
 
 /**
  * The app's PostgreSQL client sends a transaction's START ahead of its first statements, one
@@ -11,7 +11,7 @@ import { TEST_DATABASE_URL } from '../setup/servers';
  * outside a transaction gets a BEGIN and COMMIT of its own), and a START that failed must never
  * be acknowledged by a COMMIT.
  */
-const suite = TEST_DATABASE_URL ? describe : describe.skip;
+const suite = describeIf(!!TEST_DATABASE_URL, 'set TEST_DATABASE_URL');
 
 const POOLER = { local_timeouts: { statementMs: 5000, idleInTransactionMs: 5000 } };
 

@@ -1,5 +1,5 @@
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, TEST_REDIS_URL } from '../setup/servers';
 
 // First in the file, so that no other suite's sockets are still closing when it counts.
 describe('an app whose Redis never answers', () => {
@@ -20,7 +20,7 @@ describe('an app whose Redis never answers', () => {
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets; global setup says when it is left out.
-const suite = TEST_REDIS_URL ? describe : describe.skip;
+const suite = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 suite('readiness with Redis configured', () => {
   let up: TestApp;

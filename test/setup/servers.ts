@@ -9,3 +9,12 @@ export type Driver = 'sqlite' | 'postgres';
 
 /** The databases every e2e suite runs against: SQLite always, PostgreSQL when configured. */
 export const DRIVERS: Driver[] = TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/**
+ * `describe` when `met`; otherwise `describe.skip`, its title saying why it is left out
+ * (`… (left out: set REDIS_URL)`), so the run's summary names the reason beside each skip.
+ */
+export const describeIf =
+  (met: boolean, whyNot: string) =>
+  (name: string, fn: () => void): void =>
+    met ? describe(name, fn) : describe.skip(`${name} (left out: ${whyNot})`, fn);

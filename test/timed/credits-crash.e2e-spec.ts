@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { buildApp, startCluster, type Cluster } from '../harness/app-cluster';
 import type { AppProcess } from '../harness/app-process';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
 
 const SECRET = 'gateway-secret-for-credits-crash';
 const BALANCE = 100;
@@ -9,7 +9,10 @@ const BALANCE = 100;
 // Two processes of the built app spending one balance, one of them killed (SIGKILL) while its
 // checks are in flight: PostgreSQL and Redis suites, run when both are configured (global setup
 // says when they are left out).
-const onServers = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
+const onServers = describeIf(
+  !!(TEST_DATABASE_URL && TEST_REDIS_URL),
+  'set TEST_DATABASE_URL and REDIS_URL',
+);
 
 /**
  * A credit balance shared by two instances, checks costing 1 to 7 landing on both, and one

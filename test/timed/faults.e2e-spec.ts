@@ -21,12 +21,12 @@ import {
   TestApp,
   TestDatabase,
 } from '../harness/app/test-app';
-import { DRIVERS, TEST_DATABASE_URL } from '../setup/servers';
+import { describeIf, DRIVERS, TEST_DATABASE_URL } from '../setup/servers';
 
 // Faults of the database under a running app: silence, terminated connections, a crash. The
 // PostgreSQL suites run when TEST_DATABASE_URL is set (global setup says when they are left
 // out); the crash runs on SQLite always.
-const onPostgres = TEST_DATABASE_URL ? describe : describe.skip;
+const onPostgres = describeIf(!!TEST_DATABASE_URL, 'set TEST_DATABASE_URL');
 
 /**
  * The product's bound is an answer within 5 s (with the timeouts as shipped), which the 503s here

@@ -12,11 +12,14 @@ import {
   startCluster,
   waitForReadiness,
 } from '../harness/app-cluster';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
 
 // Three processes of the built app on one database and one Redis. Runs only when both servers
 // are configured, which .ci/run always does; global setup lists it when it is left out.
-const suite = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
+const suite = describeIf(
+  !!(TEST_DATABASE_URL && TEST_REDIS_URL),
+  'set TEST_DATABASE_URL and REDIS_URL',
+);
 
 /** Generous: the first hook may compile the app, and instances start while others run suites. */
 const HOOK_TIMEOUT_MS = 240_000;

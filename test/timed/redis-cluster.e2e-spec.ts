@@ -14,7 +14,7 @@ import {
   uniquePrefix,
 } from '../harness/app/redis-shared-cases';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, TEST_REDIS_URL } from '../setup/servers';
 
 /**
  * Latchkey on a Redis Cluster of three masters (REDIS_CLUSTER_NODES), started here on free
@@ -23,7 +23,7 @@ import { TEST_REDIS_URL } from '../setup/servers';
  * readiness. Runs where REDIS_URL is set (CI always): the servers are Debian's redis-server, as
  * the one that REDIS_URL names; global setup says when it is left out.
  */
-const run = TEST_REDIS_URL ? describe : describe.skip;
+const run = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 run('on a Redis Cluster of three masters', () => {
   const cluster = new ClusterTopology();

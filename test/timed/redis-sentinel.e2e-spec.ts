@@ -21,7 +21,7 @@ import {
   uniquePrefix,
 } from '../harness/app/redis-shared-cases';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, TEST_REDIS_URL } from '../setup/servers';
 
 /**
  * Latchkey behind Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME): a master, a replica
@@ -31,7 +31,7 @@ import { TEST_REDIS_URL } from '../setup/servers';
  * revokes never accepts it again, and propagation through the new master works within 10 s of
  * the promotion. Runs where REDIS_URL is set (CI always); global setup says when it is left out.
  */
-const run = TEST_REDIS_URL ? describe : describe.skip;
+const run = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 /** The verifier cache's TTL: what bounds how long a revoked token may be accepted elsewhere. */
 const BOUND_MS = 10_000;

@@ -7,7 +7,7 @@ import {
   TestDatabase,
 } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
-import { DRIVERS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, DRIVERS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
 
 /** Generous: the first hook may compile the app, and instances start while others run suites. */
 const HOOK_TIMEOUT_MS = 240_000;
@@ -82,7 +82,10 @@ describe.each(DRIVERS)('webhooks across a kill -9 on %s', (driver) => {
 });
 
 // Two processes on one PostgreSQL (and Redis), as the multi-instance suite runs them.
-const suite = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
+const suite = describeIf(
+  !!(TEST_DATABASE_URL && TEST_REDIS_URL),
+  'set TEST_DATABASE_URL and REDIS_URL',
+);
 
 suite('webhooks from two instances on one PostgreSQL', () => {
   let cluster: Cluster | undefined;

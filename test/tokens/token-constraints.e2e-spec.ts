@@ -12,7 +12,7 @@ import {
 import { tamperedSecret } from '../harness/app/token-checks';
 import { asMember, asOwner, Caller, getToken, postToken, rotate } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
-import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { describeIf, DRIVERS, TEST_REDIS_URL } from '../setup/servers';
 import { patienceDeadline } from '../harness/patience';
 
 /**
@@ -440,7 +440,7 @@ describe.each(DRIVERS)('a token’s own limit under its identity’s, on %s', (d
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets.
-const withRedis = TEST_REDIS_URL ? describe : describe.skip;
+const withRedis = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 withRedis('a token’s own limit shared through Redis', () => {
   const prefix = `latchkey-test-${randomBytes(6).toString('hex')}:`;

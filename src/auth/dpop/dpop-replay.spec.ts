@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { TEST_REDIS_URL } from '../../../test/setup/servers';
+import { describeIf, TEST_REDIS_URL } from '../../../test/setup/servers';
 import type { RedisClient } from '../../bus/redis-connections';
 import { disconnectNow } from '../../common/redis-disconnect';
 import { MemoryDpopReplayCache, RedisDpopReplayCache } from './dpop-replay';
@@ -128,7 +128,7 @@ describe(RedisDpopReplayCache.name, () => {
 });
 
 // Runs only with REDIS_URL, which .ci/run always sets.
-const withRedis = TEST_REDIS_URL ? describe : describe.skip;
+const withRedis = describeIf(!!TEST_REDIS_URL, 'set REDIS_URL');
 
 withRedis(`${RedisDpopReplayCache.name} on Redis`, () => {
   const prefix = `latchkey-test-${randomBytes(6).toString('hex')}:`;

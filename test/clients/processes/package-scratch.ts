@@ -9,6 +9,7 @@ import { Child } from '../../harness/child';
 import { httpRequest } from '../../harness/http';
 import { BusinessSetup, LatchkeyClient } from '../../harness/latchkey-client';
 import { freePort } from '../../harness/ports';
+import { PATIENCE_MS } from '../../harness/patience';
 
 /**
  * What the suites of the released clients share (client-package, python-package): commands run
@@ -34,7 +35,7 @@ export function run(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
-  timeoutMs = 90_000,
+  timeoutMs = 300_000, // a bound on a hang: a pack or an install on a busy machine took past 90 s
 ): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(
@@ -154,7 +155,8 @@ export async function startScratchApp(
       cwd,
       env: { ...USER_ENV, ...env, PORT: String(port) },
     });
-    if (await listening(port, child, 20_000)) return { origin: `http://127.0.0.1:${port}`, child };
+    if (await listening(port, child, PATIENCE_MS))
+      return { origin: `http://127.0.0.1:${port}`, child };
     await child.stop(1000);
     if (attempt >= 3 || !/EADDRINUSE|Address already in use/.test(child.output())) {
       throw new Error(`${name} did not listen on ${port}:\n${child.tail()}`);

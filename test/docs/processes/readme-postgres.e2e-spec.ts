@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../../harness/app-process';
 import { Child } from '../../harness/child';
 import { freePort } from '../../harness/ports';
 import { withClient } from '../../harness/servers/postgres';
-import { TEST_DATABASE_URL } from '../../setup/servers';
+import { describeIf, TEST_DATABASE_URL } from '../../setup/servers';
 import { patienceDeadline } from '../../harness/patience';
 
 /**
@@ -33,7 +33,7 @@ function put(text: string, from: string, to: string): string {
   return text.split(from).join(to);
 }
 
-const suite = TEST_DATABASE_URL ? describe : describe.skip;
+const suite = describeIf(!!TEST_DATABASE_URL, 'set TEST_DATABASE_URL');
 
 suite("the README's PostgreSQL quick start, on a fresh database", () => {
   const server = new URL(TEST_DATABASE_URL ?? 'postgres://x');

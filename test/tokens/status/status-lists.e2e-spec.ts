@@ -5,7 +5,7 @@ import { BusinessFixture, createBusiness, createToken } from '../../factories/te
 import { asBearer, asMember, asOwner, asPlatform, me, revoke, rotate } from '../../harness/app/api';
 import { expectError } from '../../harness/app/assertions';
 import { bootTestApp, TestApp } from '../../harness/app/test-app';
-import { DRIVERS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../setup/servers';
+import { describeIf, DRIVERS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../setup/servers';
 import { patienceDeadline } from '../../harness/patience';
 
 const TTL = 30;
@@ -226,7 +226,10 @@ describe.each(DRIVERS)('Token status lists on %s', (driver) => {
   });
 });
 
-const withServers = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
+const withServers = describeIf(
+  !!(TEST_DATABASE_URL && TEST_REDIS_URL),
+  'set TEST_DATABASE_URL and REDIS_URL',
+);
 
 /**
  * Two instances on one PostgreSQL and Redis: a list the other instance served before the
