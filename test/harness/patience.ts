@@ -10,3 +10,14 @@ export const PATIENCE_MS = 60_000;
 export function patienceDeadline(): number {
   return Date.now() + PATIENCE_MS;
 }
+
+/**
+ * PostgreSQL's bounds for an app under test, in process or as a process: as patient as the tests.
+ * A machine busy with other work can keep writes queued on one audit chain past the product's
+ * 3 s; the suites that test the bounds set them as shipped (DB_TIMEOUTS_AS_SHIPPED).
+ */
+export const PATIENT_DB_TIMEOUTS = {
+  DB_STATEMENT_TIMEOUT_MS: '120000',
+  DB_QUERY_TIMEOUT_MS: '150000',
+  DB_CONNECT_TIMEOUT_MS: '120000',
+} as const;

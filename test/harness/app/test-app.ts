@@ -10,6 +10,7 @@ import { startApp } from '../../../src/app.factory';
 import type { AppConfig } from '../../../src/config/app-config';
 import { loadConfig } from '../../../src/config/load-config';
 import { SHARED_KEYS_ENV } from '../keys';
+import { PATIENT_DB_TIMEOUTS } from '../patience';
 import { createScratchDatabase, withClient } from '../servers/postgres';
 import { Driver, TEST_DATABASE_URL } from '../../setup/servers';
 import { clonePostgresTemplate, copySqliteTemplate } from '../../setup/templates';
@@ -88,12 +89,7 @@ export const DB_TIMEOUTS_AS_SHIPPED = {
 export function testAppConfig(db: TestDatabase, env: Record<string, string>): AppConfig {
   return loadConfig({
     LOG_LEVEL: 'silent',
-    // A machine busy with other work can keep 50 writes queued on one audit chain past the
-    // product's 3 s: a suite's requests wait as long as the tests' own bound allows instead, and
-    // the suites that test the bounds set them (DB_TIMEOUTS_AS_SHIPPED).
-    DB_STATEMENT_TIMEOUT_MS: '120000',
-    DB_QUERY_TIMEOUT_MS: '150000',
-    DB_CONNECT_TIMEOUT_MS: '120000',
+    ...PATIENT_DB_TIMEOUTS,
     // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',
