@@ -38,8 +38,10 @@ export interface SampleRecord {
 }
 
 export interface SampleOptions<T> {
-  /** Tests each row makes (a row that is a describe of several); 1 by default. */
+  /** Tests each row makes (a row that is a describe of several); 1 by default, 0 for checks. */
   testsPerRow?: number;
+  /** What a row is, in the summary: `rows` by default. */
+  unit?: string;
   /** Rows kept whatever the seed: the cases a reader would look for first. */
   always?: (row: T) => boolean;
   /** False for a second call over the same rows (one walk in two halves): counted once. */
@@ -107,6 +109,7 @@ export function sample<T>(
     rows: all.length,
     testsPerRow: options.testsPerRow ?? 1,
     seed,
+    unit: options.unit,
   });
   return chosen;
 }
