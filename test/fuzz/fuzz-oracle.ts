@@ -12,7 +12,7 @@ const TOKEN_ENDPOINT_ERRORS = [
 ];
 
 /**
- * The invariants every answer of fuzz.e2e-spec.ts must keep, whatever was sent: no 5xx, the
+ * The invariants every answer of fuzz-surface.ts must keep, whatever was sent: no 5xx, the
  * error shape (RFC 6749's on /oauth2/*), a Bearer challenge on a 401, no secret echoed, and the
  * success envelope on a 2xx.
  */

@@ -20,7 +20,7 @@ import {
 import { tamperedSecret } from '../harness/app/token-checks';
 
 /**
- * What fuzz.e2e-spec.ts sends: the world a request acts on, and a generated request case turned
+ * What fuzz-surface.ts sends: the world a request acts on, and a generated request case turned
  * into the request on the wire, its fixtures filled in.
  */
 

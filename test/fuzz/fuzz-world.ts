@@ -28,7 +28,7 @@ function termsOf(token: Record<string, unknown>): string {
 }
 
 /**
- * The worlds the spec-driven fuzz suites act on (fuzz.e2e-spec.ts, fuzz-nulls.e2e-spec.ts): a
+ * The worlds the spec-driven fuzz suites act on (fuzz-surface.ts, fuzz-nulls.e2e-spec.ts): a
  * business with its people, machine, tokens and webhook endpoint, a second business, and
  * platform admins of their own; made afresh when a request broke the last one.
  */

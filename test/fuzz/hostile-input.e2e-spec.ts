@@ -14,7 +14,7 @@ import { DRIVERS } from '../setup/servers';
 /**
  * The findings of a hostile-input review, one test each: text that is not well-formed, NUL,
  * tampered cursors, deep JSON, empty and form bodies. Each failed on the driver that showed it
- * before the boundary was hardened. The spec-driven fuzz suite (fuzz.e2e-spec.ts) covers the
+ * before the boundary was hardened. The spec-driven fuzz suite (fuzz-surface.ts) covers the
  * rest of the input space.
  */
 

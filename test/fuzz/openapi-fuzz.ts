@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 
 /**
- * The generators of the spec-driven fuzz suite (test/fuzz/fuzz.e2e-spec.ts): the operations read
+ * The generators of the spec-driven fuzz suite (test/fuzz/fuzz-surface.ts): the operations read
  * from `/docs-json`, a valid request built from each operation's schemas, and the ways to
  * break one. A request names the fixtures it uses (ids, secrets, emails) symbolically, as
  * `Ref`s resolved when it is sent: so a counterexample prints no secret, and replays against

@@ -14,7 +14,7 @@ import { DRIVERS } from '../setup/servers';
 
 /**
  * The findings of a security review of the token policy, each a regression test, named. Every
- * cell of the table: token-policy.e2e-spec.ts.
+ * cell of the table: token-policy-table.ts.
  */
 describe.each(DRIVERS)('token policy on %s', (driver) => {
   const world = policyWorld();

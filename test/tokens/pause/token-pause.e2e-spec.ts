@@ -24,7 +24,7 @@ import { DRIVERS } from '../../setup/servers';
 
 /**
  * Pause and resume: a disabled token is refused as a revoked one is, at once and on
- * every instance, but can be enabled again. Who may do it, cell by cell: token-policy.e2e-spec.ts.
+ * every instance, but can be enabled again. Who may do it, cell by cell: token-policy-table.ts.
  * Across instances: token-pause-instances.e2e-spec.ts.
  */
 describe.each(DRIVERS)('Disabling and enabling a token on %s', (driver) => {
