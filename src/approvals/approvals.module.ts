@@ -3,7 +3,7 @@ import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { TokenRequestsRepository } from './store/token-requests.repository';
 import { TokenDecisionsService } from './token-decisions.service';
-import { TokenRequestsController } from './token-requests.controller';
+import { TokenRequestsController } from './http/token-requests.controller';
 import { TokenRequestsService } from './token-requests.service';
 
 /**

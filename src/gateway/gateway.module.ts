@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { VerifyController } from './verify.controller';
+import { VerifyController } from './http/verify.controller';
 
 /**
  * `GET /auth/verify`, the check gateways make (docs/gateways.md). Its rules are auth's

@@ -6,7 +6,7 @@ import { userContext } from '../../test/fixtures/request-context';
 import { AuthError } from '../auth/auth-error';
 import { CONTEXT_KEY } from '../common/http/request-keys';
 import { registerVerifyFastPath } from './verify-fast-path';
-import { VerifyController } from './verify.controller';
+import { VerifyController } from './http/verify.controller';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 

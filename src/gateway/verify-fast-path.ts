@@ -6,7 +6,7 @@ import type { RequestContext } from '../auth/request-context';
 import { fastRouteHandler, type FastRouteGuard } from '../common/http/fast-route';
 import { CONTEXT_KEY, SHARED_LIMIT_KEY } from '../common/http/request-keys';
 import { checkAnswerHeaders } from './verified-headers';
-import { VerifyController } from './verify.controller';
+import { VerifyController } from './http/verify.controller';
 
 type Handler = (...args: never[]) => unknown;
 

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BusHealthIndicator } from './bus.health';
-import { HealthController } from './health.controller';
-import { HomeController } from './home.controller';
+import { HealthController } from './http/health.controller';
+import { HomeController } from './http/home.controller';
 import { RedisHealthIndicator } from './redis.health';
 import { ReplicasHealthIndicator } from './replicas.health';
 

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokensModule } from '../tokens/tokens.module';
-import { InvitationAcceptanceController } from './invitation-acceptance.controller';
+import { InvitationAcceptanceController } from './http/invitation-acceptance.controller';
 import { InvitationAcceptanceService } from './invitation-acceptance.service';
 import { InvitationMailer } from './invitation-mailer';
-import { InvitationsController } from './invitations.controller';
+import { InvitationsController } from './http/invitations.controller';
 import { InvitationsService } from './invitations.service';
 import { InvitationsRepository } from './store/invitations.repository';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
-import { LeaksController } from './leaks.controller';
+import { LeaksController } from './http/leaks.controller';
 import { LeaksService } from './leaks.service';
 
 /** Leak reports from secret scanners (GitHub's partner program), which revoke what they name. */

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
-import { OAuth2Controller } from './oauth2.controller';
-import { ProtectedResourceController } from './protected-resource.controller';
+import { OAuth2Controller } from './http/oauth2.controller';
+import { ProtectedResourceController } from './http/protected-resource.controller';
 
 /**
  * The open standards: RFC 7009 revocation, RFC 7662 introspection, and the API's RFC 9728

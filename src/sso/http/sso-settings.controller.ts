@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { SsoSettingsDto } from '../tenancy/dto/sso-settings.dto';
-import { ConsoleSignInSettingService } from './console-sign-in-setting.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { SsoSettingsDto } from '../../tenancy/dto/sso-settings.dto';
+import { ConsoleSignInSettingService } from '../console-sign-in-setting.service';
 
 /** Whether a business's people may sign in to the console with a token, or only with SSO. */
 @ApiTags('sso')

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { GroupRoleViewDto, SetGroupRoleDto } from './dto/sso.dto';
-import { SsoGroupRolesService } from './sso-group-roles.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { GroupRoleViewDto, SetGroupRoleDto } from '../dto/sso.dto';
+import { SsoGroupRolesService } from '../sso-group-roles.service';
 
 /**
  * A business's group rules: which of the identity provider's groups sign a person in at which

@@ -1,11 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/decorators';
-import { DPOP_ALGS } from '../auth/dpop/dpop-proof';
-import { BUILT_IN_SCOPES } from '../auth/scopes';
-import { RawResponse } from '../common/http/envelope';
-import { AppConfig } from '../config/app-config';
-import { publicBaseUrl } from '../config/sections/status-list-config';
+import { Public } from '../../auth/decorators';
+import { DPOP_ALGS } from '../../auth/dpop/dpop-proof';
+import { BUILT_IN_SCOPES } from '../../auth/scopes';
+import { RawResponse } from '../../common/http/envelope';
+import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
 
 export class ProtectedResourceMetadataDto {
   @ApiProperty({

@@ -1,14 +1,14 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { IS_PUBLIC } from '../auth/decorators';
-import { registerEnvelope } from '../common/http/envelope-hook';
-import { AppConfigModule } from '../config/config.module';
-import { loadConfig } from '../config/load-config';
+import { IS_PUBLIC } from '../../auth/decorators';
+import { registerEnvelope } from '../../common/http/envelope-hook';
+import { AppConfigModule } from '../../config/config.module';
+import { loadConfig } from '../../config/load-config';
 import { JwksController } from './jwks.controller';
-import { formatJwtKeySet, newJwtSigningKey } from './jwt-key-set';
-import { JwtSigner } from './jwt-signer';
-import { SigningRoutesModule } from './signing-routes.module';
+import { formatJwtKeySet, newJwtSigningKey } from '../jwt-key-set';
+import { JwtSigner } from '../jwt-signer';
+import { SigningRoutesModule } from '../signing-routes.module';
 
 const HOUR = 3_600_000;
 

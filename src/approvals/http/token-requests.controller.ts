@@ -1,20 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { IssuedTokenDto } from '../../tokens/dto/token-view.dto';
 import {
   ApproveTokenRequestDto,
   CreateTokenRequestDto,
   DenyTokenRequestDto,
   ListTokenRequestsQueryDto,
   TokenRequestViewDto,
-} from './dto/token-request.dto';
-import { TokenDecisionsService } from './token-decisions.service';
-import { TokenRequestsService } from './token-requests.service';
+} from '../dto/token-request.dto';
+import { TokenDecisionsService } from '../token-decisions.service';
+import { TokenRequestsService } from '../token-requests.service';
 
 const DECIDER =
   'Only a person (a user identity) who is an owner or admin, with a token allowing tokens:admin, ' +

@@ -3,13 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
 import { RequestContext } from '../../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
-import { BusinessLimitsService } from './business-limits.service';
+import { BusinessLimitsService } from '../limits/business-limits.service';
 import {
   BusinessLimitsDto,
   BusinessLimitViewDto,
   LimitNameParamDto,
   PutBusinessLimitDto,
-} from './dto/business-limits.dto';
+} from '../limits/dto/business-limits.dto';
 
 const COUNTED =
   'Every gateway check (`/auth/verify`) of a business token counts against the limit its trusted ' +

@@ -8,12 +8,12 @@ import {
   DECORATORS,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { BEARER_429, Ctx, GatewayCheck } from '../auth/decorators';
-import { GATEWAY_HEADERS } from '../auth/guards/gateway-requirements';
-import type { RequestContext } from '../auth/request-context';
-import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { SHARED_LIMIT_KEY } from '../common/http/request-keys';
-import { checkAnswerHeaders, UNRESTRICTED_SCOPES } from './verified-headers';
+import { BEARER_429, Ctx, GatewayCheck } from '../../auth/decorators';
+import { GATEWAY_HEADERS } from '../../auth/guards/gateway-requirements';
+import type { RequestContext } from '../../auth/request-context';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { SHARED_LIMIT_KEY } from '../../common/http/request-keys';
+import { checkAnswerHeaders, UNRESTRICTED_SCOPES } from '../verified-headers';
 
 const ERRORS = {
   401: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED'],

@@ -1,10 +1,10 @@
 import { applyDecorators, Controller, Get, Header, Req, Res, SetMetadata } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IS_PUBLIC } from '../auth/decorators';
-import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { Metrics } from '../metrics/metrics';
-import { MetricsAccess } from './metrics-access';
+import { IS_PUBLIC } from '../../auth/decorators';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { Metrics } from '../../metrics/metrics';
+import { MetricsAccess } from '../metrics-access';
 
 /**
  * Outside the token guard (MetricsAccess decides), and documented as what it is: a bearer of the

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../auth/decorators';
-import { originOf } from '../auth/request-context';
-import { AppConfig } from '../config/app-config';
-import { publicBaseUrl } from '../config/sections/status-list-config';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
+import { Public } from '../../auth/decorators';
+import { originOf } from '../../auth/request-context';
+import { AppConfig } from '../../config/app-config';
+import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';
 import {
   BusinessChoicesDto,
   CollectSessionDto,
@@ -15,11 +15,11 @@ import {
   SsoSessionDto,
   SsoStatusDto,
   StartSignInQueryDto,
-} from './dto/sso.dto';
-import { IdentityProvider } from './identity-provider';
-import { SsoError } from './sso-error';
-import { SsoSessionService } from './sso-session.service';
-import { SsoSignInService } from './sso-sign-in.service';
+} from '../dto/sso.dto';
+import { IdentityProvider } from '../identity-provider';
+import { SsoError } from '../sso-error';
+import { SsoSessionService } from '../sso-session.service';
+import { SsoSignInService } from '../sso-sign-in.service';
 
 /** The cookie that binds a sign-in to the browser that started it. */
 const COOKIE = 'lk_sso';

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../auth/decorators';
-import { originOf } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
-import { AddedMemberDto } from '../workflows/dto/workflows.dto';
-import { AcceptInvitationDto, InvitationPreviewDto } from './dto/invitation.dto';
-import { InvitationAcceptanceService } from './invitation-acceptance.service';
+import { Public } from '../../auth/decorators';
+import { originOf } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';
+import { AddedMemberDto } from '../../workflows/dto/workflows.dto';
+import { AcceptInvitationDto, InvitationPreviewDto } from '../dto/invitation.dto';
+import { InvitationAcceptanceService } from '../invitation-acceptance.service';
 
 @ApiTags('invitations')
 @Controller('invitations')

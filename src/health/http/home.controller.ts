@@ -1,9 +1,9 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/decorators';
-import { CONSOLE_PATH } from '../common/http/console-static';
-import { ApiEnvelope, Outcome } from '../common/http/envelope';
+import { Public } from '../../auth/decorators';
+import { CONSOLE_PATH } from '../../common/http/console-static';
+import { ApiEnvelope, Outcome } from '../../common/http/envelope';
 
 /** Where a newcomer goes from `/`. */
 export class HomeDto {

@@ -3,13 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
 import { RequestContext } from '../../auth/request-context';
 import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
-import { CreditsService } from './credits.service';
+import { CreditsService } from '../credits/credits.service';
 import {
   CreditBalancesDto,
   CreditBalanceViewDto,
   CreditHolderParamDto,
   PutCreditBalanceDto,
-} from './dto/credits.dto';
+} from '../credits/dto/credits.dto';
 
 const SPENT =
   'Every gateway check (`/auth/verify`) of a business token spends its cost (1, or what its ' +

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../auth/decorators';
-import { originOf } from '../auth/request-context';
-import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { NoStore } from '../common/http/no-store';
-import { KeepRawBody, rawBodyOf } from '../common/http/raw-body';
-import { LeakReportRateLimit } from '../throttle/rate-limit.decorators';
-import { LeakLabelDto, ReportedLeakDto } from './dto/leak-label.dto';
-import { LeaksService } from './leaks.service';
+import { Public } from '../../auth/decorators';
+import { originOf } from '../../auth/request-context';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { NoStore } from '../../common/http/no-store';
+import { KeepRawBody, rawBodyOf } from '../../common/http/raw-body';
+import { LeakReportRateLimit } from '../../throttle/rate-limit.decorators';
+import { LeakLabelDto, ReportedLeakDto } from '../dto/leak-label.dto';
+import { LeaksService } from '../leaks.service';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];

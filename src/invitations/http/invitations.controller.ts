@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../auth/decorators';
-import { RequestContext } from '../auth/request-context';
-import { ApiEnvelope, ApiErrors } from '../common/http/envelope';
-import { PageQueryDto } from '../common/validation/pagination';
-import { uuidPipe } from '../common/validation/validation.pipe';
-import { CreateInvitationDto, InvitationViewDto } from './dto/invitation.dto';
-import { InvitationsService } from './invitations.service';
+import { BusinessScoped, Ctx, RequireRole, RequireScope } from '../../auth/decorators';
+import { RequestContext } from '../../auth/request-context';
+import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
+import { PageQueryDto } from '../../common/validation/pagination';
+import { uuidPipe } from '../../common/validation/validation.pipe';
+import { CreateInvitationDto, InvitationViewDto } from '../dto/invitation.dto';
+import { InvitationsService } from '../invitations.service';
 
 const WHO =
   "Who may invite whom is the rule of adding a member (the token policy's `add_member` row): " +

@@ -12,13 +12,13 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BearerAuth, Ctx, Public, RequireScope, RetiringAllowed } from '../auth/decorators';
-import { originOf, RequestContext } from '../auth/request-context';
-import { RequestValidationError } from '../common/errors/domain-error';
-import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { OAuthRateLimit } from '../throttle/rate-limit.decorators';
-import { TokenQueriesService } from '../tokens/lifecycle/token-queries.service';
-import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
+import { BearerAuth, Ctx, Public, RequireScope, RetiringAllowed } from '../../auth/decorators';
+import { originOf, RequestContext } from '../../auth/request-context';
+import { RequestValidationError } from '../../common/errors/domain-error';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';
+import { TokenQueriesService } from '../../tokens/lifecycle/token-queries.service';
+import { TokenRevocationService } from '../../tokens/lifecycle/token-revocation.service';
 
 /** An RFC 6749 §5.2 error: answered as `{error, error_description}`, not in the envelope. */
 export class OAuthRequestError extends Error {

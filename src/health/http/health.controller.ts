@@ -6,12 +6,12 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { StorageUnavailableError } from '../common/errors/domain-error';
-import { Public } from '../auth/decorators';
-import { ApiErrors, RawResponse } from '../common/http/envelope';
-import { BusHealthIndicator } from './bus.health';
-import { RedisHealthIndicator } from './redis.health';
-import { ReplicasHealthIndicator } from './replicas.health';
+import { StorageUnavailableError } from '../../common/errors/domain-error';
+import { Public } from '../../auth/decorators';
+import { ApiErrors, RawResponse } from '../../common/http/envelope';
+import { BusHealthIndicator } from '../bus.health';
+import { RedisHealthIndicator } from '../redis.health';
+import { ReplicasHealthIndicator } from '../replicas.health';
 
 @ApiTags('operations')
 @Public()

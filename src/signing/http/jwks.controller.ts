@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/decorators';
-import { RawResponse } from '../common/http/envelope';
-import { JwksDto } from './jwks.dto';
-import { JwtSigner } from './jwt-signer';
+import { Public } from '../../auth/decorators';
+import { RawResponse } from '../../common/http/envelope';
+import { JwksDto } from '../jwks.dto';
+import { JwtSigner } from '../jwt-signer';
 
 /** RFC 7517 §8.5's media type of a JWK set. */
 export const JWKS_MEDIA_TYPE = 'application/jwk-set+json';
