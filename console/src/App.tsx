@@ -8,7 +8,7 @@ import { Loading } from './ui/Status';
 import { Shell } from './Shell';
 import { SignIn } from './features/sign-in/SignIn';
 import { SessionProvider } from './session';
-import { endSsoSession } from './features/sign-in/sso';
+import { endSsoSession } from './api/sso';
 import { clearSession, loadSsoBusiness, loadToken, saveToken } from './storage';
 
 export const UNAUTHORIZED_EVENT = 'latchkey:unauthorized';

@@ -80,7 +80,7 @@ describe('the console’s proof of growth against the server', () => {
         res.on('end', () => done(null, body));
       });
 
-  /** The body of a 200 as text, as console/src/features/audit/audit.api.ts asks for it. */
+  /** The body of a 200 as text, as console/src/api/resources/audit.api.ts asks for it. */
   async function body(path: string, caller: Caller = {}): Promise<string> {
     const res = await getText(path, caller);
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${String(res.body)}`);

@@ -4,7 +4,7 @@ import {
   type TokenStateFields,
   tokenState,
   type TokenStateAction,
-} from '../../console/src/features/tokens/token-state';
+} from '../../console/src/ui/tokens/token-state';
 import { policyAllows } from '../../console/src/permissions';
 import {
   BusinessFixture,
@@ -17,7 +17,7 @@ import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 
 /**
- * Holds the console's reading of a token's state (console/src/features/tokens/token-state.ts) to
+ * Holds the console's reading of a token's state (console/src/ui/tokens/token-state.ts) to
  * the server's, state by state and action by action. No expected is written here: each cell puts
  * a fresh token in its state through the API, reads its view as the console does, takes the
  * action, and classes the server's answer: it changed the token, changed nothing (ALREADY_*), or

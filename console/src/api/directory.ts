@@ -4,9 +4,9 @@ import { bizKey } from './cache';
 import { unwrap } from './call';
 import type { Holder } from '../permissions';
 import { useBusiness } from '../session';
-import { useBusinesses } from '../features/platform/businesses.api';
-import { useMachines } from '../features/machines/machines.api';
-import { useMembers } from '../features/members/members.api';
+import { useBusinesses } from './resources/businesses.api';
+import { useMachines } from './resources/machines.api';
+import { useMembers } from './resources/members.api';
 import type { Machine, Member } from './types';
 
 /** A person or machine of the business, as the console names it. */

@@ -8,8 +8,8 @@ import { PageHead } from '../../ui/PageHead';
 import { Loading } from '../../ui/Status';
 import { IconExport } from '../../ui/brand/icons';
 import { useSession, type Session } from '../../session';
-import { saveBlob } from '../audit/download';
-import { useIdentityNames } from '../platform/identity-names.api';
+import { saveBlob } from '../../api/download';
+import { useIdentityNames } from '../../api/resources/identity-names.api';
 import {
   exportVerifications,
   CLIENTS,
@@ -21,10 +21,10 @@ import {
   type Client,
   type CountQuery,
   type WindowKey,
-} from './analytics.api';
-import { Segmented } from './Segmented';
-import { StackedChart } from './StackedChart';
-import { chartOf } from './series';
+} from '../../api/resources/analytics.api';
+import { Segmented } from '../../ui/charts/Segmented';
+import { StackedChart } from '../../ui/charts/StackedChart';
+import { chartOf } from '../../ui/charts/series';
 import { topOf, TopTables, type Namers } from './TopTables';
 
 type ChartGroup = 'outcome' | 'tag';

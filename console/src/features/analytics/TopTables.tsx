@@ -5,8 +5,8 @@ import { IdToggle } from '../../ui/names/IdToggle';
 import { DataTable } from '../../ui/lists/DataTable';
 import { Empty } from '../../ui/Status';
 import { Link, paths } from '../../router';
-import type { Answer } from './analytics.api';
-import { outcomeLabel } from './series';
+import type { Answer } from '../../api/resources/analytics.api';
+import { outcomeLabel } from '../../ui/charts/series';
 
 const number = new Intl.NumberFormat('en');
 /** Rows each top list shows. */

@@ -1,8 +1,8 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { AuditApi, AuditFilters } from './audit.api';
+import type { AuditApi, AuditFilters } from '../../api/resources/audit.api';
 import { asApiError } from '../../api/errors';
-import { saveBlob } from './download';
+import { saveBlob } from '../../api/download';
 import { claimedSize } from './proof/checkpoint';
 import { proveGrowth, type GrowthVerdict } from './proof/prove-growth';
 import { ErrorBox } from '../../ui/ErrorBox';

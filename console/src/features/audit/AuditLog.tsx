@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
-import { auditApi, type AuditFilters, type AuditScope } from './audit.api';
+import { auditApi, type AuditFilters, type AuditScope } from '../../api/resources/audit.api';
 import { useDirectory, useBusinessNames } from '../../api/directory';
 import { PAGE_SIZE, useKeyset } from '../../api/keyset';
-import { usePlatformAdmins } from '../platform/platform-admins.api';
+import { usePlatformAdmins } from '../../api/resources/platform-admins.api';
 import type { AuditEvent } from '../../api/types';
 import { AuditEventDialog } from './AuditEventDialog';
 import { AuditIntegrity } from './AuditIntegrity';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useMachines } from './machines.api';
+import { useMachines } from '../../api/resources/machines.api';
 import { useCreateTrustRule, useDeleteTrustRule, useTrustRules } from './trust-rules.api';
 import type { NewTrustRule, TrustRule } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';

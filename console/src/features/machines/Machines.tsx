@@ -1,5 +1,10 @@
 import { useState } from 'react';
-import { useCreateMachine, useDeleteMachine, useMachines, type MachineRole } from './machines.api';
+import {
+  useCreateMachine,
+  useDeleteMachine,
+  useMachines,
+  type MachineRole,
+} from '../../api/resources/machines.api';
 import type { Machine } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
@@ -15,7 +20,7 @@ import { Time } from '../../ui/Time';
 import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { Link, paths } from '../../router';
 import { useBusiness } from '../../session';
-import { revokedLine } from '../members/Members';
+import { revokedLine } from '../../ui/revoked-line';
 import { Clip } from '../../ui/names/Clip';
 import { IconPlus } from '../../ui/brand/icons';
 

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { useAddMember } from './members.api';
+import { useAddMember } from '../../api/resources/members.api';
 import type { Role } from '../../api/types';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { RoleField, who } from './MemberParts';
+import { RoleField } from '../../ui/forms/RoleField';
+import { who } from './MemberParts';
 import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 

@@ -4,7 +4,7 @@ import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { Loading } from '../../ui/Status';
 import { ErrorBox } from '../../ui/ErrorBox';
-import { useAssignCustomRole, useCustomRoles } from '../roles/roles.api';
+import { useAssignCustomRole, useCustomRoles } from '../../api/resources/roles.api';
 import { who } from './MemberParts';
 
 /**

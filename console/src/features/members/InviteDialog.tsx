@@ -3,7 +3,7 @@ import { useInvite } from './invitations.api';
 import type { Role } from '../../api/types';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { RoleField } from './MemberParts';
+import { RoleField } from '../../ui/forms/RoleField';
 
 /**
  * Inviting a person by email: the link goes to them alone, so nothing secret is shown here.

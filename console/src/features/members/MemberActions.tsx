@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { useChangeRole } from './members.api';
+import { useChangeRole } from '../../api/resources/members.api';
 import type { Member, Role } from '../../api/types';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { RoleField, who } from './MemberParts';
+import { RoleField } from '../../ui/forms/RoleField';
+import { who } from './MemberParts';
 
 /**
  * A member row's buttons. The screen decides which the caller may use on this member

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { useMembers, useReissueFirstToken, useRemoveMember } from './members.api';
-import type { Member, RevokedCount, Role } from '../../api/types';
+import { useMembers, useReissueFirstToken, useRemoveMember } from '../../api/resources/members.api';
+import type { Member, Role } from '../../api/types';
+import { revokedLine } from '../../ui/revoked-line';
 import { AddMemberDialog } from './AddMemberDialog';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
@@ -22,12 +23,7 @@ import { IconAddMember } from '../../ui/brand/icons';
 import { CustomRoleDialog } from './CustomRoleDialog';
 import { InviteDialog } from './InviteDialog';
 import { Invitations } from './Invitations';
-import { useCustomRoles } from '../roles/roles.api';
-
-/** "Removed; 3 tokens revoked": what a removal that cascades answers (`revoked_tokens`). */
-export function revokedLine(verb: string, { revoked_tokens: n }: RevokedCount): string {
-  return `${verb}; ${n} ${n === 1 ? 'token' : 'tokens'} revoked`;
-}
+import { useCustomRoles } from '../../api/resources/roles.api';
 
 const SORTS = {
   newest: ['Newest first', newestFirst((m: Member) => m.joined_at)],

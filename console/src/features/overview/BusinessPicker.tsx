@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useBusinesses } from '../platform/businesses.api';
+import { useBusinesses } from '../../api/resources/businesses.api';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Field } from '../../ui/forms/Field';
 import { Empty, Loading } from '../../ui/Status';

@@ -1,6 +1,6 @@
 import { Link, paths } from '../../router';
-import { usePlatformAdmins } from '../platform/platform-admins.api';
-import { useBusinesses } from '../platform/businesses.api';
+import { usePlatformAdmins } from '../../api/resources/platform-admins.api';
+import { useBusinesses } from '../../api/resources/businesses.api';
 
 const number = new Intl.NumberFormat('en');
 

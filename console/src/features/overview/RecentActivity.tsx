@@ -4,7 +4,7 @@ import { ErrorBox } from '../../ui/ErrorBox';
 import { nameOf } from '../../ui/names/Named';
 import { Empty, Loading } from '../../ui/Status';
 import { Link, paths } from '../../router';
-import { TokenState } from '../tokens/TokenFacts';
+import { TokenState } from '../../ui/tokens/TokenFacts';
 import { useRecentAudit, useRecentOwnTokens } from './home.api';
 import { When } from './When';
 

@@ -1,9 +1,9 @@
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Loading } from '../../ui/Status';
 import { Link, paths } from '../../router';
-import { useTokenUsage } from '../tokens/tokens.api';
-import { UsageChart } from '../tokens/UsageChart';
-import { useUsageSummary, type UsageWindow } from '../usage/usage.api';
+import { useTokenUsage } from '../../api/resources/tokens.api';
+import { UsageChart } from '../../ui/tokens/UsageChart';
+import { useUsageSummary, type UsageWindow } from '../../api/resources/usage.api';
 
 const number = new Intl.NumberFormat('en');
 const WINDOWS: readonly (readonly [UsageWindow, string])[] = [

@@ -1,5 +1,5 @@
 import { Link, paths } from '../../router';
-import { DayOfOutcomes } from '../analytics/DayOfOutcomes';
+import { DayOfOutcomes } from '../../ui/charts/DayOfOutcomes';
 
 /**
  * The business's verifications per hour over the last 24 hours, by outcome: how many of its

@@ -1,6 +1,6 @@
 import { Link, paths } from '../../router';
 import { useSession } from '../../session';
-import { Scopes, TokenState } from '../tokens/TokenFacts';
+import { Scopes, TokenState } from '../../ui/tokens/TokenFacts';
 import { When } from './When';
 
 /** Who is signed in, where, and with which token: one aligned list of what matters. */

@@ -3,8 +3,8 @@ import { unwrap } from '../../api/call';
 import type { components } from '../../api/client';
 import { platformKey } from '../../api/cache';
 import { useBusiness, useSession } from '../../session';
-import { auditApi } from '../audit/audit.api';
-import { tokenCalls, tokenKeys } from '../tokens/tokens.api';
+import { auditApi } from '../../api/resources/audit.api';
+import { tokenCalls, tokenKeys } from '../../api/resources/tokens.api';
 
 export type TokenSummary = components['schemas']['TokenSummaryDto'];
 

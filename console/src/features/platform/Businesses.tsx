@@ -1,5 +1,9 @@
 import { useState } from 'react';
-import { useBusinesses, useCreateBusiness, useToggleBusiness } from './businesses.api';
+import {
+  useBusinesses,
+  useCreateBusiness,
+  useToggleBusiness,
+} from '../../api/resources/businesses.api';
 import type { Business } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';

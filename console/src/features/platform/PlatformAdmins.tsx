@@ -3,7 +3,7 @@ import {
   useAddPlatformAdmin,
   usePlatformAdmins,
   useRemovePlatformAdmin,
-} from './platform-admins.api';
+} from '../../api/resources/platform-admins.api';
 import type { PlatformAdmin } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
@@ -18,7 +18,7 @@ import { Notice } from '../../ui/Status';
 import { Time } from '../../ui/Time';
 import { SearchField, SortField, Toolbar } from '../../ui/lists/Toolbar';
 import { useSession } from '../../session';
-import { revokedLine } from '../members/Members';
+import { revokedLine } from '../../ui/revoked-line';
 import { Clip } from '../../ui/names/Clip';
 import { IconAddMember } from '../../ui/brand/icons';
 

@@ -3,7 +3,7 @@ import { platformKey, usePlatformMutation } from '../../api/cache';
 import { envelope, unwrap } from '../../api/call';
 import type { LatchkeyClient } from '../../api/client';
 import { PAGE_SIZE, useKeyset } from '../../api/keyset';
-import { tokenParams, type TokenQuery } from '../tokens/tokens.api';
+import { tokenParams, type TokenQuery } from '../../api/resources/tokens.api';
 
 /** A platform token list's filters: a business's filters, and which business. */
 export interface PlatformTokenQuery extends TokenQuery {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useApproveRequest, useDenyRequest, type TokenRequest } from './requests.api';
 import { lifetimeText, standingOf } from './request-standing';
-import { useTokenPolicy } from '../token-policy/token-policy.api';
+import { useTokenPolicy } from '../../api/resources/token-policy.api';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { Badge } from '../../ui/lists/Table';

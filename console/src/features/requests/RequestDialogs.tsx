@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useRequestToken } from './requests.api';
-import { NumberInput, TextInput } from '../tokens/form/inputs';
-import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
-import { scopeList } from '../tokens/form/token-form';
+import { NumberInput, TextInput } from '../../ui/forms/inputs';
+import { ScopeSuggestions } from '../../ui/forms/ScopeSuggestions';
+import { scopeList } from '../../ui/forms/token-form';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 

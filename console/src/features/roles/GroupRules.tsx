@@ -1,5 +1,10 @@
 import { useState } from 'react';
-import { useGroupRules, useRemoveGroupRule, useSetGroupRule, type GroupRule } from './roles.api';
+import {
+  useGroupRules,
+  useRemoveGroupRule,
+  useSetGroupRule,
+  type GroupRule,
+} from '../../api/resources/roles.api';
 import type { Role } from '../../api/types';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
@@ -9,7 +14,7 @@ import { WholeListView } from '../../ui/lists/List';
 import { Badge } from '../../ui/lists/Table';
 import { Clip } from '../../ui/names/Clip';
 import { Time } from '../../ui/Time';
-import { RoleField } from '../members/MemberParts';
+import { RoleField } from '../../ui/forms/RoleField';
 import { IconPlus } from '../../ui/brand/icons';
 
 const ROLES: Role[] = ['member', 'admin', 'owner'];

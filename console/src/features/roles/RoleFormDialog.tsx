@@ -1,7 +1,11 @@
 import { useState } from 'react';
-import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
-import { scopeList } from '../tokens/form/token-form';
-import { useCreateCustomRole, useSetRoleScopes, type CustomRole } from './roles.api';
+import { ScopeSuggestions } from '../../ui/forms/ScopeSuggestions';
+import { scopeList } from '../../ui/forms/token-form';
+import {
+  useCreateCustomRole,
+  useSetRoleScopes,
+  type CustomRole,
+} from '../../api/resources/roles.api';
 import { Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 

@@ -1,5 +1,9 @@
 import { useState } from 'react';
-import { useCustomRoles, useDeleteCustomRole, type CustomRole } from './roles.api';
+import {
+  useCustomRoles,
+  useDeleteCustomRole,
+  type CustomRole,
+} from '../../api/resources/roles.api';
 import { ConfirmDialog } from '../../ui/dialogs/ConfirmDialog';
 import { DataTable } from '../../ui/lists/DataTable';
 import { WholeListView } from '../../ui/lists/List';

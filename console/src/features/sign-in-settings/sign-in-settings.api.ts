@@ -3,7 +3,7 @@ import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
 import { unwrap } from '../../api/call';
 import type { components } from '../../api/client';
 import { useBusiness } from '../../session';
-import { fetchSsoStatus } from '../sign-in/sso';
+import { fetchSsoStatus } from '../../api/sso';
 
 export type SignInSetting = components['schemas']['SsoSettingsDto'];
 

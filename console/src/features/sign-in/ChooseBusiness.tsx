@@ -3,7 +3,7 @@ import { Logo } from '../../ui/brand/Logo';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Loading } from '../../ui/Status';
 import { useTitle } from '../../ui/useTitle';
-import { fetchSsoChoices } from './sso';
+import { fetchSsoChoices } from '../../api/sso';
 
 /**
  * After the identity provider vouched for a person whose groups reach several businesses: the

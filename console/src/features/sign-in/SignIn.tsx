@@ -5,7 +5,13 @@ import { navigate } from '../../router';
 import { saveSsoBusiness } from '../../storage';
 import { ChooseBusiness } from './ChooseBusiness';
 import { Invitation, invitationToken } from './Invitation';
-import { collectSsoSession, fetchSsoStatus, SSO_REFUSALS, ssoReturn, startSso } from './sso';
+import {
+  collectSsoSession,
+  fetchSsoStatus,
+  SSO_REFUSALS,
+  ssoReturn,
+  startSso,
+} from '../../api/sso';
 import type { Whoami } from '../../api/types';
 import { fetchWhoami } from '../../api/whoami';
 import { ErrorBox } from '../../ui/ErrorBox';

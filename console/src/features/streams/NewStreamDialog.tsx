@@ -5,7 +5,7 @@ import { ApiError, fieldError } from '../../api/errors';
 import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
 // The server judges a stream's push URL as a webhook's (WebhooksService.checkUrl).
-import { URL_HINT } from '../webhooks/NewWebhookDialog';
+import { URL_HINT } from '../../ui/forms/url-hint';
 
 /** What a 422 says of one field of `delivery` (`loc: ["body", "delivery", field]`). */
 function deliveryError(error: unknown, field: string): string | null {

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { fieldError } from '../../api/errors';
-import { usePutTokenPolicy } from './token-policy.api';
+import { usePutTokenPolicy } from '../../api/resources/token-policy.api';
 import type { NewTokenPolicy, TokenPolicy } from '../../api/types';
 import { Check, Field } from '../../ui/forms/Field';
 import { FormDialog } from '../../ui/dialogs/FormDialog';
-import { ListArea, NumberInput, TextInput } from '../tokens/form/inputs';
-import { ScopeSuggestions } from '../tokens/form/ScopeSuggestions';
-import { cidrList, scopeList } from '../tokens/form/token-form';
+import { ListArea, NumberInput, TextInput } from '../../ui/forms/inputs';
+import { ScopeSuggestions } from '../../ui/forms/ScopeSuggestions';
+import { cidrList, scopeList } from '../../ui/forms/token-form';
 
 const days = (text: string) => (text.trim() ? Number(text) : null);
 const orNull = (items: string[]) => (items.length > 0 ? items : null);

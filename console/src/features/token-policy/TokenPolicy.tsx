@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { useTokenPolicy } from './token-policy.api';
+import { useTokenPolicy } from '../../api/resources/token-policy.api';
 import type { TokenPolicy as Policy } from '../../api/types';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { PageHead } from '../../ui/PageHead';

@@ -1,10 +1,10 @@
 import { useDirectory } from '../../api/directory';
-import { useRiskyTokens } from './tokens.api';
+import { useRiskyTokens } from '../../api/resources/tokens.api';
 import type { RiskyToken } from '../../api/types';
 import { DataTable } from '../../ui/lists/DataTable';
 import { KeysetList } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
-import { holderColumn, nameColumn } from './token-columns';
+import { holderColumn, nameColumn } from '../../ui/tokens/token-columns';
 import { Badge } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
 import { Link, paths } from '../../router';

@@ -1,23 +1,28 @@
 import { useState } from 'react';
 import { useDirectory } from '../../api/directory';
-import { useEnableToken, useRevokeToken, useToken, useTokenUsage } from './tokens.api';
+import {
+  useEnableToken,
+  useRevokeToken,
+  useToken,
+  useTokenUsage,
+} from '../../api/resources/tokens.api';
 import { DisableDialog } from './dialogs/DisableDialog';
 import { EditTokenDialog } from './dialogs/EditTokenDialog';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Holder } from '../../ui/names/Holder';
 import { UUID } from '../../ui/hooks';
-import { RevokeDialog } from './dialogs/RevokeDialog';
+import { RevokeDialog } from '../../ui/tokens/RevokeDialog';
 import { RotateDialog } from './dialogs/RotateDialog';
 import { Empty, Loading, Notice } from '../../ui/Status';
 import { TableWrap } from '../../ui/lists/Table';
 import { Time } from '../../ui/Time';
-import { TokenFacts } from './TokenFacts';
-import { UsageChart } from './UsageChart';
+import { TokenFacts } from '../../ui/tokens/TokenFacts';
+import { UsageChart } from '../../ui/tokens/UsageChart';
 import { TokenVerifications } from './TokenVerifications';
 import { useTitle } from '../../ui/useTitle';
 import { Link, paths } from '../../router';
 import { mayActOn } from '../../permissions';
-import { stateOffers, type TokenStateAction } from './token-state';
+import { stateOffers, type TokenStateAction } from '../../ui/tokens/token-state';
 import { useBusiness } from '../../session';
 import { IconRevoke, IconRotate } from '../../ui/brand/icons';
 

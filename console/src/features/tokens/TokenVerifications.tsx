@@ -1,4 +1,4 @@
-import { DayOfOutcomes } from '../analytics/DayOfOutcomes';
+import { DayOfOutcomes } from '../../ui/charts/DayOfOutcomes';
 
 /**
  * One token's verifications per hour over the last 24 hours, by outcome. Beside the requests

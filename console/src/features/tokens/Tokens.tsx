@@ -1,6 +1,11 @@
 import { useState } from 'react';
 import { useDirectory } from '../../api/directory';
-import { useRevokeToken, useTokenList, type TokenSort, type TokenStatus } from './tokens.api';
+import {
+  useRevokeToken,
+  useTokenList,
+  type TokenSort,
+  type TokenStatus,
+} from '../../api/resources/tokens.api';
 import type { TokenView } from '../../api/types';
 import { BulkRevokeDialog } from './dialogs/BulkRevokeDialog';
 import { CreateTokenDialog } from './dialogs/CreateTokenDialog';
@@ -8,12 +13,12 @@ import { Holder } from '../../ui/names/Holder';
 import { useDebounced } from '../../ui/hooks';
 import { KeysetList } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
-import { RevokeDialog } from './dialogs/RevokeDialog';
+import { RevokeDialog } from '../../ui/tokens/RevokeDialog';
 import { RotateDialog } from './dialogs/RotateDialog';
 import { Notice } from '../../ui/Status';
-import { TokenTable } from './TokenTable';
-import { stateOffers } from './token-state';
-import { HolderField, SortTokensField, StatusField } from './TokenFilterFields';
+import { TokenTable } from '../../ui/tokens/TokenTable';
+import { stateOffers } from '../../ui/tokens/token-state';
+import { HolderField, SortTokensField, StatusField } from '../../ui/tokens/TokenFilterFields';
 import { SearchField, Toolbar } from '../../ui/lists/Toolbar';
 import { mayActOn } from '../../permissions';
 import { Link, paths } from '../../router';

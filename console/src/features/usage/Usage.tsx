@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import { useDirectory } from '../../api/directory';
-import { useRevokeToken } from '../tokens/tokens.api';
-import { useRiskyWhole, useUsageSummary, type UsageWindow } from './usage.api';
+import { useRevokeToken } from '../../api/resources/tokens.api';
+import { useRiskyWhole, useUsageSummary, type UsageWindow } from '../../api/resources/usage.api';
 import type { TokenView } from '../../api/types';
 import { DataTable } from '../../ui/lists/DataTable';
 import { ErrorBox } from '../../ui/ErrorBox';
 import { Holder } from '../../ui/names/Holder';
 import { WholeListView } from '../../ui/lists/List';
 import { PageHead } from '../../ui/PageHead';
-import { RevokeDialog } from '../tokens/dialogs/RevokeDialog';
+import { RevokeDialog } from '../../ui/tokens/RevokeDialog';
 import { Empty, Loading, Notice } from '../../ui/Status';
 import { Time } from '../../ui/Time';
 import { mayActOn } from '../../permissions';

@@ -6,6 +6,7 @@ import { FormDialog } from '../../ui/dialogs/FormDialog';
 import { SecretReveal } from '../../ui/forms/SecretReveal';
 import { Notice } from '../../ui/Status';
 import { EVENT_TYPES } from './WebhookParts';
+import { URL_HINT } from '../../ui/forms/url-hint';
 
 /**
  * What a new endpoint starts with: a token's revocation and its coming expiry, what a receiver
@@ -13,16 +14,6 @@ import { EVENT_TYPES } from './WebhookParts';
  * whole audit log where the URL says, which its maker must choose, not leave ticked.
  */
 export const DEFAULT_EVENT_TYPES: readonly WebhookEventType[] = ['token.revoked', 'token.expiring'];
-
-/**
- * What the server takes as a URL (src/webhooks/transport/webhook-target.ts `urlProblem`): https,
- * or http where the installation allows it, and a public address unless it allows private ones.
- * The console cannot read the installation's settings, so it says both.
- */
-export const URL_HINT =
-  'https (http only where this installation sets WEBHOOK_ALLOW_HTTP), with no user name, ' +
-  'password or #fragment, reaching a public address (a private one only where it sets ' +
-  'WEBHOOK_ALLOW_PRIVATE).';
 
 /** A new webhook endpoint: its URL, the event types it receives, and its signature scheme. */
 export function NewWebhookDialog({

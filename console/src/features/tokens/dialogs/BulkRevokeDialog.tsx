@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Directory } from '../../../api/directory';
-import { useBulkRevoke } from '../tokens.api';
+import { useBulkRevoke } from '../../../api/resources/tokens.api';
 import { useBusiness } from '../../../session';
 import { Dialog } from '../../../ui/dialogs/Dialog';
 import { ErrorBox } from '../../../ui/ErrorBox';
@@ -8,7 +8,7 @@ import { Check, Field } from '../../../ui/forms/Field';
 import { utcToIso, UtcDateTimeInput } from '../../../ui/forms/UtcDateTime';
 import { Loading, Notice } from '../../../ui/Status';
 import { Id } from '../../../ui/lists/Table';
-import { HolderField } from '../TokenFilterFields';
+import { HolderField } from '../../../ui/tokens/TokenFilterFields';
 
 interface Filters {
   identity_id: string;

@@ -1,15 +1,15 @@
 import { useState } from 'react';
 import { fieldError } from '../../../api/errors';
-import { useCreateToken, type CreateTokenBody } from '../tokens.api';
+import { useCreateToken, type CreateTokenBody } from '../../../api/resources/tokens.api';
 import type { Machine } from '../../../api/types';
 import { useBusiness } from '../../../session';
 import { Field } from '../../../ui/forms/Field';
 import { FormDialog } from '../../../ui/dialogs/FormDialog';
-import { ListArea, NumberInput, TextInput } from '../form/inputs';
+import { ListArea, NumberInput, TextInput } from '../../../ui/forms/inputs';
 import { SecretReveal } from '../../../ui/forms/SecretReveal';
-import { cidrList, parseMeta, scopeList } from '../form/token-form';
-import { MetaField } from '../form/MetaField';
-import { ScopeSuggestions } from '../form/ScopeSuggestions';
+import { cidrList, parseMeta, scopeList } from '../../../ui/forms/token-form';
+import { MetaField } from '../../../ui/tokens/MetaField';
+import { ScopeSuggestions } from '../../../ui/forms/ScopeSuggestions';
 import { UsesFields, type Uses } from '../form/UsesFields';
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useDisableToken } from '../tokens.api';
+import { useDisableToken } from '../../../api/resources/tokens.api';
 import type { TokenView } from '../../../api/types';
 import { Check } from '../../../ui/forms/Field';
 import { ReasonDialog } from '../../../ui/dialogs/ReasonDialog';

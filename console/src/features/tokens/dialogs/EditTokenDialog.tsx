@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { fieldError } from '../../../api/errors';
-import { useUpdateToken } from '../tokens.api';
+import { useUpdateToken } from '../../../api/resources/tokens.api';
 import type { TokenEdit, TokenView } from '../../../api/types';
 import { Field } from '../../../ui/forms/Field';
 import { FormDialog } from '../../../ui/dialogs/FormDialog';
-import { ListArea, NumberInput, TextInput } from '../form/inputs';
+import { ListArea, NumberInput, TextInput } from '../../../ui/forms/inputs';
 import { isoToUtc, utcToIso, UtcDateTimeInput } from '../../../ui/forms/UtcDateTime';
-import { MetaField } from '../form/MetaField';
-import { cidrList, metaText, parseMeta, scopeList } from '../form/token-form';
+import { MetaField } from '../../../ui/tokens/MetaField';
+import { cidrList, metaText, parseMeta, scopeList } from '../../../ui/forms/token-form';
 
 const text = (n: number | null) => (n === null ? '' : String(n));
 

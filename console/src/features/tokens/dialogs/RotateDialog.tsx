@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useRotateToken } from '../tokens.api';
+import { useRotateToken } from '../../../api/resources/tokens.api';
 import type { TokenView } from '../../../api/types';
 import { Link, paths } from '../../../router';
 import { Dialog } from '../../../ui/dialogs/Dialog';

@@ -1,5 +1,5 @@
 import { Field } from '../../../ui/forms/Field';
-import { NumberInput } from './inputs';
+import { NumberInput } from '../../../ui/forms/inputs';
 
 /** The uses fields as typed: a limit, and a refill (an interval and an amount), empty for none. */
 export interface Uses {

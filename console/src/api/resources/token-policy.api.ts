@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useBusiness } from '../../session';
-import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
-import { unwrap } from '../../api/call';
-import type { LatchkeyClient } from '../../api/client';
-import { PAGE_SIZE, useKeyset } from '../../api/keyset';
-import type { NewTokenPolicy, TokenPolicy } from '../../api/types';
+import { bizKey, useBusinessMutation, type OnDone } from '../cache';
+import { unwrap } from '../call';
+import type { LatchkeyClient } from '../client';
+import { PAGE_SIZE, useKeyset } from '../keyset';
+import type { NewTokenPolicy, TokenPolicy } from '../types';
 
 export const policyKeys = {
   all: (businessId: string) => [...bizKey(businessId), 'token-policy'] as const,

@@ -1,6 +1,6 @@
-import { ErrorBox } from '../../ui/ErrorBox';
-import { Loading } from '../../ui/Status';
-import { CLIENTS, STEP_MS, useVerifications } from './analytics.api';
+import { ErrorBox } from '../ErrorBox';
+import { Loading } from '../Status';
+import { CLIENTS, STEP_MS, useVerifications } from '../../api/resources/analytics.api';
 import { chartOf } from './series';
 import { StackedChart } from './StackedChart';
 

@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
-import { IdToggle } from '../../ui/names/IdToggle';
-import { MetaView } from './form/MetaField';
+import { IdToggle } from '../names/IdToggle';
+import { MetaView } from './MetaField';
 import { BindingFacts } from './TokenBinding';
-import { Badge, Id } from '../../ui/lists/Table';
-import { Time } from '../../ui/Time';
+import { Badge, Id } from '../lists/Table';
+import { Time } from '../Time';
 import { tokenState, type TokenStateFields } from './token-state';
 
 /** A token's badges, from its state (token-state.ts): "disabled" in place of "active" while paused. */

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { bizKey } from '../../../api/cache';
-import { unwrap } from '../../../api/call';
-import { useBusiness } from '../../../session';
+import { bizKey } from '../../api/cache';
+import { unwrap } from '../../api/call';
+import { useBusiness } from '../../session';
 import { scopeList } from './token-form';
 
 /** Enough to pick from at a glance; a business with more types the rest. */

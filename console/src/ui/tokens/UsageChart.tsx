@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { TokenUsage } from '../../api/types';
-import { Segmented } from '../analytics/Segmented';
+import { Segmented } from '../charts/Segmented';
 
 const HOUR = 3_600_000;
 

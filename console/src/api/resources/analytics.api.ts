@@ -1,10 +1,10 @@
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
-import { bizKey, platformKey } from '../../api/cache';
-import { body, unwrap } from '../../api/call';
-import type { components } from '../../api/client';
-import type { TokenView } from '../../api/types';
+import { bizKey, platformKey } from '../cache';
+import { body, unwrap } from '../call';
+import type { components } from '../client';
+import type { TokenView } from '../types';
 import { useSession, type Session } from '../../session';
-import { tokenKeys } from '../tokens/tokens.api';
+import { tokenKeys } from './tokens.api';
 
 export type Answer = components['schemas']['VerificationAnalyticsDto'];
 export type Count = components['schemas']['VerificationCountDto'];

@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useBusiness } from '../../session';
-import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
-import { unwrap } from '../../api/call';
-import type { components, LatchkeyClient } from '../../api/client';
-import type { WholeList } from '../../api/pages';
-import type { Member, Role } from '../../api/types';
+import { bizKey, useBusinessMutation, type OnDone } from '../cache';
+import { unwrap } from '../call';
+import type { components, LatchkeyClient } from '../client';
+import type { WholeList } from '../pages';
+import type { Member, Role } from '../types';
 
 export type CustomRole = components['schemas']['CustomRoleViewDto'];
 export type NewCustomRole = components['schemas']['CreateCustomRoleDto'];

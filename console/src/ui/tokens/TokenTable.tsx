@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { TokenView } from '../../api/types';
-import { DataTable } from '../../ui/lists/DataTable';
-import { Clip } from '../../ui/names/Clip';
-import { Time } from '../../ui/Time';
+import { DataTable } from '../lists/DataTable';
+import { Clip } from '../names/Clip';
+import { Time } from '../Time';
 import { nameColumn } from './token-columns';
 import { BoundBadge } from './TokenBinding';
 import { Scopes, TokenState } from './TokenFacts';

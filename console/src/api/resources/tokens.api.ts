@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useBusiness } from '../../session';
-import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
-import { envelope, unwrap } from '../../api/call';
-import type { components, LatchkeyClient } from '../../api/client';
-import { PAGE_SIZE, useKeyset } from '../../api/keyset';
-import type { IssuedToken, TokenEdit } from '../../api/types';
+import { bizKey, useBusinessMutation, type OnDone } from '../cache';
+import { envelope, unwrap } from '../call';
+import type { components, LatchkeyClient } from '../client';
+import { PAGE_SIZE, useKeyset } from '../keyset';
+import type { IssuedToken, TokenEdit } from '../types';
 
 type Schemas = components['schemas'];
 export type CreateTokenBody = Schemas['CreateTokenDto'];

@@ -1,5 +1,5 @@
-import { rawJson } from '../../api/client';
-import type { components } from '../../api/client';
+import { rawJson } from './client';
+import type { components } from './client';
 
 export type SsoStatus = components['schemas']['SsoStatusDto'];
 export type SsoSession = components['schemas']['SsoSessionDto'];

@@ -1,9 +1,9 @@
 import { useBusiness } from '../../session';
-import { bizKey, useBusinessMutation, type OnDone } from '../../api/cache';
-import { unwrap } from '../../api/call';
-import type { LatchkeyClient } from '../../api/client';
-import { useWholeList } from '../../api/pages';
-import type { Machine } from '../../api/types';
+import { bizKey, useBusinessMutation, type OnDone } from '../cache';
+import { unwrap } from '../call';
+import type { LatchkeyClient } from '../client';
+import { useWholeList } from '../pages';
+import type { Machine } from '../types';
 
 export type MachineRole = 'member' | 'admin';
 

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useBusiness } from '../../session';
-import { unwrap } from '../../api/call';
-import type { components, LatchkeyClient } from '../../api/client';
-import { useWholeList } from '../../api/pages';
-import { tokenCalls, tokenKeys } from '../tokens/tokens.api';
+import { unwrap } from '../call';
+import type { components, LatchkeyClient } from '../client';
+import { useWholeList } from '../pages';
+import { tokenCalls, tokenKeys } from './tokens.api';
 
 export type UsageWindow = '24h' | '7d' | '30d';
 export type UsageSummary = components['schemas']['TokenUsageSummaryDto'];

@@ -1,9 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useSession } from '../../session';
-import { platformKey } from '../../api/cache';
-import { unwrap } from '../../api/call';
-import type { components } from '../../api/client';
+import { platformKey } from '../cache';
+import { unwrap } from '../call';
+import type { components } from '../client';
 
 export type IdentityName = components['schemas']['IdentityNameDto'];
 

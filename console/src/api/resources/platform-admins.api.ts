@@ -1,9 +1,9 @@
 import { useSession } from '../../session';
-import { platformKey, usePlatformMutation, type OnDone } from '../../api/cache';
-import { unwrap } from '../../api/call';
-import type { LatchkeyClient } from '../../api/client';
-import { useWholeList } from '../../api/pages';
-import type { PlatformAdmin } from '../../api/types';
+import { platformKey, usePlatformMutation, type OnDone } from '../cache';
+import { unwrap } from '../call';
+import type { LatchkeyClient } from '../client';
+import { useWholeList } from '../pages';
+import type { PlatformAdmin } from '../types';
 
 export const platformAdminKeys = {
   all: [...platformKey, 'admins'] as const,

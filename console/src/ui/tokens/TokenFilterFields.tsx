@@ -1,7 +1,7 @@
 import type { Directory } from '../../api/directory';
-import type { TokenSort, TokenStatus } from './tokens.api';
-import { Field } from '../../ui/forms/Field';
-import { SelectField } from '../../ui/lists/Toolbar';
+import type { TokenSort, TokenStatus } from '../../api/resources/tokens.api';
+import { Field } from '../forms/Field';
+import { SelectField } from '../lists/Toolbar';
 
 const STATUSES = [
   ['active', 'Active'],

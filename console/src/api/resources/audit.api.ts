@@ -1,6 +1,6 @@
-import { body, unwrap } from '../../api/call';
+import { body, unwrap } from '../call';
 import type { Session } from '../../session';
-import type { AuditEvent, ChainVerdict, Page } from '../../api/types';
+import type { AuditEvent, ChainVerdict, Page } from '../types';
 
 export type AuditScope = 'business' | 'platform';
 

@@ -1,4 +1,4 @@
-import type { Answer, GroupKey } from './analytics.api';
+import type { Answer, GroupKey } from '../../api/resources/analytics.api';
 
 /** One stacked part of the chart: an outcome or a tag, its label, and its colour's class. */
 export interface Series {

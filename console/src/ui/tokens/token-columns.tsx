@@ -1,8 +1,8 @@
 import type { Directory } from '../../api/directory';
 import { Link, paths } from '../../router';
-import type { Column } from '../../ui/lists/DataTable';
-import { Clip } from '../../ui/names/Clip';
-import { Holder } from '../../ui/names/Holder';
+import type { Column } from '../lists/DataTable';
+import { Clip } from '../names/Clip';
+import { Holder } from '../names/Holder';
 
 interface Named {
   id: string;

@@ -1,5 +1,5 @@
-import { Field } from '../../../ui/forms/Field';
-import { ListArea } from './inputs';
+import { Field } from '../forms/Field';
+import { ListArea } from '../forms/inputs';
 
 /** A token's meta, typed as a JSON object. */
 export function MetaField({

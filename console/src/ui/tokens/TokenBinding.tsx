@@ -1,5 +1,5 @@
 import type { TokenView } from '../../api/types';
-import { Badge, Id } from '../../ui/lists/Table';
+import { Badge, Id } from '../lists/Table';
 
 /** What a token's bindings are read from: its key (RFC 9449) and its audiences (RFC 8707). */
 export type BindableToken = Pick<TokenView, 'dpop_jkt' | 'audiences'>;

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ReasonDialog } from '../../../ui/dialogs/ReasonDialog';
+import { ReasonDialog } from '../dialogs/ReasonDialog';
 
 export interface RevokeAnswer {
   code: string | null;
