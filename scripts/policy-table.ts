@@ -43,6 +43,26 @@ function cellText(cell: Cell): string {
   return `with \`${cell.scope}\`: ${verdictText(cell.with)}; else ${verdictText(cell.without)}`;
 }
 
+/**
+ * `text` broken at spaces into lines of at most `width` characters, so the printed prose reads in
+ * an editor; never before a word Markdown would read as a list or heading marker at a line start.
+ */
+function wrapped(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const marker = /^([-*+#>]|\d+[.)])$/.test(word);
+    if (line && !marker && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 /** The table as Markdown. */
 export function policyMarkdown(): string {
   const lines: string[] = [];
@@ -64,7 +84,7 @@ export function policyMarkdown(): string {
       lines.push(`| ${caller} | ${rule.targets.map((t) => cellText(row[t])).join(' | ')} |`);
     }
     lines.push('');
-    lines.push(`Why: ${rule.why}`);
+    lines.push(wrapped(`Why: ${rule.why}`));
     lines.push('');
   }
   return lines.join('\n');
@@ -86,7 +106,7 @@ export function webhookPolicyMarkdown(): string {
     const onAudit = rule.onAudit ? `\`${rule.onAudit}\` too` : 'nothing more';
     lines.push(`| \`${action}\` | ${rule.route} | \`${rule.scope}\` | ${onAudit} |`);
   }
-  lines.push('', AUDIT_DATA_WHEN, '');
+  lines.push('', wrapped(AUDIT_DATA_WHEN), '');
   return lines.join('\n');
 }
 
@@ -108,7 +128,7 @@ export function trustRulePolicyMarkdown(): string {
         `${refused(rule.closedToFederated, 'TOKEN_FEDERATED')} |`,
     );
   }
-  lines.push('', TRUST_RULE_TARGETS, '');
+  lines.push('', wrapped(TRUST_RULE_TARGETS), '');
   return lines.join('\n');
 }
 
