@@ -4,10 +4,9 @@
  * scripts/screenshots.ts (`npm run docs:screenshots`) photographs them, so the pictures in docs/
  * show exactly what the test proves works.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it when it is missing. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -39,35 +38,61 @@ const STEP_TIMEOUT_MS = 30_000;
 
 export interface ChromiumSession {
   page: Page;
-  /** Closes the browser and deletes its profile. */
+  /** Closes the session's context, and its browser unless the worker keeps it. */
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium on a fresh profile (`--user-data-dir` in a temp dir). */
+/** Where a jest worker keeps its Chromium between suites, whose global is one (shared-environment.js). */
+const KEPT_BROWSER = Symbol.for('latchkey.test.chromium');
+
+type KeptGlobal = { [KEPT_BROWSER]?: Promise<Browser> };
+
+/**
+ * A jest worker's one Chromium, launched by the first suite that asks and kept for the suites
+ * after it, each of which opens a context of its own (about 1.5 s of CPU and 3 s saved per
+ * suite). Only in a worker process, which jest ends when the run does; a script or an in-band
+ * run launches one per session, closed with it, so nothing keeps the process alive after.
+ */
+async function sharedBrowser(launch: () => Promise<Browser>): Promise<Browser | null> {
+  if (process.env.JEST_WORKER_ID === undefined || typeof process.send !== 'function') return null;
+  const kept = globalThis as KeptGlobal;
+  const existing = await kept[KEPT_BROWSER]?.catch(() => undefined);
+  if (existing?.isConnected()) return existing;
+  const launched = launch();
+  kept[KEPT_BROWSER] = launched;
+  return launched;
+}
+
+/**
+ * Headless Chromium with a fresh context (no cookies, storage or permissions of another
+ * session): on the worker's kept browser under jest, on one of its own elsewhere.
+ */
 export async function launchChromium(): Promise<ChromiumSession> {
   // Loaded here, not at the top, so test/setup can ask hasChromium() without loading a browser driver.
   const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'latchkey-chromium-'));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
+  const launch = () =>
+    chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
-      viewport: VIEWPORT,
       timeout: 60_000,
     });
+  const shared = await sharedBrowser(launch);
+  const browser = shared ?? (await launch());
+  let context: BrowserContext;
+  try {
+    context = await browser.newContext({ viewport: VIEWPORT });
   } catch (e) {
-    rmSync(profile, { recursive: true, force: true });
+    if (!shared) await browser.close().catch(() => undefined);
     throw e;
   }
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   return {
     page,
     close: async () => {
       await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
+      if (!shared) await browser.close().catch(() => undefined);
     },
   };
 }
