@@ -3,6 +3,7 @@ import { canonicalJson } from '../../src/audit/codec/canonical-json';
 import { asMember, asPlatform } from '../harness/app/api';
 import { EventLine, GENESIS } from './audit-chain';
 import type { TestApp } from '../harness/app/test-app';
+import { uniqueLabel } from '../factories/unique';
 
 export interface Target {
   type: string;
@@ -35,8 +36,8 @@ export function firstBrokenLine(lines: EventLine[], fromSeq = 1): EventLine | nu
   return null;
 }
 
-let counter = 0;
-export const unique = (label: string) => `${label}-${process.pid}-${++counter}`;
+/** A chain's name no other test of the run uses. */
+export const unique = uniqueLabel;
 
 export interface Chain {
   name: string;

@@ -23,6 +23,7 @@ import { putPolicy } from '../harness/app/token-policy';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { sample } from '../harness/sampling';
 import { DRIVERS } from '../setup/servers';
+import { uniqueEmail } from '../factories/unique';
 
 /**
  * A member's token never holds an admin built-in, on every path that works a token's scopes out
@@ -55,8 +56,7 @@ const NAMED = sample('a policy allowing deploy:* and a named scope', ALL_NAMED, 
   testsPerRow: 8,
 });
 
-let counter = 0;
-const email = () => `within-role-${process.pid}-${++counter}@example.test`;
+const email = () => uniqueEmail('within-role');
 
 describe.each(DRIVERS)('scopes within the holder’s role, on %s', (driver) => {
   let t: TestApp;

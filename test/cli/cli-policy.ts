@@ -6,6 +6,7 @@ import { addMember, BusinessFixture, createToken } from '../factories/tenancy.fa
 import { asMember, asOwner, me, removeMember } from '../harness/app/api';
 import { cliInProcess, CliResult } from '../harness/app/cli';
 import { TestApp } from '../harness/app/test-app';
+import { uniqueEmail } from '../factories/unique';
 
 /**
  * The harness of cli-policy.e2e-spec.ts: the world every case works in, what a CLI command of a
@@ -73,8 +74,7 @@ export interface Command {
   ): Promise<{ event: string; targetId: string }>;
 }
 
-let counter = 0;
-export const freshEmail = (label: string) => `${label}-${process.pid}-${++counter}@cli-policy.test`;
+export const freshEmail = (label: string) => uniqueEmail(label, 'cli-policy.test');
 export const json = <T = Record<string, unknown>>(text: string) => JSON.parse(text) as T;
 
 /** The status, with the body shown when it is not the one expected. */

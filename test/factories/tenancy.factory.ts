@@ -3,11 +3,9 @@ import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
 import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
 import { asMember, asOwner, Caller } from '../harness/app/api';
 import type { TestApp } from '../harness/app/test-app';
+import { uniqueEmail, uniqueLabel } from './unique';
 
 export { asMember };
-
-let counter = 0;
-const unique = (label: string) => `${label}-${process.pid}-${++counter}`;
 
 export interface BusinessFixture {
   id: string;
@@ -23,8 +21,11 @@ export interface MemberFixture {
 }
 
 /** A business with its owner and the owner's first token, in one line. */
-export async function createBusiness(t: TestApp, name = unique('biz')): Promise<BusinessFixture> {
-  const ownerEmail = `${unique('owner')}@example.test`;
+export async function createBusiness(
+  t: TestApp,
+  name = uniqueLabel('biz'),
+): Promise<BusinessFixture> {
+  const ownerEmail = uniqueEmail('owner');
   const res = await t
     .http()
     .post('/platform/v1/businesses')
@@ -47,7 +48,7 @@ export async function createBusiness(t: TestApp, name = unique('biz')): Promise<
  */
 export async function createUnexpiringBusiness(
   t: TestApp,
-  name = unique('biz'),
+  name = uniqueLabel('biz'),
 ): Promise<BusinessFixture> {
   const business = await createBusiness(t, name);
   const dto = Object.assign(new CreateTokenDto(), { name: 'owner-unexpiring' });
@@ -62,7 +63,7 @@ export async function addMember(
   t: TestApp,
   business: BusinessFixture,
   role: 'owner' | 'admin' | 'member' = 'member',
-  email = `${unique(role)}@example.test`,
+  email = uniqueEmail(role),
 ): Promise<MemberFixture> {
   const res = await t
     .http()
@@ -82,7 +83,7 @@ export async function createMachine(
   t: TestApp,
   business: BusinessFixture,
   role: 'admin' | 'member' = 'member',
-  name = unique('machine'),
+  name = uniqueLabel('machine'),
 ): Promise<{ id: string; name: string }> {
   const res = await t
     .http()

@@ -12,12 +12,12 @@ import { githubClaims, makeKey, sign } from '../federation/oidc-issuer';
 import { breachesOf, daysLeft, inDays, putPolicy } from '../harness/app/token-policy';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
+import { uniqueEmail } from '../factories/unique';
 
 /** The suite's policy: 3 days at most (a first token's 7 are cut), and deploy scopes only. */
 const POLICY = { max_lifetime_days: 3, allowed_scopes: ['deploy:*'] };
 
-let counter = 0;
-const email = () => `policy-path-${process.pid}-${++counter}@example.test`;
+const email = () => uniqueEmail('policy-path');
 
 // The business token policy on every path that issues a token but a plain create (which
 // business-policy.e2e-spec.ts tries field by field): a machine's token, first tokens, re-issue,

@@ -9,6 +9,7 @@ import { cliInProcess } from '../harness/app/cli';
 import { inDays, putPolicy } from '../harness/app/token-policy';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
+import { uniqueEmail } from '../factories/unique';
 
 /**
  * A request that breaks its maker's limits and the business's token policy learns every rule it
@@ -186,8 +187,7 @@ describe.each(DRIVERS)(
     beforeAll(async () => (t = await bootTestApp(driver)));
     afterAll(() => t?.close());
 
-    let counter = 0;
-    const email = () => `breaches-${process.pid}-${++counter}@example.test`;
+    const email = () => uniqueEmail('breaches');
     const tokensOf = async (biz: BusinessFixture) =>
       (await t.sql('SELECT id FROM api_tokens WHERE business_id = ?', [biz.id])).length;
     const membersOf = async (biz: BusinessFixture) =>

@@ -12,9 +12,9 @@ import { asDpop, DPOP_BASE, dpopKey, type DpopKey, dpopProof } from '../harness/
 import { breachesOf, listViolations, putPolicy } from '../harness/app/token-policy';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
+import { uniqueEmail } from '../factories/unique';
 
-let counter = 0;
-const email = () => `require-dpop-${process.pid}-${++counter}@example.test`;
+const email = () => uniqueEmail('require-dpop');
 const REFUSED = [['body.dpop_jkt', 'require_dpop']];
 
 /**

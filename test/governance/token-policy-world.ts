@@ -12,6 +12,7 @@ import {
 } from '../factories/tenancy.factory';
 import { Driver } from '../setup/servers';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
+import { uniqueEmail } from '../factories/unique';
 
 export const SECRET = /lk_[0-9A-Za-z]{36}/;
 export const SECRET_ONLY = /^lk_[0-9A-Za-z]{36}$/;
@@ -58,8 +59,7 @@ export function expectStatus(res: Response, status: number): void {
   });
 }
 
-let counter = 0;
-export const freshEmail = (label: string) => `${label}-${process.pid}-${++counter}@policy.test`;
+export const freshEmail = (label: string) => uniqueEmail(label, 'policy.test');
 
 /** A person of the business: their identity, email and unrestricted first token. */
 export interface Person {

@@ -9,10 +9,10 @@ import { dbTime, expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 import { MailSink } from './mail-sink';
+import { uniqueEmail } from '../factories/unique';
 
 const BASE_URL = 'http://latchkey.test';
-let counter = 0;
-const newEmail = () => `previewed-${process.pid}-${++counter}@example.test`;
+const newEmail = () => uniqueEmail('previewed');
 
 /**
  * What an invitation's link opens to before it is accepted: the business by name and who

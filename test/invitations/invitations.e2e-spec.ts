@@ -7,12 +7,12 @@ import { dbTime, expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 import { MailSink } from './mail-sink';
+import { uniqueEmail } from '../factories/unique';
 
 const BASE_URL = 'http://latchkey.test';
 const ROLES = ['owner', 'admin', 'member'] as const;
 type Role = (typeof ROLES)[number];
-let counter = 0;
-const newEmail = (label = 'invitee') => `${label}-${process.pid}-${++counter}@example.test`;
+const newEmail = (label = 'invitee') => uniqueEmail(label);
 
 /**
  * Invitations by email, as an attacker tries them: the link used twice, late, revoked, replaced

@@ -7,6 +7,7 @@ import { asOwner, Caller, listAuditEvents } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import type { Driver } from '../setup/servers';
 import { CLIENT_ID, CLIENT_SECRET, IdpAccount, TestIdp, throughProvider } from './test-idp';
+import { uniqueEmail, uniqueLabel } from '../factories/unique';
 
 export const BASE_URL = 'http://latchkey.test';
 export const REDIRECT_URI = `${BASE_URL}/auth/sso/callback`;
@@ -32,8 +33,7 @@ export async function bootSsoApp(driver: Driver, idp: TestIdp): Promise<TestApp>
   });
 }
 
-let counter = 0;
-export const newEmail = (label = 'person') => `${label}-${process.pid}-${++counter}@example.test`;
+export const newEmail = (label = 'person') => uniqueEmail(label);
 
 /**
  * A browser's steps through a sign-in, as the suites drive them: `t` and `idp` are read when a
@@ -45,7 +45,7 @@ export function ssoFlow(env: () => { t: TestApp; idp: TestIdp }) {
   /** A person the provider knows, who signs in next. */
   const person = (account: Partial<IdpAccount> = {}) => {
     const { idp } = env();
-    const sub = `sub-${process.pid}-${++counter}`;
+    const sub = uniqueLabel('sub');
     idp.accounts.set(sub, { email: newEmail(), email_verified: true, groups: ['eng'], ...account });
     idp.nextLogin = sub;
     return { sub, ...idp.accounts.get(sub)! };

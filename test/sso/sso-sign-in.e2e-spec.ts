@@ -16,11 +16,11 @@ import { expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 import { CLIENT_ID, CLIENT_SECRET, IdpAccount, TestIdp, throughProvider } from './test-idp';
+import { uniqueEmail, uniqueLabel } from '../factories/unique';
 
 const BASE_URL = 'http://latchkey.test';
 const REDIRECT_URI = `${BASE_URL}/auth/sso/callback`;
-let counter = 0;
-const newEmail = (label = 'person') => `${label}-${process.pid}-${++counter}@example.test`;
+const newEmail = (label = 'person') => uniqueEmail(label);
 
 /** What a browser holds after a sign-in's start: the provider URL and the binding cookie. */
 interface Started {
@@ -68,7 +68,7 @@ describe.each(DRIVERS)('console sign-in with SSO on %s', (driver) => {
     t.http().put('/api/v1/sso/group-roles').set(caller).send({ group, role });
   /** A person the provider knows, who signs in next. */
   const person = (account: Partial<IdpAccount> = {}) => {
-    const sub = `sub-${++counter}`;
+    const sub = uniqueLabel('sub');
     idp.accounts.set(sub, { email: newEmail(), email_verified: true, groups: ['eng'], ...account });
     idp.nextLogin = sub;
     return { sub, ...idp.accounts.get(sub)! };
