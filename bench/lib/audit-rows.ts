@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { leafOfRow } from '../../src/audit/chain/audit-chain';
 import { AUDIT_ROW_COLUMNS } from '../../src/audit/codec/audit-row';
-import { chainRowsQuery, RAW_TEXT_TYPES } from '../../src/audit/query/audit-row-query';
+import { chainRowsQuery, RAW_TEXT_TYPES } from '../../src/audit/store/audit-row-query';
 import { VERIFY_BATCH } from '../../src/audit/chain/chain-segment';
 import { withClient } from '../../test/harness/servers/postgres';
 

@@ -1,6 +1,6 @@
 import type { EventActor, EventOrigin } from '../database/units/domain-event';
 import { rowOfEntity, viewOfRow } from './codec/audit-codec';
-import type { AuditEvent } from './audit-event.entity';
+import type { AuditEvent } from './store/audit-event.entity';
 import type { AuditOutcome } from './codec/audit-fields';
 
 export type { AuditEventView } from './codec/audit-fields';

@@ -5,8 +5,8 @@ import { AuditSigner } from './checkpoints/audit-signer';
 import { AuditListener } from './recording/audit.listener';
 import { AuditStream } from './query/audit-stream';
 import { AuditAppender } from './recording/audit-appender';
-import { AuditRepository } from './query/audit.repository';
-import { AuditTreeRepository } from './tree/audit-tree.repository';
+import { AuditRepository } from './store/audit.repository';
+import { AuditTreeRepository } from './store/audit-tree.repository';
 import { AuditService } from './query/audit.service';
 
 /**

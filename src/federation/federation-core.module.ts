@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { DomainEvents } from '../database/units/domain-events';
 import { IdentityDeletedEvent, MemberRemovedEvent } from '../tenancy/tenancy.events';
-import { TrustRulesRepository } from './rules/trust-rules.repository';
+import { TrustRulesRepository } from './store/trust-rules.repository';
 
 /**
  * What federation adds to every process that makes changes (the HTTP app and the CLI, through

@@ -1,4 +1,4 @@
-import { FederationJtiUse, TrustRule } from './rules/trust-rule.entity';
+import { FederationJtiUse, TrustRule } from './store/trust-rule.entity';
 
 /** The tables federation owns. */
 export const FEDERATION_ENTITIES = [TrustRule, FederationJtiUse];

@@ -1,4 +1,7 @@
 import { scopeCovers } from '../auth/scopes';
+import type { ApprovalRuleSnapshot } from './store/business-policy.entity';
+
+export type { ApprovalRuleSnapshot };
 
 const DAY_MS = 86_400_000;
 
@@ -15,13 +18,6 @@ export interface ApprovalRule {
 
 /** The parts of the rule, by their names in the policy: what a 403 names. */
 export type ApprovalPart = 'scopes' | 'lifetime_days_over' | 'machine_tokens';
-
-/** The rule as the API and the audit log spell it. */
-export interface ApprovalRuleSnapshot {
-  scopes: string[] | null;
-  lifetime_days_over: number | null;
-  machine_tokens: boolean;
-}
 
 /** The terms of a new token the rule looks at, once the business policy has shaped them. */
 export interface ApprovalTerms {

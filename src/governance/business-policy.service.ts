@@ -7,8 +7,8 @@ import { Database } from '../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { approvalRuleOf, approvalSnapshotOf } from './approval-rule';
 import { BusinessPolicyRules, NO_POLICY } from './business-policy';
-import { BusinessTokenPolicy } from './business-policy.entity';
-import { BusinessPolicyRepository } from './business-policy.repository';
+import { BusinessTokenPolicy } from './store/business-policy.entity';
+import { BusinessPolicyRepository } from './store/business-policy.repository';
 import { BusinessPolicyViewDto, PutBusinessPolicyDto } from './dto/business-policy.dto';
 import { PolicySnapshot, TokenPolicyUpdatedEvent } from './governance.events';
 

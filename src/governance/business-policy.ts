@@ -1,12 +1,12 @@
 import { cidrsWithin } from '../common/validation/cidr';
 import { scopesAllow, scopesWithin } from '../auth/scopes';
 import type { ApprovalRule } from './approval-rule';
+import type { RequireDpop } from './store/business-policy.entity';
+
+// The values the policy's column holds are declared with it; its readers know them from here.
+export { REQUIRE_DPOP, type RequireDpop } from './store/business-policy.entity';
 
 const DAY_MS = 86_400_000;
-
-/** Which new tokens `require_dpop` binds to a key: every one, or machine identities' alone. */
-export const REQUIRE_DPOP = ['all', 'machines'] as const;
-export type RequireDpop = (typeof REQUIRE_DPOP)[number];
 
 /** A business's rules for its tokens; null (false) for a rule it does not set. */
 export interface BusinessPolicyRules {

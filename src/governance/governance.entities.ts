@@ -1,6 +1,6 @@
-import { BusinessTokenPolicy } from './business-policy.entity';
-import { BusinessLimit, BusinessLimitOverride } from './limits/business-limit.entity';
-import { CreditAccount } from './credits/credit-account.entity';
+import { BusinessTokenPolicy } from './store/business-policy.entity';
+import { BusinessLimit, BusinessLimitOverride } from './store/business-limit.entity';
+import { CreditAccount } from './store/credit-account.entity';
 
 /** The tables governance owns. */
 export const GOVERNANCE_ENTITIES = [

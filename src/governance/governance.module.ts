@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
-import { BusinessPolicyRepository } from './business-policy.repository';
+import { BusinessPolicyRepository } from './store/business-policy.repository';
 import { BusinessPolicyService } from './business-policy.service';
 import { BusinessLimitsController } from './http/business-limits.controller';
-import { BusinessLimitsRepository } from './limits/business-limits.repository';
+import { BusinessLimitsRepository } from './store/business-limits.repository';
 import { BusinessLimitsService } from './limits/business-limits.service';
 import { LimitBook } from './limits/limit-book';
-import { CreditAccountsRepository } from './credits/credit-accounts.repository';
+import { CreditAccountsRepository } from './store/credit-accounts.repository';
 import { CreditMeter } from './credits/credit-meter';
 import { CreditsController } from './http/credits.controller';
 import { CreditsService } from './credits/credits.service';

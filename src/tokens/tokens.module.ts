@@ -37,7 +37,7 @@ import { TokenUsageRepository } from './store/token-usage.repository';
 import { TokenUsageSummaryService } from './usage/token-usage-summary.service';
 import { TokenUsageService } from './usage/token-usage.service';
 
-import { TokenUsesRepository } from './usage/uses/token-uses.repository';
+import { TokenUsesRepository } from './store/token-uses.repository';
 import { UsesMeter } from './usage/uses/uses-meter';
 import { StatusListsRepository } from './store/status-lists.repository';
 import { StatusListReferences } from './status/status-list-references';

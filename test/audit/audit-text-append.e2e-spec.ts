@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../../src/audit/audit-entry';
-import type { AuditEvent } from '../../src/audit/audit-event.entity';
+import type { AuditEvent } from '../../src/audit/store/audit-event.entity';
 import { AuditAppender } from '../../src/audit/recording/audit-appender';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
 import { createBusiness } from '../factories/tenancy.factory';

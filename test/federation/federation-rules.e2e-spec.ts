@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { TrustRulesRepository } from '../../src/federation/rules/trust-rules.repository';
+import { TrustRulesRepository } from '../../src/federation/store/trust-rules.repository';
 import {
   TRUST_RULE_ACTIONS,
   TRUST_RULE_POLICY,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PLATFORM_CHAIN } from '../../src/audit/audit-event.entity';
+import { PLATFORM_CHAIN } from '../../src/audit/store/audit-event.entity';
 import { Author, SYSTEM_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
 import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';

@@ -9,7 +9,7 @@ import type { ClientConfig } from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BoundedPgClient } from '../../database/connection/bounded-pg-client';
 import { AuditRow } from '../codec/audit-row';
-import { chainRowsQuery, RAW_TEXT_TYPES } from '../query/audit-row-query';
+import { chainRowsQuery, RAW_TEXT_TYPES } from '../store/audit-row-query';
 import { SegmentWalker } from './chain-segment';
 import type { TreeCapture } from '../tree/tree-capture';
 

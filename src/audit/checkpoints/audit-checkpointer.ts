@@ -7,12 +7,12 @@ import { DomainEvents } from '../../database/units/domain-events';
 import { tryKeyLock } from '../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { leafOfRow } from '../chain/audit-chain';
-import { AuditChainHead } from '../audit-event.entity';
-import type { AuditCheckpoint } from '../tree/audit-tree.entity';
-import { AuditTreeRepository, frontierOf, TreeHead } from '../tree/audit-tree.repository';
+import { AuditChainHead } from '../store/audit-event.entity';
+import type { AuditCheckpoint } from '../store/audit-tree.entity';
+import { AuditTreeRepository, frontierOf, TreeHead } from '../store/audit-tree.repository';
 import { AuditSigner } from './audit-signer';
 import { AuditAppender } from '../recording/audit-appender';
-import { AuditRepository } from '../query/audit.repository';
+import { AuditRepository } from '../store/audit.repository';
 import { seqOf, sqliteDate } from '../codec/audit-row';
 
 /** Events a catch-up reads and hashes per transaction (one range of raw rows). */

@@ -5,8 +5,8 @@ import { Page } from '../../common/validation/pagination';
 import { AuditError } from '../audit-error';
 import { sqliteDate } from '../codec/audit-row';
 import { AuditSigner } from './audit-signer';
-import type { AuditCheckpoint } from '../tree/audit-tree.entity';
-import { AuditTreeRepository, subtreeKey } from '../tree/audit-tree.repository';
+import type { AuditCheckpoint } from '../store/audit-tree.entity';
+import { AuditTreeRepository, subtreeKey } from '../store/audit-tree.repository';
 import { JudgedCheckpoint, spreadCheckpoints } from './checkpoint-verdict';
 import type { Hash } from '../tree/merkle';
 import {

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit-event.entity';
+import type { AuditEvent } from '../store/audit-event.entity';
 import type { AuditEventView, ChainedEvent } from './audit-fields';
 import { AUDIT_COLUMNS, AUDIT_FIELD_LIST } from './audit-fields';
 import {

@@ -2,7 +2,7 @@ import { DECORATORS } from '@nestjs/swagger';
 import { getMetadataArgsStorage } from 'typeorm';
 import * as before from '../../../test/fixtures/audit/before-codec';
 import { CSV_HEADER } from './audit-codec';
-import { AuditEvent } from '../audit-event.entity';
+import { AuditEvent } from '../store/audit-event.entity';
 import {
   AUDIT_COLUMNS,
   AUDIT_FIELD_LIST,

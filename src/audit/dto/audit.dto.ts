@@ -4,7 +4,7 @@ import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-
 import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/validation/dto-fields';
 import { PageQueryDto } from '../../common/validation/pagination';
 import { AUDIT_OUTCOMES, AuditOutcome } from '../codec/audit-fields';
-import type { AuditFilters } from '../query/audit.repository';
+import type { AuditFilters } from '../store/audit.repository';
 
 const ACTION = /^[a-z_]+\.[a-z_]+$/;
 

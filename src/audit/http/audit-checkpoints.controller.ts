@@ -13,7 +13,7 @@ import { RequestContext } from '../../auth/request-context';
 import { ApiEnvelope, ApiErrors, RawResponse } from '../../common/http/envelope';
 import { PageQueryDto } from '../../common/validation/pagination';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
-import { PLATFORM_CHAIN } from '../audit-event.entity';
+import { PLATFORM_CHAIN } from '../store/audit-event.entity';
 import {
   AuditSeqParamDto,
   CheckpointDto,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../database/units/domain-event';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { ndjsonRow, rowOfEntity } from '../codec/audit-codec';
-import type { AuditEvent } from '../audit-event.entity';
+import type { AuditEvent } from '../store/audit-event.entity';
 
 /** An appended event, as features above the log may read it. */
 export interface AppendedEvent {

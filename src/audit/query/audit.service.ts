@@ -1,4 +1,4 @@
-import { BatchSizer } from './batch-sizer';
+import { BatchSizer } from '../store/batch-sizer';
 import { Injectable, Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../../auth/request-context';
@@ -9,13 +9,13 @@ import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import { CheckpointedVerdict, withCheckpoints } from '../checkpoints/checkpoint-verdict';
 import { capturesFor, rootsAtSizes, TreeCapture } from '../tree/tree-capture';
 import type { AuditEventView } from '../audit-entry';
-import type { AuditChainHead } from '../audit-event.entity';
+import type { AuditChainHead } from '../store/audit-event.entity';
 import { viewOfRow } from '../codec/audit-codec';
 import { COLUMN } from '../codec/audit-fields';
 import { AuditRow, instantOf, RowDialect } from '../codec/audit-row';
 import { exportLines } from './audit-export';
-import type { ChainSlice } from './audit-row-query';
-import { AuditFilters, AuditRepository } from './audit.repository';
+import type { ChainSlice } from '../store/audit-row-query';
+import { AuditFilters, AuditRepository } from '../store/audit.repository';
 import {
   joinSegments,
   SegmentResult,

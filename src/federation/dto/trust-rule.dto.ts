@@ -16,7 +16,7 @@ import {
 import { SCOPE_PATTERN } from '../../auth/scopes';
 import { LIMITS } from '../../common/validation/byte-budget';
 import { MaxLength, MinLength, NoSecret } from '../../common/validation/dto-fields';
-import type { JwksDocument, TrustRule } from '../rules/trust-rule.entity';
+import type { JwksDocument, TrustRule } from '../store/trust-rule.entity';
 
 /** Optional, and never null: a field left out takes its default, and a null is a 422 on it. */
 const IsPresentIfGiven = () => ValidateIf((_: object, value: unknown) => value !== undefined);

@@ -12,7 +12,7 @@ import { AppConfig } from '../../config/app-config';
 import type { TargetPolicy } from '../../webhooks/transport/webhook-target';
 import { fetchJwks, JwksUnavailable } from './jwks-fetch';
 import { usableKeys } from '../rules/trust-rule-checks';
-import type { TrustRule } from '../rules/trust-rule.entity';
+import type { TrustRule } from '../store/trust-rule.entity';
 
 /** An unknown `kid` fetches a `jwks_uri` again at most this often. */
 export const REFETCH_COOLDOWN_MS = 60_000;

@@ -19,8 +19,8 @@ import { OAuthError } from './oauth-error';
 import { GovernanceError } from '../../governance/governance-error';
 import { subjectMatches } from '../rules/subject-glob';
 import { claimsMatch } from '../rules/trust-rule-checks';
-import { TrustRule } from '../rules/trust-rule.entity';
-import { TrustRulesRepository } from '../rules/trust-rules.repository';
+import { TrustRule } from '../store/trust-rule.entity';
+import { TrustRulesRepository } from '../store/trust-rules.repository';
 
 /** RFC 8693 §2.2.1's answer. */
 export interface ExchangedToken {

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { ValidationIssue } from '../../common/errors/domain-error';
 import { containsSecret } from '../../common/secrets/secret-shape';
-import type { JwksDocument } from './trust-rule.entity';
+import type { JwksDocument } from '../store/trust-rule.entity';
 
 /**
  * The only algorithms a workload's JWT may be signed with: asymmetric, so the keys a rule holds

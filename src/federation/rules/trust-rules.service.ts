@@ -25,8 +25,8 @@ import { TrustRuleCreatedEvent, TrustRuleDeletedEvent, TrustRuleRef } from '../f
 import { JwksKeys } from '../exchange/jwks-keys';
 import { claimsIssues, jwksIssues } from './trust-rule-checks';
 import { TRUST_RULE_POLICY, TrustRuleAction } from './trust-rule-policy';
-import { TrustRule } from './trust-rule.entity';
-import { TrustRulesRepository } from './trust-rules.repository';
+import { TrustRule } from '../store/trust-rule.entity';
+import { TrustRulesRepository } from '../store/trust-rules.repository';
 
 const DEFAULT_TTL_SECONDS = 900;
 

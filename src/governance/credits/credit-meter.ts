@@ -15,8 +15,8 @@ import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { BusinessBook } from '../business-book';
 import { creditsExhausted } from '../governance-error';
-import { BUSINESS_HOLDER } from './credit-account.entity';
-import { CreditAccountsRepository } from './credit-accounts.repository';
+import { BUSINESS_HOLDER } from '../store/credit-account.entity';
+import { CreditAccountsRepository } from '../store/credit-accounts.repository';
 
 /** What the request path knows of a balance: whose, and what makes a lease of it stale. */
 export interface CreditRule {

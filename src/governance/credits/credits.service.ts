@@ -6,8 +6,8 @@ import { UnitOfWork } from '../../database/units/unit-of-work';
 import { TenancyError } from '../../tenancy/tenancy-error';
 import { MembershipsRepository } from '../../tenancy/store/memberships.repository';
 import { GovernanceError } from '../governance-error';
-import { balanceAt, BUSINESS_HOLDER, CreditAccount } from './credit-account.entity';
-import { CreditAccountsRepository } from './credit-accounts.repository';
+import { balanceAt, BUSINESS_HOLDER, CreditAccount } from '../store/credit-account.entity';
+import { CreditAccountsRepository } from '../store/credit-accounts.repository';
 import { CreditBalanceDeletedEvent, CreditBalanceSetEvent, CreditSnapshot } from './credits.events';
 import { CreditBalancesDto, CreditBalanceViewDto, PutCreditBalanceDto } from './dto/credits.dto';
 

@@ -7,8 +7,8 @@ import { Database } from '../../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { MembershipsRepository } from '../../tenancy/store/memberships.repository';
 import { GovernanceError } from '../governance-error';
-import { BusinessLimit, BusinessLimitOverride } from './business-limit.entity';
-import { BusinessLimitsRepository } from './business-limits.repository';
+import { BusinessLimit, BusinessLimitOverride } from '../store/business-limit.entity';
+import { BusinessLimitsRepository } from '../store/business-limits.repository';
 import {
   BusinessLimitsDto,
   BusinessLimitViewDto,

@@ -4,7 +4,7 @@ import { RevocationBus } from '../../bus/revocation-bus';
 import { Database } from '../../database/connection/read-routing';
 import type { BusinessLimits, SharedLimitRule } from '../../throttle/shared-limits';
 import { BusinessBook } from '../business-book';
-import { BusinessLimitsRepository } from './business-limits.repository';
+import { BusinessLimitsRepository } from '../store/business-limits.repository';
 
 /** How long a business's limits are served from memory before they are read again. */
 export const LIMITS_TTL_MS = 5_000;

@@ -176,3 +176,37 @@ export class ApiToken {
   @Column({ type: 'integer', nullable: true })
   refillAmount!: number | null;
 }
+
+export interface Refill {
+  readonly interval: RefillInterval;
+  readonly amount: number;
+}
+
+/**
+ * A token's uses: its limit, what is left in `period` (a refill period's number, 0 without a
+ * refill), and the refill. What the verifier, the ledgers and the capping rules pass around.
+ */
+export interface UsesState {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly period: number;
+  readonly refill: Refill | null;
+}
+
+/** A stored token's uses, or null for a token with no limit. */
+export function usesOfRow(
+  row: Partial<
+    Pick<ApiToken, 'usesLimit' | 'usesRemaining' | 'usesPeriod' | 'refillInterval' | 'refillAmount'>
+  >,
+): UsesState | null {
+  if (row.usesLimit === null || row.usesLimit === undefined) return null;
+  return {
+    limit: row.usesLimit,
+    remaining: row.usesRemaining ?? 0,
+    period: row.usesPeriod ?? 0,
+    refill:
+      row.refillInterval && row.refillAmount
+        ? { interval: row.refillInterval, amount: row.refillAmount }
+        : null,
+  };
+}

@@ -6,7 +6,7 @@ import { Identity } from '../../tenancy/store/identity.entity';
 import { Membership } from '../../tenancy/store/membership.entity';
 import { CustomRole } from '../../tenancy/store/custom-role.entity';
 import { SsoSettings } from '../../tenancy/store/sso-settings.entity';
-import { BusinessTokenPolicy } from '../../governance/business-policy.entity';
+import { BusinessTokenPolicy } from '../../governance/store/business-policy.entity';
 import type { RequireDpop } from '../../governance/business-policy';
 import { ApiToken } from './api-token.entity';
 import type { Reader } from '../../database/units/reader';

@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '../../../common/errors/domain-error';
-import type { ApiToken, RefillInterval } from '../../store/api-token.entity';
+import type { Refill, UsesState } from '../../store/api-token.entity';
 import {
   nextRefillAt,
   refillPeriodOf,
@@ -10,24 +10,9 @@ import {
 /** A token's refill period: `refillPeriodOf`, by the name the uses code has always used. */
 export const usesPeriodOf = refillPeriodOf;
 export { nextRefillAt, REFILL_INTERVALS };
+export { usesOfRow, type Refill, type UsesState } from '../../store/api-token.entity';
 
 export const USES_LIMIT_MAX = 1_000_000_000;
-
-export interface Refill {
-  readonly interval: RefillInterval;
-  readonly amount: number;
-}
-
-/**
- * A token's uses: its limit, what is left in `period` (a refill period's number, 0 without a
- * refill), and the refill. What the verifier, the ledgers and the capping rules pass around.
- */
-export interface UsesState {
-  readonly limit: number;
-  readonly remaining: number;
-  readonly period: number;
-  readonly refill: Refill | null;
-}
 
 /**
  * Most uses one instance takes ahead of its requests at a time (a block, or lease), in either
@@ -62,24 +47,6 @@ export function remainingAt(state: UsesState, atMs: number): number {
 /** Seconds until the next refill, for `Retry-After`; null when none is due (no refill). */
 export function secondsToRefill(state: UsesState, atMs: number): number | null {
   return secondsUntilRefill(state.refill?.interval, atMs);
-}
-
-/** A stored token's uses, or null for a token with no limit. */
-export function usesOfRow(
-  row: Partial<
-    Pick<ApiToken, 'usesLimit' | 'usesRemaining' | 'usesPeriod' | 'refillInterval' | 'refillAmount'>
-  >,
-): UsesState | null {
-  if (row.usesLimit === null || row.usesLimit === undefined) return null;
-  return {
-    limit: row.usesLimit,
-    remaining: row.usesRemaining ?? 0,
-    period: row.usesPeriod ?? 0,
-    refill:
-      row.refillInterval && row.refillAmount
-        ? { interval: row.refillInterval, amount: row.refillAmount }
-        : null,
-  };
 }
 
 /** The columns that store `uses` (all null for a token with no limit). */

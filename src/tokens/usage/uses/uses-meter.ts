@@ -19,7 +19,7 @@ import {
   usesPeriodOf,
   type UsesState,
 } from './token-uses';
-import { TokenUsesRepository } from './token-uses.repository';
+import { TokenUsesRepository } from '../../store/token-uses.repository';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /** The design's bound on how far the stored count may lag the live one. */

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
-import { ApiToken } from '../../store/api-token.entity';
-import { usesOfRow, type UsesState } from './token-uses';
+import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
+import { ApiToken, usesOfRow, type UsesState } from './api-token.entity';
 
 /** A token's stored count: what `usesRemaining` and `usesPeriod` hold now. */
 export interface StoredCount {

@@ -1,5 +1,5 @@
 import { DateUtils } from 'typeorm/util/DateUtils';
-import type { AuditOutcome } from '../audit-event.entity';
+import type { AuditOutcome } from './audit-event.entity';
 import { AUDIT_ROW_COLUMNS, RowDialect } from '../codec/audit-row';
 
 export interface AuditFilters {

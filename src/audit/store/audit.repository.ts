@@ -5,7 +5,7 @@ import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import type { Reader } from '../../database/units/reader';
-import { AuditChainHead, PLATFORM_CHAIN } from '../audit-event.entity';
+import { AuditChainHead, PLATFORM_CHAIN } from './audit-event.entity';
 import { AuditRow, RowDialect, seqOf } from '../codec/audit-row';
 import {
   AuditFilters,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
-import { assertBusinessId } from '../common/tenant-scope';
-import type { Reader } from '../database/units/reader';
-import type { Transaction } from '../database/units/unit-of-work';
+import { assertBusinessId } from '../../common/tenant-scope';
+import type { Reader } from '../../database/units/reader';
+import type { Transaction } from '../../database/units/unit-of-work';
 import { BusinessTokenPolicy } from './business-policy.entity';
 
 /** Businesses' token policies (`business_token_policies`), one row per business that set one. */

@@ -1,7 +1,7 @@
 import { Column, ColumnOptions, Entity, PrimaryColumn } from 'typeorm';
-import { AUDIT_FIELD_LIST, AuditEventFields, AuditField } from './codec/audit-fields';
+import { AUDIT_FIELD_LIST, AuditEventFields, AuditField } from '../codec/audit-fields';
 
-export { AUDIT_OUTCOMES, AuditOutcome } from './codec/audit-fields';
+export { AUDIT_OUTCOMES, AuditOutcome } from '../codec/audit-fields';
 
 /** The chain of platform-wide events (businesses, platform admins, users, platform tokens). */
 export const PLATFORM_CHAIN = 'platform';

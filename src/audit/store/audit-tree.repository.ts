@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
-import { AuditChainHead, AuditEvent } from '../audit-event.entity';
+import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { sqliteDate } from '../codec/audit-row';
 import { AuditCheckpoint } from './audit-tree.entity';
-import { Hash, MerkleFrontier, MerkleNode } from './merkle';
-import type { NodeRef } from './merkle-plan';
+import { Hash, MerkleFrontier, MerkleNode } from '../tree/merkle';
+import type { NodeRef } from '../tree/merkle-plan';
 
 /** Rows per SQLite insert of tree nodes: four parameters each, far below SQLite's limit. */
 const NODE_INSERT_BATCH = 500;

@@ -1,6 +1,15 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApprovalRuleSnapshot } from './approval-rule';
-import type { RequireDpop } from './business-policy';
+
+/** Which new tokens `require_dpop` binds to a key: every one, or machine identities' alone. */
+export const REQUIRE_DPOP = ['all', 'machines'] as const;
+export type RequireDpop = (typeof REQUIRE_DPOP)[number];
+
+/** The rule as the API and the audit log spell it. */
+export interface ApprovalRuleSnapshot {
+  scopes: string[] | null;
+  lifetime_days_over: number | null;
+  machine_tokens: boolean;
+}
 
 /** A business's token policy: one row per business that has set one (none: no rule). */
 @Entity({ name: 'business_token_policies' })
