@@ -1,40 +1,46 @@
-import { AUDIT_ERRORS } from '../../src/audit/audit-error';
-import { WEBHOOK_ERRORS } from '../../src/webhooks/webhook-error';
-import { LEAK_ERRORS } from '../../src/leaks/leak-error';
-import { FEDERATION_ERRORS } from '../../src/federation/federation-error';
-import { GOVERNANCE_ERRORS } from '../../src/governance/governance-error';
-import { SSF_ERRORS } from '../../src/ssf/ssf-error';
-import { INVITATION_ERRORS } from '../../src/invitations/invitation-error';
-import { APPROVAL_ERRORS } from '../../src/approvals/approval-error';
-import { SSO_ERRORS } from '../../src/sso/sso-error';
-import { AUTH_ERRORS } from '../../src/auth/auth-error';
-import { COMMON_ERRORS } from '../../src/common/errors/error-codes';
-import { TENANCY_ERRORS, TenancyError } from '../../src/tenancy/tenancy-error';
-import { TOKEN_ERRORS, TokenError } from '../../src/tokens/token-error';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ErrorTable } from '../../src/common/errors/error-codes';
+import { ERROR_TABLES } from '../../src/docs/error-tables';
+import { TenancyError } from '../../src/tenancy/tenancy-error';
+import { TokenError } from '../../src/tokens/token-error';
 import { ERROR_STATUS } from '../harness/app/error-status';
 
+const SRC = join(__dirname, '..', '..', 'src');
+
+/** Every module of src/ that may declare a feature's codes: `*-error.ts` and `error-codes.ts`. */
+function errorModules(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return errorModules(path);
+    return /(-error|^error-codes)\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
 describe('ERROR_STATUS', () => {
-  const tables = [
-    COMMON_ERRORS,
-    AUTH_ERRORS,
-    TENANCY_ERRORS,
-    TOKEN_ERRORS,
-    AUDIT_ERRORS,
-    WEBHOOK_ERRORS,
-    LEAK_ERRORS,
-    FEDERATION_ERRORS,
-    GOVERNANCE_ERRORS,
-    SSF_ERRORS,
-    INVITATION_ERRORS,
-    APPROVAL_ERRORS,
-    SSO_ERRORS,
-  ];
+  const tables: readonly ErrorTable[] = ERROR_TABLES;
   const rows = tables.flatMap((table) =>
     Object.entries(table).map(([code, { status }]) => [code, status] as const),
   );
 
   it.each(rows)('holds %s with its status %d', (code, status) => {
     expect(ERROR_STATUS[code as keyof typeof ERROR_STATUS]).toContain(status);
+  });
+
+  it("lists every feature's error table (each *_ERRORS export of src/) in ERROR_TABLES", async () => {
+    const declared: { table: string; listed: boolean }[] = [];
+    for (const file of errorModules(SRC)) {
+      const exported = (await import(file)) as Record<string, unknown>;
+      for (const [name, table] of Object.entries(exported)) {
+        if (!/_ERRORS$/.test(name)) continue;
+        declared.push({
+          table: `${relative(SRC, file)}: ${name}`,
+          listed: tables.includes(table as ErrorTable),
+        });
+      }
+    }
+    expect(declared.length).toBeGreaterThanOrEqual(ERROR_TABLES.length);
+    expect(declared.filter((d) => !d.listed)).toEqual([]);
   });
 
   it('holds nothing the features do not declare', () => {
