@@ -56,8 +56,9 @@ const insideFeatures = [
   },
   {
     name: 'http-only-from-http',
-    comment: 'http/ (controllers, routes module) is reached only from http/ and the app wiring',
-    from: { path: '^src/(tokens|audit|webhooks|ssf|federation)/(?!http/)[^/]+/' },
+    comment:
+      "a feature's http/ (controllers, routes module) is reached only from its http/ and its root (the routes module), for every feature with one; common/http/ is the pipeline's, not a feature's routes",
+    from: { path: '^src/(?!common/)([^/]+)/(?!http/)[^/]+/' },
     to: { path: '^src/$1/http/' },
   },
   {
