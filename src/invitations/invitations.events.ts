@@ -1,5 +1,5 @@
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
-import type { Role } from '../tenancy/store/membership.entity';
+import type { Role } from '../auth/roles';
 
 /** An invitation as its audit entries name it: by id and the invitee's email, never its link. */
 export interface InvitationRef {

@@ -5,7 +5,7 @@ import { roleAtLeast } from '../auth/roles';
 import type { Page } from '../common/validation/pagination';
 import { Database } from '../database/connection/read-routing';
 import { UnitOfWork } from '../database/units/unit-of-work';
-import type { Role } from '../tenancy/store/membership.entity';
+import type { Role } from '../auth/roles';
 import { GroupRoleViewDto, SetGroupRoleDto } from './dto/sso.dto';
 import { SsoError } from './sso-error';
 import { SsoGroupRoleRemovedEvent, SsoGroupRoleSetEvent } from './sso.events';

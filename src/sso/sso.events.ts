@@ -1,5 +1,5 @@
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
-import type { Role } from '../tenancy/store/membership.entity';
+import type { Role } from '../auth/roles';
 
 /** A group rule as its audit entries name it. */
 export interface GroupRoleRef {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Author } from '../database/units/domain-event';
 import { Transaction } from '../database/units/unit-of-work';
-import { Identity, identityLabel } from './store/identity.entity';
+import { identityLabel } from './identity-label';
+import { Identity } from './store/identity.entity';
 import { IdentitiesRepository } from './store/identities.repository';
 import { IdentityCreatedEvent, IdentityRef } from './tenancy.events';
 

@@ -7,8 +7,13 @@ import { Business } from './store/business.entity';
 import { BusinessesRepository } from './store/businesses.repository';
 import { Identity } from './store/identity.entity';
 import { IdentitiesRepository } from './store/identities.repository';
-import { Membership, Role } from './store/membership.entity';
+import { Membership } from './store/membership.entity';
+import { Role } from '../auth/roles';
 import { MemberRow, MembershipsRepository } from './store/memberships.repository';
+
+// The shapes the directory answers, named for other features, which never import tenancy's store.
+export type { BusinessStatus } from './store/business.entity';
+export type { Identity } from './store/identity.entity';
 
 /** A member as the token policy classes one. */
 export interface Member {
@@ -56,6 +61,16 @@ export class TenancyDirectory implements BusinessDirectory {
 
   findMembership(businessId: string, identityId: string): Promise<Membership | null> {
     return this.memberships.find(businessId, identityId, this.database.primary);
+  }
+
+  /** Whether the identity is a member (a person or a machine) of the business, read in `db`. */
+  async isMember(businessId: string, identityId: string, db: Reader): Promise<boolean> {
+    return (await this.memberships.find(businessId, identityId, db)) !== null;
+  }
+
+  /** The business's machine identity of this id, unless it is deleted; null otherwise. */
+  findMachine(businessId: string, identityId: string, db: Reader): Promise<Identity | null> {
+    return this.identities.findMachine(businessId, identityId, db);
   }
 
   /**

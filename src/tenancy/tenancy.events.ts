@@ -1,7 +1,7 @@
 import { listedIds } from '../common/validation/byte-budget';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 import type { IdentityKind } from './store/identity.entity';
-import type { Role } from './store/membership.entity';
+import type { Role } from '../auth/roles';
 
 export interface BusinessRef {
   id: string;

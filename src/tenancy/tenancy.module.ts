@@ -34,9 +34,8 @@ import { SsoSettingsRepository } from './store/sso-settings.repository';
     SsoSettingsRepository,
     SsoSettingsService,
   ],
+  // Services and the directory, never a repository: other features meet tenancy at these.
   exports: [
-    IdentitiesRepository,
-    MembershipsRepository,
     TenancyDirectory,
     BusinessesService,
     IdentitiesService,

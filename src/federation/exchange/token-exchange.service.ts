@@ -4,8 +4,7 @@ import { containsSecret } from '../../common/secrets/secret-shape';
 import { Database } from '../../database/connection/read-routing';
 import type { Author, RequestOrigin } from '../../database/units/domain-event';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { IdentitiesRepository } from '../../tenancy/store/identities.repository';
-import { identityLabel } from '../../tenancy/store/identity.entity';
+import { identityLabel } from '../../tenancy/identity-label';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TokenIssuanceService } from '../../tokens/lifecycle/token-issuance.service';
 import { tokenRef } from '../../tokens/tokens.events';
@@ -54,7 +53,6 @@ export class TokenExchangeService {
     private readonly keys: JwksKeys,
     private readonly limits: ExchangeLimits,
     private readonly tenancy: TenancyDirectory,
-    private readonly identities: IdentitiesRepository,
     private readonly issuance: TokenIssuanceService,
     private readonly database: Database,
   ) {}
@@ -117,7 +115,7 @@ export class TokenExchangeService {
         rule.identityId,
       );
       const machine = member
-        ? await this.identities.findMachine(business.id, rule.identityId, tx)
+        ? await this.tenancy.findMachine(business.id, rule.identityId, tx)
         : null;
       if (!member || !machine) throw new OAuthError('invalid_grant', NO_RULE);
       if (member.role !== 'admin' && reachesAdminScope(scopes)) {

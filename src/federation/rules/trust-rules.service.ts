@@ -9,7 +9,6 @@ import { validationError } from '../../common/validation/validation.pipe';
 import { Database } from '../../database/connection/read-routing';
 import type { Reader } from '../../database/units/reader';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { IdentitiesRepository } from '../../tenancy/store/identities.repository';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
 import { TokenError } from '../../tokens/token-error';
@@ -36,7 +35,6 @@ export class TrustRulesService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly rules: TrustRulesRepository,
-    private readonly identities: IdentitiesRepository,
     private readonly tenancy: TenancyDirectory,
     private readonly keys: JwksKeys,
     private readonly database: Database,
@@ -128,7 +126,7 @@ export class TrustRulesService {
 
   /** The machine identity's role in the business; anything else is 404. */
   private async machine(ctx: RequestContext, identityId: string, db: Reader) {
-    const machine = await this.identities.findMachine(ctx.businessId, identityId, db);
+    const machine = await this.tenancy.findMachine(ctx.businessId, identityId, db);
     const member = machine
       ? (await this.tenancy.membersOf(ctx.businessId, [identityId], db)).get(identityId)
       : undefined;

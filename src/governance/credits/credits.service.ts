@@ -3,8 +3,8 @@ import type { RequestContext } from '../../auth/request-context';
 import { refillPeriodOf } from '../../common/refill-period';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
-import { MembershipsRepository } from '../../tenancy/store/memberships.repository';
 import { GovernanceError } from '../governance-error';
 import { balanceAt, BUSINESS_HOLDER, CreditAccount } from '../store/credit-account.entity';
 import { CreditAccountsRepository } from '../store/credit-accounts.repository';
@@ -17,7 +17,7 @@ export class CreditsService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly accounts: CreditAccountsRepository,
-    private readonly memberships: MembershipsRepository,
+    private readonly tenancy: TenancyDirectory,
     private readonly database: Database,
   ) {}
 
@@ -38,7 +38,7 @@ export class CreditsService {
     const who = holder.toLowerCase();
     const now = Date.now();
     return this.uow.run(async (tx) => {
-      if (who !== BUSINESS_HOLDER && !(await this.memberships.find(businessId, who, tx))) {
+      if (who !== BUSINESS_HOLDER && !(await this.tenancy.isMember(businessId, who, tx))) {
         throw new TenancyError('IDENTITY_NOT_FOUND');
       }
       const before = await this.accounts.find(businessId, who, tx);

@@ -5,7 +5,7 @@ import type { Author } from '../../database/units/domain-event';
 import { holdKeyLock } from '../../database/units/key-lock';
 import { Database } from '../../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { MembershipsRepository } from '../../tenancy/store/memberships.repository';
+import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { GovernanceError } from '../governance-error';
 import { BusinessLimit, BusinessLimitOverride } from '../store/business-limit.entity';
 import { BusinessLimitsRepository } from '../store/business-limits.repository';
@@ -26,7 +26,7 @@ export class BusinessLimitsService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly limits: BusinessLimitsRepository,
-    private readonly memberships: MembershipsRepository,
+    private readonly tenancy: TenancyDirectory,
     private readonly database: Database,
   ) {}
 
@@ -125,7 +125,7 @@ export class BusinessLimitsService {
   ): Promise<void> {
     const issues: ValidationIssue[] = [];
     for (const [i, o] of overrides.entries()) {
-      if (!(await this.memberships.find(businessId, o.identityId, tx))) {
+      if (!(await this.tenancy.isMember(businessId, o.identityId, tx))) {
         issues.push({
           loc: ['body', 'overrides', i, 'identity_id'],
           msg: 'No member or machine identity of this business has this id',

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { MaxLength, MinLength } from '../../common/validation/dto-fields';
 import { EmailProperty } from '../../tenancy/dto/tenancy.dto';
-import { Role, ROLES } from '../../tenancy/store/membership.entity';
+import { Role, ROLES } from '../../auth/roles';
 import { Invitation } from '../store/invitation.entity';
 
 /** The bound of an address in SMTP (RFC 5321's path of 256 octets, less its brackets). */

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Role } from '../../tenancy/store/membership.entity';
+import type { Role } from '../../auth/roles';
 
 /** What an invitation's row stores; `expired` is derived from `expires_at`, never stored. */
 export type StoredInvitationStatus = 'pending' | 'send_failed' | 'accepted' | 'revoked';

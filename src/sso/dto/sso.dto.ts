@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MaxLength, NoSecret, SafeIsUUID } from '../../common/validation/dto-fields';
-import { Role, ROLES } from '../../tenancy/store/membership.entity';
+import { Role, ROLES } from '../../auth/roles';
 import { SsoGroupRole } from '../store/sso-group-role.entity';
 
 /** A group name as providers spell them: 1 to 256 characters, none of them a control character. */

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Role } from '../../tenancy/store/membership.entity';
+import type { Role } from '../../auth/roles';
 
 /** A business's rule: a person whose provider lists `group` signs in at `role`. */
 @Entity({ name: 'sso_group_roles' })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Role } from '../../tenancy/store/membership.entity';
+import type { Role } from '../../auth/roles';
 
 /**
  * Where a sign-in stands: `started` (sent to the provider), `used` (its callback came, once),

@@ -13,7 +13,8 @@ import {
 import { containsSecret } from '../../common/secrets/secret-shape';
 import { Business } from '../store/business.entity';
 import { Identity } from '../store/identity.entity';
-import { Membership, Role, ROLES } from '../store/membership.entity';
+import { Membership } from '../store/membership.entity';
+import { Role, ROLES } from '../../auth/roles';
 
 /**
  * Lowercased, unless it holds a token: lowercasing would hide the token from `NoSecret` and not

@@ -33,8 +33,3 @@ export class Identity {
   @Column({ type: Date, nullable: true })
   deletedAt!: Date | null;
 }
-
-/** How an identity is named in `revoked_by`, `created_by` and audit entries. */
-export function identityLabel(identity: Pick<Identity, 'kind' | 'email' | 'name'>): string {
-  return identity.kind === 'user' ? (identity.email ?? '') : `machine:${identity.name ?? ''}`;
-}

@@ -1,10 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+// The roles are auth's (who may act on whom): a membership holds one, and its readers import
+// the role from auth, not from this table.
 import type { Role } from '../../auth/roles';
-
-/** The roles are auth's (who may act on whom); a membership holds one. */
-export { ROLES, roleAtLeast } from '../../auth/roles';
-export type { Role } from '../../auth/roles';
 
 @Entity({ name: 'memberships' })
 export class Membership {

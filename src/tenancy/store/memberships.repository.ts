@@ -4,7 +4,8 @@ import { assertBusinessId } from '../../common/tenant-scope';
 import { holdKeyLock, membershipKey, readUnderKeyLocks } from '../../database/units/key-lock';
 import { keysetPage } from '../../database/keyset';
 import { Identity, IdentityKind } from './identity.entity';
-import { Membership, Role } from './membership.entity';
+import { Membership } from './membership.entity';
+import { Role } from '../../auth/roles';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 

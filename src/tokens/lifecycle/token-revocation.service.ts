@@ -8,7 +8,7 @@ import { Database } from '../../database/connection/read-routing';
 import { Author } from '../../database/units/domain-event';
 import { activeTokensKey, holdKeyLock } from '../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { identityLabel } from '../../tenancy/store/identity.entity';
+import { identityLabel } from '../../tenancy/identity-label';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { ApiToken } from '../store/api-token.entity';
 import { TokenAccess } from '../policy/token-access';

@@ -1,7 +1,7 @@
 import { scopesUnder } from '../../auth/scopes';
 import { AddressSet } from '../../common/validation/cidr';
 import { mustBeBound } from '../../governance/business-policy';
-import { identityLabel } from '../../tenancy/store/identity.entity';
+import { identityLabel } from '../../tenancy/identity-label';
 import { ApiToken } from '../store/api-token.entity';
 import type { VerifierRow } from '../store/tokens.repository';
 import type { StatusListReferences } from '../status/status-list-references';

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
 import { SafeIsUUID } from '../../common/validation/dto-fields';
-import type { Identity } from '../../tenancy/store/identity.entity';
+import type { Identity } from '../../tenancy/tenancy-directory';
 
 /** `?id=a&id=b` arrives as an array, `?id=a` as a string: both become a list. */
 const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);

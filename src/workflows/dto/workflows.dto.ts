@@ -14,7 +14,7 @@ import {
   MemberViewDto,
   PlatformAdminViewDto,
 } from '../../tenancy/dto/tenancy.dto';
-import { Role, ROLES } from '../../tenancy/store/membership.entity';
+import { Role, ROLES } from '../../auth/roles';
 import { DpopJktProperty } from '../../tokens/dto/token-constraint-fields';
 import type { FirstTokenAsked } from '../../tokens/lifecycle/handed-token-issuance.service';
 import {
