@@ -4,6 +4,9 @@ import type { AuditEvent } from './store/audit-event.entity';
 import type { AuditOutcome } from './codec/audit-fields';
 
 export type { AuditEventView } from './codec/audit-fields';
+// The platform's chain, by the id other features key their own rows with (webhooks' platform
+// endpoints), so they need not reach into the log's tables.
+export { PLATFORM_CHAIN } from './store/audit-event.entity';
 
 /** What a listener asks the log to append; the chain adds id, seq, time and hashes. */
 export interface AuditEntry {

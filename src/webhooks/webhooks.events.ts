@@ -1,4 +1,4 @@
-import { PLATFORM_CHAIN } from '../audit/store/audit-event.entity';
+import { PLATFORM_CHAIN } from '../audit/audit-entry';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 
 /**

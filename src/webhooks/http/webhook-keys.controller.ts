@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { PLATFORM_CHAIN } from '../../audit/store/audit-event.entity';
+import { PLATFORM_CHAIN } from '../../audit/audit-entry';
 import {
   BusinessScoped,
   Ctx,

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { PLATFORM_CHAIN } from '../../audit/store/audit-event.entity';
+import { PLATFORM_CHAIN } from '../../audit/audit-entry';
 import {
   BusinessScoped,
   Ctx,

@@ -1,7 +1,7 @@
 import type { Transaction } from '../../database/units/unit-of-work';
 import { Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../database/units/domain-event';
-import { PLATFORM_CHAIN } from '../../audit/store/audit-event.entity';
+import { PLATFORM_CHAIN } from '../../audit/audit-entry';
 import { AppendedEvent, AuditStream } from '../../audit/query/audit-stream';
 import { payloadOf, typesOfAction } from '../webhook-event-types';
 import { withheldView } from '../endpoints/webhook-personal-data';

@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import { PLATFORM_CHAIN } from '../../audit/store/audit-event.entity';
+import { PLATFORM_CHAIN } from '../../audit/audit-entry';
 import { KEY_ID_HEADER, signedHeaders } from './webhook-signature';
 import { deriveSeed, kidOf, parseKid, WebhookSigningKey } from './webhook-signing-key';
 
