@@ -1,5 +1,5 @@
-import { AppConfig } from './app-config';
-import { ConfigValidationError, loadConfig } from './load-config';
+import { AppConfig, CONFIG_SECTIONS } from './app-config';
+import { CONFIG_VARIABLES, ConfigValidationError, loadConfig } from './load-config';
 
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -196,6 +196,30 @@ describe(loadConfig.name, () => {
         'PORT',
       ]);
     }
+  });
+
+  it('composes its sections side by side: each declares variables of its own, none twice', () => {
+    expect([...CONFIG_VARIABLES.keys()]).toEqual([AppConfig, ...CONFIG_SECTIONS]);
+    const all = [...CONFIG_VARIABLES.values()].flat();
+    expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
+    for (const [part, variables] of CONFIG_VARIABLES) {
+      expect({ part: part.name, declares: variables.length > 0 }).toEqual({
+        part: part.name,
+        declares: true,
+      });
+    }
+  });
+
+  it("answers a section's derived values from the one object (databaseDriver, redisTopology, replicaUrls)", () => {
+    const sut = loadConfig({
+      DATABASE_URL: 'postgres://u@h/db',
+      DATABASE_REPLICA_URLS: 'postgres://r@h/db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(sut.databaseDriver).toBe('postgres');
+    expect(sut.replicaUrls).toEqual(['postgres://r@h/db']);
+    expect(sut.redisTopology).toMatchObject({ kind: 'standalone' });
+    expect(loadConfig({}).databaseDriver).toBe('sqlite');
   });
 
   it('ignores variables it does not own', () => {

@@ -18,7 +18,18 @@ import {
 } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AnalyticsConfig } from './sections/analytics-config';
+import { AuditConfig } from './sections/audit-config';
+import { DatabaseConfig } from './sections/database-config';
 import { DpopConfig } from './sections/dpop-config';
+import { EmailConfig } from './sections/email-config';
+import { FederationConfig } from './sections/federation-config';
+import { RedisTopologyConfig } from './sections/redis-topology-config';
+import { ReplicaConfig } from './sections/replica-config';
+import { SigningConfig } from './sections/signing-config';
+import { SsoConfig } from './sections/sso-config';
+import { StatusListConfig } from './sections/status-list-config';
+import { WebhookConfig } from './sections/webhook-config';
 import { parseTrustProxy, TrustProxy } from './sections/trust-proxy';
 import { isTokenHeaderName } from './sections/verify-token-header';
 import { toInt, toBool } from './env-transforms';
@@ -75,11 +86,57 @@ function installationRoot(): string {
 }
 
 /**
+ * The sections the configuration is composed of, side by side: each a class of its own with its
+ * variables and their rules, validated alone (`loadConfig`), so a new section touches no other.
+ * `AppConfig` holds the installation-wide settings itself and every section's besides.
+ */
+export const CONFIG_SECTIONS = [
+  DatabaseConfig,
+  ReplicaConfig,
+  RedisTopologyConfig,
+  SigningConfig,
+  DpopConfig,
+  AuditConfig,
+  WebhookConfig,
+  FederationConfig,
+  StatusListConfig,
+  AnalyticsConfig,
+  EmailConfig,
+  SsoConfig,
+] as const;
+
+/** A section of the configuration: a class whose instance holds its defaults. */
+export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
+
+/** Every section's settings and derived values, read as one object (declaration merging). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface AppConfig
+  extends
+    DatabaseConfig,
+    ReplicaConfig,
+    RedisTopologyConfig,
+    SigningConfig,
+    DpopConfig,
+    AuditConfig,
+    WebhookConfig,
+    FederationConfig,
+    StatusListConfig,
+    AnalyticsConfig,
+    EmailConfig,
+    SsoConfig {}
+
+/**
  * The validated environment. Every setting the service has is here, under the name of its
  * environment variable, and nothing else in the code reads `process.env`. Where the database is
- * comes from `DatabaseConfig`, and where Redis is from `RedisTopologyConfig`.
+ * comes from `DatabaseConfig`, and where Redis is from `RedisTopologyConfig`. A new instance
+ * holds every default, its own and each section's.
  */
-export class AppConfig extends DpopConfig {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class AppConfig {
+  constructor() {
+    for (const Section of CONFIG_SECTIONS) Object.assign(this, new Section());
+  }
+
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -277,4 +334,13 @@ export class AppConfig extends DpopConfig {
   @IsString()
   @MinLength(1)
   GITHUB_SECRET_SCANNING_KEYS_FILE?: string;
+}
+
+// A section's derived values (`databaseDriver`, `redisTopology`, …) read from the one object.
+for (const Section of CONFIG_SECTIONS) {
+  for (const [name, descriptor] of Object.entries(
+    Object.getOwnPropertyDescriptors(Section.prototype),
+  )) {
+    if (name !== 'constructor') Object.defineProperty(AppConfig.prototype, name, descriptor);
+  }
 }

@@ -1,12 +1,11 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
-import { AppConfig } from './app-config';
-import { REDIS_TOPOLOGY_KEYS } from './sections/redis-topology-config';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
+import { AppConfig, CONFIG_SECTIONS } from './app-config';
 
 /**
  * Reading the environment into `AppConfig`: which variables are read, which are refused as
- * renamed, and one message per bad variable. `AppConfig` and the classes it extends declare the
- * settings; nothing else reads `process.env`.
+ * renamed, and one message per bad variable. `AppConfig` and its sections (`CONFIG_SECTIONS`)
+ * declare the settings; nothing else reads `process.env`.
  */
 
 export class ConfigValidationError extends Error {
@@ -16,25 +15,30 @@ export class ConfigValidationError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(
-  Object.keys(new AppConfig()).concat(
-    'DATABASE_URL',
-    'DATABASE_DIRECT_URL',
-    'DATABASE_REPLICA_URLS',
-    ...REDIS_TOPOLOGY_KEYS,
-    'METRICS_TOKEN',
-    'KEYS_DIR',
-    'AUDIT_SIGNING_KEY',
-    'AUDIT_SIGNING_KEY_FILE',
-    'WEBHOOK_SECRETS_KEY',
-    'WEBHOOK_SECRETS_KEY_FILE',
-    'JWT_SIGNING_KEYS',
-    'JWT_SIGNING_KEYS_FILE',
-    'GITHUB_SECRET_SCANNING_KEYS_FILE',
-    'VERIFY_TOKEN_HEADER',
-    'VERIFY_GATEWAY_SECRET',
-  ),
+/** A part of the configuration: a class whose instance holds its defaults. */
+type Part = new () => object;
+
+/** What `loadConfig` validates one at a time: the installation-wide settings, then each section. */
+const PARTS: readonly Part[] = [AppConfig, ...CONFIG_SECTIONS];
+
+/**
+ * The variables a part declares: those with a default, and those with a rule but no default
+ * (an optional URL, a key file), which an instance does not hold until one is given.
+ */
+function variablesOf(part: Part): string[] {
+  const ruled = getMetadataStorage()
+    .getTargetValidationMetadatas(part, '', true, false)
+    .map((rule) => rule.propertyName);
+  const defaults = part === AppConfig ? [] : Object.keys(new part());
+  return [...new Set([...defaults, ...ruled])];
+}
+
+/** Each part and the variables it declares. */
+export const CONFIG_VARIABLES: ReadonlyMap<Part, readonly string[]> = new Map(
+  PARTS.map((part) => [part, variablesOf(part)]),
 );
+
+const KNOWN_KEYS = new Set([...CONFIG_VARIABLES.values()].flat());
 
 /**
  * Variables that no longer exist, and what replaced them: refused, so no setting silently
@@ -62,11 +66,21 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
-  const errors = validateSync(config, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigValidationError(errors.map((e) => `${e.property}: ${firstMessage(e)}`));
+  // Each part is read and checked alone; a rule that needs another part's variable (replicas need
+  // DATABASE_URL) finds it as the environment gave it, since every part is read from all of it.
+  const config = new AppConfig();
+  const problems: string[] = [];
+  for (const [part, variables] of CONFIG_VARIABLES) {
+    const read = plainToInstance(part, raw, { exposeDefaultValues: true });
+    const errors = validateSync(read, { forbidUnknownValues: false });
+    problems.push(...errors.map((e) => `${e.property}: ${firstMessage(e)}`));
+    for (const name of variables) {
+      (config as unknown as Record<string, unknown>)[name] = (read as Record<string, unknown>)[
+        name
+      ];
+    }
   }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
 }
 

@@ -1,7 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { toBool, toInt } from '../env-transforms';
-import { EmailConfig } from './email-config';
 
 /**
  * Verification analytics (src/analytics): whether verifications are counted, how long each
@@ -9,7 +8,7 @@ import { EmailConfig } from './email-config';
  * retentions' floors keep the finer table long enough for the roll-ups, which recompute the
  * last two hours and days from it. Composed into `AppConfig`, which validates it at boot.
  */
-export class AnalyticsConfig extends EmailConfig {
+export class AnalyticsConfig {
   /** Off, nothing is counted, the routes answer what was counted before, and tags are ignored. */
   @Transform(toBool)
   @IsBoolean()

@@ -9,14 +9,13 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { FederationConfig } from './federation-config';
 import { toInt, toBool } from '../env-transforms';
 
 /**
  * The audit log's signed checkpoints: whether they are signed, with which key, and how often.
  * Composed into `AppConfig`, which validates it at boot.
  */
-export class AuditConfig extends FederationConfig {
+export class AuditConfig {
   /**
    * Off, no audit checkpoint is signed and no signing key is needed (the hash chain is kept all
    * the same); start says so at warn. On by default: only an operator turns it off.

@@ -10,7 +10,6 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { WebhookConfig } from './webhook-config';
 import { toInt } from '../env-transforms';
 
 /**
@@ -18,7 +17,7 @@ import { toInt } from '../env-transforms';
  * the pooler in between, if any) or else SQLite at SQLITE_PATH, the pool's size and its timeouts.
  * Composed into `AppConfig`, which validates it at boot.
  */
-export class DatabaseConfig extends WebhookConfig {
+export class DatabaseConfig {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;

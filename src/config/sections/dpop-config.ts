@@ -1,13 +1,12 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean } from 'class-validator';
-import { SigningConfig } from './signing-config';
 import { toBool } from '../env-transforms';
 
 /**
  * DPoP (RFC 9449): whether the proofs the API checks must carry a nonce it issued. Composed into
  * `AppConfig`, which validates it at boot.
  */
-export class DpopConfig extends SigningConfig {
+export class DpopConfig {
   /**
    * Every DPoP proof must carry a `nonce` this installation issued within the last one to two
    * minutes (RFC 9449 §8): a proof cannot be made ahead of time, so a key stolen for a moment

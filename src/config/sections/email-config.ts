@@ -1,12 +1,11 @@
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { SsoConfig } from './sso-config';
 
 /**
  * Outgoing email (invitations): the SMTP server and the sender. Unset, nothing is sent, and
  * `POST /api/v1/invitations` says so (409 EMAIL_NOT_CONFIGURED) rather than pretend. Composed
  * into `AppConfig`, which validates it at boot.
  */
-export class EmailConfig extends SsoConfig {
+export class EmailConfig {
   /**
    * The SMTP server, as nodemailer reads it: `smtp://host:port` (STARTTLS when offered) or
    * `smtps://host:465`, with `user:password@` when it asks for them. A secret: never logged.

@@ -1,13 +1,12 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { ReplicaConfig } from './replica-config';
 import { toInt, toBool } from '../env-transforms';
 
 /**
  * OIDC federation: how a trust rule's `jwks_uri` is fetched, and how often the RFC 8693
  * exchange may be called. Composed into `AppConfig`, which validates it at boot.
  */
-export class FederationConfig extends ReplicaConfig {
+export class FederationConfig {
   /** Lets a `jwks_uri` reach private, loopback and link-local addresses (tests, private issuers). */
   @Transform(toBool)
   @IsBoolean()

@@ -7,7 +7,6 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { AnalyticsConfig } from './analytics-config';
 
 /** One Redis or Sentinel server, as `host:port`. */
 export interface RedisNodeAddress {
@@ -110,7 +109,7 @@ const SECRET = /^[\x21-\x7e]{1,512}$/;
  * Where Redis is: the revocation bus, the rate limits, the per-token limits and the readiness
  * check all connect through the one factory that reads this. At most one of the three ways.
  */
-export class RedisTopologyConfig extends AnalyticsConfig {
+export class RedisTopologyConfig {
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   @Validate(OneTopologyRule)
@@ -183,13 +182,3 @@ export class RedisTopologyConfig extends AnalyticsConfig {
     return null;
   }
 }
-
-/** The variables of this class that have no default, for the loader's list of known names. */
-export const REDIS_TOPOLOGY_KEYS = [
-  'REDIS_URL',
-  'REDIS_SENTINELS',
-  'REDIS_SENTINEL_NAME',
-  'REDIS_CLUSTER_NODES',
-  'REDIS_PASSWORD',
-  'REDIS_SENTINEL_PASSWORD',
-];

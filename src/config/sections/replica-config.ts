@@ -9,7 +9,6 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { StatusListConfig } from './status-list-config';
 import { toInt } from '../env-transforms';
 
 /** The most replicas one instance reads from: each is a pool and a connection of the lag check. */
@@ -50,10 +49,10 @@ class ReplicaUrlsRule implements ValidatorConstraintInterface {
 }
 
 /**
- * Read replicas of the PostgreSQL primary (docs/deployment.md, "Read replicas"). `AppConfig`
- * extends this class (and it, `RedisTopologyConfig`), so these are validated at boot with the rest.
+ * Read replicas of the PostgreSQL primary (docs/deployment.md, "Read replicas"). Composed into
+ * `AppConfig`, which validates it at boot; its rule reads DATABASE_URL from the environment.
  */
-export class ReplicaConfig extends StatusListConfig {
+export class ReplicaConfig {
   /**
    * Streaming replicas of DATABASE_URL, comma-separated. Lists, audit pages and exports, and
    * usage read from one when it has caught up; token verification, writes and whatever decides a

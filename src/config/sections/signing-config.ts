@@ -1,6 +1,5 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { DatabaseConfig } from './database-config';
 import { toInt } from '../env-transforms';
 
 /**
@@ -8,7 +7,7 @@ import { toInt } from '../env-transforms';
  * where they come from, and how a rotation is published before it signs. Composed into
  * `AppConfig`, which validates it at boot; the key set itself is checked by `jwtKeySourceOf`.
  */
-export class SigningConfig extends DatabaseConfig {
+export class SigningConfig {
   /**
    * The key set's JSON, `{"keys":[<private P-256 JWK with kid, alg ES256 and active_from>…]}`
    * (`keys init` makes one). A secret: never logged, stored or echoed. A rotation cannot change a

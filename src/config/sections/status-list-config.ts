@@ -1,6 +1,5 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { RedisTopologyConfig } from './redis-topology-config';
 import { toInt } from '../env-transforms';
 
 /**
@@ -16,7 +15,7 @@ export function publicBaseUrl(config: { PUBLIC_BASE_URL?: string; PORT: number }
  * Token Status Lists: where relying parties reach this installation, and how long a list they
  * fetched stands. Composed into `AppConfig`, which validates it at boot.
  */
-export class StatusListConfig extends RedisTopologyConfig {
+export class StatusListConfig {
   /**
    * The address relying parties reach this installation at, such as
    * `https://latchkey.example.com`: each status list's URL (its `sub`, and the `uri` a token's

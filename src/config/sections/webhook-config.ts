@@ -10,7 +10,6 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { AuditConfig } from './audit-config';
 import { toInt, toBool } from '../env-transforms';
 
 /** 1 to 365, as text. */
@@ -21,7 +20,7 @@ const DAY_COUNT = '(?:36[0-5]|3[0-5]\\d|[12]\\d\\d|[1-9]\\d?)';
  * are kept, and the expiry notices they carry. Composed into `AppConfig`, which validates it at
  * boot.
  */
-export class WebhookConfig extends AuditConfig {
+export class WebhookConfig {
   /**
    * The key that seals webhook signing secrets at rest: 32 bytes in base64
    * (`openssl rand -base64 32`). A secret: never logged, stored or echoed.
