@@ -11,6 +11,7 @@ import { WebhookMessagesRepository } from './store/webhook-messages.repository';
 import { WebhookOutbox } from './messages/webhook-outbox';
 import { WebhookRetention } from './messages/webhook-retention';
 import { WebhookSigningKeys } from './signing/webhook-signing-keys';
+import { StreamEndpointsService } from './endpoints/stream-endpoints.service';
 import { WebhooksService } from './endpoints/webhooks.service';
 
 /**
@@ -23,6 +24,7 @@ import { WebhooksService } from './endpoints/webhooks.service';
     WebhookEndpointsRepository,
     WebhookMessagesRepository,
     WebhooksService,
+    StreamEndpointsService,
     WebhookOutbox,
     WebhookAttemptRecorder,
     WebhookAttempts,
@@ -32,11 +34,14 @@ import { WebhooksService } from './endpoints/webhooks.service';
     WebhookKeyGenerations,
     WebhookSigningKeys,
   ],
+  // The repositories are for webhooks' own routes module; another feature meets webhooks at a
+  // service (the Shared Signals streams at StreamEndpointsService), as lint holds it to.
   exports: [
     WebhookOutbox,
     WebhookDispatcher,
     WebhooksService,
     WebhookSigningKeys,
+    StreamEndpointsService,
     WebhookEndpointsRepository,
     WebhookMessagesRepository,
   ],

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AppendedEvent } from '../../audit/query/audit-stream';
 import type { Transaction } from '../../database/units/unit-of-work';
+import { StreamEndpointsService } from '../../webhooks/endpoints/stream-endpoints.service';
 import { WebhookOutbox } from '../../webhooks/messages/webhook-outbox';
-import { WebhookMessagesRepository } from '../../webhooks/store/webhook-messages.repository';
 import { CREDENTIAL_CHANGE, credentialChangeClaims, STREAM_EVENT_TYPES } from './caep-events';
 
 /**
@@ -14,7 +14,7 @@ import { CREDENTIAL_CHANGE, credentialChangeClaims, STREAM_EVENT_TYPES } from '.
 export class SsfOutbox {
   constructor(
     outbox: WebhookOutbox,
-    private readonly messages: WebhookMessagesRepository,
+    private readonly streams: StreamEndpointsService,
   ) {
     outbox.addQueuer((event, now, tx) => this.queue(event, now, tx));
   }
@@ -24,13 +24,7 @@ export class SsfOutbox {
     if (told === null) return Promise.resolve(0);
     const payload = JSON.stringify(told.claims);
     const type = STREAM_EVENT_TYPES[CREDENTIAL_CHANGE];
-    return this.messages.enqueueForEndpoints(
-      told.businessId,
-      'stream',
-      [{ type, payload, withheld: payload }],
-      now,
-      tx,
-    );
+    return this.streams.queueToAll(told.businessId, { type, payload }, now, tx);
   }
 }
 

@@ -9,12 +9,13 @@ import type { Reader } from '../../database/units/reader';
 import { type Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { WebhookDispatcher } from '../../webhooks/delivery/webhook-dispatcher';
 import { endpointKey } from '../../webhooks/endpoints/webhook-endpoint-access';
+import {
+  STREAM_SCHEME,
+  StreamEndpointsService,
+  type WebhookEndpoint,
+} from '../../webhooks/endpoints/stream-endpoints.service';
 import { endpointRef, WebhooksService } from '../../webhooks/endpoints/webhooks.service';
 import { seal } from '../../webhooks/signing/webhook-secret-box';
-import { STREAM_SCHEME, type WebhookEndpoint } from '../../webhooks/store/webhook-endpoint.entity';
-import { WebhookEndpointsRepository } from '../../webhooks/store/webhook-endpoints.repository';
-import { messageId } from '../../webhooks/store/webhook-message.entity';
-import { WebhookMessagesRepository } from '../../webhooks/store/webhook-messages.repository';
 import {
   ReplaceStreamDto,
   StreamConfigDto,
@@ -61,8 +62,7 @@ export class SsfStreamsService {
   constructor(
     config: AppConfig,
     private readonly uow: UnitOfWork,
-    private readonly endpoints: WebhookEndpointsRepository,
-    private readonly messages: WebhookMessagesRepository,
+    private readonly streams: StreamEndpointsService,
     private readonly webhooks: WebhooksService,
     private readonly dispatcher: WebhookDispatcher,
     private readonly database: Database,
@@ -72,15 +72,8 @@ export class SsfStreamsService {
 
   async list(businessId: string): Promise<StreamConfigDto[]> {
     // At most MAX_STREAMS: one page holds them all.
-    const rows = await this.endpoints.listEndpoints(
-      businessId,
-      'stream',
-      MAX_STREAMS,
-      null,
-      this.database.primary,
-    );
-    // The page reads one row past its limit, to tell of a next page: with the cap, none.
-    return rows.slice(0, MAX_STREAMS).map((s) => streamView(s, this.issuer));
+    const rows = await this.streams.list(businessId, MAX_STREAMS, this.database.primary);
+    return rows.map((s) => streamView(s, this.issuer));
   }
 
   async get(businessId: string, id: string): Promise<StreamConfigDto> {
@@ -94,7 +87,7 @@ export class SsfStreamsService {
     return this.uow.run(async (tx) => {
       // The count and the insert are one step, so two racing creates cannot pass the cap.
       await holdKeyLock(`webhook-endpoints:${businessId}`, 'exclusive', tx);
-      const count = await this.endpoints.countEndpoints(businessId, 'stream', tx);
+      const count = await this.streams.count(businessId, tx);
       if (count >= MAX_STREAMS) {
         throw new SsfError('STREAM_LIMIT_REACHED', `At most ${MAX_STREAMS} streams`);
       }
@@ -122,7 +115,7 @@ export class SsfStreamsService {
         createdAt: now,
         updatedAt: now,
       };
-      await this.endpoints.insertEndpoint(stream, tx);
+      await this.streams.insert(stream, tx);
       await tx.publish(
         new StreamCreatedEvent(ctx.author, streamRef(stream), deliveredOf(requested)),
       );
@@ -164,7 +157,7 @@ export class SsfStreamsService {
       if (changed.length === 0) return streamView(stream, this.issuer);
       const now = new Date();
       patch.updatedAt = now;
-      await this.endpoints.updateEndpoint(businessId, stream.id, patch, tx);
+      await this.streams.update(businessId, stream.id, patch, tx);
       const updated = { ...stream, ...patch };
       await tx.publish(new StreamUpdatedEvent(ctx.author, streamRef(updated), changed));
       return streamView(updated, this.issuer);
@@ -175,7 +168,7 @@ export class SsfStreamsService {
     const businessId = ctx.businessId;
     return this.uow.run(async (tx) => {
       const stream = await this.lockedStreamOrFail(businessId, id, tx);
-      await this.endpoints.deleteEndpoint(businessId, id, tx);
+      await this.streams.delete(businessId, id, tx);
       await tx.publish(new StreamDeletedEvent(ctx.author, streamRef(stream)));
     });
   }
@@ -199,18 +192,18 @@ export class SsfStreamsService {
       if (dto.status === 'enabled') {
         Object.assign(patch, { disabledAt: null, disabledReason: null, pausedAt: null });
         if (previous === 'disabled') patch.failingSince = null;
-        if (previous === 'paused') await this.messages.releaseHeld(businessId, stream.id, now, tx);
+        if (previous === 'paused') await this.streams.releaseHeld(businessId, stream.id, now, tx);
       } else if (dto.status === 'paused') {
         if (previous === 'disabled') throw new SsfError('STREAM_DISABLED');
         patch.pausedAt = stream.pausedAt ?? now;
       } else {
         Object.assign(patch, { disabledAt: stream.disabledAt ?? now, pausedAt: null });
         patch.disabledReason = stream.disabledReason ?? 'requested';
-        await this.messages.killPending(stream.id, tx);
+        await this.streams.dropPending(stream.id, tx);
       }
       const updated = { ...stream, ...patch };
       if (previous !== dto.status || reason !== stream.statusReason) {
-        await this.endpoints.updateEndpoint(businessId, stream.id, patch, tx);
+        await this.streams.update(businessId, stream.id, patch, tx);
         await tx.publish(
           new StreamStatusChangedEvent(
             ctx.author,
@@ -239,35 +232,19 @@ export class SsfStreamsService {
       const now = new Date();
       const type = STREAM_EVENT_TYPES[VERIFICATION];
       const since = new Date(now.getTime() - MIN_VERIFICATION_INTERVAL_SECONDS * 1000);
-      if (await this.messages.holdsMessage(businessId, stream.id, type, null, since, tx)) {
+      if (await this.streams.queuedSince(businessId, stream.id, type, since, tx)) {
         throw new SsfError('VERIFICATION_TOO_SOON', undefined, {
           'retry-after': String(MIN_VERIFICATION_INTERVAL_SECONDS),
         });
       }
       const claims = verificationClaims(stream.id, now, dto.state);
-      await this.messages.enqueue(
-        [
-          {
-            id: messageId(),
-            endpointId: stream.id,
-            chainId: businessId,
-            eventType: type,
-            payload: JSON.stringify(claims),
-            status: stream.pausedAt ? 'held' : 'pending',
-            attempts: 0,
-            nextAttemptAt: now,
-            createdAt: now,
-            deliveredAt: null,
-          },
-        ],
-        tx,
-      );
+      await this.streams.queueTo(stream, { type, payload: JSON.stringify(claims) }, now, tx);
     });
     this.dispatcher.kick();
   }
 
   private async streamOrFail(businessId: string, id: string, db: Reader) {
-    const found = await this.endpoints.findEndpoint(businessId, 'stream', id, db);
+    const found = await this.streams.find(businessId, id, db);
     if (!found) throw new SsfError('STREAM_NOT_FOUND');
     return found;
   }

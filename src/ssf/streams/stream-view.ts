@@ -1,5 +1,5 @@
 import { streamAudience } from '../../webhooks/signing/security-event-token';
-import type { WebhookEndpoint } from '../../webhooks/store/webhook-endpoint.entity';
+import type { WebhookEndpoint } from '../../webhooks/endpoints/stream-endpoints.service';
 import { PUSH_METHOD, type StreamConfigDto, type StreamStatusDto } from '../dto/ssf-stream.dto';
 import { EVENTS_SUPPORTED, type StreamEventUri } from '../events/caep-events';
 
