@@ -129,6 +129,28 @@ module.exports = {
       to: { path: '^src/(config|common)/', pathNot: '^src/$1/' },
     },
     {
+      name: 'store-behind-front-door',
+      severity: 'error',
+      comment:
+        "A feature's store/ is its own: others go through its front door (a directory, a facade its module exports), as Twenty's modules export services, never repositories. wiring/ registers every feature's entities; a repository is held by the next rule.",
+      from: {
+        path: '^src/([^/]+)/',
+        pathNot: ['^src/wiring/', '^src/[^/]+/store/[^/]+\\.repository\\.ts$'],
+      },
+      to: { path: '^src/[^/]+/store/', pathNot: '^src/$1/store/' },
+    },
+    {
+      name: 'store-joins-name-entities-only',
+      severity: 'error',
+      comment:
+        "A repository may name another feature's entity, to join its table in one query (tokens' verifier snapshot reads the token with its identity, membership and business), never its repositories: the join is a read the hot path pays once, not a way round the owner's rules.",
+      from: { path: '^src/([^/]+)/store/[^/]+\\.repository\\.ts$' },
+      to: {
+        path: '^src/[^/]+/store/',
+        pathNot: ['^src/$1/store/', '^src/[^/]+/store/[^/]+\\.entity\\.ts$'],
+      },
+    },
+    {
       name: 'tokens-never-imports-audit',
       severity: 'error',
       comment: 'Tokens tells Audit what happened through domain events only.',
