@@ -5,7 +5,7 @@ import {
   TargetRefused,
   urlProblem,
   type TargetPolicy,
-} from '../../webhooks/transport/webhook-target';
+} from '../../common/address-guard';
 
 /** The largest key set read; an issuer's is a few KB. */
 export const MAX_JWKS_BYTES = 256 * 1024;

@@ -9,7 +9,7 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../../config/app-config';
-import type { TargetPolicy } from '../../webhooks/transport/webhook-target';
+import type { TargetPolicy } from '../../common/address-guard';
 import { fetchJwks, JwksUnavailable } from './jwks-fetch';
 import { usableKeys } from '../rules/trust-rule-checks';
 import type { TrustRule } from '../store/trust-rule.entity';

@@ -12,12 +12,7 @@ import { UnitOfWork } from '../../database/units/unit-of-work';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
 import { TokenError } from '../../tokens/token-error';
-import {
-  resolveTarget,
-  TargetRefused,
-  UNRESOLVED,
-  urlProblem,
-} from '../../webhooks/transport/webhook-target';
+import { resolveTarget, TargetRefused, UNRESOLVED, urlProblem } from '../../common/address-guard';
 import { CreateTrustRuleDto, TrustRuleViewDto } from '../dto/trust-rule.dto';
 import { FederationError, MAX_TRUST_RULES_PER_IDENTITY } from '../federation-error';
 import { TrustRuleCreatedEvent, TrustRuleDeletedEvent, TrustRuleRef } from '../federation.events';

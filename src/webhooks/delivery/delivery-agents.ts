@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { guardedLookup, type TargetPolicy } from '../transport/webhook-target';
+import { guardedLookup, type TargetPolicy } from '../../common/address-guard';
 
 /**
  * Idle connections are closed after this long: under Node's own server default (5 s), so a

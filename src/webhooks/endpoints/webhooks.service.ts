@@ -27,7 +27,7 @@ import {
   TargetRefused,
   UNRESOLVED,
   urlProblem,
-} from '../transport/webhook-target';
+} from '../../common/address-guard';
 import {
   EndpointRef,
   WebhookCreatedEvent,

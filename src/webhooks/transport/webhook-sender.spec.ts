@@ -15,7 +15,7 @@ import {
   USER_AGENT,
   type SendRequest,
 } from './webhook-sender';
-import type { TargetPolicy } from './webhook-target';
+import type { TargetPolicy } from '../../common/address-guard';
 
 const local: TargetPolicy = { allowHttp: true, allowPrivate: true };
 

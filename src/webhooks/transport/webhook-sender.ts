@@ -10,7 +10,7 @@ import {
   TargetRefused,
   urlProblem,
   type TargetPolicy,
-} from './webhook-target';
+} from '../../common/address-guard';
 
 export interface SendRequest {
   url: string;

@@ -10,7 +10,7 @@ import {
   TargetRefused,
   urlProblem,
   type TargetPolicy,
-} from './webhook-target';
+} from './address-guard';
 
 const strict: TargetPolicy = { allowHttp: false, allowPrivate: false };
 const http: TargetPolicy = { allowHttp: true, allowPrivate: false };

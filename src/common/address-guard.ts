@@ -8,7 +8,7 @@ export interface TargetPolicy {
   allowPrivate: boolean;
 }
 
-/** A webhook target that must not be called: its URL breaks a rule, or it reaches a forbidden address. */
+/** An outbound target that must not be called: its URL breaks a rule, or it reaches a forbidden address. */
 export class TargetRefused extends Error {
   override name = 'TargetRefused';
 }
