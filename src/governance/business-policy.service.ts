@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { canonicalCidr } from '../common/validation/cidr';
 import type { Author } from '../database/units/domain-event';
-import { holdKeyLock, readUnderKeyLocks } from '../database/units/key-lock';
+import { holdKeyLock, type KeyLock, readUnderKeyLocks } from '../database/units/key-lock';
 import { Database } from '../database/connection/read-routing';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
 import { approvalRuleOf, approvalSnapshotOf } from './approval-rule';
@@ -17,6 +17,16 @@ import { PolicySnapshot, TokenPolicyUpdatedEvent } from './governance.events';
  * policy in force when it commits, never under one replaced while it was being made.
  */
 const policyKey = (businessId: string) => `token-policy:${businessId}`;
+
+/**
+ * The key a token issued for the business reads the policy under (`rulesFor`), as a unit
+ * declares it when an event of its own comes before the issue: a policy change takes the key and
+ * then the business's audit chain, so the key is held before the chain on every path.
+ */
+export const policyReadLock = (businessId: string): KeyLock => ({
+  key: policyKey(businessId),
+  mode: 'shared',
+});
 
 /** A business's token policy: read by any member, set by owners, asked by every issuer. */
 @Injectable()
@@ -88,16 +98,6 @@ export class BusinessPolicyService {
         tx,
       ),
     );
-  }
-
-  /**
-   * Holds the policy's key, shared, until the transaction ends, as `rulesFor` will: for a
-   * transaction that writes an audit event before the token it issues reads the rules. A policy
-   * change takes the key and then the business's audit chain, so a key first asked for only
-   * while holding the chain could be held by a change waiting for that chain.
-   */
-  async holdAheadOfIssue(businessId: string, tx: Transaction): Promise<void> {
-    await holdKeyLock(policyKey(businessId), 'shared', tx);
   }
 
   /** The rules in force now, outside any transaction (the violations list). */

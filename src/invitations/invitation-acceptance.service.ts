@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { holdDeclaredLocks } from '../database/units/key-lock';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
@@ -65,6 +67,8 @@ export class InvitationAcceptanceService {
       const found = await this.invitations.findByHashAnyBusiness(hash, tx);
       if (!found) throw new InvitationError('INVALID_INVITATION');
       refuseClosed(found, now);
+      // Known only now: the key its member's first token reads the policy under, before any row.
+      await holdDeclaredLocks(locksToIssueIn(found.businessId), tx);
       const maker = loadMaker(found.maker);
       await this.assertInviterMayStill(found, maker);
       const accepted = { status: 'accepted' as const, acceptedAt: now };
@@ -77,7 +81,6 @@ export class InvitationAcceptanceService {
         actor: { id: null, type: 'user', label: found.email },
         origin,
       };
-      await this.issuance.holdAheadOfEvents(found.businessId, tx);
       // Suspended, its tokens are refused: no member or token is made, and the link stays open
       // (this transaction, its acceptance included, rolls back). Under the business's lock, as
       // a suspension takes it, so one cannot slip in between.

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
@@ -133,51 +134,53 @@ export class SsoSessionService {
   ): Promise<SignInSession> {
     const { businessId, role } = grant;
     const now = new Date();
-    return this.uow.run(async (tx) => {
-      if (!(await this.logins.advance(login.id, 'verified', 'collected', now, {}, tx))) {
-        throw new SsoError('SSO_HANDOFF_INVALID');
-      }
-      await this.issuance.holdAheadOfEvents(businessId, tx);
-      // Suspended since the provider's answer: nothing is made, and the hand-off stays unused.
-      const business = await this.directory.businessForMembershipChange(businessId, tx);
-      if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
-      const signingIn: Author = { actor: { id: null, type: 'user', label: email }, origin };
-      const member = await this.members.signInMemberInTx(
-        signingIn,
-        businessId,
-        { email, role },
-        tx,
-      );
-      const author: Author = {
-        actor: { id: member.identity.id, type: 'user', label: email },
-        origin,
-      };
-      const hours = this.config.CONSOLE_SESSION_HOURS;
-      const { secret, token } = await this.issuance.issue(
-        author,
-        {
+    return this.uow.run(
+      async (tx) => {
+        if (!(await this.logins.advance(login.id, 'verified', 'collected', now, {}, tx))) {
+          throw new SsoError('SSO_HANDOFF_INVALID');
+        }
+        // Suspended since the provider's answer: nothing is made, and the hand-off stays unused.
+        const business = await this.directory.businessForMembershipChange(businessId, tx);
+        if (business?.status !== 'active') throw new SsoError('SSO_BUSINESS_SUSPENDED');
+        const signingIn: Author = { actor: { id: null, type: 'user', label: email }, origin };
+        const member = await this.members.signInMemberInTx(
+          signingIn,
           businessId,
-          identityId: member.identity.id,
-          name: SESSION_TOKEN_NAME,
-          scopes: null,
-          expiresAt: new Date(now.getTime() + hours * 3_600_000),
-          origin: 'console-sso',
-        },
-        tx,
-      );
-      await tx.publish(
-        new SsoSignedInEvent(
+          { email, role },
+          tx,
+        );
+        const author: Author = {
+          actor: { id: member.identity.id, type: 'user', label: email },
+          origin,
+        };
+        const hours = this.config.CONSOLE_SESSION_HOURS;
+        const { secret, token } = await this.issuance.issue(
           author,
-          businessId,
-          member.identity.id,
-          email,
-          role,
-          grant.groups,
-          token.jti,
-        ),
-      );
-      return { session: IssuedTokenDto.issued(secret, token), returnTo: login.returnTo };
-    });
+          {
+            businessId,
+            identityId: member.identity.id,
+            name: SESSION_TOKEN_NAME,
+            scopes: null,
+            expiresAt: new Date(now.getTime() + hours * 3_600_000),
+            origin: 'console-sso',
+          },
+          tx,
+        );
+        await tx.publish(
+          new SsoSignedInEvent(
+            author,
+            businessId,
+            member.identity.id,
+            email,
+            role,
+            grant.groups,
+            token.jti,
+          ),
+        );
+        return { session: IssuedTokenDto.issued(secret, token), returnTo: login.returnTo };
+      },
+      { locks: locksToIssueIn(businessId) },
+    );
   }
 }
 

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { holdDeclaredLocks } from '../database/units/key-lock';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
 import { RequestContext } from '../auth/request-context';
 import { roleAtLeast } from '../auth/roles';
 import { Outcome } from '../common/http/envelope';
@@ -105,26 +107,28 @@ export class OnboardingService {
     dto: AddMemberDto,
   ): Promise<AddedMemberDto> {
     enforce(decide('add_member', maker, dto.role), memberNotFound);
-    return this.uow.run(async (tx) => {
-      await this.issuance.holdAheadOfEvents(businessId, tx);
-      const { identity, membership } = await this.members.addInTx(
-        author,
-        businessId,
-        byPlatformAdmin,
-        dto,
-        tx,
-      );
-      return {
-        member: MemberViewDto.of(identity, membership),
-        first_token: await this.issuance.issueFirstToken(
+    return this.uow.run(
+      async (tx) => {
+        const { identity, membership } = await this.members.addInTx(
           author,
-          maker,
-          { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
+          businessId,
+          byPlatformAdmin,
           dto,
           tx,
-        ),
-      };
-    });
+        );
+        return {
+          member: MemberViewDto.of(identity, membership),
+          first_token: await this.issuance.issueFirstToken(
+            author,
+            maker,
+            { businessId, identityId: identity.id, isAdmin: dto.role !== 'member' },
+            dto,
+            tx,
+          ),
+        };
+      },
+      { locks: locksToIssueIn(businessId) },
+    );
   }
 
   /**
@@ -143,7 +147,7 @@ export class OnboardingService {
       const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
-      await this.issuance.holdAheadOfEvents(ctx.businessId, tx);
+      await holdDeclaredLocks(locksToIssueIn(ctx.businessId), tx);
       // Revoked first, so the cap on active tokens sees a replacement, not one more token.
       const replaced = await this.revocation.revokeFirstTokens(
         ctx.author,

@@ -1,26 +1,51 @@
 import type { DataSource } from 'typeorm';
 import { openSessionConnection } from '../connection/session-connection';
 import { statementsTogether } from './statements-together';
-import type { Transaction } from './unit-of-work';
+import type { Transaction } from './transaction';
 
 /** The first half of every key-lock's advisory key: "LK", apart from the migration lock's. */
 export const KEY_SPACE = 0x4c4b;
+
+/** How a key is held: `shared` for the many that may run together, `exclusive` for the one. */
+export type KeyLockMode = 'shared' | 'exclusive';
+
+/**
+ * A key lock a unit of work declares when it starts (`UnitOfWork.run(work, { locks })`): taken
+ * before the unit's first statement, in the one order (by key), whatever order they were given
+ * in. A write that will publish an event before it reaches the code that asks for a key (a member
+ * added, then their first token issued under the business policy's key) declares that key, so it
+ * is held before the audit chain, as every other path holds it.
+ */
+export interface KeyLock {
+  key: string;
+  mode: KeyLockMode;
+}
 
 /**
  * Holds a PostgreSQL advisory lock on `key` until the transaction ends: `shared` for the many
  * that may run together, `exclusive` for the one that must run alone. Unlike row locks, the
  * lock manager queues fairly: a shared request waits behind an exclusive one already waiting,
  * so a stream of shared holders cannot starve it. Keys are hashed to 32 bits; a collision only
- * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time.
+ * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time, but
+ * the order is checked there too (`Transaction.noteKeyLock`), so a path that would take a key
+ * after the audit chain fails on either database. A key the transaction already holds as
+ * strongly is not asked again.
  */
-export async function holdKeyLock(
-  key: string,
-  mode: 'shared' | 'exclusive',
-  tx: Transaction,
-): Promise<void> {
+export async function holdKeyLock(key: string, mode: KeyLockMode, tx: Transaction): Promise<void> {
+  if (tx.holdsKey(key, mode)) return;
+  tx.noteKeyLock(key, mode);
   if (!tx.postgres) return;
   const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
   await tx.manager.query(`SELECT ${lock}($1, hashtext($2))`, [KEY_SPACE, key]);
+}
+
+/** Takes a unit's declared locks in the one order: by key, each once, exclusive over shared. */
+export async function holdDeclaredLocks(locks: readonly KeyLock[], tx: Transaction): Promise<void> {
+  const modes = new Map<string, KeyLockMode>();
+  for (const { key, mode } of locks) {
+    modes.set(key, mode === 'exclusive' || modes.get(key) === 'exclusive' ? 'exclusive' : 'shared');
+  }
+  for (const key of [...modes.keys()].sort()) await holdKeyLock(key, modes.get(key)!, tx);
 }
 
 /**
@@ -32,11 +57,13 @@ export async function holdKeyLock(
  */
 export async function readUnderKeyLocks<T>(
   keys: readonly string[],
-  mode: 'shared' | 'exclusive',
+  mode: KeyLockMode,
   read: () => Promise<T>,
   tx: Transaction,
 ): Promise<T> {
-  const locks = keys.map((key) => () => holdKeyLock(key, mode, tx));
+  const locks = keys
+    .filter((key) => !tx.holdsKey(key, mode))
+    .map((key) => () => holdKeyLock(key, mode, tx));
   const answers = await statementsTogether<unknown[]>(tx.manager, [...locks, read]);
   return answers[answers.length - 1] as T;
 }

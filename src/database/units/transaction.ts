@@ -31,6 +31,10 @@ export interface EventDispatch {
  */
 export class Transaction extends Reader {
   private readonly afterCommitHooks: (() => void)[] = [];
+  /** The key locks this transaction holds (key-lock.ts), and how. */
+  private readonly keyLocks = new Map<string, 'shared' | 'exclusive'>();
+  /** Whether an event has been published: its audit record holds the chain's head from then on. */
+  private published = false;
 
   constructor(
     readonly manager: EntityManager,
@@ -111,6 +115,7 @@ export class Transaction extends Reader {
    * transaction commits.
    */
   async publish(event: DomainEvent): Promise<void> {
+    this.published = true;
     try {
       await this.events.dispatch(event, this);
     } catch (e) {
@@ -121,6 +126,24 @@ export class Transaction extends Reader {
     for (const subscriber of this.events.subscribersOf(event)) {
       this.afterCommit(() => subscriber(event));
     }
+  }
+
+  /** Whether this transaction holds the key lock on `key` at least as strongly as `mode`. */
+  holdsKey(key: string, mode: 'shared' | 'exclusive'): boolean {
+    const held = this.keyLocks.get(key);
+    return held === 'exclusive' || held === mode;
+  }
+
+  /**
+   * Records a key lock about to be taken. The one order is key locks, then rows, then the audit
+   * chain, which an event's audit record takes: a key asked for after an event could be held by
+   * a writer waiting for that chain, a deadlock. Such a path is refused whatever the database,
+   * so a test on SQLite finds it too; it declares the key when its unit starts instead
+   * (`UnitOfWork.run(work, { locks })`).
+   */
+  noteKeyLock(key: string, mode: 'shared' | 'exclusive'): void {
+    if (this.published) throw new LockOrderError(key);
+    this.keyLocks.set(key, mode === 'exclusive' ? 'exclusive' : (this.keyLocks.get(key) ?? mode));
   }
 
   /** Runs `hook` once the transaction has committed; never if it rolls back. */
@@ -136,5 +159,15 @@ export class Transaction extends Reader {
         this.logger.error({ err: loggableError(e) }, 'after-commit hook failed');
       }
     }
+  }
+}
+
+/** A key lock asked for after the transaction's first event: a path that breaks the lock order. */
+export class LockOrderError extends Error {
+  constructor(key: string) {
+    super(
+      `The key lock ${key.split(':')[0]} was asked for after an event: declare it when the unit starts`,
+    );
+    this.name = 'LockOrderError';
   }
 }

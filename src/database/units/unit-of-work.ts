@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { DomainEvents } from './domain-events';
+import { holdDeclaredLocks, type KeyLock } from './key-lock';
 import { Transaction } from './transaction';
 import { unitManager, type UnitScope } from './unit-scope';
 
@@ -18,6 +19,11 @@ export { Transaction } from './transaction';
  * table is TypeORM's own record of migrations, which every migrated database has.
  */
 const TAKE_WRITE_LOCK = 'UPDATE "migrations" SET "id" = "id" WHERE 0';
+
+/** What a unit declares when it starts: the key locks it takes first, in the one order. */
+export interface UnitLocks {
+  locks?: readonly KeyLock[];
+}
 
 /** A unit of work waiting for its turn on SQLite, and how it ended once it ran. */
 interface Queued {
@@ -73,9 +79,19 @@ export class UnitOfWork {
    * Runs `work` in a transaction of its own, and settles once it committed (or did not). Code
    * inside a unit passes its `Transaction` on, and never starts another: on SQLite the inner one
    * would wait for the outer one (until the watchdog ends the outer), and on PostgreSQL it holds
-   * a second pooled connection while the first waits.
+   * a second pooled connection while the first waits. `declared.locks` are the key locks the
+   * unit takes before its first statement, in the one order (`holdDeclaredLocks`): those its
+   * code would otherwise ask for only after an event of its own, which the order forbids.
    */
-  run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  run<T>(work: (tx: Transaction) => Promise<T>, declared: UnitLocks = {}): Promise<T> {
+    const locks = declared.locks ?? [];
+    if (locks.length > 0) {
+      const body = work;
+      work = async (tx) => {
+        await holdDeclaredLocks(locks, tx);
+        return body(tx);
+      };
+    }
     if (!this.serialize) return this.execute(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });

@@ -30,11 +30,6 @@ export interface FirstTokenAsked {
 export class HandedTokenIssuance {
   constructor(private readonly issuance: TokenIssuanceService) {}
 
-  /** `TokenIssuanceService.holdAheadOfEvents`: for a workflow that audits before it issues. */
-  holdAheadOfEvents(businessId: string, tx: Transaction): Promise<void> {
-    return this.issuance.holdAheadOfEvents(businessId, tx);
-  }
-
   /**
    * The first token of a business owner, a new member, or one re-issued: expiring in 7 days
    * unless told otherwise, and holding no more than its maker's scopes allow within the

@@ -59,15 +59,6 @@ export class NewTokenTerms {
   }
 
   /**
-   * Takes now the policy key a token issued later in this transaction will read under, for a
-   * transaction that writes an audit event first (a member added, signed in, or handed a first
-   * token again): every key before the business's audit chain, as in a plain create.
-   */
-  holdAheadOfEvents(businessId: string, tx: Transaction): Promise<void> {
-    return this.policy.holdAheadOfIssue(businessId, tx);
-  }
-
-  /**
    * The terms the business's token policy gives a token made at `now`, or its 422 at the fields
    * it breaks, with the maker's breaches (`input.makerBreaches`) among them. A platform token has
    * no business, so no policy.

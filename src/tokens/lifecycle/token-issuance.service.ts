@@ -137,15 +137,6 @@ export class TokenIssuanceService {
     return this.issueAdmitted(author, input, ADMITTED, tx);
   }
 
-  /**
-   * For a transaction that writes an audit event before it issues (a member added, signed in,
-   * handed a first token again): takes the business policy's key first, as a plain create does,
-   * not after the audit chain, where a policy change holding the key could be waiting for it.
-   */
-  holdAheadOfEvents(businessId: string, tx: Transaction): Promise<void> {
-    return this.terms.holdAheadOfEvents(businessId, tx);
-  }
-
   /** `issue`, once `admitted` (the caller's own check of the holder, below) has let it through. */
   async issueAdmitted(
     author: Author,
