@@ -41,8 +41,12 @@ export class PlatformAdminsService {
     existing: 'refuse' | 'keep',
     tx: Transaction,
   ): Promise<{ admin: Identity; granted: boolean }> {
-    const found = await this.users.findOrCreateUser(author, email, tx);
-    const identity = (await this.identities.findForIssue(found.id, tx)) ?? found;
+    // Read under its issuance key, before any event of this unit (the lock order): a person who
+    // exists already. One made here is seen by no other transaction until this one commits.
+    const known = await this.identities.findUserByEmail(email, tx);
+    const identity = known
+      ? ((await this.identities.findForIssue(known.id, tx)) ?? known)
+      : await this.users.findOrCreateUser(author, email, tx);
     if (identity.isPlatformAdmin) {
       if (existing === 'keep') return { admin: identity, granted: false };
       throw new TenancyError('IDENTITY_EXISTS', 'This person is already a platform admin');
