@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from './domain-event';
 import { holdDeclaredLocks, holdKeyLock, readUnderKeyLocks } from './key-lock';
-import { LockOrderError, Transaction, type EventDispatch } from './transaction';
+import { Transaction, type EventDispatch } from './transaction';
 
 /** A transaction on a PostgreSQL-shaped manager that records the statements sent to it. */
 function recordingTx(): { sut: Transaction; sent: string[] } {
@@ -48,18 +48,6 @@ describe('key locks and the one order', () => {
     await holdKeyLock('token-policy:b', 'shared', sut);
     await readUnderKeyLocks(['token-policy:b'], 'shared', () => Promise.resolve(1), sut);
     expect(sent).toEqual(['shared token-policy:b']);
-  });
-
-  it('refuses a key asked for after the first event, on either database', async () => {
-    const { sut, sent } = recordingTx();
-    await sut.publish(event);
-    await expect(holdKeyLock('token-policy:b', 'shared', sut)).rejects.toBeInstanceOf(
-      LockOrderError,
-    );
-    await expect(
-      readUnderKeyLocks(['membership:b:i'], 'exclusive', () => Promise.resolve(1), sut),
-    ).rejects.toBeInstanceOf(LockOrderError);
-    expect(sent).toEqual([]);
   });
 
   it('lets a key held before the first event be read under again after it', async () => {

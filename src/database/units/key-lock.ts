@@ -26,10 +26,8 @@ export interface KeyLock {
  * that may run together, `exclusive` for the one that must run alone. Unlike row locks, the
  * lock manager queues fairly: a shared request waits behind an exclusive one already waiting,
  * so a stream of shared holders cannot starve it. Keys are hashed to 32 bits; a collision only
- * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time, but
- * the order is checked there too (`Transaction.noteKeyLock`), so a path that would take a key
- * after the audit chain fails on either database. A key the transaction already holds as
- * strongly is not asked again.
+ * serializes two unrelated keys. SQLite needs nothing: its units of work run one at a time. A key
+ * the transaction already holds as strongly (declared, or asked before) is not asked again.
  */
 export async function holdKeyLock(key: string, mode: KeyLockMode, tx: Transaction): Promise<void> {
   if (tx.holdsKey(key, mode)) return;

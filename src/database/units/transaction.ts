@@ -33,8 +33,6 @@ export class Transaction extends Reader {
   private readonly afterCommitHooks: (() => void)[] = [];
   /** The key locks this transaction holds (key-lock.ts), and how. */
   private readonly keyLocks = new Map<string, 'shared' | 'exclusive'>();
-  /** Whether an event has been published: its audit record holds the chain's head from then on. */
-  private published = false;
 
   constructor(
     readonly manager: EntityManager,
@@ -115,7 +113,6 @@ export class Transaction extends Reader {
    * transaction commits.
    */
   async publish(event: DomainEvent): Promise<void> {
-    this.published = true;
     try {
       await this.events.dispatch(event, this);
     } catch (e) {
@@ -135,14 +132,11 @@ export class Transaction extends Reader {
   }
 
   /**
-   * Records a key lock about to be taken. The one order is key locks, then rows, then the audit
-   * chain, which an event's audit record takes: a key asked for after an event could be held by
-   * a writer waiting for that chain, a deadlock. Such a path is refused whatever the database,
-   * so a test on SQLite finds it too; it declares the key when its unit starts instead
-   * (`UnitOfWork.run(work, { locks })`).
+   * Records a key lock about to be taken, so the transaction never asks for a key twice, and a
+   * key its unit declared (`UnitOfWork.run(work, { locks })`) is not asked again where the code
+   * reads under it.
    */
   noteKeyLock(key: string, mode: 'shared' | 'exclusive'): void {
-    if (this.published) throw new LockOrderError(key);
     this.keyLocks.set(key, mode === 'exclusive' ? 'exclusive' : (this.keyLocks.get(key) ?? mode));
   }
 
@@ -159,15 +153,5 @@ export class Transaction extends Reader {
         this.logger.error({ err: loggableError(e) }, 'after-commit hook failed');
       }
     }
-  }
-}
-
-/** A key lock asked for after the transaction's first event: a path that breaks the lock order. */
-export class LockOrderError extends Error {
-  constructor(key: string) {
-    super(
-      `The key lock ${key.split(':')[0]} was asked for after an event: declare it when the unit starts`,
-    );
-    this.name = 'LockOrderError';
   }
 }
