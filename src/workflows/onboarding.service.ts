@@ -147,7 +147,7 @@ export class OnboardingService {
       const holder = members.get(identityId) ?? null;
       enforce(mayAct(ctx, 'reissue', targetClass(ctx.actor.id, holder)), memberNotFound);
       if (!holder) throw memberNotFound(); // the policy answers 404 for an unknown id already
-      await holdDeclaredLocks(locksToIssueIn(ctx.businessId), tx);
+      await holdDeclaredLocks(locksToIssueIn(ctx.businessId, identityId), tx);
       // Revoked first, so the cap on active tokens sees a replacement, not one more token.
       const replaced = await this.revocation.revokeFirstTokens(
         ctx.author,
