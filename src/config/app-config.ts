@@ -105,9 +105,6 @@ export const CONFIG_SECTIONS = [
   SsoConfig,
 ] as const;
 
-/** A section of the configuration: a class whose instance holds its defaults. */
-export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
-
 /** Every section's settings and derived values, read as one object (declaration merging). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface AppConfig
