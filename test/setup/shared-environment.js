@@ -45,6 +45,28 @@ function resetExpect(global) {
   };
 }
 
+/** jest-worker's message that ends a worker (`CHILD_MESSAGE_END` in its types). */
+const CHILD_MESSAGE_END = 2;
+
+/**
+ * What a suite may ask of the process it runs in, which jest's copy of `process` hides (its `send`
+ * is a stub, its events its own): whether jest forked it as a worker (an in-band run is jest's
+ * own process, which must not be held open), and a hook for the end jest sends a worker, so what
+ * a suite keeps for the next (the browser, test/harness/browser/swagger-ui.ts) is closed and the
+ * worker exits on its own instead of being killed.
+ */
+const workerHooks = {
+  forked: typeof process.send === 'function',
+  onEnd(fn) {
+    const listener = (message) => {
+      if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_END) return;
+      process.off('message', listener);
+      fn();
+    };
+    process.on('message', listener);
+  },
+};
+
 const timerIdToRef = (id) => ({
   id,
   ref() {
@@ -62,6 +84,7 @@ class SharedEnvironment extends TestEnvironment {
     this.shared = sharesModules(context.testPath, context.docblockPragmas);
     if (!this.shared) return;
     if (!kept) {
+      this.global[Symbol.for('latchkey.test.worker')] = workerHooks;
       kept = { context: this.context, global: this.global, proxy: this._globalProxy };
       return;
     }

@@ -45,21 +45,32 @@ export interface ChromiumSession {
 /** Where a jest worker keeps its Chromium between suites, whose global is one (shared-environment.js). */
 const KEPT_BROWSER = Symbol.for('latchkey.test.chromium');
 
-type KeptGlobal = { [KEPT_BROWSER]?: Promise<Browser> };
+/** What the test environment says of the process (test/setup/shared-environment.js). */
+const WORKER_HOOKS = Symbol.for('latchkey.test.worker');
+
+interface WorkerHooks {
+  /** Whether jest forked this process as a worker, which it ends when the run does. */
+  forked: boolean;
+  onEnd(fn: () => void): void;
+}
+
+type KeptGlobal = { [KEPT_BROWSER]?: Promise<Browser>; [WORKER_HOOKS]?: WorkerHooks };
 
 /**
  * A jest worker's one Chromium, launched by the first suite that asks and kept for the suites
  * after it, each of which opens a context of its own (about 1.5 s of CPU and 3 s saved per
- * suite). Only in a worker process, which jest ends when the run does; a script or an in-band
- * run launches one per session, closed with it, so nothing keeps the process alive after.
+ * suite), and closed when jest ends the worker. Only in a forked worker: a script or an in-band
+ * run launches one per session, closed with it, so nothing holds the process open after.
  */
 async function sharedBrowser(launch: () => Promise<Browser>): Promise<Browser | null> {
-  if (process.env.JEST_WORKER_ID === undefined || typeof process.send !== 'function') return null;
   const kept = globalThis as KeptGlobal;
+  const worker = kept[WORKER_HOOKS];
+  if (!worker?.forked) return null;
   const existing = await kept[KEPT_BROWSER]?.catch(() => undefined);
   if (existing?.isConnected()) return existing;
   const launched = launch();
   kept[KEPT_BROWSER] = launched;
+  worker.onEnd(() => void launched.then((b) => b.close()).catch(() => undefined));
   return launched;
 }
 
