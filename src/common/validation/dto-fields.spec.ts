@@ -1,4 +1,5 @@
-import { parseDateTime } from './dto-fields';
+import { validateSync } from 'class-validator';
+import { MaxBytes, parseDateTime, SingleLine } from './dto-fields';
 
 describe(parseDateTime.name, () => {
   it.each([
@@ -28,5 +29,51 @@ describe(parseDateTime.name, () => {
     '',
   ])('refuses %j', (text) => {
     expect(parseDateTime(text)).toBeNull();
+  });
+});
+
+describe(SingleLine.name, () => {
+  class Note {
+    @SingleLine()
+    text!: unknown;
+  }
+  const passes = (text: unknown) => validateSync(Object.assign(new Note(), { text })).length === 0;
+
+  it.each(['Read the orders', 'zoë ☃ 𝄞', 'a "quoted" name; with, punctuation', ''])(
+    'takes %j',
+    (text) => {
+      expect(passes(text)).toBe(true);
+    },
+  );
+
+  it.each([
+    ['a line feed', 'a\nb'],
+    ['a carriage return', 'a\rb'],
+    ['a tab', 'a\tb'],
+    ['U+0000', 'a\u0000b'],
+    ['an escape', 'a\u001b[31mb'],
+    ['DEL', 'a\u007fb'],
+    ['a C1 next line', 'a\u0085b'],
+    ['a line separator', 'a\u2028b'],
+    ['a paragraph separator', 'a\u2029b'],
+  ])('refuses %s', (_case, text) => {
+    expect(passes(text)).toBe(false);
+  });
+});
+
+describe(MaxBytes.name, () => {
+  class Note {
+    @MaxBytes(4)
+    text!: unknown;
+  }
+  const passes = (text: unknown) => validateSync(Object.assign(new Note(), { text })).length === 0;
+
+  it('counts bytes in UTF-8, not characters', () => {
+    expect(passes('abcd')).toBe(true);
+    expect(passes('abcde')).toBe(false);
+    expect(passes('éé')).toBe(true);
+    expect(passes('ééa')).toBe(false);
+    expect(passes('𝄞')).toBe(true);
+    expect(passes(42)).toBe(false);
   });
 });

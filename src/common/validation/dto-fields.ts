@@ -91,6 +91,41 @@ export const NoSecret = (options?: ValidationOptions) =>
     options,
   );
 
+/**
+ * Characters that end a line, or a cell, for some reader: the C0 and C1 controls (CR, LF, tab,
+ * ESC…), DEL, and Unicode's line and paragraph separators. Text a caller writes and others read
+ * (in the console, a CSV export, a log line, a consent screen) holds none of them.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Plain single-line text: no control character, no line or paragraph separator. */
+export const SingleLine = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'singleLine',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !LINE_BREAKING.test(value),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be one line of plain text, without control characters ` +
+            'or line separators',
+          options,
+        ),
+      },
+    },
+    options,
+  );
+
+/** At most `max` bytes once written in UTF-8, as a column that counts bytes stores it. */
+export const MaxBytes = (max: number, options?: ValidationOptions) =>
+  neverThrowing(
+    'maxBytes',
+    (v) => typeof v === 'string' && Buffer.byteLength(v, 'utf8') <= max,
+    `must be at most ${max} bytes in UTF-8`,
+    options,
+  );
+
 /** `@IsEmail()`, refusing instead of throwing. */
 export const SafeIsEmail = (emailOptions?: IsEmailOptions, options?: ValidationOptions) =>
   neverThrowing('isEmail', (v) => isEmail(v, emailOptions), 'must be an email', options);

@@ -1,4 +1,4 @@
-import { canonicalResource } from './resource-uri';
+import { canonicalRegisteredResource, canonicalResource } from './resource-uri';
 
 describe(canonicalResource.name, () => {
   it.each([
@@ -25,5 +25,32 @@ describe(canonicalResource.name, () => {
     ['empty', ''],
   ])('%s is refused', (_case, text) => {
     expect(canonicalResource(text)).toBeNull();
+  });
+});
+
+describe(canonicalRegisteredResource.name, () => {
+  it.each([
+    ['https://MCP.Example.com:443/', 'https://mcp.example.com'],
+    ['https://mcp.example.com/mcp', 'https://mcp.example.com/mcp'],
+    ['http://localhost:8080/mcp', 'http://localhost:8080/mcp'],
+    ['http://LOCALHOST', 'http://localhost'],
+    ['http://127.0.0.1:3000', 'http://127.0.0.1:3000'],
+    ['http://127.1:3000', 'http://127.0.0.1:3000'],
+    ['http://[::1]:3000/', 'http://[::1]:3000'],
+    ['http://[0:0:0:0:0:0:0:1]/', 'http://[::1]'],
+  ])('%s is %s', (text, canonical) => {
+    expect(canonicalRegisteredResource(text)).toBe(canonical);
+  });
+
+  it.each([
+    ['plain http elsewhere', 'http://mcp.example.com'],
+    ['plain http on a private address', 'http://10.0.0.1'],
+    ['a name that only starts like loopback', 'http://localhost.example.com'],
+    ['javascript:', 'javascript:alert(1)'],
+    ['a fragment', 'https://mcp.example.com/#x'],
+    ['user information', 'https://user@mcp.example.com'],
+    ['too long', `https://mcp.example.com/${'a'.repeat(10_000)}`],
+  ])('%s is refused', (_case, text) => {
+    expect(canonicalRegisteredResource(text)).toBeNull();
   });
 });

@@ -25,6 +25,23 @@ export function canonicalResource(text: string): string | null {
   return canonical.length > AUDIENCE_LENGTH_MAX ? null : canonical;
 }
 
+/**
+ * Hosts where plain `http` is taken, as RFC 8252 §7.3 allows for a native app's loopback
+ * redirect: the traffic never leaves the machine. `[::1]` is how the URL parser spells IPv6's.
+ */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * A resource a business registers (an MCP server, an API), in its one spelling, or null: what
+ * `canonicalResource` takes, but `https` only, or `http` on a loopback host. The URL parser has
+ * already folded the default port away and shorthand IPv4 (`127.1`) to its dotted form.
+ */
+export function canonicalRegisteredResource(text: string): string | null {
+  const canonical = canonicalResource(text);
+  if (canonical === null || canonical.startsWith('https://')) return canonical;
+  return LOOPBACK_HOSTS.has(new URL(canonical).hostname) ? canonical : null;
+}
+
 /** Each element a resource indicator, as `canonicalResource` reads them. */
 export const EachResourceUri = () =>
   ValidateBy(
