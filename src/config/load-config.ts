@@ -4,8 +4,8 @@ import { AppConfig, CONFIG_SECTIONS } from './app-config';
 
 /**
  * Reading the environment into `AppConfig`: which variables are read, which are refused as
- * renamed, and one message per bad variable. `AppConfig` and its sections (`CONFIG_SECTIONS`)
- * declare the settings; nothing else reads `process.env`.
+ * renamed, and one message per bad variable. The sections `AppConfig` is composed of
+ * (`CONFIG_SECTIONS`) declare the settings; nothing else reads `process.env`.
  */
 
 export class ConfigValidationError extends Error {
@@ -18,8 +18,8 @@ export class ConfigValidationError extends Error {
 /** A part of the configuration: a class whose instance holds its defaults. */
 type Part = new () => object;
 
-/** What `loadConfig` validates one at a time: the installation-wide settings, then each section. */
-const PARTS: readonly Part[] = [AppConfig, ...CONFIG_SECTIONS];
+/** What `loadConfig` validates one at a time: each section. */
+const PARTS: readonly Part[] = CONFIG_SECTIONS;
 
 /**
  * The variables a part declares: those with a default, and those with a rule but no default
@@ -29,7 +29,7 @@ function variablesOf(part: Part): string[] {
   const ruled = getMetadataStorage()
     .getTargetValidationMetadatas(part, '', true, false)
     .map((rule) => rule.propertyName);
-  const defaults = part === AppConfig ? [] : Object.keys(new part());
+  const defaults = Object.keys(new part());
   return [...new Set([...defaults, ...ruled])];
 }
 
