@@ -24,7 +24,7 @@ function busTransport(
       name: 'redis',
       load: async () => {
         const { RedisTransport } = await import('./redis-transport');
-        const { RedisConnections } = await import('./redis-connections');
+        const { RedisConnections } = await import('../redis/redis-connections');
         const connections = new RedisConnections(redis);
         return (channel, events) => new RedisTransport(connections, channel, events);
       },

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { loggableError } from '../common/errors/safe-error';
 import type { BusTransport, BusTransportEvents } from './bus-transport';
-import { disconnectNow } from '../common/redis-disconnect';
-import type { RedisClient, RedisConnections } from './redis-connections';
+import { disconnectNow } from '../redis/redis-disconnect';
+import type { RedisClient, RedisConnections } from '../redis/redis-connections';
 
 /** How long boot waits for the first connection before it goes on without the bus. */
 const FIRST_CONNECT_WAIT_MS = 2000;

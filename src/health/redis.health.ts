@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config';
-import { disconnectNow } from '../common/redis-disconnect';
-import { type RedisClient, RedisConnections } from '../bus/redis-connections';
+import { disconnectNow } from '../redis/redis-disconnect';
+import { type RedisClient, RedisConnections } from '../redis/redis-connections';
 
 /**
  * Pings Redis when it is configured, on a connection of its own that never queues commands:

@@ -3,8 +3,8 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
 import type { WindowCount, WindowCounter } from './token-budget';
-import { disconnectNow } from '../common/redis-disconnect';
-import type { RedisClient, RedisConnections } from '../bus/redis-connections';
+import { disconnectNow } from '../redis/redis-disconnect';
+import type { RedisClient, RedisConnections } from '../redis/redis-connections';
 
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 

@@ -12,7 +12,7 @@ import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED, skipUnlessMarked } from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
-import { RedisConnections } from '../bus/redis-connections';
+import { RedisConnections } from '../redis/redis-connections';
 import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
 
 type Request = Record<string, unknown>;

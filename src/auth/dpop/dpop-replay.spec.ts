@@ -2,8 +2,8 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { describeIf, TEST_REDIS_URL } from '../../../test/setup/servers';
-import type { RedisClient } from '../../bus/redis-connections';
-import { disconnectNow } from '../../common/redis-disconnect';
+import type { RedisClient } from '../../redis/redis-connections';
+import { disconnectNow } from '../../redis/redis-disconnect';
 import { MemoryDpopReplayCache, RedisDpopReplayCache } from './dpop-replay';
 
 const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { RedisClient } from '../../bus/redis-connections';
+import type { RedisClient } from '../../redis/redis-connections';
 
 /**
  * Remembers each proof's (jkt, jti) so that one proof is accepted once (RFC 9449 §11.1). Keyed by

@@ -7,8 +7,8 @@ import { DpopProofError, verifyDpopProof } from '../dpop/dpop-proof';
 import { DPOP_NONCE_KEY_PURPOSE, DpopNonces } from '../dpop/dpop-nonce';
 import { type HeldProof, SharedKeys } from '../ports';
 import { DpopReplayCache, MemoryDpopReplayCache, RedisDpopReplayCache } from '../dpop/dpop-replay';
-import { type RedisClient, RedisConnections } from '../../bus/redis-connections';
-import { disconnectNow } from '../../common/redis-disconnect';
+import { type RedisClient, RedisConnections } from '../../redis/redis-connections';
+import { disconnectNow } from '../../redis/redis-disconnect';
 
 /**
  * How far a proof's `iat` may be from the server's clock, either way (RFC 9449 §11.1): a proof is

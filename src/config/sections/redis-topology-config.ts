@@ -15,7 +15,7 @@ export interface RedisNodeAddress {
 }
 
 /**
- * Where Redis is, as the connection factory (src/bus/redis-connections.ts) takes it: one server
+ * Where Redis is, as the connection factory (src/redis/redis-connections.ts) takes it: one server
  * (`REDIS_URL`), a master that Sentinels name (`REDIS_SENTINELS`), or a Cluster
  * (`REDIS_CLUSTER_NODES`).
  */

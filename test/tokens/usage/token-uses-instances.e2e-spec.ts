@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { RedisConnections } from '../../../src/bus/redis-connections';
+import { RedisConnections } from '../../../src/redis/redis-connections';
 import { RevocationBus } from '../../../src/bus/revocation-bus';
 import { AppConfig } from '../../../src/config/app-config';
 import { RedisUsesLedger } from '../../../src/tokens/usage/uses/redis-uses-ledger';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { RedisClient, RedisConnections } from '../../../bus/redis-connections';
+import type { RedisClient, RedisConnections } from '../../../redis/redis-connections';
 import { StorageUnavailableError } from '../../../common/errors/domain-error';
-import { disconnectNow } from '../../../common/redis-disconnect';
+import { disconnectNow } from '../../../redis/redis-disconnect';
 import { loggableError } from '../../../common/errors/safe-error';
 import { BLOCK_MAX, BLOCK_SHARE, refilledCount, usesPeriodOf, type UsesState } from './token-uses';
 import type { StoredCount, TokenUsesRepository } from '../../store/token-uses.repository';

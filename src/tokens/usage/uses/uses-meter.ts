@@ -45,7 +45,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
     const keyPrefix = `${config.REDIS_KEY_PREFIX}uses:`;
     this.ledger = topology
       ? new LazyLedger(async () => {
-          const { RedisConnections } = await import('../../../bus/redis-connections');
+          const { RedisConnections } = await import('../../../redis/redis-connections');
           const { RedisUsesLedger } = await import('./redis-uses-ledger');
           const ledger = new RedisUsesLedger(new RedisConnections(topology), keyPrefix, repo);
           await ledger.connect();

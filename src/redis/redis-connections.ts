@@ -27,16 +27,6 @@ type Retry = (attempt: number) => number | null;
 const defaultRetry: Retry = (attempt) => Math.min(attempt * 50, 1000);
 
 /**
- * Makes every Redis connection the app holds (the bus's publisher and subscriber, the rate
- * limits' counters, the readiness check), from the one topology the config names, so that each
- * user works the same on one server, behind Sentinel, and on a Cluster:
- * - Sentinel: each connection asks the Sentinels for the master, checks that it is one, and asks
- *   again whenever it reconnects.
- * - Cluster: commands go to the slot's master (keys that one script touches share a hash tag);
- *   the subscriber is a plain connection to one node (a PUBLISH reaches every node of a Cluster),
- *   which moves to the next node when it drops and says so, like any other connection.
- */
-/**
  * ioredis, loaded with the first connection made: an installation without Redis never loads it
  * (about 20 ms of every start otherwise).
  */
@@ -45,6 +35,17 @@ function ioredis(): typeof import('ioredis') {
   return require('ioredis') as typeof import('ioredis');
 }
 
+/**
+ * Makes every Redis connection the app holds (the bus's publisher and subscriber, the rate
+ * limits' counters, DPoP's replay cache, the uses ledger, the readiness check), from the one
+ * topology the config names, so that each user works the same on one server, behind Sentinel,
+ * and on a Cluster:
+ * - Sentinel: each connection asks the Sentinels for the master, checks that it is one, and asks
+ *   again whenever it reconnects.
+ * - Cluster: commands go to the slot's master (keys that one script touches share a hash tag);
+ *   the subscriber is a plain connection to one node (a PUBLISH reaches every node of a Cluster),
+ *   which moves to the next node when it drops and says so, like any other connection.
+ */
 export class RedisConnections {
   constructor(readonly topology: RedisTopology) {}
 
