@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { propertyParams, text } from '../audit/hostile-text';
 import { EdgeVerifier } from '../../packages/client/src/verifier';
-import { useEdgeVerifier } from './edge-verifier-setup';
+import { useEdgeVerifier } from './edge-verifier-fixtures';
 
 /**
  * The EdgeVerifier forwarding the address of the caller who presented a token (clientAddress, as

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EdgeVerifier } from '../../packages/client/src/verifier';
-import { SECOND, T0, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-setup';
+import { SECOND, T0, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-fixtures';
 
 /**
  * The EdgeVerifier on what its status list cannot decide: tokens Latchkey must check online

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { EdgeVerifier } from '../../packages/client/src/verifier';
 import { FakeLatchkey, signingKey } from './fake-latchkey';
-import { countingServer, SECOND, T0, useEdgeVerifier } from './edge-verifier-setup';
+import { countingServer, SECOND, T0, useEdgeVerifier } from './edge-verifier-fixtures';
 
 /**
  * The EdgeVerifier against status lists an attacker between it and Latchkey serves: forged,

@@ -1,5 +1,5 @@
 import { EdgeVerifier } from '../../packages/client/src/verifier';
-import { SECOND, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-setup';
+import { SECOND, useEdgeVerifier, validAndRevokedUnderGrace } from './edge-verifier-fixtures';
 
 /**
  * The EdgeVerifier while Latchkey cannot be reached: what it passes under offlineGraceSeconds from

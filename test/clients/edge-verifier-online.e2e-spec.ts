@@ -3,13 +3,14 @@ import {
   type EdgeVerified,
   type EdgeVerifyResult,
 } from '../../packages/client/src/verifier';
-import { SECOND, T0, useEdgeVerifier } from './edge-verifier-setup';
+import { SECOND, T0, useEdgeVerifier } from './edge-verifier-fixtures';
 import { metaHeaderOf } from './fake-latchkey';
 
 /**
- * The typed client's EdgeVerifier against a Latchkey of the test's own (edge-verifier-setup.ts): the
- * first check of a token online, then its status list, fetched once per its ttl; what the list says
- * of a token later (revoked, suspended, expired); uses limits; and what it answers from memory.
+ * The typed client's EdgeVerifier against a Latchkey of the test's own
+ * (edge-verifier-fixtures.ts): the first check of a token online, then its status list, fetched
+ * once per its ttl; what the list says of a token later (revoked, suspended, expired); uses
+ * limits; and what it answers from memory.
  */
 describe(EdgeVerifier.name, () => {
   const t = useEdgeVerifier();

@@ -28,7 +28,7 @@ import {
   stranger,
   unauthorized,
   UNAVAILABLE,
-} from './middleware-harness';
+} from './middleware-fixtures';
 import { PATIENCE_MS } from '../harness/patience';
 
 /**
@@ -39,8 +39,8 @@ import { PATIENCE_MS } from '../harness/patience';
  * the failures it cannot be made to have (a 500, no answer, a closed port) from stubs here.
  */
 
-export type { Answer, AppUnderTest, StartApp } from './middleware-harness';
-export { httpGet, serve } from './middleware-harness';
+export type { Answer, AppUnderTest, StartApp } from './middleware-fixtures';
+export { httpGet, serve } from './middleware-fixtures';
 
 export function runMiddlewareCases(startApp: StartApp): void {
   let t: TestApp;

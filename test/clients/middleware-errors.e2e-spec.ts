@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIDDLEWARE_ERRORS } from '../../packages/client/src/middleware/refusals';
-import { ERROR_TABLE } from './middleware-harness';
+import { ERROR_TABLE } from './middleware-fixtures';
 
 /**
  * One table of codes for every client: middleware-errors.json is what the TypeScript middlewares

@@ -24,7 +24,7 @@ import {
   type StartApp,
   stranger,
   UNAVAILABLE,
-} from './middleware-harness';
+} from './middleware-fixtures';
 import { PATIENCE_MS } from '../harness/patience';
 
 /**

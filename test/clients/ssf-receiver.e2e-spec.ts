@@ -26,7 +26,7 @@ import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { freePort } from '../harness/ports';
 import { sleep } from '../harness/stats';
-import { httpGet, serve } from './middleware-harness';
+import { httpGet, serve } from './middleware-fixtures';
 
 /**
  * The client package's Shared Signals receiver, mounted in an app of each framework beside the
