@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { problemWith } from './fuzz-oracle';
 import { build, CALLER_TOKEN, isObject, Sent, World } from './fuzz-request';
-import { FuzzWorlds } from './fuzz-world';
+import { FuzzWorlds } from './fuzz-fixtures';
 import {
   Caller,
   OpenApiSpec,

@@ -3,7 +3,7 @@ import type { Response } from 'supertest';
 import { asMember } from '../factories/tenancy.factory';
 import { problemWith } from './fuzz-oracle';
 import { build, Sent, World } from './fuzz-request';
-import { FuzzWorlds } from './fuzz-world';
+import { FuzzWorlds } from './fuzz-fixtures';
 import {
   allFieldNames,
   Caller,
