@@ -15,7 +15,7 @@ import {
   VERIFICATION,
   verifiedSet,
   type VerifiedSet,
-} from './ssf-world';
+} from './ssf-fixtures';
 
 /**
  * Shared Signals push delivery (RFC 8935): a token change of a business reaches its streams as a

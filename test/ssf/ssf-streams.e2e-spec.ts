@@ -4,7 +4,14 @@ import { asBearer, asMember, asOwner, asPlatform } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
-import { CREDENTIAL_CHANGE, createStream, ISSUER, receiverOf, SSF_ENV, STREAMS } from './ssf-world';
+import {
+  CREDENTIAL_CHANGE,
+  createStream,
+  ISSUER,
+  receiverOf,
+  SSF_ENV,
+  STREAMS,
+} from './ssf-fixtures';
 
 const RECEIVER = 'http://127.0.0.1:9/ssf';
 const push = (url = RECEIVER, extra: object = {}) => ({
