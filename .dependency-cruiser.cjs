@@ -5,7 +5,7 @@
  */
 const LAYERS = [
   ['config', 'common', 'metrics'],
-  ['database'],
+  ['database', 'redis'],
   ['bus'],
   ['throttle'],
   ['auth'],
@@ -16,6 +16,7 @@ const LAYERS = [
   ['workflows'],
   ['invitations'],
   ['approvals'],
+  ['resources'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],
@@ -78,6 +79,13 @@ const insideFeatures = [
     comment: 'the hot path (tokens verify/) does not reach the write paths or the sweeps',
     from: { path: '^src/tokens/verify/' },
     to: { path: '^src/tokens/(lifecycle|sweeps|http)/' },
+  },
+  {
+    name: 'revocation-below-issuance',
+    comment:
+      'tokens lifecycle/issuance/ (issue, import, rotate) may revoke, as a rotation does; lifecycle/revocation/ never issues',
+    from: { path: '^src/tokens/lifecycle/revocation/' },
+    to: { path: '^src/tokens/lifecycle/issuance/' },
   },
   {
     name: 'lifecycle-below-sweeps',

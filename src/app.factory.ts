@@ -35,7 +35,7 @@ import { registerHttpMetrics } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { setupSwagger } from './docs/swagger';
 import { OnboardingService } from './workflows/onboarding.service';
-import { BatchRevocationService } from './tokens/lifecycle/batch-revocation.service';
+import { BatchRevocationService } from './tokens/lifecycle/revocation/batch-revocation.service';
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/usage/token-usage-recorder';
 import { registerVerificationAnalytics } from './analytics/recording/verification-hook';
 import { VerificationRecorder } from './analytics/recording/verification-recorder';

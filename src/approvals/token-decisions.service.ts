@@ -4,7 +4,7 @@ import { Database } from '../database/connection/read-routing';
 import { UnitOfWork } from '../database/units/unit-of-work';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
-import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../tokens/lifecycle/issuance/token-issuance.service';
 import { ApprovalError, requestNotFound } from './approval-error';
 import { COLLECT_WITHIN_MS, TokenRequestViewDto } from './dto/token-request.dto';
 import { TokenRequest } from './store/token-request.entity';

@@ -6,7 +6,7 @@ import { Database } from '../database/connection/read-routing';
 import { holdKeyLock } from '../database/units/key-lock';
 import { UnitOfWork } from '../database/units/unit-of-work';
 import { CreateTokenDto } from '../tokens/dto/token-requests.dto';
-import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../tokens/lifecycle/issuance/token-issuance.service';
 import { ApprovalError, requestNotFound } from './approval-error';
 import {
   CreateTokenRequestDto,

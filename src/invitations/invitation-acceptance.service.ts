@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { holdDeclaredLocks } from '../database/units/key-lock';
-import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance/issuance-locks';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
 import { Transaction, UnitOfWork } from '../database/units/unit-of-work';
@@ -8,7 +8,7 @@ import { MemberViewDto } from '../tenancy/dto/tenancy.dto';
 import { MembersService } from '../tenancy/members.service';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { callerClass, decide } from '../tokens/policy/policy-decision';
-import { HandedTokenIssuance } from '../tokens/lifecycle/handed-token-issuance.service';
+import { HandedTokenIssuance } from '../tokens/lifecycle/issuance/handed-token-issuance.service';
 import { AddedMemberDto } from '../workflows/dto/workflows.dto';
 import { InvitationPreviewDto } from './dto/invitation.dto';
 import { InvitationError } from './invitation-error';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Author, EventOrigin } from '../database/units/domain-event';
-import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
+import { TokenRevocationService } from '../tokens/lifecycle/revocation/token-revocation.service';
 import { AppConfig } from '../config/app-config';
 import { GithubSignatureVerifier, githubKeysOf } from './github-signature';
 import { LeakError } from './leak-error';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance/issuance-locks';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Author, EventOrigin } from '../database/units/domain-event';
@@ -9,7 +9,7 @@ import type { BusinessStatus } from '../tenancy/tenancy-directory';
 import type { Role } from '../auth/roles';
 import { TenancyDirectory } from '../tenancy/tenancy-directory';
 import { IssuedTokenDto } from '../tokens/dto/token-view.dto';
-import { TokenIssuanceService } from '../tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../tokens/lifecycle/issuance/token-issuance.service';
 import { hashSecret } from '../tokens/token-secret';
 import { HANDOFF, sameBrowser } from './sso-browser';
 import { SsoError } from './sso-error';

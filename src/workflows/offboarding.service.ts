@@ -12,7 +12,7 @@ import {
   MemberRemovedEvent,
   PlatformAdminRemovedEvent,
 } from '../tenancy/tenancy.events';
-import { BatchRevocationService } from '../tokens/lifecycle/batch-revocation.service';
+import { BatchRevocationService } from '../tokens/lifecycle/revocation/batch-revocation.service';
 import {
   RemovedMachineIdentityViewDto,
   RemovedMemberViewDto,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { holdDeclaredLocks } from '../database/units/key-lock';
-import { locksToIssueIn } from '../tokens/lifecycle/issuance-locks';
+import { locksToIssueIn } from '../tokens/lifecycle/issuance/issuance-locks';
 import { RequestContext } from '../auth/request-context';
 import { roleAtLeast } from '../auth/roles';
 import { Outcome } from '../common/http/envelope';
@@ -20,8 +20,8 @@ import {
   policyCallerOf,
   targetClass,
 } from '../tokens/policy/policy-decision';
-import { HandedTokenIssuance } from '../tokens/lifecycle/handed-token-issuance.service';
-import { TokenRevocationService } from '../tokens/lifecycle/token-revocation.service';
+import { HandedTokenIssuance } from '../tokens/lifecycle/issuance/handed-token-issuance.service';
+import { TokenRevocationService } from '../tokens/lifecycle/revocation/token-revocation.service';
 import {
   AddedMemberDto,
   AddedPlatformAdminDto,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
 import {
   BusinessFixture,
   createMachine,

@@ -1,6 +1,6 @@
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { CreateTokenDto } from '../../src/tokens/dto/token-requests.dto';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
 import { asMember, asOwner, Caller } from '../harness/app/api';
 import type { TestApp } from '../harness/app/test-app';
 import { uniqueEmail, uniqueLabel } from './unique';

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import { Author, SYSTEM_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
 import { hashSecret } from '../../src/tokens/token-secret';
 import {
   addMember,

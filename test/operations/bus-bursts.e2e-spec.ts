@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RevocationBus } from '../../src/bus/revocation-bus';
-import { CASCADE_BATCH } from '../../src/tokens/lifecycle/batch-revocation.service';
+import { CASCADE_BATCH } from '../../src/tokens/lifecycle/revocation/batch-revocation.service';
 import { addMember, createBusiness } from '../factories/tenancy.factory';
 import { seedTokenRows } from '../factories/token-rows.factory';
 import { asOwner, removeMember } from '../harness/app/api';

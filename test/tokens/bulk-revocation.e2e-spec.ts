@@ -1,5 +1,5 @@
 import type { Response, Test } from 'supertest';
-import { TokenRevocationService } from '../../src/tokens/lifecycle/token-revocation.service';
+import { TokenRevocationService } from '../../src/tokens/lifecycle/revocation/token-revocation.service';
 import {
   addMember,
   type BusinessFixture,

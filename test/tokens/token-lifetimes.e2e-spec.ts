@@ -1,7 +1,7 @@
 import { CLI_AUTHOR, SYSTEM_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
-import { TokenRotationService } from '../../src/tokens/lifecycle/token-rotation.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
+import { TokenRotationService } from '../../src/tokens/lifecycle/issuance/token-rotation.service';
 import { hashSecret } from '../../src/tokens/token-secret';
 import {
   addMember,

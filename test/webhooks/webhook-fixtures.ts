@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { PLATFORM_CHAIN } from '../../src/audit/store/audit-event.entity';
 import { Author, SYSTEM_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
 import { hashSecret } from '../../src/tokens/token-secret';
 import { payloadOf } from '../../src/webhooks/webhook-event-types';
 import { messageId } from '../../src/webhooks/store/webhook-message.entity';

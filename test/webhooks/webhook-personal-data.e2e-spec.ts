@@ -1,7 +1,7 @@
 import type { Role } from '../../src/auth/roles';
 import { CLI_AUTHOR } from '../../src/database/units/domain-event';
 import { UnitOfWork } from '../../src/database/units/unit-of-work';
-import { TokenIssuanceService } from '../../src/tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../src/tokens/lifecycle/issuance/token-issuance.service';
 import {
   addMember,
   BusinessFixture,

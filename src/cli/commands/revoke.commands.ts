@@ -50,7 +50,7 @@ abstract class RevokeRunner extends CliRunner {
   /** Loaded once the secret is read: a source with no token in it loads nothing of the core. */
   private async revocation() {
     const { TokenRevocationService } =
-      await import('../../tokens/lifecycle/token-revocation.service');
+      await import('../../tokens/lifecycle/revocation/token-revocation.service');
     return this.core.get(TokenRevocationService);
   }
 }

@@ -79,7 +79,8 @@ export class TokensRotateCommand extends CliRunner {
       expires_at: options.expiresAt,
       ...constraintFields(options),
     });
-    const { TokenRotationService } = await import('../../tokens/lifecycle/token-rotation.service');
+    const { TokenRotationService } =
+      await import('../../tokens/lifecycle/issuance/token-rotation.service');
     const rotation = await this.core.get(TokenRotationService);
     const rotated = await rotation.rotateAnyBusiness(CLI_CALLER, CLI_AUTHOR, tokenId, dto);
     printLine(rotated.token);
@@ -122,7 +123,8 @@ abstract class CreateTokenRunner extends CliRunner {
       dpop_jkt: options.dpopJkt,
       audiences: options.audiences,
     });
-    const { TokenIssuanceService } = await import('../../tokens/lifecycle/token-issuance.service');
+    const { TokenIssuanceService } =
+      await import('../../tokens/lifecycle/issuance/token-issuance.service');
     const issuance = await this.core.get(TokenIssuanceService);
     const issued = await issuance.issueForMember(CLI_AUTHOR, businessId, email, dto);
     printLine(issued.token);
@@ -158,7 +160,8 @@ export class TokensImportCommand extends CliRunner {
     }
     const plain = typeof body === 'object' && body !== null ? body : {};
     const dto = validateDto(ImportTokensDto, plain as Record<string, unknown>);
-    const { TokenImportService } = await import('../../tokens/lifecycle/token-import.service');
+    const { TokenImportService } =
+      await import('../../tokens/lifecycle/issuance/token-import.service');
     const imports = await this.core.get(TokenImportService);
     printJson(await imports.importAsOperator(CLI_AUTHOR, businessId, dto.keys));
   }

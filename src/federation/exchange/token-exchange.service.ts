@@ -6,7 +6,7 @@ import type { Author, RequestOrigin } from '../../database/units/domain-event';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { identityLabel } from '../../tenancy/identity-label';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import { TokenIssuanceService } from '../../tokens/lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../../tokens/lifecycle/issuance/token-issuance.service';
 import { tokenRef } from '../../tokens/tokens.events';
 import { UNCONSTRAINED } from '../../tokens/policy/token-constraints';
 import { ACCESS_TOKEN_TYPE, ExchangeParams } from './exchange-params';

@@ -18,7 +18,7 @@ import { RequestValidationError } from '../../common/errors/domain-error';
 import { ApiErrors, RawResponse } from '../../common/http/envelope';
 import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';
 import { TokenQueriesService } from '../../tokens/lifecycle/token-queries.service';
-import { TokenRevocationService } from '../../tokens/lifecycle/token-revocation.service';
+import { TokenRevocationService } from '../../tokens/lifecycle/revocation/token-revocation.service';
 
 /** An RFC 6749 §5.2 error: answered as `{error, error_description}`, not in the envelope. */
 export class OAuthRequestError extends Error {

@@ -11,7 +11,7 @@ import {
 import { uuidPipe } from '../../common/validation/validation.pipe';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { TokenQueriesService } from '../lifecycle/token-queries.service';
-import { TokenRevocationService } from '../lifecycle/token-revocation.service';
+import { TokenRevocationService } from '../lifecycle/revocation/token-revocation.service';
 import { policyCallerOf } from '../policy/policy-decision';
 
 @ApiTags('platform: tokens')

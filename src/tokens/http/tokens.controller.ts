@@ -23,14 +23,14 @@ import {
 import { IssuedTokenDto, TokenDetailDto, TokenViewDto } from '../dto/token-view.dto';
 import { UpdateTokenDto } from '../dto/update-token.dto';
 import { ImportResultDto, ImportTokensDto } from '../dto/token-import.dto';
-import { TokenImportService } from '../lifecycle/token-import.service';
+import { TokenImportService } from '../lifecycle/issuance/token-import.service';
 import { TokenUpdateService } from '../lifecycle/token-update.service';
 import { RiskyTokenDto } from '../dto/risky-token.dto';
-import { TokenIssuanceService } from '../lifecycle/token-issuance.service';
+import { TokenIssuanceService } from '../lifecycle/issuance/token-issuance.service';
 import { TokenQueriesService } from '../lifecycle/token-queries.service';
-import { BatchRevocationService } from '../lifecycle/batch-revocation.service';
-import { TokenRevocationService } from '../lifecycle/token-revocation.service';
-import { TokenRotationService } from '../lifecycle/token-rotation.service';
+import { BatchRevocationService } from '../lifecycle/revocation/batch-revocation.service';
+import { TokenRevocationService } from '../lifecycle/revocation/token-revocation.service';
+import { TokenRotationService } from '../lifecycle/issuance/token-rotation.service';
 
 const tokenId = () => Param('token_id', uuidPipe('token_id'));
 

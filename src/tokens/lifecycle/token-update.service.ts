@@ -8,7 +8,7 @@ import { TokenViewDto } from '../dto/token-view.dto';
 import { UpdateTokenDto } from '../dto/update-token.dto';
 import { TokenAccess, TokenActing } from '../policy/token-access';
 import { TokenError } from '../token-error';
-import { TokenIssuanceService } from './token-issuance.service';
+import { TokenIssuanceService } from './issuance/token-issuance.service';
 import { futureDate } from '../policy/token-lifetime';
 import { narrowed, NARROWED_FIELDS, shownNarrowing, tokenEditKey } from '../policy/token-narrowing';
 import { tokenRef, TokenRenamedEvent, TokenUpdatedEvent } from '../tokens.events';

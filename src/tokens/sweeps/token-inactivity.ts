@@ -9,7 +9,7 @@ import { BusinessPolicyService } from '../../governance/business-policy.service'
 import { ApiToken } from '../store/api-token.entity';
 import { GovernedTokensRepository } from '../store/governed-tokens.repository';
 import { TokenExpiryNoticesRepository } from '../store/token-expiry-notices.repository';
-import { TokenRevocationService } from '../lifecycle/token-revocation.service';
+import { TokenRevocationService } from '../lifecycle/revocation/token-revocation.service';
 import { TokenInactiveSoonEvent } from '../token-sightings.events';
 import { tokenRef } from '../tokens.events';
 

@@ -16,7 +16,7 @@ import {
 } from '../../tenancy/dto/tenancy.dto';
 import { Role, ROLES } from '../../auth/roles';
 import { DpopJktProperty } from '../../tokens/dto/token-constraint-fields';
-import type { FirstTokenAsked } from '../../tokens/lifecycle/handed-token-issuance.service';
+import type { FirstTokenAsked } from '../../tokens/lifecycle/issuance/handed-token-issuance.service';
 import {
   IssuedTokenDto,
   StatusListReferenceDto,

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { RequestContext } from '../../auth/request-context';
-import { scopesWithin } from '../../auth/scopes';
-import { Author } from '../../database/units/domain-event';
-import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { ApiToken } from '../store/api-token.entity';
-import { IssuedTokenDto } from '../dto/token-view.dto';
-import { RotateTokenDto } from '../dto/token-requests.dto';
-import { decide, enforce, PolicyCaller } from '../policy/policy-decision';
-import { TokenAccess } from '../policy/token-access';
-import { TokenError, tokenNotFound } from '../token-error';
+import type { RequestContext } from '../../../auth/request-context';
+import { scopesWithin } from '../../../auth/scopes';
+import { Author } from '../../../database/units/domain-event';
+import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
+import { ApiToken } from '../../store/api-token.entity';
+import { IssuedTokenDto } from '../../dto/token-view.dto';
+import { RotateTokenDto } from '../../dto/token-requests.dto';
+import { decide, enforce, PolicyCaller } from '../../policy/policy-decision';
+import { TokenAccess } from '../../policy/token-access';
+import { TokenError, tokenNotFound } from '../../token-error';
 import { TokenIssuanceService } from './token-issuance.service';
 import {
   constraintsOf,
@@ -17,22 +17,22 @@ import {
   RequestedConstraints,
   TokenConstraints,
   UNCONSTRAINED,
-} from '../policy/token-constraints';
+} from '../../policy/token-constraints';
 import {
   earlierCeiling,
   ExpiryCeiling,
   expiryUnderMaker,
   futureDate,
-} from '../policy/token-lifetime';
-import { TokenRevocationService } from './token-revocation.service';
-import { tokenEditKey } from '../policy/token-narrowing';
-import { holdKeyLock } from '../../database/units/key-lock';
-import { tokenLife } from '../token-status';
-import { tokenRef, TokenRotatedEvent } from '../tokens.events';
-import { TokensRepository } from '../store/tokens.repository';
-import { TokenWritesRepository } from '../store/token-writes.repository';
-import { usesOfRow, type UsesState } from '../usage/uses/token-uses';
-import { UsesMeter } from '../usage/uses/uses-meter';
+} from '../../policy/token-lifetime';
+import { TokenRevocationService } from '../revocation/token-revocation.service';
+import { tokenEditKey } from '../../policy/token-narrowing';
+import { holdKeyLock } from '../../../database/units/key-lock';
+import { tokenLife } from '../../token-status';
+import { tokenRef, TokenRotatedEvent } from '../../tokens.events';
+import { TokensRepository } from '../../store/tokens.repository';
+import { TokenWritesRepository } from '../../store/token-writes.repository';
+import { usesOfRow, type UsesState } from '../../usage/uses/token-uses';
+import { UsesMeter } from '../../usage/uses/uses-meter';
 
 const notActive = () => new TokenError('TOKEN_NOT_ACTIVE');
 const alreadyRotated = () => new TokenError('TOKEN_ALREADY_ROTATED');

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { activeTokensKey, readUnderKeyLocks } from '../../database/units/key-lock';
-import type { Transaction } from '../../database/units/unit-of-work';
-import { governIssue, TokenTerms } from '../../governance/business-policy';
-import { BusinessPolicyService } from '../../governance/business-policy.service';
-import { approvalNeeded } from '../../governance/approval-rule';
-import { approvalRequired, policyViolation } from '../../governance/governance-error';
-import { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import { scopesWithinHolderRole } from '../policy/holder-scopes';
-import { TokensRepository } from '../store/tokens.repository';
-import { TokenError } from '../token-error';
+import { AppConfig } from '../../../config/app-config';
+import { activeTokensKey, readUnderKeyLocks } from '../../../database/units/key-lock';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { governIssue, TokenTerms } from '../../../governance/business-policy';
+import { BusinessPolicyService } from '../../../governance/business-policy.service';
+import { approvalNeeded } from '../../../governance/approval-rule';
+import { approvalRequired, policyViolation } from '../../../governance/governance-error';
+import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
+import { scopesWithinHolderRole } from '../../policy/holder-scopes';
+import { TokensRepository } from '../../store/tokens.repository';
+import { TokenError } from '../../token-error';
 import type { IssueTokenInput } from './issue-token-input';
 
 /**

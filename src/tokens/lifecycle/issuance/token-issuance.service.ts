@@ -1,28 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import type { RequestContext } from '../../auth/request-context';
-import { CLI_CALLER, decide, enforce, mayAct } from '../policy/policy-decision';
-import { IssuedTokenDto } from '../dto/token-view.dto';
-import { AppConfig } from '../../config/app-config';
-import { Author } from '../../database/units/domain-event';
-import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import { TenancyError } from '../../tenancy/tenancy-error';
-import { ApiToken } from '../store/api-token.entity';
-import { CreateTokenDto } from '../dto/token-requests.dto';
-import { identityNotFound, TokenAccess } from '../policy/token-access';
+import type { RequestContext } from '../../../auth/request-context';
+import { CLI_CALLER, decide, enforce, mayAct } from '../../policy/policy-decision';
+import { IssuedTokenDto } from '../../dto/token-view.dto';
+import { AppConfig } from '../../../config/app-config';
+import { Author } from '../../../database/units/domain-event';
+import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
+import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
+import { TenancyError } from '../../../tenancy/tenancy-error';
+import { ApiToken } from '../../store/api-token.entity';
+import { CreateTokenDto } from '../../dto/token-requests.dto';
+import { identityNotFound, TokenAccess } from '../../policy/token-access';
 import {
   cappedConstraints,
   constraintsOf,
   constraintsUnderMaker,
   requestedConstraints,
   UNCONSTRAINED,
-} from '../policy/token-constraints';
-import type { RequestedConstraints } from '../policy/token-constraints';
-import { askedExpiry, expiryOf, expiryUnderMaker } from '../policy/token-lifetime';
-import { mintSecret, type MintedSecret } from '../token-secret';
-import { TokenCreatedEvent, tokenRef } from '../tokens.events';
-import { TokenWritesRepository } from '../store/token-writes.repository';
-import { StatusListsRepository } from '../store/status-lists.repository';
+} from '../../policy/token-constraints';
+import type { RequestedConstraints } from '../../policy/token-constraints';
+import { askedExpiry, expiryOf, expiryUnderMaker } from '../../policy/token-lifetime';
+import { mintSecret, type MintedSecret } from '../../token-secret';
+import { TokenCreatedEvent, tokenRef } from '../../tokens.events';
+import { TokenWritesRepository } from '../../store/token-writes.repository';
+import { StatusListsRepository } from '../../store/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 import { NewTokenTerms } from './new-token-terms';
 

@@ -1,5 +1,5 @@
-import { activeTokensKey, type KeyLock } from '../../database/units/key-lock';
-import { policyReadLock } from '../../governance/business-policy.service';
+import { activeTokensKey, type KeyLock } from '../../../database/units/key-lock';
+import { policyReadLock } from '../../../governance/business-policy.service';
 
 /**
  * The key locks issuing a token in `businessId` takes, for a unit of work that publishes an event

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Author } from '../../database/units/domain-event';
-import type { TokenTerms } from '../../governance/business-policy';
-import { ApiToken, type TokenOrigin } from '../store/api-token.entity';
-import { UNCONSTRAINED, type TokenConstraints } from '../policy/token-constraints';
-import type { TokenError } from '../token-error';
-import { newJti, type MintedSecret } from '../token-secret';
-import { usesColumns } from '../usage/uses/token-uses';
+import type { Author } from '../../../database/units/domain-event';
+import type { TokenTerms } from '../../../governance/business-policy';
+import { ApiToken, type TokenOrigin } from '../../store/api-token.entity';
+import { UNCONSTRAINED, type TokenConstraints } from '../../policy/token-constraints';
+import type { TokenError } from '../../token-error';
+import { newJti, type MintedSecret } from '../../token-secret';
+import { usesColumns } from '../../usage/uses/token-uses';
 
 /** What `TokenIssuanceService.issue` makes a token of, before the business's policy is applied. */
 export interface IssueTokenInput {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainEvents } from '../../database/units/domain-events';
-import { Metrics, RevocationOrigin } from '../../metrics/metrics';
-import { RevocationCause, TokenRevokedEvent } from '../tokens.events';
+import { DomainEvents } from '../../../database/units/domain-events';
+import { Metrics, RevocationOrigin } from '../../../metrics/metrics';
+import { RevocationCause, TokenRevokedEvent } from '../../tokens.events';
 
 const CASCADES = new Set<RevocationCause>([
   'member_removed',

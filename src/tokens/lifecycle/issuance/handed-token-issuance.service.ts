@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { firstTokenScopes } from '../../auth/scopes';
-import { Author } from '../../database/units/domain-event';
-import { Transaction } from '../../database/units/unit-of-work';
-import { IssuedTokenDto } from '../dto/token-view.dto';
-import { PolicyCaller } from '../policy/policy-decision';
-import { inheritedConstraints, UNCONSTRAINED } from '../policy/token-constraints';
+import { firstTokenScopes } from '../../../auth/scopes';
+import { Author } from '../../../database/units/domain-event';
+import { Transaction } from '../../../database/units/unit-of-work';
+import { IssuedTokenDto } from '../../dto/token-view.dto';
+import { PolicyCaller } from '../../policy/policy-decision';
+import { inheritedConstraints, UNCONSTRAINED } from '../../policy/token-constraints';
 import {
   cappedExpiry,
   expiryInDays,
@@ -12,7 +12,7 @@ import {
   EXPIRES_IN_DAYS,
   FIRST_TOKEN_DAYS,
   FIRST_TOKEN_NAME,
-} from '../policy/token-lifetime';
+} from '../../policy/token-lifetime';
 import { TokenIssuanceService } from './token-issuance.service';
 
 /** What the maker of a first token asked of it (a body's fields, as the API spells them). */
