@@ -5,7 +5,7 @@
  */
 const LAYERS = [
   ['config', 'common', 'metrics'],
-  ['database', 'redis'],
+  ['database'],
   ['bus'],
   ['throttle'],
   ['auth'],
@@ -16,7 +16,6 @@ const LAYERS = [
   ['workflows'],
   ['invitations'],
   ['approvals'],
-  ['resources'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],

@@ -26,7 +26,6 @@ import { SsfRoutesModule } from './ssf/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/workflows-routes.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { ApprovalsModule } from './approvals/approvals.module';
-import { ResourcesModule } from './resources/resources.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -53,7 +52,6 @@ export class AppModule {
         WorkflowsRoutesModule,
         InvitationsModule,
         ApprovalsModule,
-        ResourcesModule,
         SsoModule,
         AuditRoutesModule,
         WebhooksRoutesModule,

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { Invalidations } from '../common/invalidations';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Metrics } from '../metrics/metrics';
@@ -64,16 +63,12 @@ function publishOnly(config: AppConfig, database: Database): BusTransportFactory
       useFactory: async (config: AppConfig, database: Database, metrics: Metrics) =>
         new RevocationBus(config, metrics, (await busTransport(config, database)?.load()) ?? null),
     },
-    { provide: Invalidations, useExisting: RevocationBus },
   ],
-  exports: [RevocationBus, Invalidations],
+  exports: [RevocationBus],
 })
 export class BusModule {}
 
-/**
- * The bus of a process that publishes and never listens (the CLI): see `publishOnly`. It is
- * `Invalidations` too, as the core's meters and caches take it, and hear this process alone.
- */
+/** The bus of a process that publishes and never listens (the CLI): see `publishOnly`. */
 @Global()
 @Module({
   providers: [
@@ -83,8 +78,7 @@ export class BusModule {}
       useFactory: (config: AppConfig, database: Database, metrics: Metrics) =>
         new RevocationBus(config, metrics, publishOnly(config, database)),
     },
-    { provide: Invalidations, useExisting: RevocationBus },
   ],
-  exports: [RevocationBus, Invalidations],
+  exports: [RevocationBus],
 })
 export class PublishingBusModule {}

@@ -1,20 +1,16 @@
 import type { DataSource } from 'typeorm';
-import type {
-  InvalidationHandler,
-  InvalidationMessage,
-  Invalidations,
-  InvalidationsStateListener,
-} from '../../common/invalidations';
+import type { BusStateListener, RevocationBus } from '../../bus/revocation-bus';
+import type { InvalidationHandler } from '../../bus/invalidation-message';
 import { loadConfig } from '../../config/load-config';
 import { NoMetrics } from '../../metrics/metrics';
 import { PrometheusMetrics } from '../../metrics/prometheus-metrics';
 import { snapshotBytes, TokenSnapshot, VerifierCache } from './verifier-cache';
 
 /** A bus whose connection the test flips; messages are delivered as the real bus does. */
-class TestBus implements Invalidations {
+class TestBus {
   connected = true;
   readonly handlers = new Set<InvalidationHandler>();
-  readonly listeners = new Set<InvalidationsStateListener>();
+  readonly listeners = new Set<BusStateListener>();
   get state() {
     return { transport: 'redis' as const, connected: this.connected };
   }
@@ -22,11 +18,11 @@ class TestBus implements Invalidations {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
-  onStateChange(listener: InvalidationsStateListener) {
+  onStateChange(listener: BusStateListener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-  publish(message: InvalidationMessage) {
+  publish(message: Parameters<InvalidationHandler>[0]) {
     for (const handler of this.handlers) handler(message);
   }
   setConnected(connected: boolean) {
@@ -74,7 +70,7 @@ describe(VerifierCache.name, () => {
     bus = new TestBus();
     sut = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
-      bus,
+      bus as unknown as RevocationBus,
       postgres,
       new NoMetrics(),
     );
@@ -87,7 +83,7 @@ describe(VerifierCache.name, () => {
   it('is bounded in bytes (TOKEN_CACHE_MAX_BYTES), not only in entries: the largest snapshots evict', async () => {
     const bounded = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000', TOKEN_CACHE_MAX_BYTES: String(1024 * 1024) }),
-      bus,
+      bus as unknown as RevocationBus,
       postgres,
       new NoMetrics(),
     );
@@ -198,7 +194,12 @@ describe(VerifierCache.name, () => {
 
   it('starts bypassed when the bus is not connected yet', async () => {
     bus.connected = false;
-    const cold = new VerifierCache(loadConfig({}), bus, postgres, new NoMetrics());
+    const cold = new VerifierCache(
+      loadConfig({}),
+      bus as unknown as RevocationBus,
+      postgres,
+      new NoMetrics(),
+    );
     await read(cold, 'h1', snapshot('j1', 'b1'));
     expect(cold.peek('h1')).toBeUndefined();
     cold.onModuleDestroy();
@@ -207,7 +208,7 @@ describe(VerifierCache.name, () => {
   it('caches nothing with TOKEN_CACHE_TTL_MS=0', async () => {
     const off = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '0' }),
-      bus,
+      bus as unknown as RevocationBus,
       postgres,
       new NoMetrics(),
     );
@@ -222,7 +223,7 @@ describe(VerifierCache.name, () => {
     const metrics = new PrometheusMetrics();
     const counted = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
-      bus,
+      bus as unknown as RevocationBus,
       postgres,
       metrics,
     );
