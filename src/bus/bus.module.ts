@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { Invalidations } from '../common/invalidations';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/connection/read-routing';
 import { Metrics } from '../metrics/metrics';
@@ -63,12 +64,16 @@ function publishOnly(config: AppConfig, database: Database): BusTransportFactory
       useFactory: async (config: AppConfig, database: Database, metrics: Metrics) =>
         new RevocationBus(config, metrics, (await busTransport(config, database)?.load()) ?? null),
     },
+    { provide: Invalidations, useExisting: RevocationBus },
   ],
-  exports: [RevocationBus],
+  exports: [RevocationBus, Invalidations],
 })
 export class BusModule {}
 
-/** The bus of a process that publishes and never listens (the CLI): see `publishOnly`. */
+/**
+ * The bus of a process that publishes and never listens (the CLI): see `publishOnly`. It is
+ * `Invalidations` too, as the core's meters and caches take it, and hear this process alone.
+ */
 @Global()
 @Module({
   providers: [
@@ -78,7 +83,8 @@ export class BusModule {}
       useFactory: (config: AppConfig, database: Database, metrics: Metrics) =>
         new RevocationBus(config, metrics, publishOnly(config, database)),
     },
+    { provide: Invalidations, useExisting: RevocationBus },
   ],
-  exports: [RevocationBus],
+  exports: [RevocationBus, Invalidations],
 })
 export class PublishingBusModule {}

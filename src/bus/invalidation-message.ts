@@ -1,13 +1,6 @@
-/**
- * What changed, after commit, so that every instance can evict what it cached about it. Never
- * a secret: tokens are named by their public jti.
- */
-export type InvalidationMessage =
-  | { type: 'token.changed'; business_id: string | null; jti: string }
-  | { type: 'business.changed'; business_id: string }
-  | { type: 'membership.changed'; business_id: string; identity_id: string };
+import type { InvalidationMessage } from '../common/invalidations';
 
-export type InvalidationHandler = (message: InvalidationMessage) => void;
+export type { InvalidationHandler, InvalidationMessage } from '../common/invalidations';
 
 /**
  * What travels between instances: `origin` lets an instance skip its own echo, and `sent_at`

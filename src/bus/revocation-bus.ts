@@ -8,24 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { loggableError } from '../common/errors/safe-error';
 import type { AppConfig } from '../config/app-config';
 import type { Metrics } from '../metrics/metrics';
-import type { BusTransport, BusTransportEvents, BusTransportFactory } from './bus-transport';
-import {
+import type {
   InvalidationHandler,
   InvalidationMessage,
-  parseWireMessage,
-  wirePayloads,
-} from './invalidation-message';
+  Invalidations,
+  InvalidationsState,
+  InvalidationsStateListener,
+} from '../common/invalidations';
+import type { BusTransport, BusTransportEvents, BusTransportFactory } from './bus-transport';
+import { parseWireMessage, wirePayloads } from './invalidation-message';
 
-export type { InvalidationHandler, InvalidationMessage } from './invalidation-message';
-
-/** Whether this instance hears every invalidation, for readiness and the verifier cache. */
-export interface BusState {
-  transport: 'in-process' | BusTransport['name'];
-  /** False while messages from other instances may be missed. Always true in-process. */
-  connected: boolean;
-}
-
-export type BusStateListener = (connected: boolean) => void;
+export type { InvalidationHandler, InvalidationMessage } from '../common/invalidations';
 
 /** Messages waiting behind a send that has not ended, at most. */
 const MAX_PENDING = 10_000;
@@ -36,14 +29,16 @@ const MAX_PENDING = 10_000;
  * never accepts the token again. It also goes out to the other processes on one channel,
  * `<REDIS_KEY_PREFIX>invalidation`: Redis pub/sub when Redis is configured, otherwise PostgreSQL
  * LISTEN/NOTIFY on PostgreSQL. On SQLite without Redis it stays in-process. An instance skips
- * its own echo. BusModule makes it, with the transport `busTransport` chose.
+ * its own echo. BusModule makes it, with the transport `busTransport` chose, and provides it as
+ * `Invalidations` too: the features subscribe and publish through that port, never through this
+ * class.
  */
 export class RevocationBus
-  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+  implements Invalidations, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(RevocationBus.name);
   private readonly handlers = new Set<InvalidationHandler>();
-  private readonly stateListeners = new Set<BusStateListener>();
+  private readonly stateListeners = new Set<InvalidationsStateListener>();
   /** Names this instance on the channel. Not a secret. */
   private readonly instanceId = randomUUID();
   private readonly remote: BusTransport | null;
@@ -66,7 +61,7 @@ export class RevocationBus
     this.remote = transport?.(channel, events) ?? null;
   }
 
-  get state(): BusState {
+  get state(): InvalidationsState {
     return this.remote
       ? { transport: this.remote.name, connected: this.remote.connected }
       : { transport: 'in-process', connected: true };
@@ -130,7 +125,7 @@ export class RevocationBus
   }
 
   /** Hears every change of `state.connected`; read `state` for the current one. */
-  onStateChange(listener: BusStateListener): () => void {
+  onStateChange(listener: InvalidationsStateListener): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
   }

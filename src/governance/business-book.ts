@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { RevocationBus } from '../bus/revocation-bus';
+import type { Invalidations } from '../common/invalidations';
 
 const BUSINESSES_KEPT = 10_000;
 
@@ -20,7 +20,7 @@ export class BusinessBook<T extends object> {
 
   constructor(
     private readonly read: (businessId: string) => Promise<T>,
-    bus: RevocationBus,
+    invalidations: Invalidations,
     ttlMs: number,
   ) {
     // A stale entry stays until replaced: it is served when a read fails.
@@ -30,12 +30,12 @@ export class BusinessBook<T extends object> {
       noDeleteOnStaleGet: true,
     });
     this.unsubscribe = [
-      bus.subscribe((message) => {
+      invalidations.subscribe((message) => {
         if (message.type !== 'business.changed') return;
         this.generation++;
         this.known.delete(message.business_id);
       }),
-      bus.onStateChange(() => {
+      invalidations.onStateChange(() => {
         this.generation++;
         this.known.clear();
       }),

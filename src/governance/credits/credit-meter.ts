@@ -7,9 +7,9 @@ import {
 } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CreditSpender } from '../../auth/ports';
-import { RevocationBus } from '../../bus/revocation-bus';
 import { loggableError } from '../../common/errors/safe-error';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
+import { Invalidations } from '../../common/invalidations';
 import { refillPeriodOf, secondsToRefill, type RefillInterval } from '../../common/refill-period';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
@@ -81,10 +81,10 @@ export class CreditMeter
     private readonly uow: UnitOfWork,
     private readonly accounts: CreditAccountsRepository,
     private readonly database: Database,
-    bus: RevocationBus,
+    invalidations: Invalidations,
   ) {
     super();
-    this.book = new BusinessBook((businessId) => this.rulesOf(businessId), bus, 5_000);
+    this.book = new BusinessBook((businessId) => this.rulesOf(businessId), invalidations, 5_000);
   }
 
   spend(businessId: string, identityId: string, cost: number): boolean | Promise<boolean> {

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { SharedLimitBook } from '../../auth/ports';
-import { RevocationBus } from '../../bus/revocation-bus';
+import { Invalidations } from '../../common/invalidations';
 import { Database } from '../../database/connection/read-routing';
 import type { BusinessLimits, SharedLimitRule } from '../../throttle/shared-limits';
 import { BusinessBook } from '../business-book';
@@ -17,10 +17,14 @@ export class LimitBook extends SharedLimitBook implements OnModuleDestroy {
   constructor(
     private readonly limits: BusinessLimitsRepository,
     private readonly database: Database,
-    bus: RevocationBus,
+    invalidations: Invalidations,
   ) {
     super();
-    this.book = new BusinessBook((businessId) => this.read(businessId), bus, LIMITS_TTL_MS);
+    this.book = new BusinessBook(
+      (businessId) => this.read(businessId),
+      invalidations,
+      LIMITS_TTL_MS,
+    );
   }
 
   limitsOf(businessId: string): BusinessLimits | Promise<BusinessLimits> {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RevocationBus, InvalidationMessage } from '../../bus/revocation-bus';
+import type { InvalidationMessage, Invalidations } from '../../common/invalidations';
 import type { AppConfig } from '../../config/app-config';
 import type { Database } from '../../database/connection/read-routing';
 import type { JwtSigner } from '../../signing/jwt-signer';
@@ -33,7 +33,7 @@ function world(settings: Partial<AppConfig> = {}) {
   const bus = {
     subscribe: (h: (m: InvalidationMessage) => void) => (handlers.push(h), () => undefined),
     onStateChange: (l: (c: boolean) => void) => (listeners.push(l), () => undefined),
-  } as unknown as RevocationBus;
+  } as unknown as Invalidations;
   const config = {
     PORT: 3000,
     STATUS_LIST_TTL_SECONDS: TTL_S,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { RevocationBus } from '../../bus/revocation-bus';
+import { Invalidations } from '../../common/invalidations';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/connection/read-routing';
 import { JwtSigner } from '../../signing/jwt-signer';
@@ -57,7 +57,7 @@ export class StatusListService implements OnModuleDestroy {
     private readonly database: Database,
     private readonly signer: JwtSigner,
     private readonly tenancy: TenancyDirectory,
-    bus: RevocationBus,
+    invalidations: Invalidations,
   ) {
     // A deployment (PostgreSQL) whose lists name localhost hands relying parties an address
     // they cannot reach: said at start, as a feature that would otherwise fail quietly.
@@ -68,8 +68,8 @@ export class StatusListService implements OnModuleDestroy {
       );
     }
     this.unsubscribe = [
-      bus.subscribe((message) => this.drop(message.business_id)),
-      bus.onStateChange((connected) => {
+      invalidations.subscribe((message) => this.drop(message.business_id)),
+      invalidations.onStateChange((connected) => {
         this.held.clear();
         this.ofBusiness.clear();
         this.unplaced.clear();

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { RevocationBus } from '../../bus/revocation-bus';
 import { TokenPolicyUpdatedEvent } from '../../governance/governance.events';
 import {
   BusinessLimitDeletedEvent,
@@ -10,6 +9,7 @@ import {
   CreditBalanceSetEvent,
 } from '../../governance/credits/credits.events';
 import { DomainEvents } from '../../database/units/domain-events';
+import { Invalidations } from '../../common/invalidations';
 import {
   CustomRoleSavedEvent,
   MemberCustomRoleChangedEvent,
@@ -39,7 +39,7 @@ import {
  */
 @Injectable()
 export class CacheInvalidation {
-  constructor(events: DomainEvents, bus: RevocationBus) {
+  constructor(events: DomainEvents, invalidations: Invalidations) {
     // What a verifier snapshot holds: the token (revoked, paused, expiry, name), the holder's
     // role in the business, the business's status and its policy's require_dpop.
     const tokenChanges = [
@@ -50,23 +50,27 @@ export class CacheInvalidation {
       TokenUpdatedEvent,
     ];
     events.subscribe(tokenChanges, ({ token }) =>
-      bus.publish({ type: 'token.changed', business_id: token.businessId, jti: token.jti }),
+      invalidations.publish({
+        type: 'token.changed',
+        business_id: token.businessId,
+        jti: token.jti,
+      }),
     );
     // A rotation with a grace period shortens the old token's life.
     events.subscribe([TokenRotatedEvent], ({ from }) =>
-      bus.publish({ type: 'token.changed', business_id: from.businessId, jti: from.jti }),
+      invalidations.publish({ type: 'token.changed', business_id: from.businessId, jti: from.jti }),
     );
     // Nothing cached to evict: it tells every other instance that keys without Latchkey's shape
     // are now worth a lookup (`ImportedKeys`).
     events.subscribe([TokensImportedEvent], ({ businessId, tokens }) =>
-      bus.publish({ type: 'token.changed', business_id: businessId, jti: tokens[0].jti }),
+      invalidations.publish({ type: 'token.changed', business_id: businessId, jti: tokens[0].jti }),
     );
     events.subscribe([BusinessSuspendedEvent, BusinessResumedEvent], ({ business }) =>
-      bus.publish({ type: 'business.changed', business_id: business.id }),
+      invalidations.publish({ type: 'business.changed', business_id: business.id }),
     );
     // The policy's require_dpop, which a snapshot holds for a token that shows a proof.
     events.subscribe([TokenPolicyUpdatedEvent], ({ businessId }) =>
-      bus.publish({ type: 'business.changed', business_id: businessId }),
+      invalidations.publish({ type: 'business.changed', business_id: businessId }),
     );
     // The business's shared limits and credit balances, which `LimitBook` and `CreditMeter` hold.
     const quotaChanges = [
@@ -76,10 +80,10 @@ export class CacheInvalidation {
       CreditBalanceDeletedEvent,
     ];
     events.subscribe(quotaChanges, ({ businessId }) =>
-      bus.publish({ type: 'business.changed', business_id: businessId }),
+      invalidations.publish({ type: 'business.changed', business_id: businessId }),
     );
     events.subscribe([MemberRoleChangedEvent, MemberRemovedEvent], (e) =>
-      bus.publish({
+      invalidations.publish({
         type: 'membership.changed',
         business_id: e.businessId,
         identity_id: e.member.id,
@@ -87,21 +91,21 @@ export class CacheInvalidation {
     );
     // The business's console sign-in setting, which its snapshots carry.
     events.subscribe([SsoSettingsUpdatedEvent], ({ businessId }) =>
-      bus.publish({ type: 'business.changed', business_id: businessId }),
+      invalidations.publish({ type: 'business.changed', business_id: businessId }),
     );
     // A custom role's scopes, which bound its holders' snapshots: all of the business's go.
     events.subscribe([CustomRoleSavedEvent], ({ role }) =>
-      bus.publish({ type: 'business.changed', business_id: role.businessId }),
+      invalidations.publish({ type: 'business.changed', business_id: role.businessId }),
     );
     events.subscribe([MemberCustomRoleChangedEvent], (e) =>
-      bus.publish({
+      invalidations.publish({
         type: 'membership.changed',
         business_id: e.businessId,
         identity_id: e.member.id,
       }),
     );
     events.subscribe([IdentityDeletedEvent], (e) =>
-      bus.publish({
+      invalidations.publish({
         type: 'membership.changed',
         business_id: e.businessId,
         identity_id: e.identity.id,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { RevocationBus } from '../../bus/revocation-bus';
 import { loggableError } from '../../common/errors/safe-error';
+import { Invalidations } from '../../common/invalidations';
 import { Database } from '../../database/connection/read-routing';
 import { DomainEvents } from '../../database/units/domain-events';
 import { TokensRepository } from '../store/tokens.repository';
@@ -37,13 +37,13 @@ export class ImportedKeys implements OnModuleDestroy {
   constructor(
     private readonly tokens: TokensRepository,
     private readonly database: Database,
-    bus: RevocationBus,
+    invalidations: Invalidations,
     events: DomainEvents,
   ) {
     events.subscribe([TokensImportedEvent], () => {
       this.present = true;
     });
-    this.unsubscribe = bus.subscribe((message) => {
+    this.unsubscribe = invalidations.subscribe((message) => {
       if (!this.present && message.type === 'token.changed') void this.refresh();
     });
   }

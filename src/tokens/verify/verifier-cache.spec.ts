@@ -1,16 +1,20 @@
 import type { DataSource } from 'typeorm';
-import type { BusStateListener, RevocationBus } from '../../bus/revocation-bus';
-import type { InvalidationHandler } from '../../bus/invalidation-message';
+import type {
+  InvalidationHandler,
+  InvalidationMessage,
+  Invalidations,
+  InvalidationsStateListener,
+} from '../../common/invalidations';
 import { loadConfig } from '../../config/load-config';
 import { NoMetrics } from '../../metrics/metrics';
 import { PrometheusMetrics } from '../../metrics/prometheus-metrics';
 import { snapshotBytes, TokenSnapshot, VerifierCache } from './verifier-cache';
 
 /** A bus whose connection the test flips; messages are delivered as the real bus does. */
-class TestBus {
+class TestBus implements Invalidations {
   connected = true;
   readonly handlers = new Set<InvalidationHandler>();
-  readonly listeners = new Set<BusStateListener>();
+  readonly listeners = new Set<InvalidationsStateListener>();
   get state() {
     return { transport: 'redis' as const, connected: this.connected };
   }
@@ -18,11 +22,11 @@ class TestBus {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
-  onStateChange(listener: BusStateListener) {
+  onStateChange(listener: InvalidationsStateListener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-  publish(message: Parameters<InvalidationHandler>[0]) {
+  publish(message: InvalidationMessage) {
     for (const handler of this.handlers) handler(message);
   }
   setConnected(connected: boolean) {
@@ -70,7 +74,7 @@ describe(VerifierCache.name, () => {
     bus = new TestBus();
     sut = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
-      bus as unknown as RevocationBus,
+      bus,
       postgres,
       new NoMetrics(),
     );
@@ -83,7 +87,7 @@ describe(VerifierCache.name, () => {
   it('is bounded in bytes (TOKEN_CACHE_MAX_BYTES), not only in entries: the largest snapshots evict', async () => {
     const bounded = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000', TOKEN_CACHE_MAX_BYTES: String(1024 * 1024) }),
-      bus as unknown as RevocationBus,
+      bus,
       postgres,
       new NoMetrics(),
     );
@@ -194,12 +198,7 @@ describe(VerifierCache.name, () => {
 
   it('starts bypassed when the bus is not connected yet', async () => {
     bus.connected = false;
-    const cold = new VerifierCache(
-      loadConfig({}),
-      bus as unknown as RevocationBus,
-      postgres,
-      new NoMetrics(),
-    );
+    const cold = new VerifierCache(loadConfig({}), bus, postgres, new NoMetrics());
     await read(cold, 'h1', snapshot('j1', 'b1'));
     expect(cold.peek('h1')).toBeUndefined();
     cold.onModuleDestroy();
@@ -208,7 +207,7 @@ describe(VerifierCache.name, () => {
   it('caches nothing with TOKEN_CACHE_TTL_MS=0', async () => {
     const off = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '0' }),
-      bus as unknown as RevocationBus,
+      bus,
       postgres,
       new NoMetrics(),
     );
@@ -223,7 +222,7 @@ describe(VerifierCache.name, () => {
     const metrics = new PrometheusMetrics();
     const counted = new VerifierCache(
       loadConfig({ TOKEN_CACHE_TTL_MS: '10000' }),
-      bus as unknown as RevocationBus,
+      bus,
       postgres,
       metrics,
     );

@@ -3,9 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { lazy } from '../../common/lazy';
 import type { AddressSet } from '../../common/validation/cidr';
 import { DataSource } from 'typeorm';
-import type { InvalidationMessage } from '../../bus/invalidation-message';
-import { RevocationBus } from '../../bus/revocation-bus';
-import { SqliteCommitWatch } from '../../bus/sqlite-commit-watch';
+import { type InvalidationMessage, Invalidations } from '../../common/invalidations';
+import { SqliteCommitWatch } from '../../database/connection/sqlite-commit-watch';
 import { AppConfig } from '../../config/app-config';
 import type { VerifiedPrincipal } from '../../auth/ports';
 import type { VerifiedToken } from './token-record';
@@ -100,7 +99,7 @@ export class VerifierCache implements OnModuleDestroy {
 
   constructor(
     config: AppConfig,
-    bus: RevocationBus,
+    invalidations: Invalidations,
     dataSource: DataSource,
     private readonly metrics: Metrics,
   ) {
@@ -128,15 +127,15 @@ export class VerifierCache implements OnModuleDestroy {
               new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: Math.min(ttl, UNKNOWN_TTL_MS) }),
           )
         : null;
-    this.bypass = !bus.state.connected;
+    this.bypass = !invalidations.state.connected;
     // Without Redis, other processes on the same SQLite file are heard through the file itself.
     this.sqliteCommits =
-      this.newEntries && bus.state.transport === 'in-process'
+      this.newEntries && invalidations.state.transport === 'in-process'
         ? SqliteCommitWatch.of(dataSource)
         : null;
     this.unsubscribe = [
-      bus.subscribe((message) => this.evict(message)),
-      bus.onStateChange((connected) => {
+      invalidations.subscribe((message) => this.evict(message)),
+      invalidations.onStateChange((connected) => {
         // Whatever was cached may have missed a message: start again from the database.
         this.flush();
         this.bypass = !connected;

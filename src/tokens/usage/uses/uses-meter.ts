@@ -5,7 +5,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { VerifiedPrincipal } from '../../../auth/ports';
-import { RevocationBus } from '../../../bus/revocation-bus';
+import { Invalidations } from '../../../common/invalidations';
 import { AppConfig } from '../../../config/app-config';
 import type { Transaction } from '../../../database/units/unit-of-work';
 import type { ApiToken } from '../../store/api-token.entity';
@@ -40,7 +40,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
   private flushing: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
-  constructor(config: AppConfig, repo: TokenUsesRepository, bus: RevocationBus) {
+  constructor(config: AppConfig, repo: TokenUsesRepository, invalidations: Invalidations) {
     const topology = config.redisTopology;
     const keyPrefix = `${config.REDIS_KEY_PREFIX}uses:`;
     this.ledger = topology
@@ -54,7 +54,7 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
       : new DatabaseUsesLedger(repo);
     // What evicts a token's snapshot (revoked, paused, its limit lowered, rotated) also ends what
     // this process holds of its uses, on every instance at once: none is served from an old lease.
-    this.unsubscribe = bus.subscribe((message) => {
+    this.unsubscribe = invalidations.subscribe((message) => {
       if (message.type === 'token.changed') this.ledger.release(message.jti);
     });
   }
