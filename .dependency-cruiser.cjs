@@ -5,7 +5,7 @@
  */
 const LAYERS = [
   ['config', 'common', 'metrics'],
-  ['database'],
+  ['database', 'redis'],
   ['bus'],
   ['throttle'],
   ['auth'],
@@ -163,6 +163,14 @@ module.exports = {
       comment: 'Tokens tells Audit what happened through domain events only.',
       from: { path: '^src/tokens/' },
       to: { path: '^src/audit/' },
+    },
+    {
+      name: 'bus-behind-its-port',
+      severity: 'error',
+      comment:
+        "Features hear and publish invalidations through common's Invalidations port, never src/bus/: only the bus itself, the places that choose a process's bus module (wiring/, cli/, the app's root files) and health/ (the bus's own readiness) import it.",
+      from: { path: '^src/', pathNot: '^src/(bus|wiring|cli|health)/|^src/[^/]+\\.ts$' },
+      to: { path: '^src/bus/' },
     },
     {
       name: 'same-layer-features-apart',
