@@ -63,9 +63,15 @@ const insideFeatures = [
   },
   {
     name: 'dto-below-services',
-    comment: 'dto/ shapes what services answer: it imports no service or controller',
-    from: { path: '^src/([^/]+)/dto/' },
-    to: { path: '^src/$1/(http|lifecycle|verify|sweeps|endpoints|messages|delivery|recording|streams)/' },
+    comment:
+      "every dto/ of a feature, its sub-features' too (governance/limits/dto/): it shapes what services answer, so it imports none of its feature's services, controllers or modules, by name or by the folders that hold them",
+    from: { path: '^src/([^/]+)/(.*/|)dto/' },
+    to: {
+      path: [
+        '^src/$1/(.*/|)(http|lifecycle|verify|sweeps|endpoints|messages|delivery|recording|streams|query|exchange)/',
+        '^src/$1/.+\\.(service|controller|module)\\.ts$',
+      ],
+    },
   },
   {
     name: 'policy-below-lifecycle',
