@@ -9,7 +9,7 @@ import {
   scopesOf,
   SECRET,
   SECRET_ONLY,
-} from './token-policy-world';
+} from './token-policy-fixtures';
 import { DRIVERS } from '../setup/servers';
 
 /**

@@ -24,7 +24,7 @@ import {
   scopesOf,
   SECRET,
   SECRET_ONLY,
-} from './token-policy-world';
+} from './token-policy-fixtures';
 import { sample } from '../harness/sampling';
 import type { Driver } from '../setup/servers';
 
