@@ -57,7 +57,7 @@ const insideFeatures = [
   {
     name: 'http-only-from-http',
     comment:
-      "a feature's http/ (controllers, routes module) is reached only from its http/ and its root (the routes module), for every feature with one; common/http/ is the pipeline's, not a feature's routes",
+      "a feature's http/ (controllers, routes module) is reached only from its http/ and its root (the feature's module, which registers its controllers), for every feature with one; common/http/ is the pipeline's, not a feature's routes",
     from: { path: '^src/(?!common/)([^/]+)/(?!http/)[^/]+/' },
     to: { path: '^src/$1/http/' },
   },

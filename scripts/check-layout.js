@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Part of `npm run lint`: a feature has one home for each role. Under src/, a `*.controller.ts`
- * lives in an `http/` folder, and a `*.repository.ts` or `*.entity.ts` in a `store/` folder
+ * and a `*-routes.module.ts` (the HTTP app's module of a feature's controllers) live in an `http/`
+ * folder, and a `*.repository.ts` or `*.entity.ts` in a `store/` folder
  * (docs/architecture.md, "Inside a feature"); the import rules of .dependency-cruiser.cjs hold
  * those folders to their directions, so a file outside them would escape the rules.
  */
@@ -13,6 +14,7 @@ const { join, relative, sep } = require('node:path');
 const root = join(__dirname, '..');
 const PLACES = [
   { suffix: '.controller.ts', folder: 'http' },
+  { suffix: '-routes.module.ts', folder: 'http' },
   { suffix: '.repository.ts', folder: 'store' },
   { suffix: '.entity.ts', folder: 'store' },
 ];
@@ -43,8 +45,15 @@ function selfTest() {
     'src/a/store/a.entity.ts',
     'src/a/b/a.repository.ts',
     'src/a/a.service.ts',
+    'src/a/http/a-routes.module.ts',
+    'src/a/a-routes.module.ts',
+    'src/a/a.module.ts',
   ]);
-  if (found.length !== 2 || !found[0].startsWith('src/a/a.controller.ts')) {
+  if (
+    found.length !== 3 ||
+    !found[0].startsWith('src/a/a.controller.ts') ||
+    !found[2].startsWith('src/a/a-routes.module.ts')
+  ) {
     throw new Error(`check-layout: the self-test found ${JSON.stringify(found)}`);
   }
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load-config';
 import { JwksController } from './jwks.controller';
 import { formatJwtKeySet, newJwtSigningKey } from '../jwt-key-set';
 import { JwtSigner } from '../jwt-signer';
-import { SigningRoutesModule } from '../signing-routes.module';
+import { SigningRoutesModule } from './signing-routes.module';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { SsfConfigurationController } from './http/ssf-configuration.controller';
-import { SsfStreamsController } from './http/ssf-streams.controller';
-import { SsfModule } from './ssf.module';
+import { SsfConfigurationController } from './ssf-configuration.controller';
+import { SsfStreamsController } from './ssf-streams.controller';
+import { SsfModule } from '../ssf.module';
 
 /** The transmitter's metadata and stream management routes: the HTTP app's, never the CLI's. */
 @Module({
