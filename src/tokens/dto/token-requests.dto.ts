@@ -34,6 +34,7 @@ import {
 import { MetaProperty, TokenMeta } from './token-meta';
 import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';
 import { TOKEN_STATUSES, TokenStatus } from '../token-status';
+import { TokenFieldsParam, type TokenViewField } from './token-view-fields';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
@@ -260,6 +261,9 @@ export class ListTokensQueryDto extends PageQueryDto {
   @MaxLength(100)
   @NoSecret()
   q?: string;
+
+  @TokenFieldsParam()
+  fields?: TokenViewField[];
 }
 
 export class ListPlatformTokensQueryDto extends ListTokensQueryDto {

@@ -26,7 +26,18 @@ import { TokenAccess } from '../policy/token-access';
 import { staleBefore } from '../policy/token-risk';
 import { isVerifiedToken } from '../verify/token-record';
 import { TokenVerifier } from '../verify/token-verifier';
-import { TokenListOrder, TokenListsRepository } from '../store/token-lists.repository';
+import {
+  SUMMARY_COLUMNS,
+  TokenListColumns,
+  TokenListOrder,
+  TokenListsRepository,
+} from '../store/token-lists.repository';
+import {
+  columnsOfFields,
+  pickTokenFields,
+  type SparseTokenView,
+  type TokenViewField,
+} from '../dto/token-view-fields';
 import type { ApiToken } from '../store/api-token.entity';
 import { TokensRepository } from '../store/tokens.repository';
 import { tokenNotFound } from '../token-error';
@@ -71,7 +82,28 @@ export class TokenQueriesService {
   private readonly view = (token: ApiToken) =>
     TokenViewDto.of(token, new Date(), this.uses.remainingOfRow(token));
 
-  list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<TokenViewDto>> {
+  /**
+   * A page's views, and the columns it reads: with `fields`, only those fields (and `id`), read
+   * from the summary's columns when they hold them all.
+   */
+  private viewsOf(fields: readonly TokenViewField[] | undefined): {
+    columns: TokenListColumns;
+    view: (token: ApiToken) => SparseTokenView;
+  } {
+    if (!fields) return { columns: 'all', view: this.view };
+    const needed = [...columnsOfFields(fields)];
+    const counted = fields.includes('uses_remaining');
+    return {
+      columns: needed.every((c) => SUMMARY_COLUMNS.has(c)) ? 'summary' : 'all',
+      view: (token) =>
+        pickTokenFields(
+          TokenViewDto.of(token, new Date(), counted ? this.uses.remainingOfRow(token) : null),
+          fields,
+        ),
+    };
+  }
+
+  list(ctx: RequestContext, query: ListTokensQueryDto): Promise<Page<SparseTokenView>> {
     // Without the right to manage every token, a caller lists only their own.
     const own = !this.access.managesAll(ctx);
     if (own && query.identity_id && query.identity_id !== ctx.actor.id) {
@@ -83,13 +115,15 @@ export class TokenQueriesService {
       namePrefix: query.name,
       search: query.q,
     };
+    const { columns, view } = this.viewsOf(query.fields);
     // A list may come from a replica that holds the caller's own last change (ReadRouting).
     return this.reads.read(ctx.actor.id, (from) =>
       pageOfTokens(
         query,
         query.sort,
-        (limit, order) => this.lists.listInBusiness(ctx.businessId, filters, limit, order, from),
-        this.view,
+        (limit, order) =>
+          this.lists.listInBusiness(ctx.businessId, filters, limit, order, from, columns),
+        view,
       ),
     );
   }
@@ -128,7 +162,7 @@ export class TokenQueriesService {
   listAnyBusiness(
     readerId: string | null,
     query: ListPlatformTokensQueryDto,
-  ): Promise<Page<TokenViewDto>> {
+  ): Promise<Page<SparseTokenView>> {
     const filters = {
       status: query.status,
       identityId: query.identity_id,
@@ -136,12 +170,13 @@ export class TokenQueriesService {
       search: query.q,
       businessId: query.business_id,
     };
+    const { columns, view } = this.viewsOf(query.fields);
     return this.reads.read(readerId, (from) =>
       pageOfTokens(
         query,
         query.sort,
-        (limit, order) => this.lists.listAnyBusiness(filters, limit, order, from),
-        this.view,
+        (limit, order) => this.lists.listAnyBusiness(filters, limit, order, from, columns),
+        view,
       ),
     );
   }
@@ -234,8 +269,8 @@ function pageOfTokens(
   query: PageQueryDto,
   sort: TokenSort = 'created_at',
   fetch: (limit: number, order: TokenListOrder) => Promise<ApiToken[]>,
-  view: (t: ApiToken) => TokenViewDto,
-): Promise<Page<TokenViewDto>> {
+  view: (t: ApiToken) => SparseTokenView,
+): Promise<Page<SparseTokenView>> {
   if (sort === 'created_at') {
     return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
   }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Keyset, NullableKeyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
 import { ApiToken } from './api-token.entity';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
+import { listColumns, type TokenListColumns } from './token-list-columns';
+
+export { SUMMARY_COLUMNS, type TokenListColumns } from './token-list-columns';
 
 export interface TokenFilters {
   /** A view's status (`token-status.ts`); `live`: neither revoked nor expired, disabled or not. */
@@ -61,9 +63,10 @@ export class TokenListsRepository {
     limit: number,
     order: TokenListOrder,
     from: ReadSource,
+    columns: TokenListColumns = 'all',
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
-    return this.listOrdered({ ...filters, businessId }, limit, order, from);
+    return this.listOrdered({ ...filters, businessId }, limit, order, from, columns);
   }
 
   /**
@@ -104,8 +107,9 @@ export class TokenListsRepository {
     limit: number,
     order: TokenListOrder,
     from: ReadSource,
+    columns: TokenListColumns = 'all',
   ): Promise<ApiToken[]> {
-    return this.listOrdered(filters, limit, order, from);
+    return this.listOrdered(filters, limit, order, from, columns);
   }
 
   private listOrdered(
@@ -113,6 +117,7 @@ export class TokenListsRepository {
     limit: number,
     order: TokenListOrder,
     from: ReadSource,
+    columns: TokenListColumns,
   ): Promise<ApiToken[]> {
     if (order.sort === '-created_at') {
       const { after } = order;
@@ -129,6 +134,7 @@ export class TokenListsRepository {
           orderBy: 'created_at DESC, id DESC',
         },
         from,
+        columns,
       );
     }
     if (order.sort === 'created_at') {
@@ -146,9 +152,10 @@ export class TokenListsRepository {
           orderBy: 'created_at ASC, id ASC',
         },
         from,
+        columns,
       );
     }
-    return this.listByLastUse(filters, limit, order.after, from);
+    return this.listByLastUse(filters, limit, order.after, from, columns);
   }
 
   /**
@@ -162,6 +169,7 @@ export class TokenListsRepository {
     limit: number,
     after: NullableKeyset | null,
     from: ReadSource,
+    columns: TokenListColumns,
   ): Promise<ApiToken[]> {
     const rows: ApiToken[] = [];
     if (after === null || after.at === null) {
@@ -177,6 +185,7 @@ export class TokenListsRepository {
             orderBy: 'id ASC',
           },
           from,
+          columns,
         )),
       );
       if (rows.length > limit) return rows;
@@ -197,6 +206,7 @@ export class TokenListsRepository {
         orderBy: 'last_used_at ASC, id ASC',
       },
       from,
+      columns,
     );
     return rows.concat(used);
   }
@@ -212,6 +222,7 @@ export class TokenListsRepository {
     limit: number,
     page: { where: { sql: string; params: Record<string, unknown> } | null; orderBy: string },
     from: ReadSource,
+    which: TokenListColumns = 'all',
   ): Promise<ApiToken[]> {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: limit + 1 };
@@ -244,7 +255,7 @@ export class TokenListsRepository {
       where.push(page.where.sql);
       Object.assign(params, page.where.params);
     }
-    const { select, columns } = this.listColumns();
+    const { select, columns } = listColumns(this.dataSource, which);
     const rows = await from.rows.all(
       `SELECT ${select} FROM api_tokens` +
         (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
@@ -262,33 +273,6 @@ export class TokenListsRepository {
       }
       return token;
     });
-  }
-
-  private listColumnsMemo?: {
-    select: string;
-    columns: { column: ColumnMetadata; plain: boolean }[];
-  };
-
-  /**
-   * Every column of a token but its hash, read once from the entity's metadata, in SELECT order.
-   * Text and uuid columns come from both drivers as they are; the rest (dates, JSON) are
-   * hydrated by the driver, as TypeORM would.
-   */
-  private listColumns() {
-    if (!this.listColumnsMemo) {
-      const columns = this.dataSource
-        .getMetadata(ApiToken)
-        .columns.filter((c) => c.propertyName !== 'tokenHash');
-      const driver = this.dataSource.driver;
-      this.listColumnsMemo = {
-        columns: columns.map((column) => ({
-          column,
-          plain: column.type === 'varchar' || column.type === 'uuid',
-        })),
-        select: columns.map((c) => driver.escape(c.databaseName)).join(', '),
-      };
-    }
-    return this.listColumnsMemo;
   }
 }
 

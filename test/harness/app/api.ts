@@ -40,7 +40,7 @@ export const postToken = (t: TestApp, caller: Caller, body: object): Test =>
   t.http().post('/api/v1/tokens').set(caller).send(body);
 
 /** GET /api/v1/tokens. */
-export const listTokens = (t: TestApp, caller: Caller, query: object = {}): Test =>
+export const listTokens = (t: TestApp, caller: Caller, query: object | string = {}): Test =>
   t.http().get('/api/v1/tokens').query(query).set(caller);
 
 /** GET /api/v1/tokens/{id}. */
