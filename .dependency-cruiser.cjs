@@ -153,6 +153,14 @@ module.exports = {
       to: { path: '^src/[^/]+/store/', pathNot: '^src/$1/store/' },
     },
     {
+      name: 'store-module-stays-home',
+      severity: 'error',
+      comment:
+        "A feature's store module (tokens/token-store.module.ts, webhooks/webhook-store.module.ts) hands its repositories to the feature's own modules, its routes module among them; another feature imports the feature's module, which does not pass the store on.",
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/[^/]+-store\\.module\\.ts$', pathNot: '^src/$1/' },
+    },
+    {
       name: 'store-joins-name-entities-only',
       severity: 'error',
       comment:

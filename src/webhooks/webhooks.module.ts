@@ -5,24 +5,20 @@ import { WebhookAttemptRecorder } from './delivery/webhook-attempt-recorder';
 import { WebhookAttempts } from './delivery/webhook-attempts';
 import { WebhookClaims } from './delivery/webhook-claims';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
-import { WebhookEndpointsRepository } from './store/webhook-endpoints.repository';
-import { WebhookKeyGenerations } from './store/webhook-key-generations.repository';
-import { WebhookMessagesRepository } from './store/webhook-messages.repository';
 import { WebhookOutbox } from './messages/webhook-outbox';
 import { WebhookRetention } from './messages/webhook-retention';
 import { WebhookSigningKeys } from './signing/webhook-signing-keys';
 import { StreamEndpointsService } from './endpoints/stream-endpoints.service';
 import { WebhooksService } from './endpoints/webhooks.service';
+import { WebhookStoreModule } from './webhook-store.module';
 
 /**
  * Webhooks: endpoints, the outbox the audit log fills as it is appended, and the worker that
  * delivers it. It sits above the audit log, and has its own events recorded there.
  */
 @Module({
-  imports: [AuditModule, SigningModule],
+  imports: [AuditModule, SigningModule, WebhookStoreModule],
   providers: [
-    WebhookEndpointsRepository,
-    WebhookMessagesRepository,
     WebhooksService,
     StreamEndpointsService,
     WebhookOutbox,
@@ -31,19 +27,17 @@ import { WebhooksService } from './endpoints/webhooks.service';
     WebhookClaims,
     WebhookRetention,
     WebhookDispatcher,
-    WebhookKeyGenerations,
     WebhookSigningKeys,
   ],
-  // The repositories are for webhooks' own routes module; another feature meets webhooks at a
-  // service (the Shared Signals streams at StreamEndpointsService), as lint holds it to.
+  // Services only: another feature meets webhooks at one (the Shared Signals streams at
+  // StreamEndpointsService), and webhooks' routes module takes the repositories from
+  // WebhookStoreModule itself.
   exports: [
     WebhookOutbox,
     WebhookDispatcher,
     WebhooksService,
     WebhookSigningKeys,
     StreamEndpointsService,
-    WebhookEndpointsRepository,
-    WebhookMessagesRepository,
   ],
 })
 export class WebhooksModule {

@@ -12,10 +12,15 @@ import { WebhookDeliveriesService } from '../messages/webhook-deliveries.service
 import { WebhookMessagesService } from '../messages/webhook-messages.service';
 import { PlatformWebhooksController, WebhooksController } from './webhooks.controller';
 import { WebhooksModule } from '../webhooks.module';
+import { WebhookStoreModule } from '../webhook-store.module';
 
-/** The webhook routes, over `WebhooksModule`'s services: the HTTP app's, never the CLI's. */
+/**
+ * The webhook routes, over `WebhooksModule`'s services: the HTTP app's, never the CLI's. The
+ * messages and deliveries services it declares read the tables through `WebhookStoreModule`,
+ * which `WebhooksModule` keeps to itself.
+ */
 @Module({
-  imports: [WebhooksModule],
+  imports: [WebhooksModule, WebhookStoreModule],
   controllers: [
     WebhooksController,
     PlatformWebhooksController,
