@@ -7,12 +7,11 @@ import { VerificationCountsRepository } from '../store/verification-counts.repos
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-export const ROLLUP_EVERY_MS = 60_000;
 const LOCK_KEY = 'verification-rollups';
 
 /**
  * Rolls minute counts up to hours and hours up to days, and deletes each past its retention,
- * every minute on every instance. A roll-up recomputes its bucket from the finer one (it sets,
+ * every `ANALYTICS_ROLLUP_SECONDS` (a minute by default) on every instance. A roll-up recomputes its bucket from the finer one (it sets,
  * never adds), so running it twice or on two instances leaves the same rows; one instance at a
  * time holds the turn (an advisory lock on PostgreSQL), so none writes an older sum over a newer.
  * Each turn recomputes the current and the previous hour and day, which late minute writes (up
@@ -27,6 +26,7 @@ export class VerificationRollups implements OnModuleInit, OnModuleDestroy {
   private readonly minuteKeptMs: number;
   private readonly hourKeptMs: number;
   private readonly dayKeptMs: number;
+  private readonly everyMs: number;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -36,6 +36,7 @@ export class VerificationRollups implements OnModuleInit, OnModuleDestroy {
     this.minuteKeptMs = config.ANALYTICS_MINUTE_RETENTION_HOURS * HOUR_MS;
     this.hourKeptMs = config.ANALYTICS_HOUR_RETENTION_DAYS * DAY_MS;
     this.dayKeptMs = config.ANALYTICS_DAY_RETENTION_DAYS * DAY_MS;
+    this.everyMs = config.ANALYTICS_ROLLUP_SECONDS * 1000;
   }
 
   /**
@@ -72,7 +73,7 @@ export class VerificationRollups implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), ROLLUP_EVERY_MS);
+    this.timer = setInterval(() => this.tick(), this.everyMs);
     this.timer.unref();
   }
 

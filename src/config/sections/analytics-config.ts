@@ -21,6 +21,16 @@ export class AnalyticsConfig {
   @Max(24 * 30)
   ANALYTICS_MINUTE_RETENTION_HOURS = 48;
 
+  /**
+   * How often each instance rolls minute counts up to hours and hours up to days, and deletes
+   * what is past its retention: an hour's or a day's chart lags its minutes by at most this.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  ANALYTICS_ROLLUP_SECONDS = 60;
+
   /** Hour buckets are kept this many days. */
   @Transform(toInt)
   @IsInt()

@@ -20,7 +20,7 @@ interface Answer {
   buckets: { counts: { outcome?: string; token_id?: string | null; count: number }[] }[];
 }
 
-/** Polls `check` until it holds (the recorder writes every 5 s; roll-ups run every minute). */
+/** Polls `check` until it holds (the recorder writes every 5 s; roll-ups run every 2 s here). */
 async function until(what: string, check: () => Promise<boolean>, ms = 100_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -153,6 +153,8 @@ if (hasChromium()) {
           SQLITE_PATH: join(dir, 'console.sqlite'),
           LOG_LEVEL: 'warn',
           VERIFY_GATEWAY_SECRET: GATEWAY_SECRET,
+          // The hour's chart waits on a roll-up: every 2 s here, not every minute.
+          ANALYTICS_ROLLUP_SECONDS: '2',
           ...RATE_LIMITS_OFF,
         },
       });
