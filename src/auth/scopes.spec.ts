@@ -56,6 +56,12 @@ describe('members:read and first tokens', () => {
     expect(scopesAllow(['tokens:admin'], 'members:read')).toBe(false);
   });
 
+  it('lets resources:write (and resources:*) cover resources:read, not the other way', () => {
+    expect(scopesAllow(['resources:write'], 'resources:read')).toBe(true);
+    expect(scopesAllow(['resources:*'], 'resources:read')).toBe(true);
+    expect(scopesAllow(['resources:read'], 'resources:write')).toBe(false);
+  });
+
   it('caps a first token at its maker, within the holder role', () => {
     expect(firstTokenScopes(null, false)).toBeNull();
     expect(firstTokenScopes(['members:write'], true)).toEqual(['members:write']);
@@ -71,20 +77,25 @@ describe('scopes within a role', () => {
     builtIns.map((scope) => [role, scope, roleAtLeast(role, BUILT_IN_SCOPES[scope])] as const),
   );
 
-  it('names every built-in, and only introspect is a member’s', () => {
+  it('names every built-in, and only introspect and resources:read are a member’s', () => {
     expect(builtIns.sort()).toEqual(
       [
         'audit:read',
         'introspect',
         'members:read',
         'members:write',
+        'resources:read',
+        'resources:write',
         'ssf:manage',
         'tokens:admin',
         'webhooks:read',
         'webhooks:write',
       ].sort(),
     );
-    expect([...ADMIN_SCOPES].sort()).toEqual(builtIns.filter((s) => s !== 'introspect').sort());
+    const membersOwn = ['introspect', 'resources:read'];
+    expect([...ADMIN_SCOPES].sort()).toEqual(
+      builtIns.filter((s) => !membersOwn.includes(s)).sort(),
+    );
   });
 
   it.each(rows)('%s may hold %s: %s', (role, scope, allowed) => {
@@ -99,6 +110,8 @@ describe('scopes within a role', () => {
     ['members:*', false],
     ['webhooks:*', false],
     ['ssf:*', false],
+    ['resources:*', false],
+    ['resources:read', true],
     ['tokens:*', false],
     ['introspect:*', true],
     ['deploy:*', true],

@@ -16,6 +16,9 @@ export const BUILT_IN_SCOPES: Readonly<Record<string, Role>> = Object.freeze({
   'webhooks:read': 'admin',
   'webhooks:write': 'admin',
   'ssf:manage': 'admin',
+  // Members read the registered resources: they are who will consent to those scopes.
+  'resources:read': 'member',
+  'resources:write': 'admin',
   introspect: 'member',
 });
 
@@ -23,6 +26,7 @@ export const BUILT_IN_SCOPES: Readonly<Record<string, Role>> = Object.freeze({
 const IMPLIED_BY: Readonly<Record<string, readonly string[]>> = {
   'members:read': ['members:write'],
   'webhooks:read': ['webhooks:write'],
+  'resources:read': ['resources:write'],
 };
 const IMPLIES_NOTHING: readonly string[] = Object.freeze([]);
 
