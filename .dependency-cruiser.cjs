@@ -16,6 +16,7 @@ const LAYERS = [
   ['workflows'],
   ['invitations'],
   ['approvals'],
+  ['resources'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],

@@ -26,6 +26,7 @@ import { SsfRoutesModule } from './ssf/http/ssf-routes.module';
 import { WorkflowsRoutesModule } from './workflows/http/workflows-routes.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { ApprovalsModule } from './approvals/approvals.module';
+import { ResourcesModule } from './resources/resources.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -52,6 +53,7 @@ export class AppModule {
         WorkflowsRoutesModule,
         InvitationsModule,
         ApprovalsModule,
+        ResourcesModule,
         SsoModule,
         AuditRoutesModule,
         WebhooksRoutesModule,

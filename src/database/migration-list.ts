@@ -35,6 +35,7 @@ import { TokenRequests1764815000000 } from './migrations/1764815000000-token-req
 import { CustomRoles1764820000000 } from './migrations/1764820000000-custom-roles';
 import { SsoSettings1764830000000 } from './migrations/1764830000000-sso-settings';
 import { ConsoleVerifications1764840000000 } from './migrations/1764840000000-console-verifications';
+import { Resources1764850000000 } from './migrations/1764850000000-resources';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   CustomRoles1764820000000,
   SsoSettings1764830000000,
   ConsoleVerifications1764840000000,
+  Resources1764850000000,
 ];

@@ -37,6 +37,11 @@ export const TAGS: [name: string, description: string][] = [
     "Console sign-in through the installation's identity provider (OpenID Connect), and each " +
       "business's rules from the provider's groups to its roles (docs/people.md)",
   ],
+  [
+    'resources',
+    'The MCP servers and APIs a business registers, with the scopes each understands: the ' +
+      'audiences its tokens will be issued for (owners and admins manage them; members read them)',
+  ],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
   [

@@ -6,6 +6,7 @@ import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
 import { INVITATION_ERRORS } from '../invitations/invitation-error';
 import { LEAK_ERRORS } from '../leaks/leak-error';
+import { RESOURCE_ERRORS } from '../resources/resource-error';
 import { SSF_ERRORS } from '../ssf/ssf-error';
 import { SSO_ERRORS } from '../sso/sso-error';
 import { TENANCY_ERRORS } from '../tenancy/tenancy-error';
@@ -31,6 +32,7 @@ export const ERROR_TABLES = [
   INVITATION_ERRORS,
   APPROVAL_ERRORS,
   SSO_ERRORS,
+  RESOURCE_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /** The codes of each table in a union, each table's own (`keyof` of a union would keep only the shared ones). */

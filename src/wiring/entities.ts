@@ -3,6 +3,7 @@ import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
 import { APPROVALS_ENTITIES } from '../approvals/store/token-requests.entities';
+import { RESOURCES_ENTITIES } from '../resources/store/resources.entities';
 import { SSO_ENTITIES } from '../sso/store/sso.entities';
 import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
 import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
@@ -22,4 +23,5 @@ export const ENTITIES = [
   ...INVITATIONS_ENTITIES,
   ...APPROVALS_ENTITIES,
   ...SSO_ENTITIES,
+  ...RESOURCES_ENTITIES,
 ];

@@ -1,0 +1,4 @@
+import { Resource } from './resource.entity';
+
+/** The tables resources own. */
+export const RESOURCES_ENTITIES = [Resource];
