@@ -30,15 +30,10 @@ export async function expectRefusedAfter3(
   if (statuses.join() !== '200,200,200,429') throw new Error(`${what} answered ${statuses.join()}`);
 }
 
-/** Runs the pair in order on even rounds and reversed on odd ones. */
-export async function alternate(
-  rounds: number,
-  first: () => Promise<unknown>,
-  second: () => Promise<unknown>,
-) {
+/** Runs the runs (a pair, or more) in order on even rounds and reversed on odd ones. */
+export async function alternate(rounds: number, ...runs: (() => Promise<unknown>)[]) {
   for (let round = 0; round < rounds; round++) {
-    const pair = [first, second];
-    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+    for (const run of round % 2 === 0 ? runs : [...runs].reverse()) await run();
   }
 }
 
