@@ -61,7 +61,7 @@ import { pgbouncerCost } from './sections/pgbouncer';
 import { policyCost } from './sections/policy';
 import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
-import { sqliteInstance } from './sections/sqlite';
+import { sqliteInstance, sqliteListOnly } from './sections/sqlite';
 import { ssfPushLatency } from './sections/ssf';
 import { ssfAppRefusal } from './sections/ssf-app';
 import { startTime } from './sections/start-time';
@@ -143,7 +143,11 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
     middleware: () => middlewareCost(start, scratch.sqliteDir),
     analytics: () => analyticsCost(pgEnv, owner, start),
     quotas: () => quotasCost(pgEnv, owner, a.platformToken!, start),
-    sqlite: () => sqliteInstance(start, scratch.sqliteDir),
+    sqlite: () => sqliteInstance(start, scratch.sqliteDir, scratch.track),
+    list: async () => {
+      await tokenList(a, owner, scratch.databaseUrl, null, scratch.track);
+      await sqliteListOnly(start, scratch.sqliteDir, scratch.track);
+    },
   };
   for (const name of ONLY) await sections[name]();
 }
@@ -163,7 +167,7 @@ async function onA({ scratch, pgEnv, inst, bare }: Bench): Promise<AuthRuns> {
   await analyticsCost(pgEnv, owner, scratch.start);
   await quotasCost(pgEnv, owner, a.platformToken!, scratch.start);
   raw.postgres_load = pg;
-  await tokenList(a, inst.clientA, owner, scratch.databaseUrl, pg.live, scratch.track);
+  await tokenList(a, owner, scratch.databaseUrl, pg.live, scratch.track);
   return pg;
 }
 
@@ -197,7 +201,7 @@ async function runAll(bench: Bench, stopBare: () => Promise<void>): Promise<void
   const pg = await onA(bench);
   await stopBare();
   // 1 on SQLite, one instance with the in-process bus.
-  const sqlite = await sqliteInstance(scratch.start, scratch.sqliteDir);
+  const sqlite = await sqliteInstance(scratch.start, scratch.sqliteDir, scratch.track);
   await startTime(scratch.sqliteDir);
   // The Express middleware on a cached token, its Latchkey on SQLite beside A.
   await middlewareCost(scratch.start, scratch.sqliteDir);

@@ -31,6 +31,7 @@ export const ONLY_SECTIONS = [
   'analytics',
   'quotas',
   'sqlite',
+  'list',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
