@@ -2,6 +2,27 @@ import type { components } from './client';
 
 type Schemas = components['schemas'];
 export type TokenView = Schemas['TokenViewDto'];
+/**
+ * What the console's token tables show of each token, and all a list asks for (`fields`): the
+ * server reads a page of these from the columns they need alone.
+ */
+export const TOKEN_ROW_FIELDS = [
+  'name',
+  'preview',
+  'status',
+  'identity_id',
+  'business_id',
+  'scopes',
+  'last_used_at',
+  'expires_at',
+  'created_at',
+  'dpop_jkt',
+  'audiences',
+  'disabled_at',
+  'rotated_to_id',
+] as const satisfies readonly (keyof TokenView)[];
+/** A token as a list answers it with `TOKEN_ROW_FIELDS`: those fields and its id. */
+export type TokenRow = Pick<TokenView, 'id' | (typeof TOKEN_ROW_FIELDS)[number]>;
 export type IssuedToken = Schemas['IssuedTokenDto'];
 export type RiskyToken = Schemas['RiskyTokenDto'];
 export type TokenUsage = Schemas['TokenUsageDto'];

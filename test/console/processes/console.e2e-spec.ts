@@ -45,7 +45,16 @@ if (hasChromium()) {
         const page = browser!.page;
         await step('owner-sign-in', () => ui.signIn(owner.ownerToken));
         const secret = await step('create-token', async () => {
+          const listed = page.waitForResponse(
+            (r) => new URL(r.url()).pathname === '/api/v1/tokens' && r.request().method() === 'GET',
+          );
           await ui.go('Tokens', /tokens/i);
+          // The table asks for its columns alone (`fields`), and is answered with nothing more.
+          const list = await listed;
+          expect(new URL(list.url()).searchParams.getAll('fields')).toContain('status');
+          const { items } = ((await list.json()) as Envelope<{ items: object[] }>).data;
+          expect(items.length).toBeGreaterThan(0);
+          for (const item of items) expect(Object.keys(item)).not.toContain('jti');
           // Creating opens a dialog, the list stays the screen's first thing.
           await ui.button('New token').click();
           await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('from-console');

@@ -4,7 +4,13 @@ import { bizKey, useBusinessMutation, type OnDone } from '../cache';
 import { envelope, unwrap } from '../call';
 import type { components, LatchkeyClient } from '../client';
 import { PAGE_SIZE, useKeyset } from '../keyset';
-import type { IssuedToken, TokenEdit } from '../types';
+import {
+  TOKEN_ROW_FIELDS,
+  type IssuedToken,
+  type Page,
+  type TokenEdit,
+  type TokenRow,
+} from '../types';
 
 type Schemas = components['schemas'];
 export type CreateTokenBody = Schemas['CreateTokenDto'];
@@ -42,9 +48,11 @@ export const tokenKeys = {
 
 /** The business's token routes, typed. */
 export const tokenCalls = (api: LatchkeyClient) => ({
-  list: (query: TokenQuery, cursor?: string, limit = PAGE_SIZE) =>
+  list: (query: TokenQuery, cursor?: string, limit = PAGE_SIZE): Promise<Page<TokenRow>> =>
     unwrap(
-      api.GET('/api/v1/tokens', { params: { query: { ...tokenParams(query), cursor, limit } } }),
+      api.GET('/api/v1/tokens', {
+        params: { query: { ...tokenParams(query), fields: [...TOKEN_ROW_FIELDS], cursor, limit } },
+      }),
     ),
   get: (id: string) =>
     unwrap(api.GET('/api/v1/tokens/{token_id}', { params: { path: { token_id: id } } })),

@@ -3,7 +3,7 @@ import { useBusinessNames } from '../../api/directory';
 import { useIdentityNames } from '../../api/resources/identity-names.api';
 import { usePlatformRevoke, usePlatformTokenList, useRevokeByValue } from './platform-tokens.api';
 import type { TokenSort, TokenStatus } from '../../api/resources/tokens.api';
-import type { TokenView } from '../../api/types';
+import type { TokenRow } from '../../api/types';
 import { Field } from '../../ui/forms/Field';
 import { Clip } from '../../ui/names/Clip';
 import { Holder } from '../../ui/names/Holder';
@@ -26,7 +26,7 @@ export function PlatformTokens() {
   const [status, setStatus] = useState<TokenStatus | ''>('');
   const [businessId, setBusinessId] = useState('');
   const [sort, setSort] = useState<TokenSort>('-created_at');
-  const [revoking, setRevoking] = useState<TokenView | null>(null);
+  const [revoking, setRevoking] = useState<TokenRow | null>(null);
   const [byValue, setByValue] = useState(false);
   const [secret, setSecret] = useState('');
   const [notice, setNotice] = useState<string | null>(null);

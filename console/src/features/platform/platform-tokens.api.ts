@@ -4,6 +4,7 @@ import { envelope, unwrap } from '../../api/call';
 import type { LatchkeyClient } from '../../api/client';
 import { PAGE_SIZE, useKeyset } from '../../api/keyset';
 import { tokenParams, type TokenQuery } from '../../api/resources/tokens.api';
+import { TOKEN_ROW_FIELDS, type Page, type TokenRow } from '../../api/types';
 
 /** A platform token list's filters: a business's filters, and which business. */
 export interface PlatformTokenQuery extends TokenQuery {
@@ -17,13 +18,14 @@ export const platformTokenKeys = {
 
 /** The platform's token routes, typed. */
 export const platformTokenCalls = (platform: LatchkeyClient) => ({
-  list: (query: PlatformTokenQuery, cursor?: string, limit = PAGE_SIZE) =>
+  list: (query: PlatformTokenQuery, cursor?: string, limit = PAGE_SIZE): Promise<Page<TokenRow>> =>
     unwrap(
       platform.GET('/platform/v1/tokens', {
         params: {
           query: {
             ...tokenParams(query),
             ...(query.business_id ? { business_id: query.business_id } : {}),
+            fields: [...TOKEN_ROW_FIELDS],
             cursor,
             limit,
           },

@@ -6,7 +6,7 @@ import {
   type TokenSort,
   type TokenStatus,
 } from '../../api/resources/tokens.api';
-import type { TokenView } from '../../api/types';
+import type { TokenRow } from '../../api/types';
 import { BulkRevokeDialog } from './dialogs/BulkRevokeDialog';
 import { CreateTokenDialog } from './dialogs/CreateTokenDialog';
 import { Holder } from '../../ui/names/Holder';
@@ -41,8 +41,8 @@ export function Tokens() {
   const [holder, setHolder] = useState('');
   const [sort, setSort] = useState<TokenSort>('-created_at');
   const [creating, setCreating] = useState(false);
-  const [revoking, setRevoking] = useState<TokenView | null>(null);
-  const [rotating, setRotating] = useState<TokenView | null>(null);
+  const [revoking, setRevoking] = useState<TokenRow | null>(null);
+  const [rotating, setRotating] = useState<TokenRow | null>(null);
   const [bulk, setBulk] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const revoke = useRevokeToken();
@@ -57,7 +57,7 @@ export function Tokens() {
 
   const me = whoami.identity.id;
   // What the token's state leaves open (a paused one is not rotated), where the policy allows it.
-  const may = (action: 'revoke' | 'rotate', t: TokenView) =>
+  const may = (action: 'revoke' | 'rotate', t: TokenRow) =>
     stateOffers(t, action) &&
     mayActOn(caps.caller, me, action, t.identity_id, directory.byId.get(t.identity_id));
 

@@ -20,7 +20,9 @@ function useScopesInUse(): string[] {
       const [policy, roles, tokens] = await Promise.allSettled([
         unwrap(api.GET('/api/v1/token-policy')),
         caps.membersRead ? unwrap(api.GET('/api/v1/custom-roles')) : Promise.resolve(null),
-        unwrap(api.GET('/api/v1/tokens', { params: { query: { limit: 200 } } })),
+        unwrap(
+          api.GET('/api/v1/tokens', { params: { query: { limit: 200, fields: ['scopes'] } } }),
+        ),
       ]);
       const used = new Set<string>();
       const add = (scopes: readonly string[] | null | undefined) => {

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { TokenView } from '../../api/types';
+import type { TokenRow } from '../../api/types';
 import { DataTable } from '../lists/DataTable';
 import { Clip } from '../names/Clip';
 import { Time } from '../Time';
@@ -29,11 +29,11 @@ export function TokenTable({
   linked = true,
   actions,
 }: {
-  tokens: TokenView[];
-  holder: (token: TokenView) => ReactNode;
-  business?: (token: TokenView) => ReactNode;
+  tokens: TokenRow[];
+  holder: (token: TokenRow) => ReactNode;
+  business?: (token: TokenRow) => ReactNode;
   linked?: boolean;
-  actions?: (token: TokenView) => ReactNode;
+  actions?: (token: TokenRow) => ReactNode;
 }) {
   return (
     <DataTable
@@ -41,7 +41,7 @@ export function TokenTable({
       rows={tokens}
       rowKey={(t) => t.id}
       columns={[
-        nameColumn<TokenView>(linked),
+        nameColumn<TokenRow>(linked),
         {
           header: 'Status',
           cell: (t) => (
@@ -55,7 +55,7 @@ export function TokenTable({
           ? {
               // One column for both: a ninth column left Actions no room on the platform's list.
               header: 'Holder, business',
-              cell: (t: TokenView) => (
+              cell: (t: TokenRow) => (
                 <span className="name-stack">
                   {holder(t)}
                   <span className="muted small">{business(t)}</span>

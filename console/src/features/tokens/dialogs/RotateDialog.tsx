@@ -11,7 +11,13 @@ import { Loading } from '../../../ui/Status';
 const MAX_GRACE = 604_800;
 
 /** Rotation: a grace period for the old token, then the new secret, once. */
-export function RotateDialog({ token, onClose }: { token: TokenView; onClose: () => void }) {
+export function RotateDialog({
+  token,
+  onClose,
+}: {
+  token: Pick<TokenView, 'id' | 'name'>;
+  onClose: () => void;
+}) {
   const [grace, setGrace] = useState('0');
   const mutation = useRotateToken();
   const submit = (e: FormEvent) => {
