@@ -115,6 +115,8 @@ function report(driver: Driver, runs: ListRuns, live: LoadRun[]): void {
     `${round(toFloor)} (${rated(runs.lists)} vs ${rated(runs.floors)} a request)`,
     `≥ ${goals.floor}`,
     toFloor >= goals.floor,
+    // Not gated: 0.39 to 0.57 on PostgreSQL, 0.44 to 0.76 on SQLite (2026-11-29, load 4 to 17),
+    // at half its goal within the runs' noise (docs/performance.md, "The token list").
   );
   if (runs.fields.length === 0) {
     leftToFullBench(NAMES.fields(driver), `≥ ${goals.fields}`);
