@@ -95,6 +95,18 @@ export class ResourcesService {
     return ResourceViewDto.of(found);
   }
 
+  /**
+   * The resource registered at `uri` (canonical) and the names of its scopes, or null: what the
+   * authorization server checks a request's `resource` and `scope` against.
+   */
+  async findResource(
+    businessId: string,
+    uri: string,
+  ): Promise<{ uri: string; scopes: string[] } | null> {
+    const found = await this.resources.findByUri(businessId, uri, this.database.primary);
+    return found && { uri: found.uri, scopes: found.scopes.map((s) => s.name) };
+  }
+
   /** A new name or scope list; nothing changed is neither written nor audited. */
   update(ctx: RequestContext, id: string, dto: UpdateResourceDto): Promise<ResourceViewDto> {
     return this.uow.run(async (tx) => {
