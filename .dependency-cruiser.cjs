@@ -17,6 +17,7 @@ const LAYERS = [
   ['invitations'],
   ['approvals'],
   ['resources'],
+  ['authorization'],
   ['audit', 'oauth2', 'health', 'leaks', 'gateway', 'analytics'],
   ['webhooks'],
   ['ssf'],

@@ -27,6 +27,7 @@ import { WorkflowsRoutesModule } from './workflows/http/workflows-routes.module'
 import { InvitationsModule } from './invitations/invitations.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { ResourcesModule } from './resources/resources.module';
+import { ClientsModule } from './authorization/clients/clients.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -67,6 +68,7 @@ export class AppModule {
           credits: CreditMeter,
         }),
         OAuth2Module,
+        ClientsModule,
         FederationModule,
         GatewayModule,
         AnalyticsModule,

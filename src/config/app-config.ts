@@ -5,6 +5,7 @@ import { DatabaseConfig } from './sections/database-config';
 import { DpopConfig } from './sections/dpop-config';
 import { EmailConfig } from './sections/email-config';
 import { FederationConfig } from './sections/federation-config';
+import { OAuthClientsConfig } from './sections/oauth-clients-config';
 import { RedisTopologyConfig } from './sections/redis-topology-config';
 import { ReplicaConfig } from './sections/replica-config';
 import { SigningConfig } from './sections/signing-config';
@@ -28,6 +29,7 @@ export const CONFIG_SECTIONS = [
   AuditConfig,
   WebhookConfig,
   FederationConfig,
+  OAuthClientsConfig,
   StatusListConfig,
   AnalyticsConfig,
   EmailConfig,
@@ -47,6 +49,7 @@ export interface AppConfig
     AuditConfig,
     WebhookConfig,
     FederationConfig,
+    OAuthClientsConfig,
     StatusListConfig,
     AnalyticsConfig,
     EmailConfig,

@@ -36,6 +36,7 @@ import { CustomRoles1764820000000 } from './migrations/1764820000000-custom-role
 import { SsoSettings1764830000000 } from './migrations/1764830000000-sso-settings';
 import { ConsoleVerifications1764840000000 } from './migrations/1764840000000-console-verifications';
 import { Resources1764850000000 } from './migrations/1764850000000-resources';
+import { OAuthClients1764860000000 } from './migrations/1764860000000-oauth-clients';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   SsoSettings1764830000000,
   ConsoleVerifications1764840000000,
   Resources1764850000000,
+  OAuthClients1764860000000,
 ];

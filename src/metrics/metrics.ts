@@ -54,6 +54,7 @@ export const RATE_LIMITS = [
   'token',
   'shared',
   'leaks',
+  'registrations',
   'federation-issuer',
   'federation-identity',
 ] as const;

@@ -26,6 +26,18 @@ export const LeakReportRateLimit = () =>
     ApiErrors({ 429: ['RATE_LIMITED (per client IP; see Retry-After)'] }),
   );
 
+export const REGISTRATION_RATE_LIMITED = 'latchkey:registration-rate-limited';
+
+/**
+ * Counts the route against `RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR`, per client IP: a budget
+ * of its own, on top of the /oauth2 one, since each registration is a row kept for a day.
+ */
+export const ClientRegistrationRateLimit = () =>
+  applyDecorators(
+    SetMetadata(REGISTRATION_RATE_LIMITED, true),
+    ApiErrors({ 429: ['RATE_LIMITED (per client IP; see Retry-After)'] }),
+  );
+
 /** The `skipIf`s that read nothing but the route's own marker (see `skipUnlessMarked`). */
 const routeOnlySkips = new WeakSet<object>();
 

@@ -10,10 +10,19 @@ import { CallingTokenView, CONTEXT_KEY } from '../common/http/request-keys';
 import { clientIp } from '../common/http/client-ip';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
-import { LEAKS_RATE_LIMITED, OAUTH_RATE_LIMITED, skipUnlessMarked } from './rate-limit.decorators';
+import {
+  LEAKS_RATE_LIMITED,
+  OAUTH_RATE_LIMITED,
+  REGISTRATION_RATE_LIMITED,
+  skipUnlessMarked,
+} from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 import { RedisConnections } from '../redis/redis-connections';
-import { RATE_LIMIT_WINDOW_MS, THROTTLER } from './throttler-names';
+import {
+  RATE_LIMIT_REGISTRATION_WINDOW_MS,
+  RATE_LIMIT_WINDOW_MS,
+  THROTTLER,
+} from './throttler-names';
 
 type Request = Record<string, unknown>;
 
@@ -60,6 +69,17 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       ttl: RATE_LIMIT_WINDOW_MS,
       // Per client IP, on `POST /leaks/github` only, before its signature is checked.
       skipIf: skipUnlessMarked(LEAKS_RATE_LIMITED),
+      getTracker: (request: Request) => clientIp(request) ?? 'unknown',
+      generateKey: keyOf,
+    });
+  }
+  if (config.RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR > 0) {
+    throttlers.push({
+      name: THROTTLER.registrations,
+      limit: config.RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR,
+      ttl: RATE_LIMIT_REGISTRATION_WINDOW_MS,
+      // Per client IP, on `POST /oauth2/register` only.
+      skipIf: skipUnlessMarked(REGISTRATION_RATE_LIMITED),
       getTracker: (request: Request) => clientIp(request) ?? 'unknown',
       generateKey: keyOf,
     });

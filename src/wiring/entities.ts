@@ -1,4 +1,5 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
+import { CLIENTS_ENTITIES } from '../authorization/clients/store/clients.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   ...APPROVALS_ENTITIES,
   ...SSO_ENTITIES,
   ...RESOURCES_ENTITIES,
+  ...CLIENTS_ENTITIES,
 ];

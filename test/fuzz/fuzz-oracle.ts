@@ -11,6 +11,9 @@ const TOKEN_ENDPOINT_ERRORS = [
   'unsupported_grant_type',
 ];
 
+/** RFC 7591 §3.2.2's codes, as `POST /oauth2/register` answers them. */
+const REGISTRATION_ERRORS = ['invalid_redirect_uri', 'invalid_client_metadata'];
+
 /**
  * The invariants every answer of fuzz-surface.ts must keep, whatever was sent: no 5xx, the
  * error shape (RFC 6749's on /oauth2/*), a Bearer challenge on a 401, no secret echoed, and the
@@ -89,9 +92,14 @@ export function problemWith(
       if (!isObject(body) || typeof body.error !== 'string' || 'success' in body) {
         return `a ${res.status} on /oauth2/* must be RFC 6749's {error, error_description}`;
       }
-      // The token endpoint (RFC 8693) answers each of RFC 6749 §5.2's codes it can meet; the
-      // RFC 7009 and 7662 endpoints only a bad request.
-      const codes = op.path === '/oauth2/token' ? TOKEN_ENDPOINT_ERRORS : ['invalid_request'];
+      // The token endpoint (RFC 8693) answers each of RFC 6749 §5.2's codes it can meet;
+      // registration RFC 7591 §3.2.2's; the RFC 7009 and 7662 endpoints only a bad request.
+      const codes =
+        op.path === '/oauth2/token'
+          ? TOKEN_ENDPOINT_ERRORS
+          : op.path === '/oauth2/register'
+            ? REGISTRATION_ERRORS
+            : ['invalid_request'];
       if (res.status === 400 && !codes.includes(String(body.error))) {
         return `a 400 on ${op.path} must be RFC 6749's {error: ${codes.join(' | ')}, ...}`;
       }

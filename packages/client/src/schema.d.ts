@@ -2045,6 +2045,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/oauth2/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * RFC 7591 dynamic client registration (public clients)
+     * @description A JSON body of client metadata; fields it does not know are ignored. Only public clients (token_endpoint_auth_method none) using authorization_code with PKCE. The client_id answered is random; a client never used within a day is deleted. Rate limited per client IP (RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR). A client with a Client ID Metadata Document needs no registration: its URL is its client_id. See docs/agents.md.
+     */
+    post: operations['createOAuthClient'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/machine-identities/{identity_id}/trust-rules': {
     parameters: {
       query?: never;
@@ -5561,6 +5581,65 @@ export interface components {
        * @example false
        */
       dpop_bound_access_tokens_required: boolean;
+    };
+    ClientMetadataDto: {
+      /**
+       * @description 1 to 10, each at most 512 bytes: https; http only on 127.0.0.1 or [::1] (any port matches, RFC 8252 §7.3) or localhost (matched exactly); or a private-use scheme in reverse domain form (com.example.app:/callback). No fragment, user information or dot segments. Matched as exact strings
+       * @example [
+       *       "https://app.example/callback",
+       *       "http://127.0.0.1/callback"
+       *     ]
+       */
+      redirect_uris: string[];
+      /** @example Acme Agent */
+      client_name?: string | null;
+      /** @example https://app.example */
+      client_uri?: string | null;
+      /** @example https://app.example/logo.png */
+      logo_uri?: string | null;
+      /**
+       * @default none
+       * @enum {string}
+       */
+      token_endpoint_auth_method?: 'none';
+      /**
+       * @description Must hold authorization_code
+       * @default [
+       *       "authorization_code"
+       *     ]
+       */
+      grant_types?: ('authorization_code' | 'refresh_token')[];
+      /**
+       * @default [
+       *       "code"
+       *     ]
+       */
+      response_types?: 'code'[];
+    };
+    ClientRegistrationDto: {
+      /** @example lkc_6fQ2tVx8N3pLk1ZrW9yB0sJd4HmA7cUe */
+      client_id: string;
+      /**
+       * @description Seconds since the epoch
+       * @example 1767225600
+       */
+      client_id_issued_at: number;
+      /**
+       * @example [
+       *       "https://app.example/callback"
+       *     ]
+       */
+      redirect_uris: string[];
+      /** @example Acme Agent */
+      client_name?: string;
+      /** @example https://app.example */
+      client_uri?: string;
+      /** @example https://app.example/logo.png */
+      logo_uri?: string;
+      /** @enum {string} */
+      token_endpoint_auth_method: 'none';
+      grant_types: ('authorization_code' | 'refresh_token')[];
+      response_types: 'code'[];
     };
     TrustRuleViewDto: {
       /** Format: uuid */
@@ -31483,6 +31562,82 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ProtectedResourceMetadataDto'];
+        };
+      };
+    };
+  };
+  createOAuthClient: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "redirect_uris": [
+         *         "https://app.example/callback",
+         *         "http://127.0.0.1/callback"
+         *       ],
+         *       "client_name": "Acme Agent",
+         *       "client_uri": "https://app.example",
+         *       "logo_uri": "https://app.example/logo.png"
+         *     }
+         */
+        'application/json': components['schemas']['ClientMetadataDto'];
+      };
+    };
+    responses: {
+      /** @description RFC 7591 §3.2.1 */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClientRegistrationDto'];
+        };
+      };
+      /** @description RFC 7591 §3.2.2: invalid_redirect_uri (a redirect URI breaks a rule), invalid_client_metadata (any other field, or a body that is not a JSON object) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error: 'invalid_redirect_uri' | 'invalid_client_metadata';
+            /** @example each redirect_uris entry must not contain a fragment */
+            error_description?: string;
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
         };
       };
     };
