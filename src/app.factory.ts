@@ -39,6 +39,7 @@ import { BatchRevocationService } from './tokens/lifecycle/revocation/batch-revo
 import { registerTokenUsage, TokenUsageRecorder } from './tokens/usage/token-usage-recorder';
 import { registerVerificationAnalytics } from './analytics/recording/verification-hook';
 import { VerificationRecorder } from './analytics/recording/verification-recorder';
+import { AuthorizationCodeSweep } from './authorization/codes/authorization-code-sweep';
 import { spanIdsReader, trustIncomingContext } from './tracing';
 import { requireInstallationKeys } from './wiring/installation-keys';
 
@@ -194,5 +195,6 @@ export async function startApp(
   app.get(WebhookDispatcher).start();
   app.get(TokenExpiryNotices).start();
   app.get(TokenInactivitySweep).start();
+  app.get(AuthorizationCodeSweep).start();
   return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

@@ -28,6 +28,7 @@ import { InvitationsModule } from './invitations/invitations.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ClientsModule } from './authorization/clients/clients.module';
+import { AuthorizationCodesModule } from './authorization/codes/authorization-codes.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -69,6 +70,7 @@ export class AppModule {
         }),
         OAuth2Module,
         ClientsModule,
+        AuthorizationCodesModule,
         FederationModule,
         GatewayModule,
         AnalyticsModule,

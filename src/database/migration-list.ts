@@ -37,6 +37,7 @@ import { SsoSettings1764830000000 } from './migrations/1764830000000-sso-setting
 import { ConsoleVerifications1764840000000 } from './migrations/1764840000000-console-verifications';
 import { Resources1764850000000 } from './migrations/1764850000000-resources';
 import { OAuthClients1764860000000 } from './migrations/1764860000000-oauth-clients';
+import { AuthorizationCodes1764870000000 } from './migrations/1764870000000-authorization-codes';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   ConsoleVerifications1764840000000,
   Resources1764850000000,
   OAuthClients1764860000000,
+  AuthorizationCodes1764870000000,
 ];
