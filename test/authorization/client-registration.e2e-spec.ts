@@ -4,6 +4,7 @@ import {
   ClientRegistrationService,
   UNUSED_REGISTRATION_MS,
 } from '../../src/authorization/clients/client-registration.service';
+import { UnitOfWork } from '../../src/database/units/unit-of-work';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 
@@ -227,7 +228,8 @@ describe.each(DRIVERS)('client registration on %s', (driver) => {
   it('sweeps registrations nobody used after a day, and keeps the used ones', async () => {
     const unused = (await register(metadata()).expect(201)).body.client_id as string;
     const used = (await register(metadata()).expect(201)).body.client_id as string;
-    await t.sql('UPDATE oauth_clients SET used_at = created_at WHERE id = ?', [used]);
+    const client = await directory.resolve(used);
+    await t.app.get(UnitOfWork).run((tx) => directory.markUsed(client, new Date(), tx));
     registrations.clock = () => new Date(Date.now() + UNUSED_REGISTRATION_MS + 60_000);
     await register(metadata()).expect(201);
     await expect(directory.resolve(unused)).rejects.toMatchObject({ code: 'CLIENT_NOT_FOUND' });

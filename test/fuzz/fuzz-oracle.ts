@@ -11,8 +11,12 @@ const TOKEN_ENDPOINT_ERRORS = [
   'unsupported_grant_type',
 ];
 
-/** RFC 7591 §3.2.2's codes, as `POST /oauth2/register` answers them. */
-const REGISTRATION_ERRORS = ['invalid_redirect_uri', 'invalid_client_metadata'];
+/**
+ * RFC 7591 §3.2.2's codes, as `POST /oauth2/register` answers them, and the body parser's
+ * invalid_request for what is not JSON at all, as on every /oauth2 route (§3.2.2 lets other
+ * codes be used).
+ */
+const REGISTRATION_ERRORS = ['invalid_redirect_uri', 'invalid_client_metadata', 'invalid_request'];
 
 /**
  * The invariants every answer of fuzz-surface.ts must keep, whatever was sent: no 5xx, the

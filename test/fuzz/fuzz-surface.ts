@@ -145,6 +145,7 @@ export function fuzzTheSurface(driver: Driver): void {
       TOKEN_CACHE_TTL_MS: '0',
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
       RATE_LIMIT_OAUTH_PER_MINUTE: '0',
+      RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR: '0',
       MAX_ACTIVE_TOKENS_PER_IDENTITY: '0',
     });
     const res = await t.http().get('/docs-json').expect(200);

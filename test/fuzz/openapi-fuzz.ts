@@ -423,6 +423,9 @@ const emailText = fc
   .stringMatching(/^[a-z0-9]{1,12}$/)
   .map((local) => `fuzz-${local}@example.test`);
 
+/** Redirect URIs of each form a client may register. */
+const REDIRECT_URIS = ['https://app.example/cb', 'http://127.0.0.1/cb', 'com.example.app:/cb'];
+
 /** A valid value for a field, from its name (which the spec alone cannot say) and schema. */
 function validValue(op: Operation, name: string, schema: Schema): fc.Arbitrary<Value> {
   switch (name) {
@@ -463,6 +466,12 @@ function validValue(op: Operation, name: string, schema: Schema): fc.Arbitrary<V
       break;
     case 'expires_at':
       return futureIso;
+    // A client's redirect URIs and links (POST /oauth2/register): forms its rules take.
+    case 'redirect_uris':
+      return fc.uniqueArray(fc.constantFrom(...REDIRECT_URIS), { minLength: 1, maxLength: 3 });
+    case 'client_uri':
+    case 'logo_uri':
+      return fc.constant('https://app.example/');
   }
   if (schema.enum) return fc.constantFrom(...(schema.enum as Value[]));
   switch (schema.type ?? 'any') {
