@@ -62,8 +62,12 @@ const REQUEST_TIMEOUT_MS = 15_000;
  */
 const SWEEP_TIMEOUT_MS = 900_000;
 const PROPERTY_TIMEOUT_MS = SWEEP_TIMEOUT_MS + RUNS * 250;
-/** The share of 2xx answers below which the run says too little: a broken setup answers 4xx. */
-const MIN_SUCCESS_SHARE = 0.2;
+/**
+ * The share of 2xx answers below which the run says too little: a broken setup (a suspended
+ * business, a revoked token) answers 4xx alone. The share of a healthy run moves with the
+ * operations its seed draws: 0.18 to 0.25 between seeds over 141 operations (2026-11-29).
+ */
+const MIN_SUCCESS_SHARE = 0.1;
 
 /** Every raw body of the helper, each sent to every operation that reads one. */
 const RAW_MODES = Object.keys(RAW_BODIES) as RawMode[];
