@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { uncleanText } from '../../common/validation/validation.pipe';
+import { nullIssues } from '../../common/validation/null-fields';
 import { ClientMetadataDto, type GrantType } from './dto/client-metadata.dto';
 
 /** A client as a flow uses it, whichever way it was named: one shape for both kinds. */
@@ -53,6 +54,9 @@ export function readClientMetadata(raw: unknown): ClientMetadata | MetadataRefus
       field: String(unclean.loc[1]),
       message: `${String(unclean.loc[1])} must be well-formed Unicode text without U+0000`,
     };
+  // Null only where the schema says nullable, as the global pipe holds every other body to.
+  const isNull = nullIssues(known, ClientMetadataDto)[0];
+  if (isNull) return { field: String(isNull.loc[1]), message: isNull.msg };
   const dto = plainToInstance(ClientMetadataDto, known);
   const errors = validateSync(dto, { forbidUnknownValues: false });
   if (errors.length > 0) return refusalOf(errors[0]);
