@@ -29,6 +29,7 @@ import { ApprovalsModule } from './approvals/approvals.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ClientsModule } from './authorization/clients/clients.module';
 import { AuthorizationCodesModule } from './authorization/codes/authorization-codes.module';
+import { GrantsModule } from './authorization/grants/grants.module';
 import { SsoModule } from './sso/sso.module';
 import { LeaksModule } from './leaks/leaks.module';
 import { FederationModule } from './federation/federation.module';
@@ -71,6 +72,7 @@ export class AppModule {
         OAuth2Module,
         ClientsModule,
         AuthorizationCodesModule,
+        GrantsModule,
         FederationModule,
         GatewayModule,
         AnalyticsModule,

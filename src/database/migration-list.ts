@@ -38,6 +38,7 @@ import { ConsoleVerifications1764840000000 } from './migrations/1764840000000-co
 import { Resources1764850000000 } from './migrations/1764850000000-resources';
 import { OAuthClients1764860000000 } from './migrations/1764860000000-oauth-clients';
 import { AuthorizationCodes1764870000000 } from './migrations/1764870000000-authorization-codes';
+import { OAuthGrants1764880000000 } from './migrations/1764880000000-oauth-grants';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   Resources1764850000000,
   OAuthClients1764860000000,
   AuthorizationCodes1764870000000,
+  OAuthGrants1764880000000,
 ];

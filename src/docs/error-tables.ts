@@ -2,6 +2,7 @@ import { APPROVAL_ERRORS } from '../approvals/approval-error';
 import { AUDIT_ERRORS } from '../audit/audit-error';
 import { AUTH_ERRORS } from '../auth/auth-error';
 import { CLIENT_ERRORS } from '../authorization/clients/client-error';
+import { CONSENT_ERRORS } from '../authorization/grants/consent-error';
 import { COMMON_ERRORS, type ErrorTable } from '../common/errors/error-codes';
 import { FEDERATION_ERRORS } from '../federation/federation-error';
 import { GOVERNANCE_ERRORS } from '../governance/governance-error';
@@ -35,6 +36,7 @@ export const ERROR_TABLES = [
   SSO_ERRORS,
   RESOURCE_ERRORS,
   CLIENT_ERRORS,
+  CONSENT_ERRORS,
 ] as const satisfies readonly ErrorTable[];
 
 /** The codes of each table in a union, each table's own (`keyof` of a union would keep only the shared ones). */

@@ -1,3 +1,4 @@
+import { OAuthError } from '../common/errors/oauth-error';
 import { DomainError, type ValidationIssue } from '../common/errors/domain-error';
 import type { ErrorTable } from '../common/errors/error-codes';
 import type { PolicyBreach } from './business-policy';
@@ -85,4 +86,21 @@ export function policyViolation(
     ...alsoBroken,
   ];
   return error;
+}
+
+/**
+ * The business's token policy refusing a token the token endpoint would issue, in its words
+ * (RFC 6749 §5.2): its scopes can break it, and `require_dpop` when the request proved no key
+ * (RFC 9449 §5's error). The endpoint's tokens are short (less than any policy's maximum), and
+ * ask for no networks, so they take the policy's.
+ */
+export function asOAuthRefusal(e: unknown): never {
+  if (!(e instanceof GovernanceError)) throw e;
+  const issues = e.issues ?? [];
+  const why = issues.map((i) => i.msg).join('; ') || e.message;
+  const unbound = issues.some((i) => i.ctx?.rule === 'require_dpop');
+  throw new OAuthError(
+    unbound ? 'invalid_dpop_proof' : 'invalid_scope',
+    `The business's token policy refuses it: ${why}`,
+  );
 }

@@ -31,6 +31,7 @@ export const REVOCATION_REASONS = [
   'platform_admin_removed',
   'reissued',
   'inactive',
+  'grant_ended',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

@@ -107,6 +107,15 @@ export class ResourcesService {
     return found && { uri: found.uri, scopes: found.scopes.map((s) => s.name) };
   }
 
+  /** The resource registered at `uri` (canonical) as the consent screen shows it, or null. */
+  async describeResource(
+    businessId: string,
+    uri: string,
+  ): Promise<{ id: string; uri: string; name: string; scopes: ResourceScope[] } | null> {
+    const found = await this.resources.findByUri(businessId, uri, this.database.primary);
+    return found && { id: found.id, uri: found.uri, name: found.name, scopes: found.scopes };
+  }
+
   /** A new name or scope list; nothing changed is neither written nor audited. */
   update(ctx: RequestContext, id: string, dto: UpdateResourceDto): Promise<ResourceViewDto> {
     return this.uow.run(async (tx) => {

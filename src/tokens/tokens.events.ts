@@ -55,7 +55,8 @@ export type RevocationCause =
   | 'identity_deleted'
   | 'platform_admin_removed'
   | 'reissued'
-  | 'inactive';
+  | 'inactive'
+  | 'grant_ended';
 
 @Audited((e: TokenRevokedEvent) => on(e.token, { reason: e.reason }))
 export class TokenRevokedEvent extends DomainEvent {

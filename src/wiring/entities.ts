@@ -1,6 +1,7 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { CLIENTS_ENTITIES } from '../authorization/clients/store/clients.entities';
 import { AUTHORIZATION_CODES_ENTITIES } from '../authorization/codes/store/authorization-codes.entities';
+import { GRANTS_ENTITIES } from '../authorization/grants/store/grants.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
 import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
@@ -28,4 +29,5 @@ export const ENTITIES = [
   ...RESOURCES_ENTITIES,
   ...CLIENTS_ENTITIES,
   ...AUTHORIZATION_CODES_ENTITIES,
+  ...GRANTS_ENTITIES,
 ];

@@ -11,7 +11,7 @@ import {
   ResourceCatalog,
 } from '../../src/authorization/codes/authorization-ports';
 import { AuthorizationRequests } from '../../src/authorization/codes/authorization-requests.service';
-import { CodeRedemptionError } from '../../src/authorization/codes/code-redemption-error';
+import { OAuthError } from '../../src/common/errors/oauth-error';
 import type {
   CodeGrant,
   CodePresentation,
@@ -97,8 +97,8 @@ describe.each(DRIVERS)('authorization codes on %s', (driver) => {
       () => null,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(CodeRedemptionError);
-    const refused = error as CodeRedemptionError;
+    expect(error).toBeInstanceOf(OAuthError);
+    const refused = error as OAuthError;
     messages.push(refused.message, refused.description);
     return { error: refused.error, description: refused.description };
   }
@@ -120,7 +120,7 @@ describe.each(DRIVERS)('authorization codes on %s', (driver) => {
   beforeAll(async () => {
     t = await bootTestApp(driver);
     codes = t.app.get(AuthorizationCodesService);
-    codes.onReplay((grantId) => replays.push(grantId));
+    codes.onReplay((_business, grantId) => replays.push(grantId));
     a = await createUnexpiringBusiness(t);
     b = await createUnexpiringBusiness(t);
     resource = `https://${uniqueLabel('mcp')}.example.com/mcp`;
@@ -263,8 +263,8 @@ describe.each(DRIVERS)('authorization codes on %s', (driver) => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(9);
     for (const e of lost) {
-      expect(e).toBeInstanceOf(CodeRedemptionError);
-      expect((e as CodeRedemptionError).error).toBe('invalid_grant');
+      expect(e).toBeInstanceOf(OAuthError);
+      expect((e as OAuthError).error).toBe('invalid_grant');
     }
     const actions = await actionsOf(a, code.grantId);
     expect(actions.filter((x) => x === 'authorization_code.redeemed')).toHaveLength(1);

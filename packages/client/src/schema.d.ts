@@ -2065,6 +2065,143 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/oauth-authorization-server/oauth2/businesses/{business_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A business's authorization server metadata (RFC 8414), for its connected apps
+     * @description Public, outside the envelope. An unknown or suspended business is 404.
+     */
+    get: operations['getAuthorizationServerMetadata'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth2/businesses/{business_id}/authorize': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Authorization endpoint: the authorization code flow with PKCE, for a person
+     * @description RFC 6749 §4.1.1 with RFC 7636 (S256 only), RFC 8707 (resource: required, registered in the business) and RFC 9207 (iss in every answer). A browser is sent to the console to sign in and allow or deny (302). A request whose client or redirect URI cannot be trusted gets an error page (400); any other refusal goes back to the redirect URI with error, error_description, state and iss.
+     */
+    get: operations['authorize'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth2/businesses/{business_id}/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Token endpoint: an authorization code, or a refresh token, for an access token
+     * @description RFC 6749 §4.1.3 and §6, form-encoded (JSON is read too), for public clients (client_id, no secret). The code is redeemed once, within 60 s, by the client it was issued to, at its redirect URI, for its resource, with the PKCE verifier; a second use revokes what the first gave. A refresh token is used once; a second use ends the grant and revokes its tokens. The access token is a Latchkey token of the person who consented, for the resource alone (its audience), with the consented scopes within their role.
+     */
+    post: operations['createTokenByGrant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/authorization-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What an app asks of you: the client, the resource, the business and each scope
+     * @description A person's own session. The client's name is what its metadata says, checked by nobody. `remembered`: you allowed this client these scopes here before.
+     */
+    get: operations['getAuthorizationRequest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/authorization-requests/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Allow or deny an app; answers where to send the browser
+     * @description Allow: your consent is remembered (a connected app) and a code goes to the app, for scopes your session could grant (403 SCOPE_ESCALATION otherwise). Deny: the app hears access_denied. Audited as oauth_consent.given or .denied.
+     */
+    post: operations['decideAuthorizationRequest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connected-apps': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your connected apps: the clients you allowed, each for a resource and its scopes */
+    get: operations['listConnectedApps'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connected-apps/{consent_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Withdraw a connected app: its tokens are revoked at once
+     * @description Every access token the app holds under this consent is revoked, and its refresh tokens end. Audited as oauth_consent.withdrawn, oauth_grant.ended and token.revoked.
+     */
+    delete: operations['withdrawConnectedApp'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/machine-identities/{identity_id}/trust-rules': {
     parameters: {
       query?: never;
@@ -2523,11 +2660,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2761,11 +2898,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -2993,11 +3130,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3256,11 +3393,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3572,11 +3709,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -3870,11 +4007,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -4233,11 +4370,11 @@ export interface components {
         [key: string]: unknown;
       } | null;
       /**
-       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; null for every other token
+       * @description `federation` for a token the RFC 8693 exchange made for a workload (it makes no token); `import` for a key brought from another service by its hash (POST /api/v1/tokens/import); `console-sso` for a console session made by sign-in through the identity provider; `oauth` for an access token the authorization code flow issued to a connected app; null for every other token
        * @example null
        * @enum {string|null}
        */
-      origin: 'federation' | 'import' | 'console-sso' | null;
+      origin: 'federation' | 'import' | 'console-sso' | 'oauth' | null;
       /**
        * @description How many requests it may make (per refill, with a refill); null: no limit
        * @example 1000
@@ -5640,6 +5777,207 @@ export interface components {
       token_endpoint_auth_method: 'none';
       grant_types: ('authorization_code' | 'refresh_token')[];
       response_types: 'code'[];
+    };
+    AuthorizationServerMetadataDto: {
+      /** @example https://latchkey.example.com/oauth2/businesses/7d3f0c2e-… */
+      issuer: string;
+      authorization_endpoint: string;
+      token_endpoint: string;
+      registration_endpoint: string;
+      revocation_endpoint: string;
+      introspection_endpoint: string;
+      jwks_uri: string;
+      /**
+       * @example [
+       *       "code"
+       *     ]
+       */
+      response_types_supported: string[];
+      /**
+       * @example [
+       *       "query"
+       *     ]
+       */
+      response_modes_supported: string[];
+      /**
+       * @example [
+       *       "authorization_code",
+       *       "refresh_token"
+       *     ]
+       */
+      grant_types_supported: string[];
+      /**
+       * @example [
+       *       "S256"
+       *     ]
+       */
+      code_challenge_methods_supported: string[];
+      /**
+       * @example [
+       *       "none"
+       *     ]
+       */
+      token_endpoint_auth_methods_supported: string[];
+      /**
+       * @example [
+       *       "none"
+       *     ]
+       */
+      revocation_endpoint_auth_methods_supported: string[];
+      /**
+       * @example [
+       *       "ES256",
+       *       "EdDSA"
+       *     ]
+       */
+      dpop_signing_alg_values_supported: string[];
+      /** @example true */
+      authorization_response_iss_parameter_supported: boolean;
+      /** @example true */
+      client_id_metadata_document_supported: boolean;
+      service_documentation: string;
+    };
+    GrantTokenResponseDto: {
+      /** @example lk_3xAmpLeRandomPart0123456789abQ1w2E3 */
+      access_token: string;
+      /**
+       * @description DPoP when the grant is bound to the key of the DPoP proof the code was asked with
+       * @enum {string}
+       */
+      token_type: 'Bearer' | 'DPoP';
+      /**
+       * @description Seconds (OAUTH_ACCESS_TOKEN_MINUTES)
+       * @example 3600
+       */
+      expires_in: number;
+      /**
+       * @description Used once: each use answers a new one, and a second use ends the grant
+       * @example lkr_Q2FmZWJhYmVkZWFkYmVlZmNhZmViYWJlZGVhZGJlZWY
+       */
+      refresh_token: string;
+      /** @example notes:read notes:write */
+      scope: string;
+    };
+    ConsentClientDto: {
+      /** @example https://agent.example/oauth/client.json */
+      client_id: string;
+      /** @example Acme Agent */
+      client_name: string | null;
+      /** @example https://agent.example */
+      client_uri: string | null;
+      /** @example null */
+      logo_uri: string | null;
+      /**
+       * @description A Client ID Metadata Document, or a client registered through RFC 7591
+       * @enum {string}
+       */
+      kind: 'metadata_document' | 'registered';
+      /**
+       * @description Always false: the name is what the client says of itself, checked by nobody
+       * @example false
+       */
+      verified: boolean;
+    };
+    ConsentResourceDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example https://mcp.example.com/mcp */
+      uri: string;
+      /** @example Notes MCP server */
+      name: string;
+    };
+    ConsentBusinessDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example Acme */
+      name: string;
+    };
+    ConsentScopeDto: {
+      /** @example notes:read */
+      name: string;
+      /** @example Read your notes */
+      description: string;
+    };
+    AuthorizationRequestViewDto: {
+      client: components['schemas']['ConsentClientDto'];
+      resource: components['schemas']['ConsentResourceDto'];
+      business: components['schemas']['ConsentBusinessDto'];
+      scopes: components['schemas']['ConsentScopeDto'][];
+      /** @example http://127.0.0.1:33418/callback */
+      redirect_uri: string;
+      /** @description The person allowed this client these scopes at this resource before */
+      remembered: boolean;
+      /**
+       * Format: date-time
+       * @description The request must be answered before then
+       */
+      expires_at: string;
+    };
+    ConsentRedirectDto: {
+      /**
+       * @description Where to send the browser: the client's redirect URI with the code (allow) or error=access_denied (deny), the state and iss (RFC 9207)
+       * @example http://127.0.0.1:33418/callback?code=…&state=xyz&iss=…
+       */
+      redirect_to: string;
+    };
+    ConsentDecisionDto: {
+      /**
+       * @description The sealed request the authorization endpoint sent the browser with (`request`)
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6ImxhdGNoa2V5LWF1dGhvcml6YXRpb24tcmVxdWVzdCtqd3QifQ.…
+       */
+      request: string;
+      /**
+       * @example allow
+       * @enum {string}
+       */
+      decision: 'allow' | 'deny';
+    };
+    ConnectedAppDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example https://agent.example/oauth/client.json */
+      client_id: string;
+      /** @example Acme Agent */
+      client_name: string | null;
+      /** @example https://mcp.example.com/mcp */
+      resource: string;
+      /**
+       * @example [
+       *       "notes:read"
+       *     ]
+       */
+      scopes: string[];
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+    };
+    WithdrawnAppDto: {
+      /** Format: uuid */
+      id: string;
+      /** @example https://agent.example/oauth/client.json */
+      client_id: string;
+      /** @example Acme Agent */
+      client_name: string | null;
+      /** @example https://mcp.example.com/mcp */
+      resource: string;
+      /**
+       * @example [
+       *       "notes:read"
+       *     ]
+       */
+      scopes: string[];
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      /** Format: date-time */
+      withdrawn_at: string;
+      /**
+       * @description The tokens the withdrawal revoked
+       * @example 2
+       */
+      revoked_tokens: number;
     };
     TrustRuleViewDto: {
       /** Format: uuid */
@@ -31637,6 +31975,1122 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getAuthorizationServerMetadata: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        business_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthorizationServerMetadataDto'];
+        };
+      };
+      /** @description Error codes: BUSINESS_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: VALIDATION_ERROR */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "business_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+    };
+  };
+  authorize: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        business_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the consent screen, or back to the client */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description An error page: unknown client, or bad redirect URI */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  createTokenByGrant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        business_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          /** @enum {string} */
+          grant_type: 'authorization_code' | 'refresh_token';
+          /** @example https://agent.example/oauth/client.json */
+          client_id: string;
+          /** @description authorization_code: the code of the redirect */
+          code?: string;
+          /** @description authorization_code: as in the request */
+          redirect_uri?: string;
+          /** @description authorization_code: the PKCE verifier */
+          code_verifier?: string;
+          /**
+           * @description authorization_code: required, the resource of the request (RFC 8707)
+           * @example https://mcp.example.com/mcp
+           */
+          resource?: string;
+          /** @description refresh_token: used once */
+          refresh_token?: string;
+          /** @description refresh_token: narrower scopes, space-separated */
+          scope?: string;
+        };
+        'application/json': {
+          /** @enum {string} */
+          grant_type: 'authorization_code' | 'refresh_token';
+          /** @example https://agent.example/oauth/client.json */
+          client_id: string;
+          /** @description authorization_code: the code of the redirect */
+          code?: string;
+          /** @description authorization_code: as in the request */
+          redirect_uri?: string;
+          /** @description authorization_code: the PKCE verifier */
+          code_verifier?: string;
+          /**
+           * @description authorization_code: required, the resource of the request (RFC 8707)
+           * @example https://mcp.example.com/mcp
+           */
+          resource?: string;
+          /** @description refresh_token: used once */
+          refresh_token?: string;
+          /** @description refresh_token: narrower scopes, space-separated */
+          scope?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GrantTokenResponseDto'];
+        };
+      };
+      /** @description RFC 6749 §5.2: invalid_request (a parameter missing, repeated or malformed), unsupported_grant_type, invalid_grant (the JWT is not accepted: signature, issuer, audience, expiry, replay, or no trust rule matches), invalid_scope, invalid_target (the business named by resource, audience or x-business-id, or a resource that is no http(s) URI), invalid_dpop_proof (RFC 9449: the DPoP proof does not hold, or the trust rule or the business's policy requires one), use_dpop_nonce (send the DPoP-Nonce given, in a new proof) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_request'
+              | 'invalid_grant'
+              | 'invalid_scope'
+              | 'invalid_target'
+              | 'unsupported_grant_type'
+              | 'invalid_dpop_proof'
+              | 'use_dpop_nonce';
+            /** @example The subject token is not accepted */
+            error_description?: string;
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED
+       *
+       *     RATE_LIMITED: per client IP; see Retry-After.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED';
+          };
+        };
+      };
+    };
+  };
+  getAuthorizationRequest: {
+    parameters: {
+      query: {
+        /** @description The sealed request the authorization endpoint sent the browser with (`request`) */
+        request: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['AuthorizationRequestViewDto'];
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a person signed in to this business may allow an app to act for them",
+           *       "code": "CONSENT_BY_PERSON_ONLY",
+           *       "detail": "Only a person signed in to this business may allow an app to act for them",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'CONSENT_BY_PERSON_ONLY'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: AUTHORIZATION_REQUEST_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Authorization request not found, or expired: start again from the app",
+           *       "code": "AUTHORIZATION_REQUEST_NOT_FOUND",
+           *       "detail": "Authorization request not found, or expired: start again from the app",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'AUTHORIZATION_REQUEST_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  decideAuthorizationRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "request": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImxhdGNoa2V5LWF1dGhvcml6YXRpb24tcmVxdWVzdCtqd3QifQ.…",
+         *       "decision": "allow"
+         *     }
+         */
+        'application/json': components['schemas']['ConsentDecisionDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['ConsentRedirectDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a person signed in to this business may allow an app to act for them",
+           *       "code": "CONSENT_BY_PERSON_ONLY",
+           *       "detail": "Only a person signed in to this business may allow an app to act for them",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'CONSENT_BY_PERSON_ONLY'
+              | 'SCOPE_ESCALATION'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: AUTHORIZATION_REQUEST_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Authorization request not found, or expired: start again from the app",
+           *       "code": "AUTHORIZATION_REQUEST_NOT_FOUND",
+           *       "detail": "Authorization request not found, or expired: start again from the app",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'AUTHORIZATION_REQUEST_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "request"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  listConnectedApps: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['ConnectedAppDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a person signed in to this business may allow an app to act for them",
+           *       "code": "CONSENT_BY_PERSON_ONLY",
+           *       "detail": "Only a person signed in to this business may allow an app to act for them",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'CONSENT_BY_PERSON_ONLY'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  withdrawConnectedApp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        consent_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['WithdrawnAppDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a person signed in to this business may allow an app to act for them",
+           *       "code": "CONSENT_BY_PERSON_ONLY",
+           *       "detail": "Only a person signed in to this business may allow an app to act for them",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'CONSENT_BY_PERSON_ONLY'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONNECTED_APP_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Connected app not found",
+           *       "code": "CONNECTED_APP_NOT_FOUND",
+           *       "detail": "Connected app not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CONNECTED_APP_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "consent_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
           };
         };
       };

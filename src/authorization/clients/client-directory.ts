@@ -49,6 +49,23 @@ export class ClientDirectory {
     return clientOfRow(row);
   }
 
+  /**
+   * The client as the authorization request's checks ask for it (codes' `AuthorizationClients`
+   * port), or null for one that is unknown or cannot be resolved now: the request then ends on
+   * the error page, as nothing can be redirected to a client that is not known.
+   */
+  async findClient(
+    clientId: string,
+  ): Promise<{ clientId: string; acceptsRedirectUri(uri: string): boolean } | null> {
+    try {
+      const client = await this.resolve(clientId);
+      return { clientId, acceptsRedirectUri: (uri) => this.acceptsRedirectUri(client, uri) };
+    } catch (e) {
+      if (e instanceof ClientError) return null;
+      throw e;
+    }
+  }
+
   /** Whether `redirectUri` is one of the client's, by the matching table (redirect-uris.ts). */
   acceptsRedirectUri(client: Client, redirectUri: string): boolean {
     return acceptsRedirectUri(client.redirectUris, redirectUri);

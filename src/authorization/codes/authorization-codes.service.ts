@@ -11,7 +11,8 @@ import {
   AuthorizationCodeReplayedEvent,
   CodeRef,
 } from './authorization-codes.events';
-import { CodeRedemptionError, invalidGrant } from './code-redemption-error';
+import { OAuthError } from '../../common/errors/oauth-error';
+import { invalidGrant } from './code-redemption-error';
 import { redemptionRefusal } from './code-redemption-checks';
 import type {
   CodeGrant,
@@ -46,7 +47,8 @@ const refOf = (c: AuthorizationCode): CodeRef => ({
   scopes: c.scopes,
 });
 
-type Outcome = { grant: RedeemedGrant } | { refused: CodeRedemptionError };
+/** A redemption's end: the grant, or the refusal to answer once the unit has committed. */
+export type Redemption = { grant: RedeemedGrant } | { refused: OAuthError };
 
 /**
  * Authorization codes (RFC 6749 §4.1, RFC 7636): issued once a person consents, redeemed once by
@@ -111,56 +113,73 @@ export class AuthorizationCodesService {
     businessId: string,
     presented: CodePresentation,
   ): Promise<RedeemedGrant> {
-    assertBusinessId(businessId);
-    const hash = codeHashOf(presented.code);
-    if (hash === null) throw invalidGrant();
-    const now = new Date(this.clock());
-    const outcome = await this.uow.run(async (tx): Promise<Outcome> => {
-      const found = await this.codes.findByHashAnyBusiness(hash, tx);
-      // Another business's code is no code here: nothing in this business's log, nor in its own.
-      if (!found || found.businessId !== businessId) return { refused: invalidGrant() };
-      const ref = refOf(found);
-      if (found.redeemedAt !== null) return this.replayed(author, ref, tx);
-      const reason = redemptionRefusal(found, presented, now);
-      if (reason !== null) {
-        await tx.publish(new AuthorizationCodeRefusedEvent(author, ref, reason));
-        return {
-          refused:
-            reason === 'verifier_missing'
-              ? new CodeRedemptionError('invalid_request', 'code_verifier is required')
-              : invalidGrant(),
-        };
-      }
-      // First wins: the others find it redeemed, and are replays.
-      if (!(await this.codes.redeem(businessId, hash, now, tx))) {
-        return this.replayed(author, ref, tx);
-      }
-      await tx.publish(new AuthorizationCodeRedeemedEvent(author, ref));
-      return {
-        grant: {
-          grantId: found.grantId,
-          businessId: found.businessId,
-          identityId: found.identityId,
-          clientId: found.clientId,
-          resource: found.resource,
-          scopes: found.scopes,
-          dpopJkt: found.dpopJkt,
-        },
-      };
-    });
+    const outcome = await this.uow.run((tx) => this.redeemIn(author, businessId, presented, tx));
     if ('refused' in outcome) throw outcome.refused;
     return outcome.grant;
+  }
+
+  /**
+   * `redeem` in the caller's unit of work, which goes on to issue the grant's tokens in it, so a
+   * code is never spent without them. `beforeEvents` runs once the code is found and before any
+   * event: where the caller takes the locks its issuance needs, ahead of the audit chain's. The
+   * caller answers the refusal once its unit has committed, so a refusal's entry is kept.
+   */
+  async redeemIn(
+    author: Author,
+    businessId: string,
+    presented: CodePresentation,
+    tx: Transaction,
+    beforeEvents: (code: { identityId: string }) => Promise<void> = () => Promise.resolve(),
+  ): Promise<Redemption> {
+    assertBusinessId(businessId);
+    const hash = codeHashOf(presented.code);
+    if (hash === null) return { refused: invalidGrant() };
+    const now = new Date(this.clock());
+    const found = await this.codes.findByHashAnyBusiness(hash, tx);
+    // Another business's code is no code here: nothing in this business's log, nor in its own.
+    if (!found || found.businessId !== businessId) return { refused: invalidGrant() };
+    await beforeEvents(found);
+    const ref = refOf(found);
+    if (found.redeemedAt !== null) return this.replayed(author, ref, tx);
+    const reason = redemptionRefusal(found, presented, now);
+    if (reason !== null) {
+      await tx.publish(new AuthorizationCodeRefusedEvent(author, ref, reason));
+      return {
+        refused:
+          reason === 'verifier_missing'
+            ? new OAuthError('invalid_request', 'code_verifier is required')
+            : invalidGrant(),
+      };
+    }
+    // First wins: the others find it redeemed, and are replays.
+    if (!(await this.codes.redeem(businessId, hash, now, tx))) {
+      return this.replayed(author, ref, tx);
+    }
+    await tx.publish(new AuthorizationCodeRedeemedEvent(author, ref));
+    return {
+      grant: {
+        grantId: found.grantId,
+        businessId: found.businessId,
+        identityId: found.identityId,
+        clientId: found.clientId,
+        resource: found.resource,
+        scopes: found.scopes,
+        dpopJkt: found.dpopJkt,
+      },
+    };
   }
 
   /**
    * Calls `listener` with the grant of every replayed code, once its refusal has committed: the
    * tokens issued under that grant are to be revoked.
    */
-  onReplay(listener: (grantId: string) => void): void {
-    this.events.subscribe([AuthorizationCodeReplayedEvent], (e) => listener(e.grantId));
+  onReplay(listener: (businessId: string, grantId: string) => void): void {
+    this.events.subscribe([AuthorizationCodeReplayedEvent], (e) =>
+      listener(e.code.businessId, e.grantId),
+    );
   }
 
-  private async replayed(author: Author, ref: CodeRef, tx: Transaction): Promise<Outcome> {
+  private async replayed(author: Author, ref: CodeRef, tx: Transaction): Promise<Redemption> {
     await tx.publish(new AuthorizationCodeReplayedEvent(author, ref));
     return { refused: invalidGrant() };
   }

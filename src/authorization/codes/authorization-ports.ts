@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-
 /** A client as the authorization request's checks need it: who it is, and where it may be sent. */
 export interface ClientFacts {
   clientId: string;
@@ -14,6 +12,14 @@ export interface ClientFacts {
 export interface ResourceFacts {
   uri: string;
   scopes: readonly string[];
+}
+
+/** A registered resource as a person is shown it when asked to consent. */
+export interface ResourceDescription {
+  id: string;
+  uri: string;
+  name: string;
+  scopes: readonly { name: string; description: string }[];
 }
 
 /**
@@ -31,15 +37,5 @@ export abstract class AuthorizationClients {
  */
 export abstract class ResourceCatalog {
   abstract findResource(businessId: string, uri: string): Promise<ResourceFacts | null>;
-}
-
-/**
- * The directory until the client registry is bound in its place: it knows no client, so every
- * authorization request ends on the error page, and nothing is ever redirected anywhere.
- */
-@Injectable()
-export class NoRegisteredClients extends AuthorizationClients {
-  findClient(): Promise<ClientFacts | null> {
-    return Promise.resolve(null);
-  }
+  abstract describeResource(businessId: string, uri: string): Promise<ResourceDescription | null>;
 }

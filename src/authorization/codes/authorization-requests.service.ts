@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { issuerOf } from '../issuer';
 import type { AuthorizationRequestParams } from './dto/authorization-code.dto';
 import { AuthorizationClients, ResourceCatalog } from './authorization-ports';
 import { readParams, resourceOf, single } from './authorization-request-checks';
@@ -14,15 +14,11 @@ import { AuthorizationRequestAnswer, checkAuthorizationRequest } from './authori
  */
 @Injectable()
 export class AuthorizationRequests {
-  private readonly issuer: string;
-
   constructor(
     private readonly clients: AuthorizationClients,
     private readonly resources: ResourceCatalog,
-    config: AppConfig,
-  ) {
-    this.issuer = publicBaseUrl(config);
-  }
+    private readonly config: AppConfig,
+  ) {}
 
   async check(
     businessId: string,
@@ -34,6 +30,7 @@ export class AuthorizationRequests {
     const uri = resourceOf(p);
     const resource =
       client !== null && uri !== null ? await this.resources.findResource(businessId, uri) : null;
-    return checkAuthorizationRequest(params, { issuer: this.issuer, client, resource });
+    const issuer = issuerOf(this.config, businessId);
+    return checkAuthorizationRequest(params, { issuer, client, resource });
   }
 }

@@ -3,8 +3,9 @@ import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { toBool, toInt } from '../env-transforms';
 
 /**
- * The clients of the authorization server: how a Client ID Metadata Document is fetched, and how
- * often one address may register a client (RFC 7591). Composed into `AppConfig`.
+ * The authorization server: how a Client ID Metadata Document is fetched, how often one address
+ * may register a client (RFC 7591), and how long the tokens it issues live. Composed into
+ * `AppConfig`.
  */
 export class OAuthClientsConfig {
   /** Lets a client_id URL reach private, loopback and link-local addresses (tests, private clients). */
@@ -29,4 +30,18 @@ export class OAuthClientsConfig {
   @IsInt()
   @Min(0)
   RATE_LIMIT_CLIENT_REGISTRATIONS_PER_HOUR = 20;
+
+  /** How long an access token the authorization code flow issues lives, in minutes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  OAUTH_ACCESS_TOKEN_MINUTES = 60;
+
+  /** How long a refresh token lives, in days; each use gives a new one, counted afresh. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  OAUTH_REFRESH_TOKEN_DAYS = 30;
 }

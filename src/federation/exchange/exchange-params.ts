@@ -3,7 +3,7 @@ import { SCOPE_PATTERN } from '../../auth/scopes';
 import { AUDIENCES_MAX } from '../../common/validation/byte-budget';
 import { canonicalResource } from '../../common/validation/resource-uri';
 import { MAX_SUBJECT_TOKEN_LENGTH } from './jwt-grant';
-import { OAuthError } from './oauth-error';
+import { OAuthError } from '../../common/errors/oauth-error';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';

@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { JwksUnavailable } from './jwks-fetch';
-import { OAuthError } from './oauth-error';
+import { OAuthError } from '../../common/errors/oauth-error';
 import { JWT_ALGORITHMS } from '../rules/trust-rule-checks';
 
 /** The clock skew allowed on `exp`, `nbf` and `iat`. */

@@ -14,8 +14,8 @@ import { ExchangeLimits } from './exchange-limits';
 import { TokenExchangedEvent } from '../federation.events';
 import { JwksKeys } from './jwks-keys';
 import { CLOCK_SKEW_SECONDS, peekGrant, VerifiedGrant, verifyGrant } from './jwt-grant';
-import { OAuthError } from './oauth-error';
-import { GovernanceError } from '../../governance/governance-error';
+import { OAuthError } from '../../common/errors/oauth-error';
+import { asOAuthRefusal } from '../../governance/governance-error';
 import { subjectMatches } from '../rules/subject-glob';
 import { claimsMatch } from '../rules/trust-rule-checks';
 import { TrustRule } from '../store/trust-rule.entity';
@@ -231,21 +231,4 @@ function storedTexts(issuer: string, grant: VerifiedGrant) {
     );
   }
   return texts;
-}
-
-/**
- * The business's token policy refusing the token, in the token endpoint's words (RFC 6749 §5.2).
- * Its scopes can break it, and `require_dpop` when the request proved no key (RFC 9449 §5's
- * error): an exchanged token lives at most an hour (less than any policy's maximum), and one
- * that asks for no networks takes the policy's.
- */
-function asOAuthRefusal(e: unknown): never {
-  if (!(e instanceof GovernanceError)) throw e;
-  const issues = e.issues ?? [];
-  const why = issues.map((i) => i.msg).join('; ') || e.message;
-  const unbound = issues.some((i) => i.ctx?.rule === 'require_dpop');
-  throw new OAuthError(
-    unbound ? 'invalid_dpop_proof' : 'invalid_scope',
-    `The business's token policy refuses it: ${why}`,
-  );
 }

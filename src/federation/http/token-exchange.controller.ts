@@ -20,7 +20,11 @@ import {
   readExchangeParams,
   TOKEN_EXCHANGE_GRANT,
 } from '../exchange/exchange-params';
-import { OAUTH_TOKEN_ERROR, OAuthError, TokenEndpointErrorFilter } from '../exchange/oauth-error';
+import {
+  OAUTH_TOKEN_ERROR,
+  OAuthError,
+  TokenEndpointErrorFilter,
+} from '../../common/errors/oauth-error';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
 
 const EXAMPLE_BUSINESS = '7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13';

@@ -157,13 +157,14 @@ export class TokenViewDto {
   meta!: JsonObject | null;
   @ApiProperty({
     type: String,
-    enum: ['federation', 'import', 'console-sso', null],
+    enum: ['federation', 'import', 'console-sso', 'oauth', null],
     nullable: true,
     example: null,
     description:
       '`federation` for a token the RFC 8693 exchange made for a workload (it makes no token); ' +
       '`import` for a key brought from another service by its hash (POST /api/v1/tokens/import); ' +
       '`console-sso` for a console session made by sign-in through the identity provider; ' +
+      '`oauth` for an access token the authorization code flow issued to a connected app; ' +
       'null for every other token',
   })
   origin!: TokenOrigin | null;

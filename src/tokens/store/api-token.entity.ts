@@ -6,7 +6,7 @@ export type JsonObject = Record<string, unknown>;
 /** How often a token's uses are refilled, at the start of each UTC day or month. */
 export type { RefillInterval };
 /** A token's origin, when it has one: see `ApiToken.origin`. */
-export type TokenOrigin = 'federation' | 'import' | 'console-sso';
+export type TokenOrigin = 'federation' | 'import' | 'console-sso' | 'oauth';
 
 /** An API token. Only the SHA-256 of its secret is kept; the secret is shown once. */
 @Entity({ name: 'api_tokens' })
@@ -139,7 +139,8 @@ export class ApiToken {
    * RFC 8693 exchange made for a workload's JWT (it makes no token, `token-policy.ts`); `import`
    * for a key brought from another service by its hash (its secret was never Latchkey's, so it
    * need not have Latchkey's shape: `imported-keys.ts`); `console-sso` for a console session a
-   * sign-in through the installation's identity provider made (src/sso). Null for every other.
+   * sign-in through the installation's identity provider made (src/sso); `oauth` for an access
+   * token of the authorization code flow (src/authorization/grants). Null for every other.
    */
   @Column({ type: 'varchar', length: 16, nullable: true })
   origin!: TokenOrigin | null;

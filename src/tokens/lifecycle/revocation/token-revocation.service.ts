@@ -203,6 +203,29 @@ export class TokenRevocationService {
   }
 
   /**
+   * Revokes the named tokens of a business inside the caller's transaction: the line of an
+   * authorization grant, which its end (a withdrawn consent, a reused refresh token, a replayed
+   * code) revokes at once. Each gets its `token.revoked`; answers how many this call revoked.
+   */
+  async revokeTokensIn(
+    author: Author,
+    businessId: string,
+    tokenIds: readonly string[],
+    reason: string,
+    tx: Transaction,
+  ): Promise<number> {
+    const now = new Date();
+    let revoked = 0;
+    for (const id of tokenIds) {
+      const token = await this.tokens.findById(businessId, id, tx);
+      if (token && (await this.revokeToken(author, token, reason, 'grant_ended', now, tx))) {
+        revoked++;
+      }
+    }
+    return revoked;
+  }
+
+  /**
    * The one revocation path. First revocation wins (a conditional UPDATE); only the winner
    * emits the event, and the bus hears of it once the transaction has committed. `cause` is the
    * kind of revocation, which `reason` (the caller's text) cannot be trusted to say.

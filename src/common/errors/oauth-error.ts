@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { RequestValidationError } from '../../common/errors/domain-error';
+import { RequestValidationError } from './domain-error';
 
 /** The RFC 6749 §5.2 (and RFC 8693 §2.2.2) error codes the token endpoint answers with. */
 export type OAuthErrorCode =
   | 'invalid_request'
+  | 'invalid_client'
   | 'invalid_grant'
   | 'invalid_scope'
   | 'invalid_target'

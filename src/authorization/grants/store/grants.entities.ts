@@ -1,0 +1,6 @@
+import { Consent } from './consent.entity';
+import { Grant } from './grant.entity';
+import { RefreshToken } from './refresh-token.entity';
+
+/** The tables consents and grants own. */
+export const GRANTS_ENTITIES = [Consent, Grant, RefreshToken];

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { In, IsNull, LessThan } from 'typeorm';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import type { Reader } from '../../../database/units/reader';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { Grant, type GrantEnd } from './grant.entity';
+import { RefreshToken } from './refresh-token.entity';
+
+/** Grants and their refresh tokens; by business, but for the lookup by a refresh token's hash. */
+@Injectable()
+export class GrantsRepository {
+  async insertGrant(grant: Grant, tx: Transaction): Promise<void> {
+    assertBusinessId(grant.businessId);
+    await tx.insert(Grant, grant);
+  }
+
+  findGrant(businessId: string, id: string, db: Reader): Promise<Grant | null> {
+    assertBusinessId(businessId);
+    return db.findOneBy(Grant, { businessId, id });
+  }
+
+  /** The grants a consent started that have not ended. */
+  liveGrantsOf(businessId: string, consentId: string, db: Reader): Promise<Grant[]> {
+    assertBusinessId(businessId);
+    return db.findBy(Grant, { businessId, consentId, revokedAt: IsNull() });
+  }
+
+  /** Ends a grant; answers whether this call did (the first end wins, and names its reason). */
+  async endGrant(
+    businessId: string,
+    id: string,
+    reason: GrantEnd,
+    at: Date,
+    tx: Transaction,
+  ): Promise<boolean> {
+    assertBusinessId(businessId);
+    const result = await tx.update(
+      Grant,
+      { businessId, id, revokedAt: IsNull() },
+      { revokedAt: at, revokedReason: reason },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async insertRefresh(token: RefreshToken, tx: Transaction): Promise<void> {
+    assertBusinessId(token.businessId);
+    await tx.insert(RefreshToken, token);
+  }
+
+  /**
+   * The refresh token a presented secret hashes to, in any business: the secret is all its
+   * presenter holds (as a token's lookup by hash); the caller compares the business.
+   */
+  findRefreshByHashAnyBusiness(tokenHash: string, db: Reader): Promise<RefreshToken | null> {
+    return db.findOneBy(RefreshToken, { tokenHash });
+  }
+
+  /** Marks a refresh token used, if it was not: of concurrent uses exactly one wins. */
+  async useRefresh(businessId: string, id: string, at: Date, tx: Transaction): Promise<boolean> {
+    assertBusinessId(businessId);
+    const result = await tx.update(
+      RefreshToken,
+      { businessId, id, usedAt: IsNull() },
+      { usedAt: at },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The access tokens issued along the grants' lines, for their end to revoke. */
+  async accessTokenIds(
+    businessId: string,
+    grantIds: readonly string[],
+    db: Reader,
+  ): Promise<string[]> {
+    assertBusinessId(businessId);
+    if (grantIds.length === 0) return [];
+    const rows = await db.find(RefreshToken, {
+      select: { accessTokenId: true },
+      where: { businessId, grantId: In([...grantIds]) },
+    });
+    return rows.map((r) => r.accessTokenId);
+  }
+
+  /** Deletes refresh tokens that expired before `before`, in every business (the sweep). */
+  async sweepRefreshAnyBusiness(before: Date, tx: Transaction): Promise<number> {
+    const result = await tx.delete(RefreshToken, { expiresAt: LessThan(before) });
+    return result.affected ?? 0;
+  }
+}
