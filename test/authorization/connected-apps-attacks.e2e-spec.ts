@@ -312,7 +312,7 @@ describe.each(DRIVERS)('connected apps attacked on %s', (driver) => {
       const refused = await flow
         .authorizeRequest(flow.params(challenge, { code_challenge_method: 'plain' }))
         .expect(302);
-      const back = new URL(refused.headers.location as string);
+      const back = new URL(refused.headers.location);
       expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
       expect(back.searchParams.get('iss')).toBe(flow.issuer());
       expect(back.searchParams.get('iss')).not.toBe(flow.issuer(other.id));
@@ -324,7 +324,7 @@ describe.each(DRIVERS)('connected apps attacked on %s', (driver) => {
       const res = await flow
         .authorizeRequest(flow.params(challenge, { state: 's'.repeat(1025) }))
         .expect(302);
-      const back = new URL(res.headers.location as string);
+      const back = new URL(res.headers.location);
       expect(back.searchParams.get('error')).toBe('invalid_request');
       expect(back.searchParams.get('state')).toBeNull();
     });
@@ -335,9 +335,7 @@ describe.each(DRIVERS)('connected apps attacked on %s', (driver) => {
       const res = await flow
         .authorizeRequest(flow.params(challenge, { resource: elsewhere }))
         .expect(302);
-      expect(new URL(res.headers.location as string).searchParams.get('error')).toBe(
-        'invalid_target',
-      );
+      expect(new URL(res.headers.location).searchParams.get('error')).toBe('invalid_target');
     });
   });
 });

@@ -92,8 +92,8 @@ export class FlowDriver {
   async authorize(extra: Record<string, string> = {}) {
     const { verifier, challenge } = pkce();
     const res = await this.authorizeRequest(this.params(challenge, extra)).expect(302);
-    const location = new URL(res.headers.location as string);
-    if (location.pathname !== '/admin/consent') throw new Error(`not to consent: ${location}`);
+    const location = new URL(res.headers.location);
+    if (location.pathname !== '/admin/consent') throw new Error(`not to consent: ${location.href}`);
     return { request: location.searchParams.get('request')!, verifier };
   }
 
