@@ -40,6 +40,7 @@ import { registerTokenUsage, TokenUsageRecorder } from './tokens/usage/token-usa
 import { registerVerificationAnalytics } from './analytics/recording/verification-hook';
 import { VerificationRecorder } from './analytics/recording/verification-recorder';
 import { AuthorizationCodeSweep } from './authorization/codes/authorization-code-sweep';
+import { GrantsSweep } from './authorization/grants/grants-sweep';
 import { spanIdsReader, trustIncomingContext } from './tracing';
 import { requireInstallationKeys } from './wiring/installation-keys';
 
@@ -196,5 +197,6 @@ export async function startApp(
   app.get(TokenExpiryNotices).start();
   app.get(TokenInactivitySweep).start();
   app.get(AuthorizationCodeSweep).start();
+  app.get(GrantsSweep).start();
   return { app, bootstrapToken, createdAuditKey: app.get(AuditSigner).createdKey };
 }

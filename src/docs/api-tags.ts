@@ -42,6 +42,11 @@ export const TAGS: [name: string, description: string][] = [
     'The MCP servers and APIs a business registers, with the scopes each understands: the ' +
       'audiences its tokens will be issued for (owners and admins manage them; members read them)',
   ],
+  [
+    'connected apps',
+    'Apps (MCP clients, agents) a person allows to act for them at a resource: the consent ' +
+      "screen's request and decision, and the connected apps they may withdraw (docs/agents.md)",
+  ],
   ['machine identities', 'Non-human identities of a business, which hold tokens of their own'],
   ['audit', "The business's audit log: list, export, and verify its hash chain"],
   [
@@ -62,7 +67,9 @@ export const TAGS: [name: string, description: string][] = [
   ['platform: webhooks', "Webhooks of the platform chain's events, for platform admins"],
   [
     'oauth2',
-    'RFC 7009 revocation, RFC 7662 introspection and RFC 8693 token exchange, in their RFC shapes',
+    'RFC 7009 revocation, RFC 7662 introspection, RFC 8693 token exchange, and each ' +
+      "business's authorization server for its connected apps (RFC 8414 metadata, the " +
+      'authorization endpoint, the code and refresh grants), in their RFC shapes',
   ],
   [
     'federation',

@@ -1,3 +1,4 @@
+import { GrantsSweep } from '../../src/authorization/grants/grants-sweep';
 import { BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { uniqueLabel } from '../factories/unique';
 import { asOwner, Caller } from '../harness/app/api';
@@ -160,5 +161,25 @@ describe.each(DRIVERS)('connected apps flow on %s', (driver) => {
     await flow.verify(tokens.access_token).expect(401);
     await flow.token(flow.refreshBody(tokens.refresh_token)).expect(400);
     await t.http().delete(`/api/v1/connected-apps/${app.id}`).set(owner).expect(404);
+  });
+
+  it('sweeps refresh tokens past their days, and the grants none continues; consents stay', async () => {
+    await flow.codeFlow();
+    const count = async (table: string) =>
+      (
+        await t.sql<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE business_id = ?`, [
+          biz.id,
+        ])
+      )[0].n;
+    expect(Number(await count('oauth_refresh_tokens'))).toBeGreaterThan(0);
+    const sweep = t.app.get(GrantsSweep);
+    // A day on, nothing has expired; thirty-one days on, every refresh token of the suite has.
+    await sweep.runTurn(new Date(Date.now() + 86_400_000));
+    expect(Number(await count('oauth_refresh_tokens'))).toBeGreaterThan(0);
+    expect(await sweep.runTurn(new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThan(0);
+    expect(Number(await count('oauth_refresh_tokens'))).toBe(0);
+    expect(Number(await count('oauth_grants'))).toBe(0);
+    const apps = await t.http().get('/api/v1/connected-apps').set(owner).expect(200);
+    expect(apps.body.data.items.length).toBeGreaterThan(0);
   });
 });

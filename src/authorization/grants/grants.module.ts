@@ -9,6 +9,7 @@ import { AuthorizationEndpoint } from './authorization-endpoint.service';
 import { AuthorizationRequestHandles } from './authorization-request-handle';
 import { ConsentsService } from './consents.service';
 import { GrantsService } from './grants.service';
+import { GrantsSweep } from './grants-sweep';
 import { AuthorizationServerMetadataController } from './http/authorization-server-metadata.controller';
 import { AuthorizeController } from './http/authorize.controller';
 import { ConnectedAppsController, ConsentsController } from './http/consents.controller';
@@ -44,6 +45,8 @@ import { GrantsRepository } from './store/grants.repository';
     ConsentsRepository,
     GrantsRepository,
     GrantsService,
+    GrantsSweep,
   ],
+  exports: [GrantsSweep],
 })
 export class GrantsModule {}

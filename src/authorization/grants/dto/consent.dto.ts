@@ -75,7 +75,7 @@ const HANDLE_DOC = {
 };
 
 export class AuthorizationRequestQueryDto {
-  @ApiProperty(HANDLE_DOC)
+  @ApiProperty({ description: HANDLE_DOC.description })
   @IsString()
   @MaxLength(HANDLE_MAX)
   request!: string;

@@ -81,9 +81,18 @@ export class GrantsRepository {
     return rows.map((r) => r.accessTokenId);
   }
 
-  /** Deletes refresh tokens that expired before `before`, in every business (the sweep). */
-  async sweepRefreshAnyBusiness(before: Date, tx: Transaction): Promise<number> {
-    const result = await tx.delete(RefreshToken, { expiresAt: LessThan(before) });
-    return result.affected ?? 0;
+  /**
+   * The installation's sweep, in every business: deletes the refresh tokens that expired before
+   * `now`, then the grants started before `startedBefore` that no refresh token is left to
+   * continue (their access tokens expired long before). Answers how many rows it deleted.
+   */
+  async sweepAnyBusiness(now: Date, startedBefore: Date, tx: Transaction): Promise<number> {
+    const refresh = await tx.delete(RefreshToken, { expiresAt: LessThan(now) });
+    const grants = await tx.statement(
+      'DELETE FROM oauth_grants WHERE created_at < ? AND NOT EXISTS ' +
+        '(SELECT 1 FROM oauth_refresh_tokens r WHERE r.grant_id = oauth_grants.id)',
+      [tx.time(startedBefore)],
+    );
+    return (refresh.affected ?? 0) + grants;
   }
 }
