@@ -9,6 +9,10 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import {
+  type ProtectedResourceOptions,
+  resourceMetadataAnswer,
+} from './middleware/protected-resource';
 import { readNodeBody } from './ssf/push-body';
 import type { SsfReceiver } from './ssf/receiver';
 
@@ -19,8 +23,10 @@ export type {
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
+  ProtectedResourceMetadata,
+  ProtectedResourceOptions,
 } from './middleware/token-check';
-export { LatchkeyMisconfiguredError } from './middleware/token-check';
+export { insufficientScope, LatchkeyMisconfiguredError } from './middleware/token-check';
 
 /** The middleware, and `check()`: to await once at start (throws a LatchkeyMisconfiguredError). */
 export type LatchkeyMiddleware = RequestHandler & { check(): Promise<LatchkeyCheck> };
@@ -81,6 +87,30 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     if (outcome instanceof Promise) outcome.then(pass).catch(next);
     else pass(outcome);
   };
+}
+
+/** The metadata route, and the path it answers at (`handler.path`). */
+export type ResourceMetadataHandler = RequestHandler & { readonly path: string };
+
+/**
+ * Serves the app's RFC 9728 metadata at `/.well-known/oauth-protected-resource<resource path>`,
+ * with no token (a client reads it before it has one): `app.use(latchkeyResourceMetadata(pr))`,
+ * before `latchkey({ ..., protectedResource: pr })`. Any other request goes on to `next()`.
+ */
+export function latchkeyResourceMetadata(
+  protectedResource: ProtectedResourceOptions,
+): ResourceMetadataHandler {
+  const answer = resourceMetadataAnswer(protectedResource);
+  const handler = (req: Request, res: Response, next: NextFunction): void => {
+    // The whole path, wherever the handler is mounted: the well-known URL is at the origin's root.
+    const url = req.originalUrl;
+    const query = url.indexOf('?');
+    if ((query < 0 ? url : url.slice(0, query)) !== answer.path) return next();
+    if (req.method === 'OPTIONS') return void res.status(204).set(answer.preflightHeaders).end();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.status(200).set(answer.headers).send(answer.body);
+  };
+  return Object.assign(handler, { path: answer.path });
 }
 
 /**

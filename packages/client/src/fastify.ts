@@ -14,6 +14,10 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import {
+  type ProtectedResourceOptions,
+  resourceMetadataAnswer,
+} from './middleware/protected-resource';
 import type { SsfReceiver } from './ssf/receiver';
 import { MAX_SET_BYTES } from './ssf/receiver';
 
@@ -24,8 +28,10 @@ export type {
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
+  ProtectedResourceMetadata,
+  ProtectedResourceOptions,
 } from './middleware/token-check';
-export { LatchkeyMisconfiguredError } from './middleware/token-check';
+export { insufficientScope, LatchkeyMisconfiguredError } from './middleware/token-check';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,6 +95,27 @@ export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
     if (isRefusal(outcome)) return refuse(reply, outcome);
     request.latchkey = outcome;
   };
+}
+
+/**
+ * Serves the app's RFC 9728 metadata at `/.well-known/oauth-protected-resource<resource path>`:
+ * `await app.register(latchkeyResourceMetadata, pr)`, with the plugin's `protectedResource: pr`.
+ * Its routes are left open by `latchkey` (a client reads them before it has a token).
+ */
+export function latchkeyResourceMetadata(
+  fastify: FastifyInstance,
+  protectedResource: ProtectedResourceOptions,
+  done: (error?: Error) => void,
+): void {
+  const answer = resourceMetadataAnswer(protectedResource);
+  const open = { config: { latchkey: false as const } };
+  fastify.get(answer.path, open, (_request, reply) =>
+    reply.code(200).headers(answer.headers).send(answer.body),
+  );
+  fastify.options(answer.path, open, (_request, reply) =>
+    reply.code(204).headers(answer.preflightHeaders).send(),
+  );
+  done();
 }
 
 export interface LatchkeyEventsOptions {

@@ -9,6 +9,10 @@ import {
   rememberPresented,
   TokenCheck,
 } from './middleware/token-check';
+import {
+  type ProtectedResourceOptions,
+  resourceMetadataAnswer,
+} from './middleware/protected-resource';
 import { readWebBody } from './ssf/push-body';
 import type { SsfReceiver } from './ssf/receiver';
 
@@ -19,8 +23,10 @@ export type {
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
+  ProtectedResourceMetadata,
+  ProtectedResourceOptions,
 } from './middleware/token-check';
-export { LatchkeyMisconfiguredError } from './middleware/token-check';
+export { insufficientScope, LatchkeyMisconfiguredError } from './middleware/token-check';
 
 /** The context variables the middleware sets: `c.get('latchkey')`. */
 export interface LatchkeyEnv {
@@ -74,6 +80,29 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler<LatchkeyEn
     c.set('latchkey', outcome);
     await next();
   };
+}
+
+/** The metadata route, and the path it answers at (`handler.path`). */
+export type ResourceMetadataHandler = MiddlewareHandler & { readonly path: string };
+
+/**
+ * Serves the app's RFC 9728 metadata at `/.well-known/oauth-protected-resource<resource path>`,
+ * with no token (a client reads it before it has one): `app.use(latchkeyResourceMetadata(pr))`,
+ * before `latchkey({ ..., protectedResource: pr })`. Any other request goes on to `next()`.
+ */
+export function latchkeyResourceMetadata(
+  protectedResource: ProtectedResourceOptions,
+): ResourceMetadataHandler {
+  const answer = resourceMetadataAnswer(protectedResource);
+  const handler: MiddlewareHandler = async (c, next) => {
+    if (c.req.path === answer.path) {
+      const method = c.req.method;
+      if (method === 'OPTIONS') return c.body(null, 204, answer.preflightHeaders);
+      if (method === 'GET' || method === 'HEAD') return c.body(answer.body, 200, answer.headers);
+    }
+    await next();
+  };
+  return Object.assign(handler, { path: answer.path });
 }
 
 /**

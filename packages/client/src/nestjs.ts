@@ -1,14 +1,20 @@
 import {
   type CanActivate,
+  Controller,
   createParamDecorator,
   type DynamicModule,
   type ExecutionContext,
+  Get,
+  HttpCode,
   HttpException,
   Inject,
   Injectable,
   Logger,
   Module,
+  Options,
+  Res,
   SetMetadata,
+  type Type,
 } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import {
@@ -18,6 +24,10 @@ import {
   type LatchkeyToken,
   TokenCheck,
 } from './middleware/token-check';
+import {
+  type ProtectedResourceOptions,
+  resourceMetadataAnswer,
+} from './middleware/protected-resource';
 
 export type {
   LatchkeyCheck,
@@ -26,8 +36,10 @@ export type {
   LatchkeyOptions,
   LatchkeyRefusal,
   LatchkeyToken,
+  ProtectedResourceMetadata,
+  ProtectedResourceOptions,
 } from './middleware/token-check';
-export { LatchkeyMisconfiguredError } from './middleware/token-check';
+export { insufficientScope, LatchkeyMisconfiguredError } from './middleware/token-check';
 
 /** The injection token of the module's `TokenCheck` (its verifier is `check.verifier`). */
 export const LATCHKEY_CHECK = Symbol('LATCHKEY_CHECK');
@@ -45,6 +57,11 @@ interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
   latchkey?: LatchkeyToken;
+}
+
+/** Express's response and Fastify's reply alike: both take header(name, value). */
+interface HttpReply {
+  header(name: string, value: string): unknown;
 }
 
 /** The verified token of the request, as the guard set it (a handler parameter decorator). */
@@ -88,17 +105,44 @@ export class LatchkeyGuard implements CanActivate {
       request.latchkey = outcome;
       return true;
     }
-    // Express's response and Fastify's reply both take header(name, value).
-    const response = http.getResponse<{ header(name: string, value: string): unknown }>();
+    const response = http.getResponse<HttpReply>();
     for (const [name, value] of Object.entries(outcome.headers)) response.header(name, value);
     throw new HttpException(outcome.body, outcome.status);
   }
 }
 
 /**
+ * The controller that serves the app's RFC 9728 metadata at
+ * `/.well-known/oauth-protected-resource<resource path>`, open to a caller with no token. Made
+ * per resource: a route's path is a decorator's, fixed when its class is.
+ */
+export function resourceMetadataController(protectedResource: ProtectedResourceOptions): Type {
+  const answer = resourceMetadataAnswer(protectedResource);
+
+  @Controller()
+  @LatchkeyPublic()
+  class LatchkeyResourceMetadataController {
+    @Get(answer.path)
+    metadata(@Res({ passthrough: true }) reply: HttpReply): string {
+      for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+      return answer.body;
+    }
+
+    @Options(answer.path)
+    @HttpCode(204)
+    preflight(@Res({ passthrough: true }) reply: HttpReply): void {
+      for (const [name, value] of Object.entries(answer.preflightHeaders))
+        reply.header(name, value);
+    }
+  }
+  return LatchkeyResourceMetadataController;
+}
+
+/**
  * `LatchkeyModule.forRoot({ baseUrl })` in the app's imports guards every route (an APP_GUARD),
  * but those marked `@LatchkeyPublic()`; `{ global: false }` provides the guard without applying
- * it, for `@UseGuards(LatchkeyGuard)` where wanted.
+ * it, for `@UseGuards(LatchkeyGuard)` where wanted. With `protectedResource`, it also serves the
+ * resource's metadata (`resourceMetadataController`), outside any global prefix you exclude.
  */
 @Module({})
 export class LatchkeyModule {
@@ -110,9 +154,11 @@ export class LatchkeyModule {
       LatchkeyGuard,
       ...(global ? [{ provide: APP_GUARD, useExisting: LatchkeyGuard }] : []),
     ];
+    const { protectedResource } = check;
     return {
       module: LatchkeyModule,
       global: true,
+      controllers: protectedResource ? [resourceMetadataController(protectedResource)] : [],
       providers,
       exports: [LATCHKEY_CHECK, LatchkeyGuard],
     };

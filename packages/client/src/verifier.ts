@@ -18,6 +18,7 @@ import {
 import type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
 import type { VerifiedClaims } from './edge/verify-answer';
 import { setupCheckOf, VerifyCall } from './edge/verify-call';
+import { canonicalResource } from './edge/resource-uri';
 
 export type { EdgeVerifierOptions, EdgeVerifierStats } from './edge/options';
 export { SsfReceiver } from './ssf/receiver';
@@ -52,6 +53,13 @@ interface Online {
  * kept in this process's memory alone, keyed by the token string: nothing is written or logged.
  */
 export class EdgeVerifier {
+  /**
+   * The resource (RFC 8707, canonical) every check is made at, or null. What Latchkey said of a
+   * token holds at this resource alone (no answer says its audiences), so it is the verifier's,
+   * not a check's: a memory keyed by the token answers for one resource, and the hot path builds
+   * no key out of two strings. A service that is two resources makes a verifier for each.
+   */
+  readonly resource: string | null;
   // Keyed by the token string: the relying party's own memory, which holds the token anyway while
   // it serves the request; hashing it on every check would cost more than the check itself.
   private readonly tokens: LRUCache<string, KnownToken>;
@@ -77,6 +85,7 @@ export class EdgeVerifier {
     requestTimeoutMs = 3000,
     gatewaySecret,
     tokenHeader,
+    resource,
   }: EdgeVerifierOptions) {
     const base = URL.canParse(baseUrl) ? new URL(baseUrl) : null;
     if (base?.protocol !== 'https:' && base?.protocol !== 'http:') {
@@ -86,13 +95,23 @@ export class EdgeVerifier {
       throw new TypeError('offlineGraceSeconds, requestTimeoutMs and maxTokens must be positive');
     }
     if (!(claimsMaxAgeSeconds >= 1)) throw new TypeError('claimsMaxAgeSeconds must be at least 1');
+    this.resource = resource === undefined ? null : canonicalResource(resource);
+    if (resource !== undefined && this.resource === null) {
+      throw new TypeError('resource must be an absolute http(s) URI with no fragment');
+    }
     const root = base.href.replace(/\/+$/, '');
     this.now = now;
     this.graceMs = offlineGraceSeconds * 1000;
     this.claimsMaxAgeMs = claimsMaxAgeSeconds * 1000;
     this.tokens = new LRUCache({ max: maxTokens });
     const http = new LatchkeyHttp(fetch, requestTimeoutMs);
-    this.verifyCall = new VerifyCall(http, `${root}/auth/verify`, tokenHeader, gatewaySecret);
+    this.verifyCall = new VerifyCall(
+      http,
+      `${root}/auth/verify`,
+      tokenHeader,
+      gatewaySecret,
+      this.resource,
+    );
     this.keys = new JwksKeys(`${root}/.well-known/jwks.json`, http, now);
     this.lists = new StatusLists(base.origin, http, this.keys, now);
   }

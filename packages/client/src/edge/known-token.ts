@@ -193,14 +193,19 @@ export function checkOptions({
   if (limit !== undefined && (typeof limit !== 'string' || !LIMIT_NAME.test(limit))) {
     throw new TypeError('limit must be a limit name: 1 to 32 of a-z, 0-9, _ and -');
   }
-  if (requireScopes === undefined) return;
-  if (requireScopes.length > MAX_SCOPES) {
-    throw new TypeError(`requireScopes may name at most ${MAX_SCOPES} scopes`);
+  if (requireScopes !== undefined) checkScopeList(requireScopes, 'requireScopes');
+}
+
+/** Refuses (TypeError, naming the option `name`) a list Latchkey would not take as scopes. */
+export function checkScopeList(scopes: readonly string[], name: string): void {
+  if (!Array.isArray(scopes)) throw new TypeError(`${name} must be an array of scopes`);
+  if (scopes.length > MAX_SCOPES) {
+    throw new TypeError(`${name} may name at most ${MAX_SCOPES} scopes`);
   }
-  for (let i = 0; i < requireScopes.length; i++) {
-    const scope = requireScopes[i];
+  for (let i = 0; i < scopes.length; i++) {
+    const scope: unknown = scopes[i];
     if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
-      throw new TypeError(`requireScopes[${i}] is not a scope (segment(:segment)*)`);
+      throw new TypeError(`${name}[${i}] is not a scope (segment(:segment)*)`);
     }
   }
 }

@@ -25,6 +25,14 @@ export interface EdgeVerifierOptions {
   gatewaySecret?: string;
   /** The installation's VERIFY_TOKEN_HEADER (`X-API-Key`), when it sets one: the token is sent in it. */
   tokenHeader?: string;
+  /**
+   * The resource (an RFC 8707 URI, `https://mcp.example.com/mcp`) this service is, sent with each
+   * check as `X-Latchkey-Resource`: a token bound to other audiences is refused (`invalid`).
+   * Latchkey believes it only from a service it trusts (`gatewaySecret`, or its TRUST_PROXY);
+   * from any other, a token bound to audiences is refused everywhere. One per verifier: a
+   * service that is two resources makes a verifier for each.
+   */
+  resource?: string;
 }
 
 export interface EdgeVerifierStats {

@@ -30,6 +30,8 @@ export class VerifyCall {
     private readonly verifyUrl: string,
     tokenHeader: string | undefined,
     gatewaySecret: string | undefined,
+    /** The resource every check is made at (canonical), or null for none. */
+    private readonly resource: string | null,
   ) {
     if (tokenHeader !== undefined && !HEADER_NAME.test(tokenHeader)) {
       throw new TypeError('tokenHeader must be a header name');
@@ -49,6 +51,7 @@ export class VerifyCall {
     if (options.clientAddress !== undefined) headers['x-forwarded-for'] = options.clientAddress;
     if (scopes !== '') headers['x-latchkey-require-scope'] = scopes;
     if (options.limit !== undefined) headers['x-latchkey-limit'] = options.limit;
+    if (this.resource !== null) headers['x-latchkey-resource'] = this.resource;
     return this.send(headers);
   }
 

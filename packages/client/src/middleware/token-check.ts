@@ -3,8 +3,16 @@ import { checkOptions } from '../edge/known-token';
 import type { EdgeRefused, EdgeVerified, EdgeVerifyOptions } from '../edge/results';
 import { EdgeVerifier, type EdgeVerifierOptions } from '../verifier';
 import {
+  insufficientScopeChallenge,
+  type ProtectedResource,
+  protectedResourceOf,
+  type ProtectedResourceOptions,
+  unauthorizedChallenge,
+} from './protected-resource';
+import {
   isRefusalCode,
   type LatchkeyRefusal,
+  MIDDLEWARE_ERRORS,
   MISCONFIGURED,
   type MiddlewareErrorCode,
   refusal,
@@ -19,6 +27,8 @@ import {
 } from './setup-report';
 
 export type { LatchkeyErrorBody, LatchkeyRefusal } from './refusals';
+export type { ProtectedResourceMetadata, ProtectedResourceOptions } from './protected-resource';
+export { insufficientScope } from './protected-resource';
 export type { LatchkeyCheck, LatchkeyLogger } from './setup-report';
 export { LatchkeyMisconfiguredError } from './setup-report';
 
@@ -58,6 +68,15 @@ export interface LatchkeyOptions {
    * Default `console` (NestJS: its `Logger`); pino's `app.log` or any `{ error(message) }`.
    */
   logger?: LatchkeyLogger;
+  /**
+   * The app as an OAuth protected resource (RFC 9728), as MCP servers are: each check is made at
+   * `resource` (a token bound to other audiences is 401; Latchkey believes it only from a service
+   * it trusts, so set `verifierOptions.gatewaySecret` or list this service in its TRUST_PROXY),
+   * and every 401 and 403 challenge names the metadata URL and the scopes needed. A shared
+   * `verifier` must have been made with the same `resource`. Serve the metadata with the
+   * framework's `latchkeyResourceMetadata` (NestJS: `LatchkeyModule.forRoot` serves it).
+   */
+  protectedResource?: ProtectedResourceOptions;
 }
 
 /** The code a refusal stands for when Latchkey named none (it decided from memory, or failed). */
@@ -90,6 +109,8 @@ export class TokenCheck {
   private readonly base: EdgeVerifyOptions;
   private readonly forward: boolean;
   private readonly report: SetupReport;
+  /** With `protectedResource`: what the challenges name. */
+  readonly resource: ProtectedResource | null;
   private readonly scoped = new WeakMap<readonly string[], EdgeVerifyOptions>();
 
   constructor(options: LatchkeyOptions) {
@@ -98,7 +119,17 @@ export class TokenCheck {
       throw new TypeError('give the middleware either baseUrl or verifier');
     }
     if (!HEADER_NAME.test(header)) throw new TypeError('header must be a header name');
-    this.verifier = verifier ?? new EdgeVerifier({ ...verifierOptions, baseUrl: baseUrl! });
+    const { protectedResource } = options;
+    this.resource = protectedResource === undefined ? null : protectedResourceOf(protectedResource);
+    const resource = this.resource?.resource;
+    this.verifier =
+      verifier ?? new EdgeVerifier({ resource, ...verifierOptions, baseUrl: baseUrl! });
+    // What a verifier learns of a token holds at its one resource (verifier.ts says why).
+    if (resource !== undefined && this.verifier.resource !== resource) {
+      throw new TypeError(
+        'the verifier must check tokens at protectedResource.resource: make it with that resource',
+      );
+    }
     this.header = header.toLowerCase();
     this.bearer = this.header === 'authorization';
     this.base = Object.freeze({
@@ -146,9 +177,9 @@ export class TokenCheck {
     from: { readonly ip?: string } | undefined,
     routeScopes?: readonly string[],
   ): LatchkeyToken | LatchkeyRefusal | Promise<LatchkeyToken | LatchkeyRefusal> {
-    if (token === null) return refusal('INVALID_TOKEN');
+    const options = routeScopes?.length ? this.withScopes(routeScopes) : this.base;
+    if (token === null) return this.unauthorized('INVALID_TOKEN', options, false);
     try {
-      const options = routeScopes?.length ? this.withScopes(routeScopes) : this.base;
       const cached = this.verifier.checkCached(token, options);
       if (cached !== undefined) return this.answer(cached, options);
       const ip = this.forward ? from?.ip : undefined;
@@ -176,7 +207,7 @@ export class TokenCheck {
 
   private answer(
     result: EdgeVerified | EdgeRefused,
-    { requireScopes }: EdgeVerifyOptions,
+    options: EdgeVerifyOptions,
   ): LatchkeyToken | LatchkeyRefusal {
     if (result.valid) return result;
     // Latchkey refusing this service (a wrong gatewaySecret) is the app's fault, not the caller's.
@@ -196,12 +227,22 @@ export class TokenCheck {
       return refusal(code, wait === null ? {} : { 'retry-after': `${wait}` });
     }
     if (code === 'INSUFFICIENT_SCOPE') {
-      // RFC 6750 section 3: the scopes needed (each SCOPE_PATTERN's charset: nothing to escape).
-      const scope = requireScopes?.join(' ') ?? '';
-      const challenge = `Bearer error="insufficient_scope", scope="${scope}"`;
+      const challenge = insufficientScopeChallenge(this.resource, options.requireScopes);
       return refusal(code, { 'www-authenticate': challenge });
     }
+    if (MIDDLEWARE_ERRORS[code][0] === 401) return this.unauthorized(code, options, true);
     return refusal(code);
+  }
+
+  /** A 401; as a protected resource, its challenge names the metadata and the scopes needed. */
+  private unauthorized(
+    code: MiddlewareErrorCode,
+    { requireScopes }: EdgeVerifyOptions,
+    presented: boolean,
+  ): LatchkeyRefusal {
+    if (this.resource === null) return refusal(code);
+    const challenge = unauthorizedChallenge(this.resource, requireScopes, presented);
+    return refusal(code, { 'www-authenticate': challenge });
   }
 }
 
