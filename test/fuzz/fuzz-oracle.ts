@@ -2,13 +2,16 @@ import type { Response } from 'supertest';
 import { isObject, Sent } from './fuzz-request';
 import { AuthVariant, RAW_BODIES, rawBodyStatus } from './openapi-fuzz';
 
-/** RFC 6749 §5.2 and RFC 8693 §2.2.2's codes, as `POST /oauth2/token` answers them. */
+/** RFC 6749 §5.2, RFC 8693 §2.2.2 and RFC 9449 §5, §8 codes, as the token endpoints answer them. */
 const TOKEN_ENDPOINT_ERRORS = [
   'invalid_request',
   'invalid_grant',
   'invalid_scope',
   'invalid_target',
   'unsupported_grant_type',
+  'invalid_client',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ];
 
 /**
@@ -41,6 +44,13 @@ const EXPORT_PATHS = new Set([
 ]);
 /** The identity provider's return, which answers a browser by sending it to the console. */
 const REDIRECT_PATHS = new Set(['/auth/sso/callback']);
+/**
+ * A business's authorization endpoint answers a browser: an HTML error page while the client or
+ * its redirect URI cannot be trusted (RFC 6749 §4.1.2.1), else a redirect.
+ */
+const AUTHORIZE_PATH = '/oauth2/businesses/{business_id}/authorize';
+/** A business's token endpoint (RFC 6749 §5.2), with RFC 9449's DPoP errors. */
+const GRANT_TOKEN_PATH = '/oauth2/businesses/{business_id}/token';
 /** The audit log's signed notes, proofs and key: `text/plain`, outside the envelope (C2SP). */
 const PLAIN_TEXT_PATHS = new Set(
   ['/api/v1', '/platform/v1']
@@ -60,6 +70,7 @@ export function problemWith(
   const body: unknown = res.body;
   const oauth = op.scope === 'oauth2';
   if (res.status >= 500) return `a ${res.status}: no input may cause a server error`;
+  if (op.path === AUTHORIZE_PATH) return authorizeProblem(res);
   if (res.status === 302 && REDIRECT_PATHS.has(op.path)) {
     return String(res.headers.location).startsWith('/admin/sso#')
       ? null
@@ -99,7 +110,7 @@ export function problemWith(
       // The token endpoint (RFC 8693) answers each of RFC 6749 §5.2's codes it can meet;
       // registration RFC 7591 §3.2.2's; the RFC 7009 and 7662 endpoints only a bad request.
       const codes =
-        op.path === '/oauth2/token'
+        op.path === '/oauth2/token' || op.path === GRANT_TOKEN_PATH
           ? TOKEN_ENDPOINT_ERRORS
           : op.path === '/oauth2/register'
             ? REGISTRATION_ERRORS
@@ -167,6 +178,12 @@ export function problemWith(
       ? null
       : 'the protected resource metadata answered without its resource';
   }
+  if (op.path === '/.well-known/oauth-authorization-server/oauth2/businesses/{business_id}') {
+    // RFC 8414's metadata, outside the envelope: the business's issuer and its endpoints.
+    return isObject(body) && typeof body.issuer === 'string' && !('success' in body)
+      ? null
+      : 'the authorization server metadata answered without its issuer';
+  }
   if (op.path === '/.well-known/ssf-configuration' || op.path.startsWith('/ssf/v1/')) {
     // The Shared Signals shapes (SSF 1.0), outside the envelope: the transmitter's metadata, a
     // stream or the list of them, a status, or a bare 204.
@@ -225,5 +242,27 @@ function errorShapeProblem(body: unknown): string | null {
       return `a detail item is not {loc, msg, type}, at ${JSON.stringify(isObject(issue) ? issue.loc : null)}`;
     }
   }
+  return null;
+}
+
+/**
+ * The authorization endpoint's answer to a browser: a redirect (to the consent screen, or back
+ * to a client with `iss`), or an HTML page that echoes nothing as markup; never a 5xx.
+ */
+function authorizeProblem(res: Response): string | null {
+  if (res.status === 302) {
+    const location = String(res.headers.location);
+    return location.includes('/admin/consent?') || location.includes('iss=')
+      ? null
+      : `the authorization endpoint redirected elsewhere: ${location}`;
+  }
+  // Refused before the route: a limit, Node's parser (a URL past 16 KiB), the router (a bad escape).
+  if (res.status === 429 || res.status === 431) return null;
+  if (res.status === 400 && isObject(res.body) && res.body.message === 'Malformed URL') return null;
+  if (res.status !== 400 && res.status !== 404) return `an unexpected status ${res.status}`;
+  if (!String(res.headers['content-type']).startsWith('text/html')) {
+    return `the authorization endpoint's ${res.status} must be an HTML page`;
+  }
+  if (/<script/i.test(res.text)) return 'the error page holds markup the request sent';
   return null;
 }

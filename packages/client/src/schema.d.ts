@@ -2096,7 +2096,7 @@ export interface paths {
      * Authorization endpoint: the authorization code flow with PKCE, for a person
      * @description RFC 6749 §4.1.1 with RFC 7636 (S256 only), RFC 8707 (resource: required, registered in the business) and RFC 9207 (iss in every answer). A browser is sent to the console to sign in and allow or deny (302). A request whose client or redirect URI cannot be trusted gets an error page (400); any other refusal goes back to the redirect URI with error, error_description, state and iss.
      */
-    get: operations['authorize'];
+    get: operations['startAuthorization'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2158,7 +2158,7 @@ export interface paths {
      * Allow or deny an app; answers where to send the browser
      * @description Allow: your consent is remembered (a connected app) and a code goes to the app, for scopes your session could grant (403 SCOPE_ESCALATION otherwise). Deny: the app hears access_denied. Audited as oauth_consent.given or .denied.
      */
-    post: operations['decideAuthorizationRequest'];
+    post: operations['createAuthorizationDecision'];
     delete?: never;
     options?: never;
     head?: never;
@@ -32054,7 +32054,7 @@ export interface operations {
       };
     };
   };
-  authorize: {
+  startAuthorization: {
     parameters: {
       query?: never;
       header?: never;
@@ -32075,6 +32075,13 @@ export interface operations {
       };
       /** @description An error page: unknown client, or bad redirect URI */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description An error page: no such business, or one suspended */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -32401,7 +32408,7 @@ export interface operations {
       };
     };
   };
-  decideAuthorizationRequest: {
+  createAuthorizationDecision: {
     parameters: {
       query?: never;
       header?: never;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { AppConfig } from '../../config/app-config';
 import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
@@ -47,7 +48,7 @@ export class AuthorizationEndpoint {
   }
 
   async answer(businessId: string, params: AuthorizationRequestParams): Promise<EndpointAnswer> {
-    const business = await this.tenancy.findBusiness(businessId);
+    const business = isUUID(businessId) ? await this.tenancy.findBusiness(businessId) : null;
     // An unknown business is no authorization server, and one suspended issues nothing.
     if (!business || business.status !== 'active') {
       return errorPage(404, 'invalid_request', 'There is no authorization server at this address');

@@ -3,7 +3,6 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../../auth/decorators';
 import { RawResponse } from '../../../common/http/envelope';
-import { uuidPipe } from '../../../common/validation/validation.pipe';
 import { OAuthRateLimit } from '../../../throttle/rate-limit.decorators';
 import type { AuthorizationRequestParams } from '../../codes/dto/authorization-code.dto';
 import { ISSUER_PATH } from '../../issuer';
@@ -24,7 +23,7 @@ export class AuthorizeController {
   @Public()
   @OAuthRateLimit()
   @ApiOperation({
-    operationId: 'authorize',
+    operationId: 'startAuthorization',
     summary: 'Authorization endpoint: the authorization code flow with PKCE, for a person',
     description:
       'RFC 6749 §4.1.1 with RFC 7636 (S256 only), RFC 8707 (resource: required, registered in ' +
@@ -35,8 +34,10 @@ export class AuthorizeController {
   })
   @ApiResponse({ status: 302, description: 'To the consent screen, or back to the client' })
   @ApiResponse({ status: 400, description: 'An error page: unknown client, or bad redirect URI' })
+  @ApiResponse({ status: 404, description: 'An error page: no such business, or one suspended' })
   async authorize(
-    @Param('business_id', uuidPipe('business_id')) businessId: string,
+    // Not the API's 422: a browser is answered with a page, as for an unknown business.
+    @Param('business_id') businessId: string,
     @Query() query: AuthorizationRequestParams,
     @Res() reply: FastifyReply,
   ): Promise<void> {

@@ -46,7 +46,7 @@ export class ConsentsController {
 
   @Post('decision')
   @ApiOperation({
-    operationId: 'decideAuthorizationRequest',
+    operationId: 'createAuthorizationDecision',
     summary: 'Allow or deny an app; answers where to send the browser',
     description:
       'Allow: your consent is remembered (a connected app) and a code goes to the app, for ' +
