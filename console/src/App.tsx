@@ -7,6 +7,7 @@ import { ErrorBox } from './ui/ErrorBox';
 import { Loading } from './ui/Status';
 import { Shell } from './Shell';
 import { SignIn } from './features/sign-in/SignIn';
+import { routeOf, usePath } from './router';
 import { SessionProvider } from './session';
 import { endSsoSession } from './api/sso';
 import { clearSession, loadSsoBusiness, loadToken, saveToken } from './storage';
@@ -17,6 +18,7 @@ export function App() {
   const queryClient = useQueryClient();
   const [token, setToken] = useState<string | null>(loadToken);
   const [ended, setEnded] = useState<unknown>(null);
+  const path = usePath();
   const tokenRef = useRef(token);
   tokenRef.current = token;
 
@@ -63,7 +65,13 @@ export function App() {
     [queryClient],
   );
 
-  if (token === null) return <SignIn onSignedIn={signedIn} ended={ended} />;
+  // Come from an app's authorization request: signed in, the person lands back on it.
+  const purpose =
+    routeOf(path).name === 'consent'
+      ? 'An app asks to act for you. Sign in to the business it asks about, and you come back here to allow or deny it.'
+      : undefined;
+
+  if (token === null) return <SignIn onSignedIn={signedIn} ended={ended} purpose={purpose} />;
   if (whoami.isPending) {
     return (
       <main id="main" className="page narrow">
@@ -74,7 +82,14 @@ export function App() {
   }
   if (whoami.isError) {
     if (asApiError(whoami.error).status === 401) {
-      return <SignIn onSignedIn={signedIn} ended={whoami.error} onShown={() => clearSession()} />;
+      return (
+        <SignIn
+          onSignedIn={signedIn}
+          ended={whoami.error}
+          onShown={() => clearSession()}
+          purpose={purpose}
+        />
+      );
     }
     return (
       <main id="main" className="page narrow">

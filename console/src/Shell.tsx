@@ -3,6 +3,8 @@ import { Link, paths, routeOf, usePath, type Route } from './router';
 import { Analytics } from './features/analytics/Analytics';
 import { AuditLog } from './features/audit/AuditLog';
 import { Businesses } from './features/platform/Businesses';
+import { ConnectedApps } from './features/connected-apps/ConnectedApps';
+import { Consent } from './features/consent/Consent';
 import { Home } from './features/overview/Home';
 import { Machines } from './features/machines/Machines';
 import { MachineDetail } from './features/machines/MachineDetail';
@@ -69,6 +71,9 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
     biz.push({ to: paths.policy, label: 'Token policy', routes: ['policy', 'violations'] });
     // Everyone asks for tokens here; owners and admins decide.
     biz.push({ to: paths.requests, label: 'Requests', routes: ['requests'] });
+    if (isPerson(session)) {
+      biz.push({ to: paths.connectedApps, label: 'Connected apps', routes: ['connectedApps'] });
+    }
     if (caps.membersRead) {
       biz.push({ to: paths.members, label: 'Members', routes: ['members'] });
       biz.push({ to: paths.roles, label: 'Roles', routes: ['roles'] });
@@ -103,6 +108,11 @@ function Nav({ route, menu }: { route: Route; menu: NavMenu }) {
       <NavLinks label="Platform" items={platform} current={route} />
     </nav>
   );
+}
+
+/** Only a person consents to an app, so only a person has connected apps: no platform token. */
+function isPerson({ whoami }: ReturnType<typeof useSession>): boolean {
+  return !whoami.is_platform_token && whoami.identity.kind === 'user';
 }
 
 function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNode {
@@ -155,6 +165,10 @@ function screenOf(route: Route, session: ReturnType<typeof useSession>): ReactNo
       );
     case 'streams':
       return inBusiness(<Streams />, mayManageStreams(session), '/ssf/v1/streams');
+    case 'connectedApps':
+      return inBusiness(<ConnectedApps />, isPerson(session), '/api/v1/connected-apps?limit=1');
+    case 'consent':
+      return <Consent />;
     case 'audit':
       return inBusiness(
         <AuditLog scope="business" />,
@@ -182,6 +196,8 @@ export function Shell() {
   const path = usePath();
   const route = routeOf(path);
   const menu = useNavMenu(path);
+  // The consent screen stands alone: an app's question, with nothing else to click.
+  if (route.name === 'consent') return <Consent />;
   const role = business ? (business.role ?? 'platform admin') : null;
   return (
     <div className="app">

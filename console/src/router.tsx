@@ -44,6 +44,8 @@ export type Route =
   | { name: 'webhook'; id: string }
   | { name: 'streams' }
   | { name: 'audit' }
+  | { name: 'consent' }
+  | { name: 'connectedApps' }
   | { name: 'businesses' }
   | { name: 'admins' }
   | { name: 'platformTokens' }
@@ -84,6 +86,8 @@ export function routeOf(pathname: string): Route {
   if (a === 'webhooks' && b && !c) return { name: 'webhook', id: b };
   if (a === 'streams' && !b) return { name: 'streams' };
   if (a === 'audit' && !b) return { name: 'audit' };
+  if (a === 'consent' && !b) return { name: 'consent' };
+  if (a === 'connected-apps' && !b) return { name: 'connectedApps' };
   if (a === 'platform' && !c) {
     if (b === 'businesses') return { name: 'businesses' };
     if (b === 'admins') return { name: 'admins' };
@@ -113,6 +117,8 @@ export const paths = {
   webhook: (id: string) => `${BASE}/webhooks/${encodeURIComponent(id)}`,
   streams: `${BASE}/streams`,
   audit: `${BASE}/audit`,
+  consent: `${BASE}/consent`,
+  connectedApps: `${BASE}/connected-apps`,
   businesses: `${BASE}/platform/businesses`,
   admins: `${BASE}/platform/admins`,
   platformTokens: `${BASE}/platform/tokens`,

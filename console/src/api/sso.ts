@@ -1,3 +1,5 @@
+import { paths } from '../router';
+import { saveConsentReturn, takeConsentReturn } from '../storage';
 import { rawJson } from './client';
 import type { components } from './client';
 
@@ -15,17 +17,32 @@ export interface SsoChoice {
   status: 'active' | 'suspended';
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Sends the browser to the identity provider, to come back to `/admin/sso`. It names no
- * business: the provider answers first, and the groups it vouches for say where the person may go.
+ * business, so the groups the provider vouches for say where the person may go; but from the
+ * consent screen it names the request's business, as only a person of that business may answer.
  */
 export function startSso(): void {
   const query = new URLSearchParams();
   const path = window.location.pathname;
-  if (/^\/admin(\/[A-Za-z0-9_~-]+)*\/?$/.test(path) && path !== '/admin/sso') {
+  if (path === paths.consent) {
+    // return_to is a path alone: the request in the query waits in this tab (ssoLanding).
+    saveConsentReturn(`${path}${window.location.search}`);
+    const business = new URLSearchParams(window.location.search).get('business');
+    if (business && UUID.test(business)) query.set('business_id', business);
+    query.set('return_to', path);
+  } else if (/^\/admin(\/[A-Za-z0-9_~-]+)*\/?$/.test(path) && path !== '/admin/sso') {
     query.set('return_to', path);
   }
   window.location.assign(`/auth/sso/start?${query.toString()}`);
+}
+
+/** Where a collected sign-in opens: its return_to, and the consent screen with its query. */
+export function ssoLanding(returnTo: string | null | undefined): string {
+  if (returnTo === paths.consent) return takeConsentReturn() ?? '/admin';
+  return returnTo ?? '/admin';
 }
 
 /** The businesses a sign-in whose groups reach several may choose from (its hand-off, its cookie). */

@@ -1,6 +1,6 @@
 import { Logo } from '../../ui/brand/Logo';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { navigate } from '../../router';
 import { saveSsoBusiness } from '../../storage';
 import { ChooseBusiness } from './ChooseBusiness';
@@ -9,6 +9,7 @@ import {
   collectSsoSession,
   fetchSsoStatus,
   SSO_REFUSALS,
+  ssoLanding,
   ssoReturn,
   startSso,
 } from '../../api/sso';
@@ -27,8 +28,11 @@ export function SignIn({
   onSignedIn,
   ended,
   onShown,
+  purpose,
 }: {
   onSignedIn: (token: string, whoami: Whoami, remember: boolean) => void;
+  /** Why a sign-in is asked for here (a consent screen's request), above the usual words. */
+  purpose?: ReactNode;
   /** Why the last session ended, if it did (a 401). */
   ended?: unknown;
   onShown?: () => void;
@@ -61,7 +65,7 @@ export function SignIn({
     onSuccess: ({ session, who }) => {
       onSignedIn(session.token, who, false);
       saveSsoBusiness(session.business_id);
-      navigate(session.return_to ?? '/admin', { replace: true });
+      navigate(ssoLanding(session.return_to), { replace: true });
     },
   });
   // Whose groups reach several businesses chooses one first; the hand-off stays in memory only.
@@ -108,6 +112,7 @@ export function SignIn({
     <main id="main" className="page narrow signin">
       <Logo name={false} size="2.5em" />
       <h1>Sign in to Latchkey</h1>
+      {purpose && <p className="lead">{purpose}</p>}
       <p className="muted">
         Sign in with an API token: your first token, one you made, or a platform admin token. It
         stays in this tab unless you ask to be remembered on this device.
