@@ -47,6 +47,6 @@ import { GrantsRepository } from './store/grants.repository';
     GrantsService,
     GrantsSweep,
   ],
-  exports: [GrantsSweep],
+  exports: [GrantsService, GrantsSweep],
 })
 export class GrantsModule {}

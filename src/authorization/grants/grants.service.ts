@@ -30,6 +30,9 @@ import { RefreshToken } from './store/refresh-token.entity';
 /** A refresh token: a prefix and 32 random bytes, base64url (256 bits, never guessed). */
 const REFRESH_FORMAT = /^lkr_[A-Za-z0-9_-]{43}$/;
 
+/** Whether `token` has a refresh token's shape (no lookup). */
+export const isRefreshToken = (token: string): boolean => REFRESH_FORMAT.test(token);
+
 function refreshHashOf(token: unknown): string | null {
   if (typeof token !== 'string' || !REFRESH_FORMAT.test(token)) return null;
   return createHash('sha256').update(token).digest('hex');
@@ -51,6 +54,7 @@ const REASON_TEXT: Record<GrantEnd, string> = {
   consent_withdrawn: 'connected app withdrawn',
   refresh_reused: 'refresh token reused',
   code_replayed: 'authorization code replayed',
+  refresh_revoked: 'refresh token revoked by its client',
 };
 
 const refOf = (g: Grant): GrantRef => ({
@@ -176,6 +180,24 @@ export class GrantsService implements OnModuleInit {
     });
     if ('refused' in answer) throw answer.refused;
     return answer.tokens;
+  }
+
+  /**
+   * RFC 7009 §2.1 for a refresh token: its grant ends, and the access tokens it gave are revoked
+   * with it. Possession is the proof, as for any token; one unknown, used or ended changes
+   * nothing, and the answer never says which.
+   */
+  async revokePresented(origin: EventOrigin, presented: string): Promise<void> {
+    const hash = refreshHashOf(presented);
+    if (hash === null) return;
+    await this.uow.run(async (tx) => {
+      const row = await this.grants.findRefreshByHashAnyBusiness(hash, tx);
+      if (!row || row.usedAt !== null) return;
+      const grant = await this.grants.findGrant(row.businessId, row.grantId, tx);
+      if (!grant || grant.revokedAt !== null) return;
+      const author = clientAuthor(origin, grant.clientId);
+      await this.endGrant(author, grant.businessId, grant.id, 'refresh_revoked', tx);
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GrantsService, isRefreshToken } from '../../authorization/grants/grants.service';
 import { BearerAuth, Ctx, Public, RequireScope, RetiringAllowed } from '../../auth/decorators';
 import { originOf, RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
@@ -99,6 +100,7 @@ export class OAuth2Controller {
   constructor(
     private readonly revocation: TokenRevocationService,
     private readonly queries: TokenQueriesService,
+    private readonly grants: GrantsService,
   ) {}
 
   @Post('revoke')
@@ -110,14 +112,17 @@ export class OAuth2Controller {
     summary: 'RFC 7009 token revocation: possession is the proof',
     description:
       'Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never ' +
-      'confirms a token.',
+      'confirms a token. A refresh token of a connected app (lkr_…) ends its grant: the access ' +
+      'tokens it gave are revoked with it (RFC 7009 §2.1).',
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody(ORIGIN_BODY)
   @ApiResponse({ status: 200, description: 'Revoked, or nothing to revoke' })
   @ApiResponse(OAUTH_ERROR)
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
-    await this.revocation.revokePresented(originOf(request), tokenParam(body));
+    const token = tokenParam(body);
+    if (isRefreshToken(token)) return this.grants.revokePresented(originOf(request), token);
+    await this.revocation.revokePresented(originOf(request), token);
   }
 
   @Post('introspect')

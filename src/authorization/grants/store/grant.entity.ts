@@ -38,9 +38,16 @@ export class Grant {
   @Column({ type: Date, nullable: true })
   revokedAt!: Date | null;
 
-  /** Why the line ended: `consent_withdrawn`, `refresh_reused`, `code_replayed`. */
+  /**
+   * Why the line ended: `consent_withdrawn`, `refresh_reused`, `code_replayed`, or
+   * `refresh_revoked` (its refresh token presented to RFC 7009 revocation).
+   */
   @Column({ type: 'varchar', length: 32, nullable: true })
   revokedReason!: GrantEnd | null;
 }
 
-export type GrantEnd = 'consent_withdrawn' | 'refresh_reused' | 'code_replayed';
+export type GrantEnd =
+  | 'consent_withdrawn'
+  | 'refresh_reused'
+  | 'code_replayed'
+  | 'refresh_revoked';
