@@ -1996,7 +1996,7 @@ export interface paths {
     put?: never;
     /**
      * RFC 7009 token revocation: possession is the proof
-     * @description Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never confirms a token.
+     * @description Form-encoded or JSON. Answers 200 whether or not the token existed, so the answer never confirms a token. A refresh token of a connected app (lkr_…) ends its grant: the access tokens it gave are revoked with it (RFC 7009 §2.1).
      */
     post: operations['revokeOAuthToken'];
     delete?: never;

@@ -46,8 +46,4 @@ export class Grant {
   revokedReason!: GrantEnd | null;
 }
 
-export type GrantEnd =
-  | 'consent_withdrawn'
-  | 'refresh_reused'
-  | 'code_replayed'
-  | 'refresh_revoked';
+export type GrantEnd = 'consent_withdrawn' | 'refresh_reused' | 'code_replayed' | 'refresh_revoked';
