@@ -52,6 +52,7 @@ import { quotasCost } from './sections/quotas';
 import { cacheMiss } from './sections/cache-miss';
 import { constraintsCost } from './sections/constraints';
 import { dpopCost } from './sections/dpop';
+import { agentsCost } from './sections/agents';
 import { federationCost } from './sections/federation';
 import { authIsolated, hotPath, threeInstances } from './sections/hot-path';
 import { reportMemory, startedAndIdleRss, type StartedAndIdle } from './sections/memory';
@@ -133,6 +134,7 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
     sentinel: () => sentinelPropagation(pgEnv, owner, start),
     pgbouncer: () => pgbouncerCost(pgEnv, owner, start),
     federation: federationCost,
+    agents: agentsCost,
     statuslists: async () => {
       const { b } = await scratch.startPeers(pgEnv);
       await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
@@ -286,8 +288,10 @@ async function main(): Promise<void> {
   } finally {
     await scratch.cleanup();
   }
-  // The RFC 8693 exchange on SQLite, on an app of its own, once the rest is stopped.
+  // The RFC 8693 exchange and the code exchange on SQLite, each on an app of its own, once the
+  // rest is stopped.
   await federationCost();
+  await agentsCost();
   const command = `npm run bench${QUICK ? ' -- --quick' : ''}`;
   const seconds = printTable(command, started, machine, loadAtStart);
   process.stdout.write(`\nresults written to ${writeResults(machine, seconds, loadAtStart)}\n`);

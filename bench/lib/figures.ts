@@ -66,6 +66,7 @@ const SECTIONS = [
   'business token policy',
   'pgbouncer',
   'federation',
+  'agents',
 ];
 
 function section(f: Figure): number {

@@ -23,6 +23,7 @@ export const ONLY_SECTIONS = [
   'sentinel',
   'pgbouncer',
   'federation',
+  'agents',
   'statuslists',
   'ssf',
   'ssfapp',
