@@ -269,6 +269,34 @@ describe.each(DRIVERS)('connected apps attacked on %s', (driver) => {
       expect(res.body.error).toBe('invalid_grant');
     });
 
+    it("a custom role narrows a connected app's token as it narrows every token of its holder", async () => {
+      const holder = await addMember(t, biz);
+      const role = await t
+        .http()
+        .post('/api/v1/custom-roles')
+        .set(owner)
+        .send({
+          name: uniqueLabel('reader').toLowerCase(),
+          base_role: 'member',
+          scopes: ['notes:read'],
+        })
+        .expect(201);
+      const tokens = await flow.codeFlow(asMember(holder.token, biz.id), {
+        scope: 'notes:read notes:write',
+      });
+      const needing = (scope: string) =>
+        flow.verify(tokens.access_token).set('x-latchkey-require-scope', scope);
+      await needing('notes:write').expect(204);
+      await t
+        .http()
+        .put(`/api/v1/custom-roles/holders/${holder.identityId}`)
+        .set(owner)
+        .send({ custom_role_id: role.body.data.id })
+        .expect(200);
+      await needing('notes:read').expect(204);
+      await needing('notes:write').expect(403);
+    });
+
     it('a suspended business is no authorization server, and refreshes nothing', async () => {
       const shortLived = await createUnexpiringBusiness(t, uniqueLabel('suspended'));
       const there = new FlowDriver(
