@@ -8,6 +8,7 @@ export interface Count {
   tag?: string;
   identity_id?: string | null;
   token_id?: string | null;
+  oauth_client?: string | null;
   count: number;
 }
 

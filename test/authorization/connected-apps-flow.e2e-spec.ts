@@ -1,4 +1,5 @@
 import { GrantsSweep } from '../../src/authorization/grants/grants-sweep';
+import { businessCounts, countsOf, flush } from '../analytics/analytics-api';
 import { BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { uniqueLabel } from '../factories/unique';
 import { asOwner, Caller } from '../harness/app/api';
@@ -161,6 +162,30 @@ describe.each(DRIVERS)('connected apps flow on %s', (driver) => {
     await flow.verify(tokens.access_token).expect(401);
     await flow.token(flow.refreshBody(tokens.refresh_token)).expect(400);
     await t.http().delete(`/api/v1/connected-apps/${app.id}`).set(owner).expect(404);
+  });
+
+  it("counts a connected app's verifications by the client its tokens were issued to", async () => {
+    const tokens = await flow.codeFlow();
+    for (let i = 0; i < 3; i++) await flow.verify(tokens.access_token).expect(204);
+    await t.http().get('/api/v1/me').set(owner).expect(200);
+    await flush(t);
+    const answer = await businessCounts(t, owner, {
+      granularity: 'minute',
+      group_by: 'outcome,oauth_client',
+    });
+    const counts = countsOf(answer);
+    const app = counts.filter((c) => c.oauth_client === flow.clientId && c.outcome === 'valid');
+    expect(app.reduce((n, c) => n + c.count, 0)).toBeGreaterThanOrEqual(3);
+    expect(counts.some((c) => c.oauth_client === null)).toBe(true);
+    // The export takes the same grouping, a column of its own.
+    const csv = await t
+      .http()
+      .get('/api/v1/analytics/verifications/export')
+      .query({ format: 'csv', granularity: 'minute', group_by: 'oauth_client' })
+      .set(owner)
+      .expect(200);
+    expect(csv.text.split('\r\n')[0]).toBe('start,oauth_client,count');
+    expect(csv.text).toContain(flow.clientId);
   });
 
   it('sweeps refresh tokens past their days, and the grants none continues; consents stay', async () => {

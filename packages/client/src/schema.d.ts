@@ -6113,6 +6113,11 @@ export interface components {
        * @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10
        */
       token_id?: string | null;
+      /**
+       * @description The client (a connected app) the token was issued to by the authorization code flow; null for every other token
+       * @example https://agent.example/oauth/client.json
+       */
+      oauth_client?: string | null;
       /** @example 42 */
       count: number;
     };
@@ -6150,7 +6155,7 @@ export interface components {
        *       "outcome"
        *     ]
        */
-      group_by: ('outcome' | 'tag' | 'identity' | 'token')[];
+      group_by: ('outcome' | 'tag' | 'identity' | 'token' | 'oauth_client')[];
       /**
        * @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both
        * @example api
@@ -34227,7 +34232,7 @@ export interface operations {
         to?: string;
         /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
         granularity?: 'minute' | 'hour' | 'day';
-        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token, oauth_client (the client a connected app's token was issued to). Default: outcome */
         group_by?: string;
         /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
         client?: 'api' | 'console' | 'all';
@@ -34411,7 +34416,7 @@ export interface operations {
         to?: string;
         /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
         granularity?: 'minute' | 'hour' | 'day';
-        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token, oauth_client (the client a connected app's token was issued to). Default: outcome */
         group_by?: string;
         /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
         client?: 'api' | 'console' | 'all';
@@ -34584,7 +34589,7 @@ export interface operations {
         to?: string;
         /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
         granularity?: 'minute' | 'hour' | 'day';
-        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token, oauth_client (the client a connected app's token was issued to). Default: outcome */
         group_by?: string;
         /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
         client?: 'api' | 'console' | 'all';
@@ -34739,7 +34744,7 @@ export interface operations {
         to?: string;
         /** @description The bucket. The window may span at most 24 hours of minutes, 31 days of hours, 366 days of days */
         granularity?: 'minute' | 'hour' | 'day';
-        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token. Default: outcome */
+        /** @description What each bucket's counts are split by, comma-separated, of outcome, tag, identity, token, oauth_client (the client a connected app's token was issued to). Default: outcome */
         group_by?: string;
         /** @description Whose calls are counted: `api`, every caller but the admin console (the default); `console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person browsing the console does not read as API traffic; `all`, both */
         client?: 'api' | 'console' | 'all';

@@ -12,12 +12,20 @@ import {
   type GroupKey,
 } from '../store/verification-counts.repository';
 
+/** What a read groups by: the stored columns, and `oauth_client`, derived from each token. */
+export type ReadGroupKey = GroupKey | 'oauth_client';
+export const OAUTH_CLIENT = 'oauth_client';
+
 const CLIENT_DOC =
   'Whose calls are counted: `api`, every caller but the admin console (the default); ' +
   "`console`, the console's own (it sends `X-Latchkey-Client: console`), so that a person " +
   'browsing the console does not read as API traffic; `all`, both';
 
-export const GROUP_KEYS = Object.keys(GROUP_COLUMNS) as GroupKey[];
+/** The stored columns, and the connected app's client each token was issued to. */
+export const GROUP_KEYS: ReadGroupKey[] = [
+  ...(Object.keys(GROUP_COLUMNS) as ReadGroupKey[]),
+  OAUTH_CLIENT,
+];
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -72,14 +80,14 @@ export class VerificationQueryDto {
 
   @ApiPropertyOptional({
     type: String,
-    description: `What each bucket's counts are split by, comma-separated, of ${GROUP_KEYS.join(', ')}. Default: outcome`,
+    description: `What each bucket's counts are split by, comma-separated, of ${GROUP_KEYS.join(', ')} (the client a connected app's token was issued to). Default: outcome`,
   })
   @IsOptional()
   @Transform(toKeys)
   @IsArray()
   @ArrayMaxSize(4)
   @IsIn(GROUP_KEYS, { each: true, message: `group_by must be of ${GROUP_KEYS.join(', ')}` })
-  group_by?: GroupKey[];
+  group_by?: ReadGroupKey[];
 
   @ApiPropertyOptional({ enum: CLIENTS, default: 'api', description: CLIENT_DOC })
   @IsOptional()
@@ -147,6 +155,16 @@ export class VerificationCountDto {
   })
   token_id?: string | null;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'https://agent.example/oauth/client.json',
+    description:
+      'The client (a connected app) the token was issued to by the authorization code flow; ' +
+      'null for every other token',
+  })
+  oauth_client?: string | null;
+
   @ApiProperty({ example: 42 })
   count!: number;
 }
@@ -173,7 +191,7 @@ export class VerificationAnalyticsDto {
   to!: string;
 
   @ApiProperty({ enum: GROUP_KEYS, isArray: true, example: ['outcome'] })
-  group_by!: GroupKey[];
+  group_by!: ReadGroupKey[];
 
   @ApiProperty({ enum: CLIENTS, example: 'api', description: CLIENT_DOC })
   client!: Client;

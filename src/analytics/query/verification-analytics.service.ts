@@ -13,11 +13,17 @@ import type {
 import {
   type Client,
   type CountScope,
-  type CountSum,
   type Granularity,
-  type GroupKey,
   VerificationCountsRepository,
 } from '../store/verification-counts.repository';
+import type { Reader } from '../../database/units/reader';
+import {
+  byClient,
+  type ReadGroupKey,
+  type ReadSum,
+  storedKeys,
+  TokenClients,
+} from './token-clients';
 import { TokenQueriesService } from '../../tokens/lifecycle/token-queries.service';
 import { countFields, type ExportSlice, exportLines } from './verification-export';
 
@@ -51,7 +57,7 @@ export interface CountWindow {
   granularity: Granularity;
   from: Date;
   to: Date;
-  groupBy: GroupKey[];
+  groupBy: ReadGroupKey[];
   /** Whose calls are counted: the API's by default, the console's apart. */
   client: Client;
 }
@@ -68,6 +74,7 @@ export class VerificationAnalyticsService {
     private readonly reads: ReadRouting,
     private readonly counts: VerificationCountsRepository,
     private readonly tokens: TokenQueriesService,
+    private readonly clients: TokenClients,
   ) {}
 
   /** The business's counts, as the caller may see them; one token's, with `token_id`. */
@@ -96,16 +103,7 @@ export class VerificationAnalyticsService {
     w: CountWindow,
   ): Promise<VerificationAnalyticsDto> {
     const rows = await this.reads.read(ctx.actor.id, (db) =>
-      this.counts.sums(
-        scope,
-        w.granularity,
-        w.from,
-        w.to,
-        w.groupBy,
-        ANSWER_COUNTS_MAX + 1,
-        db,
-        w.client,
-      ),
+      this.sums(scope, w, w.from, w.to, ANSWER_COUNTS_MAX + 1, db),
     );
     if (rows.length > ANSWER_COUNTS_MAX) {
       throw new RequestValidationError([
@@ -126,6 +124,25 @@ export class VerificationAnalyticsService {
     };
   }
 
+  /**
+   * The window's sums as asked for; by client, summed by token first (the answer's bound then
+   * counts tokens, so it is never looser than asked).
+   */
+  private async sums(
+    scope: CountScope,
+    w: CountWindow,
+    from: Date,
+    to: Date,
+    limit: number,
+    db: Reader,
+  ): Promise<ReadSum[]> {
+    const keys = storedKeys(w.groupBy);
+    const rows = await this.counts.sums(scope, w.granularity, from, to, keys, limit, db, w.client);
+    return byClient(rows, w.groupBy, (ids) =>
+      this.clients.clientsOfTokens(scope.businessId, ids, db),
+    );
+  }
+
   private export(ctx: RequestContext, scope: CountScope, w: CountWindow, format: ExportFormat) {
     const named = w.groupBy.includes('token');
     const slices = async function* (
@@ -135,16 +152,7 @@ export class VerificationAnalyticsService {
       for (let at = w.from.getTime(); at < w.to.getTime(); at += step) {
         const end = new Date(Math.min(at + step, w.to.getTime()));
         yield await this.reads.read(ctx.actor.id, async (db) => {
-          const rows = await this.counts.sums(
-            scope,
-            w.granularity,
-            new Date(at),
-            end,
-            w.groupBy,
-            SLICE_COUNTS_MAX,
-            db,
-            w.client,
-          );
+          const rows = await this.sums(scope, w, new Date(at), end, SLICE_COUNTS_MAX, db);
           if (!named) return { rows, tokenNames: null };
           const ids = new Set<string>();
           for (const row of rows) if (row.groups.token) ids.add(row.groups.token);
@@ -182,13 +190,13 @@ export function windowOf(query: VerificationQueryDto, now: Date): CountWindow {
     granularity,
     from: new Date(asked.getTime() - (asked.getTime() % step)),
     to,
-    groupBy: [...new Set<GroupKey>(query.group_by ?? ['outcome'])],
+    groupBy: [...new Set<ReadGroupKey>(query.group_by ?? ['outcome'])],
     client: query.client ?? 'api',
   };
 }
 
 /** Rows (ordered by bucket) as buckets, each with its counts and their total. */
-function bucketsOf(rows: CountSum[]): VerificationBucketDto[] {
+function bucketsOf(rows: ReadSum[]): VerificationBucketDto[] {
   const buckets: VerificationBucketDto[] = [];
   let current: VerificationBucketDto | undefined;
   for (const row of rows) {

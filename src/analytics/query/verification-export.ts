@@ -1,17 +1,18 @@
 import { csvCell, oneLine } from '../../audit/codec/wire-text';
 import type { ExportFormat, VerificationCountDto } from '../dto/analytics.dto';
-import type { CountSum, GroupKey } from '../store/verification-counts.repository';
+import type { ReadGroupKey, ReadSum } from './token-clients';
 
-const WIRE_NAME: Record<GroupKey, string> = {
+const WIRE_NAME: Record<ReadGroupKey, string> = {
   outcome: 'outcome',
   tag: 'tag',
   identity: 'identity_id',
   token: 'token_id',
+  oauth_client: 'oauth_client',
 };
 
 /** One slice of an export: its counts, and the names of the tokens they count (by token). */
 export interface ExportSlice {
-  rows: CountSum[];
+  rows: ReadSum[];
   /** Null unless the export groups by token; a token with no name here is one since deleted. */
   tokenNames: ReadonlyMap<string, string> | null;
 }
@@ -25,7 +26,7 @@ export interface ExportSlice {
  */
 export async function* exportLines(
   slices: AsyncIterable<ExportSlice>,
-  groupBy: readonly GroupKey[],
+  groupBy: readonly ReadGroupKey[],
   format: ExportFormat,
 ): AsyncGenerator<string> {
   const columns = groupBy.flatMap((g) =>
@@ -54,11 +55,12 @@ export async function* exportLines(
 }
 
 /** The grouped columns as the wire names them; no identity or token (an unknown one) is null. */
-export function countFields(groups: CountSum['groups']): Omit<VerificationCountDto, 'count'> {
+export function countFields(groups: ReadSum['groups']): Omit<VerificationCountDto, 'count'> {
   const out: Omit<VerificationCountDto, 'count'> = {};
   if (groups.outcome !== undefined) out.outcome = groups.outcome as VerificationCountDto['outcome'];
   if (groups.tag !== undefined) out.tag = groups.tag ?? '';
   if (groups.identity !== undefined) out.identity_id = groups.identity;
   if (groups.token !== undefined) out.token_id = groups.token;
+  if (groups.oauth_client !== undefined) out.oauth_client = groups.oauth_client;
   return out;
 }

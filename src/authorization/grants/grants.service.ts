@@ -5,6 +5,7 @@ import { OAuthError } from '../../common/errors/oauth-error';
 import { AppConfig } from '../../config/app-config';
 import { SYSTEM_AUTHOR, type Author, type EventOrigin } from '../../database/units/domain-event';
 import { holdDeclaredLocks } from '../../database/units/key-lock';
+import type { Reader } from '../../database/units/reader';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
 import { asOAuthRefusal } from '../../governance/governance-error';
 import { identityLabel } from '../../tenancy/identity-label';
@@ -24,6 +25,7 @@ import {
 } from './grants.events';
 import { ConsentsRepository } from './store/consents.repository';
 import { Grant, type GrantEnd } from './store/grant.entity';
+import { GrantToken } from './store/grant-token.entity';
 import { GrantsRepository } from './store/grants.repository';
 import { RefreshToken } from './store/refresh-token.entity';
 
@@ -217,6 +219,11 @@ export class GrantsService implements OnModuleInit {
     return revoked;
   }
 
+  /** The client each token was issued to, for those a grant gave (analytics' by client). */
+  clientsOfTokens(businessId: string | null, tokenIds: readonly string[], db: Reader) {
+    return this.grants.clientsOfTokens(businessId, tokenIds, db);
+  }
+
   /** Ends a grant and revokes its line; answers how many tokens this call revoked. */
   async endGrant(
     author: Author,
@@ -230,7 +237,7 @@ export class GrantsService implements OnModuleInit {
     if (!(await this.grants.endGrant(businessId, grantId, reason, new Date(this.clock()), tx))) {
       return 0;
     }
-    const ids = await this.grants.accessTokenIds(businessId, [grantId], tx);
+    const ids = await this.grants.accessTokenIds(businessId, grantId, tx);
     const revoked = await this.revocation.revokeTokensIn(
       author,
       businessId,
@@ -338,11 +345,20 @@ export class GrantsService implements OnModuleInit {
         businessId,
         grantId: grant.id,
         tokenHash: refreshHashOf(refreshToken)!,
-        accessTokenId: token.id,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.OAUTH_REFRESH_TOKEN_DAYS * 86_400_000),
         usedAt: null,
       } satisfies RefreshToken),
+      tx,
+    );
+    await this.grants.insertGrantToken(
+      Object.assign(new GrantToken(), {
+        tokenId: token.id,
+        businessId,
+        grantId: grant.id,
+        clientId: grant.clientId,
+        createdAt: now,
+      } satisfies GrantToken),
       tx,
     );
     await tx.publish(

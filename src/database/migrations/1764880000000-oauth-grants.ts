@@ -10,8 +10,10 @@ const cascadeTo = (columnNames: string[], referencedTableName: string) => ({
 
 /**
  * People's consents to clients (`oauth_consents`, one standing per person, client and resource),
- * the grants redeemed codes start (`oauth_grants`: a line of access and refresh tokens), and the
- * refresh tokens, each stored only as its SHA-256 (unique) and used once.
+ * the grants redeemed codes start (`oauth_grants`: a line of access and refresh tokens), the
+ * refresh tokens, each stored only as its SHA-256 (unique) and used once, and the access tokens
+ * each grant gave (`oauth_grant_tokens`), which outlive the grant's sweep so a token's
+ * verifications are still counted by its client.
  */
 export class OAuthGrants1764880000000 implements MigrationInterface {
   name = 'OAuthGrants1764880000000';
@@ -83,7 +85,6 @@ export class OAuthGrants1764880000000 implements MigrationInterface {
           { name: 'business_id', type: t.uuid },
           { name: 'grant_id', type: t.uuid },
           { name: 'token_hash', type: 'varchar', length: '64' },
-          { name: 'access_token_id', type: t.uuid },
           { name: 'created_at', type: t.timestamp },
           { name: 'expires_at', type: t.timestamp },
           { name: 'used_at', type: t.timestamp, isNullable: true },
@@ -103,9 +104,30 @@ export class OAuthGrants1764880000000 implements MigrationInterface {
       new TableIndex({ name: 'ix_oauth_refresh_tokens_grant', columnNames: ['grant_id'] }),
       new TableIndex({ name: 'ix_oauth_refresh_tokens_expires', columnNames: ['expires_at'] }),
     ]);
+    await queryRunner.createTable(
+      new Table({
+        name: 'oauth_grant_tokens',
+        columns: [
+          { name: 'token_id', type: t.uuid, isPrimary: true },
+          { name: 'business_id', type: t.uuid },
+          { name: 'grant_id', type: t.uuid },
+          { name: 'client_id', type: 'varchar', length: '512' },
+          { name: 'created_at', type: t.timestamp },
+        ],
+        foreignKeys: [cascadeTo(['business_id'], 'businesses')],
+      }),
+    );
+    await queryRunner.createIndex(
+      'oauth_grant_tokens',
+      new TableIndex({
+        name: 'ix_oauth_grant_tokens_grant',
+        columnNames: ['business_id', 'grant_id'],
+      }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('oauth_grant_tokens');
     await queryRunner.dropTable('oauth_refresh_tokens');
     await queryRunner.dropTable('oauth_grants');
     await queryRunner.dropTable('oauth_consents');

@@ -1,6 +1,7 @@
 import { Consent } from './consent.entity';
 import { Grant } from './grant.entity';
+import { GrantToken } from './grant-token.entity';
 import { RefreshToken } from './refresh-token.entity';
 
 /** The tables consents and grants own. */
-export const GRANTS_ENTITIES = [Consent, Grant, RefreshToken];
+export const GRANTS_ENTITIES = [Consent, Grant, GrantToken, RefreshToken];

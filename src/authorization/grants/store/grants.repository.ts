@@ -4,6 +4,7 @@ import { assertBusinessId } from '../../../common/tenant-scope';
 import type { Reader } from '../../../database/units/reader';
 import type { Transaction } from '../../../database/units/unit-of-work';
 import { Grant, type GrantEnd } from './grant.entity';
+import { GrantToken } from './grant-token.entity';
 import { RefreshToken } from './refresh-token.entity';
 
 /** Grants and their refresh tokens; by business, but for the lookup by a refresh token's hash. */
@@ -66,19 +67,41 @@ export class GrantsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** The access tokens issued along the grants' lines, for their end to revoke. */
-  async accessTokenIds(
-    businessId: string,
-    grantIds: readonly string[],
-    db: Reader,
-  ): Promise<string[]> {
+  async insertGrantToken(row: GrantToken, tx: Transaction): Promise<void> {
+    assertBusinessId(row.businessId);
+    await tx.insert(GrantToken, row);
+  }
+
+  /** The access tokens issued along a grant's line, for its end to revoke. */
+  async accessTokenIds(businessId: string, grantId: string, db: Reader): Promise<string[]> {
     assertBusinessId(businessId);
-    if (grantIds.length === 0) return [];
-    const rows = await db.find(RefreshToken, {
-      select: { accessTokenId: true },
-      where: { businessId, grantId: In([...grantIds]) },
+    const rows = await db.find(GrantToken, {
+      select: { tokenId: true },
+      where: { businessId, grantId },
     });
-    return rows.map((r) => r.accessTokenId);
+    return rows.map((r) => r.tokenId);
+  }
+
+  /**
+   * The client each of `tokenIds` was issued to, for those a grant gave; in one business, or in
+   * every business for the platform's read (`businessId` null).
+   */
+  async clientsOfTokens(
+    businessId: string | null,
+    tokenIds: readonly string[],
+    db: Reader,
+  ): Promise<Map<string, string>> {
+    if (businessId !== null) assertBusinessId(businessId);
+    const found = new Map<string, string>();
+    for (let i = 0; i < tokenIds.length; i += 500) {
+      const ids = tokenIds.slice(i, i + 500);
+      const rows = await db.find(GrantToken, {
+        select: { tokenId: true, clientId: true },
+        where: businessId === null ? { tokenId: In(ids) } : { businessId, tokenId: In(ids) },
+      });
+      for (const r of rows) found.set(r.tokenId, r.clientId);
+    }
+    return found;
   }
 
   /**

@@ -3,7 +3,6 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /**
  * A refresh token of a grant, stored only as its SHA-256. Used once: the use marks it and gives
  * its successor (RFC 9700 §4.14.2, rotation), and a second use is a reuse, which ends the grant.
- * `access_token_id` is the access token issued beside it, which the grant's end revokes.
  */
 @Entity({ name: 'oauth_refresh_tokens' })
 export class RefreshToken {
@@ -19,9 +18,6 @@ export class RefreshToken {
   /** SHA-256 of the refresh token, hex. */
   @Column({ type: 'varchar', length: 64 })
   tokenHash!: string;
-
-  @Column({ type: 'uuid' })
-  accessTokenId!: string;
 
   @Column({ type: Date })
   createdAt!: Date;
