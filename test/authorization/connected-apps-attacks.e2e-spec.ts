@@ -247,6 +247,31 @@ describe.each(DRIVERS)('connected apps attacked on %s', (driver) => {
       await flow.decide(within.request, asMember(narrow.secret, biz.id)).expect(201);
     });
 
+    it('scopes the policy sends to an approver are never granted by a consent alone', async () => {
+      const gated = await createUnexpiringBusiness(t, uniqueLabel('gated'));
+      const there = new FlowDriver(t, gated, flow.clientId, await registerResource(t, gated));
+      const tokens = await there.codeFlow(asOwner(gated), { scope: 'notes:read notes:write' });
+      const policy = await t.http().get('/api/v1/token-policy').set(asOwner(gated)).expect(200);
+      const rules = { ...(policy.body.data as Record<string, unknown>) };
+      delete rules.updated_at;
+      delete rules.updated_by;
+      await t
+        .http()
+        .put('/api/v1/token-policy')
+        .set(asOwner(gated))
+        .send({ ...rules, approval_required: { scopes: ['notes:write'] } })
+        .expect(200);
+      // Asked now: refused before any code, naming the rule.
+      const { request } = await there.authorize({ scope: 'notes:read notes:write' });
+      const refused = await there.decide(request, asOwner(gated)).expect(403);
+      expect(refused.body.code).toBe('APPROVAL_REQUIRED');
+      expect(refused.body.detail).toContain('approval_required.scopes');
+      // Granted before: the grant's next refresh is refused; a grant without the scope goes on.
+      const res = await there.token(there.refreshBody(tokens.refresh_token)).expect(400);
+      expect(res.body.error).toBe('invalid_scope');
+      await there.codeFlow(asOwner(gated), { scope: 'notes:read' });
+    });
+
     it("a member's connected app is theirs: another person cannot see or withdraw it", async () => {
       await flow.codeFlow(asMember(member.token, biz.id));
       const mine = await t.http().get('/api/v1/connected-apps').set(asMember(member.token, biz.id));

@@ -2156,7 +2156,7 @@ export interface paths {
     put?: never;
     /**
      * Allow or deny an app; answers where to send the browser
-     * @description Allow: your consent is remembered (a connected app) and a code goes to the app, for scopes your session could grant (403 SCOPE_ESCALATION otherwise). Deny: the app hears access_denied. Audited as oauth_consent.given or .denied.
+     * @description Allow: your consent is remembered (a connected app) and a code goes to the app, for scopes your session could grant (403 SCOPE_ESCALATION otherwise) and that the business does not send to an approver (403 APPROVAL_REQUIRED). Deny: the app hears access_denied. Audited as oauth_consent.given or .denied.
      */
     post: operations['createAuthorizationDecision'];
     delete?: never;
@@ -32501,7 +32501,7 @@ export interface operations {
         };
       };
       /**
-       * @description Error codes: CONSENT_BY_PERSON_ONLY, SCOPE_ESCALATION, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, SCOPE_ESCALATION, APPROVAL_REQUIRED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
        *
        *     TOKEN_RETIRING: a write by a token in its rotation grace period.
        *
@@ -32526,6 +32526,7 @@ export interface operations {
             code:
               | 'CONSENT_BY_PERSON_ONLY'
               | 'SCOPE_ESCALATION'
+              | 'APPROVAL_REQUIRED'
               | 'BUSINESS_MISMATCH'
               | 'BUSINESS_SUSPENDED'
               | 'TOKEN_RETIRING'

@@ -6,6 +6,9 @@ import { AppConfig } from '../../config/app-config';
 import { createdKey, type Page, paginate, PageQueryDto } from '../../common/validation/pagination';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
+import { approvalNeeded } from '../../governance/approval-rule';
+import { BusinessPolicyService } from '../../governance/business-policy.service';
+import { GovernanceError } from '../../governance/governance-error';
 import { TokenError } from '../../tokens/token-error';
 import { ClientDirectory } from '../clients/client-directory';
 import { ClientError } from '../clients/client-error';
@@ -69,6 +72,7 @@ export class ConsentsService {
     private readonly consents: ConsentsRepository,
     private readonly database: Database,
     private readonly config: AppConfig,
+    private readonly policies: BusinessPolicyService,
   ) {}
 
   /** The request as the consent screen shows it. */
@@ -133,6 +137,20 @@ export class ConsentsService {
     }
     // The session that allows must itself be able to grant what it allows.
     if (!scopesWithin(request.scopes, ctx.token.scopes)) throw new TokenError('SCOPE_ESCALATION');
+    // Scopes the business marks as needing an approver are never granted by a consent alone.
+    const { approvalRequired: rule } = await this.policies.currentRules(ctx.businessId);
+    const needed = approvalNeeded(
+      rule,
+      { scopes: request.scopes, expiresAt: null, machine: false },
+      new Date(),
+    ).filter((n) => n.part === 'scopes');
+    if (needed.length > 0) {
+      const why = needed.map((n) => `approval_required.${n.part}: ${n.why}`).join('; ');
+      throw new GovernanceError(
+        'APPROVAL_REQUIRED',
+        `The business requires an approver for these scopes (${why}): a connected app is not given them`,
+      );
+    }
     const code = await this.uow.run(async (tx) => {
       await this.consents.lockForDecision(ctx.businessId, ctx.actor.id, request.clientId, tx);
       const now = new Date();

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GovernanceModule } from '../../governance/governance.module';
 import { ResourcesModule } from '../../resources/resources.module';
 import { SigningModule } from '../../signing/signing.module';
 import { TenancyModule } from '../../tenancy/tenancy.module';
@@ -26,6 +27,7 @@ import { GrantsRepository } from './store/grants.repository';
   imports: [
     AuthorizationCodesModule,
     ClientsModule,
+    GovernanceModule,
     ResourcesModule,
     SigningModule,
     TenancyModule,

@@ -7,6 +7,8 @@ import { SYSTEM_AUTHOR, type Author, type EventOrigin } from '../../database/uni
 import { holdDeclaredLocks } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
+import { approvalNeeded } from '../../governance/approval-rule';
+import { BusinessPolicyService } from '../../governance/business-policy.service';
 import { asOAuthRefusal } from '../../governance/governance-error';
 import { identityLabel } from '../../tenancy/identity-label';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
@@ -100,6 +102,7 @@ export class GrantsService implements OnModuleInit {
     private readonly revocation: TokenRevocationService,
     private readonly tenancy: TenancyDirectory,
     private readonly config: AppConfig,
+    private readonly policies: BusinessPolicyService,
   ) {}
 
   /** A replayed code ends the grant it started (RFC 6749 §4.1.2), once its refusal committed. */
@@ -312,6 +315,16 @@ export class GrantsService implements OnModuleInit {
     const consent = await this.consents.find(businessId, grant.consentId, tx);
     if (!consent || consent.withdrawnAt !== null) {
       throw refusedGrant('The consent this grant was given under was withdrawn');
+    }
+    // A policy that came to require an approver for a scope since the consent stops its grants.
+    const { approvalRequired: rule } = await this.policies.rulesFor(businessId, tx);
+    const gated = approvalNeeded(
+      rule,
+      { scopes: asked, expiresAt: null, machine: false },
+      new Date(),
+    );
+    if (gated.some((n) => n.part === 'scopes')) {
+      throw new OAuthError('invalid_scope', 'The business requires an approver for these scopes');
     }
     const scopes = scopesWithinRole(asked, member.role) ?? [];
     if (scopes.length === 0)

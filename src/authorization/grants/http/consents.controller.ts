@@ -50,12 +50,13 @@ export class ConsentsController {
     summary: 'Allow or deny an app; answers where to send the browser',
     description:
       'Allow: your consent is remembered (a connected app) and a code goes to the app, for ' +
-      'scopes your session could grant (403 SCOPE_ESCALATION otherwise). Deny: the app hears ' +
+      'scopes your session could grant (403 SCOPE_ESCALATION otherwise) and that the business ' +
+      'does not send to an approver (403 APPROVAL_REQUIRED). Deny: the app hears ' +
       'access_denied. Audited as oauth_consent.given or .denied.',
   })
   @ApiEnvelope(201, ConsentRedirectDto)
   @ApiErrors({
-    403: ['CONSENT_BY_PERSON_ONLY', 'SCOPE_ESCALATION'],
+    403: ['CONSENT_BY_PERSON_ONLY', 'SCOPE_ESCALATION', 'APPROVAL_REQUIRED'],
     404: ['AUTHORIZATION_REQUEST_NOT_FOUND'],
     422: ['VALIDATION_ERROR'],
   })
