@@ -1,7 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { scopesWithinRole } from '../../auth/scopes';
 import { OAuthError } from '../../common/errors/oauth-error';
+import { loggableError } from '../../common/errors/safe-error';
 import { AppConfig } from '../../config/app-config';
 import { SYSTEM_AUTHOR, type Author, type EventOrigin } from '../../database/units/domain-event';
 import { holdDeclaredLocks } from '../../database/units/key-lock';
@@ -92,6 +93,7 @@ type Answer = { tokens: GrantTokenResponseDto } | { refused: OAuthError };
 export class GrantsService implements OnModuleInit {
   /** The time tokens are issued at; a test moves it rather than wait. */
   clock: () => number = Date.now;
+  private readonly logger = new Logger(GrantsService.name);
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -110,7 +112,13 @@ export class GrantsService implements OnModuleInit {
     this.codes.onReplay((businessId, grantId) => {
       void this.uow
         .run((tx) => this.endGrant(SYSTEM_AUTHOR, businessId, grantId, 'code_replayed', tx))
-        .catch(() => undefined);
+        .catch((e: unknown) =>
+          // The grant's tokens still expire within the hour; the next replay tries again.
+          this.logger.error(
+            { err: loggableError(e), grantId },
+            'grant not ended after a code replay',
+          ),
+        );
     });
   }
 
