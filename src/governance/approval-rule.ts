@@ -58,6 +58,19 @@ const reaches = (scope: string, pattern: string) =>
   scopeCovers(scope, pattern) || scopeCovers(pattern, scope);
 
 /**
+ * The scopes among `scopes` that reach a pattern of the rule's `scopes` part: what an approver must
+ * allow (a connected app's consent asks scope by scope). None for a rule without that part.
+ */
+export function scopesNeedingApproval(
+  rule: ApprovalRule | null,
+  scopes: readonly string[],
+): string[] {
+  const patterns = rule?.scopes;
+  if (!patterns) return [];
+  return scopes.filter((s) => patterns.some((p) => reaches(s, p)));
+}
+
+/**
  * The parts of `rule` that a token with `terms`, made at `now`, meets, each with why, in the
  * order the policy lists them; empty when it needs no approval. An unrestricted (null-scoped)
  * token reaches every scope, and a token that never expires outlives any bound.
@@ -72,9 +85,7 @@ export function approvalNeeded(
   if (rule.scopes !== null) {
     const patterns = rule.scopes;
     const hit =
-      terms.scopes === null
-        ? ['(unrestricted)']
-        : terms.scopes.filter((s) => patterns.some((p) => reaches(s, p)));
+      terms.scopes === null ? ['(unrestricted)'] : scopesNeedingApproval(rule, terms.scopes);
     if (hit.length > 0) {
       needed.push({
         part: 'scopes',

@@ -2165,6 +2165,67 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/connected-apps/requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The business's connected app requests (approvers, tokens:admin), else your own */
+    get: operations['listConnectedAppRequests'];
+    put?: never;
+    /**
+     * Ask an approver to allow an app scopes the business keeps for approvers
+     * @description From the consent screen, with its sealed request, after 403 APPROVAL_REQUIRED. Filed again, it replaces the pending one for the same app and resource. Approved, start again from the app: the consent is remembered, scopes approved. Audited as oauth_consent.approval_requested.
+     */
+    post: operations['createConnectedAppRequest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connected-apps/requests/{request_id}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Allow a person's app the scopes they asked for (owner or admin, never the asker)
+     * @description Audited as oauth_consent.approved. An admin does not decide an owner's request.
+     */
+    post: operations['approveConnectedAppRequest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connected-apps/requests/{request_id}/deny': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refuse a person's app the scopes they asked for, with a reason
+     * @description Audited as oauth_consent.approval_refused.
+     */
+    post: operations['denyConnectedAppRequest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/connected-apps': {
     parameters: {
       query?: never;
@@ -5931,6 +5992,54 @@ export interface components {
        * @enum {string}
        */
       decision: 'allow' | 'deny';
+    };
+    ConsentRequestViewDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'denied';
+      /**
+       * Format: uuid
+       * @description The person who asks
+       */
+      identity_id: string;
+      /** @example https://agent.example/oauth/client.json */
+      client_id: string;
+      /** @example Acme Agent */
+      client_name: string | null;
+      /** @example https://mcp.example.com/mcp */
+      resource: string;
+      /**
+       * @example [
+       *       "deploy:prod"
+       *     ]
+       */
+      scopes: string[];
+      /** @example The release agent deploys from my IDE */
+      justification: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example null */
+      decided_by: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      decided_at: string | null;
+      /** @example null */
+      decision_reason: string | null;
+    };
+    CreateConsentRequestDto: {
+      /**
+       * @description The sealed request the authorization endpoint sent the browser with (`request`)
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6ImxhdGNoa2V5LWF1dGhvcml6YXRpb24tcmVxdWVzdCtqd3QifQ.…
+       */
+      request: string;
+      /**
+       * @description Why the app needs these scopes, for the approver
+       * @example The release agent deploys from my IDE
+       */
+      justification: string;
     };
     ConnectedAppDto: {
       /** Format: uuid */
@@ -32640,6 +32749,1039 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'] & {
             /** @enum {string} */
             code: 'VALIDATION_ERROR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  listConnectedAppRequests: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The next_cursor of the previous page */
+        cursor?: string;
+        status?: 'pending' | 'approved' | 'denied';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: {
+              items: components['schemas']['ConsentRequestViewDto'][];
+              /** @example null */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "The token was not issued for this business",
+           *       "code": "BUSINESS_MISMATCH",
+           *       "detail": "The token was not issued for this business",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_MISMATCH' | 'BUSINESS_SUSPENDED' | 'TOKEN_RETIRING' | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Business not found",
+           *       "code": "BUSINESS_NOT_FOUND",
+           *       "detail": "Business not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, INVALID_CURSOR
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "header",
+           *             "x-business-id"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'INVALID_CURSOR';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  createConnectedAppRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "request": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImxhdGNoa2V5LWF1dGhvcml6YXRpb24tcmVxdWVzdCtqd3QifQ.…",
+         *       "justification": "The release agent deploys from my IDE"
+         *     }
+         */
+        'application/json': components['schemas']['CreateConsentRequestDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['ConsentRequestViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_BY_PERSON_ONLY, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Only a person signed in to this business may allow an app to act for them",
+           *       "code": "CONSENT_BY_PERSON_ONLY",
+           *       "detail": "Only a person signed in to this business may allow an app to act for them",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'CONSENT_BY_PERSON_ONLY'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: AUTHORIZATION_REQUEST_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Authorization request not found, or expired: start again from the app",
+           *       "code": "AUTHORIZATION_REQUEST_NOT_FOUND",
+           *       "detail": "Authorization request not found, or expired: start again from the app",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'AUTHORIZATION_REQUEST_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: APPROVAL_NOT_REQUIRED, CONSENT_REQUEST_LIMIT_REACHED */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "None of these scopes needs an approver under the business's token policy",
+           *       "code": "APPROVAL_NOT_REQUIRED",
+           *       "detail": "None of these scopes needs an approver under the business's token policy",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'APPROVAL_NOT_REQUIRED' | 'CONSENT_REQUEST_LIMIT_REACHED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "request"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  approveConnectedAppRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        request_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Release pipeline, agreed in the change board"
+         *     }
+         */
+        'application/json': components['schemas']['ApproveTokenRequestDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['ConsentRequestViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'APPROVER_MUST_BE_PERSON'
+              | 'APPROVER_NOT_MEMBER'
+              | 'SELF_APPROVAL'
+              | 'APPROVER_OUTRANKED'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_REQUEST_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Connected app request not found",
+           *       "code": "CONSENT_REQUEST_NOT_FOUND",
+           *       "detail": "Connected app request not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CONSENT_REQUEST_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: CONSENT_REQUEST_NOT_PENDING */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This connected app request was decided already",
+           *       "code": "CONSENT_REQUEST_NOT_PENDING",
+           *       "detail": "This connected app request was decided already",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CONSENT_REQUEST_NOT_PENDING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "path",
+           *             "request_id"
+           *           ],
+           *           "msg": "Input should be a valid UUID",
+           *           "type": "uuid_parsing",
+           *           "input": "not-a-uuid"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT';
+          };
+        };
+      };
+      /**
+       * @description Error codes: RATE_LIMITED, USES_EXHAUSTED
+       *
+       *     RATE_LIMITED: see Retry-After.
+       *
+       *     USES_EXHAUSTED: the token has no uses left; Retry-After when a refill is due.
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Too many requests, retry later",
+           *       "code": "RATE_LIMITED",
+           *       "detail": "Too many requests, retry later",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'RATE_LIMITED' | 'USES_EXHAUSTED';
+          };
+        };
+      };
+    };
+  };
+  denyConnectedAppRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example 0d9f7a52-7c1e-4f0b-9f7e-2b1f6a3c9d10 */
+        request_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Use the shared deploy machine instead"
+         *     }
+         */
+        'application/json': components['schemas']['DenyTokenRequestDto'];
+      };
+    };
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
+            /** @example null */
+            message: string | null;
+            /** @example null */
+            code: string | null;
+            data: components['schemas']['ConsentRequestViewDto'];
+          };
+        };
+      };
+      /**
+       * @description Error codes: BAD_REQUEST
+       *
+       *     BAD_REQUEST: malformed JSON, or nested deeper than 32 levels.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Malformed request",
+           *       "code": "BAD_REQUEST",
+           *       "detail": "Malformed request",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'BAD_REQUEST';
+          };
+        };
+      };
+      /** @description Error codes: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_DISABLED */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Invalid token",
+           *       "code": "INVALID_TOKEN",
+           *       "detail": "Invalid token",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'TOKEN_DISABLED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: INSUFFICIENT_ROLE, INSUFFICIENT_SCOPE, APPROVER_MUST_BE_PERSON, APPROVER_NOT_MEMBER, SELF_APPROVAL, APPROVER_OUTRANKED, BUSINESS_MISMATCH, BUSINESS_SUSPENDED, TOKEN_RETIRING, SSO_REQUIRED
+       *
+       *     TOKEN_RETIRING: a write by a token in its rotation grace period.
+       *
+       *     SSO_REQUIRED: the console, where the business takes SSO sessions alone.
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Your role does not allow this",
+           *       "code": "INSUFFICIENT_ROLE",
+           *       "detail": "Your role does not allow this",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code:
+              | 'INSUFFICIENT_ROLE'
+              | 'INSUFFICIENT_SCOPE'
+              | 'APPROVER_MUST_BE_PERSON'
+              | 'APPROVER_NOT_MEMBER'
+              | 'SELF_APPROVAL'
+              | 'APPROVER_OUTRANKED'
+              | 'BUSINESS_MISMATCH'
+              | 'BUSINESS_SUSPENDED'
+              | 'TOKEN_RETIRING'
+              | 'SSO_REQUIRED';
+          };
+        };
+      };
+      /**
+       * @description Error codes: CONSENT_REQUEST_NOT_FOUND, BUSINESS_NOT_FOUND
+       *
+       *     BUSINESS_NOT_FOUND: a platform token naming no business.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Connected app request not found",
+           *       "code": "CONSENT_REQUEST_NOT_FOUND",
+           *       "detail": "Connected app request not found",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CONSENT_REQUEST_NOT_FOUND' | 'BUSINESS_NOT_FOUND';
+          };
+        };
+      };
+      /** @description Error codes: CONSENT_REQUEST_NOT_PENDING */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "This connected app request was decided already",
+           *       "code": "CONSENT_REQUEST_NOT_PENDING",
+           *       "detail": "This connected app request was decided already",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'CONSENT_REQUEST_NOT_PENDING';
+          };
+        };
+      };
+      /**
+       * @description Error codes: PAYLOAD_TOO_LARGE
+       *
+       *     PAYLOAD_TOO_LARGE: a body over 1 MiB.
+       */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request body is too large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "detail": "Request body is too large",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: UNSUPPORTED_MEDIA_TYPE
+       *
+       *     UNSUPPORTED_MEDIA_TYPE: a body that is not JSON.
+       */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Unsupported media type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "detail": "Unsupported media type",
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /**
+       * @description Error codes: VALIDATION_ERROR, SECRET_IN_TEXT
+       *
+       *     VALIDATION_ERROR: also for x-business-id missing or not a uuid.
+       */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "message": "Request validation failed",
+           *       "code": "VALIDATION_ERROR",
+           *       "detail": [
+           *         {
+           *           "loc": [
+           *             "body",
+           *             "reason"
+           *           ],
+           *           "msg": "Field required",
+           *           "type": "missing"
+           *         }
+           *       ],
+           *       "request_id": "3f2c1d7e-8a7b-4b7e-9d55-2b0c3f1e9a10"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBodyDto'] & {
+            /** @enum {string} */
+            code: 'VALIDATION_ERROR' | 'SECRET_IN_TEXT';
           };
         };
       };

@@ -14,6 +14,20 @@ export const CONSENT_ERRORS = {
   },
   // Also another person's: existence is never confirmed.
   CONNECTED_APP_NOT_FOUND: { status: 404, message: 'Connected app not found' },
+  // Also another person's, unless the caller decides the business's requests.
+  CONSENT_REQUEST_NOT_FOUND: { status: 404, message: 'Connected app request not found' },
+  APPROVAL_NOT_REQUIRED: {
+    status: 409,
+    message: "None of these scopes needs an approver under the business's token policy",
+  },
+  CONSENT_REQUEST_NOT_PENDING: {
+    status: 409,
+    message: 'This connected app request was decided already',
+  },
+  CONSENT_REQUEST_LIMIT_REACHED: {
+    status: 409,
+    message: 'There are as many pending connected app requests as are allowed: wait for decisions',
+  },
 } as const satisfies ErrorTable;
 
 export type ConsentErrorCode = keyof typeof CONSENT_ERRORS;

@@ -6,7 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { createdKey, type Page, paginate, PageQueryDto } from '../../common/validation/pagination';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { approvalNeeded } from '../../governance/approval-rule';
+import { scopesNeedingApproval } from '../../governance/approval-rule';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
 import { GovernanceError } from '../../governance/governance-error';
 import { TokenError } from '../../tokens/token-error';
@@ -48,7 +48,7 @@ const refOf = (c: Consent): ConsentRef => ({
 });
 
 /** What a pending request is read with: the request, its client and its resource, still there. */
-interface Opened {
+export interface Opened {
   request: PendingRequest;
   client: Client;
   resource: ResourceDescription;
@@ -137,20 +137,7 @@ export class ConsentsService {
     }
     // The session that allows must itself be able to grant what it allows.
     if (!scopesWithin(request.scopes, ctx.token.scopes)) throw new TokenError('SCOPE_ESCALATION');
-    // Scopes the business marks as needing an approver are never granted by a consent alone.
-    const { approvalRequired: rule } = await this.policies.currentRules(ctx.businessId);
-    const needed = approvalNeeded(
-      rule,
-      { scopes: request.scopes, expiresAt: null, machine: false },
-      new Date(),
-    ).filter((n) => n.part === 'scopes');
-    if (needed.length > 0) {
-      const why = needed.map((n) => `approval_required.${n.part}: ${n.why}`).join('; ');
-      throw new GovernanceError(
-        'APPROVAL_REQUIRED',
-        `The business requires an approver for these scopes (${why}): a connected app is not given them`,
-      );
-    }
+    await this.assertApproved(ctx, request);
     const code = await this.uow.run(async (tx) => {
       await this.consents.lockForDecision(ctx.businessId, ctx.actor.id, request.clientId, tx);
       const now = new Date();
@@ -238,7 +225,7 @@ export class ConsentsService {
   }
 
   /** The pending request a handle holds, for this business, with its client and resource now. */
-  private async open(ctx: RequestContext, handle: string): Promise<Opened> {
+  async open(ctx: RequestContext, handle: string): Promise<Opened> {
     this.personOnly(ctx);
     const request = await this.handles.open(handle);
     if (!request || request.businessId !== ctx.businessId) throw requestNotFound();
@@ -255,6 +242,31 @@ export class ConsentsService {
     const declared = new Set(resource?.scopes.map((s) => s.name));
     if (!resource || !request.scopes.every((s) => declared.has(s))) throw requestNotFound();
     return { request, client, resource };
+  }
+
+  /**
+   * Scopes the business's token policy keeps for approvers (`approval_required.scopes`) are
+   * granted only once an approver allowed them to this person for this client and resource.
+   */
+  private async assertApproved(ctx: RequestContext, request: PendingRequest): Promise<void> {
+    const { approvalRequired } = await this.policies.currentRules(ctx.businessId);
+    const gated = scopesNeedingApproval(approvalRequired, request.scopes);
+    if (gated.length === 0) return;
+    const standing = await this.consents.findStanding(
+      ctx.businessId,
+      ctx.actor.id,
+      request.clientId,
+      request.resource,
+      this.database.primary,
+    );
+    const approved = standing?.approvedScopes ?? [];
+    const missing = gated.filter((s) => !approved.includes(s));
+    if (missing.length === 0) return;
+    throw new GovernanceError(
+      'APPROVAL_REQUIRED',
+      `The business requires an approver for ${missing.join(', ')} (approval_required.scopes): ` +
+        'ask for it with POST /api/v1/connected-apps/requests, then start again from the app',
+    );
   }
 
   /** A person acting in a business with a token of that business: never a machine or platform. */
@@ -279,6 +291,7 @@ function newConsent(
     clientName: client.clientName,
     resource: request.resource,
     scopes: [...request.scopes],
+    approvedScopes: null,
     createdAt: now,
     updatedAt: now,
     withdrawnAt: null,

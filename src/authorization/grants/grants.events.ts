@@ -167,3 +167,79 @@ export class GrantEndedEvent extends DomainEvent {
     super(author);
   }
 }
+
+/** A request for an approver's consent, as its audit entries name it. */
+export interface ConsentRequestRef {
+  id: string;
+  businessId: string;
+  identityId: string;
+  clientId: string;
+  clientName: string | null;
+  resource: string;
+  scopes: string[];
+}
+
+const requestTarget = (r: ConsentRequestRef) => ({
+  type: 'oauth_consent_request',
+  id: r.id,
+  label: (r.clientName ?? r.clientId).slice(0, LABEL_MAX),
+});
+
+const requestMetadata = (r: ConsentRequestRef) => ({
+  identity_id: r.identityId,
+  client_id: r.clientId,
+  resource: r.resource,
+  scopes: r.scopes,
+});
+
+/** A person asked an approver to allow a client scopes the business keeps for approvers. */
+@Audited((e: ConsentApprovalRequestedEvent) => ({
+  businessId: e.request.businessId,
+  target: requestTarget(e.request),
+  metadata: { ...requestMetadata(e.request), justification: e.justification },
+}))
+export class ConsentApprovalRequestedEvent extends DomainEvent {
+  readonly name = 'oauth_consent.approval_requested';
+  constructor(
+    author: Author,
+    readonly request: ConsentRequestRef,
+    readonly justification: string,
+  ) {
+    super(author);
+  }
+}
+
+/** An approver allowed a person's request: their consent holds the scopes as approved. */
+@Audited((e: ConsentApprovalGrantedEvent) => ({
+  businessId: e.request.businessId,
+  target: requestTarget(e.request),
+  metadata: { ...requestMetadata(e.request), reason: e.reason },
+}))
+export class ConsentApprovalGrantedEvent extends DomainEvent {
+  readonly name = 'oauth_consent.approved';
+  constructor(
+    author: Author,
+    readonly request: ConsentRequestRef,
+    readonly reason: string | null,
+  ) {
+    super(author);
+  }
+}
+
+/** An approver refused a person's request, with a reason. */
+@Audited((e: ConsentApprovalRefusedEvent) => ({
+  businessId: e.request.businessId,
+  target: requestTarget(e.request),
+  outcome: 'failure',
+  metadata: { ...requestMetadata(e.request), reason: e.reason },
+}))
+export class ConsentApprovalRefusedEvent extends DomainEvent {
+  readonly name = 'oauth_consent.approval_refused';
+  constructor(
+    author: Author,
+    readonly request: ConsentRequestRef,
+    readonly reason: string,
+  ) {
+    super(author);
+  }
+}

@@ -8,13 +8,16 @@ import { AuthorizationCodesModule } from '../codes/authorization-codes.module';
 import { ClientsModule } from '../clients/clients.module';
 import { AuthorizationEndpoint } from './authorization-endpoint.service';
 import { AuthorizationRequestHandles } from './authorization-request-handle';
+import { ConsentApprovalsService } from './consent-approvals.service';
 import { ConsentsService } from './consents.service';
 import { GrantsService } from './grants.service';
 import { GrantsSweep } from './grants-sweep';
 import { AuthorizationServerMetadataController } from './http/authorization-server-metadata.controller';
 import { AuthorizeController } from './http/authorize.controller';
+import { ConsentRequestsController } from './http/consent-requests.controller';
 import { ConnectedAppsController, ConsentsController } from './http/consents.controller';
 import { GrantTokenController } from './http/token.controller';
+import { ConsentRequestsRepository } from './store/consent-requests.repository';
 import { ConsentsRepository } from './store/consents.repository';
 import { GrantsRepository } from './store/grants.repository';
 
@@ -38,11 +41,14 @@ import { GrantsRepository } from './store/grants.repository';
     AuthorizeController,
     GrantTokenController,
     ConsentsController,
+    ConsentRequestsController,
     ConnectedAppsController,
   ],
   providers: [
     AuthorizationEndpoint,
     AuthorizationRequestHandles,
+    ConsentApprovalsService,
+    ConsentRequestsRepository,
     ConsentsService,
     ConsentsRepository,
     GrantsRepository,

@@ -8,7 +8,7 @@ import { SYSTEM_AUTHOR, type Author, type EventOrigin } from '../../database/uni
 import { holdDeclaredLocks } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { approvalNeeded } from '../../governance/approval-rule';
+import { scopesNeedingApproval } from '../../governance/approval-rule';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
 import { asOAuthRefusal } from '../../governance/governance-error';
 import { identityLabel } from '../../tenancy/identity-label';
@@ -324,14 +324,10 @@ export class GrantsService implements OnModuleInit {
     if (!consent || consent.withdrawnAt !== null) {
       throw refusedGrant('The consent this grant was given under was withdrawn');
     }
-    // A policy that came to require an approver for a scope since the consent stops its grants.
-    const { approvalRequired: rule } = await this.policies.rulesFor(businessId, tx);
-    const gated = approvalNeeded(
-      rule,
-      { scopes: asked, expiresAt: null, machine: false },
-      new Date(),
-    );
-    if (gated.some((n) => n.part === 'scopes')) {
+    // A scope the policy keeps for approvers, and no approver allowed, ends the grant's issuing.
+    const { approvalRequired } = await this.policies.rulesFor(businessId, tx);
+    const gated = scopesNeedingApproval(approvalRequired, asked);
+    if (gated.some((s) => !(consent.approvedScopes ?? []).includes(s))) {
       throw new OAuthError('invalid_scope', 'The business requires an approver for these scopes');
     }
     const scopes = scopesWithinRole(asked, member.role) ?? [];

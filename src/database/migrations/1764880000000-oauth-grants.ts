@@ -13,7 +13,8 @@ const cascadeTo = (columnNames: string[], referencedTableName: string) => ({
  * the grants redeemed codes start (`oauth_grants`: a line of access and refresh tokens), the
  * refresh tokens, each stored only as its SHA-256 (unique) and used once, and the access tokens
  * each grant gave (`oauth_grant_tokens`), which outlive the grant's sweep so a token's
- * verifications are still counted by its client.
+ * verifications are still counted by its client; and the requests for an approver's consent to
+ * scopes the business's policy keeps for approvers (`oauth_consent_requests`).
  */
 export class OAuthGrants1764880000000 implements MigrationInterface {
   name = 'OAuthGrants1764880000000';
@@ -31,6 +32,7 @@ export class OAuthGrants1764880000000 implements MigrationInterface {
           { name: 'client_name', type: 'varchar', length: '100', isNullable: true },
           { name: 'resource', type: 'varchar', length: '256' },
           { name: 'scopes', type: t.json },
+          { name: 'approved_scopes', type: t.json, isNullable: true },
           { name: 'created_at', type: t.timestamp },
           { name: 'updated_at', type: t.timestamp },
           { name: 'withdrawn_at', type: t.timestamp, isNullable: true },
@@ -124,9 +126,42 @@ export class OAuthGrants1764880000000 implements MigrationInterface {
         columnNames: ['business_id', 'grant_id'],
       }),
     );
+    await queryRunner.createTable(
+      new Table({
+        name: 'oauth_consent_requests',
+        columns: [
+          { name: 'id', type: t.uuid, isPrimary: true },
+          { name: 'business_id', type: t.uuid },
+          { name: 'identity_id', type: t.uuid },
+          { name: 'client_id', type: 'varchar', length: '512' },
+          { name: 'client_name', type: 'varchar', length: '100', isNullable: true },
+          { name: 'resource', type: 'varchar', length: '256' },
+          { name: 'scopes', type: t.json },
+          { name: 'justification', type: 'varchar', length: '500' },
+          { name: 'status', type: 'varchar', length: '16' },
+          { name: 'created_at', type: t.timestamp },
+          { name: 'decided_at', type: t.timestamp, isNullable: true },
+          { name: 'decided_by', type: 'varchar', length: '320', isNullable: true },
+          { name: 'decided_by_id', type: t.uuid, isNullable: true },
+          { name: 'decision_reason', type: 'varchar', length: '500', isNullable: true },
+        ],
+        foreignKeys: [
+          cascadeTo(['business_id'], 'businesses'),
+          cascadeTo(['identity_id'], 'identities'),
+        ],
+      }),
+    );
+    await queryRunner.createIndex(
+      'oauth_consent_requests',
+      new TableIndex({
+        name: 'ix_oauth_consent_requests_business',
+        columnNames: ['business_id', 'status', 'created_at'],
+      }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('oauth_consent_requests');
     await queryRunner.dropTable('oauth_grant_tokens');
     await queryRunner.dropTable('oauth_refresh_tokens');
     await queryRunner.dropTable('oauth_grants');

@@ -81,12 +81,15 @@ export class AuthorizationRequestQueryDto {
   request!: string;
 }
 
-export class ConsentDecisionDto {
+/** A body that names a sealed authorization request. */
+export class SealedRequestBodyDto {
   @ApiProperty(HANDLE_DOC)
   @IsString()
   @MaxLength(HANDLE_MAX)
   request!: string;
+}
 
+export class ConsentDecisionDto extends SealedRequestBodyDto {
   @ApiProperty({ enum: ['allow', 'deny'], example: 'allow' })
   @IsIn(['allow', 'deny'])
   decision!: 'allow' | 'deny';

@@ -32,6 +32,13 @@ export class Consent {
   @Column({ type: 'simple-json' })
   scopes!: string[];
 
+  /**
+   * The scopes among `scopes` an approver allowed, for those the business's policy keeps for
+   * approvers; null when none was asked for.
+   */
+  @Column({ type: 'simple-json', nullable: true })
+  approvedScopes!: string[] | null;
+
   @Column({ type: Date })
   createdAt!: Date;
 

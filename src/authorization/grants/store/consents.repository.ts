@@ -73,7 +73,7 @@ export class ConsentsRepository {
   async widen(
     businessId: string,
     id: string,
-    fields: Pick<Consent, 'scopes' | 'clientName' | 'updatedAt'>,
+    fields: Partial<Pick<Consent, 'scopes' | 'approvedScopes' | 'clientName' | 'updatedAt'>>,
     tx: Transaction,
   ): Promise<void> {
     assertBusinessId(businessId);
