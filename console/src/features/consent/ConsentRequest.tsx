@@ -9,7 +9,8 @@ import {
   type AskedConsent,
   type AuthorizationRequest,
 } from './consent.api';
-import { hostOf, httpsUrl, refusalTitle } from './consent-refusals';
+import { approvalNeeded, hostOf, httpsUrl, refusalTitle } from './consent-refusals';
+import { AskApproval } from './AskApproval';
 
 /** The request, as its client, resource, business and scopes, and the person's Allow or Deny. */
 export function ConsentRequest({ asked }: { asked: AskedConsent }) {
@@ -23,6 +24,8 @@ export function ConsentRequest({ asked }: { asked: AskedConsent }) {
   const back = hostOf(r.redirect_uri);
   // Once answered the page is being left: a second click must not post a second decision.
   const answered = decision.isPending || decision.isSuccess;
+  // Refused for want of an approver: Allow would be refused again, so the person asks instead.
+  const gated = approvalNeeded(decision.error);
   return (
     <>
       <p className="lead">
@@ -40,7 +43,7 @@ export function ConsentRequest({ asked }: { asked: AskedConsent }) {
         <button
           type="button"
           className="button primary"
-          disabled={answered}
+          disabled={answered || gated !== null}
           onClick={() => decision.mutate('allow')}
         >
           Allow
@@ -55,7 +58,11 @@ export function ConsentRequest({ asked }: { asked: AskedConsent }) {
         </button>
       </div>
       {answered && <Loading>Returning you to {back}…</Loading>}
-      <ErrorBox error={decision.error} title={refusalTitle(decision.error)} />
+      {gated ? (
+        <AskApproval request={asked.request} scopes={gated} />
+      ) : (
+        <ErrorBox error={decision.error} title={refusalTitle(decision.error)} />
+      )}
     </>
   );
 }

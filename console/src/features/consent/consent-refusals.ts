@@ -13,9 +13,25 @@ export function refusalTitle(error: unknown): string {
 const REFUSALS: Record<string, string> = {
   CONSENT_BY_PERSON_ONLY:
     'Only a person may allow an app to act for them: sign in with your own token, not a machine’s or a platform admin’s',
+  APPROVAL_NOT_REQUIRED:
+    'Nothing this app asks for needs an approver now: start again from the app and allow it',
+  CONSENT_REQUEST_LIMIT_REACHED:
+    'You have as many requests waiting for approvers as are allowed: wait for their decisions',
   SCOPE_ESCALATION:
     'Your session cannot grant what this app asks for: sign in with a token whose scopes cover it, or ask an owner to widen your role',
 };
+
+/**
+ * The scopes an Allow was refused for want of an approver (403 APPROVAL_REQUIRED), as its detail
+ * names them; an empty list when it names none it can be read for; null for any other answer.
+ */
+export function approvalNeeded(error: unknown): string[] | null {
+  if (error === null || error === undefined) return null;
+  const e = asApiError(error);
+  if (e.code !== 'APPROVAL_REQUIRED') return null;
+  const named = typeof e.detail === 'string' ? /an approver for (.+?) \(/.exec(e.detail) : null;
+  return named ? named[1].split(', ').filter(Boolean) : [];
+}
 
 /** The host a redirect URI returns to (`127.0.0.1:33418`), or the URI itself if it is no URL. */
 export function hostOf(uri: string): string {

@@ -6,6 +6,7 @@ import { useBusiness } from '../../session';
 
 export type AuthorizationRequest = components['schemas']['AuthorizationRequestViewDto'];
 export type Decision = components['schemas']['ConsentDecisionDto']['decision'];
+export type AppRequest = components['schemas']['ConsentRequestViewDto'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The longest sealed request the server opens; a longer one is no request. */
@@ -34,6 +35,8 @@ const consentCalls = (api: LatchkeyClient) => ({
     unwrap(api.GET('/api/v1/authorization-requests', { params: { query: { request } } })),
   decide: (request: string, decision: Decision) =>
     unwrap(api.POST('/api/v1/authorization-requests/decision', { body: { request, decision } })),
+  askApproval: (request: string, justification: string) =>
+    unwrap(api.POST('/api/v1/connected-apps/requests', { body: { request, justification } })),
 });
 
 /** The request as the person is asked it. A refusal is final: it is not asked twice. */
@@ -56,5 +59,17 @@ export function useDecision(request: string) {
   return useMutation({
     mutationFn: (decision: Decision) => consentCalls(api).decide(request, decision),
     onSuccess: ({ redirect_to }) => window.location.assign(redirect_to),
+  });
+}
+
+/**
+ * The person's request to the business's approvers for the scopes Allow was refused
+ * (403 APPROVAL_REQUIRED). Nothing is refetched: the answer is said on this page, and the
+ * person starts again from the app once it is approved.
+ */
+export function useAskApproval(request: string) {
+  const { api } = useBusiness();
+  return useMutation({
+    mutationFn: (justification: string) => consentCalls(api).askApproval(request, justification),
   });
 }
