@@ -91,7 +91,10 @@ export class ConsentApp {
       body: {
         uri: RESOURCE,
         name: 'Notes MCP server',
-        scopes: [{ name: 'notes:read', description: 'Read your notes' }],
+        scopes: [
+          { name: 'notes:read', description: 'Read your notes' },
+          { name: 'notes:write', description: 'Add to your notes' },
+        ],
       },
     });
     expect(resource.status).toBe(201);
@@ -106,7 +109,8 @@ export class ConsentApp {
     this.clientId = registered.body.client_id;
   }
 
-  authorization(): Authorization {
+  /** A new authorization request for `scope` (space-separated), as the app sends the browser. */
+  authorization(scope = 'notes:read'): Authorization {
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(12).toString('base64url');
     const query = new URLSearchParams({
@@ -116,7 +120,7 @@ export class ConsentApp {
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
       resource: RESOURCE,
-      scope: 'notes:read',
+      scope,
       state,
     });
     return { url: `${this.issuer}/authorize?${query.toString()}`, verifier, state };
@@ -181,6 +185,40 @@ export function consentViews(ui: ConsoleUi, consentUrl: string): View[] {
       },
     },
   ];
+}
+
+/**
+ * Approvers' views, for console-walk's checks at both widths: the consent screen once Allow was
+ * refused for want of an approver (its Justification form), as `member` (signed in already);
+ * Connected apps with its App requests, and the Deny dialog, as `owner` (signed in already).
+ */
+export function approvalViews(member: ConsoleUi, owner: ConsoleUi, consentUrl: string) {
+  const appRequests = async () => {
+    await owner.open('/admin/connected-apps');
+    await owner.page.getByRole('region', { name: 'App requests' }).waitFor();
+  };
+  const asker: View[] = [
+    {
+      name: 'the consent screen asking for approval',
+      show: async () => {
+        await member.page.goto(consentUrl);
+        await member.button('Allow').click();
+        await member.page.getByLabel('Justification', { exact: true }).waitFor();
+      },
+    },
+  ];
+  const approver: View[] = [
+    { name: 'app requests', list: true, show: appRequests },
+    {
+      name: 'the deny dialog',
+      show: async () => {
+        await appRequests();
+        await owner.button('Deny').first().click();
+        await owner.page.getByRole('dialog').waitFor();
+      },
+    },
+  ];
+  return { asker, approver };
 }
 
 /** What the consent suite drives: the built app, a business, its app's side, and Chromium. */

@@ -1,11 +1,12 @@
 import type { Page } from 'playwright-core';
 import type { AppProcess } from '../../harness/app-process';
-import type { ConsoleBrowser } from '../../harness/browser/console-ui';
+import { openConsole, type ConsoleBrowser } from '../../harness/browser/console-ui';
 import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
-import type { BusinessSetup, LatchkeyClient } from '../../harness/latchkey-client';
+import { scoped, type BusinessSetup, type LatchkeyClient } from '../../harness/latchkey-client';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS } from '../console-app';
 import { useConsoleSsoApp } from '../console-sso-app';
 import {
+  approvalViews,
   CallbackServer,
   CONSENT_HEADING,
   ConsentApp,
@@ -198,6 +199,171 @@ if (hasChromium()) {
         });
         await expect(ui.alert().innerText()).resolves.toContain('Your session cannot grant');
         await expect(ui.button('Allow').isEnabled()).resolves.toBe(true);
+        await ui.signOut();
+      },
+      TIMEOUT_MS,
+    );
+  });
+
+  /**
+   * A scope the business's token policy keeps for approvers: Allow is refused for it, the person
+   * asks from the consent screen with a justification, and the owner, in a browser of their own,
+   * approves (or denies, with a reason) on Connected apps. Approved, the app's next request is
+   * remembered and allowed, and its code redeems for both scopes.
+   */
+  describe('asking an approver from the consent screen, in Chromium', () => {
+    const c = useConsentApp('console-consent-approval');
+    let owner: ConsoleBrowser | undefined;
+
+    /** A member of the business, and their first token. */
+    const addMember = async (label: string) => {
+      const email = `${label}-${Date.now()}@consent.test`;
+      const res = await c.client.request<{ data: { first_token: { token: string } } }>(
+        'POST',
+        '/api/v1/members',
+        {
+          headers: scoped(c.owner.ownerToken, c.owner.businessId),
+          body: { email, role: 'member' },
+        },
+      );
+      expect(res.status).toBe(201);
+      return { email, token: res.body.data.first_token.token };
+    };
+
+    beforeAll(async () => {
+      const headers = scoped(c.owner.ownerToken, c.owner.businessId);
+      const current = await c.client.request<{ data: Record<string, unknown> }>(
+        'GET',
+        '/api/v1/token-policy',
+        { headers },
+      );
+      expect(current.status).toBe(200);
+      const policy = { ...current.body.data };
+      delete policy.updated_at;
+      delete policy.updated_by;
+      const put = await c.client.request('PUT', '/api/v1/token-policy', {
+        headers,
+        body: { ...policy, approval_required: { scopes: ['notes:write'] } },
+      });
+      expect(put.status).toBe(200);
+      owner = await openConsole(c.app.url);
+      await owner.ui.signIn(c.owner.ownerToken);
+    }, TIMEOUT_MS);
+    afterAll(() => owner?.close());
+    afterEach(() => expect(owner?.cspViolations.splice(0)).toEqual([]));
+
+    /** The member, signed out, sent to consent for both scopes: signs in and clicks Allow. */
+    const allowRefused = async (token: string) => {
+      const { page, ui } = c.browser;
+      await page.goto(c.agent.authorization('notes:read notes:write').url);
+      await page.getByLabel('Token', { exact: true }).fill(token);
+      await ui.button('Sign in').click();
+      await ui.button('Allow').click();
+      await page.getByText('Your business requires an approver for: notes:write').waitFor();
+      return page.url();
+    };
+
+    /** Fills the justification and asks; the screen says it was sent, and Deny still answers. */
+    const askForApproval = async (why: string) => {
+      const { page, ui } = c.browser;
+      await page.getByLabel('Justification', { exact: true }).fill(why);
+      await ui.button('Ask for approval').click();
+      await page
+        .getByText("Sent to your business's approvers. Once approved, start again from the app.")
+        .waitFor();
+      await expect(ui.button('Deny').isEnabled()).resolves.toBe(true);
+      await expect(ui.button('Allow').isEnabled()).resolves.toBe(false);
+    };
+
+    const requestRow = (who: string) =>
+      owner!.page
+        .getByRole('region', { name: 'App requests' })
+        .getByRole('row')
+        .filter({ hasText: who });
+
+    it(
+      'a member asks with a justification, the owner approves on App requests, and the app’s next request is remembered, allowed, and redeemed for both scopes',
+      async () => {
+        const { page, ui } = c.browser;
+        const member = await addMember('asker');
+        const consentUrl = await ui.step('approval-refused', () => allowRefused(member.token));
+        await ui.step('approval-walk-asker', async () => {
+          const { asker } = approvalViews(ui, owner!.ui, consentUrl);
+          expect(await walkViews(ui, 'member', asker)).toEqual([]);
+          await page.setViewportSize(VIEWPORT);
+        });
+        await ui.step('approval-ask', () => askForApproval('Release notes from my IDE'));
+
+        const row = requestRow(member.email);
+        await owner!.ui.step('approval-approver-walk', async () => {
+          const { approver } = approvalViews(ui, owner!.ui, consentUrl);
+          expect(await walkViews(owner!.ui, 'owner', approver)).toEqual([]);
+          await owner!.page.setViewportSize(VIEWPORT);
+        });
+        await owner!.ui.step('approval-approve', async () => {
+          await owner!.ui.open('/admin/');
+          await owner!.ui.go('Connected apps', /^connected apps$/i);
+          const shown = await row.innerText();
+          expect(shown).toContain('Acme Agent');
+          expect(shown).toContain('unverified');
+          expect(shown).toContain(RESOURCE);
+          expect(shown).toContain('notes:read, notes:write');
+          expect(shown).toContain('Release notes from my IDE');
+          await row.getByRole('button', { name: 'Approve', exact: true }).click();
+          await row.waitFor({ state: 'detached' });
+          await owner!.page
+            .getByRole('status')
+            .filter({ hasText: 'Approved Acme Agent' })
+            .waitFor();
+          await owner!.page.getByText('No app requests wait for a decision').waitFor();
+        });
+
+        const asked = c.agent.authorization('notes:read notes:write');
+        await ui.step('approval-allowed', async () => {
+          await page.goto(asked.url);
+          await page.getByText('You allowed this before').waitFor();
+          await ui.button('Allow').click();
+        });
+        const answer = await c.callback.next();
+        expect(answer.get('state')).toBe(asked.state);
+        const redeemed = await c.agent.redeem(answer.get('code')!, asked.verifier);
+        expect(redeemed).toMatchObject({ status: 200, body: { scope: 'notes:read notes:write' } });
+        await page.waitForURL((url) => url.host === c.callback.host);
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      'the owner denies with a reason, and the member reads it on their App requests',
+      async () => {
+        const { page, ui } = c.browser;
+        const member = await addMember('denied');
+        await ui.step('deny-ask', async () => {
+          await allowRefused(member.token);
+          await askForApproval('Just trying it out');
+        });
+        const row = requestRow(member.email);
+        await owner!.ui.step('deny-decide', async () => {
+          await owner!.ui.open('/admin/connected-apps');
+          await row.getByRole('button', { name: 'Deny', exact: true }).click();
+          const dialog = owner!.page.getByRole('dialog');
+          await dialog.getByLabel('Reason', { exact: true }).fill('Use the shared notes bot');
+          await dialog.getByRole('button', { name: 'Confirm deny', exact: true }).click();
+          await dialog.waitFor({ state: 'detached' });
+          await row.waitFor({ state: 'detached' });
+          await owner!.page.getByRole('status').filter({ hasText: 'Denied Acme Agent' }).waitFor();
+        });
+        await ui.step('deny-read', async () => {
+          await ui.open('/admin/connected-apps');
+          const own = page.getByRole('region', { name: 'App requests' }).getByRole('row');
+          await own
+            .filter({ hasText: 'denied' })
+            .filter({ hasText: 'Use the shared notes bot' })
+            .waitFor();
+          await expect(
+            own.getByRole('button', { name: 'Approve', exact: true }).count(),
+          ).resolves.toBe(0);
+        });
         await ui.signOut();
       },
       TIMEOUT_MS,

@@ -9,6 +9,8 @@ import { PageHead } from '../../ui/PageHead';
 import { revokedLine } from '../../ui/revoked-line';
 import { Notice } from '../../ui/Status';
 import { Time } from '../../ui/Time';
+import { AppRequests } from './AppRequests';
+import './connected-apps.css';
 import { appName, useConnectedApps, useWithdrawApp, type ConnectedApp } from './connected-apps.api';
 
 /** The apps the signed-in person allowed to act for them here, each to withdraw. */
@@ -73,6 +75,7 @@ export function ConnectedApps() {
       {withdrawing && (
         <WithdrawDialog app={withdrawing} onClose={() => setWithdrawing(null)} onDone={setNotice} />
       )}
+      <AppRequests />
     </>
   );
 }

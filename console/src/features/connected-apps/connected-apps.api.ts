@@ -6,10 +6,16 @@ import { useBusiness } from '../../session';
 
 export type ConnectedApp = components['schemas']['ConnectedAppDto'];
 export type WithdrawnApp = components['schemas']['WithdrawnAppDto'];
+export type AppRequest = components['schemas']['ConsentRequestViewDto'];
+export type AppRequestStatus = AppRequest['status'];
 
 const connectedAppKeys = {
   list: (businessId: string) => [...bizKey(businessId), 'connected-apps'] as const,
+  requests: (businessId: string, status: AppRequestStatus | undefined) =>
+    [...bizKey(businessId), 'connected-app-requests', status ?? 'any'] as const,
 };
+
+const requestPath = (id: string) => ({ params: { path: { request_id: id } } });
 
 const connectedAppCalls = (api: LatchkeyClient) => ({
   page: (cursor: string | undefined, limit = PAGE_SIZE) =>
@@ -17,6 +23,26 @@ const connectedAppCalls = (api: LatchkeyClient) => ({
   withdraw: (id: string) =>
     unwrap(
       api.DELETE('/api/v1/connected-apps/{consent_id}', { params: { path: { consent_id: id } } }),
+    ),
+  requests: (status: AppRequestStatus | undefined, cursor: string | undefined) =>
+    unwrap(
+      api.GET('/api/v1/connected-apps/requests', {
+        params: { query: { limit: PAGE_SIZE, cursor, status } },
+      }),
+    ),
+  approve: (id: string) =>
+    unwrap(
+      api.POST('/api/v1/connected-apps/requests/{request_id}/approve', {
+        ...requestPath(id),
+        body: {},
+      }),
+    ),
+  deny: (id: string, reason: string) =>
+    unwrap(
+      api.POST('/api/v1/connected-apps/requests/{request_id}/deny', {
+        ...requestPath(id),
+        body: { reason },
+      }),
     ),
 });
 
@@ -27,6 +53,24 @@ export function useConnectedApps() {
     connectedAppCalls(api).page(cursor),
   );
 }
+
+/**
+ * Requests for scopes the business keeps for approvers: an approver (owner or admin with
+ * tokens:admin) reads the business's, anyone else their own; `status` narrows them.
+ */
+export function useAppRequests(status?: AppRequestStatus) {
+  const { api, business } = useBusiness();
+  return useKeyset(connectedAppKeys.requests(business.id, status), (cursor) =>
+    connectedAppCalls(api).requests(status, cursor),
+  );
+}
+
+export const useApproveAppRequest = (onDone?: OnDone<AppRequest, AppRequest>) =>
+  useBusinessMutation((api, r: AppRequest) => connectedAppCalls(api).approve(r.id), onDone);
+
+/** A denial's call, for ReasonDialog: the reason is the asker's to read. */
+export const denyAppRequest = (api: LatchkeyClient, r: AppRequest, reason: string) =>
+  connectedAppCalls(api).deny(r.id, reason);
 
 export const useWithdrawApp = (onDone?: OnDone<WithdrawnApp, ConnectedApp>) =>
   useBusinessMutation((api, app: ConnectedApp) => connectedAppCalls(api).withdraw(app.id), onDone);
