@@ -1,8 +1,9 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { publicBaseUrl } from '../../config/sections/status-list-config';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
+import { OAuthError } from '../../common/errors/oauth-error';
 import { DpopProofError, verifyDpopProof } from '../dpop/dpop-proof';
 import { DPOP_NONCE_KEY_PURPOSE, DpopNonces } from '../dpop/dpop-nonce';
 import { type HeldProof, SharedKeys } from '../ports';
@@ -166,6 +167,26 @@ export class DpopProofs implements OnModuleDestroy {
     return (await proof.spend())
       ? { jkt: proof.key, nonce }
       : { error: 'invalid_dpop_proof', nonce };
+  }
+
+  /**
+   * A token endpoint's proof (`checkForExchange` on the request as it arrived), answered as the
+   * endpoint answers: the key's thumbprint, or null for no proof; a refusal thrown as RFC 6749's
+   * 400. With nonces required, every answer gives the next one, refusals included (RFC 9449 §8).
+   */
+  async tokenEndpointKey(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+    const proof = await this.checkForExchange(request, this.apiTarget(request)!);
+    const nonce = proof?.nonce ?? this.nonces?.issue();
+    if (nonce) void reply.header('dpop-nonce', nonce);
+    if (proof && 'error' in proof) {
+      throw new OAuthError(
+        proof.error,
+        proof.error === 'use_dpop_nonce'
+          ? 'Sign the DPoP proof again with the nonce of the DPoP-Nonce header'
+          : 'The DPoP proof is not accepted',
+      );
+    }
+    return proof?.jkt ?? null;
   }
 
   /** Spends a proof's `jti`: false when it was seen within the window (a replay). */

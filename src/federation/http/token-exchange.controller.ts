@@ -20,11 +20,7 @@ import {
   readExchangeParams,
   TOKEN_EXCHANGE_GRANT,
 } from '../exchange/exchange-params';
-import {
-  OAUTH_TOKEN_ERROR,
-  OAuthError,
-  TokenEndpointErrorFilter,
-} from '../../common/errors/oauth-error';
+import { OAUTH_TOKEN_ERROR, TokenEndpointErrorFilter } from '../../common/errors/oauth-error';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
 
 const EXAMPLE_BUSINESS = '7d3f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13';
@@ -135,18 +131,7 @@ export class TokenExchangeController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const params = readExchangeParams(body, request.headers['x-business-id']);
-    const proof = await this.proofs.checkForExchange(request, this.proofs.apiTarget(request)!);
-    // RFC 9449 §8: with nonces required, every answer gives the next one, refusals included.
-    const nonce = proof?.nonce ?? this.proofs.nonces?.issue();
-    if (nonce) void reply.header('dpop-nonce', nonce);
-    if (proof && 'error' in proof) {
-      throw new OAuthError(
-        proof.error,
-        proof.error === 'use_dpop_nonce'
-          ? 'Sign the DPoP proof again with the nonce of the DPoP-Nonce header'
-          : 'The DPoP proof is not accepted',
-      );
-    }
-    return this.exchanges.exchange(originOf(request), params, proof?.jkt ?? null);
+    const dpopJkt = await this.proofs.tokenEndpointKey(request, reply);
+    return this.exchanges.exchange(originOf(request), params, dpopJkt);
   }
 }

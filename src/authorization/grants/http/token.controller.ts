@@ -14,11 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../../auth/decorators';
 import { DpopProofs } from '../../../auth/guards/dpop-proofs';
 import { originOf } from '../../../auth/request-context';
-import {
-  OAUTH_TOKEN_ERROR,
-  OAuthError,
-  TokenEndpointErrorFilter,
-} from '../../../common/errors/oauth-error';
+import { OAUTH_TOKEN_ERROR, TokenEndpointErrorFilter } from '../../../common/errors/oauth-error';
 import { RawResponse } from '../../../common/http/envelope';
 import { uuidPipe } from '../../../common/validation/validation.pipe';
 import { OAuthRateLimit } from '../../../throttle/rate-limit.decorators';
@@ -91,19 +87,7 @@ export class GrantTokenController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<GrantTokenResponseDto> {
     const params = readTokenRequest(body);
-    const proof = await this.proofs.checkForExchange(request, this.proofs.apiTarget(request)!);
-    // RFC 9449 §8: with nonces required, every answer gives the next one, refusals included.
-    const nonce = proof?.nonce ?? this.proofs.nonces?.issue();
-    if (nonce) void reply.header('dpop-nonce', nonce);
-    if (proof && 'error' in proof) {
-      throw new OAuthError(
-        proof.error,
-        proof.error === 'use_dpop_nonce'
-          ? 'Sign the DPoP proof again with the nonce of the DPoP-Nonce header'
-          : 'The DPoP proof is not accepted',
-      );
-    }
-    const dpopJkt = proof?.jkt ?? null;
+    const dpopJkt = await this.proofs.tokenEndpointKey(request, reply);
     const origin = originOf(request);
     if (params.grantType === AUTHORIZATION_CODE_GRANT) {
       return this.grants.exchangeCode(origin, businessId, { ...params, dpopJkt });
