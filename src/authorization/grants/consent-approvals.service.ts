@@ -173,6 +173,8 @@ export class ConsentApprovalsService {
       decisionReason: reason,
     };
     return this.uow.run(async (tx) => {
+      // The person's consent lock first, before any write, as their own decision takes it.
+      await this.consents.lockForDecision(found.businessId, found.identityId, found.clientId, tx);
       if (!(await this.requests.decide(ctx.businessId, id, decided, tx))) {
         throw new ConsentError('CONSENT_REQUEST_NOT_PENDING');
       }
@@ -187,9 +189,11 @@ export class ConsentApprovalsService {
     });
   }
 
-  /** The person's standing consent, new or widened, holding the request's scopes as approved. */
+  /**
+   * The person's standing consent, new or widened, holding the request's scopes as approved; the
+   * caller holds the person's consent lock.
+   */
   private async holdAsApproved(r: ConsentRequest, tx: Transaction): Promise<void> {
-    await this.consents.lockForDecision(r.businessId, r.identityId, r.clientId, tx);
     const standing = await this.consents.findStanding(
       r.businessId,
       r.identityId,
