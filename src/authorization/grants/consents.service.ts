@@ -31,7 +31,7 @@ import {
   ConsentRef,
   ConsentWithdrawnEvent,
 } from './grants.events';
-import { GrantsService } from './grants.service';
+import { GrantEnds } from './grant-ends.service';
 import { Consent } from './store/consent.entity';
 import { ConsentsRepository } from './store/consents.repository';
 
@@ -68,7 +68,7 @@ export class ConsentsService {
     private readonly clients: ClientDirectory,
     private readonly resources: ResourceCatalog,
     private readonly codes: AuthorizationCodesService,
-    private readonly grants: GrantsService,
+    private readonly ends: GrantEnds,
     private readonly consents: ConsentsRepository,
     private readonly database: Database,
     private readonly config: AppConfig,
@@ -209,12 +209,7 @@ export class ConsentsService {
       if (!(await this.consents.withdraw(ctx.businessId, consent.id, now, tx))) {
         throw new ConsentError('CONNECTED_APP_NOT_FOUND');
       }
-      const revoked = await this.grants.endConsentGrants(
-        ctx.author,
-        ctx.businessId,
-        consent.id,
-        tx,
-      );
+      const revoked = await this.ends.endConsentGrants(ctx.author, ctx.businessId, consent.id, tx);
       await tx.publish(new ConsentWithdrawnEvent(ctx.author, refOf(consent), revoked));
       return {
         ...ConnectedAppDto.of(consent),

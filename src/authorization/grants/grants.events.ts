@@ -1,5 +1,5 @@
 import { Audited, Author, DomainEvent } from '../../database/units/domain-event';
-import type { GrantEnd } from './store/grant.entity';
+import type { Grant, GrantEnd } from './store/grant.entity';
 
 /** The longest label an audit entry keeps (`target.label`). */
 const LABEL_MAX = 340;
@@ -91,6 +91,15 @@ export interface GrantRef {
   clientId: string;
   resource: string;
 }
+
+export const grantRef = (g: Grant): GrantRef => ({
+  id: g.id,
+  businessId: g.businessId,
+  consentId: g.consentId,
+  identityId: g.identityId,
+  clientId: g.clientId,
+  resource: g.resource,
+});
 
 const grantTarget = (g: GrantRef) => ({
   type: 'oauth_grant',

@@ -10,6 +10,7 @@ import { AuthorizationEndpoint } from './authorization-endpoint.service';
 import { AuthorizationRequestHandles } from './authorization-request-handle';
 import { ConsentApprovalsService } from './consent-approvals.service';
 import { ConsentsService } from './consents.service';
+import { GrantEnds } from './grant-ends.service';
 import { GrantsService } from './grants.service';
 import { GrantsSweep } from './grants-sweep';
 import { AuthorizationServerMetadataController } from './http/authorization-server-metadata.controller';
@@ -52,9 +53,10 @@ import { GrantsRepository } from './store/grants.repository';
     ConsentsService,
     ConsentsRepository,
     GrantsRepository,
+    GrantEnds,
     GrantsService,
     GrantsSweep,
   ],
-  exports: [GrantsService, GrantsSweep],
+  exports: [GrantEnds, GrantsService, GrantsSweep],
 })
 export class GrantsModule {}

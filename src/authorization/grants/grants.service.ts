@@ -1,10 +1,9 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { scopesWithinRole } from '../../auth/scopes';
 import { OAuthError } from '../../common/errors/oauth-error';
-import { loggableError } from '../../common/errors/safe-error';
 import { AppConfig } from '../../config/app-config';
-import { SYSTEM_AUTHOR, type Author, type EventOrigin } from '../../database/units/domain-event';
+import type { Author, EventOrigin } from '../../database/units/domain-event';
 import { holdDeclaredLocks } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
@@ -15,33 +14,18 @@ import { identityLabel } from '../../tenancy/identity-label';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { locksToIssueIn } from '../../tokens/lifecycle/issuance/issuance-locks';
 import { TokenIssuanceService } from '../../tokens/lifecycle/issuance/token-issuance.service';
-import { TokenRevocationService } from '../../tokens/lifecycle/revocation/token-revocation.service';
 import { UNCONSTRAINED } from '../../tokens/policy/token-constraints';
 import { AuthorizationCodesService } from '../codes/authorization-codes.service';
 import type { CodePresentation, RedeemedGrant } from '../codes/dto/authorization-code.dto';
 import type { GrantTokenResponseDto } from './dto/token-response.dto';
-import {
-  GrantEndedEvent,
-  GrantRef,
-  GrantTokensIssuedEvent,
-  RefreshTokenReusedEvent,
-} from './grants.events';
+import { clientAuthor, GrantEnds } from './grant-ends.service';
+import { grantRef, GrantTokensIssuedEvent, RefreshTokenReusedEvent } from './grants.events';
+import { mintRefreshToken, refreshHashOf } from './refresh-tokens';
 import { ConsentsRepository } from './store/consents.repository';
-import { Grant, type GrantEnd } from './store/grant.entity';
+import { Grant } from './store/grant.entity';
 import { GrantToken } from './store/grant-token.entity';
 import { GrantsRepository } from './store/grants.repository';
 import { RefreshToken } from './store/refresh-token.entity';
-
-/** A refresh token: a prefix and 32 random bytes, base64url (256 bits, never guessed). */
-const REFRESH_FORMAT = /^lkr_[A-Za-z0-9_-]{43}$/;
-
-/** Whether `token` has a refresh token's shape (no lookup). */
-export const isRefreshToken = (token: string): boolean => REFRESH_FORMAT.test(token);
-
-function refreshHashOf(token: unknown): string | null {
-  if (typeof token !== 'string' || !REFRESH_FORMAT.test(token)) return null;
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** What a refresh token request presents (RFC 6749 §6, RFC 8707 §2.2). */
 export interface RefreshPresentation {
@@ -53,27 +37,6 @@ export interface RefreshPresentation {
   resource: string | null;
   /** The thumbprint of the key of the request's DPoP proof, when it carried one. */
   dpopJkt: string | null;
-}
-
-const REASON_TEXT: Record<GrantEnd, string> = {
-  consent_withdrawn: 'connected app withdrawn',
-  refresh_reused: 'refresh token reused',
-  code_replayed: 'authorization code replayed',
-  refresh_revoked: 'refresh token revoked by its client',
-};
-
-const refOf = (g: Grant): GrantRef => ({
-  id: g.id,
-  businessId: g.businessId,
-  consentId: g.consentId,
-  identityId: g.identityId,
-  clientId: g.clientId,
-  resource: g.resource,
-});
-
-/** The client, as the author of what a token request changes: it acts, the person consented. */
-export function clientAuthor(origin: EventOrigin, clientId: string): Author {
-  return { actor: { id: null, type: 'machine', label: `client:${clientId}` }, origin };
 }
 
 const refusedGrant = (why: string) => new OAuthError('invalid_grant', why);
@@ -90,10 +53,9 @@ type Answer = { tokens: GrantTokenResponseDto } | { refused: OAuthError };
  * the person is a member, and no refresh token of its line has been used twice.
  */
 @Injectable()
-export class GrantsService implements OnModuleInit {
+export class GrantsService {
   /** The time tokens are issued at; a test moves it rather than wait. */
   clock: () => number = Date.now;
-  private readonly logger = new Logger(GrantsService.name);
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -101,26 +63,11 @@ export class GrantsService implements OnModuleInit {
     private readonly consents: ConsentsRepository,
     private readonly grants: GrantsRepository,
     private readonly issuance: TokenIssuanceService,
-    private readonly revocation: TokenRevocationService,
+    private readonly ends: GrantEnds,
     private readonly tenancy: TenancyDirectory,
     private readonly config: AppConfig,
     private readonly policies: BusinessPolicyService,
   ) {}
-
-  /** A replayed code ends the grant it started (RFC 6749 §4.1.2), once its refusal committed. */
-  onModuleInit(): void {
-    this.codes.onReplay((businessId, grantId) => {
-      void this.uow
-        .run((tx) => this.endGrant(SYSTEM_AUTHOR, businessId, grantId, 'code_replayed', tx))
-        .catch((e: unknown) =>
-          // The grant's tokens still expire within the hour; the next replay tries again.
-          this.logger.error(
-            { err: loggableError(e), grantId },
-            'grant not ended after a code replay',
-          ),
-        );
-    });
-  }
 
   /** RFC 6749 §4.1.3: the code, redeemed once, for the grant's first tokens. */
   async exchangeCode(
@@ -195,69 +142,9 @@ export class GrantsService implements OnModuleInit {
     return answer.tokens;
   }
 
-  /**
-   * RFC 7009 §2.1 for a refresh token: its grant ends, and the access tokens it gave are revoked
-   * with it. Possession is the proof, as for any token; one unknown, used or ended changes
-   * nothing, and the answer never says which.
-   */
-  async revokePresented(origin: EventOrigin, presented: string): Promise<void> {
-    const hash = refreshHashOf(presented);
-    if (hash === null) return;
-    await this.uow.run(async (tx) => {
-      const row = await this.grants.findRefreshByHashAnyBusiness(hash, tx);
-      if (!row || row.usedAt !== null) return;
-      const grant = await this.grants.findGrant(row.businessId, row.grantId, tx);
-      if (!grant || grant.revokedAt !== null) return;
-      const author = clientAuthor(origin, grant.clientId);
-      await this.endGrant(author, grant.businessId, grant.id, 'refresh_revoked', tx);
-    });
-  }
-
-  /**
-   * Ends every live grant of a consent, in the caller's transaction (its withdrawal), revoking
-   * each one's tokens. Answers how many tokens were revoked.
-   */
-  async endConsentGrants(
-    author: Author,
-    businessId: string,
-    consentId: string,
-    tx: Transaction,
-  ): Promise<number> {
-    let revoked = 0;
-    for (const grant of await this.grants.liveGrantsOf(businessId, consentId, tx)) {
-      revoked += await this.endGrant(author, businessId, grant.id, 'consent_withdrawn', tx);
-    }
-    return revoked;
-  }
-
   /** The client each token was issued to, for those a grant gave (analytics' by client). */
   clientsOfTokens(businessId: string | null, tokenIds: readonly string[], db: Reader) {
     return this.grants.clientsOfTokens(businessId, tokenIds, db);
-  }
-
-  /** Ends a grant and revokes its line; answers how many tokens this call revoked. */
-  async endGrant(
-    author: Author,
-    businessId: string,
-    grantId: string,
-    reason: GrantEnd,
-    tx: Transaction,
-  ): Promise<number> {
-    const grant = await this.grants.findGrant(businessId, grantId, tx);
-    if (!grant) return 0;
-    if (!(await this.grants.endGrant(businessId, grantId, reason, new Date(this.clock()), tx))) {
-      return 0;
-    }
-    const ids = await this.grants.accessTokenIds(businessId, grantId, tx);
-    const revoked = await this.revocation.revokeTokensIn(
-      author,
-      businessId,
-      ids,
-      REASON_TEXT[reason],
-      tx,
-    );
-    await tx.publish(new GrantEndedEvent(author, refOf(grant), reason, revoked));
-    return revoked;
   }
 
   private async reused(
@@ -266,8 +153,8 @@ export class GrantsService implements OnModuleInit {
     row: RefreshToken,
     tx: Transaction,
   ): Promise<Answer> {
-    await tx.publish(new RefreshTokenReusedEvent(author, refOf(grant), row.id));
-    await this.endGrant(author, grant.businessId, grant.id, 'refresh_reused', tx);
+    await tx.publish(new RefreshTokenReusedEvent(author, grantRef(grant), row.id));
+    await this.ends.endGrant(author, grant.businessId, grant.id, 'refresh_reused', tx);
     return { refused: refusedGrant(NOT_VALID) };
   }
 
@@ -355,7 +242,7 @@ export class GrantsService implements OnModuleInit {
         tx,
       )
       .catch(asOAuthRefusal);
-    const refreshToken = `lkr_${randomBytes(32).toString('base64url')}`;
+    const refreshToken = mintRefreshToken();
     await this.grants.insertRefresh(
       Object.assign(new RefreshToken(), {
         id: randomUUID(),
@@ -379,7 +266,7 @@ export class GrantsService implements OnModuleInit {
       tx,
     );
     await tx.publish(
-      new GrantTokensIssuedEvent(personAuthor, refOf(grant), grantType, token.id, scopes),
+      new GrantTokensIssuedEvent(personAuthor, grantRef(grant), grantType, token.id, scopes),
     );
     return {
       access_token: secret,

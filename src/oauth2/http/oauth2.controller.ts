@@ -12,7 +12,8 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GrantsService, isRefreshToken } from '../../authorization/grants/grants.service';
+import { GrantEnds } from '../../authorization/grants/grant-ends.service';
+import { isRefreshToken } from '../../authorization/grants/refresh-tokens';
 import { BearerAuth, Ctx, Public, RequireScope, RetiringAllowed } from '../../auth/decorators';
 import { originOf, RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
@@ -100,7 +101,7 @@ export class OAuth2Controller {
   constructor(
     private readonly revocation: TokenRevocationService,
     private readonly queries: TokenQueriesService,
-    private readonly grants: GrantsService,
+    private readonly grantEnds: GrantEnds,
   ) {}
 
   @Post('revoke')
@@ -121,7 +122,7 @@ export class OAuth2Controller {
   @ApiResponse(OAUTH_ERROR)
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
     const token = tokenParam(body);
-    if (isRefreshToken(token)) return this.grants.revokePresented(originOf(request), token);
+    if (isRefreshToken(token)) return this.grantEnds.revokePresented(originOf(request), token);
     await this.revocation.revokePresented(originOf(request), token);
   }
 
