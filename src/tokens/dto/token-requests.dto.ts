@@ -25,6 +25,7 @@ import {
 } from '../../common/validation/dto-fields';
 import { LIMITS } from '../../common/validation/byte-budget';
 import { PageQueryDto } from '../../common/validation/pagination';
+import { QuickAccept } from '../../common/validation/validation.pipe';
 import {
   AllowedCidrsProperty,
   AudiencesProperty,
@@ -35,6 +36,14 @@ import { MetaProperty, TokenMeta } from './token-meta';
 import { RefillDto, RefillProperty, UsesLimitProperty } from './token-uses-fields';
 import { TOKEN_STATUSES, TokenStatus } from '../token-status';
 import { TokenFieldsParam, type TokenViewField } from './token-view-fields';
+import {
+  quickListQuery,
+  TOKEN_SORTS,
+  type TokenListQuery,
+  type TokenSort,
+} from './token-list-query';
+
+export { TOKEN_SORTS, type TokenSort } from './token-list-query';
 
 /** ISO 8601 strings become Dates; anything else is left for IsDate to refuse. */
 
@@ -212,10 +221,8 @@ export class BulkRevokeDto {
   dry_run?: boolean;
 }
 
-export const TOKEN_SORTS = ['created_at', '-created_at', 'last_used_at'] as const;
-export type TokenSort = (typeof TOKEN_SORTS)[number];
-
-export class ListTokensQueryDto extends PageQueryDto {
+@QuickAccept(quickListQuery)
+export class ListTokensQueryDto extends PageQueryDto implements TokenListQuery {
   @ApiPropertyOptional({
     enum: TOKEN_STATUSES,
     description: 'The status the view shows: `active` lists no disabled token',

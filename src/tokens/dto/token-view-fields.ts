@@ -81,12 +81,19 @@ export function columnsOfFields(fields: readonly TokenViewField[]): Set<keyof Ap
 export const ToTokenFields = () =>
   Transform(({ value }: { value: unknown }) => {
     const text = Array.isArray(value) ? value.join(',') : value;
-    if (typeof text !== 'string') return text;
-    const asked = text.split(',').map((f) => f.trim());
-    const known = new Set<string>(TOKEN_VIEW_FIELDS);
-    if (!asked.every((f) => known.has(f))) return asked;
-    return TOKEN_VIEW_FIELDS.filter((f) => asked.includes(f));
+    return typeof text === 'string'
+      ? (tokenFieldsOf(text) ?? text.split(',').map((f) => f.trim()))
+      : text;
   });
+
+const KNOWN_FIELDS = new Set<string>(TOKEN_VIEW_FIELDS);
+
+/** `fields=` text as the view's fields in its own order, each once; undefined if one is unknown. */
+export function tokenFieldsOf(text: string): TokenViewField[] | undefined {
+  const asked = text.split(',').map((f) => f.trim());
+  if (!asked.every((f) => KNOWN_FIELDS.has(f))) return undefined;
+  return TOKEN_VIEW_FIELDS.filter((f) => asked.includes(f));
+}
 
 /**
  * A list's `fields` parameter: the view's fields to answer with (`id` always among them), read
