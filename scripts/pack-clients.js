@@ -8,13 +8,14 @@
  *
  * `--only npm|python` makes one; `--check` runs publint and @arethetypeswrong/cli on the tarball
  * (`npm run lint`; without `--out`, in a folder removed after); `--repository <url>` writes the
- * manifest's `repository`, which npm's provenance matches against the repository that built it.
- * `PYTHON` names the python3 to build with. Plain JavaScript: it runs before anything is compiled.
+ * manifest's `repository`, which npm's provenance matches against the repository that built it;
+ * `--fresh` builds even sources packed before. `PYTHON` names the python3 to build with.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const { packKey, storedPack, storePack } = require('./client-pack-key');
 
 const root = join(__dirname, '..');
 const CLIENT = join(root, 'packages', 'client');
@@ -46,8 +47,26 @@ function run(command, args, { cwd = root, capture = false } = {}) {
   return ran.stdout;
 }
 
-/** @latchkey/client, packed from a copy built apart; answers the tarball's path. */
+/**
+ * @latchkey/client, packed from a copy built apart; answers the tarball's path. The same sources
+ * packed before give that pack's tarball, copied (scripts/client-pack-key.js); `--fresh` builds.
+ */
 function packNpm(out, repository) {
+  const key = packKey(CLIENT, repository);
+  const stored = process.argv.includes('--fresh') ? null : storedPack(key);
+  if (stored) {
+    const { version } = JSON.parse(fs.readFileSync(join(CLIENT, 'package.json'), 'utf8'));
+    const tarball = join(out, `latchkey-client-${version}.tgz`);
+    fs.copyFileSync(stored, tarball);
+    process.stderr.write('pack-clients: @latchkey/client reused, its sources as when last packed\n');
+    return tarball;
+  }
+  const tarball = buildAndPackNpm(out, repository);
+  storePack(key, tarball);
+  return tarball;
+}
+
+function buildAndPackNpm(out, repository) {
   const stage = fs.mkdtempSync(join(tmpdir(), 'latchkey-client-stage-'));
   try {
     for (const file of SHIPPED_BESIDE_DIST) fs.copyFileSync(join(CLIENT, file), join(stage, file));
