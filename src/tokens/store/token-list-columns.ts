@@ -28,17 +28,50 @@ export const SUMMARY_COLUMNS: ReadonlySet<keyof ApiToken> = new Set<keyof ApiTok
 /** Which columns a list page reads: `summary` (`SUMMARY_COLUMNS`) or every one but the hash. */
 export type TokenListColumns = 'summary' | 'all';
 
+/** How a column's value comes from the driver into the entity: null, as it is. */
+type Read = ((value: unknown) => unknown) | null;
+
 interface SelectedColumns {
   select: string;
-  columns: { column: ColumnMetadata; plain: boolean }[];
+  /** Each column's property on the entity, in SELECT order. */
+  properties: string[];
+  reads: Read[];
 }
 
 const selected = new WeakMap<DataSource, Map<TokenListColumns, SelectedColumns>>();
 
+/** A datetime as TypeORM writes it to SQLite, in UTC: `YYYY-MM-DD HH:MM:SS.SSS`. */
+const SQLITE_DATETIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
+
+/**
+ * How the list reads `column` from `dataSource`'s driver: what the driver's own hydration
+ * (`prepareHydratedValue`) makes of it, chosen once rather than per value. Text, uuids and
+ * integers come from both drivers as they are; node-postgres makes a timestamptz a Date; a
+ * simple-json column is parsed. SQLite's datetimes in the form TypeORM writes them are read as
+ * TypeORM reads them (made ISO 8601 with a Z); anything else goes to the driver.
+ */
+function readerOf(dataSource: DataSource, column: ColumnMetadata): Read {
+  const driver = dataSource.driver;
+  const hydrate = (value: unknown): unknown => driver.prepareHydratedValue(value, column);
+  if (column.transformer) return hydrate;
+  const { type } = column;
+  if (type === 'varchar' || type === 'uuid' || type === 'integer') return null;
+  if (type === 'simple-json')
+    return (value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value);
+  if (type !== Date) return hydrate;
+  if (dataSource.options.type === 'postgres')
+    return (value) => (value === null || value instanceof Date ? value : hydrate(value));
+  return (value) =>
+    typeof value === 'string' && SQLITE_DATETIME.test(value)
+      ? new Date(`${value.slice(0, 10)}T${value.slice(11)}Z`)
+      : value === null
+        ? null
+        : hydrate(value);
+}
+
 /**
  * The columns a list page reads (`which`), from the entity's metadata once each per data source,
- * in SELECT order. Text and uuid columns come from both drivers as they are; the rest (dates,
- * JSON) are hydrated by the driver, as TypeORM would.
+ * in SELECT order, with how each is read (`readerOf`).
  */
 export function listColumns(dataSource: DataSource, which: TokenListColumns): SelectedColumns {
   let memo = selected.get(dataSource);
@@ -53,10 +86,8 @@ export function listColumns(dataSource: DataSource, which: TokenListColumns): Se
           : c.propertyName !== 'tokenHash',
       );
     columns = {
-      columns: chosen.map((column) => ({
-        column,
-        plain: column.type === 'varchar' || column.type === 'uuid',
-      })),
+      properties: chosen.map((c) => c.propertyName),
+      reads: chosen.map((c) => readerOf(dataSource, c)),
       select: chosen.map((c) => dataSource.driver.escape(c.databaseName)).join(', '),
     };
     memo.set(which, columns);
