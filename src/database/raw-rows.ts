@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { throughTransactionPooler } from './connection/data-source-options';
-import { preparedStatement, sqliteConnection } from './units/sqlite-statements';
+import { preparedStatement, sqliteConnection } from './statements/sqlite-statements';
 
 /**
  * Reads rows as arrays of column values, in SELECT order, straight from the driver, for hot

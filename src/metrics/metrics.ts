@@ -74,6 +74,12 @@ export interface ReplicaReading {
   lagMs: number | null;
 }
 
+/** What the SQLite connections have prepared since start (`database/statements/statement-count.ts`). */
+export interface PreparedStatements {
+  prepared: number;
+  texts: number;
+}
+
 /** The route label of a request that matched no route (a 404), instead of its raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -120,6 +126,8 @@ export abstract class Metrics {
   abstract routedRead(target: ReadTarget): void;
   /** The read replicas as the lag check last saw them, read at each scrape. */
   abstract watchReplicas(read: () => readonly ReplicaReading[]): void;
+  /** The SQLite statements prepared, read at each scrape. */
+  abstract watchStatements(read: () => PreparedStatements): void;
   /** One answered request, by route template (or `UNMATCHED_ROUTE`), method and status. */
   abstract httpRequest(route: string, method: string, status: number, seconds: number): void;
   /** The Prometheus text exposition: this process's default metrics, then this app's. */
@@ -149,6 +157,7 @@ export class NoMetrics extends Metrics {
   watchWebhookBacklog(): void {}
   routedRead(): void {}
   watchReplicas(): void {}
+  watchStatements(): void {}
   httpRequest(): void {}
   exposition(): Promise<string> {
     return Promise.resolve('');

@@ -7,6 +7,7 @@ import {
   RateLimit,
   READ_TARGETS,
   ReadTarget,
+  PreparedStatements,
   ReplicaReading,
   RevocationOrigin,
   RevocationReason,
@@ -144,6 +145,7 @@ export class PrometheusMetrics extends Metrics {
     registers: [this.registry],
   });
   private readReplicas: () => readonly ReplicaReading[] = () => [];
+  private readStatements: (() => PreparedStatements) | null = null;
 
   constructor() {
     super();
@@ -190,6 +192,24 @@ export class PrometheusMetrics extends Metrics {
           if (r.lagMs !== null) replicaLag.set({ replica: String(r.replica) }, r.lagMs / 1000);
         }
       },
+    });
+    // A counter kept by the database layer, copied at each scrape; absent on PostgreSQL.
+    let copied = 0;
+    const prepared: Counter = new Counter({
+      name: 'latchkey_sql_statements_prepared_total',
+      help: 'SQL statements SQLite prepared (parsed and planned): TypeORM driver, fixed texts, pragmas',
+      registers: [this.registry],
+      collect: () => {
+        const now = this.readStatements?.().prepared ?? copied;
+        prepared.inc(now - copied);
+        copied = now;
+      },
+    });
+    const texts: Gauge = new Gauge({
+      name: 'latchkey_sql_statement_texts',
+      help: 'Distinct SQL texts SQLite prepared since start (at most 10,000 counted)',
+      registers: [this.registry],
+      collect: () => texts.set(this.readStatements?.().texts ?? 0),
     });
     for (const target of READ_TARGETS) this.routedReads.inc({ target }, 0);
     for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
@@ -273,6 +293,10 @@ export class PrometheusMetrics extends Metrics {
 
   watchReplicas(read: () => readonly ReplicaReading[]): void {
     this.readReplicas = read;
+  }
+
+  watchStatements(read: () => PreparedStatements): void {
+    this.readStatements = read;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

@@ -139,13 +139,8 @@ export class AuditTreeRepository {
 
   /** Stores a checkpoint, unless the chain has one of that size already (another signer's). */
   async saveCheckpoint(checkpoint: AuditCheckpoint, tx: Transaction): Promise<void> {
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(AuditCheckpoint)
-      .values(checkpoint)
-      .orIgnore()
-      .execute();
+    // A fixed text: TypeORM's SQLite driver wrote the tree size into it, a new text a checkpoint.
+    await tx.insertRow(AuditCheckpoint, checkpoint, 'ignore');
   }
 
   latestCheckpoint(chainId: string, db: Reader): Promise<AuditCheckpoint | null> {

@@ -4,6 +4,7 @@ import type { BoundedPgClientConfig } from './bounded-pg-client';
 import { AppConfig } from '../../config/app-config';
 import { MIGRATIONS } from '../migration-list';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { countPrepares } from '../statements/statement-count';
 
 /**
  * TCP keep-alive probes start after this much idle time, so that a pooled connection to a host
@@ -99,7 +100,8 @@ export function dataSourceOptions(
     type: 'better-sqlite3',
     database: config.SQLITE_PATH,
     enableWAL: config.SQLITE_PATH !== ':memory:',
-    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+    prepareDatabase: (db: { pragma(source: string): unknown; prepare(sql: string): unknown }) => {
+      countPrepares(db);
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
       // Said, not left to the default: better-sqlite3 builds SQLite with

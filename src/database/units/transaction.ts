@@ -1,12 +1,12 @@
 import type { Logger } from '@nestjs/common';
-import type {
-  DeleteResult,
-  EntityManager,
-  EntityTarget,
-  FindOptionsWhere,
+import {
   InsertResult,
-  ObjectLiteral,
-  UpdateResult,
+  type DeleteResult,
+  type EntityManager,
+  type EntityTarget,
+  type FindOptionsWhere,
+  type ObjectLiteral,
+  type UpdateResult,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainError, StorageUnavailableError } from '../../common/errors/domain-error';
@@ -14,8 +14,8 @@ import { loggableError } from '../../common/errors/safe-error';
 import type { DomainEvent } from './domain-event';
 import { Reader } from './reader';
 import { isPipelined, statementsTogether } from './statements-together';
-import { txRows, txRun } from './tx-statements';
-import { rowInsert } from './row-insert';
+import { txRows, txRun } from '../statements/tx-statements';
+import { readBack, rowInsert, type OnConflict } from '../statements/row-insert';
 
 /** What a transaction asks of the domain event dispatcher (`DomainEvents`). */
 export interface EventDispatch {
@@ -42,20 +42,49 @@ export class Transaction extends Reader {
     super();
   }
 
-  insert<E extends ObjectLiteral>(
+  /**
+   * Inserts rows. One row goes through a fixed text per entity and column set (`rowInsert`),
+   * prepared once, and reads back what TypeORM would into it (a column's default); several go
+   * through TypeORM's insert, whose text holds one tuple per row.
+   */
+  async insert<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     values: QueryDeepPartialEntity<E> | QueryDeepPartialEntity<E>[],
   ): Promise<InsertResult> {
-    return this.manager.insert(entity, values);
+    if (Array.isArray(values) || Object.values(values).some((v) => typeof v === 'function')) {
+      // A function is raw SQL for TypeORM to write into the text: no fixed text can hold it.
+      return this.manager.insert(entity, values);
+    }
+    const row = values as E;
+    const { sql, params, returning } = rowInsert(this.manager, entity, row);
+    const result = new InsertResult();
+    if (returning.length === 0) {
+      await txRun(this.manager, sql, params);
+    } else {
+      const [record] = await txRows<Record<string, unknown>>(this.manager, sql, params);
+      result.raw = record;
+      result.generatedMaps = [readBack(this.manager, row, returning, record)];
+    }
+    result.identifiers = [this.manager.connection.getMetadata(entity).getEntityIdMap(row) ?? {}];
+    return result;
   }
 
   /**
-   * Inserts one whole entity row through a fixed text per entity (`rowInsert`), prepared once:
-   * for rows written on a hot path, whose numbers TypeORM's SQLite driver would write into the text.
+   * Inserts one whole entity row through its fixed text (`rowInsert`), as `insert` does; with
+   * `ignore`, a row whose key is taken is left unwritten (`ON CONFLICT DO NOTHING`).
    */
-  async insertRow<E extends ObjectLiteral>(entity: EntityTarget<E>, row: E): Promise<void> {
-    const { sql, params } = rowInsert(this.manager, entity, row);
-    await txRun(this.manager, sql, params);
+  async insertRow<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    row: E,
+    onConflict: OnConflict = 'fail',
+  ): Promise<void> {
+    const { sql, params, returning } = rowInsert(this.manager, entity, row, onConflict);
+    if (returning.length === 0) {
+      await txRun(this.manager, sql, params);
+      return;
+    }
+    const [record] = await txRows<Record<string, unknown>>(this.manager, sql, params);
+    readBack(this.manager, row, returning, record);
   }
 
   /** Inserts, or on a conflict of `conflictPaths`, updates the row: `INSERT … ON CONFLICT`. */

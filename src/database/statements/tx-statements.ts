@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { preparedStatement, sqliteConnection } from './sqlite-statements';
-import { assertUnitNotAbandoned } from './unit-scope';
+import { assertUnitNotAbandoned } from '../units/unit-scope';
 
 /**
  * Fixed SQL texts run in the caller's transaction, for hot writes: TypeORM's query builder cost
