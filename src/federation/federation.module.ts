@@ -9,6 +9,7 @@ import { TokenExchangeController } from './http/token-exchange.controller';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { TrustRulesController } from './http/trust-rules.controller';
 import { TrustRulesService } from './rules/trust-rules.service';
+import { TrustRuleBook } from './exchange/trust-rule-book';
 
 /**
  * OIDC federation: machine identities' trust rules, and the RFC 8693 exchange of a
@@ -19,7 +20,7 @@ import { TrustRulesService } from './rules/trust-rules.service';
 @Module({
   imports: [TokensModule, TenancyModule, AuditModule, FederationCoreModule],
   controllers: [TrustRulesController, TokenExchangeController],
-  providers: [TrustRulesService, JwksKeys, ExchangeLimits, TokenExchangeService],
+  providers: [TrustRulesService, JwksKeys, ExchangeLimits, TrustRuleBook, TokenExchangeService],
   exports: [JwksKeys, TokenExchangeService],
 })
 export class FederationModule {}

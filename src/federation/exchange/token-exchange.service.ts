@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { reachesAdminScope, scopesWithin } from '../../auth/scopes';
 import { containsSecret } from '../../common/secrets/secret-shape';
-import { Database } from '../../database/connection/read-routing';
 import type { Author, RequestOrigin } from '../../database/units/domain-event';
 import { UnitOfWork } from '../../database/units/unit-of-work';
 import { identityLabel } from '../../tenancy/identity-label';
@@ -20,6 +19,7 @@ import { subjectMatches } from '../rules/subject-glob';
 import { claimsMatch } from '../rules/trust-rule-checks';
 import { TrustRule } from '../store/trust-rule.entity';
 import { TrustRulesRepository } from '../store/trust-rules.repository';
+import { TrustRuleBook } from './trust-rule-book';
 
 /** RFC 8693 §2.2.1's answer. */
 export interface ExchangedToken {
@@ -54,7 +54,7 @@ export class TokenExchangeService {
     private readonly limits: ExchangeLimits,
     private readonly tenancy: TenancyDirectory,
     private readonly issuance: TokenIssuanceService,
-    private readonly database: Database,
+    private readonly book: TrustRuleBook,
   ) {}
 
   /** `dpopJkt`: the key the request proved (RFC 9449 §5), which the token is bound to; null: none. */
@@ -67,9 +67,9 @@ export class TokenExchangeService {
     const business = await this.tenancy.findBusiness(params.businessId);
     // An unknown or suspended business reads as one with no rule, so its existence is not told.
     if (!business || business.status !== 'active') throw new OAuthError('invalid_grant', NO_RULE);
-    const candidates = (
-      await this.rules.findByIssuer(business.id, issuer, this.database.primary)
-    ).filter((rule) => mayMatch(rule, payload));
+    const candidates = (await this.book.ofIssuer(business.id, issuer)).filter((rule) =>
+      mayMatch(rule, payload),
+    );
     if (candidates.length === 0) throw new OAuthError('invalid_grant', NO_RULE);
     if (new Set(candidates.map((r) => r.identityId)).size > 1) {
       throw new OAuthError(
