@@ -23,6 +23,7 @@ import {
 } from '../test/harness/app-process';
 import { percentile, round } from '../test/harness/stats';
 import { cpuMicros } from './lib/process-cpu';
+import { preparedSoFar } from './sections/sqlite';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCY_SAMPLES = QUICK ? 200 : 1000;
@@ -38,6 +39,9 @@ export interface FederationFigures {
   /** The server's CPU per exchange, and per plain `POST /api/v1/tokens` on the same instance. */
   cpu_ms_per_exchange: number;
   cpu_ms_per_creation: number;
+  /** SQL statements the server prepared per 1,000 exchanges, and per 1,000 plain creations, once warm. */
+  prepared_per_1000_exchanges: number;
+  prepared_per_1000_creations: number;
 }
 
 async function post(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -185,11 +189,14 @@ async function measure(
   // Warm up: the first exchange fetches the key set; the rest find it cached.
   for (let i = 0; i < 20; i++) await exchange(jwts.pop()!);
   const times: number[] = [];
+  const prepared = () => preparedSoFar(app.url, app.platformToken!);
+  const preparedBefore = await prepared();
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     const start = performance.now();
     await exchange(jwts.pop()!);
     times.push(performance.now() - start);
   }
+  const perExchange = ((await prepared()) - preparedBefore) / LATENCY_SAMPLES;
   const next = () => exchange(jwts.pop()!);
   const { done, cpu } = await throughput(app, next, () => jwts.length > 0);
   log(
@@ -197,7 +204,13 @@ async function measure(
   );
   const create = creator(app, biz, owner);
   for (let i = 0; i < 20; i++) await create();
+  const creationsBefore = await prepared();
   const plain = await throughput(app, create, () => true);
+  const perCreation = ((await prepared()) - creationsBefore) / Math.max(plain.done, 1);
+  log(
+    `statements prepared per 1,000 requests, sqlite: exchange ${Math.round(perExchange * 1000)}, ` +
+      `create ${Math.round(perCreation * 1000)}`,
+  );
   log(
     `server CPU per plain creation at ${CONCURRENCY} in flight: ${plain.cpu.toFixed(2)} ms (${plain.done} creations)`,
   );
@@ -207,6 +220,8 @@ async function measure(
     exchanges_per_s: Math.round(done / DURATION_S),
     cpu_ms_per_exchange: round(cpu, 2),
     cpu_ms_per_creation: round(plain.cpu, 2),
+    prepared_per_1000_exchanges: Math.round(perExchange * 1000),
+    prepared_per_1000_creations: Math.round(perCreation * 1000),
   };
   return figures;
 }
@@ -263,7 +278,9 @@ if (require.main === module) {
       process.stdout.write(
         `exchange, cached JWKS, SQLite: p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (goal ≤ 20 ms); ` +
           `${f.exchanges_per_s} exchanges/s at ${CONCURRENCY} in flight (goal ≥ 500); ` +
-          `server CPU ${f.cpu_ms_per_exchange} ms an exchange, ${f.cpu_ms_per_creation} ms a plain creation\n`,
+          `server CPU ${f.cpu_ms_per_exchange} ms an exchange, ${f.cpu_ms_per_creation} ms a plain creation; ` +
+          `statements prepared per 1,000 requests: exchange ${f.prepared_per_1000_exchanges}, ` +
+          `create ${f.prepared_per_1000_creations}\n`,
       );
     })
     .catch((e: unknown) => {

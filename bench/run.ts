@@ -62,7 +62,7 @@ import { pgbouncerCost } from './sections/pgbouncer';
 import { policyCost } from './sections/policy';
 import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
-import { sqliteInstance, sqliteListOnly } from './sections/sqlite';
+import { sqliteInstance, sqliteListOnly, sqliteStatementsOnly } from './sections/sqlite';
 import { ssfPushLatency } from './sections/ssf';
 import { ssfAppRefusal } from './sections/ssf-app';
 import { startTime } from './sections/start-time';
@@ -146,6 +146,7 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
     analytics: () => analyticsCost(pgEnv, owner, start),
     quotas: () => quotasCost(pgEnv, owner, a.platformToken!, start),
     sqlite: () => sqliteInstance(start, scratch.sqliteDir, scratch.track),
+    statements: () => sqliteStatementsOnly(start, scratch.sqliteDir),
     list: async () => {
       await tokenList(a, owner, scratch.databaseUrl, null, scratch.track);
       await sqliteListOnly(start, scratch.sqliteDir, scratch.track);

@@ -32,6 +32,7 @@ export const ONLY_SECTIONS = [
   'analytics',
   'quotas',
   'sqlite',
+  'statements',
   'list',
 ];
 export const ONLY = (process.env.BENCH_ONLY ?? '')

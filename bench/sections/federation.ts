@@ -22,5 +22,11 @@ export async function federationCost(): Promise<void> {
     '(information: compare builds by it)',
     null,
   );
+  figure(
+    'statements prepared per 1,000 requests, sqlite: exchange; plain creation',
+    `${fed.prepared_per_1000_exchanges}; ${fed.prepared_per_1000_creations}`,
+    '0 once warm',
+    fed.prepared_per_1000_exchanges === 0 && fed.prepared_per_1000_creations === 0,
+  );
   raw.federation = fed;
 }
