@@ -56,14 +56,15 @@ async function runDriver(driver: Driver, scratch: BenchScratch): Promise<ScalePo
       await inst.grow(target);
       const tokens = await inst.tokenCount();
       log(`${driver}: measuring at ${tokens} tokens in ${inst.seats.length} businesses`);
-      const figures = await measure(inst, SETTINGS);
+      const { figures, medians } = await measure(inst, SETTINGS);
       process.stdout.write(`${line(driver, tokens, figures)}\n`);
+      log(`${driver}: medians ${JSON.stringify(medians)}`);
       const bytes = await inst.db.sizeBytes();
       process.stdout.write(
         `size ${driver} tokens=${tokens} businesses=${inst.seats.length} ` +
           `db_mib=${round(bytes / 2 ** 20, 1)} db_bytes_per_token=${Math.round(bytes / tokens)}\n`,
       );
-      points.push({ driver, tokens, figures, dbBytes: bytes });
+      points.push({ driver, tokens, figures, medians, dbBytes: bytes });
     }
   } finally {
     await inst.close();

@@ -4,12 +4,13 @@
  * is one line at 1.5 for all. Throughput is inverted (the first size's ÷ this one's) so that up
  * is worse for every line.
  */
-import { FIGURE_NAMES, type ScaleFigures } from './scale-measure';
+import { FIGURE_NAMES, type Medians, type ScaleFigures } from './scale-measure';
 
 export interface ScalePoint {
   driver: string;
   tokens: number;
   figures: ScaleFigures;
+  medians: Medians;
   /** The database's size at this point, in bytes. */
   dbBytes: number;
 }
@@ -57,7 +58,8 @@ function panel(driver: string, points: ScalePoint[], x0: number, yMax: number): 
   out.push(
     `<text x="${x0 + PANEL.left + w / 2}" y="${PANEL.h - 8}" text-anchor="middle">tokens (log scale)</text>`,
   );
-  for (let r = 0; r <= yMax + 1e-9; r += 0.5) {
+  const step = yMax <= 3 ? 0.5 : yMax <= 6 ? 1 : Math.ceil(yMax / 6);
+  for (let r = 0; r <= yMax + 1e-9; r += step) {
     out.push(
       `<line x1="${x0 + PANEL.left}" y1="${y(r)}" x2="${x0 + PANEL.left + w}" y2="${y(r)}" stroke="#f0f0f0"/>`,
       `<text x="${x0 + PANEL.left - 6}" y="${y(r) + 4}" text-anchor="end">${r.toFixed(1)}×</text>`,
