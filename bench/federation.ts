@@ -23,7 +23,7 @@ import {
 } from '../test/harness/app-process';
 import { percentile, round } from '../test/harness/stats';
 import { cpuMicros } from './lib/process-cpu';
-import { preparedSoFar } from './sections/sqlite';
+import { perThousand, preparedSoFar } from './sections/sqlite';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCY_SAMPLES = QUICK ? 200 : 1000;
@@ -39,9 +39,9 @@ export interface FederationFigures {
   /** The server's CPU per exchange, and per plain `POST /api/v1/tokens` on the same instance. */
   cpu_ms_per_exchange: number;
   cpu_ms_per_creation: number;
-  /** SQL statements the server prepared per 1,000 exchanges, and per 1,000 plain creations, once warm. */
-  prepared_per_1000_exchanges: number;
-  prepared_per_1000_creations: number;
+  /** SQL statements the server prepared per 1,000 exchanges, and per 1,000 plain creations, once warm (`perThousand`). */
+  prepared_per_1000_exchanges: string;
+  prepared_per_1000_creations: string;
 }
 
 async function post(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -196,7 +196,7 @@ async function measure(
     await exchange(jwts.pop()!);
     times.push(performance.now() - start);
   }
-  const perExchange = ((await prepared()) - preparedBefore) / LATENCY_SAMPLES;
+  const perExchange = perThousand(preparedBefore, await prepared(), LATENCY_SAMPLES);
   const next = () => exchange(jwts.pop()!);
   const { done, cpu } = await throughput(app, next, () => jwts.length > 0);
   log(
@@ -206,10 +206,9 @@ async function measure(
   for (let i = 0; i < 20; i++) await create();
   const creationsBefore = await prepared();
   const plain = await throughput(app, create, () => true);
-  const perCreation = ((await prepared()) - creationsBefore) / Math.max(plain.done, 1);
+  const perCreation = perThousand(creationsBefore, await prepared(), plain.done);
   log(
-    `statements prepared per 1,000 requests, sqlite: exchange ${Math.round(perExchange * 1000)}, ` +
-      `create ${Math.round(perCreation * 1000)}`,
+    `statements prepared per 1,000 requests, sqlite: exchange ${perExchange}, create ${perCreation}`,
   );
   log(
     `server CPU per plain creation at ${CONCURRENCY} in flight: ${plain.cpu.toFixed(2)} ms (${plain.done} creations)`,
@@ -220,8 +219,8 @@ async function measure(
     exchanges_per_s: Math.round(done / DURATION_S),
     cpu_ms_per_exchange: round(cpu, 2),
     cpu_ms_per_creation: round(plain.cpu, 2),
-    prepared_per_1000_exchanges: Math.round(perExchange * 1000),
-    prepared_per_1000_creations: Math.round(perCreation * 1000),
+    prepared_per_1000_exchanges: perExchange,
+    prepared_per_1000_creations: perCreation,
   };
   return figures;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { assertBusinessId } from '../../common/tenant-scope';
+import { rowBatches, tupleMarks } from '../../database/statements/row-batches';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 
@@ -64,7 +65,7 @@ export type CountScope =
   | { businessId: null; filter: string | null };
 
 /** Rows per INSERT: 8 parameters each stays far below both drivers' limits. */
-const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_STATEMENT = 512;
 const KEY = 'bucket, business_id, token_id, outcome, tag';
 
 /**
@@ -76,22 +77,18 @@ const KEY = 'bucket, business_id, token_id, outcome, tag';
 export class VerificationCountsRepository {
   /** Adds each row's count to its minute, creating it when absent. */
   async addMinutes(rows: CountRow[], tx: Transaction): Promise<void> {
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    // Batches of fixed sizes, each text prepared once (`rowBatches`): a flush's row count varies.
+    for (const chunk of rowBatches(rows, ROWS_PER_STATEMENT)) {
       const params: unknown[] = [];
       for (const r of chunk) {
         params.push(tx.time(r.bucket), r.businessId, r.tokenId, r.outcome, r.tag);
         params.push(r.identityId, r.count, r.consoleCount ?? 0);
       }
-      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      await tx.query(
-        native(
-          `INSERT INTO verification_minutes (${KEY}, identity_id, count, console_count) ` +
-            `VALUES ${values} ON CONFLICT (${KEY}) DO UPDATE SET ` +
-            'count = verification_minutes.count + excluded.count, ' +
-            'console_count = verification_minutes.console_count + excluded.console_count',
-          tx.postgres,
-        ),
+      await tx.statement(
+        `INSERT INTO verification_minutes (${KEY}, identity_id, count, console_count) ` +
+          `VALUES ${tupleMarks(chunk.length, 8)} ON CONFLICT (${KEY}) DO UPDATE SET ` +
+          'count = verification_minutes.count + excluded.count, ' +
+          'console_count = verification_minutes.console_count + excluded.console_count',
         params,
       );
     }

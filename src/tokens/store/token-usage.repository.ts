@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { And, LessThan, MoreThanOrEqual } from 'typeorm';
 import { assertBusinessId } from '../../common/tenant-scope';
+import { rowBatches, tupleMarks } from '../../database/statements/row-batches';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 import { TokenUsageHour, TokenUsageIp } from './token-usage.entity';
@@ -25,7 +26,7 @@ export interface UsageIpRow {
 }
 
 /** Rows per INSERT: 7 parameters each stays far below both drivers' limits. */
-const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_STATEMENT = 512;
 
 /**
  * Per-token usage. The writes are batches across businesses (each row carries its own), as
@@ -36,16 +37,16 @@ const ROWS_PER_STATEMENT = 500;
 export class TokenUsageRepository {
   /** Adds each row's counts to its (token, hour), creating it when absent. */
   async addHours(rows: UsageHourRow[], tx: Transaction): Promise<void> {
-    for (const chunk of chunks(rows)) {
+    for (const chunk of rowBatches(rows, ROWS_PER_STATEMENT)) {
       const params: unknown[] = [];
       for (const r of chunk) {
         params.push(r.tokenId, tx.time(r.hour), r.businessId);
         params.push(r.requests, r.okCount, r.clientErrorCount, r.consoleRequests);
       }
-      await tx.query(
+      await tx.statement(
         'INSERT INTO token_usage_hours ' +
           '(token_id, hour, business_id, requests, ok_count, client_error_count, console_requests) ' +
-          `VALUES ${tuples(chunk.length, 7, tx.postgres)} ` +
+          `VALUES ${tupleMarks(chunk.length, 7)} ` +
           'ON CONFLICT (token_id, hour) DO UPDATE SET ' +
           'requests = token_usage_hours.requests + excluded.requests, ' +
           'ok_count = token_usage_hours.ok_count + excluded.ok_count, ' +
@@ -58,12 +59,12 @@ export class TokenUsageRepository {
 
   /** Records each address as seen at its time, keeping the later one for an address known. */
   async seeIps(rows: UsageIpRow[], tx: Transaction): Promise<void> {
-    for (const chunk of chunks(rows)) {
+    for (const chunk of rowBatches(rows, ROWS_PER_STATEMENT)) {
       const params: unknown[] = [];
       for (const r of chunk) params.push(r.tokenId, r.ip, r.businessId, tx.time(r.lastSeenAt));
-      await tx.query(
+      await tx.statement(
         'INSERT INTO token_usage_ips (token_id, ip, business_id, last_seen_at) ' +
-          `VALUES ${tuples(chunk.length, 4, tx.postgres)} ` +
+          `VALUES ${tupleMarks(chunk.length, 4)} ` +
           'ON CONFLICT (token_id, ip) DO UPDATE SET last_seen_at = CASE ' +
           'WHEN excluded.last_seen_at > token_usage_ips.last_seen_at ' +
           'THEN excluded.last_seen_at ELSE token_usage_ips.last_seen_at END',
@@ -74,9 +75,9 @@ export class TokenUsageRepository {
 
   /** Deletes all but the `keep` most recently seen addresses of each of these tokens. */
   async pruneIps(tokenIds: string[], keep: number, tx: Transaction): Promise<void> {
-    for (const chunk of chunks(tokenIds)) {
-      await tx.query(
-        `DELETE FROM token_usage_ips WHERE token_id IN ${tuples(1, chunk.length, tx.postgres)} ` +
+    for (const chunk of rowBatches(tokenIds, ROWS_PER_STATEMENT)) {
+      await tx.statement(
+        `DELETE FROM token_usage_ips WHERE token_id IN ${tupleMarks(1, chunk.length)} ` +
           'AND ip NOT IN (' +
           'SELECT kept.ip FROM token_usage_ips kept ' +
           'WHERE kept.token_id = token_usage_ips.token_id ' +
@@ -113,23 +114,5 @@ export class TokenUsageRepository {
       order: { lastSeenAt: 'DESC', ip: 'ASC' },
       take: limit,
     });
-  }
-}
-
-/** `(?, ?, …), …` on SQLite, `($1, $2, …), …` on PostgreSQL: `rows` tuples of `width`. */
-function tuples(rows: number, width: number, pg: boolean): string {
-  const out: string[] = [];
-  let n = 0;
-  for (let r = 0; r < rows; r++) {
-    const slots: string[] = [];
-    for (let c = 0; c < width; c++) slots.push(pg ? `$${++n}` : '?');
-    out.push(`(${slots.join(', ')})`);
-  }
-  return out.join(', ');
-}
-
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) {
-    yield items.slice(i, i + ROWS_PER_STATEMENT);
   }
 }
