@@ -84,20 +84,26 @@ export class TokenQueriesService {
 
   /**
    * A page's views, and the columns it reads: with `fields`, only those fields (and `id`), read
-   * from the summary's columns when they hold them all.
+   * from the summary's columns when they hold them all. Each token's status is as of one instant
+   * for the page, taken before its read, so a token the read found live is shown live.
    */
   private viewsOf(fields: readonly TokenViewField[] | undefined): {
     columns: TokenListColumns;
     view: (token: ApiToken) => SparseTokenView;
   } {
-    if (!fields) return { columns: 'all', view: this.view };
+    const now = new Date();
+    if (!fields)
+      return {
+        columns: 'all',
+        view: (token) => TokenViewDto.of(token, now, this.uses.remainingOfRow(token)),
+      };
     const needed = [...columnsOfFields(fields)];
     const counted = fields.includes('uses_remaining');
     return {
       columns: needed.every((c) => SUMMARY_COLUMNS.has(c)) ? 'summary' : 'all',
       view: (token) =>
         pickTokenFields(
-          TokenViewDto.of(token, new Date(), counted ? this.uses.remainingOfRow(token) : null),
+          TokenViewDto.of(token, now, counted ? this.uses.remainingOfRow(token) : null),
           fields,
         ),
     };
