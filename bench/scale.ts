@@ -17,6 +17,7 @@ import { redisAnswers } from '../test/harness/servers/redis';
 import { round } from '../test/harness/stats';
 import { loadAverage, log } from './lib/figures';
 import { describeMachine, machineLine } from './lib/machine';
+import { cpuMicros } from './lib/process-cpu';
 import { POSTGRES_URL, REDIS_URL } from './lib/run-settings';
 import type { Driver } from './lib/scale-db';
 import { Installation } from './lib/scale-install';
@@ -47,6 +48,17 @@ function line(driver: Driver, tokens: number, figures: ScalePoint['figures']): s
   return `scale ${driver} tokens=${tokens} ${parts.join(' ')}`;
 }
 
+/**
+ * The share of a core A and B use before any request: the work an installation's size alone
+ * makes (sweeps, checkpoints), which every figure at that size then shares the cores with.
+ */
+async function idleCpu(...pids: number[]): Promise<number> {
+  const before = pids.map(cpuMicros);
+  await new Promise((r) => setTimeout(r, 5_000));
+  const used = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - before[i], 0);
+  return round((used / 5e6) * 100, 1);
+}
+
 /** One driver's installation, grown size by size; answers its points as they were printed. */
 async function runDriver(driver: Driver, scratch: BenchScratch): Promise<ScalePoint[]> {
   const points: ScalePoint[] = [];
@@ -56,6 +68,8 @@ async function runDriver(driver: Driver, scratch: BenchScratch): Promise<ScalePo
       await inst.grow(target);
       const tokens = await inst.tokenCount();
       log(`${driver}: measuring at ${tokens} tokens in ${inst.seats.length} businesses`);
+      const idle = await idleCpu(inst.a.pid, inst.b.pid);
+      log(`${driver}: A and B idle for 5 s used ${idle}% of a core (their background work)`);
       const { figures, medians } = await measure(inst, SETTINGS);
       process.stdout.write(`${line(driver, tokens, figures)}\n`);
       log(`${driver}: medians ${JSON.stringify(medians)}`);
@@ -64,7 +78,13 @@ async function runDriver(driver: Driver, scratch: BenchScratch): Promise<ScalePo
         `size ${driver} tokens=${tokens} businesses=${inst.seats.length} ` +
           `db_mib=${round(bytes / 2 ** 20, 1)} db_bytes_per_token=${Math.round(bytes / tokens)}\n`,
       );
-      points.push({ driver, tokens, figures, medians, dbBytes: bytes });
+      points.push({
+        driver,
+        tokens,
+        figures,
+        medians: { ...medians, idle_cpu_pct: idle },
+        dbBytes: bytes,
+      });
     }
   } finally {
     await inst.close();
@@ -100,6 +120,8 @@ function commit(): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadAverage();
+  // The build measured: other work may commit while a full run takes its twenty minutes.
+  const measured = commit();
   const machine = describeMachine();
   log(machineLine(machine));
   await checkServers();
@@ -119,10 +141,10 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   process.stdout.write(`\n${judge(points).join('\n')}\n`);
   process.stdout.write(
-    `\n${machineLine(machine)}\ncommand: ${command}; took ${seconds} s; commit ${commit()}; ` +
+    `\n${machineLine(machine)}\ncommand: ${command}; took ${seconds} s; commit ${measured}; ` +
       `load average ${loadAtStart} at start, ${loadAverage()} at end\n`,
   );
-  const caption = `${command}, ${date}, ${commit()}, load ${loadAtStart} → ${loadAverage()}; each figure ÷ its value at ${SIZES[0].toLocaleString('en')} tokens`;
+  const caption = `${command}, ${date}, ${measured}, load ${loadAtStart} → ${loadAverage()}; each figure ÷ its value at ${SIZES[0].toLocaleString('en')} tokens`;
   mkdirSync(join(REPO_ROOT, 'docs', 'images'), { recursive: true });
   writeFileSync(SVG_PATH, scaleSvg(points, caption));
   const results = join(REPO_ROOT, 'bench', 'results');
