@@ -85,7 +85,7 @@ describe.each(DRIVERS)('a row inserted through its fixed text on %s', (driver) =
         name: null,
         businessId: null,
         isPlatformAdmin,
-        createdAt: new Date(),
+        createdAt: new Date('2026-02-03T04:05:06.007Z'),
         deletedAt: null,
       } as Identity);
     for (const admin of [true, false]) {
@@ -194,5 +194,24 @@ describe.each(DRIVERS)('a row inserted through its fixed text on %s', (driver) =
     for (let n = 1; n <= 20; n++) await uow.run((tx) => tx.insert(StatusList, list(n)));
     // On SQLite every prepare is counted (PostgreSQL's connections are not watched).
     expect(statementCounts().prepared - before).toBe(0);
+  });
+
+  it('finds a row through its fixed text as TypeORM finds it, and refuses an undefined value', async () => {
+    const b = await createBusiness(t);
+    const machine = await createMachine(t, b);
+    const db = t.dataSource.manager;
+    await uow.run(async (tx) => {
+      for (const where of [
+        { kind: 'machine' as const, businessId: b.id, id: machine.id, deletedAt: null },
+        { id: machine.id },
+      ]) {
+        const found = await tx.findRow(Identity, where);
+        expect(found).toBeInstanceOf(Identity);
+        expect(found).toEqual(await db.findOneByOrFail(Identity, { id: machine.id }));
+      }
+      expect(await tx.findRow(Identity, { id: machine.id, kind: 'user' })).toBeNull();
+      expect(await tx.findRow(Identity, { id: machine.id, deletedAt: new Date() })).toBeNull();
+      await expect(tx.findRow(Identity, { id: undefined })).rejects.toThrow(/undefined/);
+    });
   });
 });

@@ -8,6 +8,8 @@ import type {
   SelectQueryBuilder,
 } from 'typeorm';
 import { dbTime } from '../db-time';
+import { rowEntity, rowSelect, type RowKey } from '../statements/row-select';
+import { txRows } from '../statements/tx-statements';
 
 type Where<E> = FindOptionsWhere<E> | FindOptionsWhere<E>[];
 
@@ -30,6 +32,20 @@ export abstract class Reader {
   /** A time as a raw statement's parameter, spelled as the entities store it (`dbTime`). */
   time(at: Date): Date | string {
     return dbTime(this.manager, at);
+  }
+
+  /**
+   * One row found by equalities (`null`: `IS NULL`), through a fixed text prepared once
+   * (`rowSelect`), not TypeORM's query builder: for reads on a hot path. An undefined value is
+   * refused, never dropped from the WHERE.
+   */
+  async findRow<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    where: RowKey<E>,
+  ): Promise<E | null> {
+    const { sql, params } = rowSelect(this.manager, entity, where);
+    const [record] = await txRows<Record<string, unknown>>(this.manager, sql, params);
+    return record === undefined ? null : rowEntity(this.manager, entity, record);
   }
 
   find<E extends ObjectLiteral>(entity: EntityTarget<E>, options?: FindManyOptions<E>) {

@@ -10,7 +10,7 @@ import { BusinessTokenPolicy } from './business-policy.entity';
 export class BusinessPolicyRepository {
   find(businessId: string, db: Reader): Promise<BusinessTokenPolicy | null> {
     assertBusinessId(businessId);
-    return db.findOneBy(BusinessTokenPolicy, { businessId });
+    return db.findRow(BusinessTokenPolicy, { businessId });
   }
 
   /** Writes the business's policy, the first (`exists` false) or over the one there. */

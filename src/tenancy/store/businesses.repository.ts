@@ -10,7 +10,7 @@ import type { Transaction } from '../../database/units/unit-of-work';
 export class BusinessesRepository {
   findById(businessId: string, db: Reader): Promise<Business | null> {
     assertBusinessId(businessId);
-    return db.findOneBy(Business, { id: businessId });
+    return db.findRow(Business, { id: businessId });
   }
 
   /** Oldest first, keyset on (created_at, id). Reads across tenants: platform admins only. */

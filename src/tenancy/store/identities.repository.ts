@@ -37,12 +37,7 @@ export class IdentitiesRepository {
 
   findMachine(businessId: string, id: string, db: Reader) {
     assertBusinessId(businessId);
-    return db.findOneBy(Identity, {
-      kind: 'machine',
-      businessId,
-      id,
-      deletedAt: IsNull(),
-    });
+    return db.findRow(Identity, { kind: 'machine', businessId, id, deletedAt: null });
   }
 
   findMachineByName(businessId: string, name: string, db: Reader) {
