@@ -67,13 +67,9 @@ export class TrustRulesRepository {
    * on PostgreSQL, and SQLite runs one unit of work at a time).
    */
   async claimJti(issuer: string, jti: string, expiresAt: Date, tx: Transaction): Promise<boolean> {
-    const pg = tx.postgres;
-    const rows = await tx.query<unknown[]>(
-      pg
-        ? 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES ($1, $2) ' +
-            'ON CONFLICT DO NOTHING RETURNING key_hash'
-        : 'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES (?, ?) ' +
-            'ON CONFLICT DO NOTHING RETURNING key_hash',
+    const rows = await tx.statementRows(
+      'INSERT INTO federation_jti_uses (key_hash, expires_at) VALUES (?, ?) ' +
+        'ON CONFLICT DO NOTHING RETURNING key_hash',
       [jtiKey(issuer, jti), tx.time(expiresAt)],
     );
     return rows.length > 0;
@@ -81,10 +77,7 @@ export class TrustRulesRepository {
 
   /** Forgets JWT ids whose JWTs expired before `before`: they can no longer be presented. */
   async forgetJtisBefore(before: Date, tx: Transaction): Promise<void> {
-    await tx.query(
-      `DELETE FROM federation_jti_uses WHERE expires_at < ${tx.postgres ? '$1' : '?'}`,
-      [tx.time(before)],
-    );
+    await tx.statement('DELETE FROM federation_jti_uses WHERE expires_at < ?', [tx.time(before)]);
   }
 }
 
