@@ -9,8 +9,6 @@ import type { RedisClient, RedisConnections } from '../redis/redis-connections';
 type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 const WARN_EVERY_MS = 30_000;
-/** How long a request waits on Redis for a limit before it is let through uncounted. */
-const COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * Adds to a fixed window that starts with its first add, in one round trip: the total after the
@@ -42,14 +40,15 @@ export class RedisThrottlerStorage
   private readonly storage: ThrottlerStorageRedisService;
   private lastWarning = 0;
 
-  constructor(connections: RedisConnections, keyPrefix: string) {
+  /** `commandTimeoutMs`: how long a request waits for its limit before it goes uncounted. */
+  constructor(connections: RedisConnections, keyPrefix: string, commandTimeoutMs: number) {
     this.client = connections.client({
       keyPrefix,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
       // A Redis that is connected but silent would otherwise hold every limited request.
-      commandTimeout: COMMAND_TIMEOUT_MS,
+      commandTimeout: commandTimeoutMs,
     }) as WindowRedis;
     this.client.defineCommand('addToWindow', { numberOfKeys: 1, lua: ADD_TO_WINDOW });
     this.client.on('error', (e: Error) => this.warn(`Redis for rate limits: ${e.message}`));

@@ -45,6 +45,7 @@ export function throttlerStorage(config: AppConfig): ThrottlerStorage {
   return new RedisThrottlerStorage(
     new RedisConnections(redis),
     `${config.REDIS_KEY_PREFIX}throttle:`,
+    config.REDIS_COMMAND_TIMEOUT_MS,
   );
 }
 

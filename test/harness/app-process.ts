@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Child } from './child';
-import { PATIENT_DB_TIMEOUTS } from './patience';
+import { PATIENT_TIMEOUTS } from './patience';
 import { freePort } from './ports';
 
 /**
@@ -78,7 +78,7 @@ export function spawnApp(options: SpawnAppOptions): Child {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
-      ...PATIENT_DB_TIMEOUTS,
+      ...PATIENT_TIMEOUTS,
       ...options.env,
     },
   });

@@ -96,7 +96,7 @@ export class DpopProofs implements OnModuleDestroy {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
-        commandTimeout: 2000,
+        commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
       });
       // Each refused request says so itself (503); the connection's own errors need no line each.
       this.client.on('error', () => undefined);

@@ -131,4 +131,16 @@ describe(RedisTopologyConfig.name, () => {
       { host: 'fd00::2', port: 7001 },
     ]);
   });
+
+  it('waits 1 s for a request’s Redis answer unless told, and refuses a wait that is no number of ms', () => {
+    expect(loadConfig(URL).REDIS_COMMAND_TIMEOUT_MS).toBe(1000);
+    expect(loadConfig({ ...URL, REDIS_COMMAND_TIMEOUT_MS: '60000' }).REDIS_COMMAND_TIMEOUT_MS).toBe(
+      60_000,
+    );
+    for (const bad of ['0', '49', '600001', '1.5', 'soon']) {
+      expect(problemsOf({ ...URL, REDIS_COMMAND_TIMEOUT_MS: bad }).join('\n')).toMatch(
+        /REDIS_COMMAND_TIMEOUT_MS/,
+      );
+    }
+  });
 });

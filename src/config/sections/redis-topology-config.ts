@@ -1,12 +1,17 @@
+import { Transform } from 'class-transformer';
 import {
+  IsInt,
   IsOptional,
   Matches,
+  Max,
+  Min,
   Validate,
   ValidateIf,
   ValidationArguments,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { toInt } from '../env-transforms';
 
 /** One Redis or Sentinel server, as `host:port`. */
 export interface RedisNodeAddress {
@@ -158,6 +163,18 @@ export class RedisTopologyConfig {
     message: 'REDIS_SENTINEL_PASSWORD must be 1 to 512 printable ASCII characters without spaces',
   })
   REDIS_SENTINEL_PASSWORD?: string;
+
+  /**
+   * How long a request waits on Redis for an answer it needs before going on without it: its
+   * token's uses and a DPoP proof's one-time check are then refused (503), its rate limits let it
+   * through uncounted. Only a Redis that is connected but silent is waited for: a dropped
+   * connection fails at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
 
   /** Where Redis is, or null when it is not configured. */
   get redisTopology(): RedisTopology | null {

@@ -10,7 +10,7 @@ import { startApp } from '../../../src/app.factory';
 import type { AppConfig } from '../../../src/config/app-config';
 import { loadConfig } from '../../../src/config/load-config';
 import { SHARED_KEYS_ENV } from '../keys';
-import { PATIENT_DB_TIMEOUTS } from '../patience';
+import { PATIENT_TIMEOUTS } from '../patience';
 import { createScratchDatabase, withClient } from '../servers/postgres';
 import { Driver, TEST_DATABASE_URL } from '../../setup/servers';
 import { clonePostgresTemplate, copySqliteTemplate } from '../../setup/templates';
@@ -89,7 +89,7 @@ export const DB_TIMEOUTS_AS_SHIPPED = {
 export function testAppConfig(db: TestDatabase, env: Record<string, string>): AppConfig {
   return loadConfig({
     LOG_LEVEL: 'silent',
-    ...PATIENT_DB_TIMEOUTS,
+    ...PATIENT_TIMEOUTS,
     // Checkpoints are signed when a suite asks (AuditCheckpointer.runTurn), not by the clock,
     // so an export's last line does not depend on how long a suite took.
     AUDIT_CHECKPOINT_EVERY_SECONDS: '86400',

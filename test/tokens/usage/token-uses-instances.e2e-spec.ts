@@ -227,6 +227,7 @@ const LEASE_CASES = LEDGER_CASES.filter(([, ledger]) => ledger === 'redis');
           new RedisConnections(config.redisTopology!),
           `${config.REDIS_KEY_PREFIX}uses:`,
           a.app.get(TokenUsesRepository),
+          config.REDIS_COMMAND_TIMEOUT_MS,
         );
         await ledger.connect();
         return ledger;

@@ -73,9 +73,6 @@ type UsesRedis = RedisClient & {
  */
 const KEEP_AFTER_EXPIRY_MS = 86_400_000;
 
-/** How long a request waits on Redis for its use before it is refused (503), never let through. */
-const COMMAND_TIMEOUT_MS = 1000;
-
 /**
  * The count in Redis, shared by every instance, spent in leases: one atomic script takes a block
  * of uses (`blockOf`: 1 % of what is left, 1 to 100, or as many as requests wait) off the shared
@@ -106,13 +103,15 @@ export class RedisUsesLedger implements UsesLedger {
     connections: RedisConnections,
     keyPrefix: string,
     private readonly repo: TokenUsesRepository,
+    /** How long a request waits on Redis for its use before it is refused (503), never let through. */
+    commandTimeoutMs: number,
   ) {
     this.client = connections.client({
       keyPrefix,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: COMMAND_TIMEOUT_MS,
+      commandTimeout: commandTimeoutMs,
     }) as UsesRedis;
     this.client.defineCommand('leaseUses', { numberOfKeys: 1, lua: LEASE_USES });
     this.client.defineCommand('giveBack', { numberOfKeys: 1, lua: GIVE_BACK });

@@ -47,7 +47,12 @@ export class UsesMeter implements OnModuleInit, OnModuleDestroy, BeforeApplicati
       ? new LazyLedger(async () => {
           const { RedisConnections } = await import('../../../redis/redis-connections');
           const { RedisUsesLedger } = await import('./redis-uses-ledger');
-          const ledger = new RedisUsesLedger(new RedisConnections(topology), keyPrefix, repo);
+          const ledger = new RedisUsesLedger(
+            new RedisConnections(topology),
+            keyPrefix,
+            repo,
+            config.REDIS_COMMAND_TIMEOUT_MS,
+          );
           await ledger.connect();
           return ledger;
         })
