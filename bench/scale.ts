@@ -137,7 +137,12 @@ async function main(): Promise<void> {
     await scratch.cleanup();
   }
   const seconds = Math.round((Date.now() - started) / 1000);
-  const command = `npm run bench:scale${QUICK ? ' -- --quick' : ''}`;
+  const flags = [QUICK ? '--quick' : '', DRIVER_ARG ? `--driver=${DRIVER_ARG}` : ''].filter(
+    Boolean,
+  );
+  const command =
+    (process.env.SCALE_SIZES ? `SCALE_SIZES=${process.env.SCALE_SIZES} ` : '') +
+    `npm run bench:scale${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   const date = new Date().toISOString().slice(0, 10);
   process.stdout.write(`\n${judge(points).join('\n')}\n`);
   process.stdout.write(
