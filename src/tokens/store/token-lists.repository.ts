@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Keyset, NullableKeyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
+import { keysetAfter } from '../../database/keyset';
 import { ApiToken } from './api-token.entity';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 import { listColumns, type TokenListColumns } from './token-list-columns';
@@ -84,7 +85,7 @@ export class TokenListsRepository {
   ): Promise<ApiToken[]> {
     assertBusinessId(businessId);
     const risky = RISKY_TOKEN_SQL;
-    const keyset = '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))';
+    const keyset = keysetAfter('created_at', 'id', '>');
     return this.listPage(
       { ...filters, businessId, status: 'live' },
       limit,
@@ -127,7 +128,7 @@ export class TokenListsRepository {
         {
           where: after
             ? {
-                sql: '(created_at < :afterAt OR (created_at = :afterAt AND id < :afterId))',
+                sql: keysetAfter('created_at', 'id', '<'),
                 params: { afterAt: new Date(after.at), afterId: after.id },
               }
             : null,
@@ -145,7 +146,7 @@ export class TokenListsRepository {
         {
           where: after
             ? {
-                sql: '(created_at > :afterAt OR (created_at = :afterAt AND id > :afterId))',
+                sql: keysetAfter('created_at', 'id', '>'),
                 params: { afterAt: new Date(after.at), afterId: after.id },
               }
             : null,
@@ -197,9 +198,7 @@ export class TokenListsRepository {
         where:
           after?.at != null
             ? {
-                sql:
-                  'last_used_at IS NOT NULL AND (last_used_at > :afterAt OR ' +
-                  '(last_used_at = :afterAt AND id > :afterId))',
+                sql: `last_used_at IS NOT NULL AND ${keysetAfter('last_used_at', 'id', '>')}`,
                 params: { afterAt: new Date(after.at), afterId: after.id },
               }
             : { sql: 'last_used_at IS NOT NULL', params: {} },

@@ -4,6 +4,7 @@ import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { type EndpointKind, STREAM_SCHEME, WebhookEndpoint } from './webhook-endpoint.entity';
 import { type MessageStatus, WebhookAttempt, WebhookMessage } from './webhook-message.entity';
+import { keysetAfter } from '../../database/keyset';
 import type { Reader } from '../../database/units/reader';
 import type { Transaction } from '../../database/units/unit-of-work';
 
@@ -264,7 +265,7 @@ export class WebhookMessagesRepository {
       .addOrderBy('a.id', 'DESC')
       .limit(limit + 1);
     if (after) {
-      qb.andWhere('(a.attemptedAt < :afterAt OR (a.attemptedAt = :afterAt AND a.id < :afterId))', {
+      qb.andWhere(keysetAfter('a.attemptedAt', 'a.id', '<'), {
         afterAt: new Date(after.at),
         afterId: after.id,
       });
