@@ -3,10 +3,10 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDate, IsIn, IsOptional, Matches } from 'class-validator';
 import { dateTimeMessage, SafeIsUUID, ToDate } from '../../common/validation/dto-fields';
 import { PageQueryDto } from '../../common/validation/pagination';
+import { QuickAccept } from '../../common/validation/validation.pipe';
 import { AUDIT_OUTCOMES, AuditOutcome } from '../codec/audit-fields';
 import type { AuditFilters } from '../store/audit.repository';
-
-const ACTION = /^[a-z_]+\.[a-z_]+$/;
+import { ACTION, MAX_ACTIONS, quickAuditQuery } from './quick-queries';
 
 /** `?action=a&action=b` arrives as an array, `?action=a` as a string: both become a list. */
 const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
@@ -23,7 +23,7 @@ export class AuditFiltersDto {
   @IsOptional()
   @Transform(toList)
   @IsArray()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(MAX_ACTIONS)
   @Matches(ACTION, { each: true, message: 'each action must look like token.revoked' })
   action?: string[];
 
@@ -64,6 +64,7 @@ export class AuditFiltersDto {
   to?: Date;
 }
 
+@QuickAccept(quickAuditQuery)
 export class AuditQueryDto extends IntersectionType(PageQueryDto, AuditFiltersDto) {}
 
 export class PlatformAuditQueryDto extends AuditQueryDto {

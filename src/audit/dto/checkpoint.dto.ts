@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { QuickAccept } from '../../common/validation/validation.pipe';
+import { MAX_SIZE, quickWholes } from './quick-queries';
 
-/** The largest `seq` and tree size there can be: the columns are 32-bit integers. */
-const MAX_SIZE = 2_147_483_647;
-
+@QuickAccept(quickWholes(['seq']))
 export class AuditSeqParamDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 42, description: "The event's seq" })
   @Type(() => Number)
@@ -14,6 +14,7 @@ export class AuditSeqParamDto {
   seq!: number;
 }
 
+@QuickAccept(quickWholes([], ['size']))
 export class InclusionQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
@@ -28,6 +29,7 @@ export class InclusionQueryDto {
   size?: number;
 }
 
+@QuickAccept(quickWholes(['from', 'to']))
 export class ConsistencyQueryDto {
   @ApiProperty({
     type: 'integer',
