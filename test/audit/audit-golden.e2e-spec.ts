@@ -10,6 +10,7 @@ import { AuditService } from '../../src/audit/query/audit.service';
 import { canonicalJson } from '../../src/audit/codec/canonical-json';
 import { AuditExportQueryDto, AuditQueryDto } from '../../src/audit/dto/audit.dto';
 import type { RequestContext } from '../../src/auth/request-context';
+import type { Page } from '../../src/common/validation/pagination';
 import { verifyExportLines } from '../../src/cli/offline/export-verify';
 import { checkOffline, EventLine } from './audit-chain';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
@@ -209,7 +210,8 @@ describe.each(DRIVERS)('audit golden files stored on %s', (driver) => {
         signed_through_seq: 0,
       });
       if (chain === 'business') {
-        const page = await service.list(ctx, Object.assign(new AuditQueryDto(), { limit: 200 }));
+        const json = await service.list(ctx, Object.assign(new AuditQueryDto(), { limit: 200 }));
+        const page = (JSON.parse(json.toString('utf8')) as { data: Page<AuditEventView> }).data;
         expect(page.items.map(ndjsonLine).reverse().join('')).toBe(ndjson);
       }
     },

@@ -1,5 +1,6 @@
-import { applyDecorators, Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import {
   BusinessScoped,
@@ -44,6 +45,17 @@ function download(lines: AsyncGenerator<string>, format: string | undefined, nam
   });
 }
 
+/**
+ * Sends a page the service wrote as JSON, envelope included (`pageJson`), with the content type
+ * Fastify gives the JSON it serializes. Set once the page is written: an error on the way still
+ * goes out as the error shape.
+ */
+async function pageOf(reply: FastifyReply, json: Promise<Buffer>): Promise<Buffer> {
+  const body = await json;
+  void reply.header('content-type', 'application/json; charset=utf-8');
+  return body;
+}
+
 const ExportDocs = () =>
   applyDecorators(
     ApiProduces('application/x-ndjson', 'text/csv'),
@@ -63,6 +75,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @RawResponse()
   @ApiOperation({
     operationId: 'listAuditEvents',
     summary: "The business's audit events (owner or admin, audit:read)",
@@ -70,8 +83,12 @@ export class AuditController {
   })
   @ApiEnvelope(200, AuditEventDto, { paginated: true })
   @ApiErrors({ 403: ['INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'], 422: ['VALIDATION_ERROR'] })
-  list(@Ctx() ctx: RequestContext, @Query() query: AuditQueryDto) {
-    return this.audit.list(ctx, query);
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: AuditQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return pageOf(reply, this.audit.list(ctx, query));
   }
 
   @Get('export')
@@ -110,6 +127,7 @@ export class PlatformAuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @RawResponse()
   @ApiOperation({
     operationId: 'listPlatformAuditEvents',
     summary: 'Audit events of every chain; business_id narrows to one',
@@ -117,8 +135,12 @@ export class PlatformAuditController {
   })
   @ApiEnvelope(200, AuditEventDto, { paginated: true })
   @ApiErrors({ 422: ['VALIDATION_ERROR'] })
-  list(@Ctx() ctx: RequestContext, @Query() query: PlatformAuditQueryDto) {
-    return this.audit.listAnyBusiness(ctx.actor.id, query);
+  list(
+    @Ctx() ctx: RequestContext,
+    @Query() query: PlatformAuditQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return pageOf(reply, this.audit.listAnyBusiness(ctx.actor.id, query));
   }
 
   @Get('export')

@@ -4,15 +4,14 @@ import { availableParallelism } from 'node:os';
 import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { Database, ReadRouting, ReadSource } from '../../database/connection/read-routing';
-import { Page, paginate } from '../../common/validation/pagination';
+import { Keyset, paginate } from '../../common/validation/pagination';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import { CheckpointedVerdict, withCheckpoints } from '../checkpoints/checkpoint-verdict';
 import { capturesFor, rootsAtSizes, TreeCapture } from '../tree/tree-capture';
-import type { AuditEventView } from '../audit-entry';
 import type { AuditChainHead } from '../store/audit-event.entity';
-import { viewOfRow } from '../codec/audit-codec';
 import { COLUMN } from '../codec/audit-fields';
 import { AuditRow, instantOf, RowDialect } from '../codec/audit-row';
+import { pageJson } from '../codec/page-json';
 import { exportLines } from './audit-export';
 import type { ChainSlice } from '../store/audit-row-query';
 import { AuditFilters, AuditRepository } from '../store/audit.repository';
@@ -58,17 +57,11 @@ export class AuditService {
     private readonly database: Database,
   ) {}
 
-  /** The business's events, newest first. */
-  list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+  /** The business's events, newest first, as the JSON the API sends (`pageJson`). */
+  list(ctx: RequestContext, query: AuditQueryDto): Promise<Buffer> {
     const filters = checkedFilters(query);
-    const dialect = this.audit.dialect;
-    return this.reads.read(ctx.actor.id, (from) =>
-      paginate(
-        query,
-        (limit, after) => this.audit.pageInBusiness(ctx.businessId, filters, limit, after, from),
-        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
-        (row) => viewOfRow(row, dialect),
-      ),
+    return this.page(ctx.actor.id, query, (limit, after, from) =>
+      this.audit.pageInBusiness(ctx.businessId, filters, limit, after, from),
     );
   }
 
@@ -76,17 +69,28 @@ export class AuditService {
    * Every chain's events, newest first; `business_id` narrows to one business. `readerId` is the
    * identity asking, whose own changes the page shows (`ReadRouting`).
    */
-  listAnyBusiness(readerId: string, query: PlatformAuditQueryDto): Promise<Page<AuditEventView>> {
+  listAnyBusiness(readerId: string, query: PlatformAuditQueryDto): Promise<Buffer> {
     const filters = { ...checkedFilters(query), businessId: query.business_id };
-    const dialect = this.audit.dialect;
-    return this.reads.read(readerId, (from) =>
-      paginate(
-        query,
-        (limit, after) => this.audit.pageAnyBusiness(filters, limit, after, from),
-        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
-        (row) => viewOfRow(row, dialect),
-      ),
+    return this.page(readerId, query, (limit, after, from) =>
+      this.audit.pageAnyBusiness(filters, limit, after, from),
     );
+  }
+
+  private page(
+    readerId: string,
+    query: AuditQueryDto,
+    fetch: (limit: number, after: Keyset | null, from: ReadSource) => Promise<AuditRow[]>,
+  ): Promise<Buffer> {
+    const dialect = this.audit.dialect;
+    return this.reads.read(readerId, async (from) => {
+      const page = await paginate(
+        query,
+        (limit, after) => fetch(limit, after, from),
+        (row) => ({ at: instantOf(row, dialect), id: row[COLUMN.id] as string }),
+        (row) => row,
+      );
+      return pageJson(page, dialect);
+    });
   }
 
   /**
