@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import {
   BUS_MESSAGE_TYPES,
   BusMessageType,
@@ -16,6 +16,7 @@ import {
   WEBHOOK_ATTEMPT_OUTCOMES,
   WebhookAttemptOutcome,
 } from './metrics';
+import { registerScrapeGauges, ScrapeReadings } from './scrape-gauges';
 
 /** Sub-millisecond answers are the common case here (a cached token), so buckets start at 0.5 ms. */
 const LATENCY_BUCKETS = [
@@ -63,8 +64,6 @@ export class PrometheusMetrics extends Metrics {
     help: 'Verifier lookups that read the database',
     registers: [this.registry],
   });
-  private readCacheSize: () => number = () => 0;
-  private readBusConnected: () => boolean = () => false;
   private readonly busPublishedTotal = new Counter({
     name: 'latchkey_bus_messages_published_total',
     help: 'Invalidation messages this instance published, by type',
@@ -137,80 +136,19 @@ export class PrometheusMetrics extends Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36000],
     registers: [this.registry],
   });
-  private readWebhookBacklog: () => number = () => 0;
   private readonly routedReads = new Counter({
     name: 'latchkey_db_routed_reads_total',
     help: 'Reads a read replica may serve (lists, audit pages and exports, usage), by where they went',
     labelNames: ['target'] as const,
     registers: [this.registry],
   });
-  private readReplicas: () => readonly ReplicaReading[] = () => [];
-  private readStatements: (() => PreparedStatements) | null = null;
+  private readonly readings = new ScrapeReadings();
 
   constructor() {
     super();
     // Started now, so the event loop and GC figures cover the time before the first scrape.
     processMetrics();
-    const cacheEntries: Gauge = new Gauge({
-      name: 'latchkey_verifier_cache_entries',
-      help: 'Tokens held by the verifier cache',
-      registers: [this.registry],
-      collect: () => cacheEntries.set(this.readCacheSize()),
-    });
-    const busConnected: Gauge = new Gauge({
-      name: 'latchkey_bus_connected',
-      help: '1 while the revocation bus hears every invalidation, 0 while it may miss some',
-      registers: [this.registry],
-      collect: () => busConnected.set(this.readBusConnected() ? 1 : 0),
-    });
-    const webhookBacklog: Gauge = new Gauge({
-      name: 'latchkey_webhook_messages_queued',
-      help: 'Webhook messages waiting for delivery (due or retrying), as last counted',
-      registers: [this.registry],
-      collect: () => webhookBacklog.set(this.readWebhookBacklog()),
-    });
-    // Read replicas, by their place in DATABASE_REPLICA_URLS (at most 8): none without them.
-    const replicaServing: Gauge<'replica'> = new Gauge({
-      name: 'latchkey_db_replica_serving',
-      help: '1 while a read replica is a standby within REPLICA_MAX_LAG_MS (reads go to it), else 0',
-      labelNames: ['replica'] as const,
-      registers: [this.registry],
-      collect: () => {
-        replicaServing.reset();
-        for (const r of this.readReplicas())
-          replicaServing.set({ replica: String(r.replica) }, r.serving ? 1 : 0);
-      },
-    });
-    const replicaLag: Gauge<'replica'> = new Gauge({
-      name: 'latchkey_db_replica_lag_seconds',
-      help: 'How far a read replica is behind the primary, by replay position; absent while unknown',
-      labelNames: ['replica'] as const,
-      registers: [this.registry],
-      collect: () => {
-        replicaLag.reset();
-        for (const r of this.readReplicas()) {
-          if (r.lagMs !== null) replicaLag.set({ replica: String(r.replica) }, r.lagMs / 1000);
-        }
-      },
-    });
-    // A counter kept by the database layer, copied at each scrape; absent on PostgreSQL.
-    let copied = 0;
-    const prepared: Counter = new Counter({
-      name: 'latchkey_sql_statements_prepared_total',
-      help: 'SQL statements SQLite prepared (parsed and planned): TypeORM driver, fixed texts, pragmas',
-      registers: [this.registry],
-      collect: () => {
-        const now = this.readStatements?.().prepared ?? copied;
-        prepared.inc(now - copied);
-        copied = now;
-      },
-    });
-    const texts: Gauge = new Gauge({
-      name: 'latchkey_sql_statement_texts',
-      help: 'Distinct SQL texts SQLite prepared since start (at most 10,000 counted)',
-      registers: [this.registry],
-      collect: () => texts.set(this.readStatements?.().texts ?? 0),
-    });
+    registerScrapeGauges(this.registry, this.readings);
     for (const target of READ_TARGETS) this.routedReads.inc({ target }, 0);
     for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
     // Closed label sets start at 0, so a rate over them exists before the first event.
@@ -231,11 +169,11 @@ export class PrometheusMetrics extends Metrics {
   }
 
   watchCacheSize(read: () => number): void {
-    this.readCacheSize = read;
+    this.readings.cacheSize = read;
   }
 
   watchBusConnected(read: () => boolean): void {
-    this.readBusConnected = read;
+    this.readings.busConnected = read;
   }
 
   busPublished(type: BusMessageType): void {
@@ -284,7 +222,7 @@ export class PrometheusMetrics extends Metrics {
   }
 
   watchWebhookBacklog(read: () => number): void {
-    this.readWebhookBacklog = read;
+    this.readings.webhookBacklog = read;
   }
 
   routedRead(target: ReadTarget): void {
@@ -292,11 +230,11 @@ export class PrometheusMetrics extends Metrics {
   }
 
   watchReplicas(read: () => readonly ReplicaReading[]): void {
-    this.readReplicas = read;
+    this.readings.replicas = read;
   }
 
   watchStatements(read: () => PreparedStatements): void {
-    this.readStatements = read;
+    this.readings.statements = read;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
