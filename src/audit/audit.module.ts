@@ -7,6 +7,7 @@ import { AuditStream } from './query/audit-stream';
 import { AuditAppender } from './recording/audit-appender';
 import { AuditRepository } from './store/audit.repository';
 import { AuditTreeRepository } from './store/audit-tree.repository';
+import { AuditTreeReads } from './store/audit-tree-reads';
 import { AuditService } from './query/audit.service';
 
 /**
@@ -19,6 +20,7 @@ import { AuditService } from './query/audit.service';
     AuditRepository,
     AuditAppender,
     AuditTreeRepository,
+    AuditTreeReads,
     AuditListener,
     AuditStream,
     AuditService,

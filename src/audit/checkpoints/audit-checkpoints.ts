@@ -6,7 +6,8 @@ import { AuditError } from '../audit-error';
 import { sqliteDate } from '../codec/audit-row';
 import { AuditSigner } from './audit-signer';
 import type { AuditCheckpoint } from '../store/audit-tree.entity';
-import { AuditTreeRepository, subtreeKey } from '../store/audit-tree.repository';
+import { AuditTreeRepository } from '../store/audit-tree.repository';
+import { AuditTreeReads, nodeKey } from '../store/audit-tree-reads';
 import { JudgedCheckpoint, spreadCheckpoints } from './checkpoint-verdict';
 import type { Hash } from '../tree/merkle';
 import {
@@ -40,6 +41,7 @@ export interface CheckpointView {
 export class AuditCheckpoints {
   constructor(
     private readonly tree: AuditTreeRepository,
+    private readonly reads: AuditTreeReads,
     private readonly signer: AuditSigner,
     private readonly database: Database,
   ) {}
@@ -53,7 +55,7 @@ export class AuditCheckpoints {
 
   /** The latest signed checkpoint's note. */
   async latest(chainId: string): Promise<string> {
-    const checkpoint = await this.tree.latestCheckpoint(chainId, this.database.primary);
+    const checkpoint = await this.reads.checkpointNote(chainId, undefined, this.database.primary);
     if (!checkpoint) throw this.none();
     return checkpoint.note;
   }
@@ -72,10 +74,7 @@ export class AuditCheckpoints {
 
   /** The proof (c2sp.org/tlog-proof@v1) that the event at `seq` is in the checkpoint of `size`. */
   async inclusion(chainId: string, seq: number, size?: number): Promise<string> {
-    const checkpoint =
-      size === undefined
-        ? await this.tree.latestCheckpoint(chainId, this.database.primary)
-        : await this.tree.checkpointOfSize(chainId, size, this.database.primary);
+    const checkpoint = await this.reads.checkpointNote(chainId, size, this.database.primary);
     if (!checkpoint) throw size === undefined ? this.none() : this.noSize(size);
     if (seq > checkpoint.treeSize) {
       throw new RequestValidationError([
@@ -97,8 +96,7 @@ export class AuditCheckpoints {
         { loc: ['query', 'to'], msg: 'to must be at least from', type: 'value_error' },
       ]);
     }
-    const head = await this.tree.head(chainId, this.database.primary);
-    const grown = head?.treeSize ?? 0;
+    const grown = await this.reads.treeSize(chainId, this.database.primary);
     if (to > grown) {
       throw new RequestValidationError([
         {
@@ -133,11 +131,13 @@ export class AuditCheckpoints {
 
   private async proof(chainId: string, ranges: LeafRange[]): Promise<Hash[]> {
     const refs = ranges.flatMap(subtreesOf);
-    const stored = await this.tree.subtrees(chainId, refs, this.database.primary);
+    const stored = await this.reads.subtrees(chainId, refs, this.database.primary);
     return proofFromSubtrees(ranges, (ref) => {
-      const hash = stored.get(subtreeKey(ref));
+      const hash = stored.get(nodeKey(ref));
       // A checkpoint's tree was grown before it was signed: a missing subtree was deleted.
-      if (!hash) throw new Error(`audit tree of ${chainId} lacks subtree ${subtreeKey(ref)}`);
+      if (!hash) {
+        throw new Error(`audit tree of ${chainId} lacks subtree ${ref.level}/${ref.index}`);
+      }
       return hash;
     });
   }

@@ -58,7 +58,10 @@ async function answer(input: Record<string, unknown>, metatype: Dto, type: 'quer
   const pipe = new RequestValidationPipe();
   try {
     const dto = await pipe.transform({ ...input }, { type, metatype, data: undefined });
-    return { fields: JSON.parse(JSON.stringify(dto)) as unknown, of: dto.constructor === metatype };
+    return {
+      fields: JSON.parse(JSON.stringify(dto)) as unknown,
+      of: (dto as object).constructor === metatype,
+    };
   } catch (e) {
     // Sorted: a subclass's inherited rules may come in another order.
     if (e instanceof RequestValidationError)

@@ -7,7 +7,6 @@ import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { sqliteDate } from '../codec/audit-row';
 import { AuditCheckpoint } from './audit-tree.entity';
 import { Hash, MerkleFrontier, MerkleNode } from '../tree/merkle';
-import type { NodeRef } from '../tree/merkle-plan';
 
 /** Rows per SQLite insert of tree nodes: four parameters each, far below SQLite's limit. */
 const NODE_INSERT_BATCH = 512;
@@ -88,14 +87,6 @@ export class AuditTreeRepository {
     }
   }
 
-  /** The chain's tree head, read outside any transaction. */
-  head(chainId: string, db: Reader): Promise<TreeHead | null> {
-    return db.findOne(AuditChainHead, {
-      select: { chainId: true, seq: true, treeSize: true, frontier: true },
-      where: { chainId },
-    });
-  }
-
   /** Chains whose trees lag their events: chains that were written before trees were kept. */
   async lagging(limit: number, db: Reader): Promise<string[]> {
     const rows = await db
@@ -108,47 +99,10 @@ export class AuditTreeRepository {
     return rows.map((r) => r.chainId);
   }
 
-  /**
-   * The stored subtrees asked for, by `level/index`; a missing one is absent. One query by
-   * primary key, written by hand: a proof asks for up to ~40, and an OR of that many entity
-   * conditions cost more to build than to run.
-   */
-  async subtrees(
-    chainId: string,
-    refs: readonly NodeRef[],
-    db: Reader,
-  ): Promise<Map<string, Hash>> {
-    const found = new Map<string, Hash>();
-    if (refs.length === 0) return found;
-    const pg = db.postgres;
-    const at = (n: number) => (pg ? `$${n}` : '?');
-    const int = (n: number) => (pg ? `$${n}::int` : '?');
-    const pairs = refs.map((_, i) => `(${int(2 * i + 2)}, ${int(2 * i + 3)})`).join(', ');
-    const rows = await db.query<{ level: number; node_index: number; hash: string }[]>(
-      `SELECT level, node_index, hash FROM audit_tree_nodes WHERE chain_id = ${at(1)} ` +
-        `AND (level, node_index) IN (VALUES ${pairs})`,
-      [chainId, ...refs.flatMap((ref) => [ref.level, ref.index])],
-    );
-    for (const row of rows) {
-      found.set(
-        subtreeKey({ level: Number(row.level), index: Number(row.node_index) }),
-        Buffer.from(row.hash, 'hex'),
-      );
-    }
-    return found;
-  }
-
   /** Stores a checkpoint, unless the chain has one of that size already (another signer's). */
   async saveCheckpoint(checkpoint: AuditCheckpoint, tx: Transaction): Promise<void> {
     // A fixed text: TypeORM's SQLite driver wrote the tree size into it, a new text a checkpoint.
     await tx.insertRow(AuditCheckpoint, checkpoint, 'ignore');
-  }
-
-  latestCheckpoint(chainId: string, db: Reader): Promise<AuditCheckpoint | null> {
-    return db.findOne(AuditCheckpoint, {
-      where: { chainId },
-      order: { treeSize: 'DESC' },
-    });
   }
 
   /** The latest checkpoint of each of these chains, by chain id. */
@@ -188,10 +142,6 @@ export class AuditTreeRepository {
       .orderBy('c.treeSize', 'DESC')
       .limit(1)
       .getOne();
-  }
-
-  checkpointOfSize(chainId: string, size: number, db: Reader): Promise<AuditCheckpoint | null> {
-    return db.findOneBy(AuditCheckpoint, { chainId, treeSize: size });
   }
 
   /** Every checkpoint's size, root and note, smallest first: what a verify checks. */
@@ -253,5 +203,3 @@ function frontierText(frontier: MerkleFrontier): string {
     .map((n) => n.hash.toString('hex'))
     .join('');
 }
-
-export const subtreeKey = (ref: NodeRef) => `${ref.level}/${ref.index}`;

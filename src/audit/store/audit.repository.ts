@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientConfig, Pool, PoolConfig } from 'pg';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Keyset } from '../../common/validation/pagination';
 import { assertBusinessId } from '../../common/tenant-scope';
 import type { ReadSource } from '../../database/connection/read-routing';
@@ -13,18 +13,13 @@ import {
   ChainSlice,
   chainRowsQuery,
   pageRowsQuery,
-  RAW_TEXT_TYPES,
   SqlQuery,
 } from './audit-row-query';
 import { BatchSizer } from './batch-sizer';
 import { cursorBatches, ExportReads } from './chain-cursor';
+import { rawRows } from './raw-read';
 
 export type { AuditFilters } from './audit-row-query';
-
-/** The part of better-sqlite3's API that raw reads use. */
-interface SqliteHandle {
-  prepare(sql: string): { raw(on: boolean): { all(...values: unknown[]): unknown[][] } };
-}
 
 /**
  * The audit log's reads: a business's events take its id first. Appends are `AuditAppender`'s.
@@ -186,33 +181,7 @@ export class AuditRepository {
     }
   }
 
-  /**
-   * Pages and walks read raw rows straight from the driver: no query builder, no entity, and on
-   * PostgreSQL no type parsing. A walk reads millions of rows; a page allocates a fraction of
-   * what the query builder and hydration did, which is what the garbage collector's pauses in
-   * the list's tail latency were made of.
-   */
-  private async rows({ text, values }: SqlQuery, dataSource: DataSource): Promise<AuditRow[]> {
-    try {
-      if (this.dialect === 'postgres') {
-        const pool = (dataSource.driver as unknown as { master: Pool }).master;
-        const result = await pool.query<AuditRow>({
-          text,
-          values,
-          rowMode: 'array' as const,
-          types: RAW_TEXT_TYPES,
-        });
-        return result.rows;
-      }
-      const db = (dataSource.driver as unknown as { databaseConnection: SqliteHandle })
-        .databaseConnection;
-      return db
-        .prepare(text)
-        .raw(true)
-        .all(...values);
-    } catch (e) {
-      // As TypeORM reports it, so the error filter and the log treat it like any other query.
-      throw new QueryFailedError(text, values, e as Error);
-    }
+  private rows(query: SqlQuery, dataSource: DataSource): Promise<AuditRow[]> {
+    return rawRows(dataSource, query);
   }
 }
