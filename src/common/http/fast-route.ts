@@ -17,10 +17,11 @@ export type FastRouteAnswer = (
   reply: FastifyReply,
 ) => void | Promise<void>;
 
+/** Nothing when answered at once, so Fastify has no thenable to wait on; else the wait. */
 export type FastRouteHandler = (
   request: FastifyRequest,
   reply: FastifyReply,
-) => FastifyReply | Promise<FastifyReply>;
+) => void | Promise<FastifyReply>;
 
 /**
  * A Fastify handler that does what Nest's router does for a route whose handler takes only the
@@ -30,8 +31,9 @@ export type FastRouteHandler = (
  * method, so the route's plan (closed by default) and rate limits read the same metadata, and
  * every refusal or failure goes through the same exception filter.
  *
- * A warm token is answered in the handler's own call: no promise, no microtask. Only the handler
- * is swapped, so the route's Fastify hooks (headers, request id, metrics, log) still run.
+ * A warm token is answered in the handler's own call: no promise, no microtask, and no closure
+ * made for it. Only the handler is swapped, so the route's Fastify hooks (headers, request id,
+ * metrics, log) still run.
  */
 export function fastRouteHandler(
   controller: Type<unknown>,
@@ -40,28 +42,39 @@ export function fastRouteHandler(
   filter: ExceptionFilter,
   answer: FastRouteAnswer,
 ): FastRouteHandler {
+  const fail = (context: ExecutionContext, reply: FastifyReply, e: unknown): FastifyReply => {
+    filter.catch(e, context);
+    return reply;
+  };
+  const proceed = (
+    context: ExecutionContext,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    allowed: boolean,
+  ): void | Promise<FastifyReply> => {
+    if (!allowed) return void fail(context, reply, new ForbiddenException(FORBIDDEN_MESSAGE));
+    let answered: void | Promise<void>;
+    try {
+      answered = answer(request, reply);
+    } catch (e) {
+      return void fail(context, reply, e);
+    }
+    if (!answered) return undefined;
+    const failed = (e: unknown) => fail(context, reply, e);
+    return answered.then(() => reply, failed);
+  };
   return (request, reply) => {
     const context = new ExecutionContextHost([request, reply, undefined], controller, method);
-    const fail = (e: unknown) => {
-      filter.catch(e, context);
-      return reply;
-    };
-    const proceed = (allowed: boolean): FastifyReply | Promise<FastifyReply> => {
-      if (!allowed) return fail(new ForbiddenException(FORBIDDEN_MESSAGE));
-      let answered: void | Promise<void>;
-      try {
-        answered = answer(request, reply);
-      } catch (e) {
-        return fail(e);
-      }
-      return answered ? answered.then(() => reply, fail) : reply;
-    };
     let verdict: boolean | Promise<boolean>;
     try {
       verdict = guard.canActivate(context);
     } catch (e) {
-      return fail(e);
+      return void fail(context, reply, e);
     }
-    return verdict instanceof Promise ? verdict.then(proceed, fail) : proceed(verdict);
+    if (!(verdict instanceof Promise)) return proceed(context, request, reply, verdict);
+    return verdict.then(
+      (allowed) => proceed(context, request, reply, allowed) ?? reply,
+      (e: unknown) => fail(context, reply, e),
+    );
   };
 }

@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { AuthError } from '../../auth/auth-error';
 import type { RequestContext } from '../../auth/request-context';
 import { userContext } from '../../../test/fixtures/request-context';
+import { envelope } from '../../common/http/envelope';
 import { CONTEXT_KEY } from '../../common/http/request-keys';
+import { settledAnswer } from '../../common/settled-answer';
 import { WhoamiController } from './whoami.controller';
 import { MeController } from './me.controller';
 import { registerMeFastPath } from './me-fast-path';
@@ -26,10 +28,16 @@ function nestRoute(method: object, url: string): RouteOptions {
 }
 
 function fakeReply() {
-  const sent: { status?: number; payloads: unknown[] } = { payloads: [] };
+  const sent: { status?: number; payloads: unknown[]; headers?: Record<string, string> } = {
+    payloads: [],
+  };
   const reply = {
     code(status: number) {
       sent.status = status;
+      return reply;
+    },
+    header(name: string, value: string) {
+      sent.headers = { ...sent.headers, [name]: value };
       return reply;
     },
     send(payload: unknown) {
@@ -74,10 +82,23 @@ describe(registerMeFastPath.name, () => {
     describeMe.mockReturnValue(view);
     const { reply, sent } = fakeReply();
     const answered = (route.handler as Handler)({} as FastifyRequest, reply);
-    expect(answered).toBe(reply);
+    expect(answered).toBeUndefined();
     expect(sent).toEqual({ status: 200, payloads: [view] });
     expect(describeMe).toHaveBeenCalledWith(ctx);
     expect(filter.catch).not.toHaveBeenCalled();
+  });
+
+  it("sends a settled view's body as written once, as the envelope hook would", () => {
+    const route = nestRoute(MeController.prototype.get, '/api/v1/me');
+    onRoute(route);
+    guard.canActivate.mockImplementation(admitting);
+    const settled = settledAnswer({ role: 'owner', token: { preview: 'lk_ab12…wxyz' } });
+    describeMe.mockReturnValue(settled as unknown as MeViewDto);
+    const { reply, sent } = fakeReply();
+    (route.handler as Handler)({} as FastifyRequest, reply);
+    expect(sent.status).toBe(200);
+    expect(sent.headers).toEqual({ 'content-type': 'application/json; charset=utf-8' });
+    expect(sent.payloads).toEqual([Buffer.from(JSON.stringify(envelope(settled)))]);
   });
 
   it('waits for a guard or a view that must wait', async () => {
