@@ -43,6 +43,15 @@ export function dpopTokenOf(header: string | undefined): string | null {
   return tokenOfScheme(header, DPOP_SCHEME);
 }
 
+/**
+ * Whether the header is an `Authorization: DPoP` one, as `dpopTokenOf` reads it; a header whose
+ * first letter is not D's is not, and is not split a second time on every bearer request.
+ */
+function saysDpop(header: string | undefined): boolean {
+  const first = header?.charCodeAt(0);
+  return (first === 0x44 || first === 0x64) && dpopTokenOf(header) !== null;
+}
+
 function tokenOfScheme(header: string | undefined, scheme: RegExp): string | null {
   if (!header) return null;
   const parts = header.split(' ');
@@ -176,7 +185,7 @@ export class BearerGuard implements CanActivate {
       if (secret === null) throw noCredential();
       const resource = path.resourceAt(request);
       if (path.proofsAt !== null) {
-        const asDpop = dpopTokenOf(request.headers.authorization) !== null;
+        const asDpop = saysDpop(request.headers.authorization);
         if (asDpop || request.headers.dpop !== undefined) {
           const target = path.proofsAt(request);
           return this.withProof(request, secret, asDpop, target, resource, reply);
