@@ -42,6 +42,8 @@ interface PendingToken {
   hours: Map<number, HourCounts>;
   /** Address → last seen (ms), least recently seen first. */
   ips: Map<string, number>;
+  /** The last key of `ips`, the most recently seen; null while it has none. */
+  lastIp: string | null;
 }
 
 /**
@@ -89,7 +91,7 @@ export class TokenUsageRecorder
     let entry = this.pending.get(tokenId);
     if (entry === undefined) {
       if (this.pending.size >= USAGE_MAX_PENDING_TOKENS) return this.drop();
-      entry = { businessId, hours: new Map(), ips: new Map() };
+      entry = { businessId, hours: new Map(), ips: new Map(), lastIp: null };
       this.pending.set(tokenId, entry);
     }
     const hour = now - (now % HOUR_MS);
@@ -102,10 +104,16 @@ export class TokenUsageRecorder
     if (fromConsole) counts.console++;
     if (statusCode >= 200 && statusCode < 300) counts.ok++;
     else if (statusCode >= 400 && statusCode < 500) counts.clientErrors++;
-    if (ip !== null) {
+    if (ip === null) return;
+    if (ip === entry.lastIp) {
+      // The most recently seen already: its place stands, and a map that deleted and re-added
+      // a key on every request would grow until rehashed.
+      entry.ips.set(ip, now);
+    } else {
       // Re-inserted, so the first key is always the least recently seen, which goes first.
       entry.ips.delete(ip);
       entry.ips.set(ip, now);
+      entry.lastIp = ip;
       if (entry.ips.size > USAGE_IPS_KEPT) entry.ips.delete(entry.ips.keys().next().value!);
     }
   }
