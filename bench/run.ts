@@ -70,6 +70,7 @@ import { statusListCost } from './sections/status-lists';
 import { tokenList } from './sections/token-list';
 import { tracingCost } from './sections/tracing';
 import { usesCost } from './sections/uses';
+import { runBench } from './lib/run-bench';
 
 /** Instance A on PostgreSQL and Redis, the business it measures with, and the hot path's floor. */
 interface InstanceA {
@@ -299,12 +300,4 @@ async function main(): Promise<void> {
   if (GATE) applyGate();
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (e: unknown) => {
-    process.stderr.write(
-      `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench('bench', main);

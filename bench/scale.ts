@@ -24,6 +24,7 @@ import { Installation } from './lib/scale-install';
 import { FIGURE_NAMES, measure, type MeasureSettings } from './lib/scale-measure';
 import { GOAL_RATIO, scaleSvg, worseness, type ScalePoint } from './lib/scale-svg';
 import { BenchScratch } from './lib/scratch';
+import { runBench } from './lib/run-bench';
 
 const QUICK = process.argv.includes('--quick');
 const SIZES = process.env.SCALE_SIZES
@@ -161,12 +162,4 @@ async function main(): Promise<void> {
   process.stdout.write(`curve written to ${SVG_PATH}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(
-      `bench:scale failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench('bench:scale', main);

@@ -17,6 +17,7 @@ import { describeMachine, machineLine } from './lib/machine';
 import { rssMiB, sampleRss } from './lib/rss';
 import { LOG_LEVEL, REDIS_URL } from './lib/run-settings';
 import { BenchScratch } from './lib/scratch';
+import { runBench } from './lib/run-bench';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -147,12 +148,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(
-      `bench:soak failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench('bench:soak', main);

@@ -27,6 +27,7 @@ import { describeMachine, machineLine } from './lib/machine';
 import { renderTable } from './lib/table';
 import { registerEndpoint, revokeAll, REVOKERS, seedOutbox } from './lib/webhook-outbox';
 import { startReceiver, type Receiver } from './lib/webhook-receiver';
+import { runBench } from './lib/run-bench';
 
 const SERVER_URL =
   process.env.BENCH_DATABASE_URL ??
@@ -306,10 +307,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:webhooks', main);
