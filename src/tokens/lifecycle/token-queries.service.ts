@@ -3,25 +3,11 @@ import type { CallerToken, RequestContext } from '../../auth/request-context';
 import { AuthError } from '../../auth/auth-error';
 import { TokenDetailDto, TokenViewDto } from '../dto/token-view.dto';
 import { RiskyTokenDto } from '../dto/risky-token.dto';
-import {
-  createdKey,
-  invalidCursor,
-  Keyset,
-  nullableKeysetCursor,
-  NullableKeyset,
-  Page,
-  paginate,
-  paginateWith,
-  PageQueryDto,
-} from '../../common/validation/pagination';
+import { createdKey, Page, paginate, PageQueryDto } from '../../common/validation/pagination';
 import { Database, ReadRouting } from '../../database/connection/read-routing';
 import type { Reader } from '../../database/units/reader';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import {
-  ListPlatformTokensQueryDto,
-  ListTokensQueryDto,
-  TokenSort,
-} from '../dto/token-requests.dto';
+import { ListPlatformTokensQueryDto, ListTokensQueryDto } from '../dto/token-requests.dto';
 import { TokenAccess } from '../policy/token-access';
 import { staleBefore } from '../policy/token-risk';
 import { isVerifiedToken } from '../verify/token-record';
@@ -29,7 +15,6 @@ import { TokenVerifier } from '../verify/token-verifier';
 import {
   SUMMARY_COLUMNS,
   TokenListColumns,
-  TokenListOrder,
   TokenListsRepository,
 } from '../store/token-lists.repository';
 import {
@@ -44,6 +29,7 @@ import { tokenNotFound } from '../token-error';
 import { UsesMeter } from '../usage/uses/uses-meter';
 import { StatusListReferences } from '../status/status-list-references';
 import type { StatusListReference } from '../status/token-status-list';
+import { pageOfTokens } from './token-list-pages';
 
 /** What can be read of tokens: lists, one token, the caller's own, and RFC 7662 introspection. */
 @Injectable()
@@ -263,43 +249,4 @@ export class TokenQueriesService {
 /** The draft's `status` member (draft-ietf-oauth-status-list, section 6.1), when there is one. */
 function statusMember(reference: StatusListReference | null) {
   return reference ? { status: { status_list: reference } } : {};
-}
-
-/** The cursor of the list by last use; the list by creation keeps the common one. */
-const LAST_USED_CURSOR = nullableKeysetCursor('last_used_at');
-/** Newest first has its own cursor, so one of the oldest-first list is refused, not misread. */
-const NEWEST_CURSOR = nullableKeysetCursor('-created_at');
-
-/** One page of a token list in the order asked for, with a cursor of that order. */
-function pageOfTokens(
-  query: PageQueryDto,
-  sort: TokenSort = 'created_at',
-  fetch: (limit: number, order: TokenListOrder) => Promise<ApiToken[]>,
-  view: (t: ApiToken) => SparseTokenView,
-): Promise<Page<SparseTokenView>> {
-  if (sort === 'created_at') {
-    return paginate(query, (limit, after) => fetch(limit, { sort, after }), createdKey, view);
-  }
-  if (sort === '-created_at') {
-    return paginateWith(
-      NEWEST_CURSOR,
-      query,
-      (limit, after) => fetch(limit, { sort, after: after && createdKeyOf(after) }),
-      (t) => ({ at: t.createdAt.toISOString(), id: t.id }),
-      view,
-    );
-  }
-  return paginateWith(
-    LAST_USED_CURSOR,
-    query,
-    (limit, after) => fetch(limit, { sort, after }),
-    (t) => ({ at: t.lastUsedAt?.toISOString() ?? null, id: t.id }),
-    view,
-  );
-}
-
-/** A newest-first cursor's position: a creation time is never null, so one that is was forged. */
-function createdKeyOf(key: NullableKeyset): Keyset {
-  if (key.at === null) throw invalidCursor();
-  return { at: key.at, id: key.id };
 }
