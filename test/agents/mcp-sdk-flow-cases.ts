@@ -14,7 +14,6 @@ import { createTestDatabase, TestDatabase } from '../harness/app/test-app';
 import { ConsoleBrowser, openConsole } from '../harness/browser/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../harness/latchkey-client';
 import { patienceDeadline } from '../harness/patience';
-import { freePort } from '../harness/ports';
 import type { Driver } from '../setup/servers';
 import { AgentProvider, HttpTrace, LoopbackCallback } from './mcp-agent';
 import {
@@ -34,28 +33,20 @@ const AGENT = 'Notes Agent (MCP SDK)';
 const WITHDRAWAL_SEEN_MS = 1000;
 
 /** The built server on a port of its own, which it also names itself by (PUBLIC_BASE_URL). */
-async function startLatchkey(name: string, db: TestDatabase): Promise<AppProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      return await startAppProcess({
-        name,
-        port,
-        env: {
-          ...db.env,
-          LOG_LEVEL: 'warn',
-          PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-          VERIFY_GATEWAY_SECRET: GATEWAY_SECRET,
-          // Its pushes go to the example, on this machine, over http.
-          WEBHOOK_ALLOW_HTTP: 'true',
-          WEBHOOK_ALLOW_PRIVATE: 'true',
-          ...RATE_LIMITS_OFF,
-        },
-      });
-    } catch (e) {
-      if (attempt >= 3 || !/in use/.test(String(e))) throw e;
-    }
-  }
+function startLatchkey(name: string, db: TestDatabase): Promise<AppProcess> {
+  return startAppProcess({
+    name,
+    namedByUrl: true,
+    env: {
+      ...db.env,
+      LOG_LEVEL: 'warn',
+      VERIFY_GATEWAY_SECRET: GATEWAY_SECRET,
+      // Its pushes go to the example, on this machine, over http.
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      ...RATE_LIMITS_OFF,
+    },
+  });
 }
 
 /** The lines of requests that are not metadata discovery (the SDK reads it again on each auth). */

@@ -56,6 +56,8 @@ export interface StartAppOptions extends SpawnAppOptions {
   /** PORT (added to `env`); a free one by default. */
   port?: number;
   startTimeoutMs?: number;
+  /** PUBLIC_BASE_URL set to its own address, as an app that names itself by its URL needs. */
+  namedByUrl?: boolean;
 }
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
@@ -93,7 +95,10 @@ export async function startAppProcess(options: StartAppOptions): Promise<AppProc
   let earlier = '';
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
-    const child = spawnApp({ ...options, env: { ...options.env, PORT: String(port) } });
+    const own: Record<string, string> = options.namedByUrl
+      ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }
+      : {};
+    const child = spawnApp({ ...options, env: { ...options.env, ...own, PORT: String(port) } });
     try {
       await child.waitFor(/Latchkey listening on/, options.startTimeoutMs ?? START_TIMEOUT_MS);
     } catch (e) {

@@ -80,23 +80,11 @@ export async function packClients(args: string[], env: Record<string, string> = 
 /** The built server on a port of its own, its status lists where a verifier of its URL looks. */
 export async function startLatchkey(name: string, work: string): Promise<AppProcess> {
   await buildApp();
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      return await startAppProcess({
-        name,
-        port,
-        env: {
-          SQLITE_PATH: join(work, 'latchkey.sqlite'),
-          PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-          LOG_LEVEL: 'warn',
-          ...RATE_LIMITS_OFF,
-        },
-      });
-    } catch (e) {
-      if (attempt >= 3 || !/in use/.test(String(e))) throw e;
-    }
-  }
+  return startAppProcess({
+    name,
+    namedByUrl: true,
+    env: { SQLITE_PATH: join(work, 'latchkey.sqlite'), LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF },
+  });
 }
 
 /** An address nothing listens on: a port below the ephemeral range (ports.ts), free just now. */
