@@ -89,34 +89,13 @@ const SHELL = (() => {
   };
 })();
 
-/**
- * Pages are written one after another into shared slabs, as Node's own Buffer pool does for
- * small buffers: a buffer of its own per page was an ArrayBuffer per page, and the scavenges
- * that swept them took longer than the ones they saved. A page's bytes are never written again
- * once done, so a slab is let go when the last page in it has been sent. A page larger than a
- * quarter of a slab gets a buffer of its own.
- */
-const SLAB_BYTES = 512 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
-
-/** Room for `size` bytes: the slab's free tail (a new slab when it is short), or a buffer alone. */
-function space(size: number): Buffer {
-  if (size > SLAB_BYTES / 4) return Buffer.allocUnsafeSlow(size);
-  if (SLAB_BYTES - slabUsed < size) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  return slab.subarray(slabUsed);
-}
-
-/** UTF-8 bytes written in place, into a slab's free tail or, past it, a larger buffer. */
+/** UTF-8 bytes written in place into one buffer, which doubles when it must. */
 class JsonBytes {
   private buffer: Buffer;
   private at = 0;
 
   constructor(size: number) {
-    this.buffer = space(size);
+    this.buffer = Buffer.allocUnsafe(size);
   }
 
   byte(b: number): void {
@@ -143,15 +122,13 @@ class JsonBytes {
     this.buffer[this.at++] = QUOTE;
   }
 
-  /** The bytes written; the slab's tail they took is not handed out again. */
   done(): Buffer {
-    if (this.buffer.buffer === slab.buffer) slabUsed += (this.at + 7) & ~7;
     return this.buffer.subarray(0, this.at);
   }
 
   private room(n: number): void {
     if (this.at + n <= this.buffer.length) return;
-    const grown = space(Math.max(this.buffer.length * 2, this.at + n));
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + n));
     this.buffer.copy(grown, 0, 0, this.at);
     this.buffer = grown;
   }
