@@ -6,14 +6,13 @@ import type {
   preSerializationHookHandler,
 } from 'fastify';
 import { envelope, RAW_RESPONSE } from './envelope';
-import { settledBody } from '../settled-answer';
+import { settledJson } from '../settled-answer';
 
-// Fastify's types say a serializer answers text; it sends bytes alike (a Buffer payload).
-const asWritten = ((body: Buffer | string) => body) as (payload: unknown) => string;
+const asWritten = (json: string) => json;
 
 /**
  * Wraps a success answer's payload in the envelope; an error answer already has its shape. A
- * settled answer's body was written once (`settledAnswer`) and goes out as it is.
+ * settled answer's text was written once (`settledAnswer`) and goes out as it is.
  */
 const wrap: preSerializationHookHandler<unknown> = (
   _request: FastifyRequest,
@@ -22,10 +21,10 @@ const wrap: preSerializationHookHandler<unknown> = (
   done: (err: null, value: unknown) => void,
 ) => {
   if (reply.statusCode >= 400) return done(null, payload);
-  const body = settledBody(payload);
-  if (body === undefined) return done(null, envelope(payload));
+  const json = settledJson(payload);
+  if (json === undefined) return done(null, envelope(payload));
   reply.serializer(asWritten);
-  done(null, body);
+  done(null, json);
 };
 
 /**

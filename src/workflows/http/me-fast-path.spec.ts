@@ -88,7 +88,7 @@ describe(registerMeFastPath.name, () => {
     expect(filter.catch).not.toHaveBeenCalled();
   });
 
-  it("sends a settled view's body as written once, as the envelope hook would", () => {
+  it("sends a settled view's JSON as written once, as the envelope hook would", () => {
     const route = nestRoute(MeController.prototype.get, '/api/v1/me');
     onRoute(route);
     guard.canActivate.mockImplementation(admitting);
@@ -98,7 +98,7 @@ describe(registerMeFastPath.name, () => {
     (route.handler as Handler)({} as FastifyRequest, reply);
     expect(sent.status).toBe(200);
     expect(sent.headers).toEqual({ 'content-type': 'application/json; charset=utf-8' });
-    expect(sent.payloads).toEqual([Buffer.from(JSON.stringify(envelope(settled)))]);
+    expect(sent.payloads).toEqual([JSON.stringify(envelope(settled))]);
   });
 
   it('waits for a guard or a view that must wait', async () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../auth/request-context';
 import { fastRouteHandler, type FastRouteGuard } from '../../common/http/fast-route';
 import { CONTEXT_KEY } from '../../common/http/request-keys';
-import { settledBody } from '../../common/settled-answer';
+import { settledJson } from '../../common/settled-answer';
 import type { MeViewDto } from '../dto/workflows.dto';
 import { MeController } from './me.controller';
 import type { MeService } from '../me.service';
@@ -38,18 +38,18 @@ export function registerMeFastPath(
   });
 }
 
-/** The type Fastify gives the JSON it serializes, which a settled body goes out with too. */
+/** The type Fastify gives the JSON it serializes, which a settled view's JSON goes out with too. */
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * What Nest's response controller does with a GET's answer: 200, and the answer to Fastify. A
- * settled view's body, written once, goes out as the envelope hook would send it, without the
+ * settled view's JSON, written once, goes out as the envelope hook would send it, without the
  * hook's run for each request.
  */
 function send(reply: FastifyReply, view: MeViewDto): void {
-  const body = settledBody(view);
-  if (body === undefined) return void reply.code(200).send(view);
-  void reply.code(200).header('content-type', JSON_TYPE).send(body);
+  const json = settledJson(view);
+  if (json === undefined) return void reply.code(200).send(view);
+  void reply.code(200).header('content-type', JSON_TYPE).send(json);
 }
 
 /**
