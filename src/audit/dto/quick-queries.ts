@@ -1,5 +1,3 @@
-import type { AuditQueryDto } from './audit.dto';
-
 /**
  * Quick acceptances (`QuickAccept`) of the audit log's hot queries: a page, and the inclusion and
  * consistency proofs. Each gives the DTO's fields for input it knows the full check would accept
@@ -25,9 +23,16 @@ export const MAX_ACTIONS = 20;
 
 type Plain = Readonly<Record<string, unknown>>;
 
+/** The fields of AuditQueryDto a quick acceptance fills (the DTO imports this file). */
+export interface QuickAuditQuery {
+  limit?: number;
+  cursor?: string;
+  action?: string[];
+}
+
 /** `limit`, `cursor` and `action`, each plainly valid; any other filter takes the full check. */
-export function quickAuditQuery(plain: Plain): Partial<AuditQueryDto> | undefined {
-  const query: Partial<AuditQueryDto> = {};
+export function quickAuditQuery(plain: Plain): QuickAuditQuery | undefined {
+  const query: QuickAuditQuery = {};
   for (const key of Object.keys(plain)) {
     const value = plain[key];
     switch (key) {
