@@ -13,6 +13,7 @@ import {
 import { COLUMN } from './audit-fields';
 import type { AuditRow, RowDialect } from './audit-row';
 import { canonicalJson } from './canonical-json';
+import { sampledCount } from '../../../test/harness/sampling';
 
 /** Every form of the row's event, or the error its writing throws. */
 function written(write: () => { canonical: string; view: string; ndjson: string; csv: string }) {
@@ -62,7 +63,10 @@ describe('the audit codec', () => {
             expect(writtenNow(rowOfEntity(entityOf(row, dialect)), 'event')).toEqual(expected);
           }
         }),
-        { seed: 20261122, numRuns: 3000 },
+        {
+          seed: 20261122,
+          numRuns: sampledCount(`${dialect} rows against the entity path`, 600, 3000),
+        },
       );
     },
   );
@@ -120,7 +124,7 @@ describe('the audit codec', () => {
             const viewed = rowOfEvent(viewOfRow(row, dialect)) as AuditRow;
             expect(ndjsonRow(viewed, 'event')).toBe(line);
           }),
-          { seed: 1124, numRuns: 2000 },
+          { seed: 1124, numRuns: sampledCount(`${dialect} NDJSON round trips`, 400, 2000) },
         );
       },
     );
@@ -135,7 +139,7 @@ describe('the audit codec', () => {
             delete hashed.hash;
             expect(canonicalRow(row, dialect)).toBe(canonicalJson(hashed));
           }),
-          { seed: 1125, numRuns: 2000 },
+          { seed: 1125, numRuns: sampledCount(`${dialect} hashes against RFC 8785`, 400, 2000) },
         );
       },
     );
@@ -192,7 +196,7 @@ describe('the audit codec', () => {
           expect(read[COLUMN.origin]).toBeNull();
           expect(JSON.parse(ndjsonRow(read, 'event'))).toEqual(e);
         }),
-        { seed: 1126, numRuns: 500 },
+        { seed: 1126, numRuns: sampledCount('old events of any text', 200, 500) },
       );
     });
   });

@@ -5,6 +5,7 @@ import { viewOfRow } from './audit-codec';
 import { COLUMN } from './audit-fields';
 import type { AuditRow, RowDialect } from './audit-row';
 import { pageJson } from './page-json';
+import { sampledCount } from '../../../test/harness/sampling';
 
 /** What the page was before it was written from rows: its views, enveloped and stringified. */
 function viaViews(items: AuditRow[], next: string | null, dialect: RowDialect) {
@@ -42,7 +43,7 @@ describe('pageJson', () => {
             }
           },
         ),
-        { seed: 20261129, numRuns: 1500 },
+        { seed: 20261129, numRuns: sampledCount(`pages of ${dialect} rows`, 300, 1500) },
       );
     },
   );
@@ -61,7 +62,7 @@ describe('pageJson', () => {
           );
         },
       ),
-      { seed: 20261129, numRuns: 100 },
+      { seed: 20261129, numRuns: sampledCount('pages with long text', 30, 100) },
     );
   });
 });
