@@ -27,7 +27,10 @@ if (file === '--cpu') {
 
 /** Each suite's CPU (test/setup/suite-cpu.js), most first, with the total. */
 function printCpu(cpuFile, rows) {
-  const lines = readFileSync(cpuFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(cpuFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const list = lines
     .map((l) => ({ ...l, cpu_s: l.user_s + l.system_s }))
     .sort((a, b) => b.cpu_s - a.cpu_s);
@@ -40,12 +43,42 @@ function printCpu(cpuFile, rows) {
     '| suite | CPU seconds | CPU seconds of its processes | wall seconds |',
     '| --- | ---: | ---: | ---: |',
   ];
+  const running = concurrency(lines);
+  if (running) out.splice(1, 0, running);
   for (const l of list.slice(0, rows === undefined ? list.length : Number(rows))) {
     const started = l.children_s === undefined ? '' : l.children_s.toFixed(1);
     out.push(`| ${l.suite} | ${l.cpu_s.toFixed(1)} | ${started} | ${l.wall_s.toFixed(1)} |`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
+/**
+ * How many suites ran at once, second by second, from each line's start and wall time: the
+ * seconds spent with fewer than the lanes' four are where the run waited on its slowest suites.
+ */
+function concurrency(lines) {
+  const timed = lines.filter((l) => l.started_at);
+  if (timed.length === 0) return null;
+  const starts = timed.map((l) => Date.parse(l.started_at) / 1000);
+  const first = Math.min(...starts);
+  const seconds = new Map();
+  timed.forEach((l, i) => {
+    for (let t = Math.floor(starts[i] - first); t < starts[i] - first + l.wall_s; t++) {
+      seconds.set(t, (seconds.get(t) ?? 0) + 1);
+    }
+  });
+  const last = Math.max(...timed.map((l, i) => starts[i] - first + l.wall_s));
+  const byCount = new Map();
+  for (let t = 0; t < Math.ceil(last); t++) {
+    const n = seconds.get(t) ?? 0;
+    byCount.set(n, (byCount.get(n) ?? 0) + 1);
+  }
+  const counts = [...byCount].sort((a, b) => b[0] - a[0]);
+  return (
+    `\nSuites running at once, over the run's ${Math.ceil(last)} s: ` +
+    counts.map(([n, s]) => `${n} for ${s} s`).join(', ')
+  );
+}
+
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const root = (name) => {
   const at = name.search(/\/(src|test)\//);

@@ -1,7 +1,8 @@
 /**
  * With SUITE_CPU_FILE set, each suite appends a line to it: its path, the CPU its worker spent on
  * it (user and system, seconds), what the processes it started and waited for spent (children_s:
- * apps, the CLI, Chromium; Linux only), its wall seconds, and its worker's pid and heap after it.
+ * apps, the CLI, Chromium; Linux only), its wall seconds and when it started (so a run's lanes can
+ * be drawn over time, gaps included), and its worker's pid and heap after it.
  * A worker runs one suite at a time, so the worker's own CPU is the suite's, module loading included. Unlike wall time, a suite's CPU
  * barely moves with the machine's load, so it says which suites the run's CPU goes to
  * (docs/testing.md):
@@ -40,6 +41,7 @@ if (file) {
       system_s: cpu.system / 1e6,
       children_s: childrenSeconds() - childrenAtStart,
       wall_s: (Date.now() - wallAtStart) / 1000,
+      started_at: new Date(wallAtStart).toISOString(),
       // A new pid in a lane is a worker replaced (jest.config.js, workerIdleMemoryLimit): its
       // next suite loads every module afresh.
       pid: process.pid,
