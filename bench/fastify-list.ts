@@ -6,7 +6,9 @@
  * table at start, so a new column is read here too), dates and JSON hydrated as the drivers do,
  * the token view with its derived fields, the same envelope, cursor and headers (ANSWER_HEADERS,
  * read off the app's list) with a request id each. No auth, validation or framework, and nothing
- * from src/, so the floor cannot inherit the app's costs. bench/lib/list-floor.ts starts
+ * from src/, so the floor cannot inherit the app's costs. With FIELDS (a `?fields=` list within
+ * the summary's columns) it is the floor of that sparse page: the summary's 14 columns read, and
+ * only those fields written, `id` first. bench/lib/list-floor.ts starts
  * dist/bench/fastify-list.js and checks that its page is the app's, byte for byte.
  */
 import Database from 'better-sqlite3';
@@ -19,6 +21,27 @@ const TABLE = 'api_tokens';
 /** The entity's simple-json columns: text on both databases, parsed as they are read. */
 const JSON_COLUMNS = new Set(['scopes', 'audiences', 'allowed_cidrs', 'meta']);
 const DAY_MS = 86_400_000;
+/** The columns the app reads for a page whose fields are all within them (its summary). */
+const SUMMARY_COLUMNS = new Set([
+  ...['id', 'name', 'preview', 'scopes', 'revoked_at', 'expires_at', 'disabled_at'],
+  ...['business_id', 'identity_id', 'created_at', 'last_used_at', 'rotated_to_id', 'dpop_jkt'],
+  'audiences',
+]);
+/** The view's fields in its own order, as a sparse page writes them (those a summary can read). */
+const VIEW_ORDER = [
+  ...['id', 'jti', 'name', 'preview', 'scopes', 'status', 'business_id', 'identity_id'],
+  ...['created_at', 'created_by', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_by'],
+  ...['revocation_reason', 'rotated_from_id', 'rotated_to_id', 'dpop_jkt', 'audiences'],
+  'disabled_at',
+];
+/** The summary's fields that are a date, written as ISO text. */
+const DATE_FIELDS = new Set([
+  'created_at',
+  'expires_at',
+  'last_used_at',
+  'revoked_at',
+  'disabled_at',
+]);
 
 type Kind = 'plain' | 'date' | 'json';
 type Row = unknown[];
@@ -34,14 +57,18 @@ const select = (names: string[]) =>
   `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM ${TABLE} WHERE business_id = `;
 const ORDER = ' ORDER BY created_at ASC, id ASC LIMIT ';
 
-async function postgresSource(url: string): Promise<PageSource> {
+/** Every column but the hash, or with FIELDS the summary's alone. */
+const wanted = (name: string, sparse: boolean) =>
+  name !== 'token_hash' && (!sparse || SUMMARY_COLUMNS.has(name));
+
+async function postgresSource(url: string, sparse: boolean): Promise<PageSource> {
   const pool = new Pool({ connectionString: url, max: 20 });
   const { rows } = await pool.query<{ column_name: string; data_type: string }>(
     'SELECT column_name, data_type FROM information_schema.columns ' +
       'WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
     [TABLE],
   );
-  const columns = rows.filter((c) => c.column_name !== 'token_hash');
+  const columns = rows.filter((c) => wanted(c.column_name, sparse));
   const names = columns.map((c) => c.column_name);
   // node-postgres itself makes timestamptz a Date, as under the app's TypeORM.
   const kinds = names.map((n): Kind => (JSON_COLUMNS.has(n) ? 'json' : 'plain'));
@@ -52,7 +79,7 @@ async function postgresSource(url: string): Promise<PageSource> {
     firstPage: async (businessId, limit) =>
       (
         await pool.query<Row>({
-          name: 'bench_token_page',
+          name: sparse ? 'bench_token_summary_page' : 'bench_token_page',
           text,
           values: [businessId, limit],
           rowMode: 'array',
@@ -61,11 +88,11 @@ async function postgresSource(url: string): Promise<PageSource> {
   };
 }
 
-function sqliteSource(path: string): PageSource {
+function sqliteSource(path: string, sparse: boolean): PageSource {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   const columns = (db.pragma(`table_info(${TABLE})`) as { name: string; type: string }[]).filter(
-    (c) => c.name !== 'token_hash',
+    (c) => wanted(c.name, sparse),
   );
   const names = columns.map((c) => c.name);
   const kinds = columns.map((c): Kind =>
@@ -169,17 +196,55 @@ function viewOf(index: (name: string) => number) {
   };
 }
 
+/**
+ * The sparse view of a summary row: `id`, then `fields` in the view's order, each read straight
+ * from its column (`status` derived as the full view derives it).
+ */
+function sparseViewOf(fields: string[], index: (name: string) => number) {
+  const unknown = fields.filter((f) => !VIEW_ORDER.includes(f) || f === 'id');
+  if (unknown.length > 0) throw new Error(`FIELDS: not a summary field: ${unknown.join(', ')}`);
+  const asked = VIEW_ORDER.filter((f) => f === 'id' || fields.includes(f));
+  const revokedAt = index('revoked_at');
+  const expiresAt = index('expires_at');
+  const disabledAt = index('disabled_at');
+  const read = asked.map((field): [string, (r: Row, now: number) => unknown] => {
+    if (field === 'status') {
+      return [
+        field,
+        (r, now) =>
+          r[revokedAt]
+            ? 'revoked'
+            : r[expiresAt] && (r[expiresAt] as Date).getTime() <= now
+              ? 'expired'
+              : r[disabledAt]
+                ? 'disabled'
+                : 'active',
+      ];
+    }
+    const at = index(field);
+    return [field, DATE_FIELDS.has(field) ? (r) => iso(r[at]) : (r) => r[at]];
+  });
+  return (r: Row, now: number) => {
+    const item: Record<string, unknown> = {};
+    for (const [field, get] of read) item[field] = get(r, now);
+    return item;
+  };
+}
+
 async function main(): Promise<void> {
+  const fields = process.env.FIELDS ? process.env.FIELDS.split(',') : null;
   const source = process.env.DATABASE_URL
-    ? await postgresSource(process.env.DATABASE_URL)
-    : sqliteSource(process.env.SQLITE_PATH ?? '');
+    ? await postgresSource(process.env.DATABASE_URL, fields !== null)
+    : sqliteSource(process.env.SQLITE_PATH ?? '', fields !== null);
   const index = (name: string) => {
     const i = source.names.indexOf(name);
     if (i < 0) throw new Error(`${TABLE} has no column ${name}`);
     return i;
   };
-  const view = viewOf(index);
+  const view = fields ? sparseViewOf(fields, index) : viewOf(index);
   const kinds = source.kinds;
+  const created = index('created_at');
+  const id = index('id');
   const businessId = process.env.BUSINESS_ID ?? '';
   const headers = JSON.parse(process.env.ANSWER_HEADERS ?? '{}') as Record<string, string>;
   const app = Fastify({ logger: false, genReqId: () => randomUUID() });
@@ -190,16 +255,16 @@ async function main(): Promise<void> {
     const now = Date.now();
     const more = rows.length > PAGE;
     const items = (more ? rows.slice(0, PAGE) : rows).map((r) => view(r, now));
-    const last = items[items.length - 1];
+    const lastRow = rows[PAGE - 1];
     const nextCursor = more
-      ? Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url')
+      ? Buffer.from(JSON.stringify([iso(lastRow[created]), lastRow[id]])).toString('base64url')
       : null;
     return { success: true, message: null, code: null, data: { items, next_cursor: nextCursor } };
   });
   const address = await app.listen({ port: Number(process.env.PORT ?? 3999), host: '127.0.0.1' });
   process.stdout.write(
     `fastify list (${process.env.DATABASE_URL ? 'postgres' : 'sqlite'}, ` +
-      `${source.names.length} columns) listening on ${address}\n`,
+      `${source.names.length} columns${fields ? `, ${fields.length} fields` : ''}) listening on ${address}\n`,
   );
 }
 

@@ -41,7 +41,7 @@ function sameAnswer(floor: AppAnswer, app: AppAnswer): boolean {
 
 /**
  * Starts bare Fastify doing what the app's `LIST_PAGE` does (bench/fastify-list.ts) on `database`,
- * for `owner`'s business, and resolves once its page is the app's (at `appUrl`), body and
+ * or with `fields` that sparse page, for `owner`'s business, and resolves once its page is the app's (at `appUrl`), body and
  * headers alike (`sameAnswer`): a floor that answered less would read fast. The app is read
  * before and after the floor, and the floor must match one of the two, since the owner's token,
  * which asks, is on the page and its last use may move meanwhile.
@@ -51,9 +51,11 @@ export async function startListFloor(
   owner: BusinessSetup,
   appUrl: string,
   track: (child: Child) => void,
+  fields?: string,
 ): Promise<ListFloor> {
+  const page = fields ? `${LIST_PAGE}&fields=${fields}` : LIST_PAGE;
   const appHeaders = scoped(owner.ownerToken, owner.businessId);
-  const before = await readAnswer(`${appUrl}${LIST_PAGE}`, appHeaders, 200);
+  const before = await readAnswer(`${appUrl}${page}`, appHeaders, 200);
   const port = await freePort();
   const child = Child.spawn(
     'fastify-list',
@@ -65,16 +67,17 @@ export async function startListFloor(
         PORT: String(port),
         BUSINESS_ID: owner.businessId,
         ANSWER_HEADERS: JSON.stringify(before.headers),
+        ...(fields ? { FIELDS: fields } : {}),
         ...database,
       },
     },
   );
   track(child);
-  const floor = { child, url: `http://127.0.0.1:${port}`, path: LIST_PAGE };
+  const floor = { child, url: `http://127.0.0.1:${port}`, path: page };
   try {
     await child.waitFor(/listening/, 10_000);
     const answer = await readAnswer(`${floor.url}${floor.path}`, {}, 200);
-    const after = await readAnswer(`${appUrl}${LIST_PAGE}`, appHeaders, 200);
+    const after = await readAnswer(`${appUrl}${page}`, appHeaders, 200);
     if (!sameAnswer(answer, before) && !sameAnswer(answer, after)) {
       throw new Error(`it answers unlike the app:\n${answer.body}\nthe app:\n${after.body}`);
     }
