@@ -15,6 +15,19 @@ import { preparedStatement, sqliteConnection } from './statements/sqlite-stateme
  * Parameters (`:name`) are bound by the driver. Callers build the SQL from fixed fragments only,
  * never from input, so the set of texts, and the caches, stay small.
  */
+/**
+ * A node-postgres result's rows in an array of the caller's own, the driver's emptied.
+ * node-postgres makes every result's array at one place (`this.rows = []` in its `Result`), which
+ * V8 comes to allocate in the old generation under load (allocation-site pretenuring); an old
+ * array keeps each row it holds, with its strings and dates, through every scavenge until a full
+ * collection (docs/performance.md, "The token list"). The copy is young, as a fresh array is.
+ */
+export function takeRows<T>(result: { rows: T[] }): T[] {
+  const rows = result.rows.slice();
+  result.rows.length = 0;
+  return rows;
+}
+
 @Injectable()
 export class RawRows {
   private readonly pgNames = new Map<string, string>();
@@ -33,8 +46,7 @@ export class RawRows {
       let name = this.unnamed ? undefined : this.pgNames.get(text);
       if (name === undefined && !this.unnamed)
         this.pgNames.set(text, (name = `latchkey_raw_${this.pgNames.size}`));
-      const result = await pool.query<unknown[]>({ name, text, values, rowMode: 'array' });
-      return result.rows;
+      return takeRows(await pool.query<unknown[]>({ name, text, values, rowMode: 'array' }));
     }
     return preparedStatement<unknown[]>(sqliteConnection(this.dataSource), text, 'raw').all(
       ...values,

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { takeRows } from '../../database/raw-rows';
 import { preparedStatement, sqliteConnection } from '../../database/statements/sqlite-statements';
 import { RAW_TEXT_TYPES, SqlQuery } from './audit-row-query';
 
@@ -14,13 +15,14 @@ export async function rawRows(dataSource: DataSource, { text, values }: SqlQuery
   try {
     if (dataSource.options.type === 'postgres') {
       const pool = (dataSource.driver as unknown as { master: Pool }).master;
-      const result = await pool.query<unknown[]>({
-        text,
-        values,
-        rowMode: 'array' as const,
-        types: RAW_TEXT_TYPES,
-      });
-      return result.rows;
+      return takeRows(
+        await pool.query<unknown[]>({
+          text,
+          values,
+          rowMode: 'array' as const,
+          types: RAW_TEXT_TYPES,
+        }),
+      );
     }
     return preparedStatement<unknown[]>(sqliteConnection(dataSource), text, 'raw').all(...values);
   } catch (e) {

@@ -261,7 +261,7 @@ export class TokenListsRepository {
         ` ORDER BY ${page.orderBy} LIMIT :limit`,
       params,
     );
-    const tokens = rows.map((row) => {
+    return rows.map((row) => {
       const token = new ApiToken();
       const target = token as unknown as Record<string, unknown>;
       for (let i = 0; i < properties.length; i++) {
@@ -270,12 +270,6 @@ export class TokenListsRepository {
       }
       return token;
     });
-    // The driver's array of rows, emptied once read: node-postgres makes it at one place for
-    // every query, which V8 may come to allocate in the old generation (allocation-site
-    // pretenuring), and an old array keeps every row it holds, their strings and dates, through
-    // each scavenge until a full GC (docs/performance.md, "The token list").
-    rows.length = 0;
-    return tokens;
   }
 }
 
