@@ -5,17 +5,6 @@ import { throughTransactionPooler } from './connection/data-source-options';
 import { preparedStatement, sqliteConnection } from './statements/sqlite-statements';
 
 /**
- * Reads rows as arrays of column values, in SELECT order, straight from the driver, for hot
- * lists whose rows go straight into views (docs/performance.md says why, by measurement):
- * - SQLite: a kept prepared statement per SQL text, in raw mode; TypeORM holds the one
- *   connection, so a read here sees what a query through TypeORM would.
- * - PostgreSQL: a named prepared statement per text, through TypeORM's pool and clients (so the
- *   same timeouts apply), with `rowMode: 'array'`. Through a transaction pooler it is unnamed: a
- *   named one lives on one server connection, and the next transaction may get another.
- * Parameters (`:name`) are bound by the driver. Callers build the SQL from fixed fragments only,
- * never from input, so the set of texts, and the caches, stay small.
- */
-/**
  * A node-postgres result's rows in an array of the caller's own, the driver's emptied.
  * node-postgres makes every result's array at one place (`this.rows = []` in its `Result`), which
  * V8 comes to allocate in the old generation under load (allocation-site pretenuring); an old
@@ -28,6 +17,17 @@ export function takeRows<T>(result: { rows: T[] }): T[] {
   return rows;
 }
 
+/**
+ * Reads rows as arrays of column values, in SELECT order, straight from the driver, for hot
+ * lists whose rows go straight into views (docs/performance.md says why, by measurement):
+ * - SQLite: a kept prepared statement per SQL text, in raw mode; TypeORM holds the one
+ *   connection, so a read here sees what a query through TypeORM would.
+ * - PostgreSQL: a named prepared statement per text, through TypeORM's pool and clients (so the
+ *   same timeouts apply), with `rowMode: 'array'`. Through a transaction pooler it is unnamed: a
+ *   named one lives on one server connection, and the next transaction may get another.
+ * Parameters (`:name`) are bound by the driver. Callers build the SQL from fixed fragments only,
+ * never from input, so the set of texts, and the caches, stay small.
+ */
 @Injectable()
 export class RawRows {
   private readonly pgNames = new Map<string, string>();
