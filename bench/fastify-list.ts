@@ -3,13 +3,12 @@
  * else, on the app's driver: node-postgres with a named prepared statement (DATABASE_URL), else
  * better-sqlite3 with a kept raw statement on the file the app writes (SQLITE_PATH; WAL lets a
  * second reader in). The same keyset query and index, every column but the hash (read off the
- * table at start, so a new column is read here too), dates and JSON hydrated as the drivers do,
- * the token view with its derived fields, the same envelope, cursor and headers (ANSWER_HEADERS,
- * read off the app's list) with a request id each. No auth, validation or framework, and nothing
- * from src/, so the floor cannot inherit the app's costs. With FIELDS (a `?fields=` list within
- * the summary's columns) it is the floor of that sparse page: the summary's 14 columns read, and
- * only those fields written, `id` first. bench/lib/list-floor.ts starts
- * dist/bench/fastify-list.js and checks that its page is the app's, byte for byte.
+ * table at start), dates and JSON hydrated as the drivers do, the token view with its derived
+ * fields, the same envelope, cursor and headers (ANSWER_HEADERS, read off the app's list) with a
+ * request id each. No auth, validation or framework, and nothing from src/, so the floor cannot
+ * inherit the app's costs. With FIELDS (a `?fields=` list within the summary's columns) it is that
+ * sparse page's floor: the summary's 14 columns read, those fields written, `id` first.
+ * bench/lib/list-floor.ts starts it and checks that its page is the app's, byte for byte.
  */
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
@@ -27,7 +26,7 @@ const SUMMARY_COLUMNS = new Set([
   ...['business_id', 'identity_id', 'created_at', 'last_used_at', 'rotated_to_id', 'dpop_jkt'],
   'audiences',
 ]);
-/** The view's fields in its own order, as a sparse page writes them (those a summary can read). */
+/** The view's fields in its own order, as a sparse page writes them; one the summary lacks fails. */
 const VIEW_ORDER = [
   ...['id', 'jti', 'name', 'preview', 'scopes', 'status', 'business_id', 'identity_id'],
   ...['created_at', 'created_by', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_by'],
@@ -221,7 +220,7 @@ function sparseViewOf(fields: string[], index: (name: string) => number) {
                 : 'active',
       ];
     }
-    const at = index(field);
+    const at = index(field); // throws for a field whose column the summary does not read
     return [field, DATE_FIELDS.has(field) ? (r) => iso(r[at]) : (r) => r[at]];
   });
   return (r: Row, now: number) => {
