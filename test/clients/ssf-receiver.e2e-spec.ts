@@ -26,6 +26,7 @@ import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { freePort } from '../harness/ports';
 import { sleep } from '../harness/stats';
+import { PATIENCE_MS } from '../harness/patience';
 import { httpGet, serve } from './middleware-fixtures';
 
 /**
@@ -291,7 +292,7 @@ describe('Shared Signals at an app, through the client package', () => {
         .expect(201);
       const victim = await createToken(t, asOwner(elsewhere));
       await revoke(t, asOwner(elsewhere), victim.id).expect(201);
-      await other.waitFor((all) => all.length > 0, 10_000);
+      await other.waitFor((all) => all.length > 0, PATIENCE_MS);
       const { accepted } = app.receiver.stats();
       const res = await push(other.received[0].body);
       expect([res.status, ((await res.json()) as { err: string }).err]).toEqual([

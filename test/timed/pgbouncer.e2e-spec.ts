@@ -8,6 +8,7 @@ import { asBearer, asOwner, listTokens, me, revoke } from '../harness/app/api';
 import { expectError, sleep } from '../harness/app/assertions';
 import { bootTestApp, createTestDatabase, TestApp, TestDatabase } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
+import { PATIENCE_MS } from '../harness/patience';
 import { TEST_DATABASE_URL } from '../setup/servers';
 import {
   appendEvents,
@@ -264,7 +265,7 @@ run('through PgBouncer in transaction pooling mode', () => {
       }
     };
     await Promise.all(Array.from({ length: 5 }, worker));
-    await receiver.waitFor((all) => all.length >= tokens.length, 10_000);
+    await receiver.waitFor((all) => all.length >= tokens.length, PATIENCE_MS);
     await sleep(500); // a second delivery of any of them would land by now
     const ids = receiver.received.map((r) => String(r.headers['webhook-id']));
     const targets = receiver.received.map(

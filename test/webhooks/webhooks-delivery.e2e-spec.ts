@@ -22,6 +22,7 @@ import { WebhookMessagesRepository } from '../../src/webhooks/store/webhook-mess
 import { DRIVERS } from '../setup/servers';
 import { FAST_RETRIES, ofBusiness, verified, waitForAttempts, webhookWorld } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
+import { PATIENCE_MS } from '../harness/patience';
 
 /**
  * A first attempt at a `token.revoked` message, claimed until `leaseUntil`, that `endpoint`'s
@@ -158,7 +159,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
       ++calls === 1 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 };
     const token = await createToken(t, asOwner(biz));
     await revoke(t, asOwner(biz), token.id).expect(201);
-    const [first, second] = await receiver.waitFor((got) => got.length >= 2, 15_000);
+    const [first, second] = await receiver.waitFor((got) => got.length >= 2, PATIENCE_MS);
     // FAST_RETRIES would retry after 50 ms; the receiver asked for 2 s.
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_900);
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);

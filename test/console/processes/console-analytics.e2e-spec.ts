@@ -7,6 +7,7 @@ import { ConsoleBrowser, ConsoleUi, openConsole } from '../../harness/browser/co
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../../harness/latchkey-client';
 import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
 import { buildApp } from '../../harness/app-cluster';
+import { PATIENCE_MS } from '../../harness/patience';
 import { walkViews } from '../console-walk';
 
 const TIMEOUT_MS = 240_000;
@@ -191,7 +192,7 @@ if (hasChromium()) {
     /** Waits until the chart's legend satisfies `ok`, and answers it. */
     async function legendWhen(ok: (l: Record<string, number>) => boolean, scope = chart()) {
       let last: Record<string, number> = {};
-      await until('the legend', async () => ok((last = await legendOf(scope))), 20_000).catch(
+      await until('the legend', async () => ok((last = await legendOf(scope))), PATIENCE_MS).catch(
         (e: Error) => {
           throw new Error(`${e.message}: it shows ${JSON.stringify(last)}`);
         },
@@ -236,12 +237,20 @@ if (hasChromium()) {
         await ui.step('analytics-window', async () => {
           await pick('24 hours');
           await page.getByRole('heading', { name: /last 24 hours: api calls$/i }).waitFor();
-          await until('hour bars', async () => [24, 25].includes(await bars().count()), 20_000);
+          await until(
+            'hour bars',
+            async () => [24, 25].includes(await bars().count()),
+            PATIENCE_MS,
+          );
           await expect(
             chart().locator('svg[role=group]').getAttribute('aria-label'),
           ).resolves.toMatch(/^Verifications per hour by outcome/);
           await pick('1 hour');
-          await until('minute bars', async () => [60, 61].includes(await bars().count()), 20_000);
+          await until(
+            'minute bars',
+            async () => [60, 61].includes(await bars().count()),
+            PATIENCE_MS,
+          );
         });
         await ui.step('analytics-top', async () => {
           const row = topRow('Top tokens', 'an-valid');

@@ -22,6 +22,7 @@ import { CodeBlock, codeBlocks } from '../markdown-blocks';
 import { ShellSession } from '../shell-session';
 import { runSnippet, snippetModule, typeErrors } from '../ts-snippet';
 import { createTestDatabase, TestDatabase } from '../../harness/app/test-app';
+import { PATIENCE_MS } from '../../harness/patience';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -334,7 +335,7 @@ describe('the docs, as a reader runs them', () => {
       cwd: work,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LATCHKEY_WEBHOOK_SECRET: secret },
     });
-    await receiver.waitFor(new RegExp(`listening on ${receiverPort}`), 10_000);
+    await receiver.waitFor(new RegExp(`listening on ${receiverPort}`), PATIENCE_MS);
     // It listens on the port it was given, and refuses what Latchkey did not sign.
     const forged = await fetch(`http://127.0.0.1:${receiverPort}/`, {
       method: 'POST',
@@ -394,7 +395,7 @@ describe('the docs, as a reader runs them', () => {
 
   it("the README's receiver takes Latchkey's signed deliveries", async () => {
     const { OWNER, BIZ, HOOK } = await session.values(['OWNER', 'BIZ', 'HOOK']);
-    await receiver!.waitFor(/^webhook\.test /m, 10_000);
+    await receiver!.waitFor(/^webhook\.test /m, PATIENCE_MS);
     const res = await api('GET', `/api/v1/webhooks/${HOOK}/deliveries`, OWNER, BIZ);
     const attempts = ((await res.json()) as { data: { items: { status_code: number }[] } }).data
       .items;
