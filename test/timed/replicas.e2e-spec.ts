@@ -15,6 +15,7 @@ import {
 import { asBearer, asMember, asOwner, Caller, listTokens, me, revoke } from '../harness/app/api';
 import { sleep } from '../harness/app/assertions';
 import { bootTestApp, TestApp, TestDatabase } from '../harness/app/test-app';
+import { PATIENCE_MS } from '../harness/patience';
 import { TEST_DATABASE_URL } from '../setup/servers';
 
 /**
@@ -45,7 +46,11 @@ async function replicaState(t: TestApp): Promise<ReplicaState> {
 }
 
 /** Waits (bounded) until the instance's check finds the replica in `state`. */
-async function untilReplica(t: TestApp, state: ReplicaState, timeoutMs = 10_000): Promise<void> {
+async function untilReplica(
+  t: TestApp,
+  state: ReplicaState,
+  timeoutMs = PATIENCE_MS,
+): Promise<void> {
   const started = performance.now();
   let seen = await replicaState(t);
   while (seen !== state && performance.now() - started < timeoutMs) {
@@ -71,7 +76,7 @@ async function listed(t: TestApp, caller: Caller): Promise<{ ids: string[]; from
  * includes the primary's own background writes (usage counts) that the replica replays a moment
  * after the check has sampled them.
  */
-async function listedOnceCaughtUp(t: TestApp, caller: Caller, timeoutMs = 5000) {
+async function listedOnceCaughtUp(t: TestApp, caller: Caller, timeoutMs = PATIENCE_MS) {
   const started = performance.now();
   for (;;) {
     await t.app.get(ReplicaSet).refresh();

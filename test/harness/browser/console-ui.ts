@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../app-process';
+import { PATIENCE_MS } from '../patience';
 import { launchChromium } from './swagger-ui';
 
 /** Ignored by git: what the browser showed where a step failed. */
@@ -155,7 +156,7 @@ export class ConsoleUi {
       .getByRole('status')
       .filter({ hasText: /loading/i })
       .first()
-      .waitFor({ state: 'detached', timeout: 15_000 })
+      .waitFor({ state: 'detached', timeout: PATIENCE_MS })
       .catch(() => undefined);
   }
 

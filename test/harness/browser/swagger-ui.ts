@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { PATIENCE_MS } from '../patience';
 
 /** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it when it is missing. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -33,8 +34,8 @@ const CHROMIUM_ARGS = [
 /** Small enough for committed screenshots, wide enough that Swagger UI does not wrap. */
 export const VIEWPORT = { width: 1280, height: 800 } as const;
 
-/** Generous: two shared cores may be busy with other work. */
-const STEP_TIMEOUT_MS = 30_000;
+/** A browser step waits as long as the tests do: two shared cores may be busy with other work. */
+const STEP_TIMEOUT_MS = PATIENCE_MS;
 
 export interface ChromiumSession {
   page: Page;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../ports';
 import { sleep } from '../stats';
+import { PATIENCE_MS } from '../patience';
 
 /**
  * Debian's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest major version
@@ -231,7 +232,7 @@ export class ReplicatedPostgres {
   private async until(
     check: () => Promise<boolean>,
     what: string,
-    timeoutMs = 10_000,
+    timeoutMs = PATIENCE_MS,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
