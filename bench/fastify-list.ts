@@ -123,6 +123,18 @@ function periodOf(interval: string, atMs: number): number {
   return (at.getUTCFullYear() - 1970) * 12 + at.getUTCMonth();
 }
 
+/** A token's status from its columns, as the app's token view derives it. */
+function statusOf(
+  revokedAt: Date | null,
+  expiresAt: Date | null,
+  disabledAt: unknown,
+  now: number,
+) {
+  if (revokedAt) return 'revoked';
+  if (expiresAt && expiresAt.getTime() <= now) return 'expired';
+  return disabledAt ? 'disabled' : 'active';
+}
+
 /** The view of a row (`index`: a column's place in it), as the app's token view builds it. */
 function viewOf(index: (name: string) => number) {
   const at = Object.fromEntries(
@@ -138,13 +150,7 @@ function viewOf(index: (name: string) => number) {
   return (r: Row, now: number) => {
     const revokedAt = r[at.revoked_at] as Date | null;
     const expiresAt = r[at.expires_at] as Date | null;
-    const status = revokedAt
-      ? 'revoked'
-      : expiresAt && expiresAt.getTime() <= now
-        ? 'expired'
-        : r[at.disabled_at]
-          ? 'disabled'
-          : 'active';
+    const status = statusOf(revokedAt, expiresAt, r[at.disabled_at], now);
     const sharedId = r[at.shared_limit_id];
     const sharedPerMinute = r[at.shared_limit_per_minute];
     const interval = r[at.refill_interval] as string | null;
@@ -197,7 +203,7 @@ function viewOf(index: (name: string) => number) {
 
 /**
  * The sparse view of a summary row: `id`, then `fields` in the view's order, each read straight
- * from its column (`status` derived as the full view derives it).
+ * from its column (`status` derived by `statusOf`, as in the full view).
  */
 function sparseViewOf(fields: string[], index: (name: string) => number) {
   const unknown = fields.filter((f) => !VIEW_ORDER.includes(f) || f === 'id');
@@ -211,13 +217,7 @@ function sparseViewOf(fields: string[], index: (name: string) => number) {
       return [
         field,
         (r, now) =>
-          r[revokedAt]
-            ? 'revoked'
-            : r[expiresAt] && (r[expiresAt] as Date).getTime() <= now
-              ? 'expired'
-              : r[disabledAt]
-                ? 'disabled'
-                : 'active',
+          statusOf(r[revokedAt] as Date | null, r[expiresAt] as Date | null, r[disabledAt], now),
       ];
     }
     const at = index(field); // throws for a field whose column the summary does not read
