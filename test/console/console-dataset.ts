@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { dpopKey } from '../harness/app/dpop';
 import { BusinessSetup, LatchkeyClient, scoped } from '../harness/latchkey-client';
+import { patienceDeadline } from '../harness/patience';
+import { sleep } from '../harness/stats';
 
 interface Envelope<T> {
   data: T;
@@ -134,6 +136,13 @@ export async function seedDataset(client: LatchkeyClient, platformToken: string)
   await client.request('GET', '/api/v1/me', {
     headers: { ...scoped(own.token, owner.businessId), 'x-latchkey-client': 'console' },
   });
+  // Usage is written in batches every few seconds: the dataset is whole once Usage shows it.
+  for (const deadline = patienceDeadline(); ;) {
+    const usage = await call<{ items: unknown[] }>('GET', '/api/v1/tokens/usage?window=24h');
+    if (usage.items.length > 0) break;
+    if (Date.now() > deadline) throw new Error('the traffic never reached Usage');
+    await sleep(100);
+  }
 
   const policy = await call<Record<string, unknown>>('GET', '/api/v1/token-policy');
   const rest = { ...policy };
