@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dpopKey } from '../harness/app/dpop';
 import { BusinessSetup, LatchkeyClient, scoped } from '../harness/latchkey-client';
-import { patienceDeadline } from '../harness/patience';
-import { sleep } from '../harness/stats';
+import { eventually } from '../harness/patience';
 
 interface Envelope<T> {
   data: T;
@@ -148,17 +147,19 @@ export async function seedDataset(client: LatchkeyClient, platformToken: string)
   });
   // Usage is written in batches every few seconds: the dataset is whole once Usage counts all of
   // it. The platform admin asks, whose token no usage counts (each poll with the owner's would).
-  for (const deadline = patienceDeadline(); ;) {
-    const usage = await client.request<Envelope<{ items: UsageRow[] }>>(
-      'GET',
-      '/api/v1/tokens/usage?window=24h',
-      { headers: scoped(platformToken, owner.businessId) },
-    );
-    const row = usage.body.data.items.find((r) => r.token.id === own.id);
-    if (row && row.requests >= API_CALLS + 1 && row.console_requests >= 1) break;
-    if (Date.now() > deadline) throw new Error('the traffic never reached Usage');
-    await sleep(100);
-  }
+  await eventually(
+    async () => {
+      const usage = await client.request<Envelope<{ items: UsageRow[] }>>(
+        'GET',
+        '/api/v1/tokens/usage?window=24h',
+        { headers: scoped(platformToken, owner.businessId) },
+      );
+      const row = usage.body.data.items.find((r) => r.token.id === own.id);
+      return row !== undefined && row.requests >= API_CALLS + 1 && row.console_requests >= 1;
+    },
+    undefined,
+    100,
+  );
 
   const policy = await call<Record<string, unknown>>('GET', '/api/v1/token-policy');
   const rest = { ...policy };

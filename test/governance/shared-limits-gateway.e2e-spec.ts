@@ -2,7 +2,8 @@ import { LIMITS_TTL_MS } from '../../src/governance/limits/limit-book';
 import { addMember, BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { asOwner, Caller } from '../harness/app/api';
 import { expectError } from '../harness/app/assertions';
-import { busesUp, eventually, uniquePrefix } from '../harness/app/redis-shared-cases';
+import { busesUp, uniquePrefix } from '../harness/app/redis-shared-cases';
+import { eventually } from '../harness/patience';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL, type Driver } from '../setup/servers';
 

@@ -25,3 +25,20 @@ export const PATIENT_TIMEOUTS = {
   // bound on a frozen Redis sets it as shipped.
   REDIS_COMMAND_TIMEOUT_MS: '60000',
 } as const;
+
+/**
+ * Polls `probe` until it answers true, every `everyMs`, for at most `withinMs` (the tests'
+ * patience unless the bound makes a point); answers how long it took.
+ */
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  withinMs = PATIENCE_MS,
+  everyMs = 10,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - start;
+    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

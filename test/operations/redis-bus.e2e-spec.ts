@@ -6,7 +6,8 @@ import { TokensRepository } from '../../src/tokens/store/tokens.repository';
 import { VerifierCache } from '../../src/tokens/verify/verifier-cache';
 import { addMember, createBusiness } from '../factories/tenancy.factory';
 import { asMember, me } from '../harness/app/api';
-import { BUS_ENV, busCases, busesUp, eventually } from '../harness/app/redis-shared-cases';
+import { BUS_ENV, busCases, busesUp } from '../harness/app/redis-shared-cases';
+import { eventually } from '../harness/patience';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
 

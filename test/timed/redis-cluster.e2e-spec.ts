@@ -8,12 +8,12 @@ import {
   BUS_ENV,
   busCases,
   busesUp,
-  eventually,
   limitCases,
   LIMITS_ENV,
   uniquePrefix,
 } from '../harness/app/redis-shared-cases';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
+import { eventually } from '../harness/patience';
 import { describeIf, TEST_REDIS_URL } from '../setup/servers';
 
 /**

@@ -11,6 +11,7 @@ import {
 import { asMember, asOwner, me, suspend } from './api';
 import { sleep } from './assertions';
 import type { TestApp } from './test-app';
+import { eventually } from '../patience';
 
 /**
  * The key cases of the Redis-backed suites, written once and run on every topology: one server
@@ -48,16 +49,6 @@ export const LIMITS_ENV = {
 
 export function uniquePrefix(): string {
   return `latchkey-test-${randomBytes(6).toString('hex')}:`;
-}
-
-/** Polls `probe` until it returns true, for at most `withinMs`; answers how long it took. */
-export async function eventually(probe: () => Promise<boolean> | boolean, withinMs: number) {
-  const start = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
-    await sleep(10);
-  }
 }
 
 /** Waits until each app's bus is subscribed. */

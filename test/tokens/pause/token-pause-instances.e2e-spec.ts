@@ -3,7 +3,8 @@ import { RevocationBus } from '../../../src/bus/revocation-bus';
 import { createBusiness, createToken } from '../../factories/tenancy.factory';
 import { asMember, asOwner, me } from '../../harness/app/api';
 import { expectBearerError } from '../../harness/app/assertions';
-import { BUS_ENV, eventually, heardBeforeTtl } from '../../harness/app/redis-shared-cases';
+import { BUS_ENV, heardBeforeTtl } from '../../harness/app/redis-shared-cases';
+import { eventually } from '../../harness/patience';
 import { bootTestApp, TestApp } from '../../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL } from '../../setup/servers';
 
