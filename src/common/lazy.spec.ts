@@ -16,4 +16,14 @@ describe(lazy.name, () => {
     expect([sut(), sut()]).toEqual([value, value]);
     expect(make).toHaveBeenCalledTimes(1);
   });
+
+  it('peeks without making: nothing before the first use, the made value after', () => {
+    const make = jest.fn(() => ({ made: true }));
+    const sut = lazy(make);
+    expect(sut.peek()).toBeUndefined();
+    expect(make).not.toHaveBeenCalled();
+    const made = sut();
+    expect(sut.peek()).toBe(made);
+    expect(make).toHaveBeenCalledTimes(1);
+  });
 });

@@ -13,6 +13,7 @@ import { Invalidations } from '../../common/invalidations';
 import { refillPeriodOf, secondsToRefill, type RefillInterval } from '../../common/refill-period';
 import { Database } from '../../database/connection/read-routing';
 import { UnitOfWork } from '../../database/units/unit-of-work';
+import { lazy } from '../../common/lazy';
 import { BusinessBook } from '../business-book';
 import { creditsExhausted } from '../governance-error';
 import { BUSINESS_HOLDER } from '../store/credit-account.entity';
@@ -65,14 +66,14 @@ export class CreditMeter
   clock: () => number = Date.now;
   private readonly book: BusinessBook<CreditRules>;
   /** Pushed out by newer balances: what it held is lost (under-served), never granted twice. */
-  private readonly leases = new LRUCache<string, Lease>({ max: 100_000 });
+  private readonly leases = lazy(() => new LRUCache<string, Lease>({ max: 100_000 }));
   private readonly takes = new Map<string, Promise<boolean>>();
   /** What the checks waiting on each balance's take need between them: what the take asks for. */
   private readonly demand = new Map<string, number>();
   /** Leases replaced by a newer one (a new period or epoch), still to be settled. */
   private retired: [string, Lease][] = [];
   /** What each balance last had left in the store: the next lease's size. */
-  private readonly lastLeft = new LRUCache<string, number>({ max: 100_000 });
+  private readonly lastLeft = lazy(() => new LRUCache<string, number>({ max: 100_000 }));
   private timer: NodeJS.Timeout | null = null;
   private settling: Promise<void> = Promise.resolve();
   private nextWriteOffAt = 0;
@@ -161,26 +162,26 @@ export class CreditMeter
     const least = cost - (held?.left ?? 0);
     // Enough for every check waiting on it, and a block ahead: one write serves them all.
     const waiting = (this.demand.get(key) ?? cost) - (held?.left ?? 0);
-    const want = Math.max(least, waiting, leaseOf(this.lastLeft.get(key) ?? 0));
+    const want = Math.max(least, waiting, leaseOf(this.lastLeft().get(key) ?? 0));
     const taken = await this.uow.run((tx) =>
       this.accounts.take(businessId, rule.holder, want, least, now, tx),
     );
     if (!taken || taken.granted === 0) return false;
-    this.lastLeft.set(key, taken.balance);
+    this.lastLeft().set(key, taken.balance);
     if (held && held.epoch === taken.epoch && held.period === taken.period) {
       held.left += taken.granted;
       held.takenAt = now;
       return true;
     }
-    const before = this.leases.get(key);
+    const before = this.leases().get(key);
     if (before) this.retired.push([key, before]);
-    this.leases.set(key, { ...taken, left: taken.granted, spent: 0, takenAt: now });
+    this.leases().set(key, { ...taken, left: taken.granted, spent: 0, takenAt: now });
     return true;
   }
 
   /** The lease of this balance that may still be spent: same epoch and period, and young. */
   private leaseFor(businessId: string, rule: CreditRule, now: number): Lease | undefined {
-    const lease = this.leases.get(keyOf(businessId, rule.holder));
+    const lease = this.leases().get(keyOf(businessId, rule.holder));
     if (!lease || lease.epoch !== rule.epoch || now - lease.takenAt >= LEASE_TTL_MS) return;
     return lease.period === refillPeriodOf(rule.refillInterval, now) ? lease : undefined;
   }
@@ -225,9 +226,10 @@ export class CreditMeter
     const due: { key: string; epoch: number; period: number; spent: number; returned: number }[] =
       [];
     const retired = new Set(this.retired.map(([, lease]) => lease));
-    for (const [key, lease] of [...this.retired, ...this.leases.entries()]) {
+    const leases = this.leases.peek();
+    for (const [key, lease] of [...this.retired, ...(leases?.entries() ?? [])]) {
       const old = final || retired.has(lease) || now - lease.takenAt >= LEASE_TTL_MS;
-      if (old && this.leases.get(key) === lease) this.leases.delete(key);
+      if (old && leases?.get(key) === lease) leases.delete(key);
       const returned = old ? lease.left : 0;
       if (lease.spent > 0 || returned > 0) {
         due.push({ key, epoch: lease.epoch, period: lease.period, spent: lease.spent, returned });

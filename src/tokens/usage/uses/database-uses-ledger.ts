@@ -111,11 +111,12 @@ export class DatabaseUsesLedger implements UsesLedger {
 
   async flush(final: boolean): Promise<void> {
     // Every grant was written ahead: only a clean shutdown has anything to write (give back).
-    if (!final) return;
-    for (const [tokenId, held] of this.held().entries()) {
+    const holdings = this.held.peek();
+    if (!final || !holdings) return;
+    for (const [tokenId, held] of holdings.entries()) {
       if (held.left > 0) await this.repo.giveBack(tokenId, held.left, held.period);
     }
-    this.held().clear();
+    holdings.clear();
   }
 
   /** A changed token needs nothing here: each use re-checks its holding against the limit. */
