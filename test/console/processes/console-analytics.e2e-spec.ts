@@ -189,6 +189,14 @@ if (hasChromium()) {
     const bars = () => chart().locator('svg[role=group] > g[role=img]');
     /** Picks a segment (a window or a split) by its visible label. */
     const pick = (label: string) => ui.page.locator('label.segment', { hasText: label }).click();
+    /**
+     * Picks the 1-hour window and waits until the chart draws it, a bar a minute: until then the
+     * legend may still be the last window's, which can hold the same counts.
+     */
+    async function pickHour() {
+      await pick('1 hour');
+      await until('minute bars', async () => [60, 61].includes(await bars().count()), PATIENCE_MS);
+    }
     /** Waits until the chart's legend satisfies `ok`, and answers it. */
     async function legendWhen(ok: (l: Record<string, number>) => boolean, scope = chart()) {
       let last: Record<string, number> = {};
@@ -209,7 +217,7 @@ if (hasChromium()) {
         await ui.signIn(owner.ownerToken);
         await ui.step('analytics-outcomes', async () => {
           await ui.go('Analytics', /^analytics$/i);
-          await pick('1 hour');
+          await pickHour();
           const legend = await legendWhen((l) => l.Revoked === 2);
           expect(legend).toEqual(
             expect.objectContaining({ Revoked: 2, Disabled: 2, 'Insufficient scope': 1 }),
@@ -245,12 +253,7 @@ if (hasChromium()) {
           await expect(
             chart().locator('svg[role=group]').getAttribute('aria-label'),
           ).resolves.toMatch(/^Verifications per hour by outcome/);
-          await pick('1 hour');
-          await until(
-            'minute bars',
-            async () => [60, 61].includes(await bars().count()),
-            PATIENCE_MS,
-          );
+          await pickHour();
         });
         await ui.step('analytics-top', async () => {
           const row = topRow('Top tokens', 'an-valid');
