@@ -1,3 +1,5 @@
+import { sleep } from './stats';
+
 /**
  * How long a test waits for what is on its way (a delivery, a flushed count, a log line, a
  * message) before it gives up: a bound on a hang, never a measure of speed, so a machine busy
@@ -39,6 +41,6 @@ export async function eventually(
   for (;;) {
     if (await probe()) return Date.now() - start;
     if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs);
   }
 }

@@ -38,4 +38,4 @@ export function dbTime(driver: 'sqlite' | 'postgres', date: Date): Date | string
   return driver === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../stats';
