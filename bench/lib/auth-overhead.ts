@@ -12,17 +12,17 @@ import { WARMUP_S } from './run-settings';
 import { rssMiB, sampleRss } from './rss';
 import type { VerifyFloor } from './verify-floor';
 
-export interface AuthRuns {
-  live: LoadRun[];
-  me: LoadRun[];
-  verify: LoadRun[];
-  bare: LoadRun[];
-  /** The floor's `/api/v1/me`, and its gateway check. */
-  floor: LoadRun[];
-  verifyFloor: LoadRun[];
+/** The kinds of run `authOverhead` alternates: the app's routes, bare Fastify and the floor's. */
+export type RunKind = 'live' | 'me' | 'verify' | 'bare' | 'floor' | 'verifyFloor';
+
+export interface AuthRuns extends Record<RunKind, LoadRun[]> {
+  // `bare` is bare Fastify's /health/live; `floor` is the floor's `/api/v1/me`, and `verifyFloor`
+  // its gateway check. A kind with no server given has no runs.
   peakRss: number;
   /** RSS once the load has ended and the process has settled for a second. */
   afterRss: number;
+  /** One more run of a kind on the same processes, for a ratio measured again. */
+  rerun: (kind: RunKind) => Promise<LoadRun>;
 }
 
 /** The owner's token on /api/v1/me, and on /auth/verify as a gateway checks it for its business. */
@@ -62,32 +62,43 @@ export async function authOverhead(
   await load(label, app.url, '/health/live', {}, WARMUP_S);
   await load(label, app.url, '/api/v1/me', headers, WARMUP_S);
   if (floor) await load(label, app.url, '/auth/verify', verifyHeaders, WARMUP_S);
-  const runs = {
-    live: [] as LoadRun[],
-    me: [] as LoadRun[],
-    verify: [] as LoadRun[],
-    bare: [] as LoadRun[],
-    floor: [] as LoadRun[],
-    verifyFloor: [] as LoadRun[],
+  const onApp =
+    (path: string, h: Record<string, string> = {}) =>
+    () =>
+      loadWithCpu(app.pid, label, app.url, path, h);
+  const onFloor = (f: VerifyFloor, path: string, h: Record<string, string>) => () =>
+    loadWithCpu(f.child.pid, 'fastify-verify', f.url, path, h);
+  // In the order a round runs them.
+  const loaders: Partial<Record<RunKind, () => Promise<LoadRun>>> = {
+    live: onApp('/health/live'),
+    me: onApp('/api/v1/me', headers),
+    ...(floor && {
+      verify: onApp('/auth/verify', verifyHeaders),
+      verifyFloor: onFloor(floor, floor.verifyPath, floor.verifyHeaders),
+      floor: onFloor(floor, floor.path, floor.headers),
+    }),
+    ...(bare && { bare: () => loadWithCpu(bare.pid, 'fastify', bare.url, '/health/live') }),
+  };
+  const runs: Record<RunKind, LoadRun[]> = {
+    live: [],
+    me: [],
+    verify: [],
+    bare: [],
+    floor: [],
+    verifyFloor: [],
   };
   const rss = sampleRss(app.pid);
-  const onApp = (path: string, h: Record<string, string> = {}) =>
-    loadWithCpu(app.pid, label, app.url, path, h);
   for (let round = 0; round < 2; round++) {
-    runs.live.push(await onApp('/health/live'));
-    runs.me.push(await onApp('/api/v1/me', headers));
-    if (floor) {
-      const onFloor = (path: string, h: Record<string, string>) =>
-        loadWithCpu(floor.child.pid, 'fastify-verify', floor.url, path, h);
-      runs.verify.push(await onApp('/auth/verify', verifyHeaders));
-      runs.verifyFloor.push(await onFloor(floor.verifyPath, floor.verifyHeaders));
-      runs.floor.push(await onFloor(floor.path, floor.headers));
-    }
-    if (bare) runs.bare.push(await loadWithCpu(bare.pid, 'fastify', bare.url, '/health/live'));
+    for (const [kind, run] of Object.entries(loaders)) runs[kind as RunKind].push(await run());
   }
   const peakRss = rss.stop();
   await sleep(1000);
-  return { ...runs, peakRss, afterRss: rssMiB(app.pid) };
+  const rerun = (kind: RunKind) => {
+    const run = loaders[kind];
+    if (!run) throw new Error(`${label}: no server for a ${kind} run`);
+    return run();
+  };
+  return { ...runs, peakRss, afterRss: rssMiB(app.pid), rerun };
 }
 
 export function reportAuth(label: string, runs: { live: LoadRun[]; me: LoadRun[] }): void {

@@ -1,4 +1,7 @@
 import { mean, round } from '../../test/harness/stats';
+import type { AuthRuns, RunKind } from './auth-overhead';
+import { log, notes, raw } from './figures';
+import type { LoadRun } from './load';
 
 interface Rated {
   rps: number;
@@ -56,4 +59,47 @@ export function reportHotPath(
 export function cpuOf(runs: readonly Rated[]): string {
   const measured = runs.map((r) => r.cpu_us).filter((us): us is number => us !== undefined);
   return measured.length ? String(round(mean(measured), 1)) : '?';
+}
+
+/** A ratio CI gates: the req/s of `of`'s runs ÷ those of `over`'s, and its goal. */
+export interface GatedPair {
+  of: RunKind;
+  over: RunKind;
+  goal: number;
+}
+
+/** The alternated rounds in which a low reading is measured again. */
+const AGAIN_ROUNDS = 3;
+
+/**
+ * Measures each gated pair that read under half its goal again, in alternated rounds, and keeps
+ * the second reading in `runs`; the first goes to the notes and the raw results. One quick reading
+ * on a shared two-core machine has fallen to half the build's own: `/api/v1/me` ÷ the floor read
+ * 0.36 in a CI run, where the same build read 0.61 to 0.67 on its own (2026-11-30). A regression
+ * reads low twice.
+ */
+export async function confirmLowReadings(
+  label: string,
+  runs: AuthRuns,
+  pairs: readonly GatedPair[],
+): Promise<void> {
+  const rps = (list: readonly LoadRun[]) => mean(list.map((r) => r.rps));
+  for (const { of, over, goal } of pairs) {
+    const first = rps(runs[of]) / rps(runs[over]);
+    if (first >= goal / 2) continue;
+    log(`${label}: ${of} ÷ ${over} read ${round(first)}, under half its goal: measured again`);
+    const again = { of: [] as LoadRun[], over: [] as LoadRun[] };
+    for (let i = 0; i < AGAIN_ROUNDS; i++) {
+      again.of.push(await runs.rerun(of));
+      again.over.push(await runs.rerun(over));
+    }
+    raw[`${label}: ${of} ÷ ${over}, the first reading`] = { [of]: runs[of], [over]: runs[over] };
+    runs[of] = again.of;
+    runs[over] = again.over;
+    notes.push(
+      `${label}: ${of} ÷ ${over} read ${round(first)} at first, under half its goal of ${goal}; ` +
+        `measured again in ${AGAIN_ROUNDS} rounds, it read ${round(rps(again.of) / rps(again.over))}, ` +
+        'which the table shows and the gate takes',
+    );
+  }
 }
