@@ -44,3 +44,20 @@ export async function eventually(
     await sleep(everyMs);
   }
 }
+
+/**
+ * `eventually`, for a wait a reader should be able to name when it gives up: its error (the
+ * bound's, or the check's own) says what never came, and `what` may read the last value seen.
+ */
+export async function waitFor(
+  what: string | (() => string),
+  check: () => Promise<boolean>,
+  withinMs = PATIENCE_MS,
+  everyMs = 200,
+): Promise<void> {
+  await eventually(check, withinMs, everyMs).catch((e: Error) => {
+    throw new Error(`waiting for ${typeof what === 'string' ? what : what()}: ${e.message}`, {
+      cause: e,
+    });
+  });
+}

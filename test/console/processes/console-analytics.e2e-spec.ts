@@ -7,7 +7,7 @@ import { ConsoleBrowser, ConsoleUi, openConsole } from '../../harness/browser/co
 import { BusinessSetup, IssuedToken, LatchkeyClient, scoped } from '../../harness/latchkey-client';
 import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
 import { buildApp } from '../../harness/app-cluster';
-import { PATIENCE_MS } from '../../harness/patience';
+import { waitFor } from '../../harness/patience';
 import { walkViews } from '../console-walk';
 
 const TIMEOUT_MS = 240_000;
@@ -21,14 +21,12 @@ interface Answer {
   buckets: { counts: { outcome?: string; token_id?: string | null; count: number }[] }[];
 }
 
-/** Polls `check` until it holds (the recorder writes every 5 s; roll-ups run every 2 s here). */
-async function until(what: string, check: () => Promise<boolean>, ms = 100_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/**
+ * How long, and how often, a count is polled for: the recorder writes every 5 s and roll-ups run
+ * every 2 s here, and a busy machine can take several of each.
+ */
+const ROLLUP_PATIENCE_MS = 100_000;
+const ROLLUP_POLL_MS = 500;
 
 /** A chart's legend as `{label: count}`, read from its accessible list. */
 async function legendOf(scope: Locator): Promise<Record<string, number>> {
@@ -136,14 +134,19 @@ if (hasChromium()) {
         [narrow, { insufficient_scope: 1 }],
         [{ id: memberOwn } as IssuedToken, { valid: 1 }],
       ];
-      await until('the minute counts', async () => {
-        for (const [t, want] of expected) {
-          if (JSON.stringify(await outcomesOf(t.id, 'minute')) !== JSON.stringify(want)) {
-            return false;
+      await waitFor(
+        'the minute counts',
+        async () => {
+          for (const [t, want] of expected) {
+            if (JSON.stringify(await outcomesOf(t.id, 'minute')) !== JSON.stringify(want)) {
+              return false;
+            }
           }
-        }
-        return true;
-      });
+          return true;
+        },
+        ROLLUP_PATIENCE_MS,
+        ROLLUP_POLL_MS,
+      );
     }
 
     beforeAll(async () => {
@@ -195,15 +198,14 @@ if (hasChromium()) {
      */
     async function pickHour() {
       await pick('1 hour');
-      await until('minute bars', async () => [60, 61].includes(await bars().count()), PATIENCE_MS);
+      await waitFor('minute bars', async () => [60, 61].includes(await bars().count()));
     }
     /** Waits until the chart's legend satisfies `ok`, and answers it. */
     async function legendWhen(ok: (l: Record<string, number>) => boolean, scope = chart()) {
       let last: Record<string, number> = {};
-      await until('the legend', async () => ok((last = await legendOf(scope))), PATIENCE_MS).catch(
-        (e: Error) => {
-          throw new Error(`${e.message}: it shows ${JSON.stringify(last)}`);
-        },
+      await waitFor(
+        () => `the legend; it shows ${JSON.stringify(last)}`,
+        async () => ok((last = await legendOf(scope))),
       );
       return last;
     }
@@ -245,11 +247,7 @@ if (hasChromium()) {
         await ui.step('analytics-window', async () => {
           await pick('24 hours');
           await page.getByRole('heading', { name: /last 24 hours: api calls$/i }).waitFor();
-          await until(
-            'hour bars',
-            async () => [24, 25].includes(await bars().count()),
-            PATIENCE_MS,
-          );
+          await waitFor('hour bars', async () => [24, 25].includes(await bars().count()));
           await expect(
             chart().locator('svg[role=group]').getAttribute('aria-label'),
           ).resolves.toMatch(/^Verifications per hour by outcome/);
@@ -320,10 +318,15 @@ if (hasChromium()) {
     it(
       "a token's page charts its own verifications by outcome over 24 hours, once the hour is rolled up",
       async () => {
-        await until('the hour roll-up', async () => {
-          const o = await outcomesOf(tokens.revoked.id, 'hour');
-          return o.revoked === 2;
-        });
+        await waitFor(
+          'the hour roll-up',
+          async () => {
+            const o = await outcomesOf(tokens.revoked.id, 'hour');
+            return o.revoked === 2;
+          },
+          ROLLUP_PATIENCE_MS,
+          ROLLUP_POLL_MS,
+        );
         await ui.signIn(owner.ownerToken);
         await ui.open(`/admin/tokens/${tokens.revoked.id}`);
         const own = ui.page.locator('section', {

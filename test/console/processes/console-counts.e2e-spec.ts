@@ -2,7 +2,7 @@ import { hasChromium } from '../../harness/browser/swagger-ui';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 import { Dataset, seedDataset } from '../console-dataset';
 import { walkViews } from '../console-walk';
-import { patienceDeadline } from '../../harness/patience';
+import { waitFor } from '../../harness/patience';
 
 if (hasChromium()) {
   /**
@@ -25,12 +25,11 @@ if (hasChromium()) {
 
     /** Waits until `read` answers what `ok` accepts, and answers it. */
     async function until(read: () => Promise<string>, ok: RegExp): Promise<string> {
-      const deadline = patienceDeadline();
       let last = '';
-      while (!ok.test((last = await read()))) {
-        if (Date.now() > deadline) throw new Error(`never ${String(ok)}: last "${last}"`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await waitFor(
+        () => `${String(ok)}: last "${last}"`,
+        async () => ok.test((last = await read())),
+      );
       return last;
     }
 

@@ -11,7 +11,7 @@ import { axeViolations, walkViews } from '../console-walk';
 import { brokenTokens, clippedCells, clippedControls } from '../console-layout';
 import { WebhookReceiver } from '../../harness/app/webhook-receiver';
 import { sample } from '../../harness/sampling';
-import { patienceDeadline } from '../../harness/patience';
+import { waitFor } from '../../harness/patience';
 
 const TIMEOUT_MS = 180_000;
 /**
@@ -88,14 +88,6 @@ if (hasChromium()) {
       return res.body.data;
     }
 
-    async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-      const deadline = patienceDeadline();
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-
     /** A machine, a member, a webhook with a delivery, and a token with traffic. */
     async function seed(): Promise<void> {
       busy = await client.createToken(owner, 'busy-token');
@@ -127,14 +119,14 @@ if (hasChromium()) {
       await call('POST', `/api/v1/webhooks/${webhookId}/test`);
       await seedLongNames();
       // Usage is written in batches every few seconds; deliveries go out on the next poll.
-      await until('the busy token’s usage', async () => {
+      await waitFor('the busy token’s usage', async () => {
         const usage = await call<{ recent_ips: unknown[] }>(
           'GET',
           `/api/v1/tokens/${busy.id}/usage`,
         );
         return usage.recent_ips.length > 0;
       });
-      await until('the test delivery', async () => {
+      await waitFor('the test delivery', async () => {
         const page = await call<{ items: { event_type: string }[] }>(
           'GET',
           `/api/v1/webhooks/${webhookId}/deliveries`,
