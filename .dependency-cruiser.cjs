@@ -147,12 +147,15 @@ module.exports = {
       name: 'store-behind-front-door',
       severity: 'error',
       comment:
-        "A feature's store/ is its own: others go through its front door (a directory, a facade its module exports), as Twenty's modules export services, never repositories. wiring/ registers every feature's entities; a repository is held by the next rule.",
+        "A feature's store/ is its own: others go through its front door (a directory, a facade its module exports), as Twenty's modules export services, never repositories. wiring/ registers every feature's entities from the list at the feature's root (`tokens/tokens.entities.ts`); a repository is held by the next rule.",
       from: {
         path: '^src/([^/]+)/',
-        pathNot: ['^src/wiring/', '^src/[^/]+/store/[^/]+\\.repository\\.ts$'],
+        pathNot: '^src/[^/]+/store/[^/]+\\.repository\\.ts$',
       },
-      to: { path: '^src/[^/]+/store/', pathNot: '^src/$1/store/' },
+      to: {
+        path: ['^src/[^/]+/store/', '^src/[^/]+/[^/]+/store/'],
+        pathNot: ['^src/$1/store/', '^src/$1/[^/]+/store/'],
+      },
     },
     {
       name: 'store-module-stays-home',

@@ -1,16 +1,16 @@
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
-import { CLIENTS_ENTITIES } from '../authorization/clients/store/clients.entities';
-import { AUTHORIZATION_CODES_ENTITIES } from '../authorization/codes/store/authorization-codes.entities';
-import { GRANTS_ENTITIES } from '../authorization/grants/store/grants.entities';
+import { CLIENTS_ENTITIES } from '../authorization/clients/clients.entities';
+import { AUTHORIZATION_CODES_ENTITIES } from '../authorization/codes/authorization-codes.entities';
+import { GRANTS_ENTITIES } from '../authorization/grants/grants.entities';
 import { FEDERATION_ENTITIES } from '../federation/federation.entities';
 import { GOVERNANCE_ENTITIES } from '../governance/governance.entities';
-import { INVITATIONS_ENTITIES } from '../invitations/store/invitations.entities';
-import { APPROVALS_ENTITIES } from '../approvals/store/token-requests.entities';
-import { RESOURCES_ENTITIES } from '../resources/store/resources.entities';
-import { SSO_ENTITIES } from '../sso/store/sso.entities';
-import { TENANCY_ENTITIES } from '../tenancy/store/tenancy.entities';
-import { TOKENS_ENTITIES } from '../tokens/store/tokens.entities';
-import { WEBHOOKS_ENTITIES } from '../webhooks/store/webhooks.entities';
+import { INVITATIONS_ENTITIES } from '../invitations/invitations.entities';
+import { APPROVALS_ENTITIES } from '../approvals/token-requests.entities';
+import { RESOURCES_ENTITIES } from '../resources/resources.entities';
+import { SSO_ENTITIES } from '../sso/sso.entities';
+import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
+import { TOKENS_ENTITIES } from '../tokens/tokens.entities';
+import { WEBHOOKS_ENTITIES } from '../webhooks/webhooks.entities';
 
 /**
  * Every entity, from each feature's own list, so the app, the CLI and the TypeORM CLI

@@ -1,4 +1,4 @@
-import { Resource } from './resource.entity';
+import { Resource } from './store/resource.entity';
 
 /** The tables resources own. */
 export const RESOURCES_ENTITIES = [Resource];

@@ -1,4 +1,4 @@
-import { TokenRequest } from './token-request.entity';
+import { TokenRequest } from './store/token-request.entity';
 
 /** The tables approvals own. */
 export const APPROVALS_ENTITIES = [TokenRequest];

@@ -1,4 +1,4 @@
-import { Invitation } from './invitation.entity';
+import { Invitation } from './store/invitation.entity';
 
 /** The tables invitations own. */
 export const INVITATIONS_ENTITIES = [Invitation];
