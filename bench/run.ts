@@ -3,9 +3,10 @@
  * on a missed goal. Each section is a file of bench/sections/, run in order on one set of
  * instances against 127.0.0.1, PostgreSQL and Redis (BENCH_POSTGRES_URL, BENCH_REDIS_URL), in a
  * database and key prefix of its own. `--quick` runs short (a regression check, not a figure).
- * `--gate` (what CI adds) exits 1 when a gated ratio falls under half its goal; a ratio at or too
- * near half its goal for the quick runs' noise (±20%) is printed but not gated: the token list,
- * /api/v1/me ÷ bare Fastify and ÷ /health/live, and /auth/verify and /api/v1/me ÷ the floor
+ * `--gate` (what CI adds) exits 1 when a gated ratio falls under half its goal; a hot-path ratio
+ * that does is measured again first, and fails only if it reads so twice (`confirmLowReadings`).
+ * A ratio at or too near half its goal for the quick runs' noise (±20%) is printed but not gated:
+ * the token list, and /api/v1/me ÷ bare Fastify and ÷ /health/live
  * (docs/performance.md). BENCH_DURATION_S, BENCH_TOKENS and BENCH_REVOCATIONS set the sizes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
