@@ -147,11 +147,8 @@ module.exports = {
       name: 'store-behind-front-door',
       severity: 'error',
       comment:
-        "A feature's store/ is its own: others go through its front door (a directory, a facade its module exports), as Twenty's modules export services, never repositories. wiring/ registers every feature's entities from the list at the feature's root (`tokens/tokens.entities.ts`); a repository is held by the next rule.",
-      from: {
-        path: '^src/([^/]+)/',
-        pathNot: '^src/[^/]+/store/[^/]+\\.repository\\.ts$',
-      },
+        "A feature's store/ is its own: others go through its front door (a directory, a facade its module exports), as Twenty's modules export services, never repositories. wiring/ registers every feature's entities, and a repository joins another feature's table, through the list at that feature's root (`tenancy/tenancy.entities.ts`), never its store/.",
+      from: { path: '^src/([^/]+)/' },
       to: {
         path: ['^src/[^/]+/store/', '^src/[^/]+/[^/]+/store/'],
         pathNot: ['^src/$1/store/', '^src/$1/[^/]+/store/'],
@@ -164,17 +161,6 @@ module.exports = {
         "A feature's store module (tokens/token-store.module.ts, webhooks/webhook-store.module.ts) hands its repositories to the feature's own modules, its routes module among them; another feature imports the feature's module, which does not pass the store on.",
       from: { path: '^src/([^/]+)/' },
       to: { path: '^src/[^/]+/[^/]+-store\\.module\\.ts$', pathNot: '^src/$1/' },
-    },
-    {
-      name: 'store-joins-name-entities-only',
-      severity: 'error',
-      comment:
-        "A repository may name another feature's entity, to join its table in one query (tokens' verifier snapshot reads the token with its identity, membership and business), never its repositories: the join is a read the hot path pays once, not a way round the owner's rules.",
-      from: { path: '^src/([^/]+)/store/[^/]+\\.repository\\.ts$' },
-      to: {
-        path: '^src/[^/]+/store/',
-        pathNot: ['^src/$1/store/', '^src/[^/]+/store/[^/]+\\.entity\\.ts$'],
-      },
     },
     {
       name: 'tokens-never-imports-audit',

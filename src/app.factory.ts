@@ -27,7 +27,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerConsole } from './common/http/console-static';
 import { forOAuthRoute, rawErrorResponse, toErrorResponse } from './common/errors/error-response';
 import { AppConfig } from './config/app-config';
-import { trustsPeer } from './config/sections/trust-proxy';
+import { trustsPeer } from './config/sections/security/trust-proxy';
 import { DomainEvents } from './database/units/domain-events';
 import { migrateUnderLock } from './database/migrate';
 import { exposedFileWarning, prepareSqliteFiles } from './database/connection/sqlite-files';

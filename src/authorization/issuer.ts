@@ -1,4 +1,4 @@
-import { publicBaseUrl } from '../config/sections/status-list-config';
+import { publicBaseUrl } from '../config/sections/features/status-list-config';
 
 /**
  * Each business is an authorization server of its own, with its own issuer (RFC 8414 §2): a

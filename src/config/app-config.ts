@@ -1,17 +1,17 @@
-import { AnalyticsConfig } from './sections/analytics-config';
-import { AuditConfig } from './sections/audit-config';
+import { AnalyticsConfig } from './sections/features/analytics-config';
+import { AuditConfig } from './sections/features/audit-config';
 import { CoreConfig } from './sections/core-config';
-import { DatabaseConfig } from './sections/database-config';
-import { DpopConfig } from './sections/dpop-config';
-import { EmailConfig } from './sections/email-config';
-import { FederationConfig } from './sections/federation-config';
-import { OAuthClientsConfig } from './sections/oauth-clients-config';
-import { RedisTopologyConfig } from './sections/redis-topology-config';
-import { ReplicaConfig } from './sections/replica-config';
-import { SigningConfig } from './sections/signing-config';
-import { SsoConfig } from './sections/sso-config';
-import { StatusListConfig } from './sections/status-list-config';
-import { WebhookConfig } from './sections/webhook-config';
+import { DatabaseConfig } from './sections/storage/database-config';
+import { DpopConfig } from './sections/security/dpop-config';
+import { EmailConfig } from './sections/features/email-config';
+import { FederationConfig } from './sections/security/federation-config';
+import { OAuthClientsConfig } from './sections/security/oauth-clients-config';
+import { RedisTopologyConfig } from './sections/storage/redis-topology-config';
+import { ReplicaConfig } from './sections/storage/replica-config';
+import { SigningConfig } from './sections/security/signing-config';
+import { SsoConfig } from './sections/security/sso-config';
+import { StatusListConfig } from './sections/features/status-list-config';
+import { WebhookConfig } from './sections/features/webhook-config';
 
 /**
  * The sections the configuration is composed of, side by side: each a class of its own with its

@@ -2,6 +2,9 @@ import { BusinessTokenPolicy } from './store/business-policy.entity';
 import { BusinessLimit, BusinessLimitOverride } from './store/business-limit.entity';
 import { CreditAccount } from './store/credit-account.entity';
 
+/** A business's token policy, which tokens' verifier snapshot joins in one query. */
+export { BusinessTokenPolicy };
+
 /** The tables governance owns. */
 export const GOVERNANCE_ENTITIES = [
   BusinessTokenPolicy,

@@ -6,7 +6,7 @@ import { bearerTokenOf } from '../auth/guards/bearer.guard';
 import { TokenVerifier } from '../tokens/verify/token-verifier';
 import { originOf } from '../auth/request-context';
 import { clientIp } from '../common/http/client-ip';
-import { publicBaseUrl } from '../config/sections/status-list-config';
+import { publicBaseUrl } from '../config/sections/features/status-list-config';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from '../throttle/auth-failure-limiter';
 

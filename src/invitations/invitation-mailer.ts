@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
-import { publicBaseUrl } from '../config/sections/status-list-config';
+import { publicBaseUrl } from '../config/sections/features/status-list-config';
 import { InvitationError } from './invitation-error';
 
 /** How long the mail server has to answer each step: a silent one fails the send, not the API. */

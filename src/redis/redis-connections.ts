@@ -1,6 +1,9 @@
 import type { Cluster, default as Redis, RedisOptions } from 'ioredis';
 import net from 'node:net';
-import type { RedisNodeAddress, RedisTopology } from '../config/sections/redis-topology-config';
+import type {
+  RedisNodeAddress,
+  RedisTopology,
+} from '../config/sections/storage/redis-topology-config';
 
 /** A connection for commands: one server's (standalone or Sentinel's master), or a Cluster's. */
 export type RedisClient = Redis | Cluster;

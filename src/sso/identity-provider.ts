@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { custom, generators, Issuer, type BaseClient } from 'openid-client';
 import { AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/load-config';
-import { publicBaseUrl } from '../config/sections/status-list-config';
+import { publicBaseUrl } from '../config/sections/features/status-list-config';
 import { SsoError } from './sso-error';
 
 /** How long the provider has to answer each call: a silent one fails the sign-in, not the API. */

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { TokenAccess } from './policy/token-access';
-import { GovernedTokensRepository } from './store/governed-tokens.repository';
-import { TokenCountsRepository } from './store/token-counts.repository';
-import { TokenExpiryNoticesRepository } from './store/token-expiry-notices.repository';
-import { TokenFamilyRepository } from './store/token-family.repository';
-import { TokenListsRepository } from './store/token-lists.repository';
-import { TokenUsageRepository } from './store/token-usage.repository';
-import { TokenUsesRepository } from './store/token-uses.repository';
-import { TokenWritesRepository } from './store/token-writes.repository';
-import { TokensRepository } from './store/tokens.repository';
+import { GovernedTokensRepository } from './store/repositories/governed-tokens.repository';
+import { TokenCountsRepository } from './store/repositories/token-counts.repository';
+import { TokenExpiryNoticesRepository } from './store/repositories/token-expiry-notices.repository';
+import { TokenFamilyRepository } from './store/repositories/token-family.repository';
+import { TokenListsRepository } from './store/repositories/token-lists.repository';
+import { TokenUsageRepository } from './store/repositories/token-usage.repository';
+import { TokenUsesRepository } from './store/repositories/token-uses.repository';
+import { TokenWritesRepository } from './store/repositories/token-writes.repository';
+import { TokensRepository } from './store/repositories/tokens.repository';
 
 const repositories = [
   TokensRepository,

@@ -1,4 +1,4 @@
-import type { ApiToken } from './store/api-token.entity';
+import type { ApiToken } from './store/entities/api-token.entity';
 import { listedIds } from '../common/validation/byte-budget';
 import { Audited, Author, DomainEvent } from '../database/units/domain-event';
 

@@ -1,5 +1,5 @@
 import type { Test } from 'supertest';
-import { TokensRepository } from '../../src/tokens/store/tokens.repository';
+import { TokensRepository } from '../../src/tokens/store/repositories/tokens.repository';
 import {
   BusinessFixture,
   createBusiness,

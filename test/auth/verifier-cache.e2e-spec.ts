@@ -1,5 +1,5 @@
 import { mintSecret } from '../../src/tokens/token-secret';
-import { TokensRepository } from '../../src/tokens/store/tokens.repository';
+import { TokensRepository } from '../../src/tokens/store/repositories/tokens.repository';
 import { VerifierCache } from '../../src/tokens/verify/verifier-cache';
 import { TenancyDirectory } from '../../src/tenancy/tenancy-directory';
 import {

@@ -7,7 +7,7 @@ import { UnitOfWork } from '../../src/database/units/unit-of-work';
 import { TrustRule } from '../../src/federation/store/trust-rule.entity';
 import { Identity } from '../../src/tenancy/store/identity.entity';
 import { Membership } from '../../src/tenancy/store/membership.entity';
-import { StatusList } from '../../src/tokens/store/status-list.entity';
+import { StatusList } from '../../src/tokens/store/entities/status-list.entity';
 import { createBusiness, createMachine } from '../factories/tenancy.factory';
 import { uniqueEmail } from '../factories/unique';
 import { bootTestApp, TestApp } from '../harness/app/test-app';

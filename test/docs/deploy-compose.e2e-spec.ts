@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
-import { parseRedisNodes } from '../../src/config/sections/redis-topology-config';
+import { parseRedisNodes } from '../../src/config/sections/storage/redis-topology-config';
 
 /**
  * deploy/compose.ha.yml, the production example (docs/deployment.md). Docker has no daemon on

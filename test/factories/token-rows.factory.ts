@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiToken } from '../../src/tokens/store/api-token.entity';
+import { ApiToken } from '../../src/tokens/store/entities/api-token.entity';
 import { mintSecret, newJti } from '../../src/tokens/token-secret';
 import { usesColumns } from '../../src/tokens/usage/uses/token-uses';
 import type { TestApp } from '../harness/app/test-app';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../harness/ports';
 import { PrivateRedis } from '../harness/servers/redis';
 import { RevocationBus } from '../../src/bus/revocation-bus';
-import { TokensRepository } from '../../src/tokens/store/tokens.repository';
+import { TokensRepository } from '../../src/tokens/store/repositories/tokens.repository';
 import { VerifierCache } from '../../src/tokens/verify/verifier-cache';
 import { addMember, createBusiness } from '../factories/tenancy.factory';
 import { asMember, me } from '../harness/app/api';

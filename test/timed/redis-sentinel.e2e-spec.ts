@@ -1,5 +1,5 @@
 import { RevocationBus } from '../../src/bus/revocation-bus';
-import { TokensRepository } from '../../src/tokens/store/tokens.repository';
+import { TokensRepository } from '../../src/tokens/store/repositories/tokens.repository';
 import { VerifierCache } from '../../src/tokens/verify/verifier-cache';
 import { RATE_LIMITS_OFF } from '../harness/app-process';
 import { redisCli, SentinelTopology } from '../harness/servers/redis-topology';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { TokensRepository } from '../../src/tokens/store/tokens.repository';
+import { TokensRepository } from '../../src/tokens/store/repositories/tokens.repository';
 import { mintSecret } from '../../src/tokens/token-secret';
 import { addMember, BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { asMember, asOwner, me } from '../harness/app/api';

@@ -12,7 +12,7 @@ import {
 } from '../../common/http/request-keys';
 import { CONSOLE_CLIENT_HEADER, isConsoleClient } from '../../common/http/console-client';
 import type { AppConfig } from '../../config/app-config';
-import { trustsPeer } from '../../config/sections/trust-proxy';
+import { trustsPeer } from '../../config/sections/security/trust-proxy';
 import { classify } from '../verification-outcome';
 import type { VerificationRecorder } from './verification-recorder';
 import { normalizedTags, TAG_HEADER } from './verification-tags';

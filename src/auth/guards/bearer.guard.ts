@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventOrigin } from '../../database/units/domain-event';
 import { AuthFailureLimiter } from '../../throttle/auth-failure-limiter';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AuthError } from '../auth-error';
 import { CONTEXT_KEY } from '../decorators';

@@ -4,7 +4,7 @@ import { Strategy } from 'passport-http-bearer';
 import type { RequestOrigin } from '../../database/units/domain-event';
 import { PrincipalVerifier, VerifiedPrincipal } from '../ports';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 
 /**
  * Passport's bearer strategy, backed by the verifier (tokens' `TokenVerifier`), for

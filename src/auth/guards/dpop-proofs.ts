@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
 import { OAuthError } from '../../common/errors/oauth-error';
 import { DpopProofError, verifyDpopProof } from '../dpop/dpop-proof';

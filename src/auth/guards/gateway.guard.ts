@@ -12,7 +12,7 @@ import {
 } from './bearer.guard';
 import type { ProofTarget } from './dpop-proofs';
 import { canonicalResource } from '../../common/validation/resource-uri';
-import { trustsPeer } from '../../config/sections/trust-proxy';
+import { trustsPeer } from '../../config/sections/security/trust-proxy';
 import { BusinessScopeGuard } from './business-scope.guard';
 import { CONTEXT_KEY } from '../decorators';
 import { TRUSTED_GATEWAY_KEY } from '../../common/http/request-keys';

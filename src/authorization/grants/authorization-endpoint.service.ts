@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { AuthorizationRequests } from '../codes/authorization-requests.service';
 import type { AuthorizationRequestParams } from '../codes/dto/authorization-code.dto';

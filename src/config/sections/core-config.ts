@@ -19,8 +19,8 @@ import {
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toBool, toInt } from '../env-transforms';
-import { parseTrustProxy, TrustProxy } from './trust-proxy';
-import { isTokenHeaderName } from './verify-token-header';
+import { parseTrustProxy, TrustProxy } from './security/trust-proxy';
+import { isTokenHeaderName } from './security/verify-token-header';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

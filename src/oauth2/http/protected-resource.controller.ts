@@ -5,7 +5,7 @@ import { DPOP_ALGS } from '../../auth/dpop/dpop-proof';
 import { BUILT_IN_SCOPES } from '../../auth/scopes';
 import { RawResponse } from '../../common/http/envelope';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 
 export class ProtectedResourceMetadataDto {
   @ApiProperty({

@@ -3,7 +3,7 @@ import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger
 import { Public } from '../../auth/decorators';
 import { RawResponse } from '../../common/http/envelope';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { PUSH_METHOD } from '../dto/ssf-stream.dto';
 
 export class SsfConfigurationDto {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../auth/request-context';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { Database } from '../../database/connection/read-routing';
 import { holdKeyLock } from '../../database/units/key-lock';
 import type { Reader } from '../../database/units/reader';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/decorators';
 import { originOf } from '../../auth/request-context';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { ApiEnvelope, ApiErrors } from '../../common/http/envelope';
 import { NoStore } from '../../common/http/no-store';
 import { OAuthRateLimit } from '../../throttle/rate-limit.decorators';

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { GOVERNED_FIELDS, type PolicyBreach, POLICY_RULES } from '../../governance/business-policy';
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 import { TokenViewDto } from './token-view.dto';
 
 /** One rule of the business's token policy that a token breaks. */

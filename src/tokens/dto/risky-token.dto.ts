@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 import { RISK_REASONS, RiskReason, riskReasonsOf } from '../policy/token-risk';
 import { TokenViewDto } from './token-view.dto';
 

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { buildMessage, IsOptional, ValidateBy } from 'class-validator';
 import { containsSecret } from '../../common/secrets/secret-shape';
-import type { JsonObject } from '../store/api-token.entity';
+import type { JsonObject } from '../store/entities/api-token.entity';
 
 /** A token's `meta`: a JSON object of at most this many bytes (UTF-8, as sent compact). */
 export const META_MAX_BYTES = 4096;

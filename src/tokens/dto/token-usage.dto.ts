@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDate, IsOptional } from 'class-validator';
 import { dateTimeMessage, ToDate } from '../../common/validation/dto-fields';
-import type { TokenUsageHour, TokenUsageIp } from '../store/token-usage.entity';
+import type { TokenUsageHour, TokenUsageIp } from '../store/entities/token-usage.entity';
 
 /** The filters carry no examples: Swagger UI would send them, and pin the window to a date. */
 export class TokenUsageQueryDto {

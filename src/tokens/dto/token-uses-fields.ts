@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
-import type { RefillInterval } from '../store/api-token.entity';
+import type { RefillInterval } from '../store/entities/api-token.entity';
 import { REFILL_INTERVALS, USES_LIMIT_MAX } from '../usage/uses/token-uses';
 
 /** `refill`: at the start of each UTC day or month, the uses left are set back to `amount`. */

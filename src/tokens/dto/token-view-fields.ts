@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 import type { TokenViewDto } from './token-view.dto';
 
 /**

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiToken, JsonObject, TokenOrigin } from '../store/api-token.entity';
+import type { ApiToken, JsonObject, TokenOrigin } from '../store/entities/api-token.entity';
 import { TOKEN_STATUSES, TokenStatus, tokenStatus } from '../token-status';
 import { RefillDto } from './token-uses-fields';
 import { remainingAt, usesOfRow } from '../usage/uses/token-uses';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthError } from '../../auth/auth-error';
 import { DomainEvents } from '../../database/units/domain-events';
-import { TokenFamilyRepository } from '../store/token-family.repository';
+import { TokenFamilyRepository } from '../store/repositories/token-family.repository';
 import { TokenCreatedEvent } from '../tokens.events';
 
 /**

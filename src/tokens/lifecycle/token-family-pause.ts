@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Transaction } from '../../database/units/unit-of-work';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import { TokenActing } from '../policy/token-access';
 import { TokenError } from '../token-error';
-import { TokenFamilyRepository } from '../store/token-family.repository';
-import { Pause, TokenWritesRepository } from '../store/token-writes.repository';
+import { TokenFamilyRepository } from '../store/repositories/token-family.repository';
+import { Pause, TokenWritesRepository } from '../store/repositories/token-writes.repository';
 
 /** At most this many tokens are walked below the one paused, whatever their status. */
 export const FAMILY_WALK_LIMIT = 10_000;

@@ -11,8 +11,8 @@ import {
 } from '../../common/validation/pagination';
 import type { TokenSort } from '../dto/token-requests.dto';
 import type { SparseTokenView } from '../dto/token-view-fields';
-import type { ApiToken } from '../store/api-token.entity';
-import type { TokenListOrder } from '../store/token-lists.repository';
+import type { ApiToken } from '../store/entities/api-token.entity';
+import type { TokenListOrder } from '../store/repositories/token-lists.repository';
 
 /** The cursor of the list by last use; the list by creation keeps the common one. */
 const LAST_USED_CURSOR = nullableKeysetCursor('last_used_at');

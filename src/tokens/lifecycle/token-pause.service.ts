@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../auth/request-context';
 import { Outcome } from '../../common/http/envelope';
 import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import { PausedTokenDto } from '../dto/token-pause.dto';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { TokenAccess, TokenActing } from '../policy/token-access';
 import { TokenError } from '../token-error';
 import { TokenFamilyPause } from './token-family-pause';
 import { TokenDisabledEvent, TokenEnabledEvent, tokenRef } from '../tokens.events';
-import { TokensRepository } from '../store/tokens.repository';
-import { TokenWritesRepository } from '../store/token-writes.repository';
+import { TokensRepository } from '../store/repositories/tokens.repository';
+import { TokenWritesRepository } from '../store/repositories/token-writes.repository';
 
 const revoked = () => new TokenError('TOKEN_IS_REVOKED');
 

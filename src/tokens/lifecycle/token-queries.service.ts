@@ -16,15 +16,15 @@ import {
   SUMMARY_COLUMNS,
   TokenListColumns,
   TokenListsRepository,
-} from '../store/token-lists.repository';
+} from '../store/repositories/token-lists.repository';
 import {
   columnsOfFields,
   pickTokenFields,
   type SparseTokenView,
   type TokenViewField,
 } from '../dto/token-view-fields';
-import type { ApiToken } from '../store/api-token.entity';
-import { TokensRepository } from '../store/tokens.repository';
+import type { ApiToken } from '../store/entities/api-token.entity';
+import { TokensRepository } from '../store/repositories/tokens.repository';
 import { tokenNotFound } from '../token-error';
 import { UsesMeter } from '../usage/uses/uses-meter';
 import { StatusListReferences } from '../status/status-list-references';

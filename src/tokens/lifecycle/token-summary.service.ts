@@ -4,7 +4,7 @@ import { ReadRouting } from '../../database/connection/read-routing';
 import { TokenSummaryDto } from '../dto/token-summary.dto';
 import { TokenAccess } from '../policy/token-access';
 import { staleBefore } from '../policy/token-risk';
-import { TokenCountsRepository } from '../store/token-counts.repository';
+import { TokenCountsRepository } from '../store/repositories/token-counts.repository';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { UsesMeter } from '../usage/uses/uses-meter';
 

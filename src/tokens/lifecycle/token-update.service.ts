@@ -3,7 +3,7 @@ import type { RequestContext } from '../../auth/request-context';
 import { RequestValidationError } from '../../common/errors/domain-error';
 import { holdKeyLock } from '../../database/units/key-lock';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import { TokenViewDto } from '../dto/token-view.dto';
 import { UpdateTokenDto } from '../dto/update-token.dto';
 import { TokenAccess, TokenActing } from '../policy/token-access';
@@ -12,7 +12,7 @@ import { TokenIssuanceService } from './issuance/token-issuance.service';
 import { futureDate } from '../policy/token-lifetime';
 import { narrowed, NARROWED_FIELDS, shownNarrowing, tokenEditKey } from '../policy/token-narrowing';
 import { tokenRef, TokenRenamedEvent, TokenUpdatedEvent } from '../tokens.events';
-import { TokenWritesRepository } from '../store/token-writes.repository';
+import { TokenWritesRepository } from '../store/repositories/token-writes.repository';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { scopesWithinHolderRole } from '../policy/holder-scopes';
 

@@ -17,9 +17,9 @@ import {
 } from './policy-decision';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 import { TenancyError } from '../../tenancy/tenancy-error';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import { TokenError, tokenNotFound } from '../token-error';
-import { TokensRepository } from '../store/tokens.repository';
+import { TokensRepository } from '../store/repositories/tokens.repository';
 
 /**
  * Who acts on a business's existing token, and how the token is found for them under the token

@@ -1,6 +1,6 @@
 import { scopesWithin } from '../../auth/scopes';
 import type { ValidationIssue } from '../../common/errors/domain-error';
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 import { cidrsWithin } from '../../common/validation/cidr';
 import { TokenError } from '../token-error';
 

@@ -1,4 +1,4 @@
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import type { StatusListReference } from './token-status-list';
 
 /**

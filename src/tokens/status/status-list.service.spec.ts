@@ -4,7 +4,10 @@ import type { AppConfig } from '../../config/app-config';
 import type { Database } from '../../database/connection/read-routing';
 import type { JwtSigner } from '../../signing/jwt-signer';
 import type { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import type { ListedToken, StatusListsRepository } from '../store/status-lists.repository';
+import type {
+  ListedToken,
+  StatusListsRepository,
+} from '../store/repositories/status-lists.repository';
 import { StatusListReferences } from './status-list-references';
 import { StatusListService } from './status-list.service';
 

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/connection/read-routing';
 import { JwtSigner } from '../../signing/jwt-signer';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
-import { StatusListsRepository } from '../store/status-lists.repository';
+import { StatusListsRepository } from '../store/repositories/status-lists.repository';
 import { StatusListReferences } from './status-list-references';
 import { encodeStatusList } from './token-status-list';
 

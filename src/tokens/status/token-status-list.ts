@@ -1,5 +1,5 @@
 import { StatusList } from '@sd-jwt/jwt-status-list';
-import type { ListedToken } from '../store/status-lists.repository';
+import type { ListedToken } from '../store/repositories/status-lists.repository';
 
 /**
  * Token Status Lists (draft-ietf-oauth-status-list-21): each token has a place in a list of its

@@ -11,7 +11,7 @@ import {
 import { type RequireDpop, tokenBreaches } from '../../governance/business-policy';
 import { BusinessPolicyService } from '../../governance/business-policy.service';
 import { PolicyViolationDto } from '../dto/policy-violation.dto';
-import { GovernedTokensRepository } from '../store/governed-tokens.repository';
+import { GovernedTokensRepository } from '../store/repositories/governed-tokens.repository';
 import { TokenAccess } from '../policy/token-access';
 import { TenancyDirectory } from '../../tenancy/tenancy-directory';
 

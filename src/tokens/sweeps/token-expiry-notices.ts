@@ -5,11 +5,11 @@ import { Database } from '../../database/connection/read-routing';
 import { SYSTEM_AUTHOR } from '../../database/units/domain-event';
 import { AloneTurns } from '../../database/units/alone-turns';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import {
   NoticeWindow,
   TokenExpiryNoticesRepository,
-} from '../store/token-expiry-notices.repository';
+} from '../store/repositories/token-expiry-notices.repository';
 import { TokenExpiredEvent, TokenExpiringEvent } from '../token-sightings.events';
 import { tokenRef } from '../tokens.events';
 

@@ -12,7 +12,11 @@ import { clientIp } from '../../common/http/client-ip';
 import { CONTEXT_KEY } from '../../common/http/request-keys';
 import { loggableError } from '../../common/errors/safe-error';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { TokenUsageRepository, UsageHourRow, UsageIpRow } from '../store/token-usage.repository';
+import {
+  TokenUsageRepository,
+  UsageHourRow,
+  UsageIpRow,
+} from '../store/repositories/token-usage.repository';
 
 const HOUR_MS = 3_600_000;
 export const USAGE_FLUSH_INTERVAL_MS = 5_000;

@@ -4,7 +4,7 @@ import type { RequestContext } from '../../auth/request-context';
 import { assertBusinessId } from '../../common/tenant-scope';
 import { ReadRouting } from '../../database/connection/read-routing';
 import type { Reader } from '../../database/units/reader';
-import { ApiToken } from '../store/api-token.entity';
+import { ApiToken } from '../store/entities/api-token.entity';
 import { TokenViewDto } from '../dto/token-view.dto';
 import {
   TokenUsageSummaryDto,
@@ -12,7 +12,7 @@ import {
   UsageWindow,
 } from '../dto/token-usage-summary.dto';
 import { TokenAccess } from '../policy/token-access';
-import { TokenUsageHour } from '../store/token-usage.entity';
+import { TokenUsageHour } from '../store/entities/token-usage.entity';
 
 const HOUR_MS = 3_600_000;
 const WINDOW_HOURS: Record<UsageWindow, number> = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 };

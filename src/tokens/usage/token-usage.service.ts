@@ -6,7 +6,7 @@ import { TokenUsageDto, TokenUsageHourDto, TokenUsageIpDto } from '../dto/token-
 import type { TokenUsageQueryDto } from '../dto/token-usage.dto';
 import { TokenAccess } from '../policy/token-access';
 import { USAGE_IPS_KEPT } from './token-usage-recorder';
-import { TokenUsageRepository } from '../store/token-usage.repository';
+import { TokenUsageRepository } from '../store/repositories/token-usage.repository';
 
 const HOUR_MS = 3_600_000;
 const DEFAULT_WINDOW_MS = 24 * HOUR_MS;

@@ -3,7 +3,7 @@ import { loggableError } from '../../common/errors/safe-error';
 import { Invalidations } from '../../common/invalidations';
 import { Database } from '../../database/connection/read-routing';
 import { DomainEvents } from '../../database/units/domain-events';
-import { TokensRepository } from '../store/tokens.repository';
+import { TokensRepository } from '../store/repositories/tokens.repository';
 import { isImportedKeyShape } from '../token-secret';
 import { TokensImportedEvent } from '../tokens.events';
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LastUsedWriter } from './last-used-writer';
 import type { UnitOfWork } from '../../database/units/unit-of-work';
-import type { TokenWritesRepository } from '../store/token-writes.repository';
+import type { TokenWritesRepository } from '../store/repositories/token-writes.repository';
 
 describe(LastUsedWriter.name, () => {
   const writes: { ids: string[]; at: Date }[] = [];

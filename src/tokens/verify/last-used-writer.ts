@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { lazy } from '../../common/lazy';
 import { loggableError } from '../../common/errors/safe-error';
 import { UnitOfWork } from '../../database/units/unit-of-work';
-import { TokenWritesRepository } from '../store/token-writes.repository';
+import { TokenWritesRepository } from '../store/repositories/token-writes.repository';
 
 const MARK_INTERVAL_MS = 60_000;
 const FLUSH_INTERVAL_MS = 5_000;

@@ -1,5 +1,5 @@
 import type { CallerToken } from '../../auth/request-context';
-import type { ApiToken } from '../store/api-token.entity';
+import type { ApiToken } from '../store/entities/api-token.entity';
 
 /**
  * The caller's token as the verifier hands it to the guards: auth's `CallerToken`, with the row

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../../tenancy/tenancy.module';
 import { StatusListReferences } from '../status/status-list-references';
-import { StatusListsRepository } from '../store/status-lists.repository';
+import { StatusListsRepository } from '../store/repositories/status-lists.repository';
 import { TokenStoreModule } from '../token-store.module';
 import { TokenUsageRecorder } from '../usage/token-usage-recorder';
 import { UsesMeter } from '../usage/uses/uses-meter';

@@ -9,7 +9,7 @@ import { Metrics } from '../../metrics/metrics';
 import { tokenLife } from '../token-status';
 import { LastUsedWriter } from './last-used-writer';
 import { RejectedUseRecorder } from './rejected-use-recorder';
-import { TokensRepository } from '../store/tokens.repository';
+import { TokensRepository } from '../store/repositories/tokens.repository';
 import { TokenUsageRecorder } from '../usage/token-usage-recorder';
 import { isWellFormedSecret } from '../token-secret';
 import { TokenSnapshot, VerifierCache } from './verifier-cache';

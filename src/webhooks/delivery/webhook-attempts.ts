@@ -4,7 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { Outcome, UNSIGNED } from './webhook-attempt-recorder';
 import { STREAM_SCHEME, type WebhookEndpoint } from '../store/webhook-endpoint.entity';
 import { JwtSigner } from '../../signing/jwt-signer';
-import { publicBaseUrl } from '../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../config/sections/features/status-list-config';
 import { SET_MEDIA_TYPE, securityEventToken } from '../signing/security-event-token';
 import { open, secretsKeyOf } from '../signing/webhook-secret-box';
 import { WebhookClaims } from './webhook-claims';

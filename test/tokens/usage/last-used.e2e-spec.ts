@@ -1,5 +1,5 @@
 import { UnitOfWork } from '../../../src/database/units/unit-of-work';
-import { TokenWritesRepository } from '../../../src/tokens/store/token-writes.repository';
+import { TokenWritesRepository } from '../../../src/tokens/store/repositories/token-writes.repository';
 import { LastUsedWriter } from '../../../src/tokens/verify/last-used-writer';
 import { sleep } from '../../harness/app/assertions';
 import { createBusiness, createToken } from '../../factories/tenancy.factory';

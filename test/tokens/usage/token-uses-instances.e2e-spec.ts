@@ -3,7 +3,7 @@ import { RedisConnections } from '../../../src/redis/redis-connections';
 import { RevocationBus } from '../../../src/bus/revocation-bus';
 import { AppConfig } from '../../../src/config/app-config';
 import { RedisUsesLedger } from '../../../src/tokens/usage/uses/redis-uses-ledger';
-import { TokenUsesRepository } from '../../../src/tokens/store/token-uses.repository';
+import { TokenUsesRepository } from '../../../src/tokens/store/repositories/token-uses.repository';
 import { UsesMeter } from '../../../src/tokens/usage/uses/uses-meter';
 import { createBusiness, createToken } from '../../factories/tenancy.factory';
 import { asMember, asOwner, getToken, me, rotate } from '../../harness/app/api';

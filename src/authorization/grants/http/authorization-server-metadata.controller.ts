@@ -5,7 +5,7 @@ import { DPOP_ALGS } from '../../../auth/dpop/dpop-proof';
 import { ApiErrors, RawResponse } from '../../../common/http/envelope';
 import { uuidPipe } from '../../../common/validation/validation.pipe';
 import { AppConfig } from '../../../config/app-config';
-import { publicBaseUrl } from '../../../config/sections/status-list-config';
+import { publicBaseUrl } from '../../../config/sections/features/status-list-config';
 import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
 import { TenancyError } from '../../../tenancy/tenancy-error';
 import { ISSUER_PATH, issuerOf } from '../../issuer';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Author } from '../../../database/units/domain-event';
 import type { TokenTerms } from '../../../governance/business-policy';
-import { ApiToken, type TokenOrigin } from '../../store/api-token.entity';
+import { ApiToken, type TokenOrigin } from '../../store/entities/api-token.entity';
 import { UNCONSTRAINED, type TokenConstraints } from '../../policy/token-constraints';
 import type { TokenError } from '../../token-error';
 import { newJti, type MintedSecret } from '../../token-secret';

@@ -8,7 +8,7 @@ import { approvalNeeded } from '../../../governance/approval-rule';
 import { approvalRequired, policyViolation } from '../../../governance/governance-error';
 import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
 import { scopesWithinHolderRole } from '../../policy/holder-scopes';
-import { TokensRepository } from '../../store/tokens.repository';
+import { TokensRepository } from '../../store/repositories/tokens.repository';
 import { TokenError } from '../../token-error';
 import type { IssueTokenInput } from './issue-token-input';
 

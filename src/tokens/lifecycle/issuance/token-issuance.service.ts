@@ -7,7 +7,7 @@ import { Author } from '../../../database/units/domain-event';
 import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
 import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
 import { TenancyError } from '../../../tenancy/tenancy-error';
-import { ApiToken } from '../../store/api-token.entity';
+import { ApiToken } from '../../store/entities/api-token.entity';
 import { CreateTokenDto } from '../../dto/token-requests.dto';
 import { identityNotFound, TokenAccess } from '../../policy/token-access';
 import {
@@ -21,8 +21,8 @@ import type { RequestedConstraints } from '../../policy/token-constraints';
 import { askedExpiry, expiryOf, expiryUnderMaker } from '../../policy/token-lifetime';
 import { mintSecret, type MintedSecret } from '../../token-secret';
 import { TokenCreatedEvent, tokenRef } from '../../tokens.events';
-import { TokenWritesRepository } from '../../store/token-writes.repository';
-import { StatusListsRepository } from '../../store/status-lists.repository';
+import { TokenWritesRepository } from '../../store/repositories/token-writes.repository';
+import { StatusListsRepository } from '../../store/repositories/status-lists.repository';
 import { newTokenRow, type IssueTokenInput } from './issue-token-input';
 import { NewTokenTerms } from './new-token-terms';
 

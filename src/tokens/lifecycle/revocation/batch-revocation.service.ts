@@ -6,13 +6,13 @@ import { AppConfig } from '../../../config/app-config';
 import { Author, SYSTEM_AUTHOR } from '../../../database/units/domain-event';
 import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
 import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
-import { ApiToken } from '../../store/api-token.entity';
+import { ApiToken } from '../../store/entities/api-token.entity';
 import { BulkRevokeDto, BulkRevokeResultDto } from '../../dto/token-requests.dto';
 import { TokenAccess } from '../../policy/token-access';
 import { TokenRevocationService } from './token-revocation.service';
 import { RevocationCause, TokensBulkRevokedEvent } from '../../tokens.events';
-import { TokensRepository } from '../../store/tokens.repository';
-import { TokenWritesRepository } from '../../store/token-writes.repository';
+import { TokensRepository } from '../../store/repositories/tokens.repository';
+import { TokenWritesRepository } from '../../store/repositories/token-writes.repository';
 
 /**
  * Tokens one cascade batch revokes, each with its audit event, in one transaction, so that a

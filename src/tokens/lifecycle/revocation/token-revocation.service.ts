@@ -10,14 +10,14 @@ import { activeTokensKey, holdKeyLock } from '../../../database/units/key-lock';
 import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
 import { identityLabel } from '../../../tenancy/identity-label';
 import { TenancyDirectory } from '../../../tenancy/tenancy-directory';
-import { ApiToken } from '../../store/api-token.entity';
+import { ApiToken } from '../../store/entities/api-token.entity';
 import { TokenAccess } from '../../policy/token-access';
 import { FIRST_TOKEN_NAME } from '../../policy/token-lifetime';
 import { TokenError, tokenNotFound } from '../../token-error';
 import { LeakSighting, TokenLeakedEvent } from '../../token-sightings.events';
 import { RevocationCause, tokenRef, TokenRevokedEvent } from '../../tokens.events';
-import { TokensRepository } from '../../store/tokens.repository';
-import { TokenWritesRepository } from '../../store/token-writes.repository';
+import { TokensRepository } from '../../store/repositories/tokens.repository';
+import { TokenWritesRepository } from '../../store/repositories/token-writes.repository';
 import { hashSecret, isWellFormedSecret } from '../../token-secret';
 import { ImportedKeys } from '../../verify/imported-keys';
 

@@ -3,7 +3,7 @@ import { lazy } from '../../../common/lazy';
 import { StorageUnavailableError } from '../../../common/errors/domain-error';
 import type { Transaction } from '../../../database/units/unit-of-work';
 import { blockOf, remainingAt, usesPeriodOf, type UsesState } from './token-uses';
-import type { TokenUsesRepository } from '../../store/token-uses.repository';
+import type { TokenUsesRepository } from '../../store/repositories/token-uses.repository';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /** Uses this process reserved in the database and has not spent yet, for one token. */

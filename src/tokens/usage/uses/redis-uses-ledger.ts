@@ -4,7 +4,10 @@ import { StorageUnavailableError } from '../../../common/errors/domain-error';
 import { disconnectNow } from '../../../redis/redis-disconnect';
 import { loggableError } from '../../../common/errors/safe-error';
 import { BLOCK_MAX, BLOCK_SHARE, refilledCount, usesPeriodOf, type UsesState } from './token-uses';
-import type { StoredCount, TokenUsesRepository } from '../../store/token-uses.repository';
+import type {
+  StoredCount,
+  TokenUsesRepository,
+} from '../../store/repositories/token-uses.repository';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 import { UsesLeases, type Lease } from './uses-leases';
 

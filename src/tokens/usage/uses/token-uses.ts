@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '../../../common/errors/domain-error';
-import type { Refill, UsesState } from '../../store/api-token.entity';
+import type { Refill, UsesState } from '../../store/entities/api-token.entity';
 import {
   nextRefillAt,
   refillPeriodOf,
@@ -10,7 +10,7 @@ import {
 /** A token's refill period: `refillPeriodOf`, by the name the uses code has always used. */
 export const usesPeriodOf = refillPeriodOf;
 export { nextRefillAt, REFILL_INTERVALS };
-export { usesOfRow, type Refill, type UsesState } from '../../store/api-token.entity';
+export { usesOfRow, type Refill, type UsesState } from '../../store/entities/api-token.entity';
 
 export const USES_LIMIT_MAX = 1_000_000_000;
 

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { StorageUnavailableError } from '../../../common/errors/domain-error';
 import { lazy } from '../../../common/lazy';
 import { usesPeriodOf, type UsesState } from './token-uses';
-import type { StoredCount } from '../../store/token-uses.repository';
+import type { StoredCount } from '../../store/repositories/token-uses.repository';
 import type { Spent, SpendingToken } from './uses-ledger';
 
 /** Uses this process leased from Redis for one token and has not spent yet. */

@@ -8,7 +8,7 @@ import type { VerifiedPrincipal } from '../../../auth/ports';
 import { Invalidations } from '../../../common/invalidations';
 import { AppConfig } from '../../../config/app-config';
 import type { Transaction } from '../../../database/units/unit-of-work';
-import type { ApiToken } from '../../store/api-token.entity';
+import type { ApiToken } from '../../store/entities/api-token.entity';
 import { UsesExhaustedError } from '../../token-error';
 import { DatabaseUsesLedger } from './database-uses-ledger';
 import { LazyLedger } from './lazy-ledger';
@@ -19,7 +19,7 @@ import {
   usesPeriodOf,
   type UsesState,
 } from './token-uses';
-import { TokenUsesRepository } from '../../store/token-uses.repository';
+import { TokenUsesRepository } from '../../store/repositories/token-uses.repository';
 import type { Spent, SpendingToken, UsesLedger } from './uses-ledger';
 
 /** The design's bound on how far the stored count may lag the live one. */

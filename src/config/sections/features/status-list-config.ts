@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { toInt } from '../env-transforms';
+import { toInt } from '../../env-transforms';
 
 /**
  * The address relying parties reach this installation at: PUBLIC_BASE_URL, or

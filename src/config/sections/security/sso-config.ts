@@ -9,7 +9,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { toInt } from '../env-transforms';
+import { toInt } from '../../env-transforms';
 
 /**
  * Console sign-in through the installation's OpenID Connect provider (src/sso). Unset, the

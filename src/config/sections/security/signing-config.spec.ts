@@ -1,5 +1,5 @@
-import { AppConfig, CONFIG_SECTIONS } from '../app-config';
-import { loadConfig } from '../load-config';
+import { AppConfig, CONFIG_SECTIONS } from '../../app-config';
+import { loadConfig } from '../../load-config';
 import { SigningConfig } from './signing-config';
 
 // Declared on SigningConfig alone: each row holds only if loadConfig's AppConfig applies them.

@@ -10,7 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { toInt, toBool } from '../env-transforms';
+import { toInt, toBool } from '../../env-transforms';
 
 /** 1 to 365, as text. */
 const DAY_COUNT = '(?:36[0-5]|3[0-5]\\d|[12]\\d\\d|[1-9]\\d?)';

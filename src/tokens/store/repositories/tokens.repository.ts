@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, In, IsNull, LessThan, MoreThan, Not } from 'typeorm';
-import { assertBusinessId } from '../../common/tenant-scope';
-import { Business } from '../../tenancy/store/business.entity';
-import { Identity } from '../../tenancy/store/identity.entity';
-import { Membership } from '../../tenancy/store/membership.entity';
-import { CustomRole } from '../../tenancy/store/custom-role.entity';
-import { SsoSettings } from '../../tenancy/store/sso-settings.entity';
-import { BusinessTokenPolicy } from '../../governance/store/business-policy.entity';
-import type { RequireDpop } from '../../governance/business-policy';
-import { ApiToken } from './api-token.entity';
-import type { Reader } from '../../database/units/reader';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import {
+  Business,
+  CustomRole,
+  Identity,
+  Membership,
+  SsoSettings,
+} from '../../../tenancy/tenancy.entities';
+import { BusinessTokenPolicy } from '../../../governance/governance.entities';
+import type { RequireDpop } from '../../../governance/business-policy';
+import { ApiToken } from '../entities/api-token.entity';
+import type { Reader } from '../../../database/units/reader';
 
 /** A custom role as the verifier keeps it: what `/me` names, and the scopes it bounds. */
 export interface HeldCustomRole {

@@ -1,5 +1,5 @@
-import { AppConfig, CONFIG_SECTIONS } from '../app-config';
-import { ConfigValidationError, loadConfig } from '../load-config';
+import { AppConfig, CONFIG_SECTIONS } from '../../app-config';
+import { ConfigValidationError, loadConfig } from '../../load-config';
 import { DpopConfig } from './dpop-config';
 
 describe(DpopConfig.name, () => {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { And, IsNull, LessThanOrEqual, MoreThan, Not } from 'typeorm';
-import { assertBusinessId } from '../../common/tenant-scope';
-import type { ReadSource } from '../../database/connection/read-routing';
-import { ApiToken } from './api-token.entity';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import type { ReadSource } from '../../../database/connection/read-routing';
+import { ApiToken } from '../entities/api-token.entity';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 
 /** How many of a business's tokens are in each state that asks for attention. */

@@ -9,7 +9,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { toInt, toBool } from '../env-transforms';
+import { toInt, toBool } from '../../env-transforms';
 
 /**
  * The audit log's signed checkpoints: whether they are signed, with which key, and how often.

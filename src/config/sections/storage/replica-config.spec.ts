@@ -1,4 +1,4 @@
-import { ConfigValidationError, loadConfig } from '../load-config';
+import { ConfigValidationError, loadConfig } from '../../load-config';
 import { MAX_REPLICAS, ReplicaConfig } from './replica-config';
 
 const PRIMARY = 'postgres://app:secret@db-primary:5432/latchkey';

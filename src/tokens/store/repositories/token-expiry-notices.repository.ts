@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Reader } from '../../database/units/reader';
-import type { Transaction } from '../../database/units/unit-of-work';
-import { ApiToken } from './api-token.entity';
+import type { Reader } from '../../../database/units/reader';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { ApiToken } from '../entities/api-token.entity';
 
 /**
  * A notice's window: tokens expiring in (after, until] that have not had `key` and, when

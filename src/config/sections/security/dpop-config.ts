@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean } from 'class-validator';
-import { toBool } from '../env-transforms';
+import { toBool } from '../../env-transforms';
 
 /**
  * DPoP (RFC 9449): whether the proofs the API checks must carry a nonce it issued. Composed into

@@ -10,7 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { toInt } from '../env-transforms';
+import { toInt } from '../../env-transforms';
 
 /**
  * Where the database is and how the app holds its connections: PostgreSQL at DATABASE_URL (with

@@ -11,7 +11,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { toInt } from '../env-transforms';
+import { toInt } from '../../env-transforms';
 
 /** One Redis or Sentinel server, as `host:port`. */
 export interface RedisNodeAddress {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Keyset } from '../../common/validation/pagination';
-import { assertBusinessId } from '../../common/tenant-scope';
-import { keysetPage } from '../../database/keyset';
-import type { Reader } from '../../database/units/reader';
-import { ApiToken } from './api-token.entity';
+import type { Keyset } from '../../../common/validation/pagination';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import { keysetPage } from '../../../database/keyset';
+import type { Reader } from '../../../database/units/reader';
+import { ApiToken } from '../entities/api-token.entity';
 
 /** When a token was last used, or made if never used: what "unused since" counts from. */
 const IDLE_SINCE = 'COALESCE(t.last_used_at, t.created_at)';

@@ -9,7 +9,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { toInt } from '../env-transforms';
+import { toInt } from '../../env-transforms';
 
 /** The most replicas one instance reads from: each is a pool and a connection of the lag check. */
 export const MAX_REPLICAS = 8;

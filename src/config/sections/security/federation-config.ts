@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { toInt, toBool } from '../env-transforms';
+import { toInt, toBool } from '../../env-transforms';
 
 /**
  * OIDC federation: how a trust rule's `jwks_uri` is fetched, and how often the RFC 8693

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { And, LessThan, MoreThanOrEqual } from 'typeorm';
-import { assertBusinessId } from '../../common/tenant-scope';
-import { rowBatches, tupleMarks } from '../../database/statements/row-batches';
-import type { Reader } from '../../database/units/reader';
-import type { Transaction } from '../../database/units/unit-of-work';
-import { TokenUsageHour, TokenUsageIp } from './token-usage.entity';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import { rowBatches, tupleMarks } from '../../../database/statements/row-batches';
+import type { Reader } from '../../../database/units/reader';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { TokenUsageHour, TokenUsageIp } from '../entities/token-usage.entity';
 
 /** What one batch adds to a token's hour. */
 export interface UsageHourRow {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Keyset, NullableKeyset } from '../../common/validation/pagination';
-import { assertBusinessId } from '../../common/tenant-scope';
-import type { ReadSource } from '../../database/connection/read-routing';
-import { keysetAfter } from '../../database/keyset';
-import { ApiToken } from './api-token.entity';
+import type { Keyset, NullableKeyset } from '../../../common/validation/pagination';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import type { ReadSource } from '../../../database/connection/read-routing';
+import { keysetAfter } from '../../../database/keyset';
+import { ApiToken } from '../entities/api-token.entity';
 import { RISKY_TOKEN_SQL } from './risky-token-sql';
 import { listColumns, type TokenListColumns } from './token-list-columns';
 

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { toBool, toInt } from '../env-transforms';
+import { toBool, toInt } from '../../env-transforms';
 
 /**
  * Verification analytics (src/analytics): whether verifications are counted, how long each

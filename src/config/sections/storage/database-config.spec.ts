@@ -1,6 +1,6 @@
-import { CONFIG_SECTIONS } from '../app-config';
+import { CONFIG_SECTIONS } from '../../app-config';
 import { DatabaseConfig } from './database-config';
-import { loadConfig } from '../load-config';
+import { loadConfig } from '../../load-config';
 
 const POSTGRES = 'postgres://u@h/db';
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { assertBusinessId } from '../../common/tenant-scope';
-import { ApiToken } from './api-token.entity';
-import type { Transaction } from '../../database/units/unit-of-work';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import { ApiToken } from '../entities/api-token.entity';
+import type { Transaction } from '../../../database/units/unit-of-work';
 
 export interface Revocation {
   revokedAt: Date;

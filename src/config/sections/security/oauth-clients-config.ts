@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { toBool, toInt } from '../env-transforms';
+import { toBool, toInt } from '../../env-transforms';
 
 /**
  * The authorization server: how a Client ID Metadata Document is fetched, how often one address

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Reader } from '../../database/units/reader';
-import type { Transaction } from '../../database/units/unit-of-work';
-import { ApiToken } from './api-token.entity';
-import { STATUS_LIST_CAPACITY, StatusList } from './status-list.entity';
+import type { Reader } from '../../../database/units/reader';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { ApiToken } from '../entities/api-token.entity';
+import { STATUS_LIST_CAPACITY, StatusList } from '../entities/status-list.entity';
 
 /** A token's place in a status list. */
 export interface StatusPlace {

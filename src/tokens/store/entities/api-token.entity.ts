@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { RefillInterval } from '../../common/refill-period';
+import type { RefillInterval } from '../../../common/refill-period';
 
 /** A JSON object, as `meta` holds it (TypeORM's partial types cannot take a recursive one). */
 export type JsonObject = Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { assertBusinessId } from '../../common/tenant-scope';
-import type { Reader } from '../../database/units/reader';
-import type { Transaction } from '../../database/units/unit-of-work';
-import { ApiToken } from './api-token.entity';
+import { assertBusinessId } from '../../../common/tenant-scope';
+import type { Reader } from '../../../database/units/reader';
+import type { Transaction } from '../../../database/units/unit-of-work';
+import { ApiToken } from '../entities/api-token.entity';
 
 /** How many ids one read names: far below SQLite's bound-parameter limit. */
 const CHUNK = 500;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Transaction, UnitOfWork } from '../../database/units/unit-of-work';
-import { ApiToken, usesOfRow, type UsesState } from './api-token.entity';
+import { Transaction, UnitOfWork } from '../../../database/units/unit-of-work';
+import { ApiToken, usesOfRow, type UsesState } from '../entities/api-token.entity';
 
 /** A token's stored count: what `usesRemaining` and `usesPeriod` hold now. */
 export interface StoredCount {

@@ -1,4 +1,4 @@
-import { ConfigValidationError, loadConfig } from '../load-config';
+import { ConfigValidationError, loadConfig } from '../../load-config';
 import { parseRedisNodes, RedisTopologyConfig } from './redis-topology-config';
 
 function problemsOf(env: Record<string, string>): string[] {

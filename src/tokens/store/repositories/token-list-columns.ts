@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { ApiToken } from './api-token.entity';
+import { ApiToken } from '../entities/api-token.entity';
 
 /**
  * The columns a light page reads: what the console's token tables show (name, preview, state,
