@@ -1,4 +1,4 @@
-import { createECDH, createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey } from 'node:crypto';
 import { ConfigValidationError } from '../config/load-config';
 
 /**
@@ -8,6 +8,9 @@ import { ConfigValidationError } from '../config/load-config';
  */
 
 export const JWT_ALG = 'ES256';
+
+/** The bytes of a P-256 coordinate or private scalar, as a JWK spells each (RFC 7518 §6.2). */
+const P256_BYTES = 32;
 
 /** A key of the set: a private EC P-256 JWK, its kid, and when it begins to sign (ISO instant). */
 export interface JwtSigningKey {
@@ -52,8 +55,18 @@ export function jwkThumbprint(jwk: { x: string; y: string }): string {
  * not jose's async thumbprint), as a start makes the embedded default's file before Nest builds.
  */
 export function newJwtSigningKey(activeFrom: number): JwtSigningKey {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { x, y, d } = privateKey.export({ format: 'jwk' }) as { x: string; y: string; d: string };
+  // ECDH makes the same P-256 pair without a KeyObject. On Node 20, exporting as a JWK a key that
+  // generateKeyPairSync made can deadlock the process: a collection during the export frees the
+  // job that made the key, whose destructor waits on the lock the export holds (it hung a test
+  // worker, and would hang the server's key rotation).
+  const ecdh = createECDH('prime256v1');
+  const point = ecdh.generateKeys(); // 0x04, then x and y
+  const scalar = ecdh.getPrivateKey(); // without its leading zero bytes, one time in 256
+  const d = Buffer.alloc(P256_BYTES);
+  scalar.copy(d, P256_BYTES - scalar.length);
+  const [x, y] = [point.subarray(1, 1 + P256_BYTES), point.subarray(1 + P256_BYTES)].map((c) =>
+    c.toString('base64url'),
+  );
   return {
     kid: jwkThumbprint({ x, y }),
     active_from: new Date(activeFrom).toISOString(),
@@ -62,7 +75,7 @@ export function newJwtSigningKey(activeFrom: number): JwtSigningKey {
     alg: JWT_ALG,
     x,
     y,
-    d,
+    d: d.toString('base64url'),
   };
 }
 

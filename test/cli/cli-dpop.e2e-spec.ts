@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { keyPairSync } from '../fixtures/key-pair';
 import {
   existsSync,
   mkdirSync,
@@ -367,9 +368,7 @@ describe('cli dpop proof', () => {
 
 /** A private JWK of a kind keygen does not make. */
 const privateJwk = (type: 'rsa' | 'ec', options: object) =>
-  generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).privateKey.export({
-    format: 'jwk',
-  });
+  keyPairSync(type, options).privateKey.export({ format: 'jwk' });
 
 /** The private JWK keygen wrote for `key`. */
 const privateOf = (key: Answer) => JSON.parse(readFileSync(key.file, 'utf8')) as JWK;

@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { constants, type KeyObject, sign } from 'node:crypto';
+import { keyPairSync } from '../../../test/fixtures/key-pair';
 import { DPOP_ALGS, type DpopProofReason, verifyDpopProof } from './dpop-proof';
 import {
   base64url,
@@ -130,7 +131,7 @@ describe(`${verifyDpopProof.name}: the signature`, () => {
     [
       'an RSA modulus of 2047 bits',
       () => {
-        const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2047 });
+        const { privateKey, publicKey } = keyPairSync('rsa', { modulusLength: 2047 });
         const jwk = publicKey.export({ format: 'jwk' });
         return signedBy({ typ: 'dpop+jwt', alg: 'RS256', jwk }, (i) =>
           sign('sha256', i, privateKey),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { calculateJwkThumbprint } from 'jose';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { keyPairSync } from '../../../test/fixtures/key-pair';
 import { DpopProofError, type DpopProofReason, verifyDpopProof as sut } from './dpop-proof';
 import {
   base64url,
@@ -34,7 +35,7 @@ const withJwk = (jwk: () => unknown) => () =>
 const byJose = (by: () => Signer, parts: () => ProofParts) => () => proof(by(), parts());
 const unsigned = () => `${base64url({ ...HEADER(), alg: 'none' })}.${base64url(CLAIMS)}`;
 const rsa1024 = () => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const { publicKey, privateKey } = keyPairSync('rsa', { modulusLength: 1024 });
   return signed(privateKey, {
     ...HEADER(),
     alg: 'RS256',

@@ -36,7 +36,7 @@ async function main() {
   const online = await edge.verify(ordersToken, { businessId });
   const again = edge.checkCached(ordersToken) ?? (await edge.verify(ordersToken));
 
-  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pair = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
   const jkt = await dpopThumbprint({ ...pair, alg: 'ES256' });
   const made = await owner.POST('/api/v1/tokens', { body: { name: 'bound', dpop_jkt: jkt } });
   if (!made.data) throw new Error('POST /api/v1/tokens: ' + made.error.code);
@@ -82,7 +82,8 @@ main().then(
 `;
 
 const IMPORTS = `import { once } from 'node:events';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import express from 'express';
 import { createLatchkeyClient } from '@latchkey/client';
 import { EdgeVerifier } from '@latchkey/client/verifier';
@@ -94,7 +95,8 @@ import { latchkey, requireScopes } from '@latchkey/client/express';
 export const CONSUMERS: Record<string, string> = {
   'consumer.cjs': `'use strict';
 const { once } = require('node:events');
-const { generateKeyPairSync } = require('node:crypto');
+const { generateKeyPair } = require('node:crypto');
+const { promisify } = require('node:util');
 const express = require('express');
 const { createLatchkeyClient } = require('@latchkey/client');
 const { EdgeVerifier } = require('@latchkey/client/verifier');
