@@ -30,7 +30,7 @@ import {
   suspend,
 } from '../harness/app/api';
 import { tamperedSecret } from '../harness/app/token-checks';
-import { sleep } from '../harness/app/assertions';
+import { beforeMoment, sleepPast } from '../harness/app/clock';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 
@@ -132,10 +132,16 @@ describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
 
     it('refuses a cached token once its expiry passes, without reading it again', async () => {
       const b = await createBusiness(t);
-      const expiresAt = new Date(Date.now() + 2500);
-      const tok = await createToken(t, asOwner(b), { expires_at: expiresAt.toISOString() });
-      await warm(tok.secret, b.id);
-      await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 100);
+      // Windows inside the cache's TTL, so the entry is still the one warmed when the moment comes.
+      const { at, value: tok } = await beforeMoment(
+        async (expiresAt) => {
+          const made = await createToken(t, asOwner(b), { expires_at: expiresAt.toISOString() });
+          await warm(made.secret, b.id);
+          return made;
+        },
+        { firstMs: 2_000, longestMs: 8_000 },
+      );
+      await sleepPast(at, 100);
       lookups.mockClear();
       const res = await me(t, asMember(tok.secret, b.id)).expect(401);
       expect(res.body.code).toBe('TOKEN_EXPIRED');
@@ -225,12 +231,23 @@ describe.each(DRIVERS)('Verifier cache on %s', (driver) => {
 
     it('rotation with grace: the old token is cut off when the grace ends', async () => {
       const b = await createBusiness(t);
-      const old = await createToken(t, asOwner(b));
-      await warm(old.secret, b.id);
-      await rotate(t, asOwner(b), old.id, { grace_period_seconds: 2 }).expect(201);
-      await me(t, asMember(old.secret, b.id)).expect(200);
-      await sleep(2200);
-      expect((await me(t, asMember(old.secret, b.id)).expect(401)).body.code).toBe('TOKEN_EXPIRED');
+      const { value } = await beforeMoment(
+        async (at) => {
+          // The grace ends no sooner than `at`, and no later than `endsBy`.
+          const seconds = Math.ceil((at.getTime() - Date.now()) / 1000);
+          const old = await createToken(t, asOwner(b));
+          await warm(old.secret, b.id);
+          await rotate(t, asOwner(b), old.id, { grace_period_seconds: seconds }).expect(201);
+          const endsBy = new Date(Date.now() + seconds * 1000);
+          await me(t, asMember(old.secret, b.id)).expect(200);
+          return { old, endsBy };
+        },
+        { firstMs: 2_000 },
+      );
+      await sleepPast(value.endsBy);
+      expect((await me(t, asMember(value.old.secret, b.id)).expect(401)).body.code).toBe(
+        'TOKEN_EXPIRED',
+      );
     });
 
     it('a platform admin removed: their platform token is refused', async () => {

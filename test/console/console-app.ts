@@ -18,6 +18,8 @@ export interface ConsoleApp {
   client: LatchkeyClient;
   owner: BusinessSetup;
   receiver: WebhookReceiver;
+  /** The app's SQLite file, for a test that sets a state no route makes (a token past expiry). */
+  sqlitePath: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface ConsoleApp {
 export function useConsoleApp(name: string): ConsoleApp {
   const dir = mkdtempSync(join(tmpdir(), `latchkey-${name}-`));
   const receiver = new WebhookReceiver();
-  const ctx = { receiver } as ConsoleApp;
+  const ctx = { receiver, sqlitePath: join(dir, 'console.sqlite') } as ConsoleApp;
 
   beforeAll(async () => {
     await buildApp();
@@ -37,7 +39,7 @@ export function useConsoleApp(name: string): ConsoleApp {
     ctx.app = await startAppProcess({
       name,
       env: {
-        SQLITE_PATH: join(dir, 'console.sqlite'),
+        SQLITE_PATH: ctx.sqlitePath,
         LOG_LEVEL: 'warn',
         WEBHOOK_ALLOW_HTTP: 'true',
         WEBHOOK_ALLOW_PRIVATE: 'true',

@@ -51,7 +51,7 @@ export async function eventually(
  */
 export async function waitFor(
   what: string | (() => string),
-  check: () => Promise<boolean>,
+  check: () => Promise<boolean> | boolean,
   withinMs = PATIENCE_MS,
   everyMs = 200,
 ): Promise<void> {

@@ -20,7 +20,8 @@ import {
   reissueFirstToken,
   rotate,
 } from '../harness/app/api';
-import { dbDate, expectError, sleep } from '../harness/app/assertions';
+import { dbDate, expectError } from '../harness/app/assertions';
+import { beforeMoment, sleepPast } from '../harness/app/clock';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
 
@@ -81,15 +82,20 @@ describe.each(DRIVERS)('token lifetimes on %s', (driver) => {
   afterAll(() => t?.close());
 
   it('the attack: a token that expires in seconds made one that outlived it; now its child dies with it', async () => {
-    const maker = await ownerTokenExpiring(new Date(Date.now() + 2_500));
-    const makerExpiry = (await expiryOf(maker.id))!;
-    const child = await postToken(t, asMember(maker.secret, biz.id), { name: 'child' }).expect(201);
-    expect(child.body.data.expires_at).toBe(makerExpiry.toISOString());
-    expect(await expiryOf(child.body.data.id)).toEqual(makerExpiry);
+    const { value } = await beforeMoment(async (at) => {
+      const maker = await ownerTokenExpiring(at);
+      const makerExpiry = (await expiryOf(maker.id))!;
+      const child = await postToken(t, asMember(maker.secret, biz.id), { name: 'child' }).expect(
+        201,
+      );
+      expect(child.body.data.expires_at).toBe(makerExpiry.toISOString());
+      expect(await expiryOf(child.body.data.id)).toEqual(makerExpiry);
+      return { maker, makerExpiry, child: child.body.data.token as string };
+    });
 
-    await sleep(Math.max(0, makerExpiry.getTime() - Date.now() + 300));
-    expectError(await me(t, asMember(maker.secret, biz.id)), 401, 'TOKEN_EXPIRED');
-    expectError(await me(t, asMember(child.body.data.token, biz.id)), 401, 'TOKEN_EXPIRED');
+    await sleepPast(value.makerExpiry, 300);
+    expectError(await me(t, asMember(value.maker.secret, biz.id)), 401, 'TOKEN_EXPIRED');
+    expectError(await me(t, asMember(value.child, biz.id)), 401, 'TOKEN_EXPIRED');
   });
 
   it.each([
