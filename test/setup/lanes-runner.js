@@ -10,6 +10,7 @@
  * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
  */
 const TestRunner = require('jest-runner').default;
+const { hangWatch } = require('./hang-watch');
 
 const SPAWNING_WORKERS = 2;
 
@@ -21,6 +22,7 @@ class LanesRunner {
     });
     this.inProcess = new TestRunner(globalConfig, context);
     this.spawning = new TestRunner(workers(SPAWNING_WORKERS), context);
+    this.watch = hangWatch([this.inProcess, this.spawning]);
     this.supportsEventEmitters = true;
     this.isSerial = false;
   }
@@ -40,7 +42,11 @@ class LanesRunner {
     spawning.push(...takeTail(inProcess, spawning));
     const run = (runner, lane) =>
       lane.length ? runner.runTests(lane, watcher, options) : undefined;
-    await Promise.all([run(this.inProcess, inProcess), run(this.spawning, spawning)]);
+    try {
+      await Promise.all([run(this.inProcess, inProcess), run(this.spawning, spawning)]);
+    } finally {
+      this.watch.stop();
+    }
   }
 }
 
