@@ -12,6 +12,11 @@ export const JWT_ALG = 'ES256';
 /** The bytes of a P-256 coordinate or private scalar, as a JWK spells each (RFC 7518 §6.2). */
 const P256_BYTES = 32;
 
+/** x and y of an uncompressed P-256 point, as ECDH writes it: 0x04, then x, then y. */
+function coordinatesOf(point: Buffer): [Buffer, Buffer] {
+  return [point.subarray(1, 1 + P256_BYTES), point.subarray(1 + P256_BYTES)];
+}
+
 /** A key of the set: a private EC P-256 JWK, its kid, and when it begins to sign (ISO instant). */
 export interface JwtSigningKey {
   kid: string;
@@ -60,13 +65,11 @@ export function newJwtSigningKey(activeFrom: number): JwtSigningKey {
   // job that made the key, whose destructor waits on the lock the export holds (it hung a test
   // worker, and would hang the server's key rotation).
   const ecdh = createECDH('prime256v1');
-  const point = ecdh.generateKeys(); // 0x04, then x and y
+  const point = ecdh.generateKeys();
   const scalar = ecdh.getPrivateKey(); // without its leading zero bytes, one time in 256
   const d = Buffer.alloc(P256_BYTES);
   scalar.copy(d, P256_BYTES - scalar.length);
-  const [x, y] = [point.subarray(1, 1 + P256_BYTES), point.subarray(1 + P256_BYTES)].map((c) =>
-    c.toString('base64url'),
-  );
+  const [x, y] = coordinatesOf(point).map((c) => c.toString('base64url'));
   return {
     kid: jwkThumbprint({ x, y }),
     active_from: new Date(activeFrom).toISOString(),
@@ -166,13 +169,10 @@ function matchesItsPrivatePart(key: JwtSigningKey): boolean {
   try {
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(Buffer.from(key.d, 'base64url'));
-    const point = ecdh.getPublicKey();
+    const [px, py] = coordinatesOf(ecdh.getPublicKey());
     const { x, y, d, kty, crv } = key;
     createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' });
-    return (
-      point.subarray(1, 33).equals(Buffer.from(x, 'base64url')) &&
-      point.subarray(33).equals(Buffer.from(y, 'base64url'))
-    );
+    return px.equals(Buffer.from(x, 'base64url')) && py.equals(Buffer.from(y, 'base64url'));
   } catch {
     return false;
   }

@@ -124,9 +124,13 @@ describe('the typed client with a DPoP-bound token, when the server requires non
       { call: 'POST /api/v1/tokens', nonce: undefined, status: 401 },
       { call: 'POST /api/v1/tokens', nonce: NONCE, status: 201 },
     ]);
+    // The next proof carries the latest nonce handed on: the 201's, which is the retry's own
+    // unless the server's nonce window turned between the two.
+    const latest = made.response.headers.get('dpop-nonce');
+    expect(latest).toEqual(NONCE);
     const me = await client.GET('/api/v1/me');
     expect(me.response.status).toBe(200);
-    expect(sent.slice(2)).toEqual([{ call: 'GET /api/v1/me', nonce: sent[1].nonce, status: 200 }]);
+    expect(sent.slice(2)).toEqual([{ call: 'GET /api/v1/me', nonce: latest, status: 200 }]);
   });
 
   it('a GET, knowing no nonce, is refused once and sent again; the next reuses the nonce', async () => {
@@ -138,7 +142,8 @@ describe('the typed client with a DPoP-bound token, when the server requires non
     expect(second.response.status).toBe(200);
     expect(sent.map((s) => s.status)).toEqual([401, 200, 200]);
     expect(sent[0].nonce).toBeUndefined();
-    expect(sent[2].nonce).toBe(sent[1].nonce);
+    expect(sent[1].nonce).toEqual(NONCE);
+    expect(sent[2].nonce).toBe(first.response.headers.get('dpop-nonce'));
   });
 
   it('never asks twice for one request, nor again for the nonce it was just refused with', async () => {
