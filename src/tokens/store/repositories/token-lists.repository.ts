@@ -254,22 +254,14 @@ export class TokenListsRepository {
       where.push(page.where.sql);
       Object.assign(params, page.where.params);
     }
-    const { select, properties, reads } = listColumns(this.dataSource, which);
+    const { select, entityOf } = listColumns(this.dataSource, which);
     const rows = await from.rows.all(
       `SELECT ${select} FROM api_tokens` +
         (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
         ` ORDER BY ${page.orderBy} LIMIT :limit`,
       params,
     );
-    return rows.map((row) => {
-      const token = new ApiToken();
-      const target = token as unknown as Record<string, unknown>;
-      for (let i = 0; i < properties.length; i++) {
-        const read = reads[i];
-        target[properties[i]] = read === null ? row[i] : read(row[i]);
-      }
-      return token;
-    });
+    return rows.map(entityOf);
   }
 }
 
