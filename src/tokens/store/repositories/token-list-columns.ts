@@ -33,10 +33,7 @@ type Read = ((value: unknown) => unknown) | null;
 
 interface SelectedColumns {
   select: string;
-  /** Each column's property on the entity, in SELECT order. */
-  properties: string[];
-  reads: Read[];
-  /** A row of the SELECT as an entity, each value read by its column's `reads`. */
+  /** A row of the SELECT as an entity, each value read as its column's driver would. */
   entityOf: (row: unknown[]) => ApiToken;
 }
 
@@ -46,7 +43,7 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /**
  * A function that makes an entity of a row, one statement a property: `t.name = …`. A loop's
  * `token[properties[i]] = …` is one store that sees every name, which V8 makes megamorphic: 900
- * a page of 20, 0.22 M of its 3.8 M instructions (callgrind, docs/performance.md). The code is
+ * a page of 20, 0.22 M instructions (callgrind, docs/performance.md). The code is
  * made once per column set from the entity's own property names, each checked to be a name.
  */
 export function entityMaker(properties: string[], reads: Read[]): (row: unknown[]) => ApiToken {
@@ -96,8 +93,8 @@ function readerOf(dataSource: DataSource, column: ColumnMetadata): Read {
 }
 
 /**
- * The columns a list page reads (`which`), from the entity's metadata once each per data source,
- * in SELECT order, with how each is read (`readerOf`).
+ * The columns a list page reads (`which`), from the entity's metadata once each per data source:
+ * the SELECT list, and the maker of an entity from a row of it, each column read by `readerOf`.
  */
 export function listColumns(dataSource: DataSource, which: TokenListColumns): SelectedColumns {
   let memo = selected.get(dataSource);
@@ -114,8 +111,6 @@ export function listColumns(dataSource: DataSource, which: TokenListColumns): Se
     const properties = chosen.map((c) => c.propertyName);
     const reads = chosen.map((c) => readerOf(dataSource, c));
     columns = {
-      properties,
-      reads,
       entityOf: entityMaker(properties, reads),
       select: chosen.map((c) => dataSource.driver.escape(c.databaseName)).join(', '),
     };
