@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
 import { Child } from '../test/harness/child';
-import { LatchkeyClient } from '../test/harness/latchkey-client';
+import { gatewayScoped, LatchkeyClient, scoped } from '../test/harness/latchkey-client';
 import { loadWithCpu } from './lib/load';
 import { readAnswer, startBareFastify, startVerifyFloor } from './lib/verify-floor';
 
@@ -67,9 +67,8 @@ async function main(): Promise<void> {
   try {
     const client = new LatchkeyClient(app.url);
     const owner = await client.createBusiness(app.platformToken!, 'cpu');
-    const bearer = `Bearer ${owner.ownerToken}`;
-    const me = { authorization: bearer, 'x-business-id': owner.businessId };
-    const verify = { authorization: bearer, 'x-latchkey-business': owner.businessId };
+    const me = scoped(owner.ownerToken, owner.businessId);
+    const verify = gatewayScoped(owner.ownerToken, owner.businessId);
     const floor = await startVerifyFloor(
       owner,
       await readAnswer(`${app.url}/api/v1/me`, me, 200),

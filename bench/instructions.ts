@@ -21,13 +21,18 @@ import {
 } from '../test/harness/app-process';
 import { Child } from '../test/harness/child';
 import { SHARED_KEYS_ENV } from '../test/harness/keys';
-import { LatchkeyClient, scoped, type BusinessSetup } from '../test/harness/latchkey-client';
+import {
+  gatewayScoped,
+  LatchkeyClient,
+  scoped,
+  type BusinessSetup,
+} from '../test/harness/latchkey-client';
 import { PATIENT_TIMEOUTS } from '../test/harness/patience';
 import { freePort } from '../test/harness/ports';
 import { createScratchDatabase } from '../test/harness/servers/postgres';
-import { LIST_PAGE } from './lib/list-floor';
+import { LIST_PAGE, listFloorEnv } from './lib/list-floor';
 import { POSTGRES_URL } from './lib/run-settings';
-import { readAnswer, type AppAnswer } from './lib/verify-floor';
+import { readAnswer, verifyFloorEnv, type AppAnswer } from './lib/verify-floor';
 
 const WARM = Number(process.env.INSTRUCTIONS_WARM ?? 20_000);
 const COUNT = Number(process.env.INSTRUCTIONS_COUNT ?? 500);
@@ -183,6 +188,11 @@ async function main(): Promise<void> {
     const headers = scoped(owner.ownerToken, owner.businessId);
     const list: AppAnswer = await readAnswer(`${setup.url}${LIST_PAGE}`, headers, 200);
     const me = await readAnswer(`${setup.url}/api/v1/me`, headers, 200);
+    const verify = await readAnswer(
+      `${setup.url}/auth/verify`,
+      gatewayScoped(owner.ownerToken, owner.businessId),
+      204,
+    );
     await setup.stop();
 
     const routes = {
@@ -195,30 +205,24 @@ async function main(): Promise<void> {
       await underCallgrind('app', APP_ENTRY, env),
       Object.values(routes).filter((r) => ROUTES.has(r.name)),
     );
-    const floorEnv = {
-      BUSINESS_ID: owner.businessId,
-      ANSWER_HEADERS: JSON.stringify(list.headers),
-    };
     if (ROUTES.has('list'))
       await measure(
         'list-floor',
-        await underCallgrind('list-floor', join(REPO_ROOT, 'dist', 'bench', 'fastify-list.js'), {
-          ...floorEnv,
-          DATABASE_URL: db.url,
-        }),
+        await underCallgrind(
+          'list-floor',
+          join(REPO_ROOT, 'dist', 'bench', 'fastify-list.js'),
+          listFloorEnv({ DATABASE_URL: db.url }, owner, list.headers),
+        ),
         [routes.list],
       );
-    const { createHash } = await import('node:crypto');
     if (ROUTES.has('me'))
       await measure(
         'me-floor',
-        await underCallgrind('me-floor', join(REPO_ROOT, 'dist', 'bench', 'fastify-verify.js'), {
-          TOKEN_HASH: createHash('sha256').update(owner.ownerToken).digest('hex'),
-          BUSINESS_ID: owner.businessId,
-          ANSWER: me.body,
-          ANSWER_HEADERS: JSON.stringify(me.headers),
-          VERIFY_HEADERS: '{}',
-        }),
+        await underCallgrind(
+          'me-floor',
+          join(REPO_ROOT, 'dist', 'bench', 'fastify-verify.js'),
+          verifyFloorEnv(owner, me, verify),
+        ),
         [routes.me],
       );
     console.log(`dumps in ${OUT}`);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_ENTRY, RATE_LIMITS_OFF, startAppProcess } from '../test/harness/app-process';
 import { SHARED_KEYS_ENV } from '../test/harness/keys';
-import { LatchkeyClient } from '../test/harness/latchkey-client';
+import { gatewayScoped, LatchkeyClient, scoped } from '../test/harness/latchkey-client';
 import { createScratchDatabase, ScratchDatabase } from '../test/harness/servers/postgres';
 import { deleteKeysWithPrefix, randomKeyPrefix } from '../test/harness/servers/redis';
 import { printSummary, summarize } from './lib/cpuprofile';
@@ -43,9 +43,10 @@ async function profile(route: string, env: Record<string, string>): Promise<void
     const owner = await client.createBusiness(app.platformToken!, 'profile');
     // A list profiles a full page: PROFILE_TOKENS (25) more tokens of the owner's first.
     if (route.startsWith('/api/v1/tokens?')) await client.createTokens(owner, TOKENS, 8, 'list');
-    const headers: Record<string, string> = route.startsWith('/auth/verify')
-      ? { authorization: `Bearer ${owner.ownerToken}`, 'x-latchkey-business': owner.businessId }
-      : { authorization: `Bearer ${owner.ownerToken}`, 'x-business-id': owner.businessId };
+    const headers = (route.startsWith('/auth/verify') ? gatewayScoped : scoped)(
+      owner.ownerToken,
+      owner.businessId,
+    );
     const post = route.startsWith('POST:');
     const path = post ? route.slice('POST:'.length) : route;
     const body = post ? JSON.stringify({ name: 'profile' }) : undefined;

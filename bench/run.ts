@@ -13,7 +13,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, REPO_ROOT } from '../test/harness/app-process';
-import { LatchkeyClient, scoped, type BusinessSetup } from '../test/harness/latchkey-client';
+import {
+  gatewayScoped,
+  LatchkeyClient,
+  scoped,
+  type BusinessSetup,
+} from '../test/harness/latchkey-client';
 import { withClient } from '../test/harness/servers/postgres';
 import { redisAnswers } from '../test/harness/servers/redis';
 import { round } from '../test/harness/stats';
@@ -111,7 +116,7 @@ async function startA(scratch: BenchScratch, pgEnv: Record<string, string>): Pro
   );
   const verify = await readAnswer(
     `${a.url}/auth/verify`,
-    { authorization: `Bearer ${owner.ownerToken}`, 'x-latchkey-business': owner.businessId },
+    gatewayScoped(owner.ownerToken, owner.businessId),
     204,
   );
   const verifyFloor = await startVerifyFloor(owner, me, verify);

@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import { RATE_LIMITS_OFF } from '../test/harness/app-process';
 import { SHARED_KEYS_ENV } from '../test/harness/keys';
-import { LatchkeyClient } from '../test/harness/latchkey-client';
+import { gatewayScoped, LatchkeyClient } from '../test/harness/latchkey-client';
 import { redisAnswers } from '../test/harness/servers/redis';
 import { round } from '../test/harness/stats';
 import { loadAverage, log } from './lib/figures';
@@ -47,10 +47,7 @@ async function startInstance(scratch: BenchScratch) {
   const client = new LatchkeyClient(app.url);
   const owner = await client.createBusiness(app.platformToken ?? '', 'soak');
   const token = await client.createToken(owner, 'soak');
-  const headers = {
-    authorization: `Bearer ${token.token}`,
-    'x-latchkey-business': owner.businessId,
-  };
+  const headers = gatewayScoped(token.token, owner.businessId);
   return { app, url: `${app.url}/auth/verify`, headers };
 }
 

@@ -4,7 +4,11 @@
  * the SQLite instance's all measure through it.
  */
 import type { AppProcess } from '../../test/harness/app-process';
-import { LatchkeyClient, type BusinessSetup } from '../../test/harness/latchkey-client';
+import {
+  gatewayScoped,
+  LatchkeyClient,
+  type BusinessSetup,
+} from '../../test/harness/latchkey-client';
 import { mean, round, sleep } from '../../test/harness/stats';
 import { figure, log } from './figures';
 import { load, loadWithCpu, type LoadRun } from './load';
@@ -35,10 +39,7 @@ async function probe(label: string, app: AppProcess, owner: BusinessSetup, floor
     'x-business-id': owner.businessId,
   };
   // A gateway's check of the same token for its business, beside /me where the floor is run.
-  const verifyHeaders = {
-    authorization: `Bearer ${owner.ownerToken}`,
-    'x-latchkey-business': owner.businessId,
-  };
+  const verifyHeaders = gatewayScoped(owner.ownerToken, owner.businessId);
   if (floor) {
     const check = await client.request('GET', '/auth/verify', { headers: verifyHeaders });
     if (check.status !== 204) throw new Error(`${label}: /auth/verify answered ${check.status}`);

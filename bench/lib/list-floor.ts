@@ -39,6 +39,21 @@ function sameAnswer(floor: AppAnswer, app: AppAnswer): boolean {
   return floor.body === app.body || withoutHeldUses(floor.body) === withoutHeldUses(app.body);
 }
 
+/** The list floor's settings (bench/fastify-list.ts): where it reads, and the headers it answers. */
+export function listFloorEnv(
+  database: ListFloorDatabase,
+  owner: BusinessSetup,
+  headers: Record<string, string>,
+  fields?: string,
+): Record<string, string> {
+  return {
+    BUSINESS_ID: owner.businessId,
+    ANSWER_HEADERS: JSON.stringify(headers),
+    ...(fields ? { FIELDS: fields } : {}),
+    ...database,
+  };
+}
+
 /**
  * Starts bare Fastify doing what the app's `LIST_PAGE` does (bench/fastify-list.ts) on `database`,
  * or with `fields` that sparse page, for `owner`'s business, and resolves once its page is the app's (at `appUrl`), body and
@@ -65,10 +80,7 @@ export async function startListFloor(
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
-        BUSINESS_ID: owner.businessId,
-        ANSWER_HEADERS: JSON.stringify(before.headers),
-        ...(fields ? { FIELDS: fields } : {}),
-        ...database,
+        ...listFloorEnv(database, owner, before.headers, fields),
       },
     },
   );

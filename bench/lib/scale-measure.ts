@@ -6,7 +6,7 @@
  */
 import autocannon from 'autocannon';
 import { httpRequest, type HttpResponse } from '../../test/harness/http';
-import { scoped } from '../../test/harness/latchkey-client';
+import { gatewayScoped, scoped } from '../../test/harness/latchkey-client';
 import { percentile, round } from '../../test/harness/stats';
 import { rssMiB } from './rss';
 import type { Installation } from './scale-install';
@@ -45,10 +45,7 @@ const MISS_WARMUPS = 50;
 /** How deep into the largest list the deep page starts: nine tenths of the way down. */
 const DEEP_AT = 0.9;
 
-const verifyHeaders = (t: KeptToken) => ({
-  authorization: `Bearer ${t.secret}`,
-  'x-latchkey-business': t.businessId,
-});
+const verifyHeaders = (t: KeptToken) => gatewayScoped(t.secret, t.businessId);
 
 function expect(res: HttpResponse, status: number, what: string): HttpResponse {
   if (res.status !== status) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/harness/app-process';
 import { Child } from '../../test/harness/child';
-import type { BusinessSetup } from '../../test/harness/latchkey-client';
+import { gatewayScoped, scoped, type BusinessSetup } from '../../test/harness/latchkey-client';
 import { freePort } from '../../test/harness/ports';
 
 /** The hot path's floor (bench/fastify-verify.ts), running, for one business's owner token. */
@@ -49,6 +49,21 @@ export async function readAnswer(
   return { body, headers: kept };
 }
 
+/** The verify floor's settings (bench/fastify-verify.ts): the token's SHA-256, never the token. */
+export function verifyFloorEnv(
+  owner: BusinessSetup,
+  me: AppAnswer,
+  verify: AppAnswer,
+): Record<string, string> {
+  return {
+    TOKEN_HASH: createHash('sha256').update(owner.ownerToken).digest('hex'),
+    BUSINESS_ID: owner.businessId,
+    ANSWER: me.body,
+    ANSWER_HEADERS: JSON.stringify(me.headers),
+    VERIFY_HEADERS: JSON.stringify(verify.headers),
+  };
+}
+
 /**
  * Starts bare Fastify doing the same cached verification as a warm `/api/v1/me` and
  * `/auth/verify` of `owner`'s token, and answering what the app answers (`me`, `verify`: read off
@@ -69,23 +84,18 @@ export async function startVerifyFloor(
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
-        TOKEN_HASH: createHash('sha256').update(owner.ownerToken).digest('hex'),
-        BUSINESS_ID: owner.businessId,
-        ANSWER: me.body,
-        ANSWER_HEADERS: JSON.stringify(me.headers),
-        VERIFY_HEADERS: JSON.stringify(verify.headers),
+        ...verifyFloorEnv(owner, me, verify),
       },
     },
   );
   await child.waitFor(/listening/, 10_000);
-  const bearer = `Bearer ${owner.ownerToken}`;
   const floor = {
     child,
     url: `http://127.0.0.1:${port}`,
     path: '/api/v1/me',
-    headers: { authorization: bearer, 'x-business-id': owner.businessId },
+    headers: scoped(owner.ownerToken, owner.businessId),
     verifyPath: '/auth/verify',
-    verifyHeaders: { authorization: bearer, 'x-latchkey-business': owner.businessId },
+    verifyHeaders: gatewayScoped(owner.ownerToken, owner.businessId),
   };
   try {
     const [ok, checked] = await Promise.all([

@@ -94,3 +94,8 @@ export class LatchkeyClient {
 export function scoped(token: string, businessId: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'x-business-id': businessId };
 }
+
+/** The headers a gateway sends `/auth/verify` to check `token` for `businessId`. */
+export function gatewayScoped(token: string, businessId: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, 'x-latchkey-business': businessId };
+}
