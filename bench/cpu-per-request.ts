@@ -4,8 +4,9 @@
  * on SQLite, each under autocannon (50 connections) for CPU_SECONDS (4), CPU_ROUNDS rounds (3)
  * alternated, printing the server's `utime + stime` ÷ the requests it answered, in µs, with the
  * load average. CPU_TARGETS (`the floor,/auth/verify`) picks targets; CPU_NODE_FLAGS passes Node
- * flags. The median of each target's runs is the figure; throughput is left out, since on two
- * shared cores it follows the neighbours, not the code.
+ * flags, and CPU_APP_ENV (JSON) settings of the app's, to weigh what a setting costs. The median
+ * of each target's runs is the figure; throughput is left out, since on two shared cores it
+ * follows the neighbours, not the code.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       ...RATE_LIMITS_OFF,
       SQLITE_PATH: join(sqliteDir, 'cpu.sqlite'),
+      ...(JSON.parse(process.env.CPU_APP_ENV ?? '{}') as Record<string, string>),
     },
   });
   try {

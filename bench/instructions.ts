@@ -6,7 +6,9 @@
  * kept-alive connection, every thread of the server included and the database's work not. The
  * timers run at callgrind's pace (about 50 times slower), so as long again with no request is
  * counted and taken off. The collector's and the compilers' parts are printed apart: they come
- * when a heap or a budget fills, not once a request. `npm run bench:instructions`, up to an hour.
+ * when a heap or a budget fills, not once a request. INSTRUCTIONS_APP_ENV (JSON) adds settings of
+ * the app's, to weigh what a setting costs; INSTRUCTIONS_FLOORS=0 counts the app alone.
+ * `npm run bench:instructions`, up to an hour.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -38,6 +40,7 @@ const WARM = Number(process.env.INSTRUCTIONS_WARM ?? 20_000);
 const COUNT = Number(process.env.INSTRUCTIONS_COUNT ?? 500);
 /** The routes to count (`live`, `me`, `list`), each floor with its route. */
 const ROUTES = new Set((process.env.INSTRUCTIONS_ROUTES ?? 'live,me,list').split(','));
+const FLOORS = process.env.INSTRUCTIONS_FLOORS !== '0';
 const OUT = mkdtempSync(join(tmpdir(), 'latchkey-callgrind-'));
 
 interface Route {
@@ -178,6 +181,7 @@ async function main(): Promise<void> {
     ...SHARED_KEYS_ENV,
     ...RATE_LIMITS_OFF,
     ...PATIENT_TIMEOUTS,
+    ...(JSON.parse(process.env.INSTRUCTIONS_APP_ENV ?? '{}') as Record<string, string>),
   };
   try {
     // Set up on an app at full speed: a business, 25 more tokens, and the answers the floors copy.
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
       await underCallgrind('app', APP_ENTRY, env),
       Object.values(routes).filter((r) => ROUTES.has(r.name)),
     );
-    if (ROUTES.has('list'))
+    if (FLOORS && ROUTES.has('list'))
       await measure(
         'list-floor',
         await underCallgrind(
@@ -215,7 +219,7 @@ async function main(): Promise<void> {
         ),
         [routes.list],
       );
-    if (ROUTES.has('me'))
+    if (FLOORS && ROUTES.has('me'))
       await measure(
         'me-floor',
         await underCallgrind(
