@@ -25,7 +25,10 @@ if (file === '--cpu') {
   process.exit(0);
 }
 
-/** Each suite's CPU (test/setup/suite-cpu.js), most first, with the total. */
+/**
+ * Each suite's CPU (test/setup/suite-cpu.js), its processes' included, most first, with the
+ * totals; `rows` of them (all when not given, the table left out at 0).
+ */
 function printCpu(cpuFile, rows) {
   const lines = readFileSync(cpuFile, 'utf8')
     .trim()
@@ -33,19 +36,25 @@ function printCpu(cpuFile, rows) {
     .map((l) => JSON.parse(l));
   const list = lines
     .map((l) => ({ ...l, cpu_s: l.user_s + l.system_s }))
-    .sort((a, b) => b.cpu_s - a.cpu_s);
+    .sort((a, b) => b.cpu_s + (b.children_s ?? 0) - (a.cpu_s + (a.children_s ?? 0)));
   const total = list.reduce((sum, l) => sum + l.cpu_s, 0);
   const children = list.reduce((sum, l) => sum + (l.children_s ?? 0), 0);
+  const shown = list.slice(0, rows === undefined ? list.length : Number(rows));
   const out = [
     `${list.length} suites, ${total.toFixed(0)} s of CPU in the jest workers, ` +
       `${children.toFixed(0)} s in the processes they started`,
-    '',
-    '| suite | CPU seconds | CPU seconds of its processes | wall seconds |',
-    '| --- | ---: | ---: | ---: |',
   ];
   const running = concurrency(lines);
-  if (running) out.splice(1, 0, running);
-  for (const l of list.slice(0, rows === undefined ? list.length : Number(rows))) {
+  if (running) out.push(running);
+  if (shown.length > 0) {
+    out.push(
+      '',
+      `The ${shown.length} suites that cost the most CPU:`,
+      '| suite | CPU seconds | CPU seconds of its processes | wall seconds |',
+      '| --- | ---: | ---: | ---: |',
+    );
+  }
+  for (const l of shown) {
     const started = l.children_s === undefined ? '' : l.children_s.toFixed(1);
     out.push(`| ${l.suite} | ${l.cpu_s.toFixed(1)} | ${started} | ${l.wall_s.toFixed(1)} |`);
   }
