@@ -9,7 +9,17 @@ import unittest
 import urllib.parse
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from _live import BUSINESS, OWNER, bearer, closed_port_url, gateway_secret, owner, unique, verifier
+from _live import (
+    BUSINESS,
+    OWNER,
+    QUICK_SHUTDOWN,
+    bearer,
+    closed_port_url,
+    gateway_secret,
+    owner,
+    unique,
+    verifier,
+)
 from latchkey import VerifierMisconfigured
 from latchkey.wsgi import LatchkeyMiddleware
 
@@ -44,7 +54,9 @@ def echo_app(calls):
 class Middleware(unittest.TestCase):
     def serve(self, middleware):
         server = make_server("127.0.0.1", 0, middleware, _ThreadedWSGIServer, _QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True
+        )
         thread.start()
 
         def stop():
