@@ -7,6 +7,7 @@ import type { AppProcess } from '../../test/harness/app-process';
 import {
   gatewayScoped,
   LatchkeyClient,
+  scoped,
   type BusinessSetup,
 } from '../../test/harness/latchkey-client';
 import { mean, round, sleep } from '../../test/harness/stats';
@@ -34,10 +35,7 @@ async function probe(label: string, app: AppProcess, owner: BusinessSetup, floor
   const client = new LatchkeyClient(app.url);
   const me = await client.me(owner.ownerToken, owner.businessId);
   if (me.status !== 200) throw new Error(`${label}: /api/v1/me answered ${me.status}`);
-  const headers = {
-    authorization: `Bearer ${owner.ownerToken}`,
-    'x-business-id': owner.businessId,
-  };
+  const headers = scoped(owner.ownerToken, owner.businessId);
   // A gateway's check of the same token for its business, beside /me where the floor is run.
   const verifyHeaders = gatewayScoped(owner.ownerToken, owner.businessId);
   if (floor) {
