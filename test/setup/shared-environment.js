@@ -8,6 +8,7 @@
  * installs them. A suite that must have a context of its own says `@fresh-modules` in its first
  * comment; unit specs (src/) always do.
  */
+const { AsyncLocalStorage } = require('node:async_hooks');
 const { createRequire } = require('node:module');
 const { TestEnvironment } = require('jest-environment-node');
 const { sharesModules } = require('./shared-modules');
@@ -74,6 +75,26 @@ const workerHooks = {
 // once nothing is open, so a handle left open still holds the worker, and still draws the warning.
 if (workerHooks.forked) workerHooks.onEnd(() => process.once('beforeExit', () => process.exit()));
 
+/**
+ * The AsyncLocalStorages turned on while a suite ran, turned off when it ends. On Node 20 each one
+ * that is on is told of every promise and timer the process makes, and stays on until disabled;
+ * jest-circus makes one for each suite it loads (its test execution context), so a worker's 80th
+ * suite paid for 80 of them on every promise: 9% of an in-process run's CPU (docs/testing.md). A
+ * storage that is used again after it is turned off turns itself back on.
+ */
+const storagesOn = new Set();
+const enableStorage = AsyncLocalStorage.prototype._enable;
+if (typeof enableStorage === 'function') {
+  AsyncLocalStorage.prototype._enable = function enable() {
+    storagesOn.add(this);
+    return enableStorage.call(this);
+  };
+}
+function disableStorages() {
+  for (const storage of storagesOn) storage.disable();
+  storagesOn.clear();
+}
+
 const timerIdToRef = (id) => ({
   id,
   ref() {
@@ -115,6 +136,7 @@ class SharedEnvironment extends TestEnvironment {
   }
 
   async teardown() {
+    disableStorages();
     if (!this.shared) return super.teardown();
     this.fakeTimers?.dispose();
     this.fakeTimersModern?.dispose();
