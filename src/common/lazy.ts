@@ -1,7 +1,7 @@
 /**
- * A value made on its first use, then the same one. For lru-cache above all, which sizes its
- * arrays for `max` when it is made (tens of milliseconds for 100,000 entries): a process that
- * never uses a cache, such as a CLI command, never pays for it.
+ * A value made on its first use, then the same one: a process that never uses it, such as a CLI
+ * command, never pays for it. An lru-cache made with `max` sizes its arrays for every entry when
+ * it is made (tens of milliseconds for 100,000); `boundedLru` grows instead.
  */
 export interface Lazy<T> {
   (): T;

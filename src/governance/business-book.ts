@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import type { Invalidations } from '../common/invalidations';
 
 const BUSINESSES_KEPT = 10_000;
@@ -24,8 +25,7 @@ export class BusinessBook<T extends object> {
     ttlMs: number,
   ) {
     // A stale entry stays until replaced: it is served when a read fails.
-    this.known = new LRUCache<string, T>({
-      max: BUSINESSES_KEPT,
+    this.known = boundedLru<string, T>(BUSINESSES_KEPT, {
       ttl: ttlMs,
       noDeleteOnStaleGet: true,
     });

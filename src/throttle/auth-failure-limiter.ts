@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
 import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { RateLimitedError } from './rate-limited.error';
@@ -81,7 +82,7 @@ export class AuthFailureLimiter {
       THROTTLER.authFailures,
     );
     if (!record.isBlocked) return null;
-    (this.blocked ??= new LRUCache<string, number>({ max: 100_000 })).set(
+    (this.blocked ??= boundedLru<string, number>(100_000)).set(
       key,
       Date.now() + record.timeToBlockExpire * 1000,
     );

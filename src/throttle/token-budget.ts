@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { lazy } from '../common/lazy';
 
 /** What a shared counter answers: the window's total after the add, and when the window ends. */
@@ -21,8 +21,8 @@ export function isWindowCounter(value: unknown): value is WindowCounter {
 
 /** The same counter in this process alone, bounded in keys. */
 export class MemoryWindowCounter implements WindowCounter {
-  private readonly windows = lazy(
-    () => new LRUCache<string, { total: number; endsAt: number }>({ max: 100_000 }),
+  private readonly windows = lazy(() =>
+    boundedLru<string, { total: number; endsAt: number }>(100_000),
   );
 
   addToWindow(key: string, amount: number, windowMs: number): Promise<WindowCount> {
@@ -68,7 +68,7 @@ export type Spend = null | number;
  */
 export class TokenBudget {
   /** Made on the first token with a limit: most instances' tokens have none. */
-  private readonly leases = lazy(() => new LRUCache<string, Lease>({ max: 100_000 }));
+  private readonly leases = lazy(() => boundedLru<string, Lease>(100_000));
   /** One refill in flight per token, which concurrent requests wait on instead of each asking. */
   private readonly refills = new Map<string, Promise<boolean>>();
 

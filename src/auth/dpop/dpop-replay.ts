@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/bounded-lru';
 import type { RedisClient } from '../../redis/redis-connections';
 
 /**
@@ -40,8 +41,8 @@ function ttlOf(ttlMs: number): number {
  */
 export class MemoryDpopReplayCache extends DpopReplayCache {
   /**
-   * Made at the first claim: lru-cache allocates its arrays for `maxEntries` up front (1.2M
-   * entries cost about 100 ms and 20 MiB), and most installations never see a DPoP proof.
+   * Made at the first claim, and grown as claims come (`boundedLru`): reserved up front, 1.2M
+   * entries cost about 100 ms and 20 MiB, and most installations never see a DPoP proof.
    */
   private claims?: LRUCache<string, true>;
 
@@ -69,8 +70,7 @@ export class MemoryDpopReplayCache extends DpopReplayCache {
       const key = pairDigest(jkt, jti);
       // ttlResolution 0: each expiry is read against the clock itself, to the millisecond, and no
       // timer is started per lookup (lru-cache's default caches the clock for 1 ms with one).
-      const claims = (this.claims ??= new LRUCache<string, true>({
-        max: this.maxEntries,
+      const claims = (this.claims ??= boundedLru<string, true>(this.maxEntries, {
         ttlResolution: 0,
         perf: this.clock,
       }));

@@ -5,7 +5,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/bounded-lru';
 import { CreditSpender } from '../../auth/ports';
 import { loggableError } from '../../common/errors/safe-error';
 import { StorageUnavailableError } from '../../common/errors/domain-error';
@@ -66,14 +66,14 @@ export class CreditMeter
   clock: () => number = Date.now;
   private readonly book: BusinessBook<CreditRules>;
   /** Pushed out by newer balances: what it held is lost (under-served), never granted twice. */
-  private readonly leases = lazy(() => new LRUCache<string, Lease>({ max: 100_000 }));
+  private readonly leases = lazy(() => boundedLru<string, Lease>(100_000));
   private readonly takes = new Map<string, Promise<boolean>>();
   /** What the checks waiting on each balance's take need between them: what the take asks for. */
   private readonly demand = new Map<string, number>();
   /** Leases replaced by a newer one (a new period or epoch), still to be settled. */
   private retired: [string, Lease][] = [];
   /** What each balance last had left in the store: the next lease's size. */
-  private readonly lastLeft = lazy(() => new LRUCache<string, number>({ max: 100_000 }));
+  private readonly lastLeft = lazy(() => boundedLru<string, number>(100_000));
   private timer: NodeJS.Timeout | null = null;
   private settling: Promise<void> = Promise.resolve();
   private nextWriteOffAt = 0;

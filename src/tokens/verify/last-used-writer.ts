@@ -5,7 +5,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/bounded-lru';
 import { lazy } from '../../common/lazy';
 import { loggableError } from '../../common/errors/safe-error';
 import { UnitOfWork } from '../../database/units/unit-of-work';
@@ -22,7 +22,7 @@ const FLUSH_INTERVAL_MS = 5_000;
 @Injectable()
 export class LastUsedWriter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(LastUsedWriter.name);
-  private readonly lastMarked = lazy(() => new LRUCache<string, number>({ max: 100_000 }));
+  private readonly lastMarked = lazy(() => boundedLru<string, number>(100_000));
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   /** The write under way, so that the shutdown flush waits for a timer flush to finish. */

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/bounded-lru';
 import { lazy } from '../../common/lazy';
 import { loggableError } from '../../common/errors/safe-error';
 import type { EventActor, EventOrigin } from '../../database/units/domain-event';
@@ -26,12 +26,10 @@ export const MAX_IN_FLIGHT = 64;
 @Injectable()
 export class RejectedUseRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RejectedUseRecorder.name);
-  private readonly recent = lazy(
-    () => new LRUCache<string, true>({ max: 50_000, ttl: ONCE_PER_MS }),
-  );
+  private readonly recent = lazy(() => boundedLru<string, true>(50_000, { ttl: ONCE_PER_MS }));
   /** Addresses told this minute, per token refused by its networks. */
-  private readonly addressesTold = lazy(
-    () => new LRUCache<string, { n: number }>({ max: 10_000, ttl: ONCE_PER_MS }),
+  private readonly addressesTold = lazy(() =>
+    boundedLru<string, { n: number }>(10_000, { ttl: ONCE_PER_MS }),
   );
   private readonly inFlight = new Set<Promise<void>>();
   private dropped = 0;

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/bounded-lru';
 import { lazy } from '../../common/lazy';
 import type { AddressSet } from '../../common/validation/cidr';
 import { DataSource } from 'typeorm';
@@ -122,10 +123,7 @@ export class VerifierCache implements OnModuleDestroy {
         : null;
     this.newUnknown =
       ttl > 0
-        ? lazy(
-            () =>
-              new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: Math.min(ttl, UNKNOWN_TTL_MS) }),
-          )
+        ? lazy(() => boundedLru<string, true>(MAX_UNKNOWN, { ttl: Math.min(ttl, UNKNOWN_TTL_MS) }))
         : null;
     this.bypass = !invalidations.state.connected;
     // Without Redis, other processes on the same SQLite file are heard through the file itself.

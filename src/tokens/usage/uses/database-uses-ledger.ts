@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../../common/bounded-lru';
 import { lazy } from '../../../common/lazy';
 import { StorageUnavailableError } from '../../../common/errors/domain-error';
 import type { Transaction } from '../../../database/units/unit-of-work';
@@ -29,7 +29,7 @@ const MAX_PASSES = 16;
  */
 export class DatabaseUsesLedger implements UsesLedger {
   /** Made on the first token with a uses limit (`lazy`). */
-  private readonly held = lazy(() => new LRUCache<string, Held>({ max: 100_000 }));
+  private readonly held = lazy(() => boundedLru<string, Held>(100_000));
   /** One reservation in flight per token, which concurrent requests wait on. */
   private readonly reserving = new Map<string, Promise<void>>();
   /** Requests waiting for a token's uses: the next block is at least as large. */

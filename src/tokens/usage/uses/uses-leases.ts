@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../../common/bounded-lru';
 import { StorageUnavailableError } from '../../../common/errors/domain-error';
 import { lazy } from '../../../common/lazy';
 import { usesPeriodOf, type UsesState } from './token-uses';
@@ -50,15 +50,13 @@ const MAX_PASSES = 16;
  */
 export class UsesLeases {
   /** Made on the first token with a uses limit (`lazy`). */
-  private readonly leases = lazy(
-    () =>
-      new LRUCache<string, Lease>({
-        max: 100_000,
-        // Pushed out by newer tokens: its uses are lost (under-served), never granted twice.
-        dispose: (lease, tokenId) => {
-          if (this.byJti.get(lease.jti) === tokenId) this.byJti.delete(lease.jti);
-        },
-      }),
+  private readonly leases = lazy(() =>
+    boundedLru<string, Lease>(100_000, {
+      // Pushed out by newer tokens: its uses are lost (under-served), never granted twice.
+      dispose: (lease, tokenId) => {
+        if (this.byJti.get(lease.jti) === tokenId) this.byJti.delete(lease.jti);
+      },
+    }),
   );
   /** The leases by jti, which the bus names tokens by. */
   private readonly byJti = new Map<string, string>();
