@@ -29,8 +29,8 @@ const { PROCESSES: processes } = require('./test/setup/lanes');
 
 const project = {
   rootDir: __dirname,
-  // One context, and one load of node_modules/ and src/, per worker for the e2e suites
-  // (test/setup/shared-modules.js); the unit specs get jest's own, one per suite.
+  // One context, and one load of node_modules/ and src/, per worker for the e2e suites and the
+  // unit specs (test/setup/shared-modules.js).
   testEnvironment: '<rootDir>/test/setup/shared-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The docs and the in-process client suites import the package as its users do; here that is

@@ -6,7 +6,7 @@
  * Each suite still gets what jest gives it: its own `process` copy, console, mocks, fake timers,
  * and its own test framework (describe, it, expect), whose global hooks are cleared here before it
  * installs them. A suite that must have a context of its own says `@fresh-modules` in its first
- * comment; unit specs (src/) always do.
+ * comment.
  */
 const { AsyncLocalStorage } = require('node:async_hooks');
 const { createRequire } = require('node:module');

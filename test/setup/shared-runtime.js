@@ -1,7 +1,7 @@
 /**
  * jest's runtime (with V8's code cache, test/setup/code-cache-runtime.js), loading the modules of
- * node_modules/ and src/ once per worker for the e2e suites that share them
- * (test/setup/shared-modules.js, docs/testing.md "Modules loaded once per worker").
+ * node_modules/ and src/ once per worker for the suites that share them, the e2e suites and the
+ * unit specs (test/setup/shared-modules.js, docs/testing.md "Modules loaded once per worker").
  *
  * jest gives each suite a registry of its own, so each suite compiled and ran some 2,400 modules
  * (Nest, TypeORM, the app) again: about 1.2 s of CPU before its first test, and the app's code
