@@ -13,11 +13,6 @@ const START_TIMEOUT_MS = 180_000;
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** The built server (`npm run build`). */
 export const APP_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
-/**
- * What node runs first in every app and CLI process a suite starts: V8's compiled code of each
- * module kept from one process to the next (test/harness/code-cache.js).
- */
-export const CODE_CACHE = ['-r', join(__dirname, 'code-cache.js')];
 
 /** Every rate limit and the active-token cap off, as benchmarks and load-driving tests need. */
 export const RATE_LIMITS_OFF = {
@@ -72,7 +67,7 @@ const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
  * app. `startAppProcess` waits for it to listen; a test of a start that fails waits for its exit.
  */
 export function spawnApp(options: SpawnAppOptions): Child {
-  const nodeArgs = [...CODE_CACHE, ...(options.nodeArgs ?? [APP_ENTRY])];
+  const nodeArgs = options.nodeArgs ?? [APP_ENTRY];
   if (!options.nodeArgs && !existsSync(APP_ENTRY)) {
     throw new Error(`${APP_ENTRY} is missing: run npm run build first`);
   }

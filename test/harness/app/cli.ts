@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../../src/cli/run-cli';
-import { CODE_CACHE, REPO_ROOT } from '../app-process';
+import { REPO_ROOT } from '../app-process';
 
 /** The built CLI, as `npm run -s cli` runs it: a spec builds it first (`buildApp()`). */
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -45,7 +45,7 @@ export async function cliInProcess(
  */
 export function cli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CODE_CACHE, CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...envOf(env) },
     });
