@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { keptByWorker } from '../worker-kept';
 import { PATIENCE_MS } from '../patience';
 
 /** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it when it is missing. */
@@ -57,38 +58,6 @@ export interface ChromiumSession {
   close(): Promise<void>;
 }
 
-/** Where a jest worker keeps its Chromium between suites, whose global is one (shared-environment.js). */
-const KEPT_BROWSER = Symbol.for('latchkey.test.chromium');
-
-/** What the test environment says of the process (test/setup/shared-environment.js). */
-const WORKER_HOOKS = Symbol.for('latchkey.test.worker');
-
-interface WorkerHooks {
-  /** Whether jest forked this process as a worker, which it ends when the run does. */
-  forked: boolean;
-  onEnd(fn: () => void): void;
-}
-
-type KeptGlobal = { [KEPT_BROWSER]?: Promise<Browser>; [WORKER_HOOKS]?: WorkerHooks };
-
-/**
- * A jest worker's one Chromium, launched by the first suite that asks and kept for the suites
- * after it, each of which opens a context of its own (about 1.5 s of CPU and 3 s saved per
- * suite), and closed when jest ends the worker. Only in a forked worker: a script or an in-band
- * run launches one per session, closed with it, so nothing holds the process open after.
- */
-async function sharedBrowser(launch: () => Promise<Browser>): Promise<Browser | null> {
-  const kept = globalThis as KeptGlobal;
-  const worker = kept[WORKER_HOOKS];
-  if (!worker?.forked) return null;
-  const existing = await kept[KEPT_BROWSER]?.catch(() => undefined);
-  if (existing?.isConnected()) return existing;
-  const launched = launch();
-  kept[KEPT_BROWSER] = launched;
-  worker.onEnd(() => void launched.then((b) => b.close()).catch(() => undefined));
-  return launched;
-}
-
 /**
  * Headless Chromium with a fresh context (no cookies, storage or permissions of another
  * session): on the worker's kept browser under jest, on one of its own elsewhere.
@@ -103,7 +72,14 @@ export async function launchChromium(): Promise<ChromiumSession> {
       args: CHROMIUM_ARGS,
       timeout: 60_000,
     });
-  const shared = await sharedBrowser(launch);
+  // The worker's one Chromium, kept for the suites after this one (about 1.5 s of CPU and 3 s
+  // saved per suite); each suite opens a context of its own.
+  const shared = await keptByWorker(
+    'chromium',
+    launch,
+    (b) => b.close(),
+    (b) => b.isConnected(),
+  );
   const browser = shared ?? (await launch());
   let context: BrowserContext;
   try {
