@@ -23,6 +23,12 @@ export interface ConsoleApp {
   sqlitePath: string;
 }
 
+interface KeptApp {
+  app: AppProcess;
+  sqlitePath: string;
+  dir: string;
+}
+
 /** The console suites' app: the built app on a SQLite file of its own in `dir`. */
 async function startConsoleApp(name: string, dir: string): Promise<KeptApp> {
   await buildApp();
@@ -39,12 +45,6 @@ async function startConsoleApp(name: string, dir: string): Promise<KeptApp> {
     },
   });
   return { app, sqlitePath, dir };
-}
-
-interface KeptApp {
-  app: AppProcess;
-  sqlitePath: string;
-  dir: string;
 }
 
 /**
@@ -95,7 +95,7 @@ export function useConsoleApp(name: string, options: { ownApp?: boolean } = {}):
   // Each test starts signed out, whatever the one before left behind (a failure mid-test).
   beforeEach(async () => {
     await ctx.browser.page.setViewportSize(VIEWPORT);
-    await ctx.browser.ui.open();
+    await ctx.ui.open();
     await ctx.ui.page.evaluate('sessionStorage.clear(); localStorage.clear()');
   });
 

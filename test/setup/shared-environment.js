@@ -78,8 +78,8 @@ if (workerHooks.forked) workerHooks.onEnd(() => process.once('beforeExit', () =>
 /**
  * The AsyncLocalStorages turned on while a suite ran, turned off when it ends. On Node 20 each one
  * that is on is told of every promise and timer the process makes, and stays on until disabled;
- * jest-circus makes one for each suite it loads (its test execution context), so a worker's 80th
- * suite paid for 80 of them on every promise: 9% of an in-process run's CPU (docs/testing.md). A
+ * jest-circus makes one for each suite it loads (its test execution context), so a worker's 60th
+ * suite paid for 60 of them on every promise: 9% of an in-process run's CPU (docs/testing.md). A
  * storage that is used again after it is turned off turns itself back on.
  */
 const storagesOn = new Set();

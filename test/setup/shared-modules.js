@@ -13,7 +13,7 @@ const { sep } = require('node:path');
 const ROOT = require('node:path').join(__dirname, '..', '..');
 const TEST = `${ROOT}${sep}test${sep}`;
 const SRC = `${ROOT}${sep}src${sep}`;
-const SHARED = [`${ROOT}${sep}node_modules${sep}`, `${ROOT}${sep}src${sep}`];
+const SHARED = [`${ROOT}${sep}node_modules${sep}`, SRC];
 
 /** Whether the suite at `testPath` runs with the worker's shared modules. */
 function sharesModules(testPath, docblockPragmas = {}) {
