@@ -1,75 +1,157 @@
 /**
- * jest's own runner, twice over, so that the suites which mostly wait on processes run beside
- * those that keep both cores busy (docs/testing.md, "The shape of a run"):
+ * Two lanes of workers, so that the suites which mostly wait on processes run beside those that
+ * keep both cores busy (docs/testing.md, "The shape of a run"):
  * - the in-process lane: the `in-process` project, on the configured workers (two);
  * - the spawning lane: the suites of a feature's `processes/` folder and of `test/timed/`
- *   (test/setup/lanes.js), two at a time beside it (they mostly wait on what they start), then
- *   the in-process lane's shortest suites (`takeTail`), so both end together.
- * No suite holds a clock a neighbour's load could break, so none needs the machine to itself.
- * Both projects name this runner, so jest hands it every suite at once. Each lane is a
- * jest-runner with its own worker pool; `jest -i` runs every lane in this process.
+ *   (test/setup/lanes.js), two at a time beside it (they mostly wait on what they start).
+ * Each lane takes its own suites, slowest first, and a worker whose lane has none left takes the
+ * slowest the other lane has not started, so neither lane stands idle while the other has a queue,
+ * however a machine's speed or load stretches one kind of suite against the other. No suite holds
+ * a clock a neighbour's load could break, so none needs the machine to itself.
+ * Both projects name this runner, so jest hands it every suite at once. Each lane has a jest-worker
+ * pool of its own, running jest-runner's own test worker, so a worker keeps what its suites share
+ * (modules, Chromium, the console's app) across them. `jest -i` runs every suite in this process,
+ * with jest's own runner.
  */
+const { dirname, join } = require('node:path');
 const TestRunner = require('jest-runner').default;
+const { Worker } = require('jest-worker');
 const { hangWatch } = require('./hang-watch');
 
 const SPAWNING_WORKERS = 2;
+// jest-runner's worker module: its package lists only its index, so it is found beside it.
+const TEST_WORKER = join(dirname(require.resolve('jest-runner')), 'testWorker.js');
 
 class LanesRunner {
   constructor(globalConfig, context) {
-    const workers = (max) => ({
-      ...globalConfig,
-      maxWorkers: Math.min(max, globalConfig.maxWorkers),
-    });
-    this.inProcess = new TestRunner(globalConfig, context);
-    this.spawning = new TestRunner(workers(SPAWNING_WORKERS), context);
-    this.watch = hangWatch([this.inProcess, this.spawning]);
+    this.globalConfig = globalConfig;
+    this.context = context;
+    this.listeners = new Map();
     this.supportsEventEmitters = true;
     this.isSerial = false;
   }
 
+  /** jest's reporters listen here: each listener gets the event's argument list, and is awaited. */
   on(eventName, listener) {
-    const offs = [this.inProcess, this.spawning].map((r) => r.on(eventName, listener));
-    return () => offs.forEach((off) => off());
+    if (!this.listeners.has(eventName)) this.listeners.set(eventName, new Set());
+    this.listeners.get(eventName).add(listener);
+    return () => this.listeners.get(eventName).delete(listener);
+  }
+
+  async emit(eventName, args) {
+    await Promise.all([...(this.listeners.get(eventName) ?? [])].map((listener) => listener(args)));
   }
 
   async runTests(tests, watcher, options) {
-    const inProcess = [];
-    const spawning = [];
-    for (const test of tests) {
-      if (test.context.config.displayName?.name !== 'processes') inProcess.push(test);
-      else spawning.push(test);
-    }
-    spawning.push(...takeTail(inProcess, spawning));
-    const run = (runner, lane) =>
-      lane.length ? runner.runTests(lane, watcher, options) : undefined;
+    const watch = hangWatch([this]);
     try {
-      await Promise.all([run(this.inProcess, inProcess), run(this.spawning, spawning)]);
+      if (options.serial) await this.runInBand(tests, watcher, options);
+      else await this.runLanes(tests, watcher);
     } finally {
-      this.watch.stop();
+      watch.stop();
+    }
+  }
+
+  /** `jest -i`: jest's own runner, one suite after another in this process. */
+  async runInBand(tests, watcher, options) {
+    const runner = new TestRunner(this.globalConfig, this.context);
+    const offs = ['test-file-start', 'test-file-success', 'test-file-failure'].map((event) =>
+      runner.on(event, (args) => this.emit(event, args)),
+    );
+    try {
+      await runner.runTests(tests, watcher, options);
+    } finally {
+      offs.forEach((off) => off());
+    }
+  }
+
+  async runLanes(tests, watcher) {
+    const { maxWorkers } = this.globalConfig;
+    const inProcess = { queue: [], size: maxWorkers };
+    const spawning = { queue: [], size: Math.min(SPAWNING_WORKERS, maxWorkers) };
+    for (const test of tests) {
+      const lane = test.context.config.displayName?.name === 'processes' ? spawning : inProcess;
+      lane.queue.push(test);
+    }
+    // A worker of each lane takes its lane's next suite (the sequencer put the slowest first),
+    // else the other lane's next.
+    const work = async (lane, other) => {
+      for (let test = lane.queue.shift() ?? other.queue.shift(); test; ) {
+        if (watcher.isInterrupted()) return;
+        await this.runOne(lane.pool, test);
+        test = lane.queue.shift() ?? other.queue.shift();
+      }
+    };
+    for (const lane of [inProcess, spawning]) lane.pool = this.pool(tests, lane.size);
+    const workers = [
+      ...Array.from({ length: inProcess.size }, () => work(inProcess, spawning)),
+      ...Array.from({ length: spawning.size }, () => work(spawning, inProcess)),
+    ];
+    try {
+      await Promise.all(workers);
+    } finally {
+      await Promise.all([inProcess.pool, spawning.pool].map((pool) => endPool(pool)));
+    }
+  }
+
+  /** A pool of `size` jest workers, as jest-runner makes one, able to run any of `tests`. */
+  pool(tests, size) {
+    const resolvers = new Map();
+    for (const test of tests) {
+      const { config, moduleMap } = test.context;
+      if (!resolvers.has(config.id)) {
+        resolvers.set(config.id, { config, serializableModuleMap: moduleMap.toJSON() });
+      }
+    }
+    const { workerIdleMemoryLimit, workerGracefulExitTimeout, workerThreads } = this.globalConfig;
+    const pool = new Worker(TEST_WORKER, {
+      enableWorkerThreads: workerThreads,
+      exposedMethods: ['worker'],
+      forkOptions: { serialization: 'json', stdio: 'pipe' },
+      idleMemoryLimit: typeof workerIdleMemoryLimit === 'number' ? workerIdleMemoryLimit : undefined,
+      maxRetries: 3,
+      numWorkers: size,
+      setupArgs: [{ serializableResolvers: [...resolvers.values()] }],
+      workerGracefulExitTimeout,
+    });
+    pool.getStdout()?.pipe(process.stdout);
+    pool.getStderr()?.pipe(process.stderr);
+    return pool;
+  }
+
+  /** One suite on `pool`, told to jest's reporters as jest-runner tells them. */
+  async runOne(pool, test) {
+    await this.emit('test-file-start', [test]);
+    const { changedFiles, sourcesRelatedToTestsInChangedFiles } = this.context;
+    const promise = pool.worker({
+      config: test.context.config,
+      context: {
+        ...this.context,
+        changedFiles: changedFiles && [...changedFiles],
+        sourcesRelatedToTestsInChangedFiles:
+          sourcesRelatedToTestsInChangedFiles && [...sourcesRelatedToTestsInChangedFiles],
+      },
+      globalConfig: this.globalConfig,
+      path: test.path,
+    });
+    promise.UNSTABLE_onCustomMessage?.(([event, payload]) => this.emit(event, payload));
+    try {
+      const result = await promise;
+      await this.emit('test-file-success', [test, result]);
+    } catch (error) {
+      await this.emit('test-file-failure', [test, error]);
     }
   }
 }
 
-/** A suite's expected seconds (the sequencer's, from the last run or suite-seconds.json). */
-const secondsOf = (test) => (test.duration ?? 5000) / 1000;
-
-/**
- * The spawning lane's suites end long before the in-process lane's (about 290 against 520 s of
- * a run with both servers): its workers then take the in-process lane's last suites, the
- * shortest (the sequencer puts the slowest first), until the two lanes' expected seconds are
- * even, so no worker stands idle while the other lane still has a queue. Removes them from
- * `inProcess` and answers them, in order. An in-process suite keeps its own project and its own
- * database, ports and Redis prefix, whichever pool runs it.
- */
-function takeTail(inProcess, spawning) {
-  const sum = (tests) => tests.reduce((total, test) => total + secondsOf(test), 0);
-  let gap = (sum(inProcess) - sum(spawning)) / 2;
-  let from = inProcess.length;
-  while (from > 1 && gap > 0) {
-    from -= 1;
-    gap -= secondsOf(inProcess[from]);
+async function endPool(pool) {
+  const { forceExited } = await pool.end();
+  if (forceExited) {
+    process.stderr.write(
+      'A jest worker did not exit when asked and was ended: a suite left a handle open ' +
+        '(run it with --detectOpenHandles).\n',
+    );
   }
-  return inProcess.splice(from);
 }
 
 module.exports = LanesRunner;
