@@ -1,17 +1,14 @@
 /**
- * Two lanes of workers, so that the suites which mostly wait on processes run beside those that
- * keep both cores busy (docs/testing.md, "The shape of a run"):
- * - the in-process lane: the `in-process` project, on the configured workers (two);
- * - the spawning lane: the suites of a feature's `processes/` folder and of `test/timed/`
- *   (test/setup/lanes.js), two at a time beside it (they mostly wait on what they start).
- * Each lane takes its own suites, slowest first, and a worker whose lane has none left takes the
- * slowest the other lane has not started, so neither lane stands idle while the other has a queue,
- * however a machine's speed or load stretches one kind of suite against the other. No suite holds
- * a clock a neighbour's load could break, so none needs the machine to itself.
- * Both projects name this runner, so jest hands it every suite at once. Each lane has a jest-worker
- * pool of its own, running jest-runner's own test worker, so a worker keeps what its suites share
- * (modules, Chromium, the console's app) across them. `jest -i` runs every suite in this process,
- * with jest's own runner.
+ * Two lanes of workers (docs/testing.md, "The shape of a run"): the in-process lane runs the
+ * `in-process` project on the configured workers (two); the spawning lane runs the suites of a
+ * feature's `processes/` folder and of `test/timed/` (test/setup/lanes.js), two at a time beside
+ * it, as they mostly wait on what they start. Each lane takes its own suites, slowest first; a
+ * worker whose lane has none left takes the slowest the other has not started, so neither lane
+ * idles while the other has a queue, however a machine's speed or load stretches one kind of
+ * suite against the other. No suite holds a clock a neighbour's load could break.
+ * Both projects name this runner, so jest hands it every suite at once. Each lane is a jest-worker
+ * pool running jest-runner's own test worker, so a worker keeps what its suites share (modules,
+ * Chromium, the console's app). `jest -i` runs every suite in this process, with jest's runner.
  */
 const { dirname, join } = require('node:path');
 const TestRunner = require('jest-runner').default;

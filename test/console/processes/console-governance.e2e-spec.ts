@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AppProcess, RATE_LIMITS_OFF, startAppProcess } from '../../harness/app-process';
-import { ConsoleBrowser, ConsoleUi, openConsole } from '../../harness/browser/console-ui';
+import type { ConsoleBrowser, ConsoleUi } from '../../harness/browser/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../../harness/latchkey-client';
-import { hasChromium, VIEWPORT } from '../../harness/browser/swagger-ui';
-import { buildApp } from '../../harness/app-cluster';
+import { hasChromium } from '../../harness/browser/swagger-ui';
 import { patienceDeadline } from '../../harness/patience';
-
-const TIMEOUT_MS = 180_000;
+import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 
 interface Envelope<T> {
   data: T;
@@ -29,12 +23,12 @@ if (hasChromium()) {
    * uses and meta. Every test also fails on any Content Security Policy violation.
    */
   describe('tokens a business governs, in the admin console', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'latchkey-console-governance-'));
-    let app: AppProcess | undefined;
+    const consoleApp = useConsoleApp('console-governance');
     let browser: ConsoleBrowser | undefined;
     let client: LatchkeyClient;
     let owner: BusinessSetup;
     let ui: ConsoleUi;
+    beforeAll(() => ({ browser, ui, client, owner } = consoleApp));
 
     /** Runs a step, keeping a screenshot when it fails. */
     const step = <T>(name: string, fn: () => Promise<T>) => ui.step(`governance-${name}`, fn);
@@ -50,34 +44,9 @@ if (hasChromium()) {
     const status = (text: string | RegExp) =>
       browser!.page.getByRole('status').filter({ hasText: text }).waitFor();
 
-    beforeAll(async () => {
-      await buildApp();
-      app = await startAppProcess({
-        name: 'console-governance',
-        env: { SQLITE_PATH: join(dir, 'console.sqlite'), LOG_LEVEL: 'warn', ...RATE_LIMITS_OFF },
-      });
-      client = new LatchkeyClient(app.url);
-      owner = await client.createBusiness(app.platformToken!, 'governance');
-      browser = await openConsole(app.url);
-      ui = browser.ui;
-    }, TIMEOUT_MS);
-
-    afterAll(async () => {
-      await browser?.close();
-      await app?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }, TIMEOUT_MS);
-
-    // Each test starts signed out, with no policy, whatever the one before left behind.
+    // Each test starts with no policy in the suite's business, whatever the one before left.
     beforeEach(async () => {
-      await browser!.page.setViewportSize(VIEWPORT);
-      await ui.open();
-      await ui.page.evaluate('sessionStorage.clear(); localStorage.clear()');
       expect((await api('PUT', '/api/v1/token-policy', owner.ownerToken, {})).status).toBe(200);
-    });
-
-    afterEach(() => {
-      expect(browser!.cspViolations.splice(0)).toEqual([]);
     });
 
     it(
