@@ -132,12 +132,15 @@ class LanesRunner {
       path: test.path,
     });
     promise.UNSTABLE_onCustomMessage?.(([event, payload]) => this.emit(event, payload));
+    let result;
     try {
-      const result = await promise;
-      await this.emit('test-file-success', [test, result]);
+      result = await promise;
     } catch (error) {
       await this.emit('test-file-failure', [test, error]);
+      return;
     }
+    // A reporter's own error is the run's, not this suite's.
+    await this.emit('test-file-success', [test, result]);
   }
 }
 
