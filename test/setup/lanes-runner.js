@@ -79,7 +79,8 @@ class LanesRunner {
         test = lane.queue.shift() ?? other.queue.shift();
       }
     };
-    for (const lane of [inProcess, spawning]) lane.pool = this.pool(tests, lane.size);
+    const resolvers = resolversOf(tests);
+    for (const lane of [inProcess, spawning]) lane.pool = this.pool(resolvers, lane.size);
     const workers = [
       ...Array.from({ length: inProcess.size }, () => work(inProcess, spawning)),
       ...Array.from({ length: spawning.size }, () => work(spawning, inProcess)),
@@ -91,15 +92,8 @@ class LanesRunner {
     }
   }
 
-  /** A pool of `size` jest workers, as jest-runner makes one, able to run any of `tests`. */
-  pool(tests, size) {
-    const resolvers = new Map();
-    for (const test of tests) {
-      const { config, moduleMap } = test.context;
-      if (!resolvers.has(config.id)) {
-        resolvers.set(config.id, { config, serializableModuleMap: moduleMap.toJSON() });
-      }
-    }
+  /** A pool of `size` jest workers, as jest-runner makes one, able to run any suite of the run. */
+  pool(resolvers, size) {
     const { workerIdleMemoryLimit, workerGracefulExitTimeout, workerThreads } = this.globalConfig;
     const pool = new Worker(TEST_WORKER, {
       enableWorkerThreads: workerThreads,
@@ -108,7 +102,7 @@ class LanesRunner {
       idleMemoryLimit: typeof workerIdleMemoryLimit === 'number' ? workerIdleMemoryLimit : undefined,
       maxRetries: 3,
       numWorkers: size,
-      setupArgs: [{ serializableResolvers: [...resolvers.values()] }],
+      setupArgs: [{ serializableResolvers: resolvers }],
       workerGracefulExitTimeout,
     });
     pool.getStdout()?.pipe(process.stdout);
@@ -142,6 +136,18 @@ class LanesRunner {
     // A reporter's own error is the run's, not this suite's.
     await this.emit('test-file-success', [test, result]);
   }
+}
+
+/** Each project's config and module map, once, for the workers to resolve its suites with. */
+function resolversOf(tests) {
+  const resolvers = new Map();
+  for (const test of tests) {
+    const { config, moduleMap } = test.context;
+    if (!resolvers.has(config.id)) {
+      resolvers.set(config.id, { config, serializableModuleMap: moduleMap.toJSON() });
+    }
+  }
+  return [...resolvers.values()];
 }
 
 async function endPool(pool) {
