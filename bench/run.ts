@@ -162,6 +162,36 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
   for (const name of ONLY) await sections[name]();
 }
 
+/**
+ * Sections that gate nothing and cost the quick run (CI's) the most: `--quick` leaves each to the
+ * full bench in one row of the table, its goals given; `BENCH_ONLY` still runs them, quick or not.
+ */
+const FULL_BENCH_ONLY = {
+  ssfApp: ['ssf at an app: revoke → Express with the receiver refuses', 'p99 ≤ 1 s'],
+  statusLists: [
+    'status list of 100,000 tokens: size, serving p99, edge checks, revoke on A → its bit on B',
+    '≤ 16 KiB; ≤ 5 ms; ≥ 1 M/s; p99 ≤ 1 s',
+  ],
+  ssf: ['ssf: revoke → its credential-change SET pushed and received', 'p99 ≤ 2 s'],
+  federation: [
+    'federation: exchange p99, exchanges/s, CPU and statements per exchange, sqlite',
+    '≤ 20 ms; ≥ 500/s; no text prepared twice',
+  ],
+  agents: [
+    'agents: code exchanges/s, /auth/verify of a code-flow token ÷ of a bearer token, sqlite',
+    '≥ 300/s; ≥ 0.95',
+  ],
+} as const;
+
+/** Runs `section` unless the run is quick, which leaves it to the full bench and says so. */
+async function unlessQuick(
+  left: keyof typeof FULL_BENCH_ONLY,
+  section: () => Promise<unknown>,
+): Promise<void> {
+  const [row, goals] = FULL_BENCH_ONLY[left];
+  if (!leftToFullBench(row, goals)) await section();
+}
+
 /** 1 and 2 on A: the hot path, then what each feature costs it. Answers A's hot-path runs. */
 async function onA({ scratch, pgEnv, inst, bare }: Bench): Promise<AuthRuns> {
   const { a, owner } = inst;
@@ -198,8 +228,10 @@ async function acrossInstances({ scratch, pgEnv, inst }: Bench): Promise<void> {
   await cacheMiss(inst.clientA, owner, m, proxy);
   await m.stop();
   await propagation(owner, a, b);
-  await statusListCost(a, b, a.platformToken!, scratch.databaseUrl);
-  await ssfPushLatency(pgEnv, scratch.start);
+  await unlessQuick('statusLists', () =>
+    statusListCost(a, b, a.platformToken!, scratch.databaseUrl),
+  );
+  await unlessQuick('ssf', () => ssfPushLatency(pgEnv, scratch.start));
   await sentinelPropagation(pgEnv, owner, scratch.start);
   await pgbouncerCost(pgEnv, owner, scratch.start);
   await dpopCost(a, owner, pgEnv, scratch.start);
@@ -216,7 +248,7 @@ async function runAll(bench: Bench, stopBare: () => Promise<void>): Promise<void
   // The Express middleware on a cached token, its Latchkey on SQLite beside A.
   await middlewareCost(scratch.start, scratch.sqliteDir);
   // A revocation at that app, told by Shared Signals.
-  await ssfAppRefusal(scratch.start, scratch.sqliteDir);
+  await unlessQuick('ssfApp', () => ssfAppRefusal(scratch.start, scratch.sqliteDir));
   reportMemory(inst.memory, sqlite.memory, pg, sqlite.runs);
   // Tracing's cost, on two instances of their own beside A.
   await tracingCost(pgEnv, inst.owner, scratch.start);
@@ -298,8 +330,8 @@ async function main(): Promise<void> {
   }
   // The RFC 8693 exchange and the code exchange on SQLite, each on an app of its own, once the
   // rest is stopped.
-  await federationCost();
-  await agentsCost();
+  await unlessQuick('federation', federationCost);
+  await unlessQuick('agents', agentsCost);
   const command = `npm run bench${QUICK ? ' -- --quick' : ''}`;
   const seconds = printTable(command, started, machine, loadAtStart);
   process.stdout.write(`\nresults written to ${writeResults(machine, seconds, loadAtStart)}\n`);

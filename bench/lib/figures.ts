@@ -36,8 +36,8 @@ export function figure(
 }
 
 /**
- * A comparison that needs two instances of its own and several runs, and gates nothing: `--quick`
- * (CI's regression check, which must stay under a minute) leaves it to the full bench, and says so.
+ * A figure that gates nothing and costs the quick run more than its row is worth there: `--quick`
+ * (CI's regression check, about a minute and a half) leaves it to the full bench, and says so.
  */
 export function leftToFullBench(name: string, goal: string): boolean {
   if (QUICK) figure(name, 'not run by --quick: npm run bench measures it', goal, null);

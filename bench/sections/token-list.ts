@@ -57,7 +57,7 @@ async function expectFullPage(what: string, url: string, headers: Record<string,
 
 /**
  * 25 more tokens for `owner` on `app`, then the list, its floor on `database`, the console's
- * fields (unless `QUICK`) and /health/live (unless `live` is given), each warmed up, then two
+ * fields, their own floor and /health/live (unless `live` is given), each warmed up, then two
  * rounds alternated.
  */
 async function measure(
@@ -73,31 +73,26 @@ async function measure(
   await expectFullPage(`the ${driver} list`, `${app.url}${LIST_PAGE}`, headers);
   await expectFullPage(`the ${driver} list of fields`, `${app.url}${FIELDS_PAGE}`, headers);
   const floor = await startListFloor(database, owner, app.url, track);
-  // The console's fields' own floor: what the sparse page costs with nothing else (full runs).
-  const fieldsFloor = QUICK
-    ? null
-    : await startListFloor(database, owner, app.url, track, CONSOLE_FIELDS);
+  // The console's fields' own floor: what the sparse page costs with nothing else.
+  const fieldsFloor = await startListFloor(database, owner, app.url, track, CONSOLE_FIELDS);
   const runs: ListRuns = { lists: [], floors: [], fields: [], fieldsFloors: [], lives: [] };
   const targets: [LoadRun[], (s: number) => Promise<LoadRun>][] = [
     [runs.lists, (s) => loadWithCpu(app.pid, driver, app.url, LIST_PAGE, headers, s)],
     [runs.floors, (s) => loadWithCpu(floor.child.pid, 'list floor', floor.url, floor.path, {}, s)],
+    [runs.fields, (s) => loadWithCpu(app.pid, driver, app.url, FIELDS_PAGE, headers, s)],
+    [
+      runs.fieldsFloors,
+      (s) =>
+        loadWithCpu(
+          fieldsFloor.child.pid,
+          'fields floor',
+          fieldsFloor.url,
+          fieldsFloor.path,
+          {},
+          s,
+        ),
+    ],
   ];
-  if (fieldsFloor)
-    targets.push(
-      [runs.fields, (s) => loadWithCpu(app.pid, driver, app.url, FIELDS_PAGE, headers, s)],
-      [
-        runs.fieldsFloors,
-        (s) =>
-          loadWithCpu(
-            fieldsFloor.child.pid,
-            'fields floor',
-            fieldsFloor.url,
-            fieldsFloor.path,
-            {},
-            s,
-          ),
-      ],
-    );
   if (!live)
     targets.push([runs.lives, (s) => loadWithCpu(app.pid, driver, app.url, '/health/live', {}, s)]);
   for (const [, run] of targets) await run(WARMUP_S);
@@ -108,7 +103,7 @@ async function measure(
   );
   await alternate(2, ...measured);
   await floor.child.stop();
-  await fieldsFloor?.child.stop();
+  await fieldsFloor.child.stop();
   return runs;
 }
 
@@ -142,11 +137,6 @@ function report(driver: Driver, runs: ListRuns, live: LoadRun[]): void {
     // 0.6 and 0.82 to 0.86 (2026-11-29, load 12 to 22): req/s swings with the machine's other
     // work (docs/performance.md, "The token list").
   );
-  if (runs.fields.length === 0) {
-    leftToFullBench(NAMES.fields(driver), `≥ ${goals.fields}`);
-    leftToFullBench(NAMES.fieldsFloor(driver), '(information: the ceiling of the line above)');
-    return;
-  }
   const fieldsToLive = rps(runs.fields) / liveRps;
   figure(
     NAMES.fields(driver),
@@ -166,6 +156,14 @@ function report(driver: Driver, runs: ListRuns, live: LoadRun[]): void {
   );
 }
 
+/** The list gates nothing, so the quick run (CI's) leaves it to the full bench; its rows say so. */
+function leftInQuick(driver: Driver): boolean {
+  if (!QUICK) return false;
+  for (const name of ['live', 'floor', 'fields'] as const)
+    leftToFullBench(NAMES[name](driver), `≥ ${GOALS[driver][name]}`);
+  return true;
+}
+
 /**
  * The list on A (PostgreSQL). `live` is A's /health/live runs from the hot path, the ratios'
  * denominator; null (a section run alone) measures it here, alternated with the rest.
@@ -177,6 +175,7 @@ export async function tokenList(
   live: LoadRun[] | null,
   track: (child: Child) => void,
 ): Promise<void> {
+  if (leftInQuick('postgres')) return;
   const runs = await measure('postgres', a, owner, { DATABASE_URL: databaseUrl }, live, track);
   report('postgres', runs, live ?? runs.lives);
   raw.postgres_list = runs;
@@ -184,8 +183,7 @@ export async function tokenList(
 
 /**
  * The list on S (SQLite, `sqlitePath` the file S writes), as a newcomer's `npm start` serves it,
- * with S's /health/live alternated beside it. About 40 s that gate nothing: the quick run (CI's)
- * leaves it to the full bench.
+ * with S's /health/live alternated beside it.
  */
 export async function sqliteTokenList(
   s: AppProcess,
@@ -193,11 +191,7 @@ export async function sqliteTokenList(
   sqlitePath: string,
   track: (child: Child) => void,
 ): Promise<void> {
-  if (QUICK) {
-    for (const name of ['live', 'floor', 'fields'] as const)
-      leftToFullBench(NAMES[name]('sqlite'), `≥ ${GOALS.sqlite[name]}`);
-    return;
-  }
+  if (leftInQuick('sqlite')) return;
   const runs = await measure('sqlite', s, owner, { SQLITE_PATH: sqlitePath }, null, track);
   report('sqlite', runs, runs.lives);
   raw.sqlite_list = runs;
