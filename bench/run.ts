@@ -58,8 +58,8 @@ import { quotasCost } from './sections/quotas';
 import { cacheMiss } from './sections/cache-miss';
 import { constraintsCost } from './sections/constraints';
 import { dpopCost } from './sections/dpop';
-import { agentsCost } from './sections/agents';
-import { federationCost } from './sections/federation';
+import { AGENTS_ROW, agentsCost } from './sections/agents';
+import { FEDERATION_ROW, federationCost } from './sections/federation';
 import { authIsolated, hotPath, threeInstances } from './sections/hot-path';
 import { reportMemory, startedAndIdleRss, type StartedAndIdle } from './sections/memory';
 import { metricsCost } from './sections/metrics';
@@ -69,10 +69,10 @@ import { policyCost } from './sections/policy';
 import { propagation } from './sections/propagation';
 import { sentinelPropagation } from './sections/sentinel';
 import { sqliteInstance, sqliteListOnly, sqliteStatementsOnly } from './sections/sqlite';
-import { ssfPushLatency } from './sections/ssf';
-import { ssfAppRefusal } from './sections/ssf-app';
+import { SSF_ROW, ssfPushLatency } from './sections/ssf';
+import { SSF_APP_ROW, ssfAppRefusal } from './sections/ssf-app';
 import { startTime } from './sections/start-time';
-import { statusListCost } from './sections/status-lists';
+import { STATUS_LISTS_ROW, statusListCost } from './sections/status-lists';
 import { tokenList } from './sections/token-list';
 import { tracingCost } from './sections/tracing';
 import { usesCost } from './sections/uses';
@@ -168,20 +168,11 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
  * them under `--quick` too.
  */
 const FULL_BENCH_ONLY = {
-  ssfApp: ['ssf at an app: revoke → Express with the receiver refuses', 'p99 ≤ 1 s'],
-  statusLists: [
-    'status list: size as served, serving p99, edge checks, revoke on A → its bit in the list B serves',
-    '≤ 16 KiB; ≤ 5 ms; ≥ 1 M/s; p99 ≤ 1 s',
-  ],
-  ssf: ['ssf: revoke → its credential-change SET pushed and received', 'p99 ≤ 2 s'],
-  federation: [
-    'federation: exchange p99, exchanges/s, CPU and statements per exchange, sqlite',
-    '≤ 20 ms; ≥ 500/s; no text prepared twice',
-  ],
-  agents: [
-    'agents: code exchanges/s, /auth/verify of a code-flow token ÷ of a bearer token, sqlite',
-    '≥ 300/s; ≥ 0.95',
-  ],
+  ssfApp: SSF_APP_ROW,
+  statusLists: STATUS_LISTS_ROW,
+  ssf: SSF_ROW,
+  federation: FEDERATION_ROW,
+  agents: AGENTS_ROW,
 } as const;
 
 /** Runs `section` unless the run is quick, which leaves it to the full bench and says so. */

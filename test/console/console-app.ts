@@ -65,20 +65,20 @@ export function useConsoleApp(name: string, options: { ownApp?: boolean } = {}):
   beforeAll(async () => {
     await receiver.start();
     // Named for what it serves: the worker's app serves every console suite the worker runs.
-    const made = (appName: string) => () =>
+    const made = (appName: string) =>
       startConsoleApp(appName, mkdtempSync(join(tmpdir(), `latchkey-${appName}-`)));
     const kept = options.ownApp
       ? null
       : await keptByWorker(
           'console-app',
-          made('console-app'),
+          () => made('console-app'),
           async ({ app, dir }) => {
             await app.stop();
             rmSync(dir, { recursive: true, force: true });
           },
           ({ app }) => app.child.running,
         );
-    const started = kept ?? (own = await made(name)());
+    const started = kept ?? (own = await made(name));
     ctx.app = started.app;
     ctx.sqlitePath = started.sqlitePath;
     ctx.client = new LatchkeyClient(ctx.app.url);
