@@ -32,6 +32,7 @@ import {
   notes,
   printTable,
   raw,
+  type QuickRow,
 } from './lib/figures';
 import { describeMachine, machineLine, type Machine } from './lib/machine';
 import {
@@ -163,25 +164,12 @@ async function runOnly({ scratch, pgEnv, inst, bare }: Bench): Promise<void> {
 }
 
 /**
- * Sections that gate nothing and cost the quick run (CI's) the most: `--quick` leaves each to the
- * full bench in one row of the table, its goals given. `BENCH_ONLY` names them as before, and runs
- * them under `--quick` too.
+ * Runs `section` unless the run is quick, which leaves it to the full bench in `row` (its name and
+ * goals, from the section): for the sections that gate nothing and cost the quick run (CI's) the
+ * most. `BENCH_ONLY` names them as before, and runs them under `--quick` too.
  */
-const FULL_BENCH_ONLY = {
-  ssfApp: SSF_APP_ROW,
-  statusLists: STATUS_LISTS_ROW,
-  ssf: SSF_ROW,
-  federation: FEDERATION_ROW,
-  agents: AGENTS_ROW,
-} as const;
-
-/** Runs `section` unless the run is quick, which leaves it to the full bench and says so. */
-async function unlessQuick(
-  left: keyof typeof FULL_BENCH_ONLY,
-  section: () => Promise<unknown>,
-): Promise<void> {
-  const [row, goals] = FULL_BENCH_ONLY[left];
-  if (!leftToFullBench(row, goals)) await section();
+async function unlessQuick(row: QuickRow, section: () => Promise<unknown>): Promise<void> {
+  if (!leftToFullBench(...row)) await section();
 }
 
 /** 1 and 2 on A: the hot path, then what each feature costs it. Answers A's hot-path runs. */
@@ -220,10 +208,10 @@ async function acrossInstances({ scratch, pgEnv, inst }: Bench): Promise<void> {
   await cacheMiss(inst.clientA, owner, m, proxy);
   await m.stop();
   await propagation(owner, a, b);
-  await unlessQuick('statusLists', () =>
+  await unlessQuick(STATUS_LISTS_ROW, () =>
     statusListCost(a, b, a.platformToken!, scratch.databaseUrl),
   );
-  await unlessQuick('ssf', () => ssfPushLatency(pgEnv, scratch.start));
+  await unlessQuick(SSF_ROW, () => ssfPushLatency(pgEnv, scratch.start));
   await sentinelPropagation(pgEnv, owner, scratch.start);
   await pgbouncerCost(pgEnv, owner, scratch.start);
   await dpopCost(a, owner, pgEnv, scratch.start);
@@ -240,7 +228,7 @@ async function runAll(bench: Bench, stopBare: () => Promise<void>): Promise<void
   // The Express middleware on a cached token, its Latchkey on SQLite beside A.
   await middlewareCost(scratch.start, scratch.sqliteDir);
   // A revocation at that app, told by Shared Signals.
-  await unlessQuick('ssfApp', () => ssfAppRefusal(scratch.start, scratch.sqliteDir));
+  await unlessQuick(SSF_APP_ROW, () => ssfAppRefusal(scratch.start, scratch.sqliteDir));
   reportMemory(inst.memory, sqlite.memory, pg, sqlite.runs);
   // Tracing's cost, on two instances of their own beside A.
   await tracingCost(pgEnv, inst.owner, scratch.start);
@@ -322,8 +310,8 @@ async function main(): Promise<void> {
   }
   // The RFC 8693 exchange and the code exchange on SQLite, each on an app of its own, once the
   // rest is stopped.
-  await unlessQuick('federation', federationCost);
-  await unlessQuick('agents', agentsCost);
+  await unlessQuick(FEDERATION_ROW, federationCost);
+  await unlessQuick(AGENTS_ROW, agentsCost);
   const command = `npm run bench${QUICK ? ' -- --quick' : ''}`;
   const seconds = printTable(command, started, machine, loadAtStart);
   process.stdout.write(`\nresults written to ${writeResults(machine, seconds, loadAtStart)}\n`);

@@ -35,13 +35,13 @@ export function figure(
   figures.push({ figure: name, value, goal, met, gate });
 }
 
+/** A section's row in the quick run's table where it is left to the full bench: its name and goals. */
+export type QuickRow = readonly [name: string, goals: string];
+
 /**
  * A figure that gates nothing and costs the quick run more than its row is worth there: `--quick`
  * (CI's regression check, about a minute and a half) leaves it to the full bench, and says so.
  */
-/** A section's row in the quick run's table where it is left to the full bench: its name and goals. */
-export type QuickRow = readonly [name: string, goals: string];
-
 export function leftToFullBench(name: string, goal: string): boolean {
   if (QUICK) figure(name, 'not run by --quick: npm run bench measures it', goal, null);
   return QUICK;

@@ -26,9 +26,10 @@ const REVOCATIONS = QUICK ? 20 : 200;
 /** How long a SET is waited for after its revoke's response before that sample counts as lost. */
 const BOUND_MS = 5_000;
 const GOAL_MS = 2_000;
+const GOAL = `p99 ≤ ${GOAL_MS / 1000} s`;
 const NAME = 'ssf: revoke → its credential-change SET pushed and received';
 /** This section's row in the quick run (bench/run.ts), which leaves it to the full bench. */
-export const SSF_ROW: QuickRow = [NAME, `p99 ≤ ${GOAL_MS / 1000} s`];
+export const SSF_ROW: QuickRow = [NAME, GOAL];
 
 interface Arrival {
   at: number;
@@ -231,7 +232,7 @@ export async function ssfPushLatency(pgEnv: Record<string, string>, start: Start
     figure(
       `${NAME}, ${samples.length} revocations`,
       `p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)}, max ${ms(max)}`,
-      SSF_ROW[1],
+      GOAL,
       p99 <= GOAL_MS,
     );
     raw.ssf = {
