@@ -133,6 +133,9 @@ describe.each(DRIVERS)('Shared Signals delivery on %s', (driver) => {
     const edit = (body: object) => t.http().patch(path).set(asOwner(biz)).send(body).expect(200);
     await edit({ meta: { team: 'ops' } });
     await edit({ scopes: ['deploy:prod'] });
+    // Pushes in flight at once keep no order (docs/design-notes.md): the disabling waits for the
+    // narrowing's push. A push of the edit of meta, queued before both, would be a third.
+    await setsAt('/hook?narrowed', stream.aud, 1);
     await t.http().post(`${path}/disable`).set(asOwner(biz)).send({}).expect(200);
     const sets = await setsAt('/hook?narrowed', stream.aud, 2);
     expect(sets.map((s) => [subjectToken(s), changeOf(s).change_type])).toEqual([
@@ -141,6 +144,8 @@ describe.each(DRIVERS)('Shared Signals delivery on %s', (driver) => {
     ]);
     expect(changeOf(sets[0]).narrowed).toEqual(['scopes']);
     expect(changeOf(sets[1]).status).toBe('disabled');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.url === '/hook?narrowed')).toHaveLength(2);
   });
 
   it("never carries another business's changes to a stream", async () => {
