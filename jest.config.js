@@ -80,4 +80,8 @@ module.exports = {
   // SWC output of many suites otherwise pile up in one heap until it runs out (about 3.8 GB, 20
   // minutes in), and every suite before that pays for collecting a heap of gigabytes.
   workerIdleMemoryLimit: '1GB',
+  // A worker's kept Chromium and console app close once jest ends it (test/harness/worker-kept.ts):
+  // 0.2 to 0.25 s each on an idle machine, past jest's 500 ms grace at a busy run's end. A handle
+  // left open still holds its worker past 10 s, and the runner names it when it ends the worker.
+  workerGracefulExitTimeout: 10_000,
 };

@@ -70,9 +70,10 @@ const workerHooks = {
 
 // A worker that jest has ended, and that holds nothing open, exits at once rather than through
 // Node's own teardown of its heap (0.5 to 0.9 GB of RSS after a lane's suites). With nothing left
-// to run, that teardown alone outlasted jest's 500 ms grace now and then on a busy two-core machine,
-// which jest reports as "A worker process has failed to exit gracefully". `beforeExit` comes only
-// once nothing is open, so a handle left open still holds the worker, and still draws the warning.
+// to run, that teardown alone outlasted jest's default grace of 500 ms now and then on a busy
+// two-core machine, and the worker was ended (test/setup/lanes-runner.js says so). `beforeExit`
+// comes only once nothing is open, so a handle left open still holds the worker, and still draws
+// the warning.
 if (workerHooks.forked) workerHooks.onEnd(() => process.once('beforeExit', () => process.exit()));
 
 /**
