@@ -38,8 +38,9 @@ if (hasChromium()) {
    */
   describe('the home page of the admin console', () => {
     // An app of its own: the picker opens the first business of the platform, which must be this
-    // suite's, and its walk reads the names of every business the platform holds.
-    const consoleApp = useConsoleApp('console-home', { ownApp: true });
+    // suite's, and its walk reads the names of every business the platform holds. The business's
+    // name has 30 characters, which the picker's select shows whole at 390 px.
+    const consoleApp = useConsoleApp('console-home-business', { ownApp: true });
     let browser: ConsoleBrowser | undefined;
     let client: LatchkeyClient;
     let owner: BusinessSetup;
