@@ -13,7 +13,7 @@ import { buildApp } from '../harness/app-cluster';
 import { createTestDatabase, TestDatabase } from '../harness/app/test-app';
 import { ConsoleBrowser, openConsole } from '../harness/browser/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../harness/latchkey-client';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading, waitFor } from '../harness/patience';
 import type { Driver } from '../setup/servers';
 import { AgentProvider, HttpTrace, LoopbackCallback } from './mcp-agent';
 import {
@@ -117,18 +117,16 @@ export function mcpSdkFlowOn(driver: Driver, { checksTarball }: { checksTarball:
       const listNotes = () => mcp.callTool({ name: 'notes.list', arguments: {} });
 
       /** The tokens issued under the business's grants, oldest first, as the audit log has them. */
-      async function grantsIssued(count: number): Promise<string[]> {
-        const deadline = patienceDeadline();
-        for (;;) {
+      function grantsIssued(count: number): Promise<string[]> {
+        const read = async () => {
           const res = await api.request<{
             data: { items: { metadata: { grant_type: string } }[] };
           }>('GET', '/api/v1/audit-events?action=oauth_grant.tokens_issued', {
             headers: scoped(owner.ownerToken, owner.businessId),
           });
-          const types = res.body.data.items.map((e) => e.metadata.grant_type).reverse();
-          if (types.length >= count || Date.now() > deadline) return types;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+          return res.body.data.items.map((e) => e.metadata.grant_type).reverse();
+        };
+        return lastReading(read, (types) => types.length >= count);
       }
 
       beforeAll(async () => {
@@ -327,12 +325,13 @@ export function mcpSdkFlowOn(driver: Driver, { checksTarball }: { checksTarball:
         });
         expect(revoked.status).toBe(200);
         const mark = trace.requests.length;
-        const deadline = patienceDeadline();
-        while (!trace.lines(mark).some((line) => line.includes('refresh_token'))) {
-          if (Date.now() > deadline)
-            throw new Error(`no refresh:\n${trace.lines(mark).join('\n')}`);
-          await expect(listNotes()).resolves.toMatchObject({ content: [{ text: '[]' }] });
-        }
+        await waitFor(
+          () => `a refresh:\n${trace.lines(mark).join('\n')}`,
+          async () => {
+            await expect(listNotes()).resolves.toMatchObject({ content: [{ text: '[]' }] });
+            return trace.lines(mark).some((line) => line.includes('refresh_token'));
+          },
+        );
         expect(calls(trace.lines(mark)).slice(-3)).toEqual([
           'mcp POST /mcp tools/call notes.list → 401',
           'latchkey POST /oauth2/businesses/:biz/token refresh_token → 200',

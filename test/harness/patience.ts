@@ -61,3 +61,20 @@ export async function waitFor(
     });
   });
 }
+
+/**
+ * Reads `read` every `everyMs` until `done` holds of its answer, for at most the tests' patience,
+ * and answers the last reading either way: the caller's assertion on it says what never came.
+ */
+export async function lastReading<T>(
+  read: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = patienceDeadline();
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(everyMs);
+  }
+}

@@ -8,7 +8,7 @@ import { seedTokenRows } from '../factories/token-rows.factory';
 import { asOwner, removeMember } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../setup/servers';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /**
  * A cascade publishes one invalidation per token. The bus sends them coalesced: a lone message
@@ -104,10 +104,11 @@ suite('a burst of invalidations over %s', (transport) => {
     });
     try {
       await removeMember(a, asOwner(biz), member.identityId).expect(200);
-      const deadline = patienceDeadline();
-      while (heard.size < TOKENS && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await lastReading(
+        () => heard.size,
+        (size) => size >= TOKENS,
+        20,
+      );
       expect([...jtis].filter((jti) => !heard.has(jti))).toEqual([]);
     } finally {
       unsubscribe();

@@ -13,7 +13,7 @@ import { tamperedSecret } from '../harness/app/token-checks';
 import { asMember, asOwner, Caller, getToken, postToken, rotate } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { describeIf, DRIVERS, TEST_REDIS_URL } from '../setup/servers';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /**
  * Per-token constraints: the networks a token may be used from, and a rate limit of
@@ -91,12 +91,10 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       const caller = asMember(token.secret, biz.id);
       for (let i = 0; i < 3; i++) expect((await me(t, from(caller, '192.0.2.1'))).status).toBe(403);
       expect((await me(t, from(caller, '192.0.2.2'))).status).toBe(403);
-      const deadline = patienceDeadline();
-      let events = await rejectedEvents(t, token.id);
-      while (events.length < 2 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        events = await rejectedEvents(t, token.id);
-      }
+      const events = await lastReading(
+        () => rejectedEvents(t, token.id),
+        (seen) => seen.length >= 2,
+      );
       // Recorded off the request path, so two addresses' entries may land in either order.
       expect(events.map((e) => e.ip).sort()).toEqual(['192.0.2.1', '192.0.2.2']);
       expect(JSON.parse(events[0].metadata)).toMatchObject({ reason: 'ip_not_allowed' });
@@ -118,14 +116,12 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       for (let i = 1; i <= 15; i++) {
         expect((await me(t, from(caller, `2001:db8::${i}`))).status).toBe(403);
       }
-      const deadline = patienceDeadline();
-      let events = await rejectedEvents(t, token.id);
-      while (events.length < 10 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        events = await rejectedEvents(t, token.id);
-      }
+      await lastReading(
+        () => rejectedEvents(t, token.id),
+        (seen) => seen.length >= 10,
+      );
       await new Promise((r) => setTimeout(r, 200));
-      events = await rejectedEvents(t, token.id);
+      const events = await rejectedEvents(t, token.id);
       // The first ten told, in whichever order their writes committed.
       expect(events.map((e) => e.ip).sort()).toEqual(
         Array.from({ length: 10 }, (_, i) => `2001:db8::${i + 1}`).sort(),

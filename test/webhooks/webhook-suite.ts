@@ -4,7 +4,7 @@ import type { Driver } from '../setup/servers';
 import { asOwner } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { Received, WebhookReceiver } from '../harness/app/webhook-receiver';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /** Short retries, so a receiver that fails a few times is retried within a test. */
 export const FAST_RETRIES = {
@@ -110,17 +110,15 @@ export async function listAttempts(
   return res.body.data.items as ListedAttempt[];
 }
 
-/** The endpoint's attempts once there are `count` of them, or what there is after 10 s. */
-export async function waitForAttempts(
+/** The endpoint's attempts once there are `count` of them, or what there is when patience ends. */
+export function waitForAttempts(
   t: TestApp,
   biz: { id: string; ownerToken: string },
   endpointId: string,
   count: number,
 ): Promise<ListedAttempt[]> {
-  const deadline = patienceDeadline();
-  for (;;) {
-    const items = await listAttempts(t, biz, endpointId);
-    if (items.length >= count || Date.now() > deadline) return items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return lastReading(
+    () => listAttempts(t, biz, endpointId),
+    (items) => items.length >= count,
+  );
 }

@@ -3,7 +3,7 @@ import { asOwner, asPlatform, revoke } from '../harness/app/api';
 import { DRIVERS } from '../setup/servers';
 import { FAST_RETRIES, waitForAttempts, webhookWorld } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /**
  * Webhooks, what an operator does with messages: redeliver, recover and test. The suites of webhooks*.e2e-spec.ts share their describe titles, so a
@@ -133,11 +133,7 @@ describe.each(DRIVERS)('webhooks on %s', (driver) => {
     expect(recovered.body.data).toEqual({ requeued: 1 });
     await receiver.waitFor((got) => got.length >= 6);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    const deadline = patienceDeadline();
-    while ((await status())[0] !== 'delivered' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(await status()).toEqual(['delivered']);
+    expect(await lastReading(status, ([first]) => first === 'delivered')).toEqual(['delivered']);
 
     const metrics = await t.http().get('/metrics').set(asPlatform(t)).expect(200);
     const value = (line: RegExp) => Number(line.exec(metrics.text)?.[1] ?? NaN);

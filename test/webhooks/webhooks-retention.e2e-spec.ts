@@ -5,7 +5,7 @@ import { asOwner, revoke } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 const DAY = 86_400_000;
 
@@ -36,14 +36,12 @@ describe.each(DRIVERS)('webhook retention on %s', (driver) => {
     );
   }
 
-  async function settled(endpointId: string, count: number) {
-    const deadline = patienceDeadline();
-    for (;;) {
-      const rows = await messagesOf(endpointId);
-      const done = rows.filter((r) => r.status !== 'pending');
-      if (done.length >= count || Date.now() > deadline) return rows;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  /** The endpoint's messages once `count` of them are no longer pending. */
+  function settled(endpointId: string, count: number) {
+    return lastReading(
+      () => messagesOf(endpointId),
+      (rows) => rows.filter((r) => r.status !== 'pending').length >= count,
+    );
   }
 
   /** Moves a message back in time: queued and last attempted `daysAgo` days ago. */

@@ -9,7 +9,7 @@ import { asMember, asOwner, asPlatform, Caller } from '../harness/app/api';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { Received, WebhookReceiver } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /** The example receiver that the README points to: these tests judge deliveries with it. */
 type Verifier = (body: string, headers: Received['headers'], nowMs?: number) => unknown;
@@ -84,18 +84,16 @@ describe.each(DRIVERS)('v1a webhook keys on %s', (driver) => {
   }
 
   /** The endpoint's recorded attempts, once there is one (they are written after the answer). */
-  async function attemptsOf(biz: BusinessFixture, endpointId: string): Promise<unknown[]> {
-    const deadline = patienceDeadline();
-    for (;;) {
+  function attemptsOf(biz: BusinessFixture, endpointId: string): Promise<unknown[]> {
+    const read = async () => {
       const res = await t
         .http()
         .get(`/api/v1/webhooks/${endpointId}/deliveries`)
         .set(asOwner(biz))
         .expect(200);
-      const items = res.body.data.items as unknown[];
-      if (items.length > 0 || Date.now() > deadline) return items;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return res.body.data.items as unknown[];
+    };
+    return lastReading(read, (items) => items.length > 0);
   }
 
   /** Sends a received delivery again, as is, to a receiver: what a tenant replaying it does. */

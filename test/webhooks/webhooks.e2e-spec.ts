@@ -3,7 +3,7 @@ import { asMember, asOwner, asPlatform, revoke } from '../harness/app/api';
 import { DRIVERS } from '../setup/servers';
 import { ofBusiness, verified, webhookWorld, FAST_RETRIES } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
-import { patienceDeadline } from '../harness/patience';
+import { lastReading } from '../harness/patience';
 
 /**
  * Webhooks, endpoints: registering, changing, limits and who may see them; private targets. The suites of webhooks*.e2e-spec.ts share their describe titles, so a
@@ -197,16 +197,15 @@ describe.each(DRIVERS)('webhook targets on %s, private addresses refused', (driv
         .post(`/api/v1/webhooks/${created.body.data.id}/test`)
         .set(asOwner(biz))
         .expect(201);
-      const deadline = patienceDeadline();
-      let attempts: { error: string | null; status_code: number | null }[] = [];
-      while (attempts.length === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        const res = await t
-          .http()
-          .get(`/api/v1/webhooks/${created.body.data.id}/deliveries`)
-          .set(asOwner(biz));
-        attempts = res.body.data.items;
-      }
+      type Attempt = { error: string | null; status_code: number | null };
+      const deliveries = async (): Promise<Attempt[]> =>
+        (
+          await t
+            .http()
+            .get(`/api/v1/webhooks/${created.body.data.id}/deliveries`)
+            .set(asOwner(biz))
+        ).body.data.items;
+      const attempts = await lastReading(deliveries, (items) => items.length > 0, 100);
       expect(attempts[0]).toMatchObject({ error: 'refused_address', status_code: null });
       expect(receiver.received).toEqual([]);
     } finally {

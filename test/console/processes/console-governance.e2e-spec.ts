@@ -1,7 +1,7 @@
 import type { ConsoleBrowser, ConsoleUi } from '../../harness/browser/console-ui';
 import { BusinessSetup, LatchkeyClient, scoped } from '../../harness/latchkey-client';
 import { hasChromium } from '../../harness/browser/swagger-ui';
-import { patienceDeadline } from '../../harness/patience';
+import { waitFor } from '../../harness/patience';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 
 interface Envelope<T> {
@@ -245,10 +245,7 @@ if (hasChromium()) {
         expect(me.status).toBe(200);
         const id = (me.body as Envelope<{ token: { id: string } }>).data.token.id;
         // The database's copy of the count follows within a second.
-        for (const deadline = patienceDeadline(); (await viewOf(id)).uses_remaining !== 3;) {
-          if (Date.now() > deadline) throw new Error('the uses were never counted');
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        await waitFor('the uses counted', async () => (await viewOf(id)).uses_remaining === 3);
         await step('metered-detail', async () => {
           await ui.button('Done').click();
           await ui.open(`/admin/tokens/${id}`);

@@ -5,7 +5,7 @@ import { BusinessSetup, LatchkeyClient, scoped } from '../../harness/latchkey-cl
 import { hasChromium } from '../../harness/browser/swagger-ui';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS, useConsoleApp } from '../console-app';
 import type { WebhookReceiver } from '../../harness/app/webhook-receiver';
-import { patienceDeadline } from '../../harness/patience';
+import { lastReading, PATIENCE_MS, waitFor } from '../../harness/patience';
 import { dbTime } from '../../harness/app/assertions';
 
 interface Envelope<T> {
@@ -250,11 +250,12 @@ if (hasChromium()) {
         // Each delivery shows the payload as it was sent.
         const shown = await step('webhook-payload', async () => {
           const row = page.getByRole('row').filter({ hasText: 'webhook.test' }).first();
-          for (const deadline = patienceDeadline(); (await row.count()) === 0;) {
-            if (Date.now() > deadline) throw new Error('the delivery never showed');
+          const shown = async () => {
+            if ((await row.count()) > 0) return true;
             await ui.button('Refresh').click();
-            await page.waitForTimeout(250);
-          }
+            return false;
+          };
+          await waitFor('the delivery in the list', shown, PATIENCE_MS, 250);
           await row.getByRole('button', { name: 'Payload', exact: true }).click();
           const pre = page.getByRole('dialog').getByLabel('Payload', { exact: true });
           await pre.waitFor();
@@ -354,15 +355,18 @@ if (hasChromium()) {
         await client.me(calm.token, owner.businessId);
         // Usage is written every few seconds: wait until the summary counts both.
         type Summary = { items: { token: { id: string }; requests: number }[] };
-        for (const deadline = patienceDeadline(); ;) {
-          const res = await api<Summary>('GET', '/api/v1/tokens/usage', owner.ownerToken);
-          const counted = res.body.data.items.filter((r) =>
-            [busy.id, calm.id].includes(r.token.id),
-          );
-          if (counted.length === 2) break;
-          if (Date.now() > deadline) throw new Error('usage was never written');
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        await waitFor(
+          'the usage of both tokens',
+          async () => {
+            const res = await api<Summary>('GET', '/api/v1/tokens/usage', owner.ownerToken);
+            const counted = res.body.data.items.filter((r) =>
+              [busy.id, calm.id].includes(r.token.id),
+            );
+            return counted.length === 2;
+          },
+          PATIENCE_MS,
+          250,
+        );
         const table = page.getByRole('region', { name: 'Requests per token', exact: true });
         await step('usage', async () => {
           await ui.signIn(owner.ownerToken);
@@ -385,15 +389,15 @@ if (hasChromium()) {
         const mine = await api<{ token: { id: string } }>('GET', '/api/v1/me', owner.ownerToken);
         type Hours = { hours: { requests: number; console_requests: number }[] };
         const usage = `/api/v1/tokens/${mine.body.data.token.id}/usage`;
-        for (const deadline = patienceDeadline(); ; await page.waitForTimeout(250)) {
+        const counted = async () => {
           const { hours } = (await api<Hours>('GET', usage, owner.ownerToken)).body.data;
-          const byConsole = hours.reduce((n, h) => n + h.console_requests, 0);
-          if (byConsole > 0) {
-            expect(byConsole).toBeLessThan(hours.reduce((n, h) => n + h.requests, 0));
-            break;
-          }
-          if (Date.now() > deadline) throw new Error('no call was counted as the console’s');
-        }
+          const sum = (of: (h: Hours['hours'][number]) => number) =>
+            hours.reduce((n, h) => n + of(h), 0);
+          return { byConsole: sum((h) => h.console_requests), all: sum((h) => h.requests) };
+        };
+        const seen = await lastReading(counted, ({ byConsole }) => byConsole > 0, 250);
+        expect(seen.byConsole).toBeGreaterThan(0);
+        expect(seen.byConsole).toBeLessThan(seen.all);
       },
       TIMEOUT_MS,
     );
@@ -412,9 +416,7 @@ if (hasChromium()) {
         const both = () =>
           browser!.cspViolations.some((m) => m.startsWith('[csp] ')) &&
           browser!.cspViolations.some((m) => /Content Security Policy/.test(m));
-        for (const deadline = patienceDeadline(); !both() && Date.now() < deadline;) {
-          await page.waitForTimeout(50);
-        }
+        await lastReading(both, (heard) => heard);
         const violations = browser!.cspViolations.splice(0);
         expect(violations).toEqual(
           expect.arrayContaining([

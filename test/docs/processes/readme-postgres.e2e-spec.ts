@@ -6,7 +6,7 @@ import { Child } from '../../harness/child';
 import { freePort } from '../../harness/ports';
 import { withClient } from '../../harness/servers/postgres';
 import { describeIf, TEST_DATABASE_URL } from '../../setup/servers';
-import { patienceDeadline } from '../../harness/patience';
+import { lastReading } from '../../harness/patience';
 
 /**
  * The README's PostgreSQL quick start, run as written on a fresh database: create it, make the
@@ -108,14 +108,8 @@ suite("the README's PostgreSQL quick start, on a fresh database", () => {
     });
     expect(`${hook.status} ${await hook.text()}`).toMatch(/^201 /);
     // A checkpoint of the platform chain comes promptly (its first a second after its first event).
-    const deadline = patienceDeadline();
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await call('/platform/v1/audit-events/checkpoint')).status;
-      if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(status).toBe(200);
+    const checkpoint = async () => (await call('/platform/v1/audit-events/checkpoint')).status;
+    expect(await lastReading(checkpoint, (status) => status === 200, 250)).toBe(200);
     expect(child.output('all')).not.toMatch(/ are off/i);
   });
 });

@@ -6,12 +6,11 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startAppProcess } from '../../harness/app-process';
 import { LatchkeyClient } from '../../harness/latchkey-client';
-import { sleep } from '../../harness/app/assertions';
 import { buildApp } from '../../harness/app-cluster';
 import { createTestDatabase, TestDatabase } from '../../harness/app/test-app';
 import type { LoadedModules, SpanSummary, TracedServerRequest } from '../traced-server';
 import { DRIVERS } from '../../setup/servers';
-import { patienceDeadline } from '../../harness/patience';
+import { lastReading } from '../../harness/patience';
 
 const TIMEOUT_MS = 180_000;
 const SERVER_SPAN = 1; // SpanKind.SERVER
@@ -32,18 +31,11 @@ interface Traced {
 
 /**
  * The server's log line of the request that sent `requestId`, once it is written (a line reaches
- * the test through the child's stdout, after the answer): polled for up to 5 s, then undefined.
+ * the test through the child's stdout, after the answer): undefined if it never is.
  */
-async function logLine(
-  server: Traced,
-  requestId: string,
-): Promise<Record<string, unknown> | undefined> {
-  const deadline = patienceDeadline();
-  for (;;) {
-    const line = server.lines().find((l) => l.client_request_id === requestId);
-    if (line || Date.now() > deadline) return line;
-    await sleep(50);
-  }
+function logLine(server: Traced, requestId: string): Promise<Record<string, unknown> | undefined> {
+  const line = () => server.lines().find((l) => l.client_request_id === requestId);
+  return lastReading(line, (found) => found !== undefined);
 }
 
 /** Starts test/operations/traced-server.ts (the built main.js, IPC attached) and waits for listen. */
@@ -81,6 +73,11 @@ async function startTraced(env: Record<string, string>): Promise<Traced> {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
+}
+
+/** The spans the server has recorded so far of the trace `traceId`. */
+async function spansOf(server: Traced, traceId: string): Promise<SpanSummary[]> {
+  return (await server.ask<SpanSummary[]>('spans')).filter((s) => s.trace_id === traceId);
 }
 
 /** A W3C traceparent from a caller that is itself traced: its trace id and its span's id. */
@@ -236,14 +233,13 @@ describe('tracing', () => {
         });
         expect(me.status).toBe(200);
       }
-      let spans: SpanSummary[] = [];
-      const linkedTo = (call: { traceId: string }) =>
-        spans.filter((s) => s.links.some((l) => l.trace_id === call.traceId));
-      const deadline = patienceDeadline();
-      while (calls.some((c) => linkedTo(c).length === 0) && Date.now() < deadline) {
-        await sleep(50);
-        spans = await server.ask<SpanSummary[]>('spans');
-      }
+      const linking = (all: SpanSummary[], call: { traceId: string }) =>
+        all.filter((s) => s.links.some((l) => l.trace_id === call.traceId));
+      const spans = await lastReading(
+        () => server.ask<SpanSummary[]>('spans'),
+        (all) => calls.every((c) => linking(all, c).length > 0),
+      );
+      const linkedTo = (call: { traceId: string }) => linking(spans, call);
       // Neither caller's trace id nor span id appears but in a link.
       expect(spans.filter((s) => calls.some((c) => s.trace_id === c.traceId))).toEqual([]);
       expect(spans.filter((s) => calls.some((c) => s.parent_span_id === c.parentId))).toEqual([]);
@@ -294,15 +290,10 @@ describe('tracing', () => {
             },
           });
         }
-        let spans: SpanSummary[] = [];
-        const deadline = patienceDeadline();
-        while (spans.filter((s) => s.scope === HTTP_SCOPE).length < paths.length) {
-          if (Date.now() > deadline) break;
-          await sleep(50);
-          spans = (await server.ask<SpanSummary[]>('spans')).filter(
-            (s) => s.trace_id === trace.traceId,
-          );
-        }
+        const spans = await lastReading(
+          () => spansOf(server, trace.traceId),
+          (all) => all.filter((s) => s.scope === HTTP_SCOPE).length >= paths.length,
+        );
         expect(spans.filter((s) => s.scope === HTTP_SCOPE)).toHaveLength(paths.length);
         const recorded = JSON.stringify(spans);
         expect(recorded).toContain('access_token=[REDACTED]');
@@ -329,14 +320,10 @@ describe('tracing', () => {
         });
         expect(list.status).toBe(200);
 
-        let spans: SpanSummary[] = [];
-        const deadline = patienceDeadline();
-        while (!spans.some((s) => s.scope === HTTP_SCOPE) && Date.now() < deadline) {
-          await sleep(50);
-          spans = (await server.ask<SpanSummary[]>('spans')).filter(
-            (s) => s.trace_id === trace.traceId,
-          );
-        }
+        const spans = await lastReading(
+          () => spansOf(server, trace.traceId),
+          (all) => all.some((s) => s.scope === HTTP_SCOPE),
+        );
         const http = spans.filter((s) => s.scope === HTTP_SCOPE);
         expect(http).toEqual([
           expect.objectContaining({ kind: SERVER_SPAN, parent_span_id: trace.parentId }),
