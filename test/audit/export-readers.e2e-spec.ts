@@ -7,11 +7,11 @@ import { verifyExportLines } from '../../src/cli/offline/export-verify';
 import { mintSecret } from '../../src/tokens/token-secret';
 import { BusinessFixture, createUnexpiringBusiness } from '../factories/tenancy.factory';
 import { asMember, asOwner } from '../harness/app/api';
-import { sleep } from '../harness/app/assertions';
 import { cliInProcess } from '../harness/app/cli';
 import { auditAppendOnly } from '../harness/app/db';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { DRIVERS } from '../setup/servers';
+import { lastReading } from '../harness/patience';
 
 /**
  * Exports every reader reads alike. Before: CSV cells holding `;` or a tab were not quoted, so a
@@ -107,7 +107,7 @@ describe.each(DRIVERS)('exports on %s', (driver) => {
       .set(asMember(made.body.data.token, biz.id))
       .set('user-agent', 'x;=1+2, @SUM(A1)\t-3;+cmd|calc')
       .expect(401);
-    for (let i = 0; i < 30 && (await eventCount()) === before; i++) await sleep(100);
+    await lastReading(eventCount, (n) => n > before, 100);
     expect(await eventCount()).toBe(before + 1);
 
     const text = (await exportOf('csv')).body as string;

@@ -7,6 +7,7 @@ import { cliInProcess } from '../harness/app/cli';
 import { asDpop, DPOP_BASE, dpopKey, type DpopKey, dpopProof } from '../harness/app/dpop';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { lastReading } from '../harness/patience';
 
 const ME = '/api/v1/me';
 const CHALLENGE =
@@ -170,11 +171,7 @@ describe.each(DRIVERS)('DPoP-bound tokens on %s', (driver) => {
         .get(`/api/v1/audit-events?action=token.rejected&target_id=${token.id}`)
         .set(asOwner(biz))
         .expect(200);
-    let audit = await read();
-    for (let i = 0; i < 50 && audit.body.data.items.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      audit = await read();
-    }
+    const audit = await lastReading(read, (res) => res.body.data.items.length > 0);
     expect(audit.body.data.items.map((e: { metadata: object }) => e.metadata)).toEqual([
       expect.objectContaining({ reason: 'dpop_proof', jti: token.jti }),
     ]);

@@ -25,8 +25,7 @@ import { asMember, asOwner, revoke } from '../harness/app/api';
 import { bootTestApp, type TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { freePort } from '../harness/ports';
-import { sleep } from '../harness/stats';
-import { PATIENCE_MS } from '../harness/patience';
+import { lastReading, PATIENCE_MS } from '../harness/patience';
 import { httpGet, serve } from './middleware-fixtures';
 
 /**
@@ -152,8 +151,8 @@ describe('Shared Signals at an app, through the client package', () => {
 
   /** Waits (bounded) until the receiver has taken `count` SETs in all. */
   async function pushed(receiver: SsfReceiver, count: number): Promise<void> {
-    for (let i = 0; i < 400 && receiver.stats().accepted < count; i++) await sleep(25);
-    expect(receiver.stats().accepted).toBeGreaterThanOrEqual(count);
+    const accepted = () => receiver.stats().accepted;
+    expect(await lastReading(accepted, (n) => n >= count, 25)).toBeGreaterThanOrEqual(count);
   }
 
   describe.each(FRAMEWORKS)('in %s', (_name, mount) => {

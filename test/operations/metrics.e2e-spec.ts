@@ -10,9 +10,10 @@ import {
 } from '../factories/tenancy.factory';
 import { tamperedSecret } from '../harness/app/token-checks';
 import { asBearer, asMember, asOwner, me, removeMember, revoke } from '../harness/app/api';
-import { BEARER_CHALLENGE, expectBearerError, expectError, sleep } from '../harness/app/assertions';
+import { BEARER_CHALLENGE, expectBearerError, expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { describeIf, DRIVERS, TEST_REDIS_URL } from '../setup/servers';
+import { lastReading } from '../harness/patience';
 
 type Labels = Record<string, string>;
 
@@ -390,7 +391,11 @@ redisSuite('bus metrics across two instances on Redis', () => {
     a = await bootTestApp('sqlite', env);
     b = await bootTestApp('sqlite', env, a.db);
     for (const app of [a, b]) {
-      for (let i = 0; i < 500 && !app.app.get(RevocationBus).state.connected; i++) await sleep(10);
+      await lastReading(
+        () => app.app.get(RevocationBus).state.connected,
+        (up) => up,
+        10,
+      );
     }
   });
   afterAll(async () => {
@@ -405,11 +410,11 @@ redisSuite('bus metrics across two instances on Redis', () => {
     expect(b0.value('latchkey_bus_connected')).toBe(1);
     await revoke(a, asOwner(biz), token.id).expect(201);
     const delay = 'latchkey_bus_delivery_delay_seconds_count';
-    let b1 = await scrape(b);
-    for (let i = 0; i < 200 && b1.value(delay) === b0.value(delay); i++) {
-      await sleep(10);
-      b1 = await scrape(b);
-    }
+    const b1 = await lastReading(
+      () => scrape(b),
+      (now) => now.value(delay) !== b0.value(delay),
+      10,
+    );
     const a1 = await scrape(a);
     const type = { type: 'token.changed' };
     expect({

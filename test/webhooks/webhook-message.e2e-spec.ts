@@ -4,6 +4,7 @@ import { expectError } from '../harness/app/assertions';
 import { bootTestApp, TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
 import { DRIVERS } from '../setup/servers';
+import { lastReading } from '../harness/patience';
 
 /**
  * GET …/webhooks/{id}/deliveries/{message_id}: a delivery's message, its payload exactly as it
@@ -45,11 +46,10 @@ describe.each(DRIVERS)('a webhook message read back on %s', (driver) => {
     await receiver.waitFor((all) => all.some((r) => r.headers['webhook-id'] === message));
     const sent = receiver.received.find((r) => r.headers['webhook-id'] === message)!;
     // Delivered is written just after the answer: look until it is.
-    let res = await read(asOwner(biz), id, message);
-    for (let i = 0; i < 40 && res.body.data?.status !== 'delivered'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      res = await read(asOwner(biz), id, message);
-    }
+    const res = await lastReading(
+      () => read(asOwner(biz), id, message),
+      (seen) => seen.body.data?.status === 'delivered',
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({
       message_id: message,

@@ -3,6 +3,7 @@ import { scoped } from '../../harness/latchkey-client';
 import { CONSOLE_TIMEOUT_MS as TIMEOUT_MS } from '../console-app';
 import { useConsoleSsoApp } from '../console-sso-app';
 import { axeViolations, walkViews } from '../console-walk';
+import { lastReading } from '../../harness/patience';
 
 if (hasChromium()) {
   /**
@@ -46,12 +47,8 @@ if (hasChromium()) {
         expect(me.body.data).toMatchObject({ identity: { email }, role: 'admin' });
         await ui.signOut();
         // The revocation is sent as the console signs out: wait for it, boundedly.
-        let status = 200;
-        for (let i = 0; i < 50 && status !== 401; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          status = (await c.client.me(token, c.owner.businessId)).status;
-        }
-        expect(status).toBe(401);
+        const status = async () => (await c.client.me(token, c.owner.businessId)).status;
+        expect(await lastReading(status, (code) => code === 401, 100)).toBe(401);
       },
       TIMEOUT_MS,
     );
