@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PATIENCE_MS } from '../patience';
 
 export interface Received {
   /** The path and query it was sent to, so endpoints on one receiver are told apart. */
@@ -69,7 +70,7 @@ export class WebhookReceiver {
   }
 
   /** Waits until `until` holds over what was received, or fails after `timeoutMs`. */
-  async waitFor(until: (all: Received[]) => boolean, timeoutMs = 10_000): Promise<Received[]> {
+  async waitFor(until: (all: Received[]) => boolean, timeoutMs = PATIENCE_MS): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     while (!until(this.received)) {
       const left = deadline - Date.now();

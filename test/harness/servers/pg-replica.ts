@@ -194,7 +194,7 @@ export class ReplicatedPostgres {
   }
 
   /** Waits (bounded) until the replica has replayed all the primary has written so far. */
-  async waitForCatchUp(timeoutMs = 10_000): Promise<void> {
+  async waitForCatchUp(timeoutMs = PATIENCE_MS): Promise<void> {
     const [{ lsn }] = await this.query<{ lsn: string }>(
       'primary',
       'SELECT pg_current_wal_lsn()::text AS lsn',
