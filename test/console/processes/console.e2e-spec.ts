@@ -250,12 +250,12 @@ if (hasChromium()) {
         // Each delivery shows the payload as it was sent.
         const shown = await step('webhook-payload', async () => {
           const row = page.getByRole('row').filter({ hasText: 'webhook.test' }).first();
-          const shown = async () => {
+          const listed = async () => {
             if ((await row.count()) > 0) return true;
             await ui.button('Refresh').click();
             return false;
           };
-          await waitFor('the delivery in the list', shown, PATIENCE_MS, 250);
+          await waitFor('the delivery in the list', listed, PATIENCE_MS, 250);
           await row.getByRole('button', { name: 'Payload', exact: true }).click();
           const pre = page.getByRole('dialog').getByLabel('Payload', { exact: true });
           await pre.waitFor();
