@@ -17,6 +17,7 @@ import { openCheckpoint } from './checkpoint-oracle';
 import { cliInProcess } from '../harness/app/cli';
 import { bootTestApp, createTestDatabase, TestApp } from '../harness/app/test-app';
 import { WebhookReceiver } from '../harness/app/webhook-receiver';
+import { lastReading } from '../harness/patience';
 import { Driver, DRIVERS, TEST_DATABASE_URL } from '../setup/servers';
 
 /**
@@ -55,17 +56,6 @@ async function keysInit(env: Record<string, string>): Promise<Printed> {
   return JSON.parse(run.stdout) as Printed;
 }
 
-/** Polls `read` until it answers non-null, for at most `ms`. */
-async function within<T>(ms: number, read: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`nothing within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /**
  * A started app signs checkpoints with the key `keys init` printed, and delivers signed webhooks:
  * both features on, with the files' keys.
@@ -74,11 +64,10 @@ async function expectBothOn(t: TestApp, verifierKey: string): Promise<void> {
   const served = await t.http().get('/.well-known/latchkey-audit-key').expect(200);
   expect(served.text).toBe(`${verifierKey}\n`);
   const biz = await createBusiness(t);
-  const note = await within(10_000, async () => {
-    const res = await t.http().get('/api/v1/audit-events/checkpoint').set(asOwner(biz));
-    return res.status === 200 ? res.text : null;
-  });
-  expect(openCheckpoint(note, verifierKey)).toMatchObject({ signed: true });
+  const checkpoint = async () => t.http().get('/api/v1/audit-events/checkpoint').set(asOwner(biz));
+  const note = await lastReading(checkpoint, (res) => res.status === 200, 100);
+  expect(note.status).toBe(200);
+  expect(openCheckpoint(note.text, verifierKey)).toMatchObject({ signed: true });
 
   const receiver = await new WebhookReceiver().start();
   try {

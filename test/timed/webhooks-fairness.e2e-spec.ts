@@ -15,7 +15,7 @@ import { WebhookClaims } from '../../src/webhooks/delivery/webhook-claims';
 import { WebhookDispatcher } from '../../src/webhooks/delivery/webhook-dispatcher';
 import { WebhookMessagesRepository } from '../../src/webhooks/store/webhook-messages.repository';
 import type { DueMessage } from '../../src/webhooks/delivery/send-slots';
-import { PATIENCE_MS } from '../harness/patience';
+import { PATIENCE_MS, waitFor } from '../harness/patience';
 
 /** Not the default (4), so the suite shows the variable is read. */
 const PER_ENDPOINT = 3;
@@ -34,13 +34,7 @@ const ENV = {
 };
 
 /** Waits until `done()` holds, or fails naming `what` after `ms`. */
-async function until(what: string, done: () => boolean, ms = PATIENCE_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const until = (what: string, done: () => boolean, ms = PATIENCE_MS) => waitFor(what, done, ms, 20);
 
 /**
  * One business's dead receivers must not delay another's webhooks: before, a worker
