@@ -38,11 +38,10 @@ export async function eventually(
   everyMs = 10,
 ): Promise<number> {
   const start = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - start;
-    if (Date.now() - start > withinMs) throw new Error(`not true within ${withinMs} ms`);
-    await sleep(everyMs);
+  if (!(await lastReading(probe, (held) => held, everyMs, withinMs))) {
+    throw new Error(`not true within ${withinMs} ms`);
   }
+  return Date.now() - start;
 }
 
 /**
@@ -63,15 +62,17 @@ export async function waitFor(
 }
 
 /**
- * Reads `read` every `everyMs` until `done` holds of its answer, for at most the tests' patience,
- * and answers the last reading either way: the caller's assertion on it says what never came.
+ * Reads `read` every `everyMs` until `done` holds of its answer, for at most `withinMs` (the
+ * tests' patience unless the bound makes a point), and answers the last reading either way: the
+ * caller's assertion on it says what never came.
  */
 export async function lastReading<T>(
   read: () => Promise<T> | T,
   done: (value: T) => boolean,
   everyMs = 50,
+  withinMs = PATIENCE_MS,
 ): Promise<T> {
-  const deadline = patienceDeadline();
+  const deadline = Date.now() + withinMs;
   for (;;) {
     const value = await read();
     if (done(value) || Date.now() > deadline) return value;

@@ -31,6 +31,13 @@ async function rejectedEvents(t: TestApp, tokenId: string) {
   );
 }
 
+/** The token's rejections once `count` are written (off the request path), or what there is. */
+const rejectedAtLeast = (t: TestApp, tokenId: string, count: number) =>
+  lastReading(
+    () => rejectedEvents(t, tokenId),
+    (seen) => seen.length >= count,
+  );
+
 describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
   describe('behind one trusted proxy (TRUST_PROXY=1)', () => {
     let t: TestApp;
@@ -91,10 +98,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       const caller = asMember(token.secret, biz.id);
       for (let i = 0; i < 3; i++) expect((await me(t, from(caller, '192.0.2.1'))).status).toBe(403);
       expect((await me(t, from(caller, '192.0.2.2'))).status).toBe(403);
-      const events = await lastReading(
-        () => rejectedEvents(t, token.id),
-        (seen) => seen.length >= 2,
-      );
+      const events = await rejectedAtLeast(t, token.id, 2);
       // Recorded off the request path, so two addresses' entries may land in either order.
       expect(events.map((e) => e.ip).sort()).toEqual(['192.0.2.1', '192.0.2.2']);
       expect(JSON.parse(events[0].metadata)).toMatchObject({ reason: 'ip_not_allowed' });
@@ -116,10 +120,7 @@ describe.each(DRIVERS)('per-token constraints on %s', (driver) => {
       for (let i = 1; i <= 15; i++) {
         expect((await me(t, from(caller, `2001:db8::${i}`))).status).toBe(403);
       }
-      await lastReading(
-        () => rejectedEvents(t, token.id),
-        (seen) => seen.length >= 10,
-      );
+      await rejectedAtLeast(t, token.id, 10);
       await new Promise((r) => setTimeout(r, 200));
       const events = await rejectedEvents(t, token.id);
       // The first ten told, in whichever order their writes committed.

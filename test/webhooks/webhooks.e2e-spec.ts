@@ -1,9 +1,8 @@
 import { addMember, createBusiness, createToken } from '../factories/tenancy.factory';
 import { asMember, asOwner, asPlatform, revoke } from '../harness/app/api';
 import { DRIVERS } from '../setup/servers';
-import { ofBusiness, verified, webhookWorld, FAST_RETRIES } from './webhook-suite';
+import { ofBusiness, verified, waitForAttempts, webhookWorld, FAST_RETRIES } from './webhook-suite';
 import type { TestApp } from '../harness/app/test-app';
-import { lastReading } from '../harness/patience';
 
 /**
  * Webhooks, endpoints: registering, changing, limits and who may see them; private targets. The suites of webhooks*.e2e-spec.ts share their describe titles, so a
@@ -197,15 +196,7 @@ describe.each(DRIVERS)('webhook targets on %s, private addresses refused', (driv
         .post(`/api/v1/webhooks/${created.body.data.id}/test`)
         .set(asOwner(biz))
         .expect(201);
-      type Attempt = { error: string | null; status_code: number | null };
-      const deliveries = async (): Promise<Attempt[]> =>
-        (
-          await t
-            .http()
-            .get(`/api/v1/webhooks/${created.body.data.id}/deliveries`)
-            .set(asOwner(biz))
-        ).body.data.items;
-      const attempts = await lastReading(deliveries, (items) => items.length > 0, 100);
+      const attempts = await waitForAttempts(t, biz, created.body.data.id, 1);
       expect(attempts[0]).toMatchObject({ error: 'refused_address', status_code: null });
       expect(receiver.received).toEqual([]);
     } finally {

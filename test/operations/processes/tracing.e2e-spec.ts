@@ -233,20 +233,19 @@ describe('tracing', () => {
         });
         expect(me.status).toBe(200);
       }
-      const linking = (all: SpanSummary[], call: { traceId: string }) =>
+      const linkedTo = (all: SpanSummary[], call: { traceId: string }) =>
         all.filter((s) => s.links.some((l) => l.trace_id === call.traceId));
       const spans = await lastReading(
         () => server.ask<SpanSummary[]>('spans'),
-        (all) => calls.every((c) => linking(all, c).length > 0),
+        (all) => calls.every((c) => linkedTo(all, c).length > 0),
       );
-      const linkedTo = (call: { traceId: string }) => linking(spans, call);
       // Neither caller's trace id nor span id appears but in a link.
       expect(spans.filter((s) => calls.some((c) => s.trace_id === c.traceId))).toEqual([]);
       expect(spans.filter((s) => calls.some((c) => s.parent_span_id === c.parentId))).toEqual([]);
       for (const [i, call] of calls.entries()) {
         // Recorded and exported, flag 00 or not: a new trace, sampled as the SDK samples one.
-        const [root] = linkedTo(call);
-        expect(linkedTo(call)).toEqual([
+        const [root] = linkedTo(spans, call);
+        expect(linkedTo(spans, call)).toEqual([
           expect.objectContaining({
             scope: HTTP_SCOPE,
             kind: SERVER_SPAN,
